@@ -1,0 +1,103 @@
+"""Brief caching of visitor pages, invalidated at once when a sync changes an org's jobs.
+
+Every cached page's key carries a "listing version": the org's for its own pages (views taking a
+`slug`), the site's for pages listing every org. A sync that changes jobs gives both versions a
+new value, so no later request finds the old pages. The versions live in the cache itself, which
+the web and worker processes share (a file cache or Redis).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
+
+from jobs.models import Organization
+
+logger = logging.getLogger(__name__)
+
+SITE_VERSION_KEY = "listing-version:site"
+# A version that expires only costs a fresh render; one that never did would let requests for
+# made-up org slugs fill the cache for good.
+VERSION_SECONDS = 24 * 60 * 60
+# Statuses worth keeping: a closed job's 410 page is as stable as an open one's.
+CACHEABLE_STATUSES = frozenset({200, 410})
+
+
+def listing_version(*, organization_slug: str | None) -> str:
+    """The current version of an org's pages, or of the site-wide ones when no slug is given."""
+    key = _version_key(organization_slug)
+    fresh = uuid4().hex
+    # add() keeps a value another process set first, so all processes agree on one version.
+    cache.add(key, fresh, timeout=VERSION_SECONDS)
+    return cache.get(key, fresh)
+
+
+def listing_cache_invalidate(*, organization: Organization) -> None:
+    """Make the org's pages and the site-wide pages render afresh on their next request."""
+    try:
+        cache.set_many(
+            {_version_key(organization.slug): uuid4().hex, SITE_VERSION_KEY: uuid4().hex},
+            timeout=VERSION_SECONDS,
+        )
+    except Exception:
+        # The sync has already succeeded; a cache that is down only means pages stay stale
+        # for PUBLIC_PAGE_CACHE_SECONDS, which must not turn the run into a failure.
+        logger.exception("listing cache invalidation failed org=%s", organization.slug)
+
+
+def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS."""
+
+    @wraps(view)
+    def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _is_cacheable_request(request):
+            return view(request, *args, **kwargs)
+        try:
+            version = listing_version(organization_slug=kwargs.get("slug"))
+            key = _page_key(request, version)
+            response = cache.get(key)
+        except Exception:
+            logger.exception("page cache unavailable path=%s", request.path)
+            return view(request, *args, **kwargs)
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code in CACHEABLE_STATUSES and not response.cookies:
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            try:
+                cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.exception("page cache unavailable path=%s", request.path)
+        return response
+
+    return cached_view
+
+
+def _is_cacheable_request(request: HttpRequest) -> bool:
+    # A signed-in user's pages show their name, and a pending message belongs to one visitor:
+    # only requests with neither cookie share pages.
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def _version_key(organization_slug: str | None) -> str:
+    return f"listing-version:org:{organization_slug}" if organization_slug else SITE_VERSION_KEY
+
+
+def _page_key(request: HttpRequest, version: str) -> str:
+    # The host is part of the address: pages carry absolute canonical and feed URLs.
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"public-page:{version}:{address}"

@@ -1,0 +1,123 @@
+"""Connecting an organization to a Greenhouse board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.greenhouse import Board, GreenhouseClient, validate_board_token
+from jobs.models import (
+    MAX_SYNC_INTERVAL_MINUTES,
+    MIN_SYNC_INTERVAL_MINUTES,
+    GreenhouseConnection,
+    Job,
+    Organization,
+)
+from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
+from jobs.sync import acquire_sync_lock, close_missing_jobs
+
+
+def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> Board:
+    """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
+    return (client or GreenhouseClient()).fetch_board(validate_board_token(board_token))
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    organization: Organization,
+    board: Board,
+    api_key: str | None = None,
+) -> GreenhouseConnection:
+    """Store a checked board on the org (creating or repointing its connection).
+
+    `api_key=None` keeps a stored key; an empty string removes it.
+    """
+    connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
+        organization=organization, defaults={"board_token": board.token}
+    )
+    if connection.board_token != board.token:
+        connection.state = GreenhouseConnection.State.NEVER_SYNCED
+        connection.last_error = ""
+        connection.consecutive_failures = 0
+        connection.failing_since = None
+    connection.board_token = board.token
+    connection.board_name = board.name
+    connection.enabled = True
+    connection.next_sync_at = timezone.now()
+    if api_key is not None:
+        connection.set_api_key(api_key)
+    connection.save()
+    return connection
+
+
+class SyncInProgress(Exception):
+    """A sync of the org is running, so its connection cannot be removed right now."""
+
+    message = (
+        "A sync of this organization is running right now. Wait for it to finish (it shows "
+        "below) and try again."
+    )
+
+
+@dataclass(frozen=True)
+class Connected:
+    """A board stored on an org, and what became of its first sync."""
+
+    connection: GreenhouseConnection
+    first_sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
+
+
+def connection_connect(
+    *, organization: Organization, board: Board, api_key: str | None = None
+) -> Connected:
+    """Store a checked board and queue its first sync at once, so jobs appear in a moment."""
+    connection = connection_save(organization=organization, board=board, api_key=api_key)
+    try:
+        first_sync = request_refresh(connection)
+    except BrokerUnavailable:
+        # connection_save made it due now, so the dispatcher picks it up once the queue is back.
+        first_sync = None
+    return Connected(connection=connection, first_sync=first_sync)
+
+
+def connection_schedule_update(
+    *, connection: GreenhouseConnection, sync_interval_minutes: int, paused: bool
+) -> None:
+    """Set how often the org syncs, or pause it."""
+    if not MIN_SYNC_INTERVAL_MINUTES <= sync_interval_minutes <= MAX_SYNC_INTERVAL_MINUTES:
+        raise ValueError(f"sync interval out of bounds: {sync_interval_minutes} minutes")
+    connection.sync_interval_minutes = sync_interval_minutes
+    connection.enabled = not paused
+    # Counting from the last attempt applies a shorter interval at once, and a longer one too.
+    last_attempt = connection.last_attempt_at
+    connection.next_sync_at = (
+        last_attempt + connection.sync_interval if last_attempt else timezone.now()
+    )
+    connection.save(update_fields=["sync_interval_minutes", "enabled", "next_sync_at"])
+
+
+def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> None:
+    """Replace the stored Job Board API key; an empty key removes it."""
+    connection.set_api_key(api_key)
+    connection.save(update_fields=["api_key_encrypted", "api_key_last5"])
+
+
+def connection_disconnect(*, connection: GreenhouseConnection) -> int:
+    """Forget the org's Greenhouse connection; its jobs are kept, closed. Returns how many closed.
+
+    The connection row is deleted rather than disabled: it holds the board token and the
+    encrypted API key, and "disconnect" should leave neither behind. Jobs and sync history
+    belong to the organization, so they stay; reconnecting the same board reopens the jobs with
+    their site-owned fields intact. Taking the sync lock first means no sync is halfway through
+    writing jobs that this would then have to close again.
+    """
+    if acquire_sync_lock(connection) is None:
+        raise SyncInProgress(SyncInProgress.message)
+    with transaction.atomic():
+        open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
+        closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
+        connection.delete()
+    return closed

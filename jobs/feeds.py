@@ -1,0 +1,62 @@
+"""RSS feeds of open jobs: every org's, and one org's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import escape, strip_tags
+
+from jobs.models import Job, Organization
+from jobs.selectors import job_search
+
+FEED_LENGTH = 50
+
+
+class AllJobsFeed(Feed):
+    title = "Open jobs on orgsite"
+    description = "The newest open jobs of every organization."
+
+    def link(self) -> str:
+        return reverse("jobs:job_list")
+
+    def items(self) -> QuerySet[Job]:
+        return job_search()[:FEED_LENGTH]
+
+    def item_title(self, job: Job) -> str:
+        # Readers disagree on whether a title is text or HTML: one with markup loses the markup.
+        return strip_tags(f"{job.title} — {job.organization.name}")
+
+    def item_description(self, job: Job) -> str:
+        # Readers take an RSS description as HTML; the excerpt is plain text, so it is escaped.
+        return escape(job.excerpt)
+
+    def item_pubdate(self, job: Job) -> datetime | None:
+        return job.first_published_at
+
+    def item_updateddate(self, job: Job) -> datetime | None:
+        return job.greenhouse_updated_at
+
+    def item_categories(self, job: Job) -> list[str]:
+        return [department.name for department in job.departments.all()]
+
+
+class OrganizationJobsFeed(AllJobsFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Organization:
+        return get_object_or_404(Organization, slug=slug)
+
+    def title(self, organization: Organization) -> str:
+        return f"Open jobs at {organization.name}"
+
+    def description(self, organization: Organization) -> str:
+        return organization.description or f"The newest open jobs at {organization.name}."
+
+    def link(self, organization: Organization) -> str:
+        return reverse("jobs:org_detail", args=[organization.slug])
+
+    def items(self, organization: Organization) -> QuerySet[Job]:
+        return job_search(organization_slug=organization.slug)[:FEED_LENGTH]

@@ -1,0 +1,57 @@
+"""The filters of the job lists, read from the query string so a filtered view can be shared.
+
+Parameters: `q` (keywords), `org` (slug), `department` and `office` (ids, repeatable), `location`
+(as Greenhouse writes it) and `remote` (a remote policy). A value that makes no sense is ignored
+rather than answered with an error: these links get copied, cut and edited by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from jobs.models import Job
+
+MAX_TEXT_LENGTH = 300
+MAX_IDS = 20
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    query: str = ""
+    organization_slug: str = ""
+    department_ids: tuple[int, ...] = ()
+    office_ids: tuple[int, ...] = ()
+    location: str = ""
+    remote_policy: str = ""
+
+    @classmethod
+    def from_query_dict(cls, params: QueryDict) -> JobFilters:
+        remote_policy = _text(params, "remote")
+        return cls(
+            query=" ".join(_text(params, "q").split()),
+            organization_slug=_text(params, "org"),
+            department_ids=_ids(params.getlist("department")),
+            office_ids=_ids(params.getlist("office")),
+            location=_text(params, "location"),
+            remote_policy=remote_policy if remote_policy in _REMOTE_POLICIES else "",
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self != JobFilters()
+
+
+_REMOTE_POLICIES = {value for value in Job.RemotePolicy.values if value}
+
+
+def _text(params: QueryDict, name: str) -> str:
+    # PostgreSQL refuses NUL in text, and no real value is longer than a location name.
+    return params.get(name, "").replace("\x00", "").strip()[:MAX_TEXT_LENGTH]
+
+
+def _ids(values: list[str]) -> tuple[int, ...]:
+    # isascii(): "²" is a digit to isdigit() but not to int(); 18 digits fit a BigInteger.
+    ids = (int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18)
+    return tuple(dict.fromkeys(ids))[:MAX_IDS]

@@ -1,0 +1,246 @@
+"""Forms of the account and org admin pages. Each says what is wrong in words, on the form."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.models import User
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from jobs.connections import check_board
+from jobs.greenhouse import (
+    Board,
+    GreenhouseError,
+    GreenhouseTimeout,
+    MalformedPayload,
+    RateLimited,
+    Unavailable,
+)
+from jobs.models import (
+    MAX_SYNC_INTERVAL_MINUTES,
+    MIN_SYNC_INTERVAL_MINUTES,
+    Job,
+    Membership,
+    Organization,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+# The client's messages for these promise that "the sync will try again later"; on the connect
+# form nothing was stored and nothing will retry, so the form says what to do instead.
+CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
+    (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
+    (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
+    (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
+    (MalformedPayload, "Greenhouse answered in a way this site does not understand, so the token"),
+)
+
+
+def check_failure_message(error: GreenhouseError) -> str:
+    for error_class, reason in CHECK_FAILURE_MESSAGES:
+        if isinstance(error, error_class):
+            return f"{reason} could not be checked. Nothing was saved; try again in a minute."
+    return error.message  # a permanent error: the client's message says what to fix
+
+
+class SignupForm(UserCreationForm):
+    organization_name = forms.CharField(
+        label="Organization name",
+        max_length=Organization._meta.get_field("name").max_length,
+        help_text="As visitors will see it. You become its admin.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "For password resets and invitations."
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Sign in, or reset its password."
+            )
+        return email
+
+    def clean_organization_name(self) -> str:
+        name = " ".join(self.cleaned_data["organization_name"].split())
+        if not name:
+            raise forms.ValidationError("Give your organization a name.")
+        return name
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Django's reset form, also for invited people who have not set a password yet."""
+
+    def get_users(self, email: str) -> Any:
+        # Django skips unusable passwords for accounts that sign in elsewhere (LDAP...); here an
+        # unusable password only means "invited, link not used yet", and they may ask again.
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+
+class ConnectForm(forms.Form):
+    board_token = forms.CharField(
+        label="Board token",
+        max_length=100,
+        help_text=(
+            "The last part of your job board's address: 'acme' in boards.greenhouse.io/acme. "
+            "In Greenhouse it is the URL token in your job board's settings."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    api_key = forms.CharField(
+        label="Job Board API key (optional)",
+        required=False,
+        max_length=200,
+        help_text=(
+            "Not needed to show jobs. In Greenhouse: Configure → Dev Center → API Credential "
+            "Management → Create new API key, key type “Job Board”. Stored encrypted and never "
+            "shown again. Leave empty to keep a key you stored before."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.board: Board | None = None
+
+    def clean_api_key(self) -> str | None:
+        """None keeps a stored key: an empty field must not wipe it by accident."""
+        return validate_api_key(self.cleaned_data["api_key"]) or None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        token = cleaned.get("board_token")
+        if token and not self.errors:
+            try:
+                self.board = check_board(token)
+            except GreenhouseError as exc:
+                logger.info(
+                    "connect check failed org=%s token=%r error=%s",
+                    self.organization.slug,
+                    token,
+                    exc.message,
+                )
+                self.add_error("board_token", check_failure_message(exc))
+        return cleaned
+
+
+def validate_api_key(value: str) -> str:
+    key = value.strip()
+    if any(character.isspace() for character in key):
+        raise forms.ValidationError("An API key has no spaces; paste it again from Greenhouse.")
+    return key
+
+
+class ApiKeyForm(forms.Form):
+    prefix = "key"  # shares the settings page with ConnectForm's own api_key field
+    api_key = forms.CharField(
+        label="New Job Board API key",
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_api_key(self) -> str:
+        return validate_api_key(self.cleaned_data["api_key"])
+
+
+class ScheduleForm(forms.Form):
+    sync_interval_minutes = forms.IntegerField(
+        label="Sync every (minutes)",
+        validators=[
+            MinValueValidator(MIN_SYNC_INTERVAL_MINUTES),
+            MaxValueValidator(MAX_SYNC_INTERVAL_MINUTES),
+        ],
+        help_text=(
+            f"Between {MIN_SYNC_INTERVAL_MINUTES} minutes and {MAX_SYNC_INTERVAL_MINUTES // 60} "
+            "hours. Refresh now syncs at once whatever this says."
+        ),
+        widget=forms.NumberInput(
+            attrs={"min": MIN_SYNC_INTERVAL_MINUTES, "max": MAX_SYNC_INTERVAL_MINUTES}
+        ),
+    )
+    paused = forms.BooleanField(
+        label="Pause syncing",
+        required=False,
+        help_text="Jobs stay as they are until you resume.",
+    )
+
+
+class TagsField(forms.CharField):
+    """Tags typed as 'remote, python, senior', kept as a list of trimmed unique strings."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        tags: list[str] = []
+        for raw in (super().to_python(value) or "").split(","):
+            tag = " ".join(raw.split())
+            # "Python" and "python" read as one tag to a visitor, so the first spelling wins.
+            if tag and tag.casefold() not in {known.casefold() for known in tags}:
+                tags.append(tag)
+        return tags
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        if len(value) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags, please.")
+        too_long = [tag for tag in value if len(tag) > MAX_TAG_LENGTH]
+        if too_long:
+            raise forms.ValidationError(
+                f"A tag has at most {MAX_TAG_LENGTH} characters: “{too_long[0][:60]}…” is longer."
+            )
+
+
+class JobSiteFieldsForm(forms.ModelForm):
+    """Only the fields this site owns; Greenhouse's fields are not in the form at all."""
+
+    tags = TagsField(
+        required=False,
+        help_text="Separated by commas, e.g. “remote, python, senior”.",
+    )
+
+    class Meta:
+        model = Job
+        fields = Job.SITE_FIELDS
+        help_texts = {
+            "featured": "Featured jobs are listed first.",
+            "hidden": "Hidden jobs are not shown to visitors, even while open in Greenhouse.",
+            "compensation_note": "Shown with the job, e.g. “€60–70k + equity”.",
+        }
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        help_text="Someone without an account gets an email inviting them to set a password.",
+    )
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class MembershipPickForm(forms.Form):
+    """Names one membership of the org; any other id is 'not found', never someone else's."""
+
+    membership = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        error_messages={"invalid_choice": "That person is not a member any more."},
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = organization.memberships.select_related("user")
+
+
+class MembershipRoleForm(MembershipPickForm):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

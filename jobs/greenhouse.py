@@ -1,0 +1,389 @@
+"""Greenhouse Job Board API client.
+
+Talks HTTP and knows nothing of the ORM: it returns typed data or raises a typed error whose
+message is written for the org admin who has to fix the problem.
+
+Departments and offices are read from the jobs payload (`content=true` includes them with their
+parent ids), so one sync is one HTTP request; Greenhouse's /departments and /offices endpoints
+would only add the parents that have no open job, which visitors cannot filter by anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+import urllib3
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+class GreenhouseError(Exception):
+    """A fetch from Greenhouse failed. `transient` errors are worth retrying later."""
+
+    transient = True
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+
+
+class InvalidBoardToken(GreenhouseError):
+    """The token is not something Greenhouse could ever accept; no request was made."""
+
+    transient = False
+
+
+class BoardNotFound(GreenhouseError):
+    transient = False
+
+
+class RateLimited(GreenhouseError):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, http_status=429)
+        self.retry_after = retry_after
+
+
+class Unavailable(GreenhouseError):
+    """Greenhouse answered 5xx, or could not be reached."""
+
+
+class GreenhouseTimeout(Unavailable):
+    pass
+
+
+class MalformedPayload(GreenhouseError):
+    """The response is not the JSON shape Greenhouse documents (or is too large)."""
+
+
+# --- Data -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    token: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A department or an office as a job post lists it."""
+
+    greenhouse_id: int
+    name: str
+    parent_greenhouse_id: int | None
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class JobPost:
+    """One job post, parsed and validated; `content_html` is still unsanitized."""
+
+    greenhouse_id: int
+    payload_hash: str
+    title: str
+    content_html: str
+    internal_job_id: int | None
+    location_name: str
+    absolute_url: str
+    requisition_id: str
+    language: str
+    company_name: str
+    updated_at: datetime | None
+    first_published_at: datetime | None
+    application_deadline: datetime | None
+    metadata: list[dict[str, Any]]
+    departments: tuple[Unit, ...] = field(default=())
+    offices: tuple[Unit, ...] = field(default=())
+
+
+class InvalidJob(ValueError):
+    """One post in the payload is unusable; the sync skips it and carries on."""
+
+
+# --- Parsing (pure) -------------------------------------------------------------------------
+
+
+def validate_board_token(token: str) -> str:
+    token = (token or "").strip()
+    if not BOARD_TOKEN_RE.fullmatch(token):
+        raise InvalidBoardToken(
+            "A board token has only letters, digits, '-' and '_' (it is the last part of "
+            "your job board's address, e.g. 'acme' in boards.greenhouse.io/acme)."
+        )
+    return token
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _datetime_or_none(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    # A bare date (seen in application_deadline) has no zone; Greenhouse means UTC.
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
+    units = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        unit_id = _int_or_none(item.get("id"))
+        name = _text(item.get("name"))
+        if unit_id is None or not name:
+            continue
+        units.append(
+            Unit(
+                greenhouse_id=unit_id,
+                name=name,
+                parent_greenhouse_id=_int_or_none(item.get("parent_id")),
+                location=_text(item.get("location")) if with_location else "",
+            )
+        )
+    return tuple(units)
+
+
+def job_payload_hash(raw: dict[str, Any]) -> str:
+    """A stable fingerprint of a raw post; `updated_at` alone does not tell what changed."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def job_id_of(raw: Any) -> int | None:
+    """The post's id if it has a usable one; cheap, for the unchanged-post fast path."""
+    if not isinstance(raw, dict):
+        return None
+    job_id = _int_or_none(raw.get("id"))
+    return job_id if job_id and job_id > 0 else None
+
+
+def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
+    """Validate one raw post. Nulls become empty values; a post without id or title is invalid."""
+    job_id = job_id_of(raw)
+    if job_id is None:
+        raise InvalidJob("job post has no valid id")
+    title = _text(raw.get("title"))
+    if not title:
+        raise InvalidJob(f"job post {job_id} has no title")
+    absolute_url = _text(raw.get("absolute_url"))
+    if absolute_url and urlsplit(absolute_url).scheme not in ("http", "https"):
+        raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
+    location = raw.get("location")
+    metadata = raw.get("metadata")
+    return JobPost(
+        greenhouse_id=job_id,
+        payload_hash=payload_hash or job_payload_hash(raw),
+        title=title[:500],
+        content_html=raw.get("content") if isinstance(raw.get("content"), str) else "",
+        internal_job_id=_int_or_none(raw.get("internal_job_id")),
+        location_name=_text(location.get("name"))[:300] if isinstance(location, dict) else "",
+        absolute_url=absolute_url[:1000],
+        requisition_id=_text(raw.get("requisition_id"))[:200],
+        language=_text(raw.get("language"))[:20],
+        company_name=_text(raw.get("company_name"))[:300],
+        updated_at=_datetime_or_none(raw.get("updated_at")),
+        first_published_at=_datetime_or_none(raw.get("first_published")),
+        application_deadline=_datetime_or_none(raw.get("application_deadline")),
+        metadata=[item for item in metadata if isinstance(item, dict)]
+        if isinstance(metadata, list)
+        else [],
+        departments=_units(raw.get("departments"), with_location=False),
+        offices=_units(raw.get("offices"), with_location=True),
+    )
+
+
+def jobs_of_payload(payload: Any) -> list[Any]:
+    """The raw posts of a jobs response, or MalformedPayload if the shape is not Greenhouse's."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
+        raise MalformedPayload(
+            "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed."
+        )
+    return payload["jobs"]
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+class CappedRetry(Retry):
+    """urllib3's Retry, but a long Retry-After is not slept through inside one request."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        retry_after = super().get_retry_after(response)
+        if retry_after is None:
+            return None
+        return min(retry_after, settings.GREENHOUSE_MAX_RETRY_AFTER)
+
+
+def make_session() -> requests.Session:
+    retry = CappedRetry(
+        total=settings.GREENHOUSE_RETRIES,
+        connect=settings.GREENHOUSE_RETRIES,
+        read=settings.GREENHOUSE_RETRIES,
+        status=settings.GREENHOUSE_RETRIES,
+        backoff_factor=settings.GREENHOUSE_RETRY_BACKOFF,
+        backoff_jitter=settings.GREENHOUSE_RETRY_BACKOFF / 2,
+        status_forcelist=RETRYABLE_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = settings.GREENHOUSE_USER_AGENT
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+class GreenhouseClient:
+    """The one way this project calls Greenhouse: timeouts, retries and size caps always apply."""
+
+    def __init__(self, *, base_url: str | None = None, session: requests.Session | None = None):
+        self.base_url = (base_url or settings.GREENHOUSE_API_BASE).rstrip("/")
+        self.session = session or make_session()
+
+    def fetch_board(self, token: str) -> Board:
+        """GET /boards/{token}: proves the token exists and reads the board's name."""
+        payload = self._get_json(token, "")
+        if not isinstance(payload, dict):
+            raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
+        return Board(token=token, name=_text(payload.get("name")))
+
+    def fetch_jobs(self, token: str) -> list[Any]:
+        """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""
+        return jobs_of_payload(self._get_json(token, "/jobs", params={"content": "true"}))
+
+    def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
+        token = validate_board_token(token)
+        url = f"{self.base_url}/boards/{quote(token, safe='')}{suffix}"
+        body, status, headers = self._get(url, params)
+        if status == 404:
+            raise BoardNotFound(
+                f"Greenhouse has no job board with the token '{token}'. Check the token in "
+                "Greenhouse's job board settings.",
+                http_status=404,
+            )
+        if status == 429:
+            raise RateLimited(
+                "Greenhouse is rate limiting requests; the sync will try again later.",
+                retry_after=_seconds_or_none(headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise Unavailable(
+                f"Greenhouse is having trouble (HTTP {status}); the sync will try again later.",
+                http_status=status,
+            )
+        if status != 200:
+            raise GreenhouseError(
+                f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
+            )
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise MalformedPayload(
+                "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
+                "nothing was changed.",
+                http_status=status,
+            ) from None
+
+    def _get(
+        self, url: str, params: dict[str, str] | None
+    ) -> tuple[bytes, int, requests.structures.CaseInsensitiveDict]:
+        timeout = (settings.GREENHOUSE_CONNECT_TIMEOUT, settings.GREENHOUSE_READ_TIMEOUT)
+        deadline = time.monotonic() + settings.GREENHOUSE_TOTAL_TIMEOUT
+        limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
+        try:
+            with self.session.get(url, params=params, timeout=timeout, stream=True) as response:
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise self._too_large(response.status_code)
+                chunks, size = [], 0
+                for chunk in response.iter_content(chunk_size=256 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise self._too_large(response.status_code)
+                    if time.monotonic() > deadline:
+                        raise GreenhouseTimeout(
+                            "Greenhouse took too long to send the board; the sync will try "
+                            "again later."
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks), response.status_code, response.headers
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            if _is_timeout(exc):
+                raise GreenhouseTimeout(
+                    "Greenhouse did not answer in time; the sync will try again later."
+                ) from None
+            raise Unavailable(
+                "Could not reach Greenhouse (connection failed); the sync will try again later."
+            ) from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise MalformedPayload(
+                "Greenhouse's response was cut off before it was complete; nothing was changed."
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            logger.warning("greenhouse request failed url=%s error=%r", url, exc)
+            raise Unavailable(
+                "The request to Greenhouse failed; the sync will try again later."
+            ) from None
+
+    @staticmethod
+    def _too_large(status: int) -> MalformedPayload:
+        return MalformedPayload(
+            "Greenhouse's response is larger than this site accepts "
+            f"({settings.GREENHOUSE_MAX_RESPONSE_BYTES} bytes); nothing was changed.",
+            http_status=status,
+        )
+
+
+def _is_timeout(exc: requests.exceptions.RequestException) -> bool:
+    """With a Retry mounted, requests wraps a read timeout in ConnectionError(MaxRetryError)."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        return True
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
+
+
+def _seconds_or_none(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,19 @@
+"""The org admin area, under /manage/."""
+
+from django.urls import path
+
+from jobs import manage_views
+
+app_name = "manage"
+
+urlpatterns = [
+    path("", manage_views.index, name="index"),
+    path("<slug:slug>/settings/", manage_views.organization_settings, name="settings"),
+    path("<slug:slug>/disconnect/", manage_views.disconnect, name="disconnect"),
+    path("<slug:slug>/jobs/", manage_views.job_list, name="jobs"),
+    path("<slug:slug>/jobs/<int:pk>/edit/", manage_views.job_edit, name="job_edit"),
+    path("<slug:slug>/refresh/", manage_views.refresh, name="refresh"),
+    path("<slug:slug>/status.json", manage_views.status_json, name="status"),
+    path("<slug:slug>/history/", manage_views.history, name="history"),
+    path("<slug:slug>/members/", manage_views.members, name="members"),
+]

@@ -1,0 +1,446 @@
+"""Org admin pages and sign-up. Each view checks access, calls one service, and renders.
+
+State changes are POSTs (CSRF-checked by Django's middleware) answered with a redirect, so a
+reload never repeats them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from jobs.connections import (
+    SyncInProgress,
+    connection_api_key_set,
+    connection_connect,
+    connection_disconnect,
+    connection_schedule_update,
+)
+from jobs.forms import (
+    ApiKeyForm,
+    ConnectForm,
+    JobSiteFieldsForm,
+    MemberAddForm,
+    MembershipPickForm,
+    MembershipRoleForm,
+    ScheduleForm,
+    SignupForm,
+)
+from jobs.memberships import (
+    MembershipError,
+    membership_add,
+    membership_remove,
+    membership_role_set,
+    organization_signup,
+)
+from jobs.models import GreenhouseConnection, Job, Organization
+from jobs.permissions import admin_organization_or_404, organizations_administered
+from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
+from jobs.status import run_result_text, sync_status
+
+logger = logging.getLogger(__name__)
+
+JOBS_PER_PAGE = 100
+HISTORY_LENGTH = 50
+
+
+def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
+    """Why a form was sent back, for whoever looks into "it would not save" (never its values)."""
+    fields = {
+        name: [error["code"] or error["message"] for error in errors]
+        for name, errors in form.errors.get_json_data().items()
+    }
+    logger.info(
+        "form refused %s path=%s user=%s errors=%s", what, request.path, request.user.pk, fields
+    )
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("manage:index")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = organization_signup(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            organization_name=form.cleaned_data["organization_name"],
+        )
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            f"Welcome! You are the admin of {membership.organization.name}. "
+            "Connect its Greenhouse job board to import its jobs.",
+        )
+        return redirect("manage:settings", slug=membership.organization.slug)
+    if form.is_bound:
+        _log_refused(request, "signup", form)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+# --- Organizations ----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    organizations = organizations_administered(request.user).select_related("greenhouse")
+    return render(request, "manage/index.html", {"organizations": organizations})
+
+
+def _connection_of(organization: Organization) -> GreenhouseConnection | None:
+    return GreenhouseConnection.objects.filter(organization=organization).first()
+
+
+def _org_page(
+    request: HttpRequest, template: str, organization: Organization, **context: object
+) -> HttpResponse:
+    """Render an org admin page with what every one of them shows: the org and its sync status."""
+    return render(
+        request,
+        template,
+        {"organization": organization, "status": sync_status(organization=organization), **context},
+    )
+
+
+# --- Settings: connect, schedule, API key, disconnect ---------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    connection = _connection_of(organization)
+    page_forms: dict[str, Form] = {
+        "connect": ConnectForm(organization=organization),
+        "schedule": ScheduleForm(
+            initial={
+                "sync_interval_minutes": connection.sync_interval_minutes,
+                "paused": not connection.enabled,
+            }
+            if connection
+            else None
+        ),
+        "api_key": ApiKeyForm(),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        handler = SETTINGS_ACTIONS.get(action)
+        if handler is None or (connection is None and action != "connect"):
+            messages.error(request, "That change could not be made; the page was out of date.")
+            return redirect("manage:settings", slug=slug)
+        outcome = handler(request, organization, connection)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        _log_refused(request, action, outcome)
+        page_forms[action] = outcome  # show it again with its errors
+    return _org_page(
+        request, "manage/settings.html", organization, connection=connection, forms=page_forms
+    )
+
+
+def _first_sync_text(first_sync: RefreshOutcome | None) -> str:
+    if first_sync is RefreshOutcome.QUEUED:
+        return "Its first sync is queued; jobs appear in a moment."
+    if first_sync is None:
+        return (
+            "The job queue is not reachable right now, so the first sync will run on the "
+            "schedule once it is back."
+        )
+    # Cooled down or already queued: connecting made it due, so the dispatcher takes it.
+    return "Its first sync runs within a minute."
+
+
+def _connect(
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
+) -> HttpResponse | Form:
+    form = ConnectForm(request.POST, organization=organization)
+    if not form.is_valid():
+        return form
+    board = form.board
+    connected = connection_connect(
+        organization=organization, board=board, api_key=form.cleaned_data["api_key"]
+    )
+    messages.success(
+        request,
+        f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
+        + _first_sync_text(connected.first_sync),
+    )
+    return redirect("manage:settings", slug=organization.slug)
+
+
+def _schedule(
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection
+) -> HttpResponse | Form:
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        return form
+    connection_schedule_update(
+        connection=connection,
+        sync_interval_minutes=form.cleaned_data["sync_interval_minutes"],
+        paused=form.cleaned_data["paused"],
+    )
+    if form.cleaned_data["paused"]:
+        messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
+    else:
+        minutes = form.cleaned_data["sync_interval_minutes"]
+        messages.success(request, f"Jobs now sync every {minutes} minutes.")
+    return redirect("manage:settings", slug=organization.slug)
+
+
+def _api_key(
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection
+) -> HttpResponse | Form:
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return form
+    connection_api_key_set(connection=connection, api_key=form.cleaned_data["api_key"])
+    messages.success(request, f"API key replaced; it ends in {connection.api_key_last5}.")
+    return redirect("manage:settings", slug=organization.slug)
+
+
+def _api_key_remove(
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection
+) -> HttpResponse:
+    connection_api_key_set(connection=connection, api_key="")
+    messages.success(request, "API key removed.")
+    return redirect("manage:settings", slug=organization.slug)
+
+
+SETTINGS_ACTIONS = {
+    "connect": _connect,
+    "schedule": _schedule,
+    "api_key": _api_key,
+    "api_key_remove": _api_key_remove,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    connection = _connection_of(organization)
+    if connection is None:
+        messages.info(request, "This organization is not connected to Greenhouse.")
+        return redirect("manage:settings", slug=slug)
+    if request.method == "GET":
+        open_jobs = organization.jobs.filter(is_open=True).count()
+        return _org_page(
+            request,
+            "manage/disconnect.html",
+            organization,
+            connection=connection,
+            open_jobs=open_jobs,
+        )
+    try:
+        closed = connection_disconnect(connection=connection)
+    except SyncInProgress as exc:
+        messages.error(request, exc.message)
+        return redirect("manage:settings", slug=slug)
+    messages.success(
+        request,
+        f"Disconnected from Greenhouse. The jobs were kept: {closed} open job(s) were closed, "
+        "so visitors no longer see them.",
+    )
+    return redirect("manage:settings", slug=slug)
+
+
+# --- Jobs -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def job_list(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    jobs = organization.jobs.prefetch_related("departments").order_by(
+        "-is_open", "-featured", "title", "pk"
+    )
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    return _org_page(request, "manage/jobs.html", organization, page=page)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    job = get_object_or_404(Job, pk=pk, organization=organization)
+    form = JobSiteFieldsForm(request.POST or None, instance=job)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved “{job.title}”.")
+        return redirect("manage:jobs", slug=slug)
+    if form.is_bound:
+        _log_refused(request, "job edit", form)
+    return render(
+        request, "manage/job_edit.html", {"organization": organization, "job": job, "form": form}
+    )
+
+
+# --- Refresh now and status -------------------------------------------------------------------
+
+REFRESH_MESSAGES = {
+    RefreshOutcome.QUEUED: (messages.SUCCESS, "Sync queued. Its progress shows below."),
+    RefreshOutcome.ALREADY_QUEUED: (
+        messages.INFO,
+        "A sync is already queued; it starts shortly. No second one was queued.",
+    ),
+    RefreshOutcome.ALREADY_RUNNING: (
+        messages.INFO,
+        "A sync is running right now; its result shows below when it finishes.",
+    ),
+}
+
+
+def _refresh(connection: GreenhouseConnection | None) -> tuple[int, str]:
+    """Ask for a sync; returns a message level and what to tell the admin."""
+    if connection is None:
+        return messages.ERROR, "Connect a Greenhouse board first."
+    if not connection.enabled:
+        # A paused connection's task would skip the sync and leave it looking queued.
+        return messages.WARNING, "Syncing is paused. Resume it in the settings to refresh."
+    try:
+        outcome = request_refresh(connection)
+    except BrokerUnavailable as exc:
+        return messages.ERROR, exc.message
+    if outcome is RefreshOutcome.COOLDOWN:
+        seconds = settings.SYNC_REFRESH_COOLDOWN_SECONDS
+        return messages.INFO, (
+            f"Greenhouse was asked less than {seconds} seconds ago; try again in a moment."
+        )
+    return REFRESH_MESSAGES[outcome]
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    level, text = _refresh(_connection_of(organization))
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "level": messages.DEFAULT_TAGS[level],
+                "message": text,
+                "status": sync_status(organization=organization),
+            }
+        )
+    messages.add_message(request, level, text)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("manage:jobs", args=[slug])
+    return redirect(back)
+
+
+@login_required
+@require_safe
+@never_cache
+def status_json(request: HttpRequest, slug: str) -> JsonResponse:
+    organization = admin_organization_or_404(request, slug)
+    return JsonResponse(sync_status(organization=organization))
+
+
+@login_required
+@require_safe
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    runs = organization.sync_runs.order_by("-started_at", "-pk")[:HISTORY_LENGTH]
+    rows = [(run, run_result_text(run)) for run in runs]
+    return _org_page(request, "manage/history.html", organization, rows=rows)
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    add_form = MemberAddForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "add":
+            add_form = MemberAddForm(request.POST)
+            if add_form.is_valid():
+                return _member_add(request, organization, add_form)
+            _log_refused(request, "member add", add_form)
+        elif action in ("role", "remove"):
+            return _member_change(request, organization, action)
+        else:
+            messages.error(request, "That change could not be made; the page was out of date.")
+            return redirect("manage:members", slug=slug)
+    memberships = organization.memberships.select_related("user").order_by(
+        "role", "user__email", "user__username"
+    )
+    return render(
+        request,
+        "manage/members.html",
+        {"organization": organization, "memberships": memberships, "add_form": add_form},
+    )
+
+
+def _member_add(request: HttpRequest, organization: Organization, form: Form) -> HttpResponse:
+    email = form.cleaned_data["email"]
+    try:
+        added = membership_add(
+            organization=organization,
+            email=email,
+            role=form.cleaned_data["role"],
+            site_url=request.build_absolute_uri("/"),
+        )
+    except MembershipError as exc:
+        messages.error(request, exc.message)
+    else:
+        if not added.invited:
+            messages.success(request, f"{email} was added to {organization.name}.")
+        elif added.invitation_sent:
+            messages.success(request, f"{email} was invited; they get an email to set a password.")
+        else:
+            messages.warning(
+                request,
+                f"{email} was added, but the invitation email could not be sent. Ask them to use "
+                "“Forgot your password?” on the sign-in page with this address.",
+            )
+    return redirect("manage:members", slug=organization.slug)
+
+
+def _member_change(request: HttpRequest, organization: Organization, action: str) -> HttpResponse:
+    form_class = MembershipRoleForm if action == "role" else MembershipPickForm
+    form = form_class(request.POST, organization=organization)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("manage:members", slug=organization.slug)
+    membership = form.cleaned_data["membership"]
+    who = membership.user.email or membership.user.get_username()
+    try:
+        if action == "role":
+            membership_role_set(membership=membership, role=form.cleaned_data["role"])
+            messages.success(request, f"{who}'s role is now {membership.get_role_display()}.")
+        else:
+            membership_remove(membership=membership)
+            messages.success(request, f"{who} was removed from {organization.name}.")
+    except MembershipError as exc:
+        messages.error(request, exc.message)
+    if not organizations_administered(request.user).filter(pk=organization.pk).exists():
+        return redirect("manage:index")  # they gave up their own admin role
+    return redirect("manage:members", slug=organization.slug)

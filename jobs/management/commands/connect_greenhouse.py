@@ -1,0 +1,47 @@
+"""Connect an organization to a Greenhouse job board from the command line."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.text import slugify
+
+from jobs.connections import check_board, connection_save
+from jobs.greenhouse import GreenhouseError
+from jobs.models import Organization
+
+
+class Command(BaseCommand):
+    help = (
+        "Check BOARD_TOKEN against Greenhouse and connect it to the organization ORG_SLUG, "
+        "creating the organization if needed. Stores nothing if the token is not valid."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("org_slug")
+        parser.add_argument("board_token")
+        parser.add_argument("--name", help="the organization's name if it is created")
+        parser.add_argument("--api-key", help="optional Greenhouse Job Board API key")
+
+    def handle(self, *args: object, **options: str) -> None:
+        slug = options["org_slug"]
+        if slugify(slug) != slug:
+            raise CommandError(f"'{slug}' is not a valid slug (use lowercase letters, digits, -).")
+        try:
+            board = check_board(options["board_token"])
+        except GreenhouseError as exc:
+            raise CommandError(exc.message) from None
+        with transaction.atomic():
+            organization, created = Organization.objects.get_or_create(
+                slug=slug, defaults={"name": options["name"] or board.name or slug}
+            )
+            connection_save(organization=organization, board=board, api_key=options["api_key"])
+        verb = "Created" if created else "Updated"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} organization '{organization.slug}', connected to the Greenhouse board "
+                f"'{board.name or board.token}'."
+            )
+        )
+        self.stdout.write(
+            f"Jobs are imported by the scheduler within a minute, or now with: "
+            f"python manage.py sync_jobs {organization.slug}"
+        )

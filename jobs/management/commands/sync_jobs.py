@@ -1,0 +1,51 @@
+"""Sync organizations' jobs from Greenhouse now, in this process."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jobs.models import GreenhouseConnection, SyncRun
+from jobs.sync import sync_organization
+
+
+class Command(BaseCommand):
+    help = "Sync the given organizations (or --all connected ones) from Greenhouse now."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("org_slugs", nargs="*", metavar="ORG_SLUG")
+        parser.add_argument("--all", action="store_true", help="every enabled connection")
+
+    def handle(self, *args: object, **options: object) -> None:
+        slugs: list[str] = options["org_slugs"]  # type: ignore[assignment]
+        if bool(slugs) == bool(options["all"]):
+            raise CommandError("Name one or more organizations, or pass --all.")
+        connections = GreenhouseConnection.objects.select_related("organization").order_by(
+            "organization__slug"
+        )
+        if options["all"]:
+            connections = connections.filter(enabled=True)
+        else:
+            connections = connections.filter(organization__slug__in=slugs)
+            missing = set(slugs) - {c.organization.slug for c in connections}
+            if missing:
+                raise CommandError(
+                    "Not connected to Greenhouse: "
+                    + ", ".join(sorted(missing))
+                    + " (use connect_greenhouse first)."
+                )
+        failed = 0
+        for connection in connections:
+            result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+            slug = connection.organization.slug
+            if result.ok:
+                counts = result.counts
+                self.stdout.write(
+                    f"{slug}: ok, {counts.created} created, {counts.updated} updated, "
+                    f"{counts.unchanged} unchanged, {counts.closed} closed, "
+                    f"{counts.reopened} reopened, {counts.skipped} skipped"
+                )
+            elif result.outcome == result.Outcome.LOCKED:
+                self.stdout.write(f"{slug}: skipped, another sync of this organization is running")
+            else:
+                failed += 1
+                self.stderr.write(f"{slug}: failed, {result.error}")
+        if failed:
+            raise CommandError(f"{failed} organization(s) failed to sync.")

@@ -1,0 +1,165 @@
+"""Accounts and memberships: signing up an organization, inviting and managing its members."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+
+from jobs.models import Membership, Organization
+
+logger = logging.getLogger(__name__)
+
+
+class MembershipError(Exception):
+    """A membership change that would leave the org in a bad state; `message` is for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class MembershipAdded:
+    membership: Membership
+    invited: bool  # the email had no account: one was created and an invitation sent
+    invitation_sent: bool = False
+
+
+def organization_slug_free(name: str) -> str:
+    """A slug for a new org from its name, numbered if taken ('acme', 'acme-2', ...)."""
+    return _first_free(
+        slugify(name) or "org",
+        max_length=Organization._meta.get_field("slug").max_length,
+        taken=lambda slug: Organization.objects.filter(slug=slug).exists(),
+    )
+
+
+@transaction.atomic
+def organization_signup(
+    *, username: str, email: str, password: str, organization_name: str
+) -> Membership:
+    """A new user, a new organization, and the user as its admin."""
+    user = User.objects.create_user(username=username, email=email, password=password)
+    organization = Organization.objects.create(
+        name=organization_name, slug=organization_slug_free(organization_name)
+    )
+    return Membership.objects.create(
+        organization=organization, user=user, role=Membership.Role.ADMIN
+    )
+
+
+def membership_add(
+    *, organization: Organization, email: str, role: str, site_url: str
+) -> MembershipAdded:
+    """Add the account with this email to the org, or invite the person if there is none.
+
+    An invited person gets an account with no usable password and an email whose link sets one
+    (Django's password reset token), so no password ever travels by email.
+    """
+    email = User.objects.normalize_email(email.strip())
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).order_by("pk").first()
+        invited = user is None
+        if invited:
+            user = User.objects.create_user(username=_username_free(email), email=email)
+        elif Membership.objects.filter(organization=organization, user=user).exists():
+            raise MembershipError(f"{email} is already a member of {organization.name}.")
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+    logger.info(
+        "membership added org=%s user=%s role=%s invited=%s",
+        organization.slug,
+        user.pk,
+        role,
+        invited,
+    )
+    if not invited:
+        return MembershipAdded(membership=membership, invited=False)
+    sent = invitation_send(membership=membership, site_url=site_url)
+    return MembershipAdded(membership=membership, invited=True, invitation_sent=sent)
+
+
+def invitation_send(*, membership: Membership, site_url: str) -> bool:
+    """Email the invitation; False (and logged) if the mail server refused it."""
+    user = membership.user
+    set_password_path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "membership": membership,
+        "organization": membership.organization,
+        "user": user,
+        "set_password_url": urljoin(site_url, set_password_path),
+        "sign_in_url": urljoin(site_url, reverse("login")),
+    }
+    subject = f"You are invited to join {membership.organization.name} on orgsite"
+    body = render_to_string("registration/invitation_email.txt", context)
+    try:
+        send_mail(" ".join(subject.split()), body, None, [user.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.error("invitation email failed user=%s error=%r", user.pk, exc)
+        return False
+    return True
+
+
+def _username_free(email: str) -> str:
+    """Invited people sign in with their email address as username, unless someone has it."""
+    return _first_free(
+        email.lower(),
+        max_length=User._meta.get_field("username").max_length,
+        taken=lambda username: User.objects.filter(username__iexact=username).exists(),
+    )
+
+
+def _first_free(base: str, *, max_length: int, taken: Callable[[str], bool]) -> str:
+    """`base`, or `base-2`, `base-3`... : the first that is not taken, within max_length."""
+    candidate, number = base[:max_length], 1
+    while taken(candidate):
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: max_length - len(suffix)] + suffix
+    return candidate
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> None:
+    if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
+        _ensure_another_admin(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    if membership.role == Membership.Role.ADMIN:
+        _ensure_another_admin(membership)
+    membership.delete()
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    # Locking every admin row makes two admins demoting each other at once queue, not both win.
+    admin_pks = list(
+        Membership.objects.select_for_update()
+        .filter(organization=membership.organization_id, role=Membership.Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if not set(admin_pks) - {membership.pk}:
+        raise MembershipError(
+            "An organization needs at least one admin. Make someone else an admin first."
+        )

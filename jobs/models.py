@@ -1,0 +1,313 @@
+"""Organizations, their Greenhouse connection, and the jobs imported from it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.crypto import decrypt_secret, encrypt_secret
+
+MIN_SYNC_INTERVAL_MINUTES = 5
+MAX_SYNC_INTERVAL_MINUTES = 24 * 60
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=500, blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:org_jobs_json", args=[self.slug])
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.organization}"
+
+
+class GreenhouseConnection(models.Model):
+    class State(models.TextChoices):
+        NEVER_SYNCED = "never_synced", "Never synced"
+        OK = "ok", "OK"
+        FAILING = "failing", "Failing"
+        INVALID_TOKEN = "invalid_token", "Invalid board token"
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="greenhouse"
+    )
+    board_token = models.CharField(max_length=100)
+    board_name = models.CharField(max_length=300, blank=True)
+    api_key_encrypted = models.TextField(blank=True)
+    api_key_last5 = models.CharField(max_length=5, blank=True)
+    enabled = models.BooleanField(default=True)
+    sync_interval_minutes = models.PositiveIntegerField(
+        default=settings.SYNC_DEFAULT_INTERVAL_MINUTES,
+        validators=[
+            MinValueValidator(MIN_SYNC_INTERVAL_MINUTES),
+            MaxValueValidator(MAX_SYNC_INTERVAL_MINUTES),
+        ],
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEVER_SYNCED)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # When the dispatcher should next enqueue this org (indexed with `enabled`).
+    next_sync_at = models.DateTimeField(default=timezone.now)
+    # Set when a sync is enqueued and cleared when it starts: "already queued" for Refresh now.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # A lease rather than a Redis lock: it lives with the data it guards and expires by itself.
+    lock_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["enabled", "next_sync_at"], name="connection_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ← greenhouse:{self.board_token}"
+
+    def set_api_key(self, raw_key: str) -> None:
+        """Store the key encrypted; keep only its last 5 characters in clear, as Greenhouse does."""
+        raw_key = raw_key.strip()
+        if raw_key:
+            self.api_key_encrypted = encrypt_secret(raw_key)
+            self.api_key_last5 = raw_key[-5:]
+        else:
+            self.api_key_encrypted = ""
+            self.api_key_last5 = ""
+
+    def get_api_key(self) -> str:
+        return decrypt_secret(self.api_key_encrypted) if self.api_key_encrypted else ""
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key_encrypted)
+
+    @property
+    def sync_interval(self) -> timedelta:
+        return timedelta(minutes=self.sync_interval_minutes)
+
+    def is_locked(self, now: timezone.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.lock_expires_at is not None and self.lock_expires_at > now
+
+
+class Department(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="departments"
+    )
+    greenhouse_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    # Greenhouse's id of the parent; the parent may have no open jobs and so no row here.
+    parent_greenhouse_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "greenhouse_id"], name="unique_department_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="offices")
+    greenhouse_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    location = models.CharField(max_length=300, blank=True)
+    parent_greenhouse_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "greenhouse_id"], name="unique_office_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobQuerySet(models.QuerySet):
+    def listed(self) -> JobQuerySet:
+        """What visitors see: open and not hidden."""
+        return self.filter(is_open=True, hidden=False)
+
+
+class Job(models.Model):
+    """A Greenhouse job post. Fields are grouped by who owns them."""
+
+    class RemotePolicy(models.TextChoices):
+        UNSPECIFIED = "", "Not specified"
+        ONSITE = "onsite", "On-site"
+        HYBRID = "hybrid", "Hybrid"
+        REMOTE = "remote", "Remote"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="jobs")
+    greenhouse_id = models.BigIntegerField()
+
+    # Owned by Greenhouse: read-only copies here, overwritten by every sync that sees a change.
+    title = models.CharField(max_length=500)
+    description_html = models.TextField(blank=True)  # sanitized; safe to render
+    excerpt = models.CharField(max_length=300, blank=True)  # plain text, for listings and meta
+    internal_job_id = models.BigIntegerField(null=True, blank=True)
+    location_name = models.CharField(max_length=300, blank=True)
+    departments = models.ManyToManyField(Department, blank=True, related_name="jobs")
+    offices = models.ManyToManyField(Office, blank=True, related_name="jobs")
+    absolute_url = models.URLField(max_length=1000, blank=True)
+    requisition_id = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    company_name = models.CharField(max_length=300, blank=True)
+    greenhouse_updated_at = models.DateTimeField(null=True, blank=True)
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    application_deadline = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=list, blank=True)
+    # Computed by the sync from the fields above, for visitors' search and filters.
+    search_text = models.TextField(blank=True)  # plain text: location, units, description
+    greenhouse_remote_policy = models.CharField(
+        max_length=10, choices=RemotePolicy.choices, blank=True
+    )
+    # Hash of the raw Greenhouse post: an unchanged post is skipped before any parsing work.
+    payload_hash = models.CharField(max_length=64, blank=True)
+
+    # Owned by the sync's bookkeeping.
+    is_open = models.BooleanField(default=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    # Owned by this site: a sync never writes these.
+    featured = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    remote_policy = models.CharField(
+        max_length=10, choices=RemotePolicy.choices, default=RemotePolicy.UNSPECIFIED, blank=True
+    )
+    compensation_note = models.CharField(max_length=300, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    GREENHOUSE_FIELDS = (
+        "title",
+        "description_html",
+        "excerpt",
+        "internal_job_id",
+        "location_name",
+        "absolute_url",
+        "requisition_id",
+        "language",
+        "company_name",
+        "greenhouse_updated_at",
+        "first_published_at",
+        "application_deadline",
+        "metadata",
+        "search_text",
+        "greenhouse_remote_policy",
+        "payload_hash",
+    )
+    SITE_FIELDS = ("featured", "hidden", "remote_policy", "compensation_note", "tags")
+
+    class Meta:
+        ordering = ["-featured", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "greenhouse_id"], name="unique_job_per_org"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "is_open", "hidden"], name="job_listing_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:job_detail", args=[self.organization.slug, self.greenhouse_id])
+
+    @property
+    def effective_remote_policy(self) -> Job.RemotePolicy:
+        """The site's choice when it made one, else what the Greenhouse metadata says."""
+        return Job.RemotePolicy(self.remote_policy or self.greenhouse_remote_policy)
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Refresh now"
+        WEBHOOK = "webhook", "Webhook"
+        COMMAND = "command", "Command line"
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Succeeded"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RUNNING)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["organization", "-started_at"], name="syncrun_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.organization} {self.trigger} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None

@@ -1,0 +1,112 @@
+"""Deciding when syncs run: the beat dispatcher's query and the Refresh now button."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from jobs.models import GreenhouseConnection, SyncRun
+
+logger = logging.getLogger(__name__)
+
+# Publishing must fail fast in a web request when the broker is down, not hang.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+
+class BrokerUnavailable(Exception):
+    """The task queue cannot be reached, so nothing was queued."""
+
+    message = (
+        "The job queue is not reachable right now, so the sync was not queued. Try again shortly."
+    )
+
+
+class RefreshOutcome(enum.Enum):
+    QUEUED = "queued"
+    ALREADY_QUEUED = "already_queued"
+    ALREADY_RUNNING = "running"
+    COOLDOWN = "cooldown"
+
+
+def _not_queued(now: timezone.datetime) -> Q:
+    stale = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+    return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
+
+
+def enqueue_sync(connection_id: int, trigger: str) -> None:
+    from jobs.tasks import sync_org  # the task module imports this one
+
+    try:
+        sync_org.apply_async(
+            (connection_id, trigger), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except (BrokerError, ConnectionError, OSError) as exc:
+        logger.error(
+            "broker unavailable, sync not queued connection=%s error=%r", connection_id, exc
+        )
+        GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
+        raise BrokerUnavailable(BrokerUnavailable.message) from exc
+
+
+def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
+    """Queue a sync now unless one is queued, running, or has just been attempted."""
+    now = timezone.now()
+    cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
+    claimed = (
+        GreenhouseConnection.objects.filter(pk=connection.pk)
+        .filter(_not_queued(now))
+        .filter(Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now))
+        .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
+        .update(queued_at=now)
+    )
+    if claimed:
+        enqueue_sync(connection.pk, SyncRun.Trigger.MANUAL)
+        connection.queued_at = now
+        return RefreshOutcome.QUEUED
+    connection.refresh_from_db()
+    if connection.is_locked(now):
+        return RefreshOutcome.ALREADY_RUNNING
+    if connection.queued_at is not None:
+        return RefreshOutcome.ALREADY_QUEUED
+    return RefreshOutcome.COOLDOWN
+
+
+def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
+    """Queue a sync for every enabled connection whose interval has passed.
+
+    One indexed query finds them and one UPDATE marks them queued, so a slow worker pool does
+    not get the same org queued again on the next tick.
+    """
+    now = timezone.now()
+    due = list(
+        GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
+        .filter(_not_queued(now))
+        .order_by("next_sync_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due:
+        return []
+    GreenhouseConnection.objects.filter(pk__in=due).update(queued_at=now)
+    queued = []
+    for connection_id in due:
+        try:
+            enqueue_sync(connection_id, SyncRun.Trigger.SCHEDULE)
+        except BrokerUnavailable:
+            GreenhouseConnection.objects.filter(pk__in=due).exclude(pk__in=queued).update(
+                queued_at=None
+            )
+            raise
+        queued.append(connection_id)
+    logger.info("dispatcher queued syncs count=%d", len(queued))
+    return queued

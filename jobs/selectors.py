@@ -1,0 +1,161 @@
+"""Reads for visitor pages: job search with filters, filter options, related jobs.
+
+Every list here costs a fixed number of queries however many jobs there are: related rows come
+from select_related/prefetch_related, never from a query per job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+
+from jobs.models import Department, Job, Office, Organization
+from jobs.search import filter_by_keywords
+
+LISTED_JOBS = Q(jobs__is_open=True, jobs__hidden=False)
+FEATURED_GROUP = "Featured roles"
+NO_DEPARTMENT_GROUP = "Other roles"
+
+
+def job_search(
+    *,
+    query: str = "",
+    organization_slug: str = "",
+    department_ids: Sequence[int] = (),
+    office_ids: Sequence[int] = (),
+    location: str = "",
+    remote_policy: str = "",
+) -> QuerySet[Job]:
+    """Open, visible jobs matching all the given filters; best match first, then newest.
+
+    Several departments (or offices) match a job in any of them; different filters combine.
+    """
+    jobs = Job.objects.listed()
+    if organization_slug:
+        jobs = jobs.filter(organization__slug=organization_slug)
+    if department_ids:
+        # A subquery, not a join: a job in two of the departments must not be listed twice.
+        links = Job.departments.through.objects.filter(department_id__in=department_ids)
+        jobs = jobs.filter(pk__in=links.values("job_id"))
+    if office_ids:
+        links = Job.offices.through.objects.filter(office_id__in=office_ids)
+        jobs = jobs.filter(pk__in=links.values("job_id"))
+    if location:
+        jobs = jobs.filter(location_name=location)
+    if remote_policy:
+        jobs = jobs.filter(
+            Q(remote_policy=remote_policy)
+            | Q(remote_policy="", greenhouse_remote_policy=remote_policy)
+        )
+    jobs = filter_by_keywords(jobs, query)
+    best_match_first = ["-search_rank"] if "search_rank" in jobs.query.annotations else []
+    return (
+        jobs.select_related("organization")
+        .prefetch_related("departments")
+        .order_by(*best_match_first, F("first_published_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def order_by_department(jobs: QuerySet[Job]) -> QuerySet[Job]:
+    """Featured jobs first, then by department name (a job's first one), then by title."""
+    first_department = Department.objects.filter(jobs=OuterRef("pk")).order_by("name", "pk")
+    return jobs.annotate(department_name=Subquery(first_department.values("name")[:1])).order_by(
+        "-featured", F("department_name").asc(nulls_last=True), "title", "pk"
+    )
+
+
+def group_by_department(jobs: Iterable[Job]) -> list[tuple[str, list[Job]]]:
+    """Consecutive jobs from order_by_department(), as (heading, jobs) groups."""
+
+    def heading(job: Job) -> str:
+        if job.featured:
+            return FEATURED_GROUP
+        return job.department_name or NO_DEPARTMENT_GROUP
+
+    return [(name, list(group)) for name, group in groupby(jobs, key=heading)]
+
+
+def related_jobs(*, job: Job, limit: int = 5) -> list[Job]:
+    """Other open jobs of the org in the job's departments (prefetched on the job)."""
+    department_ids = [department.pk for department in job.departments.all()]
+    if not department_ids:
+        return []
+    return list(
+        job_search(organization_slug=job.organization.slug, department_ids=department_ids)
+        .exclude(pk=job.pk)
+        .order_by("-featured", "title", "pk")[:limit]
+    )
+
+
+def job_for_page(*, organization_slug: str, greenhouse_id: int) -> Job | None:
+    """The job a job page shows, open or closed; None if unknown or hidden by the org."""
+    return (
+        Job.objects.filter(
+            organization__slug=organization_slug, greenhouse_id=greenhouse_id, hidden=False
+        )
+        .select_related("organization")
+        .prefetch_related("departments", "offices")
+        .first()
+    )
+
+
+def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization]:
+    """Organizations with `open_job_count` (open, visible jobs), by name."""
+    organizations = Organization.objects.annotate(open_job_count=Count("jobs", filter=LISTED_JOBS))
+    if hiring_only:
+        organizations = organizations.filter(open_job_count__gt=0)
+    return organizations.order_by("name", "pk")
+
+
+def organizations_for_sitemap() -> QuerySet[Organization]:
+    """Every org page, with `last_job_update`: the latest Greenhouse update of its open jobs."""
+    return Organization.objects.annotate(
+        last_job_update=Max("jobs__greenhouse_updated_at", filter=LISTED_JOBS)
+    ).order_by("slug")
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filter form offers: only values some open job has."""
+
+    organizations: list[Organization]
+    departments: list[Department]
+    offices: list[Office]
+    locations: list[str]
+    remote_policies: list[tuple[str, str]]
+    by_organization: bool  # site-wide: departments and offices come grouped by org
+
+
+def job_filter_options(*, organization: Organization | None) -> FilterOptions:
+    """Options for the filters of one org's jobs, or of every org's (with org names)."""
+    scope = Q(organization=organization) if organization else Q()
+    listed = Job.objects.listed().filter(scope)
+    departments = Department.objects.filter(
+        scope, pk__in=Job.departments.through.objects.filter(job__in=listed).values("department_id")
+    )
+    offices = Office.objects.filter(
+        scope, pk__in=Job.offices.through.objects.filter(job__in=listed).values("office_id")
+    )
+    if organization is None:
+        # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
+        departments = departments.select_related("organization").order_by(
+            "organization__name", "name"
+        )
+        offices = offices.select_related("organization").order_by("organization__name", "name")
+    locations = (
+        listed.exclude(location_name="")
+        .order_by("location_name")
+        .values_list("location_name", flat=True)
+        .distinct()
+    )
+    return FilterOptions(
+        organizations=[] if organization else list(organizations_with_job_counts(hiring_only=True)),
+        departments=list(departments),
+        offices=list(offices),
+        locations=list(locations),
+        remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
+        by_organization=organization is None,
+    )

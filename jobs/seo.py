@@ -1,0 +1,62 @@
+"""What search engines read: schema.org JobPosting data for an open job's page.
+
+See https://schema.org/JobPosting and Google's job posting guidelines; only facts the site knows
+are stated, and a closed job gets no structured data at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+from jobs.metadata import employment_types_from_metadata
+from jobs.models import Job
+
+# Inside <script>, "</script>" or "<!--" in a title would end or bend the element: JSON's own
+# \u escapes keep the data identical and the markup inert.
+SCRIPT_SAFE_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, Any]:
+    """The JobPosting for an open job's page; the job comes with its organization."""
+    organization = job.organization
+    hiring_organization = {"@type": "Organization", "name": organization.name}
+    if organization.website:
+        hiring_organization["sameAs"] = organization.website
+    data: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": job.title,
+        "description": job.description_html or job.excerpt or job.title,
+        "datePosted": (job.first_published_at or job.created_at).isoformat(),
+        "hiringOrganization": hiring_organization,
+        "identifier": {
+            "@type": "PropertyValue",
+            "name": organization.name,
+            "value": str(job.greenhouse_id),
+        },
+        "url": request.build_absolute_uri(job.get_absolute_url()),
+    }
+    if job.location_name:
+        data["jobLocation"] = {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressLocality": job.location_name},
+        }
+    employment_types = employment_types_from_metadata(job.metadata)
+    if employment_types:
+        data["employmentType"] = employment_types
+    if job.effective_remote_policy == Job.RemotePolicy.REMOTE:
+        data["jobLocationType"] = "TELECOMMUTE"
+    if job.application_deadline:
+        data["validThrough"] = job.application_deadline.isoformat()
+    return data
+
+
+def json_for_script(data: Any) -> SafeString:
+    """JSON to place between <script type="application/ld+json"> tags, safely."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return mark_safe(text.translate(SCRIPT_SAFE_ESCAPES))  # noqa: S308 (escaped just above)

@@ -1,0 +1,115 @@
+"""What the admin pages say about an org's syncing, as one plain dict.
+
+The settings and jobs pages render it and status.json serves it to the polling script, so the
+words people read ("Finished: 3 new, 2 updated, 1 closed") are written in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from jobs.models import GreenhouseConnection, Organization, SyncRun
+from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
+
+# The script polls while a sync is queued or running and stops on any other phase.
+PHASE_IDLE = "idle"
+PHASE_QUEUED = "queued"
+PHASE_RUNNING = "running"
+PHASE_FINISHED = "finished"
+PHASE_FAILED = "failed"
+
+
+def run_counts(run: SyncRun) -> SyncCounts:
+    return SyncCounts(**{name: getattr(run, name) for name in SyncCounts().as_dict()})
+
+
+def run_result_text(run: SyncRun) -> str:
+    """One run's result in words: its counts, or why it failed."""
+    if run.outcome == SyncRun.Outcome.SUCCESS:
+        return run_counts(run).summary()
+    if run.outcome == SyncRun.Outcome.RUNNING:
+        return "running"
+    return run.error_message or run.get_outcome_display()
+
+
+def moment_text(moment: datetime | None) -> str:
+    return date_format(timezone.localtime(moment), "j M Y, H:i T") if moment else "never"
+
+
+def sync_status(*, organization: Organization, now: datetime | None = None) -> dict[str, Any]:
+    """The connection's health and the latest sync's progress, in data and in words."""
+    now = now or timezone.now()
+    connection = GreenhouseConnection.objects.filter(organization=organization).first()
+    latest = organization.sync_runs.order_by("-started_at", "-pk").first()
+    status: dict[str, Any] = {
+        "connected": connection is not None,
+        "latest_run": _run_as_dict(latest) if latest else None,
+    }
+    if connection is None:
+        return {**status, "phase": PHASE_IDLE, "message": "Not connected to Greenhouse."}
+    stale_before = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+    running = connection.is_locked(now)
+    queued = connection.queued_at is not None and connection.queued_at > stale_before
+    phase, message = _phase(running=running, queued=queued, latest=latest)
+    return {
+        **status,
+        "board_token": connection.board_token,
+        "board_name": connection.board_name or connection.board_token,
+        "enabled": connection.enabled,
+        "state": connection.state,
+        "state_label": connection.get_state_display(),
+        "state_text": _state_text(connection),
+        "last_success_at": connection.last_success_at,
+        "last_success_text": moment_text(connection.last_success_at),
+        "last_attempt_at": connection.last_attempt_at,
+        "last_attempt_text": moment_text(connection.last_attempt_at),
+        "failing_since": connection.failing_since,
+        "last_error": connection.last_error,
+        "queued": queued,
+        "running": running,
+        "phase": phase,
+        "message": message,
+    }
+
+
+def _phase(*, running: bool, queued: bool, latest: SyncRun | None) -> tuple[str, str]:
+    if running:
+        return PHASE_RUNNING, "Running…"
+    if queued:
+        return PHASE_QUEUED, "Queued…"
+    if latest is None:
+        return PHASE_IDLE, "No sync has run yet."
+    if latest.outcome == SyncRun.Outcome.SUCCESS:
+        return PHASE_FINISHED, f"Finished: {run_result_text(latest)}"
+    if latest.outcome == SyncRun.Outcome.RUNNING:
+        # Marked running but nobody holds the lock: its worker died.
+        return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
+    return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
+
+
+def _state_text(connection: GreenhouseConnection) -> str:
+    if connection.state == GreenhouseConnection.State.FAILING:
+        text = f"Failing since {moment_text(connection.failing_since)}"
+    else:
+        text = connection.get_state_display()
+    return text if connection.enabled else f"{text} (syncing paused)"
+
+
+def _run_as_dict(run: SyncRun) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "outcome": run.outcome,
+        "outcome_label": run.get_outcome_display(),
+        "trigger": run.trigger,
+        "trigger_label": run.get_trigger_display(),
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": run_counts(run).as_dict(),
+        "summary": run_counts(run).summary(),
+        "error_message": run.error_message,
+    }

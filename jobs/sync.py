@@ -1,0 +1,448 @@
+"""Sync one organization's jobs with its Greenhouse board.
+
+Plain functions, so tasks, views, commands and tests all call the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jobs.cache import listing_cache_invalidate
+from jobs.greenhouse import (
+    BoardNotFound,
+    GreenhouseClient,
+    GreenhouseError,
+    InvalidJob,
+    JobPost,
+    RateLimited,
+    Unit,
+    job_id_of,
+    job_payload_hash,
+    parse_job,
+)
+from jobs.metadata import remote_policy_of_post
+from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.sanitize import excerpt_of, sanitize_content
+from jobs.search import search_text_of
+
+logger = logging.getLogger(__name__)
+
+INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
+UNEXPECTED_MESSAGE = (
+    "The sync failed on an internal error; nothing was changed. It has been logged."
+)
+
+
+@dataclass
+class SyncCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    closed: int = 0
+    reopened: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "closed": self.closed,
+            "reopened": self.reopened,
+            "skipped": self.skipped,
+        }
+
+    def summary(self) -> str:
+        """In words, for people: '3 new, 2 updated, 1 closed' (zeros left out)."""
+        words = [
+            (self.created, "new"),
+            (self.updated, "updated"),
+            (self.closed, "closed"),
+            (self.reopened, "reopened"),
+            (self.skipped, "skipped"),
+        ]
+        said = [f"{count} {word}" for count, word in words if count]
+        return ", ".join(said) if said else "no changes"
+
+
+@dataclass
+class SyncResult:
+    class Outcome:
+        SUCCESS = "success"
+        FAILED = "failed"
+        LOCKED = "locked"
+
+    organization_slug: str
+    outcome: str
+    counts: SyncCounts = field(default_factory=SyncCounts)
+    error: str = ""
+    transient: bool = False
+    retry_after: float | None = None
+    run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == self.Outcome.SUCCESS
+
+
+def sync_organization(
+    connection: GreenhouseConnection,
+    *,
+    trigger: str,
+    client: GreenhouseClient | None = None,
+) -> SyncResult:
+    """Bring the org's jobs in line with its Greenhouse board.
+
+    1. Take the org's lock (a lease on the connection row). If another sync holds it, return
+       LOCKED and touch nothing.
+    2. Record a SyncRun; runs a dead worker left "running" are marked interrupted.
+    3. Fetch the board. Any failure is recorded on the run and the connection; no job changes.
+    4. In one transaction, apply the board: create new jobs, update changed ones, reopen
+       returning ones, close missing ones. Unchanged posts cost a hash and nothing else.
+    5. Record the counts, mark the connection healthy and release the lock.
+    """
+    slug = connection.organization.slug
+    lease = acquire_sync_lock(connection)
+    if lease is None:
+        logger.info("sync skipped org=%s reason=locked", slug)
+        return SyncResult(organization_slug=slug, outcome=SyncResult.Outcome.LOCKED)
+    started = time.monotonic()
+    run = start_sync_run(connection, trigger=trigger)
+    try:
+        result = _fetch_and_apply(connection, run, client or GreenhouseClient())
+    except Exception:
+        logger.exception("sync crashed org=%s run=%s", slug, run.pk)
+        result = SyncResult(
+            organization_slug=slug, outcome=SyncResult.Outcome.FAILED, error=UNEXPECTED_MESSAGE
+        )
+        _record_failure(connection, run, message=UNEXPECTED_MESSAGE, http_status=None)
+    finally:
+        release_sync_lock(connection, lease)
+    logger.info(
+        "sync finished org=%s trigger=%s outcome=%s duration_ms=%d %s error=%r",
+        slug,
+        trigger,
+        result.outcome,
+        (time.monotonic() - started) * 1000,
+        " ".join(f"{name}={value}" for name, value in result.counts.as_dict().items()),
+        result.error,
+    )
+    return result
+
+
+def _fetch_and_apply(
+    connection: GreenhouseConnection, run: SyncRun, client: GreenhouseClient
+) -> SyncResult:
+    slug = connection.organization.slug
+    try:
+        raw_jobs = client.fetch_jobs(connection.board_token)
+    except GreenhouseError as exc:
+        _record_failure(
+            connection,
+            run,
+            message=exc.message,
+            http_status=exc.http_status,
+            invalid_token=isinstance(exc, BoardNotFound),
+        )
+        return SyncResult(
+            organization_slug=slug,
+            outcome=SyncResult.Outcome.FAILED,
+            error=exc.message,
+            transient=exc.transient,
+            retry_after=exc.retry_after if isinstance(exc, RateLimited) else None,
+            run_id=run.pk,
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        counts = apply_board(connection, raw_jobs, now=now)
+    _record_success(connection, run, counts, now=now)
+    if counts.created or counts.updated or counts.closed or counts.reopened:
+        listing_cache_invalidate(organization=connection.organization)
+    return SyncResult(
+        organization_slug=slug, outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk
+    )
+
+
+# --- Applying a board -----------------------------------------------------------------------
+
+
+def apply_board(
+    connection: GreenhouseConnection, raw_jobs: Sequence[Any], *, now: datetime
+) -> SyncCounts:
+    """Write the difference between the board and the database; call inside a transaction."""
+    org = connection.organization
+    counts = SyncCounts()
+    existing = {
+        gh_id: (pk, payload_hash, is_open)
+        for pk, gh_id, payload_hash, is_open in Job.objects.filter(organization=org).values_list(
+            "pk", "greenhouse_id", "payload_hash", "is_open"
+        )
+    }
+    seen: set[int] = set()
+    reopen_pks: list[int] = []
+    changed: list[JobPost] = []
+    for raw in raw_jobs:
+        job_id = job_id_of(raw)
+        if job_id is None:
+            counts.skipped += 1
+            logger.warning("sync skipped a post org=%s reason=no valid id", org.slug)
+            continue
+        if job_id in seen:
+            counts.skipped += 1
+            logger.warning("sync skipped a post org=%s reason=duplicate id %s", org.slug, job_id)
+            continue
+        # Seen before parsing: a post that is on the board but malformed is kept, not closed.
+        seen.add(job_id)
+        payload_hash = job_payload_hash(raw)
+        current = existing.get(job_id)
+        if current is not None and current[1] == payload_hash:
+            if current[2]:
+                counts.unchanged += 1
+            else:
+                reopen_pks.append(current[0])
+            continue
+        try:
+            changed.append(parse_job(raw, payload_hash=payload_hash))
+        except InvalidJob as exc:
+            counts.skipped += 1
+            logger.warning("sync skipped a post org=%s reason=%s", org.slug, exc)
+
+    if reopen_pks:
+        counts.reopened += Job.objects.filter(pk__in=reopen_pks).update(
+            is_open=True, closed_at=None, synced_at=now
+        )
+    if changed:
+        _write_changed_posts(org, changed, existing, counts, now=now)
+    close_pks = [
+        pk for gh_id, (pk, _, is_open) in existing.items() if is_open and gh_id not in seen
+    ]
+    if close_pks:
+        counts.closed = close_missing_jobs(close_pks, now=now)
+    return counts
+
+
+def close_missing_jobs(job_pks: Iterable[int], *, now: datetime) -> int:
+    """Jobs that left the board are closed, never deleted: their site-owned fields survive."""
+    return Job.objects.filter(pk__in=list(job_pks), is_open=True).update(
+        is_open=False, closed_at=now, synced_at=now
+    )
+
+
+def _write_changed_posts(
+    org: Any,
+    posts: list[JobPost],
+    existing: dict[int, tuple[int, str, bool]],
+    counts: SyncCounts,
+    *,
+    now: datetime,
+) -> None:
+    department_pks = _upsert_units(Department, org, [u for p in posts for u in p.departments])
+    office_pks = _upsert_units(Office, org, [u for p in posts for u in p.offices])
+    new_jobs, updated_jobs = [], []
+    for post in posts:
+        job = Job(organization=org, greenhouse_id=post.greenhouse_id, **_greenhouse_fields(post))
+        job.is_open, job.closed_at, job.synced_at = True, None, now
+        current = existing.get(post.greenhouse_id)
+        if current is None:
+            new_jobs.append(job)
+            continue
+        job.pk = current[0]
+        updated_jobs.append(job)
+        if current[2]:
+            counts.updated += 1
+        else:
+            counts.reopened += 1
+    Job.objects.bulk_create(new_jobs, batch_size=500)
+    Job.objects.bulk_update(
+        updated_jobs,
+        [*Job.GREENHOUSE_FIELDS, "is_open", "closed_at", "synced_at"],
+        batch_size=500,
+    )
+    counts.created += len(new_jobs)
+    jobs_by_gh_id = {job.greenhouse_id: job for job in [*new_jobs, *updated_jobs]}
+    if any(job.pk is None for job in new_jobs):  # backends that cannot return ids
+        pks = dict(
+            Job.objects.filter(organization=org, greenhouse_id__in=list(jobs_by_gh_id)).values_list(
+                "greenhouse_id", "pk"
+            )
+        )
+        for job in new_jobs:
+            job.pk = pks[job.greenhouse_id]
+    _set_units(Job.departments.through, "department_id", posts, jobs_by_gh_id, department_pks)
+    _set_units(Job.offices.through, "office_id", posts, jobs_by_gh_id, office_pks)
+
+
+def _greenhouse_fields(post: JobPost) -> dict[str, Any]:
+    description_html = sanitize_content(post.content_html)
+    return {
+        "title": post.title,
+        "description_html": description_html,
+        "excerpt": excerpt_of(description_html),
+        "internal_job_id": post.internal_job_id,
+        "location_name": post.location_name,
+        "absolute_url": post.absolute_url,
+        "requisition_id": post.requisition_id,
+        "language": post.language,
+        "company_name": post.company_name,
+        "greenhouse_updated_at": post.updated_at,
+        "first_published_at": post.first_published_at,
+        "application_deadline": post.application_deadline,
+        "metadata": post.metadata,
+        "search_text": search_text_of(post, description_html=description_html),
+        "greenhouse_remote_policy": remote_policy_of_post(post),
+        "payload_hash": post.payload_hash,
+    }
+
+
+def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[Unit]) -> dict:
+    """Create or rename departments/offices seen in changed posts; returns greenhouse id → pk."""
+    latest = {unit.greenhouse_id: unit for unit in units}
+    if not latest:
+        return {}
+    rows = {row.greenhouse_id: row for row in model.objects.filter(
+        organization=org, greenhouse_id__in=list(latest)
+    )}  # fmt: skip
+    fields = ["name", "parent_greenhouse_id"] + (["location"] if model is Office else [])
+    to_create, to_update = [], []
+    for gh_id, unit in latest.items():
+        values = {"name": unit.name[:300], "parent_greenhouse_id": unit.parent_greenhouse_id}
+        if model is Office:
+            values["location"] = unit.location[:300]
+        row = rows.get(gh_id)
+        if row is None:
+            to_create.append(model(organization=org, greenhouse_id=gh_id, **values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    model.objects.bulk_create(to_create)
+    model.objects.bulk_update(to_update, fields)
+    if any(row.pk is None for row in to_create):
+        rows = {row.greenhouse_id: row for row in model.objects.filter(
+            organization=org, greenhouse_id__in=list(latest)
+        )}  # fmt: skip
+    else:
+        rows.update({row.greenhouse_id: row for row in to_create})
+    return {gh_id: row.pk for gh_id, row in rows.items()}
+
+
+def _set_units(
+    through: Any,
+    unit_column: str,
+    posts: list[JobPost],
+    jobs_by_gh_id: dict[int, Job],
+    unit_pks: dict[int, int],
+) -> None:
+    """Replace the department/office links of the changed jobs only."""
+    attribute = "departments" if unit_column == "department_id" else "offices"
+    job_pks = [jobs_by_gh_id[post.greenhouse_id].pk for post in posts]
+    through.objects.filter(job_id__in=job_pks).delete()
+    links = {
+        (jobs_by_gh_id[post.greenhouse_id].pk, unit_pks[unit.greenhouse_id])
+        for post in posts
+        for unit in getattr(post, attribute)
+    }
+    through.objects.bulk_create(
+        [through(job_id=job_pk, **{unit_column: unit_pk}) for job_pk, unit_pk in links],
+        batch_size=1000,
+    )
+
+
+# --- Lock, run history and connection state -------------------------------------------------
+
+
+def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
+    """Claim the org's lease with a conditional UPDATE; returns the lease (its expiry) or None."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    claimed = (
+        GreenhouseConnection.objects.filter(pk=connection.pk)
+        .filter(Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now))
+        .update(lock_expires_at=lease, queued_at=None, last_attempt_at=now)
+    )
+    if not claimed:
+        return None
+    connection.lock_expires_at, connection.queued_at, connection.last_attempt_at = lease, None, now
+    return lease
+
+
+def release_sync_lock(connection: GreenhouseConnection, lease: datetime) -> None:
+    """Release only our own lease: one that expired and was taken over is not ours to free."""
+    GreenhouseConnection.objects.filter(pk=connection.pk, lock_expires_at=lease).update(
+        lock_expires_at=None
+    )
+    connection.lock_expires_at = None
+
+
+def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:
+    org = connection.organization
+    now = timezone.now()
+    # We hold the lock, so any run still marked running belongs to a worker that died.
+    SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
+        outcome=SyncRun.Outcome.INTERRUPTED, finished_at=now, error_message=INTERRUPTED_MESSAGE
+    )
+    return SyncRun.objects.create(organization=org, trigger=trigger, started_at=now)
+
+
+def _record_success(
+    connection: GreenhouseConnection, run: SyncRun, counts: SyncCounts, *, now: datetime
+) -> None:
+    finished = timezone.now()
+    SyncRun.objects.filter(pk=run.pk).update(
+        outcome=SyncRun.Outcome.SUCCESS, finished_at=finished, http_status=200, **counts.as_dict()
+    )
+    _update_connection(
+        connection,
+        state=GreenhouseConnection.State.OK,
+        last_error="",
+        last_success_at=now,
+        failing_since=None,
+        consecutive_failures=0,
+        next_sync_at=now + connection.sync_interval,
+    )
+
+
+def _record_failure(
+    connection: GreenhouseConnection,
+    run: SyncRun,
+    *,
+    message: str,
+    http_status: int | None,
+    invalid_token: bool = False,
+) -> None:
+    now = timezone.now()
+    SyncRun.objects.filter(pk=run.pk).update(
+        outcome=SyncRun.Outcome.FAILED,
+        finished_at=now,
+        http_status=http_status,
+        error_message=message,
+    )
+    state = (
+        GreenhouseConnection.State.INVALID_TOKEN
+        if invalid_token
+        else GreenhouseConnection.State.FAILING
+    )
+    _update_connection(
+        connection,
+        state=state,
+        last_error=message,
+        failing_since=connection.failing_since or now,
+        consecutive_failures=connection.consecutive_failures + 1,
+        next_sync_at=now + connection.sync_interval,
+    )
+
+
+def _update_connection(connection: GreenhouseConnection, **values: Any) -> None:
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(**values)
+    for name, value in values.items():
+        setattr(connection, name, value)

@@ -1,0 +1,44 @@
+"""Celery tasks: thin wrappers that take ids and call the sync functions."""
+
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+from celery.utils.log import get_task_logger
+
+from jobs.models import GreenhouseConnection, SyncRun
+from jobs.scheduling import enqueue_due_syncs
+from jobs.sync import sync_organization
+
+logger = get_task_logger(__name__)
+
+MAX_SYNC_RETRIES = 4
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 15 * 60
+
+
+def retry_delay(retries: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, never sooner than Greenhouse's Retry-After."""
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
+    return max(retry_after or 0, random.uniform(ceiling / 2, ceiling))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_SYNC_RETRIES)
+def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) -> str:
+    connection = (
+        GreenhouseConnection.objects.select_related("organization")
+        .filter(pk=connection_id, enabled=True)
+        .first()
+    )
+    if connection is None:
+        return "skipped: connection removed or paused"
+    result = sync_organization(connection, trigger=trigger)
+    if result.transient and self.request.retries < self.max_retries:
+        raise self.retry(countdown=retry_delay(self.request.retries, result.retry_after))
+    return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+@shared_task
+def dispatch_due_syncs() -> int:
+    return len(enqueue_due_syncs())

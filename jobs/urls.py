@@ -1,0 +1,17 @@
+from django.urls import path
+
+from jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/feed/", views.all_jobs_feed, name="job_feed"),
+    path("orgs/", views.organization_list, name="organization_list"),
+    path("orgs/<slug:slug>/", views.organization_detail, name="org_detail"),
+    path("orgs/<slug:slug>/feed/", views.organization_jobs_feed, name="org_feed"),
+    path("orgs/<slug:slug>/jobs/<int:greenhouse_id>/", views.job_detail, name="job_detail"),
+    path("orgs/<slug:slug>/jobs.json", views.org_jobs_json, name="org_jobs_json"),
+    path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+]

@@ -1,0 +1,178 @@
+"""Public read views: visitor pages, the JSON list, feeds and the sitemap.
+
+Views stay thin: they read the request, call selectors and render. Visitor pages are cached
+briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
+"""
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from django.contrib.sitemaps.views import sitemap
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from jobs.cache import cache_public_page
+from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
+from jobs.filters import JobFilters
+from jobs.models import Job, Organization
+from jobs.selectors import (
+    group_by_department,
+    job_filter_options,
+    job_for_page,
+    job_search,
+    order_by_department,
+    organizations_with_job_counts,
+    related_jobs,
+)
+from jobs.seo import job_posting_structured_data, json_for_script
+from jobs.sitemaps import SITEMAPS
+
+JOBS_PER_PAGE = 25
+RECENT_JOBS = 10
+
+
+@require_safe
+@cache_public_page
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "organizations": organizations_with_job_counts(hiring_only=True),
+        "recent_jobs": job_search()[:RECENT_JOBS],
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "public/home.html", context)
+
+
+@require_safe
+@cache_public_page
+def job_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/job_list.html", _listing_context(request, organization=None))
+
+
+@require_safe
+@cache_public_page
+def organization_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "organizations": organizations_with_job_counts(hiring_only=False),
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "public/organization_list.html", context)
+
+
+@require_safe
+@cache_public_page
+def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    context = _listing_context(request, organization=organization)
+    context["organization"] = organization
+    context["job_groups"] = group_by_department(context["page"])
+    return render(request, "public/organization_detail.html", context)
+
+
+@require_safe
+@cache_public_page
+def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpResponse:
+    job = job_for_page(organization_slug=slug, greenhouse_id=greenhouse_id)
+    if job is None:
+        raise Http404("No such job")
+    context = {
+        "job": job,
+        "related_jobs": related_jobs(job=job),
+        "canonical_url": request.build_absolute_uri(job.get_absolute_url()),
+    }
+    if not job.is_open:
+        # 410 Gone: the page stays for people who kept the link; search engines drop it.
+        return render(request, "public/job_closed.html", context, status=410)
+    context["structured_data"] = json_for_script(job_posting_structured_data(job, request=request))
+    return render(request, "public/job_detail.html", context)
+
+
+all_jobs_feed = require_safe(cache_public_page(AllJobsFeed()))
+organization_jobs_feed = require_safe(cache_public_page(OrganizationJobsFeed()))
+
+
+@require_safe
+@cache_public_page
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    return sitemap(request, sitemaps=SITEMAPS)
+
+
+def _listing_context(request: HttpRequest, *, organization: Organization | None) -> dict[str, Any]:
+    """The filtered, paginated jobs of one org's page or of the all-jobs page."""
+    filters = JobFilters.from_query_dict(request.GET)
+    if organization is None:
+        jobs = job_search(**asdict(filters))
+    else:
+        # On an org's page the org is the page's own, not a filter the visitor set.
+        filters = replace(filters, organization_slug="")
+        jobs = order_by_department(
+            job_search(**{**asdict(filters), "organization_slug": organization.slug})
+        )
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    canonical_path = request.path if page.number == 1 else f"{request.path}?page={page.number}"
+    return {
+        "filters": filters,
+        "options": job_filter_options(organization=organization),
+        "page": page,
+        "previous_page_url": _page_url(request, page, -1),
+        "next_page_url": _page_url(request, page, +1),
+        "canonical_url": request.build_absolute_uri(canonical_path),
+    }
+
+
+def _page_url(request: HttpRequest, page: Page, step: int) -> str:
+    """The query string of the page `step` away, keeping the filters; "" if there is none."""
+    number = page.number + step
+    if not 1 <= number <= page.paginator.num_pages:
+        return ""
+    params = request.GET.copy()
+    params["page"] = str(number)
+    return f"?{params.urlencode()}"
+
+
+def job_as_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.greenhouse_id,
+        "internal_job_id": job.internal_job_id,
+        "title": job.title,
+        "description_html": job.description_html,
+        "excerpt": job.excerpt,
+        "location": job.location_name,
+        "departments": [d.name for d in job.departments.all()],
+        "offices": [{"name": o.name, "location": o.location} for o in job.offices.all()],
+        "absolute_url": job.absolute_url,
+        "requisition_id": job.requisition_id,
+        "language": job.language,
+        "updated_at": job.greenhouse_updated_at,
+        "first_published": job.first_published_at,
+        "featured": job.featured,
+        "remote_policy": job.remote_policy,
+        "compensation_note": job.compensation_note,
+        "tags": job.tags,
+    }
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
+    """The org's open, not hidden jobs: the site's first public read."""
+    organization = get_object_or_404(Organization, slug=slug)
+    jobs = (
+        organization.jobs.listed()
+        .prefetch_related("departments", "offices")
+        .order_by("-featured", "title", "pk")
+    )
+    return JsonResponse(
+        {
+            "organization": {
+                "slug": organization.slug,
+                "name": organization.name,
+                "website": organization.website,
+            },
+            "count": len(jobs),
+            "jobs": [job_as_json(job) for job in jobs],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,236 @@
+"""Django settings for orgsite.
+
+Every setting comes from an environment variable with a default that is safe for local use;
+the README lists them all. Production must set DJANGO_DEBUG=false, DJANGO_SECRET_KEY,
+ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from orgsite.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+
+def _local_secret_key() -> str:
+    """A random key kept under var/ so local sessions survive restarts; never used in production."""
+    path = VAR_DIR / "local_secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false")
+    SECRET_KEY = _local_secret_key()
+
+# Fernet keys for secrets stored in the database (the Greenhouse API key). The first key
+# encrypts; all of them decrypt, so a new key can be put first and old rows re-encrypted later.
+ENCRYPTION_KEYS = env_list("ORGSITE_ENCRYPTION_KEYS", [])
+if not ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured("ORGSITE_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is false")
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "orgsite.urls"
+WSGI_APPLICATION = "orgsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets visitors read while a sync writes; IMMEDIATE makes writers queue on the lock
+    # instead of failing with "database is locked" when they upgrade from a read.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not memory, so that Celery worker processes started by tests share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "orgsite <noreply@localhost>")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+
+# --- Greenhouse -------------------------------------------------------------------------------
+GREENHOUSE_API_BASE = env_str("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1").rstrip(
+    "/"
+)
+GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0)
+GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0)
+# Whole-response deadline: a body that trickles in never trips the per-read timeout above.
+GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0)
+GREENHOUSE_MAX_RESPONSE_BYTES = env_int(
+    "GREENHOUSE_MAX_RESPONSE_BYTES", 200 * 1024 * 1024, minimum=1
+)
+GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0)
+GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0)
+# A Retry-After longer than this is not waited out inside a request; the task retries later.
+GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
+GREENHOUSE_USER_AGENT = env_str("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1 (+https://github.com/)")
+
+# --- Sync -------------------------------------------------------------------------------------
+SYNC_DEFAULT_INTERVAL_MINUTES = 15
+# How long a sync may hold an org's lock; a crashed worker's lock frees itself after this.
+SYNC_LOCK_SECONDS = env_int("SYNC_LOCK_SECONDS", 600, minimum=30)
+# A Refresh (or dispatch) marker older than this is considered lost (e.g. the broker dropped it).
+SYNC_QUEUED_STALE_SECONDS = env_int("SYNC_QUEUED_STALE_SECONDS", 900, minimum=30)
+SYNC_REFRESH_COOLDOWN_SECONDS = env_int("SYNC_REFRESH_COOLDOWN_SECONDS", 30, minimum=0)
+
+# --- Celery -----------------------------------------------------------------------------------
+# With no broker configured, a filesystem transport under var/ needs no server at all.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "celery-queue"
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(_queue_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Must exceed the hard time limit below, or Redis redelivers a task still running.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    }
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+# acks_late + reject_on_worker_lost: a task whose worker dies mid-sync is redelivered, and the
+# sync's transaction means the half-done run left nothing behind. Prefetch 1 keeps a slow board
+# from holding other orgs' tasks hostage in one worker's buffer.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-syncs": {
+        "task": "jobs.tasks.dispatch_due_syncs",
+        "schedule": env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0),
+    },
+}
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+# --- Caching (visitor pages) ------------------------------------------------------------------
+# Web and worker processes must share the cache: a sync in the worker invalidates the pages the
+# web process cached. A file cache under var/ does that with no server; Redis in production.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+elif not CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL or empty, not {CACHE_URL!r}")
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0)

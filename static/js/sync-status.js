@@ -1,0 +1,107 @@
+// Live sync status on the org admin pages (templates/manage/_sync_status.html).
+// Polls the status endpoint named by data-status-url while a sync is queued or running, and
+// sends "Refresh now" with fetch so the page updates in place. Without JavaScript the Refresh
+// form is an ordinary POST and the page shows the status as of its loading.
+(function () {
+  "use strict";
+
+  var POLL_MS = 1500;
+  var ACTIVE_PHASES = ["queued", "running"];
+  var LOST_CONTACT = "Lost contact with the site; reload the page to see the status.";
+
+  function isActive(phase) {
+    return ACTIVE_PHASES.indexOf(phase) !== -1;
+  }
+
+  function fetchJson(url, options) {
+    var request = Object.assign({ credentials: "same-origin" }, options);
+    request.headers = Object.assign({ Accept: "application/json" }, request.headers);
+    return fetch(url, request).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      // A signed-out session is redirected to the sign-in page, which is HTML.
+      if (!response.ok || type.indexOf("application/json") === -1) {
+        throw new Error("unexpected answer " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  // The server writes every word; this only puts them in their places.
+  function render(box, status) {
+    var wasActive = isActive(box.dataset.phase);
+    box.dataset.phase = status.phase;
+    box.querySelectorAll("[data-field]").forEach(function (element) {
+      var name = element.dataset.field;
+      if (name in status) {
+        element.textContent = status[name] || element.dataset.empty || "";
+      }
+    });
+    var badge = box.querySelector("[data-state-badge]");
+    if (badge && status.state) {
+      badge.className = "badge " + status.state;
+    }
+    var hint = box.querySelector("[data-reload-hint]");
+    if (hint && wasActive && status.phase === "finished") {
+      hint.hidden = false;
+    }
+  }
+
+  function say(box, level, text) {
+    var feedback = box.querySelector("[data-refresh-feedback]");
+    if (feedback) {
+      feedback.className = "refresh-feedback " + level;
+      feedback.textContent = text;
+    }
+  }
+
+  function poll(box) {
+    if (box.pollTimer) {
+      return;
+    }
+    function tick() {
+      fetchJson(box.dataset.statusUrl)
+        .then(function (status) {
+          render(box, status);
+          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
+        })
+        .catch(function () {
+          box.pollTimer = null;
+          say(box, "error", LOST_CONTACT);
+        });
+    }
+    box.pollTimer = setTimeout(tick, POLL_MS);
+  }
+
+  function refresh(event) {
+    var form = event.currentTarget;
+    var box = form.closest("[data-status-url]");
+    var button = form.querySelector("button");
+    event.preventDefault();
+    button.disabled = true;
+    say(box, "info", "Asking for a sync…");
+    fetchJson(form.action, { method: "POST", body: new FormData(form) })
+      .then(function (answer) {
+        say(box, answer.level, answer.message);
+        render(box, answer.status);
+        if (isActive(answer.status.phase)) {
+          poll(box);
+        }
+      })
+      .catch(function () {
+        say(box, "error", "The refresh could not be sent. Reload the page and try again.");
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  }
+
+  document.querySelectorAll("[data-status-url]").forEach(function (box) {
+    var form = box.querySelector("form[data-refresh]");
+    if (form) {
+      form.addEventListener("submit", refresh);
+    }
+    if (isActive(box.dataset.phase)) {
+      poll(box);
+    }
+  });
+})();

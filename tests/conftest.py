@@ -1,0 +1,89 @@
+"""Shared fixtures: a running fake Greenhouse, personas and connected organizations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+
+from jobs.models import GreenhouseConnection, Membership, Organization
+from orgsite.celery import app as celery_app
+from tests.support.browser import chromium, page  # noqa: F401  (shared fixtures)
+from tests.support.fake_greenhouse import FakeGreenhouse
+from tests.support.helpers import make_connection
+
+
+@pytest.fixture(scope="session", autouse=True)
+def in_memory_broker() -> None:
+    """Tasks queued by tests go nowhere, so a developer's local worker never picks them up."""
+    celery_app.conf.update(broker_url="memory://", broker_transport_options={})
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings) -> None:
+    """Every test starts with an empty in-memory cache: no cached page leaks between tests, and
+    a developer's var/cache is never touched."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """PBKDF2 is slow by design; the tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def fake_greenhouse_server() -> Iterator[FakeGreenhouse]:
+    with FakeGreenhouse() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_greenhouse(fake_greenhouse_server: FakeGreenhouse, settings) -> Iterator[FakeGreenhouse]:
+    """The fake Greenhouse with the project's fixture boards, and settings pointing at it."""
+    fake_greenhouse_server.reset()
+    for fixture in ("acme-robotics", "liberte-sante", "tiny-co", "empty-board", "hostile"):
+        fake_greenhouse_server.load_fixture(fixture, fixture)
+    settings.GREENHOUSE_API_BASE = fake_greenhouse_server.base_url
+    settings.GREENHOUSE_RETRY_BACKOFF = 0.01
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 0.05
+    settings.GREENHOUSE_READ_TIMEOUT = 2.0
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 4.0
+    yield fake_greenhouse_server
+    fake_greenhouse_server.reset()
+
+
+@pytest.fixture
+def acme(db, fake_greenhouse: FakeGreenhouse) -> GreenhouseConnection:
+    """Acme Robotics, connected to its board on the fake Greenhouse, not yet synced."""
+    return make_connection("acme", "acme-robotics", name="Acme Robotics")
+
+
+@pytest.fixture
+def owner(db, acme: GreenhouseConnection) -> User:
+    user = User.objects.create_user("alice", "alice@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def member(db, acme: GreenhouseConnection) -> User:
+    user = User.objects.create_user("bob", "bob@acme.example", "correct horse battery")
+    Membership.objects.create(
+        organization=acme.organization, user=user, role=Membership.Role.MEMBER
+    )
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """An admin of another organization."""
+    other = Organization.objects.create(name="Other Org", slug="other")
+    user = User.objects.create_user("mallory", "mallory@other.example", "correct horse battery")
+    Membership.objects.create(organization=other, user=user, role=Membership.Role.ADMIN)
+    return user

@@ -1,0 +1,65 @@
+"""Playwright driving Debian's Chromium (never a downloaded browser).
+
+Outside CI the browser tests skip when /usr/bin/chromium is absent; in CI they must run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.helpers import IN_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--no-first-run",
+]
+
+
+def _require_chromium() -> None:
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    _require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
+    # still synchronous, so Django's async-safety guard is relaxed for browser tests only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium) -> Iterator[object]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def save_screenshot(page: object, name: str) -> Path:
+    """Keep a full-page screenshot under test-artifacts/ for people to look at."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

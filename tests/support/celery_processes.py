@@ -1,0 +1,142 @@
+"""Real `celery worker` and `celery beat` processes for end-to-end tests, on the test database.
+
+The processes open the test database by URL and take their broker from the environment, so what
+the test sees (jobs, sync runs) is what they wrote. Their logs are shown when a wait times out.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection as db_connection
+
+from orgsite.celery import app as celery_app
+from tests.support.helpers import require_service
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def shared_database_url() -> str:
+    """The test database as a URL, so that worker processes open the same one."""
+    db = db_connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def broker_url(kind: str) -> str:
+    """'redis' (emptied first; skipped locally if Redis is down) or 'filesystem'."""
+    if kind == "redis":
+        require_service("127.0.0.1", 6379, "Redis")
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        return REDIS_URL
+    return "filesystem://"
+
+
+class CeleryProcesses:
+    """Starts Celery processes with `env` and stops them all at the end of the test."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.env = {**os.environ, "DATABASE_URL": shared_database_url()}
+        self.env["ORGSITE_VAR_DIR"] = str(var_dir)
+        self._started: list[tuple[subprocess.Popen, Path, IO[str]]] = []
+
+    def use_broker(self, kind: str) -> None:
+        self.env["CELERY_BROKER_URL"] = broker_url(kind)
+
+    def start(self, command: str, *args: str) -> subprocess.Popen:
+        """`celery -A orgsite <command> <args>`, logging to <var_dir>/<command>.log."""
+        log_path = self.var_dir / f"{command}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "orgsite", command, *args],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self._started.append((process, log_path, log))
+        return process
+
+    def wait_for(self, condition: Callable[[], bool], *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.25)
+        pytest.fail(f"timed out after {timeout} s; process logs:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-3000:]}" for _, path, _ in self._started
+        )
+
+    def stop(self) -> None:
+        """Terminate the processes, newest first (beat before the worker it feeds)."""
+        for process, _, _ in reversed(self._started):
+            process.terminate()
+        for process, _, log in reversed(self._started):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+        self._started.clear()
+
+    @contextmanager
+    def publishing_here(self) -> Iterator[None]:
+        """Let tasks queued by this process (a live_server view's) reach these workers.
+
+        The tests' Celery app publishes to memory:// (see conftest); this points it at the
+        processes' broker for the duration and restores it afterwards.
+        """
+        url = self.env["CELERY_BROKER_URL"]
+        options: dict[str, Any] = {}
+        if url == "filesystem://":
+            # The same folders the processes' settings derive from ORGSITE_VAR_DIR.
+            queue_dir = self.var_dir / "celery-queue"
+            queue_dir.mkdir(parents=True, exist_ok=True)
+            options = {
+                "data_folder_in": str(queue_dir),
+                "data_folder_out": str(queue_dir),
+                "store_processed": False,
+            }
+        saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+        _point_broker(celery_app, url, options)
+        try:
+            yield
+        finally:
+            _point_broker(celery_app, *saved)
+
+
+def _point_broker(app: Celery, url: str, options: dict[str, Any]) -> None:
+    app.conf.update(broker_url=url, broker_transport_options=options)
+    # The app builds its connection and producer pools from broker_url on first use and keeps
+    # them; dropping them (as Celery does after a fork) makes the next publish use the new URL.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_processes(transactional_db: None, tmp_path: Path) -> Iterator[CeleryProcesses]:
+    """Set up after the test database and torn down before it is flushed."""
+    processes = CeleryProcesses(tmp_path)
+    yield processes
+    processes.stop()

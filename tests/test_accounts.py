@@ -1,0 +1,370 @@
+"""Accounts and access: sign in and out, passwords, sign-up, members, and who may see what."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+
+from jobs.models import Job, Membership, Organization
+from jobs.sync import sync_organization
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+# --- Who may see what ---------------------------------------------------------------------------
+
+
+def admin_urls(acme) -> dict[str, str]:
+    """Every page of the org admin area, for one org (GET-able ones)."""
+    job = Job.objects.filter(organization=acme.organization).first()
+    return {
+        "settings": "/manage/acme/settings/",
+        "disconnect": "/manage/acme/disconnect/",
+        "jobs": "/manage/acme/jobs/",
+        "job_edit": f"/manage/acme/jobs/{job.pk}/edit/",
+        "status": "/manage/acme/status.json",
+        "history": "/manage/acme/history/",
+        "members": "/manage/acme/members/",
+    }
+
+
+@pytest.fixture
+def synced_acme(acme):
+    sync_organization(acme, trigger="command")
+    return acme
+
+
+@pytest.mark.parametrize(
+    "page", ["settings", "disconnect", "jobs", "job_edit", "status", "history", "members"]
+)
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [(None, 302), ("member", 404), ("outsider", 404), ("owner", 200)],
+)
+def test_it_lets_only_the_orgs_admins_in(client, synced_acme, request, page, persona, expected):
+    url = admin_urls(synced_acme)[page]
+    if persona:
+        client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(url)
+
+    assert response.status_code == expected
+    if persona is None:
+        assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+@pytest.mark.parametrize("persona", ["member", "outsider"])
+@pytest.mark.parametrize(
+    "url", ["/manage/acme/refresh/", "/manage/acme/settings/", "/manage/acme/members/"]
+)
+def test_it_refuses_changes_from_non_admins_with_404(client, acme, request, persona, url):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.post(url, {"action": "schedule", "sync_interval_minutes": 5})
+    assert response.status_code == 404
+
+
+def test_an_unknown_org_looks_the_same_as_someone_elses(client, acme, outsider):
+    client.force_login(outsider)
+    assert client.get("/manage/acme/settings/").status_code == 404
+    assert client.get("/manage/no-such-org/settings/").status_code == 404
+
+
+def test_a_superuser_counts_as_an_admin_of_every_org(client, acme):
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    assert client.get("/manage/acme/settings/").status_code == 200
+
+
+def test_the_index_lists_only_the_orgs_the_user_administers(client, acme, owner, outsider):
+    client.force_login(owner)
+    page = client.get("/manage/").content.decode()
+    assert "Acme Robotics" in page and "Other Org" not in page
+
+
+def test_the_index_of_a_plain_member_says_they_administer_nothing(client, member):
+    client.force_login(member)
+    assert "not an admin of any organization" in client.get("/manage/").content.decode()
+
+
+# --- Signing in and out, passwords ----------------------------------------------------------------
+
+
+def test_signing_in_lands_on_the_admins_organizations(client, owner):
+    page = client.get("/accounts/login/").content.decode()
+    next_url = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD, "next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == "/manage/"
+
+
+def test_signing_in_returns_to_the_page_that_asked(client, owner):
+    client.get("/manage/acme/jobs/")
+    response = client.post(
+        "/accounts/login/?next=/manage/acme/jobs/",
+        {"username": "alice", "password": PASSWORD, "next": "/manage/acme/jobs/"},
+    )
+    assert response["Location"] == "/manage/acme/jobs/"
+
+
+def test_a_wrong_password_is_refused_on_the_form(client, owner):
+    response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert "enter a correct username and password" in response.content.decode()
+
+
+def test_the_nav_offers_sign_out_as_a_post_form(signed_in):
+    page = signed_in.get("/manage/").content.decode()
+    assert re.search(r'<form[^>]*method="post"[^>]*action="/accounts/logout/"', page)
+    assert signed_in.get("/accounts/logout/").status_code == 405
+    assert signed_in.post("/accounts/logout/").status_code == 302
+    assert signed_in.get("/manage/").status_code == 302
+
+
+def test_the_nav_offers_sign_in_to_visitors(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'href="/accounts/login/"' in page and 'href="/accounts/signup/"' in page
+
+
+def test_it_changes_a_password(signed_in, owner):
+    assert signed_in.get("/accounts/password_change/").status_code == 200
+    response = signed_in.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase",
+            "new_password2": "a brand new passphrase",
+        },
+    )
+    assert response["Location"] == "/accounts/password_change/done/"
+    owner.refresh_from_db()
+    assert owner.check_password("a brand new passphrase")
+
+
+def reset_link(message: mail.EmailMessage) -> str:
+    return re.search(r"https?://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+
+def test_a_password_reset_email_sets_a_new_password(client, owner):
+    response = client.post("/accounts/password_reset/", {"email": "ALICE@acme.example"})
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert len(mail.outbox) == 1 and "alice" in mail.outbox[0].body
+
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    response = client.post(
+        form_url, {"new_password1": "reset passphrase 42", "new_password2": "reset passphrase 42"}
+    )
+    assert response["Location"] == "/accounts/reset/done/"
+    owner.refresh_from_db()
+    assert owner.check_password("reset passphrase 42")
+
+
+def test_a_password_reset_for_an_unknown_email_says_nothing_more(client, db):
+    response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/accounts/login/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/done/",
+        "/accounts/reset/MQ/bad-token/",
+        "/accounts/signup/",
+    ],
+)
+def test_the_account_pages_use_the_sites_templates(client, db, template):
+    response = client.get(template, follow=True)
+    assert response.status_code == 200
+    assert "Django administration" not in response.content.decode()
+    assert 'class="site-header"' in response.content.decode()
+
+
+# --- Sign-up --------------------------------------------------------------------------------------
+
+
+SIGNUP = {
+    "username": "carol",
+    "email": "carol@north.example",
+    "password1": "a long enough passphrase",
+    "password2": "a long enough passphrase",
+    "organization_name": "  North   Wind Co-op ",
+}
+
+
+def test_signing_up_creates_an_org_with_the_signer_as_its_admin(client, db):
+    response = client.post("/accounts/signup/", SIGNUP)
+
+    organization = Organization.objects.get()
+    assert (organization.name, organization.slug) == ("North Wind Co-op", "north-wind-co-op")
+    assert response["Location"] == "/manage/north-wind-co-op/settings/"
+    membership = Membership.objects.get()
+    assert membership.user.username == "carol" and membership.role == Membership.Role.ADMIN
+    assert membership.user.check_password(SIGNUP["password1"])
+    assert client.get("/manage/north-wind-co-op/settings/").status_code == 200
+
+
+def test_signing_up_numbers_a_slug_that_is_taken(client, db):
+    Organization.objects.create(name="North Wind", slug="north-wind-co-op")
+    client.post("/accounts/signup/", SIGNUP)
+    assert Organization.objects.filter(slug="north-wind-co-op-2").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"username": "ALICE"}, "already exists"),
+        ({"email": "alice@ACME.example"}, "already exists"),
+        ({"email": "not an email"}, "valid email"),
+        ({"password1": "short", "password2": "short"}, "too short"),
+        ({"password2": "a different passphrase"}, "didn’t match"),
+        ({"organization_name": "   "}, "required"),
+    ],
+)
+def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, change, error):
+    response = client.post("/accounts/signup/", {**SIGNUP, **change})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Organization.objects.filter(name__icontains="north").exists()
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
+    assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
+
+
+# --- Members ------------------------------------------------------------------------------------
+
+
+def test_it_adds_an_existing_account_by_email(signed_in, acme, outsider):
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "MALLORY@other.example", "role": "member"},
+        follow=True,
+    )
+    assert "was added" in response.content.decode()
+    assert Membership.objects.get(organization=acme.organization, user=outsider).role == "member"
+    assert mail.outbox == []
+
+
+def test_it_invites_an_unknown_email_with_a_link_to_set_a_password(signed_in, client, acme):
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "dave@acme.example", "role": "admin"},
+        follow=True,
+    )
+    assert "was invited" in response.content.decode()
+    dave = User.objects.get(email="dave@acme.example")
+    assert not dave.has_usable_password()
+    assert Membership.objects.get(user=dave).role == Membership.Role.ADMIN
+    assert "Acme Robotics" in mail.outbox[0].subject
+    assert "dave@acme.example" in mail.outbox[0].body  # the username to sign in with
+
+    signed_in.post("/accounts/logout/")
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    client.post(
+        form_url, {"new_password1": "daves passphrase", "new_password2": "daves passphrase"}
+    )
+    assert client.login(username="dave@acme.example", password="daves passphrase")
+    assert client.get("/manage/acme/settings/").status_code == 200
+
+
+def test_an_invited_person_who_lost_the_email_can_ask_for_a_new_link(signed_in, client, acme):
+    signed_in.post(
+        "/manage/acme/members/", {"action": "add", "email": "dave@acme.example", "role": "member"}
+    )
+    client.post("/accounts/password_reset/", {"email": "dave@acme.example"})
+    assert len(mail.outbox) == 2 and "/accounts/reset/" in mail.outbox[1].body
+
+
+def test_an_invitation_the_mail_server_refuses_is_reported(signed_in, acme, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("jobs.memberships.send_mail", refuse)
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "dave@acme.example", "role": "member"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "could not be sent" in response.content.decode()
+    assert Membership.objects.filter(user__email="dave@acme.example").exists()
+
+
+def test_adding_someone_twice_says_they_are_a_member(signed_in, member):
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "bob@acme.example", "role": "admin"},
+        follow=True,
+    )
+    assert "already a member" in response.content.decode()
+    assert Membership.objects.get(user=member).role == Membership.Role.MEMBER
+
+
+def test_adding_a_bad_email_says_so_on_the_form(signed_in, acme):
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "add", "email": "bob@", "role": "x"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "valid email" in page and "Select a valid choice" in page
+
+
+def test_it_sets_a_members_role(signed_in, member):
+    membership = Membership.objects.get(user=member)
+    signed_in.post(
+        "/manage/acme/members/", {"action": "role", "membership": membership.pk, "role": "admin"}
+    )
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.ADMIN
+
+
+def test_it_removes_a_member(signed_in, member):
+    membership = Membership.objects.get(user=member)
+    signed_in.post("/manage/acme/members/", {"action": "remove", "membership": membership.pk})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.mark.parametrize("change", [{"action": "remove"}, {"action": "role", "role": "member"}])
+def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
+    membership = Membership.objects.get(user=owner)
+    response = signed_in.post(
+        "/manage/acme/members/", {**change, "membership": membership.pk}, follow=True
+    )
+    assert "at least one admin" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.ADMIN
+
+
+def test_an_admin_who_steps_down_is_sent_to_their_organizations(signed_in, owner, member):
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "role", "membership": mine.pk, "role": "member"}
+    )
+    assert response["Location"] == "/manage/"
+
+
+def test_a_membership_of_another_org_cannot_be_touched(signed_in, outsider):
+    theirs = Membership.objects.get(user=outsider)
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": theirs.pk}, follow=True
+    )
+    assert "not a member any more" in response.content.decode()
+    assert Membership.objects.filter(pk=theirs.pk).exists()

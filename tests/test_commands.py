@@ -1,0 +1,109 @@
+"""The operators' commands: connect_greenhouse and sync_jobs."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_greenhouse, capsys):
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--name", "ACME Inc.")
+
+    out = capsys.readouterr().out
+    assert "Acme Robotics" in out
+    organization = Organization.objects.get(slug="acme")
+    assert organization.name == "ACME Inc."
+    connection = organization.greenhouse
+    assert connection.board_token == "acme-robotics" and connection.board_name == "Acme Robotics"
+    assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
+
+
+def test_connect_greenhouse_names_a_new_org_after_its_board(fake_greenhouse):
+    call_command("connect_greenhouse", "liberte", "liberte-sante")
+    assert Organization.objects.get(slug="liberte").name == "Liberté Santé"
+
+
+def test_connect_greenhouse_stores_the_api_key_encrypted(fake_greenhouse):
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "gh-secret-12345")
+    connection = GreenhouseConnection.objects.get()
+    assert "gh-secret" not in connection.api_key_encrypted
+    assert connection.api_key_last5 == "12345"
+    assert connection.get_api_key() == "gh-secret-12345"
+
+
+def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
+    make_connection("acme", "tiny-co")
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
+
+
+@pytest.mark.parametrize("token", ["no-such-board", "bad/token"])
+def test_connect_greenhouse_with_a_bad_token_stores_nothing(fake_greenhouse, token):
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", token)
+    assert "token" in str(caught.value)
+    assert not Organization.objects.exists() and not GreenhouseConnection.objects.exists()
+
+
+def test_connect_greenhouse_reports_an_unreachable_greenhouse(fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", times=5, status=503)
+    with pytest.raises(CommandError, match="trouble"):
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert not Organization.objects.exists()
+
+
+def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+
+    call_command("sync_jobs", "acme", "tiny")
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    acme_count = len(fake_greenhouse.jobs("acme-robotics"))
+    assert lines == [
+        f"acme: ok, {acme_count} created, 0 updated, 0 unchanged, 0 closed, 0 reopened, 0 skipped",
+        "tiny: ok, 1 created, 0 updated, 0 unchanged, 0 closed, 0 reopened, 0 skipped",
+    ]
+    assert SyncRun.objects.filter(trigger=SyncRun.Trigger.COMMAND).count() == 2
+
+
+def test_sync_jobs_all_syncs_every_enabled_connection(fake_greenhouse, capsys):
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    paused = make_connection("paused", "liberte-sante")
+    paused.enabled = False
+    paused.save()
+
+    call_command("sync_jobs", "--all")
+
+    out = capsys.readouterr().out
+    assert "acme: ok" in out and "tiny: ok" in out and "paused" not in out
+    assert not Job.objects.filter(organization=paused.organization).exists()
+
+
+def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):
+    make_connection("acme", "acme-robotics")
+    make_connection("gone", "no-such-board")
+
+    with pytest.raises(CommandError, match="1 organization"):
+        call_command("sync_jobs", "--all")
+
+    captured = capsys.readouterr()
+    assert "acme: ok" in captured.out
+    assert "gone: failed" in captured.err and "no-such-board" in captured.err
+
+
+def test_sync_jobs_refuses_an_unknown_org(fake_greenhouse):
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("sync_jobs", "nobody")
+
+
+def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):
+    with pytest.raises(CommandError):
+        call_command("sync_jobs")

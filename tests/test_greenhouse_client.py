@@ -1,0 +1,156 @@
+"""The Greenhouse client against the fake server: typed errors, retries, caps, quoting."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.greenhouse import (
+    BoardNotFound,
+    GreenhouseClient,
+    GreenhouseTimeout,
+    InvalidBoardToken,
+    MalformedPayload,
+    RateLimited,
+    Unavailable,
+    parse_job,
+    validate_board_token,
+)
+
+
+@pytest.fixture
+def client(fake_greenhouse) -> GreenhouseClient:
+    return GreenhouseClient()
+
+
+def test_it_reads_the_board_name(client, fake_greenhouse):
+    board = client.fetch_board("acme-robotics")
+    assert board.name == "Acme Robotics" and board.token == "acme-robotics"
+
+
+def test_it_asks_for_content_and_gets_every_post(client, fake_greenhouse):
+    posts = client.fetch_jobs("acme-robotics")
+
+    assert len(posts) == len(fake_greenhouse.jobs("acme-robotics"))
+    assert all("content" in post for post in posts)
+    request = fake_greenhouse.requests[-1]
+    assert request.path == "/v1/boards/acme-robotics/jobs"
+    assert request.query.get("content") in ("true", ["true"])
+
+
+def test_one_sync_fetch_is_one_http_request(client, fake_greenhouse):
+    client.fetch_jobs("acme-robotics")
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
+def test_an_unknown_board_is_board_not_found(client, fake_greenhouse):
+    with pytest.raises(BoardNotFound) as caught:
+        client.fetch_board("no-such-board")
+    assert caught.value.http_status == 404 and "no-such-board" in caught.value.message
+    assert fake_greenhouse.request_count("no-such-board") == 1  # a 404 is not retried
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "acme/../admin", "acme?x=1", "acme.robotics", "acmé", "a" * 10_000, "acme robotics"],
+)
+def test_a_bad_token_never_reaches_a_url(client, fake_greenhouse, token):
+    with pytest.raises(InvalidBoardToken):
+        client.fetch_jobs(token)
+    assert fake_greenhouse.requests == []
+
+
+def test_token_validation_strips_spaces():
+    assert validate_board_token("  acme-robotics\n") == "acme-robotics"
+
+
+def test_server_errors_are_retried_with_a_bound_then_unavailable(client, fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 2
+    fake_greenhouse.fail_next("acme-robotics", "status", times=10, status=502)
+
+    with pytest.raises(Unavailable) as caught:
+        client = GreenhouseClient()
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.http_status == 502 and caught.value.transient
+    assert fake_greenhouse.request_count("acme-robotics") == 3
+
+
+def test_a_passing_server_error_is_retried_transparently(client, fake_greenhouse):
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
+    assert client.fetch_jobs("acme-robotics")
+    assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_rate_limiting_honours_retry_after_then_raises(client, fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 1
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after="7")
+
+    with pytest.raises(RateLimited) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert caught.value.retry_after == 7
+    assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_a_slow_answer_times_out(client, fake_greenhouse, settings):
+    settings.GREENHOUSE_READ_TIMEOUT = 0.3
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "slow", times=5, delay=1.5)
+    with pytest.raises(GreenhouseTimeout):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+def test_a_body_that_trickles_in_hits_the_total_deadline(fake_greenhouse, settings):
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "trickle", chunk_delay=0.1, chunk_size=512)
+    with pytest.raises(GreenhouseTimeout):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
+    with pytest.raises(MalformedPayload, match="larger than"):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+@pytest.mark.parametrize(
+    ("fault", "options"),
+    [
+        ("malformed", {}),
+        ("truncated", {}),
+        ("html", {}),
+        ("empty", {}),
+        ("not_utf8", {}),
+        ("body", {"body": {"jobs": "nope"}}),
+        ("body", {"body": ["not", "an", "object"]}),
+    ],
+)
+def test_bodies_that_are_not_greenhouse_json_are_malformed(client, fake_greenhouse, fault, options):
+    fake_greenhouse.fail_next("acme-robotics", fault, **options)
+    with pytest.raises(MalformedPayload):
+        client.fetch_jobs("acme-robotics")
+
+
+def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "close", times=5)
+    with pytest.raises(Unavailable):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+def test_an_unreachable_server_is_unavailable(settings):
+    settings.GREENHOUSE_RETRIES = 0
+    with pytest.raises(Unavailable):
+        GreenhouseClient(base_url="http://127.0.0.1:9/v1").fetch_jobs("acme")
+
+
+def test_parse_job_trims_and_reads_the_greenhouse_shape(fake_greenhouse):
+    raw = fake_greenhouse.jobs("acme-robotics")[0]
+    post = parse_job(raw)
+    assert post.greenhouse_id == raw["id"]
+    assert post.title == raw["title"].strip()
+    assert post.location_name == raw["location"]["name"].strip()
+    assert post.first_published_at is not None
+    assert {d.greenhouse_id for d in post.departments} == {d["id"] for d in raw["departments"]}

@@ -1,0 +1,64 @@
+"""GET /orgs/<slug>/jobs.json: the public JSON list of an org's open jobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.models import Job, SyncRun
+from jobs.sync import sync_organization
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def synced_acme(acme, fake_greenhouse):
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    return acme
+
+
+def test_it_lists_open_visible_jobs_with_synced_and_site_fields(client, synced_acme):
+    hidden, closed, featured = Job.objects.order_by("pk")[:3]
+    Job.objects.filter(pk=hidden.pk).update(hidden=True)
+    Job.objects.filter(pk=closed.pk).update(is_open=False)
+    Job.objects.filter(pk=featured.pk).update(
+        featured=True, tags=["robots"], compensation_note="€70k", remote_policy="hybrid"
+    )
+
+    response = client.get("/orgs/acme/jobs.json")
+
+    assert response.status_code == 200
+    data = response.json()
+    ids = [job["id"] for job in data["jobs"]]
+    assert hidden.greenhouse_id not in ids and closed.greenhouse_id not in ids
+    assert data["count"] == Job.objects.listed().count() == len(ids)
+    first = data["jobs"][0]
+    assert first["id"] == featured.greenhouse_id and first["featured"] is True
+    assert first["tags"] == ["robots"] and first["compensation_note"] == "€70k"
+    assert first["remote_policy"] == "hybrid"
+    for key in (
+        "title", "description_html", "excerpt", "location", "departments", "offices",
+        "absolute_url", "updated_at",
+    ):  # fmt: skip
+        assert key in first
+    assert data["organization"]["name"] == "Acme Robotics"
+
+
+def test_it_keeps_non_ascii_text_readable(client, db, fake_greenhouse):
+    from tests.support.helpers import make_connection
+
+    connection = make_connection("liberte", "liberte-sante")
+    sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+
+    response = client.get("/orgs/liberte/jobs.json")
+
+    assert response["Content-Type"] == "application/json"
+    assert "é".encode() in response.content
+
+
+def test_an_unknown_org_is_404(client, db):
+    assert client.get("/orgs/nobody/jobs.json").status_code == 404
+
+
+def test_the_query_count_does_not_grow_with_jobs(client, synced_acme, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        client.get("/orgs/acme/jobs.json")

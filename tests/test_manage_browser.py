@@ -1,0 +1,86 @@
+"""An org admin in a real browser: sign in, connect Greenhouse, manage jobs, Refresh now.
+
+Chromium (Debian's) drives the live test server; a real Celery worker runs the syncs outside
+the web requests, on the filesystem transport so no broker server is needed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from jobs.models import Job, Membership, Organization
+from tests.support.browser import save_screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
+
+PASSWORD = "correct horse battery"
+SYNC_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def worker(celery_processes, fake_greenhouse):
+    celery_processes.use_broker("filesystem")
+    celery_processes.env["GREENHOUSE_API_BASE"] = fake_greenhouse.base_url
+    celery_processes.start("worker", "--concurrency=1", "--loglevel=INFO", "--hostname=browser@%h")
+    with celery_processes.publishing_here():
+        yield celery_processes
+
+
+def test_an_admin_connects_greenhouse_and_manages_jobs(
+    live_server, page, worker, fake_greenhouse, settings
+):
+    north = Organization.objects.create(name="North Wind", slug="north")
+    nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
+    Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
+    phase = page.locator(".sync-status [data-field=message]")
+    tabs = page.get_by_role("navigation", name="North Wind admin")
+
+    # Sign in: admins land on their organizations.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
+
+    # Connect a board; Greenhouse's name for it is shown, and the first sync runs in the worker.
+    page.get_by_role("main").get_by_role("link", name="Settings").click()
+    page.get_by_label("Board token").fill("acme-robotics")
+    page.get_by_role("button", name="Check and connect").click()
+    expect(page.locator(".board-name")).to_have_text("Acme Robotics")
+    expect(phase).to_have_text(
+        f"Finished: {len(fake_greenhouse.jobs('acme-robotics'))} new", timeout=SYNC_TIMEOUT_MS
+    )
+
+    # The jobs are there; edit a site-owned field of one.
+    tabs.get_by_role("link", name="Jobs").click()
+    rows = page.locator(".jobs-table tbody tr")
+    expect(rows).to_have_count(Job.objects.count())
+    job = Job.objects.order_by("title").first()
+    page.get_by_role("link", name=job.title).click()
+    expect(page.get_by_text("Managed in Greenhouse")).to_be_visible()
+    page.get_by_label("Featured").check()
+    page.get_by_label("Tags").fill("robots, Remote friendly")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Saved “{job.title}”.")).to_be_visible()
+    expect(rows.first).to_contain_text("robots, Remote friendly")
+
+    # Greenhouse changes a post; Refresh now shows the sync's progress without a reload.
+    fake_greenhouse.jobs("acme-robotics")[0]["title"] = "Robot Whisperer (renamed)"
+    fake_greenhouse.touch("acme-robotics")
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 0
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
+    expect(phase).to_have_text("Finished: 1 updated", timeout=SYNC_TIMEOUT_MS)
+    page.get_by_role("link", name="reload the list").click()
+    expect(page.get_by_role("link", name="Robot Whisperer (renamed)")).to_be_visible()
+    save_screenshot(page, "manage-jobs")
+
+    tabs.get_by_role("link", name="Settings").click()
+    expect(page.locator(".sync-status .badge")).to_have_text("OK")
+    expect(page.get_by_text(re.compile(r"Finished: 1 updated"))).to_be_visible()
+    save_screenshot(page, "manage-settings")

@@ -1,0 +1,187 @@
+"""Managing jobs: the table, and editing site-owned fields while Greenhouse's stay read-only."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from jobs.models import Department, Job, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def job(acme, fake_greenhouse) -> Job:
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    return Job.objects.filter(organization=acme.organization).order_by("pk").first()
+
+
+def edit_url(job: Job) -> str:
+    return f"/manage/acme/jobs/{job.pk}/edit/"
+
+
+# --- The table ---------------------------------------------------------------------------------
+
+
+def test_the_table_lists_open_jobs_first_with_their_details(signed_in, job):
+    closed = Job.objects.exclude(pk=job.pk).order_by("title").first()
+    Job.objects.filter(pk=closed.pk).update(is_open=False, title="AAA first by title")
+    Job.objects.filter(pk=job.pk).update(
+        greenhouse_updated_at=timezone.now() - timedelta(days=1),
+        tags=["robots", "remote"],
+        compensation_note="€70k",
+        remote_policy=Job.RemotePolicy.HYBRID,
+        featured=True,
+    )
+    department = Department.objects.create(
+        organization=job.organization, greenhouse_id=999, name="Skunkworks"
+    )
+    job.departments.add(department)
+
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+
+    titles = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', page)
+    assert len(titles) == Job.objects.count()
+    assert titles[-1] == "AAA first by title"  # closed jobs come after every open one
+    row = page[page.index(edit_url(job)) :].split("</tr>")[0]
+    for text in ("Open", job.location_name, "Skunkworks", "robots, remote", "€70k", "Hybrid"):
+        assert text in row
+    assert "Closed" in page
+
+
+def test_the_table_of_an_org_without_jobs_says_how_they_come(signed_in, acme):
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+    assert "appear here after the first sync" in page and "Refresh now" in page
+
+
+def test_a_job_of_another_org_is_not_found_under_this_one(signed_in, job, fake_greenhouse):
+    other = make_connection("other-co", "tiny-co")
+    sync_organization(other, trigger=SyncRun.Trigger.COMMAND)
+    theirs = Job.objects.get(organization=other.organization)
+    assert signed_in.get(f"/manage/acme/jobs/{theirs.pk}/edit/").status_code == 404
+    assert (
+        signed_in.post(f"/manage/acme/jobs/{theirs.pk}/edit/", {"featured": "on"}).status_code
+        == 404
+    )
+
+
+# --- The edit form -----------------------------------------------------------------------------
+
+
+def test_the_edit_form_shows_greenhouse_fields_as_locked_text(signed_in, job):
+    page = signed_in.get(edit_url(job)).content.decode()
+
+    assert "Managed in Greenhouse" in page and "🔒" in page
+    assert job.title in page
+    inputs = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', page))
+    form_inputs = inputs - {"csrfmiddlewaretoken", "next"}
+    assert form_inputs == set(Job.SITE_FIELDS)
+
+
+def test_it_saves_the_site_owned_fields(signed_in, job):
+    response = signed_in.post(
+        edit_url(job),
+        {
+            "featured": "on",
+            "remote_policy": "remote",
+            "compensation_note": "  €60–70k + equity ",
+            "tags": " Python, robots ,python,, senior  engineer ",
+        },
+    )
+
+    assert response["Location"] == "/manage/acme/jobs/"
+    job.refresh_from_db()
+    assert job.featured and not job.hidden and job.remote_policy == "remote"
+    assert job.compensation_note == "€60–70k + equity"
+    assert job.tags == ["Python", "robots", "senior engineer"]
+
+
+def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
+    title, description = job.title, job.description_html
+
+    signed_in.post(
+        edit_url(job),
+        {
+            "title": "Forged title",
+            "description_html": "<script>alert(1)</script>",
+            "location_name": "Nowhere",
+            "is_open": "",
+            "hidden": "on",
+            "tags": "",
+        },
+    )
+
+    job.refresh_from_db()
+    assert (job.title, job.description_html) == (title, description)
+    assert job.location_name != "Nowhere" and job.is_open
+    assert job.hidden  # the site-owned field in the same POST was saved
+
+
+def test_the_tags_are_shown_back_comma_separated(signed_in, job):
+    Job.objects.filter(pk=job.pk).update(tags=["a", "b c"])
+    assert 'value="a, b c"' in signed_in.get(edit_url(job)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"tags": ",".join(f"t{n}" for n in range(21))}, "At most 20 tags"),
+        ({"tags": "x" * 51}, "at most 50 characters"),
+        ({"remote_policy": "moon"}, "Select a valid choice"),
+        ({"compensation_note": "€" * 301}, "at most 300 characters"),
+    ],
+)
+def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job, data, error):
+    response = signed_in.post(edit_url(job), {"featured": "on", **data})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    job.refresh_from_db()
+    assert not job.featured
+
+
+# --- Django's admin keeps the same rule --------------------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    return client
+
+
+def test_the_admin_change_form_has_no_title_or_description_inputs(superuser_client, job):
+    page = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+    assert job.title in page
+    assert not re.search(r'name="(title|description_html)"', page)
+    assert re.search(r'name="featured"', page)
+
+
+def test_a_forged_admin_post_does_not_change_title_or_description(superuser_client, job):
+    title, description = job.title, job.description_html
+    response = superuser_client.post(
+        f"/admin/jobs/job/{job.pk}/change/",
+        {
+            "title": "Forged in admin",
+            "description_html": "<b>forged</b>",
+            "featured": "on",
+            "remote_policy": "",
+            "compensation_note": "",
+            "tags": "[]",
+        },
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.title, job.description_html) == (title, description)
+    assert job.featured

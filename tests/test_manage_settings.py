@@ -1,0 +1,280 @@
+"""The org's settings page: connect Greenhouse, API key, schedule, disconnect."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
+from jobs.sync import acquire_sync_lock, sync_organization
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.broker"]  # queued, broker_down
+
+SETTINGS_URL = "/manage/north/settings/"
+
+
+@pytest.fixture
+def north(db, fake_greenhouse) -> Organization:
+    """An org that has not connected Greenhouse yet."""
+    return Organization.objects.create(name="North Wind", slug="north")
+
+
+@pytest.fixture
+def signed_in(client: Client, north: Organization) -> Client:
+    user = User.objects.create_user("nora", "nora@north.example", "correct horse battery")
+    Membership.objects.create(organization=north, user=user, role=Membership.Role.ADMIN)
+    client.force_login(user)
+    return client
+
+
+def connect(client: Client, board_token: str, api_key: str = "", **extra):
+    return client.post(
+        SETTINGS_URL,
+        {"action": "connect", "board_token": board_token, "api_key": api_key},
+        **extra,
+    )
+
+
+# --- Connecting --------------------------------------------------------------------------------
+
+
+def test_it_guides_an_unconnected_org_to_connect(signed_in):
+    page = signed_in.get(SETTINGS_URL).content.decode()
+    assert "Connect your Greenhouse job board" in page
+    assert "Dev Center" in page and "API Credential Management" in page and "Job Board" in page
+    assert 'name="board_token"' in page
+
+
+def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, north, queued):
+    response = connect(signed_in, "liberte-sante", follow=True)
+
+    page = response.content.decode()
+    assert "Liberté Santé" in page and "first sync is queued" in page
+    connection = GreenhouseConnection.objects.get(organization=north)
+    assert (connection.board_token, connection.board_name) == ("liberte-sante", "Liberté Santé")
+    assert queued == [(connection.pk, SyncRun.Trigger.MANUAL)]
+
+
+def test_connecting_with_a_key_stores_it_encrypted_and_never_shows_it(signed_in, north, queued):
+    connect(signed_in, "tiny-co", api_key="gh-secret-key-ABCDE")
+
+    connection = GreenhouseConnection.objects.get(organization=north)
+    assert connection.get_api_key() == "gh-secret-key-ABCDE"
+    page = signed_in.get(SETTINGS_URL).content.decode()
+    assert "gh-secret-key" not in page and "…ABCDE" in page
+
+
+@pytest.mark.parametrize(
+    ("token", "fault", "error"),
+    [
+        ("no-such-board", None, "has no job board with the token"),
+        ("bad/token", None, "only letters, digits"),
+        ("tiny-co", {"fault": "slow", "delay": 3}, "did not answer in time"),
+        ("tiny-co", {"fault": "rate_limit"}, "rate limiting"),
+        ("tiny-co", {"fault": "status", "status": 503}, "could not be reached or is having"),
+        ("tiny-co", {"fault": "malformed"}, "does not understand"),
+    ],
+)
+def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
+    signed_in, fake_greenhouse, settings, queued, caplog, token, fault, error
+):
+    settings.GREENHOUSE_RETRIES = 0
+    settings.GREENHOUSE_READ_TIMEOUT = 0.5
+    if fault:
+        fake_greenhouse.fail_next(token, **fault)
+
+    response = connect(signed_in, token)
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert "Nothing was saved" in response.content.decode() or not fault
+    assert not GreenhouseConnection.objects.exists() and queued == []
+    assert "connect check failed org=north" in caplog.text
+
+
+def test_an_empty_token_is_required(signed_in, fake_greenhouse):
+    response = connect(signed_in, "  ")
+    assert "This field is required" in response.content.decode()
+    assert fake_greenhouse.request_count() == 0
+
+
+def test_connecting_while_the_queue_is_down_keeps_the_connection(signed_in, north, broker_down):
+    response = connect(signed_in, "tiny-co", follow=True)
+
+    assert response.status_code == 200
+    assert "first sync will run on the schedule" in response.content.decode()
+    connection = GreenhouseConnection.objects.get(organization=north)
+    assert connection.queued_at is None and connection.next_sync_at <= timezone.now()
+
+
+def test_connecting_another_board_keeps_the_stored_key(signed_in, north, queued):
+    connect(signed_in, "tiny-co", api_key="gh-secret-key-ABCDE")
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+    connect(signed_in, "liberte-sante")
+    connection = GreenhouseConnection.objects.get()
+    assert connection.board_token == "liberte-sante" and connection.api_key_last5 == "ABCDE"
+
+
+# --- The API key -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def connected(north, queued) -> GreenhouseConnection:
+    connection = GreenhouseConnection.objects.create(
+        organization=north, board_token="tiny-co", board_name="Tiny Co."
+    )
+    connection.set_api_key("old-key-12345")
+    connection.save()
+    return connection
+
+
+def test_it_replaces_the_api_key(signed_in, connected):
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "api_key", "key-api_key": " new-key-67890 "}, follow=True
+    )
+    assert "ends in 67890" in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.get_api_key() == "new-key-67890"
+
+
+def test_an_api_key_with_spaces_is_refused_on_the_form(signed_in, connected):
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "two words"})
+    assert "has no spaces" in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.api_key_last5 == "12345"
+
+
+def test_it_removes_the_api_key(signed_in, connected):
+    signed_in.post(SETTINGS_URL, {"action": "api_key_remove"})
+    connected.refresh_from_db()
+    assert not connected.has_api_key and connected.api_key_last5 == ""
+    assert "No key stored" in signed_in.get(SETTINGS_URL).content.decode()
+
+
+def test_an_unknown_action_changes_nothing(signed_in, connected):
+    response = signed_in.post(SETTINGS_URL, {"action": "drop_tables"}, follow=True)
+    assert "could not be made" in response.content.decode()
+
+
+def test_an_unconnected_org_cannot_change_a_key_it_does_not_have(signed_in, north):
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "k"}, follow=True)
+    assert response.status_code == 200
+    assert not GreenhouseConnection.objects.exists()
+
+
+# --- Schedule ----------------------------------------------------------------------------------
+
+
+def test_it_sets_the_sync_interval_from_the_last_attempt(signed_in, connected):
+    last_attempt = timezone.now()
+    GreenhouseConnection.objects.update(last_attempt_at=last_attempt)
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": "60"}, follow=True
+    )
+    assert "every 60 minutes" in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 60 and connected.enabled
+    assert (connected.next_sync_at - last_attempt).total_seconds() == 3600
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [("1", "greater than or equal to 5"), ("100000", "less than or equal to 1440"), ("x", "whole")],
+)
+def test_an_interval_out_of_bounds_is_refused(signed_in, connected, value, error):
+    response = signed_in.post(SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": value})
+    assert error in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 15
+
+
+def test_it_pauses_and_resumes_syncing(signed_in, connected):
+    signed_in.post(
+        SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": "15", "paused": "on"}
+    )
+    connected.refresh_from_db()
+    assert not connected.enabled
+    assert "syncing paused" in signed_in.get(SETTINGS_URL).content.decode()
+
+    signed_in.post(SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": "15"})
+    connected.refresh_from_db()
+    assert connected.enabled
+
+
+# --- Status on the page ------------------------------------------------------------------------
+
+
+def test_the_page_shows_the_connection_state_and_last_error(signed_in, connected, fake_greenhouse):
+    fake_greenhouse.remove_board("tiny-co")
+    sync_organization(connected, trigger=SyncRun.Trigger.SCHEDULE)
+
+    page = signed_in.get(SETTINGS_URL).content.decode()
+
+    assert "Invalid board token" in page
+    assert "has no job board with the token" in page
+    assert "Last attempt" in page and "Last success" in page
+
+
+def test_a_failing_connection_says_since_when(signed_in, connected, fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("tiny-co", "status", status=502)
+    sync_organization(connected, trigger=SyncRun.Trigger.SCHEDULE)
+    assert "Failing since" in signed_in.get(SETTINGS_URL).content.decode()
+
+
+# --- Disconnect --------------------------------------------------------------------------------
+
+
+def test_disconnect_asks_first_and_says_the_jobs_are_kept(signed_in, connected):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    page = signed_in.get("/manage/north/disconnect/").content.decode()
+    assert "jobs are kept" in page and "will be closed" in page
+    assert GreenhouseConnection.objects.exists()
+
+
+def test_disconnect_closes_the_jobs_keeps_them_and_forgets_the_connection(signed_in, connected):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    Job.objects.update(featured=True)
+    count = Job.objects.count()
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    assert f"{count} open job(s) were closed" in response.content.decode()
+    assert not GreenhouseConnection.objects.exists()
+    assert Job.objects.filter(is_open=False, featured=True).count() == count
+    assert SyncRun.objects.exists()  # history stays with the organization
+
+
+def test_disconnect_waits_for_a_running_sync(signed_in, connected):
+    acquire_sync_lock(connected)
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+    assert "running right now" in response.content.decode()
+    assert GreenhouseConnection.objects.exists()
+
+
+def test_disconnecting_an_unconnected_org_just_says_so(signed_in, north):
+    response = signed_in.get("/manage/north/disconnect/", follow=True)
+    assert "not connected to Greenhouse" in response.content.decode()
+
+
+def test_reconnecting_the_same_board_reopens_the_jobs_with_their_settings(signed_in, connected):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    Job.objects.update(featured=True)
+    signed_in.post("/manage/north/disconnect/")
+
+    connect(signed_in, "tiny-co")
+    sync_organization(GreenhouseConnection.objects.get(), trigger=SyncRun.Trigger.COMMAND)
+
+    assert Job.objects.filter(is_open=True, featured=True).count() == Job.objects.count() > 0
+
+
+@pytest.mark.parametrize("url", [SETTINGS_URL, "/manage/north/disconnect/"])
+def test_the_settings_forms_need_a_csrf_token(north, signed_in, connected, url):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(User.objects.get(username="nora"))
+    response = csrf_client.post(url, {"action": "api_key_remove"})
+    assert response.status_code == 403
+    assert GreenhouseConnection.objects.get().has_api_key

@@ -1,0 +1,87 @@
+"""A visitor in a real browser (Debian's Chromium): home, search, filters, a job, Apply.
+
+Screenshots of the jobs list and a job page, at desktop and phone widths, are kept under
+test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from jobs.models import Job, SyncRun
+from jobs.sync import sync_organization
+from tests.support.browser import save_screenshot
+from tests.support.helpers import make_connection
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def boards(fake_greenhouse):
+    for slug, token, name in (
+        ("acme", "acme-robotics", "Acme Robotics"),
+        ("liberte", "liberte-sante", "Liberté Santé"),
+    ):
+        sync_organization(make_connection(slug, token, name=name), trigger=SyncRun.Trigger.COMMAND)
+
+
+def fits_the_screen(page) -> bool:
+    """No sideways scrolling: nothing is wider than the viewport."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_visitor_searches_filters_and_reaches_the_apply_link(live_server, page, boards):
+    job = Job.objects.get(title="Senior Platform Engineer")
+
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Find an open job", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Acme Robotics")).to_be_visible()
+
+    # Search from the home page with the keyboard.
+    page.get_by_label("Search open jobs").fill("engineer")
+    page.get_by_label("Search open jobs").press("Enter")
+    expect(page).to_have_url(re.compile(r"/jobs/\?q=engineer$"))
+    expect(page.locator(".match-count")).to_contain_text("jobs match")
+    expect(
+        page.get_by_role("link", name="Robotics Software Engineer, Motion Planning")
+    ).to_be_visible()
+
+    # Narrow down by department and location; the filters land in the address.
+    page.get_by_label("Department").select_option(label="Platform")
+    page.get_by_label("Location").select_option(label="Pittsburgh, PA")
+    page.get_by_role("button", name="Show jobs").click()
+    expect(page.locator(".match-count")).to_contain_text("1 job matches")
+    assert "location=Pittsburgh%2C+PA" in page.url and "department=" in page.url
+    save_screenshot(page, "jobs-list-desktop")
+    page.set_viewport_size(PHONE)
+    save_screenshot(page, "jobs-list-phone")
+    assert fits_the_screen(page)
+
+    # Open the job; the Apply link goes to Greenhouse's application form.
+    page.get_by_role("link", name="Senior Platform Engineer").click()
+    expect(page.get_by_role("heading", name="Senior Platform Engineer", level=1)).to_be_visible()
+    apply = page.get_by_role("link", name="Apply for this job").first
+    expect(apply).to_have_attribute("href", job.absolute_url)
+    save_screenshot(page, "job-page-phone")
+    assert fits_the_screen(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    save_screenshot(page, "job-page-desktop")
+    expect(page.get_by_role("complementary")).to_contain_text("Pittsburgh, PA")
+
+
+def test_the_skip_link_and_filters_work_from_the_keyboard(live_server, page, boards):
+    page.goto(f"{live_server.url}/jobs/")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_label("Workplace").select_option("remote")
+    page.get_by_role("button", name="Show jobs").focus()
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"remote=remote"))
+    expect(page.locator(".match-count")).to_contain_text("3 jobs match")

@@ -1,0 +1,203 @@
+"""Visitor pages are cached briefly, and a sync that changes an org's jobs shows at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from jobs.models import Job, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def sync(connection):
+    connection.refresh_from_db()
+    result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    assert result.ok, result.error
+    return result
+
+
+def acme_pages() -> list[str]:
+    job = Job.objects.get(title="Field Service Technician")
+    return [
+        "/",
+        "/jobs/",
+        "/orgs/",
+        "/orgs/acme/",
+        f"/orgs/acme/jobs/{job.greenhouse_id}/",
+        "/jobs/feed/",
+        "/orgs/acme/feed/",
+        "/sitemap.xml",
+    ]
+
+
+def test_a_second_visit_is_served_from_the_cache_without_queries(
+    client, synced_acme, django_assert_num_queries
+):
+    for url in acme_pages():
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            second = client.get(url)
+        assert second.status_code == first.status_code == 200, url
+        assert second.content == first.content, url
+
+
+def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
+    client, acme, synced_acme, fake_greenhouse
+):
+    urls = [url for url in acme_pages() if url not in ("/orgs/", "/sitemap.xml")]  # no titles
+    for url in urls:
+        client.get(url)
+    post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["title"].startswith("Field"))
+    post["title"] = "Field Service Technician, Night Shift"
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.updated == 1
+
+    for url in urls:
+        assert "Night Shift" in client.get(url).content.decode(), url
+
+
+def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
+    client, acme, synced_acme, fake_greenhouse
+):
+    job = Job.objects.get(title="Field Service Technician")
+    job_url = f"/orgs/acme/jobs/{job.greenhouse_id}/"
+    assert client.get(job_url).status_code == 200
+    assert job.title in client.get("/orgs/acme/").content.decode()
+    assert "6 open roles" in client.get("/orgs/").content.decode()
+    assert job_url in client.get("/sitemap.xml").content.decode()
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.remove(next(p for p in posts if p["id"] == job.greenhouse_id))
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.closed == 1
+
+    assert client.get(job_url).status_code == 410
+    assert job.title not in client.get("/orgs/acme/").content.decode()
+    assert job.title not in client.get("/jobs/").content.decode()
+    assert "5 open roles" in client.get("/orgs/").content.decode()
+    assert job_url not in client.get("/sitemap.xml").content.decode()
+
+
+def test_a_sync_without_changes_keeps_the_cached_pages(
+    client, acme, synced_acme, django_assert_num_queries
+):
+    client.get("/orgs/acme/")
+
+    assert sync(acme).counts.unchanged == 6
+
+    with django_assert_num_queries(0):
+        client.get("/orgs/acme/")
+
+
+def test_another_orgs_sync_refreshes_site_wide_pages_only(
+    client, synced_acme, fake_greenhouse, django_assert_num_queries
+):
+    client.get("/orgs/acme/"), client.get("/jobs/")
+
+    sync(make_connection("tiny", "tiny-co", name="Tiny Co."))
+
+    with django_assert_num_queries(0):
+        client.get("/orgs/acme/")
+    assert "Office Manager (part-time)" in client.get("/jobs/").content.decode()
+
+
+def test_a_sync_in_another_process_invalidates_this_ones_pages(
+    client, synced_acme, settings, tmp_path
+):
+    """The worker's sync and the web's pages meet only in the shared cache (here the default
+    file cache; Redis in production)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    client.get("/orgs/acme/")
+    Job.objects.filter(title="Field Service Technician").update(title="Renamed by the worker")
+    assert "Renamed by the worker" not in client.get("/orgs/acme/").content.decode()
+
+    run_django(
+        "from jobs.cache import listing_cache_invalidate; from jobs.models import Organization; "
+        "listing_cache_invalidate(organization=Organization(slug='acme'))",
+        CACHE_URL="",
+        ORGSITE_VAR_DIR=str(tmp_path),
+    )
+
+    assert "Renamed by the worker" in client.get("/orgs/acme/").content.decode()
+
+
+def test_signed_in_visitors_never_get_or_leave_a_cached_page(client, synced_acme):
+    anonymous_html = client.get("/orgs/acme/").content.decode()
+    User.objects.create_user("carol", password="correct horse battery")
+    client.login(username="carol", password="correct horse battery")
+
+    signed_in_html = client.get("/orgs/acme/").content.decode()
+    client.logout()
+    client.cookies.clear()
+
+    assert "carol" in signed_in_html and "carol" not in anonymous_html
+    assert "carol" not in client.get("/orgs/acme/").content.decode()
+
+
+def test_a_broken_cache_breaks_neither_pages_nor_syncs(client, acme, synced_acme, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    acme_post = synced_acme.jobs.first()
+    Job.objects.filter(pk=acme_post.pk).update(payload_hash="changed")
+
+    assert client.get("/orgs/acme/").status_code == 200
+    assert sync(acme).counts.updated == 1
+    assert "listing cache invalidation failed" in caplog.text
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run Python code in a fresh process with Django set up and these environment variables."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={**os.environ, **env},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "backend"),
+    [
+        ("", "django.core.cache.backends.filebased.FileBasedCache"),
+        ("redis://127.0.0.1:6379/3", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_cache_url_chooses_the_cache(cache_url, backend, tmp_path):
+    output = run_django(
+        "from django.conf import settings; cache = settings.CACHES['default']; "
+        "print(cache['BACKEND'], cache['LOCATION'])",
+        CACHE_URL=cache_url,
+        ORGSITE_VAR_DIR=str(tmp_path),
+    )
+
+    assert output.returncode == 0, output.stderr
+    assert output.stdout.split() == [backend, cache_url or str(tmp_path / "cache")]
+
+
+def test_a_cache_url_that_is_not_redis_stops_the_process(tmp_path):
+    output = run_django("", CACHE_URL="memcached://x", ORGSITE_VAR_DIR=str(tmp_path))
+
+    assert output.returncode != 0 and "CACHE_URL must be a redis:// URL" in output.stderr

@@ -1,0 +1,264 @@
+"""Visitor pages: home, organizations, an org's page, job pages (open, closed, unknown), and
+query counts that do not grow with the number of jobs."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import get_template
+from django.utils import timezone
+
+from jobs.models import Department, Job, Office, Organization
+from tests.support.public_jobs import make_job, make_many_jobs, make_unit
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return Organization.objects.create(name="Harbor Tools", slug="harbor")
+
+
+def job_page_url(job: Job) -> str:
+    return f"/orgs/{job.organization.slug}/jobs/{job.greenhouse_id}/"
+
+
+# --- Home and organizations -------------------------------------------------------------------
+
+
+def test_home_lists_hiring_orgs_and_recent_jobs_with_a_search_box(client, synced_acme, org):
+    newest = Job.objects.order_by("-first_published_at").first()
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<form class="search-form" role="search" method="get" action="/jobs/">' in html
+    assert '<label for="home-search">' in html
+    assert "Acme Robotics" in html and "6 open roles" in html
+    assert "Harbor Tools" not in html  # no open jobs: not "hiring"
+    assert [job.pk for job in response.context["recent_jobs"]][0] == newest.pk
+    assert f'href="{job_page_url(newest)}"' in html
+
+
+def test_the_organizations_page_lists_every_org_with_its_open_job_count(client, synced_acme, org):
+    response = client.get("/orgs/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/orgs/acme/"' in html and 'href="/orgs/harbor/"' in html
+    assert "0 open roles" in html
+
+
+# --- An org's page ----------------------------------------------------------------------------
+
+
+def test_an_org_page_shows_the_org_and_its_open_jobs_grouped_by_department(client, synced_acme):
+    hidden, closed = Job.objects.order_by("pk")[:2]
+    Job.objects.filter(pk=hidden.pk).update(hidden=True)
+    Job.objects.filter(pk=closed.pk).update(is_open=False)
+
+    response = client.get("/orgs/acme/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Acme Robotics</h1>" in html
+    assert "Robot arms with a light touch." in html
+    assert 'href="https://acme-robotics.example"' in html
+    assert hidden.title not in html and closed.title.strip() not in html
+    headings = [heading for heading, _ in response.context["job_groups"]]
+    assert headings == sorted(headings) and "Customer Success" in headings
+    for heading, jobs in response.context["job_groups"]:
+        for job in jobs:
+            assert heading in [d.name for d in job.departments.all()]
+    assert "4 open jobs" in html
+
+
+def test_featured_jobs_come_first_on_an_org_page(client, org):
+    design = make_unit(Department, org, "Design")
+    make_job(org, "Illustrator", departments=(design,))
+    make_job(org, "Zoologist", featured=True)
+
+    response = client.get("/orgs/harbor/")
+
+    groups = response.context["job_groups"]
+    assert [(heading, [job.title for job in jobs]) for heading, jobs in groups] == [
+        ("Featured roles", ["Zoologist"]),
+        ("Design", ["Illustrator"]),
+    ]
+    html = response.content.decode()
+    assert html.index("Zoologist") < html.index("Illustrator")
+
+
+def test_jobs_without_a_department_are_grouped_last(client, org):
+    make_job(org, "Generalist")
+    make_job(org, "Welder", departments=(make_unit(Department, org, "Workshop"),))
+
+    response = client.get("/orgs/harbor/")
+
+    assert [heading for heading, _ in response.context["job_groups"]] == ["Workshop", "Other roles"]
+
+
+def test_an_org_without_open_jobs_says_so(client, org):
+    make_job(org, "Gone", is_open=False)
+
+    response = client.get("/orgs/harbor/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No open roles right now." in html
+    assert "job-filters" not in html  # nothing to filter
+
+
+def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
+    remote = make_unit(Office, org, "Anywhere")
+    for n in range(30):
+        make_job(org, f"Role {n:02d}", offices=(remote,), remote_policy="remote")
+
+    response = client.get(f"/orgs/harbor/?office={remote.pk}&page=2")
+
+    assert response.context["page"].number == 2
+    assert len(response.context["page"].object_list) == 5
+    html = response.content.decode()
+    assert "30 jobs match · page 2 of 2" in html
+    assert f'href="?office={remote.pk}&amp;page=1"' in html
+
+
+def test_an_unknown_org_is_a_friendly_404(client, db):
+    response = client.get("/orgs/nobody/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "couldn’t find that page" in html and 'href="/jobs/"' in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+# --- Job pages --------------------------------------------------------------------------------
+
+
+def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synced_acme):
+    job = Job.objects.get(title="Customer Success Lead, Japan")
+    Job.objects.filter(pk=job.pk).update(
+        compensation_note="¥9.5M–¥12M", tags=["customers", "japanese"], remote_policy="remote"
+    )
+
+    response = client.get(job_page_url(job))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Customer Success Lead, Japan</h1>" in html
+    assert 'href="/orgs/acme/">Acme Robotics</a>' in html
+    assert "<dt>Location</dt><dd>Tokyo, Japan</dd>" in html
+    assert "<dt>Department</dt><dd>Customer Success</dd>" in html
+    assert "<dt>Office</dt><dd>Tokyo, Japan</dd>" in html
+    assert "<dt>Workplace</dt><dd>Remote</dd>" in html  # the site's choice beats the metadata
+    assert "<dt>Compensation</dt><dd>¥9.5M–¥12M</dd>" in html
+    assert '<li class="badge">japanese</li>' in html
+    assert "<dt>Apply by</dt>" in html
+    assert job.description_html in html
+    assert f'class="button apply-link" href="{job.absolute_url}"' in html
+
+
+def test_the_workplace_comes_from_greenhouse_metadata_when_the_site_says_nothing(
+    client, synced_acme
+):
+    job = Job.objects.get(title="Engineering Manager, Robotics")  # Workplace Type: On-site
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    assert "<dt>Workplace</dt><dd>On-site</dd>" in html
+
+
+def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
+    design, sales = make_unit(Department, org, "Design"), make_unit(Department, org, "Sales")
+    job = make_job(org, "Illustrator", departments=(design,))
+    sibling = make_job(org, "Type Designer", departments=(design, sales))
+    make_job(org, "Closed Designer", departments=(design,), is_open=False)
+    make_job(org, "Hidden Designer", departments=(design,), hidden=True)
+    make_job(org, "Account Executive", departments=(sales,))
+
+    response = client.get(job_page_url(job))
+
+    assert response.context["related_jobs"] == [sibling]
+    assert 'id="related-heading">More open roles in this team' in response.content.decode()
+
+
+def test_a_closed_job_stays_reachable_with_410_noindex_and_links_to_open_jobs(client, org):
+    design = make_unit(Department, org, "Design")
+    job = make_job(
+        org, "Illustrator", departments=(design,), is_open=False, closed_at=timezone.now()
+    )
+    make_job(org, "Type Designer", departments=(design,))
+
+    response = client.get(job_page_url(job))
+
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This role is no longer open." in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert "application/ld+json" not in html
+    assert 'href="/orgs/harbor/">See the open jobs at Harbor Tools' in html
+    assert "Type Designer" in html
+    assert job.absolute_url not in html  # no Apply link
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/orgs/harbor/jobs/999/", "/orgs/nobody/jobs/{id}/", "/orgs/harbor/jobs/{hidden_id}/"],
+)
+def test_an_unknown_or_hidden_job_is_a_friendly_404(client, org, url):
+    job = make_job(org, "Visible")
+    hidden = make_job(org, "Secret", hidden=True)
+
+    response = client.get(url.format(id=job.greenhouse_id, hidden_id=hidden.greenhouse_id))
+
+    assert response.status_code == 404
+    assert "couldn’t find that page" in response.content.decode()
+
+
+def test_the_500_page_is_plain_html_without_template_logic():
+    source = get_template("500.html").template.source
+
+    assert "{%" not in source and "{{" not in source
+    assert "Something went wrong" in source
+
+
+def test_pages_answer_only_safe_methods(client, org):
+    assert client.post("/orgs/harbor/").status_code == 405
+    assert client.head("/jobs/").status_code == 200
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+def page_urls(org: Organization) -> dict[str, str]:
+    open_job = org.jobs.listed().order_by("pk").first()
+    closed_job = org.jobs.filter(is_open=False).order_by("pk").first()
+    department = org.departments.order_by("pk").first()
+    office = org.offices.order_by("pk").first()
+    filters = f"q=engineer&department={department.pk}&office={office.pk}&remote=remote"
+    return {
+        "home": "/",
+        "all jobs": "/jobs/",
+        "all jobs filtered": f"/jobs/?{filters}&org={org.slug}&location=City+1",
+        "all jobs page 3": "/jobs/?page=3",
+        "organizations": "/orgs/",
+        "org page": f"/orgs/{org.slug}/",
+        "org page filtered": f"/orgs/{org.slug}/?{filters}&page=2",
+        "job page": job_page_url(open_job),
+        "closed job page": job_page_url(closed_job),
+        "all jobs feed": "/jobs/feed/",
+        "org feed": f"/orgs/{org.slug}/feed/",
+        "sitemap": "/sitemap.xml",
+    }
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_no_page_costs_more_queries_with_more_jobs(client, size, django_assert_max_num_queries):
+    org = Organization.objects.create(name="Big Co", slug="big")
+    make_many_jobs(org, size)
+
+    for name, url in page_urls(org).items():
+        with django_assert_max_num_queries(8, info=name):
+            response = client.get(url)
+        assert response.status_code in (200, 410), name

@@ -1,0 +1,227 @@
+"""Refresh now, the live status endpoint and the sync history page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from jobs.models import GreenhouseConnection, SyncRun
+from jobs.status import sync_status
+from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.broker"]  # queued, broker_down
+
+REFRESH_URL = "/manage/acme/refresh/"
+STATUS_URL = "/manage/acme/status.json"
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+# --- Refresh now -------------------------------------------------------------------------------
+
+
+def test_refresh_queues_a_sync_and_goes_back_to_the_page(signed_in, acme, queued):
+    response = signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"})
+
+    assert response.status_code == 302 and response["Location"] == "/manage/acme/settings/"
+    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert "Sync queued" in signed_in.get("/manage/acme/settings/").content.decode()
+    assert not SyncRun.objects.exists()  # nothing ran inside the request
+
+
+def test_two_clicks_queue_one_sync_and_the_second_says_so(signed_in, acme, queued):
+    signed_in.post(REFRESH_URL)
+    response = signed_in.post(REFRESH_URL, follow=True)
+
+    assert len(queued) == 1
+    assert "already queued" in response.content.decode()
+
+
+def test_refresh_while_a_sync_runs_says_so(signed_in, acme, queued):
+    acquire_sync_lock(acme)
+    response = signed_in.post(REFRESH_URL, follow=True)
+    assert queued == [] and "running right now" in response.content.decode()
+
+
+def test_refresh_right_after_a_sync_is_cooled_down(signed_in, acme, queued, settings):
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    GreenhouseConnection.objects.update(last_attempt_at=timezone.now())
+    response = signed_in.post(REFRESH_URL, follow=True)
+    assert queued == [] and "less than 30 seconds ago" in response.content.decode()
+
+
+def test_refresh_of_a_paused_connection_says_to_resume_first(signed_in, acme, queued):
+    GreenhouseConnection.objects.update(enabled=False)
+    response = signed_in.post(REFRESH_URL, follow=True)
+    assert queued == [] and "Syncing is paused" in response.content.decode()
+
+
+def test_refresh_of_an_unconnected_org_says_to_connect(signed_in, acme, queued):
+    GreenhouseConnection.objects.all().delete()
+    response = signed_in.post(REFRESH_URL, follow=True)
+    assert queued == [] and "Connect a Greenhouse board first" in response.content.decode()
+
+
+def test_refresh_with_the_broker_down_explains_and_breaks_nothing(signed_in, acme, broker_down):
+    response = signed_in.post(REFRESH_URL)
+    assert response.status_code == 302
+
+    page = signed_in.get(response["Location"])
+    assert page.status_code == 200
+    assert "job queue is not reachable" in page.content.decode()
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+
+
+def test_refresh_answers_json_to_the_script(signed_in, acme, queued):
+    answer = signed_in.post(REFRESH_URL, **JSON).json()
+    assert answer["level"] == "success" and answer["message"].startswith("Sync queued")
+    assert answer["status"]["phase"] == "queued"
+
+
+def test_refresh_answers_json_when_the_broker_is_down(signed_in, acme, broker_down):
+    response = signed_in.post(REFRESH_URL, **JSON)
+    assert response.status_code == 200
+    assert response.json()["level"] == "error"
+    assert "not reachable" in response.json()["message"]
+
+
+def test_refresh_ignores_a_next_address_on_another_site(signed_in, acme, queued):
+    response = signed_in.post(REFRESH_URL, {"next": "https://evil.example/"})
+    assert response["Location"] == "/manage/acme/jobs/"
+
+
+def test_refresh_is_post_only(signed_in, acme):
+    assert signed_in.get(REFRESH_URL).status_code == 405
+
+
+def test_refresh_needs_a_csrf_token(owner, acme, queued):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    assert client.post(REFRESH_URL).status_code == 403
+    assert queued == []
+
+
+def test_refresh_with_the_pages_csrf_token_works(owner, acme, queued):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    client.get("/manage/acme/jobs/")
+    token = client.cookies["csrftoken"].value
+    assert client.post(REFRESH_URL, {"csrfmiddlewaretoken": token}).status_code == 302
+    assert len(queued) == 1
+
+
+# --- status.json -------------------------------------------------------------------------------
+
+
+def test_the_status_of_a_queued_sync(signed_in, acme, queued):
+    signed_in.post(REFRESH_URL)
+    status = signed_in.get(STATUS_URL).json()
+    assert status["phase"] == "queued" and status["message"] == "Queued…"
+    assert status["queued"] is True and status["running"] is False
+
+
+def test_the_status_of_a_running_sync(signed_in, acme):
+    acquire_sync_lock(acme)
+    start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)
+    status = signed_in.get(STATUS_URL).json()
+    assert (status["phase"], status["message"], status["running"]) == ("running", "Running…", True)
+    assert status["latest_run"]["outcome"] == "running"
+
+
+def test_the_status_of_a_finished_sync_has_its_counts_in_words(signed_in, acme, fake_greenhouse):
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+    fake_greenhouse.jobs("acme-robotics").pop()
+    fake_greenhouse.jobs("acme-robotics")[0]["title"] = "Renamed in Greenhouse"
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    response = signed_in.get(STATUS_URL)
+
+    assert response["Cache-Control"].startswith("max-age=0")
+    status = response.json()
+    assert status["phase"] == "finished"
+    assert status["message"] == "Finished: 1 updated, 1 closed"
+    assert status["latest_run"]["summary"] == "1 updated, 1 closed"
+    assert status["latest_run"]["trigger"] == "manual"
+    assert status["state"] == "ok" and status["last_error"] == ""
+    assert status["last_success_at"] and status["last_attempt_at"]
+    assert status["board_name"] == "Acme Robotics"
+
+
+def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_greenhouse):
+    fake_greenhouse.remove_board("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    status = signed_in.get(STATUS_URL).json()
+
+    assert status["phase"] == "failed"
+    assert status["message"].startswith("Failed: Greenhouse has no job board with the token")
+    assert status["state"] == "invalid_token" and status["state_text"] == "Invalid board token"
+    assert status["latest_run"]["error_message"] == status["last_error"]
+
+
+def test_a_run_left_running_by_a_dead_worker_shows_as_failed(acme):
+    start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)  # no lock held: its worker is gone
+    status = sync_status(organization=acme.organization)
+    assert status["phase"] == "failed" and "worker stopped" in status["message"]
+
+
+def test_a_lost_queue_marker_does_not_show_as_queued_forever(acme, settings):
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.update(queued_at=stale)
+    assert sync_status(organization=acme.organization)["phase"] == "idle"
+
+
+def test_a_failing_connection_says_since_when(acme):
+    since = timezone.now() - timedelta(hours=2)
+    GreenhouseConnection.objects.update(state="failing", failing_since=since, enabled=False)
+    text = sync_status(organization=acme.organization)["state_text"]
+    assert text.startswith("Failing since ") and text.endswith("(syncing paused)")
+
+
+def test_the_status_of_an_unconnected_org(signed_in, acme):
+    GreenhouseConnection.objects.all().delete()
+    status = signed_in.get(STATUS_URL).json()
+    assert status == {
+        "connected": False,
+        "latest_run": None,
+        "phase": "idle",
+        "message": "Not connected to Greenhouse.",
+    }
+
+
+def test_the_pages_carry_the_status_url_and_the_script(signed_in, acme):
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+    assert f'data-status-url="{STATUS_URL}"' in page
+    assert '<script src="/static/js/sync-status.js" defer></script>' in page
+    assert "<script>" not in page  # no inline script: a CSP will forbid it
+
+
+# --- History -----------------------------------------------------------------------------------
+
+
+def test_the_history_lists_recent_runs_with_trigger_duration_counts_and_error(
+    signed_in, acme, fake_greenhouse, settings
+):
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+    sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    page = signed_in.get("/manage/acme/history/").content.decode()
+
+    assert "Command line" in page and "Schedule" in page
+    assert "6 new" in page
+    assert "Greenhouse is having trouble (HTTP 503)" in page
+    assert page.count(" s</td>") == 2  # both durations

@@ -1,0 +1,171 @@
+"""The beat dispatcher, Refresh now, and the per-org task."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from jobs import tasks
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.scheduling import (
+    BrokerUnavailable,
+    RefreshOutcome,
+    enqueue_due_syncs,
+    request_refresh,
+)
+from jobs.sync import acquire_sync_lock
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[tuple]:
+    """What would have been sent to the broker."""
+    sent: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.sync_org, "apply_async", lambda args, **kwargs: sent.append(tuple(args))
+    )
+    return sent
+
+
+@pytest.fixture
+def broker_down(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.sync_org, "apply_async", refuse)
+
+
+def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
+    now = timezone.now()
+    due = make_connection("due", "due")
+    later = make_connection("later", "later")
+    paused = make_connection("paused", "paused")
+    GreenhouseConnection.objects.filter(pk=later.pk).update(next_sync_at=now + timedelta(minutes=5))
+    GreenhouseConnection.objects.filter(pk=paused.pk).update(enabled=False)
+
+    assert enqueue_due_syncs() == [due.pk]
+    assert queued == [(due.pk, SyncRun.Trigger.SCHEDULE)]
+
+
+def test_the_dispatcher_does_not_queue_an_org_twice(db, queued):
+    connection = make_connection("due", "due")
+    enqueue_due_syncs()
+    enqueue_due_syncs()
+    assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
+
+
+def test_a_lost_queue_marker_expires(db, queued, settings):
+    connection = make_connection("due", "due")
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(queued_at=stale)
+    assert enqueue_due_syncs() == [connection.pk]
+
+
+def test_the_dispatcher_uses_a_constant_number_of_queries(db, queued):
+    for number in range(3):
+        make_connection(f"org{number}", "board")
+    with CaptureQueriesContext(db_connection) as few:
+        enqueue_due_syncs()
+    for number in range(3, 30):
+        make_connection(f"org{number}", "board")
+    with CaptureQueriesContext(db_connection) as many:
+        enqueue_due_syncs()
+    assert len(few) == len(many) == 2
+
+
+def test_the_dispatcher_releases_markers_when_the_broker_is_down(db, broker_down):
+    connection = make_connection("due", "due")
+    with pytest.raises(BrokerUnavailable):
+        enqueue_due_syncs()
+    connection.refresh_from_db()
+    assert connection.queued_at is None
+
+
+def test_refresh_queues_a_manual_sync(acme, queued):
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+
+
+def test_a_second_refresh_while_queued_says_so(acme, queued):
+    request_refresh(acme)
+    assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED
+    assert len(queued) == 1
+
+
+def test_refresh_while_a_sync_runs_says_so(acme, queued):
+    acquire_sync_lock(acme)
+    assert request_refresh(acme) is RefreshOutcome.ALREADY_RUNNING
+    assert queued == []
+
+
+def test_refresh_right_after_a_sync_is_cooled_down(acme, queued, settings):
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=timezone.now())
+    assert request_refresh(acme) is RefreshOutcome.COOLDOWN
+    assert queued == []
+
+
+def test_refresh_with_the_broker_down_raises_a_clear_error_and_queues_nothing(acme, broker_down):
+    with pytest.raises(BrokerUnavailable, match="not reachable"):
+        request_refresh(acme)
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+
+
+def test_the_task_syncs_the_org(acme, fake_greenhouse):
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    assert outcome.startswith("success")
+    assert Job.objects.count() == len(fake_greenhouse.jobs("acme-robotics"))
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
+
+
+def test_the_task_is_idempotent(acme, fake_greenhouse):
+    tasks.sync_org.apply(args=(acme.pk,)).get()
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+    assert outcome == "success: no changes"
+
+
+def test_the_task_skips_a_paused_or_removed_connection(acme, fake_greenhouse):
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    assert tasks.sync_org.apply(args=(acme.pk,)).get().startswith("skipped")
+    assert tasks.sync_org.apply(args=(999_999,)).get().startswith("skipped")
+    assert not SyncRun.objects.exists()
+
+
+def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse, monkeypatch):
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
+    delays = []
+    original_retry = tasks.sync_org.retry
+
+    def record_retry(*args, **kwargs):
+        delays.append(kwargs["countdown"])
+        return original_retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.sync_org, "retry", record_retry)
+    tasks.sync_org.apply(args=(acme.pk,))
+
+    assert len(delays) == tasks.MAX_SYNC_RETRIES
+    assert SyncRun.objects.filter(outcome=SyncRun.Outcome.FAILED).count() == len(delays) + 1
+
+
+def test_the_task_does_not_retry_an_invalid_token(acme, fake_greenhouse, monkeypatch):
+    fake_greenhouse.remove_board("acme-robotics")
+    result = tasks.sync_org.apply(args=(acme.pk,))
+    assert result.get().startswith("failed")
+    assert SyncRun.objects.count() == 1
+
+
+def test_retry_delays_grow_have_jitter_and_respect_retry_after():
+    first = [tasks.retry_delay(0) for _ in range(50)]
+    third = [tasks.retry_delay(2) for _ in range(50)]
+    assert max(first) <= tasks.RETRY_BASE_SECONDS < min(third) * 2
+    assert len(set(first)) > 1
+    assert tasks.retry_delay(0, retry_after=120) == 120
+    assert tasks.retry_delay(20) <= tasks.RETRY_MAX_SECONDS

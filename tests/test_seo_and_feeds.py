@@ -1,0 +1,254 @@
+"""For machines: JobPosting JSON-LD, meta tags and canonical URLs, RSS feeds and sitemap.xml."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import pytest
+from django.utils import timezone
+
+from jobs.metadata import employment_types_from_metadata
+from jobs.models import Job, Organization
+from tests.support.public_jobs import make_job
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
+
+JSON_LD = re.compile(r"<script type=\"application/ld\+json\">(.*?)</script>", re.DOTALL)
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def job_page(client, title: str) -> str:
+    job = Job.objects.get(title=title)
+    response = client.get(f"/orgs/{job.organization.slug}/jobs/{job.greenhouse_id}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def structured_data(html: str) -> dict:
+    (block,) = JSON_LD.findall(html)
+    return json.loads(block)
+
+
+# --- JSON-LD ----------------------------------------------------------------------------------
+
+
+def test_an_open_job_page_carries_a_job_posting_with_the_required_fields(client, synced_acme):
+    job = Job.objects.get(title="Customer Success Lead, Japan")
+
+    data = structured_data(job_page(client, job.title))
+
+    assert data["@context"] == "https://schema.org/" and data["@type"] == "JobPosting"
+    assert data["title"] == job.title
+    assert data["description"] == job.description_html
+    assert datetime.fromisoformat(data["datePosted"]) == job.first_published_at
+    assert data["hiringOrganization"] == {
+        "@type": "Organization",
+        "name": "Acme Robotics",
+        "sameAs": "https://acme-robotics.example",
+    }
+    assert data["jobLocation"]["address"]["addressLocality"] == "Tokyo, Japan"
+    assert data["identifier"]["value"] == str(job.greenhouse_id)
+    assert data["url"] == f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/"
+    assert datetime.fromisoformat(data["validThrough"]) == job.application_deadline
+    assert "jobLocationType" not in data  # hybrid, not remote
+    assert "employmentType" not in data  # the board does not say
+
+
+def test_a_remote_job_is_marked_telecommute(client, synced_acme):
+    data = structured_data(job_page(client, "People Operations Partner"))
+
+    assert data["jobLocationType"] == "TELECOMMUTE"
+    assert "validThrough" not in data  # no deadline
+
+
+def test_the_employment_type_comes_from_metadata(client, synced_acme):
+    Job.objects.filter(title="People Operations Partner").update(
+        metadata=[{"name": "Employment Type", "value": "Full-time", "value_type": "single_select"}]
+    )
+
+    data = structured_data(job_page(client, "People Operations Partner"))
+
+    assert data["employmentType"] == ["FULL_TIME"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Full-Time", ["FULL_TIME"]),
+        ("part time", ["PART_TIME"]),
+        ("Contractor", ["CONTRACTOR"]),
+        ("Fixed-term", ["TEMPORARY"]),
+        ("Internship", ["INTERN"]),
+        (["Full-time", "Contract"], ["FULL_TIME", "CONTRACTOR"]),
+        ("International", []),
+        (True, []),
+    ],
+)
+def test_employment_types_are_read_in_schema_org_terms(value, expected):
+    metadata = [{"name": "Employment type", "value": value}, {"name": "Team", "value": "Intern"}]
+
+    assert employment_types_from_metadata(metadata) == expected
+
+
+def test_a_title_cannot_break_out_of_the_json_ld_script(client, db):
+    org = Organization.objects.create(name="Q&A <Co>", slug="qa")
+    title = '</script><script>alert(1)</script><!-- & "quotes"'
+    make_job(org, title, description_html="<p>Welds.</p>", excerpt="Welds.")
+
+    html = job_page(client, title)
+
+    assert html.count("</script>") == 1  # only the JSON-LD block's own end
+    assert "\\u003C/script\\u003E" in html
+    data = structured_data(html)
+    assert data["title"] == title and data["hiringOrganization"]["name"] == "Q&A <Co>"
+
+
+def test_a_closed_job_has_no_structured_data(client, db):
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    job = make_job(org, "Welder", is_open=False, closed_at=timezone.now())
+
+    html = client.get(f"/orgs/harbor/jobs/{job.greenhouse_id}/").content.decode()
+
+    assert "application/ld+json" not in html and "JobPosting" not in html
+
+
+# --- Meta tags --------------------------------------------------------------------------------
+
+
+def test_a_job_page_has_a_meta_description_canonical_url_and_open_graph_tags(client, synced_acme):
+    job = Job.objects.get(title="Field Service Technician")
+    url = f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/"
+
+    html = job_page(client, job.title)
+
+    assert f'<meta name="description" content="{job.excerpt[:299]}' in html
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert '<meta property="og:title" content="Field Service Technician">' in html
+    assert f'<meta property="og:description" content="{job.excerpt[:299]}' in html
+    assert f'<meta property="og:url" content="{url}">' in html
+    assert '<meta name="robots"' not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("/", "http://testserver/"),
+        ("/jobs/?q=robot&remote=hybrid", "http://testserver/jobs/"),
+        ("/orgs/", "http://testserver/orgs/"),
+        ("/orgs/acme/?department=1", "http://testserver/orgs/acme/"),
+    ],
+)
+def test_list_pages_have_a_canonical_url_without_filters(client, synced_acme, path, canonical):
+    html = client.get(path).content.decode()
+
+    assert f'<link rel="canonical" href="{canonical}">' in html
+    assert '<meta name="description" content="' in html
+    assert '<meta property="og:title" content="' in html
+
+
+def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
+    Organization.objects.filter(slug="acme").update(description="Robot arms with a light touch.")
+
+    html = client.get("/orgs/acme/").content.decode()
+
+    assert '<meta name="description" content="Robot arms with a light touch.">' in html
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Open jobs at Acme Robotics" '
+        'href="/orgs/acme/feed/">'
+    ) in html
+
+
+# --- Feeds ------------------------------------------------------------------------------------
+
+
+def feed_items(client, url: str) -> tuple[ET.Element, list[ET.Element]]:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(response.content).find("channel")  # noqa: S314 (our own response)
+    return channel, channel.findall("item")
+
+
+def test_the_all_jobs_feed_lists_open_jobs_newest_first(client, synced_acme):
+    hidden = Job.objects.get(title="Senior Platform Engineer")
+    Job.objects.filter(pk=hidden.pk).update(hidden=True)
+    Job.objects.filter(title="Field Service Technician").update(is_open=False)
+    tokyo = Job.objects.get(title="Customer Success Lead, Japan")
+
+    channel, items = feed_items(client, "/jobs/feed/")
+
+    assert channel.findtext("title") == "Open jobs on orgsite"
+    assert channel.findtext("link") == "http://testserver/jobs/"
+    assert len(items) == 4
+    first = items[0]
+    assert first.findtext("title") == "Customer Success Lead, Japan — Acme Robotics"
+    url = f"http://testserver/orgs/acme/jobs/{tokyo.greenhouse_id}/"
+    assert first.findtext("link") == first.findtext("guid") == url
+    assert first.findtext("description") == tokyo.excerpt
+    assert [c.text for c in first.findall("category")] == ["Customer Success"]
+    dates = [parsedate_to_datetime(item.findtext("pubDate")) for item in items]
+    assert dates == sorted(dates, reverse=True) and dates[0] == tokyo.first_published_at
+    assert hidden.title not in ET.tostring(channel, encoding="unicode")
+
+
+def test_an_org_feed_lists_only_that_orgs_open_jobs(client, synced_acme):
+    other = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    make_job(other, "Welder")
+
+    channel, items = feed_items(client, "/orgs/harbor/feed/")
+
+    assert channel.findtext("title") == "Open jobs at Harbor Tools"
+    assert channel.findtext("link") == "http://testserver/orgs/harbor/"
+    assert [item.findtext("title") for item in items] == ["Welder — Harbor Tools"]
+    assert len(feed_items(client, "/orgs/acme/feed/")[1]) == 6
+
+
+def test_a_feed_holds_the_50_newest_jobs(client, db):
+    org = Organization.objects.create(name="Big Co", slug="big")
+    for n in range(55):
+        make_job(org, f"Role {n}")
+
+    assert len(feed_items(client, "/jobs/feed/")[1]) == 50
+
+
+def test_the_feed_of_an_unknown_org_is_404(client, db):
+    assert client.get("/orgs/nobody/feed/").status_code == 404
+
+
+# --- Sitemap ----------------------------------------------------------------------------------
+
+
+def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, synced_acme):
+    closed = Job.objects.get(title="Field Service Technician")
+    Job.objects.filter(pk=closed.pk).update(is_open=False)
+    hidden = Job.objects.get(title="People Operations Partner")
+    Job.objects.filter(pk=hidden.pk).update(hidden=True)
+    Organization.objects.create(name="Quiet", slug="quiet")
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # noqa: S314 (our own response)
+    lastmods = {
+        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext(
+            "sm:lastmod", namespaces=SITEMAP_NS
+        )
+        for url in root.findall("sm:url", SITEMAP_NS)
+    }
+    open_jobs = Job.objects.listed()
+    assert set(lastmods) == {
+        "http://testserver/orgs/acme/",
+        "http://testserver/orgs/quiet/",
+        *(f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/" for job in open_jobs),
+    }
+    for job in open_jobs:
+        url = f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/"
+        assert lastmods[url] == job.greenhouse_updated_at.date().isoformat()
+    newest = max(job.greenhouse_updated_at for job in open_jobs)
+    assert lastmods["http://testserver/orgs/acme/"] == newest.date().isoformat()
+    assert lastmods["http://testserver/orgs/quiet/"] is None

@@ -1,0 +1,349 @@
+"""The sync: upserts, ownership of fields, closing and reopening, bad posts, locks, history."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.sync import acquire_sync_lock, sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def sync(connection: GreenhouseConnection, trigger: str = SyncRun.Trigger.COMMAND):
+    connection.refresh_from_db()
+    return sync_organization(connection, trigger=trigger)
+
+
+def job_writes(queries: list[dict]) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and '"jobs_job' in q["sql"]
+    ]
+
+
+def test_it_imports_every_post_of_a_board(acme, fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok, result.error
+    assert result.counts.created == len(posts)
+    assert Job.objects.filter(organization=acme.organization, is_open=True).count() == len(posts)
+    for post in posts:
+        job = Job.objects.get(greenhouse_id=post["id"])
+        assert job.title == post["title"].strip()
+        assert job.absolute_url == post["absolute_url"]
+        assert job.internal_job_id == post["internal_job_id"]
+        assert job.greenhouse_updated_at is not None
+        assert job.description_html and "&lt;" not in job.description_html[:20]
+        assert job.excerpt and "<" not in job.excerpt
+        assert job.departments.count() == len(post["departments"] or [])
+        assert job.offices.count() == len(post["offices"] or [])
+
+
+def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
+    sync(acme)
+    assert Job.objects.filter(greenhouse_id__gt=2**32).exists()
+
+
+def test_it_keeps_department_and_office_parents(acme, fake_greenhouse):
+    sync(acme)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    parented = [d for post in posts for d in (post["departments"] or []) if d["parent_id"]]
+    assert parented, "the acme fixture should have child departments"
+    department = Department.objects.get(greenhouse_id=parented[0]["id"])
+    assert department.parent_greenhouse_id == parented[0]["parent_id"]
+    assert Office.objects.filter(organization=acme.organization).exists()
+
+
+def test_it_records_the_run_and_marks_the_connection_ok(acme, fake_greenhouse):
+    result = sync(acme)
+
+    run = SyncRun.objects.get(pk=result.run_id)
+    assert run.outcome == SyncRun.Outcome.SUCCESS
+    assert run.trigger == SyncRun.Trigger.COMMAND
+    assert run.created == result.counts.created
+    assert run.finished_at is not None and run.http_status == 200
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.OK
+    assert acme.last_success_at is not None and acme.last_error == ""
+    assert acme.next_sync_at > timezone.now() + timedelta(minutes=14)
+    assert acme.lock_expires_at is None
+
+
+def test_a_resync_of_an_unchanged_board_writes_nothing_to_jobs(acme, fake_greenhouse):
+    sync(acme)
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(acme)
+
+    assert result.counts.unchanged == len(fake_greenhouse.jobs("acme-robotics"))
+    assert result.counts.created == result.counts.updated == result.counts.closed == 0
+    assert job_writes(queries.captured_queries) == []
+
+
+def test_an_unchanged_resync_costs_the_same_queries_whatever_the_board_size(db, fake_greenhouse):
+    small = make_connection("small", "tiny-co")
+    large = make_connection("large", "acme-robotics")
+    sync(small), sync(large)
+
+    with CaptureQueriesContext(db_connection) as small_queries:
+        sync_organization(small, trigger=SyncRun.Trigger.COMMAND)
+    with CaptureQueriesContext(db_connection) as large_queries:
+        sync_organization(large, trigger=SyncRun.Trigger.COMMAND)
+
+    assert len(small_queries) == len(large_queries) <= 10, [
+        q["sql"] for q in large_queries.captured_queries
+    ]
+
+
+def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenhouse):
+    sync(acme)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    job = Job.objects.get(greenhouse_id=post["id"])
+    job.featured, job.hidden, job.remote_policy = True, True, Job.RemotePolicy.REMOTE
+    job.compensation_note, job.tags = "€60k–€80k", ["python", "robots"]
+    job.title = "Edited here by mistake"
+    job.save()
+    post["title"] = "Senior Robotics Engineer — Grenoble"
+    post["content"] = "&lt;p&gt;Nouvelle description&lt;/p&gt;"
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.counts.updated == 1
+    job.refresh_from_db()
+    assert job.title == "Senior Robotics Engineer — Grenoble"
+    assert job.description_html == "<p>Nouvelle description</p>"
+    assert (job.featured, job.hidden, job.remote_policy) == (True, True, "remote")
+    assert job.compensation_note == "€60k–€80k" and job.tags == ["python", "robots"]
+
+
+def test_a_job_that_leaves_the_board_is_closed_and_reopens_when_it_returns(acme, fake_greenhouse):
+    sync(acme)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    removed = posts.pop()
+    Job.objects.filter(greenhouse_id=removed["id"]).update(featured=True, compensation_note="kept")
+    fake_greenhouse.touch("acme-robotics")
+
+    closing = sync(acme)
+
+    job = Job.objects.get(greenhouse_id=removed["id"])
+    assert closing.counts.closed == 1
+    assert not job.is_open and job.closed_at is not None
+    assert job.featured and job.compensation_note == "kept"
+
+    posts.append(removed)
+    fake_greenhouse.touch("acme-robotics")
+    reopening = sync(acme)
+
+    job.refresh_from_db()
+    assert reopening.counts.reopened == 1 and reopening.counts.closed == 0
+    assert job.is_open and job.closed_at is None and job.featured
+
+
+def test_a_returning_job_that_also_changed_is_reopened_with_its_new_title(acme, fake_greenhouse):
+    sync(acme)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    removed = posts.pop()
+    fake_greenhouse.touch("acme-robotics")
+    sync(acme)
+    removed["title"] = "Back again"
+    posts.append(removed)
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.counts.reopened == 1 and result.counts.updated == 0
+    assert Job.objects.get(greenhouse_id=removed["id"]).title == "Back again"
+
+
+def test_an_empty_board_closes_every_job(acme, fake_greenhouse):
+    sync(acme)
+    fake_greenhouse.jobs("acme-robotics").clear()
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok
+    assert result.counts.closed == Job.objects.filter(organization=acme.organization).count()
+    assert not Job.objects.filter(organization=acme.organization, is_open=True).exists()
+
+
+def test_nulls_become_empty_values(acme, fake_greenhouse):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    for key in post:
+        if key not in ("id", "title"):
+            post[key] = None
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok and result.counts.skipped == 0
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.description_html == "" and job.location_name == "" and job.absolute_url == ""
+    assert job.metadata == [] and job.internal_job_id is None and job.greenhouse_updated_at is None
+
+
+def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    twin = copy.deepcopy(posts[0])
+    twin["title"] = "An impostor"
+    posts.append(twin)
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.counts.skipped == 1
+    assert Job.objects.get(greenhouse_id=twin["id"]).title == posts[0]["title"].strip()
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        {"id": None},
+        {"id": "not a number"},
+        {"title": None},
+        {"title": "   "},
+        {"absolute_url": "javascript:alert(1)"},
+    ],
+)
+def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhouse, breakage):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1].update(breakage)
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok
+    assert result.counts.skipped == 1
+    assert result.counts.created == len(posts) - 1
+
+
+def test_a_malformed_post_already_imported_keeps_its_last_good_copy(acme, fake_greenhouse):
+    sync(acme)
+    post = fake_greenhouse.jobs("acme-robotics")[1]
+    good_title = Job.objects.get(greenhouse_id=post["id"]).title
+    post["title"] = None
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert result.counts.skipped == 1 and result.counts.closed == 0
+    assert job.is_open and job.title == good_title
+
+
+def test_hostile_html_is_sanitized(db, fake_greenhouse):
+    hostile = make_connection("hostile", "hostile")
+    result = sync(hostile)
+    assert result.ok
+    for job in Job.objects.filter(organization=hostile.organization):
+        html = job.description_html.lower()
+        for needle in ("<script", "onerror", "onload", "javascript:", "<iframe", "style=", "<svg"):
+            assert needle not in html, (needle, job.description_html)
+        for link_rel in [part for part in html.split("<a ")[1:]]:
+            assert 'rel="noopener noreferrer nofollow"' in link_rel
+
+
+def test_two_syncs_of_one_org_never_overlap(acme, fake_greenhouse):
+    lease = acquire_sync_lock(acme)
+    assert lease is not None
+
+    result = sync(acme)
+
+    assert result.outcome == result.Outcome.LOCKED
+    assert not Job.objects.exists() and not SyncRun.objects.exists()
+
+
+def test_an_expired_lock_is_taken_over(acme, fake_greenhouse):
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert sync(acme).ok
+
+
+def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted(acme, fake_greenhouse):
+    stale = SyncRun.objects.create(organization=acme.organization, trigger="schedule")
+
+    sync(acme)
+
+    stale.refresh_from_db()
+    assert stale.outcome == SyncRun.Outcome.INTERRUPTED and stale.error_message
+
+
+def test_a_board_that_disappears_marks_the_token_invalid_and_keeps_jobs(acme, fake_greenhouse):
+    sync(acme)
+    open_before = Job.objects.filter(is_open=True).count()
+    fake_greenhouse.remove_board("acme-robotics")
+
+    result = sync(acme)
+
+    assert not result.ok and not result.transient
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.INVALID_TOKEN
+    assert "acme-robotics" in acme.last_error
+    assert Job.objects.filter(is_open=True).count() == open_before
+    run = SyncRun.objects.filter(organization=acme.organization).first()
+    assert run.outcome == SyncRun.Outcome.FAILED and run.http_status == 404
+
+
+@pytest.mark.parametrize(
+    ("fault", "options"),
+    [
+        ("status", {"status": 500}),
+        ("status", {"status": 503}),
+        ("rate_limit", {}),
+        ("malformed", {}),
+        ("truncated", {}),
+        ("html", {}),
+        ("empty", {}),
+        ("not_utf8", {}),
+        ("body", {"body": {"jobs": "not a list"}}),
+        ("body", {"body": {"meta": {"total": 0}}}),
+        ("close", {}),
+    ],
+)
+def test_a_failed_fetch_changes_no_job(acme, fake_greenhouse, fault, options):
+    sync(acme)
+    before = list(Job.objects.order_by("pk").values())
+    fake_greenhouse.jobs("acme-robotics").pop()
+    fake_greenhouse.touch("acme-robotics")
+    fake_greenhouse.fail_next("acme-robotics", fault, times=10, **options)
+
+    result = sync(acme)
+
+    assert not result.ok
+    assert list(Job.objects.order_by("pk").values()) == before
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.FAILING
+    assert acme.last_error and acme.consecutive_failures == 1 and acme.failing_since
+    run = SyncRun.objects.filter(organization=acme.organization).first()
+    assert run.outcome == SyncRun.Outcome.FAILED and run.error_message == acme.last_error
+
+
+def test_the_next_good_sync_after_failures_converges_and_clears_the_failure(acme, fake_greenhouse):
+    fake_greenhouse.fail_next("acme-robotics", "status", times=10, status=502)
+    sync(acme)
+    sync(acme)
+    acme.refresh_from_db()
+    assert acme.consecutive_failures == 2
+
+    fake_greenhouse.reset_faults()
+    result = sync(acme)
+
+    assert result.ok
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.OK and acme.consecutive_failures == 0
+    assert acme.failing_since is None and acme.last_error == ""
+    assert Job.objects.filter(is_open=True).count() == len(fake_greenhouse.jobs("acme-robotics"))

@@ -1,0 +1,43 @@
+"""End to end: real `celery worker` and `celery beat` processes import a board.
+
+Runs with Redis (required in CI) and with the filesystem transport that the quick start uses
+when no broker is configured.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from tests.support.helpers import make_connection
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
+
+
+@pytest.mark.parametrize("broker", ["redis", "filesystem"])
+def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processes):
+    connection = make_connection("acme", "acme-robotics", name="Acme Robotics")
+    celery_processes.use_broker(broker)
+    celery_processes.env.update(
+        GREENHOUSE_API_BASE=fake_greenhouse.base_url, SYNC_DISPATCH_EVERY_SECONDS="1"
+    )
+    celery_processes.start(
+        "worker", "--concurrency=2", "--loglevel=INFO", f"--hostname=test-{broker}@%h"
+    )
+    celery_processes.start(
+        "beat", "--loglevel=INFO", f"--schedule={celery_processes.var_dir / 'beat-schedule'}"
+    )
+
+    celery_processes.wait_for(
+        lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).exists(), timeout=60
+    )
+    celery_processes.stop()
+
+    run = SyncRun.objects.get(outcome=SyncRun.Outcome.SUCCESS)
+    assert run.trigger == SyncRun.Trigger.SCHEDULE
+    assert Job.objects.filter(organization=connection.organization, is_open=True).count() == len(
+        fake_greenhouse.jobs("acme-robotics")
+    )
+    connection.refresh_from_db()
+    assert connection.state == GreenhouseConnection.State.OK
