@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import Board, GreenhouseClient, validate_board_token
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
@@ -120,4 +121,5 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
         closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
         connection.delete()
+    listing_cache_invalidate(organization=connection.organization)
     return closed

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     SyncInProgress,
     connection_api_key_set,
@@ -283,6 +284,7 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = JobSiteFieldsForm(request.POST or None, instance=job)
     if request.method == "POST" and form.is_valid():
         form.save()
+        listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")
         return redirect("manage:jobs", slug=slug)
     if form.is_bound:

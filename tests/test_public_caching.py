@@ -201,3 +201,27 @@ def test_a_cache_url_that_is_not_redis_stops_the_process(tmp_path):
     output = run_django("", CACHE_URL="memcached://x", ORGSITE_VAR_DIR=str(tmp_path))
 
     assert output.returncode != 0 and "CACHE_URL must be a redis:// URL" in output.stderr
+
+
+def test_an_admins_edit_shows_on_the_cached_pages_at_once(client, owner, synced_acme):
+    job = Job.objects.get(title="Field Service Technician")
+    assert job.title in client.get("/orgs/acme/").content.decode()  # now cached
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+
+    admin.post(
+        f"/manage/acme/jobs/{job.pk}/edit/",
+        {"hidden": "on", "remote_policy": "", "compensation_note": "", "tags": ""},
+    )
+
+    assert job.title not in client.get("/orgs/acme/").content.decode()
+
+
+def test_a_disconnect_shows_on_the_cached_pages_at_once(client, owner, synced_acme):
+    assert "Field Service Technician" in client.get("/jobs/").content.decode()
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+
+    admin.post("/manage/acme/disconnect/")
+
+    assert "Field Service Technician" not in client.get("/jobs/").content.decode()
