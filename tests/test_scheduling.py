@@ -8,7 +8,6 @@ import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from jobs import tasks
 from jobs.models import GreenhouseConnection, Job, SyncRun
@@ -22,24 +21,7 @@ from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    """What would have been sent to the broker."""
-    sent: list[tuple] = []
-    monkeypatch.setattr(
-        tasks.sync_org, "apply_async", lambda args, **kwargs: sent.append(tuple(args))
-    )
-    return sent
-
-
-@pytest.fixture
-def broker_down(monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.sync_org, "apply_async", refuse)
+pytest_plugins = ["tests.support.broker"]  # queued, broker_down
 
 
 def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
