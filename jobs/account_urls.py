@@ -1,13 +1,32 @@
 """Accounts, under /accounts/: Django's auth views with our templates, and sign-up."""
 
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import Form
+from django.http import HttpResponse
 from django.urls import include, path
 
 from jobs import manage_views
 from jobs.forms import AccountPasswordResetForm
+from jobs.throttle import THROTTLED_CODE, ThrottledAuthenticationForm
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's sign-in page; a refused (throttled) attempt answers 429 Too Many Requests."""
+
+    form_class = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: Form) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, THROTTLED_CODE):
+            response.status_code = 429
+        return response
+
 
 urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),
+    # Before Django's own, so that failed sign-ins are counted and throttled.
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     # Before Django's own, so that invited people who never set a password can ask again.
     path(
         "password_reset/",

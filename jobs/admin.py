@@ -12,6 +12,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
+from jobs.throttle import ThrottledAdminAuthenticationForm
 
 
 class MembershipInline(admin.TabularInline):
@@ -113,5 +114,6 @@ class SyncRunAdmin(admin.ModelAdmin):
         return False
 
 
+admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
 admin.site.register(Department)
 admin.site.register(Office)

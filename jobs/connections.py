@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import Board, GreenhouseClient, validate_board_token
@@ -25,6 +26,7 @@ def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> 
     return (client or GreenhouseClient()).fetch_board(validate_board_token(board_token))
 
 
+@sensitive_variables("api_key")
 @transaction.atomic
 def connection_save(
     *,
@@ -71,6 +73,7 @@ class Connected:
     first_sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
 
 
+@sensitive_variables("api_key")
 def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
@@ -100,6 +103,7 @@ def connection_schedule_update(
     connection.save(update_fields=["sync_interval_minutes", "enabled", "next_sync_at"])
 
 
+@sensitive_variables("api_key")
 def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> None:
     """Replace the stored Job Board API key; an empty key removes it."""
     connection.set_api_key(api_key)

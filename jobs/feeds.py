@@ -42,18 +42,23 @@ class AllJobsFeed(Feed):
         return job.greenhouse_updated_at
 
     def item_categories(self, job: Job) -> list[str]:
-        return [department.name for department in job.departments.all()]
+        # Text to the spec, but a reader that inserts it as HTML must find no markup either.
+        names = (strip_tags(department.name).strip() for department in job.departments.all())
+        return [name for name in names if name]
 
 
 class OrganizationJobsFeed(AllJobsFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Organization:
         return get_object_or_404(Organization, slug=slug)
 
+    # An org's name and description are typed by its admins: no markup, as for item titles.
     def title(self, organization: Organization) -> str:
-        return f"Open jobs at {organization.name}"
+        return strip_tags(f"Open jobs at {organization.name}")
 
     def description(self, organization: Organization) -> str:
-        return organization.description or f"The newest open jobs at {organization.name}."
+        return strip_tags(
+            organization.description or f"The newest open jobs at {organization.name}."
+        )
 
     def link(self, organization: Organization) -> str:
         return reverse("jobs:org_detail", args=[organization.slug])

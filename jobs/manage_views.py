@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jobs.cache import listing_cache_invalidate
@@ -71,6 +72,7 @@ def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
 # --- Accounts -------------------------------------------------------------------------------
 
 
+@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -123,6 +125,7 @@ def _org_page(
 # --- Settings: connect, schedule, API key, disconnect ---------------------------------------
 
 
+@sensitive_post_parameters("api_key", "key-api_key")  # kept out of error reports
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
 
@@ -100,6 +101,7 @@ class GreenhouseConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} ← greenhouse:{self.board_token}"
 
+    @sensitive_variables("raw_key")
     def set_api_key(self, raw_key: str) -> None:
         """Store the key encrypted; keep only its last 5 characters in clear, as Greenhouse does."""
         raw_key = raw_key.strip()
@@ -311,3 +313,17 @@ class SyncRun(models.Model):
     @property
     def duration(self) -> timedelta | None:
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+class SchedulerHeartbeat(models.Model):
+    """One row: when beat's dispatcher last ticked, so /healthz can tell that beat is alive.
+
+    In the database rather than the cache, which may be a file per host.
+    """
+
+    SINGLETON_PK = 1
+
+    last_tick_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"dispatcher last ticked at {self.last_tick_at:%Y-%m-%d %H:%M:%S}"

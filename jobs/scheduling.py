@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from jobs.models import GreenhouseConnection, SyncRun
+from jobs.models import GreenhouseConnection, SchedulerHeartbeat, SyncRun
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +110,16 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
         queued.append(connection_id)
     logger.info("dispatcher queued syncs count=%d", len(queued))
     return queued
+
+
+def scheduler_tick_record(*, now: timezone.datetime | None = None) -> timezone.datetime:
+    """Note that beat's dispatcher ran, for /healthz.
+
+    Called before anything is queued, so a broker outage still shows beat alive and the broker's
+    own check failing, rather than both looking dead.
+    """
+    now = now or timezone.now()
+    SchedulerHeartbeat.objects.update_or_create(
+        pk=SchedulerHeartbeat.SINGLETON_PK, defaults={"last_tick_at": now}
+    )
+    return now

@@ -6,9 +6,11 @@ import random
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.conf import settings
 
+from jobs.maintenance import sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
-from jobs.scheduling import enqueue_due_syncs
+from jobs.scheduling import enqueue_due_syncs, scheduler_tick_record
 from jobs.sync import sync_organization
 
 logger = get_task_logger(__name__)
@@ -41,4 +43,10 @@ def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) 
 
 @shared_task
 def dispatch_due_syncs() -> int:
+    scheduler_tick_record()
     return len(enqueue_due_syncs())
+
+
+@shared_task
+def prune_sync_runs() -> int:
+    return sync_runs_prune(older_than_days=settings.SYNC_RUN_RETENTION_DAYS)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "csp",
     "jobs",
 ]
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "orgsite.urls"
@@ -175,12 +177,25 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the hard time limit below, or Redis redelivers a task still running.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        # Without it, publishing to an unreachable Redis host (packets dropped, not refused)
+        # blocks forever; Refresh must fail within seconds with "the queue is not reachable".
+        "socket_connect_timeout": 1.0,
     }
+# Time limits: the soft one raises inside the sync (its transaction rolls back and the run is
+# recorded as failed); the hard one kills the pool process. Keep
+#   soft limit < hard limit < SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT
+# so no sync outlives its org's lease, and Redis never hands a task that is still running to a
+# second worker (it redelivers an unacknowledged task only after the visibility timeout).
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
-# acks_late + reject_on_worker_lost: a task whose worker dies mid-sync is redelivered, and the
-# sync's transaction means the half-done run left nothing behind. Prefetch 1 keeps a slow board
-# from holding other orgs' tasks hostage in one worker's buffer.
+# acks_late: a task is acknowledged when it ends, not when it starts, so one whose worker is
+# killed (SIGKILL, OOM, a lost host) stays on the broker and is delivered again.
+# reject_on_worker_lost: the same when only the pool process dies; without it Celery acks the
+# task as failed. A redelivered or duplicate task is harmless: the org's lease lets one sync run
+# at a time, the sync's transaction means a half-done run left nothing behind, and the next run
+# marks the dead one interrupted (tests/test_crash_safety.py).
+# Prefetch 1: a worker reserves only the task it runs, so a slow board does not hold other
+# orgs' tasks hostage in its buffer (nor take them down with it when it dies).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -193,18 +208,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.dispatch_due_syncs",
         "schedule": env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0),
     },
+    "prune-sync-runs": {
+        "task": "jobs.tasks.prune_sync_runs",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Logging ----------------------------------------------------------------------------------
+# "json" writes one JSON object per line (time, level, logger, message and `extra` fields).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "orgsite.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -234,3 +258,45 @@ elif not CACHE_URL:
 else:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL or empty, not {CACHE_URL!r}")
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0)
+
+# --- Security headers -------------------------------------------------------------------------
+# The local default hosts would make a production site answer nothing: name them explicitly.
+if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
+
+# No inline script or style anywhere: templates load /static/ files only. JSON-LD blocks are
+# data (type="application/ld+json"), which a browser never executes, so the policy allows them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+
+# Sign-in throttling (jobs/throttle.py): after this many failed sign-ins for one username, or
+# from one client address, further attempts are refused until the window has passed.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
+
+# --- Health and logging -----------------------------------------------------------------------
+# /healthz fails when beat's dispatcher has not ticked for this long (it ticks every minute).
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 300, minimum=1)
+# Load balancers often probe over plain http; answer them rather than redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Celery replaces the root logger's handlers in worker and beat unless told not to; with JSON
+# logs, syncs (which run in the worker) must go through the formatter above like everything else.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# --- Reliability ------------------------------------------------------------------------------
+# Sync-run history older than this is deleted daily (each org's latest run is always kept).
+SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)

@@ -1,0 +1,133 @@
+"""/healthz for load balancers and monitoring: the database, the broker, and beat's dispatcher.
+
+Each check is a plain function returning a CheckResult; the view only puts them together. Details
+are a few fixed words: exception text can name hosts or carry a broker URL with its password, so
+it goes to the log, never into the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from jobs.models import SchedulerHeartbeat
+from orgsite.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+# A load balancer's probe usually gives up after a few seconds; answer well before that.
+BROKER_TIMEOUT_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "detail": self.detail, **self.fields}
+
+
+def check_database() -> CheckResult:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("health check failed: database", exc_info=True)
+        return CheckResult(ok=False, detail="unreachable")
+    return CheckResult(ok=True, detail="ok")
+
+
+def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
+    """Connect to the broker once, giving up after `timeout` seconds.
+
+    The filesystem transport has no server: its queue folders must exist and be writable.
+    """
+    broker = celery_app.connection_for_write(
+        connect_timeout=timeout,
+        # Redis' own socket timeouts; other transports ignore them.
+        transport_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    )
+    try:
+        if broker.transport_cls == "filesystem":
+            return _check_queue_folders(broker.transport_options)
+        broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+    except Exception:  # whatever the transport raises, the broker is not usable
+        logger.warning("health check failed: broker", exc_info=True)
+        return CheckResult(ok=False, detail="unreachable")
+    finally:
+        broker.release()
+    return CheckResult(ok=True, detail="ok")
+
+
+def _check_queue_folders(options: dict[str, Any]) -> CheckResult:
+    folders = {options.get("data_folder_in", "data_in"), options.get("data_folder_out", "data_out")}
+    for folder in folders:
+        if not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+            logger.warning("health check failed: broker queue folder %s is not writable", folder)
+            return CheckResult(ok=False, detail="queue folder not writable")
+    return CheckResult(ok=True, detail="ok")
+
+
+SCHEDULER_UNKNOWN = CheckResult(
+    ok=False, detail="unknown, database unreachable", fields={"last_tick_age_seconds": None}
+)
+
+
+def check_scheduler(*, now: datetime) -> CheckResult:
+    """Beat's dispatcher records a tick every minute; none for a while means beat is down."""
+    max_age = settings.HEALTH_SCHEDULER_MAX_AGE_SECONDS
+    try:
+        last_tick_at = (
+            SchedulerHeartbeat.objects.filter(pk=SchedulerHeartbeat.SINGLETON_PK)
+            .values_list("last_tick_at", flat=True)
+            .first()
+        )
+    except DatabaseError:
+        logger.warning("health check failed: scheduler heartbeat unreadable", exc_info=True)
+        return SCHEDULER_UNKNOWN
+    if last_tick_at is None:
+        return CheckResult(
+            ok=False, detail="beat has never run", fields={"last_tick_age_seconds": None}
+        )
+    age = max(0, round((now - last_tick_at).total_seconds()))
+    if age > max_age:
+        return CheckResult(
+            ok=False,
+            detail=f"beat has not run for over {max_age} seconds",
+            fields={"last_tick_age_seconds": age},
+        )
+    return CheckResult(ok=True, detail="ok", fields={"last_tick_age_seconds": age})
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when every check passes, 503 otherwise; open to anonymous callers."""
+    database = check_database()
+    checks = {
+        "database": database,
+        "broker": check_broker(),
+        # Asking a database that just failed would only make the probe wait twice as long.
+        "scheduler": check_scheduler(now=timezone.now()) if database.ok else SCHEDULER_UNKNOWN,
+    }
+    healthy = all(check.ok for check in checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "fail",
+            "checks": {name: check.as_dict() for name, check in checks.items()},
+        },
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,73 @@
+"""Re-encrypt every stored Greenhouse API key with the first key of ORGSITE_ENCRYPTION_KEYS.
+
+Rotation (see README, "Security"): put a new key first in ORGSITE_ENCRYPTION_KEYS, keeping the
+old ones after it, deploy, run this command, then remove the old keys and deploy again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography.fernet import InvalidToken
+from django.core.management.base import BaseCommand, CommandError
+
+from jobs.crypto import reencrypt_secret
+from jobs.models import GreenhouseConnection
+
+
+@dataclass
+class Rotation:
+    reencrypted: int = 0
+    changed_meanwhile: int = 0  # the key was replaced while we worked: it is new already
+    unreadable: list[str] = field(default_factory=list)  # org slugs
+
+
+def api_keys_reencrypt() -> Rotation:
+    """Re-encrypt each stored key; a row changed meanwhile is left alone (conditional UPDATE)."""
+    rotation = Rotation()
+    connections = (
+        GreenhouseConnection.objects.exclude(api_key_encrypted="")
+        .select_related("organization")
+        .order_by("pk")
+    )
+    for connection in connections:
+        stored = connection.api_key_encrypted
+        try:
+            rotated = reencrypt_secret(stored)
+        except InvalidToken:
+            rotation.unreadable.append(connection.organization.slug)
+            continue
+        updated = GreenhouseConnection.objects.filter(
+            pk=connection.pk, api_key_encrypted=stored
+        ).update(api_key_encrypted=rotated)
+        if updated:
+            rotation.reencrypted += 1
+        else:
+            rotation.changed_meanwhile += 1
+    return rotation
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every stored Greenhouse API key with the first key in "
+        "ORGSITE_ENCRYPTION_KEYS (after adding a new key in front of the old ones)."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        rotation = api_keys_reencrypt()
+        self.stdout.write(
+            f"{rotation.reencrypted} API key(s) re-encrypted with the first key"
+            + (
+                f", {rotation.changed_meanwhile} replaced meanwhile (already new)"
+                if rotation.changed_meanwhile
+                else ""
+            )
+            + "."
+        )
+        if rotation.unreadable:
+            raise CommandError(
+                "No configured key decrypts the API key of: "
+                + ", ".join(rotation.unreadable)
+                + ". Add the key they were encrypted with to ORGSITE_ENCRYPTION_KEYS and run "
+                "this again, or store their keys anew on their settings pages."
+            )

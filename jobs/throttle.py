@@ -1,0 +1,99 @@
+"""Sign-in throttling: failed sign-ins are counted per username and per client address.
+
+Counters live in the cache (shared by all web processes) for a fixed window that starts at the
+first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
+even with the right password, until the window has passed: a guesser learns nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+THROTTLED_CODE = "throttled"
+THROTTLED_MESSAGE = (
+    "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, or reset your "
+    "password with “Forgot your password?”."
+)
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    """The address of the client; behind a proxy, the proxy must pass it as REMOTE_ADDR."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _counter_keys(*, username: str, ip: str) -> list[str]:
+    # Hashed: usernames are user input and cache backends restrict key characters and length.
+    keys = []
+    if username:
+        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+        keys.append(f"login-failures:user:{digest}")
+    if ip:
+        keys.append(f"login-failures:ip:{hashlib.sha256(ip.encode()).hexdigest()}")
+    return keys
+
+
+def login_attempts_blocked(*, username: str, ip: str) -> bool:
+    limit = settings.LOGIN_FAILURE_LIMIT
+    counts = cache.get_many(_counter_keys(username=username, ip=ip))
+    return any(count >= limit for count in counts.values())
+
+
+def login_failure_record(*, username: str, ip: str) -> None:
+    for key in _counter_keys(username=username, ip=ip):
+        # add() starts the window only if there is none; incr() keeps its expiry.
+        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def login_failures_clear(*, username: str) -> None:
+    """After a successful sign-in the username starts afresh (its address's count stays)."""
+    cache.delete_many(_counter_keys(username=username, ip=""))
+
+
+class LoginThrottleMixin:
+    """For a Django authentication form: refuse attempts once too many have failed."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if login_attempts_blocked(username=username, ip=ip):
+            logger.warning("sign-in refused: too many failures username=%r ip=%s", username, ip)
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            raise forms.ValidationError(
+                THROTTLED_MESSAGE, code=THROTTLED_CODE, params={"minutes": minutes}
+            )
+        try:
+            cleaned = super().clean()  # type: ignore[misc]
+        except forms.ValidationError:
+            login_failure_record(username=username, ip=ip)
+            logger.info("sign-in failed username=%r ip=%s", username, ip)
+            raise
+        login_failures_clear(username=username)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """The site's sign-in form (/accounts/login/)."""
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The Django admin's sign-in form (/admin/login/): no way around the limit there."""

@@ -1,0 +1,186 @@
+"""The Greenhouse Job Board API key: encrypted in the database, never shown beyond its last five
+characters on a page, in JSON, in a log or in an error report, and re-encrypted by
+`rotate_encryption_keys` when the encryption key is rotated."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection as db_connection
+from django.views.debug import ExceptionReporter
+
+from jobs.models import GreenhouseConnection, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.broker"]  # queued
+
+API_KEY = "ghJB7q2Zr9WvK4xTn8Lp3Ym6Hd1FcXYZ12"
+SETTINGS_URL = "/manage/acme/settings/"
+
+
+def shows_more_than_the_last_five(text: str) -> bool:
+    """True if any six consecutive characters of the key appear in `text`."""
+    return any(API_KEY[i : i + 6] in text for i in range(len(API_KEY) - 5))
+
+
+@pytest.fixture
+def signed_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def with_key(signed_in, acme, queued) -> GreenhouseConnection:
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "connect", "board_token": "acme-robotics", "api_key": API_KEY}
+    )
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.get_api_key() == API_KEY
+    return acme
+
+
+def test_the_database_column_holds_no_clear_text(with_key):
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM jobs_greenhouseconnection")
+        rows = cursor.fetchall()
+
+    assert len(rows) == 1
+    assert not shows_more_than_the_last_five(repr(rows))
+    assert with_key.api_key_last5 == "XYZ12"
+
+
+def test_no_page_or_json_shows_more_than_the_last_five(signed_in, with_key, client):
+    sync_organization(with_key, trigger=SyncRun.Trigger.COMMAND)
+    urls = [
+        "/manage/",
+        SETTINGS_URL,
+        "/manage/acme/jobs/",
+        "/manage/acme/history/",
+        "/manage/acme/members/",
+        "/manage/acme/disconnect/",
+        "/manage/acme/status.json",
+        "/orgs/acme/",
+        "/orgs/acme/jobs.json",
+    ]
+    for url in urls:
+        response = signed_in.get(url)
+        assert response.status_code == 200, url
+        assert not shows_more_than_the_last_five(response.content.decode()), url
+    assert "XYZ12" in signed_in.get(SETTINGS_URL).content.decode()
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    for url in (
+        "/admin/jobs/greenhouseconnection/",
+        f"/admin/jobs/greenhouseconnection/{with_key.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not shows_more_than_the_last_five(response.content.decode()), url
+
+
+def test_no_log_shows_it(signed_in, acme, queued, caplog):
+    with caplog.at_level(logging.DEBUG):
+        signed_in.post(
+            SETTINGS_URL,
+            {"action": "connect", "board_token": "acme-robotics", "api_key": API_KEY},
+        )
+        refused = signed_in.post(
+            SETTINGS_URL, {"action": "api_key", "key-api_key": f"{API_KEY} {API_KEY}"}
+        )
+        signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": API_KEY})
+        acme.refresh_from_db()
+        sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+        call_command("sync_jobs", "acme")
+
+    assert "has no spaces" in refused.content.decode()
+    assert not shows_more_than_the_last_five(refused.content.decode())  # not echoed back
+    assert "form refused api_key" in caplog.text  # the log was captured
+    assert not shows_more_than_the_last_five(caplog.text)
+
+
+def test_an_error_report_hides_it(signed_in, acme, queued, caplog, monkeypatch):
+    def crash(connection):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("jobs.connections.request_refresh", crash)  # after the key is stored
+    signed_in.raise_request_exception = False
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = signed_in.post(
+            SETTINGS_URL,
+            {"action": "connect", "board_token": "acme-robotics", "api_key": API_KEY},
+        )
+
+    assert response.status_code == 500
+    record = next(r for r in caplog.records if r.name == "django.request")
+    # What the error email (AdminEmailHandler, without include_html) would carry.
+    report = ExceptionReporter(record.request, *record.exc_info, is_email=True).get_traceback_text()
+    assert "api_key" in report and "RuntimeError" in report
+    assert not shows_more_than_the_last_five(report)
+
+
+# --- Rotating the encryption key ------------------------------------------------------------
+
+
+@pytest.fixture
+def keys(settings) -> tuple[str, str]:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [old]
+    return old, new
+
+
+def stored(slug: str, key: str) -> GreenhouseConnection:
+    connection = make_connection(slug, slug)
+    connection.set_api_key(key)
+    connection.save()
+    return connection
+
+
+def test_rotation_reencrypts_every_key_with_the_first_key(keys, settings, capsys):
+    old, new = keys
+    first, second = stored("acme", API_KEY), stored("tiny", "other-key-54321")
+    make_connection("keyless", "keyless")
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    call_command("rotate_encryption_keys")
+
+    assert "2 API key(s) re-encrypted with the first key." in capsys.readouterr().out
+    settings.ENCRYPTION_KEYS = [new]  # the old key is gone: the new one alone decrypts
+    for connection, key in ((first, API_KEY), (second, "other-key-54321")):
+        connection.refresh_from_db()
+        assert connection.get_api_key() == key
+    assert GreenhouseConnection.objects.get(organization__slug="keyless").api_key_encrypted == ""
+
+
+def test_rotation_names_keys_no_configured_key_decrypts(keys, settings):
+    old, new = keys
+    stored("acme", API_KEY)
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    stored("lost", "lost-key-99999")
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    with pytest.raises(CommandError, match="decrypts the API key of: lost"):
+        call_command("rotate_encryption_keys")
+
+    settings.ENCRYPTION_KEYS = [new]
+    assert GreenhouseConnection.objects.get(organization__slug="acme").get_api_key() == API_KEY
+
+
+def test_rotation_can_run_twice(keys, settings, capsys):
+    old, new = keys
+    stored("acme", API_KEY)
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    call_command("rotate_encryption_keys")
+    call_command("rotate_encryption_keys")
+
+    assert capsys.readouterr().out.count("1 API key(s) re-encrypted") == 2
+    settings.ENCRYPTION_KEYS = [new]
+    assert GreenhouseConnection.objects.get().get_api_key() == API_KEY

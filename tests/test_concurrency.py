@@ -1,0 +1,120 @@
+"""Concurrency: many Refresh clicks queue one sync, two workers never run one org twice, and a
+sync's write transaction never blocks visitors' reads. Passes on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection as db_connection
+from django.db import connections
+
+from jobs import tasks
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.scheduling import RefreshOutcome, request_refresh
+from jobs.sync import SyncResult, sync_organization
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+on_sqlite = pytest.mark.skipif(
+    "sqlite" not in db_connection.vendor, reason="SQLite only; PostgreSQL has MVCC reads"
+)
+
+
+def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
+    """Run `work` in `count` threads released together; each thread has its own connection."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as exc:  # reported to the test, not lost in the thread
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[tuple]:
+    """What would have been sent to the broker, from any thread."""
+    sent: list[tuple] = []
+    lock = threading.Lock()
+
+    def record(args, **kwargs):
+        with lock:
+            sent.append(tuple(args))
+
+    monkeypatch.setattr(tasks.sync_org, "apply_async", record)
+    return sent
+
+
+def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued):
+    def click() -> RefreshOutcome:
+        return request_refresh(GreenhouseConnection.objects.get(pk=acme.pk))
+
+    outcomes = all_at_once(20, click)
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert Counter(outcomes) == {RefreshOutcome.QUEUED: 1, RefreshOutcome.ALREADY_QUEUED: 19}
+
+
+def test_two_workers_given_the_same_org_sync_it_once(acme, fake_greenhouse):
+    # The first request answers slowly, so the two syncs overlap whoever starts first.
+    fake_greenhouse.fail_next("acme-robotics", "slow", delay=0.5)
+
+    def work() -> SyncResult:
+        connection = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
+        return sync_organization(connection, trigger=SyncRun.Trigger.SCHEDULE)
+
+    results = all_at_once(2, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    outcomes = sorted(result.outcome for result in results)
+    assert outcomes == [SyncResult.Outcome.LOCKED, SyncResult.Outcome.SUCCESS]
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.SUCCESS
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+    assert Job.objects.count() == len(fake_greenhouse.jobs("acme-robotics"))
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+
+
+@on_sqlite
+def test_sqlite_runs_in_wal_mode(db):
+    with db_connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+
+
+@on_sqlite
+def test_a_reader_is_not_blocked_by_an_open_write_transaction(acme):
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    titles = set(Job.objects.values_list("title", flat=True))
+    path = db_connection.settings_dict["NAME"]
+    writer = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    reader = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    try:
+        # A sync holds its write transaction open while it applies a large board.
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE jobs_job SET title = 'being rewritten'")
+
+        seen = {row[0] for row in reader.execute("SELECT title FROM jobs_job")}
+        assert seen == titles  # the last committed state, at once, without "database is locked"
+
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+        reader.close()

@@ -1,0 +1,165 @@
+"""A real `celery worker` killed with SIGKILL in the middle of a sync.
+
+The fake Greenhouse stalls halfway through the body, so the worker is known to be inside the
+fetch when it dies. The database must keep the previous state, the org's lock must expire by
+itself (it is a lease, SYNC_LOCK_SECONDS long), and the next run must complete and mark the
+dead run interrupted.
+
+How the next run comes: the test re-dispatches through the dispatcher, as beat does once the
+lease has expired and the org is due. Redelivery of the killed task is not waited for: the
+filesystem transport drops a message once fetched, and Redis gives an unacknowledged one back
+only after `visibility_timeout` (an hour by default, never under a minute), too slow for a test.
+Instead of waiting out the lease and the sync interval, the test moves both into the past.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from jobs.greenhouse import job_payload_hash
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.scheduling import enqueue_due_syncs, request_refresh
+from jobs.sync import INTERRUPTED_MESSAGE, sync_organization
+from tests.support.helpers import make_connection, require_service
+from tests.support.settings_module import redis_broker_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
+
+TOKEN = "acme-robotics"
+REDIS_URL = "redis://127.0.0.1:6379/14"  # db 15 belongs to test_worker_and_beat
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (the prefork pool's children), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(parents.get(current, []))
+    return tree
+
+
+@pytest.fixture
+def broker(request, celery_processes) -> Iterator[str]:
+    """The workers' broker; Redis's database is emptied before and after (the killed task is
+    still on it, unacknowledged)."""
+    if request.param == "filesystem":
+        celery_processes.use_broker("filesystem")
+        yield request.param
+        return
+    require_service("127.0.0.1", 6379, "Redis")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    celery_processes.env["CELERY_BROKER_URL"] = REDIS_URL
+    yield request.param
+    client.flushdb()
+
+
+@pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)
+def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_completes(
+    broker, fake_greenhouse, celery_processes
+):
+    connection = make_connection("acme", TOKEN, name="Acme Robotics")
+    assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
+    before = list(Job.objects.order_by("pk").values())
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts.pop()
+    posts[0]["title"] = "Retitled while the worker dies"
+    fake_greenhouse.touch(TOKEN)
+    fake_greenhouse.fail_next(TOKEN, "stall", delay=60)
+    requests_before = fake_greenhouse.request_count(TOKEN)
+    GreenhouseConnection.objects.update(last_attempt_at=None)  # no Refresh cooldown
+
+    celery_processes.env.update(
+        GREENHOUSE_API_BASE=fake_greenhouse.base_url,
+        GREENHOUSE_READ_TIMEOUT="50",
+        GREENHOUSE_RETRIES="0",
+    )
+    worker = celery_processes.start(
+        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=doomed-{broker}@%h"
+    )
+    # One block: publishing_here() cannot be entered twice in a test (kombu keeps the pool it
+    # closed on the way out and hands it back).
+    with celery_processes.publishing_here():
+        request_refresh(connection)
+        celery_processes.wait_for(
+            lambda: (
+                SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
+                and fake_greenhouse.request_count(TOKEN) == requests_before + 1
+            ),
+            timeout=30,
+        )
+
+        for pid in process_tree(worker.pid):
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+        assert list(Job.objects.order_by("pk").values()) == before
+        dead_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+        connection.refresh_from_db()
+        # The dead worker's lease is still held, but it is a lease: it ends by itself.
+        assert connection.lock_expires_at is not None
+        assert connection.lock_expires_at <= timezone.now() + timedelta(
+            seconds=settings.SYNC_LOCK_SECONDS
+        )
+
+        # Time passes: the lease expires and the org is due again.
+        past = timezone.now() - timedelta(seconds=1)
+        GreenhouseConnection.objects.update(lock_expires_at=past, next_sync_at=past)
+        celery_processes.start(
+            "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=heir-{broker}@%h"
+        )
+        assert enqueue_due_syncs() == [connection.pk]
+        celery_processes.wait_for(
+            lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2,
+            timeout=30,
+        )
+    celery_processes.stop()
+
+    dead_run.refresh_from_db()
+    assert dead_run.outcome == SyncRun.Outcome.INTERRUPTED
+    assert dead_run.error_message == INTERRUPTED_MESSAGE and dead_run.finished_at is not None
+    latest = SyncRun.objects.first()
+    assert latest.outcome == SyncRun.Outcome.SUCCESS and latest.trigger == SyncRun.Trigger.SCHEDULE
+    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
+    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
+        post["id"]: job_payload_hash(post) for post in posts
+    }
+    connection.refresh_from_db()
+    assert connection.state == GreenhouseConnection.State.OK
+    assert connection.lock_expires_at is None
+
+
+def test_time_limits_sit_below_the_lease_and_the_visibility_timeout():
+    """The ordering documented next to the Celery settings, for the Redis broker."""
+    redis_settings = redis_broker_settings()
+
+    soft = redis_settings["CELERY_TASK_SOFT_TIME_LIMIT"]
+    hard = redis_settings["CELERY_TASK_TIME_LIMIT"]
+    lease = redis_settings["SYNC_LOCK_SECONDS"]
+    visibility = redis_settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"]
+    assert soft < hard < lease < visibility
+    assert redis_settings["CELERY_TASK_ACKS_LATE"] is True
+    assert redis_settings["CELERY_TASK_REJECT_ON_WORKER_LOST"] is True
+    assert redis_settings["CELERY_WORKER_PREFETCH_MULTIPLIER"] == 1

@@ -1,0 +1,270 @@
+"""Every way Greenhouse can misbehave, one row each, through the real HTTP fake.
+
+Each row states its expected outcome. Whole-response faults fail the sync: no job changes, the
+run and the connection record the reason in words, retries are bounded and back off. Per-post
+faults are not failures by design: the bad post is skipped and counted (and logged), the others
+are applied, and an existing job whose new copy is bad keeps its last good copy. After every row
+the next good sync converges to exactly the board's state.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import urllib3.util.retry
+
+from jobs.greenhouse import job_payload_hash
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.sync import sync_organization
+from jobs.tasks import retry_delay
+from tests.support.blackhole import blackholed_port
+from tests.support.fake_greenhouse import FakeGreenhouse
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "acme-robotics"
+RETRIES = 2  # so a retried fault is tried exactly three times
+
+FAILING = GreenhouseConnection.State.FAILING
+INVALID_TOKEN = GreenhouseConnection.State.INVALID_TOKEN
+OK = GreenhouseConnection.State.OK
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One row: how to break things, and what the sync must do about it."""
+
+    name: str
+    arrange: Callable[[FakeGreenhouse, Any, str], None]  # (fake, settings, blackhole_url)
+    state: str  # the connection's state afterwards
+    reason: str = ""  # words the run and the connection record (whole-sync failures)
+    requests: int | None = None  # requests the fake receives: bounded retries
+    backs_off: bool = False  # retried with growing sleeps in between
+    retry_after: float | None = None
+    skipped_log: str = ""  # per-post faults: what the log line says
+    within: float | None = None  # seconds the failing sync may take at most
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fails_the_sync(self) -> bool:
+        return self.state != OK
+
+
+def fail_next(fault: str, *, times: int = 10, **options: Any):
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        fake.fail_next(TOKEN, fault, times=times, **options)
+
+    return arrange
+
+
+def connect_to(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    settings.GREENHOUSE_API_BASE = blackhole_url
+    settings.GREENHOUSE_CONNECT_TIMEOUT = 0.2
+
+
+def slow_answer(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    settings.GREENHOUSE_READ_TIMEOUT = 0.3
+    fake.fail_next(TOKEN, "slow", times=10, delay=1.0)
+
+
+def trickling_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    # Each chunk arrives well within the read timeout; only the whole-response deadline trips.
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=0.1, chunk_size=512)
+
+
+def oversized_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    fake.fail_next(TOKEN, "oversized", times=10, size=500_000)
+
+
+def break_first_post(**changes: Any):
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        fake.jobs(TOKEN)[0].update(changes)
+        fake.touch(TOKEN)
+
+    return arrange
+
+
+def add_post(**changes: Any):
+    """A new post without a usable id: it cannot be matched to any job, so it only adds a skip."""
+
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        posts = fake.jobs(TOKEN)
+        posts.append({**copy.deepcopy(posts[0]), "title": "A post nobody can find", **changes})
+        fake.touch(TOKEN)
+
+    return arrange
+
+
+def nulls_in_a_new_post(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    posts = fake.jobs(TOKEN)
+    posts.append(dict.fromkeys(posts[0], None))
+    fake.touch(TOKEN)
+
+
+def nulls_but_the_id(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    post = fake.jobs(TOKEN)[0]
+    post.update({key: None for key in post if key != "id"})
+    fake.touch(TOKEN)
+
+
+def duplicate_first_post(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    posts = fake.jobs(TOKEN)
+    twin = copy.deepcopy(posts[0])
+    twin["title"] = "An impostor with the same id"
+    posts.append(twin)
+    fake.touch(TOKEN)
+
+
+NOT_JSON = "not valid JSON"
+SHAPE = "unexpected shape"
+
+FAULTS = [
+    # Whole-response faults: the sync fails and nothing changes.
+    Fault("connect timeout", connect_to, FAILING, "did not answer in time", backs_off=True),
+    Fault(
+        "read timeout", slow_answer, FAILING, "did not answer in time", requests=3, backs_off=True
+    ),
+    Fault("trickling body", trickling_body, FAILING, "took too long", requests=1, within=1.5),
+    Fault("500", fail_next("status", status=500), FAILING, "HTTP 500", requests=3, backs_off=True),
+    Fault("502", fail_next("status", status=502), FAILING, "HTTP 502", requests=3, backs_off=True),
+    Fault("503", fail_next("status", status=503), FAILING, "HTTP 503", requests=3, backs_off=True),
+    Fault(
+        "429 with Retry-After",
+        fail_next("rate_limit", retry_after="7"),
+        FAILING,
+        "rate limiting",
+        requests=3,
+        retry_after=7,
+    ),
+    Fault("404", fail_next("status", status=404), INVALID_TOKEN, "no job board", requests=1),
+    Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1),
+    Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1),
+    Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1),
+    Fault("empty body", fail_next("empty"), FAILING, NOT_JSON, requests=1),
+    Fault("not utf-8", fail_next("not_utf8"), FAILING, NOT_JSON, requests=1),
+    Fault("jobs missing", fail_next("body", body={"meta": {}}), FAILING, SHAPE, requests=1),
+    Fault("jobs not a list", fail_next("body", body={"jobs": {}}), FAILING, SHAPE, requests=1),
+    Fault("body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1),
+    Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1),
+    # Per-post faults: the bad post is skipped, counted and logged; the sync succeeds.
+    Fault("duplicate ids", duplicate_first_post, OK, skipped_log="duplicate id"),
+    Fault("nulls in every field", nulls_in_a_new_post, OK, skipped_log="no valid id"),
+    Fault("nulls but the id", nulls_but_the_id, OK, skipped_log="has no title"),
+    Fault("no title", break_first_post(title="  "), OK, skipped_log="has no title"),
+    Fault("no id", add_post(id=None), OK, skipped_log="no valid id"),
+    Fault("id not a number", add_post(id="abc"), OK, skipped_log="no valid id"),
+    Fault("id below one", add_post(id=0), OK, skipped_log="no valid id"),
+    Fault(
+        "javascript: url",
+        break_first_post(absolute_url="javascript:alert(1)"),
+        OK,
+        skipped_log="not http(s)",
+    ),
+    Fault(
+        "ftp url", break_first_post(absolute_url="ftp://example.org/"), OK, skipped_log="http(s)"
+    ),
+]
+
+
+@pytest.fixture
+def blackhole_url() -> Iterator[str]:
+    with blackholed_port() as port:
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture
+def backoff_sleeps(monkeypatch) -> list[float]:
+    """The sleeps urllib3's Retry takes between attempts, recorded instead of slept."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
+    )
+    return sleeps
+
+
+def board_state(posts: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:
+    return {post["id"]: (post["title"].strip(), job_payload_hash(post)) for post in posts}
+
+
+def open_jobs(connection: GreenhouseConnection) -> dict[int, tuple[str, str]]:
+    jobs = Job.objects.filter(organization=connection.organization, is_open=True)
+    return {job.greenhouse_id: (job.title, job.payload_hash) for job in jobs}
+
+
+def sync(connection: GreenhouseConnection):
+    connection.refresh_from_db()
+    return sync_organization(connection, trigger=SyncRun.Trigger.SCHEDULE)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[fault.name for fault in FAULTS])
+def test_a_greenhouse_fault_never_damages_jobs_and_the_next_sync_converges(
+    acme, fake_greenhouse, settings, blackhole_url, backoff_sleeps, caplog, fault
+):
+    settings.GREENHOUSE_RETRIES = RETRIES
+    assert sync(acme).ok
+    before = list(Job.objects.order_by("pk").values())
+    # The board moves on (one post gone, one retitled), so a sync that wrongly got through
+    # would show in the jobs.
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts.pop()
+    posts[1]["title"] = "Retitled after the first sync"
+    fake_greenhouse.touch(TOKEN)
+    good_board = copy.deepcopy(posts)
+    fault.arrange(fake_greenhouse, settings, blackhole_url)
+    requests_before = fake_greenhouse.request_count(TOKEN)
+    caplog.set_level(logging.INFO, logger="jobs.sync")
+
+    started = time.monotonic()
+    result = sync(acme)
+    elapsed = time.monotonic() - started
+
+    acme.refresh_from_db()
+    run = SyncRun.objects.filter(organization=acme.organization).first()
+    assert acme.state == fault.state
+    assert acme.lock_expires_at is None
+    if fault.fails_the_sync:
+        assert not result.ok
+        assert list(Job.objects.order_by("pk").values()) == before
+        assert run.outcome == SyncRun.Outcome.FAILED and run.finished_at is not None
+        assert fault.reason in run.error_message and run.error_message == acme.last_error
+        assert acme.consecutive_failures == 1 and acme.failing_since is not None
+        assert result.transient == (fault.state == FAILING)
+    else:
+        assert result.ok, result.error
+        assert run.outcome == SyncRun.Outcome.SUCCESS and run.skipped == result.counts.skipped == 1
+        assert any(fault.skipped_log in message for message in caplog.messages), caplog.messages
+        first = Job.objects.get(greenhouse_id=before[0]["greenhouse_id"])
+        assert first.is_open and first.payload_hash == before[0]["payload_hash"]
+        assert first.title == before[0]["title"]
+    if fault.requests is not None:
+        assert fake_greenhouse.request_count(TOKEN) - requests_before == fault.requests
+    if fault.backs_off:
+        # urllib3 retries at once the first time, then waits longer each time.
+        assert len(backoff_sleeps) == RETRIES - 1 and all(s > 0 for s in backoff_sleeps)
+        assert backoff_sleeps == sorted(backoff_sleeps)
+    if fault.within is not None:
+        assert elapsed < fault.within
+    if fault.retry_after is not None:
+        assert result.retry_after == fault.retry_after
+        # Inside the request a long Retry-After is capped; the task waits it out instead.
+        assert backoff_sleeps and max(backoff_sleeps) <= settings.GREENHOUSE_MAX_RETRY_AFTER
+        assert retry_delay(0, result.retry_after) >= fault.retry_after
+
+    fake_greenhouse.reset_faults()
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url
+    fake_greenhouse.add_board(TOKEN, name="Acme Robotics", jobs=good_board)
+    healed = sync(acme)
+
+    assert healed.ok, healed.error
+    assert open_jobs(acme) == board_state(good_board)
+    acme.refresh_from_db()
+    assert acme.state == OK and acme.consecutive_failures == 0 and acme.last_error == ""

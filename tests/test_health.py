@@ -1,0 +1,251 @@
+"""/healthz (database, broker, beat's dispatcher) and the structured logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from jobs.health import check_broker, check_scheduler
+from jobs.models import SchedulerHeartbeat, SyncRun
+from jobs.scheduling import BrokerUnavailable, scheduler_tick_record
+from jobs.sync import sync_organization
+from jobs.tasks import dispatch_due_syncs
+from orgsite.celery import app as celery_app
+from orgsite.logging import JsonFormatter
+from tests.support.helpers import make_connection, require_service
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.broker"]  # broker_down
+
+DOWN_BROKER_URL = "redis://:s3cret-broker-password@127.0.0.1:1/0"
+
+
+@pytest.fixture
+def use_broker(monkeypatch) -> Iterator[Callable[..., None]]:
+    """Point the Celery app at another broker for one test; the in-memory one comes back after."""
+    saved = celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options)
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # it would win over the conf
+
+    def use(url: str, **transport_options: str) -> None:
+        celery_app.conf.update(broker_url=url, broker_transport_options=transport_options)
+
+    yield use
+    celery_app.conf.update(broker_url=saved[0], broker_transport_options=saved[1])
+
+
+def get_health(client) -> tuple[int, dict]:
+    response = client.get("/healthz")
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    return response.status_code, response.json()
+
+
+def test_it_answers_200_when_database_broker_and_beat_are_healthy(client):
+    scheduler_tick_record(now=timezone.now() - timedelta(seconds=42))
+
+    status, body = get_health(client)
+
+    assert status == 200
+    assert body == {
+        "status": "ok",
+        "checks": {
+            "database": {"ok": True, "detail": "ok"},
+            "broker": {"ok": True, "detail": "ok"},
+            "scheduler": {"ok": True, "detail": "ok", "last_tick_age_seconds": 42},
+        },
+    }
+
+
+def test_it_needs_no_sign_in_and_is_never_redirected_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    scheduler_tick_record()
+
+    response = client.get("/healthz")  # plain http, anonymous, as a load balancer asks
+
+    assert response.status_code == 200
+
+
+def test_it_fails_when_beat_has_never_ticked(client):
+    status, body = get_health(client)
+
+    assert status == 503
+    assert body["status"] == "fail"
+    assert body["checks"]["scheduler"] == {
+        "ok": False,
+        "detail": "beat has never run",
+        "last_tick_age_seconds": None,
+    }
+    assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
+
+
+def test_it_fails_when_the_last_tick_is_older_than_five_minutes(client):
+    scheduler_tick_record(now=timezone.now() - timedelta(minutes=5, seconds=30))
+
+    status, body = get_health(client)
+
+    assert status == 503
+    assert body["checks"]["scheduler"]["ok"] is False
+    assert body["checks"]["scheduler"]["last_tick_age_seconds"] >= 330
+    assert body["checks"]["scheduler"]["detail"] == "beat has not run for over 300 seconds"
+
+
+def test_the_stale_threshold_is_a_setting(client, settings):
+    settings.HEALTH_SCHEDULER_MAX_AGE_SECONDS = 30
+    scheduler_tick_record(now=timezone.now() - timedelta(seconds=60))
+
+    status, _ = get_health(client)
+
+    assert status == 503
+
+
+def test_it_fails_fast_when_the_broker_is_down_and_shows_no_broker_url(client, use_broker):
+    scheduler_tick_record()
+    use_broker(DOWN_BROKER_URL)
+
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == {"ok": False, "detail": "unreachable"}
+    assert response.json()["checks"]["scheduler"]["ok"] is True
+    assert elapsed < 3
+    assert b"s3cret" not in response.content and b"redis" not in response.content
+
+
+def test_the_filesystem_broker_is_healthy_when_its_queue_folder_is_writable(use_broker, tmp_path):
+    use_broker("filesystem://", data_folder_in=str(tmp_path), data_folder_out=str(tmp_path))
+
+    assert check_broker().ok
+
+
+def test_the_filesystem_broker_fails_when_its_queue_folder_is_missing(use_broker, tmp_path):
+    missing = str(tmp_path / "gone")
+    use_broker("filesystem://", data_folder_in=missing, data_folder_out=missing)
+
+    result = check_broker()
+
+    assert (result.ok, result.detail) == (False, "queue folder not writable")
+
+
+def test_it_fails_without_a_traceback_when_the_database_is_down(client):
+    scheduler_tick_record()
+    error = OperationalError('connection to server failed: password "hunter2" rejected')
+
+    with mock.patch.object(connection, "cursor", side_effect=error):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"] == {"ok": False, "detail": "unreachable"}
+    assert checks["scheduler"]["ok"] is False
+    assert checks["broker"]["ok"] is True
+    assert b"Traceback" not in response.content and b"hunter2" not in response.content
+
+
+def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("gone")):
+        result = check_scheduler(now=timezone.now())
+
+    assert (result.ok, result.detail) == (False, "unknown, database unreachable")
+
+
+def test_it_reports_a_real_redis_broker_healthy(client, use_broker):
+    require_service("127.0.0.1", 6379, "Redis")
+    scheduler_tick_record()
+    use_broker("redis://127.0.0.1:6379/15")
+
+    status, body = get_health(client)
+
+    assert status == 200, body
+
+
+def test_the_dispatcher_records_a_tick_even_when_nothing_is_due():
+    before = timezone.now()
+
+    assert dispatch_due_syncs() == 0
+
+    assert SchedulerHeartbeat.objects.get().last_tick_at >= before
+
+
+def test_the_dispatcher_records_its_tick_before_the_broker_can_fail(broker_down):
+    make_connection("due", "due")
+
+    with pytest.raises(BrokerUnavailable):
+        dispatch_due_syncs()
+
+    assert SchedulerHeartbeat.objects.count() == 1
+
+
+def test_ticks_update_the_one_heartbeat_row():
+    scheduler_tick_record(now=timezone.now() - timedelta(hours=1))
+    latest = scheduler_tick_record()
+
+    assert SchedulerHeartbeat.objects.get().last_tick_at == latest
+
+
+def test_the_json_formatter_writes_one_json_object_with_the_extra_fields():
+    logger = logging.getLogger("jobs.sync")
+    record = logger.makeRecord(
+        "jobs.sync",
+        logging.INFO,
+        __file__,
+        1,
+        "sync finished org=%s\nsecond line",
+        ("acme",),
+        None,
+        extra={"org": "acme", "counts": {"created": 3}, "when": timezone.now()},
+    )
+
+    line = JsonFormatter().format(record)
+
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "jobs.sync"
+    assert entry["message"] == "sync finished org=acme\nsecond line"
+    assert entry["time"].endswith("+00:00")
+    assert entry["org"] == "acme" and entry["counts"] == {"created": 3}
+    assert isinstance(entry["when"], str)
+    assert "args" not in entry and "levelno" not in entry
+
+
+def test_the_json_formatter_includes_the_exception():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("jobs", logging.ERROR, __file__, 1, "failed", (), exc_info)
+
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert "ValueError: boom" in entry["exception"]
+
+
+def test_a_sync_logs_one_line_with_org_outcome_counts_and_duration(acme, caplog):
+    caplog.set_level(logging.INFO, logger="jobs.sync")
+
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    [record] = [r for r in caplog.records if r.getMessage().startswith("sync finished")]
+    assert record.getMessage().startswith("sync finished org=acme trigger=command outcome=success")
+    assert (record.org, record.trigger, record.outcome) == ("acme", "command", "success")
+    assert record.counts == {
+        "created": 6,
+        "updated": 0,
+        "unchanged": 0,
+        "closed": 0,
+        "reopened": 0,
+        "skipped": 0,
+    }
+    assert isinstance(record.duration_ms, int) and record.error == ""
+    assert json.loads(JsonFormatter().format(record))["counts"]["created"] == 6

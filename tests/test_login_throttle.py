@@ -1,0 +1,110 @@
+"""Sign-in attempts are throttled per username and per client address (jobs/throttle.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture(autouse=True)
+def small_limit(settings) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+
+def sign_in(client: Client, username: str, password: str, *, ip: str = "203.0.113.7"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def fail(client: Client, username: str, times: int, *, ip: str = "203.0.113.7") -> None:
+    for _ in range(times):
+        response = sign_in(client, username, "wrong password", ip=ip)
+        assert response.status_code == 200
+        assert "enter a correct username and password" in response.content.decode()
+
+
+def test_a_few_failures_still_let_the_right_password_in(client, owner):
+    fail(client, "alice", 2)
+
+    response = sign_in(client, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(owner.pk)
+
+
+def test_too_many_failures_refuse_even_the_right_password_with_429(client, owner):
+    fail(client, "alice", 3)
+
+    response = sign_in(client, "alice", PASSWORD)
+
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts. Wait 15 minutes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_username_is_throttled_from_any_address(client, owner):
+    fail(client, "alice", 3, ip="203.0.113.7")
+
+    response = sign_in(client, "ALICE", PASSWORD, ip="198.51.100.9")  # usernames fold case
+
+    assert response.status_code == 429
+
+
+def test_one_address_is_throttled_whatever_username_it_tries(client, owner, member):
+    fail(client, "nobody-1", 1)
+    fail(client, "nobody-2", 1)
+    fail(client, "nobody-3", 1)
+
+    assert sign_in(client, "bob", PASSWORD).status_code == 429
+    assert sign_in(client, "bob", PASSWORD, ip="198.51.100.9").status_code == 302
+
+
+def test_the_throttle_lifts_after_the_window(client, owner):
+    fail(client, "alice", 3)
+    assert sign_in(client, "alice", PASSWORD).status_code == 429
+
+    cache.clear()  # what the window's expiry does
+
+    assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_resets_the_usernames_count(client, owner):
+    fail(client, "alice", 2, ip="203.0.113.7")
+    assert sign_in(client, "alice", PASSWORD, ip="198.51.100.1").status_code == 302
+    client.logout()
+
+    fail(client, "alice", 2, ip="198.51.100.2")
+
+    assert sign_in(client, "alice", PASSWORD, ip="198.51.100.3").status_code == 302
+
+
+def test_refusals_and_failures_are_logged_without_the_password(client, owner, caplog):
+    with caplog.at_level(logging.INFO, logger="jobs.throttle"):
+        fail(client, "alice", 3)
+        sign_in(client, "alice", PASSWORD)
+
+    assert "sign-in failed username='alice' ip=203.0.113.7" in caplog.text
+    assert "sign-in refused: too many failures username='alice'" in caplog.text
+    assert "wrong password" not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_the_django_admins_sign_in_is_throttled_too(client):
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"})
+
+    response = client.post("/admin/login/", {"username": "root", "password": PASSWORD})
+
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The counts are shared: the site's own sign-in page refuses too.
+    assert sign_in(client, "root", PASSWORD, ip="127.0.0.1").status_code == 429

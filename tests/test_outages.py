@@ -1,0 +1,158 @@
+"""Outages: the broker (Redis) or the database is down.
+
+With Redis down, Refresh and the dispatcher fail within seconds with a clear message and a log
+line, and visitors notice nothing. With the database down, visitors get the plain 500 page and
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
+
+import kombu.pools
+import pytest
+from django.contrib.auth.models import User
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import Client
+
+from jobs.models import GreenhouseConnection
+from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
+from jobs.sync import sync_organization
+from orgsite.celery import app as celery_app
+from tests.support.blackhole import blackholed_port
+from tests.support.settings_module import redis_broker_settings
+
+pytestmark = pytest.mark.django_db
+
+REFUSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+FAIL_FAST_SECONDS = 3.0
+
+
+def visitor_urls(acme: GreenhouseConnection) -> list[str]:
+    job = acme.organization.jobs.first()
+    return ["/", "/jobs/", "/orgs/acme/", job.get_absolute_url(), "/orgs/acme/jobs.json"]
+
+
+@contextmanager
+def publishing_to(url: str, options: dict) -> Iterator[None]:
+    # Imported here: other test modules load this as a pytest plugin, which must come first.
+    from tests.support.celery_processes import _point_broker
+
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    _point_broker(celery_app, url, options)
+    try:
+        yield
+    finally:
+        _point_broker(celery_app, *saved)
+        # kombu keeps producer pools per broker URL; the next test must not get a closed one.
+        kombu.pools.reset()
+
+
+@pytest.fixture
+def redis_refused() -> Iterator[None]:
+    with publishing_to(REFUSED_REDIS, {}):
+        yield
+
+
+@pytest.fixture
+def redis_blackholed() -> Iterator[None]:
+    """A Redis host whose packets are dropped: every connect hangs until its timeout."""
+    with (
+        blackholed_port() as port,
+        publishing_to(
+            f"redis://127.0.0.1:{port}/0",
+            redis_broker_settings()["CELERY_BROKER_TRANSPORT_OPTIONS"],
+        ),
+    ):
+        yield
+
+
+@pytest.fixture
+def synced_acme(acme: GreenhouseConnection) -> GreenhouseConnection:
+    assert sync_organization(acme, trigger="command").ok
+    return acme
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+# --- Redis down ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outage", ["redis_refused", "redis_blackholed"])
+def test_refresh_with_redis_down_fails_fast_with_a_message_and_a_log_line(
+    request, signed_in, acme, caplog, outage
+):
+    request.getfixturevalue(outage)
+    started = time.monotonic()
+
+    response = signed_in.post("/manage/acme/refresh/", follow=True)
+
+    assert time.monotonic() - started < FAIL_FAST_SECONDS
+    assert response.status_code == 200
+    assert "job queue is not reachable" in response.content.decode()
+    assert any(
+        r.levelno == logging.ERROR and "broker unavailable" in r.getMessage()
+        for r in caplog.records
+    )
+    acme.refresh_from_db()
+    assert acme.queued_at is None  # a later click may try again
+
+
+def test_request_refresh_with_redis_down_raises_broker_unavailable(acme, redis_refused):
+    with pytest.raises(BrokerUnavailable, match="not reachable"):
+        request_refresh(acme)
+
+
+@pytest.mark.parametrize("outage", ["redis_refused", "redis_blackholed"])
+def test_the_dispatcher_with_redis_down_fails_fast_and_releases_its_markers(
+    request, acme, caplog, outage
+):
+    request.getfixturevalue(outage)
+    started = time.monotonic()
+
+    with pytest.raises(BrokerUnavailable):
+        enqueue_due_syncs()
+
+    assert time.monotonic() - started < FAIL_FAST_SECONDS
+    assert "broker unavailable" in caplog.text
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+
+
+def test_the_redis_broker_has_a_connect_timeout():
+    options = redis_broker_settings()["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert 0 < options["socket_connect_timeout"] < FAIL_FAST_SECONDS / 2
+
+
+def test_visitor_pages_work_with_redis_down(client, synced_acme, redis_refused):
+    for url in visitor_urls(synced_acme):
+        assert client.get(url).status_code == 200, url
+
+
+# --- Database down ---------------------------------------------------------------------------
+
+
+def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, settings):
+    settings.DEBUG = False
+    urls = visitor_urls(synced_acme)
+    client = Client(raise_request_exception=False)
+    down = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=down):
+        responses = {url: client.get(url) for url in urls}
+
+    for url, response in responses.items():
+        body = response.content.decode()
+        assert response.status_code == 500, url
+        assert "Something went wrong on our side" in body, url
+        for leak in ("Traceback", "OperationalError", "port 5432", 'File "'):
+            assert leak not in body, (url, leak)

@@ -1,0 +1,147 @@
+"""Counts that keep the sync and the dispatcher cheap; a regression here fails CI.
+
+The timings live in bench/ (see bench/README.md); these tests pin only what can be counted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from jobs import scheduling
+from jobs.models import GreenhouseConnection, Organization
+from jobs.sanitize import sanitize_content, text_of
+from jobs.scheduling import enqueue_due_syncs
+from tests.support.helpers import make_connection
+from tests.support.synthetic_board import FIXTURE, synthetic_jobs
+from tests.test_sync import job_writes, sync
+
+pytestmark = pytest.mark.django_db
+
+# Small descriptions keep the test fast; the counts do not depend on description size.
+SMALL_CONTENT = (300, 600)
+
+
+def synced_board(fake_greenhouse, token: str, size: int) -> GreenhouseConnection:
+    fake_greenhouse.add_board(
+        token, name=token, jobs=synthetic_jobs(size, content_bytes=SMALL_CONTENT)
+    )
+    connection = make_connection(token, token)
+    assert sync(connection).counts.created == size
+    return connection
+
+
+def test_an_unchanged_sync_of_200_jobs_writes_nothing_to_the_jobs_tables(fake_greenhouse):
+    connection = synced_board(fake_greenhouse, "board-200", 200)
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(connection)
+
+    assert result.counts.unchanged == 200
+    assert job_writes(queries.captured_queries) == []
+
+
+def test_an_unchanged_sync_runs_the_same_statements_at_20_and_200_jobs(fake_greenhouse):
+    small = synced_board(fake_greenhouse, "board-20", 20)
+    large = synced_board(fake_greenhouse, "board-200", 200)
+
+    with CaptureQueriesContext(db_connection) as small_queries:
+        sync(small)
+    with CaptureQueriesContext(db_connection) as large_queries:
+        sync(large)
+
+    assert len(small_queries) == len(large_queries), [
+        q["sql"] for q in large_queries.captured_queries
+    ]
+
+
+def test_a_sync_makes_one_http_request(fake_greenhouse):
+    connection = synced_board(fake_greenhouse, "board-200", 200)
+    assert fake_greenhouse.request_count("board-200") == 1
+
+    sync(connection)
+
+    assert fake_greenhouse.request_count("board-200") == 2
+
+
+def dispatcher_queries(monkeypatch, org_count: int) -> int:
+    GreenhouseConnection.objects.all().delete()
+    Organization.objects.all().delete()
+    past = timezone.now() - timezone.timedelta(minutes=5)
+    organizations = Organization.objects.bulk_create(
+        [Organization(name=f"Org {i}", slug=f"org-{i}") for i in range(org_count)]
+    )
+    GreenhouseConnection.objects.bulk_create(
+        [
+            GreenhouseConnection(organization=org, board_token=org.slug, next_sync_at=past)
+            for org in organizations
+        ]
+    )
+    published: list[int] = []
+    monkeypatch.setattr(scheduling, "enqueue_sync", lambda pk, trigger: published.append(pk))
+    with CaptureQueriesContext(db_connection) as queries:
+        queued = enqueue_due_syncs()
+    assert len(queued) == len(published) == org_count
+    return len(queries)
+
+
+def test_the_dispatcher_tick_costs_the_same_queries_for_10_and_200_orgs(monkeypatch):
+    assert dispatcher_queries(monkeypatch, 10) == dispatcher_queries(monkeypatch, 200) <= 3
+
+
+def fixture_contents() -> list[str]:
+    contents = [
+        '&lt;p title="a &amp;gt; b"&gt;x &amp;lt; y&lt;/p&gt;&lt;!-- c --&gt;'
+        "&lt;li&gt;One&lt;/li&gt;"
+        "&lt;li&gt;Two&lt;br&gt;Three&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    ]
+    for path in FIXTURE.parent.glob("*.json"):
+        board = json.loads(path.read_text(encoding="utf-8"))
+        jobs = board.get("jobs", {}).get("jobs", []) if isinstance(board, dict) else []
+        contents += [job["content"] for job in jobs if isinstance(job.get("content"), str)]
+    return contents
+
+
+def test_the_text_of_a_description_is_what_beautifulsoup_reads():
+    """text_of() strips nh3's tags instead of parsing (40 times cheaper); same words."""
+    for content in fixture_contents():
+        safe = sanitize_content(content)
+        expected = " ".join(BeautifulSoup(safe, "html.parser").get_text(" ").split())
+        assert text_of(safe) == expected
+
+
+def page_queries(client, fake_greenhouse, size: int) -> dict[str, int]:
+    """Queries per visitor page (cache empty) for an org whose board has `size` jobs."""
+    from django.core.cache import cache
+
+    token = f"pages-{size}"
+    synced_board(fake_greenhouse, token, size)
+    cache.clear()
+    first_job = min(post["id"] for post in fake_greenhouse.jobs(token))
+    paths = {
+        "home": "/",
+        "job list": "/jobs/",
+        "job list filtered": f"/jobs/?q=engineer&org={token}",
+        "org page": f"/orgs/{token}/",
+        "job page": f"/orgs/{token}/jobs/{first_job}/",
+        "org json": f"/orgs/{token}/jobs.json",
+    }
+    counts = {}
+    for name, path in paths.items():
+        with CaptureQueriesContext(db_connection) as queries:
+            assert client.get(path).status_code == 200, path
+        counts[name] = len(queries)
+    return counts
+
+
+def test_visitor_pages_cost_the_same_queries_for_20_and_60_jobs(client, fake_greenhouse):
+    """No N+1: a page's queries do not grow with the jobs it lists."""
+    small = page_queries(client, fake_greenhouse, 20)
+    GreenhouseConnection.objects.all().delete()
+    Organization.objects.all().delete()
+    assert page_queries(client, fake_greenhouse, 60) == small

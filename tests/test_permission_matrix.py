@@ -1,0 +1,234 @@
+"""Who may do what, for every URL of the site.
+
+The URLs come from the URL conf itself, so a new URL fails here until someone writes down who
+may use it. Each is asked for with GET and with POST by five personas: anonymous, a member of
+acme (not an admin), the admin of another org, acme's admin, and staff (a superuser). Every POST
+is also sent without a CSRF token, which must be refused. The Django admin's per-model URLs are
+covered through the admin's registry (each model's list, for each persona) rather than one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jobs.models import Job, Organization
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.support.broker"]  # queued
+
+PERSONAS = ("anonymous", "member", "outsider", "owner", "staff")
+ACME_JOB_GREENHOUSE_ID = 4_200_000_000_001
+# Statuses in PERSONAS' order. A set allows either status (the same for everyone).
+PUBLIC = (200, 200, 200, 200, 200)
+READ_ONLY = (405, 405, 405, 405, 405)
+ORG_ADMINS_ONLY = (302, 404, 404, 200, 200)  # anonymous is sent to sign in; others see 404
+ORG_ADMINS_ONLY_POST = (302, 404, 404, 302, 302)  # accepted, then redirected back
+SIGNED_IN = (302, 200, 200, 200, 200)
+STAFF_ONLY = (302, 302, 302, 302, 200)  # non-staff go to the admin's sign-in page
+STAFF_ONLY_READ_ONLY = (302, 302, 302, 302, 405)
+SIGNED_OUT_FORM = (200, 302, 302, 302, 302)  # sign-up: signed-in people go to their orgs
+
+
+@dataclass(frozen=True)
+class Expected:
+    get: tuple
+    post: tuple
+
+
+EXPECTED: dict[str, Expected] = {
+    # Visitor pages, feeds and data: open to all, read-only.
+    "jobs:home": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:job_list": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:job_feed": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:organization_list": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:org_detail": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:org_feed": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:job_detail": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:org_jobs_json": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:sitemap": Expected(get=PUBLIC, post=READ_ONLY),
+    # Health: the same answer for everyone (503 here, where beat never ran), never a redirect.
+    "healthz": Expected(get=({200, 503},) * 5, post=READ_ONLY),
+    # The org admin area.
+    "manage:index": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
+    "manage:settings": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
+    "manage:disconnect": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
+    "manage:jobs": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
+    # An empty POST leaves the form unbound: the page again.
+    "manage:job_edit": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY),
+    "manage:refresh": Expected(get=(302, 405, 405, 405, 405), post=ORG_ADMINS_ONLY_POST),
+    "manage:status": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
+    "manage:history": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
+    "manage:members": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
+    # Accounts (an empty POST is a form shown again with its errors: 200).
+    "signup": Expected(get=SIGNED_OUT_FORM, post=SIGNED_OUT_FORM),
+    "login": Expected(get=PUBLIC, post=PUBLIC),
+    "logout": Expected(get=(405,) * 5, post=(302,) * 5),
+    "password_change": Expected(get=SIGNED_IN, post=SIGNED_IN),
+    "password_change_done": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
+    "password_reset": Expected(get=PUBLIC, post=PUBLIC),
+    "password_reset_done": Expected(get=PUBLIC, post=(405,) * 5),
+    "password_reset_confirm": Expected(get=PUBLIC, post=PUBLIC),  # an invalid link's page
+    "password_reset_complete": Expected(get=PUBLIC, post=(405,) * 5),
+    # The Django admin: staff only.
+    "admin:index": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
+    "admin:login": Expected(get=(200, 200, 200, 200, 302), post=PUBLIC),
+    "admin:logout": Expected(get=STAFF_ONLY_READ_ONLY, post=(302,) * 5),
+    "admin:password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
+    "admin:password_change_done": Expected(get=STAFF_ONLY, post=STAFF_ONLY_READ_ONLY),
+    # Staff: 403 without the field to complete.
+    "admin:autocomplete": Expected(get=(302, 302, 302, 302, 403), post=STAFF_ONLY_READ_ONLY),
+    "admin:jsi18n": Expected(get=STAFF_ONLY, post=STAFF_ONLY_READ_ONLY),
+    "admin:view_on_site": Expected(get=(302,) * 5, post=(302,) * 5),
+    "admin:app_list": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
+    "admin:auth_user_password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
+    "admin:catch_all": Expected(get=(302, 302, 302, 302, 404), post=(302, 302, 302, 302, 404)),
+}
+# Made for every registered ModelAdmin; covered by test_every_admin_model_is_staff_only.
+ADMIN_MODEL_URL_ACTIONS = ("changelist", "add", "history", "delete", "change")
+
+
+@dataclass(frozen=True)
+class SiteUrl:
+    name: str
+    route: str
+    params: tuple[str, ...]
+
+
+def walk(patterns, *, namespace: str = "", prefix: str = "", params=()) -> Iterator[SiteUrl]:
+    for entry in patterns:
+        entry_params = (*params, *entry.pattern.regex.groupindex)
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(part for part in (namespace, entry.namespace) if part)
+            yield from walk(entry.url_patterns, namespace=inner, prefix=route, params=entry_params)
+        elif isinstance(entry, URLPattern):
+            name = entry.name or ("catch_all" if "(?P<url>.*)" in route else route)
+            yield SiteUrl(f"{namespace}:{name}" if namespace else name, route, entry_params)
+
+
+def is_admin_model_url(site_url: SiteUrl) -> bool:
+    """A URL the admin makes for each registered model (per-model names, or unnamed redirects)."""
+    for model in admin.site._registry:
+        app_label, model_name = model._meta.app_label, model._meta.model_name
+        names = {f"admin:{app_label}_{model_name}_{action}" for action in ADMIN_MODEL_URL_ACTIONS}
+        if site_url.name in names:
+            return True
+        if site_url.route == f"admin/{app_label}/{model_name}/<path:object_id>/":
+            return True
+    return False
+
+
+def site_urls() -> list[SiteUrl]:
+    """Every URL of the URL conf, once per name (a later one of the same name is shadowed)."""
+    seen: dict[str, SiteUrl] = {}
+    for site_url in walk(get_resolver().url_patterns):
+        if not is_admin_model_url(site_url):
+            seen.setdefault(site_url.name, site_url)
+    return list(seen.values())
+
+
+SITE_URLS = site_urls()
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_superuser("root", "root@example.com", "correct horse battery")
+
+
+@pytest.fixture
+def personas(acme, owner, member, outsider, staff) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "member": member,
+        "outsider": outsider,
+        "owner": owner,
+        "staff": staff,
+    }
+
+
+@pytest.fixture
+def acme_job(acme) -> Job:
+    return Job.objects.create(
+        organization=acme.organization,
+        greenhouse_id=ACME_JOB_GREENHOUSE_ID,
+        title="Robot Whisperer",
+        absolute_url="https://job-boards.greenhouse.io/acme/jobs/1",
+    )
+
+
+def concrete_url(site_url: SiteUrl, job: Job, user: User) -> str:
+    if site_url.name == "admin:catch_all":
+        return "/admin/no-such-page/"
+    values = {
+        "slug": "acme",
+        "pk": job.pk,
+        "greenhouse_id": job.greenhouse_id,
+        "uidb64": "MQ",
+        "token": "not-a-token",
+        "app_label": "jobs",
+        "content_type_id": ContentType.objects.get_for_model(Organization).pk,
+        "object_id": job.organization_id,
+        "id": user.pk,
+    }
+    return reverse(site_url.name, kwargs={param: values[param] for param in site_url.params})
+
+
+def client_for(user: User | None, *, enforce_csrf_checks: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def matches(status: int, expected: int | set[int]) -> bool:
+    return status in expected if isinstance(expected, set) else status == expected
+
+
+@pytest.mark.parametrize("site_url", SITE_URLS, ids=lambda site_url: site_url.name)
+def test_every_url_answers_each_persona_as_expected(site_url, personas, acme_job, queued):
+    expected = EXPECTED.get(site_url.name)
+    assert expected is not None, (
+        f"{site_url.name} ({site_url.route}) has no row in EXPECTED: say who may use it"
+    )
+    url = concrete_url(site_url, acme_job, personas["member"])
+
+    for method, statuses in (("get", expected.get), ("post", expected.post)):
+        responses = [getattr(client_for(personas[p]), method)(url) for p in PERSONAS]
+        got = tuple(response.status_code for response in responses)
+        assert all(map(matches, got, statuses)), (
+            f"{method.upper()} {url}: got {dict(zip(PERSONAS, got, strict=True))}, "
+            f"expected {dict(zip(PERSONAS, statuses, strict=True))}"
+        )
+        if isinstance(statuses[0], set):
+            assert len(set(got)) == 1, f"{method.upper()} {url} differs by persona: {got}"
+        for response in responses:  # and whatever the answer, it forbids inline script
+            assert "script-src 'self'" in response["Content-Security-Policy"], url
+
+
+@pytest.mark.parametrize("site_url", SITE_URLS, ids=lambda site_url: site_url.name)
+def test_every_post_without_a_csrf_token_is_refused(site_url, personas, acme_job, queued):
+    url = concrete_url(site_url, acme_job, personas["member"])
+
+    for persona in PERSONAS:
+        client = client_for(personas[persona], enforce_csrf_checks=True)
+        assert client.post(url).status_code == 403, (url, persona)
+
+
+def test_the_table_has_no_rows_for_urls_that_are_gone():
+    assert set(EXPECTED) - {site_url.name for site_url in SITE_URLS} == set()
+
+
+def test_every_admin_model_is_staff_only(personas):
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        got = tuple(client_for(personas[persona]).get(url).status_code for persona in PERSONAS)
+        assert got == STAFF_ONLY, (url, got)
+        assert client_for(personas["staff"], enforce_csrf_checks=True).post(url).status_code == 403

@@ -1,0 +1,139 @@
+"""Security headers and production settings: a Content-Security-Policy without inline script on
+every page, templates that need none, and settings that pass `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.contrib.auth.models import User
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
+# Inline script or style the policy would block (JSON-LD data blocks are not script).
+INLINE_CODE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>|<style\b|\sstyle=|\son[a-z]+=",
+    re.IGNORECASE,
+)
+
+
+def directives(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    return {
+        name: values
+        for name, *values in (part.split() for part in header.split(";") if part.strip())
+    }
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_superuser("root", "root@example.com", "correct horse battery")
+
+
+def test_every_kind_of_page_forbids_inline_script(client, owner, staff):
+    urls = ["/", "/jobs/", "/orgs/acme/", "/accounts/login/", "/sitemap.xml", "/no-such-page/"]
+    pages = [client.get(url) for url in urls]
+    client.force_login(owner)
+    pages += [client.get("/manage/acme/settings/"), client.get("/manage/acme/status.json")]
+    client.force_login(staff)
+    pages += [client.get("/admin/"), client.get("/admin/jobs/job/")]
+
+    for response in pages:
+        policy = directives(response)
+        assert policy["script-src"] == ["'self'"], response.request["PATH_INFO"]
+        assert policy["style-src"] == ["'self'"]
+        assert policy["default-src"] == ["'self'"]
+        assert policy["object-src"] == ["'none'"]
+        assert policy["base-uri"] == ["'none'"]
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["form-action"] == ["'self'"]
+        assert policy["img-src"] == ["'self'", "data:"]
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_django_admin_still_renders_under_the_policy(client, staff):
+    client.force_login(staff)
+
+    for url in ("/admin/", "/admin/jobs/job/", "/admin/jobs/greenhouseconnection/add/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not INLINE_CODE.search(response.content.decode()), url
+
+
+def test_no_template_has_inline_script_or_style():
+    offenders = [
+        f"{path.relative_to(TEMPLATES_DIR)}: {match.group(0)}"
+        for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+        for match in INLINE_CODE.finditer(path.read_text())
+    ]
+
+    assert offenders == []
+
+
+def run_in_production(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `python <args>` with the environment production sets (overridden by `env`)."""
+    production = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "ORGSITE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DJANGO_ALLOWED_HOSTS": "jobs.example.com",
+        "DJANGO_SETTINGS_MODULE": "orgsite.settings",
+        "ORGSITE_VAR_DIR": str(tmp_path),
+    }
+    # Whatever the developer's shell sets, the production defaults are what is tested.
+    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS", "DATABASE_URL"):
+        production.pop(name, None)
+    production.update(env)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env={name: value for name, value in production.items() if value is not None},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    completed = run_in_production(
+        tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING"
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "System check identified no issues" in completed.stdout
+
+
+def test_production_settings_take_hosts_from_the_environment_and_secure_cookies(tmp_path):
+    code = (
+        "from django.conf import settings as s; print(s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE,"
+        " s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
+        " s.SECURE_PROXY_SSL_HEADER)"
+    )
+
+    completed = run_in_production(
+        tmp_path, "-c", code, DJANGO_ALLOWED_HOSTS="jobs.example.com,www.jobs.example.com"
+    )
+
+    assert completed.stdout.strip() == (
+        "['jobs.example.com', 'www.jobs.example.com'] True True True 31536000 "
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    ), completed.stderr
+
+
+def test_production_settings_refuse_to_start_without_allowed_hosts(tmp_path):
+    completed = run_in_production(tmp_path, "manage.py", "check", DJANGO_ALLOWED_HOSTS=None)
+
+    assert completed.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false" in completed.stderr

@@ -1,0 +1,85 @@
+"""Board tokens typed on the settings page: anything but letters, digits, '-' and '_' is refused
+on the form with a message, nothing is stored, and no request reaches Greenhouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.greenhouse import GreenhouseClient, InvalidBoardToken
+from jobs.models import GreenhouseConnection
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_URL = "/manage/acme/settings/"
+NOT_A_TOKEN = "A board token has only letters, digits, &#x27;-&#x27; and &#x27;_&#x27;"
+TOO_LONG = "Ensure this value has at most 100 characters"
+
+HOSTILE_TOKENS = {
+    "slash": ("acme/other", NOT_A_TOKEN),
+    "dot-dot-slash": ("../boards/other", NOT_A_TOKEN),
+    "dots": ("acme.robotics", NOT_A_TOKEN),
+    "only-dots": ("..", NOT_A_TOKEN),
+    "query": ("acme?x=1", NOT_A_TOKEN),
+    "fragment": ("acme#jobs", NOT_A_TOKEN),
+    "encoded-slash": ("acme%2Fother", NOT_A_TOKEN),
+    "backslash": ("acme\\other", NOT_A_TOKEN),
+    "whole-url": ("https://boards.greenhouse.io/acme", NOT_A_TOKEN),
+    "inner-newline": ("acme\nHost: evil.example", NOT_A_TOKEN),
+    "inner-space": ("acme robotics", NOT_A_TOKEN),
+    "accent": ("acmé", NOT_A_TOKEN),
+    "non-latin": ("アクメ", NOT_A_TOKEN),
+    "fullwidth-letters": ("ａｃｍｅ", NOT_A_TOKEN),
+    "unicode-digit": ("acme٣", NOT_A_TOKEN),
+    "markup": ("<script>alert(1)</script>", NOT_A_TOKEN),
+    "null-byte": ("acme\x00", "Null characters are not allowed"),
+    "ten-kilobytes": ("a" * 10_240, TOO_LONG),
+    "ten-kilobytes-of-slashes": ("/" * 10_240, TOO_LONG),
+}
+
+
+@pytest.fixture
+def signed_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.mark.parametrize("case", HOSTILE_TOKENS)
+def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake_greenhouse, case):
+    token, message = HOSTILE_TOKENS[case]
+
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "connect", "board_token": token, "api_key": ""}
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.board_token == "acme-robotics"
+    assert GreenhouseConnection.objects.count() == 1
+    assert fake_greenhouse.requests == []
+
+
+def test_a_ten_kilobyte_api_key_is_refused_and_not_stored(signed_in, acme, fake_greenhouse):
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "k" * 10_240})
+
+    assert "Ensure this value has at most 200 characters" in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.api_key_encrypted == "" and fake_greenhouse.requests == []
+
+
+@pytest.mark.parametrize("case", HOSTILE_TOKENS)
+def test_the_client_refuses_a_bad_token_before_any_request(fake_greenhouse, settings, case):
+    token, _ = HOSTILE_TOKENS[case]
+    client = GreenhouseClient()
+
+    for fetch in (client.fetch_board, client.fetch_jobs):
+        with pytest.raises(InvalidBoardToken):
+            fetch(token)
+
+    assert fake_greenhouse.requests == []
+
+
+def test_a_good_token_reaches_greenhouse_as_one_path_segment(fake_greenhouse):
+    GreenhouseClient().fetch_board("acme-robotics")
+
+    assert [request.path for request in fake_greenhouse.requests] == ["/v1/boards/acme-robotics"]
