@@ -156,6 +156,7 @@ def job_as_json(job: Job) -> dict[str, Any]:
 
 @require_safe
 @cache_control(public=True, max_age=60)
+@cache_public_page
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's open, not hidden jobs: the site's first public read."""
     organization = get_object_or_404(Organization, slug=slug)

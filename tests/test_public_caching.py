@@ -38,6 +38,7 @@ def acme_pages() -> list[str]:
         "/jobs/feed/",
         "/orgs/acme/feed/",
         "/sitemap.xml",
+        "/orgs/acme/jobs.json",
     ]
 
 
