@@ -26,7 +26,7 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 EXCERPT_LENGTH = 280
-EXCERPT_SOURCE_CHARS = 4000
+EXCERPT_SOURCE_CHARS = 1200
 # A tag in nh3's output: it writes every attribute value in double quotes (with `"` escaped)
 # and escapes `<` in text, so this matches its tags exactly, `>` inside a title included.
 SAFE_HTML_TAG_RE = re.compile(r'<(?:[^>"]|"[^"]*")*>')

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs import scheduling
 from jobs.models import GreenhouseConnection, Organization
-from jobs.sanitize import sanitize_content, text_of
+from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of
 from jobs.scheduling import enqueue_due_syncs
 from tests.support.helpers import make_connection
 from tests.support.synthetic_board import FIXTURE, synthetic_jobs
@@ -113,6 +113,22 @@ def test_the_text_of_a_description_is_what_beautifulsoup_reads():
         safe = sanitize_content(content)
         expected = " ".join(BeautifulSoup(safe, "html.parser").get_text(" ").split())
         assert text_of(safe) == expected
+
+
+def excerpt_of_whole(safe_html: str) -> str:
+    text = " ".join(BeautifulSoup(safe_html, "html.parser").get_text(" ").split())
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    return text[: EXCERPT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:—-") + "…"
+
+
+def test_the_excerpt_read_from_the_head_is_the_excerpt_of_the_whole_description():
+    """excerpt_of() parses only the head of a description; the words are the same."""
+    markup_first = "<ul>" + '<li><a href="https://example.com/x">x</a></li>' * 200 + "</ul>"
+    contents = [*fixture_contents(), markup_first + "<p>" + "word " * 400 + "</p>"]
+    for content in contents:
+        safe = sanitize_content(content)
+        assert excerpt_of(safe) == excerpt_of_whole(safe)
 
 
 def page_queries(client, fake_greenhouse, size: int) -> dict[str, int]:
