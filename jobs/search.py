@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from jobs.greenhouse import JobPost
 from jobs.models import Job
-from jobs.sanitize import excerpt_of
+from jobs.sanitize import text_of
 
 SEARCH_TEXT_LENGTH = 50_000
 # "simple" keeps every word as written: boards mix languages, and English's stop words would
@@ -24,8 +24,7 @@ def search_text_of(post: JobPost, *, description_html: str) -> str:
     """What a keyword can match besides the title and org name: where, which teams, and the text."""
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
-    # The excerpt with a generous length is the description's whole text.
-    description_text = excerpt_of(description_html, length=SEARCH_TEXT_LENGTH)
+    description_text = text_of(description_html)[:SEARCH_TEXT_LENGTH]
     return " ".join([post.location_name, *units, *places, description_text]).strip()
 
 
