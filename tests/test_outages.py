@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from unittest import mock
 
-import kombu.pools
 import pytest
 from django.contrib.auth.models import User
 from django.db import OperationalError
@@ -23,7 +22,6 @@ from django.test import Client
 from jobs.models import GreenhouseConnection
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
 from jobs.sync import sync_organization
-from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
 from tests.support.settings_module import redis_broker_settings
 
@@ -38,19 +36,11 @@ def visitor_urls(acme: GreenhouseConnection) -> list[str]:
     return ["/", "/jobs/", "/orgs/acme/", job.get_absolute_url(), "/orgs/acme/jobs.json"]
 
 
-@contextmanager
-def publishing_to(url: str, options: dict) -> Iterator[None]:
-    # Imported here: other test modules load this as a pytest plugin, which must come first.
-    from tests.support.celery_processes import _point_broker
+def publishing_to(url: str, options: dict) -> AbstractContextManager[None]:
+    # Imported here: other test modules load celery_processes as a pytest plugin first.
+    from tests.support.celery_processes import publishing_to as switch_broker
 
-    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    _point_broker(celery_app, url, options)
-    try:
-        yield
-    finally:
-        _point_broker(celery_app, *saved)
-        # kombu keeps producer pools per broker URL; the next test must not get a closed one.
-        kombu.pools.reset()
+    return switch_broker(url, options)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import kombu.pools
 import pytest
 from celery import Celery
 from django.conf import settings
@@ -116,12 +117,21 @@ class CeleryProcesses:
                 "data_folder_out": str(queue_dir),
                 "store_processed": False,
             }
-        saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-        _point_broker(celery_app, url, options)
-        try:
+        with publishing_to(url, options):
             yield
-        finally:
-            _point_broker(celery_app, *saved)
+
+
+@contextmanager
+def publishing_to(url: str, options: dict[str, Any]) -> Iterator[None]:
+    """Point this process's Celery app at another broker for a while, then restore it."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    _point_broker(celery_app, url, options)
+    try:
+        yield
+    finally:
+        _point_broker(celery_app, *saved)
+        # kombu keeps producer pools per broker URL; the next user must not get a closed one.
+        kombu.pools.reset()
 
 
 def _point_broker(app: Celery, url: str, options: dict[str, Any]) -> None:
