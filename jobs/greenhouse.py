@@ -376,7 +376,7 @@ class GreenhouseClient:
             raise GreenhouseTimeout(
                 "Greenhouse did not answer in time; the sync will try again later."
             ) from None
-        except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
+        except urllib3.exceptions.ProtocolError:  # the body stopped short
             raise MalformedPayload(
                 "Greenhouse's response was cut off before it was complete; nothing was changed."
             ) from None

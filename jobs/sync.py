@@ -303,7 +303,8 @@ def update_jobs(jobs: list[Job], field_names: list[str]) -> None:
     quote = db_connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     # Only the model's own table and column names are formatted in; every value is a parameter.
-    sql = f"UPDATE {quote(Job._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608
+    table, pk = quote(Job._meta.db_table), quote(Job._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     rows = [
         [field.get_db_prep_save(getattr(job, field.attname), db_connection) for field in fields]
         + [job.pk]

@@ -5,15 +5,12 @@ from __future__ import annotations
 import random
 
 from celery import shared_task
-from celery.utils.log import get_task_logger
 from django.conf import settings
 
 from jobs.maintenance import sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import enqueue_due_syncs, scheduler_tick_record
 from jobs.sync import sync_organization
-
-logger = get_task_logger(__name__)
 
 MAX_SYNC_RETRIES = 4
 RETRY_BASE_SECONDS = 30
