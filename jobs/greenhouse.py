@@ -180,6 +180,10 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+# One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.
+CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def job_payload_hash(raw: dict[str, Any]) -> str:
     """A stable fingerprint of a raw post; `updated_at` alone does not tell what changed.
 
@@ -192,8 +196,7 @@ def job_payload_hash(raw: dict[str, Any]) -> str:
         raw = {key: value for key, value in raw.items() if key != "content"}
     else:
         content = ""
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass"))
+    digest = hashlib.sha256(CANONICAL_JSON.encode(raw).encode("utf-8", "surrogatepass"))
     digest.update(b"\0")
     digest.update(content.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
@@ -341,7 +344,7 @@ class GreenhouseClient:
 
     def _get(
         self, url: str, params: dict[str, str] | None
-    ) -> tuple[bytes, int, requests.structures.CaseInsensitiveDict]:
+    ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
         timeout = (settings.GREENHOUSE_CONNECT_TIMEOUT, settings.GREENHOUSE_READ_TIMEOUT)
         deadline = time.monotonic() + settings.GREENHOUSE_TOTAL_TIMEOUT
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
@@ -350,20 +353,21 @@ class GreenhouseClient:
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise self._too_large(response.status_code)
-                chunks, size = [], 0
+                # One growing buffer, not a list of chunks joined at the end: a large board
+                # is then held once, not twice, while it arrives (bench/README.md).
+                body = bytearray()
                 # read1 returns whatever has arrived, so the deadline is checked after every
                 # read; iter_content would block until a whole chunk came, however slowly.
                 while chunk := response.raw.read1(256 * 1024, decode_content=True):
-                    size += len(chunk)
-                    if size > limit:
+                    body += chunk
+                    if len(body) > limit:
                         raise self._too_large(response.status_code)
                     if time.monotonic() > deadline:
                         raise GreenhouseTimeout(
                             "Greenhouse took too long to send the board; the sync will try "
                             "again later."
                         )
-                    chunks.append(chunk)
-                return b"".join(chunks), response.status_code, response.headers
+                return body, response.status_code, response.headers
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise GreenhouseTimeout(

@@ -38,6 +38,8 @@ from jobs.search import search_text_of
 
 logger = logging.getLogger(__name__)
 
+# Changed posts built and written at a time (see _write_changed_posts).
+WRITE_CHUNK_SIZE = 500
 INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
@@ -260,6 +262,36 @@ def _write_changed_posts(
 ) -> None:
     department_pks = _upsert_units(Department, org, [u for p in posts for u in p.departments])
     office_pks = _upsert_units(Office, org, [u for p in posts for u in p.offices])
+    # A chunk at a time: a first import then holds one chunk's sanitized descriptions in
+    # memory, not a whole board's (bench/README.md).
+    for start in range(0, len(posts), WRITE_CHUNK_SIZE):
+        chunk = posts[start : start + WRITE_CHUNK_SIZE]
+        job_pks = _write_jobs(org, chunk, existing, counts, now=now)
+        replaced = [job_pks[post.greenhouse_id] for post in chunk if post.greenhouse_id in existing]
+        for through, unit_column, unit_pks, attribute in (
+            (Job.departments.through, "department_id", department_pks, "departments"),
+            (Job.offices.through, "office_id", office_pks, "offices"),
+        ):
+            if replaced:  # new jobs have no links yet
+                through.objects.filter(job_id__in=replaced).delete()
+            # A set: a post that names a unit twice gets one link.
+            links = {
+                (job_pks[post.greenhouse_id], unit_pks[unit.greenhouse_id])
+                for post in chunk
+                for unit in getattr(post, attribute)
+            }
+            _insert_rows(through._meta.db_table, ["job_id", unit_column], sorted(links))
+
+
+def _write_jobs(
+    org: Any,
+    posts: list[JobPost],
+    existing: dict[int, tuple[int, str, bool]],
+    counts: SyncCounts,
+    *,
+    now: datetime,
+) -> dict[int, int]:
+    """Insert or update the jobs of these posts; returns greenhouse id → pk."""
     new_jobs, updated_jobs = [], []
     for post in posts:
         job = Job(organization=org, greenhouse_id=post.greenhouse_id, **_greenhouse_fields(post))
@@ -274,20 +306,32 @@ def _write_changed_posts(
             counts.updated += 1
         else:
             counts.reopened += 1
-    Job.objects.bulk_create(new_jobs, batch_size=500)
+    insert_jobs(new_jobs)
     update_jobs(updated_jobs, [*Job.GREENHOUSE_FIELDS, "is_open", "closed_at", "synced_at"])
     counts.created += len(new_jobs)
-    jobs_by_gh_id = {job.greenhouse_id: job for job in [*new_jobs, *updated_jobs]}
-    if any(job.pk is None for job in new_jobs):  # backends that cannot return ids
-        pks = dict(
-            Job.objects.filter(organization=org, greenhouse_id__in=list(jobs_by_gh_id)).values_list(
-                "greenhouse_id", "pk"
-            )
+    job_pks = {job.greenhouse_id: job.pk for job in updated_jobs}
+    if new_jobs:  # executemany returns no ids
+        job_pks.update(
+            Job.objects.filter(
+                organization=org, greenhouse_id__in=[job.greenhouse_id for job in new_jobs]
+            ).values_list("greenhouse_id", "pk")
         )
-        for job in new_jobs:
-            job.pk = pks[job.greenhouse_id]
-    _set_units(Job.departments.through, "department_id", posts, jobs_by_gh_id, department_pks)
-    _set_units(Job.offices.through, "office_id", posts, jobs_by_gh_id, office_pks)
+    return job_pks
+
+
+def insert_jobs(jobs: list[Job]) -> None:
+    """INSERT new jobs with one statement run once per job (executemany); ids are not read.
+
+    bulk_create() spends its time composing multi-row INSERTs (about 40 rows each on SQLite,
+    within its limit on parameters); this costs half as much (bench/README.md). Every value
+    is prepared by its field, as save() would.
+    """
+    fields = [field for field in Job._meta.concrete_fields if not field.primary_key]
+    rows = [
+        [field.get_db_prep_save(field.pre_save(job, True), db_connection) for field in fields]
+        for job in jobs
+    ]
+    _insert_rows(Job._meta.db_table, [field.column for field in fields], rows)
 
 
 def update_jobs(jobs: list[Job], field_names: list[str]) -> None:
@@ -310,6 +354,19 @@ def update_jobs(jobs: list[Job], field_names: list[str]) -> None:
         + [job.pk]
         for job in jobs
     ]
+    with db_connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _insert_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
+    if not rows:
+        return
+    quote = db_connection.ops.quote_name
+    # Only the models' own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     with db_connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -366,28 +423,6 @@ def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[
     else:
         rows.update({row.greenhouse_id: row for row in to_create})
     return {gh_id: row.pk for gh_id, row in rows.items()}
-
-
-def _set_units(
-    through: Any,
-    unit_column: str,
-    posts: list[JobPost],
-    jobs_by_gh_id: dict[int, Job],
-    unit_pks: dict[int, int],
-) -> None:
-    """Replace the department/office links of the changed jobs only."""
-    attribute = "departments" if unit_column == "department_id" else "offices"
-    job_pks = [jobs_by_gh_id[post.greenhouse_id].pk for post in posts]
-    through.objects.filter(job_id__in=job_pks).delete()
-    links = {
-        (jobs_by_gh_id[post.greenhouse_id].pk, unit_pks[unit.greenhouse_id])
-        for post in posts
-        for unit in getattr(post, attribute)
-    }
-    through.objects.bulk_create(
-        [through(job_id=job_pk, **{unit_column: unit_pk}) for job_pk, unit_pk in links],
-        batch_size=1000,
-    )
 
 
 # --- Lock, run history and connection state -------------------------------------------------

@@ -5,6 +5,7 @@ The timings live in bench/ (see bench/README.md); these tests pin only what can 
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from jobs import scheduling
 from jobs.models import GreenhouseConnection, Organization
-from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of
+from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of, unescape_once
 from jobs.scheduling import enqueue_due_syncs
 from tests.support.helpers import make_connection
 from tests.support.synthetic_board import FIXTURE, synthetic_jobs
@@ -58,6 +59,24 @@ def test_an_unchanged_sync_runs_the_same_statements_at_20_and_200_jobs(fake_gree
     assert len(small_queries) == len(large_queries), [
         q["sql"] for q in large_queries.captured_queries
     ]
+
+
+def first_import_statements(fake_greenhouse, token: str, size: int) -> list[dict]:
+    fake_greenhouse.add_board(
+        token, name=token, jobs=synthetic_jobs(size, content_bytes=SMALL_CONTENT)
+    )
+    connection = make_connection(token, token)
+    with CaptureQueriesContext(db_connection) as queries:
+        assert sync(connection).counts.created == size
+    return queries.captured_queries
+
+
+def test_a_first_import_writes_jobs_in_batches_not_one_statement_per_job(fake_greenhouse):
+    small = first_import_statements(fake_greenhouse, "board-20", 20)
+    large = first_import_statements(fake_greenhouse, "board-400", 400)
+
+    assert len(small) == len(large), large
+    assert len(job_writes(large)) == 3  # the jobs, their departments, their offices
 
 
 def test_a_sync_makes_one_http_request(fake_greenhouse):
@@ -113,6 +132,25 @@ def test_the_text_of_a_description_is_what_beautifulsoup_reads():
         safe = sanitize_content(content)
         expected = " ".join(BeautifulSoup(safe, "html.parser").get_text(" ").split())
         assert text_of(safe) == expected
+
+
+@pytest.mark.parametrize(
+    "escaped",
+    [
+        "&lt;p&gt;Caf&#39;s &quot;menu&quot; &amp; more&lt;/p&gt;",
+        "&amp;lt;p&amp;gt; is how a paragraph is written",  # escaped twice: read once
+        "&amp;amp;", "&amp;", "AT&T", "&ampx", "& ", "&",  # bare or unknown ampersands
+        "&nbsp;&copy;&eacute;&#60;&#x3C;&#X3c;&lt&gt",  # references Greenhouse does not write
+        "", "no entities at all",
+    ],
+)  # fmt: skip
+def test_unescape_once_reads_as_html_unescape_does(escaped):
+    assert unescape_once(escaped) == html.unescape(escaped)
+
+
+def test_unescape_once_reads_every_fixture_as_html_unescape_does():
+    for content in fixture_contents():
+        assert unescape_once(content) == html.unescape(content)
 
 
 def excerpt_of_whole(safe_html: str) -> str:
