@@ -45,7 +45,12 @@ class ConnectionAdminForm(forms.ModelForm):
         if self.cleaned_data.get("new_api_key"):
             connection.set_api_key(self.cleaned_data["new_api_key"])
         if commit:
-            connection.save()
+            # Only this form's fields: the rest (lease, sync state, applied board) belongs to
+            # syncs that may have written it since this page was loaded.
+            update_fields = None
+            if not connection._state.adding:
+                update_fields = [*self._meta.fields, "api_key_encrypted", "api_key_last5"]
+            connection.save(update_fields=update_fields)
         return connection
 
 

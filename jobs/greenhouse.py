@@ -254,6 +254,31 @@ def jobs_of_payload(payload: Any) -> list[Any]:
     return payload["jobs"]
 
 
+def json_of_body(body: bytearray) -> Any:
+    """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes."""
+    try:
+        text = body.decode("utf-8")
+        body.clear()  # a large board's bytes need not stay in memory while its text is parsed
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedPayload(
+            "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
+            "nothing was changed.",
+            http_status=200,
+        ) from None
+
+
+@dataclass
+class JobsResponse:
+    """A jobs response as received. posts() parses it, once: it frees the bytes as it reads."""
+
+    fingerprint: str  # sha256 of the bytes: the same bytes always apply the same way
+    body: bytearray
+
+    def posts(self) -> list[Any]:
+        return jobs_of_payload(json_of_body(self.body))
+
+
 # --- HTTP -----------------------------------------------------------------------------------
 
 
@@ -305,10 +330,19 @@ class GreenhouseClient:
 
     def fetch_jobs(self, token: str) -> list[Any]:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""
-        return jobs_of_payload(self._get_json(token, "/jobs", params={"content": "true"}))
+        return self.fetch_jobs_response(token).posts()
+
+    def fetch_jobs_response(self, token: str) -> JobsResponse:
+        """The jobs response, fingerprinted but not parsed yet: a sync that has applied the
+        same bytes before need not parse them again."""
+        token = validate_board_token(token)
+        body = self._get_body(token, "/jobs", params={"content": "true"})
+        return JobsResponse(fingerprint=hashlib.sha256(body).hexdigest(), body=body)
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
-        token = validate_board_token(token)
+        return json_of_body(self._get_body(validate_board_token(token), suffix, params))
+
+    def _get_body(self, token: str, suffix: str, params: dict[str, str] | None = None) -> bytearray:
         url = f"{self.base_url}/boards/{quote(token, safe='')}{suffix}"
         body, status, headers = self._get(url, params)
         if status == 404:
@@ -331,16 +365,7 @@ class GreenhouseClient:
             raise GreenhouseError(
                 f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
             )
-        try:
-            text = body.decode("utf-8")
-            del body  # a large board's bytes need not stay in memory while its text is parsed
-            return json.loads(text)
-        except (UnicodeDecodeError, ValueError):
-            raise MalformedPayload(
-                "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
-                "nothing was changed.",
-                http_status=status,
-            ) from None
+        return body
 
     def _get(
         self, url: str, params: dict[str, str] | None

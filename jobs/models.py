@@ -91,6 +91,11 @@ class GreenhouseConnection(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     # A lease rather than a Redis lock: it lives with the data it guards and expires by itself.
     lock_expires_at = models.DateTimeField(null=True, blank=True)
+    # The last board a sync applied in full: its fingerprint, the org's open jobs after it and
+    # the posts it skipped. The same bytes again, with those jobs still open, change nothing.
+    applied_board_fingerprint = models.CharField(max_length=64, blank=True)
+    applied_board_open_jobs = models.PositiveIntegerField(default=0)
+    applied_board_skipped = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -159,7 +159,20 @@ def _fetch_and_apply(
 ) -> SyncResult:
     slug = connection.organization.slug
     try:
-        raw_jobs = client.fetch_jobs(connection.board_token)
+        response = client.fetch_jobs_response(connection.board_token)
+        if _is_applied_board(connection, response.fingerprint):
+            counts = SyncCounts(
+                unchanged=connection.applied_board_open_jobs,
+                skipped=connection.applied_board_skipped,
+            )
+            _record_success(connection, run, counts, now=timezone.now())
+            return SyncResult(
+                organization_slug=slug,
+                outcome=SyncResult.Outcome.SUCCESS,
+                counts=counts,
+                run_id=run.pk,
+            )
+        raw_jobs = response.posts()
     except GreenhouseError as exc:
         _record_failure(
             connection,
@@ -179,12 +192,30 @@ def _fetch_and_apply(
     now = timezone.now()
     with transaction.atomic():
         counts = apply_board(connection, raw_jobs, now=now)
-    _record_success(connection, run, counts, now=now)
+        applied_board = {
+            "applied_board_fingerprint": response.fingerprint,
+            "applied_board_open_jobs": _open_jobs(connection),
+            "applied_board_skipped": counts.skipped,
+        }
+    _record_success(connection, run, counts, now=now, **applied_board)
     if counts.created or counts.updated or counts.closed or counts.reopened:
         listing_cache_invalidate(organization=connection.organization)
     return SyncResult(
         organization_slug=slug, outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk
     )
+
+
+def _is_applied_board(connection: GreenhouseConnection, fingerprint: str) -> bool:
+    """The board is byte for byte the one the last full sync applied, and every job that sync
+    left open still is (none deleted here since): applying it again would change nothing."""
+    return (
+        connection.applied_board_fingerprint == fingerprint
+        and _open_jobs(connection) == connection.applied_board_open_jobs
+    )
+
+
+def _open_jobs(connection: GreenhouseConnection) -> int:
+    return Job.objects.filter(organization_id=connection.organization_id, is_open=True).count()
 
 
 # --- Applying a board -----------------------------------------------------------------------
@@ -462,7 +493,12 @@ def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun
 
 
 def _record_success(
-    connection: GreenhouseConnection, run: SyncRun, counts: SyncCounts, *, now: datetime
+    connection: GreenhouseConnection,
+    run: SyncRun,
+    counts: SyncCounts,
+    *,
+    now: datetime,
+    **connection_values: Any,
 ) -> None:
     finished = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(
@@ -476,6 +512,7 @@ def _record_success(
         failing_since=None,
         consecutive_failures=0,
         next_sync_at=now + connection.sync_interval,
+        **connection_values,
     )
 
 

@@ -278,3 +278,30 @@ def test_the_settings_forms_need_a_csrf_token(north, signed_in, connected, url):
     response = csrf_client.post(url, {"action": "api_key_remove"})
     assert response.status_code == 403
     assert GreenhouseConnection.objects.get().has_api_key
+
+
+def test_the_admin_connection_form_saves_only_its_own_fields(acme):
+    """A page loaded before a sync ran must not write back what that sync recorded."""
+    from jobs.admin import ConnectionAdminForm
+
+    stale = GreenhouseConnection.objects.get(pk=acme.pk)
+    lease = timezone.now() + timezone.timedelta(minutes=5)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        applied_board_fingerprint="f" * 64, applied_board_open_jobs=7, lock_expires_at=lease
+    )
+    form = ConnectionAdminForm(
+        data={
+            "organization": acme.organization_id,
+            "board_token": acme.board_token,
+            "enabled": "",
+            "sync_interval_minutes": 30,
+        },
+        instance=stale,
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+
+    acme.refresh_from_db()
+    assert not acme.enabled and acme.sync_interval_minutes == 30
+    assert acme.applied_board_fingerprint == "f" * 64 and acme.applied_board_open_jobs == 7
+    assert acme.lock_expires_at == lease

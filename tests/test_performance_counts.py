@@ -61,6 +61,25 @@ def test_an_unchanged_sync_runs_the_same_statements_at_20_and_200_jobs(fake_gree
     ]
 
 
+def one_post_changed_statements(fake_greenhouse, token: str, size: int) -> list[dict]:
+    """A resync after one post changed: the board's bytes differ, so every post is hashed."""
+    connection = synced_board(fake_greenhouse, token, size)
+    fake_greenhouse.jobs(token)[0]["title"] = "Changed"
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(connection)
+    assert result.counts.updated == 1 and result.counts.unchanged == size - 1
+    return queries.captured_queries
+
+
+def test_a_resync_with_one_changed_post_costs_the_same_at_20_and_200_jobs(fake_greenhouse):
+    small = one_post_changed_statements(fake_greenhouse, "board-20", 20)
+    large = one_post_changed_statements(fake_greenhouse, "board-200", 200)
+
+    assert len(small) == len(large), [query["sql"] for query in large]
+    # The job's row and its links: unchanged posts are skipped before any write.
+    assert len(job_writes(large)) == len(job_writes(small)) <= 5
+
+
 def first_import_statements(fake_greenhouse, token: str, size: int) -> list[dict]:
     fake_greenhouse.add_board(
         token, name=token, jobs=synthetic_jobs(size, content_bytes=SMALL_CONTENT)

@@ -109,6 +109,50 @@ def test_an_unchanged_resync_costs_the_same_queries_whatever_the_board_size(db, 
     ]
 
 
+def test_the_same_board_again_is_not_parsed_or_applied(acme, fake_greenhouse, monkeypatch):
+    first = sync(acme)
+    monkeypatch.setattr("jobs.sync.apply_board", pytest.fail)  # a full sync would call it
+
+    result = sync(acme)
+
+    assert result.ok
+    assert result.counts.unchanged == first.counts.created
+    run = SyncRun.objects.get(pk=result.run_id)
+    assert run.outcome == SyncRun.Outcome.SUCCESS and run.unchanged == first.counts.created
+
+
+def test_a_board_that_changed_by_one_post_is_applied_post_by_post(acme, fake_greenhouse):
+    sync(acme)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["title"] = "Robot Whisperer"
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(acme)
+
+    assert result.counts.updated == 1 and result.counts.unchanged == len(posts) - 1
+    assert Job.objects.get(greenhouse_id=posts[0]["id"]).title == "Robot Whisperer"
+    job_updates = [sql for sql in job_writes(queries.captured_queries) if "UPDATE" in sql]
+    assert len(job_updates) == 1
+
+
+def test_an_open_job_deleted_here_comes_back_though_the_board_is_the_same(acme, fake_greenhouse):
+    sync(acme)
+    gone = Job.objects.filter(organization=acme.organization).first()
+    gone.delete()
+
+    result = sync(acme)
+
+    assert result.counts.created == 1
+    assert Job.objects.filter(organization=acme.organization, greenhouse_id=gone.greenhouse_id)
+
+
+def test_the_same_board_again_reports_the_posts_it_skips(acme, fake_greenhouse):
+    fake_greenhouse.jobs("acme-robotics")[1]["title"] = None
+    assert sync(acme).counts.skipped == 1
+
+    assert sync(acme).counts.skipped == 1
+
+
 def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenhouse):
     sync(acme)
     post = fake_greenhouse.jobs("acme-robotics")[0]
