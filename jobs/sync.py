@@ -110,6 +110,8 @@ def sync_organization(
        LOCKED and touch nothing.
     2. Record a SyncRun; runs a dead worker left "running" are marked interrupted.
     3. Fetch the board. Any failure is recorded on the run and the connection; no job changes.
+       A board byte for byte the same as the last one applied (and its jobs still open) goes
+       straight to step 5: there is nothing to parse.
     4. In one transaction, apply the board: create new jobs, update changed ones, reopen
        returning ones, close missing ones. Unchanged posts cost a hash and nothing else.
     5. Record the counts, mark the connection healthy and release the lock.
