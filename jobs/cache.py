@@ -1,9 +1,10 @@
 """Brief caching of visitor pages, invalidated at once when a sync changes an org's jobs.
 
-Every cached page's key carries a "listing version": the org's for its own pages (views taking a
-`slug`), the site's for pages listing every org. A sync that changes jobs gives both versions a
-new value, so no later request finds the old pages. The versions live in the cache itself, which
-the web and worker processes share (a file cache or Redis).
+Every cached page remembers the "listing version" it was rendered at: the org's for its own
+pages (views taking a `slug`), the site's for pages listing every org. A sync that changes jobs
+gives both versions a new value, so no later request is served a page rendered before it. The
+versions live in the cache itself, which the web and worker processes share (a file cache or
+Redis).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 from django.conf import settings
@@ -32,13 +33,21 @@ VERSION_SECONDS = 24 * 60 * 60
 CACHEABLE_STATUSES = frozenset({200, 410})
 
 
-def listing_version(*, organization_slug: str | None) -> str:
-    """The current version of an org's pages, or of the site-wide ones when no slug is given."""
-    key = _version_key(organization_slug)
-    fresh = uuid4().hex
-    # add() keeps a value another process set first, so all processes agree on one version.
-    cache.add(key, fresh, timeout=VERSION_SECONDS)
-    return cache.get(key, fresh)
+class CachedPage(NamedTuple):
+    """A rendered page as the cache keeps it: bytes and headers load faster than a pickled
+    response object, and the version tells whether a sync has changed the jobs since."""
+
+    version: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+    @classmethod
+    def of(cls, response: HttpResponse, *, version: str) -> CachedPage:
+        return cls(version, response.status_code, dict(response.items()), response.content)
+
+    def to_response(self) -> HttpResponse:
+        return HttpResponse(self.content, status=self.status, headers=self.headers)
 
 
 def listing_cache_invalidate(*, organization: Organization) -> None:
@@ -61,26 +70,40 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _is_cacheable_request(request):
             return view(request, *args, **kwargs)
+        version_key = _version_key(kwargs.get("slug"))
+        page_key = _page_key(request)
         try:
-            version = listing_version(organization_slug=kwargs.get("slug"))
-            key = _page_key(request, version)
-            response = cache.get(key)
+            # Both in one read (one round trip on Redis): the version is only read after a miss.
+            found = cache.get_many([version_key, page_key])
+            version = found.get(version_key) or _first_version(version_key)
         except Exception:
             logger.exception("page cache unavailable path=%s", request.path)
             return view(request, *args, **kwargs)
-        if response is not None:
-            return response
+        page = found.get(page_key)
+        if page is not None and page.version == version:
+            return page.to_response()
         response = view(request, *args, **kwargs)
         if response.status_code in CACHEABLE_STATUSES and not response.cookies:
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
             try:
-                cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+                # Stored with the version read before rendering: if a sync ran meanwhile, the
+                # next request sees a newer version and renders again.
+                page = CachedPage.of(response, version=version)
+                cache.set(page_key, page, settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception:
                 logger.exception("page cache unavailable path=%s", request.path)
         return response
 
     return cached_view
+
+
+def _first_version(key: str) -> str:
+    """A version for a key that has none yet (never set, or expired)."""
+    fresh = uuid4().hex
+    # add() keeps a value another process set first, so all processes agree on one version.
+    cache.add(key, fresh, timeout=VERSION_SECONDS)
+    return cache.get(key, fresh)
 
 
 def _is_cacheable_request(request: HttpRequest) -> bool:
@@ -97,7 +120,7 @@ def _version_key(organization_slug: str | None) -> str:
     return f"listing-version:org:{organization_slug}" if organization_slug else SITE_VERSION_KEY
 
 
-def _page_key(request: HttpRequest, version: str) -> str:
+def _page_key(request: HttpRequest) -> str:
     # The host is part of the address: pages carry absolute canonical and feed URLs.
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"public-page:{version}:{address}"
+    return f"public-page:{address}"

@@ -32,6 +32,7 @@ def job_search(
     """Open, visible jobs matching all the given filters; best match first, then newest.
 
     Several departments (or offices) match a job in any of them; different filters combine.
+    Lists show the excerpt, so the description and search text (most of a row) are not loaded.
     """
     jobs = Job.objects.listed()
     if organization_slug:
@@ -55,6 +56,7 @@ def job_search(
     return (
         jobs.select_related("organization")
         .prefetch_related("departments")
+        .defer("description_html", "search_text")
         .order_by(*best_match_first, F("first_published_at").desc(nulls_last=True), "-pk")
     )
 
@@ -98,6 +100,7 @@ def job_for_page(*, organization_slug: str, greenhouse_id: int) -> Job | None:
         )
         .select_related("organization")
         .prefetch_related("departments", "offices")
+        .defer("search_text")  # only keyword search reads it
         .first()
     )
 

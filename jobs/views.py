@@ -163,6 +163,7 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     jobs = (
         organization.jobs.listed()
         .prefetch_related("departments", "offices")
+        .defer("search_text")  # only keyword search reads it
         .order_by("-featured", "title", "pk")
     )
     return JsonResponse(

@@ -251,8 +251,9 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
 elif not CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
+            "BACKEND": "orgsite.file_cache.UncompressedFileCache",
+            # Not var/cache, where FileBasedCache left zlib files this backend cannot read.
+            "LOCATION": str(VAR_DIR / "file-cache"),
         }
     }
 else:

@@ -24,7 +24,7 @@ def in_memory_broker() -> None:
 @pytest.fixture(autouse=True)
 def empty_cache(settings) -> None:
     """Every test starts with an empty in-memory cache: no cached page leaks between tests, and
-    a developer's var/cache is never touched."""
+    a developer's var/file-cache is never touched."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
     }

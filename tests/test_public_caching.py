@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from jobs import views
+from jobs.cache import CachedPage, listing_cache_invalidate
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
+from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,7 @@ def test_a_second_visit_is_served_from_the_cache_without_queries(
             second = client.get(url)
         assert second.status_code == first.status_code == 200, url
         assert second.content == first.content, url
+        assert second["Content-Type"] == first["Content-Type"], url
 
 
 def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
@@ -91,6 +95,50 @@ def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
     assert job_url not in client.get("/sitemap.xml").content.decode()
 
 
+def test_a_page_rendered_while_a_sync_ran_is_not_served_after_it(client, synced_acme, monkeypatch):
+    """The page keeps the version read before rendering, so a sync that commits mid-render wins."""
+    list_groups = views.group_by_department
+
+    def groups_then_a_sync_commits(page):
+        groups = list_groups(page)  # the jobs are read here, before the sync
+        Job.objects.filter(title="Field Service Technician").update(title="Renamed mid-render")
+        listing_cache_invalidate(organization=synced_acme)
+        return groups
+
+    monkeypatch.setattr(views, "group_by_department", groups_then_a_sync_commits)
+    assert "Renamed mid-render" not in client.get("/orgs/acme/").content.decode()
+    monkeypatch.undo()
+
+    assert "Renamed mid-render" in client.get("/orgs/acme/").content.decode()
+
+
+def test_a_closed_jobs_410_page_is_served_from_the_cache_as_a_410(
+    client, synced_acme, django_assert_num_queries
+):
+    job = Job.objects.get(title="Field Service Technician")
+    Job.objects.filter(pk=job.pk).update(is_open=False)
+    first = client.get(job.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        second = client.get(job.get_absolute_url())
+
+    assert second.status_code == first.status_code == 410
+    assert second.content == first.content
+
+
+def test_the_file_cache_stores_plain_pickles_and_keeps_expiry(tmp_path):
+    file_cache = UncompressedFileCache(str(tmp_path), {})
+    page = CachedPage("v1", 200, {"Content-Type": "text/html"}, b"<p>Field Service</p>")
+    file_cache.set("page", page, 60)
+
+    assert file_cache.get("page") == page
+    assert b"<p>Field Service</p>" in next(tmp_path.glob("*.djcache")).read_bytes()
+    assert file_cache.add("page", "another") is False
+    assert file_cache.touch("page", None) is True and file_cache.get("page") == page
+    assert file_cache.touch("page", 0) is True and file_cache.get("page") is None
+    assert file_cache.touch("page", None) is False
+
+
 def test_a_sync_without_changes_keeps_the_cached_pages(
     client, acme, synced_acme, django_assert_num_queries
 ):
@@ -121,8 +169,8 @@ def test_a_sync_in_another_process_invalidates_this_ones_pages(
     file cache; Redis in production)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
+            "BACKEND": "orgsite.file_cache.UncompressedFileCache",
+            "LOCATION": str(tmp_path / "file-cache"),
         }
     }
     client.get("/orgs/acme/")
@@ -184,7 +232,7 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("cache_url", "backend"),
     [
-        ("", "django.core.cache.backends.filebased.FileBasedCache"),
+        ("", "orgsite.file_cache.UncompressedFileCache"),
         ("redis://127.0.0.1:6379/3", "django.core.cache.backends.redis.RedisCache"),
     ],
 )
@@ -197,7 +245,7 @@ def test_cache_url_chooses_the_cache(cache_url, backend, tmp_path):
     )
 
     assert output.returncode == 0, output.stderr
-    assert output.stdout.split() == [backend, cache_url or str(tmp_path / "cache")]
+    assert output.stdout.split() == [backend, cache_url or str(tmp_path / "file-cache")]
 
 
 def test_a_cache_url_that_is_not_redis_stops_the_process(tmp_path):
