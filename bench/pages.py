@@ -1,11 +1,13 @@
 """Pages: visitor pages under gunicorn (2 workers), loaded by wrk from a second process.
 
     python -m bench.pages [--seconds 20] [--orgs 200] [--jobs-per-org 50] [--database-url ...]
+                          [--accept-encoding "gzip, deflate, br"]
 
 10,000 open jobs across 200 orgs are imported with the real sync (apply_board, no HTTP), then
 gunicorn serves bench.settings (the site plus a constant-string view, the ceiling) on
 127.0.0.1 and `wrk -c16` hits each page for --seconds. Every page is requested once before it
-is measured, so cached pages are measured warm. Needs wrk (Debian: apt-get install -y wrk).
+is measured, so cached pages are measured warm. Requests say they accept gzip, as browsers do
+(`--accept-encoding ''` for uncompressed pages). Needs wrk (Debian: apt-get install -y wrk).
 """
 
 from __future__ import annotations
@@ -96,9 +98,11 @@ def start_gunicorn(port: int, var_dir: Path) -> subprocess.Popen:
     raise RuntimeError(f"gunicorn did not start:\n{(var_dir / 'gunicorn.log').read_text()}")
 
 
-def wrk(url: str, seconds: int) -> dict[str, Any]:
+def wrk(url: str, seconds: int, *, accept_encoding: str) -> dict[str, Any]:
+    header = ["-H", f"Accept-Encoding: {accept_encoding}"] if accept_encoding else []
+    command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     completed = subprocess.run(  # noqa: S603
-        ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "--timeout", "5s", url],  # noqa: S607
+        [*command, *header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -125,6 +129,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=20, help="per page")
     parser.add_argument("--orgs", type=int, default=200)
     parser.add_argument("--jobs-per-org", type=int, default=50)
+    parser.add_argument(
+        "--accept-encoding",
+        default="gzip, deflate, br",
+        help="sent with every request, as browsers do; '' for none (uncompressed pages)",
+    )
     add_database_argument(parser)
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -135,7 +144,10 @@ def main(argv: list[str] | None = None) -> None:
         setup_django(bench_database_url(args.database_url, var_dir), var_dir, migrate=True)
         from django.db import connection
 
-        print(f"# pages on {connection.vendor}; {machine_description()}")
+        print(
+            f"# pages on {connection.vendor}, Accept-Encoding: {args.accept_encoding!r}; "
+            f"{machine_description()}"
+        )
         gunicorn = None
         try:
             populate(args.orgs, args.jobs_per_org)
@@ -148,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
                 url = f"http://127.0.0.1:{port}{path}"
                 with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  (warms the cache)
                     status = response.status
-                result = wrk(url, args.seconds)
+                result = wrk(url, args.seconds, accept_encoding=args.accept_encoding)
                 ceiling = ceiling or result["rps"]
                 rows.append(
                     [name, status, result["rps"], f"{result['rps'] / ceiling:.0%}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NamedTuple
@@ -20,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 
 from jobs.models import Organization
 
@@ -31,6 +34,7 @@ SITE_VERSION_KEY = "listing-version:site"
 VERSION_SECONDS = 24 * 60 * 60
 # Statuses worth keeping: a closed job's 410 page is as stable as an open one's.
 CACHEABLE_STATUSES = frozenset({200, 410})
+ACCEPTS_GZIP_RE = re.compile(r"\bgzip\b")
 
 
 class CachedPage(NamedTuple):
@@ -48,6 +52,11 @@ class CachedPage(NamedTuple):
 
     def to_response(self) -> HttpResponse:
         return HttpResponse(self.content, status=self.status, headers=self.headers)
+
+    def gzipped(self) -> CachedPage:
+        content = compress_string(self.content)
+        headers = {**self.headers, "Content-Encoding": "gzip", "Content-Length": str(len(content))}
+        return self._replace(headers=headers, content=content)
 
 
 def listing_cache_invalidate(*, organization: Organization) -> None:
@@ -71,7 +80,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if not _is_cacheable_request(request):
             return view(request, *args, **kwargs)
         version_key = _version_key(kwargs.get("slug"))
-        page_key = _page_key(request)
+        address = _page_address(request)
+        page_key = _page_key(address, gzipped=_accepts_gzip(request))
         try:
             # Both in one read (one round trip on Redis): the version is only read after a miss.
             found = cache.get_many([version_key, page_key])
@@ -86,11 +96,17 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if response.status_code in CACHEABLE_STATUSES and not response.cookies:
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
+            patch_vary_headers(response, ["Accept-Encoding"])
+            # Stored with the version read before rendering: if a sync ran meanwhile, the
+            # next request sees a newer version and renders again. Compressed once here, so
+            # the clients that accept gzip (every browser) cost no compression per request.
+            page = CachedPage.of(response, version=version)
+            pages = {
+                _page_key(address, gzipped=False): page,
+                _page_key(address, gzipped=True): page.gzipped(),
+            }
             try:
-                # Stored with the version read before rendering: if a sync ran meanwhile, the
-                # next request sees a newer version and renders again.
-                page = CachedPage.of(response, version=version)
-                cache.set(page_key, page, settings.PUBLIC_PAGE_CACHE_SECONDS)
+                cache.set_many(pages, settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception:
                 logger.exception("page cache unavailable path=%s", request.path)
         return response
@@ -120,7 +136,15 @@ def _version_key(organization_slug: str | None) -> str:
     return f"listing-version:org:{organization_slug}" if organization_slug else SITE_VERSION_KEY
 
 
-def _page_key(request: HttpRequest) -> str:
+def _page_address(request: HttpRequest) -> str:
     # The host is part of the address: pages carry absolute canonical and feed URLs.
-    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"public-page:{address}"
+    return hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+
+
+def _page_key(address: str, *, gzipped: bool) -> str:
+    return f"public-page:{'gzip' if gzipped else 'identity'}:{address}"
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    # As GZipMiddleware reads the header (q-values are not weighed).
+    return ACCEPTS_GZIP_RE.search(request.headers.get("Accept-Encoding", "")) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -55,6 +56,21 @@ def test_a_second_visit_is_served_from_the_cache_without_queries(
         assert second.status_code == first.status_code == 200, url
         assert second.content == first.content, url
         assert second["Content-Type"] == first["Content-Type"], url
+
+
+def test_clients_that_accept_gzip_get_the_cached_page_compressed(
+    client, synced_acme, django_assert_num_queries
+):
+    for url in acme_pages():
+        plain = client.get(url)
+        with django_assert_num_queries(0):
+            compressed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert compressed["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(compressed.content) == plain.content, url
+        assert compressed["Content-Type"] == plain["Content-Type"], url
+        assert "Content-Encoding" not in client.get(url)  # the plain copy is kept as well
+        for response in (plain, compressed):
+            assert "Accept-Encoding" in response["Vary"], url  # for caches in between
 
 
 def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
