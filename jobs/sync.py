@@ -40,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
+APPLIED_BOARD_FIELDS = [
+    "applied_board_fingerprint",
+    "applied_board_open_jobs",
+    "applied_board_skipped",
+]
 INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
@@ -210,6 +215,8 @@ def _fetch_and_apply(
 def _is_applied_board(connection: GreenhouseConnection, fingerprint: str) -> bool:
     """The board is byte for byte the one the last full sync applied, and every job that sync
     left open still is (none deleted here since): applying it again would change nothing."""
+    # Read under the lease: a sync may have applied another board since `connection` was loaded.
+    connection.refresh_from_db(fields=APPLIED_BOARD_FIELDS)
     return (
         connection.applied_board_fingerprint == fingerprint
         and _open_jobs(connection) == connection.applied_board_open_jobs

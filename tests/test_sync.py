@@ -135,6 +135,23 @@ def test_a_board_that_changed_by_one_post_is_applied_post_by_post(acme, fake_gre
     assert len(job_updates) == 1
 
 
+def test_a_connection_loaded_before_another_sync_does_not_skip_a_board(acme, fake_greenhouse):
+    """Board A, then B applied by another process, then A again: A must be applied again."""
+    sync(acme)
+    loaded_early = GreenhouseConnection.objects.get(pk=acme.pk)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    title = post["title"]
+    post["title"] = "Robot Whisperer"
+    sync(acme)
+    post["title"] = title
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync_organization(loaded_early, trigger=SyncRun.Trigger.COMMAND)
+
+    assert result.counts.updated == 1
+    assert Job.objects.get(greenhouse_id=post["id"]).title == title.strip()
+
+
 def test_an_open_job_deleted_here_comes_back_though_the_board_is_the_same(acme, fake_greenhouse):
     sync(acme)
     gone = Job.objects.filter(organization=acme.organization).first()
