@@ -160,7 +160,9 @@ def test_an_open_job_deleted_here_comes_back_though_the_board_is_the_same(acme, 
     result = sync(acme)
 
     assert result.counts.created == 1
-    assert Job.objects.filter(organization=acme.organization, greenhouse_id=gone.greenhouse_id)
+    assert Job.objects.filter(
+        organization=acme.organization, greenhouse_id=gone.greenhouse_id
+    ).exists()
 
 
 def test_the_same_board_again_reports_the_posts_it_skips(acme, fake_greenhouse):
