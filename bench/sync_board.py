@@ -9,6 +9,9 @@ memory (ru_maxrss) counts only that step. Steps, per size, in order on the same 
     floor           one GET + json.loads (the project's client)
     hash floor      floor + job_payload_hash of every post (what an unchanged sync must pay)
     sanitize floor  floor + unescape and nh3-sanitize every post's content
+    store floor     sanitize floor + payload hash + one executemany INSERT of (id, safe HTML,
+                    hash) per post into a bare table: the least any first import writes, with
+                    no excerpt, search text, departments or model objects
     first import    sync_organization into empty jobs tables
     unchanged       sync_organization again, the same bytes: nothing parsed (the board's
                     fingerprint matches the one applied last)
@@ -42,15 +45,16 @@ from bench.common import (
 )
 
 # Steps that leave the database as they found it, so they can be run again for a steadier figure.
-REPEATABLE = {"floor", "hash", "sanitize", "unchanged", "naive-resync"}
+REPEATABLE = {"floor", "hash", "sanitize", "store", "unchanged", "naive-resync"}
 STEPS = [
-    "floor", "hash", "sanitize", "first", "unchanged", "one-changed", "churn", "naive-first",
-    "naive-resync",
+    "floor", "hash", "sanitize", "store", "first", "unchanged", "one-changed", "churn",
+    "naive-first", "naive-resync",
 ]  # fmt: skip
 LABELS = {
     "floor": "floor (GET + json.loads)",
     "hash": "hash floor (+ payload hash)",
     "sanitize": "sanitize floor (+ unescape, nh3)",
+    "store": "store floor (+ hash, INSERT)",
     "first": "first import",
     "unchanged": "unchanged resync",
     "one-changed": "one post changed",
@@ -60,6 +64,9 @@ LABELS = {
 }
 
 
+# A bare table for the store floor: no index, no constraint, emptied after each run.
+STORE_FLOOR_TABLE = "bench_store_floor"
+
 # --- Child: one measurement -----------------------------------------------------------------
 
 
@@ -67,6 +74,9 @@ def child(step: str, token: str, slug: str) -> Measurement:
     import django
 
     django.setup()
+    from django.db import connection as db_connection
+    from django.db import transaction
+
     from jobs.greenhouse import GreenhouseClient, job_payload_hash
     from jobs.models import GreenhouseConnection, SyncRun
     from jobs.sanitize import sanitize_content
@@ -86,6 +96,15 @@ def child(step: str, token: str, slug: str) -> Measurement:
     def sanitize_floor() -> str:
         return f"{sum(len(sanitize_content(raw['content'])) for raw in client.fetch_jobs(token))} B"
 
+    def store_floor() -> str:
+        rows = [
+            (raw["id"], sanitize_content(raw["content"]), job_payload_hash(raw))
+            for raw in client.fetch_jobs(token)
+        ]
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {STORE_FLOOR_TABLE} VALUES (%s, %s, %s)", rows)  # noqa: S608
+        return f"{len(rows)} rows"
+
     def careful() -> str:
         result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
         assert result.ok, result.error
@@ -98,6 +117,7 @@ def child(step: str, token: str, slug: str) -> Measurement:
         "floor": floor,
         "hash": hash_floor,
         "sanitize": sanitize_floor,
+        "store": store_floor,
         "naive-first": naive,
         "naive-resync": naive,
     }.get(step, careful)
@@ -177,12 +197,19 @@ def naive_sync(connection: Any, client: Any) -> str:
 
 
 def run(sizes: list[int], steps: list[str], repeat: int) -> tuple[list, list]:
+    from django.db import connection
+
     from jobs.models import Department, Job, Office
     from tests.support.fake_greenhouse import FakeGreenhouse
     from tests.support.helpers import make_connection
     from tests.support.synthetic_board import churn, synthetic_jobs
 
     rows, ratios = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {STORE_FLOOR_TABLE} "
+            "(greenhouse_id bigint, description_html text, payload_hash varchar(64))"
+        )
     with FakeGreenhouse() as fake:
         os.environ["GREENHOUSE_API_BASE"] = fake.base_url
         for size in sizes:
@@ -214,6 +241,9 @@ def run(sizes: list[int], steps: list[str], repeat: int) -> tuple[list, list]:
                     )
                     for _ in range(repeat if step in REPEATABLE else 1)
                 ]
+                if step == "store":
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"DELETE FROM {STORE_FLOOR_TABLE}")  # noqa: S608
                 results[step] = min(tries, key=lambda r: r["seconds"])
                 r = results[step]
                 print(
@@ -248,6 +278,7 @@ def ratio_cells(results: dict[str, dict[str, Any]]) -> list[str]:
         f"{ratio('unchanged', 'floor')} (≤ 1.3)",
         f"{ratio('one-changed', 'floor')}",
         f"{ratio('first', 'sanitize')} (≤ 1.5)",
+        f"{ratio('store', 'sanitize')}",
         f"{ratio('churn', 'first')} (≤ 0.30)",
         f"{ratio('naive-first', 'first')} (≥ 5)",
         f"{ratio('naive-resync', 'unchanged')} (≥ 20)",
@@ -286,8 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     print_table(headers, rows)
     print()
     print_table(
-        ["jobs", "unchanged/floor", "one changed/floor", "first/sanitize", "churn/first",
-         "naive/first", "naive/unchanged", "SQL unchanged"],
+        ["jobs", "unchanged/floor", "one changed/floor", "first/sanitize", "store/sanitize",
+         "churn/first", "naive/first", "naive/unchanged", "SQL unchanged"],
         ratios,
     )  # fmt: skip
 
