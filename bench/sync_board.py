@@ -64,7 +64,7 @@ LABELS = {
 }
 
 
-# A bare table for the store floor: no index, no constraint, emptied after each run.
+# A bare table for the store floor: no index, no constraint, emptied after the step's runs.
 STORE_FLOOR_TABLE = "bench_store_floor"
 
 # --- Child: one measurement -----------------------------------------------------------------
