@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+from importlib import import_module
 
 import pytest
 from bs4 import BeautifulSoup
@@ -130,6 +131,18 @@ def dispatcher_queries(monkeypatch, org_count: int) -> int:
 
 def test_the_dispatcher_tick_costs_the_same_queries_for_10_and_200_orgs(monkeypatch):
     assert dispatcher_queries(monkeypatch, 10) == dispatcher_queries(monkeypatch, 200) <= 3
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")
+def test_on_postgresql_connection_pages_leave_room_for_updated_rows():
+    fillfactor = import_module("jobs.migrations.0005_connection_fillfactor").CONNECTION_FILLFACTOR
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s",
+            [GreenhouseConnection._meta.db_table],
+        )
+        (options,) = cursor.fetchone()
+    assert f"fillfactor={fillfactor}" in (options or [])
 
 
 def fixture_contents() -> list[str]:
