@@ -29,9 +29,10 @@ clean:
 	rm -rf $(VENV) var
 
 # Benchmarks, not part of the test suite (bench/README.md has the figures). Modest sizes here;
-# BENCH_ARGS is passed to all three, e.g. BENCH_ARGS=--database-url=postgres://postgres@127.0.0.1:5432/postgres
+# BENCH_ARGS is passed to all four, e.g. BENCH_ARGS=--database-url=postgres://postgres@127.0.0.1:5432/postgres
 .PHONY: bench
 bench: $(STAMP)
 	$(PY) -m bench.sync_board --sizes 100,1000 $(BENCH_ARGS)
 	$(PY) -m bench.fleet --tick-sizes 1000,10000 --orgs 500 $(BENCH_ARGS)
 	$(PY) -m bench.pages --seconds 5 $(BENCH_ARGS)
+	$(PY) -m bench.search --orgs 40 $(BENCH_ARGS)

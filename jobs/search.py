@@ -6,12 +6,22 @@ word anywhere, which is enough for a few hundred jobs.
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import Col
 
 from jobs.greenhouse import JobPost
-from jobs.models import Job
+from jobs.models import Job, Organization
 from jobs.sanitize import text_of
 
 SEARCH_TEXT_LENGTH = 50_000
@@ -34,17 +44,20 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     if not query:
         return jobs
     if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("organization__name", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("search_text", weight="C", config=SEARCH_CONFIG)
-        )
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        # alias(), not annotate(): the vector is for matching only, never worth sending back.
+        own_words = StoredSearchVector()
+        all_words = own_words + SearchVector("organization__name", weight="A", config=SEARCH_CONFIG)
+        # Candidates: jobs whose own words match (found with the index) and the jobs of any
+        # organization whose name shares a word with the query (ids, not a subquery, so the
+        # planner can combine both indexes). Each candidate is then checked with the name
+        # included, so "acme engineer" and "engineer -acme" read as they always did.
+        # alias(), not annotate(): the vectors are for matching only, never worth sending back.
+        named_organizations = list(_organizations_named_in(query).values_list("pk", flat=True))
         return (
-            jobs.alias(search=vector)
-            .filter(search=search_query)
-            .annotate(search_rank=SearchRank(vector, search_query))
+            jobs.alias(own_words=own_words, all_words=all_words)
+            .filter(Q(own_words=search_query) | Q(organization_id__in=named_organizations))
+            .filter(all_words=search_query)
+            .annotate(search_rank=SearchRank(all_words, search_query))
         )
     for word in query.split():
         word = word.strip("\"'")
@@ -54,3 +67,30 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             | Q(search_text__icontains=word)
         )
     return jobs
+
+
+class StoredSearchVector(SearchVectorCombinable, Expression):
+    """A job's title (weight A) and search text (C), parsed when the row was written: the
+    indexed column that migration 0006 adds on PostgreSQL. It is not a model field, since SQLite
+    has no such column."""
+
+    output_field = SearchVectorField()
+    config = SEARCH_CONFIG
+    column = SearchVectorField()
+    column.set_attributes_from_name("search_vector")
+    column.model = Job  # what Django's column reference reads; not added to Job's fields
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Col:
+        return Col(query.get_initial_alias(), self.column, self.output_field)
+
+
+class _WordsOf(Func):
+    function = "tsvector_to_array"
+    output_field = ArrayField(TextField())
+
+
+def _organizations_named_in(query: str) -> QuerySet[Organization]:
+    """Organizations whose name shares a word with the query (words as the search reads them)."""
+    return Organization.objects.alias(
+        name_words=_WordsOf(SearchVector("name", config=SEARCH_CONFIG))
+    ).filter(name_words__overlap=_WordsOf(SearchVector(Value(query), config=SEARCH_CONFIG)))
