@@ -1,7 +1,8 @@
 """Keyword search over jobs: the text the sync stores, and the query that searches it.
 
-PostgreSQL ranks with its full-text search; SQLite (local use, tests) falls back to matching each
-word anywhere, which is enough for a few hundred jobs.
+PostgreSQL matches the words it parsed and indexed when each job was written (migration 0006) and
+ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
+anywhere, which is enough for a few thousand jobs.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def test_on_postgresql_a_title_match_ranks_above_a_newer_description_match(db):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
 def test_on_postgresql_a_keyword_search_reads_words_stored_and_indexed_at_write_time(db):
-    """Not every job's text parsed on every search: 12-15 s at 10,000 jobs (bench/README.md)."""
+    """Not every job's text parsed on every search: 6-14 s at 10,000 jobs (bench/README.md)."""
     sql, _ = job_search(query="welder").query.sql_with_params()
     assert '"jobs_job"."search_vector" @@' in sql
     assert "search_text" not in sql

@@ -2,7 +2,7 @@ from django.db import migrations
 
 # PostgreSQL only: the words of each job, parsed once when the row is written (a stored
 # generated column) and indexed with GIN. Parsing every open job's search text at query time made
-# one uncached keyword search over 10,000 jobs take 12-15 s (bench/README.md). The column is not
+# one uncached keyword search over 10,000 jobs take 6-14 s (bench/README.md). The column is not
 # a model field: SQLite (local use) searches with icontains, and jobs.search reads the column on
 # PostgreSQL only. A later migration that changes `title` or `search_text` must drop the column
 # first, as PostgreSQL refuses to alter a column a generated one uses.
