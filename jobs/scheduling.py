@@ -44,6 +44,11 @@ def _not_queued(now: timezone.datetime) -> Q:
     return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
 
 
+def _not_running(now: timezone.datetime) -> Q:
+    """No sync holds the org's lease (or its holder's lease ran out)."""
+    return Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now)
+
+
 def enqueue_sync(connection_id: int, trigger: str) -> None:
     from jobs.tasks import sync_org  # the task module imports this one
 
@@ -66,7 +71,7 @@ def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(_not_queued(now))
-        .filter(Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now))
+        .filter(_not_running(now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
         .update(queued_at=now)
     )
@@ -86,12 +91,14 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     """Queue a sync for every enabled connection whose interval has passed.
 
     One indexed query finds them and one UPDATE marks them queued, so a slow worker pool does
-    not get the same org queued again on the next tick.
+    not get the same org queued again on the next tick. An org whose sync is running is left
+    alone too: its interval restarts only when that sync ends.
     """
     now = timezone.now()
     due = list(
         GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
         .filter(_not_queued(now))
+        .filter(_not_running(now))
         .order_by("next_sync_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -43,6 +43,19 @@ def test_the_dispatcher_does_not_queue_an_org_twice(db, queued):
     assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
 
 
+def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
+    """The running sync cleared the queue marker and moves next_sync_at only when it ends."""
+    connection = make_connection("due", "due")
+    lease = acquire_sync_lock(connection)
+    assert enqueue_due_syncs() == []
+
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(
+        lock_expires_at=lease - timedelta(days=1)  # its worker died: the lease ran out
+    )
+    assert enqueue_due_syncs() == [connection.pk]
+    assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
+
+
 def test_a_lost_queue_marker_expires(db, queued, settings):
     connection = make_connection("due", "due")
     stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
