@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 from bench.common import (
     add_database_argument,
@@ -31,7 +32,8 @@ from bench.pages import populate
 QUERIES = ["engineer", "robot arm", "org 7 engineer", "engineer -org", "zeppelin"]
 
 
-def measure_query(client: object, query: str, runs: int) -> list[object]:
+def measure_query(client: Any, query: str, runs: int) -> list[Any]:
+    """[query, matches, median ms, SQL statements] of /jobs/?q=query, the cache cleared first."""
     from django.core.cache import cache
 
     from jobs.selectors import job_search
