@@ -132,6 +132,11 @@ class GreenhouseConnection(models.Model):
         now = now or timezone.now()
         return self.lock_expires_at is not None and self.lock_expires_at > now
 
+    @staticmethod
+    def unlocked(now: timezone.datetime) -> models.Q:
+        """is_locked() is false: as a filter, for claiming the lease or queueing a sync."""
+        return models.Q(lock_expires_at__isnull=True) | models.Q(lock_expires_at__lte=now)
+
 
 class Department(models.Model):
     organization = models.ForeignKey(

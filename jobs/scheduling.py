@@ -44,11 +44,6 @@ def _not_queued(now: timezone.datetime) -> Q:
     return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
 
 
-def _not_running(now: timezone.datetime) -> Q:
-    """No sync holds the org's lease (or its holder's lease ran out)."""
-    return Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now)
-
-
 def enqueue_sync(connection_id: int, trigger: str) -> None:
     from jobs.tasks import sync_org  # the task module imports this one
 
@@ -71,7 +66,7 @@ def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(_not_queued(now))
-        .filter(_not_running(now))
+        .filter(GreenhouseConnection.unlocked(now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
         .update(queued_at=now)
     )
@@ -98,7 +93,7 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     due = list(
         GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
         .filter(_not_queued(now))
-        .filter(_not_running(now))
+        .filter(GreenhouseConnection.unlocked(now))
         .order_by("next_sync_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from jobs.cache import listing_cache_invalidate
@@ -489,7 +488,7 @@ def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
     lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
-        .filter(Q(lock_expires_at__isnull=True) | Q(lock_expires_at__lte=now))
+        .filter(GreenhouseConnection.unlocked(now))
         .update(lock_expires_at=lease, queued_at=None, last_attempt_at=now)
     )
     if not claimed:
