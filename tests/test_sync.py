@@ -11,6 +11,7 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jobs import sync as jobs_sync
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 from tests.support.helpers import make_connection
@@ -51,6 +52,71 @@ def test_it_imports_every_post_of_a_board(acme, fake_greenhouse):
         assert job.excerpt and "<" not in job.excerpt
         assert job.departments.count() == len(post["departments"] or [])
         assert job.offices.count() == len(post["offices"] or [])
+
+
+def unit_ids(job: Job) -> tuple[set[int], set[int]]:
+    return (
+        set(job.departments.values_list("greenhouse_id", flat=True)),
+        set(job.offices.values_list("greenhouse_id", flat=True)),
+    )
+
+
+def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Jobs are written a chunk at a time and linked after: every chunk's links must match."""
+    monkeypatch.setattr("jobs.sync.WRITE_CHUNK_SIZE", 2)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    assert len(posts) > 4, "the acme fixture should span three chunks of two"
+    sync(acme)
+    posts[0]["title"] = "Robot Whisperer"
+    posts[-1]["departments"], posts[-1]["offices"] = posts[0]["departments"], []
+    posts.append(dict(copy.deepcopy(posts[1]), id=4_242_424_242, title="Gripper Tuner"))
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok, result.error
+    assert (result.counts.created, result.counts.updated) == (1, 2)
+    for post in posts:
+        job = Job.objects.get(organization=acme.organization, greenhouse_id=post["id"])
+        assert job.title == post["title"].strip()
+        assert unit_ids(job) == (
+            {unit["id"] for unit in post["departments"] or []},
+            {unit["id"] for unit in post["offices"] or []},
+        )
+
+
+def test_a_crash_in_a_later_chunk_rolls_back_the_chunks_already_sent(
+    acme, fake_greenhouse, monkeypatch
+):
+    """On PostgreSQL the chunks are pipelined: an error after some were sent must undo them."""
+    sync(acme)
+    before = {job.pk: (job.title, unit_ids(job)) for job in Job.objects.all()}
+    monkeypatch.setattr("jobs.sync.WRITE_CHUNK_SIZE", 2)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    for post in posts:
+        post["title"] = f"{post['title']} (renamed)"
+        post["offices"] = []
+    fake_greenhouse.touch("acme-robotics")
+    real_fields_of = jobs_sync._greenhouse_fields_of
+    calls = []
+
+    def crash_on_the_third_chunk(chunk):
+        calls.append(chunk)
+        if len(calls) == 3:
+            raise RuntimeError("worker bug")
+        return real_fields_of(chunk)
+
+    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", crash_on_the_third_chunk)
+
+    result = sync(acme)
+
+    assert not result.ok and len(calls) == 3
+    assert {job.pk: (job.title, unit_ids(job)) for job in Job.objects.all()} == before
+    assert SyncRun.objects.latest("pk").outcome == SyncRun.Outcome.FAILED
+    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", real_fields_of)
+    assert sync(acme).counts.updated == len(posts)
 
 
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
