@@ -90,16 +90,25 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     alone too: its interval restarts only when that sync ends.
     """
     now = timezone.now()
+    free = _not_queued(now) & GreenhouseConnection.unlocked(now)
     due = list(
         GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
-        .filter(_not_queued(now))
-        .filter(GreenhouseConnection.unlocked(now))
+        .filter(free)
         .order_by("next_sync_at")
         .values_list("pk", flat=True)[:limit]
     )
     if not due:
         return []
-    GreenhouseConnection.objects.filter(pk__in=due).update(queued_at=now)
+    # The UPDATE checks again: a tick running beside this one (a second beat, a slow tick) may
+    # have claimed some of them since the read. Only what this tick marked is queued.
+    claimed = GreenhouseConnection.objects.filter(free, pk__in=due).update(queued_at=now)
+    if claimed < len(due):
+        mine = set(
+            GreenhouseConnection.objects.filter(pk__in=due, queued_at=now).values_list(
+                "pk", flat=True
+            )
+        )
+        due = [connection_id for connection_id in due if connection_id in mine]
     queued = []
     for connection_id in due:
         try:

@@ -56,6 +56,28 @@ def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
     assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
 
 
+def test_orgs_another_tick_claims_after_this_tick_read_them_are_not_queued_twice(db, queued):
+    """Two ticks at once (a second beat, a slow tick): each org is queued by one of them."""
+    connections = [make_connection(f"org{number}", "board") for number in range(4)]
+    taken_by_the_other_tick = [connections[1].pk, connections[2].pk]
+    claims = []
+
+    def other_tick_claims_first(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "jobs_greenhouseconnection" SET "queued_at"') and not claims:
+            claims.append(sql)  # once: the other tick's own UPDATE passes through here too
+            GreenhouseConnection.objects.filter(pk__in=taken_by_the_other_tick).update(
+                queued_at=timezone.now() - timedelta(seconds=1)
+            )
+        return execute(sql, params, many, context)
+
+    with db_connection.execute_wrapper(other_tick_claims_first):
+        queued_now = enqueue_due_syncs()
+
+    assert claims
+    assert queued_now == [connections[0].pk, connections[3].pk]
+    assert [connection_id for connection_id, _ in queued] == queued_now
+
+
 def test_a_lost_queue_marker_expires(db, queued, settings):
     connection = make_connection("due", "due")
     stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
