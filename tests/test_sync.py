@@ -87,10 +87,12 @@ def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
         )
 
 
-def test_a_crash_in_a_later_chunk_rolls_back_the_chunks_already_sent(
-    acme, fake_greenhouse, monkeypatch
+@pytest.mark.parametrize("failure", ["crash", "refused write"])
+def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
+    acme, fake_greenhouse, monkeypatch, failure
 ):
-    """On PostgreSQL the chunks are pipelined: an error after some were sent must undo them."""
+    """On PostgreSQL the chunks are pipelined: the chunks sent before the failure must be undone,
+    and a write the database refuses is reported when the pipeline ends, not at its statement."""
     sync(acme)
     before = {job.pk: (job.title, unit_ids(job)) for job in Job.objects.all()}
     monkeypatch.setattr("jobs.sync.WRITE_CHUNK_SIZE", 2)
@@ -102,13 +104,16 @@ def test_a_crash_in_a_later_chunk_rolls_back_the_chunks_already_sent(
     real_fields_of = jobs_sync._greenhouse_fields_of
     calls = []
 
-    def crash_on_the_third_chunk(chunk):
+    def fail_in_the_third_chunk(chunk):
         calls.append(chunk)
-        if len(calls) == 3:
+        if len(calls) == 3 and failure == "crash":
             raise RuntimeError("worker bug")
-        return real_fields_of(chunk)
+        fields = real_fields_of(chunk)
+        if len(calls) == 3:
+            fields[-1]["title"] = None  # NOT NULL: refused by the database itself
+        return fields
 
-    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", crash_on_the_third_chunk)
+    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", fail_in_the_third_chunk)
 
     result = sync(acme)
 
