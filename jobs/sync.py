@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
@@ -333,8 +334,10 @@ def _write_changed_posts(
 def _pipeline() -> AbstractContextManager[Any]:
     """On PostgreSQL, send the jobs' writes without waiting for each chunk's result: the server
     then parses one chunk's search words (migration 0006) while this process derives the next
-    chunk's fields (bench/README.md). Elsewhere, nothing."""
+    chunk's fields (bench/README.md). Elsewhere, or with a libpq older than 14, nothing."""
     if db_connection.vendor != "postgresql":
+        return nullcontext()
+    if not psycopg.Pipeline.is_supported():
         return nullcontext()
     db_connection.ensure_connection()
     return db_connection.connection.pipeline()
