@@ -335,9 +335,7 @@ def _pipeline() -> AbstractContextManager[Any]:
     """On PostgreSQL, send the jobs' writes without waiting for each chunk's result: the server
     then parses one chunk's search words (migration 0006) while this process derives the next
     chunk's fields (bench/README.md). Elsewhere, or with a libpq older than 14, nothing."""
-    if db_connection.vendor != "postgresql":
-        return nullcontext()
-    if not psycopg.Pipeline.is_supported():
+    if db_connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
         return nullcontext()
     db_connection.ensure_connection()
     return db_connection.connection.pipeline()
