@@ -312,8 +312,13 @@ def _write_changed_posts(
         for chunk in chunks:
             _write_jobs(org, chunk, existing, counts, now=now)
     job_pks = {gh_id: pk for gh_id, (pk, _, _) in existing.items()}
-    if any(post.greenhouse_id not in existing for post in posts):  # executemany returns no ids
-        job_pks.update(Job.objects.filter(organization=org).values_list("greenhouse_id", "pk"))
+    new_ids = [post.greenhouse_id for post in posts if post.greenhouse_id not in existing]
+    for start in range(0, len(new_ids), WRITE_CHUNK_SIZE):  # executemany returns no ids
+        job_pks.update(
+            Job.objects.filter(
+                organization=org, greenhouse_id__in=new_ids[start : start + WRITE_CHUNK_SIZE]
+            ).values_list("greenhouse_id", "pk")
+        )
     for chunk in chunks:
         replaced = [job_pks[post.greenhouse_id] for post in chunk if post.greenhouse_id in existing]
         for through, unit_column, unit_pks, attribute in (
