@@ -305,19 +305,17 @@ def _write_changed_posts(
     office_pks = _upsert_units(Office, org, [u for p in posts for u in p.offices])
     # A chunk at a time: a first import then holds one chunk's sanitized descriptions in
     # memory, not a whole board's (bench/README.md).
-    chunks = [
-        posts[start : start + WRITE_CHUNK_SIZE] for start in range(0, len(posts), WRITE_CHUNK_SIZE)
-    ]
+    chunks = _in_chunks(posts)
     with _pipeline():
         for chunk in chunks:
             _write_jobs(org, chunk, existing, counts, now=now)
     job_pks = {gh_id: pk for gh_id, (pk, _, _) in existing.items()}
     new_ids = [post.greenhouse_id for post in posts if post.greenhouse_id not in existing]
-    for start in range(0, len(new_ids), WRITE_CHUNK_SIZE):  # executemany returns no ids
+    for some_new_ids in _in_chunks(new_ids):  # executemany returns no ids
         job_pks.update(
-            Job.objects.filter(
-                organization=org, greenhouse_id__in=new_ids[start : start + WRITE_CHUNK_SIZE]
-            ).values_list("greenhouse_id", "pk")
+            Job.objects.filter(organization=org, greenhouse_id__in=some_new_ids).values_list(
+                "greenhouse_id", "pk"
+            )
         )
     for chunk in chunks:
         replaced = [job_pks[post.greenhouse_id] for post in chunk if post.greenhouse_id in existing]
@@ -334,6 +332,12 @@ def _write_changed_posts(
                 for unit in getattr(post, attribute)
             }
             _insert_rows(through._meta.db_table, ["job_id", unit_column], sorted(links))
+
+
+def _in_chunks(items: list[Any]) -> list[list[Any]]:
+    return [
+        items[start : start + WRITE_CHUNK_SIZE] for start in range(0, len(items), WRITE_CHUNK_SIZE)
+    ]
 
 
 def _pipeline() -> AbstractContextManager[Any]:
