@@ -2,7 +2,15 @@
 
 from django import forms
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
 
+from jobs.connections import (
+    BOARD_HISTORY_FIELDS,
+    connection_api_key_set,
+    connection_schedule_update,
+)
+from jobs.forms import JobSiteFieldsForm, validate_api_key
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -25,6 +33,8 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
+    # A website typed without a scheme is read as https (Django 6's default, without its warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -38,40 +48,46 @@ class ConnectionAdminForm(forms.ModelForm):
 
     class Meta:
         model = GreenhouseConnection
-        fields = ["organization", "board_token", "enabled", "sync_interval_minutes"]
+        fields = ["enabled", "sync_interval_minutes"]
 
-    def save(self, commit: bool = True) -> GreenhouseConnection:
-        connection = super().save(commit=False)
-        if self.cleaned_data.get("new_api_key"):
-            connection.set_api_key(self.cleaned_data["new_api_key"])
-        if commit:
-            # Only this form's fields: the rest (lease, sync state, applied board) belongs to
-            # syncs that may have written it since this page was loaded.
-            update_fields = None
-            if not connection._state.adding:
-                update_fields = [*self._meta.fields, "api_key_encrypted", "api_key_last5"]
-            connection.save(update_fields=update_fields)
-        return connection
+    def clean_new_api_key(self) -> str:
+        return validate_api_key(self.cleaned_data["new_api_key"])
 
 
 @admin.register(GreenhouseConnection)
 class GreenhouseConnectionAdmin(admin.ModelAdmin):
+    """Schedule and API key only. A board is connected or changed on the org's settings page
+    (or with `connect_greenhouse`), which checks the token with Greenhouse first."""
+
     form = ConnectionAdminForm
     list_display = ["organization", "board_token", "board_name", "state", "last_success_at"]
     list_filter = ["state", "enabled"]
     readonly_fields = [
+        "organization",
+        "board_token",
         "board_name",
         "api_key_last5",
-        "state",
-        "last_error",
-        "last_attempt_at",
-        "last_success_at",
-        "failing_since",
-        "consecutive_failures",
+        *BOARD_HISTORY_FIELDS,
         "next_sync_at",
         "queued_at",
         "lock_expires_at",
     ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: GreenhouseConnection, form: forms.Form, change: bool
+    ) -> None:
+        # Through the settings page's functions, each writing only its own columns: the rest
+        # (lease, sync state) belongs to syncs that may have written it since the page loaded.
+        connection_schedule_update(
+            connection=obj,
+            sync_interval_minutes=obj.sync_interval_minutes,
+            paused=not obj.enabled,
+        )
+        if form.cleaned_data["new_api_key"]:
+            connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])
 
 
 @admin.register(Job)
@@ -103,8 +119,13 @@ class JobAdmin(admin.ModelAdmin):
         "closed_at",
     ]
 
-    def has_add_permission(self, request) -> bool:
+    form = JobSiteFieldsForm  # its tags field reads "a, b" and refuses what is not tags
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # jobs come from Greenhouse only
+
+    def save_model(self, request: HttpRequest, obj: Job, form: forms.Form, change: bool) -> None:
+        obj.save(update_fields=Job.SITE_FIELDS)  # why: JobSiteFieldsForm.save()
 
 
 @admin.register(SyncRun)

@@ -20,6 +20,18 @@ from jobs.models import (
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
 
+BOARD_HISTORY_FIELDS = [
+    "state",
+    "last_error",
+    "last_attempt_at",
+    "last_success_at",
+    "failing_since",
+    "consecutive_failures",
+    "applied_board_fingerprint",
+    "applied_board_open_jobs",
+    "applied_board_skipped",
+]
+
 
 def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> Board:
     """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
@@ -36,16 +48,19 @@ def connection_save(
 ) -> GreenhouseConnection:
     """Store a checked board on the org (creating or repointing its connection).
 
-    `api_key=None` keeps a stored key; an empty string removes it.
+    `api_key=None` keeps a stored key; an empty string removes it. Another board cannot replace
+    one whose sync is running (SyncInProgress): that sync would record its board's results, and
+    its next run time, on the new one.
     """
     connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
         organization=organization, defaults={"board_token": board.token}
     )
     if connection.board_token != board.token:
-        connection.state = GreenhouseConnection.State.NEVER_SYNCED
-        connection.last_error = ""
-        connection.consecutive_failures = 0
-        connection.failing_since = None
+        if connection.is_locked():
+            raise SyncInProgress(SyncInProgress.message)
+        # What the connection says of its syncs was said of the old board.
+        for name in BOARD_HISTORY_FIELDS:
+            setattr(connection, name, GreenhouseConnection._meta.get_field(name).get_default())
     connection.board_token = board.token
     connection.board_name = board.name
     connection.enabled = True
@@ -57,11 +72,11 @@ def connection_save(
 
 
 class SyncInProgress(Exception):
-    """A sync of the org is running, so its connection cannot be removed right now."""
+    """A sync of the org is running, so its connection cannot be removed or repointed now."""
 
     message = (
-        "A sync of this organization is running right now. Wait for it to finish (it shows "
-        "below) and try again."
+        "A sync of this organization is running right now. Wait for it to finish (it usually "
+        "takes seconds) and try again."
     )
 
 

@@ -192,6 +192,12 @@ class TagsField(forms.CharField):
                 tags.append(tag)
         return tags
 
+    def run_validators(self, value: list[str]) -> None:
+        # Each tag, not the list: the null-character check reads the list's repr, where a NUL
+        # is the four characters "\x00" (and PostgreSQL refuses the real one).
+        for tag in value:
+            super().run_validators(tag)
+
     def validate(self, value: list[str]) -> None:
         super().validate(value)
         if len(value) > MAX_TAGS:
@@ -220,10 +226,20 @@ class JobSiteFieldsForm(forms.ModelForm):
             "compensation_note": "Shown with the job, e.g. “€60–70k + equity”.",
         }
 
+    def save(self, commit: bool = True) -> Job:
+        job = super().save(commit=False)
+        if commit:
+            # Only these columns: a sync may have rewritten Greenhouse's fields (or closed the
+            # job) since this form read the row, and writing the old values back would stick,
+            # since the next sync finds the board unchanged.
+            job.save(update_fields=Job.SITE_FIELDS)
+        return job
+
 
 class MemberAddForm(forms.Form):
     email = forms.EmailField(
         label="Email",
+        max_length=User._meta.get_field("email").max_length,
         help_text="Someone without an account gets an email inviting them to set a password.",
     )
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

@@ -178,9 +178,13 @@ def _connect(
     if not form.is_valid():
         return form
     board = form.board
-    connected = connection_connect(
-        organization=organization, board=board, api_key=form.cleaned_data["api_key"]
-    )
+    try:
+        connected = connection_connect(
+            organization=organization, board=board, api_key=form.cleaned_data["api_key"]
+        )
+    except SyncInProgress as exc:
+        form.add_error(None, exc.message)
+        return form
     messages.success(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "

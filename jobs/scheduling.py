@@ -55,8 +55,13 @@ def enqueue_sync(connection_id: int, trigger: str) -> None:
         logger.error(
             "broker unavailable, sync not queued connection=%s error=%r", connection_id, exc
         )
-        GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
+        queued_marker_clear(connection_id)
         raise BrokerUnavailable(BrokerUnavailable.message) from exc
+
+
+def queued_marker_clear(connection_id: int) -> None:
+    """No sync of this org waits in the queue any more (it was not sent, or ran as a no-op)."""
+    GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
 
 
 def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:

@@ -55,7 +55,10 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     stale_before = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
     running = connection.is_locked(now)
     queued = connection.queued_at is not None and connection.queued_at > stale_before
-    phase, message = _phase(running=running, queued=queued, latest=latest)
+    # Every sync marks its attempt as it starts, and connecting another board clears the mark:
+    # without it, the org's runs so far synced another board and say nothing of this one.
+    latest_of_board = latest if connection.last_attempt_at else None
+    phase, message = _phase(running=running, queued=queued, latest=latest_of_board)
     return {
         **status,
         "board_token": connection.board_token,

@@ -41,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
-APPLIED_BOARD_FIELDS = [
+# Read again under the lease: the connection object may predate a sync that applied another
+# board, or a change of board on the settings page.
+FIELDS_READ_UNDER_LEASE = [
+    "board_token",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
@@ -166,6 +169,7 @@ def _fetch_and_apply(
     connection: GreenhouseConnection, run: SyncRun, client: GreenhouseClient
 ) -> SyncResult:
     slug = connection.organization.slug
+    connection.refresh_from_db(fields=FIELDS_READ_UNDER_LEASE)
     try:
         response = client.fetch_jobs_response(connection.board_token)
         if _is_applied_board(connection, response.fingerprint):
@@ -216,8 +220,6 @@ def _fetch_and_apply(
 def _is_applied_board(connection: GreenhouseConnection, fingerprint: str) -> bool:
     """The board is byte for byte the one the last full sync applied, and every job that sync
     left open still is (none deleted here since): applying it again would change nothing."""
-    # Read under the lease: a sync may have applied another board since `connection` was loaded.
-    connection.refresh_from_db(fields=APPLIED_BOARD_FIELDS)
     return (
         connection.applied_board_fingerprint == fingerprint
         and _open_jobs(connection) == connection.applied_board_open_jobs

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from jobs.maintenance import sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
-from jobs.scheduling import enqueue_due_syncs, scheduler_tick_record
+from jobs.scheduling import enqueue_due_syncs, queued_marker_clear, scheduler_tick_record
 from jobs.sync import sync_organization
 
 MAX_SYNC_RETRIES = 4
@@ -31,6 +31,9 @@ def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) 
         .first()
     )
     if connection is None:
+        # Paused after this task was queued: without this, "Queued…" would outlive it, and
+        # Refresh now and the schedule would wait for the marker to go stale.
+        queued_marker_clear(connection_id)
         return "skipped: connection removed or paused"
     result = sync_organization(connection, trigger=trigger)
     if result.transient and self.request.retries < self.max_retries:

@@ -326,6 +326,16 @@ def test_adding_a_bad_email_says_so_on_the_form(signed_in, acme):
     assert "valid email" in page and "Select a valid choice" in page
 
 
+def test_an_email_longer_than_an_account_can_hold_is_refused_on_the_form(signed_in, acme):
+    email = "d" * 64 + "@" + ".".join(["a" * 60] * 3) + ".example"  # valid, 262 characters
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "add", "email": email, "role": "member"}
+    )
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    assert not User.objects.filter(email=email).exists()
+
+
 def test_it_sets_a_members_role(signed_in, member):
     membership = Membership.objects.get(user=member)
     signed_in.post(

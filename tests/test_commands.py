@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
+from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,13 @@ def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     make_connection("acme", "tiny-co")
     call_command("connect_greenhouse", "acme", "acme-robotics")
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
+
+
+def test_connect_greenhouse_does_not_repoint_an_org_while_its_sync_runs(fake_greenhouse):
+    acquire_sync_lock(make_connection("acme", "tiny-co"))
+    with pytest.raises(CommandError, match="running right now"):
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 
 
 @pytest.mark.parametrize("token", ["no-such-board", "bad/token"])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
@@ -130,6 +132,14 @@ def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
     assert job.hidden  # the site-owned field in the same POST was saved
 
 
+def test_a_null_character_in_a_tag_is_refused_on_the_form(signed_in, job):
+    response = signed_in.post(edit_url(job), {"featured": "on", "tags": "a\x00b, c"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    job.refresh_from_db()
+    assert not job.featured and job.tags == []
+
+
 def test_the_tags_are_shown_back_comma_separated(signed_in, job):
     Job.objects.filter(pk=job.pk).update(tags=["a", "b c"])
     assert 'value="a, b c"' in signed_in.get(edit_url(job)).content.decode()
@@ -150,6 +160,51 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert error in response.content.decode()
     job.refresh_from_db()
     assert not job.featured
+
+
+# --- An edit and a sync at the same time --------------------------------------------------------
+
+
+def a_sync_writes_before_the_edit(job: Job) -> tuple[list[str], Any]:
+    """An execute wrapper: just before the edit's UPDATE of the job, a sync renames and closes
+    it (as a sync's transaction committing while the edit waited for the row would)."""
+    synced = []
+
+    def sync_first(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "jobs_job" SET') and not synced:
+            synced.append(sql)  # once: the sync's own UPDATE passes through here too
+            Job.objects.filter(pk=job.pk).update(
+                title="Renamed in Greenhouse", payload_hash="f" * 64, is_open=False
+            )
+        return execute(sql, params, many, context)
+
+    return synced, sync_first
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "url"),
+    [
+        ("signed_in", "/manage/acme/jobs/{pk}/edit/"),
+        ("superuser_client", "/admin/jobs/job/{pk}/change/"),
+    ],
+)
+def test_an_edit_saved_while_a_sync_ran_keeps_what_the_sync_wrote(
+    client_fixture, url, request, job
+):
+    """The edit writes only the site's fields: writing back the title and payload hash it read
+    would stick, since the next sync would find the board unchanged."""
+    client = request.getfixturevalue(client_fixture)
+    synced, sync_first = a_sync_writes_before_the_edit(job)
+
+    with db_connection.execute_wrapper(sync_first):
+        response = client.post(
+            url.format(pk=job.pk), {"featured": "on", "remote_policy": "", "tags": "python"}
+        )
+
+    assert response.status_code == 302 and synced
+    job.refresh_from_db()
+    assert (job.title, job.payload_hash, job.is_open) == ("Renamed in Greenhouse", "f" * 64, False)
+    assert job.featured and job.tags == ["python"]
 
 
 # --- Django's admin keeps the same rule --------------------------------------------------------
@@ -178,10 +233,31 @@ def test_a_forged_admin_post_does_not_change_title_or_description(superuser_clie
             "featured": "on",
             "remote_policy": "",
             "compensation_note": "",
-            "tags": "[]",
+            "tags": "",
         },
     )
     assert response.status_code == 302
     job.refresh_from_db()
     assert (job.title, job.description_html) == (title, description)
     assert job.featured
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("", []), (" robots, Python ,python", ["robots", "Python"]), ("5", ["5"])],
+)
+def test_the_admin_reads_tags_as_the_org_admin_page_does(superuser_client, job, typed, saved):
+    """Typed as "a, b", never as JSON: an emptied box is no tags, not a NOT NULL error."""
+    response = superuser_client.post(
+        f"/admin/jobs/job/{job.pk}/change/", {"remote_policy": "", "tags": typed}
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.tags == saved
+
+
+def test_the_admin_refuses_tags_the_org_admin_page_refuses(superuser_client, job):
+    response = superuser_client.post(
+        f"/admin/jobs/job/{job.pk}/change/", {"remote_policy": "", "tags": "x" * 51}
+    )
+    assert response.status_code == 200 and "at most 50 characters" in response.content.decode()

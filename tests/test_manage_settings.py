@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
@@ -116,6 +117,37 @@ def test_connecting_another_board_keeps_the_stored_key(signed_in, north, queued)
     connect(signed_in, "liberte-sante")
     connection = GreenhouseConnection.objects.get()
     assert connection.board_token == "liberte-sante" and connection.api_key_last5 == "ABCDE"
+
+
+def test_connecting_another_board_forgets_what_the_old_board_said(signed_in, connected):
+    GreenhouseConnection.objects.update(
+        state=GreenhouseConnection.State.FAILING,
+        last_error="Greenhouse is having trouble",
+        last_attempt_at=timezone.now(),
+        last_success_at=timezone.now(),
+        failing_since=timezone.now(),
+        consecutive_failures=3,
+        applied_board_fingerprint="f" * 64,
+        applied_board_open_jobs=4,
+    )
+
+    connect(signed_in, "liberte-sante")
+
+    connection = GreenhouseConnection.objects.get()
+    assert connection.board_token == "liberte-sante"
+    assert connection.state == GreenhouseConnection.State.NEVER_SYNCED
+    assert (connection.last_error, connection.consecutive_failures) == ("", 0)
+    assert connection.last_attempt_at is connection.last_success_at is None
+    assert connection.failing_since is None
+    assert (connection.applied_board_fingerprint, connection.applied_board_open_jobs) == ("", 0)
+
+
+def test_connecting_another_board_waits_for_a_running_sync(signed_in, connected):
+    """That sync would record the old board's results and next run time on the new board."""
+    acquire_sync_lock(connected)
+    response = connect(signed_in, "liberte-sante")
+    assert response.status_code == 200 and "running right now" in response.content.decode()
+    assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 
 
 # --- The API key -------------------------------------------------------------------------------
@@ -280,28 +312,64 @@ def test_the_settings_forms_need_a_csrf_token(north, signed_in, connected, url):
     assert GreenhouseConnection.objects.get().has_api_key
 
 
-def test_the_admin_connection_form_saves_only_its_own_fields(acme):
-    """A page loaded before a sync ran must not write back what that sync recorded."""
-    from jobs.admin import ConnectionAdminForm
+# --- Django's admin: the schedule and the key, as on this page -----------------------------------
 
-    stale = GreenhouseConnection.objects.get(pk=acme.pk)
-    lease = timezone.now() + timezone.timedelta(minutes=5)
-    GreenhouseConnection.objects.filter(pk=acme.pk).update(
-        applied_board_fingerprint="f" * 64, applied_board_open_jobs=7, lock_expires_at=lease
-    )
-    form = ConnectionAdminForm(
-        data={
-            "organization": acme.organization_id,
-            "board_token": acme.board_token,
-            "enabled": "",
-            "sync_interval_minutes": 30,
-        },
-        instance=stale,
-    )
-    assert form.is_valid(), form.errors
-    form.save()
 
-    acme.refresh_from_db()
-    assert not acme.enabled and acme.sync_interval_minutes == 30
-    assert acme.applied_board_fingerprint == "f" * 64 and acme.applied_board_open_jobs == 7
-    assert acme.lock_expires_at == lease
+@pytest.fixture
+def superuser_client(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    return client
+
+
+def admin_url(connection: GreenhouseConnection) -> str:
+    return f"/admin/jobs/greenhouseconnection/{connection.pk}/change/"
+
+
+def test_the_admin_saves_the_schedule_and_key_but_not_what_a_sync_wrote_meanwhile(
+    superuser_client, connected
+):
+    """A sync that ends while the admin's save runs keeps its lease release and its state."""
+    lease = acquire_sync_lock(connected)
+    synced = []
+
+    def sync_ends_first(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "jobs_greenhouseconnection" SET') and not synced:
+            synced.append(sql)  # once: the sync's own UPDATE passes through here too
+            GreenhouseConnection.objects.filter(pk=connected.pk, lock_expires_at=lease).update(
+                lock_expires_at=None, state="ok", applied_board_fingerprint="f" * 64
+            )
+        return execute(sql, params, many, context)
+
+    with db_connection.execute_wrapper(sync_ends_first):
+        response = superuser_client.post(
+            admin_url(connected),
+            {
+                "sync_interval_minutes": 30,
+                "new_api_key": "new-key-67890",
+                "board_token": "forged",
+            },
+        )
+
+    assert response.status_code == 302 and synced
+    connection = GreenhouseConnection.objects.get()
+    assert not connection.enabled and connection.sync_interval_minutes == 30
+    assert connection.get_api_key() == "new-key-67890"
+    assert connection.lock_expires_at is None and connection.state == "ok"
+    assert connection.applied_board_fingerprint == "f" * 64
+    assert connection.board_token == "tiny-co"  # boards change on the settings page only
+
+
+def test_the_admin_refuses_an_api_key_with_spaces(superuser_client, connected):
+    response = superuser_client.post(
+        admin_url(connected),
+        {"enabled": "on", "sync_interval_minutes": 60, "new_api_key": "abc def"},
+    )
+    assert response.status_code == 200 and "has no spaces" in response.content.decode()
+    assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
+
+
+def test_the_admin_connects_no_board_itself(superuser_client, connected):
+    """Only the settings page and connect_greenhouse check a token with Greenhouse first."""
+    assert superuser_client.get("/admin/jobs/greenhouseconnection/add/").status_code == 403
+    page = superuser_client.get(admin_url(connected)).content.decode()
+    assert 'name="board_token"' not in page and "tiny-co" in page

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from jobs.connections import check_board, connection_save
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
@@ -172,9 +173,26 @@ def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_gree
 
 
 def test_a_run_left_running_by_a_dead_worker_shows_as_failed(acme):
-    start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)  # no lock held: its worker is gone
+    acquire_sync_lock(acme)
+    start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)
+    GreenhouseConnection.objects.update(lock_expires_at=timezone.now())  # its worker is gone
     status = sync_status(organization=acme.organization)
     assert status["phase"] == "failed" and "worker stopped" in status["message"]
+
+
+def test_after_connecting_another_board_the_old_boards_runs_say_nothing_of_it(acme):
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    connection_save(organization=acme.organization, board=check_board("tiny-co"))
+
+    status = sync_status(organization=acme.organization)
+
+    assert status["board_token"] == "tiny-co" and status["state_text"] == "Never synced"
+    assert (status["phase"], status["message"]) == ("idle", "No sync has run yet.")
+    assert status["last_success_text"] == status["last_attempt_text"] == "never"
+
+    sync_organization(GreenhouseConnection.objects.get(), trigger=SyncRun.Trigger.COMMAND)
+    status = sync_status(organization=acme.organization)
+    assert status["phase"] == "finished" and "6 closed" in status["message"]  # acme's jobs
 
 
 def test_a_lost_queue_marker_does_not_show_as_queued_forever(acme, settings):

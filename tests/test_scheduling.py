@@ -156,6 +156,17 @@ def test_the_task_skips_a_paused_or_removed_connection(acme, fake_greenhouse):
     assert not SyncRun.objects.exists()
 
 
+def test_a_task_skipped_because_syncing_was_paused_is_no_longer_queued(acme, fake_greenhouse):
+    """Refresh now, then Pause: once the task has run, Resume and Refresh now work at once."""
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+
+    assert tasks.sync_org.apply(args=(acme.pk,)).get().startswith("skipped")
+
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+
+
 def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse, monkeypatch):
     fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
     delays = []

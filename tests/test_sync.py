@@ -226,6 +226,20 @@ def test_a_connection_loaded_before_another_sync_does_not_skip_a_board(acme, fak
     assert Job.objects.get(greenhouse_id=post["id"]).title == title.strip()
 
 
+def test_a_connection_loaded_before_its_board_changed_syncs_the_new_board(acme, fake_greenhouse):
+    """A task loads the connection, the org connects another board, then the task runs."""
+    loaded_early = GreenhouseConnection.objects.get(pk=acme.pk)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(board_token="tiny-co")
+
+    sync_organization(loaded_early, trigger=SyncRun.Trigger.COMMAND)
+
+    assert [record.token for record in fake_greenhouse.requests] == ["tiny-co"]
+    titles = Job.objects.filter(organization=acme.organization).values_list("title", flat=True)
+    assert sorted(titles) == sorted(
+        post["title"].strip() for post in fake_greenhouse.jobs("tiny-co")
+    )
+
+
 def test_an_open_job_deleted_here_comes_back_though_the_board_is_the_same(acme, fake_greenhouse):
     sync(acme)
     gone = Job.objects.filter(organization=acme.organization).first()

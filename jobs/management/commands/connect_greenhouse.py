@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from jobs.connections import check_board, connection_save
+from jobs.connections import SyncInProgress, check_board, connection_save
 from jobs.greenhouse import GreenhouseError
 from jobs.models import Organization
 
@@ -29,11 +29,14 @@ class Command(BaseCommand):
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
             raise CommandError(exc.message) from None
-        with transaction.atomic():
-            organization, created = Organization.objects.get_or_create(
-                slug=slug, defaults={"name": options["name"] or board.name or slug}
-            )
-            connection_save(organization=organization, board=board, api_key=options["api_key"])
+        try:
+            with transaction.atomic():
+                organization, created = Organization.objects.get_or_create(
+                    slug=slug, defaults={"name": options["name"] or board.name or slug}
+                )
+                connection_save(organization=organization, board=board, api_key=options["api_key"])
+        except SyncInProgress as exc:
+            raise CommandError(exc.message) from None
         verb = "Created" if created else "Updated"
         self.stdout.write(
             self.style.SUCCESS(
