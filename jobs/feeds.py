@@ -11,10 +11,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
 
+from jobs.greenhouse import clean_text
 from jobs.models import Job, Organization
 from jobs.selectors import job_search
 
 FEED_LENGTH = 50
+
+
+def feed_text(text: str) -> str:
+    """Text without markup or control characters: XML 1.0 has no place for those, and an org's
+    name, typed by its admins, may hold one as easily as a Greenhouse title."""
+    return clean_text(strip_tags(text))
 
 
 class AllJobsFeed(Feed):
@@ -29,11 +36,11 @@ class AllJobsFeed(Feed):
 
     def item_title(self, job: Job) -> str:
         # Readers disagree on whether a title is text or HTML: one with markup loses the markup.
-        return strip_tags(f"{job.title} — {job.organization.name}")
+        return feed_text(f"{job.title} — {job.organization.name}")
 
     def item_description(self, job: Job) -> str:
         # Readers take an RSS description as HTML; the excerpt is plain text, so it is escaped.
-        return escape(job.excerpt)
+        return escape(clean_text(job.excerpt))
 
     def item_pubdate(self, job: Job) -> datetime | None:
         return job.first_published_at
@@ -43,7 +50,7 @@ class AllJobsFeed(Feed):
 
     def item_categories(self, job: Job) -> list[str]:
         # Text to the spec, but a reader that inserts it as HTML must find no markup either.
-        names = (strip_tags(department.name).strip() for department in job.departments.all())
+        names = (feed_text(department.name).strip() for department in job.departments.all())
         return [name for name in names if name]
 
 
@@ -53,10 +60,10 @@ class OrganizationJobsFeed(AllJobsFeed):
 
     # An org's name and description are typed by its admins: no markup, as for item titles.
     def title(self, organization: Organization) -> str:
-        return strip_tags(f"Open jobs at {organization.name}")
+        return feed_text(f"Open jobs at {organization.name}")
 
     def description(self, organization: Organization) -> str:
-        return strip_tags(
+        return feed_text(
             organization.description or f"The newest open jobs at {organization.name}."
         )
 

@@ -30,6 +30,15 @@ from urllib3.util.retry import Retry
 logger = logging.getLogger(__name__)
 
 BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
+# as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
+# no XML feed may contain either.
+UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# Ids are stored as 64-bit integers.
+MAX_ID = 2**63 - 1
+# Twenty times the longest descriptions seen on real boards. nh3's time grows with the square of
+# the nesting depth: 1 MB of nested <div>s took 20 s, the head of it kept here about 1 s.
+MAX_CONTENT_CHARS = 300_000
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -133,17 +142,34 @@ def validate_board_token(token: str) -> str:
     return token
 
 
+def clean_text(text: str) -> str:
+    """`text` without the characters no database or feed here can take."""
+    return UNWANTED_CHARACTERS_RE.sub("", text)
+
+
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return clean_text(value).strip() if isinstance(value, str) else ""
+
+
+def _json_value(value: Any) -> Any:
+    """A metadata value with its strings cleaned, however deeply they are nested."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(str(key)): _json_value(item) for key, item in value.items()}
+    return value
 
 
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    # isdecimal() alone would take "١٢٣" as 123.
+    if isinstance(value, str) and value.isascii() and value.isdecimal():
+        value = int(value)
+    if isinstance(value, int) and -MAX_ID <= value <= MAX_ID:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return None
 
 
@@ -154,9 +180,15 @@ def _datetime_or_none(value: Any) -> datetime | None:
         parsed = parse_datetime(value)
     except ValueError:
         return None
+    if parsed is None:
+        return None
     # A bare date (seen in application_deadline) has no zone; Greenhouse means UTC.
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is in year 10000 in UTC: no database has it
+        return None
     return parsed
 
 
@@ -223,11 +255,20 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
     location = raw.get("location")
     metadata = raw.get("metadata")
+    content = raw.get("content") if isinstance(raw.get("content"), str) else ""
+    if len(content) > MAX_CONTENT_CHARS:
+        logger.warning(
+            "job post %s: description of %d characters cut to %d",
+            job_id,
+            len(content),
+            MAX_CONTENT_CHARS,
+        )
+        content = content[:MAX_CONTENT_CHARS]
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
         title=title[:500],
-        content_html=raw.get("content") if isinstance(raw.get("content"), str) else "",
+        content_html=content,
         internal_job_id=_int_or_none(raw.get("internal_job_id")),
         location_name=_text(location.get("name"))[:300] if isinstance(location, dict) else "",
         absolute_url=absolute_url[:1000],
@@ -237,7 +278,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         updated_at=_datetime_or_none(raw.get("updated_at")),
         first_published_at=_datetime_or_none(raw.get("first_published")),
         application_deadline=_datetime_or_none(raw.get("application_deadline")),
-        metadata=[item for item in metadata if isinstance(item, dict)]
+        metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)
         else [],
         departments=_units(raw.get("departments"), with_location=False),
@@ -259,8 +300,9 @@ def json_of_body(body: bytearray) -> Any:
     try:
         text = body.decode("utf-8")
         body.clear()  # a large board's bytes need not stay in memory while its text is parsed
-        return json.loads(text)
-    except (UnicodeDecodeError, ValueError):
+        # NaN and Infinity are not JSON, and JSONField refuses them: read as null.
+        return json.loads(text, parse_constant=lambda constant: None)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
             "nothing was changed.",
@@ -286,7 +328,10 @@ class CappedRetry(Retry):
     """urllib3's Retry, but a long Retry-After is not slept through inside one request."""
 
     def get_retry_after(self, response: Any) -> float | None:
-        retry_after = super().get_retry_after(response)
+        try:
+            retry_after = super().get_retry_after(response)
+        except urllib3.exceptions.InvalidHeader:  # "2.5", "-5": back off as if it were absent
+            return None
         if retry_after is None:
             return None
         return min(retry_after, settings.GREENHOUSE_MAX_RETRY_AFTER)
@@ -326,7 +371,7 @@ class GreenhouseClient:
         payload = self._get_json(token, "")
         if not isinstance(payload, dict):
             raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
-        return Board(token=token, name=_text(payload.get("name")))
+        return Board(token=token, name=_text(payload.get("name"))[:300])
 
     def fetch_jobs(self, token: str) -> list[Any]:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""
@@ -429,11 +474,17 @@ def _is_timeout(exc: requests.exceptions.RequestException) -> bool:
     if isinstance(exc, requests.exceptions.Timeout):
         return True
     reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    return isinstance(reason, urllib3.exceptions.TimeoutError)
+    # urllib3 2 makes a refused connection or an unknown host a ConnectTimeoutError too.
+    return isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _seconds_or_none(value: str | None) -> float | None:
+    """Retry-After in seconds, from a number of seconds or an HTTP date; None if unreadable."""
+    if not value:
+        return None
     try:
-        return float(value) if value else None
-    except ValueError:
+        return Retry().parse_retry_after(value)
+    except urllib3.exceptions.InvalidHeader:
         return None

@@ -11,6 +11,8 @@ import re
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
+from jobs.greenhouse import clean_text
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "small", "span",
@@ -53,7 +55,13 @@ CLEANER = nh3.Cleaner(
 
 def sanitize_content(escaped_content: str) -> str:
     """Unescape Greenhouse's content once and keep only allow-listed markup."""
-    return CLEANER.clean(unescape_once(escaped_content or "")).strip()
+    content = unescape_once(escaped_content or "")
+    try:
+        return CLEANER.clean(content).strip()
+    except UnicodeEncodeError:
+        # A lone surrogate (a JSON escape such as \ud800) cannot cross into nh3. Cleaned only
+        # then: scanning every description first would cost a tenth of sanitizing.
+        return CLEANER.clean(clean_text(content)).strip()
 
 
 def unescape_once(escaped: str) -> str:
@@ -95,6 +103,8 @@ def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH) -> str:
         if len(text) > length or head == safe_html:
             break
         head_chars *= 4
+    # nh3 keeps control characters such as \x0b; no feed may carry them.
+    text = clean_text(text)
     if len(text) <= length:
         return text
     cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,.;:—-")

@@ -26,6 +26,9 @@ from jobs.models import Job, Organization
 from jobs.sanitize import text_of
 
 SEARCH_TEXT_LENGTH = 50_000
+# Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
+# thousands of offices overflowed it, failing the whole sync.
+PLACES_TEXT_LENGTH = 5_000
 # "simple" keeps every word as written: boards mix languages, and English's stop words would
 # drop "IT" and "US" from a job search.
 SEARCH_CONFIG = "simple"
@@ -35,8 +38,9 @@ def search_text_of(post: JobPost, *, description_html: str) -> str:
     """What a keyword can match besides the title and org name: where, which teams, and the text."""
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
+    places_text = " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
     description_text = text_of(description_html)[:SEARCH_TEXT_LENGTH]
-    return " ".join([post.location_name, *units, *places, description_text]).strip()
+    return f"{places_text} {description_text}".strip()
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_bool, env_float, env_int, env_list, env_str
+from orgsite.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var")))
@@ -88,7 +88,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        # Set but empty (as env files often leave it) reads as unset.
+        env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
     )
 }
@@ -137,13 +138,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 
 # --- Greenhouse -------------------------------------------------------------------------------
-GREENHOUSE_API_BASE = env_str("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1").rstrip(
+GREENHOUSE_API_BASE = env_url("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1").rstrip(
     "/"
 )
-GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0)
-GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0)
+GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0, positive=True)
+GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0, positive=True)
 # Whole-response deadline: a body that trickles in never trips the per-read timeout above.
-GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0)
+GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0, positive=True)
 GREENHOUSE_MAX_RESPONSE_BYTES = env_int(
     "GREENHOUSE_MAX_RESPONSE_BYTES", 200 * 1024 * 1024, minimum=1
 )
@@ -206,7 +207,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-syncs": {
         "task": "jobs.tasks.dispatch_due_syncs",
-        "schedule": env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0),
+        "schedule": env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True),
     },
     "prune-sync-runs": {
         "task": "jobs.tasks.prune_sync_runs",

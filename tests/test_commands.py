@@ -37,6 +37,18 @@ def test_connect_greenhouse_stores_the_api_key_encrypted(fake_greenhouse):
     assert connection.get_api_key() == "gh-secret-12345"
 
 
+def test_connect_greenhouse_cuts_a_long_board_name_to_an_org_name(fake_greenhouse):
+    fake_greenhouse.add_board("wordy", name="N" * 300, jobs=[])
+    call_command("connect_greenhouse", "wordy", "wordy")
+    assert Organization.objects.get().name == "N" * 200
+
+
+def test_connect_greenhouse_refuses_a_name_longer_than_an_org_holds(fake_greenhouse):
+    with pytest.raises(CommandError, match="at most 200 characters"):
+        call_command("connect_greenhouse", "acme", "acme-robotics", "--name", "N" * 201)
+    assert not Organization.objects.exists()
+
+
 def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     make_connection("acme", "tiny-co")
     call_command("connect_greenhouse", "acme", "acme-robotics")

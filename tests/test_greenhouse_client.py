@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import pytest
 
 from jobs.greenhouse import (
@@ -92,6 +96,28 @@ def test_rate_limiting_honours_retry_after_then_raises(client, fake_greenhouse, 
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
+def test_a_retry_after_given_as_a_date_is_read_in_seconds(fake_greenhouse, settings):
+    settings.GREENHOUSE_RETRIES = 0
+    in_two_minutes = format_datetime(datetime.now(UTC) + timedelta(minutes=2), usegmt=True)
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after=in_two_minutes)
+
+    with pytest.raises(RateLimited) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert 100 < caught.value.retry_after <= 120
+
+
+@pytest.mark.parametrize("retry_after", ["2.5", "-5", "soon"])
+def test_an_unreadable_retry_after_is_still_rate_limiting(client, fake_greenhouse, retry_after):
+    """Retried with the usual backoff, then reported as what it is, not as a failed request."""
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after=retry_after)
+
+    with pytest.raises(RateLimited) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.retry_after is None
+
+
 def test_a_slow_answer_times_out(client, fake_greenhouse, settings):
     settings.GREENHOUSE_READ_TIMEOUT = 0.3
     settings.GREENHOUSE_RETRIES = 0
@@ -125,6 +151,7 @@ def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
         ("not_utf8", {}),
         ("body", {"body": {"jobs": "nope"}}),
         ("body", {"body": ["not", "an", "object"]}),
+        ("body", {"body": b'{"jobs": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"}),
     ],
 )
 def test_bodies_that_are_not_greenhouse_json_are_malformed(client, fake_greenhouse, fault, options):
@@ -140,10 +167,19 @@ def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
         GreenhouseClient().fetch_jobs("acme-robotics")
 
 
-def test_an_unreachable_server_is_unavailable(settings):
+def test_a_refused_connection_is_unavailable_not_a_timeout(settings):
     settings.GREENHOUSE_RETRIES = 0
-    with pytest.raises(Unavailable):
-        GreenhouseClient(base_url="http://127.0.0.1:9/v1").fetch_jobs("acme")
+    with socket.socket() as closed:  # a port nothing listens on: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(Unavailable, match="Could not reach Greenhouse") as caught:
+        GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1").fetch_jobs("acme")
+    assert not isinstance(caught.value, GreenhouseTimeout)
+
+
+def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenhouse):
+    fake_greenhouse.add_board("wordy", name="Wordy\x00 " + "N" * 1_000, jobs=[])
+    assert client.fetch_board("wordy").name == "Wordy " + "N" * 294
 
 
 def test_parse_job_trims_and_reads_the_greenhouse_shape(fake_greenhouse):

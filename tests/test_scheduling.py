@@ -197,3 +197,5 @@ def test_retry_delays_grow_have_jitter_and_respect_retry_after():
     assert len(set(first)) > 1
     assert tasks.retry_delay(0, retry_after=120) == 120
     assert tasks.retry_delay(20) <= tasks.RETRY_MAX_SECONDS
+    # Up to the longest backoff: Celery cannot schedule 1e14 s, and a longer wait is the schedule's.
+    assert tasks.retry_delay(0, retry_after=1e14) == tasks.RETRY_MAX_SECONDS

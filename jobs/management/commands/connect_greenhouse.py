@@ -25,6 +25,9 @@ class Command(BaseCommand):
         slug = options["org_slug"]
         if slugify(slug) != slug:
             raise CommandError(f"'{slug}' is not a valid slug (use lowercase letters, digits, -).")
+        name_length = Organization._meta.get_field("name").max_length
+        if len(options["name"] or "") > name_length:
+            raise CommandError(f"An organization's name has at most {name_length} characters.")
         try:
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
@@ -32,7 +35,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 organization, created = Organization.objects.get_or_create(
-                    slug=slug, defaults={"name": options["name"] or board.name or slug}
+                    slug=slug,
+                    defaults={"name": options["name"] or board.name[:name_length] or slug},
                 )
                 connection_save(organization=organization, board=board, api_key=options["api_key"])
         except SyncInProgress as exc:

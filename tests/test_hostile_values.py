@@ -1,0 +1,167 @@
+"""Values in a post that no database or feed here can take: cleaned or dropped, never a failed sync.
+
+Greenhouse's JSON can carry any character as an escape (`\\u0000`, a lone `\\ud800`), numbers
+beyond 64 bits, dates beyond year 9999 in UTC and NaN. Each row puts such values into the first
+post; the sync must succeed on SQLite and PostgreSQL alike (CI runs both), and every public page
+that shows the job must still render.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from jobs.greenhouse import MAX_CONTENT_CHARS
+from jobs.models import Job, SyncRun
+from jobs.sync import sync_organization
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "acme-robotics"
+PAGES = [
+    "/",
+    "/jobs/",
+    "/jobs/?q=robot",
+    "/jobs/feed/",
+    "/orgs/acme/",
+    "/orgs/acme/feed/",
+    "/orgs/acme/jobs.json",
+    "/sitemap.xml",
+]
+
+
+def many_offices(count: int) -> list[dict[str, Any]]:
+    """Offices whose names and places are distinct words: together far over the 1 MB that
+    PostgreSQL's tsvector holds."""
+    return [
+        {
+            "id": 9_000 + number,
+            "name": " ".join(f"office{number}word{word}" for word in range(25)),
+            "location": " ".join(f"place{number}word{word}" for word in range(25)),
+            "parent_id": None,
+            "child_ids": [],
+        }
+        for number in range(count)
+    ]
+
+
+CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
+    (
+        "NUL and control characters in the title",
+        {"title": "Robot\x00 Whisperer\x0b\x1b"},
+        lambda job: job.title == "Robot Whisperer",
+    ),
+    (
+        "a lone surrogate in the title",
+        {"title": "Robot \ud800Whisperer"},
+        lambda job: job.title == "Robot Whisperer",
+    ),
+    (
+        "a lone surrogate in the description",
+        {"content": "&lt;p&gt;Build \udfffrobots&lt;/p&gt;"},
+        lambda job: job.description_html == "<p>Build robots</p>",
+    ),
+    (
+        "control characters in the description",
+        {"content": "&lt;p&gt;Build\x01 robots\x1b&lt;/p&gt;"},
+        lambda job: job.excerpt == "Build robots",
+    ),
+    (
+        "NUL and surrogates in metadata",
+        {
+            "metadata": [
+                {"id": 1, "name": "Team\x00", "value": ["Core\ud800", "Ops"], "value_type": "x"}
+            ]
+        },
+        lambda job: job.metadata[0]["name"] == "Team" and job.metadata[0]["value"][0] == "Core",
+    ),
+    (
+        "NaN and Infinity in metadata",
+        {"metadata": [{"id": 1, "name": "Salary", "value": float("nan"), "value_type": "x"}]},
+        lambda job: job.metadata[0]["value"] is None,
+    ),
+    (
+        "dates outside years 1 to 9999 in UTC",
+        {
+            "first_published": "9999-12-31T23:59:59-01:00",
+            "updated_at": "0001-01-01T00:00:00+01:00",
+            "application_deadline": "9999-12-31T23:00:00-05:00",
+        },
+        lambda job: job.first_published_at is job.greenhouse_updated_at is None,
+    ),
+    (
+        "numbers that are no 64-bit integers",
+        {
+            "internal_job_id": "²",
+            "departments": [{"id": 2**70, "name": "Too big", "parent_id": "١"}],
+        },
+        lambda job: job.internal_job_id is None and not job.departments.exists(),
+    ),
+    (
+        "thousands of offices",
+        {"offices": many_offices(2_000)},
+        lambda job: job.offices.count() == 2_000 and len(job.search_text) < 60_000,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "check"), [case[1:] for case in CASES], ids=[c[0] for c in CASES]
+)
+def test_a_value_no_database_or_feed_can_take_is_cleaned_and_the_sync_succeeds(
+    acme, fake_greenhouse, client, changes, check
+):
+    posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
+    posts[0].update(changes)
+    # As JSON escapes, the way such characters travel (and NaN as Python writes it).
+    fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok, result.error
+    assert result.counts.created == len(posts) and result.counts.skipped == 0
+    job = Job.objects.get(organization=acme.organization, greenhouse_id=posts[0]["id"])
+    assert check(job)
+    for url in [*PAGES, job.get_absolute_url()]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
+    posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
+    posts.append({**posts[0], "id": 2**63})
+    posts.append({**posts[0], "id": "١٢٣"})  # digits, but not ASCII ones
+    fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 2
+    assert Job.objects.count() == len(posts) - 2
+
+
+def test_a_description_longer_than_any_real_one_is_cut_and_logged(acme, fake_greenhouse, caplog):
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = "&lt;div&gt;" * (MAX_CONTENT_CHARS // 11 + 1_000)  # nested <div>s
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    assert any("cut to" in message for message in caplog.messages)
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.description_html.count("<div>") <= MAX_CONTENT_CHARS // 11
+
+
+def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
+    acme, fake_greenhouse, client
+):
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    acme.organization.name = "Acme\x0b Robotics"
+    acme.organization.save()
+    for url in ["/jobs/feed/", "/orgs/acme/feed/"]:
+        response = client.get(url)
+        assert response.status_code == 200 and b"Acme Robotics" in response.content

@@ -1,0 +1,63 @@
+"""Settings from the environment: a value that makes no sense stops the process, naming it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from orgsite.env import env_float, env_url
+
+
+@pytest.mark.parametrize("raw", ["-1", "nan", "inf", "soon"])
+def test_a_duration_is_a_finite_number_not_below_zero(monkeypatch, raw):
+    monkeypatch.setenv("SOME_SECONDS", raw)
+    with pytest.raises(ImproperlyConfigured, match="SOME_SECONDS"):
+        env_float("SOME_SECONDS", 1.0)
+
+
+def test_a_timeout_is_above_zero(monkeypatch):
+    monkeypatch.setenv("SOME_TIMEOUT", "0")
+    assert env_float("SOME_TIMEOUT", 1.0) == 0
+    with pytest.raises(ImproperlyConfigured, match="above 0"):
+        env_float("SOME_TIMEOUT", 1.0, positive=True)
+
+
+@pytest.mark.parametrize(
+    "raw", ["boards-api.greenhouse.io/v1", "ftp://boards-api.greenhouse.io/v1", "https://"]
+)
+def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
+    monkeypatch.setenv("SOME_API", raw)
+    with pytest.raises(ImproperlyConfigured, match="SOME_API must be an http"):
+        env_url("SOME_API", "https://example.org/v1")
+
+
+def test_an_http_url_is_taken_as_given(monkeypatch):
+    monkeypatch.setenv("SOME_API", " http://127.0.0.1:8001/v1 ")
+    assert env_url("SOME_API", "https://example.org/v1") == "http://127.0.0.1:8001/v1"
+
+
+def run_settings(**environment: str) -> subprocess.CompletedProcess:
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.DATABASES['default']['ENGINE'])"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_process_stops_on_a_nonsense_greenhouse_setting():
+    process = run_settings(GREENHOUSE_READ_TIMEOUT="0")
+    assert process.returncode != 0 and "GREENHOUSE_READ_TIMEOUT" in process.stderr
+
+
+def test_an_empty_database_url_means_the_local_sqlite_file():
+    process = run_settings(DATABASE_URL="")
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == "django.db.backends.sqlite3"
