@@ -1,10 +1,14 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     connection_api_key_set,
@@ -23,6 +27,31 @@ from jobs.models import (
 from jobs.throttle import ThrottledAdminAuthenticationForm
 
 
+class VisitorPagesAdmin(admin.ModelAdmin):
+    """For what visitors see: a change here shows on their pages at once, as an edit on the org
+    admin pages does, instead of when the page cache expires."""
+
+    organization_slug_path = "organization__slug"
+
+    def organization_of(self, obj: Any) -> Organization:
+        return obj.organization
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        listing_cache_invalidate(organization=self.organization_of(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        organization = self.organization_of(obj)
+        super().delete_model(request, obj)
+        listing_cache_invalidate(organization=organization)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        slugs = set(queryset.values_list(self.organization_slug_path, flat=True))
+        super().delete_queryset(request, queryset)
+        for slug in slugs:
+            listing_cache_invalidate(organization=Organization(slug=slug))
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -30,11 +59,24 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(VisitorPagesAdmin):
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    organization_slug_path = "slug"
+
+    def organization_of(self, obj: Organization) -> Organization:
+        return obj
+
+    def save_model(
+        self, request: HttpRequest, obj: Organization, form: forms.Form, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data:  # the pages at the old address go too
+            listing_cache_invalidate(organization=Organization(slug=form.initial["slug"]))
+
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -91,7 +133,7 @@ class GreenhouseConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(VisitorPagesAdmin):
     list_display = ["title", "organization", "location_name", "is_open", "featured", "hidden"]
     list_filter = ["is_open", "featured", "hidden", "remote_policy", "organization"]
     search_fields = ["title", "location_name", "organization__name"]
@@ -126,6 +168,7 @@ class JobAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Job, form: forms.Form, change: bool) -> None:
         obj.save(update_fields=Job.SITE_FIELDS)  # why: JobSiteFieldsForm.save()
+        listing_cache_invalidate(organization=obj.organization)
 
 
 @admin.register(SyncRun)
@@ -141,5 +184,5 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
-admin.site.register(Department)
-admin.site.register(Office)
+admin.site.register(Department, VisitorPagesAdmin)
+admin.site.register(Office, VisitorPagesAdmin)

@@ -46,8 +46,8 @@ def search_text_of(post: JobPost, *, description_html: str) -> str:
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     """Jobs matching every word of the query; on PostgreSQL annotated with `search_rank`."""
     query = query.strip()
-    if not query:
-        return jobs
+    if not any(character.isalnum() for character in query):
+        return jobs  # only quotes or dashes: no word to search for, as if the box were empty
     if connection.vendor == "postgresql":
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         own_words = StoredSearchVector()
@@ -64,13 +64,18 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             .filter(all_words=search_query)
             .annotate(search_rank=SearchRank(all_words, search_query))
         )
+    # As PostgreSQL's web search reads the words that matter most: "-word" excludes.
     for word in query.split():
-        word = word.strip("\"'")
-        jobs = jobs.filter(
+        excluded = word.startswith("-")
+        word = word.strip("\"'-")
+        if not word:
+            continue
+        matches = (
             Q(title__icontains=word)
             | Q(organization__name__icontains=word)
             | Q(search_text__icontains=word)
         )
+        jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from jobs import views
 from jobs.cache import CachedPage, listing_cache_invalidate
@@ -292,3 +293,70 @@ def test_a_disconnect_shows_on_the_cached_pages_at_once(client, owner, synced_ac
     admin.post("/manage/acme/disconnect/")
 
     assert "Field Service Technician" not in client.get("/jobs/").content.decode()
+
+
+# --- Django's admin: a change shows on visitors' pages at once too ------------------------------
+
+
+@pytest.fixture
+def admin_client(client, synced_acme):
+    """A second browser: the superuser's visits are never cached, the visitor's are."""
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    return admin
+
+
+def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(client, admin_client):
+    job = Job.objects.get(title="Field Service Technician")
+    urls = [url for url in acme_pages() if url != "/orgs/"]  # the org list shows no titles
+    for url in urls:
+        client.get(url)
+
+    response = admin_client.post(
+        f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
+    )
+
+    assert response.status_code == 302
+    job_url = job.get_absolute_url()
+    assert client.get(job_url).status_code == 404
+    for url in urls:
+        if url != job_url:
+            assert job.title not in client.get(url).content.decode(), url
+
+
+def test_jobs_deleted_in_the_admin_are_gone_at_once(client, admin_client):
+    jobs = list(Job.objects.filter(title__contains="Technician"))
+    client.get("/orgs/acme/")
+
+    admin_client.post(
+        "/admin/jobs/job/",
+        {"action": "delete_selected", "_selected_action": [job.pk for job in jobs], "post": "yes"},
+    )
+
+    assert not Job.objects.filter(pk__in=[job.pk for job in jobs]).exists()
+    page = client.get("/orgs/acme/").content.decode()
+    assert all(job.title not in page for job in jobs)
+
+
+def test_an_org_renamed_and_moved_in_the_admin_shows_at_once(client, admin_client, synced_acme):
+    organization = synced_acme
+    for url in ["/", "/orgs/", "/orgs/acme/"]:
+        client.get(url)
+
+    admin_client.post(
+        f"/admin/jobs/organization/{organization.pk}/change/",
+        {
+            "name": "Acme Automation",
+            "slug": "acme-automation",
+            "website": "",
+            "description": "",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+
+    organization.refresh_from_db()
+    assert organization.slug == "acme-automation"
+    for url in ["/", "/orgs/"]:
+        assert "Acme Automation" in client.get(url).content.decode(), url
+    assert client.get("/orgs/acme/").status_code == 404
