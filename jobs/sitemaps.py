@@ -1,11 +1,15 @@
-"""sitemap.xml: every org page and every open job page."""
+"""sitemap.xml: an index of two sections, every org page and every open job page.
+
+An index, since one sitemap file holds at most 50,000 addresses and a site of 10,000 orgs lists
+more open jobs than that; each section is cut into pages of that size.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from jobs.models import Job, Organization
@@ -22,6 +26,9 @@ class OrganizationSitemap(Sitemap):
     def lastmod(self, organization: Organization) -> datetime | None:
         return organization.last_job_update
 
+    def get_latest_lastmod(self) -> datetime | None:
+        return latest_job_update()
+
 
 class JobSitemap(Sitemap):
     def items(self) -> QuerySet[Job]:
@@ -35,6 +42,15 @@ class JobSitemap(Sitemap):
 
     def lastmod(self, job: Job) -> datetime | None:
         return job.greenhouse_updated_at
+
+    def get_latest_lastmod(self) -> datetime | None:
+        return latest_job_update()
+
+
+def latest_job_update() -> datetime | None:
+    """The index's lastmod for either section, in one query: Django's default reads every
+    item's lastmod, all the open jobs of the site, to find it."""
+    return Job.objects.listed().aggregate(latest=Max("greenhouse_updated_at"))["latest"]
 
 
 SITEMAPS = {"organizations": OrganizationSitemap, "jobs": JobSitemap}

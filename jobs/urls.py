@@ -14,4 +14,5 @@ urlpatterns = [
     path("orgs/<slug:slug>/jobs/<int:greenhouse_id>/", views.job_detail, name="job_detail"),
     path("orgs/<slug:slug>/jobs.json", views.org_jobs_json, name="org_jobs_json"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section_xml, name="sitemap_section"),
 ]

@@ -7,7 +7,7 @@ briefly by `cache_public_page`; a sync that changes an org's jobs makes them fre
 from dataclasses import asdict, replace
 from typing import Any
 
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -96,7 +96,13 @@ organization_jobs_feed = require_safe(cache_public_page(OrganizationJobsFeed()))
 @require_safe
 @cache_public_page
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
-    return sitemap(request, sitemaps=SITEMAPS)
+    return sitemap_views.index(request, sitemaps=SITEMAPS, sitemap_url_name="jobs:sitemap_section")
+
+
+@require_safe
+@cache_public_page
+def sitemap_section_xml(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
 
 
 def _listing_context(request: HttpRequest, *, organization: Organization | None) -> dict[str, Any]:

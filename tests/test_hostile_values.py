@@ -32,6 +32,7 @@ PAGES = [
     "/orgs/acme/feed/",
     "/orgs/acme/jobs.json",
     "/sitemap.xml",
+    "/sitemap-jobs.xml",
 ]
 
 

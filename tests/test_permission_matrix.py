@@ -54,6 +54,7 @@ EXPECTED: dict[str, Expected] = {
     "jobs:job_detail": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_jobs_json": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:sitemap": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:sitemap_section": Expected(get=PUBLIC, post=READ_ONLY),
     # Health: the same answer for everyone (503 here, where beat never ran), never a redirect.
     "healthz": Expected(get=({200, 503},) * 5, post=READ_ONLY),
     # The org admin area.
@@ -177,6 +178,7 @@ def concrete_url(site_url: SiteUrl, job: Job, user: User) -> str:
         "content_type_id": ContentType.objects.get_for_model(Organization).pk,
         "object_id": job.organization_id,
         "id": user.pk,
+        "section": "jobs",
     }
     return reverse(site_url.name, kwargs={param: values[param] for param in site_url.params})
 

@@ -43,6 +43,7 @@ def acme_pages() -> list[str]:
         "/jobs/feed/",
         "/orgs/acme/feed/",
         "/sitemap.xml",
+        "/sitemap-jobs.xml",
         "/orgs/acme/jobs.json",
     ]
 
@@ -77,7 +78,8 @@ def test_clients_that_accept_gzip_get_the_cached_page_compressed(
 def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
     client, acme, synced_acme, fake_greenhouse
 ):
-    urls = [url for url in acme_pages() if url not in ("/orgs/", "/sitemap.xml")]  # no titles
+    no_titles = ("/orgs/", "/sitemap.xml", "/sitemap-jobs.xml")
+    urls = [url for url in acme_pages() if url not in no_titles]
     for url in urls:
         client.get(url)
     post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["title"].startswith("Field"))
@@ -98,7 +100,7 @@ def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
     assert client.get(job_url).status_code == 200
     assert job.title in client.get("/orgs/acme/").content.decode()
     assert "6 open roles" in client.get("/orgs/").content.decode()
-    assert job_url in client.get("/sitemap.xml").content.decode()
+    assert job_url in client.get("/sitemap-jobs.xml").content.decode()
     posts = fake_greenhouse.jobs("acme-robotics")
     posts.remove(next(p for p in posts if p["id"] == job.greenhouse_id))
     fake_greenhouse.touch("acme-robotics")
@@ -109,7 +111,7 @@ def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
     assert job.title not in client.get("/orgs/acme/").content.decode()
     assert job.title not in client.get("/jobs/").content.decode()
     assert "5 open roles" in client.get("/orgs/").content.decode()
-    assert job_url not in client.get("/sitemap.xml").content.decode()
+    assert job_url not in client.get("/sitemap-jobs.xml").content.decode()
 
 
 def test_a_page_rendered_while_a_sync_ran_is_not_served_after_it(client, synced_acme, monkeypatch):

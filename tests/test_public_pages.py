@@ -250,6 +250,8 @@ def page_urls(org: Organization) -> dict[str, str]:
         "all jobs feed": "/jobs/feed/",
         "org feed": f"/orgs/{org.slug}/feed/",
         "sitemap": "/sitemap.xml",
+        "sitemap of orgs": "/sitemap-organizations.xml",
+        "sitemap of jobs": "/sitemap-jobs.xml",
     }
 
 

@@ -112,7 +112,8 @@ def test_feeds_carry_no_hostile_markup_even_once_decoded(client, hostile_jobs):
 
 
 def test_the_sitemap_and_the_json_carry_no_hostile_markup(client, hostile_jobs):
-    assert_no_hostile_markup(client.get("/sitemap.xml").content.decode(), "sitemap")
+    for url in ["/sitemap.xml", "/sitemap-organizations.xml", "/sitemap-jobs.xml"]:
+        assert_no_hostile_markup(client.get(url).content.decode(), url)
 
     response = client.get("/orgs/hostile/jobs.json")
 

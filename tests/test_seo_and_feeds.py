@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from jobs.metadata import employment_types_from_metadata
 from jobs.models import Job, Organization
+from jobs.sitemaps import JobSitemap
+from tests.support.helpers import SITEMAP_NS, sitemap_entries
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
 
 JSON_LD = re.compile(r"<script type=\"application/ld\+json\">(.*?)</script>", re.DOTALL)
-SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def job_page(client, title: str) -> str:
@@ -230,16 +231,8 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     Job.objects.filter(pk=hidden.pk).update(hidden=True)
     Organization.objects.create(name="Quiet", slug="quiet")
 
-    response = client.get("/sitemap.xml")
+    lastmods = sitemap_entries(client)
 
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)  # noqa: S314 (our own response)
-    lastmods = {
-        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext(
-            "sm:lastmod", namespaces=SITEMAP_NS
-        )
-        for url in root.findall("sm:url", SITEMAP_NS)
-    }
     open_jobs = Job.objects.listed()
     assert set(lastmods) == {
         "http://testserver/orgs/acme/",
@@ -252,3 +245,33 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     newest = max(job.greenhouse_updated_at for job in open_jobs)
     assert lastmods["http://testserver/orgs/acme/"] == newest.date().isoformat()
     assert lastmods["http://testserver/orgs/quiet/"] is None
+
+
+def test_the_sitemap_is_an_index_of_sections_cut_into_pages(client, synced_acme, monkeypatch):
+    """A sitemap file holds at most 50,000 addresses: a big site's jobs need several."""
+    monkeypatch.setattr(JobSitemap, "limit", 2)
+    jobs = Job.objects.listed()
+
+    index = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314 (our own response)
+
+    pages = [loc.text for loc in index.findall("sm:sitemap/sm:loc", SITEMAP_NS)]
+    assert pages == [
+        "http://testserver/sitemap-organizations.xml",
+        "http://testserver/sitemap-jobs.xml",
+        "http://testserver/sitemap-jobs.xml?p=2",
+        "http://testserver/sitemap-jobs.xml?p=3",
+    ]
+    newest = max(job.greenhouse_updated_at for job in jobs).date().isoformat()
+    assert {lastmod.text[:10] for lastmod in index.iter(f"{{{SITEMAP_NS['sm']}}}lastmod")} == {
+        newest
+    }
+    assert len(sitemap_entries(client)) == jobs.count() + 1  # and each once
+    assert client.get("/sitemap-jobs.xml?p=4").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_the_sitemap_index_costs_the_same_queries_however_many_jobs(
+    client, synced_acme, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):  # a count and a latest update per section
+        assert client.get("/sitemap.xml").status_code == 200

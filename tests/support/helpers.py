@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 
 import pytest
+from django.test import Client
 
 from jobs.models import GreenhouseConnection, Organization
 
@@ -27,3 +29,21 @@ def make_connection(slug: str, board_token: str, *, name: str = "") -> Greenhous
     return GreenhouseConnection.objects.create(
         organization=organization, board_token=board_token, board_name=name
     )
+
+
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def sitemap_entries(client: Client) -> dict[str, str | None]:
+    """Every address the sitemap gives, with its lastmod: /sitemap.xml is an index of section
+    pages, each read in turn."""
+    index = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314 (our own response)
+    entries: dict[str, str | None] = {}
+    for page in index.findall("sm:sitemap/sm:loc", SITEMAP_NS):
+        response = client.get(page.text.removeprefix("http://testserver"))
+        assert response.status_code == 200, page.text
+        for url in ET.fromstring(response.content).findall("sm:url", SITEMAP_NS):  # noqa: S314
+            location = url.findtext("sm:loc", namespaces=SITEMAP_NS)
+            assert location not in entries, f"{location} listed twice"
+            entries[location] = url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
+    return entries
