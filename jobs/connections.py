@@ -33,9 +33,15 @@ BOARD_HISTORY_FIELDS = [
 ]
 
 
+# Someone waits on the settings page for this check: it must answer well inside the web
+# server's own timeout (gunicorn's is 30 seconds), not after a sync's retries.
+BOARD_CHECK_SECONDS = 10.0
+
+
 def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> Board:
     """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
-    return (client or GreenhouseClient()).fetch_board(validate_board_token(board_token))
+    client = client or GreenhouseClient(answer_within=BOARD_CHECK_SECONDS)
+    return client.fetch_board(validate_board_token(board_token))
 
 
 @sensitive_variables("api_key")

@@ -340,12 +340,13 @@ class CappedRetry(Retry):
         return min(retry_after, settings.GREENHOUSE_MAX_RETRY_AFTER)
 
 
-def make_session() -> requests.Session:
+def make_session(*, retries: int | None = None) -> requests.Session:
+    retries = settings.GREENHOUSE_RETRIES if retries is None else retries
     retry = CappedRetry(
-        total=settings.GREENHOUSE_RETRIES,
-        connect=settings.GREENHOUSE_RETRIES,
-        read=settings.GREENHOUSE_RETRIES,
-        status=settings.GREENHOUSE_RETRIES,
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
         backoff_factor=settings.GREENHOUSE_RETRY_BACKOFF,
         backoff_jitter=settings.GREENHOUSE_RETRY_BACKOFF / 2,
         status_forcelist=RETRYABLE_STATUSES,
@@ -365,9 +366,18 @@ def make_session() -> requests.Session:
 class GreenhouseClient:
     """The one way this project calls Greenhouse: timeouts, retries and size caps always apply."""
 
-    def __init__(self, *, base_url: str | None = None, session: requests.Session | None = None):
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        answer_within: float | None = None,
+    ):
+        """`answer_within`: seconds a person waits for this client's answer (no retries, the
+        read and total timeouts capped), where a sync in a worker may take minutes."""
         self.base_url = (base_url or settings.GREENHOUSE_API_BASE).rstrip("/")
-        self.session = session or make_session()
+        self.session = session or make_session(retries=0 if answer_within else None)
+        self.answer_within = answer_within
 
     def fetch_board(self, token: str) -> Board:
         """GET /boards/{token}: proves the token exists and reads the board's name."""
@@ -418,8 +428,17 @@ class GreenhouseClient:
     def _get(
         self, url: str, params: dict[str, str] | None
     ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
-        timeout = (settings.GREENHOUSE_CONNECT_TIMEOUT, settings.GREENHOUSE_READ_TIMEOUT)
-        deadline = time.monotonic() + settings.GREENHOUSE_TOTAL_TIMEOUT
+        connect_timeout = settings.GREENHOUSE_CONNECT_TIMEOUT
+        read_timeout, total_timeout = (
+            settings.GREENHOUSE_READ_TIMEOUT,
+            settings.GREENHOUSE_TOTAL_TIMEOUT,
+        )
+        if self.answer_within:
+            connect_timeout = min(connect_timeout, self.answer_within)
+            read_timeout = min(read_timeout, self.answer_within)
+            total_timeout = min(total_timeout, self.answer_within)
+        timeout = (connect_timeout, read_timeout)
+        deadline = time.monotonic() + total_timeout
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
         try:
             with self.session.get(url, params=params, timeout=timeout, stream=True) as response:

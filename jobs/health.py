@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # A load balancer's probe usually gives up after a few seconds; answer well before that.
 BROKER_TIMEOUT_SECONDS = 1.5
+CACHE_PROBE_KEY = "healthz-probe"
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,22 @@ SCHEDULER_UNKNOWN = CheckResult(
 )
 
 
+def check_cache() -> CheckResult:
+    """Write and read back a key. Visitor pages and sign-ins work without the cache (uncached,
+    unthrottled), but a sync could no longer refresh the pages other processes cached."""
+    try:
+        cache.set(CACHE_PROBE_KEY, "ok", timeout=60)
+        if cache.get(CACHE_PROBE_KEY) != "ok":
+            raise ValueError("the probe key did not read back")
+    except Exception:  # whatever the backend raises, the cache is not usable
+        logger.warning("health check failed: cache", exc_info=True)
+        return CheckResult(ok=False, detail="unreachable")
+    return CheckResult(ok=True, detail="ok")
+
+
 def check_scheduler(*, now: datetime) -> CheckResult:
-    """Beat's dispatcher records a tick every minute; none for a while means beat is down."""
+    """Beat's dispatcher records a tick every minute, from a worker that runs it: none for a
+    while means beat is down, or the broker or the workers are (their checks tell which)."""
     max_age = settings.HEALTH_SCHEDULER_MAX_AGE_SECONDS
     try:
         last_tick_at = (
@@ -100,13 +116,18 @@ def check_scheduler(*, now: datetime) -> CheckResult:
         return SCHEDULER_UNKNOWN
     if last_tick_at is None:
         return CheckResult(
-            ok=False, detail="beat has never run", fields={"last_tick_age_seconds": None}
+            ok=False,
+            detail="the dispatcher has never run (is beat running, and a worker?)",
+            fields={"last_tick_age_seconds": None},
         )
     age = max(0, round((now - last_tick_at).total_seconds()))
     if age > max_age:
         return CheckResult(
             ok=False,
-            detail=f"beat has not run for over {max_age} seconds",
+            detail=(
+                f"the dispatcher has not run for over {max_age} seconds "
+                "(is beat running, and a worker?)"
+            ),
             fields={"last_tick_age_seconds": age},
         )
     return CheckResult(ok=True, detail="ok", fields={"last_tick_age_seconds": age})
@@ -120,6 +141,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": database,
         "broker": check_broker(),
+        "cache": check_cache(),
         # Asking a database that just failed would only make the probe wait twice as long.
         "scheduler": check_scheduler(now=timezone.now()) if database.ok else SCHEDULER_UNKNOWN,
     }

@@ -45,25 +45,37 @@ def _counter_keys(*, username: str, ip: str) -> list[str]:
     return keys
 
 
+# A cache that is down must not lock everyone out: sign-ins then go unthrottled (and it is
+# logged, and /healthz reports the cache) rather than failing with a 500.
 def login_attempts_blocked(*, username: str, ip: str) -> bool:
     limit = settings.LOGIN_FAILURE_LIMIT
-    counts = cache.get_many(_counter_keys(username=username, ip=ip))
+    try:
+        counts = cache.get_many(_counter_keys(username=username, ip=ip))
+    except Exception:
+        logger.exception("login throttle unavailable: cache unreachable, attempt not checked")
+        return False
     return any(count >= limit for count in counts.values())
 
 
 def login_failure_record(*, username: str, ip: str) -> None:
-    for key in _counter_keys(username=username, ip=ip):
-        # add() starts the window only if there is none; incr() keeps its expiry.
-        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    try:
+        for key in _counter_keys(username=username, ip=ip):
+            # add() starts the window only if there is none; incr() keeps its expiry.
+            cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    except Exception:
+        logger.exception("login throttle unavailable: cache unreachable, failure not counted")
 
 
 def login_failures_clear(*, username: str) -> None:
     """After a successful sign-in the username starts afresh (its address's count stays)."""
-    cache.delete_many(_counter_keys(username=username, ip=""))
+    try:
+        cache.delete_many(_counter_keys(username=username, ip=""))
+    except Exception:
+        logger.exception("login throttle unavailable: cache unreachable, count not cleared")
 
 
 class LoginThrottleMixin:

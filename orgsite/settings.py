@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from orgsite.env import env_bool, env_float, env_int, env_list, env_str, env_url
@@ -40,6 +41,15 @@ if not SECRET_KEY:
 ENCRYPTION_KEYS = env_list("ORGSITE_ENCRYPTION_KEYS", [])
 if not ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("ORGSITE_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is false")
+for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        # Checked now: otherwise the first API key stored would fail, long after deployment.
+        raise ImproperlyConfigured(
+            f"ORGSITE_ENCRYPTION_KEYS: key {_position} is not a Fernet key (make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`)'
+        ) from None
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -59,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after the https redirect: static files need nothing from the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +103,9 @@ DATABASES = {
         # Set but empty (as env files often leave it) reads as unset.
         env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        # A kept connection the server has since closed (a restart, a failover) is replaced
+        # before the request uses it, instead of failing that request with a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -124,7 +139,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(
+    parents=True, exist_ok=True
+)  # empty until collectstatic; WhiteNoise warns if absent
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web processes themselves, with
+# gzipped copies made at collectstatic time: no other server is needed for /static/.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "orgsite <noreply@localhost>")
@@ -165,6 +189,12 @@ SYNC_REFRESH_COOLDOWN_SECONDS = env_int("SYNC_REFRESH_COOLDOWN_SECONDS", 30, min
 # --- Celery -----------------------------------------------------------------------------------
 # With no broker configured, a filesystem transport under var/ needs no server at all.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "memory://")):
+    # Celery would read anything else as an AMQP host name and retry it forever.
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL must be redis://HOST:6379/0 (or filesystem:// locally), not "
+        f"{CELERY_BROKER_URL!r}"
+    )
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
@@ -221,6 +251,11 @@ CELERY_TIMEZONE = TIME_ZONE
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -231,8 +266,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler (DEBUG only) would write each line a second time, plain.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "urllib3": {"level": "WARNING"},
     },
@@ -247,6 +284,8 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
+            # An unreachable cache costs a page or a sign-in a second at most, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 elif not CACHE_URL:

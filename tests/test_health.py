@@ -60,6 +60,7 @@ def test_it_answers_200_when_database_broker_and_beat_are_healthy(client):
         "checks": {
             "database": {"ok": True, "detail": "ok"},
             "broker": {"ok": True, "detail": "ok"},
+            "cache": {"ok": True, "detail": "ok"},
             "scheduler": {"ok": True, "detail": "ok", "last_tick_age_seconds": 42},
         },
     }
@@ -81,7 +82,7 @@ def test_it_fails_when_beat_has_never_ticked(client):
     assert body["status"] == "fail"
     assert body["checks"]["scheduler"] == {
         "ok": False,
-        "detail": "beat has never run",
+        "detail": "the dispatcher has never run (is beat running, and a worker?)",
         "last_tick_age_seconds": None,
     }
     assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
@@ -95,7 +96,9 @@ def test_it_fails_when_the_last_tick_is_older_than_five_minutes(client):
     assert status == 503
     assert body["checks"]["scheduler"]["ok"] is False
     assert body["checks"]["scheduler"]["last_tick_age_seconds"] >= 330
-    assert body["checks"]["scheduler"]["detail"] == "beat has not run for over 300 seconds"
+    assert body["checks"]["scheduler"]["detail"] == (
+        "the dispatcher has not run for over 300 seconds (is beat running, and a worker?)"
+    )
 
 
 def test_the_stale_threshold_is_a_setting(client, settings):
@@ -150,6 +153,22 @@ def test_it_fails_without_a_traceback_when_the_database_is_down(client):
     assert checks["scheduler"]["ok"] is False
     assert checks["broker"]["ok"] is True
     assert b"Traceback" not in response.content and b"hunter2" not in response.content
+
+
+def test_it_fails_when_the_cache_is_unreachable(client, settings):
+    scheduler_tick_record()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    status, body = get_health(client)
+
+    assert status == 503
+    assert body["checks"]["cache"] == {"ok": False, "detail": "unreachable"}
+    assert body["checks"]["database"]["ok"] and body["checks"]["scheduler"]["ok"]
 
 
 def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():

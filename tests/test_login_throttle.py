@@ -108,3 +108,19 @@ def test_the_django_admins_sign_in_is_throttled_too(client):
     assert "_auth_user_id" not in client.session
     # The counts are shared: the site's own sign-in page refuses too.
     assert sign_in(client, "root", PASSWORD, ip="127.0.0.1").status_code == 429
+
+
+def test_a_cache_that_is_down_leaves_sign_in_working_unthrottled(client, owner, settings, caplog):
+    """Better unthrottled for a while (logged, and /healthz says so) than nobody signed in."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    fail(client, "alice", 1)
+    response = sign_in(client, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    assert any("login throttle unavailable" in message for message in caplog.messages)

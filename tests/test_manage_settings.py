@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
@@ -94,6 +96,23 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
     assert "Nothing was saved" in response.content.decode() or not fault
     assert not GreenhouseConnection.objects.exists() and queued == []
     assert "connect check failed org=north" in caplog.text
+
+
+def test_a_slow_greenhouse_gets_one_try_and_an_answer_within_the_check_time(
+    signed_in, fake_greenhouse, monkeypatch
+):
+    """The person waiting must get the form back before the web server gives up on them: no
+    retries, and no sync's 30-second read timeout."""
+    monkeypatch.setattr("jobs.connections.BOARD_CHECK_SECONDS", 0.5)
+    fake_greenhouse.fail_next("tiny-co", "slow", times=5, delay=3)
+
+    started = time.monotonic()
+    response = connect(signed_in, "tiny-co")
+
+    assert time.monotonic() - started < 2
+    assert "did not answer in time" in response.content.decode()
+    assert fake_greenhouse.request_count("tiny-co") == 1
+    assert not GreenhouseConnection.objects.exists()
 
 
 def test_an_empty_token_is_required(signed_in, fake_greenhouse):

@@ -61,3 +61,42 @@ def test_an_empty_database_url_means_the_local_sqlite_file():
     process = run_settings(DATABASE_URL="")
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip() == "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LOG_LEVEL", "verbose"),
+        ("ORGSITE_ENCRYPTION_KEYS", "notakey"),
+        ("CELERY_BROKER_URL", "nonsense"),
+    ],
+)
+def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
+    process = run_settings(**{variable: value})
+    assert process.returncode != 0 and variable in process.stderr
+
+
+def test_a_lowercase_log_level_is_read_and_django_logs_each_line_once():
+    code = (
+        "import django, logging; django.setup(); from django.conf import settings; "
+        "print(settings.LOG_LEVEL, logging.getLogger('django').handlers)"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "orgsite.settings",
+            "LOG_LEVEL": "warning",
+            "DJANGO_DEBUG": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.stdout.split() == ["WARNING", "[]"], process.stderr
+
+
+def test_a_kept_database_connection_is_checked_before_each_request():
+    from django.conf import settings
+
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True

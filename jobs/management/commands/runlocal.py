@@ -19,13 +19,25 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jobs.connections import check_board, connection_save
 from jobs.models import Membership, Organization
 from jobs.scheduling import enqueue_due_syncs
+from orgsite.env import env_int
 
 DEMO_BOARDS = {"acme": "acme-robotics", "liberte": "liberte-sante", "tiny": "tiny-co"}
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As the web server binds: a port left in TIME_WAIT by a previous run counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -38,10 +50,17 @@ class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat (and, with --demo, demo data)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
         parser.add_argument("--demo", action="store_true", help="serve sample Greenhouse boards")
 
     def handle(self, *args: object, **options: object) -> None:
+        # Before anything else: a second run must not reset the first one's demo password or
+        # start a second worker and beat, only to find the port taken.
+        if not port_is_free(options["port"]):
+            raise CommandError(
+                f"Port {options['port']} is in use (is orgsite already running?). Stop that, "
+                "or choose another port: PORT=8001 make run"
+            )
         call_command("migrate", interactive=False, verbosity=0)
         env = dict(os.environ)
         processes: list[subprocess.Popen] = []
@@ -73,7 +92,12 @@ class Command(BaseCommand):
             if options["demo"]:
                 enqueue_due_syncs()
                 self._print_welcome(options["port"], password)
-            self._wait(processes)
+            stopped = self._wait(processes)
+            if stopped is not None:
+                raise CommandError(
+                    f"`{' '.join(map(str, stopped.args[1:]))}` stopped (exit code "
+                    f"{stopped.returncode}); everything else was stopped too."
+                )
         finally:
             self._stop(processes)
 
@@ -118,13 +142,17 @@ class Command(BaseCommand):
                 time.sleep(0.1)
 
     @staticmethod
-    def _wait(processes: list[subprocess.Popen]) -> None:
+    def _wait(processes: list[subprocess.Popen]) -> subprocess.Popen | None:
+        """Until Ctrl-C or SIGTERM (None), or until a process stops by itself (that process)."""
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
-            while all(process.poll() is None for process in processes):
+            while True:
+                for process in processes:
+                    if process.poll() is not None:
+                        return process
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            pass
+            return None
 
     @staticmethod
     def _stop(processes: list[subprocess.Popen]) -> None:
