@@ -79,12 +79,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        membership = organization_signup(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            organization_name=form.cleaned_data["organization_name"],
-        )
+        try:
+            membership = organization_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                organization_name=form.cleaned_data["organization_name"],
+            )
+        except MembershipError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "registration/signup.html", {"form": form})
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -47,15 +47,32 @@ def organization_slug_free(name: str) -> str:
     )
 
 
+# Another sign-up may take the same slug between the check and the INSERT: try the next one.
+SLUG_ATTEMPTS = 3
+
+
 @transaction.atomic
 def organization_signup(
     *, username: str, email: str, password: str, organization_name: str
 ) -> Membership:
     """A new user, a new organization, and the user as its admin."""
-    user = User.objects.create_user(username=username, email=email, password=password)
-    organization = Organization.objects.create(
-        name=organization_name, slug=organization_slug_free(organization_name)
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:  # the form checked the name, but a second click can get in between
+        raise MembershipError(
+            f"The account “{username}” was created a moment ago (a second click?): sign in."
+        ) from None
+    for attempt in range(1, SLUG_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=organization_name, slug=organization_slug_free(organization_name)
+                )
+            break
+        except IntegrityError:
+            if attempt == SLUG_ATTEMPTS:
+                raise
     return Membership.objects.create(
         organization=organization, user=user, role=Membership.Role.ADMIN
     )
@@ -71,12 +88,20 @@ def membership_add(
     """
     email = User.objects.normalize_email(email.strip())
     with transaction.atomic():
+        # One addition at a time per org: a double-clicked "Add" must find the first click's
+        # account and membership, not create a second account or fail on the unique membership.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
         user = User.objects.filter(email__iexact=email).order_by("pk").first()
         invited = user is None
         if invited:
             user = User.objects.create_user(username=_username_free(email), email=email)
         elif Membership.objects.filter(organization=organization, user=user).exists():
             raise MembershipError(f"{email} is already a member of {organization.name}.")
+        elif not user.is_active:
+            raise MembershipError(
+                f"The account of {email} is deactivated, so it could not use the membership. "
+                "A site admin can reactivate it."
+            )
         membership = Membership.objects.create(organization=organization, user=user, role=role)
     logger.info(
         "membership added org=%s user=%s role=%s invited=%s",
@@ -154,12 +179,18 @@ def membership_remove(*, membership: Membership) -> None:
 
 def _ensure_another_admin(membership: Membership) -> None:
     # Locking every admin row makes two admins demoting each other at once queue, not both win.
+    # Only admins who can sign in count: a deactivated account's membership manages nothing.
     admin_pks = list(
-        Membership.objects.select_for_update()
-        .filter(organization=membership.organization_id, role=Membership.Role.ADMIN)
+        Membership.objects.select_for_update(of=("self",))
+        .filter(
+            organization=membership.organization_id,
+            role=Membership.Role.ADMIN,
+            user__is_active=True,
+        )
         .values_list("pk", flat=True)
     )
     if not set(admin_pks) - {membership.pk}:
         raise MembershipError(
-            "An organization needs at least one admin. Make someone else an admin first."
+            "An organization needs at least one admin who can sign in. Make someone else an "
+            "admin first."
         )

@@ -362,6 +362,34 @@ def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
     assert membership.role == Membership.Role.ADMIN
 
 
+def test_a_deactivated_account_does_not_count_as_the_other_admin(signed_in, owner):
+    ghost = User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
+    Membership.objects.create(organization=owner.memberships.get().organization, user=ghost)
+    Membership.objects.filter(user=ghost).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "role", "membership": mine.pk, "role": "member"},
+        follow=True,
+    )
+
+    assert "at least one admin who can sign in" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.ADMIN
+
+
+def test_a_deactivated_account_is_not_added_and_the_page_says_why(signed_in, acme):
+    User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "Ghost@acme.example", "role": "admin"},
+        follow=True,
+    )
+    assert "is deactivated" in response.content.decode()
+    assert not Membership.objects.filter(user__username="ghost").exists()
+
+
 def test_an_admin_who_steps_down_is_sent_to_their_organizations(signed_in, owner, member):
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)

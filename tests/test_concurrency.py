@@ -118,3 +118,50 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(acme):
     finally:
         writer.close()
         reader.close()
+
+
+# --- Accounts: double clicks ------------------------------------------------------------------
+
+
+def test_a_double_clicked_invitation_makes_one_account_and_one_membership(acme, mailoutbox):
+    from django.contrib.auth.models import User
+
+    from jobs.memberships import MembershipError, membership_add
+    from jobs.models import Membership
+
+    organization = acme.organization
+    for number in range(5):  # the race is lost at random: several rounds
+        email = f"new{number}@acme.example"
+
+        def add(email: str = email) -> Any:
+            return membership_add(
+                organization=organization, email=email, role="member", site_url="http://x/"
+            )
+
+        results = all_at_once(2, add)
+
+        errors = [result for result in results if isinstance(result, Exception)]
+        assert all(isinstance(error, MembershipError) for error in errors), errors
+        assert User.objects.filter(email=email).count() == 1
+        assert Membership.objects.filter(organization=organization, user__email=email).count() == 1
+
+
+def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.models import Organization
+
+    for number in range(5):
+        data = {
+            "username": f"sam{number}",
+            "email": f"sam{number}@example.com",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+            "organization_name": "Same Name",
+        }
+        statuses = all_at_once(2, lambda data=data: Client().post("/accounts/signup/", data))
+
+        assert all(not isinstance(s, Exception) and s.status_code in (200, 302) for s in statuses)
+        assert User.objects.filter(username=f"sam{number}").count() == 1
+    assert Organization.objects.filter(name="Same Name").count() == 5  # numbered slugs
