@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
 # as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
 # no XML feed may contain either.
-UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
+LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
 # Twenty times the longest descriptions seen on real boards. nh3's time grows with the square of
@@ -162,6 +165,8 @@ def _json_value(value: Any) -> Any:
         return [_json_value(item) for item in value]
     if isinstance(value, dict):
         return {clean_text(str(key)): _json_value(item) for key, item in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN, or 1e400 read as infinity: JSON has neither, and JSONField refuses them
     return value
 
 
@@ -187,10 +192,10 @@ def _datetime_or_none(value: Any) -> datetime | None:
         return None
     # A bare date (seen in application_deadline) has no zone; Greenhouse means UTC.
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        parsed.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59-01:00 is in year 10000 in UTC: no database has it
+        parsed = parsed.replace(tzinfo=UTC)
+    # A day inside years 1-9999 in UTC, so the date exists in every time zone: 9999-12-31T23:00
+    # -05:00 is in year 10000 in UTC, which no database holds and no page can show.
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
         return None
     return parsed
 
@@ -303,8 +308,7 @@ def json_of_body(body: bytearray) -> Any:
     try:
         text = body.decode("utf-8")
         body.clear()  # a large board's bytes need not stay in memory while its text is parsed
-        # NaN and Infinity are not JSON, and JSONField refuses them: read as null.
-        return json.loads(text, parse_constant=lambda constant: None)
+        return json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
@@ -327,13 +331,18 @@ class JobsResponse:
 # --- HTTP -----------------------------------------------------------------------------------
 
 
+# What urllib3 raises for a Retry-After it cannot read: not a number or date, or a date that
+# does not exist.
+UNREADABLE_RETRY_AFTER = (urllib3.exceptions.InvalidHeader, ValueError, OverflowError)
+
+
 class CappedRetry(Retry):
     """urllib3's Retry, but a long Retry-After is not slept through inside one request."""
 
     def get_retry_after(self, response: Any) -> float | None:
         try:
             retry_after = super().get_retry_after(response)
-        except urllib3.exceptions.InvalidHeader:  # "2.5", "-5": back off as if it were absent
+        except UNREADABLE_RETRY_AFTER:  # "2.5", "-5", a date in year 10000: as if absent
             return None
         if retry_after is None:
             return None
@@ -508,5 +517,5 @@ def _seconds_or_none(value: str | None) -> float | None:
         return None
     try:
         return Retry().parse_retry_after(value)
-    except urllib3.exceptions.InvalidHeader:
+    except UNREADABLE_RETRY_AFTER:
         return None

@@ -42,9 +42,12 @@ logger = logging.getLogger(__name__)
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
 # Read again under the lease: the connection object may predate a sync that applied another
-# board, or a change of board on the settings page.
+# board, or a change of board or schedule on the settings page (which resets the history).
 FIELDS_READ_UNDER_LEASE = [
     "board_token",
+    "sync_interval_minutes",
+    "failing_since",
+    "consecutive_failures",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",

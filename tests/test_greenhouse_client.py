@@ -107,13 +107,17 @@ def test_a_retry_after_given_as_a_date_is_read_in_seconds(fake_greenhouse, setti
     assert 100 < caught.value.retry_after <= 120
 
 
-@pytest.mark.parametrize("retry_after", ["2.5", "-5", "soon"])
-def test_an_unreadable_retry_after_is_still_rate_limiting(client, fake_greenhouse, retry_after):
+@pytest.mark.parametrize("retries", [0, 2])  # read by the client, then also by urllib3
+@pytest.mark.parametrize("retry_after", ["2.5", "-5", "soon", "Mon, 01 Jan 10000 00:00:00 GMT"])
+def test_an_unreadable_retry_after_is_still_rate_limiting(
+    fake_greenhouse, settings, retries, retry_after
+):
     """Retried with the usual backoff, then reported as what it is, not as a failed request."""
+    settings.GREENHOUSE_RETRIES = retries
     fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after=retry_after)
 
     with pytest.raises(RateLimited) as caught:
-        client.fetch_jobs("acme-robotics")
+        GreenhouseClient().fetch_jobs("acme-robotics")
 
     assert caught.value.retry_after is None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable
 from typing import Any
 
@@ -82,9 +83,19 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.metadata[0]["name"] == "Team" and job.metadata[0]["value"][0] == "Core",
     ),
     (
-        "NaN and Infinity in metadata",
-        {"metadata": [{"id": 1, "name": "Salary", "value": float("nan"), "value_type": "x"}]},
-        lambda job: job.metadata[0]["value"] is None,
+        "NaN, Infinity and 1e400 in metadata",
+        {
+            "metadata": [
+                {"id": 1, "name": "Salary", "value": float("nan"), "value_type": "x"},
+                {"id": 2, "name": "Bonus", "value": [float("-inf"), "1e400"], "value_type": "x"},
+            ]
+        },
+        lambda job: job.metadata[0]["value"] is None and job.metadata[1]["value"] == [None, None],
+    ),
+    (
+        "characters XML 1.0 has no place for",
+        {"title": "Robot \ufffeWhisperer\uffff"},
+        lambda job: job.title == "Robot Whisperer",
     ),
     (
         "dates outside years 1 to 9999 in UTC",
@@ -119,8 +130,10 @@ def test_a_value_no_database_or_feed_can_take_is_cleaned_and_the_sync_succeeds(
 ):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts[0].update(changes)
-    # As JSON escapes, the way such characters travel (and NaN as Python writes it).
-    fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
+    # As JSON escapes, the way such characters travel (NaN as Python writes it, and a number
+    # too large for a float as a bare literal).
+    body = json.dumps({"jobs": posts}).replace('"1e400"', "1e400")
+    fake_greenhouse.fail_next(TOKEN, "body", body=body.encode())
 
     result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
 
@@ -128,8 +141,30 @@ def test_a_value_no_database_or_feed_can_take_is_cleaned_and_the_sync_succeeds(
     assert result.counts.created == len(posts) and result.counts.skipped == 0
     job = Job.objects.get(organization=acme.organization, greenhouse_id=posts[0]["id"])
     assert check(job)
+    assert_every_page_renders(client, job)
+
+
+def assert_every_page_renders(client, job: Job) -> None:
     for url in [*PAGES, job.get_absolute_url()]:
-        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(("feed/", ".xml")):
+            ET.fromstring(response.content)  # noqa: S314 (our own response): well-formed XML
+
+
+def test_a_date_at_the_end_of_year_9999_in_utc_shows_in_every_time_zone(
+    acme, fake_greenhouse, client, settings
+):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: there it is already year 10000
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[0].update(updated_at="9999-12-31T23:30:00Z", first_published="0001-01-01T00:30:00Z")
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.greenhouse_updated_at is job.first_published_at is None
+    assert_every_page_renders(client, job)
 
 
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):

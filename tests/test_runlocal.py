@@ -8,9 +8,11 @@ import sys
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from jobs.management.commands import runlocal
+from orgsite.env import env_int
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +50,11 @@ def test_a_process_that_stops_by_itself_stops_the_others_and_fails(monkeypatch):
 
     assert len(processes) == 3  # worker, beat, web
     assert all(process.poll() is not None for process in processes)
+
+
+def test_a_port_out_of_range_is_refused_by_name(monkeypatch):
+    with pytest.raises(CommandError, match="between 1 and 65535"):
+        call_command("runlocal", "--port", "70000")
+    monkeypatch.setenv("PORT", "70000")
+    with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
+        env_int("PORT", 8000, minimum=1, maximum=65535)

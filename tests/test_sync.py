@@ -240,6 +240,26 @@ def test_a_connection_loaded_before_its_board_changed_syncs_the_new_board(acme, 
     )
 
 
+def test_a_connection_loaded_before_its_history_was_reset_counts_failures_afresh(
+    acme, fake_greenhouse
+):
+    """Connecting another board resets the failure history; a sync whose task loaded the
+    connection before must not carry the old board's failures over."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        failing_since=timezone.now() - timedelta(days=30), consecutive_failures=7
+    )
+    loaded_early = GreenhouseConnection.objects.get(pk=acme.pk)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        board_token="no-such-board", failing_since=None, consecutive_failures=0
+    )
+
+    sync_organization(loaded_early, trigger=SyncRun.Trigger.COMMAND)
+
+    acme.refresh_from_db()
+    assert acme.consecutive_failures == 1
+    assert acme.failing_since > timezone.now() - timedelta(minutes=1)
+
+
 def test_an_open_job_deleted_here_comes_back_though_the_board_is_the_same(acme, fake_greenhouse):
     sync(acme)
     gone = Job.objects.filter(organization=acme.organization).first()

@@ -7,6 +7,7 @@ so a newcomer sees jobs arrive without any internet access.
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -27,6 +28,13 @@ from jobs.scheduling import enqueue_due_syncs
 from orgsite.env import env_int
 
 DEMO_BOARDS = {"acme": "acme-robotics", "liberte": "liberte-sante", "tiny": "tiny-co"}
+
+
+def port_number(text: str) -> int:
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
 
 
 def port_is_free(port: int) -> bool:
@@ -50,7 +58,9 @@ class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat (and, with --demo, demo data)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
+        parser.add_argument(
+            "--port", type=port_number, default=env_int("PORT", 8000, minimum=1, maximum=65535)
+        )
         parser.add_argument("--demo", action="store_true", help="serve sample Greenhouse boards")
 
     def handle(self, *args: object, **options: object) -> None:
