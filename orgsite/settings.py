@@ -6,6 +6,7 @@ ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
 """
 
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,12 @@ LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"DJANGO_TIME_ZONE must be a time zone name such as Europe/Paris, not {TIME_ZONE!r}"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 

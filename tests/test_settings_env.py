@@ -69,6 +69,7 @@ def test_an_empty_database_url_means_the_local_sqlite_file():
         ("LOG_LEVEL", "verbose"),
         ("ORGSITE_ENCRYPTION_KEYS", "notakey"),
         ("CELERY_BROKER_URL", "nonsense"),
+        ("DJANGO_TIME_ZONE", "Mars/Base"),
     ],
 )
 def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
