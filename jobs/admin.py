@@ -62,9 +62,10 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(VisitorPagesAdmin):
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
     organization_slug_path = "slug"
 
     def organization_of(self, obj: Organization) -> Organization:
@@ -76,9 +77,6 @@ class OrganizationAdmin(VisitorPagesAdmin):
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:  # the pages at the old address go too
             listing_cache_invalidate(organization=Organization(slug=form.initial["slug"]))
-
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
 
 
 class ConnectionAdminForm(forms.ModelForm):
