@@ -265,10 +265,11 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     except SyncInProgress as exc:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
+    closed_jobs = "1 open job was" if closed == 1 else f"{closed} open jobs were"
     messages.success(
         request,
-        f"Disconnected from Greenhouse. The jobs were kept: {closed} open job(s) were closed, "
-        "so visitors no longer see them.",
+        f"Disconnected from Greenhouse. The jobs were kept: {closed_jobs} closed, so visitors "
+        "no longer see them.",
     )
     return redirect("manage:settings", slug=slug)
 

@@ -84,3 +84,23 @@ def test_an_admin_connects_greenhouse_and_manages_jobs(
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
     expect(page.get_by_text(re.compile(r"Finished: 1 updated"))).to_be_visible()
     save_screenshot(page, "manage-settings")
+
+
+def test_the_members_table_scrolls_inside_its_box_on_a_phone(live_server, page):
+    """The Remove buttons' hidden labels ("Remove someone@…") must not widen the page."""
+    north = Organization.objects.create(name="North Wind", slug="north")
+    nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
+    Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
+    for name in ("a-very-long-address-for-a-phone", "another.rather.long.address"):
+        someone = User.objects.create_user(name, f"{name}@north-wind-logistics.example")
+        Membership.objects.create(organization=north, user=someone)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/manage/north/members/")
+
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

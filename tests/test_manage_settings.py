@@ -293,10 +293,19 @@ def test_disconnect_closes_the_jobs_keeps_them_and_forgets_the_connection(signed
 
     response = signed_in.post("/manage/north/disconnect/", follow=True)
 
-    assert f"{count} open job(s) were closed" in response.content.decode()
+    assert count == 1 and "1 open job was closed" in response.content.decode()
     assert not GreenhouseConnection.objects.exists()
     assert Job.objects.filter(is_open=False, featured=True).count() == count
     assert SyncRun.objects.exists()  # history stays with the organization
+
+
+def test_disconnecting_an_org_with_several_open_jobs_counts_them(signed_in, connected, north):
+    for number in (1, 2, 3):
+        Job.objects.create(organization=north, greenhouse_id=number, title=f"Job {number}")
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    assert "3 open jobs were closed" in response.content.decode()
 
 
 def test_disconnect_waits_for_a_running_sync(signed_in, connected):
