@@ -338,10 +338,7 @@ class CappedRetry(Retry):
     """urllib3's Retry, but a long Retry-After is not slept through inside one request."""
 
     def get_retry_after(self, response: Any) -> float | None:
-        try:
-            retry_after = super().get_retry_after(response)
-        except UNREADABLE_RETRY_AFTER:  # "2.5", "-5", a date in year 10000: as if absent
-            return None
+        retry_after = _seconds_or_none(response.headers.get("Retry-After"))
         if retry_after is None:
             return None
         return min(retry_after, settings.GREENHOUSE_MAX_RETRY_AFTER)
@@ -435,17 +432,12 @@ class GreenhouseClient:
     def _get(
         self, url: str, params: dict[str, str] | None
     ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
-        connect_timeout = settings.GREENHOUSE_CONNECT_TIMEOUT
-        read_timeout, total_timeout = (
-            settings.GREENHOUSE_READ_TIMEOUT,
-            settings.GREENHOUSE_TOTAL_TIMEOUT,
+        cap = self.answer_within or math.inf
+        timeout = (
+            min(settings.GREENHOUSE_CONNECT_TIMEOUT, cap),
+            min(settings.GREENHOUSE_READ_TIMEOUT, cap),
         )
-        if self.answer_within:
-            connect_timeout = min(connect_timeout, self.answer_within)
-            read_timeout = min(read_timeout, self.answer_within)
-            total_timeout = min(total_timeout, self.answer_within)
-        timeout = (connect_timeout, read_timeout)
-        deadline = time.monotonic() + total_timeout
+        deadline = time.monotonic() + min(settings.GREENHOUSE_TOTAL_TIMEOUT, cap)
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
         try:
             with self.session.get(url, params=params, timeout=timeout, stream=True) as response:
@@ -515,5 +507,5 @@ def _seconds_or_none(value: str | None) -> float | None:
         return None
     try:
         return Retry().parse_retry_after(value)
-    except UNREADABLE_RETRY_AFTER:
+    except UNREADABLE_RETRY_AFTER:  # "2.5", "-5", a date in year 10000: as if absent
         return None

@@ -16,7 +16,16 @@ from jobs.models import Job, Organization
 from jobs.selectors import organizations_for_sitemap
 
 
-class OrganizationSitemap(Sitemap):
+class ListedJobsSitemap(Sitemap):
+    """A section whose every entry changes with the listed jobs: the index's lastmod for it is
+    their latest update, in one query (Django's default reads every item's lastmod: all the
+    open jobs of the site)."""
+
+    def get_latest_lastmod(self) -> datetime | None:
+        return Job.objects.listed().aggregate(latest=Max("greenhouse_updated_at"))["latest"]
+
+
+class OrganizationSitemap(ListedJobsSitemap):
     def items(self) -> QuerySet[Organization]:
         return organizations_for_sitemap()
 
@@ -26,11 +35,8 @@ class OrganizationSitemap(Sitemap):
     def lastmod(self, organization: Organization) -> datetime | None:
         return organization.last_job_update
 
-    def get_latest_lastmod(self) -> datetime | None:
-        return latest_job_update()
 
-
-class JobSitemap(Sitemap):
+class JobSitemap(ListedJobsSitemap):
     def items(self) -> QuerySet[Job]:
         # Only what a URL and lastmod need: descriptions are large.
         return (
@@ -42,15 +48,6 @@ class JobSitemap(Sitemap):
 
     def lastmod(self, job: Job) -> datetime | None:
         return job.greenhouse_updated_at
-
-    def get_latest_lastmod(self) -> datetime | None:
-        return latest_job_update()
-
-
-def latest_job_update() -> datetime | None:
-    """The index's lastmod for either section, in one query: Django's default reads every
-    item's lastmod, all the open jobs of the site, to find it."""
-    return Job.objects.listed().aggregate(latest=Max("greenhouse_updated_at"))["latest"]
 
 
 SITEMAPS = {"organizations": OrganizationSitemap, "jobs": JobSitemap}
