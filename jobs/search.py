@@ -1,12 +1,13 @@
 """Keyword search over jobs: the text the sync stores, and the query that searches it.
 
-PostgreSQL matches the words it parsed and indexed when each job was written (migration 0006) and
+PostgreSQL matches the words it parsed and indexed when each job was written (migration 0007) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
 anywhere, which is enough for a few thousand jobs.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -32,6 +33,13 @@ PLACES_TEXT_LENGTH = 5_000
 # "simple" keeps every word as written: boards mix languages, and English's stop words would
 # drop "IT" and "US" from a job search.
 SEARCH_CONFIG = "simple"
+# The parser keeps "Vue.js", "CI/CD" and "ASP.NET" as one word each, so "vue" would miss
+# Vue.js jobs. The stored words (migration 0007) and the query both read these as spaces.
+WORD_JOINERS = "./-"
+WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
+JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
+# A quoted phrase or a bare term, either with a leading "-", which web search reads as "without".
+QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
 
 
 def search_text_of(post: JobPost, *, description_html: str) -> str:
@@ -49,9 +57,12 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     if not any(character.isalnum() for character in query):
         return jobs  # only quotes or dashes: no word to search for, as if the box were empty
     if connection.vendor == "postgresql":
+        query = _joined_words_as_phrases(query)
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         own_words = StoredSearchVector()
-        all_words = own_words + SearchVector("organization__name", weight="A", config=SEARCH_CONFIG)
+        all_words = own_words + SearchVector(
+            _joiners_as_spaces("organization__name"), weight="A", config=SEARCH_CONFIG
+        )
         # Candidates: jobs whose own words match (found with the index) and the jobs of any
         # organization whose name shares a word with the query (ids, not a subquery, so the
         # planner can combine both indexes). Each candidate is then checked with the name
@@ -64,25 +75,58 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             .filter(all_words=search_query)
             .annotate(search_rank=SearchRank(all_words, search_query))
         )
-    # As PostgreSQL's web search reads the words that matter most: "-word" excludes.
-    for word in query.split():
-        excluded = word.startswith("-")
-        word = word.strip("\"'-")
-        if not word:
+    # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
+    # phrase is matched whole, and "Acme-Robotics" is also "Acme Robotics".
+    for term in QUERY_PART_RE.findall(query):
+        excluded = term.startswith("-")
+        written = term.strip("\"'-")
+        spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
+        if not spaced:
             continue
-        matches = (
-            Q(title__icontains=word)
-            | Q(organization__name__icontains=word)
-            | Q(search_text__icontains=word)
-        )
+        matches = Q()
+        for phrase in dict.fromkeys((written, spaced)):
+            matches |= (
+                Q(title__icontains=phrase)
+                | Q(organization__name__icontains=phrase)
+                | Q(search_text__icontains=phrase)
+            )
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
 
 
+def _joined_words_as_phrases(query: str) -> str:
+    """The web-search query with "vue.js" read as the phrase "vue js", as the words are stored.
+
+    A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue".
+    """
+
+    def spaced(match: re.Match) -> str:
+        part = match[0]
+        if not JOINER_BETWEEN_LETTERS_RE.search(part):
+            return part
+        if '"' in part:  # already a phrase: only its words are spaced
+            return JOINER_BETWEEN_LETTERS_RE.sub(" ", part)
+        sign = "-" if part.startswith("-") else ""
+        return f'{sign}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", part.removeprefix(sign))}"'
+
+    return QUERY_PART_RE.sub(spaced, query)
+
+
+def _joiners_as_spaces(expression: str | Expression) -> Func:
+    """The text with WORD_JOINERS read as spaces, as migration 0007 stores each job's words."""
+    return Func(
+        expression,
+        Value(WORD_JOINERS),
+        Value(" " * len(WORD_JOINERS)),
+        function="translate",
+        output_field=TextField(),
+    )
+
+
 class StoredSearchVector(SearchVectorCombinable, Expression):
     """A job's title (weight A) and search text (C), parsed when the row was written: the
-    indexed column that migration 0006 adds on PostgreSQL. It is not a model field, since SQLite
-    has no such column."""
+    indexed column that migrations 0006 and 0007 add on PostgreSQL. It is not a model field,
+    since SQLite has no such column."""
 
     output_field = SearchVectorField()
     config = SEARCH_CONFIG
@@ -102,5 +146,9 @@ class _WordsOf(Func):
 def _organizations_named_in(query: str) -> QuerySet[Organization]:
     """Organizations whose name shares a word with the query (words as the search reads them)."""
     return Organization.objects.alias(
-        name_words=_WordsOf(SearchVector("name", config=SEARCH_CONFIG))
-    ).filter(name_words__overlap=_WordsOf(SearchVector(Value(query), config=SEARCH_CONFIG)))
+        name_words=_WordsOf(SearchVector(_joiners_as_spaces("name"), config=SEARCH_CONFIG))
+    ).filter(
+        name_words__overlap=_WordsOf(
+            SearchVector(_joiners_as_spaces(Value(query)), config=SEARCH_CONFIG)
+        )
+    )

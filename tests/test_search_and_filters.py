@@ -58,6 +58,22 @@ def department(name: str) -> Department:
         ("technician -zeppelin", {"Field Service Technician"}),  # a word left out, absent
         ("grippers trajectory", set()),
         ("zeppelin", set()),
+        # Words joined by . / - are found by their parts, and as written.
+        ("vue typescript", {"Développeur·se front-end (Vue.js)"}),
+        ("Vue.js", {"Développeur·se front-end (Vue.js)"}),
+        ("front-end vue", {"Développeur·se front-end (Vue.js)"}),
+        ("Liberté -vue.js", {
+            "Ingénieur·e logiciel — Données de santé", "Chargé·e de conformité RGPD / Loi 25",
+            "Infirmier·ère coordonnateur·rice — Télésanté",
+        }),
+        ("Acme-Robotics technician", {"Field Service Technician"}),
+        ('"field service"', {"Field Service Technician"}),  # a phrase
+        ('"service field"', set()),
+        ('acme -"field service"', {
+            "Senior Platform Engineer", "Robotics Software Engineer, Motion Planning",
+            "Engineering Manager, Robotics", "Customer Success Lead, Japan",
+            "People Operations Partner",
+        }),
     ],
 )  # fmt: skip
 def test_keywords_match_title_org_location_and_description(client, boards, query, expected):
@@ -65,6 +81,51 @@ def test_keywords_match_title_org_location_and_description(client, boards, query
 
     assert response.status_code == 200
     assert titles(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "query"),
+    [
+        ("Node.js Engineer", "node"),
+        ("Node.js Engineer", "NODE.JS"),
+        ("CI/CD Lead", "ci"),
+        ("CI/CD Lead", "cd lead"),
+        ("ASP.NET Developer", ".net"),
+        ("Developer (ASP.NET)", "asp.net"),
+        ("Back end engineer", "back-end"),
+        ("Back-end engineer", "back end"),
+    ],
+)
+def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, title, query):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, title)
+
+    assert [job.title for job in job_search(query=query)] == [title]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("node.js", {"Node.js Engineer"}),  # a phrase: its parts must be side by side
+        ("js node", {"Node.js Engineer", "Node engineer, some JS"}),
+        ("node -node.js", {"Node engineer, some JS"}),
+        ('"node.js engineer"', {"Node.js Engineer"}),
+    ],
+)
+def test_a_joined_word_in_a_query_reads_as_its_parts_in_order(db, query, expected):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Node.js Engineer")
+    make_job(org, "Node engineer, some JS")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+def test_an_organization_named_with_a_dot_is_found_by_either_word(db):
+    org = Organization.objects.create(name="Fleet.io", slug="fleet")
+    make_job(org, "Mechanic")
+
+    for query in ("fleet", "fleet.io mechanic", "io"):
+        assert [job.title for job in job_search(query=query)] == ["Mechanic"], query
 
 
 @pytest.mark.parametrize("query", ['"', "''", "-", '" - "'])
