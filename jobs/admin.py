@@ -4,9 +4,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
@@ -15,6 +16,7 @@ from jobs.connections import (
     connection_schedule_update,
 )
 from jobs.forms import JobSiteFieldsForm, validate_api_key
+from jobs.memberships import ADMIN_NEEDED_MESSAGE
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -52,8 +54,31 @@ class VisitorPagesAdmin(admin.ModelAdmin):
             listing_cache_invalidate(organization=Organization(slug=slug))
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """An org that has an admin keeps one, as on the members page (jobs.memberships)."""
+        super().clean()
+        active_admins = Membership.objects.filter(
+            organization=self.instance.pk, role=Membership.Role.ADMIN, user__is_active=True
+        )
+        if not self.instance.pk or not active_admins.exists():
+            return
+        kept_admins = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not self._should_delete_form(form)
+            and form.cleaned_data["role"] == Membership.Role.ADMIN
+            and form.cleaned_data["user"].is_active
+        ]
+        edited = [form.instance.pk for form in self.forms if form.instance.pk]
+        if not kept_admins and not active_admins.exclude(pk__in=edited).exists():
+            raise forms.ValidationError(ADMIN_NEEDED_MESSAGE)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -130,8 +155,28 @@ class GreenhouseConnectionAdmin(admin.ModelAdmin):
             connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])
 
 
+class DeletedOnlyWithTheirOrganization(admin.ModelAdmin):
+    """No delete link, action or page; an org's deletion still takes these rows with it (so the
+    delete permission itself stays). The sync would bring a deleted job back as a new one
+    without its site fields, and would not relink a deleted department until a post changed."""
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> None:
+        raise PermissionDenied
+
+
 @admin.register(Job)
-class JobAdmin(VisitorPagesAdmin):
+class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     list_display = ["title", "organization", "location_name", "is_open", "featured", "hidden"]
     list_filter = ["is_open", "featured", "hidden", "remote_policy", "organization"]
     search_fields = ["title", "location_name", "organization__name"]
@@ -181,6 +226,20 @@ class SyncRunAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Department, Office)
+class SyncedUnitAdmin(DeletedOnlyWithTheirOrganization):
+    """Read-only: the sync writes departments and offices only when a post that lists them
+    changes, so an edit here would stand, unrepaired, in filters and links."""
+
+    list_display = ["name", "organization", "greenhouse_id"]
+    list_filter = ["organization"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
-admin.site.register(Department, VisitorPagesAdmin)
-admin.site.register(Office, VisitorPagesAdmin)

@@ -17,13 +17,14 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
 from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -37,6 +38,7 @@ BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
 LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
+BARE_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
 # Twenty times the longest descriptions seen on real boards. nh3's time grows with the square of
@@ -179,7 +181,17 @@ def _int_or_none(value: Any) -> int | None:
     return None
 
 
-def _datetime_or_none(value: Any) -> datetime | None:
+def _deadline_or_none(value: Any) -> datetime | None:
+    """A bare date ("2026-10-31", as Greenhouse sends deadlines) is the end of that day in the
+    site's time zone: applications are open through it, and pages show that date. Read as
+    midnight UTC, it showed as the day before west of Greenhouse's zone."""
+    if isinstance(value, str) and BARE_DATE_RE.fullmatch(value):
+        return _datetime_or_none(f"{value}T23:59:59", zone=timezone.get_default_timezone())
+    return _datetime_or_none(value)
+
+
+def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
+    """An ISO 8601 timestamp; one without an offset is in `zone`."""
     if not isinstance(value, str):
         return None
     try:
@@ -188,9 +200,8 @@ def _datetime_or_none(value: Any) -> datetime | None:
         return None
     if parsed is None:
         return None
-    # A bare date (seen in application_deadline) has no zone; Greenhouse means UTC.
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=zone)
     # A day inside years 1-9999 in UTC, so the date exists in every time zone: 9999-12-31T23:00
     # -05:00 is in year 10000 in UTC, which no database holds and no page can show.
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
@@ -283,7 +294,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         company_name=_text(raw.get("company_name"))[:300],
         updated_at=_datetime_or_none(raw.get("updated_at")),
         first_published_at=_datetime_or_none(raw.get("first_published")),
-        application_deadline=_datetime_or_none(raw.get("application_deadline")),
+        application_deadline=_deadline_or_none(raw.get("application_deadline")),
         metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)
         else [],
@@ -293,12 +304,30 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
 
 
 def jobs_of_payload(payload: Any) -> list[Any]:
-    """The raw posts of a jobs response, or MalformedPayload if the shape is not Greenhouse's."""
+    """The raw posts of a jobs response, or MalformedPayload if the shape is not Greenhouse's.
+
+    A response is applied whole (jobs missing from it are closed, descriptions overwritten), so
+    one without a readable id or without the descriptions the sync asked for is refused.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
         raise MalformedPayload(
             "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed."
         )
-    return payload["jobs"]
+    posts = payload["jobs"]
+    # meta.total is not compared: recorded boards trimmed by hand keep the board's own total.
+    if posts and not any(job_id_of(post) is not None for post in posts):
+        raise MalformedPayload(
+            f"Greenhouse sent {len(posts)} jobs and none had an id that could be read; "
+            "nothing was changed.",
+            http_status=200,
+        )
+    if posts and not any(isinstance(post, dict) and "content" in post for post in posts):
+        raise MalformedPayload(
+            "Greenhouse sent the jobs without their descriptions (as it does when not asked for "
+            "content); nothing was changed.",
+            http_status=200,
+        )
+    return posts
 
 
 def json_of_body(body: bytearray) -> Any:

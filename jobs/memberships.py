@@ -22,6 +22,10 @@ from jobs.models import Membership, Organization
 
 logger = logging.getLogger(__name__)
 
+ADMIN_NEEDED_MESSAGE = (
+    "An organization needs at least one admin who can sign in. Make someone else an admin first."
+)
+
 
 class MembershipError(Exception):
     """A membership change that would leave the org in a bad state; `message` is for people."""
@@ -190,7 +194,4 @@ def _ensure_another_admin(membership: Membership) -> None:
         .values_list("pk", flat=True)
     )
     if not set(admin_pks) - {membership.pk}:
-        raise MembershipError(
-            "An organization needs at least one admin who can sign in. Make someone else an "
-            "admin first."
-        )
+        raise MembershipError(ADMIN_NEEDED_MESSAGE)

@@ -317,7 +317,8 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.organization} {self.trigger} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M}"
+            f"{self.organization} {self.trigger} {self.outcome} at "
+            f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M %Z}"
         )
 
     @property
@@ -336,4 +337,5 @@ class SchedulerHeartbeat(models.Model):
     last_tick_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"dispatcher last ticked at {self.last_tick_at:%Y-%m-%d %H:%M:%S}"
+        last_tick_at = timezone.localtime(self.last_tick_at)
+        return f"dispatcher last ticked at {last_tick_at:%Y-%m-%d %H:%M:%S %Z}"

@@ -379,6 +379,53 @@ def test_a_deactivated_account_does_not_count_as_the_other_admin(signed_in, owne
     assert mine.role == Membership.Role.ADMIN
 
 
+def organization_admin_post(owner: User, **membership_changes: str) -> dict[str, str]:
+    """The Django admin's change form of the owner's org as loaded, with the owner's
+    membership row changed (e.g. role="member", or DELETE="on")."""
+    organization = owner.memberships.get().organization
+    membership = Membership.objects.get(user=owner)
+    row = {"id": str(membership.pk), "organization": str(organization.pk)}
+    row |= {"user": str(owner.pk), "role": membership.role, **membership_changes}
+    return {
+        "name": organization.name,
+        "slug": organization.slug,
+        "description": organization.description,
+        "website": organization.website,
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        **{f"memberships-0-{name}": value for name, value in row.items()},
+    }
+
+
+@pytest.mark.parametrize("change", [{"role": "member"}, {"DELETE": "on"}])
+def test_the_django_admin_cannot_leave_an_org_without_an_admin(admin_client, owner, change):
+    organization = owner.memberships.get().organization
+
+    response = admin_client.post(
+        f"/admin/jobs/organization/{organization.pk}/change/",
+        organization_admin_post(owner, **change),
+    )
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert "at least one admin who can sign in" in response.content.decode()
+    assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
+def test_the_django_admin_can_demote_an_admin_when_another_remains(admin_client, owner, member):
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    organization = owner.memberships.get().organization
+
+    response = admin_client.post(
+        f"/admin/jobs/organization/{organization.pk}/change/",
+        organization_admin_post(owner, role="member"),
+    )
+
+    assert response.status_code == 302
+    assert Membership.objects.get(user=owner).role == Membership.Role.MEMBER
+
+
 def test_a_deactivated_account_is_not_added_and_the_page_says_why(signed_in, acme):
     User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
     response = signed_in.post(

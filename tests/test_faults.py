@@ -124,6 +124,32 @@ def duplicate_first_post(fake: FakeGreenhouse, settings: Any, blackhole_url: str
     fake.touch(TOKEN)
 
 
+def answer_with_posts(change_posts: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]):
+    """A 200 whose posts are the board's, changed."""
+
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        posts = change_posts(copy.deepcopy(fake.jobs(TOKEN)))
+        fake.fail_next(TOKEN, "body", times=10, body={"jobs": posts, "meta": {"total": len(posts)}})
+
+    return arrange
+
+
+def ids_as_text(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**post, "id": f"gh-{post['id']}"} for post in posts]
+
+
+def without_content(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """As Greenhouse answers without ?content=true: no content, departments or offices."""
+    return [
+        {
+            key: value
+            for key, value in post.items()
+            if key not in ("content", "departments", "offices")
+        }
+        for post in posts
+    ]
+
+
 NOT_JSON = "not valid JSON"
 SHAPE = "unexpected shape"
 
@@ -155,6 +181,9 @@ FAULTS = [
     Fault("jobs not a list", fail_next("body", body={"jobs": {}}), FAILING, SHAPE, requests=1),
     Fault("body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1),
     Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1),
+    # Well-formed answers that cannot be the board: applied, they would close or blank its jobs.
+    Fault("no id readable", answer_with_posts(ids_as_text), FAILING, "none had an id"),
+    Fault("no content", answer_with_posts(without_content), FAILING, "without their descriptions"),
     # Per-post faults: the bad post is skipped, counted and logged; the sync succeeds.
     Fault("duplicate ids", duplicate_first_post, OK, skipped_log="duplicate id"),
     Fault("nulls in every field", nulls_in_a_new_post, OK, skipped_log="no valid id"),

@@ -216,6 +216,35 @@ def superuser_client(client: Client) -> Client:
     return client
 
 
+def test_the_admin_cannot_delete_a_job_the_next_sync_would_bring_back_bare(superuser_client, job):
+    """Deleted, it would return as a new job without its featured flag, tags or notes."""
+    assert superuser_client.get(f"/admin/jobs/job/{job.pk}/delete/").status_code == 403
+    change_page = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+    assert "deletelink" not in change_page
+    assert "delete_selected" not in superuser_client.get("/admin/jobs/job/").content.decode()
+    superuser_client.post(
+        "/admin/jobs/job/",
+        {"action": "delete_selected", "_selected_action": [job.pk], "post": "yes"},
+    )
+    assert Job.objects.filter(pk=job.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["department", "office"])
+def test_the_admin_shows_departments_and_offices_read_only(superuser_client, job, model):
+    """The sync rewrites them only when a post listing them changes: an edit would stand."""
+    unit = (job.departments if model == "department" else job.offices).first()
+    url = f"/admin/jobs/{model}/{unit.pk}"
+    page = superuser_client.get(f"{url}/change/")
+
+    assert page.status_code == 200 and unit.name in page.content.decode()
+    assert superuser_client.post(f"{url}/change/", {"name": "Edited"}).status_code == 403
+    assert superuser_client.get(f"{url}/delete/").status_code == 403
+    assert "deletelink" not in page.content.decode()
+    assert superuser_client.get(f"/admin/jobs/{model}/add/").status_code == 403
+    unit.refresh_from_db()
+    assert unit.name != "Edited"
+
+
 def test_the_admin_change_form_has_no_title_or_description_inputs(superuser_client, job):
     page = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
     assert job.title in page

@@ -14,7 +14,7 @@ from django.test import Client
 
 from jobs import views
 from jobs.cache import CachedPage, listing_cache_invalidate
-from jobs.models import Job, SyncRun
+from jobs.models import Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
@@ -326,18 +326,19 @@ def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(client, admin
             assert job.title not in client.get(url).content.decode(), url
 
 
-def test_jobs_deleted_in_the_admin_are_gone_at_once(client, admin_client):
-    jobs = list(Job.objects.filter(title__contains="Technician"))
-    client.get("/orgs/acme/")
+def test_orgs_deleted_in_the_admin_are_gone_at_once(client, admin_client, synced_acme):
+    for url in ["/", "/jobs/", "/orgs/acme/"]:
+        client.get(url)
 
     admin_client.post(
-        "/admin/jobs/job/",
-        {"action": "delete_selected", "_selected_action": [job.pk for job in jobs], "post": "yes"},
+        "/admin/jobs/organization/",
+        {"action": "delete_selected", "_selected_action": [synced_acme.pk], "post": "yes"},
     )
 
-    assert not Job.objects.filter(pk__in=[job.pk for job in jobs]).exists()
-    page = client.get("/orgs/acme/").content.decode()
-    assert all(job.title not in page for job in jobs)
+    assert not Organization.objects.filter(pk=synced_acme.pk).exists()
+    assert client.get("/orgs/acme/").status_code == 404
+    for url in ["/", "/jobs/"]:
+        assert "Field Service Technician" not in client.get(url).content.decode(), url
 
 
 def test_an_org_renamed_and_moved_in_the_admin_shows_at_once(client, admin_client, synced_acme):

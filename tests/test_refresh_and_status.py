@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs.connections import check_board, connection_save
-from jobs.models import GreenhouseConnection, SyncRun
+from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 
@@ -243,3 +243,13 @@ def test_the_history_lists_recent_runs_with_trigger_duration_counts_and_error(
     assert "6 new" in page
     assert "Greenhouse is having trouble (HTTP 503)" in page
     assert page.count(" s</td>") == 2  # both durations
+
+
+def test_runs_and_the_heartbeat_name_their_times_in_the_sites_zone(settings):
+    """As the admin's date fields do: the same run read 12:00 in its title and 8 a.m. below."""
+    settings.TIME_ZONE = "America/New_York"
+    noon_utc = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    run = SyncRun(organization=Organization(name="Acme"), trigger="schedule", started_at=noon_utc)
+
+    assert str(run).endswith("at 2026-07-01 08:00 EDT")
+    assert str(SchedulerHeartbeat(last_tick_at=noon_utc)).endswith("2026-07-01 08:00:00 EDT")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import date, datetime, time
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from jobs.metadata import employment_types_from_metadata
-from jobs.models import Job, Organization
+from jobs.models import Job, Organization, SyncRun
 from jobs.sitemaps import JobSitemap, OrganizationSitemap
+from jobs.sync import sync_organization
 from tests.support.helpers import SITEMAP_NS, sitemap_entries
 from tests.support.public_jobs import make_job
 
@@ -58,6 +60,22 @@ def test_an_open_job_page_carries_a_job_posting_with_the_required_fields(client,
     assert datetime.fromisoformat(data["validThrough"]) == job.application_deadline
     assert "jobLocationType" not in data  # hybrid, not remote
     assert "employmentType" not in data  # the board does not say
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Tokyo"])
+def test_a_deadline_given_as_a_date_is_that_whole_day_in_the_sites_time_zone(
+    client, settings, acme, zone
+):
+    """Greenhouse sends "2026-10-31": read as midnight UTC, Los Angeles showed 30 October."""
+    settings.TIME_ZONE = zone
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    html = job_page(client, "Customer Success Lead, Japan")
+
+    assert "Apply by</dt><dd><time" in html and "31 October 2026</time>" in html
+    valid_through = datetime.fromisoformat(structured_data(html)["validThrough"])
+    local = timezone.localtime(valid_through, ZoneInfo(zone))
+    assert (local.date(), local.time()) == (date(2026, 10, 31), time(23, 59, 59))
 
 
 def test_a_remote_job_is_marked_telecommute(client, synced_acme):
