@@ -5,6 +5,7 @@ the README lists them all. Production must set DJANGO_DEBUG=false, DJANGO_SECRET
 ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
 """
 
+import itertools
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -183,7 +184,7 @@ GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0)
 GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0)
 # A Retry-After longer than this is not waited out inside a request; the task retries later.
 GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
-GREENHOUSE_USER_AGENT = env_str("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1 (+https://github.com/)")
+GREENHOUSE_USER_AGENT = env_str("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1")
 
 # --- Sync -------------------------------------------------------------------------------------
 SYNC_DEFAULT_INTERVAL_MINUTES = 15
@@ -213,19 +214,35 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Must exceed the hard time limit below, or Redis redelivers a task still running.
+        # Must exceed the time limits below (checked there), or Redis redelivers a task still
+        # running.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
         # Without it, publishing to an unreachable Redis host (packets dropped, not refused)
         # blocks forever; Refresh must fail within seconds with "the queue is not reachable".
         "socket_connect_timeout": 1.0,
     }
 # Time limits: the soft one raises inside the sync (its transaction rolls back and the run is
-# recorded as failed); the hard one kills the pool process. Keep
-#   soft limit < hard limit < SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT
+# recorded as failed); the hard one kills the pool process. The process refuses to start unless
+#   soft limit < hard limit < SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT (not with filesystem://)
 # so no sync outlives its org's lease, and Redis never hands a task that is still running to a
 # second worker (it redelivers an unacknowledged task only after the visibility timeout).
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+_time_limits = [
+    ("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT),
+    ("CELERY_TASK_TIME_LIMIT", CELERY_TASK_TIME_LIMIT),
+    ("SYNC_LOCK_SECONDS", SYNC_LOCK_SECONDS),
+]
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
+    _time_limits.append(
+        ("CELERY_VISIBILITY_TIMEOUT", CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    )
+for (_shorter, _shorter_seconds), (_longer, _longer_seconds) in itertools.pairwise(_time_limits):
+    if _shorter_seconds >= _longer_seconds:
+        raise ImproperlyConfigured(
+            f"{_shorter} ({_shorter_seconds}) must be less than {_longer} ({_longer_seconds}): "
+            f"keep {' < '.join(name for name, _ in _time_limits)}"
+        )
 # acks_late: a task is acknowledged when it ends, not when it starts, so one whose worker is
 # killed (SIGKILL, OOM, a lost host) stays on the broker and is delivered again.
 # reject_on_worker_lost: the same when only the pool process dies; without it Celery acks the
@@ -255,7 +272,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Logging ----------------------------------------------------------------------------------
 # "json" writes one JSON object per line (time, level, logger, message and `extra` fields).
-LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()

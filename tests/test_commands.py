@@ -70,12 +70,29 @@ def test_connect_greenhouse_with_a_bad_token_stores_nothing(fake_greenhouse, tok
     assert not Organization.objects.exists() and not GreenhouseConnection.objects.exists()
 
 
-def test_connect_greenhouse_reports_an_unreachable_greenhouse(fake_greenhouse, settings):
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ({"fault": "close"}, "could not be reached"),
+        ({"fault": "status", "status": 503}, "could not be reached or is having trouble"),
+        ({"fault": "slow", "delay": 3}, "did not answer in time"),
+    ],
+    ids=["connection dropped", "server error", "timeout"],
+)
+def test_connect_greenhouse_with_greenhouse_unreachable_says_to_try_again(
+    fake_greenhouse, settings, fault, reason
+):
     settings.GREENHOUSE_RETRIES = 0
-    fake_greenhouse.fail_next("acme-robotics", "status", times=5, status=503)
-    with pytest.raises(CommandError, match="trouble"):
+    settings.GREENHOUSE_READ_TIMEOUT = 0.5
+    fake_greenhouse.fail_next("acme-robotics", **fault)
+
+    with pytest.raises(CommandError) as caught:
         call_command("connect_greenhouse", "acme", "acme-robotics")
-    assert not Organization.objects.exists()
+
+    message = str(caught.value)
+    assert reason in message and "Nothing was saved; try again" in message
+    assert "the sync will try again" not in message
+    assert not Organization.objects.exists() and not GreenhouseConnection.objects.exists()
 
 
 def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
@@ -105,6 +122,28 @@ def test_sync_jobs_all_syncs_every_enabled_connection(fake_greenhouse, capsys):
     out = capsys.readouterr().out
     assert "acme: ok" in out and "tiny: ok" in out and "paused" not in out
     assert not Job.objects.filter(organization=paused.organization).exists()
+
+
+def test_sync_jobs_syncs_a_paused_org_named_on_the_command_line(fake_greenhouse, capsys):
+    paused = make_connection("tiny", "tiny-co")
+    paused.enabled = False
+    paused.save()
+
+    call_command("sync_jobs", "tiny")
+
+    assert capsys.readouterr().out.startswith("tiny: ok, 1 created")
+
+
+def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):
+    acquire_sync_lock(make_connection("acme", "acme-robotics"))
+    make_connection("tiny", "tiny-co")
+
+    call_command("sync_jobs", "--all")
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "acme: skipped, another sync of this organization is running"
+    assert lines[1].startswith("tiny: ok")
+    assert not SyncRun.objects.filter(organization__slug="acme").exists()
 
 
 def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):

@@ -40,9 +40,12 @@ def test_an_http_url_is_taken_as_given(monkeypatch):
     assert env_url("SOME_API", "https://example.org/v1") == "http://127.0.0.1:8001/v1"
 
 
-def run_settings(**environment: str) -> subprocess.CompletedProcess:
-    code = "import django; django.setup(); from django.conf import settings; "
-    code += "print(settings.DATABASES['default']['ENGINE'])"
+def run_settings(
+    show: str = "settings.DATABASES['default']['ENGINE']", **environment: str
+) -> subprocess.CompletedProcess:
+    """Start Django in a new process with `environment` and print the expression `show`."""
+    code = "import django, logging; django.setup(); from django.conf import settings; "
+    code += f"print({show})"
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", **environment},
@@ -70,6 +73,7 @@ def test_an_empty_database_url_means_the_local_sqlite_file():
         ("ORGSITE_ENCRYPTION_KEYS", "notakey"),
         ("CELERY_BROKER_URL", "nonsense"),
         ("DJANGO_TIME_ZONE", "Mars/Base"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
@@ -77,24 +81,56 @@ def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
     assert process.returncode != 0 and variable in process.stderr
 
 
-def test_a_lowercase_log_level_is_read_and_django_logs_each_line_once():
-    code = (
-        "import django, logging; django.setup(); from django.conf import settings; "
-        "print(settings.LOG_LEVEL, logging.getLogger('django').handlers)"
+REDIS_BROKER = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+
+
+@pytest.mark.parametrize(
+    ("environment", "error"),
+    [
+        (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "500", "CELERY_TASK_TIME_LIMIT": "100"},
+            "CELERY_TASK_SOFT_TIME_LIMIT (500) must be less than CELERY_TASK_TIME_LIMIT (100)",
+        ),
+        (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "800", "CELERY_TASK_TIME_LIMIT": "900"},
+            "CELERY_TASK_TIME_LIMIT (900) must be less than SYNC_LOCK_SECONDS (600)",
+        ),
+        (
+            {**REDIS_BROKER, "CELERY_VISIBILITY_TIMEOUT": "60"},
+            "SYNC_LOCK_SECONDS (600) must be less than CELERY_VISIBILITY_TIMEOUT (60)",
+        ),
+    ],
+    ids=["soft limit above hard", "hard limit above lock", "visibility timeout below lock"],
+)
+def test_the_process_stops_on_time_limits_out_of_order(environment, error):
+    process = run_settings(**environment)
+    assert process.returncode != 0 and error in process.stderr
+    assert "keep CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < SYNC_LOCK_SECONDS" in (
+        process.stderr
     )
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "orgsite.settings",
-            "LOG_LEVEL": "warning",
-            "DJANGO_DEBUG": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+
+
+def test_the_visibility_timeout_counts_only_with_a_broker_that_uses_it():
+    assert run_settings(CELERY_VISIBILITY_TIMEOUT="60").returncode == 0
+    process = run_settings(**REDIS_BROKER, SYNC_LOCK_SECONDS="900", CELERY_VISIBILITY_TIMEOUT="901")
+    assert process.returncode == 0, process.stderr
+
+
+def test_a_lowercase_log_level_is_read_and_django_logs_each_line_once():
+    process = run_settings(
+        "settings.LOG_LEVEL, logging.getLogger('django').handlers",
+        LOG_LEVEL="warning",
+        DJANGO_DEBUG="true",
     )
     assert process.stdout.split() == ["WARNING", "[]"], process.stderr
+
+
+def test_a_log_format_in_any_case_is_read():
+    process = run_settings(
+        "settings.LOG_FORMAT, settings.LOGGING['handlers']['console']['formatter']",
+        LOG_FORMAT=" JSON ",
+    )
+    assert process.stdout.split() == ["json", "json"], process.stderr
 
 
 def test_a_kept_database_connection_is_checked_before_each_request():

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from jobs.connections import SyncInProgress, check_board, connection_save
+from jobs.forms import check_failure_message
 from jobs.greenhouse import GreenhouseError
 from jobs.models import Organization
 
@@ -12,7 +13,8 @@ from jobs.models import Organization
 class Command(BaseCommand):
     help = (
         "Check BOARD_TOKEN against Greenhouse and connect it to the organization ORG_SLUG, "
-        "creating the organization if needed. Stores nothing if the token is not valid."
+        "creating the organization if needed. Stores nothing if the token is not valid or "
+        "Greenhouse cannot be reached."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,7 +33,8 @@ class Command(BaseCommand):
         try:
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
-            raise CommandError(exc.message) from None
+            # The client's "the sync will try again later" is untrue here: nothing is stored yet.
+            raise CommandError(check_failure_message(exc)) from None
         try:
             with transaction.atomic():
                 organization, created = Organization.objects.get_or_create(

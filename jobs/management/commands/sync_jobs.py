@@ -7,7 +7,10 @@ from jobs.sync import sync_organization
 
 
 class Command(BaseCommand):
-    help = "Sync the given organizations (or --all connected ones) from Greenhouse now."
+    help = (
+        "Sync the named organizations, or with --all every enabled (not paused) connection, "
+        "from Greenhouse now."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("org_slugs", nargs="*", metavar="ORG_SLUG")
