@@ -9,7 +9,16 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.cache import listing_cache_invalidate
-from jobs.greenhouse import Board, GreenhouseClient, validate_board_token
+from jobs.greenhouse import (
+    Board,
+    GreenhouseClient,
+    GreenhouseError,
+    GreenhouseTimeout,
+    MalformedPayload,
+    RateLimited,
+    Unavailable,
+    validate_board_token,
+)
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
@@ -42,6 +51,23 @@ def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> 
     """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
     client = client or GreenhouseClient(answer_within=BOARD_CHECK_SECONDS)
     return client.fetch_board(validate_board_token(board_token))
+
+
+# The client's messages for these promise that "the sync will try again later"; when connecting
+# (settings page, connect_greenhouse) nothing was stored and nothing retries: say what to do.
+CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
+    (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
+    (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
+    (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
+    (MalformedPayload, "Greenhouse answered in a way this site does not understand, so the token"),
+)
+
+
+def check_failure_message(error: GreenhouseError) -> str:
+    for error_class, reason in CHECK_FAILURE_MESSAGES:
+        if isinstance(error, error_class):
+            return f"{reason} could not be checked. Nothing was saved; try again in a minute."
+    return error.message  # a permanent error: the client's message says what to fix
 
 
 @sensitive_variables("api_key")

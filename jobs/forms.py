@@ -10,14 +10,10 @@ from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from jobs.connections import check_board
+from jobs.connections import check_board, check_failure_message
 from jobs.greenhouse import (
     Board,
     GreenhouseError,
-    GreenhouseTimeout,
-    MalformedPayload,
-    RateLimited,
-    Unavailable,
 )
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
@@ -31,22 +27,6 @@ logger = logging.getLogger(__name__)
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
-
-# The client's messages for these promise that "the sync will try again later"; on the connect
-# form nothing was stored and nothing will retry, so the form says what to do instead.
-CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
-    (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
-    (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
-    (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
-    (MalformedPayload, "Greenhouse answered in a way this site does not understand, so the token"),
-)
-
-
-def check_failure_message(error: GreenhouseError) -> str:
-    for error_class, reason in CHECK_FAILURE_MESSAGES:
-        if isinstance(error, error_class):
-            return f"{reason} could not be checked. Nothing was saved; try again in a minute."
-    return error.message  # a permanent error: the client's message says what to fix
 
 
 class SignupForm(UserCreationForm):

@@ -4,8 +4,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from jobs.connections import SyncInProgress, check_board, connection_save
-from jobs.forms import check_failure_message
+from jobs.connections import (
+    SyncInProgress,
+    check_board,
+    check_failure_message,
+    connection_save,
+)
 from jobs.greenhouse import GreenhouseError
 from jobs.models import Organization
 
