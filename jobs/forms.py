@@ -18,6 +18,7 @@ from jobs.greenhouse import (
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
+    Invitation,
     Job,
     Membership,
     Organization,
@@ -225,17 +226,33 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
-class MembershipPickForm(forms.Form):
-    """Names one membership of the org; any other id is 'not found', never someone else's."""
+class OrganizationRowPickForm(forms.Form):
+    """Names one of the org's rows (`related_name`) in its field `field_name`; any other id is
+    'not found', never someone else's."""
 
+    field_name: str
+    related_name: str
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rows = getattr(organization, self.related_name)
+        self.fields[self.field_name].queryset = rows.select_related("user")
+
+
+class MembershipPickForm(OrganizationRowPickForm):
+    field_name, related_name = "membership", "memberships"
     membership = forms.ModelChoiceField(
         queryset=Membership.objects.none(),
         error_messages={"invalid_choice": "That person is not a member any more."},
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = organization.memberships.select_related("user")
+
+class InvitationPickForm(OrganizationRowPickForm):
+    field_name, related_name = "invitation", "invitations"
+    invitation = forms.ModelChoiceField(
+        queryset=Invitation.objects.none(),
+        error_messages={"invalid_choice": "That invitation was already accepted or cancelled."},
+    )
 
 
 class MembershipRoleForm(MembershipPickForm):

@@ -33,6 +33,7 @@ from jobs.connections import (
 from jobs.forms import (
     ApiKeyForm,
     ConnectForm,
+    InvitationPickForm,
     JobSiteFieldsForm,
     MemberAddForm,
     MembershipPickForm,
@@ -42,6 +43,8 @@ from jobs.forms import (
 )
 from jobs.memberships import (
     MembershipError,
+    invitation_accept,
+    invitation_of,
     membership_add,
     membership_remove,
     membership_role_set,
@@ -400,16 +403,24 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             _log_refused(request, "member add", add_form)
         elif action in ("role", "remove"):
             return _member_change(request, organization, action)
+        elif action == "cancel_invitation":
+            return _invitation_cancel(request, organization)
         else:
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:members", slug=slug)
     memberships = organization.memberships.select_related("user").order_by(
         "role", "user__email", "user__username"
     )
+    invitations = organization.invitations.select_related("user").order_by("user__email")
     return render(
         request,
         "manage/members.html",
-        {"organization": organization, "memberships": memberships, "add_form": add_form},
+        {
+            "organization": organization,
+            "memberships": memberships,
+            "invitations": invitations,
+            "add_form": add_form,
+        },
     )
 
 
@@ -425,17 +436,52 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        if not added.invited:
-            messages.success(request, f"{email} was added to {organization.name}.")
-        elif added.invitation_sent:
-            messages.success(request, f"{email} was invited; they get an email to set a password.")
-        else:
+        # The same words whether or not the address has an account here: the page must not
+        # tell an admin who has one.
+        if added.email_sent:
+            messages.success(request, f"{email} was invited; they get an email with a link.")
+        elif added.membership:
             messages.warning(
                 request,
                 f"{email} was added, but the invitation email could not be sent. Ask them to use "
                 "“Forgot your password?” on the sign-in page with this address.",
             )
+        else:
+            messages.warning(
+                request,
+                f"The invitation email to {email} could not be sent. Try again in a while.",
+            )
     return redirect("manage:members", slug=organization.slug)
+
+
+def _invitation_cancel(request: HttpRequest, organization: Organization) -> HttpResponse:
+    form = InvitationPickForm(request.POST, organization=organization)
+    if form.is_valid():
+        invitation = form.cleaned_data["invitation"]
+        invitation.delete()
+        messages.success(request, f"The invitation to {invitation.user.email} was cancelled.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("manage:members", slug=organization.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
+    """The link an invited account gets by email: joining takes a click, never just a visit."""
+    try:
+        if request.method == "POST":
+            membership = invitation_accept(token=token, user=request.user)
+            messages.success(
+                request,
+                f"You joined {membership.organization.name} as "
+                f"{membership.get_role_display().lower()}.",
+            )
+            return redirect("manage:index")
+        invitation = invitation_of(token, user=request.user)
+    except MembershipError as exc:
+        return render(request, "registration/join.html", {"error": exc.message}, status=410)
+    return render(request, "registration/join.html", {"invitation": invitation})
 
 
 def _member_change(request: HttpRequest, organization: Organization, action: str) -> HttpResponse:

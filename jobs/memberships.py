@@ -6,22 +6,31 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urljoin
 
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from jobs.models import Membership, Organization
+from jobs.models import Invitation, Membership, Organization
 
 logger = logging.getLogger(__name__)
 
+INVITATION_DAYS = 7
+INVITATION_SALT = "jobs.invitation"
+INVITATION_INVALID_MESSAGE = (
+    "This invitation link is not valid any more: it has expired, was replaced by a newer one, "
+    "or was cancelled. Ask an admin of the organization to invite you again."
+)
 ADMIN_NEEDED_MESSAGE = (
     "An organization needs at least one admin who can sign in. Make someone else an admin first."
 )
@@ -37,9 +46,12 @@ class MembershipError(Exception):
 
 @dataclass(frozen=True)
 class MembershipAdded:
-    membership: Membership
-    invited: bool  # the email had no account: one was created and an invitation sent
-    invitation_sent: bool = False
+    """What adding an email did. A new account is a member at once: the emailed link sets its
+    password, which proves the address. An existing account is only invited: it joins through a
+    link sent to its address, since anyone can sign up claiming an address."""
+
+    membership: Membership | None  # None: an existing account was invited
+    email_sent: bool
 
 
 def organization_slug_free(name: str) -> str:
@@ -85,10 +97,10 @@ def organization_signup(
 def membership_add(
     *, organization: Organization, email: str, role: str, site_url: str
 ) -> MembershipAdded:
-    """Add the account with this email to the org, or invite the person if there is none.
+    """Invite the account with this email to the org, or make a new account and add it.
 
-    An invited person gets an account with no usable password and an email whose link sets one
-    (Django's password reset token), so no password ever travels by email.
+    A new account has no usable password; its email's link sets one (Django's password reset
+    token), so no password ever travels by email.
     """
     email = User.objects.normalize_email(email.strip())
     with transaction.atomic():
@@ -96,9 +108,9 @@ def membership_add(
         # account and membership, not create a second account or fail on the unique membership.
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         user = User.objects.filter(email__iexact=email).order_by("pk").first()
-        invited = user is None
-        if invited:
+        if user is None:
             user = User.objects.create_user(username=_username_free(email), email=email)
+            membership = Membership.objects.create(organization=organization, user=user, role=role)
         elif Membership.objects.filter(organization=organization, user=user).exists():
             raise MembershipError(f"{email} is already a member of {organization.name}.")
         elif not user.is_active:
@@ -106,22 +118,29 @@ def membership_add(
                 f"The account of {email} is deactivated, so it could not use the membership. "
                 "A site admin can reactivate it."
             )
-        membership = Membership.objects.create(organization=organization, user=user, role=role)
+        else:
+            membership = None
+            invitation, _ = Invitation.objects.update_or_create(
+                organization=organization,
+                user=user,
+                defaults={"role": role, "sent_at": timezone.now()},
+            )
     logger.info(
-        "membership added org=%s user=%s role=%s invited=%s",
+        "membership %s org=%s user=%s role=%s",
+        "added" if membership else "invited",
         organization.slug,
         user.pk,
         role,
-        invited,
     )
-    if not invited:
-        return MembershipAdded(membership=membership, invited=False)
-    sent = invitation_send(membership=membership, site_url=site_url)
-    return MembershipAdded(membership=membership, invited=True, invitation_sent=sent)
+    if membership:
+        email_sent = new_account_email_send(membership=membership, site_url=site_url)
+    else:
+        email_sent = invitation_email_send(invitation=invitation, site_url=site_url)
+    return MembershipAdded(membership=membership, email_sent=email_sent)
 
 
-def invitation_send(*, membership: Membership, site_url: str) -> bool:
-    """Email the invitation; False (and logged) if the mail server refused it."""
+def new_account_email_send(*, membership: Membership, site_url: str) -> bool:
+    """Email the link that sets the new account's password; False (logged) if refused."""
     user = membership.user
     set_password_path = reverse(
         "password_reset_confirm",
@@ -130,21 +149,87 @@ def invitation_send(*, membership: Membership, site_url: str) -> bool:
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {
-        "membership": membership,
-        "organization": membership.organization,
-        "user": user,
-        "set_password_url": urljoin(site_url, set_password_path),
-        "sign_in_url": urljoin(site_url, reverse("login")),
-    }
-    subject = f"You are invited to join {membership.organization.name} on orgsite"
-    body = render_to_string("registration/invitation_email.txt", context)
+    return _email_send(
+        template="registration/invitation_email.txt",
+        context={
+            "membership": membership,
+            "organization": membership.organization,
+            "user": user,
+            "set_password_url": urljoin(site_url, set_password_path),
+            "sign_in_url": urljoin(site_url, reverse("login")),
+        },
+        organization=membership.organization,
+        user=user,
+    )
+
+
+def invitation_email_send(*, invitation: Invitation, site_url: str) -> bool:
+    """Email the link that lets the invited account join; False (logged) if refused."""
+    join_path = reverse("invitation_join", args=[invitation_token(invitation)])
+    return _email_send(
+        template="registration/join_email.txt",
+        context={
+            "invitation": invitation,
+            "organization": invitation.organization,
+            "user": invitation.user,
+            "join_url": urljoin(site_url, join_path),
+            "days": INVITATION_DAYS,
+        },
+        organization=invitation.organization,
+        user=invitation.user,
+    )
+
+
+def _email_send(*, template: str, context: dict, organization: Organization, user: User) -> bool:
+    subject = f"You are invited to join {organization.name} on orgsite"
+    body = render_to_string(template, context)
     try:
         send_mail(" ".join(subject.split()), body, None, [user.email])
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("invitation email failed user=%s error=%r", user.pk, exc)
         return False
     return True
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed part of the join link; it names the invitation as sent at that moment."""
+    return signing.dumps(
+        [invitation.pk, invitation.sent_at.isoformat()], salt=INVITATION_SALT, compress=False
+    )
+
+
+def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:
+    """The invitation a join link names, if it is still valid and is for `user`."""
+    try:
+        invitation_pk, sent_at = signing.loads(
+            token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
+        raise MembershipError(INVITATION_INVALID_MESSAGE) from None
+    invitations = Invitation.objects.select_related("organization")
+    if for_update:
+        invitations = invitations.select_for_update(of=("self",))
+    invitation = invitations.filter(pk=invitation_pk).first()
+    if invitation is None or invitation.sent_at.isoformat() != sent_at:
+        raise MembershipError(INVITATION_INVALID_MESSAGE)
+    if invitation.user_id != user.pk:
+        raise MembershipError(
+            "This invitation is for another account than the one you are signed in with. Sign "
+            "out, then sign in with the account of the address the invitation was sent to."
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Make the signed-in `user` a member through the link of their invitation."""
+    invitation = invitation_of(token, user=user, for_update=True)
+    membership, _ = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    invitation.delete()
+    logger.info("invitation accepted org=%s user=%s", invitation.organization.slug, user.pk)
+    return membership
 
 
 def _username_free(email: str) -> str:

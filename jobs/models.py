@@ -57,6 +57,29 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.organization}"
 
 
+class Invitation(models.Model):
+    """An existing account asked to join an org. It joins only through the link emailed to its
+    address, while signed in: an account that merely claims someone's address gains nothing."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    # Part of the link: inviting again makes a new link and voids the old one.
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="unique_invitation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.organization} as {self.role}"
+
+
 class GreenhouseConnection(models.Model):
     class State(models.TextChoices):
         NEVER_SYNCED = "never_synced", "Never synced"

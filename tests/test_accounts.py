@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import smtplib
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core import mail
+from django.core import mail, signing
 from django.test import Client
+from django.utils import timezone
 
-from jobs.models import Job, Membership, Organization
+from jobs.memberships import INVITATION_DAYS
+from jobs.models import Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -251,15 +254,129 @@ def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
 # --- Members ------------------------------------------------------------------------------------
 
 
-def test_it_adds_an_existing_account_by_email(signed_in, acme, outsider):
+def join_link(message: mail.EmailMessage) -> str:
+    return re.search(r"https?://\S+/accounts/join/\S+/", message.body)[0]
+
+
+def invite(signed_in: Client, email: str, role: str = "member") -> str:
+    """The words the members page shows after adding `email`."""
     response = signed_in.post(
-        "/manage/acme/members/",
-        {"action": "add", "email": "MALLORY@other.example", "role": "member"},
-        follow=True,
+        "/manage/acme/members/", {"action": "add", "email": email, "role": role}, follow=True
     )
-    assert "was added" in response.content.decode()
+    return " ".join(m.message for m in response.context["messages"])
+
+
+def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
+    signed_in, acme, outsider
+):
+    said = invite(signed_in, "MALLORY@other.example")
+
+    assert said == "MALLORY@other.example was invited; they get an email with a link."
+    assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+    assert "mallory@other.example" in signed_in.get("/manage/acme/members/").content.decode()
+    (message,) = mail.outbox
+    assert message.to == ["mallory@other.example"] and "Acme Robotics" in message.subject
+    mallory = Client()
+    mallory.force_login(outsider)
+
+    page = mallory.get(join_link(message))  # a visit alone joins nothing
+    assert page.status_code == 200 and "Join Acme Robotics" in page.content.decode()
+    assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+    response = mallory.post(join_link(message), follow=True)
+
+    assert "You joined Acme Robotics as member." in response.content.decode()
     assert Membership.objects.get(organization=acme.organization, user=outsider).role == "member"
-    assert mail.outbox == []
+    assert mallory.post(join_link(message)).status_code == 410  # used once
+
+
+def test_an_account_that_claims_someones_address_gains_nothing_from_their_invitation(
+    signed_in, acme
+):
+    """Eve signs up with Bob's address before Bob has an account; Alice then adds Bob."""
+    eves_browser = Client()
+    eves_browser.post(
+        "/accounts/signup/",
+        {
+            "username": "eve",
+            "email": "bob@acme.example",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+            "organization_name": "Eve's Decoy",
+        },
+    )
+    eve = User.objects.get(username="eve")
+
+    invite(signed_in, "bob@acme.example", role="admin")
+
+    assert not Membership.objects.filter(organization=acme.organization, user=eve).exists()
+    assert eves_browser.get("/manage/acme/settings/").status_code == 404
+    # The link went to the address, which Eve does not read; without it she has no way in.
+    forged = "/accounts/join/WzEsIjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAiXQ:1abc:xyz/"
+    assert eves_browser.post(forged).status_code == 410
+    assert not Membership.objects.filter(organization=acme.organization, user=eve).exists()
+
+
+def test_a_join_link_works_only_for_the_invited_account(signed_in, acme, outsider, member):
+    invite(signed_in, "mallory@other.example")
+    bob = Client()
+    bob.force_login(member)
+
+    response = bob.post(join_link(mail.outbox[0]))
+
+    assert response.status_code == 410
+    assert "another account" in response.content.decode()
+    assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+
+
+def test_a_join_link_asks_to_sign_in_first_and_comes_back(signed_in, acme, outsider):
+    invite(signed_in, "mallory@other.example")
+    link = join_link(mail.outbox[0])
+
+    response = Client().get(link)
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "next=/accounts/join/" in response["Location"]
+
+
+@pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
+def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
+    signed_in, acme, outsider, then, monkeypatch
+):
+    invite(signed_in, "mallory@other.example")
+    link = join_link(mail.outbox[0])
+    invitation = Invitation.objects.get(user=outsider)
+    if then == "invite again":
+        invite(signed_in, "mallory@other.example", role="admin")
+    elif then == "cancel":
+        said = signed_in.post(
+            "/manage/acme/members/",
+            {"action": "cancel_invitation", "invitation": invitation.pk},
+            follow=True,
+        )
+        assert "The invitation to mallory@other.example was cancelled." in said.content.decode()
+        assert not Invitation.objects.exists()
+    else:
+        later = timezone.now() + timedelta(days=INVITATION_DAYS, minutes=1)
+        monkeypatch.setattr(signing.time, "time", later.timestamp)
+    mallory = Client()
+    mallory.force_login(outsider)
+
+    response = mallory.post(link)
+
+    assert response.status_code == 410 and "not valid any more" in response.content.decode()
+    assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+
+
+def test_the_members_page_says_the_same_for_an_address_with_or_without_an_account(
+    signed_in, acme, outsider
+):
+    """It must not tell anyone who signs up and adds addresses which ones have accounts."""
+    with_account = invite(signed_in, "mallory@other.example")
+    without_account = invite(signed_in, "nobody@nowhere.example")
+
+    assert with_account.replace("mallory@other", "") == without_account.replace(
+        "nobody@nowhere", ""
+    )
 
 
 def test_it_invites_an_unknown_email_with_a_link_to_set_a_password(signed_in, client, acme):
@@ -268,7 +385,7 @@ def test_it_invites_an_unknown_email_with_a_link_to_set_a_password(signed_in, cl
         {"action": "add", "email": "dave@acme.example", "role": "admin"},
         follow=True,
     )
-    assert "was invited" in response.content.decode()
+    assert "dave@acme.example was invited" in response.content.decode()
     dave = User.objects.get(email="dave@acme.example")
     assert not dave.has_usable_password()
     assert Membership.objects.get(user=dave).role == Membership.Role.ADMIN
