@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 from uuid import uuid4
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.template.response import SimpleTemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
+from jobs.filters import FILTER_PARAMETERS
 from jobs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ SITE_VERSION_KEY = "listing-version:site"
 VERSION_SECONDS = 24 * 60 * 60
 # Statuses worth keeping: a closed job's 410 page is as stable as an open one's.
 CACHEABLE_STATUSES = frozenset({200, 410})
+# What any cached page reads from the query string: the job lists' filters and page, and the
+# sitemap sections' page (Django's `p`). A cached view that reads another must add it here.
+PAGE_PARAMETERS = frozenset({*FILTER_PARAMETERS, "page", "p"})
 ACCEPTS_GZIP_RE = re.compile(r"\bgzip\b")
 
 
@@ -137,8 +142,20 @@ def _version_key(organization_slug: str | None) -> str:
 
 
 def _page_address(request: HttpRequest) -> str:
-    # The host is part of the address: pages carry absolute canonical and feed URLs.
-    return hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    """The page's URL with only the parameters a visitor page reads, sorted.
+
+    Links from newsletters and social sites add their own (utm_source, fbclid: a new one per
+    click); each would otherwise render and store its own copy of the page. The host is part of
+    the address: pages carry absolute canonical and feed URLs.
+    """
+    read = sorted(
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in PAGE_PARAMETERS
+        for value in values
+    )
+    address = request.build_absolute_uri(request.path) + "?" + urlencode(read)
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 def _page_key(address: str, *, gzipped: bool) -> str:

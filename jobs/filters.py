@@ -15,6 +15,8 @@ from jobs.models import Job
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
+# Every parameter the filters read; the page cache and the pagination links keep only these.
+FILTER_PARAMETERS = ("q", "org", "department", "office", "location", "remote")
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from typing import Any
 
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from jobs.cache import cache_public_page
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
-from jobs.filters import JobFilters
+from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
 from jobs.selectors import (
     group_by_department,
@@ -133,7 +133,11 @@ def _page_url(request: HttpRequest, page: Page, step: int) -> str:
     number = page.number + step
     if not 1 <= number <= page.paginator.num_pages:
         return ""
-    params = request.GET.copy()
+    # The filters only: a link shared with ?utm_source=… must not carry it to every page.
+    params = QueryDict(mutable=True)
+    for name in FILTER_PARAMETERS:
+        if name in request.GET:
+            params.setlist(name, request.GET.getlist(name))
     params["page"] = str(number)
     return f"?{params.urlencode()}"
 

@@ -60,6 +60,18 @@ def test_a_second_visit_is_served_from_the_cache_without_queries(
         assert second["Content-Type"] == first["Content-Type"], url
 
 
+def test_parameters_no_page_reads_share_the_cached_page(
+    client, synced_acme, django_assert_num_queries
+):
+    """A link from a newsletter or a social site (utm_source, fbclid: one per click)."""
+    first = client.get("/jobs/?q=robot&utm_source=newsletter")
+
+    with django_assert_num_queries(0):
+        for url in ["/jobs/?fbclid=IwAR1&q=robot", "/jobs/?q=robot", "/jobs/?q=robot&x=1"]:
+            assert client.get(url).content == first.content, url
+    assert client.get("/jobs/?q=gripper").content != first.content  # what the page reads counts
+
+
 def test_clients_that_accept_gzip_get_the_cached_page_compressed(
     client, synced_acme, django_assert_num_queries
 ):

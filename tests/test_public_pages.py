@@ -124,6 +124,15 @@ def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     assert f'href="?office={remote.pk}&amp;page=1"' in html
 
 
+def test_page_links_keep_the_filters_but_not_a_links_tracking_parameters(client, org):
+    for n in range(30):
+        make_job(org, f"Role {n:02d}", remote_policy="remote")
+
+    html = client.get("/orgs/harbor/?remote=remote&utm_source=news&fbclid=x1").content.decode()
+
+    assert 'href="?remote=remote&amp;page=2"' in html
+
+
 def test_an_unknown_org_is_a_friendly_404(client, db):
     response = client.get("/orgs/nobody/")
 
