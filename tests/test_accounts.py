@@ -7,6 +7,7 @@ import smtplib
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.core import mail, signing
 from django.test import Client
@@ -25,6 +26,10 @@ PASSWORD = "correct horse battery"
 def signed_in(client: Client, owner: User) -> Client:
     client.force_login(owner)
     return client
+
+
+def parsed(response) -> BeautifulSoup:
+    return BeautifulSoup(response.content, "html.parser")
 
 
 # --- Who may see what ---------------------------------------------------------------------------
@@ -94,6 +99,19 @@ def test_the_index_lists_only_the_orgs_the_user_administers(client, acme, owner,
     client.force_login(owner)
     page = client.get("/manage/").content.decode()
     assert "Acme Robotics" in page and "Other Org" not in page
+
+
+def test_each_organizations_links_are_named_after_it(client, owner, outsider):
+    other = Organization.objects.get(slug="other")
+    Membership.objects.create(organization=other, user=owner, role=Membership.Role.ADMIN)
+    client.force_login(owner)
+
+    page = parsed(client.get("/manage/"))
+
+    navs = page.select("main nav[aria-labelledby]")
+    names = [page.find(id=nav["aria-labelledby"]).get_text(strip=True) for nav in navs]
+    assert names == ["Acme Robotics", "Other Org"]
+    assert all(len(nav.find_all("a")) == 4 for nav in navs)
 
 
 def test_the_index_of_a_plain_member_says_they_administer_nothing(client, member):
@@ -166,6 +184,10 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert len(mail.outbox) == 1 and "alice" in mail.outbox[0].body
 
     form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    mistyped = client.post(
+        form_url, {"new_password1": "reset passphrase 42", "new_password2": "reset passphrase 24"}
+    )
+    assert parsed(mistyped).select_one("form > .error-summary[role=alert]")
     response = client.post(
         form_url, {"new_password1": "reset passphrase 42", "new_password2": "reset passphrase 42"}
     )
@@ -249,6 +271,68 @@ def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, c
 
 def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
     assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
+
+
+# --- Forms sent back with errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "url", "data", "field_id", "error"),
+    [
+        (
+            None,
+            "/accounts/login/",
+            {"username": "alice", "password": "x"},
+            None,
+            "correct username",
+        ),
+        (None, "/accounts/signup/", {**SIGNUP, "email": "carol@"}, "id_email", "valid email"),
+        (None, "/accounts/password_reset/", {"email": "carol@"}, "id_email", "valid email"),
+        (
+            "owner",
+            "/accounts/password_change/",
+            {"old_password": "x"},
+            "id_old_password",
+            "incorrect",
+        ),
+        (
+            "owner",
+            "/manage/acme/members/",
+            {"action": "add", "email": "bob@", "role": "member"},
+            "id_email",
+            "valid email",
+        ),
+        (
+            "owner",
+            "/manage/acme/settings/",
+            {"action": "connect", "board_token": "bad/token"},
+            "id_board_token",
+            "only letters, digits",
+        ),
+        (
+            "owner",
+            "/manage/acme/settings/",
+            {"action": "api_key", "key-api_key": "two words"},
+            "id_key-api_key",
+            "has no spaces",
+        ),
+    ],
+)
+def test_a_form_sent_back_says_error_in_the_title_and_sums_up_first_what_to_fix(
+    client, acme, request, persona, url, data, field_id, error
+):
+    """The summary is focused on load (static/js/focus-on-load.js), so it is read out."""
+    if persona:
+        client.force_login(request.getfixturevalue(persona))
+    assert not parsed(client.get(url)).title.string.startswith("Error")
+
+    page = parsed(client.post(url, data))
+
+    assert page.title.string.startswith("Error: ") and page.title.string.count("Error") == 1
+    summary = page.select_one("form > .error-summary[role=alert][data-focus-on-load]")
+    assert error in summary.get_text()
+    if field_id:
+        assert summary.find("a", href=f"#{field_id}") and page.find(id=field_id)
 
 
 # --- Members ------------------------------------------------------------------------------------
@@ -451,6 +535,17 @@ def test_an_email_longer_than_an_account_can_hold_is_refused_on_the_form(signed_
     assert response.status_code == 200
     assert "at most 254 characters" in response.content.decode()
     assert not User.objects.filter(email=email).exists()
+
+
+def test_each_members_buttons_say_whom_they_change(signed_in, member):
+    page = parsed(signed_in.get("/manage/acme/members/"))
+    buttons = [button.get_text() for button in page.select(".table-wrap button")]
+    assert buttons == [
+        "Set role for alice@acme.example",
+        "Remove alice@acme.example",
+        "Set role for bob@acme.example",
+        "Remove bob@acme.example",
+    ]
 
 
 def test_it_sets_a_members_role(signed_in, member):

@@ -22,6 +22,15 @@ PASSWORD = "correct horse battery"
 SYNC_TIMEOUT_MS = 30_000
 
 
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Admins land on their organizations.
+    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
+
+
 @pytest.fixture
 def worker(celery_processes, fake_greenhouse):
     celery_processes.use_broker("filesystem")
@@ -40,12 +49,7 @@ def test_an_admin_connects_greenhouse_and_manages_jobs(
     phase = page.locator(".sync-status [data-field=message]")
     tabs = page.get_by_role("navigation", name="North Wind admin")
 
-    # Sign in: admins land on their organizations.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("nora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
+    sign_in(page, live_server, "nora")
 
     # Connect a board; Greenhouse's name for it is shown, and the first sync runs in the worker.
     page.get_by_role("main").get_by_role("link", name="Settings").click()
@@ -96,11 +100,55 @@ def test_the_members_table_scrolls_inside_its_box_on_a_phone(live_server, page):
         Membership.objects.create(organization=north, user=someone)
     page.set_viewport_size({"width": 390, "height": 844})
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("nora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "nora")
     page.goto(f"{live_server.url}/manage/north/members/")
 
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
+    """A disabled button would drop the focus to the page; a busy one ignores more presses."""
+    held = []  # the refresh requests, answered when the test says so
+    page.route("**/manage/acme/refresh/", lambda route: held.append(route))
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    button = page.get_by_role("button", name="Refresh now")
+
+    tabs = page.get_by_role("navigation", name="Acme Robotics admin")
+    tabs.get_by_role("link", name="Members").focus()
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(button).to_be_focused()
+    expect(button).to_have_attribute("aria-disabled", "true")
+    page.keyboard.press("Enter")  # ignored while busy
+
+    held[0].continue_()
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
+    expect(button).not_to_have_attribute("aria-disabled", "true")
+    expect(button).to_be_focused()
+    assert len(held) == 1
+
+
+def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(live_server, page):
+    """Screen readers read out what gets the focus, not a live region that was there at load."""
+    alert = page.get_by_role("alert")
+
+    def sign_up(confirmation: str) -> None:
+        page.get_by_label("Password:", exact=True).fill(PASSWORD)
+        page.get_by_label("Password confirmation").fill(confirmation)
+        page.get_by_role("button", name="Create account and organization").click()
+
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Email").fill("carol@north.example")
+    page.get_by_label("Organization name").fill("North Wind")
+    sign_up("a different passphrase")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(alert).to_contain_text("There is a problem")
+    expect(alert).to_be_focused()
+
+    sign_up(PASSWORD)
+    expect(alert).to_contain_text("Welcome!")
+    expect(alert).to_be_focused()

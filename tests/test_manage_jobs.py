@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test import Client
@@ -69,6 +70,16 @@ def test_the_table_of_an_org_without_jobs_says_how_they_come(signed_in, acme):
     assert "appear here after the first sync" in page and "Refresh now" in page
 
 
+def test_the_sync_progress_and_its_reload_hint_share_one_live_region(signed_in, job):
+    """Two regions changing at once would cut each other off in a screen reader."""
+    page = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+
+    regions = page.select(".sync-status :is([role=status], [role=alert], [aria-live])")
+    assert len(regions) == 1
+    parts = "[data-refresh-feedback], [data-field=message], [data-reload-hint]"
+    assert len(regions[0].select(parts)) == 3
+
+
 def test_a_job_of_another_org_is_not_found_under_this_one(signed_in, job, fake_greenhouse):
     other = make_connection("other-co", "tiny-co")
     sync_organization(other, trigger=SyncRun.Trigger.COMMAND)
@@ -91,6 +102,16 @@ def test_the_edit_form_shows_greenhouse_fields_as_locked_text(signed_in, job):
     inputs = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', page))
     form_inputs = inputs - {"csrfmiddlewaretoken", "next"}
     assert form_inputs == set(Job.SITE_FIELDS)
+
+
+def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, job):
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    assert page.h1.get_text() == f"Edit job: {job.title}"
+    # Its own headings belong to a region, and the keyboard can scroll it.
+    description = page.select_one(".job-description")
+    assert description["role"] == "region" and description["tabindex"] == "0"
+    assert description["aria-label"] == "Description from Greenhouse"
 
 
 def test_it_saves_the_site_owned_fields(signed_in, job):
@@ -157,7 +178,9 @@ def test_the_tags_are_shown_back_comma_separated(signed_in, job):
 def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job, data, error):
     response = signed_in.post(edit_url(job), {"featured": "on", **data})
     assert response.status_code == 200
-    assert error in response.content.decode()
+    page = BeautifulSoup(response.content, "html.parser")
+    assert page.title.string.startswith("Error: Edit job: ")
+    assert error in page.select_one("form > .error-summary[role=alert]").get_text()
     job.refresh_from_db()
     assert not job.featured
 

@@ -35,6 +35,22 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two colours as getComputedStyle writes them, "rgb(r, g, b)"."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(value) / 255 for value in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def computed(locator, name: str) -> str:
+    return locator.evaluate("(element, name) => getComputedStyle(element)[name]", name)
+
+
 def test_a_visitor_searches_filters_and_reaches_the_apply_link(live_server, page, boards):
     job = Job.objects.get(title="Senior Platform Engineer")
 
@@ -85,3 +101,27 @@ def test_the_skip_link_and_filters_work_from_the_keyboard(live_server, page, boa
 
     expect(page).to_have_url(re.compile(r"remote=remote"))
     expect(page.locator(".match-count")).to_contain_text("3 jobs match")
+
+
+def test_the_focus_ring_and_the_fields_edges_stand_out_from_what_is_next_to_them(
+    live_server, page, boards
+):
+    """WCAG 1.4.11, 3:1 at least: on the white page, on the grey filter panel, on a button."""
+    page.goto(f"{live_server.url}/jobs/")
+    backgrounds = [
+        computed(page.locator(where), "backgroundColor") for where in ("html", ".job-filters")
+    ]
+    workplace = page.get_by_label("Workplace")
+    button = page.get_by_role("button", name="Show jobs")
+
+    for field in (page.get_by_label("Keywords"), workplace):
+        assert min(contrast(computed(field, "borderTopColor"), bg) for bg in backgrounds) >= 3
+
+    workplace.focus()
+    page.keyboard.press("Tab")  # the ring is for the keyboard
+    expect(button).to_be_focused()
+    ring = computed(button, "outlineColor")
+    assert computed(button, "outlineStyle") == "solid"
+    assert min(contrast(ring, bg) for bg in backgrounds) >= 3
+    inner_ring = computed(button, "boxShadow")
+    assert contrast(inner_ring, computed(button, "backgroundColor")) >= 3

@@ -32,8 +32,10 @@
     box.dataset.phase = status.phase;
     box.querySelectorAll("[data-field]").forEach(function (element) {
       var name = element.dataset.field;
-      if (name in status) {
-        element.textContent = status[name] || element.dataset.empty || "";
+      var text = status[name] || element.dataset.empty || "";
+      // Words written again, even the same ones, are read out again from the live region.
+      if (name in status && element.textContent !== text) {
+        element.textContent = text;
       }
     });
     var badge = box.querySelector("[data-state-badge]");
@@ -77,7 +79,11 @@
     var box = form.closest("[data-status-url]");
     var button = form.querySelector("button");
     event.preventDefault();
-    button.disabled = true;
+    // Busy, not disabled: a disabled button would drop the keyboard focus to the page.
+    if (button.getAttribute("aria-disabled") === "true") {
+      return;
+    }
+    button.setAttribute("aria-disabled", "true");
     say(box, "info", "Asking for a sync…");
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
@@ -91,7 +97,7 @@
         say(box, "error", "The refresh could not be sent. Reload the page and try again.");
       })
       .finally(function () {
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
       });
   }
 
