@@ -53,7 +53,15 @@ for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
             '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`)'
         ) from None
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", LOCAL_HOSTS)
+# Debug is only the default for local use: on a public name its error pages show code and
+# settings to anyone. A deployment that names its host but forgot DJANGO_DEBUG stops here.
+if DEBUG and env_str("DJANGO_DEBUG", "") == "" and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS names a host other than this machine but DJANGO_DEBUG is not set: "
+        "set DJANGO_DEBUG=false for production (or DJANGO_DEBUG=true to debug on that name)"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

@@ -132,6 +132,16 @@ def test_production_settings_take_hosts_from_the_environment_and_secure_cookies(
     ), completed.stderr
 
 
+def test_a_public_host_without_django_debug_set_refuses_to_start_in_debug(tmp_path):
+    """Debug is the local default; on a public name it would show tracebacks to anyone."""
+    completed = run_in_production(tmp_path, "manage.py", "check", DJANGO_DEBUG=None)
+
+    assert completed.returncode != 0
+    assert "set DJANGO_DEBUG=false for production" in completed.stderr
+    asked_for = run_in_production(tmp_path, "manage.py", "check", DJANGO_DEBUG="true")
+    assert asked_for.returncode == 0, asked_for.stderr
+
+
 def test_production_settings_refuse_to_start_without_allowed_hosts(tmp_path):
     completed = run_in_production(tmp_path, "manage.py", "check", DJANGO_ALLOWED_HOSTS=None)
 
