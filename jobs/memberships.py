@@ -26,6 +26,7 @@ from jobs.models import Invitation, Membership, Organization
 logger = logging.getLogger(__name__)
 
 INVITATION_DAYS = 7
+MAX_INVITATIONS_PER_DAY = 50
 INVITATION_SALT = "jobs.invitation"
 INVITATION_INVALID_MESSAGE = (
     "This invitation link is not valid any more: it has expired, was replaced by a newer one, "
@@ -107,6 +108,7 @@ def membership_add(
         # One addition at a time per org: a double-clicked "Add" must find the first click's
         # account and membership, not create a second account or fail on the unique membership.
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        _ensure_invitations_left(organization)
         user = User.objects.filter(email__iexact=email).order_by("pk").first()
         if user is None:
             user = User.objects.create_user(username=_username_free(email), email=email)
@@ -137,6 +139,21 @@ def membership_add(
     else:
         email_sent = invitation_email_send(invitation=invitation, site_url=site_url)
     return MembershipAdded(membership=membership, email_sent=email_sent)
+
+
+def _ensure_invitations_left(organization: Organization) -> None:
+    # Anyone can sign up an org, and each addition emails an address they choose: a cap per day
+    # keeps the site from being a way to mail strangers. Accepted invitations count twice.
+    since = timezone.now() - timedelta(days=1)
+    sent = (
+        Membership.objects.filter(organization=organization, created_at__gte=since).count()
+        + Invitation.objects.filter(organization=organization, sent_at__gte=since).count()
+    )
+    if sent >= MAX_INVITATIONS_PER_DAY:
+        raise MembershipError(
+            f"{organization.name} has invited {sent} people in the last 24 hours, the most this "
+            "site sends in a day. Try again tomorrow."
+        )
 
 
 def new_account_email_send(*, membership: Membership, site_url: str) -> bool:

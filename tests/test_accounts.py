@@ -13,6 +13,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
+from jobs import memberships
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
@@ -449,6 +450,19 @@ def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
 
     assert response.status_code == 410 and "not valid any more" in response.content.decode()
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+
+
+def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, monkeypatch):
+    """Anyone can sign up an org; its additions must not make the site a way to mail strangers."""
+    monkeypatch.setattr(memberships, "MAX_INVITATIONS_PER_DAY", 3)  # the owner's own counts
+
+    said = [invite(signed_in, f"person{n}@example.org") for n in range(3)]
+
+    assert said[:2] == [
+        f"person{n}@example.org was invited; they get an email with a link." for n in range(2)
+    ]
+    assert "the most this site sends in a day" in said[2]
+    assert len(mail.outbox) == 2 and not User.objects.filter(email="person2@example.org").exists()
 
 
 def test_the_members_page_says_the_same_for_an_address_with_or_without_an_account(
