@@ -20,7 +20,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
@@ -97,7 +97,14 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         page = found.get(page_key)
         if page is not None and page.version == version:
             return page.to_response()
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            if version_key not in found:
+                # Perhaps no such org: its version must not stay for a day, or requests for
+                # made-up slugs would fill the cache (a full Redis stops counting sign-ins too).
+                _forget_version(version_key)
+            raise
         if response.status_code in CACHEABLE_STATUSES and not response.cookies:
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
@@ -125,6 +132,13 @@ def _first_version(key: str) -> str:
     # add() keeps a value another process set first, so all processes agree on one version.
     cache.add(key, fresh, timeout=VERSION_SECONDS)
     return cache.get(key, fresh)
+
+
+def _forget_version(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.exception("page cache unavailable key=%s", key)
 
 
 def _is_cacheable_request(request: HttpRequest) -> bool:

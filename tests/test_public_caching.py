@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from jobs import views
@@ -70,6 +71,16 @@ def test_parameters_no_page_reads_share_the_cached_page(
         for url in ["/jobs/?fbclid=IwAR1&q=robot", "/jobs/?q=robot", "/jobs/?q=robot&x=1"]:
             assert client.get(url).content == first.content, url
     assert client.get("/jobs/?q=gripper").content != first.content  # what the page reads counts
+
+
+def test_made_up_org_addresses_leave_nothing_in_the_cache(client, synced_acme):
+    """A day-long key per made-up slug would let anyone fill Redis, where sign-ins are counted."""
+    for url in ["/orgs/nobody/", "/orgs/nobody/feed/", "/orgs/nobody/jobs.json"]:
+        assert client.get(url).status_code == 404, url
+
+    assert cache.get("listing-version:org:nobody") is None
+    client.get("/orgs/acme/jobs/1/")  # an unknown job of a real org keeps the org's pages
+    assert cache.get("listing-version:org:acme") is not None
 
 
 def test_clients_that_accept_gzip_get_the_cached_page_compressed(
