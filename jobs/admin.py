@@ -16,7 +16,7 @@ from jobs.connections import (
     connection_schedule_update,
 )
 from jobs.forms import JobSiteFieldsForm, validate_api_key
-from jobs.memberships import ADMIN_NEEDED_MESSAGE
+from jobs.memberships import ADMIN_NEEDED_MESSAGE, membership_delete
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -55,6 +55,10 @@ class VisitorPagesAdmin(admin.ModelAdmin):
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
+    def delete_existing(self, obj: Membership, commit: bool = True) -> None:
+        if commit:
+            membership_delete(obj)  # with any invitation, whose link would re-add them
+
     def clean(self) -> None:
         """An org that has an admin keeps one, as on the members page (jobs.memberships)."""
         super().clean()
@@ -63,6 +67,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         )
         if not self.instance.pk or not active_admins.exists():
             return
+        if any(form.errors for form in self.forms):
+            return  # each row says what is wrong; counted once they are all valid
         kept_admins = [
             form
             for form in self.forms

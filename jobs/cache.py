@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from functools import wraps
+from operator import itemgetter
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 from uuid import uuid4
@@ -162,11 +163,15 @@ def _page_address(request: HttpRequest) -> str:
     click); each would otherwise render and store its own copy of the page. The host is part of
     the address: pages carry absolute canonical and feed URLs.
     """
+    # Sorted by name only: a repeated parameter's values keep their order, which pages read.
     read = sorted(
-        (name, value)
-        for name, values in request.GET.lists()
-        if name in PAGE_PARAMETERS
-        for value in values
+        (
+            (name, value)
+            for name, values in request.GET.lists()
+            if name in PAGE_PARAMETERS
+            for value in values
+        ),
+        key=itemgetter(0),
     )
     address = request.build_absolute_uri(request.path) + "?" + urlencode(read)
     return hashlib.sha256(address.encode()).hexdigest()

@@ -45,6 +45,7 @@ from jobs.memberships import (
     MembershipError,
     invitation_accept,
     invitation_of,
+    joined_membership,
     membership_add,
     membership_remove,
     membership_role_set,
@@ -436,20 +437,13 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        # The same words whether or not the address has an account here: the page must not
-        # tell an admin who has one.
         if added.email_sent:
             messages.success(request, f"{email} was invited; they get an email with a link.")
-        elif added.membership:
-            messages.warning(
-                request,
-                f"{email} was added, but the invitation email could not be sent. Ask them to use "
-                "“Forgot your password?” on the sign-in page with this address.",
-            )
         else:
             messages.warning(
                 request,
-                f"The invitation email to {email} could not be sent. Try again in a while.",
+                f"The invitation email to {email} could not be sent. Add them again in a while "
+                "to send it again.",
             )
     return redirect("manage:members", slug=organization.slug)
 
@@ -472,9 +466,12 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             membership = invitation_accept(token=token, user=request.user)
+        else:
+            membership = joined_membership(token, user=request.user)
+        if membership is not None:
             messages.success(
                 request,
-                f"You joined {membership.organization.name} as "
+                f"You are a member of {membership.organization.name}, as "
                 f"{membership.get_role_display().lower()}.",
             )
             return redirect("manage:index")

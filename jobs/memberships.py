@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,11 +48,9 @@ class MembershipError(Exception):
 
 @dataclass(frozen=True)
 class MembershipAdded:
-    """What adding an email did. A new account is a member at once: the emailed link sets its
-    password, which proves the address. An existing account is only invited: it joins through a
-    link sent to its address, since anyone can sign up claiming an address."""
+    """An invitation made, and whether its email went out."""
 
-    membership: Membership | None  # None: an existing account was invited
+    invitation: Invitation
     email_sent: bool
 
 
@@ -98,108 +97,85 @@ def organization_signup(
 def membership_add(
     *, organization: Organization, email: str, role: str, site_url: str
 ) -> MembershipAdded:
-    """Invite the account with this email to the org, or make a new account and add it.
+    """Invite the person with this email: they join through a link sent to that address.
 
-    A new account has no usable password; its email's link sets one (Django's password reset
-    token), so no password ever travels by email.
+    Never at once, even when an account has the address: anyone can sign up claiming one.
+    Without an account, one is made with no usable password, and the email also carries the
+    link that sets it (Django's password reset token), so no password travels by email. Both
+    cases look the same to the org's admins: the page must not tell who has an account here.
     """
     email = User.objects.normalize_email(email.strip())
     with transaction.atomic():
         # One addition at a time per org: a double-clicked "Add" must find the first click's
-        # account and membership, not create a second account or fail on the unique membership.
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        _ensure_invitations_left(organization)
+        # account and invitation, not create a second account.
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
         user = User.objects.filter(email__iexact=email).order_by("pk").first()
+        if user and Membership.objects.filter(organization=organization, user=user).exists():
+            raise MembershipError(f"{email} is already a member of {organization.name}.")
+        _count_invitation_email(locked)
         if user is None:
             user = User.objects.create_user(username=_username_free(email), email=email)
-            membership = Membership.objects.create(organization=organization, user=user, role=role)
-        elif Membership.objects.filter(organization=organization, user=user).exists():
-            raise MembershipError(f"{email} is already a member of {organization.name}.")
-        elif not user.is_active:
-            raise MembershipError(
-                f"The account of {email} is deactivated, so it could not use the membership. "
-                "A site admin can reactivate it."
-            )
-        else:
-            membership = None
-            invitation, _ = Invitation.objects.update_or_create(
-                organization=organization,
-                user=user,
-                defaults={"role": role, "sent_at": timezone.now()},
-            )
-    logger.info(
-        "membership %s org=%s user=%s role=%s",
-        "added" if membership else "invited",
-        organization.slug,
-        user.pk,
-        role,
-    )
-    if membership:
-        email_sent = new_account_email_send(membership=membership, site_url=site_url)
-    else:
-        email_sent = invitation_email_send(invitation=invitation, site_url=site_url)
-    return MembershipAdded(membership=membership, email_sent=email_sent)
-
-
-def _ensure_invitations_left(organization: Organization) -> None:
-    # Anyone can sign up an org, and each addition emails an address they choose: a cap per day
-    # keeps the site from being a way to mail strangers. Accepted invitations count twice.
-    since = timezone.now() - timedelta(days=1)
-    sent = (
-        Membership.objects.filter(organization=organization, created_at__gte=since).count()
-        + Invitation.objects.filter(organization=organization, sent_at__gte=since).count()
-    )
-    if sent >= MAX_INVITATIONS_PER_DAY:
-        raise MembershipError(
-            f"{organization.name} has invited {sent} people in the last 24 hours, the most this "
-            "site sends in a day. Try again tomorrow."
+        invitation, _ = Invitation.objects.update_or_create(
+            organization=organization,
+            user=user,
+            defaults={"role": role, "sent_at": timezone.now()},
         )
-
-
-def new_account_email_send(*, membership: Membership, site_url: str) -> bool:
-    """Email the link that sets the new account's password; False (logged) if refused."""
-    user = membership.user
-    set_password_path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return _email_send(
-        template="registration/invitation_email.txt",
-        context={
-            "membership": membership,
-            "organization": membership.organization,
-            "user": user,
-            "set_password_url": urljoin(site_url, set_password_path),
-            "sign_in_url": urljoin(site_url, reverse("login")),
-        },
-        organization=membership.organization,
-        user=user,
+    logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
+    return MembershipAdded(
+        invitation=invitation, email_sent=invitation_email_send(invitation, site_url=site_url)
     )
 
 
-def invitation_email_send(*, invitation: Invitation, site_url: str) -> bool:
-    """Email the link that lets the invited account join; False (logged) if refused."""
-    join_path = reverse("invitation_join", args=[invitation_token(invitation)])
-    return _email_send(
-        template="registration/join_email.txt",
-        context={
-            "invitation": invitation,
-            "organization": invitation.organization,
-            "user": invitation.user,
-            "join_url": urljoin(site_url, join_path),
-            "days": INVITATION_DAYS,
-        },
-        organization=invitation.organization,
-        user=invitation.user,
-    )
+def _count_invitation_email(organization: Organization) -> None:
+    """Count one more email for the org, or refuse past MAX_INVITATIONS_PER_DAY; call locked.
+
+    Anyone can sign up an org and add addresses they choose: the cap keeps the site from being a
+    way to mail strangers. It counts emails, so removing people or re-inviting frees nothing.
+    """
+    now = timezone.now()
+    if not organization.invitations_counted_since or (
+        organization.invitations_counted_since <= now - timedelta(days=1)
+    ):
+        organization.invitations_counted_since, organization.invitations_counted = now, 0
+    if organization.invitations_counted >= MAX_INVITATIONS_PER_DAY:
+        hours_left = math.ceil(
+            (organization.invitations_counted_since + timedelta(days=1) - now).total_seconds()
+            / 3600
+        )
+        raise MembershipError(
+            f"{organization.name} has sent {organization.invitations_counted} invitations in a "
+            f"day, the most this site sends. Try again in {hours_left} hours."
+        )
+    organization.invitations_counted += 1
+    organization.save(update_fields=["invitations_counted_since", "invitations_counted"])
 
 
-def _email_send(*, template: str, context: dict, organization: Organization, user: User) -> bool:
-    subject = f"You are invited to join {organization.name} on orgsite"
-    body = render_to_string(template, context)
+def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:
+    """Email the invitation's links; False (and logged) if the mail server refused it."""
+    user = invitation.user
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "user": user,
+        "join_url": urljoin(
+            site_url, reverse("invitation_join", args=[invitation_token(invitation)])
+        ),
+        "days": INVITATION_DAYS,
+        "sign_in_url": urljoin(site_url, reverse("login")),
+    }
+    if not user.has_usable_password():
+        context["set_password_url"] = urljoin(
+            site_url,
+            reverse(
+                "password_reset_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
+            ),
+        )
+    subject = f"You are invited to join {invitation.organization.name} on orgsite"
+    body = render_to_string("registration/invitation_email.txt", context)
     try:
         send_mail(" ".join(subject.split()), body, None, [user.email])
     except (smtplib.SMTPException, OSError) as exc:
@@ -211,18 +187,15 @@ def _email_send(*, template: str, context: dict, organization: Organization, use
 def invitation_token(invitation: Invitation) -> str:
     """The signed part of the join link; it names the invitation as sent at that moment."""
     return signing.dumps(
-        [invitation.pk, invitation.sent_at.isoformat()], salt=INVITATION_SALT, compress=False
+        [invitation.pk, invitation.organization_id, invitation.sent_at.isoformat()],
+        salt=INVITATION_SALT,
+        compress=False,
     )
 
 
 def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:
     """The invitation a join link names, if it is still valid and is for `user`."""
-    try:
-        invitation_pk, sent_at = signing.loads(
-            token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS)
-        )
-    except (signing.BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
-        raise MembershipError(INVITATION_INVALID_MESSAGE) from None
+    invitation_pk, _, sent_at = _join_link_values(token)
     invitations = Invitation.objects.select_related("organization")
     if for_update:
         invitations = invitations.select_for_update(of=("self",))
@@ -237,12 +210,35 @@ def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invita
     return invitation
 
 
+def joined_membership(token: str, *, user: User) -> Membership | None:
+    """`user`'s membership of the org a valid join link names: a second click finds it."""
+    _, organization_pk, _ = _join_link_values(token)
+    return (
+        Membership.objects.select_related("organization")
+        .filter(organization=organization_pk, user=user)
+        .first()
+    )
+
+
+def _join_link_values(token: str) -> tuple[int, int, str]:
+    try:
+        invitation_pk, organization_pk, sent_at = signing.loads(
+            token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
+        raise MembershipError(INVITATION_INVALID_MESSAGE) from None
+    return invitation_pk, organization_pk, sent_at
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Make the signed-in `user` a member through the link of their invitation."""
+    membership = joined_membership(token, user=user)
+    if membership is not None:
+        return membership  # a double click, or added some other way meanwhile
     invitation = invitation_of(token, user=user, for_update=True)
-    membership, _ = Membership.objects.get_or_create(
-        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    membership = Membership.objects.create(
+        organization=invitation.organization, user=user, role=invitation.role
     )
     invitation.delete()
     logger.info("invitation accepted org=%s user=%s", invitation.organization.slug, user.pk)
@@ -280,6 +276,14 @@ def membership_role_set(*, membership: Membership, role: str) -> None:
 def membership_remove(*, membership: Membership) -> None:
     if membership.role == Membership.Role.ADMIN:
         _ensure_another_admin(membership)
+    membership_delete(membership)
+
+
+def membership_delete(membership: Membership) -> None:
+    """Delete a membership with any invitation of the same person: its link would re-add them."""
+    Invitation.objects.filter(
+        organization=membership.organization_id, user=membership.user_id
+    ).delete()
     membership.delete()
 
 

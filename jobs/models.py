@@ -23,6 +23,9 @@ class Organization(models.Model):
     description = models.CharField(max_length=500, blank=True)
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Invitation emails sent in the day that began then (jobs.memberships caps them).
+    invitations_counted_since = models.DateTimeField(null=True, blank=True, editable=False)
+    invitations_counted = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -123,11 +123,11 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(acme):
 # --- Accounts: double clicks ------------------------------------------------------------------
 
 
-def test_a_double_clicked_invitation_makes_one_account_and_one_membership(acme, mailoutbox):
+def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, mailoutbox):
     from django.contrib.auth.models import User
 
     from jobs.memberships import MembershipError, membership_add
-    from jobs.models import Membership
+    from jobs.models import Invitation
 
     organization = acme.organization
     for number in range(5):  # the race is lost at random: several rounds
@@ -143,7 +143,7 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_membership(acme, 
         errors = [result for result in results if isinstance(result, Exception)]
         assert all(isinstance(error, MembershipError) for error in errors), errors
         assert User.objects.filter(email=email).count() == 1
-        assert Membership.objects.filter(organization=organization, user__email=email).count() == 1
+        assert Invitation.objects.filter(organization=organization, user__email=email).count() == 1
 
 
 def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db):

@@ -71,6 +71,9 @@ def test_parameters_no_page_reads_share_the_cached_page(
         for url in ["/jobs/?fbclid=IwAR1&q=robot", "/jobs/?q=robot", "/jobs/?q=robot&x=1"]:
             assert client.get(url).content == first.content, url
     assert client.get("/jobs/?q=gripper").content != first.content  # what the page reads counts
+    # A repeated parameter's order counts too: the page reads the last value.
+    assert client.get("/jobs/?q=gripper&q=robot").content == first.content
+    assert client.get("/jobs/?q=robot&q=gripper").content != first.content
 
 
 def test_made_up_org_addresses_leave_nothing_in_the_cache(client, synced_acme):
