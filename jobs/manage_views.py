@@ -55,6 +55,7 @@ from jobs.models import GreenhouseConnection, Job, Organization
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
+from jobs.throttle import client_ip, signup_record, signups_blocked
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
+    if request.method == "POST" and signups_blocked(ip=client_ip(request)):
+        logger.warning("sign-up refused: too many from ip=%s", client_ip(request))
+        form.add_error(
+            None,
+            "Too many organizations were signed up from your network today. Try again tomorrow, "
+            "or ask an admin of an existing organization to invite you.",
+        )
+        return render(request, "registration/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             membership = organization_signup(
@@ -93,6 +102,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except MembershipError as exc:
             form.add_error(None, exc.message)
             return render(request, "registration/signup.html", {"form": form})
+        signup_record(ip=client_ip(request))
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,

@@ -1,4 +1,5 @@
-"""Sign-in throttling: failed sign-ins are counted per username and per client address.
+"""Sign-in throttling: failed sign-ins are counted per username and per client address; and
+sign-ups per client address.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
@@ -61,14 +62,38 @@ def login_attempts_blocked(*, username: str, ip: str) -> bool:
 def login_failure_record(*, username: str, ip: str) -> None:
     try:
         for key in _counter_keys(username=username, ip=ip):
-            # add() starts the window only if there is none; incr() keeps its expiry.
-            cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+            _count(key, window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     except Exception:
         logger.exception("login throttle unavailable: cache unreachable, failure not counted")
+
+
+def _count(key: str, *, window_seconds: int) -> None:
+    # add() starts the window only if there is none; incr() keeps its expiry.
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window_seconds)
+
+
+def _signup_key(ip: str) -> str:
+    return f"signups:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
+
+
+def signups_blocked(*, ip: str) -> bool:
+    """Each sign-up is an org that may email strangers: a few a day per client address."""
+    try:
+        return (cache.get(_signup_key(ip)) or 0) >= settings.SIGNUP_LIMIT_PER_DAY
+    except Exception:
+        logger.exception("sign-up throttle unavailable: cache unreachable, sign-up not checked")
+        return False
+
+
+def signup_record(*, ip: str) -> None:
+    try:
+        _count(_signup_key(ip), window_seconds=24 * 60 * 60)
+    except Exception:
+        logger.exception("sign-up throttle unavailable: cache unreachable, sign-up not counted")
 
 
 def login_failures_clear(*, username: str) -> None:

@@ -360,6 +360,7 @@ SESSION_COOKIE_HTTPONLY = True
 # from one client address, further attempts are refused until the window has passed.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
+SIGNUP_LIMIT_PER_DAY = env_int("SIGNUP_LIMIT_PER_DAY", 5, minimum=1)
 
 # --- Health and logging -----------------------------------------------------------------------
 # /healthz fails when beat's dispatcher has not ticked for this long (it ticks every minute).

@@ -245,6 +245,28 @@ def test_signing_up_creates_an_org_with_the_signer_as_its_admin(client, db):
     assert client.get("/manage/north-wind-co-op/settings/").status_code == 200
 
 
+def test_sign_ups_from_one_address_are_limited_per_day(client, db, settings):
+    """Each sign-up is an org that may email strangers."""
+    settings.SIGNUP_LIMIT_PER_DAY = 2
+
+    def sign_up(number: int, address: str = "203.0.113.7"):
+        data = {
+            "username": f"sam{number}",
+            "email": f"sam{number}@example.com",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+            "organization_name": f"Sam's {number}",
+        }
+        return Client(REMOTE_ADDR=address).post("/accounts/signup/", data)
+
+    statuses = [sign_up(number).status_code for number in range(3)]
+
+    assert statuses == [302, 302, 429]
+    assert "Too many organizations were signed up" in sign_up(3).content.decode()
+    assert sign_up(4, address="198.51.100.9").status_code == 302  # another address
+    assert Organization.objects.count() == 3
+
+
 def test_signing_up_numbers_a_slug_that_is_taken(client, db):
     Organization.objects.create(name="North Wind", slug="north-wind-co-op")
     client.post("/accounts/signup/", SIGNUP)
