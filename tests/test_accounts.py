@@ -115,6 +115,14 @@ def test_each_organizations_links_are_named_after_it(client, owner, outsider):
     assert all(len(nav.find_all("a")) == 4 for nav in navs)
 
 
+def test_the_index_says_when_an_orgs_syncing_is_paused(signed_in, acme):
+    assert "Syncing paused" not in signed_in.get("/manage/").content.decode()
+    acme.enabled = False
+    acme.save(update_fields=["enabled"])
+
+    assert "Syncing paused" in signed_in.get("/manage/").content.decode()
+
+
 def test_the_index_of_a_plain_member_says_they_administer_nothing(client, member):
     client.force_login(member)
     assert "not an admin of any organization" in client.get("/manage/").content.decode()
