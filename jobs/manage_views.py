@@ -46,7 +46,7 @@ from jobs.memberships import (
     invitation_accept,
     invitation_of,
     joined_membership,
-    membership_add,
+    member_invite,
     membership_remove,
     membership_role_set,
     organization_signup,
@@ -438,7 +438,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 def _member_add(request: HttpRequest, organization: Organization, form: Form) -> HttpResponse:
     email = form.cleaned_data["email"]
     try:
-        added = membership_add(
+        email_sent = member_invite(
             organization=organization,
             email=email,
             role=form.cleaned_data["role"],
@@ -447,7 +447,7 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        if added.email_sent:
+        if email_sent:
             messages.success(request, f"{email} was invited; they get an email with a link.")
         else:
             messages.warning(

@@ -6,7 +6,6 @@ import logging
 import math
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin
 
@@ -44,14 +43,6 @@ class MembershipError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class MembershipAdded:
-    """An invitation made, and whether its email went out."""
-
-    invitation: Invitation
-    email_sent: bool
 
 
 def organization_slug_free(name: str) -> str:
@@ -94,10 +85,9 @@ def organization_signup(
     )
 
 
-def membership_add(
-    *, organization: Organization, email: str, role: str, site_url: str
-) -> MembershipAdded:
+def member_invite(*, organization: Organization, email: str, role: str, site_url: str) -> bool:
     """Invite the person with this email: they join through a link sent to that address.
+    Returns whether the email went out (False, and logged, if the mail server refused it).
 
     Never at once, even when an account has the address: anyone can sign up claiming one.
     Without an account, one is made with no usable password, and the email also carries the
@@ -121,9 +111,7 @@ def membership_add(
             defaults={"role": role, "sent_at": timezone.now()},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
-    return MembershipAdded(
-        invitation=invitation, email_sent=invitation_email_send(invitation, site_url=site_url)
-    )
+    return invitation_email_send(invitation, site_url=site_url)
 
 
 def _count_invitation_email(organization: Organization) -> None:
@@ -233,12 +221,16 @@ def _join_link_values(token: str) -> tuple[int, int, str]:
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Make the signed-in `user` a member through the link of their invitation."""
-    membership = joined_membership(token, user=user)
-    if membership is not None:
-        return membership  # a double click, or added some other way meanwhile
-    invitation = invitation_of(token, user=user, for_update=True)
-    membership = Membership.objects.create(
-        organization=invitation.organization, user=user, role=invitation.role
+    try:
+        invitation = invitation_of(token, user=user, for_update=True)
+    except MembershipError:
+        # A second click: the first (perhaps the one this waited for) used the invitation.
+        membership = joined_membership(token, user=user)
+        if membership is None:
+            raise
+        return membership
+    membership, _ = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
     invitation.delete()
     logger.info("invitation accepted org=%s user=%s", invitation.organization.slug, user.pk)

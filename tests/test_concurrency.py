@@ -126,7 +126,7 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(acme):
 def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, mailoutbox):
     from django.contrib.auth.models import User
 
-    from jobs.memberships import MembershipError, membership_add
+    from jobs.memberships import MembershipError, member_invite
     from jobs.models import Invitation
 
     organization = acme.organization
@@ -134,7 +134,7 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, 
         email = f"new{number}@acme.example"
 
         def add(email: str = email) -> Any:
-            return membership_add(
+            return member_invite(
                 organization=organization, email=email, role="member", site_url="http://x/"
             )
 
