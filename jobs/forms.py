@@ -15,6 +15,7 @@ from jobs.greenhouse import (
     Board,
     GreenhouseError,
 )
+from jobs.memberships import accounts_with_email
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
@@ -47,7 +48,7 @@ class SignupForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        if accounts_with_email(email):
             raise forms.ValidationError(
                 "An account with this email already exists. Sign in, or reset its password."
             )

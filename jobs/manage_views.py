@@ -55,7 +55,7 @@ from jobs.models import GreenhouseConnection, Job, Organization
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
-from jobs.throttle import client_ip, signup_record, signups_blocked
+from jobs.throttle import client_ip, signup_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +83,15 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and signups_blocked(ip=client_ip(request)):
-        logger.warning("sign-up refused: too many from ip=%s", client_ip(request))
-        form.add_error(
-            None,
-            "Too many organizations were signed up from your network today. Try again tomorrow, "
-            "or ask an admin of an existing organization to invite you.",
-        )
-        return render(request, "registration/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
+        if not signup_allowed(ip=client_ip(request)):
+            logger.warning("sign-up refused: too many from ip=%s", client_ip(request))
+            form.add_error(
+                None,
+                "Too many organizations were signed up from your network today. Try again "
+                "tomorrow, or ask an admin of an existing organization to invite you.",
+            )
+            return render(request, "registration/signup.html", {"form": form}, status=429)
         try:
             membership = organization_signup(
                 username=form.cleaned_data["username"],
@@ -102,7 +102,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         except MembershipError as exc:
             form.add_error(None, exc.message)
             return render(request, "registration/signup.html", {"form": form})
-        signup_record(ip=client_ip(request))
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
@@ -463,7 +462,7 @@ def _invitation_cancel(request: HttpRequest, organization: Organization) -> Http
     if form.is_valid():
         invitation = form.cleaned_data["invitation"]
         invitation.delete()
-        messages.success(request, f"The invitation to {invitation.user.email} was cancelled.")
+        messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("manage:members", slug=organization.slug)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import math
 import smtplib
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urljoin
 
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -99,7 +102,7 @@ def member_invite(*, organization: Organization, email: str, role: str, site_url
         # One addition at a time per org: a double-clicked "Add" must find the first click's
         # account and invitation, not create a second account.
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        user = User.objects.filter(email__iexact=email).order_by("pk").first()
+        user = next(iter(accounts_with_email(email)), None)
         if user and Membership.objects.filter(organization=organization, user=user).exists():
             raise MembershipError(f"{email} is already a member of {organization.name}.")
         _count_invitation_email(locked)
@@ -108,10 +111,23 @@ def member_invite(*, organization: Organization, email: str, role: str, site_url
         invitation, _ = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
-            defaults={"role": role, "sent_at": timezone.now()},
+            defaults={"role": role, "sent_at": timezone.now(), "email": email},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
     return invitation_email_send(invitation, site_url=site_url)
+
+
+def accounts_with_email(email: str) -> list[User]:
+    """The accounts whose address is `email`, compared as Django's password reset compares them
+    (NFKC, then casefold). The database's case-insensitive match alone pairs "ı" with "i" on
+    PostgreSQL: an account with a lookalike address would pass for the real one."""
+    key = _email_key(email)
+    candidates = User.objects.filter(email__iexact=email).order_by("pk")
+    return [user for user in candidates if _email_key(user.email) == key]
+
+
+def _email_key(email: str) -> str:
+    return unicodedata.normalize("NFKC", email).casefold()
 
 
 def _count_invitation_email(organization: Organization) -> None:
@@ -149,6 +165,7 @@ def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:
             site_url, reverse("invitation_join", args=[invitation_token(invitation)])
         ),
         "days": INVITATION_DAYS,
+        "password_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
         "sign_in_url": urljoin(site_url, reverse("login")),
     }
     if not user.has_usable_password():
@@ -165,7 +182,7 @@ def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:
     subject = f"You are invited to join {invitation.organization.name} on orgsite"
     body = render_to_string("registration/invitation_email.txt", context)
     try:
-        send_mail(" ".join(subject.split()), body, None, [user.email])
+        send_mail(" ".join(subject.split()), body, None, [invitation.email])
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("invitation email failed user=%s error=%r", user.pk, exc)
         return False
@@ -210,11 +227,18 @@ def joined_membership(token: str, *, user: User) -> Membership | None:
 
 def _join_link_values(token: str) -> tuple[int, int, str]:
     try:
-        invitation_pk, organization_pk, sent_at = signing.loads(
-            token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS)
-        )
-    except (signing.BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
+        values = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS))
+    except signing.BadSignature:  # SignatureExpired is one too
         raise MembershipError(INVITATION_INVALID_MESSAGE) from None
+    # Signed by this site, so only an older link could differ in shape (they had two values).
+    if not (
+        isinstance(values, list)
+        and len(values) == 3
+        and all(type(value) is int and 0 < value < 2**63 for value in values[:2])
+        and isinstance(values[2], str)
+    ):
+        raise MembershipError(INVITATION_INVALID_MESSAGE)
+    invitation_pk, organization_pk, sent_at = values
     return invitation_pk, organization_pk, sent_at
 
 
@@ -289,6 +313,8 @@ def _ensure_another_admin(membership: Membership) -> None:
             role=Membership.Role.ADMIN,
             user__is_active=True,
         )
+        # An account made by an earlier invitation flow whose password was never set.
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .values_list("pk", flat=True)
     )
     if not set(admin_pks) - {membership.pk}:

@@ -71,6 +71,9 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
     role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    # As the admin typed it: the email goes there, and the members page shows it (the account's
+    # own spelling would tell that the account existed before).
+    email = models.EmailField(max_length=254)
     # Part of the link: inviting again makes a new link and voids the old one.
     sent_at = models.DateTimeField(default=timezone.now)
 

@@ -30,9 +30,16 @@ THROTTLED_MESSAGE = (
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The address of the client; behind a proxy, the proxy must pass it as REMOTE_ADDR."""
+    """The address of the client. Behind TRUSTED_PROXY_COUNT proxies it is the entry the
+    outermost of them added to X-Forwarded-For: what comes before it, the client could write."""
     if request is None:
         return ""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        entries = [entry.strip() for entry in forwarded if entry.strip()]
+        if len(entries) >= proxies:
+            return entries[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -67,33 +74,26 @@ def login_failure_record(*, username: str, ip: str) -> None:
         logger.exception("login throttle unavailable: cache unreachable, failure not counted")
 
 
-def _count(key: str, *, window_seconds: int) -> None:
+def _count(key: str, *, window_seconds: int) -> int:
+    """One more in the window that began with the first; returns the count."""
     # add() starts the window only if there is none; incr() keeps its expiry.
     cache.add(key, 0, timeout=window_seconds)
     try:
-        cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=window_seconds)
+        return 1
 
 
-def _signup_key(ip: str) -> str:
-    return f"signups:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
-
-
-def signups_blocked(*, ip: str) -> bool:
-    """Each sign-up is an org that may email strangers: a few a day per client address."""
+def signup_allowed(*, ip: str) -> bool:
+    """Count a sign-up from this client address; False past SIGNUP_LIMIT_PER_DAY. Counted
+    before the account is made, so sign-ups sent at the same instant cannot all pass."""
+    key = f"signups:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
     try:
-        return (cache.get(_signup_key(ip)) or 0) >= settings.SIGNUP_LIMIT_PER_DAY
-    except Exception:
-        logger.exception("sign-up throttle unavailable: cache unreachable, sign-up not checked")
-        return False
-
-
-def signup_record(*, ip: str) -> None:
-    try:
-        _count(_signup_key(ip), window_seconds=24 * 60 * 60)
+        return _count(key, window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
     except Exception:
         logger.exception("sign-up throttle unavailable: cache unreachable, sign-up not counted")
+        return True
 
 
 def login_failures_clear(*, username: str) -> None:

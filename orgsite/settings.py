@@ -361,6 +361,8 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
 SIGNUP_LIMIT_PER_DAY = env_int("SIGNUP_LIMIT_PER_DAY", 5, minimum=1)
+# Proxies in front of the web processes that append to X-Forwarded-For; 0 reads REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Health and logging -----------------------------------------------------------------------
 # /healthz fails when beat's dispatcher has not ticked for this long (it ticks every minute).

@@ -388,9 +388,9 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
 
     assert said == "MALLORY@other.example was invited; they get an email with a link."
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
-    assert "mallory@other.example" in signed_in.get("/manage/acme/members/").content.decode()
+    assert "MALLORY@other.example" in signed_in.get("/manage/acme/members/").content.decode()
     (message,) = mail.outbox
-    assert message.to == ["mallory@other.example"] and "Acme Robotics" in message.subject
+    assert message.to == ["MALLORY@other.example"] and "Acme Robotics" in message.subject
     mallory = Client()
     mallory.force_login(outsider)
 
@@ -431,6 +431,80 @@ def test_an_account_that_claims_someones_address_gains_nothing_from_their_invita
     forged = "/accounts/join/WzEsIjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAiXQ:1abc:xyz/"
     assert eves_browser.post(forged).status_code == 410
     assert not Membership.objects.filter(organization=acme.organization, user=eve).exists()
+
+
+def test_an_account_with_a_lookalike_address_is_not_taken_for_the_real_one(signed_in, acme):
+    """PostgreSQL's case-insensitive match pairs the dotless "ı" with "i" (CVE-2019-19844)."""
+    eve = User.objects.create_user("eve", "victim@gmaıl.com", "eves passphrase")
+
+    invite(signed_in, "victim@gmail.com", role="admin")
+
+    (message,) = mail.outbox
+    assert message.to == ["victim@gmail.com"]  # the address typed, never the lookalike
+    invitation = Invitation.objects.get()
+    assert invitation.user != eve and invitation.user.email == "victim@gmail.com"
+    eves_browser = Client()
+    eves_browser.force_login(eve)
+    assert eves_browser.post(join_link(message)).status_code == 410
+    assert not Membership.objects.filter(organization=acme.organization, user=eve).exists()
+
+
+def test_signing_up_is_not_blocked_by_an_account_with_a_lookalike_address(client, db):
+    User.objects.create_user("eve", "victim@gmaıl.com")
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "victim",
+            "email": "victim@gmail.com",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+            "organization_name": "Victim's",
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="victim@gmail.com").exists()
+
+
+def test_the_members_page_shows_the_address_as_typed(signed_in, acme, outsider):
+    """The account's own spelling would tell that it existed before."""
+    invite(signed_in, "MALLORY@other.example")
+    invite(signed_in, "NOBODY@nowhere.example")
+
+    page = signed_in.get("/manage/acme/members/").content.decode()
+
+    assert "MALLORY@other.example" in page and "mallory@other.example" not in page
+    assert [m.to for m in mail.outbox] == [["MALLORY@other.example"], ["NOBODY@nowhere.example"]]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"a": 1}, ["x", "y", "z"], "abc", [[1], [2], "s"], [1, "x", "s"], [2**70, 2**70, "s"], [1, 2]],
+)
+def test_a_join_link_of_any_other_shape_is_refused_not_a_500(signed_in, acme, values):
+    token = signing.dumps(values, salt=memberships.INVITATION_SALT, compress=False)
+
+    for method in (signed_in.get, signed_in.post):
+        assert method(f"/accounts/join/{token}/").status_code == 410
+
+
+def test_an_admin_who_never_set_a_password_does_not_count_as_the_other_admin(signed_in, owner):
+    """Made by the earlier invitation flow: it cannot sign in to manage anything."""
+    never_signed_in = User.objects.create_user("old", "old@acme.example")  # no usable password
+    Membership.objects.create(
+        organization=owner.memberships.get().organization,
+        user=never_signed_in,
+        role=Membership.Role.ADMIN,
+    )
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": mine.pk}, follow=True
+    )
+
+    assert "at least one admin who can sign in" in response.content.decode()
+    assert Membership.objects.filter(pk=mine.pk).exists()
 
 
 def test_a_join_link_works_only_for_the_invited_account(signed_in, acme, outsider):

@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
+from jobs.throttle import client_ip
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
@@ -124,3 +126,22 @@ def test_a_cache_that_is_down_leaves_sign_in_working_unthrottled(client, owner, 
 
     assert response.status_code == 302
     assert any("login throttle unavailable" in message for message in caplog.messages)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.1"),  # no proxy trusted: the header is the client's own
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # what precedes it, the client wrote
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.9", "198.51.100.7"),
+        (1, "", "10.0.0.1"),  # no header: the connection's address
+    ],
+)
+def test_the_client_address_is_the_one_the_outermost_trusted_proxy_saw(
+    settings, rf, proxies, forwarded_for, expected
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert client_ip(request) == expected
