@@ -16,7 +16,12 @@ from jobs.connections import (
     connection_schedule_update,
 )
 from jobs.forms import JobSiteFieldsForm, validate_api_key
-from jobs.memberships import ADMIN_NEEDED_MESSAGE, membership_delete
+from jobs.memberships import (
+    ADMIN_NEEDED_MESSAGE,
+    admins_who_can_sign_in,
+    can_sign_in,
+    membership_delete,
+)
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -62,9 +67,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         """An org that has an admin keeps one, as on the members page (jobs.memberships)."""
         super().clean()
-        active_admins = Membership.objects.filter(
-            organization=self.instance.pk, role=Membership.Role.ADMIN, user__is_active=True
-        )
+        active_admins = admins_who_can_sign_in(self.instance.pk)
         if not self.instance.pk or not active_admins.exists():
             return
         if any(form.errors for form in self.forms):
@@ -75,7 +78,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data
             and not self._should_delete_form(form)
             and form.cleaned_data["role"] == Membership.Role.ADMIN
-            and form.cleaned_data["user"].is_active
+            and can_sign_in(form.cleaned_data["user"])
         ]
         edited = [form.instance.pk for form in self.forms if form.instance.pk]
         if not kept_admins and not active_admins.exclude(pk__in=edited).exists():

@@ -17,6 +17,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -305,17 +306,23 @@ def membership_delete(membership: Membership) -> None:
 
 def _ensure_another_admin(membership: Membership) -> None:
     # Locking every admin row makes two admins demoting each other at once queue, not both win.
-    # Only admins who can sign in count: a deactivated account's membership manages nothing.
     admin_pks = list(
-        Membership.objects.select_for_update(of=("self",))
-        .filter(
-            organization=membership.organization_id,
-            role=Membership.Role.ADMIN,
-            user__is_active=True,
-        )
-        # An account made by an earlier invitation flow whose password was never set.
-        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        admins_who_can_sign_in(membership.organization_id)
+        .select_for_update(of=("self",))
         .values_list("pk", flat=True)
     )
     if not set(admin_pks) - {membership.pk}:
         raise MembershipError(ADMIN_NEEDED_MESSAGE)
+
+
+def admins_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:
+    """The org's admin memberships that manage anything: not a deactivated account's, nor one
+    made by an earlier invitation flow whose password was never set."""
+    return Membership.objects.filter(
+        organization=organization_id, role=Membership.Role.ADMIN, user__is_active=True
+    ).exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+
+def can_sign_in(user: User) -> bool:
+    """What admins_who_can_sign_in() asks of an account, for one in hand."""
+    return user.is_active and user.has_usable_password()

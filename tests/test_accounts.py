@@ -766,6 +766,22 @@ def test_the_django_admin_says_what_is_wrong_with_a_membership_row(admin_client,
     assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
 
 
+def test_the_django_admin_does_not_count_an_admin_who_never_set_a_password(admin_client, owner):
+    organization = owner.memberships.get().organization
+    never_signed_in = User.objects.create_user("old", "old@acme.example")  # no usable password
+    Membership.objects.create(
+        organization=organization, user=never_signed_in, role=Membership.Role.ADMIN
+    )
+
+    response = admin_client.post(
+        f"/admin/jobs/organization/{organization.pk}/change/",
+        organization_admin_post(owner, role="member"),
+    )
+
+    assert "at least one admin who can sign in" in response.content.decode()
+    assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
 def test_the_django_admin_can_demote_an_admin_when_another_remains(admin_client, owner, member):
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     organization = owner.memberships.get().organization
