@@ -43,14 +43,17 @@ def client_ip(request: HttpRequest | None) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _counter_keys(*, username: str, ip: str) -> list[str]:
+def _digest(text: str) -> str:
     # Hashed: usernames are user input and cache backends restrict key characters and length.
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _counter_keys(*, username: str, ip: str) -> list[str]:
     keys = []
     if username:
-        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
-        keys.append(f"login-failures:user:{digest}")
+        keys.append(f"login-failures:user:{_digest(username.casefold())}")
     if ip:
-        keys.append(f"login-failures:ip:{hashlib.sha256(ip.encode()).hexdigest()}")
+        keys.append(f"login-failures:ip:{_digest(ip)}")
     return keys
 
 
@@ -88,7 +91,7 @@ def _count(key: str, *, window_seconds: int) -> int:
 def signup_allowed(*, ip: str) -> bool:
     """Count a sign-up from this client address; False past SIGNUP_LIMIT_PER_DAY. Counted
     before the account is made, so sign-ups sent at the same instant cannot all pass."""
-    key = f"signups:ip:{hashlib.sha256(ip.encode()).hexdigest()}"
+    key = f"signups:ip:{_digest(ip)}"
     try:
         return _count(key, window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
     except Exception:
