@@ -32,6 +32,10 @@ LINK_REL = "noopener noreferrer nofollow"
 GREENHOUSE_ENTITIES = (
     ("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"),
 )  # fmt: skip
+# An `&` that starts none of them: one regex pass, where counting each entity took six.
+OTHER_REFERENCE_RE = re.compile(
+    "&(?!{})".format("|".join(re.escape(entity[1:]) for entity, _ in GREENHOUSE_ENTITIES))
+)
 EXCERPT_LENGTH = 280
 # Characters of sanitized HTML read for an excerpt at first; four times more each time that
 # was too little text (a head of mostly markup).
@@ -69,8 +73,8 @@ def unescape_once(escaped: str) -> str:
     Greenhouse writes (`&lt;` `&gt;` `&quot;` `&#39;` `&amp;`): html.unescape calls back into
     Python for every entity, over half of sanitizing a description (bench/README.md).
     """
-    if escaped.count("&") != sum(escaped.count(entity) for entity, _ in GREENHOUSE_ENTITIES):
-        return html.unescape(escaped)  # other references: the general, slower reader
+    if OTHER_REFERENCE_RE.search(escaped):
+        return html.unescape(escaped)  # the general, slower reader
     for entity, character in GREENHOUSE_ENTITIES:
         escaped = escaped.replace(entity, character)
     return escaped

@@ -24,7 +24,6 @@ from django.db.models.expressions import Col
 
 from jobs.greenhouse import JobPost
 from jobs.models import Job, Organization
-from jobs.sanitize import text_of
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -43,13 +42,12 @@ QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
 MAX_SEARCH_WORDS = 10
 
 
-def search_text_of(post: JobPost, *, description_html: str) -> str:
+def search_text_of(post: JobPost, *, description_text: str) -> str:
     """What a keyword can match besides the title and org name: where, which teams, and the text."""
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
     places_text = " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
-    description_text = text_of(description_html)[:SEARCH_TEXT_LENGTH]
-    return f"{places_text} {description_text}".strip()
+    return f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip()
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -34,13 +36,17 @@ from jobs.greenhouse import (
 )
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import excerpt_of, sanitize_content
+from jobs.sanitize import excerpt_of, sanitize_content, text_of
 from jobs.search import search_text_of
 
 logger = logging.getLogger(__name__)
 
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
+# Threads that read the descriptions of the chunks after the one being written. nh3 lets go of
+# the GIL while it cleans, so they use a second core; a first import took a tenth less time
+# (bench/README.md). Each thread holds one chunk's descriptions in memory.
+DESCRIPTION_THREADS = 2
 # Read again under the lease: the connection object may predate a sync that applied another
 # board, or a change of board or schedule on the settings page (which resets the history).
 FIELDS_READ_UNDER_LEASE = [
@@ -308,12 +314,16 @@ def _write_changed_posts(
 ) -> None:
     department_pks = _upsert_units(Department, org, [u for p in posts for u in p.departments])
     office_pks = _upsert_units(Office, org, [u for p in posts for u in p.offices])
-    # A chunk at a time: a first import then holds one chunk's sanitized descriptions in
-    # memory, not a whole board's (bench/README.md).
+    # A chunk at a time: a first import then holds the descriptions of the chunk written and
+    # of those read ahead in memory, not a whole board's (bench/README.md).
     chunks = _in_chunks(posts)
-    with _pipeline():
-        for chunk in chunks:
-            _write_jobs(org, chunk, existing, counts, now=now)
+    with _pipeline(), _description_threads() as threads:
+        read_ahead: deque[Future[list[Description]]] = deque()
+        for index, chunk in enumerate(chunks):
+            # The threads keep DESCRIPTION_THREADS chunks ahead of the one written here.
+            for later in chunks[index + len(read_ahead) : index + 1 + DESCRIPTION_THREADS]:
+                read_ahead.append(threads.submit(_descriptions_of, later))
+            _write_jobs(org, chunk, read_ahead.popleft().result(), existing, counts, now=now)
     job_pks = {gh_id: pk for gh_id, (pk, _, _) in existing.items()}
     new_ids = [post.greenhouse_id for post in posts if post.greenhouse_id not in existing]
     for some_new_ids in _in_chunks(new_ids):  # executemany returns no ids
@@ -345,6 +355,33 @@ def _in_chunks(items: list[Any]) -> list[list[Any]]:
     ]
 
 
+class Description(NamedTuple):
+    """What the sync derives from a post's escaped `content`."""
+
+    safe_html: str
+    excerpt: str
+    text: str
+
+
+def _descriptions_of(posts: list[JobPost]) -> list[Description]:
+    """Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and
+    the text taking turns post by post, the same work took a quarter longer (bench/README.md)."""
+    safe_htmls = [sanitize_content(post.content_html) for post in posts]
+    excerpts = [excerpt_of(safe_html) for safe_html in safe_htmls]
+    texts = [text_of(safe_html) for safe_html in safe_htmls]
+    return [Description(*fields) for fields in zip(safe_htmls, excerpts, texts, strict=True)]
+
+
+@contextmanager
+def _description_threads() -> Iterator[ThreadPoolExecutor]:
+    threads = ThreadPoolExecutor(max_workers=DESCRIPTION_THREADS, thread_name_prefix="describe")
+    try:
+        yield threads
+    finally:
+        # After a failure, the chunks no thread has started are dropped, not read for nothing.
+        threads.shutdown(cancel_futures=True)
+
+
 def _pipeline() -> AbstractContextManager[Any]:
     """On PostgreSQL, send the jobs' writes without waiting for each chunk's result: the server
     then parses one chunk's search words (migration 0006) while this process derives the next
@@ -358,6 +395,7 @@ def _pipeline() -> AbstractContextManager[Any]:
 def _write_jobs(
     org: Any,
     posts: list[JobPost],
+    descriptions: list[Description],
     existing: dict[int, tuple[int, str, bool]],
     counts: SyncCounts,
     *,
@@ -365,7 +403,8 @@ def _write_jobs(
 ) -> None:
     """Insert or update the jobs of these posts."""
     new_jobs, updated_jobs = [], []
-    for post, greenhouse_fields in zip(posts, _greenhouse_fields_of(posts), strict=True):
+    for post, description in zip(posts, descriptions, strict=True):
+        greenhouse_fields = _greenhouse_fields_of(post, description)
         job = Job(organization=org, greenhouse_id=post.greenhouse_id, **greenhouse_fields)
         job.is_open, job.closed_at, job.synced_at = True, None, now
         current = existing.get(post.greenhouse_id)
@@ -435,41 +474,25 @@ def _insert_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _greenhouse_fields_of(posts: list[JobPost]) -> list[dict[str, Any]]:
-    """The Greenhouse-owned fields of each post.
-
-    Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and the
-    search text taking turns post by post, the same work took a quarter longer (bench/README.md).
-    """
-    descriptions = [sanitize_content(post.content_html) for post in posts]
-    excerpts = [excerpt_of(description_html) for description_html in descriptions]
-    search_texts = [
-        search_text_of(post, description_html=description_html)
-        for post, description_html in zip(posts, descriptions, strict=True)
-    ]
-    return [
-        {
-            "title": post.title,
-            "description_html": description_html,
-            "excerpt": excerpt,
-            "internal_job_id": post.internal_job_id,
-            "location_name": post.location_name,
-            "absolute_url": post.absolute_url,
-            "requisition_id": post.requisition_id,
-            "language": post.language,
-            "company_name": post.company_name,
-            "greenhouse_updated_at": post.updated_at,
-            "first_published_at": post.first_published_at,
-            "application_deadline": post.application_deadline,
-            "metadata": post.metadata,
-            "search_text": search_text,
-            "greenhouse_remote_policy": remote_policy_of_post(post),
-            "payload_hash": post.payload_hash,
-        }
-        for post, description_html, excerpt, search_text in zip(
-            posts, descriptions, excerpts, search_texts, strict=True
-        )
-    ]
+def _greenhouse_fields_of(post: JobPost, description: Description) -> dict[str, Any]:
+    return {
+        "title": post.title,
+        "description_html": description.safe_html,
+        "excerpt": description.excerpt,
+        "internal_job_id": post.internal_job_id,
+        "location_name": post.location_name,
+        "absolute_url": post.absolute_url,
+        "requisition_id": post.requisition_id,
+        "language": post.language,
+        "company_name": post.company_name,
+        "greenhouse_updated_at": post.updated_at,
+        "first_published_at": post.first_published_at,
+        "application_deadline": post.application_deadline,
+        "metadata": post.metadata,
+        "search_text": search_text_of(post, description_text=description.text),
+        "greenhouse_remote_policy": remote_policy_of_post(post),
+        "payload_hash": post.payload_hash,
+    }
 
 
 def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[Unit]) -> dict:

@@ -90,12 +90,13 @@ def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
         )
 
 
-@pytest.mark.parametrize("failure", ["crash", "refused write"])
+@pytest.mark.parametrize("failure", ["crash in a description thread", "crash", "refused write"])
 def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     acme, fake_greenhouse, monkeypatch, failure
 ):
     """On PostgreSQL the chunks are pipelined: the chunks sent before the failure must be undone,
-    and a write the database refuses is reported when the pipeline ends, not at its statement."""
+    and a write the database refuses is reported when the pipeline ends, not at its statement.
+    The descriptions of later chunks are read in other threads: a crash there fails the sync."""
     sync(acme)
     before = {job.pk: (job.title, unit_ids(job)) for job in Job.objects.all()}
     monkeypatch.setattr("jobs.sync.WRITE_CHUNK_SIZE", 2)
@@ -103,26 +104,39 @@ def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     for post in posts:
         post["title"] = f"{post['title']} (renamed)"
         post["offices"] = []
+    posts[4]["content"] += "&lt;p&gt;third chunk&lt;/p&gt;"  # chunks of two: the fifth post
     fake_greenhouse.touch("acme-robotics")
-    real_fields_of = jobs_sync._greenhouse_fields_of
-    calls = []
+    real_excerpt_of, real_fields_of = jobs_sync.excerpt_of, jobs_sync._greenhouse_fields_of
+    written = []
 
-    def fail_in_the_third_chunk(chunk):
-        calls.append(chunk)
-        if len(calls) == 3 and failure == "crash":
+    def excerpt_failing_in_the_third_chunk(safe_html):
+        if failure == "crash in a description thread" and "third chunk" in safe_html:
+            raise RuntimeError("BeautifulSoup bug")
+        return real_excerpt_of(safe_html)
+
+    def fields_failing_in_the_third_chunk(post, description):
+        written.append(post.greenhouse_id)
+        if len(written) == 5 and failure == "crash":
             raise RuntimeError("worker bug")
-        fields = real_fields_of(chunk)
-        if len(calls) == 3:
-            fields[-1]["title"] = None  # NOT NULL: refused by the database itself
+        fields = real_fields_of(post, description)
+        if len(written) == 5 and failure == "refused write":
+            fields["title"] = None  # NOT NULL: refused by the database itself
         return fields
 
-    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", fail_in_the_third_chunk)
+    monkeypatch.setattr("jobs.sync.excerpt_of", excerpt_failing_in_the_third_chunk)
+    monkeypatch.setattr("jobs.sync._greenhouse_fields_of", fields_failing_in_the_third_chunk)
 
     result = sync(acme)
 
-    assert not result.ok and len(calls) == 3
+    assert not result.ok
+    # Written before the failure: two chunks, or the fifth post; a refused write is told at its
+    # chunk's statement, or when PostgreSQL's pipeline ends.
+    expected_written = {"crash in a description thread": 4, "crash": 5, "refused write": 6}
+    assert expected_written[failure] <= len(written)
+    assert failure == "refused write" or len(written) == expected_written[failure]
     assert {job.pk: (job.title, unit_ids(job)) for job in Job.objects.all()} == before
     assert SyncRun.objects.latest("pk").outcome == SyncRun.Outcome.FAILED
+    monkeypatch.setattr("jobs.sync.excerpt_of", real_excerpt_of)
     monkeypatch.setattr("jobs.sync._greenhouse_fields_of", real_fields_of)
     assert sync(acme).counts.updated == len(posts)
 
