@@ -41,6 +41,7 @@ LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 BARE_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
 # Twenty times the longest descriptions seen on real boards. nh3's time grows with the square of
 # the nesting depth: 1 MB of nested <div>s took 20 s, the head of it kept here about 1 s.
 MAX_CONTENT_CHARS = 300_000
@@ -173,8 +174,14 @@ def _json_value(value: Any) -> Any:
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    # isdecimal() alone would take "١٢٣" as 123.
-    if isinstance(value, str) and value.isascii() and value.isdecimal():
+    # isdecimal() alone would take "١٢٣" as 123. The length first: int() refuses a string of
+    # over 4,300 digits with a ValueError, which would fail the whole sync for one post.
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdecimal()
+        and len(value.lstrip("0")) <= MAX_ID_DIGITS
+    ):
         value = int(value)
     if isinstance(value, int) and -MAX_ID <= value <= MAX_ID:
         return value

@@ -115,6 +115,14 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.internal_job_id is None and not job.departments.exists(),
     ),
     (
+        "numbers of more digits than int() reads",
+        {
+            "internal_job_id": "9" * 5_000,
+            "departments": [{"id": "1" * 5_000, "name": "Too long"}],
+        },
+        lambda job: job.internal_job_id is None and not job.departments.exists(),
+    ),
+    (
         "thousands of offices",
         {"offices": many_offices(2_000)},
         lambda job: job.offices.count() == 2_000 and len(job.search_text) < 60_000,
