@@ -236,6 +236,15 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def _scheme_of(url: str) -> str:
+    """The URL's scheme, or "" for one urlsplit cannot read ("http://[" or a host with "＃"):
+    its ValueError would otherwise fail the whole sync for one post."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return ""
+
+
 # One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.
 CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -275,7 +284,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if not title:
         raise InvalidJob(f"job post {job_id} has no title")
     absolute_url = _text(raw.get("absolute_url"))
-    if absolute_url and urlsplit(absolute_url).scheme not in ("http", "https"):
+    if absolute_url and _scheme_of(absolute_url) not in ("http", "https"):
         raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
     location = raw.get("location")
     metadata = raw.get("metadata")

@@ -403,6 +403,7 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
         {"title": None},
         {"title": "   "},
         {"absolute_url": "javascript:alert(1)"},
+        {"absolute_url": "http://["},  # urlsplit() raises ValueError
         {"id": "9" * 5_000},  # int() raises ValueError past 4,300 digits
     ],
 )
