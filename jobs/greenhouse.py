@@ -46,6 +46,10 @@ MAX_ID_DIGITS = len(str(MAX_ID))
 # the nesting depth: 1 MB of nested <div>s took 20 s, the head of it kept here about 1 s.
 MAX_CONTENT_CHARS = 300_000
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+# Real metadata values are a string, a number or a list of strings; a currency is one object.
+# Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
+# failing the whole sync.
+MAX_METADATA_DEPTH = 10
 
 
 # --- Errors ---------------------------------------------------------------------------------
@@ -158,14 +162,16 @@ def _text(value: Any) -> str:
     return clean_text(value).strip() if isinstance(value, str) else ""
 
 
-def _json_value(value: Any) -> Any:
-    """A metadata value with its strings cleaned, however deeply they are nested."""
+def _json_value(value: Any, depth: int = 0) -> Any:
+    """A metadata value with its strings cleaned; nested deeper than any real value, null."""
     if isinstance(value, str):
         return clean_text(value)
+    if isinstance(value, list | dict) and depth >= MAX_METADATA_DEPTH:
+        return None
     if isinstance(value, list):
-        return [_json_value(item) for item in value]
+        return [_json_value(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {clean_text(str(key)): _json_value(item) for key, item in value.items()}
+        return {clean_text(str(key)): _json_value(item, depth + 1) for key, item in value.items()}
     if isinstance(value, float) and not math.isfinite(value):
         return None  # NaN, or 1e400 read as infinity: JSON has neither, and JSONField refuses them
     return value

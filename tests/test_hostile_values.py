@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from jobs.greenhouse import MAX_CONTENT_CHARS
+from jobs.greenhouse import MAX_CONTENT_CHARS, MAX_METADATA_DEPTH
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
 
@@ -50,6 +50,14 @@ def many_offices(count: int) -> list[dict[str, Any]]:
         }
         for number in range(count)
     ]
+
+
+def nested_lists(depth: int, *, inside: Any = "deep") -> Any:
+    """`inside` within `depth` lists: [[["deep"]]] for 3."""
+    value = inside
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
@@ -121,6 +129,11 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
             "departments": [{"id": "1" * 5_000, "name": "Too long"}],
         },
         lambda job: job.internal_job_id is None and not job.departments.exists(),
+    ),
+    (
+        "metadata nested hundreds of levels deep",
+        {"metadata": [{"id": 1, "name": "Team", "value": nested_lists(600), "value_type": "x"}]},
+        lambda job: job.metadata[0]["value"] == nested_lists(MAX_METADATA_DEPTH - 1, inside=None),
     ),
     (
         "thousands of offices",
