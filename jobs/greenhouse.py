@@ -352,12 +352,24 @@ def jobs_of_payload(payload: Any) -> list[Any]:
     return posts
 
 
+def _int_of_json(digits: str) -> int | None:
+    """An integer of the JSON text; null if it has more digits than Python reads (4,300).
+
+    Refused, it failed the whole board as "not valid JSON"; as null, an id is missing and a
+    metadata value empty, as for any number beyond 64 bits.
+    """
+    try:
+        return int(digits)
+    except ValueError:
+        return None
+
+
 def json_of_body(body: bytearray) -> Any:
     """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes."""
     try:
         text = body.decode("utf-8")
         body.clear()  # a large board's bytes need not stay in memory while its text is parsed
-        return json.loads(text)
+        return json.loads(text, parse_int=_int_of_json)
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "

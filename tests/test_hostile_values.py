@@ -24,6 +24,8 @@ from jobs.sync import sync_organization
 pytestmark = pytest.mark.django_db
 
 TOKEN = "acme-robotics"
+# Written into the JSON as a bare number: more digits than Python's int() reads.
+TOO_MANY_DIGITS = "8" * 5_000
 PAGES = [
     "/",
     "/jobs/",
@@ -131,6 +133,14 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.internal_job_id is None and not job.departments.exists(),
     ),
     (
+        "an integer literal of more digits than Python reads",
+        {
+            "internal_job_id": TOO_MANY_DIGITS,
+            "metadata": [{"id": 1, "name": "Budget", "value": TOO_MANY_DIGITS, "value_type": "x"}],
+        },
+        lambda job: job.internal_job_id is None and job.metadata[0]["value"] is None,
+    ),
+    (
         "metadata nested hundreds of levels deep",
         {"metadata": [{"id": 1, "name": "Team", "value": nested_lists(600), "value_type": "x"}]},
         lambda job: job.metadata[0]["value"] == nested_lists(MAX_METADATA_DEPTH - 1, inside=None),
@@ -151,9 +161,13 @@ def test_a_value_no_database_or_feed_can_take_is_cleaned_and_the_sync_succeeds(
 ):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts[0].update(changes)
-    # As JSON escapes, the way such characters travel (NaN as Python writes it, and a number
-    # too large for a float as a bare literal).
-    body = json.dumps({"jobs": posts}).replace('"1e400"', "1e400")
+    # As JSON escapes, the way such characters travel (NaN as Python writes it, and numbers
+    # too large for a float or for int() as bare literals).
+    body = (
+        json.dumps({"jobs": posts})
+        .replace('"1e400"', "1e400")
+        .replace(f'"{TOO_MANY_DIGITS}"', TOO_MANY_DIGITS)
+    )
     fake_greenhouse.fail_next(TOKEN, "body", body=body.encode())
 
     result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
