@@ -16,6 +16,7 @@ import logging
 import math
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -46,6 +47,8 @@ MAX_ID_DIGITS = len(str(MAX_ID))
 # the nesting depth: 1 MB of nested <div>s took 20 s, the head of it kept here about 1 s.
 MAX_CONTENT_CHARS = 300_000
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+# Unicode categories of spaces and of format characters such as U+200B, U+200F and U+FEFF.
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf"})
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -242,6 +245,13 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def _shows_anything(text: str) -> bool:
+    """False for "" and for text of only spaces and format characters (zero-width spaces,
+    direction marks, word joiners), which strip() keeps: a job listed with such a title is
+    an empty link."""
+    return any(unicodedata.category(character) not in INVISIBLE_CATEGORIES for character in text)
+
+
 def _scheme_of(url: str) -> str:
     """The URL's scheme, or "" for one urlsplit cannot read ("http://[" or a host with "＃"):
     its ValueError would otherwise fail the whole sync for one post."""
@@ -287,7 +297,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if job_id is None:
         raise InvalidJob("job post has no valid id")
     title = _text(raw.get("title"))
-    if not title:
+    if not _shows_anything(title):
         raise InvalidJob(f"job post {job_id} has no title")
     absolute_url = _text(raw.get("absolute_url"))
     if absolute_url and _scheme_of(absolute_url) not in ("http", "https"):

@@ -402,6 +402,7 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
         {"id": "not a number"},
         {"title": None},
         {"title": "   "},
+        {"title": "\u200b\u200f\ufeff\u2060"},  # zero-width and direction marks only
         {"absolute_url": "javascript:alert(1)"},
         {"absolute_url": "http://["},  # urlsplit() raises ValueError
         {"id": "9" * 5_000},  # int() raises ValueError past 4,300 digits
