@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from orgsite.env import env_float, env_url
+from tests.support.settings_module import settings_under
 
 
 @pytest.mark.parametrize("raw", ["-1", "nan", "inf", "soon"])
@@ -137,3 +139,56 @@ def test_a_kept_database_connection_is_checked_before_each_request():
     from django.conf import settings
 
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-production-secret-key-for-this-test-only-0123456789abcdef",
+    "ORGSITE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "DJANGO_ALLOWED_HOSTS": "jobs.example.com",
+}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_mail_goes_to_an_smtp_server_not_into_the_log(monkeypatch):
+    """The console backend would write password-reset and invitation links into the log."""
+    monkeypatch.delenv("DJANGO_EMAIL_BACKEND", raising=False)
+
+    assert settings_under(**PRODUCTION)["EMAIL_BACKEND"] == SMTP_BACKEND
+    assert settings_under(DJANGO_DEBUG="true")["EMAIL_BACKEND"] == (
+        "django.core.mail.backends.console.EmailBackend"
+    )
+
+
+def test_the_smtp_server_and_its_credentials_come_from_the_environment():
+    production = settings_under(
+        **PRODUCTION,
+        DJANGO_EMAIL_HOST="smtp.example.com",
+        DJANGO_EMAIL_PORT="587",
+        DJANGO_EMAIL_HOST_USER="orgsite",
+        DJANGO_EMAIL_HOST_PASSWORD="smtp-password",
+        DJANGO_EMAIL_USE_TLS="true",
+        DJANGO_EMAIL_TIMEOUT="5",
+    )
+
+    names = ["EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"]
+    names += ["EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT"]
+    assert {name: production[name] for name in names} == {
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "orgsite",
+        "EMAIL_HOST_PASSWORD": "smtp-password",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 5.0,
+    }
+
+
+def test_a_mail_server_that_never_answers_cannot_hold_a_web_process():
+    """Mail is sent inside the request; gunicorn kills a worker after 30 seconds."""
+    assert 0 < settings_under(**PRODUCTION)["EMAIL_TIMEOUT"] < 30
+
+
+def test_the_process_stops_on_both_email_tls_and_ssl():
+    process = run_settings(DJANGO_EMAIL_USE_TLS="true", DJANGO_EMAIL_USE_SSL="true")
+    assert process.returncode != 0 and "DJANGO_EMAIL_USE_SSL" in process.stderr
