@@ -176,7 +176,7 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
         .defer("search_text")  # only keyword search reads it
         .order_by("-featured", "title", "pk")
     )
-    return JsonResponse(
+    response = JsonResponse(
         {
             "organization": {
                 "slug": organization.slug,
@@ -188,3 +188,7 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
         },
         json_dumps_params={"ensure_ascii": False},
     )
+    # Public data: an org's own website may read its jobs from the browser. No cookies are
+    # sent or honoured with "*", so no visitor's session can be used.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -62,3 +62,13 @@ def test_an_unknown_org_is_404(client, db):
 def test_the_query_count_does_not_grow_with_jobs(client, synced_acme, django_assert_num_queries):
     with django_assert_num_queries(4):
         client.get("/orgs/acme/jobs.json")
+
+
+def test_any_website_may_read_it_from_a_browser_without_cookies(client, synced_acme):
+    """An org's own site lists its jobs with fetch(); "*" never carries a visitor's session."""
+    for _ in range(2):  # rendered, then from the page cache
+        response = client.get("/orgs/acme/jobs.json", headers={"Origin": "https://acme.example"})
+
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response

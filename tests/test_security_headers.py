@@ -147,3 +147,22 @@ def test_production_settings_refuse_to_start_without_allowed_hosts(tmp_path):
 
     assert completed.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false" in completed.stderr
+
+
+def test_production_hsts_covers_subdomains_and_leaves_preloading_to_the_operator(tmp_path):
+    """`preload` lets anyone submit the domain to the browsers' lists; includeSubDomains would
+    break a company's plain-http hosts when the site runs on its bare domain."""
+    code = (
+        "from django.conf import settings as s;"
+        " print(s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+    )
+
+    by_default = run_in_production(tmp_path, "-c", code)
+    on_a_bare_domain = run_in_production(
+        tmp_path, "-c", code, DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="false"
+    )
+    preloaded = run_in_production(tmp_path, "-c", code, DJANGO_SECURE_HSTS_PRELOAD="true")
+
+    assert by_default.stdout.split() == ["True", "False"], by_default.stderr
+    assert on_a_bare_domain.stdout.split() == ["False", "False"], on_a_bare_domain.stderr
+    assert preloaded.stdout.split() == ["True", "True"], preloaded.stderr
