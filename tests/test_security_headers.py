@@ -14,6 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,16 @@ def test_production_hsts_covers_subdomains_and_leaves_preloading_to_the_operator
     assert by_default.stdout.split() == ["True", "False"], by_default.stderr
     assert on_a_bare_domain.stdout.split() == ["False", "False"], on_a_bare_domain.stderr
     assert preloaded.stdout.split() == ["True", "True"], preloaded.stderr
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_gets_a_page_the_policy_lets_render():
+    """Django's own CSRF page styles itself inline, which the Content-Security-Policy blocks."""
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "someone", "password": "secret"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form could not be sent" in page
+    assert "<style" not in page and "style=" not in page
