@@ -292,6 +292,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's default gives up after 100 reconnect attempts (about 46 minutes at up to 30 seconds
+# apart) and the worker exits: after a longer Redis outage nothing would sync, even once Redis
+# is back, unless a process manager restarts it. Retrying forever picks up work by itself.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-syncs": {

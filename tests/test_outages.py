@@ -18,10 +18,12 @@ from django.contrib.auth.models import User
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
+from kombu import Connection
 
 from jobs.models import GreenhouseConnection
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
 from jobs.sync import sync_organization
+from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
 from tests.support.settings_module import redis_broker_settings
 
@@ -121,6 +123,32 @@ def test_the_dispatcher_with_redis_down_fails_fast_and_releases_its_markers(
 def test_the_redis_broker_has_a_connect_timeout():
     options = redis_broker_settings()["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert 0 < options["socket_connect_timeout"] < FAIL_FAST_SECONDS / 2
+
+
+def test_a_worker_keeps_reconnecting_to_a_broker_that_stays_down():
+    """Celery's default stops after 100 attempts (about 46 minutes) and the worker exits."""
+
+    class StillTrying(Exception):
+        pass
+
+    attempts = 0
+
+    def on_failed_attempt(exc: Exception, interval: float) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts > 150:
+            raise StillTrying
+
+    broker = Connection(REFUSED_REDIS)
+    # The worker's own call (celery.worker.consumer.Consumer.ensure_connected), without the waits.
+    with pytest.raises(StillTrying):
+        broker.ensure_connection(
+            on_failed_attempt,
+            celery_app.conf.broker_connection_max_retries,
+            interval_start=0,
+            interval_step=0,
+            interval_max=0,
+        )
 
 
 def test_visitor_pages_work_with_redis_down(client, synced_acme, redis_refused):
