@@ -24,6 +24,13 @@ PUBLISH_RETRY_POLICY = {
 }
 
 
+# Refresh now sends another sync when the one queued has waited this long without starting: a
+# Redis that restarted empty has lost it, and the dispatcher waits SYNC_QUEUED_STALE_SECONDS
+# before it takes the mark as lost. A second sync in a real backlog is harmless: the org's lease
+# lets one run at a time, and an unchanged board costs one GET.
+REFRESH_RESEND_AFTER = timedelta(minutes=2)
+
+
 class BrokerUnavailable(Exception):
     """The task queue cannot be reached, so nothing was queued."""
 
@@ -39,8 +46,8 @@ class RefreshOutcome(enum.Enum):
     COOLDOWN = "cooldown"
 
 
-def _not_queued(now: timezone.datetime) -> Q:
-    stale = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+def _not_queued(now: timezone.datetime, *, lost_after: timedelta | None = None) -> Q:
+    stale = now - (lost_after or timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS))
     return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
 
 
@@ -65,12 +72,12 @@ def queued_marker_clear(connection_id: int) -> None:
 
 
 def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
-    """Queue a sync now unless one is queued, running, or has just been attempted."""
+    """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted."""
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
-        .filter(_not_queued(now))
+        .filter(_not_queued(now, lost_after=REFRESH_RESEND_AFTER))
         .filter(GreenhouseConnection.unlocked(now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
         .update(queued_at=now)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from jobs import tasks
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
+    REFRESH_RESEND_AFTER,
     BrokerUnavailable,
     RefreshOutcome,
     enqueue_due_syncs,
@@ -114,6 +115,16 @@ def test_a_second_refresh_while_queued_says_so(acme, queued):
     request_refresh(acme)
     assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED
     assert len(queued) == 1
+
+
+def test_refresh_sends_another_sync_when_the_queued_one_has_not_started_for_minutes(acme, queued):
+    """A Redis that restarted empty lost the queued sync; the dispatcher would wait 15 minutes."""
+    long_ago = timezone.now() - REFRESH_RESEND_AFTER - timedelta(seconds=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=long_ago)
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED  # the new one is recent
 
 
 def test_refresh_while_a_sync_runs_says_so(acme, queued):
