@@ -72,14 +72,18 @@ def listing_cache_invalidate(*, organization: Organization) -> None:
             {_version_key(organization.slug): uuid4().hex, SITE_VERSION_KEY: uuid4().hex},
             timeout=VERSION_SECONDS,
         )
-    except Exception:
+    except Exception as exc:
         # The sync has already succeeded; a cache that is down only means pages stay stale
         # for PUBLIC_PAGE_CACHE_SECONDS, which must not turn the run into a failure.
-        logger.exception("listing cache invalidation failed org=%s", organization.slug)
+        logger.warning("listing cache invalidation failed org=%s error=%r", organization.slug, exc)
 
 
 def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS."""
+    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS.
+
+    A cache that is down costs a render, and one log line per request, not a traceback: while
+    Redis is down every request fails the same way, and would flood the log.
+    """
 
     @wraps(view)
     def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -92,8 +96,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             # Both in one read (one round trip on Redis): the version is only read after a miss.
             found = cache.get_many([version_key, page_key])
             version = found.get(version_key) or _first_version(version_key)
-        except Exception:
-            logger.exception("page cache unavailable path=%s", request.path)
+        except Exception as exc:
+            logger.warning("page cache unavailable path=%s error=%r", request.path, exc)
             return view(request, *args, **kwargs)
         page = found.get(page_key)
         if page is not None and page.version == version:
@@ -120,8 +124,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             }
             try:
                 cache.set_many(pages, settings.PUBLIC_PAGE_CACHE_SECONDS)
-            except Exception:
-                logger.exception("page cache unavailable path=%s", request.path)
+            except Exception as exc:
+                logger.warning("page cache unavailable path=%s error=%r", request.path, exc)
         return response
 
     return cached_view
@@ -138,8 +142,8 @@ def _first_version(key: str) -> str:
 def _forget_version(key: str) -> None:
     try:
         cache.delete(key)
-    except Exception:
-        logger.exception("page cache unavailable key=%s", key)
+    except Exception as exc:
+        logger.warning("page cache unavailable key=%s error=%r", key, exc)
 
 
 def _is_cacheable_request(request: HttpRequest) -> bool:

@@ -156,6 +156,29 @@ def test_visitor_pages_work_with_redis_down(client, synced_acme, redis_refused):
         assert client.get(url).status_code == 200, url
 
 
+def test_with_the_cache_down_each_request_logs_one_line_not_a_traceback(
+    client, synced_acme, settings, caplog
+):
+    """While Redis is down every request fails the same way; tracebacks would flood the log."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REFUSED_REDIS,
+        }
+    }
+    User.objects.create_user("alice", password="a-long-enough-password")
+
+    assert client.get("/jobs/").status_code == 200
+    signed_in = client.post(
+        "/accounts/login/", {"username": "alice", "password": "a-long-enough-password"}
+    )
+
+    assert signed_in.status_code == 302
+    outage_records = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert {r.name for r in outage_records} == {"jobs.cache", "jobs.throttle"}
+    assert all(r.exc_info is None and "Error" in r.getMessage() for r in outage_records)
+
+
 # --- Database down ---------------------------------------------------------------------------
 
 
