@@ -196,8 +196,8 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
-# includeSubDomains forces https on every subdomain: off for a site on a company's bare domain
-# whose other hosts are not all on https.
+# includeSubDomains forces https on every subdomain: turn it off for a site on a company's bare
+# domain whose other hosts are not all on https.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 # Opt-in: with `preload` in the header anyone may submit the domain to the browsers' preload
 # lists, which takes months to undo. check --deploy's reminder of it (W021) is silenced below.
