@@ -11,6 +11,12 @@ urlpatterns = [
     path("manage/", include("jobs.manage_urls")),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for it on pages without a <link rel="icon">, such as Django's own error pages.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=static("img/favicon.svg"), permanent=True, http_method_names=["get", "head"]
+        ),
+        name="favicon",
+    ),
     path("", include("jobs.urls")),
 ]

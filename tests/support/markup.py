@@ -29,9 +29,9 @@ def _risky_url(value: str) -> bool:
 
 
 def _own_link(attributes: dict) -> bool:
-    """The templates' links: own stylesheets, and canonical, feed and paging links."""
+    """The templates' links: own stylesheets and icon, and canonical, feed and paging links."""
     rel = attributes.get("rel", [])
-    if rel == ["stylesheet"]:
+    if rel in (["stylesheet"], ["icon"]):
         return str(attributes.get("href", "")).startswith(OWN_STATIC)
     return rel in OWN_LINK_RELS
 
