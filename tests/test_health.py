@@ -155,7 +155,7 @@ def test_it_fails_without_a_traceback_when_the_database_is_down(client):
     assert b"Traceback" not in response.content and b"hunter2" not in response.content
 
 
-def test_it_fails_when_the_cache_is_unreachable(client, settings):
+def test_it_fails_when_the_cache_is_unreachable(client, settings, caplog):
     scheduler_tick_record()
     settings.CACHES = {
         "default": {
@@ -169,6 +169,9 @@ def test_it_fails_when_the_cache_is_unreachable(client, settings):
     assert status == 503
     assert body["checks"]["cache"] == {"ok": False, "detail": "unreachable"}
     assert body["checks"]["database"]["ok"] and body["checks"]["scheduler"]["ok"]
+    # Probed every few seconds through an outage: one line each, not a traceback.
+    [failure] = [r for r in caplog.records if r.getMessage().startswith("health check failed")]
+    assert failure.exc_info is None and "cache error=" in failure.getMessage()
 
 
 def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
