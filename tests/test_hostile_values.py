@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from jobs.greenhouse import MAX_CONTENT_CHARS, MAX_METADATA_DEPTH
+from jobs.greenhouse import MAX_CONTENT_CHARS, MAX_CONTENT_TAGS, MAX_METADATA_DEPTH
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
 
@@ -222,9 +222,30 @@ def test_a_description_longer_than_any_real_one_is_cut_and_logged(acme, fake_gre
 
     assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
 
-    assert any("cut to" in message for message in caplog.messages)
+    assert any("characters cut to" in message for message in caplog.messages)
     job = Job.objects.get(greenhouse_id=post["id"])
     assert job.description_html.count("<div>") <= MAX_CONTENT_CHARS // 11
+
+
+@pytest.mark.parametrize("opening", ["&lt;ul&gt;&lt;li&gt;", "<ul><li>"])  # escaped, or raw
+def test_a_description_of_more_tags_than_any_real_one_is_cut_and_logged(
+    acme, fake_greenhouse, caplog, opening
+):
+    """nh3's time grows with the square of the nesting: within the character cap, raw nested
+    lists held it for 18 s a post."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = "&lt;p&gt;Intro&lt;/p&gt;" + opening * MAX_CONTENT_TAGS  # twice the cap
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    assert any(f"tags cut to {MAX_CONTENT_TAGS}" in message for message in caplog.messages)
+    description = Job.objects.get(greenhouse_id=post["id"]).description_html
+    assert description.startswith("<p>Intro</p>")
+    assert (
+        description.count("<li>") + description.count("<ul>") == MAX_CONTENT_TAGS - 2
+    )  # <p>, </p>
 
 
 def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
