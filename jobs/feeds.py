@@ -14,6 +14,7 @@ from django.utils.html import escape, strip_tags
 from jobs.greenhouse import clean_text
 from jobs.models import Job, Organization
 from jobs.selectors import job_search
+from jobs.text import ending_sentence
 
 FEED_LENGTH = 50
 
@@ -63,9 +64,8 @@ class OrganizationJobsFeed(AllJobsFeed):
         return feed_text(f"Open jobs at {organization.name}")
 
     def description(self, organization: Organization) -> str:
-        return feed_text(
-            organization.description or f"The newest open jobs at {organization.name}."
-        )
+        name = ending_sentence(organization.name)
+        return feed_text(organization.description or f"The newest open jobs at {name}")
 
     def link(self, organization: Organization) -> str:
         return reverse("jobs:org_detail", args=[organization.slug])

@@ -44,6 +44,9 @@ BARE_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
 MAX_ID_DIGITS = len(str(MAX_ID))
+# JSON has one number type: 5012346008.0 is the id 5012346008, read as such (a job closed for
+# its spelling would lose its page). Above 2**53 a float no longer names one integer.
+MAX_EXACT_FLOAT_INT = 2**53
 # Twenty times the longest descriptions seen on real boards. nh3's time grows with the square of
 # the nesting depth: 1 MB of nested <div>s took 20 s, the head of it kept here about 1 s.
 MAX_CONTENT_CHARS = 300_000
@@ -198,6 +201,8 @@ def _int_or_none(value: Any) -> int | None:
         and value.isdecimal()
         and len(value.lstrip("0")) <= MAX_ID_DIGITS
     ):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_FLOAT_INT:
         value = int(value)
     if isinstance(value, int) and -MAX_ID <= value <= MAX_ID:
         return value

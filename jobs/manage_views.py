@@ -55,6 +55,7 @@ from jobs.models import GreenhouseConnection, Job, Organization
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
+from jobs.text import ending_sentence
 from jobs.throttle import client_ip, signup_allowed
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
-            f"Welcome! You are the admin of {membership.organization.name}. "
+            f"Welcome! You are the admin of {ending_sentence(membership.organization.name)} "
             "Connect its Greenhouse job board to import its jobs.",
         )
         return redirect("manage:settings", slug=membership.organization.slug)
@@ -504,7 +505,8 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
             messages.success(request, f"{who}'s role is now {membership.get_role_display()}.")
         else:
             membership_remove(membership=membership)
-            messages.success(request, f"{who} was removed from {organization.name}.")
+            removed_from = ending_sentence(organization.name)
+            messages.success(request, f"{who} was removed from {removed_from}")
     except MembershipError as exc:
         messages.error(request, exc.message)
     if not organizations_administered(request.user).filter(pk=organization.pk).exists():

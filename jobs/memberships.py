@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from jobs.models import Invitation, Membership, Organization
+from jobs.text import ending_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def member_invite(*, organization: Organization, email: str, role: str, site_url
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         user = next(iter(accounts_with_email(email)), None)
         if user and Membership.objects.filter(organization=organization, user=user).exists():
-            raise MembershipError(f"{email} is already a member of {organization.name}.")
+            name = ending_sentence(organization.name)
+            raise MembershipError(f"{email} is already a member of {name}")
         _count_invitation_email(locked)
         if user is None:
             user = User.objects.create_user(username=_username_free(email), email=email)

@@ -253,6 +253,13 @@ def test_signing_up_creates_an_org_with_the_signer_as_its_admin(client, db):
     assert client.get("/manage/north-wind-co-op/settings/").status_code == 200
 
 
+def test_the_welcome_after_signing_up_ends_the_org_name_with_one_full_stop(client, db):
+    response = client.post(
+        "/accounts/signup/", {**SIGNUP, "organization_name": "North Wind Co."}, follow=True
+    )
+    assert "You are the admin of North Wind Co. Connect" in response.content.decode()
+
+
 def test_sign_ups_from_one_address_are_limited_per_day(client, db, settings):
     """Each sign-up is an org that may email strangers."""
     settings.SIGNUP_LIMIT_PER_DAY = 2
@@ -644,6 +651,21 @@ def test_adding_someone_twice_says_they_are_a_member(signed_in, member):
     )
     assert "already a member" in response.content.decode()
     assert Membership.objects.get(user=member).role == Membership.Role.MEMBER
+
+
+def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
+    Organization.objects.filter(pk=acme.pk).update(name="Acme Co.")
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "bob@acme.example", "role": "admin"},
+        follow=True,
+    )
+    assert "bob@acme.example is already a member of Acme Co.<" in response.content.decode()
+    membership = Membership.objects.get(user=member)
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}, follow=True
+    )
+    assert "bob@acme.example was removed from Acme Co.<" in response.content.decode()
 
 
 def test_adding_a_bad_email_says_so_on_the_form(signed_in, acme):

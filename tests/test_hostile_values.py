@@ -214,6 +214,21 @@ def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     assert Job.objects.count() == len(posts) - 2
 
 
+def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, fake_greenhouse):
+    posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    posts[0]["id"] = float(posts[0]["id"])  # 5012346008.0 in the JSON
+    posts.append({**posts[1], "id": posts[1]["id"] + 0.5})
+    posts.append({**posts[1], "id": float(2**60)})  # past 2**53: not one integer
+    fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 2 and result.counts.closed == 0
+    assert Job.objects.get(greenhouse_id=int(posts[0]["id"])).is_open
+    assert Job.objects.filter(is_open=True).count() == len(posts) - 2
+
+
 def test_a_description_longer_than_any_real_one_is_cut_and_logged(acme, fake_greenhouse, caplog):
     post = fake_greenhouse.jobs(TOKEN)[0]
     post["content"] = "&lt;div&gt;" * (MAX_CONTENT_CHARS // 11 + 1_000)  # nested <div>s

@@ -227,6 +227,24 @@ def test_an_org_feed_lists_only_that_orgs_open_jobs(client, synced_acme):
     assert len(feed_items(client, "/orgs/acme/feed/")[1]) == 6
 
 
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("Harbor Tools", "The newest open jobs at Harbor Tools."),
+        ("Tiny Co.", "The newest open jobs at Tiny Co."),
+        ("Yahoo!", "The newest open jobs at Yahoo!"),
+    ],
+)
+def test_an_org_feed_without_a_description_says_whose_jobs_in_one_sentence(
+    client, db, name, description
+):
+    Organization.objects.create(name=name, slug="harbor")
+
+    channel, _ = feed_items(client, "/orgs/harbor/feed/")
+
+    assert channel.findtext("description") == description
+
+
 def test_a_feed_holds_the_50_newest_jobs(client, db):
     org = Organization.objects.create(name="Big Co", slug="big")
     for n in range(55):
