@@ -1,6 +1,6 @@
 """Keyword search over jobs: the text the sync stores, and the query that searches it.
 
-PostgreSQL matches the words it parsed and indexed when each job was written (migration 0007) and
+PostgreSQL matches the words it parsed and indexed when each job was written (migration 0010) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
 anywhere, which is enough for a few thousand jobs.
 """
@@ -33,7 +33,7 @@ PLACES_TEXT_LENGTH = 5_000
 # drop "IT" and "US" from a job search.
 SEARCH_CONFIG = "simple"
 # The parser keeps "Vue.js", "CI/CD" and "ASP.NET" as one word each, so "vue" would miss
-# Vue.js jobs. The stored words (migration 0007) and the query both read these as spaces.
+# Vue.js jobs. The stored words (migrations 0007, 0010) and the query both read these as spaces.
 WORD_JOINERS = "./-"
 WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
 JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
@@ -115,7 +115,7 @@ def _joined_words_as_phrases(query: str) -> str:
 
 
 def _joiners_as_spaces(expression: str | Expression) -> Func:
-    """The text with WORD_JOINERS read as spaces, as migration 0007 stores each job's words."""
+    """The text with WORD_JOINERS read as spaces, as migration 0010 stores each job's words."""
     return Func(
         expression,
         Value(WORD_JOINERS),
@@ -127,7 +127,7 @@ def _joiners_as_spaces(expression: str | Expression) -> Func:
 
 class StoredSearchVector(SearchVectorCombinable, Expression):
     """A job's title (weight A) and search text (C), parsed when the row was written: the
-    indexed column that migrations 0006 and 0007 add on PostgreSQL. It is not a model field,
+    indexed column that migrations 0006, 0007 and 0010 add on PostgreSQL. It is not a model field,
     since SQLite has no such column."""
 
     output_field = SearchVectorField()

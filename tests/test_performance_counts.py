@@ -20,6 +20,7 @@ from jobs.models import GreenhouseConnection, Organization
 from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of, unescape_once
 from jobs.scheduling import enqueue_due_syncs
 from tests.support.helpers import make_connection
+from tests.support.public_jobs import make_job
 from tests.support.synthetic_board import FIXTURE, synthetic_jobs
 from tests.test_sync import job_writes, sync
 
@@ -143,6 +144,21 @@ def test_on_postgresql_connection_pages_leave_room_for_updated_rows():
         )
         (options,) = cursor.fetchone()
     assert f"fillfactor={fillfactor}" in (options or [])
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+def test_on_postgresql_a_long_description_is_stored_compressed_with_lz4():
+    columns = import_module("jobs.migrations.0011_job_long_columns_lz4").LONG_COLUMNS
+    organization = Organization.objects.create(name="Long Co", slug="long")
+    words = " ".join(f"word{n}" for n in range(2_000))  # over the 2 KB where compression starts
+    job = make_job(organization, "Long", description_html=f"<p>{words}</p>", search_text=words)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(description_html), pg_column_compression(search_text),"
+            " pg_column_compression(search_vector) FROM jobs_job WHERE id = %s",
+            [job.pk],
+        )
+        assert cursor.fetchone() == ("lz4",) * len(columns)
 
 
 def fixture_contents() -> list[str]:

@@ -24,6 +24,15 @@ def add_search_vector(apps, schema_editor):
         schema_editor.execute(ADD_INDEX)
 
 
+def replace_search_vector(schema_editor, add_column: str) -> None:
+    """The column dropped and added again as `add_column` says (later migrations): PostgreSQL
+    cannot change a generated column's expression in place."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP_COLUMN)
+        schema_editor.execute(add_column)
+        schema_editor.execute(ADD_INDEX)
+
+
 def drop_search_vector(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_COLUMN)

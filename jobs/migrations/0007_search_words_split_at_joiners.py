@@ -19,16 +19,11 @@ ADD_COLUMN = """
 
 
 def split_joined_words(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(search_vector_0006.DROP_COLUMN)
-        schema_editor.execute(ADD_COLUMN)
-        schema_editor.execute(search_vector_0006.ADD_INDEX)
+    search_vector_0006.replace_search_vector(schema_editor, ADD_COLUMN)
 
 
 def keep_joined_words(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(search_vector_0006.DROP_COLUMN)
-        search_vector_0006.add_search_vector(apps, schema_editor)
+    search_vector_0006.replace_search_vector(schema_editor, search_vector_0006.ADD_COLUMN)
 
 
 class Migration(migrations.Migration):
