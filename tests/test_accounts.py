@@ -654,7 +654,7 @@ def test_adding_someone_twice_says_they_are_a_member(signed_in, member):
 
 
 def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
-    Organization.objects.filter(pk=acme.pk).update(name="Acme Co.")
+    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
     response = signed_in.post(
         "/manage/acme/members/",
         {"action": "add", "email": "bob@acme.example", "role": "admin"},
