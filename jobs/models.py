@@ -295,6 +295,13 @@ class Job(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "is_open", "hidden"], name="job_listing_idx"),
+            # The location filter's options: read in order from this index, they took 2 ms
+            # instead of 50-70 ms for a scan of 10,000 jobs (bench/README.md).
+            models.Index(
+                fields=["location_name"],
+                condition=models.Q(is_open=True, hidden=False),
+                name="job_location_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -142,12 +142,17 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
     offices = Office.objects.filter(
         scope, pk__in=Job.offices.through.objects.filter(job__in=listed).values("office_id")
     )
+    # Only the fields the options show: site-wide there are thousands of units to build.
     if organization is None:
         # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
-        departments = departments.select_related("organization").order_by(
-            "organization__name", "name"
+        departments, offices = (
+            units.select_related("organization")
+            .only("name", "organization__name")
+            .order_by("organization__name", "name")
+            for units in (departments, offices)
         )
-        offices = offices.select_related("organization").order_by("organization__name", "name")
+    else:
+        departments, offices = (units.only("name") for units in (departments, offices))
     locations = (
         listed.exclude(location_name="")
         .order_by("location_name")

@@ -295,6 +295,31 @@ def test_the_page_says_how_many_jobs_match_and_shows_the_chosen_filters(client, 
     assert 'href="/jobs/">Clear filters</a>' in html
 
 
+def test_filter_options_escape_names_and_mark_every_chosen_value(client, db):
+    hostile = Organization.objects.create(name='R&D "Labs" <b>', slug="rnd")
+    team = make_unit(Department, hostile, "<script>alert(1)</script>")
+    other = make_unit(Department, hostile, "Ops & 'Sales'")
+    office = make_unit(Office, hostile, "Zürich")
+    make_job(
+        hostile, "Welder", departments=(team, other), offices=(office,), location_name="Zürich"
+    )
+
+    html = client.get(
+        "/jobs/",
+        {"org": "rnd", "department": [team.pk, other.pk], "location": "Zürich"},
+    ).content.decode()
+
+    assert '<option value="rnd" selected>R&amp;D &quot;Labs&quot; &lt;b&gt;</option>' in html
+    assert '<optgroup label="R&amp;D &quot;Labs&quot; &lt;b&gt;">' in html
+    assert (
+        f'<option value="{team.pk}" selected>&lt;script&gt;alert(1)&lt;/script&gt;</option>'
+        f'<option value="{other.pk}" selected>Ops &amp; &#x27;Sales&#x27;</option>'
+    ) in html
+    assert f'<option value="{office.pk}">Zürich</option>' in html
+    assert '<option value="Zürich" selected>Zürich</option>' in html
+    assert "<script>alert" not in html
+
+
 def test_without_filters_the_page_counts_open_jobs(client, boards):
     html = client.get("/jobs/").content.decode()
 
