@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
 from uuid import uuid4
 
@@ -41,6 +41,8 @@ CACHEABLE_STATUSES = frozenset({200, 410})
 # sitemap sections' page (Django's `p`). A cached view that reads another must add it here.
 PAGE_PARAMETERS = frozenset({*FILTER_PARAMETERS, "page", "p"})
 ACCEPTS_GZIP_RE = re.compile(r"\bgzip\b")
+
+T = TypeVar("T")
 
 
 class CachedPage(NamedTuple):
@@ -129,6 +131,33 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return cached_view
+
+
+def listing_value(name: str, *, organization_slug: str | None, compute: Callable[[], T]) -> T:
+    """compute()'s value, shared by every request for PUBLIC_PAGE_CACHE_SECONDS until a sync
+    changes the listing (the org's, or the site's when `organization_slug` is None).
+
+    For parts of a page that many page addresses share: each search renders its own page, but
+    all of them offer the same filter options (bench/README.md, section 3).
+    """
+    version_key = _version_key(organization_slug)
+    value_key = f"listing-value:{name}:{organization_slug or ''}"
+    try:
+        found = cache.get_many([version_key, value_key])
+        version = found.get(version_key) or _first_version(version_key)
+    except Exception as exc:
+        logger.warning("listing cache unavailable value=%s error=%r", name, exc)
+        return compute()
+    stored = found.get(value_key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    value = compute()
+    try:
+        # With the version read before computing, as for pages: a sync meanwhile means a miss.
+        cache.set(value_key, (version, value), settings.PUBLIC_PAGE_CACHE_SECONDS)
+    except Exception as exc:
+        logger.warning("listing cache unavailable value=%s error=%r", name, exc)
+    return value
 
 
 def _first_version(key: str) -> str:

@@ -5,6 +5,7 @@ briefly by `cache_public_page`; a sync that changes an org's jobs makes them fre
 """
 
 from dataclasses import asdict, replace
+from functools import partial
 from typing import Any
 
 from django.contrib.sitemaps import views as sitemap_views
@@ -14,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from jobs.cache import cache_public_page
+from jobs.cache import cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
@@ -120,7 +121,11 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
     canonical_path = request.path if page.number == 1 else f"{request.path}?page={page.number}"
     return {
         "filters": filters,
-        "options": job_filter_options(organization=organization),
+        "options": listing_value(
+            "filter-options",
+            organization_slug=organization.slug if organization else None,
+            compute=partial(job_filter_options, organization=organization),
+        ),
         "page": page,
         "previous_page_url": _page_url(request, page, -1),
         "next_page_url": _page_url(request, page, +1),

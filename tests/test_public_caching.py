@@ -118,6 +118,30 @@ def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
         assert "Night Shift" in client.get(url).content.decode(), url
 
 
+def test_searches_share_the_filter_options_until_a_sync_changes_them(
+    client, acme, synced_acme, fake_greenhouse, monkeypatch
+):
+    reads = []
+    read_options = views.job_filter_options
+    monkeypatch.setattr(
+        views, "job_filter_options", lambda **kw: reads.append(kw) or read_options(**kw)
+    )
+    for query in ("engineer", "robot", "lead"):  # three pages, one reading of the options
+        assert client.get("/jobs/", {"q": query}).status_code == 200
+    assert len(reads) == 1
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["departments"] = [*post["departments"], {"id": 77, "name": "Night Operations"}]
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.updated == 1
+
+    html = client.get("/jobs/", {"q": "field"}).content.decode()
+    assert len(reads) == 2 and ">Night Operations</option>" in html
+    client.get("/orgs/acme/", {"q": "field"})
+    client.get("/orgs/acme/", {"q": "robot"})
+    assert [read["organization"] for read in reads[2:]] == [acme.organization]
+
+
 def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
     client, acme, synced_acme, fake_greenhouse
 ):
