@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import NamedTuple
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
@@ -120,16 +121,34 @@ def organizations_for_sitemap() -> QuerySet[Organization]:
     ).order_by("slug")
 
 
+class OrganizationOption(NamedTuple):
+    slug: str
+    name: str
+
+
+class UnitOption(NamedTuple):
+    """A department or office as the filter offers it."""
+
+    pk: int
+    name: str
+    organization_name: str
+
+
 @dataclass(frozen=True)
 class FilterOptions:
-    """What the filter form offers: only values some open job has."""
+    """What the filter form offers: only values some open job has. Plain tuples, not model
+    objects: site-wide there are thousands, built and cached once per listing version
+    (jobs.cache.listing_value), and these are quicker to build, store and read back."""
 
-    organizations: list[Organization]
-    departments: list[Department]
-    offices: list[Office]
+    organizations: list[OrganizationOption]
+    departments: list[UnitOption]
+    offices: list[UnitOption]
     locations: list[str]
     remote_policies: list[tuple[str, str]]
     by_organization: bool  # site-wide: departments and offices come grouped by org
+
+
+UNIT_OPTION_FIELDS = ("pk", "name", "organization__name")
 
 
 def job_filter_options(*, organization: Organization | None) -> FilterOptions:
@@ -142,17 +161,11 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
     offices = Office.objects.filter(
         scope, pk__in=Job.offices.through.objects.filter(job__in=listed).values("office_id")
     )
-    # Only the fields the options show: site-wide there are thousands of units to build.
     if organization is None:
         # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
         departments, offices = (
-            units.select_related("organization")
-            .only("name", "organization__name")
-            .order_by("organization__name", "name")
-            for units in (departments, offices)
+            units.order_by("organization__name", "name") for units in (departments, offices)
         )
-    else:
-        departments, offices = (units.only("name") for units in (departments, offices))
     locations = (
         listed.exclude(location_name="")
         .order_by("location_name")
@@ -160,9 +173,14 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
         .distinct()
     )
     return FilterOptions(
-        organizations=[] if organization else list(organizations_with_job_counts(hiring_only=True)),
-        departments=list(departments),
-        offices=list(offices),
+        organizations=[]
+        if organization
+        else [
+            OrganizationOption(*row)
+            for row in organizations_with_job_counts(hiring_only=True).values_list("slug", "name")
+        ],
+        departments=[UnitOption(*row) for row in departments.values_list(*UNIT_OPTION_FIELDS)],
+        offices=[UnitOption(*row) for row in offices.values_list(*UNIT_OPTION_FIELDS)],
         locations=list(locations),
         remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
         by_organization=organization is None,

@@ -15,7 +15,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from jobs.models import Department, Office
+from jobs.selectors import UnitOption
 
 register = template.Library()
 
@@ -43,13 +43,13 @@ def select_options(
 
 @register.simple_tag
 def unit_options(
-    units: list[Department] | list[Office], selected_ids: Collection[int], by_organization: bool
+    units: list[UnitOption], selected_ids: Collection[int], by_organization: bool
 ) -> SafeString:
     """Department or office options; site-wide, in an `<optgroup>` per org (the units come
     ordered by org name, so each org's are together)."""
     if not by_organization:
         return select_options(units, selected_ids, "pk", "name")
-    groups = groupby(units, key=attrgetter("organization.name"))
+    groups = groupby(units, key=attrgetter("organization_name"))
     return mark_safe(  # noqa: S308 (the org name escaped here, the options in select_options)
         "".join(
             f'<optgroup label="{escape(name)}">'
