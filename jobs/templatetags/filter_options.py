@@ -1,7 +1,7 @@
 """The filter form's options: thousands of them site-wide, so written in Python.
 
 Through the template language, the 2,800 department and office options of 200 orgs took 0.1 s
-to render, most of an uncached /jobs/ (bench/README.md); these tags take a fifth of that.
+to render, most of an uncached /jobs/ (bench/README.md); these tags take under a tenth of that.
 """
 
 from __future__ import annotations
