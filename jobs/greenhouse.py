@@ -128,12 +128,13 @@ class Unit:
 
 @dataclass(frozen=True)
 class JobPost:
-    """One job post, parsed and validated; `content_html` is still unsanitized."""
+    """One job post, parsed and validated; `content_html` is still unsanitized, and None when
+    the post came without a readable `content` (its job keeps the description it has)."""
 
     greenhouse_id: int
     payload_hash: str
     title: str
-    content_html: str
+    content_html: str | None
     internal_job_id: int | None
     location_name: str
     absolute_url: str
@@ -264,6 +265,18 @@ def _shows_anything(text: str) -> bool:
     return any(unicodedata.category(character) not in INVISIBLE_CATEGORIES for character in text)
 
 
+def _content_of(job_id: int, raw: dict) -> str | None:
+    """The post's escaped content; empty if Greenhouse sent null, None if it sent none at all
+    or something that is not text. A post is not worth blanking a description for that."""
+    content = raw.get("content", ...)
+    if content is None:
+        return ""
+    if not isinstance(content, str):
+        logger.warning("job post %s came without readable content; description kept", job_id)
+        return None
+    return _content_within_bounds(job_id, content)
+
+
 def _content_within_bounds(job_id: int, content: str) -> str:
     """The content cut to MAX_CONTENT_CHARS and MAX_CONTENT_TAGS, so one post cannot hold
     nh3 for seconds; each cut is logged. nh3 closes what a cut leaves open."""
@@ -340,12 +353,11 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
     location = raw.get("location")
     metadata = raw.get("metadata")
-    content = raw.get("content") if isinstance(raw.get("content"), str) else ""
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
         title=title[:500],
-        content_html=_content_within_bounds(job_id, content),
+        content_html=_content_of(job_id, raw),
         internal_job_id=_int_or_none(raw.get("internal_job_id")),
         location_name=_text(location.get("name"))[:300] if isinstance(location, dict) else "",
         absolute_url=absolute_url[:1000],

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
+# What the sync derives from a post's content.
+DESCRIPTION_FIELDS = ("description_html", "excerpt", "search_text")
 # Threads that read the descriptions of the chunks after the one being written. nh3 lets go of
 # the GIL while it cleans, so they use a second core; a first import took a tenth less time
 # (bench/README.md). Each thread holds one chunk's descriptions in memory.
@@ -402,7 +404,7 @@ def _write_jobs(
     now: datetime,
 ) -> None:
     """Insert or update the jobs of these posts."""
-    new_jobs, updated_jobs = [], []
+    new_jobs, updated_jobs, updated_without_content = [], [], []
     for post, description in zip(posts, descriptions, strict=True):
         greenhouse_fields = _greenhouse_fields_of(post, description)
         job = Job(organization=org, greenhouse_id=post.greenhouse_id, **greenhouse_fields)
@@ -412,13 +414,17 @@ def _write_jobs(
             new_jobs.append(job)
             continue
         job.pk = current[0]
-        updated_jobs.append(job)
+        (updated_jobs if post.content_html is not None else updated_without_content).append(job)
         if current[2]:
             counts.updated += 1
         else:
             counts.reopened += 1
     insert_jobs(new_jobs)
-    update_jobs(updated_jobs, [*Job.GREENHOUSE_FIELDS, "is_open", "closed_at", "synced_at"])
+    fields = [*Job.GREENHOUSE_FIELDS, "is_open", "closed_at", "synced_at"]
+    update_jobs(updated_jobs, fields)
+    # A post without its content keeps the description it had; it is read again once the
+    # post's next version brings it.
+    update_jobs(updated_without_content, [f for f in fields if f not in DESCRIPTION_FIELDS])
     counts.created += len(new_jobs)
 
 

@@ -316,6 +316,34 @@ def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenh
     assert job.compensation_note == "€60k–€80k" and job.tags == ["python", "robots"]
 
 
+def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenhouse, caplog):
+    sync(acme)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    job = Job.objects.get(greenhouse_id=post["id"])
+    described = (job.description_html, job.excerpt, job.search_text)
+    assert all(described)
+    del post["content"]
+    post["title"] = "Senior Robotics Engineer — Grenoble"
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.updated == 1
+
+    job.refresh_from_db()
+    assert job.title == "Senior Robotics Engineer — Grenoble"
+    assert (job.description_html, job.excerpt, job.search_text) == described
+    assert f"job post {post['id']} came without readable content" in caplog.text
+    post["content"] = "&lt;p&gt;Nouvelle description&lt;/p&gt;"
+    fake_greenhouse.touch("acme-robotics")
+    sync(acme)
+    job.refresh_from_db()
+    assert job.description_html == "<p>Nouvelle description</p>"
+    post["content"] = None  # Greenhouse's word that there is no description
+    fake_greenhouse.touch("acme-robotics")
+    sync(acme)
+    job.refresh_from_db()
+    assert (job.description_html, job.excerpt) == ("", "")
+
+
 def test_a_job_that_leaves_the_board_is_closed_and_reopens_when_it_returns(acme, fake_greenhouse):
     sync(acme)
     posts = fake_greenhouse.jobs("acme-robotics")
