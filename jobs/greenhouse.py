@@ -266,8 +266,9 @@ def _shows_anything(text: str) -> bool:
 
 
 def _content_of(job_id: int, raw: dict) -> str | None:
-    """The post's escaped content; empty if Greenhouse sent null, None if it sent none at all
-    or something that is not text. A post is not worth blanking a description for that."""
+    """The post's escaped content; empty if Greenhouse sent null (no description), None if it
+    sent none at all or something that is not text: blanking the job's description for that
+    would hide it until the post's next edit."""
     content = raw.get("content", ...)
     if content is None:
         return ""
