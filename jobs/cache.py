@@ -95,9 +95,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         address = _page_address(request)
         page_key = _page_key(address, gzipped=_accepts_gzip(request))
         try:
-            # Both in one read (one round trip on Redis): the version is only read after a miss.
-            found = cache.get_many([version_key, page_key])
-            version = found.get(version_key) or _first_version(version_key)
+            version, found = _read_with_version(version_key, page_key)
         except Exception as exc:
             logger.warning("page cache unavailable path=%s error=%r", request.path, exc)
             return view(request, *args, **kwargs)
@@ -143,8 +141,7 @@ def listing_value(name: str, *, organization_slug: str | None, compute: Callable
     version_key = _version_key(organization_slug)
     value_key = f"listing-value:{name}:{organization_slug or ''}"
     try:
-        found = cache.get_many([version_key, value_key])
-        version = found.get(version_key) or _first_version(version_key)
+        version, found = _read_with_version(version_key, value_key)
     except Exception as exc:
         logger.warning("listing cache unavailable value=%s error=%r", name, exc)
         return compute()
@@ -158,6 +155,15 @@ def listing_value(name: str, *, organization_slug: str | None, compute: Callable
     except Exception as exc:
         logger.warning("listing cache unavailable value=%s error=%r", name, exc)
     return value
+
+
+def _read_with_version(version_key: str, key: str) -> tuple[str, dict[str, Any]]:
+    """The current listing version, and what the cache holds of both keys.
+
+    Both in one read (one round trip on Redis); a version is only made after a miss.
+    """
+    found = cache.get_many([version_key, key])
+    return found.get(version_key) or _first_version(version_key), found
 
 
 def _first_version(key: str) -> str:
