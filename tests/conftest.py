@@ -14,6 +14,10 @@ from tests.support.browser import chromium, page  # noqa: F401  (shared fixtures
 from tests.support.fake_greenhouse import FakeGreenhouse
 from tests.support.helpers import make_connection
 
+# Fixtures shared by the visitor-page tests (synced_acme). Declared here, once: a test module
+# that imported the module before pytest loaded it as a plugin left its asserts unrewritten.
+pytest_plugins = ["tests.support.public_jobs"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def in_memory_broker() -> None:

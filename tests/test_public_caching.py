@@ -21,8 +21,6 @@ from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 

@@ -11,7 +11,6 @@ from jobs.models import Department, Job, Office, Organization
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.support.public_jobs"]  # synced_acme
 
 
 @pytest.fixture
