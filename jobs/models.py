@@ -207,10 +207,22 @@ class Office(models.Model):
         return self.name
 
 
+def listed_jobs(*, prefix: str = "") -> models.Q:
+    """What visitors see: jobs open on the board, not hidden here and still taking applications.
+
+    A post past its application deadline can stay on the board until the next sync, or for
+    good: it is not offered to people who can no longer apply. `prefix` reaches the jobs from a
+    related model ("jobs__").
+    """
+    field = f"{prefix}application_deadline"
+    return models.Q(**{f"{prefix}is_open": True, f"{prefix}hidden": False}) & (
+        models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gt": timezone.now()})
+    )
+
+
 class JobQuerySet(models.QuerySet):
     def listed(self) -> JobQuerySet:
-        """What visitors see: open and not hidden."""
-        return self.filter(is_open=True, hidden=False)
+        return self.filter(listed_jobs())
 
 
 class Job(models.Model):
@@ -293,14 +305,19 @@ class Job(models.Model):
                 fields=["organization", "greenhouse_id"], name="unique_job_per_org"
             ),
         ]
+        # Both end with the deadline, which listed_jobs() checks: counting 10,000 listed jobs
+        # then reads the index alone, 0.8 ms on SQLite instead of 16 ms (bench/README.md).
         indexes = [
-            models.Index(fields=["organization", "is_open", "hidden"], name="job_listing_idx"),
+            models.Index(
+                fields=["organization", "is_open", "hidden", "application_deadline"],
+                name="job_listed_idx",
+            ),
             # The location filter's options: read in order from this index, they took 2 ms
             # instead of 50-70 ms for a scan of 10,000 jobs (bench/README.md).
             models.Index(
-                fields=["location_name"],
+                fields=["location_name", "application_deadline"],
                 condition=models.Q(is_open=True, hidden=False),
-                name="job_location_idx",
+                name="job_listed_location_idx",
             ),
         ]
 
@@ -309,6 +326,11 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:job_detail", args=[self.organization.slug, self.greenhouse_id])
+
+    @property
+    def applications_closed(self) -> bool:
+        """Its application deadline has passed (see listed_jobs)."""
+        return self.application_deadline is not None and self.application_deadline <= timezone.now()
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:

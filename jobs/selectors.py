@@ -13,10 +13,9 @@ from typing import NamedTuple
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
-from jobs.models import Department, Job, Office, Organization
+from jobs.models import Department, Job, Office, Organization, listed_jobs
 from jobs.search import filter_by_keywords
 
-LISTED_JOBS = Q(jobs__is_open=True, jobs__hidden=False)
 FEATURED_GROUP = "Featured roles"
 NO_DEPARTMENT_GROUP = "Other roles"
 
@@ -107,8 +106,10 @@ def job_for_page(*, organization_slug: str, greenhouse_id: int) -> Job | None:
 
 
 def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization]:
-    """Organizations with `open_job_count` (open, visible jobs), by name."""
-    organizations = Organization.objects.annotate(open_job_count=Count("jobs", filter=LISTED_JOBS))
+    """Organizations with `open_job_count` (their listed jobs), by name."""
+    organizations = Organization.objects.annotate(
+        open_job_count=Count("jobs", filter=listed_jobs(prefix="jobs__"))
+    )
     if hiring_only:
         organizations = organizations.filter(open_job_count__gt=0)
     return organizations.order_by("name", "pk")
@@ -117,7 +118,7 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
 def organizations_for_sitemap() -> QuerySet[Organization]:
     """Every org page, with `last_job_update`: the latest Greenhouse update of its open jobs."""
     return Organization.objects.annotate(
-        last_job_update=Max("jobs__greenhouse_updated_at", filter=LISTED_JOBS)
+        last_job_update=Max("jobs__greenhouse_updated_at", filter=listed_jobs(prefix="jobs__"))
     ).order_by("slug")
 
 

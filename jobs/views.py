@@ -83,7 +83,7 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
         "related_jobs": related_jobs(job=job),
         "canonical_url": request.build_absolute_uri(job.get_absolute_url()),
     }
-    if not job.is_open:
+    if not job.is_open or job.applications_closed:
         # 410 Gone: the page stays for people who kept the link; search engines drop it.
         return render(request, "public/job_closed.html", context, status=410)
     context["structured_data"] = json_for_script(job_posting_structured_data(job, request=request))
@@ -162,6 +162,7 @@ def job_as_json(job: Job) -> dict[str, Any]:
         "language": job.language,
         "updated_at": job.greenhouse_updated_at,
         "first_published": job.first_published_at,
+        "application_deadline": job.application_deadline,
         "featured": job.featured,
         "remote_policy": job.remote_policy,
         "compensation_note": job.compensation_note,

@@ -176,7 +176,7 @@ def test_the_location_options_are_read_from_their_index():
         cursor.execute(f"{explain} {sql}")
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert locations == [f"City {n}" for n in range(7)]
-    assert "job_location_idx" in plan
+    assert "job_listed_location_idx" in plan
 
 
 def fixture_contents() -> list[str]:
