@@ -14,6 +14,7 @@ from jobs.connections import check_board, check_failure_message
 from jobs.greenhouse import (
     Board,
     GreenhouseError,
+    clean_text,
 )
 from jobs.memberships import accounts_with_email
 from jobs.models import (
@@ -55,10 +56,60 @@ class SignupForm(UserCreationForm):
         return email
 
     def clean_organization_name(self) -> str:
-        name = " ".join(self.cleaned_data["organization_name"].split())
-        if not name:
-            raise forms.ValidationError("Give your organization a name.")
-        return name
+        return organization_name(self.cleaned_data["organization_name"])
+
+
+def organization_name(text: str) -> str:
+    """The name as one line of printable text; refused when nothing is left."""
+    name = one_line(text)
+    if not name:
+        raise forms.ValidationError("Give your organization a name.")
+    return name
+
+
+def one_line(text: str) -> str:
+    """Text shown in titles, feeds and emails: printable characters, whitespace collapsed."""
+    return " ".join(clean_text(text).split())
+
+
+class OrganizationProfileForm(forms.ModelForm):
+    """What visitors read about the org on its page, in feeds and in search results."""
+
+    prefix = "profile"  # shares the settings page with the other forms
+    website = forms.URLField(
+        label="Website",
+        required=False,
+        max_length=Organization._meta.get_field("website").max_length,
+        assume_scheme="https",
+        # Text, not type="url": browsers refuse "example.com", which is read as https://.
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+        help_text="Your own site, linked from your page, such as example.com.",
+    )
+
+    class Meta:
+        model = Organization
+        fields = ("name", "description", "website")
+        labels = {"description": "About the organization"}
+        help_texts = {
+            "name": "As visitors see it. Your page stays at the same address.",
+            "description": "A sentence or two, shown under the name on your page and in search "
+            "results.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"name": {"required": "Give your organization a name."}}
+
+    def clean_name(self) -> str:
+        return organization_name(self.cleaned_data["name"])
+
+    def clean_description(self) -> str:
+        return one_line(self.cleaned_data["description"])
+
+    def clean_website(self) -> str:
+        website = self.cleaned_data["website"]
+        # Django also takes ftp:// addresses; the page links this for every visitor.
+        if website and not website.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Enter a web address that starts with https://.")
+        return website
 
 
 class AccountPasswordResetForm(PasswordResetForm):

@@ -7,6 +7,7 @@ reload never repeats them.
 from __future__ import annotations
 
 import logging
+from copy import copy
 
 from django.conf import settings
 from django.contrib import messages
@@ -38,6 +39,7 @@ from jobs.forms import (
     MemberAddForm,
     MembershipPickForm,
     MembershipRoleForm,
+    OrganizationProfileForm,
     ScheduleForm,
     SignupForm,
 )
@@ -140,7 +142,7 @@ def _org_page(
     )
 
 
-# --- Settings: connect, schedule, API key, disconnect ---------------------------------------
+# --- Settings: connect, schedule, API key, public page, disconnect --------------------------
 
 
 @sensitive_post_parameters("api_key", "key-api_key")  # kept out of error reports
@@ -160,11 +162,12 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
             else None
         ),
         "api_key": ApiKeyForm(),
+        "profile": OrganizationProfileForm(instance=organization),
     }
     if request.method == "POST":
         action = request.POST.get("action", "")
         handler = SETTINGS_ACTIONS.get(action)
-        if handler is None or (connection is None and action != "connect"):
+        if handler is None or (connection is None and action not in ACTIONS_WITHOUT_CONNECTION):
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:settings", slug=slug)
         outcome = handler(request, organization, connection)
@@ -249,12 +252,35 @@ def _api_key_remove(
     return redirect("manage:settings", slug=organization.slug)
 
 
+def _profile(
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
+) -> HttpResponse | Form:
+    # A copy: a refused form has already written its values into its instance, and the page
+    # shown again must name the org as it is saved.
+    form = OrganizationProfileForm(request.POST, instance=copy(organization))
+    if not form.is_valid():
+        return form
+    if form.has_changed():
+        form.save()
+        listing_cache_invalidate(organization=organization)  # its name is on site-wide pages
+        logger.info(
+            "organization profile changed org=%s user=%s fields=%s",
+            organization.slug,
+            request.user.pk,
+            form.changed_data,
+        )
+    messages.success(request, "Your public page is saved.")
+    return redirect("manage:settings", slug=organization.slug)
+
+
 SETTINGS_ACTIONS = {
     "connect": _connect,
     "schedule": _schedule,
     "api_key": _api_key,
     "api_key_remove": _api_key_remove,
+    "profile": _profile,
 }
+ACTIONS_WITHOUT_CONNECTION = {"connect", "profile"}
 
 
 @login_required

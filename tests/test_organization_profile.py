@@ -1,0 +1,106 @@
+"""The org's public page as its admins describe it: name, a line about it and its website."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from jobs.models import Membership, Organization
+from tests.support.public_jobs import make_job
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_URL = "/manage/north/settings/"
+
+
+@pytest.fixture
+def north(db) -> Organization:
+    """Not connected to Greenhouse: the public page is the org's own either way."""
+    organization = Organization.objects.create(name="North Wind", slug="north")
+    make_job(organization, "Sailmaker")
+    return organization
+
+
+def admin_of(client: Client, organization: Organization, role: str = Membership.Role.ADMIN):
+    user = User.objects.create_user("nora", "nora@north.example", "correct horse battery")
+    Membership.objects.create(organization=organization, user=user, role=role)
+    client.force_login(user)
+    return client
+
+
+def save_profile(client: Client, **fields: str):
+    data = {"name": "North Wind", "description": "", "website": "", **fields}
+    return client.post(
+        SETTINGS_URL,
+        {"action": "profile", **{f"profile-{name}": value for name, value in data.items()}},
+    )
+
+
+def test_the_settings_page_shows_the_public_page_as_it_is(client, north):
+    north.description = "Sails for small boats."
+    north.save()
+
+    page = admin_of(client, north).get(SETTINGS_URL).content.decode()
+
+    assert 'name="profile-name" value="North Wind"' in page
+    assert "Sails for small boats.</textarea>" in page
+    assert 'href="/orgs/north/"' in page
+    # Not type="url": a browser would refuse "north.example" before the form reads it as https.
+    assert 'type="text" name="profile-website"' in page
+
+
+def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
+    visitor = Client()
+    assert "North Wind" in visitor.get("/orgs/north/").content.decode()  # now cached
+    assert "North Wind" in visitor.get("/").content.decode()
+
+    response = save_profile(
+        admin_of(client, north),
+        name="  North   Wind Sails ",
+        description="Sails for small boats,\r\nmade by hand\x0b in Tromsø.",
+        website="north-wind.example",
+    )
+
+    assert response.status_code == 302 and response["Location"] == SETTINGS_URL
+    north.refresh_from_db()
+    assert (north.name, north.description, north.website, north.slug) == (
+        "North Wind Sails",
+        "Sails for small boats, made by hand in Tromsø.",
+        "https://north-wind.example",
+        "north",
+    )
+    org_page = visitor.get("/orgs/north/").content.decode()
+    assert "<h1>North Wind Sails</h1>" in org_page
+    assert '<p class="lead">Sails for small boats, made by hand in Tromsø.</p>' in org_page
+    assert 'href="https://north-wind.example"' in org_page
+    assert "North Wind Sails" in visitor.get("/").content.decode()
+    assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"name": " \t "}, "Give your organization a name."),
+        ({"website": "javascript:alert(1)"}, "Enter a valid URL."),
+        ({"website": "ftp://files.north.example"}, "starts with https://"),
+        ({"description": "x" * 501}, "at most 500 characters"),
+    ],
+)
+def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, error):
+    response = save_profile(admin_of(client, north), **{"name": "Renamed", **fields})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    assert "<title>Error: Settings · North Wind · orgsite</title>" in page  # the saved name
+    north.refresh_from_db()
+    assert (north.name, north.description, north.website) == ("North Wind", "", "")
+
+
+def test_members_who_are_not_admins_cannot_change_it(client, north):
+    response = save_profile(admin_of(client, north, Membership.Role.MEMBER), name="Hijacked")
+
+    assert response.status_code == 404
+    north.refresh_from_db()
+    assert north.name == "North Wind"
