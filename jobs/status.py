@@ -71,6 +71,8 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "last_success_text": moment_text(connection.last_success_at),
         "last_attempt_at": connection.last_attempt_at,
         "last_attempt_text": moment_text(connection.last_attempt_at),
+        "next_sync_at": connection.next_sync_at if connection.enabled else None,
+        "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": connection.last_error,
         "queued": queued,
@@ -93,6 +95,16 @@ def _phase(*, running: bool, queued: bool, latest: SyncRun | None) -> tuple[str,
         # Marked running but nobody holds the lock: its worker died.
         return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
+
+
+def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
+    """When the schedule syncs the org next (a sync queued or running is still due until it
+    ends, and then sets the next time)."""
+    if not connection.enabled:
+        return "paused"
+    if connection.next_sync_at <= now:
+        return "due now"
+    return moment_text(connection.next_sync_at)
 
 
 def _state_text(connection: GreenhouseConnection) -> str:

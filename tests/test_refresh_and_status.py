@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jobs.connections import check_board, connection_save
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
-from jobs.status import sync_status
+from jobs.status import moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +206,23 @@ def test_a_failing_connection_says_since_when(acme):
     GreenhouseConnection.objects.update(state="failing", failing_since=since, enabled=False)
     text = sync_status(organization=acme.organization)["state_text"]
     assert text.startswith("Failing since ") and text.endswith("(syncing paused)")
+
+
+def test_the_status_says_when_the_schedule_syncs_next(signed_in, acme, fake_greenhouse):
+    assert sync_status(organization=acme.organization)["next_sync_text"] == "due now"  # new
+
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    connection = GreenhouseConnection.objects.get()
+    status = sync_status(organization=acme.organization)
+    assert status["next_sync_at"] == connection.last_success_at + connection.sync_interval
+    assert status["next_sync_text"] == moment_text(status["next_sync_at"])
+    page = signed_in.get("/manage/acme/settings/").content.decode()
+    assert f'data-field="next_sync_text">{status["next_sync_text"]}</dd>' in page
+
+    GreenhouseConnection.objects.update(enabled=False)
+    status = sync_status(organization=acme.organization)
+    assert (status["next_sync_at"], status["next_sync_text"]) == (None, "paused")
 
 
 def test_the_status_of_an_unconnected_org(signed_in, acme):
