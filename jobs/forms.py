@@ -15,6 +15,7 @@ from jobs.greenhouse import (
     Board,
     GreenhouseError,
     clean_text,
+    shows_anything,
 )
 from jobs.memberships import accounts_with_email
 from jobs.models import (
@@ -30,12 +31,22 @@ logger = logging.getLogger(__name__)
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+NO_NAME = "Give your organization a name."
+
+
+class OneLineField(forms.CharField):
+    """Text shown in titles, feeds and emails: printable characters, whitespace collapsed before
+    its length is checked."""
+
+    def to_python(self, value: Any) -> str:
+        return " ".join(clean_text(super().to_python(value)).split())
 
 
 class SignupForm(UserCreationForm):
-    organization_name = forms.CharField(
+    organization_name = OneLineField(
         label="Organization name",
         max_length=Organization._meta.get_field("name").max_length,
+        error_messages={"required": NO_NAME},
         help_text="As visitors will see it. You become its admin.",
     )
 
@@ -59,17 +70,11 @@ class SignupForm(UserCreationForm):
         return organization_name(self.cleaned_data["organization_name"])
 
 
-def organization_name(text: str) -> str:
-    """The name as one line of printable text; refused when nothing is left."""
-    name = one_line(text)
-    if not name:
-        raise forms.ValidationError("Give your organization a name.")
+def organization_name(name: str) -> str:
+    """Refused when nothing would show: zero-width spaces alone make an empty link."""
+    if not shows_anything(name):
+        raise forms.ValidationError(NO_NAME)
     return name
-
-
-def one_line(text: str) -> str:
-    """Text shown in titles, feeds and emails: printable characters, whitespace collapsed."""
-    return " ".join(clean_text(text).split())
 
 
 class OrganizationProfileForm(forms.ModelForm):
@@ -95,14 +100,12 @@ class OrganizationProfileForm(forms.ModelForm):
             "description": "A sentence or two, shown under the name on your page and in search "
             "results.",
         }
+        field_classes = {"name": OneLineField, "description": OneLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        error_messages = {"name": {"required": "Give your organization a name."}}
+        error_messages = {"name": {"required": NO_NAME}}
 
     def clean_name(self) -> str:
         return organization_name(self.cleaned_data["name"])
-
-    def clean_description(self) -> str:
-        return one_line(self.cleaned_data["description"])
 
     def clean_website(self) -> str:
         website = self.cleaned_data["website"]
@@ -110,6 +113,14 @@ class OrganizationProfileForm(forms.ModelForm):
         if website and not website.lower().startswith(("https://", "http://")):
             raise forms.ValidationError("Enter a web address that starts with https://.")
         return website
+
+    def save(self, commit: bool = True) -> Organization:
+        organization = super().save(commit=False)
+        if commit:
+            # Only these columns: the row also counts the day's invitations, which a request
+            # running meanwhile may have moved on; writing the old count back would reopen the cap.
+            organization.save(update_fields=self._meta.fields)
+        return organization
 
 
 class AccountPasswordResetForm(PasswordResetForm):

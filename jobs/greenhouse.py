@@ -258,7 +258,7 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
     return tuple(units)
 
 
-def _shows_anything(text: str) -> bool:
+def shows_anything(text: str) -> bool:
     """False for "" and for text of only spaces and format characters (zero-width spaces,
     direction marks, word joiners), which strip() keeps: a job listed with such a title is
     an empty link."""
@@ -347,7 +347,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if job_id is None:
         raise InvalidJob("job post has no valid id")
     title = _text(raw.get("title"))
-    if not _shows_anything(title):
+    if not shows_anything(title):
         raise InvalidJob(f"job post {job_id} has no title")
     absolute_url = _text(raw.get("absolute_url"))
     if absolute_url and _scheme_of(absolute_url) not in ("http", "https"):

@@ -296,7 +296,8 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
         ({"email": "not an email"}, "valid email"),
         ({"password1": "short", "password2": "short"}, "too short"),
         ({"password2": "a different passphrase"}, "didn’t match"),
-        ({"organization_name": "   "}, "required"),
+        ({"organization_name": "   "}, "Give your organization a name."),
+        ({"organization_name": "\u200b\u200e"}, "Give your organization a name."),
     ],
 )
 def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, change, error):

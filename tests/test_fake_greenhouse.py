@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,19 @@ def test_acme_has_big_ids_non_ascii_text_and_greenhouse_quirks():
     )
     assert departments["Platform"]["parent_id"] == engineering["id"]
     assert "Remote" in {o["name"] for job in jobs for o in job["offices"]}
+
+
+def test_acmes_application_deadline_is_still_ahead():
+    """The tests and the demo list the acme job that has a deadline; once the date passes the
+    site no longer offers it, and this says why the other tests then fail."""
+    (deadline,) = [
+        job["application_deadline"]
+        for job in read_fixture("acme-robotics")["jobs"]["jobs"]
+        if job["application_deadline"]
+    ]
+    assert date.fromisoformat(deadline) > date.today(), (
+        f"acme-robotics.json: move the application_deadline {deadline} a few years ahead"
+    )
 
 
 def test_liberte_sante_is_a_french_board():

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
 from tests.support.public_jobs import make_job
 
@@ -82,6 +83,7 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     ("fields", "error"),
     [
         ({"name": " \t "}, "Give your organization a name."),
+        ({"name": "\u200b\u2060\u200b"}, "Give your organization a name."),  # shows nothing
         ({"website": "javascript:alert(1)"}, "Enter a valid URL."),
         ({"website": "ftp://files.north.example"}, "starts with https://"),
         ({"description": "x" * 501}, "at most 500 characters"),
@@ -96,6 +98,30 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
     assert "<title>Error: Settings · North Wind · orgsite</title>" in page  # the saved name
     north.refresh_from_db()
     assert (north.name, north.description, north.website) == ("North Wind", "", "")
+
+
+def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):
+    description = "word  " * 100  # 600 characters as typed, 499 once collapsed
+
+    save_profile(admin_of(client, north), description=description)
+
+    north.refresh_from_db()
+    assert north.description == " ".join(description.split())
+
+
+def test_saving_writes_only_the_profile_not_the_invitation_count(north):
+    form = OrganizationProfileForm(
+        {"profile-name": "North Wind", "profile-description": "Sails.", "profile-website": ""},
+        instance=north,
+    )
+    assert form.is_valid()
+    # An invitation counted by another request after this one read the row.
+    Organization.objects.filter(pk=north.pk).update(invitations_counted=7)
+
+    form.save()
+
+    north.refresh_from_db()
+    assert (north.description, north.invitations_counted) == ("Sails.", 7)
 
 
 def test_members_who_are_not_admins_cannot_change_it(client, north):
