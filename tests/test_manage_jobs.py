@@ -114,6 +114,23 @@ def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, j
     assert description["aria-label"] == "Description from Greenhouse"
 
 
+def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed_in, job):
+    links = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser").select(
+        ".job-links a"
+    )
+
+    assert [(link.get_text(), link["href"]) for link in links] == [
+        ("See its page on the site", f"/orgs/acme/jobs/{job.greenhouse_id}/"),
+        ("See its post on Greenhouse", job.absolute_url),
+    ]
+    Job.objects.filter(pk=job.pk).update(hidden=True)  # its page is a 404 then
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+    assert [link.get_text() for link in page.select(".job-links a")] == [
+        "See its post on Greenhouse"
+    ]
+    assert "Hidden: visitors cannot see it." in page.select_one(".job-links").get_text()
+
+
 def test_it_saves_the_site_owned_fields(signed_in, job):
     response = signed_in.post(
         edit_url(job),
