@@ -15,6 +15,8 @@ from jobs.crypto import decrypt_secret, encrypt_secret
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
+# A job whose application deadline is this near shows it in listings, not only on its page.
+CLOSES_SOON = timedelta(days=7)
 
 
 class Organization(models.Model):
@@ -326,6 +328,14 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:job_detail", args=[self.organization.slug, self.greenhouse_id])
+
+    @property
+    def closes_soon(self) -> bool:
+        """Still taking applications, for at most CLOSES_SOON more: listings then say until when."""
+        return (
+            self.application_deadline is not None
+            and timezone.now() < self.application_deadline <= timezone.now() + CLOSES_SOON
+        )
 
     @property
     def applications_closed(self) -> bool:

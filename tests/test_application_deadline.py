@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from jobs.models import Department, Job, Organization
 from jobs.sync import sync_organization
@@ -79,6 +80,20 @@ def test_the_json_list_leaves_it_out_and_gives_the_others_deadlines(client, jobs
         .application_deadline.isoformat()
         .replace("+00:00", "Z"),
     }
+
+
+@pytest.mark.parametrize("url", ["/", "/jobs/", "/orgs/harbor/"])
+def test_listings_say_until_when_a_job_closing_within_a_week_takes_applications(
+    client, org, jobs, url
+):
+    make_job(org, "Rope Access Technician", application_deadline=timezone.now() + timedelta(30))
+
+    html = page_text(client, url)
+
+    # The rigger (a day to go) and the night-shift welder (an hour); not the others.
+    assert html.count('<span class="closes-soon">Apply by') == 2
+    rigger_deadline = timezone.localtime(jobs["soon"].application_deadline)
+    assert f"{date_format(rigger_deadline, 'j F')}</time></span>" in html
 
 
 def test_its_page_says_applications_have_closed_without_an_apply_link(client, jobs):
