@@ -118,6 +118,7 @@ class Connected:
 
     connection: GreenhouseConnection
     first_sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
+    resumed: bool = False  # it had been paused: connecting turns syncing on again
 
 
 @sensitive_variables("api_key")
@@ -125,13 +126,15 @@ def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
     """Store a checked board and queue its first sync at once, so jobs appear in a moment."""
+    paused = GreenhouseConnection.objects.filter(organization=organization, enabled=False)
+    resumed = paused.exists()
     connection = connection_save(organization=organization, board=board, api_key=api_key)
     try:
         first_sync = request_refresh(connection)
     except BrokerUnavailable:
         # connection_save made it due now, so the dispatcher picks it up once the queue is back.
         first_sync = None
-    return Connected(connection=connection, first_sync=first_sync)
+    return Connected(connection=connection, first_sync=first_sync, resumed=resumed)
 
 
 def connection_schedule_update(

@@ -209,6 +209,7 @@ def _connect(
     messages.success(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
+        + ("Syncing was paused and is on again. " if connected.resumed else "")
         + _first_sync_text(connected.first_sync),
     )
     return redirect("manage:settings", slug=organization.slug)

@@ -255,6 +255,18 @@ def test_it_pauses_and_resumes_syncing(signed_in, connected):
     assert connected.enabled
 
 
+def test_connecting_a_paused_org_again_says_syncing_is_on_again(signed_in, connected, queued):
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(enabled=False)
+
+    page = connect(signed_in, connected.board_token, follow=True).content.decode()
+
+    assert "Syncing was paused and is on again." in page
+    connected.refresh_from_db()
+    assert connected.enabled
+    page = connect(signed_in, connected.board_token, follow=True).content.decode()
+    assert "Syncing was paused" not in page  # it was on: nothing to say
+
+
 # --- Status on the page ------------------------------------------------------------------------
 
 
