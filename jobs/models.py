@@ -332,10 +332,9 @@ class Job(models.Model):
     @property
     def closes_soon(self) -> bool:
         """Still taking applications, for at most CLOSES_SOON more: listings then say until when."""
-        return (
-            self.application_deadline is not None
-            and timezone.now() < self.application_deadline <= timezone.now() + CLOSES_SOON
-        )
+        now = timezone.now()
+        deadline = self.application_deadline
+        return deadline is not None and now < deadline <= now + CLOSES_SOON
 
     @property
     def applications_closed(self) -> bool:
