@@ -36,6 +36,7 @@ BOARD_HISTORY_FIELDS = [
     "last_success_at",
     "failing_since",
     "consecutive_failures",
+    "failure_emailed_at",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",

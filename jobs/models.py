@@ -36,7 +36,7 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("jobs:org_jobs_json", args=[self.slug])
+        return reverse("jobs:org_detail", args=[self.slug])
 
 
 class Membership(models.Model):
@@ -116,6 +116,9 @@ class GreenhouseConnection(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # When the org's admins were emailed that syncs are failing. The next successful sync clears
+    # it and tells them that syncing works again.
+    failure_emailed_at = models.DateTimeField(null=True, blank=True)
     # When the dispatcher should next enqueue this org (indexed with `enabled`).
     next_sync_at = models.DateTimeField(default=timezone.now)
     # Set when a sync is enqueued and cleared when it starts: "already queued" for Refresh now.

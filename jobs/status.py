@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.timesince import timeuntil
 
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
@@ -75,6 +76,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": connection.last_error,
+        "failure_email_text": _failure_email_text(connection, now=now),
         "queued": queued,
         "running": running,
         "phase": phase,
@@ -105,6 +107,17 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
     if connection.next_sync_at <= now:
         return "due now"
     return moment_text(connection.next_sync_at)
+
+
+def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> str:
+    """Whether the admins were emailed that syncs are failing, or when they would be."""
+    if connection.failure_emailed_at:
+        return f"sent to the admins {moment_text(connection.failure_emailed_at)}"
+    after_minutes = settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES
+    if not after_minutes:
+        return "off"
+    after = timeuntil(now + timedelta(minutes=after_minutes), now)
+    return f"to the admins after {after} of failed syncs"
 
 
 def _state_text(connection: GreenhouseConnection) -> str:

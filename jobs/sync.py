@@ -21,6 +21,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from jobs.alerts import sync_health_email_send
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
     BoardNotFound,
@@ -56,6 +57,7 @@ FIELDS_READ_UNDER_LEASE = [
     "sync_interval_minutes",
     "failing_since",
     "consecutive_failures",
+    "failure_emailed_at",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
@@ -135,6 +137,8 @@ def sync_organization(
     4. In one transaction, apply the board: create new jobs, update changed ones, reopen
        returning ones, close missing ones. Unchanged posts cost a hash and nothing else.
     5. Record the counts, mark the connection healthy and release the lock.
+    6. Email the org's admins if syncs have now failed for long enough, or work again after
+       they were told so (jobs.alerts).
     """
     slug = connection.organization.slug
     lease = acquire_sync_lock(connection)
@@ -173,6 +177,7 @@ def sync_organization(
             "error": result.error,
         },
     )
+    sync_health_email_send(connection)
     return result
 
 

@@ -64,6 +64,23 @@ if DEBUG and env_str("DJANGO_DEBUG", "") == "" and set(ALLOWED_HOSTS) - set(LOCA
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+
+def _default_site_url() -> str:
+    """runlocal's address locally; in production, https on the first host in ALLOWED_HOSTS."""
+    if DEBUG:
+        return f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
+    named = [host for host in ALLOWED_HOSTS if not host.startswith((".", "*"))]
+    if not named:
+        raise ImproperlyConfigured(
+            "SITE_URL must be set (such as https://jobs.example.com) when DJANGO_ALLOWED_HOSTS "
+            "names no single host: emails sent outside a request link to it"
+        )
+    return f"https://{named[0]}"
+
+
+# The scheme and host of links in emails that no request starts (a failing sync's alert).
+SITE_URL = env_url("SITE_URL", _default_site_url()).rstrip("/")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -228,6 +245,9 @@ SYNC_LOCK_SECONDS = env_int("SYNC_LOCK_SECONDS", 600, minimum=30)
 # A Refresh (or dispatch) marker older than this is considered lost (e.g. the broker dropped it).
 SYNC_QUEUED_STALE_SECONDS = env_int("SYNC_QUEUED_STALE_SECONDS", 900, minimum=30)
 SYNC_REFRESH_COOLDOWN_SECONDS = env_int("SYNC_REFRESH_COOLDOWN_SECONDS", 30, minimum=0)
+# An org's admins are emailed once its syncs have failed for this long, and again when a sync
+# works; 0 sends no such emails.
+SYNC_FAILURE_EMAIL_AFTER_MINUTES = env_int("SYNC_FAILURE_EMAIL_AFTER_MINUTES", 60, minimum=0)
 
 # --- Celery -----------------------------------------------------------------------------------
 # With no broker configured, a filesystem transport under var/ needs no server at all.

@@ -285,6 +285,21 @@ def test_the_admin_shows_departments_and_offices_read_only(superuser_client, job
     assert unit.name != "Edited"
 
 
+def test_view_on_site_opens_the_public_pages(superuser_client, job):
+    """The organization's link went to its JSON list."""
+    for model, obj, page in [
+        ("organization", job.organization, "/orgs/acme/"),
+        ("job", job, f"/orgs/acme/jobs/{job.greenhouse_id}/"),
+    ]:
+        change_page = superuser_client.get(f"/admin/jobs/{model}/{obj.pk}/change/")
+        view_on_site = re.search(
+            r'href="([^"]+)" class="viewsitelink"', change_page.content.decode()
+        )
+        response = superuser_client.get(view_on_site.group(1))
+
+        assert response.status_code == 302 and response["Location"].endswith(page), model
+
+
 def test_the_admin_change_form_has_no_title_or_description_inputs(superuser_client, job):
     page = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
     assert job.title in page

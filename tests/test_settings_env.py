@@ -192,3 +192,25 @@ def test_a_mail_server_that_never_answers_cannot_hold_a_web_process():
 def test_the_process_stops_on_both_email_tls_and_ssl():
     process = run_settings(DJANGO_EMAIL_USE_TLS="true", DJANGO_EMAIL_USE_SSL="true")
     assert process.returncode != 0 and "DJANGO_EMAIL_USE_SSL" in process.stderr
+
+
+def test_the_site_url_is_the_first_allowed_host_on_https_in_production():
+    assert settings_under(**PRODUCTION)["SITE_URL"] == "https://jobs.example.com"
+    assert settings_under(DJANGO_DEBUG="true", PORT="8000")["SITE_URL"] == "http://127.0.0.1:8000"
+    assert settings_under(DJANGO_DEBUG="true", PORT="8123")["SITE_URL"] == "http://127.0.0.1:8123"
+    assert (
+        settings_under(**PRODUCTION, SITE_URL="https://careers.example.com/")["SITE_URL"]
+        == "https://careers.example.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "error"),
+    [
+        ({"DJANGO_ALLOWED_HOSTS": ".example.com"}, "SITE_URL must be set"),
+        ({"SITE_URL": "jobs.example.com"}, "SITE_URL must be an http(s) URL"),
+    ],
+)
+def test_the_process_stops_without_a_site_url_it_can_use(environment, error):
+    process = run_settings(**{**PRODUCTION, **environment})
+    assert process.returncode != 0 and error in process.stderr

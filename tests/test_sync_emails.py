@@ -1,0 +1,245 @@
+"""An org's admins are emailed when its syncs have failed for a while, and when they work again.
+
+The syncs here are real: the fake Greenhouse answers 404 for a removed board and 502 on a fault.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.utils import timezone
+
+from jobs.alerts import FAILING_EMAIL, NO_EMAIL, sync_health_email_send
+from jobs.connections import check_board, connection_save
+from jobs.models import GreenhouseConnection, Membership
+from jobs.sync import sync_organization
+
+SETTINGS_URL = "https://jobs.example.com/manage/acme/settings/"
+
+
+@pytest.fixture(autouse=True)
+def site(settings) -> None:
+    settings.SITE_URL = "https://jobs.example.com"
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
+
+
+@pytest.fixture
+def admins(owner, member) -> list[str]:
+    """Two admins with addresses (alice and carol), and people who must not be emailed."""
+    organization = owner.memberships.get().organization
+    for username, email, active in [
+        ("carol", "carol@acme.example", True),
+        ("dave", "", True),  # no address
+        ("erin", "erin@acme.example", False),  # deactivated
+    ]:
+        user = User.objects.create_user(username, email, "correct horse battery", is_active=active)
+        Membership.objects.create(organization=organization, user=user, role=Membership.Role.ADMIN)
+    return ["alice@acme.example", "carol@acme.example"]
+
+
+def failing_for(connection: GreenhouseConnection, minutes: int) -> None:
+    """As if syncs had failed since `minutes` ago."""
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(
+        failing_since=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def greenhouse_down(fake_greenhouse, status: int = 502) -> None:
+    """Every request fails until reset_faults() (the client retries within each sync)."""
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1000, status=status)
+
+
+def sync(connection: GreenhouseConnection) -> GreenhouseConnection:
+    sync_organization(connection, trigger="schedule")
+    connection.refresh_from_db()
+    return connection
+
+
+def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_greenhouse, admins):
+    sync(acme)
+    greenhouse_down(fake_greenhouse)
+
+    sync(acme)
+    failing_for(acme, 59)
+    sync(acme)
+    assert mail.outbox == []
+
+    failing_for(acme, 61)
+    sync(acme)
+
+    assert sorted(message.to[0] for message in mail.outbox) == admins
+    assert all(len(message.to) == 1 for message in mail.outbox)  # nobody sees the others
+    message = mail.outbox[0]
+    assert message.subject == "Greenhouse sync is failing for Acme Robotics"
+    assert "3 attempts in a row" in message.body
+    assert f"The last attempt said: {acme.last_error}" in message.body
+    assert "502" in acme.last_error
+    assert SETTINGS_URL in message.body
+    assert "Nothing has been removed" in message.body
+    assert "&" not in message.body.replace(acme.last_error, "")  # plain text, not escaped HTML
+    assert acme.failure_emailed_at is not None
+
+    sync(acme)
+    sync(acme)
+    assert len(mail.outbox) == 2
+
+
+def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_greenhouse, owner):
+    sync(acme)
+    fake_greenhouse.remove_board("acme-robotics")
+    sync(acme)
+    failing_for(acme, 120)
+
+    sync(acme)
+
+    assert acme.state == GreenhouseConnection.State.INVALID_TOKEN
+    [message] = mail.outbox
+    assert "Greenhouse has no job board with the token 'acme-robotics'" in message.body
+    assert 'connect its new board token (in place of "acme-robotics")' in message.body
+
+
+def test_the_first_working_sync_after_the_email_says_so_once(acme, fake_greenhouse, admins):
+    greenhouse_down(fake_greenhouse, 503)
+    sync(acme)
+    failing_for(acme, 90)
+    sync(acme)
+    assert len(mail.outbox) == 2
+    mail.outbox.clear()
+    fake_greenhouse.reset_faults()
+
+    sync(acme)
+    sync(acme)
+
+    assert acme.state == GreenhouseConnection.State.OK
+    assert sorted(message.to[0] for message in mail.outbox) == admins
+    message = mail.outbox[0]
+    assert message.subject == "Greenhouse sync works again for Acme Robotics"
+    assert "https://jobs.example.com/orgs/acme/" in message.body
+    assert acme.failure_emailed_at is None
+
+
+def test_a_later_failure_is_emailed_afresh(acme, fake_greenhouse, owner):
+    for _ in range(2):
+        greenhouse_down(fake_greenhouse, 500)
+        sync(acme)
+        failing_for(acme, 61)
+        sync(acme)
+        fake_greenhouse.reset_faults()
+        sync(acme)
+
+    subjects = [message.subject.split(" for ")[0] for message in mail.outbox]
+    failing, working = "Greenhouse sync is failing", "Greenhouse sync works again"
+    assert subjects == [failing, working, failing, working]
+
+
+def test_failures_that_heal_within_the_hour_send_nothing(acme, fake_greenhouse, owner):
+    greenhouse_down(fake_greenhouse)
+    for _ in range(3):
+        sync(acme)
+    fake_greenhouse.reset_faults()
+    sync(acme)
+
+    assert acme.state == GreenhouseConnection.State.OK
+    assert mail.outbox == []
+
+
+def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 0
+    fake_greenhouse.remove_board("acme-robotics")
+    sync(acme)
+    failing_for(acme, 24 * 60)
+
+    sync(acme)
+
+    assert mail.outbox == []
+
+
+def test_a_refused_email_is_logged_and_tried_again_at_the_next_failure(
+    acme, fake_greenhouse, owner, monkeypatch, caplog
+):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+
+    def refuse(messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("jobs.alerts.send_mass_mail", refuse)
+        with caplog.at_level(logging.ERROR, logger="jobs.alerts"):
+            sync(acme)
+
+    assert "sync email failed org=acme kind=failing" in caplog.text
+    assert acme.state == GreenhouseConnection.State.FAILING  # the sync's record stands
+    assert acme.failure_emailed_at is None
+    sync(acme)
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+
+
+def test_two_syncs_deciding_at_once_send_one_email(acme, fake_greenhouse, owner):
+    """The email is claimed with a conditional UPDATE: a copy of the connection loaded before
+    the other one sent it must not send it again."""
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    acme.refresh_from_db()
+    stale_copy = GreenhouseConnection.objects.get(pk=acme.pk)
+
+    assert sync_health_email_send(acme) == FAILING_EMAIL
+    assert sync_health_email_send(stale_copy) == NO_EMAIL
+    assert len(mail.outbox) == 1
+
+
+def test_an_org_without_admins_is_logged_not_retried(acme, fake_greenhouse, member, caplog):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+
+    with caplog.at_level(logging.WARNING, logger="jobs.alerts"):
+        sync(acme)
+
+    assert mail.outbox == []  # the member cannot fix the connection
+    assert "sync email not sent org=acme kind=failing reason=no admins" in caplog.text
+    assert acme.failure_emailed_at is not None
+
+
+def test_connecting_another_board_forgets_the_email(acme, fake_greenhouse, owner):
+    fake_greenhouse.remove_board("acme-robotics")
+    sync(acme)
+    failing_for(acme, 61)
+    sync(acme)
+    assert len(mail.outbox) == 1
+
+    connection_save(organization=acme.organization, board=check_board("tiny-co"))
+    sync(acme)
+
+    assert acme.state == GreenhouseConnection.State.OK
+    assert len(mail.outbox) == 1  # the admin who connected it saw it work
+
+
+def test_the_settings_page_says_whether_the_admins_were_emailed(
+    client, acme, fake_greenhouse, owner, settings
+):
+    client.force_login(owner)
+    status_url = "/manage/acme/status.json"
+    assert client.get(status_url).json()["failure_email_text"] == (
+        "to the admins after 1\xa0hour of failed syncs"
+    )
+
+    fake_greenhouse.remove_board("acme-robotics")
+    sync(acme)
+    failing_for(acme, 61)
+    sync(acme)
+
+    page = client.get("/manage/acme/settings/").content.decode()
+    assert "<dt>Failure email</dt>" in page and "sent to the admins " in page
+    assert client.get(status_url).json()["failure_email_text"].startswith("sent to the admins ")
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 0
+    fake_greenhouse.load_fixture("acme-robotics", "acme-robotics")
+    sync(acme)
+    assert client.get(status_url).json()["failure_email_text"] == "off"
