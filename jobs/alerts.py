@@ -1,9 +1,11 @@
 """Emails to an org's admins when its syncs keep failing, and when they work again.
 
 Syncs fail for reasons only the org can fix (a board renamed or removed in Greenhouse), and the
-settings page says so only to whoever looks. So once syncs have failed for
-SYNC_FAILURE_EMAIL_AFTER_MINUTES the admins get one email, and one more when a sync works again.
-A conditional UPDATE claims each email, so it goes out once however the syncs interleave.
+settings page says so only to whoever looks. So at the first failed sync once syncs have failed
+for SYNC_FAILURE_EMAIL_AFTER_MINUTES, the admins get one email, and one more when a sync of the
+same board works again. Each email is claimed with a conditional UPDATE that also checks the
+connection is still in the state this sync left it in, so it goes out once however syncs and
+changes on the settings page interleave.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,25 +26,33 @@ from jobs.models import GreenhouseConnection, Membership, Organization
 logger = logging.getLogger(__name__)
 
 FAILING_STATES = (GreenhouseConnection.State.FAILING, GreenhouseConnection.State.INVALID_TOKEN)
-# What sync_health_email_send() sent.
-FAILING_EMAIL = "failing"
-WORKING_EMAIL = "working"
-NO_EMAIL = ""
+
+
+class SyncEmail(StrEnum):
+    """What sync_health_email_send() sent."""
+
+    FAILING = "failing"
+    WORKING = "working"
+    NONE = ""
+
+
 SUBJECTS = {
-    FAILING_EMAIL: "Greenhouse sync is failing for {name}",
-    WORKING_EMAIL: "Greenhouse sync works again for {name}",
+    SyncEmail.FAILING: "Greenhouse sync is failing for {name}",
+    SyncEmail.WORKING: "Greenhouse sync works again for {name}",
 }
 
 
-def sync_health_email_send(connection: GreenhouseConnection, *, now: datetime | None = None) -> str:
-    """After a sync was recorded on `connection`: email the admins if it has now failed for long
-    enough, or works again after they were told it failed. Says which email went out."""
+def sync_health_email_send(
+    connection: GreenhouseConnection, *, now: datetime | None = None
+) -> SyncEmail:
+    """After a sync was recorded on `connection`: email the admins if syncs have now failed for
+    long enough, or work again after they were told so. Says which email went out."""
     now = now or timezone.now()
     if connection.state in FAILING_STATES:
         return _failing_email_send(connection, now=now)
     if connection.state == GreenhouseConnection.State.OK and connection.failure_emailed_at:
         return _working_email_send(connection)
-    return NO_EMAIL
+    return SyncEmail.NONE
 
 
 def admin_emails(organization: Organization) -> list[str]:
@@ -56,7 +67,7 @@ def admin_emails(organization: Organization) -> list[str]:
     return sorted(set(emails))
 
 
-def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> str:
+def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> SyncEmail:
     after_minutes = settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES
     if (
         not after_minutes
@@ -64,41 +75,55 @@ def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> s
         or connection.failing_since is None
         or now - connection.failing_since < timedelta(minutes=after_minutes)
     ):
-        return NO_EMAIL
-    claimed = GreenhouseConnection.objects.filter(
-        pk=connection.pk, failure_emailed_at__isnull=True
-    ).update(failure_emailed_at=now)
-    if not claimed:
-        return NO_EMAIL
+        return SyncEmail.NONE
+    recipients = admin_emails(connection.organization)
+    if not recipients:
+        # Not claimed: an admin added later is told at the next failed sync.
+        logger.warning("sync email not sent org=%s reason=no admins", connection.organization.slug)
+        return SyncEmail.NONE
+    # Still this failure of this board: not one that a newer sync or a new board replaced.
+    this_failure = GreenhouseConnection.objects.filter(
+        pk=connection.pk,
+        board_token=connection.board_token,
+        failing_since=connection.failing_since,
+        failure_emailed_at__isnull=True,
+    )
+    if not this_failure.update(failure_emailed_at=now):
+        return SyncEmail.NONE
     connection.failure_emailed_at = now
-    if not _send(connection, FAILING_EMAIL):
-        # Released, so that the next failed sync tries again.
-        GreenhouseConnection.objects.filter(pk=connection.pk).update(failure_emailed_at=None)
+    if not _send(connection, SyncEmail.FAILING, recipients):
+        # Nobody got it: released, so that the next failed sync tries again.
+        GreenhouseConnection.objects.filter(pk=connection.pk, failure_emailed_at=now).update(
+            failure_emailed_at=None
+        )
         connection.failure_emailed_at = None
-        return NO_EMAIL
-    return FAILING_EMAIL
+        return SyncEmail.NONE
+    return SyncEmail.FAILING
 
 
-def _working_email_send(connection: GreenhouseConnection) -> str:
-    claimed = GreenhouseConnection.objects.filter(
-        pk=connection.pk, failure_emailed_at__isnull=False
-    ).update(failure_emailed_at=None)
+def _working_email_send(connection: GreenhouseConnection) -> SyncEmail:
+    told = GreenhouseConnection.objects.filter(
+        pk=connection.pk,
+        board_token=connection.board_token,
+        state=GreenhouseConnection.State.OK,
+        failure_emailed_at=connection.failure_emailed_at,
+    )
+    claimed = told.update(failure_emailed_at=None)
     connection.failure_emailed_at = None
     if not claimed:
-        return NO_EMAIL
+        return SyncEmail.NONE
     # Not retried if the mail server refuses it: by the next sync the news is stale.
-    return WORKING_EMAIL if _send(connection, WORKING_EMAIL) else NO_EMAIL
+    recipients = admin_emails(connection.organization)
+    if recipients and _send(connection, SyncEmail.WORKING, recipients):
+        return SyncEmail.WORKING
+    return SyncEmail.NONE
 
 
-def _send(connection: GreenhouseConnection, kind: str) -> bool:
-    """Email every admin of the org on their own; False (and logged) if the mail server refused."""
+def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[str]) -> bool:
+    """Email each admin on their own. False (and logged) only if the mail server took it for
+    nobody: an address it refuses is logged and not tried again, since it would refuse it again
+    while the others got the email once more."""
     organization = connection.organization
-    recipients = admin_emails(organization)
-    if not recipients:
-        logger.warning(
-            "sync email not sent org=%s kind=%s reason=no admins", organization.slug, kind
-        )
-        return True
     context = {
         "organization": organization,
         "connection": connection,
@@ -108,13 +133,28 @@ def _send(connection: GreenhouseConnection, kind: str) -> bool:
     }
     subject = " ".join(SUBJECTS[kind].format(name=organization.name).split())
     body = render_to_string(f"manage/sync_{kind}_email.txt", context)
-    messages = [(subject, body, None, [email]) for email in recipients]
+    delivered = refused = 0
     try:
-        send_mass_mail(messages)
+        with get_connection() as mail_connection:
+            for email in recipients:
+                message = EmailMessage(subject, body, to=[email], connection=mail_connection)
+                try:
+                    message.send()
+                except smtplib.SMTPRecipientsRefused as exc:
+                    refused += 1
+                    logger.warning(
+                        "sync email refused org=%s kind=%s error=%r", organization.slug, kind, exc
+                    )
+                else:
+                    delivered += 1
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("sync email failed org=%s kind=%s error=%r", organization.slug, kind, exc)
-        return False
     logger.info(
-        "sync email sent org=%s kind=%s recipients=%d", organization.slug, kind, len(recipients)
+        "sync email org=%s kind=%s delivered=%d refused=%d of=%d",
+        organization.slug,
+        kind,
+        delivered,
+        refused,
+        len(recipients),
     )
-    return True
+    return delivered + refused > 0

@@ -117,7 +117,7 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
     if not after_minutes:
         return "off"
     after = timeuntil(now + timedelta(minutes=after_minutes), now)
-    return f"to the admins after {after} of failed syncs"
+    return f"to the admins once syncs have failed for {after}"
 
 
 def _state_text(connection: GreenhouseConnection) -> str:

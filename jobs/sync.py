@@ -177,7 +177,12 @@ def sync_organization(
             "error": result.error,
         },
     )
-    sync_health_email_send(connection)
+    try:
+        sync_health_email_send(connection)
+    except Exception:
+        # The sync is recorded; an email gone wrong must not turn it into a crash (or lose the
+        # task's retry of a transient failure).
+        logger.exception("sync email crashed org=%s", slug)
     return result
 
 

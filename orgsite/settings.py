@@ -55,6 +55,9 @@ for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", LOCAL_HOSTS)
+# The local default hosts would make a production site answer nothing: name them explicitly.
+if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
 # Debug is only the default for local use: on a public name its error pages show code and
 # settings to anyone. A deployment that names its host but forgot DJANGO_DEBUG stops here.
 if DEBUG and env_str("DJANGO_DEBUG", "") == "" and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
@@ -66,20 +69,28 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 
 def _default_site_url() -> str:
-    """runlocal's address locally; in production, https on the first host in ALLOWED_HOSTS."""
+    """runlocal's address locally; in production, https on the first public host allowed."""
     if DEBUG:
         return f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
-    named = [host for host in ALLOWED_HOSTS if not host.startswith((".", "*"))]
+    named = [
+        host
+        for host in ALLOWED_HOSTS
+        if not host.startswith((".", "*")) and host not in LOCAL_HOSTS
+    ]
     if not named:
         raise ImproperlyConfigured(
             "SITE_URL must be set (such as https://jobs.example.com) when DJANGO_ALLOWED_HOSTS "
-            "names no single host: emails sent outside a request link to it"
+            "names no single public host: emails sent outside a request link to it"
         )
     return f"https://{named[0]}"
 
 
 # The scheme and host of links in emails that no request starts (a failing sync's alert).
-SITE_URL = env_url("SITE_URL", _default_site_url()).rstrip("/")
+SITE_URL = (
+    env_url("SITE_URL", "https://jobs.example.com")
+    if env_str("SITE_URL", "").strip()
+    else _default_site_url()
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -384,9 +395,6 @@ else:
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0)
 
 # --- Security headers -------------------------------------------------------------------------
-# The local default hosts would make a production site answer nothing: name them explicitly.
-if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
 
 # No inline script or style anywhere: templates load /static/ files only. JSON-LD blocks are
 # data (type="application/ld+json"), which a browser never executes, so the policy allows them.

@@ -194,20 +194,28 @@ def test_the_process_stops_on_both_email_tls_and_ssl():
     assert process.returncode != 0 and "DJANGO_EMAIL_USE_SSL" in process.stderr
 
 
-def test_the_site_url_is_the_first_allowed_host_on_https_in_production():
+def test_the_site_url_is_the_first_public_allowed_host_on_https_in_production():
     assert settings_under(**PRODUCTION)["SITE_URL"] == "https://jobs.example.com"
+    local_first = {**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "localhost,jobs.example.com"}
+    assert settings_under(**local_first)["SITE_URL"] == "https://jobs.example.com"
+    assert settings_under(**PRODUCTION, SITE_URL="")["SITE_URL"] == "https://jobs.example.com"
     assert settings_under(DJANGO_DEBUG="true", PORT="8000")["SITE_URL"] == "http://127.0.0.1:8000"
     assert settings_under(DJANGO_DEBUG="true", PORT="8123")["SITE_URL"] == "http://127.0.0.1:8123"
-    assert (
-        settings_under(**PRODUCTION, SITE_URL="https://careers.example.com/")["SITE_URL"]
-        == "https://careers.example.com"
-    )
+
+
+@pytest.mark.parametrize("hosts", ["jobs.example.com", "*", ".example.com,*"])
+def test_a_site_url_that_is_set_is_taken_whatever_the_allowed_hosts(hosts):
+    environment = {**PRODUCTION, "DJANGO_ALLOWED_HOSTS": hosts}
+    site_url = settings_under(**environment, SITE_URL="https://careers.example.com/")["SITE_URL"]
+    assert site_url == "https://careers.example.com"
 
 
 @pytest.mark.parametrize(
     ("environment", "error"),
     [
         ({"DJANGO_ALLOWED_HOSTS": ".example.com"}, "SITE_URL must be set"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "SITE_URL must be set"),
+        ({"DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1"}, "SITE_URL must be set"),
         ({"SITE_URL": "jobs.example.com"}, "SITE_URL must be an http(s) URL"),
     ],
 )

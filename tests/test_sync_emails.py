@@ -6,7 +6,6 @@ The syncs here are real: the fake Greenhouse answers 404 for a removed board and
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import timedelta
 
 import pytest
@@ -14,18 +13,22 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
 
-from jobs.alerts import FAILING_EMAIL, NO_EMAIL, sync_health_email_send
+from jobs.alerts import SyncEmail, sync_health_email_send
 from jobs.connections import check_board, connection_save
-from jobs.models import GreenhouseConnection, Membership
+from jobs.models import GreenhouseConnection, Membership, SyncRun
 from jobs.sync import sync_organization
+from tests.support.mail import ScriptedMailBackend
 
 SETTINGS_URL = "https://jobs.example.com/manage/acme/settings/"
 
 
 @pytest.fixture(autouse=True)
-def site(settings) -> None:
+def site(settings, monkeypatch) -> None:
     settings.SITE_URL = "https://jobs.example.com"
     settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
+    monkeypatch.setattr(ScriptedMailBackend, "down", False)
 
 
 @pytest.fixture
@@ -103,6 +106,34 @@ def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_
     assert 'connect its new board token (in place of "acme-robotics")' in message.body
 
 
+def test_the_email_of_a_board_that_never_worked_says_the_page_shows_none_of_its_jobs(
+    acme, fake_greenhouse, owner
+):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    sync(acme)
+
+    [message] = mail.outbox
+    assert "no sync of this board has worked yet" in message.body
+    assert "keeps trying on its schedule" in message.body
+
+
+def test_the_email_of_a_paused_org_does_not_promise_more_tries(acme, fake_greenhouse, owner):
+    sync(acme)
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    acme.refresh_from_db()
+
+    sync(acme)  # Refresh now, or sync_jobs, while paused
+
+    [message] = mail.outbox
+    assert "your public page shows the jobs of the last sync that worked" in message.body
+    assert "keeps trying" not in message.body
+
+
 def test_the_first_working_sync_after_the_email_says_so_once(acme, fake_greenhouse, admins):
     greenhouse_down(fake_greenhouse, 503)
     sync(acme)
@@ -159,26 +190,89 @@ def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
     assert mail.outbox == []
 
 
-def test_a_refused_email_is_logged_and_tried_again_at_the_next_failure(
-    acme, fake_greenhouse, owner, monkeypatch, caplog
+def test_a_mail_server_that_is_down_is_logged_and_tried_again_at_the_next_failure(
+    acme, fake_greenhouse, owner, caplog
 ):
     greenhouse_down(fake_greenhouse)
     sync(acme)
     failing_for(acme, 61)
+    ScriptedMailBackend.down = True
 
-    def refuse(messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr("jobs.alerts.send_mass_mail", refuse)
-        with caplog.at_level(logging.ERROR, logger="jobs.alerts"):
-            sync(acme)
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
+        sync(acme)
 
     assert "sync email failed org=acme kind=failing" in caplog.text
     assert acme.state == GreenhouseConnection.State.FAILING  # the sync's record stands
-    assert acme.failure_emailed_at is None
+    assert acme.failure_emailed_at is None and mail.outbox == []
+    ScriptedMailBackend.down = False
     sync(acme)
     assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+
+
+def test_an_address_the_server_refuses_is_not_tried_again_nor_are_the_others(
+    acme, fake_greenhouse, admins, caplog
+):
+    """Retrying would email everyone else again at every failed sync."""
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    ScriptedMailBackend.refused = frozenset({"alice@acme.example"})
+
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
+        for _ in range(3):
+            sync(acme)
+
+    assert [message.to for message in mail.outbox] == [["carol@acme.example"]]
+    assert "sync email refused org=acme kind=failing" in caplog.text
+    assert "delivered=1 refused=1 of=2" in caplog.text
+
+
+def test_when_every_address_is_refused_it_is_not_tried_again(acme, fake_greenhouse, owner):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    ScriptedMailBackend.refused = frozenset({"alice@acme.example"})
+
+    sync(acme)
+
+    assert acme.failure_emailed_at is not None
+    ScriptedMailBackend.refused = frozenset()
+    sync(acme)
+    assert mail.outbox == []
+
+
+def test_a_working_again_email_the_server_refuses_is_dropped(acme, fake_greenhouse, owner, caplog):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    sync(acme)
+    fake_greenhouse.reset_faults()
+    ScriptedMailBackend.down = True
+
+    with caplog.at_level(logging.ERROR, logger="jobs.alerts"):
+        sync(acme)
+    ScriptedMailBackend.down = False
+    sync(acme)
+
+    assert "sync email failed org=acme kind=working" in caplog.text
+    assert [message.subject for message in mail.outbox] == [
+        "Greenhouse sync is failing for Acme Robotics"
+    ]
+
+
+def test_an_email_that_crashes_leaves_the_sync_recorded(acme, fake_greenhouse, monkeypatch, caplog):
+    def crash(connection):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr("jobs.sync.sync_health_email_send", crash)
+    greenhouse_down(fake_greenhouse)
+
+    with caplog.at_level(logging.ERROR, logger="jobs.sync"):
+        result = sync_organization(acme, trigger="schedule")
+
+    assert result.outcome == "failed" and result.transient  # the task still retries it
+    assert "sync email crashed org=acme" in caplog.text
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
 
 
 def test_two_syncs_deciding_at_once_send_one_email(acme, fake_greenhouse, owner):
@@ -190,12 +284,42 @@ def test_two_syncs_deciding_at_once_send_one_email(acme, fake_greenhouse, owner)
     acme.refresh_from_db()
     stale_copy = GreenhouseConnection.objects.get(pk=acme.pk)
 
-    assert sync_health_email_send(acme) == FAILING_EMAIL
-    assert sync_health_email_send(stale_copy) == NO_EMAIL
+    assert sync_health_email_send(acme) == SyncEmail.FAILING
+    assert sync_health_email_send(stale_copy) == SyncEmail.NONE
     assert len(mail.outbox) == 1
 
 
-def test_an_org_without_admins_is_logged_not_retried(acme, fake_greenhouse, member, caplog):
+def test_a_board_connected_since_the_sync_failed_is_not_emailed_about(acme, fake_greenhouse, owner):
+    """The email is decided after the sync let go of its lock, when the settings page may have
+    connected another board; that board's first good sync must not say "works again" either."""
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    fake_greenhouse.reset_faults()
+    failed = GreenhouseConnection.objects.get(pk=acme.pk)
+    failed.state = GreenhouseConnection.State.FAILING  # as the failed sync left it in memory
+
+    connection_save(organization=acme.organization, board=check_board("tiny-co"))
+
+    assert sync_health_email_send(failed) == SyncEmail.NONE
+    assert sync(acme).failure_emailed_at is None
+    assert mail.outbox == []
+
+
+def test_a_sync_that_worked_since_the_failure_stops_its_email(acme, fake_greenhouse, owner):
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    acme.refresh_from_db()
+    failed = GreenhouseConnection.objects.get(pk=acme.pk)
+    fake_greenhouse.reset_faults()
+    sync(acme)
+
+    assert sync_health_email_send(failed) == SyncEmail.NONE
+    assert mail.outbox == []
+
+
+def test_an_org_without_admins_is_emailed_once_it_has_one(acme, fake_greenhouse, member, caplog):
     greenhouse_down(fake_greenhouse)
     sync(acme)
     failing_for(acme, 61)
@@ -204,8 +328,11 @@ def test_an_org_without_admins_is_logged_not_retried(acme, fake_greenhouse, memb
         sync(acme)
 
     assert mail.outbox == []  # the member cannot fix the connection
-    assert "sync email not sent org=acme kind=failing reason=no admins" in caplog.text
-    assert acme.failure_emailed_at is not None
+    assert "sync email not sent org=acme reason=no admins" in caplog.text
+    assert acme.failure_emailed_at is None
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    sync(acme)
+    assert [message.to for message in mail.outbox] == [["bob@acme.example"]]
 
 
 def test_connecting_another_board_forgets_the_email(acme, fake_greenhouse, owner):
@@ -228,7 +355,7 @@ def test_the_settings_page_says_whether_the_admins_were_emailed(
     client.force_login(owner)
     status_url = "/manage/acme/status.json"
     assert client.get(status_url).json()["failure_email_text"] == (
-        "to the admins after 1\xa0hour of failed syncs"
+        "to the admins once syncs have failed for 1\xa0hour"
     )
 
     fake_greenhouse.remove_board("acme-robotics")
