@@ -72,17 +72,14 @@ def _default_site_url() -> str:
     """runlocal's address locally; in production, https on the first public host allowed."""
     if DEBUG:
         return f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
-    named = [
-        host
-        for host in ALLOWED_HOSTS
-        if not host.startswith((".", "*")) and host not in LOCAL_HOSTS
-    ]
+    named = [host for host in ALLOWED_HOSTS if not host.startswith((".", "*"))]
     if not named:
         raise ImproperlyConfigured(
             "SITE_URL must be set (such as https://jobs.example.com) when DJANGO_ALLOWED_HOSTS "
-            "names no single public host: emails sent outside a request link to it"
+            "names no single host: emails sent outside a request link to it"
         )
-    return f"https://{named[0]}"
+    public = [host for host in named if host not in LOCAL_HOSTS]
+    return f"https://{(public or named)[0]}"
 
 
 # The scheme and host of links in emails that no request starts (a failing sync's alert).
