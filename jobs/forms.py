@@ -320,3 +320,26 @@ class InvitationPickForm(OrganizationRowPickForm):
 
 class MembershipRoleForm(MembershipPickForm):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class OrganizationDeleteForm(forms.Form):
+    """Deleting an org cannot be undone: its admin types the org's slug, as a second thought."""
+
+    confirm = forms.CharField(
+        max_length=Organization._meta.get_field("slug").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["confirm"].label = f"To confirm, type {organization.slug}"
+
+    def clean_confirm(self) -> str:
+        confirm = self.cleaned_data["confirm"].strip()
+        if confirm != self.organization.slug:
+            raise forms.ValidationError(
+                f"Type {self.organization.slug} exactly to delete {self.organization.name}. "
+                "Nothing was deleted."
+            )
+        return confirm

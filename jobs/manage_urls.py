@@ -10,6 +10,7 @@ urlpatterns = [
     path("", manage_views.index, name="index"),
     path("<slug:slug>/settings/", manage_views.organization_settings, name="settings"),
     path("<slug:slug>/disconnect/", manage_views.disconnect, name="disconnect"),
+    path("<slug:slug>/delete/", manage_views.delete, name="delete"),
     path("<slug:slug>/jobs/", manage_views.job_list, name="jobs"),
     path("<slug:slug>/jobs/<int:pk>/edit/", manage_views.job_edit, name="job_edit"),
     path("<slug:slug>/refresh/", manage_views.refresh, name="refresh"),

@@ -14,9 +14,11 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -39,6 +41,7 @@ from jobs.forms import (
     MemberAddForm,
     MembershipPickForm,
     MembershipRoleForm,
+    OrganizationDeleteForm,
     OrganizationProfileForm,
     ScheduleForm,
     SignupForm,
@@ -51,6 +54,7 @@ from jobs.memberships import (
     member_invite,
     membership_remove,
     membership_role_set,
+    organization_delete,
     organization_signup,
 )
 from jobs.models import GreenhouseConnection, Job, Organization
@@ -313,6 +317,34 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
         "no longer see them.",
     )
     return redirect("manage:settings", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = admin_organization_or_404(request, slug)
+    form = OrganizationDeleteForm(request.POST or None, organization=organization)
+    if form.is_valid():
+        name = organization.name
+        try:
+            deleted_jobs = organization_delete(organization=organization)
+        except SyncInProgress as exc:
+            form.add_error(None, exc.message)
+        else:
+            logger.info(
+                "organization deleted org=%s user=%s jobs=%d", slug, request.user.pk, deleted_jobs
+            )
+            jobs_text = (
+                f" and its {deleted_jobs} job{pluralize(deleted_jobs)} were"
+                if deleted_jobs
+                else " was"
+            )
+            messages.success(request, f"{name}{jobs_text} deleted.")
+            return redirect("manage:index")
+    elif form.is_bound:
+        _log_refused(request, "delete", form)
+    jobs = organization.jobs.aggregate(all=Count("pk"), open=Count("pk", filter=Q(is_open=True)))
+    return _org_page(request, "manage/delete.html", organization, form=form, jobs=jobs)
 
 
 # --- Jobs -------------------------------------------------------------------------------------

@@ -152,3 +152,25 @@ def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(liv
     sign_up(PASSWORD)
     expect(alert).to_contain_text("Welcome!")
     expect(alert).to_be_focused()
+
+
+def test_an_admin_deletes_the_org_after_typing_its_slug(live_server, page, owner):
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_role("link", name="Delete Acme Robotics…").click()
+    expect(page.get_by_role("heading", name="Delete Acme Robotics?")).to_be_visible()
+
+    page.get_by_label("To confirm, type acme").fill("Acme")
+    page.get_by_role("button", name="Delete Acme Robotics").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Type acme exactly")
+    expect(summary).to_be_focused()
+    save_screenshot(page, "organization-delete-refused")
+    assert Organization.objects.filter(slug="acme").exists()
+
+    page.get_by_label("To confirm, type acme").fill("acme")
+    page.get_by_role("button", name="Delete Acme Robotics").click()
+    expect(page.get_by_text("Acme Robotics was deleted.")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/manage/")
+    save_screenshot(page, "organization-deleted")
+    assert not Organization.objects.filter(slug="acme").exists()

@@ -62,6 +62,8 @@ EXPECTED: dict[str, Expected] = {
     "manage:index": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
     "manage:settings": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     "manage:disconnect": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
+    # Without the org's slug typed in, the page again: nothing is deleted.
+    "manage:delete": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY),
     "manage:jobs": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     # An empty POST leaves the form unbound: the page again.
     "manage:job_edit": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY),
