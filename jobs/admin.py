@@ -3,15 +3,17 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
+    SyncInProgress,
     connection_api_key_set,
     connection_schedule_update,
 )
@@ -31,6 +33,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
+from jobs.organizations import organization_delete
 from jobs.throttle import ThrottledAdminAuthenticationForm
 
 
@@ -111,6 +114,34 @@ class OrganizationAdmin(VisitorPagesAdmin):
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:  # the pages at the old address go too
             listing_cache_invalidate(organization=Organization(slug=form.initial["slug"]))
+
+    # Deleted as from the org's settings page: under the sync lease, with never-used accounts.
+    def delete_model(self, request: HttpRequest, obj: Organization) -> None:
+        try:
+            organization_delete(organization=obj)
+        except SyncInProgress as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            request.organization_delete_refused = True
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
+        if getattr(request, "organization_delete_refused", False):
+            return redirect("admin:jobs_organization_change", obj_id)
+        return super().response_delete(request, obj_display, obj_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        refused = []
+        for organization in queryset:
+            try:
+                organization_delete(organization=organization)
+            except SyncInProgress:
+                refused.append(organization.name)
+        if refused:
+            self.message_user(
+                request,
+                f"Not deleted, because a sync of it is running: {', '.join(refused)}. "
+                "Try again in a moment.",
+                messages.ERROR,
+            )
 
 
 class ConnectionAdminForm(forms.ModelForm):

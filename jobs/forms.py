@@ -26,6 +26,7 @@ from jobs.models import (
     Membership,
     Organization,
 )
+from jobs.text import ending_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -336,10 +337,12 @@ class OrganizationDeleteForm(forms.Form):
         self.fields["confirm"].label = f"To confirm, type {organization.slug}"
 
     def clean_confirm(self) -> str:
-        confirm = self.cleaned_data["confirm"].strip()
+        confirm = self.cleaned_data["confirm"]
         if confirm != self.organization.slug:
             raise forms.ValidationError(
-                f"Type {self.organization.slug} exactly to delete {self.organization.name}. "
-                "Nothing was deleted."
+                ending_sentence(
+                    f"Type {self.organization.slug} exactly to delete {self.organization.name}"
+                )
+                + " Nothing was deleted."
             )
         return confirm

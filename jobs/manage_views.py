@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -54,10 +53,10 @@ from jobs.memberships import (
     member_invite,
     membership_remove,
     membership_role_set,
-    organization_delete,
     organization_signup,
 )
 from jobs.models import GreenhouseConnection, Job, Organization
+from jobs.organizations import organization_delete, organization_job_counts
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
@@ -323,7 +322,9 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
-    form = OrganizationDeleteForm(request.POST or None, organization=organization)
+    form = OrganizationDeleteForm(
+        request.POST if request.method == "POST" else None, organization=organization
+    )
     if form.is_valid():
         name = organization.name
         try:
@@ -331,9 +332,6 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
         except SyncInProgress as exc:
             form.add_error(None, exc.message)
         else:
-            logger.info(
-                "organization deleted org=%s user=%s jobs=%d", slug, request.user.pk, deleted_jobs
-            )
             jobs_text = (
                 f" and its {deleted_jobs} job{pluralize(deleted_jobs)} were"
                 if deleted_jobs
@@ -341,10 +339,16 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, f"{name}{jobs_text} deleted.")
             return redirect("manage:index")
-    elif form.is_bound:
+    if form.is_bound:
         _log_refused(request, "delete", form)
-    jobs = organization.jobs.aggregate(all=Count("pk"), open=Count("pk", filter=Q(is_open=True)))
-    return _org_page(request, "manage/delete.html", organization, form=form, jobs=jobs)
+    return _org_page(
+        request,
+        "manage/delete.html",
+        organization,
+        form=form,
+        jobs=organization_job_counts(organization),
+        has_sync_history=organization.sync_runs.exists(),
+    )
 
 
 # --- Jobs -------------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
-"""Accounts and memberships: signing up an organization, inviting and managing its members,
-deleting it."""
+"""Accounts and memberships: signing up an organization, inviting and managing its members."""
 
 from __future__ import annotations
 
@@ -26,10 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from jobs.cache import listing_cache_invalidate
-from jobs.connections import SyncInProgress
-from jobs.models import GreenhouseConnection, Invitation, Membership, Organization
-from jobs.sync import acquire_sync_lock, release_sync_lock
+from jobs.models import Invitation, Membership, Organization
 from jobs.text import ending_sentence
 
 logger = logging.getLogger(__name__)
@@ -92,29 +88,6 @@ def organization_signup(
     return Membership.objects.create(
         organization=organization, user=user, role=Membership.Role.ADMIN
     )
-
-
-def organization_delete(*, organization: Organization) -> int:
-    """Delete the org and everything it has here: jobs, Greenhouse connection, sync history,
-    memberships and invitations (the accounts stay). Returns how many jobs went.
-
-    Refused while a sync runs (SyncInProgress): as when disconnecting, its lease is taken first,
-    so that no sync is halfway through writing jobs for an org that is gone.
-    """
-    connection = GreenhouseConnection.objects.filter(organization=organization).first()
-    lease = acquire_sync_lock(connection) if connection else None
-    if connection and lease is None:
-        raise SyncInProgress(SyncInProgress.message)
-    try:
-        with transaction.atomic():
-            deleted_jobs = organization.jobs.count()
-            organization.delete()
-    except BaseException:
-        if connection:
-            release_sync_lock(connection, lease)
-        raise
-    listing_cache_invalidate(organization=organization)
-    return deleted_jobs
 
 
 def member_invite(*, organization: Organization, email: str, role: str, site_url: str) -> bool:

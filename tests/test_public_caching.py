@@ -374,14 +374,17 @@ def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(client, admin
             assert job.title not in client.get(url).content.decode(), url
 
 
-def test_orgs_deleted_in_the_admin_are_gone_at_once(client, admin_client, synced_acme):
+def test_orgs_deleted_in_the_admin_are_gone_at_once(
+    client, admin_client, synced_acme, django_capture_on_commit_callbacks
+):
     for url in ["/", "/jobs/", "/orgs/acme/"]:
         client.get(url)
 
-    admin_client.post(
-        "/admin/jobs/organization/",
-        {"action": "delete_selected", "_selected_action": [synced_acme.pk], "post": "yes"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        admin_client.post(
+            "/admin/jobs/organization/",
+            {"action": "delete_selected", "_selected_action": [synced_acme.pk], "post": "yes"},
+        )
 
     assert not Organization.objects.filter(pk=synced_acme.pk).exists()
     assert client.get("/orgs/acme/").status_code == 404

@@ -1,0 +1,64 @@
+"""Deleting an organization from the site, from its settings page or Django's admin."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from jobs.cache import listing_cache_invalidate
+from jobs.connections import SyncInProgress
+from jobs.models import GreenhouseConnection, Invitation, Organization
+from jobs.sync import acquire_sync_lock
+
+logger = logging.getLogger(__name__)
+
+
+def organization_job_counts(organization: Organization) -> dict[str, int]:
+    """{"all": …, "open": …}: what deleting the org would take with it."""
+    return organization.jobs.aggregate(all=Count("pk"), open=Count("pk", filter=Q(is_open=True)))
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> int:
+    """Delete the org and everything it has here: jobs, Greenhouse connection, sync history,
+    memberships, invitations, and the accounts its invitations made that were never used.
+    People's own accounts stay. Returns how many jobs went.
+
+    The org's row is locked first, so an invitation or a connection cannot be added meanwhile.
+    Refused while a sync runs (SyncInProgress): its lease is taken, as when disconnecting, so no
+    sync is halfway through writing jobs for an org that is gone, and none starts.
+    """
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    connection = GreenhouseConnection.objects.filter(organization=organization).first()
+    if connection is not None and acquire_sync_lock(connection) is None:
+        logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
+        raise SyncInProgress(SyncInProgress.message)
+    deleted_jobs = organization_job_counts(organization)["all"]
+    unused_accounts = list(_accounts_only_invited_here(organization).values_list("pk", flat=True))
+    organization.delete()
+    User.objects.filter(pk__in=unused_accounts).delete()
+    logger.warning(
+        "organization deleted org=%s name=%r jobs=%d unused_accounts=%d",
+        organization.slug,
+        organization.name,
+        deleted_jobs,
+        len(unused_accounts),
+    )
+    transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
+    return deleted_jobs
+
+
+def _accounts_only_invited_here(organization: Organization) -> QuerySet[User]:
+    """Accounts an invitation to this org made for an address new here, never used: no password
+    set, never signed in, in no org. Left behind, they would hold a stranger's address."""
+    invited_elsewhere = Invitation.objects.exclude(organization=organization).values("user")
+    return (
+        User.objects.filter(invitations__organization=organization, last_login__isnull=True)
+        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exclude(memberships__isnull=False)
+        .exclude(pk__in=invited_elsewhere)
+    )
