@@ -35,6 +35,12 @@ MAX_TAG_LENGTH = 50
 NO_NAME = "Give your organization a name."
 
 
+def validate_organization_name(name: str) -> None:
+    """Refused when nothing would show: zero-width spaces alone make an empty link."""
+    if not shows_anything(name):
+        raise forms.ValidationError(NO_NAME)
+
+
 class OneLineField(forms.CharField):
     """Text shown in titles, feeds and emails: printable characters, whitespace collapsed before
     its length is checked."""
@@ -43,13 +49,18 @@ class OneLineField(forms.CharField):
         return " ".join(clean_text(super().to_python(value)).split())
 
 
-class SignupForm(UserCreationForm):
-    organization_name = OneLineField(
+def organization_name_field() -> OneLineField:
+    return OneLineField(
         label="Organization name",
         max_length=Organization._meta.get_field("name").max_length,
         error_messages={"required": NO_NAME},
         help_text="As visitors will see it. You become its admin.",
+        validators=[validate_organization_name],
     )
+
+
+class SignupForm(UserCreationForm):
+    organization_name = organization_name_field()
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
@@ -67,15 +78,11 @@ class SignupForm(UserCreationForm):
             )
         return email
 
-    def clean_organization_name(self) -> str:
-        return organization_name(self.cleaned_data["organization_name"])
 
+class OrganizationCreateForm(forms.Form):
+    """Another organization, for someone signed in."""
 
-def organization_name(name: str) -> str:
-    """Refused when nothing would show: zero-width spaces alone make an empty link."""
-    if not shows_anything(name):
-        raise forms.ValidationError(NO_NAME)
-    return name
+    organization_name = organization_name_field()
 
 
 class OrganizationProfileForm(forms.ModelForm):
@@ -106,7 +113,8 @@ class OrganizationProfileForm(forms.ModelForm):
         error_messages = {"name": {"required": NO_NAME}}
 
     def clean_name(self) -> str:
-        return organization_name(self.cleaned_data["name"])
+        validate_organization_name(self.cleaned_data["name"])
+        return self.cleaned_data["name"]
 
     def clean_website(self) -> str:
         website = self.cleaned_data["website"]

@@ -8,6 +8,7 @@ app_name = "manage"
 
 urlpatterns = [
     path("", manage_views.index, name="index"),
+    path("new/", manage_views.organization_new, name="new"),
     path("<slug:slug>/settings/", manage_views.organization_settings, name="settings"),
     path("<slug:slug>/disconnect/", manage_views.disconnect, name="disconnect"),
     path("<slug:slug>/delete/", manage_views.delete, name="delete"),

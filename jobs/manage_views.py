@@ -40,6 +40,7 @@ from jobs.forms import (
     MemberAddForm,
     MembershipPickForm,
     MembershipRoleForm,
+    OrganizationCreateForm,
     OrganizationDeleteForm,
     OrganizationProfileForm,
     ScheduleForm,
@@ -53,9 +54,10 @@ from jobs.memberships import (
     member_invite,
     membership_remove,
     membership_role_set,
+    organization_create,
     organization_signup,
 )
-from jobs.models import GreenhouseConnection, Job, Organization
+from jobs.models import GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
@@ -90,13 +92,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not signup_allowed(ip=client_ip(request)):
-            logger.warning("sign-up refused: too many from ip=%s", client_ip(request))
-            form.add_error(
-                None,
-                "Too many organizations were signed up from your network today. Try again "
-                "tomorrow, or ask an admin of an existing organization to invite you.",
-            )
+        if not _organization_creation_allowed(request, form):
             return render(request, "registration/signup.html", {"form": form}, status=429)
         try:
             membership = organization_signup(
@@ -109,15 +105,32 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             return render(request, "registration/signup.html", {"form": form})
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request,
-            f"Welcome! You are the admin of {ending_sentence(membership.organization.name)} "
-            "Connect its Greenhouse job board to import its jobs.",
-        )
-        return redirect("manage:settings", slug=membership.organization.slug)
+        return _welcome(request, membership, "Welcome! ")
     if form.is_bound:
         _log_refused(request, "signup", form)
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _organization_creation_allowed(request: HttpRequest, form: Form) -> bool:
+    """Counted per client address, signed in or not: the site must not fill with orgs."""
+    if signup_allowed(ip=client_ip(request)):
+        return True
+    logger.warning("organization creation refused: too many from ip=%s", client_ip(request))
+    form.add_error(
+        None,
+        "Too many organizations were created from your network today. Try again tomorrow, or "
+        "ask an admin of an existing organization to invite you.",
+    )
+    return False
+
+
+def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> HttpResponse:
+    messages.success(
+        request,
+        f"{greeting}You are the admin of {ending_sentence(membership.organization.name)} "
+        "Connect its Greenhouse job board to import its jobs.",
+    )
+    return redirect("manage:settings", slug=membership.organization.slug)
 
 
 # --- Organizations ----------------------------------------------------------------------------
@@ -128,6 +141,25 @@ def signup(request: HttpRequest) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     organizations = organizations_administered(request.user).select_related("greenhouse")
     return render(request, "manage/index.html", {"organizations": organizations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_new(request: HttpRequest) -> HttpResponse:
+    form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if not _organization_creation_allowed(request, form):
+            return render(request, "manage/new.html", {"form": form}, status=429)
+        membership = organization_create(
+            name=form.cleaned_data["organization_name"], admin=request.user
+        )
+        logger.info(
+            "organization created org=%s user=%s", membership.organization.slug, request.user.pk
+        )
+        return _welcome(request, membership, "")
+    if form.is_bound:
+        _log_refused(request, "organization_new", form)
+    return render(request, "manage/new.html", {"form": form})
 
 
 def _connection_of(organization: Organization) -> GreenhouseConnection | None:

@@ -75,18 +75,24 @@ def organization_signup(
         raise MembershipError(
             f"The account “{username}” was created a moment ago (a second click?): sign in."
         ) from None
+    return organization_create(name=organization_name, admin=user)
+
+
+@transaction.atomic
+def organization_create(*, name: str, admin: User) -> Membership:
+    """A new organization with `admin` as its admin, at a slug made from its name."""
     for attempt in range(1, SLUG_ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 organization = Organization.objects.create(
-                    name=organization_name, slug=organization_slug_free(organization_name)
+                    name=name, slug=organization_slug_free(name)
                 )
             break
         except IntegrityError:
             if attempt == SLUG_ATTEMPTS:
                 raise
     return Membership.objects.create(
-        organization=organization, user=user, role=Membership.Role.ADMIN
+        organization=organization, user=admin, role=Membership.Role.ADMIN
     )
 
 

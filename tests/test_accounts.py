@@ -277,7 +277,7 @@ def test_sign_ups_from_one_address_are_limited_per_day(client, db, settings):
     statuses = [sign_up(number).status_code for number in range(3)]
 
     assert statuses == [302, 302, 429]
-    assert "Too many organizations were signed up" in sign_up(3).content.decode()
+    assert "Too many organizations were created" in sign_up(3).content.decode()
     assert sign_up(4, address="198.51.100.9").status_code == 302  # another address
     assert Organization.objects.count() == 3
 
@@ -310,6 +310,59 @@ def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, c
 
 def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
     assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
+
+
+# --- Another organization for someone signed in ---------------------------------------------------
+
+
+def test_a_plain_member_is_offered_an_organization_of_their_own(client, member):
+    client.force_login(member)
+    assert 'href="/manage/new/"' in client.get("/manage/").content.decode()
+
+
+def test_an_admin_creates_another_organization_and_administers_both(signed_in, owner, acme):
+    assert 'href="/manage/new/">Create another organization' in (
+        signed_in.get("/manage/").content.decode()
+    )
+
+    response = signed_in.post("/manage/new/", {"organization_name": "Acme Labs Inc."}, follow=True)
+
+    labs = Organization.objects.get(name="Acme Labs Inc.")
+    assert response.redirect_chain == [(f"/manage/{labs.slug}/settings/", 302)]
+    assert "You are the admin of Acme Labs Inc. Connect its Greenhouse" in (
+        response.content.decode()
+    )
+    assert labs.slug == "acme-labs-inc"
+    assert set(owner.memberships.values_list("organization__slug", "role")) == {
+        ("acme", Membership.Role.ADMIN),
+        ("acme-labs-inc", Membership.Role.ADMIN),
+    }
+    page = signed_in.get("/manage/").content.decode()
+    assert "Acme Robotics" in page and "Acme Labs Inc." in page
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u200b\u200b"])
+def test_an_organization_needs_a_name_that_shows(signed_in, name):
+    response = signed_in.post("/manage/new/", {"organization_name": name})
+    assert response.status_code == 200
+    assert "Give your organization a name." in response.content.decode()
+    assert Organization.objects.count() == 1  # acme
+
+
+def test_creating_organizations_counts_against_the_daily_limit_of_sign_ups(signed_in, settings):
+    settings.SIGNUP_LIMIT_PER_DAY = 2
+    statuses = [
+        signed_in.post("/manage/new/", {"organization_name": f"Lab {n}"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert not Organization.objects.filter(name="Lab 2").exists()
+
+
+def test_a_visitor_is_asked_to_sign_in_before_creating_one(client, db):
+    response = client.post("/manage/new/", {"organization_name": "Sneaky"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert not Organization.objects.exists()
 
 
 # --- Forms sent back with errors -----------------------------------------------------------------

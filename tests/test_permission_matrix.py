@@ -60,6 +60,8 @@ EXPECTED: dict[str, Expected] = {
     "favicon": Expected(get=(301,) * 5, post=READ_ONLY),
     # The org admin area.
     "manage:index": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
+    # An empty POST is the form again with its error.
+    "manage:new": Expected(get=SIGNED_IN, post=SIGNED_IN),
     "manage:settings": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     "manage:disconnect": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     # Without the org's slug typed in, the page again: nothing is deleted.
