@@ -25,6 +25,7 @@ class ThrottledLoginView(auth_views.LoginView):
 
 urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),
+    path("delete/", manage_views.account_delete_page, name="account_delete"),
     path("join/<str:token>/", manage_views.invitation_join, name="invitation_join"),
     # Before Django's own, so that failed sign-ins are counted and throttled.
     path("login/", ThrottledLoginView.as_view(), name="login"),

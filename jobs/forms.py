@@ -354,3 +354,23 @@ class OrganizationDeleteForm(forms.Form):
                 + " Nothing was deleted."
             )
         return confirm
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for its password: a session left open is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        return password

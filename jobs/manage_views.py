@@ -11,7 +11,7 @@ from copy import copy
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -33,6 +33,7 @@ from jobs.connections import (
     connection_schedule_update,
 )
 from jobs.forms import (
+    AccountDeleteForm,
     ApiKeyForm,
     ConnectForm,
     InvitationPickForm,
@@ -48,6 +49,7 @@ from jobs.forms import (
 )
 from jobs.memberships import (
     MembershipError,
+    account_delete,
     invitation_accept,
     invitation_of,
     joined_membership,
@@ -56,6 +58,7 @@ from jobs.memberships import (
     membership_role_set,
     organization_create,
     organization_signup,
+    organizations_only_administered_by,
 )
 from jobs.models import GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
@@ -109,6 +112,32 @@ def signup(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         _log_refused(request, "signup", form)
     return render(request, "registration/signup.html", {"form": form})
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=user)
+    if form.is_valid():
+        user_pk = user.pk  # None once deleted
+        try:
+            account_delete(user=user)
+        except MembershipError as exc:
+            form.add_error(None, exc.message)
+        else:
+            logger.warning("account deleted user=%s", user_pk)
+            logout(request)
+            messages.success(request, "Your account was deleted.")
+            return redirect("jobs:home")
+    if form.is_bound:
+        _log_refused(request, "account_delete", form)
+    return render(
+        request,
+        "registration/account_delete.html",
+        {"form": form, "sole_admin_of": organizations_only_administered_by(user)},
+    )
 
 
 def _organization_creation_allowed(request: HttpRequest, form: Form) -> bool:

@@ -323,6 +323,35 @@ def _ensure_another_admin(membership: Membership) -> None:
         raise MembershipError(ADMIN_NEEDED_MESSAGE)
 
 
+def organizations_only_administered_by(user: User) -> list[Organization]:
+    """The orgs that would have no admin who can sign in without this user."""
+    return [
+        membership.organization
+        for membership in user.memberships.filter(role=Membership.Role.ADMIN)
+        .select_related("organization")
+        .order_by("organization__name")
+        if not admins_who_can_sign_in(membership.organization_id).exclude(user=user).exists()
+    ]
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete the account with its memberships and invitations. Refused (MembershipError) while
+    an org has no other admin who can sign in: it would be left with nobody to manage it."""
+    if user.is_staff:
+        raise MembershipError("Staff accounts are deleted by another staff member, in /admin/.")
+    admin_of = user.memberships.filter(role=Membership.Role.ADMIN).select_related("organization")
+    for membership in admin_of:
+        try:
+            _ensure_another_admin(membership)  # locks the org's admins, as demoting one does
+        except MembershipError:
+            raise MembershipError(
+                f"{membership.organization.name} has no other admin who can "
+                "sign in. Make someone else its admin, or delete it, first."
+            ) from None
+    user.delete()
+
+
 def admins_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:
     """The org's admin memberships that manage anything: not a deactivated account's, nor one
     made by an earlier invitation flow whose password was never set."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 from datetime import timedelta
@@ -310,6 +311,58 @@ def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, c
 
 def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
     assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
+
+
+# --- Deleting one's own account -------------------------------------------------------------------
+
+
+def test_a_member_deletes_their_account_with_their_password(client, member, acme, caplog):
+    client.force_login(member)
+    assert 'href="/accounts/delete/"' in client.get("/manage/").content.decode()
+    member_pk = member.pk
+
+    with caplog.at_level(logging.WARNING, logger="jobs.manage_views"):
+        response = client.post(
+            "/accounts/delete/", {"password": "correct horse battery"}, follow=True
+        )
+
+    assert f"account deleted user={member_pk}" in caplog.text
+
+    assert response.redirect_chain == [("/", 302)]
+    assert "Your account was deleted." in response.content.decode()
+    assert not User.objects.filter(username="bob").exists()
+    assert not Membership.objects.filter(user_id=member.pk).exists()
+    assert Organization.objects.filter(slug="acme").exists()
+    assert client.get("/manage/").status_code == 302  # signed out
+
+
+def test_a_wrong_password_deletes_nothing(client, member):
+    client.force_login(member)
+    response = client.post("/accounts/delete/", {"password": "wrong"})
+    assert "That is not your password. Nothing was deleted." in response.content.decode()
+    assert User.objects.filter(username="bob").exists()
+
+
+def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, member):
+    page = signed_in.get("/accounts/delete/").content.decode()
+    assert "Acme Robotics:" in page and 'href="/manage/acme/members/"' in page
+
+    response = signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
+
+    assert "Acme Robotics has no other admin who can sign in." in response.content.decode()
+    assert User.objects.filter(username="alice").exists()
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    assert "Acme Robotics:" not in signed_in.get("/accounts/delete/").content.decode()
+    signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
+    assert not User.objects.filter(username="alice").exists()
+
+
+def test_a_staff_account_is_not_deleted_here(client, db):
+    staff = User.objects.create_superuser("root", "root@example.com", "correct horse battery")
+    client.force_login(staff)
+    response = client.post("/accounts/delete/", {"password": "correct horse battery"})
+    assert "Staff accounts are deleted by another staff member" in response.content.decode()
+    assert User.objects.filter(username="root").exists()
 
 
 # --- Another organization for someone signed in ---------------------------------------------------

@@ -75,6 +75,8 @@ EXPECTED: dict[str, Expected] = {
     "manage:members": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     # Accounts (an empty POST is a form shown again with its errors: 200).
     "signup": Expected(get=SIGNED_OUT_FORM, post=SIGNED_OUT_FORM),
+    # An empty POST is the form again with its error; nothing is deleted.
+    "account_delete": Expected(get=SIGNED_IN, post=SIGNED_IN),
     # Signed in, with a link's token: "not-a-token" is refused as gone (410).
     "invitation_join": Expected(get=(302, 410, 410, 410, 410), post=(302, 410, 410, 410, 410)),
     "login": Expected(get=PUBLIC, post=PUBLIC),
