@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import HttpRequest
 
 from jobs.connections import check_board, check_failure_message
 from jobs.greenhouse import (
@@ -27,6 +28,7 @@ from jobs.models import (
     Organization,
 )
 from jobs.text import ending_sentence
+from jobs.throttle import client_ip, login_attempts_blocked, login_failure_record, throttled_error
 
 logger = logging.getLogger(__name__)
 
@@ -365,12 +367,18 @@ class AccountDeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = request.user
 
     def clean_password(self) -> str:
+        """Counted with failed sign-ins: a session left open must not allow endless guesses."""
         password = self.cleaned_data["password"]
+        username, ip = self.user.get_username(), client_ip(self.request)
+        if login_attempts_blocked(username=username, ip=ip):
+            raise throttled_error()
         if not self.user.check_password(password):
+            login_failure_record(username=username, ip=ip)
             raise forms.ValidationError("That is not your password. Nothing was deleted.")
         return password

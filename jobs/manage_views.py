@@ -52,6 +52,7 @@ from jobs.memberships import (
     account_delete,
     invitation_accept,
     invitation_of,
+    is_staff_account,
     joined_membership,
     member_invite,
     membership_remove,
@@ -66,7 +67,7 @@ from jobs.permissions import admin_organization_or_404, organizations_administer
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
 from jobs.text import ending_sentence
-from jobs.throttle import client_ip, signup_allowed
+from jobs.throttle import THROTTLED_CODE, client_ip, signup_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_delete_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, request=request)
     if form.is_valid():
         user_pk = user.pk  # None once deleted
         try:
@@ -136,7 +137,12 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/account_delete.html",
-        {"form": form, "sole_admin_of": organizations_only_administered_by(user)},
+        {
+            "form": form,
+            "deleted_elsewhere": is_staff_account(user),
+            "sole_admin_of": organizations_only_administered_by(user),
+        },
+        status=429 if form.has_error("password", THROTTLED_CODE) else 200,
     )
 
 
@@ -147,8 +153,8 @@ def _organization_creation_allowed(request: HttpRequest, form: Form) -> bool:
     logger.warning("organization creation refused: too many from ip=%s", client_ip(request))
     form.add_error(
         None,
-        "Too many organizations were created from your network today. Try again tomorrow, or "
-        "ask an admin of an existing organization to invite you.",
+        "Too many organizations were created from your network today. Try again tomorrow"
+        + ("." if request.user.is_authenticated else ", or ask an admin of one to invite you."),
     )
     return False
 

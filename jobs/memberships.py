@@ -78,9 +78,27 @@ def organization_signup(
     return organization_create(name=organization_name, admin=user)
 
 
+# A second org of the same name by the same person this soon is a second click on the button.
+SAME_ORGANIZATION_SECONDS = 60
+
+
 @transaction.atomic
 def organization_create(*, name: str, admin: User) -> Membership:
-    """A new organization with `admin` as its admin, at a slug made from its name."""
+    """A new organization with `admin` as its admin, at a slug made from its name; the one
+    they made a moment ago, if it has the same name."""
+    User.objects.select_for_update().filter(pk=admin.pk).first()  # one at a time per person
+    just_made = (
+        admin.memberships.filter(
+            role=Membership.Role.ADMIN,
+            organization__name=name,
+            organization__created_at__gte=timezone.now()
+            - timedelta(seconds=SAME_ORGANIZATION_SECONDS),
+        )
+        .select_related("organization")
+        .first()
+    )
+    if just_made:
+        return just_made
     for attempt in range(1, SLUG_ATTEMPTS + 1):
         try:
             with transaction.atomic():
@@ -334,13 +352,22 @@ def organizations_only_administered_by(user: User) -> list[Organization]:
     ]
 
 
+def is_staff_account(user: User) -> bool:
+    return user.is_staff or user.is_superuser
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """Delete the account with its memberships and invitations. Refused (MembershipError) while
     an org has no other admin who can sign in: it would be left with nobody to manage it."""
-    if user.is_staff:
+    if is_staff_account(user):
         raise MembershipError("Staff accounts are deleted by another staff member, in /admin/.")
-    admin_of = user.memberships.filter(role=Membership.Role.ADMIN).select_related("organization")
+    # In one order, so that two people deleting their accounts at once cannot deadlock.
+    admin_of = (
+        user.memberships.filter(role=Membership.Role.ADMIN)
+        .select_related("organization")
+        .order_by("organization_id")
+    )
     for membership in admin_of:
         try:
             _ensure_another_admin(membership)  # locks the org's admins, as demoting one does

@@ -72,6 +72,14 @@ def login_attempts_blocked(*, username: str, ip: str) -> bool:
     return any(count >= limit for count in counts.values())
 
 
+def throttled_error() -> forms.ValidationError:
+    """What a password form says once login_attempts_blocked()."""
+    minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+    return forms.ValidationError(
+        THROTTLED_MESSAGE, code=THROTTLED_CODE, params={"minutes": minutes}
+    )
+
+
 def login_failure_record(*, username: str, ip: str) -> None:
     try:
         for key in _counter_keys(username=username, ip=ip):
@@ -94,8 +102,9 @@ def _count(key: str, *, window_seconds: int) -> int:
 
 
 def signup_allowed(*, ip: str) -> bool:
-    """Count a sign-up from this client address; False past SIGNUP_LIMIT_PER_DAY. Counted
-    before the account is made, so sign-ups sent at the same instant cannot all pass."""
+    """Count a new org (a sign-up, or one made by someone signed in) from this client address;
+    False past SIGNUP_LIMIT_PER_DAY. Counted before the org is made, so requests sent at the
+    same instant cannot all pass."""
     key = f"signups:ip:{_digest(ip)}"
     try:
         return _count(key, window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
@@ -127,10 +136,7 @@ class LoginThrottleMixin:
         ip = client_ip(self.request)
         if login_attempts_blocked(username=username, ip=ip):
             logger.warning("sign-in refused: too many failures username=%r ip=%s", username, ip)
-            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
-            raise forms.ValidationError(
-                THROTTLED_MESSAGE, code=THROTTLED_CODE, params={"minutes": minutes}
-            )
+            raise throttled_error()
         try:
             cleaned = super().clean()  # type: ignore[misc]
         except forms.ValidationError:

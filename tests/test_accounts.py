@@ -346,6 +346,7 @@ def test_a_wrong_password_deletes_nothing(client, member):
 def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, member):
     page = signed_in.get("/accounts/delete/").content.decode()
     assert "Acme Robotics:" in page and 'href="/manage/acme/members/"' in page
+    assert 'name="password"' not in page  # nothing to confirm yet
 
     response = signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
 
@@ -357,10 +358,32 @@ def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, 
     assert not User.objects.filter(username="alice").exists()
 
 
-def test_a_staff_account_is_not_deleted_here(client, db):
-    staff = User.objects.create_superuser("root", "root@example.com", "correct horse battery")
-    client.force_login(staff)
+def test_guessing_the_password_is_throttled_like_signing_in(client, member, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client.force_login(member)
+    statuses = [
+        client.post("/accounts/delete/", {"password": f"guess {n}"}).status_code for n in range(3)
+    ]
+
     response = client.post("/accounts/delete/", {"password": "correct horse battery"})
+
+    assert statuses == [200, 200, 200]
+    assert response.status_code == 429 and "Too many failed" in response.content.decode()
+    assert User.objects.filter(username="bob").exists()
+
+
+@pytest.mark.parametrize(
+    "flags", [{"is_staff": True, "is_superuser": True}, {"is_staff": False, "is_superuser": True}]
+)
+def test_a_staff_account_is_not_deleted_here(client, db, flags):
+    staff = User.objects.create_user("root", "root@example.com", "correct horse battery", **flags)
+    client.force_login(staff)
+    page = client.get("/accounts/delete/").content.decode()
+    assert "Staff accounts are deleted by another staff member" in page
+    assert 'name="password"' not in page
+
+    response = client.post("/accounts/delete/", {"password": "correct horse battery"})
+
     assert "Staff accounts are deleted by another staff member" in response.content.decode()
     assert User.objects.filter(username="root").exists()
 
@@ -402,6 +425,14 @@ def test_an_organization_needs_a_name_that_shows(signed_in, name):
     assert Organization.objects.count() == 1  # acme
 
 
+def test_a_second_click_on_create_makes_no_second_organization(signed_in, owner):
+    first = signed_in.post("/manage/new/", {"organization_name": "Beta"})
+    second = signed_in.post("/manage/new/", {"organization_name": "Beta"})
+
+    assert first["Location"] == second["Location"] == "/manage/beta/settings/"
+    assert Organization.objects.filter(name="Beta").count() == 1
+
+
 def test_creating_organizations_counts_against_the_daily_limit_of_sign_ups(signed_in, settings):
     settings.SIGNUP_LIMIT_PER_DAY = 2
     statuses = [
@@ -410,6 +441,8 @@ def test_creating_organizations_counts_against_the_daily_limit_of_sign_ups(signe
     ]
     assert statuses == [302, 302, 429]
     assert not Organization.objects.filter(name="Lab 2").exists()
+    refused = signed_in.post("/manage/new/", {"organization_name": "Lab 3"}).content.decode()
+    assert "Try again tomorrow." in refused and "invite you" not in refused
 
 
 def test_a_visitor_is_asked_to_sign_in_before_creating_one(client, db):
