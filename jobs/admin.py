@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -23,6 +25,7 @@ from jobs.memberships import (
     admins_who_can_sign_in,
     can_sign_in,
     membership_delete,
+    organizations_only_administered_by,
 )
 from jobs.models import (
     Department,
@@ -62,6 +65,21 @@ class VisitorPagesAdmin(admin.ModelAdmin):
             listing_cache_invalidate(organization=Organization(slug=slug))
 
 
+class RefusableDeleteMixin:
+    """For deletes a rule of the site may refuse: the change page again, saying why, rather
+    than Django's "deleted successfully"."""
+
+    def refuse_delete(self, request: HttpRequest, message: str) -> None:
+        self.message_user(request, message, messages.ERROR)
+        request.delete_refused = True
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
+        if getattr(request, "delete_refused", False):
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj_id)
+        return super().response_delete(request, obj_display, obj_id)
+
+
 class MembershipFormSet(forms.BaseInlineFormSet):
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
@@ -96,7 +114,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(VisitorPagesAdmin):
+class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -120,13 +138,7 @@ class OrganizationAdmin(VisitorPagesAdmin):
         try:
             organization_delete(organization=obj)
         except SyncInProgress as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            request.organization_delete_refused = True
-
-    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
-        if getattr(request, "organization_delete_refused", False):
-            return redirect("admin:jobs_organization_change", obj_id)
-        return super().response_delete(request, obj_display, obj_id)
+            self.refuse_delete(request, exc.message)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         refused = []
@@ -142,6 +154,41 @@ class OrganizationAdmin(VisitorPagesAdmin):
                 "Try again in a moment.",
                 messages.ERROR,
             )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
+    """Django's, except that deleting someone never leaves an org without an admin who can
+    sign in (as on the members page and /accounts/delete/)."""
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        refusal = self._refusal(obj)
+        if refusal:
+            self.refuse_delete(request, refusal)
+        else:
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # One at a time: two admins of one org may each be deletable, but not both.
+        for user in queryset:
+            refusal = self._refusal(user)
+            if refusal:
+                self.message_user(request, refusal, messages.ERROR)
+            else:
+                user.delete()
+
+    @staticmethod
+    def _refusal(user: User) -> str:
+        names = ", ".join(org.name for org in organizations_only_administered_by(user))
+        if not names:
+            return ""
+        return (
+            f"{user.get_username()} was not deleted: nobody else who can sign in is an admin of "
+            f"{names}. Make someone else its admin, or delete it, first."
+        )
 
 
 class ConnectionAdminForm(forms.ModelForm):

@@ -388,6 +388,38 @@ def test_a_staff_account_is_not_deleted_here(client, db, flags):
     assert User.objects.filter(username="root").exists()
 
 
+def test_django_admin_does_not_delete_an_orgs_only_admin(client, owner, member):
+    staff = User.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(staff)
+
+    refused = client.post(f"/admin/auth/user/{owner.pk}/delete/", {"post": "yes"}, follow=True)
+    client.post(f"/admin/auth/user/{member.pk}/delete/", {"post": "yes"})
+
+    assert refused.redirect_chain[-1][0] == f"/admin/auth/user/{owner.pk}/change/"
+    assert "was not deleted: nobody else who can sign in is an admin of Acme Robotics." in (
+        refused.content.decode()
+    )
+    assert list(User.objects.order_by("username").values_list("username", flat=True)) == [
+        "alice",
+        "root",
+    ]
+
+
+def test_django_admins_list_action_keeps_one_of_two_admins(client, owner, member):
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = User.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(staff)
+
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [owner.pk, member.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert "was not deleted" in response.content.decode()
+    assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == 1
+
+
 # --- Another organization for someone signed in ---------------------------------------------------
 
 
