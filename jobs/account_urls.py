@@ -8,7 +8,11 @@ from django.urls import include, path
 
 from jobs import manage_views
 from jobs.forms import AccountPasswordResetForm
-from jobs.throttle import THROTTLED_CODE, ThrottledAuthenticationForm
+from jobs.throttle import (
+    THROTTLED_CODE,
+    ThrottledAuthenticationForm,
+    ThrottledPasswordChangeForm,
+)
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -23,6 +27,23 @@ class ThrottledLoginView(auth_views.LoginView):
         return response
 
 
+class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's; wrong current passwords count as failed sign-ins (429 past the limit)."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form(self, form_class: type[Form] | None = None) -> Form:
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
+
+    def form_invalid(self, form: Form) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("old_password", THROTTLED_CODE):
+            response.status_code = 429
+        return response
+
+
 urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),
     path("delete/", manage_views.account_delete_page, name="account_delete"),
@@ -30,6 +51,8 @@ urlpatterns = [
     # Before Django's own, so that failed sign-ins are counted and throttled.
     path("login/", ThrottledLoginView.as_view(), name="login"),
     # Before Django's own, so that invited people who never set a password can ask again.
+    # Before Django's own, so that wrong current passwords are counted and throttled.
+    path("password_change/", ThrottledPasswordChangeView.as_view(), name="password_change"),
     path(
         "password_reset/",
         auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm),

@@ -28,7 +28,7 @@ from jobs.models import (
     Organization,
 )
 from jobs.text import ending_sentence
-from jobs.throttle import client_ip, login_attempts_blocked, login_failure_record, throttled_error
+from jobs.throttle import password_check
 
 logger = logging.getLogger(__name__)
 
@@ -373,12 +373,11 @@ class AccountDeleteForm(forms.Form):
         self.user = request.user
 
     def clean_password(self) -> str:
-        """Counted with failed sign-ins: a session left open must not allow endless guesses."""
         password = self.cleaned_data["password"]
-        username, ip = self.user.get_username(), client_ip(self.request)
-        if login_attempts_blocked(username=username, ip=ip):
-            raise throttled_error()
-        if not self.user.check_password(password):
-            login_failure_record(username=username, ip=ip)
-            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        password_check(
+            user=self.user,
+            password=password,
+            request=self.request,
+            wrong="That is not your password. Nothing was deleted.",
+        )
         return password

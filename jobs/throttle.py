@@ -1,5 +1,6 @@
-"""Sign-in throttling: failed sign-ins are counted per username and per client address; and
-sign-ups per client address.
+"""Sign-in throttling: failed sign-ins are counted per username and per client address, and so
+are wrong passwords typed by someone signed in (changing the password, deleting the account);
+new orgs are counted per client address.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
@@ -15,7 +16,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -78,6 +80,20 @@ def throttled_error() -> forms.ValidationError:
     return forms.ValidationError(
         THROTTLED_MESSAGE, code=THROTTLED_CODE, params={"minutes": minutes}
     )
+
+
+def password_check(
+    *, user: AbstractBaseUser, password: str, request: HttpRequest | None, wrong: str
+) -> None:
+    """For a signed-in person typing their password again: a wrong one raises `wrong` and counts
+    as a failed sign-in, so a session left open cannot be used to guess it."""
+    username, ip = user.get_username(), client_ip(request)
+    if login_attempts_blocked(username=username, ip=ip):
+        logger.warning("password check refused: too many failures username=%r ip=%s", username, ip)
+        raise throttled_error()
+    if not user.check_password(password):
+        login_failure_record(username=username, ip=ip)
+        raise forms.ValidationError(wrong, code="password_incorrect")
 
 
 def login_failure_record(*, username: str, ip: str) -> None:
@@ -153,3 +169,20 @@ class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
     """The Django admin's sign-in form (/admin/login/): no way around the limit there."""
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's, with the current password checked by password_check(); the view sets
+    `request`."""
+
+    request: HttpRequest | None = None
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        password_check(
+            user=self.user,
+            password=old_password,
+            request=self.request,
+            wrong=self.error_messages["password_incorrect"],
+        )
+        return old_password

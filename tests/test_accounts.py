@@ -184,6 +184,24 @@ def test_it_changes_a_password(signed_in, owner):
     assert owner.check_password("a brand new passphrase")
 
 
+def test_guessing_the_current_password_is_throttled_like_signing_in(signed_in, owner, settings):
+    """A session left open must not let someone guess the password it was opened with."""
+    settings.LOGIN_FAILURE_LIMIT = 3
+
+    def change(old_password: str):
+        new = "a brand new passphrase"
+        data = {"old_password": old_password, "new_password1": new, "new_password2": new}
+        return signed_in.post("/accounts/password_change/", data)
+
+    statuses = [change(f"guess {n}").status_code for n in range(3)]
+    response = change(PASSWORD)
+
+    assert statuses == [200, 200, 200]
+    assert response.status_code == 429 and "Too many failed" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
 def reset_link(message: mail.EmailMessage) -> str:
     return re.search(r"https?://testserver(/accounts/reset/\S+/)", message.body).group(1)
 
