@@ -50,9 +50,9 @@ urlpatterns = [
     path("join/<str:token>/", manage_views.invitation_join, name="invitation_join"),
     # Before Django's own, so that failed sign-ins are counted and throttled.
     path("login/", ThrottledLoginView.as_view(), name="login"),
-    # Before Django's own, so that invited people who never set a password can ask again.
     # Before Django's own, so that wrong current passwords are counted and throttled.
     path("password_change/", ThrottledPasswordChangeView.as_view(), name="password_change"),
+    # Before Django's own, so that invited people who never set a password can ask again.
     path(
         "password_reset/",
         auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm),

@@ -1,9 +1,12 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -26,6 +29,7 @@ from jobs.memberships import (
     can_sign_in,
     membership_delete,
     organizations_only_administered_by,
+    user_delete,
 )
 from jobs.models import (
     Department,
@@ -66,18 +70,49 @@ class VisitorPagesAdmin(admin.ModelAdmin):
 
 
 class RefusableDeleteMixin:
-    """For deletes a rule of the site may refuse: the change page again, saying why, rather
-    than Django's "deleted successfully"."""
+    """For deletes a rule of the site may refuse. A refused object is taken out before Django
+    confirms, logs or counts anything: its change page (or the list) says why instead. Should
+    that change between the check and the delete, the delete still refuses (an error page,
+    with everything rolled back)."""
 
-    def refuse_delete(self, request: HttpRequest, message: str) -> None:
-        self.message_user(request, message, messages.ERROR)
-        request.delete_refused = True
+    def delete_refusal(self, obj: Any, *, others_leaving: Collection[int] = ()) -> str:
+        """Why `obj` cannot be deleted now, with the objects `others_leaving` names; empty if
+        it can."""
+        raise NotImplementedError
 
-    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
-        if getattr(request, "delete_refused", False):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        refusal = self.delete_refusal(obj) if obj is not None else ""
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
             opts = self.model._meta
-            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj_id)
-        return super().response_delete(request, obj_display, obj_id)
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            description = actions["delete_selected"][2]
+            actions["delete_selected"] = (delete_allowed, "delete_selected", description)
+        return actions
+
+
+def delete_allowed(
+    modeladmin: RefusableDeleteMixin, request: HttpRequest, queryset: QuerySet
+) -> HttpResponse | None:
+    """Django's "Delete selected", for the selected objects that may be deleted now."""
+    allowed: list[int] = []
+    for obj in queryset:
+        refusal = modeladmin.delete_refusal(obj, others_leaving=allowed)
+        if refusal:
+            modeladmin.message_user(request, refusal, messages.ERROR)
+        else:
+            allowed.append(obj.pk)
+    if not allowed:
+        return None
+    return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -134,26 +169,16 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
             listing_cache_invalidate(organization=Organization(slug=form.initial["slug"]))
 
     # Deleted as from the org's settings page: under the sync lease, with never-used accounts.
+    def delete_refusal(self, obj: Organization, *, others_leaving: Collection[int] = ()) -> str:
+        connection = GreenhouseConnection.objects.filter(organization=obj).first()
+        return SyncInProgress.message if connection and connection.is_locked() else ""
+
     def delete_model(self, request: HttpRequest, obj: Organization) -> None:
-        try:
-            organization_delete(organization=obj)
-        except SyncInProgress as exc:
-            self.refuse_delete(request, exc.message)
+        organization_delete(organization=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        refused = []
         for organization in queryset:
-            try:
-                organization_delete(organization=organization)
-            except SyncInProgress:
-                refused.append(organization.name)
-        if refused:
-            self.message_user(
-                request,
-                f"Not deleted, because a sync of it is running: {', '.join(refused)}. "
-                "Try again in a moment.",
-                messages.ERROR,
-            )
+            organization_delete(organization=organization)
 
 
 admin.site.unregister(User)
@@ -164,31 +189,22 @@ class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
     """Django's, except that deleting someone never leaves an org without an admin who can
     sign in (as on the members page and /accounts/delete/)."""
 
-    def delete_model(self, request: HttpRequest, obj: User) -> None:
-        refusal = self._refusal(obj)
-        if refusal:
-            self.refuse_delete(request, refusal)
-        else:
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # One at a time: two admins of one org may each be deletable, but not both.
-        for user in queryset:
-            refusal = self._refusal(user)
-            if refusal:
-                self.message_user(request, refusal, messages.ERROR)
-            else:
-                user.delete()
-
-    @staticmethod
-    def _refusal(user: User) -> str:
-        names = ", ".join(org.name for org in organizations_only_administered_by(user))
+    def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
+        sole_admin_of = organizations_only_administered_by(obj, others_leaving=others_leaving)
+        names = ", ".join(org.name for org in sole_admin_of)
         if not names:
             return ""
         return (
-            f"{user.get_username()} was not deleted: nobody else who can sign in is an admin of "
+            f"{obj.get_username()} was not deleted: nobody else who can sign in is an admin of "
             f"{names}. Make someone else its admin, or delete it, first."
         )
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:  # one at a time: two admins of an org may not both go
+            user_delete(user=user)
 
 
 class ConnectionAdminForm(forms.ModelForm):

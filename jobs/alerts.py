@@ -21,7 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.models import GreenhouseConnection, Membership, Organization
+from jobs.memberships import admins_who_can_sign_in
+from jobs.models import GreenhouseConnection, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,9 @@ def sync_health_email_send(
 
 
 def admin_emails(organization: Organization) -> list[str]:
-    """The addresses of the org's active admins."""
+    """The addresses of the org's admins who can sign in (and so act on the email)."""
     emails = (
-        Membership.objects.filter(
-            organization=organization, role=Membership.Role.ADMIN, user__is_active=True
-        )
+        admins_who_can_sign_in(organization.pk)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )

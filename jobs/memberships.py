@@ -6,7 +6,7 @@ import logging
 import math
 import smtplib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from urllib.parse import urljoin
 
@@ -341,14 +341,20 @@ def _ensure_another_admin(membership: Membership) -> None:
         raise MembershipError(ADMIN_NEEDED_MESSAGE)
 
 
-def organizations_only_administered_by(user: User) -> list[Organization]:
-    """The orgs that would have no admin who can sign in without this user."""
+def organizations_only_administered_by(
+    user: User, *, others_leaving: Collection[int] = ()
+) -> list[Organization]:
+    """The orgs that would have no admin who can sign in without this user (and without the
+    users `others_leaving` names, deleted with them)."""
     return [
         membership.organization
         for membership in user.memberships.filter(role=Membership.Role.ADMIN)
         .select_related("organization")
         .order_by("organization__name")
-        if not admins_who_can_sign_in(membership.organization_id).exclude(user=user).exists()
+        if not admins_who_can_sign_in(membership.organization_id)
+        .exclude(user=user)
+        .exclude(user__in=others_leaving)
+        .exists()
     ]
 
 
@@ -356,12 +362,19 @@ def is_staff_account(user: User) -> bool:
     return user.is_staff or user.is_superuser
 
 
-@transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Delete the account with its memberships and invitations. Refused (MembershipError) while
-    an org has no other admin who can sign in: it would be left with nobody to manage it."""
+    """Someone deleting their own account; staff accounts are deleted by other staff."""
     if is_staff_account(user):
         raise MembershipError("Staff accounts are deleted by another staff member, in /admin/.")
+    user_delete(user=user)
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account with its memberships and invitations. Refused (MembershipError) while
+    an org has no other admin who can sign in: it would be left with nobody to manage it."""
+    # Locked as organization_create locks it: no org is made with this admin meanwhile.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     # In one order, so that two people deleting their accounts at once cannot deadlock.
     admin_of = (
         user.memberships.filter(role=Membership.Role.ADMIN)

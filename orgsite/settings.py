@@ -254,7 +254,7 @@ SYNC_LOCK_SECONDS = env_int("SYNC_LOCK_SECONDS", 600, minimum=30)
 SYNC_QUEUED_STALE_SECONDS = env_int("SYNC_QUEUED_STALE_SECONDS", 900, minimum=30)
 SYNC_REFRESH_COOLDOWN_SECONDS = env_int("SYNC_REFRESH_COOLDOWN_SECONDS", 30, minimum=0)
 # An org's admins are emailed once its syncs have failed for this long, and again when a sync
-# works; 0 sends no such emails.
+# works; 0 sends no new failure emails (a "works again" still follows one already sent).
 SYNC_FAILURE_EMAIL_AFTER_MINUTES = env_int("SYNC_FAILURE_EMAIL_AFTER_MINUTES", 60, minimum=0)
 
 # --- Celery -----------------------------------------------------------------------------------

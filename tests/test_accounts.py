@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import User
 from django.core import mail, signing
 from django.test import Client
@@ -414,6 +415,7 @@ def test_django_admin_does_not_delete_an_orgs_only_admin(client, owner, member):
     client.post(f"/admin/auth/user/{member.pk}/delete/", {"post": "yes"})
 
     assert refused.redirect_chain[-1][0] == f"/admin/auth/user/{owner.pk}/change/"
+    assert LogEntry.objects.get(action_flag=DELETION).object_repr == "bob"  # not alice
     assert "was not deleted: nobody else who can sign in is an admin of Acme Robotics." in (
         refused.content.decode()
     )
@@ -435,6 +437,7 @@ def test_django_admins_list_action_keeps_one_of_two_admins(client, owner, member
     )
 
     assert "was not deleted" in response.content.decode()
+    assert "Successfully deleted 1 user." in response.content.decode()
     assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == 1
 
 

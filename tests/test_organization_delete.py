@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.test import Client
@@ -170,7 +171,9 @@ def test_deleting_it_in_django_admin_goes_the_same_way(client, synced):
     acquire_sync_lock(synced)
     refused = client.post(url, {"post": "yes"}, follow=True)
     assert "running right now" in refused.content.decode()
+    assert "deleted successfully" not in refused.content.decode()
     assert Organization.objects.filter(slug="acme").exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
     GreenhouseConnection.objects.update(lock_expires_at=None)
     client.post(url, {"post": "yes"})
@@ -192,10 +195,11 @@ def test_the_admin_list_action_deletes_all_but_an_org_being_synced(client, synce
         follow=True,
     )
 
-    assert "Not deleted, because a sync of it is running: Acme Robotics." in (
-        response.content.decode()
-    )
+    page = response.content.decode()
+    assert "running right now" in page and "Successfully deleted 1 organization." in page
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]
+    deleted = LogEntry.objects.filter(action_flag=DELETION).values_list("object_repr", flat=True)
+    assert list(deleted) == ["Tiny Co"]  # the admin's history records only what went
 
 
 def test_members_and_other_orgs_admins_cannot_delete_it(client, synced, member, outsider):

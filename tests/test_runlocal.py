@@ -52,6 +52,25 @@ def test_a_process_that_stops_by_itself_stops_the_others_and_fails(monkeypatch):
     assert all(process.poll() is not None for process in processes)
 
 
+def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
+    """The worker links to the site in sync emails (SITE_URL's local default reads PORT)."""
+    environments = []
+    popen = subprocess.Popen
+
+    def stand_in(command, **kwargs):
+        environments.append(kwargs.get("env"))
+        code = "raise SystemExit(0)" if "runserver" in command else "import time; time.sleep(60)"
+        return popen([sys.executable, "-c", code])
+
+    monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
+    port = runlocal.free_port()
+
+    with pytest.raises(CommandError):  # the stand-in site stops at once
+        call_command("runlocal", "--port", str(port))
+
+    assert [environment["PORT"] for environment in environments] == [str(port)] * 3
+
+
 def test_a_port_out_of_range_is_refused_by_name(monkeypatch):
     with pytest.raises(CommandError, match="between 1 and 65535"):
         call_command("runlocal", "--port", "70000")

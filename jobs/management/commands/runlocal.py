@@ -72,7 +72,8 @@ class Command(BaseCommand):
                 "or choose another port: PORT=8001 make run"
             )
         call_command("migrate", interactive=False, verbosity=0)
-        env = dict(os.environ)
+        # The worker builds the links in sync emails (SITE_URL) from the site's port.
+        env = {**os.environ, "PORT": str(options["port"])}
         processes: list[subprocess.Popen] = []
         base = Path(settings.BASE_DIR)
         try:
