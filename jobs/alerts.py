@@ -43,14 +43,11 @@ SUBJECTS = {
 }
 
 
-def sync_health_email_send(
-    connection: GreenhouseConnection, *, now: datetime | None = None
-) -> SyncEmail:
+def sync_health_email_send(connection: GreenhouseConnection) -> SyncEmail:
     """After a sync was recorded on `connection`: email the admins if syncs have now failed for
     long enough, or work again after they were told so. Says which email went out."""
-    now = now or timezone.now()
     if connection.state in FAILING_STATES:
-        return _failing_email_send(connection, now=now)
+        return _failing_email_send(connection, now=timezone.now())
     if connection.state == GreenhouseConnection.State.OK and connection.failure_emailed_at:
         return _working_email_send(connection)
     return SyncEmail.NONE

@@ -37,7 +37,7 @@ def organization_delete(*, organization: Organization) -> int:
     if connection is not None and acquire_sync_lock(connection) is None:
         logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
         raise SyncInProgress(SyncInProgress.message)
-    deleted_jobs = organization_job_counts(organization)["all"]
+    deleted_jobs = organization.jobs.count()
     unused_accounts = list(_accounts_only_invited_here(organization).values_list("pk", flat=True))
     organization.delete()
     User.objects.filter(pk__in=unused_accounts).delete()
