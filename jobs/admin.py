@@ -8,9 +8,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -29,6 +30,7 @@ from jobs.memberships import (
     can_sign_in,
     membership_delete,
     organizations_only_administered_by,
+    other_admins_ensure,
     user_delete,
 )
 from jobs.models import (
@@ -181,23 +183,80 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
             organization_delete(organization=organization)
 
 
+def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[int] = ()) -> str:
+    """Why `user` may not be deleted or stop signing in (`outcome` says which); empty if they
+    may. With `others_leaving`, as if those users went too."""
+    sole_admin_of = organizations_only_administered_by(user, others_leaving=others_leaving)
+    if not sole_admin_of:
+        return ""
+    names = ", ".join(org.name for org in sole_admin_of)
+    return (
+        f"{outcome}: nobody else who can sign in is an admin of {names}. Make someone else its "
+        "admin, or delete it, first."
+    )
+
+
+class UserChangeKeepingAdminsForm(UserChangeForm):
+    def clean_is_active(self) -> bool:
+        """A deactivated account cannot sign in: not the only admin of an org who can."""
+        is_active = self.cleaned_data["is_active"]
+        # self.instance still holds the stored values here (the form writes them after clean).
+        if not is_active and can_sign_in(self.instance):
+            refusal = sole_admin_refusal(
+                self.instance, outcome=f"{self.instance.get_username()} stays active"
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return is_active
+
+
+class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
+    """Django's, except that password sign-in is not turned off for an org's only admin who
+    can sign in."""
+
+    def _turns_sign_in_off(self) -> bool:
+        return self.cleaned_data.get("set_usable_password") is False and can_sign_in(self.user)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self._turns_sign_in_off():
+            refusal = sole_admin_refusal(
+                self.user, outcome=f"Password sign-in stays on for {self.user.get_username()}"
+            )
+            if refusal:
+                self.add_error("usable_password", refusal)  # the page shows no form-wide errors
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            if self._turns_sign_in_off():
+                other_admins_ensure(user=self.user)  # locked: no admin was demoted meanwhile
+            return super().save(commit=commit)
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
-    """Django's, except that deleting someone never leaves an org without an admin who can
-    sign in (as on the members page and /accounts/delete/)."""
+    """Django's, except that neither deleting nor deactivating someone, nor turning off their
+    password, leaves an org without an admin who can sign in (as on the members page and
+    /accounts/delete/)."""
+
+    form = UserChangeKeepingAdminsForm
+    change_password_form = PasswordChangeKeepingAdminsForm
 
     def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
-        sole_admin_of = organizations_only_administered_by(obj, others_leaving=others_leaving)
-        names = ", ".join(org.name for org in sole_admin_of)
-        if not names:
-            return ""
-        return (
-            f"{obj.get_username()} was not deleted: nobody else who can sign in is an admin of "
-            f"{names}. Make someone else its admin, or delete it, first."
+        return sole_admin_refusal(
+            obj, outcome=f"{obj.get_username()} was not deleted", others_leaving=others_leaving
         )
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        # The form checked it unlocked; this holds the org's admins until the save commits.
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivated and obj.has_usable_password():
+            other_admins_ensure(user=obj)
+        super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)

@@ -373,6 +373,14 @@ def account_delete(*, user: User) -> None:
 def user_delete(*, user: User) -> None:
     """Delete the account with its memberships and invitations. Refused (MembershipError) while
     an org has no other admin who can sign in: it would be left with nobody to manage it."""
+    other_admins_ensure(user=user)
+    user.delete()
+
+
+def other_admins_ensure(*, user: User) -> None:
+    """Refused (MembershipError) while an org of which `user` is an admin has no other admin who
+    can sign in. Call inside the transaction that then deletes the account or ends its sign-in:
+    the org's admins stay locked until it commits, as when an admin is demoted."""
     # Locked as organization_create locks it: no org is made with this admin meanwhile.
     User.objects.select_for_update().filter(pk=user.pk).first()
     # In one order, so that two people deleting their accounts at once cannot deadlock.
@@ -383,13 +391,12 @@ def user_delete(*, user: User) -> None:
     )
     for membership in admin_of:
         try:
-            _ensure_another_admin(membership)  # locks the org's admins, as demoting one does
+            _ensure_another_admin(membership)
         except MembershipError:
             raise MembershipError(
                 f"{membership.organization.name} has no other admin who can "
                 "sign in. Make someone else its admin, or delete it, first."
             ) from None
-    user.delete()
 
 
 def admins_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:

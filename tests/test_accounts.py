@@ -441,6 +441,102 @@ def test_django_admins_list_action_keeps_one_of_two_admins(client, owner, member
     assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == 1
 
 
+def admin_form_values(response) -> dict[str, object]:
+    """What a browser sends back from the Django admin's form as served, unchanged."""
+    form = parsed(response).select_one("#content-main form")
+    values: dict[str, object] = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        name, kind = field["name"], field.get("type")
+        if field.name == "select":
+            chosen = [option["value"] for option in field.select("option[selected]")]
+            if chosen:
+                values[name] = chosen if field.has_attr("multiple") else chosen[0]
+        elif field.name == "textarea":
+            values[name] = field.get_text()
+        elif kind in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                values[name] = field.get("value", "on")
+        elif kind not in ("submit", "button"):
+            values[name] = field.get("value", "")
+    return values
+
+
+@pytest.fixture
+def staff_client(client: Client, db) -> Client:
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    return client
+
+
+def deactivate_in_django_admin(client: Client, user: User):
+    url = f"/admin/auth/user/{user.pk}/change/"
+    values = admin_form_values(client.get(url))
+    del values["is_active"]  # the box unticked
+    return client.post(url, values)
+
+
+def turn_password_off_in_django_admin(client: Client, user: User):
+    return client.post(
+        f"/admin/auth/user/{user.pk}/password/",
+        {"usable_password": "false", "password1": "", "password2": "", "unset-password": "1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (deactivate_in_django_admin, "alice stays active"),
+        (turn_password_off_in_django_admin, "Password sign-in stays on for alice"),
+    ],
+)
+def test_django_admin_keeps_an_orgs_only_admin_able_to_sign_in(
+    staff_client, owner, member, change, refusal
+):
+    refused = change(staff_client, owner)
+
+    assert refused.status_code == 200
+    assert (
+        f"{refusal}: nobody else who can sign in is an admin of Acme Robotics. Make someone "
+        "else its admin, or delete it, first."
+    ) in refused.content.decode()
+    owner.refresh_from_db()
+    assert owner.is_active and owner.check_password(PASSWORD)
+
+    assert change(staff_client, member).status_code == 302
+    member.refresh_from_db()
+    assert not memberships.can_sign_in(member)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    assert change(staff_client, owner).status_code == 200  # an admin who cannot sign in: none
+
+    member.is_active = True
+    member.set_password(PASSWORD)
+    member.save()
+    assert change(staff_client, owner).status_code == 302
+    owner.refresh_from_db()
+    assert not memberships.can_sign_in(owner)
+
+
+def test_django_admin_deactivates_an_admin_who_could_not_sign_in_anyway(staff_client, owner):
+    owner.set_unusable_password()
+    owner.save()
+
+    assert deactivate_in_django_admin(staff_client, owner).status_code == 302
+    owner.refresh_from_db()
+    assert not owner.is_active
+
+
+@pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
+def test_django_admin_checks_again_under_lock_when_saving(staff_client, owner, monkeypatch, change):
+    """The forms' check reads without locks; had another admin been demoted since, the save
+    itself refuses and nothing is written."""
+    monkeypatch.setattr("jobs.admin.sole_admin_refusal", lambda *args, **kwargs: "")
+
+    with pytest.raises(memberships.MembershipError, match="Acme Robotics has no other admin"):
+        change(staff_client, owner)
+
+    owner.refresh_from_db()
+    assert owner.is_active and owner.check_password(PASSWORD)
+
+
 # --- Another organization for someone signed in ---------------------------------------------------
 
 
