@@ -17,6 +17,7 @@ from jobs.greenhouse import (
     MalformedPayload,
     RateLimited,
     Unavailable,
+    board_token_of,
     validate_board_token,
 )
 from jobs.models import (
@@ -51,7 +52,7 @@ BOARD_CHECK_SECONDS = 10.0
 def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> Board:
     """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
     client = client or GreenhouseClient(answer_within=BOARD_CHECK_SECONDS)
-    return client.fetch_board(validate_board_token(board_token))
+    return client.fetch_board(validate_board_token(board_token_of(board_token)))
 
 
 # The client's messages for these promise that "the sync will try again later"; when connecting

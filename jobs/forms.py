@@ -148,8 +148,9 @@ class ConnectForm(forms.Form):
         label="Board token",
         max_length=100,
         help_text=(
-            "The last part of your job board's address: 'acme' in boards.greenhouse.io/acme. "
-            "In Greenhouse it is the URL token in your job board's settings."
+            "The last part of your job board's address: 'acme' in boards.greenhouse.io/acme "
+            "(pasting the whole address works too). In Greenhouse it is the URL token in your "
+            "job board's settings."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 import urllib3
@@ -34,6 +34,8 @@ from urllib3.util.retry import Retry
 logger = logging.getLogger(__name__)
 
 BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# Where boards and their API live, in the US and EU regions.
+BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api)(\.eu)?\.greenhouse\.io")
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
 # as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
 # no XML feed may contain either.
@@ -154,6 +156,26 @@ class InvalidJob(ValueError):
 
 
 # --- Parsing (pure) -------------------------------------------------------------------------
+
+
+def board_token_of(typed: str) -> str:
+    """The token in a Greenhouse job board address as people paste it (boards.greenhouse.io/acme,
+    job-boards.eu.greenhouse.io/acme/jobs/1, the embed code's ?for=acme, the API's
+    /v1/boards/acme/jobs); anything else as typed, for validate_board_token() to judge."""
+    typed = (typed or "").strip()
+    try:
+        address = urlsplit(typed if "://" in typed else f"https://{typed}")
+        host = (address.hostname or "").lower()
+    except ValueError:  # not an address at all (an unbalanced "[", say)
+        return typed
+    if not BOARD_HOST_RE.fullmatch(host):
+        return typed
+    segments = [segment for segment in address.path.split("/") if segment]
+    if host.startswith("boards-api") and segments[:2] == ["v1", "boards"]:
+        segments = segments[2:]
+    elif segments[:1] == ["embed"]:
+        segments = parse_qs(address.query).get("for", [])
+    return segments[0] if segments else typed
 
 
 def validate_board_token(token: str) -> str:

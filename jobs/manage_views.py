@@ -66,7 +66,7 @@ from jobs.organizations import organization_delete, organization_job_counts
 from jobs.permissions import admin_organization_or_404, organizations_administered
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
-from jobs.text import ending_sentence
+from jobs.text import ending_sentence, minutes_in_words
 from jobs.throttle import THROTTLED_CODE, client_ip, signup_allowed
 
 logger = logging.getLogger(__name__)
@@ -299,8 +299,8 @@ def _schedule(
     if form.cleaned_data["paused"]:
         messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
     else:
-        minutes = form.cleaned_data["sync_interval_minutes"]
-        messages.success(request, f"Jobs now sync every {minutes} minutes.")
+        every = minutes_in_words(form.cleaned_data["sync_interval_minutes"])
+        messages.success(request, f"Jobs now sync every {every}.")
     return redirect("manage:settings", slug=organization.slug)
 
 

@@ -164,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "manage:index"  # the orgs one manages
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-us"

@@ -3,9 +3,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from jobs.account_urls import admin_urlpatterns
 from jobs.health import healthz
 
 urlpatterns = [
+    path("admin/", include(admin_urlpatterns)),
     path("admin/", admin.site.urls),
     path("accounts/", include("jobs.account_urls")),
     path("manage/", include("jobs.manage_urls")),

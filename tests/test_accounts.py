@@ -142,6 +142,11 @@ def test_signing_in_lands_on_the_admins_organizations(client, owner):
     assert response.status_code == 302 and response["Location"] == "/manage/"
 
 
+def test_signing_in_without_a_next_page_lands_there_too(client, owner):
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response["Location"] == "/manage/"
+
+
 def test_signing_in_returns_to_the_page_that_asked(client, owner):
     client.get("/manage/acme/jobs/")
     response = client.post(

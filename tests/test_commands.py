@@ -29,6 +29,11 @@ def test_connect_greenhouse_names_a_new_org_after_its_board(fake_greenhouse):
     assert Organization.objects.get(slug="liberte").name == "Liberté Santé"
 
 
+def test_connect_greenhouse_takes_a_pasted_board_address(fake_greenhouse):
+    call_command("connect_greenhouse", "tiny", "https://job-boards.greenhouse.io/tiny-co")
+    assert Organization.objects.get(slug="tiny").greenhouse.board_token == "tiny-co"
+
+
 def test_connect_greenhouse_stores_the_api_key_encrypted(fake_greenhouse):
     call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "gh-secret-12345")
     connection = GreenhouseConnection.objects.get()

@@ -106,7 +106,11 @@ def test_the_django_admins_sign_in_is_throttled_too(client):
 
     response = client.post("/admin/login/", {"username": "root", "password": PASSWORD})
 
+    assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.content.decode()
+    # The message points to "Forgot your password?": the admin's page links the site's reset.
+    assert client.get("/admin/password_reset/")["Location"] == "/accounts/password_reset/"
+    assert 'href="/admin/password_reset/"' in client.get("/admin/login/").content.decode()
     assert "_auth_user_id" not in client.session
     # The counts are shared: the site's own sign-in page refuses too.
     assert sign_in(client, "root", PASSWORD, ip="127.0.0.1").status_code == 429

@@ -225,7 +225,7 @@ def test_it_sets_the_sync_interval_from_the_last_attempt(signed_in, connected):
     response = signed_in.post(
         SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": "60"}, follow=True
     )
-    assert "every 60 minutes" in response.content.decode()
+    assert "Jobs now sync every 1 hour." in response.content.decode()
     connected.refresh_from_db()
     assert connected.sync_interval_minutes == 60 and connected.enabled
     assert (connected.next_sync_at - last_attempt).total_seconds() == 3600

@@ -90,6 +90,8 @@ EXPECTED: dict[str, Expected] = {
     # The Django admin: staff only.
     "admin:index": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
     "admin:login": Expected(get=(200, 200, 200, 200, 302), post=PUBLIC),
+    "admin_login": Expected(get=(200, 200, 200, 200, 302), post=PUBLIC),  # the same, as 429
+    "admin_password_reset": Expected(get=(302,) * 5, post=(302,) * 5),  # to the site's own
     "admin:logout": Expected(get=STAFF_ONLY_READ_ONLY, post=(302,) * 5),
     "admin:password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
     "admin:password_change_done": Expected(get=STAFF_ONLY, post=STAFF_ONLY_READ_ONLY),

@@ -23,7 +23,11 @@ HOSTILE_TOKENS = {
     "fragment": ("acme#jobs", NOT_A_TOKEN),
     "encoded-slash": ("acme%2Fother", NOT_A_TOKEN),
     "backslash": ("acme\\other", NOT_A_TOKEN),
-    "whole-url": ("https://boards.greenhouse.io/acme", NOT_A_TOKEN),
+    "another-sites-address": ("https://evil.example/acme", NOT_A_TOKEN),
+    "look-alike-host": ("https://boards.greenhouse.io.evil.example/acme", NOT_A_TOKEN),
+    "board-address-without-token": ("https://boards.greenhouse.io/", NOT_A_TOKEN),
+    "board-address-encoded-slash": ("boards.greenhouse.io/acme%2F..%2Fother", NOT_A_TOKEN),
+    "unbalanced-bracket": ("https://[boards.greenhouse.io/acme", NOT_A_TOKEN),
     "inner-newline": ("acme\nHost: evil.example", NOT_A_TOKEN),
     "inner-space": ("acme robotics", NOT_A_TOKEN),
     "accent": ("acmé", NOT_A_TOKEN),
@@ -57,6 +61,28 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
     assert acme.board_token == "acme-robotics"
     assert GreenhouseConnection.objects.count() == 1
     assert fake_greenhouse.requests == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://boards.greenhouse.io/tiny-co",
+        "  boards.greenhouse.io/tiny-co/  ",
+        "https://job-boards.greenhouse.io/tiny-co/jobs/4012345?gh_src=abc",
+        "https://job-boards.eu.greenhouse.io/tiny-co",
+        "https://boards.greenhouse.io/embed/job_board?for=tiny-co&b=https://tiny.example",
+        "https://boards-api.greenhouse.io/v1/boards/tiny-co/jobs?content=true",
+    ],
+)
+def test_a_pasted_board_address_connects_its_token(signed_in, acme, fake_greenhouse, typed):
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "connect", "board_token": typed, "api_key": ""}, follow=True
+    )
+
+    assert "(tiny-co)" in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.board_token == "tiny-co"
+    assert [request.path for request in fake_greenhouse.requests] == ["/v1/boards/tiny-co"]
 
 
 def test_a_ten_kilobyte_api_key_is_refused_and_not_stored(signed_in, acme, fake_greenhouse):
