@@ -354,6 +354,8 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
         "greenhouse_updated_at",
         "is_open",
         "closed_at",
+        # What an empty remote policy below follows (Job.effective_remote_policy).
+        "greenhouse_remote_policy",
         *Job.SITE_FIELDS,
     ]
     readonly_fields = [

@@ -280,7 +280,24 @@ class JobSiteFieldsForm(forms.ModelForm):
             "featured": "Featured jobs are listed first.",
             "hidden": "Hidden jobs are not shown to visitors, even while open in Greenhouse.",
             "compensation_note": "Shown with the job, e.g. “€60–70k + equity”.",
+            "remote_policy": (
+                "The first choice follows the Greenhouse post, as each sync reads it; the others "
+                "override it."
+            ),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Empty means "as Greenhouse says" (Job.effective_remote_policy): name what that is,
+        # or an admin cannot tell what visitors see. Django's admin leaves the field out for
+        # staff who may only view the job.
+        greenhouse_policy = self.instance.greenhouse_remote_policy
+        if greenhouse_policy and "remote_policy" in self.fields:
+            follow_greenhouse = f"As Greenhouse says: {Job.RemotePolicy(greenhouse_policy).label}"
+            self.fields["remote_policy"].choices = [
+                (value, label if value else follow_greenhouse)
+                for value, label in self.fields["remote_policy"].choices
+            ]
 
     def save(self, commit: bool = True) -> Job:
         job = super().save(commit=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -348,6 +349,16 @@ class Job(models.Model):
     def effective_remote_policy(self) -> Job.RemotePolicy:
         """The site's choice when it made one, else what the Greenhouse metadata says."""
         return Job.RemotePolicy(self.remote_policy or self.greenhouse_remote_policy)
+
+    @property
+    def remote_policy_source(self) -> Literal["site", "greenhouse"] | None:
+        """Where effective_remote_policy comes from; None when neither the site nor Greenhouse
+        says."""
+        if self.remote_policy:
+            return "site"
+        if self.greenhouse_remote_policy:
+            return "greenhouse"
+        return None
 
 
 class SyncRun(models.Model):

@@ -164,7 +164,9 @@ def job_as_json(job: Job) -> dict[str, Any]:
         "first_published": job.first_published_at,
         "application_deadline": job.application_deadline,
         "featured": job.featured,
-        "remote_policy": job.remote_policy,
+        # As visitors see it and /jobs/?remote= matches it.
+        "remote_policy": job.effective_remote_policy,
+        "remote_policy_source": job.remote_policy_source,
         "compensation_note": job.compensation_note,
         "tags": job.tags,
     }

@@ -43,6 +43,29 @@ def test_it_lists_open_visible_jobs_with_synced_and_site_fields(client, synced_a
     assert data["organization"]["name"] == "Acme Robotics"
 
 
+def test_the_remote_policy_is_the_one_visitors_see_with_where_it_comes_from(client, synced_acme):
+    """An API user reproduces /jobs/?remote=: the site's choice, else what Greenhouse says."""
+    from_greenhouse, set_here, unspecified = Job.objects.order_by("pk")[:3]
+    assert from_greenhouse.greenhouse_remote_policy == Job.RemotePolicy.HYBRID
+    Job.objects.filter(pk=set_here.pk).update(remote_policy=Job.RemotePolicy.ONSITE)
+    Job.objects.filter(pk=unspecified.pk).update(greenhouse_remote_policy="")
+
+    jobs = {job["id"]: job for job in client.get("/orgs/acme/jobs.json").json()["jobs"]}
+
+    policies = {
+        job_id: (job["remote_policy"], job["remote_policy_source"]) for job_id, job in jobs.items()
+    }
+    assert policies[from_greenhouse.greenhouse_id] == ("hybrid", "greenhouse")
+    assert policies[set_here.greenhouse_id] == ("onsite", "site")
+    assert policies[unspecified.greenhouse_id] == ("", None)
+    for remote in ("onsite", "hybrid", "remote"):
+        listed = client.get("/jobs/", {"org": "acme", "remote": remote}).context["page"]
+        in_json = {
+            jobs[job_id]["title"] for job_id, (policy, _) in policies.items() if policy == remote
+        }
+        assert in_json == {job.title for job in listed}, remote
+
+
 def test_it_keeps_non_ascii_text_readable(client, db, fake_greenhouse):
     from tests.support.helpers import make_connection
 

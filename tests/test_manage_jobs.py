@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
@@ -63,6 +63,25 @@ def test_the_table_lists_open_jobs_first_with_their_details(signed_in, job):
     for text in ("Open", job.location_name, "Skunkworks", "robots, remote", "€70k", "Hybrid"):
         assert text in row
     assert "Closed" in page
+
+
+def test_the_table_shows_the_remote_policy_visitors_see_and_whose_it_is(signed_in, job):
+    from_greenhouse = job
+    set_here, unspecified = Job.objects.exclude(pk=job.pk).order_by("pk")[:2]
+    assert from_greenhouse.greenhouse_remote_policy == Job.RemotePolicy.HYBRID
+    Job.objects.filter(pk=set_here.pk).update(remote_policy=Job.RemotePolicy.ONSITE)
+    Job.objects.filter(pk=unspecified.pk).update(greenhouse_remote_policy="")
+
+    page = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+
+    column = [th.get_text() for th in page.select(".jobs-table thead th")].index("Remote")
+    shown = {
+        row.th.get_text(): row.select("th, td")[column].get_text()
+        for row in page.select(".jobs-table tbody tr")
+    }
+    assert shown[from_greenhouse.title] == "Hybrid (from Greenhouse)"
+    assert shown[set_here.title] == "On-site"
+    assert shown[unspecified.title] == "Not specified"
 
 
 def test_the_table_of_an_org_without_jobs_says_how_they_come(signed_in, acme):
@@ -129,6 +148,22 @@ def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed
         "See its post on Greenhouse"
     ]
     assert "Hidden: visitors cannot see it." in page.select_one(".job-links").get_text()
+
+
+def empty_remote_policy_choice(page: bytes) -> str:
+    soup = BeautifulSoup(page, "html.parser")
+    return soup.select_one('select[name=remote_policy] option[value=""]').get_text()
+
+
+def test_the_empty_remote_policy_says_what_greenhouse_says(signed_in, job):
+    """Empty follows Greenhouse: the choice names what visitors then see."""
+    assert job.greenhouse_remote_policy == Job.RemotePolicy.HYBRID
+    page = signed_in.get(edit_url(job)).content
+    assert empty_remote_policy_choice(page) == "As Greenhouse says: Hybrid"
+
+    Job.objects.filter(pk=job.pk).update(greenhouse_remote_policy="")
+    page = signed_in.get(edit_url(job)).content
+    assert empty_remote_policy_choice(page) == "Not specified"
 
 
 def test_it_saves_the_site_owned_fields(signed_in, job):
@@ -305,6 +340,28 @@ def test_the_admin_change_form_has_no_title_or_description_inputs(superuser_clie
     assert job.title in page
     assert not re.search(r'name="(title|description_html)"', page)
     assert re.search(r'name="featured"', page)
+
+
+def test_the_admin_shows_the_remote_policy_an_empty_choice_follows(superuser_client, job):
+    response = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/")
+
+    greenhouse_field = BeautifulSoup(response.content, "html.parser").select_one(
+        ".field-greenhouse_remote_policy"
+    )
+    assert greenhouse_field.label.get_text() == "Greenhouse remote policy:"
+    assert greenhouse_field.select_one(".readonly").get_text() == "Hybrid"
+    assert empty_remote_policy_choice(response.content) == "As Greenhouse says: Hybrid"
+
+
+def test_staff_who_may_only_view_a_job_see_both_remote_policies(client, job):
+    viewer = User.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_job"))
+    client.force_login(viewer)
+
+    page = BeautifulSoup(client.get(f"/admin/jobs/job/{job.pk}/change/").content, "html.parser")
+
+    assert page.select_one(".field-greenhouse_remote_policy .readonly").get_text() == "Hybrid"
+    assert page.select_one(".field-remote_policy .readonly").get_text() == "Not specified"
 
 
 def test_a_forged_admin_post_does_not_change_title_or_description(superuser_client, job):
