@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "jobs"
+
+    def ready(self) -> None:
+        from jobs.search import sqlite_functions_register
+
+        connection_created.connect(sqlite_functions_register)

@@ -2,7 +2,7 @@
 
 PostgreSQL matches the words it parsed and indexed when each job was written (migration 0010) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
-anywhere, which is enough for a few thousand jobs.
+anywhere, in any case, which is enough for a few thousand jobs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import Expression, Func, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, Expression, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Col
 
 from jobs.greenhouse import JobPost
@@ -40,6 +40,7 @@ JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=
 # A quoted phrase or a bare term, either with a leading "-", which web search reads as "without".
 QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
 MAX_SEARCH_WORDS = 10
+SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 
 
 def search_text_of(post: JobPost, *, description_text: str) -> str:
@@ -87,13 +88,38 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             continue
         matches = Q()
         for phrase in dict.fromkeys((written, spaced)):
-            matches |= (
-                Q(title__icontains=phrase)
-                | Q(organization__name__icontains=phrase)
-                | Q(search_text__icontains=phrase)
-            )
+            for field in ("title", "organization__name", "search_text"):
+                matches |= _sqlite_contains(field, phrase)
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
+
+
+def _sqlite_contains(field: str, phrase: str) -> Q:
+    """Jobs whose `field` holds `phrase`, in any case. SQLite's LIKE folds only ASCII letters,
+    so a phrase with others ("MÜNCHEN") is matched by casefold_contains() instead: slower, as
+    SQLite calls back into Python for each row, so only then."""
+    if phrase.isascii():
+        return Q(**{f"{field}__icontains": phrase})
+    return Q(
+        Func(
+            F(field),
+            Value(phrase.casefold()),
+            function=SQLITE_CASEFOLD_CONTAINS,
+            output_field=BooleanField(),
+        )
+    )
+
+
+def casefold_contains(text: str | None, casefolded_phrase: str) -> bool:
+    return text is not None and casefolded_phrase in text.casefold()
+
+
+def sqlite_functions_register(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On each new SQLite connection (the connection_created signal, jobs.apps)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_CASEFOLD_CONTAINS, 2, casefold_contains, deterministic=True
+        )
 
 
 def _joined_words_as_phrases(query: str) -> str:

@@ -67,6 +67,13 @@ def department(name: str) -> Department:
             "Infirmier·ère coordonnateur·rice — Télésanté",
         }),
         ("Acme-Robotics technician", {"Field Service Technician"}),
+        # Letters beyond ASCII in any case (SQLite's LIKE folds only ASCII ones).
+        ("LIBERTÉ -VUE.JS", {
+            "Ingénieur·e logiciel — Données de santé", "Chargé·e de conformité RGPD / Loi 25",
+            "Infirmier·ère coordonnateur·rice — Télésanté",
+        }),
+        ("PSEUDONYMISER DONNÉES", {"Ingénieur·e logiciel — Données de santé"}),
+        ("données -DONNÉES", set()),
         ('"field service"', {"Field Service Technician"}),  # a phrase
         ('"service field"', set()),
         ('acme -"field service"', {
