@@ -49,6 +49,7 @@ from jobs.forms import (
 )
 from jobs.memberships import (
     MembershipError,
+    TooManyOrganizations,
     account_delete,
     invitation_accept,
     invitation_of,
@@ -67,7 +68,7 @@ from jobs.permissions import admin_organization_or_404, organizations_administer
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
 from jobs.text import ending_sentence, minutes_in_words
-from jobs.throttle import THROTTLED_CODE, client_ip, signup_allowed
+from jobs.throttle import THROTTLED_CODE, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +97,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not _organization_creation_allowed(request, form):
-            return render(request, "registration/signup.html", {"form": form}, status=429)
         try:
             membership = organization_signup(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 organization_name=form.cleaned_data["organization_name"],
+                ip=client_ip(request),
             )
+        except TooManyOrganizations:
+            return _too_many_organizations(request, form, "registration/signup.html")
         except MembershipError as exc:
             form.add_error(None, exc.message)
             return render(request, "registration/signup.html", {"form": form})
@@ -146,17 +148,16 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _organization_creation_allowed(request: HttpRequest, form: Form) -> bool:
-    """Counted per client address, signed in or not: the site must not fill with orgs."""
-    if signup_allowed(ip=client_ip(request)):
-        return True
+def _too_many_organizations(request: HttpRequest, form: Form, template: str) -> HttpResponse:
+    """The form again, refused with 429. New orgs are counted per client address, signed in or
+    not: the site must not fill with orgs."""
     logger.warning("organization creation refused: too many from ip=%s", client_ip(request))
     form.add_error(
         None,
         "Too many organizations were created from your network today. Try again tomorrow"
         + ("." if request.user.is_authenticated else ", or ask an admin of one to invite you."),
     )
-    return False
+    return render(request, template, {"form": form}, status=429)
 
 
 def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> HttpResponse:
@@ -183,11 +184,14 @@ def index(request: HttpRequest) -> HttpResponse:
 def organization_new(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        if not _organization_creation_allowed(request, form):
-            return render(request, "manage/new.html", {"form": form}, status=429)
-        membership = organization_create(
-            name=form.cleaned_data["organization_name"], admin=request.user
-        )
+        try:
+            membership = organization_create(
+                name=form.cleaned_data["organization_name"],
+                admin=request.user,
+                ip=client_ip(request),
+            )
+        except TooManyOrganizations:
+            return _too_many_organizations(request, form, "manage/new.html")
         logger.info(
             "organization created org=%s user=%s", membership.organization.slug, request.user.pk
         )

@@ -27,6 +27,7 @@ from django.utils.text import slugify
 
 from jobs.models import Invitation, Membership, Organization
 from jobs.text import ending_sentence
+from jobs.throttle import signup_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,16 @@ def organization_slug_free(name: str) -> str:
 SLUG_ATTEMPTS = 3
 
 
+class TooManyOrganizations(Exception):
+    """SIGNUP_LIMIT_PER_DAY new orgs were already made from this client address today."""
+
+
 @transaction.atomic
 def organization_signup(
-    *, username: str, email: str, password: str, organization_name: str
+    *, username: str, email: str, password: str, organization_name: str, ip: str
 ) -> Membership:
-    """A new user, a new organization, and the user as its admin."""
+    """A new user, a new organization, and the user as its admin; the org counts against the
+    daily limit of the client address `ip` (TooManyOrganizations past it, and no account)."""
     try:
         with transaction.atomic():
             user = User.objects.create_user(username=username, email=email, password=password)
@@ -75,7 +81,7 @@ def organization_signup(
         raise MembershipError(
             f"The account “{username}” was created a moment ago (a second click?): sign in."
         ) from None
-    return organization_create(name=organization_name, admin=user)
+    return organization_create(name=organization_name, admin=user, ip=ip)
 
 
 # A second org of the same name by the same person this soon is a second click on the button.
@@ -83,9 +89,10 @@ SAME_ORGANIZATION_SECONDS = 60
 
 
 @transaction.atomic
-def organization_create(*, name: str, admin: User) -> Membership:
+def organization_create(*, name: str, admin: User, ip: str) -> Membership:
     """A new organization with `admin` as its admin, at a slug made from its name; the one
-    they made a moment ago, if it has the same name."""
+    they made a moment ago, if it has the same name. A new one counts against the daily limit
+    of the client address `ip` (TooManyOrganizations past it); the one found does not."""
     User.objects.select_for_update().filter(pk=admin.pk).first()  # one at a time per person
     just_made = (
         admin.memberships.filter(
@@ -99,6 +106,10 @@ def organization_create(*, name: str, admin: User) -> Membership:
     )
     if just_made:
         return just_made
+    # Counted here: after the second-click check, which makes nothing, and before the INSERT, so
+    # that requests sent at the same instant cannot all pass.
+    if not signup_allowed(ip=ip):
+        raise TooManyOrganizations
     for attempt in range(1, SLUG_ATTEMPTS + 1):
         try:
             with transaction.atomic():

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs import memberships
+from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
@@ -302,9 +303,33 @@ def test_sign_ups_from_one_address_are_limited_per_day(client, db, settings):
     statuses = [sign_up(number).status_code for number in range(3)]
 
     assert statuses == [302, 302, 429]
+    assert not User.objects.filter(username="sam2").exists()
     assert "Too many organizations were created" in sign_up(3).content.decode()
     assert sign_up(4, address="198.51.100.9").status_code == 302  # another address
     assert Organization.objects.count() == 3
+
+
+def test_a_second_click_on_sign_up_is_told_the_account_was_made_even_at_the_daily_limit(
+    client, db, settings, monkeypatch
+):
+    """Its form was checked before the first click made the account; it makes nothing, so it
+    does not count against the limit."""
+    settings.SIGNUP_LIMIT_PER_DAY = 1
+    form_check = SignupForm.is_valid
+
+    def first_click_lands_meanwhile(form: SignupForm) -> bool:
+        valid = form_check(form)
+        monkeypatch.setattr(SignupForm, "is_valid", form_check)
+        assert Client().post("/accounts/signup/", SIGNUP).status_code == 302
+        return valid
+
+    monkeypatch.setattr(SignupForm, "is_valid", first_click_lands_meanwhile)
+
+    second = client.post("/accounts/signup/", SIGNUP)
+
+    assert second.status_code == 200
+    assert "“carol” was created a moment ago (a second click?)" in second.content.decode()
+    assert Organization.objects.count() == 1
 
 
 def test_signing_up_numbers_a_slug_that_is_taken(client, db):
@@ -597,6 +622,19 @@ def test_creating_organizations_counts_against_the_daily_limit_of_sign_ups(signe
     assert not Organization.objects.filter(name="Lab 2").exists()
     refused = signed_in.post("/manage/new/", {"organization_name": "Lab 3"}).content.decode()
     assert "Try again tomorrow." in refused and "invite you" not in refused
+
+
+def test_a_second_click_on_create_lands_on_the_org_without_counting_against_the_limit(
+    signed_in, settings
+):
+    settings.SIGNUP_LIMIT_PER_DAY = 1
+    first = signed_in.post("/manage/new/", {"organization_name": "Beta"})
+
+    second = signed_in.post("/manage/new/", {"organization_name": "Beta"}, follow=True)
+
+    assert second.redirect_chain == [(first["Location"], 302)]
+    assert "You are the admin of Beta. Connect" in second.content.decode()
+    assert signed_in.post("/manage/new/", {"organization_name": "Gamma"}).status_code == 429
 
 
 def test_a_visitor_is_asked_to_sign_in_before_creating_one(client, db):
