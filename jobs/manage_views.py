@@ -52,6 +52,7 @@ from jobs.memberships import (
     TooManyOrganizations,
     account_delete,
     invitation_accept,
+    invitation_cancel,
     invitation_of,
     is_staff_account,
     joined_membership,
@@ -596,7 +597,7 @@ def _invitation_cancel(request: HttpRequest, organization: Organization) -> Http
     form = InvitationPickForm(request.POST, organization=organization)
     if form.is_valid():
         invitation = form.cleaned_data["invitation"]
-        invitation.delete()
+        invitation_cancel(invitation=invitation)
         messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

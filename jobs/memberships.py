@@ -192,6 +192,36 @@ def _count_invitation_email(organization: Organization) -> None:
     organization.save(update_fields=["invitations_counted_since", "invitations_counted"])
 
 
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation) -> None:
+    """Cancel the invitation, and delete the account it made if that was never used: left
+    behind, it would keep the person from signing up with their own address."""
+    # Locked as member_invite locks it: an "Add" of the same address waits, then makes anew.
+    Organization.objects.select_for_update().filter(pk=invitation.organization_id).first()
+    cancelled = Invitation.objects.filter(pk=invitation.pk)
+    _, deleted = accounts_only_invited_by(cancelled).delete()  # their invitation goes with them
+    cancelled.delete()
+    logger.info(
+        "invitation cancelled org=%s user=%s unused_accounts=%d",
+        invitation.organization.slug,
+        invitation.user_id,
+        deleted.get("auth.User", 0),
+    )
+
+
+def accounts_only_invited_by(invitations: QuerySet[Invitation]) -> QuerySet[User]:
+    """The accounts of these invitations that one made for an address new here and that were
+    never used: no password set, never signed in, in no org, invited by no other invitation.
+    Once these invitations go, such an account would only hold a stranger's address."""
+    other_invitations = Invitation.objects.exclude(pk__in=invitations.values("pk"))
+    return (
+        User.objects.filter(pk__in=invitations.values("user"), last_login__isnull=True)
+        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exclude(memberships__isnull=False)
+        .exclude(pk__in=other_invitations.values("user"))
+    )
+
+
 def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:
     """Email the invitation's links; False (and logged) if the mail server refused it."""
     user = invitation.user

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import SyncInProgress
-from jobs.models import GreenhouseConnection, Invitation, Organization
+from jobs.memberships import accounts_only_invited_by
+from jobs.models import GreenhouseConnection, Organization
 from jobs.sync import acquire_sync_lock
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ def organization_delete(*, organization: Organization) -> int:
         logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
         raise SyncInProgress(SyncInProgress.message)
     deleted_jobs = organization.jobs.count()
-    unused_accounts = list(_accounts_only_invited_here(organization).values_list("pk", flat=True))
+    unused_accounts = list(
+        accounts_only_invited_by(organization.invitations.all()).values_list("pk", flat=True)
+    )
     organization.delete()
     User.objects.filter(pk__in=unused_accounts).delete()
     logger.warning(
@@ -50,15 +52,3 @@ def organization_delete(*, organization: Organization) -> int:
     )
     transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
     return deleted_jobs
-
-
-def _accounts_only_invited_here(organization: Organization) -> QuerySet[User]:
-    """Accounts an invitation to this org made for an address new here, never used: no password
-    set, never signed in, in no org. Left behind, they would hold a stranger's address."""
-    invited_elsewhere = Invitation.objects.exclude(organization=organization).values("user")
-    return (
-        User.objects.filter(invitations__organization=organization, last_login__isnull=True)
-        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .exclude(memberships__isnull=False)
-        .exclude(pk__in=invited_elsewhere)
-    )

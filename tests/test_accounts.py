@@ -914,6 +914,54 @@ def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, mon
     assert not User.objects.filter(email="someone.else@example.org").exists()
 
 
+def cancel_invitation(signed_in: Client, email: str) -> str:
+    """The words the members page shows after cancelling the invitation to `email`."""
+    invitation = Invitation.objects.get(organization__slug="acme", email=email)
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "cancel_invitation", "invitation": invitation.pk},
+        follow=True,
+    )
+    return " ".join(m.message for m in response.context["messages"])
+
+
+def test_cancelling_an_invitation_deletes_the_account_it_made_if_never_used(signed_in, acme):
+    """Left behind, it would keep the person from signing up with their own address."""
+    invite(signed_in, "dave@acme.example")
+
+    said = cancel_invitation(signed_in, "dave@acme.example")
+
+    assert said == "The invitation to dave@acme.example was cancelled."
+    assert not User.objects.filter(email="dave@acme.example").exists()
+    signed_up = Client().post("/accounts/signup/", {**SIGNUP, "email": "dave@acme.example"})
+    assert signed_up.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "use", ["set its password", "signed in", "joined another org", "invited by another org"]
+)
+def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
+    signed_in, acme, use
+):
+    invite(signed_in, "dave@acme.example")
+    dave = User.objects.get(email="dave@acme.example")
+    other = Organization.objects.create(name="Other Org", slug="other")
+    if use == "set its password":
+        dave.set_password(PASSWORD)
+        dave.save()
+    elif use == "signed in":
+        Client().force_login(dave)
+    elif use == "joined another org":
+        Membership.objects.create(organization=other, user=dave)
+    else:
+        Invitation.objects.create(organization=other, user=dave, role="member", email=dave.email)
+
+    cancel_invitation(signed_in, "dave@acme.example")
+
+    assert User.objects.filter(pk=dave.pk).exists()
+    assert not Invitation.objects.filter(organization=acme.organization).exists()
+
+
 def test_the_members_page_says_the_same_for_an_address_with_or_without_an_account(
     signed_in, acme, outsider
 ):
