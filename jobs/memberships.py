@@ -27,7 +27,7 @@ from django.utils.text import slugify
 
 from jobs.models import Invitation, Membership, Organization
 from jobs.text import ending_sentence
-from jobs.throttle import signup_allowed
+from jobs.throttle import signup_allowed, signup_limit_reached
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +74,20 @@ def organization_signup(
 ) -> Membership:
     """A new user, a new organization, and the user as its admin; the org counts against the
     daily limit of the client address `ip` (TooManyOrganizations past it, and no account)."""
+    # The form checked the name, but a second click can get in between.
+    second_click = MembershipError(
+        f"The account “{username}” was created a moment ago (a second click?): sign in."
+    )
+    if User.objects.filter(username=username).exists():
+        raise second_click
+    # Asked before hashing the password: past the limit, a sign-up costs the server little.
+    if signup_limit_reached(ip=ip):
+        raise TooManyOrganizations
     try:
         with transaction.atomic():
             user = User.objects.create_user(username=username, email=email, password=password)
-    except IntegrityError:  # the form checked the name, but a second click can get in between
-        raise MembershipError(
-            f"The account “{username}” was created a moment ago (a second click?): sign in."
-        ) from None
+    except IntegrityError:
+        raise second_click from None
     return organization_create(name=organization_name, admin=user, ip=ip)
 
 

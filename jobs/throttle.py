@@ -121,14 +121,28 @@ def signup_allowed(*, ip: str) -> bool:
     """Count a new org (a sign-up, or one made by someone signed in) from this client address;
     False past SIGNUP_LIMIT_PER_DAY. Counted before the org is made, so requests sent at the
     same instant cannot all pass."""
-    key = f"signups:ip:{_digest(ip)}"
     try:
-        return _count(key, window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
+        return (
+            _count(_signups_key(ip), window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
+        )
     except Exception as exc:
         logger.warning(
             "sign-up throttle unavailable: cache unreachable, sign-up not counted error=%r", exc
         )
         return True
+
+
+def signup_limit_reached(*, ip: str) -> bool:
+    """Whether signup_allowed() would refuse the next org from this address, without counting
+    one: a sign-up asks first, before it pays for hashing a password."""
+    try:
+        return (cache.get(_signups_key(ip)) or 0) >= settings.SIGNUP_LIMIT_PER_DAY
+    except Exception:  # signup_allowed() logs it and lets the sign-up through
+        return False
+
+
+def _signups_key(ip: str) -> str:
+    return f"signups:ip:{_digest(ip)}"
 
 
 def login_failures_clear(*, username: str) -> None:
