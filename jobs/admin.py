@@ -23,7 +23,7 @@ from jobs.connections import (
     connection_api_key_set,
     connection_schedule_update,
 )
-from jobs.forms import JobSiteFieldsForm, validate_api_key
+from jobs.forms import JobSiteFieldsForm, OrganizationChecks, validate_api_key
 from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
     admins_who_can_sign_in,
@@ -43,6 +43,7 @@ from jobs.models import (
     SyncRun,
 )
 from jobs.organizations import organization_delete
+from jobs.selectors import remote_policy_is
 from jobs.throttle import ThrottledAdminAuthenticationForm
 
 
@@ -150,8 +151,13 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class OrganizationAdminForm(OrganizationChecks, forms.ModelForm):
+    """Its model and fields are the admin's (ModelAdmin.get_form)."""
+
+
 @admin.register(Organization)
 class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
+    form = OrganizationAdminForm
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -337,10 +343,23 @@ class DeletedOnlyWithTheirOrganization(admin.ModelAdmin):
         raise PermissionDenied
 
 
+class RemotePolicyFilter(admin.SimpleListFilter):
+    """By the policy visitors see: the site's choice, else Greenhouse's."""
+
+    title = "remote policy"
+    parameter_name = "remote"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in Job.RemotePolicy.choices if value]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(remote_policy_is(self.value())) if self.value() else queryset
+
+
 @admin.register(Job)
 class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     list_display = ["title", "organization", "location_name", "is_open", "featured", "hidden"]
-    list_filter = ["is_open", "featured", "hidden", "remote_policy", "organization"]
+    list_filter = ["is_open", "featured", "hidden", RemotePolicyFilter, "organization"]
     search_fields = ["title", "location_name", "organization__name"]
     fields = [
         "organization",

@@ -87,7 +87,25 @@ class OrganizationCreateForm(forms.Form):
     organization_name = organization_name_field()
 
 
-class OrganizationProfileForm(forms.ModelForm):
+class OrganizationChecks:
+    """The checks of an org's name and website, wherever they are edited (settings page and
+    Django's admin)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_name(self) -> str:
+        validate_organization_name(self.cleaned_data["name"])
+        return self.cleaned_data["name"]
+
+    def clean_website(self) -> str:
+        website = self.cleaned_data["website"]
+        # Django also takes ftp:// addresses; the page links this for every visitor.
+        if website and not website.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Enter a web address that starts with https://.")
+        return website
+
+
+class OrganizationProfileForm(OrganizationChecks, forms.ModelForm):
     """What visitors read about the org on its page, in feeds and in search results."""
 
     prefix = "profile"  # shares the settings page with the other forms
@@ -113,17 +131,6 @@ class OrganizationProfileForm(forms.ModelForm):
         field_classes = {"name": OneLineField, "description": OneLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"name": {"required": NO_NAME}}
-
-    def clean_name(self) -> str:
-        validate_organization_name(self.cleaned_data["name"])
-        return self.cleaned_data["name"]
-
-    def clean_website(self) -> str:
-        website = self.cleaned_data["website"]
-        # Django also takes ftp:// addresses; the page links this for every visitor.
-        if website and not website.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("Enter a web address that starts with https://.")
-        return website
 
     def save(self, commit: bool = True) -> Organization:
         organization = super().save(commit=False)

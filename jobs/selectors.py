@@ -20,6 +20,11 @@ FEATURED_GROUP = "Featured roles"
 NO_DEPARTMENT_GROUP = "Other roles"
 
 
+def remote_policy_is(policy: str) -> Q:
+    """Jobs whose remote policy, as visitors see it (Job.effective_remote_policy), is `policy`."""
+    return Q(remote_policy=policy) | Q(remote_policy="", greenhouse_remote_policy=policy)
+
+
 def job_search(
     *,
     query: str = "",
@@ -47,10 +52,7 @@ def job_search(
     if location:
         jobs = jobs.filter(location_name=location)
     if remote_policy:
-        jobs = jobs.filter(
-            Q(remote_policy=remote_policy)
-            | Q(remote_policy="", greenhouse_remote_policy=remote_policy)
-        )
+        jobs = jobs.filter(remote_policy_is(remote_policy))
     jobs = filter_by_keywords(jobs, query)
     best_match_first = ["-search_rank"] if "search_rank" in jobs.query.annotations else []
     return (

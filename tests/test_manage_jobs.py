@@ -353,6 +353,21 @@ def test_the_admin_shows_the_remote_policy_an_empty_choice_follows(superuser_cli
     assert empty_remote_policy_choice(response.content) == "As Greenhouse says: Hybrid"
 
 
+def test_the_admins_remote_policy_filter_reads_it_as_visitors_see_it(superuser_client, job):
+    onsite = Job.objects.exclude(pk=job.pk).filter(organization=job.organization).first()
+    Job.objects.filter(pk=onsite.pk).update(remote_policy="onsite", greenhouse_remote_policy="")
+    Job.objects.filter(pk=job.pk).update(remote_policy="", greenhouse_remote_policy="hybrid")
+
+    def listed(policy: str) -> set[int]:
+        response = superuser_client.get("/admin/jobs/job/", {"remote": policy})
+        return {row.pk for row in response.context["cl"].result_list}
+
+    assert job.pk in listed("hybrid") and onsite.pk not in listed("hybrid")
+    assert onsite.pk in listed("onsite") and job.pk not in listed("onsite")
+    Job.objects.filter(pk=job.pk).update(remote_policy="remote")  # the site's choice wins
+    assert job.pk in listed("remote") and job.pk not in listed("hybrid")
+
+
 def test_staff_who_may_only_view_a_job_see_both_remote_policies(client, job):
     viewer = User.objects.create_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_job"))

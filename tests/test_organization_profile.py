@@ -100,6 +100,34 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
     assert (north.name, north.description, north.website) == ("North Wind", "", "")
 
 
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"name": "\u200b\u2060\u200b"}, "Give your organization a name."),
+        ({"website": "ftp://files.north.example"}, "starts with https://"),
+    ],
+)
+def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
+    client, north, fields, error
+):
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": "North Wind", "slug": "north", "description": "", "website": "", **fields}
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+    response = client.post(f"/admin/jobs/organization/{north.pk}/change/", {**data, **inline})
+
+    assert response.status_code == 200 and error in response.content.decode()
+    north.refresh_from_db()
+    assert (north.name, north.website) == ("North Wind", "")
+    response = client.post(
+        f"/admin/jobs/organization/{north.pk}/change/",
+        {**data, "name": "North Wind Sails", "website": "north.example", **inline},
+    )
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert (north.name, north.website) == ("North Wind Sails", "https://north.example")
+
+
 def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):
     description = "word  " * 100  # 600 characters as typed, 499 once collapsed
 
