@@ -26,6 +26,7 @@ from jobs.models import (
     GreenhouseConnection,
     Job,
     Organization,
+    SyncRun,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
@@ -132,7 +133,7 @@ def connection_connect(
     resumed = paused.exists()
     connection = connection_save(organization=organization, board=board, api_key=api_key)
     try:
-        first_sync = request_refresh(connection)
+        first_sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)
     except BrokerUnavailable:
         # connection_save made it due now, so the dispatcher picks it up once the queue is back.
         first_sync = None

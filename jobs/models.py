@@ -365,6 +365,7 @@ class SyncRun(models.Model):
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", "Schedule"
         MANUAL = "manual", "Refresh now"
+        CONNECT = "connect", "Board connected"
         WEBHOOK = "webhook", "Webhook"
         COMMAND = "command", "Command line"
 

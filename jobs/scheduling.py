@@ -71,8 +71,11 @@ def queued_marker_clear(connection_id: int) -> None:
     GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
 
 
-def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
-    """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted."""
+def request_refresh(
+    connection: GreenhouseConnection, *, trigger: str = SyncRun.Trigger.MANUAL
+) -> RefreshOutcome:
+    """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted;
+    its run is recorded with `trigger` (Refresh now, unless a board was just connected)."""
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
     claimed = (
@@ -83,7 +86,7 @@ def request_refresh(connection: GreenhouseConnection) -> RefreshOutcome:
         .update(queued_at=now)
     )
     if claimed:
-        enqueue_sync(connection.pk, SyncRun.Trigger.MANUAL)
+        enqueue_sync(connection.pk, trigger)
         connection.queued_at = now
         return RefreshOutcome.QUEUED
     connection.refresh_from_db()

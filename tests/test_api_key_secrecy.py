@@ -106,7 +106,7 @@ def test_no_log_shows_it(signed_in, acme, queued, caplog):
 
 
 def test_an_error_report_hides_it(signed_in, acme, queued, caplog, monkeypatch):
-    def crash(connection):
+    def crash(connection, **kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr("jobs.connections.request_refresh", crash)  # after the key is stored

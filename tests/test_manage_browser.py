@@ -83,10 +83,14 @@ def test_an_admin_connects_greenhouse_and_manages_jobs(
     page.get_by_role("link", name="reload the list").click()
     expect(page.get_by_role("link", name="Robot Whisperer (renamed)")).to_be_visible()
     save_screenshot(page, "manage-jobs")
+    # A sync that changed nothing offers no reload.
+    page.get_by_role("button", name="Refresh now").click()
+    expect(phase).to_have_text("Finished: no changes", timeout=SYNC_TIMEOUT_MS)
+    expect(page.get_by_role("link", name="reload the list")).to_be_hidden()
 
     tabs.get_by_role("link", name="Settings").click()
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
-    expect(page.get_by_text(re.compile(r"Finished: 1 updated"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Finished: no changes"))).to_be_visible()
     save_screenshot(page, "manage-settings")
 
 

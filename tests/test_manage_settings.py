@@ -58,7 +58,7 @@ def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, n
     assert "Liberté Santé" in page and "first sync is queued" in page
     connection = GreenhouseConnection.objects.get(organization=north)
     assert (connection.board_token, connection.board_name) == ("liberte-sante", "Liberté Santé")
-    assert queued == [(connection.pk, SyncRun.Trigger.MANUAL)]
+    assert queued == [(connection.pk, SyncRun.Trigger.CONNECT)]
 
 
 def test_connecting_with_a_key_stores_it_encrypted_and_never_shows_it(signed_in, north, queued):

@@ -43,9 +43,17 @@
       badge.className = "badge " + status.state;
     }
     var hint = box.querySelector("[data-reload-hint]");
-    if (hint && wasActive && status.phase === "finished") {
+    if (hint && wasActive && status.phase === "finished" && changedJobs(status.latest_run)) {
       hint.hidden = false;
     }
+  }
+
+  // Whether the run added, changed, closed or reopened a job: else the list is as it was.
+  function changedJobs(run) {
+    var counts = (run && run.counts) || {};
+    return ["created", "updated", "closed", "reopened"].some(function (name) {
+      return counts[name] > 0;
+    });
   }
 
   function say(box, level, text) {
