@@ -255,16 +255,17 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _first_sync_text(first_sync: RefreshOutcome | None) -> str:
+def _queued_sync_text(first_sync: RefreshOutcome | None) -> str:
+    # Not "its first sync": the board may be the one connected before, synced already.
     if first_sync is RefreshOutcome.QUEUED:
-        return "Its first sync is queued; jobs appear in a moment."
+        return "A sync is queued; its jobs appear in a moment."
     if first_sync is None:
         return (
-            "The job queue is not reachable right now, so the first sync will run on the "
-            "schedule once it is back."
+            "The job queue is not reachable right now, so it will sync on the schedule once "
+            "the queue is back."
         )
     # Cooled down or already queued: connecting made it due, so the dispatcher takes it.
-    return "Its first sync runs within a minute."
+    return "It syncs within a minute."
 
 
 def _connect(
@@ -285,7 +286,7 @@ def _connect(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
         + ("Syncing was paused and is on again. " if connected.resumed else "")
-        + _first_sync_text(connected.first_sync),
+        + _queued_sync_text(connected.first_sync),
     )
     return redirect("manage:settings", slug=organization.slug)
 

@@ -55,7 +55,7 @@ def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, n
     response = connect(signed_in, "liberte-sante", follow=True)
 
     page = response.content.decode()
-    assert "Liberté Santé" in page and "first sync is queued" in page
+    assert "Liberté Santé" in page and "A sync is queued; its jobs appear in a moment." in page
     connection = GreenhouseConnection.objects.get(organization=north)
     assert (connection.board_token, connection.board_name) == ("liberte-sante", "Liberté Santé")
     assert queued == [(connection.pk, SyncRun.Trigger.CONNECT)]
@@ -125,7 +125,7 @@ def test_connecting_while_the_queue_is_down_keeps_the_connection(signed_in, nort
     response = connect(signed_in, "tiny-co", follow=True)
 
     assert response.status_code == 200
-    assert "first sync will run on the schedule" in response.content.decode()
+    assert "it will sync on the schedule once the queue is back" in response.content.decode()
     connection = GreenhouseConnection.objects.get(organization=north)
     assert connection.queued_at is None and connection.next_sync_at <= timezone.now()
 
