@@ -115,6 +115,8 @@ class CeleryProcesses:
             options = {
                 "data_folder_in": str(queue_dir),
                 "data_folder_out": str(queue_dir),
+                # Else kombu writes its exchange table to ./control, in the checkout.
+                "control_folder": str(queue_dir / "control"),
                 "store_processed": False,
             }
         with publishing_to(url, options):
