@@ -151,12 +151,16 @@ def member_invite(*, organization: Organization, email: str, role: str, site_url
             name = ending_sentence(organization.name)
             raise MembershipError(f"{email} is already a member of {name}")
         _count_invitation_email(locked)
-        if user is None:
+        made_account = user is None
+        if made_account:
             user = User.objects.create_user(username=_username_free(email), email=email)
+        details = {"role": role, "sent_at": timezone.now(), "email": email}
+        # Sent again, an invitation keeps what it made.
         invitation, _ = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
-            defaults={"role": role, "sent_at": timezone.now(), "email": email},
+            defaults=details,
+            create_defaults={**details, "made_account": made_account},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
     return invitation_email_send(invitation, site_url=site_url)
@@ -205,28 +209,39 @@ def invitation_cancel(*, invitation: Invitation) -> None:
     behind, it would keep the person from signing up with their own address."""
     # Locked as member_invite locks it: an "Add" of the same address waits, then makes anew.
     Organization.objects.select_for_update().filter(pk=invitation.organization_id).first()
-    cancelled = Invitation.objects.filter(pk=invitation.pk)
-    _, deleted = accounts_only_invited_by(cancelled).delete()  # their invitation goes with them
-    cancelled.delete()
+    unused_accounts = invitations_delete(Invitation.objects.filter(pk=invitation.pk))
     logger.info(
         "invitation cancelled org=%s user=%s unused_accounts=%d",
         invitation.organization.slug,
         invitation.user_id,
-        deleted.get("auth.User", 0),
+        unused_accounts,
     )
 
 
-def accounts_only_invited_by(invitations: QuerySet[Invitation]) -> QuerySet[User]:
-    """The accounts of these invitations that one made for an address new here and that were
-    never used: no password set, never signed in, in no org, invited by no other invitation.
-    Once these invitations go, such an account would only hold a stranger's address."""
-    other_invitations = Invitation.objects.exclude(pk__in=invitations.values("pk"))
-    return (
-        User.objects.filter(pk__in=invitations.values("user"), last_login__isnull=True)
-        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+def invitations_delete(invitations: QuerySet[Invitation]) -> int:
+    """Delete these invitations and the accounts they made that were never used (no password
+    set, never signed in, in no org, not staff) and that no other invitation waits for; returns
+    how many accounts went. An account another invitation waits for stays, and that invitation
+    now counts as having made it. Call inside a transaction."""
+    pks = list(invitations.values_list("pk", flat=True))
+    made = list(
+        Invitation.objects.filter(pk__in=pks, made_account=True).values_list("user", flat=True)
+    )
+    # Locked, then read again: an account whose password is set, or that joins an org, at this
+    # moment keeps it (PostgreSQL reads committed changes afresh in a statement after the lock).
+    list(User.objects.select_for_update().filter(pk__in=made).values_list("pk", flat=True))
+    waited_for = Invitation.objects.filter(user__in=made).exclude(pk__in=pks)
+    unused = list(
+        User.objects.filter(pk__in=made, last_login__isnull=True, is_staff=False)
+        .filter(is_superuser=False, password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .exclude(memberships__isnull=False)
-        .exclude(pk__in=other_invitations.values("user"))
+        .exclude(pk__in=waited_for.values("user"))
+        .values_list("pk", flat=True)
     )
+    waited_for.update(made_account=True)
+    Invitation.objects.filter(pk__in=pks).delete()
+    User.objects.filter(pk__in=unused).delete()
+    return len(unused)
 
 
 def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:

@@ -79,6 +79,10 @@ class Invitation(models.Model):
     email = models.EmailField(max_length=254)
     # Part of the link: inviting again makes a new link and voids the old one.
     sent_at = models.DateTimeField(default=timezone.now)
+    # It made its account, for an address new here: once no invitation is left, that account
+    # goes too if it was never used (jobs.memberships.invitations_delete). Never guessed from
+    # the account alone: staff may keep accounts without a password of their own.
+    made_account = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import SyncInProgress
-from jobs.memberships import accounts_only_invited_by
+from jobs.memberships import invitations_delete
 from jobs.models import GreenhouseConnection, Organization
 from jobs.sync import acquire_sync_lock
 
@@ -38,17 +37,14 @@ def organization_delete(*, organization: Organization) -> int:
         logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
         raise SyncInProgress(SyncInProgress.message)
     deleted_jobs = organization.jobs.count()
-    unused_accounts = list(
-        accounts_only_invited_by(organization.invitations.all()).values_list("pk", flat=True)
-    )
+    unused_accounts = invitations_delete(organization.invitations.all())
     organization.delete()
-    User.objects.filter(pk__in=unused_accounts).delete()
     logger.warning(
         "organization deleted org=%s name=%r jobs=%d unused_accounts=%d",
         organization.slug,
         organization.name,
         deleted_jobs,
-        len(unused_accounts),
+        unused_accounts,
     )
     transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
     return deleted_jobs

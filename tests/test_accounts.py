@@ -966,6 +966,38 @@ def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
     assert not Invitation.objects.filter(organization=acme.organization).exists()
 
 
+def test_an_account_another_org_waits_for_goes_once_its_invitation_is_cancelled_too(
+    signed_in, acme
+):
+    invite(signed_in, "dave@acme.example")  # acme's invitation made the account
+    dave = User.objects.get(email="dave@acme.example")
+    other = Organization.objects.create(name="Other Org", slug="other")
+    Invitation.objects.create(organization=other, user=dave, role="member", email=dave.email)
+    invite(signed_in, "dave@acme.example")  # sent again: still the one that made it
+
+    cancel_invitation(signed_in, "dave@acme.example")
+    assert User.objects.filter(pk=dave.pk).exists()  # the other org's invitation waits for it
+
+    memberships.invitation_cancel(invitation=Invitation.objects.get(organization=other))
+    assert not User.objects.filter(pk=dave.pk).exists()
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_cancelling_an_invitation_keeps_an_account_without_a_password_it_did_not_make(
+    signed_in, acme, staff
+):
+    """Staff may keep such accounts (createsuperuser --noinput makes one): only what an
+    invitation made is deleted with it."""
+    kept = User.objects.create_user("ops", "ops@acme.example", is_staff=staff)
+    assert not kept.has_usable_password()
+    invite(signed_in, "ops@acme.example")
+
+    cancel_invitation(signed_in, "ops@acme.example")
+
+    assert User.objects.filter(pk=kept.pk).exists()
+    assert not Invitation.objects.exists()
+
+
 def test_the_members_page_says_the_same_for_an_address_with_or_without_an_account(
     signed_in, acme, outsider
 ):
