@@ -236,7 +236,7 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> User:
         with transaction.atomic():
             if self._turns_sign_in_off():
-                other_admins_ensure(user=self.user)  # locked: no admin was demoted meanwhile
+                other_admins_ensure(user=self.user)  # again, under the org's lock
             return super().save(commit=commit)
 
 

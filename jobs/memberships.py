@@ -394,13 +394,12 @@ def membership_delete(membership: Membership) -> None:
 
 
 def _ensure_another_admin(membership: Membership) -> None:
-    # Locking every admin row makes two admins demoting each other at once queue, not both win.
-    admin_pks = list(
-        admins_who_can_sign_in(membership.organization_id)
-        .select_for_update(of=("self",))
-        .values_list("pk", flat=True)
-    )
-    if not set(admin_pks) - {membership.pk}:
+    # The org's row first: every change of who may manage it (demoting, removing, deleting or
+    # deactivating an admin) queues there, so two at once cannot both win. The check is a
+    # statement of its own, after the lock: on PostgreSQL it then reads what the change before
+    # it committed, an account deactivated included (locking the admins' rows would not).
+    Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
+    if not admins_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk).exists():
         raise MembershipError(ADMIN_NEEDED_MESSAGE)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,8 @@ from django.db import connection as db_connection
 from django.db import connections
 
 from jobs import tasks
-from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.memberships import MembershipError, other_admins_ensure
+from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
 
@@ -166,3 +168,33 @@ def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db, setting
         assert all(not isinstance(s, Exception) and s.status_code in (200, 302) for s in statuses)
         assert User.objects.filter(username=f"sam{number}").count() == 1
     assert Organization.objects.filter(name="Same Name").count() == 5  # numbered slugs
+
+
+def test_two_admins_deactivated_at_once_leave_one_who_can_sign_in(acme):
+    """As Django's admin deactivates someone: the check, then the write, in one transaction.
+    The second check waits for the first deactivation and must see it (on PostgreSQL, a lock
+    on the admins' membership rows alone let it read the account as still active)."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    admins = [User.objects.create_user(name, f"{name}@acme.example") for name in ("ann", "ben")]
+    for user in admins:
+        user.set_password("correct horse battery")
+        user.save()
+        Membership.objects.create(
+            organization=acme.organization, user=user, role=Membership.Role.ADMIN
+        )
+    targets = [user.pk for user in admins]
+
+    def deactivate() -> None:
+        with transaction.atomic():
+            user = User.objects.get(pk=targets.pop())
+            other_admins_ensure(user=user)
+            time.sleep(0.3)  # the other thread reaches its check meanwhile
+            User.objects.filter(pk=user.pk).update(is_active=False)
+
+    results = all_at_once(2, deactivate)
+
+    assert sorted(type(result).__name__ for result in results) == ["MembershipError", "NoneType"]
+    assert all(r is None or isinstance(r, MembershipError) for r in results)
+    assert User.objects.filter(is_active=True, memberships__role="admin").count() == 1
