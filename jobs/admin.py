@@ -23,7 +23,12 @@ from jobs.connections import (
     connection_api_key_set,
     connection_schedule_update,
 )
-from jobs.forms import JobSiteFieldsForm, OrganizationChecks, validate_api_key
+from jobs.forms import (
+    ORGANIZATION_FIELD_CLASSES,
+    JobSiteFieldsForm,
+    OrganizationChecks,
+    validate_api_key,
+)
 from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
     admins_who_can_sign_in,
@@ -152,7 +157,8 @@ class MembershipInline(admin.TabularInline):
 
 
 class OrganizationAdminForm(OrganizationChecks, forms.ModelForm):
-    """Its model and fields are the admin's (ModelAdmin.get_form)."""
+    class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
+        field_classes = ORGANIZATION_FIELD_CLASSES
 
 
 @admin.register(Organization)

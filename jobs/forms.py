@@ -87,6 +87,10 @@ class OrganizationCreateForm(forms.Form):
     organization_name = organization_name_field()
 
 
+# Names and descriptions are one line: no control characters, whitespace collapsed.
+ORGANIZATION_FIELD_CLASSES = {"name": OneLineField, "description": OneLineField}
+
+
 class OrganizationChecks:
     """The checks of an org's name and website, wherever they are edited (settings page and
     Django's admin)."""
@@ -128,7 +132,7 @@ class OrganizationProfileForm(OrganizationChecks, forms.ModelForm):
             "description": "A sentence or two, shown under the name on your page and in search "
             "results.",
         }
-        field_classes = {"name": OneLineField, "description": OneLineField}
+        field_classes = ORGANIZATION_FIELD_CLASSES
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"name": {"required": NO_NAME}}
 
@@ -153,7 +157,8 @@ class AccountPasswordResetForm(PasswordResetForm):
 class ConnectForm(forms.Form):
     board_token = forms.CharField(
         label="Board token",
-        max_length=100,
+        # A pasted board address can be long; the token read from it has at most 100.
+        max_length=2000,
         help_text=(
             "The last part of your job board's address: 'acme' in boards.greenhouse.io/acme "
             "(pasting the whole address works too). In Greenhouse it is the URL token in your "

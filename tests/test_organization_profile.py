@@ -126,6 +126,14 @@ def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
     assert response.status_code == 302
     north.refresh_from_db()
     assert (north.name, north.website) == ("North Wind Sails", "https://north.example")
+    # One line, as on the settings page: control characters out, whitespace collapsed.
+    client.post(
+        f"/admin/jobs/organization/{north.pk}/change/",
+        {**data, "name": "North \x0bWind  Sails\nCo", "description": "a\x1b[31m red", **inline}
+        | {"website": ""},
+    )
+    north.refresh_from_db()
+    assert (north.name, north.description) == ("North Wind Sails Co", "a[31m red")
 
 
 def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 SETTINGS_URL = "/manage/acme/settings/"
 NOT_A_TOKEN = "A board token has only letters, digits, &#x27;-&#x27; and &#x27;_&#x27;"
-TOO_LONG = "Ensure this value has at most 100 characters"
+TOO_LONG = "Ensure this value has at most 2000 characters"
 
 HOSTILE_TOKENS = {
     "slash": ("acme/other", NOT_A_TOKEN),
@@ -36,6 +36,7 @@ HOSTILE_TOKENS = {
     "unicode-digit": ("acme٣", NOT_A_TOKEN),
     "markup": ("<script>alert(1)</script>", NOT_A_TOKEN),
     "null-byte": ("acme\x00", "Null characters are not allowed"),
+    "longer-than-a-token": ("a" * 101, NOT_A_TOKEN),
     "ten-kilobytes": ("a" * 10_240, TOO_LONG),
     "ten-kilobytes-of-slashes": ("/" * 10_240, TOO_LONG),
 }
@@ -72,6 +73,8 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
         "https://job-boards.eu.greenhouse.io/tiny-co",
         "https://boards.greenhouse.io/embed/job_board?for=tiny-co&b=https://tiny.example",
         "https://boards-api.greenhouse.io/v1/boards/tiny-co/jobs?content=true",
+        "https://job-boards.greenhouse.io/tiny-co/jobs/4012345007?gh_src=a1b2c3d4e5"
+        "&utm_source=linkedin&utm_medium=social&utm_campaign=autumn-hiring",  # past 100
     ],
 )
 def test_a_pasted_board_address_connects_its_token(signed_in, acme, fake_greenhouse, typed):
