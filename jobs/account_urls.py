@@ -1,12 +1,10 @@
 """Accounts, under /accounts/: Django's auth views with our templates, and sign-up."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from jobs import manage_views
 from jobs.forms import AccountPasswordResetForm
@@ -45,27 +43,6 @@ class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
             response.status_code = 429
         return response
 
-
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """The Django admin's sign-in page (throttled by its form), answering 429 once refused."""
-    response = admin.site.login(request)
-    form = (getattr(response, "context_data", None) or {}).get("form")
-    if form is not None and form.has_error(NON_FIELD_ERRORS, THROTTLED_CODE):
-        response.status_code = 429
-    return response
-
-
-# Mounted under /admin/ by orgsite/urls.py, before the admin's own.
-admin_urlpatterns = [
-    path("login/", admin_login, name="admin_login"),
-    # The admin's sign-in page links this name ("Forgotten your login credentials?"); staff
-    # reset their password as everyone does, which the throttle message tells them to.
-    path(
-        "password_reset/",
-        RedirectView.as_view(pattern_name="password_reset"),
-        name="admin_password_reset",
-    ),
-]
 
 urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),

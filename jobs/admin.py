@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -49,7 +49,7 @@ from jobs.models import (
 )
 from jobs.organizations import organization_delete
 from jobs.selectors import remote_policy_is
-from jobs.throttle import ThrottledAdminAuthenticationForm
+from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
 class VisitorPagesAdmin(admin.ModelAdmin):
@@ -209,6 +209,8 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
 
 
 class UserChangeKeepingAdminsForm(UserChangeForm):
+    """Django's, except that an org's only admin who can sign in is not deactivated."""
+
     def clean_is_active(self) -> bool:
         """A deactivated account cannot sign in: not the only admin of an org who can."""
         is_active = self.cleaned_data["is_active"]
@@ -358,7 +360,7 @@ class RemotePolicyFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(value, label) for value, label in Job.RemotePolicy.choices if value]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Job]) -> QuerySet[Job]:
         return queryset.filter(remote_policy_is(self.value())) if self.value() else queryset
 
 
@@ -432,3 +434,13 @@ class SyncedUnitAdmin(DeletedOnlyWithTheirOrganization):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in page (throttled by its form), answering 429 once refused, as the
+    site's own sign-in page does (orgsite/urls.py mounts it before the admin's)."""
+    response = admin.site.login(request)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if form is not None and form.has_error(NON_FIELD_ERRORS, THROTTLED_CODE):
+        response.status_code = 429
+    return response

@@ -117,10 +117,10 @@ class SyncInProgress(Exception):
 
 @dataclass(frozen=True)
 class Connected:
-    """A board stored on an org, and what became of its first sync."""
+    """A board stored on an org, and what became of the sync queued for it."""
 
     connection: GreenhouseConnection
-    first_sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
+    sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
     resumed: bool = False  # it had been paused: connecting turns syncing on again
 
 
@@ -128,16 +128,16 @@ class Connected:
 def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
-    """Store a checked board and queue its first sync at once, so jobs appear in a moment."""
+    """Store a checked board and queue a sync of it at once, so jobs appear in a moment."""
     paused = GreenhouseConnection.objects.filter(organization=organization, enabled=False)
     resumed = paused.exists()
     connection = connection_save(organization=organization, board=board, api_key=api_key)
     try:
-        first_sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)
+        sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)
     except BrokerUnavailable:
         # connection_save made it due now, so the dispatcher picks it up once the queue is back.
-        first_sync = None
-    return Connected(connection=connection, first_sync=first_sync, resumed=resumed)
+        sync = None
+    return Connected(connection=connection, sync=sync, resumed=resumed)
 
 
 def connection_schedule_update(

@@ -255,11 +255,11 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _queued_sync_text(first_sync: RefreshOutcome | None) -> str:
+def _queued_sync_text(sync: RefreshOutcome | None) -> str:
     # Not "its first sync": the board may be the one connected before, synced already.
-    if first_sync is RefreshOutcome.QUEUED:
+    if sync is RefreshOutcome.QUEUED:
         return "A sync is queued; its jobs appear in a moment."
-    if first_sync is None:
+    if sync is None:
         return (
             "The job queue is not reachable right now, so it will sync on the schedule once "
             "the queue is back."
@@ -286,7 +286,7 @@ def _connect(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
         + ("Syncing was paused and is on again. " if connected.resumed else "")
-        + _queued_sync_text(connected.first_sync),
+        + _queued_sync_text(connected.sync),
     )
     return redirect("manage:settings", slug=organization.slug)
 

@@ -72,7 +72,7 @@ def queued_marker_clear(connection_id: int) -> None:
 
 
 def request_refresh(
-    connection: GreenhouseConnection, *, trigger: str = SyncRun.Trigger.MANUAL
+    connection: GreenhouseConnection, *, trigger: SyncRun.Trigger = SyncRun.Trigger.MANUAL
 ) -> RefreshOutcome:
     """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted;
     its run is recorded with `trigger` (Refresh now, unless a board was just connected)."""

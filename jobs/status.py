@@ -129,6 +129,7 @@ def _state_text(connection: GreenhouseConnection) -> str:
 
 
 def _run_as_dict(run: SyncRun) -> dict[str, Any]:
+    counts = run_counts(run)
     return {
         "id": run.pk,
         "outcome": run.outcome,
@@ -137,7 +138,8 @@ def _run_as_dict(run: SyncRun) -> dict[str, Any]:
         "trigger_label": run.get_trigger_display(),
         "started_at": run.started_at,
         "finished_at": run.finished_at,
-        "counts": run_counts(run).as_dict(),
-        "summary": run_counts(run).summary(),
+        "counts": counts.as_dict(),
+        "summary": counts.summary(),
+        "changed_jobs": counts.changed_jobs,  # the page then offers to reload its list
         "error_message": run.error_message,
     }

@@ -77,6 +77,11 @@ class SyncCounts:
     reopened: int = 0
     skipped: int = 0
 
+    @property
+    def changed_jobs(self) -> bool:
+        """Whether the org's jobs list reads differently after the run."""
+        return bool(self.created or self.updated or self.closed or self.reopened)
+
     def as_dict(self) -> dict[str, int]:
         return {
             "created": self.created,

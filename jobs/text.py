@@ -12,6 +12,9 @@ def ending_sentence(text: str) -> str:
 def minutes_in_words(minutes: int) -> str:
     """A number of minutes as people say it: 90 as "1 hour 30 minutes", 1440 as "24 hours"."""
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{count} {unit}{'' if count == 1 else 's'}"
-             for count, unit in ((hours, "hour"), (minutes, "minute")) if count]  # fmt: skip
+    parts = [
+        f"{count} {unit}{'' if count == 1 else 's'}"
+        for count, unit in ((hours, "hour"), (minutes, "minute"))
+        if count
+    ]
     return " ".join(parts)

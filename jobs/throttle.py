@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 THROTTLED_CODE = "throttled"
 THROTTLED_MESSAGE = (
     "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again. If you forgot "
-    "your password, reset it meanwhile with “Forgot your password?”: the new one works once "
-    "the wait is over."
+    "your password, reset it meanwhile with the link on this page: the new one works once the "
+    "wait is over."
 )
 
 

@@ -206,6 +206,7 @@ def test_guessing_the_current_password_is_throttled_like_signing_in(signed_in, o
 
     assert statuses == [200, 200, 200]
     assert response.status_code == 429 and "Too many failed" in response.content.decode()
+    assert 'href="/accounts/password_reset/"' in response.content.decode()  # the link it names
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)
 
@@ -422,6 +423,7 @@ def test_guessing_the_password_is_throttled_like_signing_in(client, member, sett
 
     assert statuses == [200, 200, 200]
     assert response.status_code == 429 and "Too many failed" in response.content.decode()
+    assert 'href="/accounts/password_reset/"' in response.content.decode()  # the link it names
     assert User.objects.filter(username="bob").exists()
 
 

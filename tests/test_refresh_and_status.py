@@ -154,7 +154,10 @@ def test_the_status_of_a_finished_sync_has_its_counts_in_words(signed_in, acme, 
     assert status["phase"] == "finished"
     assert status["message"] == "Finished: 1 updated, 1 closed"
     assert status["latest_run"]["summary"] == "1 updated, 1 closed"
+    assert status["latest_run"]["changed_jobs"] is True
     assert status["latest_run"]["trigger"] == "manual"
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)  # the same board again
+    assert signed_in.get(STATUS_URL).json()["latest_run"]["changed_jobs"] is False
     assert status["state"] == "ok" and status["last_error"] == ""
     assert status["last_success_at"] and status["last_attempt_at"]
     assert status["board_name"] == "Acme Robotics"

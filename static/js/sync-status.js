@@ -43,17 +43,10 @@
       badge.className = "badge " + status.state;
     }
     var hint = box.querySelector("[data-reload-hint]");
-    if (hint && wasActive && status.phase === "finished" && changedJobs(status.latest_run)) {
+    var changed = status.latest_run && status.latest_run.changed_jobs;
+    if (hint && wasActive && status.phase === "finished" && changed) {
       hint.hidden = false;
     }
-  }
-
-  // Whether the run added, changed, closed or reopened a job: else the list is as it was.
-  function changedJobs(run) {
-    var counts = (run && run.counts) || {};
-    return ["created", "updated", "closed", "reopened"].some(function (name) {
-      return counts[name] > 0;
-    });
   }
 
   function say(box, level, text) {
