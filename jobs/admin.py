@@ -49,6 +49,7 @@ from jobs.models import (
 )
 from jobs.organizations import organization_delete
 from jobs.selectors import remote_policy_is
+from jobs.text import ending_sentence
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
@@ -201,11 +202,13 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
     sole_admin_of = organizations_only_administered_by(user, others_leaving=others_leaving)
     if not sole_admin_of:
         return ""
-    names = ", ".join(org.name for org in sole_admin_of)
-    return (
-        f"{outcome}: nobody else who can sign in is an admin of {names}. Make someone else its "
-        "admin, or delete it, first."
+    names = ending_sentence(", ".join(org.name for org in sole_admin_of))
+    remedy = (
+        "Make someone else its admin, or delete it, first."
+        if len(sole_admin_of) == 1
+        else "Make someone else an admin of each, or delete them, first."
     )
+    return f"{outcome}: nobody else who can sign in is an admin of {names} {remedy}"
 
 
 class UserChangeKeepingAdminsForm(UserChangeForm):
@@ -217,7 +220,7 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
         # self.instance still holds the stored values here (the form writes them after clean).
         if not is_active and can_sign_in(self.instance):
             refusal = sole_admin_refusal(
-                self.instance, outcome=f"{self.instance.get_username()} stays active"
+                self.instance, outcome=f"The account “{self.instance.get_username()}” stays active"
             )
             if refusal:
                 raise forms.ValidationError(refusal)
@@ -235,7 +238,8 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
         cleaned = super().clean()
         if self._turns_sign_in_off():
             refusal = sole_admin_refusal(
-                self.user, outcome=f"Password sign-in stays on for {self.user.get_username()}"
+                self.user,
+                outcome=f"Password sign-in stays on for the account “{self.user.get_username()}”",
             )
             if refusal:
                 self.add_error("usable_password", refusal)  # the page shows no form-wide errors
@@ -262,7 +266,9 @@ class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
 
     def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
         return sole_admin_refusal(
-            obj, outcome=f"{obj.get_username()} was not deleted", others_leaving=others_leaving
+            obj,
+            outcome=f"The account “{obj.get_username()}” was not deleted",
+            others_leaving=others_leaving,
         )
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
@@ -357,16 +363,29 @@ class RemotePolicyFilter(admin.SimpleListFilter):
     title = "remote policy"
     parameter_name = "remote"
 
+    NOT_SPECIFIED = "none"  # "" would read as no filter at all
+
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(value, label) for value, label in Job.RemotePolicy.choices if value]
+        return [(value or self.NOT_SPECIFIED, label) for value, label in Job.RemotePolicy.choices]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Job]) -> QuerySet[Job]:
-        return queryset.filter(remote_policy_is(self.value())) if self.value() else queryset
+        if not self.value():
+            return queryset
+        policy = "" if self.value() == self.NOT_SPECIFIED else self.value()
+        return queryset.filter(remote_policy_is(policy))
 
 
 @admin.register(Job)
 class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
-    list_display = ["title", "organization", "location_name", "is_open", "featured", "hidden"]
+    list_display = [
+        "title",
+        "organization",
+        "location_name",
+        "is_open",
+        "featured",
+        "hidden",
+        "remote",
+    ]
     list_filter = ["is_open", "featured", "hidden", RemotePolicyFilter, "organization"]
     search_fields = ["title", "location_name", "organization__name"]
     fields = [
@@ -396,6 +415,11 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     ]
 
     form = JobSiteFieldsForm  # its tags field reads "a, b" and refuses what is not tags
+
+    @admin.display(description="remote policy")
+    def remote(self, job: Job) -> str:
+        """As visitors see it, as the filter beside the list reads it."""
+        return job.effective_remote_policy.label
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # jobs come from Greenhouse only

@@ -105,7 +105,7 @@ class OrganizationChecks:
         website = self.cleaned_data["website"]
         # Django also takes ftp:// addresses; the page links this for every visitor.
         if website and not website.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("Enter a web address that starts with https://.")
+            raise forms.ValidationError("Enter a web address that starts with https:// or http://.")
         return website
 
 

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Where boards and their API live, in the US and EU regions.
-BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api)(\.eu)?\.greenhouse\.io")
+BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhouse\.io")
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
 # as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
 # no XML feed may contain either.
@@ -59,8 +59,11 @@ MAX_CONTENT_TAGS = 10_000
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
-# Unicode categories of spaces and of format characters such as U+200B, U+200F and U+FEFF.
-INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf"})
+# Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
+# of combining marks (an accent with no letter under it).
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
+# Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -165,13 +168,13 @@ def board_token_of(typed: str) -> str:
     typed = (typed or "").strip()
     try:
         address = urlsplit(typed if "://" in typed else f"https://{typed}")
-        host = (address.hostname or "").lower()
+        host = (address.hostname or "").lower().removesuffix(".")
     except ValueError:  # not an address at all (an unbalanced "[", say)
         return typed
     if not BOARD_HOST_RE.fullmatch(host):
         return typed
     segments = [segment for segment in address.path.split("/") if segment]
-    if host.startswith("boards-api") and segments[:2] == ["v1", "boards"]:
+    if segments[:2] == ["v1", "boards"]:  # an API address
         segments = segments[2:]
     elif segments[:1] == ["embed"]:
         segments = parse_qs(address.query).get("for", [])
@@ -281,10 +284,14 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
 
 
 def shows_anything(text: str) -> bool:
-    """False for "" and for text of only spaces and format characters (zero-width spaces,
-    direction marks, word joiners), which strip() keeps: a job listed with such a title is
-    an empty link."""
-    return any(unicodedata.category(character) not in INVISIBLE_CATEGORIES for character in text)
+    """False for "" and for text of only spaces, format characters (zero-width spaces,
+    direction marks, word joiners), lone combining marks and blank letters, which strip()
+    keeps: a job listed with such a title is an empty link."""
+    return any(
+        character not in BLANK_CHARACTERS
+        and unicodedata.category(character) not in INVISIBLE_CATEGORIES
+        for character in text
+    )
 
 
 def _content_of(job_id: int, raw: dict) -> str | None:

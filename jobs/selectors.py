@@ -21,8 +21,10 @@ NO_DEPARTMENT_GROUP = "Other roles"
 
 
 def remote_policy_is(policy: str) -> Q:
-    """Jobs whose remote policy, as visitors see it (Job.effective_remote_policy), is `policy`."""
-    return Q(remote_policy=policy) | Q(remote_policy="", greenhouse_remote_policy=policy)
+    """Jobs whose remote policy, as visitors see it (Job.effective_remote_policy), is `policy`
+    ("" for jobs of which neither the site nor Greenhouse says one)."""
+    follows_greenhouse = Q(remote_policy="", greenhouse_remote_policy=policy)
+    return (follows_greenhouse | Q(remote_policy=policy)) if policy else follows_greenhouse
 
 
 def job_search(

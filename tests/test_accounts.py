@@ -520,8 +520,8 @@ def turn_password_off_in_django_admin(client: Client, user: User):
 @pytest.mark.parametrize(
     ("change", "refusal"),
     [
-        (deactivate_in_django_admin, "alice stays active"),
-        (turn_password_off_in_django_admin, "Password sign-in stays on for alice"),
+        (deactivate_in_django_admin, "The account “alice” stays active"),
+        (turn_password_off_in_django_admin, "Password sign-in stays on for the account “alice”"),
     ],
 )
 def test_django_admin_keeps_an_orgs_only_admin_able_to_sign_in(
@@ -549,6 +549,18 @@ def test_django_admin_keeps_an_orgs_only_admin_able_to_sign_in(
     assert change(staff_client, owner).status_code == 302
     owner.refresh_from_db()
     assert not memberships.can_sign_in(owner)
+
+
+def test_django_admins_refusal_names_every_org_in_one_sentence(staff_client, owner):
+    tiny = Organization.objects.create(name="Tiny Co.", slug="tiny")
+    Membership.objects.create(organization=tiny, user=owner, role=Membership.Role.ADMIN)
+
+    refused = deactivate_in_django_admin(staff_client, owner)
+
+    assert (
+        "The account “alice” stays active: nobody else who can sign in is an admin of Acme "
+        "Robotics, Tiny Co. Make someone else an admin of each, or delete them, first."
+    ) in refused.content.decode()
 
 
 def test_django_admin_deactivates_an_admin_who_could_not_sign_in_anyway(staff_client, owner):

@@ -366,6 +366,11 @@ def test_the_admins_remote_policy_filter_reads_it_as_visitors_see_it(superuser_c
     assert onsite.pk in listed("onsite") and job.pk not in listed("onsite")
     Job.objects.filter(pk=job.pk).update(remote_policy="remote")  # the site's choice wins
     assert job.pk in listed("remote") and job.pk not in listed("hybrid")
+    unspecified = Job.objects.exclude(pk__in=[job.pk, onsite.pk]).first()
+    Job.objects.filter(pk=unspecified.pk).update(remote_policy="", greenhouse_remote_policy="")
+    assert unspecified.pk in listed("none") and not {job.pk, onsite.pk} & listed("none")
+    page = superuser_client.get("/admin/jobs/job/", {"remote": "remote"}).content.decode()
+    assert '<td class="field-remote">Remote</td>' in page
 
 
 def test_staff_who_may_only_view_a_job_see_both_remote_policies(client, job):

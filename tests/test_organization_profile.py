@@ -84,6 +84,9 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     [
         ({"name": " \t "}, "Give your organization a name."),
         ({"name": "\u200b\u2060\u200b"}, "Give your organization a name."),  # shows nothing
+        ({"name": "\u3164"}, "Give your organization a name."),  # a Hangul filler: blank too
+        ({"name": "\u2800 \u2800"}, "Give your organization a name."),  # Braille blanks
+        ({"name": "\u0301\u0301"}, "Give your organization a name."),  # accents on nothing
         ({"website": "javascript:alert(1)"}, "Enter a valid URL."),
         ({"website": "ftp://files.north.example"}, "starts with https://"),
         ({"description": "x" * 501}, "at most 500 characters"),

@@ -74,6 +74,7 @@ def department(name: str) -> Department:
         }),
         ("PSEUDONYMISER DONNÉES", {"Ingénieur·e logiciel — Données de santé"}),
         ("données -DONNÉES", set()),
+        ("PSEUDONYMISER DONNE\u0301ES", {"Ingénieur·e logiciel — Données de santé"}),  # é as e+◌́
         ('"field service"', {"Field Service Technician"}),  # a phrase
         ('"service field"', set()),
         ('acme -"field service"', {

@@ -73,6 +73,8 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
         "https://job-boards.eu.greenhouse.io/tiny-co",
         "https://boards.greenhouse.io/embed/job_board?for=tiny-co&b=https://tiny.example",
         "https://boards-api.greenhouse.io/v1/boards/tiny-co/jobs?content=true",
+        "https://api.greenhouse.io/v1/boards/tiny-co/jobs",  # the API's older host
+        "https://boards.greenhouse.io./v1/boards/tiny-co/jobs",  # a host's closing dot
         "https://job-boards.greenhouse.io/tiny-co/jobs/4012345007?gh_src=a1b2c3d4e5"
         "&utm_source=linkedin&utm_medium=social&utm_campaign=autumn-hiring",  # past 100
     ],
