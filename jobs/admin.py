@@ -272,7 +272,7 @@ class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
-        # The form checked it unlocked; this holds the org's admins until the save commits.
+        # The form checked it unlocked; this locks the orgs until the save commits.
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
         if deactivated and obj.has_usable_password():
             other_admins_ensure(user=obj)

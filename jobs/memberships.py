@@ -442,7 +442,7 @@ def user_delete(*, user: User) -> None:
 def other_admins_ensure(*, user: User) -> None:
     """Refused (MembershipError) while an org of which `user` is an admin has no other admin who
     can sign in. Call inside the transaction that then deletes the account or ends its sign-in:
-    the org's admins stay locked until it commits, as when an admin is demoted."""
+    those orgs' rows stay locked until it commits, as when an admin is demoted."""
     # Locked as organization_create locks it: no org is made with this admin meanwhile.
     User.objects.select_for_update().filter(pk=user.pk).first()
     # In one order, so that two people deleting their accounts at once cannot deadlock.
