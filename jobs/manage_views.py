@@ -550,8 +550,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             _log_refused(request, "member add", add_form)
         elif action in ("role", "remove"):
             return _member_change(request, organization, action)
-        elif action == "cancel_invitation":
-            return _invitation_cancel(request, organization)
+        elif action in ("cancel_invitation", "resend_invitation"):
+            return _invitation_change(request, organization, action)
         else:
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:members", slug=slug)
@@ -572,12 +572,19 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _member_add(request: HttpRequest, organization: Organization, form: Form) -> HttpResponse:
-    email = form.cleaned_data["email"]
+    return _invite(
+        request, organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+    )
+
+
+def _invite(
+    request: HttpRequest, organization: Organization, *, email: str, role: str
+) -> HttpResponse:
     try:
         email_sent = member_invite(
             organization=organization,
             email=email,
-            role=form.cleaned_data["role"],
+            role=role,
             site_url=request.build_absolute_uri("/"),
         )
     except MembershipError as exc:
@@ -588,21 +595,31 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
         else:
             messages.warning(
                 request,
-                f"The invitation email to {email} could not be sent. Add them again in a while "
-                "to send it again.",
+                f"The invitation email to {email} could not be sent. Press “Send again” in a "
+                "while to try again.",
             )
     return redirect("manage:members", slug=organization.slug)
 
 
-def _invitation_cancel(request: HttpRequest, organization: Organization) -> HttpResponse:
+def _invitation_change(
+    request: HttpRequest, organization: Organization, action: str
+) -> HttpResponse:
     form = InvitationPickForm(request.POST, organization=organization)
-    if form.is_valid():
-        invitation = form.cleaned_data["invitation"]
-        invitation_cancel(invitation=invitation)
-        messages.success(request, f"The invitation to {invitation.email} was cancelled.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    if not form.is_valid():
+        _form_errors_show(request, form)
+        return redirect("manage:members", slug=organization.slug)
+    invitation = form.cleaned_data["invitation"]
+    if action == "resend_invitation":
+        # A new link to the same address and role: the old link stops working.
+        return _invite(request, organization, email=invitation.email, role=invitation.role)
+    invitation_cancel(invitation=invitation)
+    messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     return redirect("manage:members", slug=organization.slug)
+
+
+def _form_errors_show(request: HttpRequest, form: Form) -> None:
+    """A hidden-field form's errors, as one message: there is no form on the page to show them."""
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
 
 
 @login_required
@@ -631,7 +648,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
     form_class = MembershipRoleForm if action == "role" else MembershipPickForm
     form = form_class(request.POST, organization=organization)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        _form_errors_show(request, form)
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
     who = membership.user.email or membership.user.get_username()

@@ -25,13 +25,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from jobs.models import Invitation, Membership, Organization
+from jobs.models import INVITATION_DAYS, Invitation, Membership, Organization
 from jobs.text import ending_sentence
 from jobs.throttle import signup_allowed, signup_limit_reached
 
 logger = logging.getLogger(__name__)
 
-INVITATION_DAYS = 7
 MAX_INVITATIONS_PER_DAY = 50
 INVITATION_SALT = "jobs.invitation"
 INVITATION_INVALID_MESSAGE = (

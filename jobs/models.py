@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
@@ -18,6 +18,8 @@ MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
 # A job whose application deadline is this near shows it in listings, not only on its page.
 CLOSES_SOON = timedelta(days=7)
+# How long an invitation's join link works after it was sent.
+INVITATION_DAYS = 7
 
 
 class Organization(models.Model):
@@ -91,6 +93,14 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} invited to {self.organization} as {self.role}"
+
+    @property
+    def link_expires_at(self) -> datetime:
+        return self.sent_at + timedelta(days=INVITATION_DAYS)
+
+    @property
+    def link_expired(self) -> bool:
+        return self.link_expires_at <= timezone.now()
 
 
 class GreenhouseConnection(models.Model):

@@ -7,7 +7,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from jobs.maintenance import sync_runs_prune
+from jobs.maintenance import expired_invitations_prune, sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import enqueue_due_syncs, queued_marker_clear, scheduler_tick_record
 from jobs.sync import sync_organization
@@ -51,3 +51,8 @@ def dispatch_due_syncs() -> int:
 @shared_task
 def prune_sync_runs() -> int:
     return sync_runs_prune(older_than_days=settings.SYNC_RUN_RETENTION_DAYS)
+
+
+@shared_task
+def prune_expired_invitations() -> int:
+    return expired_invitations_prune(expired_for_days=settings.EXPIRED_INVITATION_RETENTION_DAYS)

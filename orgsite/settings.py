@@ -334,6 +334,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.prune_sync_runs",
         "schedule": 24 * 60 * 60.0,
     },
+    "prune-expired-invitations": {
+        "task": "jobs.tasks.prune_expired_invitations",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -432,3 +436,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 # --- Reliability ------------------------------------------------------------------------------
 # Sync-run history older than this is deleted daily (each org's latest run is always kept).
 SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
+# Invitations whose link expired longer ago than this are deleted daily, with the accounts they
+# made that were never used; until then the members page offers to send them again.
+EXPIRED_INVITATION_RETENTION_DAYS = env_int("EXPIRED_INVITATION_RETENTION_DAYS", 30, minimum=0)

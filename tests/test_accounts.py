@@ -1050,6 +1050,62 @@ def test_an_unknown_email_gets_an_account_a_password_link_and_a_join_link(signed
     assert daves_browser.get("/manage/acme/settings/").status_code == 200
 
 
+def test_the_members_page_tells_which_invitation_links_expired(signed_in, acme):
+    invite(signed_in, "dave@acme.example")
+    invite(signed_in, "erin@acme.example")
+    sent = timezone.now() - timedelta(days=INVITATION_DAYS, hours=1)
+    Invitation.objects.filter(email="dave@acme.example").update(sent_at=sent)
+
+    rows = {
+        row.th.get_text(strip=True): " ".join(row.get_text(" ").split())
+        for row in parsed(signed_in.get("/manage/acme/members/")).select(
+            "[aria-labelledby=invitations-title] tbody tr"
+        )
+    }
+
+    expired_on = timezone.localtime(sent + timedelta(days=INVITATION_DAYS)).strftime("%-d %b %Y")
+    assert f"Expired on {expired_on}" in rows["dave@acme.example"]
+    assert "Works until" in rows["erin@acme.example"]
+
+
+def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in, acme, outsider):
+    invite(signed_in, "mallory@other.example", role="admin")
+    invitation = Invitation.objects.get(user=outsider)
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(days=9))
+    old_link = join_link(mail.outbox[0])
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "resend_invitation", "invitation": invitation.pk},
+        follow=True,
+    )
+
+    said = " ".join(m.message for m in response.context["messages"])
+    assert said == "mallory@other.example was invited; they get an email with a link."
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["mallory@other.example"]
+    mallory = Client()
+    mallory.force_login(outsider)
+    assert mallory.post(old_link).status_code == 410
+    joined = mallory.post(join_link(mail.outbox[1]), follow=True)
+    assert "You are a member of Acme Robotics, as admin." in joined.content.decode()
+
+
+def test_sending_again_an_invitation_already_answered_says_so(signed_in, acme, outsider):
+    invite(signed_in, "mallory@other.example")
+    invitation_pk = Invitation.objects.get(user=outsider).pk
+    Invitation.objects.filter(pk=invitation_pk).delete()  # accepted or cancelled in another tab
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "resend_invitation", "invitation": invitation_pk},
+        follow=True,
+    )
+
+    said = " ".join(m.message for m in response.context["messages"])
+    assert said == "That invitation was already accepted or cancelled."
+    assert len(mail.outbox) == 1
+
+
 def test_an_invited_person_who_lost_the_email_can_ask_for_a_new_link(signed_in, client, acme):
     signed_in.post(
         "/manage/acme/members/", {"action": "add", "email": "dave@acme.example", "role": "member"}

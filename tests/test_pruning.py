@@ -1,15 +1,17 @@
-"""Sync-run history is pruned daily, so the table stays bounded; each org's last run stays."""
+"""Sync-run history and long-expired invitations are pruned daily, so tables stay bounded; each
+org's last run stays, and so does every account that was used."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from jobs.maintenance import sync_runs_prune
-from jobs.models import SyncRun
-from jobs.tasks import prune_sync_runs
+from jobs.maintenance import expired_invitations_prune, sync_runs_prune
+from jobs.models import INVITATION_DAYS, Invitation, Membership, SyncRun
+from jobs.tasks import prune_expired_invitations, prune_sync_runs
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,59 @@ def test_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(settings):
     assert entry["task"] == "jobs.tasks.prune_sync_runs"
     assert entry["schedule"] == 24 * 60 * 60
     assert settings.SYNC_RUN_RETENTION_DAYS == 30
+
+
+def invitation_sent_days_ago(organization, email: str, days: float, **account) -> Invitation:
+    user = User.objects.create_user(username=email, email=email, **account)
+    return Invitation.objects.create(
+        organization=organization,
+        user=user,
+        role="member",
+        email=email,
+        sent_at=timezone.now() - timedelta(days=days),
+        made_account=True,
+    )
+
+
+def test_it_deletes_long_expired_invitations_and_the_accounts_they_made_unused(db):
+    org = make_connection("acme", "acme-robotics").organization
+    stale = invitation_sent_days_ago(org, "stale@acme.example", INVITATION_DAYS + 31)
+    recently_expired = invitation_sent_days_ago(org, "late@acme.example", INVITATION_DAYS + 29)
+    waiting = invitation_sent_days_ago(org, "new@acme.example", 1)
+
+    assert expired_invitations_prune(expired_for_days=30) == 1
+
+    assert set(Invitation.objects.all()) == {recently_expired, waiting}
+    assert not User.objects.filter(pk=stale.user_id).exists()
+
+
+def test_it_keeps_the_account_of_a_pruned_invitation_once_used(db):
+    org = make_connection("acme", "acme-robotics").organization
+    other = make_connection("other", "tiny-co").organization
+    with_password = invitation_sent_days_ago(org, "pw@acme.example", 60, password="a passphrase")
+    joined_elsewhere = invitation_sent_days_ago(org, "member@acme.example", 60)
+    Membership.objects.create(organization=other, user=joined_elsewhere.user)
+
+    assert expired_invitations_prune(expired_for_days=30) == 2
+
+    assert not Invitation.objects.exists()
+    assert (
+        User.objects.filter(pk__in=[with_password.user_id, joined_elsewhere.user_id]).count() == 2
+    )
+
+
+def test_the_daily_invitation_task_uses_its_retention_setting(db, settings):
+    settings.EXPIRED_INVITATION_RETENTION_DAYS = 0
+    org = make_connection("acme", "acme-robotics").organization
+    invitation_sent_days_ago(org, "expired@acme.example", INVITATION_DAYS + 0.1)
+    waiting = invitation_sent_days_ago(org, "waiting@acme.example", INVITATION_DAYS - 0.1)
+
+    assert prune_expired_invitations() == 1
+    assert list(Invitation.objects.all()) == [waiting]
+
+
+def test_invitation_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-expired-invitations"]
+    assert entry["task"] == "jobs.tasks.prune_expired_invitations"
+    assert entry["schedule"] == 24 * 60 * 60
+    assert settings.EXPIRED_INVITATION_RETENTION_DAYS == 30
