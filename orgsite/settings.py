@@ -185,10 +185,11 @@ STATIC_ROOT.mkdir(
 )  # empty until collectstatic; WhiteNoise warns if absent
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web processes themselves, with
-# gzipped copies made at collectstatic time: no other server is needed for /static/.
+# gzipped copies made at collectstatic time: no other server is needed for /static/. Names carry
+# a hash of the content, so browsers keep each file for a year.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "orgsite.storage.StaticFilesStorage"},
 }
 
 # Password resets and invitations. The console shows them locally; in production it would write

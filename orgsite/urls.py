@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -21,10 +21,13 @@ urlpatterns = [
     path("manage/", include("jobs.manage_urls")),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for it on pages without a <link rel="icon">, such as Django's own error pages.
+    # To the plain name, never the hashed one: browsers keep a permanent redirect for good.
     path(
         "favicon.ico",
         RedirectView.as_view(
-            url=static("img/favicon.svg"), permanent=True, http_method_names=["get", "head"]
+            url=f"{PrefixNode.handle_simple('STATIC_URL')}img/favicon.svg",
+            permanent=True,
+            http_method_names=["get", "head"],
         ),
         name="favicon",
     ),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 from django.core.management import call_command
+
+# What WhiteNoise sends for a name that carries its content's hash.
+KEPT_FOR_A_YEAR = "max-age=315360000, public, immutable"
 
 
 def test_collected_static_files_are_served_compressed_by_the_web_process(
@@ -32,8 +36,36 @@ def test_the_favicon_is_served_where_browsers_ask_for_it(client, settings, tmp_p
 
     redirect = client.get("/favicon.ico")
     icon = client.get(redirect["Location"])
+    linked = re.search(r'<link rel="icon" href="([^"]+)"', client.get("/").content.decode())[1]
+
+    assert redirect.status_code == 301 and redirect["Location"] == "/static/img/favicon.svg"
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert client.get(linked)["Content-Type"] == "image/svg+xml"
+
+
+@pytest.mark.django_db
+def test_pages_link_static_files_by_content_hash_which_browsers_keep_for_a_year(
+    client, settings, tmp_path
+):
+    """A deploy that changes a stylesheet changes its name, so no browser keeps the old one."""
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    page = client.get("/").content.decode()
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)[1]
+    response = client.get(stylesheet)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == KEPT_FOR_A_YEAR
+    assert b"".join(response.streaming_content) == (tmp_path / "css" / "site.css").read_bytes()
+
+
+@pytest.mark.django_db
+def test_pages_still_link_static_files_before_collectstatic(client, settings, tmp_path):
+    """A web process started before collectstatic shows its pages, not an error."""
+    settings.STATIC_ROOT = tmp_path
+
     page = client.get("/")
 
-    assert redirect.status_code == 301
-    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
-    assert f'<link rel="icon" href="{redirect["Location"]}"' in page.content.decode()
+    assert page.status_code == 200
+    assert 'href="/static/css/site.css"' in page.content.decode()
