@@ -63,11 +63,23 @@ def test_the_daily_task_uses_the_retention_setting(db, settings):
     assert list(SyncRun.objects.all()) == [kept]
 
 
-def test_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["prune-sync-runs"]
-    assert entry["task"] == "jobs.tasks.prune_sync_runs"
-    assert entry["schedule"] == 24 * 60 * 60
-    assert settings.SYNC_RUN_RETENTION_DAYS == 30
+@pytest.mark.parametrize(
+    ("entry", "task", "retention_setting"),
+    [
+        ("prune-sync-runs", "jobs.tasks.prune_sync_runs", "SYNC_RUN_RETENTION_DAYS"),
+        (
+            "prune-expired-invitations",
+            "jobs.tasks.prune_expired_invitations",
+            "EXPIRED_INVITATION_RETENTION_DAYS",
+        ),
+    ],
+)
+def test_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(
+    settings, entry, task, retention_setting
+):
+    assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] == task
+    assert settings.CELERY_BEAT_SCHEDULE[entry]["schedule"] == 24 * 60 * 60
+    assert getattr(settings, retention_setting) == 30
 
 
 def invitation_sent_days_ago(organization, email: str, days: float, **account) -> Invitation:
@@ -117,10 +129,3 @@ def test_the_daily_invitation_task_uses_its_retention_setting(db, settings):
 
     assert prune_expired_invitations() == 1
     assert list(Invitation.objects.all()) == [waiting]
-
-
-def test_invitation_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["prune-expired-invitations"]
-    assert entry["task"] == "jobs.tasks.prune_expired_invitations"
-    assert entry["schedule"] == 24 * 60 * 60
-    assert settings.EXPIRED_INVITATION_RETENTION_DAYS == 30
