@@ -1,0 +1,110 @@
+"""Every page passes axe-core's accessibility rules (WCAG 2 A and AA, and axe's best practices),
+at desktop and phone widths, in Debian's Chromium: visitors' pages, the admin's pages, and the
+pages that show a form's errors."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
+
+from jobs.models import Invitation, Job, Membership, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery"
+WIDTHS = {"desktop": 1280, "phone": 375}
+AXE = Axe()
+
+
+@pytest.fixture
+def acme(fake_greenhouse):
+    connection = make_connection("acme", "acme-robotics", name="Acme Robotics")
+    sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    nora = User.objects.create_user("nora", "nora@acme.example", PASSWORD)
+    Membership.objects.create(organization=connection.organization, user=nora, role="admin")
+    invited = User.objects.create_user("dave", "dave@acme.example")
+    Invitation.objects.create(
+        organization=connection.organization, user=invited, role="member", email=invited.email
+    )
+    return connection.organization
+
+
+def violations(page) -> list[str]:
+    """axe's violations on the page as loaded, one line each with the first elements it names."""
+    results = AXE.run(page)
+    return [
+        f"{page.url}: {rule['id']} ({rule['impact']}): {rule['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in rule["nodes"][:3])
+        for rule in results.response["violations"]
+    ]
+
+
+@pytest.fixture(params=WIDTHS.values(), ids=WIDTHS.keys())
+def sized_page(request, page):
+    page.set_viewport_size({"width": request.param, "height": 900})
+    return page
+
+
+def test_visitors_pages_pass_axe(live_server, sized_page, acme):
+    page = sized_page
+    job = Job.objects.filter(organization=acme).order_by("pk").first()
+    found = []
+    for path in (
+        "/",
+        "/orgs/",
+        "/jobs/",
+        "/jobs/?q=engineer&remote=remote",
+        "/jobs/?q=no+such+words+anywhere",
+        "/orgs/acme/",
+        job.get_absolute_url(),
+        "/no-such-page/",
+        "/accounts/signup/",
+        "/accounts/password_reset/",
+        "/accounts/login/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        found += violations(page)
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(".error-summary")
+    found += violations(page)
+
+    assert found == []
+
+
+def test_admin_pages_pass_axe(live_server, sized_page, acme):
+    page = sized_page
+    job = Job.objects.filter(organization=acme).order_by("pk").first()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/manage/")
+    found = violations(page)
+    for path in (
+        "/manage/acme/settings/",
+        "/manage/acme/jobs/",
+        f"/manage/acme/jobs/{job.pk}/edit/",
+        "/manage/acme/history/",
+        "/manage/acme/members/",
+        "/manage/acme/delete/",
+        "/manage/new/",
+        "/accounts/password_change/",
+        "/accounts/delete/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        found += violations(page)
+    # A form's errors: a wrong current password.
+    page.goto(f"{live_server.url}/accounts/password_change/")
+    page.locator("#id_old_password").fill("not my password")
+    page.locator("#id_new_password1").fill("a new passphrase here")
+    page.locator("#id_new_password2").fill("a new passphrase here")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector(".error-summary")
+    found += violations(page)
+
+    assert found == []
