@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -20,6 +21,9 @@ MAX_SYNC_INTERVAL_MINUTES = 24 * 60
 CLOSES_SOON = timedelta(days=7)
 # How long an invitation's join link works after it was sent.
 INVITATION_DAYS = 7
+# What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
+LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+PAGE_LANGUAGE = "en"  # base.html's <html lang>: the language the site's own words are in
 
 
 class Organization(models.Model):
@@ -358,6 +362,16 @@ class Job(models.Model):
     def applications_closed(self) -> bool:
         """Its application deadline has passed (see listed_jobs)."""
         return self.application_deadline is not None and self.application_deadline <= timezone.now()
+
+    @property
+    def content_language(self) -> str:
+        """The language of the title and description when it is not the pages' own, for their
+        `lang` attribute: a screen reader then reads a French post in French, not with English
+        sounds. "" when it is the pages' language, or unknown."""
+        language = self.language
+        if not LANGUAGE_TAG_RE.fullmatch(language):
+            return ""
+        return "" if language.split("-")[0].lower() == PAGE_LANGUAGE else language
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:

@@ -177,6 +177,26 @@ def test_the_workplace_comes_from_greenhouse_metadata_when_the_site_says_nothing
     assert "<dt>Workplace</dt><dd>On-site</dd>" in html
 
 
+def test_a_post_in_another_language_marks_its_title_and_description_with_it(client, org):
+    french = make_job(org, "Infirmier·ère coordonnateur·rice", language="fr")
+    english = make_job(org, "Nurse coordinator", language="en")
+    unusable = make_job(org, "Pflegekraft", language="German!")
+    lang = ' lang="fr"'
+
+    job_page = client.get(job_page_url(french)).content.decode()
+    listing = client.get("/orgs/harbor/").content.decode()
+    closed = make_job(org, "Aide-soignant·e", language="fr", is_open=False)
+    closed_page = client.get(job_page_url(closed)).content.decode()
+
+    # A screen reader reads French words with French sounds; the site's own words stay English.
+    assert f"<h1{lang}>Infirmier·ère coordonnateur·rice</h1>" in job_page
+    assert f'<div class="job-body"{lang}>' in job_page
+    assert f'href="{job_page_url(french)}"{lang}>' in listing
+    assert f"<h1{lang}>Aide-soignant·e</h1>" in closed_page
+    for job in (english, unusable):
+        assert f'href="{job_page_url(job)}">' in listing  # the page's own language, or none
+
+
 def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
     design, sales = make_unit(Department, org, "Design"), make_unit(Department, org, "Sales")
     job = make_job(org, "Illustrator", departments=(design,))
