@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/feed/", views.organization_jobs_feed, name="org_feed"),
     path("orgs/<slug:slug>/jobs/<int:greenhouse_id>/", views.job_detail, name="job_detail"),
     path("orgs/<slug:slug>/jobs.json", views.org_jobs_json, name="org_jobs_json"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
     path("sitemap-<slug:section>.xml", views.sitemap_section_xml, name="sitemap_section"),
 ]

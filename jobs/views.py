@@ -12,6 +12,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -33,6 +34,8 @@ from jobs.sitemaps import SITEMAPS
 
 JOBS_PER_PAGE = 25
 RECENT_JOBS = 10
+# Sign-in and admin pages: nothing there for a search engine to list.
+NOT_FOR_CRAWLERS = ("/accounts/", "/admin/", "/manage/")
 
 
 @require_safe
@@ -104,6 +107,18 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def sitemap_section_xml(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Where crawlers find the sitemap: without this line, only a search engine it was
+    submitted to by hand would know of it."""
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in NOT_FOR_CRAWLERS),
+        f"Sitemap: {request.build_absolute_uri(reverse('jobs:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def _listing_context(request: HttpRequest, *, organization: Organization | None) -> dict[str, Any]:

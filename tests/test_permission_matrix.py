@@ -53,6 +53,7 @@ EXPECTED: dict[str, Expected] = {
     "jobs:org_feed": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:job_detail": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_jobs_json": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:robots_txt": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:sitemap": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:sitemap_section": Expected(get=PUBLIC, post=READ_ONLY),
     # Health: the same answer for everyone (503 here, where beat never ran), never a redirect.

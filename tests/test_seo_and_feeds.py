@@ -281,6 +281,18 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     assert lastmods["http://testserver/orgs/quiet/"] is None
 
 
+def test_robots_txt_points_crawlers_to_the_sitemap_and_away_from_sign_in_pages(client, db):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert {"Disallow: /manage/", "Disallow: /accounts/", "Disallow: /admin/"} <= set(lines)
+    assert "Disallow: /" not in lines  # visitor pages stay open to crawlers
+
+
 def test_the_sitemap_is_an_index_of_sections_cut_into_pages(client, synced_acme, monkeypatch):
     """A sitemap file holds at most 50,000 addresses: a big site's jobs need several."""
     monkeypatch.setattr(JobSitemap, "limit", 2)
