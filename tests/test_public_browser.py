@@ -11,10 +11,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from jobs.models import Job, SyncRun
+from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.browser import save_screenshot
 from tests.support.helpers import make_connection
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -125,3 +126,24 @@ def test_the_focus_ring_and_the_fields_edges_stand_out_from_what_is_next_to_them
     assert min(contrast(ring, bg) for bg in backgrounds) >= 3
     inner_ring = computed(button, "boxShadow")
     assert contrast(inner_ring, computed(button, "backgroundColor")) >= 3
+
+
+def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_page(
+    live_server, page, db
+):
+    """WCAG 1.4.10: an org's name or a Greenhouse location may be one long word (a compound, an
+    address); every visitor page still fits a phone's width."""
+    long_word = "Donaudampfschifffahrtsgesellschaftskapitän" * 2
+    org = Organization.objects.create(name=long_word, slug="long", description=long_word)
+    team = make_unit(Department, org, long_word)
+    description = f"<p>https://{long_word}.example/</p><pre>{long_word}</pre>"
+    job = make_job(
+        org, long_word, departments=(team,), location_name=long_word, description_html=description
+    )
+    closed = make_job(org, "Closed", is_open=False)
+    job_url, closed_url = job.get_absolute_url(), closed.get_absolute_url()
+    page.set_viewport_size(PHONE)
+
+    for path in ("/", "/jobs/", "/orgs/", "/orgs/long/", job_url, closed_url):
+        page.goto(f"{live_server.url}{path}")
+        assert fits_the_screen(page), path
