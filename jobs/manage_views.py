@@ -382,12 +382,13 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     except SyncInProgress as exc:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
-    closed_jobs = "1 open job was" if closed == 1 else f"{closed} open jobs were"
-    messages.success(
-        request,
-        f"Disconnected from Greenhouse. The jobs were kept: {closed_jobs} closed, so visitors "
-        "no longer see them.",
-    )
+    if closed == 0:
+        closed_jobs = "none was open"
+    elif closed == 1:
+        closed_jobs = "1 open job was closed, so visitors no longer see it"
+    else:
+        closed_jobs = f"{closed} open jobs were closed, so visitors no longer see them"
+    messages.success(request, f"Disconnected from Greenhouse. The jobs were kept: {closed_jobs}.")
     return redirect("manage:settings", slug=slug)
 
 

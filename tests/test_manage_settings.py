@@ -311,13 +311,33 @@ def test_disconnect_closes_the_jobs_keeps_them_and_forgets_the_connection(signed
     assert SyncRun.objects.exists()  # history stays with the organization
 
 
-def test_disconnecting_an_org_with_several_open_jobs_counts_them(signed_in, connected, north):
-    for number in (1, 2, 3):
-        Job.objects.create(organization=north, greenhouse_id=number, title=f"Job {number}")
+@pytest.mark.parametrize(
+    ("open_jobs", "page_says", "then_says"),
+    [
+        (0, "None is open now.", "The jobs were kept: none was open."),
+        (
+            1,
+            "The 1 open job will be closed, so visitors no longer see it.",
+            "1 open job was closed, so visitors no longer see it.",
+        ),
+        (
+            3,
+            "The 3 open jobs will be closed, so visitors no longer see them.",
+            "3 open jobs were closed, so visitors no longer see them.",
+        ),
+    ],
+)
+def test_disconnecting_counts_the_open_jobs_it_closes(
+    signed_in, connected, north, open_jobs, page_says, then_says
+):
+    for number in range(open_jobs):
+        Job.objects.create(organization=north, greenhouse_id=number + 1, title=f"Job {number}")
+    page = signed_in.get("/manage/north/disconnect/").content.decode()
 
     response = signed_in.post("/manage/north/disconnect/", follow=True)
 
-    assert "3 open jobs were closed" in response.content.decode()
+    assert page_says in " ".join(page.split())
+    assert then_says in response.content.decode()
 
 
 def test_disconnect_waits_for_a_running_sync(signed_in, connected):
