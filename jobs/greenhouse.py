@@ -198,7 +198,12 @@ def clean_text(text: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return clean_text(value).strip() if isinstance(value, str) else ""
+    """A one-line value (a title, a place, a team): whitespace collapsed, as a page shows it and
+    a filter sends it back (a browser sends a newline as \\r\\n), and composed (NFC), as search
+    queries are read, so "é" written as "e" and an accent still finds it."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(unicodedata.normalize("NFC", clean_text(value)).split())
 
 
 def _json_value(value: Any, depth: int = 0) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db import connection
@@ -409,6 +410,26 @@ def test_the_newest_jobs_come_first_in_the_jobs_list(client, boards):
 
 
 # --- What the sync stores for search and filters ----------------------------------------------
+
+
+def test_a_title_or_place_written_decomposed_or_on_two_lines_is_found_and_filtered(
+    client, acme, fake_greenhouse
+):
+    """Greenhouse may send "é" as "e" and an accent, and a place on two lines: queries are read
+    composed, and a browser would send a filter option's newline back as \\r\\n."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["title"] = "Inge\u0301nieur  de\nrecherche"
+    post["location"]["name"] = "Montre\u0301al,\nQC"
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    searched = client.get("/jobs/", {"q": "ingénieur"})
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    options = [option["value"] for option in page.select("select[name=location] option")]
+    filtered = client.get("/jobs/", {"location": "Montréal, QC"})
+
+    assert titles(searched) == {"Ingénieur de recherche"}
+    assert "Montréal, QC" in options
+    assert titles(filtered) == {"Ingénieur de recherche"}
 
 
 def raw_post(**fields):
