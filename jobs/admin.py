@@ -425,7 +425,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
         return False  # jobs come from Greenhouse only
 
     def save_model(self, request: HttpRequest, obj: Job, form: forms.Form, change: bool) -> None:
-        obj.save(update_fields=Job.SITE_FIELDS)  # why: JobSiteFieldsForm.save()
+        obj.save(update_fields=form.changed_data)  # why: JobSiteFieldsForm.save()
         listing_cache_invalidate(organization=obj.organization)
 
 

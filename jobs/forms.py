@@ -300,6 +300,10 @@ class JobSiteFieldsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The page also sends the values it showed, so that a save writes only the fields its
+        # admin changed: a form left open in another tab would put back what was saved since.
+        for field in self.fields.values():
+            field.show_hidden_initial = True
         # Empty means "as Greenhouse says" (Job.effective_remote_policy): name what that is,
         # or an admin cannot tell what visitors see. Django's admin leaves the field out for
         # staff who may only view the job.
@@ -317,7 +321,7 @@ class JobSiteFieldsForm(forms.ModelForm):
             # Only these columns: a sync may have rewritten Greenhouse's fields (or closed the
             # job) since this form read the row, and writing the old values back would stick,
             # since the next sync finds the board unchanged.
-            job.save(update_fields=Job.SITE_FIELDS)
+            job.save(update_fields=self.changed_data)
         return job
 
 

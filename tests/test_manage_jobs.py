@@ -120,7 +120,8 @@ def test_the_edit_form_shows_greenhouse_fields_as_locked_text(signed_in, job):
     assert job.title in page
     inputs = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', page))
     form_inputs = inputs - {"csrfmiddlewaretoken", "next"}
-    assert form_inputs == set(Job.SITE_FIELDS)
+    # Each with the value the page showed, as "initial-<name>".
+    assert form_inputs == {*Job.SITE_FIELDS, *(f"initial-{name}" for name in Job.SITE_FIELDS)}
 
 
 def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, job):
@@ -235,6 +236,45 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert error in page.select_one("form > .error-summary[role=alert]").get_text()
     job.refresh_from_db()
     assert not job.featured
+
+
+def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
+    """What a browser sends from the page's form as it was served."""
+    form = BeautifulSoup(page, "html.parser").select_one(selector)
+    data = {}
+    for field in form.select("input[name], select[name]"):
+        if field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            data[field["name"]] = chosen["value"]
+        elif field.get("type") != "checkbox" or field.has_attr("checked"):
+            data[field["name"]] = field.get("value", "on")
+    return data
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "url", "selector"),
+    [
+        ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
+        ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
+    ],
+)
+def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
+    client_fixture, url, selector, request, job
+):
+    """Each tab writes only what its admin changed there."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    Job.objects.filter(pk=job.pk).update(hidden=True, compensation_note="€70k")
+    first_tab = form_as_sent(client.get(url).content, selector)
+    second_tab = form_as_sent(client.get(url).content, selector)
+
+    client.post(url, {**first_tab, "tags": "python, robots", "compensation_note": ""})
+    del second_tab["hidden"]  # unticked
+    response = client.post(url, {**second_tab, "featured": "on"})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.featured and not job.hidden
+    assert job.tags == ["python", "robots"] and job.compensation_note == ""
 
 
 # --- An edit and a sync at the same time --------------------------------------------------------
