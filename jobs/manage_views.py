@@ -444,7 +444,9 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
 def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     job = get_object_or_404(Job, pk=pk, organization=organization)
-    form = JobSiteFieldsForm(request.POST or None, instance=job)
+    # A copy, as in _profile(): the page shown again with a refused form must say
+    # whether the job is hidden as it is saved.
+    form = JobSiteFieldsForm(request.POST or None, instance=copy(job))
     if request.method == "POST" and form.is_valid():
         form.save()
         listing_cache_invalidate(organization=organization)

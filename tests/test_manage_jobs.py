@@ -277,6 +277,15 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
     assert job.tags == ["python", "robots"] and job.compensation_note == ""
 
 
+def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
+    """Ticking Hidden in a form sent back for another field hides nothing yet."""
+    response = signed_in.post(edit_url(job), {"hidden": "on", "compensation_note": "€" * 301})
+
+    links = BeautifulSoup(response.content, "html.parser").select_one(".job-links")
+    assert "Hidden" not in links.get_text()
+    assert links.select_one("a")["href"] == f"/orgs/acme/jobs/{job.greenhouse_id}/"
+
+
 # --- An edit and a sync at the same time --------------------------------------------------------
 
 
