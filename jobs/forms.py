@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -254,9 +255,11 @@ class TagsField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:
         tags: list[str] = []
         for raw in (super().to_python(value) or "").split(","):
-            tag = " ".join(raw.split())
-            # "Python" and "python" read as one tag to a visitor, so the first spelling wins.
-            if tag and tag.casefold() not in {known.casefold() for known in tags}:
+            # Composed: "é" typed as e and an accent is the "é" of another keyboard.
+            tag = unicodedata.normalize("NFC", " ".join(raw.split()))
+            # "Python" and "python" read as one tag to a visitor, so the first spelling wins; one
+            # that shows nothing (zero-width spaces) would be an empty badge.
+            if shows_anything(tag) and tag.casefold() not in {known.casefold() for known in tags}:
                 tags.append(tag)
         return tags
 
@@ -288,6 +291,7 @@ class JobSiteFieldsForm(forms.ModelForm):
     class Meta:
         model = Job
         fields = Job.SITE_FIELDS
+        field_classes = {"compensation_note": OneLineField}
         help_texts = {
             "featured": "Featured jobs are listed first.",
             "hidden": "Hidden jobs are not shown to visitors, even while open in Greenhouse.",
@@ -314,6 +318,10 @@ class JobSiteFieldsForm(forms.ModelForm):
                 (value, label if value else follow_greenhouse)
                 for value, label in self.fields["remote_policy"].choices
             ]
+
+    def clean_compensation_note(self) -> str:
+        note = self.cleaned_data["compensation_note"]
+        return note if shows_anything(note) else ""  # else visitors read an empty "Compensation"
 
     def save(self, commit: bool = True) -> Job:
         job = super().save(commit=False)

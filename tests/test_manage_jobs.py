@@ -206,6 +206,24 @@ def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
     assert job.hidden  # the site-owned field in the same POST was saved
 
 
+@pytest.mark.parametrize(
+    ("field", "typed", "saved"),
+    [
+        ("compensation_note", "€60k\n+ equity\x1b", "€60k + equity"),
+        ("compensation_note", "\u200b\u2060 ", ""),
+        ("tags", "\u200b, \u3164, python", ["python"]),
+        ("tags", "Cafe\u0301, caf\u00e9", ["Caf\u00e9"]),
+    ],
+)
+def test_text_that_shows_nothing_or_breaks_the_line_is_cleaned(signed_in, job, field, typed, saved):
+    """As an org's name is: visitors would read an empty compensation or an empty tag badge."""
+    response = signed_in.post(edit_url(job), {field: typed})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert getattr(job, field) == saved
+
+
 def test_a_null_character_in_a_tag_is_refused_on_the_form(signed_in, job):
     response = signed_in.post(edit_url(job), {"featured": "on", "tags": "a\x00b, c"})
     assert response.status_code == 200
