@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -497,9 +498,22 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@login_required
+def _page_of_button(request: HttpRequest, slug: str) -> str:
+    """The admin page Refresh now was pressed on, if the form named one of this site's."""
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return reverse("manage:jobs", args=[slug])
+
+
 @require_POST
 def refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Signed out meanwhile (in another tab, or the session ended): this address takes only
+        # POSTs, so signing in again leads back to the button's page, not to a blank 405.
+        return redirect_to_login(_page_of_button(request, slug))
     organization = admin_organization_or_404(request, slug)
     level, text = _refresh(_connection_of(organization))
     if _wants_json(request):
@@ -511,12 +525,7 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     messages.add_message(request, level, text)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("manage:jobs", args=[slug])
-    return redirect(back)
+    return redirect(_page_of_button(request, slug))
 
 
 @login_required

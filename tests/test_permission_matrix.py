@@ -70,7 +70,8 @@ EXPECTED: dict[str, Expected] = {
     "manage:jobs": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     # An empty POST leaves the form unbound: the page again.
     "manage:job_edit": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY),
-    "manage:refresh": Expected(get=(302, 405, 405, 405, 405), post=ORG_ADMINS_ONLY_POST),
+    # POST only, for everyone: signed out, a POST is sent to sign in, then to the button's page.
+    "manage:refresh": Expected(get=(405,) * 5, post=ORG_ADMINS_ONLY_POST),
     "manage:status": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     "manage:history": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     "manage:members": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),

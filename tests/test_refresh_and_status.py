@@ -106,6 +106,31 @@ def test_refresh_is_post_only(signed_in, acme):
     assert signed_in.get(REFRESH_URL).status_code == 405
 
 
+def test_refresh_sent_signed_out_leads_back_to_the_buttons_page_once_signed_in(
+    client, owner, acme, queued
+):
+    """Not to the refresh address, which would answer 405 to the browser's GET."""
+    owner.set_password("pw-for-this-test")
+    owner.save()
+    elsewhere = client.post(REFRESH_URL, {"next": "https://evil.example/"})
+    response = client.post(REFRESH_URL, {"next": "/manage/acme/history/"})
+
+    assert elsewhere["Location"] == "/accounts/login/?next=/manage/acme/jobs/"
+    assert response["Location"] == "/accounts/login/?next=/manage/acme/history/"
+    assert queued == []
+    signed_in = client.post(
+        "/accounts/login/",
+        {
+            "username": owner.username,
+            "password": "pw-for-this-test",
+            "next": "/manage/acme/history/",
+        },
+        follow=True,
+    )
+    assert signed_in.redirect_chain[-1][0] == "/manage/acme/history/"
+    assert signed_in.status_code == 200
+
+
 def test_refresh_needs_a_csrf_token(owner, acme, queued):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
