@@ -110,7 +110,20 @@ class OrganizationChecks:
         return website
 
 
-class OrganizationProfileForm(OrganizationChecks, forms.ModelForm):
+class ChangedFieldsOnly:
+    """For a form two admins (or two tabs) may have open at once: the page also sends the values
+    it showed, and saving writes only the fields changed there (`changed_data`). Writing the
+    others as that page showed them would put back what was saved meanwhile."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+
+
+class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
     """What visitors read about the org on its page, in feeds and in search results."""
 
     prefix = "profile"  # shares the settings page with the other forms
@@ -142,7 +155,7 @@ class OrganizationProfileForm(OrganizationChecks, forms.ModelForm):
         if commit:
             # Only these columns: the row also counts the day's invitations, which a request
             # running meanwhile may have moved on; writing the old count back would reopen the cap.
-            organization.save(update_fields=self._meta.fields)
+            organization.save(update_fields=self.changed_data)
         return organization
 
 
@@ -280,7 +293,7 @@ class TagsField(forms.CharField):
             )
 
 
-class JobSiteFieldsForm(forms.ModelForm):
+class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
     """Only the fields this site owns; Greenhouse's fields are not in the form at all."""
 
     tags = TagsField(
@@ -304,10 +317,6 @@ class JobSiteFieldsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The page also sends the values it showed, so that a save writes only the fields its
-        # admin changed: a form left open in another tab would put back what was saved since.
-        for field in self.fields.values():
-            field.show_hidden_initial = True
         # Empty means "as Greenhouse says" (Job.effective_remote_policy): name what that is,
         # or an admin cannot tell what visitors see. Django's admin leaves the field out for
         # staff who may only view the job.

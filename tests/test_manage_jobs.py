@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs.models import Department, Job, SyncRun
 from jobs.sync import sync_organization
-from tests.support.helpers import make_connection
+from tests.support.helpers import form_as_sent, make_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -254,19 +254,6 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert error in page.select_one("form > .error-summary[role=alert]").get_text()
     job.refresh_from_db()
     assert not job.featured
-
-
-def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
-    """What a browser sends from the page's form as it was served."""
-    form = BeautifulSoup(page, "html.parser").select_one(selector)
-    data = {}
-    for field in form.select("input[name], select[name]"):
-        if field.name == "select":
-            chosen = field.select_one("option[selected]") or field.select_one("option")
-            data[field["name"]] = chosen["value"]
-        elif field.get("type") != "checkbox" or field.has_attr("checked"):
-            data[field["name"]] = field.get("value", "on")
-    return data
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.test import Client
 
 from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
+from tests.support.helpers import form_as_sent
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,21 @@ def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):
 
     north.refresh_from_db()
     assert north.description == " ".join(description.split())
+
+
+def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(client, north):
+    """Each tab writes only what its admin changed there."""
+    admin_of(client, north)
+    profile_form = "form:has(input[name=action][value=profile])"
+    first_tab = form_as_sent(client.get(SETTINGS_URL).content, profile_form)
+    second_tab = form_as_sent(client.get(SETTINGS_URL).content, profile_form)
+
+    client.post(SETTINGS_URL, {**first_tab, "profile-website": "north.example"})
+    response = client.post(SETTINGS_URL, {**second_tab, "profile-description": "Sails."})
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert (north.website, north.description) == ("https://north.example", "Sails.")
 
 
 def test_saving_writes_only_the_profile_not_the_invitation_count(north):

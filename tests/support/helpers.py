@@ -7,6 +7,7 @@ import socket
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 
 import pytest
+from bs4 import BeautifulSoup
 from django.test import Client
 
 from jobs.models import GreenhouseConnection, Organization
@@ -47,3 +48,20 @@ def sitemap_entries(client: Client) -> dict[str, str | None]:
             assert location not in entries, f"{location} listed twice"
             entries[location] = url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
     return entries
+
+
+def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
+    """What a browser sends from the page's form as it was served."""
+    form = BeautifulSoup(page, "html.parser").select_one(selector)
+    data = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        if field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            data[field["name"]] = chosen["value"]
+        elif field.name == "textarea":
+            data[field["name"]] = field.get_text().removeprefix("\n")  # as browsers read it
+        elif field.get("type") != "checkbox":
+            data[field["name"]] = field.get("value", "")
+        elif field.has_attr("checked"):
+            data[field["name"]] = field.get("value", "on")
+    return data
