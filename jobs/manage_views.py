@@ -317,8 +317,9 @@ def _api_key(
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return form
+    done = "replaced" if connection.has_api_key else "stored"  # the button said "Store key"
     connection_api_key_set(connection=connection, api_key=form.cleaned_data["api_key"])
-    messages.success(request, f"API key replaced; it ends in {connection.api_key_last5}.")
+    messages.success(request, f"API key {done}; it ends in {connection.api_key_last5}.")
     return redirect("manage:settings", slug=organization.slug)
 
 

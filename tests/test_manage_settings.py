@@ -10,6 +10,7 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
+from jobs.connections import connection_api_key_set
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 
@@ -186,9 +187,19 @@ def test_it_replaces_the_api_key(signed_in, connected):
     response = signed_in.post(
         SETTINGS_URL, {"action": "api_key", "key-api_key": " new-key-67890 "}, follow=True
     )
-    assert "ends in 67890" in response.content.decode()
+    assert "API key replaced; it ends in 67890" in response.content.decode()
     connected.refresh_from_db()
     assert connected.get_api_key() == "new-key-67890"
+
+
+def test_a_first_api_key_is_stored_not_replaced(signed_in, connected):
+    connection_api_key_set(connection=connected, api_key="")
+
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "api_key", "key-api_key": "first-key-24680"}, follow=True
+    )
+
+    assert "API key stored; it ends in 24680" in response.content.decode()
 
 
 def test_an_api_key_with_spaces_is_refused_on_the_form(signed_in, connected):
