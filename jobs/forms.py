@@ -29,7 +29,7 @@ from jobs.models import (
     Organization,
 )
 from jobs.text import ending_sentence
-from jobs.throttle import password_check
+from jobs.throttle import password_check, password_reset_email_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,9 @@ class AccountPasswordResetForm(PasswordResetForm):
     """Django's reset form, also for invited people who have not set a password yet."""
 
     def get_users(self, email: str) -> Any:
+        if not password_reset_email_allowed(email=email):
+            logger.warning("password reset email not sent: too many to one address today")
+            return User.objects.none()
         # Django skips unusable passwords for accounts that sign in elsewhere (LDAP...); here an
         # unusable password only means "invited, link not used yet", and they may ask again.
         return User.objects.filter(email__iexact=email, is_active=True)

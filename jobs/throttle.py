@@ -1,6 +1,6 @@
 """Sign-in throttling: failed sign-ins are counted per username and per client address, and so
 are wrong passwords typed by someone signed in (changing the password, deleting the account);
-new orgs are counted per client address.
+new orgs are counted per client address, and password reset emails per address they go to.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -143,6 +144,25 @@ def signup_limit_reached(*, ip: str) -> bool:
 
 def _signups_key(ip: str) -> str:
     return f"signups:ip:{_digest(ip)}"
+
+
+# Anyone may ask for a reset email to any address, and the address an org invited may belong to
+# someone who never came here: the site must not become a way to flood a mailbox.
+PASSWORD_RESET_EMAILS_PER_DAY = 5
+
+
+def password_reset_email_allowed(*, email: str) -> bool:
+    """Count one more password reset email to this address; False past
+    PASSWORD_RESET_EMAILS_PER_DAY (the page then says the same, and no email goes)."""
+    key = f"password-resets:email:{_digest(unicodedata.normalize('NFKC', email).casefold())}"
+    try:
+        return _count(key, window_seconds=24 * 60 * 60) <= PASSWORD_RESET_EMAILS_PER_DAY
+    except Exception as exc:
+        logger.warning(
+            "password reset throttle unavailable: cache unreachable, email not counted error=%r",
+            exc,
+        )
+        return True
 
 
 def login_failures_clear(*, username: str) -> None:

@@ -21,6 +21,7 @@ from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
+from jobs.throttle import PASSWORD_RESET_EMAILS_PER_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +232,18 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert response["Location"] == "/accounts/reset/done/"
     owner.refresh_from_db()
     assert owner.check_password("reset passphrase 42")
+
+
+def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, owner):
+    """Anyone can ask for them, for any address: the site must not flood a mailbox."""
+    for typed in ["alice@acme.example", "ALICE@acme.example"] * PASSWORD_RESET_EMAILS_PER_DAY:
+        response = client.post("/accounts/password_reset/", {"email": typed})
+        assert response["Location"] == "/accounts/password_reset/done/"  # says the same
+
+    assert len(mail.outbox) == PASSWORD_RESET_EMAILS_PER_DAY
+    User.objects.create_user("carol", "carol@acme.example")
+    client.post("/accounts/password_reset/", {"email": "carol@acme.example"})
+    assert mail.outbox[-1].to == ["carol@acme.example"]  # another address counts apart
 
 
 def test_a_password_reset_for_an_unknown_email_says_nothing_more(client, db):
