@@ -116,11 +116,20 @@ class ChangedFieldsOnly:
     others as that page showed them would put back what was saved meanwhile."""
 
     fields: dict[str, forms.Field]
+    data: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.show_hidden_initial = True
+
+    @property
+    def changed_data(self) -> list[str]:
+        if all(self.add_initial_prefix(name) in self.data for name in self.fields):
+            return super().changed_data
+        # Sent without the values it showed (a page served before they were added, or a
+        # script): every field is written, or emptying one or unticking a box would be lost.
+        return list(self.fields)
 
 
 class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):

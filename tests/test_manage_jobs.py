@@ -282,6 +282,17 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
     assert job.tags == ["python", "robots"] and job.compensation_note == ""
 
 
+def test_a_save_sent_without_the_values_the_page_showed_writes_every_field(signed_in, job):
+    """A page served before the form sent them, or a script: unticking and emptying still count."""
+    Job.objects.filter(pk=job.pk).update(featured=True, compensation_note="€70k", tags=["a"])
+
+    response = signed_in.post(edit_url(job), {"tags": "b"})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert not job.featured and job.compensation_note == "" and job.tags == ["b"]
+
+
 def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
     """Ticking Hidden in a form sent back for another field hides nothing yet."""
     response = signed_in.post(edit_url(job), {"hidden": "on", "compensation_note": "€" * 301})
