@@ -33,7 +33,9 @@ from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
-BOARD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+MAX_BOARD_TOKEN_LENGTH = 100
+BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
+BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
 # Where boards and their API live, in the US and EU regions.
 BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhouse\.io")
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
@@ -183,6 +185,11 @@ def board_token_of(typed: str) -> str:
 
 def validate_board_token(token: str) -> str:
     token = (token or "").strip()
+    if len(token) > MAX_BOARD_TOKEN_LENGTH and BOARD_TOKEN_CHARACTERS_RE.fullmatch(token):
+        raise InvalidBoardToken(
+            f"A board token has at most {MAX_BOARD_TOKEN_LENGTH} characters; this one has "
+            f"{len(token)}. Copy it from your job board's address again."
+        )
     if not BOARD_TOKEN_RE.fullmatch(token):
         raise InvalidBoardToken(
             "A board token has only letters, digits, '-' and '_' (it is the last part of "

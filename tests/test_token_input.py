@@ -36,7 +36,11 @@ HOSTILE_TOKENS = {
     "unicode-digit": ("acme٣", NOT_A_TOKEN),
     "markup": ("<script>alert(1)</script>", NOT_A_TOKEN),
     "null-byte": ("acme\x00", "Null characters are not allowed"),
-    "longer-than-a-token": ("a" * 101, NOT_A_TOKEN),
+    "longer-than-a-token": (
+        "a" * 101,
+        "A board token has at most 100 characters; this one has 101",
+    ),
+    "long-and-not-a-token": ("a." * 60, NOT_A_TOKEN),
     "ten-kilobytes": ("a" * 10_240, TOO_LONG),
     "ten-kilobytes-of-slashes": ("/" * 10_240, TOO_LONG),
 }
