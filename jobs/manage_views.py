@@ -7,6 +7,7 @@ reload never repeats them.
 from __future__ import annotations
 
 import logging
+import re
 from copy import copy
 
 from django.conf import settings
@@ -441,6 +442,10 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     return _org_page(request, "manage/jobs.html", organization, page=page)
 
 
+# A page of the jobs list after the first (a list of 10,000 jobs has 400).
+LATER_PAGE_RE = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -449,15 +454,21 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     # A copy, as in _profile(): the page shown again with a refused form must say
     # whether the job is hidden as it is saved.
     form = JobSiteFieldsForm(request.POST or None, instance=copy(job))
+    # Back to the page of the list the job was opened from, not to the first.
+    list_url = reverse("manage:jobs", args=[slug])
+    if LATER_PAGE_RE.fullmatch(request.GET.get("page", "")):
+        list_url += f"?page={request.GET['page']}"
     if request.method == "POST" and form.is_valid():
         form.save()
         listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")
-        return redirect("manage:jobs", slug=slug)
+        return redirect(list_url)
     if form.is_bound:
         _log_refused(request, "job edit", form)
     return render(
-        request, "manage/job_edit.html", {"organization": organization, "job": job, "form": form}
+        request,
+        "manage/job_edit.html",
+        {"organization": organization, "job": job, "form": form, "list_url": list_url},
     )
 
 

@@ -13,6 +13,7 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
+from jobs import manage_views
 from jobs.models import Department, Job, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import form_as_sent, make_connection
@@ -280,6 +281,35 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
     job.refresh_from_db()
     assert job.featured and not job.hidden
     assert job.tags == ["python", "robots"] and job.compensation_note == ""
+
+
+@pytest.mark.parametrize(
+    ("opened_from", "back_to"),
+    [
+        ("?page=2", "/manage/acme/jobs/?page=2"),
+        ("", "/manage/acme/jobs/"),
+        ("?page=1", "/manage/acme/jobs/"),
+        ("?page=//evil.example", "/manage/acme/jobs/"),
+        ("?page=" + "9" * 5000, "/manage/acme/jobs/"),
+    ],
+)
+def test_a_saved_job_leads_back_to_the_page_of_the_list_it_was_opened_from(
+    signed_in, job, opened_from, back_to
+):
+    response = signed_in.post(edit_url(job) + opened_from, {"featured": "on"})
+    page = BeautifulSoup(signed_in.get(edit_url(job) + opened_from).content, "html.parser")
+
+    assert response.status_code == 302 and response["Location"] == back_to
+    assert page.select_one("form.stacked a.button")["href"] == back_to
+
+
+def test_the_jobs_list_links_each_job_with_its_page(signed_in, acme, job, monkeypatch):
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 4)
+
+    page = BeautifulSoup(signed_in.get("/manage/acme/jobs/?page=2").content, "html.parser")
+
+    links = [a["href"] for a in page.select(".jobs-table tbody th a")]
+    assert links and all(link.endswith("/edit/?page=2") for link in links)
 
 
 def test_a_save_sent_without_the_values_the_page_showed_writes_every_field(signed_in, job):
