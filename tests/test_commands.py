@@ -54,6 +54,31 @@ def test_connect_greenhouse_refuses_a_name_longer_than_an_org_holds(fake_greenho
     assert not Organization.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["   ", "\u200b\u3164", "\t"])
+def test_it_refuses_a_blank_looking_org_name(fake_greenhouse, name):
+    with pytest.raises(CommandError, match="Give your organization a name"):
+        call_command("connect_greenhouse", "acme", "acme-robotics", "--name", name)
+    assert not Organization.objects.exists()
+
+
+def test_it_writes_an_org_name_on_one_line(fake_greenhouse):
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--name", "ACME\n Inc.\x1b")
+    assert Organization.objects.get().name == "ACME Inc."
+
+
+def test_it_names_a_new_org_after_its_board_on_one_line(fake_greenhouse):
+    fake_greenhouse.add_board("wordy", name=" Wordy\nand\r\nCo\x00 ", jobs=[])
+    call_command("connect_greenhouse", "wordy", "wordy")
+    organization = Organization.objects.get()
+    assert organization.name == organization.greenhouse.board_name == "Wordy and Co"
+
+
+def test_it_names_a_new_org_after_its_slug_when_the_board_name_shows_nothing(fake_greenhouse):
+    fake_greenhouse.add_board("blank", name="\u200b\u3164\u2800", jobs=[])
+    call_command("connect_greenhouse", "blank-org", "blank")
+    assert Organization.objects.get().name == "blank-org"
+
+
 def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     make_connection("acme", "tiny-co")
     call_command("connect_greenhouse", "acme", "acme-robotics")

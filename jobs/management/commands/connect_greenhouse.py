@@ -1,5 +1,6 @@
 """Connect an organization to a Greenhouse job board from the command line."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
@@ -10,7 +11,8 @@ from jobs.connections import (
     check_failure_message,
     connection_save,
 )
-from jobs.greenhouse import GreenhouseError
+from jobs.forms import organization_name_field
+from jobs.greenhouse import Board, GreenhouseError, shows_anything
 from jobs.models import Organization
 
 
@@ -31,9 +33,13 @@ class Command(BaseCommand):
         slug = options["org_slug"]
         if slugify(slug) != slug:
             raise CommandError(f"'{slug}' is not a valid slug (use lowercase letters, digits, -).")
-        name_length = Organization._meta.get_field("name").max_length
-        if len(options["name"] or "") > name_length:
-            raise CommandError(f"An organization's name has at most {name_length} characters.")
+        name = None
+        if options["name"]:
+            # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
+            try:
+                name = organization_name_field().clean(options["name"])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
         try:
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
@@ -43,7 +49,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 organization, created = Organization.objects.get_or_create(
                     slug=slug,
-                    defaults={"name": options["name"] or board.name[:name_length] or slug},
+                    defaults={"name": name or _organization_name_of(board) or slug},
                 )
                 connection_save(organization=organization, board=board, api_key=options["api_key"])
         except SyncInProgress as exc:
@@ -59,3 +65,9 @@ class Command(BaseCommand):
             f"Jobs are imported by the scheduler within a minute, or now with: "
             f"python manage.py sync_jobs {organization.slug}"
         )
+
+
+def _organization_name_of(board: Board) -> str:
+    """The board's name as a new org's name, or "" if it would show nothing."""
+    name = board.name[: Organization._meta.get_field("name").max_length].strip()
+    return name if shows_anything(name) else ""
