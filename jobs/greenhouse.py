@@ -602,8 +602,20 @@ class GreenhouseClient:
         )
         deadline = time.monotonic() + min(settings.GREENHOUSE_TOTAL_TIMEOUT, cap)
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
+
+        def within_deadline(response: requests.Response, **kwargs: Any) -> None:
+            # Called for every answer, redirects included: a chain of slow redirects, each
+            # within the read timeout, would otherwise hold a settings page past gunicorn's.
+            _check_deadline(deadline)
+
         try:
-            with self.session.get(url, params=params, timeout=timeout, stream=True) as response:
+            with self.session.get(
+                url,
+                params=params,
+                timeout=timeout,
+                stream=True,
+                hooks={"response": within_deadline},
+            ) as response:
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise self._too_large(response.status_code)
@@ -616,11 +628,7 @@ class GreenhouseClient:
                     body += chunk
                     if len(body) > limit:
                         raise self._too_large(response.status_code)
-                    if time.monotonic() > deadline:
-                        raise GreenhouseTimeout(
-                            "Greenhouse took too long to send the board; the sync will try "
-                            "again later."
-                        )
+                    _check_deadline(deadline)
                 return body, response.status_code, response.headers
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
@@ -650,6 +658,13 @@ class GreenhouseClient:
             "Greenhouse's response is larger than this site accepts "
             f"({settings.GREENHOUSE_MAX_RESPONSE_BYTES} bytes); nothing was changed.",
             http_status=status,
+        )
+
+
+def _check_deadline(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise GreenhouseTimeout(
+            "Greenhouse took too long to send the board; the sync will try again later."
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -136,6 +137,18 @@ def test_a_body_that_trickles_in_hits_the_total_deadline(fake_greenhouse, settin
     fake_greenhouse.fail_next("acme-robotics", "trickle", chunk_delay=0.1, chunk_size=512)
     with pytest.raises(GreenhouseTimeout):
         GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+def test_it_gives_up_on_a_chain_of_slow_redirects_at_the_total_deadline(fake_greenhouse, settings):
+    # Each hop answers well within the read timeout; only the whole request's deadline trips.
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    board_url = f"{fake_greenhouse.base_url}/boards/acme-robotics"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", times=30, location=board_url, delay=0.2)
+    started = time.monotonic()
+    with pytest.raises(GreenhouseTimeout):
+        GreenhouseClient().fetch_board("acme-robotics")
+    assert time.monotonic() - started < 1.5
+    assert fake_greenhouse.request_count("acme-robotics") <= 4
 
 
 def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):

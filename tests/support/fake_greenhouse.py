@@ -40,7 +40,7 @@ CONTENT_ONLY_KEYS = ("content", "departments", "offices")
 FAULTS = frozenset(
     {
         "status", "rate_limit", "slow", "trickle", "stall", "malformed", "truncated", "html",
-        "empty", "not_utf8", "body", "oversized", "close",
+        "empty", "not_utf8", "body", "oversized", "close", "redirect",
     }
 )  # fmt: skip
 MALFORMED_BODY = b'{"jobs": [{"id": 1,,}'
@@ -301,7 +301,8 @@ class FakeGreenhouse:
         Faults and their options: status (status=500, body, headers), rate_limit
         (retry_after="1"), slow (delay=1.0), trickle (chunk_delay=0.2, chunk_size=64), stall
         (delay=30), malformed, truncated, html, empty, not_utf8, body (body, status=200),
-        oversized (size=2_000_000), close. Queued faults are used in order.
+        oversized (size=2_000_000), close, redirect (location, delay=0: a 302 sent after the
+        delay). Queued faults are used in order.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose one of {sorted(FAULTS)}")
@@ -410,6 +411,8 @@ def fault_response(fault: _Fault, normal: _Response) -> _Response:
             return _Response(int(options.get("status", 200)), body_bytes(options["body"]))
         case "oversized":
             return _Response(200, padded(normal.body, int(options.get("size", 2_000_000))))
+        case "redirect":
+            return _Response(302, b"", {"Location": options["location"]})
     raise ValueError(f"fault {fault.kind!r} is not a plain response")
 
 
@@ -454,7 +457,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "close":
             self.close_connection = True
             return
-        if fault is not None and fault.kind == "slow" and self._pause(fault, "delay", 1.0):
+        waits = fault is not None and fault.kind in ("slow", "redirect")
+        if waits and self._pause(fault, "delay", 1.0 if fault.kind == "slow" else 0.0):
             return
         normal = self.fake._answer(segments, query)
         if fault is None or fault.kind == "slow":
