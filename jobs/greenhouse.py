@@ -635,6 +635,9 @@ class GreenhouseClient:
                 raise GreenhouseTimeout(
                     "Greenhouse did not answer in time; the sync will try again later."
                 ) from None
+            # The message cannot tell a refused connection from an unknown host or a certificate
+            # that does not verify; whoever runs the site needs to.
+            logger.warning("greenhouse connection failed url=%s error=%r", url, exc)
             raise Unavailable(
                 "Could not reach Greenhouse (connection failed); the sync will try again later."
             ) from None

@@ -194,6 +194,17 @@ def test_a_refused_connection_is_unavailable_not_a_timeout(settings):
     assert not isinstance(caught.value, GreenhouseTimeout)
 
 
+def test_it_logs_why_greenhouse_could_not_be_reached(settings, caplog):
+    settings.GREENHOUSE_RETRIES = 0
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(Unavailable):
+        GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1").fetch_jobs("acme")
+    assert "Connection refused" in caplog.text
+    assert f"127.0.0.1:{port}/v1/boards/acme/jobs" in caplog.text
+
+
 def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenhouse):
     fake_greenhouse.add_board("wordy", name="Wordy\x00 " + "N" * 1_000, jobs=[])
     assert client.fetch_board("wordy").name == "Wordy " + "N" * 294
