@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import psycopg
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
@@ -65,6 +66,12 @@ FIELDS_READ_UNDER_LEASE = [
 INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
+)
+# Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
+# answer too slowly for any per-read timeout to trip.
+TIME_LIMIT_MESSAGE = (
+    "The sync ran past its time limit and was stopped; nothing was changed. Greenhouse may "
+    "have been answering very slowly; the next sync tries again."
 )
 
 
@@ -154,12 +161,15 @@ def sync_organization(
     run = start_sync_run(connection, trigger=trigger)
     try:
         result = _fetch_and_apply(connection, run, client or GreenhouseClient())
-    except Exception:
+    except Exception as exc:
         logger.exception("sync crashed org=%s run=%s", slug, run.pk)
-        result = SyncResult(
-            organization_slug=slug, outcome=SyncResult.Outcome.FAILED, error=UNEXPECTED_MESSAGE
+        message = (
+            TIME_LIMIT_MESSAGE if isinstance(exc, SoftTimeLimitExceeded) else UNEXPECTED_MESSAGE
         )
-        _record_failure(connection, run, message=UNEXPECTED_MESSAGE, http_status=None)
+        result = SyncResult(
+            organization_slug=slug, outcome=SyncResult.Outcome.FAILED, error=message
+        )
+        _record_failure(connection, run, message=message, http_status=None)
     finally:
         release_sync_lock(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -139,6 +140,23 @@ def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     monkeypatch.setattr("jobs.sync.excerpt_of", real_excerpt_of)
     monkeypatch.setattr("jobs.sync._greenhouse_fields_of", real_fields_of)
     assert sync(acme).counts.updated == len(posts)
+
+
+def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenhouse, monkeypatch):
+    sync(acme)
+    before = {job.pk: job.title for job in Job.objects.filter(is_open=True)}
+
+    def hanging_fetch(self, token):
+        raise SoftTimeLimitExceeded()  # as Celery raises it in a sync waiting on Greenhouse
+
+    monkeypatch.setattr("jobs.greenhouse.GreenhouseClient.fetch_jobs_response", hanging_fetch)
+
+    result = sync(acme)
+
+    assert not result.ok and "time limit" in result.error and "internal error" not in result.error
+    acme.refresh_from_db()
+    assert acme.last_error == SyncRun.objects.latest("pk").error_message == result.error
+    assert {job.pk: job.title for job in Job.objects.filter(is_open=True)} == before
 
 
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
