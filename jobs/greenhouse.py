@@ -167,7 +167,9 @@ def board_token_of(typed: str) -> str:
     """The token in a Greenhouse job board address as people paste it (boards.greenhouse.io/acme,
     job-boards.eu.greenhouse.io/acme/jobs/1, the embed code's ?for=acme, the API's
     /v1/boards/acme/jobs); anything else as typed, for validate_board_token() to judge."""
-    typed = (typed or "").strip()
+    # Zero-width spaces and byte order marks come along with text copied from pages and chats;
+    # unseen, they made a token look right and be refused.
+    typed = "".join(c for c in typed or "" if unicodedata.category(c) != "Cf").strip()
     try:
         address = urlsplit(typed if "://" in typed else f"https://{typed}")
         host = (address.hostname or "").lower().removesuffix(".")

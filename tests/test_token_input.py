@@ -81,6 +81,8 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
         "https://boards.greenhouse.io./v1/boards/tiny-co/jobs",  # a host's closing dot
         "https://job-boards.greenhouse.io/tiny-co/jobs/4012345007?gh_src=a1b2c3d4e5"
         "&utm_source=linkedin&utm_medium=social&utm_campaign=autumn-hiring",  # past 100
+        "\ufefftiny-co\u200b",  # invisible characters copied along with the token
+        "\u200bhttps://boards.greenhouse.io/tiny\u200b-co\u2060",
     ],
 )
 def test_a_pasted_board_address_connects_its_token(signed_in, acme, fake_greenhouse, typed):
