@@ -54,6 +54,16 @@ def test_connect_greenhouse_refuses_a_name_longer_than_an_org_holds(fake_greenho
     assert not Organization.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [("", "not a valid slug"), ("Acme", "not a valid slug"), ("a" * 101, "at most 100 characters")],
+)
+def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("connect_greenhouse", slug, "acme-robotics")
+    assert not Organization.objects.exists()
+
+
 @pytest.mark.parametrize("name", ["   ", "\u200b\u3164", "\t"])
 def test_it_refuses_a_blank_looking_org_name(fake_greenhouse, name):
     with pytest.raises(CommandError, match="Give your organization a name"):

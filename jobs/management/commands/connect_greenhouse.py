@@ -31,8 +31,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: str) -> None:
         slug = options["org_slug"]
-        if slugify(slug) != slug:
+        # An empty slug passes slugify(), and an org at /orgs// breaks every page that links it.
+        if not slug or slugify(slug) != slug:
             raise CommandError(f"'{slug}' is not a valid slug (use lowercase letters, digits, -).")
+        slug_length = Organization._meta.get_field("slug").max_length
+        if len(slug) > slug_length:
+            raise CommandError(f"A slug has at most {slug_length} characters.")
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
