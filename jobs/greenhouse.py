@@ -284,7 +284,8 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
             continue
         unit_id = _int_or_none(item.get("id"))
         name = _text(item.get("name"))
-        if unit_id is None or not name:
+        # A name of zero-width spaces or blank letters made an empty heading and filter option.
+        if unit_id is None or not shows_anything(name):
             continue
         units.append(
             Unit(

@@ -466,6 +466,20 @@ def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhou
     assert result.counts.created == len(posts) - 1
 
 
+def test_a_department_or_office_whose_name_shows_nothing_is_left_out(acme, fake_greenhouse):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["departments"] = [{"id": 901, "name": "\u200b", "parent_id": None, "child_ids": []}]
+    post["offices"] = [{"id": 902, "name": "\u3164 ", "location": None, "parent_id": None}]
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    assert not Department.objects.filter(greenhouse_id=901).exists()
+    assert not Office.objects.filter(greenhouse_id=902).exists()
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert not job.departments.exists() and not job.offices.exists()
+
+
 def test_a_malformed_post_already_imported_keeps_its_last_good_copy(acme, fake_greenhouse):
     sync(acme)
     post = fake_greenhouse.jobs("acme-robotics")[1]
