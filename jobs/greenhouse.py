@@ -215,6 +215,13 @@ def _text(value: Any) -> str:
     return " ".join(unicodedata.normalize("NFC", clean_text(value)).split())
 
 
+def _shown_text(value: Any) -> str:
+    """_text(), or "" for text that shows nothing: a department, office or location named with
+    zero-width spaces or blank letters made an empty heading and an empty filter option."""
+    text = _text(value)
+    return text if shows_anything(text) else ""
+
+
 def _json_value(value: Any, depth: int = 0) -> Any:
     """A metadata value with its strings cleaned; nested deeper than any real value, null."""
     if isinstance(value, str):
@@ -283,9 +290,8 @@ def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
         if not isinstance(item, dict):
             continue
         unit_id = _int_or_none(item.get("id"))
-        name = _text(item.get("name"))
-        # A name of zero-width spaces or blank letters made an empty heading and filter option.
-        if unit_id is None or not shows_anything(name):
+        name = _shown_text(item.get("name"))
+        if unit_id is None or not name:
             continue
         units.append(
             Unit(
@@ -404,7 +410,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         title=title[:500],
         content_html=_content_of(job_id, raw),
         internal_job_id=_int_or_none(raw.get("internal_job_id")),
-        location_name=_text(location.get("name"))[:300] if isinstance(location, dict) else "",
+        location_name=_shown_text(location.get("name"))[:300] if isinstance(location, dict) else "",
         absolute_url=absolute_url[:1000],
         requisition_id=_text(raw.get("requisition_id"))[:200],
         language=_text(raw.get("language"))[:20],

@@ -480,6 +480,16 @@ def test_a_department_or_office_whose_name_shows_nothing_is_left_out(acme, fake_
     assert not job.departments.exists() and not job.offices.exists()
 
 
+def test_a_location_whose_name_shows_nothing_is_no_location(acme, fake_greenhouse):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["location"] = {"name": "\u200b\u2800"}
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    assert Job.objects.get(greenhouse_id=post["id"]).location_name == ""
+
+
 def test_a_malformed_post_already_imported_keeps_its_last_good_copy(acme, fake_greenhouse):
     sync(acme)
     post = fake_greenhouse.jobs("acme-robotics")[1]
