@@ -559,8 +559,7 @@ class GreenhouseClient:
         payload = self._get_json(token, "")
         if not isinstance(payload, dict):
             raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
-        # One line: it names the org connect_greenhouse creates, and shows in titles and feeds.
-        return Board(token=token, name=" ".join(_text(payload.get("name")).split())[:300])
+        return Board(token=token, name=_text(payload.get("name"))[:300])
 
     def fetch_jobs(self, token: str) -> list[Any]:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""
