@@ -34,6 +34,30 @@ def test_connect_greenhouse_takes_a_pasted_board_address(fake_greenhouse):
     assert Organization.objects.get(slug="tiny").greenhouse.board_token == "tiny-co"
 
 
+@pytest.mark.parametrize(
+    ("api_key", "error"),
+    [
+        ("gh secret", "An API key has no spaces"),
+        ("k" * 201, "Ensure this value has at most 200 characters"),
+    ],
+)
+def test_connect_greenhouse_checks_the_api_key_as_the_settings_page_does(
+    fake_greenhouse, api_key, error
+):
+    with pytest.raises(CommandError, match=error):
+        call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", api_key)
+    assert not GreenhouseConnection.objects.exists()
+
+
+def test_connect_greenhouse_with_an_empty_api_key_removes_the_stored_one(fake_greenhouse):
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", " gh-secret-12345 ")
+    assert GreenhouseConnection.objects.get().get_api_key() == "gh-secret-12345"
+
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "")
+
+    assert not GreenhouseConnection.objects.get().has_api_key
+
+
 def test_connect_greenhouse_stores_the_api_key_encrypted(fake_greenhouse):
     call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "gh-secret-12345")
     connection = GreenhouseConnection.objects.get()

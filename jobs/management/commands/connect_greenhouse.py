@@ -11,7 +11,7 @@ from jobs.connections import (
     check_failure_message,
     connection_save,
 )
-from jobs.forms import organization_name_field
+from jobs.forms import ApiKeyForm, organization_name_field
 from jobs.greenhouse import Board, GreenhouseError, shows_anything
 from jobs.models import Organization
 
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("org_slug")
         parser.add_argument("board_token")
         parser.add_argument("--name", help="the organization's name if it is created")
-        parser.add_argument("--api-key", help="optional Greenhouse Job Board API key")
+        parser.add_argument(
+            "--api-key",
+            help="optional Greenhouse Job Board API key (an empty one removes the stored key)",
+        )
 
     def handle(self, *args: object, **options: str) -> None:
         slug = options["org_slug"]
@@ -44,6 +47,13 @@ class Command(BaseCommand):
                 name = organization_name_field().clean(options["name"])
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from None
+        api_key = options["api_key"]
+        if api_key:
+            # The settings page's checks.
+            key_form = ApiKeyForm({f"{ApiKeyForm.prefix}-api_key": api_key})
+            if not key_form.is_valid():
+                raise CommandError(" ".join(key_form.errors["api_key"]))
+            api_key = key_form.cleaned_data["api_key"]
         try:
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
@@ -55,7 +65,7 @@ class Command(BaseCommand):
                     slug=slug,
                     defaults={"name": name or _organization_name_of(board) or slug},
                 )
-                connection_save(organization=organization, board=board, api_key=options["api_key"])
+                connection_save(organization=organization, board=board, api_key=api_key)
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
         verb = "Created" if created else "Updated"
