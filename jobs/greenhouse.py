@@ -76,14 +76,18 @@ MAX_METADATA_DEPTH = 10
 
 
 class GreenhouseError(Exception):
-    """A fetch from Greenhouse failed. `transient` errors are worth retrying later."""
+    """A fetch from Greenhouse failed. `transient` errors are worth retrying later, not sooner
+    than `retry_after` seconds when Greenhouse said so (a 429's or 503's Retry-After)."""
 
     transient = True
 
-    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, http_status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.http_status = http_status
+        self.retry_after = retry_after
 
 
 class InvalidBoardToken(GreenhouseError):
@@ -98,8 +102,7 @@ class BoardNotFound(GreenhouseError):
 
 class RateLimited(GreenhouseError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message, http_status=429)
-        self.retry_after = retry_after
+        super().__init__(message, http_status=429, retry_after=retry_after)
 
 
 class Unavailable(GreenhouseError):
@@ -593,6 +596,7 @@ class GreenhouseClient:
             raise Unavailable(
                 f"Greenhouse is having trouble (HTTP {status}); the sync will try again later.",
                 http_status=status,
+                retry_after=_seconds_or_none(headers.get("Retry-After")),
             )
         if status != 200:
             raise GreenhouseError(

@@ -30,7 +30,6 @@ from jobs.greenhouse import (
     GreenhouseError,
     InvalidJob,
     JobPost,
-    RateLimited,
     Unit,
     job_id_of,
     job_payload_hash,
@@ -234,7 +233,7 @@ def _fetch_and_apply(
             outcome=SyncResult.Outcome.FAILED,
             error=exc.message,
             transient=exc.transient,
-            retry_after=exc.retry_after if isinstance(exc, RateLimited) else None,
+            retry_after=exc.retry_after,
             run_id=run.pk,
         )
     now = timezone.now()
