@@ -122,14 +122,17 @@ class ChangedFieldsOnly:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.show_hidden_initial = True
-
-    @property
-    def changed_data(self) -> list[str]:
-        if all(self.add_initial_prefix(name) in self.data for name in self.fields):
-            return super().changed_data
-        # Sent without the values it showed (a page served before they were added, or a
-        # script): every field is written, or emptying one or unticking a box would be lost.
-        return list(self.fields)
+        unsent = [field for field in self if field.html_initial_name not in self.data]
+        if self.is_bound and unsent:
+            # Sent without the values it showed (a page served before they were added, or a
+            # script): they are taken as the row's, so emptying a field or unticking a box is
+            # still a change. Left out, a page shown again with an error would carry the
+            # refused values as the ones shown, and saving it once corrected would write none.
+            self.data = self.data.copy()
+            for field in unsent:
+                shown = field.field.prepare_value(field.initial)
+                widget = field.field.hidden_widget()
+                self.data[field.html_initial_name] = widget.format_value(shown) or ""
 
 
 class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):

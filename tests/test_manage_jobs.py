@@ -323,6 +323,19 @@ def test_a_save_sent_without_the_values_the_page_showed_writes_every_field(signe
     assert not job.featured and job.compensation_note == "" and job.tags == ["b"]
 
 
+def test_a_save_without_the_values_shown_refused_then_corrected_keeps_its_changes(signed_in, job):
+    """The page shown again with the error must not take the refused values as the ones shown:
+    saved once corrected, the box ticked the first time would count as unchanged."""
+    refused = signed_in.post(edit_url(job), {"featured": "on", "compensation_note": "€" * 301})
+    corrected = {**form_as_sent(refused.content, "main form.stacked"), "compensation_note": "€60k"}
+
+    response = signed_in.post(edit_url(job), corrected)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.featured and job.compensation_note == "€60k"
+
+
 def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
     """Ticking Hidden in a form sent back for another field hides nothing yet."""
     response = signed_in.post(edit_url(job), {"hidden": "on", "compensation_note": "€" * 301})
