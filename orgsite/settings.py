@@ -186,7 +186,7 @@ STATIC_ROOT.mkdir(
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web processes themselves, with
 # gzipped copies made at collectstatic time: no other server is needed for /static/. Names carry
-# a hash of the content, so browsers keep each file for a year.
+# a hash of the content, so browsers keep each file for ten years.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "orgsite.storage.StaticFilesStorage"},

@@ -1,4 +1,4 @@
-"""Static files under names that change with their content, so browsers keep them for a year."""
+"""Static files under names that change with their content, so browsers keep them for ten years."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
     """WhiteNoise's hashed, gzipped storage; a name collectstatic has not hashed stays as it is.
 
-    WhiteNoise serves a hashed name as immutable for a year, and a page after a deploy links the
-    new name. Without a manifest (collectstatic not run yet, as in tests), pages link the plain
+    WhiteNoise serves a hashed name as immutable for ten years, and a page after a deploy links
+    the new name. Without a manifest (collectstatic not run yet, as in tests), pages link the plain
     names instead of failing; WhiteNoise serves those for a minute at a time.
     """
 
