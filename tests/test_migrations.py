@@ -1,0 +1,47 @@
+"""Data migrations, run on rows as earlier code stored them."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+reparse = importlib.import_module("jobs.migrations.0017_reparse_posts_with_unclean_names")
+
+
+def test_0017_reads_again_only_the_posts_stored_with_unclean_names(fake_greenhouse):
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = list(Job.objects.filter(organization=acme.organization).order_by("pk"))
+    # As earlier code stored them: a decomposed title, a place on two lines, a blank team.
+    Job.objects.filter(pk=jobs[0].pk).update(title="Inge\u0301nieur")
+    Job.objects.filter(pk=jobs[1].pk).update(location_name="Montréal,\nQC")
+    blank_team = Department.objects.create(
+        organization=acme.organization, greenhouse_id=999, name="\u200b"
+    )
+    jobs[2].departments.add(blank_team)
+    Office.objects.filter(organization=acme.organization).update(name="Paris")  # clean
+
+    reparse.forget_hashes_of_posts_with_unclean_names(apps, None)
+
+    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
+    assert forgotten == {jobs[0].pk, jobs[1].pk, jobs[2].pk}
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints["acme"] == "" and fingerprints["tiny"] != ""
+
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+
+    assert not Job.objects.filter(payload_hash="").exists()
+    assert not Job.objects.filter(title="Inge\u0301nieur").exists()
+    assert not blank_team.jobs.exists()
