@@ -29,7 +29,7 @@ from jobs.models import (
     Organization,
 )
 from jobs.text import ending_sentence
-from jobs.throttle import password_check, password_reset_email_allowed
+from jobs.throttle import client_ip, password_check, password_reset_email_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -174,8 +174,14 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
 class AccountPasswordResetForm(PasswordResetForm):
     """Django's reset form, also for invited people who have not set a password yet."""
 
+    asked_from = ""  # the client address, for counting the emails
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.asked_from = client_ip(kwargs.get("request"))
+        super().save(*args, **kwargs)
+
     def get_users(self, email: str) -> Any:
-        if not password_reset_email_allowed(email=email):
+        if not password_reset_email_allowed(email=email, ip=self.asked_from):
             logger.warning("password reset email not sent: too many to one address today")
             return User.objects.none()
         # Django skips unusable passwords for accounts that sign in elsewhere (LDAP...); here an

@@ -147,16 +147,25 @@ def _signups_key(ip: str) -> str:
 
 
 # Anyone may ask for a reset email to any address, and the address an org invited may belong to
-# someone who never came here: the site must not become a way to flood a mailbox.
-PASSWORD_RESET_EMAILS_PER_DAY = 5
+# someone who never came here: the site must not become a way to flood a mailbox. Counted per
+# client address first: someone asking for another person's emails uses up their own share, and
+# only that share counts toward the address's day, so one client cannot lock its owner out.
+PASSWORD_RESET_EMAILS_PER_CLIENT = 5
+PASSWORD_RESET_EMAILS_PER_DAY = 20
 
 
-def password_reset_email_allowed(*, email: str) -> bool:
-    """Count one more password reset email to this address; False past
-    PASSWORD_RESET_EMAILS_PER_DAY (the page then says the same, and no email goes)."""
-    key = f"password-resets:email:{_digest(unicodedata.normalize('NFKC', email).casefold())}"
+def password_reset_email_allowed(*, email: str, ip: str) -> bool:
+    """Count one more password reset email to this address, asked for from client address `ip`;
+    False past PASSWORD_RESET_EMAILS_PER_CLIENT from it in a day, or PASSWORD_RESET_EMAILS_PER_DAY
+    in all (the page then says the same, and no email goes)."""
+    email_key = f"password-resets:email:{_digest(unicodedata.normalize('NFKC', email).casefold())}"
+    day = 24 * 60 * 60
     try:
-        return _count(key, window_seconds=24 * 60 * 60) <= PASSWORD_RESET_EMAILS_PER_DAY
+        if _count(f"{email_key}:ip:{_digest(ip)}", window_seconds=day) > (
+            PASSWORD_RESET_EMAILS_PER_CLIENT
+        ):
+            return False
+        return _count(email_key, window_seconds=day) <= PASSWORD_RESET_EMAILS_PER_DAY
     except Exception as exc:
         logger.warning(
             "password reset throttle unavailable: cache unreachable, email not counted error=%r",
