@@ -50,7 +50,8 @@ for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
         # Checked now: otherwise the first API key stored would fail, long after deployment.
         raise ImproperlyConfigured(
             f"ORGSITE_ENCRYPTION_KEYS: key {_position} is not a Fernet key (make one with "
-            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`)'
+            '`python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"`)'
         ) from None
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -81,6 +82,18 @@ def test_an_empty_database_url_means_the_local_sqlite_file():
 def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
     process = run_settings(**{variable: value})
     assert process.returncode != 0 and variable in process.stderr
+
+
+def test_the_command_a_bad_encryption_key_suggests_makes_a_key_the_settings_take():
+    """Its output is pasted as it is: a bytes repr (b'...') would be refused in turn."""
+    refused = run_settings(ORGSITE_ENCRYPTION_KEYS="notakey")
+    command = re.search(r"`python -c \"(.+?)\"`", refused.stderr)[1]
+
+    made = subprocess.run(
+        [sys.executable, "-c", command], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert run_settings(ORGSITE_ENCRYPTION_KEYS=made).returncode == 0, made
 
 
 REDIS_BROKER = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
