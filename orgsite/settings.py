@@ -6,6 +6,7 @@ ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
 """
 
 import itertools
+import re
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -56,6 +57,13 @@ for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", LOCAL_HOSTS)
+for _host in ALLOWED_HOSTS:
+    # Django matches the Host header without its port: a URL or a port here matches no request,
+    # so the site would answer every one 400.
+    if "/" in _host or (re.search(r":\d+$", _host) and not _host.endswith("]")):
+        raise ImproperlyConfigured(
+            f"DJANGO_ALLOWED_HOSTS takes host names such as jobs.example.com, not {_host!r}"
+        )
 # The local default hosts would make a production site answer nothing: name them explicitly.
 if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")

@@ -236,3 +236,24 @@ def test_a_site_url_that_is_set_is_taken_whatever_the_allowed_hosts(hosts):
 def test_the_process_stops_without_a_site_url_it_can_use(environment, error):
     process = run_settings(**{**PRODUCTION, **environment})
     assert process.returncode != 0 and error in process.stderr
+
+
+@pytest.mark.parametrize(
+    "host", ["https://jobs.example.com", "jobs.example.com/", "jobs.example.com:443"]
+)
+def test_the_process_stops_on_an_allowed_host_that_no_request_can_match(host):
+    """Django compares the Host header without its port: such an entry would answer every
+    request 400, and make the sync emails link to https://https://…"""
+    process = run_settings(**{**PRODUCTION, "DJANGO_ALLOWED_HOSTS": f"localhost,{host}"})
+    assert process.returncode != 0
+    assert f"DJANGO_ALLOWED_HOSTS takes host names such as jobs.example.com, not {host!r}" in (
+        process.stderr
+    )
+
+
+def test_allowed_hosts_take_subdomain_patterns_wildcards_and_bracketed_addresses():
+    hosts = ".example.com,*,[::1],127.0.0.1,jobs.example.com"
+    process = run_settings(
+        "settings.ALLOWED_HOSTS", **{**PRODUCTION, "DJANGO_ALLOWED_HOSTS": hosts}
+    )
+    assert process.returncode == 0, process.stderr
