@@ -25,6 +25,7 @@ from jobs.connections import (
 )
 from jobs.forms import (
     ORGANIZATION_FIELD_CLASSES,
+    ChangedFieldsOnly,
     JobSiteFieldsForm,
     OrganizationChecks,
     validate_api_key,
@@ -63,7 +64,13 @@ class VisitorPagesAdmin(admin.ModelAdmin):
         return obj.organization
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
+            # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
+            # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.
+            obj.save(update_fields=form.changed_data)
+        else:
+            obj.save()
         listing_cache_invalidate(organization=self.organization_of(obj))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -157,7 +164,7 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class OrganizationAdminForm(OrganizationChecks, forms.ModelForm):
+class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
 
@@ -423,10 +430,6 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # jobs come from Greenhouse only
-
-    def save_model(self, request: HttpRequest, obj: Job, form: forms.Form, change: bool) -> None:
-        obj.save(update_fields=form.changed_data)  # why: JobSiteFieldsForm.save()
-        listing_cache_invalidate(organization=obj.organization)
 
 
 @admin.register(SyncRun)

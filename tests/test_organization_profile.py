@@ -164,6 +164,23 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(client,
     assert (north.website, north.description) == ("https://north.example", "Sails.")
 
 
+def test_djangos_admin_saves_only_what_its_page_changed(client, north):
+    """Another tab's save and the day's invitation count, both written meanwhile, stay."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    url = f"/admin/jobs/organization/{north.pk}/change/"
+    first_tab = form_as_sent(client.get(url).content, "#organization_form")
+    second_tab = form_as_sent(client.get(url).content, "#organization_form")
+
+    client.post(url, {**first_tab, "website": "north.example"})
+    Organization.objects.filter(pk=north.pk).update(invitations_counted=7)
+    response = client.post(url, {**second_tab, "description": "Sails."})
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert (north.website, north.description) == ("https://north.example", "Sails.")
+    assert north.invitations_counted == 7
+
+
 def test_saving_writes_only_the_profile_not_the_invitation_count(north):
     form = OrganizationProfileForm(
         {"profile-name": "North Wind", "profile-description": "Sails.", "profile-website": ""},

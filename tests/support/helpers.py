@@ -57,7 +57,8 @@ def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
     for field in form.select("input[name], select[name], textarea[name]"):
         if field.name == "select":
             chosen = field.select_one("option[selected]") or field.select_one("option")
-            data[field["name"]] = chosen["value"]
+            if chosen is not None:  # a select without options sends nothing
+                data[field["name"]] = chosen["value"]
         elif field.name == "textarea":
             data[field["name"]] = field.get_text().removeprefix("\n")  # as browsers read it
         elif field.get("type") != "checkbox":
