@@ -226,14 +226,21 @@ def invitations_delete(invitations: QuerySet[Invitation]) -> int:
     made = list(
         Invitation.objects.filter(pk__in=pks, made_account=True).values_list("user", flat=True)
     )
+    never_used = User.objects.filter(
+        pk__in=made,
+        last_login__isnull=True,
+        is_staff=False,
+        is_superuser=False,
+        password__startswith=UNUSABLE_PASSWORD_PREFIX,
+    )
     # Locked, then read again: an account whose password is set, or that joins an org, at this
     # moment keeps it (PostgreSQL reads committed changes afresh in a statement after the lock).
-    list(User.objects.select_for_update().filter(pk__in=made).values_list("pk", flat=True))
+    # Only never-used ones: an account in use may be deleting itself, which locks it, then its
+    # orgs, the other way round from the org locks taken before this.
+    list(never_used.select_for_update().values_list("pk", flat=True))
     waited_for = Invitation.objects.filter(user__in=made).exclude(pk__in=pks)
     unused = list(
-        User.objects.filter(pk__in=made, last_login__isnull=True, is_staff=False)
-        .filter(is_superuser=False, password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .exclude(memberships__isnull=False)
+        never_used.exclude(memberships__isnull=False)
         .exclude(pk__in=waited_for.values("user"))
         .values_list("pk", flat=True)
     )
