@@ -618,7 +618,11 @@ class GreenhouseClient:
         def within_deadline(response: requests.Response, **kwargs: Any) -> None:
             # Called for every answer, redirects included: a chain of slow redirects, each
             # within the read timeout, would otherwise hold a settings page past gunicorn's.
-            _check_deadline(deadline)
+            try:
+                _check_deadline(deadline)
+            except GreenhouseTimeout:
+                response.close()  # no `with` holds it yet: its connection goes back now
+                raise
 
         try:
             with self.session.get(

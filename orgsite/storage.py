@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+logger = logging.getLogger(__name__)
 
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
@@ -17,4 +21,8 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
         try:
             return super().stored_name(name)
         except ValueError:  # no manifest entry, or no file to hash
+            if self.hashed_files:
+                # collectstatic ran, so the name is a typo or a file added since: the page shows
+                # without it rather than answering 500.
+                logger.warning("static file not collected name=%s", name)
             return name

@@ -49,11 +49,11 @@ def test_connect_greenhouse_checks_the_api_key_as_the_settings_page_does(
     assert not GreenhouseConnection.objects.exists()
 
 
-def test_connect_greenhouse_with_an_empty_api_key_removes_the_stored_one(fake_greenhouse):
+def test_connect_greenhouse_with_a_blank_api_key_removes_the_stored_one(fake_greenhouse):
     call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", " gh-secret-12345 ")
     assert GreenhouseConnection.objects.get().get_api_key() == "gh-secret-12345"
 
-    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "")
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "  ")
 
     assert not GreenhouseConnection.objects.get().has_api_key
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 
 import pytest
 from django.core.management import call_command
+from django.templatetags.static import static
 
 # What WhiteNoise sends for a name that carries its content's hash: 315,360,000 s, ten years.
 KEPT_FOR_TEN_YEARS = "max-age=315360000, public, immutable"
@@ -69,3 +71,16 @@ def test_pages_still_link_static_files_before_collectstatic(client, settings, tm
 
     assert page.status_code == 200
     assert 'href="/static/css/site.css"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(settings, tmp_path, caplog):
+    """A typo in a template, or a file added since the last collectstatic: the page still shows."""
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
+        url = static("css/no-such-file.css")
+
+    assert url == "/static/css/no-such-file.css"
+    assert "static file not collected name=css/no-such-file.css" in caplog.text

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 name = organization_name_field().clean(options["name"])
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from None
-        api_key = options["api_key"]
+        api_key = options["api_key"] if options["api_key"] is None else options["api_key"].strip()
         if api_key:
             # The settings page's checks.
             key_form = ApiKeyForm({f"{ApiKeyForm.prefix}-api_key": api_key})
