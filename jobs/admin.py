@@ -21,6 +21,7 @@ from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     SyncInProgress,
     connection_api_key_set,
+    connection_disconnect,
     connection_schedule_update,
 )
 from jobs.forms import (
@@ -309,9 +310,11 @@ class ConnectionAdminForm(forms.ModelForm):
 
 
 @admin.register(GreenhouseConnection)
-class GreenhouseConnectionAdmin(admin.ModelAdmin):
+class GreenhouseConnectionAdmin(RefusableDeleteMixin, admin.ModelAdmin):
     """Schedule and API key only. A board is connected or changed on the org's settings page
-    (or with `connect_greenhouse`), which checks the token with Greenhouse first."""
+    (or with `connect_greenhouse`), which checks the token with Greenhouse first. Deleting one
+    disconnects the org as its settings page does: its jobs are kept, closed, since no sync
+    would ever close them."""
 
     form = ConnectionAdminForm
     list_display = ["organization", "board_token", "board_name", "state", "last_success_at"]
@@ -342,6 +345,18 @@ class GreenhouseConnectionAdmin(admin.ModelAdmin):
         )
         if form.cleaned_data["new_api_key"]:
             connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])
+
+    def delete_refusal(
+        self, obj: GreenhouseConnection, *, others_leaving: Collection[int] = ()
+    ) -> str:
+        return SyncInProgress.message if obj.is_locked() else ""
+
+    def delete_model(self, request: HttpRequest, obj: GreenhouseConnection) -> None:
+        connection_disconnect(connection=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for connection in queryset:
+            connection_disconnect(connection=connection)
 
 
 class DeletedOnlyWithTheirOrganization(admin.ModelAdmin):

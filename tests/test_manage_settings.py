@@ -444,3 +444,34 @@ def test_the_admin_connects_no_board_itself(superuser_client, connected):
     assert superuser_client.get("/admin/jobs/greenhouseconnection/add/").status_code == 403
     page = superuser_client.get(admin_url(connected)).content.decode()
     assert 'name="board_token"' not in page and "tiny-co" in page
+
+
+def test_deleting_it_in_the_admin_disconnects_as_this_page_does(superuser_client, connected):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    Job.objects.update(featured=True)
+
+    response = superuser_client.post(
+        f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not GreenhouseConnection.objects.exists()
+    assert Job.objects.filter(is_open=False, featured=True).count() == Job.objects.count() > 0
+
+
+def test_the_admins_delete_action_waits_for_a_running_sync(superuser_client, connected, north):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    other = GreenhouseConnection.objects.create(
+        organization=Organization.objects.create(name="South", slug="south"), board_token="t"
+    )
+    acquire_sync_lock(connected)
+
+    response = superuser_client.post(
+        "/admin/jobs/greenhouseconnection/",
+        {"action": "delete_selected", "_selected_action": [connected.pk, other.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert "running right now" in response.content.decode()
+    assert list(GreenhouseConnection.objects.all()) == [connected]
+    assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
