@@ -7,13 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
 from jobs.cache import listing_cache_invalidate
@@ -50,12 +51,33 @@ from jobs.models import (
     SyncRun,
 )
 from jobs.organizations import organization_delete
+from jobs.search import MAX_SEARCH_WORDS
 from jobs.selectors import remote_policy_is
 from jobs.text import ending_sentence
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
-class VisitorPagesAdmin(admin.ModelAdmin):
+class ListQueryCleaning:
+    """For every list and search here. PostgreSQL refuses a NUL character in text, and Django
+    passes a filter's value (%00 in the address) or an autocomplete's search on to it: an error
+    page. Each word searched is a condition on every search field, and a thousand overflowed
+    SQLite's expression depth: as on the visitors' search, the first MAX_SEARCH_WORDS count."""
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        cleaned = QueryDict(mutable=True)
+        for key, values in request.GET.lists():
+            cleaned.setlist(key, [value.replace("\x00", "") for value in values])
+        request.GET = cleaned
+        return super().get_changelist_instance(request)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        words = search_term.replace("\x00", "").split()[:MAX_SEARCH_WORDS]
+        return super().get_search_results(request, queryset, " ".join(words))
+
+
+class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     """For what visitors see: a change here shows on their pages at once, as an edit on the org
     admin pages does, instead of when the page cache expires."""
 
@@ -264,7 +286,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(RefusableDeleteMixin, DjangoUserAdmin):
+class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     """Django's, except that neither deleting nor deactivating someone, nor turning off their
     password, leaves an org without an admin who can sign in (as on the members page and
     /accounts/delete/)."""
@@ -310,7 +332,7 @@ class ConnectionAdminForm(forms.ModelForm):
 
 
 @admin.register(GreenhouseConnection)
-class GreenhouseConnectionAdmin(RefusableDeleteMixin, admin.ModelAdmin):
+class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.ModelAdmin):
     """Schedule and API key only. A board is connected or changed on the org's settings page
     (or with `connect_greenhouse`), which checks the token with Greenhouse first. Deleting one
     disconnects the org as its settings page does: its jobs are kept, closed, since no sync
@@ -359,7 +381,7 @@ class GreenhouseConnectionAdmin(RefusableDeleteMixin, admin.ModelAdmin):
             connection_disconnect(connection=connection)
 
 
-class DeletedOnlyWithTheirOrganization(admin.ModelAdmin):
+class DeletedOnlyWithTheirOrganization(ListQueryCleaning, admin.ModelAdmin):
     """No delete link, action or page; an org's deletion still takes these rows with it (so the
     delete permission itself stays). The sync would bring a deleted job back as a new one
     without its site fields, and would not relink a deleted department until a post changed."""
@@ -448,7 +470,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ListQueryCleaning, admin.ModelAdmin):
     list_display = ["organization", "trigger", "started_at", "outcome", "created", "updated"]
     list_filter = ["outcome", "trigger"]
 
@@ -473,6 +495,14 @@ class SyncedUnitAdmin(DeletedOnlyWithTheirOrganization):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ListQueryCleaning, DjangoGroupAdmin):
+    """Django's, with its list's query read as every list here reads it."""
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
