@@ -26,6 +26,7 @@ from jobs.connections import (
     connection_schedule_update,
 )
 from jobs.forms import (
+    API_KEY_MAX_LENGTH,
     ORGANIZATION_FIELD_CLASSES,
     ChangedFieldsOnly,
     JobSiteFieldsForm,
@@ -319,6 +320,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
 class ConnectionAdminForm(forms.ModelForm):
     new_api_key = forms.CharField(
         required=False,
+        max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput,
         help_text="Leave empty to keep the stored key.",
     )

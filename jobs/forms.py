@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+API_KEY_MAX_LENGTH = 200  # wherever a key is typed: settings page, connect_greenhouse, admin
 NO_NAME = "Give your organization a name."
 
 
@@ -204,7 +205,7 @@ class ConnectForm(forms.Form):
     api_key = forms.CharField(
         label="Job Board API key (optional)",
         required=False,
-        max_length=200,
+        max_length=API_KEY_MAX_LENGTH,
         help_text=(
             "Not needed to show jobs. In Greenhouse: Configure → Dev Center → API Credential "
             "Management → Create new API key, key type “Job Board”. Stored encrypted and never "
@@ -250,7 +251,7 @@ class ApiKeyForm(forms.Form):
     prefix = "key"  # shares the settings page with ConnectForm's own api_key field
     api_key = forms.CharField(
         label="New Job Board API key",
-        max_length=200,
+        max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 

@@ -475,3 +475,12 @@ def test_the_admins_delete_action_waits_for_a_running_sync(superuser_client, con
     assert "running right now" in response.content.decode()
     assert list(GreenhouseConnection.objects.all()) == [connected]
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+
+
+def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_client, connected):
+    response = superuser_client.post(
+        admin_url(connected),
+        {"enabled": "on", "sync_interval_minutes": 60, "new_api_key": "k" * 201},
+    )
+    assert response.status_code == 200 and "at most 200 characters" in response.content.decode()
+    assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
