@@ -16,6 +16,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
@@ -356,6 +358,12 @@ class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.M
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @method_decorator(sensitive_post_parameters("new_api_key"))  # kept out of error reports
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(
         self, request: HttpRequest, obj: GreenhouseConnection, form: forms.Form, change: bool

@@ -119,11 +119,35 @@ def test_an_error_report_hides_it(signed_in, acme, queued, caplog, monkeypatch):
         )
 
     assert response.status_code == 500
-    record = next(r for r in caplog.records if r.name == "django.request")
-    # What the error email (AdminEmailHandler, without include_html) would carry.
-    report = ExceptionReporter(record.request, *record.exc_info, is_email=True).get_traceback_text()
+    report = error_report(caplog)
     assert "api_key" in report and "RuntimeError" in report
     assert not shows_more_than_the_last_five(report)
+
+
+def test_an_error_report_from_django_admin_hides_it(client, acme, caplog, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("jobs.admin.connection_schedule_update", crash)
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    client.raise_request_exception = False
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.post(
+            f"/admin/jobs/greenhouseconnection/{acme.pk}/change/",
+            {"enabled": "on", "sync_interval_minutes": 60, "new_api_key": API_KEY},
+        )
+
+    assert response.status_code == 500
+    report = error_report(caplog)
+    assert "new_api_key" in report and "RuntimeError" in report
+    assert not shows_more_than_the_last_five(report)
+
+
+def error_report(caplog) -> str:
+    """What the error email (AdminEmailHandler, without include_html) would carry."""
+    record = next(r for r in caplog.records if r.name == "django.request")
+    return ExceptionReporter(record.request, *record.exc_info, is_email=True).get_traceback_text()
 
 
 # --- Rotating the encryption key ------------------------------------------------------------
