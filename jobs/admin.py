@@ -189,6 +189,9 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("user", "organization")  # __str__
+
 
 class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)

@@ -11,12 +11,13 @@ from importlib import import_module
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import scheduling
-from jobs.models import GreenhouseConnection, Organization
+from jobs.models import GreenhouseConnection, Membership, Organization
 from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of, unescape_once
 from jobs.scheduling import enqueue_due_syncs
 from jobs.selectors import job_filter_options
@@ -265,3 +266,20 @@ def test_visitor_pages_cost_the_same_queries_for_20_and_60_jobs(client, fake_gre
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
     assert page_queries(client, fake_greenhouse, 60) == small
+
+
+def test_the_admins_organization_page_reads_each_member_once(admin_client):
+    """Once, for the account its row's picker shows; the row itself costs no query."""
+    organization = Organization.objects.create(name="North Wind", slug="north")
+
+    def page_queries_with_members(count: int) -> int:
+        for number in range(count):
+            user = User.objects.create_user(f"member-{count}-{number}")
+            Membership.objects.create(organization=organization, user=user)
+        with CaptureQueriesContext(db_connection) as queries:
+            page = admin_client.get(f"/admin/jobs/organization/{organization.pk}/change/")
+        assert page.status_code == 200
+        return len(queries)
+
+    page_queries_with_members(2)  # the first page also fills Django's content type cache
+    assert page_queries_with_members(0) + 10 == page_queries_with_members(10)
