@@ -322,7 +322,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             user_delete(user=user)
 
 
-class ConnectionAdminForm(forms.ModelForm):
+class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     new_api_key = forms.CharField(
         required=False,
         max_length=API_KEY_MAX_LENGTH,
@@ -373,11 +373,13 @@ class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.M
     ) -> None:
         # Through the settings page's functions, each writing only its own columns: the rest
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
-        connection_schedule_update(
-            connection=obj,
-            sync_interval_minutes=obj.sync_interval_minutes,
-            paused=not obj.enabled,
-        )
+        # The schedule too is written only when changed here: its admins may have paused it.
+        if {"enabled", "sync_interval_minutes"} & set(form.changed_data):
+            connection_schedule_update(
+                connection=obj,
+                sync_interval_minutes=obj.sync_interval_minutes,
+                paused=not obj.enabled,
+            )
         if form.cleaned_data["new_api_key"]:
             connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])
 

@@ -122,8 +122,13 @@ class ChangedFieldsOnly:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.show_hidden_initial = True
-        unsent = [field for field in self if field.html_initial_name not in self.data]
+            # Not a password's: a refused form would carry what was typed back into the page.
+            field.show_hidden_initial = not isinstance(field.widget, forms.PasswordInput)
+        unsent = [
+            field
+            for field in self
+            if field.field.show_hidden_initial and field.html_initial_name not in self.data
+        ]
         if self.is_bound and unsent:
             # Sent without the values it showed (a page served before they were added, or a
             # script): they are taken as the row's, so emptying a field or unticking a box is

@@ -10,9 +10,10 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from jobs.connections import connection_api_key_set
+from jobs.connections import connection_api_key_set, connection_schedule_update
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
+from tests.support.helpers import form_as_sent
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -436,6 +437,7 @@ def test_the_admin_refuses_an_api_key_with_spaces(superuser_client, connected):
         {"enabled": "on", "sync_interval_minutes": 60, "new_api_key": "abc def"},
     )
     assert response.status_code == 200 and "has no spaces" in response.content.decode()
+    assert "abc def" not in response.content.decode()  # not echoed back
     assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
 
 
@@ -484,3 +486,18 @@ def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_clie
     )
     assert response.status_code == 200 and "at most 200 characters" in response.content.decode()
     assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
+
+
+def test_the_admin_saving_a_key_keeps_a_pause_made_meanwhile(superuser_client, connected):
+    """The schedule is written only when changed on the admin's page, as the settings page
+    writes it only from its own form."""
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_schedule_update(
+        connection=connected, sync_interval_minutes=connected.sync_interval_minutes, paused=True
+    )
+
+    response = superuser_client.post(admin_url(connected), {**page, "new_api_key": "new-key-67890"})
+
+    assert response.status_code == 302
+    connection = GreenhouseConnection.objects.get()
+    assert connection.get_api_key() == "new-key-67890" and not connection.enabled
