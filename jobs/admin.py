@@ -126,7 +126,9 @@ class RefusableDeleteMixin:
         self, request: HttpRequest, object_id: str, extra_context: dict | None = None
     ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
-        refusal = self.delete_refusal(obj) if obj is not None else ""
+        # Said only to staff who may delete it: it tells who administers which org.
+        may_delete = obj is not None and self.has_delete_permission(request, obj)
+        refusal = self.delete_refusal(obj) if may_delete else ""
         if refusal:
             self.message_user(request, refusal, messages.ERROR)
             opts = self.model._meta

@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
@@ -488,6 +489,15 @@ def test_django_admin_does_not_delete_an_orgs_only_admin(client, owner, member):
         "alice",
         "root",
     ]
+
+
+def test_staff_who_may_not_delete_accounts_are_not_told_who_administers_what(client, owner):
+    client.force_login(User.objects.create_user("viewer", is_staff=True))
+
+    response = client.get(f"/admin/auth/user/{owner.pk}/delete/")
+
+    assert response.status_code == 403
+    assert not list(get_messages(response.wsgi_request))
 
 
 def test_django_admins_list_action_keeps_one_of_two_admins(client, owner, member):
