@@ -105,11 +105,10 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         try:
             response = view(request, *args, **kwargs)
         except Http404:
-            if version_key not in found:
-                # Perhaps no such org: its version must not stay for a day, or requests for
-                # made-up slugs would fill the cache (a full Redis stops counting sign-ins too).
-                _forget_version(version_key)
+            _forget_new_version(version_key, found)
             raise
+        if response.status_code == 404:  # answered by the view itself (jobs.json)
+            _forget_new_version(version_key, found)
         if response.status_code in CACHEABLE_STATUSES and not response.cookies:
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
@@ -174,7 +173,12 @@ def _first_version(key: str) -> str:
     return cache.get(key, fresh)
 
 
-def _forget_version(key: str) -> None:
+def _forget_new_version(key: str, found: dict[str, Any]) -> None:
+    """After a 404: if this request made the version, perhaps there is no such org. Its version
+    must not stay for a day, or requests for made-up slugs would fill the cache (a full Redis
+    stops counting sign-ins too)."""
+    if key in found:
+        return
     try:
         cache.delete(key)
     except Exception as exc:

@@ -192,7 +192,36 @@ def job_as_json(job: Job) -> dict[str, Any]:
 @cache_public_page
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's open, not hidden jobs: the site's first public read."""
-    organization = get_object_or_404(Organization, slug=slug)
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        # In JSON, as the script that asked can read it.
+        response = JsonResponse({"error": "No organization has this address."}, status=404)
+    else:
+        response = JsonResponse(
+            _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
+        )
+    # Public data: an org's own website may read its jobs from the browser. No cookies are
+    # sent or honoured with "*", so no visitor's session can be used.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:
+    jobs = (
+        organization.jobs.listed()
+        .prefetch_related("departments", "offices")
+        .defer("search_text")  # only keyword search reads it
+        .order_by("-featured", "title", "pk")
+    )
+    return {
+        "organization": {
+            "slug": organization.slug,
+            "name": organization.name,
+            "website": organization.website,
+        },
+        "count": len(jobs),
+        "jobs": [job_as_json(job) for job in jobs],
+    }
     jobs = (
         organization.jobs.listed()
         .prefetch_related("departments", "offices")

@@ -78,8 +78,13 @@ def test_it_keeps_non_ascii_text_readable(client, db, fake_greenhouse):
     assert "é".encode() in response.content
 
 
-def test_an_unknown_org_is_404(client, db):
-    assert client.get("/orgs/nobody/jobs.json").status_code == 404
+def test_an_unknown_org_is_a_404_in_json_that_other_sites_may_read(client, db):
+    response = client.get("/orgs/nobody/jobs.json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "No organization has this address."}
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_query_count_does_not_grow_with_jobs(client, synced_acme, django_assert_num_queries):
