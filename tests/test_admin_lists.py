@@ -84,3 +84,13 @@ def test_a_search_of_a_thousand_words_reads_the_first_ones(superuser_client, syn
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [wanted]
     assert Job.objects.count() > 1
+
+
+@pytest.mark.parametrize("lookup", ["api_key_encrypted__startswith", "api_key_last5"])
+def test_the_api_key_columns_cannot_be_filtered_on(superuser_client, lookup):
+    """Else the stored key could be read a character at a time from the list's count."""
+    GreenhouseConnection.objects.update(api_key_encrypted="gAAAA-secret", api_key_last5="12345")
+
+    response = superuser_client.get(changelist(GreenhouseConnection), {lookup: "g"})
+
+    assert response.status_code == 400
