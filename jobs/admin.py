@@ -449,7 +449,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
         "title",
         "organization",
         "location_name",
-        "is_open",
+        "status",
         "featured",
         "hidden",
         "remote",
@@ -483,6 +483,14 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     ]
 
     form = JobSiteFieldsForm  # its tags field reads "a, b" and refuses what is not tags
+
+    @admin.display(description="status", ordering="is_open")
+    def status(self, job: Job) -> str:
+        """As the org's jobs page says it: a post past its deadline is open on the board, but
+        visitors no longer see it."""
+        if not job.is_open:
+            return "Closed"
+        return "Deadline passed" if job.applications_closed else "Open"
 
     @admin.display(description="remote policy")
     def remote(self, job: Job) -> str:

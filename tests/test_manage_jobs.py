@@ -481,6 +481,23 @@ def test_the_admins_remote_policy_filter_reads_it_as_visitors_see_it(superuser_c
     assert '<td class="field-remote">Remote</td>' in page
 
 
+def test_the_admins_job_list_says_which_open_jobs_are_past_their_deadline(superuser_client, job):
+    """Open on the board, but visitors no longer see it: as the org's own jobs page says."""
+    past, closed = Job.objects.exclude(pk=job.pk)[:2]
+    Job.objects.filter(pk=past.pk).update(application_deadline=timezone.now() - timedelta(days=1))
+    Job.objects.filter(pk=closed.pk).update(is_open=False)
+
+    page = BeautifulSoup(superuser_client.get("/admin/jobs/job/").content, "html.parser")
+
+    status = {
+        row.select_one(".field-title").get_text(): row.select_one(".field-status").get_text()
+        for row in page.select("#result_list tbody tr")
+    }
+    assert status[job.title] == "Open"
+    assert status[past.title] == "Deadline passed"
+    assert status[closed.title] == "Closed"
+
+
 def test_staff_who_may_only_view_a_job_see_both_remote_policies(client, job):
     viewer = User.objects.create_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_job"))
