@@ -10,6 +10,7 @@ import re
 import secrets
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -97,6 +98,11 @@ SITE_URL = (
     if env_str("SITE_URL", "").strip()
     else _default_site_url()
 ).rstrip("/")
+if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fragment:
+    # The site answers at its host's root: email links under a path would all be 404s.
+    raise ImproperlyConfigured(
+        f"SITE_URL is a scheme and host only, such as https://jobs.example.com, not {SITE_URL!r}"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -231,6 +231,8 @@ def test_a_site_url_that_is_set_is_taken_whatever_the_allowed_hosts(hosts):
         ({"DJANGO_ALLOWED_HOSTS": ".example.com"}, "SITE_URL must be set"),
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "SITE_URL must be set"),
         ({"SITE_URL": "jobs.example.com"}, "SITE_URL must be an http(s) URL"),
+        ({"SITE_URL": "https://example.com/careers"}, "SITE_URL is a scheme and host only"),
+        ({"SITE_URL": "https://jobs.example.com/?x=1"}, "SITE_URL is a scheme and host only"),
     ],
 )
 def test_the_process_stops_without_a_site_url_it_can_use(environment, error):
