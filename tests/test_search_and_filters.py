@@ -238,6 +238,17 @@ def test_it_filters_by_location_as_greenhouse_writes_it(client, boards):
     }
 
 
+def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
+    """A link saved before its jobs closed finds none, and says which place it looked for."""
+    response = client.get("/jobs/", {"location": "Atlantis <b>"})
+
+    page = BeautifulSoup(response.content, "html.parser")
+    chosen = page.select_one("select[name=location] option[selected]")
+    assert titles(response) == set()
+    assert chosen["value"] == "Atlantis <b>"
+    assert chosen.get_text() == "Atlantis <b> (no open jobs now)"
+
+
 def test_it_filters_by_remote_policy_from_metadata_location_or_the_site(client, boards):
     remote = {"Field Service Technician", "People Operations Partner"}
     remote.add("Développeur·se front-end (Vue.js)")  # "Mode de travail: Télétravail"
