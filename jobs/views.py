@@ -222,25 +222,3 @@ def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:
         "count": len(jobs),
         "jobs": [job_as_json(job) for job in jobs],
     }
-    jobs = (
-        organization.jobs.listed()
-        .prefetch_related("departments", "offices")
-        .defer("search_text")  # only keyword search reads it
-        .order_by("-featured", "title", "pk")
-    )
-    response = JsonResponse(
-        {
-            "organization": {
-                "slug": organization.slug,
-                "name": organization.name,
-                "website": organization.website,
-            },
-            "count": len(jobs),
-            "jobs": [job_as_json(job) for job in jobs],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-    # Public data: an org's own website may read its jobs from the browser. No cookies are
-    # sent or honoured with "*", so no visitor's session can be used.
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
