@@ -33,6 +33,9 @@ from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
+# What the public board API answers for a board made private or taken down: something to fix in
+# Greenhouse, so the message says where to look.
+REFUSED_STATUSES = (401, 403, 410)
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -597,6 +600,12 @@ class GreenhouseClient:
                 f"Greenhouse is having trouble (HTTP {status}); the sync will try again later.",
                 http_status=status,
                 retry_after=_seconds_or_none(headers.get("Retry-After")),
+            )
+        if status in REFUSED_STATUSES:
+            raise GreenhouseError(
+                f"Greenhouse refused to show the job board '{token}' (HTTP {status}); nothing was "
+                "changed. Check in Greenhouse that the board is live and public.",
+                http_status=status,
             )
         if status != 200:
             raise GreenhouseError(

@@ -230,3 +230,18 @@ def test_sync_jobs_refuses_an_unknown_org(fake_greenhouse):
 def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):
     with pytest.raises(CommandError):
         call_command("sync_jobs")
+
+
+@pytest.mark.parametrize("status", [401, 403, 410])
+def test_connect_greenhouse_says_where_to_look_when_greenhouse_refuses_the_board(
+    fake_greenhouse, status
+):
+    fake_greenhouse.fail_next("acme-robotics", "status", status=status)
+
+    with pytest.raises(
+        CommandError,
+        match=f"refused to show the job board 'acme-robotics' "
+        rf"\(HTTP {status}\).*live and public",
+    ):
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert not GreenhouseConnection.objects.exists()
