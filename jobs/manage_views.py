@@ -484,6 +484,10 @@ REFRESH_MESSAGES = {
         messages.INFO,
         "A sync is running right now; its result shows below when it finishes.",
     ),
+    RefreshOutcome.DISCONNECTED: (
+        messages.ERROR,
+        "This organization was just disconnected from Greenhouse, so nothing was queued.",
+    ),
 }
 
 

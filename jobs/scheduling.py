@@ -44,6 +44,7 @@ class RefreshOutcome(enum.Enum):
     ALREADY_QUEUED = "already_queued"
     ALREADY_RUNNING = "running"
     COOLDOWN = "cooldown"
+    DISCONNECTED = "disconnected"  # the connection was deleted after the caller read it
 
 
 def _not_queued(now: timezone.datetime, *, lost_after: timedelta | None = None) -> Q:
@@ -89,7 +90,10 @@ def request_refresh(
         enqueue_sync(connection.pk, trigger)
         connection.queued_at = now
         return RefreshOutcome.QUEUED
-    connection.refresh_from_db()
+    try:
+        connection.refresh_from_db()
+    except GreenhouseConnection.DoesNotExist:
+        return RefreshOutcome.DISCONNECTED  # by a disconnect or org deletion in another request
     if connection.is_locked(now):
         return RefreshOutcome.ALREADY_RUNNING
     if connection.queued_at is not None:

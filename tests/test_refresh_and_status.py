@@ -73,6 +73,18 @@ def test_refresh_of_an_unconnected_org_says_to_connect(signed_in, acme, queued):
     assert queued == [] and "Connect a Greenhouse board first" in response.content.decode()
 
 
+def test_refresh_as_the_org_is_disconnected_says_so(signed_in, acme, queued, monkeypatch):
+    # The page's request read the connection just before another admin's disconnect deleted it.
+    connection = GreenhouseConnection.objects.get()
+    monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connection)
+    GreenhouseConnection.objects.all().delete()
+
+    response = signed_in.post(REFRESH_URL, follow=True)
+
+    assert response.status_code == 200 and queued == []
+    assert "just disconnected from Greenhouse" in response.content.decode()
+
+
 def test_refresh_with_the_broker_down_explains_and_breaks_nothing(signed_in, acme, broker_down):
     response = signed_in.post(REFRESH_URL)
     assert response.status_code == 302
