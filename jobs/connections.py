@@ -153,14 +153,30 @@ def connection_schedule_update(
     connection.next_sync_at = (
         last_attempt + connection.sync_interval if last_attempt else timezone.now()
     )
-    connection.save(update_fields=["sync_interval_minutes", "enabled", "next_sync_at"])
+    _connection_update(connection, ["sync_interval_minutes", "enabled", "next_sync_at"])
 
 
 @sensitive_variables("api_key")
 def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> None:
     """Replace the stored Job Board API key; an empty key removes it."""
     connection.set_api_key(api_key)
-    connection.save(update_fields=["api_key_encrypted", "api_key_last5"])
+    _connection_update(connection, ["api_key_encrypted", "api_key_last5"])
+
+
+class NotConnected(Exception):
+    """The connection a settings change was made to was deleted since the page read it."""
+
+    message = (
+        "This organization was disconnected from Greenhouse meanwhile, so the change was not saved."
+    )
+
+
+@transaction.atomic
+def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> None:
+    # The row lock makes a disconnect in another request wait for this save, or this one see it.
+    if not GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).exists():
+        raise NotConnected(NotConnected.message)
+    connection.save(update_fields=fields)
 
 
 def connection_disconnect(*, connection: GreenhouseConnection) -> int:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
+    NotConnected,
     SyncInProgress,
     connection_api_key_set,
     connection_connect,
@@ -247,7 +248,11 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         if handler is None or (connection is None and action not in ACTIONS_WITHOUT_CONNECTION):
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:settings", slug=slug)
-        outcome = handler(request, organization, connection)
+        try:
+            outcome = handler(request, organization, connection)
+        except NotConnected as exc:  # another admin disconnected it after this page read it
+            messages.error(request, exc.message)
+            return redirect("manage:settings", slug=slug)
         if isinstance(outcome, HttpResponse):
             return outcome
         _log_refused(request, action, outcome)

@@ -228,6 +228,26 @@ def test_an_unconnected_org_cannot_change_a_key_it_does_not_have(signed_in, nort
     assert not GreenhouseConnection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"action": "api_key", "key-api_key": "new-key-67890"},
+        {"action": "api_key_remove"},
+        {"action": "schedule", "sync_interval_minutes": "60"},
+    ],
+)
+def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, monkeypatch, change):
+    # The page's request read the connection just before the other admin's disconnect deleted it.
+    monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connected)
+    GreenhouseConnection.objects.all().delete()
+
+    response = signed_in.post(SETTINGS_URL, change, follow=True)
+
+    assert response.status_code == 200
+    assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert not GreenhouseConnection.objects.exists()
+
+
 # --- Schedule ----------------------------------------------------------------------------------
 
 
