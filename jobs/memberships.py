@@ -341,6 +341,10 @@ def _join_link_values(token: str) -> tuple[int, int, str]:
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Make the signed-in `user` a member through the link of their invitation."""
+    _, organization_pk, _ = _join_link_values(token)
+    # The org's row first, as organization_delete() locks it before the invitations: otherwise
+    # this holds the invitation, the deletion the org, and each waits for the other.
+    Organization.objects.select_for_update().filter(pk=organization_pk).first()
     try:
         invitation = invitation_of(token, user=user, for_update=True)
     except MembershipError:

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 on_sqlite = pytest.mark.skipif(
     "sqlite" not in db_connection.vendor, reason="SQLite only; PostgreSQL has MVCC reads"
 )
+on_postgresql = pytest.mark.skipif(
+    db_connection.vendor != "postgresql", reason="row locks: SQLite locks the whole database"
+)
 
 
 def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
@@ -146,6 +149,42 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, 
         assert all(isinstance(error, MembershipError) for error in errors), errors
         assert User.objects.filter(email=email).count() == 1
         assert Invitation.objects.filter(organization=organization, user__email=email).count() == 1
+
+
+@on_postgresql
+def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailoutbox, monkeypatch):
+    from django.contrib.auth.models import User
+
+    from jobs.memberships import invitation_accept, invitation_token, member_invite
+    from jobs.models import Invitation, Organization
+    from jobs.organizations import organization_delete
+
+    organization = acme.organization
+    member_invite(organization=organization, email="new@acme.example", role="member", site_url="")
+    token = invitation_token(Invitation.objects.get())
+    user = User.objects.get(email="new@acme.example")
+    # The accept stops just before it adds the membership, until the deletion waits on a lock.
+    deleting = threading.Event()
+    get_or_create = Membership.objects.get_or_create
+
+    def paused_get_or_create(**kwargs: Any) -> Any:
+        deleting.wait(5)
+        time.sleep(0.5)
+        return get_or_create(**kwargs)
+
+    monkeypatch.setattr(Membership.objects, "get_or_create", paused_get_or_create)
+
+    def delete() -> int:
+        time.sleep(0.2)  # the accept takes its locks first
+        deleting.set()
+        return organization_delete(organization=Organization.objects.get(pk=organization.pk))
+
+    works = iter([lambda: invitation_accept(token=token, user=user), delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert not Membership.objects.exists()
 
 
 def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db, settings):
