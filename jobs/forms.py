@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import transaction
 from django.http import HttpRequest
 
 from jobs.connections import check_board, check_failure_message
@@ -365,7 +366,11 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
             # Only these columns: a sync may have rewritten Greenhouse's fields (or closed the
             # job) since this form read the row, and writing the old values back would stick,
             # since the next sync finds the board unchanged.
-            job.save(update_fields=self.changed_data)
+            with transaction.atomic():
+                # Locked, so that the org's deletion in another request cannot come in between.
+                if not Job.objects.select_for_update().filter(pk=job.pk).exists():
+                    raise Job.DoesNotExist("the job was deleted since the form read it")
+                job.save(update_fields=self.changed_data)
         return job
 
 

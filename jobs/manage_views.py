@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -464,7 +464,10 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if LATER_PAGE_RE.fullmatch(request.GET.get("page", "")):
         list_url += f"?page={request.GET['page']}"
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            form.save()
+        except Job.DoesNotExist:
+            raise Http404("deleted with its organization meanwhile") from None
         listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")
         return redirect(list_url)

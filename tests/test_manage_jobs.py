@@ -186,6 +186,22 @@ def test_it_saves_the_site_owned_fields(signed_in, job):
     assert job.tags == ["Python", "robots", "senior engineer"]
 
 
+def test_a_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
+    clean_note = manage_views.JobSiteFieldsForm.clean_compensation_note
+
+    def deleted_meanwhile(form: Any) -> Any:  # by another admin, after the page read the job
+        Job.objects.filter(pk=job.pk).delete()
+        return clean_note(form)
+
+    monkeypatch.setattr(
+        manage_views.JobSiteFieldsForm, "clean_compensation_note", deleted_meanwhile
+    )
+
+    response = signed_in.post(edit_url(job), {"featured": "on", "tags": "robots"})
+
+    assert response.status_code == 404
+
+
 def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
     title, description = job.title, job.description_html
 
