@@ -37,6 +37,9 @@ INVITATION_INVALID_MESSAGE = (
     "This invitation link is not valid any more: it has expired, was replaced by a newer one, "
     "or was cancelled. Ask an admin of the organization to invite you again."
 )
+MEMBERSHIP_GONE_MESSAGE = (
+    "That person was removed from the organization meanwhile, so their role was not changed."
+)
 ADMIN_NEEDED_MESSAGE = (
     "An organization needs at least one admin who can sign in. Make someone else an admin first."
 )
@@ -384,6 +387,9 @@ def _first_free(base: str, *, max_length: int, taken: Callable[[str], bool]) -> 
 def membership_role_set(*, membership: Membership, role: str) -> None:
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
         _ensure_another_admin(membership)
+    # Locked, so that another admin's removal of the member cannot come in between.
+    if not Membership.objects.select_for_update().filter(pk=membership.pk).exists():
+        raise MembershipError(MEMBERSHIP_GONE_MESSAGE)
     membership.role = role
     membership.save(update_fields=["role"])
 

@@ -6,6 +6,7 @@ import logging
 import re
 import smtplib
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -17,7 +18,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
-from jobs import memberships
+from jobs import manage_views, memberships
 from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import Invitation, Job, Membership, Organization
@@ -1230,6 +1231,26 @@ def test_it_sets_a_members_role(signed_in, member):
     )
     membership.refresh_from_db()
     assert membership.role == Membership.Role.ADMIN
+
+
+def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, member, monkeypatch):
+    membership = Membership.objects.get(user=member)
+    role_set = manage_views.membership_role_set
+
+    def removed_meanwhile(**kwargs: Any) -> None:  # after this request's form found the member
+        Membership.objects.filter(pk=membership.pk).delete()
+        role_set(**kwargs)
+
+    monkeypatch.setattr(manage_views, "membership_role_set", removed_meanwhile)
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "role", "membership": membership.pk, "role": "admin"},
+        follow=True,
+    )
+
+    assert "removed from the organization meanwhile" in response.content.decode()
+    assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_it_removes_a_member(signed_in, member):
