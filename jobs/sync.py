@@ -612,7 +612,7 @@ def _record_success(
         last_success_at=now,
         failing_since=None,
         consecutive_failures=0,
-        next_sync_at=now + connection.sync_interval,
+        now=now,
         **connection_values,
     )
 
@@ -643,11 +643,20 @@ def _record_failure(
         last_error=message,
         failing_since=connection.failing_since or now,
         consecutive_failures=connection.consecutive_failures + 1,
-        next_sync_at=now + connection.sync_interval,
+        now=now,
     )
 
 
-def _update_connection(connection: GreenhouseConnection, **values: Any) -> None:
-    GreenhouseConnection.objects.filter(pk=connection.pk).update(**values)
+def _update_connection(connection: GreenhouseConnection, *, now: datetime, **values: Any) -> None:
+    """Store the sync's outcome and schedule the next one an interval after `now`."""
+    # The interval as saved now, not as read when the sync started: an admin may have changed it
+    # meanwhile, and the old one would put off (or bring forward) the next sync by hours.
+    saved = GreenhouseConnection.objects.filter(pk=connection.pk)
+    connection.sync_interval_minutes = (
+        saved.values_list("sync_interval_minutes", flat=True).first()
+        or connection.sync_interval_minutes  # deleted: the update below changes nothing
+    )
+    values["next_sync_at"] = now + connection.sync_interval
+    saved.update(**values)
     for name, value in values.items():
         setattr(connection, name, value)

@@ -189,6 +189,26 @@ def test_it_records_the_run_and_marks_the_connection_ok(acme, fake_greenhouse):
     assert acme.lock_expires_at is None
 
 
+@pytest.mark.parametrize("failing", [False, True])
+def test_an_interval_changed_during_the_sync_sets_the_next_one(
+    acme, fake_greenhouse, monkeypatch, failing
+):
+    if failing:
+        fake_greenhouse.fail_next("acme-robotics", "status", status=404)
+    fetch = jobs_sync.GreenhouseClient.fetch_jobs_response
+
+    def fetch_as_the_admin_saves(client, token):  # on the settings page, as Greenhouse answers
+        GreenhouseConnection.objects.update(sync_interval_minutes=1440)
+        return fetch(client, token)
+
+    monkeypatch.setattr(jobs_sync.GreenhouseClient, "fetch_jobs_response", fetch_as_the_admin_saves)
+
+    sync(acme)
+
+    acme.refresh_from_db()
+    assert acme.next_sync_at > timezone.now() + timedelta(hours=23)
+
+
 def test_a_resync_of_an_unchanged_board_writes_nothing_to_jobs(acme, fake_greenhouse):
     sync(acme)
 
