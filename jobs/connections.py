@@ -27,6 +27,7 @@ from jobs.models import (
     Job,
     Organization,
     SyncRun,
+    fields_save_if_row_exists,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
@@ -171,12 +172,9 @@ class NotConnected(Exception):
     )
 
 
-@transaction.atomic
 def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> None:
-    # The row lock makes a disconnect in another request wait for this save, or this one see it.
-    if not GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).exists():
+    if not fields_save_if_row_exists(connection, fields):  # another admin disconnected it
         raise NotConnected(NotConnected.message)
-    connection.save(update_fields=fields)
 
 
 def connection_disconnect(*, connection: GreenhouseConnection) -> int:

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import transaction
 from django.http import HttpRequest
 
 from jobs.connections import check_board, check_failure_message
@@ -28,6 +27,7 @@ from jobs.models import (
     Job,
     Membership,
     Organization,
+    fields_save_if_row_exists,
 )
 from jobs.text import ending_sentence
 from jobs.throttle import client_ip, password_check, password_reset_email_allowed
@@ -362,15 +362,11 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
 
     def save(self, commit: bool = True) -> Job:
         job = super().save(commit=False)
-        if commit:
-            # Only these columns: a sync may have rewritten Greenhouse's fields (or closed the
-            # job) since this form read the row, and writing the old values back would stick,
-            # since the next sync finds the board unchanged.
-            with transaction.atomic():
-                # Locked, so that the org's deletion in another request cannot come in between.
-                if not Job.objects.select_for_update().filter(pk=job.pk).exists():
-                    raise Job.DoesNotExist("the job was deleted since the form read it")
-                job.save(update_fields=self.changed_data)
+        # Only these columns: a sync may have rewritten Greenhouse's fields (or closed the job)
+        # since this form read the row, and writing the old values back would stick, since the
+        # next sync finds the board unchanged.
+        if commit and not fields_save_if_row_exists(job, self.changed_data):
+            raise Job.DoesNotExist("the job was deleted, with its org, since the form read it")
         return job
 
 

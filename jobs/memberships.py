@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import smtplib
-import unicodedata
 from collections.abc import Callable, Collection
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -25,8 +24,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from jobs.models import INVITATION_DAYS, Invitation, Membership, Organization
-from jobs.text import ending_sentence
+from jobs.models import (
+    INVITATION_DAYS,
+    Invitation,
+    Membership,
+    Organization,
+    fields_save_if_row_exists,
+)
+from jobs.text import email_key, ending_sentence
 from jobs.throttle import signup_allowed, signup_limit_reached
 
 logger = logging.getLogger(__name__)
@@ -172,13 +177,9 @@ def accounts_with_email(email: str) -> list[User]:
     """The accounts whose address is `email`, compared as Django's password reset compares them
     (NFKC, then casefold). The database's case-insensitive match alone pairs "ı" with "i" on
     PostgreSQL: an account with a lookalike address would pass for the real one."""
-    key = _email_key(email)
+    key = email_key(email)
     candidates = User.objects.filter(email__iexact=email).order_by("pk")
-    return [user for user in candidates if _email_key(user.email) == key]
-
-
-def _email_key(email: str) -> str:
-    return unicodedata.normalize("NFKC", email).casefold()
+    return [user for user in candidates if email_key(user.email) == key]
 
 
 def _count_invitation_email(organization: Organization) -> None:
@@ -387,11 +388,9 @@ def _first_free(base: str, *, max_length: int, taken: Callable[[str], bool]) -> 
 def membership_role_set(*, membership: Membership, role: str) -> None:
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
         _ensure_another_admin(membership)
-    # Locked, so that another admin's removal of the member cannot come in between.
-    if not Membership.objects.select_for_update().filter(pk=membership.pk).exists():
-        raise MembershipError(MEMBERSHIP_GONE_MESSAGE)
     membership.role = role
-    membership.save(update_fields=["role"])
+    if not fields_save_if_row_exists(membership, ["role"]):  # another admin removed them
+        raise MembershipError(MEMBERSHIP_GONE_MESSAGE)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -24,6 +24,17 @@ INVITATION_DAYS = 7
 # What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
 LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 PAGE_LANGUAGE = "en"  # base.html's <html lang>: the language the site's own words are in
+
+
+def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool:
+    """Save `fields` of `instance` under a lock on its row; False, saving nothing, if the row was
+    deleted since it was read. The lock makes a delete in another request wait for this save, or
+    this one see the row gone, instead of an error."""
+    with transaction.atomic():
+        if not type(instance).objects.select_for_update().filter(pk=instance.pk).exists():
+            return False
+        instance.save(update_fields=fields)
+        return True
 
 
 class Organization(models.Model):

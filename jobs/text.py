@@ -1,5 +1,7 @@
 """Wording shared by messages, feeds and emails."""
 
+import unicodedata
+
 SENTENCE_ENDINGS = (".", "!", "?", "…")
 
 
@@ -18,3 +20,8 @@ def minutes_in_words(minutes: int) -> str:
         if count
     ]
     return " ".join(parts)
+
+
+def email_key(email: str) -> str:
+    """An address as Django's password reset compares addresses: NFKC, then casefold."""
+    return unicodedata.normalize("NFKC", email).casefold()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -21,6 +20,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from jobs.text import email_key
 
 logger = logging.getLogger(__name__)
 
@@ -158,14 +159,14 @@ def password_reset_email_allowed(*, email: str, ip: str) -> bool:
     """Count one more password reset email to this address, asked for from client address `ip`;
     False past PASSWORD_RESET_EMAILS_PER_CLIENT from it in a day, or PASSWORD_RESET_EMAILS_PER_DAY
     in all (the page then says the same, and no email goes)."""
-    email_key = f"password-resets:email:{_digest(unicodedata.normalize('NFKC', email).casefold())}"
+    address_key = f"password-resets:email:{_digest(email_key(email))}"
     day = 24 * 60 * 60
     try:
-        if _count(f"{email_key}:ip:{_digest(ip)}", window_seconds=day) > (
+        if _count(f"{address_key}:ip:{_digest(ip)}", window_seconds=day) > (
             PASSWORD_RESET_EMAILS_PER_CLIENT
         ):
             return False
-        return _count(email_key, window_seconds=day) <= PASSWORD_RESET_EMAILS_PER_DAY
+        return _count(address_key, window_seconds=day) <= PASSWORD_RESET_EMAILS_PER_DAY
     except Exception as exc:
         logger.warning(
             "password reset throttle unavailable: cache unreachable, email not counted error=%r",
