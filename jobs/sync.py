@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -168,6 +168,11 @@ def sync_organization(
         result = SyncResult(
             organization_slug=slug, outcome=SyncResult.Outcome.FAILED, error=message
         )
+        # A success recorded in a transaction that was then rolled back left its values on
+        # this object; the failure streak continues from the saved ones. A connection deleted
+        # meanwhile has none, and the failure's updates change nothing.
+        with suppress(GreenhouseConnection.DoesNotExist):
+            connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
         _record_failure(connection, run, message=message, http_status=None)
     finally:
         release_sync_lock(connection, lease)
@@ -237,14 +242,19 @@ def _fetch_and_apply(
             run_id=run.pk,
         )
     now = timezone.now()
+    # The success is recorded in the apply's transaction: a sync stopped while recording it (at
+    # its time limit, say) has then changed nothing, as its failure will say.
     with transaction.atomic():
         counts = apply_board(connection, raw_jobs, now=now)
-        applied_board = {
-            "applied_board_fingerprint": response.fingerprint,
-            "applied_board_open_jobs": _open_jobs(connection),
-            "applied_board_skipped": counts.skipped,
-        }
-    _record_success(connection, run, counts, now=now, **applied_board)
+        _record_success(
+            connection,
+            run,
+            counts,
+            now=now,
+            applied_board_fingerprint=response.fingerprint,
+            applied_board_open_jobs=_open_jobs(connection),
+            applied_board_skipped=counts.skipped,
+        )
     if counts.created or counts.updated or counts.closed or counts.reopened:
         listing_cache_invalidate(organization=connection.organization)
     return SyncResult(

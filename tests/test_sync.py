@@ -159,6 +159,37 @@ def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenh
     assert {job.pk: job.title for job in Job.objects.filter(is_open=True)} == before
 
 
+def test_a_sync_stopped_while_recording_its_success_has_changed_nothing(
+    acme, fake_greenhouse, monkeypatch
+):
+    failing_since = timezone.now() - timedelta(days=2)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        state=GreenhouseConnection.State.FAILING,
+        failing_since=failing_since,
+        consecutive_failures=3,
+    )
+    real_update_connection = jobs_sync._update_connection
+
+    def stopped_after_recording_success(connection, **values):
+        real_update_connection(connection, **values)
+        if values.get("state") == GreenhouseConnection.State.OK:
+            raise SoftTimeLimitExceeded()  # the time limit, before the transaction commits
+
+    monkeypatch.setattr("jobs.sync._update_connection", stopped_after_recording_success)
+
+    result = sync(acme)
+
+    # The failure says nothing was changed, and nothing was: the jobs' writes were undone.
+    assert not result.ok and "nothing was changed" in result.error
+    assert not Job.objects.exists()
+    acme.refresh_from_db()
+    assert acme.applied_board_fingerprint == ""
+    # The failing streak goes on from where it was, not from the success that was undone.
+    assert (acme.failing_since, acme.consecutive_failures) == (failing_since, 4)
+    monkeypatch.setattr("jobs.sync._update_connection", real_update_connection)
+    assert sync(acme).counts.created == len(fake_greenhouse.jobs("acme-robotics"))
+
+
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
     sync(acme)
     assert Job.objects.filter(greenhouse_id__gt=2**32).exists()
