@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.backends.signals import connection_created
 
 
@@ -8,5 +9,7 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs.search import sqlite_functions_register
+        from orgsite.checks import local_defaults_check
 
         connection_created.connect(sqlite_functions_register)
+        checks.register(local_defaults_check, deploy=True)

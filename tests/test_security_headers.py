@@ -107,13 +107,41 @@ def run_in_production(tmp_path: Path, *args: str, **env: str) -> subprocess.Comp
     )
 
 
+# The services and sender production names; `check` connects to none of them.
+PRODUCTION_SERVICES = {
+    "DATABASE_URL": "postgres://orgsite:secret@db.invalid:5432/orgsite",
+    "CELERY_BROKER_URL": "redis://redis.invalid:6379/0",
+    "CACHE_URL": "redis://redis.invalid:6379/1",
+    "DJANGO_DEFAULT_FROM_EMAIL": "Jobs <jobs@example.com>",
+}
+
+
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     completed = run_in_production(
-        tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING"
+        tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_SERVICES
     )
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "System check identified no issues" in completed.stdout
+
+
+def test_check_deploy_names_each_local_default_production_kept(tmp_path):
+    kept_defaults = dict.fromkeys(PRODUCTION_SERVICES)  # None: not set
+
+    completed = run_in_production(
+        tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING", **kept_defaults
+    )
+
+    assert completed.returncode != 0
+    for check_id, setting in [
+        ("orgsite.W001", "DATABASE_URL"),
+        ("orgsite.W002", "CELERY_BROKER_URL"),
+        ("orgsite.W003", "CACHE_URL"),
+        ("orgsite.W004", "DJANGO_DEFAULT_FROM_EMAIL"),
+    ]:
+        assert re.search(rf"\({re.escape(check_id)}\) [^\n]*{setting} is not set", completed.stderr)
+    # Only these: the security settings of production are still right.
+    assert "security." not in completed.stderr
 
 
 def test_production_settings_take_hosts_from_the_environment_and_secure_cookies(tmp_path):

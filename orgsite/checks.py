@@ -1,0 +1,56 @@
+"""`manage.py check --deploy`: the local defaults a production site must not keep.
+
+Each default works with no server for a newcomer (README's quick start), so settings cannot
+refuse it; these warnings tell the operator who deploys with it what to set instead.
+"""
+
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage
+from django.core.checks import Warning as CheckWarning
+
+
+def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    warnings = []
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        warnings.append(
+            CheckWarning(
+                "The database is SQLite in a local file: DATABASE_URL is not set.",
+                hint="Set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DBNAME. SQLite lets "
+                "one process write at a time and lives on this machine's disk only.",
+                id="orgsite.W001",
+            )
+        )
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        warnings.append(
+            CheckWarning(
+                "Celery's queue is a folder on this machine: CELERY_BROKER_URL is not set.",
+                hint="Set CELERY_BROKER_URL=redis://HOST:6379/0, the same for the web, worker "
+                "and beat processes, wherever they run.",
+                id="orgsite.W002",
+            )
+        )
+    if not settings.CACHE_URL:
+        warnings.append(
+            CheckWarning(
+                "The cache is files on this machine: CACHE_URL is not set.",
+                hint="Set CACHE_URL=redis://HOST:6379/1 (not the broker's database number), "
+                "the same for web and worker: a sync clears the pages the web processes cached, "
+                "and failed sign-ins are counted there.",
+                id="orgsite.W003",
+            )
+        )
+    if parseaddr(settings.DEFAULT_FROM_EMAIL)[1].endswith("@localhost"):
+        warnings.append(
+            CheckWarning(
+                f"Emails are sent from {settings.DEFAULT_FROM_EMAIL!r}: "
+                "DJANGO_DEFAULT_FROM_EMAIL is not set.",
+                hint="Set DJANGO_DEFAULT_FROM_EMAIL to an address of your domain, such as "
+                "'Jobs <jobs@example.com>'; mail servers reject or file as spam mail from "
+                "localhost.",
+                id="orgsite.W004",
+            )
+        )
+    return warnings
