@@ -7,16 +7,19 @@ from select_related/prefetch_related, never from a query per job.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import NamedTuple
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
+from jobs.filters import JobFilters
 from jobs.models import Department, Job, Office, Organization, listed_jobs
 from jobs.search import filter_by_keywords
 
 FEATURED_GROUP = "Featured roles"
+# After a chosen filter value that no open job has now (a link saved earlier).
+NO_OPEN_JOBS_NOW = " (no open jobs now)"
 NO_DEPARTMENT_GROUP = "Other roles"
 
 
@@ -190,3 +193,57 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
         remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
         by_organization=organization is None,
     )
+
+
+def filters_with_their_options(
+    *, filters: JobFilters, options: FilterOptions, organization: Organization | None
+) -> tuple[JobFilters, FilterOptions]:
+    """The filters, and options that offer each of their values.
+
+    A link saved before its jobs closed names an org, department or office the options (only
+    what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW, so the form does not
+    say "All departments" beside "0 jobs match". A value that names none (on an org's page,
+    none of that org's) is ignored, as `department=abc` is. Queries only for such values.
+    """
+    slug = filters.organization_slug
+    organizations = options.organizations
+    if slug and slug not in {option.slug for option in organizations}:
+        found = [
+            OrganizationOption(slug, f"{name}{NO_OPEN_JOBS_NOW}")
+            for name in Organization.objects.filter(slug=slug).values_list("name", flat=True)
+        ]
+        organizations = [*organizations, *found]
+        slug = slug if found else ""
+    scope = Q(organization=organization) if organization else Q()
+    departments, department_ids = _units_with_chosen(
+        Department.objects.filter(scope), options.departments, filters.department_ids
+    )
+    offices, office_ids = _units_with_chosen(
+        Office.objects.filter(scope), options.offices, filters.office_ids
+    )
+    return (
+        replace(
+            filters, organization_slug=slug, department_ids=department_ids, office_ids=office_ids
+        ),
+        replace(options, organizations=organizations, departments=departments, offices=offices),
+    )
+
+
+def _units_with_chosen(
+    units: QuerySet[Department] | QuerySet[Office],
+    offered: list[UnitOption],
+    chosen_ids: tuple[int, ...],
+) -> tuple[list[UnitOption], tuple[int, ...]]:
+    """The options with the chosen `units` they lack, and the chosen ids that name one."""
+    offered_ids = {option.pk for option in offered}
+    missing = [pk for pk in chosen_ids if pk not in offered_ids]
+    if not missing:
+        return offered, chosen_ids
+    found = [
+        UnitOption(pk, f"{name}{NO_OPEN_JOBS_NOW}", organization_name)
+        for pk, name, organization_name in units.filter(pk__in=missing).values_list(
+            *UNIT_OPTION_FIELDS
+        )
+    ]
+    known = offered_ids | {option.pk for option in found}
+    return [*offered, *found], tuple(pk for pk in chosen_ids if pk in known)

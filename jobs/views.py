@@ -21,6 +21,7 @@ from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
 from jobs.selectors import (
+    filters_with_their_options,
     group_by_department,
     job_filter_options,
     job_for_page,
@@ -124,11 +125,21 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 def _listing_context(request: HttpRequest, *, organization: Organization | None) -> dict[str, Any]:
     """The filtered, paginated jobs of one org's page or of the all-jobs page."""
     filters = JobFilters.from_query_dict(request.GET)
+    if organization is not None:
+        # On an org's page the org is the page's own, not a filter the visitor set.
+        filters = replace(filters, organization_slug="")
+    filters, options = filters_with_their_options(
+        filters=filters,
+        options=listing_value(
+            "filter-options",
+            organization_slug=organization.slug if organization else None,
+            compute=partial(job_filter_options, organization=organization),
+        ),
+        organization=organization,
+    )
     if organization is None:
         jobs = job_search(**asdict(filters))
     else:
-        # On an org's page the org is the page's own, not a filter the visitor set.
-        filters = replace(filters, organization_slug="")
         jobs = order_by_department(
             job_search(**{**asdict(filters), "organization_slug": organization.slug})
         )
@@ -136,11 +147,7 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
     canonical_path = request.path if page.number == 1 else f"{request.path}?page={page.number}"
     return {
         "filters": filters,
-        "options": listing_value(
-            "filter-options",
-            organization_slug=organization.slug if organization else None,
-            compute=partial(job_filter_options, organization=organization),
-        ),
+        "options": options,
         "page": page,
         "previous_page_url": _page_url(request, page, -1),
         "next_page_url": _page_url(request, page, +1),

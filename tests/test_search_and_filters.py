@@ -249,6 +249,44 @@ def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, b
     assert chosen.get_text() == "Atlantis <b> (no open jobs now)"
 
 
+def test_an_org_department_or_office_no_open_job_has_any_more_still_shows_as_the_filter(
+    client, boards
+):
+    """A link saved before its jobs closed finds none, and says which ones it looked for:
+    not "All organizations" beside "0 jobs match"."""
+    Job.objects.filter(title="Customer Success Lead, Japan").update(is_open=False)
+    Job.objects.filter(organization__slug="liberte").update(hidden=True)
+    success = department("Customer Success")
+    tokyo = Office.objects.get(name="Tokyo, Japan")
+
+    response = client.get(
+        "/jobs/", {"org": "liberte", "department": success.pk, "office": tokyo.pk}
+    )
+
+    page = BeautifulSoup(response.content, "html.parser")
+    assert titles(response) == set()
+    assert [(option["value"], option.get_text()) for option in page.select("option[selected]")] == [
+        ("liberte", "Liberté Santé (no open jobs now)"),
+        (str(success.pk), "Customer Success (no open jobs now)"),
+        (str(tokyo.pk), "Tokyo, Japan (no open jobs now)"),
+    ]
+    on_org_page = BeautifulSoup(
+        client.get("/orgs/acme/", {"department": success.pk}).content, "html.parser"
+    )
+    assert on_org_page.select_one("select[name=department] option[selected]").get_text() == (
+        "Customer Success (no open jobs now)"
+    )
+
+
+def test_an_org_department_or_office_that_is_not_there_is_ignored(client, boards):
+    """Nothing to show as chosen, so nothing filtered: as for department=abc."""
+    liberte_team = department("Soins cliniques")
+    all_jobs = {"org": "nobody", "department": 999_999, "office": 999_999}
+
+    assert len(titles(client.get("/jobs/", all_jobs))) == 10
+    assert len(titles(client.get("/orgs/acme/", {"department": liberte_team.pk}))) == 6
+
+
 def test_it_filters_by_remote_policy_from_metadata_location_or_the_site(client, boards):
     remote = {"Field Service Technician", "People Operations Partner"}
     remote.add("Développeur·se front-end (Vue.js)")  # "Mode de travail: Télétravail"
