@@ -89,6 +89,12 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     def organization_of(self, obj: Any) -> Organization:
         return obj.organization
 
+    @staticmethod
+    def pages_refresh(organization: Organization) -> None:
+        """Once committed: the admin saves and deletes in a transaction, and a visitor's page
+        rendered meanwhile, from the rows as they were, must not be kept under the new version."""
+        transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
+
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
         if change:
             # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
@@ -97,18 +103,18 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
             obj.save(update_fields=form.changed_data)
         else:
             obj.save()
-        listing_cache_invalidate(organization=self.organization_of(obj))
+        self.pages_refresh(self.organization_of(obj))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         organization = self.organization_of(obj)
         super().delete_model(request, obj)
-        listing_cache_invalidate(organization=organization)
+        self.pages_refresh(organization)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         slugs = set(queryset.values_list(self.organization_slug_path, flat=True))
         super().delete_queryset(request, queryset)
         for slug in slugs:
-            listing_cache_invalidate(organization=Organization(slug=slug))
+            self.pages_refresh(Organization(slug=slug))
 
 
 class RefusableDeleteMixin:
@@ -219,7 +225,7 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     ) -> None:
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:  # the pages at the old address go too
-            listing_cache_invalidate(organization=Organization(slug=form.initial["slug"]))
+            self.pages_refresh(Organization(slug=form.initial["slug"]))
 
     # Deleted as from the org's settings page: under the sync lease, with never-used accounts.
     def delete_refusal(self, obj: Organization, *, others_leaving: Collection[int] = ()) -> str:

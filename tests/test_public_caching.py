@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
 from jobs import views
+from jobs.admin import JobAdmin
 from jobs.cache import CachedPage, listing_cache_invalidate
 from jobs.models import Job, Organization, SyncRun
 from jobs.sync import sync_organization
@@ -356,15 +358,18 @@ def admin_client(client, synced_acme):
     return admin
 
 
-def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(client, admin_client):
+def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(
+    client, admin_client, django_capture_on_commit_callbacks
+):
     job = Job.objects.get(title="Field Service Technician")
     urls = [url for url in acme_pages() if url != "/orgs/"]  # the org list shows no titles
     for url in urls:
         client.get(url)
 
-    response = admin_client.post(
-        f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        response = admin_client.post(
+            f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
+        )
 
     assert response.status_code == 302
     job_url = job.get_absolute_url()
@@ -372,6 +377,32 @@ def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(client, admin
     for url in urls:
         if url != job_url:
             assert job.title not in client.get(url).content.decode(), url
+
+
+def test_a_page_a_visitor_gets_while_an_admins_edit_commits_is_not_served_after_it(
+    client, admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Django's admin saves in a transaction: a visitor's request meanwhile reads the job as it
+    was committed. Pages get their new version once the edit is committed, not before, or that
+    visitor's page would be kept under it and the hidden job stay listed."""
+    job = Job.objects.get(title="Field Service Technician")
+    log_change = JobAdmin.log_change
+
+    def a_visitor_reads_before_the_commit(self, *args):
+        with transaction.atomic():  # the job as other connections still see it
+            Job.objects.filter(pk=job.pk).update(hidden=False)
+            assert job.title in client.get("/orgs/acme/").content.decode()
+            transaction.set_rollback(True)
+        return log_change(self, *args)
+
+    monkeypatch.setattr(JobAdmin, "log_change", a_visitor_reads_before_the_commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
+        )
+
+    assert Job.objects.get(pk=job.pk).hidden
+    assert job.title not in client.get("/orgs/acme/").content.decode()
 
 
 def test_orgs_deleted_in_the_admin_are_gone_at_once(
@@ -392,22 +423,25 @@ def test_orgs_deleted_in_the_admin_are_gone_at_once(
         assert "Field Service Technician" not in client.get(url).content.decode(), url
 
 
-def test_an_org_renamed_and_moved_in_the_admin_shows_at_once(client, admin_client, synced_acme):
+def test_an_org_renamed_and_moved_in_the_admin_shows_at_once(
+    client, admin_client, synced_acme, django_capture_on_commit_callbacks
+):
     organization = synced_acme
     for url in ["/", "/orgs/", "/orgs/acme/"]:
         client.get(url)
 
-    admin_client.post(
-        f"/admin/jobs/organization/{organization.pk}/change/",
-        {
-            "name": "Acme Automation",
-            "slug": "acme-automation",
-            "website": "",
-            "description": "",
-            "memberships-TOTAL_FORMS": 0,
-            "memberships-INITIAL_FORMS": 0,
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        admin_client.post(
+            f"/admin/jobs/organization/{organization.pk}/change/",
+            {
+                "name": "Acme Automation",
+                "slug": "acme-automation",
+                "website": "",
+                "description": "",
+                "memberships-TOTAL_FORMS": 0,
+                "memberships-INITIAL_FORMS": 0,
+            },
+        )
 
     organization.refresh_from_db()
     assert organization.slug == "acme-automation"
