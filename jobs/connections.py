@@ -192,5 +192,7 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
         closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
         connection.delete()
-    listing_cache_invalidate(organization=connection.organization)
+    # Once committed: Django's admin deletes a connection in its own transaction, and a page
+    # rendered meanwhile, with the jobs still open, must not be kept under the new version.
+    transaction.on_commit(lambda: listing_cache_invalidate(organization=connection.organization))
     return closed

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 
 from jobs import views
-from jobs.admin import JobAdmin
+from jobs.admin import GreenhouseConnectionAdmin, JobAdmin
 from jobs.cache import CachedPage, listing_cache_invalidate
 from jobs.models import Job, Organization, SyncRun
 from jobs.sync import sync_organization
@@ -337,12 +337,15 @@ def test_an_admins_edit_shows_on_the_cached_pages_at_once(client, owner, synced_
     assert job.title not in client.get("/orgs/acme/").content.decode()
 
 
-def test_a_disconnect_shows_on_the_cached_pages_at_once(client, owner, synced_acme):
+def test_a_disconnect_shows_on_the_cached_pages_at_once(
+    client, owner, synced_acme, django_capture_on_commit_callbacks
+):
     assert "Field Service Technician" in client.get("/jobs/").content.decode()
     admin = type(client)()
     admin.login(username="alice", password="correct horse battery")
 
-    admin.post("/manage/acme/disconnect/")
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        admin.post("/manage/acme/disconnect/")
 
     assert "Field Service Technician" not in client.get("/jobs/").content.decode()
 
@@ -403,6 +406,33 @@ def test_a_page_a_visitor_gets_while_an_admins_edit_commits_is_not_served_after_
 
     assert Job.objects.get(pk=job.pk).hidden
     assert job.title not in client.get("/orgs/acme/").content.decode()
+
+
+def test_a_page_a_visitor_gets_while_a_disconnect_in_the_admin_commits_is_not_served_after_it(
+    client, admin_client, synced_acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Deleting the connection in Django's admin closes the jobs in the admin's transaction;
+    pages get their new version once that commits."""
+    job = Job.objects.get(title="Field Service Technician")
+    response_delete = GreenhouseConnectionAdmin.response_delete
+
+    def a_visitor_reads_before_the_commit(self, *args):
+        with transaction.atomic():  # the job as other connections still see it
+            Job.objects.filter(pk=job.pk).update(is_open=True)
+            assert job.title in client.get("/jobs/").content.decode()
+            transaction.set_rollback(True)
+        return response_delete(self, *args)
+
+    monkeypatch.setattr(
+        GreenhouseConnectionAdmin, "response_delete", a_visitor_reads_before_the_commit
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/jobs/greenhouseconnection/{synced_acme.greenhouse.pk}/delete/", {"post": "yes"}
+        )
+
+    assert not Job.objects.get(pk=job.pk).is_open
+    assert job.title not in client.get("/jobs/").content.decode()
 
 
 def test_orgs_deleted_in_the_admin_are_gone_at_once(
