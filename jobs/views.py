@@ -32,6 +32,7 @@ from jobs.selectors import (
 )
 from jobs.seo import job_posting_structured_data, json_for_script
 from jobs.sitemaps import SITEMAPS
+from jobs.text import ending_sentence
 
 JOBS_PER_PAGE = 25
 RECENT_JOBS = 10
@@ -72,6 +73,10 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     context = _listing_context(request, organization=organization)
     context["organization"] = organization
+    # Each org page its own: a sentence shared by all would be shown under each in search results.
+    context["meta_description"] = organization.description or (
+        f"Open jobs at {ending_sentence(organization.name)}"
+    )
     context["job_groups"] = group_by_department(context["page"])
     return render(request, "public/organization_detail.html", context)
 

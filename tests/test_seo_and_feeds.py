@@ -180,6 +180,19 @@ def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
     ) in html
 
 
+def test_an_org_page_without_a_description_is_described_by_the_orgs_name(client, db):
+    """Not one sentence shared by every such org's page: search engines show it under each."""
+    Organization.objects.create(name="Tiny Co.", slug="tiny")
+    Organization.objects.create(name="Harbor Labs", slug="harbor")
+
+    assert '<meta name="description" content="Open jobs at Tiny Co.">' in (
+        client.get("/orgs/tiny/").content.decode()
+    )
+    assert '<meta name="description" content="Open jobs at Harbor Labs.">' in (
+        client.get("/orgs/harbor/").content.decode()
+    )
+
+
 # --- Feeds ------------------------------------------------------------------------------------
 
 
