@@ -44,6 +44,12 @@ EXCERPT_SOURCE_CHARS = 500
 TEXT_ONLY = SoupStrainer(string=True)
 # A tag in nh3's output: it escapes `<` and `>` everywhere else, attribute values included.
 SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
+# Greenhouse opens the descriptions of a board with a company intro set up once for all its
+# posts (`<div class="content-intro">`): an excerpt taken from there would be the same for every
+# job of the org, so it starts after the intro. nh3 drops the class; the div stays first.
+INTRO_START_RE = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\bcontent-intro\b""")
+INTRO_HEAD_CHARS = 200
+DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
 
 
 # Built once: nh3.clean() converts the allow-lists on every call, 14% of sanitizing a
@@ -90,10 +96,31 @@ def text_of(safe_html: str) -> str:
     return " ".join(html.unescape(SAFE_HTML_TAG_RE.sub(" ", safe_html)).split())
 
 
-def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH) -> str:
-    """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word.
+def opens_with_intro(escaped_content: str) -> bool:
+    """Whether Greenhouse's escaped content starts with the board's company intro block."""
+    return bool(INTRO_START_RE.match(unescape_once(escaped_content[:INTRO_HEAD_CHARS])))
 
-    Only the head of the description is parsed: an excerpt needs a few hundred characters of
+
+def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, after_intro: bool = False) -> str:
+    """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word;
+    `after_intro`: from what follows the description's first div, when anything does."""
+    if after_intro and safe_html.startswith("<div"):
+        return _excerpt(_after_first_div(safe_html), length) or _excerpt(safe_html, length)
+    return _excerpt(safe_html, length)
+
+
+def _after_first_div(safe_html: str) -> str:
+    """What follows the div that opens nh3's output, in which every div is closed."""
+    depth = 0
+    for tag in DIV_TAG_RE.finditer(safe_html):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return safe_html[tag.end() :]
+    return ""
+
+
+def _excerpt(safe_html: str, length: int) -> str:
+    """Only the head of the description is parsed: an excerpt needs a few hundred characters of
     text, and parsing whole descriptions was most of a first import's time (bench/README.md).
     The head ends after a `>`, which nh3 writes only to end a tag, so no tag is split.
     """

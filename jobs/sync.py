@@ -37,7 +37,7 @@ from jobs.greenhouse import (
 )
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import excerpt_of, sanitize_content, text_of
+from jobs.sanitize import excerpt_of, opens_with_intro, sanitize_content, text_of
 from jobs.search import search_text_of
 
 logger = logging.getLogger(__name__)
@@ -403,7 +403,10 @@ def _descriptions_of(posts: list[JobPost]) -> list[Description]:
     """Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and
     the text taking turns post by post, the same work took a quarter longer (bench/README.md)."""
     safe_htmls = [sanitize_content(post.content_html) for post in posts]
-    excerpts = [excerpt_of(safe_html) for safe_html in safe_htmls]
+    excerpts = [
+        excerpt_of(safe_html, after_intro=opens_with_intro(post.content_html or ""))
+        for post, safe_html in zip(posts, safe_htmls, strict=True)
+    ]
     texts = [text_of(safe_html) for safe_html in safe_htmls]
     return [Description(*fields) for fields in zip(safe_htmls, excerpts, texts, strict=True)]
 

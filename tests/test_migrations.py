@@ -45,3 +45,37 @@ def test_0017_reads_again_only_the_posts_stored_with_unclean_names(fake_greenhou
     assert not Job.objects.filter(payload_hash="").exists()
     assert not Job.objects.filter(title="Inge\u0301nieur").exists()
     assert not blank_team.jobs.exists()
+
+
+excerpts_reparse = importlib.import_module(
+    "jobs.migrations.0018_reparse_posts_with_shared_excerpts"
+)
+
+
+def test_0018_reads_again_the_posts_whose_excerpt_another_job_of_their_org_shares(
+    fake_greenhouse,
+):
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = list(Job.objects.filter(organization=acme.organization).order_by("pk"))
+    excerpts = {job.pk: job.excerpt for job in jobs}
+    # As earlier code stored them: the board's company intro as two jobs' excerpt.
+    intro = "About Acme Robotics Acme Robotics builds gentle, dependable robot arms…"
+    Job.objects.filter(pk__in=[jobs[0].pk, jobs[1].pk]).update(excerpt=intro)
+    tiny_job = Job.objects.filter(organization=tiny.organization).first()
+    Job.objects.filter(pk=tiny_job.pk).update(excerpt=intro)  # one job: nothing shared
+
+    excerpts_reparse.forget_hashes_of_posts_with_shared_excerpts(apps, None)
+
+    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
+    assert forgotten == {jobs[0].pk, jobs[1].pk}
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints["acme"] == "" and fingerprints["tiny"] != ""
+
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+
+    assert {job.pk: job.excerpt for job in Job.objects.filter(pk__in=excerpts)} == excerpts

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from jobs.metadata import employment_types_from_metadata
 from jobs.models import Job, Organization, SyncRun
@@ -143,10 +144,10 @@ def test_a_job_page_has_a_meta_description_canonical_url_and_open_graph_tags(cli
 
     html = job_page(client, job.title)
 
-    assert f'<meta name="description" content="{job.excerpt[:299]}' in html
+    assert f'<meta name="description" content="{escape(job.excerpt[:299])}' in html
     assert f'<link rel="canonical" href="{url}">' in html
     assert '<meta property="og:title" content="Field Service Technician">' in html
-    assert f'<meta property="og:description" content="{job.excerpt[:299]}' in html
+    assert f'<meta property="og:description" content="{escape(job.excerpt[:299])}' in html
     assert f'<meta property="og:url" content="{url}">' in html
     assert '<meta name="robots"' not in html
 
@@ -219,7 +220,7 @@ def test_the_all_jobs_feed_lists_open_jobs_newest_first(client, synced_acme):
     assert first.findtext("title") == "Customer Success Lead, Japan — Acme Robotics"
     url = f"http://testserver/orgs/acme/jobs/{tokyo.greenhouse_id}/"
     assert first.findtext("link") == first.findtext("guid") == url
-    assert first.findtext("description") == tokyo.excerpt
+    assert first.findtext("description") == escape(tokyo.excerpt)  # HTML, as readers take it
     assert [c.text for c in first.findall("category")] == ["Customer Success"]
     dates = [parsedate_to_datetime(item.findtext("pubDate")) for item in items]
     assert dates == sorted(dates, reverse=True) and dates[0] == tokyo.first_published_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 from datetime import timedelta
 
@@ -110,10 +111,10 @@ def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     real_excerpt_of, real_fields_of = jobs_sync.excerpt_of, jobs_sync._greenhouse_fields_of
     written = []
 
-    def excerpt_failing_in_the_third_chunk(safe_html):
+    def excerpt_failing_in_the_third_chunk(safe_html, **options):
         if failure == "crash in a description thread" and "third chunk" in safe_html:
             raise RuntimeError("BeautifulSoup bug")
-        return real_excerpt_of(safe_html)
+        return real_excerpt_of(safe_html, **options)
 
     def fields_failing_in_the_third_chunk(post, description):
         written.append(post.greenhouse_id)
@@ -383,6 +384,51 @@ def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenh
     assert job.description_html == "<p>Nouvelle description</p>"
     assert (job.featured, job.hidden, job.remote_policy) == (True, True, "remote")
     assert job.compensation_note == "€60k–€80k" and job.tags == ["python", "robots"]
+
+
+def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_greenhouse):
+    """Greenhouse opens every post of a board with the same intro; excerpts were all that."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    assert all(post["content"].startswith("&lt;div class=&quot;content-intro") for post in posts)
+
+    sync(acme)
+
+    excerpts = list(Job.objects.values_list("excerpt", flat=True))
+    assert len(set(excerpts)) == len(posts)
+    assert not any("Acme Robotics builds gentle" in excerpt for excerpt in excerpts)
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.excerpt.startswith("About the role The Platform team runs the fleet backend")
+    assert "Acme Robotics builds gentle" in job.description_html  # shown on the job's page
+
+
+@pytest.mark.parametrize(
+    ("content", "excerpt"),
+    [
+        # Intro divs within the intro, and classes besides Greenhouse's.
+        (
+            '<div class="content-intro big"><div><p>We are Acme.</p></div></div><p>The role.</p>',
+            "The role.",
+        ),
+        ("<div class='content-intro'><p>We are Acme.</p></div>\n<p>The role.</p>", "The role."),
+        # Nothing after the intro: the intro is better than nothing.
+        ('<div class="content-intro"><p>We are Acme.</p></div><div></div>', "We are Acme."),
+        # A first div that is not an intro is the description itself.
+        ('<div class="summary"><p>The role.</p></div><p>More.</p>', "The role. More."),
+        (
+            '<p>The role.</p><div class="content-intro"><p>We are Acme.</p></div>',
+            "The role. We are Acme.",
+        ),
+    ],
+)
+def test_the_excerpt_skips_only_an_intro_that_opens_the_description(
+    acme, fake_greenhouse, content, excerpt
+):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = html.escape(content)
+
+    sync(acme)
+
+    assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
 
 
 def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenhouse, caplog):
