@@ -41,6 +41,11 @@ JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=
 # A quoted phrase or a bare term, either with a leading "-", which web search reads as "without".
 QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
 MAX_SEARCH_WORDS = 10
+# "simple" has no stemming (boards mix languages), so a word of the query also finds the longer
+# words it starts: "engineer" finds "Engineering", "dev" finds "DevOps", as on SQLite. Not one or
+# two letters: "c" (all that "C#" and "C++" leave) would find every word that starts with a c.
+# In a tsquery's text each word is quoted and comes first or after a space, "!" or "(".
+LONG_WORD_IN_TSQUERY = r"""(^|[ !(])'((?:[^']|''){3,})'"""
 SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 
 
@@ -63,7 +68,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         return jobs  # only quotes or dashes: no word to search for, as if the box were empty
     if connection.vendor == "postgresql":
         query = _joined_words_as_phrases(query)
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        search_query = PrefixSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         own_words = StoredSearchVector()
         all_words = own_words + SearchVector(
             _joiners_as_spaces("organization__name"), weight="A", config=SEARCH_CONFIG
@@ -151,6 +156,17 @@ def _joiners_as_spaces(expression: str | Expression) -> Func:
         function="translate",
         output_field=TextField(),
     )
+
+
+class PrefixSearchQuery(SearchQuery):
+    """A search query whose words of three letters or more match as prefixes."""
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return (
+            f"regexp_replace(({sql})::text, %s, %s, 'g')::tsquery",
+            [*params, LONG_WORD_IN_TSQUERY, r"\1'\2':*"],
+        )
 
 
 class StoredSearchVector(SearchVectorCombinable, Expression):
