@@ -525,7 +525,9 @@ def _wants_json(request: HttpRequest) -> bool:
 def _page_of_button(request: HttpRequest, slug: str) -> str:
     """The admin page Refresh now was pressed on, if the form named one of this site's."""
     back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path: redirect() takes a bare word for a view's name, and a browser reads a relative
+    # address from the refresh address.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return back

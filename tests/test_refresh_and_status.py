@@ -114,6 +114,16 @@ def test_refresh_ignores_a_next_address_on_another_site(signed_in, acme, queued)
     assert response["Location"] == "/manage/acme/jobs/"
 
 
+@pytest.mark.parametrize("next_value", ["settings", "a\x00b", "history/"])
+def test_refresh_goes_to_the_jobs_page_when_next_is_not_a_path_here(
+    signed_in, acme, queued, next_value
+):
+    """Only a path of this site: a bare word was taken for a view's name (an error page) and a
+    relative address was read from the refresh address."""
+    response = signed_in.post(REFRESH_URL, {"next": next_value})
+    assert response.status_code == 302 and response["Location"] == "/manage/acme/jobs/"
+
+
 def test_refresh_is_post_only(signed_in, acme):
     assert signed_in.get(REFRESH_URL).status_code == 405
 
