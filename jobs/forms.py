@@ -23,6 +23,7 @@ from jobs.memberships import accounts_with_email
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
+    GreenhouseConnection,
     Invitation,
     Job,
     Membership,
@@ -265,7 +266,9 @@ class ApiKeyForm(forms.Form):
         return validate_api_key(self.cleaned_data["api_key"])
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(ChangedFieldsOnly, forms.Form):
+    """How often the org syncs, and whether it is paused, as its connection has them now."""
+
     sync_interval_minutes = forms.IntegerField(
         label="Sync every (minutes)",
         validators=[
@@ -285,6 +288,23 @@ class ScheduleForm(forms.Form):
         required=False,
         help_text="Jobs stay as they are until you resume.",
     )
+
+    def __init__(self, *args: Any, connection: GreenhouseConnection, **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            "sync_interval_minutes": connection.sync_interval_minutes,
+            "paused": not connection.enabled,
+        }
+        super().__init__(*args, **kwargs)
+
+    def schedule(self, connection: GreenhouseConnection) -> tuple[int, bool]:
+        """The interval and pause to save: what this page changed, the rest as saved now (another
+        admin may have paused syncing, or set the interval, since the page was loaded)."""
+        changed = self.changed_data
+        interval = self.cleaned_data["sync_interval_minutes"]
+        return (
+            interval if "sync_interval_minutes" in changed else connection.sync_interval_minutes,
+            self.cleaned_data["paused"] if "paused" in changed else not connection.enabled,
+        )
 
 
 class TagsField(forms.CharField):

@@ -229,16 +229,9 @@ def _org_page(
 def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
-    page_forms: dict[str, Form] = {
+    page_forms: dict[str, Form | None] = {
         "connect": ConnectForm(organization=organization),
-        "schedule": ScheduleForm(
-            initial={
-                "sync_interval_minutes": connection.sync_interval_minutes,
-                "paused": not connection.enabled,
-            }
-            if connection
-            else None
-        ),
+        "schedule": ScheduleForm(connection=connection) if connection else None,
         "api_key": ApiKeyForm(),
         "profile": OrganizationProfileForm(instance=organization),
     }
@@ -301,19 +294,15 @@ def _connect(
 def _schedule(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse | Form:
-    form = ScheduleForm(request.POST)
+    form = ScheduleForm(request.POST, connection=connection)
     if not form.is_valid():
         return form
-    connection_schedule_update(
-        connection=connection,
-        sync_interval_minutes=form.cleaned_data["sync_interval_minutes"],
-        paused=form.cleaned_data["paused"],
-    )
-    if form.cleaned_data["paused"]:
+    interval, paused = form.schedule(connection)
+    connection_schedule_update(connection=connection, sync_interval_minutes=interval, paused=paused)
+    if paused:
         messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
     else:
-        every = minutes_in_words(form.cleaned_data["sync_interval_minutes"])
-        messages.success(request, f"Jobs now sync every {every}.")
+        messages.success(request, f"Jobs now sync every {minutes_in_words(interval)}.")
     return redirect("manage:settings", slug=organization.slug)
 
 

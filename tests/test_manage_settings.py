@@ -287,6 +287,24 @@ def test_it_pauses_and_resumes_syncing(signed_in, connected):
     assert connected.enabled
 
 
+def test_a_new_interval_from_a_page_left_open_keeps_a_pause_made_meanwhile(signed_in, connected):
+    """The schedule form writes what was changed on it, as the other settings forms do: the
+    other admin's pause stays, and so does their interval when this page only pauses."""
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=schedule])")
+    connection_schedule_update(connection=connected, sync_interval_minutes=15, paused=True)
+
+    response = signed_in.post(SETTINGS_URL, {**page, "sync_interval_minutes": "30"}, follow=True)
+
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 30 and not connected.enabled
+    assert "Syncing is paused." in response.content.decode()
+
+    connection_schedule_update(connection=connected, sync_interval_minutes=60, paused=False)
+    signed_in.post(SETTINGS_URL, {**page, "paused": "on"})
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 60 and not connected.enabled
+
+
 def test_connecting_a_paused_org_again_says_syncing_is_on_again(signed_in, connected, queued):
     GreenhouseConnection.objects.filter(pk=connected.pk).update(enabled=False)
 
