@@ -388,12 +388,17 @@ class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.M
     ) -> None:
         # Through the settings page's functions, each writing only its own columns: the rest
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
-        # The schedule too is written only when changed here: its admins may have paused it.
-        if {"enabled", "sync_interval_minutes"} & set(form.changed_data):
+        # The schedule too, and only its part changed here: its admins may have paused it, or
+        # set the interval, since the page loaded (form.initial is the row as this request read it).
+        changed = set(form.changed_data)
+        if {"enabled", "sync_interval_minutes"} & changed:
+            saved = form.initial
             connection_schedule_update(
                 connection=obj,
-                sync_interval_minutes=obj.sync_interval_minutes,
-                paused=not obj.enabled,
+                sync_interval_minutes=obj.sync_interval_minutes
+                if "sync_interval_minutes" in changed
+                else saved["sync_interval_minutes"],
+                paused=not (obj.enabled if "enabled" in changed else saved["enabled"]),
             )
         if form.cleaned_data["new_api_key"]:
             connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])

@@ -539,3 +539,17 @@ def test_the_admin_saving_a_key_keeps_a_pause_made_meanwhile(superuser_client, c
     assert response.status_code == 302
     connection = GreenhouseConnection.objects.get()
     assert connection.get_api_key() == "new-key-67890" and not connection.enabled
+
+
+def test_the_admin_saving_a_new_interval_keeps_a_pause_made_meanwhile(superuser_client, connected):
+    """Only what was changed on the admin's page: the interval, not the pause it showed."""
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_schedule_update(
+        connection=connected, sync_interval_minutes=connected.sync_interval_minutes, paused=True
+    )
+
+    response = superuser_client.post(admin_url(connected), {**page, "sync_interval_minutes": 45})
+
+    assert response.status_code == 302
+    connection = GreenhouseConnection.objects.get()
+    assert connection.sync_interval_minutes == 45 and not connection.enabled
