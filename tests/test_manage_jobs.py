@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -563,3 +563,19 @@ def test_the_admin_refuses_tags_the_org_admin_page_refuses(superuser_client, job
         f"/admin/jobs/job/{job.pk}/change/", {"remote_policy": "", "tags": "x" * 51}
     )
     assert response.status_code == 200 and "at most 50 characters" in response.content.decode()
+
+
+def test_the_admin_pages_name_the_zone_of_their_times(signed_in, job, settings):
+    """As the sync status above them does ("12:00 UTC"): a bare 08:00 reads as the reader's own
+    time. The jobs table, a job's page and the sync history say the site's zone."""
+    settings.TIME_ZONE = "America/New_York"
+    noon_utc = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    Job.objects.filter(pk=job.pk).update(
+        greenhouse_updated_at=noon_utc, application_deadline=noon_utc
+    )
+    SyncRun.objects.update(started_at=datetime(2026, 7, 1, 13, 0, tzinfo=UTC))
+
+    assert "1 Jul 2026, 08:00 EDT" in signed_in.get("/manage/acme/jobs/").content.decode()
+    job_page = signed_in.get(edit_url(job)).content.decode()
+    assert job_page.count("1 Jul 2026, 08:00 EDT") == 2  # updated, and the deadline passed
+    assert "1 Jul 2026, 09:00:00 EDT" in signed_in.get("/manage/acme/history/").content.decode()
