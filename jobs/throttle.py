@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
@@ -186,10 +187,24 @@ def login_failures_clear(*, username: str) -> None:
 
 
 class LoginThrottleMixin:
-    """For a Django authentication form: refuse attempts once too many have failed."""
+    """For a Django authentication form: refuse attempts once too many have failed. The
+    username is taken in any case, as failures are counted."""
 
     request: HttpRequest | None
     cleaned_data: dict[str, Any]
+
+    def clean_username(self) -> str:
+        """The account's own spelling of the username typed: invited people's usernames are
+        their email addresses, lower-cased, and they type them as they write them. Sign-up
+        refuses a username that differs from another only in case; where two such accounts
+        exist all the same, only the exact one signs in."""
+        username = self.cleaned_data["username"]
+        same_in_any_case = list(
+            get_user_model()
+            ._default_manager.filter(username__iexact=username)
+            .values_list("username", flat=True)[:2]
+        )
+        return same_in_any_case[0] if len(same_in_any_case) == 1 else username
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""

@@ -147,6 +147,25 @@ def test_signing_in_lands_on_the_admins_organizations(client, owner):
     assert response.status_code == 302 and response["Location"] == "/manage/"
 
 
+@pytest.mark.parametrize("typed", ["Alice", "ALICE"])
+def test_signing_in_takes_the_username_in_any_case(client, owner, typed):
+    response = client.post("/accounts/login/", {"username": typed, "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/manage/"
+
+
+def test_of_two_usernames_differing_in_case_only_the_exact_one_signs_in(client, owner):
+    User.objects.create_user("Alice", "other@acme.example", PASSWORD)  # made before the rule
+
+    assert (
+        client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})["Location"]
+        == "/manage/"
+    )
+    client.logout()
+    refused = client.post("/accounts/login/", {"username": "ALICE", "password": PASSWORD})
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+
+
 def test_signing_in_without_a_next_page_lands_there_too(client, owner):
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response["Location"] == "/manage/"
