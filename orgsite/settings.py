@@ -206,6 +206,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "orgsite.storage.StaticFilesStorage"},
 }
+# The names collectstatic hashes (site.a9db4d3009dc.css), which WhiteNoise serves as immutable.
+# Its own test strips the last dot-part and looks the rest up, so jquery.init.js had it look up
+# jquery.js, which the storage logs as never collected, in every web process after each deploy.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}(\.[^./]+)?$"
 
 # Password resets and invitations. The console shows them locally; in production it would write
 # their sign-in links into the log, so mail goes to an SMTP server unless told otherwise.

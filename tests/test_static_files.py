@@ -84,3 +84,22 @@ def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(settings
 
     assert url == "/static/css/no-such-file.css"
     assert "static file not collected name=css/no-such-file.css" in caplog.text
+
+
+def test_a_web_process_starting_after_collectstatic_warns_of_no_missing_file(
+    client, settings, tmp_path, caplog
+):
+    """WhiteNoise asks which collected files carry a hash when it starts: files with a dot in
+    their names (admin/js/jquery.init.js) made it ask for names that never existed (jquery.js),
+    and every web process warned of them after each deploy."""
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", interactive=False, verbosity=0)
+    hashed_name = static("admin/js/jquery.init.js")
+
+    with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
+        response = client.get(hashed_name)
+        plain_response = client.get("/static/admin/js/jquery.init.js")
+
+    assert response["Cache-Control"] == KEPT_FOR_TEN_YEARS
+    assert plain_response["Cache-Control"] != KEPT_FOR_TEN_YEARS
+    assert caplog.text == ""
