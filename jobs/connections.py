@@ -125,13 +125,17 @@ class Connected:
     resumed: bool = False  # it had been paused: connecting turns syncing on again
 
 
+def connection_is_paused(organization: Organization) -> bool:
+    """Whether the org's syncing is paused, which connecting a board turns on again."""
+    return GreenhouseConnection.objects.filter(organization=organization, enabled=False).exists()
+
+
 @sensitive_variables("api_key")
 def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
     """Store a checked board and queue a sync of it at once, so jobs appear in a moment."""
-    paused = GreenhouseConnection.objects.filter(organization=organization, enabled=False)
-    resumed = paused.exists()
+    resumed = connection_is_paused(organization)
     connection = connection_save(organization=organization, board=board, api_key=api_key)
     try:
         sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)

@@ -119,6 +119,27 @@ def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
 
 
+def test_connect_greenhouse_says_it_turns_syncing_of_a_paused_org_on_again(fake_greenhouse, capsys):
+    """As the settings page does: someone who paused the org should not find it syncing unawares
+    after storing a new API key this way."""
+    paused = make_connection("acme", "acme-robotics")
+    paused.enabled = False
+    paused.save()
+
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--api-key", "abcdef12345")
+
+    assert "Syncing was paused and is on again." in capsys.readouterr().out
+    assert GreenhouseConnection.objects.get().enabled
+
+
+def test_connect_greenhouse_says_nothing_of_pausing_for_an_org_that_was_not_paused(
+    fake_greenhouse, capsys
+):
+    make_connection("acme", "acme-robotics")
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert "paused" not in capsys.readouterr().out
+
+
 def test_connect_greenhouse_does_not_repoint_an_org_while_its_sync_runs(fake_greenhouse):
     acquire_sync_lock(make_connection("acme", "tiny-co"))
     with pytest.raises(CommandError, match="running right now"):

@@ -9,6 +9,7 @@ from jobs.connections import (
     SyncInProgress,
     check_board,
     check_failure_message,
+    connection_is_paused,
     connection_save,
 )
 from jobs.forms import ApiKeyForm, organization_name_field
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                     slug=slug,
                     defaults={"name": name or _organization_name_of(board) or slug},
                 )
+                resumed = connection_is_paused(organization)
                 connection_save(organization=organization, board=board, api_key=api_key)
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
@@ -73,6 +75,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{verb} organization '{organization.slug}', connected to the Greenhouse board "
                 f"'{board.name or board.token}'."
+                + (" Syncing was paused and is on again." if resumed else "")
             )
         )
         self.stdout.write(
