@@ -29,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
@@ -512,13 +513,25 @@ UNREADABLE_RETRY_AFTER = (urllib3.exceptions.InvalidHeader, ValueError, Overflow
 
 
 class CappedRetry(Retry):
-    """urllib3's Retry, but a long Retry-After is not slept through inside one request."""
+    """urllib3's Retry, but a Retry-After longer than GREENHOUSE_MAX_RETRY_AFTER ends the
+    retries: the fetch fails with it, and the task asks again once it has passed (jobs.tasks)
+    instead of holding a worker and asking Greenhouse sooner than it said."""
 
     def get_retry_after(self, response: Any) -> float | None:
-        retry_after = _seconds_or_none(response.headers.get("Retry-After"))
-        if retry_after is None:
-            return None
-        return min(retry_after, settings.GREENHOUSE_MAX_RETRY_AFTER)
+        # Unreadable is None, where urllib3 would raise.
+        return _seconds_or_none(response.headers.get("Retry-After"))
+
+    def increment(
+        self, method: str | None = None, url: str | None = None, response: Any = None, **kwargs: Any
+    ) -> Retry:
+        if (
+            response is not None
+            and response.status in self.RETRY_AFTER_STATUS_CODES
+            and (self.get_retry_after(response) or 0) > settings.GREENHOUSE_MAX_RETRY_AFTER
+        ):
+            # With raise_on_status=False, urllib3 hands this response back as the last one.
+            raise MaxRetryError(kwargs.get("_pool"), url or "", reason=None)
+        return super().increment(method, url, response=response, **kwargs)
 
 
 def make_session(*, retries: int | None = None) -> requests.Session:

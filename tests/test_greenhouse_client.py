@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 import time
+import types
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+import urllib3
 
 from jobs.greenhouse import (
     BoardNotFound,
@@ -86,14 +88,34 @@ def test_a_passing_server_error_is_retried_transparently(client, fake_greenhouse
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
-def test_rate_limiting_honours_retry_after_then_raises(client, fake_greenhouse, settings):
-    settings.GREENHOUSE_RETRIES = 1
+def test_a_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
+    client, fake_greenhouse, settings
+):
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 5
     fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after="7")
 
     with pytest.raises(RateLimited) as caught:
         GreenhouseClient().fetch_jobs("acme-robotics")
 
-    assert caught.value.retry_after == 7
+    assert caught.value.retry_after == 7  # for the task's retry
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
+def test_a_retry_after_within_the_cap_is_waited_for_then_asked_again(
+    fake_greenhouse, settings, monkeypatch
+):
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 5
+    sleeps: list[float] = []
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
+    )
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="2")
+
+    assert GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert sleeps == [2]
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
