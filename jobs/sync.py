@@ -66,6 +66,10 @@ INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing fro
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
 )
+LEASE_LOST_MESSAGE = (
+    "The sync took longer than its lock lasts (SYNC_LOCK_SECONDS) and was abandoned; nothing "
+    "was changed. The next sync tries again."
+)
 # Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
 # answer too slowly for any per-read timeout to trip.
 TIME_LIMIT_MESSAGE = (
@@ -159,7 +163,7 @@ def sync_organization(
     started = time.monotonic()
     run = start_sync_run(connection, trigger=trigger)
     try:
-        result = _fetch_and_apply(connection, run, client or GreenhouseClient())
+        result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
     except Exception as exc:
         logger.exception("sync crashed org=%s run=%s", slug, run.pk)
         message = (
@@ -206,7 +210,7 @@ def sync_organization(
 
 
 def _fetch_and_apply(
-    connection: GreenhouseConnection, run: SyncRun, client: GreenhouseClient
+    connection: GreenhouseConnection, run: SyncRun, client: GreenhouseClient, *, lease: datetime
 ) -> SyncResult:
     slug = connection.organization.slug
     connection.refresh_from_db(fields=FIELDS_READ_UNDER_LEASE)
@@ -242,6 +246,8 @@ def _fetch_and_apply(
             run_id=run.pk,
         )
     now = timezone.now()
+    if not _lease_held(connection, lease, now=now):
+        return _lease_lost(connection, run)
     # The success is recorded in the apply's transaction: a sync stopped while recording it (at
     # its time limit, say) has then changed nothing, as its failure will say.
     with transaction.atomic():
@@ -259,6 +265,30 @@ def _fetch_and_apply(
         listing_cache_invalidate(organization=connection.organization)
     return SyncResult(
         organization_slug=slug, outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk
+    )
+
+
+def _lease_held(connection: GreenhouseConnection, lease: datetime, *, now: datetime) -> bool:
+    """Whether this sync's lease is still its own and running. Celery's time limits, which
+    should stop a sync well before its lease ends, do not always fire; a sync that outlived
+    its lease may have been overtaken, and its older board must not overwrite a newer one's."""
+    return GreenhouseConnection.objects.filter(
+        pk=connection.pk, lock_expires_at=lease, lock_expires_at__gt=now
+    ).exists()
+
+
+def _lease_lost(connection: GreenhouseConnection, run: SyncRun) -> SyncResult:
+    """Only the run is recorded: the connection's state may be a newer sync's by now."""
+    slug = connection.organization.slug
+    logger.warning("sync abandoned org=%s run=%s reason=lease expired", slug, run.pk)
+    SyncRun.objects.filter(pk=run.pk).update(
+        outcome=SyncRun.Outcome.FAILED, finished_at=timezone.now(), error_message=LEASE_LOST_MESSAGE
+    )
+    return SyncResult(
+        organization_slug=slug,
+        outcome=SyncResult.Outcome.FAILED,
+        error=LEASE_LOST_MESSAGE,
+        run_id=run.pk,
     )
 
 

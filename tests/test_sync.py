@@ -191,6 +191,32 @@ def test_a_sync_stopped_while_recording_its_success_has_changed_nothing(
     assert sync(acme).counts.created == len(fake_greenhouse.jobs("acme-robotics"))
 
 
+def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, monkeypatch):
+    """Celery's time limits do not always fire: a sync may run on after its lease ended and
+    another sync took the org over. Its board is then older than the other one's."""
+    real_fetch = jobs_sync.GreenhouseClient.fetch_jobs_response
+    newer_lease = timezone.now() + timedelta(minutes=5)
+
+    def fetch_while_the_lease_runs_out(self, token):
+        response = real_fetch(self, token)
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=newer_lease)
+        return response
+
+    monkeypatch.setattr(
+        "jobs.greenhouse.GreenhouseClient.fetch_jobs_response", fetch_while_the_lease_runs_out
+    )
+
+    result = sync(acme)
+
+    assert not result.ok and "took longer than its lock lasts" in result.error
+    assert not Job.objects.exists()
+    assert SyncRun.objects.get(pk=result.run_id).outcome == SyncRun.Outcome.FAILED
+    acme.refresh_from_db()
+    # The connection is the newer sync's: its lease and state are left alone.
+    assert acme.lock_expires_at == newer_lease
+    assert (acme.last_error, acme.consecutive_failures) == ("", 0)
+
+
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
     sync(acme)
     assert Job.objects.filter(greenhouse_id__gt=2**32).exists()
