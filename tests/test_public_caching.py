@@ -382,6 +382,20 @@ def test_a_job_hidden_in_the_admin_is_gone_from_every_page_at_once(
             assert job.title not in client.get(url).content.decode(), url
 
 
+def after_a_visitor_reads(method, client, url: str, job: Job, **as_committed):
+    """`method`, run after a visitor's request for `url` that still sees `job` listed, as it is
+    committed (`as_committed`) while the admin's transaction is open."""
+
+    def wrapped(self, *args):
+        with transaction.atomic():  # the job as other connections still see it
+            Job.objects.filter(pk=job.pk).update(**as_committed)
+            assert job.title in client.get(url).content.decode()
+            transaction.set_rollback(True)
+        return method(self, *args)
+
+    return wrapped
+
+
 def test_a_page_a_visitor_gets_while_an_admins_edit_commits_is_not_served_after_it(
     client, admin_client, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -389,16 +403,11 @@ def test_a_page_a_visitor_gets_while_an_admins_edit_commits_is_not_served_after_
     was committed. Pages get their new version once the edit is committed, not before, or that
     visitor's page would be kept under it and the hidden job stay listed."""
     job = Job.objects.get(title="Field Service Technician")
-    log_change = JobAdmin.log_change
-
-    def a_visitor_reads_before_the_commit(self, *args):
-        with transaction.atomic():  # the job as other connections still see it
-            Job.objects.filter(pk=job.pk).update(hidden=False)
-            assert job.title in client.get("/orgs/acme/").content.decode()
-            transaction.set_rollback(True)
-        return log_change(self, *args)
-
-    monkeypatch.setattr(JobAdmin, "log_change", a_visitor_reads_before_the_commit)
+    monkeypatch.setattr(
+        JobAdmin,
+        "log_change",
+        after_a_visitor_reads(JobAdmin.log_change, client, "/orgs/acme/", job, hidden=False),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
@@ -414,17 +423,12 @@ def test_a_page_a_visitor_gets_while_a_disconnect_in_the_admin_commits_is_not_se
     """Deleting the connection in Django's admin closes the jobs in the admin's transaction;
     pages get their new version once that commits."""
     job = Job.objects.get(title="Field Service Technician")
-    response_delete = GreenhouseConnectionAdmin.response_delete
-
-    def a_visitor_reads_before_the_commit(self, *args):
-        with transaction.atomic():  # the job as other connections still see it
-            Job.objects.filter(pk=job.pk).update(is_open=True)
-            assert job.title in client.get("/jobs/").content.decode()
-            transaction.set_rollback(True)
-        return response_delete(self, *args)
-
     monkeypatch.setattr(
-        GreenhouseConnectionAdmin, "response_delete", a_visitor_reads_before_the_commit
+        GreenhouseConnectionAdmin,
+        "response_delete",
+        after_a_visitor_reads(
+            GreenhouseConnectionAdmin.response_delete, client, "/jobs/", job, is_open=True
+        ),
     )
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
