@@ -209,6 +209,18 @@ def test_sync_jobs_all_syncs_every_enabled_connection(fake_greenhouse, capsys):
     assert not Job.objects.filter(organization=paused.organization).exists()
 
 
+def test_sync_jobs_all_says_when_no_org_is_there_to_sync(fake_greenhouse, capsys):
+    paused = make_connection("paused", "liberte-sante")
+    paused.enabled = False
+    paused.save()
+
+    call_command("sync_jobs", "--all")
+
+    assert capsys.readouterr().out == (
+        "No organization is connected to Greenhouse with syncing on.\n"
+    )
+
+
 def test_sync_jobs_syncs_a_paused_org_named_on_the_command_line(fake_greenhouse, capsys):
     paused = make_connection("tiny", "tiny-co")
     paused.enabled = False

@@ -34,6 +34,10 @@ class Command(BaseCommand):
                     + ", ".join(sorted(missing))
                     + " (use connect_greenhouse first)."
                 )
+        if not connections:
+            # Success, but not silence: an operator may have expected orgs to be connected.
+            self.stdout.write("No organization is connected to Greenhouse with syncing on.")
+            return
         failed = 0
         for connection in connections:
             result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
