@@ -345,10 +345,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # is back, unless a process manager restarts it. Retrying forever picks up work by itself.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+SYNC_DISPATCH_EVERY_SECONDS = env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-syncs": {
         "task": "jobs.tasks.dispatch_due_syncs",
-        "schedule": env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True),
+        "schedule": SYNC_DISPATCH_EVERY_SECONDS,
     },
     "prune-sync-runs": {
         "task": "jobs.tasks.prune_sync_runs",
@@ -447,6 +448,12 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # --- Health and logging -----------------------------------------------------------------------
 # /healthz fails when beat's dispatcher has not ticked for this long (it ticks every minute).
 HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 300, minimum=1)
+if HEALTH_SCHEDULER_MAX_AGE_SECONDS <= SYNC_DISPATCH_EVERY_SECONDS:
+    raise ImproperlyConfigured(
+        f"HEALTH_SCHEDULER_MAX_AGE_SECONDS ({HEALTH_SCHEDULER_MAX_AGE_SECONDS}) must be more than "
+        f"SYNC_DISPATCH_EVERY_SECONDS ({SYNC_DISPATCH_EVERY_SECONDS:g}): /healthz would fail "
+        "between the dispatcher's ticks"
+    )
 # Load balancers often probe over plain http; answer them rather than redirect to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Celery replaces the root logger's handlers in worker and beat unless told not to; with JSON

@@ -125,6 +125,16 @@ def test_the_process_stops_on_time_limits_out_of_order(environment, error):
     )
 
 
+def test_the_process_stops_on_a_health_age_that_the_dispatchers_ticks_would_pass():
+    process = run_settings(SYNC_DISPATCH_EVERY_SECONDS="120", HEALTH_SCHEDULER_MAX_AGE_SECONDS="90")
+
+    assert process.returncode != 0
+    assert (
+        "HEALTH_SCHEDULER_MAX_AGE_SECONDS (90) must be more than SYNC_DISPATCH_EVERY_SECONDS (120)"
+        in process.stderr
+    )
+
+
 def test_the_visibility_timeout_counts_only_with_a_broker_that_uses_it():
     assert run_settings(CELERY_VISIBILITY_TIMEOUT="60").returncode == 0
     process = run_settings(**REDIS_BROKER, SYNC_LOCK_SECONDS="900", CELERY_VISIBILITY_TIMEOUT="901")
