@@ -68,7 +68,11 @@ from jobs.memberships import (
 )
 from jobs.models import GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
-from jobs.permissions import admin_organization_or_404, organizations_administered
+from jobs.permissions import (
+    admin_organization_or_404,
+    organizations_administered,
+    organizations_joined_as_member,
+)
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
 from jobs.text import ending_sentence, minutes_in_words
@@ -180,7 +184,13 @@ def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> Htt
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     organizations = organizations_administered(request.user).select_related("greenhouse")
-    return render(request, "manage/index.html", {"organizations": organizations})
+    # A member (not admin) is told where they belong, rather than only that they manage nothing.
+    joined = organizations_joined_as_member(request.user).exclude(pk__in=organizations)
+    return render(
+        request,
+        "manage/index.html",
+        {"organizations": organizations, "joined_as_member": joined.order_by("name")},
+    )
 
 
 @login_required

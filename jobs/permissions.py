@@ -20,6 +20,13 @@ def organizations_administered(user: AbstractBaseUser | AnonymousUser) -> QueryS
     )
 
 
+def organizations_joined_as_member(user: AbstractBaseUser) -> QuerySet[Organization]:
+    """The organizations the user belongs to without managing them (the member role)."""
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MEMBER
+    )
+
+
 def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """The org named by `slug` if the signed-in user administers it.
 

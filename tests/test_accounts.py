@@ -119,7 +119,24 @@ def test_each_organizations_links_are_named_after_it(client, owner, outsider):
     navs = page.select("main nav[aria-labelledby]")
     names = [page.find(id=nav["aria-labelledby"]).get_text(strip=True) for nav in navs]
     assert names == ["Acme Robotics", "Other Org"]
-    assert all(len(nav.find_all("a")) == 4 for nav in navs)
+    assert all(len(nav.find_all("a")) == 5 for nav in navs)
+
+
+def test_each_organizations_card_shows_its_public_address(client, owner, outsider):
+    """Two orgs may share a name; their addresses tell them apart."""
+    Organization.objects.filter(slug="other").update(name="Acme Robotics")
+    other = Organization.objects.get(slug="other")
+    Membership.objects.create(organization=other, user=owner, role=Membership.Role.ADMIN)
+    client.force_login(owner)
+
+    page = parsed(client.get("/manage/"))
+
+    public_links = [nav.find_all("a")[-1] for nav in page.select("main nav[aria-labelledby]")]
+    assert [link["href"] for link in public_links] == ["/orgs/acme/", "/orgs/other/"]
+    assert [link.get_text(" ", strip=True) for link in public_links] == [
+        "Public page /orgs/acme/",
+        "Public page /orgs/other/",
+    ]
 
 
 def test_the_index_says_when_an_orgs_syncing_is_paused(signed_in, acme):
@@ -133,6 +150,18 @@ def test_the_index_says_when_an_orgs_syncing_is_paused(signed_in, acme):
 def test_the_index_of_a_plain_member_says_they_administer_nothing(client, member):
     client.force_login(member)
     assert "not an admin of any organization" in client.get("/manage/").content.decode()
+
+
+def test_the_index_lists_the_orgs_a_user_is_a_plain_member_of(client, member, outsider):
+    client.force_login(member)
+
+    page = parsed(client.get("/manage/"))
+
+    section = page.find("h2", string="Where you are a member").find_next("ul")
+    assert [(a.get_text(), a["href"]) for a in section.find_all("a")] == [
+        ("Acme Robotics", "/orgs/acme/")
+    ]
+    assert "ask one of them to make you an admin" in page.get_text(" ", strip=True)
 
 
 # --- Signing in and out, passwords ----------------------------------------------------------------
