@@ -11,6 +11,7 @@ urlpatterns = [
     path("orgs/", views.organization_list, name="organization_list"),
     path("orgs/<slug:slug>/", views.organization_detail, name="org_detail"),
     path("orgs/<slug:slug>/feed/", views.organization_jobs_feed, name="org_feed"),
+    path("orgs/<slug:slug>/jobs/", views.org_jobs_redirect, name="org_jobs_redirect"),
     path("orgs/<slug:slug>/jobs/<int:greenhouse_id>/", views.job_detail, name="job_detail"),
     path("orgs/<slug:slug>/jobs.json", views.org_jobs_json, name="org_jobs_json"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -197,6 +197,12 @@ def job_as_json(job: Job) -> dict[str, Any]:
         "compensation_note": job.compensation_note,
         "tags": job.tags,
     }
+
+
+@require_safe
+def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
+    """An org's jobs are listed on its page: a job's address cut short leads there."""
+    return redirect("jobs:org_detail", slug=slug)
 
 
 @require_safe

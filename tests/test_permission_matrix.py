@@ -51,6 +51,7 @@ EXPECTED: dict[str, Expected] = {
     "jobs:organization_list": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_detail": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_feed": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:org_jobs_redirect": Expected(get=(302, 302, 302, 302, 302), post=READ_ONLY),
     "jobs:job_detail": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_jobs_json": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:robots_txt": Expected(get=PUBLIC, post=READ_ONLY),

@@ -133,6 +133,12 @@ def test_page_links_keep_the_filters_but_not_a_links_tracking_parameters(client,
     assert 'href="?remote=remote&amp;page=2"' in html
 
 
+def test_a_job_address_cut_short_leads_to_the_orgs_page(client, org):
+    response = client.get("/orgs/harbor/jobs/")
+
+    assert response.status_code == 302 and response["Location"] == "/orgs/harbor/"
+
+
 def test_an_unknown_org_is_a_friendly_404(client, db):
     response = client.get("/orgs/nobody/")
 
