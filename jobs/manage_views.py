@@ -689,6 +689,13 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
     who = membership.user.email or membership.user.get_username()
+    if action == "remove" and not request.POST.get("confirmed"):
+        # Removing takes effect at once, and removing yourself ends your access: asked first.
+        return render(
+            request,
+            "manage/member_remove.html",
+            {"organization": organization, "membership": membership, "who": who},
+        )
     try:
         if action == "role":
             membership_role_set(membership=membership, role=form.cleaned_data["role"])

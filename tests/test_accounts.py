@@ -945,7 +945,9 @@ def test_an_admin_who_never_set_a_password_does_not_count_as_the_other_admin(sig
     mine = Membership.objects.get(user=owner)
 
     response = signed_in.post(
-        "/manage/acme/members/", {"action": "remove", "membership": mine.pk}, follow=True
+        "/manage/acme/members/",
+        {"action": "remove", "membership": mine.pk, "confirmed": "1"},
+        follow=True,
     )
 
     assert "at least one admin who can sign in" in response.content.decode()
@@ -1237,7 +1239,9 @@ def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
     assert "bob@acme.example is already a member of Acme Co.<" in response.content.decode()
     membership = Membership.objects.get(user=member)
     response = signed_in.post(
-        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}, follow=True
+        "/manage/acme/members/",
+        {"action": "remove", "membership": membership.pk, "confirmed": "1"},
+        follow=True,
     )
     assert "bob@acme.example was removed from Acme Co.<" in response.content.decode()
 
@@ -1301,13 +1305,45 @@ def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, membe
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_removing_a_member_is_asked_first(signed_in, member):
+    membership = Membership.objects.get(user=member)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}
+    )
+
+    page = parsed(response)
+    assert response.status_code == 200
+    assert page.h1.get_text(" ", strip=True) == "Remove bob@acme.example from Acme Robotics?"
+    form = page.select_one("main form")
+    fields = {field["name"]: field.get("value") for field in form.select("input[type=hidden]")}
+    assert fields["confirmed"] == "1" and fields["membership"] == str(membership.pk)
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_removing_yourself_warns_that_it_ends_your_access(signed_in, owner, member):
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post("/manage/acme/members/", {"action": "remove", "membership": mine.pk})
+
+    text = parsed(response).get_text(" ", strip=True)
+    assert "Remove yourself from Acme Robotics?" in text
+    assert "You will lose access to this organization's admin pages at once." in text
+    assert Membership.objects.filter(pk=mine.pk).exists()
+
+
 def test_it_removes_a_member(signed_in, member):
     membership = Membership.objects.get(user=member)
-    signed_in.post("/manage/acme/members/", {"action": "remove", "membership": membership.pk})
+    signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk, "confirmed": "1"}
+    )
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
-@pytest.mark.parametrize("change", [{"action": "remove"}, {"action": "role", "role": "member"}])
+@pytest.mark.parametrize(
+    "change", [{"action": "remove", "confirmed": "1"}, {"action": "role", "role": "member"}]
+)
 def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
     membership = Membership.objects.get(user=owner)
     response = signed_in.post(
@@ -1429,7 +1465,9 @@ def test_a_removed_member_cannot_rejoin_with_an_invitation_left_from_before(
     link = join_link(mail.outbox[0])
     # Added meanwhile another way (a site admin), then removed on the members page.
     membership = Membership.objects.create(organization=acme.organization, user=outsider)
-    signed_in.post("/manage/acme/members/", {"action": "remove", "membership": membership.pk})
+    signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk, "confirmed": "1"}
+    )
     mallory = Client()
     mallory.force_login(outsider)
 
@@ -1449,7 +1487,9 @@ def test_an_admin_who_steps_down_is_sent_to_their_organizations(signed_in, owner
 def test_a_membership_of_another_org_cannot_be_touched(signed_in, outsider):
     theirs = Membership.objects.get(user=outsider)
     response = signed_in.post(
-        "/manage/acme/members/", {"action": "remove", "membership": theirs.pk}, follow=True
+        "/manage/acme/members/",
+        {"action": "remove", "membership": theirs.pk, "confirmed": "1"},
+        follow=True,
     )
     assert "not a member any more" in response.content.decode()
     assert Membership.objects.filter(pk=theirs.pk).exists()
