@@ -7,6 +7,8 @@ faster reader of nh3's own output gives the full text for search.
 
 import html
 import re
+from contextvars import ContextVar
+from urllib.parse import urljoin
 
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
@@ -51,6 +53,18 @@ INTRO_START_RE = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\bconten
 INTRO_HEAD_CHARS = 200
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
 
+# A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
+# here it would lead into this site, so it is read against that page's address, as a browser
+# reading the post there would. The address of the post being cleaned, for CLEANER's callback
+# (a context variable: the sync cleans posts on several threads).
+POST_URL: ContextVar[str] = ContextVar("post_url", default="")
+
+
+def _resolve_relative_link(url: str) -> str | None:
+    """A relative link against the post's own address; none when the post has no address."""
+    post_url = POST_URL.get()
+    return urljoin(post_url, url) if post_url else None
+
 
 # Built once: nh3.clean() converts the allow-lists on every call, 14% of sanitizing a
 # description (bench/README.md).
@@ -60,18 +74,23 @@ CLEANER = nh3.Cleaner(
     url_schemes=ALLOWED_URL_SCHEMES,
     link_rel=LINK_REL,
     strip_comments=True,
+    url_relative=_resolve_relative_link,
 )
 
 
-def sanitize_content(escaped_content: str) -> str:
-    """Unescape Greenhouse's content once and keep only allow-listed markup."""
+def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
+    """Unescape Greenhouse's content once and keep only allow-listed markup; relative links
+    are read against `post_url` (the post's `absolute_url`), or dropped without one."""
     content = unescape_once(escaped_content or "")
+    post_url_token = POST_URL.set(post_url)
     try:
         return CLEANER.clean(content).strip()
     except UnicodeEncodeError:
         # A lone surrogate (a JSON escape such as \ud800) cannot cross into nh3. Cleaned only
         # then: scanning every description first would cost a tenth of sanitizing.
         return CLEANER.clean(clean_text(content)).strip()
+    finally:
+        POST_URL.reset(post_url_token)
 
 
 def unescape_once(escaped: str) -> str:

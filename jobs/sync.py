@@ -432,7 +432,7 @@ class Description(NamedTuple):
 def _descriptions_of(posts: list[JobPost]) -> list[Description]:
     """Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and
     the text taking turns post by post, the same work took a quarter longer (bench/README.md)."""
-    safe_htmls = [sanitize_content(post.content_html) for post in posts]
+    safe_htmls = [sanitize_content(post.content_html, post_url=post.absolute_url) for post in posts]
     excerpts = [
         excerpt_of(safe_html, after_intro=opens_with_intro(post.content_html or ""))
         for post, safe_html in zip(posts, safe_htmls, strict=True)

@@ -79,3 +79,38 @@ def test_0018_reads_again_the_posts_whose_excerpt_another_job_of_their_org_share
     sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
 
     assert {job.pk: job.excerpt for job in Job.objects.filter(pk__in=excerpts)} == excerpts
+
+
+links_reparse = importlib.import_module("jobs.migrations.0019_reparse_posts_with_relative_links")
+
+
+def test_0019_reads_again_the_posts_stored_with_a_relative_link(fake_greenhouse):
+    fake_greenhouse.load_fixture("kestrel-maps", "kestrel-maps")
+    kestrel = make_connection("kestrel", "kestrel-maps")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (kestrel, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = list(Job.objects.filter(organization=kestrel.organization).order_by("pk"))
+    descriptions = {job.pk: job.description_html for job in jobs}
+    # As earlier code stored them: links relative to the post's page, beside absolute ones.
+    Job.objects.filter(pk=jobs[0].pk).update(
+        description_html='<p><a href="/benefits">Benefits</a> <a href="https://x.example">x</a></p>'
+    )
+    Job.objects.filter(pk=jobs[1].pk).update(description_html='<p><a href="#apply">Apply</a></p>')
+    absolute_only = '<a href="HTTPS://x.example">x</a> <a href="mailto:a@x.example">a</a>'
+    Job.objects.filter(pk=jobs[2].pk).update(description_html=f"<p>{absolute_only}</p>")
+
+    links_reparse.forget_hashes_of_posts_with_relative_links(apps, None)
+
+    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
+    assert forgotten == {jobs[0].pk, jobs[1].pk}
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints["kestrel"] == "" and fingerprints["tiny"] != ""
+
+    sync_organization(
+        GreenhouseConnection.objects.get(pk=kestrel.pk), trigger=SyncRun.Trigger.COMMAND
+    )
+
+    assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]

@@ -639,6 +639,33 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             assert 'rel="noopener noreferrer nofollow"' in link_rel
 
 
+def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenhouse):
+    """A post's `href="/benefits"` is relative to its page on Greenhouse (or the company's
+    careers site), not to this site, where it led to a 404."""
+    fake_greenhouse.load_fixture("kestrel-maps", "kestrel-maps")
+    post = fake_greenhouse.jobs("kestrel-maps")[0]
+    unaddressed = copy.deepcopy(post) | {"id": 8100200399, "absolute_url": None}
+    fake_greenhouse.jobs("kestrel-maps").append(unaddressed)
+    kestrel = make_connection("kestrel", "kestrel-maps")
+
+    assert sync(kestrel).ok
+
+    description_html = Job.objects.get(greenhouse_id=post["id"]).description_html
+    assert re.findall(r'<a href="([^"]*)"', description_html) == [
+        "https://job-boards.greenhouse.io/kestrelmaps/jobs/8100200301#apply",
+        "https://job-boards.greenhouse.io/kestrelmaps/jobs/team/cartography",
+        "https://kestrel-maps.example/how-we-work",
+        "https://job-boards.greenhouse.io/benefits",
+        "https://kestrel-maps.example/handbook",
+    ]
+    # Without an address to read them against, the links go; their words stay.
+    unaddressed_html = Job.objects.get(greenhouse_id=unaddressed["id"]).description_html
+    assert re.findall(r'<a href="([^"]*)"', unaddressed_html) == [
+        "https://kestrel-maps.example/handbook"
+    ]
+    assert "meet the team</a>" in unaddressed_html and "benefits</a>" in unaddressed_html
+
+
 def test_two_syncs_of_one_org_never_overlap(acme, fake_greenhouse):
     lease = acquire_sync_lock(acme)
     assert lease is not None

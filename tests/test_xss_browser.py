@@ -114,7 +114,7 @@ def test_the_watch_catches_a_vector_that_slips_through(live_server, watched_page
     fake_greenhouse.load_fixture("xss-corpus", "xss-corpus")
     connection = make_connection("xss", "xss-corpus")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("jobs.sync.sanitize_content", html.unescape)
+        patch.setattr("jobs.sync.sanitize_content", lambda content, **_: html.unescape(content))
         assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
     job = Job.objects.filter(organization__slug="xss").order_by("greenhouse_id").first()
 
