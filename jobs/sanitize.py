@@ -46,6 +46,9 @@ EXCERPT_SOURCE_CHARS = 500
 TEXT_ONLY = SoupStrainer(string=True)
 # A tag in nh3's output: it escapes `<` and `>` everywhere else, attribute values included.
 SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
+# The allowed inline tags, which run on with the words around them as a browser shows them:
+# get_text(" ") puts a space at every tag, and excerpts read "Apply using this link . Applications".
+INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|code|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
 # Greenhouse opens the descriptions of a board with a company intro set up once for all its
 # posts (`<div class="content-intro">`): an excerpt taken from there would be the same for every
 # job of the org, so it starts after the intro. nh3 drops the class; the div stays first.
@@ -148,7 +151,7 @@ def _excerpt(safe_html: str, length: int) -> str:
         head = safe_html
         if len(safe_html) > head_chars:
             head = safe_html[: safe_html.rfind(">", 0, head_chars) + 1]
-        soup = BeautifulSoup(head, "html.parser", parse_only=TEXT_ONLY)
+        soup = BeautifulSoup(INLINE_TAG_RE.sub("", head), "html.parser", parse_only=TEXT_ONLY)
         text = " ".join(soup.get_text(" ").split())
         if len(text) > length or head == safe_html:
             break

@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from jobs import scheduling
 from jobs.models import GreenhouseConnection, Membership, Organization
-from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content, text_of, unescape_once
+from jobs.sanitize import (
+    EXCERPT_LENGTH,
+    INLINE_TAG_RE,
+    excerpt_of,
+    sanitize_content,
+    text_of,
+    unescape_once,
+)
 from jobs.scheduling import enqueue_due_syncs
 from jobs.selectors import job_filter_options
 from tests.support.helpers import make_connection
@@ -221,7 +228,9 @@ def test_unescape_once_reads_every_fixture_as_html_unescape_does():
 
 
 def excerpt_of_whole(safe_html: str) -> str:
-    text = " ".join(BeautifulSoup(safe_html, "html.parser").get_text(" ").split())
+    text = " ".join(
+        BeautifulSoup(INLINE_TAG_RE.sub("", safe_html), "html.parser").get_text(" ").split()
+    )
     if len(text) <= EXCERPT_LENGTH:
         return text
     return text[: EXCERPT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:—-") + "…"

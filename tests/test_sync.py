@@ -457,6 +457,32 @@ def test_the_excerpt_skips_only_an_intro_that_opens_the_description(
     assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
 
 
+@pytest.mark.parametrize(
+    ("content", "excerpt"),
+    [
+        # Real posts: "Apply using this link . Applications close…", "Note : …".
+        (
+            '<p><a href="https://x.example/apply">Apply using this link</a>. Applications close '
+            "at <strong>11:59pm PT</strong>, July 26.</p>",
+            "Apply using this link. Applications close at 11:59pm PT, July 26.",
+        ),
+        ("<p><em>Note</em>: <span>Air</span><span>bnb</span> hosts.</p>", "Note: Airbnb hosts."),
+        # Blocks and line breaks still part words.
+        ("<h2>Role</h2><p>Maps.</p><ul><li>One</li><li>Two</li></ul>", "Role Maps. One Two"),
+        ("<p>Line one<br>line two</p>", "Line one line two"),
+    ],
+)
+def test_an_excerpt_runs_links_and_emphasis_on_with_their_sentence(
+    acme, fake_greenhouse, content, excerpt
+):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = html.escape(content)
+
+    sync(acme)
+
+    assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
+
+
 def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenhouse, caplog):
     sync(acme)
     post = fake_greenhouse.jobs("acme-robotics")[0]
