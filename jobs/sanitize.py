@@ -54,6 +54,10 @@ INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|code|em|i|s|small|span|strong|sub|su
 # job of the org, so it starts after the intro. nh3 drops the class; the div stays first.
 INTRO_START_RE = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\bcontent-intro\b""")
 INTRO_HEAD_CHARS = 200
+# The job title is the page's h1. Posts that use h1 for their own sections (real ones do) have
+# every heading moved a level down, so the sections keep their shape under the title.
+H1_TAG_RE = re.compile(r"<h1\b", re.IGNORECASE)
+HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
@@ -84,7 +88,7 @@ CLEANER = nh3.Cleaner(
 def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
     """Unescape Greenhouse's content once and keep only allow-listed markup; relative links
     are read against `post_url` (the post's `absolute_url`), or dropped without one."""
-    content = unescape_once(escaped_content or "")
+    content = _headings_below_title(unescape_once(escaped_content or ""))
     post_url_token = POST_URL.set(post_url)
     try:
         return CLEANER.clean(content).strip()
@@ -94,6 +98,13 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
         return CLEANER.clean(clean_text(content)).strip()
     finally:
         POST_URL.reset(post_url_token)
+
+
+def _headings_below_title(content: str) -> str:
+    """h1 as h2, h2 as h3 and so on (h6 stays h6), in a post that has an h1."""
+    if not H1_TAG_RE.search(content):
+        return content
+    return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{min(int(tag[2]) + 1, 6)}", content)
 
 
 def unescape_once(escaped: str) -> str:

@@ -692,6 +692,29 @@ def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenh
     assert "meet the team</a>" in unaddressed_html and "benefits</a>" in unaddressed_html
 
 
+def test_a_post_with_h1_sections_keeps_them_as_headings_below_the_title(acme, fake_greenhouse):
+    """The job title is the page's h1, so h1 is not allowed in descriptions; real posts use it
+    for their sections, which were left as loose text beneath their own subheadings."""
+    fake_greenhouse.load_fixture("kestrel-maps", "kestrel-maps")
+    post = fake_greenhouse.jobs("kestrel-maps")[0]
+    unchanged = fake_greenhouse.jobs("acme-robotics")[0]
+    kestrel = make_connection("kestrel", "kestrel-maps")
+
+    assert sync(kestrel).ok and sync(acme).ok
+
+    headings = re.findall(
+        r"<(h\d)>(.*?)</\1>", Job.objects.get(greenhouse_id=post["id"]).description_html
+    )
+    assert headings == [
+        ("h2", "<strong>The role</strong>"),
+        ("h3", "<strong>What you will do</strong>"),
+        ("h2", "How we work"),
+        ("h3", "<strong>Working at Kestrel</strong>"),
+    ]
+    # A post without h1 keeps its levels.
+    assert "<h2>" in Job.objects.get(greenhouse_id=unchanged["id"]).description_html
+
+
 def test_two_syncs_of_one_org_never_overlap(acme, fake_greenhouse):
     lease = acquire_sync_lock(acme)
     assert lease is not None
