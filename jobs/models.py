@@ -24,6 +24,11 @@ INVITATION_DAYS = 7
 # What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
 LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 PAGE_LANGUAGE = "en"  # base.html's <html lang>: the language the site's own words are in
+# Languages written right to left, by primary subtag: `lang` alone does not turn a browser's
+# text direction, and nh3 keeps no `dir` of the post's own.
+RIGHT_TO_LEFT_LANGUAGES = frozenset(
+    {"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"}
+)
 
 
 def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool:
@@ -383,6 +388,13 @@ class Job(models.Model):
         if not LANGUAGE_TAG_RE.fullmatch(language):
             return ""
         return "" if language.split("-")[0].lower() == PAGE_LANGUAGE else language
+
+    @property
+    def content_direction(self) -> str:
+        """ "rtl" for a title and description in a language written right to left (the `dir`
+        beside content_language's `lang`), else "": a Hebrew post was laid out left to right."""
+        primary = self.content_language.split("-")[0].lower()
+        return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:

@@ -204,6 +204,20 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
         assert f'href="{job_page_url(job)}">' in listing  # the page's own language, or none
 
 
+def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, org):
+    hebrew = make_job(org, "מפתח/ת מובייל", language="he")
+    farsi = make_job(org, "توسعه‌دهنده", language="fa-IR")
+    french = make_job(org, "Développeur·se mobile", language="fr")
+
+    job_page = client.get(job_page_url(hebrew)).content.decode()
+    listing = client.get("/orgs/harbor/").content.decode()
+
+    assert '<h1 lang="he" dir="rtl">מפתח/ת מובייל</h1>' in job_page
+    assert '<div class="job-body" lang="he" dir="rtl">' in job_page
+    assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
+    assert f'href="{job_page_url(french)}" lang="fr">' in listing  # left to right, as the page
+
+
 def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
     design, sales = make_unit(Department, org, "Design"), make_unit(Department, org, "Sales")
     job = make_job(org, "Illustrator", departments=(design,))
