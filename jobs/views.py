@@ -8,12 +8,13 @@ from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from jobs.cache import cache_public_page, listing_value
@@ -206,7 +207,6 @@ def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=60)
 @cache_public_page
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's open, not hidden jobs: the site's first public read."""
@@ -221,6 +221,9 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     # Public data: an org's own website may read its jobs from the browser. No cookies are
     # sent or honoured with "*", so no visitor's session can be used.
     response["Access-Control-Allow-Origin"] = "*"
+    # Browsers and proxies may keep it as long as this site's own cache does, and no longer:
+    # only this site's cache is told at once of a sync or an edit.
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)
     return response
 
 

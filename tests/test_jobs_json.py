@@ -100,3 +100,16 @@ def test_any_website_may_read_it_from_a_browser_without_cookies(client, synced_a
         assert response.status_code == 200
         assert response["Access-Control-Allow-Origin"] == "*"
         assert "Access-Control-Allow-Credentials" not in response
+
+
+@pytest.mark.parametrize("seconds", [0, 300])
+def test_browsers_may_keep_it_as_long_as_the_sites_own_cache(
+    client, synced_acme, settings, seconds
+):
+    """Only the site's own cache hears of a sync or an edit at once; a browser or proxy that
+    kept the list longer would show what changed since."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = seconds
+
+    for slug in ("acme", "nobody"):
+        response = client.get(f"/orgs/{slug}/jobs.json")
+        assert response["Cache-Control"] == f"public, max-age={seconds}"
