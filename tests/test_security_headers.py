@@ -63,6 +63,27 @@ def test_every_kind_of_page_forbids_inline_script(client, owner, staff):
         assert response["Referrer-Policy"] == "same-origin"
 
 
+def test_pages_shown_signed_in_are_never_stored(client, owner):
+    """A browser keeps other pages for its Back button, even once their person has signed out:
+    on a shared computer the next one would see the org's members and settings."""
+    client.force_login(owner)
+    urls = ["/manage/", "/manage/acme/members/", "/manage/acme/settings/", "/orgs/acme/"]
+    pages = [client.get(url) for url in urls] + [client.get("/accounts/password_change/")]
+
+    for response in pages:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+        assert "private" in response["Cache-Control"]
+
+
+def test_pages_for_visitors_stay_cacheable_and_do_not_vary_on_cookies_they_lack(client, acme):
+    page, data = client.get("/orgs/acme/"), client.get("/orgs/acme/jobs.json")
+
+    assert not page.has_header("Cache-Control")
+    assert data["Cache-Control"] == "public, max-age=60"
+    assert "Cookie" not in data.get("Vary", "")
+
+
 def test_the_django_admin_still_renders_under_the_policy(client, staff):
     client.force_login(staff)
 

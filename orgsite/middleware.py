@@ -1,0 +1,31 @@
+"""What every response to a signed-in person carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class SignedInPagesNotStored:
+    """Pages shown to someone signed in (their orgs' members, settings, API key's last digits)
+    are not stored: a browser keeps other pages for its Back button even after their person has
+    signed out, so on a shared computer the next person would see them. Django's admin and
+    sign-in pages already say so themselves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # The cookie first: reading request.user reads the session, which adds "Vary: Cookie"
+        # to responses that proxies could otherwise share (jobs.json, feeds).
+        if (
+            not response.has_header("Cache-Control")
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and request.user.is_authenticated
+        ):
+            add_never_cache_headers(response)
+        return response
