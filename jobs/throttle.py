@@ -10,6 +10,7 @@ even with the right password, until the window has passed: a guesser learns noth
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from typing import Any
 
@@ -53,12 +54,31 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# An IPv6 client (a home line, a cloud machine) is given a /64 network of its own: counted by
+# address, it would start afresh from each of its 2**64 addresses.
+IPV6_CLIENT_PREFIX = 64
+
+
+def _client_digest(ip: str) -> str:
+    """The client address as the limits count it: an IPv4 address, or an IPv6 one's /64."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:  # not an address (a test's, or a proxy's odd entry): counted as it is
+        return _digest(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:  # ::ffff:203.0.113.7 (a dual-stack socket) is an IPv4 client
+            return _digest(str(address.ipv4_mapped))
+        network = ipaddress.IPv6Network((int(address), IPV6_CLIENT_PREFIX), strict=False)
+        return _digest(str(network))
+    return _digest(ip)
+
+
 def _counter_keys(*, username: str, ip: str) -> list[str]:
     keys = []
     if username:
         keys.append(f"login-failures:user:{_digest(username.casefold())}")
     if ip:
-        keys.append(f"login-failures:ip:{_digest(ip)}")
+        keys.append(f"login-failures:ip:{_client_digest(ip)}")
     return keys
 
 
@@ -145,7 +165,7 @@ def signup_limit_reached(*, ip: str) -> bool:
 
 
 def _signups_key(ip: str) -> str:
-    return f"signups:ip:{_digest(ip)}"
+    return f"signups:ip:{_client_digest(ip)}"
 
 
 # Anyone may ask for a reset email to any address, and the address an org invited may belong to
@@ -163,7 +183,7 @@ def password_reset_email_allowed(*, email: str, ip: str) -> bool:
     address_key = f"password-resets:email:{_digest(email_key(email))}"
     day = 24 * 60 * 60
     try:
-        if _count(f"{address_key}:ip:{_digest(ip)}", window_seconds=day) > (
+        if _count(f"{address_key}:ip:{_client_digest(ip)}", window_seconds=day) > (
             PASSWORD_RESET_EMAILS_PER_CLIENT
         ):
             return False

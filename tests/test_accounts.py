@@ -391,6 +391,12 @@ def test_sign_ups_from_one_address_are_limited_per_day(client, db, settings):
         assert sign_up(5).status_code == 429
     assert sign_up(4, address="198.51.100.9").status_code == 302  # another address
     assert Organization.objects.count() == 3
+    # An IPv6 client has a /64 of addresses to itself: they count as one.
+    assert [sign_up(n, address=f"2001:db8:5:5::{n}").status_code for n in range(6, 9)] == [
+        302,
+        302,
+        429,
+    ]
 
 
 def test_a_second_click_on_sign_up_is_told_the_account_was_made_even_at_the_daily_limit(

@@ -70,6 +70,24 @@ def test_one_address_is_throttled_whatever_username_it_tries(client, owner, memb
     assert sign_in(client, "bob", PASSWORD, ip="198.51.100.9").status_code == 302
 
 
+def test_an_ipv6_client_is_throttled_across_its_network_not_one_address_at_a_time(
+    client, owner, member
+):
+    """An IPv6 line or cloud machine has a /64 of its own: 2**64 addresses to try from."""
+    for host in range(1, 4):
+        fail(client, f"nobody-{host}", 1, ip=f"2001:db8:7:7::{host}")
+
+    assert sign_in(client, "bob", PASSWORD, ip="2001:db8:7:7:ffff::9").status_code == 429
+    assert sign_in(client, "bob", PASSWORD, ip="2001:db8:7:8::1").status_code == 302
+
+
+def test_ipv4_clients_seen_through_a_dual_stack_socket_are_counted_one_by_one(client, member):
+    fail(client, "nobody", 3, ip="::ffff:203.0.113.7")
+
+    assert sign_in(client, "bob", PASSWORD, ip="203.0.113.7").status_code == 429
+    assert sign_in(client, "bob", PASSWORD, ip="::ffff:198.51.100.9").status_code == 302
+
+
 def test_the_throttle_lifts_after_the_window(client, owner):
     fail(client, "alice", 3)
     assert sign_in(client, "alice", PASSWORD).status_code == 429
