@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -186,6 +188,11 @@ class AccountPasswordResetForm(PasswordResetForm):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.asked_from = client_ip(kwargs.get("request"))
+        # The link on SITE_URL, as every email's: Django would take the request's Host, which a
+        # wildcard in DJANGO_ALLOWED_HOSTS leaves to the client, so a reset link (its token
+        # with it) could lead to a host of the asker's choosing.
+        site = urlsplit(settings.SITE_URL)
+        kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
         super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Any:

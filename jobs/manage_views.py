@@ -622,7 +622,6 @@ def _invite(
             organization=organization,
             email=email,
             role=role,
-            site_url=request.build_absolute_uri("/"),
         )
     except MembershipError as exc:
         messages.error(request, exc.message)

@@ -139,7 +139,7 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
     )
 
 
-def member_invite(*, organization: Organization, email: str, role: str, site_url: str) -> bool:
+def member_invite(*, organization: Organization, email: str, role: str) -> bool:
     """Invite the person with this email: they join through a link sent to that address.
     Returns whether the email went out (False, and logged, if the mail server refused it).
 
@@ -170,7 +170,7 @@ def member_invite(*, organization: Organization, email: str, role: str, site_url
             create_defaults={**details, "made_account": made_account},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
-    return invitation_email_send(invitation, site_url=site_url)
+    return invitation_email_send(invitation)
 
 
 def accounts_with_email(email: str) -> list[User]:
@@ -254,8 +254,10 @@ def invitations_delete(invitations: QuerySet[Invitation]) -> int:
     return len(unused)
 
 
-def invitation_email_send(invitation: Invitation, *, site_url: str) -> bool:
-    """Email the invitation's links; False (and logged) if the mail server refused it."""
+def invitation_email_send(invitation: Invitation) -> bool:
+    """Email the invitation's links, on SITE_URL (never a request's Host, which a wildcard in
+    DJANGO_ALLOWED_HOSTS leaves to the client); False (and logged) if the mail server refused it."""
+    site_url = settings.SITE_URL
     user = invitation.user
     context = {
         "invitation": invitation,

@@ -263,7 +263,29 @@ def test_guessing_the_current_password_is_throttled_like_signing_in(signed_in, o
 
 
 def reset_link(message: mail.EmailMessage) -> str:
-    return re.search(r"https?://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", message.body).group(1)
+
+
+def test_emailed_links_lead_to_site_url_whatever_host_the_request_named(
+    client, signed_in, owner, settings
+):
+    """With a wildcard in DJANGO_ALLOWED_HOSTS the client picks the Host header; a reset or
+    invitation link built from it would carry its token to a host of the asker's choosing."""
+    settings.ALLOWED_HOSTS = [".example.com", "testserver"]
+    settings.SITE_URL = "https://jobs.example.com"
+
+    client.post(
+        "/accounts/password_reset/", {"email": "alice@acme.example"}, HTTP_HOST="evil.example.com"
+    )
+    signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "new@acme.example", "role": "member"},
+        HTTP_HOST="evil.example.com",
+    )
+
+    links = [link for message in mail.outbox for link in re.findall(r"https?://\S+", message.body)]
+    assert len(mail.outbox) == 2 and links
+    assert all(link.startswith("https://jobs.example.com/") for link in links), links
 
 
 def test_a_password_reset_email_sets_a_new_password(client, owner):

@@ -139,9 +139,7 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, 
         email = f"new{number}@acme.example"
 
         def add(email: str = email) -> Any:
-            return member_invite(
-                organization=organization, email=email, role="member", site_url="http://x/"
-            )
+            return member_invite(organization=organization, email=email, role="member")
 
         results = all_at_once(2, add)
 
@@ -160,7 +158,7 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
     from jobs.organizations import organization_delete
 
     organization = acme.organization
-    member_invite(organization=organization, email="new@acme.example", role="member", site_url="")
+    member_invite(organization=organization, email="new@acme.example", role="member")
     token = invitation_token(Invitation.objects.get())
     user = User.objects.get(email="new@acme.example")
     # The accept stops just before it adds the membership, until the deletion waits on a lock.

@@ -70,7 +70,6 @@ def test_typing_the_slug_deletes_the_org_and_everything_it_has_here(
         organization=synced.organization,
         email="new@acme.example",
         role=Membership.Role.MEMBER,
-        site_url="https://jobs.example.com",
     )
     visitor = Client()
     assert visitor.get("/orgs/acme/").status_code == 200  # now cached
@@ -137,7 +136,6 @@ def test_accounts_its_invitations_made_go_unless_used_or_needed_elsewhere(synced
             organization=organization,
             email=email,
             role=Membership.Role.MEMBER,
-            site_url="https://jobs.example.com",
         )
         return User.objects.get(email=email)
 
@@ -163,7 +161,6 @@ def test_deleting_it_in_django_admin_goes_the_same_way(client, synced):
         organization=synced.organization,
         email="unused@example.com",
         role=Membership.Role.MEMBER,
-        site_url="https://jobs.example.com",
     )
     url = f"/admin/jobs/organization/{synced.organization.pk}/delete/"
     signed_in_as(client, staff)
