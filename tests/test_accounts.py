@@ -306,6 +306,15 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert owner.check_password("reset passphrase 42")
 
 
+def test_a_lookalike_address_gets_no_password_reset_email(client, owner):
+    """PostgreSQL's case-insensitive match pairs the dotless "ı" with "i": each lookalike would
+    mail the real address again, counted apart from it, and flood its mailbox."""
+    for lookalike in ["alıce@acme.example", "ALİCE@acme.example"]:
+        client.post("/accounts/password_reset/", {"email": lookalike})
+
+    assert mail.outbox == []
+
+
 def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, owner):
     """Anyone can ask for them, for any address: the site must not flood a mailbox."""
     for typed in ["alice@acme.example", "ALICE@acme.example"] * PASSWORD_RESET_EMAILS_PER_CLIENT:
