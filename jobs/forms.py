@@ -33,7 +33,12 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.text import ending_sentence
-from jobs.throttle import client_ip, password_check, password_reset_email_allowed
+from jobs.throttle import (
+    board_check_allowed,
+    client_ip,
+    password_check,
+    password_reset_email_allowed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,10 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 API_KEY_MAX_LENGTH = 200  # wherever a key is typed: settings page, connect_greenhouse, admin
 NO_NAME = "Give your organization a name."
+BOARD_CHECKS_REFUSED = (
+    "Too many board tokens were checked for this organization in the last hour. Nothing was "
+    "saved; try again later."
+)
 
 
 def validate_organization_name(name: str) -> None:
@@ -243,6 +252,12 @@ class ConnectForm(forms.Form):
         cleaned = super().clean()
         token = cleaned.get("board_token")
         if token and not self.errors:
+            if not board_check_allowed(organization_id=self.organization.pk):
+                logger.warning(
+                    "connect check refused org=%s reason=too many", self.organization.slug
+                )
+                self.add_error("board_token", BOARD_CHECKS_REFUSED)
+                return cleaned
             try:
                 self.board = check_board(token)
             except GreenhouseError as exc:

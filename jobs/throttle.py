@@ -140,19 +140,44 @@ def _count(key: str, *, window_seconds: int) -> int:
         return 1
 
 
+def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bool:
+    """Count one more; False past `limit` in the window. A cache that is down lets it through,
+    logged: a limit must not turn into an outage."""
+    try:
+        return _count(key, window_seconds=window_seconds) <= limit
+    except Exception as exc:
+        logger.warning(
+            "%s throttle unavailable: cache unreachable, not counted error=%r", what, exc
+        )
+        return True
+
+
 def signup_allowed(*, ip: str) -> bool:
     """Count a new org (a sign-up, or one made by someone signed in) from this client address;
     False past SIGNUP_LIMIT_PER_DAY. Counted before the org is made, so requests sent at the
     same instant cannot all pass."""
-    try:
-        return (
-            _count(_signups_key(ip), window_seconds=24 * 60 * 60) <= settings.SIGNUP_LIMIT_PER_DAY
-        )
-    except Exception as exc:
-        logger.warning(
-            "sign-up throttle unavailable: cache unreachable, sign-up not counted error=%r", exc
-        )
-        return True
+    return _count_within(
+        _signups_key(ip),
+        limit=settings.SIGNUP_LIMIT_PER_DAY,
+        window_seconds=24 * 60 * 60,
+        what="sign-up",
+    )
+
+
+# Each check of a board token asks Greenhouse while a web process waits (up to 10 s): a loop of
+# them would hold the web processes, and could get this site's address rate limited by
+# Greenhouse, which every org's syncs share.
+BOARD_CHECKS_PER_HOUR = 20
+
+
+def board_check_allowed(*, organization_id: int) -> bool:
+    """Count one more check of a board token for this org; False past BOARD_CHECKS_PER_HOUR."""
+    return _count_within(
+        f"board-checks:org:{organization_id}",
+        limit=BOARD_CHECKS_PER_HOUR,
+        window_seconds=60 * 60,
+        what="board check",
+    )
 
 
 def signup_limit_reached(*, ip: str) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from jobs.connections import connection_api_key_set, connection_schedule_update
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
+from jobs.throttle import BOARD_CHECKS_PER_HOUR
 from tests.support.helpers import form_as_sent
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,22 @@ def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, n
     connection = GreenhouseConnection.objects.get(organization=north)
     assert (connection.board_token, connection.board_name) == ("liberte-sante", "Liberté Santé")
     assert queued == [(connection.pk, SyncRun.Trigger.CONNECT)]
+
+
+def test_board_tokens_checked_for_one_org_stop_after_a_few_an_hour(
+    signed_in, north, fake_greenhouse, queued
+):
+    """Each check asks Greenhouse while a web process waits; a loop of them must not hold the
+    site or get its address rate limited by Greenhouse, which every org's syncs share."""
+    for n in range(BOARD_CHECKS_PER_HOUR):
+        connect(signed_in, f"no-such-board-{n}")
+    asked = fake_greenhouse.request_count()
+
+    response = connect(signed_in, "liberte-sante")
+
+    assert "Too many board tokens were checked" in response.content.decode()
+    assert fake_greenhouse.request_count() == asked
+    assert not GreenhouseConnection.objects.filter(organization=north).exists()
 
 
 def test_connecting_with_a_key_stores_it_encrypted_and_never_shows_it(signed_in, north, queued):
