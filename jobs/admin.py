@@ -162,7 +162,10 @@ def delete_allowed(
             allowed.append(obj.pk)
     if not allowed:
         return None
-    return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
+    # In one transaction, as Django's delete page: a refusal after the check (a sync started)
+    # undoes the deletes before it and the history Django wrote first, not only the last one.
+    with transaction.atomic():
+        return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.test import Client
 
+from jobs.admin import OrganizationAdmin
 from jobs.memberships import member_invite
 from jobs.models import (
     Department,
@@ -197,6 +198,31 @@ def test_the_admin_list_action_deletes_all_but_an_org_being_synced(client, synce
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]
     deleted = LogEntry.objects.filter(action_flag=DELETION).values_list("object_repr", flat=True)
     assert list(deleted) == ["Tiny Co"]  # the admin's history records only what went
+
+
+def test_a_sync_starting_after_the_list_actions_check_leaves_every_selected_org(
+    client, synced, other_org, monkeypatch
+):
+    """As on the delete page: the delete refuses, and the orgs deleted before it come back
+    (the admin's history, written first, too)."""
+    staff = User.objects.create_superuser("root", "root@example.com", "x")
+    monkeypatch.setattr(OrganizationAdmin, "delete_refusal", lambda *args, **kwargs: "")
+    acquire_sync_lock(GreenhouseConnection.objects.get(organization=other_org))  # deleted last
+    client.raise_request_exception = False
+
+    response = signed_in_as(client, staff).post(
+        "/admin/jobs/organization/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [synced.organization.pk, other_org.pk],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 500
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["acme", "tiny"]
+    assert Job.objects.filter(organization=synced.organization).count() == 6
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
 def test_members_and_other_orgs_admins_cannot_delete_it(client, synced, member, outsider):
