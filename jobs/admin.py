@@ -259,7 +259,17 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
 
 
 class UserChangeKeepingAdminsForm(UserChangeForm):
-    """Django's, except that an org's only admin who can sign in is not deactivated."""
+    """Django's, except that an org's only admin who can sign in is not deactivated, and that
+    an account is not renamed to another's username in other case (as Django's add form)."""
+
+    def clean_username(self) -> str:
+        """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
+        in case, neither signs in but as spelt exactly."""
+        username = self.cleaned_data["username"]
+        others = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if username != self.instance.username and others.exists():
+            raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
+        return username
 
     def clean_is_active(self) -> bool:
         """A deactivated account cannot sign in: not the only admin of an org who can."""

@@ -697,6 +697,23 @@ def test_django_admin_deactivates_an_admin_who_could_not_sign_in_anyway(staff_cl
     assert not owner.is_active
 
 
+def test_django_admin_does_not_rename_an_account_to_another_ones_name_in_other_case(
+    staff_client, owner, member
+):
+    """Alice signs in as "Alice" too (as Django's add-user form knows): with a "ALICE" beside
+    her, only the exact spelling would."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    refused = staff_client.post(url, {**values, "username": "ALICE"})
+
+    assert refused.status_code == 200
+    assert "A user with that username already exists." in refused.content.decode()
+    member.refresh_from_db()
+    assert member.username == "bob"
+    assert staff_client.post(url, {**values, "username": "Bob"}).status_code == 302  # their own
+
+
 @pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
 def test_django_admin_checks_again_under_lock_when_saving(staff_client, owner, monkeypatch, change):
     """The forms' check reads without locks; had another admin been demoted since, the save
