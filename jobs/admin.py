@@ -383,6 +383,12 @@ class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.M
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if not self.has_change_permission(request, obj):
+            fields.remove("new_api_key")  # typed, never read: read-only, it would say "None"
+        return fields
+
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django lets a list filter on any column: ?api_key_encrypted__startswith= would read the
         # stored key a character at a time (encrypted, but it is no staff member's business).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
@@ -501,6 +501,18 @@ def test_the_admin_connects_no_board_itself(superuser_client, connected):
     assert superuser_client.get("/admin/jobs/greenhouseconnection/add/").status_code == 403
     page = superuser_client.get(admin_url(connected)).content.decode()
     assert 'name="board_token"' not in page and "tiny-co" in page
+
+
+def test_staff_who_may_only_view_it_see_no_new_key_field(client, connected):
+    """The key is typed there, never read: shown read-only it said "None", beside a key."""
+    staff = User.objects.create_user("viewer", password="x", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_greenhouseconnection"))
+    client.force_login(staff)
+
+    page = client.get(admin_url(connected)).content.decode()
+
+    assert "12345" in page  # the stored key's last five characters
+    assert "New api key" not in page
 
 
 def test_deleting_it_in_the_admin_disconnects_as_this_page_does(superuser_client, connected):
