@@ -84,8 +84,6 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     """For what visitors see: a change here shows on their pages at once, as an edit on the org
     admin pages does, instead of when the page cache expires."""
 
-    organization_slug_path = "organization__slug"
-
     def organization_of(self, obj: Any) -> Organization:
         return obj.organization
 
@@ -104,17 +102,6 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         else:
             obj.save()
         self.pages_refresh(self.organization_of(obj))
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        organization = self.organization_of(obj)
-        super().delete_model(request, obj)
-        self.pages_refresh(organization)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        slugs = set(queryset.values_list(self.organization_slug_path, flat=True))
-        super().delete_queryset(request, queryset)
-        for slug in slugs:
-            self.pages_refresh(Organization(slug=slug))
 
 
 class RefusableDeleteMixin:
@@ -218,7 +205,6 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     inlines = [MembershipInline]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    organization_slug_path = "slug"
 
     def organization_of(self, obj: Organization) -> Organization:
         return obj
