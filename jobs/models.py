@@ -446,6 +446,8 @@ class SyncRun(models.Model):
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["organization", "-started_at"], name="syncrun_history_idx"),
+            # The daily prune of old runs, and Django admin's list of every org's runs.
+            models.Index(fields=["started_at"], name="syncrun_started_idx"),
         ]
 
     def __str__(self) -> str:

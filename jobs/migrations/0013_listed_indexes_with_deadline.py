@@ -5,33 +5,9 @@ way: a plain CREATE or DROP INDEX would lock the jobs table against every visito
 until the whole migration commits. Elsewhere (SQLite) the plain operations.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
-
-def postgresql_without_lock(concurrently, plain):
-    """`concurrently` on PostgreSQL; elsewhere `plain`, the operation it extends."""
-
-    class Operation(concurrently):
-        def database_forwards(self, app_label, schema_editor, from_state, to_state):
-            self._variant(schema_editor).database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
-        def database_backwards(self, app_label, schema_editor, from_state, to_state):
-            self._variant(schema_editor).database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
-        @staticmethod
-        def _variant(schema_editor):
-            return concurrently if schema_editor.connection.vendor == "postgresql" else plain
-
-    return Operation
-
-
-AddIndexWithoutLock = postgresql_without_lock(AddIndexConcurrently, migrations.AddIndex)
-RemoveIndexWithoutLock = postgresql_without_lock(RemoveIndexConcurrently, migrations.RemoveIndex)
+from jobs.migration_operations import AddIndexWithoutLock, RemoveIndexWithoutLock
 
 
 class Migration(migrations.Migration):
