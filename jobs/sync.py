@@ -246,21 +246,28 @@ def _fetch_and_apply(
             run_id=run.pk,
         )
     now = timezone.now()
-    if not _lease_held(connection, lease, now=now):
+    # Asked before applying too, so that a sync long overtaken does not write for nothing.
+    if not _lease_held(connection, lease):
         return _lease_lost(connection, run)
     # The success is recorded in the apply's transaction: a sync stopped while recording it (at
     # its time limit, say) has then changed nothing, as its failure will say.
-    with transaction.atomic():
-        counts = apply_board(connection, raw_jobs, now=now)
-        _record_success(
-            connection,
-            run,
-            counts,
-            now=now,
-            applied_board_fingerprint=response.fingerprint,
-            applied_board_open_jobs=_open_jobs(connection),
-            applied_board_skipped=counts.skipped,
-        )
+    try:
+        with transaction.atomic():
+            counts = apply_board(connection, raw_jobs, now=now)
+            # Asked again last: the lease may have run out while a large board was applied.
+            if not _lease_held(connection, lease):
+                raise _LeaseLost
+            _record_success(
+                connection,
+                run,
+                counts,
+                now=now,
+                applied_board_fingerprint=response.fingerprint,
+                applied_board_open_jobs=_open_jobs(connection),
+                applied_board_skipped=counts.skipped,
+            )
+    except _LeaseLost:
+        return _lease_lost(connection, run)
     if counts.created or counts.updated or counts.closed or counts.reopened:
         listing_cache_invalidate(organization=connection.organization)
     return SyncResult(
@@ -268,13 +275,22 @@ def _fetch_and_apply(
     )
 
 
-def _lease_held(connection: GreenhouseConnection, lease: datetime, *, now: datetime) -> bool:
+class _LeaseLost(Exception):
+    """Undoes the apply's transaction of a sync whose lease ran out before it committed."""
+
+
+def _lease_held(connection: GreenhouseConnection, lease: datetime) -> bool:
     """Whether this sync's lease is still its own and running. Celery's time limits, which
     should stop a sync well before its lease ends, do not always fire; a sync that outlived
-    its lease may have been overtaken, and its older board must not overwrite a newer one's."""
-    return GreenhouseConnection.objects.filter(
-        pk=connection.pk, lock_expires_at=lease, lock_expires_at__gt=now
-    ).exists()
+    its lease may have been overtaken, and its older board must not overwrite a newer one's.
+
+    Asked with an UPDATE that changes nothing: in a transaction, it holds the connection's row
+    (SQLite: the database) until the commit, so no sync can take the lease over in between."""
+    return bool(
+        GreenhouseConnection.objects.filter(
+            pk=connection.pk, lock_expires_at=lease, lock_expires_at__gt=timezone.now()
+        ).update(lock_expires_at=lease)
+    )
 
 
 def _lease_lost(connection: GreenhouseConnection, run: SyncRun) -> SyncResult:

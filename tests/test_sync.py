@@ -217,6 +217,29 @@ def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, m
     assert (acme.last_error, acme.consecutive_failures) == ("", 0)
 
 
+def test_a_sync_whose_lease_is_taken_over_while_it_applies_changes_nothing(
+    acme, fake_greenhouse, monkeypatch
+):
+    """A large board takes a while to apply: the lease may run out and another sync take the
+    org over after the check before the apply, and before its commit."""
+    real_apply_board = jobs_sync.apply_board
+
+    def apply_while_another_sync_takes_over(connection, raw_jobs, *, now):
+        counts = real_apply_board(connection, raw_jobs, now=now)
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+            lock_expires_at=timezone.now() + timedelta(minutes=5)
+        )
+        return counts
+
+    monkeypatch.setattr("jobs.sync.apply_board", apply_while_another_sync_takes_over)
+
+    result = sync(acme)
+
+    assert not result.ok and "took longer than its lock lasts" in result.error
+    assert not Job.objects.exists()
+    assert SyncRun.objects.get(pk=result.run_id).outcome == SyncRun.Outcome.FAILED
+
+
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
     sync(acme)
     assert Job.objects.filter(greenhouse_id__gt=2**32).exists()
