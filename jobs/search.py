@@ -45,7 +45,8 @@ MAX_SEARCH_WORDS = 10
 # words it starts: "engineer" finds "Engineering", "dev" finds "DevOps", as on SQLite. Not one or
 # two letters: "c" (all that "C#" and "C++" leave) would find every word that starts with a c.
 # In a tsquery's text each word is quoted and comes first or after a space, "!" or "(".
-LONG_WORD_IN_TSQUERY = r"""(^|[ !(])'((?:[^']|''){3,})'"""
+PREFIX_MIN_LETTERS = 3
+LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
 SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 
 
@@ -189,12 +190,29 @@ class _WordsOf(Func):
     output_field = ArrayField(TextField())
 
 
+class _HasAWordStartedBy(Func):
+    """Whether the first list of words holds a word of the second, or a word that one of its
+    words of PREFIX_MIN_LETTERS or more starts: as PrefixSearchQuery matches them."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+        (words, words_params), (starts, starts_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return (
+            f"EXISTS (SELECT FROM unnest({words}) AS word, unnest({starts}) AS start "
+            "WHERE word = start OR (char_length(start) >= %s AND starts_with(word, start)))",
+            [*words_params, *starts_params, PREFIX_MIN_LETTERS],
+        )
+
+
 def _organizations_named_in(query: str) -> QuerySet[Organization]:
-    """Organizations whose name shares a word with the query (words as the search reads them)."""
-    return Organization.objects.alias(
-        name_words=_WordsOf(SearchVector(_joiners_as_spaces("name"), config=SEARCH_CONFIG))
-    ).filter(
-        name_words__overlap=_WordsOf(
-            SearchVector(_joiners_as_spaces(Value(query)), config=SEARCH_CONFIG)
+    """Organizations whose name has a word the query's words find (as the search reads them:
+    "robotic" finds "Acme Robotics")."""
+    return Organization.objects.filter(
+        _HasAWordStartedBy(
+            _WordsOf(SearchVector(_joiners_as_spaces("name"), config=SEARCH_CONFIG)),
+            _WordsOf(SearchVector(_joiners_as_spaces(Value(query)), config=SEARCH_CONFIG)),
         )
     )

@@ -146,6 +146,17 @@ def test_an_organization_named_with_a_dot_is_found_by_either_word(db):
         assert [job.title for job in job_search(query=query)] == ["Mechanic"], query
 
 
+def test_a_word_finds_the_organization_names_it_starts(db):
+    """As in a job's own words: the organization's name is in every job's words, and on
+    PostgreSQL its jobs are first picked by the words of its name."""
+    org = Organization.objects.create(name="Forge Robotics", slug="forge")
+    make_job(org, "Welder")
+
+    for query in ("robotic welder", "forg"):
+        assert [job.title for job in job_search(query=query)] == ["Welder"], query
+    assert list(job_search(query="welder -robotic")) == []
+
+
 def test_words_past_the_tenth_are_not_searched(db):
     """Each word costs the database a pass; a query of 75 "-word"s took 1.8 s."""
     org = Organization.objects.create(name="Forge", slug="forge")
