@@ -68,9 +68,15 @@ POST_URL: ContextVar[str] = ContextVar("post_url", default="")
 
 
 def _resolve_relative_link(url: str) -> str | None:
-    """A relative link against the post's own address; none when the post has no address."""
+    """A relative link against the post's own address; none when the post has no address, or
+    when urllib cannot read the link ("//[docs"): nh3 would log its error as a traceback."""
     post_url = POST_URL.get()
-    return urljoin(post_url, url) if post_url else None
+    if not post_url:
+        return None
+    try:
+        return urljoin(post_url, url)
+    except ValueError:
+        return None
 
 
 # Built once: nh3.clean() converts the allow-lists on every call, 14% of sanitizing a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import sys
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from jobs import sync as jobs_sync
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.sanitize import sanitize_content
 from jobs.sync import acquire_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
@@ -713,6 +715,21 @@ def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenh
         "https://kestrel-maps.example/handbook"
     ]
     assert "meet the team</a>" in unaddressed_html and "benefits</a>" in unaddressed_html
+
+
+def test_a_relative_link_urllib_cannot_read_is_dropped_quietly(monkeypatch):
+    """urljoin() raised on '//[docs' (a host like a broken IPv6 address) inside nh3's callback,
+    which wrote a traceback to the worker's log for each such link."""
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    safe_html = sanitize_content(
+        html.escape('<a href="//[docs">the docs</a>'),
+        post_url="https://job-boards.greenhouse.io/kestrelmaps/jobs/8100200301",
+    )
+
+    assert safe_html == '<a rel="noopener noreferrer nofollow">the docs</a>'
+    assert unraisable == []
 
 
 def test_a_post_with_h1_sections_keeps_them_as_headings_below_the_title(acme, fake_greenhouse):
