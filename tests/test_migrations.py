@@ -16,6 +16,15 @@ pytestmark = pytest.mark.django_db
 reparse = importlib.import_module("jobs.migrations.0017_reparse_posts_with_unclean_names")
 
 
+def assert_read_again(job_pks: set[int], *, forgotten_by: str, kept_by: str) -> None:
+    """Only these jobs forgot their post's hash, and only their org its board's fingerprint."""
+    assert set(Job.objects.filter(payload_hash="").values_list("pk", flat=True)) == job_pks
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints[forgotten_by] == "" and fingerprints[kept_by] != ""
+
+
 def test_0017_reads_again_only_the_posts_stored_with_unclean_names(fake_greenhouse):
     acme = make_connection("acme", "acme-robotics")
     tiny = make_connection("tiny", "tiny-co")
@@ -33,12 +42,7 @@ def test_0017_reads_again_only_the_posts_stored_with_unclean_names(fake_greenhou
 
     reparse.forget_hashes_of_posts_with_unclean_names(apps, None)
 
-    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
-    assert forgotten == {jobs[0].pk, jobs[1].pk, jobs[2].pk}
-    fingerprints = dict(
-        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
-    )
-    assert fingerprints["acme"] == "" and fingerprints["tiny"] != ""
+    assert_read_again({jobs[0].pk, jobs[1].pk, jobs[2].pk}, forgotten_by="acme", kept_by="tiny")
 
     sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
 
@@ -69,12 +73,7 @@ def test_0018_reads_again_the_posts_whose_excerpt_another_job_of_their_org_share
 
     excerpts_reparse.forget_hashes_of_posts_with_shared_excerpts(apps, None)
 
-    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
-    assert forgotten == {jobs[0].pk, jobs[1].pk}
-    fingerprints = dict(
-        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
-    )
-    assert fingerprints["acme"] == "" and fingerprints["tiny"] != ""
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="acme", kept_by="tiny")
 
     sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
 
@@ -102,12 +101,7 @@ def test_0019_reads_again_the_posts_stored_with_a_relative_link(fake_greenhouse)
 
     links_reparse.forget_hashes_of_posts_with_relative_links(apps, None)
 
-    forgotten = set(Job.objects.filter(payload_hash="").values_list("pk", flat=True))
-    assert forgotten == {jobs[0].pk, jobs[1].pk}
-    fingerprints = dict(
-        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
-    )
-    assert fingerprints["kestrel"] == "" and fingerprints["tiny"] != ""
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="kestrel", kept_by="tiny")
 
     sync_organization(
         GreenhouseConnection.objects.get(pk=kestrel.pk), trigger=SyncRun.Trigger.COMMAND

@@ -469,22 +469,6 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             '<p>The role.</p><div class="content-intro"><p>We are Acme.</p></div>',
             "The role. We are Acme.",
         ),
-    ],
-)
-def test_the_excerpt_skips_only_an_intro_that_opens_the_description(
-    acme, fake_greenhouse, content, excerpt
-):
-    post = fake_greenhouse.jobs("acme-robotics")[0]
-    post["content"] = html.escape(content)
-
-    sync(acme)
-
-    assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
-
-
-@pytest.mark.parametrize(
-    ("content", "excerpt"),
-    [
         # Real posts: "Apply using this link . Applications close…", "Note : …".
         (
             '<p><a href="https://x.example/apply">Apply using this link</a>. Applications close '
@@ -497,7 +481,7 @@ def test_the_excerpt_skips_only_an_intro_that_opens_the_description(
         ("<p>Line one<br>line two</p>", "Line one line two"),
     ],
 )
-def test_an_excerpt_runs_links_and_emphasis_on_with_their_sentence(
+def test_an_excerpt_skips_an_opening_intro_and_runs_inline_tags_on_with_their_sentence(
     acme, fake_greenhouse, content, excerpt
 ):
     post = fake_greenhouse.jobs("acme-robotics")[0]
