@@ -707,13 +707,17 @@ def _record_failure(
 
 
 def _update_connection(connection: GreenhouseConnection, *, now: datetime, **values: Any) -> None:
-    """Store the sync's outcome and schedule the next one an interval after `now`."""
+    """Store the sync's outcome and schedule the next one an interval after `now`, if the sync
+    still holds its lease: one that outlived it leaves the connection to the sync that took over
+    (Celery's time limits do not always fire)."""
     # The interval as saved now, not as read when the sync started: an admin may have changed it
     # meanwhile, and the old one would put off (or bring forward) the next sync by hours.
-    saved = GreenhouseConnection.objects.filter(pk=connection.pk)
+    saved = GreenhouseConnection.objects.filter(
+        pk=connection.pk, lock_expires_at=connection.lock_expires_at
+    )
     connection.sync_interval_minutes = (
         saved.values_list("sync_interval_minutes", flat=True).first()
-        or connection.sync_interval_minutes  # deleted: the update below changes nothing
+        or connection.sync_interval_minutes  # deleted or taken over: the update changes nothing
     )
     values["next_sync_at"] = now + connection.sync_interval
     saved.update(**values)

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import sync as jobs_sync
+from jobs.greenhouse import Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import sanitize_content
 from jobs.sync import acquire_sync_lock, sync_organization
@@ -240,6 +241,29 @@ def test_a_sync_whose_lease_is_taken_over_while_it_applies_changes_nothing(
     assert not result.ok and "took longer than its lock lasts" in result.error
     assert not Job.objects.exists()
     assert SyncRun.objects.get(pk=result.run_id).outcome == SyncRun.Outcome.FAILED
+
+
+def test_a_failed_sync_that_outlived_its_lease_leaves_the_connection_alone(
+    acme, fake_greenhouse, monkeypatch
+):
+    newer_lease = timezone.now() + timedelta(minutes=5)
+    before = (acme.state, acme.last_error, acme.consecutive_failures)
+
+    def failing_after_the_lease_ran_out(self, token):
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=newer_lease)
+        raise Unavailable("Greenhouse answered with HTTP 502; nothing was changed.")
+
+    monkeypatch.setattr(
+        "jobs.greenhouse.GreenhouseClient.fetch_jobs_response", failing_after_the_lease_ran_out
+    )
+
+    result = sync(acme)
+
+    assert not result.ok
+    acme.refresh_from_db()
+    # The newer sync's: not marked failing by the one it took over from.
+    assert (acme.state, acme.last_error, acme.consecutive_failures) == before
+    assert acme.lock_expires_at == newer_lease
 
 
 def test_it_stores_ids_beyond_32_bits(acme, fake_greenhouse):
