@@ -26,7 +26,7 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         warnings.append(
             CheckWarning(
-                "Celery's queue is a folder on this machine: CELERY_BROKER_URL is not set.",
+                "Celery's queue is on this machine only: CELERY_BROKER_URL is not a Redis URL.",
                 hint="Set CELERY_BROKER_URL=redis://HOST:6379/0, the same for the web, worker "
                 "and beat processes, wherever they run.",
                 id="orgsite.W002",

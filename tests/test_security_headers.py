@@ -154,13 +154,13 @@ def test_check_deploy_names_each_local_default_production_kept(tmp_path):
     )
 
     assert completed.returncode != 0
-    for check_id, setting in [
-        ("orgsite.W001", "DATABASE_URL"),
-        ("orgsite.W002", "CELERY_BROKER_URL"),
-        ("orgsite.W003", "CACHE_URL"),
-        ("orgsite.W004", "DJANGO_DEFAULT_FROM_EMAIL"),
+    for check_id, said in [
+        ("orgsite.W001", "DATABASE_URL is not set"),
+        ("orgsite.W002", "CELERY_BROKER_URL is not a Redis URL"),
+        ("orgsite.W003", "CACHE_URL is not set"),
+        ("orgsite.W004", "DJANGO_DEFAULT_FROM_EMAIL is not set"),
     ]:
-        assert re.search(rf"\({re.escape(check_id)}\) [^\n]*{setting} is not set", completed.stderr)
+        assert re.search(rf"\({re.escape(check_id)}\) [^\n]*{said}", completed.stderr)
     # Only these: the security settings of production are still right.
     assert "security." not in completed.stderr
 
