@@ -1,6 +1,6 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django import forms
@@ -306,6 +306,13 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
 
     form = UserChangeKeepingAdminsForm
     change_password_form = PasswordChangeKeepingAdminsForm
+    # Power over the whole site, which only a superuser grants: Django lets anyone who may change
+    # users edit these, on their own account too.
+    PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else [*readonly, *self.PRIVILEGE_FIELDS]
 
     def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
         return sole_admin_refusal(

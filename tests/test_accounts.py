@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
 from django.core import mail, signing
 from django.test import Client
@@ -712,6 +712,35 @@ def test_django_admin_does_not_rename_an_account_to_another_ones_name_in_other_c
     member.refresh_from_db()
     assert member.username == "bob"
     assert staff_client.post(url, {**values, "username": "Bob"}).status_code == 302  # their own
+
+
+def test_only_a_superuser_grants_superuser_status_groups_or_permissions(client, member):
+    """Django lets anyone who may change users edit these, on their own account too."""
+    manager = User.objects.create_user("manager", "manager@example.com", PASSWORD, is_staff=True)
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    powerful = Group.objects.create(name="Everything")
+    powerful.permissions.set(Permission.objects.all())
+    client.force_login(manager)
+
+    for user in (manager, member):
+        url = f"/admin/auth/user/{user.pk}/change/"
+        values = admin_form_values(client.get(url))
+        response = client.post(
+            url,
+            {
+                **values,
+                "is_superuser": "on",
+                "groups": [powerful.pk],
+                "user_permissions": [p.pk for p in Permission.objects.all()],
+            },
+        )
+        assert response.status_code == 302  # the rest of the form is saved
+        user.refresh_from_db()
+        assert not user.is_superuser
+        assert not user.groups.exists()
+        assert user.user_permissions.count() == (2 if user == manager else 0)
 
 
 @pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
