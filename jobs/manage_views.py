@@ -688,12 +688,13 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
     who = membership.user.email or membership.user.get_username()
-    if action == "remove" and not request.POST.get("confirmed"):
-        # Removing takes effect at once, and removing yourself ends your access: asked first.
+    role = form.cleaned_data.get("role", "")
+    giving_up_admin = membership.user == request.user and role == Membership.Role.MEMBER
+    if (action == "remove" or giving_up_admin) and not request.POST.get("confirmed"):
+        # Both take effect at once, and for yourself end your access to these pages: asked first.
+        context = {"membership": membership, "who": who, "action": action, "role": role}
         return render(
-            request,
-            "manage/member_remove.html",
-            {"organization": organization, "membership": membership, "who": who},
+            request, "manage/member_confirm.html", {"organization": organization, **context}
         )
     try:
         if action == "role":

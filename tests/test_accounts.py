@@ -1425,7 +1425,11 @@ def test_it_removes_a_member(signed_in, member):
 
 
 @pytest.mark.parametrize(
-    "change", [{"action": "remove", "confirmed": "1"}, {"action": "role", "role": "member"}]
+    "change",
+    [
+        {"action": "remove", "confirmed": "1"},
+        {"action": "role", "role": "member", "confirmed": "1"},
+    ],
 )
 def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
     membership = Membership.objects.get(user=owner)
@@ -1445,7 +1449,7 @@ def test_a_deactivated_account_does_not_count_as_the_other_admin(signed_in, owne
 
     response = signed_in.post(
         "/manage/acme/members/",
-        {"action": "role", "membership": mine.pk, "role": "member"},
+        {"action": "role", "membership": mine.pk, "role": "member", "confirmed": "1"},
         follow=True,
     )
 
@@ -1558,11 +1562,37 @@ def test_a_removed_member_cannot_rejoin_with_an_invitation_left_from_before(
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
 
 
+def test_giving_up_your_own_admin_role_is_asked_first(signed_in, owner, member):
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "role", "membership": mine.pk, "role": "member"}
+    )
+
+    page = parsed(response)
+    assert page.h1.get_text(" ", strip=True) == "Give up your admin role at Acme Robotics?"
+    fields = {
+        field["name"]: field["value"] for field in page.select("main form input[type=hidden]")
+    }
+    assert (fields["action"], fields["role"], fields["confirmed"]) == ("role", "member", "1")
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.ADMIN
+    # Another's role, or your own kept, is set at once.
+    theirs = Membership.objects.get(user=member)
+    signed_in.post(
+        "/manage/acme/members/", {"action": "role", "membership": theirs.pk, "role": "member"}
+    )
+    theirs.refresh_from_db()
+    assert theirs.role == Membership.Role.MEMBER
+
+
 def test_an_admin_who_steps_down_is_sent_to_their_organizations(signed_in, owner, member):
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)
     response = signed_in.post(
-        "/manage/acme/members/", {"action": "role", "membership": mine.pk, "role": "member"}
+        "/manage/acme/members/",
+        {"action": "role", "membership": mine.pk, "role": "member", "confirmed": "1"},
     )
     assert response["Location"] == "/manage/"
 
