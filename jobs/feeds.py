@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.feedgenerator import SyndicationFeed
 from django.utils.html import escape, strip_tags
 
 from jobs.greenhouse import clean_text
@@ -72,3 +73,19 @@ class OrganizationJobsFeed(AllJobsFeed):
 
     def items(self, organization: Organization) -> QuerySet[Job]:
         return job_search(organization_slug=organization.slug)[:FEED_LENGTH]
+
+    def get_feed(self, obj: Organization, request: HttpRequest) -> SyndicationFeed:
+        """Its language is the one most of the org's listed jobs are written in (the site's when
+        none says): readers use it to show the text, and a French board is not `en-us`."""
+        feed = super().get_feed(obj, request)
+        most_used = (
+            obj.jobs.listed()
+            .exclude(language="")
+            .values("language")
+            .annotate(jobs=Count("pk"))
+            .order_by("-jobs", "language")
+            .values_list("language", flat=True)
+            .first()
+        )
+        feed.feed["language"] = most_used or feed.feed["language"]
+        return feed

@@ -239,6 +239,18 @@ def test_an_org_feed_lists_only_that_orgs_open_jobs(client, synced_acme):
     assert len(feed_items(client, "/orgs/acme/feed/")[1]) == 6
 
 
+def test_an_org_feed_is_in_the_language_most_of_its_jobs_are(client, db):
+    french = Organization.objects.create(name="Liberté Santé", slug="liberte")
+    for title, language in [("Infirmier", "fr"), ("Ingénieure", "fr"), ("Nurse", "en")]:
+        make_job(french, title, language=language)
+    make_job(french, "Hidden", language="de", hidden=True)
+    unsaid = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    make_job(unsaid, "Welder", language="")
+
+    assert feed_items(client, "/orgs/liberte/feed/")[0].findtext("language") == "fr"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
+
+
 @pytest.mark.parametrize(
     ("name", "description"),
     [
