@@ -1,4 +1,4 @@
-"""Data migrations, run on rows as earlier code stored them."""
+"""Migrations, run on rows as earlier code stored them and on what an interrupted run left."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection as db_connection
+from django.db.migrations.executor import MigrationExecutor
 
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sync import sync_organization
@@ -108,3 +110,58 @@ def test_0019_reads_again_the_posts_stored_with_a_relative_link(fake_greenhouse)
     )
 
     assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]
+
+
+def index_validity(name: str) -> bool | None:
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s",
+            [name],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def migrate_to(*targets: tuple[str, str]) -> None:
+    executor = MigrationExecutor(db_connection)
+    executor.loader.build_graph()
+    executor.migrate(list(targets))
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_index_migration_interrupted_midway_runs_again():
+    """0013 stopped while building its second index (CONCURRENTLY, outside a transaction): its
+    first index is built, the second left INVALID. Running migrate again finishes the job."""
+    migrate_to(("jobs", "0012_job_location_index"))
+    try:
+        # As 0012 left the tables: today's models have columns added since.
+        state = MigrationExecutor(db_connection).loader.project_state(
+            ("jobs", "0012_job_location_index")
+        )
+        organization = state.apps.get_model("jobs", "Organization").objects.create(slug="acme")
+        for greenhouse_id in (1, 2):  # the same place twice: a unique index on it fails
+            state.apps.get_model("jobs", "Job").objects.create(
+                organization=organization, greenhouse_id=greenhouse_id, location_name="Lyon"
+            )
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX CONCURRENTLY job_listed_idx "
+                "ON jobs_job (organization_id, is_open, hidden, application_deadline)"
+            )
+            with pytest.raises(Exception, match="could not create unique index"):
+                cursor.execute(
+                    "CREATE UNIQUE INDEX CONCURRENTLY job_listed_location_idx "
+                    "ON jobs_job (location_name)"
+                )
+        assert index_validity("job_listed_location_idx") is False
+
+        migrate_to(("jobs", "0013_listed_indexes_with_deadline"))
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+    assert index_validity("job_listed_idx") is True
+    assert index_validity("job_listed_location_idx") is True
+    assert index_validity("job_listing_idx") is None
+    assert index_validity("job_location_idx") is None
