@@ -50,11 +50,14 @@ def postgresql_without_lock(concurrently: type, plain: type) -> type:
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute(INDEX_VALIDITY_SQL, [name])
                 row = cursor.fetchone()
-            if row is None or not creating:
-                return row is None and not creating
-            if not row[0]:
+            if not creating:
+                return row is None  # dropped already
+            if row is None:
+                return False
+            is_valid = row[0]
+            if not is_valid:
                 schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
-            return row[0]
+            return is_valid
 
     return Operation
 
