@@ -419,6 +419,7 @@ class SyncRun(models.Model):
         CONNECT = "connect", "Board connected"
         WEBHOOK = "webhook", "Webhook"
         COMMAND = "command", "Command line"
+        RETRY = "retry", "Retry after a failure"
 
     class Outcome(models.TextChoices):
         RUNNING = "running", "Running"

@@ -36,7 +36,10 @@ def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) 
         # Refresh now and the schedule would wait for the marker to go stale.
         queued_marker_clear(connection_id)
         return "skipped: connection removed or paused"
-    result = sync_organization(connection, trigger=trigger)
+    # A retry is the task asking again by itself, not another press of Refresh now.
+    result = sync_organization(
+        connection, trigger=SyncRun.Trigger.RETRY if self.request.retries else trigger
+    )
     if result.transient and self.request.retries < self.max_retries:
         raise self.retry(countdown=retry_delay(self.request.retries, result.retry_after))
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"

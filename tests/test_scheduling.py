@@ -194,6 +194,18 @@ def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse,
     assert SyncRun.objects.filter(outcome=SyncRun.Outcome.FAILED).count() == len(delays) + 1
 
 
+def test_a_retried_sync_is_recorded_as_a_retry_not_as_another_refresh_now(
+    acme, fake_greenhouse, monkeypatch
+):
+    # The admin pressed Refresh now once: the history must not list four more presses.
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
+    monkeypatch.setattr(tasks, "retry_delay", lambda *args: 0)
+    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+
+    triggers = list(SyncRun.objects.order_by("started_at", "pk").values_list("trigger", flat=True))
+    assert triggers == [SyncRun.Trigger.MANUAL] + [SyncRun.Trigger.RETRY] * tasks.MAX_SYNC_RETRIES
+
+
 def test_the_task_does_not_retry_an_invalid_token(acme, fake_greenhouse, monkeypatch):
     fake_greenhouse.remove_board("acme-robotics")
     result = tasks.sync_org.apply(args=(acme.pk,))
