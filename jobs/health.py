@@ -147,6 +147,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "scheduler": check_scheduler(now=timezone.now()) if database.ok else SCHEDULER_UNKNOWN,
     }
     healthy = all(check.ok for check in checks.values())
+    if not healthy:
+        # At WARNING, one line per probe with what failed; Django's own ERROR line for the 503
+        # is left out (orgsite.logging.FailedHealthProbeFilter).
+        failed = "; ".join(f"{name}: {c.detail}" for name, c in checks.items() if not c.ok)
+        logger.warning("health probe failed: %s", failed)
     return JsonResponse(
         {
             "status": "ok" if healthy else "fail",

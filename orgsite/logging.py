@@ -37,3 +37,14 @@ class JsonFormatter(logging.Formatter):
         # default=str: an extra that JSON cannot encode (a datetime, a model) is logged as text
         # rather than losing the whole line.
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class FailedHealthProbeFilter(logging.Filter):
+    """Leaves out django.request's "Service Unavailable: /healthz" line: jobs.health logs each
+    failed probe with what failed, at WARNING; a load balancer probing every few seconds
+    through an outage would write an ERROR line per probe on top."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        failed_probe = getattr(record, "status_code", None) == 503 and request is not None
+        return not (failed_probe and request.path == "/healthz")

@@ -380,6 +380,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "orgsite.logging.JsonFormatter"},
     },
+    "filters": {"failed_health_probe": {"()": "orgsite.logging.FailedHealthProbeFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
@@ -388,6 +389,7 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would write each line a second time, plain.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["failed_health_probe"]},
         "urllib3": {"level": "WARNING"},
     },
 }

@@ -88,6 +88,24 @@ def test_it_fails_when_beat_has_never_ticked(client):
     assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
 
 
+def test_a_failing_probe_is_logged_once_by_its_checks_not_again_by_django(client, caplog):
+    """A load balancer probes every few seconds: through an outage, one ERROR line per probe
+    from Django on top of the failed check's own warning is noise."""
+    assert get_health(client)[0] == 503
+    client.get("/no-such-page/")
+
+    request_lines = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert request_lines == ["Not Found: /no-such-page/"]  # other pages are logged as ever
+    probe_lines = [r for r in caplog.records if r.getMessage().startswith("health probe failed")]
+    assert [(r.levelname, r.getMessage()) for r in probe_lines] == [
+        (
+            "WARNING",
+            "health probe failed: scheduler: the dispatcher has never run (is beat running, "
+            "and a worker?)",
+        )
+    ]
+
+
 def test_it_fails_when_the_last_tick_is_older_than_five_minutes(client):
     scheduler_tick_record(now=timezone.now() - timedelta(minutes=5, seconds=30))
 
