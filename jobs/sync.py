@@ -268,7 +268,7 @@ def _fetch_and_apply(
             )
     except _LeaseLost:
         return _lease_lost(connection, run)
-    if counts.created or counts.updated or counts.closed or counts.reopened:
+    if counts.changed_jobs:
         listing_cache_invalidate(organization=connection.organization)
     return SyncResult(
         organization_slug=slug, outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk
