@@ -207,18 +207,15 @@ def password_reset_email_allowed(*, email: str, ip: str) -> bool:
     in all (the page then says the same, and no email goes)."""
     address_key = f"password-resets:email:{_digest(email_key(email))}"
     day = 24 * 60 * 60
-    try:
-        if _count(f"{address_key}:ip:{_client_digest(ip)}", window_seconds=day) > (
-            PASSWORD_RESET_EMAILS_PER_CLIENT
-        ):
-            return False
-        return _count(address_key, window_seconds=day) <= PASSWORD_RESET_EMAILS_PER_DAY
-    except Exception as exc:
-        logger.warning(
-            "password reset throttle unavailable: cache unreachable, email not counted error=%r",
-            exc,
-        )
-        return True
+    # The address's count only once this client's allows it (`and` stops there otherwise).
+    return _count_within(
+        f"{address_key}:ip:{_client_digest(ip)}",
+        limit=PASSWORD_RESET_EMAILS_PER_CLIENT,
+        window_seconds=day,
+        what="password reset",
+    ) and _count_within(
+        address_key, limit=PASSWORD_RESET_EMAILS_PER_DAY, window_seconds=day, what="password reset"
+    )
 
 
 def login_failures_clear(*, username: str) -> None:
