@@ -30,7 +30,7 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
-from jobs.sync import acquire_sync_lock, close_missing_jobs
+from jobs.sync import acquire_sync_lock, close_missing_jobs, release_sync_lock
 
 BOARD_HISTORY_FIELDS = [
     "state",
@@ -190,12 +190,18 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
     their site-owned fields intact. Taking the sync lock first means no sync is halfway through
     writing jobs that this would then have to close again.
     """
-    if acquire_sync_lock(connection) is None:
+    lease = acquire_sync_lock(connection)
+    if lease is None:
         raise SyncInProgress(SyncInProgress.message)
-    with transaction.atomic():
-        open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
-        closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
-        connection.delete()
+    try:
+        with transaction.atomic():
+            open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
+            closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
+            connection.delete()
+    except BaseException:
+        # Or the org could neither sync nor disconnect until the lease ran out.
+        release_sync_lock(connection, lease)
+        raise
     # Once committed: Django's admin deletes a connection in its own transaction, and a page
     # rendered meanwhile, with the jobs still open, must not be kept under the new version.
     transaction.on_commit(lambda: listing_cache_invalidate(organization=connection.organization))

@@ -6,11 +6,16 @@ import time
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from jobs.connections import connection_api_key_set, connection_schedule_update
+from jobs.connections import (
+    connection_api_key_set,
+    connection_disconnect,
+    connection_schedule_update,
+)
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.throttle import BOARD_CHECKS_PER_HOUR
@@ -412,6 +417,19 @@ def test_disconnect_waits_for_a_running_sync(signed_in, connected):
     response = signed_in.post("/manage/north/disconnect/", follow=True)
     assert "running right now" in response.content.decode()
     assert GreenhouseConnection.objects.exists()
+
+
+def test_a_disconnect_that_fails_leaves_the_org_free_to_sync(connected, monkeypatch):
+    def database_error(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("jobs.connections.close_missing_jobs", database_error)
+
+    with pytest.raises(DatabaseError):
+        connection_disconnect(connection=connected)
+
+    # Not locked for the lease's 10 minutes: the next sync or disconnect can go ahead.
+    assert acquire_sync_lock(GreenhouseConnection.objects.get()) is not None
 
 
 def test_disconnecting_an_unconnected_org_just_says_so(signed_in, north):
