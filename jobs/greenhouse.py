@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 # What the public board API answers for a board made private or taken down: something to fix in
 # Greenhouse, so the message says where to look.
 REFUSED_STATUSES = (401, 403, 410)
+# How the messages of passing failures end; the status pages say otherwise while syncing is paused.
+WILL_TRY_AGAIN = "the sync will try again later."
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -605,12 +607,12 @@ class GreenhouseClient:
             )
         if status == 429:
             raise RateLimited(
-                "Greenhouse is rate limiting requests; the sync will try again later.",
+                f"Greenhouse is rate limiting requests; {WILL_TRY_AGAIN}",
                 retry_after=_seconds_or_none(headers.get("Retry-After")),
             )
         if status >= 500:
             raise Unavailable(
-                f"Greenhouse is having trouble (HTTP {status}); the sync will try again later.",
+                f"Greenhouse is having trouble (HTTP {status}); {WILL_TRY_AGAIN}",
                 http_status=status,
                 retry_after=_seconds_or_none(headers.get("Retry-After")),
             )
@@ -671,17 +673,17 @@ class GreenhouseClient:
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise GreenhouseTimeout(
-                    "Greenhouse did not answer in time; the sync will try again later."
+                    f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}"
                 ) from None
             # The message cannot tell a refused connection from an unknown host or a certificate
             # that does not verify; whoever runs the site needs to.
             logger.warning("greenhouse connection failed url=%s error=%r", url, exc)
             raise Unavailable(
-                "Could not reach Greenhouse (connection failed); the sync will try again later."
+                f"Could not reach Greenhouse (connection failed); {WILL_TRY_AGAIN}"
             ) from None
         except urllib3.exceptions.ReadTimeoutError:
             raise GreenhouseTimeout(
-                "Greenhouse did not answer in time; the sync will try again later."
+                f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}"
             ) from None
         except urllib3.exceptions.ProtocolError:  # the body stopped short
             raise MalformedPayload(
@@ -689,9 +691,7 @@ class GreenhouseClient:
             ) from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             logger.warning("greenhouse request failed url=%s error=%r", url, exc)
-            raise Unavailable(
-                "The request to Greenhouse failed; the sync will try again later."
-            ) from None
+            raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
 
     @staticmethod
     def _too_large(status: int) -> MalformedPayload:
@@ -704,9 +704,7 @@ class GreenhouseClient:
 
 def _check_deadline(deadline: float) -> None:
     if time.monotonic() > deadline:
-        raise GreenhouseTimeout(
-            "Greenhouse took too long to send the board; the sync will try again later."
-        )
+        raise GreenhouseTimeout(f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}")
 
 
 def _is_timeout(exc: requests.exceptions.RequestException) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
+from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
 
@@ -75,12 +76,12 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "next_sync_at": connection.next_sync_at if connection.enabled else None,
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
-        "last_error": connection.last_error,
+        "last_error": _as_true_now(connection.last_error, connection=connection),
         "failure_email_text": _failure_email_text(connection, now=now),
         "queued": queued,
         "running": running,
         "phase": phase,
-        "message": message,
+        "message": _as_true_now(message, connection=connection),
     }
 
 
@@ -97,6 +98,13 @@ def _phase(*, running: bool, queued: bool, latest: SyncRun | None) -> tuple[str,
         # Marked running but nobody holds the lock: its worker died.
         return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
+
+
+def _as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
+    """A stored failure said the sync would try again; while syncing is paused, none will."""
+    if connection.enabled:
+        return text
+    return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:

@@ -222,6 +222,19 @@ def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_gree
     assert status["latest_run"]["error_message"] == status["last_error"]
 
 
+def test_a_failure_seen_while_paused_does_not_promise_another_try(acme, fake_greenhouse):
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503, times=10)  # past its retries
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+    assert "the sync will try again later" in sync_status(organization=acme.organization)["message"]
+    GreenhouseConnection.objects.update(enabled=False)
+
+    status = sync_status(organization=acme.organization)
+
+    for text in (status["message"], status["last_error"]):
+        assert "try again later" not in text
+        assert text.endswith("(HTTP 503); syncing is paused, so no sync will try again.")
+
+
 def test_a_run_left_running_by_a_dead_worker_shows_as_failed(acme):
     acquire_sync_lock(acme)
     start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)
