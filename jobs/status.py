@@ -24,6 +24,8 @@ PHASE_QUEUED = "queued"
 PHASE_RUNNING = "running"
 PHASE_FINISHED = "finished"
 PHASE_FAILED = "failed"
+# A worker takes a queued sync within seconds; one still waiting after this has a reason.
+QUEUED_LONG_SECONDS = 60
 
 
 def run_counts(run: SyncRun) -> SyncCounts:
@@ -60,7 +62,12 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     # Every sync marks its attempt as it starts, and connecting another board clears the mark:
     # without it, the org's runs so far synced another board and say nothing of this one.
     latest_of_board = latest if connection.last_attempt_at else None
-    phase, message = _phase(running=running, queued=queued, latest=latest_of_board)
+    phase, message = _phase(
+        running=running,
+        queued_at=connection.queued_at if queued else None,
+        latest=latest_of_board,
+        now=now,
+    )
     return {
         **status,
         "board_token": connection.board_token,
@@ -85,10 +92,17 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     }
 
 
-def _phase(*, running: bool, queued: bool, latest: SyncRun | None) -> tuple[str, str]:
+def _phase(
+    *, running: bool, queued_at: datetime | None, latest: SyncRun | None, now: datetime
+) -> tuple[str, str]:
     if running:
         return PHASE_RUNNING, "Running…"
-    if queued:
+    if queued_at and queued_at < now - timedelta(seconds=QUEUED_LONG_SECONDS):
+        return PHASE_QUEUED, (
+            f"Queued at {moment_text(queued_at)} and still waiting: the site's workers are busy "
+            "or down. It runs as soon as one is free; if this lasts, tell whoever runs this site."
+        )
+    if queued_at:
         return PHASE_QUEUED, "Queued…"
     if latest is None:
         return PHASE_IDLE, "No sync has run yet."

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jobs.connections import check_board, connection_save
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
-from jobs.status import moment_text, sync_status
+from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +177,19 @@ def test_the_status_of_a_queued_sync(signed_in, acme, queued):
     status = signed_in.get(STATUS_URL).json()
     assert status["phase"] == "queued" and status["message"] == "Queued…"
     assert status["queued"] is True and status["running"] is False
+
+
+def test_a_sync_queued_for_long_says_the_workers_are_busy_or_down(acme, settings):
+    queued_at = timezone.now() - timedelta(seconds=QUEUED_LONG_SECONDS + 1)
+    GreenhouseConnection.objects.update(queued_at=queued_at)
+
+    status = sync_status(organization=acme.organization)
+
+    assert status["phase"] == "queued"
+    assert status["message"] == (
+        f"Queued at {moment_text(queued_at)} and still waiting: the site's workers are busy or "
+        "down. It runs as soon as one is free; if this lasts, tell whoever runs this site."
+    )
 
 
 def test_the_status_of_a_running_sync(signed_in, acme):
