@@ -75,7 +75,8 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     org_page = visitor.get("/orgs/north/").content.decode()
     assert "<h1>North Wind Sails</h1>" in org_page
     assert '<p class="lead">Sails for small boats, made by hand in Tromsø.</p>' in org_page
-    assert 'href="https://north-wind.example"' in org_page
+    # Anyone can sign up and create an org, so search engines are told the link is theirs.
+    assert '<a href="https://north-wind.example" rel="nofollow ugc noopener">' in org_page
     assert "North Wind Sails" in visitor.get("/").content.decode()
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
 
