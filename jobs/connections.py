@@ -40,6 +40,7 @@ BOARD_HISTORY_FIELDS = [
     "failing_since",
     "consecutive_failures",
     "failure_emailed_at",
+    "retry_at",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",

@@ -158,6 +158,9 @@ class GreenhouseConnection(models.Model):
     next_sync_at = models.DateTimeField(default=timezone.now)
     # Set when a sync is enqueued and cleared when it starts: "already queued" for Refresh now.
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When the task retries a failed sync; cleared when any sync starts, which ends that chain
+    # of retries (jobs.tasks.sync_org) and holds off the dispatcher until then.
+    retry_at = models.DateTimeField(null=True, blank=True)
     # A lease rather than a Redis lock: it lives with the data it guards and expires by itself.
     lock_expires_at = models.DateTimeField(null=True, blank=True)
     # The last board a sync applied in full: its fingerprint, the org's open jobs after it and

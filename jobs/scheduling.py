@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -67,6 +67,19 @@ def enqueue_sync(connection_id: int, trigger: str) -> None:
         raise BrokerUnavailable(BrokerUnavailable.message) from exc
 
 
+def retry_schedule(connection_id: int, *, delay_seconds: float) -> datetime:
+    """Note when the task retries the org's failed sync; returns that time, the retry's mark."""
+    retry_at = timezone.now() + timedelta(seconds=delay_seconds)
+    GreenhouseConnection.objects.filter(pk=connection_id).update(retry_at=retry_at)
+    return retry_at
+
+
+def retry_is_pending(connection: GreenhouseConnection, retry_at: datetime) -> bool:
+    """False once another sync has started since the retry was scheduled (it cleared the mark),
+    or another failure scheduled a retry of its own."""
+    return connection.retry_at == retry_at
+
+
 def queued_marker_clear(connection_id: int) -> None:
     """No sync of this org waits in the queue any more (it was not sent, or ran as a no-op)."""
     GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
@@ -109,7 +122,12 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     alone too: its interval restarts only when that sync ends.
     """
     now = timezone.now()
-    free = _not_queued(now) & GreenhouseConnection.unlocked(now)
+    # An org whose failed sync the task retries soon is left to that retry.
+    free = (
+        _not_queued(now)
+        & GreenhouseConnection.unlocked(now)
+        & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    )
     due = list(
         GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
         .filter(free)

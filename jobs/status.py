@@ -126,6 +126,8 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
     ends, and then sets the next time)."""
     if not connection.enabled:
         return "paused"
+    if connection.retry_at and connection.retry_at > now:
+        return f"{moment_text(connection.retry_at)}, a retry after the failure"
     if connection.next_sync_at <= now:
         return "due now"
     return moment_text(connection.next_sync_at)

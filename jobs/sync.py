@@ -626,11 +626,12 @@ def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(GreenhouseConnection.unlocked(now))
-        .update(lock_expires_at=lease, queued_at=None, last_attempt_at=now)
+        .update(lock_expires_at=lease, queued_at=None, retry_at=None, last_attempt_at=now)
     )
     if not claimed:
         return None
-    connection.lock_expires_at, connection.queued_at, connection.last_attempt_at = lease, None, now
+    connection.lock_expires_at, connection.last_attempt_at = lease, now
+    connection.queued_at = connection.retry_at = None
     return lease
 
 

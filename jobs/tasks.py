@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
 
 from jobs.maintenance import expired_invitations_prune, sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
-from jobs.scheduling import enqueue_due_syncs, queued_marker_clear, scheduler_tick_record
+from jobs.scheduling import (
+    enqueue_due_syncs,
+    queued_marker_clear,
+    retry_is_pending,
+    retry_schedule,
+    scheduler_tick_record,
+)
 from jobs.sync import sync_organization
 
 MAX_SYNC_RETRIES = 4
@@ -25,7 +32,12 @@ def retry_delay(retries: int, retry_after: float | None = None) -> float:
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_SYNC_RETRIES)
-def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) -> str:
+def sync_org(
+    self,
+    connection_id: int,
+    trigger: str = SyncRun.Trigger.SCHEDULE,
+    retry_at: str | None = None,
+) -> str:
     connection = (
         GreenhouseConnection.objects.select_related("organization")
         .filter(pk=connection_id, enabled=True)
@@ -36,12 +48,17 @@ def sync_org(self, connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) 
         # Refresh now and the schedule would wait for the marker to go stale.
         queued_marker_clear(connection_id)
         return "skipped: connection removed or paused"
+    if retry_at and not retry_is_pending(connection, datetime.fromisoformat(retry_at)):
+        # Refresh now or the schedule ran a sync since: its own retries, if any, follow it.
+        return "skipped: another sync ran since the failure it was to retry"
     # A retry is the task asking again by itself, not another press of Refresh now.
     result = sync_organization(
         connection, trigger=SyncRun.Trigger.RETRY if self.request.retries else trigger
     )
     if result.transient and self.request.retries < self.max_retries:
-        raise self.retry(countdown=retry_delay(self.request.retries, result.retry_after))
+        delay = retry_delay(self.request.retries, result.retry_after)
+        mark = retry_schedule(connection.pk, delay_seconds=delay)
+        raise self.retry(countdown=delay, kwargs={"retry_at": mark.isoformat()})
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 
 

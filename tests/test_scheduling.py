@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,6 +19,7 @@ from jobs.scheduling import (
     enqueue_due_syncs,
     request_refresh,
 )
+from jobs.status import moment_text, sync_status
 from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
 
@@ -204,6 +206,67 @@ def test_a_retried_sync_is_recorded_as_a_retry_not_as_another_refresh_now(
 
     triggers = list(SyncRun.objects.order_by("started_at", "pk").values_list("trigger", flat=True))
     assert triggers == [SyncRun.Trigger.MANUAL] + [SyncRun.Trigger.RETRY] * tasks.MAX_SYNC_RETRIES
+
+
+@pytest.fixture
+def retry_pending(acme, fake_greenhouse, monkeypatch) -> dict:
+    """A sync failed and its task asked to be retried; the retry has not run yet."""
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
+    asked = {}
+
+    def hold_retry(**kwargs):
+        asked.update(kwargs)
+        return Retry()
+
+    retry = tasks.sync_org.retry
+    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
+    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+    monkeypatch.setattr(tasks.sync_org, "retry", retry)
+    fake_greenhouse.reset_faults()
+    return asked
+
+
+def test_a_pending_retry_shows_as_the_next_sync(acme, retry_pending):
+    acme.refresh_from_db()
+    retry_at = acme.retry_at
+
+    status = sync_status(organization=acme.organization)
+
+    assert retry_at == datetime.fromisoformat(retry_pending["kwargs"]["retry_at"])
+    in_countdown = timezone.now() + timedelta(seconds=retry_pending["countdown"])
+    assert abs(retry_at - in_countdown) < timedelta(seconds=5)
+    assert status["next_sync_text"] == f"{moment_text(retry_at)}, a retry after the failure"
+
+
+def test_a_retry_does_nothing_once_another_sync_has_run_since_the_failure(
+    acme, retry_pending, fake_greenhouse
+):
+    # Refresh now during an outage starts a sync of its own: the old chain of retries ends.
+    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    runs, requests = SyncRun.objects.count(), fake_greenhouse.request_count()
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.MANUAL), kwargs=retry_pending["kwargs"], retries=1
+    ).get()
+
+    assert outcome == "skipped: another sync ran since the failure it was to retry"
+    assert (SyncRun.objects.count(), fake_greenhouse.request_count()) == (runs, requests)
+
+
+def test_a_retry_still_pending_runs(acme, retry_pending):
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.MANUAL), kwargs=retry_pending["kwargs"], retries=1
+    ).get()
+    acme.refresh_from_db()
+    assert outcome.startswith("success") and acme.retry_at is None
+    assert SyncRun.objects.latest("started_at").trigger == SyncRun.Trigger.RETRY
+
+
+def test_the_dispatcher_leaves_a_pending_retry_to_run_alone(acme, retry_pending, queued):
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now())  # its interval is up too
+    assert enqueue_due_syncs() == []
+    GreenhouseConnection.objects.update(retry_at=timezone.now() - timedelta(seconds=1))  # lost
+    assert enqueue_due_syncs() == [acme.pk]
 
 
 def test_the_task_does_not_retry_an_invalid_token(acme, fake_greenhouse, monkeypatch):
