@@ -101,6 +101,33 @@ def test_clients_that_accept_gzip_get_the_cached_page_compressed(
             assert "Accept-Encoding" in response["Vary"], url  # for caches in between
 
 
+def test_feed_readers_and_pollers_that_have_the_page_get_a_304(client, synced_acme):
+    for url in acme_pages():
+        for accepts in ("identity", "gzip"):
+            first = client.get(url, headers={"Accept-Encoding": accepts})
+            again = client.get(
+                url, headers={"Accept-Encoding": accepts, "If-None-Match": first["ETag"]}
+            )
+            assert (again.status_code, again.content) == (304, b""), (url, accepts)
+    plain = client.get("/orgs/acme/feed/")
+    compressed = client.get("/orgs/acme/feed/", headers={"Accept-Encoding": "gzip"})
+    assert plain["ETag"] != compressed["ETag"]  # two representations, one tag each
+
+
+def test_a_sync_that_changes_jobs_gives_the_pages_a_new_etag(
+    client, acme, synced_acme, fake_greenhouse
+):
+    tags = {url: client.get(url)["ETag"] for url in acme_pages()}
+    post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["title"].startswith("Field"))
+    post["title"] = "Field Service Technician, Night Shift"
+    fake_greenhouse.touch("acme-robotics")
+    sync(acme)
+
+    for url in ("/jobs/", "/orgs/acme/", "/orgs/acme/feed/", "/orgs/acme/jobs.json"):
+        response = client.get(url, headers={"If-None-Match": tags[url]})
+        assert response.status_code == 200 and response["ETag"] != tags[url], url
+
+
 def test_a_sync_that_changes_jobs_shows_on_every_page_at_once(
     client, acme, synced_acme, fake_greenhouse
 ):
