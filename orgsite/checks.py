@@ -1,7 +1,8 @@
-"""`manage.py check --deploy`: the local defaults a production site must not keep.
+"""System checks: the local defaults a production site must not keep, and settings that
+would only fail when first used.
 
 Each default works with no server for a newcomer (README's quick start), so settings cannot
-refuse it; these warnings tell the operator who deploys with it what to set instead.
+refuse it; the `--deploy` warnings tell the operator who deploys with it what to set instead.
 """
 
 from email.utils import parseaddr
@@ -9,7 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage
+from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
+from django.utils.module_loading import import_string
 
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -54,3 +57,20 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         )
     return warnings
+
+
+def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    try:
+        import_string(settings.EMAIL_BACKEND)
+    except ImportError as exc:
+        return [
+            CheckError(
+                f"DJANGO_EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}, which cannot be imported: "
+                f"{exc}",
+                hint="Use django.core.mail.backends.smtp.EmailBackend, or a backend installed "
+                "here. As it is, every password reset, invitation and sync alert would fail as "
+                "it is sent.",
+                id="orgsite.E001",
+            )
+        ]
+    return []

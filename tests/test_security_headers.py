@@ -14,6 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +231,11 @@ def test_a_form_sent_without_its_csrf_token_gets_a_page_the_policy_lets_render()
     page = response.content.decode()
     assert "This form could not be sent" in page
     assert "<style" not in page and "style=" not in page
+
+
+def test_an_email_backend_that_cannot_be_imported_stops_the_checks(settings):
+    # Else it would only fail as the first password reset, invitation or sync alert is sent.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBakend"
+
+    with pytest.raises(SystemCheckError, match=r"orgsite.E001.*DJANGO_EMAIL_BACKEND"):
+        call_command("check")
