@@ -135,6 +135,25 @@ def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, j
     assert description["aria-label"] == "Description from Greenhouse"
 
 
+def test_a_post_in_another_language_is_marked_with_it_on_the_admin_pages(signed_in, job):
+    """As on the visitors' pages: a screen reader reads its words with their own sounds, and the
+    site's words around them (the region's name, "Edit job:") in the page's language."""
+    Job.objects.filter(pk=job.pk).update(title="מפתח/ת מובייל", language="he")
+
+    table = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    link = table.find("a", href=edit_url(job))
+    assert (link["lang"], link["dir"]) == ("he", "rtl")
+    title = page.h1.find(string="מפתח/ת מובייל").parent
+    assert (title.name, title["lang"], title["dir"]) == ("span", "he", "rtl")
+    assert page.select_one(".job-title")["lang"] == "he"
+    description = page.select_one(".job-description")
+    assert "lang" not in description.attrs  # its name is the site's words
+    words = description.find(attrs={"lang": "he", "dir": "rtl"})
+    assert words.get_text().strip() == description.get_text().strip()
+
+
 def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed_in, job):
     links = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser").select(
         ".job-links a"
