@@ -86,6 +86,9 @@ class SignupForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "For password resets and invitations."
+        # Both are about the person signing up, which autofill may then fill in (WCAG 1.3.5).
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])

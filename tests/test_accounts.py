@@ -479,6 +479,24 @@ def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, c
     assert not User.objects.filter(username="carol").exists()
 
 
+def test_the_sign_up_form_says_what_each_field_asks_of_the_person_for_autofill(client, db):
+    """WCAG 1.3.5: browsers and assistive tools fill in, or show by an icon, a field whose purpose
+    is named; all these ask about the person signing up."""
+    page = parsed(client.get("/accounts/signup/"))
+
+    purposes = {
+        field["name"]: field.get("autocomplete")
+        for field in page.select("main form input:not([type=hidden])")
+    }
+    assert purposes == {
+        "username": "username",
+        "email": "email",
+        "password1": "new-password",
+        "password2": "new-password",
+        "organization_name": "organization",
+    }
+
+
 def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
     assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
 
