@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError
 from django.db import connection as db_connection
@@ -57,6 +58,21 @@ def test_it_guides_an_unconnected_org_to_connect(signed_in):
     assert "Connect your Greenhouse job board" in page
     assert "Dev Center" in page and "API Credential Management" in page and "Job Board" in page
     assert 'name="board_token"' in page
+
+
+@pytest.mark.parametrize("url", [SETTINGS_URL, "/manage/north/jobs/", "/manage/north/history/"])
+def test_the_links_to_connect_a_board_lead_to_the_token_field(signed_in, url):
+    """Browsers put the focus on the field a link's fragment names; the settings page's own link
+    only reloaded the page, leaving a keyboard user at its top."""
+    links = [
+        link["href"]
+        for link in BeautifulSoup(signed_in.get(url).content, "html.parser").select("main a")
+        if link.get_text().startswith("Connect")
+    ]
+    settings = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+
+    assert links and set(links) == {f"{SETTINGS_URL}#id_board_token"}
+    assert settings.find(id="id_board_token")["name"] == "board_token"
 
 
 def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, north, queued):
