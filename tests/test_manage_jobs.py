@@ -347,6 +347,18 @@ def test_the_jobs_list_links_each_job_with_its_page(signed_in, acme, job, monkey
     assert links and all(link.endswith("/edit/?page=2") for link in links)
 
 
+def test_a_later_page_of_the_jobs_list_says_its_number_in_the_title(signed_in, job, monkeypatch):
+    """The title is what a screen reader says first, and what tells apart two open tabs; the
+    visitors' lists say their page number there too."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 4)
+
+    first = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+    second = BeautifulSoup(signed_in.get("/manage/acme/jobs/?page=2").content, "html.parser")
+
+    assert first.title.string == "Jobs · Acme Robotics · orgsite"
+    assert second.title.string == "Jobs, page 2 · Acme Robotics · orgsite"
+
+
 def test_a_save_sent_without_the_values_the_page_showed_writes_every_field(signed_in, job):
     """A page served before the form sent them, or a script: unticking and emptying still count."""
     Job.objects.filter(pk=job.pk).update(featured=True, compensation_note="€70k", tags=["a"])
