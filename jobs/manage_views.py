@@ -439,8 +439,10 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
-    jobs = organization.jobs.prefetch_related("departments").order_by(
-        "-is_open", "-featured", "title", "pk"
+    jobs = (
+        organization.jobs.prefetch_related("departments")
+        .defer("description_html", "search_text")  # the table shows neither
+        .order_by("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
     )
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     return _org_page(request, "manage/jobs.html", organization, page=page)

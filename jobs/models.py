@@ -362,6 +362,12 @@ class Job(models.Model):
                 condition=models.Q(is_open=True, hidden=False),
                 name="job_listed_location_idx",
             ),
+            # The org admin's jobs list, in its order (manage_views.job_list): a later page of
+            # 5,000 jobs was sorted anew from the whole table, 0.5-0.7 s on SQLite.
+            models.Index(
+                fields=["organization", "-is_open", "-featured", "title", "id"],
+                name="job_manage_list_idx",
+            ),
         ]
 
     def __str__(self) -> str:

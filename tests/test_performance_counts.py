@@ -177,14 +177,35 @@ def test_the_location_options_are_read_from_their_index():
     with CaptureQueriesContext(db_connection) as queries:
         locations = job_filter_options(organization=None).locations
     (sql,) = [query["sql"] for query in queries if "DISTINCT" in query["sql"]]
+    assert locations == [f"City {n}" for n in range(7)]
+    assert "job_listed_location_idx" in plan_of(sql)
+
+
+def plan_of(sql: str) -> str:
+    """The database's plan for `sql`, as one line. PostgreSQL is told to use an index it can:
+    it scans and sorts a table as small as a test's."""
     explain = "EXPLAIN QUERY PLAN" if db_connection.vendor == "sqlite" else "EXPLAIN"
     with db_connection.cursor() as cursor:
-        if db_connection.vendor == "postgresql":  # a table this small is scanned unless told not to
+        if db_connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"{explain} {sql}")
-        plan = " ".join(str(row) for row in cursor.fetchall())
-    assert locations == [f"City {n}" for n in range(7)]
-    assert "job_listed_location_idx" in plan
+        return " ".join(str(row) for row in cursor.fetchall())
+
+
+def test_the_org_admins_jobs_list_reads_a_later_page_in_order_from_its_index(client, owner):
+    """Not sorted anew from the whole table, descriptions and all: 0.5-0.7 s on SQLite for a
+    later page of 5,000 jobs."""
+    organization = owner.memberships.get().organization
+    for n in range(5):
+        make_job(organization, f"Role {n}", featured=n == 3, is_open=n != 1)
+    client.force_login(owner)
+    with CaptureQueriesContext(db_connection) as queries:
+        assert client.get(f"/manage/{organization.slug}/jobs/", {"page": 1}).status_code == 200
+    (sql,) = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and '"jobs_job"' in q["sql"]]
+    assert "description_html" not in sql and "search_text" not in sql
+    plan = plan_of(sql)
+    assert "job_manage_list_idx" in plan and "TEMP B-TREE" not in plan
 
 
 def fixture_contents() -> list[str]:
