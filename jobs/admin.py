@@ -1,22 +1,27 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import QuerySet
+from django.db.models.deletion import Collector
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.views.decorators.debug import sensitive_post_parameters
 
 from jobs.cache import listing_cache_invalidate
@@ -155,6 +160,51 @@ def delete_allowed(
         return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
 
 
+def deleted_objects_counted(
+    objs: Iterable[models.Model], request: HttpRequest, admin_site: admin.AdminSite
+) -> tuple[list[str], dict[str, int], set[str], list[str]]:
+    """Django's get_deleted_objects(), counting what goes with `objs` instead of listing it
+    object by object: an org's delete page listed each of its jobs, their department and office
+    links and its sync history (1.4 MB and 3.5-7 s for 5,000 jobs). Found as the delete itself
+    finds them, reading only their keys."""
+    objs = list(objs)
+    model = type(objs[0])
+    collector = Collector(using=router.db_for_write(model), origin=objs)
+    collector.collect(objs)
+    counts: Counter[type[models.Model]] = Counter()
+    for related_model, instances in collector.data.items():
+        counts[related_model] += len(instances)
+    # Rows deleted without being read, counted. A model's querysets may overlap (a job's link
+    # to a department goes with the job and with the department): counted as one.
+    unread: dict[type[models.Model], QuerySet] = {}
+    for queryset in collector.fast_deletes:
+        earlier = unread.get(queryset.model)
+        unread[queryset.model] = queryset if earlier is None else earlier | queryset
+    for related_model, queryset in unread.items():
+        counts[related_model] += queryset.count()
+    counts = +counts  # without the relations that have no rows
+    model_count = {related._meta.verbose_name_plural: count for related, count in counts.items()}
+    perms_needed = {
+        related._meta.verbose_name
+        for related in counts
+        if admin_site.is_registered(related)
+        and not admin_site.get_model_admin(related).has_delete_permission(request)
+    }
+    opts = model._meta
+    listed = [
+        format_html(
+            '{}: <a href="{}">{}</a>',
+            capfirst(opts.verbose_name),
+            reverse(
+                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
+            ),
+            obj,
+        )
+        for obj in objs
+    ]
+    return listed, model_count, perms_needed, []
+
+
 class MembershipFormSet(forms.BaseInlineFormSet):
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
@@ -220,6 +270,11 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     def delete_refusal(self, obj: Organization, *, others_leaving: Collection[int] = ()) -> str:
         connection = GreenhouseConnection.objects.filter(organization=obj).first()
         return SyncInProgress.message if connection and connection.is_locked() else ""
+
+    def get_deleted_objects(
+        self, objs: Iterable[Organization], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
+        return deleted_objects_counted(objs, request, self.admin_site)
 
     def delete_model(self, request: HttpRequest, obj: Organization) -> None:
         organization_delete(organization=obj)
