@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
@@ -521,6 +522,13 @@ class RemotePolicyFilter(admin.SimpleListFilter):
         return queryset.filter(remote_policy_is(policy))
 
 
+class JobChangeList(ChangeList):
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        # The list shows neither, and sorts its page from every job's row.
+        jobs = super().get_queryset(request, exclude_parameters)
+        return jobs.defer("description_html", "search_text")
+
+
 @admin.register(Job)
 class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     list_display = [
@@ -561,6 +569,9 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     ]
 
     form = JobSiteFieldsForm  # its tags field reads "a, b" and refuses what is not tags
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return JobChangeList
 
     @admin.display(description="status", ordering="is_open")
     def status(self, job: Job) -> str:

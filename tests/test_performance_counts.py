@@ -361,3 +361,15 @@ def test_staff_who_may_not_delete_jobs_are_told_so_on_the_org_delete_page(client
 
     assert "permission to delete the following types of objects" in page
     assert "<li>job</li>" in page
+
+
+def test_the_admins_job_list_sorts_its_page_without_the_descriptions(admin_client):
+    """Every job's row is sorted for a page: with its description, 1.7 s on SQLite for the
+    last page of 10,000 jobs (0.16 s without)."""
+    organization = Organization.objects.create(name="North Wind", slug="north")
+    for n in range(3):
+        make_job(organization, f"Role {n}")
+    with CaptureQueriesContext(db_connection) as queries:
+        assert admin_client.get("/admin/jobs/job/", {"o": "1"}).status_code == 200
+    (sql,) = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and '"jobs_job"' in q["sql"]]
+    assert "description_html" not in sql and "search_text" not in sql
