@@ -81,6 +81,8 @@ from jobs.throttle import THROTTLED_CODE, client_ip
 logger = logging.getLogger(__name__)
 
 JOBS_PER_PAGE = 100
+# A superuser's index lists every org on the site, a page at a time.
+ORGANIZATIONS_PER_PAGE = 100
 HISTORY_LENGTH = 50
 
 
@@ -183,13 +185,14 @@ def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> Htt
 @login_required
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    organizations = organizations_administered(request.user).select_related("greenhouse")
+    organizations = organizations_administered(request.user)
+    page = Paginator(
+        organizations.select_related("greenhouse").order_by("name", "pk"), ORGANIZATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     # A member (not admin) is told where they belong, rather than only that they manage nothing.
     joined = organizations_joined_as_member(request.user).exclude(pk__in=organizations)
     return render(
-        request,
-        "manage/index.html",
-        {"organizations": organizations, "joined_as_member": joined.order_by("name")},
+        request, "manage/index.html", {"page": page, "joined_as_member": joined.order_by("name")}
     )
 
 
