@@ -166,6 +166,7 @@ def sync_organization(
         result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
     except Exception as exc:
         logger.exception("sync crashed org=%s run=%s", slug, run.pk)
+        _reconnect_after_database_error()
         message = (
             TIME_LIMIT_MESSAGE if isinstance(exc, SoftTimeLimitExceeded) else UNEXPECTED_MESSAGE
         )
@@ -207,6 +208,15 @@ def sync_organization(
         # task's retry of a transient failure).
         logger.exception("sync email crashed org=%s", slug)
     return result
+
+
+def _reconnect_after_database_error() -> None:
+    """A sync that crashed on a database error (the server restarted, failed over or ended
+    the session) records its failure and frees its lease on a new connection. Django
+    reconnects only between tasks: on the broken one those writes would fail too, leaving the
+    org "Running…" and refusing Refresh now until its lease ran out."""
+    if db_connection.errors_occurred and not db_connection.in_atomic_block:
+        db_connection.close()
 
 
 def _fetch_and_apply(

@@ -16,11 +16,13 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.db import OperationalError
+from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from kombu import Connection
 
-from jobs.models import GreenhouseConnection
+from jobs.greenhouse import GreenhouseClient
+from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
 from jobs.sync import sync_organization
 from orgsite.celery import app as celery_app
@@ -197,3 +199,28 @@ def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, setti
         assert "Something went wrong on our side" in body, url
         for leak in ("Traceback", "OperationalError", "port 5432", 'File "'):
             assert leak not in body, (url, leak)
+
+
+@pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
+def test_a_sync_whose_database_connection_is_lost_records_its_failure_and_frees_the_org(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The server restarts, fails over or ends the session while the sync waits on Greenhouse:
+    the failure is recorded and the lease freed on a new connection, not left "running" with
+    the org locked until the lease ran out."""
+    real_fetch = GreenhouseClient.fetch_jobs_response
+
+    def fetch_while_the_connection_is_lost(self, token):
+        db_connection.connection.close()  # as the server closing the session leaves it
+        return real_fetch(self, token)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_while_the_connection_is_lost)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    assert not result.ok
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.last_error == result.error
+    monkeypatch.undo()
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
