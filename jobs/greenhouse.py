@@ -476,6 +476,7 @@ def _int_of_json(digits: str) -> int | None:
 
 def json_of_body(body: bytearray) -> Any:
     """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes."""
+    size = len(body)
     try:
         text = body.decode("utf-8")
         body.clear()  # a large board's bytes need not stay in memory while its text is parsed
@@ -487,7 +488,10 @@ def json_of_body(body: bytearray) -> Any:
             # Valid JSON with an integer longer than int() reads. Read again, those as null;
             # only then, as a Python call per integer costs a large board 5% more parsing.
             return json.loads(text, parse_int=_int_of_json)
-    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested too deep
+        # The parser's words and the size tell a cut-off board from an HTML or empty page,
+        # which the message people read does not.
+        logger.warning("greenhouse response is not valid JSON bytes=%d error=%s", size, exc)
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
             "nothing was changed.",

@@ -199,6 +199,17 @@ def test_bodies_that_are_not_greenhouse_json_are_malformed(client, fake_greenhou
         client.fetch_jobs("acme-robotics")
 
 
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [("html", "Expecting value: line 1 column 1 (char 0)"), ("not_utf8", "can't decode byte 0xff")],
+)
+def test_it_logs_why_a_body_is_not_json(client, fake_greenhouse, caplog, fault, reason):
+    fake_greenhouse.fail_next("acme-robotics", fault)
+    with pytest.raises(MalformedPayload):
+        client.fetch_jobs("acme-robotics")
+    assert reason in caplog.text
+
+
 def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
     settings.GREENHOUSE_RETRIES = 0
     fake_greenhouse.fail_next("acme-robotics", "close", times=5)
