@@ -657,9 +657,16 @@ def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun
     org = connection.organization
     now = timezone.now()
     # We hold the lock, so any run still marked running belongs to a worker that died.
-    SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
+    interrupted = SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
         outcome=SyncRun.Outcome.INTERRUPTED, finished_at=now, error_message=INTERRUPTED_MESSAGE
     )
+    if interrupted:
+        # A worker that died logged no "sync finished" line for its run: this is the log's word.
+        logger.warning(
+            "sync interrupted org=%s runs=%d reason=its worker stopped before it finished",
+            org.slug,
+            interrupted,
+        )
     return SyncRun.objects.create(organization=org, trigger=trigger, started_at=now)
 
 

@@ -780,13 +780,16 @@ def test_an_expired_lock_is_taken_over(acme, fake_greenhouse):
     assert sync(acme).ok
 
 
-def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted(acme, fake_greenhouse):
+def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted_and_logged(
+    acme, fake_greenhouse, caplog
+):
     stale = SyncRun.objects.create(organization=acme.organization, trigger="schedule")
 
     sync(acme)
 
     stale.refresh_from_db()
     assert stale.outcome == SyncRun.Outcome.INTERRUPTED and stale.error_message
+    assert "sync interrupted org=acme runs=1" in caplog.text
 
 
 def test_a_board_that_disappears_marks_the_token_invalid_and_keeps_jobs(acme, fake_greenhouse):
