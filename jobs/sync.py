@@ -18,13 +18,14 @@ from typing import Any, NamedTuple
 import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 
 from jobs.alerts import sync_health_email_send
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
+    WILL_TRY_AGAIN,
     BoardNotFound,
     GreenhouseClient,
     GreenhouseError,
@@ -69,6 +70,10 @@ UNEXPECTED_MESSAGE = (
 LEASE_LOST_MESSAGE = (
     "The sync took longer than its lock lasts (SYNC_LOCK_SECONDS) and was abandoned; nothing "
     "was changed. The next sync tries again."
+)
+DATABASE_LOST_MESSAGE = (
+    "The sync lost its connection to this site's database; nothing was changed, and "
+    f"{WILL_TRY_AGAIN}"
 )
 # Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
 # answer too slowly for any per-read timeout to trip.
@@ -167,11 +172,19 @@ def sync_organization(
     except Exception as exc:
         logger.exception("sync crashed org=%s run=%s", slug, run.pk)
         _reconnect_after_database_error()
-        message = (
-            TIME_LIMIT_MESSAGE if isinstance(exc, SoftTimeLimitExceeded) else UNEXPECTED_MESSAGE
-        )
+        # A database restart or failover passes, as a Greenhouse outage does: the task retries.
+        database_lost = isinstance(exc, (OperationalError, InterfaceError))
+        if database_lost:
+            message = DATABASE_LOST_MESSAGE
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            message = TIME_LIMIT_MESSAGE
+        else:
+            message = UNEXPECTED_MESSAGE
         result = SyncResult(
-            organization_slug=slug, outcome=SyncResult.Outcome.FAILED, error=message
+            organization_slug=slug,
+            outcome=SyncResult.Outcome.FAILED,
+            error=message,
+            transient=database_lost,
         )
         # A success recorded in a transaction that was then rolled back left its values on
         # this object; the failure streak continues from the saved ones. A connection deleted

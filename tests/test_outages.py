@@ -15,7 +15,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
@@ -24,7 +24,7 @@ from kombu import Connection
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
-from jobs.sync import sync_organization
+from jobs.sync import DATABASE_LOST_MESSAGE, sync_organization
 from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
 from tests.support.settings_module import redis_broker_settings
@@ -224,3 +224,31 @@ def test_a_sync_whose_database_connection_is_lost_records_its_failure_and_frees_
     assert acme.lock_expires_at is None and acme.last_error == result.error
     monkeypatch.undo()
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationalError("terminating connection due to administrator command"), True),
+        (InterfaceError("connection already closed"), True),
+        (IntegrityError("duplicate key value violates unique constraint"), False),
+    ],
+)
+def test_a_sync_that_lost_the_database_is_retried_by_its_task_and_a_bug_is_not(
+    acme, fake_greenhouse, monkeypatch, error, transient
+):
+    """A database restart or failover passes, as a Greenhouse outage does."""
+
+    def fetch_as_the_database_goes(self, token):
+        raise error
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_as_the_database_goes)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    assert result.transient is transient
+    if transient:
+        assert result.error == DATABASE_LOST_MESSAGE
+        assert result.error.endswith("the sync will try again later.")
+    else:
+        assert "internal error" in result.error
