@@ -7,6 +7,7 @@ refuse it; the `--deploy` warnings tell the operator who deploys with it what to
 
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage
@@ -45,6 +46,17 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="orgsite.W003",
             )
         )
+    elif _redis_database(settings.CACHE_URL) == _redis_database(settings.CELERY_BROKER_URL):
+        warnings.append(
+            CheckWarning(
+                "The cache and Celery's queue share one Redis database: CACHE_URL and "
+                "CELERY_BROKER_URL name the same one.",
+                hint="Give the cache a database number of its own (redis://HOST:6379/1 beside "
+                "the broker's /0): an eviction policy or a flush meant for cached pages would "
+                "lose queued syncs too.",
+                id="orgsite.W005",
+            )
+        )
     if parseaddr(settings.DEFAULT_FROM_EMAIL)[1].endswith("@localhost"):
         warnings.append(
             CheckWarning(
@@ -57,6 +69,13 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         )
     return warnings
+
+
+def _redis_database(url: str) -> tuple[str | None, int, str]:
+    """Host, port and database number of a redis:// URL (database 0 when it names none)."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    return parts.hostname, parts.port or 6379, database
 
 
 def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -18,6 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
+from orgsite.checks import local_defaults_check
+
 pytestmark = pytest.mark.django_db
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
@@ -239,3 +241,24 @@ def test_an_email_backend_that_cannot_be_imported_stops_the_checks(settings):
 
     with pytest.raises(SystemCheckError, match=r"orgsite.E001.*DJANGO_EMAIL_BACKEND"):
         call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "shared"),
+    [
+        ("redis://redis.invalid:6379/0", True),
+        ("redis://redis.invalid:6379", True),  # database 0 too
+        ("redis://redis.invalid/0", True),
+        ("redis://redis.invalid:6379/1", False),
+        ("redis://cache.invalid:6379/0", False),
+    ],
+)
+def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
+    settings, cache_url, shared
+):
+    settings.CELERY_BROKER_URL = "redis://redis.invalid:6379/0"
+    settings.CACHE_URL = cache_url
+
+    found = [message.id for message in local_defaults_check()]
+
+    assert ("orgsite.W005" in found) is shared
