@@ -45,7 +45,7 @@ def test_two_clicks_queue_one_sync_and_the_second_says_so(signed_in, acme, queue
     response = signed_in.post(REFRESH_URL, follow=True)
 
     assert len(queued) == 1
-    assert "already queued" in response.content.decode()
+    assert "already queued; it starts as soon as a worker is free" in response.content.decode()
 
 
 def test_refresh_while_a_sync_runs_says_so(signed_in, acme, queued):
