@@ -490,7 +490,8 @@ REFRESH_MESSAGES = {
     RefreshOutcome.QUEUED: (messages.SUCCESS, "Sync queued. Its progress shows below."),
     RefreshOutcome.ALREADY_QUEUED: (
         messages.INFO,
-        "A sync is already queued; it starts as soon as a worker is free. No second one was queued.",
+        "A sync is already queued; it starts as soon as a worker is free. "
+        "No second one was queued.",
     ),
     RefreshOutcome.ALREADY_RUNNING: (
         messages.INFO,
