@@ -72,6 +72,11 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
 # Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# The lengths of the fields (jobs.models) that keep a post's title and its names of places,
+# departments and offices. A value is cut to its field before it is checked for showing
+# anything: 500 zero-width spaces and then a word show nothing once cut.
+TITLE_MAX_LENGTH = 500
+NAME_MAX_LENGTH = 300
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -224,11 +229,24 @@ def _text(value: Any) -> str:
     return " ".join(unicodedata.normalize("NFC", clean_text(value)).split())
 
 
-def _shown_text(value: Any) -> str:
-    """_text(), or "" for text that shows nothing: a department, office or location named with
-    zero-width spaces or blank letters made an empty heading and an empty filter option."""
+def _shown_text(value: Any, *, what: str) -> str:
+    """_text() as its field of NAME_MAX_LENGTH keeps it, or "" if that shows nothing: a
+    department, office or location named with zero-width spaces or blank letters made an empty
+    heading and an empty filter option. A name that shows something only past the cut is
+    logged, as `what`: Greenhouse shows it, so its absence here would otherwise be a puzzle."""
     text = _text(value)
-    return text if shows_anything(text) else ""
+    kept = _shown_head(text, NAME_MAX_LENGTH)
+    if not kept and shows_anything(text):
+        logger.warning(
+            "%s shows nothing in the %d characters kept; left out", what, NAME_MAX_LENGTH
+        )
+    return kept
+
+
+def _shown_head(text: str, max_length: int) -> str:
+    """The head of `text` a field of `max_length` keeps, or "" if it shows nothing."""
+    head = text[:max_length].rstrip()
+    return head if shows_anything(head) else ""
 
 
 def _json_value(value: Any, depth: int = 0) -> Any:
@@ -293,21 +311,24 @@ def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     return parsed
 
 
-def _units(value: Any, *, with_location: bool) -> tuple[Unit, ...]:
+def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
+    """The post's departments or offices (`kind`), less those without an id or a name."""
     units = []
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict):
             continue
         unit_id = _int_or_none(item.get("id"))
-        name = _shown_text(item.get("name"))
-        if unit_id is None or not name:
+        if unit_id is None:
+            continue
+        name = _shown_text(item.get("name"), what=f"job post {job_id}: {kind} {unit_id}'s name")
+        if not name:
             continue
         units.append(
             Unit(
                 greenhouse_id=unit_id,
                 name=name,
                 parent_greenhouse_id=_int_or_none(item.get("parent_id")),
-                location=_text(item.get("location")) if with_location else "",
+                location=_text(item.get("location"))[:NAME_MAX_LENGTH] if kind == "office" else "",
             )
         )
     return tuple(units)
@@ -405,9 +426,11 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     job_id = job_id_of(raw)
     if job_id is None:
         raise InvalidJob("job post has no valid id")
-    title = _text(raw.get("title"))
-    if not shows_anything(title):
-        raise InvalidJob(f"job post {job_id} has no title")
+    full_title = _text(raw.get("title"))
+    title = _shown_head(full_title, TITLE_MAX_LENGTH)
+    if not title:
+        kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
+        raise InvalidJob(f"job post {job_id} has no title{kept}")
     absolute_url = _text(raw.get("absolute_url"))
     if absolute_url and _scheme_of(absolute_url) not in ("http", "https"):
         raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
@@ -416,10 +439,12 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
-        title=title[:500],
+        title=title,
         content_html=_content_of(job_id, raw),
         internal_job_id=_int_or_none(raw.get("internal_job_id")),
-        location_name=_shown_text(location.get("name"))[:300] if isinstance(location, dict) else "",
+        location_name=_shown_text(location.get("name"), what=f"job post {job_id}: location name")
+        if isinstance(location, dict)
+        else "",
         absolute_url=absolute_url[:1000],
         requisition_id=_text(raw.get("requisition_id"))[:200],
         language=_text(raw.get("language"))[:20],
@@ -430,8 +455,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)
         else [],
-        departments=_units(raw.get("departments"), with_location=False),
-        offices=_units(raw.get("offices"), with_location=True),
+        departments=_units(raw.get("departments"), kind="department", job_id=job_id),
+        offices=_units(raw.get("offices"), kind="office", job_id=job_id),
     )
 
 

@@ -618,9 +618,10 @@ def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[
     fields = ["name", "parent_greenhouse_id"] + (["location"] if model is Office else [])
     to_create, to_update = [], []
     for gh_id, unit in latest.items():
-        values = {"name": unit.name[:300], "parent_greenhouse_id": unit.parent_greenhouse_id}
+        # Names and places come cut to their fields' length (greenhouse.NAME_MAX_LENGTH).
+        values = {"name": unit.name, "parent_greenhouse_id": unit.parent_greenhouse_id}
         if model is Office:
-            values["location"] = unit.location[:300]
+            values["location"] = unit.location
         row = rows.get(gh_id)
         if row is None:
             to_create.append(model(organization=org, greenhouse_id=gh_id, **values))

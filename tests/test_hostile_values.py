@@ -17,8 +17,14 @@ from typing import Any
 
 import pytest
 
-from jobs.greenhouse import MAX_CONTENT_CHARS, MAX_CONTENT_TAGS, MAX_METADATA_DEPTH
-from jobs.models import Job, SyncRun
+from jobs.greenhouse import (
+    MAX_CONTENT_CHARS,
+    MAX_CONTENT_TAGS,
+    MAX_METADATA_DEPTH,
+    NAME_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
+from jobs.models import Department, Job, Office, SyncRun
 from jobs.sync import sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +58,12 @@ def many_offices(count: int) -> list[dict[str, Any]]:
         }
         for number in range(count)
     ]
+
+
+def shown_past(length: int, text: str) -> str:
+    """`text` after `length` characters that show nothing (zero-width and blank characters and
+    spaces): a value that shows something, but nothing in the head its field keeps."""
+    return ("\u200b \u2060\u3164 \ufeff\u0301 " * length)[:length] + text
 
 
 def nested_lists(depth: int, *, inside: Any = "deep") -> Any:
@@ -272,3 +284,86 @@ def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
     for url in ["/jobs/feed/", "/orgs/acme/feed/"]:
         response = client.get(url)
         assert response.status_code == 200 and b"Acme Robotics" in response.content
+
+
+def test_the_lengths_titles_and_names_are_cut_to_are_their_fields(db):
+    assert Job._meta.get_field("title").max_length == TITLE_MAX_LENGTH
+    for model, name in [(Job, "location_name"), (Department, "name"), (Office, "name")]:
+        assert model._meta.get_field(name).max_length == NAME_MAX_LENGTH, (model, name)
+    assert Office._meta.get_field("location").max_length == NAME_MAX_LENGTH
+
+
+def test_a_title_that_shows_nothing_within_its_field_is_skipped_with_the_reason_logged(
+    acme, fake_greenhouse, caplog
+):
+    """Checked whole, the title showed a word; stored, only its head of invisible characters:
+    the job was listed as an empty link."""
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[1]["title"] = shown_past(TITLE_MAX_LENGTH, "Robot Whisperer")
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.sync")
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 1 and result.counts.created == len(posts) - 1
+    assert not Job.objects.filter(greenhouse_id=posts[1]["id"]).exists()
+    reason = f"job post {posts[1]['id']} has no title in the {TITLE_MAX_LENGTH} characters kept"
+    assert any(reason in message for message in caplog.messages)
+
+
+def test_a_title_longer_than_its_field_is_cut_without_a_trailing_space(acme, fake_greenhouse):
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["title"] = "Tool " * 200  # cut at 500 characters, it ends in a space
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    title = Job.objects.get(greenhouse_id=post["id"]).title
+    assert title == ("Tool " * 200)[: TITLE_MAX_LENGTH - 1]
+
+
+def test_a_location_that_shows_nothing_within_its_field_is_no_location_and_logged(
+    acme, fake_greenhouse, client, caplog
+):
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["location"] = {"name": shown_past(NAME_MAX_LENGTH, "Berlin")}
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.location_name == ""
+    assert (
+        f"job post {post['id']}: location name shows nothing in the {NAME_MAX_LENGTH} "
+        "characters kept; left out"
+    ) in caplog.messages
+    assert_every_page_renders(client, job)
+
+
+def test_a_department_or_office_that_shows_nothing_within_its_field_is_left_out_and_logged(
+    acme, fake_greenhouse, client, caplog
+):
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["departments"] = [{"id": 901, "name": shown_past(NAME_MAX_LENGTH, "R&D")}]
+    post["offices"] = [
+        {"id": 902, "name": shown_past(NAME_MAX_LENGTH, "Lyon"), "location": "Lyon, France"},
+        {"id": 903, "name": "Paris " * 60, "location": None},  # cut at 300, ends in a space
+    ]
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    assert not Department.objects.filter(greenhouse_id=901).exists()
+    assert not Office.objects.filter(greenhouse_id=902).exists()
+    assert Office.objects.get(greenhouse_id=903).name == ("Paris " * 60)[: NAME_MAX_LENGTH - 1]
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert not job.departments.exists()
+    assert list(job.offices.values_list("greenhouse_id", flat=True)) == [903]
+    for unit in ("department 901", "office 902"):
+        assert (
+            f"job post {post['id']}: {unit}'s name shows nothing in the {NAME_MAX_LENGTH} "
+            "characters kept; left out"
+        ) in caplog.messages
+    assert_every_page_renders(client, job)
