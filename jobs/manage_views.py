@@ -676,8 +676,8 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
         if membership is not None:
             messages.success(
                 request,
-                f"You are a member of {membership.organization.name}, as "
-                f"{membership.get_role_display().lower()}.",
+                f"You are {membership.role_in_words} of "
+                f"{ending_sentence(membership.organization.name)}",
             )
             return redirect("manage:index")
         invitation = invitation_of(token, user=request.user)

@@ -268,7 +268,6 @@ def invitation_email_send(invitation: Invitation) -> bool:
         ),
         "days": INVITATION_DAYS,
         "password_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
-        "sign_in_url": urljoin(site_url, reverse("login")),
     }
     if not user.has_usable_password():
         context["set_password_url"] = urljoin(

@@ -84,6 +84,14 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.organization}"
 
+    @property
+    def role_in_words(self) -> str:
+        return ROLES_IN_WORDS[self.role]
+
+
+# A role as a sentence names it: "as an admin", "as a member".
+ROLES_IN_WORDS = {Membership.Role.ADMIN.value: "an admin", Membership.Role.MEMBER.value: "a member"}
+
 
 class Invitation(models.Model):
     """An existing account asked to join an org. It joins only through the link emailed to its
@@ -113,6 +121,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} invited to {self.organization} as {self.role}"
+
+    @property
+    def role_in_words(self) -> str:
+        return ROLES_IN_WORDS[self.role]
 
     @property
     def link_expires_at(self) -> datetime:

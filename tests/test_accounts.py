@@ -21,7 +21,7 @@ from django.utils import timezone
 from jobs import manage_views, memberships
 from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
-from jobs.models import Invitation, Job, Membership, Organization
+from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
 from jobs.throttle import PASSWORD_RESET_EMAILS_PER_CLIENT, PASSWORD_RESET_EMAILS_PER_DAY
 
@@ -956,18 +956,20 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     assert "MALLORY@other.example" in signed_in.get("/manage/acme/members/").content.decode()
     (message,) = mail.outbox
     assert message.to == ["MALLORY@other.example"] and "Acme Robotics" in message.subject
+    assert "You are invited to join Acme Robotics on orgsite as a member." in message.body
     mallory = Client()
     mallory.force_login(outsider)
 
     page = mallory.get(join_link(message))  # a visit alone joins nothing
     assert page.status_code == 200 and "Join Acme Robotics" in page.content.decode()
+    assert "invited to Acme Robotics as a member." in " ".join(page.content.decode().split())
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
     response = mallory.post(join_link(message), follow=True)
 
-    assert "You are a member of Acme Robotics, as member." in response.content.decode()
+    assert "You are a member of Acme Robotics." in response.content.decode()
     assert Membership.objects.get(organization=acme.organization, user=outsider).role == "member"
     again = mallory.post(join_link(message), follow=True)  # a double click
-    assert "You are a member of Acme Robotics, as member." in again.content.decode()
+    assert "You are a member of Acme Robotics." in again.content.decode()
     assert Membership.objects.filter(user=outsider, organization=acme.organization).count() == 1
 
 
@@ -1234,6 +1236,10 @@ def test_the_members_page_says_the_same_for_an_address_with_or_without_an_accoun
     )
 
 
+def test_every_role_has_words_for_the_invitation_and_the_join_message():
+    assert set(ROLES_IN_WORDS) == set(Membership.Role.values)
+
+
 def test_an_unknown_email_gets_an_account_a_password_link_and_a_join_link(signed_in, acme):
     response = signed_in.post(
         "/manage/acme/members/",
@@ -1247,6 +1253,7 @@ def test_an_unknown_email_gets_an_account_a_password_link_and_a_join_link(signed
     (message,) = mail.outbox
     assert "Acme Robotics" in message.subject
     assert "dave@acme.example" in message.body  # the username to sign in with
+    assert "on orgsite as an admin." in message.body
 
     daves_browser = Client()
     form_url = daves_browser.get(reset_link(message))["Location"]
@@ -1256,7 +1263,7 @@ def test_an_unknown_email_gets_an_account_a_password_link_and_a_join_link(signed
     assert daves_browser.login(username="dave@acme.example", password="daves passphrase")
     joined = daves_browser.post(join_link(message), follow=True)
 
-    assert "You are a member of Acme Robotics, as admin." in joined.content.decode()
+    assert "You are an admin of Acme Robotics." in joined.content.decode()
     assert daves_browser.get("/manage/acme/settings/").status_code == 200
 
 
@@ -1297,7 +1304,7 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in
     mallory.force_login(outsider)
     assert mallory.post(old_link).status_code == 410
     joined = mallory.post(join_link(mail.outbox[1]), follow=True)
-    assert "You are a member of Acme Robotics, as admin." in joined.content.decode()
+    assert "You are an admin of Acme Robotics." in joined.content.decode()
 
 
 def test_sending_again_an_invitation_already_answered_says_so(signed_in, acme, outsider):
