@@ -609,7 +609,8 @@ class GreenhouseClient:
         payload = self._get_json(token, "")
         if not isinstance(payload, dict):
             raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
-        return Board(token=token, name=_text(payload.get("name"))[:300])
+        # A name that shows nothing is no name: pages fall back to the token.
+        return Board(token=token, name=_shown_head(_text(payload.get("name")), NAME_MAX_LENGTH))
 
     def fetch_jobs(self, token: str) -> list[Any]:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""

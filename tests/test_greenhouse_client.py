@@ -243,6 +243,14 @@ def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenho
     assert client.fetch_board("wordy").name == "Wordy " + "N" * 294
 
 
+@pytest.mark.parametrize(
+    "name", ["\u200b\u3164\u2800", "\u200b" * 300 + "Acme"], ids=["blank", "invisible-head"]
+)
+def test_a_board_name_that_shows_nothing_in_a_connection_is_no_name(client, fake_greenhouse, name):
+    fake_greenhouse.add_board("blank", name=name, jobs=[])
+    assert client.fetch_board("blank").name == ""
+
+
 def test_parse_job_trims_and_reads_the_greenhouse_shape(fake_greenhouse):
     raw = fake_greenhouse.jobs("acme-robotics")[0]
     post = parse_job(raw)

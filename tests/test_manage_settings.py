@@ -85,6 +85,17 @@ def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, n
     assert queued == [(connection.pk, SyncRun.Trigger.CONNECT)]
 
 
+def test_a_board_whose_name_shows_nothing_is_named_by_its_token(
+    signed_in, north, queued, fake_greenhouse
+):
+    fake_greenhouse.add_board("blank-name", name="\u200b" * 300 + "Blank", jobs=[])
+
+    response = connect(signed_in, "blank-name", follow=True)
+
+    assert "Connected to the Greenhouse board “blank-name”" in response.content.decode()
+    assert GreenhouseConnection.objects.get(organization=north).board_name == ""
+
+
 def test_board_tokens_checked_for_one_org_stop_after_a_few_an_hour(
     signed_in, north, fake_greenhouse, queued
 ):
