@@ -67,11 +67,22 @@ def enqueue_sync(connection_id: int, trigger: str) -> None:
         raise BrokerUnavailable(BrokerUnavailable.message) from exc
 
 
-def retry_schedule(connection_id: int, *, delay_seconds: float) -> datetime:
-    """Note when the task retries the org's failed sync; returns that time, the retry's mark."""
+def retry_schedule(
+    connection_id: int, *, attempt_started_at: datetime, delay_seconds: float
+) -> datetime | None:
+    """Note when the task retries the org's failed sync, the one that started at
+    `attempt_started_at`; returns that time, the retry's mark.
+
+    None, marking nothing, if another sync has started since (Refresh now or the schedule
+    after the failed one released its lease, or one that took its lease over): the org's
+    state is that sync's, and its own retries, if any, follow it. Marked anyway, the retry
+    would hold off the dispatcher and run after that sync, a success included.
+    """
     retry_at = timezone.now() + timedelta(seconds=delay_seconds)
-    GreenhouseConnection.objects.filter(pk=connection_id).update(retry_at=retry_at)
-    return retry_at
+    marked = GreenhouseConnection.objects.filter(
+        pk=connection_id, last_attempt_at=attempt_started_at
+    ).update(retry_at=retry_at)
+    return retry_at if marked else None
 
 
 def retry_is_pending(connection: GreenhouseConnection, retry_at: datetime) -> bool:

@@ -57,7 +57,12 @@ def sync_org(
     )
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
-        mark = retry_schedule(connection.pk, delay_seconds=delay)
+        # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
+        mark = retry_schedule(
+            connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
+        )
+        if mark is None:
+            return f"{result.outcome}: {result.error} (not retried: another sync started since)"
         raise self.retry(countdown=delay, kwargs={"retry_at": mark.isoformat()})
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 

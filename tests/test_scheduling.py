@@ -269,6 +269,35 @@ def test_the_dispatcher_leaves_a_pending_retry_to_run_alone(acme, retry_pending,
     assert enqueue_due_syncs() == [acme.pk]
 
 
+def test_a_failure_marks_no_retry_over_a_sync_that_started_after_it(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Refresh now (or the schedule) starts a sync between the failed one's end and its task
+    asking for a retry: that sync's state is not the failure's to mark, and no retry follows."""
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
+    sync_organization = tasks.sync_organization
+
+    def fail_then_refresh_now(connection, **kwargs):
+        failed = sync_organization(connection, **kwargs)
+        fake_greenhouse.reset_faults()
+        sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger="manual")
+        return failed
+
+    monkeypatch.setattr(tasks, "sync_organization", fail_then_refresh_now)
+    monkeypatch.setattr(tasks, "retry_delay", lambda *args: 60)
+
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    acme.refresh_from_db()
+    assert outcome.startswith("failed: Greenhouse is having trouble (HTTP 503)")
+    assert outcome.endswith("(not retried: another sync started since)")
+    assert acme.retry_at is None and acme.state == GreenhouseConnection.State.OK
+    assert SyncRun.objects.count() == 2  # the failure and Refresh now's sync, no retry
+    assert sync_status(organization=acme.organization)["next_sync_text"] == moment_text(
+        acme.next_sync_at
+    )
+
+
 def test_the_task_does_not_retry_an_invalid_token(acme, fake_greenhouse, monkeypatch):
     fake_greenhouse.remove_board("acme-robotics")
     result = tasks.sync_org.apply(args=(acme.pk,))
