@@ -67,19 +67,22 @@ INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing fro
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
 )
+# Not retried by the task: the sync leaves the connection as it was, and the schedule tries
+# again when the org is next due (at once, if this was a scheduled sync).
 LEASE_LOST_MESSAGE = (
     "The sync took longer than its lock lasts (SYNC_LOCK_SECONDS) and was abandoned; nothing "
-    "was changed. The next sync tries again."
+    f"was changed, and {WILL_TRY_AGAIN}"
 )
 DATABASE_LOST_MESSAGE = (
     "The sync lost its connection to this site's database; nothing was changed, and "
     f"{WILL_TRY_AGAIN}"
 )
 # Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
-# answer too slowly for any per-read timeout to trip.
+# answer too slowly for any per-read timeout to trip. Not retried by the task: the failure
+# puts the next scheduled sync an interval away, as any other does.
 TIME_LIMIT_MESSAGE = (
     "The sync ran past its time limit and was stopped; nothing was changed. Greenhouse may "
-    "have been answering very slowly; the next sync tries again."
+    f"have been answering very slowly; {WILL_TRY_AGAIN}"
 )
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import tasks
+from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
     REFRESH_RESEND_AFTER,
@@ -296,6 +297,15 @@ def test_a_failure_marks_no_retry_over_a_sync_that_started_after_it(
     assert sync_status(organization=acme.organization)["next_sync_text"] == moment_text(
         acme.next_sync_at
     )
+
+
+def test_a_sync_abandoned_with_its_lease_is_tried_again_by_the_schedule(acme, queued, monkeypatch):
+    # Its message says the sync will try again: the task does not, but the org is still due.
+    monkeypatch.setattr("jobs.sync._lease_held", lambda connection, lease: False)  # it ran out
+    result = tasks.sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+    assert result.error.endswith(WILL_TRY_AGAIN) and not result.transient
+
+    assert enqueue_due_syncs() == [acme.pk]
 
 
 def test_the_task_does_not_retry_an_invalid_token(acme, fake_greenhouse, monkeypatch):

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import sync as jobs_sync
-from jobs.greenhouse import Unavailable
+from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import sanitize_content
+from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
@@ -161,6 +162,14 @@ def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenh
     acme.refresh_from_db()
     assert acme.last_error == SyncRun.objects.latest("pk").error_message == result.error
     assert {job.pk: job.title for job in Job.objects.filter(is_open=True)} == before
+    # The schedule tries again, so it says so as the other passing failures do; and while
+    # syncing is paused, the status pages say that none will.
+    assert result.error.endswith(WILL_TRY_AGAIN)
+    next_due = acme.last_attempt_at + acme.sync_interval
+    assert next_due <= acme.next_sync_at < next_due + timedelta(minutes=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    status = sync_status(organization=acme.organization)
+    assert status["last_error"].endswith("slowly; syncing is paused, so no sync will try again.")
 
 
 def test_a_sync_stopped_while_recording_its_success_has_changed_nothing(
@@ -212,6 +221,7 @@ def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, m
     result = sync(acme)
 
     assert not result.ok and "took longer than its lock lasts" in result.error
+    assert result.error.endswith(f"nothing was changed, and {WILL_TRY_AGAIN}")
     assert not Job.objects.exists()
     assert SyncRun.objects.get(pk=result.run_id).outcome == SyncRun.Outcome.FAILED
     acme.refresh_from_db()
