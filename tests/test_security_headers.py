@@ -243,6 +243,15 @@ def test_an_email_backend_that_cannot_be_imported_stops_the_checks(settings):
         call_command("check")
 
 
+@pytest.mark.django_db
+def test_an_email_backend_that_cannot_be_imported_stops_migrate(settings):
+    # Gunicorn, the worker and beat run no checks: the README counts on every deploy's migrate.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBakend"
+
+    with pytest.raises(SystemCheckError, match=r"orgsite.E001.*DJANGO_EMAIL_BACKEND"):
+        call_command("migrate", skip_checks=False, verbosity=0)  # as from the command line
+
+
 @pytest.mark.parametrize(
     ("cache_url", "shared"),
     [
