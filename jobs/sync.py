@@ -70,8 +70,8 @@ UNEXPECTED_MESSAGE = (
 # Not retried by the task: the sync leaves the connection as it was, and the schedule tries
 # again when the org is next due (at once, if this was a scheduled sync).
 LEASE_LOST_MESSAGE = (
-    "The sync took longer than its lock lasts (SYNC_LOCK_SECONDS) and was abandoned; nothing "
-    f"was changed, and {WILL_TRY_AGAIN}"
+    "The sync took longer than it may hold this organization and was abandoned; nothing was "
+    f"changed, and {WILL_TRY_AGAIN}"
 )
 DATABASE_LOST_MESSAGE = (
     "The sync lost its connection to this site's database; nothing was changed, and "
@@ -322,7 +322,13 @@ def _lease_held(connection: GreenhouseConnection, lease: datetime) -> bool:
 def _lease_lost(connection: GreenhouseConnection, run: SyncRun) -> SyncResult:
     """Only the run is recorded: the connection's state may be a newer sync's by now."""
     slug = connection.organization.slug
-    logger.warning("sync abandoned org=%s run=%s reason=lease expired", slug, run.pk)
+    # The setting is for whoever runs the site; the org admin's message does not name it.
+    logger.warning(
+        "sync abandoned org=%s run=%s reason=lease expired (SYNC_LOCK_SECONDS=%d)",
+        slug,
+        run.pk,
+        settings.SYNC_LOCK_SECONDS,
+    )
     SyncRun.objects.filter(pk=run.pk).update(
         outcome=SyncRun.Outcome.FAILED, finished_at=timezone.now(), error_message=LEASE_LOST_MESSAGE
     )
