@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.mail import address_sendable
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
 
@@ -54,13 +55,25 @@ def sync_health_email_send(connection: GreenhouseConnection) -> SyncEmail:
 
 
 def admin_emails(organization: Organization) -> list[str]:
-    """The addresses of the org's admins who can sign in (and so act on the email)."""
+    """The addresses of the org's admins who can sign in (and so act on the email), but for
+    those an email cannot be addressed to (logged): sending to one would raise, and stop the
+    email to the others."""
     emails = (
         admins_who_can_sign_in(organization.pk)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )
-    return sorted(set(emails))
+    sendable = []
+    for email in sorted(set(emails)):
+        if address_sendable(email):
+            sendable.append(email)
+        else:
+            logger.warning(
+                "sync email not sent org=%s to=%r reason=address cannot be encoded",
+                organization.slug,
+                email,
+            )
+    return sendable
 
 
 def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> SyncEmail:

@@ -21,6 +21,7 @@ from jobs.greenhouse import (
     clean_text,
     shows_anything,
 )
+from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable
 from jobs.memberships import accounts_with_email
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
@@ -92,6 +93,9 @@ class SignupForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
+        # Its password resets, invitations and sync alerts would never reach it.
+        if not address_sendable(email):
+            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
         if accounts_with_email(email):
             raise forms.ValidationError(
                 "An account with this email already exists. Sign in, or reset its password."
@@ -424,6 +428,12 @@ class MemberAddForm(forms.Form):
         help_text="Someone without an account gets an email inviting them to set a password.",
     )
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if not address_sendable(User.objects.normalize_email(email)):
+            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
+        return email
 
 
 class OrganizationRowPickForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable
 from jobs.models import (
     INVITATION_DAYS,
     Invitation,
@@ -149,6 +150,11 @@ def member_invite(*, organization: Organization, email: str, role: str) -> bool:
     cases look the same to the org's admins: the page must not tell who has an account here.
     """
     email = User.objects.normalize_email(email.strip())
+    # The form refuses it too; an invitation stored before it did is sent again from here.
+    if not address_sendable(email):
+        raise MembershipError(
+            f"The invitation to {email} was not sent. {UNSENDABLE_ADDRESS_MESSAGE}"
+        )
     with transaction.atomic():
         # One addition at a time per org: a double-clicked "Add" must find the first click's
         # account and invitation, not create a second account.

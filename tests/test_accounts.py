@@ -484,6 +484,7 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
         ({"username": "ALICE"}, "already exists"),
         ({"email": "alice@ACME.example"}, "already exists"),
         ({"email": "not an email"}, "valid email"),
+        ({"email": "carol@\u3002north.example"}, "An email cannot be sent to this address"),
         ({"password1": "short", "password2": "short"}, "too short"),
         ({"password2": "a different passphrase"}, "didn’t match"),
         ({"organization_name": "   "}, "Give your organization a name."),
@@ -1380,6 +1381,48 @@ def test_adding_a_bad_email_says_so_on_the_form(signed_in, acme):
     page = response.content.decode()
     assert response.status_code == 200
     assert "valid email" in page and "Select a valid choice" in page
+
+
+# Valid to Django's email validator, but their domain cannot be IDNA-encoded: sending raised.
+UNSENDABLE_EMAILS = [
+    "dave@exa\u2029mple.example",  # a paragraph separator
+    "dave@\u2028.example",  # a line separator, as the whole label
+    "dave@\u3002acme.example",  # an ideographic full stop, so an empty first label
+    "dave@" + "é" * 60 + ".example",  # 60 characters, over 63 once encoded
+]
+
+
+@pytest.mark.parametrize("email", UNSENDABLE_EMAILS)
+def test_an_email_that_cannot_be_addressed_is_refused_on_the_form(signed_in, acme, email):
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "add", "email": email, "role": "member"}
+    )
+
+    assert response.status_code == 200
+    error = parsed(response).select_one(".error-summary a[href='#id_email']").get_text()
+    assert error.startswith("Email: An email cannot be sent to this address")
+    assert not Invitation.objects.exists() and not User.objects.filter(email=email).exists()
+    assert mail.outbox == []
+
+
+def test_an_invitation_stored_with_an_address_that_cannot_be_addressed_is_not_sent_again(
+    signed_in, acme, outsider
+):
+    """Invitations made before the form refused such addresses: sending again raised."""
+    email = UNSENDABLE_EMAILS[0]
+    invitation = Invitation.objects.create(
+        organization=acme.organization, user=outsider, role="member", email=email
+    )
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "resend_invitation", "invitation": invitation.pk},
+        follow=True,
+    )
+
+    said = " ".join(m.message for m in response.context["messages"])
+    assert said.startswith(f"The invitation to {email} was not sent. An email cannot be sent")
+    assert mail.outbox == []
 
 
 def test_an_email_longer_than_an_account_can_hold_is_refused_on_the_form(signed_in, acme):

@@ -227,6 +227,28 @@ def test_an_address_the_server_refuses_is_not_tried_again_nor_are_the_others(
     assert "delivered=1 refused=1 of=2" in caplog.text
 
 
+def test_an_address_that_cannot_be_addressed_is_skipped_and_the_others_are_emailed(
+    acme, fake_greenhouse, admins, caplog
+):
+    """Its domain cannot be IDNA-encoded: sending to it raised, and the admins after it (or, as
+    the first, all of them) went without the email."""
+    User.objects.filter(username="alice").update(email="alice@exa\u2029mple.example")
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
+        sync(acme)
+
+    assert [message.to for message in mail.outbox] == [["carol@acme.example"]]
+    assert (
+        "sync email not sent org=acme to='alice@exa\\u2029mple.example' "
+        "reason=address cannot be encoded" in caplog.text
+    )
+    assert "delivered=1 refused=0 of=1" in caplog.text
+    assert acme.failure_emailed_at is not None
+
+
 def test_when_every_address_is_refused_it_is_not_tried_again(acme, fake_greenhouse, owner):
     greenhouse_down(fake_greenhouse)
     sync(acme)

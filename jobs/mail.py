@@ -1,0 +1,26 @@
+"""What the site's own emails (invitations, sync alerts) have in common."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail.message import EmailMessage, sanitize_address
+
+UNSENDABLE_ADDRESS_MESSAGE = (
+    "An email cannot be sent to this address: the part after @ has a character that a domain "
+    "name cannot have, or a part between dots that is empty or too long. Check it for a typo."
+)
+
+
+def address_sendable(address: str) -> bool:
+    """Whether Django's mail backends can write `address` in an email's To header and in the
+    SMTP envelope. Both encode its domain with IDNA, which refuses some that Django's email
+    validator lets through: a label over 63 characters once encoded ("é" repeated 60 times),
+    an empty one ("a@。x.com": 。 is a full stop) or a line or paragraph separator. Sending then
+    raises instead of failing at the mail server."""
+    message = EmailMessage(from_email="check@example.com", to=[address])
+    try:
+        message.message()  # the To header
+        sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # RCPT TO
+    except ValueError:  # UnicodeError is one
+        return False
+    return True
