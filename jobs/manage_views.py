@@ -652,7 +652,8 @@ def _invitation_change(
         return redirect("manage:members", slug=organization.slug)
     invitation = form.cleaned_data["invitation"]
     if action == "resend_invitation":
-        # A new link to the same address and role: the old link stops working.
+        # A new link to the same address and role: the old link stops working (unless it was
+        # sent within the minute, a second click: both work).
         return _invite(request, organization, email=invitation.email, role=invitation.role)
     invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was cancelled.")

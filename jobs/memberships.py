@@ -140,6 +140,10 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
     )
 
 
+# An invitation sent again this soon is a second click: it keeps its link (see member_invite).
+SAME_INVITATION_SECONDS = 60
+
+
 def member_invite(*, organization: Organization, email: str, role: str) -> bool:
     """Invite the person with this email: they join through a link sent to that address.
     Returns whether the email went out (False, and logged, if the mail server refused it).
@@ -167,8 +171,18 @@ def member_invite(*, organization: Organization, email: str, role: str) -> bool:
         made_account = user is None
         if made_account:
             user = User.objects.create_user(username=_username_free(email), email=email)
-        details = {"role": role, "sent_at": timezone.now(), "email": email}
-        # Sent again, an invitation keeps what it made.
+        # Sent again, an invitation keeps what it made, and gets a new link that voids the old
+        # one; but not within a minute: that is a second click, whose email must not void the
+        # link of the first click's.
+        details = {"role": role, "email": email}
+        now = timezone.now()
+        sent_just_now = Invitation.objects.filter(
+            organization=organization,
+            user=user,
+            sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
+        )
+        if not sent_just_now.exists():
+            details["sent_at"] = now
         invitation, _ = Invitation.objects.update_or_create(
             organization=organization,
             user=user,

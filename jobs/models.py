@@ -107,7 +107,8 @@ class Invitation(models.Model):
     # As the admin typed it: the email goes there, and the members page shows it (the account's
     # own spelling would tell that the account existed before).
     email = models.EmailField(max_length=254)
-    # Part of the link: inviting again makes a new link and voids the old one.
+    # Part of the link: inviting again makes a new link and voids the old one (not within a
+    # minute, a second click: jobs.memberships.member_invite).
     sent_at = models.DateTimeField(default=timezone.now)
     # It made its account, for an address new here: once no invitation is left, that account
     # goes too if it was never used (jobs.memberships.invitations_delete). Never guessed from

@@ -1107,7 +1107,11 @@ def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
     link = join_link(mail.outbox[0])
     invitation = Invitation.objects.get(user=outsider)
     if then == "invite again":
-        invite(signed_in, "mallory@other.example", role="admin")
+        # Over a minute later: sooner, it is a second click, and both links work.
+        later = timezone.now() + timedelta(minutes=2)
+        with monkeypatch.context() as patched:
+            patched.setattr(timezone, "now", lambda: later)
+            invite(signed_in, "mallory@other.example", role="admin")
     elif then == "cancel":
         said = signed_in.post(
             "/manage/acme/members/",
@@ -1306,6 +1310,40 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in
     assert mallory.post(old_link).status_code == 410
     joined = mallory.post(join_link(mail.outbox[1]), follow=True)
     assert "You are an admin of Acme Robotics." in joined.content.decode()
+
+
+@pytest.mark.parametrize("action", ["resend_invitation", "add"])
+def test_an_invitation_sent_again_within_a_minute_keeps_the_first_emails_link_working(
+    signed_in, acme, outsider, action
+):
+    """A double click on Send again (or on Invite): the email of the first click may be the one
+    the person opens."""
+    invite(signed_in, "mallory@other.example", role="admin")
+    invitation = Invitation.objects.get(user=outsider)
+
+    if action == "add":
+        invite(signed_in, "mallory@other.example", role="admin")
+    else:
+        signed_in.post(
+            "/manage/acme/members/", {"action": "resend_invitation", "invitation": invitation.pk}
+        )
+
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["mallory@other.example"]
+    mallory = Client()
+    mallory.force_login(outsider)
+    assert mallory.get(join_link(mail.outbox[1])).status_code == 200
+    joined = mallory.post(join_link(mail.outbox[0]), follow=True)
+    assert "You are a member of Acme Robotics, as admin." in joined.content.decode()
+
+
+def test_an_invitation_sent_again_after_a_minute_gets_a_new_link(signed_in, acme, outsider):
+    invite(signed_in, "mallory@other.example")
+    a_minute_ago = timezone.now() - timedelta(seconds=61)
+    Invitation.objects.filter(user=outsider).update(sent_at=a_minute_ago)
+
+    invite(signed_in, "mallory@other.example")
+
+    assert Invitation.objects.get(user=outsider).sent_at > a_minute_ago
 
 
 def test_sending_again_an_invitation_already_answered_says_so(signed_in, acme, outsider):
