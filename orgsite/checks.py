@@ -13,7 +13,11 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.module_loading import import_string
+
+from jobs.mail import address_sendable
 
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -93,3 +97,33 @@ def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+def from_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every email goes out from DEFAULT_FROM_EMAIL. SERVER_EMAIL is not checked: it only sends
+    Django's error emails to ADMINS, which this site leaves empty."""
+    if _from_address_valid(settings.DEFAULT_FROM_EMAIL):
+        return []
+    return [
+        CheckError(
+            f"DJANGO_DEFAULT_FROM_EMAIL is {settings.DEFAULT_FROM_EMAIL!r}, which is not an email "
+            "address.",
+            hint="Set it to an address of your domain, alone or with a name: "
+            "'jobs@example.com' or 'Jobs <jobs@example.com>' (a name with a comma in "
+            "double quotes). As it is, every password reset, invitation and sync alert would "
+            "fail as it is sent, or be rejected by the mail server.",
+            id="orgsite.E002",
+        )
+    ]
+
+
+def _from_address_valid(value: str) -> bool:
+    """One address, alone or as 'Name <address>', that Django's email validator accepts and its
+    mail backends can encode."""
+    if not address_sendable(value):  # also refuses what does not parse as one address whole
+        return False
+    try:
+        validate_email(parseaddr(value)[1])
+    except ValidationError:
+        return False
+    return True

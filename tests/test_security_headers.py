@@ -253,6 +253,39 @@ def test_an_email_backend_that_cannot_be_imported_stops_migrate(settings):
 
 
 @pytest.mark.parametrize(
+    "from_email",
+    [
+        "jobs",  # no domain: the mail server rejects it, or makes up one
+        "Jobs <jobs@example.com>, other@example.com",  # two
+        "Jobs, Inc. <jobs@example.com>",  # the comma, unquoted, makes two
+        "jobs@exa mple.com",
+        "Jobs <jobs@exa\u2029mple.com>",  # the domain cannot be encoded: sending raised
+    ],
+)
+def test_a_from_address_that_is_not_one_email_address_stops_the_checks(settings, from_email):
+    settings.DEFAULT_FROM_EMAIL = from_email
+
+    with pytest.raises(SystemCheckError, match=r"orgsite.E002.*DJANGO_DEFAULT_FROM_EMAIL"):
+        call_command("check")
+
+
+@pytest.mark.parametrize(
+    "from_email",
+    [
+        "jobs@example.com",
+        "Jobs <jobs@example.com>",
+        '"Jobs, Inc." <jobs@example.com>',
+        "Jöbs <jobs@exämple.example>",
+        "orgsite <noreply@localhost>",  # the local default (check --deploy warns of it)
+    ],
+)
+def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_email):
+    settings.DEFAULT_FROM_EMAIL = from_email
+
+    call_command("check")
+
+
+@pytest.mark.parametrize(
     ("cache_url", "shared"),
     [
         ("redis://redis.invalid:6379/0", True),
