@@ -131,19 +131,21 @@ def _working_email_send(connection: GreenhouseConnection) -> SyncEmail:
 def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[str]) -> bool:
     """Email each admin on their own. False (and logged) only if the mail server took it for
     nobody: an address it refuses is logged and not tried again, since it would refuse it again
-    while the others got the email once more."""
+    while the others got the email once more. Never raises: the failure email is claimed
+    before it is sent, and the claim must be released if nobody got it."""
     organization = connection.organization
-    context = {
-        "organization": organization,
-        "connection": connection,
-        "invalid_token": connection.state == GreenhouseConnection.State.INVALID_TOKEN,
-        "settings_url": settings.SITE_URL + reverse("manage:settings", args=[organization.slug]),
-        "public_url": settings.SITE_URL + organization.get_absolute_url(),
-    }
-    subject = " ".join(SUBJECTS[kind].format(name=organization.name).split())
-    body = render_to_string(f"manage/sync_{kind}_email.txt", context)
     delivered = refused = 0
     try:
+        context = {
+            "organization": organization,
+            "connection": connection,
+            "invalid_token": connection.state == GreenhouseConnection.State.INVALID_TOKEN,
+            "settings_url": settings.SITE_URL
+            + reverse("manage:settings", args=[organization.slug]),
+            "public_url": settings.SITE_URL + organization.get_absolute_url(),
+        }
+        subject = " ".join(SUBJECTS[kind].format(name=organization.name).split())
+        body = render_to_string(f"manage/sync_{kind}_email.txt", context)
         with get_connection() as mail_connection:
             for email in recipients:
                 message = EmailMessage(subject, body, to=[email], connection=mail_connection)
@@ -158,6 +160,10 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
                     delivered += 1
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("sync email failed org=%s kind=%s error=%r", organization.slug, kind, exc)
+    except Exception:
+        # Not the mail server's answer: the task's soft time limit while a slow server answers,
+        # or a bug (logged with its traceback).
+        logger.exception("sync email crashed org=%s kind=%s", organization.slug, kind)
     logger.info(
         "sync email org=%s kind=%s delivered=%d refused=%d of=%d",
         organization.slug,

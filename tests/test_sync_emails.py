@@ -6,9 +6,11 @@ The syncs here are real: the fake Greenhouse answers 404 for a removed board and
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
@@ -29,6 +31,7 @@ def site(settings, monkeypatch) -> None:
     settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
     monkeypatch.setattr(ScriptedMailBackend, "down", False)
+    monkeypatch.setattr(ScriptedMailBackend, "crash", None)
 
 
 @pytest.fixture
@@ -207,6 +210,37 @@ def test_a_mail_server_that_is_down_is_logged_and_tried_again_at_the_next_failur
     ScriptedMailBackend.down = False
     sync(acme)
     assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TimeoutError("timed out"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        # The task's soft time limit, reached while a slow mail server answers.
+        SoftTimeLimitExceeded(),
+    ],
+    ids=repr,
+)
+def test_an_email_that_raises_as_it_is_sent_is_tried_again_at_the_next_failure(
+    acme, fake_greenhouse, owner, caplog, error
+):
+    """The email is claimed before it is sent: a claim kept when nobody got it would keep the
+    admins from ever hearing of this failure."""
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    ScriptedMailBackend.crash = error
+
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
+        sync(acme)
+
+    assert acme.failure_emailed_at is None and mail.outbox == []
+    assert "delivered=0 refused=0 of=1" in caplog.text
+    ScriptedMailBackend.crash = None
+    sync(acme)
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+    assert acme.failure_emailed_at is not None
 
 
 def test_an_address_the_server_refuses_is_not_tried_again_nor_are_the_others(

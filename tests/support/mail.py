@@ -8,11 +8,12 @@ from django.core.mail.backends import locmem
 
 
 class ScriptedMailBackend(locmem.EmailBackend):
-    """Refuses the addresses in `refused`; with `down`, cannot even connect. Set them on the
-    class: every send makes a new backend."""
+    """Refuses the addresses in `refused`; with `down`, cannot even connect; raises `crash` as
+    it sends. Set them on the class: every send makes a new backend."""
 
     refused: frozenset[str] = frozenset()
     down = False
+    crash: BaseException | None = None
 
     def open(self) -> bool:
         if ScriptedMailBackend.down:
@@ -20,6 +21,8 @@ class ScriptedMailBackend(locmem.EmailBackend):
         return super().open()
 
     def send_messages(self, messages: list) -> int:
+        if ScriptedMailBackend.crash is not None:
+            raise ScriptedMailBackend.crash
         for message in messages:
             refused = set(message.to) & ScriptedMailBackend.refused
             if refused:
