@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.mail import address_sendable
+from jobs.mail import AUTOMATED_HEADERS, address_sendable
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
 
@@ -148,7 +148,13 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
         body = render_to_string(f"manage/sync_{kind}_email.txt", context)
         with get_connection() as mail_connection:
             for email in recipients:
-                message = EmailMessage(subject, body, to=[email], connection=mail_connection)
+                message = EmailMessage(
+                    subject,
+                    body,
+                    to=[email],
+                    connection=mail_connection,
+                    headers=AUTOMATED_HEADERS,
+                )
                 try:
                     message.send()
                 except smtplib.SMTPRecipientsRefused as exc:

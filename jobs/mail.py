@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
 
+# RFC 3834: made by the site from a template, not written by a person (an invitation too,
+# though an admin's click sends it), so autoresponders and out-of-office replies must not
+# answer it; their replies would go to DEFAULT_FROM_EMAIL, which nobody reads.
+AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated"}
+
 UNSENDABLE_ADDRESS_MESSAGE = (
     "An email cannot be sent to this address: the part after @ has a character that a domain "
     "name cannot have, or a part between dots that is empty or too long. Check it for a typo."

@@ -95,6 +95,21 @@ def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_g
     assert len(mail.outbox) == 2
 
 
+def test_sync_emails_tell_autoresponders_not_to_answer(acme, fake_greenhouse, owner):
+    """RFC 3834: an out-of-office reply would go to the From address, which nobody reads."""
+    greenhouse_down(fake_greenhouse)
+    sync(acme)
+    failing_for(acme, 61)
+    sync(acme)
+    fake_greenhouse.reset_faults()
+    sync(acme)
+
+    assert [message.message()["Auto-Submitted"] for message in mail.outbox] == [
+        "auto-generated",  # failing
+        "auto-generated",  # works again
+    ]
+
+
 def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_greenhouse, owner):
     sync(acme)
     fake_greenhouse.remove_board("acme-robotics")
