@@ -1334,7 +1334,7 @@ def test_an_invitation_sent_again_within_a_minute_keeps_the_first_emails_link_wo
     mallory.force_login(outsider)
     assert mallory.get(join_link(mail.outbox[1])).status_code == 200
     joined = mallory.post(join_link(mail.outbox[0]), follow=True)
-    assert "You are a member of Acme Robotics, as admin." in joined.content.decode()
+    assert "You are an admin of Acme Robotics." in joined.content.decode()
 
 
 def test_an_invitation_sent_again_after_a_minute_gets_a_new_link(signed_in, acme, outsider):
