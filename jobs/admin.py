@@ -95,8 +95,11 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
 
     @staticmethod
     def pages_refresh(organization: Organization) -> None:
-        """Once committed: the admin saves and deletes in a transaction, and a visitor's page
-        rendered meanwhile, from the rows as they were, must not be kept under the new version."""
+        """Dated now for feeds and the sitemap, and their cached pages dropped once committed:
+        the admin saves and deletes in a transaction, and a visitor's page rendered meanwhile,
+        from the rows as they were, must not be kept under the new version."""
+        if organization.pk is not None:  # not the pages at an old slug (OrganizationAdmin)
+            organization.mark_listing_changed()
         transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:

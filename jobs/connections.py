@@ -199,6 +199,8 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
             open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
             closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
             connection.delete()
+            if closed:
+                connection.organization.mark_listing_changed()
     except BaseException:
         # Or the org could neither sync nor disconnect until the lease ran out.
         release_sync_lock(connection, lease)

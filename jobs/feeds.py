@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import SyndicationFeed
+from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 
 from jobs.greenhouse import clean_text
 from jobs.models import Job, Organization
-from jobs.selectors import job_search
+from jobs.selectors import job_search, listing_changed_at
 from jobs.text import ending_sentence
 
 FEED_LENGTH = 50
@@ -26,9 +27,23 @@ def feed_text(text: str) -> str:
     return clean_text(strip_tags(text))
 
 
+class ListingFeed(Rss201rev2Feed):
+    """Dated, in its Last-Modified and lastBuildDate, by when the listing last changed
+    (selectors.listing_changed_at), not by its newest item as Django's feeds are: that date
+    does not move when a job is hidden or closed, and a reader asking If-Modified-Since was
+    answered 304, keeping the job."""
+
+    def latest_post_date(self) -> datetime:
+        return self.feed["listing_changed_at"] or super().latest_post_date()
+
+
 class AllJobsFeed(Feed):
     title = "Open jobs on orgsite"
     description = "The newest open jobs of every organization."
+    feed_type = ListingFeed
+
+    def feed_extra_kwargs(self, organization: Organization | None) -> dict[str, Any]:
+        return {"listing_changed_at": listing_changed_at(organization=organization)}
 
     def link(self) -> str:
         return reverse("jobs:job_list")

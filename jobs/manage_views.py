@@ -349,6 +349,7 @@ def _profile(
         return form
     if form.has_changed():
         form.save()
+        organization.mark_listing_changed()  # its name and description are in its feed
         listing_cache_invalidate(organization=organization)  # its name is on site-wide pages
         logger.info(
             "organization profile changed org=%s user=%s fields=%s",
@@ -472,6 +473,8 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.save()
         except Job.DoesNotExist:
             raise Http404("deleted with its organization meanwhile") from None
+        if form.changed_data:
+            organization.mark_listing_changed()
         listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")
         return redirect(list_url)

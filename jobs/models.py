@@ -9,6 +9,7 @@ from typing import Literal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -51,6 +52,10 @@ class Organization(models.Model):
     # Invitation emails sent in the day that began then (jobs.memberships caps them).
     invitations_counted_since = models.DateTimeField(null=True, blank=True, editable=False)
     invitations_counted = models.PositiveIntegerField(default=0, editable=False)
+    # When what visitors are shown of the org last changed here (mark_listing_changed): the
+    # feeds' Last-Modified and the sitemap's lastmod. Not the newest date of the jobs listed,
+    # which stays or goes back when a job is hidden or closed, so If-Modified-Since got a 304.
+    listing_changed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -60,6 +65,18 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:org_detail", args=[self.slug])
+
+    def mark_listing_changed(self) -> None:
+        """Its jobs, or its name or description, changed for visitors: date its listing now.
+
+        At least a second after the date before: HTTP dates count whole seconds, and a second
+        change within the second of the first would leave Last-Modified where a reader saw it.
+        In the change's transaction where there is one, as late in it as can be: on PostgreSQL
+        the org's row stays locked from here to the commit."""
+        a_second_later = models.F("listing_changed_at") + models.Value(timedelta(seconds=1))
+        Organization.objects.filter(pk=self.pk).update(
+            listing_changed_at=Greatest(models.Value(timezone.now()), a_second_later)
+        )
 
 
 class Membership(models.Model):
@@ -273,6 +290,18 @@ def listed_jobs(*, prefix: str = "") -> models.Q:
     field = f"{prefix}application_deadline"
     return models.Q(**{f"{prefix}is_open": True, f"{prefix}hidden": False}) & (
         models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gt": timezone.now()})
+    )
+
+
+def listed_until_deadline_passed(*, now: datetime, prefix: str = "") -> models.Q:
+    """Jobs that listed_jobs() left out only when their application deadline passed, at `now`
+    or before: nothing was written then, so the deadline is when they left the listing."""
+    return models.Q(
+        **{
+            f"{prefix}is_open": True,
+            f"{prefix}hidden": False,
+            f"{prefix}application_deadline__lte": now,
+        }
     )
 
 

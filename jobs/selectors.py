@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from itertools import groupby
 from typing import NamedTuple
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from jobs.filters import JobFilters
-from jobs.models import Department, Job, Office, Organization, listed_jobs
+from jobs.models import (
+    Department,
+    Job,
+    Office,
+    Organization,
+    listed_jobs,
+    listed_until_deadline_passed,
+)
 from jobs.search import filter_by_keywords
 
 FEATURED_GROUP = "Featured roles"
@@ -122,10 +132,34 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
     return organizations.order_by("name", "pk")
 
 
+def listing_changed_at(*, organization: Organization | None = None) -> datetime | None:
+    """When what visitors are shown of `organization` (of every org: None) last changed: its
+    listing_changed_at, or a deadline passing since, which takes a job off with no write.
+
+    The date of the feeds and the sitemap. Not the newest date of the jobs listed: a job that is
+    hidden or closed takes its date with it, and a client asking If-Modified-Since was answered
+    304 Not Modified, keeping the job. None when there is no org. A deleted org leaves no date
+    behind: site-wide, its going shows with the next change of any other org.
+    """
+    passed = Job.objects.filter(listed_until_deadline_passed(now=timezone.now()))
+    if organization is None:
+        changed = Organization.objects.aggregate(latest=Max("listing_changed_at"))["latest"]
+    else:
+        changed = organization.listing_changed_at
+        passed = passed.filter(organization=organization)
+    deadline = passed.aggregate(latest=Max("application_deadline"))["latest"]
+    return max((date for date in (changed, deadline) if date is not None), default=None)
+
+
 def organizations_for_sitemap() -> QuerySet[Organization]:
-    """Every org page, with `last_job_update`: the latest Greenhouse update of its open jobs."""
+    """Every org page, with `listing_changed`: listing_changed_at() for each, in one query."""
+    deadline = Max(
+        "jobs__application_deadline",
+        filter=listed_until_deadline_passed(now=timezone.now(), prefix="jobs__"),
+    )
+    # Coalesced: SQLite's GREATEST is NULL when any of its values is.
     return Organization.objects.annotate(
-        last_job_update=Max("jobs__greenhouse_updated_at", filter=listed_jobs(prefix="jobs__"))
+        listing_changed=Greatest("listing_changed_at", Coalesce(deadline, "listing_changed_at"))
     ).order_by("slug")
 
 

@@ -7,22 +7,31 @@ more open jobs than that; each section is cut into pages of that size.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from jobs.models import Job, Organization
-from jobs.selectors import organizations_for_sitemap
+from jobs.selectors import listing_changed_at, organizations_for_sitemap
 
 
 class ListedJobsSitemap(Sitemap):
-    """A section whose every entry changes with the listed jobs: the index's lastmod for it is
-    their latest update, in one query (Django's default reads every item's lastmod: all the
-    open jobs of the site)."""
+    """A section whose entries come and go with the listed jobs: its lastmod in the index, and
+    the Last-Modified of each of its pages, is when the site's listing last changed.
+
+    Not the newest lastmod of its entries, Django's default, which does not move when a job
+    leaves (and reads every item's lastmod for the index: all the open jobs of the site).
+    """
 
     def get_latest_lastmod(self) -> datetime | None:
-        return Job.objects.listed().aggregate(latest=Max("greenhouse_updated_at"))["latest"]
+        return listing_changed_at()
+
+    def get_urls(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        urls = super().get_urls(*args, **kwargs)
+        self.latest_lastmod = self.get_latest_lastmod()  # what the view's Last-Modified reads
+        return urls
 
 
 class OrganizationSitemap(ListedJobsSitemap):
@@ -33,7 +42,7 @@ class OrganizationSitemap(ListedJobsSitemap):
         return reverse("jobs:org_detail", args=[organization.slug])
 
     def lastmod(self, organization: Organization) -> datetime | None:
-        return organization.last_job_update
+        return organization.listing_changed
 
 
 class JobSitemap(ListedJobsSitemap):

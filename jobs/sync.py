@@ -283,6 +283,8 @@ def _fetch_and_apply(
             # Asked again last: the lease may have run out while a large board was applied.
             if not _lease_held(connection, lease):
                 raise _LeaseLost
+            if counts.changed_jobs:
+                connection.organization.mark_listing_changed()
             _record_success(
                 connection,
                 run,

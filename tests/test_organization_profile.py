@@ -78,6 +78,19 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     # Anyone can sign up and create an org, so search engines are told the link is theirs.
     assert '<a href="https://north-wind.example" rel="nofollow ugc noopener">' in org_page
     assert "North Wind Sails" in visitor.get("/").content.decode()
+
+
+def test_a_new_name_moves_the_feeds_last_modified(client, north):
+    """The name is in the feed's title and every item's: a reader asking If-Modified-Since must
+    not be told 304 for the old one."""
+    visitor = Client()
+    first = visitor.get("/orgs/north/feed/")
+
+    save_profile(admin_of(client, north), name="North Wind Sails")
+
+    since = {"If-Modified-Since": first["Last-Modified"]}
+    response = visitor.get("/orgs/north/feed/", headers=since)
+    assert response.status_code == 200 and "North Wind Sails" in response.content.decode()
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
 
 

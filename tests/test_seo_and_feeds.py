@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -289,7 +291,7 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     Job.objects.filter(pk=closed.pk).update(is_open=False)
     hidden = Job.objects.get(title="People Operations Partner")
     Job.objects.filter(pk=hidden.pk).update(hidden=True)
-    Organization.objects.create(name="Quiet", slug="quiet")
+    quiet = Organization.objects.create(name="Quiet", slug="quiet")
 
     lastmods = sitemap_entries(client)
 
@@ -302,9 +304,14 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     for job in open_jobs:
         url = f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/"
         assert lastmods[url] == job.greenhouse_updated_at.date().isoformat()
-    newest = max(job.greenhouse_updated_at for job in open_jobs)
-    assert lastmods["http://testserver/orgs/acme/"] == newest.date().isoformat()
-    assert lastmods["http://testserver/orgs/quiet/"] is None
+    # An org page is dated by its listing (its last change here), not by its newest job: that
+    # date would not move when a job left the page.
+    synced_acme.refresh_from_db()
+    assert (
+        lastmods["http://testserver/orgs/acme/"]
+        == synced_acme.listing_changed_at.date().isoformat()
+    )
+    assert lastmods["http://testserver/orgs/quiet/"] == quiet.listing_changed_at.date().isoformat()
 
 
 def test_robots_txt_points_crawlers_to_the_sitemap_and_away_from_sign_in_pages(client, db):
@@ -333,9 +340,9 @@ def test_the_sitemap_is_an_index_of_sections_cut_into_pages(client, synced_acme,
         "http://testserver/sitemap-jobs.xml?p=2",
         "http://testserver/sitemap-jobs.xml?p=3",
     ]
-    newest = max(job.greenhouse_updated_at for job in jobs).date().isoformat()
-    assert {lastmod.text[:10] for lastmod in index.iter(f"{{{SITEMAP_NS['sm']}}}lastmod")} == {
-        newest
+    synced_acme.refresh_from_db()
+    assert {lastmod.text for lastmod in index.iter(f"{{{SITEMAP_NS['sm']}}}lastmod")} == {
+        synced_acme.listing_changed_at.isoformat()
     }
     assert len(sitemap_entries(client)) == jobs.count() + 1  # and each once
     assert client.get("/sitemap-jobs.xml?p=4").status_code == 404
@@ -353,3 +360,107 @@ def test_the_sitemap_index_reads_no_job_one_by_one(client, synced_acme, monkeypa
         monkeypatch.setattr(section, "lastmod", read_one_by_one)
 
     assert client.get("/sitemap.xml").status_code == 200
+
+
+# --- Last-Modified: a job that leaves moves it ------------------------------------------------
+
+# What feed readers and crawlers poll with If-Modified-Since.
+DATED_URLS = [
+    "/orgs/acme/feed/",
+    "/jobs/feed/",
+    "/sitemap.xml",
+    "/sitemap-organizations.xml",
+    "/sitemap-jobs.xml",
+]
+
+
+def hidden_by_its_admins(client, job: Job, fake_greenhouse) -> None:
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+    response = admin.post(f"/manage/acme/jobs/{job.pk}/edit/", {"hidden": "on", "tags": ""})
+    assert response.status_code == 302
+
+
+def hidden_in_djangos_admin(client, job: Job, fake_greenhouse) -> None:
+    admin = type(client)()
+    admin.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    response = admin.post(
+        f"/admin/jobs/job/{job.pk}/change/", {"hidden": "on", "remote_policy": "", "tags": ""}
+    )
+    assert response.status_code == 302
+
+
+def closed_by_a_sync(client, job: Job, fake_greenhouse) -> None:
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.remove(next(post for post in posts if post["id"] == job.greenhouse_id))
+    fake_greenhouse.touch("acme-robotics")
+    result = sync_organization(job.organization.greenhouse, trigger=SyncRun.Trigger.COMMAND)
+    assert result.counts.closed == 1
+
+
+def closed_by_a_disconnect(client, job: Job, fake_greenhouse) -> None:
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+    assert admin.post("/manage/acme/disconnect/").status_code == 302
+
+
+def last_modified(response) -> datetime:
+    return parsedate_to_datetime(response["Last-Modified"])
+
+
+@pytest.mark.parametrize(
+    "leave",
+    [hidden_by_its_admins, hidden_in_djangos_admin, closed_by_a_sync, closed_by_a_disconnect],
+)
+def test_a_job_that_leaves_the_listing_moves_the_last_modified_of_feeds_and_sitemap(
+    client, owner, synced_acme, fake_greenhouse, leave, django_capture_on_commit_callbacks
+):
+    """The newest date of the jobs still listed does not move when one leaves: a reader asking
+    If-Modified-Since was answered 304 and kept the job. Done within the second of the sync
+    that listed it, as a reader's copy may be: HTTP dates count whole seconds."""
+    job = Job.objects.get(title="Field Service Technician")
+    job_path = f"/orgs/acme/jobs/{job.greenhouse_id}/"
+    before = {url: client.get(url) for url in DATED_URLS}
+
+    with django_capture_on_commit_callbacks(execute=True):  # the admin's pages refresh then
+        leave(client, job, fake_greenhouse)
+
+    for url, first in before.items():
+        response = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+        assert response.status_code == 200, url
+        assert last_modified(response) > last_modified(first), url
+        assert job_path not in response.content.decode(), url
+    for url in ("/orgs/acme/feed/", "/jobs/feed/", "/sitemap-jobs.xml"):  # those that listed it
+        first = before[url]
+        assert job_path in first.content.decode(), url
+        headers = {"If-Modified-Since": first["Last-Modified"], "If-None-Match": first["ETag"]}
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200 and job_path not in response.content.decode(), url
+
+
+def test_a_deadline_passing_moves_the_last_modified_to_the_deadline(client, synced_acme):
+    """Nothing is written when a deadline passes, yet the job leaves every list and feed."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Organization.objects.filter(pk=synced_acme.pk).update(listing_changed_at=an_hour_ago)
+    before = {url: client.get(url) for url in DATED_URLS}
+    deadline = (timezone.now() - timedelta(minutes=1)).replace(microsecond=0)
+    Job.objects.filter(title="Field Service Technician").update(application_deadline=deadline)
+    cache.clear()  # cached pages show it within PUBLIC_PAGE_CACHE_SECONDS (README)
+
+    for url, first in before.items():
+        assert last_modified(first) == an_hour_ago.replace(microsecond=0), url
+        response = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+        assert response.status_code == 200 and last_modified(response) == deadline, url
+    assert "Field Service Technician" not in client.get("/orgs/acme/feed/").content.decode()
+
+
+def test_an_edit_that_changes_nothing_keeps_the_last_modified(client, owner, synced_acme):
+    job = Job.objects.get(title="Field Service Technician")
+    first = client.get("/orgs/acme/feed/")
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+
+    assert admin.post(f"/manage/acme/jobs/{job.pk}/edit/", {"tags": ""}).status_code == 302
+
+    response = client.get("/orgs/acme/feed/", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert response.status_code == 304
