@@ -2,12 +2,17 @@
 
 import math
 import os
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+# dj_database_url's names for Django's PostgreSQL backend (postgis needs GDAL, which is not here).
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+_POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
 
 
 def env_str(name: str, default: str) -> str:
@@ -74,3 +79,46 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database_url(name: str, default: str) -> str:
+    """A URL of a SQLite file or a PostgreSQL database, the only ones the site runs on; set but
+    blank (as env files often leave it) reads as unset.
+
+    Refused at startup rather than at the first query: MySQL failed asking for mysqlclient, a
+    typo in the scheme with dj_database_url's list of every backend, `sqlite://db.sqlite3` (two
+    slashes) ran on an empty database in memory, and a PostgreSQL URL without a database name
+    only when a page first read one. An error names the scheme alone: the rest may hold a
+    password.
+    """
+    value = env_str(name, "").strip() or default
+    usage = f"{name} must be sqlite:///PATH or {_POSTGRES_EXAMPLE}"
+    scheme, separator, rest = value.partition("://")
+    if not separator or not _URL_SCHEME_RE.fullmatch(scheme):
+        raise ImproperlyConfigured(f"{usage}, not a value without a scheme such as postgres://")
+    scheme = scheme.lower()
+    if scheme == "sqlite":
+        path = rest.removeprefix("/")
+        if not rest.startswith("/") or path in ("", ":memory:"):
+            raise ImproperlyConfigured(
+                f"{name} must name the SQLite file: sqlite:///relative/path/db.sqlite3 or "
+                "sqlite:////absolute/path/db.sqlite3"
+            )
+    elif scheme in _POSTGRES_SCHEMES:
+        parts = urlsplit(value)
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or above 65535
+            port = 0
+        if port == 0:
+            raise ImproperlyConfigured(
+                f"{name} has a port that is not a number from 1 to 65535: {_POSTGRES_EXAMPLE}"
+            )
+        # A service in pg_service.conf may name the database instead (Django reads ?service=).
+        if not parts.path.strip("/") and "service" not in parse_qs(parts.query):
+            raise ImproperlyConfigured(f"{name} names no database: {_POSTGRES_EXAMPLE}")
+    else:
+        raise ImproperlyConfigured(
+            f"{usage} (the site runs on SQLite and PostgreSQL only), not a {scheme}:// URL"
+        )
+    return value

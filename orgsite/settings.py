@@ -16,7 +16,15 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from orgsite.env import (
+    env_bool,
+    env_database_url,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var")))
@@ -153,8 +161,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        # Set but empty (as env files often leave it) reads as unset.
-        env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A kept connection the server has since closed (a restart, a failover) is replaced
         # before the request uses it, instead of failing that request with a 500.

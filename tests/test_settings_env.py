@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_float, env_url
+from orgsite.env import env_database_url, env_float, env_url
 from tests.support.settings_module import settings_under
 
 
@@ -63,10 +63,69 @@ def test_the_process_stops_on_a_nonsense_greenhouse_setting():
     assert process.returncode != 0 and "GREENHOUSE_READ_TIMEOUT" in process.stderr
 
 
-def test_an_empty_database_url_means_the_local_sqlite_file():
-    process = run_settings(DATABASE_URL="")
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_database_url_means_the_local_sqlite_file(blank):
+    process = run_settings(DATABASE_URL=blank)
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip() == "django.db.backends.sqlite3"
+
+
+LOCAL_DATABASE = "sqlite:////srv/orgsite/var/db.sqlite3"
+ACCEPTED = "must be sqlite:///PATH or postgres://USER:PASSWORD@HOST:5432/DBNAME"
+SQLITE_FILE = "must name the SQLite file: sqlite:///relative/path/db.sqlite3 or sqlite:////"
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        (
+            "mysql://orgsite:s3cret@db.example.com/orgsite",
+            f"{ACCEPTED} (the site runs on SQLite and PostgreSQL only), not a mysql:// URL",
+        ),
+        ("postgis://orgsite:s3cret@db.example.com/orgsite", "not a postgis:// URL"),
+        ("sqllite:///var/db.sqlite3", "not a sqllite:// URL"),
+        ("sqlite//var/db.sqlite3", f"{ACCEPTED}, not a value without a scheme such as postgres://"),
+        ("orgsite:s3cret@db.example.com/orgsite", "not a value without a scheme"),
+        ("sqlite://db.sqlite3", SQLITE_FILE),  # two slashes: SQLite in memory
+        ("sqlite://", SQLITE_FILE),
+        ("sqlite:///:memory:", SQLITE_FILE),  # each process its own, the worker's unseen
+        ("postgres://orgsite:s3cret@db.example.com:5432", "names no database: postgres://USER"),
+        ("postgres://orgsite:s3cret@db.example.com:5432/", "names no database"),
+        ("postgres://orgsite:s3cret@db.example.com:pg/orgsite", "port that is not a number"),
+    ],
+)
+def test_a_database_url_the_site_cannot_run_on_is_refused_naming_what_it_takes(
+    monkeypatch, url, error
+):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ImproperlyConfigured, match="^DATABASE_URL ") as refused:
+        env_database_url("DATABASE_URL", LOCAL_DATABASE)
+    assert error in str(refused.value)
+    assert "s3cret" not in str(refused.value)  # it goes to the log
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///var/db.sqlite3",
+        "sqlite:////srv/orgsite/db.sqlite3",
+        "postgres://orgsite:s3cret@db.example.com:5432/orgsite",
+        "postgresql://orgsite@db.example.com/orgsite",
+        "postgres:///orgsite",  # the local socket
+        "postgres://db.example.com?service=orgsite",  # pg_service.conf names the database
+    ],
+)
+def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", f" {url} ")
+    assert env_database_url("DATABASE_URL", LOCAL_DATABASE) == url
+
+
+def test_the_process_stops_on_a_database_the_site_does_not_run_on():
+    """MySQL stopped asking for mysqlclient, as if installing it were the fix."""
+    process = run_settings(DATABASE_URL="mysql://orgsite:s3cret@db.example.com/orgsite")
+    assert process.returncode != 0
+    assert "DATABASE_URL must be sqlite:///PATH or postgres://" in process.stderr
+    assert "mysqlclient" not in process.stderr and "s3cret" not in process.stderr
 
 
 @pytest.mark.parametrize(
