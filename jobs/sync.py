@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -501,14 +501,19 @@ def _description_threads() -> Iterator[ThreadPoolExecutor]:
         threads.shutdown(cancel_futures=True)
 
 
-def _pipeline() -> AbstractContextManager[Any]:
+@contextmanager
+def _pipeline() -> Iterator[None]:
     """On PostgreSQL, send the jobs' writes without waiting for each chunk's result: the server
     then parses one chunk's search words (migration 0006) while this process derives the next
     chunk's fields (bench/README.md). Elsewhere, or with a libpq older than 14, nothing."""
     if db_connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
-        return nullcontext()
+        yield
+        return
     db_connection.ensure_connection()
-    return db_connection.connection.pipeline()
+    # Its end reads the server's answers outside Django's cursors: wrapped, an error there is
+    # Django's, as from any query, so a lost connection is told from a bug (and retried).
+    with db_connection.wrap_database_errors, db_connection.connection.pipeline():
+        yield
 
 
 def _write_jobs(

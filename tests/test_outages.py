@@ -15,14 +15,21 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from kombu import Connection
 
+from jobs import sync as jobs_sync
 from jobs.greenhouse import GreenhouseClient
-from jobs.models import GreenhouseConnection, SyncRun
+from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
 from jobs.sync import DATABASE_LOST_MESSAGE, sync_organization
 from orgsite.celery import app as celery_app
@@ -252,3 +259,33 @@ def test_a_sync_that_lost_the_database_is_retried_by_its_task_and_a_bug_is_not(
         assert result.error.endswith("the sync will try again later.")
     else:
         assert "internal error" in result.error
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="the pipeline is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)  # the session is ended from another connection
+def test_a_sync_that_loses_the_database_while_writing_jobs_is_retried_by_its_task(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The jobs are written in a pipeline, whose end reads the server's answers outside Django's
+    cursors: a session ended there raised psycopg's own error, and the sync said 'internal
+    error' and waited for its next scheduled time."""
+    write_jobs = jobs_sync._write_jobs
+
+    def write_as_the_session_is_ended(*args, **kwargs):
+        write_jobs(*args, **kwargs)
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                pid = db_connection.connection.info.backend_pid
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            other.close()
+
+    monkeypatch.setattr(jobs_sync, "_write_jobs", write_as_the_session_is_ended)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    assert (result.transient, result.error) == (True, DATABASE_LOST_MESSAGE)
+    assert not Job.objects.exists()
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.last_error == DATABASE_LOST_MESSAGE
