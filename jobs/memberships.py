@@ -172,13 +172,15 @@ def member_invite(*, organization: Organization, email: str, role: str) -> bool:
         if made_account:
             user = User.objects.create_user(username=_username_free(email), email=email)
         # Sent again, an invitation keeps what it made, and gets a new link that voids the old
-        # one; but not within a minute: that is a second click, whose email must not void the
-        # link of the first click's.
+        # one; but not within a minute for the same role: that is a second click, whose email
+        # must not void the link of the first click's. Another role is another offer: the first
+        # email's link must not join with a role it did not name.
         details = {"role": role, "email": email}
         now = timezone.now()
         sent_just_now = Invitation.objects.filter(
             organization=organization,
             user=user,
+            role=role,
             sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
         )
         if not sent_just_now.exists():

@@ -1347,6 +1347,20 @@ def test_an_invitation_sent_again_after_a_minute_gets_a_new_link(signed_in, acme
     assert Invitation.objects.get(user=outsider).sent_at > a_minute_ago
 
 
+def test_an_invitation_sent_again_within_a_minute_with_another_role_voids_the_first_link(
+    signed_in, acme, outsider
+):
+    """The first email said "as a member": its link must not make them an admin."""
+    invite(signed_in, "mallory@other.example", role="member")
+    invite(signed_in, "mallory@other.example", role="admin")
+
+    mallory = Client()
+    mallory.force_login(outsider)
+    assert mallory.post(join_link(mail.outbox[0])).status_code == 410
+    joined = mallory.post(join_link(mail.outbox[1]), follow=True)
+    assert "You are an admin of Acme Robotics." in joined.content.decode()
+
+
 def test_sending_again_an_invitation_already_answered_says_so(signed_in, acme, outsider):
     invite(signed_in, "mallory@other.example")
     invitation_pk = Invitation.objects.get(user=outsider).pk
