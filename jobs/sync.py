@@ -74,8 +74,8 @@ LEASE_LOST_MESSAGE = (
     f"changed, and {WILL_TRY_AGAIN}"
 )
 DATABASE_LOST_MESSAGE = (
-    "The sync lost its connection to this site's database; nothing was changed, and "
-    f"{WILL_TRY_AGAIN}"
+    "The sync could not use this site's database (it may have restarted, or been busy); nothing "
+    f"was changed, and {WILL_TRY_AGAIN}"
 )
 # Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
 # answer too slowly for any per-read timeout to trip. Not retried by the task: the failure
@@ -175,7 +175,8 @@ def sync_organization(
     except Exception as exc:
         logger.exception("sync crashed org=%s run=%s", slug, run.pk)
         _reconnect_after_database_error()
-        # A database restart or failover passes, as a Greenhouse outage does: the task retries.
+        # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse outage
+        # does: the task retries.
         database_lost = isinstance(exc, (OperationalError, InterfaceError))
         if database_lost:
             message = DATABASE_LOST_MESSAGE

@@ -129,7 +129,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after the https redirect: static files need nothing from the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # An ETag on every page: a feed reader or a poller of jobs.json that has the page gets a 304.
+    # An ETag on every public page (signed-in ones are no-store): a feed reader or a poller of
+    # jobs.json that has the page gets a 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

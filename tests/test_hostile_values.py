@@ -24,7 +24,7 @@ from jobs.greenhouse import (
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
-from jobs.models import Department, Job, Office, SyncRun
+from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sync import sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -288,7 +288,13 @@ def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
 
 def test_the_lengths_titles_and_names_are_cut_to_are_their_fields(db):
     assert Job._meta.get_field("title").max_length == TITLE_MAX_LENGTH
-    for model, name in [(Job, "location_name"), (Department, "name"), (Office, "name")]:
+    for model, name in [
+        (Job, "location_name"),
+        (Job, "company_name"),
+        (Department, "name"),
+        (Office, "name"),
+        (GreenhouseConnection, "board_name"),
+    ]:
         assert model._meta.get_field(name).max_length == NAME_MAX_LENGTH, (model, name)
     assert Office._meta.get_field("location").max_length == NAME_MAX_LENGTH
 
