@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_vary_headers, set_response_etag
 from django.utils.text import compress_string
 
 from jobs.filters import FILTER_PARAMETERS
@@ -64,6 +64,9 @@ class CachedPage(NamedTuple):
     def gzipped(self) -> CachedPage:
         content = compress_string(self.content)
         headers = {**self.headers, "Content-Encoding": "gzip", "Content-Length": str(len(content))}
+        if headers.get("ETag", "").startswith('"'):
+            # The same page in other bytes: weak, as Django's GZipMiddleware makes it.
+            headers["ETag"] = f"W/{headers['ETag']}"
         return self._replace(headers=headers, content=content)
 
 
@@ -113,6 +116,9 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
             patch_vary_headers(response, ["Accept-Encoding"])
+            # Hashed once here and kept with the page: ConditionalGetMiddleware would hash
+            # the body of every cached answer (a large org's jobs.json is tens of MB).
+            set_response_etag(response)
             # Stored with the version read before rendering: if a sync ran meanwhile, the
             # next request sees a newer version and renders again. Compressed once here, so
             # the clients that accept gzip (every browser) cost no compression per request.
