@@ -326,6 +326,21 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert owner.check_password("reset passphrase 42")
 
 
+def test_a_password_reset_links_page_title_says_whether_the_link_works(client, owner):
+    """The title is read out first (WCAG 2.4.2): a used link's page said "Set a new password"."""
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    link = reset_link(mail.outbox[0])
+
+    form_page = client.get(link, follow=True)
+    assert parsed(form_page).title.string == "Set a new password · orgsite"
+
+    owner.set_password("reset passphrase 42")
+    owner.save()  # the link works once: a new password voids it
+    used = client.get(link, follow=True)
+    assert parsed(used).h1.string == "This link does not work any more"
+    assert parsed(used).title.string == "Link not valid · orgsite"
+
+
 def test_a_lookalike_address_gets_no_password_reset_email(client, owner):
     """PostgreSQL's case-insensitive match pairs the dotless "ı" with "i": each lookalike would
     mail the real address again, counted apart from it, and flood its mailbox."""
