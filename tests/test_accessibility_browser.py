@@ -8,7 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
-from jobs.models import Invitation, Job, Membership, SyncRun
+from jobs.memberships import invitation_token
+from jobs.models import Invitation, Job, Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
 
@@ -28,6 +29,12 @@ def acme(fake_greenhouse):
     invited = User.objects.create_user("dave", "dave@acme.example")
     Invitation.objects.create(
         organization=connection.organization, user=invited, role="member", email=invited.email
+    )
+    # An org not connected to Greenhouse yet, and a job that left the board (its page is a 410).
+    north = Organization.objects.create(name="North Wind", slug="north")
+    Membership.objects.create(organization=north, user=nora, role="admin")
+    Job.objects.create(
+        organization=connection.organization, greenhouse_id=1, title="Retired role", is_open=False
     )
     return connection.organization
 
@@ -60,9 +67,11 @@ def test_visitors_pages_pass_axe(live_server, sized_page, acme):
         "/jobs/?q=no+such+words+anywhere",
         "/orgs/acme/",
         job.get_absolute_url(),
+        "/orgs/acme/jobs/1/",
         "/no-such-page/",
         "/accounts/signup/",
         "/accounts/password_reset/",
+        "/accounts/reset/MQ/bad-token/",
         "/accounts/login/",
     ):
         page.goto(f"{live_server.url}{path}")
@@ -87,10 +96,12 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
     found = violations(page)
     for path in (
         "/manage/acme/settings/",
+        "/manage/north/settings/",
         "/manage/acme/jobs/",
         f"/manage/acme/jobs/{job.pk}/edit/",
         "/manage/acme/history/",
         "/manage/acme/members/",
+        "/manage/acme/disconnect/",
         "/manage/acme/delete/",
         "/manage/new/",
         "/accounts/password_change/",
@@ -106,10 +117,35 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector(".error-summary")
     found += violations(page)
+    # A field's errors on a page of several forms: a board token that cannot be one.
+    page.goto(f"{live_server.url}/manage/north/settings/")
+    page.get_by_label("Board token").fill("not a token!")
+    page.get_by_role("button", name="Check and connect").click()
+    page.wait_for_selector(".error-summary")
+    found += violations(page)
     # Removing a member (here, yourself) is asked first.
     page.goto(f"{live_server.url}/manage/acme/members/")
     page.get_by_role("button", name="Remove nora@acme.example").click()
     page.wait_for_selector("text=Remove yourself")
     found += violations(page)
+
+    assert found == []
+
+
+def test_the_join_page_passes_axe(live_server, sized_page, acme):
+    page = sized_page
+    dave = User.objects.get(username="dave")
+    dave.set_password(PASSWORD)
+    dave.save()
+    token = invitation_token(Invitation.objects.get(user=dave))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("dave")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/manage/")
+    found = []
+    for path in (f"/accounts/join/{token}/", "/accounts/join/not-a-link/"):
+        page.goto(f"{live_server.url}{path}")
+        found += violations(page)
 
     assert found == []
