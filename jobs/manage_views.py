@@ -51,6 +51,7 @@ from jobs.forms import (
     SignupForm,
 )
 from jobs.memberships import (
+    ADMIN_NEEDED_MESSAGE,
     MembershipError,
     TooManyOrganizations,
     account_delete,
@@ -60,6 +61,7 @@ from jobs.memberships import (
     is_staff_account,
     joined_membership,
     member_invite,
+    membership_is_last_admin,
     membership_remove,
     membership_role_set,
     organization_create,
@@ -701,6 +703,10 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
     role = form.cleaned_data.get("role", "")
     giving_up_admin = membership.user == request.user and role == Membership.Role.MEMBER
     if (action == "remove" or giving_up_admin) and not request.POST.get("confirmed"):
+        if membership_is_last_admin(membership):
+            # Refused now, not after a page asking whether to go ahead and lose access.
+            messages.error(request, ADMIN_NEEDED_MESSAGE)
+            return redirect("manage:members", slug=organization.slug)
         # Both take effect at once, and for yourself end your access to these pages: asked first.
         context = {"membership": membership, "who": who, "action": action, "role": role}
         return render(

@@ -439,8 +439,19 @@ def _ensure_another_admin(membership: Membership) -> None:
     # statement of its own, after the lock: on PostgreSQL it then reads what the change before
     # it committed, an account deactivated included (locking the admins' rows would not).
     Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
-    if not admins_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk).exists():
+    if membership_is_last_admin(membership):
         raise MembershipError(ADMIN_NEEDED_MESSAGE)
+
+
+def membership_is_last_admin(membership: Membership) -> bool:
+    """Whether no other admin of the org can sign in, so that removing or demoting this one
+    is refused. Read without a lock: the change itself checks again under one."""
+    return (
+        membership.role == Membership.Role.ADMIN
+        and not admins_who_can_sign_in(membership.organization_id)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
 
 
 def organizations_only_administered_by(

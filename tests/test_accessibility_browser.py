@@ -123,7 +123,10 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
     page.get_by_role("button", name="Check and connect").click()
     page.wait_for_selector(".error-summary")
     found += violations(page)
-    # Removing a member (here, yourself) is asked first.
+    # Removing a member (here, yourself, with another admin left: the last one is refused) is
+    # asked first.
+    omar = User.objects.create_user("omar", "omar@acme.example", PASSWORD)
+    Membership.objects.create(organization=acme, user=omar, role="admin")
     page.goto(f"{live_server.url}/manage/acme/members/")
     page.get_by_role("button", name="Remove nora@acme.example").click()
     page.wait_for_selector("text=Remove yourself")

@@ -1605,6 +1605,24 @@ def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
     assert membership.role == Membership.Role.ADMIN
 
 
+@pytest.mark.parametrize(
+    "change", [{"action": "remove"}, {"action": "role", "role": "member"}], ids=["remove", "demote"]
+)
+def test_the_last_admin_is_refused_at_once_without_being_asked_to_confirm(signed_in, owner, change):
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post("/manage/acme/members/", {**change, "membership": mine.pk})
+
+    # Not a page asking "Remove yourself?" that warns of losing access, then a refusal.
+    assert response.status_code == 302
+    assert response["Location"] == "/manage/acme/members/"
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        memberships.ADMIN_NEEDED_MESSAGE
+    ]
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.ADMIN
+
+
 def test_a_deactivated_account_does_not_count_as_the_other_admin(signed_in, owner):
     ghost = User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
     Membership.objects.create(organization=owner.memberships.get().organization, user=ghost)
