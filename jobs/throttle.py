@@ -264,12 +264,28 @@ class LoginThrottleMixin:
         return cleaned
 
 
+# Django's own say "Note that both fields may be case-sensitive": here only the password is.
+CASE_NOTE = "The password is case-sensitive, the username is not."
+
+
 class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
     """The site's sign-in form (/accounts/login/)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": f"Please enter a correct %(username)s and password. {CASE_NOTE}",
+    }
 
 
 class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
     """The Django admin's sign-in form (/admin/login/): no way around the limit there."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": (
+            f"Please enter the correct %(username)s and password for a staff account. {CASE_NOTE}"
+        ),
+    }
 
 
 class ThrottledPasswordChangeForm(PasswordChangeForm):

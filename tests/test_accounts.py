@@ -235,6 +235,16 @@ def test_a_wrong_password_is_refused_on_the_form(client, owner):
     assert "enter a correct username and password" in response.content.decode()
 
 
+@pytest.mark.parametrize("page", ["/accounts/login/", "/admin/login/"])
+def test_a_refused_sign_in_says_only_the_password_is_case_sensitive(client, owner, page):
+    response = client.post(page, {"username": "alice", "password": "nope"})
+
+    text = parsed(response).get_text(" ", strip=True)
+    # Usernames are taken in any case (test_signing_in_takes_the_username_in_any_case).
+    assert "The password is case-sensitive, the username is not." in text
+    assert "both fields may be case-sensitive" not in text
+
+
 def test_the_nav_offers_sign_out_as_a_post_form(signed_in):
     page = signed_in.get("/manage/").content.decode()
     assert re.search(r'<form[^>]*method="post"[^>]*action="/accounts/logout/"', page)
