@@ -351,6 +351,28 @@ def test_a_password_reset_links_page_title_says_whether_the_link_works(client, o
     assert parsed(used).title.string == "Link not valid · orgsite"
 
 
+def username_for_password_managers(response) -> dict[str, object]:
+    field = parsed(response).select_one("main form input[autocomplete=username]")
+    return {
+        "value": field.get("value"),
+        "hidden": field.has_attr("hidden"),
+        "name": field.get("name"),
+    }
+
+
+def test_the_new_password_forms_name_the_account_for_password_managers(client, signed_in, owner):
+    """Chrome's own advice: without a username in the form, a password manager saves the new
+    password under no name, and does not fill it in at the next sign-in."""
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    reset_form = client.get(client.get(reset_link(mail.outbox[0]))["Location"])
+    change_form = signed_in.get("/accounts/password_change/")
+
+    # Hidden, and without a name, so it is not sent with the form.
+    expected = {"value": "alice", "hidden": True, "name": None}
+    assert username_for_password_managers(reset_form) == expected
+    assert username_for_password_managers(change_form) == expected
+
+
 def test_a_lookalike_address_gets_no_password_reset_email(client, owner):
     """PostgreSQL's case-insensitive match pairs the dotless "ı" with "i": each lookalike would
     mail the real address again, counted apart from it, and flood its mailbox."""
