@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from jobs import manage_views
@@ -44,6 +44,18 @@ class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class LogoutPageView(auth_views.LogoutView):
+    """Django's, which signs out only on a POST (another site cannot send one with this
+    site's token). The address typed or bookmarked answers a page with the Sign out button,
+    not a blank 405."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "registration/logout.html"
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return self.render_to_response(self.get_context_data())
+
+
 urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),
     path("delete/", manage_views.account_delete_page, name="account_delete"),
@@ -58,5 +70,6 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm),
         name="password_reset",
     ),
+    path("logout/", LogoutPageView.as_view(), name="logout"),
     path("", include("django.contrib.auth.urls")),
 ]

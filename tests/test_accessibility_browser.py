@@ -72,6 +72,7 @@ def test_visitors_pages_pass_axe(live_server, sized_page, acme):
         "/accounts/signup/",
         "/accounts/password_reset/",
         "/accounts/reset/MQ/bad-token/",
+        "/accounts/logout/",
         "/accounts/login/",
     ):
         page.goto(f"{live_server.url}{path}")
@@ -106,6 +107,7 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
         "/manage/new/",
         "/accounts/password_change/",
         "/accounts/delete/",
+        "/accounts/logout/",
     ):
         page.goto(f"{live_server.url}{path}")
         found += violations(page)

@@ -248,9 +248,28 @@ def test_a_refused_sign_in_says_only_the_password_is_case_sensitive(client, owne
 def test_the_nav_offers_sign_out_as_a_post_form(signed_in):
     page = signed_in.get("/manage/").content.decode()
     assert re.search(r'<form[^>]*method="post"[^>]*action="/accounts/logout/"', page)
-    assert signed_in.get("/accounts/logout/").status_code == 405
     assert signed_in.post("/accounts/logout/").status_code == 302
     assert signed_in.get("/manage/").status_code == 302
+
+
+def test_the_sign_out_address_opened_asks_with_a_button_and_signs_out_only_on_a_post(
+    signed_in, client
+):
+    """Typed or bookmarked, it answered a blank 405; a GET must still not sign anyone out, or
+    any site could do it with an image."""
+    response = signed_in.get("/accounts/logout/")
+
+    page = parsed(response)
+    assert response.status_code == 200 and page.h1.get_text() == "Sign out?"
+    form = page.select_one("main form")
+    assert form["method"] == "post" and form.select_one("button").get_text() == "Sign out"
+    assert signed_in.get("/manage/").status_code == 200  # still signed in
+    assert signed_in.post("/accounts/logout/")["Location"] == "/"
+    assert signed_in.get("/manage/").status_code == 302
+
+    signed_out = parsed(client.get("/accounts/logout/"))
+    assert signed_out.h1.get_text() == "You are signed out"
+    assert signed_out.select_one("main a")["href"] == "/accounts/login/"
 
 
 def test_the_nav_offers_sign_in_to_visitors(client):
