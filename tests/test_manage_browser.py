@@ -94,6 +94,28 @@ def test_an_admin_connects_greenhouse_and_manages_jobs(
     save_screenshot(page, "manage-settings")
 
 
+def test_the_history_offers_a_reload_once_a_sync_ends(live_server, page, worker, owner, settings):
+    """Its table is as the page loaded: a sync run from it, even one that changed no job, is
+    a row the page does not show yet."""
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 0
+    phase = page.locator(".sync-status [data-field=message]")
+    reload_link = page.get_by_role("link", name="reload the history")
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/history/")
+    expect(page.get_by_text("No sync has run yet.").first).to_be_visible()
+
+    page.get_by_role("button", name="Refresh now").click()
+    expect(phase).to_have_text(re.compile(r"^Finished: \d+ new$"), timeout=SYNC_TIMEOUT_MS)
+    reload_link.click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(reload_link).to_be_hidden()
+
+    page.get_by_role("button", name="Refresh now").click()
+    expect(phase).to_have_text("Finished: no changes", timeout=SYNC_TIMEOUT_MS)
+    reload_link.click()
+    expect(page.locator("tbody tr")).to_have_count(2)
+
+
 def test_the_members_table_scrolls_inside_its_box_on_a_phone(live_server, page):
     """The Remove buttons' hidden labels ("Remove someone@…") must not widen the page."""
     north = Organization.objects.create(name="North Wind", slug="north")

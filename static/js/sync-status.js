@@ -42,9 +42,12 @@
     if (badge && status.state) {
       badge.className = "badge " + status.state;
     }
+    // The jobs list is out of date once a sync changed jobs; the history, once any sync ended.
     var hint = box.querySelector("[data-reload-hint]");
-    var changed = status.latest_run && status.latest_run.changed_jobs;
-    if (hint && wasActive && status.phase === "finished" && changed) {
+    var ended = status.phase === "finished" || status.phase === "failed";
+    var changed =
+      status.phase === "finished" && status.latest_run && status.latest_run.changed_jobs;
+    if (hint && wasActive && (hint.dataset.reloadHint === "runs" ? ended : changed)) {
       hint.hidden = false;
     }
   }
