@@ -7,12 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from jobs import manage_views
-from jobs.forms import AccountPasswordResetForm
-from jobs.throttle import (
-    THROTTLED_CODE,
-    ThrottledAuthenticationForm,
-    ThrottledPasswordChangeForm,
-)
+from jobs.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
+from jobs.throttle import THROTTLED_CODE, ThrottledAuthenticationForm
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -30,7 +26,7 @@ class ThrottledLoginView(auth_views.LoginView):
 class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
     """Django's; wrong current passwords count as failed sign-ins (429 past the limit)."""
 
-    form_class = ThrottledPasswordChangeForm
+    form_class = AccountPasswordChangeForm
 
     def get_form(self, form_class: type[Form] | None = None) -> Form:
         form = super().get_form(form_class)
@@ -69,6 +65,11 @@ urlpatterns = [
         "password_reset/",
         auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm),
         name="password_reset",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=AccountSetPasswordForm),
+        name="password_reset_confirm",
     ),
     path("logout/", LogoutPageView.as_view(), name="logout"),
     path("", include("django.contrib.auth.urls")),

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
@@ -35,6 +35,7 @@ from jobs.models import (
 )
 from jobs.text import ending_sentence
 from jobs.throttle import (
+    ThrottledPasswordChangeForm,
     board_check_allowed,
     client_ip,
     password_check,
@@ -77,7 +78,24 @@ def organization_name_field() -> OneLineField:
     )
 
 
-class SignupForm(UserCreationForm):
+class PasswordRulesOnTheirField:
+    """Django reports a new password its rules refuse (too short, too common, too like the
+    username) on the confirmation field: "Password confirmation: This password is too common.",
+    under a confirmation typed right. Here it is on the password's own field, which lists them."""
+
+    FIRST_OF = {"password2": "password1", "new_password2": "new_password1"}
+
+    def validate_password_for_user(
+        self,
+        user: User,
+        password_field_name: str = "password2",  # noqa: S107 (a field's name, not a password)
+    ) -> None:
+        super().validate_password_for_user(  # type: ignore[misc]
+            user, password_field_name=self.FIRST_OF[password_field_name]
+        )
+
+
+class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
     organization_name = organization_name_field()
 
     class Meta(UserCreationForm.Meta):
@@ -220,6 +238,14 @@ class AccountPasswordResetForm(PasswordResetForm):
         # Matched as Django matches: on PostgreSQL alone "alıce@" would pass for "alice@", and
         # each lookalike would count apart towards the day's emails to one address.
         return [user for user in accounts_with_email(email) if user.is_active]
+
+
+class AccountSetPasswordForm(PasswordRulesOnTheirField, SetPasswordForm):
+    """Django's, from a password reset or an invitation's link."""
+
+
+class AccountPasswordChangeForm(PasswordRulesOnTheirField, ThrottledPasswordChangeForm):
+    """The signed-in person's, with the current password throttled."""
 
 
 class ConnectForm(forms.Form):

@@ -584,6 +584,34 @@ def test_the_sign_up_form_says_what_each_field_asks_of_the_person_for_autofill(c
     }
 
 
+def password_form_errors(response) -> dict[str, list[str]]:
+    """Each field's errors by its name, as shown under it."""
+    form = response.context["form"]
+    return {name: list(errors) for name, errors in form.errors.items()}
+
+
+def test_a_password_the_rules_refuse_is_reported_on_its_own_field(signed_in, owner):
+    """Not "Password confirmation: This password is too common." under a confirmation typed
+    right: the password's field is the one that lists the rules."""
+    common = "password"
+    client = Client()  # a visitor's, beside the signed-in one
+    signup = client.post("/accounts/signup/", {**SIGNUP, "password1": common, "password2": common})
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    reset_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    reset = client.post(reset_url, {"new_password1": common, "new_password2": common})
+    change = signed_in.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": common, "new_password2": common},
+    )
+
+    too_common = ["This password is too common."]
+    assert password_form_errors(signup) == {"password1": too_common}
+    assert password_form_errors(reset) == {"new_password1": too_common}
+    assert password_form_errors(change) == {"new_password1": too_common}
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD) and not User.objects.filter(username="carol").exists()
+
+
 def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
     assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
 
