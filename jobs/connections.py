@@ -182,8 +182,17 @@ def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> N
         raise NotConnected(NotConnected.message)
 
 
-def connection_disconnect(*, connection: GreenhouseConnection) -> int:
-    """Forget the org's Greenhouse connection; its jobs are kept, closed. Returns how many closed.
+@dataclass(frozen=True)
+class Disconnected:
+    """How many open jobs a disconnect closed, and how many of them visitors saw until then: a
+    hidden job or one past its application deadline was open but not listed."""
+
+    closed: int
+    listed: int
+
+
+def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected:
+    """Forget the org's Greenhouse connection; its jobs are kept, closed.
 
     The connection row is deleted rather than disabled: it holds the board token and the
     encrypted API key, and "disconnect" should leave neither behind. Jobs and sync history
@@ -197,6 +206,7 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
     try:
         with transaction.atomic():
             open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
+            listed = open_jobs.listed().count()
             closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
             connection.delete()
             if closed:
@@ -208,4 +218,4 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> int:
     # Once committed: Django's admin deletes a connection in its own transaction, and a page
     # rendered meanwhile, with the jobs still open, must not be kept under the new version.
     transaction.on_commit(lambda: listing_cache_invalidate(organization=connection.organization))
-    return closed
+    return Disconnected(closed=closed, listed=listed)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
+    Disconnected,
     NotConnected,
     SyncInProgress,
     connection_api_key_set,
@@ -382,27 +383,50 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, "This organization is not connected to Greenhouse.")
         return redirect("manage:settings", slug=slug)
     if request.method == "GET":
-        open_jobs = organization.jobs.filter(is_open=True).count()
+        open_jobs = organization.jobs.filter(is_open=True)
+        closing = Disconnected(closed=open_jobs.count(), listed=open_jobs.listed().count())
         return _org_page(
             request,
             "manage/disconnect.html",
             organization,
             connection=connection,
-            open_jobs=open_jobs,
+            open_jobs=closing.closed,
+            closing_text=_closing_text(closing, done=False),
         )
     try:
-        closed = connection_disconnect(connection=connection)
+        disconnected = connection_disconnect(connection=connection)
     except SyncInProgress as exc:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
-    if closed == 0:
-        closed_jobs = "none was open"
-    elif closed == 1:
-        closed_jobs = "1 open job was closed, so visitors no longer see it"
-    else:
-        closed_jobs = f"{closed} open jobs were closed, so visitors no longer see them"
-    messages.success(request, f"Disconnected from Greenhouse. The jobs were kept: {closed_jobs}.")
+    messages.success(
+        request,
+        "Disconnected from Greenhouse. The jobs were kept: "
+        f"{_closing_text(disconnected, done=True)}",
+    )
     return redirect("manage:settings", slug=slug)
+
+
+def _closing_text(closing: Disconnected, *, done: bool) -> str:
+    """The open jobs a disconnect closes, or closed; only those listed were seen by visitors, so
+    only those does it take from them (a hidden job, or one past its deadline, was not)."""
+    closed, listed = closing.closed, closing.listed
+    if closed == 0:
+        return "none was open." if done else "None is open now."
+    it, jobs = ("it", "job") if closed == 1 else ("them", "jobs")
+    if done:
+        text = f"{closed} open {jobs} {'was' if closed == 1 else 'were'} closed"
+    else:
+        text = f"The {closed} open {jobs} will be closed"
+    if listed == closed:
+        return f"{text}, so visitors no longer see {it}."
+    if listed:
+        seen = "saw" if done else "see now"
+        return f"{text}, so visitors no longer see the {listed} they {seen}."
+    if done:
+        why = "it was hidden or past its" if closed == 1 else "they were hidden or past their"
+        return f"{text}; visitors did not see {it}, as {why} application deadline."
+    why = "it is hidden or past its" if closed == 1 else "they are hidden or past their"
+    return f"{text}; visitors do not see {it} now, as {why} application deadline."
 
 
 @login_required

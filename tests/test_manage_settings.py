@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -436,6 +437,51 @@ def test_disconnecting_counts_the_open_jobs_it_closes(
     response = signed_in.post("/manage/north/disconnect/", follow=True)
 
     assert page_says in " ".join(page.split())
+    assert then_says in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("unlisted", "page_says", "then_says"),
+    [
+        (
+            {"hidden": True},
+            "The 1 open job will be closed; visitors do not see it now, as it is hidden or past"
+            " its application deadline.",
+            "1 open job was closed; visitors did not see it, as it was hidden or past its"
+            " application deadline.",
+        ),
+        (
+            {"application_deadline": timezone.now() - timedelta(days=1)},
+            "The 1 open job will be closed; visitors do not see it now",
+            "1 open job was closed; visitors did not see it",
+        ),
+    ],
+)
+def test_disconnecting_does_not_say_visitors_lose_a_job_they_did_not_see(
+    signed_in, connected, north, unlisted, page_says, then_says
+):
+    Job.objects.create(organization=north, greenhouse_id=1, title="Unlisted", **unlisted)
+    page = signed_in.get("/manage/north/disconnect/").content.decode()
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    assert page_says in " ".join(page.split()) and "visitors no longer see" not in page
+    assert then_says in response.content.decode()
+    assert not Job.objects.filter(is_open=True).exists()
+
+
+def test_disconnecting_says_visitors_lose_only_the_listed_jobs(signed_in, connected, north):
+    for number in range(3):
+        Job.objects.create(
+            organization=north, greenhouse_id=number + 1, title=f"Job {number}", hidden=number == 0
+        )
+    page = signed_in.get("/manage/north/disconnect/").content.decode()
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    page_says = "The 3 open jobs will be closed, so visitors no longer see the 2 they see now."
+    assert page_says in " ".join(page.split()) and "Disconnect and close 3 jobs" in page
+    then_says = "3 open jobs were closed, so visitors no longer see the 2 they saw."
     assert then_says in response.content.decode()
 
 
