@@ -167,6 +167,15 @@ def test_the_index_says_when_an_orgs_syncing_is_paused(signed_in, acme):
     assert "Syncing paused" in signed_in.get("/manage/").content.decode()
 
 
+def test_the_index_does_not_say_yet_of_an_org_that_was_disconnected(signed_in, acme):
+    """'Not connected to Greenhouse yet.' read as if it never had been."""
+    signed_in.post("/manage/acme/disconnect/")
+
+    card = parsed(signed_in.get("/manage/")).select_one(".org-list .muted")
+
+    assert card.get_text(" ", strip=True) == "Not connected to Greenhouse."
+
+
 def test_the_index_of_a_plain_member_says_they_administer_nothing(client, member):
     client.force_login(member)
     assert "not an admin of any organization" in client.get("/manage/").content.decode()
