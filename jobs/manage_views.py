@@ -650,10 +650,15 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
 
 
 def _invite(
-    request: HttpRequest, organization: Organization, *, email: str, role: str
+    request: HttpRequest,
+    organization: Organization,
+    *,
+    email: str,
+    role: str,
+    again: bool = False,
 ) -> HttpResponse:
     try:
-        email_sent = member_invite(
+        invited = member_invite(
             organization=organization,
             email=email,
             role=role,
@@ -661,8 +666,15 @@ def _invite(
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        if email_sent:
+        if invited.emailed and not again:
             messages.success(request, f"{email} was invited; they get an email with a link.")
+        elif invited.emailed:
+            link = (
+                "with the same join link as the email sent a moment ago"
+                if invited.link_kept
+                else "with a new join link; the one in the earlier email no longer works"
+            )
+            messages.success(request, f"The invitation to {email} was sent again, {link}.")
         else:
             messages.warning(
                 request,
@@ -683,7 +695,9 @@ def _invitation_change(
     if action == "resend_invitation":
         # A new link to the same address and role: the old link stops working (unless it was
         # sent within the minute, a second click: both work).
-        return _invite(request, organization, email=invitation.email, role=invitation.role)
+        return _invite(
+            request, organization, email=invitation.email, role=invitation.role, again=True
+        )
     invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     return redirect("manage:members", slug=organization.slug)

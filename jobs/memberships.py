@@ -6,6 +6,7 @@ import logging
 import math
 import smtplib
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin
 
@@ -144,9 +145,16 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
 SAME_INVITATION_SECONDS = 60
 
 
-def member_invite(*, organization: Organization, email: str, role: str) -> bool:
+@dataclass(frozen=True)
+class Invited:
+    """What member_invite did: the page tells a first invitation from one sent again."""
+
+    emailed: bool  # False (and logged) if the mail server refused the email
+    link_kept: bool  # sent again within the minute for the same role: the earlier link works
+
+
+def member_invite(*, organization: Organization, email: str, role: str) -> Invited:
     """Invite the person with this email: they join through a link sent to that address.
-    Returns whether the email went out (False, and logged, if the mail server refused it).
 
     Never at once, even when an account has the address: anyone can sign up claiming one.
     Without an account, one is made with no usable password, and the email also carries the
@@ -183,7 +191,8 @@ def member_invite(*, organization: Organization, email: str, role: str) -> bool:
             role=role,
             sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
         )
-        if not sent_just_now.exists():
+        link_kept = sent_just_now.exists()
+        if not link_kept:
             details["sent_at"] = now
         invitation, _ = Invitation.objects.update_or_create(
             organization=organization,
@@ -192,7 +201,7 @@ def member_invite(*, organization: Organization, email: str, role: str) -> bool:
             create_defaults={**details, "made_account": made_account},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
-    return invitation_email_send(invitation)
+    return Invited(emailed=invitation_email_send(invitation), link_kept=link_kept)
 
 
 def accounts_with_email(email: str) -> list[User]:
