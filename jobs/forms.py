@@ -127,26 +127,39 @@ class OrganizationCreateForm(forms.Form):
     organization_name = organization_name_field()
 
 
+class WebsiteField(forms.URLField):
+    """A web address the org's page links for every visitor: https:// or http:// only.
+
+    Django's field takes ftp:// addresses, and calls another scheme (javascript:, mailto:, or
+    "localhost:8000" read as one) only "not a valid URL": both are told which schemes work,
+    before Django's own check.
+    """
+
+    def to_python(self, value: Any) -> str:
+        url = super().to_python(value)
+        if url and urlsplit(url).scheme.lower() not in ("https", "http"):
+            raise forms.ValidationError(
+                "Enter a web address that starts with https:// or http://.", code="scheme"
+            )
+        return url
+
+
 # Names and descriptions are one line: no control characters, whitespace collapsed.
-ORGANIZATION_FIELD_CLASSES = {"name": OneLineField, "description": OneLineField}
+ORGANIZATION_FIELD_CLASSES = {
+    "name": OneLineField,
+    "description": OneLineField,
+    "website": WebsiteField,
+}
 
 
 class OrganizationChecks:
-    """The checks of an org's name and website, wherever they are edited (settings page and
-    Django's admin)."""
+    """The checks of an org's name, wherever it is edited (settings page and Django's admin)."""
 
     cleaned_data: dict[str, Any]
 
     def clean_name(self) -> str:
         validate_organization_name(self.cleaned_data["name"])
         return self.cleaned_data["name"]
-
-    def clean_website(self) -> str:
-        website = self.cleaned_data["website"]
-        # Django also takes ftp:// addresses; the page links this for every visitor.
-        if website and not website.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("Enter a web address that starts with https:// or http://.")
-        return website
 
 
 class ChangedFieldsOnly:
@@ -183,7 +196,7 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
     """What visitors read about the org on its page, in feeds and in search results."""
 
     prefix = "profile"  # shares the settings page with the other forms
-    website = forms.URLField(
+    website = WebsiteField(
         label="Website",
         required=False,
         max_length=Organization._meta.get_field("website").max_length,
