@@ -186,6 +186,25 @@ def test_keywords_match_department_and_office_names_stored_by_the_sync(client, d
         assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
 
 
+def test_the_search_boxes_name_what_a_keyword_matches_alike(client, boards):
+    """The home page said "organization" and /jobs/ "team": a keyword matches both (the org's
+    name, a department's), on any page; an org's own page needs not name the org."""
+
+    def placeholder(url: str, box: str) -> str:
+        return BeautifulSoup(client.get(url).content, "html.parser").select_one(box)["placeholder"]
+
+    home = placeholder("/", "#home-search")
+
+    assert home == placeholder("/jobs/", "#filter-q") == "Title, organization, team, place or skill"
+    assert placeholder("/no-such-page/", "#not-found-search") == home
+    assert placeholder("/orgs/acme/", "#filter-q") == "Title, team, place or skill"
+    acme = set(Job.objects.filter(organization__slug="acme").values_list("title", flat=True))
+    assert titles(client.get("/jobs/", {"q": "Acme Robotics"})) == acme  # the organization
+    team = Department.objects.filter(jobs__isnull=False).first()
+    in_team = set(team.jobs.values_list("title", flat=True))
+    assert in_team <= titles(client.get("/jobs/", {"q": f'"{team.name}"'}))  # the team
+
+
 def test_search_never_finds_closed_or_hidden_jobs(client, boards):
     Job.objects.filter(title="Senior Platform Engineer").update(hidden=True)
     Job.objects.filter(title="Field Service Technician").update(is_open=False)
