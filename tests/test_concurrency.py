@@ -149,6 +149,17 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, 
         assert Invitation.objects.filter(organization=organization, user__email=email).count() == 1
 
 
+def sessions_waiting_on_my_locks() -> int:
+    """How many other PostgreSQL sessions wait for a lock this thread's transaction holds.
+    (pg_locks is read live; pg_stat_activity would be the snapshot of the transaction's start.)"""
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks"
+            " WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        return cursor.fetchone()[0]
+
+
 @on_postgresql
 def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailoutbox, monkeypatch):
     from django.contrib.auth.models import User
@@ -161,20 +172,24 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
     member_invite(organization=organization, email="new@acme.example", role="member")
     token = invitation_token(Invitation.objects.get())
     user = User.objects.get(email="new@acme.example")
-    # The accept stops just before it adds the membership, until the deletion waits on a lock.
-    deleting = threading.Event()
+    # The accept stops just before it adds the membership, holding its locks, until the
+    # deletion waits on one of them. Events, not sleeps: a thread that a busy machine starts
+    # late must not swap the two (the deletion first, the accept then finds no invitation).
+    accept_holds_its_locks = threading.Event()
     get_or_create = Membership.objects.get_or_create
 
     def paused_get_or_create(**kwargs: Any) -> Any:
-        deleting.wait(5)
-        time.sleep(0.5)
+        accept_holds_its_locks.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the deletion never waited on the accept's locks"
+            time.sleep(0.05)
         return get_or_create(**kwargs)
 
     monkeypatch.setattr(Membership.objects, "get_or_create", paused_get_or_create)
 
     def delete() -> int:
-        time.sleep(0.2)  # the accept takes its locks first
-        deleting.set()
+        assert accept_holds_its_locks.wait(30)
         return organization_delete(organization=Organization.objects.get(pk=organization.pk))
 
     works = iter([lambda: invitation_accept(token=token, user=user), delete])
