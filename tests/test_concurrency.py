@@ -14,7 +14,9 @@ import pytest
 from django.db import connection as db_connection
 from django.db import connections
 
+from jobs import sync as jobs_sync
 from jobs import tasks
+from jobs.greenhouse import GreenhouseClient
 from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
@@ -77,9 +79,24 @@ def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued)
     assert Counter(outcomes) == {RefreshOutcome.QUEUED: 1, RefreshOutcome.ALREADY_QUEUED: 19}
 
 
-def test_two_workers_given_the_same_org_sync_it_once(acme, fake_greenhouse):
-    # The first request answers slowly, so the two syncs overlap whoever starts first.
-    fake_greenhouse.fail_next("acme-robotics", "slow", delay=0.5)
+def test_two_workers_given_the_same_org_sync_it_once(acme, fake_greenhouse, monkeypatch):
+    # Whichever takes the lock fetches only once the other was refused it, so the two syncs
+    # overlap however late a busy machine starts either thread (a fixed delay did not).
+    refused = threading.Event()
+    acquire, fetch = jobs_sync.acquire_sync_lock, GreenhouseClient.fetch_jobs_response
+
+    def acquire_and_tell(connection: GreenhouseConnection) -> Any:
+        lease = acquire(connection)
+        if lease is None:
+            refused.set()
+        return lease
+
+    def fetch_once_refused(self: GreenhouseClient, *args: Any, **kwargs: Any) -> Any:
+        refused.wait(10)
+        return fetch(self, *args, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", acquire_and_tell)
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_once_refused)
 
     def work() -> SyncResult:
         connection = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
