@@ -28,14 +28,13 @@ from jobs.greenhouse import job_payload_hash
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import enqueue_due_syncs, request_refresh
 from jobs.sync import INTERRUPTED_MESSAGE, sync_organization
-from tests.support.helpers import make_connection, require_service
+from tests.support.helpers import TEST_REDIS_URL, make_connection
 from tests.support.settings_module import redis_broker_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
 
 TOKEN = "acme-robotics"
-REDIS_URL = "redis://127.0.0.1:6379/14"  # db 15 belongs to test_worker_and_beat
 
 
 def process_tree(pid: int) -> list[int]:
@@ -62,18 +61,12 @@ def process_tree(pid: int) -> list[int]:
 def broker(request, celery_processes) -> Iterator[str]:
     """The workers' broker; Redis's database is emptied before and after (the killed task is
     still on it, unacknowledged)."""
-    if request.param == "filesystem":
-        celery_processes.use_broker("filesystem")
-        yield request.param
-        return
-    require_service("127.0.0.1", 6379, "Redis")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    celery_processes.env["CELERY_BROKER_URL"] = REDIS_URL
+    celery_processes.use_broker(request.param)
     yield request.param
-    client.flushdb()
+    if request.param == "redis":
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
 
 
 @pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)

@@ -21,7 +21,7 @@ from jobs.sync import sync_organization
 from jobs.tasks import dispatch_due_syncs
 from orgsite.celery import app as celery_app
 from orgsite.logging import JsonFormatter
-from tests.support.helpers import make_connection, require_service
+from tests.support.helpers import TEST_REDIS_URL, make_connection, require_service
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # broker_down
@@ -202,7 +202,7 @@ def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
 def test_it_reports_a_real_redis_broker_healthy(client, use_broker):
     require_service("127.0.0.1", 6379, "Redis")
     scheduler_tick_record()
-    use_broker("redis://127.0.0.1:6379/15")
+    use_broker(TEST_REDIS_URL)
 
     status, body = get_health(client)
 

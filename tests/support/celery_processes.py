@@ -22,9 +22,7 @@ from django.conf import settings
 from django.db import connection as db_connection
 
 from orgsite.celery import app as celery_app
-from tests.support.helpers import require_service
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.support.helpers import TEST_REDIS_URL, require_service
 
 
 def shared_database_url() -> str:
@@ -42,8 +40,8 @@ def broker_url(kind: str) -> str:
         require_service("127.0.0.1", 6379, "Redis")
         import redis
 
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        return REDIS_URL
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+        return TEST_REDIS_URL
     return "filesystem://"
 
 

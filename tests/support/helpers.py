@@ -13,6 +13,10 @@ from django.test import Client
 from jobs.models import GreenhouseConnection, Organization
 
 IN_CI = bool(os.environ.get("CI"))
+# The one Redis database the tests use (and empty) as the broker of real Celery processes. Two
+# checkouts testing at once on one Redis need one each: otherwise each one's workers take the
+# other's tasks, and each empties the other's queue.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def require_service(host: str, port: int, name: str) -> None:
