@@ -150,6 +150,12 @@ def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, o
     expect(button).to_have_attribute("aria-disabled", "true")
     page.keyboard.press("Enter")  # ignored while busy
 
+    # The button turns busy before the request is sent, and Playwright hands the request to
+    # the route when it arrives: on a busy machine, after the presses above have returned.
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(50)  # lets Playwright deliver it
     held[0].continue_()
     expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
     expect(button).not_to_have_attribute("aria-disabled", "true")
