@@ -650,23 +650,14 @@ def _member_add(request: HttpRequest, organization: Organization, form: Form) ->
 
 
 def _invite(
-    request: HttpRequest,
-    organization: Organization,
-    *,
-    email: str,
-    role: str,
-    again: bool = False,
+    request: HttpRequest, organization: Organization, *, email: str, role: str
 ) -> HttpResponse:
     try:
-        invited = member_invite(
-            organization=organization,
-            email=email,
-            role=role,
-        )
+        invited = member_invite(organization=organization, email=email, role=role)
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        if invited.emailed and not again:
+        if invited.emailed and not invited.again:
             messages.success(request, f"{email} was invited; they get an email with a link.")
         elif invited.emailed:
             link = (
@@ -695,9 +686,7 @@ def _invitation_change(
     if action == "resend_invitation":
         # A new link to the same address and role: the old link stops working (unless it was
         # sent within the minute, a second click: both work).
-        return _invite(
-            request, organization, email=invitation.email, role=invitation.role, again=True
-        )
+        return _invite(request, organization, email=invitation.email, role=invitation.role)
     invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     return redirect("manage:members", slug=organization.slug)

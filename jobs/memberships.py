@@ -150,6 +150,7 @@ class Invited:
     """What member_invite did: the page tells a first invitation from one sent again."""
 
     emailed: bool  # False (and logged) if the mail server refused the email
+    again: bool  # the address had an invitation waiting: Send again, or Add a second time
     link_kept: bool  # sent again within the minute for the same role: the earlier link works
 
 
@@ -194,14 +195,16 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         link_kept = sent_just_now.exists()
         if not link_kept:
             details["sent_at"] = now
-        invitation, _ = Invitation.objects.update_or_create(
+        invitation, created = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
             defaults=details,
             create_defaults={**details, "made_account": made_account},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
-    return Invited(emailed=invitation_email_send(invitation), link_kept=link_kept)
+    return Invited(
+        emailed=invitation_email_send(invitation), again=not created, link_kept=link_kept
+    )
 
 
 def accounts_with_email(email: str) -> list[User]:
