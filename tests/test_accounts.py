@@ -1051,6 +1051,16 @@ def invite(signed_in: Client, email: str, role: str = "member") -> str:
     return " ".join(m.message for m in response.context["messages"])
 
 
+def send_again(signed_in: Client, invitation_pk: int) -> str:
+    """The words the members page shows after Send again."""
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "resend_invitation", "invitation": invitation_pk},
+        follow=True,
+    )
+    return " ".join(m.message for m in response.context["messages"])
+
+
 def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     signed_in, acme, outsider
 ):
@@ -1402,13 +1412,7 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(days=9))
     old_link = join_link(mail.outbox[0])
 
-    response = signed_in.post(
-        "/manage/acme/members/",
-        {"action": "resend_invitation", "invitation": invitation.pk},
-        follow=True,
-    )
-
-    said = " ".join(m.message for m in response.context["messages"])
+    said = send_again(signed_in, invitation.pk)
     assert said == (
         "The invitation to mallory@other.example was sent again, with a new join link; the one"
         " in the earlier email no longer works."
@@ -1433,12 +1437,7 @@ def test_an_invitation_sent_again_within_a_minute_keeps_the_first_emails_link_wo
     if action == "add":
         said = invite(signed_in, "mallory@other.example", role="admin")
     else:
-        response = signed_in.post(
-            "/manage/acme/members/",
-            {"action": "resend_invitation", "invitation": invitation.pk},
-            follow=True,
-        )
-        said = " ".join(m.message for m in response.context["messages"])
+        said = send_again(signed_in, invitation.pk)
 
     # Added again or sent again, the page says the same: the invitation was waiting.
     assert said == (
@@ -1482,13 +1481,7 @@ def test_sending_again_an_invitation_already_answered_says_so(signed_in, acme, o
     invitation_pk = Invitation.objects.get(user=outsider).pk
     Invitation.objects.filter(pk=invitation_pk).delete()  # accepted or cancelled in another tab
 
-    response = signed_in.post(
-        "/manage/acme/members/",
-        {"action": "resend_invitation", "invitation": invitation_pk},
-        follow=True,
-    )
-
-    said = " ".join(m.message for m in response.context["messages"])
+    said = send_again(signed_in, invitation_pk)
     assert said == "That invitation was already accepted or cancelled."
     assert len(mail.outbox) == 1
 
@@ -1592,13 +1585,7 @@ def test_an_invitation_stored_with_an_address_that_cannot_be_addressed_is_not_se
         organization=acme.organization, user=outsider, role="member", email=email
     )
 
-    response = signed_in.post(
-        "/manage/acme/members/",
-        {"action": "resend_invitation", "invitation": invitation.pk},
-        follow=True,
-    )
-
-    said = " ".join(m.message for m in response.context["messages"])
+    said = send_again(signed_in, invitation.pk)
     assert said.startswith(f"The invitation to {email} was not sent. An email cannot be sent")
     assert mail.outbox == []
 
