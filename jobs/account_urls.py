@@ -1,10 +1,12 @@
 """Accounts, under /accounts/: Django's auth views with our templates, and sign-up."""
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, reverse
 
 from jobs import manage_views
 from jobs.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
@@ -15,6 +17,14 @@ class ThrottledLoginView(auth_views.LoginView):
     """Django's sign-in page; a refused (throttled) attempt answers 429 Too Many Requests."""
 
     form_class = ThrottledAuthenticationForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Sent here by an invitation's join link: say so, and not "create an account", which
+        # would make one the invitation is not for.
+        join_prefix = reverse("invitation_join", args=["-"]).removesuffix("-/")
+        context["joining"] = context.get(self.redirect_field_name, "").startswith(join_prefix)
+        return context
 
     def form_invalid(self, form: Form) -> HttpResponse:
         response = super().form_invalid(form)

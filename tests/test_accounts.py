@@ -1211,6 +1211,12 @@ def test_a_join_link_asks_to_sign_in_first_and_comes_back(signed_in, acme, outsi
 
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert "next=/accounts/join/" in response["Location"]
+    sign_in_page = Client().get(response["Location"]).content.decode()
+    assert "Sign in to accept your invitation." in sign_in_page
+    assert "Create an account for your organization" not in sign_in_page  # not for this one
+    plain_sign_in = Client().get("/accounts/login/").content.decode()
+    assert "accept your invitation" not in plain_sign_in
+    assert "Create an account for your organization" in plain_sign_in
 
 
 @pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
