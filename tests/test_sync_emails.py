@@ -66,6 +66,14 @@ def sync(connection: GreenhouseConnection) -> GreenhouseConnection:
     return connection
 
 
+def failing_past_the_alert_delay(connection, fake_greenhouse, status: int = 502) -> None:
+    """Greenhouse down, one sync failed, and syncs failing since over an hour ago: the next
+    failed sync emails the admins."""
+    greenhouse_down(fake_greenhouse, status)
+    sync(connection)
+    failing_for(connection, 61)
+
+
 def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_greenhouse, admins):
     sync(acme)
     greenhouse_down(fake_greenhouse)
@@ -97,9 +105,7 @@ def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_g
 
 def test_sync_emails_tell_autoresponders_not_to_answer(acme, fake_greenhouse, owner):
     """RFC 3834: an out-of-office reply would go to the From address, which nobody reads."""
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     sync(acme)
     fake_greenhouse.reset_faults()
     sync(acme)
@@ -127,9 +133,7 @@ def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_
 def test_the_email_of_a_board_that_never_worked_says_the_page_shows_none_of_its_jobs(
     acme, fake_greenhouse, owner
 ):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     sync(acme)
 
     [message] = mail.outbox
@@ -139,9 +143,7 @@ def test_the_email_of_a_board_that_never_worked_says_the_page_shows_none_of_its_
 
 def test_the_email_of_a_paused_org_does_not_promise_more_tries(acme, fake_greenhouse, owner):
     sync(acme)
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
     acme.refresh_from_db()
 
@@ -174,9 +176,7 @@ def test_the_first_working_sync_after_the_email_says_so_once(acme, fake_greenhou
 
 def test_a_later_failure_is_emailed_afresh(acme, fake_greenhouse, owner):
     for _ in range(2):
-        greenhouse_down(fake_greenhouse, 500)
-        sync(acme)
-        failing_for(acme, 61)
+        failing_past_the_alert_delay(acme, fake_greenhouse, 500)
         sync(acme)
         fake_greenhouse.reset_faults()
         sync(acme)
@@ -211,9 +211,7 @@ def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
 def test_a_mail_server_that_is_down_is_logged_and_tried_again_at_the_next_failure(
     acme, fake_greenhouse, owner, caplog
 ):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     ScriptedMailBackend.down = True
 
     with caplog.at_level(logging.INFO, logger="jobs.alerts"):
@@ -242,9 +240,7 @@ def test_an_email_that_raises_as_it_is_sent_is_tried_again_at_the_next_failure(
 ):
     """The email is claimed before it is sent: a claim kept when nobody got it would keep the
     admins from ever hearing of this failure."""
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     ScriptedMailBackend.crash = error
 
     with caplog.at_level(logging.INFO, logger="jobs.alerts"):
@@ -262,9 +258,7 @@ def test_an_address_the_server_refuses_is_not_tried_again_nor_are_the_others(
     acme, fake_greenhouse, admins, caplog
 ):
     """Retrying would email everyone else again at every failed sync."""
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     ScriptedMailBackend.refused = frozenset({"alice@acme.example"})
 
     with caplog.at_level(logging.INFO, logger="jobs.alerts"):
@@ -282,9 +276,7 @@ def test_an_address_that_cannot_be_addressed_is_skipped_and_the_others_are_email
     """Its domain cannot be IDNA-encoded: sending to it raised, and the admins after it (or, as
     the first, all of them) went without the email."""
     User.objects.filter(username="alice").update(email="alice@exa\u2029mple.example")
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
 
     with caplog.at_level(logging.INFO, logger="jobs.alerts"):
         sync(acme)
@@ -299,9 +291,7 @@ def test_an_address_that_cannot_be_addressed_is_skipped_and_the_others_are_email
 
 
 def test_when_every_address_is_refused_it_is_not_tried_again(acme, fake_greenhouse, owner):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     ScriptedMailBackend.refused = frozenset({"alice@acme.example"})
 
     sync(acme)
@@ -313,9 +303,7 @@ def test_when_every_address_is_refused_it_is_not_tried_again(acme, fake_greenhou
 
 
 def test_a_working_again_email_the_server_refuses_is_dropped(acme, fake_greenhouse, owner, caplog):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     sync(acme)
     fake_greenhouse.reset_faults()
     ScriptedMailBackend.down = True
@@ -349,9 +337,7 @@ def test_an_email_that_crashes_leaves_the_sync_recorded(acme, fake_greenhouse, m
 def test_two_syncs_deciding_at_once_send_one_email(acme, fake_greenhouse, owner):
     """The email is claimed with a conditional UPDATE: a copy of the connection loaded before
     the other one sent it must not send it again."""
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     acme.refresh_from_db()
     stale_copy = GreenhouseConnection.objects.get(pk=acme.pk)
 
@@ -363,9 +349,7 @@ def test_two_syncs_deciding_at_once_send_one_email(acme, fake_greenhouse, owner)
 def test_a_board_connected_since_the_sync_failed_is_not_emailed_about(acme, fake_greenhouse, owner):
     """The email is decided after the sync let go of its lock, when the settings page may have
     connected another board; that board's first good sync must not say "works again" either."""
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     fake_greenhouse.reset_faults()
     failed = GreenhouseConnection.objects.get(pk=acme.pk)
     failed.state = GreenhouseConnection.State.FAILING  # as the failed sync left it in memory
@@ -378,9 +362,7 @@ def test_a_board_connected_since_the_sync_failed_is_not_emailed_about(acme, fake
 
 
 def test_a_sync_that_worked_since_the_failure_stops_its_email(acme, fake_greenhouse, owner):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
     acme.refresh_from_db()
     failed = GreenhouseConnection.objects.get(pk=acme.pk)
     fake_greenhouse.reset_faults()
@@ -391,9 +373,7 @@ def test_a_sync_that_worked_since_the_failure_stops_its_email(acme, fake_greenho
 
 
 def test_an_org_without_admins_is_emailed_once_it_has_one(acme, fake_greenhouse, member, caplog):
-    greenhouse_down(fake_greenhouse)
-    sync(acme)
-    failing_for(acme, 61)
+    failing_past_the_alert_delay(acme, fake_greenhouse)
 
     with caplog.at_level(logging.WARNING, logger="jobs.alerts"):
         sync(acme)
