@@ -1051,6 +1051,14 @@ def invite(signed_in: Client, email: str, role: str = "member") -> str:
     return " ".join(m.message for m in response.context["messages"])
 
 
+@pytest.fixture
+def mallory(outsider: User) -> Client:
+    """The outsider, signed in in a browser of their own."""
+    client = Client()
+    client.force_login(outsider)
+    return client
+
+
 def send_again(signed_in: Client, invitation_pk: int) -> str:
     """The words the members page shows after Send again."""
     response = signed_in.post(
@@ -1062,7 +1070,7 @@ def send_again(signed_in: Client, invitation_pk: int) -> str:
 
 
 def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
-    signed_in, acme, outsider
+    signed_in, acme, outsider, mallory
 ):
     said = invite(signed_in, "MALLORY@other.example")
 
@@ -1072,8 +1080,6 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     (message,) = mail.outbox
     assert message.to == ["MALLORY@other.example"] and "Acme Robotics" in message.subject
     assert "You are invited to join Acme Robotics on orgsite as a member." in message.body
-    mallory = Client()
-    mallory.force_login(outsider)
 
     page = mallory.get(join_link(message))  # a visit alone joins nothing
     assert page.status_code == 200 and "Join Acme Robotics" in page.content.decode()
@@ -1221,7 +1227,7 @@ def test_a_join_link_asks_to_sign_in_first_and_comes_back(signed_in, acme, outsi
 
 @pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
 def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
-    signed_in, acme, outsider, then, monkeypatch
+    signed_in, acme, outsider, mallory, then, monkeypatch
 ):
     invite(signed_in, "mallory@other.example")
     link = join_link(mail.outbox[0])
@@ -1243,8 +1249,6 @@ def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
     else:
         later = timezone.now() + timedelta(days=INVITATION_DAYS, minutes=1)
         monkeypatch.setattr(signing.time, "time", later.timestamp)
-    mallory = Client()
-    mallory.force_login(outsider)
 
     response = mallory.post(link)
 
@@ -1412,7 +1416,9 @@ def test_the_members_page_tells_which_invitation_links_expired(signed_in, acme):
     assert "Works until" in rows["erin@acme.example"]
 
 
-def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in, acme, outsider):
+def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(
+    signed_in, acme, outsider, mallory
+):
     invite(signed_in, "mallory@other.example", role="admin")
     invitation = Invitation.objects.get(user=outsider)
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(days=9))
@@ -1424,8 +1430,6 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in
         " in the earlier email no longer works."
     )
     assert len(mail.outbox) == 2 and mail.outbox[1].to == ["mallory@other.example"]
-    mallory = Client()
-    mallory.force_login(outsider)
     assert mallory.post(old_link).status_code == 410
     joined = mallory.post(join_link(mail.outbox[1]), follow=True)
     assert "You are an admin of Acme Robotics." in joined.content.decode()
@@ -1433,7 +1437,7 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(signed_in
 
 @pytest.mark.parametrize("action", ["resend_invitation", "add"])
 def test_an_invitation_sent_again_within_a_minute_keeps_the_first_emails_link_working(
-    signed_in, acme, outsider, action
+    signed_in, acme, outsider, mallory, action
 ):
     """A double click on Send again (or on Invite): the email of the first click may be the one
     the person opens."""
@@ -1451,8 +1455,6 @@ def test_an_invitation_sent_again_within_a_minute_keeps_the_first_emails_link_wo
         " as the email sent a moment ago."
     )
     assert len(mail.outbox) == 2 and mail.outbox[1].to == ["mallory@other.example"]
-    mallory = Client()
-    mallory.force_login(outsider)
     assert mallory.get(join_link(mail.outbox[1])).status_code == 200
     joined = mallory.post(join_link(mail.outbox[0]), follow=True)
     assert "You are an admin of Acme Robotics." in joined.content.decode()
@@ -1469,14 +1471,12 @@ def test_an_invitation_sent_again_after_a_minute_gets_a_new_link(signed_in, acme
 
 
 def test_an_invitation_sent_again_within_a_minute_with_another_role_voids_the_first_link(
-    signed_in, acme, outsider
+    signed_in, acme, mallory
 ):
     """The first email said "as a member": its link must not make them an admin."""
     invite(signed_in, "mallory@other.example", role="member")
     invite(signed_in, "mallory@other.example", role="admin")
 
-    mallory = Client()
-    mallory.force_login(outsider)
     assert mallory.post(join_link(mail.outbox[0])).status_code == 410
     joined = mallory.post(join_link(mail.outbox[1]), follow=True)
     assert "You are an admin of Acme Robotics." in joined.content.decode()
@@ -1822,7 +1822,7 @@ def test_a_deactivated_account_is_invited_like_any_other_and_cannot_join(signed_
 
 
 def test_a_removed_member_cannot_rejoin_with_an_invitation_left_from_before(
-    signed_in, acme, outsider
+    signed_in, acme, outsider, mallory
 ):
     invite(signed_in, "mallory@other.example")
     link = join_link(mail.outbox[0])
@@ -1831,8 +1831,6 @@ def test_a_removed_member_cannot_rejoin_with_an_invitation_left_from_before(
     signed_in.post(
         "/manage/acme/members/", {"action": "remove", "membership": membership.pk, "confirmed": "1"}
     )
-    mallory = Client()
-    mallory.force_login(outsider)
 
     assert mallory.post(link).status_code == 410
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
