@@ -1,4 +1,4 @@
-"""What the site's own emails (invitations, sync alerts) have in common."""
+"""What the site's own emails (invitations, sync alerts, password resets) have in common."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from django.core.mail.message import EmailMessage, sanitize_address
 
 # RFC 3834: made by the site from a template, not written by a person (an invitation too,
 # though an admin's click sends it), so autoresponders and out-of-office replies must not
-# answer it; their replies would go to DEFAULT_FROM_EMAIL, which nobody reads.
-AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated"}
+# answer it; their replies would go to DEFAULT_FROM_EMAIL, which nobody reads. Exchange and
+# Outlook ignore that header and read their own.
+AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 UNSENDABLE_ADDRESS_MESSAGE = (
     "An email cannot be sent to this address: the part after @ has a character that a domain "

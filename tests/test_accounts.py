@@ -364,6 +364,27 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert owner.check_password("reset passphrase 42")
 
 
+def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner):
+    """As every email the site makes: an out-of-office reply would go to the From address."""
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+
+    (message,) = mail.outbox
+    assert message.message()["Auto-Submitted"] == "auto-generated"
+    assert message.message()["X-Auto-Response-Suppress"] == "All"  # Exchange's own
+
+
+def test_a_password_reset_page_says_the_same_when_the_mail_server_fails(
+    client, owner, monkeypatch, settings
+):
+    """Else an error page would tell whoever asks that the address has an account."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(
+        ScriptedMailBackend, "crash", smtplib.SMTPServerDisconnected("Connection closed")
+    )
+    response = client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    assert response["Location"] == "/accounts/password_reset/done/"
+
+
 def test_a_password_reset_links_page_title_says_whether_the_link_works(client, owner):
     """The title is read out first (WCAG 2.4.2): a used link's page said "Set a new password"."""
     client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
@@ -1507,6 +1528,7 @@ def test_an_invitation_email_tells_autoresponders_not_to_answer(signed_in, acme)
 
     (message,) = mail.outbox
     assert message.message()["Auto-Submitted"] == "auto-generated"
+    assert message.message()["X-Auto-Response-Suppress"] == "All"  # Exchange's own
 
 
 def test_an_invitation_the_mail_server_refuses_is_reported(signed_in, acme, monkeypatch, settings):

@@ -110,9 +110,13 @@ def test_sync_emails_tell_autoresponders_not_to_answer(acme, fake_greenhouse, ow
     fake_greenhouse.reset_faults()
     sync(acme)
 
-    assert [message.message()["Auto-Submitted"] for message in mail.outbox] == [
-        "auto-generated",  # failing
-        "auto-generated",  # works again
+    headers = [
+        (message.message()["Auto-Submitted"], message.message()["X-Auto-Response-Suppress"])
+        for message in mail.outbox
+    ]
+    assert headers == [
+        ("auto-generated", "All"),  # failing
+        ("auto-generated", "All"),  # works again
     ]
 
 
