@@ -79,6 +79,23 @@ class Organization(models.Model):
         )
 
 
+class SiteListing(models.Model):
+    """One row, once an org has been deleted: when its jobs left the site-wide feed and sitemap.
+
+    Those are dated by the newest listing_changed_at of the orgs, and a deleted org takes its
+    own with it: the date of the orgs left did not move, and a reader asking If-Modified-Since
+    was answered 304, keeping the deleted org's jobs.
+    """
+
+    SINGLETON_PK = 1
+
+    organization_deleted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        deleted_at = timezone.localtime(self.organization_deleted_at)
+        return f"an org last deleted at {deleted_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", "Admin"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import SyncInProgress
 from jobs.memberships import invitations_delete
-from jobs.models import GreenhouseConnection, Organization
+from jobs.models import GreenhouseConnection, Organization, SiteListing
+from jobs.selectors import listing_changed_at
 from jobs.sync import acquire_sync_lock
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,16 @@ def organization_delete(*, organization: Organization) -> int:
         raise SyncInProgress(SyncInProgress.message)
     deleted_jobs = organization.jobs.count()
     unused_accounts = invitations_delete(organization.invitations.all())
+    site_dated = listing_changed_at() or timezone.now()  # this org's date among the others
     organization.delete()
+    # Its jobs leave the site-wide feed and sitemap, whose date must move past what readers
+    # were told, as mark_listing_changed does: HTTP dates count whole seconds.
+    SiteListing.objects.update_or_create(
+        pk=SiteListing.SINGLETON_PK,
+        defaults={
+            "organization_deleted_at": max(timezone.now(), site_dated + timedelta(seconds=1))
+        },
+    )
     logger.warning(
         "organization deleted org=%s name=%r jobs=%d unused_accounts=%d",
         organization.slug,

@@ -22,6 +22,7 @@ from jobs.models import (
     Job,
     Office,
     Organization,
+    SiteListing,
     listed_jobs,
     listed_until_deadline_passed,
 )
@@ -138,17 +139,19 @@ def listing_changed_at(*, organization: Organization | None = None) -> datetime 
 
     The date of the feeds and the sitemap. Not the newest date of the jobs listed: a job that is
     hidden or closed takes its date with it, and a client asking If-Modified-Since was answered
-    304 Not Modified, keeping the job. None when there is no org. A deleted org leaves no date
-    behind: site-wide, its going shows with the next change of any other org.
+    304 Not Modified, keeping the job. Site-wide, an org's deletion too (SiteListing). None when
+    there is no org and none was deleted.
     """
     passed = Job.objects.filter(listed_until_deadline_passed(now=timezone.now()))
+    deleted = None
     if organization is None:
         changed = Organization.objects.aggregate(latest=Max("listing_changed_at"))["latest"]
+        deleted = SiteListing.objects.values_list("organization_deleted_at", flat=True).first()
     else:
         changed = organization.listing_changed_at
         passed = passed.filter(organization=organization)
     deadline = passed.aggregate(latest=Max("application_deadline"))["latest"]
-    return max((date for date in (changed, deadline) if date is not None), default=None)
+    return max((date for date in (changed, deleted, deadline) if date is not None), default=None)
 
 
 def organizations_for_sitemap() -> QuerySet[Organization]:

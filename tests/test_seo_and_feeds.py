@@ -438,6 +438,45 @@ def test_a_job_that_leaves_the_listing_moves_the_last_modified_of_feeds_and_site
         assert response.status_code == 200 and job_path not in response.content.decode(), url
 
 
+def deleted_by_its_admins(client, organization: Organization) -> None:
+    admin = type(client)()
+    admin.login(username="alice", password="correct horse battery")
+    response = admin.post(f"/manage/{organization.slug}/delete/", {"confirm": organization.slug})
+    assert response.status_code == 302
+
+
+def deleted_in_djangos_admin(client, organization: Organization) -> None:
+    admin = type(client)()
+    admin.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    response = admin.post(f"/admin/jobs/organization/{organization.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("delete", [deleted_by_its_admins, deleted_in_djangos_admin])
+def test_deleting_an_org_moves_the_last_modified_of_the_site_wide_feed_and_sitemap(
+    client, owner, synced_acme, delete, django_capture_on_commit_callbacks
+):
+    """Its jobs leave them, and its date with them: the newest date of the orgs left did not
+    move, and a reader asking If-Modified-Since was answered 304 and kept the jobs. Done within
+    the second of the sync that listed them, as a reader's copy may be."""
+    quiet = Organization.objects.create(name="Quiet", slug="quiet")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Organization.objects.filter(pk=quiet.pk).update(listing_changed_at=an_hour_ago)
+    site_wide = [url for url in DATED_URLS if not url.startswith("/orgs/")]
+    before = {url: client.get(url) for url in site_wide}  # cached pages too
+
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        delete(client, synced_acme)
+
+    for url, first in before.items():
+        response = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+        assert response.status_code == 200, url
+        assert last_modified(response) > last_modified(first), url
+        if url != "/sitemap.xml":  # the index lists sections, dated as their Last-Modified
+            assert "/orgs/acme/" in first.content.decode(), url
+            assert "/orgs/acme/" not in response.content.decode(), url
+
+
 def test_a_deadline_passing_moves_the_last_modified_to_the_deadline(client, synced_acme):
     """Nothing is written when a deadline passes, yet the job leaves every list and feed."""
     an_hour_ago = timezone.now() - timedelta(hours=1)
