@@ -66,6 +66,12 @@ urlpatterns = [
     path("signup/", manage_views.signup, name="signup"),
     path("delete/", manage_views.account_delete_page, name="account_delete"),
     path("join/<str:token>/", manage_views.invitation_join, name="invitation_join"),
+    path("email/", manage_views.email_change_page, name="email_change"),
+    path(
+        "email/confirm/<str:token>/",
+        manage_views.email_change_confirm_page,
+        name="email_change_confirm",
+    ),
     # Before Django's own, so that failed sign-ins are counted and throttled.
     path("login/", ThrottledLoginView.as_view(), name="login"),
     # Before Django's own, so that wrong current passwords are counted and throttled.

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from jobs.connections import check_board, check_failure_message
+from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken
 from jobs.greenhouse import (
     Board,
     GreenhouseError,
@@ -38,10 +39,10 @@ from jobs.models import (
 from jobs.text import ending_sentence
 from jobs.throttle import (
     ThrottledPasswordChangeForm,
+    account_email_allowed,
     board_check_allowed,
     client_ip,
     password_check,
-    password_reset_email_allowed,
 )
 
 logger = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ class AccountPasswordResetForm(PasswordResetForm):
         super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Any:
-        if not password_reset_email_allowed(email=email, ip=self.asked_from):
+        if not account_email_allowed(email=email, ip=self.asked_from):
             logger.warning("password reset email not sent: too many to one address today")
             return User.objects.none()
         # Django skips unusable passwords for accounts that sign in elsewhere (LDAP...); here an
@@ -286,6 +287,62 @@ class AccountSetPasswordForm(PasswordRulesOnTheirField, SetPasswordForm):
 
 class AccountPasswordChangeForm(PasswordRulesOnTheirField, ThrottledPasswordChangeForm):
     """The signed-in person's, with the current password throttled."""
+
+
+class EmailChangeForm(forms.Form):
+    """A new address for the signed-in person's account. It asks for the password: a session
+    left open is not enough to take over the password resets."""
+
+    email = forms.EmailField(
+        label="New email address",
+        max_length=User._meta.get_field("email").max_length,
+        help_text="A link is sent to it; your address changes once you open that link.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = request.user
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if not address_sendable(email):
+            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
+        if email == self.user.email:
+            raise forms.ValidationError("This is already your address.")
+        if email_taken(email, user=self.user):
+            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE)
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        password_check(
+            user=self.user,
+            password=password,
+            request=self.request,
+            wrong="That is not your password. Your address was not changed.",
+        )
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Counted only for a request that would send: a typo must not use up the day's emails.
+        if not self.errors and not account_email_allowed(
+            email=cleaned["email"], ip=client_ip(self.request)
+        ):
+            logger.warning("email change refused: too many emails to one address today")
+            self.add_error(
+                "email",
+                "Too many emails were sent to this address today. Nothing was sent; try again "
+                "tomorrow.",
+            )
+        return cleaned
 
 
 class ConnectForm(forms.Form):

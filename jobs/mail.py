@@ -1,9 +1,15 @@
-"""What the site's own emails (invitations, sync alerts, password resets) have in common."""
+"""What the site's own emails (invitations, sync alerts, password resets, address changes) have
+in common."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
+
+logger = logging.getLogger(__name__)
 
 # RFC 3834: made by the site from a template, not written by a person (an invitation too,
 # though an admin's click sends it), so autoresponders and out-of-office replies must not
@@ -28,5 +34,18 @@ def address_sendable(address: str) -> bool:
         message.message()  # the To header
         sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # RCPT TO
     except ValueError:  # UnicodeError is one
+        return False
+    return True
+
+
+def automated_email_send(*, subject: str, body: str, to: str, kind: str, user_id: int) -> bool:
+    """Send one of the site's emails about account `user_id` to one address, with
+    AUTOMATED_HEADERS; False (and logged as "<kind> email failed") if the mail server refused it
+    or could not be reached."""
+    try:
+        # A line break in a subject raises BadHeaderError, and a name typed by someone may hold one.
+        EmailMessage(" ".join(subject.split()), body, to=[to], headers=AUTOMATED_HEADERS).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.error("%s email failed user=%s error=%r", kind, user_id, exc)
         return False
     return True

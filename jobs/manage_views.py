@@ -36,10 +36,17 @@ from jobs.connections import (
     connection_disconnect,
     connection_schedule_update,
 )
+from jobs.email_change import (
+    EmailChangeError,
+    email_change_confirm,
+    email_change_of,
+    email_change_request,
+)
 from jobs.forms import (
     AccountDeleteForm,
     ApiKeyForm,
     ConnectForm,
+    EmailChangeForm,
     InvitationPickForm,
     JobSiteFieldsForm,
     MemberAddForm,
@@ -159,6 +166,51 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
         },
         status=429 if form.has_error("password", THROTTLED_CODE) else 200,
     )
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_page(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST if request.method == "POST" else None, request=request)
+    if form.is_valid():
+        new_email = form.cleaned_data["email"]
+        if email_change_request(user=request.user, new_email=new_email, ip=client_ip(request)):
+            messages.success(
+                request,
+                f"A link was sent to {new_email}. Open it within "
+                f"{minutes_in_words(settings.PASSWORD_RESET_TIMEOUT // 60)}, signed in as "
+                f"{request.user.get_username()}, to make it your address; until then your "
+                "address stays as it is.",
+            )
+            return redirect("email_change")
+        form.add_error(None, "The email could not be sent. Nothing changed; try again in a while.")
+    if form.is_bound:
+        _log_refused(request, "email_change", form)
+    return render(
+        request,
+        "registration/email_change_form.html",
+        {"form": form},
+        status=429 if form.has_error("password", THROTTLED_CODE) else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the new address: the change takes a click, never just a visit (a mail
+    scanner opening links must not make it)."""
+    try:
+        if request.method == "POST":
+            new_email = email_change_confirm(token=token, user=request.user)
+            messages.success(request, f"Your email address is now {new_email}.")
+            return redirect("email_change")
+        new_email = email_change_of(token, user=request.user)
+    except EmailChangeError as exc:
+        return render(
+            request, "registration/email_change_confirm.html", {"error": exc.message}, status=410
+        )
+    return render(request, "registration/email_change_confirm.html", {"new_email": new_email})
 
 
 def _too_many_organizations(request: HttpRequest, form: Form, template: str) -> HttpResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import smtplib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +14,6 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -25,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from jobs.mail import AUTOMATED_HEADERS, UNSENDABLE_ADDRESS_MESSAGE, address_sendable
+from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable, automated_email_send
 from jobs.models import (
     INVITATION_DAYS,
     Invitation,
@@ -315,15 +313,13 @@ def invitation_email_send(invitation: Invitation) -> bool:
             ),
         )
     subject = f"You are invited to join {invitation.organization.name} on orgsite"
-    body = render_to_string("registration/invitation_email.txt", context)
-    try:
-        EmailMessage(
-            " ".join(subject.split()), body, to=[invitation.email], headers=AUTOMATED_HEADERS
-        ).send()
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.error("invitation email failed user=%s error=%r", user.pk, exc)
-        return False
-    return True
+    return automated_email_send(
+        subject=subject,
+        body=render_to_string("registration/invitation_email.txt", context),
+        to=invitation.email,
+        kind="invitation",
+        user_id=user.pk,
+    )
 
 
 def invitation_token(invitation: Invitation) -> str:

@@ -1,6 +1,7 @@
 """Sign-in throttling: failed sign-ins are counted per username and per client address, and so
-are wrong passwords typed by someone signed in (changing the password, deleting the account);
-new orgs are counted per client address, and password reset emails per address they go to.
+are wrong passwords typed by someone signed in (changing the password or the email address,
+deleting the account); new orgs are counted per client address, and password reset and address
+change emails per address they go to.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
@@ -193,28 +194,29 @@ def _signups_key(ip: str) -> str:
     return f"signups:ip:{_client_digest(ip)}"
 
 
-# Anyone may ask for a reset email to any address, and the address an org invited may belong to
-# someone who never came here: the site must not become a way to flood a mailbox. Counted per
-# client address first: someone asking for another person's emails uses up their own share, and
-# only that share counts toward the address's day, so one client cannot lock its owner out.
-PASSWORD_RESET_EMAILS_PER_CLIENT = 5
-PASSWORD_RESET_EMAILS_PER_DAY = 20
+# Anyone may ask for a reset email to any address, the address an org invited may belong to
+# someone who never came here, and anyone signed in may type any address as their new one: the
+# site must not become a way to flood a mailbox. Counted per client address first: someone
+# asking for another person's emails uses up their own share, and only that share counts toward
+# the address's day, so one client cannot lock its owner out.
+ACCOUNT_EMAILS_PER_CLIENT = 5
+ACCOUNT_EMAILS_PER_DAY = 20
 
 
-def password_reset_email_allowed(*, email: str, ip: str) -> bool:
-    """Count one more password reset email to this address, asked for from client address `ip`;
-    False past PASSWORD_RESET_EMAILS_PER_CLIENT from it in a day, or PASSWORD_RESET_EMAILS_PER_DAY
-    in all (the page then says the same, and no email goes)."""
-    address_key = f"password-resets:email:{_digest(email_key(email))}"
+def account_email_allowed(*, email: str, ip: str) -> bool:
+    """Count one more password reset or address change email to this address, asked for from
+    client address `ip`; False past ACCOUNT_EMAILS_PER_CLIENT from it in a day, or
+    ACCOUNT_EMAILS_PER_DAY in all (and the email is not sent)."""
+    address_key = f"account-emails:email:{_digest(email_key(email))}"
     day = 24 * 60 * 60
     # The address's count only once this client's allows it (`and` stops there otherwise).
     return _count_within(
         f"{address_key}:ip:{_client_digest(ip)}",
-        limit=PASSWORD_RESET_EMAILS_PER_CLIENT,
+        limit=ACCOUNT_EMAILS_PER_CLIENT,
         window_seconds=day,
-        what="password reset",
+        what="account email",
     ) and _count_within(
-        address_key, limit=PASSWORD_RESET_EMAILS_PER_DAY, window_seconds=day, what="password reset"
+        address_key, limit=ACCOUNT_EMAILS_PER_DAY, window_seconds=day, what="account email"
     )
 
 

@@ -23,7 +23,7 @@ from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
-from jobs.throttle import PASSWORD_RESET_EMAILS_PER_CLIENT, PASSWORD_RESET_EMAILS_PER_DAY
+from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, ACCOUNT_EMAILS_PER_DAY
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -433,11 +433,11 @@ def test_a_lookalike_address_gets_no_password_reset_email(client, owner):
 
 def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, owner):
     """Anyone can ask for them, for any address: the site must not flood a mailbox."""
-    for typed in ["alice@acme.example", "ALICE@acme.example"] * PASSWORD_RESET_EMAILS_PER_CLIENT:
+    for typed in ["alice@acme.example", "ALICE@acme.example"] * ACCOUNT_EMAILS_PER_CLIENT:
         response = client.post("/accounts/password_reset/", {"email": typed})
         assert response["Location"] == "/accounts/password_reset/done/"  # says the same
 
-    assert len(mail.outbox) == PASSWORD_RESET_EMAILS_PER_CLIENT
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_CLIENT
     User.objects.create_user("carol", "carol@acme.example")
     client.post("/accounts/password_reset/", {"email": "carol@acme.example"})
     assert mail.outbox[-1].to == ["carol@acme.example"]  # another address counts apart
@@ -445,18 +445,18 @@ def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, own
 
 def test_a_stranger_asking_for_someones_reset_emails_does_not_lock_them_out(client, owner):
     """Each client address has its own share; only the day's total across them all stops."""
-    for _ in range(PASSWORD_RESET_EMAILS_PER_CLIENT + 3):
+    for _ in range(ACCOUNT_EMAILS_PER_CLIENT + 3):
         client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
 
     alice = Client(REMOTE_ADDR="198.51.100.7")
     alice.post("/accounts/password_reset/", {"email": "alice@acme.example"})
 
-    assert len(mail.outbox) == PASSWORD_RESET_EMAILS_PER_CLIENT + 1
-    for number in range(PASSWORD_RESET_EMAILS_PER_DAY):
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_CLIENT + 1
+    for number in range(ACCOUNT_EMAILS_PER_DAY):
         Client(REMOTE_ADDR=f"203.0.113.{number}").post(
             "/accounts/password_reset/", {"email": "alice@acme.example"}
         )
-    assert len(mail.outbox) == PASSWORD_RESET_EMAILS_PER_DAY
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_DAY
 
 
 def test_a_password_reset_for_an_unknown_email_says_nothing_more(client, db):

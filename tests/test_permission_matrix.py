@@ -82,6 +82,10 @@ EXPECTED: dict[str, Expected] = {
     "account_delete": Expected(get=SIGNED_IN, post=SIGNED_IN),
     # Signed in, with a link's token: "not-a-token" is refused as gone (410).
     "invitation_join": Expected(get=(302, 410, 410, 410, 410), post=(302, 410, 410, 410, 410)),
+    # An empty POST is the form again with its errors; nothing is sent.
+    "email_change": Expected(get=SIGNED_IN, post=SIGNED_IN),
+    # Signed in, with a link's token: "not-a-token" is refused as gone (410).
+    "email_change_confirm": Expected(get=(302, 410, 410, 410, 410), post=(302, 410, 410, 410, 410)),
     "login": Expected(get=PUBLIC, post=PUBLIC),
     "logout": Expected(get=PUBLIC, post=(302,) * 5),  # a GET asks, with the button
     "password_change": Expected(get=SIGNED_IN, post=SIGNED_IN),

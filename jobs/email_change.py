@@ -1,0 +1,141 @@
+"""Changing a signed-in person's email address: it changes only once a link sent to the new
+address is opened by the same account, so a typo cannot lock anyone out of password resets,
+invitations and sync alerts; the old address is told a change was asked for."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from jobs.mail import address_sendable, automated_email_send
+from jobs.memberships import accounts_with_email
+from jobs.text import minutes_in_words
+from jobs.throttle import account_email_allowed
+
+logger = logging.getLogger(__name__)
+
+EMAIL_CHANGE_SALT = "jobs.email_change"
+EMAIL_TAKEN_MESSAGE = (
+    "Another account already uses this address; each account needs one of its own."
+)
+LINK_INVALID_MESSAGE = (
+    "This link is not valid any more: it has expired, or your address or password has changed "
+    "since it was sent. Ask for a new link on the email address page."
+)
+OTHER_ACCOUNT_MESSAGE = (
+    "This link is for another account than the one you are signed in with. Sign out, then "
+    "sign in with the account that asked for the change."
+)
+
+
+class EmailChangeError(Exception):
+    """A link that cannot change the address; `message` is for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def email_taken(email: str, *, user: User) -> bool:
+    """Whether another account has `email`, compared as password resets compare addresses: a
+    reset to it would go to both accounts."""
+    return any(account.pk != user.pk for account in accounts_with_email(email))
+
+
+def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
+    """Email the link that confirms `new_email` to it, and a notice to the current address;
+    False (and logged) if the mail server refused the link's email. The caller counted the
+    link's email with account_email_allowed(); the notice is counted here, from client `ip`."""
+    context = {
+        "user": user,
+        "new_email": new_email,
+        "confirm_url": urljoin(
+            settings.SITE_URL,
+            reverse("email_change_confirm", args=[email_change_token(user, new_email)]),
+        ),
+        "expires_in": minutes_in_words(settings.PASSWORD_RESET_TIMEOUT // 60),
+    }
+    if not automated_email_send(
+        subject="Confirm your new email address on orgsite",
+        body=render_to_string("registration/email_change_email.txt", context),
+        to=new_email,
+        kind="email change",
+        user_id=user.pk,
+    ):
+        return False
+    logger.info("email change asked user=%s", user.pk)
+    # Someone else in an open session asking for a change must not go unnoticed; but the notice
+    # must not be a way to flood the old mailbox either, nor raise on an address stored before
+    # sign-up refused those that cannot be written in an email.
+    if not (user.email and address_sendable(user.email)):
+        logger.warning("email change notice not sent: no address to send it to user=%s", user.pk)
+    elif not account_email_allowed(email=user.email, ip=ip):
+        logger.warning("email change notice not sent: too many to one address user=%s", user.pk)
+    else:
+        automated_email_send(
+            subject="A change of your email address on orgsite was asked for",
+            body=render_to_string("registration/email_change_notice.txt", context),
+            to=user.email,
+            kind="email change notice",
+            user_id=user.pk,
+        )
+    return True
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """The signed part of the confirmation link: the account, the new address, and a digest of
+    the account's address and password, so that the link stops working once used, once
+    another link was, and once the password changes (an owner who noticed a stranger's request
+    changes it)."""
+    return signing.dumps(
+        [user.pk, new_email, _account_state(user)], salt=EMAIL_CHANGE_SALT, compress=False
+    )
+
+
+def _account_state(user: User) -> str:
+    # A digest, as Django's password reset tokens: the link is readable by anyone who sees it.
+    return salted_hmac(f"{EMAIL_CHANGE_SALT}.state", f"{user.password}\0{user.email}").hexdigest()
+
+
+def email_change_of(token: str, *, user: User) -> str:
+    """The new address a confirmation link names, if the link is still valid and is `user`'s.
+    A link already used for the address the account now has names it (a second click)."""
+    try:
+        user_pk, new_email, state = signing.loads(
+            token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT
+        )
+    except signing.BadSignature:  # SignatureExpired is one too
+        raise EmailChangeError(LINK_INVALID_MESSAGE) from None
+    if user_pk != user.pk:
+        raise EmailChangeError(OTHER_ACCOUNT_MESSAGE)
+    if new_email != user.email and not constant_time_compare(state, _account_state(user)):
+        raise EmailChangeError(LINK_INVALID_MESSAGE)
+    return new_email
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str, user: User) -> str:
+    """Give `user` the address their confirmation link names; returns it."""
+    # Locked and read again: two clicks on two links at once must not both pass the check.
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    new_email = email_change_of(token, user=locked)
+    if new_email == locked.email:
+        return new_email
+    # The address was free when the link was asked for; another account may have taken it since.
+    if email_taken(new_email, user=locked):
+        raise EmailChangeError(
+            f"The address was not changed: another account has used {new_email} since the link "
+            "was sent, and each account needs one of its own."
+        )
+    locked.email = user.email = new_email
+    locked.save(update_fields=["email"])
+    logger.info("email changed user=%s", user.pk)
+    return new_email

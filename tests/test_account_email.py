@@ -1,0 +1,400 @@
+"""Changing the email address of one's account: a link sent to the new address confirms it."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from datetime import timedelta
+from unittest import mock
+from urllib.parse import quote
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
+from django.core import mail, signing
+from django.test import Client
+from django.utils import timezone
+
+from jobs.email_change import EMAIL_CHANGE_SALT
+from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT
+from tests.support.mail import ScriptedMailBackend
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+NEW = "alice@new.example"
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+def parsed(response) -> BeautifulSoup:
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def ask(signed_in: Client, email: str = NEW, password: str = PASSWORD):
+    return signed_in.post("/accounts/email/", {"email": email, "password": password})
+
+
+def field_errors(response) -> dict[str, str]:
+    """The error summary's lines, by the id of the field each names."""
+    summary = parsed(response).select(".error-summary a")
+    return {link["href"].removeprefix("#id_"): link.get_text(" ", strip=True) for link in summary}
+
+
+def confirm_link(message: mail.EmailMessage) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/email/confirm/\S+/)", message.body).group(1)
+
+
+def asked_link(signed_in: Client, email: str = NEW) -> str:
+    mail.outbox.clear()
+    assert ask(signed_in, email).status_code == 302
+    return confirm_link(next(m for m in mail.outbox if m.to == [email]))
+
+
+def said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_account_page_links_the_email_page_next_to_the_password(signed_in):
+    links = [a["href"] for a in parsed(signed_in.get("/manage/")).select("a")]
+    assert links.index("/accounts/email/") == links.index("/accounts/password_change/") + 1
+
+
+def test_the_page_shows_the_current_address_and_asks_for_the_new_one_and_the_password(signed_in):
+    response = signed_in.get("/accounts/email/")
+    page = parsed(response)
+
+    assert response.status_code == 200
+    assert "alice@acme.example" in page.select_one("main").get_text()
+    assert page.find("input", {"name": "email", "autocomplete": "email"})
+    assert page.find("input", {"name": "password", "autocomplete": "current-password"})
+
+
+def test_a_visitor_is_asked_to_sign_in_first(client, owner):
+    response = client.get("/accounts/email/")
+    assert response["Location"] == "/accounts/login/?next=/accounts/email/"
+
+
+def test_the_address_changes_once_the_emailed_link_is_opened_and_confirmed(signed_in, owner):
+    response = ask(signed_in)
+
+    assert response["Location"] == "/accounts/email/"
+    assert said(response) == [
+        "A link was sent to alice@new.example. Open it within 72 hours, signed in as alice, to "
+        "make it your address; until then your address stays as it is."
+    ]
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"  # a typo locks nobody out
+    (link_email,) = [m for m in mail.outbox if m.to == [NEW]]
+    link = confirm_link(link_email)
+    assert link_email.body.startswith("Hello alice,") and "72 hours" in link_email.body
+
+    page = signed_in.get(link)  # opening it changes nothing yet (mail scanners open links)
+    owner.refresh_from_db()
+    assert page.status_code == 200 and owner.email == "alice@acme.example"
+    assert parsed(page).select_one("main button").get_text() == "Use alice@new.example"
+
+    response = signed_in.post(link, follow=True)
+
+    owner.refresh_from_db()
+    assert owner.email == NEW
+    assert said(response) == ["Your email address is now alice@new.example."]
+    assert response.redirect_chain == [("/accounts/email/", 302)]
+    assert parsed(response).select_one(".narrow strong").get_text() == NEW
+
+
+def test_the_link_leads_to_site_url_whatever_host_the_request_named(signed_in, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://jobs.example.org"
+    data = {"email": NEW, "password": PASSWORD}
+    signed_in.post("/accounts/email/", data, HTTP_HOST="evil.example")
+
+    bodies = " ".join(message.body for message in mail.outbox)
+    assert "https://jobs.example.org/accounts/email/confirm/" in bodies
+    assert "evil.example" not in bodies
+
+
+def test_the_old_address_is_told_a_change_was_asked_for(signed_in):
+    ask(signed_in)
+
+    (notice,) = [m for m in mail.outbox if m.to == ["alice@acme.example"]]
+    assert "alice@new.example" in notice.body and "change it now" in notice.body
+    assert "/accounts/email/confirm/" not in notice.body  # the link goes to the new one only
+
+
+def test_both_emails_tell_autoresponders_not_to_answer(signed_in):
+    ask(signed_in)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@acme.example", NEW]
+    for message in mail.outbox:
+        assert message.message()["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_wrong_password_sends_nothing_and_says_so_on_its_field(signed_in, owner):
+    response = ask(signed_in, password="wrong")
+
+    assert response.status_code == 200
+    assert field_errors(response) == {
+        "password": "Your password: That is not your password. Your address was not changed."
+    }
+    assert mail.outbox == []
+
+
+def test_guessing_the_password_is_throttled_like_signing_in(signed_in, owner, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    statuses = [ask(signed_in, password=f"guess {n}").status_code for n in range(3)]
+
+    response = ask(signed_in)
+
+    assert statuses == [200, 200, 200]
+    assert response.status_code == 429 and "Too many failed" in response.content.decode()
+    assert 'href="/accounts/password_reset/"' in response.content.decode()  # the link it names
+    assert mail.outbox == []
+
+
+def test_wrong_passwords_here_count_toward_signing_in(signed_in, client, owner, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for n in range(3):
+        ask(signed_in, password=f"guess {n}")
+
+    response = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize("typed", ["bob@acme.example", "BOB@Acme.Example", "bob@ACME.EXAMPLE"])
+def test_an_address_another_account_uses_is_refused_in_any_case(signed_in, member, typed):
+    response = ask(signed_in, typed)
+
+    assert field_errors(response) == {
+        "email": "New email address: Another account already uses this address; each account "
+        "needs one of its own."
+    }
+    assert mail.outbox == []
+
+
+def test_an_address_only_like_another_accounts_is_not_taken_for_it(signed_in):
+    """PostgreSQL's case-insensitive match pairs the dotless "ı" with "i" (CVE-2019-19844)."""
+    User.objects.create_user("eve", "victim@gmaıl.com")
+
+    assert ask(signed_in, "victim@gmail.com")["Location"] == "/accounts/email/"
+
+
+def test_ones_own_address_in_another_case_can_be_set(signed_in, owner):
+    link = asked_link(signed_in, "Alice@acme.example")
+    signed_in.post(link)
+
+    owner.refresh_from_db()
+    assert owner.email == "Alice@acme.example"
+
+
+def test_ones_own_address_as_it_is_is_refused(signed_in):
+    response = ask(signed_in, "alice@acme.example")
+    assert field_errors(response) == {"email": "New email address: This is already your address."}
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["dave@exa\u2029mple.example", "dave@\u3002acme.example", "dave@" + "é" * 60 + ".example"],
+)
+def test_an_address_that_cannot_be_written_in_an_email_is_refused(signed_in, email):
+    response = ask(signed_in, email)
+
+    assert field_errors(response)["email"].startswith(
+        "New email address: An email cannot be sent to this address"
+    )
+    assert mail.outbox == []
+
+
+def test_a_bad_address_is_refused_with_the_error_in_the_title(signed_in):
+    response = ask(signed_in, "alice@")
+
+    page = parsed(response)
+    assert page.title.string.startswith("Error: ")
+    assert "valid email" in field_errors(response)["email"]
+
+
+def test_an_address_taken_after_the_link_was_sent_is_not_given_to_a_second_account(
+    signed_in, owner
+):
+    link = asked_link(signed_in)
+    User.objects.create_user("carol", "ALICE@new.example", PASSWORD)
+
+    response = signed_in.post(link)
+
+    owner.refresh_from_db()
+    assert response.status_code == 410 and owner.email == "alice@acme.example"
+    assert "another account has used alice@new.example" in response.content.decode()
+
+
+def test_emails_to_one_address_stop_after_a_few_a_day(signed_in, owner):
+    """The link goes to whatever address is typed: the page must not be a way to flood one."""
+    for _ in range(ACCOUNT_EMAILS_PER_CLIENT):
+        assert ask(signed_in)["Location"] == "/accounts/email/"
+    mail.outbox.clear()
+
+    response = ask(signed_in)
+
+    assert response.status_code == 200
+    assert field_errors(response)["email"].startswith(
+        "New email address: Too many emails were sent to this address today."
+    )
+    assert mail.outbox == []
+
+
+def test_a_password_reset_and_an_address_change_share_the_days_emails(client, signed_in, owner):
+    for _ in range(ACCOUNT_EMAILS_PER_CLIENT):
+        client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    mail.outbox.clear()
+
+    ask(signed_in)
+
+    # The link went; the notice to the old address did not, that address's share being used up.
+    assert [m.to for m in mail.outbox] == [[NEW]]
+
+
+def test_a_link_the_mail_server_refuses_is_reported_and_no_notice_goes(
+    signed_in, monkeypatch, settings
+):
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset([NEW]))
+
+    response = ask(signed_in)
+
+    assert response.status_code == 200
+    assert "The email could not be sent" in parsed(response).select_one(".error-summary").text
+    assert mail.outbox == []
+
+
+def test_a_notice_the_mail_server_refuses_does_not_stop_the_change(
+    signed_in, monkeypatch, settings
+):
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset(["alice@acme.example"]))
+
+    response = ask(signed_in)
+
+    assert response["Location"] == "/accounts/email/"
+    assert [m.to for m in mail.outbox] == [[NEW]]
+
+
+# --- Links that cannot be used --------------------------------------------------------------------
+
+
+def refused(response) -> str:
+    assert response.status_code == 410
+    return parsed(response).select_one(".narrow [role=alert]").get_text()
+
+
+def test_a_tampered_link_is_refused(signed_in, owner):
+    link = asked_link(signed_in)
+    token = link.split("/")[-2]
+    user_pk, _, state = signing.loads(token, salt=EMAIL_CHANGE_SALT)
+    values = [user_pk, "mallory@evil.example", state]
+    # Another address under the link's signature; one signed with another salt; a cut one.
+    payload = signing.b64_encode(signing.JSONSerializer().dumps(values)).decode()
+    swapped = ":".join([payload, *token.split(":")[1:]])
+    forged = signing.dumps(values, salt="not the salt")
+
+    for bad in (swapped, forged, token[:-1]):
+        for method in (signed_in.get, signed_in.post):
+            response = method(f"/accounts/email/confirm/{bad}/")
+            assert refused(response).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+
+
+def test_an_expired_link_is_refused(signed_in, owner, settings):
+    link = asked_link(signed_in)
+    later = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)
+
+    with mock.patch("time.time", return_value=later.timestamp()):
+        assert refused(signed_in.post(link)).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+
+
+def test_a_used_link_changes_nothing_more(signed_in, owner):
+    first = asked_link(signed_in)
+    signed_in.post(first)
+
+    again = signed_in.get(first)  # a second click, or the email read again
+    assert again.status_code == 200 and "already" in parsed(again).select_one("main").text
+
+    second = asked_link(signed_in, "alice@third.example")
+    signed_in.post(second)
+    # The first address again only through a new link: the used one is void.
+    assert refused(signed_in.post(first)).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@third.example"
+
+
+def test_of_two_links_asked_for_only_the_first_used_works(signed_in, owner):
+    first, second = asked_link(signed_in), asked_link(signed_in, "alice@other.example")
+    signed_in.post(second)
+
+    assert refused(signed_in.post(first)).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@other.example"
+
+
+def test_changing_the_password_voids_a_link_asked_for_before(signed_in, owner):
+    """What the notice to the old address says to do when it was not them."""
+    link = asked_link(signed_in)
+    new = "a brand new passphrase"
+    signed_in.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    assert refused(signed_in.post(link)).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+
+
+def test_a_link_opened_by_another_signed_in_account_changes_nothing(signed_in, owner, outsider):
+    link = asked_link(signed_in)
+    mallory = Client()
+    mallory.force_login(outsider)
+
+    for method in (mallory.get, mallory.post):
+        assert refused(method(link)).startswith("This link is for another account")
+    owner.refresh_from_db()
+    outsider.refresh_from_db()
+    assert owner.email == "alice@acme.example" and outsider.email == "mallory@other.example"
+
+
+def test_a_link_opened_signed_out_asks_to_sign_in_and_comes_back(signed_in, owner):
+    link = asked_link(signed_in)
+    browser = Client()
+
+    response = browser.get(link)
+    assert response["Location"] == f"/accounts/login/?next={quote(link)}"
+    response = browser.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD, "next": link}
+    )
+    assert response["Location"] == link
+    browser.post(link)
+
+    owner.refresh_from_db()
+    assert owner.email == NEW
+
+
+def test_the_account_pages_log_no_password(signed_in, caplog):
+    with caplog.at_level("INFO"):
+        ask(signed_in, password="wrong guess")
+    assert "wrong guess" not in caplog.text and "password_incorrect" in caplog.text
+
+
+def test_a_failed_email_is_logged_with_its_kind(signed_in, monkeypatch, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "crash", smtplib.SMTPServerDisconnected("closed"))
+
+    ask(signed_in)
+
+    assert "email change email failed user=" in caplog.text
