@@ -20,6 +20,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
+from django.db.models import Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from jobs.alerts import sync_health_email_send
@@ -68,7 +70,7 @@ UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
 )
 # Not retried by the task: the sync leaves the connection as it was, and the schedule tries
-# again when the org is next due (at once, if this was a scheduled sync).
+# again at once: the org has been due since its lease ended (acquire_sync_lock).
 LEASE_LOST_MESSAGE = (
     "The sync took longer than it may hold this organization and was abandoned; nothing was "
     f"changed, and {WILL_TRY_AGAIN}"
@@ -661,13 +663,27 @@ def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[
 
 
 def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
-    """Claim the org's lease with a conditional UPDATE; returns the lease (its expiry) or None."""
+    """Claim the org's lease with a conditional UPDATE; returns the lease (its expiry) or None.
+
+    The org is also due by the lease's end: a sync whose worker dies (killed, out of memory)
+    records no next time, so the dispatcher runs the org again once the lease ends, not at the
+    time the last sync set (for a retry, an interval after the failure). The broker's redelivery
+    of the dead task cannot stand in: it comes while the lease holds (a killed pool process is
+    requeued at once), after the visibility timeout (a whole worker, on Redis) or never (the
+    filesystem queue). A sync that ends sets the next time itself.
+    """
     now = timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(GreenhouseConnection.unlocked(now))
-        .update(lock_expires_at=lease, queued_at=None, retry_at=None, last_attempt_at=now)
+        .update(
+            lock_expires_at=lease,
+            queued_at=None,
+            retry_at=None,
+            last_attempt_at=now,
+            next_sync_at=Least("next_sync_at", Value(lease)),
+        )
     )
     if not claimed:
         return None

@@ -9,7 +9,8 @@ How the next run comes: the test re-dispatches through the dispatcher, as beat d
 lease has expired and the org is due. Redelivery of the killed task is not waited for: the
 filesystem transport drops a message once fetched, and Redis gives an unacknowledged one back
 only after `visibility_timeout` (an hour by default, never under a minute), too slow for a test.
-Instead of waiting out the lease and the sync interval, the test moves both into the past.
+Instead of waiting out the lease (by whose end the org is due), the test moves it and the org's
+next sync time into the past.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
         assert connection.lock_expires_at <= timezone.now() + timedelta(
             seconds=settings.SYNC_LOCK_SECONDS
         )
+        # Refresh now came before the org's next time: it is due again when the lease ends.
+        assert connection.next_sync_at == connection.lock_expires_at
 
         # Time passes: the lease expires and the org is due again.
         past = timezone.now() - timedelta(seconds=1)

@@ -21,7 +21,7 @@ from jobs.scheduling import (
     request_refresh,
 )
 from jobs.status import moment_text, sync_status
-from jobs.sync import acquire_sync_lock
+from jobs.sync import acquire_sync_lock, start_sync_run
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_the_dispatcher_does_not_queue_an_org_twice(db, queued):
 
 
 def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
-    """The running sync cleared the queue marker and moves next_sync_at only when it ends."""
+    """The running sync cleared the queue marker; the org is due again once its lease ends."""
     connection = make_connection("due", "due")
     lease = acquire_sync_lock(connection)
     assert enqueue_due_syncs() == []
@@ -268,6 +268,30 @@ def test_the_dispatcher_leaves_a_pending_retry_to_run_alone(acme, retry_pending,
     assert enqueue_due_syncs() == []
     GreenhouseConnection.objects.update(retry_at=timezone.now() - timedelta(seconds=1))  # lost
     assert enqueue_due_syncs() == [acme.pk]
+
+
+def test_a_retry_whose_worker_died_is_run_again_once_its_lease_ends(
+    acme, retry_pending, queued, monkeypatch
+):
+    """Killed mid-sync (SIGKILL, out of memory), the retry records no next time; the org must
+    not wait for the one its failure set, an interval away."""
+    dying = GreenhouseConnection.objects.get(pk=acme.pk)
+    set_by_the_failure = dying.next_sync_at
+    lease = acquire_sync_lock(dying)  # what the retry's sync wrote before its worker died
+    dead_run = start_sync_run(dying, trigger=SyncRun.Trigger.RETRY)
+    # The broker gives its task back at once (a killed pool process): it finds the lease held.
+    redelivered = (acme.pk, SyncRun.Trigger.MANUAL)
+    tasks.sync_org.apply(args=redelivered, kwargs=retry_pending["kwargs"], retries=1).get()
+    assert SyncRun.objects.latest("started_at") == dead_run
+    assert enqueue_due_syncs() == []
+
+    monkeypatch.setattr(timezone, "now", lambda: lease + timedelta(seconds=1))
+
+    assert timezone.now() < set_by_the_failure
+    assert enqueue_due_syncs() == [acme.pk]
+    outcome = tasks.sync_org.apply(args=queued[0]).get()
+    dead_run.refresh_from_db()
+    assert outcome.startswith("success") and dead_run.outcome == SyncRun.Outcome.INTERRUPTED
 
 
 def test_a_failure_marks_no_retry_over_a_sync_that_started_after_it(
