@@ -5,7 +5,7 @@ settings page says so only to whoever looks. So at the first failed sync once sy
 for SYNC_FAILURE_EMAIL_AFTER_MINUTES, the admins get one email, and one more when a sync of the
 same board works again. Each email is claimed with a conditional UPDATE that also checks the
 connection is still in the state this sync left it in, so it goes out once however syncs and
-changes on the settings page interleave.
+changes on the settings page interleave; a claim whose worker died before sending lapses.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -90,23 +91,26 @@ def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> S
         # Not claimed: an admin added later is told at the next failed sync.
         logger.warning("sync email not sent org=%s reason=no admins", connection.organization.slug)
         return SyncEmail.NONE
+    # A claim outlives any send still going: the task's hard time limit, which stops one, is
+    # below SYNC_LOCK_SECONDS. An older one was left by a worker that died before it sent.
+    lapsed = now - timedelta(seconds=settings.SYNC_LOCK_SECONDS)
     # Still this failure of this board: not one that a newer sync or a new board replaced.
     this_failure = GreenhouseConnection.objects.filter(
+        Q(failure_email_claimed_at__isnull=True) | Q(failure_email_claimed_at__lte=lapsed),
         pk=connection.pk,
         board_token=connection.board_token,
         failing_since=connection.failing_since,
         failure_emailed_at__isnull=True,
     )
-    if not this_failure.update(failure_emailed_at=now):
+    if not this_failure.update(failure_email_claimed_at=now):
         return SyncEmail.NONE
-    connection.failure_emailed_at = now
+    claim = GreenhouseConnection.objects.filter(pk=connection.pk, failure_email_claimed_at=now)
     if not _send(connection, SyncEmail.FAILING, recipients):
         # Nobody got it: released, so that the next failed sync tries again.
-        GreenhouseConnection.objects.filter(pk=connection.pk, failure_emailed_at=now).update(
-            failure_emailed_at=None
-        )
-        connection.failure_emailed_at = None
+        claim.update(failure_email_claimed_at=None)
         return SyncEmail.NONE
+    claim.update(failure_email_claimed_at=None, failure_emailed_at=now)
+    connection.failure_emailed_at = now
     return SyncEmail.FAILING
 
 

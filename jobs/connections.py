@@ -40,6 +40,7 @@ BOARD_HISTORY_FIELDS = [
     "failing_since",
     "consecutive_failures",
     "failure_emailed_at",
+    "failure_email_claimed_at",
     "retry_at",
     "applied_board_fingerprint",
     "applied_board_open_jobs",

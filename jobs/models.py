@@ -201,6 +201,9 @@ class GreenhouseConnection(models.Model):
     # When the org's admins were emailed that syncs are failing. The next successful sync clears
     # it and tells them that syncing works again.
     failure_emailed_at = models.DateTimeField(null=True, blank=True)
+    # When a sync claimed that email to send it, so that no other sync sends it too; cleared once
+    # it is sent or the send failed. A claim its worker died holding lapses (jobs.alerts).
+    failure_email_claimed_at = models.DateTimeField(null=True, blank=True)
     # When the dispatcher should next enqueue this org (indexed with `enabled`).
     next_sync_at = models.DateTimeField(default=timezone.now)
     # Set when a sync is enqueued and cleared when it starts: "already queued" for Refresh now.

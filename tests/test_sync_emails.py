@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import timedelta
+from typing import NoReturn
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -256,6 +257,35 @@ def test_an_email_that_raises_as_it_is_sent_is_tried_again_at_the_next_failure(
     sync(acme)
     assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
     assert acme.failure_emailed_at is not None
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ends where this is raised (SIGKILL, out of memory): no handler of
+    the code's own runs after it."""
+
+
+def killed_before_sending(*args) -> NoReturn:
+    raise WorkerKilled
+
+
+def test_an_email_whose_worker_died_before_sending_it_is_sent_once_its_claim_lapses(
+    acme, fake_greenhouse, owner, monkeypatch, settings
+):
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+    with monkeypatch.context() as dying, pytest.raises(WorkerKilled):
+        dying.setattr("jobs.alerts._send", killed_before_sending)
+        sync(acme)
+    acme.refresh_from_db()
+    assert acme.failure_emailed_at is None  # the settings page does not say it was sent
+
+    sync(acme)  # its claim may still be a send under way
+    assert mail.outbox == []
+
+    lapsed = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: lapsed)
+    sync(acme)
+    sync(acme)
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
 
 
 def test_an_address_the_server_refuses_is_not_tried_again_nor_are_the_others(
