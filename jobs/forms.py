@@ -38,10 +38,12 @@ from jobs.models import (
 )
 from jobs.text import ending_sentence
 from jobs.throttle import (
+    EMAIL_CHANGE_LINKS_PER_ACCOUNT,
     ThrottledPasswordChangeForm,
     account_email_allowed,
     board_check_allowed,
     client_ip,
+    email_change_link_allowed,
     password_check,
 )
 
@@ -333,9 +335,19 @@ class EmailChangeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Counted only for a request that would send: a typo must not use up the day's emails.
-        if not self.errors and not account_email_allowed(
-            email=cleaned["email"], ip=client_ip(self.request)
-        ):
+        # The account's count first, so that its refusals leave the address's day alone.
+        if self.errors:
+            return cleaned
+        if not email_change_link_allowed(user_id=self.user.pk):
+            logger.warning(
+                "email change refused: too many links asked for today user=%s", self.user.pk
+            )
+            self.add_error(
+                None,
+                f"You asked for {EMAIL_CHANGE_LINKS_PER_ACCOUNT} links today, the most in a day. "
+                "Nothing was sent; try again tomorrow.",
+            )
+        elif not account_email_allowed(email=cleaned["email"], ip=client_ip(self.request)):
             logger.warning("email change refused: too many emails to one address today")
             self.add_error(
                 "email",

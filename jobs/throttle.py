@@ -181,6 +181,23 @@ def board_check_allowed(*, organization_id: int) -> bool:
     )
 
 
+# A link goes to whatever address is typed, in an email that names the account (a username its
+# owner chose): counted per address only, one account could mail any number of strangers, a few
+# each. Ten a day leaves room for typos.
+EMAIL_CHANGE_LINKS_PER_ACCOUNT = 10
+
+
+def email_change_link_allowed(*, user_id: int) -> bool:
+    """Count one more address change link asked for by account `user_id`; False past
+    EMAIL_CHANGE_LINKS_PER_ACCOUNT in a day."""
+    return _count_within(
+        f"email-change-links:user:{user_id}",
+        limit=EMAIL_CHANGE_LINKS_PER_ACCOUNT,
+        window_seconds=24 * 60 * 60,
+        what="email change link",
+    )
+
+
 def signup_limit_reached(*, ip: str) -> bool:
     """Whether signup_allowed() would refuse the next org from this address, without counting
     one: a sign-up asks first, before it pays for hashing a password."""

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs.email_change import EMAIL_CHANGE_SALT
-from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT
+from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, EMAIL_CHANGE_LINKS_PER_ACCOUNT
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +243,28 @@ def test_emails_to_one_address_stop_after_a_few_a_day(signed_in, owner):
     assert response.status_code == 200
     assert field_errors(response)["email"].startswith(
         "New email address: Too many emails were sent to this address today."
+    )
+    assert mail.outbox == []
+
+
+def test_one_account_cannot_mail_links_to_any_number_of_addresses(signed_in, owner):
+    """Each email names the account, whose username its owner chose: counted per address only,
+    the page would send it to any number of strangers."""
+    for number in range(EMAIL_CHANGE_LINKS_PER_ACCOUNT):
+        assert ask(signed_in, f"stranger{number}@far.example")["Location"] == "/accounts/email/"
+    mail.outbox.clear()
+
+    response = ask(signed_in, "one-more-stranger@far.example")
+
+    assert response.status_code == 200
+    assert (
+        parsed(response)
+        .select_one(".error-summary")
+        .get_text(" ", strip=True)
+        .endswith(
+            f"You asked for {EMAIL_CHANGE_LINKS_PER_ACCOUNT} links today, the most in a day. "
+            "Nothing was sent; try again tomorrow."
+        )
     )
     assert mail.outbox == []
 
