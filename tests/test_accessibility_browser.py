@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
+from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import Invitation, Job, Membership, Organization, SyncRun
 from jobs.sync import sync_organization
@@ -106,6 +107,8 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
         "/manage/acme/delete/",
         "/manage/new/",
         "/accounts/password_change/",
+        "/accounts/email/",
+        "/accounts/email/confirm/not-a-link/",
         "/accounts/delete/",
         "/accounts/logout/",
     ):
@@ -118,6 +121,17 @@ def test_admin_pages_pass_axe(live_server, sized_page, acme):
     page.locator("#id_new_password2").fill("a new passphrase here")
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector(".error-summary")
+    found += violations(page)
+    # The email address page with a wrong password, and its link's confirmation page.
+    page.goto(f"{live_server.url}/accounts/email/")
+    page.get_by_label("New email address").fill("nora@north.example")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_selector(".error-summary")
+    found += violations(page)
+    token = email_change_token(User.objects.get(username="nora"), "nora@north.example")
+    page.goto(f"{live_server.url}/accounts/email/confirm/{token}/")
+    page.get_by_role("button", name="Use nora@north.example").wait_for()
     found += violations(page)
     # A field's errors on a page of several forms: a board token that cannot be one.
     page.goto(f"{live_server.url}/manage/north/settings/")

@@ -72,7 +72,8 @@ def test_pages_shown_signed_in_are_never_stored(client, owner):
     on a shared computer the next one would see the org's members and settings."""
     client.force_login(owner)
     urls = ["/manage/", "/manage/acme/members/", "/manage/acme/settings/", "/orgs/acme/"]
-    pages = [client.get(url) for url in urls] + [client.get("/accounts/password_change/")]
+    accounts = ["/accounts/password_change/", "/accounts/email/"]
+    pages = [client.get(url) for url in urls + accounts]
 
     for response in pages:
         assert response.status_code == 200, response.request["PATH_INFO"]
