@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from playwright.sync_api import expect
 
 from jobs.models import Job, Membership, Organization
@@ -206,3 +207,27 @@ def test_an_admin_deletes_the_org_after_typing_its_slug(live_server, page, owner
     expect(page).to_have_url(f"{live_server.url}/manage/")
     save_screenshot(page, "organization-deleted")
     assert not Organization.objects.filter(slug="acme").exists()
+
+
+def test_a_signed_in_admin_changes_their_email_address_through_the_emailed_link(
+    live_server, page, owner
+):
+    sign_in(page, live_server, "alice")
+    page.get_by_role("link", name="Change your email address").click()
+    expect(page.locator("main")).to_contain_text("Your address now: alice@acme.example")
+
+    page.get_by_label("New email address").fill("alice@new.example")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text("A link was sent to alice@new.example.")).to_be_visible()
+
+    # The live server runs in this process: its emails are in the test's outbox.
+    (email,) = [message for message in mail.outbox if message.to == ["alice@new.example"]]
+    path = re.search(r"/accounts/email/confirm/\S+/", email.body).group(0)
+    page.goto(f"{live_server.url}{path}")
+    page.get_by_role("button", name="Use alice@new.example").click()
+
+    expect(page.get_by_text("Your email address is now alice@new.example.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Your address now: alice@new.example")
+    owner.refresh_from_db()
+    assert owner.email == "alice@new.example"
