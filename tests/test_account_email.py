@@ -193,6 +193,14 @@ def test_ones_own_address_in_another_case_can_be_set(signed_in, owner):
     assert owner.email == "Alice@acme.example"
 
 
+@pytest.mark.parametrize("typed", ["Alice@acme.example", "alice@\uff41cme.example"])
+def test_ones_own_address_in_another_form_gets_the_link_and_no_alarming_notice(signed_in, typed):
+    """Both would go to the same mailbox: the notice would say someone knows the password."""
+    ask(signed_in, typed)
+
+    assert [m.to for m in mail.outbox] == [[typed]]
+
+
 def test_ones_own_address_as_it_is_is_refused(signed_in):
     response = ask(signed_in, "alice@acme.example")
     assert field_errors(response) == {"email": "New email address: This is already your address."}
