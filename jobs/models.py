@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
+from jobs.text import fold_accents
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -43,8 +44,18 @@ def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool
         return True
 
 
+def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> dict[str, Any]:
+    """save()'s arguments with the `derived` field saved wherever `field` is."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None or field not in update_fields:
+        return kwargs
+    return {**kwargs, "update_fields": [*update_fields, derived]}
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
+    # The name as keyword search reads it, without accents (jobs.search); kept by save().
+    search_name = models.TextField(blank=True, editable=False)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=500, blank=True)
     website = models.URLField(blank=True)
@@ -62,6 +73,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, **kwargs: Any) -> None:
+        self.search_name = fold_accents(self.name)
+        super().save(**save_arguments_with(kwargs, field="name", derived="search_name"))
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:org_detail", args=[self.slug])
@@ -358,7 +373,9 @@ class Job(models.Model):
     first_published_at = models.DateTimeField(null=True, blank=True)
     application_deadline = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=list, blank=True)
-    # Computed by the sync from the fields above, for visitors' search and filters.
+    # Computed by the sync from the fields above, for visitors' search and filters; the search
+    # fields without accents (jobs.search), the title's also kept by save().
+    search_title = models.TextField(blank=True, editable=False)
     search_text = models.TextField(blank=True)  # plain text: location, units, description
     greenhouse_remote_policy = models.CharField(
         max_length=10, choices=RemotePolicy.choices, blank=True
@@ -397,6 +414,7 @@ class Job(models.Model):
         "first_published_at",
         "application_deadline",
         "metadata",
+        "search_title",
         "search_text",
         "greenhouse_remote_policy",
         "payload_hash",
@@ -434,6 +452,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, **kwargs: Any) -> None:
+        self.search_title = fold_accents(self.title)
+        super().save(**save_arguments_with(kwargs, field="title", derived="search_title"))
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:job_detail", args=[self.organization.slug, self.greenhouse_id])

@@ -1,8 +1,10 @@
 """Keyword search over jobs: the text the sync stores, and the query that searches it.
 
-PostgreSQL matches the words it parsed and indexed when each job was written (migration 0010) and
+PostgreSQL matches the words it parsed and indexed when each job was written (migration 0027) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
-anywhere, in any case, which is enough for a few thousand jobs.
+anywhere, in any case, which is enough for a few thousand jobs. Both read the title, the
+organization's name and the search text without accents, as the query is read (fold_accents):
+"munchen" finds "München", and "Zürich" finds "Zurich".
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.db.models.expressions import Col
 
 from jobs.greenhouse import JobPost
 from jobs.models import Job, Organization
+from jobs.text import fold_accents
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -51,11 +54,12 @@ SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 
 
 def search_text_of(post: JobPost, *, description_text: str) -> str:
-    """What a keyword can match besides the title and org name: where, which teams, and the text."""
+    """What a keyword can match besides the title and org name: where, which teams, and the text,
+    without accents (fold_accents), as keyword search reads them."""
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
     places_text = " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
-    return f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip()
+    return fold_accents(f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip())
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
@@ -63,8 +67,9 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     # Words past the first few narrow nothing a person meant, but each costs the database a
     # pass: 75 "-word"s took 1.8 s on 10,000 jobs, a quoted phrase of 70 words 0.7 s. A phrase
     # cut short loses its closing quote, which both readers below take in their stride.
-    # Composed, as text usually is: "é" typed as "e" and a combining accent finds "é" too.
+    # Composed, as text usually is, then without accents, as the words searched are stored.
     query = unicodedata.normalize("NFC", " ".join(query.split()[:MAX_SEARCH_WORDS]))
+    query = fold_accents(query)
     if not any(character.isalnum() for character in query):
         return jobs  # only quotes or dashes: no word to search for, as if the box were empty
     if connection.vendor == "postgresql":
@@ -72,7 +77,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         search_query = PrefixSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         own_words = StoredSearchVector()
         all_words = own_words + SearchVector(
-            _joiners_as_spaces("organization__name"), weight="A", config=SEARCH_CONFIG
+            _joiners_as_spaces("organization__search_name"), weight="A", config=SEARCH_CONFIG
         )
         # Candidates: jobs whose own words match (found with the index) and the jobs of any
         # organization whose name shares a word with the query (ids, not a subquery, so the
@@ -96,7 +101,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             continue
         matches = Q()
         for phrase in dict.fromkeys((written, spaced)):
-            for field in ("title", "organization__name", "search_text"):
+            for field in ("search_title", "organization__search_name", "search_text"):
                 matches |= _sqlite_contains(field, phrase)
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
@@ -104,7 +109,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
 
 def _sqlite_contains(field: str, phrase: str) -> Q:
     """Jobs whose `field` holds `phrase`, in any case. SQLite's LIKE folds only ASCII letters,
-    so a phrase with others ("MÜNCHEN") is matched by casefold_contains() instead: slower, as
+    so a phrase with others ("МОСКВА") is matched by casefold_contains() instead: slower, as
     SQLite calls back into Python for each row, so only then."""
     if phrase.isascii():
         return Q(**{f"{field}__icontains": phrase})
@@ -171,9 +176,9 @@ class PrefixSearchQuery(SearchQuery):
 
 
 class StoredSearchVector(SearchVectorCombinable, Expression):
-    """A job's title (weight A) and search text (C), parsed when the row was written: the
-    indexed column that migrations 0006, 0007 and 0010 add on PostgreSQL. It is not a model field,
-    since SQLite has no such column."""
+    """A job's search title (weight A) and search text (C), parsed when the row was written:
+    the indexed column that migrations 0006, 0007, 0010 and 0027 add on PostgreSQL. It is not a
+    model field, since SQLite has no such column."""
 
     output_field = SearchVectorField()
     config = SEARCH_CONFIG
@@ -212,7 +217,7 @@ def _organizations_named_in(query: str) -> QuerySet[Organization]:
     "robotic" finds "Acme Robotics")."""
     return Organization.objects.filter(
         _HasAWordStartedBy(
-            _WordsOf(SearchVector(_joiners_as_spaces("name"), config=SEARCH_CONFIG)),
+            _WordsOf(SearchVector(_joiners_as_spaces("search_name"), config=SEARCH_CONFIG)),
             _WordsOf(SearchVector(_joiners_as_spaces(Value(query)), config=SEARCH_CONFIG)),
         )
     )

@@ -1,8 +1,19 @@
-"""Wording shared by messages, feeds and emails."""
+"""Wording shared by messages, feeds and emails, and text as search and sign-in compare it."""
 
+import functools
+import re
 import unicodedata
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
+# The accents NFKD splits off Latin, Greek and Cyrillic letters. Not every combining mark: in
+# Devanagari or Thai they are vowels, and "हिंदी" without them would be another word.
+ACCENTS_RE = re.compile("[\u0300-\u036f]")
+# Letters NFKD leaves whole that people type without their accent ("Kraków" is "krakow").
+UNACCENTED_LETTERS = str.maketrans(
+    {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+)  # fmt: skip
+ASCII_BYTES = bytes(range(128))
 
 
 def ending_sentence(text: str) -> str:
@@ -25,3 +36,31 @@ def minutes_in_words(minutes: int) -> str:
 def email_key(email: str) -> str:
     """An address as Django's password reset compares addresses: NFKC, then casefold."""
     return unicodedata.normalize("NFKC", email).casefold()
+
+
+def fold_accents(text: str) -> str:
+    """The text as people type it without accents: "München" as "Munchen", "Straße" as
+    "Strasse", "ﬁ" as "fi" (NFKD). Case is kept, and letters without such accents ("ジ", "한")
+    stay as written.
+
+    Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
+    dash or a curly quote, so few are ASCII alone, and decomposing whole posts took 4 to 40
+    times as long (bench/README.md).
+    """
+    if text.isascii():
+        return text
+    # UTF-8 writes ASCII bytes for ASCII characters only: deleting them leaves the others whole.
+    others = text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES)
+    for character, plain in _foldings(frozenset(others.decode("utf-8", "surrogatepass"))):
+        text = text.replace(character, plain)
+    return text
+
+
+@functools.lru_cache(maxsize=1024)  # posts of a board mostly hold the same few
+def _foldings(characters: frozenset[str]) -> list[tuple[str, str]]:
+    """Those of the characters that fold, each with what it folds to."""
+    ordered = sorted(characters)
+    # Folded in one go, kept apart by "\0", which nothing composes with.
+    folded = unicodedata.normalize("NFKD", "\0".join(ordered).translate(UNACCENTED_LETTERS))
+    plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded)).split("\0")
+    return [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]

@@ -10,6 +10,7 @@ from django.db import connection as db_connection
 from django.db.migrations.executor import MigrationExecutor
 
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
 
@@ -165,3 +166,39 @@ def test_on_postgresql_an_index_migration_interrupted_midway_runs_again():
     assert index_validity("job_listed_location_idx") is True
     assert index_validity("job_listing_idx") is None
     assert index_validity("job_location_idx") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0027_makes_the_jobs_stored_before_it_found_without_their_accents():
+    """Going back to 0026 undoes 0027 on today's tables; its rows are then stored as then."""
+    before = ("jobs", "0026_greenhouseconnection_failure_email_claimed_at")
+    migrate_to(before)
+    try:
+        state = MigrationExecutor(db_connection).loader.project_state(before)
+        organization = state.apps.get_model("jobs", "Organization").objects.create(
+            name="Liberté Santé", slug="liberte"
+        )
+        for greenhouse_id, title, search_text in [
+            (1, "Ingénieur·e logiciel", "Montréal, Québec Données de santé"),
+            (2, "Welder", "Köln, Germany — Straße"),
+            (3, "Painter", "Zurich"),
+        ]:
+            state.apps.get_model("jobs", "Job").objects.create(
+                organization=organization,
+                greenhouse_id=greenhouse_id,
+                title=title,
+                search_text=search_text,
+            )
+
+        migrate_to(("jobs", "0027_search_without_accents"))
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+    def found(query: str) -> list[str]:
+        return [job.title for job in job_search(query=query)]
+
+    assert found("ingenieur montreal") == ["Ingénieur·e logiciel"]
+    assert found("koln strasse") == ["Welder"]
+    assert found("Zürich") == ["Painter"]
+    assert sorted(found("liberte")) == ["Ingénieur·e logiciel", "Painter", "Welder"]
+    assert Job.objects.get(greenhouse_id=3).search_title == "Painter"

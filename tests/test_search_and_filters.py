@@ -205,6 +205,75 @@ def test_the_search_boxes_name_what_a_keyword_matches_alike(client, boards):
     assert in_team <= titles(client.get("/jobs/", {"q": f'"{team.name}"'}))  # the team
 
 
+LIBERTE_JOBS = {
+    "Ingénieur·e logiciel — Données de santé", "Chargé·e de conformité RGPD / Loi 25",
+    "Infirmier·ère coordonnateur·rice — Télésanté", "Développeur·se front-end (Vue.js)",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("munchen", {"Robotics Software Engineer, Motion Planning"}),  # location
+        ("MUNCHEN", {"Robotics Software Engineer, Motion Planning"}),
+        ("Munchen", {"Robotics Software Engineer, Motion Planning"}),
+        ("München", {"Robotics Software Engineer, Motion Planning"}),
+        ("zurich cafe", {"Robotics Software Engineer, Motion Planning"}),  # description
+        ("kanto", {"Customer Success Lead, Japan"}),
+        ("montreal", {
+            "Ingénieur·e logiciel — Données de santé", "Développeur·se front-end (Vue.js)",
+            "Infirmier·ère coordonnateur·rice — Télésanté",
+        }),
+        ("liberte", LIBERTE_JOBS),  # the organization's name
+        ("LIBERTE sante -vue.js", LIBERTE_JOBS - {"Développeur·se front-end (Vue.js)"}),
+        ("ingenieur", {"Ingénieur·e logiciel — Données de santé"}),  # title
+        ("charge conformite", {"Chargé·e de conformité RGPD / Loi 25"}),
+        ("CHARGE·E", {"Chargé·e de conformité RGPD / Loi 25"}),  # "·" is beyond ASCII too
+        ("teletravail", {"Développeur·se front-end (Vue.js)"}),
+        ('"donnees de sante"', LIBERTE_JOBS),
+        ("developpeur -développeur", set()),
+    ],
+)  # fmt: skip
+def test_keywords_are_found_with_or_without_their_accents(client, boards, query, expected):
+    assert titles(client.get("/jobs/", {"q": query})) == expected
+
+
+def test_a_word_written_without_its_accent_is_found_by_the_word_with_it(
+    client, acme, fake_greenhouse
+):
+    """An English post writes "Zurich", a German one "Zürich": each query finds both."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["location"]["name"] = "Zurich, Switzerland"
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    both = {post["title"], "Robotics Software Engineer, Motion Planning"}  # "Zürich" in its text
+
+    for query in ("Zürich", "zurich", "ZÜRICH"):
+        assert titles(client.get("/jobs/", {"q": query})) == both, query
+    assert titles(client.get("/orgs/acme/", {"q": "zürich"})) == both
+
+
+def test_an_accent_in_the_title_alone_is_found_both_ways(db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Café Manager")
+    make_job(org, "Cafe Cook")
+    make_job(org, "Sous-chef, Łódź")
+
+    for query in ("cafe", "Café", "CAFÉ"):
+        assert {job.title for job in job_search(query=query)} == {"Café Manager", "Cafe Cook"}
+    assert [job.title for job in job_search(query="lodz")] == ["Sous-chef, Łódź"]
+
+
+def test_an_organization_renamed_is_found_by_its_new_name_without_accents(db):
+    org = Organization.objects.create(name="North Wind", slug="north")
+    make_job(org, "Sailmaker")
+
+    org.name = "Nordvind Tromsø"
+    org.save(update_fields=["name"])  # as the settings page and Django's admin save it
+
+    assert [job.title for job in job_search(query="tromso sailmaker")] == ["Sailmaker"]
+    assert list(job_search(query="north")) == []
+
+
 def test_search_never_finds_closed_or_hidden_jobs(client, boards):
     Job.objects.filter(title="Senior Platform Engineer").update(hidden=True)
     Job.objects.filter(title="Field Service Technician").update(is_open=False)
@@ -223,6 +292,16 @@ def test_on_postgresql_a_title_match_ranks_above_a_newer_description_match(db):
 
     assert [job.title for job in found] == ["Welder", "Painter"]
     assert found[0] == welder
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+def test_on_postgresql_a_title_match_ranks_first_with_or_without_its_accents(db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Ingénieur", first_published_at=timezone.now() - timedelta(days=9))
+    make_job(org, "Technicien", search_text="Technicien, aide de l'ingenieur")
+
+    for query in ("ingenieur", "Ingénieur"):
+        assert [job.title for job in job_search(query=query)] == ["Ingénieur", "Technicien"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")

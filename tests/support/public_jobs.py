@@ -75,6 +75,7 @@ def make_many_jobs(organization: Organization, count: int) -> list[Job]:
                 organization=organization,
                 greenhouse_id=next(_greenhouse_ids),
                 title=f"Engineer {n:04d}",
+                search_title=f"Engineer {n:04d}",  # as save() would: bulk_create() calls none
                 excerpt=f"Engineer number {n}.",
                 description_html=f"<p>Engineer number {n}.</p>",
                 search_text=f"Office {n % 3} Department {n % 5} Engineer number {n}.",
