@@ -291,16 +291,12 @@ class AccountPasswordChangeForm(PasswordRulesOnTheirField, ThrottledPasswordChan
     """The signed-in person's, with the current password throttled."""
 
 
-class EmailChangeForm(forms.Form):
-    """A new address for the signed-in person's account. It asks for the password: a session
-    left open is not enough to take over the password resets."""
+class PasswordConfirmedForm(forms.Form):
+    """A form the signed-in person confirms with their password, checked and throttled as a
+    sign-in is; `mistyped_message` answers a wrong one, saying what was left undone."""
 
-    email = forms.EmailField(
-        label="New email address",
-        max_length=User._meta.get_field("email").max_length,
-        help_text="A link is sent to it; your address changes once you open that link.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    mistyped_message: str
+
     password = forms.CharField(
         label="Your password",
         strip=False,
@@ -312,6 +308,30 @@ class EmailChangeForm(forms.Form):
         self.request = request
         self.user = request.user
 
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        password_check(
+            user=self.user,
+            password=password,
+            request=self.request,
+            wrong=self.mistyped_message,
+        )
+        return password
+
+
+class EmailChangeForm(PasswordConfirmedForm):
+    """A new address for the signed-in person's account. It asks for the password: a session
+    left open is not enough to take over the password resets."""
+
+    email = forms.EmailField(
+        label="New email address",
+        max_length=User._meta.get_field("email").max_length,
+        help_text="A link is sent to it; your address changes once you open that link.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    mistyped_message = "That is not your password. Your address was not changed."
+    field_order = ["email", "password"]
+
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if not address_sendable(email):
@@ -321,16 +341,6 @@ class EmailChangeForm(forms.Form):
         if email_taken(email, user=self.user):
             raise forms.ValidationError(EMAIL_TAKEN_MESSAGE)
         return email
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        password_check(
-            user=self.user,
-            password=password,
-            request=self.request,
-            wrong="That is not your password. Your address was not changed.",
-        )
-        return password
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -629,26 +639,7 @@ class OrganizationDeleteForm(forms.Form):
         return confirm
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(PasswordConfirmedForm):
     """Deleting an account asks for its password: a session left open is not enough."""
 
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.request = request
-        self.user = request.user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        password_check(
-            user=self.user,
-            password=password,
-            request=self.request,
-            wrong="That is not your password. Nothing was deleted.",
-        )
-        return password
+    mistyped_message = "That is not your password. Nothing was deleted."

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.test import Client
 
 from jobs.models import GreenhouseConnection, Membership, Organization
 from orgsite.celery import app as celery_app
@@ -73,6 +74,13 @@ def owner(db, acme: GreenhouseConnection) -> User:
     user = User.objects.create_user("alice", "alice@acme.example", "correct horse battery")
     Membership.objects.create(organization=acme.organization, user=user, role=Membership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def signed_in(client: Client, owner: User) -> Client:
+    """The test client, signed in as acme's admin."""
+    client.force_login(owner)
+    return client
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.core import mail, signing
@@ -18,22 +17,13 @@ from django.utils import timezone
 
 from jobs.email_change import EMAIL_CHANGE_SALT
 from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, EMAIL_CHANGE_LINKS_PER_ACCOUNT
+from tests.support.helpers import parsed
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
 NEW = "alice@new.example"
-
-
-@pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
-
-
-def parsed(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def ask(signed_in: Client, email: str = NEW, password: str = PASSWORD):

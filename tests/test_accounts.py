@@ -24,21 +24,12 @@ from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
 from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, ACCOUNT_EMAILS_PER_DAY
+from tests.support.helpers import parsed
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
-
-
-def parsed(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
 
 
 # --- Who may see what ---------------------------------------------------------------------------

@@ -30,12 +30,6 @@ def shows_more_than_the_last_five(text: str) -> bool:
 
 
 @pytest.fixture
-def signed_in(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def with_key(signed_in, acme, queued) -> GreenhouseConnection:
     response = signed_in.post(
         SETTINGS_URL, {"action": "connect", "board_token": "acme-robotics", "api_key": API_KEY}

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def job(acme, fake_greenhouse) -> Job:
     sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     return Job.objects.filter(organization=acme.organization).order_by("pk").first()

@@ -79,12 +79,6 @@ def synced_acme(acme: GreenhouseConnection) -> GreenhouseConnection:
     return acme
 
 
-@pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
-
-
 # --- Redis down ------------------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -20,12 +19,6 @@ pytest_plugins = ["tests.support.broker"]  # queued, broker_down
 REFRESH_URL = "/manage/acme/refresh/"
 STATUS_URL = "/manage/acme/status.json"
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
 
 
 # --- Refresh now -------------------------------------------------------------------------------

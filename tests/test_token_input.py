@@ -46,12 +46,6 @@ HOSTILE_TOKENS = {
 }
 
 
-@pytest.fixture
-def signed_in(client, owner):
-    client.force_login(owner)
-    return client
-
-
 @pytest.mark.parametrize("case", HOSTILE_TOKENS)
 def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake_greenhouse, case):
     token, message = HOSTILE_TOKENS[case]

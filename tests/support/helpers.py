@@ -70,3 +70,8 @@ def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
         elif field.has_attr("checked"):
             data[field["name"]] = field.get("value", "on")
     return data
+
+
+def parsed(response) -> BeautifulSoup:
+    """A response's page, to read with CSS selectors."""
+    return BeautifulSoup(response.content, "html.parser")
