@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
-from jobs.text import fold_accents
+from jobs.text import as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -54,7 +54,7 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
 
 class Organization(models.Model):
     name = models.CharField(max_length=200)
-    # The name as keyword search reads it, without accents (jobs.search); kept by save().
+    # The name as keyword search reads it (jobs.text.as_searched); kept by save().
     search_name = models.TextField(blank=True, editable=False)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=500, blank=True)
@@ -75,7 +75,7 @@ class Organization(models.Model):
         return self.name
 
     def save(self, **kwargs: Any) -> None:
-        self.search_name = fold_accents(self.name)
+        self.search_name = as_searched(self.name)
         super().save(**save_arguments_with(kwargs, field="name", derived="search_name"))
 
     def get_absolute_url(self) -> str:
@@ -374,7 +374,7 @@ class Job(models.Model):
     application_deadline = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=list, blank=True)
     # Computed by the sync from the fields above, for visitors' search and filters; the search
-    # fields without accents (jobs.search), the title's also kept by save().
+    # fields as keyword search reads them (jobs.text.as_searched), the title's also kept by save().
     search_title = models.TextField(blank=True, editable=False)
     search_text = models.TextField(blank=True)  # plain text: location, units, description
     greenhouse_remote_policy = models.CharField(
@@ -454,7 +454,7 @@ class Job(models.Model):
         return self.title
 
     def save(self, **kwargs: Any) -> None:
-        self.search_title = fold_accents(self.title)
+        self.search_title = as_searched(self.title)
         super().save(**save_arguments_with(kwargs, field="title", derived="search_title"))
 
     def get_absolute_url(self) -> str:

@@ -3,8 +3,9 @@
 PostgreSQL matches the words it parsed and indexed when each job was written (migration 0027) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
 anywhere, in any case, which is enough for a few thousand jobs. Both read the title, the
-organization's name and the search text without accents, as the query is read (fold_accents):
-"munchen" finds "München", and "Zürich" finds "Zurich".
+organization's name and the search text as the query is read (jobs.text.as_searched): without
+accents, so "munchen" finds "München" and "Zürich" finds "Zurich", and with "C++", "C#" and "F#"
+as words of their own, so "c++" finds neither the C# jobs nor the C ones.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.db.models.expressions import Col
 
 from jobs.greenhouse import JobPost
 from jobs.models import Job, Organization
-from jobs.text import fold_accents
+from jobs.text import as_searched
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -46,7 +47,7 @@ QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
 MAX_SEARCH_WORDS = 10
 # "simple" has no stemming (boards mix languages), so a word of the query also finds the longer
 # words it starts: "engineer" finds "Engineering", "dev" finds "DevOps", as on SQLite. Not one or
-# two letters: "c" (all that "C#" and "C++" leave) would find every word that starts with a c.
+# two letters: "c" would find every word that starts with a c.
 # In a tsquery's text each word is quoted and comes first or after a space, "!" or "(".
 PREFIX_MIN_LETTERS = 3
 LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
@@ -55,11 +56,11 @@ SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 
 def search_text_of(post: JobPost, *, description_text: str) -> str:
     """What a keyword can match besides the title and org name: where, which teams, and the text,
-    without accents (fold_accents), as keyword search reads them."""
+    as keyword search reads them (as_searched)."""
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
     places_text = " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
-    return fold_accents(f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip())
+    return as_searched(f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip())
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
@@ -67,9 +68,9 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     # Words past the first few narrow nothing a person meant, but each costs the database a
     # pass: 75 "-word"s took 1.8 s on 10,000 jobs, a quoted phrase of 70 words 0.7 s. A phrase
     # cut short loses its closing quote, which both readers below take in their stride.
-    # Composed, as text usually is, then without accents, as the words searched are stored.
+    # Composed, as text usually is, then read as the words searched are stored.
     query = unicodedata.normalize("NFC", " ".join(query.split()[:MAX_SEARCH_WORDS]))
-    query = fold_accents(query)
+    query = as_searched(query)
     if not any(character.isalnum() for character in query):
         return jobs  # only quotes or dashes: no word to search for, as if the box were empty
     if connection.vendor == "postgresql":

@@ -42,7 +42,7 @@ from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import excerpt_of, opens_with_intro, sanitize_content, text_of
 from jobs.search import search_text_of
-from jobs.text import fold_accents
+from jobs.text import as_searched
 
 logger = logging.getLogger(__name__)
 
@@ -609,7 +609,7 @@ def _insert_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
 def _greenhouse_fields_of(post: JobPost, description: Description) -> dict[str, Any]:
     return {
         "title": post.title,
-        "search_title": fold_accents(post.title),
+        "search_title": as_searched(post.title),
         "description_html": description.safe_html,
         "excerpt": description.excerpt,
         "internal_job_id": post.internal_job_id,

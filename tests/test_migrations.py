@@ -202,3 +202,39 @@ def test_0027_makes_the_jobs_stored_before_it_found_without_their_accents():
     assert found("Zürich") == ["Painter"]
     assert sorted(found("liberte")) == ["Ingénieur·e logiciel", "Painter", "Welder"]
     assert Job.objects.get(greenhouse_id=3).search_title == "Painter"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_own():
+    """As 0027 stored them, "C++" and "C#" read as the word "c" on PostgreSQL."""
+    before = ("jobs", "0027_search_without_accents")
+    migrate_to(before)
+    try:
+        state = MigrationExecutor(db_connection).loader.project_state(before)
+        organization = state.apps.get_model("jobs", "Organization").objects.create(
+            name="F# Works", search_name="F# Works", slug="fsharp"
+        )
+        for greenhouse_id, title, search_text in [
+            (1, "C++ Engineer", "Zurich"),
+            (2, "Developer", "Munchen (C#, .NET), 2+ years"),
+            (3, "C Engineer", "Objective-C, 2+ years #LI-Remote"),
+        ]:
+            state.apps.get_model("jobs", "Job").objects.create(
+                organization=organization,
+                greenhouse_id=greenhouse_id,
+                title=title,
+                search_title=title,
+                search_text=search_text,
+            )
+
+        migrate_to(("jobs", "0028_search_language_words"))
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+    def found(query: str) -> list[str]:
+        return [job.title for job in job_search(query=query)]
+
+    assert found("c++") == ["C++ Engineer"]
+    assert found("c# munchen") == ["Developer"]
+    assert sorted(found("f#")) == ["C Engineer", "C++ Engineer", "Developer"]
+    assert Job.objects.get(greenhouse_id=3).search_text == "Objective-C, 2+ years #LI-Remote"

@@ -66,7 +66,7 @@ def department(name: str) -> Department:
         }),
         ("technic grippe", {"Field Service Technician"}),
         ("engineering -manager", {"Senior Platform Engineer"}),
-        # Not one or two letters: "c" (all "C++" leaves) is not every word in c.
+        # "C++" is a word of its own, not the letter c (as "C#" and "F#" are, tested below).
         ("c++ technician", set()),
         # Words joined by . / - are found by their parts, and as written.
         ("vue typescript", {"Développeur·se front-end (Vue.js)"}),
@@ -184,6 +184,61 @@ def test_keywords_match_department_and_office_names_stored_by_the_sync(client, d
 
     for query in ("fermentation", "fridge", "Alberta"):
         assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
+
+
+LANGUAGE_TITLES = [
+    "C++ Engineer", "Embedded Engineer (C/C++17)", "C# Developer", "Backend Developer (C#, .NET)",
+    "F# Developer", "C Firmware Engineer", "Objective-C Developer", "Toolchain Engineer, abc++",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("c++", {"C++ Engineer", "Embedded Engineer (C/C++17)"}),
+        ("C++", {"C++ Engineer", "Embedded Engineer (C/C++17)"}),
+        ("c++17", {"Embedded Engineer (C/C++17)"}),
+        ("c#", {"C# Developer", "Backend Developer (C#, .NET)"}),
+        ("C# backend", {"Backend Developer (C#, .NET)"}),
+        ("F#", {"F# Developer"}),
+        ("developer -c#", {"F# Developer", "Objective-C Developer"}),
+        ('"c# developer"', {"C# Developer"}),
+    ],
+)  # fmt: skip
+def test_cplusplus_csharp_and_fsharp_find_only_the_jobs_that_name_them(db, query, expected):
+    """PostgreSQL's parser reads "C++", "C#" and "F#" as "c" and "f": each found every C job."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in LANGUAGE_TITLES:
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite finds the c in any word")
+def test_on_postgresql_a_plain_c_finds_the_word_c_alone(db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in LANGUAGE_TITLES:
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query="c")} == {
+        "Embedded Engineer (C/C++17)", "C Firmware Engineer", "Objective-C Developer",
+    }  # fmt: skip
+
+
+def test_cplusplus_csharp_and_fsharp_in_a_post_are_found_as_the_sync_stores_it(
+    client, db, fake_greenhouse
+):
+    post = fake_greenhouse.jobs("tiny-co")[0]
+    post["content"] = (
+        "&lt;p&gt;Our tools are in C++/CLI (and F#); see example.com/docs#c and "
+        "example.com/c#intro.&lt;/p&gt;"
+    )
+    fake_greenhouse.touch("tiny-co")
+    sync_organization(make_connection("tiny", "tiny-co"), trigger=SyncRun.Trigger.COMMAND)
+
+    for query in ("c++", "C++/CLI", "f#"):
+        assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
+    assert titles(client.get("/jobs/", {"q": "c#"})) == set()
 
 
 def test_the_search_boxes_name_what_a_keyword_matches_alike(client, boards):

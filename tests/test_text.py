@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.text import ending_sentence, fold_accents, minutes_in_words
+from jobs.text import as_searched, ending_sentence, fold_accents, minutes_in_words
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,22 @@ def test_minutes_read_as_hours_and_minutes(minutes, words):
 def test_accents_are_folded_as_people_type_without_them(text, folded):
     assert fold_accents(text) == folded
     assert fold_accents(folded) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("C++, C# or F#", "Cplusplus, Csharp or Fsharp"),
+        ("c++ and c#", "cplusplus and csharp"),
+        ("C/C++17, C++/CLI, C++Builder", "C/Cplusplus17, Cplusplus/CLI, CplusplusBuilder"),
+        ("(C#), C#.NET, C#7, Objective-C++", "(Csharp), Csharp.NET, Csharp7, Objective-Cplusplus"),
+        ("Zürich: ＣＳ and Ｃ＃", "Zurich: CS and Csharp"),  # full-width, folded first
+        # Not where they are part of a word, nor a link's fragment.
+        ("abc++, x+c++, _c#, c#_x, #c#", "abc++, x+c++, _c#, c#_x, #c#"),
+        ("example.com/docs#c, example.com/c#intro", "example.com/docs#c, example.com/c#intro"),
+        ("C, Objective-C, 2+ years, #LI-Remote", "C, Objective-C, 2+ years, #LI-Remote"),
+    ],
+)
+def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, searched):
+    assert as_searched(text) == searched
+    assert as_searched(searched) == searched
