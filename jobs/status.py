@@ -122,10 +122,14 @@ def _as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
-    """When the schedule syncs the org next (a sync queued or running is still due until it
-    ends, and then sets the next time)."""
+    """When the schedule syncs the org next (a sync queued is still due until it runs; a sync
+    running sets the next time as it ends)."""
     if not connection.enabled:
         return "paused"
+    if connection.is_locked(now):
+        # Not next_sync_at: while a sync runs it is at most the lease's end, the time to try
+        # again should the worker die (jobs.sync.acquire_sync_lock).
+        return "set when the running sync ends"
     if connection.retry_at and connection.retry_at > now:
         return f"{moment_text(connection.retry_at)}, a retry after the failure"
     if connection.next_sync_at <= now:

@@ -294,6 +294,22 @@ def test_the_status_says_when_the_schedule_syncs_next(signed_in, acme, fake_gree
     assert (status["next_sync_at"], status["next_sync_text"]) == (None, "paused")
 
 
+def test_while_a_sync_runs_the_next_sync_is_not_its_lease(acme, fake_greenhouse):
+    """While a sync runs, the org is due at its lease's end (should the worker die); that is
+    not when the schedule syncs it, which the sync sets as it ends."""
+    GreenhouseConnection.objects.update(sync_interval_minutes=24 * 60)
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    connection = GreenhouseConnection.objects.get()
+    tomorrow = moment_text(connection.next_sync_at)
+    assert sync_status(organization=acme.organization)["next_sync_text"] == tomorrow
+
+    lease = acquire_sync_lock(connection)  # Refresh now's sync, running
+    assert lease
+    assert sync_status(organization=acme.organization)["next_sync_text"] == (
+        "set when the running sync ends"
+    )
+
+
 def test_the_status_of_an_unconnected_org(signed_in, acme):
     GreenhouseConnection.objects.all().delete()
     status = signed_in.get(STATUS_URL).json()
