@@ -508,7 +508,7 @@ def _description_threads() -> Iterator[ThreadPoolExecutor]:
 @contextmanager
 def _pipeline() -> Iterator[None]:
     """On PostgreSQL, send the jobs' writes without waiting for each chunk's result: the server
-    then parses one chunk's search words (migration 0006) while this process derives the next
+    then parses one chunk's search words (migration 0027) while this process derives the next
     chunk's fields (bench/README.md). Elsewhere, or with a libpq older than 14, nothing."""
     if db_connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
         yield
