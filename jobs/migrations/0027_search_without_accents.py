@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from importlib import import_module
 
 from django.db import migrations, models
@@ -59,16 +60,23 @@ def store_folded_fields(model, folded_into: dict[str, str]) -> None:
         target: models.F(source) for source, target in folded_into.items() if source != target
     }
     model.objects.update(**copies)
-    targets = list(folded_into.values())
+    rows = model.objects.values_list("pk", *folded_into)
+    rows_rewritten(rows, list(folded_into.values()), fold_accents)
+
+
+def rows_rewritten(rows, targets: list[str], rewrite: Callable[[str], str]) -> None:
+    """Each row of `rows` (its pk, then one value per field of `targets`) with `rewrite` applied
+    to its values, written to `targets` where that changes any, BATCH rows at a time."""
+    model = rows.model
+    rows = rows.order_by("pk")
     last_pk = 0
-    rows = model.objects.order_by("pk").values_list("pk", *folded_into)
     while batch := list(rows.filter(pk__gt=last_pk)[:BATCH]):
-        folded_rows = []
+        changed_rows = []
         for pk, *values in batch:
-            folded = [fold_accents(value) for value in values]
-            if folded != values:
-                folded_rows.append(model(pk=pk, **dict(zip(targets, folded, strict=True))))
-        model.objects.bulk_update(folded_rows, targets)
+            rewritten = [rewrite(value) for value in values]
+            if rewritten != values:
+                changed_rows.append(model(pk=pk, **dict(zip(targets, rewritten, strict=True))))
+        model.objects.bulk_update(changed_rows, targets)
         last_pk = batch[-1][0]
 
 

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.db import migrations
 from django.db.models import Q
 
@@ -8,8 +10,7 @@ from jobs.text import as_searched
 # fields that hold one are read so again; on PostgreSQL a job's words are parsed again as it is
 # written (a generated column, migration 0027), so only the rows that change are written.
 MARKS = ("+", "#")
-# Rows read at a time; a search text holds up to 55,000 characters.
-BATCH = 500
+search_without_accents_0027 = import_module("jobs.migrations.0027_search_without_accents")
 
 
 def store_language_words(apps, schema_editor):
@@ -24,16 +25,8 @@ def store_as_searched(model, fields: list[str]) -> None:
     for field in fields:
         for mark in MARKS:
             marked |= Q(**{f"{field}__contains": mark})
-    rows = model.objects.filter(marked).order_by("pk").values_list("pk", *fields)
-    last_pk = 0
-    while batch := list(rows.filter(pk__gt=last_pk)[:BATCH]):
-        changed_rows = []
-        for pk, *values in batch:
-            searched = [as_searched(value) for value in values]
-            if searched != values:
-                changed_rows.append(model(pk=pk, **dict(zip(fields, searched, strict=True))))
-        model.objects.bulk_update(changed_rows, fields)
-        last_pk = batch[-1][0]
+    rows = model.objects.filter(marked).values_list("pk", *fields)
+    search_without_accents_0027.rows_rewritten(rows, fields, as_searched)
 
 
 class Migration(migrations.Migration):
