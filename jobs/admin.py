@@ -17,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
+from django.db.models.lookups import IContains, Lookup
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -62,7 +63,7 @@ from jobs.models import (
 from jobs.organizations import organization_delete
 from jobs.search import MAX_SEARCH_WORDS
 from jobs.selectors import remote_policy_is
-from jobs.text import ending_sentence
+from jobs.text import as_searched, ending_sentence
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
@@ -84,6 +85,23 @@ class ListQueryCleaning:
     ) -> tuple[QuerySet, bool]:
         words = search_term.replace("\x00", "").split()[:MAX_SEARCH_WORDS]
         return super().get_search_results(request, queryset, " ".join(words))
+
+
+class SearchedContains(Lookup):
+    """icontains on a field stored as keyword search reads text (as_searched), with each word
+    searched read so too: "munchen" finds "München" here as on the site's search. A lookup
+    rather than a folded search term: Django splits the term into words (or quoted phrases) and
+    tries each on every search field, and the fields without a folded copy (a job's location)
+    still need the word as typed."""
+
+    lookup_name = "searched"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return IContains(self.lhs, as_searched(self.rhs)).as_sql(compiler, connection)
+
+
+Job._meta.get_field("search_title").register_lookup(SearchedContains)
+Organization._meta.get_field("search_name").register_lookup(SearchedContains)
 
 
 class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
@@ -254,7 +272,7 @@ class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelFo
 class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     form = OrganizationAdminForm
     list_display = ["name", "slug", "website"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "search_name__searched", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
@@ -544,7 +562,13 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
         "remote",
     ]
     list_filter = ["is_open", "featured", "hidden", RemotePolicyFilter, "organization"]
-    search_fields = ["title", "location_name", "organization__name"]
+    search_fields = [
+        "title",
+        "search_title__searched",
+        "location_name",
+        "organization__name",
+        "organization__search_name__searched",
+    ]
     fields = [
         "organization",
         "greenhouse_id",

@@ -12,7 +12,7 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 
-from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +94,26 @@ def test_the_api_key_columns_cannot_be_filtered_on(superuser_client, lookup):
     response = superuser_client.get(changelist(GreenhouseConnection), {lookup: "g"})
 
     assert response.status_code == 400
+
+
+def test_the_job_search_reads_words_without_accents_as_the_site_search_does(
+    superuser_client, synced_acme
+):
+    munich = make_job(synced_acme, "Ingenieur München", location_name="Zürich")
+    cpp = make_job(synced_acme, "C++ Engineer")
+
+    def found(term: str) -> list[Job]:
+        return list(superuser_client.get(changelist(Job), {"q": term}).context["cl"].result_list)
+
+    assert found("munchen") == [munich]  # not Acme's job in München: a location is not folded
+    assert munich in found("München")
+    assert found('"ingenieur munchen" Zürich') == [munich]  # the location as typed, as before
+    assert found("c++") == [cpp]
+
+
+def test_the_organization_search_reads_words_without_accents(superuser_client, synced_acme):
+    liberte = Organization.objects.create(name="Liberté Café", slug="liberte")
+
+    response = superuser_client.get(changelist(Organization), {"q": "liberte cafe"})
+
+    assert list(response.context["cl"].result_list) == [liberte]
