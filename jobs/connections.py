@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -156,11 +158,18 @@ def connection_schedule_update(
     connection.sync_interval_minutes = sync_interval_minutes
     connection.enabled = not paused
     # Counting from the last attempt applies a shorter interval at once, and a longer one too.
+    now = timezone.now()
     last_attempt = connection.last_attempt_at
-    connection.next_sync_at = (
-        last_attempt + connection.sync_interval if last_attempt else timezone.now()
+    next_sync_at = Value(last_attempt + connection.sync_interval if last_attempt else now)
+    # While a sync holds the lease, the org stays due by the lease's end (acquire_sync_lock), or
+    # a killed worker's org would wait out the new interval. Read from the row: a sync may have
+    # claimed it since the page loaded.
+    connection.next_sync_at = Case(
+        When(lock_expires_at__gt=now, then=Least(next_sync_at, F("lock_expires_at"))),
+        default=next_sync_at,
     )
     _connection_update(connection, ["sync_interval_minutes", "enabled", "next_sync_at"])
+    connection.refresh_from_db(fields=["next_sync_at"])  # the page shows it
 
 
 @sensitive_variables("api_key")

@@ -313,6 +313,39 @@ def test_it_sets_the_sync_interval_from_the_last_attempt(signed_in, connected):
     assert (connected.next_sync_at - last_attempt).total_seconds() == 3600
 
 
+def test_a_new_schedule_while_a_sync_runs_keeps_the_org_due_when_its_lease_ends(connected):
+    """Should that sync's worker die, the dispatcher runs the org again then, as it would have
+    without the change (acquire_sync_lock), not a whole new interval later."""
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(last_attempt_at=timezone.now())
+    connected.refresh_from_db()
+    # The sync starts after the settings page read the connection.
+    lease = acquire_sync_lock(GreenhouseConnection.objects.get(pk=connected.pk))
+
+    connection_schedule_update(connection=connected, sync_interval_minutes=24 * 60, paused=False)
+
+    assert connected.next_sync_at == lease  # as the page shows it
+    connected.refresh_from_db()
+    assert connected.next_sync_at == lease and connected.sync_interval_minutes == 24 * 60
+
+
+@pytest.mark.parametrize("lease_ended_ago", [None, timedelta(seconds=1)], ids=["none", "ended"])
+def test_a_new_schedule_without_a_running_sync_counts_from_the_last_attempt(
+    connected, lease_ended_ago
+):
+    last_attempt = timezone.now()
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(
+        last_attempt_at=last_attempt,
+        lock_expires_at=None if lease_ended_ago is None else last_attempt - lease_ended_ago,
+    )
+    connected.refresh_from_db()
+
+    connection_schedule_update(connection=connected, sync_interval_minutes=24 * 60, paused=False)
+
+    assert connected.next_sync_at == last_attempt + timedelta(days=1)
+    connected.refresh_from_db()
+    assert connected.next_sync_at == last_attempt + timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     ("value", "error"),
     [("1", "greater than or equal to 5"), ("100000", "less than or equal to 1440"), ("x", "whole")],
