@@ -7,13 +7,15 @@ the web requests, on the filesystem transport so no broker server is needed.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from jobs.models import Job, Membership, Organization
+from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from tests.support.browser import save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -162,6 +164,33 @@ def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, o
     expect(button).not_to_have_attribute("aria-disabled", "true")
     expect(button).to_be_focused()
     assert len(held) == 1
+
+
+def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
+    live_server, page, acme, owner
+):
+    """ "A sync is running right now" must not stay beside that sync's "Finished"."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5), last_attempt_at=timezone.now()
+    )
+    feedback = page.locator("[data-refresh-feedback]")
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_role("button", name="Refresh now").click()
+    expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
+
+    # The sync ends as a worker's would: lease released, its run recorded.
+    SyncRun.objects.create(
+        organization=acme.organization,
+        trigger=SyncRun.Trigger.SCHEDULE,
+        outcome=SyncRun.Outcome.SUCCESS,
+        finished_at=timezone.now(),
+    )
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    expect(page.locator(".sync-status [data-field=message]")).to_have_text(
+        "Finished: no changes", timeout=SYNC_TIMEOUT_MS
+    )
+    expect(feedback).to_have_text("")
 
 
 def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(live_server, page):

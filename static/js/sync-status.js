@@ -50,6 +50,11 @@
     if (hint && wasActive && (hint.dataset.reloadHint === "runs" ? ended : changed)) {
       hint.hidden = false;
     }
+    // Refresh now's answer ("A sync is running right now") is out of date once that sync
+    // ended; the phase line below says how it went.
+    if (wasActive && ended) {
+      say(box, "", "");
+    }
   }
 
   function say(box, level, text) {
@@ -91,8 +96,9 @@
     say(box, "info", "Asking for a sync…");
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
-        say(box, answer.level, answer.message);
+        // Rendered first: a sync that ended meanwhile must not clear this answer.
         render(box, answer.status);
+        say(box, answer.level, answer.message);
         if (isActive(answer.status.phase)) {
           poll(box);
         }
