@@ -526,6 +526,18 @@ def test_the_page_says_how_many_jobs_match_and_shows_the_chosen_filters(client, 
     assert 'href="/jobs/">Clear filters</a>' in html
 
 
+def test_an_org_page_searched_names_the_keywords_in_its_title_as_typed(client, boards):
+    """As /jobs/ does: the tab, the history and a screen reader's first words tell a search
+    from the org's whole list."""
+    html = client.get("/orgs/acme/", {"q": "  München  "}).content.decode()
+
+    assert "<title>“München” · Jobs at Acme Robotics · orgsite</title>" in html
+    assert (
+        "<title>Jobs at Acme Robotics · orgsite</title>"
+        in client.get("/orgs/acme/").content.decode()
+    )
+
+
 def test_filter_options_escape_names_and_mark_every_chosen_value(client, db):
     hostile = Organization.objects.create(name='R&D "Labs" <b>', slug="rnd")
     team = make_unit(Department, hostile, "<script>alert(1)</script>")
