@@ -83,6 +83,17 @@ def organization_name_field() -> OneLineField:
     )
 
 
+class SendableEmailField(forms.EmailField):
+    """An address the site will email (password resets, invitations, sync alerts): once it
+    reads as an email address, one Django's mail backends can write (jobs.mail.address_sendable)."""
+
+    def clean(self, value: Any) -> str:
+        email = super().clean(value)
+        if email and not address_sendable(User.objects.normalize_email(email)):
+            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
+        return email
+
+
 class PasswordRulesOnTheirField:
     """Django reports a new password its rules refuse (too short, too common, too like the
     username) on the confirmation field: "Password confirmation: This password is too common.",
@@ -105,6 +116,7 @@ class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+        field_classes = {**UserCreationForm.Meta.field_classes, "email": SendableEmailField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,9 +128,6 @@ class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        # Its password resets, invitations and sync alerts would never reach it.
-        if not address_sendable(email):
-            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
         if accounts_with_email(email):
             raise forms.ValidationError(
                 "An account with this email already exists. Sign in, or reset its password."
@@ -323,7 +332,7 @@ class EmailChangeForm(PasswordConfirmedForm):
     """A new address for the signed-in person's account. It asks for the password: a session
     left open is not enough to take over the password resets."""
 
-    email = forms.EmailField(
+    email = SendableEmailField(
         label="New email address",
         max_length=User._meta.get_field("email").max_length,
         help_text="A link is sent to it; your address changes once you open that link.",
@@ -334,8 +343,6 @@ class EmailChangeForm(PasswordConfirmedForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if not address_sendable(email):
-            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
         if email == self.user.email:
             raise forms.ValidationError("This is already your address.")
         if email_taken(email, user=self.user):
@@ -567,18 +574,12 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(
+    email = SendableEmailField(
         label="Email",
         max_length=User._meta.get_field("email").max_length,
         help_text="Someone without an account gets an email inviting them to set a password.",
     )
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if not address_sendable(User.objects.normalize_email(email)):
-            raise forms.ValidationError(UNSENDABLE_ADDRESS_MESSAGE)
-        return email
 
 
 class OrganizationRowPickForm(forms.Form):

@@ -217,6 +217,15 @@ def test_a_bad_address_is_refused_with_the_error_in_the_title(signed_in):
     assert "valid email" in field_errors(response)["email"]
 
 
+def test_an_address_no_email_can_be_written_to_is_refused(signed_in, owner):
+    response = ask(signed_in, "alice@\u3002new.example")  # 。 is a full stop: an empty label
+
+    assert field_errors(response)["email"].startswith(
+        "New email address: An email cannot be sent to this address"
+    )
+    assert mail.outbox == []
+
+
 def test_an_address_taken_after_the_link_was_sent_is_not_given_to_a_second_account(
     signed_in, owner
 ):
