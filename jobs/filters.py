@@ -44,6 +44,19 @@ class JobFilters:
     def is_active(self) -> bool:
         return self != JobFilters()
 
+    def as_query_params(self) -> list[tuple[str, str]]:
+        """The filters set, in FILTER_PARAMETERS' order with ids sorted: one address for one
+        list of jobs, however the link that led to it wrote them."""
+        params = [
+            ("q", self.query),
+            ("org", self.organization_slug),
+            *(("department", str(pk)) for pk in sorted(self.department_ids)),
+            *(("office", str(pk)) for pk in sorted(self.office_ids)),
+            ("location", self.location),
+            ("remote", self.remote_policy),
+        ]
+        return [(name, value) for name, value in params if value]
+
 
 _REMOTE_POLICIES = {value for value in Job.RemotePolicy.values if value}
 

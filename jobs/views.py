@@ -7,6 +7,7 @@ briefly by `cache_public_page`; a sync that changes an org's jobs makes them fre
 from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
@@ -150,15 +151,32 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
             job_search(**{**asdict(filters), "organization_slug": organization.slug})
         )
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    canonical_path = request.path if page.number == 1 else f"{request.path}?page={page.number}"
     return {
         "filters": filters,
         "options": options,
         "page": page,
         "previous_page_url": _page_url(request, page, -1),
         "next_page_url": _page_url(request, page, +1),
-        "canonical_url": request.build_absolute_uri(canonical_path),
+        "canonical_url": _listing_canonical_url(request, filters, page),
+        # A keyword search's results: no page of their own in a search engine's results
+        # (endless, and thin), but the jobs they link to are followed.
+        "meta_robots": "noindex, follow" if filters.query else "",
     }
+
+
+def _listing_canonical_url(request: HttpRequest, filters: JobFilters, page: Page) -> str:
+    """The address of this list of jobs: its filters (as applied, so a value the page ignored is
+    left out) and its page, never page 1 nor parameters such as utm_source that change nothing.
+
+    Each page of each filtered list is its own content, as search engines' guidance on
+    pagination and faceted navigation says: pointing at the unfiltered list (or its page N)
+    would claim that different jobs are the same page.
+    """
+    params = filters.as_query_params()
+    if page.number > 1:
+        params.append(("page", str(page.number)))
+    query = urlencode(params)
+    return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
 
 
 def _page_url(request: HttpRequest, page: Page, step: int) -> str:

@@ -623,7 +623,10 @@ def test_the_jobs_list_is_paginated_and_page_links_keep_the_filters(client, db):
     assert f'rel="next" href="?q=analyst&amp;department={team.pk}&amp;page=2"' in first_html
     assert 'rel="prev"' not in first_html
     assert f'rel="prev" href="?q=analyst&amp;department={team.pk}&amp;page=1"' in second_html
-    assert '<link rel="canonical" href="http://testserver/jobs/?page=2">' in second_html
+    assert (
+        f'<link rel="canonical" href="http://testserver/jobs/?q=analyst&amp;department={team.pk}'
+        '&amp;page=2">'
+    ) in second_html
     # Each page its own title, as search engines list them apart.
     assert "<title>“analyst” · All open jobs · orgsite</title>" in first_html
     assert "<title>“analyst” · All open jobs, page 2 · orgsite</title>" in second_html

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from jobs.metadata import employment_types_from_metadata
-from jobs.models import Job, Organization, SyncRun
+from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sitemaps import JobSitemap, OrganizationSitemap
 from jobs.sync import sync_organization
 from tests.support.helpers import SITEMAP_NS, sitemap_entries
-from tests.support.public_jobs import make_job
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = pytest.mark.django_db
 JSON_LD = re.compile(r"<script type=\"application/ld\+json\">(.*?)</script>", re.DOTALL)
@@ -158,17 +158,106 @@ def test_a_job_page_has_a_meta_description_canonical_url_and_open_graph_tags(cli
     ("path", "canonical"),
     [
         ("/", "http://testserver/"),
-        ("/jobs/?q=robot&remote=hybrid", "http://testserver/jobs/"),
+        ("/jobs/", "http://testserver/jobs/"),
+        ("/jobs/?utm_source=newsletter&page=1", "http://testserver/jobs/"),
         ("/orgs/", "http://testserver/orgs/"),
-        ("/orgs/acme/?department=1", "http://testserver/orgs/acme/"),
+        ("/orgs/acme/?fbclid=IwAR1", "http://testserver/orgs/acme/"),
     ],
 )
-def test_list_pages_have_a_canonical_url_without_filters(client, synced_acme, path, canonical):
+def test_unfiltered_pages_have_their_path_as_canonical_url(client, synced_acme, path, canonical):
     html = client.get(path).content.decode()
 
     assert f'<link rel="canonical" href="{canonical}">' in html
     assert '<meta name="description" content="' in html
     assert '<meta property="og:title" content="' in html
+    assert '<meta name="robots"' not in html
+
+
+@pytest.fixture
+def many_roles(db) -> Department:
+    """30 open jobs in one department (two pages of them), 30 in another."""
+    org = Organization.objects.create(name="Many Roles", slug="many")
+    team, other = make_unit(Department, org, "Team"), make_unit(Department, org, "Other")
+    for n in range(30):
+        make_job(org, f"Analyst {n:02d}", departments=(team,), remote_policy="hybrid")
+        make_job(org, f"Welder {n:02d}", departments=(other,), remote_policy="onsite")
+    return team
+
+
+def canonical_of(client, path: str) -> str:
+    (link,) = re.findall(
+        r'<link rel="canonical" href="([^"]*)">', client.get(path).content.decode()
+    )
+    return link.replace("&amp;", "&")
+
+
+def test_a_filtered_page_is_its_own_canonical_url_with_its_filters_and_page(client, many_roles):
+    """Not the unfiltered list's page 2, which lists other jobs (Google: each page of a
+    paginated sequence its own canonical; a canonical names a page with the same content)."""
+    team = many_roles.pk
+
+    assert canonical_of(client, f"/jobs/?department={team}&page=2") == (
+        f"http://testserver/jobs/?department={team}&page=2"
+    )
+    assert canonical_of(client, f"/orgs/many/?remote=hybrid&department={team}&page=2") == (
+        f"http://testserver/orgs/many/?department={team}&remote=hybrid&page=2"
+    )
+    assert canonical_of(client, f"/jobs/?department={team}") == (
+        f"http://testserver/jobs/?department={team}"
+    )
+
+
+def test_a_filtered_pages_canonical_url_is_one_address_however_its_link_was_written(
+    client, many_roles
+):
+    """Parameters in a stable order, without page 1, tracking parameters or values the page
+    ignored: links that show the same jobs name the same page."""
+    team = many_roles.pk
+    other = Department.objects.get(name="Other").pk
+    expected = (
+        f"http://testserver/jobs/?department={min(team, other)}&department={max(team, other)}"
+    )
+
+    for path in [
+        f"/jobs/?department={team}&department={other}",
+        f"/jobs/?department={other}&department={team}&page=1",
+        f"/jobs/?utm_source=news&department={other}&fbclid=IwAR1&department={team}",
+        f"/jobs/?department={other}&department={team}&department=abc&remote=moon",
+    ]:
+        assert canonical_of(client, path) == expected, path
+    # On an org's page, the org is the page's own: no org= beside it.
+    assert canonical_of(client, "/orgs/many/?org=many") == "http://testserver/orgs/many/"
+
+
+@pytest.mark.parametrize("path", ["/jobs/?q=analyst&page=2", "/orgs/many/?q=%20analyst%20%20"])
+def test_keyword_search_results_are_not_indexed_but_their_links_are_followed(
+    client, many_roles, path
+):
+    html = client.get(path).content.decode()
+
+    assert '<meta name="robots" content="noindex, follow">' in html
+    assert "?q=analyst" in canonical_of(client, path)
+
+
+def test_filters_without_keywords_may_be_indexed(client, many_roles):
+    html = client.get(f"/jobs/?department={many_roles.pk}&remote=hybrid").content.decode()
+
+    assert '<meta name="robots"' not in html
+
+
+def test_a_cached_page_carries_the_canonical_url_of_its_own_filters(client, many_roles):
+    """The page cache keys pages by the parameters they read, so one address's canonical URL
+    never shows on another's page, nor a tracking parameter on anyone's."""
+    team = many_roles.pk
+    filtered = f"http://testserver/jobs/?department={team}&page=2"
+
+    assert canonical_of(client, f"/jobs/?department={team}&page=2&utm_source=a") == filtered
+    assert canonical_of(client, "/jobs/?page=2&utm_source=a") == "http://testserver/jobs/?page=2"
+    assert canonical_of(client, f"/jobs/?page=2&department={team}") == filtered
+    assert canonical_of(client, "/jobs/?page=2") == "http://testserver/jobs/?page=2"
+    assert canonical_of(client, "/jobs/?q=analyst&page=2") == (
+        "http://testserver/jobs/?q=analyst&page=2"
+    )
 
 
 def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
