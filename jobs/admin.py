@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -271,8 +272,9 @@ class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelFo
 @admin.register(Organization)
 class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     form = OrganizationAdminForm
-    list_display = ["name", "slug", "website"]
+    list_display = ["name", "slug", "website", "lists"]
     search_fields = ["name", "search_name__searched", "slug"]
+    readonly_fields = ["lists"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
@@ -280,6 +282,23 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
 
     def organization_of(self, obj: Organization) -> Organization:
         return obj
+
+    @admin.display(description="in the lists")
+    def lists(self, obj: Organization) -> str:
+        """Links to the org's jobs, departments and offices: those lists narrow to one org
+        through these (or a search), as their sidebar cannot offer 10,000 orgs."""
+        if obj.pk is None:  # the add page
+            return ""
+        query = urlencode({"organization__id__exact": obj.pk})
+        lists = ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices"))
+        return format_html_join(
+            " · ",
+            '<a href="{}?{}">{}</a>',
+            (
+                (reverse(f"admin:jobs_{model._meta.model_name}_changelist"), query, label)
+                for model, label in lists
+            ),
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Organization, form: forms.Form, change: bool
@@ -543,6 +562,28 @@ class RemotePolicyFilter(admin.SimpleListFilter):
         return queryset.filter(remote_policy_is(policy))
 
 
+class ChosenOrganizationFilter(admin.RelatedFieldListFilter):
+    """The list narrowed to one organization (?organization__id__exact=N, as the links of the
+    organization list set it). Django's own filter names every organization in the sidebar
+    (and with "Show counts" counts each): unusable, and slow, with 10,000 of them. This one is
+    shown only while it narrows the list, naming the org beside "All"; it reads nothing else."""
+
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: Any
+    ) -> list[tuple[int, str]]:
+        # A value no id could be is left to the list's own query, which Django answers with
+        # its "invalid lookup" redirect; 18 digits fit a BigInteger, as on the visitors' pages.
+        ids = [v for v in self.lookup_val or () if v.isascii() and v.isdigit() and len(v) <= 18]
+        if not ids:
+            return []
+        return list(
+            Organization.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name")
+        )
+
+    def has_output(self) -> bool:
+        return bool(self.lookup_choices)
+
+
 class JobChangeList(ChangeList):
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
         # The list shows neither, and sorts its page from every job's row.
@@ -561,7 +602,13 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
         "hidden",
         "remote",
     ]
-    list_filter = ["is_open", "featured", "hidden", RemotePolicyFilter, "organization"]
+    list_filter = [
+        "is_open",
+        "featured",
+        "hidden",
+        RemotePolicyFilter,
+        ("organization", ChosenOrganizationFilter),
+    ]
     search_fields = [
         "title",
         "search_title__searched",
@@ -635,7 +682,7 @@ class SyncedUnitAdmin(DeletedOnlyWithTheirOrganization):
     changes, so an edit here would stand, unrepaired, in filters and links."""
 
     list_display = ["name", "organization", "greenhouse_id"]
-    list_filter = ["organization"]
+    list_filter = [("organization", ChosenOrganizationFilter)]
     search_fields = ["name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

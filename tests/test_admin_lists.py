@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
-from tests.support.public_jobs import make_job
+from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +119,112 @@ def test_the_organization_search_reads_words_without_accents(superuser_client, s
     response = superuser_client.get(changelist(Organization), {"q": "liberte cafe"})
 
     assert list(response.context["cl"].result_list) == [liberte]
+
+
+# --- Narrowing a list to one organization ------------------------------------------------------
+
+
+def make_orgs(first: int, count: int) -> list[Organization]:
+    """Orgs with a job, a department and an office each: stand-ins for the site's 10,000."""
+    organizations = []
+    for n in range(first, first + count):
+        organization = Organization.objects.create(name=f"Company {n:02d}", slug=f"company-{n}")
+        department = make_unit(Department, organization, f"Team {n:02d}")
+        make_job(organization, f"Role {n:02d}", departments=(department,))
+        make_unit(Office, organization, f"Office {n:02d}")
+        organizations.append(organization)
+    return organizations
+
+
+@pytest.fixture
+def many_orgs(db) -> list[Organization]:
+    return make_orgs(0, 12)
+
+
+def sidebar(response) -> str:
+    filters = BeautifulSoup(response.content, "html.parser").select_one("#changelist-filter")
+    return filters.get_text(" ", strip=True) if filters else ""
+
+
+LISTS_BY_ORGANIZATION = pytest.mark.parametrize(
+    "model", [Job, Department, Office], ids=["job", "department", "office"]
+)
+
+
+@LISTS_BY_ORGANIZATION
+@pytest.mark.parametrize("facets", [{}, {"_facets": "True"}], ids=["", "with counts"])
+def test_a_list_beside_thousands_of_orgs_names_none_of_them_in_its_sidebar(
+    admin_client, many_orgs, model, facets
+):
+    """Django's organization filter listed every org (and with "Show counts", counted each)."""
+    response = admin_client.get(changelist(model), facets)
+
+    assert response.status_code == 200
+    assert "Company" not in sidebar(response)
+
+
+@LISTS_BY_ORGANIZATION
+def test_a_list_narrowed_to_one_org_lists_its_rows_and_names_it_beside_all(
+    admin_client, many_orgs, model
+):
+    chosen = many_orgs[3]
+
+    response = admin_client.get(
+        changelist(model), {"organization__id__exact": chosen.pk, "_facets": "True"}
+    )
+
+    assert {row.organization_id for row in response.context["cl"].result_list} == {chosen.pk}
+    soup = BeautifulSoup(response.content, "html.parser")
+    by_organization = soup.select_one('#changelist-filter [data-filter-title="organization"]')
+    choices = [li.get_text(strip=True) for li in by_organization.select("li")]
+    assert choices[0].startswith("All") and choices[1:] == ["Company 03 (1)"]
+    assert by_organization.select_one("li.selected").get_text(strip=True) == "Company 03 (1)"
+    assert "Company 04" not in sidebar(response)
+
+
+@LISTS_BY_ORGANIZATION
+def test_a_list_narrowed_to_one_org_reads_that_org_alone_however_many_there_are(
+    admin_client, many_orgs, model
+):
+    def narrowed_list_queries() -> list[str]:
+        with CaptureQueriesContext(db_connection) as queries:
+            response = admin_client.get(
+                changelist(model), {"organization__id__exact": many_orgs[3].pk, "_facets": "True"}
+            )
+        assert response.status_code == 200
+        return [query["sql"] for query in queries]
+
+    before = narrowed_list_queries()
+    make_orgs(12, 12)
+    after = narrowed_list_queries()
+
+    assert len(after) == len(before)
+    organization_reads = [sql for sql in after if 'FROM "jobs_organization"' in sql]
+    assert organization_reads
+    assert all('FROM "jobs_organization" WHERE' in sql for sql in organization_reads)
+
+
+@pytest.mark.parametrize("value", ["abc", "12x", "²", "9" * 30, "-1", ""])
+def test_an_organization_filter_no_org_could_have_is_no_error(admin_client, many_orgs, value):
+    response = admin_client.get(changelist(Job), {"organization__id__exact": value})
+
+    assert response.status_code in (200, 302)
+
+
+def test_the_organization_list_and_page_link_each_orgs_jobs_departments_and_offices(
+    admin_client, many_orgs
+):
+    chosen = many_orgs[5]
+    listing = BeautifulSoup(admin_client.get(changelist(Organization)).content, "html.parser")
+    page = BeautifulSoup(
+        admin_client.get(reverse("admin:jobs_organization_change", args=[chosen.pk])).content,
+        "html.parser",
+    )
+
+    for soup in (listing, page):
+        for model, label in ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices")):
+            url = f"{changelist(model)}?organization__id__exact={chosen.pk}"
+            (link,) = soup.select(f'a[href="{url}"]')
+            assert link.get_text() == label
+            rows = admin_client.get(url).context["cl"].result_list
+            assert [row.organization_id for row in rows] == [chosen.pk]
