@@ -3,6 +3,7 @@ from django.templatetags.static import PrefixNode
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from jobs.account_urls import ThrottledPasswordChangeView
 from jobs.admin import admin_login
 from jobs.health import healthz
 
@@ -15,6 +16,14 @@ urlpatterns = [
         "admin/password_reset/",
         RedirectView.as_view(pattern_name="password_reset"),
         name="admin_password_reset",
+    ),
+    # Before the admin's own, which checks the current password with no limit: a session left
+    # open would let anyone guess it there. The site's page instead (the admin's showed its
+    # template, posting to it, already), whose wrong passwords count as failed sign-ins.
+    path(
+        "admin/password_change/",
+        admin.site.admin_view(ThrottledPasswordChangeView.as_view()),
+        name="admin_password_change",
     ),
     path("admin/", admin.site.urls),
     path("accounts/", include("jobs.account_urls")),

@@ -134,6 +134,48 @@ def test_the_django_admins_sign_in_is_throttled_too(client):
     assert sign_in(client, "root", PASSWORD, ip="127.0.0.1").status_code == 429
 
 
+def test_guessing_the_current_password_on_the_django_admins_password_page_is_throttled_too(
+    client,
+):
+    """Django's own page there checked the current password of a staff session left open
+    with no limit at all."""
+    staff = User.objects.create_user("rita", "rita@example.com", PASSWORD, is_staff=True)
+    client.force_login(staff)
+    new = "a brand new passphrase"
+
+    def change(old_password: str):
+        data = {"old_password": old_password, "new_password1": new, "new_password2": new}
+        return client.post("/admin/password_change/", data)
+
+    guesses = [change(f"guess {n}") for n in range(3)]
+    response = change(PASSWORD)
+
+    assert [guess.status_code for guess in guesses] == [200, 200, 200]
+    assert "Your old password was entered incorrectly" in guesses[0].content.decode()
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts. Wait 15 minutes" in response.content.decode()
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+    # The counts are shared with the site's own pages.
+    assert sign_in(Client(), "rita", PASSWORD, ip="127.0.0.1").status_code == 429
+
+
+def test_the_django_admins_password_page_still_changes_a_staff_password(client):
+    staff = User.objects.create_user("rita", "rita@example.com", PASSWORD, is_staff=True)
+    client.force_login(staff)
+    new = "a brand new passphrase"
+
+    assert client.get("/admin/password_change/").status_code == 200
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert staff.check_password(new)
+
+
 def test_a_cache_that_is_down_leaves_sign_in_working_unthrottled(client, owner, settings, caplog):
     """Better unthrottled for a while (logged, and /healthz says so) than nobody signed in."""
     settings.CACHES = {

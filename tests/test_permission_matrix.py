@@ -101,6 +101,7 @@ EXPECTED: dict[str, Expected] = {
     "admin_password_reset": Expected(get=(302,) * 5, post=(302,) * 5),  # to the site's own
     "admin:logout": Expected(get=STAFF_ONLY_READ_ONLY, post=(302,) * 5),
     "admin:password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
+    "admin_password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),  # the same, throttled
     "admin:password_change_done": Expected(get=STAFF_ONLY, post=STAFF_ONLY_READ_ONLY),
     # Staff: 403 without the field to complete.
     "admin:autocomplete": Expected(get=(302, 302, 302, 302, 403), post=STAFF_ONLY_READ_ONLY),
