@@ -1,12 +1,18 @@
-"""`make run`'s command: a second run fails at once, and a process that dies stops the rest."""
+"""`make run`'s command: a second run fails at once, a process that dies stops the rest, and a
+stop signal stops them all."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
@@ -77,3 +83,72 @@ def test_a_port_out_of_range_is_refused_by_name(monkeypatch):
     monkeypatch.setenv("PORT", "70000")
     with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
         env_int("PORT", 8000, minimum=1, maximum=65535)
+
+
+def processes_in_session(session: int) -> list[int]:
+    """The processes, zombies aside, of a session: runlocal's and every one it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and os.getsid(int(entry.name)) == session:
+                stat = (entry / "stat").read_text()
+                if stat[stat.rindex(")") + 2] != "Z":
+                    found.append(int(entry.name))
+        except (ProcessLookupError, FileNotFoundError):
+            pass  # ended meanwhile
+    return found
+
+
+@pytest.mark.parametrize("how", ["to its process group", "to it alone, twice"])
+def test_sigterm_stops_every_process_cleanly(tmp_path, how):
+    """SIGTERM is how a process manager, `timeout` or `docker stop` ends `make run`. Sent to the
+    whole group, it also reached the worker's pool processes, which die on it (they ignore only
+    Ctrl-C's SIGINT): the worker logged them as lost and hung in its warm shutdown. A second
+    SIGTERM while stopping made runlocal exit with the worker still running."""
+    port = runlocal.free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "ORGSITE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": "filesystem://",
+    }
+    output = tmp_path / "runlocal.log"
+    with output.open("w") as log:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "runlocal", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a group of its own to signal, as a terminal gives it
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not ("ready." in output.read_text() and port_answers(port)):
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.25)
+
+        if how == "to its process group":
+            os.killpg(site.pid, signal.SIGTERM)
+        else:
+            os.kill(site.pid, signal.SIGTERM)
+            time.sleep(0.5)
+            os.kill(site.pid, signal.SIGTERM)
+
+        assert site.wait(timeout=30) == 0, output.read_text()
+        assert processes_in_session(site.pid) == [], output.read_text()
+        assert "signal 15" not in output.read_text()  # no pool process killed under the worker
+        assert "did not stop" not in output.read_text()  # none needed killing
+    finally:
+        for pid in processes_in_session(site.pid):
+            os.kill(pid, signal.SIGKILL)
+        site.wait()
+
+
+def port_answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True

@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +30,11 @@ from jobs.scheduling import enqueue_due_syncs
 from orgsite.env import env_int
 
 DEMO_BOARDS = {"acme": "acme-robotics", "liberte": "liberte-sante", "tiny": "tiny-co"}
+# Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Asked to stop, a Celery worker takes several seconds to end its warm shutdown; a process still
+# running after this is killed with whatever it started.
+STOP_GRACE_SECONDS = 10.0
 
 
 def port_number(text: str) -> int:
@@ -54,6 +61,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def stop_signals_noted() -> Iterator[list[int]]:
+    """Note STOP_SIGNALS in the list yielded instead of raising, so that neither starting the
+    processes nor stopping them is cut short (a second Ctrl-C in the middle of stopping would
+    leave the rest running); the previous handlers come back afterwards."""
+    received: list[int] = []
+    previous = {
+        number: signal.signal(number, lambda number, _frame: received.append(number))
+        for number in STOP_SIGNALS
+    }
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat (and, with --demo, demo data)."
 
@@ -76,41 +100,40 @@ class Command(BaseCommand):
         env = {**os.environ, "PORT": str(options["port"])}
         processes: list[subprocess.Popen] = []
         base = Path(settings.BASE_DIR)
-        try:
-            if options["demo"]:
-                fake_port = free_port()
-                processes.append(
-                    subprocess.Popen(
+        with stop_signals_noted() as stop_signals:
+            try:
+                if options["demo"]:
+                    fake_port = free_port()
+                    self._start(
+                        processes,
                         [sys.executable, "-m", "tests.support.fake_greenhouse",
                          "--port", str(fake_port)],
                         cwd=base,
-                    )
-                )  # fmt: skip
-                api_base = f"http://127.0.0.1:{fake_port}/v1"
-                env["GREENHOUSE_API_BASE"] = settings.GREENHOUSE_API_BASE = api_base
-                self._wait_for_port(fake_port)
-                password = self._create_demo_data()
-            celery = [sys.executable, "-m", "celery", "-A", "orgsite"]
-            processes.append(subprocess.Popen([*celery, "worker", "--loglevel=INFO"], env=env))
-            processes.append(subprocess.Popen([*celery, "beat", "--loglevel=INFO"], env=env))
-            processes.append(
-                subprocess.Popen(
+                    )  # fmt: skip
+                    api_base = f"http://127.0.0.1:{fake_port}/v1"
+                    env["GREENHOUSE_API_BASE"] = settings.GREENHOUSE_API_BASE = api_base
+                    self._wait_for_port(fake_port)
+                    password = self._create_demo_data()
+                celery = [sys.executable, "-m", "celery", "-A", "orgsite"]
+                self._start(processes, [*celery, "worker", "--loglevel=INFO"], env=env)
+                self._start(processes, [*celery, "beat", "--loglevel=INFO"], env=env)
+                self._start(
+                    processes,
                     [sys.executable, "manage.py", "runserver", f"127.0.0.1:{options['port']}"],
                     cwd=base,
                     env=env,
                 )
+                if options["demo"]:
+                    enqueue_due_syncs()
+                    self._print_welcome(options["port"], password)
+                stopped = self._wait(processes, stop_signals)
+            finally:
+                self._stop(processes)
+        if stopped is not None:
+            raise CommandError(
+                f"`{' '.join(map(str, stopped.args[1:]))}` stopped (exit code "
+                f"{stopped.returncode}); everything else was stopped too."
             )
-            if options["demo"]:
-                enqueue_due_syncs()
-                self._print_welcome(options["port"], password)
-            stopped = self._wait(processes)
-            if stopped is not None:
-                raise CommandError(
-                    f"`{' '.join(map(str, stopped.args[1:]))}` stopped (exit code "
-                    f"{stopped.returncode}); everything else was stopped too."
-                )
-        finally:
-            self._stop(processes)
 
     def _create_demo_data(self) -> str:
         password = secrets.token_urlsafe(12)
@@ -153,25 +176,39 @@ class Command(BaseCommand):
                 time.sleep(0.1)
 
     @staticmethod
-    def _wait(processes: list[subprocess.Popen]) -> subprocess.Popen | None:
-        """Until Ctrl-C or SIGTERM (None), or until a process stops by itself (that process)."""
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        try:
-            while True:
-                for process in processes:
-                    if process.poll() is not None:
-                        return process
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            return None
+    def _start(processes: list[subprocess.Popen], command: list[str], **kwargs: object) -> None:
+        # Each in a process group of its own, so that a signal to runlocal's group (Ctrl-C, or
+        # SIGTERM from a process manager) reaches runlocal alone and each process is then asked
+        # to stop once, by _stop: a Celery worker's pool processes die on a SIGTERM of their
+        # own, and the worker, finding them killed under it, hung in its warm shutdown.
+        processes.append(subprocess.Popen(command, process_group=0, **kwargs))
 
     @staticmethod
-    def _stop(processes: list[subprocess.Popen]) -> None:
+    def _wait(
+        processes: list[subprocess.Popen], stop_signals: list[int]
+    ) -> subprocess.Popen | None:
+        """Until a stop signal (None), or until a process stops by itself (that process)."""
+        while not stop_signals:
+            for process in processes:
+                if process.poll() is not None:
+                    return process
+            time.sleep(0.2)
+        return None
+
+    def _stop(self, processes: list[subprocess.Popen]) -> None:
+        """SIGTERM to each process still running, then, after STOP_GRACE_SECONDS, SIGKILL to
+        the process group of any that has not stopped."""
         for process in processes:
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
-                process.kill()
+                self.stderr.write(
+                    f"`{' '.join(map(str, process.args[1:]))}` did not stop within "
+                    f"{STOP_GRACE_SECONDS:g} s: killed."
+                )
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
