@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
@@ -40,11 +41,24 @@ class JsonFormatter(logging.Formatter):
 
 
 class FailedHealthProbeFilter(logging.Filter):
-    """Leaves out django.request's "Service Unavailable: /healthz" line: jobs.health logs each
-    failed probe with what failed, at WARNING; a load balancer probing every few seconds
-    through an outage would write an ERROR line per probe on top."""
+    """Leaves out Django's own ERROR line for a failed /healthz probe (its 503): django.request's
+    "Service Unavailable: /healthz" and runserver's access line (django.server). jobs.health
+    logs each failed probe with what failed, at WARNING; a load balancer probing every few
+    seconds through an outage would write an ERROR line per probe on top, and `make run` one at
+    every start, until beat's first tick."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request = getattr(record, "request", None)
-        failed_probe = getattr(record, "status_code", None) == 503 and request is not None
-        return not (failed_probe and request.path == "/healthz")
+        failed = getattr(record, "status_code", None) == 503
+        return not (failed and _request_path(record) == "/healthz")
+
+
+def _request_path(record: logging.LogRecord) -> str | None:
+    request = getattr(record, "request", None)
+    if hasattr(request, "path"):  # django.request's HttpRequest
+        return request.path
+    if record.name == "django.server" and record.args:
+        # runserver's request is its socket; the path is in the request line, its first argument
+        # ("GET /healthz HTTP/1.1").
+        parts = str(record.args[0]).split()
+        return urlsplit(parts[1]).path if len(parts) > 1 else None
+    return None

@@ -400,6 +400,9 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "django.request": {"filters": ["failed_health_probe"]},
+        # runserver's access lines. Django's default logging sends them to a handler of its own,
+        # not on to the root: without `propagate`, naming the logger here would silence it.
+        "django.server": {"filters": ["failed_health_probe"], "propagate": True},
         "urllib3": {"level": "WARNING"},
     },
 }

@@ -11,8 +11,12 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import OperationalError, connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.log import log_response
 
 from jobs.health import check_broker, check_scheduler
 from jobs.models import SchedulerHeartbeat, SyncRun
@@ -107,6 +111,38 @@ def test_a_failing_probe_is_logged_once_by_its_checks_not_again_by_django(client
             "health probe failed: scheduler: the dispatcher has never run (is beat running, "
             "and a worker?)",
         )
+    ]
+
+
+def runserver_logs(request_line: str, status: int) -> None:
+    """runserver's own access line for a request it answered."""
+    handler = WSGIRequestHandler.__new__(WSGIRequestHandler)  # no socket: only its log is used
+    handler.request, handler.requestline = None, request_line
+    handler.log_request(status, 285)
+
+
+def test_only_a_failing_probe_is_left_out_of_djangos_error_lines(caplog):
+    """`make run` answers /healthz 503 until beat's first tick: runserver logged each such probe
+    as an ERROR line on top of the health check's own warning. Other 5xx are errors as ever."""
+    runserver_logs("GET /healthz HTTP/1.1", 503)
+    runserver_logs("HEAD /healthz?from=monitor HTTP/1.1", 503)
+    runserver_logs("GET /healthz HTTP/1.1", 200)
+    runserver_logs("GET /orgs/acme/ HTTP/1.1", 503)
+    runserver_logs("GET /healthz HTTP/1.1", 500)  # the health view itself crashed
+    for path, status in [("/healthz", 503), ("/orgs/acme/", 503), ("/healthz", 500)]:
+        request, response = RequestFactory().get(path), HttpResponse(status=status)
+        log_response("%s: %s", "Error", path, response=response, request=request)
+
+    assert [
+        (r.name, r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name in ("django.server", "django.request")
+    ] == [
+        ("django.server", "INFO", '"GET /healthz HTTP/1.1" 200 285'),
+        ("django.server", "ERROR", '"GET /orgs/acme/ HTTP/1.1" 503 285'),
+        ("django.server", "ERROR", '"GET /healthz HTTP/1.1" 500 285'),
+        ("django.request", "ERROR", "Error: /orgs/acme/"),
+        ("django.request", "ERROR", "Error: /healthz"),
     ]
 
 
