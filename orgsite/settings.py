@@ -25,6 +25,7 @@ from orgsite.env import (
     env_str,
     env_url,
 )
+from orgsite.static_headers import static_security_headers_add
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var")))
@@ -118,6 +119,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves /static/ to WhiteNoise, so `make run` sends static
+    # files with the same headers as production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
@@ -221,6 +225,9 @@ STORAGES = {
 # Its own test strips the last dot-part and looks the rest up, so jquery.init.js had it look up
 # jquery.js, which the storage logs as never collected, in every web process after each deploy.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}(\.[^./]+)?$"
+# Pages get their Content-Security-Policy and X-Frame-Options from middleware that runs after
+# WhiteNoise has answered for a static file: it adds its own.
+WHITENOISE_ADD_HEADERS_FUNCTION = static_security_headers_add
 
 # Password resets and invitations. The console shows them locally; in production it would write
 # their sign-in links into the log, so mail goes to an SMTP server unless told otherwise.

@@ -7,7 +7,7 @@ import logging
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands, load_command_class
 from django.templatetags.static import static
 
 # What WhiteNoise sends for a name that carries its content's hash: 315,360,000 s, ten years.
@@ -103,3 +103,43 @@ def test_a_web_process_starting_after_collectstatic_warns_of_no_missing_file(
     assert response["Cache-Control"] == KEPT_FOR_TEN_YEARS
     assert plain_response["Cache-Control"] != KEPT_FOR_TEN_YEARS
     assert caplog.text == ""
+
+
+def test_a_static_file_opened_by_its_address_can_neither_run_script_nor_be_framed(
+    client, settings, tmp_path
+):
+    """WhiteNoise answers /static/ before the middleware that gives pages their policy, so an SVG
+    opened by its address was a document of this site with no policy, that any site could frame.
+    Pages load static files as stylesheets, scripts and images, to which a browser does not
+    apply their own policy."""
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", interactive=False, verbosity=0)
+    icon = static("img/favicon.svg")
+
+    responses = [
+        client.get(icon),
+        client.get(icon, headers={"Accept-Encoding": "gzip"}),
+        client.get("/static/css/site.css"),
+        client.get("/static/admin/js/core.js"),
+    ]
+
+    for response in responses:
+        assert response.status_code == 200
+        policy = {part.strip() for part in response["Content-Security-Policy"].split(";")}
+        assert {"default-src 'none'", "sandbox", "frame-ancestors 'none'"} <= policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+    plain, gzipped = responses[:2]
+    assert gzipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert plain["Cache-Control"] == gzipped["Cache-Control"] == KEPT_FOR_TEN_YEARS
+    assert plain["ETag"] and plain["Vary"] == "Accept-Encoding"
+
+
+def test_runserver_leaves_static_files_to_whitenoise_as_production_does():
+    """Django's runserver serves /static/ itself, without any middleware: `make run` showed
+    static files without the headers production gives them."""
+    runserver = load_command_class(get_commands()["runserver"], "runserver")
+
+    options = runserver.create_parser("manage.py", "runserver").parse_args([])
+
+    assert options.use_static_handler is False
