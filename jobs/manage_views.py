@@ -709,15 +709,20 @@ def _invite(
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
-        if invited.emailed and not invited.again:
+        if invited.second_click:
+            messages.success(
+                request,
+                f"The invitation to {email} was sent a moment ago, so no second email was sent. "
+                "If it does not arrive, press “Send again” in a minute.",
+            )
+        elif invited.emailed and not invited.again:
             messages.success(request, f"{email} was invited; they get an email with a link.")
         elif invited.emailed:
-            link = (
-                "with the same join link as the email sent a moment ago"
-                if invited.link_kept
-                else "with a new join link; the one in the earlier email no longer works"
+            messages.success(
+                request,
+                f"The invitation to {email} was sent again, with a new join link; the one in the "
+                "earlier email no longer works.",
             )
-            messages.success(request, f"The invitation to {email} was sent again, {link}.")
         else:
             messages.warning(
                 request,
@@ -737,7 +742,7 @@ def _invitation_change(
     invitation = form.cleaned_data["invitation"]
     if action == "resend_invitation":
         # A new link to the same address and role: the old link stops working (unless it was
-        # sent within the minute, a second click: both work).
+        # sent within the minute, a second click: nothing is sent, and the old link works).
         return _invite(request, organization, email=invitation.email, role=invitation.role)
     invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was cancelled.")

@@ -139,7 +139,7 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
     )
 
 
-# An invitation sent again this soon is a second click: it keeps its link (see member_invite).
+# The same invitation sent again this soon is a second click (see member_invite).
 SAME_INVITATION_SECONDS = 60
 
 
@@ -147,9 +147,9 @@ SAME_INVITATION_SECONDS = 60
 class Invited:
     """What member_invite did: the page tells a first invitation from one sent again."""
 
-    emailed: bool  # False (and logged) if the mail server refused the email
+    emailed: bool  # False (and logged) if the mail server refused the email, or none was sent
     again: bool  # the address had an invitation waiting: Send again, or Add a second time
-    link_kept: bool  # sent again within the minute for the same role: the earlier link works
+    second_click: bool  # emailed within the minute for the same role: no second email
 
 
 def member_invite(*, organization: Organization, email: str, role: str) -> Invited:
@@ -174,25 +174,32 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         if user and Membership.objects.filter(organization=organization, user=user).exists():
             name = ending_sentence(organization.name)
             raise MembershipError(f"{email} is already a member of {name}")
+        now = timezone.now()
+        # Emailed within the minute for the same role: a double-clicked "Invite" or "Send
+        # again". The first click's email is on its way with a link that works; a second one
+        # would only fill the mailbox and use up the day's counts.
+        sent_just_now = Invitation.objects.filter(
+            organization=organization,
+            user=user,
+            role=role,
+            email_failed=False,
+            sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
+        )
+        if user and sent_just_now.exists():
+            logger.info(
+                "invitation not sent again: a second click org=%s user=%s",
+                organization.slug,
+                user.pk,
+            )
+            return Invited(emailed=False, again=True, second_click=True)
         _count_invitation_email(locked)
         made_account = user is None
         if made_account:
             user = User.objects.create_user(username=_username_free(email), email=email)
         # Sent again, an invitation keeps what it made, and gets a new link that voids the old
-        # one; but not within a minute for the same role: that is a second click, whose email
-        # must not void the link of the first click's. Another role is another offer: the first
-        # email's link must not join with a role it did not name.
-        details = {"role": role, "email": email}
-        now = timezone.now()
-        sent_just_now = Invitation.objects.filter(
-            organization=organization,
-            user=user,
-            role=role,
-            sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
-        )
-        link_kept = sent_just_now.exists()
-        if not link_kept:
-            details["sent_at"] = now
+        # one. Another role is another offer: the first email's link must not join with a role
+        # it did not name.
+        details = {"role": role, "email": email, "sent_at": now, "email_failed": False}
         invitation, created = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
@@ -200,9 +207,14 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
             create_defaults={**details, "made_account": made_account},
         )
     logger.info("member invited org=%s user=%s role=%s", organization.slug, user.pk, role)
-    return Invited(
-        emailed=invitation_email_send(invitation), again=not created, link_kept=link_kept
-    )
+    emailed = invitation_email_send(invitation)
+    if not emailed:
+        # Its link never left: Send again must send, even within the minute. Only if no other
+        # email of this invitation was sent since (its sent_at would differ).
+        Invitation.objects.filter(pk=invitation.pk, sent_at=invitation.sent_at).update(
+            email_failed=True
+        )
+    return Invited(emailed=emailed, again=not created, second_click=False)
 
 
 def accounts_with_email(email: str) -> list[User]:

@@ -157,8 +157,11 @@ class Invitation(models.Model):
     # own spelling would tell that the account existed before).
     email = models.EmailField(max_length=254)
     # Part of the link: inviting again makes a new link and voids the old one (not within a
-    # minute, a second click: jobs.memberships.member_invite).
+    # minute for the same role: a second click, which sends nothing; jobs.memberships).
     sent_at = models.DateTimeField(default=timezone.now)
+    # The mail server refused the email sent at sent_at: its link never left, so sending again
+    # within the minute is no second click.
+    email_failed = models.BooleanField(default=False)
     # It made its account, for an address new here: once no invitation is left, that account
     # goes too if it was never used (jobs.memberships.invitations_delete). Never guessed from
     # the account alone: staff may keep accounts without a password of their own.

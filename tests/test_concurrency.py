@@ -145,7 +145,7 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(acme):
 # --- Accounts: double clicks ------------------------------------------------------------------
 
 
-def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, mailoutbox):
+def test_a_double_clicked_invitation_makes_one_account_invitation_and_email(acme, mailoutbox):
     from django.contrib.auth.models import User
 
     from jobs.memberships import MembershipError, member_invite
@@ -164,6 +164,7 @@ def test_a_double_clicked_invitation_makes_one_account_and_one_invitation(acme, 
         assert all(isinstance(error, MembershipError) for error in errors), errors
         assert User.objects.filter(email=email).count() == 1
         assert Invitation.objects.filter(organization=organization, user__email=email).count() == 1
+        assert [message.to for message in mailoutbox].count([email]) == 1  # one email too
 
 
 def sessions_waiting_on_my_locks() -> int:
