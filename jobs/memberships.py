@@ -32,7 +32,12 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.text import email_key, ending_sentence
-from jobs.throttle import signup_allowed, signup_limit_reached
+from jobs.throttle import (
+    INVITATIONS_PER_ADDRESS_PER_DAY,
+    invitation_email_allowed,
+    signup_allowed,
+    signup_limit_reached,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +198,8 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
             )
             return Invited(emailed=False, again=True, second_click=True)
         _count_invitation_email(locked)
+        # After the org's count, which rolls back if this refuses (MembershipError).
+        _count_invitation_email_to(email, organization=organization)
         made_account = user is None
         if made_account:
             user = User.objects.create_user(username=_username_free(email), email=email)
@@ -248,6 +255,23 @@ def _count_invitation_email(organization: Organization) -> None:
         )
     organization.invitations_counted += 1
     organization.save(update_fields=["invitations_counted_since", "invitations_counted"])
+
+
+def _count_invitation_email_to(email: str, *, organization: Organization) -> None:
+    """Count one more invitation email to this address, from any org, or refuse past
+    INVITATIONS_PER_ADDRESS_PER_DAY: each org's own cap would let the admins of a few orgs
+    send one stranger 50 emails a day each."""
+    if invitation_email_allowed(email=email):
+        return
+    logger.warning(
+        "invitation refused: too many invitation emails to one address today org=%s",
+        organization.slug,
+    )
+    raise MembershipError(
+        f"The invitation to {email} was not sent: that address has had "
+        f"{INVITATIONS_PER_ADDRESS_PER_DAY} invitation emails from this site today, the most "
+        "one address gets in a day. Try again tomorrow."
+    )
 
 
 @transaction.atomic

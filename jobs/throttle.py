@@ -1,7 +1,7 @@
 """Sign-in throttling: failed sign-ins are counted per username and per client address, and so
 are wrong passwords typed by someone signed in (changing the password or the email address,
-deleting the account); new orgs are counted per client address, and password reset and address
-change emails per address they go to.
+deleting the account); new orgs are counted per client address, and password reset, address
+change and invitation emails per address they go to.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,
@@ -234,6 +234,23 @@ def account_email_allowed(*, email: str, ip: str) -> bool:
         what="account email",
     ) and _count_within(
         address_key, limit=ACCOUNT_EMAILS_PER_DAY, window_seconds=day, what="account email"
+    )
+
+
+# Each org's admins may send 50 invitations a day (jobs.memberships), to any address they type,
+# and anyone can sign up an org: counted per address too, across all orgs, so that no stranger
+# gets more than a few a day. Three leave room to send again one that got lost.
+INVITATIONS_PER_ADDRESS_PER_DAY = 3
+
+
+def invitation_email_allowed(*, email: str) -> bool:
+    """Count one more invitation email to this address, from any org; False past
+    INVITATIONS_PER_ADDRESS_PER_DAY in a day (and the email is not sent)."""
+    return _count_within(
+        f"invitation-emails:email:{_digest(email_key(email))}",
+        limit=INVITATIONS_PER_ADDRESS_PER_DAY,
+        window_seconds=24 * 60 * 60,
+        what="invitation email",
     )
 
 

@@ -23,7 +23,11 @@ from jobs.forms import SignupForm
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
-from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, ACCOUNT_EMAILS_PER_DAY
+from jobs.throttle import (
+    ACCOUNT_EMAILS_PER_CLIENT,
+    ACCOUNT_EMAILS_PER_DAY,
+    INVITATIONS_PER_ADDRESS_PER_DAY,
+)
 from tests.support.helpers import parsed
 from tests.support.mail import ScriptedMailBackend
 
@@ -1288,6 +1292,41 @@ def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, mon
     assert "the most this site sends. Try again in 24 hours." in said[3]
     assert len(mail.outbox) == 3
     assert not User.objects.filter(email="someone.else@example.org").exists()
+
+
+def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_orgs(
+    signed_in, acme, caplog
+):
+    """Each org's own cap let the admins of a few orgs send one stranger 50 emails a day each.
+    The address is counted as password resets count it, in any case."""
+    others = [Organization.objects.create(name=f"Org {n}", slug=f"org-{n}") for n in range(3)]
+    memberships.member_invite(organization=others[0], email="Stranger@Example.org", role="admin")
+    memberships.member_invite(organization=others[1], email="stranger@example.org", role="member")
+    said = [invite(signed_in, "STRANGER@example.org")]
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(minutes=5))  # no second click
+
+    with caplog.at_level(logging.WARNING, logger="jobs.memberships"):
+        said.append(invite(signed_in, "stranger@example.org"))
+        with pytest.raises(memberships.MembershipError):
+            memberships.member_invite(
+                organization=others[2], email="stranger@example.org", role="member"
+            )
+    said.append(invite(signed_in, "someone.else@example.org"))
+
+    assert said[0] == "STRANGER@example.org was invited; they get an email with a link."
+    assert said[1] == (
+        "The invitation to stranger@example.org was not sent: that address has had"
+        f" {INVITATIONS_PER_ADDRESS_PER_DAY} invitation emails from this site today, the most"
+        " one address gets in a day. Try again tomorrow."
+    )
+    assert said[2] == "someone.else@example.org was invited; they get an email with a link."
+    assert len(mail.outbox) == INVITATIONS_PER_ADDRESS_PER_DAY + 1
+    assert "invitation refused: too many invitation emails to one address today org=acme" in (
+        caplog.text
+    )
+    # A refused email is not one of the org's day, nor is an invitation left for it.
+    assert Organization.objects.get(pk=acme.organization_id).invitations_counted == 2
+    assert not Invitation.objects.filter(organization=others[2]).exists()
 
 
 def cancel_invitation(signed_in: Client, email: str) -> str:
