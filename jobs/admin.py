@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -269,36 +270,58 @@ class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelFo
         field_classes = ORGANIZATION_FIELD_CLASSES
 
 
+@dataclass(frozen=True)
+class OrganizationListLinks:
+    """The organization list's "in the lists" column, and its page's field: links to the org's
+    rows in the lists `lists` names, which narrow to one org through these (or a search), as
+    their sidebar cannot offer 10,000 orgs. Made for each request, with the lists that request's
+    staff member may view: a link to another would answer 403. Equal when the lists are, as the
+    change page finds its read-only fields among the others by comparing them."""
+
+    lists: tuple[tuple[str, str], ...]  # each list's address and label
+
+    __name__ = "lists"  # Django names the column's and the field's CSS class after it
+    short_description = "in the lists"
+
+    def __call__(self, organization: Organization) -> str:
+        if organization.pk is None:  # the add page
+            return ""
+        query = urlencode({"organization__id__exact": organization.pk})
+        return format_html_join(
+            " · ", '<a href="{}?{}">{}</a>', ((url, query, label) for url, label in self.lists)
+        )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     form = OrganizationAdminForm
-    list_display = ["name", "slug", "website", "lists"]
+    list_display = ["name", "slug", "website"]
     search_fields = ["name", "search_name__searched", "slug"]
-    readonly_fields = ["lists"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # What OrganizationListLinks links, for the staff who may view each.
+    LISTS = ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices"))
 
     def organization_of(self, obj: Organization) -> Organization:
         return obj
 
-    @admin.display(description="in the lists")
-    def lists(self, obj: Organization) -> str:
-        """Links to the org's jobs, departments and offices: those lists narrow to one org
-        through these (or a search), as their sidebar cannot offer 10,000 orgs."""
-        if obj.pk is None:  # the add page
-            return ""
-        query = urlencode({"organization__id__exact": obj.pk})
-        lists = ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices"))
-        return format_html_join(
-            " · ",
-            '<a href="{}?{}">{}</a>',
-            (
-                (reverse(f"admin:jobs_{model._meta.model_name}_changelist"), query, label)
-                for model, label in lists
-            ),
+    def list_links(self, request: HttpRequest) -> list[OrganizationListLinks]:
+        """The links column or field for this request; none if it may view none of the lists.
+        Permissions are read once a request (Django keeps them on the user), not once a row."""
+        lists = tuple(
+            (reverse(f"admin:jobs_{model._meta.model_name}_changelist"), label)
+            for model, label in self.LISTS
+            if self.admin_site.get_model_admin(model).has_view_permission(request)
         )
+        return [OrganizationListLinks(lists)] if lists else []
+
+    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
+        return [*super().get_list_display(request), *self.list_links(request)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
+        return [*super().get_readonly_fields(request, obj), *self.list_links(request)]
 
     def save_model(
         self, request: HttpRequest, obj: Organization, form: forms.Form, change: bool

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import connection as db_connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -228,3 +228,54 @@ def test_the_organization_list_and_page_link_each_orgs_jobs_departments_and_offi
             assert link.get_text() == label
             rows = admin_client.get(url).context["cl"].result_list
             assert [row.organization_id for row in rows] == [chosen.pk]
+
+
+def staff_client_with(*codenames: str) -> Client:
+    """A staff member with these permissions alone, signed in."""
+    staff = User.objects.create_user("clerk", "clerk@example.com", "x", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("codenames", "shown"),
+    [
+        (["view_job"], ["Jobs"]),
+        (["change_department", "view_office"], ["Departments", "Offices"]),
+        ([], []),
+    ],
+    ids=["jobs", "departments-and-offices", "none"],
+)
+def test_an_org_links_only_the_lists_the_staff_member_may_view(many_orgs, codenames, shown):
+    """A link to a list the staff member may not view answered 403."""
+    clerk = staff_client_with("view_organization", *codenames)
+    chosen = many_orgs[5]
+    listing = clerk.get(changelist(Organization))
+    page = clerk.get(reverse("admin:jobs_organization_change", args=[chosen.pk]))
+
+    for response in (listing, page):
+        assert response.status_code == 200
+        soup = BeautifulSoup(response.content, "html.parser")
+        cells = soup.select(".field-lists")  # the list's column, or the page's field
+        assert all([link.get_text() for link in cell.select("a")] == shown for cell in cells)
+        for link in soup.select(".field-lists a"):
+            assert clerk.get(link["href"]).status_code == 200
+        # With no list to link, no empty column or field either.
+        assert bool(cells) == bool(shown)
+        assert ("in the lists" in soup.get_text().lower()) == bool(shown)
+
+
+def test_the_organization_list_reads_permissions_once_however_many_orgs(many_orgs):
+    clerk = staff_client_with("view_organization", "view_job")
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(db_connection) as queries:
+            assert clerk.get(changelist(Organization)).status_code == 200
+        return len(queries)
+
+    before = list_queries()
+    make_orgs(12, 12)
+
+    assert list_queries() == before
