@@ -302,7 +302,12 @@ class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
     # A website typed without a scheme is read as https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What OrganizationListLinks links, for the staff who may view each.
-    LISTS = ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices"))
+    LISTS = (
+        (Job, "Jobs"),
+        (Department, "Departments"),
+        (Office, "Offices"),
+        (SyncRun, "Sync runs"),
+    )
 
     def organization_of(self, obj: Organization) -> Organization:
         return obj
@@ -690,7 +695,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
 @admin.register(SyncRun)
 class SyncRunAdmin(ListQueryCleaning, admin.ModelAdmin):
     list_display = ["organization", "trigger", "started_at", "outcome", "created", "updated"]
-    list_filter = ["outcome", "trigger"]
+    list_filter = ["outcome", "trigger", ("organization", ChosenOrganizationFilter)]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -125,13 +125,15 @@ def test_the_organization_search_reads_words_without_accents(superuser_client, s
 
 
 def make_orgs(first: int, count: int) -> list[Organization]:
-    """Orgs with a job, a department and an office each: stand-ins for the site's 10,000."""
+    """Orgs with a job, a department, an office and a sync run each: stand-ins for the site's
+    10,000."""
     organizations = []
     for n in range(first, first + count):
         organization = Organization.objects.create(name=f"Company {n:02d}", slug=f"company-{n}")
         department = make_unit(Department, organization, f"Team {n:02d}")
         make_job(organization, f"Role {n:02d}", departments=(department,))
         make_unit(Office, organization, f"Office {n:02d}")
+        SyncRun.objects.create(organization=organization, trigger=SyncRun.Trigger.SCHEDULE)
         organizations.append(organization)
     return organizations
 
@@ -147,7 +149,7 @@ def sidebar(response) -> str:
 
 
 LISTS_BY_ORGANIZATION = pytest.mark.parametrize(
-    "model", [Job, Department, Office], ids=["job", "department", "office"]
+    "model", [Job, Department, Office, SyncRun], ids=["job", "department", "office", "sync-run"]
 )
 
 
@@ -204,16 +206,17 @@ def test_a_list_narrowed_to_one_org_reads_that_org_alone_however_many_there_are(
     assert all('FROM "jobs_organization" WHERE' in sql for sql in organization_reads)
 
 
+@LISTS_BY_ORGANIZATION
 @pytest.mark.parametrize("value", ["abc", "12x", "²", "9" * 30, "-1", ""])
-def test_an_organization_filter_no_org_could_have_is_no_error(admin_client, many_orgs, value):
-    response = admin_client.get(changelist(Job), {"organization__id__exact": value})
+def test_an_organization_filter_no_org_could_have_is_no_error(
+    admin_client, many_orgs, model, value
+):
+    response = admin_client.get(changelist(model), {"organization__id__exact": value})
 
     assert response.status_code in (200, 302)
 
 
-def test_the_organization_list_and_page_link_each_orgs_jobs_departments_and_offices(
-    admin_client, many_orgs
-):
+def test_the_organization_list_and_page_link_each_orgs_lists(admin_client, many_orgs):
     chosen = many_orgs[5]
     listing = BeautifulSoup(admin_client.get(changelist(Organization)).content, "html.parser")
     page = BeautifulSoup(
@@ -222,7 +225,12 @@ def test_the_organization_list_and_page_link_each_orgs_jobs_departments_and_offi
     )
 
     for soup in (listing, page):
-        for model, label in ((Job, "Jobs"), (Department, "Departments"), (Office, "Offices")):
+        for model, label in (
+            (Job, "Jobs"),
+            (Department, "Departments"),
+            (Office, "Offices"),
+            (SyncRun, "Sync runs"),
+        ):
             url = f"{changelist(model)}?organization__id__exact={chosen.pk}"
             (link,) = soup.select(f'a[href="{url}"]')
             assert link.get_text() == label
@@ -244,9 +252,10 @@ def staff_client_with(*codenames: str) -> Client:
     [
         (["view_job"], ["Jobs"]),
         (["change_department", "view_office"], ["Departments", "Offices"]),
+        (["view_syncrun"], ["Sync runs"]),
         ([], []),
     ],
-    ids=["jobs", "departments-and-offices", "none"],
+    ids=["jobs", "departments-and-offices", "sync-runs", "none"],
 )
 def test_an_org_links_only_the_lists_the_staff_member_may_view(many_orgs, codenames, shown):
     """A link to a list the staff member may not view answered 403."""
