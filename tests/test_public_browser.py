@@ -104,6 +104,23 @@ def test_the_skip_link_and_filters_work_from_the_keyboard(live_server, page, boa
     expect(page.locator(".match-count")).to_contain_text("3 jobs match")
 
 
+def test_back_shows_the_filters_the_listed_jobs_were_filtered_by(live_server, page, boards):
+    """Back to the unfiltered list: the form there must say so, not what was chosen and sent
+    from it (which the browser would otherwise put back), or the filters and jobs disagree."""
+    page.goto(f"{live_server.url}/jobs/?org=acme")
+    page.get_by_label("Keywords").fill("engineer")
+    page.get_by_label("Workplace").select_option("hybrid")
+    page.get_by_role("button", name="Show jobs").click()
+    expect(page.locator(".match-count")).to_contain_text("2 jobs match")
+
+    page.go_back()
+
+    expect(page.locator(".match-count")).to_contain_text("6 jobs match")
+    expect(page.get_by_label("Keywords")).to_have_value("")
+    expect(page.get_by_label("Workplace")).to_have_value("")
+    expect(page.get_by_label("Organization")).to_have_value("acme")
+
+
 def test_the_focus_ring_and_the_fields_edges_stand_out_from_what_is_next_to_them(
     live_server, page, boards
 ):
