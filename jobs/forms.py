@@ -57,6 +57,14 @@ BOARD_CHECKS_REFUSED = (
     "Too many board tokens were checked for this organization in the last hour. Nothing was "
     "saved; try again later."
 )
+# A field typed to match exactly (a board token, a slug): phone keyboards, which capitalise a
+# text field's first letter and correct its words unless told not to, leave it as typed.
+EXACT_TEXT_ATTRS = {
+    "autocomplete": "off",
+    "autocapitalize": "none",
+    "autocorrect": "off",
+    "spellcheck": "false",
+}
 
 
 def validate_organization_name(name: str) -> None:
@@ -384,7 +392,7 @@ class ConnectForm(forms.Form):
             "(pasting the whole address works too). In Greenhouse it is the URL token in your "
             "job board's settings."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
     )
     api_key = forms.CharField(
         label="Job Board API key (optional)",
@@ -620,7 +628,7 @@ class OrganizationDeleteForm(forms.Form):
 
     confirm = forms.CharField(
         max_length=Organization._meta.get_field("slug").max_length,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:

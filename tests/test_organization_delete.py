@@ -22,7 +22,7 @@ from jobs.models import (
 )
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.tasks import sync_org
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,16 @@ def test_the_page_says_what_goes_and_what_stays(client, synced, owner):
     assert "Their accounts stay" in page and "stay on your Greenhouse board" in page
     assert "To confirm, type acme" in page
     assert Organization.objects.filter(slug="acme").exists()
+
+
+def test_phone_keyboards_leave_the_typed_slug_as_typed(client, synced, owner):
+    """Chrome's and Safari's on-screen keyboards capitalise a text field's first letter unless
+    told not to, and "Acme" is not the slug: the admin of a phone would be refused."""
+    response = signed_in_as(client, owner).get(DELETE_URL)
+    confirm_field = parsed(response).select_one("input[name=confirm]")
+
+    assert confirm_field["autocapitalize"] == "none"
+    assert confirm_field["autocorrect"] == "off"
 
 
 def test_the_settings_page_links_to_it(client, synced, owner):

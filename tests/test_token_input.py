@@ -7,6 +7,7 @@ import pytest
 
 from jobs.greenhouse import GreenhouseClient, InvalidBoardToken
 from jobs.models import GreenhouseConnection
+from tests.support.helpers import parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,15 @@ HOSTILE_TOKENS = {
     "ten-kilobytes": ("a" * 10_240, TOO_LONG),
     "ten-kilobytes-of-slashes": ("/" * 10_240, TOO_LONG),
 }
+
+
+def test_phone_keyboards_leave_the_token_as_typed(signed_in, acme):
+    """Chrome's and Safari's on-screen keyboards capitalise a text field's first letter unless
+    told not to: "acme-robotics" would reach Greenhouse as "Acme-robotics"."""
+    token_field = parsed(signed_in.get(SETTINGS_URL)).select_one("input[name=board_token]")
+
+    assert token_field["autocapitalize"] == "none"
+    assert token_field["autocorrect"] == "off"
 
 
 @pytest.mark.parametrize("case", HOSTILE_TOKENS)
