@@ -15,6 +15,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from jobs.connections import connection_disconnect
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from tests.support.browser import save_screenshot
 
@@ -191,6 +192,28 @@ def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
         "Finished: no changes", timeout=SYNC_TIMEOUT_MS
     )
     expect(feedback).to_have_text("")
+
+
+def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(
+    live_server, page, acme, owner
+):
+    """Disconnected in another tab, or by another admin: the box must not go on naming the
+    board, its state and Refresh now beside "Connect a Greenhouse board first"."""
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    status = page.locator(".sync-status")
+    expect(status).to_contain_text("Connected to the board")
+
+    connection_disconnect(connection=acme)
+    status.get_by_role("button", name="Refresh now").click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        "Connect a Greenhouse board first."
+    )
+    expect(status.locator("[data-field=message]")).to_have_text("Not connected to Greenhouse.")
+    expect(status.get_by_text("Connected to the board")).to_be_hidden()
+    expect(status.locator("[data-field=state_text]")).to_be_hidden()
+    expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
 
 
 def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(live_server, page):

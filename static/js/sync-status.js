@@ -30,6 +30,13 @@
   function render(box, status) {
     var wasActive = isActive(box.dataset.phase);
     box.dataset.phase = status.phase;
+    // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
+    // Refresh now are gone; the phase line below says so.
+    if (status.connected === false) {
+      box.querySelectorAll("[data-connected-only]").forEach(function (element) {
+        element.hidden = true;
+      });
+    }
     box.querySelectorAll("[data-field]").forEach(function (element) {
       var name = element.dataset.field;
       var text = status[name] || element.dataset.empty || "";
