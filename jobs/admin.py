@@ -609,7 +609,9 @@ class ChosenOrganizationFilter(admin.RelatedFieldListFilter):
         )
 
     def has_output(self) -> bool:
-        return bool(self.lookup_choices)
+        # Whenever it was given a value, even one no org has: Django applies only the filters
+        # shown, and the list would otherwise fall back to every org's rows.
+        return bool(self.used_parameters)
 
 
 class JobChangeList(ChangeList):

@@ -216,6 +216,25 @@ def test_an_organization_filter_no_org_could_have_is_no_error(
     assert response.status_code in (200, 302)
 
 
+@LISTS_BY_ORGANIZATION
+@pytest.mark.parametrize(
+    "value", ["abc", "²", "-1", "999999"], ids=["word", "sup2", "minus", "gone"]
+)
+def test_an_organization_filter_no_org_matches_lists_no_other_orgs_rows(
+    admin_client, many_orgs, model, value
+):
+    """A link to a deleted org, or a mistyped one, once listed every org's rows as if narrowed:
+    an action on "all" of them would have reached all orgs'."""
+    response = admin_client.get(
+        changelist(model), {"organization__id__exact": value, "_facets": "True"}
+    )
+
+    if response.status_code == 200:
+        assert list(response.context["cl"].result_list) == []
+    else:  # Django's "invalid lookup" redirect
+        assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
 def test_the_organization_list_and_page_link_each_orgs_lists(admin_client, many_orgs):
     chosen = many_orgs[5]
     listing = BeautifulSoup(admin_client.get(changelist(Organization)).content, "html.parser")
