@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from jobs.text import email_key, ending_sentence
 from jobs.throttle import (
     INVITATIONS_PER_ADDRESS_PER_DAY,
     invitation_email_allowed,
+    invitation_email_uncount,
     signup_allowed,
     signup_limit_reached,
 )
@@ -221,6 +222,7 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         Invitation.objects.filter(pk=invitation.pk, sent_at=invitation.sent_at).update(
             email_failed=True
         )
+        _invitation_email_uncount(locked, email=email)
     return Invited(emailed=emailed, again=not created, second_click=False)
 
 
@@ -255,6 +257,18 @@ def _count_invitation_email(organization: Organization) -> None:
         )
     organization.invitations_counted += 1
     organization.save(update_fields=["invitations_counted_since", "invitations_counted"])
+
+
+def _invitation_email_uncount(organization: Organization, *, email: str) -> None:
+    """Take back both counts of an email the mail server refused, as counted on `organization`
+    (locked then): the page says to send it again, and a limit must not be used up by emails
+    nobody got. The org's only if its day is still the one counted in."""
+    Organization.objects.filter(
+        pk=organization.pk,
+        invitations_counted_since=organization.invitations_counted_since,
+        invitations_counted__gt=0,
+    ).update(invitations_counted=F("invitations_counted") - 1)
+    invitation_email_uncount(email=email)
 
 
 def _count_invitation_email_to(email: str, *, organization: Organization) -> None:

@@ -247,11 +247,26 @@ def invitation_email_allowed(*, email: str) -> bool:
     """Count one more invitation email to this address, from any org; False past
     INVITATIONS_PER_ADDRESS_PER_DAY in a day (and the email is not sent)."""
     return _count_within(
-        f"invitation-emails:email:{_digest(email_key(email))}",
+        _invitation_emails_key(email),
         limit=INVITATIONS_PER_ADDRESS_PER_DAY,
         window_seconds=24 * 60 * 60,
         what="invitation email",
     )
+
+
+def invitation_email_uncount(*, email: str) -> None:
+    """Take back the count of an invitation email the mail server refused: nothing reached the
+    address, and the admin is told to send it again."""
+    try:
+        cache.decr(_invitation_emails_key(email))
+    except ValueError:  # the day's window ended meanwhile: nothing left to take back
+        pass
+    except Exception as exc:
+        logger.warning("invitation email throttle unavailable: not uncounted error=%r", exc)
+
+
+def _invitation_emails_key(email: str) -> str:
+    return f"invitation-emails:email:{_digest(email_key(email))}"
 
 
 def login_failures_clear(*, username: str) -> None:

@@ -1329,6 +1329,24 @@ def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_o
     assert not Invitation.objects.filter(organization=others[2]).exists()
 
 
+def test_an_invitation_email_the_mail_server_refused_counts_against_neither_limit(
+    signed_in, acme, monkeypatch, settings
+):
+    """Its page says to press Send again: while the mail server refused it, a few presses used
+    up the address's day, which then refused the first email to get through as one too many."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"stranger@example.org"}))
+    for _ in range(INVITATIONS_PER_ADDRESS_PER_DAY + 1):
+        assert "could not be sent" in invite(signed_in, "stranger@example.org")
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
+
+    said = invite(signed_in, "stranger@example.org")
+
+    assert said.startswith("The invitation to stranger@example.org was sent again")
+    assert len(mail.outbox) == 1
+    assert Organization.objects.get(pk=acme.organization_id).invitations_counted == 1
+
+
 def cancel_invitation(signed_in: Client, email: str) -> str:
     """The words the members page shows after cancelling the invitation to `email`."""
     invitation = Invitation.objects.get(organization__slug="acme", email=email)
