@@ -159,7 +159,11 @@ class WebsiteField(forms.URLField):
 
     def to_python(self, value: Any) -> str:
         url = super().to_python(value)
-        if url and urlsplit(url).scheme.lower() not in ("https", "http"):
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if url and scheme not in ("https", "http"):
             raise forms.ValidationError(
                 "Enter a web address that starts with https:// or http://.", code="scheme"
             )

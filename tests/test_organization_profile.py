@@ -106,6 +106,7 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
         ({"website": "ftp://files.north.example"}, "starts with https:// or http://."),
         ({"website": "localhost:8000"}, "starts with https:// or http://."),
         ({"website": "https://north example"}, "Enter a valid URL."),  # its scheme is fine
+        ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
         ({"description": "x" * 501}, "at most 500 characters"),
     ],
 )
@@ -126,6 +127,7 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"name": "\u200b\u2060\u200b"}, "Give your organization a name."),
         ({"website": "ftp://files.north.example"}, "starts with https://"),
         ({"website": "javascript:alert(1)"}, "starts with https://"),
+        ({"website": "http://["}, "Enter a valid URL."),
     ],
 )
 def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
