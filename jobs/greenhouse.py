@@ -719,7 +719,14 @@ class GreenhouseClient:
             raise MalformedPayload(
                 "Greenhouse's response was cut off before it was complete; nothing was changed."
             ) from None
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            # A redirect to an address urllib cannot read ("http://[::1"): requests lets the
+            # ValueError through, which failed a sync as an internal error and the settings page
+            # with a 500.
+            ValueError,
+        ) as exc:
             logger.warning("greenhouse request failed url=%s error=%r", url, exc)
             raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
 

@@ -238,6 +238,15 @@ def test_it_logs_why_greenhouse_could_not_be_reached(settings, caplog):
     assert f"127.0.0.1:{port}/v1/boards/acme/jobs" in caplog.text
 
 
+def test_a_redirect_to_an_address_urllib_cannot_read_is_unavailable_and_logged(
+    client, fake_greenhouse, caplog
+):
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location="http://[::1")
+    with pytest.raises(Unavailable, match="The request to Greenhouse failed"):
+        client.fetch_jobs("acme-robotics")
+    assert "Invalid IPv6 URL" in caplog.text
+
+
 def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenhouse):
     fake_greenhouse.add_board("wordy", name="Wordy\x00 " + "N" * 1_000, jobs=[])
     assert client.fetch_board("wordy").name == "Wordy " + "N" * 294
