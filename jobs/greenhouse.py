@@ -687,7 +687,8 @@ class GreenhouseClient:
                 hooks={"response": within_deadline},
             ) as response:
                 declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > limit:
+                # isascii(): "²" is a digit to isdigit() but not to int().
+                if declared.isascii() and declared.isdigit() and int(declared) > limit:
                     raise self._too_large(response.status_code)
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).

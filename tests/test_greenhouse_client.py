@@ -180,6 +180,16 @@ def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
         GreenhouseClient().fetch_jobs("acme-robotics")
 
 
+def test_a_content_length_that_is_no_number_is_ignored_and_the_body_read(client, fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    # "²" is a digit to str.isdigit(), not to int(); the body then ends with the connection.
+    headers = {"Content-Length": "\u00b2", "Connection": "close"}
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=200, body={"jobs": posts}, headers=headers
+    )
+    assert len(client.fetch_jobs("acme-robotics")) == len(posts)
+
+
 @pytest.mark.parametrize(
     ("fault", "options"),
     [
