@@ -66,8 +66,12 @@ def env_float(name: str, default: float, *, positive: bool = False) -> float:
 def env_url(name: str, default: str) -> str:
     """An http(s) URL with a host."""
     value = env_str(name, default).strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
+    except ValueError:  # "https://[::1": a bracket not closed
+        usable = False
+    if not usable:
         raise ImproperlyConfigured(
             f"{name} must be an http(s) URL such as {default}, not {value!r}"
         )
@@ -105,7 +109,13 @@ def env_database_url(name: str, default: str) -> str:
                 "sqlite:////absolute/path/db.sqlite3"
             )
     elif scheme in _POSTGRES_SCHEMES:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # "postgres://USER@[::1:5432/DBNAME": a bracket not closed
+            raise ImproperlyConfigured(
+                f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
+                f"{_POSTGRES_EXAMPLE}"
+            ) from None
         try:
             port = parts.port
         except ValueError:  # not a number, or above 65535

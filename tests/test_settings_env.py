@@ -30,7 +30,13 @@ def test_a_timeout_is_above_zero(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "raw", ["boards-api.greenhouse.io/v1", "ftp://boards-api.greenhouse.io/v1", "https://"]
+    "raw",
+    [
+        "boards-api.greenhouse.io/v1",
+        "ftp://boards-api.greenhouse.io/v1",
+        "https://",
+        "https://[::1/v1",  # urllib cannot read it
+    ],
 )
 def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
     monkeypatch.setenv("SOME_API", raw)
@@ -92,6 +98,7 @@ SQLITE_FILE = "must name the SQLite file: sqlite:///relative/path/db.sqlite3 or 
         ("postgres://orgsite:s3cret@db.example.com:5432", "names no database: postgres://USER"),
         ("postgres://orgsite:s3cret@db.example.com:5432/", "names no database"),
         ("postgres://orgsite:s3cret@db.example.com:pg/orgsite", "port that is not a number"),
+        ("postgres://orgsite:s3cret@[::1:5432/orgsite", "host that cannot be read"),
     ],
 )
 def test_a_database_url_the_site_cannot_run_on_is_refused_naming_what_it_takes(
