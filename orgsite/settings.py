@@ -66,11 +66,14 @@ for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
         ) from None
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+# A host as Django reads it from a Host header, without its port (its host_validation_re), or
+# after a "." for its subdomains too.
+ALLOWED_HOST_RE = re.compile(r"\.?([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])", re.IGNORECASE)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", LOCAL_HOSTS)
 for _host in ALLOWED_HOSTS:
-    # Django matches the Host header without its port: a URL or a port here matches no request,
-    # so the site would answer every one 400.
-    if "/" in _host or (re.search(r":\d+$", _host) and not _host.endswith("]")):
+    # Anything else matches no request (a URL, a port, a stray bracket), so the site would
+    # answer every one 400; and "jobs.example.com]" failed the SITE_URL below with a ValueError.
+    if _host != "*" and not ALLOWED_HOST_RE.fullmatch(_host):
         raise ImproperlyConfigured(
             f"DJANGO_ALLOWED_HOSTS takes host names such as jobs.example.com, not {_host!r}"
         )

@@ -317,7 +317,14 @@ def test_the_process_stops_without_a_site_url_it_can_use(environment, error):
 
 
 @pytest.mark.parametrize(
-    "host", ["https://jobs.example.com", "jobs.example.com/", "jobs.example.com:443"]
+    "host",
+    [
+        "https://jobs.example.com",
+        "jobs.example.com/",
+        "jobs.example.com:443",
+        "jobs.example.com]",  # the SITE_URL made of it failed with "Invalid IPv6 URL"
+        "[jobs.example.com]",
+    ],
 )
 def test_the_process_stops_on_an_allowed_host_that_no_request_can_match(host):
     """Django compares the Host header without its port: such an entry would answer every
