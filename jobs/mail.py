@@ -33,7 +33,9 @@ def address_sendable(address: str) -> bool:
     try:
         message.message()  # the To header
         sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # RCPT TO
-    except ValueError:  # UnicodeError is one
+    # UnicodeError is a ValueError. Python's address parser fails on some addresses with other
+    # errors: an unclosed domain literal ("a@[") with an AttributeError, "<>" with a TypeError.
+    except (ValueError, AttributeError, TypeError):
         return False
     return True
 
