@@ -23,6 +23,7 @@ from jobs.greenhouse import (
     GreenhouseError,
     clean_text,
     shows_anything,
+    without_format_characters,
 )
 from jobs.mail import AUTOMATED_HEADERS, UNSENDABLE_ADDRESS_MESSAGE, address_sendable
 from jobs.memberships import accounts_with_email
@@ -443,7 +444,7 @@ class ConnectForm(forms.Form):
 
 
 def validate_api_key(value: str) -> str:
-    key = value.strip()
+    key = without_format_characters(value).strip()
     if any(character.isspace() for character in key):
         raise forms.ValidationError("An API key has no spaces; paste it again from Greenhouse.")
     return key

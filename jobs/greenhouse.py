@@ -177,13 +177,18 @@ class InvalidJob(ValueError):
 # --- Parsing (pure) -------------------------------------------------------------------------
 
 
+def without_format_characters(typed: str) -> str:
+    """`typed` without zero-width spaces, byte order marks, direction marks and the like, which
+    come along with text copied from pages and chats: unseen, they make a token or a key look
+    right and be wrong."""
+    return "".join(c for c in typed if unicodedata.category(c) != "Cf")
+
+
 def board_token_of(typed: str) -> str:
     """The token in a Greenhouse job board address as people paste it (boards.greenhouse.io/acme,
     job-boards.eu.greenhouse.io/acme/jobs/1, the embed code's ?for=acme, the API's
     /v1/boards/acme/jobs); anything else as typed, for validate_board_token() to judge."""
-    # Zero-width spaces and byte order marks come along with text copied from pages and chats;
-    # unseen, they made a token look right and be refused.
-    typed = "".join(c for c in typed or "" if unicodedata.category(c) != "Cf").strip()
+    typed = without_format_characters(typed or "").strip()
     try:
         address = urlsplit(typed if "://" in typed else f"https://{typed}")
         host = (address.hostname or "").lower().removesuffix(".")

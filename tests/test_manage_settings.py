@@ -254,6 +254,16 @@ def test_a_first_api_key_is_stored_not_replaced(signed_in, connected):
     assert "API key stored; it ends in 24680" in response.content.decode()
 
 
+def test_an_api_key_pasted_with_invisible_characters_is_stored_without_them(signed_in, connected):
+    # A byte order mark and a zero-width space, as copying from a page or a chat brings them.
+    key = "\ufeffgh-secret-key-ABCDE\u200b"
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": key}, follow=True)
+
+    assert "API key replaced; it ends in ABCDE." in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.get_api_key() == "gh-secret-key-ABCDE"
+
+
 def test_an_api_key_with_spaces_is_refused_on_the_form(signed_in, connected):
     response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "two words"})
     assert "has no spaces" in response.content.decode()
