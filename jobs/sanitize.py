@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
-from jobs.greenhouse import clean_text
+from jobs.greenhouse import MAX_CONTENT_CHARS, clean_text
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
@@ -38,6 +38,11 @@ GREENHOUSE_ENTITIES = (
 OTHER_REFERENCE_RE = re.compile(
     "&(?!{})".format("|".join(re.escape(entity[1:]) for entity, _ in GREENHOUSE_ENTITIES))
 )
+# nh3's output can be many times its input: every link gains a rel attribute, and a relative
+# one the post's whole address (up to 1,000 characters). 10,000 links to "#" made 5 MB of one
+# post's 135 KB, a board of them gigabytes for the sync and for its jobs.json. Real clean
+# descriptions are a fortieth of this.
+MAX_SAFE_HTML_CHARS = 2 * MAX_CONTENT_CHARS
 EXCERPT_LENGTH = 280
 # Characters of sanitized HTML read for an excerpt at first; four times more each time that
 # was too little text (a head of mostly markup).
@@ -104,6 +109,17 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
         return CLEANER.clean(clean_text(content)).strip()
     finally:
         POST_URL.reset(post_url_token)
+
+
+def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:
+    """sanitize_content()'s output cut to about `max_chars`, between tags and entities (nh3
+    writes `<` and `&` only to open them), with the elements left open closed again."""
+    head = safe_html[:max_chars]
+    for opening, closing in (("<", ">"), ("&", ";")):
+        start = head.rfind(opening)
+        if start > head.rfind(closing):
+            head = head[:start]
+    return CLEANER.clean(head).strip()
 
 
 def _headings_below_title(content: str) -> str:

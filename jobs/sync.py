@@ -40,7 +40,14 @@ from jobs.greenhouse import (
 )
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import excerpt_of, opens_with_intro, sanitize_content, text_of
+from jobs.sanitize import (
+    MAX_SAFE_HTML_CHARS,
+    excerpt_of,
+    opens_with_intro,
+    safe_html_head,
+    sanitize_content,
+    text_of,
+)
 from jobs.search import search_text_of
 from jobs.text import as_searched
 
@@ -486,13 +493,32 @@ class Description(NamedTuple):
 def _descriptions_of(posts: list[JobPost]) -> list[Description]:
     """Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and
     the text taking turns post by post, the same work took a quarter longer (bench/README.md)."""
-    safe_htmls = [sanitize_content(post.content_html, post_url=post.absolute_url) for post in posts]
+    safe_htmls = [
+        _safe_html_within_bounds(
+            post, sanitize_content(post.content_html, post_url=post.absolute_url)
+        )
+        for post in posts
+    ]
     excerpts = [
         excerpt_of(safe_html, after_intro=opens_with_intro(post.content_html or ""))
         for post, safe_html in zip(posts, safe_htmls, strict=True)
     ]
     texts = [text_of(safe_html) for safe_html in safe_htmls]
     return [Description(*fields) for fields in zip(safe_htmls, excerpts, texts, strict=True)]
+
+
+def _safe_html_within_bounds(post: JobPost, safe_html: str) -> str:
+    """The clean description cut to MAX_SAFE_HTML_CHARS, and the cut logged."""
+    if len(safe_html) <= MAX_SAFE_HTML_CHARS:
+        return safe_html
+    head = safe_html_head(safe_html)
+    logger.warning(
+        "job post %s: clean description of %d characters cut to %d",
+        post.greenhouse_id,
+        len(safe_html),
+        len(head),
+    )
+    return head
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from jobs.greenhouse import (
     TITLE_MAX_LENGTH,
 )
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.sanitize import MAX_SAFE_HTML_CHARS
 from jobs.sync import sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +274,27 @@ def test_a_description_of_more_tags_than_any_real_one_is_cut_and_logged(
     assert (
         description.count("<li>") + description.count("<ul>") == MAX_CONTENT_TAGS - 2
     )  # <p>, </p>
+
+
+def test_a_description_whose_clean_html_grows_far_past_it_is_cut_and_logged(
+    acme, fake_greenhouse, caplog, client
+):
+    """nh3 gives each link a rel attribute, and a relative one the post's whole address:
+    links to "#" under a long address made megabytes of each post's kilobytes."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["absolute_url"] += "?" + "x" * 900
+    post["content"] = "&lt;ul&gt;" + "&lt;li&gt;&lt;a href=#&gt;Top&lt;/a&gt;&lt;/li&gt;" * 5_000
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.sync")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    assert any("clean description of" in message for message in caplog.messages)
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert len(job.description_html) <= MAX_SAFE_HTML_CHARS
+    assert job.description_html.startswith('<ul><li><a href="https://')
+    assert job.description_html.endswith("</li></ul>")  # cut between tags, closed again
+    assert client.get(job.get_absolute_url()).status_code == 200
 
 
 def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
