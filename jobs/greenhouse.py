@@ -472,6 +472,9 @@ def jobs_of_payload(payload: Any) -> list[Any]:
     one without a readable id or without the descriptions the sync asked for is refused.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
+        # What came instead tells whoever runs the site an error object from a proxy or an API
+        # that changed from a bug here; the message people read cannot.
+        logger.warning("greenhouse response has no list of jobs: %s", _shape_of(payload))
         raise MalformedPayload(
             "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed."
         )
@@ -490,6 +493,14 @@ def jobs_of_payload(payload: Any) -> list[Any]:
             http_status=200,
         )
     return posts
+
+
+def _shape_of(payload: Any) -> str:
+    """A JSON value's type, and an object's first keys and the type of its "jobs", for a log."""
+    if not isinstance(payload, dict):
+        return type(payload).__name__
+    keys = [key[:40] for key in islice(payload, 10)]
+    return f"dict keys={keys!r} jobs={type(payload.get('jobs')).__name__}"
 
 
 def _int_of_json(digits: str) -> int | None:
@@ -613,6 +624,7 @@ class GreenhouseClient:
         """GET /boards/{token}: proves the token exists and reads the board's name."""
         payload = self._get_json(token, "")
         if not isinstance(payload, dict):
+            logger.warning("greenhouse board response is no object: %s", _shape_of(payload))
             raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
         # A name that shows nothing is no name: pages fall back to the token.
         return Board(token=token, name=_shown_head(_text(payload.get("name")), NAME_MAX_LENGTH))

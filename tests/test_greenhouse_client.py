@@ -220,6 +220,28 @@ def test_it_logs_why_a_body_is_not_json(client, fake_greenhouse, caplog, fault, 
     assert reason in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("body", "logged"),
+    [
+        ({"status": 404, "error": "Not found"}, "keys=['status', 'error'] jobs=NoneType"),
+        ({"jobs": {"1": {}}}, "keys=['jobs'] jobs=dict"),
+        (["jobs"], "no list of jobs: list"),
+    ],
+)
+def test_it_logs_what_came_instead_of_a_list_of_jobs(client, fake_greenhouse, caplog, body, logged):
+    fake_greenhouse.fail_next("acme-robotics", "body", body=body)
+    with pytest.raises(MalformedPayload, match="no list of jobs"):
+        client.fetch_jobs("acme-robotics")
+    assert logged in caplog.text
+
+
+def test_it_logs_what_came_instead_of_a_board(client, fake_greenhouse, caplog):
+    fake_greenhouse.fail_next("acme-robotics", "body", body=["Acme"])
+    with pytest.raises(MalformedPayload, match="unexpected shape for the board"):
+        client.fetch_board("acme-robotics")
+    assert "greenhouse board response is no object: list" in caplog.text
+
+
 def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
     settings.GREENHOUSE_RETRIES = 0
     fake_greenhouse.fail_next("acme-robotics", "close", times=5)
