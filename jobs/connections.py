@@ -47,6 +47,7 @@ BOARD_HISTORY_FIELDS = [
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
+    "applied_board_skip_reasons",
 ]
 
 

@@ -236,6 +236,8 @@ class GreenhouseConnection(models.Model):
     applied_board_fingerprint = models.CharField(max_length=64, blank=True)
     applied_board_open_jobs = models.PositiveIntegerField(default=0)
     applied_board_skipped = models.PositiveIntegerField(default=0)
+    # Why it skipped them (the first few), for the org's admins: they can fix the posts.
+    applied_board_skip_reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

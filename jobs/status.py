@@ -84,6 +84,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": _as_true_now(connection.last_error, connection=connection),
+        "skipped_text": _skipped_text(connection),
         "failure_email_text": _failure_email_text(connection, now=now),
         "queued": queued,
         "running": running,
@@ -146,6 +147,19 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
         return "off"
     after = timeuntil(now + timedelta(minutes=after_minutes), now)
     return f"to the admins once syncs have failed for {after}"
+
+
+def _skipped_text(connection: GreenhouseConnection) -> str:
+    """Which posts of the board the last sync that applied it left out, and why; "" if none.
+    Only the org's admins can fix them, in Greenhouse: "1 skipped" alone told them nothing."""
+    skipped, reasons = connection.applied_board_skipped, connection.applied_board_skip_reasons
+    if not skipped:
+        return ""
+    more = f"; and {skipped - len(reasons)} more" if skipped > len(reasons) else ""
+    return (
+        f"{skipped} not imported: {'; '.join(reasons)}{more}. Once fixed in Greenhouse, the "
+        "next sync imports them."
+    )
 
 
 def _state_text(connection: GreenhouseConnection) -> str:

@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 # Changed posts built and written at a time (see _write_changed_posts).
 WRITE_CHUNK_SIZE = 500
+# Reasons for skipped posts kept for the org's admins; the log has every one.
+MAX_SKIP_REASONS = 10
 # What the sync derives from a post's content.
 DESCRIPTION_FIELDS = ("description_html", "excerpt", "search_text")
 # Threads that read the descriptions of the chunks after the one being written. nh3 lets go of
@@ -104,6 +106,8 @@ class SyncCounts:
     closed: int = 0
     reopened: int = 0
     skipped: int = 0
+    # Why posts were skipped, the first MAX_SKIP_REASONS of them.
+    skip_reasons: list[str] = field(default_factory=list, compare=False)
 
     @property
     def changed_jobs(self) -> bool:
@@ -304,6 +308,7 @@ def _fetch_and_apply(
                 applied_board_fingerprint=response.fingerprint,
                 applied_board_open_jobs=_open_jobs(connection),
                 applied_board_skipped=counts.skipped,
+                applied_board_skip_reasons=counts.skip_reasons,
             )
     except _LeaseLost:
         return _lease_lost(connection, run)
@@ -387,12 +392,10 @@ def apply_board(
     for raw in raw_jobs:
         job_id = job_id_of(raw)
         if job_id is None:
-            counts.skipped += 1
-            logger.warning("sync skipped a post org=%s reason=no valid id", org.slug)
+            _skip(counts, org, "a post with no valid id")
             continue
         if job_id in seen:
-            counts.skipped += 1
-            logger.warning("sync skipped a post org=%s reason=duplicate id %s", org.slug, job_id)
+            _skip(counts, org, f"job post {job_id} again (a duplicate id); the first is kept")
             continue
         # Seen before parsing: a post that is on the board but malformed is kept, not closed.
         seen.add(job_id)
@@ -407,8 +410,7 @@ def apply_board(
         try:
             changed.append(parse_job(raw, payload_hash=payload_hash))
         except InvalidJob as exc:
-            counts.skipped += 1
-            logger.warning("sync skipped a post org=%s reason=%s", org.slug, exc)
+            _skip(counts, org, str(exc))
 
     if reopen_pks:
         counts.reopened += Job.objects.filter(pk__in=reopen_pks).update(
@@ -422,6 +424,13 @@ def apply_board(
     if close_pks:
         counts.closed = close_missing_jobs(close_pks, now=now)
     return counts
+
+
+def _skip(counts: SyncCounts, org: Any, reason: str) -> None:
+    counts.skipped += 1
+    if len(counts.skip_reasons) < MAX_SKIP_REASONS:
+        counts.skip_reasons.append(reason)
+    logger.warning("sync skipped a post org=%s reason=%s", org.slug, reason)
 
 
 def close_missing_jobs(job_pks: Iterable[int], *, now: datetime) -> int:

@@ -216,6 +216,33 @@ def test_the_status_of_a_finished_sync_has_its_counts_in_words(signed_in, acme, 
     assert status["board_name"] == "Acme Robotics"
 
 
+def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
+    signed_in, acme, fake_greenhouse
+):
+    """Only the org's admins can fix a post in Greenhouse; "1 skipped" told them nothing."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["title"] = "  "
+    posts.append({**posts[1]})  # its id twice
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    expected = (
+        f"2 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
+        "again (a duplicate id); the first is kept. Once fixed in Greenhouse, the next sync "
+        "imports them."
+    )
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)  # the same board, not parsed again
+    assert expected in signed_in.get("/manage/acme/jobs/").content.decode()
+
+    posts[0]["title"] = "Fixed"
+    posts.pop()
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == ""
+    assert "<dt>Skipped posts</dt><dd" in signed_in.get("/manage/acme/settings/").content.decode()
+
+
 def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_greenhouse):
     fake_greenhouse.remove_board("acme-robotics")
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
