@@ -190,8 +190,17 @@ def _excerpt(safe_html: str, length: int) -> str:
             break
         head_chars *= 4
     # nh3 keeps control characters such as \x0b; no feed may carry them.
-    text = clean_text(text)
+    return cut_at_word(clean_text(text), length)
+
+
+def cut_at_word(text: str, length: int) -> str:
+    """`text` cut to `length` with an ellipsis, after a word that ends in its second half; else
+    where it reaches the length. Text of few spaces (Japanese, Chinese, a long address) was cut
+    at its first space: "【職務内容】 " and then a paragraph left "【職務内容】…"."""
     if len(text) <= length:
         return text
-    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,.;:—-")
-    return f"{cut}…"
+    head = text[: length - 1]
+    words = head.rsplit(" ", 1)[0]
+    if len(words) >= length // 2:
+        head = words
+    return f"{head.rstrip(' ,.;:—-')}…"

@@ -21,6 +21,7 @@ from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from jobs.sanitize import (
     EXCERPT_LENGTH,
     INLINE_TAG_RE,
+    cut_at_word,
     excerpt_of,
     sanitize_content,
     text_of,
@@ -252,9 +253,7 @@ def excerpt_of_whole(safe_html: str) -> str:
     text = " ".join(
         BeautifulSoup(INLINE_TAG_RE.sub("", safe_html), "html.parser").get_text(" ").split()
     )
-    if len(text) <= EXCERPT_LENGTH:
-        return text
-    return text[: EXCERPT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:—-") + "…"
+    return cut_at_word(text, EXCERPT_LENGTH)
 
 
 def test_the_excerpt_read_from_the_head_is_the_excerpt_of_the_whole_description():

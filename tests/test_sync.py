@@ -17,7 +17,7 @@ from django.utils import timezone
 from jobs import sync as jobs_sync
 from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import sanitize_content
+from jobs.sanitize import EXCERPT_LENGTH, sanitize_content
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
 from tests.support.helpers import make_connection
@@ -527,6 +527,19 @@ def test_an_excerpt_skips_an_opening_intro_and_runs_inline_tags_on_with_their_se
     sync(acme)
 
     assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
+
+
+def test_an_excerpt_of_text_with_few_spaces_is_cut_at_its_length_not_at_its_first_space(
+    acme, fake_greenhouse
+):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    sentence = "当社はロボットアームを開発しています。"
+    post["content"] = html.escape(f"<p>【職務内容】 {sentence * 20}</p>")
+
+    sync(acme)
+
+    excerpt = Job.objects.get(greenhouse_id=post["id"]).excerpt
+    assert excerpt.startswith(f"【職務内容】 {sentence}") and len(excerpt) == EXCERPT_LENGTH
 
 
 def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenhouse, caplog):
