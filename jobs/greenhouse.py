@@ -18,7 +18,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -50,6 +50,9 @@ BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhou
 UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
 LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
+# A post published or updated "next year" would head every listing of the site (newest first)
+# until then, and date feeds and sitemaps ahead. Clocks may disagree by a little.
+CLOCK_MARGIN = timedelta(days=1)
 BARE_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
@@ -316,6 +319,15 @@ def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     return parsed
 
 
+def _past_datetime_or_none(job_id: int, raw: dict[str, Any], key: str) -> datetime | None:
+    """The post's timestamp `key`, missing if it is later than CLOCK_MARGIN from now (logged)."""
+    moment = _datetime_or_none(raw.get(key))
+    if moment is not None and moment > timezone.now() + CLOCK_MARGIN:
+        logger.warning("job post %s: %s %s is in the future; read as missing", job_id, key, moment)
+        return None
+    return moment
+
+
 def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
     """The post's departments or offices (`kind`), less those without an id or a name."""
     units = []
@@ -454,8 +466,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         requisition_id=_text(raw.get("requisition_id"))[:200],
         language=_text(raw.get("language"))[:20],
         company_name=_text(raw.get("company_name"))[:NAME_MAX_LENGTH],
-        updated_at=_datetime_or_none(raw.get("updated_at")),
-        first_published_at=_datetime_or_none(raw.get("first_published")),
+        updated_at=_past_datetime_or_none(job_id, raw, "updated_at"),
+        first_published_at=_past_datetime_or_none(job_id, raw, "first_published"),
         application_deadline=_deadline_or_none(raw.get("application_deadline")),
         metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)

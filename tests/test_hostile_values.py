@@ -215,6 +215,22 @@ def test_a_date_at_the_end_of_year_9999_in_utc_shows_in_every_time_zone(
     assert_every_page_renders(client, job)
 
 
+def test_a_post_dated_in_the_future_is_not_listed_first_until_then(
+    acme, fake_greenhouse, client, caplog
+):
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[-1].update(first_published="2999-01-01T00:00:00Z", updated_at="2999-01-01T00:00:00Z")
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[-1]["id"])
+    assert job.first_published_at is job.greenhouse_updated_at is None
+    assert "first_published 2999-01-01 00:00:00+00:00 is in the future" in caplog.text
+    newest = client.get("/jobs/feed/").content.decode()
+    assert newest.index("<item>") < newest.index(posts[0]["title"]) < newest.index(job.title)
+
+
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts.append({**posts[0], "id": 2**63})
