@@ -438,6 +438,11 @@ def job_id_of(raw: Any) -> int | None:
     return job_id if job_id and job_id > 0 else None
 
 
+def title_of(raw: Any) -> str:
+    """The post's title as a page would show it, or "": to name a post that cannot be read."""
+    return _shown_head(_text(raw.get("title")), TITLE_MAX_LENGTH) if isinstance(raw, dict) else ""
+
+
 def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     """Validate one raw post. Nulls become empty values; a post without id or title is invalid."""
     job_id = job_id_of(raw)

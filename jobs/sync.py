@@ -37,6 +37,7 @@ from jobs.greenhouse import (
     job_id_of,
     job_payload_hash,
     parse_job,
+    title_of,
 )
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
@@ -392,7 +393,9 @@ def apply_board(
     for raw in raw_jobs:
         job_id = job_id_of(raw)
         if job_id is None:
-            _skip(counts, org, "a post with no valid id")
+            # Named by its title, if it has one: its admins have nothing else to find it by.
+            title = title_of(raw)
+            _skip(counts, org, "a post with no valid id" + (f" (“{title}”)" if title else ""))
             continue
         if job_id in seen:
             _skip(counts, org, f"job post {job_id} again (a duplicate id); the first is kept")

@@ -223,20 +223,21 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     posts = fake_greenhouse.jobs("acme-robotics")
     posts[0]["title"] = "  "
     posts.append({**posts[1]})  # its id twice
+    posts.append({**posts[2], "id": "R-42"})
     fake_greenhouse.touch("acme-robotics")
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
 
     expected = (
-        f"2 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
-        "again (a duplicate id); the first is kept. Once fixed in Greenhouse, the next sync "
-        "imports them."
+        f"3 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
+        "again (a duplicate id); the first is kept; a post with no valid id "
+        f"(“{posts[2]['title']}”). Once fixed in Greenhouse, the next sync imports them."
     )
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)  # the same board, not parsed again
     assert expected in signed_in.get("/manage/acme/jobs/").content.decode()
 
     posts[0]["title"] = "Fixed"
-    posts.pop()
+    del posts[-2:]
     fake_greenhouse.touch("acme-robotics")
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == ""
