@@ -190,7 +190,8 @@ def without_format_characters(typed: str) -> str:
 def board_token_of(typed: str) -> str:
     """The token in a Greenhouse job board address as people paste it (boards.greenhouse.io/acme,
     job-boards.eu.greenhouse.io/acme/jobs/1, the embed code's ?for=acme, the API's
-    /v1/boards/acme/jobs); anything else as typed, for validate_board_token() to judge."""
+    /v1/boards/acme/jobs); anything else as typed, less trailing slashes ("acme/", as the
+    address's end is copied), for validate_board_token() to judge."""
     typed = without_format_characters(typed or "").strip()
     try:
         address = urlsplit(typed if "://" in typed else f"https://{typed}")
@@ -198,7 +199,7 @@ def board_token_of(typed: str) -> str:
     except ValueError:  # not an address at all (an unbalanced "[", say)
         return typed
     if not BOARD_HOST_RE.fullmatch(host):
-        return typed
+        return typed.rstrip("/")
     segments = [segment for segment in address.path.split("/") if segment]
     if segments[:2] == ["v1", "boards"]:  # an API address
         segments = segments[2:]

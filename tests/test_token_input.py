@@ -17,6 +17,8 @@ TOO_LONG = "Ensure this value has at most 2000 characters"
 
 HOSTILE_TOKENS = {
     "slash": ("acme/other", NOT_A_TOKEN),
+    "slash-before-token": ("/acme", NOT_A_TOKEN),
+    "only-a-slash": ("/", NOT_A_TOKEN),
     "dot-dot-slash": ("../boards/other", NOT_A_TOKEN),
     "dots": ("acme.robotics", NOT_A_TOKEN),
     "only-dots": ("..", NOT_A_TOKEN),
@@ -77,6 +79,8 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
     [
         "https://boards.greenhouse.io/tiny-co",
         "  boards.greenhouse.io/tiny-co/  ",
+        "tiny-co/",  # the token alone, copied from the address with the slash after it
+        " tiny-co// ",
         "https://job-boards.greenhouse.io/tiny-co/jobs/4012345?gh_src=abc",
         "https://job-boards.eu.greenhouse.io/tiny-co",
         "https://boards.greenhouse.io/embed/job_board?for=tiny-co&b=https://tiny.example",
