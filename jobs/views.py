@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -150,7 +151,7 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
         jobs = order_by_department(
             job_search(**{**asdict(filters), "organization_slug": organization.slug})
         )
-    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    page = _listing_page(jobs, request.GET.get("page"))
     return {
         "filters": filters,
         "options": options,
@@ -162,6 +163,17 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
         # (endless, and thin), but the jobs they link to are followed.
         "meta_robots": "noindex, follow" if filters.query else "",
     }
+
+
+def _listing_page(jobs: QuerySet[Job], asked: str | None) -> Page:
+    """The page of `jobs` asked for: the first for a number below 1 or none at all, the last
+    for one past the end (a link kept while jobs closed). Paginator.get_page() gives the last
+    for 0 and below too: ?page=0 showed the oldest jobs, with the last page's canonical URL."""
+    try:
+        number = int(asked or 1)
+    except ValueError:
+        number = 1
+    return Paginator(jobs, JOBS_PER_PAGE).get_page(max(number, 1))
 
 
 def _listing_canonical_url(request: HttpRequest, filters: JobFilters, page: Page) -> str:

@@ -260,6 +260,33 @@ def test_a_cached_page_carries_the_canonical_url_of_its_own_filters(client, many
     )
 
 
+def job_links(html: str) -> list[str]:
+    return re.findall(r'href="(/orgs/many/jobs/\d+/)"', html)
+
+
+@pytest.mark.parametrize("listing", ["/jobs/", "/orgs/many/"])
+def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
+    client, many_roles, listing
+):
+    """Django's Paginator.get_page() gave ?page=0 and ?page=-3 the last page (the oldest jobs)
+    under the last page's canonical URL. Each is asked twice: the second answer is cached."""
+    first = job_links(client.get(listing).content.decode())
+    last = job_links(client.get(f"{listing}?page=3").content.decode())
+    assert first and last and last != first
+
+    for below in ("0", "-3", "-3"):
+        html = client.get(f"{listing}?page={below}").content.decode()
+        assert job_links(html) == first, below
+        assert canonical_of(client, f"{listing}?page={below}") == f"http://testserver{listing}"
+        assert 'rel="prev"' not in html and 'rel="next" href="?page=2"' in html
+    for beyond in ("4", "99", "99"):
+        html = client.get(f"{listing}?page={beyond}").content.decode()
+        assert job_links(html) == last, beyond
+        assert canonical_of(client, f"{listing}?page={beyond}") == (
+            f"http://testserver{listing}?page=3"
+        )
+
+
 def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
     Organization.objects.filter(slug="acme").update(description="Robot arms with a light touch.")
 
