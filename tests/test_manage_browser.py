@@ -216,6 +216,32 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
     expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
 
 
+def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
+    live_server, page, acme, owner
+):
+    """Disconnected and connected to another board in another tab: back in this one, the box
+    shows that board and Refresh now again, not "Not connected" until a reload."""
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    status = page.locator(".sync-status")
+    connection_disconnect(connection=acme)
+    status.get_by_role("button", name="Refresh now").click()
+    expect(status.get_by_text("Connected to the board")).to_be_hidden()
+
+    GreenhouseConnection.objects.create(
+        organization=acme.organization, board_token="tiny-co", board_name="Tiny Co"
+    )
+    # What the browser does when the tab is shown again (headless, it never stops being shown).
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(status.get_by_text("Connected to the board")).to_be_visible()
+    expect(status.locator(".board-name")).to_have_text("Tiny Co")
+    expect(status.locator("code")).to_have_text("tiny-co")
+    expect(status.locator("[data-field=message]")).to_have_text("No sync has run yet.")
+    expect(page.locator("[data-refresh-feedback]")).to_have_text("")
+    expect(status.get_by_role("button", name="Refresh now")).to_be_visible()
+
+
 def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(live_server, page):
     """Screen readers read out what gets the focus, not a live region that was there at load."""
     alert = page.get_by_role("alert")

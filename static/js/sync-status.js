@@ -1,7 +1,8 @@
 // Live sync status on the org admin pages (templates/manage/_sync_status.html).
 // Polls the status endpoint named by data-status-url while a sync is queued or running, and
-// sends "Refresh now" with fetch so the page updates in place. Without JavaScript the Refresh
-// form is an ordinary POST and the page shows the status as of its loading.
+// once more when the tab is shown again; sends "Refresh now" with fetch so the page updates in
+// place. Without JavaScript the Refresh form is an ordinary POST and the page shows the status
+// as of its loading.
 (function () {
   "use strict";
 
@@ -31,12 +32,14 @@
     var wasActive = isActive(box.dataset.phase);
     box.dataset.phase = status.phase;
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
-    // Refresh now are gone; the phase line below says so.
-    if (status.connected === false) {
-      box.querySelectorAll("[data-connected-only]").forEach(function (element) {
-        element.hidden = true;
-      });
-    }
+    // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
+    // board: they are back, with that board's name and token among the fields below.
+    box.querySelectorAll("[data-connected-only]").forEach(function (element) {
+      if (status.connected && element.hidden) {
+        say(box, "", ""); // "Connect a Greenhouse board first." is no longer true
+      }
+      element.hidden = !status.connected;
+    });
     box.querySelectorAll("[data-field]").forEach(function (element) {
       var name = element.dataset.field;
       var text = status[name] || element.dataset.empty || "";
@@ -118,13 +121,27 @@
       });
   }
 
-  document.querySelectorAll("[data-status-url]").forEach(function (box) {
+  var boxes = document.querySelectorAll("[data-status-url]");
+  boxes.forEach(function (box) {
     var form = box.querySelector("form[data-refresh]");
     if (form) {
       form.addEventListener("submit", refresh);
     }
     if (isActive(box.dataset.phase)) {
       poll(box);
+    }
+  });
+
+  // Polling stops once no sync is under way, so a page left in a tab learns nothing of what
+  // was done in another (a disconnect, a board connected again, a sync asked for): it asks
+  // when it is shown again. A page loaded disconnected has no connection to keep up to date.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      boxes.forEach(function (box) {
+        if (box.querySelector("[data-connected-only]")) {
+          poll(box);
+        }
+      });
     }
   });
 })();
