@@ -16,6 +16,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -679,10 +680,12 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:members", slug=slug)
+    # In lower case: SQLite (and PostgreSQL's "C" collation) put "Bob@…" before "alice@…",
+    # other collations do not; case says nothing of who someone is.
     memberships = organization.memberships.select_related("user").order_by(
-        "role", "user__email", "user__username"
+        "role", Lower("user__email"), Lower("user__username"), "pk"
     )
-    invitations = organization.invitations.select_related("user").order_by("user__email")
+    invitations = organization.invitations.select_related("user").order_by(Lower("email"), "pk")
     return render(
         request,
         "manage/members.html",

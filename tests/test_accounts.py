@@ -1709,6 +1709,28 @@ def test_each_members_buttons_say_whom_they_change(signed_in, member):
     ]
 
 
+def test_members_and_invitations_are_listed_by_address_whatever_its_case(signed_in, member):
+    """SQLite sorted "Carol@…" before "bob@…", as PostgreSQL's "C" collation does, and its
+    other collations do not: one order on every database, as people read addresses."""
+    acme = Organization.objects.get(slug="acme")
+    carol = User.objects.create_user("carol", "Carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme, user=carol, role=Membership.Role.MEMBER)
+    for email in ("Erin@elsewhere.example", "dave@elsewhere.example"):
+        someone = User.objects.create_user(email.split("@")[0].lower(), email.lower())
+        Invitation.objects.create(organization=acme, user=someone, role="member", email=email)
+
+    page = parsed(signed_in.get("/manage/acme/members/"))
+
+    listed = [row.th.get_text(" ", strip=True) for row in page.select("tbody tr")]
+    assert listed == [
+        "alice@acme.example (you)",
+        "bob@acme.example",
+        "Carol@acme.example",
+        "dave@elsewhere.example",
+        "Erin@elsewhere.example",
+    ]
+
+
 def test_it_sets_a_members_role(signed_in, member):
     membership = Membership.objects.get(user=member)
     signed_in.post(
