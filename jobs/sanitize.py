@@ -102,13 +102,17 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
     content = _headings_below_title(unescape_once(escaped_content or ""))
     post_url_token = POST_URL.set(post_url)
     try:
-        return CLEANER.clean(content).strip()
+        safe_html = CLEANER.clean(content).strip()
     except UnicodeEncodeError:
         # A lone surrogate (a JSON escape such as \ud800) cannot cross into nh3. Cleaned only
         # then: scanning every description first would cost a tenth of sanitizing.
-        return CLEANER.clean(clean_text(content)).strip()
+        safe_html = CLEANER.clean(clean_text(content)).strip()
     finally:
         POST_URL.reset(post_url_token)
+    # nh3 reads a numeric reference as its code point, whatever that is (`&#1;`, `&#xFFFE;`),
+    # in text and attributes alike. Scanned only where one was: scanning every description
+    # would cost a tenth of sanitizing again.
+    return clean_text(safe_html) if "&#" in content else safe_html
 
 
 def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:

@@ -97,6 +97,14 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.excerpt == "Build robots",
     ),
     (
+        "numeric references to control characters and noncharacters in the description",
+        {
+            "content": "&lt;p title=&quot;A&amp;#x1b;B&quot;&gt;Build&amp;#1; robots&amp;#xFFFE;"
+            "&amp;#65535 &amp;#X0B;now&lt;/p&gt;"
+        },
+        lambda job: job.description_html == '<p title="AB">Build robots now</p>',
+    ),
+    (
         "NUL and surrogates in metadata",
         {
             "metadata": [
