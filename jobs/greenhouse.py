@@ -11,12 +11,18 @@ would only add the parents that have no open job, which visitors cannot filter b
 from __future__ import annotations
 
 import hashlib
+import http.client
+import io
 import json
 import logging
 import math
 import re
+import socket
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice
@@ -29,7 +35,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
@@ -599,6 +608,115 @@ class CappedRetry(Retry):
         return super().increment(method, url, response=response, **kwargs)
 
 
+# The time.monotonic() by which the fetch under way in this thread must end. requests and urllib3
+# make the connections that read it, out of reach of any argument.
+_fetch_deadline: ContextVar[float] = ContextVar("greenhouse_fetch_deadline", default=math.inf)
+
+
+@contextmanager
+def _fetch_ends_by(deadline: float) -> Iterator[None]:
+    token = _fetch_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _fetch_deadline.reset(token)
+
+
+class _DeadlineSocketReader(io.RawIOBase):
+    """A socket's reads, each given its read timeout or the time left to the fetch's deadline,
+    whichever is shorter. urllib3's timeouts (its Timeout.total too) are per socket operation:
+    a server sending a byte every few seconds, of the headers or of the body, held a fetch for
+    as long as it liked."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+        self._reads = sock.makefile("rb", buffering=0)
+        self._read_timeout = sock.gettimeout()  # urllib3 has just set it
+        self._deadline = _fetch_deadline.get()
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the fetch's deadline has passed")
+        self._sock.settimeout(min(left, self._read_timeout or math.inf))
+        return self._reads.readinto(buffer)
+
+    def close(self) -> None:
+        self._reads.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response, its status line, headers and body read by the fetch's deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # http.client's own reader of the socket, unused
+        self.fp = io.BufferedReader(_DeadlineSocketReader(sock))
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    """A connection that connects, and reads its responses, by the fetch's deadline."""
+
+    response_class = _DeadlineResponse
+
+    def connect(self) -> None:
+        left = _fetch_deadline.get() - time.monotonic()
+        if left <= 0:  # a redirect followed at the deadline
+            raise ConnectTimeoutError(self, "No time was left to connect to Greenhouse.")
+        # Python bounds the TCP connect and the whole TLS handshake by the socket's timeout.
+        self.timeout = min(left, self.timeout or math.inf)
+        super().connect()
+
+
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+DEADLINE_POOLS: dict[type[HTTPConnectionPool], type[HTTPConnectionPool]] = {
+    HTTPConnectionPool: _DeadlineHTTPConnectionPool,
+    HTTPSConnectionPool: _DeadlineHTTPSConnectionPool,
+}
+
+
+def _keep_to_deadlines(manager: PoolManager) -> None:
+    # A new dict: urllib3's default is shared by every PoolManager. Pools of other kinds (SOCKS
+    # proxies) are left as they are.
+    manager.pool_classes_by_scheme = {
+        scheme: DEADLINE_POOLS.get(pool_class, pool_class)
+        for scheme, pool_class in manager.pool_classes_by_scheme.items()
+    }
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter, whose connections, direct or through an HTTP proxy, end every read by
+    the deadline of the fetch under way (_fetch_ends_by)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _keep_to_deadlines(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        _keep_to_deadlines(manager)
+        return manager
+
+
 def make_session(*, retries: int | None = None) -> requests.Session:
     retries = settings.GREENHOUSE_RETRIES if retries is None else retries
     retry = CappedRetry(
@@ -614,7 +732,7 @@ def make_session(*, retries: int | None = None) -> requests.Session:
         raise_on_status=False,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.GREENHOUSE_USER_AGENT
@@ -701,26 +819,26 @@ class GreenhouseClient:
             min(settings.GREENHOUSE_CONNECT_TIMEOUT, cap),
             min(settings.GREENHOUSE_READ_TIMEOUT, cap),
         )
-        deadline = time.monotonic() + min(settings.GREENHOUSE_TOTAL_TIMEOUT, cap)
+        total = min(settings.GREENHOUSE_TOTAL_TIMEOUT, cap)
+        deadline = time.monotonic() + total
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
 
-        def within_deadline(response: requests.Response, **kwargs: Any) -> None:
-            # Called for every answer, redirects included: a chain of slow redirects, each
-            # within the read timeout, would otherwise hold a settings page past gunicorn's.
-            try:
-                _check_deadline(deadline)
-            except GreenhouseTimeout:
-                response.close()  # no `with` holds it yet: its connection goes back now
-                raise
+        def timed_out() -> GreenhouseTimeout:
+            if time.monotonic() < deadline:
+                return GreenhouseTimeout(f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}")
+            # Greenhouse, or something on the way, sending a byte at a time: worth knowing.
+            logger.warning("greenhouse request passed its %gs deadline url=%s", total, url)
+            return GreenhouseTimeout(
+                f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}"
+            )
 
         try:
-            with self.session.get(
-                url,
-                params=params,
-                timeout=timeout,
-                stream=True,
-                hooks={"response": within_deadline},
-            ) as response:
+            # Every read, of every response (redirects, retries) and of its headers too, ends by
+            # the deadline: a settings page waits on it, under gunicorn's timeout.
+            with (
+                _fetch_ends_by(deadline),
+                self.session.get(url, params=params, timeout=timeout, stream=True) as response,
+            ):
                 declared = response.headers.get("Content-Length", "")
                 # isascii(): "²" is a digit to isdigit() but not to int().
                 if declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -728,19 +846,15 @@ class GreenhouseClient:
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
                 body = bytearray()
-                # read1 returns whatever has arrived, so the deadline is checked after every
-                # read; iter_content would block until a whole chunk came, however slowly.
+                # read1 returns whatever has arrived: iter_content would wait for a whole chunk.
                 while chunk := response.raw.read1(256 * 1024, decode_content=True):
                     body += chunk
                     if len(body) > limit:
                         raise self._too_large(response.status_code)
-                    _check_deadline(deadline)
                 return body, response.status_code, response.headers
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
-                raise GreenhouseTimeout(
-                    f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}"
-                ) from None
+                raise timed_out() from None
             # The message cannot tell a refused connection from an unknown host or a certificate
             # that does not verify; whoever runs the site needs to.
             logger.warning("greenhouse connection failed url=%s error=%r", url, exc)
@@ -748,9 +862,7 @@ class GreenhouseClient:
                 f"Could not reach Greenhouse (connection failed); {WILL_TRY_AGAIN}"
             ) from None
         except urllib3.exceptions.ReadTimeoutError:
-            raise GreenhouseTimeout(
-                f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}"
-            ) from None
+            raise timed_out() from None
         except urllib3.exceptions.ProtocolError:  # the body stopped short
             raise MalformedPayload(
                 "Greenhouse's response was cut off before it was complete; nothing was changed."
@@ -773,11 +885,6 @@ class GreenhouseClient:
             f"({settings.GREENHOUSE_MAX_RESPONSE_BYTES} bytes); nothing was changed.",
             http_status=status,
         )
-
-
-def _check_deadline(deadline: float) -> None:
-    if time.monotonic() > deadline:
-        raise GreenhouseTimeout(f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}")
 
 
 def _is_timeout(exc: requests.exceptions.RequestException) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from datetime import date
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -262,6 +265,22 @@ def test_a_slow_fault_delays_the_answer(fake):
     fake.fail_next("tiny-co", "slow", delay=1)
     with pytest.raises((TimeoutError, urllib.error.URLError)):
         get(f"{fake.base_url}/boards/tiny-co/jobs", timeout=0.2)
+
+
+def test_a_drip_headers_fault_sends_the_head_a_byte_at_a_time_then_the_answer(fake):
+    fake.fail_next("tiny-co", "drip_headers", byte_delay=0.005)
+    address = urlsplit(fake.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET /v1/boards/tiny-co HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        first = sock.recv(1024)
+        answer = first + b"".join(iter(lambda: sock.recv(65536), b""))
+        elapsed = time.monotonic() - started
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert len(first) < 20 and head.startswith(b"HTTP/1.1 200 OK")
+    assert elapsed >= 0.005 * len(head) / 2  # a byte every 5 ms, give or take the scheduler
+    assert json.loads(body)["name"] == "Tiny Co."
 
 
 def test_an_unknown_fault_is_refused(fake):

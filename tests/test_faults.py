@@ -80,6 +80,19 @@ def trickling_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> N
     fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=0.1, chunk_size=512)
 
 
+def dripping_headers(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    # A byte of the headers at a time, each well within the read timeout.
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    fake.fail_next(TOKEN, "drip_headers", times=10, byte_delay=0.05)
+
+
+def body_in_slow_chunks(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    # One wait for the next chunk, within the read timeout, outlasts the whole deadline.
+    settings.GREENHOUSE_READ_TIMEOUT = 10
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=3.0, chunk_size=4096)
+
+
 def oversized_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
     fake.fail_next(TOKEN, "oversized", times=10, size=500_000)
@@ -160,6 +173,10 @@ FAULTS = [
         "read timeout", slow_answer, FAILING, "did not answer in time", requests=3, backs_off=True
     ),
     Fault("trickling body", trickling_body, FAILING, "took too long", requests=1, within=1.5),
+    Fault("dripping headers", dripping_headers, FAILING, "took too long", requests=1, within=2),
+    Fault(
+        "body in slow chunks", body_in_slow_chunks, FAILING, "took too long", requests=1, within=2
+    ),
     Fault("500", fail_next("status", status=500), FAILING, "HTTP 500", requests=3, backs_off=True),
     Fault("502", fail_next("status", status=502), FAILING, "HTTP 502", requests=3, backs_off=True),
     Fault("503", fail_next("status", status=503), FAILING, "HTTP 503", requests=3, backs_off=True),

@@ -168,6 +168,25 @@ def test_a_slow_greenhouse_gets_one_try_and_an_answer_within_the_check_time(
     assert not GreenhouseConnection.objects.exists()
 
 
+def test_a_greenhouse_that_drips_its_headers_gets_an_answer_by_the_check_time(
+    signed_in, fake_greenhouse, monkeypatch, caplog
+):
+    """A byte of the headers every 0.1 s keeps every read within its timeout; the check's total
+    deadline still ends it, where the admin waited for the whole head (15 s) or gunicorn."""
+    monkeypatch.setattr("jobs.connections.BOARD_CHECK_SECONDS", 1.0)
+    fake_greenhouse.fail_next("tiny-co", "drip_headers", byte_delay=0.1)
+
+    started = time.monotonic()
+    response = connect(signed_in, "tiny-co")
+
+    assert 1.0 <= time.monotonic() - started < 3
+    assert "Greenhouse did not answer in time" in response.content.decode()
+    assert "Nothing was saved" in response.content.decode()
+    assert "passed its 1s deadline" in caplog.text
+    assert fake_greenhouse.request_count("tiny-co") == 1
+    assert not GreenhouseConnection.objects.exists()
+
+
 def test_an_empty_token_is_required(signed_in, fake_greenhouse):
     response = connect(signed_in, "  ")
     assert "This field is required" in response.content.decode()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import signal
 import sys
@@ -39,8 +40,8 @@ JSON_TYPE = "application/json; charset=utf-8"
 CONTENT_ONLY_KEYS = ("content", "departments", "offices")
 FAULTS = frozenset(
     {
-        "status", "rate_limit", "slow", "trickle", "stall", "malformed", "truncated", "html",
-        "empty", "not_utf8", "body", "oversized", "close", "redirect",
+        "status", "rate_limit", "slow", "trickle", "drip_headers", "stall", "malformed",
+        "truncated", "html", "empty", "not_utf8", "body", "oversized", "close", "redirect",
     }
 )  # fmt: skip
 MALFORMED_BODY = b'{"jobs": [{"id": 1,,}'
@@ -210,7 +211,7 @@ class FakeGreenhouse:
         return self
 
     def stop(self) -> None:
-        """Stop serving; requests held by slow, trickle or stall faults are cut short."""
+        """Stop serving; requests held by slow, trickle, drip or stall faults are cut short."""
         if self._server is None:
             return
         self._stopping.set()
@@ -299,10 +300,11 @@ class FakeGreenhouse:
         """Misbehave on the next `times` requests for `token` (None: for any request).
 
         Faults and their options: status (status=500, body, headers), rate_limit
-        (retry_after="1"), slow (delay=1.0), trickle (chunk_delay=0.2, chunk_size=64), stall
-        (delay=30), malformed, truncated, html, empty, not_utf8, body (body, status=200),
-        oversized (size=2_000_000), close, redirect (location, delay=0: a 302 sent after the
-        delay). Queued faults are used in order.
+        (retry_after="1"), slow (delay=1.0), trickle (chunk_delay=0.2, chunk_size=64),
+        drip_headers (byte_delay=0.2: the status line and headers a byte at a time, then the
+        body at once), stall (delay=30), malformed, truncated, html, empty, not_utf8, body
+        (body, status=200), oversized (size=2_000_000), close, redirect (location, delay=0: a
+        302 sent after the delay). Queued faults are used in order.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose one of {sorted(FAULTS)}")
@@ -465,6 +467,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(normal)
         elif fault.kind == "trickle":
             self._trickle(normal, fault)
+        elif fault.kind == "drip_headers":
+            self._drip_headers(normal, fault)
         elif fault.kind == "stall":
             self._stall(normal, fault)
         else:
@@ -523,6 +527,22 @@ class _Handler(BaseHTTPRequestHandler):
                 if start and self._pause(fault, "chunk_delay", 0.2):
                     return
                 self.wfile.write(response.body[start : start + size])
+        except OSError:
+            self.close_connection = True
+
+    def _drip_headers(self, response: _Response, fault: _Fault) -> None:
+        wire, self.wfile = self.wfile, io.BytesIO()  # the head as _send_head writes it
+        try:
+            self._send_head(response, len(response.body))
+            head = self.wfile.getvalue()
+        finally:
+            self.wfile = wire
+        try:
+            for index in range(len(head)):
+                if index and self._pause(fault, "byte_delay", 0.2):
+                    return
+                self.wfile.write(head[index : index + 1])
+            self.wfile.write(response.body)
         except OSError:
             self.close_connection = True
 
