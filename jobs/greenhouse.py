@@ -581,6 +581,20 @@ class JobsResponse:
 # --- HTTP -----------------------------------------------------------------------------------
 
 
+# The time.monotonic() by which the fetch under way in this thread must end. requests and urllib3
+# make the connections and retries that read it, out of reach of any argument.
+_fetch_deadline: ContextVar[float] = ContextVar("greenhouse_fetch_deadline", default=math.inf)
+
+
+@contextmanager
+def _fetch_ends_by(deadline: float) -> Iterator[None]:
+    token = _fetch_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _fetch_deadline.reset(token)
+
+
 # What urllib3 raises for a Retry-After it cannot read: not a number or date, or a date that
 # does not exist.
 UNREADABLE_RETRY_AFTER = (urllib3.exceptions.InvalidHeader, ValueError, OverflowError)
@@ -589,7 +603,8 @@ UNREADABLE_RETRY_AFTER = (urllib3.exceptions.InvalidHeader, ValueError, Overflow
 class CappedRetry(Retry):
     """urllib3's Retry, but a Retry-After longer than GREENHOUSE_MAX_RETRY_AFTER ends the
     retries: the fetch fails with it, and the task asks again once it has passed (jobs.tasks)
-    instead of holding a worker and asking Greenhouse sooner than it said."""
+    instead of holding a worker and asking Greenhouse sooner than it said. So does a wait
+    that would end past the fetch's deadline."""
 
     def get_retry_after(self, response: Any) -> float | None:
         # Unreadable is None, where urllib3 would raise.
@@ -605,21 +620,15 @@ class CappedRetry(Retry):
         ):
             # With raise_on_status=False, urllib3 hands this response back as the last one.
             raise MaxRetryError(kwargs.get("_pool"), url or "", reason=None)
-        return super().increment(method, url, response=response, **kwargs)
-
-
-# The time.monotonic() by which the fetch under way in this thread must end. requests and urllib3
-# make the connections that read it, out of reach of any argument.
-_fetch_deadline: ContextVar[float] = ContextVar("greenhouse_fetch_deadline", default=math.inf)
-
-
-@contextmanager
-def _fetch_ends_by(deadline: float) -> Iterator[None]:
-    token = _fetch_deadline.set(deadline)
-    try:
-        yield
-    finally:
-        _fetch_deadline.reset(token)
+        retry = super().increment(method, url, response=response, **kwargs)
+        # The wait before the next try, as sleep() takes it; its jitter is drawn again there.
+        retry_after = self.get_retry_after(response) if response is not None else None
+        wait = retry_after or retry.get_backoff_time() + self.backoff_jitter
+        if time.monotonic() + wait >= _fetch_deadline.get():
+            # A try then could not finish by the deadline; the error or answer at hand is the
+            # fetch's. Waited for, it held a sync seconds past the deadline to fail anyway.
+            raise MaxRetryError(kwargs.get("_pool"), url or "", reason=kwargs.get("error"))
+        return retry
 
 
 class _DeadlineSocketReader(io.RawIOBase):

@@ -173,6 +173,44 @@ def test_it_gives_up_on_a_chain_of_slow_redirects_at_the_total_deadline(fake_gre
     assert fake_greenhouse.request_count("acme-robotics") <= 4
 
 
+@pytest.fixture
+def production_backoff(settings) -> None:
+    """Retries as configured in production, waiting 1 s, then 2 s, 4 s (and jitter)."""
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_RETRY_BACKOFF = 1.0
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 1.0
+
+
+def test_headers_dripped_a_byte_at_a_time_end_the_fetch_at_its_deadline_without_retries(
+    fake_greenhouse, production_backoff, caplog
+):
+    """Each byte comes well within the read timeout; a try after the deadline could not finish
+    by it, so none is made, nor waited for."""
+    fake_greenhouse.fail_next("acme-robotics", "drip_headers", times=5, byte_delay=0.1)
+
+    started = time.monotonic()
+    with pytest.raises(GreenhouseTimeout, match="took too long"):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert 1.0 <= time.monotonic() - started < 2
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+    assert "greenhouse request passed its 1s deadline" in caplog.text
+
+
+def test_a_retry_whose_wait_would_end_past_the_deadline_is_not_made(
+    fake_greenhouse, production_backoff
+):
+    fake_greenhouse.fail_next("acme-robotics", "status", times=5, status=503)
+
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match="HTTP 503"):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    # The first retry is made at once; the second would come after 2 s.
+    assert time.monotonic() - started < 1
+    assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
 def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
     fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
