@@ -621,9 +621,13 @@ class CappedRetry(Retry):
             # With raise_on_status=False, urllib3 hands this response back as the last one.
             raise MaxRetryError(kwargs.get("_pool"), url or "", reason=None)
         retry = super().increment(method, url, response=response, **kwargs)
-        # The wait before the next try, as sleep() takes it; its jitter is drawn again there.
+        # The longest wait before the next try, as sleep() takes it: its jitter is drawn again
+        # there, but only for a backoff at all (none before the first retry).
         retry_after = self.get_retry_after(response) if response is not None else None
-        wait = retry_after or retry.get_backoff_time() + self.backoff_jitter
+        backoff = retry.get_backoff_time()
+        wait = retry_after or (
+            min(retry.backoff_max, backoff + self.backoff_jitter) if backoff else 0
+        )
         if time.monotonic() + wait >= _fetch_deadline.get():
             # A try then could not finish by the deadline; the error or answer at hand is the
             # fetch's. Waited for, it held a sync seconds past the deadline to fail anyway.

@@ -211,6 +211,18 @@ def test_a_retry_whose_wait_would_end_past_the_deadline_is_not_made(
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
+def test_the_first_retry_is_made_with_less_time_left_than_the_jitter(
+    fake_greenhouse, production_backoff, settings
+):
+    """urllib3 makes the first retry at once, with no jitter: counting the jitter as a wait
+    gave up on a retry that had the time to succeed."""
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.4  # less than the jitter's 0.5 s
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
+
+    assert GreenhouseClient().fetch_jobs("acme-robotics")
+    assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
 def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
     fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
