@@ -36,6 +36,7 @@ from jobs.connections import (
     connection_disconnect,
     connection_schedule_update,
 )
+from jobs.filters import ids_of
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
     ORGANIZATION_FIELD_CLASSES,
@@ -600,8 +601,8 @@ class ChosenOrganizationFilter(admin.RelatedFieldListFilter):
         self, field: Any, request: HttpRequest, model_admin: Any
     ) -> list[tuple[int, str]]:
         # A value no id could be is left to the list's own query, which Django answers with
-        # its "invalid lookup" redirect; 18 digits fit a BigInteger, as on the visitors' pages.
-        ids = [v for v in self.lookup_val or () if v.isascii() and v.isdigit() and len(v) <= 18]
+        # its "invalid lookup" redirect.
+        ids = ids_of(self.lookup_val or ())
         if not ids:
             return []
         return list(

@@ -7,6 +7,7 @@ rather than answered with an error: these links get copied, cut and edited by ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -34,8 +35,8 @@ class JobFilters:
         return cls(
             query=" ".join(_text(params, "q").split()),
             organization_slug=_text(params, "org"),
-            department_ids=_ids(params.getlist("department")),
-            office_ids=_ids(params.getlist("office")),
+            department_ids=ids_of(params.getlist("department")),
+            office_ids=ids_of(params.getlist("office")),
             location=_text(params, "location"),
             remote_policy=remote_policy if remote_policy in _REMOTE_POLICIES else "",
         )
@@ -66,7 +67,8 @@ def _text(params: QueryDict, name: str) -> str:
     return params.get(name, "").replace("\x00", "").strip()[:MAX_TEXT_LENGTH]
 
 
-def _ids(values: list[str]) -> tuple[int, ...]:
+def ids_of(values: Iterable[str]) -> tuple[int, ...]:
+    """The values that are row ids, once each, at most MAX_IDS: the rest are ignored."""
     # isascii(): "²" is a digit to isdigit() but not to int(); 18 digits fit a BigInteger.
     ids = (int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18)
     return tuple(dict.fromkeys(ids))[:MAX_IDS]
