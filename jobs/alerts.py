@@ -5,7 +5,9 @@ settings page says so only to whoever looks. So at the first failed sync once sy
 for SYNC_FAILURE_EMAIL_AFTER_MINUTES, the admins get one email, and one more when a sync of the
 same board works again. Each email is claimed with a conditional UPDATE that also checks the
 connection is still in the state this sync left it in, so it goes out once however syncs and
-changes on the settings page interleave; a claim whose worker died before sending lapses.
+changes on the settings page interleave; a claim whose worker died before sending lapses. An
+email that reached nobody (the mail server down) is sent by the next sync in the same state: the
+admins told that syncs fail are told that they work again, even if the first try failed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +53,7 @@ def sync_health_email_send(connection: GreenhouseConnection) -> SyncEmail:
     if connection.state in FAILING_STATES:
         return _failing_email_send(connection, now=timezone.now())
     if connection.state == GreenhouseConnection.State.OK and connection.failure_emailed_at:
-        return _working_email_send(connection)
+        return _working_email_send(connection, now=timezone.now())
     return SyncEmail.NONE
 
 
@@ -91,52 +93,73 @@ def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> S
         # Not claimed: an admin added later is told at the next failed sync.
         logger.warning("sync email not sent org=%s reason=no admins", connection.organization.slug)
         return SyncEmail.NONE
-    # A claim outlives any send still going: the task's hard time limit, which stops one, is
-    # below SYNC_LOCK_SECONDS. An older one was left by a worker that died before it sent.
-    lapsed = now - timedelta(seconds=settings.SYNC_LOCK_SECONDS)
     # Still this failure of this board: not one that a newer sync or a new board replaced.
     this_failure = GreenhouseConnection.objects.filter(
-        Q(failure_email_claimed_at__isnull=True) | Q(failure_email_claimed_at__lte=lapsed),
         pk=connection.pk,
         board_token=connection.board_token,
         failing_since=connection.failing_since,
         failure_emailed_at__isnull=True,
     )
-    if not this_failure.update(failure_email_claimed_at=now):
+    if not _claimed_send(
+        this_failure, connection, SyncEmail.FAILING, recipients, now=now, emailed_at=now
+    ):
         return SyncEmail.NONE
-    claim = GreenhouseConnection.objects.filter(pk=connection.pk, failure_email_claimed_at=now)
-    if not _send(connection, SyncEmail.FAILING, recipients):
-        # Nobody got it: released, so that the next failed sync tries again.
-        claim.update(failure_email_claimed_at=None)
-        return SyncEmail.NONE
-    claim.update(failure_email_claimed_at=None, failure_emailed_at=now)
     connection.failure_emailed_at = now
     return SyncEmail.FAILING
 
 
-def _working_email_send(connection: GreenhouseConnection) -> SyncEmail:
+def _working_email_send(connection: GreenhouseConnection, *, now: datetime) -> SyncEmail:
+    # Still the board the admins were told of, working: not one a newer failure or a new board
+    # replaced.
     told = GreenhouseConnection.objects.filter(
         pk=connection.pk,
         board_token=connection.board_token,
         state=GreenhouseConnection.State.OK,
         failure_emailed_at=connection.failure_emailed_at,
     )
-    claimed = told.update(failure_emailed_at=None)
-    connection.failure_emailed_at = None
-    if not claimed:
-        return SyncEmail.NONE
-    # Not retried if the mail server refuses it: by the next sync the news is stale.
     recipients = admin_emails(connection.organization)
-    if recipients and _send(connection, SyncEmail.WORKING, recipients):
-        return SyncEmail.WORKING
-    return SyncEmail.NONE
+    if not recipients:
+        # The admins who were told are gone: nobody is left to tell.
+        told.update(failure_emailed_at=None)
+        connection.failure_emailed_at = None
+        return SyncEmail.NONE
+    if not _claimed_send(told, connection, SyncEmail.WORKING, recipients, now=now, emailed_at=None):
+        return SyncEmail.NONE
+    connection.failure_emailed_at = None
+    return SyncEmail.WORKING
+
+
+def _claimed_send(
+    still_due: QuerySet[GreenhouseConnection],
+    connection: GreenhouseConnection,
+    kind: SyncEmail,
+    recipients: list[str],
+    *,
+    now: datetime,
+    emailed_at: datetime | None,
+) -> bool:
+    """Claim the email on the connection's row, if `still_due` finds the row as the email needs
+    it, send it and record `emailed_at` as failure_emailed_at; whether it was sent. A send that
+    reached nobody releases the claim, so that the next sync in the same state sends it again."""
+    # A claim outlives any send still going: the task's hard time limit, which stops one, is
+    # below SYNC_LOCK_SECONDS. An older one was left by a worker that died before it sent.
+    lapsed = now - timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    unclaimed = Q(failure_email_claimed_at__isnull=True) | Q(failure_email_claimed_at__lte=lapsed)
+    if not still_due.filter(unclaimed).update(failure_email_claimed_at=now):
+        return False
+    claim = GreenhouseConnection.objects.filter(pk=connection.pk, failure_email_claimed_at=now)
+    if not _send(connection, kind, recipients):
+        claim.update(failure_email_claimed_at=None)
+        return False
+    claim.update(failure_email_claimed_at=None, failure_emailed_at=emailed_at)
+    return True
 
 
 def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[str]) -> bool:
     """Email each admin on their own. False (and logged) only if the mail server took it for
     nobody: an address it refuses is logged and not tried again, since it would refuse it again
-    while the others got the email once more. Never raises: the failure email is claimed
-    before it is sent, and the claim must be released if nobody got it."""
+    while the others got the email once more. Never raises: the email is claimed before it
+    is sent, and the claim must be released if nobody got it."""
     organization = connection.organization
     delivered = refused = 0
     try:

@@ -216,11 +216,12 @@ class GreenhouseConnection(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
-    # When the org's admins were emailed that syncs are failing. The next successful sync clears
-    # it and tells them that syncing works again.
+    # When the org's admins were emailed that syncs are failing. Cleared once a successful sync
+    # has told them that syncing works again.
     failure_emailed_at = models.DateTimeField(null=True, blank=True)
-    # When a sync claimed that email to send it, so that no other sync sends it too; cleared once
-    # it is sent or the send failed. A claim its worker died holding lapses (jobs.alerts).
+    # When a sync claimed one of those two emails to send it, so that no other sync sends it too;
+    # cleared once it is sent or the send failed. A claim its worker died holding lapses
+    # (jobs.alerts).
     failure_email_claimed_at = models.DateTimeField(null=True, blank=True)
     # When the dispatcher should next enqueue this org (indexed with `enabled`).
     next_sync_at = models.DateTimeField(default=timezone.now)

@@ -336,18 +336,72 @@ def test_when_every_address_is_refused_it_is_not_tried_again(acme, fake_greenhou
     assert mail.outbox == []
 
 
-def test_a_working_again_email_the_server_refuses_is_dropped(acme, fake_greenhouse, owner, caplog):
+@pytest.mark.parametrize("fault", ["down", "crash"])
+def test_a_working_again_email_that_reached_nobody_is_sent_at_the_next_working_sync(
+    acme, fake_greenhouse, admins, caplog, fault
+):
+    """As the failure email is: the admins who were told that syncs fail must hear that they
+    work again, or they go looking for a problem that is gone."""
     failing_past_the_alert_delay(acme, fake_greenhouse)
     sync(acme)
     fake_greenhouse.reset_faults()
-    ScriptedMailBackend.down = True
+    mail.outbox.clear()
+    if fault == "down":
+        ScriptedMailBackend.down = True
+    else:
+        ScriptedMailBackend.crash = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
-    with caplog.at_level(logging.ERROR, logger="jobs.alerts"):
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
         sync(acme)
-    ScriptedMailBackend.down = False
+
+    assert "delivered=0 refused=0 of=2" in caplog.text
+    assert mail.outbox == [] and acme.failure_emailed_at is not None
+    ScriptedMailBackend.down, ScriptedMailBackend.crash = False, None
+    sync(acme)
+    sync(acme)
+    assert sorted(message.to[0] for message in mail.outbox) == admins
+    assert {message.subject for message in mail.outbox} == {
+        "Greenhouse sync works again for Acme Robotics"
+    }
+    assert acme.failure_emailed_at is None
+
+
+def test_a_working_again_email_whose_worker_died_is_sent_once_its_claim_lapses(
+    acme, fake_greenhouse, owner, monkeypatch, settings
+):
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+    sync(acme)
+    fake_greenhouse.reset_faults()
+    mail.outbox.clear()
+    with monkeypatch.context() as dying, pytest.raises(WorkerKilled):
+        dying.setattr("jobs.alerts._send", killed_before_sending)
+        sync(acme)
+
+    sync(acme)  # its claim may still be a send under way
+    assert mail.outbox == []
+
+    lapsed = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: lapsed)
+    sync(acme)
+    sync(acme)
+    assert [message.subject for message in mail.outbox] == [
+        "Greenhouse sync works again for Acme Robotics"
+    ]
+
+
+def test_a_working_again_email_every_address_refuses_is_not_tried_again(
+    acme, fake_greenhouse, owner
+):
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+    sync(acme)
+    fake_greenhouse.reset_faults()
+    ScriptedMailBackend.refused = frozenset({"alice@acme.example"})
+
+    sync(acme)
+    ScriptedMailBackend.refused = frozenset()
     sync(acme)
 
-    assert "sync email failed org=acme kind=working" in caplog.text
+    assert acme.failure_emailed_at is None
     assert [message.subject for message in mail.outbox] == [
         "Greenhouse sync is failing for Acme Robotics"
     ]
