@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -258,6 +260,34 @@ def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):
 def test_sync_jobs_refuses_an_unknown_org(fake_greenhouse):
     with pytest.raises(CommandError, match="nobody"):
         call_command("sync_jobs", "nobody")
+
+
+@pytest.mark.parametrize(
+    ("slug", "shown"),
+    [
+        # Bytes of the command line that are not UTF-8, as Python reads them.
+        (os.fsdecode(b"acme\xff"), r"'acme\udcff'"),
+        ("acme\x00", r"'acme\x00'"),
+        ("", "''"),
+        ("acme\x1b[2J", r"'acme\x1b[2J'"),
+        ("a" * 10_000, f"'{'a' * 40}…'"),
+    ],
+    ids=["not UTF-8", "NUL", "empty", "escape sequence", "long"],
+)
+def test_sync_jobs_refuses_what_no_org_has_as_its_slug_and_syncs_nothing(
+    fake_greenhouse, slug, shown
+):
+    """PostgreSQL refused the first two with a traceback; the others were named as they were
+    typed, or not at all."""
+    make_connection("acme", "acme-robotics")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("sync_jobs", "acme", slug)
+
+    assert str(caught.value) == (
+        f"Not an organization's slug: {shown} (letters, digits, - and _, at most 100)."
+    )
+    assert not SyncRun.objects.exists()
 
 
 def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):

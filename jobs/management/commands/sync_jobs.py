@@ -1,9 +1,12 @@
 """Sync organizations' jobs from Greenhouse now, in this process."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs.models import GreenhouseConnection, SyncRun
+from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import sync_organization
+
+SLUG_FIELD = Organization._meta.get_field("slug")
 
 
 class Command(BaseCommand):
@@ -26,6 +29,13 @@ class Command(BaseCommand):
         if options["all"]:
             connections = connections.filter(enabled=True)
         else:
+            not_slugs = [slug for slug in slugs if not _could_be_a_slug(slug)]
+            if not_slugs:
+                raise CommandError(
+                    "Not an organization's slug: "
+                    + ", ".join(_shown(slug) for slug in not_slugs)
+                    + f" (letters, digits, - and _, at most {SLUG_FIELD.max_length})."
+                )
             connections = connections.filter(organization__slug__in=slugs)
             missing = set(slugs) - {c.organization.slug for c in connections}
             if missing:
@@ -56,3 +66,19 @@ class Command(BaseCommand):
                 self.stderr.write(f"{slug}: failed, {result.error}")
         if failed:
             raise CommandError(f"{failed} organization(s) failed to sync.")
+
+
+def _could_be_a_slug(text: str) -> bool:
+    """Whether an org could have `text` as its slug. Anything else is not looked up: PostgreSQL
+    refuses a NUL, and bytes of the command line that are not UTF-8 (which Python reads as lone
+    surrogates, "\\udcff" for b"\\xff"), with a traceback."""
+    try:
+        SLUG_FIELD.clean(text, None)
+    except ValidationError:
+        return False
+    return True
+
+
+def _shown(text: str) -> str:
+    """`text` quoted, with what a terminal would not show escaped, and cut if long."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
