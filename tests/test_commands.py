@@ -90,6 +90,30 @@ def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
     assert not Organization.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("argument", "arguments"),
+    [
+        ("ORG_SLUG", [b"acm\xe9", b"acme-robotics"]),
+        ("BOARD_TOKEN", [b"acme", b"acme-robotics\xff"]),
+        ("--name", [b"acme", b"acme-robotics", b"--name", b"Libert\xe9 Sant\xe9"]),
+        ("--api-key", [b"acme", b"acme-robotics", b"--api-key", b"gh-secret-\xff12345"]),
+    ],
+)
+def test_connect_greenhouse_refuses_bytes_that_are_not_utf8_and_stores_nothing(
+    fake_greenhouse, argument, arguments
+):
+    """Typed in a Latin-1 terminal, the API key crashed the command with a traceback and the
+    name lost its accented letters ("Libert Sant")."""
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", *map(os.fsdecode, arguments))
+
+    assert str(caught.value) == (
+        f"{argument} has bytes that are not UTF-8 text: type it again in a terminal that uses "
+        "UTF-8."
+    )
+    assert not Organization.objects.exists() and not GreenhouseConnection.objects.exists()
+
+
 @pytest.mark.parametrize("name", ["   ", "\u200b\u3164", "\t"])
 def test_it_refuses_a_blank_looking_org_name(fake_greenhouse, name):
     with pytest.raises(CommandError, match="Give your organization a name"):

@@ -16,6 +16,14 @@ from jobs.forms import ApiKeyForm, organization_name_field
 from jobs.greenhouse import Board, GreenhouseError, shows_anything
 from jobs.models import Organization
 
+# The arguments typed as text, as the help names them.
+TEXT_ARGUMENTS = [
+    ("org_slug", "ORG_SLUG"),
+    ("board_token", "BOARD_TOKEN"),
+    ("name", "--name"),
+    ("api_key", "--api-key"),
+]
+
 
 class Command(BaseCommand):
     help = (
@@ -34,6 +42,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: str) -> None:
+        for option, shown_as in TEXT_ARGUMENTS:
+            if _has_undecodable_bytes(options[option]):
+                # Not the value: it may be the API key.
+                raise CommandError(
+                    f"{shown_as} has bytes that are not UTF-8 text: type it again in a terminal "
+                    "that uses UTF-8."
+                )
         slug = options["org_slug"]
         # An empty slug passes slugify(), and an org at /orgs// breaks every page that links it.
         if not slug or slugify(slug) != slug:
@@ -88,3 +103,14 @@ def _organization_name_of(board: Board) -> str:
     """The board's name as a new org's name, or "" if it would show nothing."""
     name = board.name[: Organization._meta.get_field("name").max_length].strip()
     return name if shows_anything(name) else ""
+
+
+def _has_undecodable_bytes(text: str | None) -> bool:
+    """Whether `text` holds bytes of the command line that are not UTF-8 (a name typed in a
+    Latin-1 terminal), which Python reads as lone surrogates ("\\udce9" for b"\\xe9"): the API
+    key's encryption crashed on them, and the name's checks dropped them unseen ("Libert")."""
+    try:
+        (text or "").encode()
+    except UnicodeEncodeError:
+        return True
+    return False
