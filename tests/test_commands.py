@@ -82,11 +82,22 @@ def test_connect_greenhouse_refuses_a_name_longer_than_an_org_holds(fake_greenho
 
 @pytest.mark.parametrize(
     ("slug", "message"),
-    [("", "not a valid slug"), ("Acme", "not a valid slug"), ("a" * 101, "at most 100 characters")],
+    [
+        ("", "'' is not a valid slug"),
+        ("Acme", "'Acme' is not a valid slug"),
+        ("a" * 101, "A slug has at most 100 characters."),
+        # Echoed as typed, it cleared the terminal.
+        ("acme\x1b[2J", r"'acme\x1b[2J' is not a valid slug"),
+        ("acme\x00", r"'acme\x00' is not a valid slug"),
+        # Echoed whole as not a valid slug.
+        ("Ä" * 10_000, "A slug has at most 100 characters."),
+    ],
+    ids=["empty", "capital", "101 characters", "escape sequence", "NUL", "long and invalid"],
 )
 def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError) as caught:
         call_command("connect_greenhouse", slug, "acme-robotics")
+    assert str(caught.value).startswith(message)
     assert not Organization.objects.exists()
 
 

@@ -50,12 +50,13 @@ class Command(BaseCommand):
                     "that uses UTF-8."
                 )
         slug = options["org_slug"]
+        slug_length = Organization._meta.get_field("slug").max_length
+        if len(slug) > slug_length:  # first: the message then shows no more than that
+            raise CommandError(f"A slug has at most {slug_length} characters.")
         # An empty slug passes slugify(), and an org at /orgs// breaks every page that links it.
         if not slug or slugify(slug) != slug:
-            raise CommandError(f"'{slug}' is not a valid slug (use lowercase letters, digits, -).")
-        slug_length = Organization._meta.get_field("slug").max_length
-        if len(slug) > slug_length:
-            raise CommandError(f"A slug has at most {slug_length} characters.")
+            # Quoted by repr(): a control character typed in it is shown, not acted on.
+            raise CommandError(f"{slug!r} is not a valid slug (use lowercase letters, digits, -).")
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
