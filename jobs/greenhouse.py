@@ -409,13 +409,16 @@ def _content_within_bounds(job_id: int, content: str) -> str:
     return content
 
 
-def _scheme_of(url: str) -> str:
-    """The URL's scheme, or "" for one urlsplit cannot read ("http://[" or a host with "＃"):
-    its ValueError would otherwise fail the whole sync for one post."""
+def _is_web_address(url: str) -> bool:
+    """Whether `url` is an http(s) address with a host. Browsers read one without a host
+    ("https:jobs/1") against the page it is on: the Apply link, and the description's relative
+    links read against it, led into this site. False for an address urlsplit cannot read
+    ("http://[" or a host with "＃"): its ValueError would fail the whole sync for one post."""
     try:
-        return urlsplit(url).scheme
+        address = urlsplit(url)
+        return address.scheme in ("http", "https") and bool(address.hostname)
     except ValueError:
-        return ""
+        return False
 
 
 # One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.
@@ -464,8 +467,10 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
         raise InvalidJob(f"job post {job_id} has no title{kept}")
     absolute_url = _text(raw.get("absolute_url"))
-    if absolute_url and _scheme_of(absolute_url) not in ("http", "https"):
-        raise InvalidJob(f"job post {job_id} has an application link that is not http(s)")
+    if absolute_url and not _is_web_address(absolute_url):
+        raise InvalidJob(
+            f"job post {job_id} has an application link that is not a whole http(s) address"
+        )
     location = raw.get("location")
     metadata = raw.get("metadata")
     return JobPost(

@@ -221,7 +221,7 @@ FAULTS = [
         "javascript: url",
         break_first_post(absolute_url="javascript:alert(1)"),
         OK,
-        skipped_log="not http(s)",
+        skipped_log="not a whole http(s) address",
     ),
     Fault(
         "ftp url", break_first_post(absolute_url="ftp://example.org/"), OK, skipped_log="http(s)"

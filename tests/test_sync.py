@@ -659,6 +659,10 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
         {"title": "\u200b\u200f\ufeff\u2060"},  # zero-width and direction marks only
         {"absolute_url": "javascript:alert(1)"},
         {"absolute_url": "http://["},  # urlsplit() raises ValueError
+        # No host: browsers read these against this site, as they would relative links in the
+        # description read against them.
+        {"absolute_url": "https:acmerobotics/jobs/5012346008"},
+        {"absolute_url": "https:///acmerobotics/jobs/5012346008"},
         {"id": "9" * 5_000},  # int() raises ValueError past 4,300 digits
     ],
 )
