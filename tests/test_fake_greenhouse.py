@@ -157,11 +157,13 @@ def test_it_lists_content_departments_and_offices_only_with_content_true(fake):
 
 
 def test_an_unknown_or_removed_board_is_a_greenhouse_404(fake):
+    """With the bodies Greenhouse sends, as recorded from the live API."""
     status, _, body = get(f"{fake.base_url}/boards/no-such-board/jobs")
-    assert status == 404 and json.loads(body) == {"status": 404, "error": "Not found"}
+    assert status == 404 and json.loads(body) == {"status": 404, "error": "Job not found"}
 
     fake.remove_board("tiny-co")
-    assert get(f"{fake.base_url}/boards/tiny-co")[0] == 404
+    status, _, body = get(f"{fake.base_url}/boards/tiny-co")
+    assert status == 404 and json.loads(body) == {"status": 404, "error": "Job board not found"}
     assert get(f"{fake.base_url}/nowhere")[0] == 404
 
 
@@ -169,7 +171,8 @@ def test_it_serves_one_job_or_a_404(fake):
     job_id = fake.jobs("acme-robotics")[0]["id"]
     job = get_json(f"{fake.base_url}/boards/acme-robotics/jobs/{job_id}")
     assert job["id"] == job_id and "content" in job
-    assert get(f"{fake.base_url}/boards/acme-robotics/jobs/1")[0] == 404
+    status, _, body = get(f"{fake.base_url}/boards/acme-robotics/jobs/1")
+    assert status == 404 and json.loads(body) == {"status": 404, "error": "Job not found"}
 
 
 def test_departments_and_offices_are_derived_from_the_posts(fake):

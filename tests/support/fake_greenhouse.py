@@ -93,7 +93,7 @@ def encode_json(value: Any) -> bytes:
 
 
 def error_response(status: int, message: str = "") -> _Response:
-    """Greenhouse's JSON error shape: {"status": 404, "error": "Not found"}."""
+    """Greenhouse's JSON error shape: {"status": 404, "error": "Job board not found"}."""
     if not message:
         try:
             message = HTTPStatus(status).phrase
@@ -353,7 +353,8 @@ class FakeGreenhouse:
         with self._lock:
             board = self._boards.get(token)
             if board is None:
-                return error_response(404, "Not found")
+                # Greenhouse's words, seen live: an unknown board's jobs are "Job not found".
+                return error_response(404, "Job not found" if rest else "Job board not found")
             match rest:
                 case []:
                     body = encode_json({"name": board.name, "content": board.content})
@@ -362,7 +363,7 @@ class FakeGreenhouse:
                 case ["jobs", job_id]:
                     job = find_job(board.jobs, job_id)
                     if job is None:
-                        return error_response(404, "Not found")
+                        return error_response(404, "Job not found")
                     body = encode_json(job)
                 case ["departments"]:
                     body = encode_json({"departments": departments_tree(board.jobs)})
