@@ -233,6 +233,26 @@ def test_connecting_another_board_forgets_what_the_old_board_said(signed_in, con
     assert (connection.applied_board_fingerprint, connection.applied_board_open_jobs) == ("", 0)
 
 
+def test_connecting_the_same_board_again_shows_its_new_name_and_keeps_its_history(
+    signed_in, connected, fake_greenhouse
+):
+    """Syncs read only the jobs (one request each), never the board's name: a board renamed in
+    Greenhouse is renamed here when its token is connected again, as the page says."""
+    page = signed_in.get(SETTINGS_URL).content.decode()
+    assert "Connect its token again to show the new name" in page
+    GreenhouseConnection.objects.update(
+        state=GreenhouseConnection.State.OK, applied_board_fingerprint="f" * 64
+    )
+    fake_greenhouse.add_board("tiny-co", name="Tiny Co. Hot Sauce", jobs=[])
+
+    connect(signed_in, "tiny-co")
+
+    connection = GreenhouseConnection.objects.get()
+    assert connection.board_name == "Tiny Co. Hot Sauce"
+    assert connection.state == GreenhouseConnection.State.OK
+    assert connection.applied_board_fingerprint == "f" * 64
+
+
 def test_connecting_another_board_waits_for_a_running_sync(signed_in, connected):
     """That sync would record the old board's results and next run time on the new board."""
     acquire_sync_lock(connected)
