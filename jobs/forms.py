@@ -447,6 +447,11 @@ def validate_api_key(value: str) -> str:
     key = without_format_characters(value).strip()
     if any(character.isspace() for character in key):
         raise forms.ValidationError("An API key has no spaces; paste it again from Greenhouse.")
+    # Greenhouse's keys are letters and digits: one with a control character can only be wrong.
+    if not key.isprintable():
+        raise forms.ValidationError(
+            "An API key has no control characters; paste it again from Greenhouse."
+        )
     return key
 
 

@@ -303,9 +303,15 @@ def test_an_api_key_pasted_with_invisible_characters_is_stored_without_them(sign
     assert connected.get_api_key() == "gh-secret-key-ABCDE"
 
 
-def test_an_api_key_with_spaces_is_refused_on_the_form(signed_in, connected):
-    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "two words"})
-    assert "has no spaces" in response.content.decode()
+@pytest.mark.parametrize(
+    ("api_key", "error"),
+    [("two words", "has no spaces"), ("gh-secret\x01key", "has no control characters")],
+)
+def test_an_api_key_with_spaces_or_control_characters_is_refused_on_the_form(
+    signed_in, connected, api_key, error
+):
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": api_key})
+    assert error in response.content.decode()
     connected.refresh_from_db()
     assert connected.api_key_last5 == "12345"
 
