@@ -17,7 +17,9 @@ from playwright.sync_api import expect
 
 from jobs.connections import connection_disconnect
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
-from tests.support.browser import save_screenshot
+from tests.support.browser import fits_the_screen, save_screenshot
+from tests.support.helpers import make_connection
+from tests.support.public_jobs import make_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
@@ -134,7 +136,39 @@ def test_the_members_table_scrolls_inside_its_box_on_a_phone(live_server, page):
     page.goto(f"{live_server.url}/manage/north/members/")
 
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
+
+
+def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_them(
+    live_server, page
+):
+    """WCAG 1.4.10: an org's name, a job's title or location, a word in its description may be
+    one long word (a compound, an address); every admin page still fits a phone's width, and the
+    job's page a desktop's too, its description scrolling inside its own box."""
+    long_word = "Donaudampfschifffahrtsgesellschaftskapitän" * 2
+    organization = make_connection("long", "acme-robotics", name=long_word).organization
+    nora = User.objects.create_user("nora", "nora@long.example", PASSWORD)
+    Membership.objects.create(organization=organization, user=nora, role=Membership.Role.ADMIN)
+    wide_table = "<table><tr>" + "<td>a cell of a wide table</td>" * 12 + "</tr></table>"
+    description = f"<p>https://{long_word}.example/</p><pre>{long_word}</pre>{wide_table}"
+    job = make_job(organization, long_word, location_name=long_word, description_html=description)
+    job_url = f"/manage/long/jobs/{job.pk}/edit/"
+    sign_in(page, live_server, "nora")
+
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        for path in (
+            "/manage/",
+            "/manage/long/settings/",
+            "/manage/long/jobs/",
+            job_url,
+            "/manage/long/history/",
+            "/manage/long/members/",
+            "/manage/long/disconnect/",
+            "/manage/long/delete/",
+        ):
+            page.goto(f"{live_server.url}{path}")
+            assert fits_the_screen(page), (width, path)
 
 
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
-from tests.support.browser import save_screenshot
+from tests.support.browser import fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -29,11 +29,6 @@ def boards(fake_greenhouse):
         ("liberte", "liberte-sante", "Liberté Santé"),
     ):
         sync_organization(make_connection(slug, token, name=name), trigger=SyncRun.Trigger.COMMAND)
-
-
-def fits_the_screen(page) -> bool:
-    """No sideways scrolling: nothing is wider than the viewport."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def contrast(one: str, other: str) -> float:

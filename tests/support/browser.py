@@ -57,6 +57,11 @@ def page(chromium) -> Iterator[object]:
     context.close()
 
 
+def fits_the_screen(page: object) -> bool:
+    """No sideways scrolling: nothing is wider than the viewport."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def save_screenshot(page: object, name: str) -> Path:
     """Keep a full-page screenshot under test-artifacts/ for people to look at."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
