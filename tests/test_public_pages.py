@@ -4,7 +4,9 @@ query counts that do not grow with the number of jobs."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.template.loader import get_template
+from django.test import Client
 from django.utils import timezone
 
 from jobs.models import Department, Job, Office, Organization
@@ -263,6 +265,33 @@ def test_an_unknown_or_hidden_job_is_a_friendly_404(client, org, url):
 
     assert response.status_code == 404
     assert "couldn’t find that page" in response.content.decode()
+
+
+def test_a_request_the_site_cannot_read_gets_its_own_400_page_that_fits_a_phone(db):
+    """Django's own 400 page has no viewport (a phone shows it zoomed out) and no way back."""
+    client = Client(raise_request_exception=False)
+    too_many_fields = "&".join(f"department={n}" for n in range(1001))
+
+    response = client.get(f"/jobs/?{too_many_fields}")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This address could not be read" in html
+    assert '<meta name="viewport"' in html and '<meta name="robots" content="noindex">' in html
+    assert 'href="/jobs/">Browse all open jobs' in html
+
+
+def test_a_forbidden_page_gets_the_sites_own_403_page_that_fits_a_phone(client, db):
+    """A staff account without the permission to see a list in Django's admin."""
+    client.force_login(User.objects.create_user("staff", "staff@example.com", is_staff=True))
+
+    response = client.get("/admin/jobs/job/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "You may not see this page" in html
+    assert '<meta name="viewport"' in html and '<meta name="robots" content="noindex">' in html
+    assert 'href="/jobs/">Browse all open jobs' in html
 
 
 def test_the_500_page_is_plain_html_without_template_logic():
