@@ -168,3 +168,23 @@ def test_the_join_page_passes_axe(live_server, sized_page, acme):
         found += violations(page)
 
     assert found == []
+
+
+def test_every_form_control_is_big_enough_to_tap_on_a_phone(live_server, page, acme):
+    """WCAG 2.5.8: 24 by 24 CSS pixels at least; a browser's own checkbox is 13."""
+    job = Job.objects.filter(organization=acme).order_by("pk").first()
+    page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/manage/")
+    too_small = []
+    for path in ("/jobs/", "/manage/acme/settings/", f"/manage/acme/jobs/{job.pk}/edit/"):
+        page.goto(f"{live_server.url}{path}")
+        for control in page.locator("main :is(input:not([type=hidden]), select, button)").all():
+            box = control.bounding_box()
+            if box["width"] < 24 or box["height"] < 24:
+                too_small.append(f"{path} {control.evaluate('c => c.name')}: {box}")
+
+    assert too_small == []
