@@ -171,6 +171,21 @@ def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_t
             assert fits_the_screen(page), (width, path)
 
 
+def test_a_long_username_wraps_in_the_header_on_a_phone(live_server, page):
+    """Django lets a username be 150 characters with no space, hyphen or other place to wrap
+    (an address: dots and @ are none); the header shows it on every page once signed in."""
+    username = "christopher.montgomery@internationalbusinessmachines.example"
+    north = Organization.objects.create(name="North Wind", slug="north")
+    christopher = User.objects.create_user(username, "chris@north.example", PASSWORD)
+    Membership.objects.create(organization=north, user=christopher, role=Membership.Role.ADMIN)
+    page.set_viewport_size({"width": 375, "height": 667})
+
+    sign_in(page, live_server, username)
+
+    expect(page.get_by_role("banner")).to_contain_text(username)
+    assert fits_the_screen(page)
+
+
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
