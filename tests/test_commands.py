@@ -26,6 +26,22 @@ def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_green
     assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
 
 
+def test_connect_greenhouse_says_where_to_invite_the_admin_of_an_org_it_creates(
+    fake_greenhouse, capsys, settings
+):
+    settings.SITE_URL = "https://jobs.example.com"
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    out = capsys.readouterr().out
+    assert "It has no admin who can sign in yet" in out
+    assert "https://jobs.example.com/manage/acme/members/" in out
+
+
+def test_connect_greenhouse_says_nothing_of_admins_for_an_org_that_has_one(owner, capsys):
+    call_command("connect_greenhouse", "acme", "tiny-co")
+    assert "admin" not in capsys.readouterr().out
+
+
 def test_connect_greenhouse_names_a_new_org_after_its_board(fake_greenhouse):
     call_command("connect_greenhouse", "liberte", "liberte-sante")
     assert Organization.objects.get(slug="liberte").name == "Liberté Santé"

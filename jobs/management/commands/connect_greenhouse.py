@@ -1,8 +1,10 @@
 """Connect an organization to a Greenhouse job board from the command line."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
 from django.utils.text import slugify
 
 from jobs.connections import (
@@ -14,6 +16,7 @@ from jobs.connections import (
 )
 from jobs.forms import ApiKeyForm, organization_name_field
 from jobs.greenhouse import Board, GreenhouseError, shows_anything
+from jobs.memberships import admins_who_can_sign_in
 from jobs.models import Organization
 
 # The arguments typed as text, as the help names them.
@@ -98,6 +101,13 @@ class Command(BaseCommand):
             f"Jobs are imported by the scheduler within a minute, or now with: "
             f"python manage.py sync_jobs {organization.slug}"
         )
+        if not admins_who_can_sign_in(organization.pk).exists():
+            # The org's sync emails go to its admins, and an org this command creates has none.
+            members_url = settings.SITE_URL + reverse("manage:members", args=[organization.slug])
+            self.stdout.write(
+                f"It has no admin who can sign in yet: a superuser invites one at {members_url}; "
+                "until then its sync emails reach nobody."
+            )
 
 
 def _organization_name_of(board: Board) -> str:
