@@ -208,6 +208,48 @@ def test_changes_to_the_live_jobs_list_are_served(fake):
     assert served[0]["title"] == "Changed after the board was served"
 
 
+def get_if_none_match(url: str, etag: str) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, headers={"If-None-Match": etag})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:  # a 304 too: urllib has no cache to serve it from
+        return error.code, error.headers, error.read()
+
+
+def test_it_answers_not_modified_to_the_weak_etag_of_the_board_it_would_send(fake):
+    url = f"{fake.base_url}/boards/acme-robotics/jobs?content=true"
+    _, headers, _ = get(url)
+    etag = headers["ETag"]
+    assert etag.startswith('W/"') and etag.endswith('"')
+
+    status, headers, body = get_if_none_match(url, etag)
+    assert (status, headers["ETag"], body) == (304, etag, b"")
+    assert "Content-Length" not in headers and "Content-Type" not in headers
+    # Compared weakly, and within a list of several.
+    assert get_if_none_match(url, f'"other", {etag.removeprefix("W/")}')[0] == 304
+
+    fake.jobs("acme-robotics")[0]["title"] = "Changed"
+    status, headers, body = get_if_none_match(url, etag)
+    assert status == 200 and headers["ETag"] != etag and b"Changed" in body
+
+
+def test_it_sends_no_etag_or_ignores_it_when_told(fake):
+    url = f"{fake.base_url}/boards/acme-robotics/jobs?content=true"
+    etag = get(url)[1]["ETag"]
+
+    fake.answers_not_modified = False
+    status, headers, _ = get_if_none_match(url, etag)
+    assert (status, headers["ETag"]) == (200, etag)
+
+    fake.sends_etags = False
+    status, headers, _ = get_if_none_match(url, etag)
+    assert status == 200 and "ETag" not in headers
+
+    fake.reset()
+    assert (fake.sends_etags, fake.answers_not_modified) == (True, True)
+
+
 def test_a_recorded_real_board_is_served_verbatim(fake):
     samples = sorted(SHARED_SAMPLES.glob("airbnb__*.json"))
     if not samples:

@@ -3,7 +3,10 @@
 Used by the tests, the benchmarks and the local demo. It serves boards built from the fixtures in
 `tests/fixtures/greenhouse/` (or any payload), behaves like Greenhouse where this project depends
 on it (404 for an unknown board, `content`, `departments` and `offices` only with
-`?content=true`, UTF-8 JSON, keep-alive) and can misbehave on demand with `fail_next()`.
+`?content=true`, UTF-8 JSON, keep-alive, a weak ETag on every answer and "304 Not Modified" to
+an If-None-Match that names it) and can misbehave on demand with `fail_next()`. A test that
+needs a server without ETags sets `sends_etags = False`; one that ignores If-None-Match,
+`answers_not_modified = False` (reset() turns both on again).
 
 Encoded job lists are cached per board so that huge boards stay fast. The cache is dropped by
 `add_board()`, `load_*()`, `jobs()` and `touch()`; a test that changes the list returned by
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import io
 import json
 import signal
@@ -70,7 +74,8 @@ class _Board:
     jobs: list[dict[str, Any]]
     meta: dict[str, Any] | None = None  # served verbatim when set, else {"total": len(jobs)}
     extra: dict[str, Any] = field(default_factory=dict)  # other top-level keys, verbatim
-    cache: dict[bool, bytes] = field(default_factory=dict)  # encoded job list by with_content
+    # The encoded job list and its ETag, by with_content.
+    cache: dict[bool, tuple[bytes, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +105,23 @@ def error_response(status: int, message: str = "") -> _Response:
         except ValueError:
             message = "Error"
     return _Response(status, encode_json({"status": status, "error": message}))
+
+
+def etag_of(body: bytes) -> str:
+    """A weak ETag of the body's digest, shaped as Rack's (Rails') are."""
+    return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def not_modified_if_unchanged(response: _Response, if_none_match: str | None) -> _Response:
+    """A 304 with the response's ETag when If-None-Match names it (compared weakly, as RFC
+    9110 compares them for a GET) or is "*"; otherwise the response."""
+    etag = response.headers.get("ETag")
+    if response.status != 200 or not etag or not if_none_match:
+        return response
+    named = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    if "*" in named or etag.removeprefix("W/") in named:
+        return _Response(304, b"", {"ETag": etag})
+    return response
 
 
 def find_job(jobs: list[Any], job_id: str) -> Any:
@@ -190,6 +212,8 @@ class FakeGreenhouse:
         self._boards: dict[str, _Board] = {}
         self._faults: list[_Fault] = []
         self._requests: list[RequestRecord] = []
+        self.sends_etags = True
+        self.answers_not_modified = True
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -288,11 +312,12 @@ class FakeGreenhouse:
             self._boards.pop(token, None)
 
     def reset(self) -> None:
-        """Remove all boards, faults and the request log."""
+        """Remove all boards, faults and the request log; send ETags and honour them again."""
         with self._lock:
             self._boards.clear()
             self._faults.clear()
             self._requests.clear()
+            self.sends_etags = self.answers_not_modified = True
 
     # --- Faults and the request log ------------------------------------------------------
 
@@ -355,11 +380,13 @@ class FakeGreenhouse:
             if board is None:
                 # Greenhouse's words, seen live: an unknown board's jobs are "Job not found".
                 return error_response(404, "Job not found" if rest else "Job board not found")
+            etag = None
             match rest:
                 case []:
                     body = encode_json({"name": board.name, "content": board.content})
                 case ["jobs"]:
-                    body = self._jobs_body(board, query.get("content", "").lower() == "true")
+                    with_content = query.get("content", "").lower() == "true"
+                    body, etag = self._jobs_body(board, with_content)
                 case ["jobs", job_id]:
                     job = find_job(board.jobs, job_id)
                     if job is None:
@@ -371,17 +398,19 @@ class FakeGreenhouse:
                     body = encode_json({"offices": offices_tree(board.jobs)})
                 case _:
                     return error_response(404, "Not found")
-        return _Response(200, body)
+        if not self.sends_etags:
+            return _Response(200, body)
+        return _Response(200, body, {"ETag": etag or etag_of(body)})
 
     @staticmethod
-    def _jobs_body(board: _Board, with_content: bool) -> bytes:
+    def _jobs_body(board: _Board, with_content: bool) -> tuple[bytes, str]:
+        """The encoded job list and its ETag, computed once per change: boards can be large."""
         cached = board.cache.get(with_content)
         if cached is None:
             jobs = board.jobs if with_content else [without_content(job) for job in board.jobs]
             meta = board.meta if board.meta is not None else {"total": len(board.jobs)}
-            cached = board.cache[with_content] = encode_json(
-                {"jobs": jobs, "meta": meta, **board.extra}
-            )
+            body = encode_json({"jobs": jobs, "meta": meta, **board.extra})
+            cached = board.cache[with_content] = (body, etag_of(body))
         return cached
 
 
@@ -464,14 +493,18 @@ class _Handler(BaseHTTPRequestHandler):
         if waits and self._pause(fault, "delay", 1.0 if fault.kind == "slow" else 0.0):
             return
         normal = self.fake._answer(segments, query)
+        # Faults that change how the answer is sent send a 304 as they would the board.
+        answer = normal
+        if self.fake.answers_not_modified:
+            answer = not_modified_if_unchanged(normal, self.headers.get("If-None-Match"))
         if fault is None or fault.kind == "slow":
-            self._send(normal)
+            self._send(answer)
         elif fault.kind == "trickle":
-            self._trickle(normal, fault)
+            self._trickle(answer, fault)
         elif fault.kind == "drip_headers":
-            self._drip_headers(normal, fault)
+            self._drip_headers(answer, fault)
         elif fault.kind == "stall":
-            self._stall(normal, fault)
+            self._stall(answer, fault)
         else:
             self._send(fault_response(fault, normal))
 
@@ -500,7 +533,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_head(self, response: _Response, length: int) -> None:
         self.send_response(response.status)
-        headers = {"Content-Type": JSON_TYPE, "Content-Length": str(length), **response.headers}
+        # A 304 has no body, so no body's headers either.
+        body_headers = (
+            {}
+            if response.status == 304
+            else {"Content-Type": JSON_TYPE, "Content-Length": str(length)}
+        )
+        headers = {**body_headers, **response.headers}
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
