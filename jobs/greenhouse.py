@@ -79,6 +79,10 @@ MAX_CONTENT_TAGS = 10_000
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+# An ETag as RFC 9110 writes one (`W/"..."` when weak), in printable ASCII, so that it goes
+# back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
+ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
+MAX_ETAG_LENGTH = 200
 # Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
 # of combining marks (an accent with no letter under it).
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
@@ -578,6 +582,9 @@ class JobsResponse:
 
     fingerprint: str  # sha256 of the bytes: the same bytes always apply the same way
     body: bytearray
+    etag: str = ""  # the board's ETag, if Greenhouse sent one that can be sent back
+    # "304 Not Modified": the board is the one whose ETag was sent (no body, no fingerprint).
+    not_modified: bool = False
 
     def posts(self) -> list[Any]:
         return jobs_of_payload(json_of_body(self.body))
@@ -787,19 +794,50 @@ class GreenhouseClient:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""
         return self.fetch_jobs_response(token).posts()
 
-    def fetch_jobs_response(self, token: str) -> JobsResponse:
+    def fetch_jobs_response(self, token: str, *, if_none_match: str = "") -> JobsResponse:
         """The jobs response, fingerprinted but not parsed yet: a sync that has applied the
-        same bytes before need not parse them again."""
+        same bytes before need not parse them again. With `if_none_match`, the ETag of a board
+        applied before, Greenhouse may answer that the board is still that one (not_modified),
+        without sending it."""
         token = validate_board_token(token)
-        body = self._get_body(token, "/jobs", params={"content": "true"})
-        return JobsResponse(fingerprint=hashlib.sha256(body).hexdigest(), body=body)
+        body, status, headers = self._get_body(
+            token, "/jobs", params={"content": "true"}, if_none_match=if_none_match
+        )
+        if status == 304:
+            return JobsResponse(fingerprint="", body=body, not_modified=True)
+        return JobsResponse(
+            fingerprint=hashlib.sha256(body).hexdigest(), body=body, etag=etag_of(headers)
+        )
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
-        return json_of_body(self._get_body(validate_board_token(token), suffix, params))
+        body, _, _ = self._get_body(validate_board_token(token), suffix, params)
+        return json_of_body(body)
 
-    def _get_body(self, token: str, suffix: str, params: dict[str, str] | None = None) -> bytearray:
+    def _get_body(
+        self,
+        token: str,
+        suffix: str,
+        params: dict[str, str] | None = None,
+        *,
+        if_none_match: str = "",
+    ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
+        """The body of a 200, or of a 304 when `if_none_match` was sent; any other answer
+        raises."""
         url = f"{self.base_url}/boards/{quote(token, safe='')}{suffix}"
-        body, status, headers = self._get(url, params)
+        request_headers = {"If-None-Match": if_none_match} if if_none_match else {}
+        body, status, headers = self._get(url, params, request_headers)
+        if status == 304 and if_none_match:
+            return body, status, headers
+        if status == 304:
+            # Nothing was sent to compare with: a cache on the way, or a Greenhouse bug.
+            logger.warning(
+                "greenhouse answered 304 Not Modified to a request without a validator url=%s", url
+            )
+            raise GreenhouseError(
+                'Greenhouse answered "not modified" (HTTP 304) to a request for the whole board; '
+                "nothing was changed.",
+                http_status=304,
+            )
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token '{token}'. Check the token in "
@@ -827,10 +865,10 @@ class GreenhouseClient:
             raise GreenhouseError(
                 f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
             )
-        return body
+        return body, status, headers
 
     def _get(
-        self, url: str, params: dict[str, str] | None
+        self, url: str, params: dict[str, str] | None, headers: dict[str, str]
     ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
         cap = self.answer_within or math.inf
         timeout = (
@@ -855,7 +893,9 @@ class GreenhouseClient:
             # the deadline: a settings page waits on it, under gunicorn's timeout.
             with (
                 _fetch_ends_by(deadline),
-                self.session.get(url, params=params, timeout=timeout, stream=True) as response,
+                self.session.get(
+                    url, params=params, headers=headers, timeout=timeout, stream=True
+                ) as response,
             ):
                 declared = response.headers.get("Content-Length", "")
                 # isascii(): "²" is a digit to isdigit() but not to int().
@@ -903,6 +943,14 @@ class GreenhouseClient:
             f"({settings.GREENHOUSE_MAX_RESPONSE_BYTES} bytes); nothing was changed.",
             http_status=status,
         )
+
+
+def etag_of(headers: requests.structures.CaseInsensitiveDict) -> str:
+    """The response's ETag, or "" for none or one that cannot be sent back as it came (two
+    ETag headers read as one, joined by a comma, are neither): the board is then read whole
+    each time, as without ETags."""
+    etag = headers.get("ETag", "")
+    return etag if len(etag) <= MAX_ETAG_LENGTH and ETAG_RE.fullmatch(etag) else ""
 
 
 def _is_timeout(exc: requests.exceptions.RequestException) -> bool:

@@ -239,6 +239,16 @@ class GreenhouseConnection(models.Model):
     applied_board_skipped = models.PositiveIntegerField(default=0)
     # Why it skipped them (the first few), for the org's admins: they can fix the posts.
     applied_board_skip_reasons = models.JSONField(default=list, blank=True)
+    # The ETag Greenhouse sent with that board, and that board's fingerprint: the next sync
+    # sends it as If-None-Match, and "304 Not Modified" then says the board is the one applied.
+    # Trusted only while the fingerprint is still its own, so whatever clears or replaces the
+    # fingerprint (another board, a migration that has posts read again, a sync by code that
+    # knew no ETags) voids it too. Database defaults too: during a deploy, workers of that
+    # older code still insert rows.
+    applied_board_etag = models.CharField(max_length=200, blank=True, default="", db_default="")
+    applied_board_etag_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

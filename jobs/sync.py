@@ -33,6 +33,7 @@ from jobs.greenhouse import (
     GreenhouseError,
     InvalidJob,
     JobPost,
+    JobsResponse,
     Unit,
     job_id_of,
     job_payload_hash,
@@ -75,6 +76,8 @@ FIELDS_READ_UNDER_LEASE = [
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
+    "applied_board_etag",
+    "applied_board_etag_fingerprint",
 ]
 INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
 UNEXPECTED_MESSAGE = (
@@ -169,9 +172,10 @@ def sync_organization(
     1. Take the org's lock (a lease on the connection row). If another sync holds it, return
        LOCKED and touch nothing.
     2. Record a SyncRun; runs a dead worker left "running" are marked interrupted.
-    3. Fetch the board. Any failure is recorded on the run and the connection; no job changes.
-       A board byte for byte the same as the last one applied (and its jobs still open) goes
-       straight to step 5: there is nothing to parse.
+    3. Fetch the board, sending the ETag of the last one applied while that board is still
+       the one applied whole. Any failure is recorded on the run and the connection; no job
+       changes. A board Greenhouse says is not modified, or byte for byte the same as the last
+       one applied (and its jobs still open), goes straight to step 5: there is nothing to parse.
     4. In one transaction, apply the board: create new jobs, update changed ones, reopen
        returning ones, close missing ones. Unchanged posts cost a hash and nothing else.
     5. Record the counts, mark the connection healthy and release the lock.
@@ -257,13 +261,15 @@ def _fetch_and_apply(
     slug = connection.organization.slug
     connection.refresh_from_db(fields=FIELDS_READ_UNDER_LEASE)
     try:
-        response = client.fetch_jobs_response(connection.board_token)
-        if _is_applied_board(connection, response.fingerprint):
+        response = client.fetch_jobs_response(
+            connection.board_token, if_none_match=_applied_board_etag(connection)
+        )
+        if response.not_modified or _is_applied_board(connection, response.fingerprint):
             counts = SyncCounts(
                 unchanged=connection.applied_board_open_jobs,
                 skipped=connection.applied_board_skipped,
             )
-            _record_success(connection, run, counts, now=timezone.now())
+            _record_success(connection, run, counts, now=timezone.now(), **_etag_values(response))
             return SyncResult(
                 organization_slug=slug,
                 outcome=SyncResult.Outcome.SUCCESS,
@@ -310,6 +316,7 @@ def _fetch_and_apply(
                 applied_board_open_jobs=_open_jobs(connection),
                 applied_board_skipped=counts.skipped,
                 applied_board_skip_reasons=counts.skip_reasons,
+                **_etag_values(response),
             )
     except _LeaseLost:
         return _lease_lost(connection, run)
@@ -366,6 +373,29 @@ def _is_applied_board(connection: GreenhouseConnection, fingerprint: str) -> boo
         connection.applied_board_fingerprint == fingerprint
         and _open_jobs(connection) == connection.applied_board_open_jobs
     )
+
+
+def _applied_board_etag(connection: GreenhouseConnection) -> str:
+    """The ETag to send, or "": Greenhouse's "not modified" must mean the board that the last
+    full sync applied, so only while that board is still the one applied whole (see
+    _is_applied_board) and the ETag came with it (its fingerprint, which whatever replaces the
+    board or has its posts read again clears or changes)."""
+    fingerprint = connection.applied_board_etag_fingerprint
+    if connection.applied_board_etag and fingerprint and _is_applied_board(connection, fingerprint):
+        return connection.applied_board_etag
+    return ""
+
+
+def _etag_values(response: JobsResponse) -> dict[str, str]:
+    """What the connection keeps of a board's ETag once the board is applied, or found the same
+    as the one applied: with the board's fingerprint, which vouches for it. A "not modified"
+    answer keeps what is kept."""
+    if response.not_modified:
+        return {}
+    return {
+        "applied_board_etag": response.etag,
+        "applied_board_etag_fingerprint": response.fingerprint,
+    }
 
 
 def _open_jobs(connection: GreenhouseConnection) -> int:

@@ -238,3 +238,18 @@ def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_
     assert found("c# munchen") == ["Developer"]
     assert sorted(found("f#")) == ["C Engineer", "C++ Engineer", "Developer"]
     assert Job.objects.get(greenhouse_id=3).search_text == "Objective-C, 2+ years #LI-Remote"
+
+
+def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
+    """While a deploy is under way, workers of the code before 0031 still run against its
+    tables: the rows they insert leave its columns out, and the database fills them."""
+    state = MigrationExecutor(db_connection).loader.project_state(
+        ("jobs", "0030_connection_skip_reasons")
+    )
+    organization = state.apps.get_model("jobs", "Organization").objects.create(slug="acme")
+    state.apps.get_model("jobs", "GreenhouseConnection").objects.create(
+        organization=organization, board_token="acme-robotics"
+    )
+
+    connection = GreenhouseConnection.objects.get()
+    assert (connection.applied_board_etag, connection.applied_board_etag_fingerprint) == ("", "")

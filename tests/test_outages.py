@@ -211,9 +211,9 @@ def test_a_sync_whose_database_connection_is_lost_records_its_failure_and_frees_
     the org locked until the lease ran out."""
     real_fetch = GreenhouseClient.fetch_jobs_response
 
-    def fetch_while_the_connection_is_lost(self, token):
+    def fetch_while_the_connection_is_lost(self, token, **validators):
         db_connection.connection.close()  # as the server closing the session leaves it
-        return real_fetch(self, token)
+        return real_fetch(self, token, **validators)
 
     monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_while_the_connection_is_lost)
 
@@ -240,7 +240,7 @@ def test_a_sync_that_lost_the_database_is_retried_by_its_task_and_a_bug_is_not(
 ):
     """A database restart or failover passes, as a Greenhouse outage does."""
 
-    def fetch_as_the_database_goes(self, token):
+    def fetch_as_the_database_goes(self, token, **validators):
         raise error
 
     monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_as_the_database_goes)

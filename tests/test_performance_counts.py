@@ -59,7 +59,11 @@ def test_an_unchanged_sync_of_200_jobs_writes_nothing_to_the_jobs_tables(fake_gr
     assert job_writes(queries.captured_queries) == []
 
 
-def test_an_unchanged_sync_runs_the_same_statements_at_20_and_200_jobs(fake_greenhouse):
+@pytest.mark.parametrize("sends_etags", [True, False])  # "not modified", or the same bytes
+def test_an_unchanged_sync_runs_the_same_statements_at_20_and_200_jobs(
+    fake_greenhouse, sends_etags
+):
+    fake_greenhouse.sends_etags = sends_etags
     small = synced_board(fake_greenhouse, "board-20", 20)
     large = synced_board(fake_greenhouse, "board-200", 200)
 
@@ -110,7 +114,25 @@ def test_a_first_import_writes_jobs_in_batches_not_one_statement_per_job(fake_gr
     assert len(job_writes(large)) == 3  # the jobs, their departments, their offices
 
 
-def test_a_sync_makes_one_http_request(fake_greenhouse):
+def test_an_unchanged_sync_answered_not_modified_runs_the_statements_of_the_same_bytes_again(
+    fake_greenhouse,
+):
+    """What it spares is the download: the open jobs are counted before the request instead
+    of after it, and the rest is the same."""
+    statements = {}
+    for sends_etags in (True, False):
+        fake_greenhouse.sends_etags = sends_etags
+        connection = synced_board(fake_greenhouse, f"board-{sends_etags}", 20)
+        with CaptureQueriesContext(db_connection) as queries:
+            sync(connection)
+        statements[sends_etags] = len(queries)
+
+    assert statements[True] == statements[False]
+
+
+@pytest.mark.parametrize("sends_etags", [True, False])
+def test_a_sync_makes_one_http_request(fake_greenhouse, sends_etags):
+    fake_greenhouse.sends_etags = sends_etags
     connection = synced_board(fake_greenhouse, "board-200", 200)
     assert fake_greenhouse.request_count("board-200") == 1
 

@@ -151,7 +151,7 @@ def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenh
     sync(acme)
     before = {job.pk: job.title for job in Job.objects.filter(is_open=True)}
 
-    def hanging_fetch(self, token):
+    def hanging_fetch(self, token, **validators):
         raise SoftTimeLimitExceeded()  # as Celery raises it in a sync waiting on Greenhouse
 
     monkeypatch.setattr("jobs.greenhouse.GreenhouseClient.fetch_jobs_response", hanging_fetch)
@@ -209,8 +209,8 @@ def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, m
     real_fetch = jobs_sync.GreenhouseClient.fetch_jobs_response
     newer_lease = timezone.now() + timedelta(minutes=5)
 
-    def fetch_while_the_lease_runs_out(self, token):
-        response = real_fetch(self, token)
+    def fetch_while_the_lease_runs_out(self, token, **validators):
+        response = real_fetch(self, token, **validators)
         GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=newer_lease)
         return response
 
@@ -262,7 +262,7 @@ def test_a_failed_sync_that_outlived_its_lease_leaves_the_connection_alone(
     newer_lease = timezone.now() + timedelta(minutes=5)
     before = (acme.state, acme.last_error, acme.consecutive_failures)
 
-    def failing_after_the_lease_ran_out(self, token):
+    def failing_after_the_lease_ran_out(self, token, **validators):
         GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=newer_lease)
         raise Unavailable("Greenhouse answered with HTTP 502; nothing was changed.")
 
@@ -317,9 +317,10 @@ def test_an_interval_changed_during_the_sync_sets_the_next_one(
         fake_greenhouse.fail_next("acme-robotics", "status", status=404)
     fetch = jobs_sync.GreenhouseClient.fetch_jobs_response
 
-    def fetch_as_the_admin_saves(client, token):  # on the settings page, as Greenhouse answers
+    def fetch_as_the_admin_saves(client, token, **validators):
+        # On the settings page, as Greenhouse answers.
         GreenhouseConnection.objects.update(sync_interval_minutes=1440)
-        return fetch(client, token)
+        return fetch(client, token, **validators)
 
     monkeypatch.setattr(jobs_sync.GreenhouseClient, "fetch_jobs_response", fetch_as_the_admin_saves)
 
@@ -340,7 +341,11 @@ def test_a_resync_of_an_unchanged_board_writes_nothing_to_jobs(acme, fake_greenh
     assert job_writes(queries.captured_queries) == []
 
 
-def test_an_unchanged_resync_costs_the_same_queries_whatever_the_board_size(db, fake_greenhouse):
+@pytest.mark.parametrize("sends_etags", [True, False])  # "not modified", or the same bytes
+def test_an_unchanged_resync_costs_the_same_queries_whatever_the_board_size(
+    db, fake_greenhouse, sends_etags
+):
+    fake_greenhouse.sends_etags = sends_etags
     small = make_connection("small", "tiny-co")
     large = make_connection("large", "acme-robotics")
     sync(small), sync(large)
@@ -355,7 +360,11 @@ def test_an_unchanged_resync_costs_the_same_queries_whatever_the_board_size(db, 
     ]
 
 
-def test_the_same_board_again_is_not_parsed_or_applied(acme, fake_greenhouse, monkeypatch):
+@pytest.mark.parametrize("sends_etags", [True, False])  # "not modified", or the same bytes
+def test_the_same_board_again_is_not_parsed_or_applied(
+    acme, fake_greenhouse, monkeypatch, sends_etags
+):
+    fake_greenhouse.sends_etags = sends_etags
     first = sync(acme)
     monkeypatch.setattr("jobs.sync.apply_board", pytest.fail)  # a full sync would call it
 
