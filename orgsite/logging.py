@@ -52,6 +52,19 @@ class FailedHealthProbeFilter(logging.Filter):
         return not (failed and _request_path(record) == "/healthz")
 
 
+class UnknownHostFilter(logging.Filter):
+    """Writes Django's line for a request to a host not in DJANGO_ALLOWED_HOSTS as one WARNING,
+    without its traceback: scanners and load balancers probing by address send such requests
+    all day, and an ERROR with a traceback for each buried real errors. One line still shows a
+    host missing from the setting."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True
+
+
 def _request_path(record: logging.LogRecord) -> str | None:
     request = getattr(record, "request", None)
     if hasattr(request, "path"):  # django.request's HttpRequest

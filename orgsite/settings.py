@@ -400,7 +400,10 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "orgsite.logging.JsonFormatter"},
     },
-    "filters": {"failed_health_probe": {"()": "orgsite.logging.FailedHealthProbeFilter"}},
+    "filters": {
+        "failed_health_probe": {"()": "orgsite.logging.FailedHealthProbeFilter"},
+        "unknown_host": {"()": "orgsite.logging.UnknownHostFilter"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
@@ -410,6 +413,7 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "django.request": {"filters": ["failed_health_probe"]},
+        "django.security.DisallowedHost": {"filters": ["unknown_host"]},
         # runserver's access lines. Django's default logging sends them to a handler of its own,
         # not on to the root: without `propagate`, naming the logger here would silence it.
         "django.server": {"filters": ["failed_health_probe"], "propagate": True},

@@ -281,6 +281,18 @@ def test_a_request_the_site_cannot_read_gets_its_own_400_page_that_fits_a_phone(
     assert 'href="/jobs/">Browse all open jobs' in html
 
 
+def test_a_request_to_an_unknown_host_is_logged_as_one_warning_without_a_traceback(db, caplog):
+    """Scanners send them all day: an ERROR with a traceback each buried the real errors."""
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/jobs/", HTTP_HOST="scanner.example")
+
+    assert response.status_code == 400
+    [line] = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert line.levelname == "WARNING" and line.exc_info is None
+    assert "Invalid HTTP_HOST header: 'scanner.example'" in line.getMessage()
+
+
 def test_a_forbidden_page_gets_the_sites_own_403_page_that_fits_a_phone(client, db):
     """A staff account without the permission to see a list in Django's admin."""
     client.force_login(User.objects.create_user("staff", "staff@example.com", is_staff=True))
