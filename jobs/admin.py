@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
@@ -256,11 +257,29 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(ADMIN_NEEDED_MESSAGE)
 
 
+class AutocompleteSelectOfIds(AutocompleteSelect):
+    """Django's account picker, showing again only a chosen value that can be an id: it looks
+    the value up to name it, and a posted "abc" (or 30 digits, on SQLite) made the page an
+    error instead of the form's "Select a valid choice"."""
+
+    def optgroups(self, name: str, value: list[Any], attr: dict | None = None) -> list:
+        return super().optgroups(name, [str(pk) for pk in ids_of(map(str, value))], attr)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectOfIds(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "organization")  # __str__

@@ -1,0 +1,42 @@
+"""Django admin's forms: whatever a POST carries gets the page with what is wrong in words (or a
+refusal), never an error page, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jobs.models import Organization
+from tests.support.helpers import form_as_sent
+
+pytestmark = pytest.mark.django_db
+
+
+def organization_page(organization: Organization) -> str:
+    return f"/admin/jobs/organization/{organization.pk}/change/"
+
+
+def organization_form(client: Client, organization: Organization) -> dict[str, str]:
+    """The org's admin page's form, with its member rows, as a browser sends it unchanged."""
+    page = client.get(organization_page(organization))
+    return form_as_sent(page.content, "#organization_form")
+
+
+def memberships(organization: Organization) -> list[tuple[str, str]]:
+    return sorted(organization.memberships.values_list("user__username", "role"))
+
+
+@pytest.mark.parametrize("user", ["abc", "1.5", "9" * 30], ids=["word", "decimal", "30-digits"])
+def test_a_member_row_naming_no_account_is_refused_on_the_form(admin_client, owner, member, user):
+    """The account picker looks its value up to show it again: "abc" was an error page."""
+    organization = owner.memberships.get().organization
+    before = memberships(organization)
+    data = organization_form(admin_client, organization)
+    row = next(key for key, value in data.items() if value == str(member.pk))
+    data[row] = user
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert memberships(organization) == before
