@@ -257,6 +257,20 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(ADMIN_NEEDED_MESSAGE)
 
 
+class MembershipForm(forms.ModelForm):
+    def validate_unique(self) -> None:
+        """Also against the rows saved: Django's inline forms leave out the constraints that name
+        the page's org, so a row for someone made a member meanwhile (on the members page), or
+        rows posted as new ones, met the database's unique constraint, an error page."""
+        super().validate_unique()
+        # Only rows whose account changed: a query each.
+        if "user" in self.changed_data and not self.has_error("user"):
+            try:
+                self.instance.validate_constraints()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+
+
 class AutocompleteSelectOfIds(AutocompleteSelect):
     """Django's account picker, showing again only a chosen value that can be an id: it looks
     the value up to name it, and a posted "abc" (or 30 digits, on SQLite) made the page an
@@ -268,6 +282,7 @@ class AutocompleteSelectOfIds(AutocompleteSelect):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]

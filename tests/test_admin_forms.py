@@ -4,9 +4,10 @@ refusal), never an error page, and changes nothing."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
-from jobs.models import Organization
+from jobs.models import Membership, Organization
 from tests.support.helpers import form_as_sent
 
 pytestmark = pytest.mark.django_db
@@ -39,4 +40,46 @@ def test_a_member_row_naming_no_account_is_refused_on_the_form(admin_client, own
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+    assert memberships(organization) == before
+
+
+def test_a_member_row_for_someone_made_a_member_meanwhile_is_refused_on_the_form(
+    admin_client, owner
+):
+    """Added on the members page while this one was open: the save met the database's unique
+    constraint, an error page."""
+    organization = owner.memberships.get().organization
+    newcomer = User.objects.create_user("carol", "carol@acme.example")
+    data = organization_form(admin_client, organization)
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-1-user": str(newcomer.pk),
+            "memberships-1-role": Membership.Role.ADMIN,
+        }
+    )
+    Membership.objects.create(organization=organization, user=newcomer)
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert "Membership with this Organization and User already exists." in (
+        response.content.decode()
+    )
+    assert organization.memberships.get(user=newcomer).role == Membership.Role.MEMBER
+
+
+def test_member_rows_posted_as_new_ones_are_refused_on_the_form(admin_client, owner, member):
+    """A tampered count of the rows the page showed made them rows to add."""
+    organization = owner.memberships.get().organization
+    before = memberships(organization)
+    data = organization_form(admin_client, organization)
+    data["memberships-INITIAL_FORMS"] = "0"
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert "Membership with this Organization and User already exists." in (
+        response.content.decode()
+    )
     assert memberships(organization) == before
