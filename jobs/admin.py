@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -37,7 +38,7 @@ from jobs.connections import (
     connection_disconnect,
     connection_schedule_update,
 )
-from jobs.filters import ids_of
+from jobs.filters import ids_of, is_row_id
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
     ORGANIZATION_FIELD_CLASSES,
@@ -75,7 +76,9 @@ class ListQueryCleaning:
     """For every list and search here. PostgreSQL refuses a NUL character in text, and Django
     passes a filter's value (%00 in the address) or an autocomplete's search on to it: an error
     page. Each word searched is a condition on every search field, and a thousand overflowed
-    SQLite's expression depth: as on the visitors' search, the first MAX_SEARCH_WORDS count."""
+    SQLite's expression depth: as on the visitors' search, the first MAX_SEARCH_WORDS count.
+    Rows selected for an action by a value no id could be ("abc", 30 digits) are left out: the
+    action's query read them, an error page."""
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         cleaned = QueryDict(mutable=True)
@@ -89,6 +92,13 @@ class ListQueryCleaning:
     ) -> tuple[QuerySet, bool]:
         words = search_term.replace("\x00", "").split()[:MAX_SEARCH_WORDS]
         return super().get_search_results(request, queryset, " ".join(words))
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        cleaned = request.POST.copy()
+        selected = cleaned.getlist(ACTION_CHECKBOX_NAME)
+        cleaned.setlist(ACTION_CHECKBOX_NAME, [pk for pk in selected if is_row_id(pk)])
+        request.POST = cleaned
+        return super().response_action(request, queryset)
 
 
 class SearchedContains(Lookup):

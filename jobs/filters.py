@@ -67,8 +67,12 @@ def _text(params: QueryDict, name: str) -> str:
     return params.get(name, "").replace("\x00", "").strip()[:MAX_TEXT_LENGTH]
 
 
+def is_row_id(value: str) -> bool:
+    # isascii(): "²" is a digit to isdigit() but not to int(); 18 digits fit a BigInteger.
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def ids_of(values: Iterable[str]) -> tuple[int, ...]:
     """The values that are row ids, once each, at most MAX_IDS: the rest are ignored."""
-    # isascii(): "²" is a digit to isdigit() but not to int(); 18 digits fit a BigInteger.
-    ids = (int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18)
+    ids = (int(v) for v in values if is_row_id(v))
     return tuple(dict.fromkeys(ids))[:MAX_IDS]

@@ -1,13 +1,14 @@
-"""Django admin's forms: whatever a POST carries gets the page with what is wrong in words (or a
-refusal), never an error page, and changes nothing."""
+"""Django admin's forms and list actions: whatever a POST carries gets the page with what is wrong
+in words (or a refusal), never an error page, and changes nothing."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.urls import reverse
 
-from jobs.models import Membership, Organization
+from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,30 @@ def test_member_rows_posted_as_new_ones_are_refused_on_the_form(admin_client, ow
         response.content.decode()
     )
     assert memberships(organization) == before
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Organization, GreenhouseConnection, SyncRun, User, Group],
+    ids=lambda model: model._meta.model_name,
+)
+@pytest.mark.parametrize("selected", ["abc", "1.5", "9" * 30], ids=["word", "decimal", "30-digits"])
+@pytest.mark.parametrize("confirmed", [{}, {"post": "yes"}], ids=["asked", "confirmed"])
+def test_deleting_selected_rows_no_row_could_be_selects_none(
+    admin_client, synced_acme, model, selected, confirmed
+):
+    """The selected ids reach the query only as the action reads it: an error page."""
+    Group.objects.create(name="Editors")
+    before = model.objects.count()
+
+    response = admin_client.post(
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"),
+        {"action": "delete_selected", "index": "0", "_selected_action": [selected], **confirmed},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Items must be selected in order to perform actions on them." in (
+        response.content.decode()
+    )
+    assert model.objects.count() == before
