@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -85,7 +86,13 @@ class ListQueryCleaning:
         for key, values in request.GET.lists():
             cleaned.setlist(key, [value.replace("\x00", "") for value in values])
         request.GET = cleaned
-        return super().get_changelist_instance(request)
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:
+            # SQLite's driver refuses a number beyond 64 bits, which Django's lookups on a
+            # relation pass on (?organization=<30 digits>): Django's "invalid lookup" redirect,
+            # as for ?organization=abc.
+            raise IncorrectLookupParameters(error) from error
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
