@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.db import connection as db_connection
 from django.test import Client
@@ -567,6 +568,43 @@ def test_a_forged_admin_post_does_not_change_title_or_description(superuser_clie
     job.refresh_from_db()
     assert (job.title, job.description_html) == (title, description)
     assert job.featured
+
+
+def test_no_django_admin_page_offers_a_greenhouse_field_to_edit(rf, job):
+    """A job's own page, a list's inline editing or another model's inline rows: none may take
+    title, description or any other field each sync overwrites."""
+    request = rf.get("/admin/")
+    request.user = User.objects.create_superuser("root", "root@example.com", "x")
+    greenhouse_fields = set(Job.GREENHOUSE_FIELDS)
+    for model_admin in admin.site._registry.values():
+        for page in [model_admin, *model_admin.get_inline_instances(request)]:
+            if page.model is not Job:
+                continue
+            if page is model_admin:
+                form = page.get_form(request, job)
+                assert not greenhouse_fields & set(page.list_editable)
+            else:
+                form = page.get_formset(request).form
+            assert not greenhouse_fields & set(form.base_fields), type(page).__name__
+
+
+def test_a_forged_admin_list_edit_does_not_change_title_or_description(superuser_client, job):
+    """Django's list saves the rows posted for its inline editing only when it has some."""
+    title, description = job.title, job.description_html
+    response = superuser_client.post(
+        "/admin/jobs/job/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(job.pk),
+            "form-0-title": "Forged in the list",
+            "form-0-description_html": "<b>forged</b>",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code in (200, 302)
+    job.refresh_from_db()
+    assert (job.title, job.description_html) == (title, description)
 
 
 @pytest.mark.parametrize(
