@@ -269,7 +269,14 @@ def _fetch_and_apply(
                 unchanged=connection.applied_board_open_jobs,
                 skipped=connection.applied_board_skipped,
             )
-            _record_success(connection, run, counts, now=timezone.now(), **_etag_values(response))
+            _record_success(
+                connection,
+                run,
+                counts,
+                now=timezone.now(),
+                http_status=304 if response.not_modified else 200,
+                **_etag_values(response),
+            )
             return SyncResult(
                 organization_slug=slug,
                 outcome=SyncResult.Outcome.SUCCESS,
@@ -793,11 +800,15 @@ def _record_success(
     counts: SyncCounts,
     *,
     now: datetime,
+    http_status: int = 200,
     **connection_values: Any,
 ) -> None:
     finished = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(
-        outcome=SyncRun.Outcome.SUCCESS, finished_at=finished, http_status=200, **counts.as_dict()
+        outcome=SyncRun.Outcome.SUCCESS,
+        finished_at=finished,
+        http_status=http_status,
+        **counts.as_dict(),
     )
     _update_connection(
         connection,

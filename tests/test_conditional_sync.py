@@ -85,6 +85,9 @@ def test_an_unchanged_board_answered_not_modified_is_recorded_as_the_same_bytes_
     not_modified_path = unchanged_resync(fake_greenhouse, "etag", sends_etags=True)
 
     assert not_modified_answers[-2:] == [False, True]
+    # The history says what Greenhouse answered; the rest is recorded alike.
+    statuses = [path[0].pop("http_status") for path in (fingerprint_path, not_modified_path)]
+    assert statuses == [200, 304]
     assert not_modified_path == fingerprint_path
     assert fake_greenhouse.request_count("with-a-skipped-post") == 4  # one request a sync
 
