@@ -170,6 +170,7 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
             "settings_url": settings.SITE_URL
             + reverse("manage:settings", args=[organization.slug]),
             "public_url": settings.SITE_URL + organization.get_absolute_url(),
+            "SITE_NAME": settings.SITE_NAME,
         }
         subject = " ".join(SUBJECTS[kind].format(name=organization.name).split())
         body = render_to_string(f"manage/sync_{kind}_email.txt", context)

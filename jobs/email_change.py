@@ -62,9 +62,10 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
             reverse("email_change_confirm", args=[email_change_token(user, new_email)]),
         ),
         "expires_in": minutes_in_words(settings.PASSWORD_RESET_TIMEOUT // 60),
+        "SITE_NAME": settings.SITE_NAME,
     }
     if not automated_email_send(
-        subject="Confirm your new email address on orgsite",
+        subject=f"Confirm your new email address on {settings.SITE_NAME}",
         body=render_to_string("registration/email_change_email.txt", context),
         to=new_email,
         kind="email change",
@@ -83,7 +84,7 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
         logger.warning("email change notice not sent: too many to one address user=%s", user.pk)
     else:
         automated_email_send(
-            subject="A change of your email address on orgsite was asked for",
+            subject=f"A change of your email address on {settings.SITE_NAME} was asked for",
             body=render_to_string("registration/email_change_notice.txt", context),
             to=user.email,
             kind="email change notice",

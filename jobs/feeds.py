@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -38,12 +39,14 @@ class ListingFeed(Rss201rev2Feed):
 
 
 class AllJobsFeed(Feed):
-    title = "Open jobs on orgsite"
     description = "The newest open jobs of every organization."
     feed_type = ListingFeed
 
     def feed_extra_kwargs(self, organization: Organization | None) -> dict[str, Any]:
         return {"listing_changed_at": listing_changed_at(organization=organization)}
+
+    def title(self) -> str:
+        return f"Open jobs on {settings.SITE_NAME}"
 
     def link(self) -> str:
         return reverse("jobs:job_list")

@@ -350,6 +350,7 @@ def invitation_email_send(invitation: Invitation) -> bool:
         ),
         "days": INVITATION_DAYS,
         "password_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+        "SITE_NAME": settings.SITE_NAME,
     }
     if not user.has_usable_password():
         context["set_password_url"] = urljoin(
@@ -362,7 +363,7 @@ def invitation_email_send(invitation: Invitation) -> bool:
                 },
             ),
         )
-    subject = f"You are invited to join {invitation.organization.name} on orgsite"
+    subject = f"You are invited to join {invitation.organization.name} on {settings.SITE_NAME}"
     return automated_email_send(
         subject=subject,
         body=render_to_string("registration/invitation_email.txt", context),

@@ -3,6 +3,7 @@
 import math
 import os
 import re
+import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +18,29 @@ _POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+# Control characters (line breaks among them), line and paragraph separators, and lone
+# surrogates: Python's stand-ins for bytes in the environment that are not UTF-8.
+_NOT_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
+
+
+def env_line(name: str, default: str, *, max_length: int) -> str:
+    """One line of text for people to read, such as a name in page titles and email subjects:
+    not blank, without a line break or control character, at most `max_length` characters; the
+    spaces around it are dropped."""
+    value = env_str(name, default).strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} must not be blank: leave it unset for {default!r}")
+    if any(unicodedata.category(character) in _NOT_IN_A_LINE for character in value):
+        raise ImproperlyConfigured(
+            f"{name} must be one line of text without control characters, not {value!r}"
+        )
+    if len(value) > max_length:
+        raise ImproperlyConfigured(
+            f"{name} must be at most {max_length} characters, not {len(value)}: {value!r}"
+        )
+    return value
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -21,6 +21,7 @@ from orgsite.env import (
     env_database_url,
     env_float,
     env_int,
+    env_line,
     env_list,
     env_str,
     env_url,
@@ -116,6 +117,10 @@ if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fra
         f"SITE_URL is a scheme and host only, such as https://jobs.example.com, not {SITE_URL!r}"
     )
 
+# The site's name wherever people read it: page titles, the header, emails and feeds. Internal
+# names (the package, loggers, the Celery app, the User-Agent sent to Greenhouse) keep "orgsite".
+SITE_NAME = env_line("SITE_NAME", "orgsite", max_length=60)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -162,6 +167,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "orgsite.context_processors.site_name",
             ],
         },
     },

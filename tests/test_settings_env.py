@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_database_url, env_float, env_url
+from orgsite.env import env_database_url, env_float, env_line, env_url
 from tests.support.settings_module import settings_under
 
 
@@ -47,6 +47,30 @@ def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
 def test_an_http_url_is_taken_as_given(monkeypatch):
     monkeypatch.setenv("SOME_API", " http://127.0.0.1:8001/v1 ")
     assert env_url("SOME_API", "https://example.org/v1") == "http://127.0.0.1:8001/v1"
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("", "SOME_NAME must not be blank: leave it unset for 'orgsite'"),
+        ("  ", "SOME_NAME must not be blank"),
+        ("Acme\nCareers", "SOME_NAME must be one line of text"),
+        ("Acme\x7fCareers", "SOME_NAME must be one line of text"),
+        ("Acme\u2028Careers", "SOME_NAME must be one line of text"),  # a line separator
+        ("Acme \udcffCareers", "SOME_NAME must be one line of text"),  # a byte not UTF-8
+        ("A" * 61, "SOME_NAME must be at most 60 characters, not 61"),
+    ],
+)
+def test_a_name_is_one_line_of_text_not_blank_nor_too_long(monkeypatch, raw, error):
+    monkeypatch.setenv("SOME_NAME", raw)
+    with pytest.raises(ImproperlyConfigured, match=re.escape(error)):
+        env_line("SOME_NAME", "orgsite", max_length=60)
+
+
+def test_a_name_is_taken_without_the_spaces_around_it(monkeypatch):
+    assert env_line("SOME_NAME", "orgsite", max_length=60) == "orgsite"
+    monkeypatch.setenv("SOME_NAME", " Société Générale Careers ")
+    assert env_line("SOME_NAME", "orgsite", max_length=60) == "Société Générale Careers"
 
 
 def run_settings(
@@ -143,6 +167,7 @@ def test_the_process_stops_on_a_database_the_site_does_not_run_on():
         ("CELERY_BROKER_URL", "nonsense"),
         ("DJANGO_TIME_ZONE", "Mars/Base"),
         ("LOG_FORMAT", "xml"),
+        ("SITE_NAME", "Acme\nCareers"),
     ],
 )
 def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
