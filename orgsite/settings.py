@@ -291,7 +291,12 @@ GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0)
 GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0)
 # A Retry-After longer than this is not waited out inside a request; the task retries later.
 GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
-GREENHOUSE_USER_AGENT = env_str("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1")
+# A header value: a line break or a letter beyond ASCII would fail every request to Greenhouse.
+GREENHOUSE_USER_AGENT = env_line("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1", max_length=200)
+if not GREENHOUSE_USER_AGENT.isascii():
+    raise ImproperlyConfigured(
+        f"GREENHOUSE_USER_AGENT must be ASCII, as HTTP headers are: {GREENHOUSE_USER_AGENT!r}"
+    )
 
 # --- Sync -------------------------------------------------------------------------------------
 SYNC_DEFAULT_INTERVAL_MINUTES = 15

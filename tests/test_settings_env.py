@@ -168,6 +168,8 @@ def test_the_process_stops_on_a_database_the_site_does_not_run_on():
         ("DJANGO_TIME_ZONE", "Mars/Base"),
         ("LOG_FORMAT", "xml"),
         ("SITE_NAME", "Acme\nCareers"),
+        ("GREENHOUSE_USER_AGENT", "acme-sync/1.0\r\nX-Evil: 1"),
+        ("GREENHOUSE_USER_AGENT", "acme-sync/1.0 (Zürich)"),
     ],
 )
 def test_the_process_stops_on_a_setting_it_would_fail_on_later(variable, value):
