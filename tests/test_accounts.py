@@ -386,13 +386,31 @@ def test_a_password_reset_links_page_title_says_whether_the_link_works(client, o
     link = reset_link(mail.outbox[0])
 
     form_page = client.get(link, follow=True)
-    assert parsed(form_page).title.string == "Set a new password · orgsite"
+    assert parsed(form_page).title.string == "Set your password · orgsite"
 
     owner.set_password("reset passphrase 42")
     owner.save()  # the link works once: a new password voids it
     used = client.get(link, follow=True)
     assert parsed(used).h1.string == "This link does not work any more"
     assert parsed(used).title.string == "Link not valid · orgsite"
+
+
+@pytest.mark.parametrize("who", ["forgot their password", "invited without an account"])
+def test_a_password_links_page_has_the_same_words_in_its_title_and_heading(client, signed_in, who):
+    """One page serves a reset and an invited person's first password: its wording must fit
+    both, and the title read out first must be the heading read next."""
+    if who == "forgot their password":
+        client.logout()
+        client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    else:
+        invite(signed_in, "dave@acme.example")
+        client.logout()
+    (message,) = mail.outbox
+
+    page = parsed(client.get(reset_link(message), follow=True))
+
+    assert page.h1.string == "Set your password"
+    assert page.title.string == "Set your password · orgsite"
 
 
 def username_for_password_managers(response) -> dict[str, object]:
