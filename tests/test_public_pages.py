@@ -3,13 +3,18 @@ query counts that do not grow with the number of jobs."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
 
 from jobs.models import Department, Job, Office, Organization
+from jobs.sanitize import ALLOWED_TAGS
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +223,21 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
     assert '<div class="job-body" lang="he" dir="rtl">' in job_page
     assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
     assert f'href="{job_page_url(french)}" lang="fr">' in listing  # left to right, as the page
+
+
+def test_the_stylesheets_style_only_elements_a_description_can_hold():
+    """A rule for an element the sanitizer never lets into a description (an img) styles
+    nothing, and reads as a promise that descriptions may show one."""
+    stylesheets = (Path(settings.BASE_DIR) / "static" / "css").glob("*.css")
+    styled = {
+        element
+        for stylesheet in stylesheets
+        for element in re.findall(
+            r"\.(?:job-body|job-description)\s+([a-z][a-z0-9]*)", stylesheet.read_text()
+        )
+    }
+
+    assert styled <= ALLOWED_TAGS
 
 
 def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
