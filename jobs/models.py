@@ -506,6 +506,13 @@ class Job(models.Model):
         return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
 
     @property
+    def description_may_scroll_sideways(self) -> bool:
+        """The description holds a table or preformatted text, which keep their own width where
+        the rest wraps to the page's: on a phone its box may scroll sideways. (The sanitizer
+        writes every other `<` as `&lt;`.)"""
+        return "<table" in self.description_html or "<pre" in self.description_html
+
+    @property
     def effective_remote_policy(self) -> Job.RemotePolicy:
         """The site's choice when it made one, else what the Greenhouse metadata says."""
         return Job.RemotePolicy(self.remote_policy or self.greenhouse_remote_policy)

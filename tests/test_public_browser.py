@@ -159,3 +159,22 @@ def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_page(
     for path in ("/", "/jobs/", "/orgs/", "/orgs/long/", job_url, closed_url):
         page.goto(f"{live_server.url}{path}")
         assert fits_the_screen(page), path
+
+
+def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server, page, db):
+    """WCAG 2.1.1: a box that scrolls must take the keyboard focus, or Safari's keyboard cannot
+    scroll it; a wide table scrolls the description, which takes it."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    wide_table = "<table><tr>" + "<td>a cell of a wide table</td>" * 12 + "</tr></table>"
+    job = make_job(org, "Analyst", description_html=f"<p>Pay bands:</p>{wide_table}")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    description = page.get_by_role("region", name="Job description")
+
+    page.get_by_role("link", name="Apply for this job").first.focus()
+    page.keyboard.press("Tab")
+    expect(description).to_be_focused()
+    page.keyboard.press("ArrowRight")
+
+    page.wait_for_function("element => element.scrollLeft > 0", arg=description.element_handle())
+    assert fits_the_screen(page)

@@ -204,7 +204,7 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
 
     # A screen reader reads French words with French sounds; the site's own words stay English.
     assert f"<h1{lang}>Infirmier·ère coordonnateur·rice</h1>" in job_page
-    assert f'<div class="job-body"{lang}>' in job_page
+    assert f'<div class="job-body"><div{lang}>' in job_page
     assert f'href="{job_page_url(french)}"{lang}>' in listing
     assert f"<h1{lang}>Aide-soignant·e</h1>" in closed_page
     for job in (english, unusable):
@@ -220,9 +220,33 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
     listing = client.get("/orgs/harbor/").content.decode()
 
     assert '<h1 lang="he" dir="rtl">מפתח/ת מובייל</h1>' in job_page
-    assert '<div class="job-body" lang="he" dir="rtl">' in job_page
+    assert '<div class="job-body"><div lang="he" dir="rtl">' in job_page
     assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
     assert f'href="{job_page_url(french)}" lang="fr">' in listing  # left to right, as the page
+
+
+@pytest.mark.parametrize(
+    ("description", "scrolls"),
+    [
+        ("<p>Words wrap.</p><ul><li>https://harbor.example/a-long-address</li></ul>", False),
+        ("<p>Pay bands:</p><table><tr><td>Junior</td></tr></table>", True),
+        ("<pre>make build</pre>", True),
+        ("<p>&lt;table&gt; and &lt;pre&gt; written as text</p>", False),
+    ],
+)
+def test_a_description_that_may_scroll_sideways_is_a_region_the_keyboard_reaches(
+    client, org, description, scrolls
+):
+    """Only a table or preformatted text keeps its width on a phone; a description without one
+    adds no stop to the keyboard's way through the page. The region's name is in the page's
+    language, the post's words inside it in theirs."""
+    job = make_job(org, "Analyste", language="fr", description_html=description)
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    region = '<div class="job-body" role="region" aria-label="Job description" tabindex="0">'
+    assert (region in html) is scrolls
+    assert f'<div lang="fr">{description}</div>' in html
 
 
 def test_the_stylesheets_style_only_elements_a_description_can_hold():

@@ -129,4 +129,4 @@ def test_the_page_renders_only_the_sanitized_html_stored_by_the_sync(client, hos
 
     html = client.get(f"/orgs/hostile/jobs/{job.greenhouse_id}/").content.decode()
 
-    assert '<div class="job-body"><p>Stored by the sync.</p></div>' in html
+    assert '<div class="job-body"><div><p>Stored by the sync.</p></div></div>' in html
