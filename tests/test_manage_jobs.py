@@ -124,10 +124,31 @@ def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, j
     page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
 
     assert page.h1.get_text() == f"Edit job: {job.title}"
-    # Its own headings belong to a region, and the keyboard can scroll it.
+    # A region a screen reader can skip, which the keyboard can scroll.
     description = page.select_one(".job-description")
     assert description["role"] == "region" and description["tabindex"] == "0"
     assert description["aria-label"] == "Description from Greenhouse"
+
+
+def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
+    """Heading navigation (a screen reader's "next h2") goes from "Managed in Greenhouse" to "On
+    this site"; the post's sections are still there, a level down, inside the first."""
+    Job.objects.filter(pk=job.pk).update(
+        description_html="<h2>About us</h2><p>Hi.</p><h3>Perks</h3><h5>Small</h5><h6>Fine</h6>"
+    )
+
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    page_headings = [" ".join(h2.get_text().split()) for h2 in page.find_all("h2")]
+    assert page_headings == ["🔒Locked: Managed in Greenhouse", "On this site"]
+    description = page.select_one(".job-description")
+    assert [(h.name, h.get_text()) for h in description.find_all(re.compile(r"^h\d$"))] == [
+        ("h3", "About us"),
+        ("h4", "Perks"),
+        ("h6", "Small"),
+        ("h6", "Fine"),
+    ]
+    assert description.find(string="Hi.").parent.name == "p"
 
 
 def test_a_post_in_another_language_is_marked_with_it_on_the_admin_pages(signed_in, job):
