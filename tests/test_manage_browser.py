@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from jobs.connections import connection_disconnect
-from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
+from jobs.models import GreenhouseConnection, Invitation, Job, Membership, Organization, SyncRun
 from tests.support.browser import fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job
@@ -122,21 +122,61 @@ def test_the_history_offers_a_reload_once_a_sync_ends(live_server, page, worker,
     expect(page.locator("tbody tr")).to_have_count(2)
 
 
-def test_the_members_table_scrolls_inside_its_box_on_a_phone(live_server, page):
-    """The Remove buttons' hidden labels ("Remove someone@…") must not widen the page."""
+def on_the_screen(element) -> bool:
+    """Within the viewport's width as the page loaded, nothing scrolled sideways."""
+    box = element.bounding_box()
+    return box["x"] >= 0 and box["x"] + box["width"] <= element.page.viewport_size["width"]
+
+
+def accessibility_tree(page) -> list[tuple[str, str]]:
+    """(role, name) of each node Chromium gives screen readers, as they get them: Playwright's
+    own get_by_role reads the markup, not what the browser made of it."""
+    nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    return [
+        (node["role"]["value"], node.get("name", {}).get("value", ""))
+        for node in nodes
+        if not node.get("ignored")
+    ]
+
+
+def test_the_admin_tables_rows_are_cards_on_a_phone_with_every_action_on_the_screen(
+    live_server, page
+):
+    """WCAG 1.4.10: a row's buttons, or a job's last columns, were off to the right in a box
+    that scrolled, a cut-off column its only sign. On a phone each row is a card, its cells one
+    under another; a screen reader still reads tables, with their headers, not the cards'
+    labels beside them. The Remove buttons' hidden labels ("Remove someone@…") must not widen
+    the page either."""
     north = Organization.objects.create(name="North Wind", slug="north")
     nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
     Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
     for name in ("a-very-long-address-for-a-phone", "another.rather.long.address"):
         someone = User.objects.create_user(name, f"{name}@north-wind-logistics.example")
         Membership.objects.create(organization=north, user=someone)
-    page.set_viewport_size({"width": 390, "height": 844})
-
+        Invitation.objects.create(
+            organization=north, user=someone, role="member", email=someone.email
+        )
+    make_job(north, "Robot Whisperer", location_name="Pittsburgh, PA", tags=["robots", "remote"])
+    page.set_viewport_size({"width": 375, "height": 667})
     sign_in(page, live_server, "nora")
-    page.goto(f"{live_server.url}/manage/north/members/")
 
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(f"{live_server.url}/manage/north/members/")
+    members, invitations = page.get_by_role("table").all()
+    for table, actions in ((members, 3), (invitations, 2)):
+        controls = table.locator("tbody tr").first.locator("select, button").all()
+        assert len(controls) == actions
+        assert all(on_the_screen(control) for control in controls)
     assert fits_the_screen(page)
+    tree = accessibility_tree(page)
+    assert ("columnheader", "Sent") in tree
+    assert ("rowheader", "a-very-long-address-for-a-phone@north-wind-logistics.example") in tree
+    assert ("cell", "Member") in tree  # not "Role: Member"
+
+    page.goto(f"{live_server.url}/manage/north/jobs/")
+    cells = page.get_by_role("table").locator("tbody tr").first.locator("th, td").all()
+    assert len(cells) == 10
+    assert all(on_the_screen(cell) for cell in cells)
+    assert ("cell", "robots, remote") in accessibility_tree(page)
 
 
 def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_them(
