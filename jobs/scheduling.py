@@ -7,7 +7,9 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db.models import Q
+from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -128,35 +130,12 @@ def request_refresh(
 def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     """Queue a sync for every enabled connection whose interval has passed.
 
-    One indexed query finds them and one UPDATE marks them queued, so a slow worker pool does
-    not get the same org queued again on the next tick. An org whose sync is running is left
-    alone too: its interval restarts only when that sync ends.
+    One UPDATE finds them and marks them queued, so a slow worker pool does not get the same org
+    queued again on the next tick. An org whose sync is running is left alone too: its interval
+    restarts only when that sync ends.
     """
     now = timezone.now()
-    # An org whose failed sync the task retries soon is left to that retry.
-    free = (
-        _not_queued(now)
-        & GreenhouseConnection.unlocked(now)
-        & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
-    )
-    due = list(
-        GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
-        .filter(free)
-        .order_by("next_sync_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not due:
-        return []
-    # The UPDATE checks again: a tick running beside this one (a second beat, a slow tick) may
-    # have claimed some of them since the read. Only what this tick marked is queued.
-    claimed = GreenhouseConnection.objects.filter(free, pk__in=due).update(queued_at=now)
-    if claimed < len(due):
-        mine = set(
-            GreenhouseConnection.objects.filter(pk__in=due, queued_at=now).values_list(
-                "pk", flat=True
-            )
-        )
-        due = [connection_id for connection_id in due if connection_id in mine]
+    due = due_connections_claim(now=now, limit=limit)
     queued = []
     for connection_id in due:
         try:
@@ -169,6 +148,40 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
         queued.append(connection_id)
     logger.info("dispatcher queued syncs count=%d", len(queued))
     return queued
+
+
+def due_connections_claim(*, now: datetime, limit: int) -> list[int]:
+    """Mark queued at `now` up to `limit` due connections, those due longest; returns their ids.
+
+    One statement with no list of ids in it (UPDATE … WHERE id IN (SELECT … LIMIT) RETURNING
+    id): turning the 5,000 ids a SELECT had read into the UPDATE's SQL (Django's IN lookup,
+    then psycopg quoting each one) took a third to a half of PostgreSQL's tick.
+    """
+    # An org whose failed sync the task retries soon is left to that retry.
+    free = (
+        _not_queued(now)
+        & GreenhouseConnection.unlocked(now)
+        & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    )
+    due = (
+        GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)
+        .filter(free)
+        .order_by("next_sync_at")
+        .values("pk")[:limit]
+    )
+    # The UPDATE checks `free` again on each row it marks: a tick running beside this one (a
+    # second beat, a slow tick) may have marked it since the subquery read it, and PostgreSQL
+    # re-evaluates the condition on the row that tick wrote. Only what this tick marked is
+    # returned. QuerySet.update() returns a count, so its query is compiled here with RETURNING.
+    claim = GreenhouseConnection.objects.filter(free, pk__in=due).query.chain(UpdateQuery)
+    claim.add_update_values({"queued_at": now})
+    sql, params = claim.get_compiler(using=db_connection.alias).as_sql()
+    pk = db_connection.ops.quote_name(GreenhouseConnection._meta.pk.column)
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        # In id order: reading next_sync_at back to sort by it cost 25 ms at 5,000 (Django
+        # reads PostgreSQL's timestamps in Python).
+        return sorted(connection_id for (connection_id,) in cursor.fetchall())
 
 
 def scheduler_tick_record(*, now: timezone.datetime | None = None) -> timezone.datetime:

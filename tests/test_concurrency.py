@@ -218,6 +218,39 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
     assert not Membership.objects.exists()
 
 
+@on_postgresql
+def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
+    """The second tick reads the orgs the first has marked but not yet committed as free; its
+    UPDATE waits for the first and then checks them again, on the rows the first wrote."""
+    from django.db import transaction
+
+    from jobs.scheduling import enqueue_due_syncs
+    from tests.support.helpers import make_connection
+
+    due = [make_connection(f"org{number}", "board").pk for number in range(4)]
+    first_holds_its_marks = threading.Event()
+
+    def first_tick() -> list[int]:
+        with transaction.atomic():
+            marked = enqueue_due_syncs(limit=2)
+            first_holds_its_marks.set()
+            deadline = time.monotonic() + 30
+            while not sessions_waiting_on_my_locks():
+                assert time.monotonic() < deadline, "the second tick never waited on the first"
+                time.sleep(0.05)
+        return marked
+
+    def second_tick() -> list[int]:
+        assert first_holds_its_marks.wait(30)
+        return enqueue_due_syncs()
+
+    ticks = iter([first_tick, second_tick])
+    results = all_at_once(2, lambda: next(ticks)())  # in the order the threads ran, not ticks
+
+    assert sorted(results) == [due[:2], due[2:]]
+    assert sorted(connection_id for connection_id, _ in queued) == due
+
+
 def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db, settings):
     settings.SIGNUP_LIMIT_PER_DAY = 100  # five sign-ups from one address: not what is tested
     from django.contrib.auth.models import User

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -89,7 +90,7 @@ def test_a_lost_queue_marker_expires(db, queued, settings):
     assert enqueue_due_syncs() == [connection.pk]
 
 
-def test_the_dispatcher_uses_a_constant_number_of_queries(db, queued):
+def test_the_dispatcher_uses_one_statement_whatever_the_number_of_due_orgs(db, queued):
     for number in range(3):
         make_connection(f"org{number}", "board")
     with CaptureQueriesContext(db_connection) as few:
@@ -98,7 +99,13 @@ def test_the_dispatcher_uses_a_constant_number_of_queries(db, queued):
         make_connection(f"org{number}", "board")
     with CaptureQueriesContext(db_connection) as many:
         enqueue_due_syncs()
-    assert len(few) == len(many) == 2
+    assert len(few) == len(many) == 1
+    # No list of the due orgs' ids in it: 5,000 of them were up to half of PostgreSQL's tick.
+    assert digits_masked(few[0]["sql"]) == digits_masked(many[0]["sql"])
+
+
+def digits_masked(sql: str) -> str:
+    return re.sub(r"\d+", "0", sql)
 
 
 def test_the_dispatcher_releases_markers_when_the_broker_is_down(db, broker_down):
