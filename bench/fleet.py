@@ -38,6 +38,7 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 
 def create_connections(count: int, *, token: str | None = None) -> None:
     """`count` orgs, each connected (to board `token`, or to its own slug) and due now."""
+    from django.db import connection
     from django.utils import timezone
 
     from jobs.models import GreenhouseConnection, Organization
@@ -56,6 +57,10 @@ def create_connections(count: int, *, token: str | None = None) -> None:
         ],
         batch_size=1000,
     )
+    # Statistics, as autovacuum keeps them on a real table: without them PostgreSQL plans the
+    # tick's claim as 5,000 index lookups, twice as slow as the hash join it then uses.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def make_all_due() -> None:
