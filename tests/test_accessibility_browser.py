@@ -56,6 +56,14 @@ def sized_page(request, page):
     return page
 
 
+def signed_in_at_manage(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/manage/")
+
+
 def test_visitors_pages_pass_axe(live_server, sized_page, acme):
     page = sized_page
     job = Job.objects.filter(organization=acme).order_by("pk").first()
@@ -90,11 +98,7 @@ def test_visitors_pages_pass_axe(live_server, sized_page, acme):
 def test_admin_pages_pass_axe(live_server, sized_page, acme):
     page = sized_page
     job = Job.objects.filter(organization=acme).order_by("pk").first()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("nora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/manage/")
+    signed_in_at_manage(page, live_server, "nora")
     found = violations(page)
     for path in (
         "/manage/acme/settings/",
@@ -157,11 +161,7 @@ def test_the_join_page_passes_axe(live_server, sized_page, acme):
     dave.set_password(PASSWORD)
     dave.save()
     token = invitation_token(Invitation.objects.get(user=dave))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("dave")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/manage/")
+    signed_in_at_manage(page, live_server, "dave")
     found = []
     for path in (f"/accounts/join/{token}/", "/accounts/join/not-a-link/"):
         page.goto(f"{live_server.url}{path}")
@@ -174,11 +174,7 @@ def test_every_form_control_is_big_enough_to_tap_on_a_phone(live_server, page, a
     """WCAG 2.5.8: 24 by 24 CSS pixels at least; a browser's own checkbox is 13."""
     job = Job.objects.filter(organization=acme).order_by("pk").first()
     page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("nora")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/manage/")
+    signed_in_at_manage(page, live_server, "nora")
     too_small = []
     for path in ("/jobs/", "/manage/acme/settings/", f"/manage/acme/jobs/{job.pk}/edit/"):
         page.goto(f"{live_server.url}{path}")

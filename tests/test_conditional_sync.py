@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import copy
 import logging
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from jobs import sync as jobs_sync
 from jobs.connections import check_board, connection_disconnect, connection_save
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.status import sync_status
 from tests.support.fake_greenhouse import FakeGreenhouse
 from tests.support.helpers import make_connection
-from tests.test_sync import sync
+from tests.test_sync import loses_its_lease_as_it_applies, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -218,19 +215,6 @@ def fails_in_its_apply(monkeypatch) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("jobs.sync.apply_board", apply_board)
-
-
-def loses_its_lease_as_it_applies(monkeypatch) -> None:
-    apply_board = jobs_sync.apply_board
-
-    def apply_while_another_sync_takes_over(connection, raw_jobs, *, now):
-        counts = apply_board(connection, raw_jobs, now=now)
-        GreenhouseConnection.objects.filter(pk=connection.pk).update(
-            lock_expires_at=timezone.now() + timedelta(minutes=5)
-        )
-        return counts
-
-    monkeypatch.setattr("jobs.sync.apply_board", apply_while_another_sync_takes_over)
 
 
 @pytest.mark.parametrize("failure", [fails_in_its_apply, loses_its_lease_as_it_applies])

@@ -230,21 +230,26 @@ def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, m
     assert (acme.last_error, acme.consecutive_failures) == ("", 0)
 
 
-def test_a_sync_whose_lease_is_taken_over_while_it_applies_changes_nothing(
-    acme, fake_greenhouse, monkeypatch, caplog
-):
-    """A large board takes a while to apply: the lease may run out and another sync take the
-    org over after the check before the apply, and before its commit."""
+def loses_its_lease_as_it_applies(monkeypatch) -> None:
+    """Syncs apply their board, then find another sync took the org over meanwhile."""
     real_apply_board = jobs_sync.apply_board
 
     def apply_while_another_sync_takes_over(connection, raw_jobs, *, now):
         counts = real_apply_board(connection, raw_jobs, now=now)
-        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        GreenhouseConnection.objects.filter(pk=connection.pk).update(
             lock_expires_at=timezone.now() + timedelta(minutes=5)
         )
         return counts
 
     monkeypatch.setattr("jobs.sync.apply_board", apply_while_another_sync_takes_over)
+
+
+def test_a_sync_whose_lease_is_taken_over_while_it_applies_changes_nothing(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    """A large board takes a while to apply: the lease may run out and another sync take the
+    org over after the check before the apply, and before its commit."""
+    loses_its_lease_as_it_applies(monkeypatch)
 
     result = sync(acme)
 
