@@ -141,7 +141,7 @@ def test_its_admins_see_why_it_is_not_listed(client, owner, acme, fake_greenhous
     edit_page = page_text(client, f"/manage/acme/jobs/{job.pk}/edit/")
 
     assert table.count('<span class="badge">Deadline passed</span>') == 1
-    assert table.count('<tr class="closed">') == 1  # shown as the closed ones are
+    assert table.count('<tr role="row" class="closed">') == 1  # shown as the closed ones are
     assert "Open in Greenhouse, but not listed here: its application deadline passed on" in (
         edit_page
     )
