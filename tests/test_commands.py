@@ -7,6 +7,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
+from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
 from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
@@ -296,6 +297,25 @@ def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_green
     assert lines[0] == "acme: skipped, another sync of this organization is running"
     assert lines[1].startswith("tiny: ok")
     assert not SyncRun.objects.filter(organization__slug="acme").exists()
+
+
+def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    real_sync = sync_jobs_command.sync_organization
+
+    def sync_then_delete_tiny(connection, **kwargs):
+        result = real_sync(connection, **kwargs)
+        Organization.objects.filter(slug="tiny").delete()
+        return result
+
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", sync_then_delete_tiny)
+
+    call_command("sync_jobs", "--all")
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("acme: ok")
+    assert lines[1] == "tiny: skipped, it was disconnected or deleted while this command ran"
 
 
 def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):

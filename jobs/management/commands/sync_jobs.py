@@ -60,12 +60,20 @@ class Command(BaseCommand):
                     f"{counts.reopened} reopened, {counts.skipped} skipped"
                 )
             elif result.outcome == result.Outcome.LOCKED:
-                self.stdout.write(f"{slug}: skipped, another sync of this organization is running")
+                self.stdout.write(f"{slug}: skipped, {_why_not_claimed(connection)}")
             else:
                 failed += 1
                 self.stderr.write(f"{slug}: failed, {result.error}")
         if failed:
             raise CommandError(f"{failed} organization(s) failed to sync.")
+
+
+def _why_not_claimed(connection: GreenhouseConnection) -> str:
+    """Why the sync could not take the org's lease: the row is held, or it is gone because the
+    org was deleted or disconnected after this command listed it (--all takes a while)."""
+    if GreenhouseConnection.objects.filter(pk=connection.pk).exists():
+        return "another sync of this organization is running"
+    return "it was disconnected or deleted while this command ran"
 
 
 def _could_be_a_slug(text: str) -> bool:
