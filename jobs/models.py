@@ -1,4 +1,9 @@
-"""Organizations, their Greenhouse connection, and the jobs imported from it."""
+"""Organizations, their Greenhouse connection, and the jobs imported from it.
+
+A NOT NULL column added to a table has a database default (db_default) as well as its default:
+while a deploy rolls, processes of the previous release insert rows that leave it out
+(migration 0032, tests/test_migrations.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -55,7 +60,7 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     # The name as keyword search reads it (jobs.text.as_searched); kept by save().
-    search_name = models.TextField(blank=True, editable=False)
+    search_name = models.TextField(blank=True, editable=False, default="", db_default="")
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=500, blank=True)
     website = models.URLField(blank=True)
@@ -66,7 +71,9 @@ class Organization(models.Model):
     # When what visitors are shown of the org last changed here (mark_listing_changed): the
     # feeds' Last-Modified and the sitemap's lastmod. Not the newest date of the jobs listed,
     # which stays or goes back when a job is hidden or closed, so If-Modified-Since got a 304.
-    listing_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    listing_changed_at = models.DateTimeField(
+        default=timezone.now, db_default=Now(), editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -161,7 +168,7 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
     # The mail server refused the email sent at sent_at: its link never left, so sending again
     # within the minute is no second click.
-    email_failed = models.BooleanField(default=False)
+    email_failed = models.BooleanField(default=False, db_default=False)
     # It made its account, for an address new here: once no invitation is left, that account
     # goes too if it was never used (jobs.memberships.invitations_delete). Never guessed from
     # the account alone: staff may keep accounts without a password of their own.
@@ -238,7 +245,7 @@ class GreenhouseConnection(models.Model):
     applied_board_open_jobs = models.PositiveIntegerField(default=0)
     applied_board_skipped = models.PositiveIntegerField(default=0)
     # Why it skipped them (the first few), for the org's admins: they can fix the posts.
-    applied_board_skip_reasons = models.JSONField(default=list, blank=True)
+    applied_board_skip_reasons = models.JSONField(default=list, db_default=[], blank=True)
     # The ETag Greenhouse sent with that board, and that board's fingerprint: the next sync
     # sends it as If-None-Match, and "304 Not Modified" then says the board is the one applied.
     # Trusted only while the fingerprint is still its own, so whatever clears or replaces the
@@ -391,7 +398,7 @@ class Job(models.Model):
     metadata = models.JSONField(default=list, blank=True)
     # Computed by the sync from the fields above, for visitors' search and filters; the search
     # fields as keyword search reads them (jobs.text.as_searched), the title's also kept by save().
-    search_title = models.TextField(blank=True, editable=False)
+    search_title = models.TextField(blank=True, editable=False, default="", db_default="")
     search_text = models.TextField(blank=True)  # plain text: location, units, description
     greenhouse_remote_policy = models.CharField(
         max_length=10, choices=RemotePolicy.choices, blank=True

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import connection as db_connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
-from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.models import (
+    Department,
+    GreenhouseConnection,
+    Invitation,
+    Job,
+    Office,
+    Organization,
+    SyncRun,
+)
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
@@ -253,3 +263,62 @@ def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
 
     connection = GreenhouseConnection.objects.get()
     assert (connection.applied_board_etag, connection.applied_board_etag_fingerprint) == ("", "")
+
+
+# The oldest code whose inserts today's tables take (a deploy rolls only from 0028 on, for
+# what its processes would write: README, Processes in production).
+PREVIOUS_RELEASES_FROM = ("jobs", "0019_reparse_posts_with_relative_links")
+
+
+def test_code_that_predates_0020_inserts_into_every_table_of_the_latest_schema():
+    """While a deploy rolls, processes of the previous release insert rows naming only the
+    columns their models know; the database fills those added since as today's models would."""
+    old = MigrationExecutor(db_connection).loader.project_state(PREVIOUS_RELEASES_FROM).apps
+
+    def old_model(name: str):
+        return old.get_model("jobs", name)
+
+    organization = old_model("Organization").objects.create(name="Acme", slug="acme")
+    old_model("GreenhouseConnection").objects.create(
+        organization=organization, board_token="acme-robotics"
+    )
+    job = old_model("Job").objects.create(
+        organization=organization, greenhouse_id=1, title="Welder"
+    )
+    job.departments.add(
+        old_model("Department").objects.create(organization=organization, greenhouse_id=2)
+    )
+    job.offices.add(old_model("Office").objects.create(organization=organization, greenhouse_id=3))
+    old_model("SyncRun").objects.create(organization=organization, trigger="schedule")
+    old_model("SchedulerHeartbeat").objects.create(pk=1, last_tick_at=timezone.now())
+    user = old.get_model("auth", "User").objects.create(username="ada")
+    old_model("Membership").objects.create(organization=organization, user=user, role="admin")
+    old_model("Invitation").objects.create(
+        organization=organization, user=user, role="member", email="ada@example.com"
+    )
+
+    organization = Organization.objects.get()
+    assert organization.search_name == ""
+    assert abs(organization.listing_changed_at - timezone.now()) < timedelta(minutes=1)
+    assert GreenhouseConnection.objects.get().applied_board_skip_reasons == []
+    assert Job.objects.get().search_title == ""
+    assert Invitation.objects.get().email_failed is False
+
+
+def test_every_not_null_column_added_after_0019_has_a_database_default():
+    """Without one, the inserts of a previous release's processes into its table fail."""
+    loader = MigrationExecutor(db_connection).loader
+    today = {model._meta.db_table: model for model in apps.get_app_config("jobs").get_models()}
+    left_out = set()
+    for key in loader.graph.forwards_plan(loader.graph.leaf_nodes("jobs")[0]):
+        if key[0] != "jobs" or key[1] < PREVIOUS_RELEASES_FROM[1]:
+            continue
+        for model_then in loader.project_state(key).apps.get_app_config("jobs").get_models():
+            known = {field.column for field in model_then._meta.concrete_fields}
+            left_out |= {
+                f"{field.model.__name__}.{field.name}"
+                for field in today[model_then._meta.db_table]._meta.concrete_fields
+                if field.column not in known and not field.null and not field.has_db_default()
+            }
+
+    assert left_out == set()
