@@ -37,7 +37,10 @@ def sync_org(
     connection_id: int,
     trigger: str = SyncRun.Trigger.SCHEDULE,
     retry_at: str | None = None,
+    **later_release_arguments: object,
 ) -> str:
+    # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
+    # it adds are left out rather than the sync failed (code before retry_at failed its retries).
     connection = (
         GreenhouseConnection.objects.select_related("organization")
         .filter(pk=connection_id, enabled=True)

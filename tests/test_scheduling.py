@@ -164,6 +164,15 @@ def test_the_task_syncs_the_org(acme, fake_greenhouse):
     assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
 
 
+def test_the_task_queued_by_a_later_release_syncs_without_the_arguments_it_does_not_know(
+    acme, fake_greenhouse
+):
+    kwargs = {"trigger": SyncRun.Trigger.MANUAL, "added_by_a_later_release": True}
+    outcome = tasks.sync_org.apply(args=(acme.pk,), kwargs=kwargs).get()
+    assert outcome.startswith("success")
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
+
+
 def test_the_task_is_idempotent(acme, fake_greenhouse):
     tasks.sync_org.apply(args=(acme.pk,)).get()
     outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
