@@ -16,10 +16,18 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from jobs.connections import connection_disconnect
-from jobs.models import GreenhouseConnection, Invitation, Job, Membership, Organization, SyncRun
+from jobs.models import (
+    Department,
+    GreenhouseConnection,
+    Invitation,
+    Job,
+    Membership,
+    Organization,
+    SyncRun,
+)
 from tests.support.browser import fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
-from tests.support.public_jobs import make_job
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
@@ -177,6 +185,44 @@ def test_the_admin_tables_rows_are_cards_on_a_phone_with_every_action_on_the_scr
     assert len(cells) == 10
     assert all(on_the_screen(cell) for cell in cells)
     assert ("cell", "robots, remote") in accessibility_tree(page)
+
+
+def test_the_jobs_table_fits_a_tablets_and_a_laptops_width_with_long_names(live_server, page):
+    """WCAG 1.4.10: from 48rem up the jobs table's ten columns scrolled sideways in their box
+    (1328px of them here) until the page was wider than any laptop's, its last columns cut
+    off; now they fit at every width, and a screen reader still reads a table."""
+    north = Organization.objects.create(name="North Wind Logistics", slug="north")
+    nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
+    Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
+    platform = make_unit(Department, north, "Platform Engineering & Developer Productivity")
+    research = make_unit(Department, north, "Research and Development – Autonomous Navigation")
+    make_job(
+        north,
+        "Senior Staff Software Engineer, Machine Learning Infrastructure (Distributed Training)",
+        departments=(platform, research),
+        location_name="San Francisco, CA; New York, NY; Remote (United States)",
+        compensation_note="$185,000–$240,000 a year plus equity and a relocation package",
+        tags=["machine learning", "python", "kubernetes", "distributed systems"],
+        greenhouse_remote_policy="hybrid",
+    )
+    make_job(
+        north,
+        "Werkstudent*in Softwareentwicklung Fahrzeugkommunikationssysteme",
+        departments=(research,),
+        location_name="Garching bei München, Bayern, Deutschland",
+        hidden=True,
+    )
+    sign_in(page, live_server, "nora")
+    page.goto(f"{live_server.url}/manage/north/jobs/")
+    wrap = page.get_by_role("region", name="Jobs")
+
+    for width in (320, 375, 800, 1024, 1120, 1280, 1400):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert wrap.evaluate("box => box.scrollWidth <= box.clientWidth"), width
+        assert fits_the_screen(page), width
+    tree = accessibility_tree(page)
+    assert ("columnheader", "Department") in tree
+    assert ("cell", "Garching bei München, Bayern, Deutschland") in tree
 
 
 def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_them(
