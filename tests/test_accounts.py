@@ -391,8 +391,24 @@ def test_a_password_reset_links_page_title_says_whether_the_link_works(client, o
     owner.set_password("reset passphrase 42")
     owner.save()  # the link works once: a new password voids it
     used = client.get(link, follow=True)
-    assert parsed(used).h1.string == "This link does not work any more"
-    assert parsed(used).title.string == "Link not valid · orgsite"
+    assert parsed(used).title.string == "This link does not work any more · orgsite"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/reset/MQ/not-a-token/",
+        "/accounts/email/confirm/not-a-token/",
+        "/accounts/join/not-a-token/",
+    ],
+    ids=["password", "email change", "invitation"],
+)
+def test_a_link_that_cannot_be_used_has_its_headings_words_in_its_title(signed_in, path):
+    """The title is read out first, the heading next (WCAG 2.4.2): "Link not valid" and then
+    "This link does not work any more" sounded like two pages."""
+    page = parsed(signed_in.get(path, follow=True))
+
+    assert page.title.string == f"{page.h1.string} · orgsite"
 
 
 @pytest.mark.parametrize("who", ["forgot their password", "invited without an account"])
