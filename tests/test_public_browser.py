@@ -178,3 +178,27 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
 
     page.wait_for_function("element => element.scrollLeft > 0", arg=description.element_handle())
     assert fits_the_screen(page)
+
+
+def test_a_closed_jobs_notice_looks_like_the_sites_other_notices(live_server, page, db):
+    """The `notice` of job_closed.html had no style: its box was a near copy of a warning
+    message's (.message.warning in site.css), padded apart, two rules to keep alike by hand."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    job = make_job(org, "Analyst", is_open=False)
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    # A warning message as base.html shows one after a form, beside the notice.
+    page.locator("main").evaluate(
+        """main => main.insertAdjacentHTML('afterbegin',
+        '<div class="messages"><ul><li class="message warning">Saved.</li></ul></div>')"""
+    )
+    notice, message = page.locator("main .notice"), page.locator("main .message")
+
+    for name in (
+        "backgroundColor",
+        "borderLeftColor",
+        "borderLeftWidth",
+        "borderTopLeftRadius",
+        "paddingTop",
+        "paddingLeft",
+    ):
+        assert computed(notice, name) == computed(message, name), name
