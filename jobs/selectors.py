@@ -12,7 +12,9 @@ from datetime import datetime
 from itertools import groupby
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -53,14 +55,17 @@ def job_search(
     """Open, visible jobs matching all the given filters; best match first, then newest.
 
     Several departments (or offices) match a job in any of them; different filters combine.
-    Lists show the excerpt, so the description and search text (most of a row) are not loaded.
+    A department matches the jobs of the departments below it too, as a team includes its
+    sub-teams. Lists show the excerpt, so the description and search text (most of a row) are
+    not loaded.
     """
     jobs = Job.objects.listed()
     if organization_slug:
         jobs = jobs.filter(organization__slug=organization_slug)
     if department_ids:
         # A subquery, not a join: a job in two of the departments must not be listed twice.
-        links = Job.departments.through.objects.filter(department_id__in=department_ids)
+        chosen = Department.objects.filter(pk__in=department_ids)
+        links = Job.departments.through.objects.filter(department_id__in=_departments_below(chosen))
         jobs = jobs.filter(pk__in=links.values("job_id"))
     if office_ids:
         links = Job.offices.through.objects.filter(office_id__in=office_ids)
@@ -77,6 +82,33 @@ def job_search(
         .defer("description_html", "search_text")
         .order_by(*best_match_first, F("first_published_at").desc(nulls_last=True), "-pk")
     )
+
+
+def _departments_below(departments: QuerySet[Department]) -> RawSQL:
+    """The ids of `departments` and of every department below them, at any depth, as one
+    subquery however deep the tree is.
+
+    A department's parent is its org's department whose greenhouse_id is its
+    parent_greenhouse_id; one that no job of the org lists or listed has no row, and the chain
+    stops there.
+    UNION, not UNION ALL: a row found again is dropped, so parents that loop in bad data end
+    the recursion, on SQLite as on PostgreSQL.
+    """
+    columns = ("id", "organization_id", "greenhouse_id", "parent_greenhouse_id")
+    start, params = departments.order_by().values_list(*columns).query.sql_with_params()
+    table = connection.ops.quote_name(Department._meta.db_table)
+    # Only the ORM's SQL and fixed names go into the text; every value is a parameter.
+    sql = f"""
+        WITH RECURSIVE tree (id, organization_id, greenhouse_id, parent_greenhouse_id) AS (
+            {start}
+            UNION
+            SELECT d.id, d.organization_id, d.greenhouse_id, d.parent_greenhouse_id
+            FROM {table} d JOIN tree ON d.organization_id = tree.organization_id
+                AND d.parent_greenhouse_id = tree.greenhouse_id
+        )
+        SELECT id FROM tree
+    """  # noqa: S608
+    return RawSQL(sql, params)  # noqa: S611
 
 
 def order_by_department(jobs: QuerySet[Job]) -> QuerySet[Job]:
@@ -99,7 +131,8 @@ def group_by_department(jobs: Iterable[Job]) -> list[tuple[str, list[Job]]]:
 
 
 def related_jobs(*, job: Job, limit: int = 5) -> list[Job]:
-    """Other open jobs of the org in the job's departments (prefetched on the job)."""
+    """Other open jobs of the org in the job's departments (prefetched on the job) and in the
+    departments below them."""
     department_ids = [department.pk for department in job.departments.all()]
     if not department_ids:
         return []

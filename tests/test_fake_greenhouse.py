@@ -100,6 +100,24 @@ def test_acme_has_big_ids_non_ascii_text_and_greenhouse_quirks():
     assert "Remote" in {o["name"] for job in jobs for o in job["offices"]}
 
 
+def test_tidewater_nests_departments_three_deep_as_greenhouse_writes_them():
+    """A child names its parent, which lists it among its children; a parent that no post lists
+    (Operations) is only an id."""
+    jobs = read_fixture("tidewater-freight")["jobs"]["jobs"]
+    departments = {d["id"]: d for job in jobs for d in job["departments"]}
+
+    assert all(len(job["departments"]) == 1 for job in jobs)
+    for department in departments.values():
+        parent = departments.get(department["parent_id"])
+        assert parent is None or department["id"] in parent["child_ids"], department["name"]
+        children = [departments[child] for child in department["child_ids"]]
+        assert all(child["parent_id"] == department["id"] for child in children)
+    backend = next(d for d in departments.values() if d["name"] == "Backend")
+    platform = departments[backend["parent_id"]]
+    assert departments[platform["parent_id"]]["name"] == "Engineering"
+    assert any(d["parent_id"] and d["parent_id"] not in departments for d in departments.values())
+
+
 def test_acmes_application_deadline_is_still_ahead():
     """The tests and the demo list the acme job that has a deadline; once the date passes the
     site no longer offers it, and this says why the other tests then fail."""
