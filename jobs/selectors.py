@@ -6,11 +6,12 @@ from select_related/prefetch_related, never from a query per job.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
@@ -34,6 +35,8 @@ FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
 NO_OPEN_JOBS_NOW = " (no open jobs now)"
 NO_DEPARTMENT_GROUP = "Other roles"
+# Between a department's parents' names and its own in the filter: "Engineering › Backend".
+DEPARTMENT_PATH_SEPARATOR = " › "
 
 
 def remote_policy_is(policy: str) -> Q:
@@ -65,7 +68,9 @@ def job_search(
     if department_ids:
         # A subquery, not a join: a job in two of the departments must not be listed twice.
         chosen = Department.objects.filter(pk__in=department_ids)
-        links = Job.departments.through.objects.filter(department_id__in=_departments_below(chosen))
+        links = Job.departments.through.objects.filter(
+            department_id__in=_linked_departments(chosen, going="down")
+        )
         jobs = jobs.filter(pk__in=links.values("job_id"))
     if office_ids:
         links = Job.offices.through.objects.filter(office_id__in=office_ids)
@@ -84,9 +89,11 @@ def job_search(
     )
 
 
-def _departments_below(departments: QuerySet[Department]) -> RawSQL:
-    """The ids of `departments` and of every department below them, at any depth, as one
-    subquery however deep the tree is.
+def _linked_departments(
+    departments: QuerySet[Department], *, going: Literal["down", "up"]
+) -> RawSQL:
+    """The ids of `departments` and of every department below them ("down", at any depth) or
+    above them ("up"), as one subquery however deep the tree is.
 
     A department's parent is its org's department whose greenhouse_id is its
     parent_greenhouse_id; one that no job of the org lists or listed has no row, and the chain
@@ -96,6 +103,10 @@ def _departments_below(departments: QuerySet[Department]) -> RawSQL:
     """
     columns = ("id", "organization_id", "greenhouse_id", "parent_greenhouse_id")
     start, params = departments.order_by().values_list(*columns).query.sql_with_params()
+    if going == "down":
+        step = "d.parent_greenhouse_id = tree.greenhouse_id"
+    else:
+        step = "d.greenhouse_id = tree.parent_greenhouse_id"
     table = connection.ops.quote_name(Department._meta.db_table)
     # Only the ORM's SQL and fixed names go into the text; every value is a parameter.
     sql = f"""
@@ -103,8 +114,7 @@ def _departments_below(departments: QuerySet[Department]) -> RawSQL:
             {start}
             UNION
             SELECT d.id, d.organization_id, d.greenhouse_id, d.parent_greenhouse_id
-            FROM {table} d JOIN tree ON d.organization_id = tree.organization_id
-                AND d.parent_greenhouse_id = tree.greenhouse_id
+            FROM {table} d JOIN tree ON d.organization_id = tree.organization_id AND {step}
         )
         SELECT id FROM tree
     """  # noqa: S608
@@ -208,7 +218,7 @@ class UnitOption(NamedTuple):
     """A department or office as the filter offers it."""
 
     pk: int
-    name: str
+    name: str  # a department's after its parents': "Engineering › Backend"
     organization_name: str
 
 
@@ -227,14 +237,22 @@ class FilterOptions:
 
 
 UNIT_OPTION_FIELDS = ("pk", "name", "organization__name")
+TREE_FIELDS = ("organization_id", "greenhouse_id", "parent_greenhouse_id")
 
 
 def job_filter_options(*, organization: Organization | None) -> FilterOptions:
-    """Options for the filters of one org's jobs, or of every org's (with org names)."""
+    """Options for the filters of one org's jobs, or of every org's (with org names).
+
+    A department is offered when it or one below it has open jobs, before those below it:
+    choosing it lists theirs too (job_search).
+    """
     scope = Q(organization=organization) if organization else Q()
     listed = Job.objects.listed().filter(scope)
-    departments = Department.objects.filter(
+    with_listed_jobs = Department.objects.filter(
         scope, pk__in=Job.departments.through.objects.filter(job__in=listed).values("department_id")
+    )
+    departments = Department.objects.filter(
+        pk__in=_linked_departments(with_listed_jobs, going="up")
     )
     offices = Office.objects.filter(
         scope, pk__in=Job.offices.through.objects.filter(job__in=listed).values("office_id")
@@ -257,12 +275,44 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
             OrganizationOption(*row)
             for row in organizations_with_job_counts(hiring_only=True).values_list("slug", "name")
         ],
-        departments=[UnitOption(*row) for row in departments.values_list(*UNIT_OPTION_FIELDS)],
+        departments=_nested_department_options(
+            departments.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)
+        ),
         offices=[UnitOption(*row) for row in offices.values_list(*UNIT_OPTION_FIELDS)],
         locations=list(locations),
         remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
         by_organization=organization is None,
     )
+
+
+def _nested_department_options(
+    rows: Iterable[tuple[int, str, str, int, int, int | None]],
+) -> list[UnitOption]:
+    """Options of the departments (UNIT_OPTION_FIELDS, TREE_FIELDS rows), each after its parent
+    and named after it, "Engineering › Backend": a screen reader reads no indent. Departments
+    without a parent, and the children of each, keep the rows' order."""
+    rows = list(rows)
+    pk_of = {(org_id, greenhouse_id): pk for pk, _, _, org_id, greenhouse_id, _ in rows}
+    children = defaultdict(list)
+    roots = []
+    for row in rows:
+        pk, _, _, org_id, _, parent_greenhouse_id = row
+        parent = pk_of.get((org_id, parent_greenhouse_id))
+        (roots if parent in (None, pk) else children[parent]).append(row)
+    options: list[UnitOption] = []
+    placed = set()
+    # Then every row: departments whose parents loop (bad data) have no root to start from.
+    for start in [*roots, *rows]:
+        stack = [(start, "")]
+        while stack:
+            (pk, name, organization_name, *_), parents = stack.pop()
+            if pk in placed:
+                continue
+            placed.add(pk)
+            label = f"{parents}{DEPARTMENT_PATH_SEPARATOR}{name}" if parents else name
+            options.append(UnitOption(pk, label, organization_name))
+            stack.extend((child, label) for child in reversed(children[pk]))
+    return options
 
 
 def filters_with_their_options(

@@ -1,15 +1,16 @@
 """Departments inside departments: filtering by a parent lists its sub-teams' jobs too, at any
-depth and within its org."""
+depth and within its org, and the filter offers each department under its parent."""
 
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 from jobs.models import Department, Job, SyncRun
-from jobs.selectors import job_search
+from jobs.selectors import job_filter_options, job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
 
@@ -43,6 +44,11 @@ def department(name: str, org: str = "tidewater") -> Department:
 
 def titles(response) -> set[str]:
     return {job.title for job in response.context["page"]}
+
+
+def department_options(response) -> list[str]:
+    page = BeautifulSoup(response.content, "html.parser")
+    return [option.get_text() for option in page.select("select[name=department] option")]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +96,7 @@ def test_a_parent_lists_no_job_of_another_org_with_the_same_greenhouse_ids(clien
 # A query that looped would hold the database call: on SQLite only a thread can end the run;
 # PostgreSQL gets a statement timeout, or it would run the query on after the run ended.
 @pytest.mark.timeout(30, method="thread")
-def test_departments_whose_parents_loop_are_each_matched_once(client, tidewater):
+def test_departments_whose_parents_loop_are_each_matched_and_offered_once(client, tidewater):
     """Bad data: Engineering's parent is Backend, below it; and People is its own parent."""
     if db_connection.vendor == "postgresql":
         with db_connection.cursor() as cursor:
@@ -103,10 +109,55 @@ def test_departments_whose_parents_loop_are_each_matched_once(client, tidewater)
     Department.objects.filter(pk=people.pk).update(parent_greenhouse_id=people.greenhouse_id)
 
     jobs = job_search(organization_slug="tidewater", department_ids=[backend.pk])
+    options = job_filter_options(organization=people.organization).departments
 
     assert {job.title for job in jobs} == ENGINEERING_JOBS
     assert {job.title for job in job_search(department_ids=[people.pk])} == {PEOPLE_PARTNER}
+    assert sorted(option.pk for option in options) == sorted(
+        people.organization.departments.values_list("pk", flat=True)
+    )
     assert titles(client.get("/orgs/tidewater/", {"department": backend.pk})) == ENGINEERING_JOBS
+
+
+def test_the_filter_offers_each_department_after_its_parent_and_named_under_it(client, tidewater):
+    """A screen reader reads no indent: the name says where the team sits."""
+    expected = [
+        "All departments",
+        "Dispatch",
+        "Engineering",
+        "Engineering › Data",
+        "Engineering › Platform",
+        "Engineering › Platform › Backend",
+        "Engineering › Platform › Infrastructure",
+        "People",
+    ]
+
+    assert department_options(client.get("/orgs/tidewater/")) == expected
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    (group,) = page.select('select[name=department] optgroup[label="Tidewater Freight"]')
+    assert [option.get_text() for option in group.select("option")] == expected[1:]
+
+
+def test_a_parent_whose_only_open_jobs_are_its_sub_teams_is_still_offered(client, tidewater):
+    Job.objects.filter(title__in=[ENGINEERING_MANAGER, PLATFORM_LEAD]).update(is_open=False)
+    engineering = department("Engineering")
+
+    response = client.get("/orgs/tidewater/", {"department": engineering.pk})
+
+    assert titles(response) == {BACKEND_ENGINEER, SRE, DATA_ANALYST}
+    assert department_options(response)[2:5] == [
+        "Engineering",
+        "Engineering › Data",
+        "Engineering › Platform",
+    ]
+    # Once no job below it is open either, it is offered no more (only as the saved choice).
+    Job.objects.filter(title__in=[BACKEND_ENGINEER, SRE, DATA_ANALYST]).update(is_open=False)
+    cache.clear()  # a direct edit: the options read above are cached
+    assert department_options(client.get("/orgs/tidewater/")) == [
+        "All departments",
+        "Dispatch",
+        "People",
+    ]
 
 
 def test_a_parent_filter_costs_the_queries_of_a_flat_one(client, tidewater):

@@ -64,7 +64,7 @@ def test_a_visitor_searches_filters_and_reaches_the_apply_link(live_server, page
     ).to_be_visible()
 
     # Narrow down by department and location; the filters land in the address.
-    page.get_by_label("Department").select_option(label="Platform")
+    page.get_by_label("Department").select_option(label="Engineering › Platform")
     page.get_by_label("Location").select_option(label="Pittsburgh, PA")
     page.get_by_role("button", name="Show jobs").click()
     expect(page.locator(".match-count")).to_contain_text("1 job matches")

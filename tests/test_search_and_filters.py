@@ -520,7 +520,8 @@ def test_the_page_says_how_many_jobs_match_and_shows_the_chosen_filters(client, 
     html = response.content.decode()
     assert "1 job matches" in html
     assert 'name="q" value="engineer"' in html
-    assert f'<option value="{platform.pk}" selected>Platform</option>' in html
+    # Platform is a sub-team of Engineering (acme's board), and named so.
+    assert f'<option value="{platform.pk}" selected>Engineering › Platform</option>' in html
     assert '<option value="hybrid" selected>Hybrid</option>' in html
     assert '<optgroup label="Acme Robotics">' in html  # departments of several orgs
     assert 'href="/jobs/">Clear filters</a>' in html
