@@ -93,8 +93,12 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
     ),
     (
         "control characters in the description",
-        {"content": "&lt;p&gt;Build\x01 robots\x1b&lt;/p&gt;"},
-        lambda job: job.excerpt == "Build robots",
+        {"content": "&lt;p title=&quot;A\x0bB&quot;&gt;Build\x01 robots\x1b \x0cnow\x0b&lt;/p&gt;"},
+        lambda job: (
+            job.description_html == '<p title="AB">Build robots now</p>'
+            and job.excerpt == "Build robots now"
+            and job.search_text.endswith(" Build robots now")
+        ),
     ),
     (
         "numeric references to control characters and noncharacters in the description",
@@ -264,6 +268,23 @@ def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, 
     assert result.ok and result.counts.skipped == 2 and result.counts.closed == 0
     assert Job.objects.get(greenhouse_id=int(posts[0]["id"])).is_open
     assert Job.objects.filter(is_open=True).count() == len(posts) - 2
+
+
+def test_a_description_with_a_vertical_tab_is_stored_and_shown_without_it(
+    acme, fake_greenhouse, client
+):
+    # nh3 keeps C0 controls: they reached the stored description, its search text and its page.
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = "&lt;p&gt;Solder\x0b circuit boards&lt;/p&gt;"
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.description_html == "<p>Solder circuit boards</p>"
+    assert job.search_text.endswith(" Solder circuit boards")
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "<p>Solder circuit boards</p>" in page and "\x0b" not in page
 
 
 def test_a_description_longer_than_any_real_one_is_cut_and_logged(acme, fake_greenhouse, caplog):
