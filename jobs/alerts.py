@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.mail import AUTOMATED_HEADERS, address_sendable
+from jobs.mail import AUTOMATED_HEADERS, address_sendable, email_body, email_subject
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
 
@@ -172,8 +172,8 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
             "public_url": settings.SITE_URL + organization.get_absolute_url(),
             "SITE_NAME": settings.SITE_NAME,
         }
-        subject = " ".join(SUBJECTS[kind].format(name=organization.name).split())
-        body = render_to_string(f"manage/sync_{kind}_email.txt", context)
+        subject = email_subject(SUBJECTS[kind].format(name=organization.name))
+        body = email_body(render_to_string(f"manage/sync_{kind}_email.txt", context))
         with get_connection() as mail_connection:
             for email in recipients:
                 message = EmailMessage(

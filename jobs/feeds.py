@@ -17,15 +17,16 @@ from django.utils.html import escape, strip_tags
 from jobs.greenhouse import clean_text
 from jobs.models import Job, Organization
 from jobs.selectors import job_search, listing_changed_at
-from jobs.text import ending_sentence
+from jobs.text import ending_sentence, without_direction_controls
 
 FEED_LENGTH = 50
 
 
 def feed_text(text: str) -> str:
     """Text without markup or control characters: XML 1.0 has no place for those, and an org's
-    name, typed by its admins, may hold one as easily as a Greenhouse title."""
-    return clean_text(strip_tags(text))
+    name, typed by its admins, may hold one as easily as a Greenhouse title. Nor direction
+    controls, which would reorder the text a reader shows after a name (jobs/text.py)."""
+    return without_direction_controls(clean_text(strip_tags(text)))
 
 
 class ListingFeed(Rss201rev2Feed):

@@ -9,6 +9,8 @@ import smtplib
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
 
+from jobs.text import without_direction_controls
+
 logger = logging.getLogger(__name__)
 
 # RFC 3834: made by the site from a template, not written by a person (an invitation too,
@@ -40,13 +42,25 @@ def address_sendable(address: str) -> bool:
     return True
 
 
+def email_subject(subject: str) -> str:
+    """One line (a line break in a subject raises BadHeaderError, and a name typed by someone
+    may hold one), without the direction controls a name could leave open (jobs/text.py)."""
+    return without_direction_controls(" ".join(subject.split()))
+
+
+def email_body(body: str) -> str:
+    """The body without the direction controls a name in it could leave open (jobs/text.py)."""
+    return without_direction_controls(body)
+
+
 def automated_email_send(*, subject: str, body: str, to: str, kind: str, user_id: int) -> bool:
     """Send one of the site's emails about account `user_id` to one address, with
     AUTOMATED_HEADERS; False (and logged as "<kind> email failed") if the mail server refused it
     or could not be reached."""
     try:
-        # A line break in a subject raises BadHeaderError, and a name typed by someone may hold one.
-        EmailMessage(" ".join(subject.split()), body, to=[to], headers=AUTOMATED_HEADERS).send()
+        EmailMessage(
+            email_subject(subject), email_body(body), to=[to], headers=AUTOMATED_HEADERS
+        ).send()
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("%s email failed user=%s error=%r", kind, user_id, exc)
         return False

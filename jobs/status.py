@@ -17,6 +17,7 @@ from django.utils.timesince import timeuntil
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
+from jobs.text import without_direction_controls
 
 # The script polls while a sync is queued or running and stops on any other phase.
 PHASE_IDLE = "idle"
@@ -156,8 +157,11 @@ def _skipped_text(connection: GreenhouseConnection) -> str:
     if not skipped:
         return ""
     more = f"; and {skipped - len(reasons)} more" if skipped > len(reasons) else ""
+    # Plain text (the page's script writes it as such): a title quoted in a reason could leave
+    # a direction control open over the reasons after it (jobs/text.py).
+    reasons_text = without_direction_controls("; ".join(reasons))
     return (
-        f"{skipped} not imported: {'; '.join(reasons)}{more}. Once fixed in Greenhouse, the "
+        f"{skipped} not imported: {reasons_text}{more}. Once fixed in Greenhouse, the "
         "next sync imports them."
     )
 

@@ -23,12 +23,25 @@ LANGUAGE_MARKS = (
     ("+", re.compile(r"\+\+(?<=(?<![\w+#])[cC]\+\+)"), "plusplus"),
     ("#", re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])"), "sharp"),
 )
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
+# reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
+# Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, emails, feeds) has
+# no such element, so it drops them: closing them instead must follow the bidi algorithm's
+# nesting, and an isolate's close is lost on mail clients and feed readers older than Unicode
+# 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
+DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def ending_sentence(text: str) -> str:
     """The text with a full stop after it, unless it already ends as a sentence would:
     "Tiny Co." and "Yahoo!" end "… jobs at Tiny Co." without a second mark."""
     return text if text.endswith(SENTENCE_ENDINGS) else f"{text}."
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` for plain text that others' words run on after (a page's <title>, an email, a
+    feed): without the direction controls a name could leave open (DIRECTION_CONTROLS_RE)."""
+    return text if text.isascii() else DIRECTION_CONTROLS_RE.sub("", text)
 
 
 def minutes_in_words(minutes: int) -> str:

@@ -104,7 +104,7 @@ def test_its_page_says_applications_have_closed_without_an_apply_link(client, jo
     assert response.status_code == 410
     html = response.content.decode()
     assert "Applications for this role have closed." in html
-    assert "Harbor Tools took applications until" in html
+    assert "<bdi>Harbor Tools</bdi> took applications until" in html
     assert "This role is no longer open" not in html
     assert job.absolute_url not in html and "application/ld+json" not in html
     assert '<meta name="robots" content="noindex">' in html

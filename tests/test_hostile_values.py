@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
 
 from jobs.greenhouse import (
     MAX_CONTENT_CHARS,
@@ -24,6 +25,7 @@ from jobs.greenhouse import (
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
+from jobs.memberships import member_invite
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import MAX_SAFE_HTML_CHARS
 from jobs.sync import sync_organization
@@ -440,3 +442,75 @@ def test_a_department_or_office_that_shows_nothing_within_its_field_is_left_out_
             "characters kept; left out"
         ) in caplog.messages
     assert_every_page_renders(client, job)
+
+
+# --- Direction controls ---------------------------------------------------------------------
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: reverses what follows it until it is closed
+
+
+def synced_with_open_overrides(acme, fake_greenhouse) -> Job:
+    """The first post's title, location, department and office, and the org's name (its admins
+    type it), each leaving a right-to-left override open."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["title"] = f"Robot {RLO}Whisperer"
+    post["location"] = {"name": f"Lyon {RLO}Part-Dieu"}
+    post["departments"] = [{"id": 71, "name": f"Hard{RLO}ware", "parent_id": None}]
+    post["offices"] = [{"id": 72, "name": f"Lyon {RLO}HQ", "location": "Lyon", "parent_id": None}]
+    fake_greenhouse.touch(TOKEN)
+    acme.organization.name = f"Acme {RLO}Robotics"
+    acme.organization.save()
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    return Job.objects.get(greenhouse_id=post["id"])
+
+
+def test_names_that_leave_an_override_open_sit_in_isolating_elements_on_the_pages(
+    acme, fake_greenhouse, client
+):
+    # An element with a dir, or a <bdi>, ends at its close whatever its text left open: without
+    # one, "Robot \u202eWhisperer" reversed the "Featured" and the names after it on its line.
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+    Job.objects.filter(pk=job.pk).update(featured=True)
+    org = f"<bdi>Acme {RLO}Robotics</bdi>"
+
+    listing = client.get("/jobs/").content.decode()
+    assert f'dir="auto">Robot {RLO}Whisperer</a>' in listing
+    assert f'<span class="job-item-org">{org}</span>' in listing
+    assert f"<span><bdi>Lyon {RLO}Part-Dieu</bdi></span>" in listing
+    assert f"<span><bdi>Hard{RLO}ware</bdi></span>" in listing
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'<a href="/orgs/acme/">{org}</a>' in " ".join(page.split())  # breadcrumb, heading
+    assert page.count(f'<a href="/orgs/acme/">{org}</a>') == 2
+    assert f"· <bdi>Lyon {RLO}Part-Dieu</bdi>" in page
+    assert f"<dd><bdi>Hard{RLO}ware</bdi></dd>" in page
+    assert f"<dd><bdi>Lyon {RLO}HQ</bdi></dd>" in page
+    # Plain text has no element to isolate a name with: its direction controls are dropped.
+    assert "<title>Robot Whisperer · Acme Robotics · orgsite</title>" in page
+    assert '<meta property="og:title" content="Robot Whisperer">' in page
+
+
+def test_an_arabic_title_still_reads_as_arabic(acme, fake_greenhouse, client):
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["title"] = "مهندس روبوتات"
+    fake_greenhouse.touch(TOKEN)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    job = Job.objects.get(greenhouse_id=post["id"])
+
+    # dir="auto" lays it out right to left, from its first letter, on an English page.
+    assert 'dir="auto">مهندس روبوتات</a>' in client.get("/jobs/").content.decode()
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "<h1>مهندس روبوتات</h1>" in page
+    assert "<title>مهندس روبوتات · Acme Robotics · orgsite</title>" in page
+
+
+def test_plain_text_drops_the_direction_controls_a_name_leaves_open(acme, fake_greenhouse, client):
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+
+    feed = client.get("/jobs/feed/").content.decode()
+    assert "<title>Robot Whisperer — Acme Robotics</title>" in feed
+    assert RLO not in client.get("/orgs/acme/feed/").content.decode()
+    member_invite(organization=acme.organization, email="bob@example.com", role="member")
+    assert mail.outbox[-1].subject == "You are invited to join Acme Robotics on orgsite"
+    assert RLO not in mail.outbox[-1].body
+    assert job.title == f"Robot {RLO}Whisperer"  # stored as Greenhouse sent it

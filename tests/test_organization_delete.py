@@ -51,7 +51,7 @@ def signed_in_as(client: Client, user: User) -> Client:
 def test_the_page_says_what_goes_and_what_stays(client, synced, owner):
     page = signed_in_as(client, owner).get(DELETE_URL).content.decode()
 
-    assert "Delete Acme Robotics?" in page
+    assert "Delete <bdi>Acme Robotics</bdi>?" in page
     assert "its 6 jobs (6 open)" in page
     assert "Their accounts stay" in page and "stay on your Greenhouse board" in page
     assert "To confirm, type acme" in page

@@ -169,10 +169,10 @@ def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synce
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Customer Success Lead, Japan</h1>" in html
-    assert 'href="/orgs/acme/">Acme Robotics</a>' in html
+    assert 'href="/orgs/acme/"><bdi>Acme Robotics</bdi></a>' in html
     assert "<dt>Location</dt><dd>Tokyo, Japan</dd>" in html
-    assert "<dt>Department</dt><dd>Customer Success</dd>" in html
-    assert "<dt>Office</dt><dd>Tokyo, Japan</dd>" in html
+    assert "<dt>Department</dt><dd><bdi>Customer Success</bdi></dd>" in html
+    assert "<dt>Office</dt><dd><bdi>Tokyo, Japan</bdi></dd>" in html
     assert "<dt>Workplace</dt><dd>Remote</dd>" in html  # the site's choice beats the metadata
     assert "<dt>Compensation</dt><dd>¥9.5M–¥12M</dd>" in html
     assert '<li class="badge">japanese</li>' in html
@@ -205,10 +205,10 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
     # A screen reader reads French words with French sounds; the site's own words stay English.
     assert f"<h1{lang}>Infirmier·ère coordonnateur·rice</h1>" in job_page
     assert f'<div class="job-body"><div{lang}>' in job_page
-    assert f'href="{job_page_url(french)}"{lang}>' in listing
+    assert f'href="{job_page_url(french)}"{lang} dir="auto">' in listing
     assert f"<h1{lang}>Aide-soignant·e</h1>" in closed_page
     for job in (english, unusable):
-        assert f'href="{job_page_url(job)}">' in listing  # the page's own language, or none
+        assert f'href="{job_page_url(job)}" dir="auto">' in listing  # the page's, or none
 
 
 def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, org):
@@ -222,7 +222,7 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
     assert '<h1 lang="he" dir="rtl">מפתח/ת מובייל</h1>' in job_page
     assert '<div class="job-body"><div lang="he" dir="rtl">' in job_page
     assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
-    assert f'href="{job_page_url(french)}" lang="fr">' in listing  # left to right, as the page
+    assert f'href="{job_page_url(french)}" lang="fr" dir="auto">' in listing  # as written
 
 
 @pytest.mark.parametrize(
@@ -292,7 +292,7 @@ def test_a_closed_job_stays_reachable_with_410_noindex_and_links_to_open_jobs(cl
     assert "This role is no longer open." in html
     assert '<meta name="robots" content="noindex">' in html
     assert "application/ld+json" not in html
-    assert 'href="/orgs/harbor/">See the open jobs at Harbor Tools' in html
+    assert 'href="/orgs/harbor/">See the open jobs at <bdi>Harbor Tools</bdi>' in html
     assert "Type Designer" in html
     assert job.absolute_url not in html  # no Apply link
 

@@ -244,6 +244,25 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     assert "<dt>Skipped posts</dt><dd" in signed_in.get("/manage/acme/settings/").content.decode()
 
 
+def test_names_from_greenhouse_on_the_status_cannot_reorder_the_text_after_them(
+    signed_in, acme, fake_greenhouse
+):
+    # U+202E left open in a skipped post's title reversed the reasons and sentence after it.
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.append({**posts[2], "id": "R-42", "title": "Robot \u202eWhisperer"})
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
+        "1 not imported: a post with no valid id (“Robot Whisperer”). Once fixed in Greenhouse, "
+        "the next sync imports them."
+    )
+    # The board's name is the element's only text (the page's script replaces it): its dir
+    # isolates it from the token after it.
+    page = signed_in.get("/manage/acme/settings/").content.decode()
+    assert 'data-field="board_name" dir="auto">Acme Robotics</strong>' in page
+
+
 def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_greenhouse):
     fake_greenhouse.remove_board("acme-robotics")
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)

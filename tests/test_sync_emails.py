@@ -202,6 +202,21 @@ def test_failures_that_heal_within_the_hour_send_nothing(acme, fake_greenhouse, 
     assert mail.outbox == []
 
 
+def test_an_org_name_that_leaves_an_override_open_is_emailed_without_it(
+    acme, fake_greenhouse, owner
+):
+    # Plain text: U+202E would reverse the rest of the subject, and of each line it is on.
+    acme.organization.name = "Acme \u202eRobotics"
+    acme.organization.save()
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+
+    sync(acme)
+
+    [message] = mail.outbox
+    assert message.subject == "Greenhouse sync is failing for Acme Robotics"
+    assert "import the jobs of Acme Robotics from Greenhouse" in message.body
+
+
 def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
     settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 0
     fake_greenhouse.remove_board("acme-robotics")
