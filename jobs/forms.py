@@ -235,15 +235,23 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
 
     class Meta:
         model = Organization
-        fields = ("name", "description", "website")
-        labels = {"description": "About the organization"}
+        fields = ("name", "description", "language", "website")
+        labels = {
+            "description": "About the organization",
+            "language": "Language of “About the organization”",
+        }
         help_texts = {
             "name": "As visitors see it. Your page stays at the same address.",
             "description": "A sentence or two, shown under the name on your page and in search "
             "results.",
+            "language": "Blank for English. Otherwise its language tag, e.g. de, fr-CA, ar: "
+            "screen readers then read it in that language.",
         }
         field_classes = ORGANIZATION_FIELD_CLASSES
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "language": forms.TextInput(attrs={**EXACT_TEXT_ATTRS, "size": 10}),
+        }
         error_messages = {"name": {"required": NO_NAME}}
 
     def save(self, commit: bool = True) -> Organization:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Greatest, Now
@@ -49,6 +50,37 @@ def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool
         return True
 
 
+def validate_language_tag(language: str) -> None:
+    if not LANGUAGE_TAG_RE.fullmatch(language):
+        raise ValidationError(
+            "Enter a language tag, such as de, fr-CA or ar, or leave it blank.", code="invalid"
+        )
+
+
+class WrittenInLanguage:
+    """A row whose words visitors read (a job's title and description, an org's description)
+    in the language of its `language`, a BCP 47 tag, or in the pages' own when it is blank."""
+
+    language: str
+
+    @property
+    def content_language(self) -> str:
+        """Its language when it is not the pages' own, for the `lang` attribute of the element
+        holding its words: a screen reader then reads French in French, not with English
+        sounds. "" when it is the pages' language, or unknown."""
+        language = self.language
+        if not LANGUAGE_TAG_RE.fullmatch(language):
+            return ""
+        return "" if language.split("-")[0].lower() == PAGE_LANGUAGE else language
+
+    @property
+    def content_direction(self) -> str:
+        """ "rtl" for words in a language written right to left (the `dir` beside
+        content_language's `lang`), else "": Hebrew was laid out left to right."""
+        primary = self.content_language.split("-")[0].lower()
+        return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
+
+
 def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> dict[str, Any]:
     """save()'s arguments with the `derived` field saved wherever `field` is."""
     update_fields = kwargs.get("update_fields")
@@ -57,12 +89,15 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
     return {**kwargs, "update_fields": [*update_fields, derived]}
 
 
-class Organization(models.Model):
+class Organization(WrittenInLanguage, models.Model):
     name = models.CharField(max_length=200)
     # The name as keyword search reads it (jobs.text.as_searched); kept by save().
     search_name = models.TextField(blank=True, editable=False, default="", db_default="")
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=500, blank=True)
+    language = models.CharField(  # the description's (WrittenInLanguage)
+        max_length=20, blank=True, default="", db_default="", validators=[validate_language_tag]
+    )
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Invitation emails sent in the day that began then (jobs.memberships caps them).
@@ -368,7 +403,7 @@ class JobQuerySet(models.QuerySet):
         return self.filter(listed_jobs())
 
 
-class Job(models.Model):
+class Job(WrittenInLanguage, models.Model):
     """A Greenhouse job post. Fields are grouped by who owns them."""
 
     class RemotePolicy(models.TextChoices):
@@ -494,23 +529,6 @@ class Job(models.Model):
     def applications_closed(self) -> bool:
         """Its application deadline has passed (see listed_jobs)."""
         return self.application_deadline is not None and self.application_deadline <= timezone.now()
-
-    @property
-    def content_language(self) -> str:
-        """The language of the title and description when it is not the pages' own, for their
-        `lang` attribute: a screen reader then reads a French post in French, not with English
-        sounds. "" when it is the pages' language, or unknown."""
-        language = self.language
-        if not LANGUAGE_TAG_RE.fullmatch(language):
-            return ""
-        return "" if language.split("-")[0].lower() == PAGE_LANGUAGE else language
-
-    @property
-    def content_direction(self) -> str:
-        """ "rtl" for a title and description in a language written right to left (the `dir`
-        beside content_language's `lang`), else "": a Hebrew post was laid out left to right."""
-        primary = self.content_language.split("-")[0].lower()
-        return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
 
     @property
     def description_may_scroll_sideways(self) -> bool:

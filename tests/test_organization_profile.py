@@ -32,7 +32,7 @@ def admin_of(client: Client, organization: Organization, role: str = Membership.
 
 
 def save_profile(client: Client, **fields: str):
-    data = {"name": "North Wind", "description": "", "website": "", **fields}
+    data = {"name": "North Wind", "description": "", "language": "", "website": "", **fields}
     return client.post(
         SETTINGS_URL,
         {"action": "profile", **{f"profile-{name}": value for name, value in data.items()}},
@@ -80,6 +80,34 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     assert "North Wind Sails" in visitor.get("/").content.decode()
 
 
+def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, north):
+    """Screen readers read a German line in German, and Arabic is laid out right to left."""
+    visitor = Client()
+    admin = admin_of(client, north)
+    save_profile(admin, description="Segel für kleine Boote.")
+    assert (
+        '<p class="lead">Segel für kleine Boote.</p>'
+        in visitor.get("/orgs/north/").content.decode()
+    )
+
+    response = save_profile(admin, description="Segel für kleine Boote.", language=" de ")
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.language == "de"
+    org_page = visitor.get("/orgs/north/").content.decode()  # the cached page was dropped
+    assert '<p class="lead" lang="de">Segel für kleine Boote.</p>' in org_page
+    assert 'name="profile-language" value="de"' in admin.get(SETTINGS_URL).content.decode()
+
+    save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="ar")
+    org_page = visitor.get("/orgs/north/").content.decode()
+    assert '<p class="lead" lang="ar" dir="rtl">أشرعة للقوارب الصغيرة.</p>' in org_page
+
+    save_profile(admin, description="Sails for small boats.", language="")
+    org_page = visitor.get("/orgs/north/").content.decode()
+    assert '<p class="lead">Sails for small boats.</p>' in org_page
+
+
 def test_a_new_name_moves_the_feeds_last_modified(client, north):
     """The name is in the feed's title and every item's: a reader asking If-Modified-Since must
     not be told 304 for the old one."""
@@ -108,6 +136,9 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
         ({"website": "https://north example"}, "Enter a valid URL."),  # its scheme is fine
         ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
         ({"description": "x" * 501}, "at most 500 characters"),
+        ({"language": "German"}, "Enter a language tag, such as de, fr-CA or ar"),
+        ({"language": "de_DE"}, "Enter a language tag, such as de, fr-CA or ar"),
+        ({"language": 'de" onmouseover="x'}, "Enter a language tag, such as de, fr-CA or ar"),
     ],
 )
 def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, error):
@@ -118,7 +149,12 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
     assert error in page
     assert "<title>Error: Settings · North Wind · orgsite</title>" in page  # the saved name
     north.refresh_from_db()
-    assert (north.name, north.description, north.website) == ("North Wind", "", "")
+    assert (north.name, north.description, north.language, north.website) == (
+        "North Wind",
+        "",
+        "",
+        "",
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,6 +193,21 @@ def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
     )
     north.refresh_from_db()
     assert (north.name, north.description) == ("North Wind Sails Co", "a[31m red")
+
+
+def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, north):
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": "North Wind", "slug": "north", "description": "", "website": ""}
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    url = f"/admin/jobs/organization/{north.pk}/change/"
+
+    refused = client.post(url, {**data, "language": "German", **inline})
+    saved = client.post(url, {**data, "language": "fr-CA", **inline})
+
+    assert "Enter a language tag, such as de, fr-CA or ar" in refused.content.decode()
+    assert saved.status_code == 302
+    north.refresh_from_db()
+    assert north.language == "fr-CA"
 
 
 def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):

@@ -1,4 +1,5 @@
-"""The `lang` (and `dir`) of an element that holds a job's own words: its title or description."""
+"""The `lang` (and `dir`) of an element that holds words written here in a language of their own:
+a job's title or description, an org's description."""
 
 from __future__ import annotations
 
@@ -6,19 +7,21 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from jobs.models import Job
+from jobs.models import Job, WrittenInLanguage
 
 register = template.Library()
 
 
 @register.filter
-def language_attributes(job: Job) -> SafeString | str:
-    """` lang="fr"`, ` lang="he" dir="rtl"`, or "" for a job in the page's own language (see
-    Job.content_language)."""
-    if not job.content_language:
+def language_attributes(written: WrittenInLanguage) -> SafeString | str:
+    """` lang="fr"`, ` lang="he" dir="rtl"`, or "" for words in the page's own language (see
+    WrittenInLanguage.content_language)."""
+    if not written.content_language:
         return ""
-    direction = format_html(' dir="{}"', job.content_direction) if job.content_direction else ""
-    return format_html(' lang="{}"{}', job.content_language, direction)
+    direction = (
+        format_html(' dir="{}"', written.content_direction) if written.content_direction else ""
+    )
+    return format_html(' lang="{}"{}', written.content_language, direction)
 
 
 @register.filter
