@@ -35,8 +35,9 @@ FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
 NO_OPEN_JOBS_NOW = " (no open jobs now)"
 NO_DEPARTMENT_GROUP = "Other roles"
-# Between a department's parents' names and its own in the filter: "Engineering › Backend".
-DEPARTMENT_PATH_SEPARATOR = " › "
+# Between a department's (or office's) parents' names and its own in the filter:
+# "Engineering › Backend", "Europe › Berlin".
+UNIT_PATH_SEPARATOR = " › "
 
 
 def remote_policy_is(policy: str) -> Q:
@@ -58,23 +59,17 @@ def job_search(
     """Open, visible jobs matching all the given filters; best match first, then newest.
 
     Several departments (or offices) match a job in any of them; different filters combine.
-    A department matches the jobs of the departments below it too, as a team includes its
-    sub-teams. Lists show the excerpt, so the description and search text (most of a row) are
-    not loaded.
+    A department (or office) matches the jobs of the ones below it too, as a team includes its
+    sub-teams and "Europe" its cities. Lists show the excerpt, so the description and search
+    text (most of a row) are not loaded.
     """
     jobs = Job.objects.listed()
     if organization_slug:
         jobs = jobs.filter(organization__slug=organization_slug)
     if department_ids:
-        # A subquery, not a join: a job in two of the departments must not be listed twice.
-        chosen = Department.objects.filter(pk__in=department_ids)
-        links = Job.departments.through.objects.filter(
-            department_id__in=_linked_departments(chosen, going="down")
-        )
-        jobs = jobs.filter(pk__in=links.values("job_id"))
+        jobs = jobs.filter(pk__in=_job_ids_in(Department, department_ids))
     if office_ids:
-        links = Job.offices.through.objects.filter(office_id__in=office_ids)
-        jobs = jobs.filter(pk__in=links.values("job_id"))
+        jobs = jobs.filter(pk__in=_job_ids_in(Office, office_ids))
     if location:
         jobs = jobs.filter(location_name=location)
     if remote_policy:
@@ -89,25 +84,38 @@ def job_search(
     )
 
 
-def _linked_departments(
-    departments: QuerySet[Department], *, going: Literal["down", "up"]
-) -> RawSQL:
-    """The ids of `departments` and of every department below them ("down", at any depth) or
-    above them ("up"), as one subquery however deep the tree is.
+def _job_ids_in(model: type[Department] | type[Office], unit_ids: Sequence[int]) -> QuerySet:
+    """The ids of the jobs in the departments (or offices) `unit_ids` or in one below them."""
+    # A subquery, not a join: a job in two of the units must not be listed twice.
+    below = _linked_units(model.objects.filter(pk__in=unit_ids), going="down")
+    links = model.jobs.through.objects.filter(**{f"{_link_column(model)}__in": below})
+    return links.values("job_id")
 
-    A department's parent is its org's department whose greenhouse_id is its
+
+def _link_column(model: type[Department] | type[Office]) -> str:
+    """The column of Job.departments' (or Job.offices') links that names the unit."""
+    return f"{model._meta.model_name}_id"
+
+
+def _linked_units(
+    units: QuerySet[Department] | QuerySet[Office], *, going: Literal["down", "up"]
+) -> RawSQL:
+    """The ids of `units` (departments or offices) and of every one below them ("down", at any
+    depth) or above them ("up"), as one subquery however deep the tree is.
+
+    A unit's parent is its org's unit of the same kind whose greenhouse_id is its
     parent_greenhouse_id; one that no job of the org lists or listed has no row, and the chain
     stops there.
     UNION, not UNION ALL: a row found again is dropped, so parents that loop in bad data end
     the recursion, on SQLite as on PostgreSQL.
     """
     columns = ("id", "organization_id", "greenhouse_id", "parent_greenhouse_id")
-    start, params = departments.order_by().values_list(*columns).query.sql_with_params()
+    start, params = units.order_by().values_list(*columns).query.sql_with_params()
     if going == "down":
         step = "d.parent_greenhouse_id = tree.greenhouse_id"
     else:
         step = "d.greenhouse_id = tree.parent_greenhouse_id"
-    table = connection.ops.quote_name(Department._meta.db_table)
+    table = connection.ops.quote_name(units.model._meta.db_table)
     # Only the ORM's SQL and fixed names go into the text; every value is a parameter.
     sql = f"""
         WITH RECURSIVE tree (id, organization_id, greenhouse_id, parent_greenhouse_id) AS (
@@ -218,7 +226,7 @@ class UnitOption(NamedTuple):
     """A department or office as the filter offers it."""
 
     pk: int
-    name: str  # a department's after its parents': "Engineering › Backend"
+    name: str  # after its parents': "Engineering › Backend", "Europe › Berlin"
     organization_name: str
 
 
@@ -243,20 +251,12 @@ TREE_FIELDS = ("organization_id", "greenhouse_id", "parent_greenhouse_id")
 def job_filter_options(*, organization: Organization | None) -> FilterOptions:
     """Options for the filters of one org's jobs, or of every org's (with org names).
 
-    A department is offered when it or one below it has open jobs, before those below it:
-    choosing it lists theirs too (job_search).
+    A department (or office) is offered when it or one below it has open jobs, before those
+    below it: choosing it lists theirs too (job_search).
     """
     scope = Q(organization=organization) if organization else Q()
     listed = Job.objects.listed().filter(scope)
-    with_listed_jobs = Department.objects.filter(
-        scope, pk__in=Job.departments.through.objects.filter(job__in=listed).values("department_id")
-    )
-    departments = Department.objects.filter(
-        pk__in=_linked_departments(with_listed_jobs, going="up")
-    )
-    offices = Office.objects.filter(
-        scope, pk__in=Job.offices.through.objects.filter(job__in=listed).values("office_id")
-    )
+    departments, offices = (_offered_units(model, scope, listed) for model in (Department, Office))
     if organization is None:
         # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
         departments, offices = (
@@ -275,22 +275,30 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
             OrganizationOption(*row)
             for row in organizations_with_job_counts(hiring_only=True).values_list("slug", "name")
         ],
-        departments=_nested_department_options(
-            departments.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)
-        ),
-        offices=[UnitOption(*row) for row in offices.values_list(*UNIT_OPTION_FIELDS)],
+        departments=_nested_options(departments.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)),
+        offices=_nested_options(offices.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)),
         locations=list(locations),
         remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
         by_organization=organization is None,
     )
 
 
-def _nested_department_options(
+def _offered_units(
+    model: type[Department] | type[Office], scope: Q, listed: QuerySet[Job]
+) -> QuerySet[Department] | QuerySet[Office]:
+    """The departments (or offices) in `scope` of the `listed` jobs, and every one above them."""
+    # A subquery on the links, not a join: a unit of many jobs must come once.
+    links = model.jobs.through.objects.filter(job__in=listed)
+    with_listed_jobs = model.objects.filter(scope, pk__in=links.values(_link_column(model)))
+    return model.objects.filter(pk__in=_linked_units(with_listed_jobs, going="up"))
+
+
+def _nested_options(
     rows: Iterable[tuple[int, str, str, int, int, int | None]],
 ) -> list[UnitOption]:
-    """Options of the departments (UNIT_OPTION_FIELDS, TREE_FIELDS rows), each after its parent
-    and named after it, "Engineering › Backend": a screen reader reads no indent. Departments
-    without a parent, and the children of each, keep the rows' order."""
+    """Options of the departments or offices (UNIT_OPTION_FIELDS, TREE_FIELDS rows), each after
+    its parent and named after it, "Engineering › Backend": a screen reader reads no indent.
+    Those without a parent, and the children of each, keep the rows' order."""
     rows = list(rows)
     pk_of = {(org_id, greenhouse_id): pk for pk, _, _, org_id, greenhouse_id, _ in rows}
     children = defaultdict(list)
@@ -301,7 +309,7 @@ def _nested_department_options(
         (roots if parent in (None, pk) else children[parent]).append(row)
     options: list[UnitOption] = []
     placed = set()
-    # Then every row: departments whose parents loop (bad data) have no root to start from.
+    # Then every row: units whose parents loop (bad data) have no root to start from.
     for start in [*roots, *rows]:
         stack = [(start, "")]
         while stack:
@@ -309,7 +317,7 @@ def _nested_department_options(
             if pk in placed:
                 continue
             placed.add(pk)
-            label = f"{parents}{DEPARTMENT_PATH_SEPARATOR}{name}" if parents else name
+            label = f"{parents}{UNIT_PATH_SEPARATOR}{name}" if parents else name
             options.append(UnitOption(pk, label, organization_name))
             stack.extend((child, label) for child in reversed(children[pk]))
     return options

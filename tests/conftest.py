@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-from jobs.models import GreenhouseConnection, Membership, Organization
+from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
+from jobs.sync import sync_organization
 from orgsite.celery import app as celery_app
 from tests.support.browser import chromium, page  # noqa: F401  (shared fixtures)
 from tests.support.fake_greenhouse import FakeGreenhouse
@@ -61,6 +62,16 @@ def fake_greenhouse(fake_greenhouse_server: FakeGreenhouse, settings) -> Iterato
     settings.GREENHOUSE_TOTAL_TIMEOUT = 4.0
     yield fake_greenhouse_server
     fake_greenhouse_server.reset()
+
+
+@pytest.fixture
+def tidewater(db, fake_greenhouse: FakeGreenhouse) -> None:
+    """Tidewater Freight's board, synced, its departments and offices nested; and Harbor Line,
+    an org that connected the same board, so its units have the very same Greenhouse ids."""
+    fake_greenhouse.load_fixture("tidewater-freight", "tidewater-freight")
+    for slug, name in (("tidewater", "Tidewater Freight"), ("harbor", "Harbor Line")):
+        connection = make_connection(slug, "tidewater-freight", name=name)
+        assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
 
 
 @pytest.fixture

@@ -100,22 +100,41 @@ def test_acme_has_big_ids_non_ascii_text_and_greenhouse_quirks():
     assert "Remote" in {o["name"] for job in jobs for o in job["offices"]}
 
 
-def test_tidewater_nests_departments_three_deep_as_greenhouse_writes_them():
-    """A child names its parent, which lists it among its children; a parent that no post lists
-    (Operations) is only an id."""
+def tidewater_units(kind: str) -> dict[int, dict[str, Any]]:
+    """Tidewater's departments or offices by id, each checked to nest as Greenhouse writes
+    them: a child names its parent, which lists it among its children."""
     jobs = read_fixture("tidewater-freight")["jobs"]["jobs"]
-    departments = {d["id"]: d for job in jobs for d in job["departments"]}
+    units = {unit["id"]: unit for job in jobs for unit in job[kind]}
+    assert all(len(job[kind]) == 1 for job in jobs)
+    for unit in units.values():
+        parent = units.get(unit["parent_id"])
+        assert parent is None or unit["id"] in parent["child_ids"], unit["name"]
+        assert all(units[child]["parent_id"] == unit["id"] for child in unit["child_ids"])
+    return units
 
-    assert all(len(job["departments"]) == 1 for job in jobs)
-    for department in departments.values():
-        parent = departments.get(department["parent_id"])
-        assert parent is None or department["id"] in parent["child_ids"], department["name"]
-        children = [departments[child] for child in department["child_ids"]]
-        assert all(child["parent_id"] == department["id"] for child in children)
-    backend = next(d for d in departments.values() if d["name"] == "Backend")
-    platform = departments[backend["parent_id"]]
-    assert departments[platform["parent_id"]]["name"] == "Engineering"
+
+def path_of(units: dict[int, dict[str, Any]], name: str) -> list[str]:
+    unit = next(unit for unit in units.values() if unit["name"] == name)
+    path = [name]
+    while unit["parent_id"] in units:
+        unit = units[unit["parent_id"]]
+        path.insert(0, unit["name"])
+    return path
+
+
+def test_tidewater_nests_departments_three_deep_as_greenhouse_writes_them():
+    """A parent that no post lists (Operations) is only an id."""
+    departments = tidewater_units("departments")
+
+    assert path_of(departments, "Backend") == ["Engineering", "Platform", "Backend"]
     assert any(d["parent_id"] and d["parent_id"] not in departments for d in departments.values())
+
+
+def test_tidewater_nests_offices_three_deep_as_greenhouse_writes_them():
+    offices = tidewater_units("offices")
+
+    assert path_of(offices, "Rotterdam") == ["Europe", "Netherlands", "Rotterdam"]
+    assert path_of(offices, "Hamburg") == ["Europe", "Hamburg"]
 
 
 def test_acmes_application_deadline_is_still_ahead():

@@ -17,7 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import scheduling
-from jobs.models import Department, GreenhouseConnection, Membership, Organization, SyncRun
+from jobs.models import (
+    Department,
+    GreenhouseConnection,
+    Membership,
+    Office,
+    Organization,
+    SyncRun,
+)
 from jobs.sanitize import (
     EXCERPT_LENGTH,
     INLINE_TAG_RE,
@@ -296,12 +303,14 @@ def page_queries(client, fake_greenhouse, size: int) -> dict[str, int]:
     cache.clear()
     first_job = min(post["id"] for post in fake_greenhouse.jobs(token))
     department = Department.objects.filter(organization__slug=token).first()
+    office = Office.objects.filter(organization__slug=token).first()
     paths = {
         "home": "/",
         "job list": "/jobs/",
         "job list filtered": f"/jobs/?q=engineer&org={token}",
         "org page": f"/orgs/{token}/",
         "org page by department": f"/orgs/{token}/?department={department.pk}",
+        "org page by office": f"/orgs/{token}/?office={office.pk}",
         "job page": f"/orgs/{token}/jobs/{first_job}/",
         "org json": f"/orgs/{token}/jobs.json",
     }

@@ -1,0 +1,210 @@
+"""Departments inside departments, and offices inside offices: filtering by a parent lists the
+jobs of the ones below it too, at any depth and within its org, and the filter offers each one
+under its parent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+
+from jobs.models import Department, Job, Office
+from jobs.selectors import job_filter_options, job_search
+
+pytestmark = pytest.mark.django_db
+
+# tidewater-freight.json. Departments: Engineering › Platform › Backend and › Infrastructure,
+# Engineering › Data, a Dispatch team whose parent (Operations) no job lists, and a flat People
+# team. Offices: Europe › Netherlands › Rotterdam, Europe › Hamburg, and a flat Remote.
+ENGINEERING_MANAGER = "Engineering Manager, Freight Platform"  # Engineering; Rotterdam
+PLATFORM_LEAD = "Platform Product Lead"  # Engineering › Platform; Rotterdam
+BACKEND_ENGINEER = "Backend Engineer, Rate Quotes"  # Engineering › Platform › Backend; Remote
+SRE = "Site Reliability Engineer"  # Engineering › Platform › Infrastructure; Remote
+DATA_ANALYST = "Data Analyst, Lane Pricing"  # Engineering › Data; Hamburg
+DISPATCHER = "Dispatch Coordinator (Nights)"  # Dispatch; Netherlands
+PEOPLE_PARTNER = "People Partner"  # People; Europe
+ENGINEERING_JOBS = {ENGINEERING_MANAGER, PLATFORM_LEAD, BACKEND_ENGINEER, SRE, DATA_ANALYST}
+ROTTERDAM_JOBS = {ENGINEERING_MANAGER, PLATFORM_LEAD}
+EUROPE_JOBS = {*ROTTERDAM_JOBS, DATA_ANALYST, DISPATCHER, PEOPLE_PARTNER}
+REMOTE_JOBS = {BACKEND_ENGINEER, SRE}
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Departments or offices in the fixture: a root › middle › leaf chain, and a flat one."""
+
+    model: type[Department] | type[Office]
+    field: str  # the filter's name, in the query string and on its <select>
+    root: str
+    middle: str
+    leaf: str
+    root_jobs: set[str]
+    flat: str
+    flat_jobs: set[str]
+    options: list[str]  # the filter's, in order
+
+
+DEPARTMENTS = Tree(
+    Department, "department", "Engineering", "Platform", "Backend", ENGINEERING_JOBS,
+    "People", {PEOPLE_PARTNER},
+    [
+        "All departments",
+        "Dispatch",
+        "Engineering",
+        "Engineering › Data",
+        "Engineering › Platform",
+        "Engineering › Platform › Backend",
+        "Engineering › Platform › Infrastructure",
+        "People",
+    ],
+)  # fmt: skip
+OFFICES = Tree(
+    Office, "office", "Europe", "Netherlands", "Rotterdam", EUROPE_JOBS, "Remote", REMOTE_JOBS,
+    [
+        "All offices",
+        "Europe",
+        "Europe › Hamburg",
+        "Europe › Netherlands",
+        "Europe › Netherlands › Rotterdam",
+        "Remote",
+    ],
+)  # fmt: skip
+both_trees = pytest.mark.parametrize("tree", [DEPARTMENTS, OFFICES], ids=lambda tree: tree.field)
+
+
+def unit(tree: Tree, name: str, org: str = "tidewater") -> Department | Office:
+    return tree.model.objects.get(organization__slug=org, name=name)
+
+
+def titles(response) -> set[str]:
+    return {job.title for job in response.context["page"]}
+
+
+def options(response, tree: Tree) -> list[str]:
+    page = BeautifulSoup(response.content, "html.parser")
+    return [option.get_text() for option in page.select(f"select[name={tree.field}] option")]
+
+
+@pytest.mark.parametrize(
+    ("tree", "name", "expected"),
+    [
+        (DEPARTMENTS, "Engineering", ENGINEERING_JOBS),  # its own, children's, grandchildren's
+        (DEPARTMENTS, "Platform", {PLATFORM_LEAD, BACKEND_ENGINEER, SRE}),  # not sibling Data's
+        (DEPARTMENTS, "Backend", {BACKEND_ENGINEER}),  # not its sibling Infrastructure's
+        (DEPARTMENTS, "Dispatch", {DISPATCHER}),  # a parent without a row adds nothing
+        (DEPARTMENTS, "People", {PEOPLE_PARTNER}),  # flat, as before
+        (OFFICES, "Europe", EUROPE_JOBS),
+        (OFFICES, "Netherlands", {*ROTTERDAM_JOBS, DISPATCHER}),  # not its sibling Hamburg's
+        (OFFICES, "Rotterdam", ROTTERDAM_JOBS),  # not its parents'
+        (OFFICES, "Hamburg", {DATA_ANALYST}),
+        (OFFICES, "Remote", REMOTE_JOBS),
+    ],
+)  # fmt: skip
+def test_a_unit_lists_the_jobs_of_the_units_below_it(client, tidewater, tree, name, expected):
+    chosen = {tree.field: unit(tree, name).pk}
+
+    assert titles(client.get("/orgs/tidewater/", chosen)) == expected
+    assert titles(client.get("/jobs/", chosen)) == expected
+
+
+@both_trees
+def test_a_job_in_a_parent_and_below_it_is_listed_once(client, tidewater, tree):
+    root, leaf = unit(tree, tree.root), unit(tree, tree.leaf)
+    getattr(leaf.jobs.first(), f"{tree.field}s").add(root)
+
+    response = client.get("/orgs/tidewater/", {tree.field: root.pk})
+
+    assert sorted(job.title for job in response.context["page"]) == sorted(tree.root_jobs)
+
+
+def test_a_job_pages_roles_in_this_team_include_its_sub_teams_but_not_its_parents(
+    client, tidewater
+):
+    def related(title: str) -> set[str]:
+        job = Job.objects.get(organization__slug="tidewater", title=title)
+        response = client.get(f"/orgs/tidewater/jobs/{job.greenhouse_id}/")
+        return {job.title for job in response.context["related_jobs"]}
+
+    assert related(PLATFORM_LEAD) == {BACKEND_ENGINEER, SRE}
+    assert related(BACKEND_ENGINEER) == set()
+
+
+@both_trees
+def test_a_parent_lists_no_job_of_another_org_with_the_same_greenhouse_ids(client, tidewater, tree):
+    root, harbor_flat = unit(tree, tree.root), unit(tree, tree.flat, org="harbor")
+
+    response = client.get("/jobs/", {tree.field: [root.pk, harbor_flat.pk]})
+
+    assert {(job.organization.slug, job.title) for job in response.context["page"]} == {
+        *(("tidewater", title) for title in tree.root_jobs),
+        *(("harbor", title) for title in tree.flat_jobs),
+    }
+    # On Harbor Line's own page, Tidewater's unit is no filter at all.
+    assert len(titles(client.get("/orgs/harbor/", {tree.field: root.pk}))) == 7
+
+
+# A query that looped would hold the database call: on SQLite only a thread can end the run;
+# PostgreSQL gets a statement timeout, or it would run the query on after the run ended.
+@pytest.mark.timeout(30, method="thread")
+@both_trees
+def test_units_whose_parents_loop_are_each_matched_and_offered_once(client, tidewater, tree):
+    """Bad data: Engineering's parent is Backend, below it; and People is its own parent (or
+    Europe's Rotterdam, and Remote's itself)."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '10s'")
+    leaf, flat = unit(tree, tree.leaf), unit(tree, tree.flat)
+    units = tree.model.objects.filter(organization__slug="tidewater")
+    units.filter(name=tree.root).update(parent_greenhouse_id=leaf.greenhouse_id)
+    units.filter(pk=flat.pk).update(parent_greenhouse_id=flat.greenhouse_id)
+    ids = f"{tree.field}_ids"
+
+    jobs = job_search(organization_slug="tidewater", **{ids: [leaf.pk]})
+    offered = getattr(job_filter_options(organization=flat.organization), f"{tree.field}s")
+
+    assert {job.title for job in jobs} == tree.root_jobs
+    assert {job.title for job in job_search(**{ids: [flat.pk]})} == tree.flat_jobs
+    assert sorted(option.pk for option in offered) == sorted(units.values_list("pk", flat=True))
+    assert titles(client.get("/orgs/tidewater/", {tree.field: leaf.pk})) == tree.root_jobs
+
+
+@both_trees
+def test_the_filter_offers_each_unit_after_its_parent_and_named_under_it(client, tidewater, tree):
+    """A screen reader reads no indent: the name says where the team or office sits."""
+    assert options(client.get("/orgs/tidewater/"), tree) == tree.options
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    (group,) = page.select(f'select[name={tree.field}] optgroup[label="Tidewater Freight"]')
+    assert [option.get_text() for option in group.select("option")] == tree.options[1:]
+
+
+@both_trees
+def test_a_parent_whose_only_open_jobs_are_below_it_is_still_offered(client, tidewater, tree):
+    in_root_or_middle = {f"{tree.field}s__name__in": [tree.root, tree.middle]}
+    closed = set(Job.objects.filter(**in_root_or_middle).values_list("title", flat=True))
+    Job.objects.filter(title__in=closed).update(is_open=False)
+
+    response = client.get("/orgs/tidewater/", {tree.field: unit(tree, tree.root).pk})
+
+    assert titles(response) == tree.root_jobs - closed
+    assert {tree.root, f"{tree.root} › {tree.middle}"} <= set(options(response, tree))
+    # Once no job below it is open either, it is offered no more (only as the saved choice).
+    Job.objects.filter(title__in=tree.root_jobs).update(is_open=False)
+    cache.clear()  # a direct edit: the options read above are cached
+    remaining = [label for label in tree.options if not label.startswith(tree.root)]
+    assert options(client.get("/orgs/tidewater/"), tree) == remaining
+
+
+@both_trees
+def test_a_parent_filter_costs_the_queries_of_a_flat_one(client, tidewater, tree):
+    def queries(name: str) -> int:
+        chosen = {tree.field: unit(tree, name).pk}
+        cache.clear()
+        with CaptureQueriesContext(db_connection) as captured:
+            assert client.get("/orgs/tidewater/", chosen).status_code == 200
+        return len(captured)
+
+    assert queries(tree.root) == queries(tree.middle) == queries(tree.flat)
