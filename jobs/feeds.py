@@ -94,17 +94,23 @@ class OrganizationJobsFeed(AllJobsFeed):
         return job_search(organization_slug=organization.slug)[:FEED_LENGTH]
 
     def get_feed(self, obj: Organization, request: HttpRequest) -> SyndicationFeed:
-        """Its language is the one most of the org's listed jobs are written in (the site's when
-        none says): readers use it to show the text, and a French board is not `en-us`."""
+        """Its language is the org's, when its admins set one (Organization.language), else the
+        one most of its listed jobs are written in, else the site's: readers use it to show the
+        text, and a French board is not `en-us`."""
         feed = super().get_feed(obj, request)
-        most_used = (
-            obj.jobs.listed()
-            .exclude(language="")
-            .values("language")
-            .annotate(jobs=Count("pk"))
-            .order_by("-jobs", "language")
-            .values_list("language", flat=True)
-            .first()
+        feed.feed["language"] = (
+            obj.language or _most_used_language(obj.jobs.listed()) or feed.feed["language"]
         )
-        feed.feed["language"] = most_used or feed.feed["language"]
         return feed
+
+
+def _most_used_language(jobs: QuerySet[Job]) -> str | None:
+    """The language most of `jobs` say they are written in; None when none says one."""
+    return (
+        jobs.exclude(language="")
+        .values("language")
+        .annotate(jobs=Count("pk"))
+        .order_by("-jobs", "language")
+        .values_list("language", flat=True)
+        .first()
+    )

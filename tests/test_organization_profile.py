@@ -108,6 +108,16 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     assert '<p class="lead">Sails for small boats.</p>' in org_page
 
 
+def test_the_language_saved_on_the_settings_page_is_the_org_feeds(client, north):
+    visitor = Client()
+    make_job(north, "Segelmacher", language="en")  # most of its jobs say English
+    assert "<language>en</language>" in visitor.get("/orgs/north/feed/").content.decode()
+
+    save_profile(admin_of(client, north), description="Segel für kleine Boote.", language="de")
+
+    assert "<language>de</language>" in visitor.get("/orgs/north/feed/").content.decode()
+
+
 def test_a_new_name_moves_the_feeds_last_modified(client, north):
     """The name is in the feed's title and every item's: a reader asking If-Modified-Since must
     not be told 304 for the old one."""

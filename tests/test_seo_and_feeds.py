@@ -369,6 +369,17 @@ def test_an_org_feed_is_in_the_language_most_of_its_jobs_are(client, db):
     assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
 
 
+def test_an_org_feed_is_in_the_language_its_admins_set_before_its_jobs(client, db):
+    quebec = Organization.objects.create(name="Santé Québec", slug="quebec", language="fr-CA")
+    for title in ("Nurse", "Porter"):
+        make_job(quebec, title, language="en")
+    english = Organization.objects.create(name="Harbor Tools", slug="harbor", language="en")
+    make_job(english, "Soudeur", language="fr")
+
+    assert feed_items(client, "/orgs/quebec/feed/")[0].findtext("language") == "fr-CA"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en"
+
+
 @pytest.mark.parametrize(
     ("name", "description"),
     [
