@@ -254,6 +254,11 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
         }
         error_messages = {"name": {"required": NO_NAME}}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The saved language's lang (and dir), so browsers spell-check the description in it.
+        self.fields["description"].widget.attrs.update(self.instance.language_attrs)
+
     def save(self, commit: bool = True) -> Organization:
         organization = super().save(commit=False)
         if commit:

@@ -80,6 +80,13 @@ class WrittenInLanguage:
         primary = self.content_language.split("-")[0].lower()
         return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
 
+    @property
+    def language_attrs(self) -> dict[str, str]:
+        """content_language and content_direction as the attributes of an element (or a form
+        widget) holding its words: {"lang": "he", "dir": "rtl"}, {} in the pages' language."""
+        attrs = {"lang": self.content_language, "dir": self.content_direction}
+        return {name: value for name, value in attrs.items() if value}
+
 
 def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> dict[str, Any]:
     """save()'s arguments with the `derived` field saved wherever `field` is."""

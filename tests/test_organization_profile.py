@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -106,6 +107,28 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     save_profile(admin, description="Sails for small boats.", language="")
     org_page = visitor.get("/orgs/north/").content.decode()
     assert '<p class="lead">Sails for small boats.</p>' in org_page
+
+
+def test_the_description_box_is_spell_checked_in_the_saved_language(client, north):
+    """Browsers spell-check a textarea in its lang: German is not marked as English typos."""
+    admin = admin_of(client, north)
+
+    def description_box() -> dict[str, str]:
+        page = BeautifulSoup(admin.get(SETTINGS_URL).content, "html.parser")
+        box = page.find("textarea", attrs={"name": "profile-description"})
+        return {name: box.get(name) for name in ("lang", "dir") if box.has_attr(name)}
+
+    assert description_box() == {}  # the page's English
+    save_profile(admin, description="Segel für kleine Boote.", language="de")
+    assert description_box() == {"lang": "de"}
+    save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="ar")
+    assert description_box() == {"lang": "ar", "dir": "rtl"}
+
+    # A refused form shows the language saved, not the one it refused to save.
+    refused = save_profile(admin, name="", description="Voiles.", language="fr")
+    page = BeautifulSoup(refused.content, "html.parser")
+    box = page.find("textarea", attrs={"name": "profile-description"})
+    assert (box["lang"], box["dir"]) == ("ar", "rtl")
 
 
 def test_the_language_saved_on_the_settings_page_is_the_org_feeds(client, north):

@@ -4,7 +4,7 @@ a job's title or description, an org's description."""
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from jobs.models import Job, WrittenInLanguage
@@ -13,15 +13,10 @@ register = template.Library()
 
 
 @register.filter
-def language_attributes(written: WrittenInLanguage) -> SafeString | str:
+def language_attributes(written: WrittenInLanguage) -> SafeString:
     """` lang="fr"`, ` lang="he" dir="rtl"`, or "" for words in the page's own language (see
     WrittenInLanguage.content_language)."""
-    if not written.content_language:
-        return ""
-    direction = (
-        format_html(' dir="{}"', written.content_direction) if written.content_direction else ""
-    )
-    return format_html(' lang="{}"{}', written.content_language, direction)
+    return format_html_join("", ' {}="{}"', written.language_attrs.items())
 
 
 @register.filter
