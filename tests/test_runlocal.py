@@ -80,9 +80,20 @@ def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
 def test_a_port_out_of_range_is_refused_by_name(monkeypatch):
     with pytest.raises(CommandError, match="between 1 and 65535"):
         call_command("runlocal", "--port", "70000")
+    with pytest.raises(CommandError, match="between 1 and 65535, not 'eighty'"):
+        call_command("runlocal", "--port", "eighty")
     monkeypatch.setenv("PORT", "70000")
     with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
         env_int("PORT", 8000, minimum=1, maximum=65535)
+
+
+def test_a_port_thousands_of_digits_long_is_refused_in_a_short_message():
+    """Past 4,300 digits int() refuses it too, and argparse's message echoed all of it."""
+    with pytest.raises(CommandError) as refused:
+        call_command("runlocal", "--port", "8" * 5000)
+
+    assert "between 1 and 65535, not a value of 5000 characters" in str(refused.value)
+    assert len(str(refused.value)) < 200
 
 
 def processes_in_session(session: int) -> list[int]:

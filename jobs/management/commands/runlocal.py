@@ -38,9 +38,15 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def port_number(text: str) -> int:
-    port = int(text)
+    # Any refusal raises ArgumentTypeError, whose message argparse shows instead of its own:
+    # that one echoes the value in full, however long (a 5,000-digit one included).
+    shown = repr(text) if len(text) <= 10 else f"a value of {len(text)} characters"
+    try:
+        port = int(text) if len(text) <= 10 else 0
+    except ValueError:
+        port = 0
     if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+        raise argparse.ArgumentTypeError(f"a port is a number between 1 and 65535, not {shown}")
     return port
 
 
