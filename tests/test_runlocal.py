@@ -3,12 +3,15 @@ stop signal stops them all."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from jobs.management.commands import runlocal
+from jobs.models import Organization
 from orgsite.env import env_int
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +79,71 @@ def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
         call_command("runlocal", "--port", str(port))
 
     assert [environment["PORT"] for environment in environments] == [str(port)] * 3
+
+
+def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
+    monkeypatch, fake_greenhouse
+):
+    """The fake Greenhouse binds a port of its own choosing and says which: a port picked for
+    it beforehand could be taken by another process before it bound it."""
+    commands, environments = [], []
+    popen = subprocess.Popen
+    served_at = fake_greenhouse.base_url
+
+    def stand_in(command, **kwargs):
+        commands.append(command)
+        environments.append(kwargs.get("env"))
+        if "tests.support.fake_greenhouse" in command:  # one already serving: the fixture's
+            code = f"print('Fake Greenhouse serving at {served_at}', flush=True)"
+            return popen([sys.executable, "-c", f"{code}; import time; time.sleep(60)"], **kwargs)
+        code = "raise SystemExit(0)" if "runserver" in command else "import time; time.sleep(60)"
+        return popen([sys.executable, "-c", code])
+
+    monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
+    monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
+    output = io.StringIO()
+
+    with pytest.raises(CommandError, match="exit code 0"):  # the stand-in site stops at once
+        call_command("runlocal", "--demo", stdout=output)
+
+    assert commands[0][-2:] == ["--port", "0"]
+    assert f"serving at {served_at}" in output.getvalue()
+    assert [env["GREENHOUSE_API_BASE"] for env in environments[1:]] == [served_at] * 3
+    assert Organization.objects.filter(slug__in=runlocal.DEMO_BOARDS).count() == 3
+
+
+def test_the_fake_greenhouse_on_port_0_prints_the_line_the_demo_reads():
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_greenhouse", "--port", "0"],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        served = runlocal.SERVING_AT.search(fake.stdout.readline())
+        assert served, "no 'serving at' line first"
+        with urllib.request.urlopen(f"{served[1]}/boards/acme-robotics", timeout=5) as board:
+            assert json.load(board)["name"] == "Acme Robotics"
+    finally:
+        fake.terminate()
+        fake.communicate(timeout=10)
+
+
+def test_the_demo_stops_if_its_fake_greenhouse_does(monkeypatch):
+    started = []
+    popen = subprocess.Popen
+
+    def stand_in(command, **kwargs):
+        started.append(command)
+        return popen([sys.executable, "-c", "raise SystemExit(1)"], **kwargs)
+
+    monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
+    monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
+
+    with pytest.raises(CommandError, match="fake Greenhouse did not start"):
+        call_command("runlocal", "--demo")
+
+    assert len(started) == 1 and not User.objects.filter(username="demo").exists()
 
 
 def test_a_port_out_of_range_is_refused_by_name(monkeypatch):

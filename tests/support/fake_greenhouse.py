@@ -15,6 +15,8 @@ Encoded job lists are cached per board so that huge boards stay fast. The cache 
 Run it for the local demo (token=fixture; defaults to acme-robotics, liberte-sante, tiny-co):
 
     python -m tests.support.fake_greenhouse --port 8765 --board acme-robotics=acme-robotics
+
+With `--port 0` it serves on any free port; its first line says which.
 """
 
 from __future__ import annotations
@@ -605,7 +607,7 @@ def main(argv: list[str] | None = None) -> None:
     """Serve fixture boards until SIGINT or SIGTERM."""
     parser = argparse.ArgumentParser(description="A fake Greenhouse Job Board API for local use.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="0: any free port")
     parser.add_argument(
         "--board",
         action="append",
@@ -626,6 +628,7 @@ def main(argv: list[str] | None = None) -> None:
     with FakeGreenhouse(args.host, args.port) as fake:
         for token, fixture in boards:
             fake.load_fixture(token, fixture)
+        # runlocal --demo reads the URL, and so the port, from this line.
         print(f"Fake Greenhouse serving at {fake.base_url}", flush=True)
         for token, _ in boards:
             print(f"  {fake.base_url}/boards/{token}/jobs?content=true", flush=True)

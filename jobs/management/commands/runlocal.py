@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
+import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +38,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Asked to stop, a Celery worker takes several seconds to end its warm shutdown; a process still
 # running after this is killed with whatever it started.
 STOP_GRACE_SECONDS = 10.0
+# The line tests/support/fake_greenhouse.py prints once it listens.
+SERVING_AT = re.compile(r"^Fake Greenhouse serving at (http://\S+)")
 
 
 def port_number(text: str) -> int:
@@ -109,16 +114,17 @@ class Command(BaseCommand):
         with stop_signals_noted() as stop_signals:
             try:
                 if options["demo"]:
-                    fake_port = free_port()
-                    self._start(
+                    # On a port the system picks as it binds: one picked here and handed over
+                    # could be taken by another process in between.
+                    fake = self._start(
                         processes,
-                        [sys.executable, "-m", "tests.support.fake_greenhouse",
-                         "--port", str(fake_port)],
+                        [sys.executable, "-m", "tests.support.fake_greenhouse", "--port", "0"],
                         cwd=base,
-                    )  # fmt: skip
-                    api_base = f"http://127.0.0.1:{fake_port}/v1"
+                        stdout=subprocess.PIPE,
+                        text=True,
+                    )
+                    api_base = self._url_served_by(fake)
                     env["GREENHOUSE_API_BASE"] = settings.GREENHOUSE_API_BASE = api_base
-                    self._wait_for_port(fake_port)
                     password = self._create_demo_data()
                 celery = [sys.executable, "-m", "celery", "-A", "orgsite"]
                 self._start(processes, [*celery, "worker", "--loglevel=INFO"], env=env)
@@ -171,23 +177,37 @@ class Command(BaseCommand):
             )
         )
 
-    @staticmethod
-    def _wait_for_port(port: int, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
+    def _url_served_by(self, fake: subprocess.Popen, timeout: float = 10) -> str:
+        """The URL in the fake Greenhouse's "serving at" line, printed once it listens. A thread
+        echoes all it prints, so that its output never fills the pipe."""
+        served: queue.Queue[str | None] = queue.Queue()
+
+        def echo() -> None:
+            for line in fake.stdout:
+                self.stdout.write(line, ending="")
+                if found := SERVING_AT.search(line):
+                    served.put(found[1])
+            served.put(None)  # it stopped
+
+        threading.Thread(target=echo, name="fake-greenhouse-output", daemon=True).start()
+        try:
+            url = served.get(timeout=timeout)
+        except queue.Empty:
+            url = None
+        if url is None:
+            raise CommandError("The demo's fake Greenhouse did not start (its errors are above).")
+        return url
 
     @staticmethod
-    def _start(processes: list[subprocess.Popen], command: list[str], **kwargs: object) -> None:
+    def _start(
+        processes: list[subprocess.Popen], command: list[str], **kwargs: object
+    ) -> subprocess.Popen:
         # Each in a process group of its own, so that a signal to runlocal's group (Ctrl-C, or
         # SIGTERM from a process manager) reaches runlocal alone and each process is then asked
         # to stop once, by _stop: a Celery worker's pool processes die on a SIGTERM of their
         # own, and the worker, finding them killed under it, hung in its warm shutdown.
         processes.append(subprocess.Popen(command, process_group=0, **kwargs))
+        return processes[-1]
 
     @staticmethod
     def _wait(
