@@ -3,15 +3,19 @@ stop signal stops them all."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,8 @@ from django.core.management import CommandError, call_command
 from jobs.management.commands import runlocal
 from jobs.models import Organization
 from orgsite.env import env_int
+from tests.support import ports
+from tests.support.ports import PortTaken, on_a_free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +60,10 @@ def test_a_process_that_stops_by_itself_stops_the_others_and_fails(monkeypatch):
         return process
 
     monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
+    monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)  # the stand-ins bind none
 
     with pytest.raises(CommandError, match="exit code 3"):
-        call_command("runlocal", "--port", str(runlocal.free_port()))
+        call_command("runlocal", "--port", "8123")
 
     assert len(processes) == 3  # worker, beat, web
     assert all(process.poll() is not None for process in processes)
@@ -73,12 +80,12 @@ def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
         return popen([sys.executable, "-c", code])
 
     monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
-    port = runlocal.free_port()
+    monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
 
     with pytest.raises(CommandError):  # the stand-in site stops at once
-        call_command("runlocal", "--port", str(port))
+        call_command("runlocal", "--port", "8123")
 
-    assert [environment["PORT"] for environment in environments] == [str(port)] * 3
+    assert [environment["PORT"] for environment in environments] == ["8123"] * 3
 
 
 def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
@@ -179,36 +186,75 @@ def processes_in_session(session: int) -> list[int]:
     return found
 
 
+@contextmanager
+def runlocal_running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, Path]]:
+    """`manage.py runlocal` in a session of its own, once its worker is ready and its site
+    answers: (the process, its port, its output). Whatever of it still runs at the end is killed.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start(port: int) -> tuple[subprocess.Popen, int, Path]:
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "ORGSITE_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "CELERY_BROKER_URL": "filesystem://",
+        }
+        output = tmp_path / f"runlocal-{port}.log"
+        with output.open("w") as log:
+            site = subprocess.Popen(
+                [sys.executable, "manage.py", "runlocal", "--port", str(port)],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a group of its own to signal, as a terminal gives it
+            )
+        started.append(site)
+        deadline = time.monotonic() + 60
+        while not ("ready." in output.read_text() and site_answers(port, output)):
+            if site.poll() is not None:
+                # Taken after it was picked: runlocal's own check says "Port N is in use",
+                # runserver's "That port is already in use".
+                if "in use" in output.read_text():
+                    raise PortTaken(port)
+                pytest.fail(output.read_text())
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.25)
+        return site, port, output
+
+    try:
+        yield on_a_free_port(start)
+    finally:
+        for site in started:
+            for pid in processes_in_session(site.pid):
+                os.kill(pid, signal.SIGKILL)
+            site.wait()
+
+
+def site_answers(port: int, output: Path) -> bool:
+    """Whether runlocal's web server answers on `port`, not a process that took the port: the
+    request is one that runserver's access line, in runlocal's output, names."""
+    path = f"/robots.txt?probe={secrets.token_hex(8)}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", path)
+        connection.getresponse().read()
+    except OSError:
+        return False
+    finally:
+        connection.close()
+    return path in output.read_text()
+
+
 @pytest.mark.parametrize("how", ["to its process group", "to it alone, twice"])
 def test_sigterm_stops_every_process_cleanly(tmp_path, how):
     """SIGTERM is how a process manager, `timeout` or `docker stop` ends `make run`. Sent to the
     whole group, it also reached the worker's pool processes, which die on it (they ignore only
     Ctrl-C's SIGINT): the worker logged them as lost and hung in its warm shutdown. A second
     SIGTERM while stopping made runlocal exit with the worker still running."""
-    port = runlocal.free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "ORGSITE_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CELERY_BROKER_URL": "filesystem://",
-    }
-    output = tmp_path / "runlocal.log"
-    with output.open("w") as log:
-        site = subprocess.Popen(
-            [sys.executable, "manage.py", "runlocal", "--port", str(port)],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a group of its own to signal, as a terminal gives it
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not ("ready." in output.read_text() and port_answers(port)):
-            assert time.monotonic() < deadline, output.read_text()
-            time.sleep(0.25)
-
+    with runlocal_running(tmp_path) as (site, _, output):
         if how == "to its process group":
             os.killpg(site.pid, signal.SIGTERM)
         else:
@@ -220,15 +266,27 @@ def test_sigterm_stops_every_process_cleanly(tmp_path, how):
         assert processes_in_session(site.pid) == [], output.read_text()
         assert "signal 15" not in output.read_text()  # no pool process killed under the worker
         assert "did not stop" not in output.read_text()  # none needed killing
-    finally:
-        for pid in processes_in_session(site.pid):
-            os.kill(pid, signal.SIGKILL)
-        site.wait()
 
 
-def port_answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
+def test_runlocal_is_started_again_on_another_port_if_its_port_is_taken_once_picked(
+    monkeypatch, tmp_path
+):
+    """Another process can take a port between its pick and runlocal's start: here a socket
+    takes the first port picked."""
+    picks: list[int] = []
+    pick = ports.free_port
+    with socket.socket() as other:
+
+        def pick_then_take() -> int:
+            picks.append(pick())
+            if len(picks) == 1:
+                other.bind(("127.0.0.1", picks[0]))
+                other.listen()
+            return picks[-1]
+
+        monkeypatch.setattr(ports, "free_port", pick_then_take)
+        with runlocal_running(tmp_path) as (_, port, _):
+            pass
+
+    assert port == picks[1] != picks[0]
+    assert f"Port {picks[0]} is in use" in (tmp_path / f"runlocal-{picks[0]}.log").read_text()

@@ -66,12 +66,6 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def stop_signals_noted() -> Iterator[list[int]]:
     """Note STOP_SIGNALS in the list yielded instead of raising, so that neither starting the

@@ -1,0 +1,35 @@
+"""Ports for the servers that tests start.
+
+A server in the test's process binds port 0 and reads the port it got (FakeGreenhouse, pytest's
+live_server), and so does a process that says which port it bound (gunicorn's "Listening at").
+Any other is given a port that was free a moment ago, which another process can take before the
+server binds it: `on_a_free_port` then starts it again on another.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class PortTaken(Exception):
+    """Raised by a start function whose server found its port in use."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def on_a_free_port(start: Callable[[int], T], *, attempts: int = 3) -> T:
+    """`start(port)` on a free port and, each time it raises PortTaken, on another one."""
+    for _ in range(attempts - 1):
+        try:
+            return start(free_port())
+        except PortTaken:
+            pass
+    return start(free_port())
