@@ -5,19 +5,26 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Gunicorn's line once it has bound its socket; bound to port 0, it names the port it got.
+LISTENING_AT = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+def listening_port(process: subprocess.Popen, logs: Callable[[], str]) -> int:
+    """The port gunicorn bound: one picked beforehand could be taken before gunicorn binds it."""
+    deadline = time.monotonic() + 30
+    while not (found := LISTENING_AT.search(logs())):
+        assert process.poll() is None and time.monotonic() < deadline, logs()
+        time.sleep(0.1)
+    return int(found[1])
 
 
 def get(port: int, path: str) -> int:
@@ -30,31 +37,36 @@ def get(port: int, path: str) -> int:
 
 
 def test_gunicorn_writes_its_lines_and_its_access_log_as_json(tmp_path):
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603  (fixed arguments)
-        [sys.executable, "-m", "gunicorn", "-c", "python:orgsite.gunicorn_config",
-         "orgsite.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}"],
-        cwd=REPO,
-        env={**os.environ, "LOG_FORMAT": "json", "ORGSITE_VAR_DIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
+
+    def logs() -> str:
+        return stdout.read_text() + stderr.read_text()
+
+    with stdout.open("w") as out, stderr.open("w") as err:
+        process = subprocess.Popen(  # noqa: S603  (fixed arguments)
+            [sys.executable, "-m", "gunicorn", "-c", "python:orgsite.gunicorn_config",
+             "orgsite.wsgi", "--workers", "1", "--bind", "127.0.0.1:0"],
+            cwd=REPO,
+            env={**os.environ, "LOG_FORMAT": "json", "ORGSITE_VAR_DIR": str(tmp_path)},
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
     try:
+        port = listening_port(process, logs)
         deadline = time.monotonic() + 30
-        while True:
+        while True:  # the socket is bound before the worker that answers has started
             try:
                 assert get(port, "/favicon.ico") == 301
                 break
             except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
+                assert time.monotonic() < deadline, "gunicorn's worker did not start"
                 time.sleep(0.2)
         assert get(port, "/no-such-page/") == 404  # Django logs it, from the worker
     finally:
         process.terminate()
-        stdout, stderr = process.communicate(timeout=30)
+        process.wait(timeout=30)
 
-    lines = [line for line in (stdout + stderr).splitlines() if line.strip()]
+    lines = [line for line in logs().splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
     messages = [(entry["logger"], entry["message"]) for entry in entries]
     assert len(set(messages)) == len(messages), "a line was written twice"
