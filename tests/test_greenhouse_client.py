@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import types
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from jobs.greenhouse import (
     parse_job,
     validate_board_token,
 )
+from tests.support.ports import refusing_port
 
 
 @pytest.fixture
@@ -301,20 +301,17 @@ def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
 
 def test_a_refused_connection_is_unavailable_not_a_timeout(settings):
     settings.GREENHOUSE_RETRIES = 0
-    with socket.socket() as closed:  # a port nothing listens on: the connection is refused
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    with pytest.raises(Unavailable, match="Could not reach Greenhouse") as caught:
+    with (
+        refusing_port() as port,
+        pytest.raises(Unavailable, match="Could not reach Greenhouse") as caught,
+    ):
         GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1").fetch_jobs("acme")
     assert not isinstance(caught.value, GreenhouseTimeout)
 
 
 def test_it_logs_why_greenhouse_could_not_be_reached(settings, caplog):
     settings.GREENHOUSE_RETRIES = 0
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    with pytest.raises(Unavailable):
+    with refusing_port() as port, pytest.raises(Unavailable):
         GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1").fetch_jobs("acme")
     assert "Connection refused" in caplog.text
     assert f"127.0.0.1:{port}/v1/boards/acme/jobs" in caplog.text

@@ -3,13 +3,15 @@
 A server in the test's process binds port 0 and reads the port it got (FakeGreenhouse, pytest's
 live_server), and so does a process that says which port it bound (gunicorn's "Listening at").
 Any other is given a port that was free a moment ago, which another process can take before the
-server binds it: `on_a_free_port` then starts it again on another.
+server binds it: `on_a_free_port` then starts it again on another. A port that must refuse
+connections stays bound by the test while it is used (`refusing_port`).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -33,3 +35,12 @@ def on_a_free_port(start: Callable[[int], T], *, attempts: int = 3) -> T:
         except PortTaken:
             pass
     return start(free_port())
+
+
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port that refuses connections: bound and not listening, so that no other process can
+    listen on it meanwhile, as it could on one closed after its pick."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
