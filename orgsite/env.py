@@ -4,6 +4,7 @@ import math
 import os
 import re
 import unicodedata
+from datetime import time
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -85,6 +86,21 @@ def env_float(name: str, default: float, *, positive: bool = False) -> float:
         kind = "a number above 0" if positive else "a number, 0 or more"
         raise ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}")
     return value
+
+
+_TIME_OF_DAY_RE = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def env_time_of_day(name: str, default: str) -> time:
+    """A time of day as HH:MM on the 24-hour clock, such as 03:30."""
+    raw = env_str(name, default)
+    match = _TIME_OF_DAY_RE.fullmatch(raw.strip())
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name} must be a time of day as HH:MM on the 24-hour clock, such as {default}, "
+            f"not {raw!r}"
+        )
+    return time(int(match[1]), int(match[2]))
 
 
 def env_url(name: str, default: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,6 +25,7 @@ from orgsite.env import (
     env_line,
     env_list,
     env_str,
+    env_time_of_day,
     env_url,
 )
 from orgsite.static_headers import static_security_headers_add
@@ -378,18 +380,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SYNC_DISPATCH_EVERY_SECONDS = env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True)
+# The daily pruning runs at this time of day in the site's time zone (CELERY_TIMEZONE). An
+# interval of a day would count from beat's start: a beat restarted daily would never prune.
+DAILY_PRUNE_AT = env_time_of_day("DAILY_PRUNE_AT", "03:30")
+_daily_prune = crontab(minute=DAILY_PRUNE_AT.minute, hour=DAILY_PRUNE_AT.hour)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-syncs": {
         "task": "jobs.tasks.dispatch_due_syncs",
         "schedule": SYNC_DISPATCH_EVERY_SECONDS,
     },
-    "prune-sync-runs": {
-        "task": "jobs.tasks.prune_sync_runs",
-        "schedule": 24 * 60 * 60.0,
-    },
+    "prune-sync-runs": {"task": "jobs.tasks.prune_sync_runs", "schedule": _daily_prune},
     "prune-expired-invitations": {
         "task": "jobs.tasks.prune_expired_invitations",
-        "schedule": 24 * 60 * 60.0,
+        "schedule": _daily_prune,
     },
 }
 CELERY_TIMEZONE = TIME_ZONE

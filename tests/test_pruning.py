@@ -3,15 +3,19 @@ org's last run stays, and so does every account that was used."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import copy
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
+from celery.schedules import crontab
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from jobs.maintenance import expired_invitations_prune, sync_runs_prune
 from jobs.models import INVITATION_DAYS, Invitation, Membership, SyncRun
 from jobs.tasks import prune_expired_invitations, prune_sync_runs
+from orgsite.celery import app as celery_app
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +78,29 @@ def test_the_daily_task_uses_the_retention_setting(db, settings):
         ),
     ],
 )
-def test_pruning_is_scheduled_daily_and_keeps_thirty_days_by_default(
+def test_pruning_is_scheduled_daily_at_half_past_three_and_keeps_thirty_days_by_default(
     settings, entry, task, retention_setting
 ):
-    assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] == task
-    assert settings.CELERY_BEAT_SCHEDULE[entry]["schedule"] == 24 * 60 * 60
+    """At a fixed time of day, not a day after beat started: a beat restarted daily pruned
+    never, and otherwise at whatever hour it had started."""
+    scheduled = celery_app.conf.beat_schedule[entry]
+
+    assert scheduled["task"] == task
+    assert scheduled["schedule"] == crontab(minute=30, hour=3)
     assert getattr(settings, retention_setting) == 30
+
+
+def test_a_beat_started_in_the_day_prunes_at_the_prune_time_in_the_sites_time_zone(settings):
+    assert celery_app.conf.timezone == settings.TIME_ZONE
+    started = datetime(2026, 7, 1, 10, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    schedule = copy.copy(celery_app.conf.beat_schedule["prune-sync-runs"]["schedule"])
+
+    def due_at(hour: int, minute: int) -> bool:
+        schedule.nowfun = lambda: started.replace(day=2, hour=hour, minute=minute)
+        return schedule.is_due(last_run_at=started).is_due
+
+    assert not due_at(3, 29)
+    assert due_at(3, 30)  # not a day after beat started, at 10:00
 
 
 def invitation_sent_days_ago(organization, email: str, days: float, **account) -> Invitation:

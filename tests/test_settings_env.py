@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_database_url, env_float, env_line, env_url
+from orgsite.env import env_database_url, env_float, env_line, env_time_of_day, env_url
 from tests.support.settings_module import settings_under
 
 
@@ -86,6 +86,28 @@ def run_settings(
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("raw", ["3.30", "03:30:00", "24:00", "03:60", "3:30pm", "0330", ""])
+def test_a_time_of_day_is_hours_and_minutes_on_the_24_hour_clock(monkeypatch, raw):
+    monkeypatch.setenv("SOME_TIME", raw)
+    error = "SOME_TIME must be a time of day as HH:MM on the 24-hour clock, such as 03:30, not"
+    with pytest.raises(ImproperlyConfigured, match=re.escape(f"{error} {raw!r}")):
+        env_time_of_day("SOME_TIME", "03:30")
+
+
+def test_the_daily_pruning_runs_at_the_time_of_day_set():
+    entries = "prune-sync-runs", "prune-expired-invitations"
+    shown = ", ".join(f"settings.CELERY_BEAT_SCHEDULE[{e!r}]['schedule']" for e in entries)
+
+    process = run_settings(shown, DAILY_PRUNE_AT=" 4:05 ")
+
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == " ".join(["<crontab: 5 4 * * * (m/h/dM/MY/d)>"] * 2)
+
+    refused = run_settings(DAILY_PRUNE_AT="25:00")
+    assert refused.returncode != 0
+    assert "DAILY_PRUNE_AT must be a time of day as HH:MM" in refused.stderr
 
 
 def test_the_process_stops_on_a_nonsense_greenhouse_setting():
