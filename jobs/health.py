@@ -12,8 +12,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -24,6 +25,9 @@ from django.views.decorators.http import require_safe
 
 from jobs.models import SchedulerHeartbeat
 from orgsite.celery import app as celery_app
+
+if TYPE_CHECKING:
+    from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,9 @@ def check_database() -> CheckResult:
 def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
     """Connect to the broker once, giving up after `timeout` seconds.
 
-    The filesystem transport has no server: its queue folders must exist and be writable.
+    The filesystem transport has no server: its queue folders must exist and be writable. A
+    Redis that may evict keys is reported as a warning, not a failure: the load balancer would
+    take every web process out for a setting that has lost nothing yet.
     """
     broker = celery_app.connection_for_write(
         connect_timeout=timeout,
@@ -67,12 +73,36 @@ def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
         if broker.transport_cls == "filesystem":
             return _check_queue_folders(broker.transport_options)
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+        eviction = broker_eviction_warning(broker)
     except Exception as exc:  # whatever the transport raises, the broker is not usable
         logger.warning("health check failed: broker error=%r", exc)
         return CheckResult(ok=False, detail="unreachable")
     finally:
         broker.release()
-    return CheckResult(ok=True, detail="ok")
+    return CheckResult(ok=True, detail="ok", fields={"warning": eviction} if eviction else {})
+
+
+def broker_eviction_warning(broker: Connection) -> str | None:
+    """What to say of a broker Redis whose maxmemory-policy is not noeviction: once full, it
+    deletes keys, queued tasks among them, and syncs are lost without an error anywhere.
+
+    Nothing for another transport, nor for a Redis that does not let clients read its
+    configuration (managed ones often disable CONFIG).
+    """
+    if broker.transport.driver_type != "redis":
+        return None
+    try:
+        reply = broker.default_channel.client.config_get("maxmemory-policy")
+    except redis.ResponseError as exc:  # an unknown command, or one the ACL denies
+        logger.debug("broker maxmemory-policy not readable error=%r", exc)
+        return None
+    policy = reply.get("maxmemory-policy", "noeviction")
+    if policy == "noeviction":
+        return None
+    return (
+        f"the broker's Redis has maxmemory-policy {policy}: when full it drops queued syncs "
+        "without an error; set it to noeviction"
+    )
 
 
 def _check_queue_folders(options: dict[str, Any]) -> CheckResult:

@@ -8,9 +8,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+import redis
+from celery.signals import worker_ready
 from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import OperationalError, connection
 from django.http import HttpResponse
@@ -18,7 +21,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.log import log_response
 
-from jobs.health import check_broker, check_scheduler
+from jobs.health import broker_eviction_warning, check_broker, check_scheduler
 from jobs.models import SchedulerHeartbeat, SyncRun
 from jobs.scheduling import BrokerUnavailable, scheduler_tick_record
 from jobs.sync import sync_organization
@@ -239,14 +242,79 @@ def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
     assert (result.ok, result.detail) == (False, "unknown, database unreachable")
 
 
-def test_it_reports_a_real_redis_broker_healthy(client, use_broker):
+@pytest.fixture
+def redis_broker(use_broker) -> Iterator[Callable[[str], None]]:
+    """Point the app at the test Redis; the function yielded sets its maxmemory-policy (for the
+    whole server: the policy it had comes back after)."""
     require_service("127.0.0.1", 6379, "Redis")
-    scheduler_tick_record()
     use_broker(TEST_REDIS_URL)
+    server = redis.Redis.from_url(TEST_REDIS_URL)
+    saved = server.config_get("maxmemory-policy")["maxmemory-policy"]
+    yield lambda policy: server.config_set("maxmemory-policy", policy)
+    server.config_set("maxmemory-policy", saved)
+    server.close()
+
+
+def test_it_reports_a_real_redis_broker_healthy(client, redis_broker):
+    redis_broker("noeviction")
+    scheduler_tick_record()
 
     status, body = get_health(client)
 
     assert status == 200, body
+    assert body["checks"]["broker"] == {"ok": True, "detail": "ok"}
+
+
+EVICTING_BROKER = (
+    "the broker's Redis has maxmemory-policy allkeys-lru: when full it drops queued syncs "
+    "without an error; set it to noeviction"
+)
+
+
+def test_it_warns_of_a_broker_redis_that_may_evict_queued_tasks_but_stays_up(client, redis_broker):
+    """A load balancer would take every web process out for a setting that lost nothing yet."""
+    redis_broker("allkeys-lru")
+    scheduler_tick_record()
+
+    status, body = get_health(client)
+
+    assert status == 200, body
+    assert body["checks"]["broker"] == {"ok": True, "detail": "ok", "warning": EVICTING_BROKER}
+
+
+def test_a_starting_worker_logs_a_warning_of_a_broker_redis_that_may_evict(redis_broker, caplog):
+    redis_broker("allkeys-lru")
+
+    worker_ready.send(sender=mock.Mock(app=celery_app))  # as the worker's consumer does
+
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("WARNING", EVICTING_BROKER)]
+
+
+def test_a_starting_worker_says_nothing_of_a_redis_that_keeps_noeviction(redis_broker, caplog):
+    redis_broker("noeviction")
+    worker_ready.send(sender=mock.Mock(app=celery_app))
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        redis.ResponseError("unknown command 'CONFIG', with args beginning with: 'GET'"),
+        redis.exceptions.NoPermissionError("this user has no permissions to run 'config'"),
+    ],
+)
+def test_a_redis_that_keeps_its_configuration_to_itself_is_not_warned_of(refusal, caplog):
+    """Managed Redis services often disable CONFIG: no policy to judge, nothing to say."""
+    server = mock.Mock(**{"config_get.side_effect": refusal})
+    broker = SimpleNamespace(
+        transport=SimpleNamespace(driver_type="redis"),
+        default_channel=SimpleNamespace(client=server),
+    )
+    caplog.set_level(logging.DEBUG, logger="jobs.health")
+
+    assert broker_eviction_warning(broker) is None
+    server.config_get.assert_called_once_with("maxmemory-policy")
+    assert [r.levelname for r in caplog.records] == ["DEBUG"]
 
 
 def test_the_dispatcher_records_a_tick_even_when_nothing_is_due():
