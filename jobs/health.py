@@ -70,7 +70,7 @@ def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
         transport_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
     )
     try:
-        if broker.transport_cls == "filesystem":
+        if broker.transport.driver_type == "filesystem":
             return _check_queue_folders(broker.transport_options)
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
         eviction = broker_eviction_warning(broker)

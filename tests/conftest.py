@@ -24,7 +24,9 @@ pytest_plugins = ["tests.support.public_jobs"]
 @pytest.fixture(scope="session", autouse=True)
 def in_memory_broker() -> None:
     """Tasks queued by tests go nowhere, so a developer's local worker never picks them up."""
-    celery_app.conf.update(broker_url="memory://", broker_transport_options={})
+    celery_app.conf.update(
+        broker_url="memory://", broker_transport=None, broker_transport_options={}
+    )
 
 
 @pytest.fixture(autouse=True)
