@@ -490,6 +490,19 @@ def test_names_that_leave_an_override_open_sit_in_isolating_elements_on_the_page
     assert '<meta property="og:title" content="Robot Whisperer">' in page
 
 
+def test_a_board_name_that_leaves_an_override_open_sits_in_a_bdi_on_the_admin_pages(
+    signed_in, acme
+):
+    # Greenhouse names the board: "Acme \u202eBoard" reversed the state badge after it on the
+    # organizations page, and the rest of the sentence on the disconnect page.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(board_name=f"Acme {RLO}Board")
+    board = f"<strong><bdi>Acme {RLO}Board</bdi></strong>"
+
+    assert board in signed_in.get("/manage/").content.decode()
+    disconnect = signed_in.get("/manage/acme/disconnect/").content.decode()
+    assert f"{board} and forgets its token" in " ".join(disconnect.split())
+
+
 def test_an_arabic_title_still_reads_as_arabic(acme, fake_greenhouse, client):
     post = fake_greenhouse.jobs(TOKEN)[0]
     post["title"] = "مهندس روبوتات"
