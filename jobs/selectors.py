@@ -30,6 +30,7 @@ from jobs.models import (
     listed_until_deadline_passed,
 )
 from jobs.search import filter_by_keywords
+from jobs.text import without_direction_controls
 
 FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
@@ -317,6 +318,9 @@ def _nested_options(
             if pk in placed:
                 continue
             placed.add(pk)
+            # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
+            # override open would reverse the path after it (jobs/text.py).
+            name = without_direction_controls(name)
             label = f"{parents}{UNIT_PATH_SEPARATOR}{name}" if parents else name
             options.append(UnitOption(pk, label, organization_name))
             stack.extend((child, label) for child in reversed(children[pk]))

@@ -182,6 +182,26 @@ def test_the_filter_offers_each_unit_after_its_parent_and_named_under_it(client,
 
 
 @both_trees
+def test_a_parent_name_that_leaves_an_override_open_does_not_reverse_the_path(tidewater, tree):
+    # An <option> holds plain text, where no <bdi> can isolate a name: "Plat\u202eform ›
+    # Backend" read "Platdnekcab ‹ mrof", so its direction controls are dropped (jobs/text.py).
+    middle = unit(tree, tree.middle)
+    tree.model.objects.filter(pk=middle.pk).update(
+        name=tree.middle[:4] + "\u202e" + tree.middle[4:]
+    )
+
+    names = [
+        option.name
+        for option in getattr(
+            job_filter_options(organization=middle.organization), f"{tree.field}s"
+        )
+    ]
+
+    assert f"{tree.root} › {tree.middle} › {tree.leaf}" in names
+    assert not any("\u202e" in name for name in names)
+
+
+@both_trees
 def test_a_parent_whose_only_open_jobs_are_below_it_is_still_offered(client, tidewater, tree):
     in_root_or_middle = {f"{tree.field}s__name__in": [tree.root, tree.middle]}
     closed = set(Job.objects.filter(**in_root_or_middle).values_list("title", flat=True))
