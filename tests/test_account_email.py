@@ -348,6 +348,18 @@ def test_an_expired_link_is_refused(signed_in, owner, settings):
     assert owner.email == "alice@acme.example"
 
 
+def test_a_used_link_has_its_headings_words_in_its_title(signed_in):
+    # Screen readers read the title first: "Confirm your new email address", then a page with
+    # nothing to confirm, sounded like two pages.
+    link = asked_link(signed_in)
+    signed_in.post(link)
+
+    page = parsed(signed_in.get(link))
+
+    assert page.select_one("main h1").text == "Your email address"
+    assert page.title.text == "Your email address · orgsite"
+
+
 def test_a_used_link_changes_nothing_more(signed_in, owner):
     first = asked_link(signed_in)
     signed_in.post(first)
