@@ -503,6 +503,18 @@ def test_a_board_name_that_leaves_an_override_open_sits_in_a_bdi_on_the_admin_pa
     assert f"{board} and forgets its token" in " ".join(disconnect.split())
 
 
+def test_a_message_after_a_form_drops_the_direction_controls_a_name_in_it_leaves_open(
+    signed_in, acme, fake_greenhouse
+):
+    # A message is one sentence of plain text around the name: "Saved “Robot \u202eWhisperer”."
+    # read "Saved “Robot .”reresipsihW".
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+
+    response = signed_in.post(f"/manage/acme/jobs/{job.pk}/edit/", {"featured": "on"}, follow=True)
+
+    assert '<li class="message success">Saved “Robot Whisperer”.</li>' in response.content.decode()
+
+
 def test_an_arabic_title_still_reads_as_arabic(acme, fake_greenhouse, client):
     post = fake_greenhouse.jobs(TOKEN)[0]
     post["title"] = "مهندس روبوتات"
