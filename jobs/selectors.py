@@ -333,15 +333,16 @@ def filters_with_their_options(
     """The filters, and options that offer each of their values.
 
     A link saved before its jobs closed names an org, department or office the options (only
-    what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW, so the form does not
-    say "All departments" beside "0 jobs match". A value that names none (on an org's page,
+    what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW (after its name without
+    the direction controls that would reverse it, jobs/text.py), so the form does not say "All
+    departments" beside "0 jobs match". A value that names none (on an org's page,
     none of that org's) is ignored, as `department=abc` is. Queries only for such values.
     """
     slug = filters.organization_slug
     organizations = options.organizations
     if slug and slug not in {option.slug for option in organizations}:
         found = [
-            OrganizationOption(slug, f"{name}{NO_OPEN_JOBS_NOW}")
+            OrganizationOption(slug, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}")
             for name in Organization.objects.filter(slug=slug).values_list("name", flat=True)
         ]
         organizations = [*organizations, *found]
@@ -372,7 +373,7 @@ def _units_with_chosen(
     if not missing:
         return offered, chosen_ids
     found = [
-        UnitOption(pk, f"{name}{NO_OPEN_JOBS_NOW}", organization_name)
+        UnitOption(pk, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}", organization_name)
         for pk, name, organization_name in units.filter(pk__in=missing).values_list(
             *UNIT_OPTION_FIELDS
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from jobs.greenhouse import (
     MAX_CONTENT_CHARS,
@@ -513,6 +514,29 @@ def test_a_message_after_a_form_drops_the_direction_controls_a_name_in_it_leaves
     response = signed_in.post(f"/manage/acme/jobs/{job.pk}/edit/", {"featured": "on"}, follow=True)
 
     assert '<li class="message success">Saved “Robot Whisperer”.</li>' in response.content.decode()
+
+
+def test_a_saved_filter_without_open_jobs_now_drops_the_controls_before_saying_so(
+    acme, fake_greenhouse, client
+):
+    # An <option> is plain text: "Hard\u202eware (no open jobs now)" read "Hard)won sboj nepo on(
+    # eraw", and so did the office's, the location's and the org's.
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+    Job.objects.filter(pk=job.pk).update(is_open=False)
+    department = Department.objects.get(name=f"Hard{RLO}ware")
+    office = Office.objects.get(name=f"Lyon {RLO}HQ")
+    location = f"Lyon {RLO}Part-Dieu"
+    saved = {"department": department.pk, "office": office.pk, "location": location}
+
+    page = client.get("/jobs/", saved).content.decode()
+
+    assert f'<option value="{department.pk}" selected>Hardware (no open jobs now)</option>' in page
+    assert f'<option value="{office.pk}" selected>Lyon HQ (no open jobs now)</option>' in page
+    assert f'<option value="{location}" selected>Lyon Part-Dieu (no open jobs now)</option>' in page
+    Job.objects.filter(organization=acme.organization).update(hidden=True)
+    cache.clear()  # as hiding them on the jobs page does
+    page = client.get("/jobs/", {"org": "acme"}).content.decode()
+    assert '<option value="acme" selected>Acme Robotics (no open jobs now)</option>' in page
 
 
 def test_an_arabic_title_still_reads_as_arabic(acme, fake_greenhouse, client):
