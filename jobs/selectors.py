@@ -14,7 +14,19 @@ from itertools import groupby
 from typing import Literal, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -130,23 +142,48 @@ def _linked_units(
     return RawSQL(sql, params)  # noqa: S611
 
 
-def order_by_department(jobs: QuerySet[Job]) -> QuerySet[Job]:
-    """Featured jobs first, then by department name (a job's first one), then by title."""
-    first_department = Department.objects.filter(jobs=OuterRef("pk")).order_by("name", "pk")
-    return jobs.annotate(department_name=Subquery(first_department.values("name")[:1])).order_by(
-        "-featured", F("department_name").asc(nulls_last=True), "title", "pk"
+class DepartmentPath(NamedTuple):
+    pk: int
+    names: tuple[str, ...]  # its parents' and its own: ("Engineering", "Backend")
+
+
+def department_paths(*, organization: Organization) -> list[DepartmentPath]:
+    """The org's departments, each after its parent as the filter offers them, in one query."""
+    departments = Department.objects.filter(organization=organization).order_by("name", "pk")
+    rows = departments.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)
+    return [DepartmentPath(row[0], names) for row, names in _units_in_tree_order(rows)]
+
+
+def order_by_department(jobs: QuerySet[Job], *, paths: Sequence[DepartmentPath]) -> QuerySet[Job]:
+    """Featured jobs first, then by department (a job's first one, in the order of `paths`:
+    department_paths()), then by title. Each job has its department's place in `paths` as
+    `department_rank`: two departments of the same name under different parents stay apart."""
+    rank = Case(
+        *(When(pk=path.pk, then=Value(place)) for place, path in enumerate(paths)),
+        output_field=IntegerField(),
+    )
+    first_department = (
+        Department.objects.filter(jobs=OuterRef("pk")).annotate(rank=rank).order_by("rank", "pk")
+    )
+    return jobs.annotate(department_rank=Subquery(first_department.values("rank")[:1])).order_by(
+        "-featured", F("department_rank").asc(nulls_last=True), "title", "pk"
     )
 
 
-def group_by_department(jobs: Iterable[Job]) -> list[tuple[str, list[Job]]]:
-    """Consecutive jobs from order_by_department(), as (heading, jobs) groups."""
+def group_by_department(
+    jobs: Iterable[Job], *, paths: Sequence[DepartmentPath]
+) -> list[tuple[tuple[str, ...], list[Job]]]:
+    """Consecutive jobs from order_by_department(), as (heading, jobs) groups. A heading is the
+    names of a department's path (a page isolates each in a <bdi>), or one group name."""
 
-    def heading(job: Job) -> str:
-        if job.featured:
-            return FEATURED_GROUP
-        return job.department_name or NO_DEPARTMENT_GROUP
+    def group_of(job: Job) -> int | str | None:
+        # Its department's place in `paths`: by id, as two of one name are two groups.
+        return FEATURED_GROUP if job.featured else job.department_rank
 
-    return [(name, list(group)) for name, group in groupby(jobs, key=heading)]
+    def heading(group: int | str | None) -> tuple[str, ...]:
+        return paths[group].names if isinstance(group, int) else (group or NO_DEPARTMENT_GROUP,)
+
+    return [(heading(group), list(members)) for group, members in groupby(jobs, key=group_of)]
 
 
 def related_jobs(*, job: Job, limit: int = 5) -> list[Job]:
@@ -298,8 +335,21 @@ def _nested_options(
     rows: Iterable[tuple[int, str, str, int, int, int | None]],
 ) -> list[UnitOption]:
     """Options of the departments or offices (UNIT_OPTION_FIELDS, TREE_FIELDS rows), each after
-    its parent and named after it, "Engineering › Backend": a screen reader reads no indent.
-    Those without a parent, and the children of each, keep the rows' order."""
+    its parent and named after it, "Engineering › Backend": a screen reader reads no indent."""
+    return [
+        # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
+        # override open would reverse the path after it (jobs/text.py).
+        UnitOption(pk, UNIT_PATH_SEPARATOR.join(map(without_direction_controls, names)), org)
+        for (pk, _, org, *_), names in _units_in_tree_order(rows)
+    ]
+
+
+def _units_in_tree_order(
+    rows: Iterable[tuple[int, str, str, int, int, int | None]],
+) -> list[tuple[tuple[int, str, str, int, int, int | None], tuple[str, ...]]]:
+    """The rows (UNIT_OPTION_FIELDS, TREE_FIELDS), each after its parent, with the names of its
+    parents and its own. Those without a parent, and the children of each, keep the rows'
+    order."""
     rows = list(rows)
     pk_of = {(org_id, greenhouse_id): pk for pk, _, _, org_id, greenhouse_id, _ in rows}
     children = defaultdict(list)
@@ -308,23 +358,20 @@ def _nested_options(
         pk, _, _, org_id, _, parent_greenhouse_id = row
         parent = pk_of.get((org_id, parent_greenhouse_id))
         (roots if parent in (None, pk) else children[parent]).append(row)
-    options: list[UnitOption] = []
+    ordered = []
     placed = set()
     # Then every row: units whose parents loop (bad data) have no root to start from.
     for start in [*roots, *rows]:
-        stack = [(start, "")]
+        stack = [(start, ())]
         while stack:
-            (pk, name, organization_name, *_), parents = stack.pop()
-            if pk in placed:
+            row, parents = stack.pop()
+            if row[0] in placed:
                 continue
-            placed.add(pk)
-            # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
-            # override open would reverse the path after it (jobs/text.py).
-            name = without_direction_controls(name)
-            label = f"{parents}{UNIT_PATH_SEPARATOR}{name}" if parents else name
-            options.append(UnitOption(pk, label, organization_name))
-            stack.extend((child, label) for child in reversed(children[pk]))
-    return options
+            placed.add(row[0])
+            names = (*parents, row[1])
+            ordered.append((row, names))
+            stack.extend((child, names) for child in reversed(children[row[0]]))
+    return ordered
 
 
 def filters_with_their_options(

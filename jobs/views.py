@@ -4,6 +4,7 @@ Views stay thin: they read the request, call selectors and render. Visitor pages
 briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
@@ -24,6 +25,8 @@ from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
 from jobs.selectors import (
+    DepartmentPath,
+    department_paths,
     filters_with_their_options,
     group_by_department,
     job_filter_options,
@@ -74,13 +77,14 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
-    context = _listing_context(request, organization=organization)
+    paths = department_paths(organization=organization)
+    context = _listing_context(request, organization=organization, paths=paths)
     context["organization"] = organization
     # Each org page its own: a sentence shared by all would be shown under each in search results.
     context["meta_description"] = organization.description or (
         f"Open jobs at {ending_sentence(organization.name)}"
     )
-    context["job_groups"] = group_by_department(context["page"])
+    context["job_groups"] = group_by_department(context["page"], paths=paths)
     return render(request, "public/organization_detail.html", context)
 
 
@@ -130,8 +134,14 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-def _listing_context(request: HttpRequest, *, organization: Organization | None) -> dict[str, Any]:
-    """The filtered, paginated jobs of one org's page or of the all-jobs page."""
+def _listing_context(
+    request: HttpRequest,
+    *,
+    organization: Organization | None,
+    paths: Sequence[DepartmentPath] = (),
+) -> dict[str, Any]:
+    """The filtered, paginated jobs of one org's page (grouped by department: `paths`,
+    department_paths()'s) or of the all-jobs page."""
     filters = JobFilters.from_query_dict(request.GET)
     if organization is not None:
         # On an org's page the org is the page's own, not a filter the visitor set.
@@ -149,7 +159,8 @@ def _listing_context(request: HttpRequest, *, organization: Organization | None)
         jobs = job_search(**asdict(filters))
     else:
         jobs = order_by_department(
-            job_search(**{**asdict(filters), "organization_slug": organization.slug})
+            job_search(**{**asdict(filters), "organization_slug": organization.slug}),
+            paths=paths,
         )
     page = _listing_page(jobs, request.GET.get("page"))
     return {

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jobs.models import Department, Job, Office
 from jobs.selectors import job_filter_options, job_search
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,49 @@ def test_a_parent_filter_costs_the_queries_of_a_flat_one(client, tidewater, tree
         return len(captured)
 
     assert queries(tree.root) == queries(tree.middle) == queries(tree.flat)
+
+
+def test_two_departments_of_one_name_under_different_parents_are_two_groups(client, tidewater):
+    """Grouped by the department, not its name, and each headed by its path; a flat one keeps
+    its plain name."""
+    data = unit(DEPARTMENTS, "Data")
+    data_backend = make_unit(Department, data.organization, "Backend")
+    Department.objects.filter(pk=data_backend.pk).update(parent_greenhouse_id=data.greenhouse_id)
+    make_job(data.organization, "Backend Engineer, Lane Data", departments=(data_backend,))
+
+    response = client.get("/orgs/tidewater/")
+
+    groups = [
+        (heading, [job.title for job in jobs]) for heading, jobs in response.context["job_groups"]
+    ]
+    assert groups == [
+        (("Dispatch",), [DISPATCHER]),
+        (("Engineering",), [ENGINEERING_MANAGER]),
+        (("Engineering", "Data"), [DATA_ANALYST]),
+        (("Engineering", "Data", "Backend"), ["Backend Engineer, Lane Data"]),
+        (("Engineering", "Platform"), [PLATFORM_LEAD]),
+        (("Engineering", "Platform", "Backend"), [BACKEND_ENGINEER]),
+        (("Engineering", "Platform", "Infrastructure"), [SRE]),
+        (("People",), [PEOPLE_PARTNER]),
+    ]
+    # Each name isolated: one leaving a right-to-left override open reverses no other.
+    html = response.content.decode()
+    assert "<h3><bdi>Engineering</bdi> › <bdi>Data</bdi> › <bdi>Backend</bdi></h3>" in html
+    assert "<h3><bdi>People</bdi></h3>" in html
+
+
+def test_an_org_pages_path_headings_cost_the_same_queries_for_more_departments(client, tidewater):
+    def queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(db_connection) as captured:
+            assert client.get("/orgs/tidewater/").status_code == 200
+        return len(captured)
+
+    before = queries()
+    platform = unit(DEPARTMENTS, "Platform")
+    for n in range(5):
+        team = make_unit(Department, platform.organization, f"Team {n}")
+        Department.objects.filter(pk=team.pk).update(parent_greenhouse_id=platform.greenhouse_id)
+        make_job(platform.organization, f"Engineer {n}", departments=(team,))
+
+    assert queries() == before

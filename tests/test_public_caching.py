@@ -209,8 +209,8 @@ def test_a_page_rendered_while_a_sync_ran_is_not_served_after_it(client, synced_
     """The page keeps the version read before rendering, so a sync that commits mid-render wins."""
     list_groups = views.group_by_department
 
-    def groups_then_a_sync_commits(page):
-        groups = list_groups(page)  # the jobs are read here, before the sync
+    def groups_then_a_sync_commits(page, **kwargs):
+        groups = list_groups(page, **kwargs)  # the jobs are read here, before the sync
         Job.objects.filter(title="Field Service Technician").update(title="Renamed mid-render")
         listing_cache_invalidate(organization=synced_acme)
         return groups
