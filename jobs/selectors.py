@@ -380,10 +380,11 @@ def filters_with_their_options(
     """The filters, and options that offer each of their values.
 
     A link saved before its jobs closed names an org, department or office the options (only
-    what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW (after its name without
-    the direction controls that would reverse it, jobs/text.py), so the form does not say "All
-    departments" beside "0 jobs match". A value that names none (on an org's page,
-    none of that org's) is ignored, as `department=abc` is. Queries only for such values.
+    what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW (after its name, or its
+    path as options have, without the direction controls that would reverse it, jobs/text.py),
+    so the form does not say "All departments" beside "0 jobs match". A value that names none
+    (on an org's page, none of that org's) is ignored, as `department=abc` is. Queries only for
+    such values.
     """
     slug = filters.organization_slug
     organizations = options.organizations
@@ -419,11 +420,14 @@ def _units_with_chosen(
     missing = [pk for pk in chosen_ids if pk not in offered_ids]
     if not missing:
         return offered, chosen_ids
+    # With the units above them, in the same one query: named by their path as options are.
+    with_parents = units.model.objects.filter(
+        pk__in=_linked_units(units.filter(pk__in=missing), going="up")
+    ).order_by("name", "pk")
     found = [
-        UnitOption(pk, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}", organization_name)
-        for pk, name, organization_name in units.filter(pk__in=missing).values_list(
-            *UNIT_OPTION_FIELDS
-        )
+        option._replace(name=f"{option.name}{NO_OPEN_JOBS_NOW}")
+        for option in _nested_options(with_parents.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS))
+        if option.pk in missing
     ]
     known = offered_ids | {option.pk for option in found}
     return [*offered, *found], tuple(pk for pk in chosen_ids if pk in known)

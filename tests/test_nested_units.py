@@ -275,3 +275,15 @@ def test_an_org_pages_path_headings_cost_the_same_queries_for_more_departments(c
         make_job(platform.organization, f"Engineer {n}", departments=(team,))
 
     assert queries() == before
+
+
+@both_trees
+def test_a_saved_unit_without_open_jobs_now_is_named_by_its_path(client, tidewater, tree):
+    leaf = unit(tree, tree.leaf)
+    Job.objects.filter(**{f"{tree.field}s": leaf}).update(is_open=False)
+
+    response = client.get("/orgs/tidewater/", {tree.field: leaf.pk})
+
+    path = f"{tree.root} › {tree.middle} › {tree.leaf}"
+    assert f"{path} (no open jobs now)" in options(response, tree)
+    assert path not in options(response, tree)
