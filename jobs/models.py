@@ -37,6 +37,13 @@ PAGE_LANGUAGE = "en"  # base.html's <html lang>: the language the site's own wor
 RIGHT_TO_LEFT_LANGUAGES = frozenset(
     {"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"}
 )
+# A script subtag outranks the language: Punjabi in Arabic script ("pa-Arab") runs right to
+# left, Sindhi in Devanagari ("sd-Deva") left to right.
+RIGHT_TO_LEFT_SCRIPTS = frozenset(
+    {"adlm", "arab", "hebr", "mand", "nkoo", "rohg", "samr", "syrc", "thaa"}
+)
+# The script subtag, after the language and any extended language subtags (BCP 47 2.2.3).
+SCRIPT_SUBTAG_RE = re.compile(r"[a-z]{2,3}(?:-[a-z]{3}){0,3}-([a-z]{4})(?:-|$)", re.IGNORECASE)
 
 
 def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool:
@@ -75,10 +82,15 @@ class WrittenInLanguage:
 
     @property
     def content_direction(self) -> str:
-        """ "rtl" for words in a language written right to left (the `dir` beside
-        content_language's `lang`), else "": Hebrew was laid out left to right."""
-        primary = self.content_language.split("-")[0].lower()
-        return "rtl" if primary in RIGHT_TO_LEFT_LANGUAGES else ""
+        """ "rtl" for words in a script written right to left (the `dir` beside
+        content_language's `lang`), else "": Hebrew was laid out left to right. The tag's
+        script subtag decides when it has one, else its language."""
+        language = self.content_language
+        if script := SCRIPT_SUBTAG_RE.match(language):
+            right_to_left = script[1].lower() in RIGHT_TO_LEFT_SCRIPTS
+        else:
+            right_to_left = language.split("-")[0].lower() in RIGHT_TO_LEFT_LANGUAGES
+        return "rtl" if right_to_left else ""
 
     @property
     def language_attrs(self) -> dict[str, str]:

@@ -227,6 +227,41 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
 
 
 @pytest.mark.parametrize(
+    ("language", "direction"),
+    [
+        ("pa-Arab", "rtl"),  # Punjabi in Shahmukhi
+        ("pa-arab-PK", "rtl"),  # subtags are case-insensitive
+        ("pa", ""),
+        ("sd-Deva", ""),  # Sindhi in Devanagari
+        ("ku-Latn", ""),
+        ("ku-Arab", "rtl"),
+        ("ckb", "rtl"),
+        ("dv-Thaa", "rtl"),
+        ("ff-Adlm", "rtl"),
+        ("az-Cyrl-AZ", ""),
+        ("zh-yue-Hant", ""),  # an extended language subtag comes before the script
+        ("ar-EG", "rtl"),  # a region, not a script: the language decides
+        ("he", "rtl"),
+    ],
+)
+def test_a_script_subtag_decides_the_direction_over_the_language(language, direction):
+    for written in (Job(language=language), Organization(language=language)):
+        assert written.content_direction == direction
+        assert written.language_attrs.get("dir", "") == direction
+
+
+def test_a_post_in_punjabi_written_in_arabic_script_is_laid_out_right_to_left(client, org):
+    shahmukhi = make_job(org, "ڈویلپر", language="pa-Arab")
+    devanagari = make_job(org, "डेवलपर", language="sd-Deva")
+
+    job_page = client.get(job_page_url(shahmukhi)).content.decode()
+    listing = client.get("/orgs/harbor/").content.decode()
+
+    assert '<h1 lang="pa-Arab" dir="rtl">ڈویلپر</h1>' in job_page
+    assert f'href="{job_page_url(devanagari)}" lang="sd-Deva" dir="auto">' in listing
+
+
+@pytest.mark.parametrize(
     ("description", "scrolls"),
     [
         ("<p>Words wrap.</p><ul><li>https://harbor.example/a-long-address</li></ul>", False),
