@@ -1,4 +1,5 @@
-"""/healthz for load balancers and monitoring: the database, the broker, and beat's dispatcher.
+"""/healthz for load balancers and monitoring: the database, the broker, the cache and beat's
+dispatcher.
 
 Each check is a plain function returning a CheckResult; the view only puts them together. Details
 are a few fixed words: exception text can name hosts or carry a broker URL with its password, so
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -83,24 +85,31 @@ def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
 
 
 def broker_eviction_warning(broker: Connection) -> str | None:
-    """What to say of a broker Redis whose maxmemory-policy is not noeviction: once full, it
-    deletes keys, queued tasks among them, and syncs are lost without an error anywhere.
-
-    Nothing for another transport, nor for a Redis that does not let clients read its
-    configuration (managed ones often disable CONFIG).
-    """
+    """redis_eviction_warning for the broker, nothing for another transport."""
     if broker.transport.driver_type != "redis":
         return None
+    return redis_eviction_warning(
+        broker.default_channel.client, name="the broker's", loses="queued syncs"
+    )
+
+
+def redis_eviction_warning(server: redis.Redis, *, name: str, loses: str) -> str | None:
+    """What to say of a Redis whose maxmemory-policy is not noeviction: once full, it deletes
+    keys, what it `loses` among them, without an error anywhere.
+
+    Nothing for a Redis that does not let clients read its configuration (managed ones often
+    disable CONFIG).
+    """
     try:
-        reply = broker.default_channel.client.config_get("maxmemory-policy")
+        reply = server.config_get("maxmemory-policy")
     except redis.ResponseError as exc:  # an unknown command, or one the ACL denies
-        logger.debug("broker maxmemory-policy not readable error=%r", exc)
+        logger.debug("%s maxmemory-policy not readable error=%r", name, exc)
         return None
     policy = reply.get("maxmemory-policy", "noeviction")
     if policy == "noeviction":
         return None
     return (
-        f"the broker's Redis has maxmemory-policy {policy}: when full it drops queued syncs "
+        f"{name} Redis has maxmemory-policy {policy}: when full it drops {loses} "
         "without an error; set it to noeviction"
     )
 
@@ -121,15 +130,27 @@ SCHEDULER_UNKNOWN = CheckResult(
 
 def check_cache() -> CheckResult:
     """Write and read back a key. Visitor pages and sign-ins work without the cache (uncached,
-    unthrottled), but a sync could no longer refresh the pages other processes cached."""
+    unthrottled), but a sync could no longer refresh the pages other processes cached.
+
+    A Redis that may evict keys is a warning, as for the broker: the throttles' counts live in
+    the cache, and filling it with pages would reset them.
+    """
     try:
         cache.set(CACHE_PROBE_KEY, "ok", timeout=60)
         if cache.get(CACHE_PROBE_KEY) != "ok":
             raise ValueError("the probe key did not read back")
+        eviction = None
+        backend = caches["default"]  # `cache` is a proxy to it, never a RedisCache itself
+        if isinstance(backend, RedisCache):
+            eviction = redis_eviction_warning(
+                backend._cache.get_client(write=True),  # Django's own, with its timeouts
+                name="the cache's",
+                loses="the counts of failed sign-ins and of invitation emails",
+            )
     except Exception as exc:  # whatever the backend raises, the cache is not usable
         logger.warning("health check failed: cache error=%r", exc)
         return CheckResult(ok=False, detail="unreachable")
-    return CheckResult(ok=True, detail="ok")
+    return CheckResult(ok=True, detail="ok", fields={"warning": eviction} if eviction else {})
 
 
 def check_scheduler(*, now: datetime) -> CheckResult:

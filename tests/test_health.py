@@ -243,16 +243,35 @@ def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
 
 
 @pytest.fixture
-def redis_broker(use_broker) -> Iterator[Callable[[str], None]]:
-    """Point the app at the test Redis; the function yielded sets its maxmemory-policy (for the
-    whole server: the policy it had comes back after)."""
+def redis_policy() -> Iterator[Callable[[str], None]]:
+    """A function that sets the test Redis's maxmemory-policy (for the whole server: the policy
+    it had comes back after)."""
     require_service("127.0.0.1", 6379, "Redis")
-    use_broker(TEST_REDIS_URL)
     server = redis.Redis.from_url(TEST_REDIS_URL)
     saved = server.config_get("maxmemory-policy")["maxmemory-policy"]
     yield lambda policy: server.config_set("maxmemory-policy", policy)
     server.config_set("maxmemory-policy", saved)
     server.close()
+
+
+@pytest.fixture
+def redis_broker(use_broker, redis_policy) -> Callable[[str], None]:
+    """Point the app at the test Redis; the function returned sets its maxmemory-policy."""
+    use_broker(TEST_REDIS_URL)
+    return redis_policy
+
+
+@pytest.fixture
+def redis_cache(settings, redis_policy) -> Callable[[str], None]:
+    """The cache in the test Redis, as CACHE_URL makes it; the function returned sets its
+    maxmemory-policy."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+        }
+    }
+    return redis_policy
 
 
 def test_it_reports_a_real_redis_broker_healthy(client, redis_broker):
@@ -280,6 +299,36 @@ def test_it_warns_of_a_broker_redis_that_may_evict_queued_tasks_but_stays_up(cli
 
     assert status == 200, body
     assert body["checks"]["broker"] == {"ok": True, "detail": "ok", "warning": EVICTING_BROKER}
+
+
+def test_it_warns_of_a_cache_redis_that_may_evict_the_throttles_counts_but_stays_up(
+    client, redis_cache
+):
+    """Filling the cache with page requests would reset the counts of failed sign-ins."""
+    redis_cache("allkeys-lru")
+    scheduler_tick_record()
+
+    status, body = get_health(client)
+
+    assert status == 200, body
+    assert body["checks"]["cache"] == {
+        "ok": True,
+        "detail": "ok",
+        "warning": (
+            "the cache's Redis has maxmemory-policy allkeys-lru: when full it drops the counts "
+            "of failed sign-ins and of invitation emails without an error; set it to noeviction"
+        ),
+    }
+
+
+def test_it_reports_a_cache_redis_that_keeps_noeviction_healthy(client, redis_cache):
+    redis_cache("noeviction")
+    scheduler_tick_record()
+
+    status, body = get_health(client)
+
+    assert status == 200, body
+    assert body["checks"]["cache"] == {"ok": True, "detail": "ok"}
 
 
 def test_a_starting_worker_logs_a_warning_of_a_broker_redis_that_may_evict(redis_broker, caplog):
