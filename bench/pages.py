@@ -16,7 +16,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -74,28 +73,32 @@ def page_paths() -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def start_gunicorn(var_dir: Path) -> tuple[subprocess.Popen, int]:
+    """gunicorn and the port it bound: it picks one itself, and says which, where a port picked
+    here could be taken by another process before gunicorn binds it."""
+    from tests.support.ports import listening_port
 
-
-def start_gunicorn(port: int, var_dir: Path) -> subprocess.Popen:
-    log = (var_dir / "gunicorn.log").open("w")
-    process = subprocess.Popen(  # noqa: S603  (fixed arguments)
-        [sys.executable, "-m", "gunicorn", "orgsite.wsgi:application", "-w", "2",
-         "-b", f"127.0.0.1:{port}"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    log_path = var_dir / "gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603  (fixed arguments)
+            [sys.executable, "-m", "gunicorn", "orgsite.wsgi:application", "-w", "2",
+             "-b", "127.0.0.1:0"],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        port = listening_port(process, log_path.read_text)
+    except RuntimeError:
+        process.terminate()
+        raise
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # the socket is bound before the workers have started
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/trivial/", timeout=2).read()  # noqa: S310
-            return process
+            return process, port
         except OSError:
             time.sleep(0.3)
     process.terminate()
-    raise RuntimeError(f"gunicorn did not start:\n{(var_dir / 'gunicorn.log').read_text()}")
+    raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}")
 
 
 def wrk(url: str, seconds: int, *, accept_encoding: str) -> dict[str, Any]:
@@ -153,8 +156,7 @@ def main(argv: list[str] | None = None) -> None:
             populate(args.orgs, args.jobs_per_org)
             paths = page_paths()
             connection.close()
-            port = free_port()
-            gunicorn = start_gunicorn(port, var_dir)
+            gunicorn, port = start_gunicorn(var_dir)
             ceiling = None
             for name, path in paths:
                 url = f"http://127.0.0.1:{port}{path}"

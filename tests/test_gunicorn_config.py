@@ -5,26 +5,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from tests.support.ports import listening_port
+
 REPO = Path(__file__).resolve().parent.parent
-
-# Gunicorn's line once it has bound its socket; bound to port 0, it names the port it got.
-LISTENING_AT = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
-
-
-def listening_port(process: subprocess.Popen, logs: Callable[[], str]) -> int:
-    """The port gunicorn bound: one picked beforehand could be taken before gunicorn binds it."""
-    deadline = time.monotonic() + 30
-    while not (found := LISTENING_AT.search(logs())):
-        assert process.poll() is None and time.monotonic() < deadline, logs()
-        time.sleep(0.1)
-    return int(found[1])
 
 
 def get(port: int, path: str) -> int:

@@ -9,12 +9,18 @@ connections stays bound by the test while it is used (`refusing_port`).
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
+
+# Gunicorn's line once it has bound its socket; bound to port 0, it names the port it got.
+LISTENING_AT = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
 
 
 class PortTaken(Exception):
@@ -44,3 +50,14 @@ def refusing_port() -> Iterator[int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+def listening_port(process: subprocess.Popen, logs: Callable[[], str]) -> int:
+    """The port a gunicorn started with `--bind 127.0.0.1:0` bound, read from its `logs()`; one
+    picked beforehand could be taken before gunicorn binds it. Used by bench/ too."""
+    deadline = time.monotonic() + 30
+    while not (found := LISTENING_AT.search(logs())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start listening:\n{logs()}")
+        time.sleep(0.1)
+    return int(found[1])
