@@ -274,61 +274,39 @@ def redis_cache(settings, redis_policy) -> Callable[[str], None]:
     return redis_policy
 
 
-def test_it_reports_a_real_redis_broker_healthy(client, redis_broker):
-    redis_broker("noeviction")
-    scheduler_tick_record()
-
-    status, body = get_health(client)
-
-    assert status == 200, body
-    assert body["checks"]["broker"] == {"ok": True, "detail": "ok"}
-
-
 EVICTING_BROKER = (
     "the broker's Redis has maxmemory-policy allkeys-lru: when full it drops queued syncs "
     "without an error; set it to noeviction"
 )
+EVICTING_CACHE = (
+    "the cache's Redis has maxmemory-policy allkeys-lru: when full it drops the counts of failed "
+    "sign-ins and of invitation emails without an error; set it to noeviction"
+)
+
+HEALTHY = {"ok": True, "detail": "ok"}
 
 
-def test_it_warns_of_a_broker_redis_that_may_evict_queued_tasks_but_stays_up(client, redis_broker):
-    """A load balancer would take every web process out for a setting that lost nothing yet."""
-    redis_broker("allkeys-lru")
-    scheduler_tick_record()
-
-    status, body = get_health(client)
-
-    assert status == 200, body
-    assert body["checks"]["broker"] == {"ok": True, "detail": "ok", "warning": EVICTING_BROKER}
-
-
-def test_it_warns_of_a_cache_redis_that_may_evict_the_throttles_counts_but_stays_up(
-    client, redis_cache
+@pytest.mark.parametrize(
+    ("redis_fixture", "check", "policy", "expected"),
+    [
+        ("redis_broker", "broker", "noeviction", HEALTHY),
+        # A load balancer would take every web process out for a setting that lost nothing yet.
+        ("redis_broker", "broker", "allkeys-lru", {**HEALTHY, "warning": EVICTING_BROKER}),
+        ("redis_cache", "cache", "noeviction", HEALTHY),
+        # Filling the cache with page requests would reset the counts of failed sign-ins.
+        ("redis_cache", "cache", "allkeys-lru", {**HEALTHY, "warning": EVICTING_CACHE}),
+    ],
+)  # fmt: skip
+def test_a_redis_that_may_evict_is_warned_of_and_stays_up(
+    client, request, redis_fixture, check, policy, expected
 ):
-    """Filling the cache with page requests would reset the counts of failed sign-ins."""
-    redis_cache("allkeys-lru")
+    request.getfixturevalue(redis_fixture)(policy)
     scheduler_tick_record()
 
     status, body = get_health(client)
 
     assert status == 200, body
-    assert body["checks"]["cache"] == {
-        "ok": True,
-        "detail": "ok",
-        "warning": (
-            "the cache's Redis has maxmemory-policy allkeys-lru: when full it drops the counts "
-            "of failed sign-ins and of invitation emails without an error; set it to noeviction"
-        ),
-    }
-
-
-def test_it_reports_a_cache_redis_that_keeps_noeviction_healthy(client, redis_cache):
-    redis_cache("noeviction")
-    scheduler_tick_record()
-
-    status, body = get_health(client)
-
-    assert status == 200, body
-    assert body["checks"]["cache"] == {"ok": True, "detail": "ok"}
+    assert body["checks"][check] == expected
 
 
 def test_a_starting_worker_logs_a_warning_of_a_broker_redis_that_may_evict(redis_broker, caplog):
