@@ -490,6 +490,18 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else [*readonly, *self.PRIVILEGE_FIELDS]
 
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Only a superuser changes an account with more than a plain one's power (superuser or
+        staff status, groups, permissions), their own aside: setting its password, or the
+        address its password resets go to, would let whoever did sign in as it."""
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser or obj.pk == request.user.pk:
+            return True
+        return not (
+            obj.is_superuser or obj.is_staff or obj.groups.exists() or obj.user_permissions.exists()
+        )
+
     def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
         return sole_admin_refusal(
             obj,

@@ -935,6 +935,47 @@ def test_only_a_superuser_grants_superuser_status_groups_or_permissions(client, 
         assert user.user_permissions.count() == (2 if user == manager else 0)
 
 
+def powerful_account(kind: str) -> User:
+    user = User.objects.create_user(kind, f"{kind}@example.com", PASSWORD)
+    if kind == "superuser":
+        user.is_superuser = True
+    elif kind == "staff":
+        user.is_staff = True
+    elif kind == "grouped":
+        group = Group.objects.create(name="Everything")
+        group.permissions.set(Permission.objects.all())
+        user.groups.add(group)
+    else:
+        user.user_permissions.add(*Permission.objects.all())
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize("kind", ["superuser", "staff", "grouped", "permitted"])
+def test_staff_who_may_change_accounts_cannot_take_over_one_with_more_power(client, kind):
+    """Its password, or the address its resets go to, set by them would be theirs to use."""
+    manager = User.objects.create_user("manager", "manager@example.com", PASSWORD, is_staff=True)
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    target = powerful_account(kind)
+    client.force_login(manager)
+    url = f"/admin/auth/user/{target.pk}/change/"
+    values = admin_form_values(client.get(url))
+
+    password = client.post(
+        f"/admin/auth/user/{target.pk}/password/",
+        {"password1": "A brand new one 42", "password2": "A brand new one 42"},
+    )
+    address = client.post(url, {**values, "email": "manager+taken@example.com"})
+
+    assert (password.status_code, address.status_code) == (403, 403)
+    target.refresh_from_db()
+    assert target.check_password(PASSWORD)
+    assert target.email == f"{kind}@example.com"
+    assert client.get(url).status_code == 200  # still shown, to view
+
+
 @pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
 def test_django_admin_checks_again_under_lock_when_saving(staff_client, owner, monkeypatch, change):
     """The forms' check reads without locks; had another admin been demoted since, the save
