@@ -420,6 +420,17 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
     return f"{outcome}: nobody else who can sign in is an admin of {names} {remedy}"
 
 
+def _beyond_reach(request: HttpRequest, user: User | None) -> bool:
+    """Whether `user` is an account only a superuser changes or deletes: one with more than a
+    plain account's power (superuser or staff status, groups, permissions), other than the
+    staff member's own."""
+    if user is None or request.user.is_superuser or user.pk == request.user.pk:
+        return False
+    return (
+        user.is_superuser or user.is_staff or user.groups.exists() or user.user_permissions.exists()
+    )
+
+
 class UserChangeKeepingAdminsForm(UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
     an account is not renamed to another's username in other case (as Django's add form)."""
@@ -491,16 +502,13 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         return readonly if request.user.is_superuser else [*readonly, *self.PRIVILEGE_FIELDS]
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        """Only a superuser changes an account with more than a plain one's power (superuser or
-        staff status, groups, permissions), their own aside: setting its password, or the
-        address its password resets go to, would let whoever did sign in as it."""
-        if not super().has_change_permission(request, obj):
-            return False
-        if obj is None or request.user.is_superuser or obj.pk == request.user.pk:
-            return True
-        return not (
-            obj.is_superuser or obj.is_staff or obj.groups.exists() or obj.user_permissions.exists()
-        )
+        # Setting its password, or the address its password resets go to, would let whoever
+        # did sign in as it.
+        return super().has_change_permission(request, obj) and not _beyond_reach(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Django's delete page and "Delete selected" both ask this of each account.
+        return super().has_delete_permission(request, obj) and not _beyond_reach(request, obj)
 
     def delete_refusal(self, obj: User, *, others_leaving: Collection[int] = ()) -> str:
         return sole_admin_refusal(

@@ -976,6 +976,25 @@ def test_staff_who_may_change_accounts_cannot_take_over_one_with_more_power(clie
     assert client.get(url).status_code == 200  # still shown, to view
 
 
+@pytest.mark.parametrize("kind", ["superuser", "staff", "grouped", "permitted"])
+def test_staff_who_may_delete_accounts_cannot_delete_one_with_more_power(client, member, kind):
+    manager = User.objects.create_user("manager", "manager@example.com", PASSWORD, is_staff=True)
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "delete_user"])
+    )
+    target = powerful_account(kind)
+    client.force_login(manager)
+
+    page = client.post(f"/admin/auth/user/{target.pk}/delete/", {"post": "yes"})
+    selected = client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [target.pk, member.pk], "post": "yes"},
+    )
+
+    assert (page.status_code, selected.status_code) == (403, 403)
+    assert User.objects.filter(pk__in=[target.pk, member.pk]).count() == 2
+
+
 @pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
 def test_django_admin_checks_again_under_lock_when_saving(staff_client, owner, monkeypatch, change):
     """The forms' check reads without locks; had another admin been demoted since, the save
