@@ -799,7 +799,13 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(ListQueryCleaning, DjangoGroupAdmin):
-    """Django's, with its list's query read as every list here reads it."""
+    """Django's, with its list's query read as every list here reads it, and its permissions
+    granted by superusers only (as UserAdmin's): staff who may change groups would otherwise
+    give their own every permission."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Sequence[str]:
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else [*readonly, "permissions"]
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too

@@ -935,6 +935,28 @@ def test_only_a_superuser_grants_superuser_status_groups_or_permissions(client, 
         assert user.user_permissions.count() == (2 if user == manager else 0)
 
 
+def test_only_a_superuser_grants_a_group_permissions(client):
+    """Staff who may change groups would otherwise give their own group every permission."""
+    manager = User.objects.create_user("manager", "manager@example.com", PASSWORD, is_staff=True)
+    team = Group.objects.create(name="Team")
+    team.permissions.set(Permission.objects.filter(codename__in=["view_group", "change_group"]))
+    manager.groups.add(team)
+    client.force_login(manager)
+    everything = [permission.pk for permission in Permission.objects.all()]
+
+    response = client.post(
+        f"/admin/auth/group/{team.pk}/change/", {"name": "Renamed", "permissions": everything}
+    )
+
+    assert response.status_code == 302  # the rest of the form is saved
+    team.refresh_from_db()
+    assert team.name == "Renamed"
+    assert team.permissions.count() == 2
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    client.post(f"/admin/auth/group/{team.pk}/change/", {"name": "Team", "permissions": everything})
+    assert team.permissions.count() == len(everything)
+
+
 def powerful_account(kind: str) -> User:
     user = User.objects.create_user(kind, f"{kind}@example.com", PASSWORD)
     if kind == "superuser":
