@@ -15,7 +15,7 @@ from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 
 from jobs.greenhouse import clean_text
-from jobs.models import Job, Organization
+from jobs.models import LANGUAGE_TAG_RE, Job, Organization
 from jobs.selectors import job_search, listing_changed_at
 from jobs.text import ending_sentence, without_direction_controls
 
@@ -105,12 +105,14 @@ class OrganizationJobsFeed(AllJobsFeed):
 
 
 def _most_used_language(jobs: QuerySet[Job]) -> str | None:
-    """The language most of `jobs` say they are written in; None when none says one."""
-    return (
+    """The language tag most of `jobs` say they are written in; None when none says one.
+    Greenhouse's `language` is kept as it came, and one that is no tag ("en US", "xx-<b>") told
+    readers nothing they could use."""
+    languages = (
         jobs.exclude(language="")
         .values("language")
         .annotate(jobs=Count("pk"))
         .order_by("-jobs", "language")
         .values_list("language", flat=True)
-        .first()
     )
+    return next((language for language in languages if LANGUAGE_TAG_RE.fullmatch(language)), None)

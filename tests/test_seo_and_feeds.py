@@ -369,6 +369,19 @@ def test_an_org_feed_is_in_the_language_most_of_its_jobs_are(client, db):
     assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
 
 
+def test_an_org_feed_passes_over_job_languages_that_are_no_language_tags(client, db):
+    # Greenhouse's `language` is stored as sent; the feed's <language> said "en US" or markup.
+    mixed = Organization.objects.create(name="Liberté Santé", slug="liberte")
+    for title in ("Infirmier", "Ingénieure"):
+        make_job(mixed, title, language="fr FR")
+    make_job(mixed, "Nurse", language="en")
+    unreadable = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    make_job(unreadable, "Welder", language="xx-<script>")
+
+    assert feed_items(client, "/orgs/liberte/feed/")[0].findtext("language") == "en"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
+
+
 def test_an_org_feed_is_in_the_language_its_admins_set_before_its_jobs(client, db):
     quebec = Organization.objects.create(name="Santé Québec", slug="quebec", language="fr-CA")
     for title in ("Nurse", "Porter"):
