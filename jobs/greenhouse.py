@@ -20,7 +20,7 @@ import re
 import socket
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -333,9 +333,28 @@ def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     return parsed
 
 
+def _date_of_post(
+    job_id: int,
+    raw: dict[str, Any],
+    key: str,
+    *,
+    read: Callable[[Any], datetime | None] = _datetime_or_none,
+) -> datetime | None:
+    """The post's date `key`, None without one. One it gives that cannot be read (no ISO 8601,
+    or outside years 1 to 9999) is logged: read as missing, an application deadline left the
+    job listed past it, and nothing said why."""
+    value = raw.get(key)
+    moment = read(value)
+    if moment is None and value not in (None, ""):
+        logger.warning(
+            "job post %s: %s %.100r cannot be read as a date; read as missing", job_id, key, value
+        )
+    return moment
+
+
 def _past_datetime_or_none(job_id: int, raw: dict[str, Any], key: str) -> datetime | None:
     """The post's timestamp `key`, missing if it is later than CLOCK_MARGIN from now (logged)."""
-    moment = _datetime_or_none(raw.get(key))
+    moment = _date_of_post(job_id, raw, key)
     if moment is not None and moment > timezone.now() + CLOCK_MARGIN:
         logger.warning("job post %s: %s %s is in the future; read as missing", job_id, key, moment)
         return None
@@ -492,7 +511,9 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         company_name=_text(raw.get("company_name"))[:NAME_MAX_LENGTH],
         updated_at=_past_datetime_or_none(job_id, raw, "updated_at"),
         first_published_at=_past_datetime_or_none(job_id, raw, "first_published"),
-        application_deadline=_deadline_or_none(raw.get("application_deadline")),
+        application_deadline=_date_of_post(
+            job_id, raw, "application_deadline", read=_deadline_or_none
+        ),
         metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)
         else [],

@@ -246,6 +246,26 @@ def test_a_post_dated_in_the_future_is_not_listed_first_until_then(
     assert newest.index("<item>") < newest.index(posts[0]["title"]) < newest.index(job.title)
 
 
+def test_a_date_that_cannot_be_read_is_missing_and_logged(acme, fake_greenhouse, caplog):
+    # Read as missing without a word, a deadline left its job listed past it, nobody told why.
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[0].update(application_deadline="31/10/2026", updated_at="yesterday", first_published=7)
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.application_deadline is job.greenhouse_updated_at is job.first_published_at is None
+    post = f"job post {posts[0]['id']}"
+    for logged in (
+        "application_deadline '31/10/2026' cannot be read as a date",
+        "updated_at 'yesterday' cannot be read as a date",
+        "first_published 7 cannot be read as a date",
+    ):
+        assert f"{post}: {logged}; read as missing" in caplog.text
+    assert caplog.text.count("cannot be read") == 3  # the other posts' dates are read
+
+
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts.append({**posts[0], "id": 2**63})
