@@ -361,6 +361,23 @@ def _past_datetime_or_none(job_id: int, raw: dict[str, Any], key: str) -> dateti
     return moment
 
 
+def _of_shape(job_id: int, raw: dict[str, Any], key: str, shape: type) -> Any:
+    """The post's `key` if it is null or of `shape` (dict or list), else None, logged: the post
+    is read without it, and nothing else would say why its job lost its location, departments,
+    offices or custom fields."""
+    value = raw.get(key)
+    if value is None or isinstance(value, shape):
+        return value
+    logger.warning(
+        "job post %s: %s is %s, not %s; read as missing",
+        job_id,
+        key,
+        type(value).__name__,
+        shape.__name__,
+    )
+    return None
+
+
 def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
     """The post's departments or offices (`kind`), less those without an id or a name."""
     units = []
@@ -494,8 +511,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         raise InvalidJob(
             f"job post {job_id} has an application link that is not a whole http(s) address"
         )
-    location = raw.get("location")
-    metadata = raw.get("metadata")
+    location = _of_shape(job_id, raw, "location", dict)
+    metadata = _of_shape(job_id, raw, "metadata", list)
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
@@ -517,8 +534,10 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
         if isinstance(metadata, list)
         else [],
-        departments=_units(raw.get("departments"), kind="department", job_id=job_id),
-        offices=_units(raw.get("offices"), kind="office", job_id=job_id),
+        departments=_units(
+            _of_shape(job_id, raw, "departments", list), kind="department", job_id=job_id
+        ),
+        offices=_units(_of_shape(job_id, raw, "offices", list), kind="office", job_id=job_id),
     )
 
 

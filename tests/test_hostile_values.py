@@ -266,6 +266,30 @@ def test_a_date_that_cannot_be_read_is_missing_and_logged(acme, fake_greenhouse,
     assert caplog.text.count("cannot be read") == 3  # the other posts' dates are read
 
 
+def test_a_location_unit_list_or_metadata_of_another_shape_is_missing_and_logged(
+    acme, fake_greenhouse, caplog
+):
+    # Read as none without a word: the job lost its location, teams and fields, nobody told why.
+    posts = fake_greenhouse.jobs(TOKEN)
+    shapes = {"location": "Paris", "departments": "Platform", "offices": {"id": 1}, "metadata": 7}
+    posts[0].update(shapes)
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.location_name == "" and job.metadata == []
+    assert not job.departments.exists() and not job.offices.exists()
+    for key, shape in [
+        ("location", "str, not dict"),
+        ("departments", "str, not list"),
+        ("offices", "dict, not list"),
+        ("metadata", "int, not list"),
+    ]:
+        assert f"job post {posts[0]['id']}: {key} is {shape}; read as missing" in caplog.text
+    assert caplog.text.count("read as missing") == len(shapes)  # null and the others are read
+
+
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts.append({**posts[0], "id": 2**63})
