@@ -965,6 +965,15 @@ class GreenhouseClient:
             raise MalformedPayload(
                 "Greenhouse's response was cut off before it was complete; nothing was changed."
             ) from None
+        except urllib3.exceptions.DecodeError as exc:
+            # Content-Encoding says gzip or deflate, the bytes are not: read as a failed request,
+            # the settings page said Greenhouse could not be reached.
+            logger.warning(
+                "greenhouse response could not be decompressed url=%s error=%r", url, exc
+            )
+            raise MalformedPayload(
+                "Greenhouse sent a response that could not be decompressed; nothing was changed."
+            ) from None
         except (
             requests.exceptions.RequestException,
             urllib3.exceptions.HTTPError,

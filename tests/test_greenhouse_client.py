@@ -259,6 +259,17 @@ def test_bodies_that_are_not_greenhouse_json_are_malformed(client, fake_greenhou
         client.fetch_jobs("acme-robotics")
 
 
+def test_a_body_that_says_it_is_compressed_but_is_not_is_malformed_and_logged(
+    client, fake_greenhouse, caplog
+):
+    # Read as a failed request, it was "could not be reached" on the settings page.
+    headers = {"Content-Encoding": "gzip"}
+    fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=b"{}", headers=headers)
+    with pytest.raises(MalformedPayload, match="could not be decompressed"):
+        client.fetch_jobs("acme-robotics")
+    assert "content-encoding: gzip, but failed to decode it" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [("html", "Expecting value: line 1 column 1 (char 0)"), ("not_utf8", "can't decode byte 0xff")],
