@@ -85,6 +85,11 @@ def test_the_table_of_an_org_without_jobs_says_how_they_come(signed_in, acme):
     assert "appear here after the first sync" in page and "Refresh now" in page
 
 
+def test_the_table_page_shows_no_comment_of_its_template(signed_in, job):
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+    assert "{#" not in page and "#}" not in page
+
+
 def test_the_sync_progress_and_its_reload_hint_share_one_live_region(signed_in, job):
     """Two regions changing at once would cut each other off in a screen reader."""
     page = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")

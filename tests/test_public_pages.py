@@ -393,6 +393,19 @@ def test_the_500_page_is_plain_html_without_template_logic():
     assert "Something went wrong" in source
 
 
+def test_no_template_opens_a_one_line_comment_it_closes_on_another_line():
+    """Django ends a {# comment #} at the line's end: one spread over lines is shown on the page."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    offenders = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.count("{#") != line.count("#}")
+    ]
+
+    assert offenders == []
+
+
 def test_pages_answer_only_safe_methods(client, org):
     assert client.post("/orgs/harbor/").status_code == 405
     assert client.head("/jobs/").status_code == 200
