@@ -63,7 +63,7 @@ def email_key(email: str) -> str:
 def fold_accents(text: str) -> str:
     """The text as people type it without accents: "München" as "Munchen", "Straße" as
     "Strasse", "ﬁ" as "fi" (NFKD). Case is kept, and letters without such accents ("ジ", "한")
-    stay as written.
+    stay as written, composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
     dash or a curly quote, so few are ASCII alone, and decomposing whole posts took 4 to 40
@@ -71,9 +71,15 @@ def fold_accents(text: str) -> str:
     """
     if text.isascii():
         return text
-    # UTF-8 writes ASCII bytes for ASCII characters only: deleting them leaves the others whole.
-    others = text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES)
-    for character, plain in _foldings(frozenset(others.decode("utf-8", "surrogatepass"))):
+    others = _beyond_ascii(text)
+    # Composed first (NFC): a letter and its mark written apart, as macOS and some boards write
+    # them ("한" as three jamo, "ガ" as "カ" and U+3099), were another word than the one typed
+    # composed, where no accent is removed. Every mark that composes with an ASCII letter is
+    # an accent removed anyway, so the characters beyond ASCII tell whether the text needs it.
+    if not unicodedata.is_normalized("NFC", others):
+        text = unicodedata.normalize("NFC", text)
+        others = _beyond_ascii(text)
+    for character, plain in _foldings(frozenset(others)):
         text = text.replace(character, plain)
     return text
 
@@ -87,6 +93,13 @@ def as_searched(text: str) -> str:
         if mark in text:  # most texts lack one mark or both: this costs a quarter of a scan
             text = language_mark_re.sub(word, text)
     return text
+
+
+def _beyond_ascii(text: str) -> str:
+    """The text's characters beyond ASCII, in order."""
+    # UTF-8 writes ASCII bytes for ASCII characters only: deleting them leaves the others whole.
+    others = text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES)
+    return others.decode("utf-8", "surrogatepass")
 
 
 @functools.lru_cache(maxsize=1024)  # posts of a board mostly hold the same few

@@ -250,6 +250,44 @@ def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_
     assert Job.objects.get(greenhouse_id=3).search_text == "Objective-C, 2+ years #LI-Remote"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_0034_composes_search_fields_stored_with_marks_written_apart():
+    """As 0033 stored them, a word whose marks were written apart ("한" as three jamo) was
+    another word than the one typed."""
+    before = ("jobs", "0033_organization_language")
+    migrate_to(before)
+    try:
+        state = MigrationExecutor(db_connection).loader.project_state(before)
+        apart = "\u1112\u1161\u11ab\u1100\u116e\u11a8"  # 한국
+        organization = state.apps.get_model("jobs", "Organization").objects.create(
+            name=f"{apart} Robotics", search_name=f"{apart} Robotics", slug="hanguk"
+        )
+        for greenhouse_id, title, search_text in [
+            (1, "\u30ab\u3099\u30e9\u30b9 Engineer", "Tokyo"),  # ガラス
+            (2, "Welder", "Seoul \u0928\u093c"),  # ऩ
+            (3, "Painter", "Zurich"),
+        ]:
+            state.apps.get_model("jobs", "Job").objects.create(
+                organization=organization,
+                greenhouse_id=greenhouse_id,
+                title=title,
+                search_title=title,
+                search_text=search_text,
+            )
+
+        migrate_to(("jobs", "0034_search_text_composed"))
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("ガラス") == ["\u30ab\u3099\u30e9\u30b9 Engineer"]
+    assert found("\u0929") == ["Welder"]
+    assert found("한국") == ["Painter", "Welder", "\u30ab\u3099\u30e9\u30b9 Engineer"]
+    assert Job.objects.get(greenhouse_id=1).title == "\u30ab\u3099\u30e9\u30b9 Engineer"
+
+
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
     """While a deploy is under way, workers of the code before 0031 still run against its
     tables: the rows they insert leave its columns out, and the database fills them."""

@@ -3,6 +3,7 @@ query string, the match count, pagination, and the text and remote policy the sy
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -316,6 +317,23 @@ def test_an_accent_in_the_title_alone_is_found_both_ways(db):
     for query in ("cafe", "Café", "CAFÉ"):
         assert {job.title for job in job_search(query=query)} == {"Café Manager", "Cafe Cook"}
     assert [job.title for job in job_search(query="lodz")] == ["Sous-chef, Łódź"]
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Café", "한국어", "ガラス", "Việt", "\u0929\u092e\u0938\u094d\u0924\u0947", "কোম্পানি"],
+)
+@pytest.mark.parametrize(("stored", "typed"), [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_word_is_found_whether_its_marks_are_written_apart_or_not(db, word, stored, typed):
+    """macOS and some boards write a letter and its mark apart ("Cafe" and U+0301, "한" as three
+    jamo); a keyboard types them composed, or the other way round."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, f"{unicodedata.normalize(stored, word)} Engineer")
+    make_job(org, "Engineer")
+
+    found = job_search(query=unicodedata.normalize(typed, word))
+
+    assert [job.title for job in found] == [f"{unicodedata.normalize(stored, word)} Engineer"]
 
 
 def test_an_organization_renamed_is_found_by_its_new_name_without_accents(db):

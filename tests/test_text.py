@@ -49,6 +49,9 @@ def test_minutes_read_as_hours_and_minutes(minutes, words):
         # Scripts whose marks are letters or vowels stay as written.
         ("フィールド調査員（東京） ジ", "フィールド調査員(東京) ジ"),
         ("한국어, हिंदी, ไม่, מפתח/ת", "한국어, हिंदी, ไม่, מפתח/ת"),
+        # Their letters written apart from their marks, as macOS writes them, composed (NFC).
+        ("\u1112\u1161\u11ab\u1100\u116e\u11a8, \u30ab\u3099\u30e9\u30b9", "한국, ガラス"),
+        ("\u0928\u093c, \u0995\u09c7\u09be, Vie\u0323\u0302t", "\u0929, \u0995\u09cb, Viet"),
         ("Plain ASCII", "Plain ASCII"),
     ],
 )
