@@ -8,21 +8,21 @@ SENTENCE_ENDINGS = (".", "!", "?", "…")
 # The accents NFKD splits off Latin, Greek and Cyrillic letters. Not every combining mark: in
 # Devanagari or Thai they are vowels, and "हिंदी" without them would be another word.
 ACCENTS_RE = re.compile("[\u0300-\u036f]")
-# Letters NFKD leaves whole that people type without their accent ("Kraków" is "krakow").
+# Letters NFKD leaves whole that people type without their accent ("Kraków" is "krakow"), and
+# the music sign some write "C♯" with, typed "#".
 UNACCENTED_LETTERS = str.maketrans(
     {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "♯": "#"}
 )  # fmt: skip
 ASCII_BYTES = bytes(range(128))
 # PostgreSQL's parser reads "C++", "C#" and "F#" as the one-letter words "c" and "f", so that
 # "C++" would find every C, C# and Objective-C job: search reads them as words it keeps whole.
-# Only where they stand as a word ("C++17", "C/C++", "(C#)"): not in "abc++" or "docs/c#intro".
-# A pattern per mark, led by it: a regex finds a leading character at C speed, where one pattern
-# for both marks tried every character against both, 6 times as slow (bench/README.md).
-LANGUAGE_MARKS = (
-    ("+", re.compile(r"\+\+(?<=(?<![\w+#])[cC]\+\+)"), "plusplus"),
-    ("#", re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])"), "sharp"),
-)
+# Only where they stand as a word ("C++17", "C/C++", "(C#)", "C ++"): not in "abc++" or
+# "docs/c#intro". A pattern per mark, led by it: a regex finds a leading character at C speed,
+# where one pattern for both marks tried every character against both, 6 times as slow
+# (bench/README.md). "C ++" is found by the same pattern, as the "++" after a "C ".
+CPLUSPLUS_RE = re.compile(r"\+\+(?:(?<=(?<![\w+#])[cC]\+\+)|(?<=(?<![\w+#])[cC] \+\+))")
+SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
 # Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, emails, feeds) has
@@ -86,13 +86,27 @@ def fold_accents(text: str) -> str:
 
 def as_searched(text: str) -> str:
     """The text as keyword search reads it, stored and queried alike: without accents
-    (fold_accents), and with "C++", "C#" and "F#" as the words "Cplusplus", "Csharp", "Fsharp"
-    (in the case written)."""
+    (fold_accents), and with "C++" (or "C ++"), "C#" and "F#" as the words "Cplusplus", "Csharp",
+    "Fsharp" (in the case written)."""
     text = fold_accents(text)
-    for mark, language_mark_re, word in LANGUAGE_MARKS:
-        if mark in text:  # most texts lack one mark or both: this costs a quarter of a scan
-            text = language_mark_re.sub(word, text)
+    # Most texts lack "+" or "#": a test for one costs a quarter of a regex's scan.
+    if "+" in text:
+        text = _with_cplusplus_words(text)
+    if "#" in text:
+        text = SHARP_RE.sub("sharp", text)
     return text
+
+
+def _with_cplusplus_words(text: str) -> str:
+    """The text with each "++" CPLUSPLUS_RE finds read as "plusplus", and the space before it
+    dropped ("C ++" is "Cplusplus" too). A pattern cannot drop what comes before what it
+    matches, and one that also matched the space would be led by " ?": tried at every space."""
+    parts, end = [], 0
+    for match in CPLUSPLUS_RE.finditer(text):
+        start = match.start() - (text[match.start() - 1] == " ")
+        parts += (text[end:start], "plusplus")
+        end = match.end()
+    return "".join([*parts, text[end:]]) if parts else text
 
 
 def _beyond_ascii(text: str) -> str:

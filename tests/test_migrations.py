@@ -251,9 +251,9 @@ def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_0034_composes_search_fields_stored_with_marks_written_apart():
+def test_0034_stores_marks_written_apart_composed_and_c_spaced_plus_plus_as_a_word():
     """As 0033 stored them, a word whose marks were written apart ("한" as three jamo) was
-    another word than the one typed."""
+    another word than the one typed, and "C ++" and "C♯" were not "C++" and "C#"."""
     before = ("jobs", "0033_organization_language")
     migrate_to(before)
     try:
@@ -266,6 +266,7 @@ def test_0034_composes_search_fields_stored_with_marks_written_apart():
             (1, "\u30ab\u3099\u30e9\u30b9 Engineer", "Tokyo"),  # ガラス
             (2, "Welder", "Seoul \u0928\u093c"),  # ऩ
             (3, "Painter", "Zurich"),
+            (4, "Game Developer (C ++)", "Lyon, C\u266f"),
         ]:
             state.apps.get_model("jobs", "Job").objects.create(
                 organization=organization,
@@ -284,7 +285,13 @@ def test_0034_composes_search_fields_stored_with_marks_written_apart():
 
     assert found("ガラス") == ["\u30ab\u3099\u30e9\u30b9 Engineer"]
     assert found("\u0929") == ["Welder"]
-    assert found("한국") == ["Painter", "Welder", "\u30ab\u3099\u30e9\u30b9 Engineer"]
+    assert found("한국") == [
+        "Game Developer (C ++)",
+        "Painter",
+        "Welder",
+        "\u30ab\u3099\u30e9\u30b9 Engineer",
+    ]
+    assert found("c++ c#") == ["Game Developer (C ++)"]
     assert Job.objects.get(greenhouse_id=1).title == "\u30ab\u3099\u30e9\u30b9 Engineer"
 
 

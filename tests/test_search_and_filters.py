@@ -190,20 +190,27 @@ def test_keywords_match_department_and_office_names_stored_by_the_sync(client, d
 LANGUAGE_TITLES = [
     "C++ Engineer", "Embedded Engineer (C/C++17)", "C# Developer", "Backend Developer (C#, .NET)",
     "F# Developer", "C Firmware Engineer", "Objective-C Developer", "Toolchain Engineer, abc++",
+    "Game Developer (C ++)", "Music Teacher, F♯ minor",
 ]  # fmt: skip
+CPLUSPLUS_TITLES = {"C++ Engineer", "Embedded Engineer (C/C++17)", "Game Developer (C ++)"}
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("c++", {"C++ Engineer", "Embedded Engineer (C/C++17)"}),
-        ("C++", {"C++ Engineer", "Embedded Engineer (C/C++17)"}),
+        ("c++", CPLUSPLUS_TITLES),
+        ("C++", CPLUSPLUS_TITLES),
         ("c++17", {"Embedded Engineer (C/C++17)"}),
         ("c#", {"C# Developer", "Backend Developer (C#, .NET)"}),
         ("C# backend", {"Backend Developer (C#, .NET)"}),
-        ("F#", {"F# Developer"}),
-        ("developer -c#", {"F# Developer", "Objective-C Developer"}),
+        ("F#", {"F# Developer", "Music Teacher, F♯ minor"}),
+        ("developer -c#", {"F# Developer", "Objective-C Developer", "Game Developer (C ++)"}),
         ('"c# developer"', {"C# Developer"}),
+        # As some write or type them: with a space, the music sign, full-width.
+        ("C ++", CPLUSPLUS_TITLES),
+        ("c ++ embedded", {"Embedded Engineer (C/C++17)"}),
+        ("C♯", {"C# Developer", "Backend Developer (C#, .NET)"}),
+        ("Ｃ＋＋", CPLUSPLUS_TITLES),
     ],
 )  # fmt: skip
 def test_cplusplus_csharp_and_fsharp_find_only_the_jobs_that_name_them(db, query, expected):

@@ -68,10 +68,12 @@ def test_accents_are_folded_as_people_type_without_them(text, folded):
         ("C/C++17, C++/CLI, C++Builder", "C/Cplusplus17, Cplusplus/CLI, CplusplusBuilder"),
         ("(C#), C#.NET, C#7, Objective-C++", "(Csharp), Csharp.NET, Csharp7, Objective-Cplusplus"),
         ("Zürich: ＣＳ and Ｃ＃", "Zurich: CS and Csharp"),  # full-width, folded first
+        ("Ｃ＋＋, C ++, c ++17, C♯, F♯", "Cplusplus, Cplusplus, cplusplus17, Csharp, Fsharp"),
         # Not where they are part of a word, nor a link's fragment.
         ("abc++, x+c++, _c#, c#_x, #c#", "abc++, x+c++, _c#, c#_x, #c#"),
         ("example.com/docs#c, example.com/c#intro", "example.com/docs#c, example.com/c#intro"),
         ("C, Objective-C, 2+ years, #LI-Remote", "C, Objective-C, 2+ years, #LI-Remote"),
+        ("abc ++, C + +, C  ++, i ++", "abc ++, C + +, C  ++, i ++"),
     ],
 )
 def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, searched):

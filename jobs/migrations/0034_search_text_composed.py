@@ -6,8 +6,9 @@ from jobs.text import as_searched
 
 # Keyword search reads text composed (NFC, jobs.text.fold_accents), as it reads the query: a
 # Korean, Japanese or Devanagari word stored with its marks written apart (as macOS and some
-# boards write them) was not found by the word typed. The stored search fields are read so
-# again; on PostgreSQL a job's words are parsed again as it is written (migration 0027).
+# boards write them) was not found by the word typed. It also reads "C ++" and "C♯" as "C++" and
+# "C#" (jobs.text.as_searched). The stored search fields are read so again; on PostgreSQL a
+# job's words are parsed again as it is written (migration 0027).
 search_without_accents_0027 = import_module("jobs.migrations.0027_search_without_accents")
 
 
