@@ -10,6 +10,7 @@ would only add the parents that have no open job, which visitors cannot filter b
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import http.client
 import io
@@ -905,6 +906,11 @@ class GreenhouseClient:
             raise GreenhouseError(
                 f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
             )
+        # RFC 8259 lets a reader ignore a byte order mark, which the JSON reader refuses: left
+        # in, it failed the board as not JSON. Gone before the fingerprint, the board with one
+        # is the board without. A bytearray drops its head without moving the rest.
+        if body.startswith(codecs.BOM_UTF8):
+            del body[: len(codecs.BOM_UTF8)]
         return body, status, headers
 
     def _get(

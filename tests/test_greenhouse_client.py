@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import time
 import types
 from datetime import UTC, datetime, timedelta
@@ -268,6 +269,23 @@ def test_a_body_that_says_it_is_compressed_but_is_not_is_malformed_and_logged(
     with pytest.raises(MalformedPayload, match="could not be decompressed"):
         client.fetch_jobs("acme-robotics")
     assert "content-encoding: gzip, but failed to decode it" in caplog.text
+
+
+def test_a_body_that_opens_with_a_byte_order_mark_is_read_as_the_same_board_without_it(
+    client, fake_greenhouse
+):
+    # RFC 8259 lets a reader ignore the mark; it failed the whole sync as "not valid JSON".
+    plain = client.fetch_jobs_response("acme-robotics")
+    marked_body = codecs.BOM_UTF8 + bytes(plain.body)
+    fake_greenhouse.fail_next("acme-robotics", "body", body=marked_body)
+
+    marked = client.fetch_jobs_response("acme-robotics")
+
+    # The same fingerprint: a board sent with the mark and then without is not applied again.
+    assert marked.fingerprint == plain.fingerprint
+    assert marked.posts() == plain.posts()
+    fake_greenhouse.fail_next("acme-robotics", "body", body=codecs.BOM_UTF8 + b'{"name": "Acme"}')
+    assert client.fetch_board("acme-robotics").name == "Acme"
 
 
 @pytest.mark.parametrize(
