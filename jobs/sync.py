@@ -424,7 +424,7 @@ def apply_board(
             "pk", "greenhouse_id", "payload_hash", "is_open"
         )
     }
-    seen: set[int] = set()
+    seen: dict[int, str] = {}  # the payload hash of each id's first listing
     reopen_pks: list[int] = []
     changed: list[JobPost] = []
     for raw in raw_jobs:
@@ -434,12 +434,22 @@ def apply_board(
             title = title_of(raw)
             _skip(counts, org, "a post with no valid id" + (f" (“{title}”)" if title else ""))
             continue
+        payload_hash = job_payload_hash(raw)
         if job_id in seen:
-            _skip(counts, org, f"job post {job_id} again (a duplicate id); the first is kept")
+            if seen[job_id] == payload_hash:
+                # Imported (or skipped) once, as listed: "not imported" sent the admins to fix
+                # in Greenhouse a post that is on the site.
+                logger.info("sync ignored a post listed twice org=%s job=%s", org.slug, job_id)
+            else:
+                _skip(
+                    counts,
+                    org,
+                    f"job post {job_id} listed again with other content (a duplicate id); "
+                    "the first is kept",
+                )
             continue
         # Seen before parsing: a post that is on the board but malformed is kept, not closed.
-        seen.add(job_id)
-        payload_hash = job_payload_hash(raw)
+        seen[job_id] = payload_hash
         current = existing.get(job_id)
         if current is not None and current[1] == payload_hash:
             if current[2]:

@@ -222,14 +222,15 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     """Only the org's admins can fix a post in Greenhouse; "1 skipped" told them nothing."""
     posts = fake_greenhouse.jobs("acme-robotics")
     posts[0]["title"] = "  "
-    posts.append({**posts[1]})  # its id twice
+    posts.append({**posts[1], "title": "An impostor"})  # its id twice, with other content
     posts.append({**posts[2], "id": "R-42"})
     fake_greenhouse.touch("acme-robotics")
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
 
     expected = (
         f"3 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
-        "again (a duplicate id); the first is kept; a post with no valid id "
+        "listed again with other content (a duplicate id); the first is kept; a post with no "
+        "valid id "
         f"(“{posts[2]['title']}”). Once fixed in Greenhouse, the next sync imports them."
     )
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
@@ -242,6 +243,24 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == ""
     assert "<dt>Skipped posts</dt><dd" in signed_in.get("/manage/acme/settings/").content.decode()
+
+
+def test_a_post_listed_twice_as_it_is_is_not_named_as_not_imported(
+    signed_in, acme, fake_greenhouse
+):
+    # It is imported once; "1 not imported … once fixed in Greenhouse" sent the admins looking
+    # for a fault in a post that is on the site.
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.append({**posts[1]})
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    status = signed_in.get(STATUS_URL).json()
+    assert status["skipped_text"] == ""
+    assert status["message"] == f"Finished: {len(posts) - 1} new"
+    history = signed_in.get("/manage/acme/history/").content.decode()
+    assert f'data-label="Result">{len(posts) - 1} new</td>' in history
+    assert acme.organization.jobs.filter(greenhouse_id=posts[1]["id"], is_open=True).count() == 1
 
 
 def test_names_from_greenhouse_on_the_status_cannot_reorder_the_text_after_them(

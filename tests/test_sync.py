@@ -660,7 +660,24 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
     result = sync(acme)
 
     assert result.counts.skipped == 1
+    assert result.counts.skip_reasons == [
+        f"job post {twin['id']} listed again with other content (a duplicate id); the first is kept"
+    ]
     assert Job.objects.get(greenhouse_id=twin["id"]).title == posts[0]["title"].strip()
+
+
+def test_a_post_listed_twice_as_it_is_is_imported_once_and_not_skipped(acme, fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.append(copy.deepcopy(posts[0]))
+    posts.append(copy.deepcopy(posts[1]))
+    posts[1]["title"] = posts[-1]["title"] = ""  # skipped once, for its title alone
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert (result.counts.created, result.counts.skipped) == (len(posts) - 3, 1)
+    assert result.counts.skip_reasons == [f"job post {posts[1]['id']} has no title"]
+    assert Job.objects.filter(greenhouse_id=posts[0]["id"]).count() == 1
 
 
 @pytest.mark.parametrize(
