@@ -44,9 +44,9 @@ from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
-# What the public board API answers for a board made private or taken down: something to fix in
-# Greenhouse, so the message says where to look.
-REFUSED_STATUSES = (401, 403, 410)
+# What the public board API answers for a board made private: something to fix in Greenhouse,
+# so the message says where to look.
+REFUSED_STATUSES = (401, 403)
 # How the messages of passing failures end; the status pages say otherwise while syncing is paused.
 WILL_TRY_AGAIN = "the sync will try again later."
 MAX_BOARD_TOKEN_LENGTH = 100
@@ -884,6 +884,14 @@ class GreenhouseClient:
                 f"Greenhouse has no job board with the token '{token}'. Check the token in "
                 "Greenhouse's job board settings.",
                 http_status=404,
+            )
+        if status == 410:
+            # Gone "likely for good" (RFC 9110), as a 404's board: only a change in Greenhouse,
+            # or of the token here, can help, not the task's retries minutes apart.
+            raise BoardNotFound(
+                f"Greenhouse says the job board '{token}' is gone (HTTP 410): it was taken down "
+                "or its token changed. Check the token in Greenhouse's job board settings.",
+                http_status=410,
             )
         if status == 429:
             raise RateLimited(

@@ -368,7 +368,7 @@ def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):
         call_command("sync_jobs")
 
 
-@pytest.mark.parametrize("status", [401, 403, 410])
+@pytest.mark.parametrize("status", [401, 403])
 def test_connect_greenhouse_says_where_to_look_when_greenhouse_refuses_the_board(
     fake_greenhouse, status
 ):
@@ -380,4 +380,17 @@ def test_connect_greenhouse_says_where_to_look_when_greenhouse_refuses_the_board
         rf"\(HTTP {status}\).*live and public",
     ):
         call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert not GreenhouseConnection.objects.exists()
+
+
+def test_connect_greenhouse_says_a_board_gone_is_gone_without_promising_a_retry(fake_greenhouse):
+    fake_greenhouse.fail_next("acme-robotics", "status", status=410)
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == (
+        "Greenhouse says the job board 'acme-robotics' is gone (HTTP 410): it was taken down or "
+        "its token changed. Check the token in Greenhouse's job board settings."
+    )
     assert not GreenhouseConnection.objects.exists()

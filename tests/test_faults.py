@@ -197,6 +197,8 @@ FAULTS = [
         retry_after=120,
     ),
     Fault("404", fail_next("status", status=404), INVALID_TOKEN, "no job board", requests=1),
+    Fault("410", fail_next("status", status=410), INVALID_TOKEN, "is gone", requests=1),
+    Fault("403", fail_next("status", status=403), FAILING, "live and public", requests=1),
     Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1),
     Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1),

@@ -57,6 +57,15 @@ def test_an_unknown_board_is_board_not_found(client, fake_greenhouse):
     assert fake_greenhouse.request_count("no-such-board") == 1  # a 404 is not retried
 
 
+def test_a_board_gone_is_board_not_found(client, fake_greenhouse):
+    # Reported as refused, it was retried as passing and marked failing, not as a bad token.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=410)
+    with pytest.raises(BoardNotFound, match="'acme-robotics' is gone") as caught:
+        client.fetch_jobs("acme-robotics")
+    assert caught.value.http_status == 410 and not caught.value.transient
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
 @pytest.mark.parametrize(
     "token",
     ["", "acme/../admin", "acme?x=1", "acme.robotics", "acmé", "a" * 10_000, "acme robotics"],
