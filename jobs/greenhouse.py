@@ -167,12 +167,14 @@ class Unit:
 @dataclass(frozen=True)
 class JobPost:
     """One job post, parsed and validated; `content_html` is still unsanitized, and None when
-    the post came without a readable `content` (its job keeps the description it has)."""
+    the post came without a readable `content` (its job keeps the description it has).
+    `content_hash` fingerprints what its description is read from (job_content_hash)."""
 
     greenhouse_id: int
     payload_hash: str
     title: str
     content_html: str | None
+    content_hash: str
     internal_job_id: int | None
     location_name: str
     absolute_url: str
@@ -466,22 +468,36 @@ def _is_web_address(url: str) -> bool:
 CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def fingerprint(*parts: str) -> str:
+    """The sha256 of `parts` (one at least), kept apart by a NUL, which only the last may hold:
+    JSON text, and the text of a post's fields as parsed, have none."""
+    digest = hashlib.sha256(parts[0].encode("utf-8", "surrogatepass"))
+    for part in parts[1:]:
+        digest.update(b"\0")
+        digest.update(part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def job_payload_hash(raw: dict[str, Any]) -> str:
     """A stable fingerprint of a raw post; `updated_at` alone does not tell what changed.
 
     An unchanged sync costs this hash and little else, so the description (nine tenths of a
     post's bytes) is hashed as it is rather than re-serialized with the rest: half the time
-    (bench/README.md). The NUL between the parts cannot occur in JSON text.
+    (bench/README.md).
     """
     content = raw.get("content")
     if isinstance(content, str):
         raw = {key: value for key, value in raw.items() if key != "content"}
     else:
         content = ""
-    digest = hashlib.sha256(CANONICAL_JSON.encode(raw).encode("utf-8", "surrogatepass"))
-    digest.update(b"\0")
-    digest.update(content.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return fingerprint(CANONICAL_JSON.encode(raw), content)
+
+
+def job_content_hash(content_html: str | None, absolute_url: str) -> str:
+    """A fingerprint of what a post's description, excerpt and text are read from: its content,
+    and its address, which relative links in it are read against (jobs.sanitize). "" for a post
+    without readable content, whose job keeps the description it has."""
+    return "" if content_html is None else fingerprint(absolute_url, content_html)
 
 
 def job_id_of(raw: Any) -> int | None:
@@ -512,18 +528,21 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         raise InvalidJob(
             f"job post {job_id} has an application link that is not a whole http(s) address"
         )
+    absolute_url = absolute_url[:1000]
+    content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
         title=title,
-        content_html=_content_of(job_id, raw),
+        content_html=content_html,
+        content_hash=job_content_hash(content_html, absolute_url),
         internal_job_id=_int_or_none(raw.get("internal_job_id")),
         location_name=_shown_text(location.get("name"), what=f"job post {job_id}: location name")
         if isinstance(location, dict)
         else "",
-        absolute_url=absolute_url[:1000],
+        absolute_url=absolute_url,
         requisition_id=_text(raw.get("requisition_id"))[:200],
         language=_text(raw.get("language"))[:20],
         company_name=_text(raw.get("company_name"))[:NAME_MAX_LENGTH],

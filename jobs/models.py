@@ -459,6 +459,11 @@ class Job(WrittenInLanguage, models.Model):
     )
     # Hash of the raw Greenhouse post: an unchanged post is skipped before any parsing work.
     payload_hash = models.CharField(max_length=64, blank=True)
+    # Hashes of what the description and the search words were read from: a changed post whose
+    # content is the same keeps them (jobs.sync). Empty on jobs stored before them, which are
+    # then read in full.
+    content_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    search_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     # Owned by the sync's bookkeeping.
     is_open = models.BooleanField(default=True)
@@ -495,6 +500,8 @@ class Job(WrittenInLanguage, models.Model):
         "search_text",
         "greenhouse_remote_policy",
         "payload_hash",
+        "content_hash",
+        "search_hash",
     )
     SITE_FIELDS = ("featured", "hidden", "remote_policy", "compensation_note", "tags")
 

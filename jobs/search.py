@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import BooleanField, Expression, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Col
 
-from jobs.greenhouse import JobPost
+from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
 from jobs.text import as_searched
 
@@ -56,10 +56,20 @@ SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
 def search_text_of(post: JobPost, *, description_text: str) -> str:
     """What a keyword can match besides the title and org name: where, which teams, and the text,
     as keyword search reads them (as_searched)."""
+    return as_searched(f"{_places_text_of(post)} {description_text[:SEARCH_TEXT_LENGTH]}".strip())
+
+
+def search_words_hash(post: JobPost) -> str:
+    """A fingerprint of what a job's search title and search text hold besides its description:
+    its title, and where and which teams. The sync keeps both while this and the description
+    are the same, so that PostgreSQL does not parse the same words again (migration 0027)."""
+    return fingerprint(post.title, _places_text_of(post))
+
+
+def _places_text_of(post: JobPost) -> str:
     units = [unit.name for unit in (*post.departments, *post.offices)]
     places = [unit.location for unit in post.offices if unit.location]
-    places_text = " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
-    return as_searched(f"{places_text} {description_text[:SEARCH_TEXT_LENGTH]}".strip())
+    return " ".join([post.location_name, *units, *places])[:PLACES_TEXT_LENGTH]
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:

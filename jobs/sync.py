@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -50,7 +50,7 @@ from jobs.sanitize import (
     sanitize_content,
     text_of,
 )
-from jobs.search import search_text_of
+from jobs.search import search_text_of, search_words_hash
 from jobs.text import as_searched
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ logger = logging.getLogger(__name__)
 WRITE_CHUNK_SIZE = 500
 # Reasons for skipped posts kept for the org's admins; the log has every one.
 MAX_SKIP_REASONS = 10
-# What the sync derives from a post's content.
-DESCRIPTION_FIELDS = ("description_html", "excerpt", "search_text")
 # Threads that read the descriptions of the chunks after the one being written. nh3 lets go of
 # the GIL while it cleans, so they use a second core; a first import took a tenth less time
 # (bench/README.md). Each thread holds one chunk's descriptions in memory.
@@ -177,7 +175,8 @@ def sync_organization(
        changes. A board Greenhouse says is not modified, or byte for byte the same as the last
        one applied (and its jobs still open), goes straight to step 5: there is nothing to parse.
     4. In one transaction, apply the board: create new jobs, update changed ones, reopen
-       returning ones, close missing ones. Unchanged posts cost a hash and nothing else.
+       returning ones, close missing ones. Unchanged posts cost a hash and nothing else; changed
+       posts whose content is the same keep the description read from it.
     5. Record the counts, mark the connection healthy and release the lock.
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts).
@@ -419,9 +418,9 @@ def apply_board(
     org = connection.organization
     counts = SyncCounts()
     existing = {
-        gh_id: (pk, payload_hash, is_open)
-        for pk, gh_id, payload_hash, is_open in Job.objects.filter(organization=org).values_list(
-            "pk", "greenhouse_id", "payload_hash", "is_open"
+        gh_id: StoredJob(*stored)
+        for gh_id, *stored in Job.objects.filter(organization=org).values_list(
+            "greenhouse_id", *StoredJob._fields
         )
     }
     seen: dict[int, str] = {}  # the payload hash of each id's first listing
@@ -451,11 +450,11 @@ def apply_board(
         # Seen before parsing: a post that is on the board but malformed is kept, not closed.
         seen[job_id] = payload_hash
         current = existing.get(job_id)
-        if current is not None and current[1] == payload_hash:
-            if current[2]:
+        if current is not None and current.payload_hash == payload_hash:
+            if current.is_open:
                 counts.unchanged += 1
             else:
-                reopen_pks.append(current[0])
+                reopen_pks.append(current.pk)
             continue
         try:
             changed.append(parse_job(raw, payload_hash=payload_hash))
@@ -469,11 +468,21 @@ def apply_board(
     if changed:
         _write_changed_posts(org, changed, existing, counts, now=now)
     close_pks = [
-        pk for gh_id, (pk, _, is_open) in existing.items() if is_open and gh_id not in seen
+        stored.pk for gh_id, stored in existing.items() if stored.is_open and gh_id not in seen
     ]
     if close_pks:
         counts.closed = close_missing_jobs(close_pks, now=now)
     return counts
+
+
+class StoredJob(NamedTuple):
+    """What applying a board reads of each job of the org."""
+
+    pk: int
+    payload_hash: str
+    is_open: bool
+    content_hash: str
+    search_hash: str
 
 
 def _skip(counts: SyncCounts, org: Any, reason: str) -> None:
@@ -493,7 +502,7 @@ def close_missing_jobs(job_pks: Iterable[int], *, now: datetime) -> int:
 def _write_changed_posts(
     org: Any,
     posts: list[JobPost],
-    existing: dict[int, tuple[int, str, bool]],
+    existing: dict[int, StoredJob],
     counts: SyncCounts,
     *,
     now: datetime,
@@ -508,9 +517,10 @@ def _write_changed_posts(
         for index, chunk in enumerate(chunks):
             # The threads keep DESCRIPTION_THREADS chunks ahead of the one written here.
             for later in chunks[index + len(read_ahead) : index + 1 + DESCRIPTION_THREADS]:
-                read_ahead.append(threads.submit(_descriptions_of, later))
+                described = [post for post in later if not _keeps_description(post, existing)]
+                read_ahead.append(threads.submit(_descriptions_of, described))
             _write_jobs(org, chunk, read_ahead.popleft().result(), existing, counts, now=now)
-    job_pks = {gh_id: pk for gh_id, (pk, _, _) in existing.items()}
+    job_pks = {gh_id: stored.pk for gh_id, stored in existing.items()}
     new_ids = [post.greenhouse_id for post in posts if post.greenhouse_id not in existing]
     for some_new_ids in _in_chunks(new_ids):  # executemany returns no ids
         job_pks.update(
@@ -549,9 +559,24 @@ class Description(NamedTuple):
     text: str
 
 
-def _descriptions_of(posts: list[JobPost]) -> list[Description]:
-    """Each step runs over all the posts before the next starts: with nh3, BeautifulSoup and
-    the text taking turns post by post, the same work took a quarter longer (bench/README.md)."""
+def _keeps_description(post: JobPost, existing: dict[int, StoredJob]) -> bool:
+    """Whether the job of a changed post keeps the description, excerpt and text it has: the
+    post came without its content (read again once its next version brings it), or with the
+    content and address they were read from, as after a board-wide edit in Greenhouse. A job
+    whose post's hash was forgotten to have it read again (migrations 0017-0019), or stored
+    before content hashes (0035), has it read in full."""
+    stored = existing.get(post.greenhouse_id)
+    if stored is None:
+        return False
+    return post.content_html is None or (
+        bool(stored.payload_hash) and stored.content_hash == post.content_hash
+    )
+
+
+def _descriptions_of(posts: list[JobPost]) -> dict[int, Description]:
+    """By greenhouse id. Each step runs over all the posts before the next starts: with nh3,
+    BeautifulSoup and the text taking turns post by post, the same work took a quarter longer
+    (bench/README.md)."""
     safe_htmls = [
         _safe_html_within_bounds(
             post, sanitize_content(post.content_html, post_url=post.absolute_url)
@@ -563,7 +588,10 @@ def _descriptions_of(posts: list[JobPost]) -> list[Description]:
         for post, safe_html in zip(posts, safe_htmls, strict=True)
     ]
     texts = [text_of(safe_html) for safe_html in safe_htmls]
-    return [Description(*fields) for fields in zip(safe_htmls, excerpts, texts, strict=True)]
+    return {
+        post.greenhouse_id: Description(*fields)
+        for post, *fields in zip(posts, safe_htmls, excerpts, texts, strict=True)
+    }
 
 
 def _safe_html_within_bounds(post: JobPost, safe_html: str) -> str:
@@ -608,35 +636,64 @@ def _pipeline() -> Iterator[None]:
 def _write_jobs(
     org: Any,
     posts: list[JobPost],
-    descriptions: list[Description],
-    existing: dict[int, tuple[int, str, bool]],
+    descriptions: dict[int, Description],
+    existing: dict[int, StoredJob],
     counts: SyncCounts,
     *,
     now: datetime,
 ) -> None:
-    """Insert or update the jobs of these posts."""
-    new_jobs, updated_jobs, updated_without_content = [], [], []
-    for post, description in zip(posts, descriptions, strict=True):
-        greenhouse_fields = _greenhouse_fields_of(post, description)
-        job = Job(organization=org, greenhouse_id=post.greenhouse_id, **greenhouse_fields)
-        job.is_open, job.closed_at, job.synced_at = True, None, now
+    """Insert or update the jobs of these posts. A job that keeps its description (the posts
+    not in `descriptions`) is written without it, and without its search words while what
+    they hold besides it is the same too: on PostgreSQL, writing them has the server parse
+    them again. Each set of fields written is one UPDATE run once per job."""
+    new_jobs: list[Job] = []
+    updates: defaultdict[tuple[str, ...], list[Job]] = defaultdict(list)
+    kept_texts = _kept_description_texts(
+        [
+            existing[post.greenhouse_id].pk
+            for post in posts
+            if post.greenhouse_id not in descriptions and not _keeps_search_words(post, existing)
+        ]
+    )
+    for post in posts:
         current = existing.get(post.greenhouse_id)
+        values = _greenhouse_fields_of(post)
+        description = descriptions.get(post.greenhouse_id)
+        if description is not None:
+            values |= _description_fields_of(post, description)
+            values |= _search_fields_of(post, description_text=description.text)
+        elif current.pk in kept_texts:
+            values |= _search_fields_of(post, description_text=kept_texts[current.pk])
+        job = Job(organization=org, greenhouse_id=post.greenhouse_id, **values)
+        job.is_open, job.closed_at, job.synced_at = True, None, now
         if current is None:
             new_jobs.append(job)
             continue
-        job.pk = current[0]
-        (updated_jobs if post.content_html is not None else updated_without_content).append(job)
-        if current[2]:
+        job.pk = current.pk
+        updates[tuple(values)].append(job)
+        if current.is_open:
             counts.updated += 1
         else:
             counts.reopened += 1
     insert_jobs(new_jobs)
-    fields = [*Job.GREENHOUSE_FIELDS, "is_open", "closed_at", "synced_at"]
-    update_jobs(updated_jobs, fields)
-    # A post without its content keeps the description it had; it is read again once the
-    # post's next version brings it.
-    update_jobs(updated_without_content, [f for f in fields if f not in DESCRIPTION_FIELDS])
+    for field_names, jobs in updates.items():
+        update_jobs(jobs, [*field_names, "is_open", "closed_at", "synced_at"])
     counts.created += len(new_jobs)
+
+
+def _keeps_search_words(post: JobPost, existing: dict[int, StoredJob]) -> bool:
+    """Whether the job of a changed post that keeps its description keeps its search title and
+    text too: they were written for the title and places the post has."""
+    stored = existing[post.greenhouse_id]
+    return bool(stored.payload_hash) and stored.search_hash == search_words_hash(post)
+
+
+def _kept_description_texts(job_pks: list[int]) -> dict[int, str]:
+    """The text of the descriptions these jobs keep, by pk, for their new search text."""
+    if not job_pks:
+        return {}
+    descriptions = Job.objects.filter(pk__in=job_pks).values_list("pk", "description_html")
+    return {pk: text_of(description_html) for pk, description_html in descriptions}
 
 
 def insert_jobs(jobs: list[Job]) -> None:
@@ -691,12 +748,10 @@ def _insert_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _greenhouse_fields_of(post: JobPost, description: Description) -> dict[str, Any]:
+def _greenhouse_fields_of(post: JobPost) -> dict[str, Any]:
+    """The fields copied from the post, less those read from its description."""
     return {
         "title": post.title,
-        "search_title": as_searched(post.title),
-        "description_html": description.safe_html,
-        "excerpt": description.excerpt,
         "internal_job_id": post.internal_job_id,
         "location_name": post.location_name,
         "absolute_url": post.absolute_url,
@@ -707,9 +762,24 @@ def _greenhouse_fields_of(post: JobPost, description: Description) -> dict[str, 
         "first_published_at": post.first_published_at,
         "application_deadline": post.application_deadline,
         "metadata": post.metadata,
-        "search_text": search_text_of(post, description_text=description.text),
         "greenhouse_remote_policy": remote_policy_of_post(post),
         "payload_hash": post.payload_hash,
+    }
+
+
+def _description_fields_of(post: JobPost, description: Description) -> dict[str, Any]:
+    return {
+        "description_html": description.safe_html,
+        "excerpt": description.excerpt,
+        "content_hash": post.content_hash,
+    }
+
+
+def _search_fields_of(post: JobPost, *, description_text: str) -> dict[str, Any]:
+    return {
+        "search_title": as_searched(post.title),
+        "search_text": search_text_of(post, description_text=description_text),
+        "search_hash": search_words_hash(post),
     }
 
 

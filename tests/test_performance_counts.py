@@ -121,6 +121,27 @@ def test_a_first_import_writes_jobs_in_batches_not_one_statement_per_job(fake_gr
     assert len(job_writes(large)) == 3  # the jobs, their departments, their offices
 
 
+def board_wide_edit_statements(fake_greenhouse, token: str, size: int) -> list[dict]:
+    """A resync after Greenhouse bumped every post's updated_at, their content the same."""
+    connection = synced_board(fake_greenhouse, token, size)
+    for post in fake_greenhouse.jobs(token):
+        post["updated_at"] = "2026-10-01T09:30:00-04:00"
+    fake_greenhouse.touch(token)
+    with CaptureQueriesContext(db_connection) as queries:
+        assert sync(connection).counts.updated == size
+    return queries.captured_queries
+
+
+def test_a_board_wide_edit_rewrites_jobs_in_batches_without_reading_descriptions(fake_greenhouse):
+    small = board_wide_edit_statements(fake_greenhouse, "board-20", 20)
+    large = board_wide_edit_statements(fake_greenhouse, "board-400", 400)
+
+    assert len(small) == len(large), large
+    # One UPDATE of the jobs, then their links replaced; no description is read back.
+    assert len(job_writes(large)) == 5
+    assert not any("description_html" in query["sql"] for query in large)
+
+
 def test_an_unchanged_sync_answered_not_modified_runs_the_statements_of_the_same_bytes_again(
     fake_greenhouse,
 ):

@@ -120,11 +120,11 @@ def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
             raise RuntimeError("BeautifulSoup bug")
         return real_excerpt_of(safe_html, **options)
 
-    def fields_failing_in_the_third_chunk(post, description):
+    def fields_failing_in_the_third_chunk(post):
         written.append(post.greenhouse_id)
         if len(written) == 5 and failure == "crash":
             raise RuntimeError("worker bug")
-        fields = real_fields_of(post, description)
+        fields = real_fields_of(post)
         if len(written) == 5 and failure == "refused write":
             fields["title"] = None  # NOT NULL: refused by the database itself
         return fields
