@@ -63,6 +63,10 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     # Every sync marks its attempt as it starts, and connecting another board clears the mark:
     # without it, the org's runs so far synced another board and say nothing of this one.
     latest_of_board = latest if connection.last_attempt_at else None
+    # The attempt is dated by its end, as its outcome is (last success, failing since): dated by
+    # its start (last_attempt_at, which the schedule counts from), a slow sync read as an attempt
+    # older than its own success or failure. One running, or whose worker died, has no end yet.
+    attempt_at = (latest_of_board and latest_of_board.finished_at) or connection.last_attempt_at
     phase, message = _phase(
         running=running,
         queued_at=connection.queued_at if queued else None,
@@ -79,8 +83,8 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "state_text": _state_text(connection),
         "last_success_at": connection.last_success_at,
         "last_success_text": moment_text(connection.last_success_at),
-        "last_attempt_at": connection.last_attempt_at,
-        "last_attempt_text": moment_text(connection.last_attempt_at),
+        "last_attempt_at": attempt_at,
+        "last_attempt_text": moment_text(attempt_at),
         "next_sync_at": connection.next_sync_at if connection.enabled else None,
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,

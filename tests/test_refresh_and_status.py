@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.test import Client
 from django.utils import timezone
 
 from jobs.connections import check_board, connection_save
+from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
 from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
@@ -328,6 +330,43 @@ def test_after_connecting_another_board_the_old_boards_runs_say_nothing_of_it(ac
     sync_organization(GreenhouseConnection.objects.get(), trigger=SyncRun.Trigger.COMMAND)
     status = sync_status(organization=acme.organization)
     assert status["phase"] == "finished" and "6 closed" in status["message"]  # acme's jobs
+
+
+@pytest.mark.parametrize("outcome", ["success", "time limit"])
+def test_the_last_attempt_is_never_older_than_its_own_outcome(
+    signed_in, acme, fake_greenhouse, monkeypatch, outcome
+):
+    """A sync whose fetch took two minutes read "Last success 01:20, Last attempt 01:18" (or
+    "Failing since 01:32, Last attempt 01:30"): the attempt was dated by its start."""
+    real_fetch = GreenhouseClient.fetch_jobs_response
+    real_now = timezone.now
+
+    def slow_fetch(self, token, **validators):
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(minutes=2))
+        if outcome == "time limit":
+            raise SoftTimeLimitExceeded()
+        return real_fetch(self, token, **validators)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", slow_fetch)
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    connection = GreenhouseConnection.objects.get()
+    outcome_at = connection.last_success_at or connection.failing_since
+    ended_at = SyncRun.objects.get().finished_at
+    assert outcome_at <= sync_status(organization=acme.organization)["last_attempt_at"] == ended_at
+    # The page and its script (which writes status.json's words) say the same.
+    ended_text = moment_text(ended_at)
+    assert ended_text != moment_text(connection.last_attempt_at)
+    assert signed_in.get(STATUS_URL).json()["last_attempt_text"] == ended_text
+    page = signed_in.get("/manage/acme/settings/").content.decode()
+    assert f'data-field="last_attempt_text">{ended_text}</dd>' in page
+
+
+def test_the_last_attempt_of_a_sync_still_running_is_its_start(acme):
+    acquire_sync_lock(acme)
+    start_sync_run(acme, trigger=SyncRun.Trigger.MANUAL)
+    status = sync_status(organization=acme.organization)
+    assert status["phase"] == "running" and status["last_attempt_at"] == acme.last_attempt_at
 
 
 def test_a_lost_queue_marker_does_not_show_as_queued_forever(acme, settings):
