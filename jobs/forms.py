@@ -151,11 +151,12 @@ class OrganizationCreateForm(forms.Form):
 
 
 class WebsiteField(forms.URLField):
-    """A web address the org's page links for every visitor: https:// or http:// only.
+    """A web address the org's page links for every visitor: https:// or http:// only, or no
+    scheme at all ("example.com", read as the field's assume_scheme).
 
     Django's field takes ftp:// addresses, and calls another scheme (javascript:, mailto:, or
-    "localhost:8000" read as one) only "not a valid URL": both are told which schemes work,
-    before Django's own check.
+    "localhost:8000" read as one) only "not a valid URL": both are told what works, before
+    Django's own check.
     """
 
     def to_python(self, value: Any) -> str:
@@ -165,8 +166,11 @@ class WebsiteField(forms.URLField):
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if url and scheme not in ("https", "http"):
+            # Not "starts with https://": a bare "example.com" is taken, as the help text says.
             raise forms.ValidationError(
-                "Enter a web address that starts with https:// or http://.", code="scheme"
+                "Enter a web address such as example.com or https://example.com "
+                "(only https:// and http:// work).",
+                code="scheme",
             )
         return url
 
