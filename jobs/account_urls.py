@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path, reverse
 
 from jobs import manage_views
@@ -60,6 +61,14 @@ class LogoutPageView(auth_views.LogoutView):
 
     def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return self.render_to_response(self.get_context_data())
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # Said on the page it lands on (the home page, or a safe `next`), which said nothing
+        # of it; this page, rendered when `next` is itself, already says so in its heading.
+        if isinstance(response, HttpResponseRedirect):
+            messages.success(request, "You are signed out.")
+        return response
 
 
 urlpatterns = [

@@ -276,6 +276,37 @@ def test_the_sign_out_address_opened_asks_with_a_button_and_signs_out_only_on_a_
     assert signed_out.select_one("main a")["href"] == "/accounts/login/"
 
 
+@pytest.mark.parametrize(
+    ("next_page", "lands_on"),
+    [
+        (None, "/"),
+        ("/jobs/?q=robots", "/jobs/?q=robots"),
+        ("https://elsewhere.example/", "/"),  # not this site's: the home page, as before
+        ("//elsewhere.example/", "/"),
+    ],
+)
+def test_signing_out_says_so_on_the_page_it_lands_on(signed_in, next_page, lands_on):
+    """It landed on the home page with no word of it."""
+    data = {"next": next_page} if next_page else {}
+
+    response = signed_in.post("/accounts/logout/", data)
+
+    assert response.status_code == 302 and response["Location"] == lands_on
+    page = parsed(signed_in.get(lands_on))
+    assert page.select_one("main .messages li.success").get_text() == "You are signed out."
+    assert page.select_one(".nav-account a").get_text() == "Sign in"
+    assert not parsed(signed_in.get(lands_on)).select(".messages")  # said once
+
+
+def test_signing_out_to_the_sign_out_page_says_so_once(signed_in):
+    response = signed_in.post("/accounts/logout/", {"next": "/accounts/logout/"})
+
+    page = parsed(response)
+    assert response.status_code == 200 and page.h1.get_text() == "You are signed out"
+    assert not page.select(".messages")
+    assert not parsed(signed_in.get("/")).select(".messages")
+
+
 def test_the_nav_offers_sign_in_to_visitors(client):
     page = client.get("/accounts/login/").content.decode()
     assert 'href="/accounts/login/"' in page and 'href="/accounts/signup/"' in page
