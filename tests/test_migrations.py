@@ -178,31 +178,47 @@ def test_on_postgresql_an_index_migration_interrupted_midway_runs_again():
     assert index_validity("job_location_idx") is None
 
 
-@pytest.mark.django_db(transaction=True)
-def test_0027_makes_the_jobs_stored_before_it_found_without_their_accents():
-    """Going back to 0026 undoes 0027 on today's tables; its rows are then stored as then."""
-    before = ("jobs", "0026_greenhouseconnection_failure_email_claimed_at")
+def migrate_with_jobs(
+    before: tuple[str, str],
+    after: tuple[str, str],
+    *,
+    organization: dict[str, str],
+    jobs: list[tuple[int, str, str]],
+    with_search_title: bool = True,
+) -> None:
+    """Store `organization` and its jobs (greenhouse id, title, search text) as the schema at
+    `before` held them, migrate to `after`, then back to the latest schema."""
     migrate_to(before)
     try:
         state = MigrationExecutor(db_connection).loader.project_state(before)
-        organization = state.apps.get_model("jobs", "Organization").objects.create(
-            name="Liberté Santé", slug="liberte"
-        )
-        for greenhouse_id, title, search_text in [
-            (1, "Ingénieur·e logiciel", "Montréal, Québec Données de santé"),
-            (2, "Welder", "Köln, Germany — Straße"),
-            (3, "Painter", "Zurich"),
-        ]:
+        stored = state.apps.get_model("jobs", "Organization").objects.create(**organization)
+        for greenhouse_id, title, search_text in jobs:
             state.apps.get_model("jobs", "Job").objects.create(
-                organization=organization,
+                organization=stored,
                 greenhouse_id=greenhouse_id,
                 title=title,
                 search_text=search_text,
+                **({"search_title": title} if with_search_title else {}),
             )
-
-        migrate_to(("jobs", "0027_search_without_accents"))
+        migrate_to(after)
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0027_makes_the_jobs_stored_before_it_found_without_their_accents():
+    """Going back to 0026 undoes 0027 on today's tables; its rows are then stored as then."""
+    migrate_with_jobs(
+        ("jobs", "0026_greenhouseconnection_failure_email_claimed_at"),
+        ("jobs", "0027_search_without_accents"),
+        organization={"name": "Liberté Santé", "slug": "liberte"},
+        jobs=[
+            (1, "Ingénieur·e logiciel", "Montréal, Québec Données de santé"),
+            (2, "Welder", "Köln, Germany — Straße"),
+            (3, "Painter", "Zurich"),
+        ],
+        with_search_title=False,
+    )
 
     def found(query: str) -> list[str]:
         return [job.title for job in job_search(query=query)]
@@ -217,29 +233,16 @@ def test_0027_makes_the_jobs_stored_before_it_found_without_their_accents():
 @pytest.mark.django_db(transaction=True)
 def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_own():
     """As 0027 stored them, "C++" and "C#" read as the word "c" on PostgreSQL."""
-    before = ("jobs", "0027_search_without_accents")
-    migrate_to(before)
-    try:
-        state = MigrationExecutor(db_connection).loader.project_state(before)
-        organization = state.apps.get_model("jobs", "Organization").objects.create(
-            name="F# Works", search_name="F# Works", slug="fsharp"
-        )
-        for greenhouse_id, title, search_text in [
+    migrate_with_jobs(
+        ("jobs", "0027_search_without_accents"),
+        ("jobs", "0028_search_language_words"),
+        organization={"name": "F# Works", "search_name": "F# Works", "slug": "fsharp"},
+        jobs=[
             (1, "C++ Engineer", "Zurich"),
             (2, "Developer", "Munchen (C#, .NET), 2+ years"),
             (3, "C Engineer", "Objective-C, 2+ years #LI-Remote"),
-        ]:
-            state.apps.get_model("jobs", "Job").objects.create(
-                organization=organization,
-                greenhouse_id=greenhouse_id,
-                title=title,
-                search_title=title,
-                search_text=search_text,
-            )
-
-        migrate_to(("jobs", "0028_search_language_words"))
-    finally:
-        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+        ],
+    )
 
     def found(query: str) -> list[str]:
         return [job.title for job in job_search(query=query)]
@@ -254,31 +257,22 @@ def test_0028_makes_cplusplus_csharp_and_fsharp_stored_before_it_words_of_their_
 def test_0034_stores_marks_written_apart_composed_and_c_spaced_plus_plus_as_a_word():
     """As 0033 stored them, a word whose marks were written apart ("한" as three jamo) was
     another word than the one typed, and "C ++" and "C♯" were not "C++" and "C#"."""
-    before = ("jobs", "0033_organization_language")
-    migrate_to(before)
-    try:
-        state = MigrationExecutor(db_connection).loader.project_state(before)
-        apart = "\u1112\u1161\u11ab\u1100\u116e\u11a8"  # 한국
-        organization = state.apps.get_model("jobs", "Organization").objects.create(
-            name=f"{apart} Robotics", search_name=f"{apart} Robotics", slug="hanguk"
-        )
-        for greenhouse_id, title, search_text in [
+    apart = "\u1112\u1161\u11ab\u1100\u116e\u11a8"  # 한국
+    migrate_with_jobs(
+        ("jobs", "0033_organization_language"),
+        ("jobs", "0034_search_text_composed"),
+        organization={
+            "name": f"{apart} Robotics",
+            "search_name": f"{apart} Robotics",
+            "slug": "hanguk",
+        },
+        jobs=[
             (1, "\u30ab\u3099\u30e9\u30b9 Engineer", "Tokyo"),  # ガラス
             (2, "Welder", "Seoul \u0928\u093c"),  # ऩ
             (3, "Painter", "Zurich"),
             (4, "Game Developer (C ++)", "Lyon, C\u266f"),
-        ]:
-            state.apps.get_model("jobs", "Job").objects.create(
-                organization=organization,
-                greenhouse_id=greenhouse_id,
-                title=title,
-                search_title=title,
-                search_text=search_text,
-            )
-
-        migrate_to(("jobs", "0034_search_text_composed"))
-    finally:
-        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+        ],
+    )
 
     def found(query: str) -> list[str]:
         return sorted(job.title for job in job_search(query=query))
