@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
 from typing import Literal, NamedTuple
@@ -258,6 +258,7 @@ def organizations_for_sitemap() -> QuerySet[Organization]:
 class OrganizationOption(NamedTuple):
     slug: str
     name: str
+    pk: int
 
 
 class UnitOption(NamedTuple):
@@ -274,28 +275,36 @@ class FilterOptions:
     objects: site-wide there are thousands, built and cached once per listing version
     (jobs.cache.listing_value), and these are quicker to build, store and read back."""
 
-    organizations: list[OrganizationOption]
     departments: list[UnitOption]
     offices: list[UnitOption]
     locations: list[str]
     remote_policies: list[tuple[str, str]]
     by_organization: bool  # site-wide: departments and offices come grouped by org
+    # The all-jobs page's org filter (organization_options()); an org's own page has none.
+    organizations: list[OrganizationOption] = field(default_factory=list)
 
 
 UNIT_OPTION_FIELDS = ("pk", "name", "organization__name")
 TREE_FIELDS = ("organization_id", "greenhouse_id", "parent_greenhouse_id")
 
 
-def job_filter_options(*, organization: Organization | None) -> FilterOptions:
-    """Options for the filters of one org's jobs, or of every org's (with org names).
+def organization_options() -> list[OrganizationOption]:
+    """The orgs the all-jobs page's filter offers: those with open jobs, by name."""
+    organizations = organizations_with_job_counts(hiring_only=True)
+    return [OrganizationOption(*row) for row in organizations.values_list("slug", "name", "pk")]
+
+
+def job_filter_options(*, organization_id: int | None) -> FilterOptions:
+    """Options for the filters of one org's jobs, or of every org's (with org names), but the
+    org filter's (organization_options()).
 
     A department (or office) is offered when it or one below it has open jobs, before those
     below it: choosing it lists theirs too (job_search).
     """
-    scope = Q(organization=organization) if organization else Q()
+    scope = Q(organization_id=organization_id) if organization_id else Q()
     listed = Job.objects.listed().filter(scope)
     departments, offices = (_offered_units(model, scope, listed) for model in (Department, Office))
-    if organization is None:
+    if organization_id is None:
         # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
         departments, offices = (
             units.order_by("organization__name", "name") for units in (departments, offices)
@@ -307,17 +316,11 @@ def job_filter_options(*, organization: Organization | None) -> FilterOptions:
         .distinct()
     )
     return FilterOptions(
-        organizations=[]
-        if organization
-        else [
-            OrganizationOption(*row)
-            for row in organizations_with_job_counts(hiring_only=True).values_list("slug", "name")
-        ],
         departments=_nested_options(departments.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)),
         offices=_nested_options(offices.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)),
         locations=list(locations),
         remote_policies=[(value, label) for value, label in Job.RemotePolicy.choices if value],
-        by_organization=organization is None,
+        by_organization=organization_id is None,
     )
 
 
@@ -379,23 +382,37 @@ def filters_with_their_options(
 ) -> tuple[JobFilters, FilterOptions]:
     """The filters, and options that offer each of their values.
 
+    `options` are those of the page's org or, on the all-jobs page, of the org chosen (of every
+    org when none is, or when the one chosen has no open jobs now).
+
     A link saved before its jobs closed names an org, department or office the options (only
     what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW (after its name, or its
     path as options have, without the direction controls that would reverse it, jobs/text.py),
     so the form does not say "All departments" beside "0 jobs match". A value that names none
-    (on an org's page, none of that org's) is ignored, as `department=abc` is. Queries only for
-    such values.
+    (on an org's page or with an org chosen, none of that org's) is ignored, as `department=abc`
+    is. Queries only for such values.
     """
     slug = filters.organization_slug
     organizations = options.organizations
     if slug and slug not in {option.slug for option in organizations}:
         found = [
-            OrganizationOption(slug, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}")
-            for name in Organization.objects.filter(slug=slug).values_list("name", flat=True)
+            OrganizationOption(slug, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}", pk)
+            for name, pk in Organization.objects.filter(slug=slug).values_list("name", "pk")
         ]
         organizations = [*organizations, *found]
         slug = slug if found else ""
-    scope = Q(organization=organization) if organization else Q()
+        if found:
+            # No open jobs, so no department, office or location of its to offer either.
+            options = replace(
+                options, departments=[], offices=[], locations=[], by_organization=False
+            )
+    if organization is None and slug:
+        # Chosen on the all-jobs page, an org is as its own page: another's department names
+        # none of its jobs, and the form still sends the last org's after another is picked.
+        organization_id = next(option.pk for option in organizations if option.slug == slug)
+    else:
+        organization_id = organization.pk if organization else None
+    scope = Q(organization_id=organization_id) if organization_id else Q()
     departments, department_ids = _units_with_chosen(
         Department.objects.filter(scope), options.departments, filters.department_ids
     )

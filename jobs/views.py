@@ -26,6 +26,8 @@ from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
 from jobs.selectors import (
     DepartmentPath,
+    FilterOptions,
+    OrganizationOption,
     department_paths,
     filters_with_their_options,
     group_by_department,
@@ -33,6 +35,7 @@ from jobs.selectors import (
     job_for_page,
     job_search,
     order_by_department,
+    organization_options,
     organizations_with_job_counts,
     related_jobs,
 )
@@ -143,17 +146,14 @@ def _listing_context(
     """The filtered, paginated jobs of one org's page (grouped by department: `paths`,
     department_paths()'s) or of the all-jobs page."""
     filters = JobFilters.from_query_dict(request.GET)
-    if organization is not None:
+    if organization is None:
+        options = _all_jobs_filter_options(chosen_slug=filters.organization_slug)
+    else:
         # On an org's page the org is the page's own, not a filter the visitor set.
         filters = replace(filters, organization_slug="")
+        options = _filter_options(organization)
     filters, options = filters_with_their_options(
-        filters=filters,
-        options=listing_value(
-            "filter-options",
-            organization_slug=organization.slug if organization else None,
-            compute=partial(job_filter_options, organization=organization),
-        ),
-        organization=organization,
+        filters=filters, options=options, organization=organization
     )
     if organization is None:
         jobs = job_search(**asdict(filters))
@@ -174,6 +174,29 @@ def _listing_context(
         # (endless, and thin), but the jobs they link to are followed.
         "meta_robots": "noindex, follow" if filters.query else "",
     }
+
+
+def _filter_options(organization: Organization | OrganizationOption | None) -> FilterOptions:
+    """The options of the org's jobs (of every org's: None), shared by the pages offering them
+    until the listing changes."""
+    return listing_value(
+        "filter-options",
+        organization_slug=organization.slug if organization else None,
+        compute=partial(
+            job_filter_options, organization_id=organization.pk if organization else None
+        ),
+    )
+
+
+def _all_jobs_filter_options(*, chosen_slug: str) -> FilterOptions:
+    """The all-jobs page's options: every org with open jobs and, with one of them chosen, the
+    departments, offices and locations its own page offers (the same cached value); with none,
+    every org's. Other orgs' would list nothing beside the org chosen."""
+    organizations = listing_value(
+        "filter-organizations", organization_slug=None, compute=organization_options
+    )
+    chosen = next((option for option in organizations if option.slug == chosen_slug), None)
+    return replace(_filter_options(chosen), organizations=organizations)
 
 
 def _listing_page(jobs: QuerySet[Job], asked: str | None) -> Page:

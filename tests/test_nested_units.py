@@ -165,7 +165,7 @@ def test_units_whose_parents_loop_are_each_matched_and_offered_once(client, tide
     ids = f"{tree.field}_ids"
 
     jobs = job_search(organization_slug="tidewater", **{ids: [leaf.pk]})
-    offered = getattr(job_filter_options(organization=flat.organization), f"{tree.field}s")
+    offered = getattr(job_filter_options(organization_id=flat.organization_id), f"{tree.field}s")
 
     assert {job.title for job in jobs} == tree.root_jobs
     assert {job.title for job in job_search(**{ids: [flat.pk]})} == tree.flat_jobs
@@ -183,6 +183,16 @@ def test_the_filter_offers_each_unit_after_its_parent_and_named_under_it(client,
 
 
 @both_trees
+def test_with_the_org_chosen_the_all_jobs_filter_offers_its_units_as_its_page_does(
+    client, tidewater, tree
+):
+    """Named under their parents, without Harbor Line's of the same names."""
+    response = client.get("/jobs/", {"org": "tidewater"})
+
+    assert options(response, tree) == tree.options
+
+
+@both_trees
 def test_a_parent_name_that_leaves_an_override_open_does_not_reverse_the_path(tidewater, tree):
     # An <option> holds plain text, where no <bdi> can isolate a name: "Plat\u202eform ›
     # Backend" read "Platdnekcab ‹ mrof", so its direction controls are dropped (jobs/text.py).
@@ -194,7 +204,7 @@ def test_a_parent_name_that_leaves_an_override_open_does_not_reverse_the_path(ti
     names = [
         option.name
         for option in getattr(
-            job_filter_options(organization=middle.organization), f"{tree.field}s"
+            job_filter_options(organization_id=middle.organization_id), f"{tree.field}s"
         )
     ]
 

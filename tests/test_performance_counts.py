@@ -226,7 +226,7 @@ def test_the_location_options_are_read_from_their_index():
     for n in range(30):
         make_job(organization, f"Role {n}", location_name=f"City {n % 7}")
     with CaptureQueriesContext(db_connection) as queries:
-        locations = job_filter_options(organization=None).locations
+        locations = job_filter_options(organization_id=None).locations
     (sql,) = [query["sql"] for query in queries if "DISTINCT" in query["sql"]]
     assert locations == [f"City {n}" for n in range(7)]
     assert "job_listed_location_idx" in plan_of(sql)
@@ -349,6 +349,22 @@ def test_visitor_pages_cost_the_same_queries_for_20_and_60_jobs(client, fake_gre
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
     assert page_queries(client, fake_greenhouse, 60) == small
+
+
+def test_choosing_an_org_on_the_all_jobs_page_costs_no_query_more(client, fake_greenhouse):
+    """Its departments, offices and locations are read instead of every org's, not besides."""
+    from django.core.cache import cache
+
+    for token in ("board-a", "board-b"):
+        synced_board(fake_greenhouse, token, 20)
+    counts = []
+    for path in ("/jobs/", "/jobs/?org=board-a"):
+        cache.clear()
+        with CaptureQueriesContext(db_connection) as queries:
+            assert client.get(path).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
 
 
 def test_the_admins_organization_page_reads_each_member_once(admin_client):

@@ -17,10 +17,11 @@ from django.test import Client
 from jobs import views
 from jobs.admin import GreenhouseConnectionAdmin, JobAdmin
 from jobs.cache import CachedPage, listing_cache_invalidate
-from jobs.models import Job, Organization, SyncRun
+from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
+from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = pytest.mark.django_db
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -180,7 +181,30 @@ def test_searches_share_the_filter_options_until_a_sync_changes_them(
     assert len(reads) == 2 and ">Night Operations</option>" in html
     client.get("/orgs/acme/", {"q": "field"})
     client.get("/orgs/acme/", {"q": "robot"})
-    assert [read["organization"] for read in reads[2:]] == [acme.organization]
+    assert [read["organization_id"] for read in reads[2:]] == [acme.organization_id]
+
+
+def test_the_all_jobs_page_with_an_org_chosen_shares_the_org_pages_options(
+    client, acme, synced_acme, monkeypatch
+):
+    """Read once for both pages, and each page cached under its own address: the unfiltered
+    list still offers every org's units."""
+    other = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    make_job(other, "Rigger", departments=(make_unit(Department, other, "Rigging"),))
+    reads = []
+    read_options = views.job_filter_options
+    monkeypatch.setattr(
+        views, "job_filter_options", lambda **kw: reads.append(kw) or read_options(**kw)
+    )
+
+    chosen = client.get("/jobs/", {"org": "acme"}).content.decode()
+    client.get("/orgs/acme/", {"q": "robot"})
+    client.get("/jobs/", {"org": "acme", "q": "robot"})
+    unfiltered = client.get("/jobs/").content.decode()
+
+    assert [read["organization_id"] for read in reads] == [acme.organization_id, None]
+    assert ">Rigging</option>" not in chosen and ">Rigging</option>" in unfiltered
+    assert client.get("/jobs/", {"org": "acme"}).content.decode() == chosen
 
 
 def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(

@@ -412,6 +412,59 @@ def test_it_filters_by_organization(client, boards):
     assert {job.organization.slug for job in response.context["page"]} == {"liberte"}
 
 
+def offered(response) -> dict[str, list[str]]:
+    """The department, office and location filters' options, as read."""
+    page = BeautifulSoup(response.content, "html.parser")
+    return {
+        name: [option.get_text() for option in page.select(f"select[name={name}] option")]
+        for name in ("department", "office", "location")
+    }
+
+
+def test_with_an_org_chosen_the_filters_offer_what_its_own_page_offers(client, boards):
+    """Not every org's departments, offices and locations, which list nothing beside it (once
+    the form is sent: no script narrows them while the org is picked)."""
+    response = client.get("/jobs/", {"org": "liberte"})
+
+    page = BeautifulSoup(response.content, "html.parser")
+    assert offered(response) == offered(client.get("/orgs/liberte/"))
+    assert offered(response) == {
+        "department": [
+            "All departments",
+            "Conformité et affaires juridiques",
+            "Ingénierie — Données",
+            "Ingénierie — Produit",
+            "Soins cliniques",
+        ],
+        "office": ["All offices", "Lyon", "Montréal", "Télétravail (Canada)"],
+        "location": ["All locations", "Lyon, France", "Montréal, Québec", "Télétravail — Canada"],
+    }
+    assert page.select("optgroup") == []  # one org's, so not grouped by org
+    # Every org stays offered, to choose another.
+    assert [option["value"] for option in page.select("select[name=org] option")] == [
+        "",
+        "acme",
+        "liberte",
+    ]
+
+
+def test_a_department_or_office_of_another_org_than_the_one_chosen_is_ignored(client, boards):
+    """The form still sends the last org's after the visitor picks another: the new org's jobs
+    are listed, not none beside a department it does not have."""
+    platform = department("Platform")
+    pittsburgh = Office.objects.get(name="Pittsburgh, PA")
+
+    response = client.get(
+        "/jobs/", {"org": "liberte", "department": platform.pk, "office": pittsburgh.pk}
+    )
+
+    page = BeautifulSoup(response.content, "html.parser")
+    assert len(titles(response)) == 4
+    assert page.select("select[name=department] option[selected]") == []
+    assert page.select("select[name=office] option[selected]") == []
+    assert response.context["canonical_url"] == "http://testserver/jobs/?org=liberte"
+
+
 def test_it_filters_by_one_or_several_departments(client, boards):
     platform, people = department("Platform"), department("People")
 
@@ -454,19 +507,25 @@ def test_an_org_department_or_office_no_open_job_has_any_more_still_shows_as_the
     not "All organizations" beside "0 jobs match"."""
     Job.objects.filter(title="Customer Success Lead, Japan").update(is_open=False)
     Job.objects.filter(organization__slug="liberte").update(hidden=True)
-    success = department("Customer Success")
-    tokyo = Office.objects.get(name="Tokyo, Japan")
+    success, clinical = department("Customer Success"), department("Soins cliniques")
+    lyon = Office.objects.get(name="Lyon")
 
-    response = client.get(
-        "/jobs/", {"org": "liberte", "department": success.pk, "office": tokyo.pk}
-    )
+    chosen = {"department": clinical.pk, "office": lyon.pk, "location": "Lyon, France"}
+
+    response = client.get("/jobs/", {"org": "liberte", **chosen})
 
     page = BeautifulSoup(response.content, "html.parser")
     assert titles(response) == set()
     assert [(option["value"], option.get_text()) for option in page.select("option[selected]")] == [
         ("liberte", "Liberté Santé (no open jobs now)"),
-        (str(success.pk), "Customer Success (no open jobs now)"),
-        (str(tokyo.pk), "Tokyo, Japan (no open jobs now)"),
+        (str(clinical.pk), "Soins cliniques (no open jobs now)"),
+        (str(lyon.pk), "Lyon (no open jobs now)"),
+        ("Lyon, France", "Lyon, France (no open jobs now)"),
+    ]
+    # An org without open jobs has none of its own to offer, nor do other orgs' belong here.
+    assert offered(response)["department"] == [
+        "All departments",
+        "Soins cliniques (no open jobs now)",
     ]
     on_org_page = BeautifulSoup(
         client.get("/orgs/acme/", {"department": success.pk}).content, "html.parser"
@@ -579,7 +638,9 @@ def test_filter_options_escape_names_and_mark_every_chosen_value(client, db):
     ).content.decode()
 
     assert '<option value="rnd" selected>R&amp;D &quot;Labs&quot; &lt;b&gt;</option>' in html
-    assert '<optgroup label="R&amp;D &quot;Labs&quot; &lt;b&gt;">' in html
+    # Units are grouped by org until one is chosen.
+    unfiltered = client.get("/jobs/").content.decode()
+    assert '<optgroup label="R&amp;D &quot;Labs&quot; &lt;b&gt;">' in unfiltered
     assert (
         f'<option value="{team.pk}" selected>&lt;script&gt;alert(1)&lt;/script&gt;</option>'
         f'<option value="{other.pk}" selected>Ops &amp; &#x27;Sales&#x27;</option>'
