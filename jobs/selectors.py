@@ -259,6 +259,14 @@ class OrganizationOption(NamedTuple):
     slug: str
     name: str
     pk: int
+    has_open_jobs: bool = True  # False: chosen by a link saved before its jobs closed
+
+    @property
+    def label(self) -> str:
+        """Its name as the filter offers it: marked NO_OPEN_JOBS_NOW without open jobs."""
+        if self.has_open_jobs:
+            return self.name
+        return f"{without_direction_controls(self.name)}{NO_OPEN_JOBS_NOW}"
 
 
 class UnitOption(NamedTuple):
@@ -396,7 +404,7 @@ def filters_with_their_options(
     organizations = options.organizations
     if slug and slug not in {option.slug for option in organizations}:
         found = [
-            OrganizationOption(slug, f"{without_direction_controls(name)}{NO_OPEN_JOBS_NOW}", pk)
+            OrganizationOption(slug, name, pk, has_open_jobs=False)
             for name, pk in Organization.objects.filter(slug=slug).values_list("name", "pk")
         ]
         organizations = [*organizations, *found]

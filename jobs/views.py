@@ -63,7 +63,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/job_list.html", _listing_context(request, organization=None))
+    context = _listing_context(request, organization=None)
+    # Its title and heading name the org chosen: each org's list is a page of its own.
+    slug = context["filters"].organization_slug
+    chosen = [option.name for option in context["options"].organizations if option.slug == slug]
+    context["heading"] = f"Open jobs at {chosen[0]}" if chosen else "All open jobs"
+    return render(request, "public/job_list.html", context)
 
 
 @require_safe

@@ -623,6 +623,34 @@ def test_an_org_page_searched_names_the_keywords_in_its_title_as_typed(client, b
     )
 
 
+def test_the_all_jobs_page_names_the_org_chosen_in_its_title_and_heading(client, boards):
+    """Each org's list is a page of its own (in a tab, the history, search results), and the
+    title read out first is the heading read next."""
+    Job.objects.filter(organization__slug="liberte").update(hidden=True)
+
+    def title_and_heading(params: dict) -> tuple[str, str, str]:
+        page = BeautifulSoup(client.get("/jobs/", params).content, "html.parser")
+        og_title = page.select_one('meta[property="og:title"]')["content"]
+        return page.title.string, page.h1.get_text(), og_title
+
+    assert title_and_heading({"org": "acme"}) == (
+        "Open jobs at Acme Robotics · orgsite",
+        "Open jobs at Acme Robotics",
+        "Open jobs at Acme Robotics",
+    )
+    assert title_and_heading({"org": "acme", "q": "robot"})[0] == (
+        "“robot” · Open jobs at Acme Robotics · orgsite"
+    )
+    # Chosen by a link saved before its jobs closed: named, without the filter's mark.
+    assert title_and_heading({"org": "liberte"})[1] == "Open jobs at Liberté Santé"
+    for ignored in ({}, {"org": "nobody"}):
+        assert title_and_heading(ignored) == (
+            "All open jobs · orgsite",
+            "All open jobs",
+            "All open jobs",
+        )
+
+
 def test_filter_options_escape_names_and_mark_every_chosen_value(client, db):
     hostile = Organization.objects.create(name='R&D "Labs" <b>', slug="rnd")
     team = make_unit(Department, hostile, "<script>alert(1)</script>")
