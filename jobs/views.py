@@ -66,8 +66,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     context = _listing_context(request, organization=None)
     # Its title and heading name the org chosen: each org's list is a page of its own.
     slug = context["filters"].organization_slug
-    chosen = [option.name for option in context["options"].organizations if option.slug == slug]
-    context["heading"] = f"Open jobs at {chosen[0]}" if chosen else "All open jobs"
+    chosen = next((org for org in context["options"].organizations if org.slug == slug), None)
+    context["chosen_organization"] = chosen
+    context["heading"] = f"Open jobs at {chosen.name}" if chosen else "All open jobs"
     return render(request, "public/job_list.html", context)
 
 

@@ -651,6 +651,24 @@ def test_the_all_jobs_page_names_the_org_chosen_in_its_title_and_heading(client,
         )
 
 
+def test_the_all_jobs_page_with_an_org_chosen_offers_that_orgs_feed_and_isolates_its_name(
+    client, boards
+):
+    """A feed reader finds the feed of the list on screen, and the org's name, as in every
+    other heading, cannot reorder the words around it."""
+    Organization.objects.filter(slug="acme").update(name="Acme \u202eRobotics")
+
+    def page(params: dict) -> BeautifulSoup:
+        return BeautifulSoup(client.get("/jobs/", params).content, "html.parser")
+
+    chosen = page({"org": "acme"})
+    feed = chosen.select_one('link[type="application/rss+xml"]')
+    assert (feed["href"], feed["title"]) == ("/orgs/acme/feed/", "Open jobs at Acme Robotics")
+    assert chosen.select_one("h1 bdi").get_text() == "Acme \u202eRobotics"
+    everyone = page({}).select_one('link[type="application/rss+xml"]')
+    assert (everyone["href"], everyone["title"]) == ("/jobs/feed/", "All open jobs")
+
+
 def test_filter_options_escape_names_and_mark_every_chosen_value(client, db):
     hostile = Organization.objects.create(name='R&D "Labs" <b>', slug="rnd")
     team = make_unit(Department, hostile, "<script>alert(1)</script>")
