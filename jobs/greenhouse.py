@@ -56,8 +56,11 @@ BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
 BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhouse\.io")
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
 # as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
-# no XML feed may contain either.
-UNWANTED_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# no XML feed may contain either. DEL and the C1 controls (U+007F-U+009F) too: HTML5 reads
+# them as parse errors and browsers may show them as boxes.
+UNWANTED_CHARACTERS_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+)
 EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
 LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 # A post published or updated "next year" would head every listing of the site (newest first)

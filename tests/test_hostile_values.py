@@ -85,6 +85,27 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.title == "Robot Whisperer",
     ),
     (
+        "DEL and C1 controls in the title, the location, an office, a department and metadata",
+        {
+            "title": "Robot\x7f Whisperer\x85\x9f",
+            "location": {"name": "Pitts\x80burgh"},
+            "offices": [
+                {"id": 1, "name": "HQ\x9b", "location": "Pitts\x90burgh", "parent_id": None}
+            ],
+            "departments": [{"id": 2, "name": "Plat\x7fform", "parent_id": None}],
+            "metadata": [{"id": 1, "name": "Team\x81", "value": ["Core\x9d"], "value_type": "x"}],
+        },
+        lambda job: (
+            job.title == "Robot Whisperer"
+            and job.location_name == "Pittsburgh"
+            and [(office.name, office.location) for office in job.offices.all()]
+            == [("HQ", "Pittsburgh")]
+            and [department.name for department in job.departments.all()] == ["Platform"]
+            and job.metadata[0]["name"] == "Team"
+            and job.metadata[0]["value"] == ["Core"]
+        ),
+    ),
+    (
         "a lone surrogate in the title",
         {"title": "Robot \ud800Whisperer"},
         lambda job: job.title == "Robot Whisperer",
@@ -106,10 +127,27 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
     (
         "numeric references to control characters and noncharacters in the description",
         {
-            "content": "&lt;p title=&quot;A&amp;#x1b;B&quot;&gt;Build&amp;#1; robots&amp;#xFFFE;"
-            "&amp;#65535 &amp;#X0B;now&lt;/p&gt;"
+            "content": "&lt;p title=&quot;A&amp;#x1b;B&amp;#127;&amp;#x81;&quot;&gt;Build&amp;#1; "
+            "robots&amp;#xFFFE;&amp;#65535 &amp;#X0B;now&amp;#x9d;&amp;#143;&lt;/p&gt;"
         },
-        lambda job: job.description_html == '<p title="AB">Build robots now</p>',
+        lambda job: (
+            job.description_html == '<p title="AB">Build robots now</p>'
+            and job.search_text.endswith(" Build robots now")
+        ),
+    ),
+    (
+        # HTML5 reads &#128;-&#159; as Windows-1252 did, all but the five it leaves unassigned;
+        # here as Greenhouse escapes a reference (&amp;#128;) and as one in its text (&#x80;).
+        "numeric references to Windows-1252 characters in the description",
+        {
+            "content": "&lt;p&gt;&amp;#128;90k &amp;#150; &amp;#x93;Bots&amp;#x94; "
+            "&#x80;&#159;&lt;/p&gt;"
+        },
+        lambda job: (
+            job.description_html == "<p>€90k – “Bots” €Ÿ</p>"
+            and job.excerpt == "€90k – “Bots” €Ÿ"
+            and "€90k – “Bots” €" in job.search_text
+        ),
     ),
     (
         "NUL and surrogates in metadata",
