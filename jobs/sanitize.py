@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
-from jobs.greenhouse import MAX_CONTENT_CHARS, clean_text
+from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
@@ -64,10 +64,13 @@ INTRO_HEAD_CHARS = 200
 H1_TAG_RE = re.compile(r"<h1\b", re.IGNORECASE)
 HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
-# The C0 controls nh3 keeps, all but NUL, tab, newline and carriage return: browsers show them
-# as boxes, and feeds (XML 1.0) cannot carry them. nh3 drops NUL itself, and looking for it cost
-# as much as for all the others (in text stored two bytes a character, every ASCII one has a 0).
-C0_CONTROLS = "".join(chr(code) for code in range(1, 32) if chr(code) not in "\t\n\r")
+# The controls clean_text() drops and nh3 keeps: C0 but for NUL, tab, newline and carriage
+# return, then DEL and C1 (U+007F-U+009F). Browsers show them as boxes, and feeds (XML 1.0)
+# cannot carry C0. nh3 drops NUL itself, and looking for it cost as much as for all the others
+# (in text stored two bytes a character, every ASCII one has a 0).
+CONTROLS = "".join(
+    chr(code) for code in range(1, 0xA0) if UNWANTED_CHARACTERS_RE.fullmatch(chr(code))
+)
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
 # here it would lead into this site, so it is read against that page's address, as a browser
@@ -116,8 +119,8 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
     # nh3 reads a numeric reference as its code point, whatever that is (`&#1;`, `&#xFFFE;`),
     # in text and attributes alike. Scanned only where one was or a control is: a regex
     # scanning every description would cost a tenth of sanitizing, where looking for each
-    # control on its own costs a fiftieth (bench/README.md).
-    if "&#" in content or any(control in safe_html for control in C0_CONTROLS):
+    # control on its own costs a twenty-fifth (bench/README.md).
+    if "&#" in content or any(control in safe_html for control in CONTROLS):
         return clean_text(safe_html)
     return safe_html
 

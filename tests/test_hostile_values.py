@@ -125,6 +125,20 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         ),
     ),
     (
+        # No C0 control beside them: one would have the whole description cleaned anyway. HTML5
+        # reads &#129; as U+0081, one of the five it maps to no Windows-1252 character.
+        "DEL and C1 controls in the description",
+        {
+            "content": "&lt;p title=&quot;A\x7fB\x85&quot;&gt;Build\x80 robots\x9f "
+            "now&#129;&lt;/p&gt;"
+        },
+        lambda job: (
+            job.description_html == '<p title="AB">Build robots now</p>'
+            and job.excerpt == "Build robots now"
+            and job.search_text.endswith(" Build robots now")
+        ),
+    ),
+    (
         "numeric references to control characters and noncharacters in the description",
         {
             "content": "&lt;p title=&quot;A&amp;#x1b;B&amp;#127;&amp;#x81;&quot;&gt;Build&amp;#1; "
@@ -355,12 +369,16 @@ def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, 
     assert Job.objects.filter(is_open=True).count() == len(posts) - 2
 
 
-def test_a_description_with_a_vertical_tab_is_stored_and_shown_without_it(
-    acme, fake_greenhouse, client
+@pytest.mark.parametrize(
+    "control", ["\x0b", "\x7f", "\x85"], ids=["vertical tab", "DEL", "next line (C1)"]
+)
+def test_a_description_with_a_control_character_is_stored_and_shown_without_it(
+    acme, fake_greenhouse, client, control
 ):
-    # nh3 keeps C0 controls: they reached the stored description, its search text and its page.
+    # nh3 keeps C0 controls, DEL and C1 ones: they reached the stored description, its search
+    # text and its page.
     post = fake_greenhouse.jobs(TOKEN)[0]
-    post["content"] = "&lt;p&gt;Solder\x0b circuit boards&lt;/p&gt;"
+    post["content"] = f"&lt;p&gt;Solder{control} circuit boards&lt;/p&gt;"
     fake_greenhouse.touch(TOKEN)
 
     assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
@@ -369,7 +387,7 @@ def test_a_description_with_a_vertical_tab_is_stored_and_shown_without_it(
     assert job.description_html == "<p>Solder circuit boards</p>"
     assert job.search_text.endswith(" Solder circuit boards")
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "<p>Solder circuit boards</p>" in page and "\x0b" not in page
+    assert "<p>Solder circuit boards</p>" in page and control not in page
 
 
 def test_a_description_longer_than_any_real_one_is_cut_and_logged(acme, fake_greenhouse, caplog):
