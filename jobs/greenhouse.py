@@ -80,6 +80,10 @@ MAX_CONTENT_CHARS = 300_000
 # under the character cap: 300,000 characters of nested <ul><li> took nh3 18 s, while 10,000
 # nested tags take 0.16 s and 20,000 take 1 s.
 MAX_CONTENT_TAGS = 10_000
+# What no host of a web address may hold (the WHATWG URL standard's forbidden domain code
+# points that urlsplit lets through; ":" is an IPv6 address's, which urlsplit has checked): a
+# browser refuses the address, and the Apply link leads nowhere.
+FORBIDDEN_HOST_CHARACTERS_RE = re.compile(r"[\x00-\x20\x7f%<>@\[\\\]^|]")
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
@@ -456,13 +460,21 @@ def _content_within_bounds(job_id: int, content: str) -> str:
 
 
 def _is_web_address(url: str) -> bool:
-    """Whether `url` is an http(s) address with a host. Browsers read one without a host
-    ("https:jobs/1") against the page it is on: the Apply link, and the description's relative
-    links read against it, led into this site. False for an address urlsplit cannot read
-    ("http://[" or a host with "＃"): its ValueError would fail the whole sync for one post."""
+    """Whether `url` is an http(s) address with a host a browser can read, and a port from 1 to
+    65535 if it has one. Browsers read one without a host ("https:jobs/1") against the page it
+    is on: the Apply link, and the description's relative links read against it, led into this
+    site. One whose host has a space, or whose port is 99999, they refuse: the link led nowhere.
+    False for an address urlsplit cannot read ("http://[" or a host with "＃"): its ValueError
+    would fail the whole sync for one post, as would its port's (over 65535, or not digits)."""
     try:
         address = urlsplit(url)
-        return address.scheme in ("http", "https") and bool(address.hostname)
+        host = address.hostname
+        return (
+            address.scheme in ("http", "https")
+            and bool(host)
+            and (address.port is None or address.port > 0)
+            and not FORBIDDEN_HOST_CHARACTERS_RE.search(host)
+        )
     except ValueError:
         return False
 
@@ -528,6 +540,10 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         raise InvalidJob(f"job post {job_id} has no title{kept}")
     absolute_url = _text(raw.get("absolute_url"))
     if absolute_url and not _is_web_address(absolute_url):
+        # The reason its admins read leaves the address out; the log says which it was.
+        logger.warning(
+            "job post %s: absolute_url %.200r is not a whole http(s) address", job_id, absolute_url
+        )
         raise InvalidJob(
             f"job post {job_id} has an application link that is not a whole http(s) address"
         )

@@ -709,6 +709,59 @@ def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhou
     assert result.counts.created == len(posts) - 1
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Addresses browsers refuse: the Apply link led nowhere.
+        "https://boards greenhouse.io/acmerobotics/jobs/5012346008",
+        "https://boards.greenhouse.io:99999/acmerobotics/jobs/5012346008",
+        "https://boards.greenhouse.io:0/acmerobotics/jobs/5012346008",
+        "https://boards.greenhouse.io:443x/acmerobotics/jobs/5012346008",  # urlsplit raises
+        "https://boards|greenhouse.io/acmerobotics/jobs/5012346008",
+        "https://boards%20greenhouse.io/acmerobotics/jobs/5012346008",
+    ],
+)
+def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
+    acme, fake_greenhouse, caplog, url
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = url
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.ok and result.counts.skipped == 1
+    assert result.counts.skip_reasons == [
+        f"job post {posts[1]['id']} has an application link that is not a whole http(s) address"
+    ]
+    assert not Job.objects.filter(greenhouse_id=posts[1]["id"]).exists()
+    [record] = [r for r in caplog.records if "absolute_url" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        f"job post {posts[1]['id']}: absolute_url {url!r} is not a whole http(s) address"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://boards.greenhouse.io:443/acmerobotics/jobs/5012346008",
+        "http://[2001:db8::1]:8080/jobs/5012346008",
+        "https://karriere.bücher.example/jobs/5012346008",
+        "https://careers_eu.acme.example/jobs/5012346008",
+    ],
+)
+def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
+    acme, fake_greenhouse, url
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = url
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.skipped == 0
+    assert Job.objects.get(greenhouse_id=posts[1]["id"]).absolute_url == url
+
+
 def test_a_department_or_office_whose_name_shows_nothing_is_left_out(acme, fake_greenhouse):
     post = fake_greenhouse.jobs("acme-robotics")[0]
     post["departments"] = [{"id": 901, "name": "\u200b", "parent_id": None, "child_ids": []}]
