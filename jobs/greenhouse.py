@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from http import HTTPStatus
 from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -44,8 +45,9 @@ from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
-# What the public board API answers for a board made private: something to fix in Greenhouse,
-# so the message says where to look.
+# Refusals of a request made without credentials. Greenhouse's board API needs none for any
+# GET (its Job Board API docs, "Authentication"), so they most likely come from a proxy or
+# firewall between this site and Greenhouse.
 REFUSED_STATUSES = (401, 403)
 # How the messages of passing failures end; the status pages say otherwise while syncing is paused.
 WILL_TRY_AGAIN = "the sync will try again later."
@@ -146,6 +148,13 @@ class Unavailable(GreenhouseError):
 
 class GreenhouseTimeout(Unavailable):
     pass
+
+
+class AccessRefused(GreenhouseError):
+    """The board's address answered 401 or 403. Not retried by the task: a proxy's or
+    firewall's rule stays until someone changes it, and the schedule asks again anyway."""
+
+    transient = False
 
 
 class MalformedPayload(GreenhouseError):
@@ -943,11 +952,7 @@ class GreenhouseClient:
                 retry_after=_seconds_or_none(headers.get("Retry-After")),
             )
         if status in REFUSED_STATUSES:
-            raise GreenhouseError(
-                f"Greenhouse refused to show the job board '{token}' (HTTP {status}); nothing was "
-                "changed. Check in Greenhouse that the board is live and public.",
-                http_status=status,
-            )
+            raise self._access_refused(token, url, status, headers)
         if status != 200:
             raise GreenhouseError(
                 f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
@@ -1036,6 +1041,32 @@ class GreenhouseClient:
         ) as exc:
             logger.warning("greenhouse request failed url=%s error=%r", url, exc)
             raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
+
+    def _access_refused(
+        self,
+        token: str,
+        url: str,
+        status: int,
+        headers: requests.structures.CaseInsensitiveDict,
+    ) -> AccessRefused:
+        host = urlsplit(self.base_url).hostname
+        # Server and Via tell whoever runs the site which machine on the way answered.
+        logger.warning(
+            "greenhouse request refused status=%d url=%s server=%r via=%r reason=the board API "
+            "needs no credentials, so a proxy or firewall on the way most likely refused it",
+            status,
+            url,
+            headers.get("Server", "")[:100],
+            headers.get("Via", "")[:100],
+        )
+        return AccessRefused(
+            f"The request for the job board '{token}' was refused (HTTP {status} "
+            f"{HTTPStatus(status).phrase}); nothing was changed. Greenhouse's job boards "
+            "need no login or API key, so the refusal most likely came from a proxy or firewall "
+            "between this site and Greenhouse: ask whoever runs this site to check that its "
+            f"server may reach {host}.",
+            http_status=status,
+        )
 
     @staticmethod
     def _too_large(status: int) -> MalformedPayload:

@@ -369,15 +369,15 @@ def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_connect_greenhouse_says_where_to_look_when_greenhouse_refuses_the_board(
+def test_connect_greenhouse_says_where_to_look_when_the_board_request_is_refused(
     fake_greenhouse, status
 ):
     fake_greenhouse.fail_next("acme-robotics", "status", status=status)
 
     with pytest.raises(
         CommandError,
-        match=f"refused to show the job board 'acme-robotics' "
-        rf"\(HTTP {status}\).*live and public",
+        match=f"job board 'acme-robotics' was refused "
+        rf"\(HTTP {status} .*proxy or firewall.*may reach 127\.0\.0\.1\.$",
     ):
         call_command("connect_greenhouse", "acme", "acme-robotics")
     assert not GreenhouseConnection.objects.exists()

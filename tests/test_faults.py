@@ -49,12 +49,18 @@ class Fault:
     backs_off: bool = False  # retried with growing sleeps in between
     retry_after: float | None = None
     skipped_log: str = ""  # per-post faults: what the log line says
+    # Whether the task tries it again minutes later; by default, what leaves it failing is.
+    retried: bool | None = None
     within: float | None = None  # seconds the failing sync may take at most
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fails_the_sync(self) -> bool:
         return self.state != OK
+
+    @property
+    def is_retried(self) -> bool:
+        return self.state == FAILING if self.retried is None else self.retried
 
 
 def fail_next(fault: str, *, times: int = 10, **options: Any):
@@ -198,7 +204,9 @@ FAULTS = [
     ),
     Fault("404", fail_next("status", status=404), INVALID_TOKEN, "no job board", requests=1),
     Fault("410", fail_next("status", status=410), INVALID_TOKEN, "is gone", requests=1),
-    Fault("403", fail_next("status", status=403), FAILING, "live and public", requests=1),
+    # A proxy's or firewall's refusal: the schedule asks again, the task does not.
+    Fault("401", fail_next("status", status=401), FAILING, "firewall", requests=1, retried=False),
+    Fault("403", fail_next("status", status=403), FAILING, "firewall", requests=1, retried=False),
     Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1),
     Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1),
@@ -293,7 +301,7 @@ def test_a_greenhouse_fault_never_damages_jobs_and_the_next_sync_converges(
         assert run.outcome == SyncRun.Outcome.FAILED and run.finished_at is not None
         assert fault.reason in run.error_message and run.error_message == acme.last_error
         assert acme.consecutive_failures == 1 and acme.failing_since is not None
-        assert result.transient == (fault.state == FAILING)
+        assert result.transient == fault.is_retried
     else:
         assert result.ok, result.error
         assert run.outcome == SyncRun.Outcome.SUCCESS and run.skipped == result.counts.skipped == 1

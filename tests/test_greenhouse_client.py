@@ -12,6 +12,7 @@ import pytest
 import urllib3
 
 from jobs.greenhouse import (
+    AccessRefused,
     BoardNotFound,
     GreenhouseClient,
     GreenhouseTimeout,
@@ -64,6 +65,32 @@ def test_a_board_gone_is_board_not_found(client, fake_greenhouse):
         client.fetch_jobs("acme-robotics")
     assert caught.value.http_status == 410 and not caught.value.transient
     assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
+@pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])
+def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_logged(
+    client, fake_greenhouse, caplog, status, phrase
+):
+    # The board API needs no credentials: "check the board is live and public" sent the
+    # admins to Greenhouse for a proxy's or firewall's refusal.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=status, headers={"Via": "1.1 fw"})
+
+    with pytest.raises(AccessRefused) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.http_status == status and not caught.value.transient
+    assert caught.value.message == (
+        f"The request for the job board 'acme-robotics' was refused (HTTP {status} {phrase}); "
+        "nothing was changed. Greenhouse's job boards need no login or API key, so the refusal "
+        "most likely came from a proxy or firewall between this site and Greenhouse: ask "
+        "whoever runs this site to check that its server may reach 127.0.0.1."
+    )
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+    [record] = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert f"status={status} " in record.getMessage()
+    assert "via='1.1 fw'" in record.getMessage()
+    assert "proxy or firewall" in record.getMessage()
 
 
 @pytest.mark.parametrize(
