@@ -298,8 +298,11 @@ class GreenhouseConnection(models.Model):
     applied_board_fingerprint = models.CharField(max_length=64, blank=True)
     applied_board_open_jobs = models.PositiveIntegerField(default=0)
     applied_board_skipped = models.PositiveIntegerField(default=0)
-    # Why it skipped them (the first few), for the org's admins: they can fix the posts.
+    # Why it skipped them (the first few), for the org's admins: they can fix most posts.
     applied_board_skip_reasons = models.JSONField(default=list, db_default=[], blank=True)
+    # How many of them came without a readable id or under another post's: Greenhouse gives
+    # the ids, so no edit of a post fixes those, and the admins are not told to make one.
+    applied_board_skipped_for_id = models.PositiveIntegerField(default=0, db_default=0)
     # The ETag Greenhouse sent with that board, and that board's fingerprint: the next sync
     # sends it as If-None-Match, and "304 Not Modified" then says the board is the one applied.
     # Trusted only while the fingerprint is still its own, so whatever clears or replaces the

@@ -27,6 +27,15 @@ PHASE_FINISHED = "finished"
 PHASE_FAILED = "failed"
 # A worker takes a queued sync within seconds; one still waiting after this has a reason.
 QUEUED_LONG_SECONDS = 60
+# What the org's admins can do about skipped posts: fix most in Greenhouse, but not one skipped
+# for its id, which Greenhouse gives (jobs.sync._skip).
+SKIPPED_FIXABLE_TEXT = "Once fixed in Greenhouse, the next sync imports them."
+SKIPPED_FIXABLE_OTHERS_TEXT = "Once the others are fixed in Greenhouse, the next sync imports them."
+SKIPPED_FOR_ID_TEXT = (
+    "Greenhouse gives each post its id, so a post without a readable one, or listed under "
+    "another post's, is not fixed by editing it: the next sync imports it once Greenhouse sends "
+    "it right; if it does not, ask Greenhouse's support."
+)
 
 
 def run_counts(run: SyncRun) -> SyncCounts:
@@ -156,7 +165,9 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
 
 def _skipped_text(connection: GreenhouseConnection) -> str:
     """Which posts of the board the last sync that applied it left out, and why; "" if none.
-    Only the org's admins can fix them, in Greenhouse: "1 skipped" alone told them nothing."""
+    Only the org's admins can fix most of them, in Greenhouse: "1 skipped" alone told them
+    nothing. Not those skipped for their id, which Greenhouse gives: "Once fixed in Greenhouse"
+    sent them looking for an edit that does not exist."""
     skipped, reasons = connection.applied_board_skipped, connection.applied_board_skip_reasons
     if not skipped:
         return ""
@@ -164,10 +175,14 @@ def _skipped_text(connection: GreenhouseConnection) -> str:
     # Plain text (the page's script writes it as such): a title quoted in a reason could leave
     # a direction control open over the reasons after it (jobs/text.py).
     reasons_text = without_direction_controls("; ".join(reasons))
-    return (
-        f"{skipped} not imported: {reasons_text}{more}. Once fixed in Greenhouse, the "
-        "next sync imports them."
-    )
+    for_id = connection.applied_board_skipped_for_id
+    if not for_id:
+        remedy = SKIPPED_FIXABLE_TEXT
+    elif for_id >= skipped:
+        remedy = SKIPPED_FOR_ID_TEXT
+    else:
+        remedy = f"{SKIPPED_FOR_ID_TEXT} {SKIPPED_FIXABLE_OTHERS_TEXT}"
+    return f"{skipped} not imported: {reasons_text}{more}. {remedy}"
 
 
 def _state_text(connection: GreenhouseConnection) -> str:

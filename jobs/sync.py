@@ -110,6 +110,8 @@ class SyncCounts:
     skipped: int = 0
     # Why posts were skipped, the first MAX_SKIP_REASONS of them.
     skip_reasons: list[str] = field(default_factory=list, compare=False)
+    # Of the skipped, those without a readable id or under another post's (see _skip).
+    skipped_for_id: int = field(default=0, compare=False)
 
     @property
     def changed_jobs(self) -> bool:
@@ -322,6 +324,7 @@ def _fetch_and_apply(
                 applied_board_open_jobs=_open_jobs(connection),
                 applied_board_skipped=counts.skipped,
                 applied_board_skip_reasons=counts.skip_reasons,
+                applied_board_skipped_for_id=counts.skipped_for_id,
                 **_etag_values(response),
             )
     except _LeaseLost:
@@ -431,7 +434,12 @@ def apply_board(
         if job_id is None:
             # Named by its title, if it has one: its admins have nothing else to find it by.
             title = title_of(raw)
-            _skip(counts, org, "a post with no valid id" + (f" (“{title}”)" if title else ""))
+            _skip(
+                counts,
+                org,
+                "a post with no valid id" + (f" (“{title}”)" if title else ""),
+                for_id=True,
+            )
             continue
         payload_hash = job_payload_hash(raw)
         if job_id in seen:
@@ -445,6 +453,7 @@ def apply_board(
                     org,
                     f"job post {job_id} listed again with other content (a duplicate id); "
                     "the first is kept",
+                    for_id=True,
                 )
             continue
         # Seen before parsing: a post that is on the board but malformed is kept, not closed.
@@ -485,8 +494,11 @@ class StoredJob(NamedTuple):
     search_hash: str
 
 
-def _skip(counts: SyncCounts, org: Any, reason: str) -> None:
+def _skip(counts: SyncCounts, org: Any, reason: str, *, for_id: bool = False) -> None:
+    """Count a skipped post and keep why; `for_id`: for its id, which Greenhouse gives, so that
+    its admins are not told to fix the post in Greenhouse (jobs.status)."""
     counts.skipped += 1
+    counts.skipped_for_id += for_id
     if len(counts.skip_reasons) < MAX_SKIP_REASONS:
         counts.skip_reasons.append(reason)
     logger.warning("sync skipped a post org=%s reason=%s", org.slug, reason)

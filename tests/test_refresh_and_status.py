@@ -8,6 +8,7 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from jobs.connections import check_board, connection_save
 from jobs.greenhouse import GreenhouseClient
@@ -21,6 +22,12 @@ pytest_plugins = ["tests.support.broker"]  # queued, broker_down
 REFRESH_URL = "/manage/acme/refresh/"
 STATUS_URL = "/manage/acme/status.json"
 JSON = {"HTTP_ACCEPT": "application/json"}
+# What the status says of posts skipped for their id, which no edit in Greenhouse fixes.
+FOR_ID = (
+    "Greenhouse gives each post its id, so a post without a readable one, or listed under "
+    "another post's, is not fixed by editing it: the next sync imports it once Greenhouse sends "
+    "it right; if it does not, ask Greenhouse's support."
+)
 
 
 # --- Refresh now -------------------------------------------------------------------------------
@@ -232,12 +239,12 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     expected = (
         f"3 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
         "listed again with other content (a duplicate id); the first is kept; a post with no "
-        "valid id "
-        f"(“{posts[2]['title']}”). Once fixed in Greenhouse, the next sync imports them."
+        f"valid id (“{posts[2]['title']}”). {FOR_ID} Once the others are fixed in Greenhouse, the "
+        "next sync imports them."
     )
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)  # the same board, not parsed again
-    assert expected in signed_in.get("/manage/acme/jobs/").content.decode()
+    assert escape(expected) in signed_in.get("/manage/acme/jobs/").content.decode()
 
     posts[0]["title"] = "Fixed"
     del posts[-2:]
@@ -245,6 +252,46 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == ""
     assert "<dt>Skipped posts</dt><dd" in signed_in.get("/manage/acme/settings/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("break_board", "reason", "remedy"),
+    [
+        (
+            lambda posts: posts[1].update(title=""),
+            "job post {id} has no title",
+            "Once fixed in Greenhouse, the next sync imports them.",
+        ),
+        (
+            lambda posts: posts[1].update(absolute_url="https://boards.greenhouse.io:99999/a/1"),
+            "job post {id} has an application link that is not a whole http(s) address",
+            "Once fixed in Greenhouse, the next sync imports them.",
+        ),
+        # Greenhouse gives the ids: no edit of a post in Greenhouse fixes these.
+        (
+            lambda posts: posts.append({**posts[1], "title": "An impostor"}),
+            "job post {id} listed again with other content (a duplicate id); the first is kept",
+            FOR_ID,
+        ),
+        (
+            lambda posts: posts.append({**posts[1], "id": None, "title": "An orphan"}),
+            "a post with no valid id (“An orphan”)",
+            FOR_ID,
+        ),
+    ],
+    ids=["no title", "bad link", "duplicate id", "no id"],
+)
+def test_the_skipped_posts_say_what_fixes_them_for_each_reason(
+    signed_in, acme, fake_greenhouse, break_board, reason, remedy
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    break_board(posts)
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
+        f"1 not imported: {reason.format(id=posts[1]['id'])}. {remedy}"
+    )
 
 
 def test_a_post_listed_twice_as_it_is_is_not_named_as_not_imported(
@@ -275,8 +322,7 @@ def test_names_from_greenhouse_on_the_status_cannot_reorder_the_text_after_them(
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
 
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
-        "1 not imported: a post with no valid id (“Robot Whisperer”). Once fixed in Greenhouse, "
-        "the next sync imports them."
+        f"1 not imported: a post with no valid id (“Robot Whisperer”). {FOR_ID}"
     )
     # The board's name is the element's only text (the page's script replaces it): its dir
     # isolates it from the token after it.
