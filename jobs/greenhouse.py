@@ -107,6 +107,16 @@ NAME_MAX_LENGTH = 300
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
 MAX_METADATA_DEPTH = 10
+# Every listing loads its jobs' metadata, and a response may be 200 MB: one post with a million
+# fields, or a value of megabytes, would come with each page of its org's jobs. Real posts have
+# a few fields (the samples: 1 or 2), named in a few words, each a short text, a choice or an
+# amount; these bounds are ten times past any of them. Sizes are in characters, about as JSON
+# writes the value (its strings, and a few for each other element).
+MAX_METADATA_FIELDS = 50
+MAX_METADATA_NAME_CHARS = 200
+MAX_METADATA_VALUE_CHARS = 2_000
+# Dropped fields the log names, of a post.
+MAX_METADATA_DROPS_LOGGED = 5
 
 
 # --- Errors ---------------------------------------------------------------------------------
@@ -303,6 +313,64 @@ def _json_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None  # NaN, or 1e400 read as infinity: JSON has neither, and JSONField refuses them
     return value
+
+
+def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
+    """The post's metadata fields, cleaned, as far as MAX_METADATA_FIELDS of them that fit
+    MAX_METADATA_NAME_CHARS and MAX_METADATA_VALUE_CHARS; the others are dropped, and logged.
+    An item that is no object is no field."""
+    kept: list[dict[str, Any]] = []
+    dropped: list[str] = []
+    fields = [item for item in fields if isinstance(item, dict)]
+    for item in fields:
+        if len(kept) < MAX_METADATA_FIELDS and _fits_metadata_bounds(item):
+            kept.append(_json_value(item))
+        elif len(dropped) < MAX_METADATA_DROPS_LOGGED:
+            name = item.get("name")
+            dropped.append(repr(name[:50]) if isinstance(name, str) else type(name).__name__)
+    if len(kept) < len(fields):
+        logger.warning(
+            "job post %s: %d of %d metadata fields dropped (past the first %d, or a name over "
+            "%d or a value over %d characters): %s%s",
+            job_id,
+            len(fields) - len(kept),
+            len(fields),
+            MAX_METADATA_FIELDS,
+            MAX_METADATA_NAME_CHARS,
+            MAX_METADATA_VALUE_CHARS,
+            ", ".join(dropped),
+            ", ..." if len(fields) - len(kept) > len(dropped) else "",
+        )
+    return kept
+
+
+def _fits_metadata_bounds(item: dict[str, Any]) -> bool:
+    """Whether a metadata field's name, and its value with any other key it has, fit."""
+    left = MAX_METADATA_VALUE_CHARS
+    for key, value in item.items():
+        if key != "name":
+            left = _size_left(value, left - len(str(key)))
+            if left < 0:
+                return False
+    return _size_left(item.get("name"), MAX_METADATA_NAME_CHARS) >= 0
+
+
+def _size_left(value: Any, budget: int, depth: int = 1) -> int:
+    """`budget` less the size of `value` in characters, about as JSON writes it; below zero
+    once it runs out, without reading the rest. Nested past MAX_METADATA_DEPTH, as null: so
+    _json_value() keeps it."""
+    if isinstance(value, str):
+        return budget - len(value) - 2
+    if isinstance(value, list | dict) and depth < MAX_METADATA_DEPTH:
+        is_object = isinstance(value, dict)
+        budget -= 2  # its brackets
+        for key, item in value.items() if is_object else enumerate(value):
+            if budget < 0:
+                break
+            # An object's key, quoted, and its colon; a list's comma.
+            budget = _size_left(item, budget - (len(str(key)) + 3 if is_object else 1), depth + 1)
+        return budget
+    return budget - 5  # a number, true, false or null
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -579,9 +647,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         application_deadline=_date_of_post(
             job_id, raw, "application_deadline", read=_deadline_or_none
         ),
-        metadata=[_json_value(item) for item in metadata if isinstance(item, dict)]
-        if isinstance(metadata, list)
-        else [],
+        metadata=_metadata_of(job_id, metadata) if isinstance(metadata, list) else [],
         departments=_units(
             _of_shape(job_id, raw, "departments", list), kind="department", job_id=job_id
         ),

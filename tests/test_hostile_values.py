@@ -23,6 +23,7 @@ from jobs.greenhouse import (
     MAX_CONTENT_CHARS,
     MAX_CONTENT_TAGS,
     MAX_METADATA_DEPTH,
+    MAX_METADATA_FIELDS,
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
@@ -340,6 +341,38 @@ def test_a_location_unit_list_or_metadata_of_another_shape_is_missing_and_logged
     ]:
         assert f"job post {posts[0]['id']}: {key} is {shape}; read as missing" in caplog.text
     assert caplog.text.count("read as missing") == len(shapes)  # null and the others are read
+
+
+def test_metadata_past_its_bounds_is_dropped_the_rest_kept_and_logged(
+    acme, fake_greenhouse, client, caplog
+):
+    # Every listing loads its jobs' metadata: a post of a million fields, or of a value of
+    # megabytes, came with each page of its org's jobs.
+    posts = fake_greenhouse.jobs(TOKEN)
+    workplace = {"id": 1, "name": "Workplace Type", "value": "Remote", "value_type": "x"}
+    long_value = {"id": 2, "name": "Pitch", "value": "word " * 1_000, "value_type": "long_text"}
+    long_name = {"id": 3, "name": "N" * 300, "value": "yes", "value_type": "short_text"}
+    wide_value = {"id": 4, "name": "Teams", "value": ["Core"] * 1_000, "value_type": "x"}
+    many = [
+        {"id": 9 + n, "name": f"Field {n}", "value": f"{n}", "value_type": "x"} for n in range(60)
+    ]
+    posts[0]["metadata"] = [long_value, long_name, wide_value, workplace, *many]
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.metadata == [workplace, *many[: MAX_METADATA_FIELDS - 1]]
+    assert job.greenhouse_remote_policy == Job.RemotePolicy.REMOTE
+    [logged] = [r for r in caplog.records if "metadata" in r.getMessage()]
+    assert logged.levelname == "WARNING"
+    assert logged.getMessage() == (
+        f"job post {posts[0]['id']}: 14 of 64 metadata fields dropped (past the first 50, or a "
+        f"name over 200 or a value over 2000 characters): 'Pitch', {'N' * 50!r}, 'Teams', "
+        "'Field 49', 'Field 50', ..."
+    )
+    assert_every_page_renders(client, job)
 
 
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
