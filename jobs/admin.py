@@ -688,9 +688,9 @@ class ChosenOrganizationFilter(admin.RelatedFieldListFilter):
 
 class JobChangeList(ChangeList):
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
-        # The list shows neither, and sorts its page from every job's row.
+        # The list shows none of them, and sorts its page from every job's row.
         jobs = super().get_queryset(request, exclude_parameters)
-        return jobs.defer("description_html", "search_text")
+        return jobs.defer(*Job.NOT_IN_LISTS)
 
 
 @admin.register(Job)

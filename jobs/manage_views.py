@@ -524,7 +524,7 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     jobs = (
         organization.jobs.prefetch_related("departments")
-        .defer("description_html", "search_text")  # the table shows neither
+        .defer(*Job.NOT_IN_LISTS)  # the table shows none of them
         .order_by("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
     )
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))

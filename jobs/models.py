@@ -507,6 +507,9 @@ class Job(WrittenInLanguage, models.Model):
         "search_hash",
     )
     SITE_FIELDS = ("featured", "hidden", "remote_policy", "compensation_note", "tags")
+    # Read by a job's own page or by keyword search alone: lists of jobs leave them out (a
+    # description may run to 300,000 characters, metadata to 50 fields of 2,000).
+    NOT_IN_LISTS = ("description_html", "search_text", "metadata")
 
     class Meta:
         ordering = ["-featured", "title"]

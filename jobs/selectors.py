@@ -92,7 +92,7 @@ def job_search(
     return (
         jobs.select_related("organization")
         .prefetch_related("departments")
-        .defer("description_html", "search_text")
+        .defer(*Job.NOT_IN_LISTS)
         .order_by(*best_match_first, F("first_published_at").desc(nulls_last=True), "-pk")
     )
 

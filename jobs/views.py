@@ -301,7 +301,7 @@ def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:
     jobs = (
         organization.jobs.listed()
         .prefetch_related("departments", "offices")
-        .defer("search_text")  # only keyword search reads it
+        .defer("search_text", "metadata")  # neither is in the list
         .order_by("-featured", "title", "pk")
     )
     return {
