@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
-from jobs.text import as_searched
+from jobs.text import as_searched, tags_as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -482,6 +482,9 @@ class Job(WrittenInLanguage, models.Model):
     )
     compensation_note = models.CharField(max_length=300, blank=True)
     tags = models.JSONField(default=list, blank=True)
+    # The tags as keyword search reads them (jobs.text.tags_as_searched); kept by save(), which
+    # every edit of them goes through. An update() of tags must set it too.
+    search_tags = models.TextField(blank=True, editable=False, default="", db_default="")
 
     objects = JobQuerySet.as_manager()
 
@@ -545,7 +548,9 @@ class Job(WrittenInLanguage, models.Model):
 
     def save(self, **kwargs: Any) -> None:
         self.search_title = as_searched(self.title)
-        super().save(**save_arguments_with(kwargs, field="title", derived="search_title"))
+        self.search_tags = tags_as_searched(self.tags)
+        kwargs = save_arguments_with(kwargs, field="title", derived="search_title")
+        super().save(**save_arguments_with(kwargs, field="tags", derived="search_tags"))
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:job_detail", args=[self.organization.slug, self.greenhouse_id])

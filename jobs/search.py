@@ -3,9 +3,10 @@
 PostgreSQL matches the words it parsed and indexed when each job was written (migration 0027) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
 anywhere, in any case, which is enough for a few thousand jobs. Both read the title, the
-organization's name and the search text as the query is read (jobs.text.as_searched): without
-accents, so "munchen" finds "München" and "Zürich" finds "Zurich", and with "C++", "C#" and "F#"
-as words of their own, so "c++" finds neither the C# jobs nor the C ones.
+organization's name, the tags an org admin gave the job and the search text as the query is read
+(jobs.text.as_searched): without accents, so "munchen" finds "München" and "Zürich" finds
+"Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds neither the C# jobs
+nor the C ones.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ MAX_SEARCH_WORDS = 10
 # In a tsquery's text each word is quoted and comes first or after a space, "!" or "(".
 PREFIX_MIN_LETTERS = 3
 LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
+WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
 SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
+SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")
 
 
 def search_text_of(post: JobPost, *, description_text: str) -> str:
@@ -85,18 +88,35 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         query = _joined_words_as_phrases(query)
         search_query = PrefixSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         own_words = StoredSearchVector()
-        all_words = own_words + SearchVector(
-            _joiners_as_spaces("organization__search_name"), weight="A", config=SEARCH_CONFIG
+        # The tags' words rank between the title's (A) and the text's (C). Not stored with the
+        # job's own words, which an admin's edit of the tags would then parse again, description
+        # and all: their index (migration 0037) is built on this very expression, so a change
+        # to it needs the index built anew.
+        tag_words = SearchVector(
+            _joiners_as_spaces("search_tags"), weight="B", config=SEARCH_CONFIG
         )
-        # Candidates: jobs whose own words match (found with the index) and the jobs of any
-        # organization whose name shares a word with the query (ids, not a subquery, so the
-        # planner can combine both indexes). Each candidate is then checked with the name
-        # included, so "acme engineer" and "engineer -acme" read as they always did.
+        all_words = (
+            own_words
+            + tag_words
+            + SearchVector(
+                _joiners_as_spaces("organization__search_name"), weight="A", config=SEARCH_CONFIG
+            )
+        )
+        # Candidates: jobs whose own words match, jobs whose tags hold any word the query looks
+        # for (both found with their index), and the jobs of any organization whose name shares
+        # a word with the query (ids, not a subquery, so the planner can combine the indexes).
+        # Each candidate is then checked with its tags and the name included, so "acme
+        # engineer" and "engineer -visa" read as they always did.
         # alias(), not annotate(): the vectors are for matching only, never worth sending back.
+        any_word_query = AnyWordSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         named_organizations = list(_organizations_named_in(query).values_list("pk", flat=True))
         return (
-            jobs.alias(own_words=own_words, all_words=all_words)
-            .filter(Q(own_words=search_query) | Q(organization_id__in=named_organizations))
+            jobs.alias(own_words=own_words, tag_words=tag_words, all_words=all_words)
+            .filter(
+                Q(own_words=search_query)
+                | Q(tag_words=any_word_query)
+                | Q(organization_id__in=named_organizations)
+            )
             .filter(all_words=search_query)
             .annotate(search_rank=SearchRank(all_words, search_query))
         )
@@ -110,7 +130,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             continue
         matches = Q()
         for phrase in dict.fromkeys((written, spaced)):
-            for field in ("search_title", "organization__search_name", "search_text"):
+            for field in SQLITE_SEARCHED_FIELDS:
                 matches |= _sqlite_contains(field, phrase)
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
@@ -181,6 +201,22 @@ class PrefixSearchQuery(SearchQuery):
         return (
             f"regexp_replace(({sql})::text, %s, %s, 'g')::tsquery",
             [*params, LONG_WORD_IN_TSQUERY, r"\1'\2':*"],
+        )
+
+
+class AnyWordSearchQuery(PrefixSearchQuery):
+    """The query read as any one of the words it looks for, not those it leaves out ("-word"):
+    a job matches the query only with one of them in its own words, its tags or its
+    organization's name, so tags that hold none cannot help it match. NULL, which matches
+    nothing, when the query only leaves words out."""
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        # querytree() drops what is left out; the words it keeps are then joined by "or".
+        return (
+            "NULLIF(array_to_string(ARRAY(SELECT (regexp_matches("
+            f"querytree({sql}), %s, 'g'))[1]), ' | '), '')::tsquery",
+            [*params, WORD_IN_TSQUERY],
         )
 
 

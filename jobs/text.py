@@ -97,6 +97,12 @@ def as_searched(text: str) -> str:
     return text
 
 
+def tags_as_searched(tags: list[str]) -> str:
+    """A job's tags as keyword search reads them (as_searched), one a line: "C" and "++"
+    tagged apart are not "C++"."""
+    return as_searched("\n".join(tags))
+
+
 def _with_cplusplus_words(text: str) -> str:
     """The text with each "++" CPLUSPLUS_RE finds read as "plusplus", and the space before it
     dropped ("C ++" is "Cplusplus" too). A pattern cannot drop what comes before what it

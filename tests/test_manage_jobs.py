@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jobs import manage_views
 from jobs.models import Department, Job, SyncRun
+from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import form_as_sent, make_connection
 
@@ -652,6 +653,32 @@ def test_the_admin_refuses_tags_the_org_admin_page_refuses(superuser_client, job
         f"/admin/jobs/job/{job.pk}/change/", {"remote_policy": "", "tags": "x" * 51}
     )
     assert response.status_code == 200 and "at most 50 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("editor", "url"),
+    [
+        ("signed_in", "/manage/acme/jobs/{pk}/edit/"),
+        ("superuser_client", "/admin/jobs/job/{pk}/change/"),
+    ],
+)
+def test_keyword_search_finds_a_job_by_the_tags_saved_on_either_page(request, job, editor, url):
+    """By the tags saved, not by those they replaced: each save keeps the tags' words."""
+    client = request.getfixturevalue(editor)
+
+    def save_tags(typed: str) -> None:
+        response = client.post(url.format(pk=job.pk), {"remote_policy": "", "tags": typed})
+        assert response.status_code == 302
+
+    def found(query: str) -> list[str]:
+        return [found.title for found in job_search(query=query)]
+
+    save_tags("Night owls, Télétravail")
+    assert found("teletravail night") == [job.title]
+
+    save_tags("Weekend crew")
+    assert found("weekend") == [job.title]
+    assert found("night") == found("teletravail") == []
 
 
 def test_the_admin_pages_name_the_zone_of_their_times(signed_in, job, settings):

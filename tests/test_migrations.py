@@ -185,9 +185,10 @@ def migrate_with_jobs(
     organization: dict[str, str],
     jobs: list[tuple[int, str, str]],
     with_search_title: bool = True,
+    tags: dict[int, list[str]] | None = None,
 ) -> None:
-    """Store `organization` and its jobs (greenhouse id, title, search text) as the schema at
-    `before` held them, migrate to `after`, then back to the latest schema."""
+    """Store `organization` and its jobs (greenhouse id, title, search text; `tags` by greenhouse
+    id) as the schema at `before` held them, migrate to `after`, then back to the latest schema."""
     migrate_to(before)
     try:
         state = MigrationExecutor(db_connection).loader.project_state(before)
@@ -198,6 +199,7 @@ def migrate_with_jobs(
                 greenhouse_id=greenhouse_id,
                 title=title,
                 search_text=search_text,
+                tags=(tags or {}).get(greenhouse_id, []),
                 **({"search_title": title} if with_search_title else {}),
             )
         migrate_to(after)
@@ -287,6 +289,26 @@ def test_0034_stores_marks_written_apart_composed_and_c_spaced_plus_plus_as_a_wo
     ]
     assert found("c++ c#") == ["Game Developer (C ++)"]
     assert Job.objects.get(greenhouse_id=1).title == "\u30ab\u3099\u30e9\u30b9 Engineer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0037_makes_the_jobs_tagged_before_it_found_by_their_tags():
+    """Keyword search did not read tags; it now reads the words 0037 stores for them."""
+    migrate_with_jobs(
+        ("jobs", "0036_connection_skipped_for_id"),
+        ("jobs", "0037_job_search_tags"),
+        organization={"name": "Forge", "search_name": "Forge", "slug": "forge"},
+        jobs=[(1, "Welder", "Zurich"), (2, "Painter", "Lyon"), (3, "Carver", "Oslo")],
+        tags={1: ["Visa sponsorship", "Télétravail"], 2: ["C++", "Node.js"]},
+    )
+
+    def found(query: str) -> list[str]:
+        return [job.title for job in job_search(query=query)]
+
+    assert found("visa") == found("teletravail welder") == ["Welder"]
+    assert found("c++") == found("node") == ["Painter"]
+    assert Job.objects.get(greenhouse_id=1).search_tags == "Visa sponsorship\nTeletravail"
+    assert Job.objects.get(greenhouse_id=3).search_tags == ""
 
 
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():

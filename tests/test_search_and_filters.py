@@ -16,7 +16,7 @@ from django.utils import timezone
 from jobs.greenhouse import parse_job
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, Job, Office, Organization, SyncRun
-from jobs.search import SEARCH_CONFIG, StoredSearchVector
+from jobs.search import SEARCH_CONFIG, StoredSearchVector, filter_by_keywords
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
@@ -185,6 +185,48 @@ def test_keywords_match_department_and_office_names_stored_by_the_sync(client, d
 
     for query in ("fermentation", "fridge", "Alberta"):
         assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
+
+
+TAGGED_JOBS = {
+    "Welder": ["Visa sponsorship", "Télétravail"],
+    "Painter": ["C++", "Node.js"],
+    "Carver": ["C"],
+    "Sculptor": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("visa", {"Welder"}),
+        ("VISA SPONSOR", {"Welder"}),  # in any case; a word finds the longer words it starts
+        ('"visa sponsorship"', {"Welder"}),
+        ("visa-sponsorship", {"Welder"}),
+        ("teletravail", {"Welder"}),  # without its accent
+        ("visa welder", {"Welder"}),  # a tag and the title together
+        ("forge visa", {"Welder"}),  # a tag and the organization's name together
+        ("visa painter", set()),
+        ("welder -visa", set()),  # a word left out by a tag
+        ("-visa", {"Painter", "Carver", "Sculptor"}),
+        ("c++", {"Painter"}),  # as in a title: "C++" is a word of its own
+        ("node", {"Painter"}),
+    ],
+)  # fmt: skip
+def test_keywords_match_the_tags_an_org_admin_gave_a_job(db, query, expected):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title, tags in TAGGED_JOBS.items():
+        make_job(org, title, tags=tags)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+def test_a_tag_is_found_on_the_jobs_page_and_its_organizations_page(client, db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Welder", tags=["Visa sponsorship"])
+    make_job(org, "Painter")
+
+    for url in ("/jobs/", "/orgs/forge/"):
+        assert titles(client.get(url, {"q": "visa"})) == {"Welder"}, url
 
 
 LANGUAGE_TITLES = [
@@ -384,6 +426,16 @@ def test_on_postgresql_a_title_match_ranks_first_with_or_without_its_accents(db)
         assert [job.title for job in job_search(query=query)] == ["Ingénieur", "Technicien"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+def test_on_postgresql_a_tag_match_ranks_below_a_title_match_and_above_a_description_match(db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Welder", first_published_at=timezone.now() - timedelta(days=9))
+    make_job(org, "Painter", tags=["Welder"], first_published_at=timezone.now() - timedelta(days=5))
+    make_job(org, "Sculptor", search_text="Sculptor, and a welder at a pinch")
+
+    assert [job.title for job in job_search(query="welder")] == ["Welder", "Painter", "Sculptor"]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
 def test_on_postgresql_a_keyword_search_reads_words_stored_and_indexed_at_write_time(db):
     """Not every job's text parsed on every search: 6-14 s at 10,000 jobs (bench/README.md)."""
@@ -399,6 +451,23 @@ def test_on_postgresql_a_keyword_search_reads_words_stored_and_indexed_at_write_
         cursor.execute("SET LOCAL enable_seqscan = off")  # tables this small favour a scan
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "job_search_vector_idx" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_on_postgresql_a_keyword_search_finds_tags_with_their_index(db):
+    """The tags' words are parsed as the search reads them, and indexed on that very expression
+    (migration 0037): a search picks the jobs its words could match from both indexes, without
+    parsing every job's tags."""
+    sql, params = filter_by_keywords(Job.objects.all(), "visa welder").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Tables this small favour a scan, of the table or of an index in the jobs' order.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "job_search_tags_idx" in plan
     assert "job_search_vector_idx" in plan
 
 

@@ -18,6 +18,7 @@ from jobs import sync as jobs_sync
 from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import EXCERPT_LENGTH, sanitize_content
+from jobs.selectors import job_search
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
 from tests.support.helpers import make_connection
@@ -486,6 +487,24 @@ def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenh
     assert job.description_html == "<p>Nouvelle description</p>"
     assert (job.featured, job.hidden, job.remote_policy) == (True, True, "remote")
     assert job.compensation_note == "€60k–€80k" and job.tags == ["python", "robots"]
+
+
+def test_a_sync_leaves_the_words_of_a_jobs_tags_as_their_edit_stored_them(acme, fake_greenhouse):
+    """A sync never writes tags, nor what search reads of them: a changed post keeps both."""
+    sync(acme)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    job = Job.objects.get(greenhouse_id=post["id"])
+    job.tags = ["Night owls"]
+    job.save(update_fields=["tags"])  # as the org admin's page and Django's admin save them
+    post["title"] = "Senior Robotics Engineer — Grenoble"
+    fake_greenhouse.touch("acme-robotics")
+
+    with CaptureQueriesContext(db_connection) as queries:
+        assert sync(acme).counts.updated == 1
+
+    job_updates = [sql for sql in job_writes(queries.captured_queries) if "UPDATE" in sql]
+    assert len(job_updates) == 1 and "search_tags" not in job_updates[0]
+    assert [job.title for job in job_search(query="night grenoble")] == [post["title"]]
 
 
 def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_greenhouse):

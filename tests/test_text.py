@@ -2,7 +2,13 @@
 
 import pytest
 
-from jobs.text import as_searched, ending_sentence, fold_accents, minutes_in_words
+from jobs.text import (
+    as_searched,
+    ending_sentence,
+    fold_accents,
+    minutes_in_words,
+    tags_as_searched,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +85,9 @@ def test_accents_are_folded_as_people_type_without_them(text, folded):
 def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, searched):
     assert as_searched(text) == searched
     assert as_searched(searched) == searched
+
+
+def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
+    """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
+    assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
+    assert tags_as_searched([]) == ""
