@@ -178,7 +178,8 @@ def sync_organization(
        one applied (and its jobs still open), goes straight to step 5: there is nothing to parse.
     4. In one transaction, apply the board: create new jobs, update changed ones, reopen
        returning ones, close missing ones. Unchanged posts cost a hash and nothing else; changed
-       posts whose content is the same keep the description read from it.
+       posts whose content is the same keep the description read from it, and those whose
+       departments and offices are the same keep their links.
     5. Record the counts, mark the connection healthy and release the lock.
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts).
@@ -541,20 +542,42 @@ def _write_changed_posts(
             )
         )
     for chunk in chunks:
-        replaced = [job_pks[post.greenhouse_id] for post in chunk if post.greenhouse_id in existing]
+        stored_pks = [
+            job_pks[post.greenhouse_id] for post in chunk if post.greenhouse_id in existing
+        ]
         for through, unit_column, unit_pks, attribute in (
             (Job.departments.through, "department_id", department_pks, "departments"),
             (Job.offices.through, "office_id", office_pks, "offices"),
         ):
-            if replaced:  # new jobs have no links yet
-                through.objects.filter(job_id__in=replaced).delete()
             # A set: a post that names a unit twice gets one link.
-            links = {
-                (job_pks[post.greenhouse_id], unit_pks[unit.greenhouse_id])
+            units = {
+                job_pks[post.greenhouse_id]: {
+                    unit_pks[unit.greenhouse_id] for unit in getattr(post, attribute)
+                }
                 for post in chunk
-                for unit in getattr(post, attribute)
             }
-            _insert_rows(through._meta.db_table, ["job_id", unit_column], sorted(links))
+            _link_units(through, unit_column, units, stored_pks=stored_pks)
+
+
+def _link_units(
+    through: Any, unit_column: str, units: dict[int, set[int]], *, stored_pks: list[int]
+) -> None:
+    """Give each job (pk) the links to its units (pks), writing only those of jobs whose set of
+    units changed: a board-wide edit in Greenhouse changes every post, seldom their departments
+    or offices, and replacing every job's links rewrote every link row. The stored links of
+    `stored_pks` (the jobs not new) are read in one query; new jobs have none yet."""
+    stored: defaultdict[int, set[int]] = defaultdict(set)
+    if stored_pks:
+        for job_pk, unit_pk in through.objects.filter(job_id__in=stored_pks).values_list(
+            "job_id", unit_column
+        ):
+            stored[job_pk].add(unit_pk)
+    relinked = [job_pk for job_pk, unit_pks in units.items() if unit_pks != stored[job_pk]]
+    replaced = [job_pk for job_pk in relinked if stored[job_pk]]
+    if replaced:
+        through.objects.filter(job_id__in=replaced).delete()
+    links = [(job_pk, unit_pk) for job_pk in relinked for unit_pk in units[job_pk]]
+    _insert_rows(through._meta.db_table, ["job_id", unit_column], sorted(links))
 
 
 def _in_chunks(items: list[Any]) -> list[list[Any]]:

@@ -68,6 +68,16 @@ def unit_ids(job: Job) -> tuple[set[int], set[int]]:
     )
 
 
+def assert_linked_as_posted(organization, posts: list[dict]) -> None:
+    """Each post's job is linked to the post's departments and offices, and to no other."""
+    for post in posts:
+        job = Job.objects.get(organization=organization, greenhouse_id=post["id"])
+        assert unit_ids(job) == (
+            {unit["id"] for unit in post["departments"] or []},
+            {unit["id"] for unit in post["offices"] or []},
+        )
+
+
 @pytest.mark.parametrize("pipeline_supported", [True, False])
 def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
     acme, fake_greenhouse, monkeypatch, pipeline_supported
@@ -91,10 +101,7 @@ def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
     for post in posts:
         job = Job.objects.get(organization=acme.organization, greenhouse_id=post["id"])
         assert job.title == post["title"].strip()
-        assert unit_ids(job) == (
-            {unit["id"] for unit in post["departments"] or []},
-            {unit["id"] for unit in post["offices"] or []},
-        )
+    assert_linked_as_posted(acme.organization, posts)
 
 
 @pytest.mark.parametrize("failure", ["crash in a description thread", "crash", "refused write"])

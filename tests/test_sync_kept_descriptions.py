@@ -1,5 +1,6 @@
 """A changed post whose content is the same keeps the description, excerpt and search words read
-from it: Greenhouse bumps `updated_at` on every post of a board for an edit made once for all."""
+from it, and one whose departments and offices are the same keeps its links: Greenhouse bumps
+`updated_at` on every post of a board for an edit made once for all."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 from jobs import sync as jobs_sync
-from jobs.models import Job
+from jobs.models import Department, Job
 from jobs.selectors import job_search
 from tests.support.helpers import make_connection
-from tests.test_sync import job_writes, sync
+from tests.test_sync import assert_linked_as_posted, job_writes, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,19 @@ def derived_fields(organization) -> dict[int, tuple[str, ...]]:
             "greenhouse_id", *DERIVED_FIELDS
         )
     }
+
+
+def link_rows(organization) -> dict[tuple[str, int, int], int]:
+    """The org's department and office links: (kind, job's greenhouse id, unit's) → the link's
+    row id, which a link written again changes."""
+    rows = {}
+    for kind, unit in (("departments", "department"), ("offices", "office")):
+        through = getattr(Job, kind).through
+        for pk, job_id, unit_id in through.objects.filter(
+            job__organization=organization
+        ).values_list("pk", "job__greenhouse_id", f"{unit}__greenhouse_id"):
+            rows[kind, job_id, unit_id] = pk
+    return rows
 
 
 def read_in_full(slug: str) -> dict[int, tuple[str, ...]]:
@@ -216,3 +230,52 @@ def test_a_copy_of_a_post_under_a_new_id_is_read_in_full(acme, fake_greenhouse, 
     assert sync(acme).counts.created == 1
 
     assert sanitized == [posts[0]["content"]]
+
+
+def test_a_board_wide_edit_writes_no_department_or_office_link(acme, fake_greenhouse):
+    sync(acme)
+    posts = board_wide_edit(fake_greenhouse)
+    links = (Job.departments.through._meta.db_table, Job.offices.through._meta.db_table)
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(acme)
+
+    assert result.counts.updated == len(posts)
+    writes = job_writes(queries.captured_queries)
+    assert [sql for sql in writes if any(f'"{table}"' in sql for table in links)] == []
+    assert_linked_as_posted(acme.organization, posts)
+
+
+@pytest.mark.parametrize("chunk_size", [2, 500])
+def test_a_changed_set_of_departments_or_offices_is_applied_and_the_same_sets_kept(
+    acme, fake_greenhouse, monkeypatch, chunk_size
+):
+    """Within a board-wide edit, a job moved to another department, one given a second (new
+    here), one that lost its offices, a department renamed and moved under another, and a new
+    job: each job has its post's units, and the links of the others are the rows they were."""
+    monkeypatch.setattr("jobs.sync.WRITE_CHUNK_SIZE", chunk_size)
+    sync(acme)
+    before = link_rows(acme.organization)
+    posts = board_wide_edit(fake_greenhouse)
+    moved, widened, officeless, _, renamed, _ = posts
+    moved["departments"] = copy.deepcopy(widened["departments"])
+    safety = {"id": 4104450008, "name": "Safety", "parent_id": 4104411008, "child_ids": []}
+    widened["departments"].append(safety)
+    officeless["offices"] = []
+    renamed["departments"][0].update(name="Customer Care", parent_id=4104440008)
+    posts.append(dict(copy.deepcopy(posts[3]), id=4_242_424_242, departments=[safety]))
+
+    result = sync(acme)
+
+    assert (result.counts.created, result.counts.updated) == (1, 6)
+    assert_linked_as_posted(acme.organization, posts)
+    care = Department.objects.get(organization=acme.organization, greenhouse_id=4104430008)
+    assert (care.name, care.parent_greenhouse_id) == ("Customer Care", 4104440008)
+    relinked = {
+        ("departments", moved["id"]),
+        ("departments", widened["id"]),
+        ("offices", officeless["id"]),
+    }
+    kept = {key: pk for key, pk in before.items() if key[:2] not in relinked}
+    after = link_rows(acme.organization)
+    assert {key: after.get(key) for key in kept} == kept
