@@ -9,6 +9,7 @@ balancers probe every few seconds through an outage.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -49,14 +52,30 @@ class CheckResult:
 
 
 def check_database() -> CheckResult:
+    """`SELECT 1`, then this release's migrations: a web process started before its `migrate`
+    (or on a database never migrated) answers pages with 500s while the database answers."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        unapplied = newest_migrations() - MigrationRecorder(connection).applied_migrations().keys()
     except DatabaseError as exc:
         logger.warning("health check failed: database error=%r", exc)
         return CheckResult(ok=False, detail="unreachable")
+    if unapplied:
+        logger.warning(
+            "health check failed: database lacks migrations %s",
+            ", ".join(sorted(f"{app}.{name}" for app, name in unapplied)),
+        )
+        return CheckResult(ok=False, detail="migrations not applied (run manage.py migrate)")
     return CheckResult(ok=True, detail="ok")
+
+
+@functools.cache
+def newest_migrations() -> frozenset[tuple[str, str]]:
+    """The last migration of each app in this checkout, read from disk once per process; the
+    others come before them, so these being applied means all are."""
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
 
 
 def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
@@ -124,7 +143,7 @@ def _check_queue_folders(options: dict[str, Any]) -> CheckResult:
 
 
 SCHEDULER_UNKNOWN = CheckResult(
-    ok=False, detail="unknown, database unreachable", fields={"last_tick_age_seconds": None}
+    ok=False, detail="unknown, database not usable", fields={"last_tick_age_seconds": None}
 )
 
 

@@ -16,12 +16,18 @@ import redis
 from celery.signals import worker_ready
 from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import OperationalError, connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.log import log_response
 
-from jobs.health import broker_eviction_warning, check_broker, check_scheduler
+from jobs.health import (
+    broker_eviction_warning,
+    check_broker,
+    check_scheduler,
+    newest_migrations,
+)
 from jobs.models import SchedulerHeartbeat, SyncRun
 from jobs.scheduling import BrokerUnavailable, scheduler_tick_record
 from jobs.sync import sync_organization
@@ -239,7 +245,26 @@ def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
     with mock.patch.object(connection, "cursor", side_effect=OperationalError("gone")):
         result = check_scheduler(now=timezone.now())
 
-    assert (result.ok, result.detail) == (False, "unknown, database unreachable")
+    assert (result.ok, result.detail) == (False, "unknown, database not usable")
+
+
+def test_it_fails_when_the_database_lacks_this_releases_migrations(client, caplog):
+    """New web processes started before the deploy's `migrate`: the database answers, but pages
+    that read a new column fail."""
+    scheduler_tick_record()
+    [newest] = [node for node in newest_migrations() if node[0] == "jobs"]
+    MigrationRecorder(connection).record_unapplied(*newest)  # the test's transaction restores it
+
+    status, body = get_health(client)
+
+    assert status == 503
+    assert body["checks"]["database"] == {
+        "ok": False,
+        "detail": "migrations not applied (run manage.py migrate)",
+    }
+    assert body["checks"]["scheduler"]["detail"] == "unknown, database not usable"
+    [failure] = [r for r in caplog.records if "lacks migrations" in r.getMessage()]
+    assert failure.getMessage().endswith(f"jobs.{newest[1]}")
 
 
 @pytest.fixture
