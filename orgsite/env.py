@@ -172,3 +172,29 @@ def env_database_url(name: str, default: str) -> str:
             f"{usage} (the site runs on SQLite and PostgreSQL only), not a {scheme}:// URL"
         )
     return value
+
+
+def redis_url_check(name: str, url: str) -> None:
+    """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
+    is not a number, at startup: Celery would fail on it only as a worker connects, and the
+    cache at each use, which the site takes for a cache that is down. An error names neither
+    host nor password."""
+    example = "redis://HOST:6379/0"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "redis://[::1:6379/0": a bracket not closed
+        raise ImproperlyConfigured(
+            f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
+            f"{example}"
+        ) from None
+    try:
+        _ = parts.port  # urlsplit checks the port only when it is read
+    except ValueError:  # not a number, or above 65535
+        raise ImproperlyConfigured(
+            f"{name} has a port that is not a number below 65536: {example}"
+        ) from None
+    database = parts.path.strip("/")
+    if not re.fullmatch(r"[0-9]*", database):
+        raise ImproperlyConfigured(
+            f"{name} names Redis database {database!r}, where a number goes: {example}"
+        )

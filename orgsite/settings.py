@@ -27,6 +27,7 @@ from orgsite.env import (
     env_str,
     env_time_of_day,
     env_url,
+    redis_url_check,
 )
 from orgsite.static_headers import static_security_headers_add
 
@@ -320,6 +321,8 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "
         f"CELERY_BROKER_URL must be redis://HOST:6379/0 (or filesystem:// locally), not "
         f"{CELERY_BROKER_URL!r}"
     )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL)
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
     _queue_dir = VAR_DIR / "celery-queue"
@@ -441,6 +444,7 @@ LOGGING = {
 # web process cached. A file cache under var/ does that with no server; Redis in production.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
+    redis_url_check("CACHE_URL", CACHE_URL)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -173,6 +173,32 @@ def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
     assert env_database_url("DATABASE_URL", LOCAL_DATABASE) == url
 
 
+@pytest.mark.parametrize(
+    ("variable", "url", "error"),
+    [
+        ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379/queue", "database 'queue'"),
+        ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/cache", "database 'cache'"),
+        ("CACHE_URL", "rediss://:s3cret@redis.example.com:tls/1", "port that is not a number"),
+        ("CELERY_BROKER_URL", "redis://:s3cret@[::1:6379/0", "host that cannot be read"),
+    ],
+)
+def test_a_redis_url_whose_port_or_database_is_no_number_stops_the_process(variable, url, error):
+    """Else a worker failed with a traceback as it connected, and the web processes ran
+    uncached, logging the cache as down at every page."""
+    with pytest.raises(ImproperlyConfigured, match=f"^{variable} ") as refused:
+        settings_under(**{variable: url})
+    assert error in str(refused.value)
+    assert "s3cret" not in str(refused.value)  # it goes to the log
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://:s3cret@redis.example.com:6379/1", "rediss://redis.example.com", "redis://h/"]
+)
+def test_redis_urls_with_or_without_a_database_number_are_taken(url):
+    taken = settings_under(CELERY_BROKER_URL=url, CACHE_URL=url)
+    assert taken["CELERY_BROKER_URL"] == taken["CACHES"]["default"]["LOCATION"] == url
+
+
 def test_the_process_stops_on_a_database_the_site_does_not_run_on():
     """MySQL stopped asking for mysqlclient, as if installing it were the fix."""
     process = run_settings(DATABASE_URL="mysql://orgsite:s3cret@db.example.com/orgsite")
