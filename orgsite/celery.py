@@ -7,9 +7,12 @@ import os
 from typing import TYPE_CHECKING
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_init, worker_ready
+from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
+    from celery.beat import Service
+    from celery.worker import WorkController
     from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgsite.settings")
@@ -31,3 +34,17 @@ def broker_eviction_policy_warn(sender: Consumer, **_: object) -> None:
         warning = broker_eviction_warning(broker)
     if warning:
         logger.warning("%s", warning)
+
+
+@worker_init.connect
+@beat_init.connect
+def system_checks_run(sender: WorkController | Service, **_: object) -> None:
+    """As the worker or beat starts, log the warnings of `manage.py check` and stop on its
+    errors. Celery swallows an exception a signal handler raises, so the process exits."""
+    from orgsite.checks import startup_checks_run  # needs Django set up, as Celery has by now
+
+    try:
+        startup_checks_run()
+    except ImproperlyConfigured as exc:
+        logger.critical("%s", exc)
+        raise SystemExit(1) from None

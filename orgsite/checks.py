@@ -5,19 +5,39 @@ Each default works with no server for a newcomer (README's quick start), so sett
 refuse it; the `--deploy` warnings tell the operator who deploys with it what to set instead.
 """
 
+import logging
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage
+from django.core.checks import CheckMessage, run_checks
 from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
 from jobs.mail import address_sendable
+
+logger = logging.getLogger(__name__)
+
+
+def startup_checks_run() -> None:
+    """What `manage.py check` says (with `--deploy` when not debugging), for the processes that
+    run no command: each gunicorn worker, the Celery worker and beat. A warning is logged as the
+    process starts; an error stops it there, rather than at the first email it fails to send."""
+    messages = [
+        message
+        for message in run_checks(include_deployment_checks=not settings.DEBUG)
+        if not message.is_silenced()
+    ]
+    for message in messages:
+        if not message.is_serious():
+            logger.warning("system check %s: %s %s", message.id, message.msg, message.hint or "")
+    errors = [str(message) for message in messages if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("System checks failed:\n" + "\n".join(errors))
 
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -7,3 +7,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgsite.settings")
 
 application = get_wsgi_application()
+
+# After setup: an error here fails the worker's boot, which stops gunicorn with it.
+from orgsite.checks import startup_checks_run  # noqa: E402
+
+startup_checks_run()

@@ -14,6 +14,9 @@ def test_the_pages_bench_serves_on_the_port_gunicorn_bound_itself(tmp_path, monk
     database_url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
     for name, value in bench_environment(database_url, tmp_path).items():
         monkeypatch.setenv(name, value)
+    # Set for this process by the browser tests that ran before; gunicorn with production
+    # settings would refuse to start with it (async.E001).
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
 
     process, port = start_gunicorn(tmp_path)
     try:

@@ -119,8 +119,14 @@ def run_in_production(tmp_path: Path, *args: str, **env: str) -> subprocess.Comp
         "DJANGO_SETTINGS_MODULE": "orgsite.settings",
         "ORGSITE_VAR_DIR": str(tmp_path),
     }
-    # Whatever the developer's shell sets, the production defaults are what is tested.
-    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS", "DATABASE_URL"):
+    # Whatever the developer's shell sets, the production defaults are what is tested; browser
+    # tests set the last for this process, which production refuses (async.E001).
+    for name in (
+        "DJANGO_SECURE_SSL_REDIRECT",
+        "DJANGO_SECURE_HSTS_SECONDS",
+        "DATABASE_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    ):
         production.pop(name, None)
     production.update(env)
     return subprocess.run(
@@ -185,6 +191,39 @@ def test_production_settings_take_hosts_from_the_environment_and_secure_cookies(
         "['jobs.example.com', 'www.jobs.example.com'] True True True 31536000 "
         "('HTTP_X_FORWARDED_PROTO', 'https')"
     ), completed.stderr
+
+
+# How the process manager starts each long-running process (README, Processes in production).
+LONG_RUNNING = {
+    "web": ["-m", "gunicorn", "-c", "python:orgsite.gunicorn_config", "orgsite.wsgi",
+            "--workers", "1", "--bind", "127.0.0.1:0"],
+    "worker": ["-m", "celery", "-A", "orgsite", "worker", "--concurrency", "1"],
+    "beat": ["-m", "celery", "-A", "orgsite", "beat"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("process", LONG_RUNNING)
+def test_web_worker_and_beat_stop_as_they_start_on_a_system_check_error(tmp_path, process):
+    """They run no `manage.py check`: the mistake showed only as every email failed to send."""
+    completed = run_in_production(
+        tmp_path, *LONG_RUNNING[process], DJANGO_DEFAULT_FROM_EMAIL="jobs at example.com"
+    )
+
+    assert completed.returncode != 0
+    assert "(orgsite.E002) DJANGO_DEFAULT_FROM_EMAIL is 'jobs at example.com'" in completed.stderr
+
+
+def test_a_web_process_logs_the_deploy_warnings_as_it_starts(tmp_path):
+    completed = run_in_production(tmp_path, "-c", "import orgsite.wsgi", **PRODUCTION_SERVICES)
+    assert completed.returncode == 0 and "system check" not in completed.stderr
+
+    kept_defaults = run_in_production(
+        tmp_path, "-c", "import orgsite.wsgi", **dict.fromkeys(PRODUCTION_SERVICES)
+    )
+
+    assert kept_defaults.returncode == 0, kept_defaults.stderr
+    for check_id in ("orgsite.W001", "orgsite.W002", "orgsite.W003", "orgsite.W004"):
+        assert re.search(rf"WARNING orgsite.checks system check {check_id}: ", kept_defaults.stderr)
 
 
 def test_a_public_host_without_django_debug_set_refuses_to_start_in_debug(tmp_path):
