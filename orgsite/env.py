@@ -174,6 +174,15 @@ def env_database_url(name: str, default: str) -> str:
     return value
 
 
+def url_named(value: str) -> str:
+    """A refused URL as an error names it: by its scheme alone, as the rest may hold a password
+    and the error goes to the log."""
+    scheme, separator, _ = value.partition("://")
+    if separator and _URL_SCHEME_RE.fullmatch(scheme):
+        return f"{scheme.lower()}://…"
+    return "a value without a scheme such as redis://"
+
+
 def redis_url_check(name: str, url: str) -> None:
     """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
     is not a number, at startup: Celery would fail on it only as a worker connects, and the

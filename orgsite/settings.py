@@ -28,6 +28,7 @@ from orgsite.env import (
     env_time_of_day,
     env_url,
     redis_url_check,
+    url_named,
 )
 from orgsite.static_headers import static_security_headers_add
 
@@ -319,7 +320,7 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "
     # Celery would read anything else as an AMQP host name and retry it forever.
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL must be redis://HOST:6379/0 (or filesystem:// locally), not "
-        f"{CELERY_BROKER_URL!r}"
+        f"{url_named(CELERY_BROKER_URL)}"
     )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL)
@@ -462,7 +463,9 @@ elif not CACHE_URL:
         }
     }
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL or empty, not {CACHE_URL!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be a redis:// URL or empty, not {url_named(CACHE_URL)}"
+    )
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0)
 
 # --- Security headers -------------------------------------------------------------------------

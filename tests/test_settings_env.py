@@ -192,6 +192,23 @@ def test_a_redis_url_whose_port_or_database_is_no_number_stops_the_process(varia
 
 
 @pytest.mark.parametrize(
+    ("variable", "url", "named"),
+    [
+        ("CELERY_BROKER_URL", "amqp://orgsite:s3cret@rabbit.example.com//", "not amqp://…"),
+        ("CACHE_URL", "memcached://orgsite:s3cret@cache.example.com", "not memcached://…"),
+        ("CACHE_URL", "orgsite:s3cret@redis.example.com:6379/1", "not a value without a scheme"),
+    ],
+)
+def test_a_broker_or_cache_url_refused_is_named_by_its_scheme_not_its_password(
+    variable, url, named
+):
+    with pytest.raises(ImproperlyConfigured, match=f"^{variable} ") as refused:
+        settings_under(**{variable: url})
+    assert named in str(refused.value)
+    assert "s3cret" not in str(refused.value)  # it goes to the log
+
+
+@pytest.mark.parametrize(
     "url", ["redis://:s3cret@redis.example.com:6379/1", "rediss://redis.example.com", "redis://h/"]
 )
 def test_redis_urls_with_or_without_a_database_number_are_taken(url):
