@@ -220,7 +220,9 @@ def sync_organization(
     finally:
         release_sync_lock(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
-    logger.info(
+    # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.
+    logger.log(
+        logging.WARNING if result.outcome == SyncResult.Outcome.FAILED else logging.INFO,
         "sync finished org=%s trigger=%s outcome=%s duration_ms=%d %s error=%r",
         slug,
         trigger,

@@ -449,3 +449,15 @@ def test_a_sync_logs_one_line_with_org_outcome_counts_and_duration(acme, caplog)
     }
     assert isinstance(record.duration_ms, int) and record.error == ""
     assert json.loads(JsonFormatter().format(record))["counts"]["created"] == 6
+    assert record.levelno == logging.INFO
+
+
+def test_a_failed_sync_logs_its_line_as_a_warning(acme, fake_greenhouse, caplog):
+    """Alerts on warnings see each failed sync, not only those the client warned of."""
+    caplog.set_level(logging.INFO, logger="jobs.sync")
+    fake_greenhouse.fail_next("acme-robotics", "status", times=10, status=502)
+
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    [record] = [r for r in caplog.records if r.getMessage().startswith("sync finished")]
+    assert (record.outcome, record.levelno) == ("failed", logging.WARNING)
