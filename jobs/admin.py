@@ -122,6 +122,7 @@ class SearchedContains(Lookup):
 
 
 Job._meta.get_field("search_title").register_lookup(SearchedContains)
+Job._meta.get_field("search_tags").register_lookup(SearchedContains)
 Organization._meta.get_field("search_name").register_lookup(SearchedContains)
 
 
@@ -714,6 +715,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     search_fields = [
         "title",
         "search_title__searched",
+        "search_tags__searched",
         "location_name",
         "organization__name",
         "organization__search_name__searched",

@@ -113,6 +113,19 @@ def test_the_job_search_reads_words_without_accents_as_the_site_search_does(
     assert found("c++") == [cpp]
 
 
+def test_the_job_search_reads_tags_as_the_site_search_does(superuser_client, synced_acme):
+    tagged = make_job(synced_acme, "Welder")
+    tagged.tags = ["Visa sponsorship", "Télétravail"]
+    tagged.save()
+    make_job(synced_acme, "Painter")
+
+    def found(term: str) -> list[Job]:
+        return list(superuser_client.get(changelist(Job), {"q": term}).context["cl"].result_list)
+
+    assert found("visa") == [tagged]
+    assert found("teletravail welder") == [tagged]
+
+
 def test_the_organization_search_reads_words_without_accents(superuser_client, synced_acme):
     liberte = Organization.objects.create(name="Liberté Café", slug="liberte")
 
