@@ -352,7 +352,8 @@ def _fits_metadata_bounds(item: dict[str, Any]) -> bool:
             left = _size_left(value, left - len(str(key)))
             if left < 0:
                 return False
-    return _size_left(item.get("name"), MAX_METADATA_NAME_CHARS) >= 0
+    # The name's characters: its budget is the bound and the quotes JSON writes around it.
+    return _size_left(item.get("name"), MAX_METADATA_NAME_CHARS + 2) >= 0
 
 
 def _size_left(value: Any, budget: int, depth: int = 1) -> int:

@@ -24,8 +24,10 @@ from jobs.greenhouse import (
     MAX_CONTENT_TAGS,
     MAX_METADATA_DEPTH,
     MAX_METADATA_FIELDS,
+    MAX_METADATA_NAME_CHARS,
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    parse_job,
 )
 from jobs.memberships import member_invite
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
@@ -373,6 +375,16 @@ def test_metadata_past_its_bounds_is_dropped_the_rest_kept_and_logged(
         "'Field 49', 'Field 50', ..."
     )
     assert_every_page_renders(client, job)
+
+
+def test_a_metadata_field_keeps_a_name_as_long_as_its_bound(fake_greenhouse):
+    """A name "at most 200 characters" (README, the log) may have 200: the quotes JSON writes
+    around it are not its characters."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    names = ["N" * MAX_METADATA_NAME_CHARS, "L" * (MAX_METADATA_NAME_CHARS + 1)]
+    raw["metadata"] = [{"id": 1, "name": name, "value": "yes", "value_type": "x"} for name in names]
+
+    assert [field["name"] for field in parse_job(raw).metadata] == names[:1]
 
 
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
