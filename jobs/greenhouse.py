@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from http import HTTPStatus
 from itertools import islice
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
 import urllib3
@@ -82,9 +82,10 @@ MAX_CONTENT_CHARS = 300_000
 # under the character cap: 300,000 characters of nested <ul><li> took nh3 18 s, while 10,000
 # nested tags take 0.16 s and 20,000 take 1 s.
 MAX_CONTENT_TAGS = 10_000
-# What no host of a web address may hold (the WHATWG URL standard's forbidden domain code
-# points that urlsplit lets through; ":" is an IPv6 address's, which urlsplit has checked): a
-# browser refuses the address, and the Apply link leads nowhere.
+# What no host of a web address may hold once its escapes are decoded, as browsers decode them
+# (the WHATWG URL standard's forbidden domain code points that urlsplit lets through; ":" is an
+# IPv6 address's, which urlsplit has checked): a browser refuses the address, and the Apply
+# link leads nowhere.
 FORBIDDEN_HOST_CHARACTERS_RE = re.compile(r"[\x00-\x20\x7f%<>@\[\\\]^|]")
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
@@ -551,7 +552,7 @@ def _is_web_address(url: str) -> bool:
             address.scheme in ("http", "https")
             and bool(host)
             and (address.port is None or address.port > 0)
-            and not FORBIDDEN_HOST_CHARACTERS_RE.search(host)
+            and not FORBIDDEN_HOST_CHARACTERS_RE.search(unquote(host))
         )
     except ValueError:
         return False

@@ -745,6 +745,7 @@ def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhou
         "https://boards.greenhouse.io:443x/acmerobotics/jobs/5012346008",  # urlsplit raises
         "https://boards|greenhouse.io/acmerobotics/jobs/5012346008",
         "https://boards%20greenhouse.io/acmerobotics/jobs/5012346008",
+        "https://boards%25greenhouse.io/acmerobotics/jobs/5012346008",  # "%" decoded
     ],
 )
 def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
@@ -774,6 +775,8 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         "https://boards.greenhouse.io:443/acmerobotics/jobs/5012346008",
         "http://[2001:db8::1]:8080/jobs/5012346008",
         "https://karriere.bücher.example/jobs/5012346008",
+        # Browsers decode a host's escapes before they read it: this is the host above.
+        "https://karriere.b%C3%BCcher.example/jobs/5012346008",
         "https://careers_eu.acme.example/jobs/5012346008",
     ],
 )
