@@ -372,7 +372,10 @@ def _size_left(value: Any, budget: int, depth: int = 1) -> int:
             # An object's key, quoted, and its colon; a list's comma.
             budget = _size_left(item, budget - (len(str(key)) + 3 if is_object else 1), depth + 1)
         return budget
-    return budget - 5  # a number, true, false or null
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # As its digits: a number may have thousands (_int_of_json reads up to 4,300).
+        return budget - len(str(value))
+    return budget - 5  # true, false or null
 
 
 def _int_or_none(value: Any) -> int | None:
