@@ -301,7 +301,8 @@ def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:
     jobs = (
         organization.jobs.listed()
         .prefetch_related("departments", "offices")
-        .defer("search_text", "metadata")  # neither is in the list
+        # Its entries hold each description, and nothing else a list leaves out.
+        .defer(*(name for name in Job.NOT_IN_LISTS if name != "description_html"))
         .order_by("-featured", "title", "pk")
     )
     return {
