@@ -5,7 +5,7 @@ import os
 import re
 import unicodedata
 from datetime import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -149,21 +149,7 @@ def env_database_url(name: str, default: str) -> str:
                 "sqlite:////absolute/path/db.sqlite3"
             )
     elif scheme in _POSTGRES_SCHEMES:
-        try:
-            parts = urlsplit(value)
-        except ValueError:  # "postgres://USER@[::1:5432/DBNAME": a bracket not closed
-            raise ImproperlyConfigured(
-                f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
-                f"{_POSTGRES_EXAMPLE}"
-            ) from None
-        try:
-            port = parts.port
-        except ValueError:  # not a number, or above 65535
-            port = 0
-        if port == 0:
-            raise ImproperlyConfigured(
-                f"{name} has a port that is not a number from 1 to 65535: {_POSTGRES_EXAMPLE}"
-            )
+        parts = _server_url_parts(name, value, example=_POSTGRES_EXAMPLE)
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
         if not parts.path.strip("/") and "service" not in parse_qs(parts.query):
             raise ImproperlyConfigured(f"{name} names no database: {_POSTGRES_EXAMPLE}")
@@ -172,6 +158,26 @@ def env_database_url(name: str, default: str) -> str:
             f"{usage} (the site runs on SQLite and PostgreSQL only), not a {scheme}:// URL"
         )
     return value
+
+
+def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
+    """The parts of a server's URL, refused when its host or its port cannot be read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "redis://[::1:6379/0": a bracket not closed
+        raise ImproperlyConfigured(
+            f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
+            f"{example}"
+        ) from None
+    try:
+        port = parts.port  # urlsplit checks the port only when it is read
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise ImproperlyConfigured(
+            f"{name} has a port that is not a number from 1 to 65535: {example}"
+        )
+    return parts
 
 
 def url_named(value: str) -> str:
@@ -189,19 +195,7 @@ def redis_url_check(name: str, url: str) -> None:
     cache at each use, which the site takes for a cache that is down. An error names neither
     host nor password."""
     example = "redis://HOST:6379/0"
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "redis://[::1:6379/0": a bracket not closed
-        raise ImproperlyConfigured(
-            f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
-            f"{example}"
-        ) from None
-    try:
-        _ = parts.port  # urlsplit checks the port only when it is read
-    except ValueError:  # not a number, or above 65535
-        raise ImproperlyConfigured(
-            f"{name} has a port that is not a number below 65536: {example}"
-        ) from None
+    parts = _server_url_parts(name, url, example=example)
     database = parts.path.strip("/")
     if not re.fullmatch(r"[0-9]*", database):
         raise ImproperlyConfigured(

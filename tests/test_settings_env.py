@@ -179,6 +179,7 @@ def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
         ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379/queue", "database 'queue'"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/cache", "database 'cache'"),
         ("CACHE_URL", "rediss://:s3cret@redis.example.com:tls/1", "port that is not a number"),
+        ("CACHE_URL", "redis://:s3cret@redis.example.com:0/1", "port that is not a number"),
         ("CELERY_BROKER_URL", "redis://:s3cret@[::1:6379/0", "host that cannot be read"),
     ],
 )
