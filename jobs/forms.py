@@ -533,7 +533,12 @@ class TagsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:
         tags: list[str] = []
-        for raw in (super().to_python(value) or "").split(","):
+        text = super().to_python(value) or ""
+        # Controls (DEL and C1 too) are dropped as from the names typed here, or a visitor
+        # would see boxes in a badge; all but a NUL, which the validators refuse.
+        if "\x00" not in text:
+            text = clean_text(text)
+        for raw in text.split(","):
             # Composed: "é" typed as e and an accent is the "é" of another keyboard.
             tag = unicodedata.normalize("NFC", " ".join(raw.split()))
             # "Python" and "python" read as one tag to a visitor, so the first spelling wins; one
