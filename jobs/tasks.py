@@ -25,8 +25,8 @@ RETRY_MAX_SECONDS = 15 * 60
 
 
 def retry_delay(retries: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter, never sooner than Greenhouse's Retry-After (up to
-    RETRY_MAX_SECONDS: a longer wait is the schedule's)."""
+    """Exponential backoff, each wait drawn between half and all of it, never sooner than
+    Greenhouse's Retry-After (up to RETRY_MAX_SECONDS: a longer wait is the schedule's)."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
     return max(min(retry_after or 0, RETRY_MAX_SECONDS), random.uniform(ceiling / 2, ceiling))
 

@@ -364,3 +364,14 @@ def test_retry_delays_grow_have_jitter_and_respect_retry_after():
     assert tasks.retry_delay(20) <= tasks.RETRY_MAX_SECONDS
     # Up to the longest backoff: Celery cannot schedule 1e14 s, and a longer wait is the schedule's.
     assert tasks.retry_delay(0, retry_after=1e14) == tasks.RETRY_MAX_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("retries", "shortest", "longest"), [(0, 15, 30), (1, 30, 60), (2, 60, 120), (3, 120, 240)]
+)
+def test_each_retry_waits_within_the_span_the_readme_gives(retries, shortest, longest):
+    # "up to 4 more times, 15-30 seconds, 30-60 seconds, 1-2 and 2-4 minutes apart" (README).
+    delays = [tasks.retry_delay(retries) for _ in range(200)]
+
+    assert shortest <= min(delays) and max(delays) <= longest
+    assert tasks.MAX_SYNC_RETRIES == 4
