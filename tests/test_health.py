@@ -239,6 +239,9 @@ def test_it_fails_when_the_cache_is_unreachable(client, settings, caplog):
     # Probed every few seconds through an outage: one line each, not a traceback.
     [failure] = [r for r in caplog.records if r.getMessage().startswith("health check failed")]
     assert failure.exc_info is None and "cache error=" in failure.getMessage()
+    # The check's reason first, then the probe's line of what failed (README, What to monitor).
+    health_lines = [r.getMessage() for r in caplog.records if r.name == "jobs.health"]
+    assert health_lines == [failure.getMessage(), "health probe failed: cache: unreachable"]
 
 
 def test_the_scheduler_check_reports_unknown_when_the_database_fails_midway():
