@@ -1072,11 +1072,27 @@ class GreenhouseClient:
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
                 body = bytearray()
-                # read1 returns whatever has arrived: iter_content would wait for a whole chunk.
-                while chunk := response.raw.read1(256 * 1024, decode_content=True):
-                    body += chunk
-                    if len(body) > limit:
-                        raise self._too_large(response.status_code)
+                try:
+                    # read1 returns whatever has arrived; iter_content waits for a whole chunk.
+                    while chunk := response.raw.read1(256 * 1024, decode_content=True):
+                        body += chunk
+                        if len(body) > limit:
+                            raise self._too_large(response.status_code)
+                except urllib3.exceptions.ProtocolError as exc:  # the body stopped short
+                    # How much came, of how much was due, and why (the connection closed or was
+                    # reset, a chunk was garbled) tell a proxy's timeout from a Greenhouse bug.
+                    logger.warning(
+                        "greenhouse response was cut off url=%s bytes_read=%d content_length=%r "
+                        "error=%r",
+                        url,
+                        len(body),
+                        declared,
+                        exc,
+                    )
+                    raise MalformedPayload(
+                        "Greenhouse's response was cut off before it was complete; "
+                        "nothing was changed."
+                    ) from None
                 return body, response.status_code, response.headers
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
@@ -1089,10 +1105,6 @@ class GreenhouseClient:
             ) from None
         except urllib3.exceptions.ReadTimeoutError:
             raise timed_out() from None
-        except urllib3.exceptions.ProtocolError:  # the body stopped short
-            raise MalformedPayload(
-                "Greenhouse's response was cut off before it was complete; nothing was changed."
-            ) from None
         except urllib3.exceptions.DecodeError as exc:
             # Content-Encoding says gzip or deflate, the bytes are not: read as a failed request,
             # the settings page said Greenhouse could not be reached.

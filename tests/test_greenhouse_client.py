@@ -296,6 +296,39 @@ def test_bodies_that_are_not_greenhouse_json_are_malformed(client, fake_greenhou
         client.fetch_jobs("acme-robotics")
 
 
+BOARD = b'{"jobs": [], "meta": {"total": 0}}'
+CHUNKED = {"Transfer-Encoding": "chunked", "Connection": "close"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        # The connection closes with a third of the bytes still due.
+        (
+            BOARD,
+            {"Content-Length": "50", "Connection": "close"},
+            "bytes_read=34 content_length='50'",
+        ),
+        (b"%x\r\n%s" % (len(BOARD), BOARD[:20]), CHUNKED, "bytes_read=20 content_length=''"),
+        (b"zz\r\n" + BOARD, CHUNKED, "bytes_read=0 content_length=''"),
+    ],
+    ids=["content-length past the body", "chunked cut mid-chunk", "chunk size garbled"],
+)
+def test_a_response_cut_off_is_malformed_and_the_log_says_where_and_why(
+    client, fake_greenhouse, caplog, body, headers, reason
+):
+    # Only "cut off" reached the log: a proxy's timeout, a reset and a garbled chunk read alike.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=body, headers=headers)
+
+    with pytest.raises(MalformedPayload, match="cut off before it was complete"):
+        client.fetch_jobs("acme-robotics")
+
+    [record] = [r for r in caplog.records if "cut off" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "/v1/boards/acme-robotics/jobs" in record.getMessage()
+    assert reason in record.getMessage()
+
+
 def test_a_body_that_says_it_is_compressed_but_is_not_is_malformed_and_logged(
     client, fake_greenhouse, caplog
 ):

@@ -326,7 +326,8 @@ class FakeGreenhouse:
     def fail_next(self, token: str | None, fault: str, *, times: int = 1, **options: Any) -> None:
         """Misbehave on the next `times` requests for `token` (None: for any request).
 
-        Faults and their options: status (status=500, body, headers), rate_limit
+        Faults and their options: status (status=500, body, headers: a Transfer-Encoding
+        among them sends the body as it is, with no Content-Length), rate_limit
         (retry_after="1"), slow (delay=1.0), trickle (chunk_delay=0.2, chunk_size=64),
         drip_headers (byte_delay=0.2: the status line and headers a byte at a time, then the
         body at once), stall (delay=30), malformed, truncated, html, empty, not_utf8, body
@@ -535,12 +536,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_head(self, response: _Response, length: int) -> None:
         self.send_response(response.status)
-        # A 304 has no body, so no body's headers either.
-        body_headers = (
-            {}
-            if response.status == 304
-            else {"Content-Type": JSON_TYPE, "Content-Length": str(length)}
-        )
+        # A 304 has no body, so no body's headers either; a chunked one has no length.
+        body_headers = {} if response.status == 304 else {"Content-Type": JSON_TYPE}
+        if response.status != 304 and "Transfer-Encoding" not in response.headers:
+            body_headers["Content-Length"] = str(length)
         headers = {**body_headers, **response.headers}
         for name, value in headers.items():
             self.send_header(name, value)
