@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import time
+import tracemalloc
 import types
+import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -265,6 +267,29 @@ def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
     fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
     with pytest.raises(MalformedPayload, match="larger than"):
         GreenhouseClient().fetch_jobs("acme-robotics")
+
+
+def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_little_more(
+    client, fake_greenhouse, settings
+):
+    # Before urllib3 2.6 a read inflated all the compressed bytes it brought: these 100 KB of
+    # gzip were 100 MB in memory before the size cap was looked at.
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000_000
+    gzip = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    megabyte = b" " * 1_000_000
+    bomb = b"".join(gzip.compress(megabyte) for _ in range(100)) + gzip.flush()
+    headers = {"Content-Encoding": "gzip"}
+    fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=bomb, headers=headers)
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedPayload, match="larger than"):
+            client.fetch_jobs("acme-robotics")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert len(bomb) < 200_000 and peak < 3_000_000
 
 
 def test_a_content_length_that_is_no_number_is_ignored_and_the_body_read(client, fake_greenhouse):
