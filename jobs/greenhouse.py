@@ -1068,7 +1068,7 @@ class GreenhouseClient:
                 declared = response.headers.get("Content-Length", "")
                 # isascii(): "²" is a digit to isdigit() but not to int().
                 if declared.isascii() and declared.isdigit() and int(declared) > limit:
-                    raise self._too_large(response.status_code)
+                    raise self._too_large(url, response.status_code, declared, 0)
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
                 body = bytearray()
@@ -1077,7 +1077,7 @@ class GreenhouseClient:
                     while chunk := response.raw.read1(256 * 1024, decode_content=True):
                         body += chunk
                         if len(body) > limit:
-                            raise self._too_large(response.status_code)
+                            raise self._too_large(url, response.status_code, declared, len(body))
                 except urllib3.exceptions.ProtocolError as exc:  # the body stopped short
                     # How much came, of how much was due, and why (the connection closed or was
                     # reset, a chunk was garbled) tell a proxy's timeout from a Greenhouse bug.
@@ -1152,10 +1152,20 @@ class GreenhouseClient:
         )
 
     @staticmethod
-    def _too_large(status: int) -> MalformedPayload:
+    def _too_large(url: str, status: int, declared: str, bytes_read: int) -> MalformedPayload:
+        limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
+        # Which board, and how large it said it was: how far the limit would have to go.
+        logger.warning(
+            "greenhouse response over the size cap limit=%d url=%s content_length=%r bytes_read=%d",
+            limit,
+            url,
+            declared,
+            bytes_read,
+        )
         return MalformedPayload(
-            "Greenhouse's response is larger than this site accepts "
-            f"({settings.GREENHOUSE_MAX_RESPONSE_BYTES} bytes); nothing was changed.",
+            f"Greenhouse's response is larger than this site accepts ({limit:,} bytes); nothing "
+            "was changed. Ask whoever runs this site to raise that limit "
+            "(GREENHOUSE_MAX_RESPONSE_BYTES).",
             http_status=status,
         )
 

@@ -262,11 +262,39 @@ def test_the_first_retry_is_made_with_less_time_left_than_the_jitter(
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
-def test_a_body_over_the_size_cap_is_refused(fake_greenhouse, settings):
+@pytest.mark.parametrize(
+    ("chunked", "logged"),
+    [(False, "content_length='500000' bytes_read=0"), (True, "content_length='' bytes_read=")],
+    ids=["by its length", "as it is read"],
+)
+def test_a_body_over_the_size_cap_is_refused_saying_who_can_raise_the_cap_and_logged(
+    fake_greenhouse, settings, caplog, chunked, logged
+):
+    # The org's admins read only "larger than this site accepts (209715200 bytes)": nothing
+    # they could do, and nothing in the log said which board, or how large.
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
-    fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
-    with pytest.raises(MalformedPayload, match="larger than"):
+    if chunked:
+        body = b'{"jobs": [], "padding": "%s"}' % (b"x" * 500_000)
+        chunk = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        headers = {"Transfer-Encoding": "chunked"}
+        fake_greenhouse.fail_next(
+            "acme-robotics", "status", status=200, body=chunk, headers=headers
+        )
+    else:
+        fake_greenhouse.fail_next("acme-robotics", "oversized", size=500_000)
+
+    with pytest.raises(MalformedPayload) as caught:
         GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert caught.value.message == (
+        "Greenhouse's response is larger than this site accepts (100,000 bytes); nothing was "
+        "changed. Ask whoever runs this site to raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)."
+    )
+    [record] = [r for r in caplog.records if "over the size cap" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "limit=100000 url=http://127.0.0.1:" in record.getMessage()
+    assert "/v1/boards/acme-robotics/jobs " in record.getMessage()
+    assert logged in record.getMessage()
 
 
 def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_little_more(
