@@ -1114,16 +1114,28 @@ class GreenhouseClient:
             raise MalformedPayload(
                 "Greenhouse sent a response that could not be decompressed; nothing was changed."
             ) from None
-        except (
-            requests.exceptions.RequestException,
-            urllib3.exceptions.HTTPError,
-            # A redirect to an address urllib cannot read ("http://[::1"): requests lets the
-            # ValueError through, which failed a sync as an internal error and the settings page
-            # with a 500.
-            ValueError,
-        ) as exc:
+        except requests.exceptions.TooManyRedirects as exc:
+            raise self._misdirected(url, exc, "in a loop") from None
+        except ValueError as exc:
+            # A redirect to an address that is not http(s) (requests' InvalidSchema is a
+            # ValueError) or that urllib cannot read ("http://[::1"), which requests lets through
+            # as it is: that failed a sync as an internal error and the settings page with a
+            # 500. The address the site asks at is checked at startup (orgsite.env.env_url).
+            raise self._misdirected(url, exc, "to an address this site cannot follow") from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             logger.warning("greenhouse request failed url=%s error=%r", url, exc)
             raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
+
+    @staticmethod
+    def _misdirected(url: str, exc: Exception, where: str) -> Unavailable:
+        """A redirect that leads nowhere, which a proxy on the way, or an address that is no
+        longer Greenhouse's, may give as well as Greenhouse."""
+        logger.warning("greenhouse request redirected %s url=%s error=%r", where, url, exc)
+        return Unavailable(
+            f"Greenhouse's address redirected the request {where}; nothing was changed. If this "
+            "goes on, ask whoever runs this site to check the address it uses for Greenhouse and "
+            f"any proxy on the way; {WILL_TRY_AGAIN}"
+        )
 
     def _access_refused(
         self,

@@ -468,13 +468,54 @@ def test_it_logs_why_greenhouse_could_not_be_reached(settings, caplog):
     assert f"127.0.0.1:{port}/v1/boards/acme/jobs" in caplog.text
 
 
-def test_a_redirect_to_an_address_urllib_cannot_read_is_unavailable_and_logged(
-    client, fake_greenhouse, caplog
+ASK_WHO_RUNS_THE_SITE = (
+    "nothing was changed. If this goes on, ask whoever runs this site to check the address it "
+    "uses for Greenhouse and any proxy on the way; the sync will try again later."
+)
+
+
+@pytest.mark.parametrize(
+    ("location", "logged"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        (
+            "ftp://example.org/jobs",
+            "No connection adapters were found for 'ftp://example.org/jobs'",
+        ),
+        ("javascript:alert(1)", "No connection adapters were found for 'javascript:alert(1)'"),
+    ],
+)
+def test_a_redirect_to_an_address_that_cannot_be_followed_says_so_and_is_logged(
+    client, fake_greenhouse, caplog, location, logged
 ):
-    fake_greenhouse.fail_next("acme-robotics", "redirect", location="http://[::1")
-    with pytest.raises(Unavailable, match="The request to Greenhouse failed"):
+    # It said only "The request to Greenhouse failed": what failed, and who could see to it?
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=location)
+
+    with pytest.raises(Unavailable) as caught:
         client.fetch_jobs("acme-robotics")
-    assert "Invalid IPv6 URL" in caplog.text
+
+    assert caught.value.message == (
+        "Greenhouse's address redirected the request to an address this site cannot follow; "
+        + ASK_WHO_RUNS_THE_SITE
+    )
+    assert "greenhouse request redirected to an address this site cannot follow url=" in (
+        caplog.text
+    )
+    assert logged in caplog.text
+
+
+def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
+    jobs_url = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs?content=true"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", times=100, location=jobs_url)
+
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.message == (
+        f"Greenhouse's address redirected the request in a loop; {ASK_WHO_RUNS_THE_SITE}"
+    )
+    assert "greenhouse request redirected in a loop url=" in caplog.text
+    assert "Exceeded 30 redirects" in caplog.text
 
 
 def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenhouse):
