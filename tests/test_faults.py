@@ -10,6 +10,7 @@ the next good sync converges to exactly the board's state.
 from __future__ import annotations
 
 import copy
+import gzip
 import logging
 import time
 import types
@@ -102,6 +103,28 @@ def body_in_slow_chunks(fake: FakeGreenhouse, settings: Any, blackhole_url: str)
 def oversized_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
     fake.fail_next(TOKEN, "oversized", times=10, size=500_000)
+
+
+def answer_with(body: bytes, **headers: str):
+    """A 200 of these bytes, with these headers (Content_Length for Content-Length)."""
+
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        sent = {name.replace("_", "-"): value for name, value in headers.items()}
+        fake.fail_next(TOKEN, "status", times=10, status=200, body=body, headers=sent)
+
+    return arrange
+
+
+def inflating_past_the_cap(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    body = gzip.compress(b" " * 1_000_000)
+    headers = {"Content-Encoding": "gzip"}
+    fake.fail_next(TOKEN, "status", times=10, status=200, body=body, headers=headers)
+
+
+def redirect_loop(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    jobs_url = f"{fake.base_url}/boards/{TOKEN}/jobs?content=true"
+    fake.fail_next(TOKEN, "redirect", times=100, location=jobs_url)
 
 
 def break_first_post(**changes: Any):
@@ -216,6 +239,32 @@ FAULTS = [
     Fault("jobs not a list", fail_next("body", body={"jobs": {}}), FAILING, SHAPE, requests=1),
     Fault("body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1),
     Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1),
+    Fault("inflates past the size cap", inflating_past_the_cap, FAILING, "larger than", requests=1),
+    Fault(
+        "not gzip", answer_with(b"{}", Content_Encoding="gzip"), FAILING, "decompressed", requests=1
+    ),
+    Fault(
+        "content-length past the body",
+        answer_with(b'{"jobs": []}', Content_Length="50", Connection="close"),
+        FAILING,
+        "cut off",
+        requests=1,
+    ),
+    Fault(
+        "chunked cut mid-chunk",
+        answer_with(b'40\r\n{"jobs": [', Transfer_Encoding="chunked", Connection="close"),
+        FAILING,
+        "cut off",
+        requests=1,
+    ),
+    Fault("redirect loop", redirect_loop, FAILING, "in a loop"),
+    Fault(
+        "redirect to ftp",
+        fail_next("redirect", location="ftp://example.org/jobs"),
+        FAILING,
+        "cannot follow",
+        requests=1,
+    ),
     # Well-formed answers that cannot be the board: applied, they would close or blank its jobs.
     Fault("no id readable", answer_with_posts(ids_as_text), FAILING, "none had an id"),
     Fault("no content", answer_with_posts(without_content), FAILING, "without their descriptions"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import time
 import tracemalloc
 import types
@@ -303,9 +304,9 @@ def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_l
     # Before urllib3 2.6 a read inflated all the compressed bytes it brought: these 100 KB of
     # gzip were 100 MB in memory before the size cap was looked at.
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000_000
-    gzip = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    gzipper = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     megabyte = b" " * 1_000_000
-    bomb = b"".join(gzip.compress(megabyte) for _ in range(100)) + gzip.flush()
+    bomb = b"".join(gzipper.compress(megabyte) for _ in range(100)) + gzipper.flush()
     headers = {"Content-Encoding": "gzip"}
     fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=bomb, headers=headers)
 
@@ -408,6 +409,22 @@ def test_a_body_that_opens_with_a_byte_order_mark_is_read_as_the_same_board_with
     assert marked.posts() == plain.posts()
     fake_greenhouse.fail_next("acme-robotics", "body", body=codecs.BOM_UTF8 + b'{"name": "Acme"}')
     assert client.fetch_board("acme-robotics").name == "Acme"
+
+
+def test_a_board_sent_compressed_is_read_as_the_same_board(client, fake_greenhouse):
+    # Greenhouse compresses its answers for clients that say they accept it, as requests does.
+    plain = client.fetch_jobs_response("acme-robotics")
+    assert "gzip" in fake_greenhouse.requests[-1].headers["Accept-Encoding"]
+    compressed_body = gzip.compress(bytes(plain.body))
+    headers = {"Content-Encoding": "gzip"}
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=200, body=compressed_body, headers=headers
+    )
+
+    compressed = client.fetch_jobs_response("acme-robotics")
+
+    assert compressed.fingerprint == plain.fingerprint
+    assert compressed.posts() == plain.posts()
 
 
 @pytest.mark.parametrize(
