@@ -1097,6 +1097,8 @@ class GreenhouseClient:
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise timed_out() from None
+            if _is_not_http(exc):
+                raise self._led_astray(url, exc, "answered in something that is not HTTP") from None
             # The message cannot tell a refused connection from an unknown host or a certificate
             # that does not verify; whoever runs the site needs to.
             logger.warning("greenhouse connection failed url=%s error=%r", url, exc)
@@ -1115,26 +1117,29 @@ class GreenhouseClient:
                 "Greenhouse sent a response that could not be decompressed; nothing was changed."
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
-            raise self._misdirected(url, exc, "in a loop") from None
+            raise self._led_astray(url, exc, "redirected the request in a loop") from None
         except ValueError as exc:
             # A redirect to an address that is not http(s) (requests' InvalidSchema is a
             # ValueError) or that urllib cannot read ("http://[::1"), which requests lets through
             # as it is: that failed a sync as an internal error and the settings page with a
             # 500. The address the site asks at is checked at startup (orgsite.env.env_url).
-            raise self._misdirected(url, exc, "to an address this site cannot follow") from None
+            raise self._led_astray(
+                url, exc, "redirected the request to an address this site cannot follow"
+            ) from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             logger.warning("greenhouse request failed url=%s error=%r", url, exc)
             raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
 
     @staticmethod
-    def _misdirected(url: str, exc: Exception, where: str) -> Unavailable:
-        """A redirect that leads nowhere, which a proxy on the way, or an address that is no
-        longer Greenhouse's, may give as well as Greenhouse."""
-        logger.warning("greenhouse request redirected %s url=%s error=%r", where, url, exc)
+    def _led_astray(url: str, exc: Exception, what: str) -> Unavailable:
+        """Greenhouse's address did `what`, leading nowhere (a redirect loop, an answer that is
+        not HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so
+        as well as Greenhouse."""
+        logger.warning("greenhouse address %s url=%s error=%r", what, url, exc)
         return Unavailable(
-            f"Greenhouse's address redirected the request {where}; nothing was changed. If this "
-            "goes on, ask whoever runs this site to check the address it uses for Greenhouse and "
-            f"any proxy on the way; {WILL_TRY_AGAIN}"
+            f"Greenhouse's address {what}; nothing was changed. If this goes on, ask whoever "
+            "runs this site to check the address it uses for Greenhouse and any proxy on the "
+            f"way; {WILL_TRY_AGAIN}"
         )
 
     def _access_refused(
@@ -1198,6 +1203,18 @@ def _is_timeout(exc: requests.exceptions.RequestException) -> bool:
     # urllib3 2 makes a refused connection or an unknown host a ConnectTimeoutError too.
     return isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
         reason, urllib3.exceptions.NewConnectionError
+    )
+
+
+def _is_not_http(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether something answered, but in a status line or headers http.client cannot read. A
+    connection closed before any answer (RemoteDisconnected) is one that failed."""
+    error = exc.args[0] if exc.args else None
+    error = getattr(error, "reason", error)  # a MaxRetryError's, with a Retry mounted
+    is_protocol_error = isinstance(error, urllib3.exceptions.ProtocolError)
+    cause = error.args[-1] if is_protocol_error and error.args else None
+    return isinstance(cause, http.client.HTTPException) and not isinstance(
+        cause, http.client.RemoteDisconnected
     )
 
 

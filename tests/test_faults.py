@@ -259,6 +259,14 @@ FAULTS = [
     ),
     Fault("redirect loop", redirect_loop, FAILING, "in a loop"),
     Fault(
+        "answer not http",
+        fail_next("close", sent=b"SSH-2.0-OpenSSH_9.6\r\n"),
+        FAILING,
+        "not HTTP",
+        requests=3,
+        backs_off=True,
+    ),
+    Fault(
         "redirect to ftp",
         fail_next("redirect", location="ftp://example.org/jobs"),
         FAILING,

@@ -463,7 +463,7 @@ def test_it_logs_what_came_instead_of_a_board(client, fake_greenhouse, caplog):
 def test_a_dropped_connection_is_unavailable(client, fake_greenhouse, settings):
     settings.GREENHOUSE_RETRIES = 0
     fake_greenhouse.fail_next("acme-robotics", "close", times=5)
-    with pytest.raises(Unavailable):
+    with pytest.raises(Unavailable, match="Could not reach Greenhouse"):
         GreenhouseClient().fetch_jobs("acme-robotics")
 
 
@@ -515,10 +515,11 @@ def test_a_redirect_to_an_address_that_cannot_be_followed_says_so_and_is_logged(
         "Greenhouse's address redirected the request to an address this site cannot follow; "
         + ASK_WHO_RUNS_THE_SITE
     )
-    assert "greenhouse request redirected to an address this site cannot follow url=" in (
-        caplog.text
+    [record] = [r for r in caplog.records if r.getMessage().startswith("greenhouse address")]
+    assert (
+        "redirected the request to an address this site cannot follow url=" in record.getMessage()
     )
-    assert logged in caplog.text
+    assert logged in record.getMessage()
 
 
 def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
@@ -531,8 +532,34 @@ def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
     assert caught.value.message == (
         f"Greenhouse's address redirected the request in a loop; {ASK_WHO_RUNS_THE_SITE}"
     )
-    assert "greenhouse request redirected in a loop url=" in caplog.text
+    assert "greenhouse address redirected the request in a loop url=" in caplog.text
     assert "Exceeded 30 redirects" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("sent", "logged"),
+    [
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "BadStatusLine('SSH-2.0-OpenSSH_9.6"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X-Hop: 1\r\n" * 101 + b"\r\n", "got more than 100 headers"),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"x" * 70_000 + b"\r\n\r\n", "LineTooLong"),
+    ],
+    ids=["no status line", "too many headers", "a header too long"],
+)
+def test_an_answer_that_is_not_http_says_so_and_is_logged(
+    client, fake_greenhouse, caplog, sent, logged
+):
+    # Something answered, if not in HTTP: "Could not reach Greenhouse" sent people to look for
+    # a network or DNS fault.
+    fake_greenhouse.fail_next("acme-robotics", "close", times=10, sent=sent)
+
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.message == (
+        f"Greenhouse's address answered in something that is not HTTP; {ASK_WHO_RUNS_THE_SITE}"
+    )
+    assert "greenhouse address answered in something that is not HTTP url=" in caplog.text
+    assert logged in caplog.text
 
 
 def test_a_board_name_longer_than_a_connection_holds_is_cut(client, fake_greenhouse):

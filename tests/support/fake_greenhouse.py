@@ -30,6 +30,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -331,8 +332,9 @@ class FakeGreenhouse:
         (retry_after="1"), slow (delay=1.0), trickle (chunk_delay=0.2, chunk_size=64),
         drip_headers (byte_delay=0.2: the status line and headers a byte at a time, then the
         body at once), stall (delay=30), malformed, truncated, html, empty, not_utf8, body
-        (body, status=200), oversized (size=2_000_000), close, redirect (location, delay=0: a
-        302 sent after the delay). Queued faults are used in order.
+        (body, status=200), oversized (size=2_000_000), close (sent=b"": bytes written, as by
+        something that does not speak HTTP, before the connection is closed), redirect
+        (location, delay=0: a 302 sent after the delay). Queued faults are used in order.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose one of {sorted(FAULTS)}")
@@ -491,6 +493,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.fake._take_fault(token)
         if fault is not None and fault.kind == "close":
             self.close_connection = True
+            with suppress(OSError):  # the client gave up
+                self.wfile.write(fault.options.get("sent", b""))
             return
         waits = fault is not None and fault.kind in ("slow", "redirect")
         if waits and self._pause(fault, "delay", 1.0 if fault.kind == "slow" else 0.0):
