@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -313,6 +314,19 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert error in page.select_one("form > .error-summary[role=alert]").get_text()
     job.refresh_from_db()
     assert not job.featured
+
+
+def test_a_box_of_thousands_of_tags_is_refused_in_moments(signed_in, job):
+    """Anyone can sign up an org and send its job's form: each tag was compared with every one
+    kept before it, so 20,000 (130 KB) held a web process for 16 s, a whole request's worth
+    (2.5 MB) for hours."""
+    tags = ",".join(f"t{n}" for n in range(20_000))
+    started = time.monotonic()
+
+    response = signed_in.post(edit_url(job), {"featured": "on", "tags": tags})
+
+    assert time.monotonic() - started < 2
+    assert "At most 20 tags" in response.content.decode()
 
 
 @pytest.mark.parametrize(
