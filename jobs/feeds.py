@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +21,20 @@ from jobs.selectors import job_search, listing_changed_at
 from jobs.text import ending_sentence, without_direction_controls
 
 FEED_LENGTH = 50
+# A "<" that opens a tag, with any "<" just before it: strip_tags() keeps a tag never closed
+# ("Acme <img src=x onerror=…") as text.
+TAG_START_RE = re.compile(r"<+(?=[A-Za-z!/?])")
 
 
 def feed_text(text: str) -> str:
     """Text without markup or control characters: XML 1.0 has no place for those, and an org's
     name, typed by its admins, may hold one as easily as a Greenhouse title. Nor direction
-    controls, which would reorder the text a reader shows after a name (jobs/text.py)."""
-    return without_direction_controls(clean_text(strip_tags(text)))
+    controls, which would reorder the text a reader shows after a name (jobs/text.py).
+
+    Readers may take it as HTML, in markup of their own: the controls go before the tags do
+    ("<U+202Eimg …>" is a tag without its control), and a tag left open loses its "<", as
+    there it would take in what follows."""
+    return TAG_START_RE.sub("", strip_tags(without_direction_controls(clean_text(text))))
 
 
 class ListingFeed(Rss201rev2Feed):

@@ -411,6 +411,41 @@ def test_an_org_feed_without_a_description_says_whose_jobs_in_one_sentence(
     assert channel.findtext("description") == description
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "shown_as"),
+    [
+        # A direction control inside a tag (pages show it as text) was dropped after the tags.
+        (
+            "Acme <\u2066script>alert(1)<\u2066/script>",
+            "Welder <\u202eimg src=x onerror=alert(1)>",
+            "Welder  — Acme alert(1)",
+        ),
+        # A tag left open, which strip_tags() keeps, loses its "<".
+        (
+            "Acme <img src=x onerror=alert(1)",
+            "Welder <<svg onload=alert(1) x=",
+            "Welder svg onload=alert(1) x= — Acme img src=x onerror=alert(1)",
+        ),
+    ],
+)
+def test_a_name_or_title_with_a_tag_in_disguise_is_no_tag_in_the_feeds(
+    client, db, name, title, shown_as
+):
+    """Readers may take a feed's titles and categories as HTML, in markup of their own, and an
+    org's name is anyone's to type: no tag may start in them once their XML is read."""
+    org = Organization.objects.create(name=name, slug="acme", description=title)
+    make_job(org, title, departments=(make_unit(Department, org, title),))
+
+    for url in ("/jobs/feed/", "/orgs/acme/feed/"):
+        channel, items = feed_items(client, url)
+        texts = [channel.findtext("title"), channel.findtext("description")]
+        for item in items:
+            texts += [item.findtext("title"), *(c.text for c in item.findall("category"))]
+        for text in texts:
+            assert not re.search(r"<[A-Za-z!/?]", text), (url, text)
+    assert items[0].findtext("title") == shown_as
+
+
 def test_a_feed_holds_the_50_newest_jobs(client, db):
     org = Organization.objects.create(name="Big Co", slug="big")
     for n in range(55):
