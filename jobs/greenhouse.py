@@ -125,7 +125,7 @@ MAX_METADATA_DROPS_LOGGED = 5
 
 class GreenhouseError(Exception):
     """A fetch from Greenhouse failed. `transient` errors are worth retrying later, not sooner
-    than `retry_after` seconds when Greenhouse said so (a 429's or 503's Retry-After)."""
+    than `retry_after` seconds when Greenhouse said so (a 429's or 5xx's Retry-After)."""
 
     transient = True
 
@@ -784,9 +784,9 @@ class CappedRetry(Retry):
     def increment(
         self, method: str | None = None, url: str | None = None, response: Any = None, **kwargs: Any
     ) -> Retry:
+        # Any answer's: urllib3 waits for a 500's, 502's or 504's Retry-After as for a 429's.
         if (
             response is not None
-            and response.status in self.RETRY_AFTER_STATUS_CODES
             and (self.get_retry_after(response) or 0) > settings.GREENHOUSE_MAX_RETRY_AFTER
         ):
             # With raise_on_status=False, urllib3 hands this response back as the last one.

@@ -142,6 +142,31 @@ def test_a_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
+    fake_greenhouse, settings, monkeypatch, status
+):
+    """As a 429's or 503's: urllib3 waits for any answer's Retry-After, and the task already
+    honours a 5xx's, so waiting for it here held a worker up to the deadline for nothing."""
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 5
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 60
+    sleeps: list[float] = []
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
+    )
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", times=10, status=status, headers={"Retry-After": "7"}
+    )
+
+    with pytest.raises(Unavailable) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert caught.value.retry_after == 7  # for the task's retry
+    assert sleeps == []
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
 def test_a_retry_after_within_the_cap_is_waited_for_then_asked_again(
     fake_greenhouse, settings, monkeypatch
 ):
