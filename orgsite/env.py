@@ -10,7 +10,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 # dj_database_url's names for Django's PostgreSQL backend (postgis needs GDAL, which is not here).
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
@@ -45,10 +45,11 @@ def env_line(name: str, default: str, *, max_length: int) -> str:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
+    """True or false; set but blank (as env files often leave it) reads as unset."""
+    raw = os.environ.get(name, "")
     value = raw.strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
     if value in _FALSE:

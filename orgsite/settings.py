@@ -86,8 +86,9 @@ for _host in ALLOWED_HOSTS:
 if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
 # Debug is only the default for local use: on a public name its error pages show code and
-# settings to anyone. A deployment that names its host but forgot DJANGO_DEBUG stops here.
-if DEBUG and env_str("DJANGO_DEBUG", "") == "" and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
+# settings to anyone. A deployment that names its host but forgot DJANGO_DEBUG (or left it
+# blank, which reads as unset) stops here.
+if DEBUG and not env_str("DJANGO_DEBUG", "").strip() and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS names a host other than this machine but DJANGO_DEBUG is not set: "
         "set DJANGO_DEBUG=false for production (or DJANGO_DEBUG=true to debug on that name)"

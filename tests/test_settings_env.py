@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_database_url, env_float, env_line, env_time_of_day, env_url
+from orgsite.env import env_bool, env_database_url, env_float, env_line, env_time_of_day, env_url
 from tests.support.settings_module import settings_under
 
 
@@ -27,6 +27,22 @@ def test_a_timeout_is_above_zero(monkeypatch):
     assert env_float("SOME_TIMEOUT", 1.0) == 0
     with pytest.raises(ImproperlyConfigured, match="above 0"):
         env_float("SOME_TIMEOUT", 1.0, positive=True)
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_true_or_false_reads_as_unset(monkeypatch, blank):
+    monkeypatch.setenv("SOME_SWITCH", blank)
+    assert env_bool("SOME_SWITCH", True) is True
+    assert env_bool("SOME_SWITCH", False) is False
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_django_debug_is_the_local_default_and_refused_on_a_public_host(blank):
+    """Blank read as false: a local env file with DJANGO_DEBUG= asked for production's keys,
+    while the check that stops debug on a public name tested for an empty value it never saw."""
+    assert settings_under(DJANGO_DEBUG=blank)["DEBUG"] is True
+    with pytest.raises(ImproperlyConfigured, match="set DJANGO_DEBUG=false for production"):
+        settings_under(DJANGO_DEBUG=blank, DJANGO_ALLOWED_HOSTS="jobs.example.com")
 
 
 @pytest.mark.parametrize(
