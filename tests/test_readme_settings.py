@@ -86,3 +86,23 @@ def test_the_settings_table_gives_the_numbers_the_code_falls_back_to():
         ]
 
     assert mismatches == []
+
+
+def test_the_var_dir_row_names_every_file_and_directory_the_code_keeps_there():
+    kept = {
+        node.right.value
+        for path in CODE_FILES
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and _name(node.left) == "VAR_DIR"
+        and isinstance(node.right, ast.Constant)
+    }
+    row = next(
+        line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("| `ORGSITE_VAR_DIR` |")
+    )
+
+    assert "celerybeat-schedule" in kept and "db.sqlite3" in kept
+    assert sorted(name for name in kept if f"`{name}" not in row) == []
