@@ -1,9 +1,10 @@
-"""A real `celery worker` killed with SIGKILL in the middle of a sync.
+"""A real `celery worker` killed with SIGKILL, or stopped with SIGTERM to its every process, in
+the middle of a sync.
 
 The fake Greenhouse stalls halfway through the body, so the worker is known to be inside the
 fetch when it dies. The database must keep the previous state, the org's lock must expire by
-itself (it is a lease, SYNC_LOCK_SECONDS long), and the next run must complete and mark the
-dead run interrupted.
+itself after a SIGKILL (it is a lease, SYNC_LOCK_SECONDS long) or be freed at once after a
+SIGTERM, and the next run must complete and mark the dead run interrupted.
 
 How the next run comes: the test re-dispatches through the dispatcher, as beat does once the
 lease has expired and the org is due. Redelivery of the killed task is not waited for: the
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -28,9 +31,14 @@ from django.utils import timezone
 from jobs.greenhouse import job_payload_hash
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import enqueue_due_syncs, request_refresh
+from jobs.status import sync_status
 from jobs.sync import INTERRUPTED_MESSAGE, sync_organization
 from tests.support.helpers import TEST_REDIS_URL, make_connection
 from tests.support.settings_module import redis_broker_settings
+
+if TYPE_CHECKING:
+    from tests.support.celery_processes import CeleryProcesses
+    from tests.support.fake_greenhouse import FakeGreenhouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
@@ -58,6 +66,42 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def worker_stalled_mid_sync(
+    connection: GreenhouseConnection,
+    fake_greenhouse: FakeGreenhouse,
+    celery_processes: CeleryProcesses,
+    *,
+    hostname: str,
+) -> tuple[subprocess.Popen, list[dict]]:
+    """Change the org's board, start a worker and have it sync the org (Refresh now) from a
+    board that stalls halfway through its body; the worker, once it is inside the fetch, and the
+    changed board's posts. Called inside `celery_processes.publishing_here()`."""
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts.pop()
+    posts[0]["title"] = "Retitled while the worker dies"
+    fake_greenhouse.touch(TOKEN)
+    fake_greenhouse.fail_next(TOKEN, "stall", delay=60)
+    requests_before = fake_greenhouse.request_count(TOKEN)
+    GreenhouseConnection.objects.update(last_attempt_at=None)  # no Refresh cooldown
+    celery_processes.env.update(
+        GREENHOUSE_API_BASE=fake_greenhouse.base_url,
+        GREENHOUSE_READ_TIMEOUT="50",
+        GREENHOUSE_RETRIES="0",
+    )
+    worker = celery_processes.start(
+        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname={hostname}"
+    )
+    request_refresh(connection)
+    celery_processes.wait_for(
+        lambda: (
+            SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
+            and fake_greenhouse.request_count(TOKEN) == requests_before + 1
+        ),
+        timeout=30,
+    )
+    return worker, posts
+
+
 @pytest.fixture
 def broker(request, celery_processes) -> Iterator[str]:
     """The workers' broker; Redis's database is emptied before and after (the killed task is
@@ -77,34 +121,13 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
     connection = make_connection("acme", TOKEN, name="Acme Robotics")
     assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
     before = list(Job.objects.order_by("pk").values())
-    posts = fake_greenhouse.jobs(TOKEN)
-    posts.pop()
-    posts[0]["title"] = "Retitled while the worker dies"
-    fake_greenhouse.touch(TOKEN)
-    fake_greenhouse.fail_next(TOKEN, "stall", delay=60)
-    requests_before = fake_greenhouse.request_count(TOKEN)
-    GreenhouseConnection.objects.update(last_attempt_at=None)  # no Refresh cooldown
 
-    celery_processes.env.update(
-        GREENHOUSE_API_BASE=fake_greenhouse.base_url,
-        GREENHOUSE_READ_TIMEOUT="50",
-        GREENHOUSE_RETRIES="0",
-    )
-    worker = celery_processes.start(
-        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=doomed-{broker}@%h"
-    )
     # One block: publishing_here() cannot be entered twice in a test (kombu keeps the pool it
     # closed on the way out and hands it back).
     with celery_processes.publishing_here():
-        request_refresh(connection)
-        celery_processes.wait_for(
-            lambda: (
-                SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
-                and fake_greenhouse.request_count(TOKEN) == requests_before + 1
-            ),
-            timeout=30,
+        worker, posts = worker_stalled_mid_sync(
+            connection, fake_greenhouse, celery_processes, hostname=f"doomed-{broker}@%h"
         )
-
         for pid in process_tree(worker.pid):
             os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -145,6 +168,50 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
     connection.refresh_from_db()
     assert connection.state == GreenhouseConnection.State.OK
     assert connection.lock_expires_at is None
+
+
+@pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)
+def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_and_syncs_it_again(
+    broker, fake_greenhouse, celery_processes
+):
+    """As systemd's default KillMode stops a worker. The pool process stops its sync where it
+    is (billiard raises SystemExit), saving nothing but freeing the lease as it exits, and the
+    worker puts the task back on the queue for the next worker to run (README)."""
+    connection = make_connection("acme", TOKEN, name="Acme Robotics")
+    assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
+    before = list(Job.objects.order_by("pk").values())
+
+    with celery_processes.publishing_here():
+        worker, posts = worker_stalled_mid_sync(
+            connection, fake_greenhouse, celery_processes, hostname=f"stopped-{broker}@%h"
+        )
+        for pid in process_tree(worker.pid):
+            os.kill(pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+    assert list(Job.objects.order_by("pk").values()) == before
+    stopped_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+    connection.refresh_from_db()
+    assert connection.lock_expires_at is None
+    status = sync_status(organization=connection.organization)
+    assert (status["running"], status["message"]) == (False, f"Failed: {INTERRUPTED_MESSAGE}")
+
+    celery_processes.start(
+        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=heir-{broker}@%h"
+    )
+    celery_processes.wait_for(
+        lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2, timeout=30
+    )
+    celery_processes.stop()
+
+    stopped_run.refresh_from_db()
+    assert stopped_run.outcome == SyncRun.Outcome.INTERRUPTED
+    # The Refresh now put back on the queue, not the schedule (the org is due at the lease's end).
+    assert SyncRun.objects.first().trigger == SyncRun.Trigger.MANUAL
+    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
+    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
+        post["id"]: job_payload_hash(post) for post in posts
+    }
 
 
 def test_time_limits_sit_below_the_lease_and_the_visibility_timeout():
