@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -48,3 +49,11 @@ def system_checks_run(sender: WorkController | Service, **_: object) -> None:
     except ImproperlyConfigured as exc:
         logger.critical("%s", exc)
         raise SystemExit(1) from None
+
+
+@beat_init.connect
+def beat_stop_log(sender: Service, **_: object) -> None:
+    """Log a line as beat's process exits. Beat stops on SIGTERM or Ctrl-C without a word (it
+    logs "beat: Shutting down..." only when stopped from code, and Celery sends no signal as it
+    stops), so nothing in its log told a stop from a hang."""
+    atexit.register(logger.info, "beat stopped")

@@ -41,3 +41,18 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     )
     connection.refresh_from_db()
     assert connection.state == GreenhouseConnection.State.OK
+
+
+def test_beat_logs_that_it_stopped(celery_processes):
+    """Celery's beat says nothing as SIGTERM stops it."""
+    celery_processes.use_broker("filesystem")
+    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS="1")
+    beat = celery_processes.start("beat", "--loglevel=INFO")
+    # Its first tick: by then it has started (signals sent, checks run).
+    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
+
+    beat.terminate()
+    beat.wait(timeout=15)
+
+    assert beat.returncode == 0
+    assert "INFO/MainProcess] beat stopped" in celery_processes.logs()
