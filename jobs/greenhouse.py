@@ -324,7 +324,7 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
     dropped: list[str] = []
     fields = [item for item in fields if isinstance(item, dict)]
     for item in fields:
-        if len(kept) < MAX_METADATA_FIELDS and _fits_metadata_bounds(item):
+        if len(kept) < MAX_METADATA_FIELDS and fits_metadata_bounds(item):
             kept.append(_json_value(item))
         elif len(dropped) < MAX_METADATA_DROPS_LOGGED:
             name = item.get("name")
@@ -345,7 +345,7 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
     return kept
 
 
-def _fits_metadata_bounds(item: dict[str, Any]) -> bool:
+def fits_metadata_bounds(item: dict[str, Any]) -> bool:
     """Whether a metadata field's name, and its value with any other key it has, fit."""
     left = MAX_METADATA_VALUE_CHARS
     for key, value in item.items():

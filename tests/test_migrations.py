@@ -123,6 +123,57 @@ def test_0019_reads_again_the_posts_stored_with_a_relative_link(fake_greenhouse)
     assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]
 
 
+controls_reparse = importlib.import_module(
+    "jobs.migrations.0038_reparse_posts_with_controls_or_unbounded_metadata"
+)
+
+
+def test_0038_reads_again_the_posts_stored_with_controls_or_metadata_past_bounds(
+    fake_greenhouse,
+):
+    acme = make_connection("acme", "acme-robotics")
+    liberte = make_connection("liberte", "liberte-sante")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, liberte, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = list(Job.objects.filter(organization=acme.organization).order_by("pk"))
+    synced = {job.pk: (job.title, job.description_html, job.metadata) for job in jobs}
+    field = {"name": "Shift", "value": "Day", "value_type": "single_select"}
+    # As earlier code stored them: control characters kept, metadata past its bounds.
+    Job.objects.filter(pk=jobs[0].pk).update(title="Robot\x85 Engineer")
+    Job.objects.filter(pk=jobs[1].pk).update(description_html="<p>Build\x0b robots</p>")
+    Job.objects.filter(pk=jobs[2].pk).update(metadata=[field] * 51)
+    Job.objects.filter(pk=jobs[3].pk).update(metadata=[{**field, "value": "x" * 2_000}])
+    Job.objects.filter(pk=jobs[4].pk).update(metadata=[{**field, "value": "Nig\x9fht"}])
+    # Within bounds, and "€" is no control.
+    Job.objects.filter(pk=jobs[5].pk).update(metadata=[{**field, "value": "€"}] * 50)
+    liberte_jobs = list(Job.objects.filter(organization=liberte.organization).order_by("pk"))
+    team = liberte_jobs[0].departments.get()
+    Department.objects.filter(pk=team.pk).update(name=team.name.replace(" ", "\x80 ", 1))
+    office = liberte_jobs[1].offices.get()  # Lyon, of that job alone
+    Office.objects.filter(pk=office.pk).update(location=office.location.replace(",", "\x9a,", 1))
+    Job.objects.filter(pk=liberte_jobs[2].pk).update(excerpt="Soins\x7f cliniques")
+
+    controls_reparse.forget_hashes_of_posts_with_controls_or_unbounded_metadata(apps, None)
+
+    read_again = {job.pk for job in jobs[:5]} | {job.pk for job in liberte_jobs[:3]}
+    assert_read_again(read_again, forgotten_by="acme", kept_by="tiny")
+    assert GreenhouseConnection.objects.get(pk=liberte.pk).applied_board_fingerprint == ""
+
+    # The fake Greenhouse answers "not modified" to the ETag the last sync kept, if it is sent.
+    for connection in (acme, liberte):
+        sync_organization(
+            GreenhouseConnection.objects.get(pk=connection.pk), trigger=SyncRun.Trigger.COMMAND
+        )
+
+    assert not Job.objects.filter(payload_hash="").exists()
+    for job in jobs[:5]:
+        job.refresh_from_db()
+        assert (job.title, job.description_html, job.metadata) == synced[job.pk]
+    assert Department.objects.get(pk=team.pk).name == team.name
+    assert Office.objects.get(pk=office.pk).location == office.location
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(
