@@ -94,22 +94,24 @@ def check_broker(*, timeout: float = BROKER_TIMEOUT_SECONDS) -> CheckResult:
         if broker.transport.driver_type == "filesystem":
             return _check_queue_folders(broker.transport_options)
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
-        eviction = broker_eviction_warning(broker)
+        warning = broker_memory_warning(broker)
     except Exception as exc:  # whatever the transport raises, the broker is not usable
         logger.warning("health check failed: broker error=%r", exc)
         return CheckResult(ok=False, detail="unreachable")
     finally:
         broker.release()
-    return CheckResult(ok=True, detail="ok", fields={"warning": eviction} if eviction else {})
+    return CheckResult(ok=True, detail="ok", fields={"warning": warning} if warning else {})
 
 
-def broker_eviction_warning(broker: Connection) -> str | None:
-    """redis_eviction_warning for the broker, nothing for another transport."""
+def broker_memory_warning(broker: Connection) -> str | None:
+    """redis_eviction_warning, else redis_fullness_warning, for the broker; nothing for another
+    transport."""
     if broker.transport.driver_type != "redis":
         return None
+    server = broker.default_channel.client
     return redis_eviction_warning(
-        broker.default_channel.client, name="the broker's", loses="queued syncs"
-    )
+        server, name="the broker's", loses="queued syncs"
+    ) or redis_fullness_warning(server, name="the broker's", refuses="no sync can be queued")
 
 
 def redis_eviction_warning(server: redis.Redis, *, name: str, loses: str) -> str | None:
@@ -133,6 +135,36 @@ def redis_eviction_warning(server: redis.Redis, *, name: str, loses: str) -> str
     )
 
 
+# Early enough to raise maxmemory before the writes fail.
+REDIS_FULLNESS_WARNING_PERCENT = 90
+
+
+def redis_fullness_warning(server: redis.Redis, *, name: str, refuses: str) -> str | None:
+    """What to say of a Redis that keeps noeviction and has used REDIS_FULLNESS_WARNING_PERCENT
+    of its maxmemory: once full it refuses every write, so that `refuses`.
+
+    Nothing for a Redis without a maxmemory, one that evicts instead (redis_eviction_warning
+    tells of it), or one that does not let clients run INFO.
+    """
+    try:
+        memory = server.info("memory")
+    except redis.ResponseError as exc:
+        logger.debug("%s memory use not readable error=%r", name, exc)
+        return None
+    maxmemory = memory.get("maxmemory", 0)
+    if not maxmemory or memory.get("maxmemory_policy") != "noeviction":
+        return None
+    # What Redis weighs against maxmemory: its replication and AOF buffers are left out.
+    used = memory["used_memory"] - memory.get("mem_not_counted_for_evict", 0)
+    percent = 100 * used // maxmemory
+    if percent < REDIS_FULLNESS_WARNING_PERCENT:
+        return None
+    return (
+        f"{name} Redis has used {percent}% of its maxmemory: when full it refuses every write, "
+        f"so {refuses}; raise maxmemory well above what it holds, or remove it"
+    )
+
+
 def _check_queue_folders(options: dict[str, Any]) -> CheckResult:
     folders = {options.get("data_folder_in", "data_in"), options.get("data_folder_out", "data_out")}
     for folder in folders:
@@ -152,24 +184,30 @@ def check_cache() -> CheckResult:
     unthrottled), but a sync could no longer refresh the pages other processes cached.
 
     A Redis that may evict keys is a warning, as for the broker: the throttles' counts live in
-    the cache, and filling it with pages would reset them.
+    the cache, and filling it with pages would reset them. So is one that keeps noeviction and
+    is nearly full: once full, it refuses the write here, and every count of the throttles.
     """
     try:
         cache.set(CACHE_PROBE_KEY, "ok", timeout=60)
         if cache.get(CACHE_PROBE_KEY) != "ok":
             raise ValueError("the probe key did not read back")
-        eviction = None
+        warning = None
         backend = caches["default"]  # `cache` is a proxy to it, never a RedisCache itself
         if isinstance(backend, RedisCache):
-            eviction = redis_eviction_warning(
-                backend._cache.get_client(write=True),  # Django's own, with its timeouts
+            server = backend._cache.get_client(write=True)  # Django's own, with its timeouts
+            warning = redis_eviction_warning(
+                server,
                 name="the cache's",
                 loses="the counts of failed sign-ins and of invitation emails",
+            ) or redis_fullness_warning(
+                server, name="the cache's", refuses="failed sign-ins go uncounted and unthrottled"
             )
     except Exception as exc:  # whatever the backend raises, the cache is not usable
         logger.warning("health check failed: cache error=%r", exc)
-        return CheckResult(ok=False, detail="unreachable")
-    return CheckResult(ok=True, detail="ok", fields={"warning": eviction} if eviction else {})
+        # A full Redis that keeps noeviction answers, but refuses every write.
+        full = isinstance(exc, redis.OutOfMemoryError)
+        return CheckResult(ok=False, detail="full (maxmemory reached)" if full else "unreachable")
+    return CheckResult(ok=True, detail="ok", fields={"warning": warning} if warning else {})
 
 
 def check_scheduler(*, now: datetime) -> CheckResult:

@@ -26,13 +26,14 @@ logger = logging.getLogger(__name__)
 
 
 @worker_ready.connect
-def broker_eviction_policy_warn(sender: Consumer, **_: object) -> None:
-    """Once, as a worker starts: a broker Redis that evicts keys loses queued syncs silently."""
+def broker_memory_warn(sender: Consumer, **_: object) -> None:
+    """Once, as a worker starts: a broker Redis that evicts keys loses queued syncs silently,
+    and one nearly full will soon refuse them."""
     # Not at the top: jobs.health imports this module, and models, which need Django set up.
-    from jobs.health import broker_eviction_warning
+    from jobs.health import broker_memory_warning
 
     with sender.app.connection_for_write() as broker:
-        warning = broker_eviction_warning(broker)
+        warning = broker_memory_warning(broker)
     if warning:
         logger.warning("%s", warning)
 

@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.log import log_response
 
 from jobs.health import (
-    broker_eviction_warning,
+    broker_memory_warning,
     check_broker,
     check_scheduler,
     newest_migrations,
+    redis_fullness_warning,
 )
 from jobs.models import SchedulerHeartbeat, SyncRun
 from jobs.scheduling import BrokerUnavailable, scheduler_tick_record
@@ -337,6 +338,79 @@ def test_a_redis_that_may_evict_is_warned_of_and_stays_up(
     assert body["checks"][check] == expected
 
 
+def redis_memory(*, used_percent: int, policy: str = "noeviction") -> dict[str, object]:
+    """INFO memory's fields that matter, for a Redis with a maxmemory of 100 MB."""
+    maxmemory = 100 * 2**20
+    return {
+        "used_memory": maxmemory * used_percent // 100 + 2**20,
+        "mem_not_counted_for_evict": 2**20,  # replication and AOF buffers: not weighed
+        "maxmemory": maxmemory,
+        "maxmemory_policy": policy,
+    }
+
+
+NEARLY_FULL_BROKER = (
+    "the broker's Redis has used 95% of its maxmemory: when full it refuses every write, so no "
+    "sync can be queued; raise maxmemory well above what it holds, or remove it"
+)
+NEARLY_FULL_CACHE = (
+    "the cache's Redis has used 95% of its maxmemory: when full it refuses every write, so "
+    "failed sign-ins go uncounted and unthrottled; raise maxmemory well above what it holds, or "
+    "remove it"
+)
+
+
+@pytest.mark.parametrize(
+    ("redis_fixture", "check", "expected"),
+    [
+        ("redis_broker", "broker", {**HEALTHY, "warning": NEARLY_FULL_BROKER}),
+        ("redis_cache", "cache", {**HEALTHY, "warning": NEARLY_FULL_CACHE}),
+    ],
+)
+def test_a_nearly_full_redis_that_keeps_noeviction_is_warned_of_and_stays_up(
+    client, request, redis_fixture, check, expected
+):
+    request.getfixturevalue(redis_fixture)("noeviction")
+    scheduler_tick_record()
+
+    with mock.patch.object(redis.Redis, "info", return_value=redis_memory(used_percent=95)):
+        status, body = get_health(client)
+
+    assert status == 200, body
+    assert body["checks"][check] == expected
+
+
+@pytest.mark.parametrize(
+    "memory",
+    [
+        redis_memory(used_percent=89),
+        {**redis_memory(used_percent=100), "maxmemory": 0},  # no limit: never full
+        redis_memory(used_percent=100, policy="allkeys-lru"),  # evicts: its own warning
+        redis.ResponseError("unknown command 'INFO'"),  # a managed Redis may refuse it
+    ],
+)
+def test_a_redis_with_room_or_no_limit_or_no_info_is_not_warned_of_as_full(memory):
+    server = mock.Mock(**{"info.side_effect": [memory]})  # returned, or raised
+
+    assert redis_fullness_warning(server, name="the cache's", refuses="…") is None
+
+
+def test_a_full_cache_fails_as_full_not_unreachable(client, redis_cache, caplog):
+    """With noeviction, a full Redis answers reads and refuses writes: the throttles' counts
+    too, so sign-ins go unthrottled."""
+    redis_cache("noeviction")
+    scheduler_tick_record()
+    refusal = redis.OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    with mock.patch.object(redis.Redis, "set", side_effect=refusal):
+        status, body = get_health(client)
+
+    assert status == 503
+    assert body["checks"]["cache"] == {"ok": False, "detail": "full (maxmemory reached)"}
+    [failure] = [r for r in caplog.records if r.getMessage().startswith("health check failed")]
+    assert "OutOfMemoryError" in failure.getMessage()
+
+
 def test_a_starting_worker_logs_a_warning_of_a_broker_redis_that_may_evict(redis_broker, caplog):
     redis_broker("allkeys-lru")
 
@@ -360,14 +434,14 @@ def test_a_starting_worker_says_nothing_of_a_redis_that_keeps_noeviction(redis_b
 )
 def test_a_redis_that_keeps_its_configuration_to_itself_is_not_warned_of(refusal, caplog):
     """Managed Redis services often disable CONFIG: no policy to judge, nothing to say."""
-    server = mock.Mock(**{"config_get.side_effect": refusal})
+    server = mock.Mock(**{"config_get.side_effect": refusal, "info.return_value": {}})
     broker = SimpleNamespace(
         transport=SimpleNamespace(driver_type="redis"),
         default_channel=SimpleNamespace(client=server),
     )
     caplog.set_level(logging.DEBUG, logger="jobs.health")
 
-    assert broker_eviction_warning(broker) is None
+    assert broker_memory_warning(broker) is None
     server.config_get.assert_called_once_with("maxmemory-policy")
     assert [r.levelname for r in caplog.records] == ["DEBUG"]
 
