@@ -172,6 +172,13 @@ class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
 
 
+class ResponseTooLarge(MalformedPayload):
+    """The response passed GREENHOUSE_MAX_RESPONSE_BYTES. Not retried by the task: minutes later
+    the board is as large, each try reads up to the cap again, and the schedule asks anyway."""
+
+    transient = False
+
+
 # --- Data -----------------------------------------------------------------------------------
 
 
@@ -1169,7 +1176,7 @@ class GreenhouseClient:
         )
 
     @staticmethod
-    def _too_large(url: str, status: int, declared: str, bytes_read: int) -> MalformedPayload:
+    def _too_large(url: str, status: int, declared: str, bytes_read: int) -> ResponseTooLarge:
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
         # Which board, and how large it said it was: how far the limit would have to go.
         logger.warning(
@@ -1179,7 +1186,7 @@ class GreenhouseClient:
             declared,
             bytes_read,
         )
-        return MalformedPayload(
+        return ResponseTooLarge(
             f"Greenhouse's response is larger than this site accepts ({limit:,} bytes); nothing "
             "was changed. Ask whoever runs this site to raise that limit "
             "(GREENHOUSE_MAX_RESPONSE_BYTES).",

@@ -238,8 +238,16 @@ FAULTS = [
     Fault("jobs missing", fail_next("body", body={"meta": {}}), FAILING, SHAPE, requests=1),
     Fault("jobs not a list", fail_next("body", body={"jobs": {}}), FAILING, SHAPE, requests=1),
     Fault("body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1),
-    Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1),
-    Fault("inflates past the size cap", inflating_past_the_cap, FAILING, "larger than", requests=1),
+    # As large minutes later, each try read up to the cap: the schedule asks again, the task not.
+    Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1, retried=False),
+    Fault(
+        "inflates past the size cap",
+        inflating_past_the_cap,
+        FAILING,
+        "larger than",
+        requests=1,
+        retried=False,
+    ),
     Fault(
         "not gzip", answer_with(b"{}", Content_Encoding="gzip"), FAILING, "decompressed", requests=1
     ),

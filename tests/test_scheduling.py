@@ -213,6 +213,24 @@ def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse,
     assert SyncRun.objects.filter(outcome=SyncRun.Outcome.FAILED).count() == len(delays) + 1
 
 
+def test_the_task_does_not_retry_a_board_over_the_size_cap(
+    acme, fake_greenhouse, settings, monkeypatch
+):
+    # Minutes later the board is as large: each retry would read up to the cap (200 MB) again.
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    fake_greenhouse.fail_next("acme-robotics", "oversized", times=100, size=500_000)
+    retries = []
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs))
+
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert retries == []
+    assert outcome.startswith("failed: Greenhouse's response is larger than this site accepts")
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+    acme.refresh_from_db()
+    assert acme.retry_at is None and acme.state == GreenhouseConnection.State.FAILING
+
+
 def test_a_retried_sync_is_recorded_as_a_retry_not_as_another_refresh_now(
     acme, fake_greenhouse, monkeypatch
 ):
