@@ -1031,6 +1031,8 @@ class GreenhouseClient:
             )
         if status in REFUSED_STATUSES:
             raise self._access_refused(token, url, status, headers)
+        if 400 <= status < 500:
+            raise self._unexpected_client_error(token, url, status, headers)
         if status != 200:
             raise GreenhouseError(
                 f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
@@ -1157,21 +1159,43 @@ class GreenhouseClient:
         headers: requests.structures.CaseInsensitiveDict,
     ) -> AccessRefused:
         host = urlsplit(self.base_url).hostname
-        # Server and Via tell whoever runs the site which machine on the way answered.
-        logger.warning(
-            "greenhouse request refused status=%d url=%s server=%r via=%r reason=the board API "
-            "needs no credentials, so a proxy or firewall on the way most likely refused it",
+        _log_answer(
+            "request refused",
             status,
             url,
-            headers.get("Server", "")[:100],
-            headers.get("Via", "")[:100],
+            headers,
+            reason="the board API needs no credentials, so a proxy or firewall on the way most "
+            "likely refused it",
         )
         return AccessRefused(
-            f"The request for the job board '{token}' was refused (HTTP {status} "
-            f"{HTTPStatus(status).phrase}); nothing was changed. Greenhouse's job boards "
+            f"The request for the job board '{token}' was refused (HTTP "
+            f"{_status_text(status)}); nothing was changed. Greenhouse's job boards "
             "need no login or API key, so the refusal most likely came from a proxy or firewall "
             "between this site and Greenhouse: ask whoever runs this site to check that its "
             f"server may reach {host}.",
+            http_status=status,
+        )
+
+    @staticmethod
+    def _unexpected_client_error(
+        token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
+    ) -> GreenhouseError:
+        """A 4xx that Greenhouse's board API does not give (not 401, 403, 404, 410 or 429): the
+        site builds the request itself from GREENHOUSE_API_BASE and a checked token, so the
+        address, or a proxy on the way, is the likelier cause than the board."""
+        _log_answer(
+            "answered with an unexpected client error",
+            status,
+            url,
+            headers,
+            reason="the board API answers a board's address with the board, 404 or 410",
+        )
+        return GreenhouseError(
+            f"Greenhouse's address answered the request for the job board '{token}' with HTTP "
+            f"{_status_text(status)}; nothing was changed. This site builds that request the "
+            "same way for every board, so the cause is most likely on its side, not the "
+            "board's: ask whoever runs this site to check the address it uses for Greenhouse "
+            "(GREENHOUSE_API_BASE) and any proxy on the way.",
             http_status=status,
         )
 
@@ -1192,6 +1216,34 @@ class GreenhouseClient:
             "(GREENHOUSE_MAX_RESPONSE_BYTES).",
             http_status=status,
         )
+
+
+def _log_answer(
+    what: str,
+    status: int,
+    url: str,
+    headers: requests.structures.CaseInsensitiveDict,
+    *,
+    reason: str,
+) -> None:
+    # Server and Via tell whoever runs the site which machine on the way answered.
+    logger.warning(
+        "greenhouse %s status=%d url=%s server=%r via=%r reason=%s",
+        what,
+        status,
+        url,
+        headers.get("Server", "")[:100],
+        headers.get("Via", "")[:100],
+        reason,
+    )
+
+
+def _status_text(status: int) -> str:
+    """The status and its phrase, "405 Method Not Allowed"; only the number for one without."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 def etag_of(headers: requests.structures.CaseInsensitiveDict) -> str:

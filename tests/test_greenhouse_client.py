@@ -18,6 +18,7 @@ from jobs.greenhouse import (
     AccessRefused,
     BoardNotFound,
     GreenhouseClient,
+    GreenhouseError,
     GreenhouseTimeout,
     InvalidBoardToken,
     MalformedPayload,
@@ -94,6 +95,34 @@ def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_lo
     assert f"status={status} " in record.getMessage()
     assert "via='1.1 fw'" in record.getMessage()
     assert "proxy or firewall" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [(400, "400 Bad Request"), (405, "405 Method Not Allowed"), (418, "418 I'm a Teapot"),
+     (499, "499")],
+)  # fmt: skip
+def test_another_client_error_names_the_status_and_who_can_fix_it_and_is_logged(
+    client, fake_greenhouse, caplog, status, shown
+):
+    # "Greenhouse answered with HTTP 405" told the org's admins nothing they could act on: the
+    # board API gives no such answer for a board's address, which this site builds itself.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=status, headers={"Via": "1.1 px"})
+
+    with pytest.raises(GreenhouseError) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.http_status == status
+    assert caught.value.message == (
+        f"Greenhouse's address answered the request for the job board 'acme-robotics' with HTTP "
+        f"{shown}; nothing was changed. This site builds that request the same way for every "
+        "board, so the cause is most likely on its side, not the board's: ask whoever runs this "
+        "site to check the address it uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy "
+        "on the way."
+    )
+    [record] = [r for r in caplog.records if "unexpected client error" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert f"status={status} " in record.getMessage() and "via='1.1 px'" in record.getMessage()
 
 
 @pytest.mark.parametrize(
