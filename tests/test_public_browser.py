@@ -202,3 +202,24 @@ def test_a_closed_jobs_notice_looks_like_the_sites_other_notices(live_server, pa
         "paddingLeft",
     ):
         assert computed(notice, name) == computed(message, name), name
+
+
+def test_a_link_the_sanitizer_left_without_an_address_reads_as_the_text_around_it(
+    live_server, page, db
+):
+    """A description's `<a>` loses its href when the address is not allowed (javascript:), and
+    Word's bookmarks (`<a name="_Toc1">`) never had one: nothing to follow, so nothing may look
+    like a link, where it took the links' colour."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    description = (
+        '<p>Read <a rel="noopener noreferrer nofollow">our handbook</a> or '
+        '<a href="https://harbor.example/jobs">our jobs</a>.</p>'
+    )
+    job = make_job(org, "Analyst", description_html=description)
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    paragraph = page.locator(".job-body p")
+    no_address = paragraph.locator("a:not([href])")
+    link = paragraph.get_by_role("link", name="our jobs")
+
+    assert computed(no_address, "color") == computed(paragraph, "color")
+    assert computed(link, "color") != computed(paragraph, "color")
