@@ -275,6 +275,25 @@ def test_a_long_username_wraps_in_the_header_on_a_phone(live_server, page):
     assert fits_the_screen(page)
 
 
+def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, page, owner):
+    """Each status value is beside its label where there is room: a long one (the last error,
+    as Greenhouse's refusal reads) wrapped below it, under the label's left edge, the only one
+    of the list out of line."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").update(
+        state=GreenhouseConnection.State.FAILING,
+        failing_since=timezone.now(),
+        last_attempt_at=timezone.now(),
+        last_error="Could not reach Greenhouse (connection failed); the sync will try again later",
+    )
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    row = page.locator(".status-list > div").filter(has_text="Last error")
+
+    label, value = row.locator("dt").bounding_box(), row.locator("dd").bounding_box()
+    assert value["x"] >= label["x"] + label["width"]
+    assert value["y"] == label["y"]
+
+
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
