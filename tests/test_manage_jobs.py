@@ -137,6 +137,21 @@ def test_the_edit_page_names_the_job_and_sets_its_description_apart(signed_in, j
     assert description["aria-label"] == "Description from Greenhouse"
 
 
+def test_the_edit_page_marks_the_jobs_tab_it_was_reached_from(signed_in, job):
+    """The tabs say where an admin is: the Jobs tab as the section of its job's page (ARIA's
+    "true": not this page, but what it belongs to), where no tab was marked."""
+    for url, current in ((edit_url(job), "true"), ("/manage/acme/jobs/", "page")):
+        page = BeautifulSoup(signed_in.get(url).content, "html.parser")
+        tabs = page.select('nav[aria-label="Acme Robotics admin"] a')
+
+        assert {tab.get_text(): tab.get("aria-current") for tab in tabs} == {
+            "Settings": None,
+            "Jobs": current,
+            "Sync history": None,
+            "Members": None,
+        }
+
+
 def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
     """Heading navigation (a screen reader's "next h2") goes from "Managed in Greenhouse" to "On
     this site"; the post's sections are still there, a level down, inside the first."""

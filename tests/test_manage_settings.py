@@ -619,6 +619,21 @@ def test_the_settings_forms_need_a_csrf_token(north, signed_in, connected, url):
     assert GreenhouseConnection.objects.get().has_api_key
 
 
+@pytest.mark.parametrize("url", ["/manage/north/disconnect/", "/manage/north/delete/"])
+def test_the_pages_reached_from_the_settings_mark_the_settings_tab(signed_in, connected, url):
+    """Disconnecting and deleting start from the settings page; its tab stays marked as their
+    section (ARIA's "true"), where no tab was marked on them."""
+    page = BeautifulSoup(signed_in.get(url).content, "html.parser")
+    tabs = page.select('nav[aria-label="North Wind admin"] a')
+
+    assert {tab.get_text(): tab.get("aria-current") for tab in tabs} == {
+        "Settings": "true",
+        "Jobs": None,
+        "Sync history": None,
+        "Members": None,
+    }
+
+
 # --- Django's admin: the schedule and the key, as on this page -----------------------------------
 
 
