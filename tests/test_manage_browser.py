@@ -294,6 +294,21 @@ def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, p
     assert value["y"] == label["y"]
 
 
+def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
+    live_server, page, owner
+):
+    """A select kept the browser's grey (buttonface) beside white text fields, as a disabled
+    field looks; the visitors' filters had their own rule making theirs white."""
+    job = make_job(owner.memberships.get().organization, "Analyst")
+    sign_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/manage/acme/jobs/{job.pk}/edit/")
+    choice, text = page.get_by_label("Remote policy"), page.get_by_label("Compensation note")
+    background = "element => getComputedStyle(element).backgroundColor"
+
+    assert choice.evaluate(background) == text.evaluate(background) == "rgb(255, 255, 255)"
+
+
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
