@@ -309,6 +309,19 @@ def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     assert choice.evaluate(background) == text.evaluate(background) == "rgb(255, 255, 255)"
 
 
+def test_the_api_keys_replace_and_remove_buttons_stand_apart(live_server, page, owner):
+    """Two forms, one under the other: the second button touched the first, as one block."""
+    connection = GreenhouseConnection.objects.get(organization__slug="acme")
+    connection.set_api_key("key-abcdefgh-12345")
+    connection.save()
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+
+    replace = page.get_by_role("button", name="Replace key").bounding_box()
+    remove = page.get_by_role("button", name="Remove the stored key").bounding_box()
+    assert remove["y"] - (replace["y"] + replace["height"]) >= 8
+
+
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
