@@ -322,6 +322,28 @@ def test_the_api_keys_replace_and_remove_buttons_stand_apart(live_server, page, 
     assert remove["y"] - (replace["y"] + replace["height"]) >= 8
 
 
+def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
+    """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
+    rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").update(
+        state=GreenhouseConnection.State.FAILING, failing_since=timezone.now(), enabled=False
+    )
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    badge = page.locator("[data-state-badge]")
+    # The radius drawn: CSS scales radii down to fit the box, so 999px draws half its height.
+    drawn_radius = """badge => {
+        const radius = parseFloat(getComputedStyle(badge).borderTopLeftRadius);
+        const box = badge.getBoundingClientRect();
+        return radius * Math.min(1, box.width / (2 * radius), box.height / (2 * radius));
+    }"""
+    one_line = (badge.bounding_box()["height"], badge.evaluate(drawn_radius))
+
+    page.set_viewport_size({"width": 375, "height": 844})
+    assert badge.bounding_box()["height"] > 1.5 * one_line[0]  # it wraps
+    assert badge.evaluate(drawn_radius) == pytest.approx(one_line[1], abs=1)
+
+
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
