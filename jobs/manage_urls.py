@@ -1,6 +1,7 @@
 """The org admin area, under /manage/."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from jobs import manage_views
 
@@ -9,6 +10,8 @@ app_name = "manage"
 urlpatterns = [
     path("", manage_views.index, name="index"),
     path("new/", manage_views.organization_new, name="new"),
+    # An address trimmed back to the org leads to its jobs, as its name does on the index.
+    path("<slug:slug>/", RedirectView.as_view(pattern_name="manage:jobs"), name="organization"),
     path("<slug:slug>/settings/", manage_views.organization_settings, name="settings"),
     path("<slug:slug>/disconnect/", manage_views.disconnect, name="disconnect"),
     path("<slug:slug>/delete/", manage_views.delete, name="delete"),

@@ -152,6 +152,15 @@ def test_the_edit_page_marks_the_jobs_tab_it_was_reached_from(signed_in, job):
         }
 
 
+def test_the_orgs_own_admin_address_leads_to_its_jobs(signed_in):
+    """Someone trimming /manage/acme/jobs/ back to /manage/acme/ reaches the org's jobs, the
+    page its name links to on the index, rather than "not found"."""
+    response = signed_in.get("/manage/acme/", follow=True)
+
+    assert response.redirect_chain == [("/manage/acme/jobs/", 302)]
+    assert response.status_code == 200
+
+
 def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
     """Heading navigation (a screen reader's "next h2") goes from "Managed in Greenhouse" to "On
     this site"; the post's sections are still there, a level down, inside the first."""

@@ -64,6 +64,8 @@ EXPECTED: dict[str, Expected] = {
     "manage:index": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
     # An empty POST is the form again with its error.
     "manage:new": Expected(get=SIGNED_IN, post=SIGNED_IN),
+    # Anyone is sent on to the org's jobs page, which says who may see it.
+    "manage:organization": Expected(get=(302,) * 5, post=(302,) * 5),
     "manage:settings": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     "manage:disconnect": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),
     # Without the org's slug typed in, the page again: nothing is deleted.
