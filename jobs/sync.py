@@ -190,34 +190,38 @@ def sync_organization(
         logger.info("sync skipped org=%s reason=locked", slug)
         return SyncResult(organization_slug=slug, outcome=SyncResult.Outcome.LOCKED)
     started = time.monotonic()
-    run = start_sync_run(connection, trigger=trigger)
     try:
-        result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
-    except Exception as exc:
-        logger.exception("sync crashed org=%s run=%s", slug, run.pk)
-        _reconnect_after_database_error()
-        # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse outage
-        # does: the task retries.
-        database_lost = isinstance(exc, (OperationalError, InterfaceError))
-        if database_lost:
-            message = DATABASE_LOST_MESSAGE
-        elif isinstance(exc, SoftTimeLimitExceeded):
-            message = TIME_LIMIT_MESSAGE
-        else:
-            message = UNEXPECTED_MESSAGE
-        result = SyncResult(
-            organization_slug=slug,
-            outcome=SyncResult.Outcome.FAILED,
-            error=message,
-            transient=database_lost,
-        )
-        # A success recorded in a transaction that was then rolled back left its values on
-        # this object; the failure streak continues from the saved ones. A connection deleted
-        # meanwhile has none, and the failure's updates change nothing.
-        with suppress(GreenhouseConnection.DoesNotExist):
-            connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
-        _record_failure(connection, run, message=message, http_status=None)
+        run = start_sync_run(connection, trigger=trigger)
+        try:
+            result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
+        except Exception as exc:
+            logger.exception("sync crashed org=%s run=%s", slug, run.pk)
+            _reconnect_after_database_error()
+            # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
+            # outage does: the task retries.
+            database_lost = isinstance(exc, (OperationalError, InterfaceError))
+            if database_lost:
+                message = DATABASE_LOST_MESSAGE
+            elif isinstance(exc, SoftTimeLimitExceeded):
+                message = TIME_LIMIT_MESSAGE
+            else:
+                message = UNEXPECTED_MESSAGE
+            result = SyncResult(
+                organization_slug=slug,
+                outcome=SyncResult.Outcome.FAILED,
+                error=message,
+                transient=database_lost,
+            )
+            # A success recorded in a transaction that was then rolled back left its values on
+            # this object; the failure streak continues from the saved ones. A connection
+            # deleted meanwhile has none, and the failure's updates change nothing.
+            with suppress(GreenhouseConnection.DoesNotExist):
+                connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
+            _record_failure(connection, run, message=message, http_status=None)
     finally:
+        # Also when the run could not even be recorded: the org is free at once, not "Running…"
+        # until its lease ends.
+        _reconnect_after_database_error()
         release_sync_lock(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
     # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.

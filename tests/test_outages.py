@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import (
     DEFAULT_DB_ALIAS,
+    DatabaseError,
     IntegrityError,
     InterfaceError,
     OperationalError,
@@ -223,6 +224,30 @@ def test_a_sync_whose_database_connection_is_lost_records_its_failure_and_frees_
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
     acme.refresh_from_db()
     assert acme.lock_expires_at is None and acme.last_error == result.error
+    monkeypatch.undo()
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+
+
+@pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
+def test_a_sync_that_loses_the_database_as_it_records_its_run_frees_the_org(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The lease is taken but the run cannot be recorded: the org was left "Running…", refusing
+    Refresh now and the schedule until the lease ran out."""
+    start_sync_run = jobs_sync.start_sync_run
+
+    def start_as_the_connection_is_lost(connection, **kwargs):
+        db_connection.connection.close()  # as the server closing the session leaves it
+        return start_sync_run(connection, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, "start_sync_run", start_as_the_connection_is_lost)
+
+    with pytest.raises(DatabaseError):
+        sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    db_connection.close()  # as Celery does after each task
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and not SyncRun.objects.exists()
     monkeypatch.undo()
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
 
