@@ -124,7 +124,7 @@ def _phase(
     if latest.outcome == SyncRun.Outcome.SUCCESS:
         return PHASE_FINISHED, f"Finished: {run_result_text(latest)}"
     if latest.outcome == SyncRun.Outcome.RUNNING:
-        # Marked running but nobody holds the lock: its worker died.
+        # Marked running but nobody holds the lock: its sync stopped without recording its end.
         return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
 

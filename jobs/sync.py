@@ -77,7 +77,12 @@ FIELDS_READ_UNDER_LEASE = [
     "applied_board_etag",
     "applied_board_etag_fingerprint",
 ]
-INTERRUPTED_MESSAGE = "The worker stopped before this sync finished; nothing from it was saved."
+# A run left "running" is all a later sync finds of one whose worker stopped and of one that
+# could reach the database neither to record its failure nor to free its lease.
+INTERRUPTED_MESSAGE = (
+    "The sync stopped before it finished: its worker stopped, or it could not reach this site's "
+    "database. Nothing from it was saved."
+)
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
 )
@@ -171,7 +176,8 @@ def sync_organization(
 
     1. Take the org's lock (a lease on the connection row). If another sync holds it, return
        LOCKED and touch nothing.
-    2. Record a SyncRun; runs a dead worker left "running" are marked interrupted.
+    2. Record a SyncRun; runs left "running" (by a dead worker, or a sync that lost the
+       database) are marked interrupted.
     3. Fetch the board, sending the ETag of the last one applied while that board is still
        the one applied whole. Any failure is recorded on the run and the connection; no job
        changes. A board Greenhouse says is not modified, or byte for byte the same as the last
@@ -901,14 +907,16 @@ def release_sync_lock(connection: GreenhouseConnection, lease: datetime) -> None
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:
     org = connection.organization
     now = timezone.now()
-    # We hold the lock, so any run still marked running belongs to a worker that died.
+    # We hold the lock, so any run still marked running belongs to a sync that stopped without
+    # recording its end (its worker died, or it lost the database).
     interrupted = SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
         outcome=SyncRun.Outcome.INTERRUPTED, finished_at=now, error_message=INTERRUPTED_MESSAGE
     )
     if interrupted:
-        # A worker that died logged no "sync finished" line for its run: this is the log's word.
+        # Such a sync logged no "sync finished" line for its run: this is the log's word.
         logger.warning(
-            "sync interrupted org=%s runs=%d reason=its worker stopped before it finished",
+            "sync interrupted org=%s runs=%d reason=it stopped before it finished "
+            "(its worker stopped, or it lost the database)",
             org.slug,
             interrupted,
         )

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -26,13 +27,15 @@ from django.db import (
 from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
+from django.utils import timezone
 from kombu import Connection
 
 from jobs import sync as jobs_sync
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
-from jobs.sync import DATABASE_LOST_MESSAGE, sync_organization
+from jobs.status import sync_status
+from jobs.sync import DATABASE_LOST_MESSAGE, INTERRUPTED_MESSAGE, sync_organization
 from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
 from tests.support.settings_module import redis_broker_settings
@@ -250,6 +253,46 @@ def test_a_sync_that_loses_the_database_as_it_records_its_run_frees_the_org(
     assert acme.lock_expires_at is None and not SyncRun.objects.exists()
     monkeypatch.undo()
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+
+
+@pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
+def test_a_sync_that_cannot_reach_the_database_again_leaves_the_org_to_its_lease(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The database goes down while the sync waits on Greenhouse and is still down as it records
+    its failure: nothing is recorded or freed, and the task fails (README). Once the lease ends,
+    the next sync marks the run interrupted, naming both causes it cannot tell apart: a lost
+    database or a stopped worker."""
+    real_fetch = GreenhouseClient.fetch_jobs_response
+    down = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+
+    def fetch_as_the_database_goes_down(self, token, **validators):
+        db_connection.connection.close()
+        monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", mock.Mock(side_effect=down))
+        return real_fetch(self, token, **validators)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_as_the_database_goes_down)
+
+    with pytest.raises(OperationalError):
+        sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    monkeypatch.undo()  # the database is back
+    db_connection.close()  # as Celery does after each task
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is not None
+    lost_run = SyncRun.objects.get()
+    assert lost_run.outcome == SyncRun.Outcome.RUNNING
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).outcome == "locked"
+
+    lease_end = acme.lock_expires_at
+    monkeypatch.setattr(timezone, "now", lambda: lease_end + timedelta(seconds=1))
+    status = sync_status(organization=acme.organization)
+    assert status["message"] == f"Failed: {INTERRUPTED_MESSAGE}"
+    assert "could not reach this site's database" in status["message"]
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    lost_run.refresh_from_db()
+    assert lost_run.outcome == SyncRun.Outcome.INTERRUPTED
+    assert lost_run.error_message == INTERRUPTED_MESSAGE
 
 
 @pytest.mark.parametrize(
