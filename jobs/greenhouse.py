@@ -1065,13 +1065,25 @@ class GreenhouseClient:
                 f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}"
             )
 
+        # The statuses of the answers that came, redirects included: a ValueError after one is
+        # a redirect's, before any the environment's proxy setting (requests cannot use it).
+        answered: list[int] = []
+
+        def note_answer(answer: requests.Response, **_: Any) -> None:
+            answered.append(answer.status_code)
+
         try:
             # Every read, of every response (redirects, retries) and of its headers too, ends by
             # the deadline: a settings page waits on it, under gunicorn's timeout.
             with (
                 _fetch_ends_by(deadline),
                 self.session.get(
-                    url, params=params, headers=headers, timeout=timeout, stream=True
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout,
+                    stream=True,
+                    hooks={"response": note_answer},
                 ) as response,
             ):
                 declared = response.headers.get("Content-Length", "")
@@ -1132,12 +1144,15 @@ class GreenhouseClient:
             # ValueError) or that urllib cannot read ("http://[::1"), which requests lets through
             # as it is: that failed a sync as an internal error and the settings page with a
             # 500. The address the site asks at is checked at startup (orgsite.env.env_url).
-            raise self._led_astray(
-                url, exc, "redirected the request to an address this site cannot follow"
-            ) from None
+            if answered:
+                raise self._led_astray(
+                    url, exc, "redirected the request to an address this site cannot follow"
+                ) from None
+            # Before any answer: a proxy setting requests cannot use (HTTPS_PROXY without a
+            # host, ALL_PROXY=socks5://… without PySocks), which no redirect is to blame for.
+            raise _request_failed(url, exc) from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-            logger.warning("greenhouse request failed url=%s error=%r", url, exc)
-            raise Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}") from None
+            raise _request_failed(url, exc) from None
 
     @staticmethod
     def _led_astray(url: str, exc: Exception, what: str) -> Unavailable:
@@ -1216,6 +1231,11 @@ class GreenhouseClient:
             "(GREENHOUSE_MAX_RESPONSE_BYTES).",
             http_status=status,
         )
+
+
+def _request_failed(url: str, exc: Exception) -> Unavailable:
+    logger.warning("greenhouse request failed url=%s error=%r", url, exc)
+    return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
 
 
 def _log_answer(

@@ -15,6 +15,7 @@ import pytest
 import urllib3
 
 from jobs.greenhouse import (
+    WILL_TRY_AGAIN,
     AccessRefused,
     BoardNotFound,
     GreenhouseClient,
@@ -574,6 +575,23 @@ def test_a_redirect_to_an_address_that_cannot_be_followed_says_so_and_is_logged(
         "redirected the request to an address this site cannot follow url=" in record.getMessage()
     )
     assert logged in record.getMessage()
+
+
+def test_a_proxy_setting_that_cannot_be_used_is_not_called_a_redirect(
+    client, fake_greenhouse, caplog, monkeypatch
+):
+    # requests raises a ValueError for it before any request is made, as for a redirect to an
+    # address it cannot follow: Greenhouse's address "redirected" nothing.
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://")  # no host
+
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.message == f"The request to Greenhouse failed; {WILL_TRY_AGAIN}"
+    assert fake_greenhouse.requests == []
+    assert "greenhouse request failed url=" in caplog.text and "InvalidProxyURL" in caplog.text
 
 
 def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
