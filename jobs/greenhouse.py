@@ -1023,7 +1023,9 @@ class GreenhouseClient:
                 f"Greenhouse is rate limiting requests; {WILL_TRY_AGAIN}",
                 retry_after=_seconds_or_none(headers.get("Retry-After")),
             )
-        if status >= 500:
+        # A 408 is a server or proxy that gave up waiting for the request (some send it on a
+        # kept-alive connection they close as idle): it passes, as a 5xx does.
+        if status >= 500 or status == HTTPStatus.REQUEST_TIMEOUT:
             raise Unavailable(
                 f"Greenhouse is having trouble (HTTP {status}); {WILL_TRY_AGAIN}",
                 http_status=status,
@@ -1195,9 +1197,10 @@ class GreenhouseClient:
     def _unexpected_client_error(
         token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
     ) -> GreenhouseError:
-        """A 4xx that Greenhouse's board API does not give (not 401, 403, 404, 410 or 429): the
-        site builds the request itself from GREENHOUSE_API_BASE and a checked token, so the
-        address, or a proxy on the way, is the likelier cause than the board."""
+        """A 4xx that Greenhouse's board API does not give (not 401, 403, 404, 410 or 429) and
+        that does not pass (not 408): the site builds the request itself from
+        GREENHOUSE_API_BASE and a checked token, so the address, or a proxy on the way, is the
+        likelier cause than the board."""
         _log_answer(
             "answered with an unexpected client error",
             status,

@@ -126,6 +126,18 @@ def test_another_client_error_names_the_status_and_who_can_fix_it_and_is_logged(
     assert f"status={status} " in record.getMessage() and "via='1.1 px'" in record.getMessage()
 
 
+def test_a_request_timeout_is_a_passing_fault_as_a_5xx_is(client, fake_greenhouse):
+    # A server or proxy that gave up waiting for the request (some answer 408 on a kept-alive
+    # connection they close as idle): no fault of the address, as another 4xx would be.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=408)
+
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.http_status == 408 and caught.value.transient
+    assert caught.value.message == f"Greenhouse is having trouble (HTTP 408); {WILL_TRY_AGAIN}"
+
+
 @pytest.mark.parametrize(
     "token",
     ["", "acme/../admin", "acme?x=1", "acme.robotics", "acmé", "a" * 10_000, "acme robotics"],
