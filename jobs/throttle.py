@@ -126,7 +126,8 @@ def login_failure_record(*, username: str, ip: str) -> None:
             _count(key, window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     except Exception as exc:
         logger.warning(
-            "login throttle unavailable: cache unreachable, failure not counted error=%r", exc
+            "login throttle unavailable: cache unreachable or full, failure not counted error=%r",
+            exc,
         )
 
 
@@ -148,7 +149,7 @@ def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bo
         return _count(key, window_seconds=window_seconds) <= limit
     except Exception as exc:
         logger.warning(
-            "%s throttle unavailable: cache unreachable, not counted error=%r", what, exc
+            "%s throttle unavailable: cache unreachable or full, not counted error=%r", what, exc
         )
         return True
 
