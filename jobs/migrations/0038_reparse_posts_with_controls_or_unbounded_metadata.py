@@ -1,5 +1,6 @@
 import json
 import re
+from typing import Any
 
 from django.db import migrations
 from django.db.models import Q
@@ -26,7 +27,7 @@ TEXT_FIELDS = (
 )
 
 
-def with_controls(fields):
+def with_controls(fields: tuple[str, ...]) -> Q:
     """A filter of the rows with an UNWANTED character in any of these fields."""
     found = Q()
     for field in fields:
@@ -34,7 +35,7 @@ def with_controls(fields):
     return found
 
 
-def metadata_kept_today(metadata):
+def metadata_kept_today(metadata: Any) -> bool:
     """Whether the sync would store these metadata as they are: at most MAX_METADATA_FIELDS
     fields, each within its bounds, with no UNWANTED character."""
     if not isinstance(metadata, list):
