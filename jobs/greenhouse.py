@@ -168,6 +168,13 @@ class AccessRefused(GreenhouseError):
     transient = False
 
 
+class MisdirectedRequest(GreenhouseError):
+    """The board's address answered a 4xx the board API does not give. Not retried by the task:
+    the address or a proxy on the way needs someone to change it, as for AccessRefused."""
+
+    transient = False
+
+
 class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
 
@@ -1196,7 +1203,7 @@ class GreenhouseClient:
     @staticmethod
     def _unexpected_client_error(
         token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
-    ) -> GreenhouseError:
+    ) -> MisdirectedRequest:
         """A 4xx that Greenhouse's board API does not give (not 401, 403, 404, 410 or 429) and
         that does not pass (not 408): the site builds the request itself from
         GREENHOUSE_API_BASE and a checked token, so the address, or a proxy on the way, is the
@@ -1208,7 +1215,7 @@ class GreenhouseClient:
             headers,
             reason="the board API answers a board's address with the board, 404 or 410",
         )
-        return GreenhouseError(
+        return MisdirectedRequest(
             f"Greenhouse's address answered the request for the job board '{token}' with HTTP "
             f"{_status_text(status)}; nothing was changed. This site builds that request the "
             "same way for every board, so the cause is most likely on its side, not the "

@@ -231,7 +231,14 @@ FAULTS = [
     Fault("401", fail_next("status", status=401), FAILING, "firewall", requests=1, retried=False),
     Fault("403", fail_next("status", status=403), FAILING, "firewall", requests=1, retried=False),
     # A status the board API does not give: the address or a proxy, which the message names.
-    Fault("405", fail_next("status", status=405), FAILING, "GREENHOUSE_API_BASE", requests=1),
+    Fault(
+        "405",
+        fail_next("status", status=405),
+        FAILING,
+        "GREENHOUSE_API_BASE",
+        requests=1,
+        retried=False,
+    ),
     Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1),
     Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1),
