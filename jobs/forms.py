@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -484,22 +483,27 @@ class ApiKeyForm(forms.Form):
         return validate_api_key(self.cleaned_data["api_key"])
 
 
+# Said on the field and again, beside it, when a number outside them is sent.
+SYNC_INTERVAL_BOUNDS = (
+    f"Between {MIN_SYNC_INTERVAL_MINUTES} minutes and {MAX_SYNC_INTERVAL_MINUTES // 60} hours"
+)
+SYNC_INTERVAL_OUT_OF_BOUNDS = (
+    f"{SYNC_INTERVAL_BOUNDS} ({MAX_SYNC_INTERVAL_MINUTES:,} minutes), please."
+)
+
+
 class ScheduleForm(ChangedFieldsOnly, forms.Form):
     """How often the org syncs, and whether it is paused, as its connection has them now."""
 
     sync_interval_minutes = forms.IntegerField(
         label="Sync every (minutes)",
-        validators=[
-            MinValueValidator(MIN_SYNC_INTERVAL_MINUTES),
-            MaxValueValidator(MAX_SYNC_INTERVAL_MINUTES),
-        ],
-        help_text=(
-            f"Between {MIN_SYNC_INTERVAL_MINUTES} minutes and {MAX_SYNC_INTERVAL_MINUTES // 60} "
-            "hours. Refresh now syncs at once whatever this says."
-        ),
-        widget=forms.NumberInput(
-            attrs={"min": MIN_SYNC_INTERVAL_MINUTES, "max": MAX_SYNC_INTERVAL_MINUTES}
-        ),
+        min_value=MIN_SYNC_INTERVAL_MINUTES,  # also the box's min and max
+        max_value=MAX_SYNC_INTERVAL_MINUTES,
+        error_messages={
+            "min_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
+            "max_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
+        },
+        help_text=f"{SYNC_INTERVAL_BOUNDS}. Refresh now syncs at once whatever this says.",
     )
     paused = forms.BooleanField(
         label="Pause syncing",
