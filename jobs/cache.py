@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
 from uuid import uuid4
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,6 +44,12 @@ PAGE_PARAMETERS = frozenset({*FILTER_PARAMETERS, "page", "p"})
 ACCEPTS_GZIP_RE = re.compile(r"\bgzip\b")
 
 T = TypeVar("T")
+
+
+def cache_failure(exc: Exception) -> str:
+    """Why the cache failed with `exc`, in a few words for /healthz and the log: a Redis that
+    keeps noeviction and is full still answers, but refuses every write."""
+    return "full (maxmemory reached)" if isinstance(exc, redis.OutOfMemoryError) else "unreachable"
 
 
 class CachedPage(NamedTuple):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from jobs.cache import cache_failure
 from jobs.models import SchedulerHeartbeat
 from orgsite.celery import app as celery_app
 
@@ -204,9 +205,7 @@ def check_cache() -> CheckResult:
             )
     except Exception as exc:  # whatever the backend raises, the cache is not usable
         logger.warning("health check failed: cache error=%r", exc)
-        # A full Redis that keeps noeviction answers, but refuses every write.
-        full = isinstance(exc, redis.OutOfMemoryError)
-        return CheckResult(ok=False, detail="full (maxmemory reached)" if full else "unreachable")
+        return CheckResult(ok=False, detail=cache_failure(exc))
     return CheckResult(ok=True, detail="ok", fields={"warning": warning} if warning else {})
 
 

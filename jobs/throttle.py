@@ -24,6 +24,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from jobs.cache import cache_failure
 from jobs.text import email_key
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _counter_keys(*, username: str, ip: str) -> list[str]:
     return keys
 
 
-# A cache that is down must not lock everyone out: sign-ins then go unthrottled (and it is
+# A cache that is down or full must not lock everyone out: sign-ins then go unthrottled (and it is
 # logged, and /healthz reports the cache) rather than failing with a 500. One line each, no
 # traceback: while Redis is down every sign-in fails the same way, and would flood the log.
 def login_attempts_blocked(*, username: str, ip: str) -> bool:
@@ -92,7 +93,9 @@ def login_attempts_blocked(*, username: str, ip: str) -> bool:
         counts = cache.get_many(_counter_keys(username=username, ip=ip))
     except Exception as exc:
         logger.warning(
-            "login throttle unavailable: cache unreachable, attempt not checked error=%r", exc
+            "login throttle unavailable: cache %s, attempt not checked error=%r",
+            cache_failure(exc),
+            exc,
         )
         return False
     return any(count >= limit for count in counts.values())
@@ -126,7 +129,8 @@ def login_failure_record(*, username: str, ip: str) -> None:
             _count(key, window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     except Exception as exc:
         logger.warning(
-            "login throttle unavailable: cache unreachable or full, failure not counted error=%r",
+            "login throttle unavailable: cache %s, failure not counted error=%r",
+            cache_failure(exc),
             exc,
         )
 
@@ -149,7 +153,7 @@ def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bo
         return _count(key, window_seconds=window_seconds) <= limit
     except Exception as exc:
         logger.warning(
-            "%s throttle unavailable: cache unreachable or full, not counted error=%r", what, exc
+            "%s throttle unavailable: cache %s, not counted error=%r", what, cache_failure(exc), exc
         )
         return True
 
@@ -276,7 +280,9 @@ def login_failures_clear(*, username: str) -> None:
         cache.delete_many(_counter_keys(username=username, ip=""))
     except Exception as exc:
         logger.warning(
-            "login throttle unavailable: cache unreachable, count not cleared error=%r", exc
+            "login throttle unavailable: cache %s, count not cleared error=%r",
+            cache_failure(exc),
+            exc,
         )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from unittest import mock
 
 import pytest
+import redis
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
 from jobs.throttle import client_ip
+from tests.support.helpers import TEST_REDIS_URL, require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +192,35 @@ def test_a_cache_that_is_down_leaves_sign_in_working_unthrottled(client, owner, 
     response = sign_in(client, "alice", PASSWORD)
 
     assert response.status_code == 302
-    assert any("login throttle unavailable" in message for message in caplog.messages)
+    assert any(
+        "login throttle unavailable: cache unreachable" in message for message in caplog.messages
+    )
+
+
+def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
+    client, owner, settings, caplog
+):
+    """A Redis that keeps noeviction answers reads when full and refuses every write: the log
+    says full, as /healthz does, not unreachable, which would send someone after the network."""
+    require_service("127.0.0.1", 6379, "Redis")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+        }
+    }
+    refusal = redis.OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    with mock.patch.object(redis.Redis, "set", side_effect=refusal):
+        fail(client, "alice", 1)
+        response = sign_in(client, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    said = [message for message in caplog.messages if "throttle unavailable" in message]
+    assert said == [
+        "login throttle unavailable: cache full (maxmemory reached), failure not counted "
+        f"error={refusal!r}"
+    ]
 
 
 @pytest.mark.parametrize(
