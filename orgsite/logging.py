@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import PermissionDenied
+
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -62,6 +64,23 @@ class UnknownHostFilter(logging.Filter):
         if record.levelno > logging.WARNING:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info = record.exc_text = None
+        return True
+
+
+class PermissionDeniedFilter(logging.Filter):
+    """Writes Django's line for a request refused with PermissionDenied (a staff account without
+    a model's permission in the admin: "Forbidden (Permission denied): /admin/jobs/job/") without
+    its traceback, and with the account's username: a refusal is the permissions working, and
+    the traceback, only Django's code raising it, made each look like a crash. Who was refused
+    what is all the line needs. Any other exception keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PermissionDenied):
+            record.exc_info = record.exc_text = None
+            user = getattr(getattr(record, "request", None), "user", None)
+            username = user.get_username() if user is not None and user.is_authenticated else None
+            record.msg = f"{record.msg} username=%r"
+            record.args = (*(record.args or ()), username)
         return True
 
 

@@ -423,6 +423,7 @@ LOGGING = {
     "filters": {
         "failed_health_probe": {"()": "orgsite.logging.FailedHealthProbeFilter"},
         "unknown_host": {"()": "orgsite.logging.UnknownHostFilter"},
+        "permission_denied": {"()": "orgsite.logging.PermissionDeniedFilter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
@@ -432,7 +433,7 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would write each line a second time, plain.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
-        "django.request": {"filters": ["failed_health_probe"]},
+        "django.request": {"filters": ["failed_health_probe", "permission_denied"]},
         "django.security.DisallowedHost": {"filters": ["unknown_host"]},
         # runserver's access lines. Django's default logging sends them to a handler of its own,
         # not on to the root: without `propagate`, naming the logger here would silence it.

@@ -3,18 +3,21 @@ query counts that do not grow with the number of jobs."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
 
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
+from orgsite.logging import PermissionDeniedFilter
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -384,6 +387,33 @@ def test_a_forbidden_page_gets_the_sites_own_403_page_that_fits_a_phone(client, 
     assert "You may not see this page" in html
     assert '<meta name="viewport"' in html and '<meta name="robots" content="noindex">' in html
     assert 'href="/jobs/">Browse all open jobs' in html
+
+
+def test_a_staff_account_refused_an_admin_page_is_logged_as_one_warning_without_a_traceback(
+    client, db, caplog
+):
+    """Who was refused what, on one line: Django's traceback made a permission working as meant
+    look like a crash."""
+    client.force_login(User.objects.create_user("staff", "staff@example.com", is_staff=True))
+
+    response = client.get("/admin/jobs/job/")
+
+    assert response.status_code == 403
+    [line] = [r for r in caplog.records if r.name == "django.request"]
+    assert line.levelname == "WARNING" and line.exc_info is None and line.exc_text is None
+    assert line.getMessage() == "Forbidden (Permission denied): /admin/jobs/job/ username='staff'"
+
+
+def test_a_refusal_logged_without_a_request_or_an_account_still_loses_only_its_traceback():
+    """The filter runs inside Django's handler: anything it raised would turn a 403 into a 500."""
+    refusal = PermissionDenied()
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Forbidden: %s", ("/x/",), None
+    )
+    record.exc_info = (PermissionDenied, refusal, None)
+
+    assert PermissionDeniedFilter().filter(record)
+    assert record.exc_info is None and record.getMessage() == "Forbidden: /x/ username=None"
 
 
 def test_the_500_page_is_plain_html_without_template_logic():
