@@ -299,6 +299,26 @@ def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
     ) in html
 
 
+ALL_JOBS_FEED_LINK = '<a href="/jobs/feed/">RSS feed of all open jobs</a>'
+
+
+@pytest.mark.parametrize(
+    ("path", "link"),
+    [
+        ("/orgs/acme/", '<a href="/orgs/acme/feed/">RSS feed of open jobs</a>'),
+        ("/jobs/", ALL_JOBS_FEED_LINK),
+        ("/jobs/?q=engineer&remote=remote", ALL_JOBS_FEED_LINK),  # the feeds take no filters
+        (
+            "/jobs/?org=acme",
+            '<a href="/orgs/acme/feed/">RSS feed of all open jobs at <bdi>Acme Robotics</bdi></a>',
+        ),
+    ],
+)
+def test_a_list_of_jobs_shows_a_link_to_its_feed(client, synced_acme, path, link):
+    """Seen on the page, not only in a <link rel="alternate"> that browsers no longer show."""
+    assert link in client.get(path).content.decode()
+
+
 def test_an_org_page_without_a_description_is_described_by_the_orgs_name(client, db):
     """Not one sentence shared by every such org's page: search engines show it under each."""
     Organization.objects.create(name="Tiny Co.", slug="tiny")
