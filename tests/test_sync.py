@@ -104,6 +104,32 @@ def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
     assert_linked_as_posted(acme.organization, posts)
 
 
+def test_two_orgs_listing_the_same_posts_each_link_their_own_jobs(acme, fake_greenhouse):
+    """Greenhouse's ids are not one org's: two orgs may be connected to one board. Here the
+    other org's jobs keep the older titles it last synced, which list after the new ones."""
+    other = make_connection("acme-eu", "acme-robotics")
+    posts = fake_greenhouse.jobs("acme-robotics")
+    titles = [post["title"] for post in posts]
+    for post in posts:
+        post["title"] = f"Zz {post['title']}"
+    fake_greenhouse.touch("acme-robotics")
+    sync(other)
+    for post, title in zip(posts, titles, strict=True):
+        post["title"] = title
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.created == len(posts)
+
+    assert_linked_as_posted(acme.organization, posts)
+    assert_linked_as_posted(other.organization, posts)
+    for organization in (acme.organization, other.organization):
+        jobs = Job.objects.filter(organization=organization)
+        assert set(jobs.values_list("departments__organization", flat=True)) <= {
+            organization.pk,
+            None,
+        }
+
+
 @pytest.mark.parametrize("failure", ["crash in a description thread", "crash", "refused write"])
 def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     acme, fake_greenhouse, monkeypatch, failure
@@ -933,6 +959,16 @@ def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted_and_logged(
     stale.refresh_from_db()
     assert stale.outcome == SyncRun.Outcome.INTERRUPTED and stale.error_message
     assert "sync interrupted org=acme runs=1" in caplog.text
+
+
+def test_a_sync_leaves_another_orgs_running_sync_alone(acme, fake_greenhouse):
+    other = make_connection("tiny", "tiny-co")
+    running = SyncRun.objects.create(organization=other.organization, trigger="schedule")
+
+    sync(acme)
+
+    running.refresh_from_db()
+    assert running.outcome == SyncRun.Outcome.RUNNING and not running.error_message
 
 
 def test_a_board_that_disappears_marks_the_token_invalid_and_keeps_jobs(acme, fake_greenhouse):
