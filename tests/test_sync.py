@@ -7,6 +7,7 @@ import html
 import re
 import sys
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -252,16 +253,41 @@ def test_a_sync_that_outlived_its_lease_changes_nothing(acme, fake_greenhouse, m
         "jobs.greenhouse.GreenhouseClient.fetch_jobs_response", fetch_while_the_lease_runs_out
     )
 
-    result = sync(acme)
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync(acme)
 
     assert not result.ok and "took longer than it may hold this organization" in result.error
     assert result.error.endswith(f"nothing was changed, and {WILL_TRY_AGAIN}")
     assert not Job.objects.exists()
+    assert job_writes(queries.captured_queries) == []  # abandoned before applying, not after
     assert SyncRun.objects.get(pk=result.run_id).outcome == SyncRun.Outcome.FAILED
     acme.refresh_from_db()
     # The connection is the newer sync's: its lease and state are left alone.
     assert acme.lock_expires_at == newer_lease
     assert (acme.last_error, acme.consecutive_failures) == ("", 0)
+
+
+def test_a_sync_that_outlived_its_lease_changes_nothing_though_none_took_over(
+    acme, fake_greenhouse, monkeypatch, settings
+):
+    """Once its lease ends, the org reads as not running and is due again: a sync still at it
+    then must not commit as if it held the org."""
+    real_fetch = jobs_sync.GreenhouseClient.fetch_jobs_response
+    after_the_lease = timezone.now() + timedelta(seconds=settings.SYNC_LOCK_SECONDS + 1)
+
+    def fetch_until_after_the_lease(self, token, **validators):
+        response = real_fetch(self, token, **validators)
+        monkeypatch.setattr("jobs.sync.timezone", SimpleNamespace(now=lambda: after_the_lease))
+        return response
+
+    monkeypatch.setattr(
+        "jobs.greenhouse.GreenhouseClient.fetch_jobs_response", fetch_until_after_the_lease
+    )
+
+    result = sync(acme)
+
+    assert not result.ok and "took longer than it may hold this organization" in result.error
+    assert not Job.objects.exists()
 
 
 def loses_its_lease_as_it_applies(monkeypatch) -> None:
