@@ -229,6 +229,28 @@ def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
     assert job_url not in client.get("/sitemap-jobs.xml").content.decode()
 
 
+def test_a_job_back_on_the_board_is_listed_and_served_again_at_once(
+    client, acme, synced_acme, fake_greenhouse
+):
+    job = Job.objects.get(title="Field Service Technician")
+    job_url = f"/orgs/acme/jobs/{job.greenhouse_id}/"
+    posts = fake_greenhouse.jobs("acme-robotics")
+    post = next(p for p in posts if p["id"] == job.greenhouse_id)
+    posts.remove(post)
+    fake_greenhouse.touch("acme-robotics")
+    assert sync(acme).counts.closed == 1
+    assert client.get(job_url).status_code == 410
+    assert job.title not in client.get("/orgs/acme/").content.decode()
+    posts.append(post)
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.reopened == 1
+
+    assert client.get(job_url).status_code == 200
+    assert job.title in client.get("/orgs/acme/").content.decode()
+    assert "6 open roles" in client.get("/orgs/").content.decode()
+
+
 def test_a_page_rendered_while_a_sync_ran_is_not_served_after_it(client, synced_acme, monkeypatch):
     """The page keeps the version read before rendering, so a sync that commits mid-render wins."""
     list_groups = views.group_by_department

@@ -698,7 +698,8 @@ def test_a_returning_job_that_also_changed_is_reopened_with_its_new_title(acme, 
     result = sync(acme)
 
     assert result.counts.reopened == 1 and result.counts.updated == 0
-    assert Job.objects.get(greenhouse_id=removed["id"]).title == "Back again"
+    job = Job.objects.get(greenhouse_id=removed["id"])
+    assert job.title == "Back again" and job.is_open and job.closed_at is None
 
 
 def test_an_empty_board_closes_every_job(acme, fake_greenhouse):
