@@ -22,7 +22,7 @@ from jobs.scheduling import (
     request_refresh,
 )
 from jobs.status import moment_text, sync_status
-from jobs.sync import acquire_sync_lock, start_sync_run
+from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +135,16 @@ def test_refresh_sends_another_sync_when_the_queued_one_has_not_started_for_minu
     assert request_refresh(acme) is RefreshOutcome.QUEUED
     assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
     assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED  # the new one is recent
+
+
+def test_refresh_after_the_queued_sync_ran_queues_another(acme, fake_greenhouse, queued, settings):
+    """The sync clears the mark as it starts: left set, it read "already queued" for minutes."""
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 0
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    assert len(queued) == 2
 
 
 def test_refresh_while_a_sync_runs_says_so(acme, queued):
