@@ -759,6 +759,20 @@ def test_a_post_listed_twice_as_it_is_is_imported_once_and_not_skipped(acme, fak
     assert Job.objects.filter(greenhouse_id=posts[0]["id"]).count() == 1
 
 
+def test_the_reasons_kept_for_skipped_posts_stop_at_their_limit(acme, fake_greenhouse):
+    """The log has every reason; the org's status lists the first few and counts the rest."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts.extend({**posts[0], "id": None, "title": f"Orphan {n}"} for n in range(12))
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.counts.skipped == 12
+    assert result.counts.skip_reasons == [
+        f"a post with no valid id (“Orphan {n}”)" for n in range(jobs_sync.MAX_SKIP_REASONS)
+    ]
+
+
 @pytest.mark.parametrize(
     "breakage",
     [
