@@ -219,6 +219,24 @@ def test_a_job_whose_post_hash_was_forgotten_is_read_in_full(acme, fake_greenhou
     assert derived_fields(acme.organization) == read_in_full("reference")
 
 
+def test_a_job_whose_post_hash_was_forgotten_gets_new_search_words_though_sent_without_content(
+    acme, fake_greenhouse
+):
+    """Its description is kept until the content comes again; its search words are read again
+    from that description, as the migration that forgot the hash asked."""
+    sync(acme)
+    post = fake_greenhouse.jobs(TOKEN)[1]
+    job = Job.objects.get(greenhouse_id=post["id"])
+    Job.objects.filter(pk=job.pk).update(payload_hash="", search_text="as older code read it")
+    del post["content"]
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync(acme).counts.updated == 1
+
+    kept = Job.objects.get(pk=job.pk)
+    assert (kept.description_html, kept.search_text) == (job.description_html, job.search_text)
+
+
 def test_a_copy_of_a_post_under_a_new_id_is_read_in_full(acme, fake_greenhouse, sanitized):
     """Hashes are compared with the job of the same post only."""
     sync(acme)
