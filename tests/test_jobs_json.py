@@ -6,6 +6,7 @@ import pytest
 
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,23 @@ def test_it_lists_open_visible_jobs_with_synced_and_site_fields(client, synced_a
     assert data["organization"]["name"] == "Acme Robotics"
 
 
+def test_it_lists_only_the_orgs_own_jobs(client, synced_acme, fake_greenhouse):
+    """Another org's open jobs, listed by the same query, are not this org's to publish."""
+    liberte = make_connection("liberte", "liberte-sante", name="Liberté Santé")
+    sync_organization(liberte, trigger=SyncRun.Trigger.COMMAND)
+
+    data = client.get("/orgs/acme/jobs.json").json()
+
+    acme_ids = set(
+        Job.objects.listed()
+        .filter(organization__slug="acme")
+        .values_list("greenhouse_id", flat=True)
+    )
+    assert Job.objects.listed().exclude(organization__slug="acme").exists()
+    assert {job["id"] for job in data["jobs"]} == acme_ids
+    assert data["count"] == len(acme_ids)
+
+
 def test_the_remote_policy_is_the_one_visitors_see_with_where_it_comes_from(client, synced_acme):
     """An API user reproduces /jobs/?remote=: the site's choice, else what Greenhouse says."""
     from_greenhouse, set_here, unspecified = Job.objects.order_by("pk")[:3]
@@ -67,8 +85,6 @@ def test_the_remote_policy_is_the_one_visitors_see_with_where_it_comes_from(clie
 
 
 def test_it_keeps_non_ascii_text_readable(client, db, fake_greenhouse):
-    from tests.support.helpers import make_connection
-
     connection = make_connection("liberte", "liberte-sante")
     sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
 
