@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,16 @@ def test_home_lists_hiring_orgs_and_recent_jobs_with_a_search_box(client, synced
     assert "Harbor Tools" not in html  # no open jobs: not "hiring"
     assert [job.pk for job in response.context["recent_jobs"]][0] == newest.pk
     assert f'href="{job_page_url(newest)}"' in html
+
+
+def test_home_lists_only_the_ten_newest_jobs(client, org):
+    """The home page is not a second, unpaginated list of every job."""
+    for age in range(12):
+        make_job(org, f"Role {age:02d}", first_published_at=timezone.now() - timedelta(days=age))
+
+    recent = client.get("/").context["recent_jobs"]
+
+    assert [job.title for job in recent] == [f"Role {age:02d}" for age in range(10)]
 
 
 def test_the_organizations_page_lists_every_org_with_its_open_job_count(client, synced_acme, org):
@@ -315,6 +326,21 @@ def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
 
     assert response.context["related_jobs"] == [sibling]
     assert 'id="related-heading">More open roles in this team' in response.content.decode()
+
+
+def test_a_job_page_lists_at_most_five_related_jobs_featured_first(client, org):
+    """A team of hundreds would otherwise list every one of its jobs on each job page."""
+    design = make_unit(Department, org, "Design")
+    job = make_job(org, "Illustrator", departments=(design,))
+    for n in range(7):
+        make_job(org, f"Designer {n}", departments=(design,))
+    make_job(org, "Zine Designer", departments=(design,), featured=True)
+
+    related = client.get(job_page_url(job)).context["related_jobs"]
+
+    assert [related_job.title for related_job in related] == [
+        "Zine Designer", "Designer 0", "Designer 1", "Designer 2", "Designer 3",
+    ]  # fmt: skip
 
 
 def test_a_closed_job_stays_reachable_with_410_noindex_and_links_to_open_jobs(client, org):

@@ -825,6 +825,7 @@ def test_the_jobs_list_is_paginated_and_page_links_keep_the_filters(client, db):
     assert f'rel="next" href="?q=analyst&amp;department={team.pk}&amp;page=2"' in first_html
     assert 'rel="prev"' not in first_html
     assert f'rel="prev" href="?q=analyst&amp;department={team.pk}&amp;page=1"' in second_html
+    assert 'rel="next"' not in second_html  # the last page links to no page past the end
     assert (
         f'<link rel="canonical" href="http://testserver/jobs/?q=analyst&amp;department={team.pk}'
         '&amp;page=2">'
