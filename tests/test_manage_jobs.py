@@ -113,6 +113,17 @@ def test_a_job_of_another_org_is_not_found_under_this_one(signed_in, job, fake_g
     )
 
 
+def test_the_table_lists_none_of_another_orgs_jobs(signed_in, job, fake_greenhouse):
+    other = make_connection("other-co", "tiny-co")
+    sync_organization(other, trigger=SyncRun.Trigger.COMMAND)
+    theirs = Job.objects.get(organization=other.organization)
+
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+
+    assert edit_url(job) in page
+    assert f"/jobs/{theirs.pk}/edit/" not in page and theirs.title not in page
+
+
 # --- The edit form -----------------------------------------------------------------------------
 
 
