@@ -531,6 +531,14 @@ def test_the_admin_cannot_delete_a_job_the_next_sync_would_bring_back_bare(super
     assert Job.objects.filter(pk=job.pk).exists()
 
 
+def test_the_admin_cannot_add_a_job_greenhouse_did_not_post(superuser_client, job):
+    """Jobs come from a board only: one added here would have no post to apply on."""
+    list_page = superuser_client.get("/admin/jobs/job/").content.decode()
+
+    assert superuser_client.get("/admin/jobs/job/add/").status_code == 403
+    assert 'href="/admin/jobs/job/add/"' not in list_page
+
+
 @pytest.mark.parametrize("model", ["department", "office"])
 def test_the_admin_shows_departments_and_offices_read_only(superuser_client, job, model):
     """The sync rewrites them only when a post listing them changes: an edit would stand."""
