@@ -804,6 +804,19 @@ def test_a_nonsense_department_or_remote_value_is_ignored(client, boards):
     assert len(titles(client.get("/jobs/?department=abc&remote=moon"))) == 10
 
 
+def test_a_link_naming_many_departments_is_read_for_the_first_twenty(client, db):
+    """Each id chosen is a lookup more for the database: a link of thousands would hold it."""
+    org = Organization.objects.create(name="Many Teams", slug="teams")
+    teams = [make_unit(Department, org, f"Team {n:02d}") for n in range(25)]
+    for team in teams:
+        make_job(org, f"Role in {team.name}", departments=(team,))
+
+    response = client.get("/jobs/", {"department": [team.pk for team in teams]})
+
+    assert response.context["filters"].department_ids == tuple(team.pk for team in teams[:20])
+    assert len(titles(response)) == 20
+
+
 # --- Pagination -------------------------------------------------------------------------------
 
 

@@ -227,6 +227,10 @@ def test_a_filtered_pages_canonical_url_is_one_address_however_its_link_was_writ
         assert canonical_of(client, path) == expected, path
     # On an org's page, the org is the page's own: no org= beside it.
     assert canonical_of(client, "/orgs/many/?org=many") == "http://testserver/orgs/many/"
+    # Keywords as searched, however the link spaced them.
+    assert canonical_of(client, "/jobs/?q=%20data%20%20analyst%09") == (
+        "http://testserver/jobs/?q=data+analyst"
+    )
 
 
 @pytest.mark.parametrize("path", ["/jobs/?q=analyst&page=2", "/orgs/many/?q=%20analyst%20%20"])
