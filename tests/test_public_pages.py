@@ -120,6 +120,20 @@ def test_jobs_without_a_department_are_grouped_last(client, org):
     assert headings == [("Workshop",), ("Other roles",)]
 
 
+def test_a_job_in_several_departments_is_listed_once_under_the_first(client, org):
+    design, sales = make_unit(Department, org, "Design"), make_unit(Department, org, "Sales")
+    make_job(org, "Type Designer", departments=(sales, design))
+    make_job(org, "Account Executive", departments=(sales,))
+
+    response = client.get("/orgs/harbor/")
+
+    groups = response.context["job_groups"]
+    assert [(heading, [job.title for job in jobs]) for heading, jobs in groups] == [
+        (("Design",), ["Type Designer"]),
+        (("Sales",), ["Account Executive"]),
+    ]
+
+
 def test_an_org_without_open_jobs_says_so(client, org):
     make_job(org, "Gone", is_open=False)
 
