@@ -31,7 +31,7 @@ from jobs.greenhouse import (
 )
 from jobs.memberships import member_invite
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import MAX_SAFE_HTML_CHARS
+from jobs.sanitize import MAX_SAFE_HTML_CHARS, safe_html_head
 from jobs.sync import sync_organization
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +150,16 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: (
             job.description_html == '<p title="AB">Build robots now</p>'
             and job.search_text.endswith(" Build robots now")
+        ),
+    ),
+    (
+        # Without a control beside them: nh3 writes what they name, which no feed may carry.
+        "numeric references to noncharacters alone in the description",
+        {"content": "&lt;p&gt;Build&amp;#xFFFE; robots&amp;#65535;&lt;/p&gt;"},
+        lambda job: (
+            job.description_html == "<p>Build robots</p>"
+            and job.excerpt == "Build robots"
+            and job.search_text.endswith(" Build robots")
         ),
     ),
     (
@@ -499,6 +509,11 @@ def test_a_description_whose_clean_html_grows_far_past_it_is_cut_and_logged(
     assert job.description_html.startswith('<ul><li><a href="https://')
     assert job.description_html.endswith("</li></ul>")  # cut between tags, closed again
     assert client.get(job.get_absolute_url()).status_code == 200
+
+
+def test_a_clean_description_cut_past_its_size_ends_before_an_entity_it_would_split():
+    """Cut inside `&amp;`, the rest read as the words "&amp" at the end of the description."""
+    assert safe_html_head("<p>Fish &amp; chips</p>", max_chars=12) == "<p>Fish </p>"
 
 
 def test_an_org_name_with_a_control_character_does_not_break_the_feeds(

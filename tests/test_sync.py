@@ -950,6 +950,14 @@ def test_a_relative_link_urllib_cannot_read_is_dropped_quietly(monkeypatch):
     assert unraisable == []
 
 
+def test_escaped_markup_stays_text_in_a_post_that_also_has_other_entities():
+    """Greenhouse escapes content once: `&amp;lt;b&amp;gt;` is the text "<b>". A post with other
+    references too (`&#8217;`) is read by the general unescaper, which must read it once too."""
+    safe_html = sanitize_content("&lt;p&gt;Wrap it in &amp;lt;b&amp;gt; tags&#8217;&lt;/p&gt;")
+
+    assert safe_html == "<p>Wrap it in &lt;b&gt; tags’</p>"
+
+
 def test_a_post_with_h1_sections_keeps_them_as_headings_below_the_title(acme, fake_greenhouse):
     """The job title is the page's h1, so h1 is not allowed in descriptions; real posts use it
     for their sections, which were left as loose text beneath their own subheadings."""
@@ -971,6 +979,13 @@ def test_a_post_with_h1_sections_keeps_them_as_headings_below_the_title(acme, fa
     ]
     # A post without h1 keeps its levels.
     assert "<h2>" in Job.objects.get(greenhouse_id=unchanged["id"]).description_html
+
+
+def test_an_h6_in_a_post_with_h1_sections_stays_an_h6():
+    """There is no h7: moved a level down, an h6 would lose its heading to the sanitizer."""
+    safe_html = sanitize_content(html.escape("<h1>The role</h1><h6>Small print</h6>"))
+
+    assert safe_html == "<h2>The role</h2><h6>Small print</h6>"
 
 
 def test_two_syncs_of_one_org_never_overlap(acme, fake_greenhouse):
