@@ -18,7 +18,7 @@ from django.utils import timezone
 from jobs import sync as jobs_sync
 from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import EXCERPT_LENGTH, sanitize_content
+from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content
 from jobs.selectors import job_search
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
@@ -632,6 +632,12 @@ def test_an_excerpt_of_text_with_few_spaces_is_cut_at_its_length_not_at_its_firs
 
     excerpt = Job.objects.get(greenhouse_id=post["id"]).excerpt
     assert excerpt.startswith(f"【職務内容】 {sentence}") and len(excerpt) == EXCERPT_LENGTH
+
+
+def test_an_excerpt_of_text_exactly_as_long_as_its_length_is_whole():
+    text = ("Solder circuit boards " * 20)[:EXCERPT_LENGTH]
+
+    assert excerpt_of(f"<p>{text}</p>") == text
 
 
 def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenhouse, caplog):
