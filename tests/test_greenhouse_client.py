@@ -667,3 +667,19 @@ def test_parse_job_trims_and_reads_the_greenhouse_shape(fake_greenhouse):
     assert post.location_name == raw["location"]["name"].strip()
     assert post.first_published_at is not None
     assert {d.greenhouse_id for d in post.departments} == {d["id"] for d in raw["departments"]}
+
+
+def test_parse_job_reads_titles_and_names_as_one_line_with_single_spaces(fake_greenhouse):
+    """As a page shows them and a filter sends them back (a browser sends a newline as
+    \\r\\n): whitespace collapsed to single spaces."""
+    raw = fake_greenhouse.jobs("acme-robotics")[0] | {
+        "title": "Robot\n  Whisperer\t(Lyon)",
+        "location": {"name": "Lyon,\r\nFrance"},
+        "departments": [{"id": 7, "name": "Field   Robotics", "parent_id": None}],
+    }
+
+    post = parse_job(raw)
+
+    assert post.title == "Robot Whisperer (Lyon)"
+    assert post.location_name == "Lyon, France"
+    assert [department.name for department in post.departments] == ["Field Robotics"]

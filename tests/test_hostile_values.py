@@ -25,6 +25,7 @@ from jobs.greenhouse import (
     MAX_METADATA_DEPTH,
     MAX_METADATA_FIELDS,
     MAX_METADATA_NAME_CHARS,
+    MAX_METADATA_VALUE_CHARS,
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     parse_job,
@@ -397,6 +398,19 @@ def test_a_metadata_field_keeps_a_name_as_long_as_its_bound(fake_greenhouse):
     assert [field["name"] for field in parse_job(raw).metadata] == names[:1]
 
 
+def test_a_metadata_field_keeps_a_value_as_long_as_its_bound(fake_greenhouse):
+    """A value "at most 2,000" characters (README), counted with its key as JSON writes them,
+    may be exactly that long."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    fitting = MAX_METADATA_VALUE_CHARS - len("value") - len('""')
+    raw["metadata"] = [
+        {"name": "Fits", "value": "v" * fitting},
+        {"name": "Over", "value": "v" * (fitting + 1)},
+    ]
+
+    assert [field["name"] for field in parse_job(raw).metadata] == ["Fits"]
+
+
 def test_a_metadata_value_of_long_numbers_counts_their_digits(fake_greenhouse):
     """JSON writes a number as its digits, up to the 4,300 Python reads. Each counted as 5
     characters, 50 fields of 300 numbers of 4,000 digits brought 60 MB past the value's bound."""
@@ -412,12 +426,13 @@ def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts.append({**posts[0], "id": 2**63})
     posts.append({**posts[0], "id": "١٢٣"})  # digits, but not ASCII ones
+    posts.append({**posts[0], "id": True})  # Python's bool is an int: this would be job 1
     fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
 
     result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
 
-    assert result.ok and result.counts.skipped == 2
-    assert Job.objects.count() == len(posts) - 2
+    assert result.ok and result.counts.skipped == 3
+    assert Job.objects.count() == len(posts) - 3
 
 
 def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, fake_greenhouse):
@@ -538,6 +553,18 @@ def test_the_lengths_titles_and_names_are_cut_to_are_their_fields(db):
     ]:
         assert model._meta.get_field(name).max_length == NAME_MAX_LENGTH, (model, name)
     assert Office._meta.get_field("location").max_length == NAME_MAX_LENGTH
+
+
+def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_greenhouse):
+    """PostgreSQL refuses a value longer than its column."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["absolute_url"] += "?ref=" + "x" * 2_000
+    raw |= {"requisition_id": "R" * 300, "language": "l" * 50, "company_name": "C" * 400}
+
+    post = parse_job(raw)
+
+    for name in ("absolute_url", "requisition_id", "language", "company_name"):
+        assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
 def test_a_title_that_shows_nothing_within_its_field_is_skipped_with_the_reason_logged(
