@@ -3,12 +3,14 @@ own page says applications have closed, and its admins see why it is not listed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from jobs.greenhouse import parse_job
 from jobs.models import Department, Job, Organization
 from jobs.sync import sync_organization
 from tests.support.public_jobs import make_job, make_unit
@@ -129,6 +131,20 @@ def test_a_deadline_moved_later_in_greenhouse_lists_the_job_again(client, acme, 
     sync_organization(acme, trigger="command")
 
     assert post["title"] in page_text(client, "/orgs/acme/")
+
+
+def test_a_deadline_given_as_a_date_ends_with_that_day_in_the_sites_time_zone(
+    fake_greenhouse, settings
+):
+    """Applications are open through the day Greenhouse names; read as its first moment, the job
+    left the listings as that day began, and as midnight UTC it showed as the day before west
+    of UTC."""
+    settings.TIME_ZONE = "America/Los_Angeles"
+    raw = fake_greenhouse.jobs("acme-robotics")[0] | {"application_deadline": "2026-10-31"}
+
+    deadline = parse_job(raw).application_deadline
+
+    assert deadline == datetime(2026, 10, 31, 23, 59, 59, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 
 def test_its_admins_see_why_it_is_not_listed(client, owner, acme, fake_greenhouse):
