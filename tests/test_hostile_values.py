@@ -567,6 +567,28 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
+def test_an_offices_place_is_cut_to_its_field(fake_greenhouse):
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["offices"] = [{"id": 1, "name": "HQ", "location": "Pittsburgh " * 50, "parent_id": None}]
+
+    (office,) = parse_job(raw).offices
+
+    assert len(office.location) == Office._meta.get_field("location").max_length
+
+
+def test_a_parent_id_that_is_no_64_bit_integer_is_no_parent(fake_greenhouse):
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    parent_ids = ["7", 2**70, True, "seven", 7.5]
+    raw["departments"] = [
+        {"id": number, "name": f"Team {number}", "parent_id": parent_id}
+        for number, parent_id in enumerate(parent_ids, start=1)
+    ]
+
+    departments = parse_job(raw).departments
+
+    assert [department.parent_greenhouse_id for department in departments] == [7, *[None] * 4]
+
+
 def test_a_title_that_shows_nothing_within_its_field_is_skipped_with_the_reason_logged(
     acme, fake_greenhouse, caplog
 ):
