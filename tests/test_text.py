@@ -4,6 +4,7 @@ import pytest
 
 from jobs.text import (
     as_searched,
+    email_key,
     ending_sentence,
     fold_accents,
     minutes_in_words,
@@ -91,3 +92,10 @@ def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
     """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
     assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
     assert tags_as_searched([]) == ""
+
+
+def test_addresses_differing_only_in_case_as_unicode_folds_it_are_one_address():
+    """As Django's password reset compares them: casefold, where lower() keeps "ß" apart from
+    "SS", and NFKC, where a full-width letter is another than the one typed."""
+    assert email_key("J.Strauss@Example.com") == email_key("j.strauß@example.com")
+    assert email_key("ｊｏ@example.com") == email_key("JO@EXAMPLE.COM")
