@@ -683,3 +683,16 @@ def test_parse_job_reads_titles_and_names_as_one_line_with_single_spaces(fake_gr
     assert post.title == "Robot Whisperer (Lyon)"
     assert post.location_name == "Lyon, France"
     assert [department.name for department in post.departments] == ["Field Robotics"]
+
+
+def test_parse_job_composes_letters_written_apart_from_their_accents(fake_greenhouse):
+    """Search reads queries composed (NFC): "Ingénieur" written as "e" and an accent apart, as
+    macOS writes it, would not be found by the word as typed."""
+    raw = fake_greenhouse.jobs("acme-robotics")[0] | {
+        "title": "Inge\u0301nieur",
+        "location": {"name": "Montre\u0301al"},
+    }
+
+    post = parse_job(raw)
+
+    assert (post.title, post.location_name) == ("Ing\u00e9nieur", "Montr\u00e9al")

@@ -411,6 +411,25 @@ def test_a_metadata_field_keeps_a_value_as_long_as_its_bound(fake_greenhouse):
     assert [field["name"] for field in parse_job(raw).metadata] == ["Fits"]
 
 
+def test_a_metadata_value_of_many_trues_and_nulls_counts_them_as_json_writes_them(
+    fake_greenhouse,
+):
+    """JSON writes each in 4 or 5 characters: counted as nothing, a list of 600 of them (3,000
+    characters) came in under the bound of 2,000."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["metadata"] = [{"id": 1, "name": "Flags", "value": [True, None] * 300, "value_type": "x"}]
+
+    assert parse_job(raw).metadata == []
+
+
+def test_a_metadata_item_that_is_no_object_is_no_field(fake_greenhouse):
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    team = {"id": 1, "name": "Team", "value": "Core", "value_type": "short_text"}
+    raw["metadata"] = ["Team", 7, None, ["Core"], team]
+
+    assert parse_job(raw).metadata == [team]
+
+
 def test_a_metadata_value_of_long_numbers_counts_their_digits(fake_greenhouse):
     """JSON writes a number as its digits, up to the 4,300 Python reads. Each counted as 5
     characters, 50 fields of 300 numbers of 4,000 digits brought 60 MB past the value's bound."""
