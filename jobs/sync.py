@@ -224,10 +224,12 @@ def sync_organization(
             with suppress(GreenhouseConnection.DoesNotExist):
                 connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
             _record_failure(connection, run, message=message, http_status=None)
-    finally:
-        # Also when the run could not even be recorded: the org is free at once, not "Running…"
-        # until its lease ends.
+    except BaseException:
+        # The run, or its failure, could not be recorded (the database lost): the lease is freed
+        # on a new connection, so the org is free at once, not "Running…" until the lease ends.
         _reconnect_after_database_error()
+        raise
+    finally:
         release_sync_lock(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
     # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.
