@@ -92,6 +92,8 @@ LEASE_LOST_MESSAGE = (
     "The sync took longer than it may hold this organization and was abandoned; nothing was "
     f"changed, and {WILL_TRY_AGAIN}"
 )
+# A database restarting, failing over, ending the session or timing out a lock: it passes.
+DATABASE_LOST_ERRORS = (OperationalError, InterfaceError)
 DATABASE_LOST_MESSAGE = (
     "The sync could not use this site's database (it may have restarted, or been busy); nothing "
     f"was changed, and {WILL_TRY_AGAIN}"
@@ -202,10 +204,10 @@ def sync_organization(
             result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
         except Exception as exc:
             logger.exception("sync crashed org=%s run=%s", slug, run.pk)
-            _reconnect_after_database_error()
+            reconnect_after_database_error()
             # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
             # outage does: the task retries.
-            database_lost = isinstance(exc, (OperationalError, InterfaceError))
+            database_lost = isinstance(exc, DATABASE_LOST_ERRORS)
             if database_lost:
                 message = DATABASE_LOST_MESSAGE
             elif isinstance(exc, SoftTimeLimitExceeded):
@@ -227,7 +229,7 @@ def sync_organization(
     except BaseException:
         # The run, or its failure, could not be recorded (the database lost): the lease is freed
         # on a new connection, so the org is free at once, not "Running…" until the lease ends.
-        _reconnect_after_database_error()
+        reconnect_after_database_error()
         raise
     finally:
         release_sync_lock(connection, lease)
@@ -262,11 +264,12 @@ def sync_organization(
     return result
 
 
-def _reconnect_after_database_error() -> None:
-    """A sync that crashed on a database error (the server restarted, failed over or ended
-    the session) records its failure and frees its lease on a new connection. Django
-    reconnects only between tasks: on the broken one those writes would fail too, leaving the
-    org "Running…" and refusing Refresh now until its lease ran out."""
+def reconnect_after_database_error() -> None:
+    """Close the connection a database error broke (the server restarted, failed over or
+    ended the session), so that the next query opens a new one. A sync that crashed records
+    its failure and frees its lease on it: Django reconnects only between tasks, and on the
+    broken one those writes would fail too, leaving the org "Running…" and refusing Refresh
+    now until its lease ran out."""
     if db_connection.errors_occurred and not db_connection.in_atomic_block:
         db_connection.close()
 

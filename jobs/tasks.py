@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime
+from typing import NoReturn
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
 from jobs.maintenance import expired_invitations_prune, sync_runs_prune
 from jobs.models import GreenhouseConnection, SyncRun
@@ -17,7 +20,13 @@ from jobs.scheduling import (
     retry_schedule,
     scheduler_tick_record,
 )
-from jobs.sync import sync_organization
+from jobs.sync import (
+    DATABASE_LOST_ERRORS,
+    reconnect_after_database_error,
+    sync_organization,
+)
+
+logger = logging.getLogger(__name__)
 
 MAX_SYNC_RETRIES = 4
 RETRY_BASE_SECONDS = 30
@@ -41,23 +50,35 @@ def sync_org(
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
     # it adds are left out rather than the sync failed (code before retry_at failed its retries).
-    connection = (
-        GreenhouseConnection.objects.select_related("organization")
-        .filter(pk=connection_id, enabled=True)
-        .first()
-    )
-    if connection is None:
-        # Paused after this task was queued: without this, "Queued…" would outlive it, and
-        # Refresh now and the schedule would wait for the marker to go stale.
-        queued_marker_clear(connection_id)
-        return "skipped: connection removed or paused"
+    try:
+        connection = (
+            GreenhouseConnection.objects.select_related("organization")
+            .filter(pk=connection_id, enabled=True)
+            .first()
+        )
+        if connection is None:
+            # Paused after this task was queued: without this, "Queued…" would outlive it, and
+            # Refresh now and the schedule would wait for the marker to go stale.
+            queued_marker_clear(connection_id)
+            return "skipped: connection removed or paused"
+    except DATABASE_LOST_ERRORS as exc:
+        _retry_unstarted_sync(self, connection_id, exc)
     if retry_at and not retry_is_pending(connection, datetime.fromisoformat(retry_at)):
         # Refresh now or the schedule ran a sync since: its own retries, if any, follow it.
         return "skipped: another sync ran since the failure it was to retry"
-    # A retry is the task asking again by itself, not another press of Refresh now.
-    result = sync_organization(
-        connection, trigger=SyncRun.Trigger.RETRY if self.request.retries else trigger
-    )
+    attempt_noted_before = connection.last_attempt_at
+    try:
+        # A retry of a failed sync, which carries its mark, is the task asking again by itself,
+        # not another press of Refresh now; one of a sync that never started is its first run.
+        result = sync_organization(
+            connection, trigger=SyncRun.Trigger.RETRY if retry_at else trigger
+        )
+    except DATABASE_LOST_ERRORS as exc:
+        if connection.last_attempt_at != attempt_noted_before:
+            # It took the lease, noting its start: from there a lost database is the sync's to
+            # answer for, freeing the lease or leaving it to run out (README).
+            raise
+        _retry_unstarted_sync(self, connection_id, exc)
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
         # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
@@ -68,6 +89,39 @@ def sync_org(
             return f"{result.outcome}: {result.error} (not retried: another sync started since)"
         raise self.retry(countdown=delay, kwargs={"retry_at": mark.isoformat()})
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _retry_unstarted_sync(task: Task, connection_id: int, error: DatabaseError) -> NoReturn:
+    """Retry, with the backoff of a failed sync, a sync that lost the database before it took
+    its org's lease: it changed and recorded nothing, so there is nothing to undo.
+
+    The retry carries this task's arguments, for no retry mark can be written without the
+    database: a retry of a failure keeps the mark it carries, which still keeps it from running
+    after another sync, and the queued mark of a first try stays, holding off the dispatcher.
+    Out of retries, the task fails on the error."""
+    # A worker closes the connection between tasks; a task run inline retries at once, on it.
+    reconnect_after_database_error()
+    retries = task.request.retries
+    if retries >= task.max_retries:
+        logger.warning(
+            "sync not started connection=%s error=%r: the database failed before the sync took "
+            "its lease; not retried after %d retries",
+            connection_id,
+            error,
+            retries,
+        )
+        raise error
+    delay = retry_delay(retries)
+    logger.warning(
+        "sync not started connection=%s error=%r: the database failed before the sync took its "
+        "lease; retry %d of %d in %.0f s",
+        connection_id,
+        error,
+        retries + 1,
+        task.max_retries,
+        delay,
+    )
+    raise task.retry(countdown=delay)
 
 
 @shared_task

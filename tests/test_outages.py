@@ -7,6 +7,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from jobs import sync as jobs_sync
+from jobs import tasks
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
@@ -44,11 +46,23 @@ pytestmark = pytest.mark.django_db
 
 REFUSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 FAIL_FAST_SECONDS = 3.0
+DATABASE_DOWN = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
 
 def visitor_urls(acme: GreenhouseConnection) -> list[str]:
     job = acme.organization.jobs.first()
     return ["/", "/jobs/", "/orgs/acme/", job.get_absolute_url(), "/orgs/acme/jobs.json"]
+
+
+def end_the_session() -> None:
+    """PostgreSQL ends this process's session, as a restart or failover does."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            pid = db_connection.connection.info.backend_pid
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
 
 
 def publishing_to(url: str, options: dict) -> AbstractContextManager[None]:
@@ -193,9 +207,8 @@ def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, setti
     settings.DEBUG = False
     urls = visitor_urls(synced_acme)
     client = Client(raise_request_exception=False)
-    down = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
-    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=down):
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
         responses = {url: client.get(url) for url in urls}
 
     for url, response in responses.items():
@@ -264,11 +277,12 @@ def test_a_sync_that_cannot_reach_the_database_again_leaves_the_org_to_its_lease
     the next sync marks the run interrupted, naming both causes it cannot tell apart: a lost
     database or a stopped worker."""
     real_fetch = GreenhouseClient.fetch_jobs_response
-    down = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
     def fetch_as_the_database_goes_down(self, token, **validators):
         db_connection.connection.close()
-        monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", mock.Mock(side_effect=down))
+        monkeypatch.setattr(
+            BaseDatabaseWrapper, "ensure_connection", mock.Mock(side_effect=DATABASE_DOWN)
+        )
         return real_fetch(self, token, **validators)
 
     monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_as_the_database_goes_down)
@@ -335,13 +349,7 @@ def test_a_sync_that_loses_the_database_while_writing_jobs_is_retried_by_its_tas
 
     def write_as_the_session_is_ended(*args, **kwargs):
         write_jobs(*args, **kwargs)
-        other = connections.create_connection(DEFAULT_DB_ALIAS)
-        try:
-            with other.cursor() as cursor:
-                pid = db_connection.connection.info.backend_pid
-                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        finally:
-            other.close()
+        end_the_session()
 
     monkeypatch.setattr(jobs_sync, "_write_jobs", write_as_the_session_is_ended)
 
@@ -351,3 +359,143 @@ def test_a_sync_that_loses_the_database_while_writing_jobs_is_retried_by_its_tas
     assert not Job.objects.exists()
     acme.refresh_from_db()
     assert acme.lock_expires_at is None and acme.last_error == DATABASE_LOST_MESSAGE
+
+
+# --- The database lost as a sync's task starts -----------------------------------------------
+
+
+def database_lost_in(monkeypatch, owner: object, name: str, *, on_calls: set[int]) -> None:
+    """`owner.name` raises as the database restarting would on these calls (the first is 1)."""
+    real = getattr(owner, name)
+    calls = itertools.count(1)
+
+    def lost_on_some_calls(*args, **kwargs):
+        if next(calls) in on_calls:
+            raise DATABASE_DOWN
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, lost_on_some_calls)
+
+
+@pytest.fixture
+def retry_delays(monkeypatch) -> list[float]:
+    """The waits the task asks for its retries; they run at once (the task runs inline)."""
+    delays = []
+    retry = tasks.sync_org.retry
+
+    def record_retry(*args, **kwargs):
+        delays.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.sync_org, "retry", record_retry)
+    return delays
+
+
+def not_started_lines(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "jobs.tasks" and record.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [(BaseDatabaseWrapper, "ensure_connection"), (jobs_sync, "acquire_sync_lock")],
+    ids=["reading its connection", "taking the lease"],
+)
+def test_a_sync_whose_task_loses_the_database_before_the_lease_is_tried_again(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, owner, name
+):
+    """A restart or failover as a queued sync starts: its task failed with nothing recorded and
+    no retry, the sync was lost, and its org read "Queued…" for 15 minutes."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=timezone.now())
+    database_lost_in(monkeypatch, owner, name, on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success")
+    assert len(retry_delays) == 1 and 15 <= retry_delays[0] <= 30  # the first retry's wait
+    # Its first recorded run, not "Retry after a failure" with no failure before it.
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
+    acme.refresh_from_db()
+    assert acme.queued_at is None and acme.lock_expires_at is None
+    [line] = not_started_lines(caplog)
+    assert line.startswith(f"sync not started connection={acme.pk} error={DATABASE_DOWN!r}: ")
+    assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
+
+
+def test_a_sync_whose_task_cannot_reach_the_database_fails_after_its_retries(
+    acme, fake_greenhouse, caplog, retry_delays
+):
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=timezone.now())
+
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
+        result = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+
+    with pytest.raises(OperationalError):
+        result.get()
+    assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
+    lines = not_started_lines(caplog)
+    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == [
+        "retry 1 of 4",
+        "retry 2 of 4",
+        "retry 3 of 4",
+        "retry 4 of 4",
+        "not retried after 4 retries",
+    ]
+    assert not SyncRun.objects.exists() and fake_greenhouse.request_count() == 0
+    # Nothing could clear it: the dispatcher takes it as lost once SYNC_QUEUED_STALE_SECONDS old.
+    acme.refresh_from_db()
+    assert acme.queued_at is not None
+
+
+def test_a_retry_that_loses_the_database_before_the_lease_still_runs_as_a_retry(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    """Its retry could not mark itself in the database: it carries the failure's mark, which
+    the failure left in place, and is not taken for one that another sync overtook."""
+    # A 408 fails the fetch at once (no retry within it) and is retried by the task.
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=408)
+    database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 2
+    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.FAILED),
+        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+    ]
+    acme.refresh_from_db()
+    assert acme.retry_at is None and acme.state == GreenhouseConnection.State.OK
+
+
+def test_a_sync_that_loses_the_database_after_taking_the_lease_is_not_tried_again_by_its_task(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays
+):
+    """The sync frees its lease on a new connection, or leaves it to run out (README): the task
+    fails as before, and the schedule tries again."""
+    monkeypatch.setattr(jobs_sync, "start_sync_run", mock.Mock(side_effect=DATABASE_DOWN))
+
+    result = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+
+    with pytest.raises(OperationalError):
+        result.get()
+    assert retry_delays == [] and not_started_lines(caplog) == []
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.last_attempt_at is not None
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a session PostgreSQL ends")
+@pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
+def test_a_task_that_loses_the_database_before_the_lease_retries_on_a_new_connection(
+    acme, fake_greenhouse, retry_delays
+):
+    """Run inline, the retry follows at once in the same process: on the broken connection, it
+    and every retry after it failed too."""
+    end_the_session()
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 1
