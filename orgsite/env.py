@@ -21,6 +21,13 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_given(name: str) -> str | None:
+    """The variable's value, or None when it is unset or set but blank (as env files often
+    leave it): where a setting has a default, blank stands for it."""
+    raw = os.environ.get(name, "")
+    return raw if raw.strip() else None
+
+
 # Control characters (line breaks among them), line and paragraph separators, and lone
 # surrogates: Python's stand-ins for bytes in the environment that are not UTF-8.
 _NOT_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
@@ -45,11 +52,11 @@ def env_line(name: str, default: str, *, max_length: int) -> str:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    """True or false; set but blank (as env files often leave it) reads as unset."""
-    raw = os.environ.get(name, "")
-    value = raw.strip().lower()
-    if not value:
+    """True or false; set but blank reads as unset."""
+    raw = env_given(name)
+    if raw is None:
         return default
+    value = raw.strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -60,7 +67,8 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(
     name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
 ) -> int:
-    raw = os.environ.get(name)
+    """A whole number; set but blank reads as unset."""
+    raw = env_given(name)
     if raw is None:
         return default
     try:
@@ -75,8 +83,9 @@ def env_int(
 
 
 def env_float(name: str, default: float, *, positive: bool = False) -> float:
-    """A duration or factor: never negative, infinite or NaN; with `positive`, never zero."""
-    raw = os.environ.get(name)
+    """A duration or factor: never negative, infinite or NaN; with `positive`, never zero. Set
+    but blank reads as unset."""
+    raw = env_given(name)
     if raw is None:
         return default
     try:
@@ -128,7 +137,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_database_url(name: str, default: str) -> str:
     """A URL of a SQLite file or a PostgreSQL database, the only ones the site runs on; set but
-    blank (as env files often leave it) reads as unset.
+    blank reads as unset.
 
     Refused at startup rather than at the first query: MySQL failed asking for mysqlclient, a
     typo in the scheme with dj_database_url's list of every backend, `sqlite://db.sqlite3` (two
@@ -136,7 +145,7 @@ def env_database_url(name: str, default: str) -> str:
     only when a page first read one. An error names the scheme alone: the rest may hold a
     password.
     """
-    value = env_str(name, "").strip() or default
+    value = (env_given(name) or default).strip()
     usage = f"{name} must be sqlite:///PATH or {_POSTGRES_EXAMPLE}"
     scheme, separator, rest = value.partition("://")
     if not separator or not _URL_SCHEME_RE.fullmatch(scheme):

@@ -21,6 +21,7 @@ from orgsite.env import (
     env_bool,
     env_database_url,
     env_float,
+    env_given,
     env_int,
     env_line,
     env_list,
@@ -88,7 +89,7 @@ if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
 # Debug is only the default for local use: on a public name its error pages show code and
 # settings to anyone. A deployment that names its host but forgot DJANGO_DEBUG (or left it
 # blank, which reads as unset) stops here.
-if DEBUG and not env_str("DJANGO_DEBUG", "").strip() and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
+if DEBUG and env_given("DJANGO_DEBUG") is None and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS names a host other than this machine but DJANGO_DEBUG is not set: "
         "set DJANGO_DEBUG=false for production (or DJANGO_DEBUG=true to debug on that name)"
@@ -113,7 +114,7 @@ def _default_site_url() -> str:
 # The scheme and host of links in emails that no request starts (a failing sync's alert).
 SITE_URL = (
     env_url("SITE_URL", "https://jobs.example.com")
-    if env_str("SITE_URL", "").strip()
+    if env_given("SITE_URL") is not None
     else _default_site_url()
 ).rstrip("/")
 if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fragment:

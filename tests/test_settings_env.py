@@ -11,7 +11,15 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from orgsite.env import env_bool, env_database_url, env_float, env_line, env_time_of_day, env_url
+from orgsite.env import (
+    env_bool,
+    env_database_url,
+    env_float,
+    env_int,
+    env_line,
+    env_time_of_day,
+    env_url,
+)
 from tests.support.settings_module import settings_under
 
 
@@ -34,6 +42,27 @@ def test_a_blank_true_or_false_reads_as_unset(monkeypatch, blank):
     monkeypatch.setenv("SOME_SWITCH", blank)
     assert env_bool("SOME_SWITCH", True) is True
     assert env_bool("SOME_SWITCH", False) is False
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_number_reads_as_unset(monkeypatch, blank):
+    monkeypatch.setenv("SOME_COUNT", blank)
+    assert env_int("SOME_COUNT", 3, minimum=1) == 3
+    assert env_float("SOME_COUNT", 1.5, positive=True) == 1.5
+
+
+def test_a_blank_number_setting_starts_the_site_with_its_default():
+    """A blank number stopped the start ("must be a whole number, not ''") where a blank true
+    or false read as unset."""
+    values = settings_under(DJANGO_EMAIL_PORT="", GREENHOUSE_READ_TIMEOUT=" ")
+    assert values["EMAIL_PORT"] == 25
+    assert values["GREENHOUSE_READ_TIMEOUT"] == 30.0
+
+
+def test_a_number_that_is_not_one_names_its_variable(monkeypatch):
+    monkeypatch.setenv("SOME_COUNT", "five")
+    with pytest.raises(ImproperlyConfigured, match="SOME_COUNT must be a whole number, not 'five'"):
+        env_int("SOME_COUNT", 3)
 
 
 @pytest.mark.parametrize("blank", ["", "  "])
