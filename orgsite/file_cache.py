@@ -41,6 +41,21 @@ class UncompressedFileCache(FileBasedCache):
         except FileNotFoundError:
             return False
 
+    def _cull(self) -> None:
+        """Once full, first delete what has expired, then cull at random as FileBasedCache does:
+        pages expire in a minute but stay on disk until read again, while sign-in counts live
+        for up to a day (jobs/throttle.py) and must not be culled along with them."""
+        names = self._list_cache_files()
+        if len(names) < self._max_entries:
+            return
+        for name in names:
+            try:
+                with open(name, "rb") as f:
+                    self._is_expired(f)  # deletes the file if it has expired
+            except FileNotFoundError:  # deleted by another process meanwhile
+                pass
+        super()._cull()
+
     def _write_content(self, file: IO[bytes], timeout: Any, value: Any) -> None:
         expiry = self.get_backend_timeout(timeout)
         file.write(pickle.dumps(expiry, self.pickle_protocol))

@@ -463,6 +463,11 @@ elif not CACHE_URL:
             "BACKEND": "orgsite.file_cache.UncompressedFileCache",
             # Not var/cache, where FileBasedCache left zlib files this backend cannot read.
             "LOCATION": str(VAR_DIR / "file-cache"),
+            # Sign-in counts share the cache with pages: at Django's default of 300 entries, 150
+            # page addresses culled a random third of all entries, counts among them. Expired
+            # entries go first (file_cache.py), and 10,000 live ones are more pages than a local
+            # site renders in PUBLIC_PAGE_CACHE_SECONDS.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
 else:

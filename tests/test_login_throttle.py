@@ -13,6 +13,7 @@ from django.test import Client
 
 from jobs.throttle import client_ip
 from tests.support.helpers import TEST_REDIS_URL, require_service
+from tests.support.settings_module import settings_under
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,20 @@ def test_the_throttle_lifts_after_the_window(client, owner):
     cache.clear()  # what the window's expiry does
 
     assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_counts_in_the_local_file_cache_outlast_many_cached_pages(client, settings, tmp_path):
+    """At Django's default of 300 entries, the file cache (CACHE_URL empty) culled a random
+    third of its entries once 150 page addresses were cached, failed sign-ins among them."""
+    settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    guessers = [(f"nobody-{n}", f"198.51.100.{n}") for n in range(10)]
+    for username, ip in guessers:
+        fail(client, username, 3, ip=ip)
+
+    cache.set_many({f"page:{n}": b"<p>Field Service</p>" for n in range(1000)}, 60)
+
+    for username, _ in guessers:
+        assert sign_in(client, username, PASSWORD, ip="203.0.113.99").status_code == 429
 
 
 def test_a_successful_sign_in_resets_the_usernames_count(client, owner):

@@ -295,6 +295,16 @@ def test_the_file_cache_stores_plain_pickles_and_keeps_expiry(tmp_path):
     assert file_cache.touch("page", None) is False
 
 
+def test_a_full_file_cache_deletes_what_has_expired_before_culling_at_random(tmp_path):
+    file_cache = UncompressedFileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 10}})
+    file_cache.set("login-failures:user:x", 3, 900)
+    for n in range(100):
+        file_cache.set(f"page:{n}", b"<p>Field Service</p>", 0)  # as pages are after a minute
+
+    assert file_cache.get("login-failures:user:x") == 3
+    assert len(list(tmp_path.glob("*.djcache"))) <= 10
+
+
 def test_a_sync_without_changes_keeps_the_cached_pages(
     client, acme, synced_acme, django_assert_num_queries
 ):
