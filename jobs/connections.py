@@ -76,10 +76,13 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
 
 
 def check_failure_message(error: GreenhouseError) -> str:
-    for error_class, reason in CHECK_FAILURE_MESSAGES:
-        if isinstance(error, error_class):
-            return f"{reason} could not be checked. Nothing was saved; try again in a minute."
-    return error.message  # a permanent error: the client's message says what to fix
+    if error.transient:
+        for error_class, reason in CHECK_FAILURE_MESSAGES:
+            if isinstance(error, error_class):
+                return f"{reason} could not be checked. Nothing was saved; try again in a minute."
+    # A permanent error, such as a board past GREENHOUSE_MAX_RESPONSE_BYTES (MalformedPayload
+    # too): trying again cannot help, and the client's message says who can fix what.
+    return error.message
 
 
 @sensitive_variables("api_key")

@@ -151,6 +151,22 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
     assert "connect check failed org=north" in caplog.text
 
 
+def test_a_board_over_the_size_cap_says_who_can_raise_it_not_to_try_again(
+    signed_in, fake_greenhouse, settings, queued
+):
+    """It said "does not understand ... try again in a minute", while the board stays as large
+    until whoever runs the site raises the limit, as the sync's own message says."""
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    fake_greenhouse.fail_next("tiny-co", "oversized", size=500_000)
+
+    page = connect(signed_in, "tiny-co").content.decode()
+
+    assert "response is larger than this site accepts (100,000 bytes); nothing was changed" in page
+    assert "Ask whoever runs this site to raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)" in page
+    assert "try again" not in page
+    assert not GreenhouseConnection.objects.exists() and queued == []
+
+
 def test_a_slow_greenhouse_gets_one_try_and_an_answer_within_the_check_time(
     signed_in, fake_greenhouse, monkeypatch
 ):
