@@ -6,7 +6,7 @@ anywhere, in any case, which is enough for a few thousand jobs. Both read the ti
 organization's name, the tags an org admin gave the job and the search text as the query is read
 (jobs.text.as_searched): without accents, so "munchen" finds "München" and "Zürich" finds
 "Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds neither the C# jobs
-nor the C ones.
+nor the C ones. An apostrophe matches straight or curly (CURLY_APOSTROPHES_AS_STRAIGHT).
 """
 
 from __future__ import annotations
@@ -52,7 +52,12 @@ MAX_SEARCH_WORDS = 10
 PREFIX_MIN_LETTERS = 3
 LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
 WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
-SQLITE_CASEFOLD_CONTAINS = "casefold_contains"
+# Apostrophes as boards and keyboards write them: straight, or curly (U+2019, or U+2018 where
+# autocorrect turned one the wrong way). PostgreSQL's parser reads each as a space between
+# words; SQLite's LIKE compares them as written, so there the query and each row's text read
+# the curly ones as straight as they are compared, and no stored row needs to change.
+CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans("\u2018\u2019", "''")
+SQLITE_FOLDED_CONTAINS = "folded_contains"
 SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")
 
 
@@ -123,6 +128,7 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         )
     # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
     # phrase is matched whole, and "Acme-Robotics" is also "Acme Robotics".
+    query = query.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
     for term in QUERY_PART_RE.findall(query):
         excluded = term.startswith("-")
         written = term.strip("\"'-")
@@ -138,30 +144,36 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
 
 
 def _sqlite_contains(field: str, phrase: str) -> Q:
-    """Jobs whose `field` holds `phrase`, in any case. SQLite's LIKE folds only ASCII letters,
-    so a phrase with others ("МОСКВА") is matched by casefold_contains() instead: slower, as
+    """Jobs whose `field` holds `phrase` (its apostrophes straight), in any case. SQLite's LIKE
+    folds only ASCII letters, and the field may hold curly apostrophes, so a phrase with other
+    letters ("МОСКВА") or an apostrophe is matched by folded_contains() instead: slower, as
     SQLite calls back into Python for each row, so only then."""
-    if phrase.isascii():
+    if phrase.isascii() and "'" not in phrase:
         return Q(**{f"{field}__icontains": phrase})
     return Q(
         Func(
             F(field),
-            Value(phrase.casefold()),
-            function=SQLITE_CASEFOLD_CONTAINS,
+            Value(_as_compared(phrase)),
+            function=SQLITE_FOLDED_CONTAINS,
             output_field=BooleanField(),
         )
     )
 
 
-def casefold_contains(text: str | None, casefolded_phrase: str) -> bool:
-    return text is not None and casefolded_phrase in text.casefold()
+def folded_contains(text: str | None, folded_phrase: str) -> bool:
+    return text is not None and folded_phrase in _as_compared(text)
+
+
+def _as_compared(text: str) -> str:
+    """The text as folded_contains() compares it: casefolded, its apostrophes straight."""
+    return text.casefold().translate(CURLY_APOSTROPHES_AS_STRAIGHT)
 
 
 def sqlite_functions_register(sender: Any, connection: Any, **kwargs: Any) -> None:
     """On each new SQLite connection (the connection_created signal, jobs.apps)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(
-            SQLITE_CASEFOLD_CONTAINS, 2, casefold_contains, deterministic=True
+            SQLITE_FOLDED_CONTAINS, 2, folded_contains, deterministic=True
         )
 
 

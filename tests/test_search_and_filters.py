@@ -369,6 +369,23 @@ def test_an_accent_in_the_title_alone_is_found_both_ways(db):
 
 
 @pytest.mark.parametrize(
+    "typed", ["women's", "women\u2019s", "women\u2018s", "\u2018women\u2019s\u2019"]
+)
+def test_an_apostrophe_is_found_straight_or_curly(db, typed):
+    """SQLite compared apostrophes as written: "women's" missed a tag "Women\u2019s health", and
+    the curly one a title typed straight. PostgreSQL's parser reads each as a space."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Nurse", tags=["Women\u2019s health"])
+    make_job(org, "Women's Shelter Coordinator")
+    make_job(org, "Counsellor", search_text="A women\u2019s clinic in Leeds")
+    make_job(org, "Welder", tags=["Women in welding"])
+
+    found = {job.title for job in job_search(query=typed)}
+
+    assert found == {"Nurse", "Women's Shelter Coordinator", "Counsellor"}
+
+
+@pytest.mark.parametrize(
     "word",
     ["Café", "한국어", "ガラス", "Việt", "\u0929\u092e\u0938\u094d\u0924\u0947", "কোম্পানি"],
 )
