@@ -64,12 +64,15 @@ INTRO_HEAD_CHARS = 200
 H1_TAG_RE = re.compile(r"<h1\b", re.IGNORECASE)
 HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
-# The controls clean_text() drops and nh3 keeps: C0 but for NUL, tab, newline and carriage
-# return, then DEL and C1 (U+007F-U+009F). Browsers show them as boxes, and feeds (XML 1.0)
-# cannot carry C0. nh3 drops NUL itself, and looking for it cost as much as for all the others
-# (in text stored two bytes a character, every ASCII one has a 0).
+# The characters clean_text() drops and nh3 keeps: C0 controls but for NUL, tab, newline and
+# carriage return, then DEL and C1 (U+007F-U+009F), and the noncharacters U+FFFE and U+FFFF.
+# Browsers show them as boxes, and feeds (XML 1.0) cannot carry C0 or the noncharacters. nh3
+# drops NUL itself, and looking for it cost as much as for all the others (in text stored two
+# bytes a character, every ASCII one has a 0).
 CONTROLS = "".join(
-    chr(code) for code in range(1, 0xA0) if UNWANTED_CHARACTERS_RE.fullmatch(chr(code))
+    chr(code)
+    for code in (*range(1, 0xA0), 0xFFFE, 0xFFFF)
+    if UNWANTED_CHARACTERS_RE.fullmatch(chr(code))
 )
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):

@@ -470,13 +470,15 @@ def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, 
 
 
 @pytest.mark.parametrize(
-    "control", ["\x0b", "\x7f", "\x85"], ids=["vertical tab", "DEL", "next line (C1)"]
+    "control",
+    ["\x0b", "\x7f", "\x85", "\ufffe", "\uffff"],
+    ids=["vertical tab", "DEL", "next line (C1)", "U+FFFE", "U+FFFF"],
 )
 def test_a_description_with_a_control_character_is_stored_and_shown_without_it(
     acme, fake_greenhouse, client, control
 ):
-    # nh3 keeps C0 controls, DEL and C1 ones: they reached the stored description, its search
-    # text and its page.
+    # nh3 keeps C0 controls, DEL and C1 ones, and the noncharacters U+FFFE and U+FFFF: they
+    # reached the stored description, its search text and its page.
     post = fake_greenhouse.jobs(TOKEN)[0]
     post["content"] = f"&lt;p&gt;Solder{control} circuit boards&lt;/p&gt;"
     fake_greenhouse.touch(TOKEN)
@@ -485,6 +487,7 @@ def test_a_description_with_a_control_character_is_stored_and_shown_without_it(
 
     job = Job.objects.get(greenhouse_id=post["id"])
     assert job.description_html == "<p>Solder circuit boards</p>"
+    assert job.excerpt == "Solder circuit boards"
     assert job.search_text.endswith(" Solder circuit boards")
     page = client.get(job.get_absolute_url()).content.decode()
     assert "<p>Solder circuit boards</p>" in page and control not in page
