@@ -210,8 +210,8 @@ def _excerpt(safe_html: str, length: int) -> str:
         if len(text) > length or head == safe_html:
             break
         head_chars *= 4
-    # nh3 keeps control characters such as \x0b; no feed may carry them.
-    return cut_at_word(clean_text(text), length)
+    # Not cleaned again: sanitize_content() dropped every character a feed cannot carry.
+    return cut_at_word(text, length)
 
 
 def cut_at_word(text: str, length: int) -> str:
