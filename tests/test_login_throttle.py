@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from unittest import mock
 
 import pytest
@@ -113,6 +114,19 @@ def test_counts_in_the_local_file_cache_outlast_many_cached_pages(client, settin
 
     for username, _ in guessers:
         assert sign_in(client, username, PASSWORD, ip="203.0.113.99").status_code == 429
+
+
+def test_counts_in_the_local_file_cache_last_their_whole_window(client, owner, settings, tmp_path):
+    """FileBasedCache's incr() wrote a count again with the default timeout: failed sign-ins
+    were forgotten 5 minutes after the last one, and a day's sign-ups as soon."""
+    settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    fail(client, "alice", 3)
+    started = time.time()
+
+    with mock.patch("time.time", return_value=started + 10 * 60):
+        assert sign_in(client, "alice", PASSWORD).status_code == 429
+    with mock.patch("time.time", return_value=started + 16 * 60):
+        assert sign_in(client, "alice", PASSWORD).status_code == 302
 
 
 def test_a_successful_sign_in_resets_the_usernames_count(client, owner):

@@ -293,6 +293,11 @@ def test_the_file_cache_stores_plain_pickles_and_keeps_expiry(tmp_path):
     assert file_cache.touch("page", None) is True and file_cache.get("page") == page
     assert file_cache.touch("page", 0) is True and file_cache.get("page") is None
     assert file_cache.touch("page", None) is False
+    file_cache.add("count", 1, 60)
+    assert file_cache.incr("count", 300) == 301 and file_cache.decr("count") == 300
+    assert file_cache.get("count") == 300
+    with pytest.raises(ValueError, match="'page' not found"):
+        file_cache.incr("page")
 
 
 def test_a_full_file_cache_deletes_what_has_expired_before_culling_at_random(tmp_path):
