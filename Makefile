@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The site, a Celery worker and Celery beat; DEMO=0 skips the local fake Greenhouse and demo org.
+# The site, a Celery worker and Celery beat; DEMO=0 skips the local fake Greenhouse and demo orgs.
 run: $(STAMP)
 	$(PY) manage.py runlocal $(if $(filter 0,$(DEMO)),,--demo)
 

@@ -773,10 +773,10 @@ class SyncRunAdmin(ListQueryCleaning, admin.ModelAdmin):
     list_display = ["organization", "trigger", "started_at", "outcome", "created", "updated"]
     list_filter = ["outcome", "trigger", ("organization", ChosenOrganizationFilter)]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
         return False
 
 

@@ -531,7 +531,7 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     return _org_page(request, "manage/jobs.html", organization, page=page)
 
 
-# A page of the jobs list after the first (a list of 10,000 jobs has 400).
+# A page of the jobs list after the first (a list of 10,000 jobs has 100).
 LATER_PAGE_RE = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
 
 

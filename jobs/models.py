@@ -204,8 +204,9 @@ ROLES_IN_WORDS = {Membership.Role.ADMIN.value: "an admin", Membership.Role.MEMBE
 
 
 class Invitation(models.Model):
-    """An existing account asked to join an org. It joins only through the link emailed to its
-    address, while signed in: an account that merely claims someone's address gains nothing."""
+    """An account asked to join an org: the address's own, or for an address new here one the
+    invitation made (`made_account`). It joins only through the link emailed to that address,
+    while signed in: an account that merely claims someone's address gains nothing."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invitations"
@@ -576,7 +577,8 @@ class Job(WrittenInLanguage, models.Model):
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:
-        """The site's choice when it made one, else what the Greenhouse metadata says."""
+        """The site's choice when it made one, else what the Greenhouse post says (its metadata,
+        else its location or offices: jobs.metadata.remote_policy_of_post)."""
         return Job.RemotePolicy(self.remote_policy or self.greenhouse_remote_policy)
 
     @property

@@ -1,7 +1,7 @@
 """What the admin pages say about an org's syncing, as one plain dict.
 
-The settings and jobs pages render it and status.json serves it to the polling script, so the
-words people read ("Finished: 3 new, 2 updated, 1 closed") are written in one place.
+The settings, jobs and history pages render it and status.json serves it to the polling script,
+so the words people read ("Finished: 3 new, 2 updated, 1 closed") are written in one place.
 """
 
 from __future__ import annotations

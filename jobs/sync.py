@@ -183,12 +183,16 @@ def sync_organization(
     3. Fetch the board, sending the ETag of the last one applied while that board is still
        the one applied whole. Any failure is recorded on the run and the connection; no job
        changes. A board Greenhouse says is not modified, or byte for byte the same as the last
-       one applied (and its jobs still open), goes straight to step 5: there is nothing to parse.
-    4. In one transaction, apply the board: create new jobs, update changed ones, reopen
-       returning ones, close missing ones. Unchanged posts cost a hash and nothing else; changed
-       posts whose content is the same keep the description read from it, and those whose
-       departments and offices are the same keep their links.
-    5. Record the counts, mark the connection healthy and release the lock.
+       one applied (and its jobs still open), is recorded as a success with the last counts:
+       there is nothing to parse.
+    4. Unless the lease has run out meanwhile, in one transaction apply the board: create new
+       jobs, update changed ones, reopen returning ones, close missing ones. Unchanged posts
+       cost a hash and nothing else; changed posts whose content is the same keep the
+       description read from it, and those whose departments and offices are the same keep
+       their links. Last, ask the lease again and, still held, record the counts and mark the
+       connection healthy in that transaction; a sync that outlived its lease changes nothing.
+    5. Have the org's cached pages render afresh if its jobs changed, and release the lock
+       (whatever happened before).
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts).
     """

@@ -1,7 +1,8 @@
 """Sign-in throttling: failed sign-ins are counted per username and per client address, and so
 are wrong passwords typed by someone signed in (changing the password or the email address,
-deleting the account); new orgs are counted per client address, and password reset, address
-change and invitation emails per address they go to.
+deleting the account); new orgs are counted per client address, board token checks per org,
+address change links per account, and password reset, address change and invitation emails per
+address they go to.
 
 Counters live in the cache (shared by all web processes) for a fixed window that starts at the
 first failure. Once either counter reaches LOGIN_FAILURE_LIMIT, further attempts are refused,

@@ -279,7 +279,8 @@ def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cache_public_page
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
-    """The org's open, not hidden jobs: the site's first public read."""
+    """The org's listed jobs (open, not hidden, still taking applications), for any website to
+    read from a browser (README, Public JSON)."""
     organization = Organization.objects.filter(slug=slug).first()
     if organization is None:
         # In JSON, as the script that asked can read it.

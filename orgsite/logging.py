@@ -1,4 +1,6 @@
-"""A log formatter that writes one JSON object per line, for log collectors (LOG_FORMAT=json)."""
+"""Logging: a formatter that writes one JSON object per line, for log collectors (LOG_FORMAT=json),
+and filters for Django's lines of refusals that are no crash: a failed health probe's are left
+out (jobs.health logs its own), an unknown host's and a permission denied's lose their traceback."""
 
 from __future__ import annotations
 

@@ -111,7 +111,8 @@ def _default_site_url() -> str:
     return f"https://{(public or named)[0]}"
 
 
-# The scheme and host of links in emails that no request starts (a failing sync's alert).
+# The scheme and host of the links in every email, never a request's Host, which a wildcard in
+# DJANGO_ALLOWED_HOSTS leaves to the client (and a sync's alert has no request at all).
 SITE_URL = (
     env_url("SITE_URL", "https://jobs.example.com")
     if env_given("SITE_URL") is not None
@@ -225,9 +226,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(
-    parents=True, exist_ok=True
-)  # empty until collectstatic; WhiteNoise warns if absent
+# Empty until collectstatic, but there: WhiteNoise warns of a missing one in every web process.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web processes themselves, with
 # gzipped copies made at collectstatic time: no other server is needed for /static/. Names carry
@@ -244,8 +244,9 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}(\.[^./]+)?$"
 # WhiteNoise has answered for a static file: it adds its own.
 WHITENOISE_ADD_HEADERS_FUNCTION = static_security_headers_add
 
-# Password resets and invitations. The console shows them locally; in production it would write
-# their sign-in links into the log, so mail goes to an SMTP server unless told otherwise.
+# Every email: password resets, invitations, address changes, sync alerts. The console shows them
+# locally; in production it would write their sign-in links into the log, so mail goes to an
+# SMTP server unless told otherwise.
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"

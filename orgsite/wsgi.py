@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn orgsite.wsgi`."""
+"""WSGI entry point: `gunicorn -c python:orgsite.gunicorn_config orgsite.wsgi`."""
 
 import os
 

@@ -285,7 +285,8 @@ def test_an_email_backend_that_cannot_be_imported_stops_the_checks(settings):
 
 @pytest.mark.django_db
 def test_an_email_backend_that_cannot_be_imported_stops_migrate(settings):
-    # Gunicorn, the worker and beat run no checks: the README counts on every deploy's migrate.
+    # The deploy's migrate stops too, before any new process starts (README, Processes in
+    # production); gunicorn, the worker and beat also stop as they start (tests above).
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBakend"
 
     with pytest.raises(SystemCheckError, match=r"orgsite.E001.*DJANGO_EMAIL_BACKEND"):

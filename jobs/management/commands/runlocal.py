@@ -1,8 +1,8 @@
 """Run the whole site locally: web server, Celery worker and Celery beat in one command.
 
 With --demo it also starts the fake Greenhouse from the tests' support code with sample boards,
-connects a demo organization to it and creates a demo admin with a freshly generated password,
-so a newcomer sees jobs arrive without any internet access.
+connects the three demo organizations of DEMO_BOARDS to it and makes a demo admin of them with a
+freshly generated password, so a newcomer sees jobs arrive without any internet access.
 """
 
 from __future__ import annotations
