@@ -155,7 +155,6 @@ class SyncResult:
         FAILED = "failed"
         LOCKED = "locked"
 
-    organization_slug: str
     outcome: str
     counts: SyncCounts = field(default_factory=SyncCounts)
     error: str = ""
@@ -200,7 +199,7 @@ def sync_organization(
     lease = acquire_sync_lock(connection)
     if lease is None:
         logger.info("sync skipped org=%s reason=locked", slug)
-        return SyncResult(organization_slug=slug, outcome=SyncResult.Outcome.LOCKED)
+        return SyncResult(outcome=SyncResult.Outcome.LOCKED)
     started = time.monotonic()
     try:
         run = start_sync_run(connection, trigger=trigger)
@@ -219,7 +218,6 @@ def sync_organization(
             else:
                 message = UNEXPECTED_MESSAGE
             result = SyncResult(
-                organization_slug=slug,
                 outcome=SyncResult.Outcome.FAILED,
                 error=message,
                 transient=database_lost,
@@ -281,7 +279,6 @@ def reconnect_after_database_error() -> None:
 def _fetch_and_apply(
     connection: GreenhouseConnection, run: SyncRun, client: GreenhouseClient, *, lease: datetime
 ) -> SyncResult:
-    slug = connection.organization.slug
     connection.refresh_from_db(fields=FIELDS_READ_UNDER_LEASE)
     try:
         response = client.fetch_jobs_response(
@@ -301,7 +298,6 @@ def _fetch_and_apply(
                 **_etag_values(response),
             )
             return SyncResult(
-                organization_slug=slug,
                 outcome=SyncResult.Outcome.SUCCESS,
                 counts=counts,
                 run_id=run.pk,
@@ -316,7 +312,6 @@ def _fetch_and_apply(
             invalid_token=isinstance(exc, BoardNotFound),
         )
         return SyncResult(
-            organization_slug=slug,
             outcome=SyncResult.Outcome.FAILED,
             error=exc.message,
             transient=exc.transient,
@@ -353,9 +348,7 @@ def _fetch_and_apply(
         return _lease_lost(connection, run)
     if counts.changed_jobs:
         listing_cache_invalidate(organization=connection.organization)
-    return SyncResult(
-        organization_slug=slug, outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk
-    )
+    return SyncResult(outcome=SyncResult.Outcome.SUCCESS, counts=counts, run_id=run.pk)
 
 
 class _LeaseLost(Exception):
@@ -390,7 +383,6 @@ def _lease_lost(connection: GreenhouseConnection, run: SyncRun) -> SyncResult:
         outcome=SyncRun.Outcome.FAILED, finished_at=timezone.now(), error_message=LEASE_LOST_MESSAGE
     )
     return SyncResult(
-        organization_slug=slug,
         outcome=SyncResult.Outcome.FAILED,
         error=LEASE_LOST_MESSAGE,
         run_id=run.pk,
