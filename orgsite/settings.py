@@ -284,9 +284,8 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- Greenhouse -------------------------------------------------------------------------------
-GREENHOUSE_API_BASE = env_url("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1").rstrip(
-    "/"
-)
+# Written with or without a trailing slash: the client joins its paths on without one.
+GREENHOUSE_API_BASE = env_url("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1")
 GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0, positive=True)
 GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0, positive=True)
 # Whole-response deadline: a body that trickles in never trips the per-read timeout above.

@@ -51,6 +51,14 @@ def test_it_asks_for_content_and_gets_every_post(client, fake_greenhouse):
     assert request.query.get("content") in ("true", ["true"])
 
 
+def test_an_api_base_written_with_a_trailing_slash_asks_the_same_address(fake_greenhouse, settings):
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url + "/"
+
+    GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert fake_greenhouse.requests[-1].path == "/v1/boards/acme-robotics/jobs"
+
+
 def test_one_sync_fetch_is_one_http_request(client, fake_greenhouse):
     client.fetch_jobs("acme-robotics")
     assert fake_greenhouse.request_count("acme-robotics") == 1
