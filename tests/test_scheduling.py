@@ -41,6 +41,18 @@ def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
     assert queued == [(due.pk, SyncRun.Trigger.SCHEDULE)]
 
 
+def test_a_tick_queues_at_most_its_limit_those_due_longest_and_the_next_tick_the_rest(db, queued):
+    now = timezone.now()
+    connections = [make_connection(f"org{number}", "board") for number in range(3)]
+    for minutes_due, connection in zip([1, 30, 10], connections, strict=True):
+        GreenhouseConnection.objects.filter(pk=connection.pk).update(
+            next_sync_at=now - timedelta(minutes=minutes_due)
+        )
+
+    assert enqueue_due_syncs(limit=2) == sorted([connections[1].pk, connections[2].pk])
+    assert enqueue_due_syncs(limit=2) == [connections[0].pk]
+
+
 def test_the_dispatcher_does_not_queue_an_org_twice(db, queued):
     connection = make_connection("due", "due")
     enqueue_due_syncs()
