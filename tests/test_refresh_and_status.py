@@ -254,6 +254,20 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     assert "<dt>Skipped posts</dt><dd" in signed_in.get("/manage/acme/settings/").content.decode()
 
 
+def test_the_status_names_the_first_reasons_kept_and_counts_the_skipped_posts_past_them(
+    signed_in, acme, fake_greenhouse
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    for number in range(12):
+        posts.append({**posts[0], "id": f"R-{number}", "title": f"Orphan {number}"})
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    kept = "; ".join(f"a post with no valid id (“Orphan {number}”)" for number in range(10))
+    expected = f"12 not imported: {kept}; and 2 more. {FOR_ID}"
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
+
+
 @pytest.mark.parametrize(
     ("break_board", "reason", "remedy"),
     [
