@@ -120,6 +120,14 @@ def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
     assert not Organization.objects.exists()
 
 
+def test_a_refused_slug_is_told_every_character_a_slug_may_hold(fake_greenhouse):
+    with pytest.raises(CommandError, match=r"use lowercase letters, digits, - and _\)"):
+        call_command("connect_greenhouse", "Acme", "acme-robotics")
+
+    call_command("connect_greenhouse", "acme_robotics", "acme-robotics")
+    assert Organization.objects.get().slug == "acme_robotics"
+
+
 @pytest.mark.parametrize(
     ("argument", "arguments"),
     [

@@ -59,7 +59,9 @@ class Command(BaseCommand):
         # An empty slug passes slugify(), and an org at /orgs// breaks every page that links it.
         if not slug or slugify(slug) != slug:
             # Quoted by repr(): a control character typed in it is shown, not acted on.
-            raise CommandError(f"{slug!r} is not a valid slug (use lowercase letters, digits, -).")
+            raise CommandError(
+                f"{slug!r} is not a valid slug (use lowercase letters, digits, - and _)."
+            )
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
