@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -57,3 +58,14 @@ def expired_invitations_prune(*, expired_for_days: int) -> int:
         expired_for_days,
     )
     return count
+
+
+def expired_sessions_prune() -> int:
+    """Delete sign-in sessions past their expiry; returns how many went.
+
+    Django never does (its `clearsessions` is left to a cron job), so every sign-in that was not
+    signed out would keep its row for good.
+    """
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    logger.info("expired sessions pruned count=%d", deleted)
+    return deleted

@@ -11,7 +11,11 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from jobs.maintenance import expired_invitations_prune, sync_runs_prune
+from jobs.maintenance import (
+    expired_invitations_prune,
+    expired_sessions_prune,
+    sync_runs_prune,
+)
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import (
     enqueue_due_syncs,
@@ -138,3 +142,8 @@ def prune_sync_runs() -> int:
 @shared_task
 def prune_expired_invitations() -> int:
     return expired_invitations_prune(expired_for_days=settings.EXPIRED_INVITATION_RETENTION_DAYS)
+
+
+@shared_task
+def prune_expired_sessions() -> int:
+    return expired_sessions_prune()

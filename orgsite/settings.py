@@ -401,6 +401,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.prune_expired_invitations",
         "schedule": _daily_prune,
     },
+    "prune-expired-sessions": {
+        "task": "jobs.tasks.prune_expired_sessions",
+        "schedule": _daily_prune,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

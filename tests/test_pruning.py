@@ -1,5 +1,5 @@
-"""Sync-run history and long-expired invitations are pruned daily, so tables stay bounded; each
-org's last run stays, and so does every account that was used."""
+"""Sync-run history, long-expired invitations and expired sessions are pruned daily, so tables
+stay bounded; each org's last run stays, and so does every account that was used."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from celery.schedules import crontab
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from jobs.maintenance import expired_invitations_prune, sync_runs_prune
@@ -150,3 +152,24 @@ def test_the_daily_invitation_task_uses_its_retention_setting(db, settings):
 
     assert prune_expired_invitations() == 1
     assert list(Invitation.objects.all()) == [waiting]
+
+
+def session_expiring_in(days: float) -> str:
+    session = SessionStore()
+    session["_auth_user_id"] = "1"
+    session.create()
+    expire_date = timezone.now() + timedelta(days=days)
+    Session.objects.filter(pk=session.session_key).update(expire_date=expire_date)
+    return session.session_key
+
+
+def test_expired_sessions_are_deleted_daily_at_the_prune_time_and_live_ones_kept(db):
+    """Django never deletes an expired session itself (its `clearsessions` is left to a cron job):
+    each sign-in not signed out kept its row in the database for good."""
+    session_expiring_in(-1)
+    live = session_expiring_in(1)
+    scheduled = celery_app.conf.beat_schedule["prune-expired-sessions"]
+
+    assert scheduled["schedule"] == crontab(minute=30, hour=3)
+    assert celery_app.tasks[scheduled["task"]]() == 1
+    assert list(Session.objects.values_list("pk", flat=True)) == [live]

@@ -142,13 +142,13 @@ def test_a_time_of_day_is_hours_and_minutes_on_the_24_hour_clock(monkeypatch, ra
 
 
 def test_the_daily_pruning_runs_at_the_time_of_day_set():
-    entries = "prune-sync-runs", "prune-expired-invitations"
+    entries = "prune-sync-runs", "prune-expired-invitations", "prune-expired-sessions"
     shown = ", ".join(f"settings.CELERY_BEAT_SCHEDULE[{e!r}]['schedule']" for e in entries)
 
     process = run_settings(shown, DAILY_PRUNE_AT=" 4:05 ")
 
     assert process.returncode == 0, process.stderr
-    assert process.stdout.strip() == " ".join(["<crontab: 5 4 * * * (m/h/dM/MY/d)>"] * 2)
+    assert process.stdout.strip() == " ".join(["<crontab: 5 4 * * * (m/h/dM/MY/d)>"] * len(entries))
 
     refused = run_settings(DAILY_PRUNE_AT="25:00")
     assert refused.returncode != 0
