@@ -52,6 +52,11 @@ MAX_SEARCH_WORDS = 10
 PREFIX_MIN_LETTERS = 3
 LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
 WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
+# A word no query holds, as search reads it without accents (as_searched): put between the tags
+# and around them, then taken out of the parsed words, it leaves a gap in their positions, so
+# that a quoted phrase matches within one tag or field, not the last word of one and the first
+# of the next (joining two tsvectors numbers the right one's words on from the left one's last).
+GAP_WORD = "\u00e9"
 # Apostrophes as boards and keyboards write them: straight, or curly (U+2019, or U+2018 where
 # autocorrect turned one the wrong way). PostgreSQL's parser reads each as a space between
 # words; SQLite's LIKE compares them as written, so there the query and each row's text read
@@ -102,8 +107,10 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         )
         # The small vectors joined first: each join copies its operands, and a job's own
         # words run to thousands (uncached searches took 20-30% longer joined the other way).
-        all_words = own_words + (
-            tag_words
+        # Each tag apart from the next, and the tags from the job's own words and its
+        # organization's name (GAP_WORD).
+        all_words = own_words + WithoutGapWord(
+            SearchVector(_tags_apart("search_tags"), weight="B", config=SEARCH_CONFIG)
             + SearchVector(
                 _joiners_as_spaces("organization__search_name"), weight="A", config=SEARCH_CONFIG
             )
@@ -204,6 +211,35 @@ def _joiners_as_spaces(expression: str | Expression) -> Func:
         function="translate",
         output_field=TextField(),
     )
+
+
+def _tags_apart(expression: str) -> Func:
+    """The tags of tags_as_searched(), one a line, read as _joiners_as_spaces() reads them, with
+    GAP_WORD between them and before and after them."""
+    tags = Func(
+        _joiners_as_spaces(expression),
+        Value("\n"),
+        Value(f" {GAP_WORD} "),
+        function="replace",
+        output_field=TextField(),
+    )
+    return Func(
+        Value(f"{GAP_WORD} "),
+        tags,
+        Value(f" {GAP_WORD}"),
+        function="concat",
+        output_field=TextField(),
+    )
+
+
+class WithoutGapWord(SearchVectorCombinable, Func):
+    """The words without GAP_WORD, the positions of the others kept."""
+
+    function = "ts_delete"
+    output_field = SearchVectorField()
+
+    def __init__(self, words: Expression) -> None:
+        super().__init__(words, Value(GAP_WORD))
 
 
 class PrefixSearchQuery(SearchQuery):

@@ -220,6 +220,30 @@ def test_keywords_match_the_tags_an_org_admin_gave_a_job(db, query, expected):
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"python berlin"', {"Analyst"}),
+        ('-"python berlin"', {"Engineer", "Developer", "Writer"}),
+        ("python berlin", {"Engineer", "Developer", "Writer", "Analyst"}),  # words, anywhere
+    ],
+)
+def test_a_quoted_phrase_is_found_within_a_tag_not_across_a_tag_and_its_neighbour(
+    db, query, expected
+):
+    """PostgreSQL numbered a job's words on from its text to its tags and its organization's
+    name: a phrase matched the last word of one tag and the first of the next, of the text and
+    the first tag, or of the last tag and the name. SQLite compares each apart."""
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    berlin_labs = Organization.objects.create(name="Berlin Labs", slug="berlin")
+    make_job(berlin_labs, "Engineer", tags=["Python"])
+    make_job(forge, "Developer", tags=["Python", "Berlin office"])
+    make_job(forge, "Writer", search_text="Docs in Python", tags=["Berlin"])
+    make_job(forge, "Analyst", tags=["Python Berlin"])
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_a_tag_is_found_on_the_jobs_page_and_its_organizations_page(client, db):
     org = Organization.objects.create(name="Forge", slug="forge")
     make_job(org, "Welder", tags=["Visa sponsorship"])
