@@ -174,6 +174,32 @@ def test_0038_reads_again_the_posts_stored_with_controls_or_metadata_past_bounds
     assert Office.objects.get(pk=office.pk).location == office.location
 
 
+@pytest.mark.parametrize("noncharacter", ["\ufffe", "\uffff"], ids=["U+FFFE", "U+FFFF"])
+def test_0038_reads_again_a_description_stored_with_a_noncharacter(fake_greenhouse, noncharacter):
+    """Sanitizing kept U+FFFE and U+FFFF sent as they are (not as references) after 0038 was
+    written: 0038 finds the descriptions stored with them too, and the next sync drops them."""
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = f"&lt;p&gt;Solder{noncharacter} circuit boards&lt;/p&gt;"
+    fake_greenhouse.touch("acme-robotics")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    job = Job.objects.get(greenhouse_id=post["id"])
+    # As earlier code stored it: the noncharacter kept.
+    Job.objects.filter(pk=job.pk).update(
+        description_html=f"<p>Solder{noncharacter} circuit boards</p>"
+    )
+
+    controls_reparse.forget_hashes_of_posts_with_controls_or_unbounded_metadata(apps, None)
+
+    assert_read_again({job.pk}, forgotten_by="acme", kept_by="tiny")
+
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+
+    assert Job.objects.get(pk=job.pk).description_html == "<p>Solder circuit boards</p>"
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(
