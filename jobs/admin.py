@@ -22,7 +22,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django.db.models.lookups import IContains, Lookup
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -67,7 +66,7 @@ from jobs.models import (
     SyncRun,
 )
 from jobs.organizations import organization_delete
-from jobs.search import MAX_SEARCH_WORDS
+from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
 from jobs.text import as_searched, ending_sentence
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
@@ -108,17 +107,17 @@ class ListQueryCleaning:
         return super().response_action(request, queryset)
 
 
-class SearchedContains(Lookup):
-    """icontains on a field stored as keyword search reads text (as_searched), with each word
-    searched read so too: "munchen" finds "München" here as on the site's search. A lookup
-    rather than a folded search term: Django splits the term into words (or quoted phrases) and
-    tries each on every search field, and the fields without a folded copy (a job's location)
-    still need the word as typed."""
+class SearchedContains(FoldedContains):
+    """FoldedContains on a field stored as keyword search reads text (as_searched), with each
+    word searched read so too: "munchen" finds "München" and "women's" finds "Women’s health"
+    here as on the site's search. A lookup rather than a folded search term: Django splits the
+    term into words (or quoted phrases) and tries each on every search field, and the fields
+    without a folded copy (a job's location) still need the word as typed."""
 
     lookup_name = "searched"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        return IContains(self.lhs, as_searched(self.rhs)).as_sql(compiler, connection)
+    def get_prep_lookup(self) -> str:
+        return as_searched(super().get_prep_lookup())
 
 
 Job._meta.get_field("search_title").register_lookup(SearchedContains)

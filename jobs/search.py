@@ -25,6 +25,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import BooleanField, Expression, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Col
+from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
@@ -59,9 +60,11 @@ WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
 GAP_WORD = "\u00e9"
 # Apostrophes as boards and keyboards write them: straight, or curly (U+2019, or U+2018 where
 # autocorrect turned one the wrong way). PostgreSQL's parser reads each as a space between
-# words; SQLite's LIKE compares them as written, so there the query and each row's text read
-# the curly ones as straight as they are compared, and no stored row needs to change.
-CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans("\u2018\u2019", "''")
+# words; LIKE (SQLite's search, and Django's admin on either database) compares them as
+# written, so there the query and each row's text read the curly ones as straight as they are
+# compared (FoldedContains), and no stored row needs to change.
+CURLY_APOSTROPHES = "\u2018\u2019"
+CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans(CURLY_APOSTROPHES, "'" * len(CURLY_APOSTROPHES))
 SQLITE_FOLDED_CONTAINS = "folded_contains"
 SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")
 
@@ -145,26 +148,49 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         matches = Q()
         for phrase in dict.fromkeys((written, spaced)):
             for field in SQLITE_SEARCHED_FIELDS:
-                matches |= _sqlite_contains(field, phrase)
+                matches |= Q(FoldedContains(F(field), phrase))
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
 
 
-def _sqlite_contains(field: str, phrase: str) -> Q:
-    """Jobs whose `field` holds `phrase` (its apostrophes straight), in any case. SQLite's LIKE
-    folds only ASCII letters, and the field may hold curly apostrophes, so a phrase with other
-    letters ("МОСКВА") or an apostrophe is matched by folded_contains() instead: slower, as
-    SQLite calls back into Python for each row, so only then."""
-    if phrase.isascii() and "'" not in phrase:
-        return Q(**{f"{field}__icontains": phrase})
-    return Q(
-        Func(
-            F(field),
-            Value(_as_compared(phrase)),
-            function=SQLITE_FOLDED_CONTAINS,
-            output_field=BooleanField(),
+class FoldedContains(Lookup):
+    """Whether the text holds the phrase in any case, an apostrophe in either straight or curly
+    (CURLY_APOSTROPHES_AS_STRAIGHT): how SQLite's search compares each field, and Django's admin
+    its search fields (jobs.admin)."""
+
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> str:
+        return self.rhs.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        """PostgreSQL: icontains, on the text with its apostrophes straight if the phrase has
+        one."""
+        text = self.lhs
+        if "'" in self.rhs:
+            text = Func(
+                text,
+                Value(CURLY_APOSTROPHES),
+                Value("'" * len(CURLY_APOSTROPHES)),
+                function="translate",
+                output_field=TextField(),
+            )
+        return compiler.compile(IContains(text, self.rhs))
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        """SQLite's LIKE folds only ASCII letters, and the text may hold curly apostrophes, so a
+        phrase with other letters ("МОСКВА") or an apostrophe is matched by folded_contains()
+        instead: slower, as SQLite calls back into Python for each row, so only then."""
+        if self.rhs.isascii() and "'" not in self.rhs:
+            return compiler.compile(IContains(self.lhs, self.rhs))
+        return compiler.compile(
+            Func(
+                self.lhs,
+                Value(_as_compared(self.rhs)),
+                function=SQLITE_FOLDED_CONTAINS,
+                output_field=BooleanField(),
+            )
         )
-    )
 
 
 def folded_contains(text: str | None, folded_phrase: str) -> bool:
