@@ -597,7 +597,6 @@ class SyncRun(models.Model):
         SCHEDULE = "schedule", "Schedule"
         MANUAL = "manual", "Refresh now"
         CONNECT = "connect", "Board connected"
-        WEBHOOK = "webhook", "Webhook"
         COMMAND = "command", "Command line"
         RETRY = "retry", "Retry after a failure"
 
