@@ -36,6 +36,8 @@ SKIPPED_FOR_ID_TEXT = (
     "another post's, is not fixed by editing it: the next sync imports it once Greenhouse sends "
     "it right; if it does not, ask Greenhouse's support."
 )
+# The last error's place while the latest sync's line, under the list, gives it in full.
+LAST_ERROR_BELOW_TEXT = "see the failed sync below"
 
 
 def run_counts(run: SyncRun) -> SyncCounts:
@@ -82,6 +84,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         latest=latest_of_board,
         now=now,
     )
+    last_error = _as_true_now(connection.last_error, connection=connection)
     return {
         **status,
         "board_token": connection.board_token,
@@ -97,7 +100,12 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "next_sync_at": connection.next_sync_at if connection.enabled else None,
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
-        "last_error": _as_true_now(connection.last_error, connection=connection),
+        "last_error": last_error,
+        "last_error_text": (
+            LAST_ERROR_BELOW_TEXT
+            if _said_below(connection, phase=phase, latest=latest_of_board)
+            else last_error
+        ),
         "skipped_text": _skipped_text(connection),
         "failure_email_text": _failure_email_text(connection, now=now),
         "queued": queued,
@@ -134,6 +142,13 @@ def _as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
     if connection.enabled:
         return text
     return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
+
+
+def _said_below(connection: GreenhouseConnection, *, phase: str, latest: SyncRun | None) -> bool:
+    """Whether the failed sync's line under the list gives the last error: a refusal's reason
+    is five lines long, and the list said it again."""
+    said = latest.error_message if latest and phase == PHASE_FAILED else ""
+    return bool(said) and said == connection.last_error
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:

@@ -401,6 +401,40 @@ def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
     expect(feedback).to_have_text("")
 
 
+def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
+    live_server, page, acme, owner
+):
+    """The failed sync's line gives the reason; the list's Last error, which the script writes
+    too, points to it rather than say it again."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5), last_attempt_at=timezone.now()
+    )
+    reason = "The request for the job board “acme-robotics” was refused (HTTP 403 Forbidden)."
+    last_error = page.locator(".sync-status [data-field=last_error_text]")
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(last_error).to_have_text("none")
+
+    # The sync ends as a worker's would: lease released, its failure recorded.
+    SyncRun.objects.create(
+        organization=acme.organization,
+        trigger=SyncRun.Trigger.SCHEDULE,
+        outcome=SyncRun.Outcome.FAILED,
+        finished_at=timezone.now(),
+        error_message=reason,
+    )
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=None,
+        state=GreenhouseConnection.State.FAILING,
+        failing_since=timezone.now(),
+        last_error=reason,
+    )
+    expect(page.locator(".sync-status [data-field=message]")).to_have_text(
+        f"Failed: {reason}", timeout=SYNC_TIMEOUT_MS
+    )
+    expect(last_error).to_have_text("see the failed sync below")
+
+
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(
     live_server, page, acme, owner
 ):

@@ -495,6 +495,26 @@ def test_the_page_shows_the_connection_state_and_last_error(signed_in, connected
     assert "Last attempt" in page and "Last success" in page
 
 
+def test_a_failed_syncs_reason_is_said_once(signed_in, connected, fake_greenhouse):
+    """A refusal's reason runs to five lines: the list's Last error and the failed sync's line
+    under it both gave it in full."""
+    fake_greenhouse.fail_next("tiny-co", "status", status=403)
+    sync_organization(connected, trigger=SyncRun.Trigger.SCHEDULE)
+    reason = GreenhouseConnection.objects.get().last_error
+    assert "was refused (HTTP 403 Forbidden)" in reason
+
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+
+    assert page.get_text().count("was refused") == 1
+    assert page.select_one("[data-field=message]").get_text() == f"Failed: {reason}"
+    last_error = page.select_one("[data-field=last_error_text]")
+    assert last_error.get_text() == "see the failed sync below"
+    # While the next sync runs, its line says so: the list gives the reason again.
+    acquire_sync_lock(connected)
+    running = signed_in.get("/manage/north/status.json").json()
+    assert (running["message"], running["last_error_text"]) == ("Running…", reason)
+
+
 def test_a_failing_connection_says_since_when(signed_in, connected, fake_greenhouse, settings):
     settings.GREENHOUSE_RETRIES = 0
     fake_greenhouse.fail_next("tiny-co", "status", status=502)
