@@ -19,7 +19,9 @@ from jobs.connections import check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken
 from jobs.greenhouse import (
     Board,
+    BoardNotFound,
     GreenhouseError,
+    InvalidBoardToken,
     clean_text,
     shows_anything,
     without_format_characters,
@@ -455,7 +457,11 @@ class ConnectForm(forms.Form):
                     token,
                     exc.message,
                 )
-                self.add_error("board_token", check_failure_message(exc))
+                # Only a token Greenhouse cannot know is the field's fault. A refusal or an
+                # outage is the form's, said once in its error summary: under the field too,
+                # a five-line refusal took the page twice.
+                token_wrong = isinstance(exc, InvalidBoardToken | BoardNotFound)
+                self.add_error("board_token" if token_wrong else None, check_failure_message(exc))
         return cleaned
 
 

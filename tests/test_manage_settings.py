@@ -167,6 +167,32 @@ def test_a_board_over_the_size_cap_says_who_can_raise_it_not_to_try_again(
     assert not GreenhouseConnection.objects.exists() and queued == []
 
 
+@pytest.mark.parametrize(
+    ("token", "fault", "the_tokens_fault"),
+    [
+        ("no-such-board", None, True),
+        ("tiny-co", {"fault": "status", "status": 403}, False),
+        ("tiny-co", {"fault": "status", "status": 503}, False),
+    ],
+    ids=["unknown token", "refused", "outage"],
+)
+def test_a_board_check_that_failed_through_no_fault_of_the_token_is_said_once_above_the_form(
+    signed_in, fake_greenhouse, settings, token, fault, the_tokens_fault
+):
+    """A five-line refusal was said in the error summary and again under the token field, as
+    if the token were wrong."""
+    settings.GREENHOUSE_RETRIES = 0
+    if fault:
+        fake_greenhouse.fail_next(token, **fault)
+
+    page = BeautifulSoup(connect(signed_in, token).content, "html.parser")
+
+    [said] = page.select(".error-summary li")
+    assert (said.find("a", href="#id_board_token") is not None) is the_tokens_fault
+    assert (page.select_one("#id_board_token_error") is not None) is the_tokens_fault
+    assert page.select_one("#id_board_token").has_attr("aria-invalid") is the_tokens_fault
+
+
 def test_a_slow_greenhouse_gets_one_try_and_an_answer_within_the_check_time(
     signed_in, fake_greenhouse, monkeypatch
 ):
