@@ -294,6 +294,27 @@ def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, p
     assert value["y"] == label["y"]
 
 
+def test_a_long_status_sentence_takes_the_whole_width_of_the_list(live_server, page, owner):
+    """The list's values sit in two columns; a long skipped-posts sentence in one made its row
+    ten lines tall and left a blank of that height beside it."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").update(
+        applied_board_skipped=3,
+        applied_board_skip_reasons=[f"job post {n} has no title" for n in (101, 102, 103)],
+        applied_board_skipped_for_id=0,
+    )
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    status_list = page.locator(".status-list").bounding_box()
+
+    for label in ("Last error", "Skipped posts", "Failure email"):
+        row = page.locator(".status-list > div").filter(has_text=label).bounding_box()
+        assert (row["x"], row["width"]) == (status_list["x"], status_list["width"])
+    # The short values keep their two columns.
+    state = page.locator(".status-list > div").filter(has_text="State").bounding_box()
+    success = page.locator(".status-list > div").filter(has_text="Last success").bounding_box()
+    assert success["y"] == state["y"] and success["x"] > state["x"] + state["width"]
+
+
 def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     live_server, page, owner
 ):
