@@ -555,24 +555,29 @@ def _content_within_bounds(job_id: int, content: str) -> str:
     return content
 
 
-def _is_web_address(url: str) -> bool:
-    """Whether `url` is an http(s) address with a host a browser can read, and a port from 1 to
-    65535 if it has one. Browsers read one without a host ("https:jobs/1") against the page it
-    is on: the Apply link, and the description's relative links read against it, led into this
-    site. One whose host has a space, or whose port is 99999, they refuse: the link led nowhere.
-    False for an address urlsplit cannot read ("http://[" or a host with "＃"): its ValueError
-    would fail the whole sync for one post, as would its port's (over 65535, or not digits)."""
+def _web_address_problem(url: str) -> str:
+    """What keeps `url` from being an http(s) address a browser can open, in words that follow
+    "an application link"; "" if nothing does. Browsers read one without a host
+    ("https:jobs/1") against the page it is on: the Apply link, and the description's relative
+    links read against it, led into this site. One whose host has a space, or whose port is
+    99999, they refuse: the link led nowhere. urlsplit's ValueErrors are caught: one would fail
+    the whole sync for one post."""
     try:
         address = urlsplit(url)
         host = address.hostname
-        return (
-            address.scheme in ("http", "https")
-            and bool(host)
-            and (address.port is None or address.port > 0)
-            and not FORBIDDEN_HOST_CHARACTERS_RE.search(unquote(host))
-        )
-    except ValueError:
-        return False
+    except ValueError:  # "http://[", a host with "＃"
+        return "that cannot be read as a web address"
+    if address.scheme not in ("http", "https"):
+        return "that is not an http or https address"
+    if not host:
+        return "without a host name"
+    if FORBIDDEN_HOST_CHARACTERS_RE.search(unquote(host)):
+        return "whose host name has a space or another character no host name may have"
+    try:
+        port = address.port
+    except ValueError:  # over 65535, or not digits
+        port = 0
+    return "" if port is None or port > 0 else "whose port is not a number from 1 to 65535"
 
 
 # One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.
@@ -635,14 +640,13 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
         raise InvalidJob(f"job post {job_id} has no title{kept}")
     absolute_url = _text(raw.get("absolute_url"))
-    if absolute_url and not _is_web_address(absolute_url):
+    problem = _web_address_problem(absolute_url) if absolute_url else ""
+    if problem:
         # The reason its admins read leaves the address out; the log says which it was.
         logger.warning(
-            "job post %s: absolute_url %.200r is not a whole http(s) address", job_id, absolute_url
+            "job post %s has an application link %s: %.200r", job_id, problem, absolute_url
         )
-        raise InvalidJob(
-            f"job post {job_id} has an application link that is not a whole http(s) address"
-        )
+        raise InvalidJob(f"job post {job_id} has an application link {problem}")
     absolute_url = absolute_url[:1000]
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)

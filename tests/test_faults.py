@@ -305,10 +305,13 @@ FAULTS = [
         "javascript: url",
         break_first_post(absolute_url="javascript:alert(1)"),
         OK,
-        skipped_log="not a whole http(s) address",
+        skipped_log="not an http or https address",
     ),
     Fault(
-        "ftp url", break_first_post(absolute_url="ftp://example.org/"), OK, skipped_log="http(s)"
+        "ftp url",
+        break_first_post(absolute_url="ftp://example.org/"),
+        OK,
+        skipped_log="not an http or https address",
     ),
 ]
 

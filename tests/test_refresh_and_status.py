@@ -278,7 +278,7 @@ def test_the_status_names_the_first_reasons_kept_and_counts_the_skipped_posts_pa
         ),
         (
             lambda posts: posts[1].update(absolute_url="https://boards.greenhouse.io:99999/a/1"),
-            "job post {id} has an application link that is not a whole http(s) address",
+            "job post {id} has an application link whose port is not a number from 1 to 65535",
             "Once fixed in Greenhouse, the next sync imports them.",
         ),
         # Greenhouse gives the ids: no edit of a post in Greenhouse fixes these.

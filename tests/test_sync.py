@@ -808,38 +808,44 @@ def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhou
     assert result.counts.created == len(posts) - 1
 
 
+HOST_CHARACTER = "whose host name has a space or another character no host name may have"
+PORT = "whose port is not a number from 1 to 65535"
+
+
 @pytest.mark.parametrize(
-    "url",
+    ("url", "problem"),
     [
         # Addresses browsers refuse: the Apply link led nowhere.
-        "https://boards greenhouse.io/acmerobotics/jobs/5012346008",
-        "https://boards.greenhouse.io:99999/acmerobotics/jobs/5012346008",
-        "https://boards.greenhouse.io:0/acmerobotics/jobs/5012346008",
-        "https://boards.greenhouse.io:443x/acmerobotics/jobs/5012346008",  # urlsplit raises
-        "https://boards|greenhouse.io/acmerobotics/jobs/5012346008",
-        "https://boards%20greenhouse.io/acmerobotics/jobs/5012346008",
-        "https://boards%25greenhouse.io/acmerobotics/jobs/5012346008",  # "%" decoded
+        ("https://boards greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards.greenhouse.io:99999/acmerobotics/jobs/5012346008", PORT),
+        ("https://boards.greenhouse.io:0/acmerobotics/jobs/5012346008", PORT),
+        ("https://boards.greenhouse.io:443x/acmerobotics/jobs/5012346008", PORT),  # urlsplit raises
+        ("https://boards|greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards%20greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards%25greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),  # "%"
+        ("https:acmerobotics/jobs/5012346008", "without a host name"),
+        ("mailto:jobs@acme.example", "that is not an http or https address"),
+        ("https://[acmerobotics/jobs/5012346008", "that cannot be read as a web address"),
     ],
 )
 def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
-    acme, fake_greenhouse, caplog, url
+    acme, fake_greenhouse, caplog, url, problem
 ):
+    """Each reason says what is wrong with the link: "not a whole http(s) address" said
+    nothing of a port out of range."""
     posts = fake_greenhouse.jobs("acme-robotics")
     posts[1]["absolute_url"] = url
     fake_greenhouse.touch("acme-robotics")
 
     result = sync(acme)
 
+    reason = f"job post {posts[1]['id']} has an application link {problem}"
     assert result.ok and result.counts.skipped == 1
-    assert result.counts.skip_reasons == [
-        f"job post {posts[1]['id']} has an application link that is not a whole http(s) address"
-    ]
+    assert result.counts.skip_reasons == [reason]
     assert not Job.objects.filter(greenhouse_id=posts[1]["id"]).exists()
-    [record] = [r for r in caplog.records if "absolute_url" in r.getMessage()]
+    [record] = [r for r in caplog.records if r.getMessage().startswith(reason)]
     assert record.levelname == "WARNING"
-    assert record.getMessage() == (
-        f"job post {posts[1]['id']}: absolute_url {url!r} is not a whole http(s) address"
-    )
+    assert record.getMessage() == f"{reason}: {url!r}"
 
 
 @pytest.mark.parametrize(
