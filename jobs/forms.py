@@ -411,7 +411,7 @@ class ConnectForm(forms.Form):
         # A pasted board address can be long; the token read from it has at most 100.
         max_length=2000,
         help_text=(
-            "The last part of your job board's address: 'acme' in boards.greenhouse.io/acme "
+            "The last part of your job board's address: “acme” in boards.greenhouse.io/acme "
             "(pasting the whole address works too). In Greenhouse it is the URL token in your "
             "job board's settings."
         ),

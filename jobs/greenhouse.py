@@ -274,8 +274,8 @@ def validate_board_token(token: str) -> str:
         )
     if not BOARD_TOKEN_RE.fullmatch(token):
         raise InvalidBoardToken(
-            "A board token has only letters, digits, '-' and '_' (it is the last part of "
-            "your job board's address, e.g. 'acme' in boards.greenhouse.io/acme)."
+            "A board token has only letters, digits, “-” and “_” (it is the last part of "
+            "your job board's address, e.g. “acme” in boards.greenhouse.io/acme)."
         )
     return token
 
@@ -1011,13 +1011,13 @@ class GreenhouseClient:
                 "greenhouse answered 304 Not Modified to a request without a validator url=%s", url
             )
             raise GreenhouseError(
-                'Greenhouse answered "not modified" (HTTP 304) to a request for the whole board; '
+                "Greenhouse answered “not modified” (HTTP 304) to a request for the whole board; "
                 "nothing was changed.",
                 http_status=304,
             )
         if status == 404:
             raise BoardNotFound(
-                f"Greenhouse has no job board with the token '{token}'. Check the token in "
+                f"Greenhouse has no job board with the token “{token}”. Check the token in "
                 "Greenhouse's job board settings.",
                 http_status=404,
             )
@@ -1025,7 +1025,7 @@ class GreenhouseClient:
             # Gone "likely for good" (RFC 9110), as a 404's board: only a change in Greenhouse,
             # or of the token here, can help, not the task's retries minutes apart.
             raise BoardNotFound(
-                f"Greenhouse says the job board '{token}' is gone (HTTP 410): it was taken down "
+                f"Greenhouse says the job board “{token}” is gone (HTTP 410): it was taken down "
                 "or its token changed. Check the token in Greenhouse's job board settings.",
                 http_status=410,
             )
@@ -1196,7 +1196,7 @@ class GreenhouseClient:
             "likely refused it",
         )
         return AccessRefused(
-            f"The request for the job board '{token}' was refused (HTTP "
+            f"The request for the job board “{token}” was refused (HTTP "
             f"{_status_text(status)}); nothing was changed. Greenhouse's job boards "
             "need no login or API key, so the refusal most likely came from a proxy or firewall "
             "between this site and Greenhouse: ask whoever runs this site to check that its "
@@ -1220,7 +1220,7 @@ class GreenhouseClient:
             reason="the board API answers a board's address with the board, 404 or 410",
         )
         return MisdirectedRequest(
-            f"Greenhouse's address answered the request for the job board '{token}' with HTTP "
+            f"Greenhouse's address answered the request for the job board “{token}” with HTTP "
             f"{_status_text(status)}; nothing was changed. This site builds that request the "
             "same way for every board, so the cause is most likely on its side, not the "
             "board's: ask whoever runs this site to check the address it uses for Greenhouse "

@@ -384,7 +384,7 @@ def test_connect_greenhouse_says_where_to_look_when_the_board_request_is_refused
 
     with pytest.raises(
         CommandError,
-        match=f"job board 'acme-robotics' was refused "
+        match=f"job board “acme-robotics” was refused "
         rf"\(HTTP {status} .*proxy or firewall.*may reach 127\.0\.0\.1\.$",
     ):
         call_command("connect_greenhouse", "acme", "acme-robotics")
@@ -398,7 +398,7 @@ def test_connect_greenhouse_says_a_board_gone_is_gone_without_promising_a_retry(
         call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert str(caught.value) == (
-        "Greenhouse says the job board 'acme-robotics' is gone (HTTP 410): it was taken down or "
+        "Greenhouse says the job board “acme-robotics” is gone (HTTP 410): it was taken down or "
         "its token changed. Check the token in Greenhouse's job board settings."
     )
     assert not GreenhouseConnection.objects.exists()

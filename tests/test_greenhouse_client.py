@@ -74,7 +74,7 @@ def test_an_unknown_board_is_board_not_found(client, fake_greenhouse):
 def test_a_board_gone_is_board_not_found(client, fake_greenhouse):
     # Reported as refused, it was retried as passing and marked failing, not as a bad token.
     fake_greenhouse.fail_next("acme-robotics", "status", status=410)
-    with pytest.raises(BoardNotFound, match="'acme-robotics' is gone") as caught:
+    with pytest.raises(BoardNotFound, match="“acme-robotics” is gone") as caught:
         client.fetch_jobs("acme-robotics")
     assert caught.value.http_status == 410 and not caught.value.transient
     assert fake_greenhouse.request_count("acme-robotics") == 1
@@ -93,7 +93,7 @@ def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_lo
 
     assert caught.value.http_status == status and not caught.value.transient
     assert caught.value.message == (
-        f"The request for the job board 'acme-robotics' was refused (HTTP {status} {phrase}); "
+        f"The request for the job board “acme-robotics” was refused (HTTP {status} {phrase}); "
         "nothing was changed. Greenhouse's job boards need no login or API key, so the refusal "
         "most likely came from a proxy or firewall between this site and Greenhouse: ask "
         "whoever runs this site to check that its server may reach 127.0.0.1."
@@ -123,7 +123,7 @@ def test_another_client_error_names_the_status_and_who_can_fix_it_and_is_logged(
 
     assert caught.value.http_status == status
     assert caught.value.message == (
-        f"Greenhouse's address answered the request for the job board 'acme-robotics' with HTTP "
+        f"Greenhouse's address answered the request for the job board “acme-robotics” with HTTP "
         f"{shown}; nothing was changed. This site builds that request the same way for every "
         "board, so the cause is most likely on its side, not the board's: ask whoever runs this "
         "site to check the address it uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy "

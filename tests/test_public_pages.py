@@ -180,7 +180,7 @@ def test_an_unknown_org_is_a_friendly_404(client, db):
 
     assert response.status_code == 404
     html = response.content.decode()
-    assert "couldn’t find that page" in html and 'href="/jobs/"' in html
+    assert "couldn't find that page" in html and 'href="/jobs/"' in html
     assert '<meta name="robots" content="noindex">' in html
 
 
@@ -387,7 +387,7 @@ def test_an_unknown_or_hidden_job_is_a_friendly_404(client, org, url):
     response = client.get(url.format(id=job.greenhouse_id, hidden_id=hidden.greenhouse_id))
 
     assert response.status_code == 404
-    assert "couldn’t find that page" in response.content.decode()
+    assert "couldn't find that page" in response.content.decode()
 
 
 def test_a_request_the_site_cannot_read_gets_its_own_400_page_that_fits_a_phone(db):

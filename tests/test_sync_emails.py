@@ -131,7 +131,7 @@ def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_
 
     assert acme.state == GreenhouseConnection.State.INVALID_TOKEN
     [message] = mail.outbox
-    assert "Greenhouse has no job board with the token 'acme-robotics'" in message.body
+    assert "Greenhouse has no job board with the token “acme-robotics”" in message.body
     assert 'connect its new board token (in place of "acme-robotics")' in message.body
 
 

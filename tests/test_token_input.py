@@ -12,7 +12,7 @@ from tests.support.helpers import parsed
 pytestmark = pytest.mark.django_db
 
 SETTINGS_URL = "/manage/acme/settings/"
-NOT_A_TOKEN = "A board token has only letters, digits, &#x27;-&#x27; and &#x27;_&#x27;"
+NOT_A_TOKEN = "A board token has only letters, digits, “-” and “_”"
 TOO_LONG = "Ensure this value has at most 2000 characters"
 
 HOSTILE_TOKENS = {
