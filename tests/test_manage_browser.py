@@ -315,6 +315,27 @@ def test_a_long_status_sentence_takes_the_whole_width_of_the_list(live_server, p
     assert success["y"] == state["y"] and success["x"] > state["x"] + state["width"]
 
 
+def test_a_status_value_under_its_label_on_a_phone_sits_closer_to_it_than_to_the_next(
+    live_server, page, owner
+):
+    """On a phone each value wraps under its label: 8px under it and 4px above the next label,
+    it read as that label's."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    rows = page.locator(".status-list > div")
+
+    label, value = (
+        rows.nth(0).locator("dt").bounding_box(),
+        rows.nth(0).locator("dd").bounding_box(),
+    )
+    next_label = rows.nth(1).locator("dt").bounding_box()
+    assert value["y"] > label["y"]  # under it
+    below_label = value["y"] - (label["y"] + label["height"])
+    above_next = next_label["y"] - (value["y"] + value["height"])
+    assert below_label < above_next
+
+
 def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     live_server, page, owner
 ):
