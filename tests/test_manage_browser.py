@@ -336,6 +336,19 @@ def test_a_status_value_under_its_label_on_a_phone_sits_closer_to_it_than_to_the
     assert below_label < above_next
 
 
+@pytest.mark.parametrize("path", ["disconnect", "delete"])
+def test_a_card_that_opens_with_a_paragraph_has_no_blank_above_it(live_server, page, owner, path):
+    """Only a heading lost its top margin in a card: a paragraph first sat twice as far from
+    the card's top edge as the buttons from its bottom."""
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/{path}/")
+    card = page.locator("main .card").first
+    padding = float(card.evaluate("element => getComputedStyle(element).paddingTop")[:-2])
+
+    first = card.locator("> :first-child").bounding_box()
+    assert first["y"] - card.bounding_box()["y"] == pytest.approx(1 + padding)  # its border
+
+
 def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     live_server, page, owner
 ):
