@@ -349,6 +349,19 @@ def test_a_card_that_opens_with_a_paragraph_has_no_blank_above_it(live_server, p
     assert first["y"] - card.bounding_box()["y"] == pytest.approx(1 + padding)  # its border
 
 
+def test_a_card_that_ends_with_a_paragraph_has_no_blank_below_it(live_server, page, owner):
+    """An org not connected yet: the sync card's one paragraph had its margin and the card's
+    padding under it, twice the space above its heading."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").delete()
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    card = page.locator(".sync-status")
+    padding = float(card.evaluate("element => getComputedStyle(element).paddingBottom")[:-2])
+
+    box, last = card.bounding_box(), card.locator("> :last-child").bounding_box()
+    assert box["y"] + box["height"] - (last["y"] + last["height"]) == pytest.approx(1 + padding)
+
+
 def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     live_server, page, owner
 ):
