@@ -145,6 +145,19 @@ def test_an_org_without_open_jobs_says_so(client, org):
     assert "job-filters" not in html  # nothing to filter
 
 
+def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):
+    """With no job open anywhere, /jobs/ said "No open jobs match these filters" of filters
+    nobody chose, and linked "See every open job" to itself."""
+    make_job(org, "Gone", is_open=False)
+
+    html = client.get("/jobs/").content.decode()
+    assert "No open jobs right now." in html
+    assert "these filters" not in html and "See every open job" not in html
+
+    filtered = client.get("/jobs/?q=gone").content.decode()
+    assert "No open jobs match these filters." in filtered and "See every open job" in filtered
+
+
 def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     remote = make_unit(Office, org, "Anywhere")
     for n in range(30):
