@@ -145,6 +145,17 @@ def test_an_org_without_open_jobs_says_so(client, org):
     assert "job-filters" not in html  # nothing to filter
 
 
+def test_the_home_page_says_no_organization_is_hiring_when_none_is(client, org):
+    """It lists only the organizations hiring: with one on the site and no job open, it said
+    "No organizations yet"."""
+    make_job(org, "Gone", is_open=False)
+
+    html = client.get("/").content.decode()
+
+    assert "No organization is hiring right now." in html
+    assert "No organizations yet." not in html
+
+
 def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):
     """With no job open anywhere, /jobs/ said "No open jobs match these filters" of filters
     nobody chose, and linked "See every open job" to itself."""
