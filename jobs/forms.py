@@ -446,7 +446,8 @@ class ConnectForm(forms.Form):
                 logger.warning(
                     "connect check refused org=%s reason=too many", self.organization.slug
                 )
-                self.add_error("board_token", BOARD_CHECKS_REFUSED)
+                # The site's own refusal, no fault of the token either: the form's, as below.
+                self.add_error(None, BOARD_CHECKS_REFUSED)
                 return cleaned
             try:
                 self.board = check_board(token)
