@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
+from jobs import tasks
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from orgsite.celery import app as celery_app
@@ -112,3 +113,17 @@ def outsider(db) -> User:
     user = User.objects.create_user("mallory", "mallory@other.example", "correct horse battery")
     Membership.objects.create(organization=other, user=user, role=Membership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def retry_delays(monkeypatch) -> list[float]:
+    """The waits a sync's task asks for its retries; they run at once (the task runs inline)."""
+    delays = []
+    retry = tasks.sync_org.retry
+
+    def record_retry(*args, **kwargs):
+        delays.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.sync_org, "retry", record_retry)
+    return delays

@@ -377,20 +377,6 @@ def database_lost_in(monkeypatch, owner: object, name: str, *, on_calls: set[int
     monkeypatch.setattr(owner, name, lost_on_some_calls)
 
 
-@pytest.fixture
-def retry_delays(monkeypatch) -> list[float]:
-    """The waits the task asks for its retries; they run at once (the task runs inline)."""
-    delays = []
-    retry = tasks.sync_org.retry
-
-    def record_retry(*args, **kwargs):
-        delays.append(kwargs["countdown"])
-        return retry(*args, **kwargs)
-
-    monkeypatch.setattr(tasks.sync_org, "retry", record_retry)
-    return delays
-
-
 def not_started_lines(caplog) -> list[str]:
     return [
         record.getMessage()
