@@ -18,7 +18,8 @@ _POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
 
 
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """The variable's text as set; set but blank reads as unset."""
+    return env_given(name) or default
 
 
 def env_given(name: str) -> str | None:
@@ -36,10 +37,8 @@ _NOT_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
 def env_line(name: str, default: str, *, max_length: int) -> str:
     """One line of text for people to read, such as a name in page titles and email subjects:
     not blank, without a line break or control character, at most `max_length` characters; the
-    spaces around it are dropped."""
-    value = env_str(name, default).strip()
-    if not value:
-        raise ImproperlyConfigured(f"{name} must not be blank: leave it unset for {default!r}")
+    spaces around it are dropped. Set but blank reads as unset."""
+    value = (env_given(name) or default).strip()
     if any(unicodedata.category(character) in _NOT_IN_A_LINE for character in value):
         raise ImproperlyConfigured(
             f"{name} must be one line of text without control characters, not {value!r}"
@@ -102,8 +101,9 @@ _TIME_OF_DAY_RE = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def env_time_of_day(name: str, default: str) -> time:
-    """A time of day as HH:MM on the 24-hour clock, such as 03:30."""
-    raw = env_str(name, default)
+    """A time of day as HH:MM on the 24-hour clock, such as 03:30; set but blank reads as
+    unset."""
+    raw = env_given(name) or default
     match = _TIME_OF_DAY_RE.fullmatch(raw.strip())
     if match is None:
         raise ImproperlyConfigured(
@@ -114,8 +114,8 @@ def env_time_of_day(name: str, default: str) -> time:
 
 
 def env_url(name: str, default: str) -> str:
-    """An http(s) URL with a host."""
-    value = env_str(name, default).strip()
+    """An http(s) URL with a host; set but blank reads as unset."""
+    value = (env_given(name) or default).strip()
     try:
         parts = urlsplit(value)
         usable = parts.scheme in ("http", "https") and bool(parts.netloc)
