@@ -7,6 +7,7 @@ the web requests, on the filesystem transport so no broker server is needed.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -273,6 +274,34 @@ def test_a_long_username_wraps_in_the_header_on_a_phone(live_server, page):
 
     expect(page.get_by_role("banner")).to_contain_text(username)
     assert fits_the_screen(page)
+
+
+@pytest.mark.parametrize("width", [320, 390, 480, 1280])
+def test_the_org_tabs_wrap_into_full_rows_on_the_screen(live_server, page, owner, width):
+    """On a phone the four tabs wrapped, Members alone on a second row or two on each, the
+    current tab's box open at its foot above it, joined to nothing. There they are two rows of
+    two now, and one row where they fit; every tab on the screen, the page never sideways."""
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, "alice")
+    tabs = page.get_by_role("navigation", name="Acme Robotics admin")
+
+    for path, name in (
+        ("settings", "Settings"),
+        ("jobs", "Jobs"),
+        ("history", "Sync history"),
+        ("members", "Members"),
+    ):
+        page.goto(f"{live_server.url}/manage/acme/{path}/")
+        links = tabs.get_by_role("link").all()
+        per_row = Counter(link.bounding_box()["y"] for link in links).values()
+        assert set(per_row) == ({4} if width >= 480 else {2}), (width, path)
+        assert all(on_the_screen(link) for link in links), (width, path)
+        assert fits_the_screen(page), (width, path)
+        current = tabs.locator("[aria-current=page]")
+        expect(current).to_have_text(name)
+        # Open onto the page below only as one row on it.
+        has_a_foot = current.evaluate("tab => getComputedStyle(tab).borderBottomStyle != 'none'")
+        assert has_a_foot == (len(per_row) > 1), (width, path)
 
 
 def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, page, owner):
