@@ -606,9 +606,9 @@ def test_a_refused_form_and_then_the_welcome_are_focused_when_the_page_loads(liv
 def test_the_message_after_a_form_reached_by_a_link_to_its_field_is_focused(
     live_server, page, fake_greenhouse
 ):
-    """The jobs page's "Connect your Greenhouse board" links to the token field, an error
-    summary to a field: a browser keeps that #fragment through the redirect after the form is
-    sent, and would focus the field again, leaving the message saying what was done unread."""
+    """The jobs page's "Connect a board" links to the token field, an error summary to a
+    field: a browser keeps that #fragment through the redirect after the form is sent, and
+    would focus the field again, leaving the message saying what was done unread."""
     north = Organization.objects.create(name="North Wind", slug="north")
     nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
     Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
@@ -616,7 +616,7 @@ def test_the_message_after_a_form_reached_by_a_link_to_its_field_is_focused(
     sign_in(page, live_server, "nora")
 
     page.goto(f"{live_server.url}/manage/north/jobs/")
-    page.get_by_role("link", name="Connect your Greenhouse board").click()
+    page.get_by_role("link", name="Connect a board").click()
     expect(page.get_by_label("Board token")).to_be_focused()
     page.get_by_label("Board token").fill("tiny-co")
     page.get_by_role("button", name="Check and connect").click()
