@@ -87,6 +87,17 @@ def test_the_table_of_an_org_without_jobs_says_how_they_come(signed_in, acme):
     assert "appear here after the first sync" in page and "Refresh now" in page
 
 
+def test_the_table_of_an_org_whose_board_had_no_job_says_so(signed_in, acme):
+    """It said they appear after the first sync, when syncs had run and found none."""
+    acme.last_success_at = timezone.now()
+    acme.save(update_fields=["last_success_at"])
+
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+
+    assert "The board had no open job at the last sync." in page
+    assert "after the first sync" not in page
+
+
 def test_the_table_page_shows_no_comment_of_its_template(signed_in, job):
     page = signed_in.get("/manage/acme/jobs/").content.decode()
     assert "{#" not in page and "#}" not in page
