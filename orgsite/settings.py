@@ -500,6 +500,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, refusing keys it never makes (jobs/sessions.py).
+SESSION_ENGINE = "jobs.sessions"
 
 # Sign-in throttling (jobs/throttle.py): after this many failed sign-ins for one username, or
 # from one client address, further attempts are refused until the window has passed.

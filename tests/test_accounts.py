@@ -307,6 +307,14 @@ def test_signing_out_to_the_sign_out_page_says_so_once(signed_in):
     assert not parsed(signed_in.get("/")).select(".messages")
 
 
+def test_a_session_cookie_holding_a_nul_is_no_sign_in(client, db, caplog):
+    """Quoted, a cookie can carry any character: "\\000" is a NUL, which PostgreSQL refuses."""
+    response = client.get("/", HTTP_COOKIE='sessionid="\\000abcdefgh"')
+
+    assert response.status_code == 200 and 'href="/accounts/login/"' in response.content.decode()
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
 def test_the_nav_offers_sign_in_to_visitors(client):
     page = client.get("/accounts/login/").content.decode()
     assert 'href="/accounts/login/"' in page and 'href="/accounts/signup/"' in page
