@@ -56,7 +56,7 @@ class LogoutPageView(auth_views.LogoutView):
     site's token). The address typed or bookmarked answers a page with the Sign out button,
     not a blank 405."""
 
-    http_method_names = ["get", "post", "options"]
+    http_method_names = ["get", "head", "post", "options"]
     template_name = "registration/logout.html"
 
     def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:

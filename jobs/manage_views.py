@@ -95,6 +95,9 @@ JOBS_PER_PAGE = 100
 # A superuser's index lists every org on the site, a page at a time.
 ORGANIZATIONS_PER_PAGE = 100
 HISTORY_LENGTH = 50
+# A page with a form also answers HEAD, as a GET without its body (Django's own views and
+# require_safe do): link checkers and monitors ask with HEAD, and a 405 reads as a broken link.
+require_page_or_form = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
@@ -112,7 +115,7 @@ def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
 
 
 @sensitive_post_parameters("password1", "password2")
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("manage:index")
@@ -140,7 +143,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password")
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def account_delete_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = AccountDeleteForm(request.POST if request.method == "POST" else None, request=request)
@@ -171,7 +174,7 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password")
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def email_change_page(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST if request.method == "POST" else None, request=request)
     if form.is_valid():
@@ -197,7 +200,7 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def email_change_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     """The link sent to the new address: the change takes a click, never just a visit (a mail
     scanner opening links must not make it)."""
@@ -253,7 +256,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def organization_new(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -294,7 +297,7 @@ def _org_page(
 
 @sensitive_post_parameters("api_key", "key-api_key")  # kept out of error reports
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
@@ -428,7 +431,7 @@ ACTIONS_WITHOUT_CONNECTION = {"connect", "profile"}
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
@@ -483,7 +486,7 @@ def _closing_text(closing: Disconnected, *, done: bool) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def delete(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     form = OrganizationDeleteForm(
@@ -536,7 +539,7 @@ LATER_PAGE_RE = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     job = get_object_or_404(Job, pk=pk, organization=organization)
@@ -662,7 +665,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     add_form = MemberAddForm()
@@ -758,7 +761,7 @@ def _form_errors_show(request: HttpRequest, form: Form) -> None:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_page_or_form
 def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
     """The link an invited account gets by email: joining takes a click, never just a visit."""
     try:

@@ -307,6 +307,19 @@ def test_signing_out_to_the_sign_out_page_says_so_once(signed_in):
     assert not parsed(signed_in.get("/")).select(".messages")
 
 
+@pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/logout/"])
+def test_a_visitors_account_pages_answer_head_as_get(client, db, path):
+    """Link checkers and monitors ask with HEAD: a 405 would read as a broken link."""
+    response = client.head(path)
+
+    assert response.status_code == 200 and not response.content
+
+
+def test_every_admin_page_answers_head_as_get(signed_in, synced_acme):
+    for url in admin_urls(synced_acme).values():
+        assert (url, signed_in.head(url).status_code) == (url, signed_in.get(url).status_code)
+
+
 def test_a_session_cookie_holding_a_nul_is_no_sign_in(client, db, caplog):
     """Quoted, a cookie can carry any character: "\\000" is a NUL, which PostgreSQL refuses."""
     response = client.get("/", HTTP_COOKIE='sessionid="\\000abcdefgh"')
