@@ -468,6 +468,12 @@ class ConnectForm(forms.Form):
 
 def validate_api_key(value: str) -> str:
     key = without_format_characters(value).strip()
+    # One that shows nothing is no key. Zero-width spaces alone read as an empty box, and on the
+    # key's own form that removed the stored key while saying it was replaced.
+    if value and not shows_anything(key):
+        raise forms.ValidationError(
+            "An API key has letters and digits; paste it again from Greenhouse."
+        )
     if any(character.isspace() for character in key):
         raise forms.ValidationError("An API key has no spaces; paste it again from Greenhouse.")
     # Greenhouse's keys are letters and digits: one with a control character can only be wrong.

@@ -362,6 +362,19 @@ def test_an_api_key_with_spaces_or_control_characters_is_refused_on_the_form(
     assert connected.api_key_last5 == "12345"
 
 
+@pytest.mark.parametrize("api_key", ["\u200b\ufeff", "\u0301\u0301", "\u3164"])
+def test_an_api_key_that_shows_nothing_is_refused_and_the_stored_one_kept(
+    signed_in, connected, api_key
+):
+    """Pasted from a page that held no key: refused, not read as an empty box (which would
+    remove the key while saying it was replaced), nor stored."""
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": api_key})
+
+    assert "An API key has letters and digits" in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.api_key_last5 == "12345"
+
+
 def test_it_removes_the_api_key(signed_in, connected):
     signed_in.post(SETTINGS_URL, {"action": "api_key_remove"})
     connected.refresh_from_db()
