@@ -185,13 +185,20 @@ ORGANIZATION_FIELD_CLASSES = {
 
 
 class OrganizationChecks:
-    """The checks of an org's name, wherever it is edited (settings page and Django's admin)."""
+    """The checks of an org's name and description, wherever they are edited (settings page and
+    Django's admin)."""
 
     cleaned_data: dict[str, Any]
 
     def clean_name(self) -> str:
         validate_organization_name(self.cleaned_data["name"])
         return self.cleaned_data["name"]
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"]
+        # Else the page shows an empty paragraph, and the feed and search results an empty
+        # description in place of the one said for an org without one.
+        return description if shows_anything(description) else ""
 
 
 class ChangedFieldsOnly:

@@ -160,6 +160,22 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
 
 
+@pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
+def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
+    """As a job's compensation note is: the page, its feed and search results say what they
+    say of an org without a description, not an empty one."""
+    Organization.objects.filter(pk=north.pk).update(description="Sails.")
+
+    response = save_profile(admin_of(client, north), description=description)
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.description == ""
+    visitor = Client()
+    assert '<p class="lead"' not in visitor.get("/orgs/north/").content.decode()
+    assert "The newest open jobs at North Wind" in visitor.get("/orgs/north/feed/").content.decode()
+
+
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
