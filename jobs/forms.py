@@ -567,11 +567,13 @@ class TagsField(forms.CharField):
         for raw in text.split(","):
             # Composed: "é" typed as e and an accent is the "é" of another keyboard.
             tag = unicodedata.normalize("NFC", " ".join(raw.split()))
-            # "Python" and "python" read as one tag to a visitor, so the first spelling wins; one
-            # that shows nothing (zero-width spaces) would be an empty badge.
-            if shows_anything(tag) and tag.casefold() not in casefolded:
+            # "Python" and "python" read as one tag to a visitor, so the first spelling wins; so
+            # does "py\u200bthon", its zero-width space unseen. One that shows nothing (zero-width
+            # spaces alone) would be an empty badge.
+            key = without_format_characters(tag).casefold()
+            if shows_anything(tag) and key not in casefolded:
                 tags.append(tag)
-                casefolded.add(tag.casefold())
+                casefolded.add(key)
         return tags
 
     def run_validators(self, value: list[str]) -> None:

@@ -318,6 +318,7 @@ def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
         ("compensation_note", "\u200b\u2060 ", ""),
         ("tags", "\u200b, \u3164, python", ["python"]),
         ("tags", "Cafe\u0301, caf\u00e9", ["Caf\u00e9"]),
+        ("tags", "Py\u200bthon, python, pyth\u2060on", ["Py\u200bthon"]),  # all read "python"
         ("tags", "Vi\x7fsa, \x9fRust\x85, \x01Go\x1b, \x80", ["Visa", "Rust", "Go"]),
     ],
 )
