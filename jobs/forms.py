@@ -161,7 +161,9 @@ class WebsiteField(forms.URLField):
     """
 
     def to_python(self, value: Any) -> str:
-        url = super().to_python(value)
+        # Without the unseen characters pasted with it: none belongs in an address, and a
+        # direction override in its text on the org's page turned the words after it around.
+        url = super().to_python(without_format_characters(value or ""))
         try:
             scheme = urlsplit(url).scheme.lower()
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first

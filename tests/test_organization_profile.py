@@ -160,6 +160,19 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
 
 
+def test_a_website_is_saved_without_the_unseen_characters_pasted_with_it(client, north):
+    """A direction override left open in the link's text turned the feed link after it around
+    ("RSS feed of open jobs" read "sboj nepo fo deef SSR"); none belongs in an address."""
+    response = save_profile(
+        admin_of(client, north), website="\ufeffnorth\u200b-wind.example/\u202etuoba"
+    )
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.website == "https://north-wind.example/tuoba"
+    assert "\u202e" not in Client().get("/orgs/north/").content.decode()
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
