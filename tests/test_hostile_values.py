@@ -746,6 +746,19 @@ def test_a_board_name_that_leaves_an_override_open_sits_in_a_bdi_on_the_admin_pa
     assert f"{board} and forgets its token" in " ".join(disconnect.split())
 
 
+def test_tags_that_leave_an_override_open_sit_apart_in_the_org_admins_jobs_table(
+    signed_in, acme, fake_greenhouse
+):
+    # Typed by the org's admins and listed in one cell: "Hard\u202eware, python" read
+    # "Hardnohtyp ,eraw" there.
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+    Job.objects.filter(pk=job.pk).update(tags=[f"Hard{RLO}ware", "python"])
+
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+
+    assert f'data-label="Tags"><bdi>Hard{RLO}ware</bdi>, <bdi>python</bdi></td>' in page
+
+
 def test_a_message_after_a_form_drops_the_direction_controls_a_name_in_it_leaves_open(
     signed_in, acme, fake_greenhouse
 ):
