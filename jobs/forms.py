@@ -136,6 +136,14 @@ class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
 
+    def clean_username(self) -> str | None:
+        username = super().clean_username()
+        # Blank letters (a Hangul filler) are letters to Django's check: the name would read
+        # as nothing where it is shown, and in the password reset email that recalls it.
+        if username and not shows_anything(username):
+            raise forms.ValidationError("Choose a username that shows: this one is all blank.")
+        return username
+
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if accounts_with_email(email):

@@ -660,6 +660,7 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
     ("change", "error"),
     [
         ({"username": "ALICE"}, "already exists"),
+        ({"username": "\u3164"}, "Choose a username that shows"),  # a Hangul filler, blank
         ({"email": "alice@ACME.example"}, "already exists"),
         ({"email": "not an email"}, "valid email"),
         ({"email": "carol@\u3002north.example"}, "An email cannot be sent to this address"),
