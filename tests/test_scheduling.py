@@ -10,6 +10,7 @@ from celery.exceptions import Retry
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from jobs import tasks
 from jobs.greenhouse import WILL_TRY_AGAIN
@@ -128,6 +129,58 @@ def test_the_dispatcher_releases_markers_when_the_broker_is_down(db, broker_down
     assert connection.queued_at is None
 
 
+def test_the_dispatcher_queues_up_to_its_limit_those_due_longest(db, queued):
+    now = timezone.now()
+    connections = [make_connection(f"org{number}", "board") for number in range(3)]
+    for minutes, connection in zip([5, 20, 10], connections, strict=True):
+        GreenhouseConnection.objects.filter(pk=connection.pk).update(
+            next_sync_at=now - timedelta(minutes=minutes)
+        )
+
+    assert enqueue_due_syncs(limit=2) == sorted([connections[1].pk, connections[2].pk])
+    assert enqueue_due_syncs(limit=2) == [connections[0].pk]  # the next tick's
+
+
+def test_the_dispatcher_cut_off_by_the_broker_keeps_the_marks_of_the_syncs_it_queued(
+    db, monkeypatch
+):
+    """Those went out and will run: marked free, the next tick would queue them again. Those
+    not sent are due at once when the broker is back."""
+    connections = [make_connection(f"org{number}", "board") for number in range(3)]
+    sent = []
+
+    def broker_lost_after_one(args, **kwargs):
+        if sent:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        sent.append(args[0])
+
+    monkeypatch.setattr(tasks.sync_org, "apply_async", broker_lost_after_one)
+
+    with pytest.raises(BrokerUnavailable):
+        enqueue_due_syncs()
+
+    marked = GreenhouseConnection.objects.filter(queued_at__isnull=False)
+    assert list(marked.values_list("pk", flat=True)) == sent == [connections[0].pk]
+
+
+@pytest.mark.parametrize(
+    "error", [PermissionError(13, "Permission denied"), ConnectionResetError(104, "reset")]
+)
+def test_a_broker_that_fails_with_an_os_error_is_unavailable_not_a_crash(acme, monkeypatch, error):
+    """The filesystem transport writes a file per task (its folder gone or read-only); Redis'
+    socket can be reset mid-publish."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(tasks.sync_org, "apply_async", fail)
+
+    with pytest.raises(BrokerUnavailable):
+        request_refresh(acme)
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+
+
 def test_refresh_queues_a_manual_sync(acme, queued):
     assert request_refresh(acme) is RefreshOutcome.QUEUED
     assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
@@ -149,6 +202,16 @@ def test_refresh_sends_another_sync_when_the_queued_one_has_not_started_for_minu
     assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED  # the new one is recent
 
 
+@pytest.mark.parametrize(("minutes_ago", "outcome"), [(1.9, "already_queued"), (2.1, "queued")])
+def test_refresh_sends_another_sync_after_the_2_minutes_the_readme_gives(
+    acme, queued, minutes_ago, outcome
+):
+    queued_at = timezone.now() - timedelta(minutes=minutes_ago)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=queued_at)
+
+    assert request_refresh(acme).value == outcome
+
+
 def test_refresh_after_the_queued_sync_ran_queues_another(acme, fake_greenhouse, queued, settings):
     """The sync clears the mark as it starts: left set, it read "already queued" for minutes."""
     settings.SYNC_REFRESH_COOLDOWN_SECONDS = 0
@@ -161,6 +224,18 @@ def test_refresh_after_the_queued_sync_ran_queues_another(acme, fake_greenhouse,
 
 def test_refresh_while_a_sync_runs_says_so(acme, queued):
     acquire_sync_lock(acme)
+    assert request_refresh(acme) is RefreshOutcome.ALREADY_RUNNING
+    assert queued == []
+
+
+def test_refresh_while_a_sync_runs_longer_than_the_cooldown_says_so(acme, queued, settings):
+    """The cooldown counts from the sync's start: past it, the lease alone keeps a second sync
+    from being queued behind the running one."""
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    acquire_sync_lock(acme)
+    started_long_ago = timezone.now() - timedelta(minutes=5)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=started_long_ago)
+
     assert request_refresh(acme) is RefreshOutcome.ALREADY_RUNNING
     assert queued == []
 
