@@ -483,3 +483,22 @@ def test_each_retry_waits_within_the_span_the_readme_gives(retries, shortest, lo
 
     assert shortest <= min(delays) and max(delays) <= longest
     assert tasks.MAX_SYNC_RETRIES == 4
+
+
+def test_the_task_waits_at_least_as_long_as_greenhouse_asked(acme, fake_greenhouse, monkeypatch):
+    """A Retry-After too long to wait within the fetch is the task's to honour."""
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=100, retry_after="600")
+    retries = []
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
+
+    tasks.sync_org.apply(args=(acme.pk,))
+
+    [retry] = retries
+    assert retry["countdown"] >= 600
+    acme.refresh_from_db()
+    assert acme.retry_at >= timezone.now() + timedelta(seconds=590)
+
+
+def test_a_retry_after_longer_than_15_minutes_is_left_to_the_schedule():
+    # "or after 15 minutes when it is longer still" (README, GREENHOUSE_MAX_RETRY_AFTER).
+    assert tasks.retry_delay(0, retry_after=3600) == 15 * 60
