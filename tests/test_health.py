@@ -35,6 +35,7 @@ from jobs.sync import sync_organization
 from jobs.tasks import dispatch_due_syncs
 from orgsite.celery import app as celery_app
 from orgsite.logging import JsonFormatter
+from tests.support.blackhole import blackholed_port
 from tests.support.helpers import TEST_REDIS_URL, make_connection, require_service
 
 pytestmark = pytest.mark.django_db
@@ -538,3 +539,85 @@ def test_a_failed_sync_logs_its_line_as_a_warning(acme, fake_greenhouse, caplog)
 
     [record] = [r for r in caplog.records if r.getMessage().startswith("sync finished")]
     assert (record.outcome, record.levelno) == ("failed", logging.WARNING)
+
+
+def test_it_fails_fast_when_the_brokers_host_drops_every_packet(client, use_broker):
+    scheduler_tick_record()
+    with blackholed_port() as port:
+        use_broker(f"redis://127.0.0.1:{port}/0")  # no connect timeout of its own
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == {"ok": False, "detail": "unreachable"}
+    assert elapsed < 3  # the check's own timeouts, 1.5 s: a load balancer's probe gives up soon
+
+
+def test_each_broker_check_closes_the_connection_it_opened(use_broker):
+    """Probed every few seconds: a connection left open by each would exhaust Redis' clients."""
+    use_broker(TEST_REDIS_URL)
+    server = redis.Redis.from_url(TEST_REDIS_URL)
+    db = str(server.connection_pool.connection_kwargs["db"])
+
+    def clients() -> int:  # of this test's database: other processes may share the server
+        return sum(1 for client in server.client_list() if client["db"] == db)
+
+    before = clients()
+    for _ in range(5):
+        assert check_broker().ok
+
+    assert clients() <= before
+    server.close()
+
+
+def test_the_filesystem_broker_fails_when_the_folder_it_sends_to_is_missing(use_broker, tmp_path):
+    """Web processes write queued syncs to data_folder_out; the workers read data_folder_in."""
+    use_broker("filesystem://", data_folder_in=str(tmp_path), data_folder_out=str(tmp_path / "x"))
+
+    result = check_broker()
+
+    assert (result.ok, result.detail) == (False, "queue folder not writable")
+
+
+def test_a_cache_that_keeps_nothing_fails(client, settings):
+    """A cache that accepts writes but never reads them back (a dummy one) throttles nothing."""
+    scheduler_tick_record()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    status, body = get_health(client)
+
+    assert status == 503
+    assert body["checks"]["cache"] == {"ok": False, "detail": "unreachable"}
+
+
+def test_a_redis_at_exactly_the_warning_share_of_its_maxmemory_is_warned_of():
+    server = mock.Mock(**{"info.return_value": redis_memory(used_percent=90)})
+
+    warning = redis_fullness_warning(server, name="the cache's", refuses="…")
+
+    assert warning.startswith("the cache's Redis has used 90% of its maxmemory")
+
+
+def test_a_tick_exactly_as_old_as_the_threshold_is_still_healthy(settings):
+    """ "not run for over N seconds": at N, it has not."""
+    now = scheduler_tick_record() + timedelta(seconds=settings.HEALTH_SCHEDULER_MAX_AGE_SECONDS)
+
+    result = check_scheduler(now=now)
+
+    assert result.ok and result.fields == {
+        "last_tick_age_seconds": settings.HEALTH_SCHEDULER_MAX_AGE_SECONDS
+    }
+
+
+def test_a_tick_from_a_clock_ahead_of_this_one_is_zero_seconds_old():
+    """A worker's clock a little ahead of the web server's: no negative age for monitoring."""
+    now = scheduler_tick_record() - timedelta(seconds=5)
+
+    assert check_scheduler(now=now).fields == {"last_tick_age_seconds": 0}
+
+
+def test_it_answers_only_get_and_head(client):
+    scheduler_tick_record()
+    assert client.head("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405
