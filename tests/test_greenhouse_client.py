@@ -15,6 +15,7 @@ import pytest
 import urllib3
 
 from jobs.greenhouse import (
+    DEADLINE_POOLS,
     WILL_TRY_AGAIN,
     AccessRefused,
     BoardNotFound,
@@ -25,9 +26,11 @@ from jobs.greenhouse import (
     MalformedPayload,
     RateLimited,
     Unavailable,
+    make_session,
     parse_job,
     validate_board_token,
 )
+from tests.support.blackhole import blackholed_port
 from tests.support.ports import refusing_port
 
 
@@ -172,10 +175,34 @@ def test_server_errors_are_retried_with_a_bound_then_unavailable(client, fake_gr
     assert fake_greenhouse.request_count("acme-robotics") == 3
 
 
-def test_a_passing_server_error_is_retried_transparently(client, fake_greenhouse):
-    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_a_passing_server_error_is_retried_transparently(client, fake_greenhouse, status):
+    # With no Retry-After: urllib3 retries a 429 or 503 that has one whatever the list says.
+    fake_greenhouse.fail_next("acme-robotics", "status", status=status)
     assert client.fetch_jobs("acme-robotics")
     assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_a_client_that_a_person_waits_for_tries_once(fake_greenhouse):
+    """The settings page's board check: a retry's backoff would be the person's wait."""
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
+
+    with pytest.raises(Unavailable, match="HTTP 503"):
+        GreenhouseClient(answer_within=5).fetch_board("acme-robotics")
+
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
+@pytest.mark.parametrize("status", [202, 203, 204, 300])
+def test_an_answer_other_than_200_is_not_read_as_the_board(client, fake_greenhouse, status):
+    """A 2xx but 200, or a 3xx with nowhere to go, is no board, even with a board's body."""
+    board = {"jobs": fake_greenhouse.jobs("acme-robotics")}
+    fake_greenhouse.fail_next("acme-robotics", "body", status=status, body=board)
+
+    with pytest.raises(GreenhouseError, match=f"HTTP {status}") as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.http_status == status
 
 
 def test_a_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
@@ -232,6 +259,62 @@ def test_a_retry_after_within_the_cap_is_waited_for_then_asked_again(
 
     assert sleeps == [2]
     assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_a_retry_after_of_exactly_the_cap_is_waited_for(fake_greenhouse, settings, monkeypatch):
+    """Only a longer one ends the fetch (README, GREENHOUSE_MAX_RETRY_AFTER)."""
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 5
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 60
+    sleeps: list[float] = []
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
+    )
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="5")
+
+    assert GreenhouseClient().fetch_jobs("acme-robotics")
+    assert sleeps == [5]
+
+
+def test_a_retry_after_that_would_end_past_the_deadline_ends_the_fetch_at_once(
+    fake_greenhouse, settings
+):
+    """Within the cap, but the try after it could not finish by the fetch's deadline: the task
+    retries once it has passed, instead of this fetch waiting to fail anyway."""
+    settings.GREENHOUSE_RETRIES = 3
+    settings.GREENHOUSE_MAX_RETRY_AFTER = 30
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 1
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after="3")
+
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert time.monotonic() - started < 1
+    assert caught.value.retry_after == 3
+    assert fake_greenhouse.request_count("acme-robotics") == 1
+
+
+def test_a_connect_that_hangs_ends_at_the_fetchs_deadline(settings):
+    """The deadline bounds the connect too, however long GREENHOUSE_CONNECT_TIMEOUT is."""
+    settings.GREENHOUSE_CONNECT_TIMEOUT = 30
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
+    settings.GREENHOUSE_RETRIES = 0
+    with blackholed_port() as port:
+        client = GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1")
+        started = time.monotonic()
+        with pytest.raises(GreenhouseTimeout):
+            client.fetch_jobs("acme-robotics")
+
+    assert time.monotonic() - started < 2
+
+
+def test_connections_through_a_proxy_keep_to_the_fetchs_deadline():
+    adapter = make_session().get_adapter("https://boards-api.greenhouse.io")
+
+    manager = adapter.proxy_manager_for("http://proxy.example:3128")
+
+    assert set(manager.pool_classes_by_scheme.values()) == set(DEADLINE_POOLS.values())
 
 
 def test_a_retry_after_given_as_a_date_is_read_in_seconds(fake_greenhouse, settings):
@@ -394,6 +477,31 @@ def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_l
         tracemalloc.stop()
 
     assert len(bomb) < 200_000 and peak < 3_000_000
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["by its length", "as it is read"])
+def test_a_body_of_exactly_the_size_cap_is_read_and_one_byte_more_refused(
+    client, fake_greenhouse, settings, chunked
+):
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    for size in (100_000, 100_001):
+        body = b'{"jobs": [], "padding": "%s"}' % (
+            b"x" * (size - len(b'{"jobs": [], "padding": ""}'))
+        )
+        assert len(body) == size
+        if chunked:
+            chunk = b"%x\r\n%s\r\n0\r\n\r\n" % (size, body)
+            headers = {"Transfer-Encoding": "chunked"}
+            fake_greenhouse.fail_next(
+                "acme-robotics", "status", status=200, body=chunk, headers=headers
+            )
+        else:
+            fake_greenhouse.fail_next("acme-robotics", "body", body=body)
+        if size == 100_000:
+            assert client.fetch_jobs("acme-robotics") == []
+        else:
+            with pytest.raises(MalformedPayload, match="larger than"):
+                client.fetch_jobs("acme-robotics")
 
 
 def test_a_content_length_that_is_no_number_is_ignored_and_the_body_read(client, fake_greenhouse):
