@@ -62,6 +62,16 @@ def test_an_api_base_written_with_a_trailing_slash_asks_the_same_address(fake_gr
     assert fake_greenhouse.requests[-1].path == "/v1/boards/acme-robotics/jobs"
 
 
+def test_it_says_who_is_asking_and_for_json(fake_greenhouse, settings):
+    settings.GREENHOUSE_USER_AGENT = "acme-careers-sync/2.0 (ops@acme.example)"
+
+    GreenhouseClient().fetch_jobs("acme-robotics")
+
+    headers = fake_greenhouse.requests[-1].headers
+    assert headers["User-Agent"] == "acme-careers-sync/2.0 (ops@acme.example)"
+    assert headers["Accept"] == "application/json"
+
+
 def test_one_sync_fetch_is_one_http_request(client, fake_greenhouse):
     client.fetch_jobs("acme-robotics")
     assert fake_greenhouse.request_count("acme-robotics") == 1
