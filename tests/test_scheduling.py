@@ -502,3 +502,17 @@ def test_the_task_waits_at_least_as_long_as_greenhouse_asked(acme, fake_greenhou
 def test_a_retry_after_longer_than_15_minutes_is_left_to_the_schedule():
     # "or after 15 minutes when it is longer still" (README, GREENHOUSE_MAX_RETRY_AFTER).
     assert tasks.retry_delay(0, retry_after=3600) == 15 * 60
+
+
+def test_the_task_does_not_retry_a_token_greenhouse_could_never_accept(
+    acme, fake_greenhouse, monkeypatch
+):
+    """One written into the database by hand: no request is made, and none would ever help."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(board_token="acme robotics!")
+    retries = []
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
+
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert outcome.startswith("failed") and retries == []
+    assert fake_greenhouse.request_count() == 0
