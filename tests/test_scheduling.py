@@ -181,6 +181,15 @@ def test_a_broker_that_fails_with_an_os_error_is_unavailable_not_a_crash(acme, m
     assert acme.queued_at is None
 
 
+def test_the_dispatch_task_returns_how_many_syncs_it_queued(db, queued):
+    """The worker logs it on each tick ("succeeded in …: 2"): a backlog shows there."""
+    for number in range(2):
+        make_connection(f"org{number}", "board")
+
+    assert tasks.dispatch_due_syncs() == 2
+    assert tasks.dispatch_due_syncs() == 0
+
+
 def test_refresh_queues_a_manual_sync(acme, queued):
     assert request_refresh(acme) is RefreshOutcome.QUEUED
     assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
