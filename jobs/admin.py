@@ -46,6 +46,7 @@ from jobs.forms import (
     JobSiteFieldsForm,
     OrganizationChecks,
     validate_api_key,
+    validate_organization_slug,
 )
 from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
@@ -320,6 +321,13 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        # A new one only: an org's page stays where it is while other fields are edited.
+        if "slug" in self.changed_data:
+            validate_organization_slug(slug)
+        return slug
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 
 from jobs.connections import check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken
@@ -73,6 +74,17 @@ def validate_organization_name(name: str) -> None:
     """Refused when nothing would show: zero-width spaces alone make an empty link."""
     if not shows_anything(name):
         raise forms.ValidationError(NO_NAME)
+
+
+SLUG_CHARACTERS = "lowercase letters, digits, - and _"
+
+
+def validate_organization_slug(slug: str) -> None:
+    """Refused unless slugify() leaves it as it is, as the slugs sign-up makes: an "ACME" beside
+    an "acme" would be another org at an address that differs only in case, and an empty one
+    (/orgs//) breaks every page that links it."""
+    if not slug or slugify(slug) != slug:
+        raise forms.ValidationError(f"Not a valid slug: use {SLUG_CHARACTERS}.", code="slug")
 
 
 class OneLineField(forms.CharField):

@@ -277,6 +277,41 @@ def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, nor
     assert north.language == "fr-CA"
 
 
+@pytest.mark.parametrize("slug", ["NORTH", "NaN", "-north"])
+def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug):
+    """Sign-up and connect_greenhouse make lower-case slugs: "NORTH" beside "north" would be
+    another org at an address that differs only in case."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": "North Wind", "description": "", "website": ""}
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+    added = client.post("/admin/jobs/organization/add/", {**data, "slug": slug, **inline})
+    renamed = client.post(
+        f"/admin/jobs/organization/{north.pk}/change/", {**data, "slug": slug, **inline}
+    )
+
+    for response in (added, renamed):
+        assert response.status_code == 200
+        assert "Not a valid slug: use lowercase letters, digits, - and _." in (
+            response.content.decode()
+        )
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
+
+
+def test_djangos_admin_keeps_a_slug_saved_before_it_was_checked(client, north):
+    """Its page stays at its address while other fields are edited."""
+    Organization.objects.filter(pk=north.pk).update(slug="North")
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": "North Wind Sails", "slug": "North", "description": "", "website": ""}
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+    response = client.post(f"/admin/jobs/organization/{north.pk}/change/", {**data, **inline})
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert (north.name, north.slug) == ("North Wind Sails", "North")
+
+
 def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):
     description = "word  " * 100  # 600 characters as typed, 499 once collapsed
 

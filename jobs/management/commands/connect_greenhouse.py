@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
-from django.utils.text import slugify
 
 from jobs.connections import (
     SyncInProgress,
@@ -14,7 +13,12 @@ from jobs.connections import (
     connection_is_paused,
     connection_save,
 )
-from jobs.forms import ApiKeyForm, organization_name_field
+from jobs.forms import (
+    SLUG_CHARACTERS,
+    ApiKeyForm,
+    organization_name_field,
+    validate_organization_slug,
+)
 from jobs.greenhouse import Board, GreenhouseError, shows_anything
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import Organization
@@ -56,12 +60,11 @@ class Command(BaseCommand):
         slug_length = Organization._meta.get_field("slug").max_length
         if len(slug) > slug_length:  # first: the message then shows no more than that
             raise CommandError(f"A slug has at most {slug_length} characters.")
-        # An empty slug passes slugify(), and an org at /orgs// breaks every page that links it.
-        if not slug or slugify(slug) != slug:
+        try:
+            validate_organization_slug(slug)
+        except ValidationError:
             # Quoted by repr(): a control character typed in it is shown, not acted on.
-            raise CommandError(
-                f"{slug!r} is not a valid slug (use lowercase letters, digits, - and _)."
-            )
+            raise CommandError(f"{slug!r} is not a valid slug (use {SLUG_CHARACTERS}).") from None
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
