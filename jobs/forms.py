@@ -39,6 +39,7 @@ from jobs.models import (
     Organization,
     fields_save_if_row_exists,
 )
+from jobs.sanitize import cut_at_word
 from jobs.text import ending_sentence
 from jobs.throttle import (
     EMAIL_CHANGE_LINKS_PER_ACCOUNT,
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+TOO_LONG_TAG_SHOWN = 60  # characters of a refused tag its message shows, with "…" if it has more
 API_KEY_MAX_LENGTH = 200  # wherever a key is typed: settings page, connect_greenhouse, admin
 NO_NAME = "Give your organization a name."
 BOARD_CHECKS_REFUSED = (
@@ -610,8 +612,9 @@ class TagsField(forms.CharField):
             raise forms.ValidationError(f"At most {MAX_TAGS} tags, please.")
         too_long = [tag for tag in value if len(tag) > MAX_TAG_LENGTH]
         if too_long:
+            shown = cut_at_word(too_long[0], TOO_LONG_TAG_SHOWN)
             raise forms.ValidationError(
-                f"A tag has at most {MAX_TAG_LENGTH} characters: “{too_long[0][:60]}…” is longer."
+                f"A tag has at most {MAX_TAG_LENGTH} characters: “{shown}” is longer."
             )
 
 

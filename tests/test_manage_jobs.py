@@ -364,6 +364,22 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert not job.featured
 
 
+@pytest.mark.parametrize(
+    ("tag", "shown"),
+    [
+        ("x" * 55, "x" * 55),  # longer than a tag may be, but shown whole: nothing to mark as cut
+        ("x" * 60, "x" * 60),
+        ("x" * 61, "x" * 59 + "…"),
+    ],
+    ids=["55 characters", "60 characters", "61 characters"],
+)
+def test_a_tag_too_long_is_shown_cut_only_when_it_is(signed_in, job, tag, shown):
+    response = signed_in.post(edit_url(job), {"featured": "on", "tags": tag})
+
+    error = BeautifulSoup(response.content, "html.parser").select_one(".error-summary").get_text()
+    assert f"A tag has at most 50 characters: “{shown}” is longer." in error
+
+
 def test_a_box_of_thousands_of_tags_is_refused_in_moments(signed_in, job):
     """Anyone can sign up an org and send its job's form: each tag was compared with every one
     kept before it, so 20,000 (130 KB) held a web process for 16 s, a whole request's worth
