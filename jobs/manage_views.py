@@ -715,6 +715,8 @@ def _invite(
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
+        # As stored: a second click's "Carol@…" names the invitation the first sent to "carol@…".
+        email = invited.email
         if invited.second_click:
             messages.success(
                 request,

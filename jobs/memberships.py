@@ -156,6 +156,7 @@ class Invited:
     emailed: bool  # False (and logged) if the mail server refused the email, or none was sent
     again: bool  # the address had an invitation waiting: Send again, or Add a second time
     second_click: bool  # emailed within the minute for the same role: no second email
+    email: str  # the invitation's address as stored and emailed, in the case it was typed
 
 
 def member_invite(*, organization: Organization, email: str, role: str) -> Invited:
@@ -184,20 +185,23 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         # Emailed within the minute for the same role: a double-clicked "Invite" or "Send
         # again". The first click's email is on its way with a link that works; a second one
         # would only fill the mailbox and use up the day's counts.
-        sent_just_now = Invitation.objects.filter(
-            organization=organization,
-            user=user,
-            role=role,
-            email_failed=False,
-            sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
+        sent_just_now = (
+            user
+            and Invitation.objects.filter(
+                organization=organization,
+                user=user,
+                role=role,
+                email_failed=False,
+                sent_at__gt=now - timedelta(seconds=SAME_INVITATION_SECONDS),
+            ).first()
         )
-        if user and sent_just_now.exists():
+        if sent_just_now:
             logger.info(
                 "invitation not sent again: a second click org=%s user=%s",
                 organization.slug,
                 user.pk,
             )
-            return Invited(emailed=False, again=True, second_click=True)
+            return Invited(emailed=False, again=True, second_click=True, email=sent_just_now.email)
         _count_invitation_email(locked)
         # After the org's count, which rolls back if this refuses (MembershipError).
         _count_invitation_email_to(email, organization=organization)
@@ -223,7 +227,7 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
             email_failed=True
         )
         _invitation_email_uncount(locked, email=email)
-    return Invited(emailed=emailed, again=not created, second_click=False)
+    return Invited(emailed=emailed, again=not created, second_click=False, email=invitation.email)
 
 
 def accounts_with_email(email: str) -> list[User]:
