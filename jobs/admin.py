@@ -42,6 +42,7 @@ from jobs.filters import ids_of, is_row_id
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
     ORGANIZATION_FIELD_CLASSES,
+    SYNC_INTERVAL_ERRORS,
     ChangedFieldsOnly,
     JobSiteFieldsForm,
     OrganizationChecks,
@@ -551,6 +552,8 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     class Meta:
         model = GreenhouseConnection
         fields = ["enabled", "sync_interval_minutes"]
+        # As on the settings page, whichever bound refuses it: the column's (0) or the model's.
+        error_messages = {"sync_interval_minutes": SYNC_INTERVAL_ERRORS}
 
     def clean_new_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["new_api_key"])

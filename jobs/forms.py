@@ -534,6 +534,11 @@ SYNC_INTERVAL_BOUNDS = (
 SYNC_INTERVAL_OUT_OF_BOUNDS = (
     f"{SYNC_INTERVAL_BOUNDS} ({MAX_SYNC_INTERVAL_MINUTES:,} minutes), please."
 )
+# Wherever the interval is typed (settings page, Django's admin), past either bound.
+SYNC_INTERVAL_ERRORS = {
+    "min_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
+    "max_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
+}
 
 
 class ScheduleForm(ChangedFieldsOnly, forms.Form):
@@ -543,10 +548,7 @@ class ScheduleForm(ChangedFieldsOnly, forms.Form):
         label="Sync every (minutes)",
         min_value=MIN_SYNC_INTERVAL_MINUTES,  # also the box's min and max
         max_value=MAX_SYNC_INTERVAL_MINUTES,
-        error_messages={
-            "min_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
-            "max_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
-        },
+        error_messages=SYNC_INTERVAL_ERRORS,
         help_text=f"{SYNC_INTERVAL_BOUNDS}. Refresh now syncs at once whatever this says.",
     )
     paused = forms.BooleanField(

@@ -779,6 +779,21 @@ def test_the_admin_refuses_an_api_key_with_spaces(superuser_client, connected):
     assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
 
 
+@pytest.mark.parametrize("value", ["-5", "0", "4", "1441"])
+def test_the_admin_refuses_an_interval_out_of_bounds_in_the_settings_pages_words(
+    superuser_client, connected, value
+):
+    """Django said "Ensure this value is greater than or equal to 0" below 0 (the column's
+    bound, not the interval's), and in its own words below 5 or past 1,440."""
+    response = superuser_client.post(
+        admin_url(connected), {"enabled": "on", "sync_interval_minutes": value}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert OUT_OF_BOUNDS in html and "Ensure this value" not in html
+    assert GreenhouseConnection.objects.get().sync_interval_minutes == 15
+
+
 def test_the_admin_connects_no_board_itself(superuser_client, connected):
     """Only the settings page and connect_greenhouse check a token with Greenhouse first."""
     assert superuser_client.get("/admin/jobs/greenhouseconnection/add/").status_code == 403
