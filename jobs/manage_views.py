@@ -438,7 +438,7 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     if connection is None:
         messages.info(request, "This organization is not connected to Greenhouse.")
         return redirect("manage:settings", slug=slug)
-    if request.method == "GET":
+    if request.method != "POST":  # HEAD too: it asks for the page, never for the disconnect
         open_jobs = organization.jobs.filter(is_open=True)
         closing = Disconnected(closed=open_jobs.count(), listed=open_jobs.listed().count())
         return _org_page(

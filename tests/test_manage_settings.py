@@ -575,6 +575,15 @@ def test_disconnect_asks_first_and_says_the_jobs_are_kept(signed_in, connected):
     assert GreenhouseConnection.objects.exists()
 
 
+def test_a_head_on_disconnect_answers_the_page_and_disconnects_nothing(signed_in, connected):
+    """HEAD is a GET without its body (link checkers, monitors) and skips the CSRF check: it
+    must never do what only the form's POST does."""
+    response = signed_in.head("/manage/north/disconnect/")
+
+    assert response.status_code == 200 and not response.content
+    assert GreenhouseConnection.objects.exists()
+
+
 def test_disconnect_closes_the_jobs_keeps_them_and_forgets_the_connection(signed_in, connected):
     sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
     Job.objects.update(featured=True)
