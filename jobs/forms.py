@@ -183,9 +183,10 @@ class WebsiteField(forms.URLField):
     """
 
     def to_python(self, value: Any) -> str:
-        # Without the unseen characters pasted with it: none belongs in an address, and a
-        # direction override in its text on the org's page turned the words after it around.
-        url = super().to_python(without_format_characters(value or ""))
+        # Without the unseen characters pasted with it: a direction override in its text on the
+        # org's page turned the words after it around. Joiners stay: a Persian word in a path
+        # without its non-joiner is another address.
+        url = super().to_python(without_format_characters(value or "", keep_joiners=True))
         try:
             scheme = urlsplit(url).scheme.lower()
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first

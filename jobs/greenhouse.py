@@ -237,11 +237,17 @@ class InvalidJob(ValueError):
 # --- Parsing (pure) -------------------------------------------------------------------------
 
 
-def without_format_characters(typed: str) -> str:
+# The zero-width non-joiner and joiner: parts of words in Persian and Indic scripts (and of
+# emoji sequences), where they change how the letters beside them are drawn.
+JOINERS = frozenset("\u200c\u200d")
+
+
+def without_format_characters(typed: str, *, keep_joiners: bool = False) -> str:
     """`typed` without zero-width spaces, byte order marks, direction marks and the like, which
     come along with text copied from pages and chats: unseen, they make a token or a key look
-    right and be wrong."""
-    return "".join(c for c in typed if unicodedata.category(c) != "Cf")
+    right and be wrong. With `keep_joiners`, text where words may be written keeps JOINERS."""
+    kept = JOINERS if keep_joiners else frozenset()
+    return "".join(c for c in typed if c in kept or unicodedata.category(c) != "Cf")
 
 
 def board_token_of(typed: str) -> str:

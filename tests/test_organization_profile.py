@@ -173,6 +173,16 @@ def test_a_website_is_saved_without_the_unseen_characters_pasted_with_it(client,
     assert "\u202e" not in Client().get("/orgs/north/").content.decode()
 
 
+def test_a_website_keeps_the_non_joiner_of_a_persian_word_in_its_path(client, north):
+    """Written without it, "\u0645\u06cc\u200c\u0634\u0648\u062f" is another word, and the
+    address another page."""
+    website = "https://fa.example/\u0645\u06cc\u200c\u0634\u0648\u062f"
+
+    assert save_profile(admin_of(client, north), website=website).status_code == 302
+    north.refresh_from_db()
+    assert north.website == website
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
