@@ -129,18 +129,6 @@ def test_the_dispatcher_releases_markers_when_the_broker_is_down(db, broker_down
     assert connection.queued_at is None
 
 
-def test_the_dispatcher_queues_up_to_its_limit_those_due_longest(db, queued):
-    now = timezone.now()
-    connections = [make_connection(f"org{number}", "board") for number in range(3)]
-    for minutes, connection in zip([5, 20, 10], connections, strict=True):
-        GreenhouseConnection.objects.filter(pk=connection.pk).update(
-            next_sync_at=now - timedelta(minutes=minutes)
-        )
-
-    assert enqueue_due_syncs(limit=2) == sorted([connections[1].pk, connections[2].pk])
-    assert enqueue_due_syncs(limit=2) == [connections[0].pk]  # the next tick's
-
-
 def test_the_dispatcher_cut_off_by_the_broker_keeps_the_marks_of_the_syncs_it_queued(
     db, monkeypatch
 ):
