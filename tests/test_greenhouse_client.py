@@ -254,25 +254,12 @@ def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
-def test_a_retry_after_within_the_cap_is_waited_for_then_asked_again(
-    fake_greenhouse, settings, monkeypatch
+@pytest.mark.parametrize("retry_after", [2, 5])
+def test_a_retry_after_up_to_the_cap_is_waited_for_then_asked_again(
+    fake_greenhouse, settings, monkeypatch, retry_after
 ):
-    settings.GREENHOUSE_RETRIES = 3
-    settings.GREENHOUSE_MAX_RETRY_AFTER = 5
-    sleeps: list[float] = []
-    monkeypatch.setattr(
-        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
-    )
-    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="2")
-
-    assert GreenhouseClient().fetch_jobs("acme-robotics")
-
-    assert sleeps == [2]
-    assert fake_greenhouse.request_count("acme-robotics") == 2
-
-
-def test_a_retry_after_of_exactly_the_cap_is_waited_for(fake_greenhouse, settings, monkeypatch):
-    """Only a longer one ends the fetch (README, GREENHOUSE_MAX_RETRY_AFTER)."""
+    """Within the cap and exactly at it: only a longer one ends the fetch (README,
+    GREENHOUSE_MAX_RETRY_AFTER)."""
     settings.GREENHOUSE_RETRIES = 3
     settings.GREENHOUSE_MAX_RETRY_AFTER = 5
     settings.GREENHOUSE_TOTAL_TIMEOUT = 60
@@ -280,10 +267,12 @@ def test_a_retry_after_of_exactly_the_cap_is_waited_for(fake_greenhouse, setting
     monkeypatch.setattr(
         urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
     )
-    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="5")
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after=str(retry_after))
 
     assert GreenhouseClient().fetch_jobs("acme-robotics")
-    assert sleeps == [5]
+
+    assert sleeps == [retry_after]
+    assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
 def test_a_retry_after_that_would_end_past_the_deadline_ends_the_fetch_at_once(
