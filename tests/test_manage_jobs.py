@@ -95,7 +95,7 @@ def test_the_table_of_an_org_whose_board_had_no_job_says_so(signed_in, acme):
 
     page = signed_in.get("/manage/acme/jobs/").content.decode()
 
-    assert "The board had no open job at the last sync." in page
+    assert "The board had no open job at the last successful sync." in page
     assert "after the first sync" not in page
 
 
