@@ -3,8 +3,9 @@
 The URLs come from the URL conf itself, so a new URL fails here until someone writes down who
 may use it. Each is asked for with GET and with POST by five personas: anonymous, a member of
 acme (not an admin), the admin of another org, acme's admin, and staff (a superuser). Every POST
-is also sent without a CSRF token, which must be refused. The Django admin's per-model URLs are
-covered through the admin's registry (each model's list, for each persona) rather than one by one.
+is also sent without a CSRF token, which must be refused, and no HEAD or GET may change a row.
+The Django admin's per-model URLs are covered through the admin's registry (each model's list,
+for each persona) rather than one by one.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from jobs.models import Job, Organization
+from jobs.email_change import email_change_token
+from jobs.memberships import invitation_token
+from jobs.models import Invitation, Job, Membership, Organization
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -255,3 +259,39 @@ def test_every_admin_model_is_staff_only(personas):
         got = tuple(client_for(personas[persona]).get(url).status_code for persona in PERSONAS)
         assert got == STAFF_ONLY, (url, got)
         assert client_for(personas["staff"], enforce_csrf_checks=True).post(url).status_code == 403
+
+
+def every_row() -> dict[str, list[dict]]:
+    """Every row of every table, sessions too: what a request changed shows as a difference."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values())
+        for model in apps.get_models()
+    }
+
+
+@pytest.mark.parametrize("site_url", SITE_URLS, ids=lambda site_url: site_url.name)
+def test_no_head_or_get_changes_anything(site_url, personas, acme_job, queued):
+    """Link checkers, monitors and mail scanners ask with HEAD or GET, without a CSRF token:
+    whatever a page does on its form's POST (disconnect, delete, join, confirm an address, sign
+    out...) it must not do for them. The links carry tokens that work, for an outsider invited
+    to acme who asked to change their address; each persona's session is kept to the end."""
+    invitation = Invitation.objects.create(
+        organization=acme_job.organization,
+        user=personas["outsider"],
+        role=Membership.Role.MEMBER,
+        email=personas["outsider"].email,
+    )
+    tokens = {
+        "invitation_join": invitation_token(invitation),
+        "email_change_confirm": email_change_token(personas["outsider"], "new@elsewhere.example"),
+    }
+    url = concrete_url(site_url, acme_job, personas["member"])
+    if site_url.name in tokens:
+        url = reverse(site_url.name, kwargs={"token": tokens[site_url.name]})
+    clients = {p: client_for(personas[p], enforce_csrf_checks=True) for p in PERSONAS}
+    before = every_row()
+
+    for persona, client in clients.items():
+        for method in ("head", "get"):
+            getattr(client, method)(url)
+            assert every_row() == before, f"{method.upper()} {url} as {persona} changed rows"
