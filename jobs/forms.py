@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from jobs.connections import check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken
 from jobs.greenhouse import (
+    JOINERS,
     Board,
     BoardNotFound,
     GreenhouseError,
@@ -184,13 +185,19 @@ class WebsiteField(forms.URLField):
 
     def to_python(self, value: Any) -> str:
         # Without the unseen characters pasted with it: a direction override in its text on the
-        # org's page turned the words after it around. Joiners stay: a Persian word in a path
-        # without its non-joiner is another address.
-        url = super().to_python(without_format_characters(value or "", keep_joiners=True))
+        # org's page turned the words after it around. Joiners stay between the characters of
+        # its path, query and fragment: a Persian word without its non-joiner is another
+        # address. In the host, one only made "example.com" look right and lead elsewhere.
+        typed = without_format_characters(value or "", keep_joiners=True)
+        url = super().to_python(typed.strip("".join(JOINERS)))
         try:
-            scheme = urlsplit(url).scheme.lower()
+            parts = urlsplit(url)
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        host = without_format_characters(parts.netloc)
+        if host != parts.netloc:
+            url = urlunsplit(parts._replace(netloc=host))
+        scheme = parts.scheme.lower()
         if url and scheme not in ("https", "http"):
             # Not "starts with https://": a bare "example.com" is taken, as the help text says.
             raise forms.ValidationError(

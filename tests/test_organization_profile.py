@@ -183,6 +183,16 @@ def test_a_website_keeps_the_non_joiner_of_a_persian_word_in_its_path(client, no
     assert north.website == website
 
 
+@pytest.mark.parametrize(
+    "typed", ["https://north\u200c-wind.example/", "\u200dhttps://north-wind.example/\u200c"]
+)
+def test_a_website_keeps_no_joiner_in_its_host_or_at_its_ends(client, north, typed):
+    """There it joins nothing: "north-wind.example" would look right and lead elsewhere."""
+    assert save_profile(admin_of(client, north), website=typed).status_code == 302
+    north.refresh_from_db()
+    assert north.website == "https://north-wind.example/"
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
