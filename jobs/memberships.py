@@ -70,6 +70,9 @@ def organization_slug_free(name: str) -> str:
         slugify(name) or "org",
         max_length=Organization._meta.get_field("slug").max_length,
         taken=lambda slug: Organization.objects.filter(slug=slug).exists(),
+        # Cut, "acme-" or "acme--2" is no slug slugify() makes, and Django's admin and
+        # connect_greenhouse refuse it (validate_organization_slug).
+        cut_before="-_",
     )
 
 
@@ -462,13 +465,16 @@ def _username_free(email: str) -> str:
     )
 
 
-def _first_free(base: str, *, max_length: int, taken: Callable[[str], bool]) -> str:
-    """`base`, or `base-2`, `base-3`... : the first that is not taken, within max_length."""
-    candidate, number = base[:max_length], 1
+def _first_free(
+    base: str, *, max_length: int, taken: Callable[[str], bool], cut_before: str = ""
+) -> str:
+    """`base`, or `base-2`, `base-3`... : the first that is not taken, within max_length. Where
+    `base` is cut, it ends before any of the characters `cut_before`."""
+    candidate, number = base[:max_length].rstrip(cut_before), 1
     while taken(candidate):
         number += 1
         suffix = f"-{number}"
-        candidate = base[: max_length - len(suffix)] + suffix
+        candidate = base[: max_length - len(suffix)].rstrip(cut_before) + suffix
     return candidate
 
 

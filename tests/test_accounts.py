@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs import manage_views, memberships
-from jobs.forms import SignupForm
+from jobs.forms import SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
 from jobs.sync import sync_organization
@@ -654,6 +654,21 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
     Organization.objects.create(name="North Wind", slug="north-wind-co-op")
     client.post("/accounts/signup/", SIGNUP)
     assert Organization.objects.filter(slug="north-wind-co-op-2").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "slug"),
+    [("a" * 99 + " b", [], "a" * 99), ("a" * 97 + " bcd", ["a" * 97 + "-bc"], "a" * 97 + "-2")],
+    ids=["cut before a hyphen", "numbered after a cut before a hyphen"],
+)
+def test_a_long_names_slug_is_cut_to_one_djangos_admin_would_take(db, name, taken, slug):
+    """Cut to 100 characters, it ended in "-" or held "--": validate_organization_slug refuses
+    both in Django's admin and connect_greenhouse."""
+    for other in taken:
+        Organization.objects.create(name=name, slug=other)
+
+    assert memberships.organization_slug_free(name) == slug
+    validate_organization_slug(slug)
 
 
 @pytest.mark.parametrize(
