@@ -79,7 +79,8 @@ def validate_organization_name(name: str) -> None:
         raise forms.ValidationError(NO_NAME)
 
 
-SLUG_CHARACTERS = "lowercase letters, digits, - and _"
+# All a slug may be: "-acme", "acme_" and "a--b" are made only of those characters.
+SLUG_RULE = "lowercase letters, digits, - and _, with a letter or digit first and last and no --"
 
 
 def validate_organization_slug(slug: str) -> None:
@@ -87,7 +88,7 @@ def validate_organization_slug(slug: str) -> None:
     an "acme" would be another org at an address that differs only in case, and an empty one
     (/orgs//) breaks every page that links it."""
     if not slug or slugify(slug) != slug:
-        raise forms.ValidationError(f"Not a valid slug: use {SLUG_CHARACTERS}.", code="slug")
+        raise forms.ValidationError(f"Not a valid slug: use {SLUG_RULE}.", code="slug")
 
 
 class OneLineField(forms.CharField):

@@ -297,7 +297,7 @@ def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, nor
     assert north.language == "fr-CA"
 
 
-@pytest.mark.parametrize("slug", ["NORTH", "NaN", "-north"])
+@pytest.mark.parametrize("slug", ["NORTH", "NaN", "-north", "north_", "north--wind"])
 def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug):
     """Sign-up and connect_greenhouse make lower-case slugs: "NORTH" beside "north" would be
     another org at an address that differs only in case."""
@@ -312,8 +312,9 @@ def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug
 
     for response in (added, renamed):
         assert response.status_code == 200
-        assert "Not a valid slug: use lowercase letters, digits, - and _." in (
-            response.content.decode()
+        assert (
+            "Not a valid slug: use lowercase letters, digits, - and _, with a letter or digit "
+            "first and last and no --." in response.content.decode()
         )
     assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
 

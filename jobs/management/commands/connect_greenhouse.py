@@ -14,7 +14,7 @@ from jobs.connections import (
     connection_save,
 )
 from jobs.forms import (
-    SLUG_CHARACTERS,
+    SLUG_RULE,
     ApiKeyForm,
     organization_name_field,
     validate_organization_slug,
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             validate_organization_slug(slug)
         except ValidationError:
             # Quoted by repr(): a control character typed in it is shown, not acted on.
-            raise CommandError(f"{slug!r} is not a valid slug (use {SLUG_CHARACTERS}).") from None
+            raise CommandError(f"{slug!r} is not a valid slug: use {SLUG_RULE}.") from None
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
