@@ -59,6 +59,8 @@ from jobs.memberships import (
     user_delete,
 )
 from jobs.models import (
+    MAX_SYNC_INTERVAL_MINUTES,
+    MIN_SYNC_INTERVAL_MINUTES,
     Department,
     GreenhouseConnection,
     Job,
@@ -552,7 +554,7 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     class Meta:
         model = GreenhouseConnection
         fields = ["enabled", "sync_interval_minutes"]
-        # As on the settings page, whichever bound refuses it: the column's (0) or the model's.
+        # Past either bound, in the settings page's words.
         error_messages = {"sync_interval_minutes": SYNC_INTERVAL_ERRORS}
 
     def clean_new_api_key(self) -> str:
@@ -582,6 +584,15 @@ class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.M
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name == "sync_interval_minutes":
+            # Its box had the column's min (0) and no max, so a browser sent 0-4 and 1441 on to
+            # be refused: it has the interval's bounds, as on the settings page.
+            kwargs.update(min_value=MIN_SYNC_INTERVAL_MINUTES, max_value=MAX_SYNC_INTERVAL_MINUTES)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_fields(request, obj))

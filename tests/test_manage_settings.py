@@ -803,6 +803,13 @@ def test_the_admin_refuses_an_interval_out_of_bounds_in_the_settings_pages_words
     assert GreenhouseConnection.objects.get().sync_interval_minutes == 15
 
 
+def test_the_admins_interval_box_has_the_settings_pages_bounds(superuser_client, connected):
+    """A browser refuses 0-4 and 1441 as it does on the settings page, before sending them."""
+    page = BeautifulSoup(superuser_client.get(admin_url(connected)).content, "html.parser")
+    box = page.find("input", attrs={"name": "sync_interval_minutes", "type": "number"})
+    assert (box["min"], box["max"]) == ("5", "1440")
+
+
 def test_the_admin_connects_no_board_itself(superuser_client, connected):
     """Only the settings page and connect_greenhouse check a token with Greenhouse first."""
     assert superuser_client.get("/admin/jobs/greenhouseconnection/add/").status_code == 403
