@@ -16,7 +16,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, router, transaction
@@ -46,8 +50,10 @@ from jobs.forms import (
     ChangedFieldsOnly,
     JobSiteFieldsForm,
     OrganizationChecks,
+    UsernameThatShows,
     validate_api_key,
     validate_organization_slug,
+    validate_username_shows,
 )
 from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
@@ -444,14 +450,17 @@ def _beyond_reach(request: HttpRequest, user: User | None) -> bool:
 
 class UserChangeKeepingAdminsForm(UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
-    an account is not renamed to another's username in other case (as Django's add form)."""
+    an account is not renamed to another's username in other case (as Django's add form) or
+    to one that shows nothing (as sign-up)."""
 
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
         in case, neither signs in but as spelt exactly."""
         username = self.cleaned_data["username"]
-        others = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
-        if username != self.instance.username and others.exists():
+        if username == self.instance.username:
+            return username  # an account named before these checks can still be saved
+        validate_username_shows(username)
+        if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
         return username
 
@@ -466,6 +475,10 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
             if refusal:
                 raise forms.ValidationError(refusal)
         return is_active
+
+
+class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
+    """Django's, except that the username shows (as on sign-up)."""
 
 
 class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
@@ -503,6 +516,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     /accounts/delete/)."""
 
     form = UserChangeKeepingAdminsForm
+    add_form = UserCreationShowingNameForm
     change_password_form = PasswordChangeKeepingAdminsForm
     # Power over the whole site, which only a superuser grants: Django lets anyone who may change
     # users edit these, on their own account too.

@@ -79,6 +79,14 @@ def validate_organization_name(name: str) -> None:
         raise forms.ValidationError(NO_NAME)
 
 
+def validate_username_shows(username: str) -> None:
+    """Refused when nothing would show: blank letters (a Hangul filler) are letters to Django's
+    check, and the name would read as nothing where it is shown, and in the password reset
+    email that recalls it."""
+    if not shows_anything(username):
+        raise forms.ValidationError("Choose a username that shows: this one is all blank.")
+
+
 # All a slug may be: "-acme", "acme_" and "a--b" are made only of those characters.
 SLUG_RULE = "lowercase letters, digits, - and _, with a letter or digit first and last and no --"
 
@@ -137,7 +145,17 @@ class PasswordRulesOnTheirField:
         )
 
 
-class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
+class UsernameThatShows:
+    """For a form that creates an account (sign-up, Django's admin): its username shows."""
+
+    def clean_username(self) -> str | None:
+        username = super().clean_username()  # type: ignore[misc]
+        if username is not None:  # None: Django's own check refused it (taken, in any case)
+            validate_username_shows(username)
+        return username
+
+
+class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
     organization_name = organization_name_field()
 
     class Meta(UserCreationForm.Meta):
@@ -151,14 +169,6 @@ class SignupForm(PasswordRulesOnTheirField, UserCreationForm):
         # Both are about the person signing up, which autofill may then fill in (WCAG 1.3.5).
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
-
-    def clean_username(self) -> str | None:
-        username = super().clean_username()
-        # Blank letters (a Hangul filler) are letters to Django's check: the name would read
-        # as nothing where it is shown, and in the password reset email that recalls it.
-        if username and not shows_anything(username):
-            raise forms.ValidationError("Choose a username that shows: this one is all blank.")
-        return username
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])

@@ -974,6 +974,36 @@ def test_django_admin_does_not_rename_an_account_to_another_ones_name_in_other_c
     assert staff_client.post(url, {**values, "username": "Bob"}).status_code == 302  # their own
 
 
+def test_django_admin_does_not_rename_an_account_to_a_name_that_shows_nothing(staff_client, member):
+    """As sign-up refuses it: the nav and emails would show a blank name."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    refused = staff_client.post(url, {**values, "username": "\u3164"})  # a Hangul filler
+
+    assert refused.status_code == 200
+    assert "Choose a username that shows: this one is all blank." in refused.content.decode()
+    member.refresh_from_db()
+    assert member.username == "bob"
+    # One so named before sign-up refused it is still saved, as the rest of its form says.
+    User.objects.filter(pk=member.pk).update(username="\u1160")  # the filler as stored (NFKC)
+    kept = staff_client.post(url, {**values, "username": "\u1160", "first_name": "Bob"})
+    assert kept.status_code == 302
+    member.refresh_from_db()
+    assert member.first_name == "Bob"
+
+
+def test_django_admin_does_not_add_an_account_named_so_that_nothing_shows(staff_client):
+    refused = staff_client.post(
+        "/admin/auth/user/add/",
+        {"username": "\u3164\u3164", "usable_password": "false"},  # Hangul fillers
+    )
+
+    assert refused.status_code == 200
+    assert "Choose a username that shows: this one is all blank." in refused.content.decode()
+    assert not User.objects.exclude(username="root").exists()
+
+
 def test_only_a_superuser_grants_superuser_status_groups_or_permissions(client, member):
     """Django lets anyone who may change users edit these, on their own account too."""
     manager = User.objects.create_user("manager", "manager@example.com", PASSWORD, is_staff=True)
