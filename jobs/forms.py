@@ -25,7 +25,6 @@ from jobs.greenhouse import (
     GreenhouseError,
     InvalidBoardToken,
     clean_text,
-    shows_anything,
     without_format_characters,
 )
 from jobs.mail import AUTOMATED_HEADERS, UNSENDABLE_ADDRESS_MESSAGE, address_sendable
@@ -41,7 +40,7 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.sanitize import cut_at_word
-from jobs.text import ending_sentence
+from jobs.text import ending_sentence, shows_anything
 from jobs.throttle import (
     EMAIL_CHANGE_LINKS_PER_ACCOUNT,
     ThrottledPasswordChangeForm,

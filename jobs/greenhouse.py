@@ -43,6 +43,8 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
+from jobs.text import shows_anything
+
 logger = logging.getLogger(__name__)
 
 # Refusals of a request made without credentials. Greenhouse's board API needs none for any
@@ -94,11 +96,6 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 # back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
 ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
 MAX_ETAG_LENGTH = 200
-# Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
-# of combining marks (an accent with no letter under it).
-INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
-# Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
-BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # The lengths of the fields (jobs.models) that keep a post's title and its names of places,
 # departments and offices. A value is cut to its field before it is checked for showing
 # anything: 500 zero-width spaces and then a word show nothing once cut.
@@ -511,17 +508,6 @@ def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
             )
         )
     return tuple(units)
-
-
-def shows_anything(text: str) -> bool:
-    """False for "" and for text of only spaces, format characters (zero-width spaces,
-    direction marks, word joiners), lone combining marks and blank letters, which strip()
-    keeps: a job listed with such a title is an empty link."""
-    return any(
-        character not in BLANK_CHARACTERS
-        and unicodedata.category(character) not in INVISIBLE_CATEGORIES
-        for character in text
-    )
 
 
 def _content_of(job_id: int, raw: dict) -> str | None:

@@ -1,4 +1,5 @@
-"""Wording shared by messages, feeds and emails, and text as search and sign-in compare it."""
+"""Wording shared by messages, feeds and emails, text as search and sign-in compare it, and
+whether text shows at all."""
 
 import functools
 import re
@@ -30,6 +31,11 @@ SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
 # nesting, and an isolate's close is lost on mail clients and feed readers older than Unicode
 # 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
 DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
+# of combining marks (an accent with no letter under it).
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
+# Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def ending_sentence(text: str) -> str:
@@ -42,6 +48,18 @@ def without_direction_controls(text: str) -> str:
     """`text` for plain text that others' words run on after (a page's <title>, an email, a
     feed): without the direction controls a name could leave open (DIRECTION_CONTROLS_RE)."""
     return text if text.isascii() else DIRECTION_CONTROLS_RE.sub("", text)
+
+
+def shows_anything(text: str) -> bool:
+    """False for "" and for text of only spaces, format characters (zero-width spaces,
+    direction marks, word joiners), lone combining marks and blank letters, which strip()
+    keeps: a job listed with such a title is an empty link, and a site so named has blank
+    page titles."""
+    return any(
+        character not in BLANK_CHARACTERS
+        and unicodedata.category(character) not in INVISIBLE_CATEGORIES
+        for character in text
+    )
 
 
 def minutes_in_words(minutes: int) -> str:

@@ -9,6 +9,8 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from jobs.text import shows_anything
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
@@ -36,12 +38,18 @@ _NOT_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
 
 def env_line(name: str, default: str, *, max_length: int) -> str:
     """One line of text for people to read, such as a name in page titles and email subjects:
-    not blank, without a line break or control character, at most `max_length` characters; the
-    spaces around it are dropped. Set but blank reads as unset."""
+    not blank, showing something, without a line break or control character, at most
+    `max_length` characters; the spaces around it are dropped. Set but blank reads as unset."""
     value = (env_given(name) or default).strip()
     if any(unicodedata.category(character) in _NOT_IN_A_LINE for character in value):
         raise ImproperlyConfigured(
             f"{name} must be one line of text without control characters, not {value!r}"
+        )
+    # strip() keeps zero-width spaces and Hangul fillers: a name of them titled pages blank.
+    if not shows_anything(value):
+        raise ImproperlyConfigured(  # ascii(): as typed, the value would show nothing here too
+            f"{name} must be text that shows, not only zero-width or blank characters: "
+            f"{ascii(value)}"
         )
     if len(value) > max_length:
         raise ImproperlyConfigured(

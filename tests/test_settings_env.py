@@ -121,9 +121,11 @@ def test_an_http_url_is_taken_as_given(monkeypatch):
         ("Acme\u2028Careers", "SOME_NAME must be one line of text"),  # a line separator
         ("Acme \udcffCareers", "SOME_NAME must be one line of text"),  # a byte not UTF-8
         ("A" * 61, "SOME_NAME must be at most 60 characters, not 61"),
+        ("\u200b\u200b", "SOME_NAME must be text that shows, not only zero-width or blank"),
+        ("\u3164", "blank characters: '\\u3164'"),  # a Hangul filler, escaped to be read
     ],
 )
-def test_a_name_is_one_line_of_text_not_too_long(monkeypatch, raw, error):
+def test_a_name_is_one_line_of_text_that_shows_not_too_long(monkeypatch, raw, error):
     monkeypatch.setenv("SOME_NAME", raw)
     with pytest.raises(ImproperlyConfigured, match=re.escape(error)):
         env_line("SOME_NAME", "orgsite", max_length=60)
@@ -298,6 +300,7 @@ def test_the_process_stops_on_a_database_the_site_does_not_run_on():
         ("DJANGO_TIME_ZONE", "Mars/Base"),
         ("LOG_FORMAT", "xml"),
         ("SITE_NAME", "Acme\nCareers"),
+        ("SITE_NAME", "\u3164"),  # shows nothing: blank page titles and email subjects
         ("GREENHOUSE_USER_AGENT", "acme-sync/1.0\r\nX-Evil: 1"),
         ("GREENHOUSE_USER_AGENT", "acme-sync/1.0 (Zürich)"),
     ],

@@ -2,7 +2,7 @@ import unicodedata
 
 from django.db import migrations
 
-from jobs.greenhouse import shows_anything
+from jobs.text import shows_anything
 
 BATCH = 2000
 

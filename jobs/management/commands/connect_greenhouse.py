@@ -19,9 +19,10 @@ from jobs.forms import (
     organization_name_field,
     validate_organization_slug,
 )
-from jobs.greenhouse import Board, GreenhouseError, shows_anything
+from jobs.greenhouse import Board, GreenhouseError
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import Organization
+from jobs.text import shows_anything
 
 # The arguments typed as text, as the help names them.
 TEXT_ARGUMENTS = [
