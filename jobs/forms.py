@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -184,6 +185,10 @@ class OrganizationCreateForm(forms.Form):
     organization_name = organization_name_field()
 
 
+# Joiners at either end of a typed address, with the spaces it was copied with around them.
+JOINERS_AT_THE_ENDS_RE = re.compile("^[\\s{0}]+|[\\s{0}]+$".format("".join(sorted(JOINERS))))
+
+
 class WebsiteField(forms.URLField):
     """A web address the org's page links for every visitor: https:// or http:// only, or no
     scheme at all ("example.com", read as the field's assume_scheme).
@@ -199,7 +204,7 @@ class WebsiteField(forms.URLField):
         # its path, query and fragment: a Persian word without its non-joiner is another
         # address. In the host, one only made "example.com" look right and lead elsewhere.
         typed = without_format_characters(value or "", keep_joiners=True)
-        url = super().to_python(typed.strip("".join(JOINERS)))
+        url = super().to_python(JOINERS_AT_THE_ENDS_RE.sub("", typed))
         try:
             parts = urlsplit(url)
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first

@@ -184,10 +184,16 @@ def test_a_website_keeps_the_non_joiner_of_a_persian_word_in_its_path(client, no
 
 
 @pytest.mark.parametrize(
-    "typed", ["https://north\u200c-wind.example/", "\u200dhttps://north-wind.example/\u200c"]
+    "typed",
+    [
+        "https://north\u200c-wind.example/",
+        "\u200dhttps://north-wind.example/\u200c",
+        " \u200dhttps://north-wind.example/\u200c \n",  # copied with the spaces around it
+    ],
 )
 def test_a_website_keeps_no_joiner_in_its_host_or_at_its_ends(client, north, typed):
-    """There it joins nothing: "north-wind.example" would look right and lead elsewhere."""
+    """There it joins nothing: "north-wind.example" would look right and lead elsewhere, and
+    an address ending in one another page."""
     assert save_profile(admin_of(client, north), website=typed).status_code == 302
     north.refresh_from_db()
     assert north.website == "https://north-wind.example/"
