@@ -87,8 +87,9 @@ def validate_username_shows(username: str) -> None:
         raise forms.ValidationError("Choose a username that shows: this one is all blank.")
 
 
-# All a slug may be: "-acme", "acme_" and "a--b" are made only of those characters.
-SLUG_RULE = "lowercase letters, digits, - and _, with a letter or digit first and last and no --"
+# All a slug may be: "-acme", "acme_" and "a--b" are made only of those characters, and "café"
+# of lowercase letters, but slugify() keeps no accent.
+SLUG_RULE = "lowercase a-z, 0-9, - and _, with a letter or digit first and last and no --"
 
 
 def validate_organization_slug(slug: str) -> None:

@@ -121,10 +121,11 @@ def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
     assert not Organization.objects.exists()
 
 
-@pytest.mark.parametrize("slug", ["Acme", "acme-", "acme--robotics"])
+@pytest.mark.parametrize("slug", ["Acme", "acme-", "acme--robotics", "café"])
 def test_a_refused_slug_is_told_all_a_slug_may_be(fake_greenhouse, slug):
-    """A slug such as "acme-" holds only the characters a slug may hold: the message says more."""
-    rule = "lowercase letters, digits, - and _, with a letter or digit first and last and no --."
+    """A slug such as "acme-" holds only the characters a slug may hold, and "café" only
+    lowercase letters: the message says more."""
+    rule = "lowercase a-z, 0-9, - and _, with a letter or digit first and last and no --."
     with pytest.raises(CommandError, match=f"is not a valid slug: use {re.escape(rule)}$"):
         call_command("connect_greenhouse", slug, "acme-robotics")
 

@@ -319,7 +319,7 @@ def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug
     for response in (added, renamed):
         assert response.status_code == 200
         assert (
-            "Not a valid slug: use lowercase letters, digits, - and _, with a letter or digit "
+            "Not a valid slug: use lowercase a-z, 0-9, - and _, with a letter or digit "
             "first and last and no --." in response.content.decode()
         )
     assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
