@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+import types
 from collections.abc import Iterator
 
 import pytest
+import urllib3
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
@@ -113,6 +116,16 @@ def outsider(db) -> User:
     user = User.objects.create_user("mallory", "mallory@other.example", "correct horse battery")
     Membership.objects.create(organization=other, user=user, role=Membership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def backoff_sleeps(monkeypatch) -> list[float]:
+    """The sleeps urllib3's Retry takes between attempts, recorded instead of slept."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
+    )
+    return sleeps
 
 
 @pytest.fixture

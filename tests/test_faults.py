@@ -13,13 +13,11 @@ import copy
 import gzip
 import logging
 import time
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import urllib3.util.retry
 
 from jobs.greenhouse import job_payload_hash
 from jobs.models import GreenhouseConnection, Job, SyncRun
@@ -320,16 +318,6 @@ FAULTS = [
 def blackhole_url() -> Iterator[str]:
     with blackholed_port() as port:
         yield f"http://127.0.0.1:{port}/v1"
-
-
-@pytest.fixture
-def backoff_sleeps(monkeypatch) -> list[float]:
-    """The sleeps urllib3's Retry takes between attempts, recorded instead of slept."""
-    sleeps: list[float] = []
-    monkeypatch.setattr(
-        urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=sleeps.append)
-    )
-    return sleeps
 
 
 def board_state(posts: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:
