@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -28,4 +29,20 @@ class SignedInPagesNotStored:
             and request.user.is_authenticated
         ):
             add_never_cache_headers(response)
+        return response
+
+
+class HeadLeavesMessagesUnread:
+    """A HEAD is answered as a GET without its body, so the page's template still shows (and
+    so uses up) a pending message: a link checker or a prefetch in the same session took it
+    from the GET after it, whose page never said it. Placed after MessageMiddleware, so this
+    runs before it stores what is left."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            messages.get_messages(request).used = False
         return response

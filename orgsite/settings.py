@@ -157,6 +157,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "orgsite.middleware.SignedInPagesNotStored",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orgsite.middleware.HeadLeavesMessagesUnread",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]

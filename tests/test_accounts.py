@@ -298,6 +298,16 @@ def test_signing_out_says_so_on_the_page_it_lands_on(signed_in, next_page, lands
     assert not parsed(signed_in.get(lands_on)).select(".messages")  # said once
 
 
+def test_a_head_before_the_page_leaves_its_message_for_the_page(signed_in):
+    """A link checker or a browser's prefetch asking with HEAD rendered the page, and so used
+    up the message that the GET after it should show."""
+    signed_in.post("/accounts/logout/")
+
+    assert signed_in.head("/").status_code == 200
+    page = parsed(signed_in.get("/"))
+    assert page.select_one("main .messages li.success").get_text() == "You are signed out."
+
+
 def test_signing_out_to_the_sign_out_page_says_so_once(signed_in):
     response = signed_in.post("/accounts/logout/", {"next": "/accounts/logout/"})
 
