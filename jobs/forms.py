@@ -221,6 +221,14 @@ class WebsiteField(forms.URLField):
                 "(only https:// and http:// work).",
                 code="scheme",
             )
+        if "@" in parts.netloc:
+            # The page shows the address as its link's text: "https://example.com@evil.com"
+            # reads as example.com and opens evil.com. No org's site needs a name to sign in.
+            raise forms.ValidationError(
+                "Leave out the part up to “@”: browsers open only the site named after it. "
+                "Enter your site’s address, such as example.com or https://example.com.",
+                code="user_info",
+            )
         return url
 
 

@@ -20,6 +20,7 @@ SCHEME_ERROR = (
     "Enter a web address such as example.com or https://example.com (only https:// and http:// "
     "work)."
 )
+USER_INFO_ERROR = "Leave out the part up to “@”: browsers open only the site named after it."
 
 
 @pytest.fixture
@@ -199,6 +200,14 @@ def test_a_website_keeps_no_joiner_in_its_host_or_at_its_ends(client, north, typ
     assert north.website == "https://north-wind.example/"
 
 
+def test_a_website_may_have_an_at_sign_after_its_host(client, north):
+    """Only one before the host is refused: a profile's path often holds one."""
+    website = "https://social.example/@north?ref=a@b#@top"
+    assert save_profile(admin_of(client, north), website=website).status_code == 302
+    north.refresh_from_db()
+    assert north.website == website
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
@@ -228,6 +237,8 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "localhost:8000"}, SCHEME_ERROR),
         ({"website": "https://north example"}, "Enter a valid URL."),  # its scheme is fine
         ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
+        ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
+        ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
         ({"description": "x" * 501}, "at most 500 characters"),
         ({"language": "German"}, "Enter a language tag, such as de, fr-CA or ar"),
         ({"language": "de_DE"}, "Enter a language tag, such as de, fr-CA or ar"),
@@ -257,6 +268,7 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"website": "ftp://files.north.example"}, SCHEME_ERROR),
         ({"website": "javascript:alert(1)"}, SCHEME_ERROR),
         ({"website": "http://["}, "Enter a valid URL."),
+        ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
     ],
 )
 def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
