@@ -12,6 +12,7 @@ nor the C ones. An apostrophe matches straight or curly (CURLY_APOSTROPHES_AS_ST
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -137,11 +138,11 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             .annotate(search_rank=SearchRank(all_words, search_query))
         )
     # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
-    # phrase is matched whole, and "Acme-Robotics" is also "Acme Robotics".
+    # phrase is matched whole, "Acme-Robotics" is also "Acme Robotics", and "(robot" is "robot".
     query = query.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
     for term in QUERY_PART_RE.findall(query):
         excluded = term.startswith("-")
-        written = term.strip("\"'-")
+        written = _without_punctuation_at_the_ends(term)
         spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
         if not spaced:
             continue
@@ -151,6 +152,18 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
                 matches |= Q(FoldedContains(F(field), phrase))
         jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
     return jobs
+
+
+def _without_punctuation_at_the_ends(term: str) -> str:
+    """The term without the quotes, dashes and other punctuation or symbols around it, which
+    PostgreSQL's web search reads as spaces: "(robot", "robot:*" and "«robot»" find what
+    "robot" finds. Marks stay: one ends many a word in Indic scripts."""
+    start, end = 0, len(term)
+    while start < end and unicodedata.category(term[start])[0] in "PS":
+        start += 1
+    while end > start and unicodedata.category(term[end - 1])[0] in "PS":
+        end -= 1
+    return term[start:end]
 
 
 class FoldedContains(Lookup):

@@ -171,6 +171,29 @@ def test_words_past_the_tenth_are_not_searched(db):
     assert [job.title for job in job_search(query=phrase)] == ["Welder"]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("(robot", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
+        ("robot:*", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
+        ("robot!", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
+        ("¿robot? «arm»", {"Robot Arm Designer"}),
+        ('"(robot arm)"', {"Robot Arm Designer"}),
+        ('"arm robot!"', set()),
+        ("-robot!", {"Welder"}),
+        ('-"robot arm."', {"Robot Technician", "Robotics Engineer", "Welder"}),
+    ],
+)
+def test_punctuation_around_a_word_finds_what_the_word_finds(db, query, expected):
+    """PostgreSQL's web search reads it as a space; SQLite's looked for "(robot" as written,
+    and found nothing."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ("Robot Technician", "Robotics Engineer", "Robot Arm Designer", "Welder"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 @pytest.mark.parametrize("query", ['"', "''", "-", '" - "'])
 def test_a_query_without_a_word_lists_every_job_as_an_empty_one_does(client, boards, query):
     assert titles(client.get("/jobs/", {"q": query})) == titles(client.get("/jobs/"))
