@@ -6,7 +6,8 @@ anywhere, in any case, which is enough for a few thousand jobs. Both read the ti
 organization's name, the tags an org admin gave the job and the search text as the query is read
 (jobs.text.as_searched): without accents, so "munchen" finds "München" and "Zürich" finds
 "Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds neither the C# jobs
-nor the C ones. An apostrophe matches straight or curly (CURLY_APOSTROPHES_AS_STRAIGHT).
+nor the C ones. An apostrophe matches straight or curly (CURLY_APOSTROPHES_AS_STRAIGHT), except
+U+02BC on PostgreSQL, whose parser stores it as a letter of the word it is in.
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
 # that a quoted phrase matches within one tag or field, not the last word of one and the first
 # of the next (joining two tsvectors numbers the right one's words on from the left one's last).
 GAP_WORD = "\u00e9"
-# Apostrophes as boards and keyboards write them: straight, or curly (U+2019, or U+2018 where
-# autocorrect turned one the wrong way). PostgreSQL's parser reads each as a space between
-# words; LIKE (SQLite's search, and Django's admin on either database) compares them as
-# written, so there the query and each row's text read the curly ones as straight as they are
-# compared (FoldedContains), and no stored row needs to change.
-CURLY_APOSTROPHES = "\u2018\u2019"
+# Apostrophes as boards and keyboards write them: straight, or curly (U+2019, U+2018 where
+# autocorrect turned one the wrong way, or U+02BC, the modifier letter that looks the same).
+# PostgreSQL's parser reads U+2018 and U+2019 as a space between words, U+02BC as a letter of
+# one; LIKE (SQLite's search, and Django's admin on either database) compares them as written,
+# so there the query and each row's text read the curly ones as straight as they are compared
+# (FoldedContains), and no stored row needs to change.
+CURLY_APOSTROPHES = "\u2018\u2019\u02bc"
 CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans(CURLY_APOSTROPHES, "'" * len(CURLY_APOSTROPHES))
 SQLITE_FOLDED_CONTAINS = "folded_contains"
 SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")

@@ -126,20 +126,22 @@ def test_the_job_search_reads_tags_as_the_site_search_does(superuser_client, syn
     assert found("teletravail welder") == [tagged]
 
 
-@pytest.mark.parametrize("typed", ["women's", "women\u2019s"])
+@pytest.mark.parametrize("typed", ["women's", "women\u2019s", "women\u02bcs"])
 def test_the_job_search_finds_an_apostrophe_straight_or_curly_as_the_site_search_does(
     superuser_client, synced_acme, typed
 ):
-    """It compared apostrophes as written: "women's" missed a tag "Women\u2019s health"."""
+    """It compared apostrophes as written: "women's" missed a tag "Women\u2019s health", and
+    the modifier letter apostrophe (U+02BC, which looks the same) a title typed straight."""
     nurse = make_job(synced_acme, "Nurse", tags=["Women\u2019s health"])
     coordinator = make_job(synced_acme, "Women's Shelter Coordinator")
+    outreach = make_job(synced_acme, "Outreach Worker", tags=["Women\u02bcs rights"])
     make_job(synced_acme, "Welder", tags=["Women in welding"])
     liberte = Organization.objects.create(name="Women\u2019s Clinic", slug="clinic")
     counsellor = make_job(liberte, "Counsellor")
 
     response = superuser_client.get(changelist(Job), {"q": typed})
 
-    assert set(response.context["cl"].result_list) == {nurse, coordinator, counsellor}
+    assert set(response.context["cl"].result_list) == {nurse, coordinator, outreach, counsellor}
 
 
 def test_the_organization_search_reads_words_without_accents(superuser_client, synced_acme):

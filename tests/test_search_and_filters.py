@@ -432,6 +432,25 @@ def test_an_apostrophe_is_found_straight_or_curly(db, typed):
     assert found == {"Nurse", "Women's Shelter Coordinator", "Counsellor"}
 
 
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="PostgreSQL's parser reads U+02BC as a letter of the words it stores",
+)
+@pytest.mark.parametrize("typed", ["women's", "women\u2019s", "women\u02bcs"])
+def test_on_sqlite_a_modifier_letter_apostrophe_is_found_as_a_straight_one(db, typed):
+    """U+02BC looks like a curly apostrophe, and some keyboards type it: SQLite compared it
+    as written, so "women's" missed "Women\u02bcs health" and "women\u02bcs" missed the rest."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Nurse", tags=["Women\u02bcs health"])
+    make_job(org, "Women's Shelter Coordinator")
+    make_job(org, "Counsellor", search_text="A women\u2019s clinic in Leeds")
+    make_job(org, "Welder", tags=["Women in welding"])
+
+    found = {job.title for job in job_search(query=typed)}
+
+    assert found == {"Nurse", "Women's Shelter Coordinator", "Counsellor"}
+
+
 @pytest.mark.parametrize(
     "word",
     ["Café", "한국어", "ガラス", "Việt", "\u0929\u092e\u0938\u094d\u0924\u0947", "কোম্পানি"],
