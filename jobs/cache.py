@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Collection
+from functools import partial, wraps
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
@@ -27,7 +27,6 @@ from django.template.response import SimpleTemplateResponse
 from django.utils.cache import patch_vary_headers, set_response_etag
 from django.utils.text import compress_string
 
-from jobs.filters import FILTER_PARAMETERS
 from jobs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -38,9 +37,6 @@ SITE_VERSION_KEY = "listing-version:site"
 VERSION_SECONDS = 24 * 60 * 60
 # Statuses worth keeping: a closed job's 410 page is as stable as an open one's.
 CACHEABLE_STATUSES = frozenset({200, 410})
-# What any cached page reads from the query string: the job lists' filters and page, and the
-# sitemap sections' page (Django's `p`). A cached view that reads another must add it here.
-PAGE_PARAMETERS = frozenset({*FILTER_PARAMETERS, "page", "p"})
 ACCEPTS_GZIP_RE = re.compile(r"\bgzip\b")
 
 T = TypeVar("T")
@@ -90,19 +86,28 @@ def listing_cache_invalidate(*, organization: Organization) -> None:
         logger.warning("listing cache invalidation failed org=%s error=%r", organization.slug, exc)
 
 
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS.
+def cache_public_page(
+    *, reads: Collection[str] = ()
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS,
+    one copy for each value of the query string parameters the view `reads` (its page must
+    read no other).
 
     A cache that is down costs a render, and one log line per request, not a traceback: while
     Redis is down every request fails the same way, and would flood the log.
     """
+    return partial(_cached, read_parameters=frozenset(reads))
 
+
+def _cached(
+    view: Callable[..., HttpResponse], *, read_parameters: frozenset[str]
+) -> Callable[..., HttpResponse]:
     @wraps(view)
     def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _is_cacheable_request(request):
             return view(request, *args, **kwargs)
         version_key = _version_key(kwargs.get("slug"))
-        address = _page_address(request)
+        address = _page_address(request, read_parameters=read_parameters)
         page_key = _page_key(address, gzipped=_accepts_gzip(request))
         try:
             version, found = _read_with_version(version_key, page_key)
@@ -212,19 +217,20 @@ def _version_key(organization_slug: str | None) -> str:
     return f"listing-version:org:{organization_slug}" if organization_slug else SITE_VERSION_KEY
 
 
-def _page_address(request: HttpRequest) -> str:
-    """The page's URL with only the parameters a visitor page reads, sorted.
+def _page_address(request: HttpRequest, *, read_parameters: frozenset[str]) -> str:
+    """The page's URL with only the parameters its view reads, sorted.
 
     Links from newsletters and social sites add their own (utm_source, fbclid: a new one per
-    click); each would otherwise render and store its own copy of the page. The host is part of
-    the address: pages carry absolute canonical and feed URLs.
+    click), and anyone may add ?page=2 to a page without pages; each would otherwise render and
+    store its own copy of the page. The host is part of the address: pages carry absolute
+    canonical and feed URLs.
     """
     # Sorted by name only: a repeated parameter's values keep their order, which pages read.
     read = sorted(
         (
             (name, value)
             for name, values in request.GET.lists()
-            if name in PAGE_PARAMETERS
+            if name in read_parameters
             for value in values
         ),
         key=itemgetter(0),

@@ -45,12 +45,14 @@ from jobs.text import ending_sentence
 
 JOBS_PER_PAGE = 25
 RECENT_JOBS = 10
+# What the job lists read from the query string (the page cache keeps one copy per value).
+LISTING_PARAMETERS = (*FILTER_PARAMETERS, "page")
 # Sign-in and admin pages: nothing there for a search engine to list.
 NOT_FOR_CRAWLERS = ("/accounts/", "/admin/", "/manage/")
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "organizations": organizations_with_job_counts(hiring_only=True),
@@ -61,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(reads=LISTING_PARAMETERS)
 def job_list(request: HttpRequest) -> HttpResponse:
     context = _listing_context(request, organization=None)
     # Its title and heading name the org chosen: each org's list is a page of its own.
@@ -73,7 +75,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def organization_list(request: HttpRequest) -> HttpResponse:
     context = {
         "organizations": organizations_with_job_counts(hiring_only=False),
@@ -83,7 +85,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(reads=LISTING_PARAMETERS)
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     paths = department_paths(organization=organization)
@@ -98,7 +100,7 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpResponse:
     job = job_for_page(organization_slug=slug, greenhouse_id=greenhouse_id)
     if job is None:
@@ -115,18 +117,18 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
     return render(request, "public/job_detail.html", context)
 
 
-all_jobs_feed = require_safe(cache_public_page(AllJobsFeed()))
-organization_jobs_feed = require_safe(cache_public_page(OrganizationJobsFeed()))
+all_jobs_feed = require_safe(cache_public_page()(AllJobsFeed()))
+organization_jobs_feed = require_safe(cache_public_page()(OrganizationJobsFeed()))
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     return sitemap_views.index(request, sitemaps=SITEMAPS, sitemap_url_name="jobs:sitemap_section")
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(reads=["p"])  # Django's sitemap reads its page from `p`
 def sitemap_section_xml(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
 
@@ -277,7 +279,7 @@ def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page()
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's listed jobs (open, not hidden, still taking applications), for any website to
     read from a browser (README, Public JSON)."""

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from jobs import views
 from jobs.admin import GreenhouseConnectionAdmin, JobAdmin
@@ -75,6 +76,25 @@ def test_parameters_no_page_reads_share_the_cached_page(
     # A repeated parameter's order counts too: the page reads the last value.
     assert client.get("/jobs/?q=gripper&q=robot").content == first.content
     assert client.get("/jobs/?q=robot&q=gripper").content != first.content
+
+
+def test_a_page_shares_its_cached_copy_across_the_list_parameters_it_does_not_read(
+    client, synced_acme, django_assert_num_queries
+):
+    """Anyone may add ?page=N to the home page: each N rendered and stored a copy of its own."""
+    pages = [
+        url for url in acme_pages() if url not in ("/jobs/", "/orgs/acme/", "/sitemap-jobs.xml")
+    ]
+    for url in pages:
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            for query in ("page=2", "page=3&p=2", "q=robot&remote=remote"):
+                assert client.get(f"{url}?{query}").content == first.content, (url, query)
+
+    client.get("/jobs/")
+    with CaptureQueriesContext(connection) as rendered:
+        client.get("/jobs/?page=2")
+    assert rendered.captured_queries  # the job list reads its page: a copy of its own
 
 
 def test_made_up_org_addresses_leave_nothing_in_the_cache(client, synced_acme):
