@@ -13,7 +13,6 @@ from copy import copy
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models.functions import Lower
@@ -81,6 +80,7 @@ from jobs.models import GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.permissions import (
     admin_organization_or_404,
+    login_required,
     organizations_administered,
     organizations_joined_as_member,
 )

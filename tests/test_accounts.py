@@ -233,6 +233,20 @@ def test_signing_in_returns_to_the_page_that_asked(client, owner):
     assert response["Location"] == "/manage/acme/jobs/"
 
 
+@pytest.mark.parametrize("length", [3_000, 17_000])
+def test_a_page_too_long_to_come_back_to_sends_to_sign_in_without_its_address(
+    client, owner, caplog, length
+):
+    """Sign-in follows no `next` past 2,048 characters (Django's check of a safe one), and past
+    16,384 Django refused its own redirect to sign in: a 400, logged as an ERROR."""
+    response = client.get("/manage/acme/jobs/", {"q": "a" * length})
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response["Location"] == "/manage/"
+
+
 def test_a_wrong_password_is_refused_on_the_form(client, owner):
     response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
     assert response.status_code == 200
