@@ -5,25 +5,25 @@ may use it. Each is asked for with GET and with POST by five personas: anonymous
 acme (not an admin), the admin of another org, acme's admin, and staff (a superuser). Every POST
 is also sent without a CSRF token, which must be refused, and no HEAD or GET may change a row.
 The Django admin's per-model URLs are covered through the admin's registry (each model's list,
-for each persona) rather than one by one.
+for each persona) rather than one by one. The POSTs here are empty, which change nothing whoever
+sends them: test_post_permissions.py sends each state-changing URL a POST that works.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import Invitation, Job, Membership, Organization
+from tests.support.site_urls import SiteUrl, every_row, site_urls
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -117,50 +117,6 @@ EXPECTED: dict[str, Expected] = {
     "admin:auth_user_password_change": Expected(get=STAFF_ONLY, post=STAFF_ONLY),
     "admin:catch_all": Expected(get=(302, 302, 302, 302, 404), post=(302, 302, 302, 302, 404)),
 }
-# Made for every registered ModelAdmin; covered by test_every_admin_model_is_staff_only.
-ADMIN_MODEL_URL_ACTIONS = ("changelist", "add", "history", "delete", "change")
-
-
-@dataclass(frozen=True)
-class SiteUrl:
-    name: str
-    route: str
-    params: tuple[str, ...]
-
-
-def walk(patterns, *, namespace: str = "", prefix: str = "", params=()) -> Iterator[SiteUrl]:
-    for entry in patterns:
-        entry_params = (*params, *entry.pattern.regex.groupindex)
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = ":".join(part for part in (namespace, entry.namespace) if part)
-            yield from walk(entry.url_patterns, namespace=inner, prefix=route, params=entry_params)
-        elif isinstance(entry, URLPattern):
-            name = entry.name or ("catch_all" if "(?P<url>.*)" in route else route)
-            yield SiteUrl(f"{namespace}:{name}" if namespace else name, route, entry_params)
-
-
-def is_admin_model_url(site_url: SiteUrl) -> bool:
-    """A URL the admin makes for each registered model (per-model names, or unnamed redirects)."""
-    for model in admin.site._registry:
-        app_label, model_name = model._meta.app_label, model._meta.model_name
-        names = {f"admin:{app_label}_{model_name}_{action}" for action in ADMIN_MODEL_URL_ACTIONS}
-        if site_url.name in names:
-            return True
-        if site_url.route == f"admin/{app_label}/{model_name}/<path:object_id>/":
-            return True
-    return False
-
-
-def site_urls() -> list[SiteUrl]:
-    """Every URL of the URL conf, once per name (a later one of the same name is shadowed)."""
-    seen: dict[str, SiteUrl] = {}
-    for site_url in walk(get_resolver().url_patterns):
-        if not is_admin_model_url(site_url):
-            seen.setdefault(site_url.name, site_url)
-    return list(seen.values())
-
-
 SITE_URLS = site_urls()
 
 
@@ -259,14 +215,6 @@ def test_every_admin_model_is_staff_only(personas):
         got = tuple(client_for(personas[persona]).get(url).status_code for persona in PERSONAS)
         assert got == STAFF_ONLY, (url, got)
         assert client_for(personas["staff"], enforce_csrf_checks=True).post(url).status_code == 403
-
-
-def every_row() -> dict[str, list[dict]]:
-    """Every row of every table, sessions too: what a request changed shows as a difference."""
-    return {
-        model._meta.label: list(model._base_manager.order_by("pk").values())
-        for model in apps.get_models()
-    }
 
 
 @pytest.mark.parametrize("site_url", SITE_URLS, ids=lambda site_url: site_url.name)
