@@ -11,12 +11,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from jobs.mail import address_sendable, automated_email_send
 from jobs.memberships import accounts_with_email
+from jobs.models import EmailChangeCount
 from jobs.text import email_key, minutes_in_words
 from jobs.throttle import account_email_allowed
 
@@ -105,7 +107,16 @@ def email_change_token(user: User, new_email: str) -> str:
 
 def _account_state(user: User) -> str:
     # A digest, as Django's password reset tokens: the link is readable by anyone who sees it.
-    return salted_hmac(f"{EMAIL_CHANGE_SALT}.state", f"{user.password}\0{user.email}").hexdigest()
+    # With the count of changes confirmed: the address alone is the same again once changed
+    # back, and a link used to leave it would work again. None counted adds nothing, so the
+    # links sent before there was a count still work.
+    confirmed = (
+        EmailChangeCount.objects.filter(user=user.pk).values_list("confirmed", flat=True).first()
+    )
+    counted = f"\0{confirmed}" if confirmed else ""
+    return salted_hmac(
+        f"{EMAIL_CHANGE_SALT}.state", f"{user.password}\0{user.email}{counted}"
+    ).hexdigest()
 
 
 def email_change_of(token: str, *, user: User) -> str:
@@ -140,5 +151,8 @@ def email_change_confirm(*, token: str, user: User) -> str:
         )
     locked.email = user.email = new_email
     locked.save(update_fields=["email"])
+    EmailChangeCount.objects.update_or_create(
+        user=locked, defaults={"confirmed": F("confirmed") + 1}, create_defaults={"confirmed": 1}
+    )
     logger.info("email changed user=%s", user.pk)
     return new_email

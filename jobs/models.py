@@ -250,6 +250,20 @@ class Invitation(models.Model):
         return self.link_expires_at <= timezone.now()
 
 
+class EmailChangeCount(models.Model):
+    """How many address changes an account confirmed (jobs.email_change): part of the digest in
+    each confirmation link, so that a used link stays used once the address is back to the one
+    it was sent from. An account that never confirmed one has no row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    confirmed = models.PositiveIntegerField(default=0, db_default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.confirmed} address changes"
+
+
 class GreenhouseConnection(models.Model):
     class State(models.TextChoices):
         NEVER_SYNCED = "never_synced", "Never synced"

@@ -375,6 +375,22 @@ def test_a_used_link_changes_nothing_more(signed_in, owner):
     assert owner.email == "alice@third.example"
 
 
+def test_a_used_link_stays_used_once_the_address_is_back_to_the_one_it_was_sent_from(
+    signed_in, owner
+):
+    """Else whoever reads a mailbox the account has left (an old employer's), with a session
+    left open, could take the address back there, and then the password resets, without the
+    password the change asks for."""
+    first = asked_link(signed_in)
+    signed_in.post(first)
+    back = asked_link(signed_in, "alice@acme.example")
+    signed_in.post(back)
+
+    assert refused(signed_in.post(first)).startswith("This link is not valid any more")
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+
+
 def test_of_two_links_asked_for_only_the_first_used_works(signed_in, owner):
     first, second = asked_link(signed_in), asked_link(signed_in, "alice@other.example")
     signed_in.post(second)
