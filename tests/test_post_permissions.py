@@ -4,7 +4,8 @@ test_permission_matrix.py sends every URL an empty POST, which changes nothing w
 Here each state-changing URL gets the body its form sends, one that works: the personas it is
 for are shown to change something (a row of any table, an email, a queued sync), and each other
 persona gets the answer the site gives today with nothing changed at all. Each persona's POST is
-rolled back before the next one's, so each is sent to the same rows.
+rolled back before the next one's, so each is sent to the same rows. And an org's admin who
+posts another org's ids to their own org's pages changes nothing of that org.
 
 The URLs come from the URL conf: a new one fails here until it has its POSTs in CASES or a line
 in NOT_STATE_CHANGING saying why it has none.
@@ -421,3 +422,73 @@ def test_staff_without_permissions_change_nothing_in_the_admin(model, world, que
             response = client.post(url, data)
             check_status(response, 403 if persona == "staff" else ADMIN_SIGN_IN, url)
             assert everything(queued) == before, f"POST {url} as {persona} changed something"
+
+
+@pytest.fixture
+def other_org_rows(outsider) -> dict[str, int]:
+    """The outsider's org's job, a member's membership and an invitation, by their ids (a
+    member: its admin, the only one, could be neither demoted nor removed anyway)."""
+    other = Membership.objects.get(user=outsider).organization
+    membership = Membership.objects.create(
+        organization=other,
+        user=User.objects.create_user("oscar", "oscar@other.example", PASSWORD),
+        role=Membership.Role.MEMBER,
+    )
+    job = Job.objects.create(
+        organization=other,
+        greenhouse_id=4_200_000_000_002,
+        title="Other's Job",
+        absolute_url="https://job-boards.greenhouse.io/other/jobs/2",
+    )
+    invited = User.objects.create_user("olga", "olga@example.com", PASSWORD)
+    invitation = Invitation.objects.create(
+        organization=other,
+        user=invited,
+        role=Membership.Role.MEMBER,
+        email=invited.email,
+        sent_at=timezone.now() - timedelta(hours=1),
+    )
+    return {"job": job.pk, "membership": membership.pk, "invitation": invitation.pk}
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "status"),
+    [
+        ("/manage/acme/jobs/{job}/edit/", {"featured": "on", "tags": "python"}, 404),
+        (
+            "/manage/acme/members/",
+            {"action": "role", "membership": "{membership}", "role": "admin"},
+            302,
+        ),
+        (
+            "/manage/acme/members/",
+            {"action": "remove", "membership": "{membership}", "confirmed": "1"},
+            302,
+        ),
+        (
+            "/manage/acme/members/",
+            {"action": "cancel_invitation", "invitation": "{invitation}"},
+            302,
+        ),
+        (
+            "/manage/acme/members/",
+            {"action": "resend_invitation", "invitation": "{invitation}"},
+            302,
+        ),
+    ],
+    ids=["job_edit", "role", "remove", "cancel_invitation", "resend_invitation"],
+)
+def test_an_orgs_admin_reaches_no_other_orgs_rows_through_their_own_org(
+    path, data, status, world, other_org_rows, queued
+):
+    """The ids of another org's job, membership or invitation, posted to acme's own pages by
+    its admin (or a superuser), are not found there: nothing of the other org changes."""
+    url = path.format(**other_org_rows)
+    body = {name: value.format(**other_org_rows) for name, value in data.items()}
+
+    for persona in ("owner", "superuser"):
+        client = client_for(world.personas[persona])
+        before = everything(queued)
+        response = client.post(url, body)
+        assert response.status_code == status, (url, body, persona)
+        assert everything(queued) == before, f"POST {url} {body} as {persona} changed something"
