@@ -3,10 +3,11 @@
 The URLs come from the URL conf itself, so a new URL fails here until someone writes down who
 may use it. Each is asked for with GET and with POST by five personas: anonymous, a member of
 acme (not an admin), the admin of another org, acme's admin, and staff (a superuser). Every POST
-is also sent without a CSRF token, which must be refused, and no HEAD or GET may change a row.
-The Django admin's per-model URLs are covered through the admin's registry (each model's list,
-for each persona) rather than one by one. The POSTs here are empty, which change nothing whoever
-sends them: test_post_permissions.py sends each state-changing URL a POST that works.
+is also sent without a CSRF token, which must be refused, and no HEAD or GET may change a row,
+send an email or queue a sync. The Django admin's per-model URLs are covered through the admin's
+registry (each model's list, for each persona) rather than one by one. The POSTs here are empty,
+which change nothing whoever sends them: test_post_permissions.py sends each state-changing URL
+a POST that works.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.urls import reverse
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import Invitation, Job, Membership, Organization
-from tests.support.site_urls import SiteUrl, every_row, site_urls
+from tests.support.site_urls import SiteUrl, everything, site_urls
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -221,8 +222,9 @@ def test_every_admin_model_is_staff_only(personas):
 def test_no_head_or_get_changes_anything(site_url, personas, acme_job, queued):
     """Link checkers, monitors and mail scanners ask with HEAD or GET, without a CSRF token:
     whatever a page does on its form's POST (disconnect, delete, join, confirm an address, sign
-    out...) it must not do for them. The links carry tokens that work, for an outsider invited
-    to acme who asked to change their address; each persona's session is kept to the end."""
+    out, send an email, queue a sync...) it must not do for them. The links carry tokens that
+    work, for an outsider invited to acme who asked to change their address; each persona's
+    session is kept to the end."""
     invitation = Invitation.objects.create(
         organization=acme_job.organization,
         user=personas["outsider"],
@@ -237,12 +239,12 @@ def test_no_head_or_get_changes_anything(site_url, personas, acme_job, queued):
     if site_url.name in tokens:
         url = reverse(site_url.name, kwargs={"token": tokens[site_url.name]})
     clients = {p: client_for(personas[p], enforce_csrf_checks=True) for p in PERSONAS}
-    before = every_row()
+    before = everything(queued)
 
     for persona, client in clients.items():
         for method in ("head", "get"):
             response = getattr(client, method)(url)
-            assert every_row() == before, f"{method.upper()} {url} as {persona} changed rows"
+            assert everything(queued) == before, f"{method.upper()} {url} as {persona} changed"
             if site_url.name in tokens and persona == "outsider":
                 # Their link's page, with the button that joins or confirms: against a link
                 # refused as gone, this test would prove nothing.

@@ -20,7 +20,6 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -31,7 +30,7 @@ from jobs.connections import connection_api_key_set
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import GreenhouseConnection, Invitation, Job, Membership
-from tests.support.site_urls import every_row, site_urls
+from tests.support.site_urls import everything, site_urls
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -347,11 +346,6 @@ def client_for(user: User | None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
-
-
-def everything(queued: list) -> tuple:
-    """What a request can change: the rows, the emails sent and the syncs queued."""
-    return every_row(), len(mail.outbox), len(queued)
 
 
 def check_status(response, expected: int | str, where: str) -> None:

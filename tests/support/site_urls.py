@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.contrib import admin
+from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Made for every registered ModelAdmin; covered through the admin's registry, not one by one.
@@ -60,3 +61,9 @@ def every_row() -> dict[str, list[dict]]:
         model._meta.label: list(model._base_manager.order_by("pk").values())
         for model in apps.get_models()
     }
+
+
+def everything(queued: list) -> tuple:
+    """What a request can change: every row, the emails sent, and the syncs queued (`queued`,
+    the fixture of tests.support.broker)."""
+    return every_row(), len(mail.outbox), len(queued)
