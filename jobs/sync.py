@@ -20,7 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -172,11 +172,15 @@ def sync_organization(
     *,
     trigger: str,
     client: GreenhouseClient | None = None,
+    started_at: datetime | None = None,
+    taking_over: datetime | None = None,
 ) -> SyncResult:
     """Bring the org's jobs in line with its Greenhouse board.
 
-    1. Take the org's lock (a lease on the connection row). If another sync holds it, return
-       LOCKED and touch nothing.
+    1. Take the org's lock (a lease on the connection row), noting the sync's start,
+       `started_at` (now, unless given). If another sync holds it, return LOCKED and touch
+       nothing; a lease whose sync started at `taking_over`, still the last to start, is
+       taken over (see acquire_sync_lock).
     2. Record a SyncRun; runs left "running" (by a dead worker, or a sync that lost the
        database) are marked interrupted.
     3. Fetch the board, sending the ETag of the last one applied while that board is still
@@ -196,7 +200,7 @@ def sync_organization(
        they were told so (jobs.alerts).
     """
     slug = connection.organization.slug
-    lease = acquire_sync_lock(connection)
+    lease = acquire_sync_lock(connection, started_at=started_at, taking_over=taking_over)
     if lease is None:
         logger.info("sync skipped org=%s reason=locked", slug)
         return SyncResult(outcome=SyncResult.Outcome.LOCKED)
@@ -867,8 +871,20 @@ def _upsert_units(model: type[Department] | type[Office], org: Any, units: list[
 # --- Lock, run history and connection state -------------------------------------------------
 
 
-def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
+def acquire_sync_lock(
+    connection: GreenhouseConnection,
+    *,
+    started_at: datetime | None = None,
+    taking_over: datetime | None = None,
+) -> datetime | None:
     """Claim the org's lease with a conditional UPDATE; returns the lease (its expiry) or None.
+
+    The sync's start, `started_at` (now, unless given), is noted as last_attempt_at by the same
+    UPDATE and names the sync: a caller that chose it can tell afterwards whether the UPDATE
+    took the lease, its answer lost with the database. `taking_over`, the start of such a
+    sync, also claims a lease that is not free: while that sync is the last to have started,
+    the lease is its own, held or not (freed, or run out), and no other sync's (the task's
+    retry of it, jobs.tasks.sync_org).
 
     The org is also due by the lease's end: a sync whose worker dies (killed, out of memory)
     records no next time, so the dispatcher runs the org again once the lease ends, not at the
@@ -877,11 +893,14 @@ def acquire_sync_lock(connection: GreenhouseConnection) -> datetime | None:
     requeued at once), after the visibility timeout (a whole worker, on Redis) or never (the
     filesystem queue). A sync that ends sets the next time itself.
     """
-    now = timezone.now()
+    now = started_at or timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
+    claimable = GreenhouseConnection.unlocked(now)
+    if taking_over is not None:
+        claimable |= Q(last_attempt_at=taking_over)
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
-        .filter(GreenhouseConnection.unlocked(now))
+        .filter(claimable)
         .update(
             lock_expires_at=lease,
             queued_at=None,

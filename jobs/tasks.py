@@ -10,6 +10,7 @@ from typing import NoReturn
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
 from jobs.maintenance import (
     expired_invitations_prune,
@@ -50,6 +51,7 @@ def sync_org(
     connection_id: int,
     trigger: str = SyncRun.Trigger.SCHEDULE,
     retry_at: str | None = None,
+    lease_taken_at: str | None = None,
     **later_release_arguments: object,
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
@@ -67,22 +69,31 @@ def sync_org(
             return "skipped: connection removed or paused"
     except DATABASE_LOST_ERRORS as exc:
         _retry_unstarted_sync(self, connection_id, exc)
-    if retry_at and not retry_is_pending(connection, datetime.fromisoformat(retry_at)):
+    # This task's last sync lost the database as it took the lease: while its start is still
+    # the org's last, no other sync has started since, and its lease is this one's.
+    last_start = datetime.fromisoformat(lease_taken_at) if lease_taken_at else None
+    taking_over = last_start if last_start == connection.last_attempt_at else None
+    if retry_at and not (
+        taking_over is not None or retry_is_pending(connection, datetime.fromisoformat(retry_at))
+    ):
         # Refresh now or the schedule ran a sync since: its own retries, if any, follow it.
         return "skipped: another sync ran since the failure it was to retry"
-    attempt_noted_before = connection.last_attempt_at
+    started_at = timezone.now()
     try:
         # A retry of a failed sync, which carries its mark, is the task asking again by itself,
         # not another press of Refresh now; one of a sync that never started is its first run.
         result = sync_organization(
-            connection, trigger=SyncRun.Trigger.RETRY if retry_at else trigger
+            connection,
+            trigger=SyncRun.Trigger.RETRY if retry_at else trigger,
+            started_at=started_at,
+            taking_over=taking_over,
         )
     except DATABASE_LOST_ERRORS as exc:
-        if connection.last_attempt_at != attempt_noted_before:
+        if connection.last_attempt_at == started_at:
             # It took the lease, noting its start: from there a lost database is the sync's to
             # answer for, freeing the lease or leaving it to run out (README).
             raise
-        _retry_unstarted_sync(self, connection_id, exc)
+        _retry_unstarted_sync(self, connection_id, exc, started_at=started_at)
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
         # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
@@ -95,37 +106,44 @@ def sync_org(
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 
 
-def _retry_unstarted_sync(task: Task, connection_id: int, error: DatabaseError) -> NoReturn:
-    """Retry, with the backoff of a failed sync, a sync that lost the database before it took
-    its org's lease: it changed and recorded nothing, so there is nothing to undo.
+def _retry_unstarted_sync(
+    task: Task, connection_id: int, error: DatabaseError, *, started_at: datetime | None = None
+) -> NoReturn:
+    """Retry, with the backoff of a failed sync, a sync that lost the database before it knew
+    it held its org's lease: it changed and recorded nothing, so there is nothing to undo.
 
     The retry carries this task's arguments, for no retry mark can be written without the
     database: a retry of a failure keeps the mark it carries, which still keeps it from running
     after another sync, and the queued mark of a first try stays, holding off the dispatcher.
-    Out of retries, the task fails on the error."""
+    A sync that tried to take the lease, at `started_at`, may have taken it with its answer
+    lost: the retry carries that start too, and takes the lease over rather than find the org
+    locked until the lease ends. Out of retries, the task fails on the error."""
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
     retries = task.request.retries
     if retries >= task.max_retries:
         logger.warning(
-            "sync not started connection=%s error=%r: the database failed before the sync took "
-            "its lease; not retried after %d retries",
+            "sync not started connection=%s error=%r: the database failed before the sync knew "
+            "it held its lease; not retried after %d retries",
             connection_id,
             error,
             retries,
         )
         raise error
     delay = retry_delay(retries)
+    kwargs = task.request.kwargs
+    if started_at is not None:
+        kwargs = {**kwargs, "lease_taken_at": started_at.isoformat()}
     logger.warning(
-        "sync not started connection=%s error=%r: the database failed before the sync took its "
-        "lease; retry %d of %d in %.0f s",
+        "sync not started connection=%s error=%r: the database failed before the sync knew it "
+        "held its lease; retry %d of %d in %.0f s",
         connection_id,
         error,
         retries + 1,
         task.max_retries,
         delay,
     )
-    raise task.retry(countdown=delay)
+    raise task.retry(countdown=delay, kwargs=kwargs)
 
 
 @shared_task

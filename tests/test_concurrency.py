@@ -85,8 +85,8 @@ def test_two_workers_given_the_same_org_sync_it_once(acme, fake_greenhouse, monk
     refused = threading.Event()
     acquire, fetch = jobs_sync.acquire_sync_lock, GreenhouseClient.fetch_jobs_response
 
-    def acquire_and_tell(connection: GreenhouseConnection) -> Any:
-        lease = acquire(connection)
+    def acquire_and_tell(connection: GreenhouseConnection, **kwargs: Any) -> Any:
+        lease = acquire(connection, **kwargs)
         if lease is None:
             refused.set()
         return lease

@@ -16,6 +16,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.contrib.auth.models import User
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -377,6 +378,22 @@ def database_lost_in(monkeypatch, owner: object, name: str, *, on_calls: set[int
     monkeypatch.setattr(owner, name, lost_on_some_calls)
 
 
+def answer_lost_in(monkeypatch, name: str, *, on_calls: set[int]) -> None:
+    """jobs.sync's `name`, given a connection, makes its writes on these calls and raises as
+    though the database went away before their answer came back: the connection it was given
+    learns nothing of them."""
+    real = getattr(jobs_sync, name)
+    calls = itertools.count(1)
+
+    def answer_lost_on_some_calls(connection, **kwargs):
+        if next(calls) in on_calls:
+            real(GreenhouseConnection.objects.get(pk=connection.pk), **kwargs)
+            raise DATABASE_DOWN
+        return real(connection, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, name, answer_lost_on_some_calls)
+
+
 def not_started_lines(caplog) -> list[str]:
     return [
         record.getMessage()
@@ -436,14 +453,21 @@ def test_a_sync_whose_task_cannot_reach_the_database_fails_after_its_retries(
     assert acme.queued_at is not None
 
 
-def test_a_retry_that_loses_the_database_before_the_lease_still_runs_as_a_retry(
-    acme, fake_greenhouse, monkeypatch, retry_delays
+@pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
+def test_a_retry_that_loses_the_database_as_it_takes_the_lease_still_runs_as_a_retry(
+    acme, fake_greenhouse, monkeypatch, retry_delays, answer_lost
 ):
     """Its retry could not mark itself in the database: it carries the failure's mark, which
-    the failure left in place, and is not taken for one that another sync overtook."""
+    the failure left in place, and is not taken for one that another sync overtook. Nor when
+    the UPDATE took the lease unseen, clearing that mark: the retry carries the sync's start
+    too, and takes its lease over (before, it took the cleared mark for another sync's doing,
+    and did nothing)."""
     # A 408 fails the fetch at once (no retry within it) and is retried by the task.
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=408)
-    database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+    if answer_lost:
+        answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={2})
+    else:
+        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
 
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 
@@ -455,6 +479,70 @@ def test_a_retry_that_loses_the_database_before_the_lease_still_runs_as_a_retry(
     ]
     acme.refresh_from_db()
     assert acme.retry_at is None and acme.state == GreenhouseConnection.State.OK
+
+
+# --- The database lost as or after a sync's task takes the lease -----------------------------
+
+
+def lose_the_answer_of_taking_the_lease(monkeypatch) -> None:
+    answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={1})
+
+
+def retry_asked_for(monkeypatch, *args: object) -> dict:
+    """Run the task on `args`: what it asked its retry to carry, the retry held back."""
+    asked = {}
+
+    def hold_retry(**kwargs):
+        asked.update(kwargs)
+        return Retry()
+
+    retry = tasks.sync_org.retry
+    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
+    tasks.sync_org.apply(args=args)
+    monkeypatch.setattr(tasks.sync_org, "retry", retry)
+    return asked
+
+
+def test_a_retry_whose_update_took_the_lease_unseen_takes_the_lease_over(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays
+):
+    """The database failed as the task's sync took the lease, its UPDATE committed but its
+    answer lost: its retry found the org locked by its own lease, and the org waited for the
+    schedule, up to SYNC_LOCK_SECONDS."""
+    lose_the_answer_of_taking_the_lease(monkeypatch)
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success")
+    assert len(retry_delays) == 1 and 15 <= retry_delays[0] <= 30  # the first retry's wait
+    # Its first recorded run, as for a sync that never took its lease.
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
+    assert Job.objects.count() == len(fake_greenhouse.jobs("acme-robotics"))
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.state == GreenhouseConnection.State.OK
+    [line] = not_started_lines(caplog)
+    assert line.startswith(f"sync not started connection={acme.pk} error={DATABASE_DOWN!r}: ")
+    assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
+
+
+def test_a_retry_queued_by_code_that_carried_no_lease_still_finds_the_org_locked(
+    acme, fake_greenhouse, monkeypatch
+):
+    """During a deploy, a worker of this release takes the retry an older one queued after its
+    UPDATE took the lease unseen: it carries no start, so the lease is left to run out, as
+    before; the same retry carrying the start takes the lease over."""
+    queued = (acme.pk, SyncRun.Trigger.MANUAL)
+    lose_the_answer_of_taking_the_lease(monkeypatch)
+    asked = retry_asked_for(monkeypatch, *queued)
+    lease = GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at
+    assert lease is not None
+
+    as_queued_before = tasks.sync_org.apply(args=queued, retries=1).get()
+
+    assert as_queued_before == "locked: " and not SyncRun.objects.exists()
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at == lease
+    outcome = tasks.sync_org.apply(args=queued, kwargs=asked["kwargs"], retries=1).get()
+    assert outcome.startswith("success")
 
 
 def test_a_sync_that_loses_the_database_after_taking_the_lease_is_not_tried_again_by_its_task(
