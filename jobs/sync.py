@@ -235,6 +235,7 @@ def sync_organization(
     except BaseException:
         # The run, or its failure, could not be recorded (the database lost): the lease is freed
         # on a new connection, so the org is free at once, not "Running…" until the lease ends.
+        # The task retries the sync, which takes over a lease left held (jobs.tasks.sync_org).
         reconnect_after_database_error()
         raise
     finally:

@@ -69,30 +69,32 @@ def sync_org(
             return "skipped: connection removed or paused"
     except DATABASE_LOST_ERRORS as exc:
         _retry_unstarted_sync(self, connection_id, exc)
-    # This task's last sync lost the database as it took the lease: while its start is still
-    # the org's last, no other sync has started since, and its lease is this one's.
+    # This task's last sync lost the database as it took the lease, or after: while its start
+    # is still the org's last, no other sync has started since, and its lease is this one's.
     last_start = datetime.fromisoformat(lease_taken_at) if lease_taken_at else None
     taking_over = last_start if last_start == connection.last_attempt_at else None
-    if retry_at and not (
-        taking_over is not None or retry_is_pending(connection, datetime.fromisoformat(retry_at))
-    ):
-        # Refresh now or the schedule ran a sync since: its own retries, if any, follow it.
+    # A retry of a failure: one the task marked (retry_at), or of a sync that lost the database
+    # after it took the lease. If Refresh now or the schedule ran a sync since, it does
+    # nothing: that sync's own retries, if any, follow it.
+    retrying_failure = bool(retry_at) or trigger == SyncRun.Trigger.RETRY
+    still_pending = taking_over is not None or (
+        retry_at is not None and retry_is_pending(connection, datetime.fromisoformat(retry_at))
+    )
+    if retrying_failure and not still_pending:
         return "skipped: another sync ran since the failure it was to retry"
     started_at = timezone.now()
     try:
-        # A retry of a failed sync, which carries its mark, is the task asking again by itself,
-        # not another press of Refresh now; one of a sync that never started is its first run.
+        # A retry of a failure is the task asking again by itself, not another press of
+        # Refresh now; one of a sync that never started is its first run.
         result = sync_organization(
             connection,
-            trigger=SyncRun.Trigger.RETRY if retry_at else trigger,
+            trigger=SyncRun.Trigger.RETRY if retrying_failure else trigger,
             started_at=started_at,
             taking_over=taking_over,
         )
     except DATABASE_LOST_ERRORS as exc:
-        if connection.last_attempt_at == started_at:
-            # It took the lease, noting its start: from there a lost database is the sync's to
-            # answer for, freeing the lease or leaving it to run out (README).
-            raise
+        if connection.last_attempt_at == started_at:  # noted as it took the lease
+            _retry_lost_sync(self, connection_id, exc, started_at=started_at)
         _retry_unstarted_sync(self, connection_id, exc, started_at=started_at)
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
@@ -109,41 +111,85 @@ def sync_org(
 def _retry_unstarted_sync(
     task: Task, connection_id: int, error: DatabaseError, *, started_at: datetime | None = None
 ) -> NoReturn:
-    """Retry, with the backoff of a failed sync, a sync that lost the database before it knew
-    it held its org's lease: it changed and recorded nothing, so there is nothing to undo.
+    """Retry a sync that lost the database before it knew it held its org's lease: it
+    recorded nothing, so there is nothing to undo.
 
     The retry carries this task's arguments, for no retry mark can be written without the
     database: a retry of a failure keeps the mark it carries, which still keeps it from running
     after another sync, and the queued mark of a first try stays, holding off the dispatcher.
     A sync that tried to take the lease, at `started_at`, may have taken it with its answer
     lost: the retry carries that start too, and takes the lease over rather than find the org
-    locked until the lease ends. Out of retries, the task fails on the error."""
+    locked until the lease ends."""
+    kwargs = task.request.kwargs
+    if started_at is not None:
+        kwargs = {**kwargs, "lease_taken_at": started_at.isoformat()}
+    _retry_after_database_error(
+        task,
+        connection_id,
+        error,
+        what="sync not started",
+        why="the database failed before the sync knew it held its lease",
+        kwargs=kwargs,
+    )
+
+
+def _retry_lost_sync(
+    task: Task, connection_id: int, error: DatabaseError, *, started_at: datetime
+) -> NoReturn:
+    """Retry a sync that took its org's lease at `started_at` and could not reach the database
+    to record its run or its end: it changed no job, and its lease, unless it could free it, is
+    left held.
+
+    The retry is one of a failure, carrying the sync's start: while no other sync has started
+    since, it takes that lease over and marks the run left "running" interrupted; once one has,
+    it does nothing, as a retry whose mark another sync cleared."""
+    _retry_after_database_error(
+        task,
+        connection_id,
+        error,
+        what="sync lost the database",
+        why="the sync took its lease and could not record its run or its end",
+        args=(connection_id, SyncRun.Trigger.RETRY),
+        kwargs={"lease_taken_at": started_at.isoformat()},
+    )
+
+
+def _retry_after_database_error(
+    task: Task,
+    connection_id: int,
+    error: DatabaseError,
+    *,
+    what: str,
+    why: str,
+    **retried_with: object,
+) -> NoReturn:
+    """Retry with the backoff of a failed sync, logging one WARNING line a try; out of
+    retries, fail on the error."""
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
     retries = task.request.retries
     if retries >= task.max_retries:
         logger.warning(
-            "sync not started connection=%s error=%r: the database failed before the sync knew "
-            "it held its lease; not retried after %d retries",
+            "%s connection=%s error=%r: %s; not retried after %d retries",
+            what,
             connection_id,
             error,
+            why,
             retries,
         )
         raise error
     delay = retry_delay(retries)
-    kwargs = task.request.kwargs
-    if started_at is not None:
-        kwargs = {**kwargs, "lease_taken_at": started_at.isoformat()}
     logger.warning(
-        "sync not started connection=%s error=%r: the database failed before the sync knew it "
-        "held its lease; retry %d of %d in %.0f s",
+        "%s connection=%s error=%r: %s; retry %d of %d in %.0f s",
+        what,
         connection_id,
         error,
+        why,
         retries + 1,
         task.max_retries,
         delay,
     )
-    raise task.retry(countdown=delay, kwargs=kwargs)
+    raise task.retry(countdown=delay, **retried_with)
 
 
 @shared_task

@@ -274,9 +274,9 @@ def test_a_sync_that_cannot_reach_the_database_again_leaves_the_org_to_its_lease
     acme, fake_greenhouse, monkeypatch
 ):
     """The database goes down while the sync waits on Greenhouse and is still down as it records
-    its failure: nothing is recorded or freed, and the task fails (README). Once the lease ends,
-    the next sync marks the run interrupted, naming both causes it cannot tell apart: a lost
-    database or a stopped worker."""
+    its failure: nothing is recorded or freed, and the sync raises, for its task to retry
+    (README). Any other sync waits for the lease to end, then marks the run interrupted, naming
+    both causes it cannot tell apart: a lost database or a stopped worker."""
     real_fetch = GreenhouseClient.fetch_jobs_response
 
     def fetch_as_the_database_goes_down(self, token, **validators):
@@ -488,6 +488,22 @@ def lose_the_answer_of_taking_the_lease(monkeypatch) -> None:
     answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={1})
 
 
+def lose_the_answer_of_recording_the_run(monkeypatch) -> None:
+    """The sync then frees its lease on a new connection."""
+    answer_lost_in(monkeypatch, "start_sync_run", on_calls={1})
+
+
+def lose_the_database_until_the_sync_has_failed(monkeypatch) -> None:
+    """Lost as the sync waits on Greenhouse, and still down as it records its failure and
+    frees its lease: its run is left "running" and its lease held."""
+    for owner, name in [
+        (GreenhouseClient, "fetch_jobs_response"),
+        (jobs_sync, "_record_failure"),
+        (jobs_sync, "release_sync_lock"),
+    ]:
+        database_lost_in(monkeypatch, owner, name, on_calls={1})
+
+
 def retry_asked_for(monkeypatch, *args: object) -> dict:
     """Run the task on `args`: what it asked its retry to carry, the retry held back."""
     asked = {}
@@ -503,26 +519,84 @@ def retry_asked_for(monkeypatch, *args: object) -> dict:
     return asked
 
 
-def test_a_retry_whose_update_took_the_lease_unseen_takes_the_lease_over(
-    acme, fake_greenhouse, monkeypatch, caplog, retry_delays
+@pytest.mark.parametrize(
+    ("lose_the_database", "runs", "line_start"),
+    [
+        (
+            lose_the_answer_of_taking_the_lease,
+            [(SyncRun.Trigger.MANUAL, SyncRun.Outcome.SUCCESS)],
+            "sync not started",
+        ),
+        (
+            lose_the_answer_of_recording_the_run,
+            [
+                (SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED),
+                (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+            ],
+            "sync lost the database",
+        ),
+        (
+            lose_the_database_until_the_sync_has_failed,
+            [
+                (SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED),
+                (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+            ],
+            "sync lost the database",
+        ),
+    ],
+    ids=["taking the lease", "recording the run", "recording the failure"],
+)
+def test_a_sync_that_loses_the_database_after_its_lease_is_taken_is_tried_again_by_its_task(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, lose_the_database, runs, line_start
 ):
-    """The database failed as the task's sync took the lease, its UPDATE committed but its
-    answer lost: its retry found the org locked by its own lease, and the org waited for the
-    schedule, up to SYNC_LOCK_SECONDS."""
-    lose_the_answer_of_taking_the_lease(monkeypatch)
+    """Its retry takes over the lease, held or freed. Before, a retry whose UPDATE had taken
+    the lease unseen found the org locked by its own lease, and a sync that lost the database
+    with its lease failed its task: its org waited for the schedule, up to SYNC_LOCK_SECONDS."""
+    lose_the_database(monkeypatch)
 
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 
     assert outcome.startswith("success")
     assert len(retry_delays) == 1 and 15 <= retry_delays[0] <= 30  # the first retry's wait
-    # Its first recorded run, as for a sync that never took its lease.
-    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
+    recorded = SyncRun.objects.order_by("started_at", "pk")
+    assert list(recorded.values_list("trigger", "outcome")) == runs
+    assert recorded.first().error_message in ("", INTERRUPTED_MESSAGE)
     assert Job.objects.count() == len(fake_greenhouse.jobs("acme-robotics"))
     acme.refresh_from_db()
     assert acme.lock_expires_at is None and acme.state == GreenhouseConnection.State.OK
     [line] = not_started_lines(caplog)
-    assert line.startswith(f"sync not started connection={acme.pk} error={DATABASE_DOWN!r}: ")
+    assert line.startswith(f"{line_start} connection={acme.pk} error={DATABASE_DOWN!r}: ")
     assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
+
+
+@pytest.mark.parametrize("other_sync_ended", [False, True], ids=["running", "ended"])
+def test_a_retry_of_a_sync_that_lost_the_database_does_nothing_once_another_took_its_lease(
+    acme, fake_greenhouse, monkeypatch, other_sync_ended
+):
+    """Its lease ran out before the retry came, and the schedule took it over: that sync's
+    state is not the retry's to touch, as when another sync clears a retry's mark."""
+    lose_the_database_until_the_sync_has_failed(monkeypatch)
+    asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.MANUAL)
+    lease_end = GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at
+    monkeypatch.setattr(timezone, "now", lambda: lease_end + timedelta(seconds=1))
+    other = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
+    if other_sync_ended:
+        assert sync_organization(other, trigger=SyncRun.Trigger.SCHEDULE).ok
+    else:
+        jobs_sync.acquire_sync_lock(other)
+    runs = list(SyncRun.objects.values_list("pk", "outcome"))
+    requests = fake_greenhouse.request_count()
+
+    outcome = tasks.sync_org.apply(args=asked["args"], kwargs=asked["kwargs"], retries=1).get()
+
+    assert outcome == "skipped: another sync ran since the failure it was to retry"
+    assert list(SyncRun.objects.values_list("pk", "outcome")) == runs
+    assert fake_greenhouse.request_count() == requests
+    acme.refresh_from_db()
+    assert (acme.last_attempt_at, acme.lock_expires_at) == (
+        other.last_attempt_at,
+        None if other_sync_ended else other.lock_expires_at,
+    )
 
 
 def test_a_retry_queued_by_code_that_carried_no_lease_still_finds_the_org_locked(
@@ -545,20 +619,38 @@ def test_a_retry_queued_by_code_that_carried_no_lease_still_finds_the_org_locked
     assert outcome.startswith("success")
 
 
-def test_a_sync_that_loses_the_database_after_taking_the_lease_is_not_tried_again_by_its_task(
+def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
     acme, fake_greenhouse, monkeypatch, caplog, retry_delays
 ):
-    """The sync frees its lease on a new connection, or leaves it to run out (README): the task
-    fails as before, and the schedule tries again."""
-    monkeypatch.setattr(jobs_sync, "start_sync_run", mock.Mock(side_effect=DATABASE_DOWN))
+    for owner, name in [
+        (GreenhouseClient, "fetch_jobs_response"),
+        (jobs_sync, "_record_failure"),
+        (jobs_sync, "release_sync_lock"),
+    ]:
+        monkeypatch.setattr(owner, name, mock.Mock(side_effect=DATABASE_DOWN))
 
     result = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
 
     with pytest.raises(OperationalError):
         result.get()
-    assert retry_delays == [] and not_started_lines(caplog) == []
+    assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
+    lines = not_started_lines(caplog)
+    assert all(line.startswith(f"sync lost the database connection={acme.pk} ") for line in lines)
+    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == [
+        "retry 1 of 4",
+        "retry 2 of 4",
+        "retry 3 of 4",
+        "retry 4 of 4",
+        "not retried after 4 retries",
+    ]
+    # Each retry took the lease over and marked the run before it interrupted; the last's is
+    # left to the next sync, once its lease runs out.
+    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
+    assert list(runs) == [(SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED)] + [
+        (SyncRun.Trigger.RETRY, SyncRun.Outcome.INTERRUPTED)
+    ] * 3 + [(SyncRun.Trigger.RETRY, SyncRun.Outcome.RUNNING)]
     acme.refresh_from_db()
-    assert acme.lock_expires_at is None and acme.last_attempt_at is not None
+    assert acme.lock_expires_at is not None
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a session PostgreSQL ends")
