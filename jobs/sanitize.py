@@ -150,6 +150,18 @@ def headings_one_level_down(html: str) -> str:
     return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{min(int(tag[2]) + 1, 6)}", html)
 
 
+def headings_under(safe_html: str, level: int) -> str:
+    """sanitize_content()'s output as sections under a page's h`level`: its highest heading an
+    h`level + 1`, each lower level of the post the next one (h6 at most), none skipped. Posts
+    open with h3 or h4 as often as h2, and a screen reader's list of headings then jumped from
+    the page's own to an h4."""
+    levels = sorted({int(found_level) for _, found_level in HEADING_TAG_RE.findall(safe_html)})
+    new_levels = {old: min(level + 1 + rank, 6) for rank, old in enumerate(levels)}
+    if all(old == new for old, new in new_levels.items()):
+        return safe_html
+    return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{new_levels[int(tag[2])]}", safe_html)
+
+
 def unescape_once(escaped: str) -> str:
     """html.unescape(), at under half the cost for content that uses only the five entities
     Greenhouse writes (`&lt;` `&gt;` `&quot;` `&#39;` `&amp;`): html.unescape calls back into

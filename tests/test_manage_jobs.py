@@ -186,7 +186,8 @@ def test_the_orgs_own_admin_address_leads_to_its_jobs(signed_in):
 
 def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
     """Heading navigation (a screen reader's "next h2") goes from "Managed in Greenhouse" to "On
-    this site"; the post's sections are still there, a level down, inside the first."""
+    this site"; the post's sections are still there, from h3 on inside the first, with no level
+    skipped: the post's h3 and h5 are an h4 and an h5 here."""
     Job.objects.filter(pk=job.pk).update(
         description_html="<h2>About us</h2><p>Hi.</p><h3>Perks</h3><h5>Small</h5><h6>Fine</h6>"
     )
@@ -199,7 +200,7 @@ def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
     assert [(h.name, h.get_text()) for h in description.find_all(re.compile(r"^h\d$"))] == [
         ("h3", "About us"),
         ("h4", "Perks"),
-        ("h6", "Small"),
+        ("h5", "Small"),
         ("h6", "Fine"),
     ]
     assert description.find(string="Hi.").parent.name == "p"

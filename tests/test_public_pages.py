@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -335,6 +336,27 @@ def test_a_description_that_may_scroll_sideways_is_a_region_the_keyboard_reaches
     region = '<div class="job-body" role="region" aria-label="Job description" tabindex="0">'
     assert (region in html) is scrolls
     assert f'<div lang="fr">{description}</div>' in html
+
+
+def test_a_descriptions_headings_follow_the_job_title_without_skipping_a_level(client, org):
+    """Real posts open their sections with h3 or h4: under the page's h1 a screen reader's
+    heading list then jumped from h1 to h4. Their top level is an h2 here, and each level under
+    it the next one, as the sections were nested in the post."""
+    job = make_job(
+        org,
+        "Analyst",
+        description_html="<h4>About us</h4><p>Hi.</p><h6>Perks</h6><p>Tea.</p><h4>Apply</h4>",
+    )
+
+    page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    description = page.select_one(".job-body")
+    assert [(h.name, h.get_text()) for h in description.find_all(re.compile(r"^h\d$"))] == [
+        ("h2", "About us"),
+        ("h3", "Perks"),
+        ("h2", "Apply"),
+    ]
+    assert description.find(string="Tea.").parent.name == "p"
 
 
 def test_the_stylesheets_style_only_elements_a_description_can_hold():

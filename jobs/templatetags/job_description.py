@@ -11,9 +11,9 @@ register = template.Library()
 
 
 @register.filter
-def headings_one_level_down(description_html: str) -> SafeString:
-    """The description with each of its headings a level down (h6 stays h6), for a page where
-    it sits in a section under an h2 rather than under the job's title."""
+def headings_under(description_html: str, level: int) -> SafeString:
+    """The description with its headings renumbered to sit under the page's h`level` (the job
+    title's h1, or a card's h2), none skipped."""
     return mark_safe(  # noqa: S308 (sanitized by the sync; only heading levels change)
-        sanitize.headings_one_level_down(description_html)
+        sanitize.headings_under(description_html, level)
     )
