@@ -19,7 +19,7 @@ from jobs import manage_views
 from jobs.models import Department, Job, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from tests.support.helpers import form_as_sent, make_connection
+from tests.support.helpers import form_as_sent, make_connection, spoken_text
 
 pytestmark = pytest.mark.django_db
 
@@ -447,6 +447,19 @@ def test_the_jobs_list_links_each_job_with_its_page(signed_in, acme, job, monkey
 
     links = [a["href"] for a in page.select(".jobs-table tbody th a")]
     assert links and all(link.endswith("/edit/?page=2") for link in links)
+
+
+def test_the_jobs_lists_page_links_say_page_without_the_arrows(signed_in, job, monkeypatch):
+    """Read out of a list of the page's links, "Previous" alone says little, and a screen reader
+    reads "←" out ("left arrow"): the visitors' page links say "Previous page" too."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 2)
+
+    page = BeautifulSoup(signed_in.get("/manage/acme/jobs/?page=2").content, "html.parser")
+
+    assert [spoken_text(a) for a in page.select("nav.pagination a")] == [
+        "Previous page",
+        "Next page",
+    ]
 
 
 def test_a_later_page_of_the_jobs_list_says_its_number_in_the_title(signed_in, job, monkeypatch):

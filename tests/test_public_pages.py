@@ -17,9 +17,11 @@ from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
 
+from jobs import views
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
 from orgsite.logging import PermissionDeniedFilter
+from tests.support.helpers import spoken_text
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +194,21 @@ def test_page_links_keep_the_filters_but_not_a_links_tracking_parameters(client,
     html = client.get("/orgs/harbor/?remote=remote&utm_source=news&fbclid=x1").content.decode()
 
     assert 'href="?remote=remote&amp;page=2"' in html
+
+
+def test_page_links_are_named_by_their_words_without_the_arrows(client, org, monkeypatch):
+    """A screen reader reads "←" out ("left arrow, Previous page"), in a list of the page's
+    links too; the arrows only point the way for the eye."""
+    monkeypatch.setattr(views, "JOBS_PER_PAGE", 2)
+    for n in range(5):
+        make_job(org, f"Role {n}")
+
+    page = BeautifulSoup(client.get("/orgs/harbor/?page=2").content, "html.parser")
+
+    assert [spoken_text(a) for a in page.select("nav.page-links a")] == [
+        "Previous page",
+        "Next page",
+    ]
 
 
 def test_a_job_address_cut_short_leads_to_the_orgs_page(client, org):

@@ -75,3 +75,14 @@ def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
 def parsed(response) -> BeautifulSoup:
     """A response's page, to read with CSS selectors."""
     return BeautifulSoup(response.content, "html.parser")
+
+
+def spoken_text(element) -> str:
+    """An element's words as a screen reader reads them: without what is aria-hidden, white
+    space collapsed."""
+    words = [
+        text
+        for text in element.find_all(string=True)
+        if not any(parent.get("aria-hidden") == "true" for parent in text.parents)
+    ]
+    return " ".join("".join(words).split())
