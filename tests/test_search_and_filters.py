@@ -338,18 +338,39 @@ def test_cplusplus_csharp_and_fsharp_in_a_post_are_found_as_the_sync_stores_it(
     assert titles(client.get("/jobs/", {"q": "c#"})) == set()
 
 
+@pytest.mark.parametrize(
+    "url, box",
+    [
+        ("/", "#home-search"),
+        ("/jobs/", "#filter-q"),
+        ("/orgs/acme/", "#filter-q"),
+        ("/no-such-page/", "#not-found-search"),
+    ],
+)
+def test_a_search_boxs_hint_is_text_it_is_described_by_not_a_placeholder(client, boards, url, box):
+    """A placeholder is cut at the box's edge on a phone ("Title, organization, t" at 320 px,
+    where 400% zoom lands), and goes once a word is typed: the hint is text by the box."""
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+
+    field = page.select_one(box)
+    assert not field.has_attr("placeholder")
+    hint = page.select_one(f"#{field['aria-describedby']}").get_text(strip=True)
+    assert hint.startswith("Title, ") and hint.endswith("team, place or skill")
+
+
 def test_the_search_boxes_name_what_a_keyword_matches_alike(client, boards):
     """The home page said "organization" and /jobs/ "team": a keyword matches both (the org's
     name, a department's), on any page; an org's own page needs not name the org."""
 
-    def placeholder(url: str, box: str) -> str:
-        return BeautifulSoup(client.get(url).content, "html.parser").select_one(box)["placeholder"]
+    def hint(url: str, box: str) -> str:
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        return page.select_one(f"#{page.select_one(box)['aria-describedby']}").get_text(strip=True)
 
-    home = placeholder("/", "#home-search")
+    home = hint("/", "#home-search")
 
-    assert home == placeholder("/jobs/", "#filter-q") == "Title, organization, team, place or skill"
-    assert placeholder("/no-such-page/", "#not-found-search") == home
-    assert placeholder("/orgs/acme/", "#filter-q") == "Title, team, place or skill"
+    assert home == hint("/jobs/", "#filter-q") == "Title, organization, team, place or skill"
+    assert hint("/no-such-page/", "#not-found-search") == home
+    assert hint("/orgs/acme/", "#filter-q") == "Title, team, place or skill"
     acme = set(Job.objects.filter(organization__slug="acme").values_list("title", flat=True))
     assert titles(client.get("/jobs/", {"q": "Acme Robotics"})) == acme  # the organization
     team = Department.objects.filter(jobs__isnull=False).first()
