@@ -28,7 +28,7 @@ from jobs.throttle import (
     ACCOUNT_EMAILS_PER_DAY,
     INVITATIONS_PER_ADDRESS_PER_DAY,
 )
-from tests.support.helpers import parsed
+from tests.support.helpers import parsed, spoken_text
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -2233,3 +2233,22 @@ def test_a_membership_of_another_org_cannot_be_touched(signed_in, outsider):
     )
     assert "not a member any more" in response.content.decode()
     assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "path, where",
+    [
+        ("/manage/acme/settings/", "Your organizations Acme Robotics"),
+        ("/manage/new/", "Your organizations New"),
+        ("/accounts/email/", "Your organizations Your account"),
+        ("/accounts/delete/", "Your organizations Your account"),
+    ],
+)
+def test_the_line_saying_where_an_admin_is_reads_out_without_its_separators(signed_in, path, where):
+    """A screen reader reads "›" out ("single right-pointing angle quotation mark") between
+    the places: it only shows the eye where one ends."""
+    page = parsed(signed_in.get(path))
+
+    line = page.find("a", string="Your organizations").parent
+
+    assert spoken_text(line) == where

@@ -252,6 +252,16 @@ def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synce
     assert f'class="button apply-link" href="{job.absolute_url}"' in html
 
 
+def test_a_job_pages_breadcrumb_reads_out_without_its_separator(client, org):
+    """A screen reader reads "›" out ("single right-pointing angle quotation mark"): in a
+    breadcrumb it only shows the eye where a link ends."""
+    job = make_job(org, "Analyst")
+
+    page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    assert spoken_text(page.select_one("nav.breadcrumb")) == "Jobs Harbor Tools"
+
+
 def test_the_workplace_comes_from_greenhouse_metadata_when_the_site_says_nothing(
     client, synced_acme
 ):
