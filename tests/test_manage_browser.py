@@ -304,6 +304,28 @@ def test_the_org_tabs_wrap_into_full_rows_on_the_screen(live_server, page, owner
         assert has_a_foot == (len(per_row) > 1), (width, path)
 
 
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner, width):
+    """Windows' high contrast themes (forced colours) drop the current tab's background and
+    draw every tab's border: the current one was told apart only by its bold words."""
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, "alice")
+    page.emulate_media(forced_colors="active")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    tabs = page.get_by_role("navigation", name="Acme Robotics admin").get_by_role("link").all()
+
+    def colours(tab) -> tuple[str, str]:
+        style = "tab => [getComputedStyle(tab).backgroundColor, getComputedStyle(tab).color]"
+        return tuple(tab.evaluate(style))
+
+    page_background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    current = colours(page.locator("nav.org-tabs [aria-current=page]"))
+    others = {colours(tab) for tab in tabs if tab.get_attribute("aria-current") is None}
+    # A box of its own colours: not the page's, nor see-through onto it as the others are.
+    assert current[0] != page_background and not current[0].endswith(", 0)")
+    assert current[1] not in {colour for _, colour in others}
+
+
 def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, page, owner):
     """Each status value is beside its label where there is room: a long one (the last error,
     as Greenhouse's refusal reads) wrapped below it, under the label's left edge, the only one
