@@ -8,9 +8,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path, reverse
+from django.utils.functional import cached_property
 
 from jobs import manage_views
-from jobs.forms import AccountPasswordChangeForm, AccountPasswordResetForm, AccountSetPasswordForm
+from jobs.forms import (
+    AccountPasswordChangeForm,
+    AccountPasswordResetForm,
+    AccountSetPasswordForm,
+    drop_autofocus,
+)
 from jobs.throttle import THROTTLED_CODE, ThrottledAuthenticationForm
 
 
@@ -19,13 +25,21 @@ class ThrottledLoginView(auth_views.LoginView):
 
     form_class = ThrottledAuthenticationForm
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        # Sent here by an invitation's join link: say so, and not "create an account", which
-        # would make one the invitation is not for.
+    @cached_property
+    def joining(self) -> bool:
+        """Sent here by an invitation's join link: the page says so, and not "create an
+        account", which would make one the invitation is not for."""
         join_prefix = reverse("invitation_join", args=["-"]).removesuffix("-/")
-        context["joining"] = context.get(self.redirect_field_name, "").startswith(join_prefix)
-        return context
+        return self.get_redirect_url().startswith(join_prefix)
+
+    def get_form(self, form_class: type[Form] | None = None) -> Form:
+        form = super().get_form(form_class)
+        if self.joining:
+            drop_autofocus(form)  # under the words on what to do first (set a password)
+        return form
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"joining": self.joining}
 
     def form_invalid(self, form: Form) -> HttpResponse:
         response = super().form_invalid(form)

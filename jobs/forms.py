@@ -156,6 +156,13 @@ class UsernameThatShows:
         return username
 
 
+def drop_autofocus(form: forms.BaseForm) -> None:
+    """None of the form's fields takes the focus as the page loads, for a form under words to
+    read first: a screen reader starts reading where the focus is, past them."""
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
+
+
 class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
     organization_name = organization_name_field()
 
@@ -170,6 +177,7 @@ class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm)
         # Both are about the person signing up, which autofill may then fill in (WCAG 1.3.5).
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+        drop_autofocus(self)  # under the words on what signing up makes
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])

@@ -1480,6 +1480,21 @@ def test_a_join_link_asks_to_sign_in_first_and_comes_back(signed_in, acme, outsi
     assert "Create an account for your organization" in plain_sign_in
 
 
+def test_a_sign_in_page_under_words_to_read_first_does_not_jump_past_them(
+    signed_in, acme, outsider
+):
+    """A screen reader starts reading where the focus is: on the username, it passed over what
+    to do first ("If an account was made for you, first set its password") and, on the sign-up
+    page, what signing up makes. A plain sign-in page has only its heading above the form."""
+    invite(signed_in, "mallory@other.example")
+    joining = Client().get(join_link(mail.outbox[0]), follow=True)
+
+    assert "Sign in to accept your invitation." in joining.content.decode()
+    assert parsed(joining).select("[autofocus]") == []
+    assert parsed(Client().get("/accounts/signup/")).select("[autofocus]") == []
+    assert parsed(Client().get("/accounts/login/")).select_one("[autofocus]")["name"] == "username"
+
+
 @pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
 def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
     signed_in, acme, outsider, mallory, then, monkeypatch
