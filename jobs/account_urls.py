@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 
 from jobs import manage_views
@@ -17,6 +18,7 @@ from jobs.forms import (
     AccountSetPasswordForm,
     drop_autofocus,
 )
+from jobs.permissions import login_required
 from jobs.throttle import THROTTLED_CODE, ThrottledAuthenticationForm
 
 
@@ -48,6 +50,8 @@ class ThrottledLoginView(auth_views.LoginView):
         return response
 
 
+# The site's login_required in front of Django's, which refused an over-long address (a 400).
+@method_decorator(login_required, name="dispatch")
 class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
     """Django's; wrong current passwords count as failed sign-ins (429 past the limit)."""
 
@@ -99,6 +103,12 @@ urlpatterns = [
     path("login/", ThrottledLoginView.as_view(), name="login"),
     # Before Django's own, so that wrong current passwords are counted and throttled.
     path("password_change/", ThrottledPasswordChangeView.as_view(), name="password_change"),
+    # Before Django's own, for the site's login_required (see ThrottledPasswordChangeView).
+    path(
+        "password_change/done/",
+        login_required(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     # Before Django's own, so that invited people who never set a password can ask again.
     path(
         "password_reset/",

@@ -12,7 +12,9 @@ a POST that works.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
@@ -204,6 +206,29 @@ def test_every_post_without_a_csrf_token_is_refused(site_url, personas, acme_job
     for persona in PERSONAS:
         client = client_for(personas[persona], enforce_csrf_checks=True)
         assert client.post(url).status_code == 403, (url, persona)
+
+
+def test_every_page_that_asks_to_sign_in_asks_from_an_address_too_long_to_come_back_to(
+    personas, acme_job, caplog
+):
+    """Past 16,384 characters Django refused its own redirect to sign in, `next` and all: a
+    400, logged as an ERROR. Each URL and method that sends a signed-out visitor to the site's
+    sign-in page does so from a 17,000-character address too. The admin sends them to its own
+    sign-in page, as Django does (a 400 there still)."""
+    sign_in = reverse("login")
+    asking = []
+    for site_url in SITE_URLS:
+        url = concrete_url(site_url, acme_job, personas["member"])
+        for method in ("get", "post"):
+            response = getattr(Client(), method)(url)
+            if response.status_code != 302 or urlsplit(response["Location"]).path != sign_in:
+                continue
+            asking.append(f"{method.upper()} {site_url.name}")
+            response = getattr(Client(), method)(f"{url}?q={'a' * 17_000}")
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert urlsplit(response["Location"]).path == sign_in, (method, url)
+    assert "GET password_change" in asking and "GET password_change_done" in asking
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_the_table_has_no_rows_for_urls_that_are_gone():
