@@ -78,7 +78,7 @@ from jobs.models import (
 from jobs.organizations import organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
-from jobs.text import as_searched, ending_sentence
+from jobs.text import as_searched, ending_sentence, shows_anything
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
@@ -451,7 +451,8 @@ def _beyond_reach(request: HttpRequest, user: User | None) -> bool:
 class UserChangeKeepingAdminsForm(UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
     an account is not renamed to another's username in other case (as Django's add form) or
-    to one that shows nothing (as sign-up)."""
+    to one that shows nothing (as sign-up), nor given a first or last name that shows nothing
+    but is not empty."""
 
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
@@ -463,6 +464,21 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
         if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
         return username
+
+    def _name_that_shows(self, field: str) -> str:
+        """The admin lists accounts by their names and greets staff by their first name: one
+        of zero-width spaces or blank letters (which strip() keeps) would read as nothing."""
+        name = self.cleaned_data[field]
+        if name and name != getattr(self.instance, field) and not shows_anything(name):
+            label = User._meta.get_field(field).verbose_name
+            raise forms.ValidationError(f"Choose a {label} that shows: this one is all blank.")
+        return name
+
+    def clean_first_name(self) -> str:
+        return self._name_that_shows("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._name_that_shows("last_name")
 
     def clean_is_active(self) -> bool:
         """A deactivated account cannot sign in: not the only admin of an org who can."""

@@ -1017,6 +1017,33 @@ def test_django_admin_does_not_rename_an_account_to_a_name_that_shows_nothing(st
     assert member.first_name == "Bob"
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_django_admin_does_not_give_an_account_a_name_that_shows_nothing(
+    staff_client, member, field
+):
+    """The admin lists accounts by their names, and greets staff by their first name ("Welcome,
+    ."): spaces alone are stripped to no name, which is fine, but a zero-width space stayed."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    label = User._meta.get_field(field).verbose_name
+
+    refused = staff_client.post(url, {**values, field: "\u200b\u3164"})
+
+    assert refused.status_code == 200
+    assert f"Choose a {label} that shows: this one is all blank." in refused.content.decode()
+    member.refresh_from_db()
+    assert getattr(member, field) == ""
+    assert staff_client.post(url, {**values, field: "  "}).status_code == 302  # stripped: none
+    # One so named before is still saved, as the rest of its form says.
+    User.objects.filter(pk=member.pk).update(**{field: "\u200b"})
+    assert (
+        staff_client.post(url, {**values, field: "\u200b", "email": "b@x.example"}).status_code
+        == 302
+    )
+    member.refresh_from_db()
+    assert member.email == "b@x.example"
+
+
 def test_django_admin_does_not_add_an_account_named_so_that_nothing_shows(staff_client):
     refused = staff_client.post(
         "/admin/auth/user/add/",
