@@ -1,6 +1,7 @@
 """Changing a signed-in person's email address: it changes only once a link sent to the new
 address is opened by the same account, so a typo cannot lock anyone out of password resets,
-invitations and sync alerts; the old address is told a change was asked for."""
+invitations and sync alerts; the old address is told a change was asked for. The same address
+spelt otherwise (in another case) is the same mailbox, and changes at once."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def email_taken(email: str, *, user: User) -> bool:
     return any(account.pk != user.pk for account in accounts_with_email(email))
 
 
+def same_mailbox(email: str, other: str) -> bool:
+    """Whether two addresses are one as the site compares them (email_key): one account, and
+    the one mailbox a password reset to either goes to."""
+    return email_key(email) == email_key(other)
+
+
 def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
     """Email the link that confirms `new_email` to it, and a notice to the current address;
     False (and logged) if the mail server refused the link's email. The caller counted the
@@ -75,8 +82,6 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
     ):
         return False
     logger.info("email change asked user=%s", user.pk)
-    if email_key(user.email) == email_key(new_email):
-        return True  # the same mailbox in another case: it has the link, a notice would alarm
     # Someone else in an open session asking for a change must not go unnoticed; but the notice
     # must not be a way to flood the old mailbox either, nor raise on an address stored before
     # sign-up refused those that cannot be written in an email.
@@ -149,10 +154,24 @@ def email_change_confirm(*, token: str, user: User) -> str:
             f"The address was not changed: another account has used {new_email} since the link "
             "was sent, and each account needs one of its own."
         )
-    locked.email = user.email = new_email
+    _email_save(locked, new_email)
+    user.email = new_email
+    return new_email
+
+
+@transaction.atomic
+def email_respell(*, user: User, new_email: str) -> None:
+    """Give `user` their own address spelt otherwise (same_mailbox): a link sent there would
+    prove nothing that their password did not."""
+    _email_save(User.objects.select_for_update().get(pk=user.pk), new_email)
+    user.email = new_email
+
+
+def _email_save(locked: User, new_email: str) -> None:
+    locked.email = new_email
     locked.save(update_fields=["email"])
+    # Counted as any change, for the links' digest: spelt back, the address would revive them.
     EmailChangeCount.objects.update_or_create(
         user=locked, defaults={"confirmed": F("confirmed") + 1}, create_defaults={"confirmed": 1}
     )
-    logger.info("email changed user=%s", user.pk)
-    return new_email
+    logger.info("email changed user=%s", locked.pk)

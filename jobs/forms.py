@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from jobs.connections import check_board, check_failure_message
-from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken
+from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken, same_mailbox
 from jobs.greenhouse import (
     JOINERS,
     Board,
@@ -437,7 +437,10 @@ class EmailChangeForm(PasswordConfirmedForm):
     email = SendableEmailField(
         label="New email address",
         max_length=User._meta.get_field("email").max_length,
-        help_text="A link is sent to it; your address changes once you open that link.",
+        help_text=(
+            "A link is sent to it; your address changes once you open that link (at once if "
+            "only its case changes)."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     mistyped_message = "That is not your password. Your address was not changed."
@@ -455,8 +458,8 @@ class EmailChangeForm(PasswordConfirmedForm):
         cleaned = super().clean()
         # Counted only for a request that would send: a typo must not use up the day's emails.
         # The account's count first, so that its refusals leave the address's day alone.
-        if self.errors:
-            return cleaned
+        if self.errors or same_mailbox(cleaned["email"], self.user.email):
+            return cleaned  # the same address spelt otherwise changes at once, with no email
         if not email_change_link_allowed(user_id=self.user.pk):
             logger.warning(
                 "email change refused: too many links asked for today user=%s", self.user.pk

@@ -41,6 +41,8 @@ from jobs.email_change import (
     email_change_confirm,
     email_change_of,
     email_change_request,
+    email_respell,
+    same_mailbox,
 )
 from jobs.forms import (
     AccountDeleteForm,
@@ -179,6 +181,10 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST if request.method == "POST" else None, request=request)
     if form.is_valid():
         new_email = form.cleaned_data["email"]
+        if same_mailbox(new_email, request.user.email):
+            email_respell(user=request.user, new_email=new_email)
+            messages.success(request, f"Your email address is now {new_email}.")
+            return redirect("email_change")
         if email_change_request(user=request.user, new_email=new_email, ip=client_ip(request)):
             messages.success(
                 request,
