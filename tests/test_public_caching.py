@@ -6,14 +6,19 @@ import gzip
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.cache.backends import locmem
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jobs import views
 from jobs.admin import GreenhouseConnectionAdmin, JobAdmin
@@ -389,6 +394,43 @@ def test_signed_in_visitors_never_get_or_leave_a_cached_page(client, synced_acme
 
     assert "carol" in signed_in_html and "carol" not in anonymous_html
     assert "carol" not in client.get("/orgs/acme/").content.decode()
+
+
+def test_a_message_waiting_for_one_visitor_is_shown_to_them_alone(client, synced_acme):
+    """Signed out by deleting their account, a visitor has only the messages cookie left: the
+    home page shows them its message, and must not keep it for everyone else."""
+    client.get("/")  # cached for visitors without cookies
+    User.objects.create_user("carol", password="correct horse battery")
+    client.login(username="carol", password="correct horse battery")
+    client.post("/accounts/delete/", {"password": "correct horse battery"})
+    assert not client.cookies.pop("sessionid").value  # expired, as a browser then drops it
+
+    assert "Your account was deleted." in client.get("/").content.decode()
+    assert "Your account was deleted." not in Client().get("/").content.decode()
+
+
+def test_each_host_the_site_answers_on_gets_pages_naming_that_host(client, synced_acme, settings):
+    """Pages carry absolute canonical and feed addresses: one rendered for www. must not be
+    served on the bare host."""
+    settings.ALLOWED_HOSTS = ["jobs.example", "www.jobs.example"]
+    for host in settings.ALLOWED_HOSTS:
+        html = client.get("/orgs/acme/", headers={"Host": host}).content.decode()
+        assert f'<link rel="canonical" href="http://{host}/orgs/acme/"' in html, host
+
+
+def test_a_cached_page_is_rendered_afresh_after_public_page_cache_seconds(
+    client, synced_acme, settings, monkeypatch
+):
+    """A deadline passing writes nothing, so nothing makes the pages fresh: they must be kept
+    no longer than PUBLIC_PAGE_CACHE_SECONDS (the versions they are checked against, a day)."""
+    job = Job.objects.filter(title="Field Service Technician")
+    job.update(application_deadline=timezone.now() + timedelta(hours=1))
+    assert "Field Service Technician" in client.get("/orgs/acme/").content.decode()
+    job.update(application_deadline=timezone.now() - timedelta(seconds=1))
+
+    later = time.time() + settings.PUBLIC_PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
+    assert "Field Service Technician" not in client.get("/orgs/acme/").content.decode()
 
 
 def test_a_broken_cache_breaks_neither_pages_nor_syncs(
