@@ -641,6 +641,7 @@ def test_the_admins_remote_policy_filter_reads_it_as_visitors_see_it(superuser_c
         return {row.pk for row in response.context["cl"].result_list}
 
     assert job.pk in listed("hybrid") and onsite.pk not in listed("hybrid")
+    assert job.pk not in listed("none")  # Greenhouse's policy, the site choosing none
     assert onsite.pk in listed("onsite") and job.pk not in listed("onsite")
     Job.objects.filter(pk=job.pk).update(remote_policy="remote")  # the site's choice wins
     assert job.pk in listed("remote") and job.pk not in listed("hybrid")

@@ -174,6 +174,15 @@ def test_units_whose_parents_loop_are_each_matched_and_offered_once(client, tide
 
 
 @both_trees
+def test_a_unit_that_is_its_own_parent_is_offered_with_those_below_it(client, tidewater, tree):
+    """Bad data: it keeps its place, the units below it after it and named under it."""
+    root = unit(tree, tree.root)
+    tree.model.objects.filter(pk=root.pk).update(parent_greenhouse_id=root.greenhouse_id)
+
+    assert options(client.get("/orgs/tidewater/"), tree) == tree.options
+
+
+@both_trees
 def test_the_filter_offers_each_unit_after_its_parent_and_named_under_it(client, tidewater, tree):
     """A screen reader reads no indent: the name says where the team or office sits."""
     assert options(client.get("/orgs/tidewater/"), tree) == tree.options

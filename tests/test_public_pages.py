@@ -415,6 +415,17 @@ def test_a_job_page_lists_related_open_jobs_of_the_same_department(client, org):
     assert 'id="related-heading">More open roles in this team' in response.content.decode()
 
 
+def test_a_job_without_a_department_lists_no_related_jobs(client, org):
+    """It has no team to show more of: not every other job of the org."""
+    job = make_job(org, "Illustrator")
+    make_job(org, "Type Designer")
+
+    response = client.get(job_page_url(job))
+
+    assert response.context["related_jobs"] == []
+    assert 'id="related-heading"' not in response.content.decode()
+
+
 def test_a_job_page_lists_at_most_five_related_jobs_featured_first(client, org):
     """A team of hundreds would otherwise list every one of its jobs on each job page."""
     design = make_unit(Department, org, "Design")

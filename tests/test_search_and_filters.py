@@ -887,6 +887,14 @@ def test_filter_options_list_only_what_open_jobs_have(client, boards):
     assert [o.slug for o in options.organizations] == ["acme", "liberte"]
 
 
+def test_a_job_without_a_location_adds_no_blank_location_option(client, boards):
+    Job.objects.filter(title="Customer Success Lead, Japan").update(location_name="")
+
+    locations = offered(client.get("/jobs/"))["location"]
+
+    assert "" not in locations and locations[0] == "All locations"
+
+
 @pytest.mark.parametrize(
     "query_string",
     [

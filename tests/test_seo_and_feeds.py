@@ -692,6 +692,20 @@ def test_a_deadline_passing_moves_the_last_modified_to_the_deadline(client, sync
     assert "Field Service Technician" not in client.get("/orgs/acme/feed/").content.decode()
 
 
+def test_a_deadline_passing_dates_its_own_orgs_pages_and_no_others(client, synced_acme):
+    """Acme's sitemap entry moves to the deadline with its feed; another org's stay."""
+    quiet = Organization.objects.create(name="Quiet", slug="quiet")
+    days_ago = (timezone.now() - timedelta(days=3)).replace(microsecond=0)
+    Organization.objects.update(listing_changed_at=days_ago)
+    deadline = (timezone.now() - timedelta(minutes=1)).replace(microsecond=0)
+    Job.objects.filter(title="Field Service Technician").update(application_deadline=deadline)
+
+    entries = sitemap_entries(client)  # dated by the day
+    assert entries["http://testserver/orgs/acme/"] == str(timezone.localdate(deadline))
+    assert entries["http://testserver/orgs/quiet/"] == str(timezone.localdate(days_ago))
+    assert last_modified(client.get(f"/orgs/{quiet.slug}/feed/")) == days_ago
+
+
 def test_an_edit_that_changes_nothing_keeps_the_last_modified(client, owner, synced_acme):
     job = Job.objects.get(title="Field Service Technician")
     first = client.get("/orgs/acme/feed/")
