@@ -20,6 +20,7 @@ from jobs import scheduling
 from jobs.models import (
     Department,
     GreenhouseConnection,
+    Invitation,
     Job,
     Membership,
     Office,
@@ -262,6 +263,51 @@ def test_the_org_admins_jobs_list_reads_its_pages_in_order_from_its_index(client
     assert "job_manage_list_idx" in plan and "TEMP B-TREE" not in plan
 
 
+@pytest.mark.parametrize("path", ["members", "jobs"])
+def test_the_org_admins_members_and_jobs_pages_cost_the_same_queries_for_2_and_6_rows(
+    client, owner, path
+):
+    """Each member's and invitation's account, and each job's departments, are read with the
+    list, not one query per row."""
+    organization = owner.memberships.get().organization
+    department = Department.objects.create(
+        organization=organization, greenhouse_id=1, name="Design"
+    )
+    client.force_login(owner)
+    counts = []
+    for first, last in ((0, 2), (2, 6)):
+        for n in range(first, last):
+            member = User.objects.create_user(f"member{n}", f"member{n}@example.com")
+            Membership.objects.create(organization=organization, user=member)
+            invited = User.objects.create_user(f"invited{n}", f"invited{n}@example.com")
+            Invitation.objects.create(
+                organization=organization, user=invited, role="member", email=invited.email
+            )
+            make_job(organization, f"Role {n}", departments=(department,))
+        with CaptureQueriesContext(db_connection) as queries:
+            assert client.get(f"/manage/{organization.slug}/{path}/").status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_org_admins_index_costs_the_same_queries_for_2_and_6_orgs(client, owner):
+    """Each org's connection, whose state its card shows, is read with the list."""
+    client.force_login(owner)
+    counts = []
+    for first, last in ((0, 2), (2, 6)):
+        for n in range(first, last):
+            connection = make_connection(f"org-{n}", f"board-{n}")
+            Membership.objects.create(
+                organization=connection.organization, user=owner, role=Membership.Role.ADMIN
+            )
+        with CaptureQueriesContext(db_connection) as queries:
+            assert client.get("/manage/").status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
 def fixture_contents() -> list[str]:
     contents = [
         '&lt;p title="a &amp;gt; b"&gt;x &amp;lt; y&lt;/p&gt;&lt;!-- c --&gt;'
@@ -382,6 +428,21 @@ def test_visitor_pages_cost_the_same_queries_for_20_and_60_jobs(client, fake_gre
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
     assert page_queries(client, fake_greenhouse, 60) == small
+
+
+def test_a_job_page_reads_the_jobs_departments_and_offices_once(client, fake_greenhouse):
+    """Its details and its related jobs both read them: read with the job, not by each."""
+    synced_board(fake_greenhouse, "one", 3)
+    job = Job.objects.filter(organization__slug="one").first()
+    with CaptureQueriesContext(db_connection) as queries:
+        assert client.get(job.get_absolute_url()).status_code == 200
+    # The table each query reads from: other queries name these tables only in subqueries.
+    read_from = [q["sql"].partition(" WHERE ")[0].rpartition(" FROM ")[2] for q in queries]
+    units = [
+        table for table in read_from if table.startswith(('"jobs_department"', '"jobs_office"'))
+    ]
+
+    assert len(units) == 2, read_from
 
 
 def test_choosing_an_org_on_the_all_jobs_page_costs_no_query_more(client, fake_greenhouse):
