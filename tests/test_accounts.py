@@ -15,6 +15,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
 from django.core import mail, signing
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -186,6 +187,24 @@ def test_the_index_lists_the_orgs_a_user_is_a_plain_member_of(client, member, ou
         ("Acme Robotics", "/orgs/acme/")
     ]
     assert "ask one of them to make you an admin" in page.get_text(" ", strip=True)
+
+
+def test_a_superuser_who_is_a_plain_member_is_not_told_they_are_only_a_member(client, member):
+    """They manage every org: acme is among the orgs they administer, not listed again."""
+    User.objects.filter(pk=member.pk).update(is_superuser=True)
+    client.force_login(member)
+
+    assert "Where you are a member" not in client.get("/manage/").content.decode()
+
+
+def test_an_org_named_as_one_just_joined_as_a_member_is_made_anew(db, owner, member):
+    """Only an org the person made, as its admin, a moment ago is a second click."""
+    acme = owner.memberships.get().organization
+    Organization.objects.filter(pk=acme.pk).update(created_at=timezone.now())
+
+    made = memberships.organization_create(name=acme.name, admin=member, ip="203.0.113.9")
+
+    assert made.role == Membership.Role.ADMIN and made.organization != acme
 
 
 # --- Signing in and out, passwords ----------------------------------------------------------------
@@ -536,6 +555,15 @@ def test_a_lookalike_address_gets_no_password_reset_email(client, owner):
     assert mail.outbox == []
 
 
+def test_a_deactivated_account_gets_no_password_reset_email(client, owner):
+    """Its password would change, yet it cannot sign in: the email would only mislead."""
+    User.objects.filter(pk=owner.pk).update(is_active=False)
+
+    client.post("/accounts/password_reset/", {"email": owner.email})
+
+    assert mail.outbox == []
+
+
 def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, owner):
     """Anyone can ask for them, for any address: the site must not flood a mailbox."""
     for typed in ["alice@acme.example", "ALICE@acme.example"] * ACCOUNT_EMAILS_PER_CLIENT:
@@ -702,6 +730,7 @@ def test_a_long_names_slug_is_cut_to_one_djangos_admin_would_take(db, name, take
         ({"username": "\u3164"}, "Choose a username that shows"),  # a Hangul filler, blank
         ({"email": "alice@ACME.example"}, "already exists"),
         ({"email": "not an email"}, "valid email"),
+        ({"email": ""}, "This field is required."),  # no address, no password reset
         ({"email": "carol@\u3002north.example"}, "An email cannot be sent to this address"),
         ({"password1": "short", "password2": "short"}, "too short"),
         ({"password2": "a different passphrase"}, "didn’t match"),
@@ -1371,6 +1400,8 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
 
     assert "You are a member of Acme Robotics." in response.content.decode()
     assert Membership.objects.get(organization=acme.organization, user=outsider).role == "member"
+    # Answered, so no longer listed as waiting, nor offered to send again or cancel.
+    assert not acme.organization.invitations.exists()
     again = mallory.post(join_link(message), follow=True)  # a double click
     assert "You are a member of Acme Robotics." in again.content.decode()
     assert Membership.objects.filter(user=outsider, organization=acme.organization).count() == 1
@@ -1573,6 +1604,21 @@ def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, mon
     assert "the most this site sends. Try again in 24 hours." in said[3]
     assert len(mail.outbox) == 3
     assert not User.objects.filter(email="someone.else@example.org").exists()
+    # A day after the first email counted, the org may send again.
+    Organization.objects.filter(pk=acme.organization_id).update(
+        invitations_counted_since=F("invitations_counted_since") - timedelta(days=1)
+    )
+    assert invite(signed_in, "someone.else@example.org").endswith("they get an email with a link.")
+
+
+def test_an_invited_address_gets_a_username_no_account_has_in_any_case(signed_in, acme):
+    """Sign-in takes a username in any case: "carol@…" beside "Carol@…" would be two accounts
+    one typed name could mean."""
+    User.objects.create_user("Carol@Example.org", password="correct horse battery")
+
+    invite(signed_in, "carol@example.org")
+
+    assert Invitation.objects.get().user.username == "carol@example.org-2"
 
 
 def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_orgs(
@@ -1652,7 +1698,8 @@ def test_cancelling_an_invitation_deletes_the_account_it_made_if_never_used(sign
 
 
 @pytest.mark.parametrize(
-    "use", ["set its password", "signed in", "joined another org", "invited by another org"]
+    "use",
+    ["set its password", "signed in", "joined another org", "invited by another org", "made staff"],
 )
 def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
     signed_in, acme, use
@@ -1667,6 +1714,8 @@ def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
         Client().force_login(dave)
     elif use == "joined another org":
         Membership.objects.create(organization=other, user=dave)
+    elif use == "made staff":  # by a superuser, in Django's admin: only staff delete it
+        User.objects.filter(pk=dave.pk).update(is_staff=True)
     else:
         Invitation.objects.create(organization=other, user=dave, role="member", email=dave.email)
 
@@ -2019,6 +2068,20 @@ def test_it_sets_a_members_role(signed_in, member):
     )
     membership.refresh_from_db()
     assert membership.role == Membership.Role.ADMIN
+
+
+def test_a_role_the_site_does_not_have_is_refused(signed_in, member):
+    membership = Membership.objects.get(user=member)
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "role", "membership": membership.pk, "role": "owner"},
+        follow=True,
+    )
+
+    assert "Select a valid choice." in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.MEMBER
 
 
 def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, member, monkeypatch):

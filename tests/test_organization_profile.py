@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
@@ -159,6 +162,19 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
     response = visitor.get("/orgs/north/feed/", headers=since)
     assert response.status_code == 200 and "North Wind Sails" in response.content.decode()
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
+
+
+def test_saving_the_profile_unchanged_keeps_the_feeds_last_modified(client, north):
+    """Nothing a reader sees changed: one asking If-Modified-Since is told 304."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Organization.objects.filter(pk=north.pk).update(listing_changed_at=an_hour_ago)
+    visitor = Client()
+    first = visitor.get("/orgs/north/feed/")
+
+    assert save_profile(admin_of(client, north)).status_code == 302
+
+    since = {"If-Modified-Since": first["Last-Modified"]}
+    assert visitor.get("/orgs/north/feed/", headers=since).status_code == 304
 
 
 def test_a_website_is_saved_without_the_unseen_characters_pasted_with_it(client, north):

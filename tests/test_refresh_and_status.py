@@ -111,8 +111,12 @@ def test_refresh_answers_json_when_the_broker_is_down(signed_in, acme, broker_do
     assert "not reachable" in response.json()["message"]
 
 
-def test_refresh_ignores_a_next_address_on_another_site(signed_in, acme, queued):
-    response = signed_in.post(REFRESH_URL, {"next": "https://evil.example/"})
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.example/"]
+)
+def test_refresh_ignores_a_next_address_on_another_site(signed_in, acme, queued, elsewhere):
+    """Browsers read "//host/" and "/\\host/" as another site too, though they start with "/"."""
+    response = signed_in.post(REFRESH_URL, {"next": elsewhere})
     assert response["Location"] == "/manage/acme/jobs/"
 
 
