@@ -55,6 +55,11 @@ def test_it_imports_every_post_of_a_board(acme, fake_greenhouse):
         assert job.title == post["title"].strip()
         assert job.absolute_url == post["absolute_url"]
         assert job.internal_job_id == post["internal_job_id"]
+        assert (job.requisition_id, job.language, job.company_name) == (
+            post["requisition_id"],
+            post["language"],
+            post["company_name"],
+        )
         assert job.greenhouse_updated_at is not None
         assert job.description_html and "&lt;" not in job.description_html[:20]
         assert job.excerpt and "<" not in job.excerpt
@@ -89,7 +94,7 @@ def test_a_board_larger_than_a_write_chunk_is_written_and_linked_chunk_by_chunk(
     monkeypatch.setattr("psycopg.Pipeline.is_supported", lambda: pipeline_supported)
     posts = fake_greenhouse.jobs("acme-robotics")
     assert len(posts) > 4, "the acme fixture should span three chunks of two"
-    sync(acme)
+    assert sync(acme).counts.created == len(posts)
     posts[0]["title"] = "Robot Whisperer"
     posts[-1]["departments"], posts[-1]["offices"] = posts[0]["departments"], []
     posts.append(dict(copy.deepcopy(posts[1]), id=4_242_424_242, title="Gripper Tuner"))
@@ -357,6 +362,20 @@ def test_it_keeps_department_and_office_parents(acme, fake_greenhouse):
     department = Department.objects.get(greenhouse_id=parented[0]["id"])
     assert department.parent_greenhouse_id == parented[0]["parent_id"]
     assert Office.objects.filter(organization=acme.organization).exists()
+
+
+def test_an_office_renamed_and_moved_in_greenhouse_has_its_new_name_and_place(
+    acme, fake_greenhouse
+):
+    sync(acme)
+    office = fake_greenhouse.jobs("acme-robotics")[0]["offices"][0]
+    office.update(name="Pittsburgh, North Shore", location="North Shore, Pittsburgh, PA")
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.updated == 1
+
+    saved = Office.objects.get(organization=acme.organization, greenhouse_id=office["id"])
+    assert (saved.name, saved.location) == (office["name"], office["location"])
 
 
 def test_it_records_the_run_and_marks_the_connection_ok(acme, fake_greenhouse):
