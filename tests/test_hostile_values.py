@@ -13,11 +13,13 @@ import json
 import logging
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.utils import timezone
 
 from jobs.greenhouse import (
     MAX_CONTENT_CHARS,
@@ -187,6 +189,28 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
         lambda job: job.metadata[0]["name"] == "Team" and job.metadata[0]["value"][0] == "Core",
     ),
     (
+        "NUL and surrogates in the keys of metadata",
+        {
+            "metadata": [
+                {
+                    "id": 1,
+                    "name": "Salary",
+                    "value": {"unit\x00": "EUR", "amount\udfff": "90000"},
+                    "value_type\x1b": "currency",
+                }
+            ]
+        },
+        lambda job: (
+            job.metadata[0]
+            == {
+                "id": 1,
+                "name": "Salary",
+                "value": {"unit": "EUR", "amount": "90000"},
+                "value_type": "currency",
+            }
+        ),
+    ),
+    (
         "NaN, Infinity and 1e400 in metadata",
         {
             "metadata": [
@@ -217,6 +241,16 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
             "departments": [{"id": 2**70, "name": "Too big", "parent_id": "١"}],
         },
         lambda job: job.internal_job_id is None and not job.departments.exists(),
+    ),
+    (
+        "department and office lists of other things than objects",
+        {
+            "departments": ["Platform", None, [{"id": 2, "name": "Nested"}]],
+            "offices": [4200101008, {"id": 1, "name": "HQ", "parent_id": None}],
+        },
+        lambda job: (
+            not job.departments.exists() and [office.name for office in job.offices.all()] == ["HQ"]
+        ),
     ),
     (
         "numbers of more digits than int() reads",
@@ -310,6 +344,20 @@ def test_a_post_dated_in_the_future_is_not_listed_first_until_then(
     assert "first_published 2999-01-01 00:00:00+00:00 is in the future" in caplog.text
     newest = client.get("/jobs/feed/").content.decode()
     assert newest.index("<item>") < newest.index(posts[0]["title"]) < newest.index(job.title)
+
+
+def test_a_post_dated_within_the_clocks_margin_ahead_keeps_its_dates(acme, fake_greenhouse):
+    """Greenhouse's clock and this site's may disagree by a little: an edit made seconds ago
+    there is no post from the future."""
+    ahead = timezone.now() + timedelta(hours=1)
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[-1].update(first_published=ahead.isoformat(), updated_at=ahead.isoformat())
+    fake_greenhouse.touch(TOKEN)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    job = Job.objects.get(greenhouse_id=posts[-1]["id"])
+    assert job.first_published_at == job.greenhouse_updated_at == ahead
 
 
 def test_a_date_that_cannot_be_read_is_missing_and_logged(acme, fake_greenhouse, caplog):
@@ -444,6 +492,7 @@ def test_a_metadata_value_of_long_numbers_counts_their_digits(fake_greenhouse):
 def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     posts.append({**posts[0], "id": 2**63})
+    posts.append({**posts[0], "id": 2**63 - 1})  # the largest 64-bit integer: imported
     posts.append({**posts[0], "id": "١٢٣"})  # digits, but not ASCII ones
     posts.append({**posts[0], "id": True})  # Python's bool is an int: this would be job 1
     fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())

@@ -803,6 +803,8 @@ def test_the_reasons_kept_for_skipped_posts_stop_at_their_limit(acme, fake_green
     [
         {"id": None},
         {"id": "not a number"},
+        {"id": 0},  # Greenhouse's ids start at 1; a job page's address takes no minus sign
+        {"id": -5012345008},
         {"title": None},
         {"title": "   "},
         {"title": "\u200b\u200f\ufeff\u2060"},  # zero-width and direction marks only
@@ -844,6 +846,8 @@ PORT = "whose port is not a number from 1 to 65535"
         ("https://boards%25greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),  # "%"
         ("https:acmerobotics/jobs/5012346008", "without a host name"),
         ("mailto:jobs@acme.example", "that is not an http or https address"),
+        # A host, and a script that runs on a click: the line break ends its comment.
+        ("javascript://boards.greenhouse.io/%0Aalert(1)", "that is not an http or https address"),
         ("https://[acmerobotics/jobs/5012346008", "that cannot be read as a web address"),
     ],
 )
