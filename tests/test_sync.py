@@ -18,7 +18,7 @@ from django.utils import timezone
 from jobs import sync as jobs_sync
 from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import EXCERPT_LENGTH, excerpt_of, sanitize_content
+from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_content
 from jobs.selectors import job_search
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
@@ -609,6 +609,8 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             "The role.",
         ),
         ("<div class='content-intro'><p>We are Acme.</p></div>\n<p>The role.</p>", "The role."),
+        # After a line break and spaces, as a template may begin.
+        ('\n  <div class="content-intro"><p>We are Acme.</p></div><p>The role.</p>', "The role."),
         # Nothing after the intro: the intro is better than nothing.
         ('<div class="content-intro"><p>We are Acme.</p></div><div></div>', "We are Acme."),
         # A first div that is not an intro is the description itself.
@@ -651,6 +653,19 @@ def test_an_excerpt_of_text_with_few_spaces_is_cut_at_its_length_not_at_its_firs
 
     excerpt = Job.objects.get(greenhouse_id=post["id"]).excerpt
     assert excerpt.startswith(f"【職務内容】 {sentence}") and len(excerpt) == EXCERPT_LENGTH
+
+
+def test_an_excerpt_cut_after_a_comma_or_a_full_stop_ends_with_the_ellipsis_alone():
+    assert cut_at_word("Build robots, then test them.", 15) == "Build robots…"
+    assert cut_at_word("We build robots. We test them.", 18) == "We build robots…"
+
+
+def test_an_excerpt_read_from_the_head_of_a_description_shows_no_part_of_a_tag():
+    """The head read first ends inside the link's tag: read as text, its address ran on."""
+    words = "Our robots pick fruit gently. " * 8
+    safe_html = f'<p>{words}</p><p><a href="https://acme.example/{"x" * 300}">Apply here</a></p>'
+
+    assert excerpt_of(safe_html) == f"{words}Apply here"
 
 
 def test_an_excerpt_of_text_exactly_as_long_as_its_length_is_whole():
@@ -941,6 +956,30 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             assert needle not in html, (needle, job.description_html)
         for link_rel in [part for part in html.split("<a ")[1:]]:
             assert 'rel="noopener noreferrer nofollow"' in link_rel
+
+
+@pytest.mark.parametrize(
+    ("content", "safe_html"),
+    [
+        # An address to apply to, or to ask.
+        (
+            '<p>Write to <a href="mailto:jobs@acme.example" title="Jobs">us</a>.</p>',
+            '<p>Write to <a href="mailto:jobs@acme.example" title="Jobs" '
+            'rel="noopener noreferrer nofollow">us</a>.</p>',
+        ),
+        # Pay tables: a screen reader reads each cell with the headers that say what it is.
+        (
+            '<table><tr><th scope="col" colspan="2">Pay</th></tr>'
+            '<tr><td rowspan="2">90k</td></tr></table>',
+            '<table><tbody><tr><th scope="col" colspan="2">Pay</th></tr>'
+            '<tr><td rowspan="2">90k</td></tr></tbody></table>',
+        ),
+        ('<abbr title="Pittsburgh">PGH</abbr>', '<abbr title="Pittsburgh">PGH</abbr>'),
+    ],
+    ids=["mailto link", "table headers", "abbreviation"],
+)
+def test_the_markup_a_description_may_have_is_kept(content, safe_html):
+    assert sanitize_content(html.escape(content)) == safe_html
 
 
 def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenhouse):
