@@ -602,6 +602,10 @@ def test_a_clean_description_cut_past_its_size_ends_before_an_entity_it_would_sp
     assert safe_html_head("<p>Fish &amp; chips</p>", max_chars=12) == "<p>Fish </p>"
 
 
+def test_a_clean_description_of_text_alone_cut_past_its_size_keeps_every_character_before():
+    assert safe_html_head("Robots and arms", max_chars=10) == "Robots and"
+
+
 def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
     acme, fake_greenhouse, client
 ):

@@ -975,10 +975,15 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             '<tr><td rowspan="2">90k</td></tr></tbody></table>',
         ),
         ('<abbr title="Pittsburgh">PGH</abbr>', '<abbr title="Pittsburgh">PGH</abbr>'),
+        # Where a link opens is the visitor's to choose.
+        (
+            '<a href="https://acme.example/apply" target="_blank">Apply</a>',
+            '<a href="https://acme.example/apply" rel="noopener noreferrer nofollow">Apply</a>',
+        ),
     ],
-    ids=["mailto link", "table headers", "abbreviation"],
+    ids=["mailto link", "table headers", "abbreviation", "link target"],
 )
-def test_the_markup_a_description_may_have_is_kept(content, safe_html):
+def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
     assert sanitize_content(html.escape(content)) == safe_html
 
 
