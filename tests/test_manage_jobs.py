@@ -797,3 +797,13 @@ def test_the_admin_pages_name_the_zone_of_their_times(signed_in, job, settings):
     job_page = signed_in.get(edit_url(job)).content.decode()
     assert job_page.count("1 Jul 2026, 08:00 EDT") == 2  # updated, and the deadline passed
     assert "1 Jul 2026, 09:00:00 EDT" in signed_in.get("/manage/acme/history/").content.decode()
+
+
+def test_the_admin_shows_when_a_sync_last_changed_a_job(superuser_client, job):
+    """Staff asked why a title changed, or a job closed, that nobody here touched."""
+    Job.objects.filter(pk=job.pk).update(synced_at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC))
+
+    change_page = superuser_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+
+    assert "Last changed by a sync:" in change_page
+    assert "March 4, 2026, 5:06 a.m." in change_page
