@@ -151,15 +151,25 @@ def headings_one_level_down(html: str) -> str:
 
 
 def headings_under(safe_html: str, level: int) -> str:
-    """sanitize_content()'s output as sections under a page's h`level`: its highest heading an
-    h`level + 1`, each lower level of the post the next one (h6 at most), none skipped. Posts
-    open with h3 or h4 as often as h2, and a screen reader's list of headings then jumped from
-    the page's own to an h4."""
-    levels = sorted({int(found_level) for _, found_level in HEADING_TAG_RE.findall(safe_html)})
-    new_levels = {old: min(level + 1 + rank, 6) for rank, old in enumerate(levels)}
-    if all(old == new for old, new in new_levels.items()):
-        return safe_html
-    return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{new_levels[int(tag[2])]}", safe_html)
+    """sanitize_content()'s output as sections under a page's h`level`, in the order they come:
+    a heading is an h`level + 1` with none of a higher level above it in the post, else a level
+    below the nearest one that is (h6 at most), so none is skipped. Posts open with h3 or h4 as
+    often as h2, some with an intro's h4 above sections of h2: a screen reader's list of
+    headings then jumped from the page's own to an h4, as levels ranked alone still did."""
+    # The headings whose sections are open: each one's level in the post and on the page.
+    sections: list[tuple[int, int]] = []
+
+    def renumbered(tag: re.Match) -> str:
+        closing, found = tag[1], int(tag[2])
+        if not closing:
+            while sections and sections[-1][0] >= found:
+                sections.pop()
+            under = sections[-1][1] if sections else level
+            sections.append((found, min(under + 1, 6)))
+        # nh3 never nests a heading in another: a closing tag closes the last one opened.
+        return f"<{closing}h{sections[-1][1] if sections else found}"
+
+    return HEADING_TAG_RE.sub(renumbered, safe_html)
 
 
 def unescape_once(escaped: str) -> str:

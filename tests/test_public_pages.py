@@ -386,6 +386,29 @@ def test_a_descriptions_headings_follow_the_job_title_without_skipping_a_level(c
     assert description.find(string="Tea.").parent.name == "p"
 
 
+def test_a_descriptions_first_heading_is_an_h2_even_above_higher_ones(client, org):
+    """A board's intro opened with an h4 above the post's h2 sections: ranked by level alone,
+    the intro's h4 stayed an h4 right under the page's h1, and the post's h2 sections were
+    then below it. Each heading is numbered from the ones above it instead."""
+    job = make_job(
+        org,
+        "Analyst",
+        description_html=(
+            "<h4>About Acme</h4><p>Hi.</p><h2>The role</h2><h3>You will</h3><h6>Tools</h6>"
+        ),
+    )
+
+    page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    description = page.select_one(".job-body")
+    assert [(h.name, h.get_text()) for h in description.find_all(re.compile(r"^h\d$"))] == [
+        ("h2", "About Acme"),
+        ("h2", "The role"),
+        ("h3", "You will"),
+        ("h4", "Tools"),
+    ]
+
+
 def test_the_stylesheets_style_only_elements_a_description_can_hold():
     """A rule for an element the sanitizer never lets into a description (an img) styles
     nothing, and reads as a promise that descriptions may show one."""
