@@ -140,14 +140,11 @@ def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:
 
 
 def _headings_below_title(content: str) -> str:
-    """Every heading a level down, in a post that has an h1."""
-    return headings_one_level_down(content) if H1_TAG_RE.search(content) else content
-
-
-def headings_one_level_down(html: str) -> str:
-    """h1 as h2, h2 as h3 and so on (h6 stays h6). Sanitized HTML stays safe: only the names of
-    heading tags change."""
-    return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{min(int(tag[2]) + 1, 6)}", html)
+    """Every heading a level down (h1 as h2, h6 stays h6), in a post that has an h1: the
+    allow-list has none, and pages number what is kept under their own (headings_under)."""
+    if not H1_TAG_RE.search(content):
+        return content
+    return HEADING_TAG_RE.sub(lambda tag: f"<{tag[1]}h{min(int(tag[2]) + 1, 6)}", content)
 
 
 def headings_under(safe_html: str, level: int) -> str:
