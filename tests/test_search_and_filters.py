@@ -177,6 +177,9 @@ def test_words_past_the_tenth_are_not_searched(db):
         ("(robot", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
         ("robot:*", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
         ("robot!", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
+        # Symbols too, not only punctuation: "®", "$" and emoji are no part of a word.
+        ("robot\u00ae", {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}),
+        ("$robot \U0001f916arm", {"Robot Arm Designer"}),
         ("¿robot? «arm»", {"Robot Arm Designer"}),
         ('"(robot arm)"', {"Robot Arm Designer"}),
         ('"arm robot!"', set()),
