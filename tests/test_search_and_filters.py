@@ -197,6 +197,16 @@ def test_punctuation_around_a_word_finds_what_the_word_finds(db, query, expected
     assert {job.title for job in job_search(query=query)} == expected
 
 
+def test_a_mark_that_ends_a_word_stays_as_the_punctuation_after_it_goes(db):
+    """Many a word in Indic scripts ends with a vowel sign ("सेवा", service): taken for
+    punctuation, "सेवा!" would also find "सेवन" (consumption)."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "सेवा Manager")
+    make_job(org, "सेवन Analyst")
+
+    assert [job.title for job in job_search(query="सेवा!")] == ["सेवा Manager"]
+
+
 @pytest.mark.parametrize("query", ['"', "''", "-", '" - "'])
 def test_a_query_without_a_word_lists_every_job_as_an_empty_one_does(client, boards, query):
     assert titles(client.get("/jobs/", {"q": query})) == titles(client.get("/jobs/"))
