@@ -52,6 +52,7 @@ def sync_org(
     trigger: str = SyncRun.Trigger.SCHEDULE,
     retry_at: str | None = None,
     lease_taken_at: str | None = None,
+    taking_over: str | None = None,
     **later_release_arguments: object,
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
@@ -71,13 +72,15 @@ def sync_org(
         _retry_unstarted_sync(self, connection_id, exc)
     # This task's last sync lost the database as it took the lease, or after: while its start
     # is still the org's last, no other sync has started since, and its lease is this one's.
-    last_start = datetime.fromisoformat(lease_taken_at) if lease_taken_at else None
-    taking_over = last_start if last_start == connection.last_attempt_at else None
+    # A retry that lost the database as it took such a lease over carries both starts: the
+    # lost sync's is still the last unless the retry's UPDATE took the lease.
+    own_starts = {datetime.fromisoformat(start) for start in (lease_taken_at, taking_over) if start}
+    own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
     # A retry of a failure: one the task marked (retry_at), or of a sync that lost the database
     # after it took the lease. If Refresh now or the schedule ran a sync since, it does
     # nothing: that sync's own retries, if any, follow it.
     retrying_failure = bool(retry_at) or trigger == SyncRun.Trigger.RETRY
-    still_pending = taking_over is not None or (
+    still_pending = own_start is not None or (
         retry_at is not None and retry_is_pending(connection, datetime.fromisoformat(retry_at))
     )
     if retrying_failure and not still_pending:
@@ -90,12 +93,14 @@ def sync_org(
             connection,
             trigger=SyncRun.Trigger.RETRY if retrying_failure else trigger,
             started_at=started_at,
-            taking_over=taking_over,
+            taking_over=own_start,
         )
     except DATABASE_LOST_ERRORS as exc:
         if connection.last_attempt_at == started_at:  # noted as it took the lease
             _retry_lost_sync(self, connection_id, exc, started_at=started_at)
-        _retry_unstarted_sync(self, connection_id, exc, started_at=started_at)
+        _retry_unstarted_sync(
+            self, connection_id, exc, started_at=started_at, taking_over=own_start
+        )
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
         # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
@@ -109,7 +114,12 @@ def sync_org(
 
 
 def _retry_unstarted_sync(
-    task: Task, connection_id: int, error: DatabaseError, *, started_at: datetime | None = None
+    task: Task,
+    connection_id: int,
+    error: DatabaseError,
+    *,
+    started_at: datetime | None = None,
+    taking_over: datetime | None = None,
 ) -> NoReturn:
     """Retry a sync that lost the database before it knew it held its org's lease: it
     recorded nothing, so there is nothing to undo.
@@ -119,10 +129,15 @@ def _retry_unstarted_sync(
     after another sync, and the queued mark of a first try stays, holding off the dispatcher.
     A sync that tried to take the lease, at `started_at`, may have taken it with its answer
     lost: the retry carries that start too, and takes the lease over rather than find the org
-    locked until the lease ends."""
+    locked until the lease ends. So it does if that sync was `taking_over` the lease of one
+    that started then: whether or not it took it, one of the two starts is still the last."""
     kwargs = task.request.kwargs
     if started_at is not None:
-        kwargs = {**kwargs, "lease_taken_at": started_at.isoformat()}
+        kwargs = {
+            **kwargs,
+            "lease_taken_at": started_at.isoformat(),
+            "taking_over": taking_over.isoformat() if taking_over else None,
+        }
     _retry_after_database_error(
         task,
         connection_id,

@@ -569,6 +569,32 @@ def test_a_sync_that_loses_the_database_after_its_lease_is_taken_is_tried_again_
     assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
 
 
+@pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
+def test_a_retry_that_loses_the_database_as_it_takes_a_lost_syncs_lease_over_is_tried_again(
+    acme, fake_greenhouse, monkeypatch, retry_delays, answer_lost
+):
+    """Whether or not its UPDATE took the lease, no other sync has started: the next retry
+    takes the lease over. Before, it carried only the start of the retry that failed to take
+    the lease, found the lost sync's start on the org's row instead, and did nothing, the org
+    locked until the lease ran out."""
+    lose_the_database_until_the_sync_has_failed(monkeypatch)
+    if answer_lost:
+        answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={2})
+    else:
+        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 2
+    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED),
+        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+    ]
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.state == GreenhouseConnection.State.OK
+
+
 @pytest.mark.parametrize("other_sync_ended", [False, True], ids=["running", "ended"])
 def test_a_retry_of_a_sync_that_lost_the_database_does_nothing_once_another_took_its_lease(
     acme, fake_greenhouse, monkeypatch, other_sync_ended
