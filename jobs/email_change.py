@@ -162,8 +162,17 @@ def email_change_confirm(*, token: str, user: User) -> str:
 @transaction.atomic
 def email_respell(*, user: User, new_email: str) -> None:
     """Give `user` their own address spelt otherwise (same_mailbox): a link sent there would
-    prove nothing that their password did not."""
-    _email_save(User.objects.select_for_update().get(pk=user.pk), new_email)
+    prove nothing that their password did not. Refused (EmailChangeError) if the address
+    changed since `user` was read (a link used in another tab): `new_email` is then another
+    mailbox, which only its link may give the account."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    user.email = locked.email
+    if not same_mailbox(new_email, locked.email):
+        raise EmailChangeError(
+            f"Your address changed to {locked.email} meanwhile, so it was not changed to "
+            f"{new_email}. Ask again if you still want it."
+        )
+    _email_save(locked, new_email)
     user.email = new_email
 
 

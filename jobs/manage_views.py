@@ -182,10 +182,14 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         new_email = form.cleaned_data["email"]
         if same_mailbox(new_email, request.user.email):
-            email_respell(user=request.user, new_email=new_email)
-            messages.success(request, f"Your email address is now {new_email}.")
-            return redirect("email_change")
-        if email_change_request(user=request.user, new_email=new_email, ip=client_ip(request)):
+            try:
+                email_respell(user=request.user, new_email=new_email)
+            except EmailChangeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Your email address is now {new_email}.")
+                return redirect("email_change")
+        elif email_change_request(user=request.user, new_email=new_email, ip=client_ip(request)):
             messages.success(
                 request,
                 f"A link was sent to {new_email}. Open it within "
@@ -194,7 +198,10 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
                 "address stays as it is.",
             )
             return redirect("email_change")
-        form.add_error(None, "The email could not be sent. Nothing changed; try again in a while.")
+        else:
+            form.add_error(
+                None, "The email could not be sent. Nothing changed; try again in a while."
+            )
     if form.is_bound:
         _log_refused(request, "email_change", form)
     return render(

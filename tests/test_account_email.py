@@ -16,6 +16,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
+from jobs import manage_views
 from jobs.email_change import EMAIL_CHANGE_SALT
 from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, EMAIL_CHANGE_LINKS_PER_ACCOUNT
 from tests.support.helpers import parsed
@@ -208,6 +209,35 @@ def test_a_link_asked_before_the_address_was_respelt_stays_unusable_once_spelt_b
     assert signed_in.post(link).status_code == 410
     owner.refresh_from_db()
     assert owner.email == "alice@acme.example"
+
+
+def test_respelling_ones_address_as_a_link_changes_it_changes_nothing_and_says_so(
+    signed_in, owner, monkeypatch
+):
+    """A link to another address used between the page's check and the save (in another tab):
+    the respelt old address overwrote the one the link had confirmed, a change to another
+    mailbox that no link confirmed."""
+    link = asked_link(signed_in)
+    respell = manage_views.email_respell
+
+    def respell_as_the_link_is_used(**kwargs):
+        other = Client()  # another session of the account, where the link is opened
+        other.force_login(owner)
+        assert other.post(link).status_code == 302
+        respell(**kwargs)
+
+    monkeypatch.setattr(manage_views, "email_respell", respell_as_the_link_is_used)
+
+    response = ask(signed_in, "Alice@acme.example")
+
+    owner.refresh_from_db()
+    assert owner.email == NEW
+    page = parsed(response)
+    assert response.status_code == 200 and page.select_one(".narrow strong").get_text() == NEW
+    assert page.select_one(".error-summary li").get_text() == (
+        f"Your address changed to {NEW} meanwhile, so it was not changed to Alice@acme.example. "
+        "Ask again if you still want it."
+    )
 
 
 def test_ones_own_address_as_it_is_is_refused(signed_in):
