@@ -103,10 +103,15 @@ def sync_org(
         )
     if result.transient and self.request.retries < self.max_retries:
         delay = retry_delay(self.request.retries, result.retry_after)
-        # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
-        mark = retry_schedule(
-            connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
-        )
+        try:
+            # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
+            mark = retry_schedule(
+                connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
+            )
+        except DATABASE_LOST_ERRORS as exc:
+            _retry_lost_sync(
+                self, connection_id, exc, started_at=started_at, retry_after=result.retry_after
+            )
         if mark is None:
             return f"{result.outcome}: {result.error} (not retried: another sync started since)"
         raise self.retry(countdown=delay, kwargs={"retry_at": mark.isoformat()})
@@ -149,11 +154,16 @@ def _retry_unstarted_sync(
 
 
 def _retry_lost_sync(
-    task: Task, connection_id: int, error: DatabaseError, *, started_at: datetime
+    task: Task,
+    connection_id: int,
+    error: DatabaseError,
+    *,
+    started_at: datetime,
+    retry_after: float | None = None,
 ) -> NoReturn:
     """Retry a sync that took its org's lease at `started_at` and could not reach the database
-    to record its run or its end: it changed no job, and its lease, unless it could free it, is
-    left held.
+    to record its run or its end, or, failed, its retry (no sooner than `retry_after`): it
+    changed no job, and its lease, unless it could free it, is left held.
 
     The retry is one of a failure, carrying the sync's start: while no other sync has started
     since, it takes that lease over and marks the run left "running" interrupted; once one has,
@@ -163,7 +173,8 @@ def _retry_lost_sync(
         connection_id,
         error,
         what="sync lost the database",
-        why="the sync took its lease and could not record its run or its end",
+        why="the sync took its lease and could not record its run, its end or its retry",
+        retry_after=retry_after,
         args=(connection_id, SyncRun.Trigger.RETRY),
         kwargs={"lease_taken_at": started_at.isoformat()},
     )
@@ -176,10 +187,11 @@ def _retry_after_database_error(
     *,
     what: str,
     why: str,
+    retry_after: float | None = None,
     **retried_with: object,
 ) -> NoReturn:
-    """Retry with the backoff of a failed sync, logging one WARNING line a try; out of
-    retries, fail on the error."""
+    """Retry with the backoff of a failed sync (no sooner than `retry_after`), logging one
+    WARNING line a try; out of retries, fail on the error."""
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
     retries = task.request.retries
@@ -193,7 +205,7 @@ def _retry_after_database_error(
             retries,
         )
         raise error
-    delay = retry_delay(retries)
+    delay = retry_delay(retries, retry_after)
     logger.warning(
         "%s connection=%s error=%r: %s; retry %d of %d in %.0f s",
         what,

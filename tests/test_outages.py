@@ -645,6 +645,25 @@ def test_a_retry_queued_by_code_that_carried_no_lease_still_finds_the_org_locked
     assert outcome.startswith("success")
 
 
+def test_a_failed_sync_whose_retry_cannot_be_marked_for_the_lost_database_is_retried_anyway(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    """Lost once the failure was recorded (in the failure email, say, whose error is only
+    logged): the task failed with a traceback as it marked the retry, and the org waited its
+    whole interval for the schedule. Greenhouse's Retry-After still holds the retry back."""
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="120")
+    database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and retry_delays == [120]
+    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.FAILED),
+        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+    ]
+
+
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
     acme, fake_greenhouse, monkeypatch, caplog, retry_delays
 ):
