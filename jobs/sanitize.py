@@ -155,16 +155,20 @@ def headings_under(safe_html: str, level: int) -> str:
     headings then jumped from the page's own to an h4, as levels ranked alone still did."""
     # The headings whose sections are open: each one's level in the post and on the page.
     sections: list[tuple[int, int]] = []
+    # The page levels of the heading tags not yet closed: nh3 keeps a heading inside another
+    # when a div holds it (`<h2><div><h3>`), so a closing tag may not be the last section's.
+    open_tags: list[int] = []
 
     def renumbered(tag: re.Match) -> str:
         closing, found = tag[1], int(tag[2])
-        if not closing:
-            while sections and sections[-1][0] >= found:
-                sections.pop()
-            under = sections[-1][1] if sections else level
-            sections.append((found, min(under + 1, 6)))
-        # nh3 never nests a heading in another: a closing tag closes the last one opened.
-        return f"<{closing}h{sections[-1][1] if sections else found}"
+        if closing:
+            return f"</h{open_tags.pop() if open_tags else found}"
+        while sections and sections[-1][0] >= found:
+            sections.pop()
+        under = sections[-1][1] if sections else level
+        sections.append((found, min(under + 1, 6)))
+        open_tags.append(sections[-1][1])
+        return f"<h{sections[-1][1]}"
 
     return HEADING_TAG_RE.sub(renumbered, safe_html)
 

@@ -409,6 +409,17 @@ def test_a_descriptions_first_heading_is_an_h2_even_above_higher_ones(client, or
     ]
 
 
+def test_a_heading_inside_another_and_that_one_each_close_with_their_own_tag(client, org):
+    """nh3 keeps a heading a div holds inside another heading: closing tags renumbered as the
+    last section opened closed the outer h2 with an </h3>, markup that browsers repair."""
+    description = "<h2>About <div><h4>Acme</h4></div> us</h2><p>Hi.</p>"
+    job = make_job(org, "Analyst", description_html=description)
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    assert "<h2>About <div><h3>Acme</h3></div> us</h2><p>Hi.</p>" in html
+
+
 def test_the_stylesheets_style_only_elements_a_description_can_hold():
     """A rule for an element the sanitizer never lets into a description (an img) styles
     nothing, and reads as a promise that descriptions may show one."""
