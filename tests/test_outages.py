@@ -16,7 +16,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from celery.exceptions import Retry
 from django.contrib.auth.models import User
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -41,6 +40,7 @@ from jobs.status import sync_status
 from jobs.sync import DATABASE_LOST_MESSAGE, INTERRUPTED_MESSAGE, sync_organization
 from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
+from tests.support.helpers import retry_asked_for
 from tests.support.settings_module import redis_broker_settings
 
 pytestmark = pytest.mark.django_db
@@ -394,6 +394,16 @@ def answer_lost_in(monkeypatch, name: str, *, on_calls: set[int]) -> None:
     monkeypatch.setattr(jobs_sync, name, answer_lost_on_some_calls)
 
 
+# What each try's warning line ends with, up to the wait, when the database stays lost.
+EVERY_RETRY_THEN_NONE = [
+    "retry 1 of 4",
+    "retry 2 of 4",
+    "retry 3 of 4",
+    "retry 4 of 4",
+    "not retried after 4 retries",
+]
+
+
 def not_started_lines(caplog) -> list[str]:
     return [
         record.getMessage()
@@ -440,17 +450,29 @@ def test_a_sync_whose_task_cannot_reach_the_database_fails_after_its_retries(
         result.get()
     assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
     lines = not_started_lines(caplog)
-    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == [
-        "retry 1 of 4",
-        "retry 2 of 4",
-        "retry 3 of 4",
-        "retry 4 of 4",
-        "not retried after 4 retries",
-    ]
+    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == EVERY_RETRY_THEN_NONE
     assert not SyncRun.objects.exists() and fake_greenhouse.request_count() == 0
     # Nothing could clear it: the dispatcher takes it as lost once SYNC_QUEUED_STALE_SECONDS old.
     acme.refresh_from_db()
     assert acme.queued_at is not None
+
+
+def lose_the_database_as_the_retry_takes_the_lease(monkeypatch, *, answer_lost: bool) -> None:
+    """Before its UPDATE reaches the database, or with the UPDATE's answer lost."""
+    if answer_lost:
+        answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={2})
+    else:
+        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+
+
+def assert_the_second_try_succeeded(acme, *, first: SyncRun.Outcome) -> None:
+    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.MANUAL, first),
+        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
+    ]
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.OK
 
 
 @pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
@@ -464,21 +486,13 @@ def test_a_retry_that_loses_the_database_as_it_takes_the_lease_still_runs_as_a_r
     and did nothing)."""
     # A 408 fails the fetch at once (no retry within it) and is retried by the task.
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=408)
-    if answer_lost:
-        answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={2})
-    else:
-        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+    lose_the_database_as_the_retry_takes_the_lease(monkeypatch, answer_lost=answer_lost)
 
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 
     assert outcome.startswith("success") and len(retry_delays) == 2
-    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
-    assert list(runs) == [
-        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.FAILED),
-        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
-    ]
-    acme.refresh_from_db()
-    assert acme.retry_at is None and acme.state == GreenhouseConnection.State.OK
+    assert_the_second_try_succeeded(acme, first=SyncRun.Outcome.FAILED)
+    assert acme.retry_at is None
 
 
 # --- The database lost as or after a sync's task takes the lease -----------------------------
@@ -502,21 +516,6 @@ def lose_the_database_until_the_sync_has_failed(monkeypatch) -> None:
         (jobs_sync, "release_sync_lock"),
     ]:
         database_lost_in(monkeypatch, owner, name, on_calls={1})
-
-
-def retry_asked_for(monkeypatch, *args: object) -> dict:
-    """Run the task on `args`: what it asked its retry to carry, the retry held back."""
-    asked = {}
-
-    def hold_retry(**kwargs):
-        asked.update(kwargs)
-        return Retry()
-
-    retry = tasks.sync_org.retry
-    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
-    tasks.sync_org.apply(args=args)
-    monkeypatch.setattr(tasks.sync_org, "retry", retry)
-    return asked
 
 
 @pytest.mark.parametrize(
@@ -578,21 +577,13 @@ def test_a_retry_that_loses_the_database_as_it_takes_a_lost_syncs_lease_over_is_
     the lease, found the lost sync's start on the org's row instead, and did nothing, the org
     locked until the lease ran out."""
     lose_the_database_until_the_sync_has_failed(monkeypatch)
-    if answer_lost:
-        answer_lost_in(monkeypatch, "acquire_sync_lock", on_calls={2})
-    else:
-        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={2})
+    lose_the_database_as_the_retry_takes_the_lease(monkeypatch, answer_lost=answer_lost)
 
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 
     assert outcome.startswith("success") and len(retry_delays) == 2
-    runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
-    assert list(runs) == [
-        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED),
-        (SyncRun.Trigger.RETRY, SyncRun.Outcome.SUCCESS),
-    ]
-    acme.refresh_from_db()
-    assert acme.lock_expires_at is None and acme.state == GreenhouseConnection.State.OK
+    assert_the_second_try_succeeded(acme, first=SyncRun.Outcome.INTERRUPTED)
+    assert acme.lock_expires_at is None
 
 
 @pytest.mark.parametrize("other_sync_ended", [False, True], ids=["running", "ended"])
@@ -681,13 +672,7 @@ def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_afte
     assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
     lines = not_started_lines(caplog)
     assert all(line.startswith(f"sync lost the database connection={acme.pk} ") for line in lines)
-    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == [
-        "retry 1 of 4",
-        "retry 2 of 4",
-        "retry 3 of 4",
-        "retry 4 of 4",
-        "not retried after 4 retries",
-    ]
+    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == EVERY_RETRY_THEN_NONE
     # Each retry took the lease over and marked the run before it interrupted; the last's is
     # left to the next sync, once its lease runs out.
     runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")

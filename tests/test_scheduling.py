@@ -24,7 +24,7 @@ from jobs.scheduling import (
 )
 from jobs.status import moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, retry_asked_for
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -334,16 +334,7 @@ def test_a_retried_sync_is_recorded_as_a_retry_not_as_another_refresh_now(
 def retry_pending(acme, fake_greenhouse, monkeypatch) -> dict:
     """A sync failed and its task asked to be retried; the retry has not run yet."""
     fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
-    asked = {}
-
-    def hold_retry(**kwargs):
-        asked.update(kwargs)
-        return Retry()
-
-    retry = tasks.sync_org.retry
-    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
-    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
-    monkeypatch.setattr(tasks.sync_org, "retry", retry)
+    asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.MANUAL)
     fake_greenhouse.reset_faults()
     return asked
 

@@ -8,8 +8,10 @@ import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own re
 
 import pytest
 from bs4 import BeautifulSoup
+from celery.exceptions import Retry
 from django.test import Client
 
+from jobs import tasks
 from jobs.models import GreenhouseConnection, Organization
 
 IN_CI = bool(os.environ.get("CI"))
@@ -34,6 +36,21 @@ def make_connection(slug: str, board_token: str, *, name: str = "") -> Greenhous
     return GreenhouseConnection.objects.create(
         organization=organization, board_token=board_token, board_name=name
     )
+
+
+def retry_asked_for(monkeypatch, *args: object) -> dict:
+    """Run the sync task on `args`: what it asked its retry to carry, the retry held back."""
+    asked = {}
+
+    def hold_retry(**kwargs):
+        asked.update(kwargs)
+        return Retry()
+
+    retry = tasks.sync_org.retry
+    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
+    tasks.sync_org.apply(args=args)
+    monkeypatch.setattr(tasks.sync_org, "retry", retry)
+    return asked
 
 
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
