@@ -701,7 +701,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     memberships = organization.memberships.select_related("user").order_by(
         "role", Lower("user__email"), Lower("user__username"), "pk"
     )
-    invitations = organization.invitations.select_related("user").order_by(Lower("email"), "pk")
+    invitations = organization.invitations.order_by(Lower("email"), "pk")
     return render(
         request,
         "manage/members.html",
