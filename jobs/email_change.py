@@ -103,8 +103,8 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
 def email_change_token(user: User, new_email: str) -> str:
     """The signed part of the confirmation link: the account, the new address, and a digest of
     the account's address and password, so that the link stops working once used, once
-    another link was, and once the password changes (an owner who noticed a stranger's request
-    changes it)."""
+    another link was or the address was respelt (email_respell), and once the password changes
+    (an owner who noticed a stranger's request changes it)."""
     return signing.dumps(
         [user.pk, new_email, _account_state(user)], salt=EMAIL_CHANGE_SALT, compress=False
     )

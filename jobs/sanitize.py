@@ -152,7 +152,7 @@ def headings_under(safe_html: str, level: int) -> str:
     a heading is an h`level + 1` with none of a higher level above it in the post, else a level
     below the nearest one that is (h6 at most), so none is skipped. Posts open with h3 or h4 as
     often as h2, some with an intro's h4 above sections of h2: a screen reader's list of
-    headings then jumped from the page's own to an h4, as levels ranked alone still did."""
+    headings would jump from the page's own to an h4."""
     # The headings whose sections are open: each one's level in the post and on the page.
     sections: list[tuple[int, int]] = []
     # The page levels of the heading tags not yet closed: nh3 keeps a heading inside another
