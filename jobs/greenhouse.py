@@ -92,6 +92,9 @@ FORBIDDEN_HOST_CHARACTERS_RE = re.compile(r"[\x00-\x20\x7f%<>@\[\\\]^|]")
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+# Greenhouse's API answers without redirecting; a moved base address takes one or two hops, and
+# requests' own cap of 30 would spend 31 requests on every loop.
+MAX_REDIRECTS = 5
 # An ETag as RFC 9110 writes one (`W/"..."` when weak), in printable ASCII, so that it goes
 # back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
 ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
@@ -926,6 +929,7 @@ def make_session(*, retries: int | None = None) -> requests.Session:
         raise_on_status=False,
     )
     session = requests.Session()
+    session.max_redirects = MAX_REDIRECTS
     adapter = DeadlineAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -722,7 +722,8 @@ def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
         f"Greenhouse's address redirected the request in a loop; {ASK_WHO_RUNS_THE_SITE}"
     )
     assert "greenhouse address redirected the request in a loop url=" in caplog.text
-    assert "Exceeded 30 redirects" in caplog.text
+    assert "Exceeded 5 redirects" in caplog.text
+    assert fake_greenhouse.request_count("acme-robotics") == 6  # the request and 5 redirects
 
 
 @pytest.mark.parametrize(
