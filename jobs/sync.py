@@ -6,6 +6,7 @@ Plain functions, so tasks, views, commands and tests all call the same code.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -94,6 +95,9 @@ LEASE_LOST_MESSAGE = (
 )
 # A database restarting, failing over, ending the session or timing out a lock: it passes.
 DATABASE_LOST_ERRORS = (OperationalError, InterfaceError)
+# SQLite raises OperationalError too for tables that are not what the code reads (migrations
+# not applied): a deploy's error, which no retry mends. PostgreSQL raises ProgrammingError.
+SQLITE_SCHEMA_MISMATCHES = ("no such table", "no such column", "has no column named")
 DATABASE_LOST_MESSAGE = (
     "The sync could not use this site's database (it may have restarted, or been busy); nothing "
     f"was changed, and {WILL_TRY_AGAIN}"
@@ -214,7 +218,7 @@ def sync_organization(
             reconnect_after_database_error()
             # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
             # outage does: the task retries.
-            database_lost = isinstance(exc, DATABASE_LOST_ERRORS)
+            database_lost = isinstance(exc, DATABASE_LOST_ERRORS) and not is_schema_mismatch(exc)
             if database_lost:
                 message = DATABASE_LOST_MESSAGE
             elif isinstance(exc, SoftTimeLimitExceeded):
@@ -269,6 +273,13 @@ def sync_organization(
         # task's retry of a transient failure).
         logger.exception("sync email crashed org=%s", slug)
     return result
+
+
+def is_schema_mismatch(error: BaseException) -> bool:
+    """Whether SQLite failed `error`'s query on a table or column the database lacks."""
+    return isinstance(error.__cause__, sqlite3.OperationalError) and any(
+        mismatch in str(error) for mismatch in SQLITE_SCHEMA_MISMATCHES
+    )
 
 
 def reconnect_after_database_error() -> None:

@@ -27,6 +27,7 @@ from jobs.scheduling import (
 )
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
+    is_schema_mismatch,
     reconnect_after_database_error,
     sync_organization,
 )
@@ -191,7 +192,16 @@ def _retry_after_database_error(
     **retried_with: object,
 ) -> NoReturn:
     """Retry with the backoff of a failed sync (no sooner than `retry_after`), logging one
-    WARNING line a try; out of retries, fail on the error."""
+    WARNING line a try; out of retries, fail on the error. An error no retry mends fails at
+    once."""
+    if is_schema_mismatch(error):
+        logger.error(
+            "sync failed connection=%s error=%r: the database's tables are not the ones this "
+            "code reads (migrations not applied?); not retried",
+            connection_id,
+            error,
+        )
+        raise error
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
     retries = task.request.retries

@@ -37,7 +37,12 @@ from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
 from jobs.status import sync_status
-from jobs.sync import DATABASE_LOST_MESSAGE, INTERRUPTED_MESSAGE, sync_organization
+from jobs.sync import (
+    DATABASE_LOST_MESSAGE,
+    INTERRUPTED_MESSAGE,
+    UNEXPECTED_MESSAGE,
+    sync_organization,
+)
 from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
 from tests.support.helpers import retry_asked_for
@@ -695,3 +700,45 @@ def test_a_task_that_loses_the_database_before_the_lease_retries_on_a_new_connec
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 
     assert outcome.startswith("success") and len(retry_delays) == 1
+
+
+# --- Tables the code does not match (migrations not applied) ---------------------------------
+
+
+def drop_column(table: str, column: str) -> None:
+    """As a deploy whose migrations have not run leaves the database (undone with the test's
+    transaction)."""
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":  # checks the rows the fixtures added first
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def test_a_task_whose_connection_has_a_column_missing_fails_at_once_saying_why(
+    acme, fake_greenhouse, caplog, retry_delays
+):
+    """SQLite raises OperationalError, as for a lost database: the task retried 4 times and
+    logged each as an outage that would pass. PostgreSQL raises ProgrammingError."""
+    drop_column("jobs_greenhouseconnection", "failure_emailed_at")
+
+    result = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+
+    with pytest.raises(DatabaseError, match="failure_emailed_at"):
+        result.get()
+    assert retry_delays == [] and fake_greenhouse.request_count() == 0
+    if db_connection.vendor == "sqlite":
+        [line] = [r.getMessage() for r in caplog.records if r.name == "jobs.tasks"]
+        assert line.startswith(f"sync failed connection={acme.pk} error=OperationalError(")
+        assert line.endswith("migrations not applied?); not retried")
+
+
+def test_a_sync_that_finds_a_jobs_column_missing_fails_as_a_bug_not_an_outage(
+    acme, fake_greenhouse, retry_delays
+):
+    drop_column("jobs_job", "requisition_id")
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome == f"failed: {UNEXPECTED_MESSAGE}" and retry_delays == []
+    run = SyncRun.objects.get()
+    assert (run.outcome, run.error_message) == (SyncRun.Outcome.FAILED, UNEXPECTED_MESSAGE)
