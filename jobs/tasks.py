@@ -168,7 +168,8 @@ def _retry_lost_sync(
 
     The retry is one of a failure, carrying the sync's start: while no other sync has started
     since, it takes that lease over and marks the run left "running" interrupted; once one has,
-    it does nothing, as a retry whose mark another sync cleared."""
+    it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
+    database is back."""
     _retry_after_database_error(
         task,
         connection_id,
@@ -176,6 +177,7 @@ def _retry_lost_sync(
         what="sync lost the database",
         why="the sync took its lease and could not record its run, its end or its retry",
         retry_after=retry_after,
+        retry_of=started_at,
         args=(connection_id, SyncRun.Trigger.RETRY),
         kwargs={"lease_taken_at": started_at.isoformat()},
     )
@@ -189,11 +191,13 @@ def _retry_after_database_error(
     what: str,
     why: str,
     retry_after: float | None = None,
+    retry_of: datetime | None = None,
     **retried_with: object,
 ) -> NoReturn:
     """Retry with the backoff of a failed sync (no sooner than `retry_after`), logging one
     WARNING line a try; out of retries, fail on the error. An error no retry mends fails at
-    once."""
+    once. A retry of the sync that started at `retry_of` is marked on the org, as a failed
+    sync's is, if the database is back."""
     if is_schema_mismatch(error):
         logger.error(
             "sync failed connection=%s error=%r: the database's tables are not the ones this "
@@ -216,6 +220,8 @@ def _retry_after_database_error(
         )
         raise error
     delay = retry_delay(retries, retry_after)
+    if retry_of is not None:
+        _retry_mark_if_reachable(connection_id, attempt_started_at=retry_of, delay_seconds=delay)
     logger.warning(
         "%s connection=%s error=%r: %s; retry %d of %d in %.0f s",
         what,
@@ -227,6 +233,20 @@ def _retry_after_database_error(
         delay,
     )
     raise task.retry(countdown=delay, **retried_with)
+
+
+def _retry_mark_if_reachable(
+    connection_id: int, *, attempt_started_at: datetime, delay_seconds: float
+) -> None:
+    """Mark the retry (jobs.scheduling.retry_schedule): the dispatcher then leaves the org to
+    it, and its settings page shows it. Unmarked, with the database still lost, the retry
+    still knows the lease for its own by the start it carries."""
+    try:
+        retry_schedule(
+            connection_id, attempt_started_at=attempt_started_at, delay_seconds=delay_seconds
+        )
+    except DATABASE_LOST_ERRORS:
+        reconnect_after_database_error()  # for the retry, run at once if inline
 
 
 @shared_task

@@ -35,8 +35,13 @@ from jobs import sync as jobs_sync
 from jobs import tasks
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
-from jobs.scheduling import BrokerUnavailable, enqueue_due_syncs, request_refresh
-from jobs.status import sync_status
+from jobs.scheduling import (
+    BrokerUnavailable,
+    due_connections_claim,
+    enqueue_due_syncs,
+    request_refresh,
+)
+from jobs.status import moment_text, sync_status
 from jobs.sync import (
     DATABASE_LOST_MESSAGE,
     INTERRUPTED_MESSAGE,
@@ -571,6 +576,40 @@ def test_a_sync_that_loses_the_database_after_its_lease_is_taken_is_tried_again_
     [line] = not_started_lines(caplog)
     assert line.startswith(f"{line_start} connection={acme.pk} error={DATABASE_DOWN!r}: ")
     assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
+
+
+def test_a_retry_of_a_sync_that_lost_the_database_is_marked_on_its_org_once_it_is_back(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Its run's answer lost, the sync freed its lease on a new connection. Unmarked, the retry
+    showed on the settings page as nothing, and the dispatcher queued a due org's scheduled
+    sync beside it: a fetch more."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now())  # its interval is up
+    lose_the_answer_of_recording_the_run(monkeypatch)
+
+    asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.SCHEDULE)
+
+    acme.refresh_from_db()
+    assert asked["kwargs"] == {"lease_taken_at": acme.last_attempt_at.isoformat()}
+    in_countdown = timezone.now() + timedelta(seconds=asked["countdown"])
+    assert acme.lock_expires_at is None
+    assert abs(acme.retry_at - in_countdown) < timedelta(seconds=5)
+    assert due_connections_claim(now=timezone.now(), limit=10) == []
+    status = sync_status(organization=acme.organization)
+    assert status["next_sync_text"] == f"{moment_text(acme.retry_at)}, a retry after the failure"
+
+
+def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it_is_lost(
+    acme, fake_greenhouse, monkeypatch
+):
+    lose_the_answer_of_recording_the_run(monkeypatch)
+    database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
+
+    asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.SCHEDULE)
+
+    acme.refresh_from_db()
+    assert asked["kwargs"] == {"lease_taken_at": acme.last_attempt_at.isoformat()}
+    assert acme.retry_at is None
 
 
 @pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
