@@ -199,7 +199,8 @@ def sync_organization(
        their links. Last, ask the lease again and, still held, record the counts and mark the
        connection healthy in that transaction; a sync that outlived its lease changes nothing.
     5. Have the org's cached pages render afresh if its jobs changed, and release the lock
-       (whatever happened before).
+       (whatever happened before; lost with the database once the outcome is recorded, the
+       lease is left to run out).
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts).
     """
@@ -241,9 +242,9 @@ def sync_organization(
         # on a new connection, so the org is free at once, not "Running…" until the lease ends.
         # The task retries the sync, which takes over a lease left held (jobs.tasks.sync_org).
         reconnect_after_database_error()
-        raise
-    finally:
         release_sync_lock(connection, lease)
+        raise
+    _recorded_sync_lock_release(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
     # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.
     logger.log(
@@ -273,6 +274,23 @@ def sync_organization(
         # task's retry of a transient failure).
         logger.exception("sync email crashed org=%s", slug)
     return result
+
+
+def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> None:
+    """Free the lease of a sync whose outcome is recorded. Lost with the database, the lease is
+    left to run out: raised, the error would have the task run the sync again, fetching the
+    board twice and counting a failure twice. A retry of a failure takes the lease over."""
+    try:
+        release_sync_lock(connection, lease)
+    except DATABASE_LOST_ERRORS as exc:
+        reconnect_after_database_error()
+        logger.warning(
+            "sync lease left to run out org=%s error=%r reason=the database was lost as the "
+            "sync, its outcome recorded, freed it (SYNC_LOCK_SECONDS=%d)",
+            connection.organization.slug,
+            exc,
+            settings.SYNC_LOCK_SECONDS,
+        )
 
 
 def is_schema_mismatch(error: BaseException) -> bool:

@@ -115,7 +115,9 @@ def sync_org(
             )
         if mark is None:
             return f"{result.outcome}: {result.error} (not retried: another sync started since)"
-        raise self.retry(countdown=delay, kwargs={"retry_at": mark.isoformat()})
+        # With its start, the retry takes over the lease should the sync have left it held.
+        retried_with = {"retry_at": mark.isoformat(), "lease_taken_at": started_at.isoformat()}
+        raise self.retry(countdown=delay, kwargs=retried_with)
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 
 

@@ -612,6 +612,42 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it
     assert acme.retry_at is None
 
 
+@pytest.mark.parametrize("board_removed", [False, True], ids=["a success", "an invalid token"])
+def test_a_sync_that_loses_the_database_as_it_frees_the_org_once_recorded_is_not_run_again(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, board_removed
+):
+    """Its task ran it again as a sync that lost the database: a fetch more, a "Retry after a
+    failure" after a success, and an invalid token's failure counted twice toward the email
+    that tells the org's admins. The lease is left to run out."""
+    if board_removed:
+        fake_greenhouse.remove_board("acme-robotics")
+    database_lost_in(monkeypatch, jobs_sync, "release_sync_lock", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("failed" if board_removed else "success") and retry_delays == []
+    assert fake_greenhouse.request_count() == 1
+    run = SyncRun.objects.get()
+    acme.refresh_from_db()
+    assert (acme.consecutive_failures, run.trigger) == (int(board_removed), SyncRun.Trigger.MANUAL)
+    assert acme.lock_expires_at is not None
+    [line] = [r.getMessage() for r in caplog.records if "lease left" in r.getMessage()]
+    assert line.startswith(f"sync lease left to run out org=acme error={DATABASE_DOWN!r}")
+
+
+def test_a_failed_sync_that_loses_the_database_as_it_frees_the_org_is_retried_over_its_lease(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=408)
+    database_lost_in(monkeypatch, jobs_sync, "release_sync_lock", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 1
+    assert_the_second_try_succeeded(acme, first=SyncRun.Outcome.FAILED)
+    assert acme.lock_expires_at is None and acme.consecutive_failures == 0
+
+
 @pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
 def test_a_retry_that_loses_the_database_as_it_takes_a_lost_syncs_lease_over_is_tried_again(
     acme, fake_greenhouse, monkeypatch, retry_delays, answer_lost
