@@ -54,6 +54,7 @@ def sync_org(
     retry_at: str | None = None,
     lease_taken_at: str | None = None,
     taking_over: str | None = None,
+    lost_sync_trigger: str | None = None,
     **later_release_arguments: object,
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
@@ -86,19 +87,20 @@ def sync_org(
     )
     if retrying_failure and not still_pending:
         return "skipped: another sync ran since the failure it was to retry"
+    # A retry of a failure is the task asking again by itself, not another press of Refresh
+    # now; one of a sync that never started, or that lost the database before it wrote its
+    # run, is its first run.
+    run_trigger = SyncRun.Trigger.RETRY if retrying_failure else trigger
     started_at = timezone.now()
     try:
-        # A retry of a failure is the task asking again by itself, not another press of
-        # Refresh now; one of a sync that never started is its first run.
+        if lost_sync_trigger and own_start and _no_run_since(connection, min(own_starts)):
+            run_trigger = lost_sync_trigger
         result = sync_organization(
-            connection,
-            trigger=SyncRun.Trigger.RETRY if retrying_failure else trigger,
-            started_at=started_at,
-            taking_over=own_start,
+            connection, trigger=run_trigger, started_at=started_at, taking_over=own_start
         )
     except DATABASE_LOST_ERRORS as exc:
         if connection.last_attempt_at == started_at:  # noted as it took the lease
-            _retry_lost_sync(self, connection_id, exc, started_at=started_at)
+            _retry_lost_sync(self, connection_id, exc, started_at=started_at, trigger=run_trigger)
         _retry_unstarted_sync(
             self, connection_id, exc, started_at=started_at, taking_over=own_start
         )
@@ -111,7 +113,12 @@ def sync_org(
             )
         except DATABASE_LOST_ERRORS as exc:
             _retry_lost_sync(
-                self, connection_id, exc, started_at=started_at, retry_after=result.retry_after
+                self,
+                connection_id,
+                exc,
+                started_at=started_at,
+                trigger=run_trigger,
+                retry_after=result.retry_after,
             )
         if mark is None:
             return f"{result.outcome}: {result.error} (not retried: another sync started since)"
@@ -119,6 +126,14 @@ def sync_org(
         retried_with = {"retry_at": mark.isoformat(), "lease_taken_at": started_at.isoformat()}
         raise self.retry(countdown=delay, kwargs=retried_with)
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _no_run_since(connection: GreenhouseConnection, first_start: datetime) -> bool:
+    """Whether the org has recorded no run since `first_start`, the first of the tries of a
+    sync that lost the database: while one of them is its last start, no other sync started
+    since, and each writes its run after it starts."""
+    runs = SyncRun.objects.filter(organization_id=connection.organization_id)
+    return not runs.filter(started_at__gte=first_start).exists()
 
 
 def _retry_unstarted_sync(
@@ -162,6 +177,7 @@ def _retry_lost_sync(
     error: DatabaseError,
     *,
     started_at: datetime,
+    trigger: str,
     retry_after: float | None = None,
 ) -> NoReturn:
     """Retry a sync that took its org's lease at `started_at` and could not reach the database
@@ -171,7 +187,8 @@ def _retry_lost_sync(
     The retry is one of a failure, carrying the sync's start: while no other sync has started
     since, it takes that lease over and marks the run left "running" interrupted; once one has,
     it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
-    database is back."""
+    database is back. Should the sync have written no run, the retry's is recorded with the
+    sync's `trigger`."""
     _retry_after_database_error(
         task,
         connection_id,
@@ -181,7 +198,7 @@ def _retry_lost_sync(
         retry_after=retry_after,
         retry_of=started_at,
         args=(connection_id, SyncRun.Trigger.RETRY),
-        kwargs={"lease_taken_at": started_at.isoformat()},
+        kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
     )
 
 

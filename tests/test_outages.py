@@ -578,6 +578,23 @@ def test_a_sync_that_loses_the_database_after_its_lease_is_taken_is_tried_again_
     assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
 
 
+@pytest.mark.parametrize("lost_again", [False, True], ids=["once", "and its retry too"])
+def test_a_sync_that_loses_the_database_before_it_writes_its_run_is_retried_as_it_was_queued(
+    acme, fake_greenhouse, monkeypatch, retry_delays, lost_again
+):
+    """Its retry's run is the first: it was listed as "Retry after a failure", with no failure
+    before it. So is the run of a retry after one lost the same way."""
+    database_lost_in(
+        monkeypatch, jobs_sync, "start_sync_run", on_calls={1, 2} if lost_again else {1}
+    )
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 1 + lost_again
+    runs = SyncRun.objects.values_list("trigger", "outcome")
+    assert list(runs) == [(SyncRun.Trigger.MANUAL, SyncRun.Outcome.SUCCESS)]
+
+
 def test_a_retry_of_a_sync_that_lost_the_database_is_marked_on_its_org_once_it_is_back(
     acme, fake_greenhouse, monkeypatch
 ):
@@ -590,7 +607,7 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_marked_on_its_org_once_it_i
     asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.SCHEDULE)
 
     acme.refresh_from_db()
-    assert asked["kwargs"] == {"lease_taken_at": acme.last_attempt_at.isoformat()}
+    assert asked["kwargs"]["lease_taken_at"] == acme.last_attempt_at.isoformat()
     in_countdown = timezone.now() + timedelta(seconds=asked["countdown"])
     assert acme.lock_expires_at is None
     assert abs(acme.retry_at - in_countdown) < timedelta(seconds=5)
@@ -608,7 +625,7 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it
     asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.SCHEDULE)
 
     acme.refresh_from_db()
-    assert asked["kwargs"] == {"lease_taken_at": acme.last_attempt_at.isoformat()}
+    assert asked["kwargs"]["lease_taken_at"] == acme.last_attempt_at.isoformat()
     assert acme.retry_at is None
 
 
