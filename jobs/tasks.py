@@ -46,7 +46,11 @@ def retry_delay(retries: int, retry_after: float | None = None) -> float:
     return max(min(retry_after or 0, RETRY_MAX_SECONDS), random.uniform(ceiling / 2, ceiling))
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_SYNC_RETRIES)
+# Failed syncs and tries lost to the database have MAX_SYNC_RETRIES retries each, so that an
+# outage of one leaves the other all of its own; Celery counts them together.
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=2 * MAX_SYNC_RETRIES
+)
 def sync_org(
     self,
     connection_id: int,
@@ -55,6 +59,7 @@ def sync_org(
     lease_taken_at: str | None = None,
     taking_over: str | None = None,
     lost_sync_trigger: str | None = None,
+    database_retries: int = 0,
     **later_release_arguments: object,
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
@@ -104,8 +109,9 @@ def sync_org(
         _retry_unstarted_sync(
             self, connection_id, exc, started_at=started_at, taking_over=own_start
         )
-    if result.transient and self.request.retries < self.max_retries:
-        delay = retry_delay(self.request.retries, result.retry_after)
+    failure_retries = self.request.retries - database_retries  # tries lost to the database aside
+    if result.transient and failure_retries < MAX_SYNC_RETRIES:
+        delay = retry_delay(failure_retries, result.retry_after)
         try:
             # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
             mark = retry_schedule(
@@ -123,7 +129,11 @@ def sync_org(
         if mark is None:
             return f"{result.outcome}: {result.error} (not retried: another sync started since)"
         # With its start, the retry takes over the lease should the sync have left it held.
-        retried_with = {"retry_at": mark.isoformat(), "lease_taken_at": started_at.isoformat()}
+        retried_with = {
+            "retry_at": mark.isoformat(),
+            "lease_taken_at": started_at.isoformat(),
+            "database_retries": database_retries,
+        }
         raise self.retry(countdown=delay, kwargs=retried_with)
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 
@@ -209,14 +219,16 @@ def _retry_after_database_error(
     *,
     what: str,
     why: str,
+    kwargs: dict[str, object],
+    args: tuple[object, ...] | None = None,
     retry_after: float | None = None,
     retry_of: datetime | None = None,
-    **retried_with: object,
 ) -> NoReturn:
-    """Retry with the backoff of a failed sync (no sooner than `retry_after`), logging one
-    WARNING line a try; out of retries, fail on the error. An error no retry mends fails at
-    once. A retry of the sync that started at `retry_of` is marked on the org, as a failed
-    sync's is, if the database is back."""
+    """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
+    sync (no sooner than `retry_after`), logging one WARNING line a try; out of the retries of
+    tries lost to the database (counted in `database_retries`), fail on the error. An error no
+    retry mends fails at once. A retry of the sync that started at `retry_of` is marked on the
+    org, as a failed sync's is, if the database is back."""
     if is_schema_mismatch(error):
         logger.error(
             "sync failed connection=%s error=%r: the database's tables are not the ones this "
@@ -227,8 +239,8 @@ def _retry_after_database_error(
         raise error
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
-    retries = task.request.retries
-    if retries >= task.max_retries:
+    retries = task.request.kwargs.get("database_retries", 0)
+    if retries >= MAX_SYNC_RETRIES:
         logger.warning(
             "%s connection=%s error=%r: %s; not retried after %d retries",
             what,
@@ -248,10 +260,11 @@ def _retry_after_database_error(
         error,
         why,
         retries + 1,
-        task.max_retries,
+        MAX_SYNC_RETRIES,
         delay,
     )
-    raise task.retry(countdown=delay, **retried_with)
+    kwargs = {**kwargs, "database_retries": retries + 1}
+    raise task.retry(countdown=delay, args=args, kwargs=kwargs)
 
 
 def _retry_mark_if_reachable(

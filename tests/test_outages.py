@@ -467,6 +467,26 @@ def test_a_sync_whose_task_cannot_reach_the_database_fails_after_its_retries(
     assert acme.queued_at is not None
 
 
+@pytest.mark.parametrize("lost_after_the_lease", [False, True], ids=["before", "after"])
+def test_tries_lost_to_the_database_leave_a_greenhouse_outage_all_its_retries(
+    acme, fake_greenhouse, monkeypatch, retry_delays, lost_after_the_lease
+):
+    """A try lost to the database, before the sync took its lease or after, was one of the
+    task's 4 retries: the chain had 3 left for Greenhouse's failures."""
+    if lost_after_the_lease:
+        answer_lost_in(monkeypatch, "start_sync_run", on_calls={1})
+    else:
+        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={1})
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("failed")
+    assert len(retry_delays) == 1 + tasks.MAX_SYNC_RETRIES
+    failed = SyncRun.objects.filter(outcome=SyncRun.Outcome.FAILED)
+    assert failed.count() == 1 + tasks.MAX_SYNC_RETRIES
+
+
 def lose_the_database_as_the_retry_takes_the_lease(monkeypatch, *, answer_lost: bool) -> None:
     """Before its UPDATE reaches the database, or with the UPDATE's answer lost."""
     if answer_lost:
