@@ -44,6 +44,12 @@ def ending_sentence(text: str) -> str:
     return text if text.endswith(SENTENCE_ENDINGS) else f"{text}."
 
 
+def before_ellipsis(text: str) -> str:
+    """The text without the full stops or ellipsis it ends with, which an ellipsis after it
+    stands for: "Delete Tiny Co…", not "Delete Tiny Co.…". A name of only those marks stays."""
+    return text.rstrip(".…") or text
+
+
 def without_direction_controls(text: str) -> str:
     """`text` for plain text that others' words run on after (a page's <title>, an email, a
     feed): without the direction controls a name could leave open (DIRECTION_CONTROLS_RE)."""

@@ -48,6 +48,17 @@ def signed_in_as(client: Client, user: User) -> Client:
     return client
 
 
+def test_the_settings_pages_delete_button_ends_with_one_ellipsis_after_a_name_with_a_dot(
+    client, acme, owner
+):
+    """ "Delete Tiny Co.…" read as a stammer: the ellipsis stands for the name's full stop."""
+    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
+
+    page = signed_in_as(client, owner).get("/manage/acme/settings/").content.decode()
+
+    assert "Delete <bdi>Acme Co</bdi>…</a>" in page
+
+
 def test_the_page_says_what_goes_and_what_stays(client, synced, owner):
     page = signed_in_as(client, owner).get(DELETE_URL).content.decode()
 

@@ -4,6 +4,7 @@ import pytest
 
 from jobs.text import (
     as_searched,
+    before_ellipsis,
     email_key,
     ending_sentence,
     fold_accents,
@@ -25,6 +26,21 @@ from jobs.text import (
 )
 def test_a_sentence_ends_with_one_mark(text, sentence):
     assert ending_sentence(text) == sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Acme Robotics", "Acme Robotics"),
+        ("Tiny Co.", "Tiny Co"),
+        ("Et al…", "Et al"),
+        ("Wait...", "Wait"),
+        ("Yahoo!", "Yahoo!"),
+        ("...", "..."),
+    ],
+)
+def test_an_ellipsis_after_a_name_takes_the_place_of_its_own_dots(text, shown):
+    assert before_ellipsis(text) == shown
 
 
 @pytest.mark.parametrize(

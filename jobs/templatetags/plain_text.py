@@ -1,12 +1,14 @@
-"""Names in text where no element can isolate them: a page's <title>, attribute values."""
+"""Names in text: where no element can isolate them (a page's <title>, attribute values), and
+before a mark the name's own could double."""
 
 from __future__ import annotations
 
 from django import template
 
-from jobs.text import without_direction_controls
+from jobs.text import before_ellipsis, without_direction_controls
 
 register = template.Library()
 
 # Safe in, safe out: dropping characters writes no markup.
 register.filter("without_direction_controls", without_direction_controls, is_safe=True)
+register.filter("before_ellipsis", before_ellipsis, is_safe=True)
