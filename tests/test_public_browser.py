@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
-from tests.support.browser import fits_the_screen, save_screenshot
+from tests.support.browser import contrast, fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -29,18 +29,6 @@ def boards(fake_greenhouse):
         ("liberte", "liberte-sante", "Liberté Santé"),
     ):
         sync_organization(make_connection(slug, token, name=name), trigger=SyncRun.Trigger.COMMAND)
-
-
-def contrast(one: str, other: str) -> float:
-    """WCAG contrast ratio of two colours as getComputedStyle writes them, "rgb(r, g, b)"."""
-
-    def luminance(colour: str) -> float:
-        channels = [int(value) / 255 for value in re.findall(r"\d+", colour)[:3]]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 def computed(locator, name: str) -> str:

@@ -6,6 +6,7 @@ Outside CI the browser tests skip when /usr/bin/chromium is absent; in CI they m
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +69,15 @@ def save_screenshot(page: object, name: str) -> Path:
     path = ARTIFACTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two colours as getComputedStyle writes them, "rgb(r, g, b)"."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(value) / 255 for value in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
