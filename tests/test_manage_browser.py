@@ -188,6 +188,29 @@ def test_the_admin_tables_rows_are_cards_on_a_phone_with_every_action_on_the_scr
     assert ("cell", "robots, remote") in accessibility_tree(page)
 
 
+def test_a_members_name_sits_on_the_middle_line_of_the_controls_beside_it(live_server, page, owner):
+    """Each cell's content sat at its top: a name beside a select and buttons, all taller than
+    its line, sat higher than they did, as if it headed another row."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/members/")
+    row = page.get_by_role("table").first.locator("tbody tr").first
+
+    name_middle = row.locator("th").evaluate(
+        """cell => {
+            const words = document.createRange();
+            words.selectNodeContents(cell.firstChild);
+            const box = words.getBoundingClientRect();
+            return box.top + box.height / 2;
+        }"""
+    )
+    controls = row.locator("select, button").all()
+    assert len(controls) == 3
+    for control in controls:
+        box = control.bounding_box()
+        assert box["y"] + box["height"] / 2 == pytest.approx(name_middle, abs=2)
+
+
 def test_the_jobs_table_fits_a_tablets_and_a_laptops_width_with_long_names(live_server, page):
     """WCAG 1.4.10: from 48rem up the jobs table's ten columns scrolled sideways in their box
     (1328px of them here) until the page was wider than any laptop's, its last columns cut
