@@ -43,6 +43,7 @@ from jobs.connections import (
     connection_disconnect,
     connection_schedule_update,
 )
+from jobs.email_change import email_change_count
 from jobs.filters import ids_of, is_row_id
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
@@ -565,6 +566,8 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         if deactivated and obj.has_usable_password():
             other_admins_ensure(user=obj)
         super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            email_change_count(user=obj)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)

@@ -112,7 +112,7 @@ def email_change_token(user: User, new_email: str) -> str:
 
 def _account_state(user: User) -> str:
     # A digest, as Django's password reset tokens: the link is readable by anyone who sees it.
-    # With the count of changes confirmed: the address alone is the same again once changed
+    # With the count of its changes: the address alone is the same again once changed
     # back, and a link used to leave it would work again. None counted adds nothing, so the
     # links sent before there was a count still work.
     confirmed = (
@@ -179,8 +179,13 @@ def email_respell(*, user: User, new_email: str) -> None:
 def _email_save(locked: User, new_email: str) -> None:
     locked.email = new_email
     locked.save(update_fields=["email"])
-    # Counted as any change, for the links' digest: spelt back, the address would revive them.
-    EmailChangeCount.objects.update_or_create(
-        user=locked, defaults={"confirmed": F("confirmed") + 1}, create_defaults={"confirmed": 1}
-    )
+    email_change_count(user=locked)
     logger.info("email changed user=%s", locked.pk)
+
+
+def email_change_count(*, user: User) -> None:
+    """Count a change of `user`'s address, however it was made (a link, a respelling, staff in
+    the Django admin), for the links' digest: spelt back, the address would revive them."""
+    EmailChangeCount.objects.update_or_create(
+        user=user, defaults={"confirmed": F("confirmed") + 1}, create_defaults={"confirmed": 1}
+    )

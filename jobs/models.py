@@ -251,9 +251,9 @@ class Invitation(models.Model):
 
 
 class EmailChangeCount(models.Model):
-    """How many address changes an account confirmed (jobs.email_change): part of the digest in
-    each confirmation link, so that a used link stays used once the address is back to the one
-    it was sent from. An account that never confirmed one has no row."""
+    """How many times an account's address changed (jobs.email_change: by a link, respelt, or by
+    staff): part of the digest in each confirmation link, so that a used link stays used once
+    the address is back to the one it was sent from. An account never changed has no row."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"

@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs import manage_views, memberships
+from jobs.email_change import EmailChangeError, email_change_of, email_change_token
 from jobs.forms import SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
@@ -999,6 +1000,23 @@ def test_django_admins_refusal_names_every_org_in_one_sentence(staff_client, own
         "The account “alice” stays active: nobody else who can sign in is an admin of Acme "
         "Robotics, Tiny Co. Make someone else an admin of each, or delete them, first."
     ) in refused.content.decode()
+
+
+def test_a_link_asked_before_staff_changed_the_address_stays_unusable_once_it_is_back(
+    staff_client, owner
+):
+    """Staff in the Django admin change an address as its owner's link does: changed there and
+    back, the address alone made the links asked before valid again."""
+    token = email_change_token(owner, "alice@new.example")
+    url = f"/admin/auth/user/{owner.pk}/change/"
+    for email in ("alice@elsewhere.example", "alice@acme.example"):
+        values = admin_form_values(staff_client.get(url))
+        assert staff_client.post(url, {**values, "email": email}).status_code == 302
+
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+    with pytest.raises(EmailChangeError):
+        email_change_of(token, user=owner)
 
 
 def test_django_admin_deactivates_an_admin_who_could_not_sign_in_anyway(staff_client, owner):
