@@ -149,6 +149,32 @@ def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_page(
         assert fits_the_screen(page), path
 
 
+def test_a_jobs_long_words_break_with_a_hyphen_in_their_language(live_server, page, db):
+    """A compound wider than a phone broke anywhere, with no hyphen to say that the word goes
+    on; hyphens need the language of the words (a lang on them or on the page). Links keep
+    their words whole: a hyphen in an address would read as part of it."""
+    org = Organization.objects.create(name="Nord", slug="nord")
+    word = "Kundenbetreuungsmitarbeiterin"
+    job = make_job(
+        org,
+        word,
+        language="de",
+        description_html=f'<p>{word}</p><p><a href="https://nord.example/">nord.example</a></p>',
+    )
+
+    def hyphens_and_language(selector: str) -> list[str]:
+        return page.locator(selector).first.evaluate(
+            "element => [getComputedStyle(element).hyphens, element.closest('[lang]').lang]"
+        )
+
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    assert hyphens_and_language("h1") == ["auto", "de"]
+    assert hyphens_and_language(".job-body p") == ["auto", "de"]
+    assert hyphens_and_language(".job-body a")[0] == "manual"
+    page.goto(f"{live_server.url}/orgs/nord/")
+    assert hyphens_and_language(".job-item-title") == ["auto", "de"]
+
+
 def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server, page, db):
     """WCAG 2.1.1: a box that scrolls must take the keyboard focus, or Safari's keyboard cannot
     scroll it; a wide table scrolls the description, which takes it."""
