@@ -387,6 +387,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # is back, unless a process manager restarts it. Retrying forever picks up work by itself.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "orgsite.beat:PersistentScheduler"
 SYNC_DISPATCH_EVERY_SECONDS = env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True)
 # The daily pruning runs at this time of day in the site's time zone (CELERY_TIMEZONE). An
 # interval of a day would count from beat's start: a beat restarted daily would never prune.

@@ -56,3 +56,23 @@ def test_beat_logs_that_it_stopped(celery_processes):
 
     assert beat.returncode == 0
     assert "INFO/MainProcess] beat stopped" in celery_processes.logs()
+
+
+def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_processes):
+    """An ORGSITE_VAR_DIR made by another account (a deploy's `migrate` run as root) is the
+    usual cause. A path under a file fails the same way for root too, who may write anything."""
+    celery_processes.use_broker("filesystem")
+    not_a_directory = celery_processes.var_dir / "not-a-directory"
+    not_a_directory.write_text("")
+    beat = celery_processes.start("beat", f"--schedule={not_a_directory / 'celerybeat-schedule'}")
+
+    beat.wait(timeout=30)
+
+    logs = celery_processes.logs()
+    assert beat.returncode == 1
+    assert (
+        f"beat cannot write its schedule file {not_a_directory / 'celerybeat-schedule'}: "
+        "Not a directory. ORGSITE_VAR_DIR must be a directory that the account running beat ("
+    ) in logs
+    assert "Removing corrupted schedule file" not in logs
+    assert "Traceback" not in logs

@@ -1,0 +1,50 @@
+"""Beat's scheduler: Celery's own, keeping when each task last ran in a file (settings'
+CELERY_BEAT_SCHEDULE_FILENAME, under ORGSITE_VAR_DIR)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import pwd
+import shelve
+
+from celery import beat
+
+logger = logging.getLogger(__name__)
+
+# The file cannot be made where it is asked for: deleting it, as Celery does with a file it
+# cannot read, would not help, and starting again would fail the same way.
+UNWRITABLE_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
+)
+
+
+class PersistentScheduler(beat.PersistentScheduler):
+    """Celery's scheduler, but one that stops beat with one line naming the file and the account
+    when that account may not write the file. Celery's own takes any error opening it for a
+    corrupt file: it logs so, tries to delete the file, and dies with a traceback some 1,300
+    lines long that names neither ORGSITE_VAR_DIR nor the account."""
+
+    def _open_schedule(self) -> shelve.Shelf:
+        try:
+            return super()._open_schedule()
+        except OSError as exc:
+            if exc.errno not in UNWRITABLE_ERRNOS:
+                raise  # a corrupt file, which Celery deletes and makes again
+            logger.critical(
+                "beat cannot write its schedule file %s: %s. ORGSITE_VAR_DIR must be a directory "
+                "that the account running beat (%s) may write.",
+                self.schedule_filename,
+                exc.strerror or exc,
+                _account_name(),
+            )
+            # Not an Exception, which Celery would log again with the whole traceback.
+            raise SystemExit(1) from None
+
+
+def _account_name() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # a uid with no name, as in some containers
+        return f"uid {os.geteuid()}"
