@@ -377,8 +377,16 @@ def test_sync_jobs_refuses_what_no_org_has_as_its_slug_and_syncs_nothing(
 
 
 def test_sync_jobs_needs_orgs_or_all(fake_greenhouse):
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="Name one or more organizations, or pass --all"):
         call_command("sync_jobs")
+
+
+def test_sync_jobs_given_orgs_and_all_says_it_takes_one_or_the_other(fake_greenhouse):
+    make_connection("acme", "acme-robotics")
+
+    with pytest.raises(CommandError, match="Name organizations or pass --all, not both"):
+        call_command("sync_jobs", "acme", "--all")
+    assert not SyncRun.objects.exists()
 
 
 @pytest.mark.parametrize("status", [401, 403])

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         slugs: list[str] = options["org_slugs"]  # type: ignore[assignment]
-        if bool(slugs) == bool(options["all"]):
+        if slugs and options["all"]:
+            raise CommandError("Name organizations or pass --all, not both.")
+        if not slugs and not options["all"]:
             raise CommandError("Name one or more organizations, or pass --all.")
         connections = GreenhouseConnection.objects.select_related("organization").order_by(
             "organization__slug"
