@@ -27,6 +27,7 @@ from jobs.scheduling import (
 )
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
+    SyncResult,
     is_schema_mismatch,
     reconnect_after_database_error,
     sync_organization,
@@ -135,6 +136,8 @@ def sync_org(
             "database_retries": database_retries,
         }
         raise self.retry(countdown=delay, kwargs=retried_with)
+    if result.outcome == SyncResult.Outcome.LOCKED:
+        return "locked: another sync of this org holds its lease"
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
 
 
