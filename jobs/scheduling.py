@@ -26,6 +26,10 @@ PUBLISH_RETRY_POLICY = {
 }
 
 
+# What publishing a task raises when the broker cannot be reached.
+BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
+
+
 # Refresh now sends another sync when the one queued has waited this long without starting: a
 # Redis that restarted empty has lost it, and the dispatcher waits SYNC_QUEUED_STALE_SECONDS
 # before it takes the mark as lost. A second sync in a real backlog is harmless: the org's lease
@@ -61,7 +65,7 @@ def enqueue_sync(connection_id: int, trigger: str) -> None:
         sync_org.apply_async(
             (connection_id, trigger), retry=True, retry_policy=PUBLISH_RETRY_POLICY
         )
-    except (BrokerError, ConnectionError, OSError) as exc:
+    except BROKER_ERRORS as exc:
         logger.error(
             "broker unavailable, sync not queued connection=%s error=%r", connection_id, exc
         )

@@ -51,6 +51,7 @@ from jobs.sanitize import (
     sanitize_content,
     text_of,
 )
+from jobs.scheduling import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 from jobs.search import search_text_of, search_words_hash
 from jobs.text import as_searched
 
@@ -199,8 +200,8 @@ def sync_organization(
        their links. Last, ask the lease again and, still held, record the counts and mark the
        connection healthy in that transaction; a sync that outlived its lease changes nothing.
     5. Have the org's cached pages render afresh if its jobs changed, and release the lock
-       (whatever happened before; lost with the database once the outcome is recorded, the
-       lease is left to run out).
+       (whatever happened before; lost with the database once the outcome is recorded, a
+       task frees the lease once the database is back).
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts).
     """
@@ -278,19 +279,44 @@ def sync_organization(
 
 def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> None:
     """Free the lease of a sync whose outcome is recorded. Lost with the database, the lease is
-    left to run out: raised, the error would have the task run the sync again, fetching the
-    board twice and counting a failure twice. A retry of a failure takes the lease over."""
+    left to a task that frees it once the database is back: raised, the error would have the
+    task run the sync again, fetching the board twice and counting a failure twice."""
     try:
         release_sync_lock(connection, lease)
     except DATABASE_LOST_ERRORS as exc:
         reconnect_after_database_error()
+        _lease_release_queue(connection, database_error=exc)
+
+
+def _lease_release_queue(connection: GreenhouseConnection, *, database_error: Exception) -> None:
+    """Queue jobs.tasks.release_sync_lease for the lease of the sync that started at the org's
+    last attempt; with the broker down too, the lease is left to run out."""
+    from jobs.tasks import release_sync_lease  # the task module imports this one
+
+    slug = connection.organization.slug
+    # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
+    started_at = connection.last_attempt_at.isoformat()
+    try:
+        release_sync_lease.apply_async(
+            (connection.pk, started_at), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except BROKER_ERRORS as broker_error:
         logger.warning(
-            "sync lease left to run out org=%s error=%r reason=the database was lost as the "
-            "sync, its outcome recorded, freed it (SYNC_LOCK_SECONDS=%d)",
-            connection.organization.slug,
-            exc,
+            "sync lease left to run out org=%s error=%r broker_error=%r reason=the database was "
+            "lost as the sync, its outcome recorded, freed it, and the task to free it later "
+            "could not be queued (SYNC_LOCK_SECONDS=%d)",
+            slug,
+            database_error,
+            broker_error,
             settings.SYNC_LOCK_SECONDS,
         )
+        return
+    logger.warning(
+        "sync lease release deferred org=%s error=%r reason=the database was lost as the sync, "
+        "its outcome recorded, freed it; a task frees it once the database is back",
+        slug,
+        database_error,
+    )
 
 
 def is_schema_mismatch(error: BaseException) -> bool:
@@ -952,6 +978,17 @@ def release_sync_lock(connection: GreenhouseConnection, lease: datetime) -> None
         lock_expires_at=None
     )
     connection.lock_expires_at = None
+
+
+def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
+    """Free the org's lease if the sync that started at `started_at` is still the last to have
+    started, for a sync that could not free its own (jobs.tasks.release_sync_lease); returns
+    whether a lease was freed. Once another sync has started since, the lease is that sync's."""
+    return bool(
+        GreenhouseConnection.objects.filter(
+            pk=connection_id, last_attempt_at=started_at, lock_expires_at__isnull=False
+        ).update(lock_expires_at=None)
+    )
 
 
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:

@@ -30,6 +30,7 @@ from jobs.sync import (
     SyncResult,
     is_schema_mismatch,
     reconnect_after_database_error,
+    sync_lease_release,
     sync_organization,
 )
 
@@ -282,6 +283,25 @@ def _retry_mark_if_reachable(
         )
     except DATABASE_LOST_ERRORS:
         reconnect_after_database_error()  # for the retry, run at once if inline
+
+
+@shared_task(bind=True, max_retries=MAX_SYNC_RETRIES)
+def release_sync_lease(self, connection_id: int, started_at: str, database_retries: int = 0) -> str:
+    """Free the lease of the org's sync that started at `started_at`, its outcome recorded,
+    which lost the database as it freed it (jobs.sync): the org is not "Running…" until the
+    lease runs out. Retried while the database is lost, as a sync is."""
+    try:
+        freed = sync_lease_release(connection_id, started_at=datetime.fromisoformat(started_at))
+    except DATABASE_LOST_ERRORS as exc:
+        _retry_after_database_error(
+            self,
+            connection_id,
+            exc,
+            what="sync lease not freed",
+            why="the database failed as the lease of a finished sync was freed",
+            kwargs={},
+        )
+    return "freed" if freed else "skipped: another sync started since, or the lease was freed"
 
 
 @shared_task

@@ -649,25 +649,145 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it
     assert acme.retry_at is None
 
 
+@pytest.fixture
+def lease_releases_queued(monkeypatch) -> list[tuple]:
+    """The arguments of each task queued to free a lease later, held back from the broker."""
+    queued = []
+
+    def hold_back(args, **options):
+        queued.append(args)
+
+    monkeypatch.setattr(tasks.release_sync_lease, "apply_async", hold_back)
+    return queued
+
+
+@pytest.fixture
+def lease_release_retry_delays(monkeypatch) -> list[float]:
+    """The waits the task that frees a lease later asks for its retries; they run at once."""
+    delays = []
+    retry = tasks.release_sync_lease.retry
+
+    def record_retry(*args, **kwargs):
+        delays.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.release_sync_lease, "retry", record_retry)
+    return delays
+
+
+def sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme) -> str:
+    """Run acme's sync task, the database lost only as the sync frees its lease."""
+    database_lost_in(monkeypatch, jobs_sync, "release_sync_lock", on_calls={1})
+    return tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+
 @pytest.mark.parametrize("board_removed", [False, True], ids=["a success", "an invalid token"])
 def test_a_sync_that_loses_the_database_as_it_frees_the_org_once_recorded_is_not_run_again(
-    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, board_removed
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, lease_releases_queued, board_removed
 ):
     """Its task ran it again as a sync that lost the database: a fetch more, a "Retry after a
     failure" after a success, and an invalid token's failure counted twice toward the email
-    that tells the org's admins. The lease is left to run out."""
+    that tells the org's admins. A task queued to free the lease frees it once the database is
+    back, where the org showed "Running…" and refused Refresh now until the lease ran out."""
     if board_removed:
         fake_greenhouse.remove_board("acme-robotics")
-    database_lost_in(monkeypatch, jobs_sync, "release_sync_lock", on_calls={1})
 
-    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    outcome = sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
 
     assert outcome.startswith("failed" if board_removed else "success") and retry_delays == []
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is not None
+    assert lease_releases_queued == [(acme.pk, acme.last_attempt_at.isoformat())]
+    [line] = [r.getMessage() for r in caplog.records if "lease release" in r.getMessage()]
+    assert line.startswith(f"sync lease release deferred org=acme error={DATABASE_DOWN!r}")
+
+    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+
     assert fake_greenhouse.request_count() == 1
     run = SyncRun.objects.get()
     acme.refresh_from_db()
     assert (acme.consecutive_failures, run.trigger) == (int(board_removed), SyncRun.Trigger.MANUAL)
-    assert acme.lock_expires_at is not None
+    assert acme.lock_expires_at is None
+    assert not sync_status(organization=acme.organization)["running"]
+
+
+@pytest.mark.parametrize("lost_again", [1, 4], ids=["once", "for all its retries"])
+def test_the_task_that_frees_a_lease_later_is_retried_while_the_database_is_lost(
+    acme,
+    fake_greenhouse,
+    monkeypatch,
+    lease_releases_queued,
+    lease_release_retry_delays,
+    lost_again,
+):
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    database_lost_in(
+        monkeypatch, tasks, "sync_lease_release", on_calls=set(range(1, lost_again + 1))
+    )
+
+    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+
+    assert outcome == "freed" and len(lease_release_retry_delays) == lost_again
+    assert all(delay <= tasks.RETRY_MAX_SECONDS for delay in lease_release_retry_delays)
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and fake_greenhouse.request_count() == 1
+
+
+def test_the_task_that_frees_a_lease_later_gives_up_when_the_database_stays_lost(
+    acme, fake_greenhouse, monkeypatch, lease_releases_queued, lease_release_retry_delays
+):
+    """The lease then runs out, as any a sync left held."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    database_lost_in(monkeypatch, tasks, "sync_lease_release", on_calls=set(range(1, 10)))
+
+    with pytest.raises(OperationalError):
+        tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+
+    assert len(lease_release_retry_delays) == tasks.MAX_SYNC_RETRIES
+
+
+def test_the_task_that_frees_a_lease_later_leaves_a_sync_that_started_since_its_lease(
+    acme, fake_greenhouse, monkeypatch, lease_releases_queued
+):
+    """A retry of a failure took the lease over before the task ran."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    acme.refresh_from_db()
+    newer = jobs_sync.acquire_sync_lock(acme, taking_over=acme.last_attempt_at)
+    assert newer is not None
+
+    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+
+    assert outcome.startswith("skipped")
+    acme.refresh_from_db()
+    assert acme.lock_expires_at == newer
+
+
+def test_a_lease_is_freed_by_its_start_only_while_no_sync_has_started_since(acme):
+    first = timezone.now() - timedelta(minutes=1)
+    jobs_sync.acquire_sync_lock(acme, started_at=first)
+    newer = jobs_sync.acquire_sync_lock(acme, taking_over=first)
+
+    assert not jobs_sync.sync_lease_release(acme.pk, started_at=first)
+    acme.refresh_from_db()
+    assert acme.lock_expires_at == newer
+    assert jobs_sync.sync_lease_release(acme.pk, started_at=acme.last_attempt_at)
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+    assert not jobs_sync.sync_lease_release(acme.pk, started_at=acme.last_attempt_at)
+
+
+def test_a_sync_that_cannot_queue_the_freeing_of_its_lease_leaves_it_to_run_out(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, redis_refused
+):
+    """The broker is down too: the sync is not failed for it, nor run again."""
+    started = time.monotonic()
+
+    outcome = sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+
+    assert time.monotonic() - started < FAIL_FAST_SECONDS
+    assert outcome.startswith("success") and retry_delays == []
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is not None and fake_greenhouse.request_count() == 1
     [line] = [r.getMessage() for r in caplog.records if "lease left" in r.getMessage()]
     assert line.startswith(f"sync lease left to run out org=acme error={DATABASE_DOWN!r}")
 
