@@ -227,16 +227,19 @@ def _retry_after_database_error(
     args: tuple[object, ...] | None = None,
     retry_after: float | None = None,
     retry_of: datetime | None = None,
+    failed: str = "sync failed",
 ) -> NoReturn:
     """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
     sync (no sooner than `retry_after`), logging one WARNING line a try; out of the retries of
     tries lost to the database (counted in `database_retries`), fail on the error. An error no
     retry mends fails at once. A retry of the sync that started at `retry_of` is marked on the
-    org, as a failed sync's is, if the database is back."""
+    org, as a failed sync's is, if the database is back. `failed` says what that error failed,
+    as `what` says what each retried try did."""
     if is_schema_mismatch(error):
         logger.error(
-            "sync failed connection=%s error=%r: the database's tables are not the ones this "
-            "code reads (migrations not applied?); not retried",
+            "%s connection=%s error=%r: the database's tables are not the ones this code reads "
+            "(migrations not applied?); not retried",
+            failed,
             connection_id,
             error,
         )
@@ -299,6 +302,7 @@ def release_sync_lease(self, connection_id: int, started_at: str, database_retri
             exc,
             what="sync lease not freed",
             why="the database failed as the lease of a finished sync was freed",
+            failed="sync lease not freed",
             kwargs={},
         )
     return "freed" if freed else "skipped: another sync started since, or the lease was freed"

@@ -974,3 +974,23 @@ def test_a_sync_that_finds_a_jobs_column_missing_fails_as_a_bug_not_an_outage(
     assert outcome == f"failed: {UNEXPECTED_MESSAGE}" and retry_delays == []
     run = SyncRun.objects.get()
     assert (run.outcome, run.error_message) == (SyncRun.Outcome.FAILED, UNEXPECTED_MESSAGE)
+
+
+def test_the_task_that_frees_a_lease_later_with_a_column_missing_fails_saying_so(
+    acme, caplog, lease_release_retry_delays
+):
+    """Its ERROR named a sync that failed, where no sync ran: only the freeing of a lease."""
+    acme.last_attempt_at = timezone.now()
+    acme.lock_expires_at = acme.last_attempt_at + timedelta(minutes=10)
+    acme.save(update_fields=["last_attempt_at", "lock_expires_at"])
+    drop_column("jobs_greenhouseconnection", "lock_expires_at")
+
+    result = tasks.release_sync_lease.apply(args=(acme.pk, acme.last_attempt_at.isoformat()))
+
+    with pytest.raises(DatabaseError, match="lock_expires_at"):
+        result.get()
+    assert lease_release_retry_delays == []
+    if db_connection.vendor == "sqlite":
+        [line] = [r.getMessage() for r in caplog.records if r.name == "jobs.tasks"]
+        assert line.startswith(f"sync lease not freed connection={acme.pk} error=OperationalError(")
+        assert line.endswith("migrations not applied?); not retried")
