@@ -79,3 +79,22 @@ def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_proces
     ) in logs
     assert "Removing corrupted schedule file" not in logs
     assert "Traceback" not in logs
+
+
+def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
+    """A file it can write but not read is Celery's to delete and make again: only a file beat
+    may not write stops it (orgsite.beat)."""
+    celery_processes.use_broker("filesystem")
+    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS="1")
+    schedule = celery_processes.var_dir / "celerybeat-schedule"
+    schedule.write_bytes(b"not a schedule" * 100)
+    beat = celery_processes.start("beat", "--loglevel=INFO", f"--schedule={schedule}")
+    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
+
+    beat.terminate()
+    beat.wait(timeout=15)
+
+    logs = celery_processes.logs()
+    assert beat.returncode == 0
+    assert "Removing corrupted schedule file" in logs
+    assert "beat cannot write its schedule file" not in logs
