@@ -33,8 +33,8 @@ class PersistentScheduler(beat.PersistentScheduler):
             if exc.errno not in UNWRITABLE_ERRNOS:
                 raise  # a corrupt file, which Celery deletes and makes again
             logger.critical(
-                "beat cannot write its schedule file %s: %s. ORGSITE_VAR_DIR must be a directory "
-                "that the account running beat (%s) may write.",
+                "beat cannot write its schedule file %s: %s. The account running beat (%s) must "
+                "be able to write that file and its directory (ORGSITE_VAR_DIR, by default).",
                 self.schedule_filename,
                 exc.strerror or exc,
                 _account_name(),

@@ -152,14 +152,18 @@ def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_page(
 def test_a_jobs_long_words_break_with_a_hyphen_in_their_language(live_server, page, db):
     """A compound wider than a phone broke anywhere, with no hyphen to say that the word goes
     on; hyphens need the language of the words (a lang on them or on the page). Links keep
-    their words whole: a hyphen in an address would read as part of it."""
+    and code keep their words whole: a hyphen in an address or a command would read as part of
+    it."""
     org = Organization.objects.create(name="Nord", slug="nord")
     word = "Kundenbetreuungsmitarbeiterin"
     job = make_job(
         org,
         word,
         language="de",
-        description_html=f'<p>{word}</p><p><a href="https://nord.example/">nord.example</a></p>',
+        description_html=(
+            f'<p>{word}</p><p><a href="https://nord.example/">nord.example</a></p>'
+            "<p><code>kubectl-configuration</code></p>"
+        ),
     )
 
     def hyphens_and_language(selector: str) -> list[str]:
@@ -171,6 +175,7 @@ def test_a_jobs_long_words_break_with_a_hyphen_in_their_language(live_server, pa
     assert hyphens_and_language("h1") == ["auto", "de"]
     assert hyphens_and_language(".job-body p") == ["auto", "de"]
     assert hyphens_and_language(".job-body a")[0] == "manual"
+    assert hyphens_and_language(".job-body code")[0] == "manual"
     page.goto(f"{live_server.url}/orgs/nord/")
     assert hyphens_and_language(".job-item-title") == ["auto", "de"]
 
