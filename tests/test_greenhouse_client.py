@@ -171,6 +171,10 @@ def test_token_validation_strips_spaces():
     assert validate_board_token("  acme-robotics\n") == "acme-robotics"
 
 
+def test_a_token_of_the_longest_length_is_taken():
+    assert validate_board_token("a" * 100) == "a" * 100
+
+
 def test_server_errors_are_retried_with_a_bound_then_unavailable(client, fake_greenhouse, settings):
     settings.GREENHOUSE_RETRIES = 2
     fake_greenhouse.fail_next("acme-robotics", "status", times=10, status=502)
@@ -189,6 +193,16 @@ def test_a_passing_server_error_is_retried_transparently(client, fake_greenhouse
     fake_greenhouse.fail_next("acme-robotics", "status", status=status)
     assert client.fetch_jobs("acme-robotics")
     assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_retries_back_off_as_set_with_up_to_half_the_backoff_as_jitter(settings):
+    """Without jitter, the workers that one Greenhouse outage failed all ask again at once."""
+    settings.GREENHOUSE_RETRIES = 2
+    settings.GREENHOUSE_RETRY_BACKOFF = 3.0
+
+    retry = make_session().get_adapter("https://boards-api.greenhouse.io").max_retries
+
+    assert (retry.total, retry.backoff_factor, retry.backoff_jitter) == (2, 3.0, 1.5)
 
 
 def test_a_client_that_a_person_waits_for_tries_once(fake_greenhouse):
@@ -407,6 +421,22 @@ def test_the_first_retry_is_made_with_less_time_left_than_the_jitter(
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
 
     assert GreenhouseClient().fetch_jobs("acme-robotics")
+    assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_a_retry_whose_wait_with_its_jitter_would_end_past_the_deadline_is_not_made(
+    fake_greenhouse, production_backoff, settings
+):
+    """The second retry waits 2 s and a jitter drawn up to 0.5 s as it sleeps: with 2.48 s to
+    the deadline, it could be made, and then fail there."""
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 2.48
+    fake_greenhouse.fail_next("acme-robotics", "status", times=5, status=503)
+
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match="HTTP 503"):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert time.monotonic() - started < 1
     assert fake_greenhouse.request_count("acme-robotics") == 2
 
 
