@@ -103,6 +103,18 @@ def test_a_lost_queue_marker_expires(db, queued, settings):
     assert enqueue_due_syncs() == [connection.pk]
 
 
+def test_a_queue_marker_exactly_as_old_as_the_stale_age_still_holds(
+    db, queued, settings, monkeypatch
+):
+    connection = make_connection("due", "due")
+    now = timezone.now()
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: now)
+    marked = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(queued_at=marked)
+
+    assert enqueue_due_syncs() == []
+
+
 def test_the_dispatcher_uses_one_statement_whatever_the_number_of_due_orgs(db, queued):
     for number in range(3):
         make_connection(f"org{number}", "board")
@@ -242,6 +254,16 @@ def test_refresh_right_after_a_sync_is_cooled_down(acme, queued, settings):
     GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=timezone.now())
     assert request_refresh(acme) is RefreshOutcome.COOLDOWN
     assert queued == []
+
+
+def test_refresh_exactly_the_cooldown_after_a_sync_queues_one(acme, queued, settings, monkeypatch):
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    now = timezone.now()
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: now)
+    attempted = now - timedelta(seconds=30)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=attempted)
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
 
 
 def test_refresh_with_the_broker_down_raises_a_clear_error_and_queues_nothing(acme, broker_down):
