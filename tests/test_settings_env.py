@@ -45,6 +45,24 @@ def test_a_blank_true_or_false_reads_as_unset(monkeypatch, blank):
     assert env_bool("SOME_SWITCH", False) is False
 
 
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [("1", True), ("true", True), ("Yes", True), (" ON ", True)]
+    + [("0", False), ("false", False), ("No", False), (" OFF ", False)],
+)
+def test_a_true_or_false_takes_each_common_spelling_in_any_case(monkeypatch, raw, read):
+    monkeypatch.setenv("SOME_SWITCH", raw)
+    assert env_bool("SOME_SWITCH", not read) is read
+
+
+def test_a_true_or_false_that_is_neither_names_its_variable(monkeypatch):
+    monkeypatch.setenv("SOME_SWITCH", "maybe")
+    with pytest.raises(
+        ImproperlyConfigured, match="SOME_SWITCH must be true or false, not 'maybe'"
+    ):
+        env_bool("SOME_SWITCH", True)
+
+
 @pytest.mark.parametrize("blank", ["", "  "])
 def test_a_blank_number_reads_as_unset(monkeypatch, blank):
     monkeypatch.setenv("SOME_COUNT", blank)
@@ -82,6 +100,18 @@ def test_a_number_that_is_not_one_names_its_variable(monkeypatch):
     monkeypatch.setenv("SOME_COUNT", "five")
     with pytest.raises(ImproperlyConfigured, match="SOME_COUNT must be a whole number, not 'five'"):
         env_int("SOME_COUNT", 3)
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"), [("0", "at least 1, not 0"), ("65536", "at most 65535, not 65536")]
+)
+def test_a_whole_number_is_taken_up_to_its_bounds_and_refused_past_them(monkeypatch, raw, error):
+    for bound in ("1", "65535"):
+        monkeypatch.setenv("SOME_PORT", bound)
+        assert env_int("SOME_PORT", 25, minimum=1, maximum=65535) == int(bound)
+    monkeypatch.setenv("SOME_PORT", raw)
+    with pytest.raises(ImproperlyConfigured, match=f"SOME_PORT must be {error}"):
+        env_int("SOME_PORT", 25, minimum=1, maximum=65535)
 
 
 @pytest.mark.parametrize("blank", ["", "  "])
@@ -137,6 +167,11 @@ def test_a_name_is_taken_without_the_spaces_around_it(monkeypatch):
     assert env_line("SOME_NAME", "orgsite", max_length=60) == "orgsite"
     monkeypatch.setenv("SOME_NAME", " Société Générale Careers ")
     assert env_line("SOME_NAME", "orgsite", max_length=60) == "Société Générale Careers"
+
+
+def test_a_name_of_the_longest_length_is_taken_spaces_around_it_not_counted(monkeypatch):
+    monkeypatch.setenv("SOME_NAME", f"  {'A' * 60}  ")
+    assert env_line("SOME_NAME", "orgsite", max_length=60) == "A" * 60
 
 
 def run_settings(
@@ -333,6 +368,10 @@ REDIS_BROKER = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
             "CELERY_TASK_SOFT_TIME_LIMIT (500) must be less than CELERY_TASK_TIME_LIMIT (100)",
         ),
         (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "300", "CELERY_TASK_TIME_LIMIT": "300"},
+            "CELERY_TASK_SOFT_TIME_LIMIT (300) must be less than CELERY_TASK_TIME_LIMIT (300)",
+        ),
+        (
             {"CELERY_TASK_SOFT_TIME_LIMIT": "800", "CELERY_TASK_TIME_LIMIT": "900"},
             "CELERY_TASK_TIME_LIMIT (900) must be less than SYNC_LOCK_SECONDS (600)",
         ),
@@ -341,7 +380,12 @@ REDIS_BROKER = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
             "SYNC_LOCK_SECONDS (600) must be less than CELERY_VISIBILITY_TIMEOUT (60)",
         ),
     ],
-    ids=["soft limit above hard", "hard limit above lock", "visibility timeout below lock"],
+    ids=[
+        "soft limit above hard",
+        "soft limit equal to hard",
+        "hard limit above lock",
+        "visibility timeout below lock",
+    ],
 )
 def test_the_process_stops_on_time_limits_out_of_order(environment, error):
     process = run_settings(**environment)
@@ -351,13 +395,17 @@ def test_the_process_stops_on_time_limits_out_of_order(environment, error):
     )
 
 
-def test_the_process_stops_on_a_health_age_that_the_dispatchers_ticks_would_pass():
-    process = run_settings(SYNC_DISPATCH_EVERY_SECONDS="120", HEALTH_SCHEDULER_MAX_AGE_SECONDS="90")
+@pytest.mark.parametrize("max_age", ["90", "120"], ids=["shorter", "as long"])
+def test_the_process_stops_on_a_health_age_that_the_dispatchers_ticks_would_pass(max_age):
+    """A tick every 120 s read as dead at 120 s fails /healthz on any late tick."""
+    process = run_settings(
+        SYNC_DISPATCH_EVERY_SECONDS="120", HEALTH_SCHEDULER_MAX_AGE_SECONDS=max_age
+    )
 
     assert process.returncode != 0
     assert (
-        "HEALTH_SCHEDULER_MAX_AGE_SECONDS (90) must be more than SYNC_DISPATCH_EVERY_SECONDS (120)"
-        in process.stderr
+        f"HEALTH_SCHEDULER_MAX_AGE_SECONDS ({max_age}) must be more than "
+        "SYNC_DISPATCH_EVERY_SECONDS (120)" in process.stderr
     )
 
 
