@@ -88,6 +88,16 @@ def test_connect_greenhouse_stores_the_api_key_encrypted(fake_greenhouse):
     assert connection.get_api_key() == "gh-secret-12345"
 
 
+def test_connect_greenhouse_stores_a_pasted_api_key_as_the_settings_page_cleans_it(
+    fake_greenhouse,
+):
+    """A zero-width space that came with the paste, kept, made the key look right and be wrong."""
+    call_command(
+        "connect_greenhouse", "acme", "acme-robotics", "--api-key", "gh-secret\u200b-12345"
+    )
+    assert GreenhouseConnection.objects.get().get_api_key() == "gh-secret-12345"
+
+
 def test_connect_greenhouse_cuts_a_long_board_name_to_an_org_name(fake_greenhouse):
     fake_greenhouse.add_board("wordy", name="N" * 300, jobs=[])
     call_command("connect_greenhouse", "wordy", "wordy")
@@ -119,6 +129,11 @@ def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
         call_command("connect_greenhouse", slug, "acme-robotics")
     assert str(caught.value).startswith(message)
     assert not Organization.objects.exists()
+
+
+def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):
+    call_command("connect_greenhouse", "a" * 100, "acme-robotics")
+    assert Organization.objects.get().slug == "a" * 100
 
 
 @pytest.mark.parametrize("slug", ["Acme", "acme-", "acme--robotics", "café"])
@@ -348,6 +363,18 @@ def test_sync_jobs_refuses_an_unknown_org(fake_greenhouse):
         call_command("sync_jobs", "nobody")
 
 
+def test_sync_jobs_names_every_unknown_org_in_order_and_syncs_none(fake_greenhouse):
+    make_connection("acme", "acme-robotics")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("sync_jobs", "zeta", "acme", "delta", "beta", "omega")
+
+    assert str(caught.value) == (
+        "Not connected to Greenhouse: beta, delta, omega, zeta (use connect_greenhouse first)."
+    )
+    assert not SyncRun.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("slug", "shown"),
     [
@@ -386,6 +413,7 @@ def test_sync_jobs_given_orgs_and_all_says_it_takes_one_or_the_other(fake_greenh
 
     with pytest.raises(CommandError, match="Name organizations or pass --all, not both"):
         call_command("sync_jobs", "acme", "--all")
+
     assert not SyncRun.objects.exists()
 
 
