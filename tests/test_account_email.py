@@ -361,6 +361,18 @@ def test_a_notice_the_mail_server_refuses_does_not_stop_the_change(
     assert [m.to for m in mail.outbox] == [[NEW]]
 
 
+def test_an_old_address_no_email_can_be_written_to_gets_no_notice_and_the_link_goes(
+    signed_in, owner
+):
+    """Stored before sign-up refused such addresses: the notice to it would raise."""
+    User.objects.filter(pk=owner.pk).update(email=f"alice@{'é' * 60}.example")
+
+    response = ask(signed_in)
+
+    assert response["Location"] == "/accounts/email/"
+    assert [m.to for m in mail.outbox] == [[NEW]]
+
+
 # --- Links that cannot be used --------------------------------------------------------------------
 
 
