@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib import admin
 from django.core import mail
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Made for every registered ModelAdmin; covered through the admin's registry, not one by one.
@@ -56,11 +57,20 @@ def site_urls() -> list[SiteUrl]:
 
 
 def every_row() -> dict[str, list[dict]]:
-    """Every row of every table, sessions too: what a request changed shows as a difference."""
-    return {
-        model._meta.label: list(model._base_manager.order_by("pk").values())
-        for model in apps.get_models()
-    }
+    """Every row of every table, sessions too: what a request changed shows as a difference.
+
+    Each column as stored, read with plain SQL: the ORM built each query afresh, and these
+    snapshots, taken before and after each request, were most of the permission tests' time.
+    """
+    quote = connection.ops.quote_name
+    rows = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608  (model names)
+            columns = [column[0] for column in cursor.description]
+            rows[model._meta.label] = [dict(zip(columns, row, strict=True)) for row in cursor]
+    return rows
 
 
 def everything(queued: list) -> tuple:
