@@ -113,33 +113,56 @@ def sync_org(
         )
     failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     if result.transient and failure_retries < MAX_SYNC_RETRIES:
-        delay = retry_delay(failure_retries, result.retry_after)
-        try:
-            # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
-            mark = retry_schedule(
-                connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
-            )
-        except DATABASE_LOST_ERRORS as exc:
-            _retry_lost_sync(
-                self,
-                connection_id,
-                exc,
-                started_at=started_at,
-                trigger=run_trigger,
-                retry_after=result.retry_after,
-            )
-        if mark is None:
-            return f"{result.outcome}: {result.error} (not retried: another sync started since)"
-        # With its start, the retry takes over the lease should the sync have left it held.
-        retried_with = {
-            "retry_at": mark.isoformat(),
-            "lease_taken_at": started_at.isoformat(),
-            "database_retries": database_retries,
-        }
-        raise self.retry(countdown=delay, kwargs=retried_with)
+        return _retry_failed_sync(
+            self,
+            connection,
+            result,
+            started_at=started_at,
+            trigger=run_trigger,
+            failure_retries=failure_retries,
+            database_retries=database_retries,
+        )
     if result.outcome == SyncResult.Outcome.LOCKED:
         return "locked: another sync of this org holds its lease"
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _retry_failed_sync(
+    task: Task,
+    connection: GreenhouseConnection,
+    result: SyncResult,
+    *,
+    started_at: datetime,
+    trigger: str,
+    failure_retries: int,
+    database_retries: int,
+) -> str:
+    """Mark and queue the retry of a sync that failed for a while (`result.transient`), with a
+    growing backoff; if another sync started since, say so instead."""
+    delay = retry_delay(failure_retries, result.retry_after)
+    try:
+        # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
+        mark = retry_schedule(
+            connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
+        )
+    except DATABASE_LOST_ERRORS as exc:
+        _retry_lost_sync(
+            task,
+            connection.pk,
+            exc,
+            started_at=started_at,
+            trigger=trigger,
+            retry_after=result.retry_after,
+        )
+    if mark is None:
+        return f"{result.outcome}: {result.error} (not retried: another sync started since)"
+    # With its start, the retry takes over the lease should the sync have left it held.
+    retried_with = {
+        "retry_at": mark.isoformat(),
+        "lease_taken_at": started_at.isoformat(),
+        "database_retries": database_retries,
+    }
+    raise task.retry(countdown=delay, kwargs=retried_with)
 
 
 def _no_run_since(connection: GreenhouseConnection, first_start: datetime) -> bool:
