@@ -18,7 +18,7 @@ from jobs.sync import sync_organization
 from orgsite.celery import app as celery_app
 from tests.support.browser import chromium, page  # noqa: F401  (shared fixtures)
 from tests.support.fake_greenhouse import FakeGreenhouse
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, recorded_retry_delays
 
 # Fixtures shared by the visitor-page tests (synced_acme). Declared here, once: a test module
 # that imported the module before pytest loaded it as a plugin left its asserts unrewritten.
@@ -131,12 +131,4 @@ def backoff_sleeps(monkeypatch) -> list[float]:
 @pytest.fixture
 def retry_delays(monkeypatch) -> list[float]:
     """The waits a sync's task asks for its retries; they run at once (the task runs inline)."""
-    delays = []
-    retry = tasks.sync_org.retry
-
-    def record_retry(*args, **kwargs):
-        delays.append(kwargs["countdown"])
-        return retry(*args, **kwargs)
-
-    monkeypatch.setattr(tasks.sync_org, "retry", record_retry)
-    return delays
+    return recorded_retry_delays(monkeypatch, tasks.sync_org)

@@ -50,7 +50,7 @@ from jobs.sync import (
 )
 from orgsite.celery import app as celery_app
 from tests.support.blackhole import blackholed_port
-from tests.support.helpers import retry_asked_for
+from tests.support.helpers import recorded_retry_delays, retry_asked_for
 from tests.support.settings_module import redis_broker_settings
 
 pytestmark = pytest.mark.django_db
@@ -664,15 +664,7 @@ def lease_releases_queued(monkeypatch) -> list[tuple]:
 @pytest.fixture
 def lease_release_retry_delays(monkeypatch) -> list[float]:
     """The waits the task that frees a lease later asks for its retries; they run at once."""
-    delays = []
-    retry = tasks.release_sync_lease.retry
-
-    def record_retry(*args, **kwargs):
-        delays.append(kwargs["countdown"])
-        return retry(*args, **kwargs)
-
-    monkeypatch.setattr(tasks.release_sync_lease, "retry", record_retry)
-    return delays
+    return recorded_retry_delays(monkeypatch, tasks.release_sync_lease)
 
 
 def sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme) -> str:

@@ -53,6 +53,20 @@ def retry_asked_for(monkeypatch, *args: object) -> dict:
     return asked
 
 
+def recorded_retry_delays(monkeypatch, task) -> list[float]:
+    """The waits `task` asks for its retries, which still run (at once, as the task runs
+    inline)."""
+    delays = []
+    retry = task.retry
+
+    def record_retry(*args, **kwargs):
+        delays.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(task, "retry", record_retry)
+    return delays
+
+
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
