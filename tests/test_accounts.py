@@ -1692,6 +1692,59 @@ def test_an_invitation_email_the_mail_server_refused_counts_against_neither_limi
     assert Organization.objects.get(pk=acme.organization_id).invitations_counted == 1
 
 
+def test_an_orgs_invitation_count_starts_again_exactly_a_day_after_it_started(acme, monkeypatch):
+    """The cap is per day: at the very instant the day counted in ends, a new one begins."""
+    now = timezone.now()
+    monkeypatch.setattr("jobs.memberships.timezone.now", lambda: now)
+    Organization.objects.filter(pk=acme.organization_id).update(
+        invitations_counted_since=now - timedelta(days=1),
+        invitations_counted=memberships.MAX_INVITATIONS_PER_DAY,
+    )
+
+    invited = memberships.member_invite(
+        organization=acme.organization, email="person@example.org", role="member"
+    )
+
+    assert invited.emailed
+    organization = Organization.objects.get(pk=acme.organization_id)
+    assert (organization.invitations_counted_since, organization.invitations_counted) == (now, 1)
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        pytest.param(timedelta(days=1), id="a new day was counted in"),
+        pytest.param(timedelta(0), id="the count was set to none"),
+    ],
+)
+def test_a_refused_invitation_email_takes_nothing_back_from_a_count_that_no_longer_holds_it(
+    acme, monkeypatch, settings, meanwhile
+):
+    """The email is sent after the org's row is unlocked. If the org's day ended meanwhile and
+    another email counted in the new one, that day did not count the refused email; a count
+    that holds none (staff reset it) has nothing to give back, and never goes below none."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"stranger@example.org"}))
+    email_send = memberships.invitation_email_send
+
+    def email_send_as_the_count_changes(invitation: Invitation) -> bool:
+        Organization.objects.filter(pk=acme.organization_id).update(
+            invitations_counted_since=F("invitations_counted_since") + meanwhile,
+            invitations_counted=1 if meanwhile else 0,
+        )
+        return email_send(invitation)
+
+    monkeypatch.setattr(memberships, "invitation_email_send", email_send_as_the_count_changes)
+
+    invited = memberships.member_invite(
+        organization=acme.organization, email="stranger@example.org", role="member"
+    )
+
+    assert not invited.emailed
+    expected = 1 if meanwhile else 0
+    assert Organization.objects.get(pk=acme.organization_id).invitations_counted == expected
+
+
 def cancel_invitation(signed_in: Client, email: str) -> str:
     """The words the members page shows after cancelling the invitation to `email`."""
     invitation = Invitation.objects.get(organization__slug="acme", email=email)
