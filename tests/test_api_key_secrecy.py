@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection as db_connection
 from django.views.debug import ExceptionReporter
 
+from jobs.management.commands import rotate_encryption_keys
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
@@ -182,9 +183,11 @@ def test_rotation_names_keys_no_configured_key_decrypts(keys, settings):
     stored("acme", API_KEY)
     settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     stored("lost", "lost-key-99999")
+    stored("forgotten", "lost-key-88888")
     settings.ENCRYPTION_KEYS = [new, old]
 
-    with pytest.raises(CommandError, match="decrypts the API key of: lost"):
+    # In the order they were connected: the same every run.
+    with pytest.raises(CommandError, match="decrypts the API key of: lost, forgotten[.]"):
         call_command("rotate_encryption_keys")
 
     settings.ENCRYPTION_KEYS = [new]
@@ -202,3 +205,28 @@ def test_rotation_can_run_twice(keys, settings, capsys):
     assert capsys.readouterr().out.count("1 API key(s) re-encrypted") == 2
     settings.ENCRYPTION_KEYS = [new]
     assert GreenhouseConnection.objects.get().get_api_key() == API_KEY
+
+
+def test_rotation_keeps_a_key_stored_anew_while_it_works(keys, settings, capsys, monkeypatch):
+    """An admin may save a new key on the settings page as the command runs: that one is
+    encrypted with the first key already, and the old one must not be written over it."""
+    old, new = keys
+    connection = stored("acme", API_KEY)
+    settings.ENCRYPTION_KEYS = [new, old]
+    reencrypt = rotate_encryption_keys.reencrypt_secret
+
+    def reencrypt_as_an_admin_saves(secret: str) -> str:
+        stored_anew = GreenhouseConnection.objects.get(pk=connection.pk)
+        stored_anew.set_api_key("saved-meanwhile-77777")
+        stored_anew.save()
+        return reencrypt(secret)
+
+    monkeypatch.setattr(rotate_encryption_keys, "reencrypt_secret", reencrypt_as_an_admin_saves)
+
+    call_command("rotate_encryption_keys")
+
+    assert capsys.readouterr().out == (
+        "0 API key(s) re-encrypted with the first key, 1 replaced meanwhile (already new).\n"
+    )
+    settings.ENCRYPTION_KEYS = [new]
+    assert GreenhouseConnection.objects.get().get_api_key() == "saved-meanwhile-77777"
