@@ -177,6 +177,26 @@ def test_a_port_thousands_of_digits_long_is_refused_in_a_short_message():
     assert len(str(refused.value)) < 200
 
 
+@pytest.mark.parametrize(("text", "port"), [("1", 1), ("65535", 65535), ("0000008080", 8080)])
+def test_a_port_is_taken_from_1_to_65535_in_up_to_ten_characters(text, port):
+    assert runlocal.port_number(text) == port
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("0", "'0'"),
+        ("65536", "'65536'"),
+        ("0000070000", "'0000070000'"),
+        ("00000008080", "a value of 11 characters"),
+    ],
+)
+def test_a_port_out_of_range_or_past_ten_characters_is_refused(text, shown):
+    """Past ten characters no port is read, leading zeros or not: the value is not shown."""
+    with pytest.raises(CommandError, match=f"between 1 and 65535, not {shown}$"):
+        call_command("runlocal", "--port", text)
+
+
 def processes_in_session(session: int) -> list[int]:
     """The processes, zombies aside, of a session: runlocal's and every one it started."""
     found = []
