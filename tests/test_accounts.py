@@ -1639,6 +1639,12 @@ def test_an_invited_address_gets_a_username_no_account_has_in_any_case(signed_in
     assert Invitation.objects.get().user.username == "carol@example.org-2"
 
 
+def test_an_invited_account_signs_in_with_its_address_in_lower_case(signed_in, acme):
+    invite(signed_in, "Carol@Example.org")
+
+    assert Invitation.objects.get().user.username == "carol@example.org"
+
+
 def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_orgs(
     signed_in, acme, caplog
 ):
@@ -1745,6 +1751,47 @@ def test_a_refused_invitation_email_takes_nothing_back_from_a_count_that_no_long
     assert Organization.objects.get(pk=acme.organization_id).invitations_counted == expected
 
 
+def test_a_refused_invitation_email_leaves_a_newer_sending_of_it_as_sent(
+    acme, monkeypatch, settings
+):
+    """Another admin may press Send again while the first email is refused: theirs went out
+    with the link that works, so a click within the minute is still a second click."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"stranger@example.org"}))
+    email_send = memberships.invitation_email_send
+
+    def email_send_as_it_is_sent_again(invitation: Invitation) -> bool:
+        Invitation.objects.update(sent_at=F("sent_at") + timedelta(seconds=1))
+        return email_send(invitation)
+
+    monkeypatch.setattr(memberships, "invitation_email_send", email_send_as_it_is_sent_again)
+    invite_stranger = {
+        "organization": acme.organization,
+        "email": "stranger@example.org",
+        "role": "member",
+    }
+
+    assert not memberships.member_invite(**invite_stranger).emailed
+    assert memberships.member_invite(**invite_stranger).second_click
+
+
+def test_an_invitation_sent_a_full_minute_ago_is_sent_again(acme, monkeypatch):
+    """A second click is one within the minute: at the minute, the press is meant."""
+    invite_person = {
+        "organization": acme.organization,
+        "email": "person@example.org",
+        "role": "member",
+    }
+    memberships.member_invite(**invite_person)
+    now = Invitation.objects.get().sent_at + timedelta(seconds=memberships.SAME_INVITATION_SECONDS)
+    monkeypatch.setattr("jobs.memberships.timezone.now", lambda: now)
+
+    invited = memberships.member_invite(**invite_person)
+
+    assert (invited.emailed, invited.second_click) == (True, False)
+    assert len(mail.outbox) == 2
+
+
 def cancel_invitation(signed_in: Client, email: str) -> str:
     """The words the members page shows after cancelling the invitation to `email`."""
     invitation = Invitation.objects.get(organization__slug="acme", email=email)
@@ -1770,7 +1817,14 @@ def test_cancelling_an_invitation_deletes_the_account_it_made_if_never_used(sign
 
 @pytest.mark.parametrize(
     "use",
-    ["set its password", "signed in", "joined another org", "invited by another org", "made staff"],
+    [
+        "set its password",
+        "signed in",
+        "joined another org",
+        "invited by another org",
+        "made staff",
+        "made superuser",
+    ],
 )
 def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
     signed_in, acme, use
@@ -1787,6 +1841,8 @@ def test_cancelling_an_invitation_keeps_an_account_it_made_once_used_or_needed(
         Membership.objects.create(organization=other, user=dave)
     elif use == "made staff":  # by a superuser, in Django's admin: only staff delete it
         User.objects.filter(pk=dave.pk).update(is_staff=True)
+    elif use == "made superuser":
+        User.objects.filter(pk=dave.pk).update(is_superuser=True)
     else:
         Invitation.objects.create(organization=other, user=dave, role="member", email=dave.email)
 
