@@ -197,6 +197,20 @@ def test_a_port_out_of_range_or_past_ten_characters_is_refused(text, shown):
         call_command("runlocal", "--port", text)
 
 
+def test_the_port_is_8000_or_that_of_the_environment_up_to_65535(monkeypatch):
+    def port_taken() -> int:
+        parser = runlocal.Command().create_parser("manage.py", "runlocal")
+        return parser.parse_args([]).port
+
+    monkeypatch.delenv("PORT", raising=False)
+    assert port_taken() == 8000
+    monkeypatch.setenv("PORT", "65535")
+    assert port_taken() == 65535
+    monkeypatch.setenv("PORT", "65536")
+    with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
+        port_taken()
+
+
 def processes_in_session(session: int) -> list[int]:
     """The processes, zombies aside, of a session: runlocal's and every one it started."""
     found = []
