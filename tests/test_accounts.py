@@ -2247,6 +2247,24 @@ def test_removing_a_member_is_asked_first(signed_in, member):
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_a_superuser_may_remove_a_member_of_an_org_no_admin_of_which_can_sign_in(
+    owner, member, client
+):
+    """Only an admin's removal could leave the org with nobody to manage it: a member's is
+    asked as any other, even where the admins are already unable to sign in."""
+    User.objects.filter(pk=owner.pk).update(is_active=False)
+    client.force_login(User.objects.create_superuser("root", "root@example.org", PASSWORD))
+    membership = Membership.objects.get(user=member)
+
+    response = client.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}
+    )
+
+    assert response.status_code == 200
+    title = " ".join(parsed(response).h1.get_text().split())
+    assert title == "Remove bob@acme.example from Acme Robotics?"
+
+
 def test_removing_yourself_warns_that_it_ends_your_access(signed_in, owner, member):
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)
