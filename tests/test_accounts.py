@@ -1408,6 +1408,8 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     (message,) = mail.outbox
     assert message.to == ["MALLORY@other.example"] and "Acme Robotics" in message.subject
     assert "You are invited to join Acme Robotics on orgsite as a member." in message.body
+    # The account has a password: a link to set another would let the mailbox replace it.
+    assert "/accounts/reset/" not in message.body
 
     page = mallory.get(join_link(message))  # a visit alone joins nothing
     assert page.status_code == 200 and "Join Acme Robotics" in page.content.decode()
