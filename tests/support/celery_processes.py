@@ -23,6 +23,7 @@ from django.db import connection as db_connection
 
 from orgsite.celery import app as celery_app
 from tests.support.helpers import TEST_REDIS_URL, require_service
+from tests.support.settings_module import settings_under
 
 
 def shared_database_url() -> str:
@@ -102,30 +103,29 @@ class CeleryProcesses:
         """Let tasks queued by this process (a live_server view's) reach these workers.
 
         The tests' Celery app publishes to memory:// (see conftest); this points it at the
-        processes' broker for the duration and restores it afterwards.
+        processes' broker, with the transport and options their settings choose, for the
+        duration and restores it afterwards.
         """
-        url = self.env["CELERY_BROKER_URL"]
-        options: dict[str, Any] = {}
-        if url == "filesystem://":
-            # The same folders the processes' settings derive from ORGSITE_VAR_DIR.
-            queue_dir = self.var_dir / "celery-queue"
-            queue_dir.mkdir(parents=True, exist_ok=True)
-            options = {
-                "data_folder_in": str(queue_dir),
-                "data_folder_out": str(queue_dir),
-                # Else kombu writes its exchange table to ./control, in the checkout.
-                "control_folder": str(queue_dir / "control"),
-                "store_processed": False,
-            }
-        with publishing_to(url, options):
+        broker = settings_under(
+            CELERY_BROKER_URL=self.env["CELERY_BROKER_URL"], ORGSITE_VAR_DIR=str(self.var_dir)
+        )
+        with publishing_to(
+            broker["CELERY_BROKER_URL"],
+            broker["CELERY_BROKER_TRANSPORT_OPTIONS"],
+            transport=broker.get("CELERY_BROKER_TRANSPORT"),
+        ):
             yield
 
 
 @contextmanager
-def publishing_to(url: str, options: dict[str, Any]) -> Iterator[None]:
-    """Point this process's Celery app at another broker for a while, then restore it."""
-    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    _point_broker(celery_app, url, options)
+def publishing_to(
+    url: str, options: dict[str, Any], *, transport: str | None = None
+) -> Iterator[None]:
+    """Point this process's Celery app at another broker for a while, then restore it.
+    `transport`, a class's path, stands in for the one kombu picks by the URL's scheme."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.broker_transport_options, conf.broker_transport)
+    _point_broker(celery_app, url, options, transport)
     try:
         yield
     finally:
@@ -134,8 +134,8 @@ def publishing_to(url: str, options: dict[str, Any]) -> Iterator[None]:
         kombu.pools.reset()
 
 
-def _point_broker(app: Celery, url: str, options: dict[str, Any]) -> None:
-    app.conf.update(broker_url=url, broker_transport_options=options)
+def _point_broker(app: Celery, url: str, options: dict[str, Any], transport: str | None) -> None:
+    app.conf.update(broker_url=url, broker_transport_options=options, broker_transport=transport)
     # The app builds its connection and producer pools from broker_url on first use and keeps
     # them; dropping them (as Celery does after a fork) makes the next publish use the new URL.
     if app._pool is not None:
