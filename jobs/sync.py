@@ -25,7 +25,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from jobs.alerts import sync_health_email_send
+from jobs.alerts import SyncEmail, sync_health_email_send
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
     WILL_TRY_AGAIN,
@@ -203,7 +203,8 @@ def sync_organization(
        (whatever happened before; lost with the database once the outcome is recorded, a
        task frees the lease once the database is back).
     6. Email the org's admins if syncs have now failed for long enough, or work again after
-       they were told so (jobs.alerts).
+       they were told so (jobs.alerts); if the lock's release was lost with the database, the
+       task that frees it does so once the database is back.
     """
     slug = connection.organization.slug
     lease = acquire_sync_lock(connection, started_at=started_at, taking_over=taking_over)
@@ -245,7 +246,7 @@ def sync_organization(
         reconnect_after_database_error()
         release_sync_lock(connection, lease)
         raise
-    _recorded_sync_lock_release(connection, lease)
+    released = _recorded_sync_lock_release(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
     # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.
     logger.log(
@@ -268,6 +269,10 @@ def sync_organization(
             "error": result.error,
         },
     )
+    if not released:
+        # Made now, the email check would meet the lost database too, and fail with a
+        # traceback: the task that frees the lease makes it once the database is back.
+        return result
     try:
         sync_health_email_send(connection)
     except Exception:
@@ -277,15 +282,18 @@ def sync_organization(
     return result
 
 
-def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> None:
-    """Free the lease of a sync whose outcome is recorded. Lost with the database, the lease is
-    left to a task that frees it once the database is back: raised, the error would have the
-    task run the sync again, fetching the board twice and counting a failure twice."""
+def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> bool:
+    """Free the lease of a sync whose outcome is recorded; whether it was freed. Lost with the
+    database, the lease is left to a task that frees it once the database is back: raised, the
+    error would have the task run the sync again, fetching the board twice and counting a
+    failure twice."""
     try:
         release_sync_lock(connection, lease)
     except DATABASE_LOST_ERRORS as exc:
         reconnect_after_database_error()
         _lease_release_queue(connection, database_error=exc)
+        return False
+    return True
 
 
 def _lease_release_queue(connection: GreenhouseConnection, *, database_error: Exception) -> None:
@@ -304,7 +312,7 @@ def _lease_release_queue(connection: GreenhouseConnection, *, database_error: Ex
         logger.warning(
             "sync lease left to run out org=%s error=%r broker_error=%r reason=the database was "
             "lost as the sync, its outcome recorded, freed it, and the task to free it later "
-            "could not be queued (SYNC_LOCK_SECONDS=%d)",
+            "could not be queued (SYNC_LOCK_SECONDS=%d); the next sync makes its email check",
             slug,
             database_error,
             broker_error,
@@ -313,7 +321,8 @@ def _lease_release_queue(connection: GreenhouseConnection, *, database_error: Ex
         return
     logger.warning(
         "sync lease release deferred org=%s error=%r reason=the database was lost as the sync, "
-        "its outcome recorded, freed it; a task frees it once the database is back",
+        "its outcome recorded, freed it; a task frees it, and makes the sync's email check, "
+        "once the database is back",
         slug,
         database_error,
     )
@@ -989,6 +998,19 @@ def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
             pk=connection_id, last_attempt_at=started_at, lock_expires_at__isnull=False
         ).update(lock_expires_at=None)
     )
+
+
+def deferred_health_email_send(connection_id: int, *, started_at: datetime) -> SyncEmail:
+    """The email check (step 6 of sync_organization) of the org's sync that started at
+    `started_at`, which lost the database as it freed its lease, made while that sync is still
+    the last to have started: the org's state is then its outcome. Once another has started,
+    that one's own check stands."""
+    connection = (
+        GreenhouseConnection.objects.select_related("organization")
+        .filter(pk=connection_id, last_attempt_at=started_at)
+        .first()
+    )
+    return SyncEmail.NONE if connection is None else sync_health_email_send(connection)
 
 
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:

@@ -28,6 +28,7 @@ from jobs.scheduling import (
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
     SyncResult,
+    deferred_health_email_send,
     is_schema_mismatch,
     reconnect_after_database_error,
     sync_lease_release,
@@ -315,16 +316,20 @@ def _retry_mark_if_reachable(
 def release_sync_lease(self, connection_id: int, started_at: str, database_retries: int = 0) -> str:
     """Free the lease of the org's sync that started at `started_at`, its outcome recorded,
     which lost the database as it freed it (jobs.sync): the org is not "Running…" until the
-    lease runs out. Retried while the database is lost, as a sync is."""
+    lease runs out. Then make that sync's email check, which it left for the same reason.
+    Retried while the database is lost, as a sync is."""
+    start = datetime.fromisoformat(started_at)
     try:
-        freed = sync_lease_release(connection_id, started_at=datetime.fromisoformat(started_at))
+        freed = sync_lease_release(connection_id, started_at=start)
+        deferred_health_email_send(connection_id, started_at=start)
     except DATABASE_LOST_ERRORS as exc:
         _retry_after_database_error(
             self,
             connection_id,
             exc,
             what="sync lease not freed",
-            why="the database failed as the lease of a finished sync was freed",
+            why="the database failed as the lease of a finished sync was freed, or as its "
+            "email check was made",
             failed="sync lease not freed",
             kwargs={},
         )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -388,6 +389,17 @@ def database_lost_in(monkeypatch, owner: object, name: str, *, on_calls: set[int
     monkeypatch.setattr(owner, name, lost_on_some_calls)
 
 
+def lost_until(back: list[bool], real: Callable) -> Callable:
+    """`real`, raising as the database restarting would until `back` holds something."""
+
+    def lost_until_back(*args, **kwargs):
+        if not back:
+            raise DATABASE_DOWN
+        return real(*args, **kwargs)
+
+    return lost_until_back
+
+
 def answer_lost_in(monkeypatch, name: str, *, on_calls: set[int]) -> None:
     """jobs.sync's `name`, given a connection, makes its writes on these calls and raises as
     though the database went away before their answer came back: the connection it was given
@@ -701,6 +713,31 @@ def test_a_sync_that_loses_the_database_as_it_frees_the_org_once_recorded_is_not
     assert (acme.consecutive_failures, run.trigger) == (int(board_removed), SyncRun.Trigger.MANUAL)
     assert acme.lock_expires_at is None
     assert not sync_status(organization=acme.organization)["running"]
+
+
+def test_a_sync_that_loses_the_database_as_it_frees_the_org_emails_its_admins_once_it_is_back(
+    acme, fake_greenhouse, monkeypatch, caplog, owner, settings, lease_releases_queued
+):
+    """Its email check ran on the lost database too: it logged "sync email crashed" with a
+    traceback, and the admins of an org whose syncs had failed for an hour were told only by
+    a later failed sync, a whole interval on. The task that frees the lease makes the check."""
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
+    fake_greenhouse.remove_board("acme-robotics")
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        failing_since=timezone.now() - timedelta(minutes=61)
+    )
+    database_back = []  # holds True once it is
+    for name in ("release_sync_lock", "sync_health_email_send"):
+        monkeypatch.setattr(jobs_sync, name, lost_until(database_back, getattr(jobs_sync, name)))
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("failed") and mail.outbox == []
+    assert "sync email crashed" not in caplog.text
+    database_back.append(True)
+    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert mail.outbox[0].subject == "Greenhouse sync is failing for Acme Robotics"
 
 
 @pytest.mark.parametrize("lost_again", [1, 4], ids=["once", "for all its retries"])
