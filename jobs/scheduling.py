@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -74,10 +75,12 @@ def enqueue_sync(connection_id: int, trigger: str) -> None:
 
 
 def retry_schedule(
-    connection_id: int, *, attempt_started_at: datetime, delay_seconds: float
+    connection_id: int, *, attempt_starts: Collection[datetime], delay_seconds: float
 ) -> datetime | None:
-    """Note when the task retries the org's failed sync, the one that started at
-    `attempt_started_at`; returns that time, the retry's mark.
+    """Note when the task retries the org's failed sync, the one that started at one of
+    `attempt_starts` (a sync that lost the answer as it took the lease may or may not have
+    taken it: its own start or that of the sync whose lease it took over is the last); returns
+    that time, the retry's mark.
 
     None, marking nothing, if another sync has started since (Refresh now or the schedule
     after the failed one released its lease, or one that took its lease over): the org's
@@ -86,7 +89,7 @@ def retry_schedule(
     """
     retry_at = timezone.now() + timedelta(seconds=delay_seconds)
     marked = GreenhouseConnection.objects.filter(
-        pk=connection_id, last_attempt_at=attempt_started_at
+        pk=connection_id, last_attempt_at__in=attempt_starts
     ).update(retry_at=retry_at)
     return retry_at if marked else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Collection
 from datetime import datetime
 from typing import NoReturn
 
@@ -144,7 +145,7 @@ def _retry_failed_sync(
     try:
         # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
         mark = retry_schedule(
-            connection.pk, attempt_started_at=connection.last_attempt_at, delay_seconds=delay
+            connection.pk, attempt_starts=[connection.last_attempt_at], delay_seconds=delay
         )
     except DATABASE_LOST_ERRORS as exc:
         _retry_lost_sync(
@@ -185,13 +186,16 @@ def _retry_unstarted_sync(
     """Retry a sync that lost the database before it knew it held its org's lease: it
     recorded nothing, so there is nothing to undo.
 
-    The retry carries this task's arguments, for no retry mark can be written without the
+    The retry carries this task's arguments, for its mark may not be written without the
     database: a retry of a failure keeps the mark it carries, which still keeps it from running
     after another sync, and the queued mark of a first try stays, holding off the dispatcher.
     A sync that tried to take the lease, at `started_at`, may have taken it with its answer
     lost: the retry carries that start too, and takes the lease over rather than find the org
     locked until the lease ends. So it does if that sync was `taking_over` the lease of one
-    that started then: whether or not it took it, one of the two starts is still the last."""
+    that started then: whether or not it took it, one of the two starts is still the last.
+    While one of the starts it carries is the last, the retry is also marked on the org, as a
+    failed sync's is, if the database is back (a first try that never took the lease carries
+    none, and keeps its queued mark)."""
     kwargs = task.request.kwargs
     if started_at is not None:
         kwargs = {
@@ -199,12 +203,18 @@ def _retry_unstarted_sync(
             "lease_taken_at": started_at.isoformat(),
             "taking_over": taking_over.isoformat() if taking_over else None,
         }
+    own_starts = [
+        datetime.fromisoformat(kwargs[name])
+        for name in ("lease_taken_at", "taking_over")
+        if kwargs.get(name)
+    ]
     _retry_after_database_error(
         task,
         connection_id,
         error,
         what="sync not started",
         why="the database failed before the sync knew it held its lease",
+        retry_of=own_starts,
         kwargs=kwargs,
     )
 
@@ -234,7 +244,7 @@ def _retry_lost_sync(
         what="sync lost the database",
         why="the sync took its lease and could not record its run, its end or its retry",
         retry_after=retry_after,
-        retry_of=started_at,
+        retry_of=[started_at],
         args=(connection_id, SyncRun.Trigger.RETRY),
         kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
     )
@@ -250,15 +260,15 @@ def _retry_after_database_error(
     kwargs: dict[str, object],
     args: tuple[object, ...] | None = None,
     retry_after: float | None = None,
-    retry_of: datetime | None = None,
+    retry_of: Collection[datetime] = (),
     failed: str = "sync failed",
 ) -> NoReturn:
     """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
     sync (no sooner than `retry_after`), logging one WARNING line a try; out of the retries of
     tries lost to the database (counted in `database_retries`), fail on the error. An error no
-    retry mends fails at once. A retry of the sync that started at `retry_of` is marked on the
-    org, as a failed sync's is, if the database is back. `failed` says what that error failed,
-    as `what` says what each retried try did."""
+    retry mends fails at once. A retry of the sync that started at one of `retry_of` is marked
+    on the org, as a failed sync's is, if the database is back. `failed` says what that error
+    failed, as `what` says what each retried try did."""
     if is_schema_mismatch(error):
         logger.error(
             "%s connection=%s error=%r: the database's tables are not the ones this code reads "
@@ -282,8 +292,8 @@ def _retry_after_database_error(
         )
         raise error
     delay = retry_delay(retries, retry_after)
-    if retry_of is not None:
-        _retry_mark_if_reachable(connection_id, attempt_started_at=retry_of, delay_seconds=delay)
+    if retry_of:
+        _retry_mark_if_reachable(connection_id, attempt_starts=retry_of, delay_seconds=delay)
     logger.warning(
         "%s connection=%s error=%r: %s; retry %d of %d in %.0f s",
         what,
@@ -299,15 +309,13 @@ def _retry_after_database_error(
 
 
 def _retry_mark_if_reachable(
-    connection_id: int, *, attempt_started_at: datetime, delay_seconds: float
+    connection_id: int, *, attempt_starts: Collection[datetime], delay_seconds: float
 ) -> None:
     """Mark the retry (jobs.scheduling.retry_schedule): the dispatcher then leaves the org to
     it, and its settings page shows it. Unmarked, with the database still lost, the retry
     still knows the lease for its own by the start it carries."""
     try:
-        retry_schedule(
-            connection_id, attempt_started_at=attempt_started_at, delay_seconds=delay_seconds
-        )
+        retry_schedule(connection_id, attempt_starts=attempt_starts, delay_seconds=delay_seconds)
     except DATABASE_LOST_ERRORS:
         reconnect_after_database_error()  # for the retry, run at once if inline
 

@@ -537,6 +537,37 @@ def test_a_retry_that_loses_the_database_as_it_takes_the_lease_still_runs_as_a_r
     assert acme.retry_at is None
 
 
+@pytest.mark.parametrize("answer_lost", [False, True], ids=["before it", "its answer lost"])
+def test_a_retry_that_loses_the_database_as_it_takes_the_lease_is_marked_once_it_is_back(
+    acme, fake_greenhouse, monkeypatch, answer_lost
+):
+    """Its own retry was not marked, unlike a lost sync's: the failure's mark, past by then,
+    no longer held off the dispatcher, which queued a due org's scheduled sync beside it, and
+    the settings page gave the schedule's time as the next sync."""
+    queued = (acme.pk, SyncRun.Trigger.MANUAL)
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=408)
+    failure_retry = retry_asked_for(monkeypatch, *queued)
+    acme.refresh_from_db()
+    now = acme.retry_at + timedelta(seconds=1)  # when the failure's retry runs
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    GreenhouseConnection.objects.update(next_sync_at=now)  # its interval is up too
+    if answer_lost:
+        lose_the_answer_of_taking_the_lease(monkeypatch)
+    else:
+        database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={1})
+
+    asked = retry_asked_for(monkeypatch, *queued, kwargs=failure_retry["kwargs"], retries=1)
+
+    acme.refresh_from_db()
+    assert acme.retry_at == now + timedelta(seconds=asked["countdown"])
+    if not answer_lost:  # else its lease, held, does the same
+        assert due_connections_claim(now=now, limit=10) == []
+        status = sync_status(organization=acme.organization)
+        assert (
+            status["next_sync_text"] == f"{moment_text(acme.retry_at)}, a retry after the failure"
+        )
+
+
 # --- The database lost as or after a sync's task takes the lease -----------------------------
 
 

@@ -38,8 +38,9 @@ def make_connection(slug: str, board_token: str, *, name: str = "") -> Greenhous
     )
 
 
-def retry_asked_for(monkeypatch, *args: object) -> dict:
-    """Run the sync task on `args`: what it asked its retry to carry, the retry held back."""
+def retry_asked_for(monkeypatch, *args: object, **options: object) -> dict:
+    """Run the sync task on `args` (and apply()'s `options`): what it asked its retry to carry,
+    the retry held back."""
     asked = {}
 
     def hold_retry(**kwargs):
@@ -48,7 +49,7 @@ def retry_asked_for(monkeypatch, *args: object) -> dict:
 
     retry = tasks.sync_org.retry
     monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
-    tasks.sync_org.apply(args=args)
+    tasks.sync_org.apply(args=args, **options)
     monkeypatch.setattr(tasks.sync_org, "retry", retry)
     return asked
 
