@@ -45,8 +45,15 @@ SEARCH_CONFIG = "simple"
 WORD_JOINERS = "./-"
 WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
 JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
-# A quoted phrase or a bare term, either with a leading "-", which web search reads as "without".
-QUERY_PART_RE = re.compile(r'-?"[^"]*"|\S+')
+# A quoted phrase or a bare term, each after the signs before it, as PostgreSQL's web search
+# reads them: outside quotes, its operator characters "!&|()<" end a term and are skipped
+# before one, and each "-" there means "without" ("(-robot" and "- robot" leave robot out;
+# "--robot", "without without", finds it).
+QUERY_OPERATORS = "!&|()<"
+OUTSIDE_TERMS = rf"\s{re.escape(QUERY_OPERATORS)}"
+QUERY_PART_RE = re.compile(
+    rf'(?P<signs>[{OUTSIDE_TERMS}-]*)(?P<term>"[^"]*"|[^{OUTSIDE_TERMS}-][^{OUTSIDE_TERMS}]*)'
+)
 MAX_SEARCH_WORDS = 10
 # "simple" has no stemming (boards mix languages), so a word of the query also finds the longer
 # words it starts: "engineer" finds "Engineering", "dev" finds "DevOps", as on SQLite. Not one or
@@ -142,9 +149,9 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
     # phrase is matched whole, "Acme-Robotics" is also "Acme Robotics", and "(robot" is "robot".
     query = query.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
-    for term in QUERY_PART_RE.findall(query):
-        excluded = term.startswith("-")
-        written = _without_punctuation_at_the_ends(term)
+    for part in QUERY_PART_RE.finditer(query):
+        excluded = part["signs"].count("-") % 2 == 1  # each "-" before it turns it over
+        written = _without_punctuation_at_the_ends(part["term"])
         spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
         if not spaced:
             continue
@@ -231,14 +238,13 @@ def _joined_words_as_phrases(query: str) -> str:
     A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue".
     """
 
-    def spaced(match: re.Match) -> str:
-        part = match[0]
-        if not JOINER_BETWEEN_LETTERS_RE.search(part):
-            return part
-        if '"' in part:  # already a phrase: only its words are spaced
-            return JOINER_BETWEEN_LETTERS_RE.sub(" ", part)
-        sign = "-" if part.startswith("-") else ""
-        return f'{sign}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", part.removeprefix(sign))}"'
+    def spaced(part: re.Match) -> str:
+        signs, term = part["signs"], part["term"]
+        if not JOINER_BETWEEN_LETTERS_RE.search(term):
+            return part[0]
+        if '"' in term:  # already a phrase: only its words are spaced
+            return signs + JOINER_BETWEEN_LETTERS_RE.sub(" ", term)
+        return f'{signs}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", term)}"'
 
     return QUERY_PART_RE.sub(spaced, query)
 

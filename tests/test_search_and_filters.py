@@ -128,6 +128,8 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
         ("node.js", {"Node.js Engineer"}),  # a phrase: its parts must be side by side
         ("js node", {"Node.js Engineer", "Node engineer, some JS"}),
         ("node -node.js", {"Node engineer, some JS"}),
+        # On PostgreSQL too the "-" was lost: the joined word, made a phrase, took it inside.
+        ("node (-node.js", {"Node engineer, some JS"}),
         ('"node.js engineer"', {"Node.js Engineer"}),
     ],
 )
@@ -190,6 +192,34 @@ def test_words_past_the_tenth_are_not_searched(db):
 def test_punctuation_around_a_word_finds_what_the_word_finds(db, query, expected):
     """PostgreSQL's web search reads it as a space; SQLite's looked for "(robot" as written,
     and found nothing."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ("Robot Technician", "Robotics Engineer", "Robot Arm Designer", "Welder"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+ROBOTS = {"Robot Technician", "Robotics Engineer", "Robot Arm Designer"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("(-robot", {"Welder"}),
+        ("!-robot", {"Welder"}),
+        ('(-"robot arm"', {"Robot Technician", "Robotics Engineer", "Welder"}),
+        ("robot(-arm", {"Robot Technician", "Robotics Engineer"}),
+        ("robot(arm", {"Robot Arm Designer"}),
+        ("welder - robot", {"Welder"}),
+        ("--robot", ROBOTS),  # "without without"
+    ],
+)
+def test_a_minus_after_an_operator_or_a_space_leaves_the_word_out_as_on_postgresql(
+    db, query, expected
+):
+    """PostgreSQL's web search skips "!&|()<" and spaces before a word and reads each "-" among
+    them as "without"; SQLite looked for "-" only at the start of the term, so "(-robot" found
+    the robot jobs there."""
     org = Organization.objects.create(name="Forge", slug="forge")
     for title in ("Robot Technician", "Robotics Engineer", "Robot Arm Designer", "Welder"):
         make_job(org, title)
