@@ -8,7 +8,7 @@ faster reader of nh3's own output gives the full text for search.
 import html
 import re
 from contextvars import ContextVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
@@ -94,11 +94,32 @@ def _resolve_relative_link(url: str) -> str | None:
         return None
 
 
+def is_web_link_without_host(url: str) -> bool:
+    """Whether `url` is an http(s) address without a host name ("https:jobs", "https:/jobs").
+    nh3 keeps one, its scheme allowed, and browsers read it against the page it is on: a link
+    into this site (or, on a page of the other scheme, to a host "jobs"). Greenhouse writes its
+    links whole, as it does the post's address, which the sync refuses without a host too."""
+    try:
+        address = urlsplit(url)  # read as browsers read it: tabs and line breaks left out
+    except ValueError:  # "https://[": nh3 drops it itself
+        return False
+    return address.scheme in ("http", "https") and not address.hostname
+
+
+def _href_with_host(element: str, attribute: str, value: str) -> str | None:
+    """CLEANER's attribute filter: an href that is_web_link_without_host() is dropped, as one
+    of a scheme not allowed is; the link's text stays."""
+    if attribute == "href" and is_web_link_without_host(value):
+        return None
+    return value
+
+
 # Built once: nh3.clean() converts the allow-lists on every call, 14% of sanitizing a
 # description (bench/README.md).
 CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_href_with_host,
     url_schemes=ALLOWED_URL_SCHEMES,
     link_rel=LINK_REL,
     strip_comments=True,

@@ -200,6 +200,41 @@ def test_0038_reads_again_a_description_stored_with_a_noncharacter(fake_greenhou
     assert Job.objects.get(pk=job.pk).description_html == "<p>Solder circuit boards</p>"
 
 
+hostless_links_reparse = importlib.import_module(
+    "jobs.migrations.0041_reparse_posts_with_links_without_host"
+)
+
+
+def test_0041_reads_again_the_posts_stored_with_a_link_without_a_host(fake_greenhouse):
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = list(Job.objects.filter(organization=acme.organization).order_by("pk"))
+    descriptions = {job.pk: job.description_html for job in jobs}
+    # As earlier code stored them: http(s) links without a host, beside whole ones.
+    Job.objects.filter(pk=jobs[0].pk).update(
+        description_html='<p><a href="https:benefits">Benefits</a> <a href="https://x.example">'
+        "x</a></p>"
+    )
+    Job.objects.filter(pk=jobs[1].pk).update(description_html='<a href="HTTP:/perks">Perks</a>')
+    whole = '<a href="https://x.example/a?b=1&amp;c=2">x</a> <a href="mailto:a@x.example">a</a>'
+    Job.objects.filter(pk=jobs[2].pk).update(description_html=f"<p>{whole}</p>")
+    # Words about links, and a title about one.
+    Job.objects.filter(pk=jobs[3].pk).update(
+        description_html='<p>Type href="https:x" <a title="a href=" href="https://x.example">'
+        "x</a></p>"
+    )
+
+    hostless_links_reparse.forget_hashes_of_posts_with_links_without_host(apps, None)
+
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="acme", kept_by="tiny")
+
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+
+    assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(

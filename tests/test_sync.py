@@ -1014,6 +1014,30 @@ def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenh
     assert "meet the team</a>" in unaddressed_html and "benefits</a>" in unaddressed_html
 
 
+def test_a_link_to_a_web_address_without_a_host_keeps_its_words_and_loses_its_address(
+    acme, fake_greenhouse
+):
+    """nh3 kept `href="https:benefits"`, its scheme allowed: browsers read it against the job's
+    page, as a link into this site (https://<this site>/orgs/acme/jobs/benefits)."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    links = [
+        '<a href="https:benefits">Benefits</a>',
+        '<a href="HTTP:/benefits">Perks</a>',
+        '<a href=" https:benefits">Pay</a>',  # browsers drop the spaces around an address
+        '<a href="ht&#9;tps:benefits">Leave</a>',  # and a tab anywhere
+        '<a href="https://acme.example/benefits">Handbook</a>',
+    ]
+    post["content"] = html.escape(f"<p>{' '.join(links)}</p>")
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    description_html = Job.objects.get(greenhouse_id=post["id"]).description_html
+    assert re.findall(r'<a href="([^"]*)"', description_html) == ["https://acme.example/benefits"]
+    rel = 'rel="noopener noreferrer nofollow"'
+    assert f"<a {rel}>Benefits</a> <a {rel}>Perks</a> <a {rel}>Pay</a>" in description_html
+
+
 def test_a_relative_link_urllib_cannot_read_is_dropped_quietly(monkeypatch):
     """urljoin() raised on '//[docs' (a host like a broken IPv6 address) inside nh3's callback,
     which wrote a traceback to the worker's log for each such link."""
