@@ -9,16 +9,19 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
 from orgsite.checks import local_defaults_check
+from tests.support.settings_module import settings_under
 
 pytestmark = pytest.mark.django_db
 
@@ -108,27 +111,33 @@ def test_no_template_has_inline_script_or_style():
     assert offenders == []
 
 
-def run_in_production(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run `python <args>` with the environment production sets (overridden by `env`)."""
-    production = {
-        **os.environ,
+def production_environment(tmp_path: Path, **env: str | None) -> dict[str, str | None]:
+    """The variables production sets, overridden by `env`; None: unset."""
+    return {
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "ORGSITE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DJANGO_ALLOWED_HOSTS": "jobs.example.com",
         "DJANGO_SETTINGS_MODULE": "orgsite.settings",
         "ORGSITE_VAR_DIR": str(tmp_path),
+        # Whatever the developer's shell sets, the production defaults are what is tested;
+        # browser tests set the last for this process, which production refuses (async.E001).
+        "DJANGO_SECURE_SSL_REDIRECT": None,
+        "DJANGO_SECURE_HSTS_SECONDS": None,
+        "DATABASE_URL": None,
+        "DJANGO_ALLOW_ASYNC_UNSAFE": None,
+        **env,
     }
-    # Whatever the developer's shell sets, the production defaults are what is tested; browser
-    # tests set the last for this process, which production refuses (async.E001).
-    for name in (
-        "DJANGO_SECURE_SSL_REDIRECT",
-        "DJANGO_SECURE_HSTS_SECONDS",
-        "DATABASE_URL",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-    ):
-        production.pop(name, None)
-    production.update(env)
+
+
+def production_settings(tmp_path: Path, **env: str | None) -> dict[str, Any]:
+    """The settings as production's environment (overridden by `env`) makes them."""
+    return settings_under(**production_environment(tmp_path, **env))
+
+
+def run_in_production(tmp_path: Path, *args: str, **env: str | None) -> subprocess.CompletedProcess:
+    """Run `python <args>` with the environment production sets (overridden by `env`)."""
+    production = {**os.environ, **production_environment(tmp_path, **env)}
     return subprocess.run(
         [sys.executable, *args],
         cwd=settings.BASE_DIR,
@@ -177,20 +186,21 @@ def test_check_deploy_names_each_local_default_production_kept(tmp_path):
 
 
 def test_production_settings_take_hosts_from_the_environment_and_secure_cookies(tmp_path):
-    code = (
-        "from django.conf import settings as s; print(s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE,"
-        " s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
-        " s.SECURE_PROXY_SSL_HEADER)"
+    names = ["ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
+    names += ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"]
+
+    taken = production_settings(
+        tmp_path, DJANGO_ALLOWED_HOSTS="jobs.example.com,www.jobs.example.com"
     )
 
-    completed = run_in_production(
-        tmp_path, "-c", code, DJANGO_ALLOWED_HOSTS="jobs.example.com,www.jobs.example.com"
-    )
-
-    assert completed.stdout.strip() == (
-        "['jobs.example.com', 'www.jobs.example.com'] True True True 31536000 "
-        "('HTTP_X_FORWARDED_PROTO', 'https')"
-    ), completed.stderr
+    assert {name: taken[name] for name in names} == {
+        "ALLOWED_HOSTS": ["jobs.example.com", "www.jobs.example.com"],
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    }
 
 
 # How the process manager starts each long-running process (README, Processes in production).
@@ -228,38 +238,29 @@ def test_a_web_process_logs_the_deploy_warnings_as_it_starts(tmp_path):
 
 def test_a_public_host_without_django_debug_set_refuses_to_start_in_debug(tmp_path):
     """Debug is the local default; on a public name it would show tracebacks to anyone."""
-    completed = run_in_production(tmp_path, "manage.py", "check", DJANGO_DEBUG=None)
+    with pytest.raises(ImproperlyConfigured, match="set DJANGO_DEBUG=false for production"):
+        production_settings(tmp_path, DJANGO_DEBUG=None)
 
-    assert completed.returncode != 0
-    assert "set DJANGO_DEBUG=false for production" in completed.stderr
-    asked_for = run_in_production(tmp_path, "manage.py", "check", DJANGO_DEBUG="true")
-    assert asked_for.returncode == 0, asked_for.stderr
+    assert production_settings(tmp_path, DJANGO_DEBUG="true")["DEBUG"] is True
 
 
 def test_production_settings_refuse_to_start_without_allowed_hosts(tmp_path):
-    completed = run_in_production(tmp_path, "manage.py", "check", DJANGO_ALLOWED_HOSTS=None)
-
-    assert completed.returncode != 0
-    assert "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false" in completed.stderr
+    refused = "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false"
+    with pytest.raises(ImproperlyConfigured, match=refused):
+        production_settings(tmp_path, DJANGO_ALLOWED_HOSTS=None)
 
 
 def test_production_hsts_covers_subdomains_and_leaves_preloading_to_the_operator(tmp_path):
     """`preload` lets anyone submit the domain to the browsers' lists; includeSubDomains would
     break a company's plain-http hosts when the site runs on its bare domain."""
-    code = (
-        "from django.conf import settings as s;"
-        " print(s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
-    )
 
-    by_default = run_in_production(tmp_path, "-c", code)
-    on_a_bare_domain = run_in_production(
-        tmp_path, "-c", code, DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="false"
-    )
-    preloaded = run_in_production(tmp_path, "-c", code, DJANGO_SECURE_HSTS_PRELOAD="true")
+    def hsts(**env: str) -> list[bool]:
+        taken = production_settings(tmp_path, **env)
+        return [taken["SECURE_HSTS_INCLUDE_SUBDOMAINS"], taken["SECURE_HSTS_PRELOAD"]]
 
-    assert by_default.stdout.split() == ["True", "False"], by_default.stderr
-    assert on_a_bare_domain.stdout.split() == ["False", "False"], on_a_bare_domain.stderr
-    assert preloaded.stdout.split() == ["True", "True"], preloaded.stderr
+    assert hsts() == [True, False]
+    assert hsts(DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="false") == [False, False]
+    assert hsts(DJANGO_SECURE_HSTS_PRELOAD="true") == [True, True]
 
 
 @pytest.mark.django_db

@@ -9,12 +9,16 @@ import pytest
 from django.conf import settings
 
 
-def settings_under(**environ: str) -> dict[str, Any]:
-    """The settings module's names, evaluated afresh with `environ` set (then unset again:
-    Celery, for one, reads CELERY_BROKER_URL from the environment before its configuration)."""
+def settings_under(**environ: str | None) -> dict[str, Any]:
+    """The settings module's names, evaluated afresh with `environ` set, a None value unset
+    (then as before again: Celery, for one, reads CELERY_BROKER_URL from the environment before
+    its configuration)."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environ.items():
-            patch.setenv(name, value)
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
         return runpy.run_path(str(settings.BASE_DIR / "orgsite" / "settings.py"))
 
 
