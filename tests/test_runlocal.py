@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -245,13 +245,14 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def runlocal_running(
-    tmp_path: Path, migrated_database: Path
+    folder: Path, migrated_database: Path
 ) -> Iterator[tuple[subprocess.Popen, int, Path]]:
-    """`manage.py runlocal` on a copy of `migrated_database`, in a session of its own, once its
-    worker is ready and its site answers: (the process, its port, its output). Whatever of it
-    still runs at the end is killed."""
+    """`manage.py runlocal` on a copy of `migrated_database`, its files in `folder`, in a session
+    of its own, once its worker is ready and its site answers: (the process, its port, its
+    output). Whatever of it still runs at the end is killed."""
     started: list[subprocess.Popen] = []
-    database = tmp_path / "db.sqlite3"
+    folder.mkdir(exist_ok=True)
+    database = folder / "db.sqlite3"
     # Through SQLite, which copies what the file's write-ahead log holds too.
     with (
         closing(sqlite3.connect(migrated_database)) as source,
@@ -263,11 +264,11 @@ def runlocal_running(
         env = {
             **os.environ,
             "PORT": str(port),
-            "ORGSITE_VAR_DIR": str(tmp_path),
+            "ORGSITE_VAR_DIR": str(folder),
             "DATABASE_URL": f"sqlite:///{database}",
             "CELERY_BROKER_URL": "filesystem://",
         }
-        output = tmp_path / f"runlocal-{port}.log"
+        output = folder / f"runlocal-{port}.log"
         with output.open("w") as log:
             site = subprocess.Popen(
                 [sys.executable, "manage.py", "runlocal", "--port", str(port)],
@@ -314,24 +315,32 @@ def site_answers(port: int, output: Path) -> bool:
     return path in output.read_text()
 
 
-@pytest.mark.parametrize("how", ["to its process group", "to it alone, twice"])
-def test_sigterm_stops_every_process_cleanly(tmp_path, migrated_database, how):
+def test_sigterm_stops_every_process_cleanly(tmp_path, migrated_database):
     """SIGTERM is how a process manager, `timeout` or `docker stop` ends `make run`. Sent to the
     whole group, it also reached the worker's pool processes, which die on it (they ignore only
     Ctrl-C's SIGINT): the worker logged them as lost and hung in its warm shutdown. A second
-    SIGTERM while stopping made runlocal exit with the worker still running."""
-    with runlocal_running(tmp_path, migrated_database) as (site, _, output):
-        if how == "to its process group":
-            os.killpg(site.pid, signal.SIGTERM)
-        else:
-            os.kill(site.pid, signal.SIGTERM)
-            time.sleep(0.5)
-            os.kill(site.pid, signal.SIGTERM)
+    SIGTERM while stopping made runlocal exit with the worker still running.
 
-        assert site.wait(timeout=30) == 0, output.read_text()
-        assert processes_in_session(site.pid) == [], output.read_text()
-        assert "signal 15" not in output.read_text()  # no pool process killed under the worker
-        assert "did not stop" not in output.read_text()  # none needed killing
+    Each way is tried on a run of its own, the two side by side, so that they stop together:
+    the worker's warm shutdown takes seconds."""
+    with ExitStack() as running:
+        group = running.enter_context(runlocal_running(tmp_path / "group", migrated_database))
+        alone = running.enter_context(runlocal_running(tmp_path / "alone", migrated_database))
+
+        os.killpg(group[0].pid, signal.SIGTERM)
+        os.kill(alone[0].pid, signal.SIGTERM)
+        time.sleep(0.5)
+        os.kill(alone[0].pid, signal.SIGTERM)
+
+        for how, (site, _, output) in {
+            "to its process group": group,
+            "to it alone, twice": alone,
+        }.items():
+            assert site.wait(timeout=30) == 0, f"{how}: {output.read_text()}"
+            assert processes_in_session(site.pid) == [], f"{how}: {output.read_text()}"
+            # No pool process killed under the worker, and none needed killing.
+            assert "signal 15" not in output.read_text(), how
+            assert "did not stop" not in output.read_text(), how
 
 
 def test_runlocal_is_started_again_on_another_port_if_its_port_is_taken_once_picked(
