@@ -35,7 +35,7 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     celery_processes.stop()
 
     # Queued only as a sync loses the database, the task that frees a lease later is registered.
-    worker_banner = (celery_processes.var_dir / "worker.log").read_text()
+    worker_banner = (celery_processes.var_dir / "worker-0.log").read_text()
     assert ". jobs.tasks.release_sync_lease" in worker_banner
     run = SyncRun.objects.get(outcome=SyncRun.Outcome.SUCCESS)
     assert run.trigger == SyncRun.Trigger.SCHEDULE

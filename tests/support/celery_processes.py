@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,13 +55,16 @@ class CeleryProcesses:
         self.env = {**os.environ, "DATABASE_URL": shared_database_url()}
         self.env["ORGSITE_VAR_DIR"] = str(var_dir)
         self._started: list[tuple[subprocess.Popen, Path, IO[str]]] = []
+        self._starts: Counter[str] = Counter()
 
     def use_broker(self, kind: str) -> None:
         self.env["CELERY_BROKER_URL"] = broker_url(kind)
 
     def start(self, command: str, *args: str) -> subprocess.Popen:
-        """`celery -A orgsite <command> <args>`, logging to <var_dir>/<command>.log."""
-        log_path = self.var_dir / f"{command}.log"
+        """`celery -A orgsite <command> <args>`, logging to <var_dir>/<command>-<n>.log, where n
+        counts this test's earlier `command`s: a second worker keeps the first one's log."""
+        log_path = self.var_dir / f"{command}-{self._starts[command]}.log"
+        self._starts[command] += 1
         log = log_path.open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "orgsite", command, *args],
