@@ -66,6 +66,14 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def worker_started(celery_processes: CeleryProcesses, *, hostname: str) -> subprocess.Popen:
+    """A worker with one pool process. Without mingle, which on Redis waits a second as the
+    worker starts for other workers to send it the tasks they revoked: none are here."""
+    return celery_processes.start(
+        "worker", "--concurrency=1", "--loglevel=INFO", "--without-mingle", f"--hostname={hostname}"
+    )
+
+
 def worker_stalled_mid_sync(
     connection: GreenhouseConnection,
     fake_greenhouse: FakeGreenhouse,
@@ -88,9 +96,7 @@ def worker_stalled_mid_sync(
         GREENHOUSE_READ_TIMEOUT="50",
         GREENHOUSE_RETRIES="0",
     )
-    worker = celery_processes.start(
-        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname={hostname}"
-    )
+    worker = worker_started(celery_processes, hostname=hostname)
     request_refresh(connection)
     celery_processes.wait_for(
         lambda: (
@@ -146,9 +152,7 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
         # Time passes: the lease expires and the org is due again.
         past = timezone.now() - timedelta(seconds=1)
         GreenhouseConnection.objects.update(lock_expires_at=past, next_sync_at=past)
-        celery_processes.start(
-            "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=heir-{broker}@%h"
-        )
+        worker_started(celery_processes, hostname=f"heir-{broker}@%h")
         assert enqueue_due_syncs() == [connection.pk]
         celery_processes.wait_for(
             lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2,
@@ -196,9 +200,7 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_and_sy
     status = sync_status(organization=connection.organization)
     assert (status["running"], status["message"]) == (False, f"Failed: {INTERRUPTED_MESSAGE}")
 
-    celery_processes.start(
-        "worker", "--concurrency=1", "--loglevel=INFO", f"--hostname=heir-{broker}@%h"
-    )
+    worker_started(celery_processes, hostname=f"heir-{broker}@%h")
     celery_processes.wait_for(
         lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2, timeout=30
     )
