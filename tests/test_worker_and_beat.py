@@ -14,13 +14,17 @@ from tests.support.helpers import make_connection
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
 
+# Beat sends its first dispatch one interval after it starts, and the tests wait for it.
+DISPATCH_EVERY_SECONDS = "0.25"
+
 
 @pytest.mark.parametrize("broker", ["redis", "filesystem"])
 def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processes):
     connection = make_connection("acme", "acme-robotics", name="Acme Robotics")
     celery_processes.use_broker(broker)
     celery_processes.env.update(
-        GREENHOUSE_API_BASE=fake_greenhouse.base_url, SYNC_DISPATCH_EVERY_SECONDS="1"
+        GREENHOUSE_API_BASE=fake_greenhouse.base_url,
+        SYNC_DISPATCH_EVERY_SECONDS=DISPATCH_EVERY_SECONDS,
     )
     celery_processes.start(
         "worker", "--concurrency=2", "--loglevel=INFO", f"--hostname=test-{broker}@%h"
@@ -49,7 +53,7 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
 def test_beat_logs_that_it_stopped(celery_processes):
     """Celery's beat says nothing as SIGTERM stops it."""
     celery_processes.use_broker("filesystem")
-    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS="1")
+    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS=DISPATCH_EVERY_SECONDS)
     beat = celery_processes.start("beat", "--loglevel=INFO")
     # Its first tick: by then it has started (signals sent, checks run).
     celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
@@ -86,7 +90,7 @@ def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
     """A file it can write but not read is Celery's to delete and make again: only a file beat
     may not write stops it (orgsite.beat)."""
     celery_processes.use_broker("filesystem")
-    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS="1")
+    celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS=DISPATCH_EVERY_SECONDS)
     schedule = celery_processes.var_dir / "celerybeat-schedule"
     schedule.write_bytes(b"not a schedule" * 100)
     beat = celery_processes.start("beat", "--loglevel=INFO", f"--schedule={schedule}")
