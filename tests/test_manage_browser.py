@@ -63,6 +63,13 @@ def expect_the_status_to_read(page, status, text: str | re.Pattern[str]) -> None
                 raise
 
 
+def look_again_now(page) -> None:
+    """Moves the page's clock (installed by the test before the page loaded) on by a minute,
+    firing once the timer sync-status.js set to look at the status again: the page follows the
+    sync as it would 1.5 s later, without the wait."""
+    page.clock.fast_forward("01:00")
+
+
 @pytest.fixture
 def worker(celery_processes, fake_greenhouse):
     celery_processes.use_broker("filesystem")
@@ -575,6 +582,7 @@ def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
         lock_expires_at=timezone.now() + timedelta(minutes=5), last_attempt_at=timezone.now()
     )
     feedback = page.locator("[data-refresh-feedback]")
+    page.clock.install()
     sign_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.get_by_role("button", name="Refresh now").click()
@@ -588,6 +596,7 @@ def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
         finished_at=timezone.now(),
     )
     GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    look_again_now(page)
     expect(page.locator(".sync-status [data-field=message]")).to_have_text(
         "Finished: no changes", timeout=SYNC_TIMEOUT_MS
     )
@@ -604,6 +613,7 @@ def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
     )
     reason = "The request for the job board “acme-robotics” was refused (HTTP 403 Forbidden)."
     last_error = page.locator(".sync-status [data-field=last_error_text]")
+    page.clock.install()
     sign_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     expect(last_error).to_have_text("none")
@@ -622,6 +632,7 @@ def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
         failing_since=timezone.now(),
         last_error=reason,
     )
+    look_again_now(page)
     expect(page.locator(".sync-status [data-field=message]")).to_have_text(
         f"Failed: {reason}", timeout=SYNC_TIMEOUT_MS
     )
@@ -655,6 +666,7 @@ def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
 ):
     """Disconnected and connected to another board in another tab: back in this one, the box
     shows that board and Refresh now again, not "Not connected" until a reload."""
+    page.clock.install()
     sign_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status = page.locator(".sync-status")
@@ -667,6 +679,7 @@ def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     )
     # What the browser does when the tab is shown again (headless, it never stops being shown).
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    look_again_now(page)
 
     expect(status.get_by_text("Connected to the board")).to_be_visible()
     expect(status.locator(".board-name")).to_have_text("Tiny Co")
