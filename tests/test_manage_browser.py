@@ -27,7 +27,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
-from tests.support.browser import contrast, fits_the_screen, save_screenshot
+from tests.support.browser import contrast, fits_the_screen, save_screenshot, sign_in_by_cookie
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -193,7 +193,7 @@ def test_the_admin_tables_rows_are_cards_on_a_phone_with_every_action_on_the_scr
         )
     make_job(north, "Robot Whisperer", location_name="Pittsburgh, PA", tags=["robots", "remote"])
     page.set_viewport_size({"width": 375, "height": 667})
-    sign_in(page, live_server, "nora")
+    sign_in_by_cookie(page, live_server.url, "nora")
 
     page.goto(f"{live_server.url}/manage/north/members/")
     members, invitations = page.get_by_role("table").all()
@@ -218,7 +218,7 @@ def test_a_members_name_sits_on_the_middle_line_of_the_controls_beside_it(live_s
     """Each cell's content sat at its top: a name beside a select and buttons, all taller than
     its line, sat higher than they did, as if it headed another row."""
     page.set_viewport_size({"width": 1280, "height": 800})
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/members/")
     row = page.get_by_role("table").first.locator("tbody tr").first
 
@@ -263,7 +263,7 @@ def test_the_jobs_table_fits_a_tablets_and_a_laptops_width_with_long_names(live_
         location_name="Garching bei München, Bayern, Deutschland",
         hidden=True,
     )
-    sign_in(page, live_server, "nora")
+    sign_in_by_cookie(page, live_server.url, "nora")
     page.goto(f"{live_server.url}/manage/north/jobs/")
     wrap = page.locator(".table-wrap")
 
@@ -292,7 +292,7 @@ def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_t
     description = f"<p>https://{long_word}.example/</p><pre>{long_word}</pre>{wide_table}"
     job = make_job(organization, long_word, location_name=long_word, description_html=description)
     job_url = f"/manage/long/jobs/{job.pk}/edit/"
-    sign_in(page, live_server, "nora")
+    sign_in_by_cookie(page, live_server.url, "nora")
 
     for path in (
         "/manage/",
@@ -330,7 +330,7 @@ def test_the_org_tabs_wrap_into_full_rows_on_the_screen(live_server, page, owner
     current tab's box open at its foot above it, joined to nothing. There they are two rows of
     two now, and one row where they fit; every tab on the screen, the page never sideways.
     Each page is loaded once and looked at in each width: the layout follows the viewport."""
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     tabs = page.get_by_role("navigation", name="Acme Robotics admin")
 
     for path, name in (
@@ -359,7 +359,7 @@ def test_the_org_tabs_wrap_into_full_rows_on_the_screen(live_server, page, owner
 def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner):
     """Windows' high contrast themes (forced colours) drop the current tab's background and
     draw every tab's border: the current one was told apart only by its bold words."""
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.emulate_media(forced_colors="active")
     page.goto(f"{live_server.url}/manage/acme/jobs/")
     tabs = page.get_by_role("navigation", name="Acme Robotics admin").get_by_role("link").all()
@@ -390,7 +390,7 @@ def test_a_long_last_error_sits_beside_its_label_on_a_wide_screen(live_server, p
         last_attempt_at=timezone.now(),
         last_error="Could not reach Greenhouse (connection failed); the sync will try again later",
     )
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     row = page.locator(".status-list > div").filter(has_text="Last error")
 
@@ -407,7 +407,7 @@ def test_a_long_status_sentence_takes_the_whole_width_of_the_list(live_server, p
         applied_board_skip_reasons=[f"job post {n} has no title" for n in (101, 102, 103)],
         applied_board_skipped_for_id=0,
     )
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status_list = page.locator(".status-list").bounding_box()
 
@@ -426,7 +426,7 @@ def test_a_status_value_under_its_label_on_a_phone_sits_closer_to_it_than_to_the
     """On a phone each value wraps under its label: 8px under it and 4px above the next label,
     it read as that label's."""
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     rows = page.locator(".status-list > div")
 
@@ -444,7 +444,7 @@ def test_a_status_value_under_its_label_on_a_phone_sits_closer_to_it_than_to_the
 def test_a_card_that_opens_with_a_paragraph_has_no_blank_above_it(live_server, page, owner):
     """Only a heading lost its top margin in a card: a paragraph first sat twice as far from
     the card's top edge as the buttons from its bottom."""
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     card = page.locator("main .card").first
 
     for path in ("disconnect", "delete"):
@@ -458,7 +458,7 @@ def test_a_card_that_ends_with_a_paragraph_has_no_blank_below_it(live_server, pa
     """An org not connected yet: the sync card's one paragraph had its margin and the card's
     padding under it, twice the space above its heading."""
     GreenhouseConnection.objects.filter(organization__slug="acme").delete()
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     card = page.locator(".sync-status")
     padding = float(card.evaluate("element => getComputedStyle(element).paddingBottom")[:-2])
@@ -473,7 +473,7 @@ def test_a_choice_on_an_admin_form_has_the_same_white_box_as_the_text_fields(
     """A select kept the browser's grey (buttonface) beside white text fields, as a disabled
     field looks; the visitors' filters had their own rule making theirs white."""
     job = make_job(owner.memberships.get().organization, "Analyst")
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
 
     page.goto(f"{live_server.url}/manage/acme/jobs/{job.pk}/edit/")
     choice, text = page.get_by_label("Remote policy"), page.get_by_label("Compensation note")
@@ -487,7 +487,7 @@ def test_the_api_keys_replace_and_remove_buttons_stand_apart(live_server, page, 
     connection = GreenhouseConnection.objects.get(organization__slug="acme")
     connection.set_api_key("key-abcdefgh-12345")
     connection.save()
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
 
     replace = page.get_by_role("button", name="Replace key").bounding_box()
@@ -501,7 +501,7 @@ def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_se
     GreenhouseConnection.objects.filter(organization__slug="acme").update(
         state=GreenhouseConnection.State.FAILING, failing_since=timezone.now(), enabled=False
     )
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     badge = page.locator("[data-state-badge]")
     # The radius drawn: CSS scales radii down to fit the box, so 999px draws half its height.
@@ -521,7 +521,7 @@ def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, o
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
     held = []  # the refresh requests, answered when the test says so
     page.route("**/manage/acme/refresh/", lambda route: held.append(route))
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/jobs/")
     button = page.get_by_role("button", name="Refresh now")
 
@@ -567,7 +567,7 @@ SEEN_COLOURS = """button => {
 def test_refresh_nows_words_stay_readable_while_it_is_busy(live_server, page, owner):
     """Faded while busy, its words read at 3.9:1 on its background, under WCAG AA's 4.5:1;
     in a high contrast theme the fading dimmed the theme's own colours too."""
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/jobs/")
     button = page.get_by_role("button", name="Refresh now")
 
@@ -588,7 +588,7 @@ def test_refresh_nows_answer_goes_once_the_running_sync_it_spoke_of_ends(
     )
     feedback = page.locator("[data-refresh-feedback]")
     page.clock.install()
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.get_by_role("button", name="Refresh now").click()
     expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
@@ -619,7 +619,7 @@ def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
     reason = "The request for the job board “acme-robotics” was refused (HTTP 403 Forbidden)."
     last_error = page.locator(".sync-status [data-field=last_error_text]")
     page.clock.install()
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     expect(last_error).to_have_text("none")
 
@@ -649,7 +649,7 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
 ):
     """Disconnected in another tab, or by another admin: the box must not go on naming the
     board, its state and Refresh now beside "Connect a Greenhouse board first"."""
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status = page.locator(".sync-status")
     expect(status).to_contain_text("Connected to the board")
@@ -672,7 +672,7 @@ def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     """Disconnected and connected to another board in another tab: back in this one, the box
     shows that board and Refresh now again, not "Not connected" until a reload."""
     page.clock.install()
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status = page.locator(".sync-status")
     connection_disconnect(connection=acme)
@@ -727,7 +727,7 @@ def test_the_message_after_a_form_reached_by_a_link_to_its_field_is_focused(
     nora = User.objects.create_user("nora", "nora@north.example", PASSWORD)
     Membership.objects.create(organization=north, user=nora, role=Membership.Role.ADMIN)
     alert = page.get_by_role("alert")
-    sign_in(page, live_server, "nora")
+    sign_in_by_cookie(page, live_server.url, "nora")
 
     page.goto(f"{live_server.url}/manage/north/jobs/")
     page.get_by_role("link", name="Connect a board").click()
@@ -745,7 +745,7 @@ def test_the_message_after_a_form_reached_by_a_link_to_its_field_is_focused(
 
 
 def test_an_admin_deletes_the_org_after_typing_its_slug(live_server, page, owner):
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.get_by_role("link", name="Delete Acme Robotics…").click()
     expect(page.get_by_role("heading", name="Delete Acme Robotics?")).to_be_visible()
@@ -769,7 +769,8 @@ def test_an_admin_deletes_the_org_after_typing_its_slug(live_server, page, owner
 def test_a_signed_in_admin_changes_their_email_address_through_the_emailed_link(
     live_server, page, owner
 ):
-    sign_in(page, live_server, "alice")
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/")
     page.get_by_role("link", name="Change your email address").click()
     expect(page.locator("main")).to_contain_text("Your address now: alice@acme.example")
 

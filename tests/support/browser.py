@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
 
 from tests.support.helpers import IN_CI
 
@@ -56,6 +59,16 @@ def page(chromium) -> Iterator[object]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def sign_in_by_cookie(page: object, base_url: str, username: str) -> None:
+    """Gives the browser a session signed in as `username`, made as Django's test client's
+    force_login makes one: tests of what a signed-in user sees skip the sign-in form, which
+    tests of signing in fill in."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": session.key, "value": session.value, "url": base_url}])
 
 
 def fits_the_screen(page: object) -> bool:
