@@ -7,8 +7,10 @@ from jobs.sanitize import is_web_link_without_host
 
 BATCH = 2000
 # A link's opening tag and each of its attributes as nh3 writes them: every value quoted, with
-# its `"`, `&`, `<` and `>` escaped. Not `href="` alone, which a description's text may hold.
-LINK_TAG_RE = re.compile(r"<a\s[^>]*>")
+# its `"` and `&` escaped (and its `<` and `>` only from nh3 0.3.x's later releases: 0.3.0 left
+# them, so a `>` inside quotes does not end the tag). Not `href="` alone, which a description's
+# text may hold.
+LINK_TAG_RE = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 ATTRIBUTE_RE = re.compile(r'([^\s=]+)="([^"]*)"')
 
 
