@@ -154,8 +154,15 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
         GreenhouseConnection.objects.update(lock_expires_at=past, next_sync_at=past)
         worker_started(celery_processes, hostname=f"heir-{broker}@%h")
         assert enqueue_due_syncs() == [connection.pk]
+        # And its lease freed, which the sync does after it records its success: stop() kills
+        # the worker, and could cut the sync off in between.
         celery_processes.wait_for(
-            lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2,
+            lambda: (
+                SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2
+                and GreenhouseConnection.objects.filter(
+                    pk=connection.pk, lock_expires_at=None
+                ).exists()
+            ),
             timeout=30,
         )
     celery_processes.stop()
