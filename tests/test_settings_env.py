@@ -406,7 +406,8 @@ def test_the_process_stops_on_a_health_age_that_the_dispatchers_ticks_would_pass
 
 
 def test_the_visibility_timeout_counts_only_with_a_broker_that_uses_it():
-    assert settings_under(CELERY_VISIBILITY_TIMEOUT="60")["CELERY_BROKER_URL"] == "filesystem://"
+    local = settings_under(CELERY_BROKER_URL=None, CELERY_VISIBILITY_TIMEOUT="60")
+    assert local["CELERY_BROKER_URL"] == "filesystem://"
     taken = settings_under(**REDIS_BROKER, SYNC_LOCK_SECONDS="900", CELERY_VISIBILITY_TIMEOUT="901")
     assert taken["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] == 901
 
