@@ -62,7 +62,8 @@ def fake_greenhouse(fake_greenhouse_server: FakeGreenhouse, settings) -> Iterato
     for fixture in ("acme-robotics", "liberte-sante", "tiny-co", "empty-board", "hostile"):
         fake_greenhouse_server.load_fixture(fixture, fixture)
     settings.GREENHOUSE_API_BASE = fake_greenhouse_server.base_url
-    settings.GREENHOUSE_RETRY_BACKOFF = 0.01
+    # Backoff 0, 2 and 4 ms, jitter up to 0.5 ms: a failing sync's retries still wait, in order.
+    settings.GREENHOUSE_RETRY_BACKOFF = 0.001
     settings.GREENHOUSE_MAX_RETRY_AFTER = 0.05
     settings.GREENHOUSE_READ_TIMEOUT = 2.0
     settings.GREENHOUSE_TOTAL_TIMEOUT = 4.0
