@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import hashlib
 import io
 import json
@@ -94,6 +95,12 @@ class _Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@functools.cache
+def _fixture_text(fixture_name: str) -> str:
+    """A fixture file's text, read once: the tests' fake_greenhouse loads five for every test."""
+    return (FIXTURES_DIR / f"{fixture_name}.json").read_text(encoding="utf-8")
 
 
 def encode_json(value: Any) -> bytes:
@@ -277,14 +284,13 @@ class FakeGreenhouse:
             self._boards[token] = _Board(name=name, content=content, jobs=jobs)
 
     def load_fixture(self, token: str, fixture_name: str) -> None:
-        """Serve FIXTURES_DIR/<fixture_name>.json under `token`, as a fresh deep copy."""
-        path = FIXTURES_DIR / f"{fixture_name}.json"
-        fixture = json.loads(path.read_text(encoding="utf-8"))
+        """Serve FIXTURES_DIR/<fixture_name>.json under `token`, parsed afresh: its own copy."""
+        fixture = json.loads(_fixture_text(fixture_name))
         self.add_board(
             token,
             name=fixture["board"]["name"],
             content=fixture["board"].get("content", ""),
-            jobs=copy.deepcopy(fixture["jobs"]["jobs"]),
+            jobs=fixture["jobs"]["jobs"],
         )
 
     def load_payload(self, token: str, payload: dict[str, Any], *, name: str) -> None:
