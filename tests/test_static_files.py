@@ -5,21 +5,31 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command, get_commands, load_command_class
 from django.templatetags.static import static
+from django.test import override_settings
 
 # What WhiteNoise sends for a name that carries its content's hash: 315,360,000 s, ten years.
 KEPT_FOR_TEN_YEARS = "max-age=315360000, public, immutable"
 
 
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory) -> Path:
+    """A STATIC_ROOT as collectstatic leaves it, gathered once: the tests here only read it."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
 def test_collected_static_files_are_served_compressed_by_the_web_process(
-    client, settings, tmp_path
+    client, settings, collected
 ):
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
-    stylesheet = (tmp_path / "css" / "site.css").read_bytes()
+    settings.STATIC_ROOT = collected
+    stylesheet = (collected / "css" / "site.css").read_bytes()
 
     response = client.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"})
 
@@ -31,10 +41,9 @@ def test_collected_static_files_are_served_compressed_by_the_web_process(
 
 
 @pytest.mark.django_db
-def test_the_favicon_is_served_where_browsers_ask_for_it(client, settings, tmp_path):
+def test_the_favicon_is_served_where_browsers_ask_for_it(client, settings, collected):
     """Pages link it; Django's own error pages do not, and a browser then asks /favicon.ico."""
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = collected
 
     redirect = client.get("/favicon.ico")
     icon = client.get(redirect["Location"])
@@ -47,11 +56,10 @@ def test_the_favicon_is_served_where_browsers_ask_for_it(client, settings, tmp_p
 
 @pytest.mark.django_db
 def test_pages_link_static_files_by_content_hash_which_browsers_keep_for_ten_years(
-    client, settings, tmp_path
+    client, settings, collected
 ):
     """A deploy that changes a stylesheet changes its name, so no browser keeps the old one."""
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = collected
 
     page = client.get("/").content.decode()
     stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)[1]
@@ -59,7 +67,7 @@ def test_pages_link_static_files_by_content_hash_which_browsers_keep_for_ten_yea
 
     assert response.status_code == 200
     assert response["Cache-Control"] == KEPT_FOR_TEN_YEARS
-    assert b"".join(response.streaming_content) == (tmp_path / "css" / "site.css").read_bytes()
+    assert b"".join(response.streaming_content) == (collected / "css" / "site.css").read_bytes()
 
 
 @pytest.mark.django_db
@@ -74,10 +82,11 @@ def test_pages_still_link_static_files_before_collectstatic(client, settings, tm
 
 
 @pytest.mark.django_db
-def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(settings, tmp_path, caplog):
+def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(
+    settings, collected, caplog
+):
     """A typo in a template, or a file added since the last collectstatic: the page still shows."""
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = collected
 
     with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
         url = static("css/no-such-file.css")
@@ -87,13 +96,12 @@ def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(settings
 
 
 def test_a_web_process_starting_after_collectstatic_warns_of_no_missing_file(
-    client, settings, tmp_path, caplog
+    client, settings, collected, caplog
 ):
     """WhiteNoise asks which collected files carry a hash when it starts: files with a dot in
     their names (admin/js/jquery.init.js) made it ask for names that never existed (jquery.js),
     and every web process warned of them after each deploy."""
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = collected
     hashed_name = static("admin/js/jquery.init.js")
 
     with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
@@ -106,14 +114,13 @@ def test_a_web_process_starting_after_collectstatic_warns_of_no_missing_file(
 
 
 def test_a_static_file_opened_by_its_address_can_neither_run_script_nor_be_framed(
-    client, settings, tmp_path
+    client, settings, collected
 ):
     """WhiteNoise answers /static/ before the middleware that gives pages their policy, so an SVG
     opened by its address was a document of this site with no policy, that any site could frame.
     Pages load static files as stylesheets, scripts and images, to which a browser does not
     apply their own policy."""
-    settings.STATIC_ROOT = tmp_path
-    call_command("collectstatic", interactive=False, verbosity=0)
+    settings.STATIC_ROOT = collected
     icon = static("img/favicon.svg")
 
     responses = [
