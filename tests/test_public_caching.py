@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.cache.backends import locmem
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +29,7 @@ from jobs.sync import sync_organization
 from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
+from tests.support.settings_module import settings_under
 
 pytestmark = pytest.mark.django_db
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -470,21 +472,18 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_cache_url_chooses_the_cache(cache_url, backend, tmp_path):
-    output = run_django(
-        "from django.conf import settings; cache = settings.CACHES['default']; "
-        "print(cache['BACKEND'], cache['LOCATION'])",
-        CACHE_URL=cache_url,
-        ORGSITE_VAR_DIR=str(tmp_path),
-    )
+    cache = settings_under(CACHE_URL=cache_url, ORGSITE_VAR_DIR=str(tmp_path))["CACHES"]["default"]
 
-    assert output.returncode == 0, output.stderr
-    assert output.stdout.split() == [backend, cache_url or str(tmp_path / "file-cache")]
+    assert [cache["BACKEND"], cache["LOCATION"]] == [
+        backend,
+        cache_url or str(tmp_path / "file-cache"),
+    ]
 
 
 def test_a_cache_url_that_is_not_redis_stops_the_process(tmp_path):
-    output = run_django("", CACHE_URL="memcached://x", ORGSITE_VAR_DIR=str(tmp_path))
-
-    assert output.returncode != 0 and "CACHE_URL must be a redis:// URL" in output.stderr
+    # Raised as the settings module loads: no process that reads it starts.
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be a redis:// URL"):
+        settings_under(CACHE_URL="memcached://x", ORGSITE_VAR_DIR=str(tmp_path))
 
 
 def test_an_admins_edit_shows_on_the_cached_pages_at_once(client, owner, synced_acme):
