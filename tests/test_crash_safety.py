@@ -67,11 +67,13 @@ def process_tree(pid: int) -> list[int]:
 
 
 def worker_started(celery_processes: CeleryProcesses, *, hostname: str) -> subprocess.Popen:
-    """A worker with one pool process. Without mingle, which on Redis waits a second as the
-    worker starts for other workers to send it the tasks they revoked: none are here."""
-    return celery_processes.start(
+    """A ready worker with one pool process. Without mingle, which on Redis waits a second as
+    the worker starts for other workers to send it the tasks they revoked: none are here."""
+    worker = celery_processes.start(
         "worker", "--concurrency=1", "--loglevel=INFO", "--without-mingle", f"--hostname={hostname}"
     )
+    celery_processes.wait_until_ready(worker)
+    return worker
 
 
 def worker_stalled_mid_sync(

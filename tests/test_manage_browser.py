@@ -74,7 +74,10 @@ def look_again_now(page) -> None:
 def worker(celery_processes, fake_greenhouse):
     celery_processes.use_broker("filesystem")
     celery_processes.env["GREENHOUSE_API_BASE"] = fake_greenhouse.base_url
-    celery_processes.start("worker", "--concurrency=1", "--loglevel=INFO", "--hostname=browser@%h")
+    started = celery_processes.start(
+        "worker", "--concurrency=1", "--loglevel=INFO", "--hostname=browser@%h"
+    )
+    celery_processes.wait_until_ready(started)
     with celery_processes.publishing_here():
         yield celery_processes
 

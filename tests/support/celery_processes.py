@@ -87,6 +87,12 @@ class CeleryProcesses:
             time.sleep(0.25)
         pytest.fail(f"timed out after {timeout} s; process logs:\n{self.logs()}")
 
+    def wait_until_ready(self, worker: subprocess.Popen, *, timeout: float = 120) -> None:
+        """Wait for a worker started with --loglevel=INFO to log that it is ready. On a loaded
+        machine a start has taken over 30 s, which a test's own wait for a task should not pay."""
+        log_path = next(path for process, path, _ in self._started if process is worker)
+        self.wait_for(lambda: " ready." in log_path.read_text(), timeout=timeout)
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {path.name}\n{path.read_text()[-3000:]}" for _, path, _ in self._started
