@@ -15,6 +15,16 @@ UNACCENTED_LETTERS = str.maketrans(
     {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
      "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "♯": "#"}
 )  # fmt: skip
+# Characters that show nothing unless a font has a glyph for a sequence they make, and that
+# Unicode's collation ignores (Default_Ignorable_Code_Point, Unicode 16): the soft hyphen,
+# zero-width spaces, joiners and non-joiners, the word joiner, direction marks, the byte order
+# mark, variation selectors, tag characters, Hangul fillers. Pasted inside a word they split it,
+# where PostgreSQL's parser reads one as a space, and LIKE found no word typed without them.
+IGNORABLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 ASCII_BYTES = bytes(range(128))
 # PostgreSQL's parser reads "C++", "C#" and "F#" as the one-letter words "c" and "f", so that
 # "C++" would find every C, C# and Objective-C job: search reads them as words it keeps whole.
@@ -86,7 +96,8 @@ def email_key(email: str) -> str:
 
 def fold_accents(text: str) -> str:
     """The text as people type it without accents: "München" as "Munchen", "Straße" as
-    "Strasse", "ﬁ" as "fi" (NFKD). Case is kept, and letters without such accents ("ジ", "한")
+    "Strasse", "ﬁ" as "fi" (NFKD), and without the characters that show nothing (IGNORABLE_RE):
+    "py\u200bthon" as "python". Case is kept, and letters without such accents ("ジ", "한")
     stay as written, composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
@@ -151,6 +162,7 @@ def _foldings(characters: frozenset[str]) -> list[tuple[str, str]]:
     """Those of the characters that fold, each with what it folds to."""
     ordered = sorted(characters)
     # Folded in one go, kept apart by "\0", which nothing composes with.
-    folded = unicodedata.normalize("NFKD", "\0".join(ordered).translate(UNACCENTED_LETTERS))
+    joined = IGNORABLE_RE.sub("", "\0".join(ordered))
+    folded = unicodedata.normalize("NFKD", joined.translate(UNACCENTED_LETTERS))
     plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded)).split("\0")
     return [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]

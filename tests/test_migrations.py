@@ -302,21 +302,25 @@ def migrate_with_jobs(
     jobs: list[tuple[int, str, str]],
     with_search_title: bool = True,
     tags: dict[int, list[str]] | None = None,
+    with_search_tags: bool = False,
 ) -> None:
     """Store `organization` and its jobs (greenhouse id, title, search text; `tags` by greenhouse
-    id) as the schema at `before` held them, migrate to `after`, then back to the latest schema."""
+    id) as the schema at `before` held them, migrate to `after`, then back to the latest schema.
+    The search title and tags are stored as written."""
     migrate_to(before)
     try:
         state = MigrationExecutor(db_connection).loader.project_state(before)
         stored = state.apps.get_model("jobs", "Organization").objects.create(**organization)
         for greenhouse_id, title, search_text in jobs:
+            job_tags = (tags or {}).get(greenhouse_id, [])
             state.apps.get_model("jobs", "Job").objects.create(
                 organization=stored,
                 greenhouse_id=greenhouse_id,
                 title=title,
                 search_text=search_text,
-                tags=(tags or {}).get(greenhouse_id, []),
+                tags=job_tags,
                 **({"search_title": title} if with_search_title else {}),
+                **({"search_tags": "\n".join(job_tags)} if with_search_tags else {}),
             )
         migrate_to(after)
     finally:
@@ -425,6 +429,33 @@ def test_0037_makes_the_jobs_tagged_before_it_found_by_their_tags():
     assert found("c++") == found("node") == ["Painter"]
     assert Job.objects.get(greenhouse_id=1).search_tags == "Visa sponsorship\nTeletravail"
     assert Job.objects.get(greenhouse_id=3).search_tags == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0042_makes_the_words_stored_with_characters_that_show_nothing_found():
+    """As 0041 stored them, a zero-width space or a soft hyphen split the word it was in."""
+    migrate_with_jobs(
+        ("jobs", "0041_reparse_posts_with_links_without_host"),
+        ("jobs", "0042_search_without_ignorable_characters"),
+        organization={"name": "Sn\u200bake", "search_name": "Sn\u200bake", "slug": "snake"},
+        jobs=[
+            (1, "Py\u00adthon Developer", "Zurich"),
+            (2, "Welder", "Lyon, Ja\u2060va"),
+            (3, "Painter", "Oslo"),
+        ],
+        tags={3: ["Ru\ufeffst", "Go"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("python") == ["Py\u00adthon Developer"]
+    assert found("java") == ["Welder"]
+    assert found("rust") == ["Painter"]
+    assert found("snake") == ["Painter", "Py\u00adthon Developer", "Welder"]
+    assert Job.objects.get(greenhouse_id=3).search_tags == "Rust\nGo"
+    assert Job.objects.get(greenhouse_id=1).title == "Py\u00adthon Developer"
 
 
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():

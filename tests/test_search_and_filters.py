@@ -479,6 +479,30 @@ def test_an_accent_in_the_title_alone_is_found_both_ways(db):
     assert [job.title for job in job_search(query="lodz")] == ["Sous-chef, Łódź"]
 
 
+# Soft hyphen, zero-width space, non-joiner and joiner, word joiner, byte order mark.
+INVISIBLE_CHARACTERS = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_CHARACTERS, ids=ascii)
+def test_a_word_holding_a_character_that_shows_nothing_is_found_by_the_word_typed(db, invisible):
+    """Pasted from a web page or a word processor; PostgreSQL's parser read it as a space, and
+    SQLite's LIKE compared it as written: "python" found none of these."""
+    make_job(Organization.objects.create(name="Forge", slug="forge"), "Welder")
+    named = Organization.objects.create(name=f"Sn{invisible}ake Works", slug="snake")
+    make_job(named, "Painter")
+    org = Organization.objects.create(name="Acme", slug="acme")
+    make_job(org, f"Py{invisible}thon Developer")
+    make_job(org, "Carver", tags=[f"py{invisible}thon"])
+    make_job(org, "Python Tester")
+
+    def found(query: str) -> set[str]:
+        return {job.title for job in job_search(query=query)}
+
+    pythons = {f"Py{invisible}thon Developer", "Carver", "Python Tester"}
+    assert found("python") == found(f"pyt{invisible}hon") == found('"python"') == pythons
+    assert found("snake") == {"Painter"}
+
+
 @pytest.mark.parametrize(
     "typed", ["women's", "women\u2019s", "women\u2018s", "\u2018women\u2019s\u2019"]
 )

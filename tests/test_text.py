@@ -75,6 +75,9 @@ def test_minutes_read_as_hours_and_minutes(minutes, words):
         # Their letters written apart from their marks, as macOS writes them, composed (NFC).
         ("\u1112\u1161\u11ab\u1100\u116e\u11a8, \u30ab\u3099\u30e9\u30b9", "한국, ガラス"),
         ("\u0928\u093c, \u0995\u09c7\u09be, Vie\u0323\u0302t", "\u0929, \u0995\u09cb, Viet"),
+        # Characters that show nothing, pasted inside words or around them.
+        ("Py\u00adthon, Ja\u200bva, Ru\u200cst, Go\u200dlang", "Python, Java, Rust, Golang"),
+        ("\ufeffKot\u2060lin\u200f, Zu\u0308\u200brich, \u2764\ufe0f", "Kotlin, Zurich, \u2764"),
         ("Plain ASCII", "Plain ASCII"),
     ],
 )
