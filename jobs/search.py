@@ -2,7 +2,8 @@
 
 PostgreSQL matches the words it parsed and indexed when each job was written (migration 0027) and
 ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
-anywhere, in any case, which is enough for a few thousand jobs. Both read the title, the
+anywhere, in any case, which is enough for a few thousand jobs, and reads the query's "-", quotes
+and "or" as PostgreSQL's web search does. Both read the title, the
 organization's name, the tags an org admin gave the job and the search text as the query is read
 (jobs.text.as_searched): without accents, so "munchen" finds "München" and "Zürich" finds
 "Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds neither the C# jobs
@@ -12,6 +13,8 @@ U+02BC on PostgreSQL, whose parser stores it as a letter of the word it is in.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -147,20 +150,43 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
             .annotate(search_rank=SearchRank(all_words, search_query))
         )
     # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
-    # phrase is matched whole, "Acme-Robotics" is also "Acme Robotics", and "(robot" is "robot".
+    # phrase is matched whole, "Acme-Robotics" is also "Acme Robotics", and "(robot" is "robot";
+    # "or" between two terms offers either, and binds looser than the others: "robot arm or
+    # welder" is (robot and arm) or welder. After a "-" it is the word left out.
     query = query.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
+    alternatives: list[Q] = []
+    terms = Q()
+    after_term = False
     for part in QUERY_PART_RE.finditer(query):
+        is_or = part["term"].casefold() == "or" and "-" not in part["signs"]
+        if is_or and after_term and part.end() < len(query):
+            alternatives.append(terms)
+            terms, after_term = Q(), False
+            continue
+        after_term = True
         excluded = part["signs"].count("-") % 2 == 1  # each "-" before it turns it over
         written = _without_punctuation_at_the_ends(part["term"])
         spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
         if not spaced:
             continue
         matches = Q()
-        for phrase in dict.fromkeys((written, spaced)):
-            for field in SQLITE_SEARCHED_FIELDS:
-                matches |= Q(FoldedContains(F(field), phrase))
-        jobs = jobs.exclude(matches) if excluded else jobs.filter(matches)
-    return jobs
+        for field in SQLITE_SEARCHED_FIELDS:
+            matches |= Q(FoldedContains(F(field), written))
+            if " " in spaced:  # words PostgreSQL also finds joined: "robot arm" in "Robot-Arm"
+                matches |= Q(FoldedContains(_joiners_as_spaces_on_sqlite(F(field)), spaced))
+        terms &= ~matches if excluded else matches
+    alternatives = [alternative for alternative in (*alternatives, terms) if alternative]
+    return jobs.filter(functools.reduce(operator.or_, alternatives)) if alternatives else jobs
+
+
+def _joiners_as_spaces_on_sqlite(expression: Expression) -> Expression:
+    """The text with WORD_JOINERS read as spaces, as _joiners_as_spaces() reads it on
+    PostgreSQL; SQLite has no translate()."""
+    for joiner in WORD_JOINERS:
+        expression = Func(
+            expression, Value(joiner), Value(" "), function="REPLACE", output_field=TextField()
+        )
+    return expression
 
 
 def _without_punctuation_at_the_ends(term: str) -> str:

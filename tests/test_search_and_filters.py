@@ -227,6 +227,50 @@ def test_a_minus_after_an_operator_or_a_space_leaves_the_word_out_as_on_postgres
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize("query", ['"robot arm"', '"robot-arm"', "robot.arm"])
+def test_a_phrase_is_found_with_its_words_joined_by_a_dash_dot_or_slash(db, query):
+    """PostgreSQL reads "./-" between words as spaces, stored and queried alike; SQLite looked
+    for "robot arm" as written, and missed "Robot-Arm"."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for title in ("Robot-Arm Designer", "Robot.Arm Fitter", "Robot/Arm Tester", "Robot Arms Lead"):
+        make_job(org, title)
+    make_job(org, "Arm Robot Painter")
+    make_job(org, "Robot Technician", search_text="An arm")
+
+    assert {job.title for job in job_search(query=query)} == {
+        "Robot-Arm Designer",
+        "Robot.Arm Fitter",
+        "Robot/Arm Tester",
+        "Robot Arms Lead",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("welder or painter", {"Welder", "Painter", "Gilder"}),
+        ("welder OR painter", {"Welder", "Painter", "Gilder"}),
+        ("robot arm or welder", {"Robot Arm Designer", "Welder", "Gilder"}),  # "and" binds first
+        ('"robot arm" or painter', {"Robot Arm Designer", "Painter", "Gilder"}),
+        ("welder or -robot", {"Welder", "Painter", "Gilder"}),
+        ("welder (or painter", {"Welder", "Painter", "Gilder"}),  # "!&|()" skipped, as spaces
+        # Not between two terms, or after a "-": the word "or".
+        ("welder or or painter", {"Welder", "Gilder"}),
+        ("welder or", {"Gilder"}),
+        ("or welder", {"Gilder"}),
+        ("painter -or", {"Painter"}),
+    ],
+)
+def test_or_between_two_terms_finds_either_as_on_postgresql(db, query, expected):
+    """PostgreSQL's web search reads "or" there as an operator; SQLite read it as a word."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for title in ("Robot Arm Designer", "Robot Technician", "Welder", "Painter"):
+        make_job(org, title)
+    make_job(org, "Gilder", search_text="Welder or painter wanted")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_a_mark_that_ends_a_word_stays_as_the_punctuation_after_it_goes(db):
     """Many a word in Indic scripts ends with a vowel sign ("सेवा", service): taken for
     punctuation, "सेवा!" would also find "सेवन" (consumption)."""
