@@ -69,6 +69,7 @@ WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
 # and around them, then taken out of the parsed words, it leaves a gap in their positions, so
 # that a quoted phrase matches within one tag or field, not the last word of one and the first
 # of the next (joining two tsvectors numbers the right one's words on from the left one's last).
+# A job's stored words are kept so too, between its title and its text (migration 0043).
 GAP_WORD = "\u00e9"
 # Apostrophes as boards and keyboards write them: straight, or curly (U+2019, U+2018 where
 # autocorrect turned one the wrong way, or U+02BC, the modifier letter that looks the same).
@@ -343,9 +344,9 @@ class AnyWordSearchQuery(PrefixSearchQuery):
 
 
 class StoredSearchVector(SearchVectorCombinable, Expression):
-    """A job's search title (weight A) and search text (C), parsed when the row was written:
-    the indexed column that migrations 0006, 0007, 0010 and 0027 add on PostgreSQL. It is not a
-    model field, since SQLite has no such column."""
+    """A job's search title (weight A) and search text (C), parsed when the row was written,
+    with a gap between them (GAP_WORD): the indexed column that migrations 0006, 0007, 0010,
+    0027 and 0043 add on PostgreSQL. It is not a model field, since SQLite has no such column."""
 
     output_field = SearchVectorField()
     config = SEARCH_CONFIG

@@ -458,6 +458,24 @@ def test_0042_makes_the_words_stored_with_characters_that_show_nothing_found():
     assert Job.objects.get(greenhouse_id=1).title == "Py\u00adthon Developer"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_0043_keeps_the_title_of_a_job_stored_before_it_apart_from_its_text():
+    """As 0042 stored them on PostgreSQL, a phrase ran from the title's last word on into the
+    text's first."""
+    migrate_with_jobs(
+        ("jobs", "0042_search_without_ignorable_characters"),
+        ("jobs", "0043_search_title_apart_from_text"),
+        organization={"name": "Forge", "search_name": "Forge", "slug": "forge"},
+        jobs=[(1, "Nurse", "Berlin Mitte"), (2, "Senior Nurse Berlin", "Hamburg")],
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found('"nurse berlin"') == ["Senior Nurse Berlin"]
+    assert found('"berlin mitte" nurse') == ["Nurse"]
+
+
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
     """While a deploy is under way, workers of the code before 0031 still run against its
     tables: the rows they insert leave its columns out, and the database fills them."""

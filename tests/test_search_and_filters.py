@@ -354,6 +354,29 @@ def test_a_quoted_phrase_is_found_within_a_tag_not_across_a_tag_and_its_neighbou
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"nurse berlin"', {"Senior Nurse Berlin", "Carer"}),
+        ('-"nurse berlin"', {"Nurse"}),
+        ("nurse berlin", {"Nurse", "Senior Nurse Berlin", "Carer"}),  # words, anywhere
+        ('"senior nurse"', {"Senior Nurse Berlin"}),  # a phrase at the title's start,
+        ('"berlin mitte"', {"Nurse"}),  # at the text's start
+        ('"shifts in berlin"', {"Carer"}),  # and at its end
+    ],
+)
+def test_a_quoted_phrase_is_found_within_the_title_or_the_text_not_across_them(db, query, expected):
+    """PostgreSQL numbered a job's stored words on from its title's last to its text's first:
+    "nurse berlin" found a job titled "Nurse" whose text starts with "Berlin". SQLite compares
+    each apart."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Nurse", search_text="Berlin Mitte")
+    make_job(org, "Senior Nurse Berlin", search_text="Hamburg")
+    make_job(org, "Carer", search_text="Nurse Berlin shifts in Berlin")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_a_tag_is_found_on_the_jobs_page_and_its_organizations_page(client, db):
     org = Organization.objects.create(name="Forge", slug="forge")
     make_job(org, "Welder", tags=["Visa sponsorship"])
