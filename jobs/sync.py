@@ -273,13 +273,23 @@ def sync_organization(
         # Made now, the email check would meet the lost database too, and fail with a
         # traceback: the task that frees the lease makes it once the database is back.
         return result
-    try:
-        sync_health_email_send(connection)
-    except Exception:
-        # The sync is recorded; an email gone wrong must not turn it into a crash (or lose the
-        # task's retry of a transient failure).
-        logger.exception("sync email crashed org=%s", slug)
+    _health_email_send_logged(connection)
     return result
+
+
+def _health_email_send_logged(
+    connection: GreenhouseConnection, *, raised: tuple[type[Exception], ...] = ()
+) -> SyncEmail:
+    """The email check of a sync whose outcome is recorded. An error of `raised` is raised;
+    any other is logged: an email gone wrong must not turn the sync into a crash (or lose the
+    task's retry of a transient failure)."""
+    try:
+        return sync_health_email_send(connection)
+    except raised:
+        raise
+    except Exception:
+        logger.exception("sync email crashed org=%s", connection.organization.slug)
+        return SyncEmail.NONE
 
 
 def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> bool:
@@ -1004,13 +1014,16 @@ def deferred_health_email_send(connection_id: int, *, started_at: datetime) -> S
     """The email check (step 6 of sync_organization) of the org's sync that started at
     `started_at`, which lost the database as it freed its lease, made while that sync is still
     the last to have started: the org's state is then its outcome. Once another has started,
-    that one's own check stands."""
+    that one's own check stands. The database lost is raised, for the task to make the check
+    again once it is back; any other error is logged, as the sync logs it."""
     connection = (
         GreenhouseConnection.objects.select_related("organization")
         .filter(pk=connection_id, last_attempt_at=started_at)
         .first()
     )
-    return SyncEmail.NONE if connection is None else sync_health_email_send(connection)
+    if connection is None:
+        return SyncEmail.NONE
+    return _health_email_send_logged(connection, raised=DATABASE_LOST_ERRORS)
 
 
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:

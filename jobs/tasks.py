@@ -325,20 +325,32 @@ def release_sync_lease(self, connection_id: int, started_at: str, database_retri
     """Free the lease of the org's sync that started at `started_at`, its outcome recorded,
     which lost the database as it freed it (jobs.sync): the org is not "Running…" until the
     lease runs out. Then make that sync's email check, which it left for the same reason.
-    Retried while the database is lost, as a sync is."""
+    Retried while the database is lost, as a sync is; the email check's other errors are
+    logged, as the sync logs them."""
     start = datetime.fromisoformat(started_at)
     try:
         freed = sync_lease_release(connection_id, started_at=start)
-        deferred_health_email_send(connection_id, started_at=start)
     except DATABASE_LOST_ERRORS as exc:
         _retry_after_database_error(
             self,
             connection_id,
             exc,
             what="sync lease not freed",
-            why="the database failed as the lease of a finished sync was freed, or as its "
-            "email check was made",
+            why="the database failed as the lease of a finished sync was freed",
             failed="sync lease not freed",
+            kwargs={},
+        )
+    try:
+        deferred_health_email_send(connection_id, started_at=start)
+    except DATABASE_LOST_ERRORS as exc:
+        # The lease is freed, if it was to be: the retry finds it so and makes the check again.
+        _retry_after_database_error(
+            self,
+            connection_id,
+            exc,
+            what="sync email not checked",
+            why="the database failed as the email check of a finished sync was made",
+            failed="sync email not checked",
             kwargs={},
         )
     return "freed" if freed else "skipped: another sync started since, or the lease was freed"

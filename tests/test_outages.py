@@ -771,6 +771,56 @@ def test_a_sync_that_loses_the_database_as_it_frees_the_org_emails_its_admins_on
     assert mail.outbox[0].subject == "Greenhouse sync is failing for Acme Robotics"
 
 
+def test_the_task_that_frees_a_lease_later_logs_an_email_check_that_crashes_as_the_sync_does(
+    acme, fake_greenhouse, monkeypatch, caplog, lease_releases_queued
+):
+    """It failed with Celery's traceback, where the sync logs "sync email crashed"."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+
+    def crash(connection):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(jobs_sync, "sync_health_email_send", crash)
+
+    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+
+    [record] = [r for r in caplog.records if "sync email crashed" in r.getMessage()]
+    assert record.getMessage() == "sync email crashed org=acme"
+    assert record.exc_info[0] is RuntimeError
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+
+
+def test_the_task_that_frees_a_lease_later_says_its_email_check_lost_the_database_not_the_lease(
+    acme,
+    fake_greenhouse,
+    monkeypatch,
+    caplog,
+    owner,
+    settings,
+    lease_releases_queued,
+    lease_release_retry_delays,
+):
+    """Its retry line began "sync lease not freed", the lease freed already."""
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
+    fake_greenhouse.remove_board("acme-robotics")
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        failing_since=timezone.now() - timedelta(minutes=61)
+    )
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
+
+    tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+
+    assert len(lease_release_retry_delays) == 1
+    [line] = [r.getMessage() for r in caplog.records if "retry 1 of" in r.getMessage()]
+    assert line.startswith(f"sync email not checked connection={acme.pk} error={DATABASE_DOWN!r}")
+    assert "lease" not in line
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+
+
 @pytest.mark.parametrize("lost_again", [1, 4], ids=["once", "for all its retries"])
 def test_the_task_that_frees_a_lease_later_is_retried_while_the_database_is_lost(
     acme,
