@@ -25,6 +25,13 @@ IGNORABLE_RE = re.compile(
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+# Thai, Lao, Tibetan, Myanmar and Khmer are written without spaces, and a zero-width space
+# there marks where a word ends: read as a space beside their letters, it keeps their words
+# apart ("ภาษา" finds "เรียน\u200bภาษา"), where inside a Latin word it is pasted noise.
+SCRIPT_WORD_BREAK_RE = re.compile(
+    "(?<=[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff])\u200b"
+    "|\u200b(?=[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff])"
+)
 ASCII_BYTES = bytes(range(128))
 # PostgreSQL's parser reads "C++", "C#" and "F#" as the one-letter words "c" and "f", so that
 # "C++" would find every C, C# and Objective-C job: search reads them as words it keeps whole.
@@ -97,8 +104,9 @@ def email_key(email: str) -> str:
 def fold_accents(text: str) -> str:
     """The text as people type it without accents: "München" as "Munchen", "Straße" as
     "Strasse", "ﬁ" as "fi" (NFKD), and without the characters that show nothing (IGNORABLE_RE):
-    "py\u200bthon" as "python". Case is kept, and letters without such accents ("ジ", "한")
-    stay as written, composed (NFC).
+    "py\u200bthon" as "python", but a zero-width space between Thai words (SCRIPT_WORD_BREAK_RE)
+    as a space. Case is kept, and letters without such accents ("ジ", "한") stay as written,
+    composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
     dash or a curly quote, so few are ASCII alone, and decomposing whole posts took 4 to 40
@@ -106,6 +114,8 @@ def fold_accents(text: str) -> str:
     """
     if text.isascii():
         return text
+    if "\u200b" in text:
+        text = SCRIPT_WORD_BREAK_RE.sub(" ", text)
     others = _beyond_ascii(text)
     # Composed first (NFC): a letter and its mark written apart, as macOS and some boards write
     # them ("한" as three jamo, "ガ" as "カ" and U+3099), were another word than the one typed

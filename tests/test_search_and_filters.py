@@ -570,6 +570,17 @@ def test_a_word_holding_a_character_that_shows_nothing_is_found_by_the_word_type
     assert found("snake") == {"Painter"}
 
 
+def test_thai_words_kept_apart_by_zero_width_spaces_are_each_found(db):
+    """Thai is written without spaces; a zero-width space marks where its words end, as
+    PostgreSQL's parser read it before invisible characters were folded out."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    make_job(org, "เรียน\u200bภาษา\u200bไทย")
+    make_job(org, "Welder")
+
+    for word in ("เรียน", "ภาษา", "ไทย"):
+        assert [job.title for job in job_search(query=word)] == ["เรียน\u200bภาษา\u200bไทย"]
+
+
 @pytest.mark.parametrize(
     "typed", ["women's", "women\u2019s", "women\u2018s", "\u2018women\u2019s\u2019"]
 )

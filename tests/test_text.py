@@ -78,6 +78,9 @@ def test_minutes_read_as_hours_and_minutes(minutes, words):
         # Characters that show nothing, pasted inside words or around them.
         ("Py\u00adthon, Ja\u200bva, Ru\u200cst, Go\u200dlang", "Python, Java, Rust, Golang"),
         ("\ufeffKot\u2060lin\u200f, Zu\u0308\u200brich, \u2764\ufe0f", "Kotlin, Zurich, \u2764"),
+        # Between words of scripts written without spaces, a zero-width space ends a word.
+        ("เรียน\u200bภาษา\u200bไทย, ភាសា\u200bខ្មែរ", "เรียน ภาษา ไทย, ភាសា ខ្មែរ"),
+        ("Thai\u200bไทย, ကို\u200bAnn", "Thai ไทย, ကို Ann"),
         ("Plain ASCII", "Plain ASCII"),
     ],
 )
