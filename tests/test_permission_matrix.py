@@ -26,6 +26,7 @@ from django.urls import reverse
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import Invitation, Job, Membership, Organization
+from tests.support.helpers import sign_in
 from tests.support.site_urls import SiteUrl, everything, site_urls
 
 pytestmark = pytest.mark.django_db
@@ -169,9 +170,7 @@ def concrete_url(site_url: SiteUrl, job: Job, user: User) -> str:
 
 def client_for(user: User | None, *, enforce_csrf_checks: bool = False) -> Client:
     client = Client(enforce_csrf_checks=enforce_csrf_checks)
-    if user is not None:
-        client.force_login(user)
-    return client
+    return client if user is None else sign_in(client, user)
 
 
 def matches(status: int, expected: int | set[int]) -> bool:
