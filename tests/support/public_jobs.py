@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.sync import sync_organization
+from jobs.text import as_searched, tags_as_searched
 
 _greenhouse_ids = itertools.count(4_100_000_000_001)  # beyond 32 bits, like real ids
 
@@ -31,10 +32,32 @@ def synced_acme(acme: GreenhouseConnection) -> Organization:
     return acme.organization
 
 
+def next_greenhouse_id() -> int:
+    return next(_greenhouse_ids)
+
+
 def make_unit(model: type[Department] | type[Office], organization: Organization, name: str):
     return model.objects.create(
-        organization=organization, greenhouse_id=next(_greenhouse_ids), name=name
+        organization=organization, greenhouse_id=next_greenhouse_id(), name=name
     )
+
+
+def job_to_make(organization: Organization, title: str, **fields: Any) -> Job:
+    """An open job not yet saved, with the searched forms save() keeps, for bulk_create()."""
+    greenhouse_id = fields.pop("greenhouse_id", next_greenhouse_id())
+    now = timezone.now()
+    values = {
+        "absolute_url": f"https://job-boards.greenhouse.io/{organization.slug}/jobs/{greenhouse_id}",
+        "first_published_at": now - timedelta(days=3),
+        "greenhouse_updated_at": now - timedelta(days=1),
+        "excerpt": f"{title}: a plain-text excerpt.",
+        "description_html": f"<p>{title}: a sanitized description.</p>",
+        **fields,
+    }
+    job = Job(organization=organization, greenhouse_id=greenhouse_id, title=title, **values)
+    job.search_title = as_searched(title)
+    job.search_tags = tags_as_searched(job.tags)
+    return job
 
 
 def make_job(
@@ -45,19 +68,8 @@ def make_job(
     offices: tuple[Office, ...] = (),
     **fields: Any,
 ) -> Job:
-    greenhouse_id = fields.pop("greenhouse_id", next(_greenhouse_ids))
-    now = timezone.now()
-    values = {
-        "absolute_url": f"https://job-boards.greenhouse.io/{organization.slug}/jobs/{greenhouse_id}",
-        "first_published_at": now - timedelta(days=3),
-        "greenhouse_updated_at": now - timedelta(days=1),
-        "excerpt": f"{title}: a plain-text excerpt.",
-        "description_html": f"<p>{title}: a sanitized description.</p>",
-        **fields,
-    }
-    job = Job.objects.create(
-        organization=organization, greenhouse_id=greenhouse_id, title=title, **values
-    )
+    job = job_to_make(organization, title, **fields)
+    job.save()
     job.departments.set(departments)
     job.offices.set(offices)
     return job
@@ -73,7 +85,7 @@ def make_many_jobs(organization: Organization, count: int) -> list[Job]:
         [
             Job(
                 organization=organization,
-                greenhouse_id=next(_greenhouse_ids),
+                greenhouse_id=next_greenhouse_id(),
                 title=f"Engineer {n:04d}",
                 search_title=f"Engineer {n:04d}",  # as save() would: bulk_create() calls none
                 excerpt=f"Engineer number {n}.",
