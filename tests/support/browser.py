@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.support.helpers import IN_CI
+from tests.support.helpers import IN_CI, sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -62,12 +62,11 @@ def page(chromium) -> Iterator[object]:
 
 
 def sign_in_by_cookie(page: object, base_url: str, username: str) -> None:
-    """Gives the browser a session signed in as `username`, made as Django's test client's
-    force_login makes one: tests of what a signed-in user sees skip the sign-in form, which
-    tests of signing in fill in."""
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    """Gives the browser a session signed in as `username` (helpers.sign_in): tests of what a
+    signed-in user sees skip the sign-in form, which tests of signing in fill in."""
+    session = sign_in(Client(), User.objects.get(username=username)).cookies[
+        settings.SESSION_COOKIE_NAME
+    ]
     page.context.add_cookies([{"name": session.key, "value": session.value, "url": base_url}])
 
 
