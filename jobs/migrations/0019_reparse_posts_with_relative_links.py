@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable
 
 from django.db import migrations
 
@@ -14,13 +15,19 @@ def forget_hashes_of_posts_with_relative_links(apps, schema_editor):
     the jobs stored with such a link forget their post's hash (and their org its board's
     fingerprint): the next sync reads them again. Only those jobs: rewriting every job would
     re-parse its search words on PostgreSQL."""
+    forget_hashes_of_linked_posts(apps, lambda html: RELATIVE_LINK_RE.search(html) is not None)
+
+
+def forget_hashes_of_linked_posts(apps, needs_reading: Callable[[str], bool]) -> None:
+    """Have the next sync read again the jobs whose description has a link and, stored,
+    `needs_reading` (also used by 0041)."""
     Job = apps.get_model("jobs", "Job")
     job_pks, organization_pks = [], set()
     linked = Job.objects.filter(description_html__contains='href="').values_list(
         "pk", "organization_id", "description_html"
     )
     for pk, organization_pk, description_html in linked.iterator(BATCH):
-        if RELATIVE_LINK_RE.search(description_html):
+        if needs_reading(description_html):
             job_pks.append(pk)
             organization_pks.add(organization_pk)
     for start in range(0, len(job_pks), BATCH):
