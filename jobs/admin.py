@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -31,6 +32,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.views.decorators.debug import sensitive_post_parameters
@@ -894,6 +896,10 @@ class GroupAdmin(ListQueryCleaning, DjangoGroupAdmin):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # sign-ins are throttled here too
+# The site's own name (SITE_NAME) where Django's admin says "Django administration" and "Django
+# site admin"; read as each page is drawn, as the site's own pages read it.
+admin.site.site_header = lazy(lambda: f"{settings.SITE_NAME} administration", str)()
+admin.site.site_title = lazy(lambda: f"{settings.SITE_NAME} admin", str)()
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

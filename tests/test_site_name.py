@@ -89,6 +89,15 @@ def test_every_page_names_the_site_by_its_setting(acme, owner, who, method, path
         assert page.select_one(".brand").get_text() == BRAND
 
 
+@pytest.mark.parametrize("path", ["/admin/login/", "/admin/", "/admin/jobs/organization/"])
+def test_the_django_admin_names_the_site_by_its_setting(admin_client, path):
+    page = parsed(Client().get(path) if path == "/admin/login/" else admin_client.get(path))
+
+    assert page.select_one("#site-name").get_text(strip=True) == f"{BRAND} administration"
+    assert page.title.get_text().endswith(f"| {BRAND} admin")
+    assert "Django" not in page.select_one("#site-name").get_text() + page.title.get_text()
+
+
 def test_the_500_page_names_no_site_rather_than_a_wrong_one(rf):
     """It is plain HTML rendered without a context, so that it shows whatever else failed: it
     cannot read SITE_NAME."""
