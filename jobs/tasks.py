@@ -321,29 +321,42 @@ def _retry_mark_if_reachable(
 
 
 @shared_task(bind=True, max_retries=MAX_SYNC_RETRIES)
-def release_sync_lease(self, connection_id: int, started_at: str, database_retries: int = 0) -> str:
+def release_sync_lease(
+    self,
+    connection_id: int,
+    started_at: str,
+    database_retries: int = 0,
+    lease_freed: bool = False,
+    **later_release_arguments: object,
+) -> str:
     """Free the lease of the org's sync that started at `started_at`, its outcome recorded,
     which lost the database as it freed it (jobs.sync): the org is not "Running…" until the
     lease runs out. Then make that sync's email check, which it left for the same reason.
     Retried while the database is lost, as a sync is; the email check's other errors are
-    logged, as the sync logs them."""
+    logged, as the sync logs them. `lease_freed`: the lease was freed already (by a try of
+    this task that lost the database as it made the email check), and only the check is left.
+    """
+    # Arguments a later release adds are left out, as sync_org leaves them.
     start = datetime.fromisoformat(started_at)
-    try:
-        freed = sync_lease_release(connection_id, started_at=start)
-    except DATABASE_LOST_ERRORS as exc:
-        _retry_after_database_error(
-            self,
-            connection_id,
-            exc,
-            what="sync lease not freed",
-            why="the database failed as the lease of a finished sync was freed",
-            failed="sync lease not freed",
-            kwargs={},
-        )
+    freed = False
+    if not lease_freed:
+        try:
+            freed = sync_lease_release(connection_id, started_at=start)
+        except DATABASE_LOST_ERRORS as exc:
+            _retry_after_database_error(
+                self,
+                connection_id,
+                exc,
+                what="sync lease not freed",
+                why="the database failed as the lease of a finished sync was freed",
+                failed="sync lease not freed",
+                kwargs={},
+            )
     try:
         deferred_health_email_send(connection_id, started_at=start)
     except DATABASE_LOST_ERRORS as exc:
-        # The lease is freed, if it was to be: the retry finds it so and makes the check again.
+        # The lease is freed, if it was to be: the retry makes the check again, and, told
+        # that this try freed it, says so rather than that it found nothing to free.
         _retry_after_database_error(
             self,
             connection_id,
@@ -351,8 +364,10 @@ def release_sync_lease(self, connection_id: int, started_at: str, database_retri
             what="sync email not checked",
             why="the database failed as the email check of a finished sync was made",
             failed="sync email not checked",
-            kwargs={},
+            kwargs={"lease_freed": lease_freed or freed},
         )
+    if lease_freed:
+        return "freed earlier; email checked"
     return "freed" if freed else "skipped: another sync started since, or the lease was freed"
 
 

@@ -821,6 +821,33 @@ def test_the_task_that_frees_a_lease_later_says_its_email_check_lost_the_databas
     assert [message.to for message in mail.outbox] == [[owner.email]]
 
 
+def test_the_retry_of_a_task_that_freed_a_lease_and_lost_its_email_check_says_it_freed_it(
+    acme, fake_greenhouse, monkeypatch, lease_releases_queued, lease_release_retry_delays
+):
+    """It said "skipped: another sync started since, or the lease was freed", as though no
+    try of the task had freed it."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
+
+    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+
+    assert outcome == "freed earlier; email checked" and len(lease_release_retry_delays) == 1
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+
+
+def test_the_task_that_frees_a_lease_later_runs_without_the_arguments_it_does_not_know(
+    acme, fake_greenhouse, monkeypatch, lease_releases_queued
+):
+    """Queued by a later release's worker, it failed with a TypeError on a worker of this one."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    later = {"added_by_a_later_release": True}
+
+    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0], kwargs=later).get()
+
+    assert outcome == "freed"
+
+
 @pytest.mark.parametrize("lost_again", [1, 4], ids=["once", "for all its retries"])
 def test_the_task_that_frees_a_lease_later_is_retried_while_the_database_is_lost(
     acme,
