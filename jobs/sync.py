@@ -203,8 +203,8 @@ def sync_organization(
        (whatever happened before; lost with the database once the outcome is recorded, a
        task frees the lease once the database is back).
     6. Email the org's admins if syncs have now failed for long enough, or work again after
-       they were told so (jobs.alerts); if the lock's release was lost with the database, the
-       task that frees it does so once the database is back.
+       they were told so (jobs.alerts); if the lock's release, or this check, was lost with the
+       database, the task that frees the lock does so once the database is back.
     """
     slug = connection.organization.slug
     lease = acquire_sync_lock(connection, started_at=started_at, taking_over=taking_over)
@@ -273,7 +273,7 @@ def sync_organization(
         # Made now, the email check would meet the lost database too, and fail with a
         # traceback: the task that frees the lease makes it once the database is back.
         return result
-    _health_email_send_logged(connection)
+    _recorded_health_email_send(connection)
     return result
 
 
@@ -292,50 +292,90 @@ def _health_email_send_logged(
         return SyncEmail.NONE
 
 
+def _recorded_health_email_send(connection: GreenhouseConnection) -> None:
+    """The email check of a sync whose outcome is recorded and whose lease is freed. Lost with
+    the database, the check is left to the task that frees a lease later, told that there is
+    none to free: logged as a crash, a failure or recovery email due would wait for the next
+    sync in that state, an interval on."""
+    try:
+        _health_email_send_logged(connection, raised=DATABASE_LOST_ERRORS)
+    except DATABASE_LOST_ERRORS as exc:
+        reconnect_after_database_error()
+        broker_error = _lease_release_queue(connection, lease_freed=True)
+        if broker_error is not None:
+            logger.warning(
+                "sync email check left to the next sync org=%s error=%r broker_error=%r "
+                "reason=the database was lost as the sync, its outcome recorded and its lease "
+                "freed, made its email check, and the task to make it later could not be queued",
+                connection.organization.slug,
+                exc,
+                broker_error,
+            )
+            return
+        logger.warning(
+            "sync email check deferred org=%s error=%r reason=the database was lost as the "
+            "sync, its outcome recorded and its lease freed, made its email check; a task "
+            "makes it once the database is back",
+            connection.organization.slug,
+            exc,
+        )
+
+
 def _recorded_sync_lock_release(connection: GreenhouseConnection, lease: datetime) -> bool:
     """Free the lease of a sync whose outcome is recorded; whether it was freed. Lost with the
     database, the lease is left to a task that frees it once the database is back: raised, the
     error would have the task run the sync again, fetching the board twice and counting a
-    failure twice."""
+    failure twice. With the broker down too, the lease is left to run out."""
     try:
         release_sync_lock(connection, lease)
     except DATABASE_LOST_ERRORS as exc:
         reconnect_after_database_error()
-        _lease_release_queue(connection, database_error=exc)
+        broker_error = _lease_release_queue(connection)
+        if broker_error is not None:
+            logger.warning(
+                "sync lease left to run out org=%s error=%r broker_error=%r reason=the database "
+                "was lost as the sync, its outcome recorded, freed it, and the task to free it "
+                "later could not be queued (SYNC_LOCK_SECONDS=%d); the next sync makes its "
+                "email check",
+                connection.organization.slug,
+                exc,
+                broker_error,
+                settings.SYNC_LOCK_SECONDS,
+            )
+            return False
+        logger.warning(
+            "sync lease release deferred org=%s error=%r reason=the database was lost as the "
+            "sync, its outcome recorded, freed it; a task frees it, and makes the sync's email "
+            "check, once the database is back",
+            connection.organization.slug,
+            exc,
+        )
         return False
     return True
 
 
-def _lease_release_queue(connection: GreenhouseConnection, *, database_error: Exception) -> None:
-    """Queue jobs.tasks.release_sync_lease for the lease of the sync that started at the org's
-    last attempt; with the broker down too, the lease is left to run out."""
+def _lease_release_queue(
+    connection: GreenhouseConnection, *, lease_freed: bool = False
+) -> Exception | None:
+    """Queue jobs.tasks.release_sync_lease for the sync that started at the org's last
+    attempt: to free its lease and make its email check, or, `lease_freed`, the check alone.
+    Returns the broker's error if it could not be queued."""
     from jobs.tasks import release_sync_lease  # the task module imports this one
 
-    slug = connection.organization.slug
     # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
     started_at = connection.last_attempt_at.isoformat()
+    # Sent only when true: a worker of a release before the argument fails a task that has it.
+    kwargs = {"lease_freed": True} if lease_freed else {}
     try:
         release_sync_lease.apply_async(
-            (connection.pk, started_at), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            (connection.pk, started_at),
+            kwargs=kwargs,
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
         )
     except BROKER_ERRORS as broker_error:
-        logger.warning(
-            "sync lease left to run out org=%s error=%r broker_error=%r reason=the database was "
-            "lost as the sync, its outcome recorded, freed it, and the task to free it later "
-            "could not be queued (SYNC_LOCK_SECONDS=%d); the next sync makes its email check",
-            slug,
-            database_error,
-            broker_error,
-            settings.SYNC_LOCK_SECONDS,
-        )
-        return
-    logger.warning(
-        "sync lease release deferred org=%s error=%r reason=the database was lost as the sync, "
-        "its outcome recorded, freed it; a task frees it, and makes the sync's email check, "
-        "once the database is back",
-        slug,
-        database_error,
-    )
+        return broker_error
+    return None
 
 
 def is_schema_mismatch(error: BaseException) -> bool:
@@ -1012,10 +1052,11 @@ def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
 
 def deferred_health_email_send(connection_id: int, *, started_at: datetime) -> SyncEmail:
     """The email check (step 6 of sync_organization) of the org's sync that started at
-    `started_at`, which lost the database as it freed its lease, made while that sync is still
-    the last to have started: the org's state is then its outcome. Once another has started,
-    that one's own check stands. The database lost is raised, for the task to make the check
-    again once it is back; any other error is logged, as the sync logs it."""
+    `started_at`, which lost the database as it freed its lease or made the check, made while
+    that sync is still the last to have started: the org's state is then its outcome. Once
+    another has started, that one's own check stands. The database lost is raised, for the
+    task to make the check again once it is back; any other error is logged, as the sync logs
+    it."""
     connection = (
         GreenhouseConnection.objects.select_related("organization")
         .filter(pk=connection_id, last_attempt_at=started_at)

@@ -333,9 +333,9 @@ def release_sync_lease(
     which lost the database as it freed it (jobs.sync): the org is not "Running…" until the
     lease runs out. Then make that sync's email check, which it left for the same reason.
     Retried while the database is lost, as a sync is; the email check's other errors are
-    logged, as the sync logs them. `lease_freed`: the lease was freed already (by a try of
-    this task that lost the database as it made the email check), and only the check is left.
-    """
+    logged, as the sync logs them. `lease_freed`: the lease was freed already, by the sync or
+    a try of this task that then lost the database as it made the email check, and only the
+    check is left."""
     # Arguments a later release adds are left out, as sync_org leaves them.
     start = datetime.fromisoformat(started_at)
     freed = False

@@ -32,8 +32,8 @@ from django.test import Client
 from django.utils import timezone
 from kombu import Connection
 
+from jobs import alerts, tasks
 from jobs import sync as jobs_sync
-from jobs import tasks
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
@@ -693,12 +693,13 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it
 
 
 @pytest.fixture
-def lease_releases_queued(monkeypatch) -> list[tuple]:
-    """The arguments of each task queued to free a lease later, held back from the broker."""
+def lease_releases_queued(monkeypatch) -> list[dict]:
+    """The arguments (`args` and `kwargs`, as apply() takes them) of each task queued to free a
+    lease later, held back from the broker."""
     queued = []
 
-    def hold_back(args, **options):
-        queued.append(args)
+    def hold_back(args, kwargs=None, **options):
+        queued.append({"args": args, "kwargs": kwargs or {}})
 
     monkeypatch.setattr(tasks.release_sync_lease, "apply_async", hold_back)
     return queued
@@ -708,6 +709,15 @@ def lease_releases_queued(monkeypatch) -> list[tuple]:
 def lease_release_retry_delays(monkeypatch) -> list[float]:
     """The waits the task that frees a lease later asks for its retries; they run at once."""
     return recorded_retry_delays(monkeypatch, tasks.release_sync_lease)
+
+
+def failing_for_an_hour(acme, fake_greenhouse, settings) -> None:
+    """acme's syncs have failed for over an hour: its next failed sync emails its admins."""
+    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
+    fake_greenhouse.remove_board("acme-robotics")
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        failing_since=timezone.now() - timedelta(minutes=61)
+    )
 
 
 def sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme) -> str:
@@ -732,11 +742,13 @@ def test_a_sync_that_loses_the_database_as_it_frees_the_org_once_recorded_is_not
     assert outcome.startswith("failed" if board_removed else "success") and retry_delays == []
     acme.refresh_from_db()
     assert acme.lock_expires_at is not None
-    assert lease_releases_queued == [(acme.pk, acme.last_attempt_at.isoformat())]
+    assert lease_releases_queued == [
+        {"args": (acme.pk, acme.last_attempt_at.isoformat()), "kwargs": {}}
+    ]
     [line] = [r.getMessage() for r in caplog.records if "lease release" in r.getMessage()]
     assert line.startswith(f"sync lease release deferred org=acme error={DATABASE_DOWN!r}")
 
-    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+    assert tasks.release_sync_lease.apply(**lease_releases_queued[0]).get() == "freed"
 
     assert fake_greenhouse.request_count() == 1
     run = SyncRun.objects.get()
@@ -752,11 +764,7 @@ def test_a_sync_that_loses_the_database_as_it_frees_the_org_emails_its_admins_on
     """Its email check ran on the lost database too: it logged "sync email crashed" with a
     traceback, and the admins of an org whose syncs had failed for an hour were told only by
     a later failed sync, a whole interval on. The task that frees the lease makes the check."""
-    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
-    fake_greenhouse.remove_board("acme-robotics")
-    GreenhouseConnection.objects.filter(pk=acme.pk).update(
-        failing_since=timezone.now() - timedelta(minutes=61)
-    )
+    failing_for_an_hour(acme, fake_greenhouse, settings)
     database_back = []  # holds True once it is
     for name in ("release_sync_lock", "sync_health_email_send"):
         monkeypatch.setattr(jobs_sync, name, lost_until(database_back, getattr(jobs_sync, name)))
@@ -766,7 +774,7 @@ def test_a_sync_that_loses_the_database_as_it_frees_the_org_emails_its_admins_on
     assert outcome.startswith("failed") and mail.outbox == []
     assert "sync email crashed" not in caplog.text
     database_back.append(True)
-    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+    assert tasks.release_sync_lease.apply(**lease_releases_queued[0]).get() == "freed"
     assert [message.to for message in mail.outbox] == [[owner.email]]
     assert mail.outbox[0].subject == "Greenhouse sync is failing for Acme Robotics"
 
@@ -782,7 +790,7 @@ def test_the_task_that_frees_a_lease_later_logs_an_email_check_that_crashes_as_t
 
     monkeypatch.setattr(jobs_sync, "sync_health_email_send", crash)
 
-    assert tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get() == "freed"
+    assert tasks.release_sync_lease.apply(**lease_releases_queued[0]).get() == "freed"
 
     [record] = [r for r in caplog.records if "sync email crashed" in r.getMessage()]
     assert record.getMessage() == "sync email crashed org=acme"
@@ -802,15 +810,11 @@ def test_the_task_that_frees_a_lease_later_says_its_email_check_lost_the_databas
     lease_release_retry_delays,
 ):
     """Its retry line began "sync lease not freed", the lease freed already."""
-    settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 60
-    fake_greenhouse.remove_board("acme-robotics")
-    GreenhouseConnection.objects.filter(pk=acme.pk).update(
-        failing_since=timezone.now() - timedelta(minutes=61)
-    )
+    failing_for_an_hour(acme, fake_greenhouse, settings)
     sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
     database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
 
-    tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+    tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert len(lease_release_retry_delays) == 1
     [line] = [r.getMessage() for r in caplog.records if "retry 1 of" in r.getMessage()]
@@ -829,7 +833,7 @@ def test_the_retry_of_a_task_that_freed_a_lease_and_lost_its_email_check_says_it
     sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
     database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
 
-    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+    outcome = tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert outcome == "freed earlier; email checked" and len(lease_release_retry_delays) == 1
     acme.refresh_from_db()
@@ -843,7 +847,9 @@ def test_the_task_that_frees_a_lease_later_runs_without_the_arguments_it_does_no
     sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
     later = {"added_by_a_later_release": True}
 
-    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0], kwargs=later).get()
+    outcome = tasks.release_sync_lease.apply(
+        args=lease_releases_queued[0]["args"], kwargs=later
+    ).get()
 
     assert outcome == "freed"
 
@@ -862,7 +868,7 @@ def test_the_task_that_frees_a_lease_later_is_retried_while_the_database_is_lost
         monkeypatch, tasks, "sync_lease_release", on_calls=set(range(1, lost_again + 1))
     )
 
-    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+    outcome = tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert outcome == "freed" and len(lease_release_retry_delays) == lost_again
     assert all(delay <= tasks.RETRY_MAX_SECONDS for delay in lease_release_retry_delays)
@@ -878,7 +884,7 @@ def test_the_task_that_frees_a_lease_later_gives_up_when_the_database_stays_lost
     database_lost_in(monkeypatch, tasks, "sync_lease_release", on_calls=set(range(1, 10)))
 
     with pytest.raises(OperationalError):
-        tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+        tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert len(lease_release_retry_delays) == tasks.MAX_SYNC_RETRIES
 
@@ -892,11 +898,118 @@ def test_the_task_that_frees_a_lease_later_leaves_a_sync_that_started_since_its_
     newer = jobs_sync.acquire_sync_lock(acme, taking_over=acme.last_attempt_at)
     assert newer is not None
 
-    outcome = tasks.release_sync_lease.apply(args=lease_releases_queued[0]).get()
+    outcome = tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert outcome.startswith("skipped")
     acme.refresh_from_db()
     assert acme.lock_expires_at == newer
+
+
+def test_a_sync_that_loses_the_database_as_it_checks_its_email_leaves_the_check_to_a_task(
+    acme,
+    fake_greenhouse,
+    monkeypatch,
+    caplog,
+    owner,
+    settings,
+    retry_delays,
+    lease_releases_queued,
+):
+    """It logged "sync email crashed" with a traceback, and the admins of an org whose syncs
+    had failed for an hour were told only by a later failed sync, a whole interval on. The task
+    that frees a lease later makes the check, told that the lease is freed."""
+    failing_for_an_hour(acme, fake_greenhouse, settings)
+    database_back = []  # holds True once it is
+    real_check = jobs_sync.sync_health_email_send
+    monkeypatch.setattr(jobs_sync, "sync_health_email_send", lost_until(database_back, real_check))
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("failed") and retry_delays == [] and mail.outbox == []
+    assert "sync email crashed" not in caplog.text
+    [record] = [r for r in caplog.records if "sync email check" in r.getMessage()]
+    assert (record.levelno, record.exc_info) == (logging.WARNING, None)
+    assert record.getMessage().startswith(
+        f"sync email check deferred org=acme error={DATABASE_DOWN!r}"
+    )
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None
+    start = acme.last_attempt_at.isoformat()
+    assert lease_releases_queued == [{"args": (acme.pk, start), "kwargs": {"lease_freed": True}}]
+
+    database_back.append(True)
+    outcome = tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
+
+    assert outcome == "freed earlier; email checked"
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert mail.outbox[0].subject == "Greenhouse sync is failing for Acme Robotics"
+
+
+def lose_the_database_as_the_first_email_is_recorded(monkeypatch) -> None:
+    """jobs.alerts sends its first email, then loses the database before it records it sent:
+    the email's claim stays, as the failed UPDATE that would release it leaves it."""
+    real_send = alerts._send
+    calls = itertools.count(1)
+
+    def sent_then_lost(*args):
+        sent = real_send(*args)
+        if next(calls) == 1:
+            raise DATABASE_DOWN
+        return sent
+
+    monkeypatch.setattr(alerts, "_send", sent_then_lost)
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["before its claim", "after sending it"])
+def test_an_email_check_that_loses_the_database_emails_the_admins_once(
+    acme, fake_greenhouse, monkeypatch, owner, settings, lease_releases_queued, sent
+):
+    failing_for_an_hour(acme, fake_greenhouse, settings)
+    if sent:
+        lose_the_database_as_the_first_email_is_recorded(monkeypatch)
+    else:
+        database_lost_in(monkeypatch, alerts, "admin_emails", on_calls={1})
+
+    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    assert len(mail.outbox) == int(sent) and len(lease_releases_queued) == 1
+    tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
+
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+
+
+def test_an_email_check_that_crashes_otherwise_is_logged_and_not_made_again(
+    acme, fake_greenhouse, monkeypatch, caplog, lease_releases_queued
+):
+    def crash(connection):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(jobs_sync, "sync_health_email_send", crash)
+
+    assert tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get().startswith("success")
+
+    [record] = [r for r in caplog.records if "sync email crashed" in r.getMessage()]
+    assert record.getMessage() == "sync email crashed org=acme"
+    assert record.exc_info[0] is RuntimeError
+    assert lease_releases_queued == []
+
+
+def test_a_sync_that_cannot_queue_its_email_check_leaves_it_to_the_next_sync(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, redis_refused
+):
+    """The broker is down too: the sync is not failed for it, nor run again."""
+    database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
+    started = time.monotonic()
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert time.monotonic() - started < FAIL_FAST_SECONDS
+    assert outcome.startswith("success") and retry_delays == []
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and fake_greenhouse.request_count() == 1
+    [line] = [r.getMessage() for r in caplog.records if "email check" in r.getMessage()]
+    assert line.startswith(
+        f"sync email check left to the next sync org=acme error={DATABASE_DOWN!r}"
+    )
 
 
 def test_a_lease_is_freed_by_its_start_only_while_no_sync_has_started_since(acme):
