@@ -32,7 +32,7 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
-from jobs.sync import acquire_sync_lock, close_missing_jobs, release_sync_lock
+from jobs.sync import acquire_sync_lock, close_missing_jobs
 
 BOARD_HISTORY_FIELDS = [
     "state",
@@ -216,22 +216,21 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected:
     belong to the organization, so they stay; reconnecting the same board reopens the jobs with
     their site-owned fields intact. Taking the sync lock first means no sync is halfway through
     writing jobs that this would then have to close again.
+
+    All or nothing: the lock is taken in the same transaction, so a disconnect that fails leaves
+    the connection as it was, its lock free and its queued or retry mark and last attempt kept:
+    taking the lock clears and notes them, and a pending retry of a failed or lost sync would
+    then find another sync started since, and do nothing.
     """
-    lease = acquire_sync_lock(connection)
-    if lease is None:
-        raise SyncInProgress(SyncInProgress.message)
-    try:
-        with transaction.atomic():
-            open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
-            listed = open_jobs.listed().count()
-            closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
-            connection.delete()
-            if closed:
-                connection.organization.mark_listing_changed()
-    except BaseException:
-        # Or the org could neither sync nor disconnect until the lease ran out.
-        release_sync_lock(connection, lease)
-        raise
+    with transaction.atomic():
+        if acquire_sync_lock(connection) is None:
+            raise SyncInProgress(SyncInProgress.message)
+        open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
+        listed = open_jobs.listed().count()
+        closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())
+        connection.delete()
+        if closed:
+            connection.organization.mark_listing_changed()
     # Once committed: Django's admin deletes a connection in its own transaction, and a page
     # rendered meanwhile, with the jobs still open, must not be kept under the new version.
     transaction.on_commit(lambda: listing_cache_invalidate(organization=connection.organization))

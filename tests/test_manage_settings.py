@@ -691,6 +691,34 @@ def test_a_disconnect_that_fails_leaves_the_org_free_to_sync(connected, monkeypa
     assert acquire_sync_lock(GreenhouseConnection.objects.get()) is not None
 
 
+def test_a_disconnect_whose_delete_fails_leaves_the_connection_as_it_was(
+    connected, north, monkeypatch
+):
+    """Taking the lock had cleared the queued and retry marks and noted a new last attempt: the
+    retry the mark stood for then found another sync had started since, and did nothing."""
+    now = timezone.now()
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(
+        queued_at=now - timedelta(minutes=1),
+        retry_at=now + timedelta(minutes=5),
+        last_attempt_at=now - timedelta(minutes=10),
+        next_sync_at=now + timedelta(hours=1),
+    )
+    Job.objects.create(organization=north, greenhouse_id=1, title="Welder")
+    connection = GreenhouseConnection.objects.get()
+    before = GreenhouseConnection.objects.values().get()
+
+    def database_error(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(GreenhouseConnection, "delete", database_error)
+
+    with pytest.raises(DatabaseError):
+        connection_disconnect(connection=connection)
+
+    assert GreenhouseConnection.objects.values().get() == before
+    assert Job.objects.get().is_open
+
+
 def test_disconnecting_an_unconnected_org_just_says_so(signed_in, north):
     response = signed_in.get("/manage/north/disconnect/", follow=True)
     assert "not connected to Greenhouse" in response.content.decode()
