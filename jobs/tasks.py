@@ -364,7 +364,9 @@ def release_sync_lease(
             what="sync email not checked",
             why="the database failed as the email check of a finished sync was made",
             failed="sync email not checked",
-            kwargs={"lease_freed": lease_freed or freed},
+            # Sent only when true, as jobs.sync queues it: a worker of a release before the
+            # argument fails a task that has it.
+            kwargs={"lease_freed": True} if lease_freed or freed else {},
         )
     if lease_freed:
         return "freed earlier; email checked"

@@ -840,6 +840,24 @@ def test_the_retry_of_a_task_that_freed_a_lease_and_lost_its_email_check_says_it
     assert acme.lock_expires_at is None
 
 
+def test_the_retry_of_an_email_check_carries_that_the_lease_was_freed_only_when_it_was(
+    acme, fake_greenhouse, monkeypatch, lease_releases_queued
+):
+    """It carried `lease_freed=False` too, which a worker of a release before the argument
+    fails on."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    # The lease is free already, its sync still the last to have started.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    database_lost_in(monkeypatch, jobs_sync, "sync_health_email_send", on_calls={1})
+    queued = lease_releases_queued[0]
+
+    asked = retry_asked_for(
+        monkeypatch, *queued["args"], task=tasks.release_sync_lease, kwargs=queued["kwargs"]
+    )
+
+    assert asked["kwargs"] == {"database_retries": 1}
+
+
 def test_the_task_that_frees_a_lease_later_runs_without_the_arguments_it_does_not_know(
     acme, fake_greenhouse, monkeypatch, lease_releases_queued
 ):

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own re
 
 import pytest
 from bs4 import BeautifulSoup
+from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -59,19 +60,21 @@ def sign_in(client: Client, user: User) -> Client:
     return client
 
 
-def retry_asked_for(monkeypatch, *args: object, **options: object) -> dict:
-    """Run the sync task on `args` (and apply()'s `options`): what it asked its retry to carry,
-    the retry held back."""
+def retry_asked_for(
+    monkeypatch, *args: object, task: Task = tasks.sync_org, **options: object
+) -> dict:
+    """Run `task` (the sync task) on `args` (and apply()'s `options`): what it asked its retry
+    to carry, the retry held back."""
     asked = {}
 
     def hold_retry(**kwargs):
         asked.update(kwargs)
         return Retry()
 
-    retry = tasks.sync_org.retry
-    monkeypatch.setattr(tasks.sync_org, "retry", hold_retry)
-    tasks.sync_org.apply(args=args, **options)
-    monkeypatch.setattr(tasks.sync_org, "retry", retry)
+    retry = task.retry
+    monkeypatch.setattr(task, "retry", hold_retry)
+    task.apply(args=args, **options)
+    monkeypatch.setattr(task, "retry", retry)
     return asked
 
 
