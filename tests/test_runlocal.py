@@ -13,28 +13,23 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
-from unittest import mock
 
-import kombu
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
-from kombu.transport import filesystem
 
 from jobs.management.commands import runlocal
 from jobs.models import Organization
 from orgsite.env import env_int
 from tests.support import ports
 from tests.support.ports import PortTaken, on_a_free_port
-from tests.support.settings_module import settings_under
 
 pytestmark = pytest.mark.django_db
 
@@ -365,66 +360,3 @@ def test_runlocal_is_started_again_on_another_port_if_its_port_is_taken_once_pic
 
     assert port == picks[1] != picks[0]
     assert f"Port {picks[0]} is in use" in (tmp_path / f"runlocal-{picks[0]}.log").read_text()
-
-
-def test_a_worker_on_the_local_broker_looks_for_a_stop_four_times_a_second(tmp_path):
-    """Celery runs the filesystem transport in a loop that waits on it 2 seconds at a time and
-    looks for a stop only between waits (then waits once more): a worker under `make run` took
-    about 7 seconds to stop, most of runlocal's 10 seconds of grace, where it now takes 3."""
-    transport = settings_under(CELERY_BROKER_URL="filesystem://")["CELERY_BROKER_TRANSPORT"]
-    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
-    broker = kombu.Connection("filesystem://", transport=transport, transport_options=folders)
-
-    with broker, mock.patch.object(filesystem.Transport, "drain_events") as wait:
-        broker.drain_events(timeout=2.0)  # as celery.worker.loops.synloop asks
-
-    wait.assert_called_once_with(mock.ANY, timeout=0.25)
-
-
-def test_a_worker_on_the_local_broker_takes_each_message_whole_as_others_are_written(tmp_path):
-    """A worker reads the queue folder 4 times a second while web processes write to it: a
-    message it takes as it is being written must not reach it empty or cut short, lost, and
-    stop the worker ("Unrecoverable error: JSONDecodeError"), so that no sync runs after it."""
-    transport = settings_under(CELERY_BROKER_URL="filesystem://")["CELERY_BROKER_TRANSPORT"]
-    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
-    sent = list(range(10))
-    # Large, so that each takes long enough to write for the worker to come upon it unfinished.
-    padding = "x" * 1_000_000
-    taken: list[int] = []
-    broken: list[Exception] = []
-    # The queue's binding is in place before either side runs, as a worker's is once it starts:
-    # kombu writes that table in place too, and this test is about the messages.
-    with kombu.Connection("filesystem://", transport=transport, transport_options=folders) as (
-        broker
-    ):
-        broker.SimpleQueue("celery").close()
-
-    def work() -> None:
-        with kombu.Connection("filesystem://", transport=transport, transport_options=folders) as (
-            broker
-        ):
-            queue = broker.SimpleQueue("celery")
-            deadline = time.monotonic() + 30
-            while len(taken) + len(broken) < len(sent) and time.monotonic() < deadline:
-                try:
-                    message = queue.get_nowait()  # as often as it can
-                except queue.Empty:
-                    continue
-                except ValueError as exc:  # what it read was not a whole message
-                    broken.append(exc)
-                    continue
-                taken.append(message.payload["number"])
-                message.ack()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    with kombu.Connection("filesystem://", transport=transport, transport_options=folders) as (
-        broker
-    ):
-        queue = broker.SimpleQueue("celery")
-        for number in sent:
-            queue.put({"number": number, "padding": padding})
-    worker.join()
-
-    # In the order of their names, which the same millisecond leaves to chance.
-    assert (sorted(taken), broken) == (sent, [])

@@ -1,0 +1,102 @@
+"""The local broker (CELERY_BROKER_URL=filesystem://, orgsite/filesystem_broker.py): workers stop
+in 3 seconds, and no process ever reads a file of the queue folder half written.
+
+Web and worker are two connections in this process. The races are forced, not hoped for: a
+reader looks at the folder each time the writer has just opened a file, the moment kombu's own
+transport leaves a file created and not yet written."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import kombu
+import pytest
+from kombu.transport import filesystem, virtual
+
+from tests.support.settings_module import settings_under
+
+
+@pytest.fixture
+def connect(tmp_path: Path, monkeypatch) -> Callable[[], kombu.Connection]:
+    """Opens a connection to the transport the settings name for filesystem://, its folders in
+    `tmp_path`."""
+    transport = settings_under(CELERY_BROKER_URL="filesystem://")["CELERY_BROKER_TRANSPORT"]
+    folders = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+    }
+    # Kombu keeps the bindings made in a process in one state for every connection, and writes a
+    # binding's routing table only the first time: after another test bound the same queue, this
+    # one's folder would get no table, and its messages no route.
+    monkeypatch.setattr(filesystem.Transport, "global_state", virtual.BrokerState())
+    return lambda: kombu.Connection("filesystem://", transport=transport, transport_options=folders)
+
+
+@dataclass
+class Looks:
+    count: int = 0
+    errors: list[Exception] = field(default_factory=list)
+
+
+@contextmanager
+def looking_after_each_open(look: Callable[[], Any]) -> Iterator[Looks]:
+    """Calls `look` each time this thread has just opened a file (any `open` implemented in C:
+    Python's, io's, os's), counting the looks and keeping what they raised."""
+    looks = Looks()
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        # Python calls no profile function while one runs: what `look` opens is not looked at.
+        if event == "c_return" and getattr(arg, "__name__", None) == "open":
+            looks.count += 1
+            try:
+                look()
+            except Exception as exc:
+                looks.errors.append(exc)
+
+    sys.setprofile(profile)
+    try:
+        yield looks
+    finally:
+        sys.setprofile(None)
+
+
+def test_a_worker_on_the_local_broker_looks_for_a_stop_four_times_a_second(connect):
+    """Celery runs the filesystem transport in a loop that waits on it 2 seconds at a time and
+    looks for a stop only between waits (then waits once more): a worker under `make run` took
+    about 7 seconds to stop, most of runlocal's 10 seconds of grace, where it now takes 3."""
+    with connect() as broker, mock.patch.object(filesystem.Transport, "drain_events") as wait:
+        broker.drain_events(timeout=2.0)  # as celery.worker.loops.synloop asks
+
+    wait.assert_called_once_with(mock.ANY, timeout=0.25)
+
+
+def test_a_worker_never_takes_a_message_as_it_is_being_written(connect):
+    """Kombu's transport creates a message's file empty, then writes it: a worker that read the
+    folder in between took the message empty, lost it and stopped ("Unrecoverable error:
+    JSONDecodeError"), so that no sync ran after it and the org's page said "Queued…"."""
+    taken: list[Any] = []
+    with connect() as worker, connect() as web:
+        # Bound before, as a running worker's queue is.
+        queue = worker.SimpleQueue("celery")
+
+        def take() -> None:
+            try:
+                message = queue.get_nowait()
+            except queue.Empty:
+                return
+            taken.append(message.payload)
+            message.ack()
+
+        with looking_after_each_open(take) as looks:
+            web.SimpleQueue("celery").put({"number": 1})
+        take()
+
+    assert looks.count > 0
+    assert (taken, looks.errors) == ([{"number": 1}], [])
