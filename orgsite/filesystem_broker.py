@@ -18,13 +18,14 @@ from kombu.utils.json import dumps
 # more: a worker asked to stop sat there about 4 of the 7 seconds it took. The queue folder is
 # then read 4 times a second instead of once, which costs nothing beside a sync.
 MAX_WAIT_SECONDS = 0.25
-# Workers take only files named <time>_<id>.<queue>.msg from the queue folder.
+# Workers take only files named <time>_<id>.<queue>.msg from the queue folder, and kombu reads
+# only <exchange>.exchange from the control folder.
 UNFINISHED_SUFFIX = ".unfinished"
 
 
 class Channel(filesystem.Channel):
     def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:
-        """Write the message under a name no worker takes, then rename it into the queue.
+        """Write the message whole under a name no worker takes, then rename it into the queue.
 
         Kombu's own creates the message's file empty and then writes it: a worker that reads the
         folder in between takes the file empty or cut short, and the message is lost. Celery
@@ -33,14 +34,37 @@ class Channel(filesystem.Channel):
         """
         # Named as kombu names it: workers take the messages in the order of their names.
         name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
-        path = Path(self.data_folder_out) / name
-        unfinished = path.with_name(name + UNFINISHED_SUFFIX)
-        try:
-            unfinished.write_bytes(str_to_bytes(dumps(payload)))
-            unfinished.replace(path)
-        except OSError as exc:
-            unfinished.unlink(missing_ok=True)
-            raise ChannelError(f"Cannot add file {path} to the queue folder") from exc
+        _write_whole(Path(self.data_folder_out) / name, payload)
+
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+        """Create an exchange's routing table whole, as a message is written.
+
+        Kombu's own creates the table's file empty and only then locks and writes it: a web
+        process that published as a worker started, binding its queue, read the table empty
+        and failed ("JSONDecodeError"). Once the table is there, kombu's adds to it in place
+        under a lock that its readers wait for. Two processes creating it at the same moment
+        still each write their own, and the last one stays, as with kombu's.
+        """
+        table = self._exchange_file(exchange)
+        if table.exists():
+            super()._queue_bind(exchange, routing_key, pattern, queue)
+            return
+        self.control_folder.mkdir(exist_ok=True)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        _write_whole(table, [binding])
+
+
+def _write_whole(path: Path, content: Any) -> None:
+    """Write `content` as JSON under a name kombu never reads, then rename it to `path`: other
+    processes find `path` whole or not at all."""
+    # A name of its own: two processes may create the same routing table at once.
+    unfinished = path.with_name(f"{path.name}.{uuid.uuid4().hex}{UNFINISHED_SUFFIX}")
+    try:
+        unfinished.write_bytes(str_to_bytes(dumps(content)))
+        unfinished.replace(path)
+    except OSError as exc:
+        unfinished.unlink(missing_ok=True)
+        raise ChannelError(f"Cannot write {path}") from exc
 
 
 class Transport(filesystem.Transport):

@@ -1,5 +1,5 @@
 """The local broker (CELERY_BROKER_URL=filesystem://, orgsite/filesystem_broker.py): workers stop
-in 3 seconds, and no process ever reads a file of the queue folder half written.
+in 3 seconds, and no process ever reads a message or a routing table half written.
 
 Web and worker are two connections in this process. The races are forced, not hoped for: a
 reader looks at the folder each time the writer has just opened a file, the moment kombu's own
@@ -100,3 +100,23 @@ def test_a_worker_never_takes_a_message_as_it_is_being_written(connect):
 
     assert looks.count > 0
     assert (taken, looks.errors) == ([{"number": 1}], [])
+
+
+def test_a_web_process_never_reads_a_routing_table_as_it_is_being_created(connect):
+    """Kombu's transport creates an exchange's routing table empty, then locks and writes it: a
+    web process routing a message (or binding its queue) as a worker started, binding its own,
+    read the table empty and failed ("JSONDecodeError"), the sync unqueued."""
+    tables: list[list[Any]] = []
+    with connect() as worker, connect() as web:
+
+        def route() -> None:
+            tables.append(web.default_channel.get_table("celery"))
+
+        with looking_after_each_open(route) as looks:
+            worker.SimpleQueue("celery")
+        route()
+
+    assert looks.count > 0 and looks.errors == []
+    # (routing key, pattern, queue), the pattern only for topic exchanges
+    assert tables[-1] == [("celery", "", "celery")]
+    assert all(table in ([], tables[-1]) for table in tables)
