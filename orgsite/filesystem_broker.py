@@ -1,8 +1,9 @@
-"""The filesystem transport of local runs (CELERY_BROKER_URL=filesystem://), quicker to stop and
-never read half written."""
+"""The filesystem transport of local runs (CELERY_BROKER_URL=filesystem://), quicker to stop,
+never read half written, and rid of the files that processes killed while writing left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -21,9 +22,17 @@ MAX_WAIT_SECONDS = 0.25
 # Workers take only files named <time>_<id>.<queue>.msg from the queue folder, and kombu reads
 # only <exchange>.exchange from the control folder.
 UNFINISHED_SUFFIX = ".unfinished"
+# Such a file is written and renamed within milliseconds: one this old was left by a process
+# killed in between, and is removed when a process next connects.
+UNFINISHED_MAX_AGE_SECONDS = 600
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, connection: Any, **kwargs: Any) -> None:
+        super().__init__(connection, **kwargs)
+        for folder in {Path(self.data_folder_in), Path(self.data_folder_out), self.control_folder}:
+            _remove_abandoned_files(folder)
+
     def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:
         """Write the message whole under a name no worker takes, then rename it into the queue.
 
@@ -65,6 +74,17 @@ def _write_whole(path: Path, content: Any) -> None:
     except OSError as exc:
         unfinished.unlink(missing_ok=True)
         raise ChannelError(f"Cannot write {path}") from exc
+
+
+def _remove_abandoned_files(folder: Path) -> None:
+    """Remove the unfinished files of `folder` too old to be still being written."""
+    too_old = time.time() - UNFINISHED_MAX_AGE_SECONDS
+    # A folder missing, unreadable or read-only is for sending and taking messages to report.
+    for unfinished in folder.glob(f"*{UNFINISHED_SUFFIX}"):
+        # Also when another process removed it meanwhile.
+        with contextlib.suppress(OSError):
+            if unfinished.stat().st_mtime < too_old:
+                unfinished.unlink()
 
 
 class Transport(filesystem.Transport):

@@ -1,5 +1,6 @@
 """The local broker (CELERY_BROKER_URL=filesystem://, orgsite/filesystem_broker.py): workers stop
-in 3 seconds, and no process ever reads a message or a routing table half written.
+in 3 seconds, no process ever reads a message or a routing table half written, and the files
+that killed processes left unfinished are removed.
 
 Web and worker are two connections in this process. The races are forced, not hoped for: a
 reader looks at the folder each time the writer has just opened a file, the moment kombu's own
@@ -7,7 +8,9 @@ transport leaves a file created and not yet written."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ import kombu
 import pytest
 from kombu.transport import filesystem, virtual
 
+from orgsite.filesystem_broker import UNFINISHED_MAX_AGE_SECONDS, UNFINISHED_SUFFIX
 from tests.support.settings_module import settings_under
 
 
@@ -120,3 +124,27 @@ def test_a_web_process_never_reads_a_routing_table_as_it_is_being_created(connec
     # (routing key, pattern, queue), the pattern only for topic exchanges
     assert tables[-1] == [("celery", "", "celery")]
     assert all(table in ([], tables[-1]) for table in tables)
+
+
+def test_a_process_connecting_removes_the_files_that_killed_processes_left_unfinished(
+    connect, tmp_path
+):
+    """A web process killed between writing a message and renaming it into the queue left its
+    file there for good. One written in the last minutes may still be being written, and stays,
+    as do messages waiting however long."""
+    long_ago = time.time() - UNFINISHED_MAX_AGE_SECONDS - 60
+    (tmp_path / "control").mkdir()
+    abandoned_message = tmp_path / f"1_a.celery.msg.a{UNFINISHED_SUFFIX}"
+    abandoned_table = tmp_path / "control" / f"celery.exchange.a{UNFINISHED_SUFFIX}"
+    being_written = tmp_path / f"2_b.celery.msg.b{UNFINISHED_SUFFIX}"
+    waiting = tmp_path / "0_c.celery.msg"
+    for path in [abandoned_message, abandoned_table, being_written, waiting]:
+        path.write_text("{}")
+    for path in [abandoned_message, abandoned_table, waiting]:
+        os.utime(path, (long_ago, long_ago))
+
+    with connect() as broker:
+        broker.connect()
+
+    assert not abandoned_message.exists() and not abandoned_table.exists()
+    assert being_written.exists() and waiting.exists()
