@@ -51,11 +51,14 @@ JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=
 # A quoted phrase or a bare term, each after the signs before it, as PostgreSQL's web search
 # reads them: outside quotes, its operator characters "!&|()<" end a term and are skipped
 # before one, and each "-" there means "without" ("(-robot" and "- robot" leave robot out;
-# "--robot", "without without", finds it).
+# "--robot", "without without", finds it). After a term, "or" is the operator OR (group "or")
+# unless a letter, digit, "_" or "-" follows it, or nothing but spaces after the character that
+# does: "welder or,painter" and 'welder or"painter"' offer either, "welder or," finds "or".
 QUERY_OPERATORS = "!&|()<"
 OUTSIDE_TERMS = rf"\s{re.escape(QUERY_OPERATORS)}"
 QUERY_PART_RE = re.compile(
     rf'(?P<signs>[{OUTSIDE_TERMS}-]*)(?P<term>"[^"]*"|[^{OUTSIDE_TERMS}-][^{OUTSIDE_TERMS}]*)'
+    rf"(?P<or>[{OUTSIDE_TERMS}]*(?i:or)(?=[^\w-]\s*\S))?"
 )
 MAX_SEARCH_WORDS = 10
 # "simple" has no stemming (boards mix languages), so a word of the query also finds the longer
@@ -152,30 +155,25 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
         )
     # As PostgreSQL's web search reads the words that matter most: "-word" excludes, a quoted
     # phrase is matched whole, "Acme-Robotics" is also "Acme Robotics", and "(robot" is "robot";
-    # "or" between two terms offers either, and binds looser than the others: "robot arm or
+    # "or" after a term offers either side, and binds looser than the others: "robot arm or
     # welder" is (robot and arm) or welder. After a "-" it is the word left out.
     query = query.translate(CURLY_APOSTROPHES_AS_STRAIGHT)
     alternatives: list[Q] = []
     terms = Q()
-    after_term = False
     for part in QUERY_PART_RE.finditer(query):
-        is_or = part["term"].casefold() == "or" and "-" not in part["signs"]
-        if is_or and after_term and part.end() < len(query):
-            alternatives.append(terms)
-            terms, after_term = Q(), False
-            continue
-        after_term = True
         excluded = part["signs"].count("-") % 2 == 1  # each "-" before it turns it over
         written = _without_punctuation_at_the_ends(part["term"])
         spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
-        if not spaced:
-            continue
-        matches = Q()
-        for field in SQLITE_SEARCHED_FIELDS:
-            matches |= Q(FoldedContains(F(field), written))
-            if " " in spaced:  # words PostgreSQL also finds joined: "robot arm" in "Robot-Arm"
-                matches |= Q(FoldedContains(_joiners_as_spaces_on_sqlite(F(field)), spaced))
-        terms &= ~matches if excluded else matches
+        if spaced:
+            matches = Q()
+            for field in SQLITE_SEARCHED_FIELDS:
+                matches |= Q(FoldedContains(F(field), written))
+                if " " in spaced:  # words PostgreSQL also finds joined: "robot arm" in "Robot-Arm"
+                    matches |= Q(FoldedContains(_joiners_as_spaces_on_sqlite(F(field)), spaced))
+            terms &= ~matches if excluded else matches
+        if part["or"]:
+            alternatives.append(terms)
+            terms = Q()
     alternatives = [alternative for alternative in (*alternatives, terms) if alternative]
     return jobs.filter(functools.reduce(operator.or_, alternatives)) if alternatives else jobs
 
@@ -266,12 +264,12 @@ def _joined_words_as_phrases(query: str) -> str:
     """
 
     def spaced(part: re.Match) -> str:
-        signs, term = part["signs"], part["term"]
+        signs, term, or_after = part["signs"], part["term"], part["or"] or ""
         if not JOINER_BETWEEN_LETTERS_RE.search(term):
             return part[0]
         if '"' in term:  # already a phrase: only its words are spaced
-            return signs + JOINER_BETWEEN_LETTERS_RE.sub(" ", term)
-        return f'{signs}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", term)}"'
+            return signs + JOINER_BETWEEN_LETTERS_RE.sub(" ", term) + or_after
+        return f'{signs}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", term)}"{or_after}'
 
     return QUERY_PART_RE.sub(spaced, query)
 

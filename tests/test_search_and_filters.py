@@ -254,9 +254,18 @@ def test_a_phrase_is_found_with_its_words_joined_by_a_dash_dot_or_slash(db, quer
         ('"robot arm" or painter', {"Robot Arm Designer", "Painter", "Gilder"}),
         ("welder or -robot", {"Welder", "Painter", "Gilder"}),
         ("welder (or painter", {"Welder", "Painter", "Gilder"}),  # "!&|()" skipped, as spaces
-        # Not between two terms, or after a "-": the word "or".
+        # Punctuation or a quote glued after it ends it too, and is no word.
+        ("welder or,painter", {"Welder", "Painter", "Gilder"}),
+        ("welder or, painter", {"Welder", "Painter", "Gilder"}),
+        ('welder or"painter"', {"Welder", "Painter", "Gilder"}),
+        ('"welder"or painter', {"Welder", "Painter", "Gilder"}),
+        ("painter or,robot-arm", {"Robot Arm Designer", "Painter", "Gilder"}),
+        # Not between two terms, or after a "-", or with only spaces after what follows it, or
+        # with a letter, digit, "_" or "-" right after it: the word "or".
         ("welder or or painter", {"Welder", "Gilder"}),
         ("welder or", {"Gilder"}),
+        ("welder or,", {"Gilder"}),
+        ("welder orb", set()),
         ("or welder", {"Gilder"}),
         ("painter -or", {"Painter"}),
     ],
