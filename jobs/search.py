@@ -83,6 +83,7 @@ GAP_WORD = "\u00e9"
 CURLY_APOSTROPHES = "\u2018\u2019\u02bc"
 CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans(CURLY_APOSTROPHES, "'" * len(CURLY_APOSTROPHES))
 SQLITE_FOLDED_CONTAINS = "folded_contains"
+SQLITE_WORDS_IN_A_ROW = "words_in_a_row"
 SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")
 
 
@@ -162,14 +163,10 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     terms = Q()
     for part in QUERY_PART_RE.finditer(query):
         excluded = part["signs"].count("-") % 2 == 1  # each "-" before it turns it over
-        written = _without_punctuation_at_the_ends(part["term"])
-        spaced = " ".join(WORD_JOINER_RE.sub(" ", written).split())
-        if spaced:
-            matches = Q()
-            for field in SQLITE_SEARCHED_FIELDS:
-                matches |= Q(FoldedContains(F(field), written))
-                if " " in spaced:  # words PostgreSQL also finds joined: "robot arm" in "Robot-Arm"
-                    matches |= Q(FoldedContains(_joiners_as_spaces_on_sqlite(F(field)), spaced))
+        if words := _words_of(part["term"]):
+            matches = functools.reduce(
+                operator.or_, (_sqlite_holds(field, words) for field in SQLITE_SEARCHED_FIELDS)
+            )
             terms &= ~matches if excluded else matches
         if part["or"]:
             alternatives.append(terms)
@@ -178,26 +175,39 @@ def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
     return jobs.filter(functools.reduce(operator.or_, alternatives)) if alternatives else jobs
 
 
-def _joiners_as_spaces_on_sqlite(expression: Expression) -> Expression:
-    """The text with WORD_JOINERS read as spaces, as _joiners_as_spaces() reads it on
-    PostgreSQL; SQLite has no translate()."""
-    for joiner in WORD_JOINERS:
-        expression = Func(
-            expression, Value(joiner), Value(" "), function="REPLACE", output_field=TextField()
-        )
-    return expression
+def _words_of(term: str) -> list[str]:
+    """The words of a term as PostgreSQL's parser finds them, letters, marks and digits (one
+    mark ends many a word in Indic scripts), each other character read as a space: "(robot",
+    "robot:*" and "«robot»" hold the word "robot", "robot-arm" and "robot, arm" two."""
+    return "".join(
+        character if unicodedata.category(character)[0] in "LMN" else " " for character in term
+    ).split()
 
 
-def _without_punctuation_at_the_ends(term: str) -> str:
-    """The term without the quotes, dashes and other punctuation or symbols around it, which
-    PostgreSQL's web search reads as spaces: "(robot", "robot:*" and "«robot»" find what
-    "robot" finds. Marks stay: one ends many a word in Indic scripts."""
-    start, end = 0, len(term)
-    while start < end and unicodedata.category(term[start])[0] in "PS":
-        start += 1
-    while end > start and unicodedata.category(term[end - 1])[0] in "PS":
-        end -= 1
-    return term[start:end]
+def _sqlite_holds(field: str, words: list[str]) -> Q:
+    """Whether the field holds the word, or the words one after the other with any run of
+    spaces, punctuation or symbols between them, which PostgreSQL's parser reads as one space:
+    "robot arm" finds "Robot-Arm", "Robot - Arm" and the two words on two lines
+    (words_in_a_row()), but not the end of one tag and the start of the next (one a line).
+
+    The words in a row are found by a regex, run in Python, so only on rows whose field holds
+    the longest word, which LIKE finds at C speed: over 2,000 jobs of 6 KB, a phrase took no
+    longer than the LIKEs before it, and a sixth of that when no job held that word.
+    """
+    longest = Q(FoldedContains(F(field), max(words, key=len)))
+    if len(words) == 1:
+        return longest
+    between = r"(?:[^\w\n]|_)+" if field == "search_tags" else r"[\W_]+"
+    pattern = between.join(re.escape(_as_compared(word)) for word in words)
+    in_a_row = Func(
+        F(field), Value(pattern), function=SQLITE_WORDS_IN_A_ROW, output_field=BooleanField()
+    )
+    return longest & Q(in_a_row)  # in this order: SQLite evaluates AND from the left
+
+
+def words_in_a_row(text: str | None, pattern: str) -> bool:
+    """Whether the text, as folded_contains() compares it, holds `pattern`, a regex."""
+    return text is not None and re.search(pattern, _as_compared(text)) is not None
 
 
 class FoldedContains(Lookup):
@@ -254,6 +264,9 @@ def sqlite_functions_register(sender: Any, connection: Any, **kwargs: Any) -> No
     if connection.vendor == "sqlite":
         connection.connection.create_function(
             SQLITE_FOLDED_CONTAINS, 2, folded_contains, deterministic=True
+        )
+        connection.connection.create_function(
+            SQLITE_WORDS_IN_A_ROW, 2, words_in_a_row, deterministic=True
         )
 
 

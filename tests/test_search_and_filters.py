@@ -245,6 +245,26 @@ def test_a_phrase_is_found_with_its_words_joined_by_a_dash_dot_or_slash(db, quer
     }
 
 
+@pytest.mark.parametrize("query", ['"robot arm"', "robot-arm", "robot,arm", '"robot: arm"'])
+def test_a_phrase_is_found_with_any_spaces_or_punctuation_between_its_words(db, query):
+    """PostgreSQL compares the words it parsed, whatever lay between them; SQLite looked for
+    the words with one space, dash, dot or slash between them, and missed a line break, two
+    spaces or " - ". Not across two tags, which PostgreSQL keeps apart."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for title in ("Robot  Arm Designer", "Robot - Arm Fitter", "Robot, Arm Tester"):
+        make_job(org, title)
+    make_job(org, "Welder", search_text="Our robot\narm needs you")
+    make_job(org, "Painter", tags=["Robot", "Arm"])
+    make_job(org, "Robot Technician", search_text="An arm")
+
+    assert {job.title for job in job_search(query=query)} == {
+        "Robot  Arm Designer",
+        "Robot - Arm Fitter",
+        "Robot, Arm Tester",
+        "Welder",
+    }
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
