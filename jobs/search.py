@@ -48,16 +48,17 @@ SEARCH_CONFIG = "simple"
 WORD_JOINERS = "./-"
 WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
 JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
-# A quoted phrase or a bare term, each after the signs before it, as PostgreSQL's web search
-# reads them: outside quotes, its operator characters "!&|()<" end a term and are skipped
-# before one, and each "-" there means "without" ("(-robot" and "- robot" leave robot out;
-# "--robot", "without without", finds it). After a term, "or" is the operator OR (group "or")
-# unless a letter, digit, "_" or "-" follows it, or nothing but spaces after the character that
-# does: "welder or,painter" and 'welder or"painter"' offer either, "welder or," finds "or".
+# A quoted phrase (to the end of the query if no quote closes it) or a bare term, which a quote
+# ends, each after the signs before it, as PostgreSQL's web search reads them: outside quotes,
+# its operator characters "!&|()<" end a term and are skipped before one, and each "-" there
+# means "without" ("(-robot" and "- robot" leave robot out; "--robot", "without without",
+# finds it). After a term, "or" is the operator OR (group "or") unless a letter, digit, "_" or
+# "-" follows it, or nothing but spaces after the character that does: "welder or,painter" and
+# 'welder or"painter"' offer either, "welder or," finds "or".
 QUERY_OPERATORS = "!&|()<"
 OUTSIDE_TERMS = rf"\s{re.escape(QUERY_OPERATORS)}"
 QUERY_PART_RE = re.compile(
-    rf'(?P<signs>[{OUTSIDE_TERMS}-]*)(?P<term>"[^"]*"|[^{OUTSIDE_TERMS}-][^{OUTSIDE_TERMS}]*)'
+    rf'(?P<signs>[{OUTSIDE_TERMS}-]*)(?P<term>"[^"]*"?|[^{OUTSIDE_TERMS}"-][^{OUTSIDE_TERMS}"]*)'
     rf"(?P<or>[{OUTSIDE_TERMS}]*(?i:or)(?=[^\w-]\s*\S))?"
 )
 MAX_SEARCH_WORDS = 10

@@ -268,6 +268,25 @@ def test_a_phrase_is_found_with_any_spaces_or_punctuation_between_its_words(db, 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
+        ('"robot arm', {"Robot Arm Designer", "Robot Arm Painter"}),  # a phrase to the end
+        ('-"robot arm', {"Arm Robot Painter"}),
+        ('painter"robot arm"', {"Robot Arm Painter"}),  # a quote ends the term before it
+        ('robot"arm"', {"Robot Arm Designer", "Robot Arm Painter", "Arm Robot Painter"}),
+    ],
+)
+def test_a_quote_starts_a_phrase_wherever_it_is_as_on_postgresql(db, query, expected):
+    """PostgreSQL's web search reads a quote left open as a phrase to the end of the query, and
+    one inside a term as the end of that term; SQLite read either as part of a word."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for title in ("Robot Arm Designer", "Robot Arm Painter", "Arm Robot Painter"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
         ("welder or painter", {"Welder", "Painter", "Gilder"}),
         ("welder OR painter", {"Welder", "Painter", "Gilder"}),
         ("robot arm or welder", {"Robot Arm Designer", "Welder", "Gilder"}),  # "and" binds first
