@@ -199,7 +199,12 @@ def _sqlite_holds(field: str, words: list[str]) -> Q:
     if len(words) == 1:
         return longest
     between = r"(?:[^\w\n]|_)+" if field == "search_tags" else r"[\W_]+"
-    pattern = between.join(re.escape(_as_compared(word)) for word in words)
+    # Each word of PREFIX_MIN_LETTERS or more also finds the longer words it starts, as
+    # PrefixSearchQuery's phrases do: "robot arm" finds "Robots Armada".
+    pattern = between.join(
+        re.escape(_as_compared(word)) + (r"\w*" if len(word) >= PREFIX_MIN_LETTERS else "")
+        for word in words
+    )
     in_a_row = Func(
         F(field), Value(pattern), function=SQLITE_WORDS_IN_A_ROW, output_field=BooleanField()
     )

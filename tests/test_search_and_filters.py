@@ -268,6 +268,23 @@ def test_a_phrase_is_found_with_any_spaces_or_punctuation_between_its_words(db, 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
+        ('"robot arm"', {"Robot Arm Designer", "Robots Armada Lead"}),
+        ('"robot armada"', {"Robots Armada Lead"}),
+        ('"go arm"', {"Go Arm Tester"}),  # not a word of one or two letters
+    ],
+)
+def test_each_word_of_a_phrase_finds_the_longer_words_it_starts(db, query, expected):
+    """As a word alone does; on PostgreSQL a phrase's words did, and on SQLite only its last."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for title in ("Robot Arm Designer", "Robots Armada Lead", "Go Arm Tester", "Gopher Arm Lead"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
         ('"robot arm', {"Robot Arm Designer", "Robot Arm Painter"}),  # a phrase to the end
         ('-"robot arm', {"Arm Robot Painter"}),
         ('painter"robot arm"', {"Robot Arm Painter"}),  # a quote ends the term before it
