@@ -200,9 +200,11 @@ def _sqlite_holds(field: str, words: list[str]) -> Q:
         return longest
     between = r"(?:[^\w\n]|_)+" if field == "search_tags" else r"[\W_]+"
     # Each word of PREFIX_MIN_LETTERS or more also finds the longer words it starts, as
-    # PrefixSearchQuery's phrases do: "robot arm" finds "Robots Armada".
+    # PrefixSearchQuery's phrases do: "robot arm" finds "Robots Armada". Letters and digits
+    # only: with "_" in both that and `between`, a run of underscores in a description (a form
+    # line) after "robot" took time in the square of its length.
     pattern = between.join(
-        re.escape(_as_compared(word)) + (r"\w*" if len(word) >= PREFIX_MIN_LETTERS else "")
+        re.escape(_as_compared(word)) + (r"[^\W_]*" if len(word) >= PREFIX_MIN_LETTERS else "")
         for word in words
     )
     in_a_row = Func(

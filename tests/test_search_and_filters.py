@@ -3,6 +3,7 @@ query string, the match count, pagination, and the text and remote policy the sy
 
 from __future__ import annotations
 
+import signal
 import unicodedata
 from datetime import timedelta
 
@@ -280,6 +281,26 @@ def test_each_word_of_a_phrase_finds_the_longer_words_it_starts(db, query, expec
         make_job(org, title)
 
     assert {job.title for job in job_search(query=query)} == expected
+
+
+def test_a_phrase_search_over_a_long_run_of_underscores_takes_no_time(db):
+    """A description's form line ("Signature: ____") after a phrase's first word: on SQLite
+    the phrase's regex took time in the square of the line's length, minutes for this one.
+    An alarm stops the search after 2 s (Python's regex engine checks for signals)."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    make_job(org, "Robot Lead", search_text="robot" + "_" * 200_000 + "x")
+    make_job(org, "Robot Arm Designer")
+
+    def stop(signum, frame):
+        raise TimeoutError("the phrase search took over 2 s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 2)
+    try:
+        assert {job.title for job in job_search(query='"robot arm"')} == {"Robot Arm Designer"}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
