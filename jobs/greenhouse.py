@@ -805,10 +805,11 @@ class CappedRetry(Retry):
             # With raise_on_status=False, urllib3 hands this response back as the last one.
             raise MaxRetryError(kwargs.get("_pool"), url or "", reason=None)
         retry = super().increment(method, url, response=response, **kwargs)
-        # The longest wait before the next try, as sleep() takes it: its jitter is drawn again
-        # there, but only for a backoff at all (none before the first retry).
+        # The longest wait before the next try, as sleep() takes it: the backoff and up to all of
+        # its jitter, drawn there, but only for a backoff at all (none before the first retry).
+        # get_backoff_time() draws a jitter too, which the longest wait would count twice.
         retry_after = self.get_retry_after(response) if response is not None else None
-        backoff = retry.get_backoff_time()
+        backoff = retry.new(backoff_jitter=0.0).get_backoff_time()
         wait = retry_after or (
             min(retry.backoff_max, backoff + self.backoff_jitter) if backoff else 0
         )

@@ -10,8 +10,10 @@ import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from types import SimpleNamespace
 
 import pytest
+import urllib3.util.retry
 
 from jobs.greenhouse import (
     DEADLINE_POOLS,
@@ -415,6 +417,25 @@ def test_a_retry_whose_wait_would_end_past_the_deadline_is_not_made(
 
     assert time.monotonic() - started < 1
     assert fake_greenhouse.request_count("acme-robotics") == 2
+
+
+def test_a_retry_whose_longest_wait_ends_before_the_deadline_is_made(
+    fake_greenhouse, production_backoff, settings, monkeypatch
+):
+    """The second retry waits 0.8 s and a jitter of up to 0.2 s, and has 0.19 s left then.
+    Counting the jitter drawn before the sleep as well as the whole jitter, the check gave up
+    on it whenever that draw came to more than about 0.19 s."""
+    settings.GREENHOUSE_RETRY_BACKOFF = 0.4
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 1.19
+    # Every jitter drawn near its longest: the draw counted twice always passed the deadline.
+    monkeypatch.setattr(urllib3.util.retry, "random", SimpleNamespace(random=lambda: 0.99))
+    fake_greenhouse.fail_next("acme-robotics", "status", times=2, status=503)
+
+    started = time.monotonic()
+    assert GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert 0.99 <= time.monotonic() - started < 1.19
+    assert fake_greenhouse.request_count("acme-robotics") == 3
 
 
 def test_the_first_retry_is_made_with_less_time_left_than_the_jitter(
