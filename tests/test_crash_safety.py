@@ -9,7 +9,8 @@ SIGTERM, and the next run must complete and mark the dead run interrupted.
 How the next run comes: the test re-dispatches through the dispatcher, as beat does once the
 lease has expired and the org is due. Redelivery of the killed task is not waited for: the
 filesystem transport drops a message once fetched, and Redis gives an unacknowledged one back
-only after `visibility_timeout` (an hour by default, never under a minute), too slow for a test.
+only after `visibility_timeout` (an hour by default, never under a minute), too slow for a test;
+the test of that redelivery gives its workers a visibility timeout of 2 s.
 Instead of waiting out the lease (by whose end the org is due), the test moves it and the org's
 next sync time into the past.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -181,6 +183,61 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
     connection.refresh_from_db()
     assert connection.state == GreenhouseConnection.State.OK
     assert connection.lock_expires_at is None
+
+
+@pytest.mark.parametrize("broker", ["redis"], indirect=True)
+def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_run_again(
+    broker, fake_greenhouse, celery_processes, tmp_path
+):
+    """Redis hands a task taken but never acknowledged back to the queue once the visibility
+    timeout has passed since a worker took it, when a worker next looks: as it starts, then
+    every 100 s (kombu's unacked_restore_interval, 10 s, times unacked_restore_throttle, 10).
+    The lease has ended by then (SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT), so the sync
+    runs once more, as the trigger it was queued with, and marks the killed run interrupted."""
+    visibility_timeout = 2  # CELERY_VISIBILITY_TIMEOUT is never under a minute
+    (tmp_path / "short_visibility_settings.py").write_text(
+        "from orgsite.settings import *\n"
+        "CELERY_BROKER_TRANSPORT_OPTIONS = {\n"
+        f"    **CELERY_BROKER_TRANSPORT_OPTIONS, 'visibility_timeout': {visibility_timeout}\n"
+        "}\n"
+    )
+    celery_processes.env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+        DJANGO_SETTINGS_MODULE="short_visibility_settings",
+    )
+    connection = make_connection("acme", TOKEN, name="Acme Robotics")
+    assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
+
+    with celery_processes.publishing_here():
+        worker, posts = worker_stalled_mid_sync(
+            connection, fake_greenhouse, celery_processes, hostname="doomed-redis@%h"
+        )
+    for pid in process_tree(worker.pid):
+        os.kill(pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    dead_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+
+    # Time passes: the lease ends, and then the visibility timeout, counted from before the kill.
+    GreenhouseConnection.objects.update(lock_expires_at=timezone.now() - timedelta(seconds=1))
+    time.sleep(visibility_timeout)
+    worker_started(celery_processes, hostname="heir-redis@%h")
+    celery_processes.wait_for(
+        lambda: (
+            SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2
+            and GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
+        ),
+        timeout=30,
+    )
+    celery_processes.stop()
+
+    dead_run.refresh_from_db()
+    assert dead_run.outcome == SyncRun.Outcome.INTERRUPTED
+    # The killed Refresh now, given back: nothing queued another sync.
+    assert SyncRun.objects.first().trigger == SyncRun.Trigger.MANUAL
+    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
+    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
+        post["id"]: job_payload_hash(post) for post in posts
+    }
 
 
 @pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)
