@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
+from celery import Task
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db.models import Q
@@ -62,15 +63,33 @@ def _not_queued(now: timezone.datetime, *, lost_after: timedelta | None = None) 
 def enqueue_sync(connection_id: int, trigger: str) -> None:
     from jobs.tasks import sync_org  # the task module imports this one
 
+    _publish(sync_org, (connection_id, trigger), unsent=[connection_id])
+
+
+def _publish(
+    task: Task,
+    args: tuple[object, ...],
+    kwargs: dict[str, object] | None = None,
+    *,
+    unsent: Collection[int],
+    queued_at: datetime | None = None,
+) -> None:
+    """Publish `task`; if the broker cannot be reached, clear the queue marks of `unsent`, the
+    orgs whose syncs are then not queued (only those still marked at `queued_at`, if given: a
+    mark set since is another sync's), and raise BrokerUnavailable."""
     try:
-        sync_org.apply_async(
-            (connection_id, trigger), retry=True, retry_policy=PUBLISH_RETRY_POLICY
-        )
+        task.apply_async(args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except BROKER_ERRORS as exc:
         logger.error(
-            "broker unavailable, sync not queued connection=%s error=%r", connection_id, exc
+            "broker unavailable, sync not queued connection=%s unsent=%d error=%r",
+            next(iter(unsent)),
+            len(unsent),
+            exc,
         )
-        queued_marker_clear(connection_id)
+        marked = GreenhouseConnection.objects.filter(pk__in=unsent)
+        if queued_at is not None:
+            marked = marked.filter(queued_at=queued_at)
+        marked.update(queued_at=None)
         raise BrokerUnavailable(BrokerUnavailable.message) from exc
 
 
@@ -135,7 +154,7 @@ def request_refresh(
 
 
 def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
-    """Queue a sync for every enabled connection whose interval has passed.
+    """Queue a sync for every enabled connection whose interval has passed; returns their ids.
 
     One UPDATE finds them and marks them queued, so a slow worker pool does not get the same org
     queued again on the next tick. An org whose sync is running is left alone too: its interval
@@ -143,18 +162,28 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     """
     now = timezone.now()
     due = due_connections_claim(now=now, limit=limit)
-    queued = []
-    for connection_id in due:
-        try:
-            enqueue_sync(connection_id, SyncRun.Trigger.SCHEDULE)
-        except BrokerUnavailable:
-            GreenhouseConnection.objects.filter(pk__in=due).exclude(pk__in=queued).update(
-                queued_at=None
-            )
-            raise
-        queued.append(connection_id)
-    logger.info("dispatcher queued syncs count=%d", len(queued))
-    return queued
+    enqueue_claimed_syncs(due, claimed_at=now)
+    logger.info("dispatcher queued syncs count=%d", len(due))
+    return due
+
+
+def enqueue_claimed_syncs(connection_ids: Sequence[int], *, claimed_at: datetime) -> None:
+    """Queue the sync of each org the dispatcher claimed at `claimed_at`.
+
+    Each sync carries the mark, and runs only while the org still has it (jobs.tasks.sync_org):
+    one sent twice finds the mark taken by the first copy, which took the lease, and one
+    queued again once its mark went stale finds the new mark; either does nothing.
+    """
+    from jobs.tasks import sync_org  # the task module imports this one
+
+    for index, connection_id in enumerate(connection_ids):
+        _publish(
+            sync_org,
+            (connection_id, SyncRun.Trigger.SCHEDULE),
+            {"queued_at": claimed_at.isoformat()},
+            unsent=connection_ids[index:],
+            queued_at=claimed_at,
+        )
 
 
 def due_connections_claim(*, now: datetime, limit: int) -> list[int]:

@@ -64,6 +64,7 @@ def sync_org(
     taking_over: str | None = None,
     lost_sync_trigger: str | None = None,
     database_retries: int = 0,
+    queued_at: str | None = None,
     **later_release_arguments: object,
 ) -> str:
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
@@ -87,6 +88,16 @@ def sync_org(
     # lost sync's is still the last unless the retry's UPDATE took the lease.
     own_starts = {datetime.fromisoformat(start) for start in (lease_taken_at, taking_over) if start}
     own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
+    # A sync the dispatcher queued (`queued_at`, its mark) that took no lease yet runs only
+    # while the org still has that mark: a second copy of it (sent twice) finds the mark
+    # cleared by the first copy's lease, and one queued again once the mark went stale finds
+    # the new mark, whose sync runs instead.
+    if (
+        queued_at is not None
+        and not own_starts
+        and connection.queued_at != datetime.fromisoformat(queued_at)
+    ):
+        return "skipped: the sync queued with this one's mark ran, or it was queued again"
     # A retry of a failure: one the task marked (retry_at), or of a sync that lost the database
     # after it took the lease. If Refresh now or the schedule ran a sync since, it does
     # nothing: that sync's own retries, if any, follow it.

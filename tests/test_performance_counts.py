@@ -16,7 +16,7 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from jobs import scheduling
+from jobs import tasks
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -187,7 +187,7 @@ def dispatcher_queries(monkeypatch, org_count: int) -> int:
         ]
     )
     published: list[int] = []
-    monkeypatch.setattr(scheduling, "enqueue_sync", lambda pk, trigger: published.append(pk))
+    monkeypatch.setattr(tasks.sync_org, "apply_async", lambda args, **kw: published.append(args[0]))
     with CaptureQueriesContext(db_connection) as queries:
         queued = enqueue_due_syncs()
     assert len(queued) == len(published) == org_count

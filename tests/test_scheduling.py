@@ -27,7 +27,7 @@ from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 from tests.support.helpers import make_connection, retry_asked_for
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.support.broker"]  # queued, broker_down
+pytest_plugins = ["tests.support.broker"]  # queued, sent_syncs, broker_down
 
 
 def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
@@ -161,6 +161,38 @@ def test_the_dispatcher_cut_off_by_the_broker_keeps_the_marks_of_the_syncs_it_qu
 
     marked = GreenhouseConnection.objects.filter(queued_at__isnull=False)
     assert list(marked.values_list("pk", flat=True)) == sent == [connections[0].pk]
+
+
+def test_a_scheduled_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs):
+    """A message can come twice (a worker lost as it ran the task that sent it): the first
+    sync's lease took the org's queue mark, which the second copy carries."""
+    assert enqueue_due_syncs() == [acme.pk]
+    [(args, kwargs)] = sent_syncs
+
+    first = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+    requests = fake_greenhouse.request_count()
+    second = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    assert first.startswith("success")
+    assert second == "skipped: the sync queued with this one's mark ran, or it was queued again"
+    assert SyncRun.objects.count() == 1 and fake_greenhouse.request_count() == requests
+
+
+def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
+    acme, sent_syncs, settings
+):
+    """Workers busy for longer than SYNC_QUEUED_STALE_SECONDS: the dispatcher queues the org
+    again, and of the two syncs in the queue, the one with the org's mark runs."""
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.update(queued_at=stale)
+    waiting = ((acme.pk, SyncRun.Trigger.SCHEDULE), {"queued_at": stale.isoformat()})
+    assert enqueue_due_syncs() == [acme.pk]
+
+    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in [waiting, *sent_syncs]]
+
+    assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
+    assert outcomes[1].startswith("success")
+    assert SyncRun.objects.count() == 1
 
 
 @pytest.mark.parametrize(
