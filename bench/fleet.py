@@ -4,7 +4,10 @@
                           [--workers 1] [--concurrency 2] [--database-url postgres://...]
 
 1. Dispatcher: N connected orgs, all due. enqueue_due_syncs() is timed with publishing stubbed
-   (its own selection and marking: time and queries), then with real publishing to Redis db 13.
+   (its own selection and marking: time and queries), then with real publishing to Redis db 13;
+   "messages" counts what the tick published, one batch of syncs
+   (jobs.scheduling.SYNCS_PER_BATCH) each, which a worker's jobs.tasks.queue_claimed_syncs
+   would turn into the syncs (not run here: no worker is).
 2. Throughput: --orgs orgs with --jobs-job boards on the fake Greenhouse (served from this
    process), synced by real `celery worker` processes over Redis db 13: first import and
    unchanged resync in boards/second, then the same with `manage.py sync_jobs --all` in one
@@ -20,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from bench.common import (
     REPO,
@@ -74,28 +78,40 @@ def make_all_due() -> None:
 
 
 def dispatcher(sizes: list[int]) -> list[list[Any]]:
-    from jobs import scheduling
-
-    real_enqueue = scheduling.enqueue_sync
     rows = []
     for size in sizes:
         create_connections(size)
         for publishing in ("stubbed", "Redis"):
             make_all_due()
-            if publishing == "stubbed":
-                scheduling.enqueue_sync = lambda connection_id, trigger: None
             empty_redis()
-            try:
-                with counting_queries() as counter:
-                    started = time.perf_counter()
-                    queued = scheduling.enqueue_due_syncs()
-                    seconds = time.perf_counter() - started
-            finally:
-                scheduling.enqueue_sync = real_enqueue
-            rows.append([f"{size:,}", publishing, len(queued), seconds * 1000, counter.statements])
+            rows.append([f"{size:,}", publishing, *tick_timed(publish=publishing == "Redis")])
             print(f"  tick {rows[-1]}", file=sys.stderr, flush=True)
     empty_redis()
     return rows
+
+
+def tick_timed(*, publish: bool) -> list[Any]:
+    """One tick: the orgs it queued, the messages it published (or would have), its time in ms
+    and its SQL statements."""
+    from jobs import scheduling
+    from jobs.tasks import queue_claimed_syncs
+
+    real_publish = queue_claimed_syncs.apply_async
+    messages: list[Any] = []
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        messages.append(args)
+        if publish:
+            real_publish(*args, **kwargs)
+
+    with (
+        mock.patch.object(queue_claimed_syncs, "apply_async", counted),
+        counting_queries() as counter,
+    ):
+        started = time.perf_counter()
+        queued = scheduling.enqueue_due_syncs()
+        seconds = time.perf_counter() - started
+    return [len(queued), len(messages), seconds * 1000, counter.statements]
 
 
 def empty_redis() -> None:
@@ -252,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             connection.close()
             drop_bench_database(args.database_url)
-    print_table(["orgs due", "publishing", "queued", "tick ms", "SQL"], ticks)
+    print_table(["orgs due", "publishing", "queued", "messages", "tick ms", "SQL"], ticks)
     if rates:
         print()
         print_table(["how", "boards", "seconds", "boards/s"], rates)

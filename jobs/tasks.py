@@ -20,6 +20,7 @@ from jobs.maintenance import (
 )
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import (
+    enqueue_claimed_syncs,
     enqueue_due_syncs,
     queued_marker_clear,
     retry_is_pending,
@@ -382,6 +383,18 @@ def release_sync_lease(
     if lease_freed:
         return "freed earlier; email checked"
     return "freed" if freed else "skipped: another sync started since, or the lease was freed"
+
+
+@shared_task
+def queue_claimed_syncs(
+    connection_ids: list[int], claimed_at: str, **later_release_arguments: object
+) -> int:
+    """Queue the syncs of one batch of the dispatcher's tick, the orgs it marked queued at
+    `claimed_at` (jobs.scheduling.enqueue_due_syncs). Safe to run twice: see
+    enqueue_claimed_syncs. Lost, its orgs wait for their marks to go stale
+    (SYNC_QUEUED_STALE_SECONDS); the dispatcher then queues them again."""
+    enqueue_claimed_syncs(connection_ids, claimed_at=datetime.fromisoformat(claimed_at))
+    return len(connection_ids)
 
 
 @shared_task

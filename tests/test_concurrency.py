@@ -21,6 +21,7 @@ from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
+from tests.support.broker import batches_run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +66,7 @@ def queued(monkeypatch) -> list[tuple]:
             sent.append(tuple(args))
 
     monkeypatch.setattr(tasks.sync_org, "apply_async", record)
+    batches_run_at_once(monkeypatch)
     return sent
 
 

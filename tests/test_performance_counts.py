@@ -173,7 +173,8 @@ def test_a_sync_makes_one_http_request(fake_greenhouse, sends_etags):
     assert fake_greenhouse.request_count("board-200") == 2
 
 
-def dispatcher_queries(monkeypatch, org_count: int) -> int:
+def dispatcher_tick(monkeypatch, org_count: int) -> tuple[int, list[tuple]]:
+    """`org_count` orgs, all due, and a tick: its SQL statements and the batches it sent."""
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
     past = timezone.now() - timezone.timedelta(minutes=5)
@@ -186,16 +187,45 @@ def dispatcher_queries(monkeypatch, org_count: int) -> int:
             for org in organizations
         ]
     )
-    published: list[int] = []
-    monkeypatch.setattr(tasks.sync_org, "apply_async", lambda args, **kw: published.append(args[0]))
+    batches: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.queue_claimed_syncs, "apply_async", lambda args, **kw: batches.append(tuple(args))
+    )
     with CaptureQueriesContext(db_connection) as queries:
         queued = enqueue_due_syncs()
-    assert len(queued) == len(published) == org_count
-    return len(queries)
+    assert [pk for connection_ids, _ in batches for pk in connection_ids] == queued
+    assert len(queued) == org_count
+    return len(queries), batches
 
 
 def test_the_dispatcher_tick_costs_the_same_queries_for_10_and_200_orgs(monkeypatch):
-    assert dispatcher_queries(monkeypatch, 10) == dispatcher_queries(monkeypatch, 200) <= 3
+    few, _ = dispatcher_tick(monkeypatch, 10)
+    many, _ = dispatcher_tick(monkeypatch, 200)
+    assert few == many <= 3
+
+
+def test_a_tick_of_5000_due_orgs_sends_20_messages_whose_batches_queue_one_sync_each(
+    monkeypatch,
+):
+    """Each message costs the tick about a millisecond (bench/README.md): with one a sync,
+    5,000 took it over 5 s. Workers run the batches, which read nothing from the database."""
+    queries, batches = dispatcher_tick(monkeypatch, 5000)
+    assert len(batches) == 20 and queries <= 3
+    syncs: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.sync_org,
+        "apply_async",
+        lambda args, kwargs=None, **options: syncs.append((*args, kwargs["queued_at"])),
+    )
+
+    with CaptureQueriesContext(db_connection) as batch_queries:
+        for batch in batches:
+            tasks.queue_claimed_syncs(*batch)
+
+    [claimed_at] = {claimed_at for _, claimed_at in batches}
+    connection_ids = GreenhouseConnection.objects.order_by("pk").values_list("pk", flat=True)
+    assert sorted(syncs) == [(pk, SyncRun.Trigger.SCHEDULE, claimed_at) for pk in connection_ids]
+    assert len(batch_queries) == 0
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from jobs import tasks
+from jobs import scheduling, tasks
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
@@ -141,26 +142,70 @@ def test_the_dispatcher_releases_markers_when_the_broker_is_down(db, broker_down
     assert connection.queued_at is None
 
 
-def test_the_dispatcher_cut_off_by_the_broker_keeps_the_marks_of_the_syncs_it_queued(
-    db, monkeypatch
-):
-    """Those went out and will run: marked free, the next tick would queue them again. Those
-    not sent are due at once when the broker is back."""
-    connections = [make_connection(f"org{number}", "board") for number in range(3)]
-    sent = []
+def broker_lost_after_one(sent: list) -> Callable[..., None]:
+    """An apply_async that sends its first task (noting its first argument in `sent`), then
+    finds the broker gone."""
 
-    def broker_lost_after_one(args, **kwargs):
+    def publish(args, **kwargs) -> None:
         if sent:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         sent.append(args[0])
 
-    monkeypatch.setattr(tasks.sync_org, "apply_async", broker_lost_after_one)
+    return publish
+
+
+def test_the_dispatcher_cut_off_by_the_broker_keeps_the_marks_of_the_batches_it_sent(
+    db, monkeypatch
+):
+    """Those went out and their syncs will be queued: marked free, the next tick would queue
+    them again. Those not sent are due at once when the broker is back."""
+    monkeypatch.setattr(scheduling, "SYNCS_PER_BATCH", 2)
+    connections = [make_connection(f"org{number}", "board") for number in range(5)]
+    sent: list[list[int]] = []
+    monkeypatch.setattr(tasks.queue_claimed_syncs, "apply_async", broker_lost_after_one(sent))
 
     with pytest.raises(BrokerUnavailable):
         enqueue_due_syncs()
 
-    marked = GreenhouseConnection.objects.filter(queued_at__isnull=False)
-    assert list(marked.values_list("pk", flat=True)) == sent == [connections[0].pk]
+    marked = GreenhouseConnection.objects.filter(queued_at__isnull=False).order_by("pk")
+    assert sent == [[connections[0].pk, connections[1].pk]]
+    assert list(marked.values_list("pk", flat=True)) == sent[0]
+
+
+def test_a_batch_cut_off_by_the_broker_frees_the_orgs_whose_syncs_it_did_not_queue(db, monkeypatch):
+    """Those are due at once when the broker is back; the sync it sent will run. An org
+    queued since by Refresh now, its batch having waited behind a backlog, keeps that mark."""
+    connections = [make_connection(f"org{number}", "board") for number in range(4)]
+    claimed_at = timezone.now() - REFRESH_RESEND_AFTER - timedelta(seconds=1)
+    GreenhouseConnection.objects.update(queued_at=claimed_at)
+    refreshed_at = timezone.now()
+    GreenhouseConnection.objects.filter(pk=connections[3].pk).update(queued_at=refreshed_at)
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.sync_org, "apply_async", broker_lost_after_one(sent))
+
+    with pytest.raises(BrokerUnavailable):
+        tasks.queue_claimed_syncs([c.pk for c in connections], claimed_at.isoformat())
+
+    marks = GreenhouseConnection.objects.order_by("pk").values_list("queued_at", flat=True)
+    assert sent == [connections[0].pk]
+    assert list(marks) == [claimed_at, None, None, refreshed_at]
+
+
+def test_the_orgs_of_a_lost_batch_are_queued_again_once_their_marks_are_stale(
+    db, monkeypatch, settings
+):
+    """A worker of an earlier release drops the task it does not know (a rolling deploy), and
+    a Redis that restarts empty loses it: its orgs wait, "Queued…", until the marks are stale
+    (SYNC_QUEUED_STALE_SECONDS)."""
+    connection = make_connection("due", "due")
+    monkeypatch.setattr(tasks.queue_claimed_syncs, "apply_async", lambda args, **kwargs: None)
+    assert enqueue_due_syncs() == [connection.pk]
+    assert enqueue_due_syncs() == []
+
+    later = timezone.now() + timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: later)
+
+    assert enqueue_due_syncs() == [connection.pk]
 
 
 def test_a_scheduled_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs):

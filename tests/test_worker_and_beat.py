@@ -6,6 +6,8 @@ when no broker is configured.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jobs.models import GreenhouseConnection, Job, SyncRun
@@ -39,8 +41,12 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     celery_processes.stop()
 
     # Queued only as a sync loses the database, the task that frees a lease later is registered.
-    worker_banner = (celery_processes.var_dir / "worker-0.log").read_text()
-    assert ". jobs.tasks.release_sync_lease" in worker_banner
+    worker_log = (celery_processes.var_dir / "worker-0.log").read_text()
+    assert ". jobs.tasks.release_sync_lease" in worker_log
+    # The dispatcher sent the sync in a batch, which the worker queued.
+    assert re.search(
+        r"Task jobs\.tasks\.queue_claimed_syncs\[.*\] succeeded in .*: 1$", worker_log, re.M
+    )
     run = SyncRun.objects.get(outcome=SyncRun.Outcome.SUCCESS)
     assert run.trigger == SyncRun.Trigger.SCHEDULE
     assert Job.objects.filter(organization=connection.organization, is_open=True).count() == len(
