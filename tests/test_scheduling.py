@@ -14,6 +14,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from jobs import scheduling, tasks
+from jobs import sync as jobs_sync
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
@@ -24,7 +25,12 @@ from jobs.scheduling import (
     request_refresh,
 )
 from jobs.status import moment_text, sync_status
-from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
+from jobs.sync import (
+    INTERRUPTED_MESSAGE,
+    acquire_sync_lock,
+    start_sync_run,
+    sync_organization,
+)
 from tests.support.helpers import make_connection, retry_asked_for
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +244,37 @@ def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
     assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
     assert outcomes[1].startswith("success")
     assert SyncRun.objects.count() == 1
+
+
+def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(
+    acme, fake_greenhouse, sent_syncs, monkeypatch
+):
+    """SIGTERM to a pool process stops its sync, which frees the lease, and the worker puts the
+    task back on the queue (README): its lease took the mark the copy carries, so the org, due
+    still, is the next tick's, and that sync marks the stopped run interrupted."""
+    assert enqueue_due_syncs() == [acme.pk]
+    [(args, kwargs)] = sent_syncs
+
+    def stopped(*args, **kwargs):
+        raise SystemExit(1)  # as billiard stops a pool process
+
+    with monkeypatch.context() as stopping:
+        stopping.setattr(jobs_sync, "_fetch_and_apply", stopped)
+        with pytest.raises(SystemExit):
+            tasks.sync_org.apply(args=args, kwargs=kwargs)
+    given_back = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    assert given_back.startswith("skipped: the sync queued with this one's mark ran")
+    assert sync_status(organization=acme.organization)["message"] == (
+        f"Failed: {INTERRUPTED_MESSAGE}"
+    )
+    assert enqueue_due_syncs() == [acme.pk]
+    assert tasks.sync_org.apply(args=args, kwargs=sent_syncs[1][1]).get().startswith("success")
+    runs = SyncRun.objects.order_by("started_at").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.INTERRUPTED),
+        (SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.SUCCESS),
+    ]
 
 
 @pytest.mark.parametrize(
