@@ -641,6 +641,24 @@ def test_a_sync_that_loses_the_database_after_its_lease_is_taken_is_tried_again_
     assert line.endswith(f"retry 1 of 4 in {retry_delays[0]:.0f} s")
 
 
+def test_a_scheduled_sync_whose_answer_is_lost_as_it_takes_the_lease_is_tried_again(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    """Its retry carries the dispatcher's queue mark, which the lease it took unseen cleared,
+    and its start: it takes that lease over, not the cleared mark for another sync's doing."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.update(queued_at=mark)
+    lose_the_answer_of_taking_the_lease(monkeypatch)
+
+    scheduled = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+    )
+
+    assert scheduled.get().startswith("success") and len(retry_delays) == 1
+    runs = SyncRun.objects.values_list("trigger", "outcome")
+    assert list(runs) == [(SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.SUCCESS)]
+
+
 @pytest.mark.parametrize("lost_again", [False, True], ids=["once", "and its retry too"])
 def test_a_sync_that_loses_the_database_before_it_writes_its_run_is_retried_as_it_was_queued(
     acme, fake_greenhouse, monkeypatch, retry_delays, lost_again
