@@ -403,6 +403,18 @@ def test_the_task_queued_by_a_later_release_syncs_without_the_arguments_it_does_
     assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
 
 
+def test_a_scheduled_sync_an_earlier_release_queued_without_the_orgs_mark_runs(
+    acme, fake_greenhouse
+):
+    """A rolling deploy: that release's dispatcher marked the org queued and sent its sync
+    without the mark. Taken for a sync whose mark is gone, it would leave the org "Queued…"
+    until the mark went stale (SYNC_QUEUED_STALE_SECONDS)."""
+    GreenhouseConnection.objects.update(queued_at=timezone.now())
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.SCHEDULE)).get()
+    assert outcome.startswith("success")
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.SCHEDULE
+
+
 def test_the_task_is_idempotent(acme, fake_greenhouse):
     tasks.sync_org.apply(args=(acme.pk,)).get()
     outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
