@@ -207,11 +207,12 @@ def _sqlite_holds(field: str, words: list[str]) -> Q:
     # so that the regex still looks for the word itself first, at C speed.
     escaped[0] = rf"{escaped[0]}(?<![^\W_]{escaped[0]})"
     # Each word of PREFIX_MIN_LETTERS or more also finds the longer words it starts, as
-    # PrefixSearchQuery's phrases do: "robot arm" finds "Robots Armada". Letters and digits
-    # only: with "_" in both that and `between`, a run of underscores in a description (a form
-    # line) after "robot" took time in the square of its length.
+    # PrefixSearchQuery's phrases do: "robot arm" finds "Robots Armada"; a shorter one only
+    # itself, last too ("robot ar" is no "Robot Arm"). Letters and digits only: with "_" in both
+    # that and `between`, a run of underscores in a description (a form line) after "robot"
+    # took time in the square of its length.
     pattern = between.join(
-        text + (r"[^\W_]*" if len(word) >= PREFIX_MIN_LETTERS else "")
+        text + (r"[^\W_]*" if len(word) >= PREFIX_MIN_LETTERS else r"(?![^\W_])")
         for text, word in zip(escaped, words, strict=True)
     )
     in_a_row = Func(

@@ -272,6 +272,7 @@ def test_a_phrase_is_found_with_any_spaces_or_punctuation_between_its_words(db, 
         ('"robot arm"', {"Robot Arm Designer", "Robots Armada Lead"}),
         ('"robot armada"', {"Robots Armada Lead"}),
         ('"go arm"', {"Go Arm Tester"}),  # not a word of one or two letters
+        ('"robot ar"', set()),  # last either
         ('"bot arm"', set()),  # nor the end of a word
     ],
 )
