@@ -1,14 +1,15 @@
 """Keyword search over jobs: the text the sync stores, and the query that searches it.
 
 PostgreSQL matches the words it parsed and indexed when each job was written (migration 0027) and
-ranks with its full-text search; SQLite (local use, tests) falls back to matching each word
-anywhere, in any case, which is enough for a few thousand jobs, and reads the query's "-", quotes
-and "or" as PostgreSQL's web search does. Both read the title, the organization's name, the
-tags an org admin gave the job and the search text as the query is read (jobs.text.as_searched):
-without accents, so "munchen" finds "München" and "Zürich" finds "Zurich", and with "C++", "C#"
-and "F#" as words of their own, so "c++" finds neither the C# jobs nor the C ones. An apostrophe
-matches straight or curly (CURLY_APOSTROPHES_AS_STRAIGHT), except U+02BC on PostgreSQL, whose
-parser stores it as a letter of the word it is in.
+ranks with its full-text search; SQLite (local use, tests) falls back to matching a lone word
+anywhere, in any case, and a phrase's words in a row, which is enough for a few thousand jobs,
+and reads the query's "-", quotes and "or" as PostgreSQL's web search does. Both read the
+title, the organization's name, the tags an org admin gave the job and the search text as the
+query is read (jobs.text.as_searched): without accents, so "munchen" finds "München" and
+"Zürich" finds "Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds
+neither the C# jobs nor the C ones. An apostrophe matches straight or curly
+(CURLY_APOSTROPHES_AS_STRAIGHT), except U+02BC on PostgreSQL, whose parser stores it as a
+letter of the word it is in.
 """
 
 from __future__ import annotations

@@ -364,18 +364,22 @@ def _lease_release_queue(
 
     # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
     started_at = connection.last_attempt_at.isoformat()
-    # Sent only when true: a worker of a release before the argument fails a task that has it.
-    kwargs = {"lease_freed": True} if lease_freed else {}
     try:
         release_sync_lease.apply_async(
             (connection.pk, started_at),
-            kwargs=kwargs,
+            kwargs=lease_release_options(lease_freed=lease_freed),
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
     except BROKER_ERRORS as broker_error:
         return broker_error
     return None
+
+
+def lease_release_options(*, lease_freed: bool) -> dict[str, bool]:
+    """The keyword arguments of jobs.tasks.release_sync_lease: `lease_freed` only when true, as
+    a worker of a release before the argument fails a task that has it."""
+    return {"lease_freed": True} if lease_freed else {}
 
 
 def is_schema_mismatch(error: BaseException) -> bool:

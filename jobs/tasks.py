@@ -32,6 +32,7 @@ from jobs.sync import (
     SyncResult,
     deferred_health_email_send,
     is_schema_mismatch,
+    lease_release_options,
     reconnect_after_database_error,
     sync_lease_release,
     sync_organization,
@@ -376,9 +377,7 @@ def release_sync_lease(
             what="sync email not checked",
             why="the database failed as the email check of a finished sync was made",
             failed="sync email not checked",
-            # Sent only when true, as jobs.sync queues it: a worker of a release before the
-            # argument fails a task that has it.
-            kwargs={"lease_freed": True} if lease_freed or freed else {},
+            kwargs=lease_release_options(lease_freed=lease_freed or freed),
         )
     if lease_freed:
         return "freed earlier; email checked"
