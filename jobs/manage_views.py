@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -80,6 +79,7 @@ from jobs.memberships import (
 )
 from jobs.models import GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
+from jobs.pagination import page_asked
 from jobs.permissions import (
     admin_organization_or_404,
     login_required,
@@ -258,9 +258,11 @@ def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> Htt
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     organizations = organizations_administered(request.user)
-    page = Paginator(
-        organizations.select_related("greenhouse").order_by("name", "pk"), ORGANIZATIONS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = page_asked(
+        organizations.select_related("greenhouse").order_by("name", "pk"),
+        per_page=ORGANIZATIONS_PER_PAGE,
+        asked=request.GET.get("page"),
+    )
     # A member (not admin) is told where they belong, rather than only that they manage nothing.
     joined = organizations_joined_as_member(request.user).exclude(pk__in=organizations)
     return render(
@@ -543,7 +545,7 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
         .defer(*Job.NOT_IN_LISTS)  # the table shows none of them
         .order_by("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
     )
-    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
     return _org_page(request, "manage/jobs.html", organization, page=page)
 
 

@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from jobs.cache import cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
+from jobs.pagination import page_asked
 from jobs.selectors import (
     DepartmentPath,
     FilterOptions,
@@ -170,7 +170,7 @@ def _listing_context(
             job_search(**{**asdict(filters), "organization_slug": organization.slug}),
             paths=paths,
         )
-    page = _listing_page(jobs, request.GET.get("page"))
+    page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
     return {
         "filters": filters,
         "options": options,
@@ -205,17 +205,6 @@ def _all_jobs_filter_options(*, chosen_slug: str) -> FilterOptions:
     )
     chosen = next((option for option in organizations if option.slug == chosen_slug), None)
     return replace(_filter_options(chosen), organizations=organizations)
-
-
-def _listing_page(jobs: QuerySet[Job], asked: str | None) -> Page:
-    """The page of `jobs` asked for: the first for a number below 1 or none at all, the last
-    for one past the end (a link kept while jobs closed). Paginator.get_page() gives the last
-    for 0 and below too: ?page=0 showed the oldest jobs, with the last page's canonical URL."""
-    try:
-        number = int(asked or 1)
-    except ValueError:
-        number = 1
-    return Paginator(jobs, JOBS_PER_PAGE).get_page(max(number, 1))
 
 
 def _listing_canonical_url(request: HttpRequest, filters: JobFilters, page: Page) -> str:

@@ -462,6 +462,17 @@ def test_the_jobs_lists_page_links_say_page_without_the_arrows(signed_in, job, m
     ]
 
 
+@pytest.mark.parametrize("below", ["0", "-3"])
+def test_a_page_below_1_of_the_jobs_list_is_its_first_page(signed_in, job, monkeypatch, below):
+    """Paginator.get_page() gave ?page=0 the last page, as it did the visitors' lists."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 4)
+
+    page = BeautifulSoup(signed_in.get(f"/manage/acme/jobs/?page={below}").content, "html.parser")
+
+    assert page.select_one("nav.pagination > span").get_text() == "Page 1 of 2"
+    assert page.title.string == "Jobs · Acme Robotics · orgsite"
+
+
 def test_a_later_page_of_the_jobs_list_says_its_number_in_the_title(signed_in, job, monkeypatch):
     """The title is what a screen reader says first, and what tells apart two open tabs; the
     visitors' lists say their page number there too."""
