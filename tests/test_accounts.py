@@ -2281,6 +2281,22 @@ def test_removing_yourself_warns_that_it_ends_your_access(signed_in, owner, memb
     assert Membership.objects.filter(pk=mine.pk).exists()
 
 
+@pytest.mark.parametrize("change", [{"action": "remove"}, {"action": "role", "role": "member"}])
+def test_a_superuser_leaving_an_org_is_not_told_it_ends_their_access(client, owner, member, change):
+    """A superuser manages every org whatever their role in it: "you will lose access at once"
+    and "only another admin can make you an admin again" were untrue for them."""
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    User.objects.filter(pk=owner.pk).update(is_superuser=True)
+    client.force_login(owner)
+    mine = Membership.objects.get(user=owner)
+
+    response = client.post("/manage/acme/members/", {"membership": mine.pk, **change})
+
+    text = " ".join(parsed(response).select_one("main .card").get_text().split())
+    assert "lose access" not in text and "Only another admin" not in text
+    assert "As a superuser you keep access to this organization's admin pages." in text
+
+
 def test_it_removes_a_member(signed_in, member):
     membership = Membership.objects.get(user=member)
     signed_in.post(
