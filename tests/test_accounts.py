@@ -1949,6 +1949,19 @@ def test_the_members_page_tells_which_invitation_links_expired(signed_in, acme):
     assert "Works until" in rows["erin@acme.example"]
 
 
+def test_the_members_page_of_an_org_nobody_belongs_to_says_so(client, acme):
+    """connect_greenhouse makes an org with no admin and sends a superuser to this page to
+    invite one: it showed an empty table, and "an organization always keeps at least one admin"."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+
+    page = parsed(client.get("/manage/acme/members/"))
+
+    assert page.select_one("main table") is None
+    text = " ".join(page.select_one("main").get_text().split())
+    assert "Nobody belongs to Acme Robotics yet. Invite its first admin below" in text
+    assert "always keeps at least one admin" not in text
+
+
 def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(
     signed_in, acme, outsider, mallory
 ):
