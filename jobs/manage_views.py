@@ -355,6 +355,10 @@ def _queued_sync_text(sync: RefreshOutcome | None) -> str:
     return "It syncs within a minute."
 
 
+# Said where syncing, paused until then, is turned on again: a schedule saved or a board connected.
+RESUMED_TEXT = "Syncing was paused and is on again. "
+
+
 def _connect(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
 ) -> HttpResponse | Form:
@@ -372,7 +376,7 @@ def _connect(
     messages.success(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
-        + ("Syncing was paused and is on again. " if connected.resumed else "")
+        + (RESUMED_TEXT if connected.resumed else "")
         + _queued_sync_text(connected.sync),
     )
     return redirect("manage:settings", slug=organization.slug)
@@ -385,11 +389,16 @@ def _schedule(
     if not form.is_valid():
         return form
     interval, paused = form.schedule(connection)
+    resumed = not paused and not connection.enabled
     connection_schedule_update(connection=connection, sync_interval_minutes=interval, paused=paused)
     if paused:
         messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
     else:
-        messages.success(request, f"Jobs now sync every {minutes_in_words(interval)}.")
+        messages.success(
+            request,
+            (RESUMED_TEXT if resumed else "")
+            + f"Jobs now sync every {minutes_in_words(interval)}.",
+        )
     return redirect("manage:settings", slug=organization.slug)
 
 

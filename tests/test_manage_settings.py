@@ -494,6 +494,19 @@ def test_it_pauses_and_resumes_syncing(signed_in, connected):
     assert connected.enabled
 
 
+def test_resuming_syncing_says_it_is_on_again(signed_in, connected):
+    """Unticking "Pause syncing" was answered "Jobs now sync every 15 minutes." alone, as if
+    only the interval had changed; connecting the board again says it as this does."""
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(enabled=False)
+    resume = {"action": "schedule", "sync_interval_minutes": "15"}
+
+    page = signed_in.post(SETTINGS_URL, resume, follow=True).content.decode()
+
+    assert "Syncing was paused and is on again. Jobs now sync every 15 minutes." in page
+    page = signed_in.post(SETTINGS_URL, resume, follow=True).content.decode()
+    assert "Syncing was paused" not in page  # it was on: nothing to say
+
+
 def test_a_new_interval_from_a_page_left_open_keeps_a_pause_made_meanwhile(signed_in, connected):
     """The schedule form writes what was changed on it, as the other settings forms do: the
     other admin's pause stays, and so does their interval when this page only pauses."""
