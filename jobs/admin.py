@@ -45,7 +45,7 @@ from jobs.connections import (
     connection_disconnect,
     connection_schedule_update,
 )
-from jobs.email_change import email_change_count
+from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_taken
 from jobs.filters import ids_of, is_row_id
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
@@ -473,7 +473,7 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
     an account is not renamed to another's username in other case (as Django's add form) or
     to one that shows nothing (as sign-up), nor given a first or last name that shows nothing
-    but is not empty."""
+    but is not empty, nor another account's email address (as sign-up and /accounts/email/)."""
 
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
@@ -485,6 +485,14 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
         if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
         return username
+
+    def clean_email(self) -> str:
+        """An invitation to an address two accounts have joins the first of them, and a password
+        reset goes to both: each account has its own."""
+        email = self.cleaned_data["email"]
+        if email and email != self.instance.email and email_taken(email, user=self.instance):
+            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE)
+        return email  # one shared before these checks can still be saved
 
     def _name_that_shows(self, field: str) -> str:
         """The admin lists accounts by their names and greets staff by their first name: one

@@ -20,7 +20,12 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs import manage_views, memberships
-from jobs.email_change import EmailChangeError, email_change_of, email_change_token
+from jobs.email_change import (
+    EMAIL_TAKEN_MESSAGE,
+    EmailChangeError,
+    email_change_of,
+    email_change_token,
+)
 from jobs.forms import SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
@@ -1064,6 +1069,28 @@ def test_django_admin_does_not_rename_an_account_to_a_name_that_shows_nothing(st
     assert kept.status_code == 302
     member.refresh_from_db()
     assert member.first_name == "Bob"
+
+
+def test_django_admin_does_not_give_an_account_an_address_another_has(staff_client, owner, member):
+    """As sign-up and /accounts/email/ refuse it: an invitation to that address went to one of
+    the two accounts, whichever came first, and a password reset to both."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    refused = staff_client.post(url, {**values, "email": "Alice@ACME.example"})
+
+    assert refused.status_code == 200
+    assert EMAIL_TAKEN_MESSAGE in refused.content.decode()
+    member.refresh_from_db()
+    assert member.email == "bob@acme.example"
+    # Its own address in another case is still its own; and one shared before these checks
+    # does not stop the rest of its form from being saved.
+    assert staff_client.post(url, {**values, "email": "Bob@acme.example"}).status_code == 302
+    User.objects.filter(pk=owner.pk).update(email="")
+    assert staff_client.post(url, {**values, "email": ""}).status_code == 302  # none is no one's
+    User.objects.filter(pk=member.pk).update(email=owner.email)
+    kept = staff_client.post(url, {**values, "email": owner.email, "first_name": "Bob"})
+    assert kept.status_code == 302
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])
