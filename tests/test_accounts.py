@@ -2552,6 +2552,8 @@ def test_a_membership_of_another_org_cannot_be_touched(signed_in, outsider):
         ("/manage/new/", "Your organizations New"),
         ("/accounts/email/", "Your organizations Your account"),
         ("/accounts/delete/", "Your organizations Your account"),
+        # As the other account pages: it had no way back but the header's "Manage".
+        ("/accounts/password_change/", "Your organizations Your account"),
     ],
 )
 def test_the_line_saying_where_an_admin_is_reads_out_without_its_separators(signed_in, path, where):
