@@ -38,8 +38,8 @@ BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
 
 # Refresh now sends another sync when the one queued has waited this long without starting: a
 # Redis that restarted empty has lost it, and the dispatcher waits SYNC_QUEUED_STALE_SECONDS
-# before it takes the mark as lost. A second sync in a real backlog is harmless: the org's lease
-# lets one run at a time, and an unchanged board costs one GET.
+# before it takes the mark as lost. In a real backlog, the first sync, which carries the mark
+# this one replaced, does nothing once it comes (enqueue_claimed_syncs).
 REFRESH_RESEND_AFTER = timedelta(minutes=2)
 
 
@@ -62,12 +62,6 @@ class RefreshOutcome(enum.Enum):
 def _not_queued(now: timezone.datetime, *, lost_after: timedelta | None = None) -> Q:
     stale = now - (lost_after or timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS))
     return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
-
-
-def enqueue_sync(connection_id: int, trigger: str) -> None:
-    from jobs.tasks import sync_org  # the task module imports this one
-
-    _publish(sync_org, (connection_id, trigger), unsent=[connection_id])
 
 
 def _publish(
@@ -132,7 +126,11 @@ def request_refresh(
     connection: GreenhouseConnection, *, trigger: SyncRun.Trigger = SyncRun.Trigger.MANUAL
 ) -> RefreshOutcome:
     """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted;
-    its run is recorded with `trigger` (Refresh now, unless a board was just connected)."""
+    its run is recorded with `trigger` (Refresh now, unless a board was just connected).
+
+    Call it outside a transaction: the sync carries the queue mark written here, and a worker
+    that took it before the mark was committed would find the org marked otherwise and skip it.
+    """
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
     claimed = (
@@ -143,7 +141,7 @@ def request_refresh(
         .update(queued_at=now)
     )
     if claimed:
-        enqueue_sync(connection.pk, trigger)
+        enqueue_claimed_syncs([connection.pk], claimed_at=now, trigger=trigger)
         connection.queued_at = now
         return RefreshOutcome.QUEUED
     try:
@@ -177,13 +175,16 @@ def enqueue_due_syncs(*, limit: int = 5000) -> list[int]:
     return due
 
 
-def enqueue_claimed_syncs(connection_ids: Sequence[int], *, claimed_at: datetime) -> None:
-    """Queue the sync of each org the dispatcher claimed at `claimed_at`, one batch of a tick
-    (jobs.tasks.queue_claimed_syncs).
+def enqueue_claimed_syncs(
+    connection_ids: Sequence[int], *, claimed_at: datetime, trigger: str
+) -> None:
+    """Queue the sync of each org marked queued at `claimed_at`: one batch of a dispatcher's
+    tick (jobs.tasks.queue_claimed_syncs), or the org whose Refresh now marked it.
 
     Each sync carries the mark, and runs only while the org still has it (jobs.tasks.sync_org):
-    one sent twice (this batch run again, its worker lost) finds the mark taken by the first
-    copy, which took the lease, and one queued again once its mark went stale finds the new
+    one sent twice (this batch run again, its worker lost; a message delivered again) finds
+    the mark taken by the first copy, which took the lease, and one queued again once its
+    mark went stale (Refresh now pressed again, the dispatcher's next tick) finds the new
     mark; either does nothing.
     """
     from jobs.tasks import sync_org  # the task module imports this one
@@ -191,7 +192,7 @@ def enqueue_claimed_syncs(connection_ids: Sequence[int], *, claimed_at: datetime
     for index, connection_id in enumerate(connection_ids):
         _publish(
             sync_org,
-            (connection_id, SyncRun.Trigger.SCHEDULE),
+            (connection_id, trigger),
             {"queued_at": claimed_at.isoformat()},
             unsent=connection_ids[index:],
             queued_at=claimed_at,

@@ -90,10 +90,10 @@ def sync_org(
     # lost sync's is still the last unless the retry's UPDATE took the lease.
     own_starts = {datetime.fromisoformat(start) for start in (lease_taken_at, taking_over) if start}
     own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
-    # A sync the dispatcher queued (`queued_at`, its mark) that took no lease yet runs only
-    # while the org still has that mark: a second copy of it (sent twice) finds the mark
-    # cleared by the first copy's lease, and one queued again once the mark went stale finds
-    # the new mark, whose sync runs instead.
+    # A sync the dispatcher or Refresh now queued (`queued_at`, its mark) that took no lease
+    # yet runs only while the org still has that mark: a second copy of it (sent twice) finds
+    # the mark cleared by the first copy's lease, and one queued again once the mark went stale
+    # finds the new mark, whose sync runs instead.
     if (
         queued_at is not None
         and not own_starts
@@ -392,7 +392,11 @@ def queue_claimed_syncs(
     `claimed_at` (jobs.scheduling.enqueue_due_syncs). Safe to run twice: see
     enqueue_claimed_syncs. Lost, its orgs wait for their marks to go stale
     (SYNC_QUEUED_STALE_SECONDS); the dispatcher then queues them again."""
-    enqueue_claimed_syncs(connection_ids, claimed_at=datetime.fromisoformat(claimed_at))
+    enqueue_claimed_syncs(
+        connection_ids,
+        claimed_at=datetime.fromisoformat(claimed_at),
+        trigger=SyncRun.Trigger.SCHEDULE,
+    )
     return len(connection_ids)
 
 

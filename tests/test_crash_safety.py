@@ -7,10 +7,12 @@ itself after a SIGKILL (it is a lease, SYNC_LOCK_SECONDS long) or be freed at on
 SIGTERM, and the next run must complete and mark the dead run interrupted.
 
 How the next run comes: the test re-dispatches through the dispatcher, as beat does once the
-lease has expired and the org is due. Redelivery of the killed task is not waited for: the
-filesystem transport drops a message once fetched, and Redis gives an unacknowledged one back
-only after `visibility_timeout` (an hour by default, never under a minute), too slow for a test;
-the test of that redelivery gives its workers a visibility timeout of 2 s.
+lease has expired and the org is due. A task given back by the broker does not sync: it carries
+the org's queue mark, which the dead sync's lease took. Redelivery of the killed task is not
+waited for but in its own test: the filesystem transport drops a message once fetched, and
+Redis gives an unacknowledged one back only after `visibility_timeout` (an hour by default,
+never under a minute), too slow for a test; the test of that redelivery gives its workers a
+visibility timeout of 2 s.
 Instead of waiting out the lease (by whose end the org is due), the test moves it and the org's
 next sync time into the past.
 """
@@ -46,6 +48,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
 
 TOKEN = "acme-robotics"
+# What the worker logs of a sync given back after its lease took the org's queue mark.
+GIVEN_BACK = "skipped: the sync queued with this one"  # its apostrophe is escaped in the log
 
 
 def process_tree(pid: int) -> list[int]:
@@ -186,14 +190,15 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
 
 
 @pytest.mark.parametrize("broker", ["redis"], indirect=True)
-def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_run_again(
+def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_do_nothing(
     broker, fake_greenhouse, celery_processes, tmp_path
 ):
     """Redis hands a task taken but never acknowledged back to the queue once the visibility
     timeout has passed since a worker took it, when a worker next looks: as it starts, then
     every 100 s (kombu's unacked_restore_interval, 10 s, times unacked_restore_throttle, 10).
-    The lease has ended by then (SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT), so the sync
-    runs once more, as the trigger it was queued with, and marks the killed run interrupted."""
+    The killed Refresh now's lease took the org's queue mark, which the task carries, so it does
+    nothing: the org is due by the lease's end, which comes first (SYNC_LOCK_SECONDS <
+    CELERY_VISIBILITY_TIMEOUT), and the schedule syncs it and marks the killed run interrupted."""
     visibility_timeout = 2  # CELERY_VISIBILITY_TIMEOUT is never under a minute
     (tmp_path / "short_visibility_settings.py").write_text(
         "from orgsite.settings import *\n"
@@ -212,28 +217,37 @@ def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_
         worker, posts = worker_stalled_mid_sync(
             connection, fake_greenhouse, celery_processes, hostname="doomed-redis@%h"
         )
-    for pid in process_tree(worker.pid):
-        os.kill(pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-    dead_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+        for pid in process_tree(worker.pid):
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        dead_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
 
-    # Time passes: the lease ends, and then the visibility timeout, counted from before the kill.
-    GreenhouseConnection.objects.update(lock_expires_at=timezone.now() - timedelta(seconds=1))
-    time.sleep(visibility_timeout)
-    worker_started(celery_processes, hostname="heir-redis@%h")
-    celery_processes.wait_for(
-        lambda: (
-            SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2
-            and GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
-        ),
-        timeout=30,
-    )
+        # Time passes: the lease ends, by which the org is due, and then the visibility timeout,
+        # counted from before the kill.
+        past = timezone.now() - timedelta(seconds=1)
+        GreenhouseConnection.objects.update(lock_expires_at=past, next_sync_at=past)
+        time.sleep(visibility_timeout)
+        heir = worker_started(celery_processes, hostname="heir-redis@%h")
+        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir), timeout=30)
+
+        status = sync_status(organization=connection.organization)
+        assert (status["message"], status["next_sync_text"]) == (
+            f"Failed: {INTERRUPTED_MESSAGE}",
+            "due now",
+        )
+        assert enqueue_due_syncs() == [connection.pk]
+        celery_processes.wait_for(
+            lambda: (
+                SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2
+                and GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
+            ),
+            timeout=30,
+        )
     celery_processes.stop()
 
     dead_run.refresh_from_db()
     assert dead_run.outcome == SyncRun.Outcome.INTERRUPTED
-    # The killed Refresh now, given back: nothing queued another sync.
-    assert SyncRun.objects.first().trigger == SyncRun.Trigger.MANUAL
+    assert SyncRun.objects.first().trigger == SyncRun.Trigger.SCHEDULE
     open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
     assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
         post["id"]: job_payload_hash(post) for post in posts
@@ -241,12 +255,14 @@ def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_
 
 
 @pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)
-def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_and_syncs_it_again(
+def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_the_schedule(
     broker, fake_greenhouse, celery_processes
 ):
     """As systemd's default KillMode stops a worker. The pool process stops its sync where it
     is (billiard raises SystemExit), saving nothing but freeing the lease as it exits, and the
-    worker puts the task back on the queue for the next worker to run (README)."""
+    worker puts the task back on the queue, where the next worker takes it and does nothing:
+    the stopped Refresh now's lease took the org's queue mark, which the task carries. The org
+    is due when that lease would have ended, and the schedule syncs it then (README)."""
     connection = make_connection("acme", TOKEN, name="Acme Robotics")
     assert sync_organization(connection, trigger=SyncRun.Trigger.COMMAND).ok
     before = list(Job.objects.order_by("pk").values())
@@ -255,6 +271,7 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_and_sy
         worker, posts = worker_stalled_mid_sync(
             connection, fake_greenhouse, celery_processes, hostname=f"stopped-{broker}@%h"
         )
+        lease = GreenhouseConnection.objects.get(pk=connection.pk).lock_expires_at
         for pid in process_tree(worker.pid):
             os.kill(pid, signal.SIGTERM)
         # The pool process frees the lease as it stops. The worker exits seconds later (on the
@@ -264,22 +281,30 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_and_sy
             lambda: GreenhouseConnection.objects.filter(lock_expires_at=None).exists(), timeout=30
         )
 
-    assert list(Job.objects.order_by("pk").values()) == before
-    stopped_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
-    status = sync_status(organization=connection.organization)
-    assert (status["running"], status["message"]) == (False, f"Failed: {INTERRUPTED_MESSAGE}")
+        assert list(Job.objects.order_by("pk").values()) == before
+        stopped_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+        status = sync_status(organization=connection.organization)
+        assert (status["running"], status["message"]) == (False, f"Failed: {INTERRUPTED_MESSAGE}")
+        # Refresh now came before the org's next time: it is due when the lease would have ended.
+        assert GreenhouseConnection.objects.get(pk=connection.pk).next_sync_at == lease
 
-    worker_started(celery_processes, hostname=f"heir-{broker}@%h")
-    worker.wait(timeout=30)
-    celery_processes.wait_for(
-        lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2, timeout=30
-    )
+        heir = worker_started(celery_processes, hostname=f"heir-{broker}@%h")
+        worker.wait(timeout=30)
+        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir), timeout=30)
+        assert not SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS, pk__gt=stopped_run.pk)
+
+        # Time passes: the org comes due.
+        GreenhouseConnection.objects.update(next_sync_at=timezone.now() - timedelta(seconds=1))
+        assert enqueue_due_syncs() == [connection.pk]
+        celery_processes.wait_for(
+            lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2,
+            timeout=30,
+        )
     celery_processes.stop()
 
     stopped_run.refresh_from_db()
     assert stopped_run.outcome == SyncRun.Outcome.INTERRUPTED
-    # The Refresh now put back on the queue, not the schedule (the org is due at the lease's end).
-    assert SyncRun.objects.first().trigger == SyncRun.Trigger.MANUAL
+    assert SyncRun.objects.first().trigger == SyncRun.Trigger.SCHEDULE
     open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
     assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
         post["id"]: job_payload_hash(post) for post in posts

@@ -214,11 +214,21 @@ def test_the_orgs_of_a_lost_batch_are_queued_again_once_their_marks_are_stale(
     assert enqueue_due_syncs() == [connection.pk]
 
 
-def test_a_scheduled_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs):
-    """A message can come twice (a worker lost as it ran the task that sent it): the first
-    sync's lease took the org's queue mark, which the second copy carries."""
-    assert enqueue_due_syncs() == [acme.pk]
+@pytest.mark.parametrize(
+    "trigger",
+    [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.MANUAL, SyncRun.Trigger.CONNECT],
+    ids=["scheduled", "refresh now", "connect"],
+)
+def test_a_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs, trigger):
+    """A message can come twice (a worker lost as it ran the task that sent it, or as it ran
+    the sync: acks_late): the first sync's lease took the org's queue mark, which the second
+    copy carries."""
+    if trigger == SyncRun.Trigger.SCHEDULE:
+        assert enqueue_due_syncs() == [acme.pk]
+    else:
+        assert request_refresh(acme, trigger=trigger) is RefreshOutcome.QUEUED
     [(args, kwargs)] = sent_syncs
+    assert args == (acme.pk, trigger)
 
     first = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
     requests = fake_greenhouse.request_count()
@@ -244,6 +254,24 @@ def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
     assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
     assert outcomes[1].startswith("success")
     assert SyncRun.objects.count() == 1
+
+
+def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
+    acme, fake_greenhouse, sent_syncs, monkeypatch
+):
+    """Workers busy for longer than REFRESH_RESEND_AFTER: Refresh now pressed again queues
+    another sync, and of the two in the queue, the one with the org's mark runs."""
+    with monkeypatch.context() as earlier:
+        then = timezone.now() - REFRESH_RESEND_AFTER - timedelta(seconds=1)
+        earlier.setattr("jobs.scheduling.timezone.now", lambda: then)
+        assert request_refresh(acme) is RefreshOutcome.QUEUED
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+
+    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in sent_syncs]
+
+    assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
+    assert outcomes[1].startswith("success")
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
 
 
 def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(

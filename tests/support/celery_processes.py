@@ -90,8 +90,11 @@ class CeleryProcesses:
     def wait_until_ready(self, worker: subprocess.Popen, *, timeout: float = 120) -> None:
         """Wait for a worker started with --loglevel=INFO to log that it is ready. On a loaded
         machine a start has taken over 30 s, which a test's own wait for a task should not pay."""
-        log_path = next(path for process, path, _ in self._started if process is worker)
-        self.wait_for(lambda: " ready." in log_path.read_text(), timeout=timeout)
+        self.wait_for(lambda: " ready." in self.log_of(worker), timeout=timeout)
+
+    def log_of(self, started: subprocess.Popen) -> str:
+        """What a process this test started has logged so far."""
+        return next(path for process, path, _ in self._started if process is started).read_text()
 
     def logs(self) -> str:
         return "\n".join(
