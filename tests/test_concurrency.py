@@ -15,15 +15,15 @@ from django.db import connection as db_connection
 from django.db import connections
 
 from jobs import sync as jobs_sync
-from jobs import tasks
 from jobs.greenhouse import GreenhouseClient
 from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
-from tests.support.broker import batches_run_at_once
+from tests.support.helpers import marked_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
+pytest_plugins = ["tests.support.broker"]  # queued
 
 on_sqlite = pytest.mark.skipif(
     "sqlite" not in db_connection.vendor, reason="SQLite only; PostgreSQL has MVCC reads"
@@ -55,21 +55,6 @@ def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
     return results
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    """What would have been sent to the broker, from any thread."""
-    sent: list[tuple] = []
-    lock = threading.Lock()
-
-    def record(args, **kwargs):
-        with lock:
-            sent.append(tuple(args))
-
-    monkeypatch.setattr(tasks.sync_org, "apply_async", record)
-    batches_run_at_once(monkeypatch)
-    return sent
-
-
 def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued):
     def click() -> RefreshOutcome:
         return request_refresh(GreenhouseConnection.objects.get(pk=acme.pk))
@@ -77,7 +62,7 @@ def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued)
     outcomes = all_at_once(20, click)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
-    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
     assert Counter(outcomes) == {RefreshOutcome.QUEUED: 1, RefreshOutcome.ALREADY_QUEUED: 19}
 
 
@@ -250,7 +235,7 @@ def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     results = all_at_once(2, lambda: next(ticks)())  # in the order the threads ran, not ticks
 
     assert sorted(results) == [due[:2], due[2:]]
-    assert sorted(connection_id for connection_id, _ in queued) == due
+    assert sorted(connection_id for (connection_id, _), _ in queued) == due
 
 
 def test_a_double_clicked_sign_up_makes_one_account_and_answers_both(db, settings):

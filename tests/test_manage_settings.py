@@ -21,7 +21,7 @@ from jobs.connections import (
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.throttle import BOARD_CHECKS_PER_HOUR
-from tests.support.helpers import form_as_sent
+from tests.support.helpers import form_as_sent, marked_sync
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -84,7 +84,7 @@ def test_connecting_shows_the_boards_name_and_queues_the_first_sync(signed_in, n
     assert "Liberté Santé" in page and "A sync is queued; its jobs appear in a moment." in page
     connection = GreenhouseConnection.objects.get(organization=north)
     assert (connection.board_token, connection.board_name) == ("liberte-sante", "Liberté Santé")
-    assert queued == [(connection.pk, SyncRun.Trigger.CONNECT)]
+    assert queued == [marked_sync(connection.pk, SyncRun.Trigger.CONNECT)]
 
 
 def test_a_board_whose_name_shows_nothing_is_named_by_its_token(

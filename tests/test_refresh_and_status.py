@@ -15,6 +15,7 @@ from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
 from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
+from tests.support.helpers import marked_sync
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -37,7 +38,7 @@ def test_refresh_queues_a_sync_and_goes_back_to_the_page(signed_in, acme, queued
     response = signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"})
 
     assert response.status_code == 302 and response["Location"] == "/manage/acme/settings/"
-    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
     assert "Sync queued" in signed_in.get("/manage/acme/settings/").content.decode()
     assert not SyncRun.objects.exists()  # nothing ran inside the request
 

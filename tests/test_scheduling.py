@@ -31,10 +31,10 @@ from jobs.sync import (
     start_sync_run,
     sync_organization,
 )
-from tests.support.helpers import make_connection, retry_asked_for
+from tests.support.helpers import make_connection, marked_sync, retry_asked_for
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.support.broker"]  # queued, sent_syncs, broker_down
+pytest_plugins = ["tests.support.broker"]  # queued, broker_down
 
 
 def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
@@ -46,7 +46,7 @@ def test_the_dispatcher_queues_only_due_enabled_connections(db, queued):
     GreenhouseConnection.objects.filter(pk=paused.pk).update(enabled=False)
 
     assert enqueue_due_syncs() == [due.pk]
-    assert queued == [(due.pk, SyncRun.Trigger.SCHEDULE)]
+    assert queued == [marked_sync(due.pk, SyncRun.Trigger.SCHEDULE)]
 
 
 def test_a_tick_queues_at_most_its_limit_those_due_longest_and_the_next_tick_the_rest(db, queued):
@@ -65,7 +65,7 @@ def test_the_dispatcher_does_not_queue_an_org_twice(db, queued):
     connection = make_connection("due", "due")
     enqueue_due_syncs()
     enqueue_due_syncs()
-    assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
+    assert queued == [marked_sync(connection.pk, SyncRun.Trigger.SCHEDULE)]
 
 
 def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
@@ -78,7 +78,7 @@ def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
         lock_expires_at=lease - timedelta(days=1)  # its worker died: the lease ran out
     )
     assert enqueue_due_syncs() == [connection.pk]
-    assert queued == [(connection.pk, SyncRun.Trigger.SCHEDULE)]
+    assert queued == [marked_sync(connection.pk, SyncRun.Trigger.SCHEDULE)]
 
 
 def test_orgs_another_tick_claims_after_this_tick_read_them_are_not_queued_twice(db, queued):
@@ -100,7 +100,7 @@ def test_orgs_another_tick_claims_after_this_tick_read_them_are_not_queued_twice
 
     assert claims
     assert queued_now == [connections[0].pk, connections[3].pk]
-    assert [connection_id for connection_id, _ in queued] == queued_now
+    assert [connection_id for (connection_id, _), _ in queued] == queued_now
 
 
 def test_a_lost_queue_marker_expires(db, queued, settings):
@@ -219,7 +219,7 @@ def test_the_orgs_of_a_lost_batch_are_queued_again_once_their_marks_are_stale(
     [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.MANUAL, SyncRun.Trigger.CONNECT],
     ids=["scheduled", "refresh now", "connect"],
 )
-def test_a_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs, trigger):
+def test_a_sync_sent_twice_runs_once(acme, fake_greenhouse, queued, trigger):
     """A message can come twice (a worker lost as it ran the task that sent it, or as it ran
     the sync: acks_late): the first sync's lease took the org's queue mark, which the second
     copy carries."""
@@ -227,7 +227,7 @@ def test_a_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs, trigger)
         assert enqueue_due_syncs() == [acme.pk]
     else:
         assert request_refresh(acme, trigger=trigger) is RefreshOutcome.QUEUED
-    [(args, kwargs)] = sent_syncs
+    [(args, kwargs)] = queued
     assert args == (acme.pk, trigger)
 
     first = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
@@ -239,9 +239,7 @@ def test_a_sync_sent_twice_runs_once(acme, fake_greenhouse, sent_syncs, trigger)
     assert SyncRun.objects.count() == 1 and fake_greenhouse.request_count() == requests
 
 
-def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
-    acme, sent_syncs, settings
-):
+def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(acme, queued, settings):
     """Workers busy for longer than SYNC_QUEUED_STALE_SECONDS: the dispatcher queues the org
     again, and of the two syncs in the queue, the one with the org's mark runs."""
     stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
@@ -249,7 +247,7 @@ def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
     waiting = ((acme.pk, SyncRun.Trigger.SCHEDULE), {"queued_at": stale.isoformat()})
     assert enqueue_due_syncs() == [acme.pk]
 
-    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in [waiting, *sent_syncs]]
+    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in [waiting, *queued]]
 
     assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
     assert outcomes[1].startswith("success")
@@ -257,7 +255,7 @@ def test_a_scheduled_sync_queued_again_once_its_mark_went_stale_runs_once(
 
 
 def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
-    acme, fake_greenhouse, sent_syncs, monkeypatch
+    acme, fake_greenhouse, queued, monkeypatch
 ):
     """Workers busy for longer than REFRESH_RESEND_AFTER: Refresh now pressed again queues
     another sync, and of the two in the queue, the one with the org's mark runs."""
@@ -267,7 +265,7 @@ def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
         assert request_refresh(acme) is RefreshOutcome.QUEUED
     assert request_refresh(acme) is RefreshOutcome.QUEUED
 
-    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in sent_syncs]
+    outcomes = [tasks.sync_org.apply(args=a, kwargs=k).get() for a, k in queued]
 
     assert outcomes[0].startswith("skipped: the sync queued with this one's mark ran")
     assert outcomes[1].startswith("success")
@@ -275,13 +273,13 @@ def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
 
 
 def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(
-    acme, fake_greenhouse, sent_syncs, monkeypatch
+    acme, fake_greenhouse, queued, monkeypatch
 ):
     """SIGTERM to a pool process stops its sync, which frees the lease, and the worker puts the
     task back on the queue (README): its lease took the mark the copy carries, so the org, due
     still, is the next tick's, and that sync marks the stopped run interrupted."""
     assert enqueue_due_syncs() == [acme.pk]
-    [(args, kwargs)] = sent_syncs
+    [(args, kwargs)] = queued
 
     def stopped(*args, **kwargs):
         raise SystemExit(1)  # as billiard stops a pool process
@@ -297,7 +295,7 @@ def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_
         f"Failed: {INTERRUPTED_MESSAGE}"
     )
     assert enqueue_due_syncs() == [acme.pk]
-    assert tasks.sync_org.apply(args=args, kwargs=sent_syncs[1][1]).get().startswith("success")
+    assert tasks.sync_org.apply(args=args, kwargs=queued[1][1]).get().startswith("success")
     runs = SyncRun.objects.order_by("started_at").values_list("trigger", "outcome")
     assert list(runs) == [
         (SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.INTERRUPTED),
@@ -334,7 +332,7 @@ def test_the_dispatch_task_returns_how_many_syncs_it_queued(db, queued):
 
 def test_refresh_queues_a_manual_sync(acme, queued):
     assert request_refresh(acme) is RefreshOutcome.QUEUED
-    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
 
 
 def test_a_second_refresh_while_queued_says_so(acme, queued):
@@ -349,7 +347,7 @@ def test_refresh_sends_another_sync_when_the_queued_one_has_not_started_for_minu
     GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=long_ago)
 
     assert request_refresh(acme) is RefreshOutcome.QUEUED
-    assert queued == [(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
     assert request_refresh(acme) is RefreshOutcome.ALREADY_QUEUED  # the new one is recent
 
 
@@ -577,7 +575,8 @@ def test_a_retry_whose_worker_died_is_run_again_once_its_lease_ends(
 
     assert timezone.now() < set_by_the_failure
     assert enqueue_due_syncs() == [acme.pk]
-    outcome = tasks.sync_org.apply(args=queued[0]).get()
+    [(args, kwargs)] = queued
+    outcome = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
     dead_run.refresh_from_db()
     assert outcome.startswith("success") and dead_run.outcome == SyncRun.Outcome.INTERRUPTED
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from kombu.exceptions import OperationalError
 
@@ -9,37 +11,23 @@ from jobs import tasks
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    """The syncs that would have been sent to the broker, the dispatcher's included: each of
-    its batches runs at once, as a worker would run it."""
-    sent: list[tuple] = []
-    monkeypatch.setattr(
-        tasks.sync_org, "apply_async", lambda args, **kwargs: sent.append(tuple(args))
-    )
-    batches_run_at_once(monkeypatch)
-    return sent
+def queued(monkeypatch) -> list[tuple[tuple, dict]]:
+    """The syncs that would have been sent to the broker, from any thread: each its arguments
+    and its arguments by name, as apply() takes them and a worker would run them (the org's
+    queue mark included). The dispatcher's batches run at once, as a worker would run them."""
+    sent: list[tuple[tuple, dict]] = []
+    lock = threading.Lock()
 
+    def record(args, kwargs=None, **options) -> None:
+        with lock:
+            sent.append((tuple(args), kwargs or {}))
 
-def batches_run_at_once(monkeypatch) -> None:
-    """The dispatcher's batches (jobs.tasks.queue_claimed_syncs) run as they are sent."""
+    monkeypatch.setattr(tasks.sync_org, "apply_async", record)
     monkeypatch.setattr(
         tasks.queue_claimed_syncs,
         "apply_async",
         lambda args, **kwargs: tasks.queue_claimed_syncs(*args),
     )
-
-
-@pytest.fixture
-def sent_syncs(monkeypatch) -> list[tuple[tuple, dict]]:
-    """The syncs that would have been sent to the broker, each with its arguments by name, the
-    dispatcher's batches run at once."""
-    sent: list[tuple[tuple, dict]] = []
-    monkeypatch.setattr(
-        tasks.sync_org,
-        "apply_async",
-        lambda args, kwargs=None, **options: sent.append((tuple(args), kwargs or {})),
-    )
-    batches_run_at_once(monkeypatch)
     return sent
 
 

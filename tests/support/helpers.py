@@ -44,6 +44,13 @@ def make_connection(slug: str, board_token: str, *, name: str = "") -> Greenhous
     )
 
 
+def marked_sync(connection_id: int, trigger: str) -> tuple[tuple, dict]:
+    """The org's sync as the dispatcher or Refresh now sends it (an entry of the `queued`
+    fixture of tests.support.broker), with the org's queue mark."""
+    mark = GreenhouseConnection.objects.get(pk=connection_id).queued_at
+    return (connection_id, trigger), {"queued_at": mark.isoformat()}
+
+
 def sign_in(client: Client, user: User) -> Client:
     """Signs `client`, which has no session yet, in as `user`: the session and last_login that
     Django's force_login leaves, in 5 statements where force_login takes 15 (it first saves an
