@@ -4,7 +4,7 @@ Views stay thin: they read the request, call selectors and render. Visitor pages
 briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
@@ -44,6 +44,8 @@ from jobs.sitemaps import SITEMAPS
 from jobs.text import ending_sentence
 
 JOBS_PER_PAGE = 25
+# One line each: a page of them is still short, and 10,000 orgs are 200 pages, not one.
+ORGANIZATIONS_PER_PAGE = 50
 RECENT_JOBS = 10
 # What the job lists read from the query string (the page cache keeps one copy per value).
 LISTING_PARAMETERS = (*FILTER_PARAMETERS, "page")
@@ -75,11 +77,19 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(reads=["page"])
 def organization_list(request: HttpRequest) -> HttpResponse:
+    page = page_asked(
+        organizations_with_job_counts(hiring_only=False),
+        per_page=ORGANIZATIONS_PER_PAGE,
+        asked=request.GET.get("page"),
+    )
     context = {
-        "organizations": organizations_with_job_counts(hiring_only=False),
-        "canonical_url": request.build_absolute_uri(request.path),
+        "page": page,
+        # No filters: a page link keeps none of the job lists' parameters.
+        "previous_page_url": _page_url(request, page, -1, keeping=()),
+        "next_page_url": _page_url(request, page, +1, keeping=()),
+        "canonical_url": _listing_canonical_url(request, page, params=[]),
     }
     return render(request, "public/organization_list.html", context)
 
@@ -177,7 +187,7 @@ def _listing_context(
         "page": page,
         "previous_page_url": _page_url(request, page, -1),
         "next_page_url": _page_url(request, page, +1),
-        "canonical_url": _listing_canonical_url(request, filters, page),
+        "canonical_url": _listing_canonical_url(request, page, params=filters.as_query_params()),
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed.
         "meta_robots": "noindex, follow" if filters.query else "",
@@ -207,29 +217,34 @@ def _all_jobs_filter_options(*, chosen_slug: str) -> FilterOptions:
     return replace(_filter_options(chosen), organizations=organizations)
 
 
-def _listing_canonical_url(request: HttpRequest, filters: JobFilters, page: Page) -> str:
-    """The address of this list of jobs: its filters (as applied, so a value the page ignored is
-    left out) and its page, never page 1 nor parameters such as utm_source that change nothing.
+def _listing_canonical_url(
+    request: HttpRequest, page: Page, *, params: list[tuple[str, str]]
+) -> str:
+    """The address of this list: its filters' `params` (as applied, so a value the page ignored
+    is left out) and its page, never page 1 nor parameters such as utm_source that change
+    nothing.
 
     Each page of each filtered list is its own content, as search engines' guidance on
     pagination and faceted navigation says: pointing at the unfiltered list (or its page N)
     would claim that different jobs are the same page.
     """
-    params = filters.as_query_params()
     if page.number > 1:
-        params.append(("page", str(page.number)))
+        params = [*params, ("page", str(page.number))]
     query = urlencode(params)
     return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
 
 
-def _page_url(request: HttpRequest, page: Page, step: int) -> str:
-    """The query string of the page `step` away, keeping the filters; "" if there is none."""
+def _page_url(
+    request: HttpRequest, page: Page, step: int, *, keeping: Collection[str] = FILTER_PARAMETERS
+) -> str:
+    """The query string of the page `step` away, keeping the filters (the parameters named
+    `keeping`); "" if there is none."""
     number = page.number + step
     if not 1 <= number <= page.paginator.num_pages:
         return ""
     # The filters only: a link shared with ?utm_source=… must not carry it to every page.
     params = QueryDict(mutable=True)
-    for name in FILTER_PARAMETERS:
+    for name in keeping:
         if name in request.GET:
             params.setlist(name, request.GET.getlist(name))
     params["page"] = str(number)

@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from django.contrib.auth.models import User
 
+from jobs import views
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
 from jobs.models import Invitation, Job, Membership, Organization, SyncRun
@@ -65,13 +66,17 @@ def violations(page) -> list[str]:
     return found
 
 
-def test_visitors_pages_pass_axe(live_server, axe_page, acme):
+def test_visitors_pages_pass_axe(live_server, axe_page, acme, monkeypatch):
     page = axe_page
     job = Job.objects.filter(organization=acme).order_by("pk").first()
+    # Two pages of orgs, with their page links.
+    monkeypatch.setattr(views, "ORGANIZATIONS_PER_PAGE", 1)
+    Organization.objects.create(name="Quiet", slug="quiet")
     found = []
     for path in (
         "/",
         "/orgs/",
+        "/orgs/?page=2",
         "/jobs/",
         "/jobs/?q=engineer&remote=remote",
         "/jobs/?q=no+such+words+anywhere",

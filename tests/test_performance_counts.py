@@ -38,6 +38,7 @@ from jobs.sanitize import (
 )
 from jobs.scheduling import enqueue_due_syncs
 from jobs.selectors import job_filter_options
+from jobs.views import ORGANIZATIONS_PER_PAGE
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job
 from tests.support.synthetic_board import FIXTURE, synthetic_jobs
@@ -489,6 +490,23 @@ def test_choosing_an_org_on_the_all_jobs_page_costs_no_query_more(client, fake_g
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_organizations_page_costs_the_same_queries_for_3_and_60_orgs(client):
+    """Each org's open jobs are counted with the list, and only a page of orgs is read."""
+    from django.core.cache import cache
+
+    counts = []
+    for first, last in ((0, 3), (3, 60)):
+        for n in range(first, last):
+            make_job(Organization.objects.create(name=f"Org {n:02d}", slug=f"org-{n}"), "Role")
+        cache.clear()
+        with CaptureQueriesContext(db_connection) as queries:
+            html = client.get("/orgs/").content.decode()
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert html.count("1 open role<") == ORGANIZATIONS_PER_PAGE
 
 
 def test_the_admins_organization_page_costs_the_same_queries_for_2_and_12_members(admin_client):

@@ -73,6 +73,23 @@ def test_the_organizations_page_lists_every_org_with_its_open_job_count(client, 
     assert "0 open roles" in html
 
 
+def test_the_organizations_page_lists_the_orgs_page_by_page(client, db, monkeypatch):
+    """Sized for 10,000 orgs: on one page, that many rows."""
+    monkeypatch.setattr(views, "ORGANIZATIONS_PER_PAGE", 2)
+    for n in range(5):
+        Organization.objects.create(name=f"Org {n}", slug=f"org-{n}")
+
+    response = client.get("/orgs/?page=2&utm_source=news")
+
+    assert [org.slug for org in response.context["page"]] == ["org-2", "org-3"]
+    page = BeautifulSoup(response.content, "html.parser")
+    assert page.title.string == "Organizations, page 2 · orgsite"
+    (pager,) = page.select("nav.page-links")
+    assert pager["aria-label"] == "Pages of organizations"
+    assert [a["href"] for a in pager.select("a")] == ["?page=1", "?page=3"]
+    assert "Page 2 of 3" in pager.get_text()
+
+
 # --- An org's page ----------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
 
+from jobs import views
 from jobs.metadata import employment_types_from_metadata
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sitemaps import JobSitemap, OrganizationSitemap
@@ -289,6 +290,30 @@ def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
         assert canonical_of(client, f"{listing}?page={beyond}") == (
             f"http://testserver{listing}?page=3"
         )
+
+
+def test_the_organizations_pages_are_their_own_canonical_url_and_count_from_1(
+    client, db, monkeypatch
+):
+    """As the job lists: page 2 names itself, and a page out of range or not a number is the
+    nearest page, under that page's address."""
+    monkeypatch.setattr(views, "ORGANIZATIONS_PER_PAGE", 2)
+    for n in range(5):
+        Organization.objects.create(name=f"Org {n}", slug=f"org-{n}")
+
+    assert canonical_of(client, "/orgs/?page=2&utm_source=a") == "http://testserver/orgs/?page=2"
+    for asked, canonical in [
+        ("0", "/orgs/"),
+        ("-3", "/orgs/"),
+        ("two", "/orgs/"),
+        ("1", "/orgs/"),
+        ("3", "/orgs/?page=3"),
+        ("99", "/orgs/?page=3"),
+    ]:
+        assert canonical_of(client, f"/orgs/?page={asked}") == f"http://testserver{canonical}"
+    html = client.get("/orgs/?page=0").content.decode()
+    assert 'rel="prev"' not in html and 'rel="next" href="?page=2"' in html
+    assert '<meta name="robots"' not in html
 
 
 def test_an_org_page_describes_the_org_and_links_its_feed(client, synced_acme):
