@@ -6,7 +6,7 @@ from select_related/prefetch_related, never from a query per job.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -260,13 +260,20 @@ class OrganizationOption(NamedTuple):
     name: str
     pk: int
     has_open_jobs: bool = True  # False: chosen by a link saved before its jobs closed
+    name_shared: bool = False  # another org offered has the same name
 
     @property
     def label(self) -> str:
-        """Its name as the filter offers it: marked NO_OPEN_JOBS_NOW without open jobs."""
-        if self.has_open_jobs:
+        """Its name as the filter offers it: followed by its slug where another org has the
+        name too (two "Acme Robotics" would be two options alike), marked NO_OPEN_JOBS_NOW
+        without open jobs."""
+        if self.has_open_jobs and not self.name_shared:
             return self.name
-        return f"{without_direction_controls(self.name)}{NO_OPEN_JOBS_NOW}"
+        # Without direction controls: what follows the name would be reversed with it.
+        label = without_direction_controls(self.name)
+        if self.name_shared:
+            label = f"{label} ({self.slug})"
+        return label if self.has_open_jobs else f"{label}{NO_OPEN_JOBS_NOW}"
 
 
 class UnitOption(NamedTuple):
@@ -299,7 +306,12 @@ TREE_FIELDS = ("organization_id", "greenhouse_id", "parent_greenhouse_id")
 def organization_options() -> list[OrganizationOption]:
     """The orgs the all-jobs page's filter offers: those with open jobs, by name."""
     organizations = organizations_with_job_counts(hiring_only=True)
-    return [OrganizationOption(*row) for row in organizations.values_list("slug", "name", "pk")]
+    rows = list(organizations.values_list("slug", "name", "pk"))
+    names = Counter(name.casefold() for _, name, _ in rows)
+    return [
+        OrganizationOption(slug, name, pk, name_shared=names[name.casefold()] > 1)
+        for slug, name, pk in rows
+    ]
 
 
 def job_filter_options(*, organization_id: int | None) -> FilterOptions:

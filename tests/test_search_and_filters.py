@@ -903,6 +903,25 @@ def test_it_filters_by_location_as_greenhouse_writes_it(client, boards):
     }
 
 
+def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(client, boards):
+    """Two "Acme Robotics" were two options alike: only the names shared get the slug, and
+    names differing only in case are shared too."""
+    other = Organization.objects.create(name="ACME Robotics", slug="acme-robotics-uk")
+    make_job(other, "Welder")
+
+    page = BeautifulSoup(client.get("/jobs/", {"org": "acme"}).content, "html.parser")
+
+    options = page.select("select[name=org] option")
+    # By name, whose order of "ACME" and "Acme" is the database's collation's.
+    assert {option["value"]: option.get_text() for option in options} == {
+        "": "All organizations",
+        "acme": "Acme Robotics (acme)",
+        "acme-robotics-uk": "ACME Robotics (acme-robotics-uk)",
+        "liberte": "Liberté Santé",
+    }
+    assert page.select_one("select[name=org] option[selected]")["value"] == "acme"
+
+
 def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
     """A link saved before its jobs closed finds none, and says which place it looked for."""
     response = client.get("/jobs/", {"location": "Atlantis <b>"})
