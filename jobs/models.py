@@ -500,6 +500,9 @@ class Job(WrittenInLanguage, models.Model):
     # The tags as keyword search reads them (jobs.text.tags_as_searched); kept by save(), which
     # every edit of them goes through. An update() of tags must set it too.
     search_tags = models.TextField(blank=True, editable=False, default="", db_default="")
+    # When an edit here last changed what the job's own page shows (PAGE_SITE_FIELDS); set by
+    # save(), the sitemap's lastmod beside greenhouse_updated_at. Null: never so edited.
+    site_edited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = JobQuerySet.as_manager()
 
@@ -525,6 +528,9 @@ class Job(WrittenInLanguage, models.Model):
         "search_hash",
     )
     SITE_FIELDS = ("featured", "hidden", "remote_policy", "compensation_note", "tags")
+    # The site fields the job's own page shows (featured shows in lists, dated by the org's
+    # listing_changed_at; a hidden job has no page).
+    PAGE_SITE_FIELDS = ("remote_policy", "compensation_note", "tags")
     # Read by a job's own page or by keyword search alone: lists of jobs leave them out (a
     # description may run to 300,000 characters, metadata to 50 fields of 2,000).
     NOT_IN_LISTS = ("description_html", "search_text", "metadata")
@@ -564,6 +570,12 @@ class Job(WrittenInLanguage, models.Model):
     def save(self, **kwargs: Any) -> None:
         self.search_title = as_searched(self.title)
         self.search_tags = tags_as_searched(self.tags)
+        # An edit here saves only the fields it changed (JobSiteFieldsForm, in the org admin's
+        # pages and Django's admin); a sync never saves through here.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.PAGE_SITE_FIELDS):
+            self.site_edited_at = timezone.now()
+            kwargs = {**kwargs, "update_fields": [*update_fields, "site_edited_at"]}
         kwargs = save_arguments_with(kwargs, field="title", derived="search_title")
         super().save(**save_arguments_with(kwargs, field="tags", derived="search_tags"))
 

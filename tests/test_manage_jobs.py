@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib import admin
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
@@ -19,7 +20,7 @@ from jobs import manage_views
 from jobs.models import Department, Job, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from tests.support.helpers import form_as_sent, make_connection, spoken_text
+from tests.support.helpers import form_as_sent, make_connection, sitemap_entries, spoken_text
 
 pytestmark = pytest.mark.django_db
 
@@ -516,6 +517,72 @@ def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
     links = BeautifulSoup(response.content, "html.parser").select_one(".job-links")
     assert "Hidden" not in links.get_text()
     assert links.select_one("a")["href"] == f"/orgs/acme/jobs/{job.greenhouse_id}/"
+
+
+# --- The sitemap dates an edit ------------------------------------------------------------------
+
+
+def sitemap_lastmod(client: Client, job: Job) -> str | None:
+    cache.clear()  # the dates alone: the pages' cache has tests of its own (test_public_caching)
+    return sitemap_entries(client)[f"http://testserver{job.get_absolute_url()}"]
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "url", "selector"),
+    [
+        ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
+        ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
+    ],
+)
+@pytest.mark.parametrize(
+    "edit",
+    [{"compensation_note": "€70k"}, {"tags": "python"}, {"remote_policy": "remote"}],
+    ids=["compensation", "tags", "remote policy"],
+)
+def test_an_edit_of_what_the_jobs_page_shows_dates_it_in_the_sitemap(
+    client_fixture, url, selector, edit, request, acme, job, fake_greenhouse
+):
+    """Its lastmod was Greenhouse's last change alone: a search engine was told the page had
+    not changed since. A sync after the edit leaves the date of the edit as it is."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    last_year = timezone.now() - timedelta(days=365)
+    Job.objects.filter(pk=job.pk).update(greenhouse_updated_at=last_year)
+    form = form_as_sent(client.get(url).content, selector)
+
+    assert client.post(url, {**form, **edit}).status_code == 302
+
+    job.refresh_from_db()
+    assert job.site_edited_at > last_year
+    assert sitemap_lastmod(client, job) == timezone.localdate(job.site_edited_at).isoformat()
+    (post,) = [
+        post for post in fake_greenhouse.jobs("acme-robotics") if post["id"] == job.greenhouse_id
+    ]
+    post["title"] = "Renamed in Greenhouse"
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+    assert Job.objects.get(pk=job.pk).site_edited_at == job.site_edited_at
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "url", "selector"),
+    [
+        ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
+        ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
+    ],
+)
+def test_featuring_a_job_leaves_its_date_in_the_sitemap(
+    client_fixture, url, selector, request, job
+):
+    """Neither shows on the job's own page: featured shows in the lists, dated by the org's
+    listing, and a hidden job has no page."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    form = form_as_sent(client.get(url).content, selector)
+
+    assert client.post(url, {**form, "featured": "on"}).status_code == 302
+
+    job.refresh_from_db()
+    assert job.featured and job.site_edited_at is None
+    assert sitemap_lastmod(client, job) == timezone.localdate(job.greenhouse_updated_at).isoformat()
 
 
 # --- An edit and a sync at the same time --------------------------------------------------------
