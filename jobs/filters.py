@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from jobs.models import Job
+from jobs.search import words_searched
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -44,6 +45,13 @@ class JobFilters:
     @property
     def is_active(self) -> bool:
         return self != JobFilters()
+
+    @property
+    def words_searched_if_cut(self) -> list[str]:
+        """The query's words searched when some past them are not, so the page can say so;
+        [] when every word is searched."""
+        words = words_searched(self.query)
+        return words if len(words) < len(self.query.split()) else []
 
     def as_query_params(self) -> list[tuple[str, str]]:
         """The filters set, in FILTER_PARAMETERS' order with ids sorted: one address for one
