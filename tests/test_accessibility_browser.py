@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from jobs import views
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
-from jobs.models import Invitation, Job, Membership, Organization, SyncRun
+from jobs.models import GreenhouseConnection, Invitation, Job, Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.browser import sign_in_by_cookie
 from tests.support.helpers import make_connection
@@ -158,6 +158,11 @@ def test_admin_pages_pass_axe(live_server, axe_page, acme):
     page.get_by_role("button", name="Remove nora@acme.example").click()
     page.wait_for_selector("text=Remove yourself")
     found += violations(page)
+    # Syncing paused: the way to resume in place of Refresh now.
+    GreenhouseConnection.objects.update(enabled=False)
+    for path in ("/manage/acme/settings/", "/manage/acme/jobs/"):
+        page.goto(f"{live_server.url}{path}")
+        found += violations(page)
 
     assert found == []
 

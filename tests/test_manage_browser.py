@@ -669,6 +669,27 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
     expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
 
 
+def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(
+    live_server, page, acme, owner
+):
+    """Paused in another tab: the button goes, and the focus it had goes to the link that
+    resumes syncing, not to the top of the page."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    status = page.locator(".sync-status")
+    GreenhouseConnection.objects.update(enabled=False)
+    status.get_by_role("button", name="Refresh now").click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Syncing is paused.")
+    expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_focused()
+
+    GreenhouseConnection.objects.update(enabled=True)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(status.get_by_role("button", name="Refresh now")).to_be_visible()
+    expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_hidden()
+
+
 def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     live_server, page, acme, owner
 ):

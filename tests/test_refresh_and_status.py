@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from celery.exceptions import SoftTimeLimitExceeded
 from django.test import Client
 from django.utils import timezone
@@ -68,6 +69,25 @@ def test_refresh_of_a_paused_connection_says_to_resume_first(signed_in, acme, qu
     GreenhouseConnection.objects.update(enabled=False)
     response = signed_in.post(REFRESH_URL, follow=True)
     assert queued == [] and "Syncing is paused" in response.content.decode()
+
+
+def test_a_paused_connection_offers_the_way_to_resume_in_place_of_refresh_now(signed_in, acme):
+    """Its answer would only say to resume: on the settings page, in the form just below."""
+    GreenhouseConnection.objects.update(enabled=False)
+    for path, link in (
+        ("/manage/acme/settings/", '<a href="#id_paused">Resume it in the schedule below</a>'),
+        ("/manage/acme/jobs/", '<a href="/manage/acme/settings/#id_paused">Resume it in the'),
+    ):
+        page = BeautifulSoup(signed_in.get(path).content, "html.parser")
+        assert page.select_one("form[data-refresh]").has_attr("hidden"), path
+        note = page.select_one("[data-paused-only]")
+        assert not note.has_attr("hidden") and link in str(note), path
+    assert page.find(id="id_paused") is None  # the jobs page: the link leads to the settings
+
+    GreenhouseConnection.objects.update(enabled=True)
+    page = BeautifulSoup(signed_in.get("/manage/acme/settings/").content, "html.parser")
+    assert not page.select_one("form[data-refresh]").has_attr("hidden")
+    assert page.select_one("[data-paused-only]").has_attr("hidden")
 
 
 def test_refresh_of_an_unconnected_org_says_to_connect(signed_in, acme, queued):

@@ -40,6 +40,21 @@
       }
       element.hidden = !status.connected;
     });
+    // Paused or resumed meanwhile: Refresh now is offered only while syncing is on. Pressed
+    // as it was paused elsewhere, it goes; the focus goes to the way to resume, not to the top.
+    if ("enabled" in status) {
+      var focused = document.activeElement;
+      var lostFocus = !status.enabled && focused && focused.closest("[data-enabled-only]");
+      box.querySelectorAll("[data-enabled-only]").forEach(function (element) {
+        element.hidden = !status.enabled;
+      });
+      box.querySelectorAll("[data-paused-only]").forEach(function (element) {
+        element.hidden = status.enabled;
+        if (lostFocus) {
+          element.querySelector("a").focus();
+        }
+      });
+    }
     box.querySelectorAll("[data-field]").forEach(function (element) {
       var name = element.dataset.field;
       var text = status[name] || element.dataset.empty || "";
