@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
+from jobs.alerts import admin_emails
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
@@ -174,6 +175,9 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
     after_minutes = settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES
     if not after_minutes:
         return "off"
+    if not admin_emails(connection.organization):
+        # As connect_greenhouse makes an org: nobody would get it.
+        return "no admin to email yet: invite one on the members page"
     after = timeuntil(now + timedelta(minutes=after_minutes), now)
     return f"to the admins once syncs have failed for {after}"
 

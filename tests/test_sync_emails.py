@@ -19,6 +19,7 @@ from django.utils import timezone
 from jobs.alerts import SyncEmail, sync_health_email_send
 from jobs.connections import check_board, connection_save
 from jobs.models import GreenhouseConnection, Membership, SyncRun
+from jobs.status import sync_status
 from jobs.sync import sync_organization
 from tests.support.mail import ScriptedMailBackend
 
@@ -500,6 +501,15 @@ def test_connecting_another_board_forgets_the_email(acme, fake_greenhouse, owner
 
     assert acme.state == GreenhouseConnection.State.OK
     assert len(mail.outbox) == 1  # the admin who connected it saw it work
+
+
+def test_the_status_of_an_org_without_admins_says_nobody_would_be_emailed(acme, owner):
+    """As connect_greenhouse makes an org: "to the admins" promised an email nobody gets."""
+    owner.memberships.update(role=Membership.Role.MEMBER)
+
+    assert sync_status(organization=acme.organization)["failure_email_text"] == (
+        "no admin to email yet: invite one on the members page"
+    )
 
 
 def test_the_settings_page_says_whether_the_admins_were_emailed(
