@@ -30,8 +30,6 @@ PHASE_FAILED = "failed"
 QUEUED_LONG_SECONDS = 60
 # What the org's admins can do about skipped posts: fix most in Greenhouse, but not one skipped
 # for its id, which Greenhouse gives (jobs.sync._skip).
-SKIPPED_FIXABLE_TEXT = "Once fixed in Greenhouse, the next sync imports them."
-SKIPPED_FIXABLE_OTHERS_TEXT = "Once the others are fixed in Greenhouse, the next sync imports them."
 SKIPPED_FOR_ID_TEXT = (
     "Greenhouse gives each post its id, so a post without a readable one, or listed under "
     "another post's, is not fixed by editing it: the next sync imports it once Greenhouse sends "
@@ -195,12 +193,15 @@ def _skipped_text(connection: GreenhouseConnection) -> str:
     # a direction control open over the reasons after it (jobs/text.py).
     reasons_text = without_direction_controls("; ".join(reasons))
     for_id = connection.applied_board_skipped_for_id
+    fixable = skipped - for_id
+    fixed = f"fixed in Greenhouse, the next sync imports {'them' if fixable > 1 else 'it'}."
     if not for_id:
-        remedy = SKIPPED_FIXABLE_TEXT
-    elif for_id >= skipped:
+        remedy = f"Once {fixed}"
+    elif fixable <= 0:
         remedy = SKIPPED_FOR_ID_TEXT
     else:
-        remedy = f"{SKIPPED_FOR_ID_TEXT} {SKIPPED_FIXABLE_OTHERS_TEXT}"
+        others = "the others are" if fixable > 1 else "the other is"
+        remedy = f"{SKIPPED_FOR_ID_TEXT} Once {others} {fixed}"
     return f"{skipped} not imported: {reasons_text}{more}. {remedy}"
 
 

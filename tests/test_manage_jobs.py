@@ -885,3 +885,13 @@ def test_the_admin_shows_when_a_sync_last_changed_a_job(superuser_client, job):
 
     assert "Last changed by a sync:" in change_page
     assert "March 4, 2026, 5:06 a.m." in change_page
+
+
+def test_the_history_of_one_sync_speaks_of_it_alone(signed_in, acme, job):
+    """Not "The 1 most recent sync, newest first."."""
+    history = BeautifulSoup(signed_in.get("/manage/acme/history/").content, "html.parser")
+    assert "The most recent sync." in spoken_text(history)
+
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+    history = BeautifulSoup(signed_in.get("/manage/acme/history/").content, "html.parser")
+    assert "The 2 most recent syncs, newest first." in spoken_text(history)

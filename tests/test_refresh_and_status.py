@@ -264,8 +264,8 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
     expected = (
         f"3 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
         "listed again with other content (a duplicate id); the first is kept; a post with no "
-        f"valid id (“{posts[2]['title']}”). {FOR_ID} Once the others are fixed in Greenhouse, the "
-        "next sync imports them."
+        f"valid id (“{posts[2]['title']}”). {FOR_ID} Once the other is fixed in Greenhouse, the "
+        "next sync imports it."
     )
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == expected
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)  # the same board, not parsed again
@@ -299,12 +299,12 @@ def test_the_status_names_the_first_reasons_kept_and_counts_the_skipped_posts_pa
         (
             lambda posts: posts[1].update(title=""),
             "job post {id} has no title",
-            "Once fixed in Greenhouse, the next sync imports them.",
+            "Once fixed in Greenhouse, the next sync imports it.",
         ),
         (
             lambda posts: posts[1].update(absolute_url="https://boards.greenhouse.io:99999/a/1"),
             "job post {id} has an application link whose port is not a number from 1 to 65535",
-            "Once fixed in Greenhouse, the next sync imports them.",
+            "Once fixed in Greenhouse, the next sync imports it.",
         ),
         # Greenhouse gives the ids: no edit of a post in Greenhouse fixes these.
         (
@@ -331,6 +331,27 @@ def test_the_skipped_posts_say_what_fixes_them_for_each_reason(
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
         f"1 not imported: {reason.format(id=posts[1]['id'])}. {remedy}"
     )
+
+
+@pytest.mark.parametrize(
+    ("orphans", "remedy"),
+    [
+        (0, "Once fixed in Greenhouse, the next sync imports them."),
+        (1, f"{FOR_ID} Once the others are fixed in Greenhouse, the next sync imports them."),
+    ],
+)
+def test_the_skipped_posts_fixable_in_greenhouse_are_spoken_of_as_several(
+    signed_in, acme, fake_greenhouse, orphans, remedy
+):
+    """One of them is "it" (test_the_skipped_posts_say_what_fixes_them_for_each_reason)."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["title"] = posts[1]["title"] = ""
+    for number in range(orphans):
+        posts.append({**posts[2], "id": f"R-{number}"})
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    assert signed_in.get(STATUS_URL).json()["skipped_text"].endswith(remedy)
 
 
 def test_a_post_listed_twice_as_it_is_is_not_named_as_not_imported(
