@@ -77,7 +77,7 @@ from jobs.memberships import (
     organization_signup,
     organizations_only_administered_by,
 )
-from jobs.models import GreenhouseConnection, Job, Membership, Organization
+from jobs.models import ROLES_IN_WORDS, GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.pagination import page_asked
 from jobs.permissions import (
@@ -750,10 +750,11 @@ def _invite(
         elif invited.emailed and not invited.again:
             messages.success(request, f"{email} was invited; they get an email with a link.")
         elif invited.emailed:
+            now_as = f", now as {ROLES_IN_WORDS[role]}" if invited.role_changed else ""
             messages.success(
                 request,
-                f"The invitation to {email} was sent again, with a new join link; the one in the "
-                "earlier email no longer works.",
+                f"The invitation to {email} was sent again{now_as}, with a new join link; the "
+                "one in the earlier email no longer works.",
             )
         else:
             messages.warning(

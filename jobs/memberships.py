@@ -159,6 +159,7 @@ class Invited:
     emailed: bool  # False (and logged) if the mail server refused the email, or none was sent
     again: bool  # the address had an invitation waiting: Send again, or Add a second time
     second_click: bool  # emailed within the minute for the same role: no second email
+    role_changed: bool  # it was waiting with the other role: the page says which it is now
     email: str  # the invitation's address as stored and emailed, in the case it was typed
 
 
@@ -204,7 +205,13 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
                 organization.slug,
                 user.pk,
             )
-            return Invited(emailed=False, again=True, second_click=True, email=sent_just_now.email)
+            return Invited(
+                emailed=False,
+                again=True,
+                second_click=True,
+                role_changed=False,
+                email=sent_just_now.email,
+            )
         _count_invitation_email(locked)
         # After the org's count, which rolls back if this refuses (MembershipError).
         _count_invitation_email_to(email, organization=organization)
@@ -215,6 +222,11 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         # one. Another role is another offer: the first email's link must not join with a role
         # it did not name.
         details = {"role": role, "email": email, "sent_at": now, "email_failed": False}
+        role_before = (
+            Invitation.objects.filter(organization=organization, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
         invitation, created = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
@@ -230,7 +242,13 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
             email_failed=True
         )
         _invitation_email_uncount(locked, email=email)
-    return Invited(emailed=emailed, again=not created, second_click=False, email=invitation.email)
+    return Invited(
+        emailed=emailed,
+        again=not created,
+        second_click=False,
+        role_changed=role_before not in (None, role),
+        email=invitation.email,
+    )
 
 
 def accounts_with_email(email: str) -> list[User]:

@@ -2008,6 +2008,20 @@ def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(
     assert "You are an admin of Acme Robotics." in joined.content.decode()
 
 
+def test_an_invitation_added_again_with_the_other_role_says_its_role_changed(
+    signed_in, acme, outsider
+):
+    """The new email names the new role; the page said only that a new link was sent."""
+    invite(signed_in, "mallory@other.example", role="member")
+
+    said = invite(signed_in, "mallory@other.example", role="admin")
+    assert said == (
+        "The invitation to mallory@other.example was sent again, now as an admin, with a new"
+        " join link; the one in the earlier email no longer works."
+    )
+    assert Invitation.objects.get(user=outsider).role == "admin"
+
+
 @pytest.mark.parametrize("action", ["resend_invitation", "add"])
 def test_a_second_click_on_invite_or_send_again_sends_no_second_email(
     signed_in, acme, outsider, mallory, action
