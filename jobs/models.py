@@ -608,6 +608,13 @@ class Job(WrittenInLanguage, models.Model):
         return Job.RemotePolicy(self.remote_policy or self.greenhouse_remote_policy)
 
     @property
+    def workplace_beside_location(self) -> str:
+        """The workplace's name for a line beside the location, "" when the location already
+        says it: a post located "Remote" read "Remote Remote" in the lists."""
+        label = self.effective_remote_policy.label if self.effective_remote_policy else ""
+        return "" if label.casefold() == self.location_name.strip().casefold() else label
+
+    @property
     def remote_policy_source(self) -> Literal["site", "greenhouse"] | None:
         """Where effective_remote_policy comes from; None when neither the site nor Greenhouse
         says."""

@@ -176,6 +176,19 @@ def test_the_home_page_says_no_organization_is_hiring_when_none_is(client, org):
     assert "No organizations yet." not in html
 
 
+def test_a_listed_job_located_remote_names_its_workplace_once(client, org):
+    """Its location says it already: "Remote Remote" read as a glitch."""
+    make_job(org, "Writer", location_name="Remote", remote_policy="remote")
+    make_job(org, "Editor", location_name="Lyon", remote_policy="remote")
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    metas = {
+        item.a.get_text(): spoken_text(item.select_one(".job-item-meta"))
+        for item in page.select(".job-item")
+    }
+    assert metas == {"Writer": "Harbor Tools Remote", "Editor": "Harbor Tools Lyon Remote"}
+
+
 def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):
     """With no job open anywhere, /jobs/ said "No open jobs match these filters" of filters
     nobody chose, and linked "See every open job" to itself."""
