@@ -4,16 +4,23 @@ Views stay thin: they read the request, call selectors and render. Visitor pages
 briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, replace
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -51,6 +58,24 @@ RECENT_JOBS = 10
 LISTING_PARAMETERS = (*FILTER_PARAMETERS, "page")
 # Sign-in and admin pages: nothing there for a search engine to list.
 NOT_FOR_CRAWLERS = ("/accounts/", "/admin/", "/manage/")
+
+
+def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An org's address typed or pasted in capitals (/orgs/ACME/) leads for good (301) to its
+    pages: slugs are lowercase (jobs.forms.SLUG_RULE), and the URL's match is exact. Before the
+    page cache, which would keep a copy of each spelling."""
+
+    @wraps(view)
+    def view_at_lowercase_slug(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+        lowercase = slug.lower()
+        if lowercase != slug and Organization.objects.filter(slug=lowercase).exists():
+            match = request.resolver_match
+            url = reverse(match.view_name, kwargs={**match.kwargs, "slug": lowercase})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+        return view(request, slug=slug, **kwargs)
+
+    return view_at_lowercase_slug
 
 
 @require_safe
@@ -95,6 +120,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@slug_in_lowercase
 @cache_public_page(reads=LISTING_PARAMETERS)
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
@@ -110,6 +136,7 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@slug_in_lowercase
 @cache_public_page()
 def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpResponse:
     job = job_for_page(organization_slug=slug, greenhouse_id=greenhouse_id)
@@ -128,7 +155,9 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
 
 
 all_jobs_feed = require_safe(cache_public_page()(AllJobsFeed()))
-organization_jobs_feed = require_safe(cache_public_page()(OrganizationJobsFeed()))
+organization_jobs_feed = require_safe(
+    slug_in_lowercase(cache_public_page()(OrganizationJobsFeed()))
+)
 
 
 @require_safe
@@ -277,12 +306,14 @@ def job_as_json(job: Job) -> dict[str, Any]:
 
 
 @require_safe
+@slug_in_lowercase
 def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
     """An org's jobs are listed on its page: a job's address cut short leads there."""
     return redirect("jobs:org_detail", slug=slug)
 
 
 @require_safe
+@slug_in_lowercase
 @cache_public_page()
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's listed jobs (open, not hidden, still taking applications), for any website to

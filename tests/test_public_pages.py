@@ -256,6 +256,26 @@ def test_an_unknown_org_is_a_friendly_404(client, db):
     assert '<meta name="robots" content="noindex">' in html
 
 
+def test_an_orgs_address_in_capitals_leads_to_its_pages_at_the_lowercase_one(client, org):
+    """Slugs are lowercase: /orgs/HARBOR/ typed or pasted so answered 404."""
+    job = make_job(org, "Analyst")
+    for asked, address in (
+        ("/orgs/Harbor/?q=analyst", "/orgs/harbor/?q=analyst"),
+        ("/orgs/HARBOR/feed/", "/orgs/harbor/feed/"),
+        ("/orgs/HARBOR/jobs/", "/orgs/harbor/jobs/"),
+        (f"/orgs/HARBOR/jobs/{job.greenhouse_id}/", job_page_url(job)),
+        ("/orgs/HARBOR/jobs.json", "/orgs/harbor/jobs.json"),
+    ):
+        response = client.get(asked)
+        assert (response.status_code, response["Location"]) == (301, address), asked
+        assert client.get(address, follow=True).status_code == 200, address
+
+    assert client.get("/orgs/NOBODY/").status_code == 404
+    assert client.get("/orgs/NOBODY/jobs.json").json() == {
+        "error": "No organization has this address."
+    }
+
+
 # --- Job pages --------------------------------------------------------------------------------
 
 
