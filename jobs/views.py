@@ -63,12 +63,15 @@ NOT_FOR_CRAWLERS = ("/accounts/", "/admin/", "/manage/")
 def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """An org's address typed or pasted in capitals (/orgs/ACME/) leads for good (301) to its
     pages: slugs are lowercase (jobs.forms.SLUG_RULE), and the URL's match is exact. Before the
-    page cache, which would keep a copy of each spelling."""
+    page cache, which would keep a copy of each spelling. An org saved before that rule with
+    capitals in its slug keeps its own address, whatever org has it in lowercase."""
 
     @wraps(view)
     def view_at_lowercase_slug(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
         lowercase = slug.lower()
-        if lowercase != slug and Organization.objects.filter(slug=lowercase).exists():
+        if lowercase != slug and set(
+            Organization.objects.filter(slug__in=[slug, lowercase]).values_list("slug", flat=True)
+        ) == {lowercase}:
             match = request.resolver_match
             url = reverse(match.view_name, kwargs={**match.kwargs, "slug": lowercase})
             query = request.META.get("QUERY_STRING", "")

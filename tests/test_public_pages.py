@@ -276,6 +276,17 @@ def test_an_orgs_address_in_capitals_leads_to_its_pages_at_the_lowercase_one(cli
     }
 
 
+def test_an_org_with_capitals_in_its_slug_keeps_its_address_beside_one_in_lowercase(client):
+    """Saved before slugs had to be lowercase, "ACME" beside "acme": it led to the other."""
+    Organization.objects.create(name="Acme in capitals", slug="ACME")
+    Organization.objects.create(name="Acme in lowercase", slug="acme")
+
+    response = client.get("/orgs/ACME/")
+
+    assert response.status_code == 200
+    assert "Acme in capitals" in response.content.decode()
+
+
 # --- Job pages --------------------------------------------------------------------------------
 
 
