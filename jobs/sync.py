@@ -240,11 +240,15 @@ def sync_organization(
                 connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
             _record_failure(connection, run, message=message, http_status=None)
     except BaseException:
-        # The run, or its failure, could not be recorded (the database lost): the lease is freed
-        # on a new connection, so the org is free at once, not "Running…" until the lease ends.
-        # The task retries the sync, which takes over a lease left held (jobs.tasks.sync_org).
+        # The run, or its failure, could not be recorded (the database lost), or the worker
+        # stopped the sync (SIGTERM): the lease is freed on a new connection, so the org is free
+        # at once, not "Running…" until the lease ends, and due at once, as nothing set its next
+        # time. The task retries a sync that lost the database, taking over a lease left held,
+        # and its retry's mark holds the dispatcher off (jobs.tasks.sync_org); a stopped
+        # worker's task, given back, does nothing (its lease took the org's queue mark), and
+        # the dispatcher's next tick syncs the org.
         reconnect_after_database_error()
-        release_sync_lock(connection, lease)
+        release_sync_lock(connection, lease, due_now=True)
         raise
     released = _recorded_sync_lock_release(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
@@ -1010,7 +1014,8 @@ def acquire_sync_lock(
     time the last sync set (for a retry, an interval after the failure). The broker's redelivery
     of the dead task cannot stand in: it comes while the lease holds (a killed pool process is
     requeued at once), after the visibility timeout (a whole worker, on Redis) or never (the
-    filesystem queue). A sync that ends sets the next time itself.
+    filesystem queue). A sync that ends sets the next time itself; one that stops before it
+    records its outcome leaves the org due at once as it frees the lease (release_sync_lock).
     """
     now = started_at or timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
@@ -1035,11 +1040,20 @@ def acquire_sync_lock(
     return lease
 
 
-def release_sync_lock(connection: GreenhouseConnection, lease: datetime) -> None:
-    """Release only our own lease: one that expired and was taken over is not ours to free."""
-    GreenhouseConnection.objects.filter(pk=connection.pk, lock_expires_at=lease).update(
-        lock_expires_at=None
-    )
+def release_sync_lock(
+    connection: GreenhouseConnection, lease: datetime, *, due_now: bool = False
+) -> None:
+    """Release only our own lease: one that expired and was taken over is not ours to free.
+
+    `due_now`, for a sync that stopped before it recorded its outcome, and so its next time:
+    the org is made due at once with its lease freed, not left to wait for the lease's end
+    (acquire_sync_lock), which a Refresh now ahead of the schedule set as its next time.
+    """
+    freed: dict[str, Any] = {"lock_expires_at": None}
+    if due_now:
+        # Least keeps an org that was due already in its place in the dispatcher's order.
+        freed["next_sync_at"] = Least("next_sync_at", Value(timezone.now()))
+    GreenhouseConnection.objects.filter(pk=connection.pk, lock_expires_at=lease).update(**freed)
     connection.lock_expires_at = None
 
 

@@ -697,6 +697,67 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_marked_on_its_org_once_it_i
     assert status["next_sync_text"] == f"{moment_text(acme.retry_at)}, a retry after the failure"
 
 
+def test_a_refresh_now_that_loses_the_database_leaves_its_org_due_at_once_to_its_retry(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Ahead of the schedule, its org waited for the lost sync's lease to end, should the
+    retry be lost too; the retry's mark still holds the dispatcher off."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    lose_the_answer_of_recording_the_run(monkeypatch)
+
+    retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.MANUAL)
+
+    acme.refresh_from_db()
+    assert acme.lock_expires_at is None and acme.next_sync_at <= timezone.now()
+    assert due_connections_claim(now=timezone.now(), limit=10) == []
+    GreenhouseConnection.objects.update(retry_at=timezone.now() - timedelta(seconds=1))  # lost
+    assert due_connections_claim(now=timezone.now(), limit=10) == [acme.pk]
+
+
+@pytest.mark.parametrize("first", ["retry", "tick"])
+def test_a_tick_between_a_lost_syncs_release_and_its_retry_mark_adds_no_sync(
+    acme, fake_greenhouse, monkeypatch, first
+):
+    """The org is due at once as the sync frees its lease: a tick may claim it before the
+    retry is marked. Of the tick's sync and the retry, whichever runs first syncs the org and
+    the other does nothing: its mark, or its lease's start, is no longer the org's."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    lose_the_answer_of_recording_the_run(monkeypatch)
+    ticks = []
+    real_retry_schedule = tasks.retry_schedule
+
+    def tick_then_mark(connection_id, **kwargs):
+        ticks.append(timezone.now())
+        assert due_connections_claim(now=ticks[0], limit=10) == [acme.pk]
+        return real_retry_schedule(connection_id, **kwargs)
+
+    monkeypatch.setattr(tasks, "retry_schedule", tick_then_mark)
+    retry = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.MANUAL)
+    monkeypatch.undo()  # the database is back
+    tick = ((acme.pk, SyncRun.Trigger.SCHEDULE), {"queued_at": ticks[0].isoformat()})
+    skipped = {
+        "retry": "skipped: another sync ran since the failure it was to retry",
+        "tick": "skipped: the sync queued with this one's mark ran, or it was queued again",
+    }
+    syncs = {
+        "retry": lambda: tasks.sync_org.apply(
+            args=retry["args"], kwargs=retry["kwargs"], retries=1
+        ),
+        "tick": lambda: tasks.sync_org.apply(args=tick[0], kwargs=tick[1]),
+    }
+    second = "tick" if first == "retry" else "retry"
+
+    outcomes = [syncs[name]().get() for name in (first, second)]
+
+    assert outcomes[0].startswith("success") and outcomes[1] == skipped[second]
+    synced_by = SyncRun.Trigger.RETRY if first == "retry" else SyncRun.Trigger.SCHEDULE
+    runs = SyncRun.objects.order_by("started_at").values_list("trigger", "outcome")
+    assert list(runs) == [
+        (SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED),
+        (synced_by, SyncRun.Outcome.SUCCESS),
+    ]
+
+
 def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it_is_lost(
     acme, fake_greenhouse, monkeypatch
 ):

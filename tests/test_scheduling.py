@@ -272,13 +272,21 @@ def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
     assert SyncRun.objects.get().trigger == SyncRun.Trigger.MANUAL
 
 
-def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(
-    acme, fake_greenhouse, queued, monkeypatch
+@pytest.mark.parametrize(
+    "trigger", [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.MANUAL], ids=["scheduled", "refresh now"]
+)
+def test_a_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(
+    acme, fake_greenhouse, queued, monkeypatch, trigger
 ):
     """SIGTERM to a pool process stops its sync, which frees the lease, and the worker puts the
     task back on the queue (README): its lease took the mark the copy carries, so the org, due
-    still, is the next tick's, and that sync marks the stopped run interrupted."""
-    assert enqueue_due_syncs() == [acme.pk]
+    at once, is the next tick's, and that sync marks the stopped run interrupted. A Refresh now
+    ahead of the schedule left its org to wait for the stopped sync's lease to end."""
+    if trigger == SyncRun.Trigger.SCHEDULE:
+        assert enqueue_due_syncs() == [acme.pk]
+    else:
+        GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+        assert request_refresh(acme) is RefreshOutcome.QUEUED
     [(args, kwargs)] = queued
 
     def stopped(*args, **kwargs):
@@ -291,16 +299,53 @@ def test_a_scheduled_sync_stopped_and_given_back_does_nothing_and_the_next_tick_
     given_back = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
 
     assert given_back.startswith("skipped: the sync queued with this one's mark ran")
-    assert sync_status(organization=acme.organization)["message"] == (
-        f"Failed: {INTERRUPTED_MESSAGE}"
+    status = sync_status(organization=acme.organization)
+    assert (status["message"], status["next_sync_text"]) == (
+        f"Failed: {INTERRUPTED_MESSAGE}",
+        "due now",
     )
     assert enqueue_due_syncs() == [acme.pk]
-    assert tasks.sync_org.apply(args=args, kwargs=queued[1][1]).get().startswith("success")
+    assert queued[1] == marked_sync(acme.pk, SyncRun.Trigger.SCHEDULE)
+    assert tasks.sync_org.apply(args=queued[1][0], kwargs=queued[1][1]).get().startswith("success")
     runs = SyncRun.objects.order_by("started_at").values_list("trigger", "outcome")
     assert list(runs) == [
-        (SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.INTERRUPTED),
+        (trigger, SyncRun.Outcome.INTERRUPTED),
         (SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.SUCCESS),
     ]
+
+
+def test_a_sync_stopped_after_its_org_was_paused_leaves_it_to_no_tick(acme, queued, monkeypatch):
+    """Paused while its sync ran, then stopped: due at once, it is still paused."""
+
+    def paused_then_stopped(*args, **kwargs):
+        GreenhouseConnection.objects.update(enabled=False)
+        raise SystemExit(1)
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", paused_then_stopped)
+    with pytest.raises(SystemExit):
+        sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    assert GreenhouseConnection.objects.get(pk=acme.pk).next_sync_at <= timezone.now()
+    assert enqueue_due_syncs() == [] and queued == []
+
+
+def test_a_sync_stopped_after_another_took_its_lease_over_leaves_that_syncs_org_alone(
+    acme, monkeypatch
+):
+    """Its lease ran out and another sync took it: the org's lease and next time are that
+    sync's, not the stopped one's to free or make due."""
+    later = timezone.now() + timedelta(hours=1)
+
+    def taken_over_then_stopped(*args, **kwargs):
+        GreenhouseConnection.objects.update(lock_expires_at=later, next_sync_at=later)
+        raise SystemExit(1)
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", taken_over_then_stopped)
+    with pytest.raises(SystemExit):
+        sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    taken_over = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert (taken_over.lock_expires_at, taken_over.next_sync_at) == (later, later)
 
 
 @pytest.mark.parametrize(
