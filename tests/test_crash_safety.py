@@ -116,6 +116,21 @@ def worker_stalled_mid_sync(
     return worker, posts
 
 
+def assert_interrupted_then_synced_by_the_schedule(
+    run: SyncRun, connection: GreenhouseConnection, posts: list[dict]
+) -> None:
+    """The crashed or stopped `run` is marked interrupted, and the latest run, the schedule's,
+    synced every post of the board."""
+    run.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.INTERRUPTED
+    latest = SyncRun.objects.first()
+    assert latest.outcome == SyncRun.Outcome.SUCCESS and latest.trigger == SyncRun.Trigger.SCHEDULE
+    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
+    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
+        post["id"]: job_payload_hash(post) for post in posts
+    }
+
+
 @pytest.fixture
 def broker(request, celery_processes) -> Iterator[str]:
     """The workers' broker; Redis's database is emptied before and after (the killed task is
@@ -175,15 +190,8 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
         )
     celery_processes.stop()
 
-    dead_run.refresh_from_db()
-    assert dead_run.outcome == SyncRun.Outcome.INTERRUPTED
+    assert_interrupted_then_synced_by_the_schedule(dead_run, connection, posts)
     assert dead_run.error_message == INTERRUPTED_MESSAGE and dead_run.finished_at is not None
-    latest = SyncRun.objects.first()
-    assert latest.outcome == SyncRun.Outcome.SUCCESS and latest.trigger == SyncRun.Trigger.SCHEDULE
-    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
-    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
-        post["id"]: job_payload_hash(post) for post in posts
-    }
     connection.refresh_from_db()
     assert connection.state == GreenhouseConnection.State.OK
     assert connection.lock_expires_at is None
@@ -245,13 +253,7 @@ def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_
         )
     celery_processes.stop()
 
-    dead_run.refresh_from_db()
-    assert dead_run.outcome == SyncRun.Outcome.INTERRUPTED
-    assert SyncRun.objects.first().trigger == SyncRun.Trigger.SCHEDULE
-    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
-    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
-        post["id"]: job_payload_hash(post) for post in posts
-    }
+    assert_interrupted_then_synced_by_the_schedule(dead_run, connection, posts)
 
 
 @pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True)
@@ -302,13 +304,7 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
         )
     celery_processes.stop()
 
-    stopped_run.refresh_from_db()
-    assert stopped_run.outcome == SyncRun.Outcome.INTERRUPTED
-    assert SyncRun.objects.first().trigger == SyncRun.Trigger.SCHEDULE
-    open_jobs = Job.objects.filter(organization=connection.organization, is_open=True)
-    assert {job.greenhouse_id: job.payload_hash for job in open_jobs} == {
-        post["id"]: job_payload_hash(post) for post in posts
-    }
+    assert_interrupted_then_synced_by_the_schedule(stopped_run, connection, posts)
 
 
 def test_time_limits_sit_below_the_lease_and_the_visibility_timeout():

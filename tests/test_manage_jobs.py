@@ -395,13 +395,18 @@ def test_a_box_of_thousands_of_tags_is_refused_in_moments(signed_in, job):
     assert "At most 20 tags" in response.content.decode()
 
 
-@pytest.mark.parametrize(
+# A job's two edit forms: the org admin's page and Django's admin, each with the client that may
+# open it and its form's selector.
+in_both_edit_forms = pytest.mark.parametrize(
     ("client_fixture", "url", "selector"),
     [
         ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
         ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
     ],
 )
+
+
+@in_both_edit_forms
 def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
     client_fixture, url, selector, request, job
 ):
@@ -527,13 +532,7 @@ def sitemap_lastmod(client: Client, job: Job) -> str | None:
     return sitemap_entries(client)[f"http://testserver{job.get_absolute_url()}"]
 
 
-@pytest.mark.parametrize(
-    ("client_fixture", "url", "selector"),
-    [
-        ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
-        ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
-    ],
-)
+@in_both_edit_forms
 @pytest.mark.parametrize(
     "edit",
     [{"compensation_note": "€70k"}, {"tags": "python"}, {"remote_policy": "remote"}],
@@ -563,13 +562,7 @@ def test_an_edit_of_what_the_jobs_page_shows_dates_it_in_the_sitemap(
     assert Job.objects.get(pk=job.pk).site_edited_at == job.site_edited_at
 
 
-@pytest.mark.parametrize(
-    ("client_fixture", "url", "selector"),
-    [
-        ("signed_in", "/manage/acme/jobs/{pk}/edit/", "main form.stacked"),
-        ("superuser_client", "/admin/jobs/job/{pk}/change/", "#job_form"),
-    ],
-)
+@in_both_edit_forms
 def test_featuring_a_job_leaves_its_date_in_the_sitemap(
     client_fixture, url, selector, request, job
 ):
