@@ -315,7 +315,22 @@ def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("jobs:org_detail", slug=slug)
 
 
+def readable_from_any_site(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Public data: an org's own website may read it from the browser. No cookies are sent or
+    honoured with "*", so no visitor's session can be used. On every answer, slug_in_lowercase's
+    301 included: a browser follows a cross-site redirect only if it carries the header too."""
+
+    @wraps(view)
+    def view_readable_from_any_site(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = view(request, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return view_readable_from_any_site
+
+
 @require_safe
+@readable_from_any_site
 @slug_in_lowercase
 @cache_public_page()
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
@@ -329,9 +344,6 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
         response = JsonResponse(
             _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
         )
-    # Public data: an org's own website may read its jobs from the browser. No cookies are
-    # sent or honoured with "*", so no visitor's session can be used.
-    response["Access-Control-Allow-Origin"] = "*"
     # Browsers and proxies may keep it as long as this site's own cache does, and no longer:
     # only this site's cache is told at once of a sync or an edit.
     patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)

@@ -118,6 +118,16 @@ def test_any_website_may_read_it_from_a_browser_without_cookies(client, synced_a
         assert "Access-Control-Allow-Credentials" not in response
 
 
+def test_its_address_in_capitals_leads_to_it_in_a_way_other_sites_may_follow(client, synced_acme):
+    """A browser follows a cross-site fetch()'s redirect only if the redirect allows the origin:
+    without the header, /orgs/ACME/jobs.json was a network error where it had been a 404."""
+    response = client.get("/orgs/ACME/jobs.json", headers={"Origin": "https://acme.example"})
+
+    assert (response.status_code, response["Location"]) == (301, "/orgs/acme/jobs.json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+
+
 @pytest.mark.parametrize("seconds", [0, 300])
 def test_browsers_may_keep_it_as_long_as_the_sites_own_cache(
     client, synced_acme, settings, seconds
