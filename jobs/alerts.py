@@ -61,13 +61,8 @@ def admin_emails(organization: Organization) -> list[str]:
     """The addresses of the org's admins who can sign in (and so act on the email), but for
     those an email cannot be addressed to (logged): sending to one would raise, and stop the
     email to the others."""
-    emails = (
-        admins_who_can_sign_in(organization.pk)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
     sendable = []
-    for email in sorted(set(emails)):
+    for email in _admin_addresses(organization.pk):
         if address_sendable(email):
             sendable.append(email)
         else:
@@ -77,6 +72,21 @@ def admin_emails(organization: Organization) -> list[str]:
                 email,
             )
     return sendable
+
+
+def admins_can_be_emailed(organization_id: int) -> bool:
+    """Whether admin_emails() would give an address, logging none: the sync status asks on
+    every view of an admin page, and sends nothing."""
+    return any(address_sendable(email) for email in _admin_addresses(organization_id))
+
+
+def _admin_addresses(organization_id: int) -> list[str]:
+    emails = (
+        admins_who_can_sign_in(organization_id)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    return sorted(set(emails))
 
 
 def _failing_email_send(connection: GreenhouseConnection, *, now: datetime) -> SyncEmail:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
-from jobs.alerts import admin_emails
+from jobs.alerts import admins_can_be_emailed
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
@@ -173,7 +173,7 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
     after_minutes = settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES
     if not after_minutes:
         return "off"
-    if not admin_emails(connection.organization):
+    if not admins_can_be_emailed(connection.organization_id):
         # As connect_greenhouse makes an org: nobody would get it.
         return "no admin to email yet: invite one on the members page"
     after = timeuntil(now + timedelta(minutes=after_minutes), now)

@@ -512,6 +512,20 @@ def test_the_status_of_an_org_without_admins_says_nobody_would_be_emailed(acme, 
     )
 
 
+def test_the_status_of_an_org_whose_admins_cannot_be_addressed_logs_no_email_unsent(
+    acme, owner, caplog
+):
+    """The status is read on every admin page and each poll of it, and sends nothing: each
+    logged that a sync email was not sent to the address."""
+    User.objects.filter(pk=owner.pk).update(email="alice@exa\u2029mple.example")
+
+    with caplog.at_level(logging.INFO, logger="jobs.alerts"):
+        text = sync_status(organization=acme.organization)["failure_email_text"]
+
+    assert text == "no admin to email yet: invite one on the members page"
+    assert "sync email not sent" not in caplog.text
+
+
 def test_the_settings_page_says_whether_the_admins_were_emailed(
     client, acme, fake_greenhouse, owner, settings
 ):
