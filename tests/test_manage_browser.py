@@ -690,6 +690,24 @@ def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_res
     expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_hidden()
 
 
+def test_the_way_to_resume_that_has_the_focus_gives_it_to_refresh_now_once_resumed_elsewhere(
+    live_server, page, acme, owner
+):
+    """Resumed in another tab: the link goes, and its focus goes to the button that takes its
+    place, not to the top of the page."""
+    GreenhouseConnection.objects.update(enabled=False)
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    status = page.locator(".sync-status")
+    status.get_by_role("link", name="Resume it in the settings").focus()
+
+    GreenhouseConnection.objects.update(enabled=True)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(status.get_by_role("link", name="Resume it in the settings")).to_be_hidden()
+    expect(status.get_by_role("button", name="Refresh now")).to_be_focused()
+
+
 def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     live_server, page, acme, owner
 ):

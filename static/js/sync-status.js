@@ -40,20 +40,23 @@
       }
       element.hidden = !status.connected;
     });
-    // Paused or resumed meanwhile: Refresh now is offered only while syncing is on. Pressed
-    // as it was paused elsewhere, it goes; the focus goes to the way to resume, not to the top.
+    // Paused or resumed meanwhile: Refresh now is offered only while syncing is on, the way to
+    // resume only while it is paused. Whichever had the focus goes (Refresh now pressed as it
+    // was paused elsewhere, say); the focus goes to the other, not to the top of the page.
     if ("enabled" in status) {
       var focused = document.activeElement;
-      var lostFocus = !status.enabled && focused && focused.closest("[data-enabled-only]");
+      var going = status.enabled ? "[data-paused-only]" : "[data-enabled-only]";
+      var lostFocus = focused && focused.closest(going);
       box.querySelectorAll("[data-enabled-only]").forEach(function (element) {
         element.hidden = !status.enabled;
       });
       box.querySelectorAll("[data-paused-only]").forEach(function (element) {
         element.hidden = status.enabled;
-        if (lostFocus) {
-          element.querySelector("a").focus();
-        }
       });
+      if (lostFocus) {
+        box.querySelector(status.enabled ? "[data-enabled-only] button" : "[data-paused-only] a")
+          .focus();
+      }
     }
     box.querySelectorAll("[data-field]").forEach(function (element) {
       var name = element.dataset.field;
