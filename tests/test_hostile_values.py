@@ -786,6 +786,16 @@ def test_names_that_leave_an_override_open_sit_in_isolating_elements_on_the_page
     assert '<meta property="og:title" content="Robot Whisperer">' in page
 
 
+def test_the_words_a_long_search_searched_sit_in_a_bdi(client, db):
+    """Typed by the visitor, or put in a link shared with them: "a b \u202ec …" reversed the
+    closing quote and stop of the sentence that names them."""
+    words = f"a b {RLO}c d e f g h i j"
+
+    html = client.get("/jobs/", {"q": f"{words} k"}).content.decode()
+
+    assert f"Only the first 10 words were searched: “<bdi>{words}</bdi>”." in html
+
+
 def test_a_board_name_that_leaves_an_override_open_sits_in_a_bdi_on_the_admin_pages(
     signed_in, acme
 ):

@@ -179,7 +179,7 @@ def test_a_search_of_more_than_ten_words_says_which_were_searched(client, boards
     """Else "34 jobs match" reads as if every word had narrowed the list."""
     query = "engineer a b c d e f g h i zzzzqqq"
     html = client.get(path, {"q": query}).content.decode()
-    assert "Only the first 10 words were searched: “engineer a b c d e f g h i”." in html
+    assert "Only the first 10 words were searched: “<bdi>engineer a b c d e f g h i</bdi>”." in html
 
     html = client.get(path, {"q": "engineer a b c d e f g h i"}).content.decode()
     assert "were searched" not in html
