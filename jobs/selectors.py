@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -38,7 +39,6 @@ from jobs.models import (
     Office,
     Organization,
     SiteListing,
-    listed_jobs,
     listed_until_deadline_passed,
 )
 from jobs.search import filter_by_keywords
@@ -213,12 +213,19 @@ def job_for_page(*, organization_slug: str, greenhouse_id: int) -> Job | None:
 
 
 def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization]:
-    """Organizations with `open_job_count` (their listed jobs), by name."""
+    """Organizations with `open_job_count` (their listed jobs), by name.
+
+    Counted by a subquery per org (from job_listed_idx), not by joining every job and grouping:
+    ordered by name, the database runs it only for the orgs up to a page's last (those its
+    OFFSET skips too), not for all, and a paginator's COUNT reads no job.
+    """
+    listed = Job.objects.listed().filter(organization=OuterRef("pk")).order_by()
+    count = listed.values("organization").annotate(count=Count("*")).values("count")
     organizations = Organization.objects.annotate(
-        open_job_count=Count("jobs", filter=listed_jobs(prefix="jobs__"))
+        open_job_count=Coalesce(Subquery(count, output_field=IntegerField()), 0)
     )
     if hiring_only:
-        organizations = organizations.filter(open_job_count__gt=0)
+        organizations = organizations.filter(Exists(listed))
     return organizations.order_by("name", "pk")
 
 

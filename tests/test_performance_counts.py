@@ -509,6 +509,21 @@ def test_the_organizations_page_costs_the_same_queries_for_3_and_60_orgs(client)
     assert html.count("1 open role<") == ORGANIZATIONS_PER_PAGE
 
 
+def test_the_organizations_page_counts_the_jobs_of_its_page_of_orgs_only(client):
+    """Joined to every job and grouped, each view read the 10,000+ jobs of all orgs to show 50
+    counts, and the paginator's COUNT read them again: each org counts its own in a subquery,
+    which the database runs for the rows it returns."""
+    for n in range(3):
+        make_job(Organization.objects.create(name=f"Org {n}", slug=f"org-{n}"), "Role")
+    with CaptureQueriesContext(db_connection) as queries:
+        html = client.get("/orgs/").content.decode()
+    (count,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+    assert html.count("1 open role<") == 3
+    assert '"jobs_job"' not in count
+    assert not [q["sql"] for q in queries if 'JOIN "jobs_job"' in q["sql"]]
+
+
 def test_the_admins_organization_page_costs_the_same_queries_for_2_and_12_members(admin_client):
     """Each row's account picker shows the account its row already read, without a query."""
     organization = Organization.objects.create(name="North Wind", slug="north")
