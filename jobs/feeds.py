@@ -75,7 +75,7 @@ class AllJobsFeed(Feed):
         return job.first_published_at
 
     def item_updateddate(self, job: Job) -> datetime | None:
-        return job.greenhouse_updated_at
+        return job.last_changed_at
 
     def item_categories(self, job: Job) -> list[str]:
         # Text to the spec, but a reader that inserts it as HTML must find no markup either.

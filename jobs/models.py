@@ -501,7 +501,7 @@ class Job(WrittenInLanguage, models.Model):
     # every edit of them goes through. An update() of tags must set it too.
     search_tags = models.TextField(blank=True, editable=False, default="", db_default="")
     # When an edit here last changed what the job's own page shows (PAGE_SITE_FIELDS); set by
-    # save(), the sitemap's lastmod beside greenhouse_updated_at. Null: never so edited.
+    # save(); with greenhouse_updated_at it dates the job (last_changed_at). Null: never so edited.
     site_edited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = JobQuerySet.as_manager()
@@ -531,6 +531,9 @@ class Job(WrittenInLanguage, models.Model):
     # The site fields the job's own page shows (featured shows in lists, dated by the org's
     # listing_changed_at; a hidden job has no page).
     PAGE_SITE_FIELDS = ("remote_policy", "compensation_note", "tags")
+    # What dates the job's own page (last_changed_at): its post's change in Greenhouse, or an
+    # edit here.
+    CHANGE_DATES = ("greenhouse_updated_at", "site_edited_at")
     # Read by a job's own page or by keyword search alone: lists of jobs leave them out (a
     # description may run to 300,000 characters, metadata to 50 fields of 2,000).
     NOT_IN_LISTS = ("description_html", "search_text", "metadata")
@@ -600,6 +603,12 @@ class Job(WrittenInLanguage, models.Model):
         the rest wraps to the page's: on a phone its box may scroll sideways. (The sanitizer
         writes every other `<` as `&lt;`.)"""
         return "<table" in self.description_html or "<pre" in self.description_html
+
+    @property
+    def last_changed_at(self) -> datetime | None:
+        """When what its page shows last changed, in Greenhouse or here, whichever came later:
+        the sitemap's lastmod and the feeds' item date. None when neither is known."""
+        return max(filter(None, (getattr(self, name) for name in self.CHANGE_DATES)), default=None)
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:

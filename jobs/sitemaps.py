@@ -16,9 +16,6 @@ from django.urls import reverse
 from jobs.models import Job, Organization
 from jobs.selectors import listing_changed_at, organizations_for_sitemap
 
-# What a job's page shows changes with a post in Greenhouse, or an edit here.
-DATED_BY = ("greenhouse_updated_at", "site_edited_at")
-
 
 class ListedJobsSitemap(Sitemap):
     """A section whose entries come and go with the listed jobs: its lastmod in the index, and
@@ -54,13 +51,12 @@ class JobSitemap(ListedJobsSitemap):
         return (
             Job.objects.listed()
             .select_related("organization")
-            .only("greenhouse_id", *DATED_BY, "organization__slug")
+            .only("greenhouse_id", *Job.CHANGE_DATES, "organization__slug")
             .order_by("pk")
         )
 
     def lastmod(self, job: Job) -> datetime | None:
-        """Its last change in Greenhouse or here, whichever came later."""
-        return max(filter(None, (getattr(job, name) for name in DATED_BY)), default=None)
+        return job.last_changed_at
 
 
 SITEMAPS = {"organizations": OrganizationSitemap, "jobs": JobSitemap}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from jobs import views
+from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.metadata import employment_types_from_metadata
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sitemaps import JobSitemap, OrganizationSitemap
@@ -501,6 +502,30 @@ def test_a_feed_holds_the_50_newest_jobs(client, db):
         make_job(org, f"Role {n}")
 
     assert len(feed_items(client, "/jobs/feed/")[1]) == 50
+
+
+@pytest.mark.parametrize("feed", [AllJobsFeed(), OrganizationJobsFeed()], ids=["all", "org"])
+def test_a_feed_item_is_updated_by_an_edit_here_after_greenhouse(rf, db, feed):
+    """As the sitemap dates its page (Job.last_changed_at): it was Greenhouse's date alone.
+    RSS 2.0 items carry no such date, so only the feed's data holds it, and an Atom feed's
+    <updated> would print it."""
+    organization = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    now = timezone.now()
+    dates = {
+        "Edited": (now - timedelta(days=9), now - timedelta(days=1)),
+        "Edited before": (now - timedelta(days=2), now - timedelta(days=5)),
+        "Never edited": (now - timedelta(days=3), None),
+    }
+    for title, (greenhouse, here) in dates.items():
+        make_job(organization, title, greenhouse_updated_at=greenhouse, site_edited_at=here)
+
+    items = feed.get_feed(organization, rf.get("/")).items
+
+    assert {item["title"].partition(" — ")[0]: item["updateddate"] for item in items} == {
+        "Edited": dates["Edited"][1],
+        "Edited before": dates["Edited before"][0],
+        "Never edited": dates["Never edited"][0],
+    }
 
 
 def test_the_feed_of_an_unknown_org_is_404(client, db):
