@@ -358,22 +358,58 @@ def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):
     assert "gone: failed" in captured.err and "no-such-board" in captured.err
 
 
-def test_sync_jobs_refuses_an_unknown_org(fake_greenhouse):
-    with pytest.raises(CommandError, match="nobody"):
+def test_sync_jobs_says_no_org_has_an_unknown_slug(fake_greenhouse):
+    """It said "Not connected to Greenhouse", as if the org were there."""
+    with pytest.raises(CommandError) as caught:
         call_command("sync_jobs", "nobody")
+
+    assert str(caught.value) == "No organization with the slug nobody."
+
+
+def test_sync_jobs_says_an_org_without_a_connection_is_not_connected(fake_greenhouse):
+    Organization.objects.create(name="Acme", slug="acme")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("sync_jobs", "acme")
+
+    assert str(caught.value) == "Not connected to Greenhouse: acme (use connect_greenhouse first)."
+
+
+def test_sync_jobs_names_the_slug_meant_by_one_in_capitals(fake_greenhouse):
+    make_connection("acme", "acme-robotics")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("sync_jobs", "ACME")
+
+    assert str(caught.value) == "No organization with the slug ACME (did you mean acme?)."
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_jobs_syncs_an_org_saved_with_capitals_by_its_own_slug(fake_greenhouse, capsys):
+    """Saved before slugs had to be lowercase, beside one with the lowercase slug."""
+    make_connection("ACME", "acme-robotics")
+    make_connection("acme", "tiny-co")
+
+    call_command("sync_jobs", "ACME")
+
+    assert capsys.readouterr().out.startswith("ACME: ok, 6 created")
+    assert SyncRun.objects.get().organization.slug == "ACME"
 
 
 def test_sync_jobs_names_every_unknown_org_in_order_and_syncs_none(fake_greenhouse):
     make_connection("acme", "acme-robotics")
+    for slug in ("nu", "eta"):
+        Organization.objects.create(name=slug, slug=slug)
     # Ten unknown: a set of them comes out sorted by chance in one run in 10! (3.6 million), as
     # Python seeds its string hashes anew each run; a set of four did in one run in 24.
-    slugs = ["zeta", "iota", "acme", "delta", "mu", "beta", "omega", "kappa", "alpha", "eta", "nu"]
+    slugs = ["zeta", "iota", "acme", "delta", "mu", "beta", "omega", "kappa", "alpha", "Acme"]
 
     with pytest.raises(CommandError) as caught:
-        call_command("sync_jobs", *slugs)
+        call_command("sync_jobs", *slugs, "eta", "nu")
 
     assert str(caught.value) == (
-        "Not connected to Greenhouse: alpha, beta, delta, eta, iota, kappa, mu, nu, omega, zeta "
+        "No organization with the slugs Acme (did you mean acme?), alpha, beta, delta, iota, "
+        "kappa, mu, omega, zeta. Not connected to Greenhouse: eta, nu "
         "(use connect_greenhouse first)."
     )
     assert not SyncRun.objects.exists()

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
 
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import sync_organization
@@ -41,11 +42,7 @@ class Command(BaseCommand):
             connections = connections.filter(organization__slug__in=slugs)
             missing = set(slugs) - {c.organization.slug for c in connections}
             if missing:
-                raise CommandError(
-                    "Not connected to Greenhouse: "
-                    + ", ".join(sorted(missing))
-                    + " (use connect_greenhouse first)."
-                )
+                raise CommandError(_why_not_connected(missing))
         if not connections:
             # Success, but not silence: an operator may have expected orgs to be connected.
             self.stdout.write("No organization is connected to Greenhouse with syncing on.")
@@ -68,6 +65,35 @@ class Command(BaseCommand):
                 self.stderr.write(f"{slug}: failed, {result.error}")
         if failed:
             raise CommandError(f"{failed} organization(s) failed to sync.")
+
+
+def _why_not_connected(slugs: set[str]) -> str:
+    """Why these slugs name no connection: no org has the slug, or the org is not connected.
+    Slugs are matched exactly, as an org saved with capitals keeps its own; a slug that differs
+    from an org's only in case is told which slug the org has."""
+    existing = set(Organization.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    unknown = sorted(slugs - existing)
+    reasons = []
+    if unknown:
+        reasons.append(
+            f"No organization with the slug{pluralize(unknown)} "
+            + ", ".join(_with_the_slug_meant(slug) for slug in unknown)
+            + "."
+        )
+    if existing:
+        reasons.append(
+            "Not connected to Greenhouse: "
+            + ", ".join(sorted(existing))
+            + " (use connect_greenhouse first)."
+        )
+    return " ".join(reasons)
+
+
+def _with_the_slug_meant(slug: str) -> str:
+    """`slug`, with the slugs of the orgs it names but for case."""
+    meant = Organization.objects.filter(slug__iexact=slug).order_by("slug")
+    slugs = list(meant.values_list("slug", flat=True))
+    return f"{slug} (did you mean {' or '.join(slugs)}?)" if slugs else slug
 
 
 def _why_not_claimed(connection: GreenhouseConnection) -> str:
