@@ -170,7 +170,7 @@ def test_rotation_reencrypts_every_key_with_the_first_key(keys, settings, capsys
 
     call_command("rotate_encryption_keys")
 
-    assert "2 API key(s) re-encrypted with the first key." in capsys.readouterr().out
+    assert "2 API keys re-encrypted with the first key." in capsys.readouterr().out
     settings.ENCRYPTION_KEYS = [new]  # the old key is gone: the new one alone decrypts
     for connection, key in ((first, API_KEY), (second, "other-key-54321")):
         connection.refresh_from_db()
@@ -202,7 +202,7 @@ def test_rotation_can_run_twice(keys, settings, capsys):
     call_command("rotate_encryption_keys")
     call_command("rotate_encryption_keys")
 
-    assert capsys.readouterr().out.count("1 API key(s) re-encrypted") == 2
+    assert capsys.readouterr().out.count("1 API key re-encrypted with the first key.\n") == 2
     settings.ENCRYPTION_KEYS = [new]
     assert GreenhouseConnection.objects.get().get_api_key() == API_KEY
 
@@ -226,7 +226,7 @@ def test_rotation_keeps_a_key_stored_anew_while_it_works(keys, settings, capsys,
     call_command("rotate_encryption_keys")
 
     assert capsys.readouterr().out == (
-        "0 API key(s) re-encrypted with the first key, 1 replaced meanwhile (already new).\n"
+        "0 API keys re-encrypted with the first key, 1 replaced meanwhile (already new).\n"
     )
     settings.ENCRYPTION_KEYS = [new]
     assert GreenhouseConnection.objects.get().get_api_key() == "saved-meanwhile-77777"

@@ -350,12 +350,24 @@ def test_sync_jobs_exits_non_zero_when_an_org_fails(fake_greenhouse, capsys):
     make_connection("acme", "acme-robotics")
     make_connection("gone", "no-such-board")
 
-    with pytest.raises(CommandError, match="1 organization"):
+    with pytest.raises(CommandError) as caught:
         call_command("sync_jobs", "--all")
+
+    assert str(caught.value) == "1 organization failed to sync."
 
     captured = capsys.readouterr()
     assert "acme: ok" in captured.out
     assert "gone: failed" in captured.err and "no-such-board" in captured.err
+
+
+def test_sync_jobs_counts_the_orgs_that_failed(fake_greenhouse):
+    make_connection("gone", "no-such-board")
+    make_connection("lost", "no-such-board")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("sync_jobs", "--all")
+
+    assert str(caught.value) == "2 organizations failed to sync."
 
 
 def test_sync_jobs_says_no_org_has_an_unknown_slug(fake_greenhouse):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from jobs.crypto import reencrypt_secret
 from jobs.models import GreenhouseConnection
@@ -56,7 +57,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         rotation = api_keys_reencrypt()
         self.stdout.write(
-            f"{rotation.reencrypted} API key(s) re-encrypted with the first key"
+            f"{rotation.reencrypted} API key{pluralize(rotation.reencrypted)} re-encrypted "
+            "with the first key"
             + (
                 f", {rotation.changed_meanwhile} replaced meanwhile (already new)"
                 if rotation.changed_meanwhile

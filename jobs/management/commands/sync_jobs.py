@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"{slug}: failed, {result.error}")
         if failed:
-            raise CommandError(f"{failed} organization(s) failed to sync.")
+            raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
 
 def _why_not_connected(slugs: set[str]) -> str:
