@@ -61,6 +61,7 @@ from jobs.forms import (
 )
 from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
+    InvitationForAnotherAccount,
     MembershipError,
     TooManyOrganizations,
     account_delete,
@@ -805,7 +806,12 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("manage:index")
         invitation = invitation_of(token, user=request.user)
     except MembershipError as exc:
-        return render(request, "registration/join.html", {"error": exc.message}, status=410)
+        context = {
+            "error": exc.message,
+            # Signing out leads back here, to sign in with the account invited.
+            "sign_out_next": request.path if isinstance(exc, InvitationForAnotherAccount) else "",
+        }
+        return render(request, "registration/join.html", context, status=410)
     return render(request, "registration/join.html", {"invitation": invitation})
 
 

@@ -80,6 +80,10 @@ def organization_slug_free(name: str) -> str:
 SLUG_ATTEMPTS = 3
 
 
+class InvitationForAnotherAccount(MembershipError):
+    """A join link opened signed in with an account it was not sent to: signing out helps."""
+
+
 class TooManyOrganizations(Exception):
     """SIGNUP_LIMIT_PER_DAY new orgs were already made from this client address today."""
 
@@ -417,7 +421,7 @@ def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invita
     if invitation is None or invitation.sent_at.isoformat() != sent_at:
         raise MembershipError(INVITATION_INVALID_MESSAGE)
     if invitation.user_id != user.pk:
-        raise MembershipError(
+        raise InvitationForAnotherAccount(
             "This invitation is for another account than the one you are signed in with. Sign "
             "out, then sign in with the account of the address the invitation was sent to."
         )

@@ -178,6 +178,12 @@ def test_the_join_page_passes_axe(live_server, axe_page, acme):
     for path in (f"/accounts/join/{token}/", "/accounts/join/not-a-link/"):
         page.goto(f"{live_server.url}{path}")
         found += violations(page)
+    # Opened signed in with another account: the page with a button to sign out.
+    User.objects.create_user("erin", "erin@other.example", PASSWORD)
+    sign_in_by_cookie(page, live_server.url, "erin")
+    page.goto(f"{live_server.url}/accounts/join/{token}/")
+    assert page.get_by_role("main").get_by_role("button", name="Sign out").is_visible()
+    found += violations(page)
 
     assert found == []
 

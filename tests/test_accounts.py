@@ -8,6 +8,7 @@ import smtplib
 from datetime import timedelta
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -1569,6 +1570,37 @@ def test_a_join_link_works_only_for_the_invited_account(signed_in, acme, outside
     assert response.status_code == 410
     assert "another account" in response.content.decode()
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+
+
+def test_a_join_link_opened_by_another_account_signs_out_and_comes_back(signed_in, acme, outsider):
+    """The page said "Sign out" with no way to but the header's, which led to the home page."""
+    invite(signed_in, "mallory@other.example")
+    link = join_link(mail.outbox[0])
+    path = urlsplit(link).path
+    carol = Client()
+    carol.force_login(User.objects.create_user("carol", "carol@example.org"))
+
+    page = parsed(carol.get(link))
+
+    form = page.select_one("main form[action='/accounts/logout/']")
+    assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == path
+    assert form.find("input", {"name": "csrfmiddlewaretoken"})
+    assert " ".join(page.select_one("main").get_text().split()) == (
+        "This invitation cannot be used This invitation is for another account than the one "
+        "you are signed in with. Sign out, then sign in with the account of the address the "
+        "invitation was sent to. Sign out Your organizations"
+    )
+    signed_out = carol.post("/accounts/logout/", {"next": path})
+    assert signed_out.status_code == 302 and signed_out["Location"] == path
+    assert "_auth_user_id" not in carol.session
+    asked = carol.get(path, follow=True)
+    assert "Sign in to accept your invitation." in asked.content.decode()
+
+
+def test_a_join_link_no_account_can_use_offers_no_sign_out_of_its_own(mallory):
+    response = mallory.get("/accounts/join/not-a-link/")
+
+    assert response.status_code == 410 and parsed(response).select("main form") == []
 
 
 def test_a_join_link_asks_to_sign_in_first_and_comes_back(signed_in, acme, outsider):
