@@ -229,6 +229,13 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
     return organizations.order_by("name", "pk")
 
 
+def organizations_hiring_most(*, limit: int) -> QuerySet[Organization]:
+    """The `limit` orgs with the most open jobs (ties by name), with `open_job_count`: a page
+    that lists every org hiring grows with the site (5,000 of 10,000 orgs made it 630 KB)."""
+    organizations = organizations_with_job_counts(hiring_only=True)
+    return organizations.order_by("-open_job_count", "name", "pk")[:limit]
+
+
 def listing_changed_at(*, organization: Organization | None = None) -> datetime | None:
     """When what visitors are shown of `organization` (of every org: None) last changed: its
     listing_changed_at, or a deadline passing since, which takes a job off with no write.

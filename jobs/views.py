@@ -43,6 +43,7 @@ from jobs.selectors import (
     job_search,
     order_by_department,
     organization_options,
+    organizations_hiring_most,
     organizations_with_job_counts,
     related_jobs,
 )
@@ -54,6 +55,8 @@ JOBS_PER_PAGE = 25
 # One line each: a page of them is still short, and 10,000 orgs are 200 pages, not one.
 ORGANIZATIONS_PER_PAGE = 50
 RECENT_JOBS = 10
+# The home page's orgs hiring: those with the most open jobs; /orgs/ lists every org.
+HOME_ORGANIZATIONS = 20
 # What the job lists read from the query string (the page cache keeps one copy per value).
 LISTING_PARAMETERS = (*FILTER_PARAMETERS, "page")
 # Sign-in and admin pages: nothing there for a search engine to list.
@@ -85,7 +88,8 @@ def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 @cache_public_page()
 def home(request: HttpRequest) -> HttpResponse:
     context = {
-        "organizations": organizations_with_job_counts(hiring_only=True),
+        "organizations": organizations_hiring_most(limit=HOME_ORGANIZATIONS),
+        "organization_count": Organization.objects.count(),
         "recent_jobs": job_search()[:RECENT_JOBS],
         "canonical_url": request.build_absolute_uri(request.path),
     }

@@ -64,6 +64,23 @@ def test_home_lists_only_the_ten_newest_jobs(client, org):
     assert [job.title for job in recent] == [f"Role {age:02d}" for age in range(10)]
 
 
+def test_home_lists_the_orgs_with_the_most_open_jobs_and_links_to_every_org(
+    client, org, monkeypatch
+):
+    """It listed every org hiring: 5,000 of 10,000 orgs made a page of 630 KB."""
+    monkeypatch.setattr(views, "HOME_ORGANIZATIONS", 3)
+    for name, jobs in [("Calm", 1), ("Busy", 3), ("Birch", 2), ("Alder", 2)]:
+        hiring = Organization.objects.create(name=name, slug=name.lower())
+        for n in range(jobs):
+            make_job(hiring, f"Role {n}")
+
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+
+    listed = [item.a.get_text() for item in soup.select(".org-directory li")]
+    assert listed == ["Busy", "Alder", "Birch"]  # the most open jobs first, then by name
+    assert soup.find("a", string="See all 5 organizations")["href"] == "/orgs/"
+
+
 def test_the_organizations_page_lists_every_org_with_its_open_job_count(client, synced_acme, org):
     response = client.get("/orgs/")
 
