@@ -13,6 +13,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Literal, NamedTuple
 
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
     Case,
@@ -41,6 +42,7 @@ from jobs.models import (
     SiteListing,
     listed_until_deadline_passed,
 )
+from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
 from jobs.text import without_direction_controls
 
@@ -216,8 +218,8 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
     """Organizations with `open_job_count` (their listed jobs), by name.
 
     Counted by a subquery per org (from job_listed_idx), not by joining every job and grouping:
-    ordered by name, the database runs it only for the orgs up to a page's last (those its
-    OFFSET skips too), not for all, and a paginator's COUNT reads no job.
+    the database runs it for the orgs it returns, not for all, but under an OFFSET for those
+    it skips too (organization_page() picks its orgs first).
     """
     listed = Job.objects.listed().filter(organization=OuterRef("pk")).order_by()
     count = listed.values("organization").annotate(count=Count("*")).values("count")
@@ -227,6 +229,20 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
     if hiring_only:
         organizations = organizations.filter(Exists(listed))
     return organizations.order_by("name", "pk")
+
+
+def organization_page(*, per_page: int, asked: str | None) -> Page:
+    """The page `asked` of every org by name, with `open_job_count`.
+
+    The page's orgs are picked by a subquery of their ids, and their jobs counted then: counted
+    in the query that took the page, they were counted for each org its OFFSET skipped too, so
+    page 200 of 10,000 orgs cost twice page 1. The paginator's COUNT reads the orgs alone.
+    """
+    ids = Organization.objects.order_by("name", "pk").values_list("pk", flat=True)
+    page = page_asked(ids, per_page=per_page, asked=asked)
+    organizations = organizations_with_job_counts(hiring_only=False)
+    page.object_list = organizations.filter(pk__in=page.object_list)
+    return page
 
 
 def organizations_hiring_most(*, limit: int) -> QuerySet[Organization]:

@@ -43,8 +43,8 @@ from jobs.selectors import (
     job_search,
     order_by_department,
     organization_options,
+    organization_page,
     organizations_hiring_most,
-    organizations_with_job_counts,
     related_jobs,
 )
 from jobs.seo import job_posting_structured_data, json_for_script
@@ -111,11 +111,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page(reads=["page"])
 def organization_list(request: HttpRequest) -> HttpResponse:
-    page = page_asked(
-        organizations_with_job_counts(hiring_only=False),
-        per_page=ORGANIZATIONS_PER_PAGE,
-        asked=request.GET.get("page"),
-    )
+    page = organization_page(per_page=ORGANIZATIONS_PER_PAGE, asked=request.GET.get("page"))
     context = {
         "page": page,
         # No filters: a page link keeps none of the job lists' parameters.

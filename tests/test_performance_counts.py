@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib import import_module
 
 import pytest
@@ -540,6 +541,20 @@ def test_the_organizations_page_counts_the_jobs_of_its_page_of_orgs_only(client)
     assert html.count("1 open role<") == 3
     assert '"jobs_job"' not in count
     assert not [q["sql"] for q in queries if 'JOIN "jobs_job"' in q["sql"]]
+
+
+def test_a_later_organizations_page_counts_the_jobs_of_its_own_orgs_only(client):
+    """Counted in the query that took the page, the jobs were counted for each org its OFFSET
+    skipped too: page 200 of 10,000 orgs cost twice page 1. The page's orgs are picked by a
+    subquery of ids, and only theirs counted."""
+    for n in range(ORGANIZATIONS_PER_PAGE + 3):
+        make_job(Organization.objects.create(name=f"Org {n:02d}", slug=f"org-{n}"), "Role")
+    with CaptureQueriesContext(db_connection) as queries:
+        html = client.get("/orgs/?page=2").content.decode()
+    (counting,) = [q["sql"] for q in queries if '"jobs_job"' in q["sql"]]
+
+    assert html.count("1 open role<") == 3
+    assert re.search(rf"IN \(SELECT [^()]* OFFSET {ORGANIZATIONS_PER_PAGE}\)", counting)
 
 
 def test_the_admins_organization_page_costs_the_same_queries_for_2_and_12_members(admin_client):
