@@ -65,6 +65,7 @@ from jobs.memberships import (
     MembershipError,
     TooManyOrganizations,
     account_delete,
+    admins_who_can_sign_in,
     invitation_accept,
     invitation_cancel,
     invitation_of,
@@ -720,6 +721,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "organization": organization,
             "memberships": memberships,
+            # None when a superuser invited a member first: the page then asks for one.
+            "has_admin": admins_who_can_sign_in(organization.pk).exists(),
             "invitations": invitations,
             "add_form": add_form,
         },

@@ -2017,8 +2017,30 @@ def test_the_members_page_of_an_org_nobody_belongs_to_says_so(client, acme):
 
     assert page.select_one("main table") is None
     text = " ".join(page.select_one("main").get_text().split())
-    assert "Nobody belongs to Acme Robotics yet. Invite its first admin below" in text
+    assert "Nobody belongs to Acme Robotics yet. Invite an admin below" in text
     assert "always keeps at least one admin" not in text
+
+
+def test_the_members_page_of_an_org_with_members_but_no_admin_asks_for_one(client, acme, member):
+    """A superuser invited a member before an admin: the page said an organization always keeps
+    an admin, and asked for none."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+
+    page = parsed(client.get("/manage/acme/members/"))
+
+    assert page.select_one("main table") is not None
+    text = " ".join(page.select_one("main").get_text().split())
+    assert "Acme Robotics has no admin who can sign in yet. Invite an admin below" in text
+    assert "always keeps at least one admin" not in text
+
+
+def test_the_members_page_of_an_org_with_an_admin_asks_for_none(signed_in, acme, member):
+    text = " ".join(
+        parsed(signed_in.get("/manage/acme/members/")).select_one("main").get_text().split()
+    )
+
+    assert "Invite an admin below" not in text
+    assert "An organization always keeps at least one admin." in text
 
 
 def test_an_invitation_is_sent_again_with_a_new_link_and_the_same_role(
