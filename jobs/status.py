@@ -16,6 +16,7 @@ from django.utils.timesince import timeuntil
 
 from jobs.alerts import admins_can_be_emailed
 from jobs.greenhouse import WILL_TRY_AGAIN
+from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
 from jobs.text import without_direction_controls
@@ -174,6 +175,12 @@ def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> s
     if not after_minutes:
         return "off"
     if not admins_can_be_emailed(connection.organization_id):
+        if admins_who_can_sign_in(connection.organization_id).exists():
+            # An address left empty, or one alerts.admin_emails() skips: inviting is no cure.
+            return (
+                "no admin has an email address we can use: an admin can set theirs with "
+                '"Change your email address"'
+            )
         # As connect_greenhouse makes an org: nobody would get it.
         return "no admin to email yet: invite one on the members page"
     after = timeuntil(now + timedelta(minutes=after_minutes), now)

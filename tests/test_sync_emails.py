@@ -24,6 +24,10 @@ from jobs.sync import sync_organization
 from tests.support.mail import ScriptedMailBackend
 
 SETTINGS_URL = "https://jobs.example.com/manage/acme/settings/"
+NO_USABLE_ADDRESS = (
+    'no admin has an email address we can use: an admin can set theirs with "Change your email '
+    'address"'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -522,8 +526,17 @@ def test_the_status_of_an_org_whose_admins_cannot_be_addressed_logs_no_email_uns
     with caplog.at_level(logging.INFO, logger="jobs.alerts"):
         text = sync_status(organization=acme.organization)["failure_email_text"]
 
-    assert text == "no admin to email yet: invite one on the members page"
+    assert text == NO_USABLE_ADDRESS
     assert "sync email not sent" not in caplog.text
+
+
+def test_the_status_of_an_org_whose_admin_has_no_address_says_so(acme, owner, member):
+    """It said to invite an admin, though the org has one: their address was the trouble."""
+    User.objects.filter(pk=owner.pk).update(email="")
+
+    text = sync_status(organization=acme.organization)["failure_email_text"]
+
+    assert text == NO_USABLE_ADDRESS
 
 
 def test_the_settings_page_says_whether_the_admins_were_emailed(
