@@ -157,6 +157,8 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
         if change:
+            if not form.changed_data:
+                return  # nothing to save: visitors' pages keep their dates (feeds, sitemap)
             # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
             # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
             # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.

@@ -108,6 +108,18 @@ class OneLineField(forms.CharField):
         return " ".join(clean_text(super().to_python(value)).split())
 
 
+class ShownOrEmptyField(OneLineField):
+    """An optional OneLineField whose text that shows nothing (zero-width spaces alone) is "":
+    visitors would read an empty "Compensation", or an org's empty description where the one
+    said for an org without one goes. Read so before the form compares it with what the page
+    showed, or such text sent over "" counts as a change (dating the job's page and the org's
+    listing) that saves the same ""."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text if shows_anything(text) else ""
+
+
 def organization_name_field() -> OneLineField:
     return OneLineField(
         label="Organization name",
@@ -243,26 +255,20 @@ class WebsiteField(forms.URLField):
 # Names and descriptions are one line: no control characters, whitespace collapsed.
 ORGANIZATION_FIELD_CLASSES = {
     "name": OneLineField,
-    "description": OneLineField,
+    "description": ShownOrEmptyField,
     "website": WebsiteField,
 }
 
 
 class OrganizationChecks:
-    """The checks of an org's name and description, wherever they are edited (settings page and
-    Django's admin)."""
+    """The check of an org's name, wherever it is edited (settings page and Django's admin); its
+    description's is its field's (ShownOrEmptyField)."""
 
     cleaned_data: dict[str, Any]
 
     def clean_name(self) -> str:
         validate_organization_name(self.cleaned_data["name"])
         return self.cleaned_data["name"]
-
-    def clean_description(self) -> str:
-        description = self.cleaned_data["description"]
-        # Else the page shows an empty paragraph, and the feed and search results an empty
-        # description in place of the one said for an org without one.
-        return description if shows_anything(description) else ""
 
 
 class ChangedFieldsOnly:
@@ -674,7 +680,7 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
     class Meta:
         model = Job
         fields = Job.SITE_FIELDS
-        field_classes = {"compensation_note": OneLineField}
+        field_classes = {"compensation_note": ShownOrEmptyField}
         help_texts = {
             "featured": "Featured jobs are listed first.",
             "hidden": "Hidden jobs are not shown to visitors, even while open in Greenhouse.",
@@ -697,10 +703,6 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
                 (value, label if value else follow_greenhouse)
                 for value, label in self.fields["remote_policy"].choices
             ]
-
-    def clean_compensation_note(self) -> str:
-        note = self.cleaned_data["compensation_note"]
-        return note if shows_anything(note) else ""  # else visitors read an empty "Compensation"
 
     def save(self, commit: bool = True) -> Job:
         job = super().save(commit=False)

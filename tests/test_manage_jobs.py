@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs import manage_views
-from jobs.models import Department, Job, SyncRun
+from jobs.models import Department, Job, Organization, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import form_as_sent, make_connection, sitemap_entries, spoken_text
@@ -278,15 +278,13 @@ def test_it_saves_the_site_owned_fields(signed_in, job):
 
 
 def test_a_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
-    clean_note = manage_views.JobSiteFieldsForm.clean_compensation_note
+    clean = manage_views.JobSiteFieldsForm.clean
 
     def deleted_meanwhile(form: Any) -> Any:  # by another admin, after the page read the job
         Job.objects.filter(pk=job.pk).delete()
-        return clean_note(form)
+        return clean(form)
 
-    monkeypatch.setattr(
-        manage_views.JobSiteFieldsForm, "clean_compensation_note", deleted_meanwhile
-    )
+    monkeypatch.setattr(manage_views.JobSiteFieldsForm, "clean", deleted_meanwhile)
 
     response = signed_in.post(edit_url(job), {"featured": "on", "tags": "robots"})
 
@@ -576,6 +574,24 @@ def test_featuring_a_job_leaves_its_date_in_the_sitemap(
     job.refresh_from_db()
     assert job.featured and job.site_edited_at is None
     assert sitemap_lastmod(client, job) == timezone.localdate(job.greenhouse_updated_at).isoformat()
+
+
+@in_both_edit_forms
+def test_a_compensation_note_that_shows_nothing_over_none_is_no_change(
+    client_fixture, url, selector, request, acme, job
+):
+    """It is saved as "", as it was: the form counted it a change, which dated the job's page
+    and the org's listing."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Organization.objects.filter(pk=acme.organization_id).update(listing_changed_at=an_hour_ago)
+    form = form_as_sent(client.get(url).content, selector)
+
+    assert client.post(url, {**form, "compensation_note": "\u200b\u2060 "}).status_code == 302
+
+    job.refresh_from_db()
+    assert job.compensation_note == "" and job.site_edited_at is None
+    assert Organization.objects.get(pk=acme.organization_id).listing_changed_at == an_hour_ago
 
 
 # --- An edit and a sync at the same time --------------------------------------------------------

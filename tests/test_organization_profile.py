@@ -177,6 +177,16 @@ def test_saving_the_profile_unchanged_keeps_the_feeds_last_modified(client, nort
     assert visitor.get("/orgs/north/feed/", headers=since).status_code == 304
 
 
+def test_a_description_that_shows_nothing_over_none_keeps_the_feeds_last_modified(client, north):
+    """It is saved as none, as it was: the form counted it a change and dated the feed."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Organization.objects.filter(pk=north.pk).update(listing_changed_at=an_hour_ago)
+
+    assert save_profile(admin_of(client, north), description="\u200b\u2060").status_code == 302
+
+    assert Organization.objects.get(pk=north.pk).listing_changed_at == an_hour_ago
+
+
 def test_a_website_is_saved_without_the_unseen_characters_pasted_with_it(client, north):
     """A direction override left open in the link's text turned the feed link after it around
     ("RSS feed of open jobs" read "sboj nepo fo deef SSR"); none belongs in an address."""
