@@ -47,6 +47,10 @@ class EmailChangeError(Exception):
         self.message = message
 
 
+class EmailChangeForAnotherAccount(EmailChangeError):
+    """A link opened signed in with an account it was not sent to: signing out helps."""
+
+
 def email_taken(email: str, *, user: User) -> bool:
     """Whether another account has `email`, compared as password resets compare addresses: a
     reset to it would go to both accounts."""
@@ -134,7 +138,7 @@ def email_change_of(token: str, *, user: User) -> str:
     except signing.BadSignature:  # SignatureExpired is one too
         raise EmailChangeError(LINK_INVALID_MESSAGE) from None
     if user_pk != user.pk:
-        raise EmailChangeError(OTHER_ACCOUNT_MESSAGE)
+        raise EmailChangeForAnotherAccount(OTHER_ACCOUNT_MESSAGE)
     if new_email != user.email and not constant_time_compare(state, _account_state(user)):
         raise EmailChangeError(LINK_INVALID_MESSAGE)
     return new_email

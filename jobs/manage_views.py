@@ -37,6 +37,7 @@ from jobs.connections import (
 )
 from jobs.email_change import (
     EmailChangeError,
+    EmailChangeForAnotherAccount,
     email_change_confirm,
     email_change_of,
     email_change_request,
@@ -226,10 +227,22 @@ def email_change_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("email_change")
         new_email = email_change_of(token, user=request.user)
     except EmailChangeError as exc:
-        return render(
-            request, "registration/email_change_confirm.html", {"error": exc.message}, status=410
+        return _link_refused(
+            request,
+            "registration/email_change_confirm.html",
+            exc.message,
+            for_another_account=isinstance(exc, EmailChangeForAnotherAccount),
         )
     return render(request, "registration/email_change_confirm.html", {"new_email": new_email})
+
+
+def _link_refused(
+    request: HttpRequest, template: str, message: str, *, for_another_account: bool
+) -> HttpResponse:
+    """An emailed link that cannot be used, 410. Opened signed in with another account than the
+    one it was sent to, the page's Sign out leads back to the link, to sign in with that one."""
+    context = {"error": message, "sign_out_next": request.path if for_another_account else ""}
+    return render(request, template, context, status=410)
 
 
 def _too_many_organizations(request: HttpRequest, form: Form, template: str) -> HttpResponse:
@@ -809,12 +822,12 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("manage:index")
         invitation = invitation_of(token, user=request.user)
     except MembershipError as exc:
-        context = {
-            "error": exc.message,
-            # Signing out leads back here, to sign in with the account invited.
-            "sign_out_next": request.path if isinstance(exc, InvitationForAnotherAccount) else "",
-        }
-        return render(request, "registration/join.html", context, status=410)
+        return _link_refused(
+            request,
+            "registration/join.html",
+            exc.message,
+            for_another_account=isinstance(exc, InvitationForAnotherAccount),
+        )
     return render(request, "registration/join.html", {"invitation": invitation})
 
 

@@ -144,6 +144,11 @@ def test_admin_pages_pass_axe(live_server, axe_page, acme):
     page.goto(f"{live_server.url}/accounts/email/confirm/{token}/")
     page.get_by_role("button", name="Use nora@north.example").wait_for()
     found += violations(page)
+    # A link of another account's: the page with a button to sign out.
+    token = email_change_token(User.objects.get(username="dave"), "dave@north.example")
+    page.goto(f"{live_server.url}/accounts/email/confirm/{token}/")
+    assert page.get_by_role("main").get_by_role("button", name="Sign out").is_visible()
+    found += violations(page)
     # A field's errors on a page of several forms: a board token that cannot be one.
     page.goto(f"{live_server.url}/manage/north/settings/")
     page.get_by_label("Board token").fill("not a token!")

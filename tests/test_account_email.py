@@ -487,6 +487,42 @@ def test_a_link_opened_by_another_signed_in_account_changes_nothing(signed_in, o
     assert owner.email == "alice@acme.example" and outsider.email == "mallory@other.example"
 
 
+def test_a_link_opened_by_another_account_signs_out_and_comes_back(signed_in, owner, outsider):
+    """The page said "Sign out" with no way to but the header's, which led to the home page."""
+    link = asked_link(signed_in)
+    browser = Client()
+    browser.force_login(outsider)
+
+    page = parsed(browser.get(link))
+
+    form = page.select_one("main form[action='/accounts/logout/']")
+    assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == link
+    assert form.find("input", {"name": "csrfmiddlewaretoken"})
+    assert " ".join(page.select_one("main").get_text().split()) == (
+        "This link cannot be used This link is for another account than the one you are signed "
+        "in with. Sign out, then sign in with the account that asked for the change. Sign out "
+        "Your email address"
+    )
+    signed_out = browser.post("/accounts/logout/", {"next": link})
+    assert signed_out.status_code == 302 and signed_out["Location"] == link
+    assert "_auth_user_id" not in browser.session
+    assert browser.get(link)["Location"] == f"/accounts/login/?next={quote(link)}"
+    # Signing out used nothing up: signed in as the account that asked, the link works.
+    signed_in_again = browser.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD, "next": link}
+    )
+    assert signed_in_again["Location"] == link
+    assert browser.post(link)["Location"] == "/accounts/email/"
+    owner.refresh_from_db()
+    assert owner.email == NEW
+
+
+def test_a_link_no_account_can_use_offers_no_sign_out_of_its_own(signed_in):
+    response = signed_in.get("/accounts/email/confirm/not-a-link/")
+
+    assert response.status_code == 410 and parsed(response).select("main form") == []
+
+
 def test_a_link_opened_signed_out_asks_to_sign_in_and_comes_back(signed_in, owner):
     link = asked_link(signed_in)
     browser = Client()
