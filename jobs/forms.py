@@ -111,13 +111,21 @@ class OneLineField(forms.CharField):
 class ShownOrEmptyField(OneLineField):
     """An optional OneLineField whose text that shows nothing (zero-width spaces alone) is "":
     visitors would read an empty "Compensation", or an org's empty description where the one
-    said for an org without one goes. Read so before the form compares it with what the page
-    showed, or such text sent over "" counts as a change (dating the job's page and the org's
-    listing) that saves the same ""."""
+    said for an org without one goes. Compared so with what the page showed, or such text sent
+    over "" counts as a change (dating the job's page and the org's listing) that saves the
+    same ""."""
 
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return text if shows_anything(text) else ""
+    def clean(self, value: Any) -> str:
+        return _shown_or_empty(super().clean(value))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # Not in to_python(), which Django also gives what the page showed: a value saved before
+        # such text was refused, that shows nothing, then equalled any sent, and stayed for good.
+        return not self.disabled and (initial or "") != _shown_or_empty(self.to_python(data))
+
+
+def _shown_or_empty(text: str) -> str:
+    return text if shows_anything(text) else ""
 
 
 def organization_name_field() -> OneLineField:

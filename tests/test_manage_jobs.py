@@ -594,6 +594,24 @@ def test_a_compensation_note_that_shows_nothing_over_none_is_no_change(
     assert Organization.objects.get(pk=acme.organization_id).listing_changed_at == an_hour_ago
 
 
+@in_both_edit_forms
+def test_a_stored_compensation_note_that_shows_nothing_is_cleared_by_a_save(
+    client_fixture, url, selector, request, client, job
+):
+    """Saved before such notes were refused, it shows visitors an empty "Compensation". Read as
+    empty in what the page showed too, it equalled anything sent that shows nothing, and no
+    save could clear it."""
+    Job.objects.filter(pk=job.pk).update(compensation_note="\u200b")
+    editor, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    form = form_as_sent(editor.get(url).content, selector)
+
+    assert editor.post(url, {**form, "compensation_note": ""}).status_code == 302
+
+    job.refresh_from_db()
+    assert job.compensation_note == ""
+    assert "Compensation" not in client.get(job.get_absolute_url()).content.decode()
+
+
 # --- An edit and a sync at the same time --------------------------------------------------------
 
 

@@ -187,6 +187,16 @@ def test_a_description_that_shows_nothing_over_none_keeps_the_feeds_last_modifie
     assert Organization.objects.get(pk=north.pk).listing_changed_at == an_hour_ago
 
 
+def test_a_stored_description_that_shows_nothing_is_cleared_by_a_save(client, north):
+    """Saved before such descriptions were refused: read as empty in what the page showed too,
+    it equalled anything sent that shows nothing, and no save could clear it."""
+    Organization.objects.filter(pk=north.pk).update(description="\u200b")
+
+    assert save_profile(admin_of(client, north), description="").status_code == 302
+
+    assert Organization.objects.get(pk=north.pk).description == ""
+
+
 def test_a_website_is_saved_without_the_unseen_characters_pasted_with_it(client, north):
     """A direction override left open in the link's text turned the feed link after it around
     ("RSS feed of open jobs" read "sboj nepo fo deef SSR"); none belongs in an address."""
