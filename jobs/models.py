@@ -410,16 +410,15 @@ class Office(models.Model):
         return self.name
 
 
-def listed_jobs(*, prefix: str = "") -> models.Q:
+def listed_jobs() -> models.Q:
     """What visitors see: jobs open on the board, not hidden here and still taking applications.
 
     A post past its application deadline can stay on the board until the next sync, or for
-    good: it is not offered to people who can no longer apply. `prefix` reaches the jobs from a
-    related model ("jobs__").
+    good: it is not offered to people who can no longer apply.
     """
-    field = f"{prefix}application_deadline"
-    return models.Q(**{f"{prefix}is_open": True, f"{prefix}hidden": False}) & (
-        models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gt": timezone.now()})
+    return models.Q(is_open=True, hidden=False) & (
+        models.Q(application_deadline__isnull=True)
+        | models.Q(application_deadline__gt=timezone.now())
     )
 
 
