@@ -219,7 +219,8 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
 
     Counted by a subquery per org (from job_listed_idx), not by joining every job and grouping:
     the database runs it for the orgs it returns, not for all, but under an OFFSET for those
-    it skips too (organization_page() picks its orgs first).
+    it skips too (organization_page() picks its orgs first), and ordered by the count
+    (organizations_hiring_most()) for every org.
     """
     listed = Job.objects.listed().filter(organization=OuterRef("pk")).order_by()
     count = listed.values("organization").annotate(count=Count("*")).values("count")
