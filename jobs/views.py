@@ -21,9 +21,12 @@ from django.http import (
     JsonResponse,
     QueryDict,
 )
+from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from jobs.cache import cache_public_page, listing_value
@@ -318,19 +321,41 @@ def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
 def readable_from_any_site(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Public data: an org's own website may read it from the browser. No cookies are sent or
     honoured with "*", so no visitor's session can be used. On every answer, slug_in_lowercase's
-    301 included: a browser follows a cross-site redirect only if it carries the header too."""
+    301 and require_safe's 405 included: a browser follows a cross-site redirect, and lets the
+    script see an error's status, only if the answer carries the header too.
+
+    It answers the browser's preflight itself: a script that sends If-None-Match (a header
+    that is not CORS-safelisted) is let through only once OPTIONS allows it."""
+    # The site-wide middleware's 304 keeps none of the view's CORS headers, and a script that
+    # sent If-None-Match itself is handed that 304: it is made here, where they are added.
+    view_answering_304 = decorator_from_middleware(ConditionalGetMiddleware)(view)
 
     @wraps(view)
     def view_readable_from_any_site(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        response = view(request, **kwargs)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204, headers=_PREFLIGHT_HEADERS)
+        else:
+            response = view_answering_304(request, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
+        # The script needs the ETag to send it back in If-None-Match.
+        response["Access-Control-Expose-Headers"] = "ETag"
         return response
 
-    return view_readable_from_any_site
+    # It wraps only reads, and a cross-site POST is to see the 405, not the CSRF check's 403.
+    return csrf_exempt(view_readable_from_any_site)
 
 
-@require_safe
+_PREFLIGHT_HEADERS = {
+    "Allow": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, HEAD",
+    "Access-Control-Allow-Headers": "If-None-Match",
+    # A day: browsers cap it lower anyway (Chromium at 2 hours).
+    "Access-Control-Max-Age": "86400",
+}
+
+
 @readable_from_any_site
+@require_safe
 @slug_in_lowercase
 @cache_public_page()
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:

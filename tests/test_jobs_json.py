@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
@@ -126,6 +127,87 @@ def test_its_address_in_capitals_leads_to_it_in_a_way_other_sites_may_follow(cli
     assert (response.status_code, response["Location"]) == (301, "/orgs/acme/jobs.json")
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_it_answers_the_preflight_of_a_script_that_sends_if_none_match(client, synced_acme):
+    """If-None-Match is not CORS-safelisted: without the preflight's 204, the browser never
+    sends the GET."""
+    response = client.options(
+        "/orgs/acme/jobs.json",
+        headers={
+            "Origin": "https://acme.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert response["Access-Control-Allow-Headers"] == "If-None-Match"
+    assert int(response["Access-Control-Max-Age"]) > 0
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_a_script_may_read_the_etag_it_sends_back_and_the_304_it_gets(client, synced_acme):
+    """ConditionalGetMiddleware's own 304 kept none of the view's CORS headers: a script that
+    sent If-None-Match saw a network error."""
+    headers = {"Origin": "https://acme.example"}
+    first = client.get("/orgs/acme/jobs.json", headers=headers)
+    again = client.get("/orgs/acme/jobs.json", headers={**headers, "If-None-Match": first["ETag"]})
+
+    assert first["Access-Control-Expose-Headers"] == "ETag"
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert again["Access-Control-Expose-Headers"] == "ETag"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_another_method_is_a_405_that_other_sites_may_read(synced_acme, method):
+    """A cross-site script sees the 405 itself, not a network error nor the CSRF check's 403."""
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        "/orgs/acme/jobs.json", headers={"Origin": "https://acme.example"}
+    )
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Expose-Headers"] == "ETag"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_script_on_another_site_reads_it_then_its_304(live_server, chromium, synced_acme):
+    """In Chromium, from another origin (the same server by another name): the ETag is
+    readable, the preflight for If-None-Match passes and the 304 reaches the script rather
+    than a network error."""
+    other_origin = live_server.url.replace("localhost", "127.0.0.1")
+    assert other_origin != live_server.url
+    # This site's own policy forbids its pages to fetch() elsewhere; an org's website's would not.
+    context = chromium.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{other_origin}/robots.txt")
+
+    seen = page.evaluate(
+        """async (url) => {
+            const first = await fetch(url);
+            const etag = first.headers.get("ETag");
+            const again = await fetch(url, {headers: {"If-None-Match": etag}});
+            return [first.status, (await first.json()).count, etag !== null, again.status];
+        }""",
+        f"{live_server.url}/orgs/acme/jobs.json",
+    )
+    context.close()
+
+    assert seen == [200, Job.objects.listed().count(), True, 304]
+
+
+def test_no_other_address_answers_other_sites(client, synced_acme):
+    for path in ("/orgs/acme/", "/orgs/acme/feed/", "/jobs/", "/healthz"):
+        assert "Access-Control-Allow-Origin" not in client.get(path, follow=True)
+        assert "Access-Control-Allow-Origin" not in client.options(path)
 
 
 @pytest.mark.parametrize("seconds", [0, 300])
