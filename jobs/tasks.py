@@ -90,13 +90,15 @@ def sync_org(
     # lost sync's is still the last unless the retry's UPDATE took the lease.
     own_starts = {datetime.fromisoformat(start) for start in (lease_taken_at, taking_over) if start}
     own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
-    # A sync the dispatcher or Refresh now queued (`queued_at`, its mark) that took no lease
-    # yet runs only while the org still has that mark: a second copy of it (sent twice) finds
+    # A sync the dispatcher or Refresh now queued (`queued_at`, its mark) that holds no lease
+    # runs only while the org still has that mark: a second copy of it (sent twice) finds
     # the mark cleared by the first copy's lease, and one queued again once the mark went stale
-    # finds the new mark, whose sync runs instead.
+    # finds the new mark, whose sync runs instead. So does the retry of one that lost the
+    # database as it took the lease, once the start it carries is not the org's last: its
+    # UPDATE did not take the lease, or another sync has started since.
     if (
         queued_at is not None
-        and not own_starts
+        and own_start is None
         and connection.queued_at != datetime.fromisoformat(queued_at)
     ):
         return "skipped: the sync queued with this one's mark ran, or it was queued again"

@@ -37,6 +37,7 @@ from jobs import sync as jobs_sync
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
+    REFRESH_RESEND_AFTER,
     BrokerUnavailable,
     due_connections_claim,
     enqueue_due_syncs,
@@ -657,6 +658,36 @@ def test_a_scheduled_sync_whose_answer_is_lost_as_it_takes_the_lease_is_tried_ag
     assert scheduled.get().startswith("success") and len(retry_delays) == 1
     runs = SyncRun.objects.values_list("trigger", "outcome")
     assert list(runs) == [(SyncRun.Trigger.SCHEDULE, SyncRun.Outcome.SUCCESS)]
+
+
+@pytest.mark.parametrize("synced_by", ["refresh now again", "sync_jobs"])
+def test_a_queued_sync_lost_before_it_took_the_lease_does_nothing_once_another_synced_the_org(
+    acme, fake_greenhouse, monkeypatch, synced_by
+):
+    """Its retry carries its start, which never became the org's last attempt, and its mark.
+    Taken for a sync that may hold the lease, it ran whatever the mark: after Refresh now
+    pressed again 2 minutes on (its retries wait up to 4), or sync_jobs, it synced the org
+    twice."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.update(queued_at=mark)
+    database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={1})
+    queued = (acme.pk, SyncRun.Trigger.MANUAL)
+    lost = retry_asked_for(monkeypatch, *queued, kwargs={"queued_at": mark.isoformat()})
+    monkeypatch.undo()  # the database is back
+    acme.refresh_from_db()
+    assert acme.queued_at == mark and acme.last_attempt_at is None
+    if synced_by == "sync_jobs":
+        assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    else:
+        again = mark + REFRESH_RESEND_AFTER + timedelta(seconds=1)
+        GreenhouseConnection.objects.update(queued_at=again)
+        assert tasks.sync_org.apply(args=queued, kwargs={"queued_at": again.isoformat()}).get()
+    requests = fake_greenhouse.request_count()
+
+    outcome = tasks.sync_org.apply(args=queued, kwargs=lost["kwargs"], retries=1).get()
+
+    assert outcome == "skipped: the sync queued with this one's mark ran, or it was queued again"
+    assert SyncRun.objects.count() == 1 and fake_greenhouse.request_count() == requests
 
 
 @pytest.mark.parametrize("lost_again", [False, True], ids=["once", "and its retry too"])
