@@ -90,9 +90,16 @@ def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 @require_safe
 @cache_public_page()
 def home(request: HttpRequest) -> HttpResponse:
+    # One more than shown: whether other orgs are hiring too, which the heading says.
+    hiring = list(organizations_hiring_most(limit=HOME_ORGANIZATIONS + 1))
+    organizations = hiring[:HOME_ORGANIZATIONS]
+    organization_count = Organization.objects.count()
     context = {
-        "organizations": organizations_hiring_most(limit=HOME_ORGANIZATIONS),
-        "organization_count": Organization.objects.count(),
+        "organizations": organizations,
+        "more_organizations_hiring": len(hiring) > HOME_ORGANIZATIONS,
+        "organization_count": organization_count,
+        # Every org hiring, and none not hiring: /orgs/ would list the same.
+        "every_organization_listed": len(organizations) == organization_count,
         "recent_jobs": job_search()[:RECENT_JOBS],
         "canonical_url": request.build_absolute_uri(request.path),
     }

@@ -78,7 +78,38 @@ def test_home_lists_the_orgs_with_the_most_open_jobs_and_links_to_every_org(
 
     listed = [item.a.get_text() for item in soup.select(".org-directory li")]
     assert listed == ["Busy", "Alder", "Birch"]  # the most open jobs first, then by name
+    assert soup.find(id="organizations-heading").string == "Organizations with the most open jobs"
     assert soup.find("a", string="See all 5 organizations")["href"] == "/orgs/"
+
+
+def test_home_says_organizations_hiring_when_it_lists_every_org_hiring(client, org, monkeypatch):
+    """Not "the most open jobs" when no org hiring is left out; /orgs/ adds those not hiring."""
+    monkeypatch.setattr(views, "HOME_ORGANIZATIONS", 3)
+    for name in ("Alder", "Birch", "Calm"):
+        make_job(Organization.objects.create(name=name, slug=name.lower()), "Role")
+
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+
+    assert soup.find(id="organizations-heading").string == "Organizations hiring"
+    assert soup.find("a", string="See all 4 organizations")["href"] == "/orgs/"
+
+
+def test_home_has_no_link_to_every_org_when_it_lists_them_all(client, org):
+    """A link to all of them would lead to the same list; it read "See all 1 organization"."""
+    make_job(org, "Role")
+
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+
+    assert soup.find(id="organizations-heading").string == "Organizations hiring"
+    assert [item.a.get_text() for item in soup.select(".org-directory li")] == ["Harbor Tools"]
+    assert not soup.select('main a[href="/orgs/"]')
+
+
+def test_home_links_to_the_one_org_not_hiring(client, org):
+    soup = BeautifulSoup(client.get("/").content, "html.parser")
+
+    assert "No organization is hiring right now." in soup.select_one(".org-directory").get_text()
+    assert soup.find("a", string="See the organization")["href"] == "/orgs/"
 
 
 def test_the_organizations_page_lists_every_org_with_its_open_job_count(client, synced_acme, org):
