@@ -14,7 +14,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
@@ -353,6 +353,8 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
+        # Not the one-line box of the admin's CharFields, which drops the description's breaks.
+        widgets = {"description": AdminTextareaWidget(attrs={"rows": 3})}
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]

@@ -93,7 +93,7 @@ class OrganizationJobsFeed(AllJobsFeed):
 
     def description(self, organization: Organization) -> str:
         name = ending_sentence(organization.name)
-        return feed_text(organization.description or f"The newest open jobs at {name}")
+        return feed_text(organization.description_on_one_line or f"The newest open jobs at {name}")
 
     def link(self, organization: Organization) -> str:
         return reverse("jobs:org_detail", args=[organization.slug])

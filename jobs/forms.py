@@ -63,6 +63,8 @@ BOARD_CHECKS_REFUSED = (
     "Too many board tokens were checked for this organization in the last hour. Nothing was "
     "saved; try again later."
 )
+# Two blank lines or more between paragraphs: one is enough to part them.
+BLANK_LINES_RE = re.compile("\n{3,}")
 # A field typed to match exactly (a board token, a slug): phone keyboards, which capitalise a
 # text field's first letter and correct its words unless told not to, leave it as typed.
 EXACT_TEXT_ATTRS = {
@@ -108,8 +110,22 @@ class OneLineField(forms.CharField):
         return " ".join(clean_text(super().to_python(value)).split())
 
 
-class ShownOrEmptyField(OneLineField):
-    """An optional OneLineField whose text that shows nothing (zero-width spaces alone) is "":
+class ParagraphsField(forms.CharField):
+    """Text typed in a textarea and shown in paragraphs (an org's "About"): each line as
+    OneLineField reads text, without blank lines around the text and with a run of them as one,
+    which a page shows as a paragraph break (the linebreaks filter)."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value: Any) -> str:
+        text = clean_text(super().to_python(value))
+        # splitlines() ends a line at \r\n, as browsers send one, and at U+2028 or U+2029 pasted.
+        lines = "\n".join(" ".join(line.split()) for line in text.splitlines())
+        return BLANK_LINES_RE.sub("\n\n", lines).strip("\n")
+
+
+class ShownOrEmpty(forms.CharField):
+    """An optional field whose text that shows nothing (zero-width spaces alone) is "":
     visitors would read an empty "Compensation", or an org's empty description where the one
     said for an org without one goes. Compared so with what the page showed, or such text sent
     over "" counts as a change (dating the job's page and the org's listing) that saves the
@@ -122,6 +138,14 @@ class ShownOrEmptyField(OneLineField):
         # Not in to_python(), which Django also gives what the page showed: a value saved before
         # such text was refused, that shows nothing, then equalled any sent, and stayed for good.
         return not self.disabled and (initial or "") != _shown_or_empty(self.to_python(data))
+
+
+class ShownOrEmptyField(ShownOrEmpty, OneLineField):
+    """An optional OneLineField (a job's compensation note)."""
+
+
+class ShownOrEmptyParagraphsField(ShownOrEmpty, ParagraphsField):
+    """An optional ParagraphsField (an org's description)."""
 
 
 def _shown_or_empty(text: str) -> str:
@@ -260,17 +284,18 @@ class WebsiteField(forms.URLField):
         return url
 
 
-# Names and descriptions are one line: no control characters, whitespace collapsed.
+# No control characters, whitespace collapsed: the name on one line, the description in lines
+# and paragraphs as its admins typed them.
 ORGANIZATION_FIELD_CLASSES = {
     "name": OneLineField,
-    "description": ShownOrEmptyField,
+    "description": ShownOrEmptyParagraphsField,
     "website": WebsiteField,
 }
 
 
 class OrganizationChecks:
     """The check of an org's name, wherever it is edited (settings page and Django's admin); its
-    description's is its field's (ShownOrEmptyField)."""
+    description's is its field's (ShownOrEmptyParagraphsField)."""
 
     cleaned_data: dict[str, Any]
 
@@ -332,8 +357,8 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
         }
         help_texts = {
             "name": "As visitors see it. Your page stays at the same address.",
-            "description": "A sentence or two, shown under the name on your page and in search "
-            "results.",
+            "description": "Shown under the name on your page, and on one line in search "
+            "results. Leave a blank line between paragraphs.",
             "language": "Blank for English. Otherwise its language tag, e.g. de, fr-CA, ar: "
             "screen readers then read it in that language.",
         }

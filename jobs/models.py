@@ -113,6 +113,8 @@ class Organization(WrittenInLanguage, models.Model):
     # The name as keyword search reads it (jobs.text.as_searched); kept by save().
     search_name = models.TextField(blank=True, editable=False, default="", db_default="")
     slug = models.SlugField(max_length=100, unique=True)
+    # Lines and paragraphs as typed (jobs.forms.ParagraphsField); one saved before they were
+    # kept is one line, which reads the same.
     description = models.CharField(max_length=500, blank=True)
     language = models.CharField(  # the description's (WrittenInLanguage)
         max_length=20, blank=True, default="", db_default="", validators=[validate_language_tag]
@@ -141,6 +143,12 @@ class Organization(WrittenInLanguage, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:org_detail", args=[self.slug])
+
+    @property
+    def description_on_one_line(self) -> str:
+        """The description where its line breaks do not show (a meta description, a feed's):
+        its lines run on, a space between them, not into each other."""
+        return " ".join(self.description.split())
 
     def mark_listing_changed(self) -> None:
         """Its jobs, or its name or description, changed for visitors: date its listing now.

@@ -141,7 +141,7 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = _listing_context(request, organization=organization, paths=paths)
     context["organization"] = organization
     # Each org page its own: a sentence shared by all would be shown under each in search results.
-    context["meta_description"] = organization.description or (
+    context["meta_description"] = organization.description_on_one_line or (
         f"Open jobs at {ending_sentence(organization.name)}"
     )
     context["job_groups"] = group_by_department(context["page"], paths=paths)

@@ -1,7 +1,8 @@
-"""The org's public page as its admins describe it: name, a line about it and its website."""
+"""The org's public page as its admins describe it: name, a few lines about it and its website."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from datetime import timedelta
 
 import pytest
@@ -78,16 +79,63 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     north.refresh_from_db()
     assert (north.name, north.description, north.website, north.slug) == (
         "North Wind Sails",
-        "Sails for small boats, made by hand in Tromsø.",
+        "Sails for small boats,\nmade by hand in Tromsø.",
         "https://north-wind.example",
         "north",
     )
     org_page = visitor.get("/orgs/north/").content.decode()
     assert "<h1>North Wind Sails</h1>" in org_page
-    assert '<p class="lead">Sails for small boats, made by hand in Tromsø.</p>' in org_page
+    assert (
+        '<div class="lead"><p>Sails for small boats,<br>made by hand in Tromsø.</p></div>'
+        in org_page
+    )
     # Anyone can sign up and create an org, so search engines are told the link is theirs.
     assert '<a href="https://north-wind.example" rel="nofollow ugc noopener">' in org_page
     assert "North Wind Sails" in visitor.get("/").content.decode()
+
+
+def test_the_description_keeps_the_paragraphs_its_admin_typed(client, north):
+    """Typed in a box of several lines, and shown on the org's page as it was typed: its lines
+    were run into one. Where line breaks do not show (search results, the feed), on one line."""
+    response = save_profile(
+        admin_of(client, north),
+        description=(
+            " We make sails.\r\nBy hand.  \r\n\r\n \r\n\r\nAsk <b>us</b>\x1b about\u2028boats. \r\n"
+        ),
+    )
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.description == "We make sails.\nBy hand.\n\nAsk <b>us</b> about\nboats."
+    visitor = Client()
+    page = BeautifulSoup(visitor.get("/orgs/north/").content, "html.parser")
+    lead = page.select_one("div.lead")
+    assert [paragraph.decode_contents() for paragraph in lead.select("p")] == [
+        "We make sails.<br/>By hand.",
+        "Ask &lt;b&gt;us&lt;/b&gt; about<br/>boats.",
+    ]
+    one_line = "We make sails. By hand. Ask <b>us</b> about boats."
+    assert page.select_one('meta[name="description"]')["content"] == one_line
+    assert page.select_one('meta[property="og:description"]')["content"] == one_line
+    feed = ET.fromstring(visitor.get("/orgs/north/feed/").content)  # noqa: S314 (our own response)
+    assert feed.findtext("channel/description") == "We make sails. By hand. Ask us about boats."
+
+
+def test_saving_the_description_unchanged_keeps_the_feeds_last_modified(client, north):
+    """The page sends it back with the line breaks a browser sends, \\r\\n."""
+    Organization.objects.filter(pk=north.pk).update(
+        description="We make sails.\n\nBy hand.",
+        listing_changed_at=timezone.now() - timedelta(hours=1),
+    )
+    north.refresh_from_db()
+    admin = admin_of(client, north)
+    sent = form_as_sent(admin.get(SETTINGS_URL).content, "form:has(#id_profile-description)")
+    assert sent["profile-description"] == "We make sails.\n\nBy hand."
+    sent = {name: value.replace("\n", "\r\n") for name, value in sent.items()}
+
+    assert admin.post(SETTINGS_URL, sent).status_code == 302
+
+    assert Organization.objects.get(pk=north.pk).listing_changed_at == north.listing_changed_at
 
 
 def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, north):
@@ -96,7 +144,7 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     admin = admin_of(client, north)
     save_profile(admin, description="Segel für kleine Boote.")
     assert (
-        '<p class="lead">Segel für kleine Boote.</p>'
+        '<div class="lead"><p>Segel für kleine Boote.</p></div>'
         in visitor.get("/orgs/north/").content.decode()
     )
 
@@ -106,16 +154,16 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     north.refresh_from_db()
     assert north.language == "de"
     org_page = visitor.get("/orgs/north/").content.decode()  # the cached page was dropped
-    assert '<p class="lead" lang="de">Segel für kleine Boote.</p>' in org_page
+    assert '<div class="lead" lang="de"><p>Segel für kleine Boote.</p></div>' in org_page
     assert 'name="profile-language" value="de"' in admin.get(SETTINGS_URL).content.decode()
 
     save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="ar")
     org_page = visitor.get("/orgs/north/").content.decode()
-    assert '<p class="lead" lang="ar" dir="rtl">أشرعة للقوارب الصغيرة.</p>' in org_page
+    assert '<div class="lead" lang="ar" dir="rtl"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
 
     save_profile(admin, description="Sails for small boats.", language="")
     org_page = visitor.get("/orgs/north/").content.decode()
-    assert '<p class="lead">Sails for small boats.</p>' in org_page
+    assert '<div class="lead"><p>Sails for small boats.</p></div>' in org_page
 
 
 def test_the_description_box_is_spell_checked_in_the_saved_language(client, north):
@@ -256,7 +304,7 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
     north.refresh_from_db()
     assert north.description == ""
     visitor = Client()
-    assert '<p class="lead"' not in visitor.get("/orgs/north/").content.decode()
+    assert 'class="lead"' not in visitor.get("/orgs/north/").content.decode()
     assert "The newest open jobs at North Wind" in visitor.get("/orgs/north/feed/").content.decode()
 
 
@@ -326,14 +374,24 @@ def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
     assert response.status_code == 302
     north.refresh_from_db()
     assert (north.name, north.website) == ("North Wind Sails", "https://north.example")
-    # One line, as on the settings page: control characters out, whitespace collapsed.
+    # As on the settings page: control characters out, whitespace collapsed, the name on one
+    # line, the description in the lines typed in its box (a box of one line would drop them).
+    page = BeautifulSoup(
+        client.get(f"/admin/jobs/organization/{north.pk}/change/").content, "html.parser"
+    )
+    assert page.select_one("textarea[name=description]") is not None
     client.post(
         f"/admin/jobs/organization/{north.pk}/change/",
-        {**data, "name": "North \x0bWind  Sails\nCo", "description": "a\x1b[31m red", **inline}
+        {
+            **data,
+            "name": "North \x0bWind  Sails\nCo",
+            "description": "a\x1b[31m  red\r\n\r\n\r\nb",
+            **inline,
+        }
         | {"website": ""},
     )
     north.refresh_from_db()
-    assert (north.name, north.description) == ("North Wind Sails Co", "a[31m red")
+    assert (north.name, north.description) == ("North Wind Sails Co", "a[31m red\n\nb")
 
 
 def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, north):
