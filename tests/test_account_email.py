@@ -488,7 +488,8 @@ def test_a_link_opened_by_another_signed_in_account_changes_nothing(signed_in, o
 
 
 def test_a_link_opened_by_another_account_signs_out_and_comes_back(signed_in, owner, outsider):
-    """The page said "Sign out" with no way to but the header's, which led to the home page."""
+    """The page said "Sign out" with no way to but the header's, which led to the home page.
+    Nor does it link "Your email address": that page is the signed-in account's."""
     link = asked_link(signed_in)
     browser = Client()
     browser.force_login(outsider)
@@ -500,9 +501,9 @@ def test_a_link_opened_by_another_account_signs_out_and_comes_back(signed_in, ow
     assert form.find("input", {"name": "csrfmiddlewaretoken"})
     assert " ".join(page.select_one("main").get_text().split()) == (
         "This link cannot be used This link is for another account than the one you are signed "
-        "in with. Sign out, then sign in with the account that asked for the change. Sign out "
-        "Your email address"
+        "in with. Sign out, then sign in with the account that asked for the change. Sign out"
     )
+    assert not page.select("main a[href='/accounts/email/']")
     signed_out = browser.post("/accounts/logout/", {"next": link})
     assert signed_out.status_code == 302 and signed_out["Location"] == link
     assert "_auth_user_id" not in browser.session
@@ -520,7 +521,10 @@ def test_a_link_opened_by_another_account_signs_out_and_comes_back(signed_in, ow
 def test_a_link_no_account_can_use_offers_no_sign_out_of_its_own(signed_in):
     response = signed_in.get("/accounts/email/confirm/not-a-link/")
 
-    assert response.status_code == 410 and parsed(response).select("main form") == []
+    page = parsed(response)
+    assert response.status_code == 410 and page.select("main form") == []
+    # Where a new link is asked for, as the message says.
+    assert page.find("a", string="Your email address")["href"] == "/accounts/email/"
 
 
 def test_a_link_opened_signed_out_asks_to_sign_in_and_comes_back(signed_in, owner):
