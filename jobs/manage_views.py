@@ -774,10 +774,17 @@ def _invite(
                 "one in the earlier email no longer works.",
             )
         else:
+            # Though its email failed, an invitation added again has its new role, and a new
+            # link that voids the one sent before.
+            failed = f"The invitation email to {email} could not be sent"
+            if invited.role_changed:
+                failed = (
+                    f"{email} is now invited as {ROLES_IN_WORDS[role]}, but the invitation "
+                    "email could not be sent"
+                )
+            earlier = "; the link in the earlier email no longer works" if invited.again else ""
             messages.warning(
-                request,
-                f"The invitation email to {email} could not be sent. Press “Send again” in a "
-                "while to try again.",
+                request, f"{failed}{earlier}. Press “Send again” in a while to try again."
             )
     return redirect("manage:members", slug=organization.slug)
 

@@ -2076,6 +2076,42 @@ def test_an_invitation_added_again_with_the_other_role_says_its_role_changed(
     assert Invitation.objects.get(user=outsider).role == "admin"
 
 
+def test_an_invitation_added_again_with_the_other_role_says_so_when_its_email_fails(
+    signed_in, acme, outsider, mallory, monkeypatch, settings
+):
+    """The role changed and the earlier link stopped working all the same: the page said only
+    that the email could not be sent."""
+    invite(signed_in, "mallory@other.example", role="member")
+    old_link = join_link(mail.outbox[0])
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"mallory@other.example"}))
+
+    said = invite(signed_in, "mallory@other.example", role="admin")
+
+    assert said == (
+        "mallory@other.example is now invited as an admin, but the invitation email could not"
+        " be sent; the link in the earlier email no longer works. Press “Send again” in a while"
+        " to try again."
+    )
+    assert Invitation.objects.get(user=outsider).role == "admin"
+    assert mallory.post(old_link).status_code == 410
+
+
+def test_an_invitation_sent_again_whose_email_fails_says_the_earlier_link_no_longer_works(
+    signed_in, acme, outsider, monkeypatch, settings
+):
+    invite(signed_in, "mallory@other.example")
+    invitation = Invitation.objects.get(user=outsider)
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(days=1))
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"mallory@other.example"}))
+
+    assert send_again(signed_in, invitation.pk) == (
+        "The invitation email to mallory@other.example could not be sent; the link in the"
+        " earlier email no longer works. Press “Send again” in a while to try again."
+    )
+
+
 @pytest.mark.parametrize("action", ["resend_invitation", "add"])
 def test_a_second_click_on_invite_or_send_again_sends_no_second_email(
     signed_in, acme, outsider, mallory, action
