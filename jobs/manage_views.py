@@ -727,15 +727,21 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     memberships = organization.memberships.select_related("user").order_by(
         "role", Lower("user__email"), Lower("user__username"), "pk"
     )
-    invitations = organization.invitations.order_by(Lower("email"), "pk")
+    invitations = list(organization.invitations.order_by(Lower("email"), "pk"))
     return render(
         request,
         "manage/members.html",
         {
             "organization": organization,
             "memberships": memberships,
-            # None when a superuser invited a member first: the page then asks for one.
+            # None when a superuser invited a member first: the page then asks for one, unless
+            # an admin's invitation is waiting (one expired cannot be answered).
             "has_admin": admins_who_can_sign_in(organization.pk).exists(),
+            "admins_invited": [
+                invitation
+                for invitation in invitations
+                if invitation.role == Membership.Role.ADMIN and not invitation.link_expired
+            ],
             "invitations": invitations,
             "add_form": add_form,
         },

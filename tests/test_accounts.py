@@ -2034,6 +2034,39 @@ def test_the_members_page_of_an_org_with_members_but_no_admin_asks_for_one(clien
     assert "always keeps at least one admin" not in text
 
 
+def test_the_members_page_of_an_org_without_an_admin_says_who_is_invited_as_one(
+    client, acme, member
+):
+    """It asked for an admin while the one invited had yet to answer. An expired link cannot
+    be answered: then it asks again."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+
+    def prompt() -> str:
+        page = parsed(client.get("/manage/acme/members/"))
+        return " ".join(page.select_one("main").get_text().split())
+
+    def add(email: str, role: str) -> None:
+        response = client.post(
+            "/manage/acme/members/", {"action": "add", "email": email, "role": role}
+        )
+        assert response.status_code == 302
+
+    add("carol@acme.example", "admin")
+    add("dave@acme.example", "member")
+    assert (
+        "Acme Robotics has no admin who can sign in yet. carol@acme.example is invited as an"
+        " admin: until they join, nobody gets its sync emails."
+    ) in prompt()
+    assert "Invite an admin below" not in prompt()
+
+    add("erin@acme.example", "admin")
+    assert "2 people are invited as admins: until one joins, nobody gets" in prompt()
+
+    sent = timezone.now() - timedelta(days=INVITATION_DAYS, hours=1)
+    Invitation.objects.filter(role="admin").update(sent_at=sent)
+    assert "has no admin who can sign in yet. Invite an admin below" in prompt()
+
+
 def test_the_members_page_of_an_org_with_an_admin_asks_for_none(signed_in, acme, member):
     text = " ".join(
         parsed(signed_in.get("/manage/acme/members/")).select_one("main").get_text().split()
