@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -23,7 +23,7 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
@@ -264,6 +264,106 @@ def deleted_objects_counted(
     return listed, model_count, perms_needed, []
 
 
+@dataclass(frozen=True)
+class RelatedObjectLink:
+    """A read-only field naming a related object (a job's organization, a member's account): a
+    link to the object's admin page for staff who may open it, its name otherwise. Django links
+    it for anyone, and the page answered 403 to staff who may not view that model. Made for each
+    request; equal for the same field and request, as Django finds read-only fields among the
+    others by comparing them."""
+
+    field: models.Field
+    request: HttpRequest
+    admin_site: admin.AdminSite
+
+    @property
+    def __name__(self) -> str:  # Django names the field's CSS class and help text after it
+        return self.field.name
+
+    @property
+    def short_description(self) -> str:
+        return self.field.verbose_name
+
+    def __call__(self, obj: models.Model) -> str:
+        related = getattr(obj, self.field.name)
+        model = type(related)
+        if not (
+            self.admin_site.is_registered(model)
+            and self.admin_site.get_model_admin(model).has_view_or_change_permission(
+                self.request, related
+            )
+        ):
+            return str(related)
+        opts = model._meta
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(related.pk)],
+        )
+        return format_html('<a href="{}">{}</a>', url, related)
+
+
+class RelatedObjectLinks:
+    """For the admin pages that show a related object read-only: a RelatedObjectLink in its
+    place wherever Django shows it read-only, as one of the `readonly_fields` or on a page the
+    staff member may only view."""
+
+    def shows_read_only(self, request: HttpRequest, obj: Any) -> bool:
+        """Whether Django shows every field read-only (its page for staff who may only view)."""
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    def as_link(self, request: HttpRequest, name: Any) -> Any:
+        """`name` as a RelatedObjectLink if it names a relation to one object, else itself."""
+        if not isinstance(name, str):
+            return name
+        try:
+            field = self.opts.get_field(name)
+        except FieldDoesNotExist:
+            return name  # one of the admin's methods
+        if field.concrete and (field.many_to_one or field.one_to_one):
+            return RelatedObjectLink(field, request, self.admin_site)
+        return name
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        readonly = super().get_readonly_fields(request, obj)
+        return [self.as_link(request, name) for name in readonly]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fields = super().get_fields(request, obj)
+        links = [self.as_link(request, name) for name in fields]
+        if self.shows_read_only(request, obj):
+            return links
+        readonly = self.get_readonly_fields(request, obj)
+        pairs = zip(fields, links, strict=True)
+        return [link if link in readonly else name for name, link in pairs]
+
+
+class InlineRelatedObjectLinks(RelatedObjectLinks):
+    """RelatedObjectLinks for an inline's rows."""
+
+    def shows_read_only(self, request: HttpRequest, obj: Any) -> bool:
+        """As Django decides it for an inline (ModelAdmin.get_inline_formsets): its rows are all
+        read-only on a page whose object the staff member may not edit, or with rows they may
+        neither change nor add."""
+        parent = self.admin_site.get_model_admin(self.parent_model)
+        if obj is None:
+            parent_editable = parent.has_add_permission(request)
+        else:
+            parent_editable = parent.has_change_permission(request, obj)
+        return not parent_editable or not (
+            self.has_change_permission(request, obj) or self.has_add_permission(request, obj)
+        )
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if "fields" not in kwargs and self.shows_read_only(request, obj):
+            # Django keeps the fields of rows it shows read-only in their form (reading none
+            # back): each link by its field's name, as a link is no form field.
+            kwargs["fields"] = [
+                name.field.name if isinstance(name, RelatedObjectLink) else name
+                for name in flatten_fieldsets(self.get_fieldsets(request, obj))
+            ]
+        return super().get_formset(request, obj, **kwargs)
+
+
 class MembershipFormSet(forms.BaseInlineFormSet):
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
@@ -330,7 +430,7 @@ class AutocompleteSelectOfIds(AutocompleteSelect):
         return super().optgroups(name, ids, attr)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
     model = Membership
     form = MembershipForm
     formset = MembershipFormSet
@@ -627,7 +727,9 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
 
 
 @admin.register(GreenhouseConnection)
-class GreenhouseConnectionAdmin(ListQueryCleaning, RefusableDeleteMixin, admin.ModelAdmin):
+class GreenhouseConnectionAdmin(
+    ListQueryCleaning, RelatedObjectLinks, RefusableDeleteMixin, admin.ModelAdmin
+):
     """Schedule and API key only. A board is connected or changed on the org's settings page
     (or with `connect_greenhouse`), which checks the token with Greenhouse first. Deleting one
     disconnects the org as its settings page does: its jobs are kept, closed, since no sync
@@ -781,7 +883,7 @@ class JobChangeList(ChangeList):
 
 
 @admin.register(Job)
-class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
+class JobAdmin(RelatedObjectLinks, DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
     list_display = [
         "title",
         "organization",
@@ -866,7 +968,7 @@ class JobAdmin(DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ListQueryCleaning, admin.ModelAdmin):
+class SyncRunAdmin(ListQueryCleaning, RelatedObjectLinks, admin.ModelAdmin):
     list_display = ["organization", "trigger", "started_at", "outcome", "created", "updated"]
     list_filter = ["outcome", "trigger", ("organization", ChosenOrganizationFilter)]
 
@@ -878,7 +980,7 @@ class SyncRunAdmin(ListQueryCleaning, admin.ModelAdmin):
 
 
 @admin.register(Department, Office)
-class SyncedUnitAdmin(DeletedOnlyWithTheirOrganization):
+class SyncedUnitAdmin(RelatedObjectLinks, DeletedOnlyWithTheirOrganization):
     """Read-only: the sync writes departments and offices only when a post that lists them
     changes, so an edit here would stand, unrepaired, in filters and links."""
 

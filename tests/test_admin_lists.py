@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib import admin
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.text import as_searched
+from tests.support.helpers import staff_client_with
 from tests.support.public_jobs import job_to_make, make_job, next_greenhouse_id
 
 pytestmark = pytest.mark.django_db
@@ -307,15 +308,6 @@ def test_the_organization_list_and_page_link_each_orgs_lists(admin_client, many_
             assert link.get_text() == label
             rows = admin_client.get(url).context["cl"].result_list
             assert [row.organization_id for row in rows] == [chosen.pk]
-
-
-def staff_client_with(*codenames: str) -> Client:
-    """A staff member with these permissions alone, signed in."""
-    staff = User.objects.create_user("clerk", "clerk@example.com", "x", is_staff=True)
-    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -64,6 +64,15 @@ def sign_in(client: Client, user: User) -> Client:
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     user.last_login = timezone.now()
     User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+    return client
+
+
+def staff_client_with(*codenames: str) -> Client:
+    """A staff member with these permissions alone, signed in."""
+    staff = User.objects.create_user("clerk", "clerk@example.com", "x", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(staff)
     return client
 
 
