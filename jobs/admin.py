@@ -1,5 +1,6 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
+import copy
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
     AdminUserCreationForm,
+    ReadOnlyPasswordHashWidget,
     UserChangeForm,
 )
 from django.contrib.auth.models import Group, User
@@ -655,6 +657,27 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
             return super().save(commit=commit)
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """Django's summary of an account's password, without its button to the page that sets
+    one: for staff who may not set it, whom that page refused (403)."""
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        summary = self.get_context(name, value, attrs)["summary"]
+        return format_html(
+            "<div><p>{}</p></div>",
+            format_html_join(
+                "\n",
+                "<strong>{}</strong>{}",
+                (
+                    (entry["label"], format_html(": <bdi>{}</bdi>", entry["value"]))
+                    if "value" in entry
+                    else (entry["label"], "")
+                    for entry in summary
+                ),
+            ),
+        )
+
+
 admin.site.unregister(User)
 
 
@@ -674,6 +697,14 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else [*readonly, *self.PRIVILEGE_FIELDS]
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and not self.has_change_permission(request, obj):
+            password = copy.copy(form.base_fields["password"])  # Django's, shared by every form
+            password.widget = PasswordSummaryWidget()
+            form.base_fields = {**form.base_fields, "password": password}
+        return form
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Setting its password, or the address its password resets go to, would let whoever

@@ -8,6 +8,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -32,8 +33,11 @@ LIMITED_STAFF = pytest.mark.parametrize(
         # Organizations and their members, not the members' accounts.
         ["view_organization", "view_membership"],
         ["view_organization", "change_organization", "view_membership"],
+        # Accounts, which they may view, or change but for the staff's accounts.
+        ["view_organization", "view_membership", "view_user", "view_group"],
+        ["view_user", "change_user"],
     ],
-    ids=["jobs", "members", "organizations"],
+    ids=["jobs", "members", "organizations", "accounts-viewed", "accounts-changed"],
 )
 
 
@@ -64,6 +68,7 @@ def admin_link_answers(client: Client) -> dict[str, int]:
 def test_no_admin_link_answers_403_to_staff_with_some_permissions(
     synced_acme, owner, member, codenames
 ):
+    User.objects.create_superuser("root", "root@example.com", "x")
     answers = admin_link_answers(staff_client_with(*codenames))
 
     assert [url for url, status in answers.items() if status == 403] == []
@@ -119,3 +124,35 @@ def test_a_members_account_is_linked_for_staff_who_may_view_accounts(
     links = sorted(link["href"] for cell in cells for link in cell.select("a"))
     accounts = sorted(reverse("admin:auth_user_change", args=[u.pk]) for u in (owner, member))
     assert links == (accounts if linked else [])
+
+
+@pytest.mark.parametrize(
+    ("codenames", "account", "button"),
+    [
+        (["view_user"], "alice", False),
+        (["view_user", "change_user"], "root", False),  # a superuser's account
+        (["view_user", "change_user"], "alice", True),
+        (["view_user", "change_user"], "clerk", True),  # their own
+    ],
+)
+def test_an_accounts_password_page_is_linked_for_staff_who_may_set_it(
+    owner, codenames, account, button
+):
+    User.objects.create_superuser("root", "root@example.com", "x")
+    clerk = staff_client_with(*codenames)
+    user = User.objects.get(username=account)
+
+    response = clerk.get(reverse("admin:auth_user_change", args=[user.pk]))
+
+    field = BeautifulSoup(response.content, "html.parser").select_one(".field-password")
+    assert "algorithm" in field.get_text()
+    assert [link["href"] for link in field.select("a")] == (["../password/"] if button else [])
+
+
+def test_superusers_are_linked_to_every_accounts_password_page(admin_client, owner):
+    response = admin_client.get(reverse("admin:auth_user_change", args=[owner.pk]))
+
+    field = BeautifulSoup(response.content, "html.parser").select_one(".field-password")
+    assert [link.get_text() for link in field.select('a[href="../password/"]')] == [
+        "Reset password"
+    ]
