@@ -221,6 +221,22 @@ def delete_allowed(
         return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
 
 
+def object_named(obj: models.Model, request: HttpRequest, admin_site: admin.AdminSite) -> str:
+    """`obj` by its name, linked to its admin page if the staff member may open that page:
+    Django links it for anyone, and the page answered 403 to staff who may not view it."""
+    model = type(obj)
+    if not (
+        admin_site.is_registered(model)
+        and admin_site.get_model_admin(model).has_view_or_change_permission(request, obj)
+    ):
+        return str(obj)
+    opts = model._meta
+    url = reverse(
+        f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
+    )
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
 def deleted_objects_counted(
     objs: Iterable[models.Model], request: HttpRequest, admin_site: admin.AdminSite
 ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
@@ -251,15 +267,9 @@ def deleted_objects_counted(
         if admin_site.is_registered(related)
         and not admin_site.get_model_admin(related).has_delete_permission(request)
     }
-    opts = model._meta
     listed = [
         format_html(
-            '{}: <a href="{}">{}</a>',
-            capfirst(opts.verbose_name),
-            reverse(
-                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
-            ),
-            obj,
+            "{}: {}", capfirst(model._meta.verbose_name), object_named(obj, request, admin_site)
         )
         for obj in objs
     ]
@@ -268,11 +278,9 @@ def deleted_objects_counted(
 
 @dataclass(frozen=True)
 class RelatedObjectLink:
-    """A read-only field naming a related object (a job's organization, a member's account): a
-    link to the object's admin page for staff who may open it, its name otherwise. Django links
-    it for anyone, and the page answered 403 to staff who may not view that model. Made for each
-    request; equal for the same field and request, as Django finds read-only fields among the
-    others by comparing them."""
+    """A read-only field naming a related object (a job's organization, a member's account) as
+    object_named() does. Made for each request; equal for the same field and request, as Django
+    finds read-only fields among the others by comparing them."""
 
     field: models.Field
     request: HttpRequest
@@ -287,21 +295,7 @@ class RelatedObjectLink:
         return self.field.verbose_name
 
     def __call__(self, obj: models.Model) -> str:
-        related = getattr(obj, self.field.name)
-        model = type(related)
-        if not (
-            self.admin_site.is_registered(model)
-            and self.admin_site.get_model_admin(model).has_view_or_change_permission(
-                self.request, related
-            )
-        ):
-            return str(related)
-        opts = model._meta
-        url = reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
-            args=[quote(related.pk)],
-        )
-        return format_html('<a href="{}">{}</a>', url, related)
+        return object_named(getattr(obj, self.field.name), self.request, self.admin_site)
 
 
 class RelatedObjectLinks:

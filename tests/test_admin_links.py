@@ -156,3 +156,30 @@ def test_superusers_are_linked_to_every_accounts_password_page(admin_client, own
     assert [link.get_text() for link in field.select('a[href="../password/"]')] == [
         "Reset password"
     ]
+
+
+@pytest.mark.parametrize(
+    ("model_name", "codenames", "linked"),
+    [
+        ("organization", ["delete_organization", "delete_greenhouseconnection"], False),
+        (
+            "organization",
+            ["delete_organization", "delete_greenhouseconnection", "view_organization"],
+            True,
+        ),
+    ],
+)
+def test_a_delete_page_links_what_it_deletes_for_staff_who_may_open_it(
+    owner, member, model_name, codenames, linked
+):
+    clerk = staff_client_with(*codenames)
+    obj = member if model_name == "user" else member.memberships.get().organization
+    app_label = obj._meta.app_label
+
+    response = clerk.get(reverse(f"admin:{app_label}_{model_name}_delete", args=[obj.pk]))
+
+    deleted = BeautifulSoup(response.content, "html.parser").select_one("#deleted-objects > li")
+    assert deleted.get_text(" ", strip=True).startswith(f"{model_name.capitalize()}: {obj}")
+    links = [link["href"] for link in deleted.select("a")]
+    change_page = reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk])
+    assert links == ([change_page] if linked else [])
