@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
+from django.contrib.admin.utils import NestedObjects, flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -74,6 +74,7 @@ from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
     Department,
+    EmailChangeCount,
     GreenhouseConnection,
     Job,
     Membership,
@@ -235,6 +236,54 @@ def object_named(obj: models.Model, request: HttpRequest, admin_site: admin.Admi
         f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
     )
     return format_html('<a href="{}">{}</a>', url, obj)
+
+
+class NestedObjectsListed(NestedObjects):
+    """Django's collector of what its delete pages list, leaving out the rows of the `unlisted`
+    models: deleted all the same."""
+
+    def __init__(self, *args: Any, unlisted: Collection[type[models.Model]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unlisted = unlisted
+
+    def add_edge(self, source: models.Model | None, target: models.Model) -> None:
+        if type(target) not in self.unlisted:
+            super().add_edge(source, target)
+
+
+def deleted_objects_listed(
+    objs: Iterable[models.Model],
+    request: HttpRequest,
+    admin_site: admin.AdminSite,
+    *,
+    unlisted: Collection[type[models.Model]],
+) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
+    """Django's get_deleted_objects() without the `unlisted` models' rows, in the list or its
+    summary, and linking only the objects the staff member may open (object_named)."""
+    objs = list(objs)
+    collector = NestedObjectsListed(
+        using=router.db_for_write(type(objs[0])), origin=objs, unlisted=unlisted
+    )
+    collector.collect(objs)
+    perms_needed: set[str] = set()
+
+    def listed(obj: models.Model) -> str:
+        opts = obj._meta
+        if admin_site.is_registered(type(obj)) and not admin_site.get_model_admin(
+            type(obj)
+        ).has_delete_permission(request, obj):
+            perms_needed.add(opts.verbose_name)
+        return format_html(
+            "{}: {}", capfirst(opts.verbose_name), object_named(obj, request, admin_site)
+        )
+
+    model_count = {
+        model._meta.verbose_name_plural: len(instances)
+        for model, instances in collector.model_objs.items()
+        if model not in unlisted
+    }
+    protected = [listed(obj) for obj in collector.protected]
+    return collector.nested(listed), model_count, perms_needed, protected
 
 
 def deleted_objects_counted(
@@ -724,6 +773,13 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "email" in form.changed_data:
             email_change_count(user=obj)
+
+    def get_deleted_objects(
+        self, objs: Iterable[User], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
+        # How many times an address changed is bookkeeping of the confirmation links, which
+        # staff never see: listed, it read as something more to lose.
+        return deleted_objects_listed(objs, request, self.admin_site, unlisted=[EmailChangeCount])
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)

@@ -24,12 +24,20 @@ from jobs import manage_views, memberships
 from jobs.email_change import (
     EMAIL_TAKEN_MESSAGE,
     EmailChangeError,
+    email_change_count,
     email_change_of,
     email_change_token,
 )
 from jobs.forms import SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
-from jobs.models import ROLES_IN_WORDS, Invitation, Job, Membership, Organization
+from jobs.models import (
+    ROLES_IN_WORDS,
+    EmailChangeCount,
+    Invitation,
+    Job,
+    Membership,
+    Organization,
+)
 from jobs.sync import sync_organization
 from jobs.throttle import (
     ACCOUNT_EMAILS_PER_CLIENT,
@@ -922,6 +930,32 @@ def test_django_admins_list_action_keeps_one_of_two_admins(client, owner, member
     assert "was not deleted" in response.content.decode()
     assert "Successfully deleted 1 user." in response.content.decode()
     assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == 1
+
+
+@pytest.mark.parametrize("asked_by", ["delete page", "list action"])
+def test_django_admin_asks_to_delete_an_account_without_its_count_of_address_changes(
+    client, owner, member, asked_by
+):
+    """Bookkeeping of the confirmation links, which staff never see: listed, it read as one more
+    thing the account would lose. Deleted with the account all the same."""
+    email_change_count(user=member)
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    if asked_by == "delete page":
+        url, data = f"/admin/auth/user/{member.pk}/delete/", {}
+    else:
+        url = "/admin/auth/user/"
+        data = {"action": "delete_selected", "_selected_action": [member.pk]}
+
+    asked = client.post(url, data) if data else client.get(url)
+
+    content = parsed(asked).select_one("#content")
+    summary = [item.get_text() for item in content.select_one("h2 + ul").select("li")]
+    assert summary == ["Users: 1", "Memberships: 1"]
+    listed = [item.get_text(" ", strip=True) for item in content.select("ul ul > li")]
+    assert listed == ["Membership: bob (member) in Acme Robotics"]
+    client.post(url, {**data, "post": "yes"})
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert not EmailChangeCount.objects.filter(user_id=member.pk).exists()
 
 
 def admin_form_values(response) -> dict[str, object]:

@@ -161,6 +161,8 @@ def test_superusers_are_linked_to_every_accounts_password_page(admin_client, own
 @pytest.mark.parametrize(
     ("model_name", "codenames", "linked"),
     [
+        ("user", ["delete_user"], False),
+        ("user", ["delete_user", "view_user"], True),
         ("organization", ["delete_organization", "delete_greenhouseconnection"], False),
         (
             "organization",
