@@ -420,13 +420,14 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         active_admins = admins_who_can_sign_in(self.instance.pk)
         if not self.instance.pk or not active_admins.exists():
             return
-        if any(form.errors for form in self.forms):
+        # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
+        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
         kept_admins = [
             form
-            for form in self.forms
+            for form in kept
             if form.cleaned_data
-            and not self._should_delete_form(form)
             and form.cleaned_data["role"] == Membership.Role.ADMIN
             and can_sign_in(form.cleaned_data["user"])
         ]

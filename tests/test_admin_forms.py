@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
+from jobs.memberships import ADMIN_NEEDED_MESSAGE
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent
 
@@ -111,3 +112,22 @@ def test_deleting_selected_rows_no_row_could_be_selects_none(
         response.content.decode()
     )
     assert model.objects.count() == before
+
+
+def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
+    admin_client, owner, member
+):
+    """Django ignores what is wrong with a row to remove, which it does not save: the org's check
+    of its admins stopped at it, and let its only admin go."""
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    admin_row = str(owner.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == admin_row)
+    prefix = row.removesuffix("-id")
+    data.update({f"{prefix}-DELETE": "on", f"{prefix}-user": "abc"})
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert ADMIN_NEEDED_MESSAGE in response.content.decode()
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
