@@ -424,12 +424,14 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
+        # Each row as it will be saved. Django checks no row it shows read-only (to staff who
+        # may only view them): its cleaned_data holds the stored values, an account by its id.
         kept_admins = [
             form
             for form in kept
             if form.cleaned_data
-            and form.cleaned_data["role"] == Membership.Role.ADMIN
-            and can_sign_in(form.cleaned_data["user"])
+            and form.instance.role == Membership.Role.ADMIN
+            and can_sign_in(form.instance.user)
         ]
         edited = [form.instance.pk for form in self.forms if form.instance.pk]
         if not kept_admins and not active_admins.exclude(pk__in=edited).exists():

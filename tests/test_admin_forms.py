@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from jobs.memberships import ADMIN_NEEDED_MESSAGE
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
-from tests.support.helpers import form_as_sent
+from tests.support.helpers import form_as_sent, staff_client_with
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,36 @@ def test_deleting_selected_rows_no_row_could_be_selects_none(
         response.content.decode()
     )
     assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("removed", [False, True], ids=["renamed", "admin-removed"])
+def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
+    owner, member, removed
+):
+    """Django checks no row it shows read-only, and the org's check of its admins read those
+    rows' accounts as bare ids: an error page."""
+    organization = owner.memberships.get().organization
+    clerk = staff_client_with(
+        "view_organization", "change_organization", "view_membership", "delete_membership"
+    )
+    data = organization_form(clerk, organization)
+    data["name"] = "Acme Renamed"
+    if removed:
+        admin_row = str(owner.memberships.get().pk)
+        (row,) = (key for key, value in data.items() if key.endswith("-id") and value == admin_row)
+        data[row.removesuffix("-id") + "-DELETE"] = "on"
+
+    response = clerk.post(organization_page(organization), data)
+
+    organization.refresh_from_db()
+    if removed:
+        assert response.status_code == 200
+        assert ADMIN_NEEDED_MESSAGE in response.content.decode()
+        assert organization.name == "Acme Robotics"
+    else:
+        assert response.status_code == 302
+        assert organization.name == "Acme Renamed"
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
 def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
