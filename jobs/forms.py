@@ -278,7 +278,7 @@ class WebsiteField(forms.URLField):
             # reads as example.com and opens evil.com. No org's site needs a name to sign in.
             raise forms.ValidationError(
                 "Leave out the part up to “@”: browsers open only the site named after it. "
-                "Enter your site’s address, such as example.com or https://example.com.",
+                "Enter your site's address, such as example.com or https://example.com.",
                 code="user_info",
             )
         return url

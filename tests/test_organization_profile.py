@@ -486,6 +486,17 @@ def test_djangos_admin_saves_only_what_its_page_changed(client, north):
     assert north.invitations_counted == 7
 
 
+def test_the_website_error_writes_its_apostrophe_straight_as_every_message_does(north):
+    form = OrganizationProfileForm(
+        {"profile-name": "North Wind", "profile-website": "https://nora@north.example"},
+        instance=north,
+    )
+
+    assert form.errors["website"] == [
+        f"{USER_INFO_ERROR} Enter your site's address, such as example.com or https://example.com."
+    ]
+
+
 def test_saving_writes_only_the_profile_not_the_invitation_count(north):
     form = OrganizationProfileForm(
         {"profile-name": "North Wind", "profile-description": "Sails.", "profile-website": ""},
