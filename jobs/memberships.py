@@ -31,7 +31,7 @@ from jobs.models import (
     Organization,
     fields_save_if_row_exists,
 )
-from jobs.text import email_key, ending_sentence
+from jobs.text import email_key, ending_sentence, minutes_in_words
 from jobs.throttle import (
     INVITATIONS_PER_ADDRESS_PER_DAY,
     invitation_email_allowed,
@@ -282,7 +282,7 @@ def _count_invitation_email(organization: Organization) -> None:
         )
         raise MembershipError(
             f"{organization.name} has sent {organization.invitations_counted} invitations in a "
-            f"day, the most this site sends. Try again in {hours_left} hours."
+            f"day, the most this site sends. Try again in {minutes_in_words(hours_left * 60)}."
         )
     organization.invitations_counted += 1
     organization.save(update_fields=["invitations_counted_since", "invitations_counted"])

@@ -1726,6 +1726,20 @@ def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, mon
     assert invite(signed_in, "someone.else@example.org").endswith("they get an email with a link.")
 
 
+def test_an_org_at_its_invitation_limit_in_the_days_last_hour_is_told_1_hour(
+    signed_in, acme, monkeypatch
+):
+    monkeypatch.setattr(memberships, "MAX_INVITATIONS_PER_DAY", 1)
+    invite(signed_in, "person@example.org")
+    Organization.objects.filter(pk=acme.organization_id).update(
+        invitations_counted_since=timezone.now() - timedelta(hours=23, minutes=30)
+    )
+
+    said = invite(signed_in, "someone.else@example.org")
+
+    assert said.endswith("the most this site sends. Try again in 1 hour.")
+
+
 def test_an_invited_address_gets_a_username_no_account_has_in_any_case(signed_in, acme):
     """Sign-in takes a username in any case: "carol@…" beside "Carol@…" would be two accounts
     one typed name could mean."""
