@@ -2056,6 +2056,19 @@ def test_the_members_page_tells_which_invitation_links_expired(signed_in, acme):
     assert "Works until" in rows["erin@acme.example"]
 
 
+def test_the_members_page_dates_invitations_as_html_allows_to_the_second(signed_in, acme):
+    invite(signed_in, "dave@acme.example")
+    invitation = Invitation.objects.get()
+
+    page = parsed(signed_in.get("/manage/acme/members/"))
+
+    assert invitation.sent_at.microsecond  # the time the site took
+    sent_and_expiring = [invitation.sent_at, invitation.link_expires_at]
+    assert [time["datetime"] for time in page.select("tbody time")] == [
+        timezone.localtime(date).replace(microsecond=0).isoformat() for date in sent_and_expiring
+    ]
+
+
 def test_the_members_page_of_an_org_nobody_belongs_to_says_so(client, acme):
     """connect_greenhouse makes an org with no admin and sends a superuser to this page to
     invite one: it showed an empty table, and "an organization always keeps at least one admin"."""

@@ -603,6 +603,18 @@ def test_a_closed_job_stays_reachable_with_410_noindex_and_links_to_open_jobs(cl
     assert job.absolute_url not in html  # no Apply link
 
 
+def test_a_closed_jobs_date_is_one_html_allows_to_the_second(client, org):
+    """HTML allows three digits of a second's fraction in <time datetime>: date:"c" wrote the
+    six of the time the site closed the job."""
+    closed_at = timezone.now().replace(microsecond=123456)
+    job = make_job(org, "Illustrator", is_open=False, closed_at=closed_at)
+
+    page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    on_the_second = timezone.localtime(closed_at).replace(microsecond=0).isoformat()
+    assert [time["datetime"] for time in page.find_all("time")] == [on_the_second]
+
+
 @pytest.mark.parametrize(
     "url",
     ["/orgs/harbor/jobs/999/", "/orgs/nobody/jobs/{id}/", "/orgs/harbor/jobs/{hidden_id}/"],

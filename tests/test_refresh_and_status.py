@@ -558,6 +558,18 @@ def test_the_history_lists_recent_runs_with_trigger_duration_counts_and_error(
     assert page.count(" s</td>") == 2  # both durations
 
 
+def test_the_history_dates_its_runs_as_html_allows_to_the_second(signed_in, acme):
+    started_at = timezone.now().replace(microsecond=654321)
+    SyncRun.objects.create(
+        organization=acme.organization, trigger="schedule", started_at=started_at
+    )
+
+    page = BeautifulSoup(signed_in.get("/manage/acme/history/").content, "html.parser")
+
+    on_the_second = timezone.localtime(started_at).replace(microsecond=0).isoformat()
+    assert [time["datetime"] for time in page.select("tbody time")] == [on_the_second]
+
+
 def test_runs_and_the_heartbeat_name_their_times_in_the_sites_zone(settings):
     """As the admin's date fields do: the same run read 12:00 in its title and 8 a.m. below."""
     settings.TIME_ZONE = "America/New_York"
