@@ -23,6 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from jobs.cache import listing_cache_invalidate
 from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable, automated_email_send
 from jobs.models import (
     INVITATION_DAYS,
@@ -147,6 +148,8 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
         except IntegrityError:
             if attempt == SLUG_ATTEMPTS:
                 raise
+    # /orgs/ and the sitemap list every org, hiring or not.
+    transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
     return Membership.objects.create(
         organization=organization, user=admin, role=Membership.Role.ADMIN
     )

@@ -503,6 +503,23 @@ def test_an_admins_edit_shows_on_the_cached_pages_at_once(client, owner, synced_
     assert job.title not in client.get("/orgs/acme/").content.decode()
 
 
+def test_an_org_made_on_the_site_is_listed_at_once(
+    client, owner, synced_acme, django_capture_on_commit_callbacks
+):
+    """As one made in Django's admin is: /orgs/ and the sitemap list every org, jobs or not."""
+    for url in ["/orgs/", "/sitemap-organizations.xml"]:
+        client.get(url)
+    admin = Client()
+    admin.force_login(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):  # pages are refreshed once committed
+        admin.post("/manage/new/", {"organization_name": "Birch Labs"})
+
+    assert Organization.objects.filter(slug="birch-labs").exists()
+    assert "Birch Labs" in client.get("/orgs/").content.decode()
+    assert "/orgs/birch-labs/" in client.get("/sitemap-organizations.xml").content.decode()
+
+
 def test_a_disconnect_shows_on_the_cached_pages_at_once(
     client, owner, synced_acme, django_capture_on_commit_callbacks
 ):
