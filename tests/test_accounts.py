@@ -2489,6 +2489,20 @@ def test_removing_a_member_is_asked_first(signed_in, member):
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_removing_a_member_of_an_org_whose_name_ends_a_sentence_adds_no_full_stop(
+    signed_in, acme, member
+):
+    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
+    membership = Membership.objects.get(user=member)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}
+    )
+
+    text = " ".join(parsed(response).select_one("main .card p").get_text().split())
+    assert text.startswith("bob@acme.example will no longer belong to Acme Co. Their account")
+
+
 def test_a_superuser_may_remove_a_member_of_an_org_no_admin_of_which_can_sign_in(
     owner, member, client
 ):

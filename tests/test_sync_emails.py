@@ -222,6 +222,17 @@ def test_an_org_name_that_leaves_an_override_open_is_emailed_without_it(
     assert "import the jobs of Acme Robotics from Greenhouse" in message.body
 
 
+def test_an_org_name_that_ends_a_sentence_gets_no_second_full_stop(acme, fake_greenhouse, owner):
+    acme.organization.name = "Acme Co."
+    acme.organization.save()
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+
+    sync(acme)
+
+    [message] = mail.outbox
+    assert "because you are an admin of Acme Co. It is sent once" in message.body
+
+
 def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
     settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 0
     fake_greenhouse.remove_board("acme-robotics")
