@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -120,8 +121,12 @@ class ParagraphsField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = clean_text(super().to_python(value))
         # splitlines() ends a line at \r\n, as browsers send one, and at U+2028 or U+2029 pasted.
-        lines = "\n".join(" ".join(line.split()) for line in text.splitlines())
-        return BLANK_LINES_RE.sub("\n\n", lines).strip("\n")
+        return _paragraphs(" ".join(line.split()) for line in text.splitlines())
+
+
+def _paragraphs(lines: Iterable[str]) -> str:
+    """The lines as one text, without blank lines around them and with a run of them as one."""
+    return BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 class ShownOrEmpty(forms.CharField):
@@ -132,12 +137,16 @@ class ShownOrEmpty(forms.CharField):
     same ""."""
 
     def clean(self, value: Any) -> str:
-        return _shown_or_empty(super().clean(value))
+        return self.shown(super().clean(value))
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         # Not in to_python(), which Django also gives what the page showed: a value saved before
         # such text was refused, that shows nothing, then equalled any sent, and stayed for good.
-        return not self.disabled and (initial or "") != _shown_or_empty(self.to_python(data))
+        return not self.disabled and (initial or "") != self.shown(self.to_python(data))
+
+    def shown(self, text: str) -> str:
+        """`text` as saved: "" if it shows nothing."""
+        return _shown_or_empty(text)
 
 
 class ShownOrEmptyField(ShownOrEmpty, OneLineField):
@@ -145,7 +154,11 @@ class ShownOrEmptyField(ShownOrEmpty, OneLineField):
 
 
 class ShownOrEmptyParagraphsField(ShownOrEmpty, ParagraphsField):
-    """An optional ParagraphsField (an org's description)."""
+    """An optional ParagraphsField (an org's description), whose lines that show nothing are
+    blank lines too: kept, one made an empty paragraph, or an empty line in one."""
+
+    def shown(self, text: str) -> str:
+        return _paragraphs(_shown_or_empty(line) for line in text.split("\n"))
 
 
 def _shown_or_empty(text: str) -> str:

@@ -121,6 +121,33 @@ def test_the_description_keeps_the_paragraphs_its_admin_typed(client, north):
     assert feed.findtext("channel/description") == "We make sails. By hand. Ask us about boats."
 
 
+def test_a_line_that_shows_nothing_is_a_blank_line_in_the_description(client, north):
+    """A line of zero-width spaces or blank letters reads as blank: kept, it made an empty
+    paragraph before the text, or an empty line in one."""
+    response = save_profile(
+        admin_of(client, north),
+        description=(
+            "\u200b\r\n\r\nWe make sails.\r\n\u2060\r\n\r\n\u3164\r\n\r\nBy hand.\r\n\u200b"
+        ),
+    )
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.description == "We make sails.\n\nBy hand."
+    page = BeautifulSoup(Client().get("/orgs/north/").content, "html.parser")
+    paragraphs = [p.decode_contents() for p in page.select_one("div.lead").select("p")]
+    assert paragraphs == ["We make sails.", "By hand."]
+
+
+def test_a_stored_line_that_shows_nothing_is_dropped_by_a_save(client, north):
+    Organization.objects.filter(pk=north.pk).update(description="\u200b\n\nWe make sails.")
+
+    response = save_profile(admin_of(client, north), description="\u200b\r\n\r\nWe make sails.")
+
+    assert response.status_code == 302
+    assert Organization.objects.get(pk=north.pk).description == "We make sails."
+
+
 def test_saving_the_description_unchanged_keeps_the_feeds_last_modified(client, north):
     """The page sends it back with the line breaks a browser sends, \\r\\n."""
     Organization.objects.filter(pk=north.pk).update(
