@@ -104,6 +104,11 @@ MAX_ETAG_LENGTH = 200
 # anything: 500 zero-width spaces and then a word show nothing once cut.
 TITLE_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 300
+ADDRESS_MAX_LENGTH = 1000
+# How much of a one-line value is composed (NFC), which takes time with the square of a run of
+# combining marks: a title of 300,000 held a sync past the worker's time limit. Four times the
+# longest field it goes to, as NFC composes at most four characters into one (U+1F87).
+MAX_COMPOSED_CHARS = 4 * ADDRESS_MAX_LENGTH
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -298,7 +303,9 @@ def _text(value: Any) -> str:
     queries are read, so "é" written as "e" and an accent still finds it."""
     if not isinstance(value, str):
         return ""
-    return " ".join(unicodedata.normalize("NFC", clean_text(value)).split())
+    # Collapsed before it is cut, so that a run of spaces does not take the words' place.
+    head = " ".join(clean_text(value).split())[:MAX_COMPOSED_CHARS]
+    return " ".join(unicodedata.normalize("NFC", head).split())
 
 
 def _shown_text(value: Any, *, what: str) -> str:
@@ -642,7 +649,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
             "job post %s has an application link %s: %.200r", job_id, problem, absolute_url
         )
         raise InvalidJob(f"job post {job_id} has an application link {problem}")
-    absolute_url = absolute_url[:1000]
+    absolute_url = absolute_url[:ADDRESS_MAX_LENGTH]
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)

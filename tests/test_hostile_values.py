@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable
 from datetime import timedelta
@@ -640,6 +641,24 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
 
     for name in ("absolute_url", "requisition_id", "language", "company_name"):
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
+
+
+def test_a_title_or_name_of_a_long_run_of_accents_is_read_in_no_time(fake_greenhouse):
+    """Composing text (NFC) takes time with the square of a run of combining marks, and was done
+    before the value was cut to its field: a title of 40,000 of them held the sync 3.5 s, one of
+    300,000 past the worker's time limit, at every sync until the post changed."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    accents = "e" + "\u0301\u0316" * 20_000  # an accent above and one below, to be reordered
+    raw |= {"title": f"Robot {accents}", "location": {"name": accents}, "company_name": accents}
+    raw["departments"] = [{"id": 1, "name": accents, "parent_id": None}]
+
+    started = time.monotonic()
+    post = parse_job(raw)
+
+    assert time.monotonic() - started < 1
+    assert post.title == "Robot \u00e9" + "\u0316" * (TITLE_MAX_LENGTH - 7)  # é, then those below
+    assert post.location_name == post.company_name == post.departments[0].name
+    assert post.location_name == "\u00e9" + "\u0316" * (NAME_MAX_LENGTH - 1)
 
 
 def test_an_offices_place_is_cut_to_its_field(fake_greenhouse):
