@@ -696,9 +696,11 @@ def jobs_of_payload(payload: Any) -> list[Any]:
     posts = payload["jobs"]
     # meta.total is not compared: recorded boards trimmed by hand keep the board's own total.
     if posts and not any(job_id_of(post) is not None for post in posts):
+        sent = (
+            "1 job and it had no id" if len(posts) == 1 else f"{len(posts)} jobs and none had an id"
+        )
         raise MalformedPayload(
-            f"Greenhouse sent {len(posts)} jobs and none had an id that could be read; "
-            "nothing was changed.",
+            f"Greenhouse sent {sent} that could be read; nothing was changed.",
             http_status=200,
         )
     if posts and not any(isinstance(post, dict) and "content" in post for post in posts):

@@ -677,6 +677,23 @@ def test_it_logs_what_came_instead_of_a_list_of_jobs(client, fake_greenhouse, ca
     assert logged in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("ids", "said"),
+    [
+        (["gh-1"], "sent 1 job and it had no id"),
+        (["gh-1", "gh-2"], "sent 2 jobs and none had an id"),
+    ],
+)
+def test_a_board_without_a_readable_id_counts_its_posts_in_words(
+    client, fake_greenhouse, ids, said
+):
+    """A board of one post is common: "Greenhouse sent 1 jobs" read as a mistake of this site."""
+    posts = [{"id": post_id, "title": "Welder", "content": ""} for post_id in ids]
+    fake_greenhouse.fail_next("acme-robotics", "body", body={"jobs": posts})
+    with pytest.raises(MalformedPayload, match=f"^Greenhouse {said} that could be read;"):
+        client.fetch_jobs("acme-robotics")
+
+
 def test_it_logs_what_came_instead_of_a_board(client, fake_greenhouse, caplog):
     fake_greenhouse.fail_next("acme-robotics", "body", body=["Acme"])
     with pytest.raises(MalformedPayload, match="unexpected shape for the board"):
