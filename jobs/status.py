@@ -84,7 +84,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         latest=latest_of_board,
         now=now,
     )
-    last_error = _as_true_now(connection.last_error, connection=connection)
+    last_error = as_true_now(connection.last_error, connection=connection)
     return {
         **status,
         "board_token": connection.board_token,
@@ -111,7 +111,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "queued": queued,
         "running": running,
         "phase": phase,
-        "message": _as_true_now(message, connection=connection),
+        "message": as_true_now(message, connection=connection),
     }
 
 
@@ -137,8 +137,8 @@ def _phase(
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
 
 
-def _as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
-    """A stored failure said the sync would try again; while syncing is paused, none will."""
+def as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
+    """A failure's message says the sync will try again; while syncing is paused, none will."""
     if connection.enabled:
         return text
     return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")

@@ -315,6 +315,22 @@ def test_sync_jobs_syncs_a_paused_org_named_on_the_command_line(fake_greenhouse,
     assert capsys.readouterr().out.startswith("tiny: ok, 1 created")
 
 
+def test_sync_jobs_says_no_sync_tries_a_paused_org_again(fake_greenhouse, capsys):
+    """As its settings page says: "the sync will try again later" sent its operator waiting."""
+    paused = make_connection("tiny", "tiny-co")
+    paused.enabled = False
+    paused.save()
+    fake_greenhouse.fail_next("tiny-co", "status", status=503, times=10)
+
+    with pytest.raises(CommandError):
+        call_command("sync_jobs", "tiny")
+
+    assert capsys.readouterr().err == (
+        "tiny: failed, Greenhouse is having trouble (HTTP 503); syncing is paused, so no sync "
+        "will try again.\n"
+    )
+
+
 def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):
     acquire_sync_lock(make_connection("acme", "acme-robotics"))
     make_connection("tiny", "tiny-co")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 
 from jobs.models import GreenhouseConnection, Organization, SyncRun
+from jobs.status import as_true_now
 from jobs.sync import sync_organization
 
 SLUG_FIELD = Organization._meta.get_field("slug")
@@ -62,7 +63,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{slug}: skipped, {_why_not_claimed(connection)}")
             else:
                 failed += 1
-                self.stderr.write(f"{slug}: failed, {result.error}")
+                # A paused org, named here, is synced once: no sync tries it again.
+                self.stderr.write(
+                    f"{slug}: failed, {as_true_now(result.error, connection=connection)}"
+                )
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
