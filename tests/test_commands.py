@@ -203,6 +203,30 @@ def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
 
 
+def test_connect_greenhouse_says_which_board_it_replaced_and_what_becomes_of_its_jobs(
+    fake_greenhouse, capsys
+):
+    """As the settings page says before another board is connected: a slug mistyped for
+    another org's would otherwise close that org's jobs at the next sync without a word."""
+    make_connection("acme", "tiny-co")
+
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "Updated organization 'acme', connected to the Greenhouse board 'Acme Robotics'.",
+        "It replaced the board 'tiny-co': that board's jobs that this one does not list are "
+        "closed at its first sync.",
+    ]
+
+
+def test_connect_greenhouse_says_nothing_of_a_board_replaced_when_it_is_the_same(
+    fake_greenhouse, capsys
+):
+    make_connection("acme", "acme-robotics")
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+    assert "replaced" not in capsys.readouterr().out
+
+
 def test_connect_greenhouse_says_it_turns_syncing_of_a_paused_org_on_again(fake_greenhouse, capsys):
     """As the settings page does: someone who paused the org should not find it syncing unawares
     after storing a new API key this way."""

@@ -21,7 +21,7 @@ from jobs.forms import (
 )
 from jobs.greenhouse import Board, GreenhouseError
 from jobs.memberships import admins_who_can_sign_in
-from jobs.models import Organization
+from jobs.models import GreenhouseConnection, Organization
 from jobs.text import shows_anything
 
 # The arguments typed as text, as the help names them.
@@ -92,6 +92,7 @@ class Command(BaseCommand):
                     defaults={"name": name or _organization_name_of(board) or slug},
                 )
                 resumed = connection_is_paused(organization)
+                replaced = _board_token_of(organization)
                 connection_save(organization=organization, board=board, api_key=api_key)
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
@@ -103,6 +104,12 @@ class Command(BaseCommand):
                 + (" Syncing was paused and is on again." if resumed else "")
             )
         )
+        if replaced not in (None, board.token):
+            # As the settings page says before another board is connected.
+            self.stdout.write(
+                f"It replaced the board '{replaced}': that board's jobs that this one does not "
+                "list are closed at its first sync."
+            )
         self.stdout.write(
             f"Jobs are imported by the scheduler within a minute, or now with: "
             f"python manage.py sync_jobs {organization.slug}"
@@ -114,6 +121,12 @@ class Command(BaseCommand):
                 f"It has no admin who can sign in yet: a superuser invites one at {members_url}; "
                 "until then its sync emails reach nobody."
             )
+
+
+def _board_token_of(organization: Organization) -> str | None:
+    """The token of the board the org is connected to, or None if it is not connected."""
+    connections = GreenhouseConnection.objects.filter(organization=organization)
+    return connections.values_list("board_token", flat=True).first()
 
 
 def _organization_name_of(board: Board) -> str:
