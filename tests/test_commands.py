@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 
@@ -195,6 +196,20 @@ def test_it_names_a_new_org_after_its_slug_when_the_board_name_shows_nothing(fak
     fake_greenhouse.add_board("blank", name="\u200b\u3164\u2800", jobs=[])
     call_command("connect_greenhouse", "blank-org", "blank")
     assert Organization.objects.get().name == "blank-org"
+
+
+def test_connect_greenhouse_escapes_a_board_name_its_terminal_cannot_show(fake_greenhouse):
+    """In a terminal that is not UTF-8 (ASCII, Latin-1), printing the board's name raised an
+    error after the connection was stored: the command said it failed, and it had not."""
+    terminal = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+
+    call_command("connect_greenhouse", "liberte", "liberte-sante", stdout=terminal)
+
+    terminal.flush()
+    printed = terminal.buffer.getvalue().decode()
+    assert printed.startswith(
+        "Created organization 'liberte', connected to the Greenhouse board 'Libert\\xe9 Sant\\xe9'."
+    )
 
 
 def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):

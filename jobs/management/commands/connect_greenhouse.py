@@ -1,5 +1,8 @@
 """Connect an organization to a Greenhouse job board from the command line."""
 
+import io
+import sys
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -48,6 +51,15 @@ class Command(BaseCommand):
             "--api-key",
             help="optional Greenhouse Job Board API key (an empty one removes the stored key)",
         )
+
+    def execute(self, *args: object, **options: object) -> str | None:
+        # The board's name, in a terminal that cannot show it (ASCII, Latin-1), is written
+        # escaped ("Libert\\xe9"): the error came after the connection was stored, and said
+        # the command had failed.
+        stdout = options.get("stdout") or sys.stdout
+        if isinstance(stdout, io.TextIOWrapper):
+            stdout.reconfigure(errors="backslashreplace")
+        return super().execute(*args, **options)
 
     def handle(self, *args: object, **options: str) -> None:
         for option, shown_as in TEXT_ARGUMENTS:
