@@ -276,9 +276,12 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
         )
         for pid in process_tree(worker.pid):
             os.kill(pid, signal.SIGTERM)
-        # The pool process frees the lease as it stops. The worker exits seconds later (on the
-        # filesystem transport, billiard gives a lost pool process 5 s to send a result before
-        # the task goes back on the queue), so the next worker starts meanwhile.
+        # The pool process frees the lease as it stops. The worker gives the task back seconds
+        # later (on the filesystem transport once billiard has waited 5 s for the lost pool
+        # process's result), so the next worker starts meanwhile. A pool process that dies
+        # before the worker begins to stop is replaced, and a replacement killed while it waits
+        # for a task holds the task queue's lock, which billiard waits for as the worker exits:
+        # the worker can then hang after giving the task back, so its exit is not waited for.
         celery_processes.wait_for(
             lambda: GreenhouseConnection.objects.filter(lock_expires_at=None).exists(), timeout=30
         )
@@ -293,7 +296,6 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
         )
 
         heir = worker_started(celery_processes, hostname=f"heir-{broker}@%h")
-        worker.wait(timeout=30)
         celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir), timeout=30)
         assert not SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS, pk__gt=stopped_run.pk)
 
