@@ -28,12 +28,14 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
         GREENHOUSE_API_BASE=fake_greenhouse.base_url,
         SYNC_DISPATCH_EVERY_SECONDS=DISPATCH_EVERY_SECONDS,
     )
-    celery_processes.start(
+    worker = celery_processes.start(
         "worker", "--concurrency=2", "--loglevel=INFO", f"--hostname=test-{broker}@%h"
     )
-    celery_processes.start(
+    beat = celery_processes.start(
         "beat", "--loglevel=INFO", f"--schedule={celery_processes.var_dir / 'beat-schedule'}"
     )
+    celery_processes.wait_until_ready(worker)
+    celery_processes.wait_until_beat_starts(beat)
 
     celery_processes.wait_for(
         lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).exists(), timeout=60
@@ -61,6 +63,7 @@ def test_beat_logs_that_it_stopped(celery_processes):
     celery_processes.use_broker("filesystem")
     celery_processes.env.update(SYNC_DISPATCH_EVERY_SECONDS=DISPATCH_EVERY_SECONDS)
     beat = celery_processes.start("beat", "--loglevel=INFO")
+    celery_processes.wait_until_beat_starts(beat)
     # Its first tick: by then it has started (signals sent, checks run).
     celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
 
@@ -79,7 +82,7 @@ def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_proces
     not_a_directory.write_text("")
     beat = celery_processes.start("beat", f"--schedule={not_a_directory / 'celerybeat-schedule'}")
 
-    beat.wait(timeout=30)
+    beat.wait(timeout=celery_processes.start_timeout)  # it stops as its start ends
 
     logs = celery_processes.logs()
     assert beat.returncode == 1
@@ -100,6 +103,7 @@ def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
     schedule = celery_processes.var_dir / "celerybeat-schedule"
     schedule.write_bytes(b"not a schedule" * 100)
     beat = celery_processes.start("beat", "--loglevel=INFO", f"--schedule={schedule}")
+    celery_processes.wait_until_beat_starts(beat)
     celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
 
     beat.terminate()

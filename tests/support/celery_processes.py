@@ -52,6 +52,10 @@ def broker_url(kind: str) -> str:
 class CeleryProcesses:
     """Starts Celery processes with `env` and stops them all at the end of the test."""
 
+    # How long a test gives a worker or beat to start. On a loaded machine a start has taken
+    # over 30 s, which a test's own wait for a task or a tick should not pay.
+    start_timeout = 120
+
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
         self.env = {**os.environ, "DATABASE_URL": shared_database_url()}
@@ -87,10 +91,14 @@ class CeleryProcesses:
             time.sleep(0.25)
         pytest.fail(f"timed out after {timeout} s; process logs:\n{self.logs()}")
 
-    def wait_until_ready(self, worker: subprocess.Popen, *, timeout: float = 120) -> None:
-        """Wait for a worker started with --loglevel=INFO to log that it is ready. On a loaded
-        machine a start has taken over 30 s, which a test's own wait for a task should not pay."""
-        self.wait_for(lambda: " ready." in self.log_of(worker), timeout=timeout)
+    def wait_until_ready(self, worker: subprocess.Popen) -> None:
+        """Wait for a worker started with --loglevel=INFO to log that it is ready."""
+        self.wait_for(lambda: " ready." in self.log_of(worker), timeout=self.start_timeout)
+
+    def wait_until_beat_starts(self, beat: subprocess.Popen) -> None:
+        """Wait for beat started with --loglevel=INFO to log that it starts: its imports and
+        Django's setup, most of its start, are done by then."""
+        self.wait_for(lambda: "beat: Starting..." in self.log_of(beat), timeout=self.start_timeout)
 
     def log_of(self, started: subprocess.Popen) -> str:
         """What a process this test started has logged so far."""
