@@ -161,6 +161,10 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
         "canonical_url": request.build_absolute_uri(job.get_absolute_url()),
     }
     if not job.is_open or job.applications_closed:
+        # Its button leads to the org's open jobs, or says there are none to see there.
+        context["organization_hiring"] = (
+            Job.objects.listed().filter(organization=job.organization_id).exists()
+        )
         # 410 Gone: the page stays for people who kept the link; search engines drop it.
         return render(request, "public/job_closed.html", context, status=410)
     context["structured_data"] = json_for_script(job_posting_structured_data(job, request=request))

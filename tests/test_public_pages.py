@@ -603,6 +603,17 @@ def test_a_closed_job_stays_reachable_with_410_noindex_and_links_to_open_jobs(cl
     assert job.absolute_url not in html  # no Apply link
 
 
+def test_a_closed_jobs_button_says_so_when_its_org_has_no_open_jobs(client, org):
+    """It offered to "See the open jobs at Harbor Tools", a page that then listed none."""
+    job = make_job(org, "Illustrator", is_open=False, closed_at=timezone.now())
+    make_job(org, "Type Designer", is_open=False)
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    assert "See the open jobs at" not in html
+    assert 'href="/orgs/harbor/">About <bdi>Harbor Tools</bdi> (no open jobs now)</a>' in html
+
+
 def test_a_closed_jobs_date_is_one_html_allows_to_the_second(client, org):
     """HTML allows three digits of a second's fraction in <time datetime>: date:"c" wrote the
     six of the time the site closed the job."""
