@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
@@ -663,8 +663,12 @@ def _page_of_button(request: HttpRequest, slug: str) -> str:
     return reverse("manage:jobs", args=[slug])
 
 
-@require_POST
+@require_page_or_form
 def refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        # Its address opened (the back button, a bookmark): the settings page, which checks who
+        # may see it, in place of a blank 405.
+        return redirect("manage:settings", slug=slug)
     if not request.user.is_authenticated:
         # Signed out meanwhile (in another tab, or the session ended): this address takes only
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.

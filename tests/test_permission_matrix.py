@@ -82,7 +82,8 @@ EXPECTED: dict[str, Expected] = {
     # An empty POST leaves the form unbound: the page again.
     "manage:job_edit": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY),
     # POST only, for everyone: signed out, a POST is sent to sign in, then to the button's page.
-    "manage:refresh": Expected(get=(405,) * 5, post=ORG_ADMINS_ONLY_POST),
+    # A GET (the back button, a bookmark) leads to the settings page, which checks access.
+    "manage:refresh": Expected(get=(302,) * 5, post=ORG_ADMINS_ONLY_POST),
     "manage:status": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     "manage:history": Expected(get=ORG_ADMINS_ONLY, post=(302, 405, 405, 405, 405)),
     "manage:members": Expected(get=ORG_ADMINS_ONLY, post=ORG_ADMINS_ONLY_POST),

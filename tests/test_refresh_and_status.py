@@ -151,8 +151,15 @@ def test_refresh_goes_to_the_jobs_page_when_next_is_not_a_path_here(
     assert response.status_code == 302 and response["Location"] == "/manage/acme/jobs/"
 
 
-def test_refresh_is_post_only(signed_in, acme):
-    assert signed_in.get(REFRESH_URL).status_code == 405
+def test_refresh_opened_by_address_leads_to_the_settings_page_and_queues_nothing(
+    signed_in, acme, queued
+):
+    """The back button or a bookmark GETs it: a blank 405 page answered."""
+    response = signed_in.get(REFRESH_URL, follow=True)
+
+    assert response.redirect_chain == [("/manage/acme/settings/", 302)]
+    assert response.status_code == 200
+    assert queued == []
 
 
 def test_refresh_sent_signed_out_leads_back_to_the_buttons_page_once_signed_in(
