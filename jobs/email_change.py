@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from jobs.mail import address_sendable, automated_email_send
 from jobs.memberships import accounts_with_email
 from jobs.models import EmailChangeCount
-from jobs.text import email_key, minutes_in_words
+from jobs.text import email_key, seconds_in_words
 from jobs.throttle import account_email_allowed
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
             settings.SITE_URL,
             reverse("email_change_confirm", args=[email_change_token(user, new_email)]),
         ),
-        "expires_in": minutes_in_words(settings.PASSWORD_RESET_TIMEOUT // 60),
+        "expires_in": seconds_in_words(settings.PASSWORD_RESET_TIMEOUT),
         "SITE_NAME": settings.SITE_NAME,
     }
     if not automated_email_send(

@@ -91,7 +91,7 @@ from jobs.permissions import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.status import run_result_text, sync_status
-from jobs.text import ending_sentence, minutes_in_words
+from jobs.text import ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import THROTTLED_CODE, client_ip
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"A link was sent to {new_email}. Open it within "
-                f"{minutes_in_words(settings.PASSWORD_RESET_TIMEOUT // 60)}, signed in as "
+                f"{seconds_in_words(settings.PASSWORD_RESET_TIMEOUT)}, signed in as "
                 f"{request.user.get_username()}, to make it your address; until then your "
                 "address stays as it is.",
             )

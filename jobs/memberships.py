@@ -32,7 +32,7 @@ from jobs.models import (
     Organization,
     fields_save_if_row_exists,
 )
-from jobs.text import email_key, ending_sentence, minutes_in_words
+from jobs.text import email_key, ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import (
     INVITATIONS_PER_ADDRESS_PER_DAY,
     invitation_email_allowed,
@@ -381,7 +381,7 @@ def invitation_email_send(invitation: Invitation) -> bool:
             site_url, reverse("invitation_join", args=[invitation_token(invitation)])
         ),
         "days": INVITATION_DAYS,
-        "password_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+        "password_link_lasts": seconds_in_words(settings.PASSWORD_RESET_TIMEOUT),
         "SITE_NAME": settings.SITE_NAME,
     }
     if not user.has_usable_password():

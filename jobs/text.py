@@ -96,6 +96,16 @@ def minutes_in_words(minutes: int) -> str:
     return " ".join(parts)
 
 
+def seconds_in_words(seconds: int) -> str:
+    """A length of time as people say it: whole days in days (259200 as "3 days", as the README
+    and the invitation email give the life of a password link), any other as minutes_in_words()
+    does."""
+    days, rest = divmod(seconds, 24 * 60 * 60)
+    if days and not rest:
+        return f"{days} day{'' if days == 1 else 's'}"
+    return minutes_in_words(seconds // 60)
+
+
 def email_key(email: str) -> str:
     """An address as Django's password reset compares addresses: NFKC, then casefold."""
     return unicodedata.normalize("NFKC", email).casefold()

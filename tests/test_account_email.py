@@ -77,14 +77,14 @@ def test_the_address_changes_once_the_emailed_link_is_opened_and_confirmed(signe
 
     assert response["Location"] == "/accounts/email/"
     assert said(response) == [
-        "A link was sent to alice@new.example. Open it within 72 hours, signed in as alice, to "
+        "A link was sent to alice@new.example. Open it within 3 days, signed in as alice, to "
         "make it your address; until then your address stays as it is."
     ]
     owner.refresh_from_db()
     assert owner.email == "alice@acme.example"  # a typo locks nobody out
     (link_email,) = [m for m in mail.outbox if m.to == [NEW]]
     link = confirm_link(link_email)
-    assert link_email.body.startswith("Hello alice,") and "72 hours" in link_email.body
+    assert link_email.body.startswith("Hello alice,") and "3 days" in link_email.body
 
     page = signed_in.get(link)  # opening it changes nothing yet (mail scanners open links)
     owner.refresh_from_db()

@@ -9,6 +9,7 @@ from jobs.text import (
     ending_sentence,
     fold_accents,
     minutes_in_words,
+    seconds_in_words,
     tags_as_searched,
 )
 
@@ -56,6 +57,16 @@ def test_an_ellipsis_after_a_name_takes_the_place_of_its_own_dots(text, shown):
 )
 def test_minutes_read_as_hours_and_minutes(minutes, words):
     assert minutes_in_words(minutes) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(86400, "1 day"), (259200, "3 days"), (3600, "1 hour"), (90000, "25 hours")],
+)
+def test_whole_days_read_as_days_and_the_rest_as_hours_and_minutes(seconds, words):
+    """Django's password reset links last 259200 s: "72 hours" in one email, "3 days" in
+    another and in the README."""
+    assert seconds_in_words(seconds) == words
 
 
 @pytest.mark.parametrize(
