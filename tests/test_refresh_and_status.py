@@ -565,6 +565,31 @@ def test_the_history_lists_recent_runs_with_trigger_duration_counts_and_error(
     assert page.count(" s</td>") == 2  # both durations
 
 
+@pytest.mark.parametrize(
+    ("duration", "shown"),
+    [
+        (timedelta(milliseconds=40), "under 0.1 s"),
+        (timedelta(milliseconds=100), "0.1 s"),
+        (timedelta(seconds=2, milliseconds=380), "2.4 s"),
+    ],
+)
+def test_the_history_gives_a_runs_duration_to_a_tenth_of_a_second_or_under_it(
+    signed_in, acme, duration, shown
+):
+    """A sync of a small board takes 40 ms: it read "0.0 s", as if it took no time."""
+    started_at = timezone.now()
+    SyncRun.objects.create(
+        organization=acme.organization,
+        trigger="schedule",
+        started_at=started_at,
+        finished_at=started_at + duration,
+    )
+
+    page = signed_in.get("/manage/acme/history/").content.decode()
+
+    assert f'data-label="Duration">{shown}</td>' in page
+
+
 def test_the_history_dates_its_runs_as_html_allows_to_the_second(signed_in, acme):
     started_at = timezone.now().replace(microsecond=654321)
     SyncRun.objects.create(
