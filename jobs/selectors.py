@@ -156,6 +156,20 @@ def department_paths(*, organization: Organization) -> list[DepartmentPath]:
     return [DepartmentPath(row[0], names) for row, names in _units_in_tree_order(rows)]
 
 
+def unit_paths(units: Sequence[Department] | Sequence[Office]) -> list[tuple[str, ...]]:
+    """The names of each unit's path, as the filters and the org's page give them: ("Engineering",
+    "Platform", "Backend") for Backend. Their parents are read, in one query, only if one of
+    them has any."""
+    if not any(unit.parent_greenhouse_id is not None for unit in units):
+        return [(unit.name,) for unit in units]
+    model = type(units[0])
+    with_parents = model.objects.filter(
+        pk__in=_linked_units(model.objects.filter(pk__in=[unit.pk for unit in units]), going="up")
+    ).values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS)
+    names_of = {row[0]: names for row, names in _units_in_tree_order(with_parents)}
+    return [names_of[unit.pk] for unit in units]
+
+
 def order_by_department(jobs: QuerySet[Job], *, paths: Sequence[DepartmentPath]) -> QuerySet[Job]:
     """Featured jobs first, then by department (a job's first one, in the order of `paths`:
     department_paths()), then by title. Each job has its department's place in `paths` as

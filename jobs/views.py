@@ -49,6 +49,7 @@ from jobs.selectors import (
     organization_page,
     organizations_hiring_most,
     related_jobs,
+    unit_paths,
 )
 from jobs.seo import job_posting_structured_data, json_for_script
 from jobs.sitemaps import SITEMAPS
@@ -168,6 +169,8 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
         # 410 Gone: the page stays for people who kept the link; search engines drop it.
         return render(request, "public/job_closed.html", context, status=410)
     context["structured_data"] = json_for_script(job_posting_structured_data(job, request=request))
+    context["department_paths"] = unit_paths(job.departments.all())
+    context["office_paths"] = unit_paths(job.offices.all())
     return render(request, "public/job_detail.html", context)
 
 

@@ -134,6 +134,30 @@ def test_a_job_pages_roles_in_this_team_include_its_sub_teams_but_not_its_parent
     assert related(BACKEND_ENGINEER) == set()
 
 
+@pytest.mark.parametrize(
+    ("title", "facts"),
+    [
+        (BACKEND_ENGINEER, {"Department": ["Engineering", "Platform", "Backend"]}),
+        (DISPATCHER, {"Department": ["Dispatch"], "Office": ["Europe", "Netherlands"]}),
+    ],
+    ids=["three deep", "a parent without a row"],
+)
+def test_a_job_page_names_its_units_by_their_path_as_the_filters_do(
+    client, tidewater, title, facts
+):
+    """It said "Backend" where the org's page and the filters say "Engineering › Platform ›
+    Backend"."""
+    job = Job.objects.get(organization__slug="tidewater", title=title)
+    page = BeautifulSoup(
+        client.get(f"/orgs/tidewater/jobs/{job.greenhouse_id}/").content, "html.parser"
+    )
+
+    for term, names in facts.items():
+        fact = page.find("dt", string=term).find_next_sibling("dd")
+        assert [bdi.string for bdi in fact.select("bdi")] == names
+        assert fact.get_text() == " › ".join(names)
+
+
 @both_trees
 def test_a_parent_lists_no_job_of_another_org_with_the_same_greenhouse_ids(client, tidewater, tree):
     root, harbor_flat = unit(tree, tree.root), unit(tree, tree.flat, org="harbor")
