@@ -34,6 +34,7 @@ from jobs.memberships import accounts_with_email
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
+    SLUGS_OF_SITE_PAGES,
     GreenhouseConnection,
     Invitation,
     Job,
@@ -98,9 +99,15 @@ SLUG_RULE = "lowercase a-z, 0-9, - and _, with a letter or digit first and last 
 def validate_organization_slug(slug: str) -> None:
     """Refused unless slugify() leaves it as it is, as the slugs sign-up makes: an "ACME" beside
     an "acme" would be another org at an address that differs only in case, and an empty one
-    (/orgs//) breaks every page that links it."""
+    (/orgs//) breaks every page that links it. Nor one of SLUGS_OF_SITE_PAGES, whose address a
+    page of the site hides."""
     if not slug or slugify(slug) != slug:
         raise forms.ValidationError(f"Not a valid slug: use {SLUG_RULE}.", code="slug")
+    if slug in SLUGS_OF_SITE_PAGES:
+        raise forms.ValidationError(
+            f"“{slug}” is taken by a page of this site (/manage/{slug}/): choose another slug.",
+            code="site_page",
+        )
 
 
 class OneLineField(forms.CharField):

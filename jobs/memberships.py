@@ -27,6 +27,7 @@ from jobs.cache import listing_cache_invalidate
 from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable, automated_email_send
 from jobs.models import (
     INVITATION_DAYS,
+    SLUGS_OF_SITE_PAGES,
     Invitation,
     Membership,
     Organization,
@@ -66,11 +67,14 @@ class MembershipError(Exception):
 
 
 def organization_slug_free(name: str) -> str:
-    """A slug for a new org from its name, numbered if taken ('acme', 'acme-2', ...)."""
+    """A slug for a new org from its name, numbered if taken, by another org or by the site's
+    own pages ('acme', 'acme-2', ...; 'new-2')."""
     return _first_free(
         slugify(name) or "org",
         max_length=Organization._meta.get_field("slug").max_length,
-        taken=lambda slug: Organization.objects.filter(slug=slug).exists(),
+        taken=lambda slug: (
+            slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug=slug).exists()
+        ),
         # Cut, "acme-" or "acme--2" is no slug slugify() makes, and Django's admin and
         # connect_greenhouse refuse it (validate_organization_slug).
         cut_before="-_",

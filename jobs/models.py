@@ -108,6 +108,11 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
     return {**kwargs, "update_fields": [*update_fields, derived]}
 
 
+# Where an org's slug goes in an address, the site's own pages take these: an org with one as
+# its slug would have /manage/<slug>/ hidden behind the page (/manage/new/ makes an org).
+SLUGS_OF_SITE_PAGES = frozenset({"new"})
+
+
 class Organization(WrittenInLanguage, models.Model):
     name = models.CharField(max_length=200)
     # The name as keyword search reads it (jobs.text.as_searched); kept by save().

@@ -32,6 +32,7 @@ from jobs.forms import SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import (
     ROLES_IN_WORDS,
+    SLUGS_OF_SITE_PAGES,
     EmailChangeCount,
     Invitation,
     Job,
@@ -725,6 +726,27 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
     Organization.objects.create(name="North Wind", slug="north-wind-co-op")
     client.post("/accounts/signup/", SIGNUP)
     assert Organization.objects.filter(slug="north-wind-co-op-2").exists()
+
+
+def test_an_org_named_after_a_page_of_the_site_gets_a_slug_of_its_own(signed_in):
+    """Its address /manage/new/ was the page that makes an org."""
+    signed_in.post("/manage/new/", {"organization_name": "New"})
+
+    assert Organization.objects.get(name="New").slug == "new-2"
+
+
+def test_no_fixed_path_where_an_orgs_slug_goes_is_a_slug_an_org_can_have():
+    """A page added at /manage/<word>/ or /orgs/<word>/ must be added to SLUGS_OF_SITE_PAGES."""
+    from jobs import manage_urls, urls
+
+    routes = [str(pattern.pattern) for pattern in manage_urls.urlpatterns] + [
+        str(pattern.pattern).removeprefix("orgs/")
+        for pattern in urls.urlpatterns
+        if str(pattern.pattern).startswith("orgs/")
+    ]
+    fixed = {route.split("/")[0] for route in routes} - {""}
+
+    assert {segment for segment in fixed if not segment.startswith("<")} == SLUGS_OF_SITE_PAGES
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,19 @@ def test_it_refuses_a_slug_no_org_can_have(fake_greenhouse, slug, message):
     assert not Organization.objects.exists()
 
 
+def test_it_refuses_a_new_org_a_slug_a_page_of_the_site_hides_but_not_an_org_that_has_it(
+    fake_greenhouse,
+):
+    """/manage/new/ makes an org; one made at "new" before that was refused keeps its slug."""
+    with pytest.raises(CommandError, match=r"^“new” is taken by a page of this site"):
+        call_command("connect_greenhouse", "new", "acme-robotics")
+    assert not Organization.objects.exists()
+
+    Organization.objects.create(name="New", slug="new")
+    call_command("connect_greenhouse", "new", "acme-robotics")
+    assert Organization.objects.get().greenhouse.board_token == "acme-robotics"
+
+
 def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):
     call_command("connect_greenhouse", "a" * 100, "acme-robotics")
     assert Organization.objects.get().slug == "a" * 100

@@ -458,6 +458,26 @@ def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug
     assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
 
 
+def test_djangos_admin_refuses_a_slug_a_page_of_the_site_hides(client, north):
+    """An org at "new" had /manage/new/, the page that makes an org, in place of its own."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": "New", "description": "", "website": ""}
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+    added = client.post("/admin/jobs/organization/add/", {**data, "slug": "new", **inline})
+    renamed = client.post(
+        f"/admin/jobs/organization/{north.pk}/change/", {**data, "slug": "new", **inline}
+    )
+
+    for response in (added, renamed):
+        assert response.status_code == 200
+        assert (
+            "“new” is taken by a page of this site (/manage/new/): choose another slug."
+            in response.content.decode()
+        )
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
+
+
 def test_djangos_admin_keeps_a_slug_saved_before_it_was_checked(client, north):
     """Its page stays at its address while other fields are edited."""
     Organization.objects.filter(pk=north.pk).update(slug="North")

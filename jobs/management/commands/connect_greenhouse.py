@@ -75,9 +75,13 @@ class Command(BaseCommand):
             raise CommandError(f"A slug has at most {slug_length} characters.")
         try:
             validate_organization_slug(slug)
-        except ValidationError:
-            # Quoted by repr(): a control character typed in it is shown, not acted on.
-            raise CommandError(f"{slug!r} is not a valid slug: use {SLUG_RULE}.") from None
+        except ValidationError as exc:
+            if exc.code != "site_page":
+                # Quoted by repr(): a control character typed in it is shown, not acted on.
+                raise CommandError(f"{slug!r} is not a valid slug: use {SLUG_RULE}.") from None
+            # An org made with it before this was refused keeps its slug, and its connection.
+            if not Organization.objects.filter(slug=slug).exists():
+                raise CommandError(" ".join(exc.messages)) from None
         name = None
         if options["name"]:
             # The sign-up form's checks: a blank-looking or multi-line name is refused there too.
