@@ -69,6 +69,7 @@ from jobs.memberships import (
     admins_who_can_sign_in,
     invitation_accept,
     invitation_cancel,
+    invitation_links_of,
     invitation_of,
     is_staff_account,
     joined_membership,
@@ -280,9 +281,13 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     # A member (not admin) is told where they belong, rather than only that they manage nothing.
     joined = organizations_joined_as_member(request.user).exclude(pk__in=organizations)
-    return render(
-        request, "manage/index.html", {"page": page, "joined_as_member": joined.order_by("name")}
-    )
+    context = {
+        "page": page,
+        "joined_as_member": joined.order_by("name"),
+        # Someone invited who set their password first lands here, not on the join link.
+        "invitation_links": invitation_links_of(request.user),
+    }
+    return render(request, "manage/index.html", context)
 
 
 @login_required

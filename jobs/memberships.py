@@ -418,6 +418,22 @@ def invitation_token(invitation: Invitation) -> str:
     )
 
 
+def invitation_links_of(user: User) -> list[tuple[Invitation, str]]:
+    """`user`'s invitations whose join link still works, each with the link's token, among those
+    that made the account: its password was set through a link emailed to the invited address,
+    so whoever signs in with it has that mailbox, and may be shown the link it holds. An account
+    that existed before may merely claim the address it was invited at: it is shown none."""
+    invitations = Invitation.objects.filter(
+        user=user,
+        made_account=True,
+        sent_at__gt=timezone.now() - timedelta(days=INVITATION_DAYS),
+    )
+    return [
+        (invitation, invitation_token(invitation))
+        for invitation in invitations.select_related("organization").order_by("sent_at", "pk")
+    ]
+
+
 def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:
     """The invitation a join link names, if it is still valid and is for `user`."""
     invitation_pk, _, sent_at = _join_link_values(token)

@@ -1485,6 +1485,51 @@ def send_again(signed_in: Client, invitation_pk: int) -> str:
     return " ".join(m.message for m in response.context["messages"])
 
 
+def test_someone_invited_who_set_their_password_first_is_offered_the_join_link_on_manage(
+    client, signed_in, acme
+):
+    """ "Sign in with it now", after the invitation's password link, leads to /manage/: it said
+    they belonged to no organization, and nothing of the invitation."""
+    invite(signed_in, "dave@acme.example")
+    (message,) = mail.outbox
+    dave = Invitation.objects.get(email="dave@acme.example").user
+    client.force_login(dave)  # with the password set through the email's link
+
+    page = parsed(client.get("/manage/"))
+    link = page.select_one("main a[href^='/accounts/join/']")
+
+    assert " ".join(link.parent.get_text().split()) == (
+        "Acme Robotics invited you as a member: join Acme Robotics"
+    )
+    assert join_link(message).endswith(link["href"])
+    client.post(link["href"])
+    assert Membership.objects.filter(user=dave, organization=acme.organization).exists()
+    assert parsed(client.get("/manage/")).select_one("a[href^='/accounts/join/']") is None
+
+
+def test_manage_offers_no_join_link_to_an_account_that_may_merely_claim_the_address(
+    signed_in, acme, outsider, mallory
+):
+    """Its address was never proven: the link emailed there is the only way in."""
+    invite(signed_in, "mallory@other.example")
+    Membership.objects.filter(user=outsider).delete()
+
+    page = mallory.get("/manage/").content.decode()
+
+    assert "/accounts/join/" not in page and "Acme Robotics" not in page
+    assert "Invited to one? Open the join link in the invitation email" in " ".join(page.split())
+
+
+def test_manage_offers_no_join_link_once_it_expired(client, signed_in, acme):
+    invite(signed_in, "dave@acme.example")
+    invitation = Invitation.objects.get(email="dave@acme.example")
+    expired_at = timezone.now() - timedelta(days=INVITATION_DAYS, minutes=1)
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=expired_at)
+    client.force_login(invitation.user)
+
+    assert "/accounts/join/" not in client.get("/manage/").content.decode()
+
+
 def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     signed_in, acme, outsider, mallory
 ):
