@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -43,7 +42,7 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.sanitize import cut_at_word
-from jobs.text import ending_sentence, shows_anything
+from jobs.text import composed, ending_sentence, shows_anything
 from jobs.throttle import (
     EMAIL_CHANGE_LINKS_PER_ACCOUNT,
     ThrottledPasswordChangeForm,
@@ -694,7 +693,7 @@ class TagsField(forms.CharField):
             text = clean_text(text)
         for raw in text.split(","):
             # Composed: "é" typed as e and an accent is the "é" of another keyboard.
-            tag = unicodedata.normalize("NFC", " ".join(raw.split()))
+            tag = composed(" ".join(raw.split()))
             # "Python" and "python" read as one tag to a visitor, so the first spelling wins; so
             # does "py\u200bthon", its zero-width space unseen. One that shows nothing (zero-width
             # spaces alone) would be an empty badge.

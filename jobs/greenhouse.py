@@ -43,7 +43,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
-from jobs.text import shows_anything
+from jobs.text import composed, shows_anything
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ def _text(value: Any) -> str:
         return ""
     # Collapsed before it is cut, so that a run of spaces does not take the words' place.
     head = " ".join(clean_text(value).split())[:MAX_COMPOSED_CHARS]
-    return " ".join(unicodedata.normalize("NFC", head).split())
+    return " ".join(composed(head).split())
 
 
 def _shown_text(value: Any, *, what: str) -> str:

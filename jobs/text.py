@@ -3,6 +3,7 @@ whether text shows at all."""
 
 import functools
 import re
+import sys
 import unicodedata
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
@@ -53,6 +54,11 @@ DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
 # Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Composing (NFC) sorts a run of combining marks one by one, in time with the square of its
+# length: a description of 55,000 accents took 3 s, and such posts held a sync past the
+# worker's time limit. Unicode's Stream-Safe Text Format (UAX #15) caps a run at 30 marks,
+# which no language's writing reaches.
+MAX_COMBINING_RUN = 30
 
 
 def ending_sentence(text: str) -> str:
@@ -83,6 +89,12 @@ def shows_anything(text: str) -> bool:
         and unicodedata.category(character) not in INVISIBLE_CATEGORIES
         for character in text
     )
+
+
+def composed(text: str) -> str:
+    """The text composed (NFC), each run of combining marks cut to its first MAX_COMBINING_RUN:
+    for untrusted text, which a run of thousands of accents would hold for seconds."""
+    return unicodedata.normalize("NFC", _long_combining_run_re().sub(r"\1", text))
 
 
 def minutes_in_words(minutes: int) -> str:
@@ -132,7 +144,7 @@ def fold_accents(text: str) -> str:
     # composed, where no accent is removed. Every mark that composes with an ASCII letter is
     # an accent removed anyway, so the characters beyond ASCII tell whether the text needs it.
     if not unicodedata.is_normalized("NFC", others):
-        text = unicodedata.normalize("NFC", text)
+        text = composed(text)
         others = _beyond_ascii(text)
     for character, plain in _foldings(frozenset(others)):
         text = text.replace(character, plain)
@@ -175,6 +187,17 @@ def _beyond_ascii(text: str) -> str:
     # UTF-8 writes ASCII bytes for ASCII characters only: deleting them leaves the others whole.
     others = text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES)
     return others.decode("utf-8", "surrogatepass")
+
+
+@functools.cache  # built when first needed: it reads every character's class, 0.1 s
+def _long_combining_run_re() -> re.Pattern[str]:
+    """A run of more than MAX_COMBINING_RUN combining marks that composing reorders (those of
+    a class other than 0), its first MAX_COMBINING_RUN as group 1."""
+    marks = "".join(
+        chr(code) for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))
+    )
+    mark = f"[{re.escape(marks)}]"
+    return re.compile(f"({mark}{{{MAX_COMBINING_RUN}}}){mark}+")
 
 
 @functools.lru_cache(maxsize=1024)  # posts of a board mostly hold the same few
