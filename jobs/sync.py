@@ -567,7 +567,10 @@ def apply_board(
             "greenhouse_id", *StoredJob._fields
         )
     }
-    seen: dict[int, str] = {}  # the payload hash of each id's first listing
+    seen: dict[int, set[str]] = {}  # the payload hashes each id is listed with
+    # The ids whose post is imported (or kept): the first copy of an id that can be, so that a
+    # broken copy listed first does not keep a good one of the same id off the site.
+    kept: set[int] = set()
     reopen_pks: list[int] = []
     changed: list[JobPost] = []
     for raw in raw_jobs:
@@ -583,24 +586,26 @@ def apply_board(
             )
             continue
         payload_hash = job_payload_hash(raw)
-        if job_id in seen:
-            if seen[job_id] == payload_hash:
-                # Imported (or skipped) once, as listed: "not imported" sent the admins to fix
-                # in Greenhouse a post that is on the site.
-                logger.info("sync ignored a post listed twice org=%s job=%s", org.slug, job_id)
-            else:
-                _skip(
-                    counts,
-                    org,
-                    f"job post {job_id} listed again with other content (a duplicate id); "
-                    "the first is kept",
-                    for_id=True,
-                )
-            continue
         # Seen before parsing: a post that is on the board but malformed is kept, not closed.
-        seen[job_id] = payload_hash
+        hashes = seen.setdefault(job_id, set())
+        if payload_hash in hashes:
+            # Imported (or skipped) once, as listed: "not imported" sent the admins to fix
+            # in Greenhouse a post that is on the site.
+            logger.info("sync ignored a post listed twice org=%s job=%s", org.slug, job_id)
+            continue
+        hashes.add(payload_hash)
+        if job_id in kept:
+            _skip(
+                counts,
+                org,
+                f"job post {job_id} listed again with other content (a duplicate id); "
+                "the first that can be imported is kept",
+                for_id=True,
+            )
+            continue
         current = existing.get(job_id)
         if current is not None and current.payload_hash == payload_hash:
+            kept.add(job_id)
             if current.is_open:
                 counts.unchanged += 1
             else:
@@ -610,6 +615,8 @@ def apply_board(
             changed.append(parse_job(raw, payload_hash=payload_hash))
         except InvalidJob as exc:
             _skip(counts, org, str(exc))
+        else:
+            kept.add(job_id)
 
     if reopen_pks:
         counts.reopened += Job.objects.filter(pk__in=reopen_pks).update(

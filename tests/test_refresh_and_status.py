@@ -270,7 +270,8 @@ def test_the_status_names_the_posts_a_sync_skipped_and_why_until_they_are_fixed(
 
     expected = (
         f"3 not imported: job post {posts[0]['id']} has no title; job post {posts[1]['id']} "
-        "listed again with other content (a duplicate id); the first is kept; a post with no "
+        "listed again with other content (a duplicate id); the first that can be imported is "
+        "kept; a post with no "
         f"valid id (“{posts[2]['title']}”). {FOR_ID} Once the other is fixed in Greenhouse, the "
         "next sync imports it."
     )
@@ -316,7 +317,8 @@ def test_the_status_names_the_first_reasons_kept_and_counts_the_skipped_posts_pa
         # Greenhouse gives the ids: no edit of a post in Greenhouse fixes these.
         (
             lambda posts: posts.append({**posts[1], "title": "An impostor"}),
-            "job post {id} listed again with other content (a duplicate id); the first is kept",
+            "job post {id} listed again with other content (a duplicate id); the first that can be "
+            "imported is kept",
             FOR_ID,
         ),
         (

@@ -780,9 +780,31 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
 
     assert result.counts.skipped == 1
     assert result.counts.skip_reasons == [
-        f"job post {twin['id']} listed again with other content (a duplicate id); the first is kept"
+        f"job post {twin['id']} listed again with other content (a duplicate id); the first "
+        "that can be imported is kept"
     ]
     assert Job.objects.get(greenhouse_id=twin["id"]).title == posts[0]["title"].strip()
+
+
+def test_of_duplicate_ids_the_first_post_that_can_be_imported_is_kept(acme, fake_greenhouse):
+    """A broken copy listed first kept a good one of its id off the site, and the reason said
+    "the first is kept" of a post that was not."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    good, impostor = copy.deepcopy(posts[0]), copy.deepcopy(posts[0])
+    impostor["title"] = "An impostor"
+    posts[0]["title"] = ""
+    posts += [good, impostor]
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert (result.counts.created, result.counts.skipped) == (len(posts) - 2, 2)
+    assert result.counts.skip_reasons == [
+        f"job post {good['id']} has no title",
+        f"job post {good['id']} listed again with other content (a duplicate id); the first "
+        "that can be imported is kept",
+    ]
+    assert Job.objects.get(greenhouse_id=good["id"]).title == good["title"].strip()
 
 
 def test_a_post_listed_twice_as_it_is_is_imported_once_and_not_skipped(acme, fake_greenhouse):
