@@ -176,6 +176,7 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
         context = {
             "organization": organization,
             "connection": connection,
+            "last_error": connection.as_true_now(connection.last_error),
             "invalid_token": connection.state == GreenhouseConnection.State.INVALID_TOKEN,
             "settings_url": settings.SITE_URL
             + reverse("manage:settings", args=[organization.slug]),

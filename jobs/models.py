@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
+from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.text import as_searched, tags_as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
@@ -372,6 +373,13 @@ class GreenhouseConnection(models.Model):
     @property
     def sync_interval(self) -> timedelta:
         return timedelta(minutes=self.sync_interval_minutes)
+
+    def as_true_now(self, text: str) -> str:
+        """A failure's message, which says the sync will try again: while syncing is paused,
+        none will. Every place that shows one to people (pages, emails, sync_jobs) reads it so."""
+        if self.enabled:
+            return text
+        return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
 
     def is_locked(self, now: timezone.datetime | None = None) -> bool:
         now = now or timezone.now()

@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 from django.utils.timesince import timeuntil
 
 from jobs.alerts import admins_can_be_emailed
-from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
@@ -84,7 +83,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         latest=latest_of_board,
         now=now,
     )
-    last_error = as_true_now(connection.last_error, connection=connection)
+    last_error = connection.as_true_now(connection.last_error)
     return {
         **status,
         "board_token": connection.board_token,
@@ -111,7 +110,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "queued": queued,
         "running": running,
         "phase": phase,
-        "message": as_true_now(message, connection=connection),
+        "message": connection.as_true_now(message),
     }
 
 
@@ -135,13 +134,6 @@ def _phase(
         # Marked running but nobody holds the lock: its sync stopped without recording its end.
         return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
-
-
-def as_true_now(text: str, *, connection: GreenhouseConnection) -> str:
-    """A failure's message says the sync will try again; while syncing is paused, none will."""
-    if connection.enabled:
-        return text
-    return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
 
 
 def _said_below(connection: GreenhouseConnection, *, phase: str, latest: SyncRun | None) -> bool:

@@ -162,6 +162,11 @@ def test_the_email_of_a_paused_org_does_not_promise_more_tries(acme, fake_greenh
     [message] = mail.outbox
     assert "your public page shows the jobs of the last sync that worked" in message.body
     assert "keeps trying" not in message.body
+    # As its settings page and sync_jobs say it: "the sync will try again later" was untrue.
+    assert (
+        "The last attempt said: Greenhouse is having trouble (HTTP 502); syncing is paused, so no "
+        "sync will try again.\n"
+    ) in message.body
 
 
 def test_the_first_working_sync_after_the_email_says_so_once(acme, fake_greenhouse, admins):

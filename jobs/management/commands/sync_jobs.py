@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 
 from jobs.models import GreenhouseConnection, Organization, SyncRun
-from jobs.status import as_true_now
 from jobs.sync import sync_organization
 
 SLUG_FIELD = Organization._meta.get_field("slug")
@@ -64,9 +63,7 @@ class Command(BaseCommand):
             else:
                 failed += 1
                 # A paused org, named here, is synced once: no sync tries it again.
-                self.stderr.write(
-                    f"{slug}: failed, {as_true_now(result.error, connection=connection)}"
-                )
+                self.stderr.write(f"{slug}: failed, {connection.as_true_now(result.error)}")
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
