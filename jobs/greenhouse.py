@@ -509,12 +509,16 @@ def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
         name = _shown_text(item.get("name"), what=f"job post {job_id}: {kind} {unit_id}'s name")
         if not name:
             continue
+        location = ""
+        if kind == "office":
+            what = f"job post {job_id}: office {unit_id}'s location"
+            location = _shown_text(item.get("location"), what=what)
         units.append(
             Unit(
                 greenhouse_id=unit_id,
                 name=name,
                 parent_greenhouse_id=_int_or_none(item.get("parent_id")),
-                location=_text(item.get("location"))[:NAME_MAX_LENGTH] if kind == "office" else "",
+                location=location,
             )
         )
     return tuple(units)

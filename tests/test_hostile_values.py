@@ -691,6 +691,26 @@ def test_an_offices_place_is_cut_to_its_field(fake_greenhouse):
     assert len(office.location) == Office._meta.get_field("location").max_length
 
 
+@pytest.mark.parametrize(
+    ("location", "stored"),
+    [
+        ("P" * (NAME_MAX_LENGTH - 1) + " Pittsburgh", "P" * (NAME_MAX_LENGTH - 1)),
+        ("\u200b\u2060\u3164", ""),
+        (" Pittsburgh,\n PA ", "Pittsburgh, PA"),
+    ],
+    ids=["cut after a space", "shows nothing", "spaces"],
+)
+def test_an_offices_place_is_cleaned_as_other_names_are(fake_greenhouse, location, stored):
+    """Stored as sent once cut: with a trailing space, or as invisible characters alone, which
+    the office's page showed as an empty place."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["offices"] = [{"id": 1, "name": "HQ", "location": location, "parent_id": None}]
+
+    (office,) = parse_job(raw).offices
+
+    assert office.location == stored
+
+
 def test_a_parent_id_that_is_no_64_bit_integer_is_no_parent(fake_greenhouse):
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     parent_ids = ["7", 2**70, True, "seven", 7.5]
