@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.cache.backends import locmem
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -518,6 +519,21 @@ def test_an_org_made_on_the_site_is_listed_at_once(
     assert Organization.objects.filter(slug="birch-labs").exists()
     assert "Birch Labs" in client.get("/orgs/").content.decode()
     assert "/orgs/birch-labs/" in client.get("/sitemap-organizations.xml").content.decode()
+
+
+def test_an_org_made_by_connect_greenhouse_is_listed_at_once(
+    client, fake_greenhouse, django_capture_on_commit_callbacks
+):
+    """As one made on the site is: until its first sync, which refreshes the pages only if it
+    changed jobs (none on an empty board), the cached copies went on without it."""
+    for url in ["/orgs/", "/sitemap-organizations.xml"]:
+        client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("connect_greenhouse", "birch", "empty-board", "--name", "Birch Labs")
+
+    assert "Birch Labs" in client.get("/orgs/").content.decode()
+    assert "/orgs/birch/" in client.get("/sitemap-organizations.xml").content.decode()
 
 
 def test_a_disconnect_shows_on_the_cached_pages_at_once(

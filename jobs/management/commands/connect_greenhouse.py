@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 
+from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     SyncInProgress,
     check_board,
@@ -107,6 +108,12 @@ class Command(BaseCommand):
                     slug=slug,
                     defaults={"name": name or _organization_name_of(board) or slug},
                 )
+                if created:
+                    # /orgs/ and the sitemap list every org, hiring or not; its first sync
+                    # refreshes them only if it changes jobs, and an empty board's changes none.
+                    transaction.on_commit(
+                        lambda: listing_cache_invalidate(organization=organization)
+                    )
                 resumed = connection_is_paused(organization)
                 replaced = _board_token_of(organization)
                 connection_save(organization=organization, board=board, api_key=api_key)
