@@ -7,6 +7,8 @@ import sys
 import unicodedata
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
+# Direction controls and marks, and zero-width characters, that may follow a name's last mark.
+TRAILING_FORMAT_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]+\\Z")
 # The accents NFKD splits off Latin, Greek and Cyrillic letters. Not every combining mark: in
 # Devanagari or Thai they are vowels, and "हिंदी" without them would be another word.
 ACCENTS_RE = re.compile("[\u0300-\u036f]")
@@ -63,8 +65,10 @@ MAX_COMBINING_RUN = 30
 
 def ending_sentence(text: str) -> str:
     """The text with a full stop after it, unless it already ends as a sentence would:
-    "Tiny Co." and "Yahoo!" end "… jobs at Tiny Co." without a second mark."""
-    return text if text.endswith(SENTENCE_ENDINGS) else f"{text}."
+    "Tiny Co." and "Yahoo!" end "… jobs at Tiny Co." without a second mark. So does a name
+    whose mark a direction control or mark follows, which shows nothing ("Tiny Co.\u200e")."""
+    shown_end = TRAILING_FORMAT_RE.sub("", text)
+    return text if shown_end.endswith(SENTENCE_ENDINGS) else f"{text}."
 
 
 def before_ellipsis(text: str) -> str:

@@ -238,6 +238,20 @@ def test_an_org_name_that_ends_a_sentence_gets_no_second_full_stop(acme, fake_gr
     assert "because you are an admin of Acme Co. It is sent once" in message.body
 
 
+def test_an_org_name_that_ends_a_sentence_before_a_direction_control_gets_no_second_full_stop(
+    acme, fake_greenhouse, owner
+):
+    """The email drops the control, which left "Acme Co.." where the name ended a sentence."""
+    acme.organization.name = "\u202bAcme Co.\u202c"
+    acme.organization.save()
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+
+    sync(acme)
+
+    [message] = mail.outbox
+    assert "because you are an admin of Acme Co. It is sent once" in message.body
+
+
 def test_zero_minutes_sends_no_emails(acme, fake_greenhouse, owner, settings):
     settings.SYNC_FAILURE_EMAIL_AFTER_MINUTES = 0
     fake_greenhouse.remove_board("acme-robotics")

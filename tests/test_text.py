@@ -23,6 +23,10 @@ from jobs.text import (
         ("Who?", "Who?"),
         ("Et al…", "Et al…"),
         ("Ltd. (UK)", "Ltd. (UK)."),
+        # A mark or control after the name's own full stop shows nothing: "Tiny Co.." showed.
+        ("Tiny Co.\u200e", "Tiny Co.\u200e"),
+        ("\u202bTiny Co.\u202c", "\u202bTiny Co.\u202c"),
+        ("\u202bAcme\u202c", "\u202bAcme\u202c."),
     ],
 )
 def test_a_sentence_ends_with_one_mark(text, sentence):
