@@ -223,6 +223,8 @@ def test_connect_greenhouse_escapes_a_board_name_its_terminal_cannot_show(fake_g
     assert printed.startswith(
         "Created organization 'liberte', connected to the Greenhouse board 'Libert\\xe9 Sant\\xe9'."
     )
+    # The stream is its caller's again once the command is done.
+    assert terminal.errors == "strict"
 
 
 def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):

@@ -56,11 +56,16 @@ class Command(BaseCommand):
     def execute(self, *args: object, **options: object) -> str | None:
         # The board's name, in a terminal that cannot show it (ASCII, Latin-1), is written
         # escaped ("Libert\\xe9"): the error came after the connection was stored, and said
-        # the command had failed.
+        # the command had failed. Only while it runs: call_command's caller keeps its stream.
         stdout = options.get("stdout") or sys.stdout
-        if isinstance(stdout, io.TextIOWrapper):
-            stdout.reconfigure(errors="backslashreplace")
-        return super().execute(*args, **options)
+        if not isinstance(stdout, io.TextIOWrapper):
+            return super().execute(*args, **options)
+        errors = stdout.errors
+        stdout.reconfigure(errors="backslashreplace")
+        try:
+            return super().execute(*args, **options)
+        finally:
+            stdout.reconfigure(errors=errors)
 
     def handle(self, *args: object, **options: str) -> None:
         for option, shown_as in TEXT_ARGUMENTS:
