@@ -19,7 +19,7 @@ from django.utils import timezone
 from jobs import manage_views
 from jobs.email_change import EMAIL_CHANGE_SALT
 from jobs.throttle import ACCOUNT_EMAILS_PER_CLIENT, EMAIL_CHANGE_LINKS_PER_ACCOUNT
-from tests.support.helpers import parsed
+from tests.support.helpers import assert_signs_out_and_comes_back_to, parsed
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -496,9 +496,7 @@ def test_a_link_opened_by_another_account_signs_out_and_comes_back(signed_in, ow
 
     page = parsed(browser.get(link))
 
-    form = page.select_one("main form[action='/accounts/logout/']")
-    assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == link
-    assert form.find("input", {"name": "csrfmiddlewaretoken"})
+    assert_signs_out_and_comes_back_to(page, link)
     assert " ".join(page.select_one("main").get_text().split()) == (
         "This link cannot be used This link is for another account than the one you are signed "
         "in with. Sign out, then sign in with the account that asked for the change. Sign out"

@@ -45,7 +45,7 @@ from jobs.throttle import (
     ACCOUNT_EMAILS_PER_DAY,
     INVITATIONS_PER_ADDRESS_PER_DAY,
 )
-from tests.support.helpers import parsed, spoken_text
+from tests.support.helpers import assert_signs_out_and_comes_back_to, parsed, spoken_text
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -1685,9 +1685,7 @@ def test_a_join_link_opened_by_another_account_signs_out_and_comes_back(signed_i
 
     page = parsed(carol.get(link))
 
-    form = page.select_one("main form[action='/accounts/logout/']")
-    assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == path
-    assert form.find("input", {"name": "csrfmiddlewaretoken"})
+    assert_signs_out_and_comes_back_to(page, path)
     assert " ".join(page.select_one("main").get_text().split()) == (
         "This invitation cannot be used This invitation is for another account than the one "
         "you are signed in with. Sign out, then sign in with the account of the address the "

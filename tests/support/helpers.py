@@ -158,3 +158,11 @@ def spoken_text(element) -> str:
         if not any(parent.get("aria-hidden") == "true" for parent in text.parents)
     ]
     return " ".join("".join(words).split())
+
+
+def assert_signs_out_and_comes_back_to(page: BeautifulSoup, address: str) -> None:
+    """The page's own Sign out button (a POST with its CSRF token), which brings the person back
+    to `address` once signed in with the right account."""
+    form = page.select_one("main form[action='/accounts/logout/']")
+    assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == address
+    assert form.find("input", {"name": "csrfmiddlewaretoken"})
