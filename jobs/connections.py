@@ -49,6 +49,8 @@ BOARD_HISTORY_FIELDS = [
     "applied_board_skipped",
     "applied_board_skip_reasons",
     "applied_board_skipped_for_id",
+    "applied_board_imported",
+    "applied_board_imported_fingerprint",
     "applied_board_etag",
     "applied_board_etag_fingerprint",
 ]

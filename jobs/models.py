@@ -332,6 +332,15 @@ class GreenhouseConnection(models.Model):
     # How many of them came without a readable id or under another post's: Greenhouse gives
     # the ids, so no edit of a post fixes those, and the admins are not told to make one.
     applied_board_skipped_for_id = models.PositiveIntegerField(default=0, db_default=0)
+    # How many of its posts are on the site (new, updated, reopened or unchanged): a sync that
+    # finds the same board again counts them unchanged. Its open jobs may be more: the job of a
+    # post skipped (say, for its application link) stays open. Trusted only while the
+    # fingerprint beside it is still the applied board's: code before 0045 applied boards
+    # without counting them (as its workers still do during a deploy).
+    applied_board_imported = models.PositiveIntegerField(default=0, db_default=0)
+    applied_board_imported_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", db_default=""
+    )
     # The ETag Greenhouse sent with that board, and that board's fingerprint: the next sync
     # sends it as If-None-Match, and "304 Not Modified" then says the board is the one applied.
     # Trusted only while the fingerprint is still its own, so whatever clears or replaces the

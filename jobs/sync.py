@@ -76,6 +76,8 @@ FIELDS_READ_UNDER_LEASE = [
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
+    "applied_board_imported",
+    "applied_board_imported_fingerprint",
     "applied_board_etag",
     "applied_board_etag_fingerprint",
 ]
@@ -124,6 +126,12 @@ class SyncCounts:
     skip_reasons: list[str] = field(default_factory=list, compare=False)
     # Of the skipped, those without a readable id or under another post's (see _skip).
     skipped_for_id: int = field(default=0, compare=False)
+
+    @property
+    def imported(self) -> int:
+        """The board's posts on the site after the run: a sync that finds the same board again
+        counts them unchanged, but not the jobs that posts it skipped keep open."""
+        return self.created + self.updated + self.unchanged + self.reopened
 
     @property
     def changed_jobs(self) -> bool:
@@ -191,7 +199,8 @@ def sync_organization(
     3. Fetch the board, sending the ETag of the last one applied while that board is still
        the one applied whole. Any failure is recorded on the run and the connection; no job
        changes. A board Greenhouse says is not modified, or byte for byte the same as the last
-       one applied (and its jobs still open), is recorded as a success with the last counts:
+       one applied (and its jobs still open), is recorded as a success with the counts that
+       applying it again would give (its posts on the site unchanged, the same ones skipped):
        there is nothing to parse.
     4. Unless the lease has run out meanwhile, in one transaction apply the board: create new
        jobs, update changed ones, reopen returning ones, close missing ones. Unchanged posts
@@ -413,7 +422,7 @@ def _fetch_and_apply(
         )
         if response.not_modified or _is_applied_board(connection, response.fingerprint):
             counts = SyncCounts(
-                unchanged=connection.applied_board_open_jobs,
+                unchanged=connection.applied_board_imported,
                 skipped=connection.applied_board_skipped,
             )
             _record_success(
@@ -469,6 +478,8 @@ def _fetch_and_apply(
                 applied_board_skipped=counts.skipped,
                 applied_board_skip_reasons=counts.skip_reasons,
                 applied_board_skipped_for_id=counts.skipped_for_id,
+                applied_board_imported=counts.imported,
+                applied_board_imported_fingerprint=response.fingerprint,
                 **_etag_values(response),
             )
     except _LeaseLost:
@@ -517,10 +528,12 @@ def _lease_lost(connection: GreenhouseConnection, run: SyncRun) -> SyncResult:
 
 
 def _is_applied_board(connection: GreenhouseConnection, fingerprint: str) -> bool:
-    """The board is byte for byte the one the last full sync applied, and every job that sync
-    left open still is (none deleted here since): applying it again would change nothing."""
+    """The board is byte for byte the one the last full sync applied and counted (code before
+    0045 did not), and every job that sync left open still is (none deleted here since):
+    applying it again would change nothing, and count what that sync counted."""
     return (
         connection.applied_board_fingerprint == fingerprint
+        and connection.applied_board_imported_fingerprint == fingerprint
         and _open_jobs(connection) == connection.applied_board_open_jobs
     )
 

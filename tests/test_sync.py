@@ -545,6 +545,76 @@ def test_the_same_board_again_reports_the_posts_it_skips(acme, fake_greenhouse):
     assert sync(acme).counts.skipped == 1
 
 
+def counts_recorded(result) -> dict[str, int]:
+    return SyncRun.objects.filter(pk=result.run_id).values(*result.counts.as_dict()).get()
+
+
+def import_then_skip_a_post(acme, fake_greenhouse):
+    """The board applied once whole, then with one post that can no longer be imported (for
+    its application link): the post is skipped, and its job stays open."""
+    sync(acme)
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = "mailto:jobs@acme.example"
+    fake_greenhouse.touch("acme-robotics")
+    applied = sync(acme)
+    assert (applied.counts.unchanged, applied.counts.skipped) == (len(posts) - 1, 1)
+    assert Job.objects.get(greenhouse_id=posts[1]["id"]).is_open
+    return applied
+
+
+@pytest.mark.parametrize("sends_etags", [True, False])  # "not modified", or the same bytes
+def test_the_same_board_again_counts_as_the_sync_that_applied_it(
+    acme, fake_greenhouse, monkeypatch, sends_etags
+):
+    """It said 6 unchanged after the 5 (and 1 skipped) of the sync that applied the board: it
+    counted the org's open jobs, and a skipped post keeps its job open."""
+    fake_greenhouse.sends_etags = sends_etags
+    applied = import_then_skip_a_post(acme, fake_greenhouse)
+    monkeypatch.setattr("jobs.sync.apply_board", pytest.fail)  # a full sync would call it
+
+    again = sync(acme)
+
+    assert again.ok and again.counts == applied.counts
+    assert counts_recorded(again) == counts_recorded(applied)
+
+
+def applying_as_code_before_0045(monkeypatch) -> None:
+    """Syncs record what code before 0045 recorded of a board applied: no count of its posts."""
+    record_success = jobs_sync._record_success
+
+    def record_without_imported(*args, **values):
+        values.pop("applied_board_imported", None)
+        values.pop("applied_board_imported_fingerprint", None)
+        record_success(*args, **values)
+
+    monkeypatch.setattr("jobs.sync._record_success", record_without_imported)
+
+
+@pytest.mark.parametrize("counted_before", [False, True])
+def test_a_board_applied_by_code_before_0045_is_applied_again_and_counted(
+    acme, fake_greenhouse, monkeypatch, counted_before
+):
+    """Boards applied before the deploy, or during it by older workers (after a newer one
+    counted another board), have no count of their posts: the next sync applies the board
+    again, whole, which counts them right. The same bytes or "not modified" would have said
+    what another board counted, or nothing."""
+    if counted_before:
+        sync(acme)
+    with monkeypatch.context() as older_code:
+        applying_as_code_before_0045(older_code)
+        applied = import_then_skip_a_post(acme, fake_greenhouse)
+    acme.refresh_from_db()
+    assert acme.applied_board_imported_fingerprint != acme.applied_board_fingerprint
+
+    again = sync(acme)
+
+    assert again.ok and again.counts == applied.counts
+    assert "If-None-Match" not in fake_greenhouse.requests[-1].headers  # nor its ETag sent
+    acme.refresh_from_db()
+    assert acme.applied_board_imported_fingerprint == acme.applied_board_fingerprint
+    assert acme.applied_board_imported == len(fake_greenhouse.jobs("acme-robotics")) - 1
+
+
 def test_it_overwrites_greenhouse_fields_and_never_site_fields(acme, fake_greenhouse):
     sync(acme)
     post = fake_greenhouse.jobs("acme-robotics")[0]
