@@ -52,10 +52,12 @@ def refusing_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def listening_port(process: subprocess.Popen, logs: Callable[[], str]) -> int:
+def listening_port(
+    process: subprocess.Popen, logs: Callable[[], str], *, timeout: float = 30
+) -> int:
     """The port a gunicorn started with `--bind 127.0.0.1:0` bound, read from its `logs()`; one
     picked beforehand could be taken before gunicorn binds it. Used by bench/ too."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while not (found := LISTENING_AT.search(logs())):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"gunicorn did not start listening:\n{logs()}")
