@@ -688,19 +688,24 @@ def test_thai_words_kept_apart_by_zero_width_spaces_are_each_found(db):
         assert [job.title for job in job_search(query=word)] == ["เรียน\u200bภาษา\u200bไทย"]
 
 
+def titles_found_among_jobs_for_women(*, query: str, apostrophe_in_tag: str) -> set[str]:
+    """The titles `query` finds among three jobs that say "women's" (the nurse's tag with
+    `apostrophe_in_tag`) and a welder's tagged "Women in welding"."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Nurse", tags=[f"Women{apostrophe_in_tag}s health"])
+    make_job(org, "Women's Shelter Coordinator")
+    make_job(org, "Counsellor", search_text="A women\u2019s clinic in Leeds")
+    make_job(org, "Welder", tags=["Women in welding"])
+    return {job.title for job in job_search(query=query)}
+
+
 @pytest.mark.parametrize(
     "typed", ["women's", "women\u2019s", "women\u2018s", "\u2018women\u2019s\u2019"]
 )
 def test_an_apostrophe_is_found_straight_or_curly(db, typed):
     """SQLite compared apostrophes as written: "women's" missed a tag "Women\u2019s health", and
     the curly one a title typed straight. PostgreSQL's parser reads each as a space."""
-    org = Organization.objects.create(name="Forge", slug="forge")
-    make_job(org, "Nurse", tags=["Women\u2019s health"])
-    make_job(org, "Women's Shelter Coordinator")
-    make_job(org, "Counsellor", search_text="A women\u2019s clinic in Leeds")
-    make_job(org, "Welder", tags=["Women in welding"])
-
-    found = {job.title for job in job_search(query=typed)}
+    found = titles_found_among_jobs_for_women(query=typed, apostrophe_in_tag="\u2019")
 
     assert found == {"Nurse", "Women's Shelter Coordinator", "Counsellor"}
 
@@ -713,13 +718,7 @@ def test_an_apostrophe_is_found_straight_or_curly(db, typed):
 def test_on_sqlite_a_modifier_letter_apostrophe_is_found_as_a_straight_one(db, typed):
     """U+02BC looks like a curly apostrophe, and some keyboards type it: SQLite compared it
     as written, so "women's" missed "Women\u02bcs health" and "women\u02bcs" missed the rest."""
-    org = Organization.objects.create(name="Forge", slug="forge")
-    make_job(org, "Nurse", tags=["Women\u02bcs health"])
-    make_job(org, "Women's Shelter Coordinator")
-    make_job(org, "Counsellor", search_text="A women\u2019s clinic in Leeds")
-    make_job(org, "Welder", tags=["Women in welding"])
-
-    found = {job.title for job in job_search(query=typed)}
+    found = titles_found_among_jobs_for_women(query=typed, apostrophe_in_tag="\u02bc")
 
     assert found == {"Nurse", "Women's Shelter Coordinator", "Counsellor"}
 
