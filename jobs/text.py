@@ -96,10 +96,11 @@ def shows_anything(text: str) -> bool:
 
 
 def composed(text: str) -> str:
-    """The text composed (NFC), each run of combining marks cut to its first MAX_COMBINING_RUN:
-    for untrusted text, which a run of thousands of accents would hold for seconds. Text
-    already composed, as nearly all is, is returned as it is: the scan for runs took 60 times
-    as long as is_normalized() on a title, and more than composing a whole description."""
+    """The text composed (NFC), each run of combining marks cut to its first MAX_COMBINING_RUN
+    before composing: for untrusted text, which a run of thousands of accents would hold for
+    seconds. Text already composed, as nearly all is, is returned as it is, a long run too
+    (it costs no composing): the scan for runs took 60 times as long as is_normalized() on a
+    title, and more than composing a whole description."""
     if unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", _long_combining_run_re().sub(r"\1", text))
