@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -49,7 +50,7 @@ def create_connections(count: int, *, token: str | None = None) -> None:
 
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
-    past = timezone.now() - timezone.timedelta(minutes=5)
+    past = timezone.now() - timedelta(minutes=5)
     orgs = Organization.objects.bulk_create(
         [Organization(name=f"Org {i}", slug=f"org-{i:05d}") for i in range(count)],
         batch_size=1000,
@@ -73,7 +74,7 @@ def make_all_due() -> None:
     from jobs.models import GreenhouseConnection
 
     GreenhouseConnection.objects.update(
-        next_sync_at=timezone.now() - timezone.timedelta(minutes=5), queued_at=None
+        next_sync_at=timezone.now() - timedelta(minutes=5), queued_at=None
     )
 
 

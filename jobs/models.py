@@ -390,12 +390,12 @@ class GreenhouseConnection(models.Model):
             return text
         return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
 
-    def is_locked(self, now: timezone.datetime | None = None) -> bool:
+    def is_locked(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.lock_expires_at is not None and self.lock_expires_at > now
 
     @staticmethod
-    def unlocked(now: timezone.datetime) -> models.Q:
+    def unlocked(now: datetime) -> models.Q:
         """is_locked() is false: as a filter, for claiming the lease or queueing a sync."""
         return models.Q(lock_expires_at__isnull=True) | models.Q(lock_expires_at__lte=now)
 

@@ -59,7 +59,7 @@ class RefreshOutcome(enum.Enum):
     DISCONNECTED = "disconnected"  # the connection was deleted after the caller read it
 
 
-def _not_queued(now: timezone.datetime, *, lost_after: timedelta | None = None) -> Q:
+def _not_queued(now: datetime, *, lost_after: timedelta | None = None) -> Q:
     stale = now - (lost_after or timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS))
     return Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
 
@@ -233,7 +233,7 @@ def due_connections_claim(*, now: datetime, limit: int) -> list[int]:
         return sorted(connection_id for (connection_id,) in cursor.fetchall())
 
 
-def scheduler_tick_record(*, now: timezone.datetime | None = None) -> timezone.datetime:
+def scheduler_tick_record(*, now: datetime | None = None) -> datetime:
     """Note that beat's dispatcher ran, for /healthz.
 
     Called before anything is queued, so a broker outage still shows beat alive and the broker's

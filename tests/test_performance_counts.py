@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -179,7 +180,7 @@ def dispatcher_tick(monkeypatch, org_count: int) -> tuple[int, list[tuple]]:
     """`org_count` orgs, all due, and a tick: its SQL statements and the batches it sent."""
     GreenhouseConnection.objects.all().delete()
     Organization.objects.all().delete()
-    past = timezone.now() - timezone.timedelta(minutes=5)
+    past = timezone.now() - timedelta(minutes=5)
     organizations = Organization.objects.bulk_create(
         [Organization(name=f"Org {i}", slug=f"org-{i}") for i in range(org_count)]
     )
