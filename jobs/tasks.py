@@ -1,4 +1,9 @@
-"""Celery tasks: thin wrappers that take ids and call the sync functions."""
+"""Celery tasks: they take ids and call the sync, scheduling and maintenance functions.
+
+sync_org and release_sync_lease hold more than a call: each retries a try that lost the
+database, and sync_org decides, from the marks its message carries, whether its sync still has
+to run, and retries one that failed for a while.
+"""
 
 from __future__ import annotations
 
