@@ -9,8 +9,9 @@ import os
 
 # Read here, not from Django's settings: gunicorn loads this file before the site.
 if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
-    # Merged over gunicorn's logging defaults, whose handlers use "generic". Not propagated:
-    # the root logger (gunicorn's, then the site's in a worker) would write each line again.
+    # Merged over gunicorn's logging defaults, whose handlers use "generic" ("console" writes to
+    # standard output, "error_console" to standard error). Not propagated: the root logger
+    # (gunicorn's, then the site's in a worker) would write each line again.
     logconfig_dict = {
         "formatters": {"generic": {"()": "orgsite.logging.JsonFormatter"}},
         "loggers": {
