@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.ports import listening_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,14 +51,18 @@ def test_gunicorn_writes_its_lines_and_its_access_log_as_json(tmp_path):
         # each the same line in the same second, which the check for lines written twice failed.
         assert get(port, "/favicon.ico") == 301
         assert get(port, "/no-such-page/") == 404  # Django logs it, from the worker
+    except (OSError, http.client.HTTPException) as exc:
+        pytest.fail(f"gunicorn did not answer ({exc!r}); its logs:\n{logs()}")
     finally:
         process.terminate()
         process.wait(timeout=START_TIMEOUT)
 
-    lines = [line for line in logs().splitlines() if line.strip()]
+    # Each failure shows the logs: a failure under load is otherwise hard to tell from another.
+    written = logs()
+    lines = [line for line in written.splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
     messages = [(entry["logger"], entry["message"]) for entry in entries]
-    assert len(set(messages)) == len(messages), "a line was written twice"
+    assert len(set(messages)) == len(messages), f"a line was written twice:\n{written}"
     loggers = {logger for logger, _ in messages}
-    assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers
-    assert any('"GET /favicon.ico HTTP/1.1" 301' in message for _, message in messages)
+    assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers, written
+    assert any('"GET /favicon.ico HTTP/1.1" 301' in message for _, message in messages), written
