@@ -385,6 +385,19 @@ class RelatedObjectLinks:
 class InlineRelatedObjectLinks(RelatedObjectLinks):
     """RelatedObjectLinks for an inline's rows."""
 
+    def as_link(self, request: HttpRequest, name: Any) -> Any:
+        """As RelatedObjectLinks.as_link, but for the row's key to the page's object, which
+        Django leaves out of the table only by its name: a link made it a column naming the
+        page's own org on each row."""
+        link = super().as_link(request, name)
+        if (
+            isinstance(link, RelatedObjectLink)
+            and link.field.remote_field.model is self.parent_model
+            and self.fk_name in (None, link.field.name)
+        ):
+            return name
+        return link
+
     def shows_read_only(self, request: HttpRequest, obj: Any) -> bool:
         """As Django decides it for an inline (ModelAdmin.get_inline_formsets): its rows are all
         read-only on a page whose object the staff member may not edit, or with rows they may

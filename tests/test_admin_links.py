@@ -185,3 +185,26 @@ def test_a_delete_page_links_what_it_deletes_for_staff_who_may_open_it(
     links = [link["href"] for link in deleted.select("a")]
     change_page = reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk])
     assert links == ([change_page] if linked else [])
+
+
+@pytest.mark.parametrize(
+    "codenames",
+    [
+        ["view_organization", "view_membership"],
+        ["view_organization", "view_membership", "view_user"],
+    ],
+    ids=["members", "accounts-viewed"],
+)
+def test_member_rows_shown_read_only_leave_out_the_organization_of_the_page(
+    synced_acme, owner, member, codenames
+):
+    clerk = staff_client_with(*codenames)
+
+    response = clerk.get(reverse("admin:jobs_organization_change", args=[synced_acme.pk]))
+
+    table = BeautifulSoup(response.content, "html.parser").select_one("#memberships-group table")
+    columns = [th.get_text(strip=True) for th in table.select("thead th:not(.hidden)")]
+    assert columns == ["", "User", "Role", ""]
+    for row in table.select("tr.has_original"):
+        cells = [td["class"][0] for td in row.select("td") if "hidden" not in td["class"]]
+        assert cells == ["original", "field-user", "field-role", "delete"]
