@@ -2,7 +2,7 @@
 
 import copy
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -11,7 +11,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.helpers import (
+    ACTION_CHECKBOX_NAME,
+    InlineAdminForm,
+    InlineAdminFormSet,
+)
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NestedObjects, flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.main import ChangeList
@@ -411,6 +415,14 @@ class InlineRelatedObjectLinks(RelatedObjectLinks):
             self.has_change_permission(request, obj) or self.has_add_permission(request, obj)
         )
 
+    def get_saved_rows_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """The fieldsets of the rows saved, where Django shows them read-only and the new rows
+        editable (to staff who may add rows but not change them): each related object a link."""
+        return [
+            (name, {**options, "fields": [self.as_link(request, f) for f in options["fields"]]})
+            for name, options in self.get_fieldsets(request, obj)
+        ]
+
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         if "fields" not in kwargs and self.shows_read_only(request, obj):
             # Django keeps the fields of rows it shows read-only in their form (reading none
@@ -420,6 +432,55 @@ class InlineRelatedObjectLinks(RelatedObjectLinks):
                 for name in flatten_fieldsets(self.get_fieldsets(request, obj))
             ]
         return super().get_formset(request, obj, **kwargs)
+
+
+class InlineAdminFormSetOfSavedLinks(InlineAdminFormSet):
+    """An inline's rows, the saved ones named with `saved_fieldsets` where Django shows them
+    read-only and the new rows editable: Django gives both one field list, naming a related
+    object on a saved row with its own link for anyone (answering 403 to staff who may not
+    open it)."""
+
+    def __init__(self, *args: Any, saved_fieldsets: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.saved_fieldsets = saved_fieldsets
+
+    def __iter__(self) -> Iterator[InlineAdminForm]:
+        for row in super().__iter__():
+            if row.original is not None and not self.has_change_permission:
+                row.fieldsets = self.saved_fieldsets
+                row.readonly_fields = [
+                    *self.readonly_fields,
+                    *flatten_fieldsets(self.saved_fieldsets),
+                ]
+            yield row
+
+
+class InlinesOfRelatedObjectLinks:
+    """For the admin of a model whose inlines are InlineRelatedObjectLinks, to name related
+    objects on saved rows shown read-only beside editable new ones as on their other rows."""
+
+    def get_inline_formsets(
+        self, request: HttpRequest, formsets: list, inline_instances: list, obj: Any = None
+    ) -> list[InlineAdminFormSet]:
+        shown = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        return [
+            InlineAdminFormSetOfSavedLinks(
+                inline_formset.opts,
+                inline_formset.formset,
+                inline_formset.fieldsets,
+                inline_formset.prepopulated_fields,
+                inline_formset.readonly_fields,
+                model_admin=self,
+                has_add_permission=inline_formset.has_add_permission,
+                has_change_permission=inline_formset.has_change_permission,
+                has_delete_permission=inline_formset.has_delete_permission,
+                has_view_permission=inline_formset.has_view_permission,
+                saved_fieldsets=inline_formset.opts.get_saved_rows_fieldsets(request, obj),
+            )
+            if isinstance(inline_formset.opts, InlineRelatedObjectLinks)
+            else inline_formset
+            for inline_formset in shown
+        ]
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -548,7 +609,7 @@ class OrganizationListLinks:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(RefusableDeleteMixin, VisitorPagesAdmin):
+class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, VisitorPagesAdmin):
     form = OrganizationAdminForm
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "search_name__searched", "slug"]

@@ -17,6 +17,9 @@ from tests.support.helpers import staff_client_with
 
 pytestmark = pytest.mark.django_db
 
+# Members they may add but not change: Django shows the rows saved read-only, new rows editable.
+ADDS_MEMBERS = ["view_organization", "change_organization", "view_membership", "add_membership"]
+
 LIMITED_STAFF = pytest.mark.parametrize(
     "codenames",
     [
@@ -33,11 +36,19 @@ LIMITED_STAFF = pytest.mark.parametrize(
         # Organizations and their members, not the members' accounts.
         ["view_organization", "view_membership"],
         ["view_organization", "change_organization", "view_membership"],
+        ADDS_MEMBERS,
         # Accounts, which they may view, or change but for the staff's accounts.
         ["view_organization", "view_membership", "view_user", "view_group"],
         ["view_user", "change_user"],
     ],
-    ids=["jobs", "members", "organizations", "accounts-viewed", "accounts-changed"],
+    ids=[
+        "jobs",
+        "members",
+        "organizations",
+        "members-added",
+        "accounts-viewed",
+        "accounts-changed",
+    ],
 )
 
 
@@ -109,8 +120,10 @@ def test_superusers_are_linked_to_the_organization_of_each_row(admin_client, syn
     [
         (["view_organization", "view_membership", "view_user"], True),
         (["view_organization", "view_membership"], False),
+        ([*ADDS_MEMBERS, "view_user"], True),
+        (ADDS_MEMBERS, False),
     ],
-    ids=["may-view-accounts", "may-not"],
+    ids=["may-view-accounts", "may-not", "adds-rows-may-view-accounts", "adds-rows-may-not"],
 )
 def test_a_members_account_is_linked_for_staff_who_may_view_accounts(
     synced_acme, owner, member, codenames, linked
@@ -119,7 +132,8 @@ def test_a_members_account_is_linked_for_staff_who_may_view_accounts(
 
     response = clerk.get(reverse("admin:jobs_organization_change", args=[synced_acme.pk]))
 
-    cells = BeautifulSoup(response.content, "html.parser").select(".field-user")
+    page = BeautifulSoup(response.content, "html.parser")
+    cells = page.select(".has_original .field-user")  # not the blank row of those who add
     assert sorted(cell.get_text(strip=True) for cell in cells) == ["alice", "bob"]
     links = sorted(link["href"] for cell in cells for link in cell.select("a"))
     accounts = sorted(reverse("admin:auth_user_change", args=[u.pk]) for u in (owner, member))
@@ -192,8 +206,9 @@ def test_a_delete_page_links_what_it_deletes_for_staff_who_may_open_it(
     [
         ["view_organization", "view_membership"],
         ["view_organization", "view_membership", "view_user"],
+        ADDS_MEMBERS,
     ],
-    ids=["members", "accounts-viewed"],
+    ids=["members", "accounts-viewed", "members-added"],
 )
 def test_member_rows_shown_read_only_leave_out_the_organization_of_the_page(
     synced_acme, owner, member, codenames
