@@ -744,12 +744,14 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "organization": organization,
             "memberships": memberships,
             # None when a superuser invited a member first: the page then asks for one, unless
-            # an admin's invitation is waiting (one expired cannot be answered).
+            # an admin's invitation is waiting (one expired cannot be answered, and one whose
+            # email could not be sent was never seen).
             "has_admin": admins_who_can_sign_in(organization.pk).exists(),
             "admins_invited": [
                 invitation
                 for invitation in invitations
-                if invitation.role == Membership.Role.ADMIN and not invitation.link_expired
+                if invitation.role == Membership.Role.ADMIN
+                and not (invitation.link_expired or invitation.email_failed)
             ],
             "invitations": invitations,
             "add_form": add_form,

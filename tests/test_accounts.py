@@ -2195,6 +2195,38 @@ def test_the_members_page_of_an_org_without_an_admin_says_who_is_invited_as_one(
     assert "has no admin who can sign in yet. Invite an admin below" in prompt()
 
 
+def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_awaited(
+    client, acme, member, monkeypatch, settings
+):
+    """Its link never left: the page said they were invited as an admin and to wait for them
+    to join, and that its link worked for a week."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"carol@acme.example"}))
+    client.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "carol@acme.example", "role": "admin"},
+    )
+
+    page = parsed(client.get("/manage/acme/members/"))
+
+    text = " ".join(page.select_one("main").get_text().split())
+    assert "has no admin who can sign in yet. Invite an admin below" in text
+    assert "is invited as an admin" not in text
+    (row,) = page.select("[aria-labelledby=invitations-title] tbody tr")
+    sent_on = timezone.localtime(Invitation.objects.get().sent_at).strftime("%-d %b %Y")
+    assert " ".join(row.get_text(" ").split()) == (
+        f"carol@acme.example Admin Could not be sent on {sent_on}"
+        " None yet: press “Send again” to try again Send again to carol@acme.example"
+        " Cancel the invitation to carol@acme.example"
+    )
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
+    send_again(client, Invitation.objects.get().pk)
+    page = parsed(client.get("/manage/acme/members/"))
+    assert "carol@acme.example is invited as an admin" in page.select_one("main").get_text()
+    assert "Works until" in page.select_one("[aria-labelledby=invitations-title] tbody").text
+
+
 def test_the_members_page_of_an_org_with_an_admin_asks_for_none(signed_in, acme, member):
     text = " ".join(
         parsed(signed_in.get("/manage/acme/members/")).select_one("main").get_text().split()
