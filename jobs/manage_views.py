@@ -785,11 +785,10 @@ def _invite(
             messages.success(request, f"{email} was invited; they get an email with a link.")
         elif invited.emailed:
             now_as = f", now as {ROLES_IN_WORDS[role]}" if invited.role_changed else ""
-            messages.success(
-                request,
-                f"The invitation to {email} was sent again{now_as}, with a new join link; the "
-                "one in the earlier email no longer works.",
-            )
+            link = "; they get an email with a link"  # the earlier email could not be sent
+            if invited.earlier_link_voided:
+                link = ", with a new join link; the one in the earlier email no longer works"
+            messages.success(request, f"The invitation to {email} was sent again{now_as}{link}.")
         else:
             # Though its email failed, an invitation added again has its new role, and a new
             # link that voids the one sent before.
@@ -799,7 +798,9 @@ def _invite(
                     f"{email} is now invited as {ROLES_IN_WORDS[role]}, but the invitation "
                     "email could not be sent"
                 )
-            earlier = "; the link in the earlier email no longer works" if invited.again else ""
+            earlier = ""
+            if invited.earlier_link_voided:
+                earlier = "; the link in the earlier email no longer works"
             messages.warning(
                 request, f"{failed}{earlier}. Press “Send again” in a while to try again."
             )

@@ -171,6 +171,9 @@ class Invited:
     again: bool  # the address had an invitation waiting: Send again, or Add a second time
     second_click: bool  # emailed within the minute for the same role: no second email
     role_changed: bool  # it was waiting with the other role: the page says which it is now
+    # It was waiting with a link that was emailed, which no longer works (not if the email of
+    # the one waiting could not be sent: no earlier link reached them).
+    earlier_link_voided: bool
     email: str  # the invitation's address as stored and emailed, in the case it was typed
 
 
@@ -221,6 +224,7 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
                 again=True,
                 second_click=True,
                 role_changed=False,
+                earlier_link_voided=False,
                 email=sent_just_now.email,
             )
         _count_invitation_email(locked)
@@ -233,11 +237,11 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         # one. Another role is another offer: the first email's link must not join with a role
         # it did not name.
         details = {"role": role, "email": email, "sent_at": now, "email_failed": False}
-        role_before = (
+        role_before, email_failed_before = (
             Invitation.objects.filter(organization=organization, user=user)
-            .values_list("role", flat=True)
+            .values_list("role", "email_failed")
             .first()
-        )
+        ) or (None, True)  # none waiting: no link sent before
         invitation, created = Invitation.objects.update_or_create(
             organization=organization,
             user=user,
@@ -258,6 +262,7 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         again=not created,
         second_click=False,
         role_changed=role_before not in (None, role),
+        earlier_link_voided=not email_failed_before,
         email=invitation.email,
     )
 

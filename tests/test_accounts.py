@@ -2305,6 +2305,33 @@ def test_an_invitation_sent_again_whose_email_fails_says_the_earlier_link_no_lon
     )
 
 
+@pytest.mark.parametrize(
+    ("role", "sent_again"),
+    [
+        ("member", "The invitation to mallory@other.example was sent again"),
+        ("admin", "The invitation to mallory@other.example was sent again, now as an admin"),
+    ],
+    ids=["same-role", "other-role"],
+)
+def test_an_invitation_whose_email_failed_sent_again_says_nothing_of_an_earlier_link(
+    signed_in, acme, outsider, monkeypatch, settings, role, sent_again
+):
+    """No earlier email left: the page said the link in it no longer worked."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"mallory@other.example"}))
+    invite(signed_in, "mallory@other.example")
+    invitation_pk = Invitation.objects.get(user=outsider).pk
+
+    assert send_again(signed_in, invitation_pk) == (
+        "The invitation email to mallory@other.example could not be sent. Press “Send again” in"
+        " a while to try again."
+    )
+    monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
+    assert invite(signed_in, "mallory@other.example", role=role) == (
+        f"{sent_again}; they get an email with a link."
+    )
+
+
 @pytest.mark.parametrize("action", ["resend_invitation", "add"])
 def test_a_second_click_on_invite_or_send_again_sends_no_second_email(
     signed_in, acme, outsider, mallory, action
