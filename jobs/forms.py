@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,7 +41,13 @@ from jobs.models import (
     fields_save_if_row_exists,
 )
 from jobs.sanitize import cut_at_word
-from jobs.text import composed, ending_sentence, shows_anything
+from jobs.text import (
+    composed,
+    ending_sentence,
+    paragraphs_joined,
+    paragraphs_shown,
+    shows_anything,
+)
 from jobs.throttle import (
     EMAIL_CHANGE_LINKS_PER_ACCOUNT,
     ThrottledPasswordChangeForm,
@@ -64,8 +69,6 @@ BOARD_CHECKS_REFUSED = (
     "Too many board tokens were checked for this organization in the last hour. Nothing was "
     "saved; try again later."
 )
-# Two blank lines or more between paragraphs: one is enough to part them.
-BLANK_LINES_RE = re.compile("\n{3,}")
 # A field typed to match exactly (a board token, a slug): phone keyboards, which capitalise a
 # text field's first letter and correct its words unless told not to, leave it as typed.
 EXACT_TEXT_ATTRS = {
@@ -127,12 +130,7 @@ class ParagraphsField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = clean_text(super().to_python(value))
         # splitlines() ends a line at \r\n, as browsers send one, and at U+2028 or U+2029 pasted.
-        return _paragraphs(" ".join(line.split()) for line in text.splitlines())
-
-
-def _paragraphs(lines: Iterable[str]) -> str:
-    """The lines as one text, without blank lines around them and with a run of them as one."""
-    return BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
+        return paragraphs_joined(" ".join(line.split()) for line in text.splitlines())
 
 
 class ShownOrEmpty(forms.CharField):
@@ -161,10 +159,10 @@ class ShownOrEmptyField(ShownOrEmpty, OneLineField):
 
 class ShownOrEmptyParagraphsField(ShownOrEmpty, ParagraphsField):
     """An optional ParagraphsField (an org's description), whose lines that show nothing are
-    blank lines too: kept, one made an empty paragraph, or an empty line in one."""
+    blank lines too (paragraphs_shown)."""
 
     def shown(self, text: str) -> str:
-        return _paragraphs(_shown_or_empty(line) for line in text.split("\n"))
+        return paragraphs_shown(text)
 
 
 def _shown_or_empty(text: str) -> str:

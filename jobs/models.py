@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
 from jobs.greenhouse import WILL_TRY_AGAIN
-from jobs.text import as_searched, tags_as_searched
+from jobs.text import as_searched, paragraphs_shown, tags_as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -151,10 +151,17 @@ class Organization(WrittenInLanguage, models.Model):
         return reverse("jobs:org_detail", args=[self.slug])
 
     @property
+    def description_shown(self) -> str:
+        """The description as a save stores it now: one stored before a line that shows
+        nothing (zero-width spaces alone) read as blank kept it, an empty paragraph on its
+        page until saved again."""
+        return paragraphs_shown(self.description)
+
+    @property
     def description_on_one_line(self) -> str:
         """The description where its line breaks do not show (a meta description, a feed's):
         its lines run on, a space between them, not into each other."""
-        return " ".join(self.description.split())
+        return " ".join(self.description_shown.split())
 
     def mark_listing_changed(self) -> None:
         """Its jobs, or its name or description, changed for visitors: date its listing now.

@@ -5,6 +5,7 @@ import functools
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
 # Direction controls and marks, and zero-width characters, that may follow a name's last mark.
@@ -56,6 +57,8 @@ DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
 # Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Two blank lines or more between paragraphs: one is enough to part them.
+BLANK_LINES_RE = re.compile("\n{3,}")
 # Composing (NFC) sorts a run of combining marks one by one, in time with the square of its
 # length: a description of 55,000 accents took 3 s, and such posts held a sync past the
 # worker's time limit. Unicode's Stream-Safe Text Format (UAX #15) caps a run at 30 marks,
@@ -93,6 +96,17 @@ def shows_anything(text: str) -> bool:
         and unicodedata.category(character) not in INVISIBLE_CATEGORIES
         for character in text
     )
+
+
+def paragraphs_joined(lines: Iterable[str]) -> str:
+    """The lines as one text, without blank lines around them and with a run of them as one."""
+    return BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def paragraphs_shown(text: str) -> str:
+    """Text in paragraphs (an org's description) with its lines that show nothing read as blank
+    lines: kept, one made an empty paragraph, or an empty line in one."""
+    return paragraphs_joined(line if shows_anything(line) else "" for line in text.split("\n"))
 
 
 def composed(text: str) -> str:

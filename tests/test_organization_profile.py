@@ -148,6 +148,37 @@ def test_a_stored_line_that_shows_nothing_is_dropped_by_a_save(client, north):
     assert Organization.objects.get(pk=north.pk).description == "We make sails."
 
 
+@pytest.mark.parametrize(
+    ("stored", "paragraphs", "one_line"),
+    [
+        (
+            "\u200b\n\nWe make sails.\n\u2060\n\n\u3164\n\nBy hand.\n\u200b",
+            ["We make sails.", "By hand."],
+            "We make sails. By hand.",
+        ),
+        ("\u200b\n\u3164", [], None),  # as an org without one
+    ],
+    ids=["lines", "all"],
+)
+def test_a_stored_line_that_shows_nothing_is_shown_as_a_blank_line(
+    client, north, stored, paragraphs, one_line
+):
+    """Stored before such lines read as blank, until saved again: an empty paragraph on the
+    org's page, and a zero-width space and a space leading its meta description and feed."""
+    Organization.objects.filter(pk=north.pk).update(description=stored)
+
+    page = BeautifulSoup(client.get("/orgs/north/").content, "html.parser")
+    feed = ET.fromstring(client.get("/orgs/north/feed/").content)  # noqa: S314 (our own response)
+
+    assert [p.decode_contents() for p in page.select("div.lead p")] == paragraphs
+    assert page.select_one('meta[name="description"]')["content"] == (
+        one_line or "Open jobs at North Wind."
+    )
+    assert feed.findtext("channel/description") == (
+        one_line or "The newest open jobs at North Wind."
+    )
+
+
 def test_saving_the_description_unchanged_keeps_the_feeds_last_modified(client, north):
     """The page sends it back with the line breaks a browser sends, \\r\\n."""
     Organization.objects.filter(pk=north.pk).update(
