@@ -312,9 +312,17 @@ ORGANIZATION_FIELD_CLASSES = {
 
 class OrganizationChecks:
     """The check of an org's name, wherever it is edited (settings page and Django's admin); its
-    description's is its field's (ShownOrEmptyParagraphsField)."""
+    description's is its field's (ShownOrEmptyParagraphsField). Its description's box has the
+    lang (and dir) of the language saved, so browsers spell-check the description in it."""
 
     cleaned_data: dict[str, Any]
+    fields: dict[str, forms.Field]
+    instance: Organization
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "description" in self.fields:  # not in Django's admin for staff who may only view
+            self.fields["description"].widget.attrs.update(self.instance.language_attrs)
 
     def clean_name(self) -> str:
         validate_organization_name(self.cleaned_data["name"])
@@ -385,11 +393,6 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
             "language": forms.TextInput(attrs={**EXACT_TEXT_ATTRS, "size": 10}),
         }
         error_messages = {"name": {"required": NO_NAME}}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The saved language's lang (and dir), so browsers spell-check the description in it.
-        self.fields["description"].widget.attrs.update(self.instance.language_attrs)
 
     def save(self, commit: bool = True) -> Organization:
         organization = super().save(commit=False)

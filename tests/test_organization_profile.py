@@ -467,6 +467,26 @@ def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, nor
     assert north.language == "fr-CA"
 
 
+@pytest.mark.parametrize(
+    ("language", "attributes"),
+    [("", {}), ("de", {"lang": "de"}), ("ar", {"lang": "ar", "dir": "rtl"})],
+    ids=["english", "german", "arabic"],
+)
+def test_djangos_admin_spell_checks_the_description_in_the_saved_language(
+    client, north, language, attributes
+):
+    """As the settings page does: its box was spell-checked as English, whatever the language."""
+    Organization.objects.filter(pk=north.pk).update(language=language)
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+
+    page = BeautifulSoup(
+        client.get(f"/admin/jobs/organization/{north.pk}/change/").content, "html.parser"
+    )
+
+    box = page.select_one("textarea[name=description]")
+    assert {name: box[name] for name in ("lang", "dir") if box.has_attr(name)} == attributes
+
+
 @pytest.mark.parametrize("slug", ["NORTH", "NaN", "-north", "north_", "north--wind"])
 def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug):
     """Sign-up and connect_greenhouse make lower-case slugs: "NORTH" beside "north" would be
