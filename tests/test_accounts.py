@@ -8,7 +8,7 @@ import smtplib
 from datetime import timedelta
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -268,6 +268,33 @@ def test_signing_in_returns_to_the_page_that_asked(client, owner):
         {"username": "alice", "password": PASSWORD, "next": "/manage/acme/jobs/"},
     )
     assert response["Location"] == "/manage/acme/jobs/"
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "https://elsewhere.example/",
+        "//elsewhere.example/",
+        "/\\elsewhere.example/",  # browsers read a backslash as a slash
+        "\\\\elsewhere.example/",
+        "https:elsewhere.example",
+        "/\t/elsewhere.example/",  # and leave tabs out
+        "javascript:alert(1)",
+    ],
+)
+@pytest.mark.parametrize("page", ["/accounts/login/", "/admin/login/"])
+def test_signing_in_never_follows_a_next_page_off_the_site(client, owner, page, next_page):
+    """A sign-in link anyone may send (`?next=` is theirs to write) leads into this site only:
+    the site's sign-in page and the Django admin's are views of its own (throttled), whose
+    redirect Django checks."""
+    User.objects.filter(pk=owner.pk).update(is_staff=True)  # the admin's signs in staff only
+
+    response = client.post(
+        f"{page}?{urlencode({'next': next_page})}",
+        {"username": "alice", "password": PASSWORD, "next": next_page},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/manage/")
 
 
 @pytest.mark.parametrize("length", [3_000, 17_000])
