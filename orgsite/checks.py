@@ -95,6 +95,24 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return warnings
 
 
+def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The links of password resets, invitations and address changes carry a token that works
+    once opened. On a site that redirects http to https, a SITE_URL on plain http sends each one
+    in clear over the network before that redirect (HSTS helps only a browser that has been to
+    the site, and an invited person has not): anyone on the way could use it first."""
+    if not settings.SECURE_SSL_REDIRECT or urlsplit(settings.SITE_URL).scheme != "http":
+        return []
+    return [
+        CheckWarning(
+            f"The links in emails are plain http: SITE_URL is {settings.SITE_URL!r}, though "
+            "the site redirects http to https.",
+            hint="Set SITE_URL to the site's https:// address: a password reset, invitation or "
+            "address change link opened over http sends its token in clear before the redirect.",
+            id="orgsite.W006",
+        )
+    ]
+
+
 def _redis_database(url: str) -> tuple[str | None, int, str]:
     """Host, port and database number of a redis:// URL (database 0 when it names none)."""
     parts = urlsplit(url)

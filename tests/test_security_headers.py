@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -348,3 +349,24 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
     found = [message.id for message in local_defaults_check()]
 
     assert ("orgsite.W005" in found) is shared
+
+
+@pytest.mark.parametrize(
+    ("site_url", "ssl_redirect", "warned"),
+    [
+        ("http://jobs.example.com", True, True),
+        ("https://jobs.example.com", True, False),
+        ("http://jobs.example.com", False, False),  # a site on http: security.W008 says so
+    ],
+)
+def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
+    settings, site_url, ssl_redirect, warned
+):
+    """Their tokens (a password to set, an invitation to join) would cross the network in clear
+    on the way to the redirect to https."""
+    settings.SITE_URL = site_url
+    settings.SECURE_SSL_REDIRECT = ssl_redirect
+
+    found = [message.id for message in run_checks(include_deployment_checks=True)]
+
+    assert ("orgsite.W006" in found) is warned
