@@ -214,7 +214,9 @@ class Unit:
 class JobPost:
     """One job post, parsed and validated; `content_html` is still unsanitized, and None when
     the post came without a readable `content` (its job keeps the description it has).
-    `content_hash` fingerprints what its description is read from (job_content_hash)."""
+    `units_not_sent` names the units ("departments", "offices") it came without, read as none
+    here: its job keeps its own (jobs.sync). `content_hash` fingerprints what its description
+    is read from (job_content_hash)."""
 
     greenhouse_id: int
     payload_hash: str
@@ -233,6 +235,7 @@ class JobPost:
     metadata: list[dict[str, Any]]
     departments: tuple[Unit, ...] = field(default=())
     offices: tuple[Unit, ...] = field(default=())
+    units_not_sent: tuple[str, ...] = field(default=())
 
 
 class InvalidJob(ValueError):
@@ -524,6 +527,19 @@ def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def _units_sent(
+    job_id: int, raw: dict[str, Any], key: str, *, kind: str
+) -> tuple[Unit, ...] | None:
+    """The post's departments or offices (`key`), or None if it came without them: Greenhouse
+    sends them with the content, and a post sent without its content (see _content_of) came
+    without them too. Read as none, its job left its team's filter, and an office "Remote"
+    its workplace."""
+    if key not in raw:
+        logger.warning("job post %s came without its %s; its job keeps its own", job_id, key)
+        return None
+    return _units(_of_shape(job_id, raw, key, list), kind=kind, job_id=job_id)
+
+
 def _content_of(job_id: int, raw: dict) -> str | None:
     """The post's escaped content; empty if Greenhouse sent null (no description), None if it
     sent none at all or something that is not text: blanking the job's description for that
@@ -657,6 +673,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)
+    departments = _units_sent(job_id, raw, "departments", kind="department")
+    offices = _units_sent(job_id, raw, "offices", kind="office")
     return JobPost(
         greenhouse_id=job_id,
         payload_hash=payload_hash or job_payload_hash(raw),
@@ -677,10 +695,13 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
             job_id, raw, "application_deadline", read=_deadline_or_none
         ),
         metadata=_metadata_of(job_id, metadata) if isinstance(metadata, list) else [],
-        departments=_units(
-            _of_shape(job_id, raw, "departments", list), kind="department", job_id=job_id
+        departments=departments or (),
+        offices=offices or (),
+        units_not_sent=tuple(
+            key
+            for key, units in (("departments", departments), ("offices", offices))
+            if units is None
         ),
-        offices=_units(_of_shape(job_id, raw, "offices", list), kind="office", job_id=job_id),
     )
 
 

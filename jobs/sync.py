@@ -5,6 +5,7 @@ Plain functions, so tasks, views, commands and tests all call the same code.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -682,6 +683,9 @@ def _write_changed_posts(
 ) -> None:
     department_pks = _upsert_units(Department, org, [u for p in posts for u in p.departments])
     office_pks = _upsert_units(Office, org, [u for p in posts for u in p.offices])
+    posts = _with_kept_units(
+        posts, existing, unit_pks={"departments": department_pks, "offices": office_pks}
+    )
     # A chunk at a time: a first import then holds the descriptions of the chunk written and
     # of those read ahead in memory, not a whole board's (bench/README.md).
     chunks = _in_chunks(posts)
@@ -717,6 +721,41 @@ def _write_changed_posts(
                 for post in chunk
             }
             _link_units(through, unit_column, units, stored_pks=stored_pks)
+
+
+def _with_kept_units(
+    posts: list[JobPost], existing: dict[int, StoredJob], *, unit_pks: dict[str, dict[int, int]]
+) -> list[JobPost]:
+    """The posts, each that came without its departments or offices (units_not_sent) given
+    its job's own, and a new job's none. Read after the upsert of the units, they have the
+    names those have now; their pks join `unit_pks` (greenhouse id → pk, by attribute), so that
+    their links stay as they are."""
+    missing = [post for post in posts if post.units_not_sent]
+    if not missing:
+        return posts
+    kept: defaultdict[tuple[str, int], list[Unit]] = defaultdict(list)
+    for attribute, model in (("departments", Department), ("offices", Office)):
+        job_pks = [
+            existing[post.greenhouse_id].pk
+            for post in missing
+            if attribute in post.units_not_sent and post.greenhouse_id in existing
+        ]
+        columns = ["greenhouse_id", "name", "parent_greenhouse_id"]
+        if model is Office:
+            columns.append("location")
+        units = model.objects.filter(jobs__in=job_pks).order_by("pk")
+        for job_pk, pk, *values in units.values_list("jobs", "pk", *columns) if job_pks else ():
+            kept[attribute, job_pk].append(Unit(*values))
+            unit_pks[attribute][values[0]] = pk
+    given = {}
+    for post in missing:
+        stored = existing.get(post.greenhouse_id)
+        own = {
+            attribute: tuple(kept[attribute, stored.pk]) if stored else ()
+            for attribute in post.units_not_sent
+        }
+        given[post.greenhouse_id] = dataclasses.replace(post, **own, units_not_sent=())
+    return [given.get(post.greenhouse_id, post) for post in posts]
 
 
 def _link_units(

@@ -22,6 +22,7 @@ from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_cont
 from jobs.selectors import job_search
 from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock, sync_organization
+from jobs.text import as_searched
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -770,6 +771,37 @@ def test_a_post_sent_without_its_content_keeps_its_description(acme, fake_greenh
     sync(acme)
     job.refresh_from_db()
     assert (job.description_html, job.excerpt) == ("", "")
+
+
+def test_a_post_sent_without_its_departments_and_offices_keeps_its_jobs(
+    acme, fake_greenhouse, caplog
+):
+    # Greenhouse sends them with the content (content=true): a post sent without its content
+    # came without them too, and its job left its team's filter, and its office "Remote" its
+    # workplace.
+    post = fake_greenhouse.jobs("acme-robotics")[3]
+    post["location"] = {"name": "Anywhere in the US"}  # its office alone says it is remote
+    fake_greenhouse.touch("acme-robotics")
+    sync(acme)
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.greenhouse_remote_policy == Job.RemotePolicy.REMOTE
+    for key in ("content", "departments", "offices"):
+        del post[key]
+    post["title"] = "Field Service Technician II"
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.updated == 1
+
+    job.refresh_from_db()
+    assert job.title == "Field Service Technician II"
+    assert [unit.name for unit in job.departments.all()] == ["Field Operations"]
+    assert [unit.name for unit in job.offices.all()] == ["Remote"]
+    assert job.greenhouse_remote_policy == Job.RemotePolicy.REMOTE
+    assert as_searched("Field Operations") in job.search_text
+    for kind in ("departments", "offices"):
+        assert f"job post {post['id']} came without its {kind}; its job keeps its own" in (
+            caplog.text
+        )
 
 
 def test_a_job_that_leaves_the_board_is_closed_and_reopens_when_it_returns(acme, fake_greenhouse):
