@@ -8,6 +8,7 @@ import gzip
 import time
 import tracemalloc
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
@@ -485,6 +486,17 @@ def test_a_body_over_the_size_cap_is_refused_saying_who_can_raise_the_cap_and_lo
     assert logged in record.getMessage()
 
 
+def peak_memory_while_too_large(fetch: Callable[[], object]) -> int:
+    """The most memory traced while `fetch` is refused as larger than the size cap."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedPayload, match="larger than this site accepts"):
+            fetch()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_little_more(
     client, fake_greenhouse, settings
 ):
@@ -497,15 +509,27 @@ def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused_holding_l
     headers = {"Content-Encoding": "gzip"}
     fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=bomb, headers=headers)
 
-    tracemalloc.start()
-    try:
-        with pytest.raises(MalformedPayload, match="larger than"):
-            client.fetch_jobs("acme-robotics")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_memory_while_too_large(lambda: client.fetch_jobs("acme-robotics"))
 
     assert len(bomb) < 200_000 and peak < 3_000_000
+
+
+def test_a_redirect_whose_body_is_over_the_size_cap_is_refused_holding_little_of_it(
+    client, fake_greenhouse, settings
+):
+    # requests reads a redirect's body whole before it follows it: one of 600 MB took a worker
+    # to 1.3 GB, with the cap at 10 MB.
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000_000
+    location = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs?content=true"
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=302, body=b"x" * 5_000_000, headers={"Location": location}
+    )
+
+    assert peak_memory_while_too_large(lambda: client.fetch_jobs("acme-robotics")) < 3_000_000
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=302, body=b"x" * 500_000, headers={"Location": location}
+    )
+    assert client.fetch_jobs("acme-robotics")  # a body within the cap is dropped, and followed
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["by its length", "as it is read"])
