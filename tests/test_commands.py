@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
+from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
 from jobs.sync import acquire_sync_lock
@@ -27,6 +28,18 @@ def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_green
     connection = organization.greenhouse
     assert connection.board_token == "acme-robotics" and connection.board_name == "Acme Robotics"
     assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
+
+
+def test_connect_greenhouse_names_its_arguments_as_its_messages_do_and_says_what_they_take():
+    # Its help and its argument errors said "org_slug board_token", its other messages ORG_SLUG
+    # and BOARD_TOKEN, and nothing said that a board's address is taken for its token.
+    parser = connect_greenhouse_command.Command().create_parser("manage.py", "connect_greenhouse")
+    help_text = " ".join(parser.format_help().split())
+
+    assert "ORG_SLUG BOARD_TOKEN" in help_text and "org_slug" not in help_text
+    assert "boards.greenhouse.io/acme" in help_text
+    with pytest.raises(CommandError, match="required: BOARD_TOKEN$"):
+        call_command("connect_greenhouse", "acme")
 
 
 def test_connect_greenhouse_says_where_to_invite_the_admin_of_an_org_it_creates(

@@ -45,8 +45,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("org_slug")
-        parser.add_argument("board_token")
+        # Named as the help above and the messages below name them.
+        parser.add_argument(
+            "org_slug", metavar="ORG_SLUG", help="the organization's slug, as in /orgs/ORG_SLUG/"
+        )
+        parser.add_argument(
+            "board_token",
+            metavar="BOARD_TOKEN",
+            help="the job board's token (acme in boards.greenhouse.io/acme), or its address",
+        )
         parser.add_argument("--name", help="the organization's name if it is created")
         parser.add_argument(
             "--api-key",
