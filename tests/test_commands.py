@@ -246,6 +246,21 @@ def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
 
 
+def test_connect_greenhouse_says_it_left_the_name_of_an_org_that_exists_as_it_was(
+    fake_greenhouse, capsys
+):
+    # --name names an org it creates: given for one that exists, it was dropped without a word,
+    # under "Updated organization 'acme'".
+    make_connection("acme", "tiny-co", name="Acme")
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--name", "Acme Robotics Inc.")
+
+    assert Organization.objects.get().name == "Acme"
+    assert (
+        "It keeps its name, 'Acme': --name names an organization this command creates; "
+        "rename it on its settings page."
+    ) in capsys.readouterr().out
+
+
 def test_connect_greenhouse_says_which_board_it_replaced_and_what_becomes_of_its_jobs(
     fake_greenhouse, capsys
 ):

@@ -139,6 +139,12 @@ class Command(BaseCommand):
                 + (" Syncing was paused and is on again." if resumed else "")
             )
         )
+        if name and not created and name != organization.name:
+            # Not dropped without a word under "Updated organization".
+            self.stdout.write(
+                f"It keeps its name, '{organization.name}': --name names an organization this "
+                "command creates; rename it on its settings page."
+            )
         if replaced not in (None, board.token):
             # As the settings page says before another board is connected.
             self.stdout.write(
