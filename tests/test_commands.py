@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
@@ -423,6 +426,44 @@ def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_green
     assert lines[0] == "acme: skipped, another sync of this organization is running"
     assert lines[1].startswith("tiny: ok")
     assert not SyncRun.objects.filter(organization__slug="acme").exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sync_jobs_stopped_by_a_signal_frees_the_org_and_says_which_it_was_syncing(
+    fake_greenhouse, capsys, monkeypatch, stop
+):
+    # As a process manager or `timeout` stops it: its org was left "Running…", Refresh now
+    # refused and sync_jobs told another sync was running, until its lease ran out 10 minutes on.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fetch = GreenhouseClient.fetch_jobs_response
+
+    def stopped_as_it_fetches(client: GreenhouseClient, *args: object, **kwargs: object):
+        os.kill(os.getpid(), stop)  # while the sync holds the org's lease
+        return fetch(client, *args, **kwargs)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", stopped_as_it_fetches)
+
+    def ignored(*_: object) -> None:  # unfixed, this process would end
+        pass
+
+    previous = signal.signal(stop, ignored)
+    try:
+        with pytest.raises(SystemExit) as caught:
+            call_command("sync_jobs", "--all")
+        left = signal.getsignal(stop)
+    finally:
+        signal.signal(stop, previous)
+
+    assert caught.value.code == 128 + stop  # as the signal would have ended it
+    assert left is ignored  # the command's handler is gone with it
+    acme, tiny = GreenhouseConnection.objects.order_by("organization__slug")
+    assert acme.lock_expires_at is None and acme.next_sync_at <= timezone.now()
+    assert tiny.last_attempt_at is None
+    assert capsys.readouterr().err == (
+        f"acme: stopped by {stop.name} before its sync finished; the organizations after it "
+        "were not synced.\n"
+    )
 
 
 def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):

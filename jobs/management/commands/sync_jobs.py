@@ -1,5 +1,11 @@
 """Sync organizations' jobs from Greenhouse now, in this process."""
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
@@ -8,6 +14,19 @@ from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import sync_organization
 
 SLUG_FIELD = Organization._meta.get_field("slug")
+# A process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the process
+# at once, they left the org being synced locked ("Running…", Refresh now refused) until its
+# lease ran out, SYNC_LOCK_SECONDS on.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(SystemExit):
+    """Raised where the command is when a STOP_SIGNAL comes: the sync under way frees its org
+    as it unwinds (jobs.sync), and the process ends as the signal would have ended it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(128 + number)
+        self.signal_name = signal.Signals(number).name
 
 
 class Command(BaseCommand):
@@ -48,9 +67,18 @@ class Command(BaseCommand):
             self.stdout.write("No organization is connected to Greenhouse with syncing on.")
             return
         failed = 0
-        for connection in connections:
-            result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+        for index, connection in enumerate(connections):
             slug = connection.organization.slug
+            try:
+                with _stopped_by_signals():
+                    result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+            except Stopped as stop:
+                others = len(connections) - index - 1
+                after = "; the organizations after it were not synced" if others else ""
+                self.stderr.write(
+                    f"{slug}: stopped by {stop.signal_name} before its sync finished{after}."
+                )
+                raise
             if result.ok:
                 counts = result.counts
                 self.stdout.write(
@@ -66,6 +94,25 @@ class Command(BaseCommand):
                 self.stderr.write(f"{slug}: failed, {connection.as_true_now(result.error)}")
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
+    handlers, and alone may set them); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, _frame: FrameType | None) -> None:
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _why_not_connected(slugs: set[str]) -> str:
