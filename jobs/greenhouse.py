@@ -719,7 +719,17 @@ def jobs_of_payload(payload: Any) -> list[Any]:
             "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed."
         )
     posts = payload["jobs"]
-    # meta.total is not compared: recorded boards trimmed by hand keep the board's own total.
+    # meta.total is not compared to a list of posts: recorded boards trimmed by hand keep the
+    # board's own total. But no posts under a total above zero is Greenhouse contradicting
+    # itself, not a company that stopped hiring: taken at its word, every job was closed.
+    meta = payload.get("meta")
+    total = _int_or_none(meta.get("total")) if isinstance(meta, dict) else None
+    if not posts and total is not None and total > 0:
+        logger.warning("greenhouse response lists no jobs but meta.total=%d", total)
+        raise MalformedPayload(
+            f"Greenhouse sent no jobs, though it counts {total} on the board; nothing was changed.",
+            http_status=200,
+        )
     if posts and not any(job_id_of(post) is not None for post in posts):
         sent = (
             "1 job and it had no id" if len(posts) == 1 else f"{len(posts)} jobs and none had an id"

@@ -856,6 +856,24 @@ def test_an_empty_board_closes_every_job(acme, fake_greenhouse):
     assert not Job.objects.filter(organization=acme.organization, is_open=True).exists()
 
 
+def test_no_jobs_from_a_board_that_counts_some_change_nothing(acme, fake_greenhouse, caplog):
+    # Greenhouse contradicting itself, not a company that stopped hiring: taken at its word,
+    # every job was closed, and left the site until a sync read the board again.
+    sync(acme)
+    fake_greenhouse.fail_next("acme-robotics", "body", body={"jobs": [], "meta": {"total": 6}})
+
+    result = sync(acme)
+
+    assert not result.ok and result.transient
+    assert result.error == (
+        "Greenhouse sent no jobs, though it counts 6 on the board; nothing was changed."
+    )
+    assert Job.objects.filter(organization=acme.organization, is_open=True).count() == 6
+    assert "greenhouse response lists no jobs but meta.total=6" in caplog.text
+    fake_greenhouse.fail_next("acme-robotics", "body", body={"jobs": [], "meta": {"total": 0}})
+    assert sync(acme).counts.closed == 6  # an empty board that says so is taken at its word
+
+
 def test_nulls_become_empty_values(acme, fake_greenhouse):
     post = fake_greenhouse.jobs("acme-robotics")[0]
     for key in post:
