@@ -112,6 +112,18 @@ def validate_organization_slug(slug: str) -> None:
         )
 
 
+def could_be_a_slug(text: str) -> bool:
+    """Whether an org could have `text` as its slug: one saved before validate_organization_slug
+    refused it (capitals, say) keeps it. Anything else is not looked up: PostgreSQL refuses a
+    NUL, and bytes of the command line that are not UTF-8 (which Python reads as lone
+    surrogates, "\\udcff" for b"\\xff"), with a traceback."""
+    try:
+        Organization._meta.get_field("slug").clean(text, None)
+    except forms.ValidationError:
+        return False
+    return True
+
+
 class OneLineField(forms.CharField):
     """Text shown in titles, feeds and emails: printable characters, whitespace collapsed before
     its length is checked."""

@@ -161,6 +161,22 @@ def test_it_refuses_a_new_org_a_slug_a_page_of_the_site_hides_but_not_an_org_tha
     assert Organization.objects.get().greenhouse.board_token == "acme-robotics"
 
 
+@pytest.mark.parametrize("slug", ["Acme", "acme--old"])
+def test_it_refuses_a_new_org_a_slug_sign_up_cannot_make_but_not_an_org_that_has_it(
+    fake_greenhouse, slug
+):
+    """An org saved with capitals (or "--") before such slugs were refused keeps its slug, as
+    sync_jobs and its pages take it: connect_greenhouse told it was no valid slug, and could
+    neither connect it, nor repoint it, nor change its key."""
+    with pytest.raises(CommandError, match="is not a valid slug"):
+        call_command("connect_greenhouse", slug, "acme-robotics")
+    assert not Organization.objects.exists()
+
+    Organization.objects.create(name="Acme", slug=slug)
+    call_command("connect_greenhouse", slug, "acme-robotics")
+    assert Organization.objects.get().greenhouse.board_token == "acme-robotics"
+
+
 def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):
     call_command("connect_greenhouse", "a" * 100, "acme-robotics")
     assert Organization.objects.get().slug == "a" * 100

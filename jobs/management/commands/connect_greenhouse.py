@@ -20,6 +20,7 @@ from jobs.connections import (
 from jobs.forms import (
     SLUG_RULE,
     ApiKeyForm,
+    could_be_a_slug,
     organization_name_field,
     validate_organization_slug,
 )
@@ -89,11 +90,13 @@ class Command(BaseCommand):
         try:
             validate_organization_slug(slug)
         except ValidationError as exc:
-            if exc.code != "site_page":
+            # An org made with it before it was refused (capitals, a page's address) keeps its
+            # slug, and its connection, as sync_jobs and the org's pages take it.
+            known = could_be_a_slug(slug) and Organization.objects.filter(slug=slug).exists()
+            if not known and exc.code != "site_page":
                 # Quoted by repr(): a control character typed in it is shown, not acted on.
                 raise CommandError(f"{slug!r} is not a valid slug: use {SLUG_RULE}.") from None
-            # An org made with it before this was refused keeps its slug, and its connection.
-            if not Organization.objects.filter(slug=slug).exists():
+            if not known:
                 raise CommandError(" ".join(exc.messages)) from None
         name = None
         if options["name"]:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 
+from jobs.forms import could_be_a_slug
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import sync_organization
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         if options["all"]:
             connections = connections.filter(enabled=True)
         else:
-            not_slugs = [slug for slug in slugs if not _could_be_a_slug(slug)]
+            not_slugs = [slug for slug in slugs if not could_be_a_slug(slug)]
             if not_slugs:
                 raise CommandError(
                     "Not an organization's slug: "
@@ -150,17 +150,6 @@ def _why_not_claimed(connection: GreenhouseConnection) -> str:
     if GreenhouseConnection.objects.filter(pk=connection.pk).exists():
         return "another sync of this organization is running"
     return "it was disconnected or deleted while this command ran"
-
-
-def _could_be_a_slug(text: str) -> bool:
-    """Whether an org could have `text` as its slug. Anything else is not looked up: PostgreSQL
-    refuses a NUL, and bytes of the command line that are not UTF-8 (which Python reads as lone
-    surrogates, "\\udcff" for b"\\xff"), with a traceback."""
-    try:
-        SLUG_FIELD.clean(text, None)
-    except ValidationError:
-        return False
-    return True
 
 
 def _shown(text: str) -> str:
