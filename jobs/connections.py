@@ -16,6 +16,7 @@ from jobs.greenhouse import (
     GreenhouseClient,
     GreenhouseError,
     GreenhouseTimeout,
+    LedAstray,
     MalformedPayload,
     RateLimited,
     Unavailable,
@@ -78,6 +79,13 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
 
 
 def check_failure_message(error: GreenhouseError) -> str:
+    if isinstance(error, LedAstray):
+        # Not an outage a minute mends: the address, or a proxy on the way, needs a look.
+        return (
+            f"Greenhouse's address {error.what}, so the token could not be checked. Nothing was "
+            "saved; if this goes on, ask whoever runs this site to check the address it uses "
+            "for Greenhouse and any proxy on the way."
+        )
     if error.transient:
         for error_class, reason in CHECK_FAILURE_MESSAGES:
             if isinstance(error, error_class):

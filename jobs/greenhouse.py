@@ -166,6 +166,16 @@ class GreenhouseTimeout(Unavailable):
     pass
 
 
+class LedAstray(Unavailable):
+    """Greenhouse's address led nowhere (`what` it did: a redirect loop, an answer that is not
+    HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so as well
+    as Greenhouse, and whoever runs the site can see to them."""
+
+    def __init__(self, message: str, *, what: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
 class AccessRefused(GreenhouseError):
     """The board's address answered 401 or 403. Not retried by the task: a proxy's or
     firewall's rule stays until someone changes it, and the schedule asks again anyway."""
@@ -1211,15 +1221,16 @@ class GreenhouseClient:
             raise _request_failed(url, exc) from None
 
     @staticmethod
-    def _led_astray(url: str, exc: Exception, what: str) -> Unavailable:
+    def _led_astray(url: str, exc: Exception, what: str) -> LedAstray:
         """Greenhouse's address did `what`, leading nowhere (a redirect loop, an answer that is
         not HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so
         as well as Greenhouse."""
         logger.warning("greenhouse address %s url=%s error=%r", what, url, exc)
-        return Unavailable(
+        return LedAstray(
             f"Greenhouse's address {what}; nothing was changed. If this goes on, ask whoever "
             "runs this site to check the address it uses for Greenhouse and any proxy on the "
-            f"way; {WILL_TRY_AGAIN}"
+            f"way; {WILL_TRY_AGAIN}",
+            what=what,
         )
 
     def _access_refused(

@@ -365,6 +365,35 @@ def test_connect_greenhouse_with_greenhouse_unreachable_says_to_try_again(
     assert not Organization.objects.exists() and not GreenhouseConnection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("fault", "what"),
+    [
+        ({"fault": "redirect", "location": "ftp://boards.example/acme"}, "redirected the "
+         "request to an address this site cannot follow"),
+        ({"fault": "close", "sent": b"SSH-2.0-OpenSSH_9.6\r\n"}, "answered in something that "
+         "is not HTTP"),
+    ],
+    ids=["a redirect it cannot follow", "no HTTP"],
+)  # fmt: skip
+def test_connect_greenhouse_led_astray_says_who_can_see_to_the_address(
+    fake_greenhouse, settings, fault, what
+):
+    # Told Greenhouse could not be reached and to try again in a minute, as in an outage: a
+    # minute on, the address led nowhere again, and nothing said who could see to it.
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", times=5, **fault)
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == (
+        f"Greenhouse's address {what}, so the token could not be checked. Nothing was saved; "
+        "if this goes on, ask whoever runs this site to check the address it uses for "
+        "Greenhouse and any proxy on the way."
+    )
+    assert not Organization.objects.exists()
+
+
 def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")
