@@ -20,6 +20,10 @@ WORKPLACE_FIELD_NAMES = frozenset(
         "mode de travail",
     }
 )  # fmt: skip
+# Yes/no fields that ask whether the job is remote ("Remote": true), as boards have yes/no
+# fields (Greenhouse's value_type "yes_no"). A no leaves the workplace unsaid: either other.
+REMOTE_QUESTION_FIELD_NAMES = frozenset({"remote"})
+YES_WORDS = frozenset({"yes", "true", "oui"})
 EMPLOYMENT_FIELD_NAMES = frozenset(
     {"employment type", "employment", "job type", "type of employment", "contract type"}
 )
@@ -51,6 +55,8 @@ def remote_policy_of_post(post: JobPost) -> str:
     stated = _first_match(metadata_texts(post.metadata, field_names=WORKPLACE_FIELD_NAMES))
     if stated:
         return stated
+    if answers_yes(post.metadata, field_names=REMOTE_QUESTION_FIELD_NAMES):
+        return Job.RemotePolicy.REMOTE.value
     places = [post.location_name, *(office.name for office in post.offices)]
     if any(_has_any_word(_normalized(place), REMOTE_WORDS) for place in places):
         return Job.RemotePolicy.REMOTE.value
@@ -69,15 +75,32 @@ def employment_types_from_metadata(metadata: Any) -> list[str]:
 
 def metadata_texts(metadata: Any, *, field_names: Iterable[str]) -> list[str]:
     """The normalized text values of the fields with one of these names (case-insensitive)."""
+    return [
+        _normalized(value)
+        for value in _values_of(metadata, field_names=field_names)
+        if isinstance(value, str) and value.strip()
+    ]
+
+
+def answers_yes(metadata: Any, *, field_names: Iterable[str]) -> bool:
+    """Whether a field with one of these names says yes: true, or a yes in words."""
+    return any(
+        value is True or (isinstance(value, str) and _normalized(value) in YES_WORDS)
+        for value in _values_of(metadata, field_names=field_names)
+    )
+
+
+def _values_of(metadata: Any, *, field_names: Iterable[str]) -> list[Any]:
+    """The values of the fields with one of these names (case-insensitive), a list's items
+    each."""
     names = {name.lower() for name in field_names}
-    texts = []
+    values: list[Any] = []
     for item in metadata if isinstance(metadata, list) else []:
         if not isinstance(item, dict) or str(item.get("name", "")).strip().lower() not in names:
             continue
         value = item.get("value")
-        values = value if isinstance(value, list) else [value]
-        texts += [_normalized(v) for v in values if isinstance(v, str) and v.strip()]
-    return texts
+        values += value if isinstance(value, list) else [value]
+    return values
 
 
 def _first_match(texts: list[str]) -> str:

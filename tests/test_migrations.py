@@ -239,6 +239,32 @@ def test_0041_reads_again_the_posts_stored_with_a_link_without_a_host(fake_green
     assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]
 
 
+remote_yes_reparse = importlib.import_module(
+    "jobs.migrations.0046_reparse_posts_that_answer_remote_yes"
+)
+
+
+def test_0046_reads_again_the_posts_stored_with_a_remote_field_answered_yes(fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    for post, answer in zip(posts, (True, False, "Yes"), strict=False):
+        post["metadata"] = [{"id": 1, "name": "Remote", "value": answer, "value_type": "yes_no"}]
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    jobs = [Job.objects.get(greenhouse_id=post["id"]) for post in posts[:3]]
+    # As earlier code stored them: a yes read as no answer.
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(greenhouse_remote_policy="")
+
+    remote_yes_reparse.forget_hashes_of_posts_that_answer_remote_yes(apps, None)
+
+    assert_read_again({jobs[0].pk, jobs[2].pk}, forgotten_by="acme", kept_by="tiny")
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+    policies = [Job.objects.get(pk=job.pk).greenhouse_remote_policy for job in jobs]
+    assert policies == [Job.RemotePolicy.REMOTE, "", Job.RemotePolicy.REMOTE]
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(

@@ -1290,6 +1290,14 @@ def raw_post(**fields):
         ({"metadata": [{"name": "Workplace Type", "value": "On-site"}],
           "offices": [{"id": 3, "name": "Remote"}]}, "onsite"),
         ({"metadata": None}, ""),
+        # A yes/no field that asks whether the job is remote, as boards have yes/no fields: its
+        # yes was read as no answer at all. A no leaves the workplace unsaid, as it may be either
+        # of the others.
+        ({"metadata": [{"name": "Remote", "value": True, "value_type": "yes_no"}]}, "remote"),
+        ({"metadata": [{"name": "Remote", "value": "Yes", "value_type": "single_select"}]},
+         "remote"),
+        ({"metadata": [{"name": "Remote", "value": False, "value_type": "yes_no"}]}, ""),
+        ({"metadata": [{"name": "Workplace Type", "value": True, "value_type": "yes_no"}]}, ""),
     ],
 )  # fmt: skip
 def test_the_sync_reads_the_remote_policy_from_metadata_then_location(fields, expected):

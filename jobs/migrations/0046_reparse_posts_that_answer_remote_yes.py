@@ -1,0 +1,41 @@
+from django.db import migrations
+
+from jobs.metadata import REMOTE_QUESTION_FIELD_NAMES, answers_yes
+
+BATCH = 2000
+
+
+def forget_hashes_of_posts_that_answer_remote_yes(apps, schema_editor):
+    """A yes/no field "Remote" answered yes now says that the job is remote. An unchanged post
+    is never read again, so the jobs stored with one and no workplace from Greenhouse forget
+    their post's hash (and their org its board's fingerprint): the next sync reads them again.
+    Only those jobs: rewriting every job would re-parse its search words on PostgreSQL."""
+    Job = apps.get_model("jobs", "Job")
+    rows = (
+        Job.objects.filter(greenhouse_remote_policy="")
+        .values_list("pk", "organization_id", "metadata")
+        .iterator(BATCH)
+    )
+    found = {
+        pk: organization_pk
+        for pk, organization_pk, metadata in rows
+        if answers_yes(metadata, field_names=REMOTE_QUESTION_FIELD_NAMES)
+    }
+    pks = sorted(found)
+    for start in range(0, len(pks), BATCH):
+        Job.objects.filter(pk__in=pks[start : start + BATCH]).update(payload_hash="")
+    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
+        organization__in=set(found.values())
+    ).update(applied_board_fingerprint="")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("jobs", "0045_connection_imported_posts"),
+    ]
+
+    operations = [
+        migrations.RunPython(
+            forget_hashes_of_posts_that_answer_remote_yes, migrations.RunPython.noop
+        ),
+    ]
