@@ -33,6 +33,7 @@ from jobs.greenhouse import (
     BoardNotFound,
     GreenhouseClient,
     GreenhouseError,
+    InvalidBoardToken,
     InvalidJob,
     JobPost,
     JobsResponse,
@@ -446,7 +447,9 @@ def _fetch_and_apply(
             run,
             message=exc.message,
             http_status=exc.http_status,
-            invalid_token=isinstance(exc, BoardNotFound),
+            # A token saved before the form checked it as it does now fails that check here,
+            # and is as much the admins' to fix as one Greenhouse does not know.
+            invalid_token=isinstance(exc, BoardNotFound | InvalidBoardToken),
         )
         return SyncResult(
             outcome=SyncResult.Outcome.FAILED,

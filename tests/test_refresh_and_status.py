@@ -411,6 +411,17 @@ def test_the_status_of_a_failed_sync_gives_the_reason(signed_in, acme, fake_gree
     assert status["latest_run"]["error_message"] == status["last_error"]
 
 
+def test_a_saved_token_that_no_longer_passes_the_check_is_an_invalid_token(signed_in, acme):
+    # As saved before the form's check was what it is now: no request can be made with it.
+    GreenhouseConnection.objects.update(board_token="acme robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    status = signed_in.get(STATUS_URL).json()
+
+    assert status["state"] == "invalid_token" and status["state_text"] == "Invalid board token"
+    assert status["last_error"].startswith("A board token has only letters, digits")
+
+
 def test_a_failure_seen_while_paused_does_not_promise_another_try(acme, fake_greenhouse):
     fake_greenhouse.fail_next("acme-robotics", "status", status=503, times=10)  # past its retries
     sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
