@@ -461,6 +461,29 @@ def test_sync_jobs_says_no_sync_tries_a_paused_org_again(fake_greenhouse, capsys
     )
 
 
+def test_sync_jobs_all_says_no_sync_tries_again_an_org_paused_while_it_ran(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fake_greenhouse.fail_next("tiny-co", "status", status=503, times=10)
+    real_sync = sync_jobs_command.sync_organization
+
+    def pause_tiny_then_sync(connection, **kwargs):
+        GreenhouseConnection.objects.filter(organization__slug="tiny").update(enabled=False)
+        return real_sync(connection, **kwargs)
+
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", pause_tiny_then_sync)
+
+    with pytest.raises(CommandError):
+        call_command("sync_jobs", "--all")
+
+    assert capsys.readouterr().err == (
+        "tiny: failed, Greenhouse is having trouble (HTTP 503); syncing is paused, so no sync "
+        "will try again.\n"
+    )
+
+
 def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):
     acquire_sync_lock(make_connection("acme", "acme-robotics"))
     make_connection("tiny", "tiny-co")

@@ -90,8 +90,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{slug}: skipped, {_why_not_claimed(connection)}")
             else:
                 failed += 1
-                # A paused org, named here, is synced once: no sync tries it again.
-                self.stderr.write(f"{slug}: failed, {connection.as_true_now(result.error)}")
+                self.stderr.write(f"{slug}: failed, {_as_true_now(connection, result.error)}")
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
@@ -142,6 +141,17 @@ def _with_the_slug_meant(slug: str) -> str:
     meant = Organization.objects.filter(slug__iexact=slug).order_by("slug")
     slugs = list(meant.values_list("slug", flat=True))
     return f"{slug} (did you mean {' or '.join(slugs)}?)" if slugs else slug
+
+
+def _as_true_now(connection: GreenhouseConnection, error: str) -> str:
+    """The failure's message as true when it is printed: a paused org, named here, is synced
+    once and no sync tries it again. Paused as it is now, not as this command listed it: --all
+    takes a while, and an admin may pause (or resume) an org meanwhile."""
+    saved = GreenhouseConnection.objects.filter(pk=connection.pk)
+    enabled = saved.values_list("enabled", flat=True).first()
+    if enabled is not None:  # None: deleted meanwhile, and taken as it was listed
+        connection.enabled = enabled
+    return connection.as_true_now(error)
 
 
 def _why_not_claimed(connection: GreenhouseConnection) -> str:
