@@ -58,3 +58,17 @@ def beat_stop_log(sender: Service, **_: object) -> None:
     logs "beat: Shutting down..." only when stopped from code, and Celery sends no signal as it
     stops), so nothing in its log told a stop from a hang."""
     atexit.register(logger.info, "beat stopped")
+
+
+@beat_init.connect
+def dispatcher_first_tick_send(sender: Service, **_: object) -> None:
+    """Send the dispatcher's first tick as beat starts. Beat sends a task one interval after it
+    first knows of it, so a new deployment's /healthz failed for a minute ("the dispatcher has
+    never run") and its due syncs waited as long. A restarted beat sends at once a tick it
+    missed, and a second tick now changes nothing: each claims the syncs it queues."""
+    from jobs.tasks import dispatch_due_syncs
+
+    try:
+        dispatch_due_syncs.delay()
+    except Exception as exc:  # the broker is down: beat's own ticks try again
+        logger.warning("beat could not send the dispatcher's first tick error=%r", exc)

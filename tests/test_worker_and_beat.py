@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
-from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.health import check_scheduler
+from jobs.models import GreenhouseConnection, Job, SchedulerHeartbeat, SyncRun
 from tests.support.helpers import make_connection
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
 
-# Beat sends its first dispatch one interval after it starts, and the tests wait for it.
+# Beat sends a dispatch as it starts, and its schedule the next ones; the tests wait for them.
 DISPATCH_EVERY_SECONDS = "0.25"
 
 
@@ -56,6 +58,21 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     )
     connection.refresh_from_db()
     assert connection.state == GreenhouseConnection.State.OK
+
+
+def test_a_new_beat_has_the_dispatcher_tick_as_it_starts(celery_processes):
+    """Not one interval (a minute) later, when it first sends it by its schedule: /healthz
+    failed that minute on a new deployment, saying that the dispatcher had never run."""
+    celery_processes.use_broker("filesystem")
+    worker = celery_processes.start("worker", "--concurrency=1", "--loglevel=INFO")
+    beat = celery_processes.start("beat", "--loglevel=INFO")  # a new schedule file
+    celery_processes.wait_until_ready(worker)
+    celery_processes.wait_until_beat_starts(beat)
+
+    celery_processes.wait_for(SchedulerHeartbeat.objects.exists, timeout=30)
+
+    assert check_scheduler(now=timezone.now()).ok
+    assert "Sending due task" not in celery_processes.log_of(beat)
 
 
 def test_beat_logs_that_it_stopped(celery_processes):
