@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from django.utils import timezone
 from jobs import views
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
+from jobs.templatetags.html_time import datetime_attribute
 from orgsite.logging import PermissionDeniedFilter
 from tests.support.helpers import spoken_text
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
@@ -624,6 +625,23 @@ def test_a_closed_jobs_date_is_one_html_allows_to_the_second(client, org):
 
     on_the_second = timezone.localtime(closed_at).replace(microsecond=0).isoformat()
     assert [time["datetime"] for time in page.find_all("time")] == [on_the_second]
+
+
+def test_a_date_whose_local_offset_had_seconds_is_given_in_utc(client, org, settings):
+    """HTML's offset is hours and minutes: Amsterdam's local mean time of 1900 was written
+    "+00:19:32". A post may say it was first published then."""
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    published = datetime(1900, 6, 1, 12, tzinfo=UTC)
+    job = make_job(org, "Illustrator", first_published_at=published)
+
+    page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    assert [time["datetime"] for time in page.find_all("time")] == ["1900-06-01T12:00:00+00:00"]
+    assert datetime_attribute(datetime(2030, 6, 1, 12, tzinfo=UTC)) == "2030-06-01T14:00:00+02:00"
+
+
+def test_no_date_is_an_empty_datetime_attribute_not_the_time_now():
+    assert datetime_attribute(None) == ""
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -11,11 +11,20 @@ register = template.Library()
 
 
 @register.filter
-def datetime_attribute(value: datetime) -> str:
+def datetime_attribute(value: datetime | None) -> str:
     """`value` as a <time datetime="…"> holds it: in the site's time zone, to the second.
     Django's date:"c" writes the microseconds of a time the site took (a job's closing, a
-    sync's start), and HTML allows three digits of a second's fraction at most."""
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    sync's start), and HTML allows three digits of a second's fraction at most.
+
+    Nothing for None, as Django's date filter: localtime() read it as now. In UTC where the
+    zone's offset then had seconds (local mean time, used in some zones until 1972): HTML's offset
+    is hours and minutes, and isoformat() wrote "+00:19:32" (Amsterdam, 1900)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    if local.utcoffset() % timedelta(minutes=1):
+        local = value.astimezone(UTC)
+    return local.isoformat(timespec="seconds")
 
 
 @register.filter
