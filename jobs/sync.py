@@ -588,6 +588,9 @@ def apply_board(
     # The ids whose post is imported (or kept): the first copy of an id that can be, so that a
     # broken copy listed first does not keep a good one of the same id off the site.
     kept: set[int] = set()
+    # The posts skipped, in the board's order: (id, reason, for_id). Counted once all are read,
+    # as only then is it known whether a broken copy's id was kept from another copy.
+    skips: list[tuple[int | None, str, bool]] = []
     reopen_pks: list[int] = []
     changed: list[JobPost] = []
     for raw in raw_jobs:
@@ -595,11 +598,8 @@ def apply_board(
         if job_id is None:
             # Named by its title, if it has one: its admins have nothing else to find it by.
             title = title_of(raw)
-            _skip(
-                counts,
-                org,
-                "a post with no valid id" + (f" (“{title}”)" if title else ""),
-                for_id=True,
+            skips.append(
+                (None, "a post with no valid id" + (f" (“{title}”)" if title else ""), True)
             )
             continue
         payload_hash = job_payload_hash(raw)
@@ -612,13 +612,7 @@ def apply_board(
             continue
         hashes.add(payload_hash)
         if job_id in kept:
-            _skip(
-                counts,
-                org,
-                f"job post {job_id} listed again with other content (a duplicate id); "
-                "the first that can be imported is kept",
-                for_id=True,
-            )
+            skips.append((job_id, _listed_again(job_id), True))
             continue
         current = existing.get(job_id)
         if current is not None and current.payload_hash == payload_hash:
@@ -631,9 +625,18 @@ def apply_board(
         try:
             changed.append(parse_job(raw, payload_hash=payload_hash))
         except InvalidJob as exc:
-            _skip(counts, org, str(exc))
+            skips.append((job_id, str(exc), False))
         else:
             kept.add(job_id)
+    for job_id, reason, for_id in skips:
+        if not for_id and job_id in kept:
+            # A broken copy of a post imported from a later one: "once fixed in Greenhouse"
+            # sent its admins to mend a post whose job is on the site.
+            logger.info(
+                "sync skipped a broken copy org=%s job=%s reason=%s", org.slug, job_id, reason
+            )
+            reason, for_id = _listed_again(job_id), True
+        _skip(counts, org, reason, for_id=for_id)
 
     if reopen_pks:
         counts.reopened += Job.objects.filter(pk__in=reopen_pks).update(
@@ -657,6 +660,14 @@ class StoredJob(NamedTuple):
     is_open: bool
     content_hash: str
     search_hash: str
+
+
+def _listed_again(job_id: int) -> str:
+    """Why a copy of a post whose id another copy holds on the site is skipped."""
+    return (
+        f"job post {job_id} listed again with other content (a duplicate id); "
+        "the first that can be imported is kept"
+    )
 
 
 def _skip(counts: SyncCounts, org: Any, reason: str, *, for_id: bool = False) -> None:

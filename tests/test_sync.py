@@ -919,12 +919,30 @@ def test_of_duplicate_ids_the_first_post_that_can_be_imported_is_kept(acme, fake
     result = sync(acme)
 
     assert (result.counts.created, result.counts.skipped) == (len(posts) - 2, 2)
-    assert result.counts.skip_reasons == [
-        f"job post {good['id']} has no title",
+    # Not "has no title", and "once fixed in Greenhouse": its job is on the site already.
+    listed_again = (
         f"job post {good['id']} listed again with other content (a duplicate id); the first "
-        "that can be imported is kept",
-    ]
+        "that can be imported is kept"
+    )
+    assert result.counts.skip_reasons == [listed_again, listed_again]
+    assert result.counts.skipped_for_id == 2
+    assert "Once" not in sync_status(organization=acme.organization)["skipped_text"]
     assert Job.objects.get(greenhouse_id=good["id"]).title == good["title"].strip()
+
+
+def test_a_broken_post_whose_id_no_other_copy_holds_is_skipped_for_what_is_wrong(
+    acme, fake_greenhouse
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["title"] = ""
+    broken = {**copy.deepcopy(posts[0]), "requisition_id": "another copy"}
+    posts.append(broken)
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert result.counts.skip_reasons == [f"job post {broken['id']} has no title"] * 2
+    assert result.counts.skipped_for_id == 0
 
 
 def test_a_post_listed_twice_as_it_is_is_imported_once_and_not_skipped(acme, fake_greenhouse):
