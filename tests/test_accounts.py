@@ -2346,13 +2346,14 @@ def test_an_invitation_whose_email_failed_sent_again_says_nothing_of_an_earlier_
     """No earlier email left: the page said the link in it no longer worked."""
     settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"mallory@other.example"}))
-    invite(signed_in, "mallory@other.example")
-    invitation_pk = Invitation.objects.get(user=outsider).pk
-
-    assert send_again(signed_in, invitation_pk) == (
+    failed = (
         "The invitation email to mallory@other.example could not be sent. Press “Send again” in"
         " a while to try again."
     )
+    assert invite(signed_in, "mallory@other.example") == failed  # a first one, nothing before
+    invitation_pk = Invitation.objects.get(user=outsider).pk
+
+    assert send_again(signed_in, invitation_pk) == failed
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
     assert invite(signed_in, "mallory@other.example", role=role) == (
         f"{sent_again}; they get an email with a link."
