@@ -49,8 +49,8 @@ def test_gunicorn_writes_its_lines_and_its_access_log_as_json(tmp_path):
         # One request, which waits in the bound socket's queue until the worker has started. Not
         # tried again on a timeout: the worker answers and logs every request left in the queue,
         # each the same line in the same second, which the check for lines written twice failed.
-        assert get(port, "/favicon.ico") == 301
-        assert get(port, "/no-such-page/") == 404  # Django logs it, from the worker
+        assert get(port, "/favicon.ico") == 301, logs()
+        assert get(port, "/no-such-page/") == 404, logs()  # Django logs it, from the worker
     except (OSError, http.client.HTTPException) as exc:
         pytest.fail(f"gunicorn did not answer ({exc!r}); its logs:\n{logs()}")
     finally:
@@ -60,7 +60,10 @@ def test_gunicorn_writes_its_lines_and_its_access_log_as_json(tmp_path):
     # Each failure shows the logs: a failure under load is otherwise hard to tell from another.
     written = logs()
     lines = [line for line in written.splitlines() if line.strip()]
-    entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    try:
+        entries = [json.loads(line) for line in lines]
+    except json.JSONDecodeError as exc:  # which says where, not which line
+        pytest.fail(f"a line is not JSON ({exc}):\n{written}")
     messages = [(entry["logger"], entry["message"]) for entry in entries]
     assert len(set(messages)) == len(messages), f"a line was written twice:\n{written}"
     loggers = {logger for logger, _ in messages}
