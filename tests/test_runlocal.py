@@ -274,7 +274,7 @@ def runlocal_running(
                 start_new_session=True,  # a group of its own to signal, as a terminal gives it
             )
         started.append(site)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a start under load has taken over 30 s
         while not ("ready." in output.read_text() and site_answers(port, output)):
             if site.poll() is not None:
                 # Taken after it was picked: runlocal's own check says "Port N is in use",
