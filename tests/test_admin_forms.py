@@ -4,6 +4,7 @@ in words (or a refusal), never an error page, and changes nothing."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -164,3 +165,37 @@ def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
     assert response.status_code == 200
     assert ADMIN_NEEDED_MESSAGE in response.content.decode()
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
+
+
+def test_staff_who_may_add_members_but_not_change_them_add_one_on_the_blank_row(
+    owner, member, outsider
+):
+    """Django shows them the rows saved read-only, and editable the blank row that "Add another"
+    copies: read-only as the saved rows are (the admin names their accounts on its own), it
+    would leave them nothing to add a member with."""
+    organization = owner.memberships.get().organization
+    clerk = staff_client_with(
+        "view_organization", "change_organization", "view_membership", "add_membership"
+    )
+    page = clerk.get(organization_page(organization)).content
+    data = form_as_sent(page, "#organization_form")
+    blank = BeautifulSoup(page, "html.parser").select_one("#memberships-empty")
+    fields = {field["name"] for field in blank.select("select[name], input[name]")}
+    assert {"memberships-__prefix__-user", "memberships-__prefix__-role"} <= fields
+    new_row = data["memberships-TOTAL_FORMS"]
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": str(int(new_row) + 1),
+            f"memberships-{new_row}-user": str(outsider.pk),
+            f"memberships-{new_row}-role": Membership.Role.MEMBER,
+        }
+    )
+
+    response = clerk.post(organization_page(organization), data)
+
+    assert response.status_code == 302
+    assert memberships(organization) == [
+        ("alice", "admin"),
+        ("bob", "member"),
+        (outsider.username, "member"),
+    ]
