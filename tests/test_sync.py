@@ -579,6 +579,23 @@ def test_the_same_board_again_counts_as_the_sync_that_applied_it(
     assert counts_recorded(again) == counts_recorded(applied)
 
 
+@pytest.mark.parametrize("sends_etags", [True, False])
+def test_a_connection_read_before_a_sync_applied_its_board_counts_as_that_sync(
+    acme, fake_greenhouse, monkeypatch, sends_etags
+):
+    """sync_jobs reads every connection before it syncs the first, and a worker may apply the
+    board meanwhile: the count of its posts is read again under the lease, with the rest of
+    what that sync recorded of the board."""
+    fake_greenhouse.sends_etags = sends_etags
+    read_before = GreenhouseConnection.objects.get(pk=acme.pk)
+    applied = import_then_skip_a_post(acme, fake_greenhouse)
+    monkeypatch.setattr("jobs.sync.apply_board", pytest.fail)  # a full sync would call it
+
+    again = sync_organization(read_before, trigger=SyncRun.Trigger.COMMAND)
+
+    assert again.ok and again.counts == applied.counts
+
+
 def applying_as_code_before_0045(monkeypatch) -> None:
     """Syncs record what code before 0045 recorded of a board applied: no count of its posts."""
     record_success = jobs_sync._record_success
