@@ -316,6 +316,17 @@ class WebsiteField(forms.URLField):
                 "Enter your site's address, such as example.com or https://example.com.",
                 code="user_info",
             )
+        try:
+            port = parts.port
+        except ValueError:  # over 65535 ("https://example.com:99999")
+            port = 0
+        if port == 0:
+            # Django's check takes any five digits: browsers refuse such a link, which led nowhere.
+            raise forms.ValidationError(
+                "The port, after “:”, is a number from 1 to 65535. Leave it out unless your "
+                "site needs one: example.com or https://example.com.",
+                code="port",
+            )
         return url
 
 

@@ -26,6 +26,7 @@ SCHEME_ERROR = (
     "work)."
 )
 USER_INFO_ERROR = "Leave out the part up to “@”: browsers open only the site named after it."
+PORT_ERROR = "The port, after “:”, is a number from 1 to 65535."
 
 
 @pytest.fixture
@@ -368,6 +369,13 @@ def test_a_website_may_have_an_at_sign_after_its_host(client, north):
     assert north.website == website
 
 
+@pytest.mark.parametrize("website", ["https://north.example:8443/jobs", "http://north.example:1"])
+def test_a_website_may_name_a_port_browsers_open(client, north, website):
+    assert save_profile(admin_of(client, north), website=website).status_code == 302
+    north.refresh_from_db()
+    assert north.website == website
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
@@ -399,6 +407,9 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
+        ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it
+        ({"website": "north.example:0"}, SCHEME_ERROR),  # read as a scheme "north.example"
+        ({"website": "http://north.example:0"}, PORT_ERROR),
         ({"description": "x" * 501}, "at most 500 characters"),
         ({"language": "German"}, "Enter a language tag, such as de, fr-CA or ar"),
         ({"language": "de_DE"}, "Enter a language tag, such as de, fr-CA or ar"),
@@ -429,6 +440,7 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"website": "javascript:alert(1)"}, SCHEME_ERROR),
         ({"website": "http://["}, "Enter a valid URL."),
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
+        ({"website": "https://north.example:65536"}, PORT_ERROR),
     ],
 )
 def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
