@@ -871,7 +871,7 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         required=False,
         max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput,
-        help_text="Leave empty to keep the stored key.",
+        help_text="Stored encrypted; reading the board does not need one.",
     )
 
     class Meta:
@@ -879,6 +879,13 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         fields = ["enabled", "sync_interval_minutes"]
         # Past either bound, in the settings page's words.
         error_messages = {"sync_interval_minutes": SYNC_INTERVAL_ERRORS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.has_api_key:  # as on the settings page: only then is there one to keep
+            # The bound field too: ChangedFieldsOnly made it already, with the text of then.
+            keep = "Leave empty to keep the stored key."
+            self.fields["new_api_key"].help_text = self["new_api_key"].help_text = keep
 
     def clean_new_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["new_api_key"])

@@ -586,15 +586,19 @@ class ConnectForm(forms.Form):
         help_text=(
             "Not needed to show jobs. In Greenhouse: Configure → Dev Center → API Credential "
             "Management → Create new API key, key type “Job Board”. Stored encrypted and never "
-            "shown again. Leave empty to keep a key you stored before."
+            "shown again."
         ),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organization: Organization, has_api_key: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.board: Board | None = None
+        if has_api_key:  # said only then: with none stored, it told of a key there was not
+            self.fields["api_key"].help_text += " Leave empty to keep the key stored now."
 
     def clean_api_key(self) -> str | None:
         """None keeps a stored key: an empty field must not wipe it by accident."""

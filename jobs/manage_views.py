@@ -337,7 +337,9 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
     page_forms: dict[str, Form | None] = {
-        "connect": ConnectForm(organization=organization),
+        "connect": ConnectForm(
+            organization=organization, has_api_key=bool(connection and connection.has_api_key)
+        ),
         "schedule": ScheduleForm(connection=connection) if connection else None,
         "api_key": ApiKeyForm(),
         "profile": OrganizationProfileForm(instance=organization),
@@ -382,7 +384,11 @@ RESUMED_TEXT = "Syncing was paused and is on again. "
 def _connect(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
 ) -> HttpResponse | Form:
-    form = ConnectForm(request.POST, organization=organization)
+    form = ConnectForm(
+        request.POST,
+        organization=organization,
+        has_api_key=bool(connection and connection.has_api_key),
+    )
     if not form.is_valid():
         return form
     board = form.board

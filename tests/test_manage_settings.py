@@ -257,6 +257,25 @@ def test_connecting_another_board_keeps_the_stored_key(signed_in, north, queued)
     assert connection.board_token == "liberte-sante" and connection.api_key_last5 == "ABCDE"
 
 
+def test_the_connect_form_offers_to_keep_a_key_only_when_one_is_stored(signed_in, north, queued):
+    keep = "Leave empty to keep the key stored now."
+    help_text = "#id_api_key_helptext"
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+    assert "Stored encrypted" in page.select_one(help_text).text
+    assert keep not in page.select_one(help_text).text  # no key to keep before connecting
+
+    connect(signed_in, "tiny-co")
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+    assert keep not in page.select_one(help_text).text
+
+    connect(signed_in, "tiny-co", api_key="gh-secret-key-ABCDE")
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+    assert keep in page.select_one(help_text).text
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+    refused = BeautifulSoup(connect(signed_in, "no-such-board").content, "html.parser")
+    assert keep in refused.select_one(help_text).text
+
+
 def test_connecting_another_board_forgets_what_the_old_board_said(signed_in, connected):
     GreenhouseConnection.objects.update(
         state=GreenhouseConnection.State.FAILING,
@@ -850,6 +869,15 @@ def test_the_admins_interval_box_has_the_settings_pages_bounds(superuser_client,
     page = BeautifulSoup(superuser_client.get(admin_url(connected)).content, "html.parser")
     box = page.find("input", attrs={"name": "sync_interval_minutes", "type": "number"})
     assert (box["min"], box["max"]) == ("5", "1440")
+
+
+def test_the_admins_key_field_offers_to_keep_a_key_only_when_one_is_stored(
+    superuser_client, connected
+):
+    keep = "Leave empty to keep the stored key."
+    assert keep in superuser_client.get(admin_url(connected)).content.decode()
+    GreenhouseConnection.objects.update(api_key_encrypted="", api_key_last5="")
+    assert keep not in superuser_client.get(admin_url(connected)).content.decode()
 
 
 def test_the_admin_connects_no_board_itself(superuser_client, connected):
