@@ -170,6 +170,18 @@ def unit_paths(units: Sequence[Department] | Sequence[Office]) -> list[tuple[str
     return [names_of[unit.pk] for unit in units]
 
 
+def with_department_paths(jobs: Sequence[Job]) -> Sequence[Job]:
+    """`jobs` (their departments prefetched), each with `department_paths`: its departments'
+    as unit_paths() gives them, for the whole list in one query (none if no department has a
+    parent)."""
+    departments = [department for job in jobs for department in job.departments.all()]
+    pks = [department.pk for department in departments]
+    paths = dict(zip(pks, unit_paths(departments), strict=True))
+    for job in jobs:
+        job.department_paths = [paths[department.pk] for department in job.departments.all()]
+    return jobs
+
+
 def order_by_department(jobs: QuerySet[Job], *, paths: Sequence[DepartmentPath]) -> QuerySet[Job]:
     """Featured jobs first, then by department (a job's first one, in the order of `paths`:
     department_paths()), then by title. Each job has its department's place in `paths` as

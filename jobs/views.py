@@ -50,6 +50,7 @@ from jobs.selectors import (
     organizations_hiring_most,
     related_jobs,
     unit_paths,
+    with_department_paths,
 )
 from jobs.seo import job_posting_structured_data, json_for_script
 from jobs.sitemaps import SITEMAPS
@@ -116,6 +117,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     chosen = next((org for org in context["options"].organizations if org.slug == slug), None)
     context["chosen_organization"] = chosen
     context["heading"] = f"Open jobs at {chosen.name}" if chosen else "All open jobs"
+    # Each job's departments by their path, as the filter above names them.
+    with_department_paths(context["page"])
     return render(request, "public/job_list.html", context)
 
 

@@ -833,7 +833,7 @@ def test_names_that_leave_an_override_open_sit_in_isolating_elements_on_the_page
     assert f'dir="auto">Robot {RLO}Whisperer</a>' in listing
     assert f'<span class="job-item-org">{org}</span>' in listing
     assert f"<span><bdi>Lyon {RLO}Part-Dieu</bdi></span>" in listing
-    assert f"<span><bdi>Hard{RLO}ware</bdi></span>" in listing
+    assert f'<span class="job-item-department"><bdi>Hard{RLO}ware</bdi></span>' in listing
 
     page = client.get(job.get_absolute_url()).content.decode()
     assert f'<a href="/orgs/acme/">{org}</a>' in " ".join(page.split())  # breadcrumb, heading

@@ -158,6 +158,19 @@ def test_a_job_page_names_its_units_by_their_path_as_the_filters_do(
         assert fact.get_text() == " › ".join(names)
 
 
+def test_the_all_jobs_list_names_each_jobs_departments_by_their_path(client, tidewater):
+    """It said "Backend" beside a filter that offers "Engineering › Platform › Backend"."""
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+
+    def departments_of(title: str) -> list[str]:
+        item = page.find("a", string=title).find_parent("li")
+        return [department.get_text() for department in item.select(".job-item-department")]
+
+    assert departments_of(BACKEND_ENGINEER) == ["Engineering › Platform › Backend"]
+    assert departments_of(DATA_ANALYST) == ["Engineering › Data"]
+    assert departments_of(DISPATCHER) == ["Dispatch"]
+
+
 @both_trees
 def test_a_parent_lists_no_job_of_another_org_with_the_same_greenhouse_ids(client, tidewater, tree):
     root, harbor_flat = unit(tree, tree.root), unit(tree, tree.flat, org="harbor")
@@ -303,11 +316,14 @@ def test_two_departments_of_one_name_under_different_parents_are_two_groups(clie
     assert "<h3><bdi>People</bdi></h3>" in html
 
 
-def test_an_org_pages_path_headings_cost_the_same_queries_for_more_departments(client, tidewater):
+@pytest.mark.parametrize("url", ["/orgs/tidewater/", "/jobs/"])
+def test_a_lists_department_paths_cost_the_same_queries_for_more_departments(
+    client, tidewater, url
+):
     def queries() -> int:
         cache.clear()
         with CaptureQueriesContext(db_connection) as captured:
-            assert client.get("/orgs/tidewater/").status_code == 200
+            assert client.get(url).status_code == 200
         return len(captured)
 
     before = queries()
