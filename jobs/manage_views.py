@@ -91,6 +91,7 @@ from jobs.permissions import (
     organizations_joined_as_member,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
+from jobs.selectors import with_department_paths
 from jobs.status import run_result_text, sync_status
 from jobs.text import ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import THROTTLED_CODE, client_ip
@@ -581,6 +582,7 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
     )
     page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
+    with_department_paths(page)  # as the public pages name them
     return _org_page(request, "manage/jobs.html", organization, page=page)
 
 

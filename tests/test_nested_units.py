@@ -316,14 +316,27 @@ def test_two_departments_of_one_name_under_different_parents_are_two_groups(clie
     assert "<h3><bdi>People</bdi></h3>" in html
 
 
-@pytest.mark.parametrize("url", ["/orgs/tidewater/", "/jobs/"])
+def test_the_org_admins_jobs_table_names_each_jobs_departments_by_their_path(
+    admin_client, tidewater
+):
+    page = BeautifulSoup(admin_client.get("/manage/tidewater/jobs/").content, "html.parser")
+
+    def departments_of(title: str) -> str:
+        row = page.find("a", string=title).find_parent("tr")
+        return row.select_one("td[data-label=Department]").get_text()
+
+    assert departments_of(BACKEND_ENGINEER) == "Engineering › Platform › Backend"
+    assert departments_of(DISPATCHER) == "Dispatch"
+
+
+@pytest.mark.parametrize("url", ["/orgs/tidewater/", "/jobs/", "/manage/tidewater/jobs/"])
 def test_a_lists_department_paths_cost_the_same_queries_for_more_departments(
-    client, tidewater, url
+    admin_client, tidewater, url
 ):
     def queries() -> int:
         cache.clear()
         with CaptureQueriesContext(db_connection) as captured:
-            assert client.get(url).status_code == 200
+            assert admin_client.get(url).status_code == 200
         return len(captured)
 
     before = queries()
