@@ -40,6 +40,38 @@ def job_page_url(job: Job) -> str:
 # --- Home and organizations -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/", "orgsite"),
+        ("/jobs/", "Jobs"),
+        ("/jobs/?q=tools&page=2", "Jobs"),
+        ("/orgs/", "Organizations"),
+        ("/orgs/harbor/", None),  # an org's page: none of the links leads to it
+        ("/accounts/login/", "Sign in"),
+        ("/accounts/signup/", "Sign up"),
+        ("/no-such-page/", None),
+    ],
+)
+def test_the_site_navigation_marks_the_link_to_the_page_shown(client, org, url, current):
+    """As the org admin pages' tabs do: a screen reader said "Jobs, link" on the jobs page, and
+    a sighted visitor saw no sign of where they were."""
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+
+    marked = page.select(".site-nav [aria-current]")
+    assert [(link.get_text(), link["aria-current"]) for link in marked] == (
+        [(current, "page")] if current else []
+    )
+
+
+def test_the_site_navigation_marks_manage_on_the_list_of_ones_orgs(client, org):
+    client.force_login(User.objects.create_user("nora", "nora@harbor.example", "x"))
+    page = BeautifulSoup(client.get("/manage/").content, "html.parser")
+    assert [link.get_text() for link in page.select(".site-nav [aria-current=page]")] == ["Manage"]
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    assert [link.get_text() for link in page.select(".site-nav [aria-current=page]")] == ["Jobs"]
+
+
 def test_home_lists_hiring_orgs_and_recent_jobs_with_a_search_box(client, synced_acme, org):
     newest = Job.objects.order_by("-first_published_at").first()
 
