@@ -457,8 +457,13 @@ def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invita
 
 
 def joined_membership(token: str, *, user: User) -> Membership | None:
-    """`user`'s membership of the org a valid join link names: a second click finds it."""
-    _, organization_pk, _ = _join_link_values(token)
+    """`user`'s membership of the org a valid join link names: a second click finds it. None
+    while the link's invitation waits for another account: a member who opens it (the admin
+    who sent it, on whose computer the person invited opened it) is told to sign out, as
+    anyone else is, not that they are a member."""
+    invitation_pk, organization_pk, _ = _join_link_values(token)
+    if Invitation.objects.filter(pk=invitation_pk).exclude(user=user).exists():
+        return None
     return (
         Membership.objects.select_related("organization")
         .filter(organization=organization_pk, user=user)

@@ -1725,6 +1725,22 @@ def test_a_join_link_opened_by_another_account_signs_out_and_comes_back(signed_i
     assert "Sign in to accept your invitation." in asked.content.decode()
 
 
+def test_a_join_link_opened_by_a_member_for_another_account_signs_out_and_comes_back(
+    signed_in, acme, owner
+):
+    """Opened on the inviting admin's computer: it said "You are an admin of Acme", and the
+    person invited, who had joined nothing, was shown the admin's organizations."""
+    invite(signed_in, "mallory@other.example", role="admin")
+    link = join_link(mail.outbox[0])
+
+    for method in (signed_in.get, signed_in.post):
+        response = method(link)
+        assert response.status_code == 410
+        assert_signs_out_and_comes_back_to(parsed(response), urlsplit(link).path)
+    assert Invitation.objects.filter(organization=acme.organization).exists()  # still waiting
+    assert list(acme.organization.memberships.values_list("user", flat=True)) == [owner.pk]
+
+
 def test_a_join_link_no_account_can_use_offers_no_sign_out_of_its_own(mallory):
     response = mallory.get("/accounts/join/not-a-link/")
 
