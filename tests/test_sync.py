@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -923,15 +924,22 @@ def test_duplicate_ids_are_skipped_and_the_first_post_kept(acme, fake_greenhouse
     assert Job.objects.get(greenhouse_id=twin["id"]).title == posts[0]["title"].strip()
 
 
-def test_of_duplicate_ids_the_first_post_that_can_be_imported_is_kept(acme, fake_greenhouse):
-    """A broken copy listed first kept a good one of its id off the site, and the reason said
-    "the first is kept" of a post that was not."""
+def copies_of_the_first_post_listed(fake_greenhouse) -> tuple[list[Any], dict[str, Any]]:
+    """acme-robotics's board with its first post broken (no title), then listed again as it
+    was, then under another title; returns the posts and the good copy."""
     posts = fake_greenhouse.jobs("acme-robotics")
     good, impostor = copy.deepcopy(posts[0]), copy.deepcopy(posts[0])
     impostor["title"] = "An impostor"
     posts[0]["title"] = ""
     posts += [good, impostor]
     fake_greenhouse.touch("acme-robotics")
+    return posts, good
+
+
+def test_of_duplicate_ids_the_first_post_that_can_be_imported_is_kept(acme, fake_greenhouse):
+    """A broken copy listed first kept a good one of its id off the site, and the reason said
+    "the first is kept" of a post that was not."""
+    posts, good = copies_of_the_first_post_listed(fake_greenhouse)
 
     result = sync(acme)
 
@@ -942,6 +950,25 @@ def test_of_duplicate_ids_the_first_post_that_can_be_imported_is_kept(acme, fake
         "that can be imported is kept"
     )
     assert result.counts.skip_reasons == [listed_again, listed_again]
+    assert result.counts.skipped_for_id == 2
+    assert "Once" not in sync_status(organization=acme.organization)["skipped_text"]
+    assert Job.objects.get(greenhouse_id=good["id"]).title == good["title"].strip()
+
+
+def test_of_duplicate_ids_the_copy_imported_before_is_kept_as_the_board_is_read_again(
+    acme, fake_greenhouse
+):
+    """Its post unchanged, the imported copy is not parsed again, yet still holds its id: a
+    broken copy listed before it is listed again, and another copy after it does not replace
+    its job."""
+    posts, good = copies_of_the_first_post_listed(fake_greenhouse)
+    sync(acme)
+    posts[1]["title"] = "Another title"  # the board is read again, the copies as they were
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    assert (result.counts.updated, result.counts.skipped) == (1, 2)
     assert result.counts.skipped_for_id == 2
     assert "Once" not in sync_status(organization=acme.organization)["skipped_text"]
     assert Job.objects.get(greenhouse_id=good["id"]).title == good["title"].strip()
