@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from datetime import timedelta
 
@@ -574,3 +575,40 @@ def test_every_not_null_column_added_after_0019_has_a_database_default():
             }
 
     assert left_out == set()
+
+
+boards_to_fix_forget = importlib.import_module(
+    "jobs.migrations.0047_apply_again_boards_with_posts_to_fix"
+)
+
+
+def test_0047_applies_again_a_board_whose_skips_were_counted_before_it(fake_greenhouse):
+    """A broken copy listed before a good one of the same id was skipped for what was wrong
+    with it; a sync that finds that board again kept saying so, "once fixed in Greenhouse"."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    broken = {**copy.deepcopy(posts[0]), "title": ""}
+    posts.insert(0, broken)
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    # As code before 0047 counted the broken copy: a post to fix in Greenhouse.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        applied_board_skipped_for_id=0,
+        applied_board_skip_reasons=[f"job post {broken['id']} has no title"],
+    )
+
+    boards_to_fix_forget.forget_fingerprints_of_boards_with_posts_to_fix(apps, None)
+
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints["acme"] == "" and fingerprints["tiny"] != ""
+    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+    acme.refresh_from_db()
+    assert acme.applied_board_skipped_for_id == 1
+    assert acme.applied_board_skip_reasons == [
+        f"job post {broken['id']} listed again with other content (a duplicate id); the first "
+        "that can be imported is kept"
+    ]
