@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from jobs import sync
 from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
@@ -532,6 +533,44 @@ def test_sync_jobs_stopped_by_a_signal_frees_the_org_and_says_which_it_was_synci
         f"acme: stopped by {stop.name} before its sync finished; the organizations after it "
         "were not synced.\n"
     )
+
+
+def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A closed terminal's SIGHUP and then a SIGTERM, or a process manager's SIGTERM sent again:
+    # raised again while the stopped sync freed its org, it left the org "Running…".
+    make_connection("acme", "acme-robotics")
+    fetch = GreenhouseClient.fetch_jobs_response
+    release = sync.release_sync_lock
+
+    def stopped_as_it_fetches(client: GreenhouseClient, *args: object, **kwargs: object):
+        os.kill(os.getpid(), signal.SIGHUP)
+        return fetch(client, *args, **kwargs)
+
+    def signalled_again_as_it_frees(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        release(*args, **kwargs)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", stopped_as_it_fetches)
+    monkeypatch.setattr(sync, "release_sync_lock", signalled_again_as_it_frees)
+
+    def ignored(*_: object) -> None:  # unfixed, this process would end
+        pass
+
+    previous = {
+        number: signal.signal(number, ignored) for number in (signal.SIGHUP, signal.SIGTERM)
+    }
+    try:
+        with pytest.raises(SystemExit) as caught:
+            call_command("sync_jobs", "--all")
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    assert GreenhouseConnection.objects.get().lock_expires_at is None
+    assert caught.value.code == 128 + signal.SIGHUP  # the first signal's
+    assert "acme: stopped by SIGHUP" in capsys.readouterr().err
 
 
 def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):

@@ -98,12 +98,17 @@ class Command(BaseCommand):
 @contextmanager
 def _stopped_by_signals() -> Iterator[None]:
     """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
-    handlers, and alone may set them); the previous handlers come back afterwards."""
+    handlers, and alone may set them), the first alone; the previous handlers come back
+    afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(number: int, _frame: FrameType | None) -> None:
+        # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
+        # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
         raise Stopped(number)
 
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
