@@ -573,6 +573,51 @@ def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
     assert "acme: stopped by SIGHUP" in capsys.readouterr().err
 
 
+def _signalled_before(function):
+    def signalled(*args: object, **kwargs: object) -> object:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return function(*args, **kwargs)
+
+    return signalled
+
+
+def _signalled_after(function):
+    def signalled(*args: object, **kwargs: object) -> object:
+        returned = function(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return returned
+
+    return signalled
+
+
+@pytest.mark.parametrize(
+    ("name", "signalled"),
+    [("acquire_sync_lock", _signalled_after), ("_recorded_sync_lock_release", _signalled_before)],
+    ids=["as-it-takes-the-lease", "as-it-frees-it-its-outcome-recorded"],
+)
+def test_sync_jobs_stopped_outside_the_syncs_own_freeing_frees_the_org(
+    fake_greenhouse, capsys, monkeypatch, name, signalled
+):
+    # The sync frees its org as a signal unwinds it, from the lease taken until its outcome is
+    # recorded: stopped as it took the lease, or as it freed it, it left the org "Running…".
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(sync, name, signalled(getattr(sync, name)))
+
+    def ignored(*_: object) -> None:  # unfixed, this process would end
+        pass
+
+    previous = signal.signal(signal.SIGTERM, ignored)
+    try:
+        with pytest.raises(SystemExit) as caught:
+            call_command("sync_jobs", "--all")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    assert GreenhouseConnection.objects.get().lock_expires_at is None
+    assert caught.value.code == 128 + signal.SIGTERM
+    assert "acme: stopped by SIGTERM" in capsys.readouterr().err
+
+
 def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")

@@ -8,10 +8,11 @@ from types import FrameType
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from jobs.forms import could_be_a_slug
 from jobs.models import GreenhouseConnection, Organization, SyncRun
-from jobs.sync import sync_organization
+from jobs.sync import SyncResult, sync_lease_release, sync_organization
 
 SLUG_FIELD = Organization._meta.get_field("slug")
 # A process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the process
@@ -70,8 +71,7 @@ class Command(BaseCommand):
         for index, connection in enumerate(connections):
             slug = connection.organization.slug
             try:
-                with _stopped_by_signals():
-                    result = sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+                result = _sync_until_stopped(connection)
             except Stopped as stop:
                 others = len(connections) - index - 1
                 after = "; the organizations after it were not synced" if others else ""
@@ -93,6 +93,21 @@ class Command(BaseCommand):
                 self.stderr.write(f"{slug}: failed, {_as_true_now(connection, result.error)}")
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
+
+
+def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
+    """Sync the org, STOP_SIGNALS raising Stopped. The sync frees its org as it unwinds, but not
+    when stopped as it takes its lease, or as it frees it once its outcome is recorded: the
+    lease of the sync its start names is then freed here, as the signals are held off."""
+    started_at = timezone.now()
+    with _stopped_by_signals():
+        try:
+            return sync_organization(
+                connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at
+            )
+        except Stopped:
+            sync_lease_release(connection.pk, started_at=started_at)
+            raise
 
 
 @contextmanager
