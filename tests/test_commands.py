@@ -573,6 +573,30 @@ def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
     assert "acme: stopped by SIGHUP" in capsys.readouterr().err
 
 
+def test_sync_jobs_run_with_a_signal_ignored_goes_on_ignoring_it(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # `nohup sync_jobs --all &`, the terminal then closed: its SIGHUP, ignored by nohup's
+    # choice, stopped the sync all the same (129).
+    make_connection("acme", "acme-robotics")
+    fetch = GreenhouseClient.fetch_jobs_response
+
+    def hung_up_as_it_fetches(client: GreenhouseClient, *args: object, **kwargs: object):
+        os.kill(os.getpid(), signal.SIGHUP)
+        return fetch(client, *args, **kwargs)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", hung_up_as_it_fetches)
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        call_command("sync_jobs", "--all")
+        left = signal.getsignal(signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+    assert capsys.readouterr().out.startswith("acme: ok, 6 created")
+    assert left is signal.SIG_IGN
+
+
 def _signalled_before(function):
     def signalled(*args: object, **kwargs: object) -> object:
         os.kill(os.getpid(), signal.SIGTERM)

@@ -113,8 +113,8 @@ def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
 @contextmanager
 def _stopped_by_signals() -> Iterator[None]:
     """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
-    handlers, and alone may set them), the first alone; the previous handlers come back
-    afterwards."""
+    handlers, and alone may set them), the first alone, and those ignored stay ignored; the
+    previous handlers come back afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -126,7 +126,11 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(number)
 
-    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    for number, handler in previous.items():
+        # One ignored by the caller's choice (nohup's SIGHUP) stays ignored.
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, stop)
     try:
         yield
     finally:
