@@ -410,6 +410,35 @@ def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
     assert SyncRun.objects.filter(trigger=SyncRun.Trigger.COMMAND).count() == 2
 
 
+def test_sync_jobs_at_verbosity_0_prints_only_its_failures_and_still_fails(fake_greenhouse, capsys):
+    """As from cron, which mails whatever a command prints: the per-org lines were printed."""
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fake_greenhouse.fail_next("tiny-co", "status", status=503, times=10)
+
+    with pytest.raises(CommandError, match="1 organization failed to sync"):
+        call_command("sync_jobs", "acme", "tiny", verbosity=0)
+
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.startswith("tiny: failed, Greenhouse is having trouble (HTTP 503)")
+    assert SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sync_jobs", "--all"],
+        ["connect_greenhouse", "acme", "acme-robotics"],
+        ["rotate_encryption_keys"],
+    ],
+)
+def test_a_command_that_succeeds_at_verbosity_0_prints_nothing(fake_greenhouse, capsys, command):
+    call_command(*command, verbosity=0)
+
+    assert capsys.readouterr() == ("", "")
+
+
 def test_sync_jobs_all_syncs_every_enabled_connection(fake_greenhouse, capsys):
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")

@@ -5,7 +5,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 
@@ -25,6 +25,7 @@ from jobs.forms import (
     validate_organization_slug,
 )
 from jobs.greenhouse import Board, GreenhouseError
+from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
 from jobs.text import shows_anything
@@ -38,7 +39,7 @@ TEXT_ARGUMENTS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Check BOARD_TOKEN against Greenhouse and connect it to the organization ORG_SLUG, "
         "creating the organization if needed. Stores nothing if the token is not valid or "
@@ -135,7 +136,7 @@ class Command(BaseCommand):
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
         verb = "Created" if created else "Updated"
-        self.stdout.write(
+        self.say(
             self.style.SUCCESS(
                 f"{verb} organization '{organization.slug}', connected to the Greenhouse board "
                 f"'{board.name or board.token}'."
@@ -144,24 +145,24 @@ class Command(BaseCommand):
         )
         if name and not created and name != organization.name:
             # Not dropped without a word under "Updated organization".
-            self.stdout.write(
+            self.say(
                 f"It keeps its name, '{organization.name}': --name names an organization this "
                 "command creates; rename it on its settings page."
             )
         if replaced not in (None, board.token):
             # As the settings page says before another board is connected.
-            self.stdout.write(
+            self.say(
                 f"It replaced the board '{replaced}': that board's jobs that this one does not "
                 "list are closed at its first sync."
             )
-        self.stdout.write(
+        self.say(
             f"Jobs are imported by the scheduler within a minute, or now with: "
             f"python manage.py sync_jobs {organization.slug}"
         )
         if not admins_who_can_sign_in(organization.pk).exists():
             # The org's sync emails go to its admins, and an org this command creates has none.
             members_url = settings.SITE_URL + reverse("manage:members", args=[organization.slug])
-            self.stdout.write(
+            self.say(
                 f"It has no admin who can sign in yet: a superuser invites one at {members_url}; "
                 "until then its sync emails reach nobody."
             )

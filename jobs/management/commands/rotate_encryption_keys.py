@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.template.defaultfilters import pluralize
 
 from jobs.crypto import reencrypt_secret
+from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection
 
 
@@ -48,7 +49,7 @@ def api_keys_reencrypt() -> Rotation:
     return rotation
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Re-encrypt every stored Greenhouse API key with the first key in "
         "ORGSITE_ENCRYPTION_KEYS (after adding a new key in front of the old ones)."
@@ -56,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         rotation = api_keys_reencrypt()
-        self.stdout.write(
+        self.say(
             f"{rotation.reencrypted} API key{pluralize(rotation.reencrypted)} re-encrypted "
             "with the first key"
             + (

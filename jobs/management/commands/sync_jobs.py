@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from jobs.forms import could_be_a_slug
+from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import SyncResult, sync_lease_release, sync_organization
 
@@ -30,7 +31,7 @@ class Stopped(SystemExit):
         self.signal_name = signal.Signals(number).name
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Sync the named organizations, or with --all every enabled (not paused) connection, "
         "from Greenhouse now."
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                 raise CommandError(_why_not_connected(missing))
         if not connections:
             # Success, but not silence: an operator may have expected orgs to be connected.
-            self.stdout.write("No organization is connected to Greenhouse with syncing on.")
+            self.say("No organization is connected to Greenhouse with syncing on.")
             return
         failed = 0
         for index, connection in enumerate(connections):
@@ -81,13 +82,13 @@ class Command(BaseCommand):
                 raise
             if result.ok:
                 counts = result.counts
-                self.stdout.write(
+                self.say(
                     f"{slug}: ok, {counts.created} created, {counts.updated} updated, "
                     f"{counts.unchanged} unchanged, {counts.closed} closed, "
                     f"{counts.reopened} reopened, {counts.skipped} skipped"
                 )
             elif result.outcome == result.Outcome.LOCKED:
-                self.stdout.write(f"{slug}: skipped, {_why_not_claimed(connection)}")
+                self.say(f"{slug}: skipped, {_why_not_claimed(connection)}")
             else:
                 failed += 1
                 self.stderr.write(f"{slug}: failed, {_as_true_now(connection, result.error)}")
