@@ -1,4 +1,4 @@
-"""The operators' commands: connect_greenhouse and sync_jobs."""
+"""The operators' commands: connect_greenhouse, sync_jobs, and what every command shares."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import re
 import signal
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, find_commands, load_command_class
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+import jobs.management
 from jobs import sync
 from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
@@ -20,6 +22,21 @@ from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", find_commands(os.path.dirname(jobs.management.__file__)))
+def test_each_argument_of_a_project_command_has_help(name):
+    # sync_jobs' ORG_SLUG and runlocal's --port were listed in --help with nothing said of them.
+    django_parser = BaseCommand().create_parser("manage.py", "")
+    django_options = {action.dest for action in django_parser._actions}
+    parser = load_command_class("jobs", name).create_parser("manage.py", name)
+    unexplained = [
+        action.dest
+        for action in parser._actions
+        if action.dest not in django_options and not action.help
+    ]
+
+    assert unexplained == []
 
 
 def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_greenhouse, capsys):

@@ -88,7 +88,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--port", type=port_number, default=env_int("PORT", 8000, minimum=1, maximum=65535)
+            "--port",
+            type=port_number,
+            default=env_int("PORT", 8000, minimum=1, maximum=65535),
+            help="the site's port on 127.0.0.1 (default: the PORT variable, else 8000)",
         )
         parser.add_argument("--demo", action="store_true", help="serve sample Greenhouse boards")
 

@@ -38,7 +38,12 @@ class Command(ProjectCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("org_slugs", nargs="*", metavar="ORG_SLUG")
+        parser.add_argument(
+            "org_slugs",
+            nargs="*",
+            metavar="ORG_SLUG",
+            help="an organization's slug, as in /orgs/ORG_SLUG/ (a paused one is synced too)",
+        )
         parser.add_argument("--all", action="store_true", help="every enabled connection")
 
     def handle(self, *args: object, **options: object) -> None:
