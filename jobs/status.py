@@ -17,7 +17,7 @@ from django.utils.timesince import timeuntil
 from jobs.alerts import admins_can_be_emailed
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization, SyncRun
-from jobs.sync import INTERRUPTED_MESSAGE, SyncCounts
+from jobs.sync import SyncCounts, interrupted_message
 from jobs.text import without_direction_controls
 
 # The script polls while a sync is queued or running and stops on any other phase.
@@ -132,7 +132,7 @@ def _phase(
         return PHASE_FINISHED, f"Finished: {run_result_text(latest)}"
     if latest.outcome == SyncRun.Outcome.RUNNING:
         # Marked running but nobody holds the lock: its sync stopped without recording its end.
-        return PHASE_FAILED, f"Failed: {INTERRUPTED_MESSAGE}"
+        return PHASE_FAILED, f"Failed: {interrupted_message(latest.trigger)}"
     return PHASE_FAILED, f"Failed: {run_result_text(latest)}"
 
 

@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Q, Value
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -88,6 +88,12 @@ FIELDS_READ_UNDER_LEASE = [
 INTERRUPTED_MESSAGE = (
     "The sync stopped before it finished: its worker stopped, or it could not reach this site's "
     "database. Nothing from it was saved."
+)
+# Run by sync_jobs, in its own process: no worker ran it, and Ctrl-C, SIGTERM or SIGHUP stopped
+# the command.
+COMMAND_INTERRUPTED_MESSAGE = (
+    "The sync stopped before it finished: the sync_jobs command that ran it was stopped, or it "
+    "could not reach this site's database. Nothing from it was saved."
 )
 UNEXPECTED_MESSAGE = (
     "The sync failed on an internal error; nothing was changed. It has been logged."
@@ -1158,19 +1164,32 @@ def deferred_health_email_send(connection_id: int, *, started_at: datetime) -> S
     return _health_email_send_logged(connection, raised=DATABASE_LOST_ERRORS)
 
 
+def interrupted_message(trigger: str) -> str:
+    """Why a run of `trigger` left "running" stopped, as true of the process that ran it."""
+    if trigger == SyncRun.Trigger.COMMAND:
+        return COMMAND_INTERRUPTED_MESSAGE
+    return INTERRUPTED_MESSAGE
+
+
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:
     org = connection.organization
     now = timezone.now()
     # We hold the lock, so any run still marked running belongs to a sync that stopped without
     # recording its end (its worker died, or it lost the database).
     interrupted = SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
-        outcome=SyncRun.Outcome.INTERRUPTED, finished_at=now, error_message=INTERRUPTED_MESSAGE
+        outcome=SyncRun.Outcome.INTERRUPTED,
+        finished_at=now,
+        # As interrupted_message() words it.
+        error_message=Case(
+            When(trigger=SyncRun.Trigger.COMMAND, then=Value(COMMAND_INTERRUPTED_MESSAGE)),
+            default=Value(INTERRUPTED_MESSAGE),
+        ),
     )
     if interrupted:
         # Such a sync logged no "sync finished" line for its run: this is the log's word.
         logger.warning(
             "sync interrupted org=%s runs=%d reason=it stopped before it finished "
-            "(its worker stopped, or it lost the database)",
+            "(its worker or sync_jobs stopped, or it lost the database)",
             org.slug,
             interrupted,
         )

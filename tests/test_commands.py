@@ -18,6 +18,7 @@ from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
+from jobs.status import sync_status
 from jobs.sync import acquire_sync_lock
 from tests.support.helpers import make_connection
 
@@ -686,6 +687,30 @@ def test_sync_jobs_stopped_outside_the_syncs_own_freeing_frees_the_org(
     assert GreenhouseConnection.objects.get().lock_expires_at is None
     assert caught.value.code == 128 + signal.SIGTERM
     assert "acme: stopped by SIGTERM" in capsys.readouterr().err
+
+
+def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(
+    fake_greenhouse, monkeypatch
+):
+    # Ctrl-C: sync_jobs runs the sync in its own process, and no worker stopped.
+    connection = make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", raise_keyboard_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("sync_jobs", "acme")
+    monkeypatch.undo()
+    said = (
+        "The sync stopped before it finished: the sync_jobs command that ran it was stopped, or "
+        "it could not reach this site's database. Nothing from it was saved."
+    )
+
+    assert sync_status(organization=connection.organization)["message"] == f"Failed: {said}"
+    call_command("sync_jobs", "acme")
+    stopped = SyncRun.objects.order_by("pk").first()
+    assert stopped.outcome == SyncRun.Outcome.INTERRUPTED and stopped.error_message == said
+
+
+def raise_keyboard_interrupt(*_: object, **__: object) -> None:
+    raise KeyboardInterrupt
 
 
 def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):

@@ -301,7 +301,7 @@ def test_a_sync_that_cannot_reach_the_database_again_leaves_the_org_to_its_lease
     monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", fetch_as_the_database_goes_down)
 
     with pytest.raises(OperationalError):
-        sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+        sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)  # a worker's
 
     monkeypatch.undo()  # the database is back
     db_connection.close()  # as Celery does after each task
