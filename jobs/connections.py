@@ -34,6 +34,7 @@ from jobs.models import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
+from jobs.text import wait_in_words
 
 BOARD_HISTORY_FIELDS = [
     "state",
@@ -89,7 +90,11 @@ def check_failure_message(error: GreenhouseError) -> str:
     if error.transient:
         for error_class, reason in CHECK_FAILURE_MESSAGES:
             if isinstance(error, error_class):
-                return f"{reason} could not be checked. Nothing was saved; try again in a minute."
+                # Not sooner than Greenhouse's Retry-After asks: a 429's, or a 503's.
+                return (
+                    f"{reason} could not be checked. Nothing was saved; try again in "
+                    f"{wait_in_words(error.retry_after)}."
+                )
     # A permanent error, such as a board past GREENHOUSE_MAX_RESPONSE_BYTES (MalformedPayload
     # too): trying again cannot help, and the client's message says who can fix what.
     return error.message

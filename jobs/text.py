@@ -2,6 +2,7 @@
 whether text shows at all."""
 
 import functools
+import math
 import re
 import sys
 import unicodedata
@@ -139,6 +140,15 @@ def seconds_in_words(seconds: int) -> str:
     if days and not rest:
         return f"{days} day{'' if days == 1 else 's'}"
     return minutes_in_words(seconds // 60)
+
+
+def wait_in_words(seconds: float | None) -> str:
+    """How long to wait, as Greenhouse's Retry-After asks, to follow "try again in": "a minute"
+    for a minute or less, or none said; else "about" the minutes it asks, rounded up (301 as
+    "about 6 minutes", 7200 as "about 2 hours")."""
+    if seconds is None or seconds <= 60:
+        return "a minute"
+    return f"about {seconds_in_words(math.ceil(seconds / 60) * 60)}"
 
 
 def email_key(email: str) -> str:

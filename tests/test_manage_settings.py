@@ -156,6 +156,33 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
     assert "connect check failed org=north" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("fault", "retry_after", "said"),
+    [
+        ("rate_limit", "300", "try again in about 5 minutes."),
+        ("rate_limit", "30", "try again in a minute."),
+        ("rate_limit", "soon", "try again in a minute."),  # unreadable: as if not sent
+        ("status", "7200", "try again in about 2 hours."),  # a 503's
+    ],
+)
+def test_a_check_greenhouse_asks_to_wait_for_says_roughly_how_long(
+    signed_in, fake_greenhouse, settings, queued, fault, retry_after, said
+):
+    # It said "try again in a minute" whatever Greenhouse's Retry-After said.
+    settings.GREENHOUSE_RETRIES = 0
+    if fault == "status":
+        fake_greenhouse.fail_next(
+            "tiny-co", fault, status=503, headers={"Retry-After": retry_after}
+        )
+    else:
+        fake_greenhouse.fail_next("tiny-co", fault, retry_after=retry_after)
+
+    page = connect(signed_in, "tiny-co").content.decode()
+
+    assert f"could not be checked. Nothing was saved; {said}" in page
+    assert not GreenhouseConnection.objects.exists() and queued == []
+
+
 def test_a_board_over_the_size_cap_says_who_can_raise_it_not_to_try_again(
     signed_in, fake_greenhouse, settings, queued
 ):

@@ -13,6 +13,7 @@ from jobs.text import (
     minutes_in_words,
     seconds_in_words,
     tags_as_searched,
+    wait_in_words,
 )
 
 
@@ -73,6 +74,23 @@ def test_whole_days_read_as_days_and_the_rest_as_hours_and_minutes(seconds, word
     """Django's password reset links last 259200 s: "72 hours" in one email, "3 days" in
     another and in the README."""
     assert seconds_in_words(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (None, "a minute"),
+        (5, "a minute"),
+        (60, "a minute"),
+        (61, "about 2 minutes"),
+        (300, "about 5 minutes"),
+        (3599.5, "about 1 hour"),
+        (5400, "about 1 hour 30 minutes"),
+        (172800, "about 2 days"),
+    ],
+)
+def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
+    assert wait_in_words(seconds) == words
 
 
 @pytest.mark.parametrize(
