@@ -22,11 +22,17 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 # No h1: the job title is the page's only h1. No style, no class: the site's CSS decides.
 ALLOWED_ATTRIBUTES = {
+    # On any tag. A paragraph's direction, right-to-left (Hebrew, Arabic) in a left-to-right
+    # post or the reverse: without it, its punctuation and numbers land on the wrong side (only
+    # HTML's keywords, TEXT_DIRECTIONS). Its language and a title, which nh3 allows on any tag
+    # by default, and would drop once this key is given.
+    "*": {"dir", "lang", "title"},
     "a": {"href", "title"},
     "abbr": {"title"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
 }
+TEXT_DIRECTIONS = {"ltr", "rtl", "auto"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 # `&amp;` last: every `&` the others leave is then a literal one, as one html.unescape() pass
@@ -106,11 +112,15 @@ def is_web_link_without_host(url: str) -> bool:
     return address.scheme in ("http", "https") and not address.hostname
 
 
-def _href_with_host(element: str, attribute: str, value: str) -> str | None:
+def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | None:
     """CLEANER's attribute filter: an href that is_web_link_without_host() is dropped, as one
-    of a scheme not allowed is; the link's text stays."""
-    if attribute == "href" and is_web_link_without_host(value):
-        return None
+    of a scheme not allowed is (the link's text stays), and a dir that is none of
+    TEXT_DIRECTIONS (read in any case, as browsers read it; written in lower case)."""
+    if attribute == "href":
+        return None if is_web_link_without_host(value) else value
+    if attribute == "dir":
+        direction = value.lower()
+        return direction if direction in TEXT_DIRECTIONS else None
     return value
 
 
@@ -119,7 +129,7 @@ def _href_with_host(element: str, attribute: str, value: str) -> str | None:
 CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
-    attribute_filter=_href_with_host,
+    attribute_filter=_attribute_value_allowed,
     url_schemes=ALLOWED_URL_SCHEMES,
     link_rel=LINK_REL,
     strip_comments=True,

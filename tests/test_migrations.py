@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import html
 import importlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -240,6 +242,15 @@ def test_0041_reads_again_the_posts_stored_with_a_link_without_a_host(fake_green
     assert Job.objects.get(pk=jobs[0].pk).description_html == descriptions[jobs[0].pk]
 
 
+def jobs_synced_from(fake_greenhouse, posts: list[dict]) -> list[Job]:
+    """The jobs of these acme-robotics posts, edited, as acme's sync stores them (tiny synced
+    too, an org whose jobs are not to be read again)."""
+    fake_greenhouse.touch("acme-robotics")
+    for slug, token in (("acme", "acme-robotics"), ("tiny", "tiny-co")):
+        sync_organization(make_connection(slug, token), trigger=SyncRun.Trigger.COMMAND)
+    return [Job.objects.get(greenhouse_id=post["id"]) for post in posts]
+
+
 remote_yes_reparse = importlib.import_module(
     "jobs.migrations.0046_reparse_posts_that_answer_remote_yes"
 )
@@ -249,21 +260,49 @@ def test_0046_reads_again_the_posts_stored_with_a_remote_field_answered_yes(fake
     posts = fake_greenhouse.jobs("acme-robotics")
     for post, answer in zip(posts, (True, False, "Yes"), strict=False):
         post["metadata"] = [{"id": 1, "name": "Remote", "value": answer, "value_type": "yes_no"}]
-    fake_greenhouse.touch("acme-robotics")
-    acme = make_connection("acme", "acme-robotics")
-    tiny = make_connection("tiny", "tiny-co")
-    for connection in (acme, tiny):
-        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
-    jobs = [Job.objects.get(greenhouse_id=post["id"]) for post in posts[:3]]
+    jobs = jobs_synced_from(fake_greenhouse, posts[:3])
     # As earlier code stored them: a yes read as no answer.
     Job.objects.filter(pk__in=[job.pk for job in jobs]).update(greenhouse_remote_policy="")
 
     remote_yes_reparse.forget_hashes_of_posts_that_answer_remote_yes(apps, None)
 
     assert_read_again({jobs[0].pk, jobs[2].pk}, forgotten_by="acme", kept_by="tiny")
-    sync_organization(GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND)
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     policies = [Job.objects.get(pk=job.pk).greenhouse_remote_policy for job in jobs]
     assert policies == [Job.RemotePolicy.REMOTE, "", Job.RemotePolicy.REMOTE]
+
+
+right_to_left_reparse = importlib.import_module(
+    "jobs.migrations.0048_reparse_posts_in_right_to_left_scripts"
+)
+
+
+def test_0048_reads_again_the_posts_with_right_to_left_text_whose_direction_was_dropped(
+    fake_greenhouse,
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    contents = [
+        '<p>Our Tel Aviv office.</p><p dir="rtl">משרה בתל אביב, 3 ימים.</p>',
+        '<div dir="rtl"><p>عن الشركة</p><p dir="ltr">Python, SQL</p></div>',
+        "<p>Solder circuit boards.</p>",
+    ]
+    for post, content in zip(posts, contents, strict=False):
+        post["content"] = html.escape(content)
+    jobs = jobs_synced_from(fake_greenhouse, posts[:3])
+    # As earlier code stored them: without their directions.
+    for job in jobs:
+        stored = re.sub(' dir="[a-z]+"', "", job.description_html)
+        Job.objects.filter(pk=job.pk).update(description_html=stored)
+
+    right_to_left_reparse.forget_hashes_of_posts_in_right_to_left_scripts(apps, None)
+
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    descriptions = [Job.objects.get(pk=job.pk).description_html for job in jobs[:2]]
+    assert descriptions == [job.description_html for job in jobs[:2]]
+    assert 'dir="rtl"' in descriptions[0] and 'dir="ltr"' in descriptions[1]
 
 
 def index_validity(name: str) -> bool | None:

@@ -1184,8 +1184,28 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             '<a href="https://acme.example/apply" target="_blank">Apply</a>',
             '<a href="https://acme.example/apply" rel="noopener noreferrer nofollow">Apply</a>',
         ),
+        # A right-to-left paragraph in a left-to-right post, and the reverse: without its
+        # direction, its full stop and numbers landed on the wrong side.
+        (
+            '<div dir="ltr"><p>Tel Aviv office.</p><p dir="rtl">משרה בתל אביב, 3 ימים.</p></div>',
+            '<div dir="ltr"><p>Tel Aviv office.</p><p dir="rtl">משרה בתל אביב, 3 ימים.</p></div>',
+        ),
+        (
+            '<p dir="RTL" lang="ar" title="About">عن الشركة</p><span dir="auto">Acme 2.0</span>',
+            '<p dir="rtl" lang="ar" title="About">عن الشركة</p><span dir="auto">Acme 2.0</span>',
+        ),
+        # Only HTML's three directions: another value means nothing to a browser.
+        ('<p dir="sideways">Text</p><p dir="">More</p>', "<p>Text</p><p>More</p>"),
     ],
-    ids=["mailto link", "table headers", "abbreviation", "link target"],
+    ids=[
+        "mailto link",
+        "table headers",
+        "abbreviation",
+        "link target",
+        "direction",
+        "direction in capitals",
+        "no direction",
+    ],
 )
 def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
     assert sanitize_content(html.escape(content)) == safe_html

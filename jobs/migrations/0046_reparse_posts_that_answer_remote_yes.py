@@ -21,6 +21,13 @@ def forget_hashes_of_posts_that_answer_remote_yes(apps, schema_editor):
         for pk, organization_pk, metadata in rows
         if answers_yes(metadata, field_names=REMOTE_QUESTION_FIELD_NAMES)
     }
+    forget_hashes_of_jobs(apps, found)
+
+
+def forget_hashes_of_jobs(apps, found: dict[int, int]) -> None:
+    """Have the next sync read again the jobs `found` (by pk, their org's pk): they forget their
+    post's hash, and their orgs their board's fingerprint (also used by 0048)."""
+    Job = apps.get_model("jobs", "Job")
     pks = sorted(found)
     for start in range(0, len(pks), BATCH):
         Job.objects.filter(pk__in=pks[start : start + BATCH]).update(payload_hash="")
