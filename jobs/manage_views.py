@@ -91,7 +91,7 @@ from jobs.permissions import (
     organizations_joined_as_member,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
-from jobs.selectors import with_department_paths
+from jobs.selectors import JobsForAdmins, with_department_paths
 from jobs.status import run_result_text, sync_status
 from jobs.text import ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import THROTTLED_CODE, client_ip
@@ -576,11 +576,7 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
-    jobs = (
-        organization.jobs.prefetch_related("departments")
-        .defer(*Job.NOT_IN_LISTS)  # the table shows none of them
-        .order_by("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
-    )
+    jobs = JobsForAdmins(organization)  # open first, as the page says
     page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
     with_department_paths(page)  # as the public pages name them
     return _org_page(request, "manage/jobs.html", organization, page=page)

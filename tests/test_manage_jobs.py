@@ -21,6 +21,7 @@ from jobs.models import Department, Job, Organization, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import form_as_sent, make_connection, sitemap_entries, spoken_text
+from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,42 @@ def test_the_table_lists_open_jobs_first_with_their_details(signed_in, job):
     for text in ("Open", job.location_name, "Skunkworks", tags, "€70k", "Hybrid"):
         assert text in row
     assert "Closed" in page
+
+
+@pytest.mark.parametrize(("per_page", "pages"), [(100, 1), (2, 3)])
+def test_jobs_past_their_deadline_come_after_the_open_ones_and_before_the_closed(
+    signed_in, acme, monkeypatch, per_page, pages
+):
+    """Visitors no longer see them (listed_jobs), and the table says "Deadline passed": they
+    sorted among the open ones, though the page says "open first". Each page of the list holds
+    its share, where the parts meet too."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", per_page)
+    organization = acme.organization
+    passed = timezone.now() - timedelta(hours=1)
+    make_job(organization, "A passed, featured", application_deadline=passed, featured=True)
+    make_job(organization, "B closed", is_open=False)
+    make_job(
+        organization, "C open, deadline ahead", application_deadline=passed + timedelta(days=2)
+    )
+    make_job(organization, "D passed", application_deadline=passed)
+    make_job(organization, "E open, hidden", hidden=True)
+    make_job(organization, "F open, featured", featured=True)
+
+    titles = []
+    for number in range(1, pages + 1):
+        page = BeautifulSoup(
+            signed_in.get(f"/manage/acme/jobs/?page={number}").content, "html.parser"
+        )
+        titles += [a.get_text() for a in page.select(".jobs-table tbody th a")]
+
+    assert titles == [
+        "F open, featured",
+        "C open, deadline ahead",
+        "E open, hidden",
+        "A passed, featured",
+        "D passed",
+        "B closed",
+    ]
 
 
 def test_the_table_shows_the_remote_policy_visitors_see_and_whose_it_is(signed_in, job):
