@@ -99,7 +99,7 @@ def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_g
     assert "3 attempts in a row" in message.body
     assert f"The last attempt said: {acme.last_error}" in message.body
     assert "502" in acme.last_error
-    assert SETTINGS_URL in message.body
+    assert f"a Refresh now button are on the settings page:\n\n{SETTINGS_URL}\n" in message.body
     assert "Nothing has been removed" in message.body
     assert "&" not in message.body.replace(acme.last_error, "")  # plain text, not escaped HTML
     assert acme.failure_emailed_at is not None
@@ -166,6 +166,12 @@ def test_the_email_of_a_paused_org_does_not_promise_more_tries(acme, fake_greenh
     assert (
         "The last attempt said: Greenhouse is having trouble (HTTP 502); syncing is paused, so no "
         "sync will try again.\n"
+    ) in message.body
+    # As its settings page offers it: no Refresh now button, but the way to resume.
+    assert "Refresh now" not in message.body
+    assert (
+        "Syncing is paused, so it cannot be refreshed. The connection, its last error and the "
+        f"schedule, where you can resume syncing, are on the settings page:\n\n{SETTINGS_URL}\n"
     ) in message.body
 
 
