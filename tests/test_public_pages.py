@@ -259,8 +259,9 @@ def test_the_home_page_says_no_organization_is_hiring_when_none_is(client, org):
 
 def test_a_listed_job_located_remote_names_its_workplace_once(client, org):
     """Its location says it already: "Remote Remote" read as a glitch."""
-    make_job(org, "Writer", location_name="Remote", remote_policy="remote")
-    make_job(org, "Editor", location_name="Lyon", remote_policy="remote")
+    dates = {"first_published_at": None}  # not posted on a date: the meta names the place alone
+    make_job(org, "Writer", location_name="Remote", remote_policy="remote", **dates)
+    make_job(org, "Editor", location_name="Lyon", remote_policy="remote", **dates)
 
     page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
     metas = {
@@ -268,6 +269,27 @@ def test_a_listed_job_located_remote_names_its_workplace_once(client, org):
         for item in page.select(".job-item")
     }
     assert metas == {"Writer": "Harbor Tools Remote", "Editor": "Harbor Tools Lyon Remote"}
+
+
+@pytest.mark.parametrize("url", ["/", "/jobs/", "/orgs/harbor/"])
+def test_each_listed_job_says_when_it_was_posted_as_its_page_does(client, org, url):
+    """As an absolute date, which a cached page keeps true ("3 days ago" would not)."""
+    posted = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    job = make_job(org, "Writer", first_published_at=posted)
+    make_job(org, "Editor", first_published_at=None)  # Greenhouse sent no date
+
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+
+    metas = {
+        item.a.get_text(): item.select_one(".job-item-meta") for item in page.select(".job-item")
+    }
+    assert spoken_text(metas["Writer"]).endswith("Posted 5 Dec 2026")
+    assert metas["Writer"].time["datetime"] == datetime_attribute(posted)
+    assert "Posted" not in spoken_text(metas["Editor"])
+    job_page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+    assert job_page.find("dt", string="Posted").find_next("time")["datetime"] == (
+        datetime_attribute(posted)
+    )
 
 
 def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):
