@@ -89,9 +89,9 @@ def listing_cache_invalidate(*, organization: Organization) -> None:
 def cache_public_page(
     *, reads: Collection[str] = ()
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Serve anonymous GETs of a visitor page from the cache for PUBLIC_PAGE_CACHE_SECONDS,
-    one copy for each value of the query string parameters the view `reads` (its page must
-    read no other).
+    """Serve anonymous GETs (and HEADs) of a visitor page from the cache for
+    PUBLIC_PAGE_CACHE_SECONDS, one copy for each value of the query string parameters the view
+    `reads` (its page must read no other).
 
     A cache that is down costs a render, and one log line per request, not a traceback: while
     Redis is down every request fails the same way, and would flood the log.
@@ -205,9 +205,10 @@ def _forget_new_version(key: str, found: dict[str, Any]) -> None:
 
 def _is_cacheable_request(request: HttpRequest) -> bool:
     # A signed-in user's pages show their name, and a pending message belongs to one visitor:
-    # only requests with neither cookie share pages.
+    # only requests with neither cookie share pages. A HEAD is answered the GET's page (the
+    # server drops its body), with its headers: the same ETag, gzipped or not.
     return (
-        request.method == "GET"
+        request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )

@@ -1,4 +1,4 @@
-"""What every response to a signed-in person carries."""
+"""What every response carries: to a HEAD as to a GET, and to a signed-in person."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.http import ConditionalGetMiddleware
 from django.utils.cache import add_never_cache_headers
 
 
@@ -46,3 +47,19 @@ class HeadLeavesMessagesUnread:
         if request.method == "HEAD":
             messages.get_messages(request).used = False
         return response
+
+
+class ConditionalGetAndHead(ConditionalGetMiddleware):
+    """Django's ConditionalGetMiddleware, for HEAD as for GET: a HEAD got no ETag, and no 304
+    to its If-None-Match, though RFC 9110 has it carry the headers a GET would (a CDN or a link
+    checker compares them). Django leaves HEAD out for its empty body, but the body is only
+    dropped by the server after every middleware: here it is the GET's, so is its hash."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.method != "HEAD":
+            return super().process_response(request, response)
+        request.method = "GET"  # for the parent's check alone; restored at once
+        try:
+            return super().process_response(request, response)
+        finally:
+            request.method = "HEAD"

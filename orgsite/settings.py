@@ -148,9 +148,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after the https redirect: static files need nothing from the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # An ETag on every public page (signed-in ones are no-store): a feed reader or a poller of
-    # jobs.json that has the page gets a 304.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # An ETag on every public page (signed-in ones are no-store), to a HEAD too: a feed reader
+    # or a poller of jobs.json that has the page gets a 304.
+    "orgsite.middleware.ConditionalGetAndHead",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -146,6 +146,30 @@ def test_feed_readers_and_pollers_that_have_the_page_get_a_304(client, synced_ac
     assert compressed["ETag"] == f"W/{plain['ETag']}"  # the same page in other bytes
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_head_carries_the_headers_of_the_get_and_gets_its_304(client, synced_acme, cached):
+    """RFC 9110: a HEAD answers the headers a GET would. Django's ConditionalGetMiddleware
+    gave it no ETag, so a CDN or a checker that compares them saw none."""
+    compared = ("ETag", "Last-Modified", "Content-Type", "Content-Encoding", "Vary")
+    for url in acme_pages():
+        for accepts in ("identity", "gzip"):
+            headers = {"Accept-Encoding": accepts}
+            answers = {}
+            for method in ("head", "get"):  # both from the cache, or both rendered
+                cache.clear()
+                if cached:
+                    client.get(url, headers=headers)
+                answers[method] = getattr(client, method)(url, headers=headers)
+            head, get = answers["head"], answers["get"]
+            assert head.has_header("ETag"), (url, accepts)
+            assert [head.get(name) for name in compared] == [get.get(name) for name in compared], (
+                url,
+                accepts,
+            )
+            again = client.head(url, headers={**headers, "If-None-Match": get["ETag"]})
+            assert again.status_code == 304, (url, accepts)
+
+
 def test_a_cached_page_keeps_its_etag_instead_of_hashing_its_body_again(
     client, synced_acme, monkeypatch
 ):
