@@ -860,8 +860,40 @@ def test_a_password_the_rules_refuse_is_reported_on_its_own_field(signed_in, own
     assert owner.check_password(PASSWORD) and not User.objects.filter(username="carol").exists()
 
 
-def test_a_signed_in_user_is_not_offered_sign_up(signed_in):
-    assert signed_in.get("/accounts/signup/")["Location"] == "/manage/"
+def test_a_signed_in_user_is_not_offered_sign_up_and_is_told_why(signed_in, owner):
+    """It led to /manage/ saying nothing: the visitor could not tell why the page never came."""
+    response = signed_in.get("/accounts/signup/")
+    assert response["Location"] == "/manage/"
+
+    page = BeautifulSoup(signed_in.get(response["Location"]).content, "html.parser")
+    assert spoken_text(page.select_one(".messages")) == (
+        f"You are already signed in, as {owner.username}. You can create another organization "
+        "from here; to sign up with a new account, sign out first."
+    )
+
+
+def test_the_sign_in_page_tells_a_signed_in_visitor_as_whom_and_still_signs_in_another(
+    signed_in, owner, member
+):
+    """It showed an empty form, saying nothing of the account already signed in."""
+    page = BeautifulSoup(signed_in.get("/accounts/login/").content, "html.parser")
+
+    notice = page.select_one("main .notice")
+    assert spoken_text(notice.p) == (
+        f"You are already signed in as {owner.username}. Go to Manage, sign out, or sign in "
+        "below with another account."
+    )
+    assert notice.a["href"] == "/manage/"
+    assert notice.form["action"] == "/accounts/logout/"
+    assert page.select_one("form.stacked input[name=username]") is not None
+
+    signed_in.post("/accounts/login/", {"username": member.username, "password": PASSWORD})
+    assert signed_in.get("/manage/").context["user"] == member
+
+
+def test_the_sign_in_page_says_nothing_of_an_account_to_a_signed_out_visitor(client, db):
+    page = BeautifulSoup(client.get("/accounts/login/").content, "html.parser")
+    assert page.select_one("main .notice") is None
 
 
 # --- Deleting one's own account -------------------------------------------------------------------
