@@ -196,9 +196,10 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         # account and invitation, not create a second account.
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         user = next(iter(accounts_with_email(email)), None)
-        if user and Membership.objects.filter(organization=organization, user=user).exists():
+        joined = user and Membership.objects.filter(organization=organization, user=user).first()
+        if joined:
             name = ending_sentence(organization.name)
-            raise MembershipError(f"{email} is already a member of {name}")
+            raise MembershipError(f"{email} is already {joined.role_in_words} of {name}")
         now = timezone.now()
         # Emailed within the minute for the same role: a double-clicked "Invite" or "Send
         # again". The first click's email is on its way with a link that works; a second one

@@ -2532,6 +2532,17 @@ def test_adding_someone_twice_says_they_are_a_member(signed_in, member):
     assert Membership.objects.get(user=member).role == Membership.Role.MEMBER
 
 
+def test_inviting_an_admin_of_the_org_says_they_are_already_an_admin(signed_in, owner):
+    """It said "already a member" of someone whose row in the table says Admin."""
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": owner.email, "role": "member"},
+        follow=True,
+    )
+    assert f"{owner.email} is already an admin of Acme Robotics." in response.content.decode()
+    assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
 def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
     Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
     response = signed_in.post(
