@@ -6,6 +6,7 @@ import io
 import os
 import re
 import signal
+from collections.abc import Callable
 
 import pytest
 from django.core.management import CommandError, call_command, find_commands, load_command_class
@@ -642,6 +643,58 @@ def test_sync_jobs_run_with_a_signal_ignored_goes_on_ignoring_it(
 
     assert capsys.readouterr().out.startswith("acme: ok, 6 created")
     assert left is signal.SIG_IGN
+
+
+def _sync_jobs_signalled_as_sigterms_handler_is_set(
+    monkeypatch, *, callers: Callable[..., None], sent: int, chosen: Callable[[object], bool]
+) -> tuple[dict[int, object], int | None]:
+    """sync_jobs --all run with `callers` the caller's handler of SIGTERM and SIGHUP, sent
+    `sent` as SIGTERM's handler is set to one `chosen` picks: the handlers it left the caller,
+    and its exit code (None: it returned)."""
+    set_handler = signal.signal
+
+    def setting(number: int, handler: object) -> object:
+        replaced = set_handler(number, handler)
+        if number == signal.SIGTERM and chosen(handler):
+            os.kill(os.getpid(), sent)
+        return replaced
+
+    previous = {number: set_handler(number, callers) for number in (signal.SIGTERM, signal.SIGHUP)}
+    code = None
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(signal, "signal", setting)
+            try:
+                call_command("sync_jobs", "--all")
+            except SystemExit as exit_:
+                code = exit_.code
+        return {number: signal.getsignal(number) for number in previous}, code
+    finally:
+        for number, handler in previous.items():
+            set_handler(number, handler)
+
+
+def test_sync_jobs_stopped_as_it_sets_its_handlers_puts_the_callers_back(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A SIGTERM as SIGHUP's handler was still to be set left both ignored, its own handler's
+    # SIG_IGN, for the caller: a test run, or a process calling the command, no longer stopped.
+    make_connection("acme", "acme-robotics")
+
+    def ignored(*_: object) -> None:  # unfixed, this process would end
+        pass
+
+    left, code = _sync_jobs_signalled_as_sigterms_handler_is_set(
+        monkeypatch,
+        callers=ignored,
+        sent=signal.SIGTERM,
+        chosen=lambda handler: getattr(handler, "__name__", "") == "stop",
+    )
+
+    assert code == 128 + signal.SIGTERM
+    assert left == {signal.SIGTERM: ignored, signal.SIGHUP: ignored}
+    assert GreenhouseConnection.objects.get().last_attempt_at is None  # not started
+    assert "acme: stopped by SIGTERM" in capsys.readouterr().err
 
 
 def _signalled_before(function):

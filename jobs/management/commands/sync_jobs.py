@@ -133,11 +133,13 @@ def _stopped_by_signals() -> Iterator[None]:
         raise Stopped(number)
 
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
-    for number, handler in previous.items():
-        # One ignored by the caller's choice (nohup's SIGHUP) stays ignored.
-        if handler is not signal.SIG_IGN:
-            signal.signal(number, stop)
     try:
+        # Inside the try: one coming as the other is set raised with both ignored (stop's
+        # SIG_IGN), and left them so for the caller, a test run or a process calling it.
+        for number, handler in previous.items():
+            # One ignored by the caller's choice (nohup's SIGHUP) stays ignored.
+            if handler is not signal.SIG_IGN:
+                signal.signal(number, stop)
         yield
     finally:
         for number, handler in previous.items():
