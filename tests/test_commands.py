@@ -697,6 +697,30 @@ def test_sync_jobs_stopped_as_it_sets_its_handlers_puts_the_callers_back(
     assert "acme: stopped by SIGTERM" in capsys.readouterr().err
 
 
+def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_leaves_it_to_them(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A SIGHUP as SIGTERM's handler was put back, the sync over: it raised with both ignored
+    # (its own handler's SIG_IGN), SIGHUP's not put back, and said the sync had not finished.
+    make_connection("acme", "acme-robotics")
+    received: list[int] = []
+
+    def recorded(number: int, _frame: object) -> None:
+        received.append(number)
+
+    left, code = _sync_jobs_signalled_as_sigterms_handler_is_set(
+        monkeypatch,
+        callers=recorded,
+        sent=signal.SIGHUP,
+        chosen=lambda handler: handler is recorded,
+    )
+
+    assert code is None
+    assert left == {signal.SIGTERM: recorded, signal.SIGHUP: recorded}
+    assert received == [signal.SIGHUP]  # the caller's, as if it came just after
+    assert capsys.readouterr().out.startswith("acme: ok, 6 created")
+
+
 def _signalled_before(function):
     def signalled(*args: object, **kwargs: object) -> object:
         os.kill(os.getpid(), signal.SIGTERM)

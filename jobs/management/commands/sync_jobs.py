@@ -120,12 +120,20 @@ def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
 def _stopped_by_signals() -> Iterator[None]:
     """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
     handlers, and alone may set them), the first alone, and those ignored stay ignored; the
-    previous handlers come back afterwards."""
+    previous handlers come back afterwards, and one that comes as they do goes to them."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    putting_back = False
+    late: list[int] = []  # come as the previous handlers were put back
+
     def stop(number: int, _frame: FrameType | None) -> None:
+        if putting_back:
+            # The sync is over: raised here, it cut short the putting back, and left the
+            # caller SIG_IGN (set below) for both. It goes to the caller's handler, once back.
+            late.append(number)
+            return
         # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
         # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
         for each in STOP_SIGNALS:
@@ -142,8 +150,11 @@ def _stopped_by_signals() -> Iterator[None]:
                 signal.signal(number, stop)
         yield
     finally:
+        putting_back = True
         for number, handler in previous.items():
             signal.signal(number, handler)
+        for number in late:
+            signal.raise_signal(number)
 
 
 def _why_not_connected(slugs: set[str]) -> str:
