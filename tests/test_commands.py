@@ -452,10 +452,30 @@ def test_sync_jobs_at_verbosity_0_prints_only_its_failures_and_still_fails(fake_
         ["rotate_encryption_keys"],
     ],
 )
-def test_a_command_that_succeeds_at_verbosity_0_prints_nothing(fake_greenhouse, capsys, command):
+def test_a_command_that_succeeds_at_verbosity_0_prints_nothing(
+    fake_greenhouse, owner, capsys, command
+):
     call_command(*command, verbosity=0)
 
     assert capsys.readouterr() == ("", "")
+
+
+def test_connect_greenhouse_at_verbosity_0_still_warns_of_what_it_did_unasked(
+    fake_greenhouse, capsys
+):
+    # A board replaced (a slug mistyped for another org's: its jobs closed at the next sync),
+    # --name left unused and no admin to mail were said at verbosity 1 only.
+    make_connection("acme", "tiny-co", name="Acme")
+
+    call_command("connect_greenhouse", "acme", "acme-robotics", "--name", "Acme Inc.", verbosity=0)
+
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert [line.split(":")[0] for line in printed.err.splitlines()] == [
+        "It keeps its name, 'Acme'",
+        "It replaced the board 'tiny-co'",
+        "It has no admin who can sign in yet",
+    ]
 
 
 def test_sync_jobs_all_syncs_every_enabled_connection(fake_greenhouse, capsys):

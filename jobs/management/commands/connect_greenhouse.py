@@ -145,13 +145,13 @@ class Command(ProjectCommand):
         )
         if name and not created and name != organization.name:
             # Not dropped without a word under "Updated organization".
-            self.say(
+            self.warn(
                 f"It keeps its name, '{organization.name}': --name names an organization this "
                 "command creates; rename it on its settings page."
             )
         if replaced not in (None, board.token):
             # As the settings page says before another board is connected.
-            self.say(
+            self.warn(
                 f"It replaced the board '{replaced}': that board's jobs that this one does not "
                 "list are closed at its first sync."
             )
@@ -162,7 +162,7 @@ class Command(ProjectCommand):
         if not admins_who_can_sign_in(organization.pk).exists():
             # The org's sync emails go to its admins, and an org this command creates has none.
             members_url = settings.SITE_URL + reverse("manage:members", args=[organization.slug])
-            self.say(
+            self.warn(
                 f"It has no admin who can sign in yet: a superuser invites one at {members_url}; "
                 "until then its sync emails reach nobody."
             )
