@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import signal
@@ -458,6 +459,42 @@ def test_a_command_that_succeeds_at_verbosity_0_prints_nothing(
     call_command(*command, verbosity=0)
 
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.fixture
+def console_log():
+    """What the root logger's console handler (LOGGING's, on stderr) would print, at INFO."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_sync_jobs_at_verbosity_0_logs_to_the_console_only_warnings_and_errors(
+    fake_greenhouse, console_log
+):
+    # Each org's "sync finished" line, at INFO (LOG_LEVEL's default), went on to stderr, which
+    # cron mailed each run as it did the lines -v 0 leaves out.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fake_greenhouse.fail_next("tiny-co", "status", status=503, times=10)
+
+    with pytest.raises(CommandError):
+        call_command("sync_jobs", "acme", "tiny", verbosity=0)
+    at_0 = console_log.getvalue()
+    with pytest.raises(CommandError):
+        call_command("sync_jobs", "acme", "tiny", verbosity=1)
+
+    assert "org=acme" not in at_0 and "org=tiny" in at_0  # its failure, at WARNING
+    assert "org=acme trigger=command outcome=success" in console_log.getvalue()[len(at_0) :]
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "stream", 0) is console_log]
+    assert [handler.level for handler in handlers] == [logging.INFO]  # as it was
 
 
 def test_connect_greenhouse_at_verbosity_0_still_warns_of_what_it_did_unasked(

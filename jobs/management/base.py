@@ -1,5 +1,9 @@
 """What the project's commands share."""
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
 from django.core.management.base import BaseCommand
 
 
@@ -12,7 +16,8 @@ class Command(BaseCommand):
 
     def execute(self, *args: object, **options: object) -> str | None:
         self.verbosity = options.get("verbosity", 1)
-        return super().execute(*args, **options)
+        with nullcontext() if self.verbosity else _console_logs_warnings_only():
+            return super().execute(*args, **options)
 
     def say(self, message: str) -> None:
         """Write `message` to stdout, unless the command was asked to print only errors."""
@@ -24,3 +29,23 @@ class Command(BaseCommand):
         at any verbosity: to stdout with the rest, or at --verbosity 0 to stderr with the errors.
         Said only when asked, a mistyped slug's board replaced closed its org's jobs unseen."""
         (self.stdout if self.verbosity else self.stderr).write(message)
+
+
+@contextmanager
+def _console_logs_warnings_only() -> Iterator[None]:
+    """The root logger's console handlers (LOGGING's "console", on stderr) pass only warnings
+    and errors while this runs: at LOG_LEVEL's INFO, each sync's "sync finished" line went to
+    stderr, which cron mailed each run. Other handlers (a file's) keep their level."""
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if type(handler) is logging.StreamHandler and handler.level < logging.WARNING
+    ]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
