@@ -65,10 +65,14 @@ def dispatcher_first_tick_send(sender: Service, **_: object) -> None:
     """Send the dispatcher's first tick as beat starts. Beat sends a task one interval after it
     first knows of it, so a new deployment's /healthz failed for a minute ("the dispatcher has
     never run") and its due syncs waited as long. A restarted beat sends at once a tick it
-    missed, and a second tick now changes nothing: each claims the syncs it queues."""
+    missed, and a second tick now changes nothing: each claims the syncs it queues.
+
+    A broker down holds beat's start no longer than a web request's publish; any other error
+    is left to Celery, which logs it with its traceback and goes on starting beat."""
+    from jobs.scheduling import BROKER_ERRORS, PUBLISH_RETRY_POLICY
     from jobs.tasks import dispatch_due_syncs
 
     try:
-        dispatch_due_syncs.delay()
-    except Exception as exc:  # the broker is down: beat's own ticks try again
+        dispatch_due_syncs.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except BROKER_ERRORS as exc:  # beat's own ticks try again
         logger.warning("beat could not send the dispatcher's first tick error=%r", exc)

@@ -51,6 +51,7 @@ from jobs.sync import (
     sync_organization,
 )
 from orgsite.celery import app as celery_app
+from orgsite.celery import dispatcher_first_tick_send
 from tests.support.blackhole import blackholed_port
 from tests.support.helpers import recorded_retry_delays, retry_asked_for
 from tests.support.settings_module import redis_broker_settings
@@ -152,6 +153,29 @@ def test_the_dispatcher_with_redis_down_fails_fast_and_releases_its_markers(
     assert "broker unavailable" in caplog.text
     acme.refresh_from_db()
     assert acme.queued_at is None
+
+
+def test_beat_with_redis_down_starts_as_fast_as_the_dispatcher_fails(redis_blackholed, caplog):
+    """Its first tick, sent as beat starts, tries the broker as a web request's publish does."""
+    started = time.monotonic()
+
+    dispatcher_first_tick_send(sender=None)
+
+    assert time.monotonic() - started < FAIL_FAST_SECONDS
+    assert "beat could not send the dispatcher's first tick" in caplog.text
+
+
+def test_beat_leaves_a_first_tick_error_other_than_the_broker_to_celery(monkeypatch, caplog):
+    """Celery logs it with its traceback; taken for a broker outage, it had one warning line."""
+
+    def apply_async_with_a_bug(*args: object, **kwargs: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(tasks.dispatch_due_syncs, "apply_async", apply_async_with_a_bug)
+
+    with pytest.raises(TypeError, match="a bug"):
+        dispatcher_first_tick_send(sender=None)
+    assert "could not send" not in caplog.text
 
 
 def test_the_redis_broker_has_a_connect_timeout():
