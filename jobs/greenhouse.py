@@ -543,9 +543,8 @@ def _units_sent(
     """The post's departments or offices (`key`), or None if it came without them: Greenhouse
     sends them with the content, and a post sent without its content (see _content_of) came
     without them too. Read as none, its job left its team's filter, and an office "Remote"
-    its workplace."""
+    its workplace. jobs.sync logs it, knowing whether the post has a job to keep its own."""
     if key not in raw:
-        logger.warning("job post %s came without its %s; its job keeps its own", job_id, key)
         return None
     return _units(_of_shape(job_id, raw, key, list), kind=kind, job_id=job_id)
 

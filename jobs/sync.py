@@ -770,6 +770,13 @@ def _with_kept_units(
     given = {}
     for post in missing:
         stored = existing.get(post.greenhouse_id)
+        for attribute in post.units_not_sent:
+            logger.warning(
+                "job post %s came without its %s; %s",
+                post.greenhouse_id,
+                attribute,
+                "its job keeps its own" if stored else "its new job gets none",
+            )
         own = {
             attribute: tuple(kept[attribute, stored.pk]) if stored else ()
             for attribute in post.units_not_sent

@@ -822,6 +822,24 @@ def test_a_post_sent_without_its_departments_and_offices_keeps_its_jobs(
         )
 
 
+def test_a_new_post_sent_without_its_departments_and_offices_logs_that_it_gets_none(
+    acme, fake_greenhouse, caplog
+):
+    post = fake_greenhouse.jobs("acme-robotics")[3]
+    for key in ("content", "departments", "offices"):
+        del post[key]
+
+    sync(acme)
+
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert not job.departments.exists() and not job.offices.exists()
+    for kind in ("departments", "offices"):
+        assert f"job post {post['id']} came without its {kind}; its new job gets none" in (
+            caplog.text
+        )
+    assert "keeps its own" not in caplog.text  # it has no job of its own yet
+
+
 def test_a_job_that_leaves_the_board_is_closed_and_reopens_when_it_returns(acme, fake_greenhouse):
     sync(acme)
     posts = fake_greenhouse.jobs("acme-robotics")
