@@ -11,6 +11,7 @@ would only add the parents that have no open job, which visitors cannot filter b
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import http.client
 import io
@@ -174,6 +175,11 @@ class LedAstray(Unavailable):
     def __init__(self, message: str, *, what: str) -> None:
         super().__init__(message)
         self.what = what
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own makes it again from its args, the message alone, which leave out
+        # `what`: copy and pickle failed (Celery and process pools pass errors on so).
+        return functools.partial(type(self), what=self.what), self.args, self.__dict__
 
 
 class AccessRefused(GreenhouseError):

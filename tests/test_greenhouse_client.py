@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import copy
 import gc
 import gzip
+import pickle
 import time
 import tracemalloc
 import zlib
@@ -817,6 +819,23 @@ def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
     assert "greenhouse address redirected the request in a loop url=" in caplog.text
     assert "Exceeded 5 redirects" in caplog.text
     assert fake_greenhouse.request_count("acme-robotics") == 6  # the request and 5 redirects
+
+
+def test_a_greenhouse_error_survives_copy_and_pickle(client, fake_greenhouse):
+    """As Celery and a process pool pass it on: LedAstray, which needs `what`, could not be
+    made again from its message alone."""
+    jobs_url = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs?content=true"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", times=100, location=jobs_url)
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+    errors = [caught.value, RateLimited("Slow down", retry_after=30.0), BoardNotFound("Gone")]
+
+    for error in errors:
+        pickled = pickle.dumps(error)
+        for copied in (copy.copy(error), pickle.loads(pickled)):  # noqa: S301  (its own bytes)
+            assert type(copied) is type(error)
+            assert (copied.args, vars(copied)) == (error.args, vars(error))
+    assert errors[0].what == "redirected the request in a loop"
 
 
 @pytest.mark.parametrize(
