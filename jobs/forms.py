@@ -277,13 +277,32 @@ JOINERS_AT_THE_ENDS_RE = re.compile(
 )
 
 
+# What ends a host, or cannot be in one.
+NOT_IN_A_HOST_RE = re.compile(r"[/?#@\s]")
+# A port, up to the path, query or fragment after it.
+PORT_RE = re.compile(r"[0-9]+(?:[/?#]|\Z)")
+
+
+def is_host_and_port(typed: str) -> bool:
+    """Whether `typed` starts with a host and port, without a scheme ("example.com:8080"), which
+    urllib reads as the scheme "example.com". A host has a dot, or is localhost: "tel:911" is
+    a scheme. In time with the address's length: a form may send 2.5 MB."""
+    host, colon, after = typed.partition(":")
+    return (
+        bool(colon)
+        and ("." in host or host.lower() == "localhost")
+        and not NOT_IN_A_HOST_RE.search(host)
+        and PORT_RE.match(after) is not None
+    )
+
+
 class WebsiteField(forms.URLField):
     """A web address the org's page links for every visitor: https:// or http:// only, or no
-    scheme at all ("example.com", read as the field's assume_scheme).
+    scheme at all ("example.com", or "example.com:8080" with a port, read as the field's
+    assume_scheme).
 
-    Django's field takes ftp:// addresses, and calls another scheme (javascript:, mailto:, or
-    "localhost:8000" read as one) only "not a valid URL": both are told what works, before
-    Django's own check.
+    Django's field takes ftp:// addresses, and calls another scheme (javascript:, mailto:) only
+    "not a valid URL": both are told what works, before Django's own check.
     """
 
     def to_python(self, value: Any) -> str:
@@ -291,8 +310,13 @@ class WebsiteField(forms.URLField):
         # org's page turned the words after it around. Joiners stay between the characters of
         # its path, query and fragment: a Persian word without its non-joiner is another
         # address. In the host, one only made "example.com" look right and lead elsewhere.
-        typed = without_format_characters(value or "", keep_joiners=True)
-        url = super().to_python(JOINERS_AT_THE_ENDS_RE.sub("", typed))
+        typed = JOINERS_AT_THE_ENDS_RE.sub(
+            "", without_format_characters(value or "", keep_joiners=True)
+        )
+        if is_host_and_port(typed):
+            # Told "only https:// and http:// work", whoever typed the port was lost.
+            typed = f"{self.assume_scheme}://{typed}"
+        url = super().to_python(typed)
         try:
             parts = urlsplit(url)
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first

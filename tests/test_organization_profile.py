@@ -376,6 +376,22 @@ def test_a_website_may_name_a_port_browsers_open(client, north, website):
     assert north.website == website
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("north.example:8443", "https://north.example:8443"),
+        ("north.example:8443/jobs?team=sails", "https://north.example:8443/jobs?team=sails"),
+        ("localhost:8000", "https://localhost:8000"),
+    ],
+)
+def test_a_website_with_a_port_and_no_scheme_is_read_as_https(client, north, typed, saved):
+    """As one without a port is: urllib reads "north.example" as its scheme, and whoever typed
+    the port was told "only https:// and http:// work"."""
+    assert save_profile(admin_of(client, north), website=typed).status_code == 302
+    north.refresh_from_db()
+    assert north.website == saved
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
@@ -402,13 +418,13 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"name": "\u0301\u0301"}, "Give your organization a name."),  # accents on nothing
         ({"website": "javascript:alert(1)"}, SCHEME_ERROR),
         ({"website": "ftp://files.north.example"}, SCHEME_ERROR),
-        ({"website": "localhost:8000"}, SCHEME_ERROR),
+        ({"website": "tel:911"}, SCHEME_ERROR),  # a scheme, not a host: no dot, not localhost
         ({"website": "https://north example"}, "Enter a valid URL."),  # its scheme is fine
         ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
         ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it
-        ({"website": "north.example:0"}, SCHEME_ERROR),  # read as a scheme "north.example"
+        ({"website": "north.example:0"}, PORT_ERROR),  # read as https://north.example:0
         ({"website": "http://north.example:0"}, PORT_ERROR),
         ({"description": "x" * 501}, "at most 500 characters"),
         ({"language": "German"}, "Enter a language tag, such as de, fr-CA or ar"),
