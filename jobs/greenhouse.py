@@ -563,7 +563,11 @@ def _content_of(job_id: int, raw: dict) -> str | None:
     if content is None:
         return ""
     if not isinstance(content, str):
-        logger.warning("job post %s came without readable content; description kept", job_id)
+        # Read before anything knows whether the post has a job: true of a new one too.
+        logger.warning(
+            "job post %s came without readable content; its job keeps any description it has",
+            job_id,
+        )
         return None
     return _content_within_bounds(job_id, content)
 

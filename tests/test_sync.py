@@ -838,6 +838,10 @@ def test_a_new_post_sent_without_its_departments_and_offices_logs_that_it_gets_n
             caplog.text
         )
     assert "keeps its own" not in caplog.text  # it has no job of its own yet
+    assert "description kept" not in caplog.text  # nor a description to keep
+    assert f"job post {post['id']} came without readable content; its job keeps any" in (
+        caplog.text
+    )
 
 
 def test_a_job_that_leaves_the_board_is_closed_and_reopens_when_it_returns(acme, fake_greenhouse):
