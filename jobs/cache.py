@@ -205,8 +205,8 @@ def _forget_new_version(key: str, found: dict[str, Any]) -> None:
 
 def _is_cacheable_request(request: HttpRequest) -> bool:
     # A signed-in user's pages show their name, and a pending message belongs to one visitor:
-    # only requests with neither cookie share pages. A HEAD is answered the GET's page (the
-    # server drops its body), with its headers: the same ETag, gzipped or not.
+    # only requests with neither cookie share pages. A HEAD is answered the GET's page (its
+    # body dropped by HeadWithoutBody), with its headers: the same ETag, gzipped or not.
     return (
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES

@@ -53,7 +53,8 @@ class ConditionalGetAndHead(ConditionalGetMiddleware):
     """Django's ConditionalGetMiddleware, for HEAD as for GET: a HEAD got no ETag, and no 304
     to its If-None-Match, though RFC 9110 has it carry the headers a GET would (a CDN or a link
     checker compares them). Django leaves HEAD out for its empty body, but the body is only
-    dropped by the server after every middleware: here it is the GET's, so is its hash."""
+    dropped after every other middleware (HeadWithoutBody): here it is the GET's, so is its
+    hash."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if request.method != "HEAD":
@@ -63,3 +64,20 @@ class ConditionalGetAndHead(ConditionalGetMiddleware):
             return super().process_response(request, response)
         finally:
             request.method = "HEAD"
+
+
+class HeadWithoutBody:
+    """A HEAD's answer is the GET's headers without its body (RFC 9110). Django renders the
+    GET's page and leaves dropping it to the server: runserver does, gunicorn sends it (all of
+    a large org's jobs.json), which a client keeping the connection (gunicorn's threaded
+    workers keep it) reads as the start of its next answer. First in MIDDLEWARE, so the rest
+    see the GET's page (its ETag, its Content-Length, the page cache)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.content = b""  # Content-Length, set by CommonMiddleware, stays the GET's
+        return response

@@ -145,6 +145,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it drops a HEAD's body once every other one has read it (gunicorn sends it).
+    "orgsite.middleware.HeadWithoutBody",
     "django.middleware.security.SecurityMiddleware",
     # Right after the https redirect: static files need nothing from the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -16,9 +16,10 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.cache.backends import locmem
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -168,6 +169,24 @@ def test_a_head_carries_the_headers_of_the_get_and_gets_its_304(client, synced_a
             )
             again = client.head(url, headers={**headers, "If-None-Match": get["ETag"]})
             assert again.status_code == 304, (url, accepts)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_head_is_answered_without_the_body_the_server_would_send(synced_acme, cached):
+    """gunicorn sends whatever body the site gives a HEAD (runserver and the test client drop
+    it): a page's bytes followed the headers, read by a client on a kept-alive connection as
+    the start of its next answer. A HEAD still tells the GET's length."""
+    site = WSGIHandler()  # every middleware, as a server runs them; no test client's fixes
+    for url in acme_pages():
+        answers = {}
+        for method in ("head", "get"):
+            cache.clear()
+            if cached:
+                site.get_response(RequestFactory().get(url))
+            response = site.get_response(getattr(RequestFactory(), method)(url))
+            answers[method] = (response.content, response["Content-Length"])
+        assert answers["head"] == (b"", answers["get"][1]), url
+        assert answers["get"][0], url
 
 
 def test_a_cached_page_keeps_its_etag_instead_of_hashing_its_body_again(
