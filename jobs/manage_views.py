@@ -125,11 +125,12 @@ def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
 @require_page_or_form
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        messages.info(
-            request,
-            f"You are already signed in, as {request.user.get_username()}. You can create "
-            "another organization from here; to sign up with a new account, sign out first.",
-        )
+        if request.method != "HEAD":  # a link checker's: the next page would say it unasked
+            messages.info(
+                request,
+                f"You are already signed in, as {request.user.get_username()}. You can create "
+                "another organization from here; to sign up with a new account, sign out first.",
+            )
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

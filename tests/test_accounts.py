@@ -872,6 +872,15 @@ def test_a_signed_in_user_is_not_offered_sign_up_and_is_told_why(signed_in, owne
     )
 
 
+def test_a_head_of_sign_up_leaves_no_message_for_a_later_page(signed_in):
+    """A link checker or monitor asking with HEAD, in the session: the message it queued was
+    said on the next page the person opened, though they never asked for sign up."""
+    assert signed_in.head("/accounts/signup/")["Location"] == "/manage/"
+
+    page = BeautifulSoup(signed_in.get("/manage/").content, "html.parser")
+    assert page.select_one(".messages") is None
+
+
 def test_the_sign_in_page_tells_a_signed_in_visitor_as_whom_and_still_signs_in_another(
     signed_in, owner, member
 ):
