@@ -497,6 +497,26 @@ def test_sync_jobs_at_verbosity_0_logs_to_the_console_only_warnings_and_errors(
     assert [handler.level for handler in handlers] == [logging.INFO]  # as it was
 
 
+def test_sync_jobs_at_verbosity_0_leaves_other_handlers_their_info_lines(
+    fake_greenhouse, caplog, tmp_path
+):
+    # Only the console's lines are cron's mail: a log file, or pytest's capture, still gets
+    # each sync's "sync finished" line (their handlers are StreamHandlers too).
+    make_connection("acme", "acme-robotics")
+    log_file = logging.FileHandler(tmp_path / "site.log")
+    log_file.setLevel(logging.INFO)
+    logging.getLogger().addHandler(log_file)
+    caplog.set_level(logging.INFO)
+    try:
+        call_command("sync_jobs", "acme", verbosity=0)
+    finally:
+        logging.getLogger().removeHandler(log_file)
+        log_file.close()
+
+    assert "org=acme trigger=command outcome=success" in caplog.text
+    assert "org=acme trigger=command outcome=success" in (tmp_path / "site.log").read_text()
+
+
 def test_connect_greenhouse_at_verbosity_0_still_warns_of_what_it_did_unasked(
     fake_greenhouse, capsys
 ):
