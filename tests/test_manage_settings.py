@@ -784,6 +784,17 @@ def test_disconnecting_an_unconnected_org_just_says_so(signed_in, north):
     assert "not connected to Greenhouse" in response.content.decode()
 
 
+def test_a_head_of_disconnect_for_an_unconnected_org_leaves_no_message_for_a_later_page(
+    signed_in, north
+):
+    """A link checker or monitor asking with HEAD, in the session: the message it queued was
+    said on the next page the person opened, though they never asked to disconnect."""
+    assert signed_in.head("/manage/north/disconnect/")["Location"] == "/manage/north/settings/"
+
+    page = BeautifulSoup(signed_in.get("/manage/north/settings/").content, "html.parser")
+    assert page.select_one(".messages") is None
+
+
 def test_reconnecting_the_same_board_reopens_the_jobs_with_their_settings(signed_in, connected):
     sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
     Job.objects.update(featured=True)
