@@ -279,20 +279,18 @@ JOINERS_AT_THE_ENDS_RE = re.compile(
 
 # What ends a host, or cannot be in one.
 NOT_IN_A_HOST_RE = re.compile(r"[/?#@\s]")
-# A port, up to the path, query or fragment after it.
-PORT_RE = re.compile(r"[0-9]+(?:[/?#]|\Z)")
 
 
-def is_host_and_port(typed: str) -> bool:
-    """Whether `typed` starts with a host and port, without a scheme ("example.com:8080"), which
-    urllib reads as the scheme "example.com". A host has a dot, or is localhost: "tel:911" is
-    a scheme. In time with the address's length: a form may send 2.5 MB."""
-    host, colon, after = typed.partition(":")
+def starts_with_host_and_colon(typed: str) -> bool:
+    """Whether `typed` starts with a host and a colon, without a scheme ("example.com:8080", or
+    a port mistyped: "example.com:", "example.com:80a"), which urllib reads as the scheme
+    "example.com". A host has a dot, or is localhost: "tel:911" is a scheme. In time with the
+    address's length: a form may send 2.5 MB."""
+    host, colon, _ = typed.partition(":")
     return (
         bool(colon)
         and ("." in host or host.lower() == "localhost")
         and not NOT_IN_A_HOST_RE.search(host)
-        and PORT_RE.match(after) is not None
     )
 
 
@@ -313,8 +311,9 @@ class WebsiteField(forms.URLField):
         typed = JOINERS_AT_THE_ENDS_RE.sub(
             "", without_format_characters(value or "", keep_joiners=True)
         )
-        if is_host_and_port(typed):
-            # Told "only https:// and http:// work", whoever typed the port was lost.
+        if starts_with_host_and_colon(typed):
+            # Told "only https:// and http:// work", whoever typed a port (or mistyped one) was
+            # lost: read with the scheme, it is checked as any port is, below.
             typed = f"{self.assume_scheme}://{typed}"
         url = super().to_python(typed)
         try:
@@ -342,9 +341,10 @@ class WebsiteField(forms.URLField):
             )
         try:
             port = parts.port
-        except ValueError:  # over 65535 ("https://example.com:99999")
+        except ValueError:  # over 65535 ("https://example.com:99999"), or no number ("…:80a")
             port = 0
-        if port == 0:
+        # urllib reads "https://example.com:" as without a port, which Django calls invalid.
+        if port == 0 or parts.netloc.endswith(":"):
             # Django's check takes any five digits: browsers refuse such a link, which led nowhere.
             raise forms.ValidationError(
                 "The port, after “:”, is a number from 1 to 65535. Leave it out unless your "

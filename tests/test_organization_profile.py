@@ -426,6 +426,14 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it
         ({"website": "north.example:0"}, PORT_ERROR),  # read as https://north.example:0
         ({"website": "http://north.example:0"}, PORT_ERROR),
+        # A host and a colon, then no port: the port is what was mistyped, not the scheme.
+        ({"website": "north.example:"}, PORT_ERROR),
+        ({"website": "north.example:abc"}, PORT_ERROR),
+        ({"website": "north.example:8443a/jobs"}, PORT_ERROR),
+        ({"website": "localhost:"}, PORT_ERROR),
+        ({"website": "https://north.example:/jobs"}, PORT_ERROR),
+        ({"website": "mailto:"}, SCHEME_ERROR),
+        ({"website": "javascript:"}, SCHEME_ERROR),
         ({"description": "x" * 501}, "at most 500 characters"),
         ({"language": "German"}, "Enter a language tag, such as de, fr-CA or ar"),
         ({"language": "de_DE"}, "Enter a language tag, such as de, fr-CA or ar"),
