@@ -748,6 +748,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "role", Lower("user__email"), Lower("user__username"), "pk"
     )
     invitations = list(organization.invitations.order_by(Lower("email"), "pk"))
+    admin_invitations = [
+        invitation for invitation in invitations if invitation.role == Membership.Role.ADMIN
+    ]
     return render(
         request,
         "manage/members.html",
@@ -756,13 +759,15 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": memberships,
             # None when a superuser invited a member first: the page then asks for one, unless
             # an admin's invitation is waiting (one expired cannot be answered, and one whose
-            # email could not be sent was never seen).
+            # email could not be sent was never seen: the page points at its Send again).
             "has_admin": admins_who_can_sign_in(organization.pk).exists(),
             "admins_invited": [
                 invitation
-                for invitation in invitations
-                if invitation.role == Membership.Role.ADMIN
-                and not (invitation.link_expired or invitation.email_failed)
+                for invitation in admin_invitations
+                if not (invitation.link_expired or invitation.email_failed)
+            ],
+            "admins_unsent": [
+                invitation for invitation in admin_invitations if invitation.email_failed
             ],
             "invitations": invitations,
             "add_form": add_form,

@@ -2288,7 +2288,8 @@ def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_aw
     client, acme, member, monkeypatch, settings
 ):
     """Its link never left: the page said they were invited as an admin and to wait for them
-    to join, and that its link worked for a week."""
+    to join, and that its link worked for a week. It points at its Send again: it said "Invite an
+    admin below", as if nobody had been."""
     client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
     settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset({"carol@acme.example"}))
@@ -2300,7 +2301,12 @@ def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_aw
     page = parsed(client.get("/manage/acme/members/"))
 
     text = " ".join(page.select_one("main").get_text().split())
-    assert "has no admin who can sign in yet. Invite an admin below" in text
+    assert (
+        "has no admin who can sign in yet. The invitation to carol@acme.example as an admin could"
+        " not be sent: press “Send again” by it below. Until they join, nobody gets its sync"
+        " emails."
+    ) in text
+    assert "Invite an admin below" not in text
     assert "is invited as an admin" not in text
     (row,) = page.select("[aria-labelledby=invitations-title] tbody tr")
     sent_on = timezone.localtime(Invitation.objects.get().sent_at).strftime("%-d %b %Y")
@@ -2309,6 +2315,21 @@ def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_aw
         " None yet: press “Send again” to try again Send again to carol@acme.example"
         " Cancel the invitation to carol@acme.example"
     )
+    monkeypatch.setattr(
+        ScriptedMailBackend, "refused", frozenset({"carol@acme.example", "erin@acme.example"})
+    )
+    client.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "erin@acme.example", "role": "admin"},
+    )
+    text = " ".join(
+        parsed(client.get("/manage/acme/members/")).select_one("main").get_text().split()
+    )
+    assert (
+        "The invitations to 2 people as admins could not be sent: press “Send again” by them"
+        " below. Until one joins, nobody gets its sync emails."
+    ) in text
+    Invitation.objects.filter(email="erin@acme.example").delete()
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
     send_again(client, Invitation.objects.get().pk)
     page = parsed(client.get("/manage/acme/members/"))
