@@ -55,6 +55,7 @@ from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_tak
 from jobs.filters import ids_of, is_row_id
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
+    KEEP_THE_STORED_KEY,
     ORGANIZATION_FIELD_CLASSES,
     SYNC_INTERVAL_ERRORS,
     ChangedFieldsOnly,
@@ -883,9 +884,10 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.has_api_key:  # as on the settings page: only then is there one to keep
-            # The bound field too: ChangedFieldsOnly made it already, with the text of then.
-            keep = "Leave empty to keep the stored key."
-            self.fields["new_api_key"].help_text = self["new_api_key"].help_text = keep
+            # After the text on how the key is stored, not in its place. The bound field too:
+            # ChangedFieldsOnly made it already, with the text of then.
+            help_text = f"{self.fields['new_api_key'].help_text} {KEEP_THE_STORED_KEY}"
+            self.fields["new_api_key"].help_text = self["new_api_key"].help_text = help_text
 
     def clean_new_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["new_api_key"])

@@ -591,6 +591,11 @@ class EmailChangeForm(PasswordConfirmedForm):
         return cleaned
 
 
+# Added to an API key field's help text when a key is stored: on the settings page and in
+# Django's admin.
+KEEP_THE_STORED_KEY = "Leave empty to keep the key stored now."
+
+
 class ConnectForm(forms.Form):
     board_token = forms.CharField(
         label="Board token",
@@ -622,7 +627,7 @@ class ConnectForm(forms.Form):
         self.organization = organization
         self.board: Board | None = None
         if has_api_key:  # said only then: with none stored, it told of a key there was not
-            self.fields["api_key"].help_text += " Leave empty to keep the key stored now."
+            self.fields["api_key"].help_text += f" {KEEP_THE_STORED_KEY}"
 
     def clean_api_key(self) -> str | None:
         """None keeps a stored key: an empty field must not wipe it by accident."""
