@@ -64,6 +64,24 @@ def test_the_site_navigation_marks_the_link_to_the_page_shown(client, org, url, 
     )
 
 
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/"])
+def test_the_site_navigation_marks_no_link_on_an_error_page_at_a_linked_address(db, url):
+    """A sign-in posted with an expired form gets the "Form expired" page at /accounts/login/:
+    it marked "Sign in" as the page shown, and a screen reader said so of an error page."""
+    response = Client(enforce_csrf_checks=True).post(url, {"username": "nora"})
+
+    assert response.status_code == 403
+    page = BeautifulSoup(response.content, "html.parser")
+    assert page.select(".site-nav [aria-current]") == []
+    assert [link.get_text() for link in page.select(".site-nav a")] == [
+        "orgsite",
+        "Jobs",
+        "Organizations",
+        "Sign in",
+        "Sign up",
+    ]
+
+
 def test_the_site_navigation_marks_manage_on_the_list_of_ones_orgs(client, org):
     client.force_login(User.objects.create_user("nora", "nora@harbor.example", "x"))
     page = BeautifulSoup(client.get("/manage/").content, "html.parser")
