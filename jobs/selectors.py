@@ -200,24 +200,24 @@ class JobsForAdmins:
         # one value of it: SQLite otherwise reads no order from the index.
         in_index_order = ("-is_open", "-featured", "title", "pk")  # as job_manage_list_idx
         jobs = organization.jobs.defer(*Job.NOT_IN_LISTS).order_by(*in_index_order)
-        self.parts = (
-            jobs.filter(self._taking_applications, is_open=True),
-            jobs.filter(is_open=True, application_deadline__lte=self.now),
-            jobs.filter(is_open=False),
+        # Each part's jobs, read and counted by the same filter.
+        self.part_filters = (
+            Q(is_open=True)
+            & (Q(application_deadline__isnull=True) | Q(application_deadline__gt=self.now)),
+            Q(is_open=True, application_deadline__lte=self.now),
+            Q(is_open=False),
         )
-
-    @property
-    def _taking_applications(self) -> Q:
-        return Q(application_deadline__isnull=True) | Q(application_deadline__gt=self.now)
+        self.parts = tuple(jobs.filter(part_filter) for part_filter in self.part_filters)
 
     @cached_property
-    def _sizes(self) -> tuple[int, int, int]:
+    def _sizes(self) -> tuple[int, ...]:
         sizes = self.organization.jobs.aggregate(
-            taking=Count("pk", filter=self._taking_applications & Q(is_open=True)),
-            passed=Count("pk", filter=Q(is_open=True, application_deadline__lte=self.now)),
-            closed=Count("pk", filter=Q(is_open=False)),
+            **{
+                f"part_{n}": Count("pk", filter=part_filter)
+                for n, part_filter in enumerate(self.part_filters)
+            }
         )
-        return sizes["taking"], sizes["passed"], sizes["closed"]
+        return tuple(sizes[f"part_{n}"] for n in range(len(self.part_filters)))
 
     def count(self) -> int:
         return sum(self._sizes)
