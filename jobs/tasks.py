@@ -120,10 +120,14 @@ def sync_org(
     # now; one of a sync that never started, or that lost the database before it wrote its
     # run, is its first run.
     run_trigger = SyncRun.Trigger.RETRY if retrying_failure else trigger
+    if lost_sync_trigger and own_start:
+        try:
+            if _no_run_since(connection, min(own_starts)):
+                run_trigger = lost_sync_trigger
+        except DATABASE_LOST_ERRORS as exc:
+            _retry_unstarted_sync(self, connection_id, exc)  # with both starts it carries
     started_at = timezone.now()
     try:
-        if lost_sync_trigger and own_start and _no_run_since(connection, min(own_starts)):
-            run_trigger = lost_sync_trigger
         result = sync_organization(
             connection, trigger=run_trigger, started_at=started_at, taking_over=own_start
         )

@@ -1225,6 +1225,23 @@ def test_a_retry_that_loses_the_database_as_it_takes_a_lost_syncs_lease_over_is_
     assert acme.lock_expires_at is None
 
 
+def test_a_retry_that_loses_the_database_as_it_looks_for_a_lost_syncs_run_keeps_its_starts(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    """The retry of one that took a lost sync's lease over unseen looks for the lost sync's
+    run before it syncs. Lost there, it asked its own retry to carry a start that never was one
+    in place of the lost sync's: that retry missed the lost sync's run, left "running", and
+    recorded its own as the sync was queued (Refresh now), a first run after it."""
+    lose_the_database_until_the_sync_has_failed(monkeypatch)
+    lose_the_database_as_the_retry_takes_the_lease(monkeypatch, answer_lost=True)
+    database_lost_in(monkeypatch, tasks, "_no_run_since", on_calls={2})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and len(retry_delays) == 3
+    assert_the_second_try_succeeded(acme, first=SyncRun.Outcome.INTERRUPTED)
+
+
 @pytest.mark.parametrize("other_sync_ended", [False, True], ids=["running", "ended"])
 def test_a_retry_of_a_sync_that_lost_the_database_does_nothing_once_another_took_its_lease(
     acme, fake_greenhouse, monkeypatch, other_sync_ended
