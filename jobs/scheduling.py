@@ -1,10 +1,12 @@
-"""Deciding when syncs run: the beat dispatcher's query and the Refresh now button."""
+"""Deciding when syncs run: the beat dispatcher's query, the Refresh now button, and whether a
+sync the task was asked for still runs (sync_plan)."""
 
 from __future__ import annotations
 
 import enum
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import Task
@@ -117,6 +119,82 @@ def retry_is_pending(connection: GreenhouseConnection, retry_at: datetime) -> bo
     return connection.retry_at == retry_at
 
 
+@dataclass(frozen=True)
+class SyncToRun:
+    """Run the sync, its run recorded with `trigger`, taking over the lease of the sync that
+    started at `taking_over`, an earlier try of this one (None: the lease must be free)."""
+
+    trigger: str
+    taking_over: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SyncToSkip:
+    """Run nothing: another sync did, or does, this one's work; `reason` says which."""
+
+    reason: str
+
+
+def sync_plan(
+    connection: GreenhouseConnection,
+    *,
+    trigger: str,
+    queued_at: datetime | None = None,
+    retry_at: datetime | None = None,
+    lease_taken_at: datetime | None = None,
+    taking_over: datetime | None = None,
+    lost_sync_trigger: str | None = None,
+) -> SyncToRun | SyncToSkip:
+    """Whether a sync the task (jobs.tasks.sync_org) was asked for still runs, from the marks
+    its message carries, and if so with which trigger and over which lease.
+
+    The marks: `queued_at`, the org's queue mark the dispatcher or Refresh now sent it with;
+    `retry_at`, the org's retry mark of the failure it retries; `lease_taken_at` and
+    `taking_over`, the starts of an earlier try that lost the database as it took the lease or
+    after; `lost_sync_trigger`, the trigger of a sync that lost the database after it took the
+    lease, which its retry (`trigger` RETRY) records should that sync have written no run.
+    Reads the database only for that last one.
+    """
+    # A try that lost the database as it took the lease, or after: while its start is still the
+    # org's last, no other sync has started since, and its lease is this one's. A retry that
+    # lost the database as it took such a lease over carries both starts: the lost sync's is
+    # still the last unless the retry's UPDATE took the lease.
+    own_starts = {start for start in (lease_taken_at, taking_over) if start is not None}
+    own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
+    # A queued sync that holds no lease runs only while the org still has its mark: a second
+    # copy of it (sent twice) finds the mark cleared by the first copy's lease, and one queued
+    # again once the mark went stale finds the new mark, whose sync runs instead. So does the
+    # retry of one that lost the database as it took the lease, once the start it carries is
+    # not the org's last: its UPDATE did not take the lease, or another sync has started since.
+    if queued_at is not None and own_start is None and connection.queued_at != queued_at:
+        return SyncToSkip("the sync queued with this one's mark ran, or it was queued again")
+    # A retry of a failure: one the task marked (retry_at), or of a sync that lost the database
+    # after it took the lease. If Refresh now or the schedule ran a sync since, it does
+    # nothing: that sync's own retries, if any, follow it.
+    retrying_failure = retry_at is not None or trigger == SyncRun.Trigger.RETRY
+    still_pending = own_start is not None or (
+        retry_at is not None and retry_is_pending(connection, retry_at)
+    )
+    if retrying_failure and not still_pending:
+        return SyncToSkip("another sync ran since the failure it was to retry")
+    # A retry of a failure is the task asking again by itself, not another press of Refresh
+    # now; one of a sync that never started, or that lost the database before it wrote its
+    # run, is its first run.
+    if lost_sync_trigger and own_start is not None and _no_run_since(connection, min(own_starts)):
+        return SyncToRun(trigger=lost_sync_trigger, taking_over=own_start)
+    return SyncToRun(
+        trigger=SyncRun.Trigger.RETRY if retrying_failure else trigger, taking_over=own_start
+    )
+
+
+def _no_run_since(connection: GreenhouseConnection, first_start: datetime) -> bool:
+    """Whether the org has recorded no run since `first_start`, the first of the tries of a
+    sync that lost the database: while one of them is its last start, no other sync started
+    since, and each writes its run after it starts."""
+    runs = SyncRun.objects.filter(organization_id=connection.organization_id)
+    return not runs.filter(started_at__gte=first_start).exists()
+
+
 def queued_marker_clear(connection_id: int) -> None:
     """No sync of this org waits in the queue any more (it was not sent, or ran as a no-op)."""
     GreenhouseConnection.objects.filter(pk=connection_id).update(queued_at=None)
@@ -181,7 +259,7 @@ def enqueue_claimed_syncs(
     """Queue the sync of each org marked queued at `claimed_at`: one batch of a dispatcher's
     tick (jobs.tasks.queue_claimed_syncs), or the org whose Refresh now marked it.
 
-    Each sync carries the mark, and runs only while the org still has it (jobs.tasks.sync_org):
+    Each sync carries the mark, and runs only while the org still has it (sync_plan):
     one sent twice (this batch run again, its worker lost; a message delivered again) finds
     the mark taken by the first copy, which took the lease, and one queued again once its
     mark went stale (Refresh now pressed again, the dispatcher's next tick) finds the new

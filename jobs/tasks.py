@@ -1,8 +1,8 @@
 """Celery tasks: they take ids and call the sync, scheduling and maintenance functions.
 
 sync_org and release_sync_lease hold more than a call: each retries a try that lost the
-database, and sync_org decides, from the marks its message carries, whether its sync still has
-to run, and retries one that failed for a while.
+database, and sync_org retries a sync that failed for a while. Whether its sync still has to run,
+from the marks its message carries, is jobs.scheduling.sync_plan's to say.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from jobs.maintenance import (
 )
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import (
+    SyncToSkip,
     enqueue_claimed_syncs,
     enqueue_due_syncs,
     queued_marker_clear,
-    retry_is_pending,
     retry_schedule,
     scheduler_tick_record,
+    sync_plan,
 )
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
@@ -74,6 +75,8 @@ def sync_org(
     queued_at: str | None = None,
     **later_release_arguments: object,
 ) -> str:
+    """Sync the org of `connection_id` if the marks its message carries say it still has to
+    (jobs.scheduling.sync_plan); retry it while Greenhouse or the database fails for a while."""
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
     # it adds are left out rather than the sync failed (code before retry_at failed its retries).
     try:
@@ -87,55 +90,29 @@ def sync_org(
             # Refresh now and the schedule would wait for the marker to go stale.
             queued_marker_clear(connection_id)
             return "skipped: connection removed or paused"
+        plan = sync_plan(
+            connection,
+            trigger=trigger,
+            queued_at=_mark_time(queued_at),
+            retry_at=_mark_time(retry_at),
+            lease_taken_at=_mark_time(lease_taken_at),
+            taking_over=_mark_time(taking_over),
+            lost_sync_trigger=lost_sync_trigger,
+        )
     except DATABASE_LOST_ERRORS as exc:
-        _retry_unstarted_sync(self, connection_id, exc)
-    # This task's last sync lost the database as it took the lease, or after: while its start
-    # is still the org's last, no other sync has started since, and its lease is this one's.
-    # A retry that lost the database as it took such a lease over carries both starts: the
-    # lost sync's is still the last unless the retry's UPDATE took the lease.
-    own_starts = {datetime.fromisoformat(start) for start in (lease_taken_at, taking_over) if start}
-    own_start = connection.last_attempt_at if connection.last_attempt_at in own_starts else None
-    # A sync the dispatcher or Refresh now queued (`queued_at`, its mark) that holds no lease
-    # runs only while the org still has that mark: a second copy of it (sent twice) finds
-    # the mark cleared by the first copy's lease, and one queued again once the mark went stale
-    # finds the new mark, whose sync runs instead. So does the retry of one that lost the
-    # database as it took the lease, once the start it carries is not the org's last: its
-    # UPDATE did not take the lease, or another sync has started since.
-    if (
-        queued_at is not None
-        and own_start is None
-        and connection.queued_at != datetime.fromisoformat(queued_at)
-    ):
-        return "skipped: the sync queued with this one's mark ran, or it was queued again"
-    # A retry of a failure: one the task marked (retry_at), or of a sync that lost the database
-    # after it took the lease. If Refresh now or the schedule ran a sync since, it does
-    # nothing: that sync's own retries, if any, follow it.
-    retrying_failure = bool(retry_at) or trigger == SyncRun.Trigger.RETRY
-    still_pending = own_start is not None or (
-        retry_at is not None and retry_is_pending(connection, datetime.fromisoformat(retry_at))
-    )
-    if retrying_failure and not still_pending:
-        return "skipped: another sync ran since the failure it was to retry"
-    # A retry of a failure is the task asking again by itself, not another press of Refresh
-    # now; one of a sync that never started, or that lost the database before it wrote its
-    # run, is its first run.
-    run_trigger = SyncRun.Trigger.RETRY if retrying_failure else trigger
-    if lost_sync_trigger and own_start:
-        try:
-            if _no_run_since(connection, min(own_starts)):
-                run_trigger = lost_sync_trigger
-        except DATABASE_LOST_ERRORS as exc:
-            _retry_unstarted_sync(self, connection_id, exc)  # with both starts it carries
+        _retry_unstarted_sync(self, connection_id, exc)  # nothing started: retried as it came
+    if isinstance(plan, SyncToSkip):
+        return f"skipped: {plan.reason}"
     started_at = timezone.now()
     try:
         result = sync_organization(
-            connection, trigger=run_trigger, started_at=started_at, taking_over=own_start
+            connection, trigger=plan.trigger, started_at=started_at, taking_over=plan.taking_over
         )
     except DATABASE_LOST_ERRORS as exc:
         if connection.last_attempt_at == started_at:  # noted as it took the lease
-            _retry_lost_sync(self, connection_id, exc, started_at=started_at, trigger=run_trigger)
+            _retry_lost_sync(self, connection_id, exc, started_at=started_at, trigger=plan.trigger)
         _retry_unstarted_sync(
-            self, connection_id, exc, started_at=started_at, taking_over=own_start
+            self, connection_id, exc, started_at=started_at, taking_over=plan.taking_over
         )
     failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     if result.transient and failure_retries < MAX_SYNC_RETRIES:
@@ -144,13 +121,18 @@ def sync_org(
             connection,
             result,
             started_at=started_at,
-            trigger=run_trigger,
+            trigger=plan.trigger,
             failure_retries=failure_retries,
             database_retries=database_retries,
         )
     if result.outcome == SyncResult.Outcome.LOCKED:
         return "locked: another sync of this org holds its lease"
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _mark_time(mark: str | None) -> datetime | None:
+    """The time of a mark a message carries (ISO 8601, or None when it carries none)."""
+    return datetime.fromisoformat(mark) if mark else None
 
 
 def _retry_failed_sync(
@@ -189,14 +171,6 @@ def _retry_failed_sync(
         "database_retries": database_retries,
     }
     raise task.retry(countdown=delay, kwargs=retried_with)
-
-
-def _no_run_since(connection: GreenhouseConnection, first_start: datetime) -> bool:
-    """Whether the org has recorded no run since `first_start`, the first of the tries of a
-    sync that lost the database: while one of them is its last start, no other sync started
-    since, and each writes its run after it starts."""
-    runs = SyncRun.objects.filter(organization_id=connection.organization_id)
-    return not runs.filter(started_at__gte=first_start).exists()
 
 
 def _retry_unstarted_sync(

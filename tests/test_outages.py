@@ -32,7 +32,7 @@ from django.test import Client
 from django.utils import timezone
 from kombu import Connection
 
-from jobs import alerts, tasks
+from jobs import alerts, scheduling, tasks
 from jobs import sync as jobs_sync
 from jobs.greenhouse import GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
@@ -1234,7 +1234,7 @@ def test_a_retry_that_loses_the_database_as_it_looks_for_a_lost_syncs_run_keeps_
     recorded its own as the sync was queued (Refresh now), a first run after it."""
     lose_the_database_until_the_sync_has_failed(monkeypatch)
     lose_the_database_as_the_retry_takes_the_lease(monkeypatch, answer_lost=True)
-    database_lost_in(monkeypatch, tasks, "_no_run_since", on_calls={2})
+    database_lost_in(monkeypatch, scheduling, "_no_run_since", on_calls={2})
 
     outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery.exceptions import Retry
@@ -21,8 +21,11 @@ from jobs.scheduling import (
     REFRESH_RESEND_AFTER,
     BrokerUnavailable,
     RefreshOutcome,
+    SyncToRun,
+    SyncToSkip,
     enqueue_due_syncs,
     request_refresh,
+    sync_plan,
 )
 from jobs.status import moment_text, sync_status
 from jobs.sync import (
@@ -456,6 +459,132 @@ def test_refresh_with_the_broker_down_raises_a_clear_error_and_queues_nothing(ac
         request_refresh(acme)
     acme.refresh_from_db()
     assert acme.queued_at is None
+
+
+# sync_plan: whether the sync a task's message asks for still runs, from the marks it carries.
+# The connection is the org's as the task read it: unsaved, unless the plan reads the org's runs.
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LATER = START + timedelta(minutes=3)
+SKIPPED_AS_QUEUED_AGAIN = SyncToSkip(
+    "the sync queued with this one's mark ran, or it was queued again"
+)
+SKIPPED_AS_RETRIED_BY_ANOTHER = SyncToSkip("another sync ran since the failure it was to retry")
+
+
+def test_a_sync_carrying_no_marks_runs_with_the_trigger_it_was_sent_with():
+    plan = sync_plan(GreenhouseConnection(), trigger=SyncRun.Trigger.MANUAL)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.MANUAL, taking_over=None)
+
+
+def test_a_queued_sync_runs_while_its_org_has_its_mark():
+    org = GreenhouseConnection(queued_at=START)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.SCHEDULE, queued_at=START)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.SCHEDULE)
+
+
+@pytest.mark.parametrize("org_mark", [None, LATER], ids=["cleared", "queued again"])
+def test_a_queued_sync_does_nothing_once_its_org_has_another_mark_or_none(org_mark):
+    org = GreenhouseConnection(queued_at=org_mark)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.SCHEDULE, queued_at=START)
+    assert plan == SKIPPED_AS_QUEUED_AGAIN
+
+
+def test_a_queued_sync_whose_lease_taken_unseen_cleared_its_mark_takes_that_lease_over():
+    org = GreenhouseConnection(queued_at=None, last_attempt_at=LATER)
+    plan = sync_plan(
+        org, trigger=SyncRun.Trigger.MANUAL, queued_at=START, lease_taken_at=LATER, taking_over=None
+    )
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.MANUAL, taking_over=LATER)
+
+
+def test_a_queued_sync_whose_start_is_no_longer_its_orgs_last_does_nothing():
+    org = GreenhouseConnection(queued_at=None, last_attempt_at=LATER)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.MANUAL, queued_at=START, lease_taken_at=START)
+    assert plan == SKIPPED_AS_QUEUED_AGAIN
+
+
+def test_a_retry_of_a_failure_runs_as_a_retry_while_its_org_has_its_mark():
+    org = GreenhouseConnection(retry_at=LATER, last_attempt_at=START)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.MANUAL, retry_at=LATER)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.RETRY)
+
+
+@pytest.mark.parametrize("org_mark", [None, LATER + timedelta(minutes=1)], ids=["cleared", "new"])
+def test_a_retry_of_a_failure_does_nothing_once_its_org_has_another_mark_or_none(org_mark):
+    org = GreenhouseConnection(retry_at=org_mark, last_attempt_at=START)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.MANUAL, retry_at=LATER)
+    assert plan == SKIPPED_AS_RETRIED_BY_ANOTHER
+
+
+def test_a_retry_of_a_failure_whose_lease_taken_unseen_cleared_its_mark_takes_it_over():
+    org = GreenhouseConnection(retry_at=None, last_attempt_at=LATER)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.MANUAL, retry_at=START, lease_taken_at=LATER)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.RETRY, taking_over=LATER)
+
+
+def test_a_retry_of_a_lost_sync_takes_its_lease_over_while_its_start_is_the_orgs_last():
+    org = GreenhouseConnection(last_attempt_at=START)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.RETRY, lease_taken_at=START)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.RETRY, taking_over=START)
+
+
+def test_a_retry_of_a_lost_sync_does_nothing_once_another_sync_has_started():
+    org = GreenhouseConnection(last_attempt_at=LATER)
+    plan = sync_plan(
+        org,
+        trigger=SyncRun.Trigger.RETRY,
+        lease_taken_at=START,
+        lost_sync_trigger=SyncRun.Trigger.MANUAL,
+    )
+    assert plan == SKIPPED_AS_RETRIED_BY_ANOTHER
+
+
+@pytest.mark.parametrize("last", [START, LATER], ids=["the lost sync's", "the retry's"])
+def test_a_retry_carrying_two_starts_takes_over_the_lease_of_whichever_is_the_orgs_last(last):
+    """The retry that lost the database as it took the lost sync's lease over (at LATER)."""
+    org = GreenhouseConnection(last_attempt_at=last)
+    plan = sync_plan(org, trigger=SyncRun.Trigger.RETRY, lease_taken_at=LATER, taking_over=START)
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.RETRY, taking_over=last)
+
+
+@pytest.mark.parametrize("run_written", [False, True], ids=["no run", "its run written"])
+def test_a_retry_of_a_lost_sync_is_its_first_run_unless_the_lost_sync_wrote_one(acme, run_written):
+    if run_written:
+        SyncRun.objects.create(
+            organization=acme.organization, trigger=SyncRun.Trigger.MANUAL, started_at=START
+        )
+    acme.last_attempt_at = START
+
+    plan = sync_plan(
+        acme,
+        trigger=SyncRun.Trigger.RETRY,
+        lease_taken_at=START,
+        lost_sync_trigger=SyncRun.Trigger.MANUAL,
+    )
+
+    trigger = SyncRun.Trigger.RETRY if run_written else SyncRun.Trigger.MANUAL
+    assert plan == SyncToRun(trigger=trigger, taking_over=START)
+
+
+def test_a_retry_carrying_two_starts_finds_the_run_the_lost_sync_wrote_before_the_last_start(
+    acme,
+):
+    """The lost sync started at START and wrote its run; the retry that took its lease over
+    unseen, at LATER, wrote none."""
+    SyncRun.objects.create(
+        organization=acme.organization, trigger=SyncRun.Trigger.MANUAL, started_at=START
+    )
+    acme.last_attempt_at = LATER
+
+    plan = sync_plan(
+        acme,
+        trigger=SyncRun.Trigger.RETRY,
+        lease_taken_at=LATER,
+        taking_over=START,
+        lost_sync_trigger=SyncRun.Trigger.MANUAL,
+    )
+
+    assert plan == SyncToRun(trigger=SyncRun.Trigger.RETRY, taking_over=LATER)
 
 
 def test_the_task_syncs_the_org(acme, fake_greenhouse):
