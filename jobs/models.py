@@ -523,6 +523,8 @@ class Job(WrittenInLanguage, models.Model):
     is_open = models.BooleanField(default=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a sync last wrote the job: made, changed, closed or reopened it (an unchanged post
+    # writes nothing).
     synced_at = models.DateTimeField(null=True, blank=True)
 
     # Owned by this site: a sync never writes these.
@@ -537,7 +539,7 @@ class Job(WrittenInLanguage, models.Model):
     # every edit of them goes through. An update() of tags must set it too.
     search_tags = models.TextField(blank=True, editable=False, default="", db_default="")
     # When an edit here last changed what the job's own page shows (PAGE_SITE_FIELDS); set by
-    # save(); with greenhouse_updated_at it dates the job (last_changed_at). Null: never so edited.
+    # save(); with the sync's dates it dates the job (last_changed_at). Null: never so edited.
     site_edited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = JobQuerySet.as_manager()
@@ -567,9 +569,10 @@ class Job(WrittenInLanguage, models.Model):
     # The site fields the job's own page shows (featured shows in lists, dated by the org's
     # listing_changed_at; a hidden job has no page).
     PAGE_SITE_FIELDS = ("remote_policy", "compensation_note", "tags")
-    # What dates the job's own page (last_changed_at): its post's change in Greenhouse, or an
-    # edit here.
-    CHANGE_DATES = ("greenhouse_updated_at", "site_edited_at")
+    # What dates the job's own page (last_changed_at): its post's change in Greenhouse, the sync
+    # that brought it here (the next one, days later while syncing is paused or failing; or one
+    # that reopened the job, its page a 410 until then), or an edit here.
+    CHANGE_DATES = ("greenhouse_updated_at", "synced_at", "site_edited_at")
     # Read by a job's own page or by keyword search alone: lists of jobs leave them out (a
     # description may run to 300,000 characters, metadata to 50 fields of 2,000).
     NOT_IN_LISTS = ("description_html", "search_text", "metadata")
@@ -642,8 +645,8 @@ class Job(WrittenInLanguage, models.Model):
 
     @property
     def last_changed_at(self) -> datetime | None:
-        """When what its page shows last changed, in Greenhouse or here, whichever came later:
-        the sitemap's lastmod and the feeds' item date. None when neither is known."""
+        """When what its page shows last changed (CHANGE_DATES), whichever came last: the
+        sitemap's lastmod and the feeds' item date. None when none is known."""
         return max(filter(None, (getattr(self, name) for name in self.CHANGE_DATES)), default=None)
 
     @property

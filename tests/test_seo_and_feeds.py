@@ -552,7 +552,8 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
     }
     for job in open_jobs:
         url = f"http://testserver/orgs/acme/jobs/{job.greenhouse_id}/"
-        assert lastmods[url] == job.greenhouse_updated_at.date().isoformat()
+        # The sync that brought it here, months after its post's last change in Greenhouse.
+        assert lastmods[url] == timezone.localdate(job.synced_at).isoformat()
     # An org page is dated by its listing (its last change here), not by its newest job: that
     # date would not move when a job left the page.
     synced_acme.refresh_from_db()
@@ -561,6 +562,48 @@ def test_the_sitemap_lists_org_pages_and_open_job_pages_with_lastmod(client, syn
         == synced_acme.listing_changed_at.date().isoformat()
     )
     assert lastmods["http://testserver/orgs/quiet/"] == quiet.listing_changed_at.date().isoformat()
+
+
+def test_a_job_a_sync_reopens_is_dated_in_the_sitemap_by_that_sync(
+    client, acme, synced_acme, fake_greenhouse
+):
+    """Its page was a 410 until then: dated by its post's last change in Greenhouse, months
+    before, a crawler that saw the 410 was told the page had not changed since."""
+    job = Job.objects.get(title="Field Service Technician")
+    posts = fake_greenhouse.jobs("acme-robotics")
+    post = next(p for p in posts if p["id"] == job.greenhouse_id)
+    posts.remove(post)
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.closed == 1
+    posts.append(post)
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.reopened == 1
+
+    job.refresh_from_db()
+    assert job.greenhouse_updated_at.date() < job.synced_at.date()  # the post's, months ago
+    lastmod = sitemap_entries(client)[f"http://testserver{job.get_absolute_url()}"]
+    assert lastmod == timezone.localdate(job.synced_at).isoformat()
+
+
+def test_a_change_a_sync_brings_days_late_is_dated_in_the_sitemap_by_that_sync(
+    client, acme, synced_acme, fake_greenhouse
+):
+    """Made in Greenhouse while the org's syncing was paused (or failing), it reaches the page
+    days later: dated by Greenhouse's change alone, a crawler that saw the page in between was
+    told it had not changed since."""
+    job = Job.objects.get(title="Field Service Technician")
+    three_days_ago = timezone.now() - timedelta(days=3)
+    post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["id"] == job.greenhouse_id)
+    post.update(title="Field Service Engineer", updated_at=three_days_ago.isoformat())
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+
+    job.refresh_from_db()
+    assert job.greenhouse_updated_at == three_days_ago
+    lastmod = sitemap_entries(client)[f"http://testserver{job.get_absolute_url()}"]
+    assert lastmod == timezone.localdate(job.synced_at).isoformat()
 
 
 def test_robots_txt_points_crawlers_to_the_sitemap_and_away_from_sign_in_pages(client, db):
