@@ -566,9 +566,10 @@ class Job(WrittenInLanguage, models.Model):
         "search_hash",
     )
     SITE_FIELDS = ("featured", "hidden", "remote_policy", "compensation_note", "tags")
-    # The site fields the job's own page shows (featured shows in lists, dated by the org's
-    # listing_changed_at; a hidden job has no page).
-    PAGE_SITE_FIELDS = ("remote_policy", "compensation_note", "tags")
+    # The site fields that change the job's own page: what it shows, and whether it has one (a
+    # hidden job's is a 404 until it is shown again). Featured shows in lists, dated by the
+    # org's listing_changed_at.
+    PAGE_SITE_FIELDS = ("hidden", "remote_policy", "compensation_note", "tags")
     # What dates the job's own page (last_changed_at): its post's change in Greenhouse, the sync
     # that brought it here (the next one, days later while syncing is paused or failing; or one
     # that reopened the job, its page a 410 until then), or an edit here.

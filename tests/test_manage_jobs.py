@@ -601,8 +601,8 @@ def test_an_edit_of_what_the_jobs_page_shows_dates_it_in_the_sitemap(
 def test_featuring_a_job_leaves_its_date_in_the_sitemap(
     client_fixture, url, selector, request, job
 ):
-    """Neither shows on the job's own page: featured shows in the lists, dated by the org's
-    listing, and a hidden job has no page."""
+    """It does not show on the job's own page: featured shows in the lists, dated by the org's
+    listing."""
     client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
     last_year = timezone.now() - timedelta(days=365)
     Job.objects.filter(pk=job.pk).update(greenhouse_updated_at=last_year, synced_at=last_year)
@@ -613,6 +613,27 @@ def test_featuring_a_job_leaves_its_date_in_the_sitemap(
     job.refresh_from_db()
     assert job.featured and job.site_edited_at is None
     assert sitemap_lastmod(client, job) == timezone.localdate(last_year).isoformat()
+
+
+@in_both_edit_forms
+def test_showing_a_hidden_job_again_dates_it_in_the_sitemap(
+    client_fixture, url, selector, request, job
+):
+    """Its page was a 404 while hidden: dated as before, a crawler that saw the 404 was told
+    the page had not changed since."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    last_year = timezone.now() - timedelta(days=365)
+    Job.objects.filter(pk=job.pk).update(
+        hidden=True, greenhouse_updated_at=last_year, synced_at=last_year
+    )
+    form = form_as_sent(client.get(url).content, selector)
+    del form["hidden"]  # unticked
+
+    assert client.post(url, form).status_code == 302
+
+    job.refresh_from_db()
+    assert not job.hidden and job.site_edited_at > last_year
+    assert sitemap_lastmod(client, job) == timezone.localdate(job.site_edited_at).isoformat()
 
 
 @in_both_edit_forms
