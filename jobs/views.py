@@ -152,6 +152,24 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "public/organization_detail.html", context)
 
 
+def kept_by_others_as_long_as_by_the_cache(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Browsers and proxies may keep the answer as long as this site's own cache does, and no
+    longer: only this site's cache is told at once of a sync or an edit. Said outright, as an
+    answer with a Last-Modified (a feed, a sitemap) and no Cache-Control may be kept for a
+    tenth of its age (RFC 9111, 4.2.2): a day, for a feed whose jobs last changed 10 days ago.
+    Under cache_public_page, which keeps the header with the page."""
+
+    @wraps(view)
+    def view_kept_as_long_as_by_the_cache(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = view(request, **kwargs)
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return response
+
+    return view_kept_as_long_as_by_the_cache
+
+
 @require_safe
 @slug_in_lowercase
 @cache_public_page()
@@ -177,20 +195,26 @@ def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpRespo
     return render(request, "public/job_detail.html", context)
 
 
-all_jobs_feed = require_safe(cache_public_page()(AllJobsFeed()))
+all_jobs_feed = require_safe(
+    cache_public_page()(kept_by_others_as_long_as_by_the_cache(AllJobsFeed()))
+)
 organization_jobs_feed = require_safe(
-    slug_in_lowercase(cache_public_page()(OrganizationJobsFeed()))
+    slug_in_lowercase(
+        cache_public_page()(kept_by_others_as_long_as_by_the_cache(OrganizationJobsFeed()))
+    )
 )
 
 
 @require_safe
 @cache_public_page()
+@kept_by_others_as_long_as_by_the_cache
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     return sitemap_views.index(request, sitemaps=SITEMAPS, sitemap_url_name="jobs:sitemap_section")
 
 
 @require_safe
 @cache_public_page(reads=["p"])  # Django's sitemap reads its page from `p`
+@kept_by_others_as_long_as_by_the_cache
 def sitemap_section_xml(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
 
@@ -375,21 +399,17 @@ _PREFLIGHT_HEADERS = {
 @require_safe
 @slug_in_lowercase
 @cache_public_page()
+@kept_by_others_as_long_as_by_the_cache
 def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The org's listed jobs (open, not hidden, still taking applications), for any website to
     read from a browser (README, Public JSON)."""
     organization = Organization.objects.filter(slug=slug).first()
     if organization is None:
         # In JSON, as the script that asked can read it.
-        response = JsonResponse({"error": "No organization has this address."}, status=404)
-    else:
-        response = JsonResponse(
-            _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
-        )
-    # Browsers and proxies may keep it as long as this site's own cache does, and no longer:
-    # only this site's cache is told at once of a sync or an edit.
-    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return response
+        return JsonResponse({"error": "No organization has this address."}, status=404)
+    return JsonResponse(
+        _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:

@@ -147,6 +147,32 @@ def test_feed_readers_and_pollers_that_have_the_page_get_a_304(client, synced_ac
     assert compressed["ETag"] == f"W/{plain['ETag']}"  # the same page in other bytes
 
 
+DATED_BY_LAST_MODIFIED = [
+    "/jobs/feed/",
+    "/orgs/acme/feed/",
+    "/sitemap.xml",
+    "/sitemap-organizations.xml",
+    "/sitemap-jobs.xml",
+]
+
+
+@pytest.mark.parametrize("seconds", [0, 300])
+def test_feeds_and_sitemaps_are_kept_by_others_no_longer_than_by_the_sites_own_cache(
+    client, synced_acme, settings, seconds
+):
+    """They carry a Last-Modified, and nothing said how long to keep them: browsers and
+    proxies may then keep an answer for a tenth of its age (RFC 9111, 4.2.2), a day for a feed
+    whose jobs last changed ten days before, and showed neither a sync nor an edit since. As
+    jobs.json: only the site's own cache hears of those at once."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = seconds
+
+    for url in DATED_BY_LAST_MODIFIED:
+        for _ in ("rendered", "from the cache"):
+            response = client.get(url)
+            assert response.has_header("Last-Modified"), url
+            assert response["Cache-Control"] == f"public, max-age={seconds}", url
+
+
 @pytest.mark.parametrize("cached", [True, False])
 def test_a_head_carries_the_headers_of_the_get_and_gets_its_304(client, synced_acme, cached):
     """RFC 9110: a HEAD answers the headers a GET would. Django's ConditionalGetMiddleware
