@@ -16,9 +16,9 @@ from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 
 from jobs.greenhouse import clean_text
-from jobs.models import LANGUAGE_TAG_RE, Job, Organization
+from jobs.models import Job, Organization
 from jobs.selectors import job_search, listing_changed_at
-from jobs.text import ending_sentence, without_direction_controls
+from jobs.text import LANGUAGE_TAG_RE, ending_sentence, without_direction_controls
 
 FEED_LENGTH = 50
 # A "<" that opens a tag, with any "<" just before it: strip_tags() keeps a tag never closed

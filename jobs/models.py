@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
 from jobs.greenhouse import WILL_TRY_AGAIN
-from jobs.text import as_searched, paragraphs_shown, tags_as_searched
+from jobs.text import LANGUAGE_TAG_RE, as_searched, paragraphs_shown, tags_as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -30,8 +30,6 @@ MAX_SYNC_INTERVAL_MINUTES = 24 * 60
 CLOSES_SOON = timedelta(days=7)
 # How long an invitation's join link works after it was sent.
 INVITATION_DAYS = 7
-# What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
-LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 PAGE_LANGUAGE = "en"  # base.html's <html lang>: the language the site's own words are in
 # Languages written right to left, by primary subtag: `lang` alone does not turn a browser's
 # text direction, and nh3 keeps no `dir` of the post's own.

@@ -14,6 +14,7 @@ import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
 from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
+from jobs.text import LANGUAGE_TAG_RE
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
@@ -33,6 +34,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
 }
 TEXT_DIRECTIONS = {"ltr", "rtl", "auto"}
+# BCP 47 asks software to hold language tags of 35 characters (RFC 5646, 4.4.1), which only the
+# rarest pass: a longer lang, of subtags without end, is dropped, not stored with the post.
+MAX_LANGUAGE_TAG_CHARS = 35
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 # `&amp;` last: every `&` the others leave is then a literal one, as one html.unescape() pass
@@ -114,13 +118,18 @@ def is_web_link_without_host(url: str) -> bool:
 
 def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | None:
     """CLEANER's attribute filter: an href that is_web_link_without_host() is dropped, as one
-    of a scheme not allowed is (the link's text stays), and a dir that is none of
-    TEXT_DIRECTIONS (read in any case, as browsers read it; written in lower case)."""
+    of a scheme not allowed is (the link's text stays), a dir that is none of TEXT_DIRECTIONS
+    (read in any case, as browsers read it; written in lower case), and a lang that is no
+    language tag ("en US", "français"): it hid the post's language from what it holds, and
+    told a screen reader none it could read it in."""
     if attribute == "href":
         return None if is_web_link_without_host(value) else value
     if attribute == "dir":
         direction = value.lower()
         return direction if direction in TEXT_DIRECTIONS else None
+    if attribute == "lang":
+        is_tag = len(value) <= MAX_LANGUAGE_TAG_CHARS and LANGUAGE_TAG_RE.fullmatch(value)
+        return value if is_tag else None
     return value
 
 

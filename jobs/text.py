@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Iterable
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
+# What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
+LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # Direction controls and marks, and zero-width characters, that may follow a name's last mark.
 TRAILING_FORMAT_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]+\\Z")
 # The accents NFKD splits off Latin, Greek and Cyrillic letters. Not every combining mark: in

@@ -1218,6 +1218,12 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
         ),
         # Only HTML's three directions: another value means nothing to a browser.
         ('<p dir="sideways">Text</p><p dir="">More</p>', "<p>Text</p><p>More</p>"),
+        # Only a language tag, of a length software holds: another hid the post's language.
+        (
+            '<p lang="pt-BR">Olá</p><p lang="en US">Hi</p><p lang="français">Salut</p>'
+            f'<span lang="e">a</span><span lang="{"-".join(["en", *["abcdefgh"] * 4])}">b</span>',
+            '<p lang="pt-BR">Olá</p><p>Hi</p><p>Salut</p><span>a</span><span>b</span>',
+        ),
     ],
     ids=[
         "mailto link",
@@ -1227,6 +1233,7 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
         "direction",
         "direction in capitals",
         "no direction",
+        "language",
     ],
 )
 def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
