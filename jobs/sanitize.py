@@ -14,7 +14,7 @@ import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
 from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
-from jobs.text import LANGUAGE_TAG_RE
+from jobs.text import LANGUAGE_TAG_RE, without_direction_controls
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
@@ -121,7 +121,9 @@ def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | 
     of a scheme not allowed is (the link's text stays), a dir that is none of TEXT_DIRECTIONS
     (read in any case, as browsers read it; written in lower case), and a lang that is no
     language tag ("en US", "français"): it hid the post's language from what it holds, and
-    told a screen reader none it could read it in."""
+    told a screen reader none it could read it in. A title, which a browser shows as plain
+    text in a tooltip, loses the direction controls it has (without_direction_controls): an
+    override there showed a link's "cv\u202egpj.exe" as "cvexe.jpg"."""
     if attribute == "href":
         return None if is_web_link_without_host(value) else value
     if attribute == "dir":
@@ -130,6 +132,8 @@ def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | 
     if attribute == "lang":
         is_tag = len(value) <= MAX_LANGUAGE_TAG_CHARS and LANGUAGE_TAG_RE.fullmatch(value)
         return value if is_tag else None
+    if attribute == "title":
+        return without_direction_controls(value)
     return value
 
 

@@ -1224,6 +1224,13 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             f'<span lang="e">a</span><span lang="{"-".join(["en", *["abcdefgh"] * 4])}">b</span>',
             '<p lang="pt-BR">Olá</p><p>Hi</p><p>Salut</p><span>a</span><span>b</span>',
         ),
+        # A tooltip is plain text: its direction controls reordered what it says.
+        (
+            '<a href="https://acme.example/cv" title="cv\u202egpj.exe">CV</a>'
+            '<abbr title="\u2067PGH\u2069 \u200fעיר">PGH</abbr>',
+            '<a href="https://acme.example/cv" title="cvgpj.exe" '
+            'rel="noopener noreferrer nofollow">CV</a><abbr title="PGH \u200fעיר">PGH</abbr>',
+        ),
     ],
     ids=[
         "mailto link",
@@ -1234,6 +1241,7 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
         "direction in capitals",
         "no direction",
         "language",
+        "title without direction controls",
     ],
 )
 def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
