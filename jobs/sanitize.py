@@ -17,11 +17,13 @@ from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_tex
 from jobs.text import LANGUAGE_TAG_RE, without_direction_controls
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "small", "span",
+    "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt",
+    "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "small", "span",
     "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
-# No h1: the job title is the page's only h1. No style, no class: the site's CSS decides.
+# No h1: the job title is the page's only h1. No style, no class: the site's CSS decides. No
+# bdo: it lays its text out letter by letter in the direction its dir gives, and in the one
+# around it without one, Hebrew in an English post backwards; dropped, its text stays.
 ALLOWED_ATTRIBUTES = {
     # On any tag. A paragraph's direction, right-to-left (Hebrew, Arabic) in a left-to-right
     # post or the reverse: without it, its punctuation and numbers land on the wrong side (only
@@ -63,7 +65,7 @@ TEXT_ONLY = SoupStrainer(string=True)
 SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
 # The allowed inline tags, which run on with the words around them as a browser shows them:
 # get_text(" ") puts a space at every tag, and excerpts read "Apply using this link . Applications".
-INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|code|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
+INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|bdi|code|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
 # Greenhouse opens the descriptions of a board with a company intro set up once for all its
 # posts (`<div class="content-intro">`): an excerpt taken from there would be the same for every
 # job of the org, so it starts after the intro. nh3 drops the class; the div stays first.

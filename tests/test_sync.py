@@ -715,6 +715,7 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             "Apply using this link. Applications close at 11:59pm PT, July 26.",
         ),
         ("<p><em>Note</em>: <span>Air</span><span>bnb</span> hosts.</p>", "Note: Airbnb hosts."),
+        ("<p>Ask <bdi>Dana</bdi>: HR.</p>", "Ask Dana: HR."),
         # Blocks and line breaks still part words.
         ("<h2>Role</h2><p>Maps.</p><ul><li>One</li><li>Two</li></ul>", "Role Maps. One Two"),
         ("<p>Line one<br>line two</p>", "Line one line two"),
@@ -1231,6 +1232,12 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             '<a href="https://acme.example/cv" title="cvgpj.exe" '
             'rel="noopener noreferrer nofollow">CV</a><abbr title="PGH \u200fעיר">PGH</abbr>',
         ),
+        # A name isolated from the words around it; an override goes, its text stays.
+        (
+            '<p>Ask <bdi>שרה</bdi>: 3 days.</p><bdi dir="RTL">עברית</bdi>'
+            '<bdo dir="rtl" lang="en">olleh</bdo>',
+            '<p>Ask <bdi>שרה</bdi>: 3 days.</p><bdi dir="rtl">עברית</bdi>olleh',
+        ),
     ],
     ids=[
         "mailto link",
@@ -1242,6 +1249,7 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
         "no direction",
         "language",
         "title without direction controls",
+        "isolation, override dropped",
     ],
 )
 def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
