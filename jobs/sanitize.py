@@ -118,6 +118,12 @@ def is_web_link_without_host(url: str) -> bool:
     return address.scheme in ("http", "https") and not address.hostname
 
 
+def is_language_tag(value: str) -> bool:
+    """Whether a description keeps `value` as a lang: a language tag of at most
+    MAX_LANGUAGE_TAG_CHARS (also used by migration 0049)."""
+    return len(value) <= MAX_LANGUAGE_TAG_CHARS and bool(LANGUAGE_TAG_RE.fullmatch(value))
+
+
 def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | None:
     """CLEANER's attribute filter: an href that is_web_link_without_host() is dropped, as one
     of a scheme not allowed is (the link's text stays), a dir that is none of TEXT_DIRECTIONS
@@ -132,8 +138,7 @@ def _attribute_value_allowed(element: str, attribute: str, value: str) -> str | 
         direction = value.lower()
         return direction if direction in TEXT_DIRECTIONS else None
     if attribute == "lang":
-        is_tag = len(value) <= MAX_LANGUAGE_TAG_CHARS and LANGUAGE_TAG_RE.fullmatch(value)
-        return value if is_tag else None
+        return value if is_language_tag(value) else None
     if attribute == "title":
         return without_direction_controls(value)
     return value

@@ -305,6 +305,45 @@ def test_0048_reads_again_the_posts_with_right_to_left_text_whose_direction_was_
     assert 'dir="rtl"' in descriptions[0] and 'dir="ltr"' in descriptions[1]
 
 
+markup_reparse = importlib.import_module(
+    "jobs.migrations.0049_reparse_posts_with_markup_the_sanitizer_reads_anew"
+)
+
+
+def test_0049_reads_again_the_posts_whose_lang_title_or_isolation_the_sanitizer_reads_anew(
+    fake_greenhouse,
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    contents = [
+        "<p>Ask <bdi>שרה</bdi> in HR.</p>",
+        '<p lang="en US">Solder circuit boards.</p>',
+        '<p><a href="https://acme.example/cv" title="cv\u202egpj.exe">Our form</a></p>',
+        '<p lang="fr" title="Salut">Bonjour.</p>',
+    ]
+    for post, content in zip(posts, contents, strict=False):
+        post["content"] = html.escape(content)
+    jobs = jobs_synced_from(fake_greenhouse, posts[:4])
+    # As earlier code stored them: without the bdi, with the lang and the title's override.
+    stored = [
+        "<p>Ask שרה in HR.</p>",
+        '<p lang="en US">Solder circuit boards.</p>',
+        jobs[2].description_html.replace('title="cv', 'title="cv\u202e'),
+        jobs[3].description_html,
+    ]
+    for job, description_html in zip(jobs, stored, strict=True):
+        Job.objects.filter(pk=job.pk).update(description_html=description_html)
+
+    markup_reparse.forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew(apps, None)
+
+    assert_read_again({job.pk for job in jobs[:3]}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    descriptions = [Job.objects.get(pk=job.pk).description_html for job in jobs]
+    assert descriptions == [job.description_html for job in jobs]
+    assert "<bdi>" in descriptions[0] and "lang" not in descriptions[1]
+    assert 'title="cvgpj.exe"' in descriptions[2]
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(

@@ -1,0 +1,47 @@
+import re
+from importlib import import_module
+
+from django.db import migrations
+
+from jobs.sanitize import is_language_tag
+from jobs.text import DIRECTION_CONTROLS_RE
+
+BATCH = 2000
+reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
+reparse_0048 = import_module("jobs.migrations.0048_reparse_posts_in_right_to_left_scripts")
+LANG_RE = re.compile(' lang="([^"]*)"')
+# nh3 writes a title's direction controls as they are. Text outside a tag that reads so has only
+# its post read again.
+TITLE_WITH_DIRECTION_CONTROL_RE = re.compile(f' title="[^"]*{DIRECTION_CONTROLS_RE.pattern}')
+
+
+def forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew(apps, schema_editor):
+    """A description now drops a lang that is no language tag, drops the direction controls of
+    a title, and keeps bdi, which it dropped keeping its text. An unchanged post is never read
+    again, so the jobs whose description has such a lang or title, or right-to-left text (as
+    0048 found them: the post's content, which would say which had a bdi, is not stored, and
+    those are where an isolation shows), forget their post's hash (and their org its board's
+    fingerprint): the next sync reads them again. Only those jobs: rewriting every job would
+    re-parse its search words on PostgreSQL."""
+    Job = apps.get_model("jobs", "Job")
+    rows = Job.objects.values_list("pk", "organization_id", "description_html").iterator(BATCH)
+    found = {
+        pk: organization_pk
+        for pk, organization_pk, description_html in rows
+        if reparse_0048.RIGHT_TO_LEFT_RE.search(description_html)
+        or TITLE_WITH_DIRECTION_CONTROL_RE.search(description_html)
+        or not all(map(is_language_tag, LANG_RE.findall(description_html)))
+    }
+    reparse_0046.forget_hashes_of_jobs(apps, found)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("jobs", "0048_reparse_posts_in_right_to_left_scripts"),
+    ]
+
+    operations = [
+        migrations.RunPython(
+            forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew, migrations.RunPython.noop
+        ),
+    ]
