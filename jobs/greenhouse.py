@@ -735,7 +735,8 @@ def jobs_of_payload(payload: Any) -> list[Any]:
         # that changed from a bug here; the message people read cannot.
         logger.warning("greenhouse response has no list of jobs: %s", _shape_of(payload))
         raise MalformedPayload(
-            "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed."
+            "Greenhouse answered with an unexpected shape (no list of jobs); nothing was changed.",
+            http_status=200,
         )
     posts = payload["jobs"]
     # meta.total is not compared to a list of posts: recorded boards trimmed by hand keep the
@@ -1023,7 +1024,9 @@ class GreenhouseClient:
         payload = self._get_json(token, "")
         if not isinstance(payload, dict):
             logger.warning("greenhouse board response is no object: %s", _shape_of(payload))
-            raise MalformedPayload("Greenhouse answered with an unexpected shape for the board.")
+            raise MalformedPayload(
+                "Greenhouse answered with an unexpected shape for the board.", http_status=200
+            )
         # A name that shows nothing is no name: pages fall back to the token.
         return Board(token=token, name=_shown_head(_text(payload.get("name")), NAME_MAX_LENGTH))
 
@@ -1129,13 +1132,20 @@ class GreenhouseClient:
         deadline = time.monotonic() + total
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
 
+        # The status of the answer whose body is being read, for the failures of its body: the
+        # sync history gives the status of every answer that came.
+        status: int | None = None
+
         def timed_out() -> GreenhouseTimeout:
             if time.monotonic() < deadline:
-                return GreenhouseTimeout(f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}")
+                return GreenhouseTimeout(
+                    f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}", http_status=status
+                )
             # Greenhouse, or something on the way, sending a byte at a time: worth knowing.
             logger.warning("greenhouse request passed its %gs deadline url=%s", total, url)
             return GreenhouseTimeout(
-                f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}"
+                f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}",
+                http_status=status,
             )
 
         # The statuses of the answers that came, redirects included: a ValueError after one is
@@ -1161,10 +1171,11 @@ class GreenhouseClient:
                     hooks={"response": note_answer},
                 ) as response,
             ):
+                status = response.status_code
                 declared = response.headers.get("Content-Length", "")
                 # isascii(): "²" is a digit to isdigit() but not to int().
                 if declared.isascii() and declared.isdigit() and int(declared) > limit:
-                    raise self._too_large(url, response.status_code, declared, 0)
+                    raise self._too_large(url, status, declared, 0)
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
                 body = bytearray()
@@ -1173,7 +1184,7 @@ class GreenhouseClient:
                     while chunk := response.raw.read1(256 * 1024, decode_content=True):
                         body += chunk
                         if len(body) > limit:
-                            raise self._too_large(url, response.status_code, declared, len(body))
+                            raise self._too_large(url, status, declared, len(body))
                 except urllib3.exceptions.ProtocolError as exc:  # the body stopped short
                     # How much came, of how much was due, and why (the connection closed or was
                     # reset, a chunk was garbled) tell a proxy's timeout from a Greenhouse bug.
@@ -1187,9 +1198,10 @@ class GreenhouseClient:
                     )
                     raise MalformedPayload(
                         "Greenhouse's response was cut off before it was complete; "
-                        "nothing was changed."
+                        "nothing was changed.",
+                        http_status=status,
                     ) from None
-                return body, response.status_code, response.headers
+                return body, status, response.headers
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise timed_out() from None
@@ -1210,7 +1222,8 @@ class GreenhouseClient:
                 "greenhouse response could not be decompressed url=%s error=%r", url, exc
             )
             raise MalformedPayload(
-                "Greenhouse sent a response that could not be decompressed; nothing was changed."
+                "Greenhouse sent a response that could not be decompressed; nothing was changed.",
+                http_status=status,
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
             raise self._led_astray(url, exc, "redirected the request in a loop") from None

@@ -44,6 +44,7 @@ class Fault:
     arrange: Callable[[FakeGreenhouse, Any, str], None]  # (fake, settings, blackhole_url)
     state: str  # the connection's state afterwards
     reason: str = ""  # words the run and the connection record (whole-sync failures)
+    http_status: int | None = None  # the run's: of the answer that came, if any did
     requests: int | None = None  # requests the fake receives: bounded retries
     backs_off: bool = False  # retried with growing sleeps in between
     retry_after: float | None = None
@@ -199,14 +200,52 @@ FAULTS = [
     Fault(
         "read timeout", slow_answer, FAILING, "did not answer in time", requests=3, backs_off=True
     ),
-    Fault("trickling body", trickling_body, FAILING, "took too long", requests=1, within=1.5),
+    Fault(
+        "trickling body",
+        trickling_body,
+        FAILING,
+        "took too long",
+        requests=1,
+        within=1.5,
+        http_status=200,
+    ),
     Fault("dripping headers", dripping_headers, FAILING, "took too long", requests=1, within=2),
     Fault(
-        "body in slow chunks", body_in_slow_chunks, FAILING, "took too long", requests=1, within=2
+        "body in slow chunks",
+        body_in_slow_chunks,
+        FAILING,
+        "took too long",
+        requests=1,
+        within=2,
+        http_status=200,
     ),
-    Fault("500", fail_next("status", status=500), FAILING, "HTTP 500", requests=3, backs_off=True),
-    Fault("502", fail_next("status", status=502), FAILING, "HTTP 502", requests=3, backs_off=True),
-    Fault("503", fail_next("status", status=503), FAILING, "HTTP 503", requests=3, backs_off=True),
+    Fault(
+        "500",
+        fail_next("status", status=500),
+        FAILING,
+        "HTTP 500",
+        requests=3,
+        backs_off=True,
+        http_status=500,
+    ),
+    Fault(
+        "502",
+        fail_next("status", status=502),
+        FAILING,
+        "HTTP 502",
+        requests=3,
+        backs_off=True,
+        http_status=502,
+    ),
+    Fault(
+        "503",
+        fail_next("status", status=503),
+        FAILING,
+        "HTTP 503",
+        requests=3,
+        backs_off=True,
+        http_status=503,
+    ),
     Fault(
         "429 with Retry-After",
         fail_next("rate_limit", retry_after="7"),
@@ -214,6 +253,7 @@ FAULTS = [
         "rate limiting",
         requests=1,
         retry_after=7,
+        http_status=429,
     ),
     Fault(
         "503 with Retry-After",
@@ -222,12 +262,43 @@ FAULTS = [
         "HTTP 503",
         requests=1,
         retry_after=120,
+        http_status=503,
     ),
-    Fault("404", fail_next("status", status=404), INVALID_TOKEN, "no job board", requests=1),
-    Fault("410", fail_next("status", status=410), INVALID_TOKEN, "is gone", requests=1),
+    Fault(
+        "404",
+        fail_next("status", status=404),
+        INVALID_TOKEN,
+        "no job board",
+        requests=1,
+        http_status=404,
+    ),
+    Fault(
+        "410",
+        fail_next("status", status=410),
+        INVALID_TOKEN,
+        "is gone",
+        requests=1,
+        http_status=410,
+    ),
     # A proxy's or firewall's refusal: the schedule asks again, the task does not.
-    Fault("401", fail_next("status", status=401), FAILING, "firewall", requests=1, retried=False),
-    Fault("403", fail_next("status", status=403), FAILING, "firewall", requests=1, retried=False),
+    Fault(
+        "401",
+        fail_next("status", status=401),
+        FAILING,
+        "firewall",
+        requests=1,
+        retried=False,
+        http_status=401,
+    ),
+    Fault(
+        "403",
+        fail_next("status", status=403),
+        FAILING,
+        "firewall",
+        requests=1,
+        retried=False,
+        http_status=403,
+    ),
     # A status the board API does not give: the address or a proxy, which the message names.
     Fault(
         "405",
@@ -236,17 +307,42 @@ FAULTS = [
         "GREENHOUSE_API_BASE",
         requests=1,
         retried=False,
+        http_status=405,
     ),
-    Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1),
-    Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1),
-    Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1),
-    Fault("empty body", fail_next("empty"), FAILING, NOT_JSON, requests=1),
-    Fault("not utf-8", fail_next("not_utf8"), FAILING, NOT_JSON, requests=1),
-    Fault("jobs missing", fail_next("body", body={"meta": {}}), FAILING, SHAPE, requests=1),
-    Fault("jobs not a list", fail_next("body", body={"jobs": {}}), FAILING, SHAPE, requests=1),
-    Fault("body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1),
+    Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault("empty body", fail_next("empty"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault("not utf-8", fail_next("not_utf8"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault(
+        "jobs missing",
+        fail_next("body", body={"meta": {}}),
+        FAILING,
+        SHAPE,
+        requests=1,
+        http_status=200,
+    ),
+    Fault(
+        "jobs not a list",
+        fail_next("body", body={"jobs": {}}),
+        FAILING,
+        SHAPE,
+        requests=1,
+        http_status=200,
+    ),
+    Fault(
+        "body is a list", fail_next("body", body=[]), FAILING, SHAPE, requests=1, http_status=200
+    ),
     # As large minutes later, each try read up to the cap: the schedule asks again, the task not.
-    Fault("over the size cap", oversized_body, FAILING, "larger than", requests=1, retried=False),
+    Fault(
+        "over the size cap",
+        oversized_body,
+        FAILING,
+        "larger than",
+        requests=1,
+        retried=False,
+        http_status=200,
+    ),
     Fault(
         "inflates past the size cap",
         inflating_past_the_cap,
@@ -254,9 +350,15 @@ FAULTS = [
         "larger than",
         requests=1,
         retried=False,
+        http_status=200,
     ),
     Fault(
-        "not gzip", answer_with(b"{}", Content_Encoding="gzip"), FAILING, "decompressed", requests=1
+        "not gzip",
+        answer_with(b"{}", Content_Encoding="gzip"),
+        FAILING,
+        "decompressed",
+        requests=1,
+        http_status=200,
     ),
     Fault(
         "content-length past the body",
@@ -264,6 +366,7 @@ FAULTS = [
         FAILING,
         "cut off",
         requests=1,
+        http_status=200,
     ),
     Fault(
         "chunked cut mid-chunk",
@@ -271,6 +374,7 @@ FAULTS = [
         FAILING,
         "cut off",
         requests=1,
+        http_status=200,
     ),
     Fault("redirect loop", redirect_loop, FAILING, "in a loop"),
     Fault(
@@ -289,8 +393,16 @@ FAULTS = [
         requests=1,
     ),
     # Well-formed answers that cannot be the board: applied, they would close or blank its jobs.
-    Fault("no id readable", answer_with_posts(ids_as_text), FAILING, "none had an id"),
-    Fault("no content", answer_with_posts(without_content), FAILING, "without their descriptions"),
+    Fault(
+        "no id readable", answer_with_posts(ids_as_text), FAILING, "none had an id", http_status=200
+    ),
+    Fault(
+        "no content",
+        answer_with_posts(without_content),
+        FAILING,
+        "without their descriptions",
+        http_status=200,
+    ),
     # Per-post faults: the bad post is skipped, counted and logged; the sync succeeds.
     Fault("duplicate ids", duplicate_first_post, OK, skipped_log="duplicate id"),
     Fault("nulls in every field", nulls_in_a_new_post, OK, skipped_log="no valid id"),
@@ -365,6 +477,7 @@ def test_a_greenhouse_fault_never_damages_jobs_and_the_next_sync_converges(
         assert list(Job.objects.order_by("pk").values()) == before
         assert run.outcome == SyncRun.Outcome.FAILED and run.finished_at is not None
         assert fault.reason in run.error_message and run.error_message == acme.last_error
+        assert run.http_status == fault.http_status
         assert acme.consecutive_failures == 1 and acme.failing_since is not None
         assert result.transient == fault.is_retried
     else:

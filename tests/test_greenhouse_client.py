@@ -722,8 +722,9 @@ def test_a_board_without_a_readable_id_counts_its_posts_in_words(
 
 def test_it_logs_what_came_instead_of_a_board(client, fake_greenhouse, caplog):
     fake_greenhouse.fail_next("acme-robotics", "body", body=["Acme"])
-    with pytest.raises(MalformedPayload, match="unexpected shape for the board"):
+    with pytest.raises(MalformedPayload, match="unexpected shape for the board") as caught:
         client.fetch_board("acme-robotics")
+    assert caught.value.http_status == 200
     assert "greenhouse board response is no object: list" in caplog.text
 
 
