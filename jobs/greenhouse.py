@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from http import HTTPStatus
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
@@ -96,6 +96,8 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 # Greenhouse's API answers without redirecting; a moved base address takes one or two hops, and
 # requests' own cap of 30 would spend 31 requests on every loop.
 MAX_REDIRECTS = 5
+# The head of a redirect's path a message shows: enough to tell one address from another.
+MAX_PATH_SHOWN = 200
 # An ETag as RFC 9110 writes one (`W/"..."` when weak), in printable ASCII, so that it goes
 # back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
 ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
@@ -172,9 +174,19 @@ class LedAstray(Unavailable):
     HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so as well
     as Greenhouse, and whoever runs the site can see to them."""
 
-    def __init__(self, message: str, *, what: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, what: str, http_status: int | None = None) -> None:
+        super().__init__(message, http_status=http_status)
         self.what = what
+
+    @classmethod
+    def doing(cls, what: str, *, http_status: int | None = None) -> LedAstray:
+        return cls(
+            f"Greenhouse's address {what}; nothing was changed. If this goes on, ask whoever "
+            "runs this site to check the address it uses for Greenhouse and any proxy on the "
+            f"way; {WILL_TRY_AGAIN}",
+            what=what,
+            http_status=http_status,
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own makes it again from its args, the message alone, which leave out
@@ -829,6 +841,16 @@ class JobsResponse:
 # --- HTTP -----------------------------------------------------------------------------------
 
 
+class _Answer(NamedTuple):
+    """A response as read: its status, headers and body, and the address it came from (the one
+    asked, or the last redirect's)."""
+
+    body: bytearray
+    status: int
+    headers: requests.structures.CaseInsensitiveDict
+    url: str
+
+
 # The time.monotonic() by which the fetch under way in this thread must end. requests and urllib3
 # make the connections and retries that read it, out of reach of any argument.
 _fetch_deadline: ContextVar[float] = ContextVar("greenhouse_fetch_deadline", default=math.inf)
@@ -1040,18 +1062,19 @@ class GreenhouseClient:
         applied before, Greenhouse may answer that the board is still that one (not_modified),
         without sending it."""
         token = validate_board_token(token)
-        body, status, headers = self._get_body(
+        answer = self._get_body(
             token, "/jobs", params={"content": "true"}, if_none_match=if_none_match
         )
-        if status == 304:
-            return JobsResponse(fingerprint="", body=body, not_modified=True)
+        if answer.status == 304:
+            return JobsResponse(fingerprint="", body=answer.body, not_modified=True)
         return JobsResponse(
-            fingerprint=hashlib.sha256(body).hexdigest(), body=body, etag=etag_of(headers)
+            fingerprint=hashlib.sha256(answer.body).hexdigest(),
+            body=answer.body,
+            etag=etag_of(answer.headers),
         )
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
-        body, _, _ = self._get_body(validate_board_token(token), suffix, params)
-        return json_of_body(body)
+        return json_of_body(self._get_body(validate_board_token(token), suffix, params).body)
 
     def _get_body(
         self,
@@ -1060,14 +1083,15 @@ class GreenhouseClient:
         params: dict[str, str] | None = None,
         *,
         if_none_match: str = "",
-    ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
-        """The body of a 200, or of a 304 when `if_none_match` was sent; any other answer
-        raises."""
-        url = f"{self.base_url}/boards/{quote(token, safe='')}{suffix}"
+    ) -> _Answer:
+        """A 200, or a 304 when `if_none_match` was sent; any other answer raises."""
+        board_path = f"/boards/{quote(token, safe='')}{suffix}"
+        url = f"{self.base_url}{board_path}"
         request_headers = {"If-None-Match": if_none_match} if if_none_match else {}
-        body, status, headers = self._get(url, params, request_headers)
+        answer = self._get(url, params, request_headers)
+        status, headers = answer.status, answer.headers
         if status == 304 and if_none_match:
-            return body, status, headers
+            return answer
         if status == 304:
             # Nothing was sent to compare with: a cache on the way, or a Greenhouse bug.
             logger.warning(
@@ -1078,6 +1102,10 @@ class GreenhouseClient:
                 "nothing was changed.",
                 http_status=304,
             )
+        # Only the board's own address, however reached (http to https, another host), says
+        # whether Greenhouse knows the board.
+        if status in (404, 410) and not urlsplit(answer.url).path.rstrip("/").endswith(board_path):
+            raise self._redirected_to_missing(url, answer)
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token “{token}”. Check the token in "
@@ -1116,13 +1144,11 @@ class GreenhouseClient:
         # RFC 8259 lets a reader ignore a byte order mark, which the JSON reader refuses: left
         # in, it failed the board as not JSON. Gone before the fingerprint, the board with one
         # is the board without. A bytearray drops its head without moving the rest.
-        if body.startswith(codecs.BOM_UTF8):
-            del body[: len(codecs.BOM_UTF8)]
-        return body, status, headers
+        if answer.body.startswith(codecs.BOM_UTF8):
+            del answer.body[: len(codecs.BOM_UTF8)]
+        return answer
 
-    def _get(
-        self, url: str, params: dict[str, str] | None, headers: dict[str, str]
-    ) -> tuple[bytearray, int, requests.structures.CaseInsensitiveDict]:
+    def _get(self, url: str, params: dict[str, str] | None, headers: dict[str, str]) -> _Answer:
         cap = self.answer_within or math.inf
         timeout = (
             min(settings.GREENHOUSE_CONNECT_TIMEOUT, cap),
@@ -1201,7 +1227,7 @@ class GreenhouseClient:
                         "nothing was changed.",
                         http_status=status,
                     ) from None
-                return body, status, response.headers
+                return _Answer(body, status, response.headers, response.url)
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise timed_out() from None
@@ -1248,11 +1274,27 @@ class GreenhouseClient:
         not HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so
         as well as Greenhouse."""
         logger.warning("greenhouse address %s url=%s error=%r", what, url, exc)
-        return LedAstray(
-            f"Greenhouse's address {what}; nothing was changed. If this goes on, ask whoever "
-            "runs this site to check the address it uses for Greenhouse and any proxy on the "
-            f"way; {WILL_TRY_AGAIN}",
-            what=what,
+        return LedAstray.doing(what)
+
+    @staticmethod
+    def _redirected_to_missing(url: str, answer: _Answer) -> LedAstray:
+        """A 404 or 410 of an address a redirect led to, away from the board's: the board's
+        own address did not say the board is missing, so the token may well be right, and
+        the redirect (GREENHOUSE_API_BASE, or a proxy on the way) is what needs a look."""
+        _log_answer(
+            "redirect led to a missing page",
+            answer.status,
+            answer.url,
+            answer.headers,
+            reason=f"a redirect from {url} led there; only the board's own address says if "
+            "the board exists",
+        )
+        path = urlsplit(answer.url).path
+        if len(path) > MAX_PATH_SHOWN:
+            path = f"{path[:MAX_PATH_SHOWN]}…"
+        return LedAstray.doing(
+            f"redirected the request to {path}, which answered HTTP {_status_text(answer.status)}",
+            http_status=answer.status,
         )
 
     def _access_refused(

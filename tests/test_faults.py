@@ -126,6 +126,15 @@ def redirect_loop(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> No
     fake.fail_next(TOKEN, "redirect", times=100, location=jobs_url)
 
 
+def redirect_to(path: str):
+    """A redirect to `path` of the fake's, built from its address."""
+
+    def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+        fake.fail_next(TOKEN, "redirect", times=10, location=fake.base_url + path)
+
+    return arrange
+
+
 def break_first_post(**changes: Any):
     def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
         fake.jobs(TOKEN)[0].update(changes)
@@ -384,6 +393,15 @@ FAULTS = [
         "not HTTP",
         requests=3,
         backs_off=True,
+    ),
+    # The board's own address never said the board is missing: the redirect is to blame.
+    Fault(
+        "redirect to a missing page",
+        redirect_to("/login"),
+        FAILING,
+        "redirected the request to /v1/login, which answered HTTP 404 Not Found",
+        requests=1,
+        http_status=404,
     ),
     Fault(
         "redirect to ftp",

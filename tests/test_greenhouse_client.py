@@ -27,6 +27,7 @@ from jobs.greenhouse import (
     GreenhouseError,
     GreenhouseTimeout,
     InvalidBoardToken,
+    LedAstray,
     MalformedPayload,
     RateLimited,
     Unavailable,
@@ -805,6 +806,44 @@ def test_a_proxy_setting_that_cannot_be_used_is_not_called_a_redirect(
     assert caught.value.message == f"The request to Greenhouse failed; {WILL_TRY_AGAIN}"
     assert fake_greenhouse.requests == []
     assert "greenhouse request failed url=" in caplog.text and "InvalidProxyURL" in caplog.text
+
+
+@pytest.mark.parametrize("location", ["/v1/login", "/v1/boards/"])
+@pytest.mark.parametrize("fetch", ["fetch_jobs", "fetch_board"])
+def test_a_404_a_redirect_led_to_away_from_the_board_is_the_redirects_not_the_tokens(
+    client, fake_greenhouse, caplog, location, fetch
+):
+    # Taken for the board's own 404, it marked the token invalid and asked the org's admins to
+    # connect a new one, where only whoever runs the site could see to the redirect.
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=location)
+
+    with pytest.raises(LedAstray) as caught:
+        getattr(client, fetch)("acme-robotics")
+
+    assert caught.value.message == (
+        f"Greenhouse's address redirected the request to {location}, which answered HTTP 404 "
+        f"Not Found; {ASK_WHO_RUNS_THE_SITE}"
+    )
+    assert caught.value.http_status == 404 and caught.value.transient
+    assert "greenhouse redirect led to a missing page status=404 url=http://" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "/v1/boards/acme-robotics/jobs?content=true",  # as the board's address sends it on
+        "http://localhost:{port}/v1/boards/acme-robotics/jobs/?content=true",  # another host
+    ],
+)
+def test_a_404_of_the_boards_own_path_after_a_redirect_is_still_board_not_found(
+    client, fake_greenhouse, location
+):
+    port = fake_greenhouse.base_url.rsplit(":", 1)[1].split("/")[0]
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=location.format(port=port))
+    fake_greenhouse.fail_next("acme-robotics", "status", status=404)
+
+    with pytest.raises(BoardNotFound, match="no job board with the token “acme-robotics”"):
+        client.fetch_jobs("acme-robotics")
 
 
 def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):

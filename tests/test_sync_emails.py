@@ -140,6 +140,22 @@ def test_the_email_for_a_removed_board_says_to_connect_the_new_token(acme, fake_
     assert 'connect its new board token (in place of "acme-robotics")' in message.body
 
 
+def test_a_404_a_redirect_led_to_asks_for_no_new_token(acme, fake_greenhouse, owner):
+    """The board's own address never said it is missing: the token may well be right."""
+    sync(acme)
+    login = f"{fake_greenhouse.base_url}/login"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", times=10, location=login)
+    sync(acme)
+    failing_for(acme, 120)
+
+    sync(acme)
+
+    assert acme.state == GreenhouseConnection.State.FAILING
+    [message] = mail.outbox
+    assert "redirected the request to /v1/login, which answered HTTP 404 Not Found" in message.body
+    assert "board token" not in message.body
+
+
 def test_the_email_of_a_board_that_never_worked_says_the_page_shows_none_of_its_jobs(
     acme, fake_greenhouse, owner
 ):
