@@ -736,11 +736,12 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     )
 
 
-def jobs_of_payload(payload: Any) -> list[Any]:
+def jobs_of_payload(payload: Any, *, content_dropped: bool = False) -> list[Any]:
     """The raw posts of a jobs response, or MalformedPayload if the shape is not Greenhouse's.
 
     A response is applied whole (jobs missing from it are closed, descriptions overwritten), so
     one without a readable id or without the descriptions the sync asked for is refused.
+    `content_dropped`: a redirect on the way dropped the request's ?content=true.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
         # What came instead tells whoever runs the site an error object from a proxy or an API
@@ -771,6 +772,15 @@ def jobs_of_payload(payload: Any) -> list[Any]:
             http_status=200,
         )
     if posts and not any(isinstance(post, dict) and "content" in post for post in posts):
+        if content_dropped:
+            # Greenhouse answered what it was asked: only the address, or a proxy, can change.
+            raise MalformedPayload(
+                "Greenhouse sent the jobs without their descriptions, as it does when not asked "
+                "for them: a redirect on the way dropped the request's ?content=true; nothing "
+                "was changed. Ask whoever runs this site to check the address it uses for "
+                "Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way.",
+                http_status=200,
+            )
         raise MalformedPayload(
             "Greenhouse sent the jobs without their descriptions (as it does when not asked for "
             "content); nothing was changed.",
@@ -833,9 +843,10 @@ class JobsResponse:
     etag: str = ""  # the board's ETag, if Greenhouse sent one that can be sent back
     # "304 Not Modified": the board is the one whose ETag was sent (no body, no fingerprint).
     not_modified: bool = False
+    content_dropped: bool = False  # a redirect on the way dropped ?content=true
 
     def posts(self) -> list[Any]:
-        return jobs_of_payload(json_of_body(self.body))
+        return jobs_of_payload(json_of_body(self.body), content_dropped=self.content_dropped)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -1071,6 +1082,7 @@ class GreenhouseClient:
             fingerprint=hashlib.sha256(answer.body).hexdigest(),
             body=answer.body,
             etag=etag_of(answer.headers),
+            content_dropped="true" not in parse_qs(urlsplit(answer.url).query).get("content", []),
         )
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:

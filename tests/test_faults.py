@@ -127,10 +127,11 @@ def redirect_loop(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> No
 
 
 def redirect_to(path: str):
-    """A redirect to `path` of the fake's, built from its address."""
+    """A redirect to `path` of the fake's, built from its address; once, as the board's own
+    address may be where it leads."""
 
     def arrange(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
-        fake.fail_next(TOKEN, "redirect", times=10, location=fake.base_url + path)
+        fake.fail_next(TOKEN, "redirect", location=fake.base_url + path)
 
     return arrange
 
@@ -419,6 +420,15 @@ FAULTS = [
         answer_with_posts(without_content),
         FAILING,
         "without their descriptions",
+        http_status=200,
+    ),
+    # Greenhouse answered what it was asked: the address, or a proxy, needs a look.
+    Fault(
+        "redirect dropping ?content=true",
+        redirect_to(f"/boards/{TOKEN}/jobs"),
+        FAILING,
+        "a redirect on the way dropped the request's ?content=true",
+        requests=2,
         http_status=200,
     ),
     # Per-post faults: the bad post is skipped, counted and logged; the sync succeeds.

@@ -846,6 +846,31 @@ def test_a_404_of_the_boards_own_path_after_a_redirect_is_still_board_not_found(
         client.fetch_jobs("acme-robotics")
 
 
+def test_jobs_a_redirect_sent_without_content_say_who_can_see_to_it(client, fake_greenhouse):
+    # It said only that Greenhouse sent no descriptions, "as it does when not asked for
+    # content", though this site asks for them: who was to do what?
+    plain_jobs = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=plain_jobs)
+
+    with pytest.raises(MalformedPayload) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.message == (
+        "Greenhouse sent the jobs without their descriptions, as it does when not asked for "
+        "them: a redirect on the way dropped the request's ?content=true; nothing was changed. "
+        "Ask whoever runs this site to check the address it uses for Greenhouse "
+        "(GREENHOUSE_API_BASE) and any proxy on the way."
+    )
+    assert caught.value.http_status == 200
+
+
+def test_jobs_a_redirect_sent_on_with_their_content_are_read(client, fake_greenhouse):
+    jobs_url = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs?content=true"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=jobs_url)
+
+    assert client.fetch_jobs("acme-robotics") == fake_greenhouse.jobs("acme-robotics")
+
+
 def test_a_redirect_loop_says_so_and_is_logged(client, fake_greenhouse, caplog):
     jobs_url = f"{fake_greenhouse.base_url}/boards/acme-robotics/jobs?content=true"
     fake_greenhouse.fail_next("acme-robotics", "redirect", times=100, location=jobs_url)
