@@ -393,14 +393,15 @@ def test_connect_greenhouse_with_greenhouse_unreachable_says_to_try_again(
          "request to an address this site cannot follow"),
         ({"fault": "close", "sent": b"SSH-2.0-OpenSSH_9.6\r\n"}, "answered in something that "
          "is not HTTP"),
+        ({"fault": "redirect", "location": "/login"}, "redirected the request to /login, which "
+         "answered HTTP 404 Not Found"),
     ],
-    ids=["a redirect it cannot follow", "no HTTP"],
+    ids=["a redirect it cannot follow", "no HTTP", "a redirect to a missing page"],
 )  # fmt: skip
-def test_connect_greenhouse_led_astray_says_who_can_see_to_the_address(
-    fake_greenhouse, settings, fault, what
-):
+def test_connect_greenhouse_led_astray_says_what_to_check(fake_greenhouse, settings, fault, what):
     # Told Greenhouse could not be reached and to try again in a minute, as in an outage: a
-    # minute on, the address led nowhere again, and nothing said who could see to it.
+    # minute on, the address led nowhere again, and nothing said what to check. Then told to
+    # "ask whoever runs this site", who was the one running the command.
     settings.GREENHOUSE_RETRIES = 0
     fake_greenhouse.fail_next("acme-robotics", times=5, **fault)
 
@@ -408,9 +409,9 @@ def test_connect_greenhouse_led_astray_says_who_can_see_to_the_address(
         call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert str(caught.value) == (
-        f"Greenhouse's address {what}, so the token could not be checked. Nothing was saved; "
-        "if this goes on, ask whoever runs this site to check the address it uses for "
-        "Greenhouse and any proxy on the way."
+        f"Greenhouse's address {what}, so the token could not be checked, and nothing was "
+        "saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), this "
+        "server's network and any proxy on the way, then run this command again."
     )
     assert not Organization.objects.exists()
 

@@ -24,7 +24,7 @@ from jobs.forms import (
     organization_name_field,
     validate_organization_slug,
 )
-from jobs.greenhouse import Board, GreenhouseError
+from jobs.greenhouse import Board, GreenhouseError, LedAstray
 from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
@@ -116,8 +116,7 @@ class Command(ProjectCommand):
         try:
             board = check_board(options["board_token"])
         except GreenhouseError as exc:
-            # The client's "the sync will try again later" is untrue here: nothing is stored yet.
-            raise CommandError(check_failure_message(exc)) from None
+            raise CommandError(_check_failure_message(exc)) from None
         try:
             with transaction.atomic():
                 organization, created = Organization.objects.get_or_create(
@@ -166,6 +165,20 @@ class Command(ProjectCommand):
                 f"It has no admin who can sign in yet: a superuser invites one at {members_url}; "
                 "until then its sync emails reach nobody."
             )
+
+
+def _check_failure_message(error: GreenhouseError) -> str:
+    """Why the board could not be checked, as check_failure_message() says it (the client's "the
+    sync will try again later" is untrue here: nothing is stored yet), but for whoever runs the
+    site, who runs this command: an address that leads nowhere is theirs to see to, where the
+    settings page asks an org's admins to tell them."""
+    if isinstance(error, LedAstray):
+        return (
+            f"Greenhouse's address {error.what}, so the token could not be checked, and nothing "
+            "was saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), "
+            "this server's network and any proxy on the way, then run this command again."
+        )
+    return check_failure_message(error)
 
 
 def _board_token_of(organization: Organization) -> str | None:
