@@ -453,6 +453,7 @@ def _fetch_and_apply(
             run,
             message=exc.message,
             http_status=exc.http_status,
+            retry_after=exc.retry_after,
             # A token saved before the form checked it as it does now fails that check here,
             # and is as much the admins' to fix as one Greenhouse does not know.
             invalid_token=isinstance(exc, BoardNotFound | InvalidBoardToken),
@@ -1237,8 +1238,12 @@ def _record_failure(
     *,
     message: str,
     http_status: int | None,
+    retry_after: float | None = None,
     invalid_token: bool = False,
 ) -> None:
+    """Record the failure. The schedule's next sync waits at least `retry_after` seconds, as
+    Greenhouse asked (6 hours at most, as urllib3 reads it): the task's retry waits for it too,
+    but a sync not retried (sync_jobs's, a task's last try) was asked again an interval later."""
     now = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(
         outcome=SyncRun.Outcome.FAILED,
@@ -1258,13 +1263,21 @@ def _record_failure(
         failing_since=connection.failing_since or now,
         consecutive_failures=connection.consecutive_failures + 1,
         now=now,
+        wait_at_least=retry_after or 0,
     )
 
 
-def _update_connection(connection: GreenhouseConnection, *, now: datetime, **values: Any) -> None:
-    """Store the sync's outcome and schedule the next one an interval after `now`, if the sync
-    still holds its lease: one that outlived it leaves the connection to the sync that took over
-    (Celery's time limits do not always fire)."""
+def _update_connection(
+    connection: GreenhouseConnection,
+    *,
+    now: datetime,
+    wait_at_least: float = 0,
+    **values: Any,
+) -> None:
+    """Store the sync's outcome and schedule the next one an interval after `now` (or
+    `wait_at_least` seconds, if longer), if the sync still holds its lease: one that outlived
+    it leaves the connection to the sync that took over (Celery's time limits do not always
+    fire)."""
     # The interval as saved now, not as read when the sync started: an admin may have changed it
     # meanwhile, and the old one would put off (or bring forward) the next sync by hours.
     saved = GreenhouseConnection.objects.filter(
@@ -1274,7 +1287,7 @@ def _update_connection(connection: GreenhouseConnection, *, now: datetime, **val
         saved.values_list("sync_interval_minutes", flat=True).first()
         or connection.sync_interval_minutes  # deleted or taken over: the update changes nothing
     )
-    values["next_sync_at"] = now + connection.sync_interval
+    values["next_sync_at"] = now + max(connection.sync_interval, timedelta(seconds=wait_at_least))
     saved.update(**values)
     for name, value in values.items():
         setattr(connection, name, value)

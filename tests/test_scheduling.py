@@ -841,6 +841,32 @@ def test_a_retry_after_longer_than_15_minutes_is_left_to_the_schedule():
     assert tasks.retry_delay(0, retry_after=3600) == 15 * 60
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "waits"),
+    [
+        ("600", timedelta(minutes=10)),  # longer than the interval: as Greenhouse asked
+        ("60", timedelta(minutes=5)),  # shorter: the interval
+        ("99999999999", timedelta(hours=6)),  # as urllib3 reads any longer wait
+    ],
+)
+def test_a_sync_not_retried_is_scheduled_no_sooner_than_greenhouse_asked(
+    acme, fake_greenhouse, settings, retry_after, waits
+):
+    # As sync_jobs runs one, or a task its last try: due again an interval later, the schedule
+    # asked Greenhouse sooner than it said, where the task's retry waits for its Retry-After.
+    settings.GREENHOUSE_RETRIES = 0
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(sync_interval_minutes=5)
+    acme.refresh_from_db()
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after=retry_after)
+
+    before = timezone.now()
+    result = tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    assert not result.ok
+    acme.refresh_from_db()
+    assert before + waits <= acme.next_sync_at <= timezone.now() + waits
+
+
 def test_the_task_does_not_retry_a_token_greenhouse_could_never_accept(
     acme, fake_greenhouse, monkeypatch
 ):
