@@ -44,7 +44,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
-from jobs.text import composed, shows_anything
+from jobs.text import composed, minutes_in_words, shows_anything, wait_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,13 @@ logger = logging.getLogger(__name__)
 # GET (its Job Board API docs, "Authentication"), so they most likely come from a proxy or
 # firewall between this site and Greenhouse.
 REFUSED_STATUSES = (401, 403)
-# How the messages of passing failures end; the status pages say otherwise while syncing is paused.
+# How the messages of passing failures end (or as _retried_after() words it, when Greenhouse
+# said how long to wait); the status pages say otherwise while syncing is paused.
 WILL_TRY_AGAIN = "the sync will try again later."
+WILL_TRY_AGAIN_RE = re.compile(r"the sync will try again[^.]*\.")
+# The longest the task waits to retry a failed sync (jobs.tasks.retry_delay), however long
+# Greenhouse asks: a longer wait is the schedule's (jobs.sync). Messages say which comes when.
+RETRY_MAX_SECONDS = 15 * 60
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -1132,18 +1137,19 @@ class GreenhouseClient:
                 "or its token changed. Check the token in Greenhouse's job board settings.",
                 http_status=410,
             )
+        retry_after = _seconds_or_none(headers.get("Retry-After"))
         if status == 429:
             raise RateLimited(
-                f"Greenhouse is rate limiting requests; {WILL_TRY_AGAIN}",
-                retry_after=_seconds_or_none(headers.get("Retry-After")),
+                f"Greenhouse is rate limiting requests{_retried_after(retry_after)}",
+                retry_after=retry_after,
             )
         # A 408 is a server or proxy that gave up waiting for the request (some send it on a
         # kept-alive connection they close as idle): it passes, as a 5xx does.
         if status >= 500 or status == HTTPStatus.REQUEST_TIMEOUT:
             raise Unavailable(
-                f"Greenhouse is having trouble (HTTP {status}); {WILL_TRY_AGAIN}",
+                f"Greenhouse is having trouble (HTTP {status}){_retried_after(retry_after)}",
                 http_status=status,
-                retry_after=_seconds_or_none(headers.get("Retry-After")),
+                retry_after=retry_after,
             )
         if status in REFUSED_STATUSES:
             raise self._access_refused(token, url, status, headers)
@@ -1390,6 +1396,22 @@ class GreenhouseClient:
             "(GREENHOUSE_MAX_RESPONSE_BYTES).",
             http_status=status,
         )
+
+
+def _retried_after(retry_after: float | None) -> str:
+    """How a passing failure's message goes on after what failed: with Greenhouse's Retry-After,
+    how long it asked to wait and roughly when the sync tries again, which the task's retry
+    waits for up to RETRY_MAX_SECONDS, and the schedule's next sync in full (jobs.sync)."""
+    if retry_after is None:
+        return f"; {WILL_TRY_AGAIN}"
+    # wait_in_words() says "a minute" of 10 seconds too, and the retry comes sooner than that.
+    asked = "a minute or less" if retry_after <= 60 else wait_in_words(retry_after)
+    if retry_after <= RETRY_MAX_SECONDS:
+        return f" and asked to wait {asked}; the sync will try again after that."
+    return (
+        f" and asked to wait {asked}; the sync will try again in "
+        f"{minutes_in_words(RETRY_MAX_SECONDS // 60)} at the earliest."
+    )
 
 
 def _request_failed(url: str, exc: Exception) -> Unavailable:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
-from jobs.greenhouse import WILL_TRY_AGAIN
+from jobs.greenhouse import WILL_TRY_AGAIN_RE
 from jobs.text import LANGUAGE_TAG_RE, as_searched, paragraphs_shown, tags_as_searched
 
 MIN_SYNC_INTERVAL_MINUTES = 5
@@ -393,7 +393,7 @@ class GreenhouseConnection(models.Model):
         none will. Every place that shows one to people (pages, emails, sync_jobs) reads it so."""
         if self.enabled:
             return text
-        return text.replace(WILL_TRY_AGAIN, "syncing is paused, so no sync will try again.")
+        return WILL_TRY_AGAIN_RE.sub("syncing is paused, so no sync will try again.", text)
 
     def is_locked(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()

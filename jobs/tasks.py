@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from jobs.greenhouse import RETRY_MAX_SECONDS
 from jobs.maintenance import (
     expired_invitations_prune,
     expired_sessions_prune,
@@ -48,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SYNC_RETRIES = 4
 RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 15 * 60
 
 
 def retry_delay(retries: int, retry_after: float | None = None) -> float:

@@ -269,6 +269,59 @@ def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
+@pytest.mark.parametrize(
+    ("fault", "retry_after", "said"),
+    [
+        (
+            {"fault": "rate_limit"},
+            "45",
+            "Greenhouse is rate limiting requests and asked to wait a minute or less; the sync "
+            "will try again after that.",
+        ),
+        (
+            {"fault": "rate_limit"},
+            "301",
+            "Greenhouse is rate limiting requests and asked to wait about 6 minutes; the sync "
+            "will try again after that.",
+        ),
+        (
+            {"fault": "status", "status": 503},
+            "900",
+            "Greenhouse is having trouble (HTTP 503) and asked to wait about 15 minutes; the "
+            "sync will try again after that.",
+        ),
+        # Longer than the task waits: it asks again sooner, the schedule once it has passed.
+        (
+            {"fault": "rate_limit"},
+            "7200",
+            "Greenhouse is rate limiting requests and asked to wait about 2 hours; the sync "
+            "will try again in 15 minutes at the earliest.",
+        ),
+        (
+            {"fault": "rate_limit"},
+            "soon",  # unreadable: as if not sent
+            f"Greenhouse is rate limiting requests; {WILL_TRY_AGAIN}",
+        ),
+    ],
+    ids=["under a minute", "minutes", "a 503's", "past the task's longest", "unreadable"],
+)
+def test_a_wait_greenhouse_asks_for_says_roughly_when_the_sync_tries_again(
+    fake_greenhouse, settings, fault, retry_after, said
+):
+    # It said "the sync will try again later" whatever Greenhouse's Retry-After said.
+    settings.GREENHOUSE_RETRIES = 0
+    if fault["fault"] == "status":
+        fault = {**fault, "headers": {"Retry-After": retry_after}}
+    else:
+        fault = {**fault, "retry_after": retry_after}
+    fake_greenhouse.fail_next("acme-robotics", **fault)
+
+    with pytest.raises(GreenhouseError) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert caught.value.message == said and caught.value.transient
+
+
 @pytest.mark.parametrize("retry_after", [2, 5])
 def test_a_retry_after_up_to_the_cap_is_waited_for_then_asked_again(
     fake_greenhouse, settings, backoff_sleeps, retry_after

@@ -189,6 +189,24 @@ def test_a_failure_in_a_later_chunk_undoes_the_chunks_already_sent(
     assert sync(acme).counts.updated == len(posts)
 
 
+def test_a_paused_orgs_failure_with_a_wait_says_no_sync_will_try_again(
+    acme, fake_greenhouse, settings
+):
+    # Said of a wait Greenhouse asked for, "the sync will try again after that" was left on
+    # the pages of a paused org, which no sync tries again.
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="300")
+    assert not sync(acme).ok
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+
+    status = sync_status(organization=acme.organization)
+
+    assert status["last_error"] == (
+        "Greenhouse is rate limiting requests and asked to wait about 5 minutes; syncing is "
+        "paused, so no sync will try again."
+    )
+
+
 def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenhouse, monkeypatch):
     sync(acme)
     before = {job.pk: job.title for job in Job.objects.filter(is_open=True)}
