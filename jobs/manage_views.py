@@ -758,13 +758,19 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "organization": organization,
             "memberships": memberships,
             # None when a superuser invited a member first: the page then asks for one, unless
-            # an admin's invitation is waiting (one expired cannot be answered, and one whose
-            # email could not be sent was never seen: the page points at its Send again).
+            # an admin's invitation is waiting. One whose email could not be sent was never
+            # seen, and one expired cannot be answered: the page points at their Send again,
+            # the quickest way to an admin.
             "has_admin": admins_who_can_sign_in(organization.pk).exists(),
             "admins_invited": [
                 invitation
                 for invitation in admin_invitations
                 if not (invitation.link_expired or invitation.email_failed)
+            ],
+            "admins_to_send_again": [
+                invitation
+                for invitation in admin_invitations
+                if invitation.link_expired or invitation.email_failed
             ],
             "admins_unsent": [
                 invitation for invitation in admin_invitations if invitation.email_failed

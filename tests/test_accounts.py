@@ -2255,7 +2255,8 @@ def test_the_members_page_of_an_org_without_an_admin_says_who_is_invited_as_one(
     client, acme, member
 ):
     """It asked for an admin while the one invited had yet to answer. An expired link cannot
-    be answered: then it asks again."""
+    be answered: then it points at its Send again, the quickest way to an admin (it said
+    "Invite an admin below", beside that Send again)."""
     client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
 
     def prompt() -> str:
@@ -2280,8 +2281,20 @@ def test_the_members_page_of_an_org_without_an_admin_says_who_is_invited_as_one(
     assert "2 people are invited as admins: until one joins, nobody gets" in prompt()
 
     sent = timezone.now() - timedelta(days=INVITATION_DAYS, hours=1)
+    Invitation.objects.filter(email="carol@acme.example").update(sent_at=sent)
+    assert "erin@acme.example is invited as an admin: until they join" in prompt()
+
     Invitation.objects.filter(role="admin").update(sent_at=sent)
-    assert "has no admin who can sign in yet. Invite an admin below" in prompt()
+    assert (
+        "has no admin who can sign in yet. The invitations to 2 people as admins expired: press"
+        " “Send again” by them below. Until one joins, nobody gets its sync emails."
+    ) in prompt()
+    Invitation.objects.filter(email="erin@acme.example").delete()
+    assert (
+        "has no admin who can sign in yet. The invitation to carol@acme.example as an admin"
+        " expired: press “Send again” by it below. Until they join, nobody gets its sync emails."
+    ) in prompt()
+    assert "Invite an admin below" not in prompt()
 
 
 def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_awaited(
@@ -2328,6 +2341,15 @@ def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_aw
     assert (
         "The invitations to 2 people as admins could not be sent: press “Send again” by them"
         " below. Until one joins, nobody gets its sync emails."
+    ) in text
+    sent = timezone.now() - timedelta(days=INVITATION_DAYS, hours=1)
+    Invitation.objects.filter(email="erin@acme.example").update(email_failed=False, sent_at=sent)
+    text = " ".join(
+        parsed(client.get("/manage/acme/members/")).select_one("main").get_text().split()
+    )
+    assert (
+        "The invitations to 2 people as admins could not be sent or expired: press “Send again”"
+        " by them below."
     ) in text
     Invitation.objects.filter(email="erin@acme.example").delete()
     monkeypatch.setattr(ScriptedMailBackend, "refused", frozenset())
