@@ -83,7 +83,7 @@ from jobs.memberships import (
 )
 from jobs.models import ROLES_IN_WORDS, GreenhouseConnection, Job, Membership, Organization
 from jobs.organizations import organization_delete, organization_job_counts
-from jobs.pagination import page_asked
+from jobs.pagination import page_asked, page_links
 from jobs.permissions import (
     admin_organization_or_404,
     login_required,
@@ -290,6 +290,7 @@ def index(request: HttpRequest) -> HttpResponse:
     joined = organizations_joined_as_member(request.user).exclude(pk__in=organizations)
     context = {
         "page": page,
+        **page_links(request, page),
         "joined_as_member": joined.order_by("name"),
         # Someone invited who set their password first lands here, not on the join link.
         "invitation_links": invitation_links_of(request.user),
@@ -586,7 +587,9 @@ def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     jobs = JobsForAdmins(organization)  # open first, as the page says
     page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
     with_department_paths(page)  # as the public pages name them
-    return _org_page(request, "manage/jobs.html", organization, page=page)
+    return _org_page(
+        request, "manage/jobs.html", organization, page=page, **page_links(request, page)
+    )
 
 
 # A page of the jobs list after the first (a list of 10,000 jobs has 100).

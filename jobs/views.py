@@ -4,7 +4,7 @@ Views stay thin: they read the request, call selectors and render. Visitor pages
 briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
 """
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from functools import partial, wraps
 from typing import Any
@@ -19,7 +19,6 @@ from django.http import (
     HttpResponse,
     HttpResponsePermanentRedirect,
     JsonResponse,
-    QueryDict,
 )
 from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,7 +32,7 @@ from jobs.cache import cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
-from jobs.pagination import page_asked
+from jobs.pagination import page_asked, page_links
 from jobs.selectors import (
     DepartmentPath,
     FilterOptions,
@@ -129,8 +128,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         # No filters: a page link keeps none of the job lists' parameters.
-        "previous_page_url": _page_url(request, page, -1, keeping=()),
-        "next_page_url": _page_url(request, page, +1, keeping=()),
+        **page_links(request, page),
         "canonical_url": _listing_canonical_url(request, page, params=[]),
     }
     return render(request, "public/organization_list.html", context)
@@ -261,8 +259,7 @@ def _listing_context(
         "filters": filters,
         "options": options,
         "page": page,
-        "previous_page_url": _page_url(request, page, -1),
-        "next_page_url": _page_url(request, page, +1),
+        **page_links(request, page, keeping=FILTER_PARAMETERS),
         "canonical_url": _listing_canonical_url(request, page, params=filters.as_query_params()),
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed.
@@ -308,23 +305,6 @@ def _listing_canonical_url(
         params = [*params, ("page", str(page.number))]
     query = urlencode(params)
     return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
-
-
-def _page_url(
-    request: HttpRequest, page: Page, step: int, *, keeping: Collection[str] = FILTER_PARAMETERS
-) -> str:
-    """The query string of the page `step` away, keeping the filters (the parameters named
-    `keeping`); "" if there is none."""
-    number = page.number + step
-    if not 1 <= number <= page.paginator.num_pages:
-        return ""
-    # The filters only: a link shared with ?utm_source=… must not carry it to every page.
-    params = QueryDict(mutable=True)
-    for name in keeping:
-        if name in request.GET:
-            params.setlist(name, request.GET.getlist(name))
-    params["page"] = str(number)
-    return f"?{params.urlencode()}"
 
 
 def job_as_json(job: Job) -> dict[str, Any]:

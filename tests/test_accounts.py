@@ -132,6 +132,8 @@ def test_a_superusers_index_lists_every_org_a_page_at_a_time(client, acme, monke
 
     assert names(first) == ["Acme Robotics", "Org 0"] and names(second) == ["Org 1"]
     assert first.select_one("nav.pagination a")["href"] == "?page=2"
+    # Page 1 by its own address: ?page=1 was a second one.
+    assert [a["href"] for a in second.select("nav.pagination a")] == ["/manage/"]
     assert second.title.string == "Your organizations, page 2 · orgsite"
     # Below 1 is the first page, as on the visitors' lists (get_page() gave the last).
     assert names(parsed(client.get("/manage/", {"page": 0}))) == names(first)

@@ -503,6 +503,20 @@ def test_the_jobs_lists_page_links_say_page_without_the_arrows(signed_in, job, m
     ]
 
 
+def test_the_jobs_lists_previous_page_link_to_page_1_is_the_lists_own_address(
+    signed_in, job, monkeypatch
+):
+    """It linked to ?page=1, a second address of the first page."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 2)
+
+    page = BeautifulSoup(signed_in.get("/manage/acme/jobs/?page=2").content, "html.parser")
+
+    assert [a["href"] for a in page.select("nav.pagination a")] == [
+        "/manage/acme/jobs/",
+        "?page=3",
+    ]
+
+
 @pytest.mark.parametrize("below", ["0", "-3"])
 def test_a_page_below_1_of_the_jobs_list_is_its_first_page(signed_in, job, monkeypatch, below):
     """Paginator.get_page() gave ?page=0 the last page, as it did the visitors' lists."""
