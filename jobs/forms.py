@@ -39,6 +39,7 @@ from jobs.models import (
     Membership,
     Organization,
     fields_save_if_row_exists,
+    language_tag_in_conventional_case,
 )
 from jobs.sanitize import cut_at_word
 from jobs.text import (
@@ -130,6 +131,14 @@ class OneLineField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         return " ".join(clean_text(super().to_python(value)).split())
+
+
+class LanguageTagField(forms.CharField):
+    """A language tag as typed, in its conventional case: "ZH-hant-tw" is saved as zh-Hant-TW,
+    as the `lang` of the words it marks and a feed's <language> write it."""
+
+    def to_python(self, value: Any) -> str:
+        return language_tag_in_conventional_case(super().to_python(value))
 
 
 class ParagraphsField(forms.CharField):
@@ -355,10 +364,11 @@ class WebsiteField(forms.URLField):
 
 
 # No control characters, whitespace collapsed: the name on one line, the description in lines
-# and paragraphs as its admins typed them.
+# and paragraphs as its admins typed them. The language tag in its conventional case.
 ORGANIZATION_FIELD_CLASSES = {
     "name": OneLineField,
     "description": ShownOrEmptyParagraphsField,
+    "language": LanguageTagField,
     "website": WebsiteField,
 }
 

@@ -56,6 +56,24 @@ def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool
         return True
 
 
+def language_tag_in_conventional_case(language: str) -> str:
+    """A language tag as BCP 47 writes it by convention (RFC 5646 2.1.1): the language in
+    lowercase, a script in title case and a region in capitals ("ZH-hant-tw" is zh-Hant-TW), as
+    browsers, feeds and the registry write it. What follows a singleton (an extension, x- for
+    private use) is lowercase. Anything not a tag is left as it is, for its check to refuse."""
+    if not LANGUAGE_TAG_RE.fullmatch(language):
+        return language
+    subtags = language.lower().split("-")
+    for index, subtag in enumerate(subtags[1:], start=1):
+        if len(subtag) == 1:
+            break
+        if len(subtag) == 2:
+            subtags[index] = subtag.upper()
+        elif len(subtag) == 4 and subtag.isalpha():  # not a variant, which starts with a digit
+            subtags[index] = subtag.title()
+    return "-".join(subtags)
+
+
 def validate_language_tag(language: str) -> None:
     if not LANGUAGE_TAG_RE.fullmatch(language):
         raise ValidationError(

@@ -344,6 +344,26 @@ def test_0049_reads_again_the_posts_whose_lang_title_or_isolation_the_sanitizer_
     assert 'title="cvgpj.exe"' in descriptions[2]
 
 
+language_case = importlib.import_module(
+    "jobs.migrations.0050_organization_language_in_conventional_case"
+)
+
+
+def test_0050_puts_the_org_languages_saved_as_typed_in_their_conventional_case():
+    languages = {"a": "ZH-hant-tw", "b": "fr-CA", "c": "", "d": "de_DE"}  # d: saved unchecked
+    for slug, language in languages.items():
+        Organization.objects.create(name=slug, slug=slug, language=language)
+
+    language_case.organization_languages_in_conventional_case(apps, None)
+
+    assert dict(Organization.objects.values_list("slug", "language")) == {
+        "a": "zh-Hant-TW",
+        "b": "fr-CA",
+        "c": "",
+        "d": "de_DE",
+    }
+
+
 def index_validity(name: str) -> bool | None:
     with db_connection.cursor() as cursor:
         cursor.execute(

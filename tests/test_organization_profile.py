@@ -248,6 +248,32 @@ def test_the_description_box_is_spell_checked_in_the_saved_language(client, nort
     assert (box["lang"], box["dir"]) == ("ar", "rtl")
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("ZH-hant-tw", "zh-Hant-TW"),
+        ("PT-br", "pt-BR"),
+        ("es-419", "es-419"),
+        ("SR-LATN", "sr-Latn"),
+        ("zh-YUE-hk", "zh-yue-HK"),  # an extended language subtag, lowercase
+        ("DE-ch-1901", "de-CH-1901"),  # a variant, lowercase
+        ("de-DE-X-TWAIN", "de-DE-x-twain"),  # private use: no region or script after x
+        ("de", "de"),
+    ],
+)
+def test_the_descriptions_language_is_saved_in_its_conventional_case(client, north, typed, saved):
+    """It was saved as typed: "ZH-hant-tw" went into the page's lang and the feeds as it was,
+    where BCP 47's convention, and browsers and feeds, write zh-Hant-TW."""
+    visitor = Client()
+
+    response = save_profile(admin_of(client, north), description="Sails.", language=typed)
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.language == saved
+    assert f'<div class="lead" lang="{saved}">' in visitor.get("/orgs/north/").content.decode()
+
+
 def test_the_language_saved_on_the_settings_page_is_the_org_feeds(client, north):
     visitor = Client()
     make_job(north, "Segelmacher", language="en")  # most of its jobs say English
@@ -513,12 +539,12 @@ def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, nor
     url = f"/admin/jobs/organization/{north.pk}/change/"
 
     refused = client.post(url, {**data, "language": "German", **inline})
-    saved = client.post(url, {**data, "language": "fr-CA", **inline})
+    saved = client.post(url, {**data, "language": "FR-ca", **inline})
 
     assert "Enter a language tag, such as de, fr-CA or ar" in refused.content.decode()
     assert saved.status_code == 302
     north.refresh_from_db()
-    assert north.language == "fr-CA"
+    assert north.language == "fr-CA"  # in its conventional case, as the settings page saves it
 
 
 @pytest.mark.parametrize(
