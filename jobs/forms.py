@@ -162,7 +162,12 @@ class ShownOrEmpty(forms.CharField):
     same ""."""
 
     def clean(self, value: Any) -> str:
-        return self.shown(super().clean(value))
+        # Field.clean() with the text as saved checked, not as sent: a line of zero-width spaces,
+        # dropped from a description, counted towards its length.
+        text = self.shown(self.to_python(value))
+        self.validate(text)
+        self.run_validators(text)
+        return text
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         # Not in to_python(), which Django also gives what the page showed: a value saved before

@@ -401,6 +401,17 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert not job.featured
 
 
+def test_a_compensation_note_is_counted_as_it_is_saved(signed_in, job):
+    """One that shows nothing is saved as none, and was refused past 300 characters."""
+    Job.objects.filter(pk=job.pk).update(compensation_note="€60k")
+
+    response = signed_in.post(edit_url(job), {"compensation_note": "\u200b" * 301})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.compensation_note == ""
+
+
 @pytest.mark.parametrize(
     ("tag", "shown"),
     [

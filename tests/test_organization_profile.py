@@ -150,6 +150,21 @@ def test_a_stored_line_that_shows_nothing_is_dropped_by_a_save(client, north):
     assert Organization.objects.get(pk=north.pk).description == "We make sails."
 
 
+def test_the_descriptions_500_characters_are_counted_as_it_is_saved(client, north):
+    """Lines of zero-width spaces are dropped, and counted towards the limit: a description of
+    490 characters was refused as 540."""
+    admin = admin_of(client, north)
+    blank_lines = "\r\n\u200b\u2060\u200b" * 10
+
+    saved = save_profile(admin, description="x" * 490 + blank_lines + "\r\nBy hand.")
+    refused = save_profile(admin, description="x" * 501 + blank_lines)
+
+    assert saved.status_code == 302
+    assert Organization.objects.get(pk=north.pk).description == "x" * 490 + "\n\n" + "By hand."
+    assert refused.status_code == 200
+    assert "at most 500 characters (it has 501)" in refused.content.decode()
+
+
 @pytest.mark.parametrize(
     ("stored", "paragraphs", "one_line"),
     [
