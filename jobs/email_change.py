@@ -158,7 +158,7 @@ def email_change_confirm(*, token: str, user: User) -> str:
             f"The address was not changed: another account has used {new_email} since the link "
             "was sent, and each account needs one of its own."
         )
-    _email_save(locked, new_email)
+    _email_save(locked, new_email, confirmed=True)
     user.email = new_email
     return new_email
 
@@ -176,20 +176,27 @@ def email_respell(*, user: User, new_email: str) -> None:
             f"Your address changed to {locked.email} meanwhile, so it was not changed to "
             f"{new_email}. Ask again if you still want it."
         )
-    _email_save(locked, new_email)
+    # The same mailbox: one a link confirmed stays so (EmailChangeCount.confirmed_email).
+    _email_save(locked, new_email, confirmed=False)
     user.email = new_email
 
 
-def _email_save(locked: User, new_email: str) -> None:
+def _email_save(locked: User, new_email: str, *, confirmed: bool) -> None:
     locked.email = new_email
     locked.save(update_fields=["email"])
-    email_change_count(user=locked)
+    email_change_count(user=locked, confirmed_email=new_email if confirmed else None)
     logger.info("email changed user=%s", locked.pk)
 
 
-def email_change_count(*, user: User) -> None:
+def email_change_count(*, user: User, confirmed_email: str | None = None) -> None:
     """Count a change of `user`'s address, however it was made (a link, a respelling, staff in
-    the Django admin), for the links' digest: spelt back, the address would revive them."""
+    the Django admin), for the links' digest: spelt back, the address would revive them. With
+    the address a link confirmed, `confirmed_email`, kept as the one the account was shown to
+    read."""
+    defaults: dict[str, object] = {"confirmed": F("confirmed") + 1}
+    create_defaults: dict[str, object] = {"confirmed": 1}
+    if confirmed_email is not None:
+        defaults["confirmed_email"] = create_defaults["confirmed_email"] = confirmed_email
     EmailChangeCount.objects.update_or_create(
-        user=user, defaults={"confirmed": F("confirmed") + 1}, create_defaults={"confirmed": 1}
+        user=user, defaults=defaults, create_defaults=create_defaults
     )

@@ -28,6 +28,7 @@ from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable, automated_em
 from jobs.models import (
     INVITATION_DAYS,
     SLUGS_OF_SITE_PAGES,
+    EmailChangeCount,
     Invitation,
     Membership,
     Organization,
@@ -426,18 +427,30 @@ def invitation_token(invitation: Invitation) -> str:
 
 def invitation_links_of(user: User) -> list[tuple[Invitation, str]]:
     """`user`'s invitations whose join link still works, each with the link's token, among those
-    that made the account: its password was set through a link emailed to the invited address,
-    so whoever signs in with it has that mailbox, and may be shown the link it holds. An account
-    that existed before may merely claim the address it was invited at: it is shown none."""
+    to an address whose mailbox whoever signs in with the account has shown they read, and so
+    may be shown the link it holds: one that made the account (its password was set through a
+    link emailed to the invited address), or one to the address the account has and a
+    confirmation link gave it (jobs.email_change). An account that existed before may merely
+    claim the address it was invited at, from sign-up or staff: it is shown none of those."""
     invitations = Invitation.objects.filter(
-        user=user,
-        made_account=True,
-        sent_at__gt=timezone.now() - timedelta(days=INVITATION_DAYS),
+        user=user, sent_at__gt=timezone.now() - timedelta(days=INVITATION_DAYS)
     )
+    confirmed = email_key(user.email) if _email_confirmed(user) else None
     return [
         (invitation, invitation_token(invitation))
         for invitation in invitations.select_related("organization").order_by("sent_at", "pk")
+        if invitation.made_account or email_key(invitation.email) == confirmed
     ]
+
+
+def _email_confirmed(user: User) -> bool:
+    """Whether `user`'s address is the one a confirmation link gave it, spelt as it was or not."""
+    confirmed = (
+        EmailChangeCount.objects.filter(user=user.pk)
+        .values_list("confirmed_email", flat=True)
+        .first()
+    )
+    return bool(confirmed) and email_key(confirmed) == email_key(user.email)
 
 
 def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:

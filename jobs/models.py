@@ -296,6 +296,10 @@ class EmailChangeCount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     confirmed = models.PositiveIntegerField(default=0, db_default=0)
+    # The address a confirmation link last gave the account: while the account has it (respelt
+    # or not), it has shown it reads that mailbox, and is offered its invitations there
+    # (jobs.memberships.invitation_links_of). Not one staff typed, which no link confirmed.
+    confirmed_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.confirmed} address changes"

@@ -1595,6 +1595,72 @@ def test_manage_offers_no_join_link_to_an_account_that_may_merely_claim_the_addr
     assert "Invited to one? Open the join link in the invitation email" in " ".join(page.split())
 
 
+def address_confirmed(browser: Client, email: str) -> None:
+    """The signed-in account's address made `email` through the link emailed there."""
+    mail.outbox.clear()
+    browser.post("/accounts/email/", {"email": email, "password": PASSWORD})
+    (message,) = [message for message in mail.outbox if message.to == [email]]
+    link = re.search(r"https?://[^/\s]+(/accounts/email/confirm/\S+/)", message.body)[1]
+    assert browser.post(link).status_code == 302
+    mail.outbox.clear()
+
+
+def offered_join_links(browser: Client) -> list[str]:
+    return [
+        a["href"] for a in parsed(browser.get("/manage/")).select("main a[href^='/accounts/join/']")
+    ]
+
+
+def test_manage_offers_the_join_link_to_an_account_whose_address_a_link_confirmed(
+    signed_in, acme, outsider, mallory
+):
+    """It existed before it was invited, and its address was confirmed by the link emailed
+    there, as an account the invitation made has its password set through one: it was told
+    only to open the invitation email's link."""
+    address_confirmed(mallory, "mallory@new.example")
+    invite(signed_in, "Mallory@New.example")  # the same mailbox, spelt otherwise
+    assert Invitation.objects.get().user == outsider
+
+    (link,) = offered_join_links(mallory)
+
+    page = parsed(mallory.get("/manage/"))
+    assert " ".join(
+        page.select_one("main a[href^='/accounts/join/']").parent.get_text().split()
+    ) == ("Acme Robotics invited you as a member: join Acme Robotics")
+    mallory.post(link)
+    assert Membership.objects.filter(user=outsider, organization=acme.organization).exists()
+
+
+def test_manage_offers_the_join_link_once_the_invited_address_is_confirmed(
+    signed_in, acme, outsider, mallory
+):
+    """Invited at the address it had signed up with, unproven; then it moves to another
+    address by a link (still not the invited one), and back by another."""
+    invite(signed_in, "mallory@other.example")
+    assert offered_join_links(mallory) == []
+
+    address_confirmed(mallory, "mallory@new.example")
+    assert offered_join_links(mallory) == []  # the invitation's address is not this one
+
+    address_confirmed(mallory, "mallory@other.example")
+    assert len(offered_join_links(mallory)) == 1
+    mallory.post("/accounts/email/", {"email": "MALLORY@other.example", "password": PASSWORD})
+    assert len(offered_join_links(mallory)) == 1  # respelt: the same mailbox, confirmed
+
+
+def test_manage_offers_no_join_link_at_an_address_staff_gave_an_account(
+    signed_in, acme, outsider, mallory
+):
+    """Its address a link confirmed is another: the one typed in Django's admin was never
+    proven to be its own."""
+    address_confirmed(mallory, "mallory@new.example")
+    User.objects.filter(pk=outsider.pk).update(email="dave@acme.example")
+    invite(signed_in, "dave@acme.example")
+    assert Invitation.objects.get().user == outsider
+
+    assert offered_join_links(mallory) == []
+
+
 def test_manage_offers_no_join_link_once_it_expired(client, signed_in, acme):
     invite(signed_in, "dave@acme.example")
     invitation = Invitation.objects.get(email="dave@acme.example")
