@@ -656,8 +656,59 @@ def test_sync_jobs_stopped_by_a_signal_frees_the_org_and_says_which_it_was_synci
     assert acme.lock_expires_at is None and acme.next_sync_at <= timezone.now()
     assert tiny.last_attempt_at is None
     assert capsys.readouterr().err == (
-        f"acme: stopped by {stop.name} before its sync finished; the organizations after it "
-        "were not synced.\n"
+        f"acme: stopped by {stop.name} before its sync finished; the 1 organization after it was "
+        "not synced.\n"
+    )
+
+
+def _sync_jobs_all_exit_code(*signals: int) -> int | None:
+    """sync_jobs --all's exit code (None: it returned), run with a caller's handler that does
+    nothing for `signals`: unfixed, a signal that reached the caller's handler would have ended
+    this process."""
+
+    def ignored(*_: object) -> None:
+        pass
+
+    previous = {number: signal.signal(number, ignored) for number in signals}
+    try:
+        call_command("sync_jobs", "--all")
+    except SystemExit as exit_:
+        return exit_.code
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return None
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sync_jobs_stopped_between_two_orgs_says_which_were_not_synced(
+    fake_greenhouse, capsys, monkeypatch, stop
+):
+    # A signal after one org's sync and before the next's ended the process at once, with no
+    # word of the orgs it had not synced.
+    for slug, token in [("acme", "acme-robotics"), ("beta", "tiny-co"), ("tiny", "tiny-co")]:
+        make_connection(slug, token)
+    say = sync_jobs_command.Command.say
+
+    def stopped_once_acme_is_reported(command: BaseCommand, message: str) -> None:
+        say(command, message)
+        os.kill(os.getpid(), stop)
+
+    monkeypatch.setattr(sync_jobs_command.Command, "say", stopped_once_acme_is_reported)
+
+    code = _sync_jobs_all_exit_code(stop)
+
+    assert code == 128 + stop
+    printed = capsys.readouterr()
+    assert printed.out.startswith("acme: ok, 6 created")
+    assert printed.err == (
+        f"beta: stopped by {stop.name} before its sync began; the 1 organization after it was "
+        "not synced.\n"
+    )
+    assert (
+        not GreenhouseConnection.objects.filter(last_attempt_at__isnull=False)
+        .exclude(organization__slug="acme")
+        .exists()
     )
 
 
@@ -866,6 +917,24 @@ def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(
 
 def raise_keyboard_interrupt(*_: object, **__: object) -> None:
     raise KeyboardInterrupt
+
+
+def test_sync_jobs_stopped_once_every_org_is_over_says_so_and_exits_as_signalled(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+    say = sync_jobs_command.Command.say
+
+    def stopped_once_acme_is_reported(command: BaseCommand, message: str) -> None:
+        say(command, message)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(sync_jobs_command.Command, "say", stopped_once_acme_is_reported)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == (
+        "Stopped by SIGTERM once every organization was synced or skipped.\n"
+    )
 
 
 def test_sync_jobs_says_when_an_org_was_deleted_while_it_ran(fake_greenhouse, capsys, monkeypatch):

@@ -29,6 +29,8 @@ class Stopped(SystemExit):
     def __init__(self, number: int) -> None:
         super().__init__(128 + number)
         self.signal_name = signal.Signals(number).name
+        # Where in the org's sync it stopped, set as the sync unwinds; empty: outside a sync.
+        self.during_sync = ""
 
 
 class Command(ProjectCommand):
@@ -73,47 +75,69 @@ class Command(ProjectCommand):
             # Success, but not silence: an operator may have expected orgs to be connected.
             self.say("No organization is connected to Greenhouse with syncing on.")
             return
-        failed = 0
-        for index, connection in enumerate(connections):
-            slug = connection.organization.slug
-            try:
-                result = _sync_until_stopped(connection)
-            except Stopped as stop:
-                others = len(connections) - index - 1
-                after = "; the organizations after it were not synced" if others else ""
-                self.stderr.write(
-                    f"{slug}: stopped by {stop.signal_name} before its sync finished{after}."
-                )
-                raise
-            if result.ok:
-                counts = result.counts
-                self.say(
-                    f"{slug}: ok, {counts.created} created, {counts.updated} updated, "
-                    f"{counts.unchanged} unchanged, {counts.closed} closed, "
-                    f"{counts.reopened} reopened, {counts.skipped} skipped"
-                )
-            elif result.outcome == result.Outcome.LOCKED:
-                self.say(f"{slug}: skipped, {_why_not_claimed(connection)}")
-            else:
-                failed += 1
-                self.stderr.write(f"{slug}: failed, {_as_true_now(connection, result.error)}")
+        failed = done = 0  # done: the orgs whose sync has ended (or that were skipped)
+        try:
+            # Around the whole loop, not each sync: a signal between two orgs ended the process
+            # at once, without a word of the orgs not synced.
+            with _stopped_by_signals():
+                for connection in connections:
+                    result = _sync_until_stopped(connection)
+                    done += 1
+                    failed += self._reported_failed(connection, result)
+        except Stopped as stop:
+            self.stderr.write(_stopped_line(stop, list(connections), done))
+            raise
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
+    def _reported_failed(self, connection: GreenhouseConnection, result: SyncResult) -> bool:
+        """Print the outcome of the org's sync; whether it failed."""
+        slug = connection.organization.slug
+        if result.ok:
+            counts = result.counts
+            self.say(
+                f"{slug}: ok, {counts.created} created, {counts.updated} updated, "
+                f"{counts.unchanged} unchanged, {counts.closed} closed, "
+                f"{counts.reopened} reopened, {counts.skipped} skipped"
+            )
+        elif result.outcome == result.Outcome.LOCKED:
+            self.say(f"{slug}: skipped, {_why_not_claimed(connection)}")
+        else:
+            self.stderr.write(f"{slug}: failed, {_as_true_now(connection, result.error)}")
+            return True
+        return False
+
+
+def _stopped_line(stop: Stopped, connections: list[GreenhouseConnection], done: int) -> str:
+    """Where `stop` stopped the command, `done` orgs of `connections` over, and which orgs
+    were not synced: the org whose sync it stopped and those after it, or, between two orgs,
+    the next and those after it."""
+    if done == len(connections):
+        return f"Stopped by {stop.signal_name} once every organization was synced or skipped."
+    slug = connections[done].organization.slug
+    when = stop.during_sync or "before its sync began"
+    others = len(connections) - done - 1
+    after = (
+        f"; the {others} organization{pluralize(others)} after it "
+        f"{pluralize(others, 'was,were')} not synced"
+        if others
+        else ""
+    )
+    return f"{slug}: stopped by {stop.signal_name} {when}{after}."
+
 
 def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
-    """Sync the org, STOP_SIGNALS raising Stopped. The sync frees its org as it unwinds, but not
-    when stopped as it takes its lease, or as it frees it once its outcome is recorded: the
-    lease of the sync its start names is then freed here, as the signals are held off."""
+    """Sync the org, Stopped noting that it stopped the sync. The sync frees its org as it
+    unwinds, but not when stopped as it takes its lease, or as it frees it once its outcome is
+    recorded: the lease of the sync its start names is then freed here, as the signals are held
+    off (_stopped_by_signals)."""
     started_at = timezone.now()
-    with _stopped_by_signals():
-        try:
-            return sync_organization(
-                connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at
-            )
-        except Stopped:
-            sync_lease_release(connection.pk, started_at=started_at)
-            raise
+    try:
+        return sync_organization(connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at)
+    except Stopped as stop:
+        sync_lease_release(connection.pk, started_at=started_at)
+        stop.during_sync = "before its sync finished"
+        raise
 
 
 @contextmanager
@@ -130,7 +154,7 @@ def _stopped_by_signals() -> Iterator[None]:
 
     def stop(number: int, _frame: FrameType | None) -> None:
         if putting_back:
-            # The sync is over: raised here, it cut short the putting back, and left the
+            # The syncs are over: raised here, it cut short the putting back, and left the
             # caller SIG_IGN (set below) for both. It goes to the caller's handler, once back.
             late.append(number)
             return
