@@ -1155,6 +1155,23 @@ def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
     )
 
 
+def sync_run_of(connection: GreenhouseConnection, *, started_at: datetime) -> SyncRun | None:
+    """The run recorded by the org's sync that started at `started_at`, None if it recorded
+    none (stopped before). A sync records its run once it holds the lease, so it is the org's
+    first since that start, and before the start of any sync that took the lease after it."""
+    runs = SyncRun.objects.filter(
+        organization_id=connection.organization_id, started_at__gte=started_at
+    )
+    last_start = (
+        GreenhouseConnection.objects.filter(pk=connection.pk)
+        .values_list("last_attempt_at", flat=True)
+        .first()
+    )
+    if last_start is not None and last_start != started_at:
+        runs = runs.filter(started_at__lt=last_start)
+    return runs.order_by("started_at", "pk").first()
+
+
 def deferred_health_email_send(connection_id: int, *, started_at: datetime) -> SyncEmail:
     """The email check (step 6 of sync_organization) of the org's sync that started at
     `started_at`, which lost the database as it freed its lease or made the check, made while

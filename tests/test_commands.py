@@ -895,6 +895,30 @@ def test_sync_jobs_stopped_outside_the_syncs_own_freeing_frees_the_org(
     assert "acme: stopped by SIGTERM" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("name", "signalled"),
+    [
+        ("_recorded_sync_lock_release", _signalled_before),
+        ("_recorded_health_email_send", _signalled_after),
+    ],
+    ids=["as-it-frees-its-lease", "after-its-email-check"],
+)
+def test_sync_jobs_stopped_once_the_outcome_is_recorded_says_the_sync_finished(
+    fake_greenhouse, capsys, monkeypatch, name, signalled
+):
+    # It said "before its sync finished" of a sync whose outcome its history showed.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    monkeypatch.setattr(sync, name, signalled(getattr(sync, name)))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == (
+        "acme: stopped by SIGTERM after its sync finished; the 1 organization after it was not "
+        "synced.\n"
+    )
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.SUCCESS
+
+
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(
     fake_greenhouse, monkeypatch
 ):

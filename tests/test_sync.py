@@ -22,7 +22,7 @@ from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_content
 from jobs.selectors import job_search
 from jobs.status import sync_status
-from jobs.sync import acquire_sync_lock, sync_organization
+from jobs.sync import acquire_sync_lock, sync_organization, sync_run_of
 from jobs.text import as_searched
 from tests.support.helpers import make_connection
 
@@ -1405,6 +1405,19 @@ def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted_and_logged(
     stale.refresh_from_db()
     assert stale.outcome == SyncRun.Outcome.INTERRUPTED and stale.error_message
     assert "sync interrupted org=acme runs=1" in caplog.text
+
+
+def test_the_run_of_a_sync_that_recorded_none_is_not_that_of_a_sync_started_after_it(
+    acme, fake_greenhouse
+):
+    # sync_jobs, stopped, tells by its sync's run whether the sync had finished.
+    stopped_at = timezone.now()
+    acquire_sync_lock(acme, started_at=stopped_at)  # stopped before it recorded its run
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    sync(acme)
+
+    assert sync_run_of(acme, started_at=stopped_at) is None
+    assert sync_run_of(acme, started_at=acme.last_attempt_at) == SyncRun.objects.get()
 
 
 def test_a_sync_leaves_another_orgs_running_sync_alone(acme, fake_greenhouse):

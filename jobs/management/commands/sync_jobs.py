@@ -13,7 +13,7 @@ from django.utils import timezone
 from jobs.forms import could_be_a_slug
 from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection, Organization, SyncRun
-from jobs.sync import SyncResult, sync_lease_release, sync_organization
+from jobs.sync import SyncResult, sync_lease_release, sync_organization, sync_run_of
 
 SLUG_FIELD = Organization._meta.get_field("slug")
 # A process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the process
@@ -136,7 +136,11 @@ def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
         return sync_organization(connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at)
     except Stopped as stop:
         sync_lease_release(connection.pk, started_at=started_at)
-        stop.during_sync = "before its sync finished"
+        # Stopped as it freed its lease or made its email check, the sync had recorded its
+        # outcome: "before its sync finished" was not true.
+        run = sync_run_of(connection, started_at=started_at)
+        finished = run is not None and run.outcome != SyncRun.Outcome.RUNNING
+        stop.during_sync = "after its sync finished" if finished else "before its sync finished"
         raise
 
 
