@@ -597,7 +597,8 @@ def test_sync_jobs_all_says_no_sync_tries_again_an_org_paused_while_it_ran(
     real_sync = sync_jobs_command.sync_organization
 
     def pause_tiny_then_sync(connection, **kwargs):
-        GreenhouseConnection.objects.filter(organization__slug="tiny").update(enabled=False)
+        if connection.organization.slug == "tiny":
+            GreenhouseConnection.objects.filter(pk=connection.pk).update(enabled=False)
         return real_sync(connection, **kwargs)
 
     monkeypatch.setattr(sync_jobs_command, "sync_organization", pause_tiny_then_sync)
@@ -609,6 +610,29 @@ def test_sync_jobs_all_says_no_sync_tries_again_an_org_paused_while_it_ran(
         "tiny: failed, Greenhouse is having trouble (HTTP 503); syncing is paused, so no sync "
         "will try again.\n"
     )
+
+
+def test_sync_jobs_all_skips_an_org_paused_after_it_listed_the_orgs(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # --all synced an org its admin had paused while the orgs before it were synced.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    real_sync = sync_jobs_command.sync_organization
+
+    def sync_then_pause_tiny(connection, **kwargs):
+        result = real_sync(connection, **kwargs)
+        GreenhouseConnection.objects.filter(organization__slug="tiny").update(enabled=False)
+        return result
+
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", sync_then_pause_tiny)
+
+    call_command("sync_jobs", "--all")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("acme: ok")
+    assert lines[1] == "tiny: skipped, syncing was paused while this command ran"
+    assert not SyncRun.objects.filter(organization__slug="tiny").exists()
 
 
 def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):

@@ -81,7 +81,9 @@ class Command(ProjectCommand):
             # at once, without a word of the orgs not synced.
             with _stopped_by_signals():
                 for connection in connections:
-                    result = _sync_until_stopped(connection)
+                    # --all takes a while: an admin may pause an org after it was listed.
+                    paused = options["all"] and not _enabled_now(connection)
+                    result = None if paused else _sync_until_stopped(connection)
                     done += 1
                     failed += self._reported_failed(connection, result)
         except Stopped as stop:
@@ -90,10 +92,13 @@ class Command(ProjectCommand):
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
-    def _reported_failed(self, connection: GreenhouseConnection, result: SyncResult) -> bool:
-        """Print the outcome of the org's sync; whether it failed."""
+    def _reported_failed(self, connection: GreenhouseConnection, result: SyncResult | None) -> bool:
+        """Print the outcome of the org's sync (None: not synced, paused since listed); whether
+        it failed."""
         slug = connection.organization.slug
-        if result.ok:
+        if result is None:
+            self.say(f"{slug}: skipped, syncing was paused while this command ran")
+        elif result.ok:
             counts = result.counts
             self.say(
                 f"{slug}: ok, {counts.created} created, {counts.updated} updated, "
@@ -218,11 +223,16 @@ def _as_true_now(connection: GreenhouseConnection, error: str) -> str:
     """The failure's message as true when it is printed: a paused org, named here, is synced
     once and no sync tries it again. Paused as it is now, not as this command listed it: --all
     takes a while, and an admin may pause (or resume) an org meanwhile."""
+    connection.enabled = _enabled_now(connection)
+    return connection.as_true_now(error)
+
+
+def _enabled_now(connection: GreenhouseConnection) -> bool:
+    """Whether the org's syncing is on (not paused) as saved now, or, deleted meanwhile, as this
+    command listed it."""
     saved = GreenhouseConnection.objects.filter(pk=connection.pk)
     enabled = saved.values_list("enabled", flat=True).first()
-    if enabled is not None:  # None: deleted meanwhile, and taken as it was listed
-        connection.enabled = enabled
-    return connection.as_true_now(error)
+    return connection.enabled if enabled is None else enabled
 
 
 def _why_not_claimed(connection: GreenhouseConnection) -> str:
