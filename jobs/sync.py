@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -44,7 +44,7 @@ from jobs.greenhouse import (
     title_of,
 )
 from jobs.metadata import remote_policy_of_post
-from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.sanitize import (
     MAX_SAFE_HTML_CHARS,
     excerpt_of,
@@ -1155,6 +1155,17 @@ def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
     )
 
 
+def stopped_sync_run_interrupt(connection: GreenhouseConnection, *, started_at: datetime) -> int:
+    """Mark interrupted the run left "running" by the org's sync that started at `started_at`,
+    stopped in its own process (sync_jobs) before it recorded its outcome, so that its history
+    says so at once, not once the next sync starts; while that sync is still the last to have
+    started: one started since has marked it (start_sync_run), and has a run of its own."""
+    still_last = GreenhouseConnection.objects.filter(pk=connection.pk, last_attempt_at=started_at)
+    return sync_runs_interrupt(
+        connection.organization, Exists(still_last), Q(started_at__gte=started_at)
+    )
+
+
 def sync_run_of(connection: GreenhouseConnection, *, started_at: datetime) -> SyncRun | None:
     """The run recorded by the org's sync that started at `started_at`, None if it recorded
     none (stopped before). A sync records its run once it holds the lease, so it is the org's
@@ -1198,13 +1209,20 @@ def interrupted_message(trigger: str) -> str:
 
 def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun:
     org = connection.organization
-    now = timezone.now()
     # We hold the lock, so any run still marked running belongs to a sync that stopped without
     # recording its end (its worker died, or it lost the database).
-    interrupted = SyncRun.objects.filter(organization=org, outcome=SyncRun.Outcome.RUNNING).update(
+    sync_runs_interrupt(org)
+    return SyncRun.objects.create(organization=org, trigger=trigger, started_at=timezone.now())
+
+
+def sync_runs_interrupt(org: Organization, *conditions: Q | Exists) -> int:
+    """Mark interrupted the org's runs left "running" (of those that meet `conditions`), each
+    as interrupted_message() words it, and log it; how many were."""
+    interrupted = SyncRun.objects.filter(
+        *conditions, organization=org, outcome=SyncRun.Outcome.RUNNING
+    ).update(
         outcome=SyncRun.Outcome.INTERRUPTED,
-        finished_at=now,
-        # As interrupted_message() words it.
+        finished_at=timezone.now(),
         error_message=Case(
             When(trigger=SyncRun.Trigger.COMMAND, then=Value(COMMAND_INTERRUPTED_MESSAGE)),
             default=Value(INTERRUPTED_MESSAGE),
@@ -1218,7 +1236,7 @@ def start_sync_run(connection: GreenhouseConnection, *, trigger: str) -> SyncRun
             org.slug,
             interrupted,
         )
-    return SyncRun.objects.create(organization=org, trigger=trigger, started_at=now)
+    return interrupted
 
 
 def _record_success(

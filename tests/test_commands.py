@@ -736,6 +736,27 @@ def test_sync_jobs_stopped_between_two_orgs_says_which_were_not_synced(
     )
 
 
+def test_sync_jobs_stopped_marks_the_run_of_the_sync_it_stopped_interrupted(
+    fake_greenhouse, monkeypatch
+):
+    # Its history said "Running" until the next sync of the org marked the run interrupted.
+    connection = make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    run = SyncRun.objects.get()
+    assert run.outcome == SyncRun.Outcome.INTERRUPTED and run.finished_at is not None
+    said = sync_status(organization=connection.organization)["message"]
+    assert said == f"Failed: {sync.COMMAND_INTERRUPTED_MESSAGE}"
+
+
+def _stopping(number: int) -> Callable[..., None]:
+    def stopped(*_: object, **__: object) -> None:
+        os.kill(os.getpid(), number)
+
+    return stopped
+
+
 def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
     fake_greenhouse, capsys, monkeypatch
 ):

@@ -22,7 +22,13 @@ from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_content
 from jobs.selectors import job_search
 from jobs.status import sync_status
-from jobs.sync import acquire_sync_lock, sync_organization, sync_run_of
+from jobs.sync import (
+    acquire_sync_lock,
+    start_sync_run,
+    stopped_sync_run_interrupt,
+    sync_organization,
+    sync_run_of,
+)
 from jobs.text import as_searched
 from tests.support.helpers import make_connection
 
@@ -1418,6 +1424,21 @@ def test_the_run_of_a_sync_that_recorded_none_is_not_that_of_a_sync_started_afte
 
     assert sync_run_of(acme, started_at=stopped_at) is None
     assert sync_run_of(acme, started_at=acme.last_attempt_at) == SyncRun.objects.get()
+
+
+def test_a_stopped_syncs_run_is_not_marked_interrupted_once_another_sync_has_started(
+    acme, fake_greenhouse
+):
+    # The run left "running" since then is the other sync's, which has not stopped.
+    stopped_at = timezone.now()
+    acquire_sync_lock(acme, started_at=stopped_at)  # stopped before it recorded its run
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    acquire_sync_lock(acme)
+    running = start_sync_run(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert stopped_sync_run_interrupt(acme, started_at=stopped_at) == 0
+    running.refresh_from_db()
+    assert running.outcome == SyncRun.Outcome.RUNNING
 
 
 def test_a_sync_leaves_another_orgs_running_sync_alone(acme, fake_greenhouse):

@@ -13,13 +13,21 @@ from django.utils import timezone
 from jobs.forms import could_be_a_slug
 from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection, Organization, SyncRun
-from jobs.sync import SyncResult, sync_lease_release, sync_organization, sync_run_of
+from jobs.sync import (
+    SyncResult,
+    stopped_sync_run_interrupt,
+    sync_lease_release,
+    sync_organization,
+    sync_run_of,
+)
 
 SLUG_FIELD = Organization._meta.get_field("slug")
 # A process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the process
 # at once, they left the org being synced locked ("Running…", Refresh now refused) until its
 # lease ran out, SYNC_LOCK_SECONDS on.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# A run's outcome as its sync recorded it; "running" and "interrupted" mean it did not.
+RECORDED_OUTCOMES = (SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED)
 
 
 class Stopped(SystemExit):
@@ -132,19 +140,20 @@ def _stopped_line(stop: Stopped, connections: list[GreenhouseConnection], done: 
 
 
 def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
-    """Sync the org, Stopped noting that it stopped the sync. The sync frees its org as it
+    """Sync the org, Stopped noting where it stopped the sync. The sync frees its org as it
     unwinds, but not when stopped as it takes its lease, or as it frees it once its outcome is
     recorded: the lease of the sync its start names is then freed here, as the signals are held
-    off (_stopped_by_signals)."""
+    off (_stopped_by_signals). Its run, left "running", is marked interrupted here too."""
     started_at = timezone.now()
     try:
         return sync_organization(connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at)
     except Stopped as stop:
+        stopped_sync_run_interrupt(connection, started_at=started_at)
         sync_lease_release(connection.pk, started_at=started_at)
         # Stopped as it freed its lease or made its email check, the sync had recorded its
         # outcome: "before its sync finished" was not true.
         run = sync_run_of(connection, started_at=started_at)
-        finished = run is not None and run.outcome != SyncRun.Outcome.RUNNING
+        finished = run is not None and run.outcome in RECORDED_OUTCOMES
         stop.during_sync = "after its sync finished" if finished else "before its sync finished"
         raise
 
