@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from django.core.management import CommandError, call_command, find_commands, load_command_class
 from django.core.management.base import BaseCommand
+from django.db import OperationalError
 from django.utils import timezone
 
 import jobs.management
@@ -962,6 +963,35 @@ def test_sync_jobs_stopped_once_the_outcome_is_recorded_says_the_sync_finished(
         "synced.\n"
     )
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.SUCCESS
+
+
+def _database_lost(*_: object, **__: object) -> None:
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.parametrize("stopped_as", ["it-syncs", "it-takes-the-lease"])
+def test_sync_jobs_losing_the_database_as_it_stops_exits_as_signalled_and_names_the_lease_end(
+    fake_greenhouse, capsys, monkeypatch, stopped_as
+):
+    # The database's error, met as the org's lease was freed, ended the command (exit code 1,
+    # a traceback) in the signal's place, with no word of the org left "Running…".
+    make_connection("acme", "acme-robotics")
+    if stopped_as == "it-syncs":
+        monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+        monkeypatch.setattr(sync, "release_sync_lock", _database_lost)  # the sync's own freeing
+    else:
+        monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
+    monkeypatch.setattr(sync_jobs_command, "stopped_sync_run_interrupt", _database_lost)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    lease = GreenhouseConnection.objects.get().lock_expires_at
+    assert capsys.readouterr().err == (
+        "acme: stopped by SIGTERM during its sync.\n"
+        "acme: its lease could not be freed, the database unreachable (OperationalError('server "
+        "closed the connection unexpectedly')); it lapses at "
+        f"{timezone.localtime(lease):%Y-%m-%d %H:%M:%S %Z}, and no sync of this organization "
+        "can start before.\n"
+    )
 
 
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(

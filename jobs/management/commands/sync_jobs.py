@@ -4,6 +4,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import FrameType
 
 from django.core.management.base import CommandError, CommandParser
@@ -14,7 +15,9 @@ from jobs.forms import could_be_a_slug
 from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import (
+    DATABASE_LOST_ERRORS,
     SyncResult,
+    reconnect_after_database_error,
     stopped_sync_run_interrupt,
     sync_lease_release,
     sync_organization,
@@ -39,6 +42,8 @@ class Stopped(SystemExit):
         self.signal_name = signal.Signals(number).name
         # Where in the org's sync it stopped, set as the sync unwinds; empty: outside a sync.
         self.during_sync = ""
+        # A line on the lease the stopped sync left held, the database lost as it was freed.
+        self.lease_left = ""
 
 
 class Command(ProjectCommand):
@@ -95,7 +100,7 @@ class Command(ProjectCommand):
                     done += 1
                     failed += self._reported_failed(connection, result)
         except Stopped as stop:
-            self.stderr.write(_stopped_line(stop, list(connections), done))
+            self.stderr.write(_stopped_lines(stop, list(connections), done))
             raise
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
@@ -121,7 +126,7 @@ class Command(ProjectCommand):
         return False
 
 
-def _stopped_line(stop: Stopped, connections: list[GreenhouseConnection], done: int) -> str:
+def _stopped_lines(stop: Stopped, connections: list[GreenhouseConnection], done: int) -> str:
     """Where `stop` stopped the command, `done` orgs of `connections` over, and which orgs
     were not synced: the org whose sync it stopped and those after it, or, between two orgs,
     the next and those after it."""
@@ -136,26 +141,66 @@ def _stopped_line(stop: Stopped, connections: list[GreenhouseConnection], done: 
         if others
         else ""
     )
-    return f"{slug}: stopped by {stop.signal_name} {when}{after}."
+    return "\n".join(
+        filter(None, [f"{slug}: stopped by {stop.signal_name} {when}{after}.", stop.lease_left])
+    )
 
 
 def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
     """Sync the org, Stopped noting where it stopped the sync. The sync frees its org as it
     unwinds, but not when stopped as it takes its lease, or as it frees it once its outcome is
     recorded: the lease of the sync its start names is then freed here, as the signals are held
-    off (_stopped_by_signals). Its run, left "running", is marked interrupted here too."""
+    off (_stopped_by_signals). Its run, left "running", is marked interrupted here too. Stopped
+    is raised even if the database, lost, failed the freeing."""
     started_at = timezone.now()
     try:
         return sync_organization(connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at)
-    except Stopped as stop:
+    except BaseException as error:
+        stop = _stop_behind(error)
+        if stop is None:
+            raise
+        _stopped_sync_end(connection, stop, started_at=started_at)
+        # Not the database's error, met as the sync freed its lease: the process ends as the
+        # signal would have ended it.
+        raise stop from None
+
+
+def _stop_behind(error: BaseException) -> Stopped | None:
+    """The Stopped `error` is, or that the sync unwound from as it lost the database (freeing
+    its lease); None if neither."""
+    if not isinstance(error, (Stopped, *DATABASE_LOST_ERRORS)):
+        return None
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, Stopped):
+        cause = cause.__context__
+    return cause
+
+
+def _stopped_sync_end(
+    connection: GreenhouseConnection, stop: Stopped, *, started_at: datetime
+) -> None:
+    """Mark interrupted the run the stopped sync left "running", free its lease if it holds it
+    still, and note on `stop` where it stopped the sync, and a lease left held, the database
+    lost."""
+    reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
+    try:
         stopped_sync_run_interrupt(connection, started_at=started_at)
         sync_lease_release(connection.pk, started_at=started_at)
-        # Stopped as it freed its lease or made its email check, the sync had recorded its
-        # outcome: "before its sync finished" was not true.
         run = sync_run_of(connection, started_at=started_at)
-        finished = run is not None and run.outcome in RECORDED_OUTCOMES
-        stop.during_sync = "after its sync finished" if finished else "before its sync finished"
-        raise
+    except DATABASE_LOST_ERRORS as error:
+        stop.during_sync = "during its sync"  # whether it finished is not known
+        # Taken (its start noted) and not freed by the sync as it unwound.
+        if connection.last_attempt_at == started_at and connection.lock_expires_at:
+            stop.lease_left = (
+                f"{connection.organization.slug}: its lease could not be freed, the database "
+                f"unreachable ({error!r}); it lapses at {_at(connection.lock_expires_at)}, and "
+                "no sync of this organization can start before."
+            )
+        return
+    # Stopped as it freed its lease or made its email check, the sync had recorded its
+    # outcome: "before its sync finished" was not true.
+    finished = run is not None and run.outcome in RECORDED_OUTCOMES
+    stop.during_sync = "after its sync finished" if finished else "before its sync finished"
 
 
 @contextmanager
@@ -250,6 +295,11 @@ def _why_not_claimed(connection: GreenhouseConnection) -> str:
     if GreenhouseConnection.objects.filter(pk=connection.pk).exists():
         return "another sync of this organization is running"
     return "it was disconnected or deleted while this command ran"
+
+
+def _at(moment: datetime) -> str:
+    """`moment` in the site's time zone, to the second, for an operator."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _shown(text: str) -> str:
