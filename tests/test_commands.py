@@ -22,7 +22,7 @@ from jobs.management.commands import connect_greenhouse as connect_greenhouse_co
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
 from jobs.status import sync_status
-from jobs.sync import acquire_sync_lock
+from jobs.sync import SyncResult, acquire_sync_lock
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -637,15 +637,38 @@ def test_sync_jobs_all_skips_an_org_paused_after_it_listed_the_orgs(
 
 
 def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):
-    acquire_sync_lock(make_connection("acme", "acme-robotics"))
+    # "another sync of this organization is running" was said too of a lease a killed process
+    # left held, which nothing stored tells from a running sync's; its end is stored.
+    lease = acquire_sync_lock(make_connection("acme", "acme-robotics"))
     make_connection("tiny", "tiny-co")
 
     call_command("sync_jobs", "--all")
 
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "acme: skipped, another sync of this organization is running"
+    assert lines[0] == (
+        "acme: skipped, another sync of this organization holds its lease until "
+        f"{timezone.localtime(lease):%Y-%m-%d %H:%M:%S %Z} at the latest (it is running, or "
+        "was stopped without freeing it)"
+    )
     assert lines[1].startswith("tiny: ok")
     assert not SyncRun.objects.filter(organization__slug="acme").exists()
+
+
+def test_sync_jobs_says_of_a_lease_freed_since_it_was_refused_that_another_sync_held_it(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+
+    def refused(*_: object, **__: object) -> SyncResult:
+        return SyncResult(outcome=SyncResult.Outcome.LOCKED)  # the other sync ended since
+
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", refused)
+
+    call_command("sync_jobs", "acme")
+
+    assert capsys.readouterr().out == (
+        "acme: skipped, another sync of this organization held its lease\n"
+    )
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])

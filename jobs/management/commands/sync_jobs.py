@@ -290,11 +290,23 @@ def _enabled_now(connection: GreenhouseConnection) -> bool:
 
 
 def _why_not_claimed(connection: GreenhouseConnection) -> str:
-    """Why the sync could not take the org's lease: the row is held, or it is gone because the
-    org was deleted or disconnected after this command listed it (--all takes a while)."""
-    if GreenhouseConnection.objects.filter(pk=connection.pk).exists():
-        return "another sync of this organization is running"
-    return "it was disconnected or deleted while this command ran"
+    """Why the sync could not take the org's lease: another sync holds it, or held it and has
+    ended since, or the row is gone because the org was deleted or disconnected after this
+    command listed it (--all takes a while). Nothing stored tells a sync that is running from
+    one killed without freeing its lease, but the lease's end is stored: the org is free then
+    at the latest."""
+    leases = GreenhouseConnection.objects.filter(pk=connection.pk).values_list(
+        "lock_expires_at", flat=True
+    )
+    if not leases:
+        return "it was disconnected or deleted while this command ran"
+    lapses = leases[0]
+    if lapses is None or lapses <= timezone.now():
+        return "another sync of this organization held its lease"
+    return (
+        f"another sync of this organization holds its lease until {_at(lapses)} at the latest "
+        "(it is running, or was stopped without freeing it)"
+    )
 
 
 def _at(moment: datetime) -> str:
