@@ -568,15 +568,21 @@ def test_a_job_a_sync_reopens_is_dated_in_the_sitemap_by_that_sync(
     client, acme, synced_acme, fake_greenhouse
 ):
     """Its page was a 410 until then: dated by its post's last change in Greenhouse, months
-    before, a crawler that saw the 410 was told the page had not changed since."""
+    before, a crawler that saw the 410 was told the page had not changed since. The sync that
+    closed it is the one that last wrote it, too (Django's admin shows when)."""
     job = Job.objects.get(title="Field Service Technician")
+    last_year = timezone.now() - timedelta(days=365)
     posts = fake_greenhouse.jobs("acme-robotics")
     post = next(p for p in posts if p["id"] == job.greenhouse_id)
     posts.remove(post)
     fake_greenhouse.touch("acme-robotics")
+    Job.objects.filter(pk=job.pk).update(synced_at=last_year)
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.closed == 1
+    job.refresh_from_db()
+    assert job.synced_at > last_year
     posts.append(post)
     fake_greenhouse.touch("acme-robotics")
+    Job.objects.filter(pk=job.pk).update(synced_at=last_year)  # closed last year
 
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.reopened == 1
 
@@ -597,6 +603,7 @@ def test_a_change_a_sync_brings_days_late_is_dated_in_the_sitemap_by_that_sync(
     post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["id"] == job.greenhouse_id)
     post.update(title="Field Service Engineer", updated_at=three_days_ago.isoformat())
     fake_greenhouse.touch("acme-robotics")
+    Job.objects.filter(pk=job.pk).update(synced_at=three_days_ago - timedelta(days=1))
 
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
 
