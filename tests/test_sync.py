@@ -1249,6 +1249,12 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
             f'<span lang="e">a</span><span lang="{"-".join(["en", *["abcdefgh"] * 4])}">b</span>',
             '<p lang="pt-BR">Olá</p><p>Hi</p><p>Salut</p><span>a</span><span>b</span>',
         ),
+        # 35 characters at most (RFC 5646, 4.4.1).
+        (
+            f'<span lang="en-{"-".join(["abcdefgh"] * 3)}-abcde">a</span>'
+            f'<span lang="en-{"-".join(["abcdefgh"] * 3)}-abcdef">b</span>',
+            f'<span lang="en-{"-".join(["abcdefgh"] * 3)}-abcde">a</span><span>b</span>',
+        ),
         # A tooltip is plain text: its direction controls reordered what it says.
         (
             '<a href="https://acme.example/cv" title="cv\u202egpj.exe">CV</a>'
@@ -1272,6 +1278,7 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
         "direction in capitals",
         "no direction",
         "language",
+        "language tag's longest",
         "title without direction controls",
         "isolation, override dropped",
     ],
