@@ -157,7 +157,8 @@ def kept_by_others_as_long_as_by_the_cache(
     longer: only this site's cache is told at once of a sync or an edit. Said outright, as an
     answer with a Last-Modified (a feed, a sitemap) and no Cache-Control may be kept for a
     tenth of its age (RFC 9111, 4.2.2): a day, for a feed whose jobs last changed 10 days ago.
-    Under cache_public_page, which keeps the header with the page."""
+    Under cache_public_page, which keeps the header with the page, and lowers its max-age
+    by the time the copy was kept (CachedPage.to_response)."""
 
     @wraps(view)
     def view_kept_as_long_as_by_the_cache(request: HttpRequest, **kwargs: Any) -> HttpResponse:

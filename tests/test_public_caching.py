@@ -173,6 +173,23 @@ def test_feeds_and_sitemaps_are_kept_by_others_no_longer_than_by_the_sites_own_c
             assert response["Cache-Control"] == f"public, max-age={seconds}", url
 
 
+@pytest.mark.parametrize("url", ["/jobs/feed/", "/sitemap-jobs.xml", "/orgs/acme/jobs.json"])
+def test_a_copy_from_the_cache_is_kept_by_others_only_for_what_is_left_of_its_time(
+    client, synced_acme, settings, monkeypatch, url
+):
+    """Served 200 s into its 300, a copy that said max-age=300 could be kept 300 s more, 500 s
+    after it was rendered: by a proxy, or by a reader whose 304 said it again. Now 100 s."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    rendered = client.get(url)
+    later = time.time() + 200
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    for headers in ({}, {"Accept-Encoding": "gzip"}, {"If-None-Match": rendered["ETag"]}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == (304 if "If-None-Match" in headers else 200)
+        assert response["Cache-Control"] == "public, max-age=100", headers
+
+
 @pytest.mark.parametrize("cached", [True, False])
 def test_a_head_carries_the_headers_of_the_get_and_gets_its_304(client, synced_acme, cached):
     """RFC 9110: a HEAD answers the headers a GET would. Django's ConditionalGetMiddleware
