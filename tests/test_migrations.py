@@ -318,30 +318,33 @@ def test_0049_reads_again_the_posts_whose_lang_title_or_isolation_the_sanitizer_
         "<p>Ask <bdi>שרה</bdi> in HR.</p>",
         '<p lang="en US">Solder circuit boards.</p>',
         '<p><a href="https://acme.example/cv" title="cv\u202egpj.exe">Our form</a></p>',
+        # Without its bdi, the override ran on to the paragraph's end: "today." backwards.
+        "<p>Ask <bdi>\u202eRH</bdi> today.</p>",
         '<p lang="fr" title="Salut">Bonjour.</p>',
     ]
     for post, content in zip(posts, contents, strict=False):
         post["content"] = html.escape(content)
-    jobs = jobs_synced_from(fake_greenhouse, posts[:4])
+    jobs = jobs_synced_from(fake_greenhouse, posts[:5])
     # As earlier code stored them: without the bdi, with the lang and the title's override.
     stored = [
         "<p>Ask שרה in HR.</p>",
         '<p lang="en US">Solder circuit boards.</p>',
         jobs[2].description_html.replace('title="cv', 'title="cv\u202e'),
-        jobs[3].description_html,
+        "<p>Ask \u202eRH today.</p>",
+        jobs[4].description_html,
     ]
     for job, description_html in zip(jobs, stored, strict=True):
         Job.objects.filter(pk=job.pk).update(description_html=description_html)
 
     markup_reparse.forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew(apps, None)
 
-    assert_read_again({job.pk for job in jobs[:3]}, forgotten_by="acme", kept_by="tiny")
+    assert_read_again({job.pk for job in jobs[:4]}, forgotten_by="acme", kept_by="tiny")
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
     sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     descriptions = [Job.objects.get(pk=job.pk).description_html for job in jobs]
     assert descriptions == [job.description_html for job in jobs]
     assert "<bdi>" in descriptions[0] and "lang" not in descriptions[1]
-    assert 'title="cvgpj.exe"' in descriptions[2]
+    assert 'title="cvgpj.exe"' in descriptions[2] and "<bdi>" in descriptions[3]
 
 
 language_case = importlib.import_module(
