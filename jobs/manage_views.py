@@ -71,6 +71,7 @@ from jobs.memberships import (
     invitation_cancel,
     invitation_links_of,
     invitation_of,
+    invitation_waiting,
     is_staff_account,
     joined_membership,
     member_invite,
@@ -854,10 +855,24 @@ def _form_errors_show(request: HttpRequest, form: Form) -> None:
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
 
 
-@login_required
 @require_page_or_form
 def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
-    """The link an invited account gets by email: joining takes a click, never just a visit."""
+    """The link an invited account gets by email: joining takes a click, never just a visit.
+    Signed out, a link that no longer works (cancelled, replaced, expired, its org deleted)
+    says so at once: sent to sign in, whoever had no password yet found the email's password
+    link dead too once the account the invitation made went with it, and was told nothing."""
+    if not request.user.is_authenticated:
+        try:
+            invitation_waiting(token)
+        except MembershipError as exc:
+            return _link_refused(
+                request, "registration/join.html", exc.message, for_another_account=False
+            )
+    return _invitation_join_signed_in(request, token)
+
+
+@login_required
+def _invitation_join_signed_in(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             membership = invitation_accept(token=token, user=request.user)

@@ -453,8 +453,9 @@ def _email_confirmed(user: User) -> bool:
     return bool(confirmed) and email_key(confirmed) == email_key(user.email)
 
 
-def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:
-    """The invitation a join link names, if it is still valid and is for `user`."""
+def invitation_waiting(token: str, *, for_update: bool = False) -> Invitation:
+    """The invitation a join link names, if the link is still valid, whoever opens it
+    (MembershipError if not)."""
     invitation_pk, _, sent_at = _join_link_values(token)
     invitations = Invitation.objects.select_related("organization")
     if for_update:
@@ -462,6 +463,12 @@ def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invita
     invitation = invitations.filter(pk=invitation_pk).first()
     if invitation is None or invitation.sent_at.isoformat() != sent_at:
         raise MembershipError(INVITATION_INVALID_MESSAGE)
+    return invitation
+
+
+def invitation_of(token: str, *, user: User, for_update: bool = False) -> Invitation:
+    """The invitation a join link names, if it is still valid and is for `user`."""
+    invitation = invitation_waiting(token, for_update=for_update)
     if invitation.user_id != user.pk:
         raise InvitationForAnotherAccount(
             "This invitation is for another account than the one you are signed in with. Sign "

@@ -1892,6 +1892,28 @@ def test_a_sign_in_page_under_words_to_read_first_does_not_jump_past_them(
     assert parsed(Client().get("/accounts/login/")).select_one("[autofocus]")["name"] == "username"
 
 
+@pytest.mark.parametrize("then", ["cancel", "delete the org"])
+def test_a_join_link_that_stopped_working_says_so_before_asking_to_sign_in(signed_in, acme, then):
+    """Someone without an account was sent to sign in, told first to set a password with the
+    email's other link; that link was dead too (the account the invitation made went with it),
+    and the page it led to said it "was used already or it is too old"."""
+    invite(signed_in, "dave@example.org", role="admin")
+    link = join_link(mail.outbox[0])
+    if then == "cancel":
+        invitation = Invitation.objects.get()
+        signed_in.post(
+            "/manage/acme/members/", {"action": "cancel_invitation", "invitation": invitation.pk}
+        )
+    else:
+        signed_in.post("/manage/acme/delete/", {"confirm": "acme"})
+    assert not User.objects.filter(email="dave@example.org").exists()
+
+    for method in (Client().get, Client().post):
+        response = method(link)
+        assert response.status_code == 410
+        assert "not valid any more" in " ".join(response.content.decode().split())
+
+
 @pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
 def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
     signed_in, acme, outsider, mallory, then, monkeypatch
