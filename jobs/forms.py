@@ -609,6 +609,7 @@ class EmailChangeForm(PasswordConfirmedForm):
 # Added to an API key field's help text when a key is stored: on the settings page and in
 # Django's admin.
 KEEP_THE_STORED_KEY = "Leave empty to keep the key stored now."
+ENTER_THE_KEY_AGAIN = "The key you entered was not kept: enter it again."
 
 
 class ConnectForm(forms.Form):
@@ -643,6 +644,19 @@ class ConnectForm(forms.Form):
         self.board: Board | None = None
         if has_api_key:  # said only then: with none stored, it told of a key there was not
             self.fields["api_key"].help_text += f" {KEEP_THE_STORED_KEY}"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if (
+            self.errors
+            and "api_key" not in self.errors
+            and self.data.get(self.add_prefix("api_key"))
+        ):
+            # Refused for another field, the form comes back with the key's box empty, as a
+            # password's (the key never goes back into the page): said, or the board was
+            # connected without it once the token was put right. On the bound field, which
+            # cleaning made with the field's help text as it was then.
+            self["api_key"].help_text += f" {ENTER_THE_KEY_AGAIN}"
 
     def clean_api_key(self) -> str | None:
         """None keeps a stored key: an empty field must not wipe it by accident."""

@@ -276,6 +276,24 @@ def test_connecting_while_the_queue_is_down_keeps_the_connection(signed_in, nort
     assert connection.queued_at is None and connection.next_sync_at <= timezone.now()
 
 
+def test_a_connect_form_refused_for_its_token_asks_for_the_key_typed_again(
+    signed_in, north, queued
+):
+    """The key's box comes back empty, as a password's: nothing said so, and once the token was
+    put right the board was connected without the key."""
+    again = "The key you entered was not kept: enter it again."
+    help_text = "#id_api_key_helptext"
+
+    refused = BeautifulSoup(connect(signed_in, "no-such-board").content, "html.parser")
+    assert again not in refused.select_one(help_text).text  # no key was typed
+    refused = BeautifulSoup(
+        connect(signed_in, "no-such-board", api_key="gh-secret-key-ABCDE").content, "html.parser"
+    )
+    assert again in refused.select_one(help_text).text
+    assert refused.select_one("#id_api_key").get("value") is None
+    assert "gh-secret-key" not in str(refused)
+
+
 def test_connecting_another_board_keeps_the_stored_key(signed_in, north, queued):
     connect(signed_in, "tiny-co", api_key="gh-secret-key-ABCDE")
     GreenhouseConnection.objects.update(last_attempt_at=None)
