@@ -3096,6 +3096,25 @@ def test_giving_up_your_own_admin_role_is_asked_first(signed_in, owner, member):
     assert theirs.role == Membership.Role.MEMBER
 
 
+def test_the_members_pages_questions_mark_the_members_tab_as_their_section(signed_in, member):
+    """Asked at the members page's address, "Remove bob@acme.example from Acme Robotics?" was
+    marked as the members page itself (aria-current="page"), where the pages reached from the
+    settings and the jobs say "true", the section they belong to."""
+    theirs = Membership.objects.get(user=member)
+    question = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": theirs.pk}
+    )
+
+    for response, current in ((signed_in.get("/manage/acme/members/"), "page"), (question, "true")):
+        tabs = parsed(response).select('nav[aria-label="Acme Robotics admin"] a')
+        assert {tab.get_text(): tab.get("aria-current") for tab in tabs} == {
+            "Settings": None,
+            "Jobs": None,
+            "Sync history": None,
+            "Members": current,
+        }
+
+
 def test_an_admin_who_steps_down_is_sent_to_their_organizations(signed_in, owner, member):
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)
