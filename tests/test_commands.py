@@ -919,18 +919,18 @@ def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_leaves_it_to_t
     assert capsys.readouterr().out.startswith("acme: ok, 6 created")
 
 
-def _signalled_before(function):
+def _signalled_before(function, number: int = signal.SIGTERM):
     def signalled(*args: object, **kwargs: object) -> object:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), number)
         return function(*args, **kwargs)
 
     return signalled
 
 
-def _signalled_after(function):
+def _signalled_after(function, number: int = signal.SIGTERM):
     def signalled(*args: object, **kwargs: object) -> object:
         returned = function(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), number)
         return returned
 
     return signalled
@@ -962,6 +962,40 @@ def test_sync_jobs_stopped_outside_the_syncs_own_freeing_frees_the_org(
     assert GreenhouseConnection.objects.get().lock_expires_at is None
     assert caught.value.code == 128 + signal.SIGTERM
     assert "acme: stopped by SIGTERM" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "signalled", "when"),
+    [
+        ("acquire_sync_lock", _signalled_after, "before"),
+        ("_recorded_sync_lock_release", _signalled_before, "after"),
+    ],
+    ids=["as-it-takes-the-lease", "as-it-frees-it-its-outcome-recorded"],
+)
+def test_sync_jobs_stopped_by_ctrl_c_frees_the_org_says_so_and_exits_130(
+    fake_greenhouse, capsys, monkeypatch, name, signalled, when
+):
+    # Ctrl-C raised KeyboardInterrupt wherever the command was: as it took or freed the org's
+    # lease, that left the org "Running…" until the lease ran out, and it ended with a traceback
+    # and no word of the orgs not synced, its run "running" until the org's next sync.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    monkeypatch.setattr(sync, name, signalled(getattr(sync, name), signal.SIGINT))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own
+    try:
+        with pytest.raises(BaseException) as caught:
+            call_command("sync_jobs", "--all")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    assert acme.lock_expires_at is None
+    assert isinstance(caught.value, SystemExit) and caught.value.code == 128 + signal.SIGINT
+    assert not SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
+    assert capsys.readouterr().err == (
+        f"acme: stopped by SIGINT {when} its sync finished; the 1 organization after it was not "
+        "synced.\n"
+    )
 
 
 @pytest.mark.parametrize(

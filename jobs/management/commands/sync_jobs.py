@@ -25,10 +25,11 @@ from jobs.sync import (
 )
 
 SLUG_FIELD = Organization._meta.get_field("slug")
-# A process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the process
-# at once, they left the org being synced locked ("Running…", Refresh now refused) until its
-# lease ran out, SYNC_LOCK_SECONDS on.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the
+# process at once, they left the org being synced locked ("Running…", Refresh now refused) until
+# its lease ran out, SYNC_LOCK_SECONDS on; Ctrl-C's KeyboardInterrupt did too, raised as the
+# sync took or freed the lease.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # A run's outcome as its sync recorded it; "running" and "interrupted" mean it did not.
 RECORDED_OUTCOMES = (SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED)
 
