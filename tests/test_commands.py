@@ -8,6 +8,7 @@ import os
 import re
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command, find_commands, load_command_class
@@ -654,10 +655,14 @@ def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_green
     assert not SyncRun.objects.filter(organization__slug="acme").exists()
 
 
-def test_sync_jobs_says_of_a_lease_freed_since_it_was_refused_that_another_sync_held_it(
-    fake_greenhouse, capsys, monkeypatch
+@pytest.mark.parametrize("lapsed", [False, True], ids=["freed", "lapsed"])
+def test_sync_jobs_says_of_a_lease_freed_or_lapsed_since_it_was_refused_that_another_held_it(
+    fake_greenhouse, capsys, monkeypatch, lapsed
 ):
-    make_connection("acme", "acme-robotics")
+    connection = make_connection("acme", "acme-robotics")
+    if lapsed:  # left by a sync stopped without freeing it
+        connection.lock_expires_at = timezone.now() - timedelta(seconds=1)
+        connection.save(update_fields=["lock_expires_at"])
 
     def refused(*_: object, **__: object) -> SyncResult:
         return SyncResult(outcome=SyncResult.Outcome.LOCKED)  # the other sync ended since
@@ -1049,6 +1054,37 @@ def test_sync_jobs_losing_the_database_as_it_stops_exits_as_signalled_and_names_
         f"{timezone.localtime(lease):%Y-%m-%d %H:%M:%S %Z}, and no sync of this organization "
         "can start before.\n"
     )
+
+
+def test_sync_jobs_stopped_as_a_failed_sync_frees_its_lease_says_the_sync_finished(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503, times=10)
+    release = sync._recorded_sync_lock_release
+    monkeypatch.setattr(sync, "_recorded_sync_lock_release", _signalled_before(release))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == "acme: stopped by SIGTERM after its sync finished.\n"
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+
+
+@pytest.mark.parametrize("stopped_as", ["it-syncs", "its-lease-is-refused"])
+def test_sync_jobs_losing_the_database_as_it_stops_names_no_lease_it_does_not_hold(
+    fake_greenhouse, capsys, monkeypatch, stopped_as
+):
+    # Freed by the sync as it unwound, or another sync's: the database lost afterwards, no
+    # lease is left held by this command.
+    connection = make_connection("acme", "acme-robotics")
+    if stopped_as == "it-syncs":
+        monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+    else:
+        acquire_sync_lock(connection)  # another sync's, running
+        monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
+    monkeypatch.setattr(sync_jobs_command, "stopped_sync_run_interrupt", _database_lost)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == "acme: stopped by SIGTERM during its sync.\n"
 
 
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(

@@ -1448,6 +1448,31 @@ def test_a_stopped_syncs_run_is_not_marked_interrupted_once_another_sync_has_sta
     assert running.outcome == SyncRun.Outcome.RUNNING
 
 
+def test_the_run_of_a_sync_that_recorded_none_is_not_that_of_a_sync_before_it(
+    acme, fake_greenhouse
+):
+    sync(acme)
+    stopped_at = timezone.now()
+    acquire_sync_lock(acme, started_at=stopped_at)  # stopped before it recorded its run
+
+    assert sync_run_of(acme, started_at=stopped_at) is None
+
+
+def test_a_stopped_sync_leaves_running_the_run_of_a_sync_that_started_before_it(
+    acme, fake_greenhouse
+):
+    # One that outlived its lease, taken over by the stopped sync: not the stopped sync's run.
+    acquire_sync_lock(acme)
+    outlived = start_sync_run(acme, trigger=SyncRun.Trigger.SCHEDULE)
+    stopped_at = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(lock_expires_at=None)
+    acquire_sync_lock(acme, started_at=stopped_at)  # stopped before it recorded its run
+
+    assert stopped_sync_run_interrupt(acme, started_at=stopped_at) == 0
+    outlived.refresh_from_db()
+    assert outlived.outcome == SyncRun.Outcome.RUNNING
+
+
 def test_a_sync_leaves_another_orgs_running_sync_alone(acme, fake_greenhouse):
     other = make_connection("tiny", "tiny-co")
     running = SyncRun.objects.create(organization=other.organization, trigger="schedule")
