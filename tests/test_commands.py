@@ -1087,6 +1087,39 @@ def test_sync_jobs_losing_the_database_as_it_stops_names_no_lease_it_does_not_ho
     assert capsys.readouterr().err == "acme: stopped by SIGTERM during its sync.\n"
 
 
+@pytest.mark.parametrize(
+    "name", ["stopped_sync_run_interrupt", "sync_lease_release", "sync_run_of"]
+)
+def test_sync_jobs_signalled_again_as_it_ends_the_stopped_sync_ends_it_all_the_same(
+    fake_greenhouse, capsys, monkeypatch, name
+):
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
+    again = _signalled_before(getattr(sync_jobs_command, name), signal.SIGHUP)
+    monkeypatch.setattr(sync_jobs_command, name, again)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM, signal.SIGHUP) == 128 + signal.SIGTERM
+    assert GreenhouseConnection.objects.get().lock_expires_at is None
+    assert capsys.readouterr().err == "acme: stopped by SIGTERM before its sync finished.\n"
+
+
+def test_sync_jobs_all_stopped_as_it_asks_whether_an_org_was_paused_syncs_it_not(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    monkeypatch.setattr(
+        sync_jobs_command, "_enabled_now", _signalled_before(sync_jobs_command._enabled_now)
+    )
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert not GreenhouseConnection.objects.filter(last_attempt_at__isnull=False).exists()
+    assert capsys.readouterr().err == (
+        "acme: stopped by SIGTERM before its sync began; the 1 organization after it was not "
+        "synced.\n"
+    )
+
+
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(
     fake_greenhouse, monkeypatch
 ):
