@@ -1056,6 +1056,21 @@ def test_sync_jobs_losing_the_database_as_it_stops_exits_as_signalled_and_names_
     )
 
 
+def test_sync_jobs_that_freed_the_lease_the_sync_could_not_says_not_that_it_is_left_held(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # The database back as the command freed the lease and lost again as it then found the
+    # run: it said the lease could not be freed and no sync could start before it lapsed.
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+    monkeypatch.setattr(sync, "release_sync_lock", _database_lost)  # the sync's own freeing
+    monkeypatch.setattr(sync_jobs_command, "sync_run_of", _database_lost)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert GreenhouseConnection.objects.get().lock_expires_at is None
+    assert capsys.readouterr().err == "acme: stopped by SIGTERM during its sync.\n"
+
+
 def test_sync_jobs_stopped_as_a_failed_sync_frees_its_lease_says_the_sync_finished(
     fake_greenhouse, capsys, monkeypatch
 ):

@@ -186,7 +186,8 @@ def _stopped_sync_end(
     reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
     try:
         stopped_sync_run_interrupt(connection, started_at=started_at)
-        sync_lease_release(connection.pk, started_at=started_at)
+        if sync_lease_release(connection.pk, started_at=started_at):
+            connection.lock_expires_at = None  # not left held, whatever is lost next
         run = sync_run_of(connection, started_at=started_at)
     except DATABASE_LOST_ERRORS as error:
         stop.during_sync = "during its sync"  # whether it finished is not known
