@@ -824,25 +824,27 @@ def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
     assert "acme: stopped by SIGHUP" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("ignored", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])
 def test_sync_jobs_run_with_a_signal_ignored_goes_on_ignoring_it(
-    fake_greenhouse, capsys, monkeypatch
+    fake_greenhouse, capsys, monkeypatch, ignored
 ):
     # `nohup sync_jobs --all &`, the terminal then closed: its SIGHUP, ignored by nohup's
-    # choice, stopped the sync all the same (129).
+    # choice, stopped the sync all the same (129). A shell script's `sync_jobs --all &` is
+    # started ignoring SIGINT as well.
     make_connection("acme", "acme-robotics")
     fetch = GreenhouseClient.fetch_jobs_response
 
-    def hung_up_as_it_fetches(client: GreenhouseClient, *args: object, **kwargs: object):
-        os.kill(os.getpid(), signal.SIGHUP)
+    def signalled_as_it_fetches(client: GreenhouseClient, *args: object, **kwargs: object):
+        os.kill(os.getpid(), ignored)
         return fetch(client, *args, **kwargs)
 
-    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", hung_up_as_it_fetches)
-    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", signalled_as_it_fetches)
+    previous = signal.signal(ignored, signal.SIG_IGN)
     try:
         call_command("sync_jobs", "--all")
-        left = signal.getsignal(signal.SIGHUP)
+        left = signal.getsignal(ignored)
     finally:
-        signal.signal(signal.SIGHUP, previous)
+        signal.signal(ignored, previous)
 
     assert capsys.readouterr().out.startswith("acme: ok, 6 created")
     assert left is signal.SIG_IGN
