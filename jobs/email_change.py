@@ -176,7 +176,8 @@ def email_respell(*, user: User, new_email: str) -> None:
             f"Your address changed to {locked.email} meanwhile, so it was not changed to "
             f"{new_email}. Ask again if you still want it."
         )
-    # The same mailbox: one a link confirmed stays so (EmailChangeCount.confirmed_email).
+    # One a link confirmed stays so while its emails reach the mailbox the link did
+    # (EmailChangeCount.confirmed_email).
     _email_save(locked, new_email, confirmed=False)
     user.email = new_email
 

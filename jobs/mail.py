@@ -42,6 +42,16 @@ def address_sendable(address: str) -> bool:
     return True
 
 
+def mailbox(address: str) -> str | None:
+    """The mailbox an email to `address` reaches, as the mail server is told it (RCPT TO): its
+    domain in IDNA ("straße" as strasse), a local part beyond ASCII as an encoded word, in
+    lowercase, as mail servers read addresses. None if it cannot be sent to. Not email_key,
+    which is one for "ſam" and "sam", two mailboxes once sent."""
+    if not address_sendable(address):
+        return None
+    return sanitize_address(address, settings.DEFAULT_CHARSET).lower()
+
+
 def email_subject(subject: str) -> str:
     """One line (a line break in a subject raises BadHeaderError, and a name typed by someone
     may hold one), without the direction controls a name could leave open (jobs/text.py)."""

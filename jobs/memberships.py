@@ -24,7 +24,12 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from jobs.cache import listing_cache_invalidate
-from jobs.mail import UNSENDABLE_ADDRESS_MESSAGE, address_sendable, automated_email_send
+from jobs.mail import (
+    UNSENDABLE_ADDRESS_MESSAGE,
+    address_sendable,
+    automated_email_send,
+    mailbox,
+)
 from jobs.models import (
     INVITATION_DAYS,
     SLUGS_OF_SITE_PAGES,
@@ -435,22 +440,25 @@ def invitation_links_of(user: User) -> list[tuple[Invitation, str]]:
     invitations = Invitation.objects.filter(
         user=user, sent_at__gt=timezone.now() - timedelta(days=INVITATION_DAYS)
     )
-    confirmed = email_key(user.email) if _email_confirmed(user) else None
+    confirmed = _confirmed_mailbox(user)
     return [
         (invitation, invitation_token(invitation))
         for invitation in invitations.select_related("organization").order_by("sent_at", "pk")
-        if invitation.made_account or email_key(invitation.email) == confirmed
+        if invitation.made_account or (confirmed and mailbox(invitation.email) == confirmed)
     ]
 
 
-def _email_confirmed(user: User) -> bool:
-    """Whether `user`'s address is the one a confirmation link gave it, spelt as it was or not."""
+def _confirmed_mailbox(user: User) -> str | None:
+    """The mailbox a confirmation link reached, if `user`'s address is still it, spelt as it
+    was or not; compared as the emails are sent (jobs.mail.mailbox), not by email_key, which
+    lets the page respell an address into another mailbox."""
     confirmed = (
         EmailChangeCount.objects.filter(user=user.pk)
         .values_list("confirmed_email", flat=True)
         .first()
     )
-    return bool(confirmed) and email_key(confirmed) == email_key(user.email)
+    reached = mailbox(confirmed) if confirmed else None
+    return reached if reached and reached == mailbox(user.email) else None
 
 
 def invitation_waiting(token: str, *, for_update: bool = False) -> Invitation:

@@ -1661,6 +1661,20 @@ def test_manage_offers_no_join_link_at_an_address_staff_gave_an_account(
     assert offered_join_links(mallory) == []
 
 
+def test_manage_offers_no_join_link_at_an_address_respelt_into_another_mailbox(
+    signed_in, acme, outsider, mallory
+):
+    """A long s, "ſam", is "sam" to email_key, so the page respells one as the other at once;
+    but the link emailed to "ſam" went to another mailbox (its local part as an encoded
+    word), and showed nothing of "sam"'s."""
+    address_confirmed(mallory, "ſam@new.example")
+    mallory.post("/accounts/email/", {"email": "sam@new.example", "password": PASSWORD})
+    invite(signed_in, "sam@new.example")
+    assert Invitation.objects.get().user == outsider
+
+    assert offered_join_links(mallory) == []
+
+
 def test_manage_offers_no_join_link_once_it_expired(client, signed_in, acme):
     invite(signed_in, "dave@acme.example")
     invitation = Invitation.objects.get(email="dave@acme.example")
