@@ -273,6 +273,10 @@ def test_the_description_box_is_spell_checked_in_the_saved_language(client, nort
         ("zh-YUE-hk", "zh-yue-HK"),  # an extended language subtag, lowercase
         ("DE-ch-1901", "de-CH-1901"),  # a variant, lowercase
         ("de-DE-X-TWAIN", "de-DE-x-twain"),  # private use: no region or script after x
+        ("FR-ca-X-CA", "fr-CA-x-ca"),  # as RFC 5646 2.1.1 writes en-CA-x-ca, after a singleton
+        ("AZ-latn-X-LATN", "az-Latn-x-latn"),
+        ("DE-u-CO-phonebk", "de-u-co-phonebk"),  # an extension's subtags too
+        ("DE-1A2B", "de-1a2b"),  # a variant of four characters, lowercase as any variant
         ("de", "de"),
     ],
 )
