@@ -1675,6 +1675,30 @@ def test_manage_offers_no_join_link_at_an_address_respelt_into_another_mailbox(
     assert offered_join_links(mallory) == []
 
 
+def test_manage_offers_no_join_link_once_staff_moved_the_account_off_the_address(
+    signed_in, acme, outsider, mallory
+):
+    """Invited at the address a link confirmed, then given another in Django's admin (the
+    mailbox is someone else's now, say): the invitation still waits for the account."""
+    address_confirmed(mallory, "mallory@new.example")
+    invite(signed_in, "mallory@new.example")
+    assert len(offered_join_links(mallory)) == 1
+
+    User.objects.filter(pk=outsider.pk).update(email="mallory@other.example")
+
+    assert offered_join_links(mallory) == []
+
+
+def test_manage_offers_no_join_link_at_an_address_no_email_can_go_to(acme, outsider, mallory):
+    """Stored before such addresses were refused: neither it nor the account's, unconfirmed,
+    reaches a mailbox, which must not make them one."""
+    Invitation.objects.create(
+        organization=acme.organization, user=outsider, role="member", email="mallory@。x.example"
+    )
+
+    assert offered_join_links(mallory) == []
+
+
 def test_manage_offers_no_join_link_once_it_expired(client, signed_in, acme):
     invite(signed_in, "dave@acme.example")
     invitation = Invitation.objects.get(email="dave@acme.example")
