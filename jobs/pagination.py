@@ -3,12 +3,13 @@ visitors' and the admins' lists."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from jobs.selectors import JobsForAdmins
@@ -26,26 +27,28 @@ def page_asked(items: QuerySet[Any] | JobsForAdmins, *, per_page: int, asked: st
 
 
 def page_links(
-    request: HttpRequest, page: Page, *, keeping: Collection[str] = ()
+    request: HttpRequest, page: Page, *, params: Sequence[tuple[str, str]] = ()
 ) -> dict[str, str]:
     """The addresses of the pages before and after `page` ("" for none), as templates name
-    them, keeping the parameters named `keeping` (a list's filters)."""
+    them: each that page's own (page_query), with the list's filters `params`."""
     return {
-        "previous_page_url": _page_url(request, page, page.number - 1, keeping=keeping),
-        "next_page_url": _page_url(request, page, page.number + 1, keeping=keeping),
+        "previous_page_url": _page_url(request, page, page.number - 1, params=params),
+        "next_page_url": _page_url(request, page, page.number + 1, params=params),
     }
 
 
-def _page_url(request: HttpRequest, page: Page, number: int, *, keeping: Collection[str]) -> str:
+def page_query(number: int, *, params: Sequence[tuple[str, str]]) -> str:
+    """The query string of page `number` of a list with the filters `params`, as applied (a
+    fixed order, no value the list ignored): "" for its first page unfiltered. Never page=1,
+    nor parameters such as utm_source, which change nothing and would make the page a second
+    address."""
+    return urlencode([*params, ("page", str(number))] if number > 1 else params)
+
+
+def _page_url(
+    request: HttpRequest, page: Page, number: int, *, params: Sequence[tuple[str, str]]
+) -> str:
     if not 1 <= number <= page.paginator.num_pages:
         return ""
-    # The filters only: a link shared with ?utm_source=… must not carry it to every page.
-    params = QueryDict(mutable=True)
-    for name in keeping:
-        if name in request.GET:
-            params.setlist(name, request.GET.getlist(name))
-    # Page 1 is the list's own address, as its canonical link gives it: ?page=1 made it a
-    # second address of the same page.
-    if number > 1:
-        params["page"] = str(number)
-    return f"?{params.urlencode()}" if params else request.path
+    query = page_query(number, params=params)
+    return f"?{query}" if query else request.path

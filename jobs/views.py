@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from functools import partial, wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
@@ -32,7 +31,7 @@ from jobs.cache import cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
-from jobs.pagination import page_asked, page_links
+from jobs.pagination import page_asked, page_links, page_query
 from jobs.selectors import (
     DepartmentPath,
     FilterOptions,
@@ -260,7 +259,7 @@ def _listing_context(
         "filters": filters,
         "options": options,
         "page": page,
-        **page_links(request, page, keeping=FILTER_PARAMETERS),
+        **page_links(request, page, params=filters.as_query_params()),
         "canonical_url": _listing_canonical_url(request, page, params=filters.as_query_params()),
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed.
@@ -302,9 +301,7 @@ def _listing_canonical_url(
     pagination and faceted navigation says: pointing at the unfiltered list (or its page N)
     would claim that different jobs are the same page.
     """
-    if page.number > 1:
-        params = [*params, ("page", str(page.number))]
-    query = urlencode(params)
+    query = page_query(page.number, params=params)
     return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
 
 

@@ -1233,6 +1233,26 @@ def test_the_jobs_list_is_paginated_and_page_links_keep_the_filters(client, db):
     assert "<title>“analyst” · All open jobs, page 2 · orgsite</title>" in second_html
 
 
+def test_the_jobs_lists_page_links_are_their_pages_canonical_addresses(client, db):
+    """As the filter form sends them, with its empty boxes and a department twice: page 1's
+    link was "?q=analyst&org=&department=…&department=…&location=", another address of the
+    page its canonical link gives as ?q=analyst&department=…, cached apart."""
+    org = Organization.objects.create(name="Many Roles", slug="many")
+    team = make_unit(Department, org, "Team")
+    for n in range(30):
+        make_job(org, f"Analyst {n:02d}", departments=(team,), search_text="analysis")
+    sent = {"q": "analyst", "org": "", "department": [team.pk, team.pk], "location": ""}
+
+    first = client.get("/jobs/", sent).content.decode()
+    second = client.get("/jobs/", {**sent, "page": 2}).content.decode()
+
+    assert f'rel="next" href="?q=analyst&amp;department={team.pk}&amp;page=2"' in first
+    assert f'rel="prev" href="?q=analyst&amp;department={team.pk}"' in second
+    assert (
+        f'<link rel="canonical" href="http://testserver/jobs/?q=analyst&amp;department={team.pk}"'
+    ) in first
+
+
 def test_a_page_past_the_end_shows_the_last_page(client, db):
     org = Organization.objects.create(name="Few Roles", slug="few")
     make_job(org, "Only one")
