@@ -269,6 +269,8 @@ class JobPost:
     departments: tuple[Unit, ...] = field(default=())
     offices: tuple[Unit, ...] = field(default=())
     units_not_sent: tuple[str, ...] = field(default=())
+    # A date read as missing for being ahead (see dated_ahead_hash).
+    dated_ahead: bool = False
 
 
 class InvalidJob(ValueError):
@@ -507,13 +509,30 @@ def _date_of_post(
     return moment
 
 
-def _past_datetime_or_none(job_id: int, raw: dict[str, Any], key: str) -> datetime | None:
-    """The post's timestamp `key`, missing if it is later than CLOCK_MARGIN from now (logged)."""
-    moment = _date_of_post(job_id, raw, key)
-    if moment is not None and moment > timezone.now() + CLOCK_MARGIN:
-        logger.warning("job post %s: %s %s is in the future; read as missing", job_id, key, moment)
-        return None
-    return moment
+def _past_dates_of_post(
+    job_id: int, raw: dict[str, Any]
+) -> tuple[datetime | None, datetime | None, bool]:
+    """The post's updated_at and first_published, and whether either was read as missing for
+    being later than CLOCK_MARGIN from now (logged)."""
+    latest = timezone.now() + CLOCK_MARGIN
+    dates: list[datetime | None] = []
+    ahead = False
+    for key in ("updated_at", "first_published"):
+        moment = _date_of_post(job_id, raw, key)
+        if moment is not None and moment > latest:
+            logger.warning(
+                "job post %s: %s %s is in the future; read as missing", job_id, key, moment
+            )
+            moment, ahead = None, True
+        dates.append(moment)
+    return dates[0], dates[1], ahead
+
+
+def dated_ahead_hash(payload_hash: str) -> str:
+    """The hash stored for a post with a date read as missing for being ahead: never its own,
+    so that the next sync reads the post again (and takes the date once it has come), and the
+    same for the same post, so that it is unchanged until then."""
+    return fingerprint(payload_hash, "dated ahead")
 
 
 def _of_shape(job_id: int, raw: dict[str, Any], key: str, shape: type) -> Any:
@@ -711,9 +730,12 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     metadata = _of_shape(job_id, raw, "metadata", list)
     departments = _units_sent(job_id, raw, "departments", kind="department")
     offices = _units_sent(job_id, raw, "offices", kind="office")
+    updated_at, first_published_at, dated_ahead = _past_dates_of_post(job_id, raw)
+    payload_hash = payload_hash or job_payload_hash(raw)
     return JobPost(
         greenhouse_id=job_id,
-        payload_hash=payload_hash or job_payload_hash(raw),
+        payload_hash=dated_ahead_hash(payload_hash) if dated_ahead else payload_hash,
+        dated_ahead=dated_ahead,
         title=title,
         content_html=content_html,
         content_hash=job_content_hash(content_html, absolute_url),
@@ -725,8 +747,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         requisition_id=_text(raw.get("requisition_id"))[:200],
         language=_text(raw.get("language"))[:20],
         company_name=_text(raw.get("company_name"))[:NAME_MAX_LENGTH],
-        updated_at=_past_datetime_or_none(job_id, raw, "updated_at"),
-        first_published_at=_past_datetime_or_none(job_id, raw, "first_published"),
+        updated_at=updated_at,
+        first_published_at=first_published_at,
         application_deadline=_date_of_post(
             job_id, raw, "application_deadline", read=_deadline_or_none
         ),

@@ -134,6 +134,9 @@ class SyncCounts:
     skip_reasons: list[str] = field(default_factory=list, compare=False)
     # Of the skipped, those without a readable id or under another post's (see _skip).
     skipped_for_id: int = field(default=0, compare=False)
+    # Posts with a date read as missing for being ahead: the board is not kept as applied, so
+    # that the next sync reads them again, and takes their dates once they have come.
+    dated_ahead: int = field(default=0, compare=False)
 
     @property
     def imported(self) -> int:
@@ -484,7 +487,7 @@ def _fetch_and_apply(
                 run,
                 counts,
                 now=now,
-                applied_board_fingerprint=response.fingerprint,
+                applied_board_fingerprint="" if counts.dated_ahead else response.fingerprint,
                 applied_board_open_jobs=_open_jobs(connection),
                 applied_board_skipped=counts.skipped,
                 applied_board_skip_reasons=counts.skip_reasons,
@@ -622,19 +625,24 @@ def apply_board(
             skips.append((job_id, _listed_again(job_id), True))
             continue
         current = existing.get(job_id)
-        if current is not None and current.payload_hash == payload_hash:
-            kept.add(job_id)
-            if current.is_open:
-                counts.unchanged += 1
-            else:
-                reopen_pks.append(current.pk)
-            continue
-        try:
-            changed.append(parse_job(raw, payload_hash=payload_hash))
-        except InvalidJob as exc:
-            skips.append((job_id, str(exc), False))
+        if current is None or current.payload_hash != payload_hash:
+            try:
+                post = parse_job(raw, payload_hash=payload_hash)
+            except InvalidJob as exc:
+                skips.append((job_id, str(exc), False))
+                continue
+            counts.dated_ahead += post.dated_ahead
+            # A post dated ahead has a hash of its own (dated_ahead_hash): stored, it is the
+            # same post, still ahead.
+            if current is None or current.payload_hash != post.payload_hash:
+                kept.add(job_id)
+                changed.append(post)
+                continue
+        kept.add(job_id)
+        if current.is_open:
+            counts.unchanged += 1
         else:
-            kept.add(job_id)
+            reopen_pks.append(current.pk)
     for job_id, reason, for_id in skips:
         if not for_id and job_id in kept:
             # A broken copy of a post imported from a later one: "once fixed in Greenhouse"

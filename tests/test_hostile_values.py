@@ -348,6 +348,31 @@ def test_a_post_dated_in_the_future_is_not_listed_first_until_then(
     assert newest.index("<item>") < newest.index(posts[0]["title"]) < newest.index(job.title)
 
 
+def test_a_post_dated_ahead_is_read_again_and_takes_its_dates_once_they_have_come(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Its hash stored, the post was never read again: its dates stayed missing for good."""
+    ahead = timezone.now() + timedelta(days=3)
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[-1].update(first_published=ahead.isoformat(), updated_at=ahead.isoformat())
+    fake_greenhouse.touch(TOKEN)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    job = Job.objects.get(greenhouse_id=posts[-1]["id"])
+    assert job.first_published_at is job.greenhouse_updated_at is None
+
+    # Still ahead, the same board: nothing changes, nor is written.
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+    assert result.ok and result.counts.unchanged == len(posts) and not result.counts.updated
+
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=3))
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.updated == 1
+    job.refresh_from_db()
+    assert job.first_published_at == job.greenhouse_updated_at == ahead
+
+
 def test_a_post_dated_within_the_clocks_margin_ahead_keeps_its_dates(acme, fake_greenhouse):
     """Greenhouse's clock and this site's may disagree by a little: an edit made seconds ago
     there is no post from the future."""
