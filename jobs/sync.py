@@ -643,14 +643,18 @@ def apply_board(
             counts.unchanged += 1
         else:
             reopen_pks.append(current.pk)
+    to_fix: set[int] = set()  # the ids of the broken posts counted as the admins' to fix
     for job_id, reason, for_id in skips:
-        if not for_id and job_id in kept:
-            # A broken copy of a post imported from a later one: "once fixed in Greenhouse"
-            # sent its admins to mend a post whose job is on the site.
+        if not for_id and (job_id in kept or job_id in to_fix):
+            # A broken copy of a post imported from another, or of one counted to fix already:
+            # "once fixed in Greenhouse, the next sync imports them" sent its admins to mend a
+            # post whose job is on the site, or promised two posts of one id, one a duplicate.
             logger.info(
                 "sync skipped a broken copy org=%s job=%s reason=%s", org.slug, job_id, reason
             )
             reason, for_id = _listed_again(job_id), True
+        elif not for_id:
+            to_fix.add(job_id)
         _skip(counts, org, reason, for_id=for_id)
 
     if reopen_pks:

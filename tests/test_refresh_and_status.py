@@ -363,6 +363,24 @@ def test_the_skipped_posts_fixable_in_greenhouse_are_spoken_of_as_several(
     assert signed_in.get(STATUS_URL).json()["skipped_text"].endswith(remedy)
 
 
+def test_two_broken_copies_of_one_id_are_one_post_to_fix_and_a_duplicate(
+    signed_in, acme, fake_greenhouse
+):
+    # "Once fixed in Greenhouse, the next sync imports them": fixed, the second is still the
+    # first's duplicate, and skipped as such.
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["title"] = ""
+    posts.append({**posts[1], "title": " ", "requisition_id": "another"})
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+
+    assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
+        f"2 not imported: job post {posts[1]['id']} has no title; job post {posts[1]['id']} "
+        "listed again with other content (a duplicate id); the first that can be imported is "
+        f"kept. {FOR_ID} Once the other is fixed in Greenhouse, the next sync imports it."
+    )
+
+
 def test_a_post_listed_twice_as_it_is_is_not_named_as_not_imported(
     signed_in, acme, fake_greenhouse
 ):

@@ -1021,9 +1021,11 @@ def test_of_duplicate_ids_the_copy_imported_before_is_kept_as_the_board_is_read_
     assert Job.objects.get(greenhouse_id=good["id"]).title == good["title"].strip()
 
 
-def test_a_broken_post_whose_id_no_other_copy_holds_is_skipped_for_what_is_wrong(
+def test_of_broken_copies_of_an_id_no_copy_holds_the_first_is_skipped_for_what_is_wrong(
     acme, fake_greenhouse
 ):
+    """The others as listed again: both "to fix in Greenhouse", once fixed the second was
+    still the first's duplicate."""
     posts = fake_greenhouse.jobs("acme-robotics")
     posts[0]["title"] = ""
     broken = {**copy.deepcopy(posts[0]), "requisition_id": "another copy"}
@@ -1032,8 +1034,12 @@ def test_a_broken_post_whose_id_no_other_copy_holds_is_skipped_for_what_is_wrong
 
     result = sync(acme)
 
-    assert result.counts.skip_reasons == [f"job post {broken['id']} has no title"] * 2
-    assert result.counts.skipped_for_id == 0
+    assert result.counts.skip_reasons == [
+        f"job post {broken['id']} has no title",
+        f"job post {broken['id']} listed again with other content (a duplicate id); the first "
+        "that can be imported is kept",
+    ]
+    assert result.counts.skipped_for_id == 1
 
 
 def test_a_post_listed_twice_as_it_is_is_imported_once_and_not_skipped(acme, fake_greenhouse):
