@@ -67,15 +67,20 @@ SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
 # get_text(" ") puts a space at every tag, and excerpts read "Apply using this link . Applications".
 INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|bdi|code|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
 # Greenhouse opens the descriptions of a board with a company intro set up once for all its
-# posts (`<div class="content-intro">`): an excerpt taken from there would be the same for every
-# job of the org, so it starts after the intro. nh3 drops the class; the div stays first.
-INTRO_START_RE = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\bcontent-intro\b""")
+# posts (`<div class="content-intro">`), and ends them with a conclusion (`content-conclusion`,
+# most often the equal-opportunity text): an excerpt taken from either would be the same for
+# every job of the org, so it starts after the intro, and is not the conclusion alone. nh3
+# drops their classes; the divs stay.
+GREENHOUSE_BLOCK = r"""<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\b{}\b"""
+INTRO_START_RE = re.compile(r"\s*" + GREENHOUSE_BLOCK.format("content-intro"))
+CONCLUSION_RE = re.compile(GREENHOUSE_BLOCK.format("content-conclusion"))
 INTRO_HEAD_CHARS = 200
 # The job title is the page's h1. Posts that use h1 for their own sections (real ones do) have
 # every heading moved a level down, so the sections keep their shape under the title.
 H1_TAG_RE = re.compile(r"<h1\b", re.IGNORECASE)
 HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
+DIV_START_RE = re.compile(r"\s*<div[\s>]")
 # The characters clean_text() drops and nh3 keeps: C0 controls but for NUL, tab, newline and
 # carriage return, then DEL and C1 (U+007F-U+009F), and the noncharacters U+FFFE and U+FFFF.
 # Browsers show them as boxes, and feeds (XML 1.0) cannot carry C0 or the noncharacters. nh3
@@ -251,22 +256,40 @@ def opens_with_intro(escaped_content: str) -> bool:
     return bool(INTRO_START_RE.match(unescape_once(escaped_content[:INTRO_HEAD_CHARS])))
 
 
-def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, after_intro: bool = False) -> str:
-    """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word;
-    `after_intro`: from what follows the description's first div, when anything does."""
-    if after_intro and safe_html.startswith("<div"):
-        return _excerpt(_after_first_div(safe_html), length) or _excerpt(safe_html, length)
-    return _excerpt(safe_html, length)
+def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content: str = "") -> str:
+    """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word.
+    In a description that opens with Greenhouse's intro (read in `escaped_content`, which
+    `safe_html` was sanitized from), from what follows the intro; if nothing does, or only
+    Greenhouse's conclusion, the intro: it says what the company does, the conclusion that it
+    hires fairly."""
+    if not (safe_html.startswith("<div") and opens_with_intro(escaped_content)):
+        return _excerpt(safe_html, length)
+    intro_end = _first_div_end(safe_html)
+    after_intro = safe_html[intro_end:]
+    if _is_conclusion_alone(after_intro, escaped_content):
+        after_intro = ""
+    return _excerpt(after_intro, length) or _excerpt(safe_html[:intro_end], length)
 
 
-def _after_first_div(safe_html: str) -> str:
-    """What follows the div that opens nh3's output, in which every div is closed."""
+def _first_div_end(safe_html: str) -> int:
+    """Where the div that opens nh3's output, in which every div is closed, ends."""
     depth = 0
     for tag in DIV_TAG_RE.finditer(safe_html):
         depth += -1 if tag.group(1) else 1
         if depth == 0:
-            return safe_html[tag.end() :]
-    return ""
+            return tag.end()
+    return len(safe_html)
+
+
+def _is_conclusion_alone(safe_html: str, escaped_content: str) -> bool:
+    """Whether `safe_html` is one div and the description has Greenhouse's conclusion: then that
+    div is the conclusion. The content is searched only for such a description, which is rare:
+    after the intro, descriptions go on with their own words."""
+    return (
+        bool(DIV_START_RE.match(safe_html))
+        and not safe_html[_first_div_end(safe_html) :].strip()
+        and bool(CONCLUSION_RE.search(unescape_once(escaped_content)))
+    )
 
 
 def _excerpt(safe_html: str, length: int) -> str:

@@ -48,7 +48,6 @@ from jobs.models import Department, GreenhouseConnection, Job, Office, Organizat
 from jobs.sanitize import (
     MAX_SAFE_HTML_CHARS,
     excerpt_of,
-    opens_with_intro,
     safe_html_head,
     sanitize_content,
     text_of,
@@ -858,7 +857,7 @@ def _descriptions_of(posts: list[JobPost]) -> dict[int, Description]:
         for post in posts
     ]
     excerpts = [
-        excerpt_of(safe_html, after_intro=opens_with_intro(post.content_html or ""))
+        excerpt_of(safe_html, escaped_content=post.content_html or "")
         for post, safe_html in zip(posts, safe_htmls, strict=True)
     ]
     texts = [text_of(safe_html) for safe_html in safe_htmls]

@@ -726,6 +726,23 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
         ('\n  <div class="content-intro"><p>We are Acme.</p></div><p>The role.</p>', "The role."),
         # Nothing after the intro: the intro is better than nothing.
         ('<div class="content-intro"><p>We are Acme.</p></div><div></div>', "We are Acme."),
+        # Nor Greenhouse's conclusion alone, the same for every job, as the intro: the intro
+        # says what the company does.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div>\n<div class="content-conclusion">'
+            "<div><p>Acme is an equal opportunity employer.</p></div></div>",
+            "We are Acme.",
+        ),
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><p>The role.</p>'
+            '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p></div>',
+            "The role. Acme is an equal opportunity employer.",
+        ),
+        # A div after the intro with no conclusion is the description.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div><p>The role.</p></div>',
+            "The role.",
+        ),
         # A first div that is not an intro is the description itself.
         ('<div class="summary"><p>The role.</p></div><p>More.</p>', "The role. More."),
         (
