@@ -713,3 +713,36 @@ def test_0047_applies_again_a_board_whose_skips_were_counted_before_it(fake_gree
         f"job post {broken['id']} listed again with other content (a duplicate id); the first "
         "that can be imported is kept"
     ]
+
+
+unit_names_strip = importlib.import_module("jobs.migrations.0052_unit_names_without_outer_spaces")
+
+
+def test_0052_stores_the_names_of_departments_and_offices_without_spaces_at_their_ends(
+    fake_greenhouse,
+):
+    """Written only from the changed posts that list them, they kept a space until then."""
+    acme = make_connection("acme", "acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    department = Department.objects.filter(organization=acme.organization).first()
+    office, other_office = Office.objects.filter(organization=acme.organization)[:2]
+    names = {
+        department.pk: department.name,
+        office.pk: (office.name, office.location),
+        other_office.pk: (other_office.name, other_office.location),
+    }
+    # As earlier code stored them: sent with spaces at their ends, or cut after one.
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+    Office.objects.filter(pk=office.pk).update(
+        name=f"{office.name} ", location=f" {office.location}"
+    )
+    Office.objects.filter(pk=other_office.pk).update(location="")
+
+    unit_names_strip.strip_unit_names(apps, None)
+
+    department.refresh_from_db()
+    office.refresh_from_db()
+    other_office.refresh_from_db()
+    assert department.name == names[department.pk]
+    assert (office.name, office.location) == names[office.pk]
+    assert (other_office.name, other_office.location) == (names[other_office.pk][0], "")

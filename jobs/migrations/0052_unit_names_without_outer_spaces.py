@@ -1,0 +1,41 @@
+from django.db import migrations
+
+BATCH = 2000
+
+
+def one_line(text: str) -> str:
+    """As jobs.greenhouse reads a name now: whitespace collapsed, none at either end."""
+    return " ".join(text.split())
+
+
+def strip_unit_names(apps, schema_editor):
+    """Departments and offices are written only from the changed posts that list them, so a
+    name or office location stored with a space at an end (sent so before one-line values, of
+    a job 0017 did not have read again as it was off the board, or cut after a space at 300
+    characters before names were trimmed after their cut) kept it until its post changed: it
+    sorted apart and showed so in filters and on job pages. Written here as the sync now reads
+    them. Only (organization, greenhouse id) is unique: no two units merge."""
+    for model_name, fields in (("Department", ["name"]), ("Office", ["name", "location"])):
+        model = apps.get_model("jobs", model_name)
+        changed = {}
+        for pk, *values in model.objects.values_list("pk", *fields).iterator(BATCH):
+            cleaned = {
+                field: one_line(value)
+                for field, value in zip(fields, values, strict=True)
+                if value != one_line(value) and one_line(value)
+            }
+            if cleaned:
+                changed[pk] = cleaned
+        # Written once read: SQLite does not isolate a write from a read still going.
+        for pk, cleaned in changed.items():
+            model.objects.filter(pk=pk).update(**cleaned)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("jobs", "0051_emailchangecount_confirmed_email"),
+    ]
+
+    operations = [
+        migrations.RunPython(strip_unit_names, migrations.RunPython.noop),
+    ]
