@@ -14,6 +14,7 @@ from django.db import connection as db_connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from jobs.greenhouse import job_payload_hash
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -746,3 +747,39 @@ def test_0052_stores_the_names_of_departments_and_offices_without_spaces_at_thei
     assert department.name == names[department.pk]
     assert (office.name, office.location) == names[office.pk]
     assert (other_office.name, other_office.location) == (names[other_office.pk][0], "")
+
+
+dates_read_again = importlib.import_module("jobs.migrations.0053_read_again_posts_without_a_date")
+
+
+def test_0053_reads_again_the_posts_stored_without_a_date_and_takes_dates_since_come(
+    fake_greenhouse, monkeypatch
+):
+    """A post dated ahead kept its post's hash, and was never read again once its date came."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    ahead = timezone.now() + timedelta(days=3)
+    posts[0].update(first_published=ahead.isoformat(), updated_at=ahead.isoformat())
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    tiny = make_connection("tiny", "tiny-co")
+    for connection in (acme, tiny):
+        sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    # As code before 0051 stored it.
+    Job.objects.filter(pk=job.pk).update(payload_hash=job_payload_hash(posts[0]))
+    GreenhouseConnection.objects.update(applied_board_fingerprint="as applied")
+
+    dates_read_again.read_again_posts_without_a_date(apps, None)
+
+    fingerprints = dict(
+        GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
+    )
+    assert fingerprints == {"acme": "", "tiny": "as applied"}
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=3))
+    result = sync_organization(
+        GreenhouseConnection.objects.get(pk=acme.pk), trigger=SyncRun.Trigger.COMMAND
+    )
+    assert result.counts.updated == 1
+    job.refresh_from_db()
+    assert job.first_published_at == job.greenhouse_updated_at == ahead

@@ -1,0 +1,42 @@
+from django.db import migrations
+from django.db.models import Q
+
+from jobs.greenhouse import dated_ahead_hash
+
+BATCH = 2000
+
+
+def read_again_posts_without_a_date(apps, schema_editor):
+    """A post dated more than a day ahead has its dates read as missing, and now a hash of its
+    own (dated_ahead_hash), so that each sync reads it again until its dates have come. One
+    stored before kept its post's hash and was never read again: its dates stayed missing. The
+    jobs without either date (which do not say which were ahead) are stored as such a post
+    would be, and their orgs forget their board's fingerprint: the next sync reads them again,
+    keeping their descriptions (the hash is not forgotten, which would have them read anew),
+    and a post still ahead is then unchanged."""
+    Job = apps.get_model("jobs", "Job")
+    rows = (
+        Job.objects.filter(
+            Q(greenhouse_updated_at__isnull=True) | Q(first_published_at__isnull=True)
+        )
+        .exclude(payload_hash="")
+        .values_list("pk", "organization_id", "payload_hash")
+        .iterator(BATCH)
+    )
+    found = list(rows)
+    # Written once read: SQLite does not isolate a write from a read still going.
+    for pk, _, payload_hash in found:
+        Job.objects.filter(pk=pk).update(payload_hash=dated_ahead_hash(payload_hash))
+    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
+        organization__in={organization_pk for _, organization_pk, _ in found}
+    ).update(applied_board_fingerprint="")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("jobs", "0052_unit_names_without_outer_spaces"),
+    ]
+
+    operations = [
+        migrations.RunPython(read_again_posts_without_a_date, migrations.RunPython.noop),
+    ]
