@@ -57,7 +57,8 @@ REFUSED_STATUSES = (401, 403)
 WILL_TRY_AGAIN = "the sync will try again later."
 WILL_TRY_AGAIN_RE = re.compile(r"the sync will try again[^.]*\.")
 # The longest the task waits to retry a failed sync (jobs.tasks.retry_delay), however long
-# Greenhouse asks: a longer wait is the schedule's (jobs.sync). Messages say which comes when.
+# Greenhouse asks: only the schedule's next sync waits out a longer wait (jobs.sync). Messages
+# say which comes when.
 RETRY_MAX_SECONDS = 15 * 60
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")

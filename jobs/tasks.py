@@ -53,7 +53,8 @@ RETRY_BASE_SECONDS = 30
 
 def retry_delay(retries: int, retry_after: float | None = None) -> float:
     """Exponential backoff, each wait drawn between half and all of it, never sooner than
-    Greenhouse's Retry-After (up to RETRY_MAX_SECONDS: a longer wait is the schedule's)."""
+    Greenhouse's Retry-After up to RETRY_MAX_SECONDS: a longer one is waited for that long, and
+    only the schedule's next sync waits it out (jobs.sync._record_failure)."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
     return max(min(retry_after or 0, RETRY_MAX_SECONDS), random.uniform(ceiling / 2, ceiling))
 

@@ -836,8 +836,9 @@ def test_the_task_waits_at_least_as_long_as_greenhouse_asked(acme, fake_greenhou
     assert acme.retry_at >= timezone.now() + timedelta(seconds=590)
 
 
-def test_a_retry_after_longer_than_15_minutes_is_left_to_the_schedule():
-    # "or after 15 minutes when it is longer still" (README, GREENHOUSE_MAX_RETRY_AFTER).
+def test_a_retry_after_longer_than_15_minutes_is_retried_15_minutes_later():
+    # "or after 15 minutes when it is longer still" (README, GREENHOUSE_MAX_RETRY_AFTER); only
+    # the schedule's next sync waits it out (below).
     assert tasks.retry_delay(0, retry_after=3600) == 15 * 60
 
 
