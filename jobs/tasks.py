@@ -203,9 +203,9 @@ def _retry_unstarted_sync(
             "taking_over": taking_over.isoformat() if taking_over else None,
         }
     own_starts = [
-        datetime.fromisoformat(kwargs[name])
+        start
         for name in ("lease_taken_at", "taking_over")
-        if kwargs.get(name)
+        if (start := _mark_time(kwargs.get(name)))
     ]
     _retry_after_database_error(
         task,
