@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from http import HTTPStatus
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
@@ -60,6 +60,10 @@ WILL_TRY_AGAIN_RE = re.compile(r"the sync will try again[^.]*\.")
 # Greenhouse asks: only the schedule's next sync waits out a longer wait (jobs.sync). Messages
 # say which comes when.
 RETRY_MAX_SECONDS = 15 * 60
+# What whoever runs the site is to check when the address, or a proxy on the way, is to blame.
+CHECK_THE_ADDRESS = (
+    "check the address this site uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way"
+)
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -150,6 +154,18 @@ class GreenhouseError(Exception):
         self.message = message
         self.http_status = http_status
         self.retry_after = retry_after
+        # What happened, and, of one only whoever runs the site can mend, what they are to do
+        # (for_the_site_to_fix writes the message from both).
+        self.cause = message
+        self.site_fix = ""
+
+    @classmethod
+    def for_the_site_to_fix(cls, cause: str, fix: str, **kwargs: Any) -> Self:
+        """An error whose message, written for an org's admins, asks whoever runs the site to
+        `fix` ("raise that limit"); connect_greenhouse, which they run, tells them to instead."""
+        error = cls(f"{cause} Ask whoever runs this site to {fix}.", **kwargs)
+        error.cause, error.site_fix = cause, fix
+        return error
 
 
 class InvalidBoardToken(GreenhouseError):
@@ -802,11 +818,11 @@ def jobs_of_payload(payload: Any, *, content_dropped: bool = False) -> list[Any]
     if posts and not any(isinstance(post, dict) and "content" in post for post in posts):
         if content_dropped:
             # Greenhouse answered what it was asked: only the address, or a proxy, can change.
-            raise MalformedPayload(
+            raise MalformedPayload.for_the_site_to_fix(
                 "Greenhouse sent the jobs without their descriptions, as it does when not asked "
                 "for them: a redirect on the way dropped the request's ?content=true; nothing "
-                "was changed. Ask whoever runs this site to check the address it uses for "
-                "Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way.",
+                "was changed.",
+                CHECK_THE_ADDRESS,
                 http_status=200,
             )
         raise MalformedPayload(
@@ -1354,12 +1370,12 @@ class GreenhouseClient:
             reason="the board API needs no credentials, so a proxy or firewall on the way most "
             "likely refused it",
         )
-        return AccessRefused(
+        return AccessRefused.for_the_site_to_fix(
             f"The request for the job board “{token}” was refused (HTTP "
             f"{_status_text(status)}); nothing was changed. Greenhouse's job boards "
             "need no login or API key, so the refusal most likely came from a proxy or firewall "
-            "between this site and Greenhouse: ask whoever runs this site to check that its "
-            f"server may reach {host}.",
+            "between this site and Greenhouse.",
+            f"check that this site's server may reach {host}",
             http_status=status,
         )
 
@@ -1378,12 +1394,12 @@ class GreenhouseClient:
             headers,
             reason="the board API answers a board's address with the board, 404 or 410",
         )
-        return MisdirectedRequest(
+        return MisdirectedRequest.for_the_site_to_fix(
             f"Greenhouse's address answered the request for the job board “{token}” with HTTP "
             f"{_status_text(status)}; nothing was changed. This site builds that request the "
             "same way for every board, so the cause is most likely on its side, not the "
-            "board's: ask whoever runs this site to check the address it uses for Greenhouse "
-            "(GREENHOUSE_API_BASE) and any proxy on the way.",
+            "board's.",
+            CHECK_THE_ADDRESS,
             http_status=status,
         )
 
@@ -1413,10 +1429,10 @@ class GreenhouseClient:
             declared,
             bytes_read,
         )
-        return ResponseTooLarge(
+        return ResponseTooLarge.for_the_site_to_fix(
             f"Greenhouse's response is larger than this site accepts ({limit:,} bytes); nothing "
-            "was changed. Ask whoever runs this site to raise that limit "
-            "(GREENHOUSE_MAX_RESPONSE_BYTES).",
+            "was changed.",
+            "raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)",
             http_status=status,
         )
 

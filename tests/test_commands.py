@@ -418,6 +418,39 @@ def test_connect_greenhouse_led_astray_says_what_to_check(fake_greenhouse, setti
     assert not Organization.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        ({"fault": "status", "status": 403}, "The request for the job board “acme-robotics” was "
+         "refused (HTTP 403 Forbidden); nothing was changed. Greenhouse's job boards need no "
+         "login or API key, so the refusal most likely came from a proxy or firewall between "
+         "this site and Greenhouse. Check that this site's server may reach 127.0.0.1"),
+        ({"fault": "status", "status": 405}, "Greenhouse's address answered the request for the "
+         "job board “acme-robotics” with HTTP 405 Method Not Allowed; nothing was changed. This "
+         "site builds that request the same way for every board, so the cause is most likely on "
+         "its side, not the board's. Check the address this site uses for Greenhouse "
+         "(GREENHOUSE_API_BASE) and any proxy on the way"),
+        ({"fault": "oversized", "size": 2_000}, "Greenhouse's response is larger than this site "
+         "accepts (1,000 bytes); nothing was changed. Raise that limit "
+         "(GREENHOUSE_MAX_RESPONSE_BYTES)"),
+    ],
+    ids=["refused", "another 4xx", "over the size cap"],
+)  # fmt: skip
+def test_connect_greenhouse_tells_whoever_runs_it_what_to_change_of_the_site(
+    fake_greenhouse, settings, fault, said
+):
+    # Told to "ask whoever runs this site", the settings page's words for an org's admins,
+    # whoever ran the command was told to ask themselves.
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000
+    fake_greenhouse.fail_next("acme-robotics", **fault)
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == f"{said}, then run this command again."
+    assert not Organization.objects.exists()
+
+
 def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")
@@ -1330,7 +1363,8 @@ def test_connect_greenhouse_says_where_to_look_when_the_board_request_is_refused
     with pytest.raises(
         CommandError,
         match=f"job board “acme-robotics” was refused "
-        rf"\(HTTP {status} .*proxy or firewall.*may reach 127\.0\.0\.1\.$",
+        rf"\(HTTP {status} .*proxy or firewall.*may reach 127\.0\.0\.1, then run this command "
+        r"again\.$",
     ):
         call_command("connect_greenhouse", "acme", "acme-robotics")
     assert not GreenhouseConnection.objects.exists()

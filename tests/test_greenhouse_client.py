@@ -113,8 +113,8 @@ def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_lo
     assert caught.value.message == (
         f"The request for the job board “acme-robotics” was refused (HTTP {status} {phrase}); "
         "nothing was changed. Greenhouse's job boards need no login or API key, so the refusal "
-        "most likely came from a proxy or firewall between this site and Greenhouse: ask "
-        "whoever runs this site to check that its server may reach 127.0.0.1."
+        "most likely came from a proxy or firewall between this site and Greenhouse. Ask "
+        "whoever runs this site to check that this site's server may reach 127.0.0.1."
     )
     assert fake_greenhouse.request_count("acme-robotics") == 1
     [record] = [r for r in caplog.records if "refused" in r.getMessage()]
@@ -143,9 +143,9 @@ def test_another_client_error_names_the_status_and_who_can_fix_it_and_is_logged(
     assert caught.value.message == (
         f"Greenhouse's address answered the request for the job board “acme-robotics” with HTTP "
         f"{shown}; nothing was changed. This site builds that request the same way for every "
-        "board, so the cause is most likely on its side, not the board's: ask whoever runs this "
-        "site to check the address it uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy "
-        "on the way."
+        "board, so the cause is most likely on its side, not the board's. Ask whoever runs this "
+        "site to check the address this site uses for Greenhouse (GREENHOUSE_API_BASE) and any "
+        "proxy on the way."
     )
     [record] = [r for r in caplog.records if "unexpected client error" in r.getMessage()]
     assert record.levelname == "WARNING"
@@ -911,7 +911,7 @@ def test_jobs_a_redirect_sent_without_content_say_who_can_see_to_it(client, fake
     assert caught.value.message == (
         "Greenhouse sent the jobs without their descriptions, as it does when not asked for "
         "them: a redirect on the way dropped the request's ?content=true; nothing was changed. "
-        "Ask whoever runs this site to check the address it uses for Greenhouse "
+        "Ask whoever runs this site to check the address this site uses for Greenhouse "
         "(GREENHOUSE_API_BASE) and any proxy on the way."
     )
     assert caught.value.http_status == 200

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
@@ -170,14 +171,17 @@ class Command(ProjectCommand):
 def _check_failure_message(error: GreenhouseError) -> str:
     """Why the board could not be checked, as check_failure_message() says it (the client's "the
     sync will try again later" is untrue here: nothing is stored yet), but for whoever runs the
-    site, who runs this command: an address that leads nowhere is theirs to see to, where the
-    settings page asks an org's admins to tell them."""
+    site, who runs this command: an address that leads nowhere, a refusal on the way or a board
+    past the size cap is theirs to see to, where the settings page asks an org's admins to tell
+    them."""
     if isinstance(error, LedAstray):
         return (
             f"Greenhouse's address {error.what}, so the token could not be checked, and nothing "
             "was saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), "
             "this server's network and any proxy on the way, then run this command again."
         )
+    if error.site_fix:
+        return f"{error.cause} {capfirst(error.site_fix)}, then run this command again."
     return check_failure_message(error)
 
 
