@@ -46,6 +46,7 @@ BOARD_HISTORY_FIELDS = [
     "failure_emailed_at",
     "failure_email_claimed_at",
     "retry_at",
+    "greenhouse_wait_until",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
@@ -179,10 +180,14 @@ def connection_schedule_update(
         raise ValueError(f"sync interval out of bounds: {sync_interval_minutes} minutes")
     connection.sync_interval_minutes = sync_interval_minutes
     connection.enabled = not paused
-    # Counting from the last attempt applies a shorter interval at once, and a longer one too.
+    # Counting from the last attempt applies a shorter interval at once, and a longer one too;
+    # never before the end of a wait Greenhouse asked for, though.
     now = timezone.now()
     last_attempt = connection.last_attempt_at
-    next_sync_at = Value(last_attempt + connection.sync_interval if last_attempt else now)
+    due = last_attempt + connection.sync_interval if last_attempt else now
+    if connection.greenhouse_wait_until is not None:
+        due = max(due, connection.greenhouse_wait_until)
+    next_sync_at = Value(due)
     # While a sync holds the lease, the org stays due by the lease's end (acquire_sync_lock), or
     # a killed worker's org would wait out the new interval. Read from the row: a sync may have
     # claimed it since the page loaded.

@@ -344,6 +344,9 @@ class GreenhouseConnection(models.Model):
     next_sync_at = models.DateTimeField(default=timezone.now)
     # Set when a sync is enqueued and cleared when it starts: "already queued" for Refresh now.
     queued_at = models.DateTimeField(null=True, blank=True)
+    # Until when Greenhouse's Retry-After asked the last sync, which failed, to wait: no sync of
+    # the schedule's starts before it, however its interval changes (None: none asked).
+    greenhouse_wait_until = models.DateTimeField(null=True, blank=True)
     # When the task retries a failed sync; cleared when any sync starts, which ends that chain
     # of retries (jobs.tasks.sync_org) and holds off the dispatcher until then.
     retry_at = models.DateTimeField(null=True, blank=True)

@@ -1288,8 +1288,9 @@ def _record_failure(
     invalid_token: bool = False,
 ) -> None:
     """Record the failure. The schedule's next sync waits at least `retry_after` seconds, as
-    Greenhouse asked (6 hours at most, as urllib3 reads it): the task's retry waits for it too,
-    but a sync not retried (sync_jobs's, a task's last try) was asked again an interval later."""
+    Greenhouse asked (6 hours at most, as urllib3 reads it), even should the interval change
+    (greenhouse_wait_until): the task's retry waits for it too, up to 15 minutes, but a sync not
+    retried (sync_jobs's, a task's last try) was asked again an interval later."""
     now = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(
         outcome=SyncRun.Outcome.FAILED,
@@ -1321,9 +1322,9 @@ def _update_connection(
     **values: Any,
 ) -> None:
     """Store the sync's outcome and schedule the next one an interval after `now` (or
-    `wait_at_least` seconds, if longer), if the sync still holds its lease: one that outlived
-    it leaves the connection to the sync that took over (Celery's time limits do not always
-    fire)."""
+    `wait_at_least` seconds, if longer, the wait Greenhouse asked for), if the sync still holds
+    its lease: one that outlived it leaves the connection to the sync that took over (Celery's
+    time limits do not always fire)."""
     # The interval as saved now, not as read when the sync started: an admin may have changed it
     # meanwhile, and the old one would put off (or bring forward) the next sync by hours.
     saved = GreenhouseConnection.objects.filter(
@@ -1333,7 +1334,9 @@ def _update_connection(
         saved.values_list("sync_interval_minutes", flat=True).first()
         or connection.sync_interval_minutes  # deleted or taken over: the update changes nothing
     )
-    values["next_sync_at"] = now + max(connection.sync_interval, timedelta(seconds=wait_at_least))
+    wait_until = now + timedelta(seconds=wait_at_least) if wait_at_least else None
+    values["greenhouse_wait_until"] = wait_until
+    values["next_sync_at"] = max(now + connection.sync_interval, wait_until or now)
     saved.update(**values)
     for name, value in values.items():
         setattr(connection, name, value)

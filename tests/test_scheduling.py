@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError
 
 from jobs import scheduling, tasks
 from jobs import sync as jobs_sync
+from jobs.connections import connection_schedule_update
 from jobs.greenhouse import WILL_TRY_AGAIN
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
@@ -866,6 +867,37 @@ def test_a_sync_not_retried_is_scheduled_no_sooner_than_greenhouse_asked(
     assert not result.ok
     acme.refresh_from_db()
     assert before + waits <= acme.next_sync_at <= timezone.now() + waits
+
+
+@pytest.mark.parametrize("paused_meanwhile", [False, True], ids=["new interval", "resumed"])
+def test_a_new_schedule_waits_out_the_retry_after_of_the_last_failure(
+    acme, fake_greenhouse, settings, paused_meanwhile
+):
+    # Counted from the last attempt alone, the schedule asked Greenhouse again sooner than its
+    # Retry-After said.
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    before = timezone.now()
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    if paused_meanwhile:
+        connection_schedule_update(connection=acme, sync_interval_minutes=60, paused=True)
+
+    connection_schedule_update(connection=acme, sync_interval_minutes=30, paused=False)
+
+    assert acme.next_sync_at >= before + timedelta(hours=2)
+
+
+def test_a_new_schedule_after_a_success_counts_from_the_last_attempt(
+    acme, fake_greenhouse, settings
+):
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    assert tasks.sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok  # Refresh now
+
+    connection_schedule_update(connection=acme, sync_interval_minutes=30, paused=False)
+
+    assert acme.next_sync_at == acme.last_attempt_at + timedelta(minutes=30)
 
 
 def test_the_task_does_not_retry_a_token_greenhouse_could_never_accept(
