@@ -86,6 +86,12 @@ def trickling_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> N
     fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=0.1, chunk_size=512)
 
 
+def body_stalling(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    # The headers come; the next chunk of the body outlasts the read timeout, not the deadline.
+    settings.GREENHOUSE_READ_TIMEOUT = 0.3
+    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=1.0, chunk_size=4096)
+
+
 def dripping_headers(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
     # A byte of the headers at a time, each well within the read timeout.
     settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
@@ -217,6 +223,14 @@ FAULTS = [
         "took too long",
         requests=1,
         within=1.5,
+        http_status=200,
+    ),
+    Fault(
+        "body stalling",
+        body_stalling,
+        FAILING,
+        "did not answer in time",
+        requests=1,
         http_status=200,
     ),
     Fault("dripping headers", dripping_headers, FAILING, "took too long", requests=1, within=2),

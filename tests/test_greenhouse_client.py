@@ -280,6 +280,12 @@ def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
         ),
         (
             {"fault": "rate_limit"},
+            "60",
+            "Greenhouse is rate limiting requests and asked to wait a minute or less; the sync "
+            "will try again after that.",
+        ),
+        (
+            {"fault": "rate_limit"},
             "301",
             "Greenhouse is rate limiting requests and asked to wait about 6 minutes; the sync "
             "will try again after that.",
@@ -303,7 +309,14 @@ def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
             f"Greenhouse is rate limiting requests; {WILL_TRY_AGAIN}",
         ),
     ],
-    ids=["under a minute", "minutes", "a 503's", "past the task's longest", "unreadable"],
+    ids=[
+        "under a minute",
+        "a minute",
+        "minutes",
+        "a 503's",
+        "past the task's longest",
+        "unreadable",
+    ],
 )
 def test_a_wait_greenhouse_asks_for_says_roughly_when_the_sync_tries_again(
     fake_greenhouse, settings, fault, retry_after, said
@@ -879,6 +892,28 @@ def test_a_404_a_redirect_led_to_away_from_the_board_is_the_redirects_not_the_to
     )
     assert caught.value.http_status == 404 and caught.value.transient
     assert "greenhouse redirect led to a missing page status=404 url=http://" in caplog.text
+
+
+def test_a_410_a_redirect_led_to_away_from_the_board_is_the_redirects_too(client, fake_greenhouse):
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location="/v1/boards/gone-co/jobs")
+    fake_greenhouse.fail_next("gone-co", "status", status=410)
+
+    with pytest.raises(LedAstray) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert "to /v1/boards/gone-co/jobs, which answered HTTP 410 Gone" in caught.value.message
+    assert caught.value.http_status == 410
+
+
+def test_a_redirects_long_path_is_cut_short_in_the_message(client, fake_greenhouse):
+    # The message goes to the connection, the sync history and emails.
+    path = "/v1/" + "x" * 500
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=path)
+
+    with pytest.raises(LedAstray) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert f"to {path[:200]}…, which answered HTTP 404" in caught.value.message
 
 
 @pytest.mark.parametrize(
