@@ -921,6 +921,7 @@ def test_a_redirects_long_path_is_cut_short_in_the_message(client, fake_greenhou
     [
         "/v1/boards/acme-robotics/jobs?content=true",  # as the board's address sends it on
         "http://localhost:{port}/v1/boards/acme-robotics/jobs/?content=true",  # another host
+        "/v2/boards/acme-robotics/jobs?content=true",  # an API base moved
     ],
 )
 def test_a_404_of_the_boards_own_path_after_a_redirect_is_still_board_not_found(
