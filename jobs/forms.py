@@ -645,18 +645,16 @@ class ConnectForm(forms.Form):
         if has_api_key:  # said only then: with none stored, it told of a key there was not
             self.fields["api_key"].help_text += f" {KEEP_THE_STORED_KEY}"
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        if (
-            self.errors
-            and "api_key" not in self.errors
-            and self.data.get(self.add_prefix("api_key"))
-        ):
-            # Refused for another field, the form comes back with the key's box empty, as a
-            # password's (the key never goes back into the page): said, or the board was
-            # connected without it once the token was put right. On the bound field, which
-            # cleaning made with the field's help text as it was then.
-            self["api_key"].help_text += f" {ENTER_THE_KEY_AGAIN}"
+    def get_context(self) -> dict[str, Any]:
+        # Refused for another field, or by the view once valid (SyncInProgress), the form comes
+        # back with the key's box empty, as a password's (the key never goes back into the
+        # page): said, or the board was connected without it once tried again. Decided as the
+        # form is shown, when every error is known; on the bound field, which has the field's
+        # help text as it was when made, so showing the form twice says it once.
+        key = self["api_key"]
+        if self.errors and "api_key" not in self.errors and self.data.get(key.html_name):
+            key.help_text = f"{self.fields['api_key'].help_text} {ENTER_THE_KEY_AGAIN}"
+        return super().get_context()
 
     def clean_api_key(self) -> str | None:
         """None keeps a stored key: an empty field must not wipe it by accident."""

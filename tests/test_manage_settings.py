@@ -372,6 +372,21 @@ def test_connecting_another_board_waits_for_a_running_sync(signed_in, connected)
     assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 
 
+def test_a_connect_form_refused_for_a_running_sync_asks_for_the_key_typed_again(
+    signed_in, connected
+):
+    """Refused once checked, by the sync, the form came back with the key's box empty and
+    nothing said: tried again once the sync ended, the board was connected without the key."""
+    acquire_sync_lock(connected)
+    response = connect(signed_in, "liberte-sante", api_key="gh-secret-key-ABCDE")
+
+    refused = BeautifulSoup(response.content, "html.parser")
+    assert "running right now" in refused.text
+    assert "The key you entered was not kept: enter it again." in (
+        refused.select_one("#id_api_key_helptext").text
+    )
+
+
 # --- The API key -------------------------------------------------------------------------------
 
 
