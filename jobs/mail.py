@@ -36,8 +36,9 @@ def address_sendable(address: str) -> bool:
         message.message()  # the To header
         sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # RCPT TO
     # UnicodeError is a ValueError. Python's address parser fails on some addresses with other
-    # errors: an unclosed domain literal ("a@[") with an AttributeError, "<>" with a TypeError.
-    except (ValueError, AttributeError, TypeError):
+    # errors: an unclosed domain literal ("a@[") with an AttributeError, "<>" with a TypeError,
+    # a lone double quote with an IndexError, "a@[ " with an UnboundLocalError.
+    except (ValueError, AttributeError, TypeError, IndexError, UnboundLocalError):
         return False
     return True
 

@@ -305,6 +305,8 @@ def test_an_email_backend_that_cannot_be_imported_stops_migrate(settings):
         "Jobs <jobs@exa\u2029mple.com>",  # the domain cannot be encoded: sending raised
         "jobs@[example.com",  # Python's address parser raised AttributeError: the check crashed
         "<>",  # and TypeError
+        '"',  # and IndexError
+        "jobs@[ ",  # and UnboundLocalError
     ],
 )
 def test_a_from_address_that_is_not_one_email_address_stops_the_checks(settings, from_email):
