@@ -650,9 +650,10 @@ class ConnectForm(forms.Form):
         # back with the key's box empty, as a password's (the key never goes back into the
         # page): said, or the board was connected without it once tried again. Decided as the
         # form is shown, when every error is known; on the bound field, which has the field's
-        # help text as it was when made, so showing the form twice says it once.
+        # help text as it was when made, so showing the form twice says it once. The key as
+        # cleaned, not as typed: spaces alone are no key (clean_api_key).
         key = self["api_key"]
-        if self.errors and "api_key" not in self.errors and self.data.get(key.html_name):
+        if self.errors and self.cleaned_data.get("api_key"):
             key.help_text = f"{self.fields['api_key'].help_text} {ENTER_THE_KEY_AGAIN}"
         return super().get_context()
 
