@@ -424,6 +424,12 @@ def _schedule(
     if not form.is_valid():
         return form
     interval, paused = form.schedule(connection)
+    if (interval, paused) == (connection.sync_interval_minutes, not connection.enabled):
+        # Not saved again: that would count the next sync anew from the last attempt, moving
+        # one a failure or a freed lease brought forward.
+        now = "syncing is paused" if paused else f"jobs sync every {minutes_in_words(interval)}"
+        messages.info(request, f"Nothing changed: {now}.")
+        return redirect("manage:settings", slug=organization.slug)
     resumed = not paused and not connection.enabled
     connection_schedule_update(connection=connection, sync_interval_minutes=interval, paused=paused)
     if paused:

@@ -590,6 +590,30 @@ def test_resuming_syncing_says_it_is_on_again(signed_in, connected):
     assert "Syncing was paused" not in page  # it was on: nothing to say
 
 
+@pytest.mark.parametrize(
+    ("paused", "said"),
+    [
+        (False, "Nothing changed: jobs sync every 30 minutes."),
+        (True, "Nothing changed: syncing is paused."),
+    ],
+    ids=["on", "paused"],
+)
+def test_saving_the_schedule_unchanged_says_nothing_changed(signed_in, connected, paused, said):
+    """It said "Jobs now sync every 30 minutes." as if the interval had just been set, and counted
+    the next sync anew from the last attempt, moving one brought forward (a freed lease)."""
+    soon = timezone.now()
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(
+        sync_interval_minutes=30, enabled=not paused, last_attempt_at=soon, next_sync_at=soon
+    )
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=schedule])")
+
+    html = signed_in.post(SETTINGS_URL, page, follow=True).content.decode()
+
+    assert said in html and "Jobs now sync" not in html and "Syncing is paused." not in html
+    connected.refresh_from_db()
+    assert connected.next_sync_at == soon
+
+
 def test_a_new_interval_from_a_page_left_open_keeps_a_pause_made_meanwhile(signed_in, connected):
     """The schedule form writes what was changed on it, as the other settings forms do: the
     other admin's pause stays, and so does their interval when this page only pauses."""
