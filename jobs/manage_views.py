@@ -61,11 +61,11 @@ from jobs.forms import (
     SignupForm,
 )
 from jobs.memberships import (
-    ADMIN_NEEDED_MESSAGE,
     InvitationForAnotherAccount,
     MembershipError,
     TooManyOrganizations,
     account_delete,
+    admin_needed_message,
     admins_who_can_sign_in,
     invitation_accept,
     invitation_cancel,
@@ -915,7 +915,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
     if (action == "remove" or giving_up_admin) and not request.POST.get("confirmed"):
         if membership_is_last_admin(membership):
             # Refused now, not after a page asking whether to go ahead and lose access.
-            messages.error(request, ADMIN_NEEDED_MESSAGE)
+            messages.error(request, admin_needed_message(membership))
             return redirect("manage:members", slug=organization.slug)
         # Both take effect at once, and for yourself end your access to these pages: asked first.
         context = {"membership": membership, "who": who, "action": action, "role": role}

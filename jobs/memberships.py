@@ -62,6 +62,11 @@ MEMBERSHIP_GONE_MESSAGE = (
 ADMIN_NEEDED_MESSAGE = (
     "An organization needs at least one admin who can sign in. Make someone else an admin first."
 )
+# Said instead where nobody else who can sign in belongs to the org: there is nobody to make one.
+ADMIN_INVITE_NEEDED_MESSAGE = (
+    "An organization needs at least one admin who can sign in, and nobody else belongs to this "
+    "one. Invite someone as an admin below, then try again once they have joined."
+)
 
 
 class MembershipError(Exception):
@@ -593,7 +598,13 @@ def _ensure_another_admin(membership: Membership) -> None:
     # it committed, an account deactivated included (locking the admins' rows would not).
     Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
     if membership_is_last_admin(membership):
-        raise MembershipError(ADMIN_NEEDED_MESSAGE)
+        raise MembershipError(admin_needed_message(membership))
+
+
+def admin_needed_message(membership: Membership) -> str:
+    """Why the org's last admin may not go (membership_is_last_admin), and what to do first."""
+    others = members_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk)
+    return ADMIN_NEEDED_MESSAGE if others.exists() else ADMIN_INVITE_NEEDED_MESSAGE
 
 
 def membership_is_last_admin(membership: Membership) -> bool:
@@ -666,11 +677,16 @@ def other_admins_ensure(*, user: User) -> None:
 
 
 def admins_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:
-    """The org's admin memberships that manage anything: not a deactivated account's, nor one
+    """The org's admin memberships that manage anything."""
+    return members_who_can_sign_in(organization_id).filter(role=Membership.Role.ADMIN)
+
+
+def members_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:
+    """The org's memberships whose account can sign in: not a deactivated account's, nor one
     made by an earlier invitation flow whose password was never set."""
-    return Membership.objects.filter(
-        organization=organization_id, role=Membership.Role.ADMIN, user__is_active=True
-    ).exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    return Membership.objects.filter(organization=organization_id, user__is_active=True).exclude(
+        user__password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
 
 
 def can_sign_in(user: User) -> bool:

@@ -2975,7 +2975,9 @@ def test_the_last_admin_cannot_be_removed_or_demoted(signed_in, owner, change):
 @pytest.mark.parametrize(
     "change", [{"action": "remove"}, {"action": "role", "role": "member"}], ids=["remove", "demote"]
 )
-def test_the_last_admin_is_refused_at_once_without_being_asked_to_confirm(signed_in, owner, change):
+def test_the_last_admin_is_refused_at_once_without_being_asked_to_confirm(
+    signed_in, owner, member, change
+):
     mine = Membership.objects.get(user=owner)
 
     response = signed_in.post("/manage/acme/members/", {**change, "membership": mine.pk})
@@ -3003,6 +3005,28 @@ def test_a_deactivated_account_does_not_count_as_the_other_admin(signed_in, owne
     )
 
     assert "at least one admin who can sign in" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.ADMIN
+
+
+@pytest.mark.parametrize("confirmed", [{}, {"confirmed": "1"}], ids=["asked", "confirmed"])
+@pytest.mark.parametrize(
+    "change", [{"action": "remove"}, {"action": "role", "role": "member"}], ids=["remove", "demote"]
+)
+def test_the_only_member_is_told_to_invite_an_admin_first(signed_in, owner, change, confirmed):
+    """It said "Make someone else an admin first", asking for someone who does not exist; a
+    deactivated account's membership, which no role would let sign in, counts as nobody."""
+    ghost = User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
+    Membership.objects.create(organization=owner.memberships.get().organization, user=ghost)
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {**change, **confirmed, "membership": mine.pk}
+    )
+
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        memberships.ADMIN_INVITE_NEEDED_MESSAGE
+    ]
     mine.refresh_from_db()
     assert mine.role == Membership.Role.ADMIN
 
