@@ -56,6 +56,11 @@ INVITATION_INVALID_MESSAGE = (
     "This invitation link is not valid any more: it has expired, was replaced by a newer one, "
     "or was cancelled. Ask an admin of the organization to invite you again."
 )
+# Said only to whoever holds a link this site signed, of the org it names: no one can ask it of
+# another org.
+INVITATION_ORGANIZATION_GONE_MESSAGE = (
+    "This invitation link is not valid any more: the organization it is for no longer exists."
+)
 MEMBERSHIP_GONE_MESSAGE = (
     "That person was removed from the organization meanwhile, so their role was not changed."
 )
@@ -469,11 +474,14 @@ def _confirmed_mailbox(user: User) -> str | None:
 def invitation_waiting(token: str, *, for_update: bool = False) -> Invitation:
     """The invitation a join link names, if the link is still valid, whoever opens it
     (MembershipError if not)."""
-    invitation_pk, _, sent_at = _join_link_values(token)
+    invitation_pk, organization_pk, sent_at = _join_link_values(token)
     invitations = Invitation.objects.select_related("organization")
     if for_update:
         invitations = invitations.select_for_update(of=("self",))
     invitation = invitations.filter(pk=invitation_pk).first()
+    if invitation is None and not Organization.objects.filter(pk=organization_pk).exists():
+        # Deleted with its org: asking its admins to invite again would send them nowhere.
+        raise MembershipError(INVITATION_ORGANIZATION_GONE_MESSAGE)
     if invitation is None or invitation.sent_at.isoformat() != sent_at:
         raise MembershipError(INVITATION_INVALID_MESSAGE)
     return invitation

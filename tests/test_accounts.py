@@ -1930,8 +1930,18 @@ def test_a_sign_in_page_under_words_to_read_first_does_not_jump_past_them(
     assert parsed(Client().get("/accounts/login/")).select_one("[autofocus]")["name"] == "username"
 
 
-@pytest.mark.parametrize("then", ["cancel", "delete the org"])
-def test_a_join_link_that_stopped_working_says_so_before_asking_to_sign_in(signed_in, acme, then):
+@pytest.mark.parametrize(
+    ("then", "said"),
+    [
+        ("cancel", memberships.INVITATION_INVALID_MESSAGE),
+        # Not to ask its admins to invite again: there are none.
+        ("delete the org", memberships.INVITATION_ORGANIZATION_GONE_MESSAGE),
+    ],
+    ids=["cancel", "delete the org"],
+)
+def test_a_join_link_that_stopped_working_says_so_before_asking_to_sign_in(
+    signed_in, acme, then, said
+):
     """Someone without an account was sent to sign in, told first to set a password with the
     email's other link; that link was dead too (the account the invitation made went with it),
     and the page it led to said it "was used already or it is too old"."""
@@ -1949,7 +1959,7 @@ def test_a_join_link_that_stopped_working_says_so_before_asking_to_sign_in(signe
     for method in (Client().get, Client().post):
         response = method(link)
         assert response.status_code == 410
-        assert "not valid any more" in " ".join(response.content.decode().split())
+        assert parsed(response).select_one("[role=alert]").get_text() == said
 
 
 @pytest.mark.parametrize("then", ["invite again", "cancel", "expire"])
@@ -1981,6 +1991,20 @@ def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
 
     assert response.status_code == 410 and "not valid any more" in response.content.decode()
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
+
+
+def test_a_join_link_of_a_deleted_org_says_it_no_longer_exists_to_its_account(
+    signed_in, outsider, mallory
+):
+    invite(signed_in, "mallory@other.example")
+    link = join_link(mail.outbox[0])
+    signed_in.post("/manage/acme/delete/", {"confirm": "acme"})
+
+    for method in (mallory.get, mallory.post):
+        response = method(link)
+        assert response.status_code == 410
+        alert = parsed(response).select_one("[role=alert]").get_text()
+        assert alert == memberships.INVITATION_ORGANIZATION_GONE_MESSAGE
 
 
 def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, monkeypatch):
