@@ -80,7 +80,9 @@ INTRO_HEAD_CHARS = 200
 H1_TAG_RE = re.compile(r"<h1\b", re.IGNORECASE)
 HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
-DIV_START_RE = re.compile(r"\s*<div[\s>]")
+# Markup that holds no words but a div's: blank paragraphs and line breaks, which editors leave
+# about Greenhouse's conclusion.
+BLANK_MARKUP_RE = re.compile(r"(?:\s|&nbsp;|<(?!/?div[\s>])[^>]*>)*")
 # The characters clean_text() drops and nh3 keeps: C0 controls but for NUL, tab, newline and
 # carriage return, then DEL and C1 (U+007F-U+009F), and the noncharacters U+FFFE and U+FFFF.
 # Browsers show them as boxes, and feeds (XML 1.0) cannot carry C0 or the noncharacters. nh3
@@ -282,13 +284,16 @@ def _first_div_end(safe_html: str) -> int:
 
 
 def _is_conclusion_alone(safe_html: str, escaped_content: str) -> bool:
-    """Whether `safe_html` is one div and the description has Greenhouse's conclusion: then that
-    div is the conclusion. The content is searched only for such a description, which is rare:
-    after the intro, descriptions go on with their own words."""
-    return (
-        bool(DIV_START_RE.match(safe_html))
-        and not safe_html[_first_div_end(safe_html) :].strip()
-        and bool(CONCLUSION_RE.search(unescape_once(escaped_content)))
+    """Whether `safe_html` is one div, with no words about it, and the description has
+    Greenhouse's conclusion: then that div is the conclusion. The content is searched only for
+    such a description, which is rare: after the intro, descriptions go on with their own words."""
+    start = BLANK_MARKUP_RE.match(safe_html).end()
+    if not safe_html.startswith("<div", start):
+        return False
+    end = start + _first_div_end(safe_html[start:])
+    return bool(
+        BLANK_MARKUP_RE.fullmatch(safe_html, end)
+        and CONCLUSION_RE.search(unescape_once(escaped_content))
     )
 
 

@@ -733,6 +733,19 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             "<div><p>Acme is an equal opportunity employer.</p></div></div>",
             "We are Acme.",
         ),
+        # Blank paragraphs and line breaks about it, as editors leave them, hold no words.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div>\n<p>&nbsp;</p><br>\n'
+            '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p></div>'
+            "<p></p>",
+            "We are Acme.",
+        ),
+        # A description in a div before an empty conclusion is the description.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><p></p><div><p>The role.</p>'
+            '</div><div class="content-conclusion"></div>',
+            "The role.",
+        ),
         (
             '<div class="content-intro"><p>We are Acme.</p></div><p>The role.</p>'
             '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p></div>',
