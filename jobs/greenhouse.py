@@ -22,7 +22,7 @@ import re
 import socket
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -528,28 +528,30 @@ def _date_of_post(
 
 def _past_dates_of_post(
     job_id: int, raw: dict[str, Any]
-) -> tuple[datetime | None, datetime | None, bool]:
-    """The post's updated_at and first_published, and whether either was read as missing for
+) -> tuple[datetime | None, datetime | None, list[str]]:
+    """The post's updated_at and first_published, and the keys of those read as missing for
     being later than CLOCK_MARGIN from now (logged)."""
     latest = timezone.now() + CLOCK_MARGIN
     dates: list[datetime | None] = []
-    ahead = False
+    ahead: list[str] = []
     for key in ("updated_at", "first_published"):
         moment = _date_of_post(job_id, raw, key)
         if moment is not None and moment > latest:
             logger.warning(
                 "job post %s: %s %s is in the future; read as missing", job_id, key, moment
             )
-            moment, ahead = None, True
+            moment = None
+            ahead.append(key)
         dates.append(moment)
     return dates[0], dates[1], ahead
 
 
-def dated_ahead_hash(payload_hash: str) -> str:
-    """The hash stored for a post with a date read as missing for being ahead: never its own,
-    so that the next sync reads the post again (and takes the date once it has come), and the
-    same for the same post, so that it is unchanged until then."""
-    return fingerprint(payload_hash, "dated ahead")
+def dated_ahead_hash(payload_hash: str, ahead: Iterable[str]) -> str:
+    """The hash stored for a post with dates read as missing for being ahead (their keys,
+    `ahead`): never its own, so that the next sync reads the post again (and takes a date once
+    it has come), and the same for the same post with the same dates ahead, so that it is
+    unchanged until one has come (either, when both were ahead)."""
+    return fingerprint(payload_hash, "dated ahead", *ahead)
 
 
 def _of_shape(job_id: int, raw: dict[str, Any], key: str, shape: type) -> Any:
@@ -751,8 +753,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     payload_hash = payload_hash or job_payload_hash(raw)
     return JobPost(
         greenhouse_id=job_id,
-        payload_hash=dated_ahead_hash(payload_hash) if dated_ahead else payload_hash,
-        dated_ahead=dated_ahead,
+        payload_hash=dated_ahead_hash(payload_hash, dated_ahead) if dated_ahead else payload_hash,
+        dated_ahead=bool(dated_ahead),
         title=title,
         content_html=content_html,
         content_hash=job_content_hash(content_html, absolute_url),

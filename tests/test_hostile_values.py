@@ -373,6 +373,32 @@ def test_a_post_dated_ahead_is_read_again_and_takes_its_dates_once_they_have_com
     assert job.first_published_at == job.greenhouse_updated_at == ahead
 
 
+def test_a_post_with_both_dates_ahead_takes_each_once_it_has_come(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Its hash the same while either date was ahead, the post took the first date to come only
+    with the second: unchanged, its first publication stayed missing until it was updated."""
+    published, updated = (timezone.now() + timedelta(days=days) for days in (3, 6))
+    post = fake_greenhouse.jobs(TOKEN)[-1]
+    post.update(first_published=published.isoformat(), updated_at=updated.isoformat())
+    fake_greenhouse.touch(TOKEN)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    real_now = timezone.now
+    job = Job.objects.get(greenhouse_id=post["id"])
+
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=4))
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).counts.updated == 1
+    job.refresh_from_db()
+    assert (job.first_published_at, job.greenhouse_updated_at) == (published, None)
+    # Still ahead as it was: unchanged.
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).counts.updated == 0
+
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=7))
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).counts.updated == 1
+    job.refresh_from_db()
+    assert (job.first_published_at, job.greenhouse_updated_at) == (published, updated)
+
+
 def test_a_post_dated_within_the_clocks_margin_ahead_keeps_its_dates(acme, fake_greenhouse):
     """Greenhouse's clock and this site's may disagree by a little: an edit made seconds ago
     there is no post from the future."""

@@ -775,6 +775,9 @@ def test_0053_reads_again_the_posts_stored_without_a_date_and_takes_dates_since_
         GreenhouseConnection.objects.values_list("organization__slug", "applied_board_fingerprint")
     )
     assert fingerprints == {"acme": "", "tiny": "as applied"}
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    # Still ahead: stored as the sync now stores it, unchanged.
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 0
     real_now = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=3))
     result = sync_organization(

@@ -11,24 +11,32 @@ def read_again_posts_without_a_date(apps, schema_editor):
     own (dated_ahead_hash), so that each sync reads it again until its dates have come. One
     stored before kept its post's hash and was never read again: its dates stayed missing. The
     jobs without either date (which do not say which were ahead) are stored as such a post
-    would be, and their orgs forget their board's fingerprint: the next sync reads them again,
-    keeping their descriptions (the hash is not forgotten, which would have them read anew),
-    and a post still ahead is then unchanged."""
+    would be, the dates missing taken for those ahead, and their orgs forget their board's
+    fingerprint: the next sync reads them again, keeping their descriptions (the hash is not
+    forgotten, which would have them read anew), and a post still ahead is then unchanged."""
     Job = apps.get_model("jobs", "Job")
     rows = (
         Job.objects.filter(
             Q(greenhouse_updated_at__isnull=True) | Q(first_published_at__isnull=True)
         )
         .exclude(payload_hash="")
-        .values_list("pk", "organization_id", "payload_hash")
+        .values_list(
+            "pk", "organization_id", "payload_hash", "greenhouse_updated_at", "first_published_at"
+        )
         .iterator(BATCH)
     )
     found = list(rows)
     # Written once read: SQLite does not isolate a write from a read still going.
-    for pk, _, payload_hash in found:
-        Job.objects.filter(pk=pk).update(payload_hash=dated_ahead_hash(payload_hash))
+    for pk, _, payload_hash, updated_at, first_published_at in found:
+        # The keys of parse_job's dates, in its order.
+        missing = [
+            key
+            for key, date in (("updated_at", updated_at), ("first_published", first_published_at))
+            if date is None
+        ]
+        Job.objects.filter(pk=pk).update(payload_hash=dated_ahead_hash(payload_hash, missing))
     apps.get_model("jobs", "GreenhouseConnection").objects.filter(
-        organization__in={organization_pk for _, organization_pk, _ in found}
+        organization__in={row[1] for row in found}
     ).update(applied_board_fingerprint="")
 
 
