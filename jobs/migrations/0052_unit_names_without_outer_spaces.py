@@ -19,10 +19,12 @@ def strip_unit_names(apps, schema_editor):
         model = apps.get_model("jobs", model_name)
         changed = {}
         for pk, *values in model.objects.values_list("pk", *fields).iterator(BATCH):
+            # A name of spaces alone is kept (the sync leaves out a unit without one); a
+            # location of spaces alone the sync reads as none.
             cleaned = {
                 field: one_line(value)
                 for field, value in zip(fields, values, strict=True)
-                if value != one_line(value) and one_line(value)
+                if value != one_line(value) and (one_line(value) or field == "location")
             }
             if cleaned:
                 changed[pk] = cleaned
