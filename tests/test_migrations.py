@@ -740,8 +740,13 @@ def test_0052_stores_the_names_of_departments_and_offices_without_spaces_at_thei
     # A location of spaces alone the sync reads as none.
     Office.objects.filter(pk=other_office.pk).update(location="  ")
 
+    # A name of spaces alone is kept: the sync leaves out a unit without a name.
+    blank = Department.objects.create(organization=acme.organization, greenhouse_id=1, name="  ")
+
     unit_names_strip.strip_unit_names(apps, None)
 
+    blank.refresh_from_db()
+    assert blank.name == "  "
     department.refresh_from_db()
     office.refresh_from_db()
     other_office.refresh_from_db()
@@ -787,3 +792,24 @@ def test_0053_reads_again_the_posts_stored_without_a_date_and_takes_dates_since_
     assert result.counts.updated == 1
     job.refresh_from_db()
     assert job.first_published_at == job.greenhouse_updated_at == ahead
+
+
+def test_0053_has_a_post_without_a_date_read_again_once_and_a_post_to_read_anew_kept_so(
+    acme, fake_greenhouse
+):
+    """A post sent without a publication date costs one write, then is unchanged; a job whose
+    hash was forgotten keeps it forgotten, so that its post is read anew."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    del posts[0]["first_published"]
+    fake_greenhouse.touch("acme-robotics")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    Job.objects.filter(greenhouse_id=posts[1]["id"]).update(
+        payload_hash="", first_published_at=None
+    )
+
+    dates_read_again.read_again_posts_without_a_date(apps, None)
+
+    assert Job.objects.get(greenhouse_id=posts[1]["id"]).payload_hash == ""
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 2
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(posts)
