@@ -621,7 +621,7 @@ def apply_board(
             continue
         hashes.add(payload_hash)
         if job_id in kept:
-            skips.append((job_id, _listed_again(job_id), True))
+            skips.append((job_id, _listed_again(job_id, kept=True), True))
             continue
         current = existing.get(job_id)
         if current is None or current.payload_hash != payload_hash:
@@ -651,7 +651,7 @@ def apply_board(
             logger.info(
                 "sync skipped a broken copy org=%s job=%s reason=%s", org.slug, job_id, reason
             )
-            reason, for_id = _listed_again(job_id), True
+            reason, for_id = _listed_again(job_id, kept=job_id in kept), True
         elif not for_id:
             to_fix.add(job_id)
         _skip(counts, org, reason, for_id=for_id)
@@ -680,12 +680,16 @@ class StoredJob(NamedTuple):
     search_hash: str
 
 
-def _listed_again(job_id: int) -> str:
-    """Why a copy of a post whose id another copy holds on the site is skipped."""
-    return (
-        f"job post {job_id} listed again with other content (a duplicate id); "
+def _listed_again(job_id: int, *, kept: bool) -> str:
+    """Why a copy of a post is skipped whose id another copy holds on the site (`kept`), or a
+    broken copy listed before it is counted to fix for: "the first that can be imported is
+    kept" of an id none of whose copies could be said a job was on the site that was not."""
+    kept_text = (
         "the first that can be imported is kept"
+        if kept
+        else "no copy can be imported yet, and the first that can will be kept"
     )
+    return f"job post {job_id} listed again with other content (a duplicate id); {kept_text}"
 
 
 def _skip(counts: SyncCounts, org: Any, reason: str, *, for_id: bool = False) -> None:

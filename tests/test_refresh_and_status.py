@@ -376,8 +376,9 @@ def test_two_broken_copies_of_one_id_are_one_post_to_fix_and_a_duplicate(
 
     assert signed_in.get(STATUS_URL).json()["skipped_text"] == (
         f"2 not imported: job post {posts[1]['id']} has no title; job post {posts[1]['id']} "
-        "listed again with other content (a duplicate id); the first that can be imported is "
-        f"kept. {FOR_ID} Once the other is fixed in Greenhouse, the next sync imports it."
+        "listed again with other content (a duplicate id); no copy can be imported yet, and the "
+        f"first that can will be kept. {FOR_ID} Once the other is fixed in Greenhouse, the next "
+        "sync imports it."
     )
 
 

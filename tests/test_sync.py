@@ -1055,7 +1055,7 @@ def test_of_broken_copies_of_an_id_no_copy_holds_the_first_is_skipped_for_what_i
     acme, fake_greenhouse
 ):
     """The others as listed again: both "to fix in Greenhouse", once fixed the second was
-    still the first's duplicate."""
+    still the first's duplicate. Not "the first that can be imported is kept": none was."""
     posts = fake_greenhouse.jobs("acme-robotics")
     posts[0]["title"] = ""
     broken = {**copy.deepcopy(posts[0]), "requisition_id": "another copy"}
@@ -1066,9 +1066,10 @@ def test_of_broken_copies_of_an_id_no_copy_holds_the_first_is_skipped_for_what_i
 
     assert result.counts.skip_reasons == [
         f"job post {broken['id']} has no title",
-        f"job post {broken['id']} listed again with other content (a duplicate id); the first "
-        "that can be imported is kept",
+        f"job post {broken['id']} listed again with other content (a duplicate id); no copy can "
+        "be imported yet, and the first that can will be kept",
     ]
+    assert not Job.objects.filter(greenhouse_id=broken["id"]).exists()
     assert result.counts.skipped_for_id == 1
 
 
