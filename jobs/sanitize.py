@@ -83,6 +83,8 @@ DIV_TAG_RE = re.compile(r"<(/?)div[\s>]")
 # Markup that holds no words but a div's: blank paragraphs and line breaks, which editors leave
 # about Greenhouse's conclusion.
 BLANK_MARKUP_RE = re.compile(r"(?:\s|&nbsp;|<(?!/?div[\s>])[^>]*>)*")
+# Markup that holds no words, divs and all: an empty div is no description.
+WORDLESS_MARKUP_RE = re.compile(r"(?:\s|&nbsp;|<[^>]*>)*")
 # The characters clean_text() drops and nh3 keeps: C0 controls but for NUL, tab, newline and
 # carriage return, then DEL and C1 (U+007F-U+009F), and the noncharacters U+FFFE and U+FFFF.
 # Browsers show them as boxes, and feeds (XML 1.0) cannot carry C0 or the noncharacters. nh3
@@ -284,13 +286,21 @@ def _first_div_end(safe_html: str) -> int:
 
 
 def _is_conclusion_alone(safe_html: str, escaped_content: str) -> bool:
-    """Whether `safe_html` is one div, with no words about it, and the description has
-    Greenhouse's conclusion: then that div is the conclusion. The content is searched only for
-    such a description, which is rare: after the intro, descriptions go on with their own words."""
-    start = BLANK_MARKUP_RE.match(safe_html).end()
-    if not safe_html.startswith("<div", start):
-        return False
-    end = start + _first_div_end(safe_html[start:])
+    """Whether the words of `safe_html` are in one div, with only blank markup about it, and
+    the description has Greenhouse's conclusion: then that div is the conclusion. Empty divs
+    before it are blank (an editor's `<div></div>` after the intro); one after it is not: that
+    is the conclusion, emptied by sanitizing, after a description in a div. The content is
+    searched only for such a description, which is rare: after the intro, descriptions go on
+    with their own words."""
+    start = 0
+    while True:
+        start = BLANK_MARKUP_RE.match(safe_html, start).end()
+        if not safe_html.startswith("<div", start):
+            return False
+        end = start + _first_div_end(safe_html[start:])
+        if not WORDLESS_MARKUP_RE.fullmatch(safe_html, start, end):
+            break
+        start = end
     return bool(
         BLANK_MARKUP_RE.fullmatch(safe_html, end)
         and CONCLUSION_RE.search(unescape_once(escaped_content))

@@ -740,6 +740,21 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             "<p></p>",
             "We are Acme.",
         ),
+        # Nor do empty divs an editor leaves between them, however nested or blank inside.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div></div>\n<div><div><p>&nbsp;'
+            '</p></div><br></div><div class="content-conclusion"><p>Acme is an equal opportunity '
+            "employer.</p></div>",
+            "We are Acme.",
+        ),
+        # A div there that holds words is the description, and the excerpt runs on into the
+        # conclusion, as after a paragraph.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div></div><div><p>The role.</p>'
+            '</div><div class="content-conclusion"><p>Acme is an equal opportunity employer.</p>'
+            "</div>",
+            "The role. Acme is an equal opportunity employer.",
+        ),
         # A description in a div before an empty conclusion is the description.
         (
             '<div class="content-intro"><p>We are Acme.</p></div><p></p><div><p>The role.</p>'
