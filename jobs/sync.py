@@ -1292,7 +1292,8 @@ def _record_failure(
     invalid_token: bool = False,
 ) -> None:
     """Record the failure. The schedule's next sync waits at least `retry_after` seconds, as
-    Greenhouse asked (6 hours at most, as urllib3 reads it), even should the interval change
+    Greenhouse asked (6 hours at most, as urllib3 reads it), or, without one, until the end of
+    an earlier failure's wait not yet passed, even should the interval change
     (greenhouse_wait_until): the task's retry waits for it too, up to 15 minutes, but a sync not
     retried (sync_jobs's, a task's last try) was asked again an interval later."""
     now = timezone.now()
@@ -1307,6 +1308,12 @@ def _record_failure(
         if invalid_token
         else GreenhouseConnection.State.FAILING
     )
+    if retry_after:
+        wait_until: datetime | None = now + timedelta(seconds=retry_after)
+    else:
+        # A failure that names no wait (a timeout, a 500) does not end one Greenhouse asked for.
+        earlier = connection.greenhouse_wait_until
+        wait_until = earlier if earlier and earlier > now else None
     _update_connection(
         connection,
         state=state,
@@ -1314,7 +1321,7 @@ def _record_failure(
         failing_since=connection.failing_since or now,
         consecutive_failures=connection.consecutive_failures + 1,
         now=now,
-        wait_at_least=retry_after or 0,
+        wait_until=wait_until,
     )
 
 
@@ -1322,11 +1329,11 @@ def _update_connection(
     connection: GreenhouseConnection,
     *,
     now: datetime,
-    wait_at_least: float = 0,
+    wait_until: datetime | None = None,
     **values: Any,
 ) -> None:
-    """Store the sync's outcome and schedule the next one an interval after `now` (or
-    `wait_at_least` seconds, if longer, the wait Greenhouse asked for), if the sync still holds
+    """Store the sync's outcome and schedule the next one an interval after `now` (or at
+    `wait_until`, if later, the end of the wait Greenhouse asked for), if the sync still holds
     its lease: one that outlived it leaves the connection to the sync that took over (Celery's
     time limits do not always fire)."""
     # The interval as saved now, not as read when the sync started: an admin may have changed it
@@ -1338,7 +1345,6 @@ def _update_connection(
         saved.values_list("sync_interval_minutes", flat=True).first()
         or connection.sync_interval_minutes  # deleted or taken over: the update changes nothing
     )
-    wait_until = now + timedelta(seconds=wait_at_least) if wait_at_least else None
     values["greenhouse_wait_until"] = wait_until
     values["next_sync_at"] = max(now + connection.sync_interval, wait_until or now)
     saved.update(**values)

@@ -887,6 +887,24 @@ def test_a_new_schedule_waits_out_the_retry_after_of_the_last_failure(
     assert acme.next_sync_at >= before + timedelta(hours=2)
 
 
+def test_a_failure_without_retry_after_keeps_the_wait_greenhouse_asked_for(
+    acme, fake_greenhouse, settings
+):
+    # A retry's timeout or 500 does not say Greenhouse will answer sooner: clearing the wait,
+    # the schedule (and a new interval) asked it again an interval after that failure.
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    before = timezone.now()
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    fake_greenhouse.fail_next("acme-robotics", "status", status=500)
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+
+    acme.refresh_from_db()
+    assert acme.next_sync_at >= before + timedelta(hours=2)
+    connection_schedule_update(connection=acme, sync_interval_minutes=30, paused=False)
+    assert acme.next_sync_at >= before + timedelta(hours=2)
+
+
 def test_a_new_schedule_after_a_success_counts_from_the_last_attempt(
     acme, fake_greenhouse, settings
 ):
