@@ -68,9 +68,10 @@ ADMIN_NEEDED_MESSAGE = (
     "An organization needs at least one admin who can sign in. Make someone else an admin first."
 )
 # Said instead where nobody else who can sign in belongs to the org: there is nobody to make one.
+# Not "nobody else belongs": the members list shows a deactivated account, or an invited one.
 ADMIN_INVITE_NEEDED_MESSAGE = (
-    "An organization needs at least one admin who can sign in, and nobody else belongs to this "
-    "one. Invite someone as an admin below, then try again once they have joined."
+    "An organization needs at least one admin who can sign in, and nobody else who can sign in "
+    "belongs to this one. Invite someone as an admin below, then try again once they have joined."
 )
 
 

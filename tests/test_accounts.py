@@ -3051,6 +3051,8 @@ def test_the_only_member_is_told_to_invite_an_admin_first(signed_in, owner, chan
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         memberships.ADMIN_INVITE_NEEDED_MESSAGE
     ]
+    # The members list shows the ghost: the message must not say nobody else belongs.
+    assert "nobody else who can sign in belongs" in memberships.ADMIN_INVITE_NEEDED_MESSAGE
     mine.refresh_from_db()
     assert mine.role == Membership.Role.ADMIN
 
