@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -181,13 +181,18 @@ def connection_schedule_update(
     connection.sync_interval_minutes = sync_interval_minutes
     connection.enabled = not paused
     # Counting from the last attempt applies a shorter interval at once, and a longer one too;
-    # never before the end of a wait Greenhouse asked for, though.
+    # never before the end of a wait Greenhouse asked for, though. Read from the row, as the
+    # lease below: a sync may have ended, and asked for a wait, since the page loaded.
     now = timezone.now()
-    last_attempt = connection.last_attempt_at
-    due = last_attempt + connection.sync_interval if last_attempt else now
-    if connection.greenhouse_wait_until is not None:
-        due = max(due, connection.greenhouse_wait_until)
-    next_sync_at = Value(due)
+    from_attempt = Case(
+        When(last_attempt_at__isnull=True, then=Value(now)),
+        default=F("last_attempt_at") + Value(connection.sync_interval),
+        output_field=DateTimeField(),
+    )
+    next_sync_at = Case(
+        When(greenhouse_wait_until__gt=from_attempt, then=F("greenhouse_wait_until")),
+        default=from_attempt,
+    )
     # While a sync holds the lease, the org stays due by the lease's end (acquire_sync_lock), or
     # a killed worker's org would wait out the new interval. Read from the row: a sync may have
     # claimed it since the page loaded.

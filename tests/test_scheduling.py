@@ -905,6 +905,22 @@ def test_a_failure_without_retry_after_keeps_the_wait_greenhouse_asked_for(
     assert acme.next_sync_at >= before + timedelta(hours=2)
 
 
+def test_a_new_schedule_reads_the_wait_from_the_row_not_the_page(acme, fake_greenhouse, settings):
+    # The settings page read the connection before a sync failed with a Retry-After: counted
+    # from what it read, the next sync came an interval after the attempt before.
+    settings.GREENHOUSE_RETRIES = 0
+    as_the_page_read_it = GreenhouseConnection.objects.get(pk=acme.pk)
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    before = timezone.now()
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+
+    connection_schedule_update(
+        connection=as_the_page_read_it, sync_interval_minutes=30, paused=False
+    )
+
+    assert as_the_page_read_it.next_sync_at >= before + timedelta(hours=2)
+
+
 def test_a_new_schedule_after_a_success_counts_from_the_last_attempt(
     acme, fake_greenhouse, settings
 ):
