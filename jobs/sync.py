@@ -74,6 +74,7 @@ FIELDS_READ_UNDER_LEASE = [
     "failing_since",
     "consecutive_failures",
     "failure_emailed_at",
+    "greenhouse_wait_until",
     "applied_board_fingerprint",
     "applied_board_open_jobs",
     "applied_board_skipped",
@@ -253,10 +254,13 @@ def sync_organization(
                 transient=database_lost,
             )
             # A success recorded in a transaction that was then rolled back left its values on
-            # this object; the failure streak continues from the saved ones. A connection
-            # deleted meanwhile has none, and the failure's updates change nothing.
+            # this object; the failure streak, and Greenhouse's wait, continue from the saved
+            # ones. A connection deleted meanwhile has none, and the failure's updates change
+            # nothing.
             with suppress(GreenhouseConnection.DoesNotExist):
-                connection.refresh_from_db(fields=["failing_since", "consecutive_failures"])
+                connection.refresh_from_db(
+                    fields=["failing_since", "consecutive_failures", "greenhouse_wait_until"]
+                )
             _record_failure(connection, run, message=message, http_status=None)
     except BaseException:
         # The run, or its failure, could not be recorded (the database lost), or the worker

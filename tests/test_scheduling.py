@@ -921,6 +921,47 @@ def test_a_new_schedule_reads_the_wait_from_the_row_not_the_page(acme, fake_gree
     assert as_the_page_read_it.next_sync_at >= before + timedelta(hours=2)
 
 
+def test_a_success_rolled_back_keeps_the_wait_greenhouse_asked_for(
+    acme, fake_greenhouse, settings, monkeypatch
+):
+    # The success cleared the wait on the sync's copy of the connection before its transaction
+    # was rolled back; the failure then recorded took that copy's word for it.
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    before = timezone.now()
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    fake_greenhouse.jobs("acme-robotics").pop()  # a change, applied in a transaction
+    record = jobs_sync._update_connection
+
+    def recorded_then_crash(*args, **kwargs):
+        record(*args, **kwargs)
+        if "last_success_at" in kwargs:
+            raise RuntimeError("stopped while recording the success")
+
+    monkeypatch.setattr(jobs_sync, "_update_connection", recorded_then_crash)
+
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+
+    acme.refresh_from_db()
+    assert acme.next_sync_at >= before + timedelta(hours=2)
+
+
+def test_a_failure_keeps_the_wait_of_a_sync_its_connection_object_predates(
+    acme, fake_greenhouse, settings
+):
+    settings.GREENHOUSE_RETRIES = 0
+    read_before = GreenhouseConnection.objects.get(pk=acme.pk)
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="7200")
+    before = timezone.now()
+    assert not tasks.sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    fake_greenhouse.fail_next("acme-robotics", "status", status=500)
+
+    assert not tasks.sync_organization(read_before, trigger=SyncRun.Trigger.MANUAL).ok
+
+    acme.refresh_from_db()
+    assert acme.next_sync_at >= before + timedelta(hours=2)
+
+
 def test_a_new_schedule_after_a_success_counts_from_the_last_attempt(
     acme, fake_greenhouse, settings
 ):
