@@ -883,6 +883,39 @@ def test_sync_jobs_run_with_a_signal_ignored_goes_on_ignoring_it(
     assert left is signal.SIG_IGN
 
 
+@pytest.mark.parametrize("stopped", [False, True], ids=["synced", "stopped"])
+def test_sync_jobs_leaves_alone_a_handler_set_outside_python(
+    fake_greenhouse, capsys, monkeypatch, stopped
+):
+    # One set by a program that embeds Python, or by a C extension, is None to getsignal: put
+    # back as None, it failed the command with a TypeError once every org was synced or stopped.
+    make_connection("acme", "acme-robotics")
+    getsignal = signal.getsignal
+    monkeypatch.setattr(
+        signal, "getsignal", lambda number: None if number == signal.SIGHUP else getsignal(number)
+    )
+    if stopped:
+        monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+
+    def outside_python(*_: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGHUP, outside_python)
+    try:
+        code = _sync_jobs_all_exit_code(signal.SIGTERM)
+        left = getsignal(signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+    assert left is outside_python  # never replaced, as it could not be put back
+    assert code == (128 + signal.SIGTERM if stopped else None)
+    printed = capsys.readouterr()
+    if stopped:
+        assert printed.err == "acme: stopped by SIGTERM before its sync finished.\n"
+    else:
+        assert printed.out.startswith("acme: ok, 6 created")
+
+
 def _sync_jobs_signalled_as_sigterms_handler_is_set(
     monkeypatch, *, callers: Callable[..., None], sent: int, chosen: Callable[[object], bool]
 ) -> tuple[dict[int, object], int | None]:

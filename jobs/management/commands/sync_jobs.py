@@ -208,8 +208,9 @@ def _stopped_sync_end(
 @contextmanager
 def _stopped_by_signals() -> Iterator[None]:
     """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
-    handlers, and alone may set them), the first alone, and those ignored stay ignored; the
-    previous handlers come back afterwards, and one that comes as they do goes to them."""
+    handlers, and alone may set them), the first alone; those the caller ignores or set outside
+    Python are left to it (_replaceable). The previous handlers come back afterwards, and one
+    that comes as they do goes to them."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -225,18 +226,20 @@ def _stopped_by_signals() -> Iterator[None]:
             return
         # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
         # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
-        for each in STOP_SIGNALS:
+        for each in previous:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(number)
 
-    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    previous = {
+        number: handler
+        for number in STOP_SIGNALS
+        if _replaceable(handler := signal.getsignal(number))
+    }
     try:
         # Inside the try: one coming as the other is set raised with both ignored (stop's
         # SIG_IGN), and left them so for the caller, a test run or a process calling it.
-        for number, handler in previous.items():
-            # One ignored by the caller's choice (nohup's SIGHUP) stays ignored.
-            if handler is not signal.SIG_IGN:
-                signal.signal(number, stop)
+        for number in previous:
+            signal.signal(number, stop)
         yield
     finally:
         putting_back = True
@@ -244,6 +247,13 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(number, handler)
         for number in late:
             signal.raise_signal(number)
+
+
+def _replaceable(handler: object) -> bool:
+    """Whether the caller's handler of a STOP_SIGNAL may be replaced while the command runs. One
+    ignored by the caller's choice (nohup's SIGHUP) stays ignored; one set outside Python (None
+    to signal.getsignal: an embedding program's) cannot be put back, and is left in place."""
+    return handler is not None and handler is not signal.SIG_IGN
 
 
 def _why_not_connected(slugs: set[str]) -> str:
