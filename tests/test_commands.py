@@ -992,6 +992,32 @@ def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_leaves_it_to_t
     assert capsys.readouterr().out.startswith("acme: ok, 6 created")
 
 
+class ProcessEnded(Exception):
+    """What a default-handled signal does: the process ends where it is."""
+
+
+def test_sync_jobs_says_it_stopped_before_a_second_signal_can_end_it(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A process manager's SIGTERM sent again as the caller's handler (the default) was put back,
+    # before the stop line was written, ended the process without a word of the org it stopped.
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", _stopping(signal.SIGTERM))
+
+    def ends_the_process(*_: object) -> None:
+        raise ProcessEnded
+
+    with pytest.raises(ProcessEnded):
+        _sync_jobs_signalled_as_sigterms_handler_is_set(
+            monkeypatch,
+            callers=ends_the_process,
+            sent=signal.SIGTERM,
+            chosen=lambda handler: handler is ends_the_process,
+        )
+
+    assert capsys.readouterr().err == "acme: stopped by SIGTERM before its sync finished.\n"
+
+
 def _signalled_before(function, number: int = signal.SIGTERM):
     def signalled(*args: object, **kwargs: object) -> object:
         os.kill(os.getpid(), number)

@@ -2,7 +2,7 @@
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from types import FrameType
@@ -90,19 +90,19 @@ class Command(ProjectCommand):
             self.say("No organization is connected to Greenhouse with syncing on.")
             return
         failed = done = 0  # done: the orgs whose sync has ended (or that were skipped)
-        try:
-            # Around the whole loop, not each sync: a signal between two orgs ended the process
-            # at once, without a word of the orgs not synced.
-            with _stopped_by_signals():
-                for connection in connections:
-                    # --all takes a while: an admin may pause an org after it was listed.
-                    paused = options["all"] and not _enabled_now(connection)
-                    result = None if paused else _sync_until_stopped(connection)
-                    done += 1
-                    failed += self._reported_failed(connection, result)
-        except Stopped as stop:
+
+        def say_stopped(stop: Stopped) -> None:  # `done` as it is when the signal comes
             self.stderr.write(_stopped_lines(stop, list(connections), done))
-            raise
+
+        # Around the whole loop, not each sync: a signal between two orgs ended the process at
+        # once, without a word of the orgs not synced.
+        with _stopped_by_signals(say_stopped):
+            for connection in connections:
+                # --all takes a while: an admin may pause an org after it was listed.
+                paused = options["all"] and not _enabled_now(connection)
+                result = None if paused else _sync_until_stopped(connection)
+                done += 1
+                failed += self._reported_failed(connection, result)
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
@@ -206,11 +206,11 @@ def _stopped_sync_end(
 
 
 @contextmanager
-def _stopped_by_signals() -> Iterator[None]:
+def _stopped_by_signals(say_stopped: Callable[[Stopped], object]) -> Iterator[None]:
     """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
     handlers, and alone may set them), the first alone; those the caller ignores or set outside
-    Python are left to it (_replaceable). The previous handlers come back afterwards, and one
-    that comes as they do goes to them."""
+    Python are left to it (_replaceable). `say_stopped` is given the Stopped before it goes on.
+    The previous handlers come back afterwards, and one that comes as they do goes to them."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -241,6 +241,12 @@ def _stopped_by_signals() -> Iterator[None]:
         for number in previous:
             signal.signal(number, stop)
         yield
+    except Stopped as stopped:
+        # Said as every STOP_SIGNAL is still ignored (stop's SIG_IGN): said once the caller's
+        # handlers were back, a second signal in that instant (the default's) ended the process
+        # without a word of the orgs not synced.
+        say_stopped(stopped)
+        raise
     finally:
         putting_back = True
         for number, handler in previous.items():
