@@ -959,7 +959,7 @@ def test_sync_jobs_stopped_as_it_sets_its_handlers_puts_the_callers_back(
         monkeypatch,
         callers=ignored,
         sent=signal.SIGTERM,
-        chosen=lambda handler: getattr(handler, "__name__", "") == "stop",
+        chosen=lambda handler: handler not in (ignored, signal.SIG_IGN),  # the command's
     )
 
     assert code == 128 + signal.SIGTERM
@@ -1210,6 +1210,33 @@ def test_sync_jobs_signalled_again_as_it_ends_the_stopped_sync_ends_it_all_the_s
     assert _sync_jobs_all_exit_code(signal.SIGTERM, signal.SIGHUP) == 128 + signal.SIGTERM
     assert GreenhouseConnection.objects.get().lock_expires_at is None
     assert capsys.readouterr().err == "acme: stopped by SIGTERM before its sync finished.\n"
+
+
+@pytest.mark.parametrize(
+    ("worded_by", "said"),
+    [("_as_true_now", "acme: failed, "), ("_why_not_claimed", "acme: skipped, another sync")],
+    ids=["failed", "skipped"],
+)
+def test_sync_jobs_stopped_as_it_reports_an_org_says_what_became_of_it_first(
+    fake_greenhouse, capsys, monkeypatch, worded_by, said
+):
+    # Stopped as it read how to word a finished sync's outcome, it lost the org's line: an
+    # operator was not told that the org had failed, or had been skipped.
+    acme = make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    if worded_by == "_as_true_now":
+        fake_greenhouse.fail_next("acme-robotics", "status", status=503, times=10)
+    else:
+        acquire_sync_lock(acme)  # another sync's, running
+    wording = getattr(sync_jobs_command, worded_by)
+    monkeypatch.setattr(sync_jobs_command, worded_by, _signalled_before(wording))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    printed = capsys.readouterr()
+    assert (printed.out + printed.err).startswith(said)
+    assert printed.err.endswith("tiny: stopped by SIGTERM before its sync began.\n")
+    tiny = GreenhouseConnection.objects.get(organization__slug="tiny")
+    assert tiny.last_attempt_at is None
 
 
 def test_sync_jobs_all_stopped_as_it_asks_whether_an_org_was_paused_syncs_it_not(

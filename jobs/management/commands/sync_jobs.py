@@ -96,13 +96,16 @@ class Command(ProjectCommand):
 
         # Around the whole loop, not each sync: a signal between two orgs ended the process at
         # once, without a word of the orgs not synced.
-        with _stopped_by_signals(say_stopped):
+        with _StopSignals(say_stopped) as signals:
             for connection in connections:
                 # --all takes a while: an admin may pause an org after it was listed.
                 paused = options["all"] and not _enabled_now(connection)
                 result = None if paused else _sync_until_stopped(connection)
                 done += 1
-                failed += self._reported_failed(connection, result)
+                # Stopped once the org's outcome is said: stopped as the report's queries ran,
+                # its line (its failure's too) was lost.
+                with signals.deferred():
+                    failed += self._reported_failed(connection, result)
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
@@ -151,7 +154,7 @@ def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
     """Sync the org, Stopped noting where it stopped the sync. The sync frees its org as it
     unwinds, but not when stopped as it takes its lease, or as it frees it once its outcome is
     recorded: the lease of the sync its start names is then freed here, as the signals are held
-    off (_stopped_by_signals). Its run, left "running", is marked interrupted here too. Stopped
+    off (_StopSignals). Its run, left "running", is marked interrupted here too. Stopped
     is raised even if the database, lost, failed the freeing."""
     started_at = timezone.now()
     try:
@@ -205,54 +208,81 @@ def _stopped_sync_end(
     stop.during_sync = "after its sync finished" if finished else "before its sync finished"
 
 
-@contextmanager
-def _stopped_by_signals(say_stopped: Callable[[Stopped], object]) -> Iterator[None]:
-    """STOP_SIGNALS raise Stopped while this runs, in the main thread (where Python runs signal
-    handlers, and alone may set them), the first alone; those the caller ignores or set outside
-    Python are left to it (_replaceable). `say_stopped` is given the Stopped before it goes on.
-    The previous handlers come back afterwards, and one that comes as they do goes to them."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _StopSignals:
+    """While on (`with`), STOP_SIGNALS raise Stopped where the command is, in the main thread
+    (where Python runs signal handlers, and alone may set them): the first alone. Those the
+    caller ignores or set outside Python are left to it (_replaceable). `say_stopped` is given
+    the Stopped before it goes on; the caller's handlers are put back afterwards."""
 
-    putting_back = False
-    late: list[int] = []  # come as the previous handlers were put back
+    def __init__(self, say_stopped: Callable[[Stopped], object]) -> None:
+        self.say_stopped = say_stopped
+        self.replaced: dict[int, object] = {}  # the caller's handlers, to put back
+        self.holding = False  # a signal now is held until deferred() ends (or put back)
+        self.held: int | None = None
 
-    def stop(number: int, _frame: FrameType | None) -> None:
-        if putting_back:
-            # The syncs are over: raised here, it cut short the putting back, and left the
-            # caller SIG_IGN (set below) for both. It goes to the caller's handler, once back.
-            late.append(number)
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            self.replaced = {
+                number: handler
+                for number in STOP_SIGNALS
+                if _replaceable(handler := signal.getsignal(number))
+            }
+        try:
+            for number in self.replaced:
+                signal.signal(number, self._stop)
+        except Stopped as stop:
+            # One coming as another was set: __exit__ is not called, and the handlers left as
+            # they were (_stop's SIG_IGN) no longer stopped the caller (a test run, a process
+            # calling the command).
+            self._stopped_end(stop)
+            raise
+        return self
+
+    def __exit__(self, _kind: object, error: BaseException | None, _traceback: object) -> None:
+        if isinstance(error, Stopped):
+            self._stopped_end(error)
+            return
+        # Raised as the handlers are put back, one would cut that short, the caller left SIG_IGN:
+        # it goes to the caller's handler, once back.
+        self.holding = True
+        self._put_back()
+        if self.held is not None:
+            signal.raise_signal(self.held)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A signal coming while this runs stops the command once it is over, not in its midst."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.held is not None:
+            self._stop(self.held, None)
+
+    def _stop(self, number: int, _frame: FrameType | None) -> None:
+        if self.holding:
+            if self.held is None:
+                self.held = number
             return
         # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
         # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
-        for each in previous:
+        for each in self.replaced:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(number)
 
-    previous = {
-        number: handler
-        for number in STOP_SIGNALS
-        if _replaceable(handler := signal.getsignal(number))
-    }
-    try:
-        # Inside the try: one coming as the other is set raised with both ignored (stop's
-        # SIG_IGN), and left them so for the caller, a test run or a process calling it.
-        for number in previous:
-            signal.signal(number, stop)
-        yield
-    except Stopped as stopped:
-        # Said as every STOP_SIGNAL is still ignored (stop's SIG_IGN): said once the caller's
-        # handlers were back, a second signal in that instant (the default's) ended the process
-        # without a word of the orgs not synced.
-        say_stopped(stopped)
-        raise
-    finally:
-        putting_back = True
-        for number, handler in previous.items():
+    def _stopped_end(self, stop: Stopped) -> None:
+        """Say `stop` as every STOP_SIGNAL is still ignored (_stop's SIG_IGN), then put back the
+        caller's handlers: said once they were back, a second signal in that instant (the
+        default's) ended the process without a word of the orgs not synced."""
+        try:
+            self.say_stopped(stop)
+        finally:
+            self._put_back()
+
+    def _put_back(self) -> None:
+        for number, handler in self.replaced.items():
             signal.signal(number, handler)
-        for number in late:
-            signal.raise_signal(number)
 
 
 def _replaceable(handler: object) -> bool:
