@@ -968,11 +968,11 @@ def test_sync_jobs_stopped_as_it_sets_its_handlers_puts_the_callers_back(
     assert "acme: stopped by SIGTERM" in capsys.readouterr().err
 
 
-def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_leaves_it_to_them(
+def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_says_so_and_exits_as_signalled(
     fake_greenhouse, capsys, monkeypatch
 ):
-    # A SIGHUP as SIGTERM's handler was put back, the sync over: it raised with both ignored
-    # (its own handler's SIG_IGN), SIGHUP's not put back, and said the sync had not finished.
+    # A SIGHUP as SIGTERM's handler was put back, the sync over, went to the caller's handler,
+    # once back: Ctrl-C's raised a KeyboardInterrupt, a traceback once every org was done.
     make_connection("acme", "acme-robotics")
     received: list[int] = []
 
@@ -986,10 +986,62 @@ def test_sync_jobs_signalled_as_it_puts_the_callers_handlers_back_leaves_it_to_t
         chosen=lambda handler: handler is recorded,
     )
 
-    assert code is None
+    assert code == 128 + signal.SIGHUP
     assert left == {signal.SIGTERM: recorded, signal.SIGHUP: recorded}
+    assert received == []
+    printed = capsys.readouterr()
+    assert printed.out.startswith("acme: ok, 6 created")
+    assert printed.err == "Stopped by SIGHUP once every organization was synced or skipped.\n"
+
+
+def test_sync_jobs_ended_by_an_error_leaves_a_signal_as_it_puts_the_handlers_back_to_the_caller(
+    fake_greenhouse, monkeypatch
+):
+    # Stopped then, the command would say the error's org was not synced, the error lost.
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", _database_lost)
+    received: list[int] = []
+
+    def recorded(number: int, _frame: object) -> None:
+        received.append(number)
+
+    with pytest.raises(OperationalError):
+        _sync_jobs_signalled_as_sigterms_handler_is_set(
+            monkeypatch, callers=recorded, sent=signal.SIGHUP, chosen=lambda h: h is recorded
+        )
+
     assert received == [signal.SIGHUP]  # the caller's, as if it came just after
-    assert capsys.readouterr().out.startswith("acme: ok, 6 created")
+
+
+def test_sync_jobs_ctrl_c_as_it_puts_the_handlers_back_exits_130_without_a_traceback(
+    fake_greenhouse, capsys, monkeypatch
+):
+    make_connection("acme", "acme-robotics")
+    set_handler = signal.signal
+    pressed: list[int] = []
+
+    def setting(number: int, handler: object) -> object:
+        if handler is signal.default_int_handler and not pressed:
+            pressed.append(number)
+            os.kill(os.getpid(), signal.SIGINT)  # as Python's own is put back
+        return set_handler(number, handler)
+
+    previous = set_handler(signal.SIGINT, signal.default_int_handler)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(signal, "signal", setting)
+            with pytest.raises(BaseException) as caught:
+                call_command("sync_jobs", "--all")
+        left = signal.getsignal(signal.SIGINT)
+    finally:
+        set_handler(signal.SIGINT, previous)
+
+    assert pressed
+    assert isinstance(caught.value, SystemExit) and caught.value.code == 128 + signal.SIGINT
+    assert left is signal.default_int_handler
+    printed = capsys.readouterr()
+    assert printed.out.startswith("acme: ok, 6 created")
+    assert printed.err == "Stopped by SIGINT once every organization was synced or skipped.\n"
 
 
 class ProcessEnded(Exception):

@@ -239,15 +239,24 @@ class _StopSignals:
         return self
 
     def __exit__(self, _kind: object, error: BaseException | None, _traceback: object) -> None:
-        if isinstance(error, Stopped):
+        if error is None:
+            try:
+                # Every org over, one coming as the handlers are put back stops the command as
+                # one just before does: passed on to the caller's handler, Ctrl-C's raised a
+                # KeyboardInterrupt, a traceback once every org was done.
+                self._put_back()
+            except Stopped as late:
+                self._stopped_end(late)
+                raise
+        elif isinstance(error, Stopped):
             self._stopped_end(error)
-            return
-        # Raised as the handlers are put back, one would cut that short, the caller left SIG_IGN:
-        # it goes to the caller's handler, once back.
-        self.holding = True
-        self._put_back()
-        if self.held is not None:
-            signal.raise_signal(self.held)
+        else:
+            # Raised as the handlers are put back, one would take the error's place: it goes to
+            # the caller's handler, once back, as if it came just after.
+            self.holding = True
+            self._put_back()
+            if self.held is not None:
+                signal.raise_signal(self.held)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
