@@ -67,7 +67,7 @@ from jobs.forms import (
     validate_username_shows,
 )
 from jobs.memberships import (
-    ADMIN_NEEDED_MESSAGE,
+    ADMIN_ADD_NEEDED_MESSAGE,
     admins_who_can_sign_in,
     can_sign_in,
     membership_delete,
@@ -510,7 +510,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         ]
         edited = [form.instance.pk for form in self.forms if form.instance.pk]
         if not kept_admins and not active_admins.exclude(pk__in=edited).exists():
-            raise forms.ValidationError(ADMIN_NEEDED_MESSAGE)
+            raise forms.ValidationError(ADMIN_ADD_NEEDED_MESSAGE)
 
 
 class MembershipForm(forms.ModelForm):
@@ -677,10 +677,11 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
     if not sole_admin_of:
         return ""
     names = ending_sentence(", ".join(org.name for org in sole_admin_of))
+    # Staff add member rows themselves: whether anyone else belongs to the org yet or not.
     remedy = (
-        "Make someone else its admin, or delete it, first."
+        "Add another admin to it, or delete it, first."
         if len(sole_admin_of) == 1
-        else "Make someone else an admin of each, or delete them, first."
+        else "Add another admin to each, or delete them, first."
     )
     return f"{outcome}: nobody else who can sign in is an admin of {names} {remedy}"
 

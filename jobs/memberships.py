@@ -64,9 +64,10 @@ INVITATION_ORGANIZATION_GONE_MESSAGE = (
 MEMBERSHIP_GONE_MESSAGE = (
     "That person was removed from the organization meanwhile, so their role was not changed."
 )
-ADMIN_NEEDED_MESSAGE = (
-    "An organization needs at least one admin who can sign in. Make someone else an admin first."
-)
+ADMIN_NEEDED = "An organization needs at least one admin who can sign in."
+ADMIN_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Make someone else an admin first."
+# Said in Django's admin, where staff add member rows themselves, whoever else belongs already.
+ADMIN_ADD_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Add another admin first."
 # Said instead where nobody else who can sign in belongs to the org: there is nobody to make one.
 # Not "nobody else belongs": the members list shows a deactivated account, or an invited one.
 ADMIN_INVITE_NEEDED_MESSAGE = (
@@ -679,9 +680,12 @@ def other_admins_ensure(*, user: User) -> None:
         try:
             _ensure_another_admin(membership)
         except MembershipError:
+            # Nobody else who can sign in belongs: there is nobody to make its admin.
+            others = members_who_can_sign_in(membership.organization_id).exclude(user=user)
+            remedy = "Make someone else" if others.exists() else "Invite someone as"
             raise MembershipError(
                 f"{membership.organization.name} has no other admin who can "
-                "sign in. Make someone else its admin, or delete it, first."
+                f"sign in. {remedy} its admin, or delete it, first."
             ) from None
 
 

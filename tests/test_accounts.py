@@ -944,12 +944,30 @@ def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, 
 
     response = signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
 
-    assert "Acme Robotics has no other admin who can sign in." in response.content.decode()
+    assert (
+        "Acme Robotics has no other admin who can sign in. Make someone else its admin, or "
+        "delete it, first."
+    ) in response.content.decode()
     assert User.objects.filter(username="alice").exists()
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     assert "Acme Robotics:" not in signed_in.get("/accounts/delete/").content.decode()
     signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
     assert not User.objects.filter(username="alice").exists()
+
+
+def test_the_only_member_deleting_their_account_is_told_to_invite_an_admin_first(signed_in, owner):
+    """It said "Make someone else its admin", asking for someone who does not exist; a
+    deactivated account's membership counts as nobody, as on the members page."""
+    ghost = User.objects.create_user("ghost", "ghost@acme.example", is_active=False)
+    Membership.objects.create(organization=owner.memberships.get().organization, user=ghost)
+
+    response = signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
+
+    assert (
+        "Acme Robotics has no other admin who can sign in. Invite someone as its admin, or "
+        "delete it, first."
+    ) in response.content.decode()
+    assert User.objects.filter(username="alice").exists()
 
 
 def test_guessing_the_password_is_throttled_like_signing_in(client, member, settings):
@@ -1106,8 +1124,8 @@ def test_django_admin_keeps_an_orgs_only_admin_able_to_sign_in(
 
     assert refused.status_code == 200
     assert (
-        f"{refusal}: nobody else who can sign in is an admin of Acme Robotics. Make someone "
-        "else its admin, or delete it, first."
+        f"{refusal}: nobody else who can sign in is an admin of Acme Robotics. Add another "
+        "admin to it, or delete it, first."
     ) in refused.content.decode()
     owner.refresh_from_db()
     assert owner.is_active and owner.check_password(PASSWORD)
@@ -1134,7 +1152,7 @@ def test_django_admins_refusal_names_every_org_in_one_sentence(staff_client, own
 
     assert (
         "The account “alice” stays active: nobody else who can sign in is an admin of Acme "
-        "Robotics, Tiny Co. Make someone else an admin of each, or delete them, first."
+        "Robotics, Tiny Co. Add another admin to each, or delete them, first."
     ) in refused.content.decode()
 
 
@@ -3087,7 +3105,9 @@ def test_the_django_admin_cannot_leave_an_org_without_an_admin(admin_client, own
     )
 
     assert response.status_code == 200  # the form again, with the reason
-    assert "at least one admin who can sign in" in response.content.decode()
+    # Staff add member rows on that page: nobody else need belong to the org already.
+    assert memberships.ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
+    assert "Make someone else" not in response.content.decode()
     assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from jobs.memberships import ADMIN_NEEDED_MESSAGE
+from jobs.memberships import ADMIN_ADD_NEEDED_MESSAGE
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent, staff_client_with
 
@@ -140,7 +140,7 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     organization.refresh_from_db()
     if removed:
         assert response.status_code == 200
-        assert ADMIN_NEEDED_MESSAGE in response.content.decode()
+        assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
         assert organization.name == "Acme Robotics"
     else:
         assert response.status_code == 302
@@ -163,7 +163,7 @@ def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
     response = admin_client.post(organization_page(organization), data)
 
     assert response.status_code == 200
-    assert ADMIN_NEEDED_MESSAGE in response.content.decode()
+    assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
