@@ -16,6 +16,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -70,9 +71,12 @@ ADMIN_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Make someone else an admin first."
 ADMIN_ADD_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Add another admin first."
 # Said instead where nobody else who can sign in belongs to the org: there is nobody to make one.
 # Not "nobody else belongs": the members list shows a deactivated account, or an invited one.
-ADMIN_INVITE_NEEDED_MESSAGE = (
+ADMIN_NOBODY_ELSE = (
     "An organization needs at least one admin who can sign in, and nobody else who can sign in "
-    "belongs to this one. Invite someone as an admin below, then try again once they have joined."
+    "belongs to this one."
+)
+ADMIN_INVITE_NEEDED_MESSAGE = (
+    f"{ADMIN_NOBODY_ELSE} Invite someone as an admin below, then try again once they have joined."
 )
 
 
@@ -614,7 +618,48 @@ def _ensure_another_admin(membership: Membership) -> None:
 def admin_needed_message(membership: Membership) -> str:
     """Why the org's last admin may not go (membership_is_last_admin), and what to do first."""
     others = members_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk)
-    return ADMIN_NEEDED_MESSAGE if others.exists() else ADMIN_INVITE_NEEDED_MESSAGE
+    if others.exists():
+        return ADMIN_NEEDED_MESSAGE
+    invited = list(
+        Invitation.objects.filter(
+            organization=membership.organization_id, role=Membership.Role.ADMIN
+        ).order_by(Lower("email"), "pk")
+    )
+    if not invited:
+        return ADMIN_INVITE_NEEDED_MESSAGE
+    # Not "invite someone" again: the invitations waiting are listed below, as the page says
+    # of an org without an admin (manage/members.html).
+    waiting = [
+        invitation
+        for invitation in invited
+        if not (invitation.link_expired or invitation.email_failed)
+    ]
+    if len(waiting) == 1:
+        return (
+            f"{ADMIN_NOBODY_ELSE} {waiting[0].email} is invited as an admin: try again once "
+            "they have joined."
+        )
+    if waiting:
+        return (
+            f"{ADMIN_NOBODY_ELSE} {len(waiting)} people are invited as admins: try again once "
+            "one has joined."
+        )
+    unsent = sum(invitation.email_failed for invitation in invited)
+    if unsent == len(invited):
+        outcome = "could not be sent"
+    elif unsent:
+        outcome = "could not be sent or expired"
+    else:
+        outcome = "expired"
+    if len(invited) == 1:
+        return (
+            f"{ADMIN_NOBODY_ELSE} The invitation to {invited[0].email} as an admin {outcome}: "
+            "press “Send again” by it below, then try again once they have joined."
+        )
+    return (
+        f"{ADMIN_NOBODY_ELSE} The invitations to {len(invited)} people as admins {outcome}: "
+        "press “Send again” by them below, then try again once one has joined."
+    )
 
 
 def membership_is_last_admin(membership: Membership) -> bool:

@@ -3075,6 +3075,49 @@ def test_the_only_member_is_told_to_invite_an_admin_first(signed_in, owner, chan
     assert mine.role == Membership.Role.ADMIN
 
 
+def give_up_admin_refusal(signed_in: Client, owner: User) -> list[str]:
+    mine = Membership.objects.get(user=owner)
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "role", "role": "member", "membership": mine.pk}
+    )
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_only_member_with_an_admin_invited_is_told_to_wait_for_them(signed_in, owner):
+    """It said "Invite someone as an admin", as though no invitation were waiting."""
+    invite(signed_in, "carol@acme.example", role="admin")
+    invite(signed_in, "dan@acme.example", role="member")  # no admin: not counted
+
+    assert give_up_admin_refusal(signed_in, owner) == [
+        f"{memberships.ADMIN_NOBODY_ELSE} carol@acme.example is invited as an admin: try "
+        "again once they have joined."
+    ]
+
+    invite(signed_in, "erin@acme.example", role="admin")
+    assert give_up_admin_refusal(signed_in, owner) == [
+        f"{memberships.ADMIN_NOBODY_ELSE} 2 people are invited as admins: try again once one "
+        "has joined."
+    ]
+    assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
+def test_the_only_member_whose_admin_invitation_expired_is_told_to_send_it_again(signed_in, owner):
+    invite(signed_in, "carol@acme.example", role="admin")
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=9))
+
+    assert give_up_admin_refusal(signed_in, owner) == [
+        f"{memberships.ADMIN_NOBODY_ELSE} The invitation to carol@acme.example as an admin "
+        "expired: press “Send again” by it below, then try again once they have joined."
+    ]
+
+    invite(signed_in, "erin@acme.example", role="admin")
+    Invitation.objects.filter(email="erin@acme.example").update(email_failed=True)
+    assert give_up_admin_refusal(signed_in, owner) == [
+        f"{memberships.ADMIN_NOBODY_ELSE} The invitations to 2 people as admins could not be "
+        "sent or expired: press “Send again” by them below, then try again once one has joined."
+    ]
+
+
 def organization_admin_post(owner: User, **membership_changes: str) -> dict[str, str]:
     """The Django admin's change form of the owner's org as loaded, with the owner's
     membership row changed (e.g. role="member", or DELETE="on")."""
