@@ -417,6 +417,11 @@ def _connect(
     return redirect("manage:settings", slug=organization.slug)
 
 
+def _nothing_changed(request: HttpRequest, now: str) -> None:
+    """Said for a form sent as it was shown, which saves nothing: `now` says what stays."""
+    messages.info(request, f"Nothing changed: {now}.")
+
+
 def _schedule(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse | Form:
@@ -428,7 +433,7 @@ def _schedule(
         # Not saved again: that would count the next sync anew from the last attempt, moving
         # one a failure or a freed lease brought forward.
         now = "syncing is paused" if paused else f"jobs sync every {minutes_in_words(interval)}"
-        messages.info(request, f"Nothing changed: {now}.")
+        _nothing_changed(request, now)
         return redirect("manage:settings", slug=organization.slug)
     resumed = not paused and not connection.enabled
     connection_schedule_update(connection=connection, sync_interval_minutes=interval, paused=paused)
@@ -471,16 +476,18 @@ def _profile(
     form = OrganizationProfileForm(request.POST, instance=copy(organization))
     if not form.is_valid():
         return form
-    if form.has_changed():
-        form.save()
-        organization.mark_listing_changed()  # its name and description are in its feed
-        listing_cache_invalidate(organization=organization)  # its name is on site-wide pages
-        logger.info(
-            "organization profile changed org=%s user=%s fields=%s",
-            organization.slug,
-            request.user.pk,
-            form.changed_data,
-        )
+    if not form.has_changed():
+        _nothing_changed(request, "your public page stays as it is")
+        return redirect("manage:settings", slug=organization.slug)
+    form.save()
+    organization.mark_listing_changed()  # its name and description are in its feed
+    listing_cache_invalidate(organization=organization)  # its name is on site-wide pages
+    logger.info(
+        "organization profile changed org=%s user=%s fields=%s",
+        organization.slug,
+        request.user.pk,
+        form.changed_data,
+    )
     messages.success(request, "Your public page is saved.")
     return redirect("manage:settings", slug=organization.slug)
 
@@ -616,12 +623,14 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if LATER_PAGE_RE.fullmatch(request.GET.get("page", "")):
         list_url += f"?page={request.GET['page']}"
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            _nothing_changed(request, f"“{job.title}” stays as it is")
+            return redirect(list_url)
         try:
             form.save()
         except Job.DoesNotExist:
             raise Http404("deleted with its organization meanwhile") from None
-        if form.changed_data:
-            organization.mark_listing_changed()
+        organization.mark_listing_changed()
         listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")
         return redirect(list_url)

@@ -575,6 +575,20 @@ def test_a_save_without_the_values_shown_refused_then_corrected_keeps_its_change
     assert job.featured and job.compensation_note == "€60k"
 
 
+def test_saving_a_job_unchanged_says_nothing_changed_and_writes_nothing(signed_in, job):
+    """It said "Saved “…”." though nothing was."""
+    form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    before = Organization.objects.get(pk=job.organization_id).listing_changed_at
+
+    response = signed_in.post(edit_url(job), form, follow=True)
+
+    html = response.content.decode()
+    assert f"Nothing changed: “{job.title}” stays as it is." in html
+    assert "Saved “" not in html
+    assert response.redirect_chain == [("/manage/acme/jobs/", 302)]
+    assert Organization.objects.get(pk=job.organization_id).listing_changed_at == before
+
+
 def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
     """Ticking Hidden in a form sent back for another field hides nothing yet."""
     response = signed_in.post(edit_url(job), {"hidden": "on", "compensation_note": "€" * 301})

@@ -330,6 +330,17 @@ def test_saving_the_profile_unchanged_keeps_the_feeds_last_modified(client, nort
     assert visitor.get("/orgs/north/feed/", headers=since).status_code == 304
 
 
+def test_saving_the_profile_unchanged_says_nothing_changed(client, north):
+    """It said "Your public page is saved." though nothing was, as the schedule form once did."""
+    signed_in = admin_of(client, north)
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=profile])")
+
+    html = signed_in.post(SETTINGS_URL, page, follow=True).content.decode()
+
+    assert "Nothing changed: your public page stays as it is." in html
+    assert "Your public page is saved." not in html
+
+
 def test_a_description_that_shows_nothing_over_none_keeps_the_feeds_last_modified(client, north):
     """It is saved as none, as it was: the form counted it a change and dated the feed."""
     an_hour_ago = timezone.now() - timedelta(hours=1)
