@@ -520,9 +520,15 @@ def joined_membership(token: str, *, user: User) -> Membership | None:
 
 
 def _join_link_values(token: str) -> tuple[int, int, str]:
+    expired = False
     try:
         values = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS))
-    except signing.BadSignature:  # SignatureExpired is one too
+    except signing.SignatureExpired:
+        # Signed by this site all the same: the org it names is looked up as for a link still
+        # valid, so that an expired link of a deleted org does not say to ask its admins.
+        values = signing.loads(token, salt=INVITATION_SALT)
+        expired = True
+    except signing.BadSignature:
         raise MembershipError(INVITATION_INVALID_MESSAGE) from None
     # Signed by this site, so only an older link could differ in shape (they had two values).
     if not (
@@ -533,6 +539,10 @@ def _join_link_values(token: str) -> tuple[int, int, str]:
     ):
         raise MembershipError(INVITATION_INVALID_MESSAGE)
     invitation_pk, organization_pk, sent_at = values
+    if expired:
+        if not Organization.objects.filter(pk=organization_pk).exists():
+            raise MembershipError(INVITATION_ORGANIZATION_GONE_MESSAGE)
+        raise MembershipError(INVITATION_INVALID_MESSAGE)
     return invitation_pk, organization_pk, sent_at
 
 

@@ -2011,18 +2011,31 @@ def test_a_join_link_stops_working_when_replaced_cancelled_or_expired(
     assert not Membership.objects.filter(organization=acme.organization, user=outsider).exists()
 
 
+@pytest.mark.parametrize(
+    ("expired", "org_deleted", "said"),
+    [
+        (False, True, memberships.INVITATION_ORGANIZATION_GONE_MESSAGE),
+        # It said the link had expired, and to ask an admin of the org, of which there is none.
+        (True, True, memberships.INVITATION_ORGANIZATION_GONE_MESSAGE),
+        (True, False, memberships.INVITATION_INVALID_MESSAGE),
+    ],
+    ids=["live", "expired", "expired-org-kept"],
+)
 def test_a_join_link_of_a_deleted_org_says_it_no_longer_exists_to_its_account(
-    signed_in, outsider, mallory
+    signed_in, outsider, mallory, monkeypatch, expired, org_deleted, said
 ):
     invite(signed_in, "mallory@other.example")
     link = join_link(mail.outbox[0])
-    signed_in.post("/manage/acme/delete/", {"confirm": "acme"})
+    if org_deleted:
+        signed_in.post("/manage/acme/delete/", {"confirm": "acme"})
+    if expired:
+        later = timezone.now() + timedelta(days=INVITATION_DAYS, minutes=1)
+        monkeypatch.setattr(signing.time, "time", later.timestamp)
 
     for method in (mallory.get, mallory.post):
         response = method(link)
         assert response.status_code == 410
-        alert = parsed(response).select_one("[role=alert]").get_text()
-        assert alert == memberships.INVITATION_ORGANIZATION_GONE_MESSAGE
+        assert parsed(response).select_one("[role=alert]").get_text() == said
 
 
 def test_an_org_sends_a_bounded_number_of_invitations_a_day(signed_in, acme, monkeypatch):
