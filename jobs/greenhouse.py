@@ -346,6 +346,17 @@ def validate_board_token(token: str) -> str:
     return token
 
 
+def _case_hint(token: str) -> str:
+    """Said of a token with capitals Greenhouse knows no board of: a board's address has its
+    token in lower case, and people type it as they would a name ("Acme")."""
+    if token == token.lower():
+        return ""
+    return (
+        " Tokens are case-sensitive and usually lower case, as they appear in the board's web "
+        "address (boards.greenhouse.io/acme)."
+    )
+
+
 def clean_text(text: str) -> str:
     """`text` without the characters no database or feed here can take."""
     # isprintable() is true of most names and titles and costs a tenth of the regex.
@@ -1167,7 +1178,7 @@ class GreenhouseClient:
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token “{token}”. Check the token in "
-                "Greenhouse's job board settings.",
+                f"Greenhouse's job board settings.{_case_hint(token)}",
                 http_status=404,
             )
         if status == 410:

@@ -56,6 +56,18 @@ def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_green
     assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
 
 
+def test_connect_greenhouse_says_a_token_with_capitals_is_case_sensitive(fake_greenhouse):
+    with pytest.raises(CommandError) as refused:
+        call_command("connect_greenhouse", "acme", "Acme-Robotics")
+
+    assert str(refused.value) == (
+        "Greenhouse has no job board with the token “Acme-Robotics”. Check the token in "
+        "Greenhouse's job board settings. Tokens are case-sensitive and usually lower case, as "
+        "they appear in the board's web address (boards.greenhouse.io/acme)."
+    )
+    assert not Organization.objects.exists()
+
+
 def test_connect_greenhouse_names_its_arguments_as_its_messages_do_and_says_what_they_take():
     # Its help and its argument errors said "org_slug board_token", its other messages ORG_SLUG
     # and BOARD_TOKEN, and nothing said that a board's address is taken for its token.

@@ -156,6 +156,24 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
     assert "connect check failed org=north" in caplog.text
 
 
+CASE_HINT = (
+    "Tokens are case-sensitive and usually lower case, as they appear in the board's web "
+    "address (boards.greenhouse.io/acme)."
+)
+
+
+@pytest.mark.parametrize(("token", "hinted"), [("Tiny-Co", True), ("no-such-board", False)])
+def test_a_token_with_capitals_greenhouse_does_not_know_is_said_to_be_case_sensitive(
+    signed_in, fake_greenhouse, queued, token, hinted
+):
+    """Board addresses hold their token in lower case: "Tiny-Co" was only "no job board"."""
+    page = " ".join(BeautifulSoup(connect(signed_in, token).content, "html.parser").text.split())
+
+    assert f"Greenhouse has no job board with the token “{token}”." in page
+    assert (CASE_HINT in page) == hinted
+    assert not GreenhouseConnection.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("fault", "retry_after", "said"),
     [
