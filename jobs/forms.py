@@ -317,6 +317,12 @@ class WebsiteField(forms.URLField):
     "not a valid URL": both are told what works, before Django's own check.
     """
 
+    # Django's "Enter a valid URL." said neither what was wrong nor what works, beside this
+    # field's other messages that do: its field's and its validator's "invalid", and the model's.
+    default_error_messages = {
+        "invalid": "Enter a web address such as example.com or https://example.com.",
+    }
+
     def to_python(self, value: Any) -> str:
         # Without the unseen characters pasted with it: a direction override in its text on the
         # org's page turned the words after it around. Joiners stay between the characters of
@@ -325,6 +331,15 @@ class WebsiteField(forms.URLField):
         typed = JOINERS_AT_THE_ENDS_RE.sub(
             "", without_format_characters(value or "", keep_joiners=True)
         )
+        too_long = self.max_length is not None and len(typed) > self.max_length
+        if not too_long and any(character.isspace() for character in typed.strip()):
+            # "acme .com", or a name typed in the box: said as such, not just "invalid". One
+            # too long is told its length first, by the field's validators.
+            raise forms.ValidationError(
+                "A web address has no spaces. Enter one such as example.com or "
+                "https://example.com.",
+                code="spaces",
+            )
         if starts_with_host_and_colon(typed):
             # Told "only https:// and http:// work", whoever typed a port (or mistyped one) was
             # lost: read with the scheme, it is checked as any port is, below.

@@ -25,6 +25,8 @@ SCHEME_ERROR = (
     "Enter a web address such as example.com or https://example.com (only https:// and http:// "
     "work)."
 )
+INVALID_ERROR = "Enter a web address such as example.com or https://example.com."
+SPACES_ERROR = "A web address has no spaces. Enter one such as example.com or https://example.com."
 USER_INFO_ERROR = "Leave out the part up to “@”: browsers open only the site named after it."
 PORT_ERROR = "The port, after “:”, is a number from 1 to 65535."
 
@@ -475,8 +477,11 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "javascript:alert(1)"}, SCHEME_ERROR),
         ({"website": "ftp://files.north.example"}, SCHEME_ERROR),
         ({"website": "tel:911"}, SCHEME_ERROR),  # a scheme, not a host: no dot, not localhost
-        ({"website": "https://north example"}, "Enter a valid URL."),  # its scheme is fine
-        ({"website": "https://[::1"}, "Enter a valid URL."),  # urllib cannot read it
+        ({"website": "https://north example"}, SPACES_ERROR),  # its scheme is fine
+        ({"website": "north .example"}, SPACES_ERROR),
+        ({"website": "https://[::1"}, INVALID_ERROR),  # urllib cannot read it
+        ({"website": "https://north..example"}, INVALID_ERROR),  # Django's validator's
+        ({"website": "https://north_example"}, INVALID_ERROR),
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
         ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it
@@ -502,6 +507,7 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
     assert response.status_code == 200
     page = response.content.decode()
     assert error in page
+    assert "Enter a valid URL." not in page  # Django's, beside the site's own words
     assert "<title>Error: Settings · North Wind · orgsite</title>" in page  # the saved name
     north.refresh_from_db()
     assert (north.name, north.description, north.language, north.website) == (
@@ -518,7 +524,9 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"name": "\u200b\u2060\u200b"}, "Give your organization a name."),
         ({"website": "ftp://files.north.example"}, SCHEME_ERROR),
         ({"website": "javascript:alert(1)"}, SCHEME_ERROR),
-        ({"website": "http://["}, "Enter a valid URL."),
+        ({"website": "http://["}, INVALID_ERROR),
+        ({"website": "north .example"}, SPACES_ERROR),
+        ({"website": "https://north..example"}, INVALID_ERROR),
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://north.example:65536"}, PORT_ERROR),
     ],
@@ -533,6 +541,7 @@ def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
     response = client.post(f"/admin/jobs/organization/{north.pk}/change/", {**data, **inline})
 
     assert response.status_code == 200 and error in response.content.decode()
+    assert "Enter a valid URL." not in response.content.decode()
     north.refresh_from_db()
     assert (north.name, north.website) == ("North Wind", "")
     response = client.post(
