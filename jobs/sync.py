@@ -178,6 +178,7 @@ class SyncResult:
         SUCCESS = "success"
         FAILED = "failed"
         LOCKED = "locked"
+        PAUSED = "paused"  # refused the lease, syncing paused (sync_organization's unless_paused)
 
     outcome: str
     counts: SyncCounts = field(default_factory=SyncCounts)
@@ -198,13 +199,16 @@ def sync_organization(
     client: GreenhouseClient | None = None,
     started_at: datetime | None = None,
     taking_over: datetime | None = None,
+    unless_paused: bool = False,
 ) -> SyncResult:
     """Bring the org's jobs in line with its Greenhouse board.
 
     1. Take the org's lock (a lease on the connection row), noting the sync's start,
        `started_at` (now, unless given). If another sync holds it, return LOCKED and touch
        nothing; a lease whose sync started at `taking_over`, still the last to start, is
-       taken over (see acquire_sync_lock).
+       taken over (see acquire_sync_lock). `unless_paused`, for the syncs a paused org does
+       not have (all but sync_jobs's of orgs it names): return PAUSED and touch nothing if
+       its syncing is paused, as read by the UPDATE that takes the lease.
     2. Record a SyncRun; runs left "running" (by a dead worker, or a sync that lost the
        database) are marked interrupted.
     3. Fetch the board, sending the ETag of the last one applied while that board is still
@@ -227,10 +231,14 @@ def sync_organization(
        database, the task that frees the lock does so once the database is back.
     """
     slug = connection.organization.slug
-    lease = acquire_sync_lock(connection, started_at=started_at, taking_over=taking_over)
+    lease = acquire_sync_lock(
+        connection, started_at=started_at, taking_over=taking_over, unless_paused=unless_paused
+    )
     if lease is None:
-        logger.info("sync skipped org=%s reason=locked", slug)
-        return SyncResult(outcome=SyncResult.Outcome.LOCKED)
+        paused = unless_paused and _is_paused(connection)
+        outcome = SyncResult.Outcome.PAUSED if paused else SyncResult.Outcome.LOCKED
+        logger.info("sync skipped org=%s reason=%s", slug, outcome)
+        return SyncResult(outcome=outcome)
     started = time.monotonic()
     try:
         run = start_sync_run(connection, trigger=trigger)
@@ -1105,8 +1113,13 @@ def acquire_sync_lock(
     *,
     started_at: datetime | None = None,
     taking_over: datetime | None = None,
+    unless_paused: bool = False,
 ) -> datetime | None:
     """Claim the org's lease with a conditional UPDATE; returns the lease (its expiry) or None.
+
+    `unless_paused`: claim nothing while the org's syncing is paused. The UPDATE reads the
+    pause itself: read before, an org paused in between was synced all the same (sync_jobs
+    --all, a task queued before the pause).
 
     The sync's start, `started_at` (now, unless given), is noted as last_attempt_at by the same
     UPDATE and names the sync: a caller that chose it can tell afterwards whether the UPDATE
@@ -1128,6 +1141,8 @@ def acquire_sync_lock(
     claimable = GreenhouseConnection.unlocked(now)
     if taking_over is not None:
         claimable |= Q(last_attempt_at=taking_over)
+    if unless_paused:
+        claimable &= Q(enabled=True)
     claimed = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(claimable)
@@ -1144,6 +1159,12 @@ def acquire_sync_lock(
     connection.lock_expires_at, connection.last_attempt_at = lease, now
     connection.queued_at = connection.retry_at = None
     return lease
+
+
+def _is_paused(connection: GreenhouseConnection) -> bool:
+    """Whether the org's syncing is paused as saved now (False once its connection is gone):
+    why acquire_sync_lock, told unless_paused, refused the lease, rather than another sync's."""
+    return GreenhouseConnection.objects.filter(pk=connection.pk, enabled=False).exists()
 
 
 def release_sync_lock(

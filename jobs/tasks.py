@@ -87,10 +87,7 @@ def sync_org(
             .first()
         )
         if connection is None:
-            # Paused after this task was queued: without this, "Queued…" would outlive it, and
-            # Refresh now and the schedule would wait for the marker to go stale.
-            queued_marker_clear(connection_id)
-            return "skipped: connection removed or paused"
+            return _skipped_as_paused(connection_id)
         plan = sync_plan(
             connection,
             trigger=trigger,
@@ -106,8 +103,14 @@ def sync_org(
         return f"skipped: {plan.reason}"
     started_at = timezone.now()
     try:
+        # Paused since its row was read above, the org is refused the lease: no task syncs a
+        # paused org.
         result = sync_organization(
-            connection, trigger=plan.trigger, started_at=started_at, taking_over=plan.taking_over
+            connection,
+            trigger=plan.trigger,
+            started_at=started_at,
+            taking_over=plan.taking_over,
+            unless_paused=True,
         )
     except DATABASE_LOST_ERRORS as exc:
         if connection.last_attempt_at == started_at:  # noted as it took the lease
@@ -128,7 +131,17 @@ def sync_org(
         )
     if result.outcome == SyncResult.Outcome.LOCKED:
         return "locked: another sync of this org holds its lease"
+    if result.outcome == SyncResult.Outcome.PAUSED:
+        return _skipped_as_paused(connection_id)
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _skipped_as_paused(connection_id: int) -> str:
+    """Skip the sync of an org paused (or disconnected) after this task was queued, clearing its
+    queue mark: without that, "Queued…" would outlive it, and Refresh now and the schedule
+    would wait for the mark to go stale."""
+    queued_marker_clear(connection_id)
+    return "skipped: connection removed or paused"
 
 
 def _mark_time(mark: str | None) -> datetime | None:

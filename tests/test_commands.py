@@ -641,14 +641,16 @@ def test_sync_jobs_all_says_no_sync_tries_again_an_org_paused_while_it_ran(
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")
     fake_greenhouse.fail_next("tiny-co", "status", status=503, times=10)
-    real_sync = sync_jobs_command.sync_organization
+    real_lock = sync.acquire_sync_lock
 
-    def pause_tiny_then_sync(connection, **kwargs):
+    def locked_then_paused(connection, **kwargs):
+        lease = real_lock(connection, **kwargs)
         if connection.organization.slug == "tiny":
             GreenhouseConnection.objects.filter(pk=connection.pk).update(enabled=False)
-        return real_sync(connection, **kwargs)
+        return lease
 
-    monkeypatch.setattr(sync_jobs_command, "sync_organization", pause_tiny_then_sync)
+    # Paused once its sync holds the lease: before, the lease is refused.
+    monkeypatch.setattr(sync, "acquire_sync_lock", locked_then_paused)
 
     with pytest.raises(CommandError):
         call_command("sync_jobs", "--all")
@@ -680,6 +682,29 @@ def test_sync_jobs_all_skips_an_org_paused_after_it_listed_the_orgs(
     assert lines[0].startswith("acme: ok")
     assert lines[1] == "tiny: skipped, syncing was paused while this command ran"
     assert not SyncRun.objects.filter(organization__slug="tiny").exists()
+
+
+def test_sync_jobs_all_skips_an_org_paused_just_before_its_lease(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # Paused after the command last read it, as its sync took the lease: --all synced it. The
+    # lease's UPDATE reads the pause now; a named org is synced paused or not (README).
+    tiny = make_connection("tiny", "tiny-co")
+    real_lock = sync.acquire_sync_lock
+
+    def paused_then_locked(connection, **kwargs):
+        GreenhouseConnection.objects.filter(pk=tiny.pk).update(enabled=False)
+        return real_lock(connection, **kwargs)
+
+    monkeypatch.setattr(sync, "acquire_sync_lock", paused_then_locked)
+
+    call_command("sync_jobs", "--all")
+
+    assert capsys.readouterr().out == "tiny: skipped, syncing was paused while this command ran\n"
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    assert GreenhouseConnection.objects.get().last_attempt_at is None
+    call_command("sync_jobs", "tiny")
+    assert capsys.readouterr().out.startswith("tiny: ok, ")
 
 
 def test_sync_jobs_skips_an_org_whose_sync_is_running_without_failing(fake_greenhouse, capsys):
@@ -1301,23 +1326,6 @@ def test_sync_jobs_stopped_as_it_reports_an_org_says_what_became_of_it_first(
     assert printed.err.endswith("tiny: stopped by SIGTERM before its sync began.\n")
     tiny = GreenhouseConnection.objects.get(organization__slug="tiny")
     assert tiny.last_attempt_at is None
-
-
-def test_sync_jobs_all_stopped_as_it_asks_whether_an_org_was_paused_syncs_it_not(
-    fake_greenhouse, capsys, monkeypatch
-):
-    make_connection("acme", "acme-robotics")
-    make_connection("tiny", "tiny-co")
-    monkeypatch.setattr(
-        sync_jobs_command, "_enabled_now", _signalled_before(sync_jobs_command._enabled_now)
-    )
-
-    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
-    assert not GreenhouseConnection.objects.filter(last_attempt_at__isnull=False).exists()
-    assert capsys.readouterr().err == (
-        "acme: stopped by SIGTERM before its sync began; the 1 organization after it was not "
-        "synced.\n"
-    )
 
 
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(

@@ -640,6 +640,36 @@ def test_a_task_skipped_because_syncing_was_paused_is_no_longer_queued(acme, fak
     assert acme.queued_at is None
 
 
+@pytest.mark.parametrize(
+    "trigger", [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.MANUAL], ids=["scheduled", "refresh now"]
+)
+def test_a_task_whose_org_is_paused_as_it_takes_the_lease_syncs_nothing(
+    acme, fake_greenhouse, queued, monkeypatch, trigger
+):
+    """Paused after the task read the org's row and before its lease: the lease's UPDATE reads
+    the pause, and the task skips the org as one paused before it started. It synced it."""
+    if trigger == SyncRun.Trigger.SCHEDULE:
+        assert enqueue_due_syncs() == [acme.pk]
+    else:
+        assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    real_lock = jobs_sync.acquire_sync_lock
+
+    def paused_then_locked(connection, **kwargs):
+        connection_schedule_update(connection=acme, sync_interval_minutes=15, paused=True)
+        return real_lock(connection, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", paused_then_locked)
+
+    outcome = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    assert outcome == "skipped: connection removed or paused"
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    paused = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert (paused.enabled, paused.last_attempt_at, paused.lock_expires_at) == (False, None, None)
+    assert paused.queued_at is None  # Resume, then Refresh now, work at once
+
+
 def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse, retry_delays):
     fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
 

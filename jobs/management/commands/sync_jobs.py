@@ -98,9 +98,9 @@ class Command(ProjectCommand):
         # once, without a word of the orgs not synced.
         with _StopSignals(say_stopped) as signals:
             for connection in connections:
-                # --all takes a while: an admin may pause an org after it was listed.
-                paused = options["all"] and not _enabled_now(connection)
-                result = None if paused else _sync_until_stopped(connection)
+                # --all takes a while: an admin may pause an org after it was listed, which
+                # its sync's lease then refuses.
+                result = _sync_until_stopped(connection, unless_paused=bool(options["all"]))
                 done += 1
                 # Stopped once the org's outcome is said: stopped as the report's queries ran,
                 # its line (its failure's too) was lost.
@@ -109,11 +109,10 @@ class Command(ProjectCommand):
         if failed:
             raise CommandError(f"{failed} organization{pluralize(failed)} failed to sync.")
 
-    def _reported_failed(self, connection: GreenhouseConnection, result: SyncResult | None) -> bool:
-        """Print the outcome of the org's sync (None: not synced, paused since listed); whether
-        it failed."""
+    def _reported_failed(self, connection: GreenhouseConnection, result: SyncResult) -> bool:
+        """Print the outcome of the org's sync; whether it failed."""
         slug = connection.organization.slug
-        if result is None:
+        if result.outcome == result.Outcome.PAUSED:  # since --all listed it
             self.say(f"{slug}: skipped, syncing was paused while this command ran")
         elif result.ok:
             counts = result.counts
@@ -150,15 +149,21 @@ def _stopped_lines(stop: Stopped, connections: list[GreenhouseConnection], done:
     )
 
 
-def _sync_until_stopped(connection: GreenhouseConnection) -> SyncResult:
-    """Sync the org, Stopped noting where it stopped the sync. The sync frees its org as it
-    unwinds, but not when stopped as it takes its lease, or as it frees it once its outcome is
-    recorded: the lease of the sync its start names is then freed here, as the signals are held
-    off (_StopSignals). Its run, left "running", is marked interrupted here too. Stopped
-    is raised even if the database, lost, failed the freeing."""
+def _sync_until_stopped(connection: GreenhouseConnection, *, unless_paused: bool) -> SyncResult:
+    """Sync the org (`unless_paused`: not if its syncing is paused as its lease is taken),
+    Stopped noting where it stopped the sync. The sync frees its org as it unwinds, but not
+    when stopped as it takes its lease, or as it frees it once its outcome is recorded: the
+    lease of the sync its start names is then freed here, as the signals are held off
+    (_StopSignals). Its run, left "running", is marked interrupted here too. Stopped is
+    raised even if the database, lost, failed the freeing."""
     started_at = timezone.now()
     try:
-        return sync_organization(connection, trigger=SyncRun.Trigger.COMMAND, started_at=started_at)
+        return sync_organization(
+            connection,
+            trigger=SyncRun.Trigger.COMMAND,
+            started_at=started_at,
+            unless_paused=unless_paused,
+        )
     except BaseException as error:
         stop = _stop_behind(error)
         if stop is None:
