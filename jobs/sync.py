@@ -83,8 +83,9 @@ FIELDS_READ_UNDER_LEASE = [
     "applied_board_etag",
     "applied_board_etag_fingerprint",
 ]
-# A run left "running" is all a later sync finds of one whose worker stopped and of one that
-# could reach the database neither to record its failure nor to free its lease.
+# A run left "running" is all a later sync finds of one whose worker was killed and of one that
+# could reach the database neither to record its failure nor to free its lease; one its worker
+# stopped is marked so as it stops (worker_stopped_sync_end).
 INTERRUPTED_MESSAGE = (
     "The sync stopped before it finished: its worker stopped, or it could not reach this site's "
     "database. Nothing from it was saved."
@@ -113,6 +114,12 @@ DATABASE_LOST_MESSAGE = (
     "The sync could not use this site's database (it may have restarted, or been busy); nothing "
     f"was changed, and {WILL_TRY_AGAIN}"
 )
+# What stops a sync where it is in a worker's process, as an exception the task's code sees:
+# billiard's SystemExit in a pool process sent SIGTERM (a cold shutdown, revoke with terminate,
+# systemd signalling every process of the service), the soft time limit should it come outside
+# the fetch (which records it as a failure, TIME_LIMIT_MESSAGE), and a KeyboardInterrupt (the
+# pool ignores SIGINT, so only from code). SIGKILL, the hard time limit included, runs nothing.
+WORKER_STOPS = (SystemExit, KeyboardInterrupt, SoftTimeLimitExceeded)
 # Celery's soft time limit stops a sync that hangs, most often on a Greenhouse that sends its
 # answer too slowly for any per-read timeout to trip. Not retried by the task: the failure
 # puts the next scheduled sync an interval away, as any other does.
@@ -1197,13 +1204,36 @@ def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
 
 def stopped_sync_run_interrupt(connection: GreenhouseConnection, *, started_at: datetime) -> int:
     """Mark interrupted the run left "running" by the org's sync that started at `started_at`,
-    stopped in its own process (sync_jobs) before it recorded its outcome, so that its history
-    says so at once, not once the next sync starts; while that sync is still the last to have
-    started: one started since has marked it (start_sync_run), and has a run of its own."""
+    stopped in its own process (sync_jobs, a worker's) before it recorded its outcome, so that
+    its history says so at once, not once the next sync starts; while that sync is still the
+    last to have started: one started since has marked it (start_sync_run), and has a run of
+    its own."""
     still_last = GreenhouseConnection.objects.filter(pk=connection.pk, last_attempt_at=started_at)
     return sync_runs_interrupt(
         connection.organization, Exists(still_last), Q(started_at__gte=started_at)
     )
+
+
+def worker_stopped_sync_end(connection: GreenhouseConnection, *, started_at: datetime) -> None:
+    """End the org's sync that started at `started_at`, stopped in its worker (WORKER_STOPS) as
+    sync_jobs ends its own stopped sync: mark the run it left "running" interrupted, and free
+    its lease should it hold it still (stopped as it took it, or as it freed it once its outcome
+    was recorded), while it is still the last sync to have started. The database lost, the run
+    is left to the next sync to mark, and a lease still held to run out."""
+    reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
+    try:
+        stopped_sync_run_interrupt(connection, started_at=started_at)
+        sync_lease_release(connection.pk, started_at=started_at)
+    except DATABASE_LOST_ERRORS as error:
+        reconnect_after_database_error()
+        logger.warning(
+            "sync stop not recorded org=%s error=%r reason=the database was lost as the run of "
+            "the sync its worker stopped was marked interrupted and its lease freed; the next "
+            "sync marks the run, and a lease still held runs out (SYNC_LOCK_SECONDS=%d)",
+            connection.organization.slug,
+            error,
+            settings.SYNC_LOCK_SECONDS,
+        )
 
 
 def sync_run_of(connection: GreenhouseConnection, *, started_at: datetime) -> SyncRun | None:

@@ -36,6 +36,7 @@ from jobs.scheduling import (
 )
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
+    WORKER_STOPS,
     SyncResult,
     deferred_health_email_send,
     is_schema_mismatch,
@@ -43,6 +44,7 @@ from jobs.sync import (
     reconnect_after_database_error,
     sync_lease_release,
     sync_organization,
+    worker_stopped_sync_end,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,11 @@ def sync_org(
         _retry_unstarted_sync(
             self, connection_id, exc, started_at=started_at, taking_over=plan.taking_over
         )
+    except WORKER_STOPS:
+        # Its run marked interrupted at once, not "running" until the next sync; the worker
+        # still sees the stop.
+        worker_stopped_sync_end(connection, started_at=started_at)
+        raise
     failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     if result.transient and failure_retries < MAX_SYNC_RETRIES:
         return _retry_failed_sync(

@@ -261,7 +261,8 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
     broker, fake_greenhouse, celery_processes
 ):
     """As systemd's default KillMode stops a worker. The pool process stops its sync where it
-    is (billiard raises SystemExit), saving nothing but freeing the lease as it exits, and the
+    is (billiard raises SystemExit), saving nothing but freeing the lease, and marking its run
+    interrupted, as it exits (the run read "running" until the next sync marked it), and the
     worker puts the task back on the queue, where the next worker takes it and does nothing:
     the stopped Refresh now's lease took the org's queue mark, which the task carries. The org
     is due at once, though Refresh now came before its next time, and the dispatcher's next
@@ -283,11 +284,16 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
         # for a task holds the task queue's lock, which billiard waits for as the worker exits:
         # the worker can then hang after giving the task back, so its exit is not waited for.
         celery_processes.wait_for(
-            lambda: GreenhouseConnection.objects.filter(lock_expires_at=None).exists(), timeout=30
+            lambda: (
+                GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
+                and not SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
+            ),
+            timeout=30,
         )
 
         assert list(Job.objects.order_by("pk").values()) == before
-        stopped_run = SyncRun.objects.get(outcome=SyncRun.Outcome.RUNNING)
+        stopped_run = SyncRun.objects.get(outcome=SyncRun.Outcome.INTERRUPTED)
+        assert stopped_run.error_message == INTERRUPTED_MESSAGE
         status = sync_status(organization=connection.organization)
         assert (status["running"], status["message"], status["next_sync_text"]) == (
             False,

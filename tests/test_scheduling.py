@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import billiard.common
 import pytest
-from celery.exceptions import Retry
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +19,7 @@ from kombu.exceptions import OperationalError
 from jobs import scheduling, tasks
 from jobs import sync as jobs_sync
 from jobs.connections import connection_schedule_update
-from jobs.greenhouse import WILL_TRY_AGAIN
+from jobs.greenhouse import WILL_TRY_AGAIN, GreenhouseClient
 from jobs.models import GreenhouseConnection, Job, SyncRun
 from jobs.scheduling import (
     REFRESH_RESEND_AFTER,
@@ -31,6 +34,7 @@ from jobs.scheduling import (
 from jobs.status import moment_text, sync_status
 from jobs.sync import (
     INTERRUPTED_MESSAGE,
+    TIME_LIMIT_MESSAGE,
     acquire_sync_lock,
     start_sync_run,
     sync_organization,
@@ -282,10 +286,10 @@ def test_a_refresh_now_sent_again_once_its_sync_waited_minutes_runs_once(
 def test_a_sync_stopped_and_given_back_does_nothing_and_the_next_tick_queues_it(
     acme, fake_greenhouse, queued, monkeypatch, trigger
 ):
-    """SIGTERM to a pool process stops its sync, which frees the lease, and the worker puts the
-    task back on the queue (README): its lease took the mark the copy carries, so the org, due
-    at once, is the next tick's, and that sync marks the stopped run interrupted. A Refresh now
-    ahead of the schedule left its org to wait for the stopped sync's lease to end."""
+    """SIGTERM to a pool process stops its sync, which frees the lease and marks its run
+    interrupted, and the worker puts the task back on the queue (README): its lease took the
+    mark the copy carries, so the org, due at once, is the next tick's. A Refresh now ahead of
+    the schedule left its org to wait for the stopped sync's lease to end."""
     if trigger == SyncRun.Trigger.SCHEDULE:
         assert enqueue_due_syncs() == [acme.pk]
     else:
@@ -350,6 +354,132 @@ def test_a_sync_stopped_after_another_took_its_lease_over_leaves_that_syncs_org_
 
     taken_over = GreenhouseConnection.objects.get(pk=acme.pk)
     assert (taken_over.lock_expires_at, taken_over.next_sync_at) == (later, later)
+
+
+def sigterm_in_a_pool_process(*args: object, **kwargs: object) -> None:
+    """Raise what billiard's handler raises in a pool process sent SIGTERM (a cold shutdown,
+    revoke with terminate, every process of the service signalled), by that handler itself."""
+    billiard.common._shutdown_cleanup(signal.SIGTERM, None)
+
+
+def soft_time_limit(*args: object, **kwargs: object) -> None:
+    raise SoftTimeLimitExceeded()  # as billiard's SIGUSR1 handler raises it, where the sync is
+
+
+@pytest.fixture
+def pool_process(monkeypatch):
+    """billiard's SIGTERM handler as it runs in a pool process, but for the test process: it
+    leaves SIGTERM's handler alone, and its note that it ran is the test's own."""
+    monkeypatch.setattr(billiard.common, "_should_have_exited", [False])
+    monkeypatch.setattr(billiard.common, "maybe_setsignal", lambda *args: None)
+
+
+@pytest.mark.parametrize(
+    ("where", "stop", "after_it", "recorded"),
+    [
+        ("_fetch_and_apply", sigterm_in_a_pool_process, False, SyncRun.Outcome.INTERRUPTED),
+        ("_record_failure", soft_time_limit, False, SyncRun.Outcome.INTERRUPTED),
+        ("acquire_sync_lock", sigterm_in_a_pool_process, True, None),
+        ("release_sync_lock", soft_time_limit, False, SyncRun.Outcome.SUCCESS),
+    ],
+    ids=[
+        "sigterm-mid-sync",
+        "time-limit-as-it-records-a-failure",
+        "sigterm-as-it-takes-the-lease",
+        "time-limit-as-it-frees-the-lease-its-outcome-recorded",
+    ],
+)
+def test_a_sync_its_worker_stops_is_interrupted_in_its_history_at_once_and_frees_the_org(
+    acme, fake_greenhouse, queued, monkeypatch, pool_process, where, stop, after_it, recorded
+):
+    """Its run read "running" in the org's history until the next sync marked it interrupted,
+    and stopped as it took or freed its lease, the org stayed "Running…" until the lease ran
+    out. The worker still sees the stop: billiard ends the pool process on its SystemExit, and
+    the task is given back."""
+    if where == "_record_failure":
+        fake_greenhouse.fail_next("acme-robotics", "status", status=404)  # not retried
+    real = getattr(jobs_sync, where)
+
+    def stopped(*args, **kwargs):
+        if after_it:
+            real(*args, **kwargs)
+        stop()
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    monkeypatch.setattr(jobs_sync, where, stopped)
+
+    with pytest.raises((SystemExit, SoftTimeLimitExceeded)) as caught:
+        tasks.sync_org.apply(args=args, kwargs=kwargs).get()  # the task failed on it
+
+    raised = SoftTimeLimitExceeded if stop is soft_time_limit else SystemExit
+    assert type(caught.value) is raised
+    outcomes = list(SyncRun.objects.values_list("outcome", "error_message"))
+    if recorded is None:
+        assert outcomes == []
+    elif recorded == SyncRun.Outcome.INTERRUPTED:
+        assert outcomes == [(recorded, INTERRUPTED_MESSAGE)]
+    else:
+        assert outcomes == [(recorded, "")]
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is None
+    assert sync_status(organization=acme.organization)["running"] is False
+
+
+def test_a_sync_its_worker_stops_after_another_took_its_lease_over_leaves_that_ones_run(
+    acme, fake_greenhouse, monkeypatch, pool_process
+):
+    """Its lease ran out and another sync took it over, marking the stopped one's run
+    interrupted: that sync's run and lease are not the stopped one's to end."""
+
+    def taken_over_then_stopped(connection, *args, **kwargs):
+        other = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
+        later = timezone.now() + timedelta(minutes=1)
+        assert acquire_sync_lock(other, started_at=later, taking_over=other.last_attempt_at)
+        start_sync_run(other, trigger=SyncRun.Trigger.SCHEDULE)
+        sigterm_in_a_pool_process()
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", taken_over_then_stopped)
+
+    with pytest.raises(SystemExit):
+        tasks.sync_org.apply(args=(acme.pk,))
+
+    runs = SyncRun.objects.order_by("started_at").values_list("outcome", flat=True)
+    assert list(runs) == [SyncRun.Outcome.INTERRUPTED, SyncRun.Outcome.RUNNING]
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is not None
+
+
+def test_a_sync_its_worker_stops_as_the_database_is_lost_still_stops_the_worker(
+    acme, fake_greenhouse, monkeypatch, pool_process, caplog
+):
+    """The run cannot be marked, the database lost: the stop, not the database's error, is
+    what the worker sees, and the next sync marks the run."""
+
+    def lost(*args, **kwargs):
+        raise DatabaseOperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", sigterm_in_a_pool_process)
+    monkeypatch.setattr(jobs_sync, "stopped_sync_run_interrupt", lost)
+
+    with pytest.raises(SystemExit):
+        tasks.sync_org.apply(args=(acme.pk,))
+
+    assert "sync stop not recorded org=acme" in caplog.text
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.RUNNING
+
+
+def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Caught where it waits on Greenhouse, the soft time limit is the sync's failure, recorded
+    as such (TIME_LIMIT_MESSAGE), its lease freed; the task is not retried (README)."""
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", soft_time_limit)
+
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert outcome == f"failed: {TIME_LIMIT_MESSAGE}"
+    run = SyncRun.objects.get()
+    assert (run.outcome, run.error_message) == (SyncRun.Outcome.FAILED, TIME_LIMIT_MESSAGE)
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is None
 
 
 @pytest.mark.parametrize(
