@@ -671,7 +671,19 @@ class Job(WrittenInLanguage, models.Model):
     def last_changed_at(self) -> datetime | None:
         """When what its page shows last changed (CHANGE_DATES), whichever came last: the
         sitemap's lastmod and the feeds' item date. None when none is known."""
-        return max(filter(None, (getattr(self, name) for name in self.CHANGE_DATES)), default=None)
+        dates = {name: getattr(self, name) for name in self.CHANGE_DATES}
+        dates["greenhouse_updated_at"] = self.no_later_than_synced(self.greenhouse_updated_at)
+        return max(filter(None, dates.values()), default=None)
+
+    def no_later_than_synced(self, moment: datetime | None) -> datetime | None:
+        """`moment`, a date of its post, as published (a sitemap's lastmod, a feed's dates): no
+        later than the sync that wrote it (synced_at; now, for a job no sync wrote). A post may
+        be dated up to jobs.greenhouse.CLOCK_MARGIN ahead of this site's clock, and a date in
+        the future told crawlers and readers of a change not yet made. The date stored stays
+        Greenhouse's; the sync's, unlike now, is the same at each render (and so the ETag)."""
+        if moment is None:
+            return None
+        return min(moment, self.synced_at or timezone.now())
 
     @property
     def effective_remote_policy(self) -> Job.RemotePolicy:

@@ -613,6 +613,29 @@ def test_a_change_a_sync_brings_days_late_is_dated_in_the_sitemap_by_that_sync(
     assert lastmod == timezone.localdate(job.synced_at).isoformat()
 
 
+def test_a_post_dated_ahead_is_published_dated_by_the_sync_that_read_it(
+    client, rf, acme, synced_acme, fake_greenhouse
+):
+    """Greenhouse's clock may run up to a day ahead of ours (CLOCK_MARGIN), and the sync keeps
+    its dates: the sitemap's lastmod and the feeds' dates said tomorrow, a change not yet made."""
+    job = Job.objects.get(title="Field Service Technician")
+    ahead = timezone.now().replace(microsecond=0) + timedelta(hours=23, minutes=59)
+    post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["id"] == job.greenhouse_id)
+    post.update(updated_at=ahead.isoformat(), first_published=ahead.isoformat())
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+
+    job.refresh_from_db()
+    assert job.greenhouse_updated_at == job.first_published_at == ahead  # stored as sent
+    lastmod = sitemap_entries(client)[f"http://testserver{job.get_absolute_url()}"]
+    assert lastmod == timezone.localdate(job.synced_at).isoformat()
+    for feed in (AllJobsFeed(), OrganizationJobsFeed()):
+        items = feed.get_feed(synced_acme, rf.get("/")).items
+        (item,) = (i for i in items if i["link"].endswith(job.get_absolute_url()))
+        assert item["pubdate"] == item["updateddate"] == job.synced_at < ahead
+
+
 def test_robots_txt_points_crawlers_to_the_sitemap_and_away_from_sign_in_pages(client, db):
     response = client.get("/robots.txt")
 
