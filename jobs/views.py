@@ -27,7 +27,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from jobs.cache import cache_public_page, listing_value
+from jobs.cache import CACHEABLE_STATUSES, cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.filters import FILTER_PARAMETERS, JobFilters
 from jobs.models import Job, Organization
@@ -157,12 +157,17 @@ def kept_by_others_as_long_as_by_the_cache(
     answer with a Last-Modified (a feed, a sitemap) and no Cache-Control may be kept for a
     tenth of its age (RFC 9111, 4.2.2): a day, for a feed whose jobs last changed 10 days ago.
     Under cache_public_page, which keeps the header with the page, and lowers its max-age
-    by the time the copy was kept (CachedPage.to_response)."""
+    by the time the copy was kept (CachedPage.to_response).
+
+    Only what that cache keeps (CACHEABLE_STATUSES): a proxy told to keep jobs.json's 404 for
+    an unknown slug would answer "not found" after the org was made. That 404 says nothing of
+    how long to keep it, as the site's other 404s."""
 
     @wraps(view)
     def view_kept_as_long_as_by_the_cache(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         response = view(request, **kwargs)
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        if response.status_code in CACHEABLE_STATUSES:
+            patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_CACHE_SECONDS)
         return response
 
     return view_kept_as_long_as_by_the_cache

@@ -218,6 +218,18 @@ def test_browsers_may_keep_it_as_long_as_the_sites_own_cache(
     kept the list longer would show what changed since."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = seconds
 
-    for slug in ("acme", "nobody"):
-        response = client.get(f"/orgs/{slug}/jobs.json")
-        assert response["Cache-Control"] == f"public, max-age={seconds}"
+    response = client.get("/orgs/acme/jobs.json")
+    assert response["Cache-Control"] == f"public, max-age={seconds}"
+
+
+def test_the_404_of_an_unknown_org_is_kept_by_others_no_longer_than_the_sites_other_404s(
+    client, synced_acme, settings
+):
+    """It said public, max-age as a list does, though the site's cache keeps no 404: a proxy
+    went on answering "not found" once the org was made. It says nothing, as a page's 404."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+
+    for url in ("/orgs/nobody/jobs.json", "/orgs/nobody/", "/orgs/nobody/feed/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Cache-Control" not in response, url
