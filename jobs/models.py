@@ -152,6 +152,14 @@ class Organization(WrittenInLanguage, models.Model):
     listing_changed_at = models.DateTimeField(
         default=timezone.now, db_default=Now(), editable=False
     )
+    # When an edit here last changed what each of its job pages shows of it (JOB_PAGE_FIELDS);
+    # set by save(); with the job's own dates it dates the page (Job.last_changed_at). Not
+    # listing_changed_at, which moves with any of its jobs. Null: never so edited.
+    job_pages_edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # On every job page of the org: its name (the title, the heading, the JSON-LD's
+    # hiringOrganization and identifier) and its website (the hiringOrganization's sameAs).
+    JOB_PAGE_FIELDS = ("name", "website")
 
     class Meta:
         ordering = ["name"]
@@ -161,6 +169,11 @@ class Organization(WrittenInLanguage, models.Model):
 
     def save(self, **kwargs: Any) -> None:
         self.search_name = as_searched(self.name)
+        # An edit saves only the fields it changed (OrganizationProfileForm, Django's admin).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.JOB_PAGE_FIELDS):
+            self.job_pages_edited_at = timezone.now()
+            kwargs = {**kwargs, "update_fields": [*update_fields, "job_pages_edited_at"]}
         super().save(**save_arguments_with(kwargs, field="name", derived="search_name"))
 
     def get_absolute_url(self) -> str:
@@ -669,10 +682,12 @@ class Job(WrittenInLanguage, models.Model):
 
     @property
     def last_changed_at(self) -> datetime | None:
-        """When what its page shows last changed (CHANGE_DATES), whichever came last: the
-        sitemap's lastmod and the feeds' item date. None when none is known."""
+        """When what its page shows last changed (CHANGE_DATES, and its org's
+        job_pages_edited_at: the job comes with its org), whichever came last: the sitemap's
+        lastmod and the feeds' item date. None when none is known."""
         dates = {name: getattr(self, name) for name in self.CHANGE_DATES}
         dates["greenhouse_updated_at"] = self.no_later_than_synced(self.greenhouse_updated_at)
+        dates["job_pages_edited_at"] = self.organization.job_pages_edited_at
         return max(filter(None, dates.values()), default=None)
 
     def no_later_than_synced(self, moment: datetime | None) -> datetime | None:

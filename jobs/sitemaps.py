@@ -51,7 +51,12 @@ class JobSitemap(ListedJobsSitemap):
         return (
             Job.objects.listed()
             .select_related("organization")
-            .only("greenhouse_id", *Job.CHANGE_DATES, "organization__slug")
+            .only(
+                "greenhouse_id",
+                *Job.CHANGE_DATES,
+                "organization__slug",
+                "organization__job_pages_edited_at",
+            )
             .order_by("pk")
         )
 

@@ -12,9 +12,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from jobs.feeds import OrganizationJobsFeed
 from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
-from tests.support.helpers import form_as_sent
+from tests.support.helpers import form_as_sent, sitemap_entries
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +318,34 @@ def test_a_new_name_moves_the_feeds_last_modified(client, north):
     response = visitor.get("/orgs/north/feed/", headers=since)
     assert response.status_code == 200 and "North Wind Sails" in response.content.decode()
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "moves"),
+    [
+        ("name", "North Wind Sails", True),  # each job page's title, heading and JSON-LD
+        ("website", "https://north.example", True),  # their JSON-LD's hiringOrganization
+        ("description", "Sails for small boats.", False),  # on the org's page alone
+    ],
+)
+def test_a_new_name_or_website_dates_each_job_page_in_the_sitemap_and_feeds(
+    client, rf, north, field, value, moves
+):
+    """Every job page shows them, and a crawler reading the sitemap's lastmod was told the
+    pages had not changed since their last sync or edit."""
+    job = north.jobs.get()
+    job_url = f"http://testserver{job.get_absolute_url()}"
+    yesterday = timezone.localdate(job.greenhouse_updated_at).isoformat()
+    assert sitemap_entries(Client())[job_url] == yesterday
+
+    assert save_profile(admin_of(client, north), **{field: value}).status_code == 302
+
+    lastmod = sitemap_entries(Client())[job_url]
+    assert lastmod == (timezone.localdate().isoformat() if moves else yesterday)
+    north.refresh_from_db()
+    (item,) = OrganizationJobsFeed().get_feed(north, rf.get("/")).items
+    edited = north.job_pages_edited_at
+    assert item["updateddate"] == (edited if moves else job.greenhouse_updated_at)
 
 
 def test_saving_the_profile_unchanged_keeps_the_feeds_last_modified(client, north):
