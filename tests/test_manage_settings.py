@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs.connections import (
+    BOARD_HISTORY_FIELDS,
     connection_api_key_set,
     connection_disconnect,
     connection_schedule_update,
@@ -953,6 +954,27 @@ def test_the_admin_saves_the_schedule_and_key_but_not_what_a_sync_wrote_meanwhil
     assert connection.lock_expires_at is None and connection.state == "ok"
     assert connection.applied_board_fingerprint == "f" * 64
     assert connection.board_token == "tiny-co"  # boards change on the settings page only
+
+
+def test_the_admin_shows_greenhouses_wait_read_only_with_the_other_sync_state(
+    superuser_client, connected
+):
+    """Staff see until when Greenhouse asked to be left alone, beside the failures it explains,
+    and cannot set it by hand: the schedule waits it out (jobs.scheduling)."""
+    waited = timezone.now().replace(microsecond=0) + timedelta(hours=3)
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(greenhouse_wait_until=waited)
+    page = BeautifulSoup(superuser_client.get(admin_url(connected)).content, "html.parser")
+
+    for name in (*BOARD_HISTORY_FIELDS, "next_sync_at", "queued_at", "lock_expires_at"):
+        row = page.select_one(f".field-{name}")
+        assert row is not None and row.select_one(".readonly") is not None, name
+        assert page.find(attrs={"name": name}) is None, name
+    sent = form_as_sent(
+        superuser_client.get(admin_url(connected)).content, "#greenhouseconnection_form"
+    )
+    sent["greenhouse_wait_until"] = ""
+    assert superuser_client.post(admin_url(connected), sent).status_code == 302
+    assert GreenhouseConnection.objects.get().greenhouse_wait_until == waited
 
 
 def test_the_admin_refuses_an_api_key_with_spaces(superuser_client, connected):
