@@ -268,17 +268,18 @@ def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content:
     hires fairly."""
     if not (safe_html.startswith("<div") and opens_with_intro(escaped_content)):
         return _excerpt(safe_html, length)
-    intro_end = _first_div_end(safe_html)
+    intro_end = _div_end(safe_html)
     after_intro = safe_html[intro_end:]
     if _is_conclusion_alone(after_intro, escaped_content):
         after_intro = ""
     return _excerpt(after_intro, length) or _excerpt(safe_html[:intro_end], length)
 
 
-def _first_div_end(safe_html: str) -> int:
-    """Where the div that opens nh3's output, in which every div is closed, ends."""
+def _div_end(safe_html: str, start: int = 0) -> int:
+    """Where the div that opens at `start` in nh3's output, in which every div is closed, ends.
+    Read in place: the rest of the description was copied for each div after the intro."""
     depth = 0
-    for tag in DIV_TAG_RE.finditer(safe_html):
+    for tag in DIV_TAG_RE.finditer(safe_html, start):
         depth += -1 if tag.group(1) else 1
         if depth == 0:
             return tag.end()
@@ -297,7 +298,7 @@ def _is_conclusion_alone(safe_html: str, escaped_content: str) -> bool:
         start = BLANK_MARKUP_RE.match(safe_html, start).end()
         if not safe_html.startswith("<div", start):
             return False
-        end = start + _first_div_end(safe_html[start:])
+        end = _div_end(safe_html, start)
         if not WORDLESS_MARKUP_RE.fullmatch(safe_html, start, end):
             break
         start = end
