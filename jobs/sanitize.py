@@ -68,12 +68,15 @@ SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
 INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|bdi|code|em|i|s|small|span|strong|sub|sup|u)\b[^>]*>")
 # Greenhouse opens the descriptions of a board with a company intro set up once for all its
 # posts (`<div class="content-intro">`), and ends them with a conclusion (`content-conclusion`,
-# most often the equal-opportunity text): an excerpt taken from either would be the same for
-# every job of the org, so it starts after the intro, and is not the conclusion alone. nh3
+# most often the equal-opportunity text), after the pay range on a board with pay transparency
+# (`content-pay-transparency`, its pay-input's description, title and pay-range): an excerpt
+# taken from any of them would be the same for every job of the org, or a pay range, so it
+# starts after the intro, and is not the blocks after the post's own description alone. nh3
 # drops their classes; the divs stay.
 GREENHOUSE_BLOCK = r"""<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\b{}\b"""
 INTRO_START_RE = re.compile(r"\s*" + GREENHOUSE_BLOCK.format("content-intro"))
-CONCLUSION_RE = re.compile(GREENHOUSE_BLOCK.format("content-conclusion"))
+BOARD_TAIL_CLASSES = ("content-pay-transparency", "content-conclusion")
+BOARD_TAIL_RE = re.compile(GREENHOUSE_BLOCK.format(f"(?:{'|'.join(BOARD_TAIL_CLASSES)})"))
 INTRO_HEAD_CHARS = 200
 # The job title is the page's h1. Posts that use h1 for their own sections (real ones do) have
 # every heading moved a level down, so the sections keep their shape under the title.
@@ -264,15 +267,14 @@ def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content:
     """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word.
     In a description that opens with Greenhouse's intro (read in `escaped_content`, which
     `safe_html` was sanitized from), from what follows the intro; if nothing does, or only
-    Greenhouse's conclusion, the intro: it says what the company does, the conclusion that it
-    hires fairly."""
+    the blocks Greenhouse puts after a post's own description (its pay range, its conclusion),
+    the intro: it says what the company does, they what it pays and that it hires fairly."""
     if not (safe_html.startswith("<div") and opens_with_intro(escaped_content)):
         return _excerpt(safe_html, length)
     intro_end = _div_end(safe_html)
-    after_intro = safe_html[intro_end:]
-    if _is_conclusion_alone(after_intro, escaped_content):
-        after_intro = ""
-    return _excerpt(after_intro, length) or _excerpt(safe_html[:intro_end], length)
+    if _holds_board_tail_alone(safe_html, intro_end, escaped_content):
+        return _excerpt(safe_html[:intro_end], length)
+    return _excerpt(safe_html[intro_end:], length) or _excerpt(safe_html[:intro_end], length)
 
 
 def _div_end(safe_html: str, start: int = 0) -> int:
@@ -286,26 +288,41 @@ def _div_end(safe_html: str, start: int = 0) -> int:
     return len(safe_html)
 
 
-def _is_conclusion_alone(safe_html: str, escaped_content: str) -> bool:
-    """Whether the words of `safe_html` are in one div, with only blank markup about it, and
-    the description has Greenhouse's conclusion: then that div is the conclusion. Empty divs
-    before it are blank (an editor's `<div></div>` after the intro); one after it is not: that
-    is the conclusion, emptied by sanitizing, after a description in a div. The content is
-    searched only for such a description, which is rare: after the intro, descriptions go on
-    with their own words."""
-    start = 0
+def _holds_board_tail_alone(safe_html: str, start: int, escaped_content: str) -> bool:
+    """Whether the words of `safe_html` from `start` are those of the blocks Greenhouse puts
+    after the post's own description (BOARD_TAIL_CLASSES), and what follows them in its
+    content: then the post has no description of its own. Such words are in divs, with blank
+    markup (blank paragraphs, line breaks, empty divs) about them, and in no more divs than the
+    content names blocks. The content is read only then, which is rare: after the intro,
+    descriptions go on with their own words, or in a div that the blocks follow. A div that
+    sanitizing emptied stands for none: a description in a div before an empty conclusion is
+    not the conclusion."""
+    after_intro, divs_with_words, blocks = start, 0, 0
     while True:
         start = BLANK_MARKUP_RE.match(safe_html, start).end()
+        if start == len(safe_html):
+            break
         if not safe_html.startswith("<div", start):
             return False
         end = _div_end(safe_html, start)
         if not WORDLESS_MARKUP_RE.fullmatch(safe_html, start, end):
-            break
+            if not divs_with_words:  # looked for only now: most descriptions go on in a <p>
+                # Each once, as Greenhouse writes them: searched from the end, where they are.
+                blocks = sum(escaped_content.rfind(name) != -1 for name in BOARD_TAIL_CLASSES)
+            divs_with_words += 1
+            if divs_with_words > blocks:
+                return False
         start = end
-    return bool(
-        BLANK_MARKUP_RE.fullmatch(safe_html, end)
-        and CONCLUSION_RE.search(unescape_once(escaped_content))
-    )
+    if not divs_with_words:
+        return True
+    content = unescape_once(escaped_content)
+    tail = BOARD_TAIL_RE.search(content)
+    if not tail:
+        return False
+    # Cleaned as sanitize_content() cleans: without a lone surrogate, which nh3 cannot take,
+    # nor the characters dropped from its output.
+    tail_text = text_of(clean_text(CLEANER.clean(clean_text(content[tail.start() :]))))
+    return text_of(safe_html[after_intro:]) == tail_text
 
 
 def _excerpt(safe_html: str, length: int) -> str:

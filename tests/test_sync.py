@@ -713,6 +713,36 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
     assert "Acme Robotics builds gentle" in job.description_html  # shown on the job's page
 
 
+def test_the_excerpt_of_a_post_of_the_boards_blocks_alone_is_the_intro_not_its_pay_range(
+    acme, fake_greenhouse
+):
+    """A post of Greenhouse's intro, pay range and conclusion, without words of its own: its
+    excerpt was the pay range and the equal-opportunity text; with the pay range alone after
+    the intro, as on a board without a conclusion, the pay range."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    content = html.unescape(posts[1]["content"])
+    intro_end = content.index("</div>") + len("</div>")
+    pay_range = content.index('<div class="content-pay-transparency">')
+    conclusion = content.index('<div class="content-conclusion">')
+    posts[1]["content"] = html.escape(content[:intro_end] + content[pay_range:])
+    posts[2]["content"] = html.escape(content[:intro_end] + content[pay_range:conclusion])
+
+    sync(acme)
+
+    for post in posts[1:3]:
+        excerpt = Job.objects.get(greenhouse_id=post["id"]).excerpt
+        assert excerpt.startswith("About Acme Robotics Acme Robotics builds gentle"), excerpt
+
+
+# The block Greenhouse puts after the post's own description on a board with pay transparency.
+PAY_RANGE = (
+    '<div class="content-pay-transparency"><div class="pay-input"><div class="description">'
+    '<p>Pay depends on experience.</p></div><div class="title">Annual pay range</div>'
+    '<div class="pay-range"><span>$90,000</span><span class="divider">&mdash;</span>'
+    "<span>$110,000 USD</span></div></div></div>"
+)
+
+
 @pytest.mark.parametrize(
     ("content", "excerpt"),
     [
@@ -754,6 +784,31 @@ def test_each_jobs_excerpt_starts_after_the_boards_company_intro(acme, fake_gree
             '</div><div class="content-conclusion"><p>Acme is an equal opportunity employer.</p>'
             "</div>",
             "The role. Acme is an equal opportunity employer.",
+        ),
+        # Nor the pay range a board with pay transparency puts after the post's own
+        # description, before the conclusion or without one.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div>\n' + PAY_RANGE,
+            "We are Acme.",
+        ),
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><p>&nbsp;</p>'
+            + PAY_RANGE
+            + '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p></div>',
+            "We are Acme.",
+        ),
+        # Nor the conclusion before an empty div.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div class="content-conclusion">'
+            "<p>Acme is an equal opportunity employer.</p></div><div></div>",
+            "We are Acme.",
+        ),
+        # A description in a div before the pay range is the description, as before the
+        # conclusion.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div><p>The role.</p></div>'
+            + PAY_RANGE,
+            "The role. Pay depends on experience. Annual pay range $90,000—$110,000 USD",
         ),
         # A description in a div before an empty conclusion is the description.
         (
