@@ -813,3 +813,39 @@ def test_0053_has_a_post_without_a_date_read_again_once_and_a_post_to_read_anew_
     acme = GreenhouseConnection.objects.get(pk=acme.pk)
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 2
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(posts)
+
+
+board_blocks_reparse = importlib.import_module(
+    "jobs.migrations.0056_reparse_posts_whose_words_after_a_div_are_in_divs"
+)
+
+
+def test_0056_reads_again_the_posts_of_the_intro_and_the_boards_blocks_after_it_alone(
+    fake_greenhouse,
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    content = html.unescape(posts[1]["content"])
+    intro_end = content.index("</div>") + len("</div>")
+    pay_range = content.index('<div class="content-pay-transparency">')
+    conclusion = content.index('<div class="content-conclusion">')
+    contents = [
+        content[:intro_end] + "<p>&nbsp;</p>" + content[pay_range:],
+        content[:intro_end] + content[conclusion:] + "<div></div>",
+        content,  # a description of its own, in a paragraph after the intro
+        content[:intro_end] + "<div><p>The role.</p></div>" + content[pay_range:],
+    ]
+    for post, post_content in zip(posts, contents, strict=False):
+        post["content"] = html.escape(post_content)
+    jobs = jobs_synced_from(fake_greenhouse, posts[:4])
+    excerpts = [job.excerpt for job in jobs]
+    assert excerpts[0].startswith("About Acme Robotics") and excerpts[0] == excerpts[1]
+    # As earlier code stored them: the pay range and the conclusion as the excerpt.
+    Job.objects.filter(pk__in=[jobs[0].pk, jobs[1].pk]).update(excerpt="Acme is an equal…")
+
+    board_blocks_reparse.forget_hashes_of_posts_whose_words_after_a_div_are_in_divs(apps, None)
+
+    # The description in a div is read again too: the stored description does not tell it.
+    assert_read_again({jobs[0].pk, jobs[1].pk, jobs[3].pk}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    assert [Job.objects.get(pk=job.pk).excerpt for job in jobs] == excerpts
