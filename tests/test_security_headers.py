@@ -167,6 +167,30 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     assert "System check identified no issues" in completed.stdout
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "check_id"),
+    [
+        ("DJANGO_SECURE_SSL_REDIRECT", "false", "security.W008"),
+        ("DJANGO_SECURE_HSTS_SECONDS", "0", "security.W004"),
+        ("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "false", "security.W005"),
+    ],
+)
+def test_the_readme_names_the_deploy_warning_of_each_security_setting_turned_off(
+    tmp_path, variable, value, check_id
+):
+    """The README advises `DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=false` for a domain whose other
+    hosts are not all on https: check --deploy then warns, and each process as it starts, which
+    its row did not say."""
+    completed = run_in_production(
+        tmp_path, "manage.py", "check", "--deploy", **PRODUCTION_SERVICES, **{variable: value}
+    )
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(f"| `{variable}` |"))
+
+    assert f"({check_id})" in completed.stderr
+    assert f"`{check_id}`" in row
+
+
 def test_check_deploy_names_each_local_default_production_kept(tmp_path):
     kept_defaults = dict.fromkeys(PRODUCTION_SERVICES)  # None: not set
 
