@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
 import sys
 from datetime import time
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -419,6 +421,22 @@ def test_a_lowercase_log_level_is_read_and_django_logs_each_line_once():
         DJANGO_DEBUG="true",
     )
     assert process.stdout.split() == ["WARNING", "[]"], process.stderr
+
+
+def test_the_worker_and_beat_log_at_their_loglevel_as_the_readme_says_not_log_level():
+    """Celery sets the root logger's level from its own `--loglevel` as a worker or beat starts,
+    over LOG_LEVEL: LOG_LEVEL=WARNING left each sync's INFO line in the worker's log, and
+    LOG_LEVEL=DEBUG added nothing there, though the README gave LOG_LEVEL as the log's level."""
+    worker_setup = "__import__('orgsite.celery').celery.app.log.setup(loglevel='INFO')"
+    process = run_settings(
+        f"[{worker_setup}, logging.getLogger('jobs.sync').getEffectiveLevel()][1]",
+        LOG_LEVEL="warning",
+    )
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `LOG_LEVEL` |"))
+
+    assert process.stdout.split() == [str(logging.INFO)], process.stderr
+    assert "their own `--loglevel`" in row
 
 
 def test_a_log_format_in_any_case_is_read():
