@@ -451,6 +451,12 @@ LOGGING = {
     },
 }
 
+if LOG_FORMAT == "json":
+    # billiard's logger, which reports a pool process that died (killed by the hard time limit,
+    # out of memory or by a signal), does not propagate: as a worker starts, Celery gives it a
+    # plain-text handler of its own unless it has one already.
+    LOGGING["loggers"]["multiprocessing"] = {"handlers": ["console"], "propagate": False}
+
 # --- Caching (visitor pages) ------------------------------------------------------------------
 # Web and worker processes must share the cache: a sync in the worker invalidates the pages the
 # web process cached. A file cache under var/ does that with no server; Redis in production.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -444,6 +445,20 @@ def test_a_log_format_in_any_case_is_read():
     assert [taken["LOG_FORMAT"], taken["LOGGING"]["handlers"]["console"]["formatter"]] == (
         ["json", "json"]
     )
+
+
+def test_with_json_logs_a_worker_reports_a_pool_process_that_died_in_json():
+    """billiard's logger, which says that a pool process died (the hard time limit, out of
+    memory, a signal), does not propagate; Celery gave it a plain-text handler of its own, so
+    those ERROR lines were the only plain text of a worker's log with LOG_FORMAT=json."""
+    died = "__import__('billiard.util').util.error('Process %r exited', 'ForkPoolWorker-1')"
+    worker_setup = "__import__('orgsite.celery').celery.app.log.setup(loglevel='INFO')"
+
+    process = run_settings(f"[{worker_setup}, {died}]", LOG_FORMAT="json")
+
+    lines = process.stderr.splitlines()
+    assert [line for line in lines if not line.startswith("{")] == []
+    assert [json.loads(line)["message"] for line in lines] == ["Process 'ForkPoolWorker-1' exited"]
 
 
 def test_a_kept_database_connection_is_checked_before_each_request():
