@@ -252,7 +252,14 @@ def sync_organization(
         try:
             result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
         except Exception as exc:
-            logger.exception("sync crashed org=%s run=%s", slug, run.pk)
+            if isinstance(exc, SoftTimeLimitExceeded):
+                # A Greenhouse that trickles its answer, most often: no crash, and its
+                # traceback shows where the sync was waiting.
+                logger.warning(
+                    "sync stopped at its time limit org=%s run=%s", slug, run.pk, exc_info=True
+                )
+            else:
+                logger.exception("sync crashed org=%s run=%s", slug, run.pk)
             reconnect_after_database_error()
             # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
             # outage does: the task retries.

@@ -238,6 +238,29 @@ def test_it_says_a_sync_stopped_at_its_time_limit_ran_too_long(acme, fake_greenh
     assert status["last_error"].endswith("slowly; syncing is paused, so no sync will try again.")
 
 
+def test_a_sync_stopped_at_its_time_limit_logs_a_warning_not_a_crash(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    """The time limit is how the worker stops a sync on a Greenhouse that trickles its answer:
+    it was logged as "sync crashed", an ERROR, as a bug in the sync would be."""
+
+    def hanging_fetch(self, token, **validators):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("jobs.greenhouse.GreenhouseClient.fetch_jobs_response", hanging_fetch)
+
+    assert not sync(acme).ok
+
+    assert [record.levelname for record in caplog.records if record.name == "jobs.sync"] == [
+        "WARNING",
+        "WARNING",
+    ]
+    assert f"sync stopped at its time limit org=acme run={SyncRun.objects.latest('pk').pk}" in (
+        caplog.text
+    )
+    assert "crashed" not in caplog.text
+
+
 def test_a_sync_stopped_while_recording_its_success_has_changed_nothing(
     acme, fake_greenhouse, monkeypatch
 ):
