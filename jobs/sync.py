@@ -252,24 +252,25 @@ def sync_organization(
         try:
             result = _fetch_and_apply(connection, run, client or GreenhouseClient(), lease=lease)
         except Exception as exc:
-            if isinstance(exc, SoftTimeLimitExceeded):
+            # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
+            # outage does: the task retries.
+            database_lost = isinstance(exc, DATABASE_LOST_ERRORS) and not is_schema_mismatch(exc)
+            if database_lost:
+                logger.warning(
+                    "sync could not use the database org=%s run=%s error=%r", slug, run.pk, exc
+                )
+                message = DATABASE_LOST_MESSAGE
+            elif isinstance(exc, SoftTimeLimitExceeded):
                 # A Greenhouse that trickles its answer, most often: no crash, and its
                 # traceback shows where the sync was waiting.
                 logger.warning(
                     "sync stopped at its time limit org=%s run=%s", slug, run.pk, exc_info=True
                 )
-            else:
-                logger.exception("sync crashed org=%s run=%s", slug, run.pk)
-            reconnect_after_database_error()
-            # A database restart, failover, deadlock or lock timeout passes, as a Greenhouse
-            # outage does: the task retries.
-            database_lost = isinstance(exc, DATABASE_LOST_ERRORS) and not is_schema_mismatch(exc)
-            if database_lost:
-                message = DATABASE_LOST_MESSAGE
-            elif isinstance(exc, SoftTimeLimitExceeded):
                 message = TIME_LIMIT_MESSAGE
             else:
+                logger.exception("sync crashed org=%s run=%s", slug, run.pk)
                 message = UNEXPECTED_MESSAGE
+            reconnect_after_database_error()
             result = SyncResult(
                 outcome=SyncResult.Outcome.FAILED,
                 error=message,

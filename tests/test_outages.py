@@ -355,7 +355,7 @@ def test_a_sync_that_cannot_reach_the_database_again_leaves_the_org_to_its_lease
     ],
 )
 def test_a_sync_that_lost_the_database_is_retried_by_its_task_and_a_bug_is_not(
-    acme, fake_greenhouse, monkeypatch, error, transient
+    acme, fake_greenhouse, monkeypatch, caplog, error, transient
 ):
     """A database restart or failover passes, as a Greenhouse outage does."""
 
@@ -372,6 +372,12 @@ def test_a_sync_that_lost_the_database_is_retried_by_its_task_and_a_bug_is_not(
         assert result.error.endswith("the sync will try again later.")
     else:
         assert "internal error" in result.error
+    # A failover is no crash: it was "sync crashed", an ERROR with its traceback, as a bug is.
+    sync_lines = [record for record in caplog.records if record.name == "jobs.sync"]
+    crashed = [record.exc_info is not None for record in sync_lines if record.levelname == "ERROR"]
+    assert crashed == ([] if transient else [True])
+    if transient:
+        assert "sync could not use the database org=acme run=" in caplog.text
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="the pipeline is PostgreSQL's")
