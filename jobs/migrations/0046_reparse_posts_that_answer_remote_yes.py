@@ -10,23 +10,29 @@ def forget_hashes_of_posts_that_answer_remote_yes(apps, schema_editor):
     is never read again, so the jobs stored with one and no workplace from Greenhouse forget
     their post's hash (and their org its board's fingerprint): the next sync reads them again.
     Only those jobs: rewriting every job would re-parse its search words on PostgreSQL."""
+    forget_hashes_of_jobs(apps, jobs_that_answer_remote_yes(apps))
+
+
+def jobs_that_answer_remote_yes(apps) -> dict[int, int]:
+    """The jobs (by pk, their org's pk) stored with a yes/no field "Remote" answered yes and no
+    workplace from Greenhouse (also run by the reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     rows = (
         Job.objects.filter(greenhouse_remote_policy="")
         .values_list("pk", "organization_id", "metadata")
         .iterator(BATCH)
     )
-    found = {
+    return {
         pk: organization_pk
         for pk, organization_pk, metadata in rows
         if answers_yes(metadata, field_names=REMOTE_QUESTION_FIELD_NAMES)
     }
-    forget_hashes_of_jobs(apps, found)
 
 
 def forget_hashes_of_jobs(apps, found: dict[int, int]) -> None:
     """Have the next sync read again the jobs `found` (by pk, their org's pk): they forget their
-    post's hash, and their orgs their board's fingerprint (also used by 0048)."""
+    post's hash, and their orgs their board's fingerprint (also used by 0048, 0049, 0056 and the
+    reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     pks = sorted(found)
     for start in range(0, len(pks), BATCH):

@@ -19,14 +19,19 @@ def forget_hashes_of_posts_in_right_to_left_scripts(apps, schema_editor):
     whose description has right-to-left text, those where a direction shows, forget their
     post's hash (and their org its board's fingerprint): the next sync reads them again. Only
     those jobs: rewriting every job would re-parse its search words on PostgreSQL."""
+    reparse_0046.forget_hashes_of_jobs(apps, jobs_in_right_to_left_scripts(apps))
+
+
+def jobs_in_right_to_left_scripts(apps) -> dict[int, int]:
+    """The jobs (by pk, their org's pk) whose description has right-to-left text (also run by
+    the reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     rows = Job.objects.values_list("pk", "organization_id", "description_html").iterator(BATCH)
-    found = {
+    return {
         pk: organization_pk
         for pk, organization_pk, description_html in rows
         if RIGHT_TO_LEFT_RE.search(description_html)
     }
-    reparse_0046.forget_hashes_of_jobs(apps, found)
 
 
 class Migration(migrations.Migration):

@@ -26,15 +26,20 @@ def forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew(apps, schema_edi
     stored, and those are where an isolation shows; and where a title's controls are), forget
     their post's hash (and their org its board's fingerprint): the next sync reads them again.
     Only those jobs: rewriting every job would re-parse its search words on PostgreSQL."""
+    reparse_0046.forget_hashes_of_jobs(apps, jobs_with_markup_the_sanitizer_reads_anew(apps))
+
+
+def jobs_with_markup_the_sanitizer_reads_anew(apps) -> dict[int, int]:
+    """The jobs (by pk, their org's pk) whose description has a lang that is no language tag,
+    right-to-left text or a direction control (also run by the reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     rows = Job.objects.values_list("pk", "organization_id", "description_html").iterator(BATCH)
-    found = {
+    return {
         pk: organization_pk
         for pk, organization_pk, description_html in rows
         if DIRECTION_SHOWN_RE.search(description_html)
         or not all(map(is_language_tag, LANG_RE.findall(description_html)))
     }
-    reparse_0046.forget_hashes_of_jobs(apps, found)
 
 
 class Migration(migrations.Migration):

@@ -14,6 +14,12 @@ def read_again_posts_without_a_date(apps, schema_editor):
     would be, the dates missing taken for those ahead, and their orgs forget their board's
     fingerprint: the next sync reads them again, keeping their descriptions (the hash is not
     forgotten, which would have them read anew), and a post still ahead is then unchanged."""
+    read_again_jobs_without_a_date(apps, jobs_without_a_date(apps))
+
+
+def jobs_without_a_date(apps) -> list[tuple]:
+    """The jobs without an update or publication date whose post's hash is kept: (pk, org pk,
+    payload hash, update date, publication date) (also run by the reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     rows = (
         Job.objects.filter(
@@ -25,7 +31,13 @@ def read_again_posts_without_a_date(apps, schema_editor):
         )
         .iterator(BATCH)
     )
-    found = list(rows)
+    return list(rows)
+
+
+def read_again_jobs_without_a_date(apps, found: list[tuple]) -> None:
+    """Store the jobs `found` (jobs_without_a_date) as a post with their missing dates ahead
+    would be, and have their orgs forget their board's fingerprint."""
+    Job = apps.get_model("jobs", "Job")
     # Written once read: SQLite does not isolate a write from a read still going.
     for pk, _, payload_hash, updated_at, first_published_at in found:
         # The keys of parse_job's dates, in its order.

@@ -46,18 +46,23 @@ def forget_hashes_of_posts_whose_words_after_a_div_are_in_divs(apps, schema_edit
     description has that shape (has_words_after_its_first_div_in_divs_alone) forget their
     post's hash (and their org its board's fingerprint), and the next sync reads them again.
     Only those jobs: rewriting every job would re-parse its search words on PostgreSQL."""
+    reparse_0046.forget_hashes_of_jobs(apps, jobs_whose_words_after_a_div_are_in_divs(apps))
+
+
+def jobs_whose_words_after_a_div_are_in_divs(apps) -> dict[int, int]:
+    """The jobs (by pk, their org's pk) whose description has the shape
+    has_words_after_its_first_div_in_divs_alone tells (also run by the reread_posts command)."""
     Job = apps.get_model("jobs", "Job")
     rows = (
         Job.objects.filter(description_html__startswith="<div")
         .values_list("pk", "organization_id", "description_html")
         .iterator(BATCH)
     )
-    found = {
+    return {
         pk: organization_pk
         for pk, organization_pk, description_html in rows
         if has_words_after_its_first_div_in_divs_alone(description_html)
     }
-    reparse_0046.forget_hashes_of_jobs(apps, found)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,90 @@
+"""Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053 and
+0056 picked, without touching the schema.
+
+A sync by older code during a deploy reads those posts as before and stores their hash, and new
+code then never reads them again until they change: once the old workers are gone, this picks
+them again (see README, "Processes in production"). Migrating back to run those migrations
+again would undo the fields added since (0051, 0054, 0055), dropping their columns and what
+they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from django.apps import apps
+from django.db import transaction
+from django.template.defaultfilters import pluralize
+
+from jobs.management.base import Command as ProjectCommand
+
+reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
+reparse_0048 = import_module("jobs.migrations.0048_reparse_posts_in_right_to_left_scripts")
+reparse_0049 = import_module(
+    "jobs.migrations.0049_reparse_posts_with_markup_the_sanitizer_reads_anew"
+)
+dates_0053 = import_module("jobs.migrations.0053_read_again_posts_without_a_date")
+reparse_0056 = import_module(
+    "jobs.migrations.0056_reparse_posts_whose_words_after_a_div_are_in_divs"
+)
+
+# (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
+# their orgs their board's fingerprint, as the migration has them do.
+READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
+    ("0046", 'a yes/no field "Remote" answered yes', reparse_0046.jobs_that_answer_remote_yes),
+    ("0048", "right-to-left text", reparse_0048.jobs_in_right_to_left_scripts),
+    (
+        "0049",
+        "right-to-left text, a direction control or a lang that is no tag",
+        reparse_0049.jobs_with_markup_the_sanitizer_reads_anew,
+    ),
+    (
+        "0056",
+        "their words after a div in divs alone",
+        reparse_0056.jobs_whose_words_after_a_div_are_in_divs,
+    ),
+)
+
+
+def posts_reread() -> dict[str, int]:
+    """Have the next sync read again the posts that 0046, 0048, 0049, 0053 and 0056 pick, each
+    by the migration's own picker run on the live models; the number of jobs each picked, by
+    migration. In one transaction.
+
+    0053 runs last: it picks only jobs whose hash is kept, so a job that another picks too is
+    read anew, as after the migrations, and a second run picks the same jobs as the first. Its
+    jobs are read again keeping their descriptions; one whose post is still dated ahead, and
+    was stored so since 0053 or a run of this, is read once more than needed (one write)."""
+    picked = {}
+    with transaction.atomic():
+        for migration, _, jobs_of in READ_ANEW:
+            found = jobs_of(apps)
+            reparse_0046.forget_hashes_of_jobs(apps, found)
+            picked[migration] = len(found)
+        found_without_a_date = dates_0053.jobs_without_a_date(apps)
+        dates_0053.read_again_jobs_without_a_date(apps, found_without_a_date)
+        picked["0053"] = len(found_without_a_date)
+    return picked
+
+
+class Command(ProjectCommand):
+    help = (
+        "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
+        "0053 and 0056 picked (run once the workers of older code are gone after a deploy); "
+        "the schema is left alone. Prints how many jobs each picked."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        picked = posts_reread()
+        for migration, has, _ in READ_ANEW:
+            count = picked[migration]
+            self.say(
+                f"jobs {migration}: {count} job{pluralize(count)} with {has}, read anew by the "
+                "next sync"
+            )
+        count = picked["0053"]
+        self.say(
+            f"jobs 0053: {count} job{pluralize(count)} without an update or publication date, "
+            "read again by the next sync keeping their descriptions"
+        )

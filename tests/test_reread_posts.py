@@ -1,0 +1,192 @@
+"""The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
+0048, 0049, 0053 and 0056 pick, picked as they pick them, with the schema left alone; and the
+README has operators run it, not migrate back (which drops the columns added since)."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command, get_commands
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import AddField, CreateModel
+from django.utils import timezone
+
+from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import make_connection
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each migration's RunPython, in the order `migrate` runs them.
+MIGRATIONS_FORWARD = [
+    importlib.import_module(f"jobs.migrations.{name}").__dict__[function]
+    for name, function in (
+        (
+            "0046_reparse_posts_that_answer_remote_yes",
+            "forget_hashes_of_posts_that_answer_remote_yes",
+        ),
+        (
+            "0048_reparse_posts_in_right_to_left_scripts",
+            "forget_hashes_of_posts_in_right_to_left_scripts",
+        ),
+        (
+            "0049_reparse_posts_with_markup_the_sanitizer_reads_anew",
+            "forget_hashes_of_posts_with_markup_the_sanitizer_reads_anew",
+        ),
+        ("0053_read_again_posts_without_a_date", "read_again_posts_without_a_date"),
+        (
+            "0056_reparse_posts_whose_words_after_a_div_are_in_divs",
+            "forget_hashes_of_posts_whose_words_after_a_div_are_in_divs",
+        ),
+    )
+]
+
+
+def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
+    """acme's six jobs, synced: the first five each of the shape one of the migrations picks
+    (0046, 0048 and 0049, 0049 alone, 0056 and 0053, 0053), the last of none. tiny is synced
+    too, an org none of whose jobs is picked."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    content = html.unescape(posts[1]["content"])
+    intro_end = content.index("</div>") + len("</div>")
+    pay_range = content.index('<div class="content-pay-transparency">')
+    posts[0]["metadata"] = [{"id": 1, "name": "Remote", "value": True, "value_type": "yes_no"}]
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    posts[2]["content"] = html.escape("<p>Ask <bdi>\u202eRH</bdi> today.</p>")
+    posts[3]["content"] = html.escape(content[:intro_end] + "<p>&nbsp;</p>" + content[pay_range:])
+    ahead = (timezone.now() + timedelta(days=3)).isoformat()
+    for post in posts[3:5]:  # the first picked by 0056 as well
+        post.update(first_published=ahead, updated_at=ahead)
+    fake_greenhouse.touch("acme-robotics")
+    for slug, token in (("acme", "acme-robotics"), ("tiny", "tiny-co")):
+        assert sync_organization(make_connection(slug, token), trigger=SyncRun.Trigger.COMMAND).ok
+    jobs = [Job.objects.get(greenhouse_id=post["id"]) for post in posts]
+    # As code before 0046 stored it: the yes read as no answer.
+    Job.objects.filter(pk=jobs[0].pk).update(greenhouse_remote_policy="")
+    return jobs
+
+
+def stored_state() -> tuple[dict[int, str], dict[str, str]]:
+    """Each job's post hash, and each org's board fingerprint."""
+    return (
+        dict(Job.objects.values_list("pk", "payload_hash")),
+        dict(
+            GreenhouseConnection.objects.values_list(
+                "organization__slug", "applied_board_fingerprint"
+            )
+        ),
+    )
+
+
+def stored_state_restore(state: tuple[dict[int, str], dict[str, str]]) -> None:
+    hashes, fingerprints = state
+    for pk, payload_hash in hashes.items():
+        Job.objects.filter(pk=pk).update(payload_hash=payload_hash)
+    for slug, fingerprint in fingerprints.items():
+        GreenhouseConnection.objects.filter(organization__slug=slug).update(
+            applied_board_fingerprint=fingerprint
+        )
+
+
+def reread_posts() -> str:
+    out = io.StringIO()
+    call_command("reread_posts", stdout=out)
+    return out.getvalue()
+
+
+def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_other(
+    fake_greenhouse,
+):
+    jobs = jobs_each_migration_picks(fake_greenhouse)
+    before = stored_state()
+    for forward in MIGRATIONS_FORWARD:
+        forward(apps, None)
+    after_migrations = stored_state()
+    stored_state_restore(before)
+
+    printed = reread_posts()
+
+    assert stored_state() == after_migrations
+    hashes, fingerprints = stored_state()
+    assert {pk for pk, payload_hash in hashes.items() if payload_hash != before[0][pk]} == {
+        job.pk for job in jobs[:5]
+    }
+    assert fingerprints == {"acme": "", "tiny": before[1]["tiny"]}
+    assert re.findall(r"^jobs (\d{4}): (\d+) jobs?\b", printed, re.MULTILINE) == [
+        ("0046", "1"),
+        ("0048", "1"),
+        ("0049", "2"),
+        ("0056", "1"),
+        ("0053", "1"),
+    ]
+
+
+def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_code_does(
+    fake_greenhouse,
+):
+    jobs = jobs_each_migration_picks(fake_greenhouse)
+    hashes_before, _ = stored_state()
+
+    printed = reread_posts()
+
+    assert reread_posts() == printed
+    hashes, _ = stored_state()
+    assert [hashes[job.pk] for job in jobs[:4]] == [""] * 4
+    assert {pk: hashes[pk] for pk in hashes if pk not in {job.pk for job in jobs[:5]}} == {
+        pk: hashes_before[pk] for pk in hashes if pk not in {job.pk for job in jobs[:5]}
+    }
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 5
+    assert Job.objects.get(pk=jobs[0].pk).greenhouse_remote_policy == Job.RemotePolicy.REMOTE
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(jobs)
+
+
+def test_at_verbosity_0_it_prints_nothing(fake_greenhouse):
+    jobs_each_migration_picks(fake_greenhouse)
+    out = io.StringIO()
+
+    call_command("reread_posts", verbosity=0, stdout=out)
+
+    assert out.getvalue() == ""
+    assert Job.objects.filter(payload_hash="").count() == 4
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_readme_has_the_posts_older_workers_read_picked_again_by_a_command_that_exists():
+    deploy_note = re.search(
+        r"once the old workers are\s+gone, run `python manage.py (\w+)`", README
+    )
+
+    assert deploy_note is not None and deploy_note[1] == "reread_posts"
+    commands_named = set(re.findall(r"python manage\.py (\w+)", README))
+    assert commands_named <= set(get_commands())
+
+
+def test_no_readme_instruction_migrates_an_app_back_past_a_migration_that_drops_a_column():
+    """Migrating back undoes each migration after the target: an added field or model undone
+    drops its column or table, with what it holds (`migrate jobs 0045`, advised to run 0046's
+    and later data migrations again, dropped 0051's, 0054's and 0055's columns)."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    dropping = []
+    for app_label, target in re.findall(r"\bmigrate\s+([a-z_]+)\s+(zero|\d{4}\w*)", README):
+        names = sorted(name for label, name in loader.disk_migrations if label == app_label)
+        after = names if target == "zero" else [name for name in names if name[:4] > target[:4]]
+        dropping += [
+            f"migrate {app_label} {target} undoes {name}"
+            for name in after
+            for operation in loader.disk_migrations[app_label, name].operations
+            if isinstance(operation, AddField | CreateModel)
+        ]
+
+    assert dropping == []
