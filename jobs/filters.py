@@ -8,12 +8,12 @@ rather than answered with an error: these links get copied, cut and edited by ha
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.http import QueryDict
 
 from jobs.models import Job
-from jobs.search import words_searched
+from jobs.search import holds_a_word, query_as_searched, words_searched
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -45,6 +45,17 @@ class JobFilters:
     @property
     def is_active(self) -> bool:
         return self != JobFilters()
+
+    @property
+    def leaves_jobs_out(self) -> bool:
+        """Whether a filter can leave a job out: a query without a word to search for (only
+        symbols, emoji or punctuation) lists every job, so the page counts them as open jobs,
+        not as jobs that match."""
+        return replace(self, query="").is_active or self.searches_words
+
+    @property
+    def searches_words(self) -> bool:
+        return holds_a_word(query_as_searched(self.query))
 
     @property
     def words_searched_if_cut(self) -> list[str]:

@@ -113,15 +113,26 @@ def words_searched(query: str) -> list[str]:
     return query.split()[:MAX_SEARCH_WORDS]
 
 
-def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
-    """Jobs matching every word of the query; on PostgreSQL annotated with `search_rank`."""
+def query_as_searched(query: str) -> str:
+    """The query as keyword search reads it: its first words, read as the words searched are
+    stored (as_searched)."""
     # Words past the first few narrow nothing a person meant, but each costs the database a
     # pass: 75 "-word"s took 1.8 s on 10,000 jobs, a quoted phrase of 70 words 0.7 s. A phrase
     # cut short loses its closing quote, which both readers below take in their stride.
-    # Read as the words searched are stored.
-    query = as_searched(" ".join(words_searched(query)))
-    if not any(character.isalnum() for character in query):
-        return jobs  # only quotes or dashes: no word to search for, as if the box were empty
+    return as_searched(" ".join(words_searched(query)))
+
+
+def holds_a_word(query_searched: str) -> bool:
+    """Whether a query as searched (query_as_searched) has a word to look for: one of quotes,
+    dashes, symbols or emoji alone ("%", "🚀") has none, and searches nothing."""
+    return any(character.isalnum() for character in query_searched)
+
+
+def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:
+    """Jobs matching every word of the query; on PostgreSQL annotated with `search_rank`."""
+    query = query_as_searched(query)
+    if not holds_a_word(query):
+        return jobs  # no word to search for, as if the box were empty
     if connection.vendor == "postgresql":
         query = _joined_words_as_phrases(query)
         search_query = PrefixSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)

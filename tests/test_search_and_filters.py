@@ -13,6 +13,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.html import escape
 
 from jobs.greenhouse import parse_job
 from jobs.metadata import remote_policy_of_post
@@ -391,6 +392,29 @@ def test_a_mark_that_ends_a_word_stays_as_the_punctuation_after_it_goes(db):
 @pytest.mark.parametrize("query", ['"', "''", "-", '" - "'])
 def test_a_query_without_a_word_lists_every_job_as_an_empty_one_does(client, boards, query):
     assert titles(client.get("/jobs/", {"q": query})) == titles(client.get("/jobs/"))
+
+
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+@pytest.mark.parametrize("query", ["\U0001f680", "%", "_", '"'])
+def test_a_query_without_a_word_is_said_to_search_nothing_not_to_match_every_job(
+    client, boards, path, query
+):
+    """A visitor searching "🚀" or "%" was told "10 jobs match": every open job, unsearched."""
+    html = client.get(path, {"q": query}).content.decode()
+
+    assert "jobs match" not in html
+    assert " open jobs" in html
+    assert f"No word was searched in “<bdi>{escape(query)}</bdi>”" in html
+    # With a filter that does narrow the list, the jobs it leaves are those that match.
+    html = client.get(path, {"q": query, "remote": "remote"}).content.decode()
+    assert "jobs match" in html or "job matches" in html
+
+
+def test_a_query_with_a_word_says_nothing_of_words_not_searched(client, boards):
+    html = client.get("/jobs/", {"q": "engineer 🚀"}).content.decode()
+
+    assert "jobs match" in html
+    assert "No word was searched" not in html
 
 
 def test_keywords_match_department_and_office_names_stored_by_the_sync(client, db, fake_greenhouse):
