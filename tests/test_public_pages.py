@@ -202,7 +202,7 @@ def test_an_org_page_shows_the_org_and_its_open_jobs_grouped_by_department(clien
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1>Acme Robotics</h1>" in html
+    assert "<h1><bdi>Acme Robotics</bdi></h1>" in html
     assert "Robot arms with a light touch." in html
     assert 'href="https://acme-robotics.example"' in html
     assert hidden.title not in html and closed.title.strip() not in html
@@ -487,6 +487,16 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
     assert '<div class="job-body"><div lang="he" dir="rtl">' in job_page
     assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
     assert f'href="{job_page_url(french)}" lang="fr" dir="auto">' in listing  # as written
+
+
+def test_an_org_page_heading_lays_its_name_out_in_the_names_own_direction(client):
+    """An Arabic name in the left-to-right page's heading was laid out left to right: the
+    closing "." of "خرائط الشرق ش.م.م." (LLC) stood at its start, on the right."""
+    Organization.objects.create(name="خرائط الشرق ش.م.م.", slug="maps")
+
+    html = client.get("/orgs/maps/").content.decode()
+
+    assert "<h1><bdi>خرائط الشرق ش.م.م.</bdi></h1>" in html
 
 
 @pytest.mark.parametrize(
