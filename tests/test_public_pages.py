@@ -424,15 +424,35 @@ def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synce
     html = response.content.decode()
     assert "<h1>Customer Success Lead, Japan</h1>" in html
     assert 'href="/orgs/acme/"><bdi>Acme Robotics</bdi></a>' in html
-    assert "<dt>Location</dt><dd>Tokyo, Japan</dd>" in html
+    assert "<dt>Location</dt><dd><bdi>Tokyo, Japan</bdi></dd>" in html
     assert "<dt>Department</dt><dd><bdi>Customer Success</bdi></dd>" in html
     assert "<dt>Office</dt><dd><bdi>Tokyo, Japan</bdi></dd>" in html
     assert "<dt>Workplace</dt><dd>Remote</dd>" in html  # the site's choice beats the metadata
-    assert "<dt>Compensation</dt><dd>¥9.5M–¥12M</dd>" in html
-    assert '<li class="badge">japanese</li>' in html
+    assert "<dt>Compensation</dt><dd><bdi>¥9.5M–¥12M</bdi></dd>" in html
+    assert '<li class="badge"><bdi>japanese</bdi></li>' in html
     assert "<dt>Apply by</dt>" in html
     assert job.description_html in html
     assert f'class="button apply-link" href="{job.absolute_url}"' in html
+
+
+def test_a_job_pages_facts_lay_each_out_in_its_own_direction(client, org):
+    """A right-to-left location, pay or tag under the left-to-right labels was laid out left to
+    right: "10 شارع التحرير، القاهرة" (10 Tahrir Street, Cairo) showed its number at its end, on
+    the left, "₪20,000 לחודש" (a month) its amount after the words, and "עבודה מרחוק!" its "!"
+    first."""
+    job = make_job(
+        org,
+        "Field Engineer",
+        location_name="10 شارع التحرير، القاهرة",
+        compensation_note="₪20,000 לחודש",
+        tags=["עבודה מרחוק!"],
+    )
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    assert "<dt>Location</dt><dd><bdi>10 شارع التحرير، القاهرة</bdi></dd>" in html
+    assert "<dt>Compensation</dt><dd><bdi>₪20,000 לחודש</bdi></dd>" in html
+    assert '<li class="badge"><bdi>עבודה מרחוק!</bdi></li>' in html
 
 
 def test_a_job_pages_breadcrumb_reads_out_without_its_separator(client, org):
