@@ -1199,14 +1199,18 @@ def release_sync_lock(
     connection.lock_expires_at = None
 
 
-def sync_lease_release(connection_id: int, *, started_at: datetime) -> bool:
+def sync_lease_release(connection_id: int, *, started_at: datetime, due_now: bool = False) -> bool:
     """Free the org's lease if the sync that started at `started_at` is still the last to have
     started, for a sync that could not free its own (jobs.tasks.release_sync_lease); returns
-    whether a lease was freed. Once another sync has started since, the lease is that sync's."""
+    whether a lease was freed. Once another sync has started since, the lease is that sync's.
+    `due_now`: the org is made due at once too, as release_sync_lock's makes it."""
+    freed: dict[str, Any] = {"lock_expires_at": None}
+    if due_now:
+        freed["next_sync_at"] = Least("next_sync_at", Value(timezone.now()))
     return bool(
         GreenhouseConnection.objects.filter(
             pk=connection_id, last_attempt_at=started_at, lock_expires_at__isnull=False
-        ).update(lock_expires_at=None)
+        ).update(**freed)
     )
 
 
@@ -1227,11 +1231,21 @@ def worker_stopped_sync_end(connection: GreenhouseConnection, *, started_at: dat
     sync_jobs ends its own stopped sync: mark the run it left "running" interrupted, and free
     its lease should it hold it still (stopped as it took it, or as it freed it once its outcome
     was recorded), while it is still the last sync to have started. The database lost, the run
-    is left to the next sync to mark, and a lease still held to run out."""
+    is left to the next sync to mark, and a lease still held to run out.
+
+    A lease freed here leaves the org due at once, as the sync leaves it freeing its lease
+    stopped (release_sync_lock's due_now), unless the sync had recorded its outcome, and so its
+    next time: taken, the lease had made the org due only by the lease's end, later than that
+    of a Refresh now ahead of the schedule."""
     reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
     try:
         stopped_sync_run_interrupt(connection, started_at=started_at)
-        sync_lease_release(connection.pk, started_at=started_at)
+        recorded = SyncRun.objects.filter(
+            organization_id=connection.organization_id,
+            started_at__gte=started_at,
+            outcome__in=[SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED],
+        ).exists()  # while it is the last to have started, its run is the only one since
+        sync_lease_release(connection.pk, started_at=started_at, due_now=not recorded)
     except DATABASE_LOST_ERRORS as error:
         reconnect_after_database_error()
         logger.warning(

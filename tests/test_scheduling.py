@@ -467,6 +467,47 @@ def test_a_sync_its_worker_stops_as_the_database_is_lost_still_stops_the_worker(
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.RUNNING
 
 
+@pytest.mark.parametrize(
+    ("where", "stop", "due_now"),
+    [
+        ("acquire_sync_lock", sigterm_in_a_pool_process, True),
+        ("acquire_sync_lock", soft_time_limit, True),
+        ("release_sync_lock", soft_time_limit, False),  # before its UPDATE
+    ],
+    ids=[
+        "sigterm-as-it-takes-the-lease",
+        "time-limit-as-it-takes-the-lease",
+        "time-limit-as-it-frees-the-lease-its-outcome-recorded",
+    ],
+)
+def test_a_refresh_now_its_worker_stops_with_its_lease_held_leaves_the_org_due_at_once(
+    acme, fake_greenhouse, queued, monkeypatch, pool_process, where, stop, due_now
+):
+    """As any sync its worker stops (README): the next tick syncs the org, though Refresh now
+    came before its next time. Stopped as it took the lease, the org waited for the lease's
+    end, which the lease's UPDATE made its next time; stopped as it freed the lease once its
+    outcome was recorded, the org keeps the next time that outcome set."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    real = getattr(jobs_sync, where)
+
+    def stopped(*args, **kwargs):
+        if where == "acquire_sync_lock":
+            real(*args, **kwargs)
+        stop()
+
+    monkeypatch.setattr(jobs_sync, where, stopped)
+
+    with pytest.raises((SystemExit, SoftTimeLimitExceeded)):
+        tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    status = sync_status(organization=acme.organization)
+    assert status["running"] is False
+    assert (status["next_sync_text"] == "due now") is due_now
+    assert enqueue_due_syncs() == ([acme.pk] if due_now else [])
+
+
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
     acme, fake_greenhouse, monkeypatch
 ):
