@@ -115,6 +115,11 @@ def sync_org(
             unless_paused=True,
         )
     except DATABASE_LOST_ERRORS as exc:
+        if (stop := _process_stop_behind(exc)) is not None:
+            # Stopped, the sync lost the database as it freed its lease: retried, the stop
+            # was swallowed, and the pool process told to exit went on.
+            worker_stopped_sync_end(connection, started_at=started_at)
+            raise stop from None
         if connection.last_attempt_at == started_at:  # noted as it took the lease
             _retry_lost_sync(self, connection_id, exc, started_at=started_at, trigger=plan.trigger)
         _retry_unstarted_sync(
@@ -141,6 +146,16 @@ def sync_org(
     if result.outcome == SyncResult.Outcome.PAUSED:
         return _skipped_as_paused(connection_id)
     return f"{result.outcome}: {result.counts.summary() if result.ok else result.error}"
+
+
+def _process_stop_behind(error: BaseException) -> BaseException | None:
+    """The SystemExit (billiard's, SIGTERM) or KeyboardInterrupt that `error` was raised as
+    the sync unwound from; None if none. Not the soft time limit: the process goes on after
+    it, and a sync that lost the database as it recorded it is retried as any lost sync."""
+    cause = error.__context__
+    while cause is not None and not isinstance(cause, (SystemExit, KeyboardInterrupt)):
+        cause = cause.__context__
+    return cause
 
 
 def _skipped_as_paused(connection_id: int) -> str:

@@ -508,6 +508,48 @@ def test_a_refresh_now_its_worker_stops_with_its_lease_held_leaves_the_org_due_a
     assert enqueue_due_syncs() == ([acme.pk] if due_now else [])
 
 
+def test_a_sync_its_worker_stops_as_the_database_is_lost_is_not_retried_but_stops_the_worker(
+    acme, fake_greenhouse, monkeypatch, pool_process, caplog
+):
+    """The database lost, the sync's own freeing of its lease fails too, first: that error,
+    raised as the stop unwound, had the task retry the sync as one that lost the database,
+    and the pool process, told to stop, went on taking tasks."""
+    retried = []
+
+    def lost(*args, **kwargs):
+        raise DatabaseOperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", sigterm_in_a_pool_process)
+    monkeypatch.setattr(jobs_sync, "release_sync_lock", lost)
+    monkeypatch.setattr(jobs_sync, "stopped_sync_run_interrupt", lost)
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retried.append(kwargs) or Retry())
+
+    with pytest.raises(SystemExit):
+        tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert retried == []
+    assert "sync stop not recorded org=acme" in caplog.text
+
+
+def test_a_sync_its_soft_time_limit_stops_mid_fetch_then_the_database_is_lost_is_retried(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The time limit is the sync's failure, and the process goes on: a sync that then lost
+    the database as it recorded that failure and freed its lease is retried as a lost one."""
+
+    def lost(*args, **kwargs):
+        raise DatabaseOperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", soft_time_limit)
+    monkeypatch.setattr(jobs_sync, "_record_failure", lost)
+    monkeypatch.setattr(jobs_sync, "release_sync_lock", lost)
+
+    asked = retry_asked_for(monkeypatch, acme.pk)
+
+    acme.refresh_from_db()
+    assert asked["kwargs"]["lease_taken_at"] == acme.last_attempt_at.isoformat()
+
+
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
     acme, fake_greenhouse, monkeypatch
 ):
