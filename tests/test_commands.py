@@ -619,6 +619,24 @@ def test_sync_jobs_syncs_a_paused_org_named_on_the_command_line(fake_greenhouse,
     assert capsys.readouterr().out.startswith("tiny: ok, 1 created")
 
 
+def test_sync_jobs_says_of_a_paused_org_it_names_whose_lease_another_sync_holds_that_it_does(
+    fake_greenhouse, capsys
+):
+    """Named, a paused org is synced: refused for another sync's lease, it is not said paused
+    (only --all skips a paused org)."""
+    paused = make_connection("tiny", "tiny-co")
+    lease = acquire_sync_lock(paused)
+    GreenhouseConnection.objects.update(enabled=False)
+
+    call_command("sync_jobs", "tiny")
+
+    assert capsys.readouterr().out == (
+        "tiny: skipped, another sync of this organization holds its lease until "
+        f"{timezone.localtime(lease):%Y-%m-%d %H:%M:%S %Z} at the latest (it is running, or "
+        "was stopped without freeing it)\n"
+    )
+
+
 def test_sync_jobs_says_no_sync_tries_a_paused_org_again(fake_greenhouse, capsys):
     """As its settings page says: "the sync will try again later" sent its operator waiting."""
     paused = make_connection("tiny", "tiny-co")

@@ -883,6 +883,31 @@ def test_a_task_whose_org_is_paused_as_it_takes_the_lease_syncs_nothing(
     assert paused.queued_at is None  # Resume, then Refresh now, work at once
 
 
+def test_a_retry_taking_over_its_own_lease_whose_org_is_paused_as_it_takes_it_syncs_nothing(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The retry of a sync that lost the database with its lease held may take that lease
+    over, held or not, but not the lease of a paused org: the pause is read with the lease."""
+    lost_start = timezone.now() - timedelta(seconds=30)
+    assert acquire_sync_lock(acme, started_at=lost_start)
+    real_lock = jobs_sync.acquire_sync_lock
+
+    def paused_then_locked(connection, **kwargs):
+        connection_schedule_update(connection=acme, sync_interval_minutes=15, paused=True)
+        return real_lock(connection, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", paused_then_locked)
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.RETRY),
+        kwargs={"lease_taken_at": lost_start.isoformat()},
+    ).get()
+
+    assert outcome == "skipped: connection removed or paused"
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    assert GreenhouseConnection.objects.get(pk=acme.pk).last_attempt_at == lost_start
+
+
 def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse, retry_delays):
     fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
 
