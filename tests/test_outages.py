@@ -1359,6 +1359,31 @@ def test_a_task_that_loses_the_database_before_the_lease_retries_on_a_new_connec
     assert outcome.startswith("success") and len(retry_delays) == 1
 
 
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a session PostgreSQL ends")
+@pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
+def test_a_sync_its_worker_stops_as_its_session_ends_is_ended_on_a_new_connection(
+    acme, fake_greenhouse, monkeypatch, retry_delays
+):
+    """PostgreSQL restarted as the worker stopped the sync: the sync's freeing of its lease
+    fails on the ended session. The task, not retrying, ends the stopped sync on a new
+    connection, the database back: its run interrupted, its lease freed, the org due at once."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+
+    def session_ended_then_stopped(*args, **kwargs):
+        end_the_session()
+        raise SystemExit(1)  # as billiard stops a pool process sent SIGTERM
+
+    monkeypatch.setattr(jobs_sync, "_fetch_and_apply", session_ended_then_stopped)
+
+    with pytest.raises(SystemExit):
+        tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert retry_delays == []
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.INTERRUPTED
+    stopped = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert stopped.lock_expires_at is None and stopped.next_sync_at <= timezone.now()
+
+
 # --- Tables the code does not match (migrations not applied) ---------------------------------
 
 
