@@ -142,6 +142,11 @@ def sync_org(
             database_retries=database_retries,
         )
     if result.outcome == SyncResult.Outcome.LOCKED:
+        if queued_at:
+            # A lease taken since this sync was queued took its mark: still there, the lease
+            # was refused as the org was paused, and it was resumed before the pause was read
+            # (sync_organization). Left, "Queued…" held off Refresh now and the schedule.
+            queued_marker_clear(connection_id, queued_at=_mark_time(queued_at))
         return "locked: another sync of this org holds its lease"
     if result.outcome == SyncResult.Outcome.PAUSED:
         return _skipped_as_paused(connection_id)

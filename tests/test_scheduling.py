@@ -908,6 +908,64 @@ def test_a_retry_taking_over_its_own_lease_whose_org_is_paused_as_it_takes_it_sy
     assert GreenhouseConnection.objects.get(pk=acme.pk).last_attempt_at == lost_start
 
 
+@pytest.mark.parametrize(
+    "trigger", [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.MANUAL], ids=["scheduled", "refresh now"]
+)
+def test_a_task_whose_org_is_paused_as_it_takes_the_lease_and_resumed_at_once_is_not_queued(
+    acme, fake_greenhouse, queued, monkeypatch, trigger
+):
+    """Resumed before the refused lease's pause was read, the refusal is told as another
+    sync's lease: the org kept the task's queue mark, which no lease had taken, and Refresh now
+    was refused as queued, and the schedule held off, until the mark went stale."""
+    if trigger == SyncRun.Trigger.SCHEDULE:
+        assert enqueue_due_syncs() == [acme.pk]
+    else:
+        assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    real_lock, real_is_paused = jobs_sync.acquire_sync_lock, jobs_sync._is_paused
+
+    def paused_then_locked(connection, **kwargs):
+        connection_schedule_update(connection=acme, sync_interval_minutes=15, paused=True)
+        return real_lock(connection, **kwargs)
+
+    def resumed_then_read(connection):
+        connection_schedule_update(connection=acme, sync_interval_minutes=15, paused=False)
+        return real_is_paused(connection)
+
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", paused_then_locked)
+    monkeypatch.setattr(jobs_sync, "_is_paused", resumed_then_read)
+
+    tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    resumed = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert (resumed.enabled, resumed.queued_at, resumed.lock_expires_at) == (True, None, None)
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+
+
+def test_a_task_refused_the_lease_leaves_a_queue_mark_set_since_alone(
+    acme, fake_greenhouse, queued, monkeypatch
+):
+    """Another sync took the lease, and its mark, and the org was queued again since: that
+    mark is the sync queued since's, not the refused task's to clear."""
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    again = timezone.now() + timedelta(minutes=5)
+    real_lock = jobs_sync.acquire_sync_lock
+
+    def locked_and_queued_again(connection, **kwargs):
+        other = GreenhouseConnection.objects.get(pk=acme.pk)
+        assert real_lock(other)
+        GreenhouseConnection.objects.update(queued_at=again)
+        return real_lock(connection, **kwargs)
+
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", locked_and_queued_again)
+
+    outcome = tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    assert outcome == "locked: another sync of this org holds its lease"
+    assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at == again
+
+
 def test_the_task_retries_transient_failures_with_backoff(acme, fake_greenhouse, retry_delays):
     fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=503)
 
