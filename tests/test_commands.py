@@ -7,6 +7,8 @@ import logging
 import os
 import re
 import signal
+import sys
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -1344,6 +1346,39 @@ def test_sync_jobs_stopped_as_it_reports_an_org_says_what_became_of_it_first(
     assert printed.err.endswith("tiny: stopped by SIGTERM before its sync began.\n")
     tiny = GreenhouseConnection.objects.get(organization__slug="tiny")
     assert tiny.last_attempt_at is None
+
+
+def test_sync_jobs_stopped_where_python_swallows_the_stop_stops_once_the_org_is_synced(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A signal whose handler runs in a finalizer (urllib3 closes a pool's connections in one, as
+    # the sync's client is collected) has its Stopped printed and dropped by Python: the command
+    # went on, every stop signal ignored (_stop's SIG_IGN), and synced every org, exiting 0.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fetch = GreenhouseClient.fetch_jobs_response
+    swallowed: list[type[BaseException]] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: swallowed.append(raised.exc_type))
+
+    class Pool:
+        """Freed once unreferenced, its finalizer run at once (a client, in a reference cycle,
+        would be collected at some later time, maybe in another test)."""
+
+    def stopped_in_a_finalizer(client: GreenhouseClient, *args: object, **kwargs: object):
+        if not swallowed:
+            pool = Pool()
+            weakref.finalize(pool, os.kill, os.getpid(), signal.SIGTERM)
+            del pool
+        return fetch(client, *args, **kwargs)
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", stopped_in_a_finalizer)
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    assert swallowed == [sync_jobs_command.Stopped]
+    printed = capsys.readouterr()
+    assert printed.out.startswith("acme: ok, 6 created")
+    assert printed.err == "tiny: stopped by SIGTERM before its sync began.\n"
+    assert GreenhouseConnection.objects.get(organization__slug="tiny").last_attempt_at is None
 
 
 def test_a_sync_stopped_with_sync_jobs_says_the_command_stopped_not_its_worker(

@@ -224,6 +224,7 @@ class _StopSignals:
         self.replaced: dict[int, object] = {}  # the caller's handlers, to put back
         self.holding = False  # a signal now is held until deferred() ends (or put back)
         self.held: int | None = None
+        self.raised: int | None = None  # the signal whose Stopped _stop raised
 
     def __enter__(self) -> "_StopSignals":
         if threading.current_thread() is threading.main_thread():
@@ -271,8 +272,13 @@ class _StopSignals:
             yield
         finally:
             self.holding = False
-        if self.held is not None:
-            self._stop(self.held, None)
+        # One raised that did not end the command was dropped: Python prints and drops one raised
+        # in a finalizer (urllib3 closes a pool's connections in one, as a sync's client is
+        # collected). Every STOP_SIGNAL ignored since (_stop's SIG_IGN), the command went on to
+        # its last org, and exited 0.
+        number = self.held if self.held is not None else self.raised
+        if number is not None:
+            self._stop(number, None)
 
     def _stop(self, number: int, _frame: FrameType | None) -> None:
         if self.holding:
@@ -283,6 +289,7 @@ class _StopSignals:
         # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
         for each in self.replaced:
             signal.signal(each, signal.SIG_IGN)
+        self.raised = number
         raise Stopped(number)
 
     def _stopped_end(self, stop: Stopped) -> None:
