@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import weakref
 from collections.abc import Callable
 from datetime import timedelta
@@ -912,6 +913,35 @@ def test_sync_jobs_frees_the_org_when_a_second_signal_comes_as_it_does(
     assert GreenhouseConnection.objects.get().lock_expires_at is None
     assert caught.value.code == 128 + signal.SIGHUP  # the first signal's
     assert "acme: stopped by SIGHUP" in capsys.readouterr().err
+
+
+def test_sync_jobs_sent_two_signals_at_once_stops_without_a_word_of_the_second(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # Both come before Python runs a handler (the process in a C call, as SQLite syncs a write
+    # to disk): the first's set SIG_IGN for the second, and Python printed "Exception ignored
+    # ... Traceback ... OSError: Signal 15 ignored due to race condition" on stderr.
+    make_connection("acme", "acme-robotics")
+    unraisable: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: unraisable.append(raised.exc_value))
+    both = {signal.SIGHUP, signal.SIGTERM}
+
+    def signalled_twice(*_: object, **__: object) -> None:
+        # To this thread: sent to the process, one might go to another (the fake Greenhouse's)
+        # and come here before the other is sent.
+        signal.pthread_sigmask(signal.SIG_BLOCK, both)
+        try:
+            for number in both:
+                signal.pthread_kill(threading.get_ident(), number)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)  # both come now
+
+    monkeypatch.setattr(GreenhouseClient, "fetch_jobs_response", signalled_twice)
+
+    assert _sync_jobs_all_exit_code(*both) == 128 + signal.SIGHUP  # the first Python handles
+    assert unraisable == []
+    assert capsys.readouterr().err == "acme: stopped by SIGHUP before its sync finished.\n"
+    assert GreenhouseConnection.objects.get().lock_expires_at is None
 
 
 @pytest.mark.parametrize("ignored", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])

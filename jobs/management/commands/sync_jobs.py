@@ -224,7 +224,7 @@ class _StopSignals:
         self.replaced: dict[int, object] = {}  # the caller's handlers, to put back
         self.holding = False  # a signal now is held until deferred() ends (or put back)
         self.held: int | None = None
-        self.raised: int | None = None  # the signal whose Stopped _stop raised
+        self.raised: int | None = None  # the signal whose Stopped was raised
 
     def __enter__(self) -> "_StopSignals":
         if threading.current_thread() is threading.main_thread():
@@ -238,8 +238,8 @@ class _StopSignals:
                 signal.signal(number, self._stop)
         except Stopped as stop:
             # One coming as another was set: __exit__ is not called, and the handlers left as
-            # they were (_stop's SIG_IGN) no longer stopped the caller (a test run, a process
-            # calling the command).
+            # they were (_stop, which ignores all but the first) no longer stopped the caller (a
+            # test run, a process calling the command).
             self._stopped_end(stop)
             raise
         return self
@@ -274,28 +274,30 @@ class _StopSignals:
             self.holding = False
         # One raised that did not end the command was dropped: Python prints and drops one raised
         # in a finalizer (urllib3 closes a pool's connections in one, as a sync's client is
-        # collected). Every STOP_SIGNAL ignored since (_stop's SIG_IGN), the command went on to
-        # its last org, and exited 0.
+        # collected). Every STOP_SIGNAL ignored since (_stop), the command went on to its last
+        # org, and exited 0.
         number = self.held if self.held is not None else self.raised
         if number is not None:
-            self._stop(number, None)
+            self.raised = number
+            raise Stopped(number)
 
     def _stop(self, number: int, _frame: FrameType | None) -> None:
-        if self.holding:
-            if self.held is None:
-                self.held = number
-            return
         # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
-        # as the sync unwinds, cut short its freeing of the org, which stayed "Running…".
-        for each in self.replaced:
-            signal.signal(each, signal.SIG_IGN)
+        # as the sync unwinds, cut short its freeing of the org, which stayed "Running…". Ignored
+        # here, not by setting SIG_IGN: one that came with the first, before Python ran its
+        # handler, was then printed on stderr as "ignored due to race condition", a traceback.
+        if self.held is not None or self.raised is not None:
+            return
+        if self.holding:
+            self.held = number
+            return
         self.raised = number
         raise Stopped(number)
 
     def _stopped_end(self, stop: Stopped) -> None:
-        """Say `stop` as every STOP_SIGNAL is still ignored (_stop's SIG_IGN), then put back the
-        caller's handlers: said once they were back, a second signal in that instant (the
-        default's) ended the process without a word of the orgs not synced."""
+        """Say `stop` as every STOP_SIGNAL is still ignored (_stop), then put back the caller's
+        handlers: said once they were back, a second signal in that instant (the default's)
+        ended the process without a word of the orgs not synced."""
         try:
             self.say_stopped(stop)
         finally:
