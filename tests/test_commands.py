@@ -1378,6 +1378,24 @@ def test_sync_jobs_stopped_as_it_reports_an_org_says_what_became_of_it_first(
     assert tiny.last_attempt_at is None
 
 
+def test_sync_jobs_stopped_as_its_sync_returns_prints_the_orgs_line_first(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # A signal Python handled as the command went from the sync to the report (on calling
+    # deferred()) stopped it there: the finished sync's line, its failure, was lost.
+    make_connection("acme", "acme-robotics")
+    make_connection("tiny", "tiny-co")
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503, times=10)
+    deferred = sync_jobs_command._StopSignals.deferred
+    monkeypatch.setattr(sync_jobs_command._StopSignals, "deferred", _signalled_before(deferred))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+    printed = capsys.readouterr()
+    assert printed.err.startswith("acme: failed, ")
+    assert printed.err.endswith("\ntiny: stopped by SIGTERM before its sync began.\n")
+    assert GreenhouseConnection.objects.get(organization__slug="tiny").last_attempt_at is None
+
+
 def test_sync_jobs_stopped_where_python_swallows_the_stop_stops_once_the_org_is_synced(
     fake_greenhouse, capsys, monkeypatch
 ):

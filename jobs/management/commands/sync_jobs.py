@@ -100,7 +100,9 @@ class Command(ProjectCommand):
             for connection in connections:
                 # --all takes a while: an admin may pause an org after it was listed, which
                 # its sync's lease then refuses.
-                result = _sync_until_stopped(connection, unless_paused=bool(options["all"]))
+                result = _sync_until_stopped(
+                    connection, signals, unless_paused=bool(options["all"])
+                )
                 done += 1
                 # Stopped once the org's outcome is said: stopped as the report's queries ran,
                 # its line (its failure's too) was lost.
@@ -149,21 +151,29 @@ def _stopped_lines(stop: Stopped, connections: list[GreenhouseConnection], done:
     )
 
 
-def _sync_until_stopped(connection: GreenhouseConnection, *, unless_paused: bool) -> SyncResult:
+def _sync_until_stopped(
+    connection: GreenhouseConnection, signals: "_StopSignals", *, unless_paused: bool
+) -> SyncResult:
     """Sync the org (`unless_paused`: not if its syncing is paused as its lease is taken),
     Stopped noting where it stopped the sync. The sync frees its org as it unwinds, but not
     when stopped as it takes its lease, or as it frees it once its outcome is recorded: the
     lease of the sync its start names is then freed here, as the signals are held off
     (_StopSignals). Its run, left "running", is marked interrupted here too. Stopped is
-    raised even if the database, lost, failed the freeing."""
+    raised even if the database, lost, failed the freeing. Once the sync has returned, a
+    signal waits until the org's outcome is printed (`signals`.deferred())."""
     started_at = timezone.now()
     try:
-        return sync_organization(
+        result = sync_organization(
             connection,
             trigger=SyncRun.Trigger.COMMAND,
             started_at=started_at,
             unless_paused=unless_paused,
         )
+        # In the try: one coming before, as the sync returned, stops it here as one a moment
+        # earlier would. Held from the return to the report, one stopped the command between
+        # them, and the org's line, its failure's too, was lost.
+        signals.hold()
+        return result
     except BaseException as error:
         stop = _stop_behind(error)
         if stop is None:
@@ -264,9 +274,14 @@ class _StopSignals:
             if self.held is not None:
                 signal.raise_signal(self.held)
 
+    def hold(self) -> None:
+        """Hold a signal coming from now until deferred() ends (_sync_until_stopped)."""
+        self.holding = True
+
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """A signal coming while this runs stops the command once it is over, not in its midst."""
+        """A signal coming while this runs (or since hold()) stops the command once it is over,
+        not in its midst."""
         self.holding = True
         try:
             yield
