@@ -3,6 +3,7 @@
 import copy
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -68,6 +69,7 @@ from jobs.forms import (
 )
 from jobs.memberships import (
     ADMIN_ADD_NEEDED_MESSAGE,
+    MembershipError,
     admins_who_can_sign_in,
     can_sign_in,
     membership_delete,
@@ -179,8 +181,11 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
 class RefusableDeleteMixin:
     """For deletes a rule of the site may refuse. A refused object is taken out before Django
     confirms, logs or counts anything: its change page (or the list) says why instead. Should
-    that change between the check and the delete, the delete still refuses (an error page,
-    with everything rolled back)."""
+    that change between the check and the delete, the delete still refuses, with everything
+    rolled back: an error page, unless it raised one of `refused_meanwhile`, whose `message`
+    the change page (or the list) then shows as delete_refusal()'s."""
+
+    refused_meanwhile: tuple[type[Exception], ...] = ()
 
     def delete_refusal(self, obj: Any, *, others_leaving: Collection[int] = ()) -> str:
         """Why `obj` cannot be deleted now, with the objects `others_leaving` names; empty if
@@ -198,7 +203,12 @@ class RefusableDeleteMixin:
             self.message_user(request, refusal, messages.ERROR)
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
-        return super().delete_view(request, object_id, extra_context)
+        try:
+            return super().delete_view(request, object_id, extra_context)  # rolled back if raised
+        except self.refused_meanwhile as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)
@@ -223,8 +233,12 @@ def delete_allowed(
         return None
     # In one transaction, as Django's delete page: a refusal after the check (a sync started)
     # undoes the deletes before it and the history Django wrote first, not only the last one.
-    with transaction.atomic():
-        return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
+    try:
+        with transaction.atomic():
+            return delete_selected(modeladmin, request, queryset.filter(pk__in=allowed))
+    except modeladmin.refused_meanwhile as refused:
+        modeladmin.message_user(request, refused.message, messages.ERROR)
+        return None
 
 
 def object_named(obj: models.Model, request: HttpRequest, admin_site: admin.AdminSite) -> str:
@@ -686,6 +700,18 @@ def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[i
     return f"{outcome}: nobody else who can sign in is an admin of {names} {remedy}"
 
 
+@contextmanager
+def refused_as_staff_are_told(user: User, *, outcome: str) -> Iterator[None]:
+    """Around a save or delete of `user` that checks again, under the orgs' locks, what its form
+    or page checked unlocked (other_admins_ensure): refused, as another admin stopped being one
+    meanwhile, its MembershipError says so as that form or page does (sole_admin_refusal)."""
+    try:
+        yield
+    except MembershipError as refused:
+        told = sole_admin_refusal(user, outcome=outcome) or refused.message
+        raise MembershipError(told) from None
+
+
 def _beyond_reach(request: HttpRequest, user: User | None) -> bool:
     """Whether `user` is an account only a superuser changes or deletes: one with more than a
     plain account's power (superuser or staff status, groups, permissions), other than the
@@ -773,9 +799,11 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
         return cleaned
 
     def save(self, commit: bool = True) -> User:
+        outcome = f"Password sign-in stays on for the account “{self.user.get_username()}”"
         with transaction.atomic():
             if self._turns_sign_in_off():
-                other_admins_ensure(user=self.user)  # again, under the org's lock
+                with refused_as_staff_are_told(self.user, outcome=outcome):
+                    other_admins_ensure(user=self.user)  # again, under the org's lock
             return super().save(commit=commit)
 
 
@@ -815,6 +843,8 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     # Power over the whole site, which only a superuser grants: Django lets anyone who may change
     # users edit these, on their own account too.
     PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+    # Raised by a save or delete that checks again under the orgs' locks: shown to staff.
+    refused_meanwhile = (MembershipError,)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)
@@ -844,11 +874,34 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             others_leaving=others_leaving,
         )
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except MembershipError as refused:  # from save_model, with everything rolled back
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(request.path)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        try:
+            return super().user_change_password(request, id, form_url)
+        except MembershipError as refused:  # from the form's save, rolled back
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(request.path)
+
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
         # The form checked it unlocked; this locks the orgs until the save commits.
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
         if deactivated and obj.has_usable_password():
-            other_admins_ensure(user=obj)
+            # Rolled back with the whole page, whatever else it changed.
+            outcome = f"The account “{obj.get_username()}” was not saved, and stays active"
+            with refused_as_staff_are_told(obj, outcome=outcome):
+                other_admins_ensure(user=obj)
         super().save_model(request, obj, form, change)
         if change and "email" in form.changed_data:
             email_change_count(user=obj)
@@ -861,11 +914,19 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         return deleted_objects_listed(objs, request, self.admin_site, unlisted=[EmailChangeCount])
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        user_delete(user=obj)
+        outcome = f"The account “{obj.get_username()}” was not deleted"
+        with refused_as_staff_are_told(obj, outcome=outcome):
+            user_delete(user=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for user in queryset:  # one at a time: two admins of an org may not both go
-            user_delete(user=user)
+            # Refused, every account selected stays (delete_allowed rolls back).
+            outcome = (
+                "None of the selected accounts was deleted, as the account "
+                f"“{user.get_username()}” may not be"
+            )
+            with refused_as_staff_are_told(user, outcome=outcome):
+                user_delete(user=user)
 
 
 class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):

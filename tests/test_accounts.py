@@ -20,6 +20,7 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
+import jobs.admin
 from jobs import manage_views, memberships
 from jobs.email_change import (
     EMAIL_TAKEN_MESSAGE,
@@ -1389,17 +1390,84 @@ def test_staff_who_may_delete_accounts_cannot_delete_one_with_more_power(client,
     assert User.objects.filter(pk__in=[target.pk, member.pk]).count() == 2
 
 
-@pytest.mark.parametrize("change", [deactivate_in_django_admin, turn_password_off_in_django_admin])
-def test_django_admin_checks_again_under_lock_when_saving(staff_client, owner, monkeypatch, change):
+@pytest.fixture
+def co_admin_demoted_meanwhile(monkeypatch, owner, member) -> None:
+    """Bob is Acme's other admin when Django's admin checks, unlocked, whether Alice may go, and
+    is demoted (on the members page, say) right after: the save or the delete checks again under
+    the org's lock."""
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    checked = jobs.admin.sole_admin_refusal
+    demoted = []
+
+    def then_demoted(user: User, **kwargs: Any) -> str:
+        refusal = checked(user, **kwargs)
+        if user == owner and not demoted:
+            Membership.objects.filter(user=member).update(role=Membership.Role.MEMBER)
+            demoted.append(member)
+        return refusal
+
+    monkeypatch.setattr("jobs.admin.sole_admin_refusal", then_demoted)
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (deactivate_in_django_admin, "The account “alice” was not saved, and stays active"),
+        (turn_password_off_in_django_admin, "Password sign-in stays on for the account “alice”"),
+    ],
+)
+def test_django_admin_checks_again_under_lock_when_saving(
+    staff_client, owner, co_admin_demoted_meanwhile, change, refusal
+):
     """The forms' check reads without locks; had another admin been demoted since, the save
-    itself refuses and nothing is written."""
-    monkeypatch.setattr("jobs.admin.sole_admin_refusal", lambda *args, **kwargs: "")
+    itself refuses, nothing is written, and staff are told why: it was an error page."""
+    response = change(staff_client, owner)
 
-    with pytest.raises(memberships.MembershipError, match="Acme Robotics has no other admin"):
-        change(staff_client, owner)
-
+    assert response.status_code == 302
+    assert response.url == response.request["PATH_INFO"]  # the same page, as it is now
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"{refusal}: nobody else who can sign in is an admin of Acme Robotics. Add another "
+        "admin to it, or delete it, first."
+    ]
     owner.refresh_from_db()
     assert owner.is_active and owner.check_password(PASSWORD)
+    assert not LogEntry.objects.exists()
+
+
+def test_django_admin_checks_again_under_lock_when_deleting(
+    staff_client, owner, co_admin_demoted_meanwhile
+):
+    response = staff_client.post(f"/admin/auth/user/{owner.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert response.url == f"/admin/auth/user/{owner.pk}/change/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "The account “alice” was not deleted: nobody else who can sign in is an admin of Acme "
+        "Robotics. Add another admin to it, or delete it, first."
+    ]
+    assert User.objects.filter(pk=owner.pk).exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_django_admin_checks_again_under_lock_when_deleting_selected_accounts(
+    staff_client, owner, co_admin_demoted_meanwhile
+):
+    """Every selected account stays, those deleted before the refusal too, as on the page."""
+    aaron = User.objects.create_user("aaron", "aaron@example.org", PASSWORD)  # deleted first
+
+    response = staff_client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [aaron.pk, owner.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "None of the selected accounts was deleted, as the account “alice” may not be: nobody "
+        "else who can sign in is an admin of Acme Robotics. Add another admin to it, or delete "
+        "it, first."
+    ]
+    assert User.objects.filter(pk__in=[aaron.pk, owner.pk]).count() == 2
+    assert not LogEntry.objects.exists()
 
 
 # --- Another organization for someone signed in ---------------------------------------------------
