@@ -630,10 +630,17 @@ def admin_needed_message(membership: Membership) -> str:
     others = members_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk)
     if others.exists():
         return ADMIN_NEEDED_MESSAGE
+    # Not one to a deactivated account, which cannot sign in to join, nor one to someone who
+    # belongs already (the admin going, say: staff added their row, the invitation left
+    # waiting), whom joining leaves in their role: neither brings another admin.
     invited = list(
         Invitation.objects.filter(
-            organization=membership.organization_id, role=Membership.Role.ADMIN
-        ).order_by(Lower("email"), "pk")
+            organization=membership.organization_id,
+            role=Membership.Role.ADMIN,
+            user__is_active=True,
+        )
+        .exclude(user__memberships__organization=membership.organization_id)
+        .order_by(Lower("email"), "pk")
     )
     if not invited:
         return ADMIN_INVITE_NEEDED_MESSAGE

@@ -3199,6 +3199,28 @@ def test_the_only_member_whose_admin_invitation_expired_is_told_to_send_it_again
     ]
 
 
+def test_the_only_member_is_not_told_to_wait_for_an_invitation_that_cannot_make_an_admin(
+    signed_in, owner
+):
+    """An invitation to a deactivated account is never answered, as it cannot sign in to join;
+    one to the admin giving up the role (a row staff added, the invitation left waiting) was
+    answered already. It said to try again once they had joined."""
+    invite(signed_in, "carol@acme.example", role="admin")
+    User.objects.filter(email="carol@acme.example").update(is_active=False)
+    organization = owner.memberships.get().organization
+    Invitation.objects.create(
+        organization=organization, user=owner, role="admin", email="alice@acme.example"
+    )
+
+    assert give_up_admin_refusal(signed_in, owner) == [memberships.ADMIN_INVITE_NEEDED_MESSAGE]
+
+    invite(signed_in, "erin@acme.example", role="admin")
+    assert give_up_admin_refusal(signed_in, owner) == [
+        f"{memberships.ADMIN_NOBODY_ELSE} erin@acme.example is invited as an admin: try "
+        "again once they have joined."
+    ]
+
+
 def organization_admin_post(owner: User, **membership_changes: str) -> dict[str, str]:
     """The Django admin's change form of the owner's org as loaded, with the owner's
     membership row changed (e.g. role="member", or DELETE="on")."""
