@@ -630,18 +630,7 @@ def admin_needed_message(membership: Membership) -> str:
     others = members_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk)
     if others.exists():
         return ADMIN_NEEDED_MESSAGE
-    # Not one to a deactivated account, which cannot sign in to join, nor one to someone who
-    # belongs already (the admin going, say: staff added their row, the invitation left
-    # waiting), whom joining leaves in their role: neither brings another admin.
-    invited = list(
-        Invitation.objects.filter(
-            organization=membership.organization_id,
-            role=Membership.Role.ADMIN,
-            user__is_active=True,
-        )
-        .exclude(user__memberships__organization=membership.organization_id)
-        .order_by(Lower("email"), "pk")
-    )
+    invited = list(_admins_invited(membership.organization_id).order_by(Lower("email"), "pk"))
     if not invited:
         return ADMIN_INVITE_NEEDED_MESSAGE
     # Not "invite someone" again: the invitations waiting are listed below, as the page says
@@ -677,6 +666,16 @@ def admin_needed_message(membership: Membership) -> str:
         f"{ADMIN_NOBODY_ELSE} The invitations to {len(invited)} people as admins {outcome}: "
         "press “Send again” by them below, then try again once one has joined."
     )
+
+
+def _admins_invited(organization_id: int) -> QuerySet[Invitation]:
+    """The org's admin invitations that can bring it another admin: not one to a deactivated
+    account, which cannot sign in to join, nor one to someone who belongs already (the admin
+    going, say: staff added their row, the invitation left waiting), whom joining leaves in
+    their role."""
+    return Invitation.objects.filter(
+        organization=organization_id, role=Membership.Role.ADMIN, user__is_active=True
+    ).exclude(user__memberships__organization=organization_id)
 
 
 def membership_is_last_admin(membership: Membership) -> bool:
@@ -742,13 +741,32 @@ def other_admins_ensure(*, user: User) -> None:
         try:
             _ensure_another_admin(membership)
         except MembershipError:
-            # Nobody else who can sign in belongs: there is nobody to make its admin.
-            others = members_who_can_sign_in(membership.organization_id).exclude(user=user)
-            remedy = "Make someone else" if others.exists() else "Invite someone as"
             raise MembershipError(
-                f"{membership.organization.name} has no other admin who can "
-                f"sign in. {remedy} its admin, or delete it, first."
+                f"{membership.organization.name} has no other admin who can sign in. "
+                f"{_another_admin_remedy(membership)}"
             ) from None
+
+
+def _another_admin_remedy(membership: Membership) -> str:
+    """What the org's last admin does before their account goes, as admin_needed_message()
+    says on the members page."""
+    organization_id = membership.organization_id
+    if members_who_can_sign_in(organization_id).exclude(pk=membership.pk).exists():
+        return "Make someone else its admin, or delete it, first."
+    # Nobody else who can sign in belongs: there is nobody to make its admin. Not "invite
+    # someone" while one is invited: inviting them again voids the link they have.
+    invited = [
+        invitation.link_expired or invitation.email_failed
+        for invitation in _admins_invited(organization_id)
+    ]
+    if not invited:
+        return "Invite someone as its admin, or delete it, first."
+    if not all(invited):
+        return "Someone is invited as its admin: try again once they have joined, or delete it."
+    return (
+        "Its admin invitation expired or could not be sent: press “Send again” by it on its "
+        "members page, then try again once they have joined, or delete it."
+    )
 
 
 def admins_who_can_sign_in(organization_id: int) -> QuerySet[Membership]:

@@ -971,6 +971,30 @@ def test_the_only_member_deleting_their_account_is_told_to_invite_an_admin_first
     assert User.objects.filter(username="alice").exists()
 
 
+def test_the_only_member_deleting_their_account_with_an_admin_invited_is_told_to_wait(
+    signed_in, owner
+):
+    """It said "Invite someone as its admin", as though nobody were invited: inviting them
+    again voids the link they have."""
+    invite(signed_in, "carol@acme.example", role="admin")
+
+    def refusal() -> str:
+        response = signed_in.post("/accounts/delete/", {"password": "correct horse battery"})
+        return " ".join(response.context["form"].non_field_errors())
+
+    assert refusal() == (
+        "Acme Robotics has no other admin who can sign in. Someone is invited as its admin: "
+        "try again once they have joined, or delete it."
+    )
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=INVITATION_DAYS, hours=1))
+    assert refusal() == (
+        "Acme Robotics has no other admin who can sign in. Its admin invitation expired or "
+        "could not be sent: press “Send again” by it on its members page, then try again once "
+        "they have joined, or delete it."
+    )
+    assert User.objects.filter(username="alice").exists()
+
+
 def test_guessing_the_password_is_throttled_like_signing_in(client, member, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     client.force_login(member)
