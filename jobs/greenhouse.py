@@ -352,7 +352,7 @@ def _case_hint(token: str) -> str:
     if token == token.lower():
         return ""
     return (
-        " Tokens are case-sensitive and usually lower case, as they appear in the board's web "
+        " Tokens are usually all lower case, as they appear in the board's web "
         "address (boards.greenhouse.io/acme)."
     )
 

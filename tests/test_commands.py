@@ -59,13 +59,13 @@ def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_green
     assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
 
 
-def test_connect_greenhouse_says_a_token_with_capitals_is_case_sensitive(fake_greenhouse):
+def test_connect_greenhouse_says_a_token_with_capitals_is_usually_lower_case(fake_greenhouse):
     with pytest.raises(CommandError) as refused:
         call_command("connect_greenhouse", "acme", "Acme-Robotics")
 
     assert str(refused.value) == (
         "Greenhouse has no job board with the token “Acme-Robotics”. Check the token in "
-        "Greenhouse's job board settings. Tokens are case-sensitive and usually lower case, as "
+        "Greenhouse's job board settings. Tokens are usually all lower case, as "
         "they appear in the board's web address (boards.greenhouse.io/acme)."
     )
     assert not Organization.objects.exists()

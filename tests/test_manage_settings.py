@@ -158,7 +158,7 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
 
 
 CASE_HINT = (
-    "Tokens are case-sensitive and usually lower case, as they appear in the board's web "
+    "Tokens are usually all lower case, as they appear in the board's web "
     "address (boards.greenhouse.io/acme)."
 )
 
