@@ -7,7 +7,10 @@ and reads the query's "-", quotes and "or" as PostgreSQL's web search does. Both
 title, the organization's name, the tags an org admin gave the job and the search text as the
 query is read (jobs.text.as_searched): without accents, so "munchen" finds "München" and
 "Zürich" finds "Zurich", and with "C++", "C#" and "F#" as words of their own, so "c++" finds
-neither the C# jobs nor the C ones. An apostrophe matches straight or curly
+neither the C# jobs nor the C ones, and with each Han ideograph and kana as a word of its own,
+so that a run of them in the query, read as the phrase of them in a row (_cjk_terms_as_phrases),
+finds a longer run that holds it, as SQLite's substring does: "分析" finds "数据分析师", where
+PostgreSQL's parser read the run as one word. An apostrophe matches straight or curly
 (CURLY_APOSTROPHES_AS_STRAIGHT), except U+02BC on PostgreSQL, whose parser stores it as a
 letter of the word it is in.
 """
@@ -35,7 +38,7 @@ from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
-from jobs.text import as_searched
+from jobs.text import FOLDS_TO_CJK_LETTER_RE, as_searched
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -119,7 +122,24 @@ def query_as_searched(query: str) -> str:
     # Words past the first few narrow nothing a person meant, but each costs the database a
     # pass: 75 "-word"s took 1.8 s on 10,000 jobs, a quoted phrase of 70 words 0.7 s. A phrase
     # cut short loses its closing quote, which both readers below take in their stride.
-    return as_searched(" ".join(words_searched(query)))
+    return as_searched(_cjk_terms_as_phrases(" ".join(words_searched(query))))
+
+
+def _cjk_terms_as_phrases(query: str) -> str:
+    """The query with each bare term that holds a Han ideograph or kana (or a character that
+    folds to some, "㍿") quoted, a phrase: search reads each such letter as a word (as_searched),
+    and "数据" is those two words in a row, not two words anywhere. A term in quotes already is
+    a phrase."""
+    if query.isascii() or not FOLDS_TO_CJK_LETTER_RE.search(query):
+        return query
+
+    def quoted(part: re.Match) -> str:
+        signs, term, or_after = part["signs"], part["term"], part["or"] or ""
+        if term.startswith('"') or not FOLDS_TO_CJK_LETTER_RE.search(term):
+            return part[0]
+        return f'{signs}"{term}"{or_after}'
+
+    return QUERY_PART_RE.sub(quoted, query)
 
 
 def holds_a_word(query_searched: str) -> bool:

@@ -605,6 +605,35 @@ def test_0043_keeps_the_title_of_a_job_stored_before_it_apart_from_its_text():
     assert found('"berlin mitte" nurse') == ["Nurse"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_0057_makes_a_han_or_kana_word_inside_a_run_stored_before_it_found():
+    """As 0056 stored them, a run of Han or kana was one word to PostgreSQL's parser: "分析"
+    missed "数据分析师" and "エンジニア" a title that ends with it."""
+    migrate_with_jobs(
+        ("jobs", "0056_reparse_posts_whose_words_after_a_div_are_in_divs"),
+        ("jobs", "0057_search_han_and_kana_letters_apart"),
+        organization={"name": "株式会社開発", "search_name": "株式会社開発", "slug": "kaihatsu"},
+        jobs=[
+            (1, "数据分析师", "上海市"),
+            (2, "ソフトウェアエンジニア", "Tokyo"),
+            (3, "Welder", "Zurich"),
+        ],
+        tags={3: ["リモート可"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("分析") == found("海市") == ["数据分析师"]
+    assert found("エンジニア tokyo") == ["ソフトウェアエンジニア"]
+    assert found("リモート") == ["Welder"]
+    assert found("会社") == ["Welder", "ソフトウェアエンジニア", "数据分析师"]
+    assert Job.objects.get(greenhouse_id=3).search_tags == "リ モ ー ト 可"
+    assert Job.objects.get(greenhouse_id=3).search_text == "Zurich"
+    assert Job.objects.get(greenhouse_id=1).title == "数据分析师"
+
+
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
     """While a deploy is under way, workers of the code before 0031 still run against its
     tables: the rows they insert leave its columns out, and the database fills them."""

@@ -21,6 +21,7 @@ from jobs.models import Department, Job, Office, Organization, SyncRun
 from jobs.search import SEARCH_CONFIG, SEARCH_TEXT_LENGTH, StoredSearchVector, filter_by_keywords
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
+from jobs.text import as_searched
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -712,6 +713,93 @@ def test_thai_words_kept_apart_by_zero_width_spaces_are_each_found(db):
         assert [job.title for job in job_search(query=word)] == ["เรียน\u200bภาษา\u200bไทย"]
 
 
+def titles_found_among_han_and_kana_jobs(query: str) -> set[str]:
+    """The titles `query` finds among jobs written in Chinese and Japanese, which put no spaces
+    between their words, and the same letters elsewhere apart or in another order."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    texts = {
+        "数据分析师": "上海",
+        "ソフトウェアエンジニア（東京）": "Tokyo 渋谷区",
+        "ソフトウェアエンジニア": "Osaka",
+        "開発部 Lead": "",
+        "数学老师": "根据经验",  # 数 and 据, not in a row
+        "据数": "ニアエンジ",  # in another order
+        "Welder": "Robotics",
+    }
+    for title, text in texts.items():
+        tags = ["リモート可"] if title == "開発部 Lead" else []
+        make_job(org, title, search_text=as_searched(text), tags=tags)
+    return {job.title for job in job_search(query=query)}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("数据", {"数据分析师"}),  # a run's start
+        ("分析", {"数据分析师"}),  # inside it
+        ("分析师", {"数据分析师"}),  # its end
+        ("数据分析师", {"数据分析师"}),
+        ("エンジニア", {"ソフトウェアエンジニア（東京）", "ソフトウェアエンジニア"}),
+        ("東京", {"ソフトウェアエンジニア（東京）"}),
+        ("開発", {"開発部 Lead"}),
+        ("発部", {"開発部 Lead"}),
+        ("渋谷", {"ソフトウェアエンジニア（東京）"}),  # the search text
+        ("リモート", {"開発部 Lead"}),  # a tag
+        ("数", {"数据分析师", "数学老师", "据数"}),  # a letter alone
+    ],
+)
+def test_a_han_or_kana_word_is_found_inside_a_longer_run(db, query, expected):
+    """PostgreSQL's parser read a run of Han or kana as one word, so "数据" found a title that
+    starts with it and "分析" or "エンジニア" none that holds it later; SQLite found them all."""
+    assert titles_found_among_han_and_kana_jobs(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("数据", {"数据分析师"}),  # not 数学老师, whose text holds 数 and 据 apart
+        ("据数据", set()),
+        ("エンジニア", {"ソフトウェアエンジニア（東京）", "ソフトウェアエンジニア"}),
+        ("ジニアエン", set()),  # not the text ニアエンジ, nor a title in another order
+        ('"数据"', {"数据分析师"}),
+    ],
+)
+def test_a_han_or_kana_word_is_not_found_in_letters_apart_or_in_another_order(db, query, expected):
+    """Each letter is a word, and the query's run those words in a row: "数据" is no "数…据"."""
+    assert titles_found_among_han_and_kana_jobs(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("エンジニア Tokyo", {"ソフトウェアエンジニア（東京）"}),
+        ("エンジニア tok", {"ソフトウェアエンジニア（東京）"}),
+        ("エンジニア -tokyo", {"ソフトウェアエンジニア"}),
+        ("エンジニア -東京", {"ソフトウェアエンジニア"}),
+        ("acme 分析", {"数据分析师"}),
+        ("Robotics -数据", {"Welder"}),
+        ("数据 or 開発", {"数据分析师", "開発部 Lead"}),
+        ("発部lead", {"開発部 Lead"}),  # a run and a word, no space between them
+        ('"エンジニア 東京"', {"ソフトウェアエンジニア（東京）"}),
+    ],
+)
+def test_a_han_or_kana_word_mixes_with_other_words_and_operators(db, query, expected):
+    assert titles_found_among_han_and_kana_jobs(query) == expected
+
+
+def test_a_han_or_kana_word_in_a_synced_post_is_found_inside_its_run(client, db, fake_greenhouse):
+    """As the sync stores a post's title and text (search_text_of)."""
+    post = fake_greenhouse.jobs("tiny-co")[0]
+    post["title"] = "バックエンドエンジニア"
+    post["content"] = "&lt;p&gt;東京都渋谷区で働く&lt;/p&gt;"
+    post["location"] = {"name": "東京都"}
+    fake_greenhouse.touch("tiny-co")
+    sync_organization(make_connection("tiny", "tiny-co"), trigger=SyncRun.Trigger.COMMAND)
+
+    for query in ("エンジニア", "渋谷", "働く", "京都"):
+        assert titles(client.get("/jobs/", {"q": query})) == {"バックエンドエンジニア"}
+
+
 def titles_found_among_jobs_for_women(*, query: str, apostrophe_in_tag: str) -> set[str]:
     """The titles `query` finds among three jobs that say "women's" (the nurse's tag with
     `apostrophe_in_tag`) and a welder's tagged "Women in welding"."""
@@ -813,6 +901,17 @@ def test_on_postgresql_a_tag_match_ranks_below_a_title_match_and_above_a_descrip
     make_job(org, "Sculptor", search_text="Sculptor, and a welder at a pinch")
 
     assert [job.title for job in job_search(query="welder")] == ["Welder", "Painter", "Sculptor"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+def test_on_postgresql_a_han_word_in_a_title_ranks_above_a_tag_and_a_description_match(db):
+    org = Organization.objects.create(name="Forge", slug="forge")
+    old = timezone.now() - timedelta(days=9)
+    make_job(org, "数据分析师", first_published_at=old)
+    make_job(org, "Painter", tags=["数据分析"], first_published_at=old + timedelta(days=4))
+    make_job(org, "Sculptor", search_text=as_searched("负责数据分析工作"))
+
+    assert [job.title for job in job_search(query="分析")] == ["数据分析师", "Painter", "Sculptor"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")

@@ -145,6 +145,23 @@ def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, se
     assert as_searched(searched) == searched
 
 
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("数据分析师", "数 据 分 析 师"),
+        ("ソフトウェアエンジニア（東京）", "ソ フ ト ウ ェ ア エ ン ジ ニ ア ( 東 京 )"),
+        ("Tokyo開発部, C++開発", "Tokyo 開 発 部 , Cplusplus 開 発"),
+        ("開発\nリモート 可", "開 発\nリ モ ー ト 可"),  # a tag a line, spaces kept
+        ("㈱テスト", "( 株 ) テ ス ト"),  # folded first
+        # Not Hangul, whose words are spaced, nor letters of other scripts.
+        ("한국어 개발자, Zürich", "한국어 개발자, Zurich"),
+    ],
+)
+def test_search_reads_each_han_ideograph_and_kana_as_a_word_of_its_own(text, searched):
+    assert as_searched(text) == searched
+    assert as_searched(searched) == searched
+
+
 def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
     """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
     assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
