@@ -18,8 +18,9 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddField, CreateModel
 from django.utils import timezone
 
+from jobs.management.commands import reread_posts as reread_posts_command
 from jobs.models import GreenhouseConnection, Job, SyncRun
-from jobs.sync import sync_organization
+from jobs.sync import acquire_sync_lock, release_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,57 @@ def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_co
     assert Job.objects.get(pk=jobs[0].pk).greenhouse_remote_policy == Job.RemotePolicy.REMOTE
     acme = GreenhouseConnection.objects.get(pk=acme.pk)
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(jobs)
+
+
+def test_a_sync_running_as_it_writes_leaves_the_posts_it_forgot_to_be_read_by_the_next(
+    fake_greenhouse, monkeypatch
+):
+    """A sync holding its lease as the command writes may have read its jobs' hashes before
+    they were forgotten: it then stored its board's fingerprint over the one forgotten, and the
+    next sync, finding that board applied, read none of those posts until the board changed."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    applied = GreenhouseConnection.objects.get(pk=acme.pk).applied_board_fingerprint
+    lease = acquire_sync_lock(acme)
+    ended = []
+
+    def sync_ends() -> None:
+        """What the sync records, having read the hashes before they were forgotten."""
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(applied_board_fingerprint=applied)
+        release_sync_lock(acme, lease)
+        ended.append(True)
+
+    waits = []
+    monkeypatch.setattr(
+        reread_posts_command,
+        "sleep",
+        lambda seconds: waits.append(seconds) or (None if ended else sync_ends()),
+    )
+
+    printed = reread_posts()
+    if not ended:
+        sync_ends()
+
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert applied and acme.applied_board_fingerprint == ""
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+    assert 'dir="rtl"' in Job.objects.get(greenhouse_id=posts[1]["id"]).description_html
+    assert waits == [reread_posts_command.SYNC_END_POLL_SECONDS]
+    assert printed.endswith(
+        "waiting for the syncs that ran meanwhile to end (1 org): the next sync of each then "
+        "reads its board whole\n"
+    )
+
+
+def test_a_sync_of_an_org_none_of_whose_jobs_it_picks_is_not_waited_for(fake_greenhouse):
+    jobs_each_migration_picks(fake_greenhouse)
+    # tiny's sync holds its lease: none of tiny's jobs is picked, so it cannot store over them.
+    assert acquire_sync_lock(GreenhouseConnection.objects.get(organization__slug="tiny"))
+
+    assert "waiting" not in reread_posts()
 
 
 def test_at_verbosity_0_it_prints_nothing(fake_greenhouse):

@@ -11,13 +11,17 @@ they hold.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from importlib import import_module
+from time import sleep
 
 from django.apps import apps
 from django.db import transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from jobs.management.base import Command as ProjectCommand
+from jobs.models import GreenhouseConnection
 
 reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
 reparse_0048 = import_module("jobs.migrations.0048_reparse_posts_in_right_to_left_scripts")
@@ -47,25 +51,63 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
 )
 
 
-def posts_reread() -> dict[str, int]:
+# How often the command looks whether the syncs that ran as it wrote have ended.
+SYNC_END_POLL_SECONDS = 1.0
+
+
+def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053 and 0056 pick, each
     by the migration's own picker run on the live models; the number of jobs each picked, by
-    migration. In one transaction.
+    migration, and the leases of the syncs of their orgs that ran as it wrote (by connection
+    pk), for boards_forgotten_once_syncs_end. In one transaction.
 
     0053 runs last: it picks only jobs whose hash is kept, so a job that another picks too is
     read anew, as after the migrations, and a second run picks the same jobs as the first. Its
     jobs are read again keeping their descriptions; one whose post is still dated ahead, and
     was stored so since 0053 or a run of this, is read once more than needed (one write)."""
     picked = {}
+    organizations = set()
     with transaction.atomic():
         for migration, _, jobs_of in READ_ANEW:
             found = jobs_of(apps)
             reparse_0046.forget_hashes_of_jobs(apps, found)
             picked[migration] = len(found)
+            organizations |= set(found.values())
         found_without_a_date = dates_0053.jobs_without_a_date(apps)
         dates_0053.read_again_jobs_without_a_date(apps, found_without_a_date)
         picked["0053"] = len(found_without_a_date)
-    return picked
+        organizations |= {row[1] for row in found_without_a_date}
+        # Read once written, which holds the connections' rows (SQLite: the database) until
+        # the commit: a sync holding its lease now may have read its jobs' hashes before they
+        # were forgotten, and then store its board's fingerprint over the one forgotten, so
+        # that its next sync would find the board applied and read none of those posts.
+        running = dict(
+            GreenhouseConnection.objects.filter(
+                organization__in=organizations, lock_expires_at__gt=timezone.now()
+            ).values_list("pk", "lock_expires_at")
+        )
+    return picked, running
+
+
+def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
+    """Have the orgs of the syncs `running` (their leases, by connection pk) forget their
+    board's fingerprint again once each sync has ended: its lease freed, run out or taken
+    over. A sync records its board within its lease, and frees the lease after."""
+    running = dict(running)
+    while True:
+        ended = [
+            pk
+            for pk, lease in running.items()
+            if not GreenhouseConnection.objects.filter(
+                pk=pk, lock_expires_at=lease, lock_expires_at__gt=timezone.now()
+            ).exists()
+        ]
+        GreenhouseConnection.objects.filter(pk__in=ended).update(applied_board_fingerprint="")
+        for pk in ended:
+            del running[pk]
+        if not running:
+            return
+        sleep(SYNC_END_POLL_SECONDS)
 
 
 class Command(ProjectCommand):
@@ -76,7 +118,7 @@ class Command(ProjectCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        picked = posts_reread()
+        picked, running = posts_reread()
         for migration, has, _ in READ_ANEW:
             count = picked[migration]
             self.say(
@@ -88,3 +130,10 @@ class Command(ProjectCommand):
             f"jobs 0053: {count} job{pluralize(count)} without an update or publication date, "
             "read again by the next sync keeping their descriptions"
         )
+        if running:
+            count = len(running)
+            self.say(
+                f"waiting for the syncs that ran meanwhile to end ({count} "
+                f"org{pluralize(count)}): the next sync of each then reads its board whole"
+            )
+            boards_forgotten_once_syncs_end(running)
