@@ -4,6 +4,7 @@ README has operators run it, not migrate back (which drops the columns added sin
 
 from __future__ import annotations
 
+import copy
 import html
 import importlib
 import io
@@ -19,7 +20,7 @@ from django.db.migrations.operations import AddField, CreateModel
 from django.utils import timezone
 
 from jobs.management.commands import reread_posts as reread_posts_command
-from jobs.models import GreenhouseConnection, Job, SyncRun
+from jobs.models import Department, GreenhouseConnection, Job, SyncRun
 from jobs.sync import acquire_sync_lock, release_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
@@ -128,6 +129,10 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0056", "1"),
         ("0053", "1"),
     ]
+    assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [
+        ("0047", "0"),
+        ("0052", "0"),
+    ]
 
 
 def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_code_does(
@@ -202,6 +207,39 @@ def test_a_sync_of_an_org_none_of_whose_jobs_it_picks_is_not_waited_for(fake_gre
     assert "waiting" not in reread_posts()
 
 
+def test_it_does_again_what_0047_and_0052_did_whose_work_older_code_undoes(fake_greenhouse):
+    """A sync by code before 0047 stores its board's skips as that code counted them, with the
+    board's fingerprint, which new code keeps while the board is the same ("fix in Greenhouse"
+    a copy of a post that is on the site); one by code before names were trimmed writes a
+    department's name with its spaces, which new code writes only from a changed post."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    broken = {**copy.deepcopy(posts[0]), "title": ""}
+    posts.insert(0, broken)
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    # As code before 0047 counted the broken copy: a post to fix in Greenhouse.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        applied_board_skipped_for_id=0,
+        applied_board_skip_reasons=[f"job post {broken['id']} has no title"],
+    )
+    department = Department.objects.filter(organization=acme.organization).first()
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+
+    printed = reread_posts()
+
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    acme.refresh_from_db()
+    assert acme.applied_board_skip_reasons == [
+        f"job post {broken['id']} listed again with other content (a duplicate id); the first "
+        "that can be imported is kept"
+    ]
+    assert Department.objects.get(pk=department.pk).name == department.name
+    assert "jobs 0047: 1 board with a post skipped" in printed
+    assert "jobs 0052: 1 department or office with a space" in printed
+
+
 def test_at_verbosity_0_it_prints_nothing(fake_greenhouse):
     jobs_each_migration_picks(fake_greenhouse)
     out = io.StringIO()
@@ -217,7 +255,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_the_readme_has_the_posts_older_workers_read_picked_again_by_a_command_that_exists():
     deploy_note = re.search(
-        r"once the old workers are\s+gone, run `python manage.py (\w+)`", README
+        r"once the old\s+workers\s+are\s+gone,\s+run\s+`python manage.py (\w+)`", README
     )
 
     assert deploy_note is not None and deploy_note[1] == "reread_posts"

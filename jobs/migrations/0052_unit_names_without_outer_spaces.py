@@ -15,6 +15,13 @@ def strip_unit_names(apps, schema_editor):
     characters before names were trimmed after their cut) kept it until its post changed: it
     sorted apart and showed so in filters and on job pages. Written here as the sync now reads
     them. Only (organization, greenhouse id) is unique: no two units merge."""
+    unit_names_strip(apps)
+
+
+def unit_names_strip(apps) -> int:
+    """Store the names and office locations with a space at an end without it; how many units
+    changed (also run by the reread_posts command)."""
+    stripped = 0
     for model_name, fields in (("Department", ["name"]), ("Office", ["name", "location"])):
         model = apps.get_model("jobs", model_name)
         changed = {}
@@ -31,6 +38,8 @@ def strip_unit_names(apps, schema_editor):
         # Written once read: SQLite does not isolate a write from a read still going.
         for pk, cleaned in changed.items():
             model.objects.filter(pk=pk).update(**cleaned)
+        stripped += len(changed)
+    return stripped
 
 
 class Migration(migrations.Migration):

@@ -1,11 +1,13 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053 and
-0056 picked, without touching the schema.
+0056 picked, and do again what 0047 and 0052 did, without touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
-them again (see README, "Processes in production"). Migrating back to run those migrations
-again would undo the fields added since (0051, 0054, 0055), dropping their columns and what
-they hold.
+them again (see README, "Processes in production"). Such a sync also stores its skips counted as
+before 0047 with its board's fingerprint, which new code keeps while the board is the same, and
+units named as before 0052, which new code writes only from changed posts. Migrating back to run
+those migrations again would undo the fields added since (0051, 0054, 0055), dropping their
+columns and what they hold.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection
 
 reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
+boards_0047 = import_module("jobs.migrations.0047_apply_again_boards_with_posts_to_fix")
 reparse_0048 = import_module("jobs.migrations.0048_reparse_posts_in_right_to_left_scripts")
 reparse_0049 = import_module(
     "jobs.migrations.0049_reparse_posts_with_markup_the_sanitizer_reads_anew"
 )
+units_0052 = import_module("jobs.migrations.0052_unit_names_without_outer_spaces")
 dates_0053 = import_module("jobs.migrations.0053_read_again_posts_without_a_date")
 reparse_0056 = import_module(
     "jobs.migrations.0056_reparse_posts_whose_words_after_a_div_are_in_divs"
@@ -57,9 +61,11 @@ SYNC_END_POLL_SECONDS = 1.0
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053 and 0056 pick, each
-    by the migration's own picker run on the live models; the number of jobs each picked, by
-    migration, and the leases of the syncs of their orgs that ran as it wrote (by connection
-    pk), for boards_forgotten_once_syncs_end. In one transaction.
+    by the migration's own picker run on the live models, apply again whole the boards 0047
+    picks and write the unit names 0052 writes; the number of jobs each picked (of boards for
+    0047, of units for 0052), by migration, and the leases of the syncs of the jobs' orgs that
+    ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. In one
+    transaction.
 
     0053 runs last: it picks only jobs whose hash is kept, so a job that another picks too is
     read anew, as after the migrations, and a second run picks the same jobs as the first. Its
@@ -77,6 +83,9 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         dates_0053.read_again_jobs_without_a_date(apps, found_without_a_date)
         picked["0053"] = len(found_without_a_date)
         organizations |= {row[1] for row in found_without_a_date}
+        # A sync running meanwhile counts its board's skips as new code does: no wait for it.
+        picked["0047"] = boards_0047.boards_with_posts_to_fix_forget(apps)
+        picked["0052"] = units_0052.unit_names_strip(apps)
         # Read once written, which holds the connections' rows (SQLite: the database) until
         # the commit: a sync holding its lease now may have read its jobs' hashes before they
         # were forgotten, and then store its board's fingerprint over the one forgotten, so
@@ -114,7 +123,8 @@ class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
         "0053 and 0056 picked (run once the workers of older code are gone after a deploy); "
-        "the schema is left alone. Prints how many jobs each picked."
+        "the schema is left alone; 0047 and 0052 are run again too. Prints how many jobs "
+        "each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -129,6 +139,16 @@ class Command(ProjectCommand):
         self.say(
             f"jobs 0053: {count} job{pluralize(count)} without an update or publication date, "
             "read again by the next sync keeping their descriptions"
+        )
+        count = picked["0047"]
+        self.say(
+            f"jobs 0047: {count} board{pluralize(count)} with a post skipped for what is wrong "
+            "with it, applied again whole by the next sync"
+        )
+        count = picked["0052"]
+        self.say(
+            f"jobs 0052: {count} department{pluralize(count)} or office{pluralize(count)} with "
+            "a space at an end of a name or location, now without it"
         )
         if running:
             count = len(running)
