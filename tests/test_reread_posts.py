@@ -156,6 +156,32 @@ def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_co
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(jobs)
 
 
+def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
+    """A write holds the rows it changes (on SQLite, the database) until the transaction
+    commits: 0046's, written before 0048, 0049 and 0056 read every description of the table,
+    had the syncs and Refresh now of its jobs' orgs wait for those reads."""
+    jobs = jobs_each_migration_picks(fake_greenhouse)
+    hashes_seen = []
+
+    def read_last(migration, has, jobs_of):
+        def jobs_read_as_the_others_are_written(apps):
+            hashes_seen.append(Job.objects.get(pk=jobs[0].pk).payload_hash)
+            return jobs_of(apps)
+
+        return migration, has, jobs_read_as_the_others_are_written
+
+    monkeypatch.setattr(
+        reread_posts_command,
+        "READ_ANEW",
+        (*reread_posts_command.READ_ANEW[:-1], read_last(*reread_posts_command.READ_ANEW[-1])),
+    )
+
+    reread_posts()
+
+    assert hashes_seen == [jobs[0].payload_hash] and jobs[0].payload_hash
+    assert Job.objects.get(pk=jobs[0].pk).payload_hash == ""
+
+
 def test_a_sync_running_as_it_writes_leaves_the_posts_it_forgot_to_be_read_by_the_next(
     fake_greenhouse, monkeypatch
 ):

@@ -64,25 +64,33 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     by the migration's own picker run on the live models, apply again whole the boards 0047
     picks and write the unit names 0052 writes; the number of jobs each picked (of boards for
     0047, of units for 0052), by migration, and the leases of the syncs of the jobs' orgs that
-    ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. In one
-    transaction.
+    ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. The jobs are all
+    picked first, then written in one transaction: the writes hold the rows they change (on
+    SQLite, the database) until it commits, and a sync or a Refresh now of an org whose board
+    is forgotten waits for that, which lasted while 0048, 0049 and 0056 read every description
+    of the table.
 
-    0053 runs last: it picks only jobs whose hash is kept, so a job that another picks too is
-    read anew, as after the migrations, and a second run picks the same jobs as the first. Its
-    jobs are read again keeping their descriptions; one whose post is still dated ahead, and
-    was stored so since 0053 or a run of this, is read once more than needed (one write)."""
+    0053 picks only jobs whose hash is kept, not those the others have read anew, as after the
+    migrations, so that a second run picks the same jobs as the first. Its jobs are read again
+    keeping their descriptions; one whose post is still dated ahead, and was stored so since
+    0053 or a run of this, is read once more than needed (one write)."""
     picked = {}
-    organizations = set()
+    # In a transaction that writes nothing: on PostgreSQL, iterator()'s cursor then streams its
+    # rows, which one outside a transaction (WITH HOLD) has the server keep all of.
     with transaction.atomic():
-        for migration, _, jobs_of in READ_ANEW:
-            found = jobs_of(apps)
+        found_by = {migration: jobs_of(apps) for migration, _, jobs_of in READ_ANEW}
+        read_anew = set().union(*found_by.values())
+        found_without_a_date = [
+            row for row in dates_0053.jobs_without_a_date(apps) if row[0] not in read_anew
+        ]
+    organizations = {row[1] for row in found_without_a_date}
+    with transaction.atomic():
+        for migration, found in found_by.items():
             reparse_0046.forget_hashes_of_jobs(apps, found)
             picked[migration] = len(found)
             organizations |= set(found.values())
-        found_without_a_date = dates_0053.jobs_without_a_date(apps)
         dates_0053.read_again_jobs_without_a_date(apps, found_without_a_date)
         picked["0053"] = len(found_without_a_date)
-        organizations |= {row[1] for row in found_without_a_date}
         # A sync running meanwhile counts its board's skips as new code does: no wait for it.
         picked["0047"] = boards_0047.boards_with_posts_to_fix_forget(apps)
         picked["0052"] = units_0052.unit_names_strip(apps)
