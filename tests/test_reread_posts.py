@@ -266,6 +266,46 @@ def test_it_does_again_what_0047_and_0052_did_whose_work_older_code_undoes(fake_
     assert "jobs 0052: 1 department or office with a space" in printed
 
 
+def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(
+    fake_greenhouse, monkeypatch
+):
+    """A sync whose worker was killed leaves its lease to run out: it records nothing more, and
+    the next sync takes the lease only at a dispatcher's tick."""
+    jobs_each_migration_picks(fake_greenhouse)
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    lease = acquire_sync_lock(acme)
+    waits = []
+
+    def lease_runs_out(seconds: float) -> None:
+        waits.append(seconds)
+        assert len(waits) < 3, "still waiting for a lease that ran out"
+        monkeypatch.setattr(timezone, "now", lambda: lease + timedelta(seconds=1))
+
+    monkeypatch.setattr(reread_posts_command, "sleep", lease_runs_out)
+    out = io.StringIO()
+
+    call_command("reread_posts", verbosity=0, stdout=out)
+
+    assert len(waits) == 1 and out.getvalue() == ""
+
+
+def test_it_writes_nothing_unless_it_writes_all(fake_greenhouse, monkeypatch):
+    """A job that forgot its hash in a run stopped before its org forgot its board's
+    fingerprint would wait for the board to change."""
+    jobs_each_migration_picks(fake_greenhouse)
+    before = stored_state()
+
+    def stopped(apps, found):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(reread_posts_command.dates_0053, "read_again_jobs_without_a_date", stopped)
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        reread_posts()
+
+    assert stored_state() == before
+
+
 def test_at_verbosity_0_it_prints_nothing(fake_greenhouse):
     jobs_each_migration_picks(fake_greenhouse)
     out = io.StringIO()
