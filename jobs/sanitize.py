@@ -76,7 +76,12 @@ INLINE_TAG_RE = re.compile(r"</?(?:a|abbr|b|bdi|code|em|i|s|small|span|strong|su
 GREENHOUSE_BLOCK = r"""<div\s[^>]*\bclass\s*=\s*["']?[^"'>]*\b{}\b"""
 INTRO_START_RE = re.compile(r"\s*" + GREENHOUSE_BLOCK.format("content-intro"))
 BOARD_TAIL_CLASSES = ("content-pay-transparency", "content-conclusion")
-BOARD_TAIL_RE = re.compile(GREENHOUSE_BLOCK.format(f"(?:{'|'.join(BOARD_TAIL_CLASSES)})"))
+# Where those blocks start in a post's content is read tag by tag, each tag once: searched for
+# with GREENHOUSE_BLOCK, each "<div " was read on to the end of its tag (of a comment, a long
+# attribute), and a post of 40,000 characters of them kept a sync 30 s on one post.
+DIV_START_TAG_RE = re.compile(r"<div\s[^<>]*>")
+CLASS_VALUE_RE = re.compile(r"""\bclass\s*=\s*["']?([^"'<>]*)""")
+BOARD_TAIL_CLASS_RE = re.compile(rf"\b(?:{'|'.join(BOARD_TAIL_CLASSES)})\b")
 INTRO_HEAD_CHARS = 200
 # The job title is the page's h1. Posts that use h1 for their own sections (real ones do) have
 # every heading moved a level down, so the sections keep their shape under the title.
@@ -316,13 +321,22 @@ def _holds_board_tail_alone(safe_html: str, start: int, escaped_content: str) ->
     if not divs_with_words:
         return True
     content = unescape_once(escaped_content)
-    tail = BOARD_TAIL_RE.search(content)
-    if not tail:
+    tail = _board_tail_start(content)
+    if tail is None:
         return False
     # Cleaned as sanitize_content() cleans: without a lone surrogate, which nh3 cannot take,
     # nor the characters dropped from its output.
-    tail_text = text_of(clean_text(CLEANER.clean(clean_text(content[tail.start() :]))))
+    tail_text = text_of(clean_text(CLEANER.clean(clean_text(content[tail:]))))
     return text_of(safe_html[after_intro:]) == tail_text
+
+
+def _board_tail_start(content: str) -> int | None:
+    """Where the first of the blocks Greenhouse puts after a post's own description starts in
+    its unescaped `content` (a div with one of BOARD_TAIL_CLASSES); None if none does."""
+    for tag in DIV_START_TAG_RE.finditer(content):
+        if any(map(BOARD_TAIL_CLASS_RE.search, CLASS_VALUE_RE.findall(tag[0]))):
+            return tag.start()
+    return None
 
 
 def _excerpt(safe_html: str, length: int) -> str:
