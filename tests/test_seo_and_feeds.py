@@ -636,6 +636,25 @@ def test_a_post_dated_ahead_is_published_dated_by_the_sync_that_read_it(
         assert item["pubdate"] == item["updateddate"] == job.synced_at < ahead
 
 
+def test_a_post_published_ahead_tells_crawlers_on_its_page_it_was_posted_by_the_sync(
+    client, acme, synced_acme, fake_greenhouse
+):
+    """The JobPosting's datePosted said tomorrow, as the feeds' pubDate did, where they now
+    say the sync that read it: a search engine was told of a job not yet posted."""
+    job = Job.objects.get(title="Field Service Technician")
+    ahead = timezone.now().replace(microsecond=0) + timedelta(hours=23, minutes=59)
+    post = next(p for p in fake_greenhouse.jobs("acme-robotics") if p["id"] == job.greenhouse_id)
+    post.update(first_published=ahead.isoformat())
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+
+    job.refresh_from_db()
+    assert job.first_published_at == ahead  # stored as sent
+    data = structured_data(job_page(client, job.title))
+    assert datetime.fromisoformat(data["datePosted"]) == job.synced_at < ahead
+
+
 def test_robots_txt_points_crawlers_to_the_sitemap_and_away_from_sign_in_pages(client, db):
     response = client.get("/robots.txt")
 
