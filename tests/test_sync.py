@@ -905,6 +905,18 @@ def test_an_excerpt_of_the_boards_blocks_alone_is_read_at_once_whatever_markup_p
     assert excerpt_of(sanitize_content(escaped), escaped_content=escaped) == "We are Acme."
 
 
+def test_an_excerpt_of_the_boards_blocks_alone_reads_one_with_a_lone_surrogate():
+    """Greenhouse's JSON may escape one (\\ud800), which nh3 cannot take: the conclusion read
+    again to compare it is cleaned first, as the description was, or the post's sync failed."""
+    content = (
+        '<div class="content-intro"><p>We are Acme.</p></div><div class="content-conclusion">'
+        "<p>Acme is an equal\ud800 opportunity employer.</p></div>"
+    )
+    escaped = html.escape(content)
+
+    assert excerpt_of(sanitize_content(escaped), escaped_content=escaped) == "We are Acme."
+
+
 def test_an_excerpt_of_text_with_few_spaces_is_cut_at_its_length_not_at_its_first_space(
     acme, fake_greenhouse
 ):
