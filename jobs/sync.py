@@ -1226,26 +1226,36 @@ def stopped_sync_run_interrupt(connection: GreenhouseConnection, *, started_at: 
     )
 
 
-def worker_stopped_sync_end(connection: GreenhouseConnection, *, started_at: datetime) -> None:
-    """End the org's sync that started at `started_at`, stopped in its worker (WORKER_STOPS) as
-    sync_jobs ends its own stopped sync: mark the run it left "running" interrupted, and free
-    its lease should it hold it still (stopped as it took it, or as it freed it once its outcome
-    was recorded), while it is still the last sync to have started. The database lost, the run
-    is left to the next sync to mark, and a lease still held to run out.
+def stopped_sync_end(connection: GreenhouseConnection, *, started_at: datetime) -> bool:
+    """End the org's sync that started at `started_at`, stopped in its own process (sync_jobs,
+    a worker's): mark the run it left "running" interrupted, and free its lease should it hold
+    it still (stopped as it took it, or as it freed it once its outcome was recorded), while it
+    is still the last sync to have started; returns whether it freed the lease. Raises the
+    database's error (DATABASE_LOST_ERRORS) if it is lost.
 
     A lease freed here leaves the org due at once, as the sync leaves it freeing its lease
     stopped (release_sync_lock's due_now), unless the sync had recorded its outcome, and so its
     next time: taken, the lease had made the org due only by the lease's end, later than that
     of a Refresh now ahead of the schedule."""
     reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
+    stopped_sync_run_interrupt(connection, started_at=started_at)
+    recorded = SyncRun.objects.filter(
+        organization_id=connection.organization_id,
+        started_at__gte=started_at,
+        outcome__in=[SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED],
+    ).exists()  # while it is the last to have started, its run is the only one since
+    if not sync_lease_release(connection.pk, started_at=started_at, due_now=not recorded):
+        return False
+    connection.lock_expires_at = None
+    return True
+
+
+def worker_stopped_sync_end(connection: GreenhouseConnection, *, started_at: datetime) -> None:
+    """End the org's sync that started at `started_at`, stopped in its worker (WORKER_STOPS),
+    as sync_jobs ends its own (stopped_sync_end). The database lost, the run is left to the
+    next sync to mark, and a lease still held to run out."""
     try:
-        stopped_sync_run_interrupt(connection, started_at=started_at)
-        recorded = SyncRun.objects.filter(
-            organization_id=connection.organization_id,
-            started_at__gte=started_at,
-            outcome__in=[SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED],
-        ).exists()  # while it is the last to have started, its run is the only one since
-        sync_lease_release(connection.pk, started_at=started_at, due_now=not recorded)
+        stopped_sync_end(connection, started_at=started_at)
     except DATABASE_LOST_ERRORS as error:
         reconnect_after_database_error()
         logger.warning(

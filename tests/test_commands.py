@@ -1237,6 +1237,31 @@ def test_sync_jobs_stopped_by_ctrl_c_frees_the_org_says_so_and_exits_130(
 
 
 @pytest.mark.parametrize(
+    ("name", "signalled", "due_now"),
+    [
+        ("acquire_sync_lock", _signalled_after, True),
+        ("_recorded_sync_lock_release", _signalled_before, False),
+    ],
+    ids=["as-it-takes-the-lease", "as-it-frees-it-its-outcome-recorded"],
+)
+def test_sync_jobs_stopped_with_its_lease_held_leaves_the_org_due_at_once(
+    fake_greenhouse, monkeypatch, name, signalled, due_now
+):
+    # As a worker's stopped sync does (jobs.sync.stopped_sync_end): taken, the lease makes the
+    # org due only at its end; with its outcome recorded, the next time that outcome set stands.
+    make_connection("acme", "acme-robotics")
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    monkeypatch.setattr(sync, name, signalled(getattr(sync, name)))
+
+    assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
+
+    acme = GreenhouseConnection.objects.get()
+    assert acme.lock_expires_at is None
+    assert (acme.next_sync_at <= timezone.now()) is due_now
+    assert (sync_status(organization=acme.organization)["next_sync_text"] == "due now") is due_now
+
+
+@pytest.mark.parametrize(
     ("name", "signalled"),
     [
         ("_recorded_sync_lock_release", _signalled_before),
@@ -1276,7 +1301,7 @@ def test_sync_jobs_losing_the_database_as_it_stops_exits_as_signalled_and_names_
         monkeypatch.setattr(sync, "release_sync_lock", _database_lost)  # the sync's own freeing
     else:
         monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
-    monkeypatch.setattr(sync_jobs_command, "stopped_sync_run_interrupt", _database_lost)
+    monkeypatch.setattr(sync, "stopped_sync_run_interrupt", _database_lost)
 
     assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
     lease = GreenhouseConnection.objects.get().lock_expires_at
@@ -1329,22 +1354,28 @@ def test_sync_jobs_losing_the_database_as_it_stops_names_no_lease_it_does_not_ho
     else:
         acquire_sync_lock(connection)  # another sync's, running
         monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
-    monkeypatch.setattr(sync_jobs_command, "stopped_sync_run_interrupt", _database_lost)
+    monkeypatch.setattr(sync, "stopped_sync_run_interrupt", _database_lost)
 
     assert _sync_jobs_all_exit_code(signal.SIGTERM) == 128 + signal.SIGTERM
     assert capsys.readouterr().err == "acme: stopped by SIGTERM during its sync.\n"
 
 
 @pytest.mark.parametrize(
-    "name", ["stopped_sync_run_interrupt", "sync_lease_release", "sync_run_of"]
+    ("module", "name"),
+    [
+        (sync, "stopped_sync_run_interrupt"),
+        (sync, "sync_lease_release"),
+        (sync_jobs_command, "sync_run_of"),
+    ],
+    ids=["stopped_sync_run_interrupt", "sync_lease_release", "sync_run_of"],
 )
 def test_sync_jobs_signalled_again_as_it_ends_the_stopped_sync_ends_it_all_the_same(
-    fake_greenhouse, capsys, monkeypatch, name
+    fake_greenhouse, capsys, monkeypatch, module, name
 ):
     make_connection("acme", "acme-robotics")
     monkeypatch.setattr(sync, "acquire_sync_lock", _signalled_after(sync.acquire_sync_lock))
-    again = _signalled_before(getattr(sync_jobs_command, name), signal.SIGHUP)
-    monkeypatch.setattr(sync_jobs_command, name, again)
+    again = _signalled_before(getattr(module, name), signal.SIGHUP)
+    monkeypatch.setattr(module, name, again)
 
     assert _sync_jobs_all_exit_code(signal.SIGTERM, signal.SIGHUP) == 128 + signal.SIGTERM
     assert GreenhouseConnection.objects.get().lock_expires_at is None

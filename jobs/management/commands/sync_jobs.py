@@ -17,9 +17,7 @@ from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import (
     DATABASE_LOST_ERRORS,
     SyncResult,
-    reconnect_after_database_error,
-    stopped_sync_run_interrupt,
-    sync_lease_release,
+    stopped_sync_end,
     sync_organization,
     sync_run_of,
 )
@@ -201,11 +199,8 @@ def _stopped_sync_end(
     """Mark interrupted the run the stopped sync left "running", free its lease if it holds it
     still, and note on `stop` where it stopped the sync, and a lease left held, the database
     lost."""
-    reconnect_after_database_error()  # lost as the sync freed its lease, it may be back
     try:
-        stopped_sync_run_interrupt(connection, started_at=started_at)
-        if sync_lease_release(connection.pk, started_at=started_at):
-            connection.lock_expires_at = None  # not left held, whatever is lost next
+        stopped_sync_end(connection, started_at=started_at)  # its lock_expires_at None if freed
         run = sync_run_of(connection, started_at=started_at)
     except DATABASE_LOST_ERRORS as error:
         stop.during_sync = "during its sync"  # whether it finished is not known
