@@ -1157,6 +1157,33 @@ def test_sync_jobs_says_it_stopped_before_a_second_signal_can_end_it(
     assert capsys.readouterr().err == "acme: stopped by SIGTERM before its sync finished.\n"
 
 
+def test_sync_jobs_ended_by_an_error_prints_it_before_a_held_default_handled_signal_ends_it(
+    fake_greenhouse, capsys, monkeypatch
+):
+    # The default action ends the process where it is: Python never printed the error, so an
+    # operator saw the process end by the signal with no word of why the command had failed.
+    make_connection("acme", "acme-robotics")
+    monkeypatch.setattr(sync_jobs_command, "sync_organization", _database_lost)
+    printed_first: list[str] = []
+
+    def ends_the_process(_number: int) -> None:
+        printed_first.append(capsys.readouterr().err)
+        raise ProcessEnded
+
+    monkeypatch.setattr(signal, "raise_signal", ends_the_process)
+    with pytest.raises(ProcessEnded):
+        _sync_jobs_signalled_as_sigterms_handler_is_set(
+            monkeypatch,
+            callers=signal.SIG_DFL,
+            sent=signal.SIGHUP,
+            chosen=lambda handler: handler is signal.SIG_DFL,
+        )
+
+    [printed] = printed_first
+    assert printed.startswith("Traceback (most recent call last):\n")
+    assert printed.endswith("OperationalError: server closed the connection unexpectedly\n")
+
+
 def _signalled_before(function, number: int = signal.SIGTERM):
     def signalled(*args: object, **kwargs: object) -> object:
         os.kill(os.getpid(), number)

@@ -1,7 +1,9 @@
 """Sync organizations' jobs from Greenhouse now, in this process."""
 
 import signal
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -267,6 +269,11 @@ class _StopSignals:
             self.holding = True
             self._put_back()
             if self.held is not None:
+                if signal.getsignal(self.held) is signal.SIG_DFL:
+                    # The default action ends the process at once, before Python prints the
+                    # error or flushes stdout: written first, the operator sees both.
+                    sys.stdout.flush()
+                    traceback.print_exception(error)
                 signal.raise_signal(self.held)
 
     def hold(self) -> None:
