@@ -25,10 +25,9 @@ from jobs.sync import (
 )
 
 SLUG_FIELD = Organization._meta.get_field("slug")
-# Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Left to end the
-# process at once, they left the org being synced locked ("Running…", Refresh now refused) until
-# its lease ran out, SYNC_LOCK_SECONDS on; Ctrl-C's KeyboardInterrupt did too, raised as the
-# sync took or freed the lease.
+# Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. Handled so that
+# the org being synced is freed before the process ends, not left "Running…" (Refresh now refused)
+# until its lease runs out.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # A run's outcome as its sync recorded it; "running" and "interrupted" mean it did not.
 RECORDED_OUTCOMES = (SyncRun.Outcome.SUCCESS, SyncRun.Outcome.FAILED)
@@ -94,8 +93,7 @@ class Command(ProjectCommand):
         def say_stopped(stop: Stopped) -> None:  # `done` as it is when the signal comes
             self.stderr.write(_stopped_lines(stop, list(connections), done))
 
-        # Around the whole loop, not each sync: a signal between two orgs ended the process at
-        # once, without a word of the orgs not synced.
+        # Around the whole loop, so that a signal between two orgs says which were not synced.
         with _StopSignals(say_stopped) as signals:
             for connection in connections:
                 # --all takes a while: an admin may pause an org after it was listed, which
@@ -104,8 +102,7 @@ class Command(ProjectCommand):
                     connection, signals, unless_paused=bool(options["all"])
                 )
                 done += 1
-                # Stopped once the org's outcome is said: stopped as the report's queries ran,
-                # its line (its failure's too) was lost.
+                # A signal stops the command once the org's line, maybe a failure, is printed.
                 with signals.deferred():
                     failed += self._reported_failed(connection, result)
         if failed:
@@ -154,13 +151,12 @@ def _stopped_lines(stop: Stopped, connections: list[GreenhouseConnection], done:
 def _sync_until_stopped(
     connection: GreenhouseConnection, signals: "_StopSignals", *, unless_paused: bool
 ) -> SyncResult:
-    """Sync the org (`unless_paused`: not if its syncing is paused as its lease is taken),
-    Stopped noting where it stopped the sync. The sync frees its org as it unwinds, but not
-    when stopped as it takes its lease, or as it frees it once its outcome is recorded: the
-    lease of the sync its start names is then freed here, as the signals are held off
-    (_StopSignals). Its run, left "running", is marked interrupted here too. Stopped is
-    raised even if the database, lost, failed the freeing. Once the sync has returned, a
-    signal waits until the org's outcome is printed (`signals`.deferred())."""
+    """Sync the org (`unless_paused`: not if its syncing is paused as its lease is taken). A
+    signal raises Stopped, noting where it stopped the sync, once the sync is ended: the sync
+    frees its own lease as it unwinds, and _stopped_sync_end frees one it still holds (stopped
+    as it took it, or as it freed it after recording its outcome) and marks its run
+    interrupted. Once the sync has returned, a signal waits until the org's line is printed
+    (`signals`.deferred())."""
     started_at = timezone.now()
     try:
         result = sync_organization(
@@ -169,9 +165,8 @@ def _sync_until_stopped(
             started_at=started_at,
             unless_paused=unless_paused,
         )
-        # In the try: one coming before, as the sync returned, stops it here as one a moment
-        # earlier would. Held from the return to the report, one stopped the command between
-        # them, and the org's line, its failure's too, was lost.
+        # Inside the try, so that a signal as the sync returns is handled as one a moment
+        # earlier; from here it is held until the org's line is printed.
         signals.hold()
         return result
     except BaseException as error:
@@ -179,7 +174,7 @@ def _sync_until_stopped(
         if stop is None:
             raise
         _stopped_sync_end(connection, stop, started_at=started_at)
-        # Not the database's error, met as the sync freed its lease: the process ends as the
+        # The stop, not a database error met as the lease was freed: the process ends as the
         # signal would have ended it.
         raise stop from None
 
@@ -214,24 +209,26 @@ def _stopped_sync_end(
                 "no sync of this organization can start before."
             )
         return
-    # Stopped as it freed its lease or made its email check, the sync had recorded its
-    # outcome: "before its sync finished" was not true.
+    # Stopped as it freed its lease or made its email check, the sync has recorded its outcome.
     finished = run is not None and run.outcome in RECORDED_OUTCOMES
     stop.during_sync = "after its sync finished" if finished else "before its sync finished"
 
 
 class _StopSignals:
-    """While on (`with`), STOP_SIGNALS raise Stopped where the command is, in the main thread
-    (where Python runs signal handlers, and alone may set them): the first alone. Those the
-    caller ignores or set outside Python are left to it (_replaceable). `say_stopped` is given
-    the Stopped before it goes on; the caller's handlers are put back afterwards."""
+    """While on (`with`), the first of the STOP_SIGNALS raises Stopped where the command is,
+    or, while held (hold(), deferred()), once the hold ends; later ones are ignored. Off the
+    main thread, which alone may set handlers, it does nothing. Signals the caller ignores or
+    handles outside Python are left to it (_replaceable). `say_stopped` is given the Stopped
+    before the caller's handlers are put back."""
 
     def __init__(self, say_stopped: Callable[[Stopped], object]) -> None:
         self.say_stopped = say_stopped
         self.replaced: dict[int, object] = {}  # the caller's handlers, to put back
-        self.holding = False  # a signal now is held until deferred() ends (or put back)
+        self.holding = False  # whether a signal now is held rather than raised
+        # The first signal: `held` if it came while holding, `raised` once its Stopped is
+        # raised. Either ends the command; later signals are ignored.
         self.held: int | None = None
-        self.raised: int | None = None  # the signal whose Stopped was raised
+        self.raised: int | None = None
 
     def __enter__(self) -> "_StopSignals":
         if threading.current_thread() is threading.main_thread():
@@ -244,19 +241,18 @@ class _StopSignals:
             for number in self.replaced:
                 signal.signal(number, self._stop)
         except Stopped as stop:
-            # One coming as another was set: __exit__ is not called, and the handlers left as
-            # they were (_stop, which ignores all but the first) no longer stopped the caller (a
-            # test run, a process calling the command).
+            # __exit__ is not called: the caller's handlers are put back here.
             self._stopped_end(stop)
             raise
         return self
 
     def __exit__(self, _kind: object, error: BaseException | None, _traceback: object) -> None:
+        """Put the caller's handlers back, saying a stop first (_stopped_end). Ended by an error,
+        the command holds a signal coming meanwhile, so that it does not replace the error, and
+        passes it on to the caller's handler once back, as if it came just after."""
         if error is None:
             try:
-                # Every org over, one coming as the handlers are put back stops the command as
-                # one just before does: passed on to the caller's handler, Ctrl-C's raised a
-                # KeyboardInterrupt, a traceback once every org was done.
+                # A signal as the handlers are put back stops the command as one before would.
                 self._put_back()
             except Stopped as late:
                 self._stopped_end(late)
@@ -264,8 +260,6 @@ class _StopSignals:
         elif isinstance(error, Stopped):
             self._stopped_end(error)
         else:
-            # Raised as the handlers are put back, one would take the error's place: it goes to
-            # the caller's handler, once back, as if it came just after.
             self.holding = True
             self._put_back()
             if self.held is not None:
@@ -283,26 +277,23 @@ class _StopSignals:
     @contextmanager
     def deferred(self) -> Iterator[None]:
         """A signal coming while this runs (or since hold()) stops the command once it is over,
-        not in its midst."""
+        not in its midst; so does one whose Stopped Python dropped."""
         self.holding = True
         try:
             yield
         finally:
             self.holding = False
-        # One raised that did not end the command was dropped: Python prints and drops one raised
-        # in a finalizer (urllib3 closes a pool's connections in one, as a sync's client is
-        # collected). Every STOP_SIGNAL ignored since (_stop), the command went on to its last
-        # org, and exited 0.
+        # Python prints and drops a Stopped raised in a finalizer (urllib3 closes a pool's
+        # connections in one, as a sync's client is collected): raised again here.
         number = self.held if self.held is not None else self.raised
         if number is not None:
             self.raised = number
             raise Stopped(number)
 
     def _stop(self, number: int, _frame: FrameType | None) -> None:
-        # Once: another (a process manager's SIGTERM sent again, SIGHUP then SIGTERM), raised
-        # as the sync unwinds, cut short its freeing of the org, which stayed "Running…". Ignored
-        # here, not by setting SIG_IGN: one that came with the first, before Python ran its
-        # handler, was then printed on stderr as "ignored due to race condition", a traceback.
+        # Only the first stops: a second (SIGTERM sent again, SIGHUP then SIGTERM) must not cut
+        # short the stopped sync's freeing of its org. Ignored here rather than by SIG_IGN, for
+        # which Python prints "ignored due to race condition" of one that came with the first.
         if self.held is not None or self.raised is not None:
             return
         if self.holding:
@@ -312,9 +303,8 @@ class _StopSignals:
         raise Stopped(number)
 
     def _stopped_end(self, stop: Stopped) -> None:
-        """Say `stop` as every STOP_SIGNAL is still ignored (_stop), then put back the caller's
-        handlers: said once they were back, a second signal in that instant (the default's)
-        ended the process without a word of the orgs not synced."""
+        """Say `stop`, then put back the caller's handlers: in this order, a second signal,
+        ignored until then (_stop), cannot end the process before the stop is said."""
         try:
             self.say_stopped(stop)
         finally:
