@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from jobs.management.commands import reread_posts as reread_posts_command
 from jobs.models import Department, GreenhouseConnection, Job, SyncRun
-from jobs.sync import acquire_sync_lock, release_sync_lock, sync_organization
+from jobs.sync import _lease_held, acquire_sync_lock, release_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +223,38 @@ def test_a_sync_running_as_it_writes_leaves_the_posts_it_forgot_to_be_read_by_th
         "waiting for the syncs that ran meanwhile to end (1 org): the next sync of each then "
         "reads its board whole\n"
     )
+
+
+def test_a_sync_whose_clock_is_behind_records_no_board_once_its_lease_ran_out_by_the_commands(
+    fake_greenhouse, monkeypatch
+):
+    """A sync asks whether it holds its lease by its own clock: one behind the command's, whose
+    lease had run out by the command's clock, stored its board's fingerprint over the one the
+    command had forgotten once more, and the next sync read none of those posts."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    fake_greenhouse.touch("acme-robotics")
+    acme = make_connection("acme", "acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    applied = GreenhouseConnection.objects.get(pk=acme.pk).applied_board_fingerprint
+    lease = acquire_sync_lock(acme)
+    monkeypatch.setattr(
+        reread_posts_command,
+        "sleep",
+        lambda seconds: monkeypatch.setattr(timezone, "now", lambda: lease + timedelta(seconds=1)),
+    )
+
+    reread_posts()
+    # The sync, its clock a minute behind, records its board if it holds its lease still.
+    monkeypatch.setattr(timezone, "now", lambda: lease - timedelta(minutes=1))
+    if _lease_held(acme, lease):
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(applied_board_fingerprint=applied)
+
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert applied and acme.applied_board_fingerprint == ""
+    assert acme.lock_expires_at is None
+    monkeypatch.setattr(timezone, "now", lambda: lease + timedelta(seconds=2))
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
 
 
 def test_a_sync_of_an_org_none_of_whose_jobs_it_picks_is_not_waited_for(fake_greenhouse):

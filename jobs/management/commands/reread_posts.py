@@ -98,9 +98,11 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         # the commit: a sync holding its lease now may have read its jobs' hashes before they
         # were forgotten, and then store its board's fingerprint over the one forgotten, so
         # that its next sync would find the board applied and read none of those posts.
+        # A lease run out by this clock counts too: its sync may be behind this clock, or be
+        # waiting for these writes with its check of the lease begun before it ran out.
         running = dict(
             GreenhouseConnection.objects.filter(
-                organization__in=organizations, lock_expires_at__gt=timezone.now()
+                organization__in=organizations, lock_expires_at__isnull=False
             ).values_list("pk", "lock_expires_at")
         )
     return picked, running
@@ -109,16 +111,28 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
 def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
     """Have the orgs of the syncs `running` (their leases, by connection pk) forget their
     board's fingerprint again once each sync has ended: its lease freed, run out or taken
-    over. A sync records its board within its lease, and frees the lease after."""
+    over. A sync records its board within its lease, and frees the lease after.
+
+    A lease run out is freed here before its org forgets its board: a sync asks whether it
+    holds its lease by its own clock, which may be behind this one, and on PostgreSQL with a
+    time read before it waited for a row, so that one whose lease ran out by this clock could
+    still record its board after it was forgotten. Freed, the lease is no longer the one it
+    asks for, whatever its clock, and one asking as it is freed records its board first."""
     running = dict(running)
     while True:
+        now = timezone.now()
         ended = [
             pk
             for pk, lease in running.items()
-            if not GreenhouseConnection.objects.filter(
-                pk=pk, lock_expires_at=lease, lock_expires_at__gt=timezone.now()
-            ).exists()
+            if lease <= now
+            or not GreenhouseConnection.objects.filter(pk=pk, lock_expires_at=lease).exists()
         ]
+        for pk in ended:
+            if running[pk] <= now:
+                # Its sync, should it run still, takes it for a lease taken over.
+                GreenhouseConnection.objects.filter(pk=pk, lock_expires_at=running[pk]).update(
+                    lock_expires_at=None
+                )
         GreenhouseConnection.objects.filter(pk__in=ended).update(applied_board_fingerprint="")
         for pk in ended:
             del running[pk]
@@ -158,10 +172,10 @@ class Command(ProjectCommand):
             f"jobs 0052: {count} department{pluralize(count)} or office{pluralize(count)} with "
             "a space at an end of a name or location, now without it"
         )
-        if running:
-            count = len(running)
+        now = timezone.now()
+        if count := sum(lease > now for lease in running.values()):
             self.say(
                 f"waiting for the syncs that ran meanwhile to end ({count} "
                 f"org{pluralize(count)}): the next sync of each then reads its board whole"
             )
-            boards_forgotten_once_syncs_end(running)
+        boards_forgotten_once_syncs_end(running)
