@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddField, CreateModel
 from django.utils import timezone
@@ -319,6 +320,31 @@ def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_v
     call_command("reread_posts", verbosity=0, stdout=out)
 
     assert len(waits) == 1 and out.getvalue() == ""
+
+
+def test_stopped_waiting_by_ctrl_c_it_says_which_orgs_are_left_and_exits_130(
+    fake_greenhouse, monkeypatch
+):
+    """Everything else is written by then: a KeyboardInterrupt's traceback did not say that the
+    orgs whose syncs it waited for may still read none of the posts picked from them."""
+    jobs_each_migration_picks(fake_greenhouse)
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    assert acquire_sync_lock(acme)
+
+    def ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reread_posts_command, "sleep", ctrl_c)
+
+    with pytest.raises(CommandError) as stopped:
+        call_command("reread_posts", verbosity=0, stdout=io.StringIO())
+
+    assert stopped.value.returncode == 130
+    assert str(stopped.value).startswith(
+        "Stopped waiting for the syncs that ran meanwhile (1 org left): "
+    )
+    assert "run reread_posts again once they have ended" in str(stopped.value)
+    assert Job.objects.filter(organization=acme.organization, payload_hash="").exists()
 
 
 def test_it_writes_nothing_unless_it_writes_all(fake_greenhouse, monkeypatch):

@@ -18,6 +18,7 @@ from importlib import import_module
 from time import sleep
 
 from django.apps import apps
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -117,8 +118,9 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
     holds its lease by its own clock, which may be behind this one, and on PostgreSQL with a
     time read before it waited for a row, so that one whose lease ran out by this clock could
     still record its board after it was forgotten. Freed, the lease is no longer the one it
-    asks for, whatever its clock, and one asking as it is freed records its board first."""
-    running = dict(running)
+    asks for, whatever its clock, and one asking as it is freed records its board first.
+
+    `running` is left with the syncs still waited for, should the wait be stopped."""
     while True:
         now = timezone.now()
         ended = [
@@ -178,4 +180,15 @@ class Command(ProjectCommand):
                 f"waiting for the syncs that ran meanwhile to end ({count} "
                 f"org{pluralize(count)}): the next sync of each then reads its board whole"
             )
-        boards_forgotten_once_syncs_end(running)
+        try:
+            boards_forgotten_once_syncs_end(running)
+        except KeyboardInterrupt:
+            # Everything else is written: a traceback hid that these orgs may still be left.
+            count = len(running)
+            raise CommandError(
+                f"Stopped waiting for the syncs that ran meanwhile ({count} "
+                f"org{pluralize(count)} left): each may store its board as it read it before "
+                "its posts were forgotten, and its next sync then reads none of them; run "
+                "reread_posts again once they have ended.",
+                returncode=130,
+            ) from None
