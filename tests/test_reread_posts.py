@@ -258,6 +258,34 @@ def test_a_sync_whose_clock_is_behind_records_no_board_once_its_lease_ran_out_by
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
 
 
+def test_it_stops_waiting_for_a_sync_whose_lease_another_took_over_and_forgets_its_board(
+    fake_greenhouse, monkeypatch
+):
+    """A sync that outlived its lease records nothing once another took it over: waiting for
+    the lease held, it waited for the syncs after it too, and never ended on a busy org."""
+    jobs_each_migration_picks(fake_greenhouse)
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    lease = acquire_sync_lock(acme)
+    waits = []
+
+    def taken_over(seconds: float) -> None:
+        waits.append(seconds)
+        assert len(waits) < 3, "still waiting for a lease another sync took over"
+        taker = lease + timedelta(seconds=30)
+        # The sync that took it over has read the board the command left, and recorded it.
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+            lock_expires_at=taker, applied_board_fingerprint="f" * 64
+        )
+
+    monkeypatch.setattr(reread_posts_command, "sleep", taken_over)
+
+    reread_posts()
+
+    acme = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert len(waits) == 1 and acme.applied_board_fingerprint == ""
+    assert acme.lock_expires_at == lease + timedelta(seconds=30)  # not the command's to free
+
+
 def test_a_sync_of_an_org_none_of_whose_jobs_it_picks_is_not_waited_for(fake_greenhouse):
     jobs_each_migration_picks(fake_greenhouse)
     # tiny's sync holds its lease: none of tiny's jobs is picked, so it cannot store over them.
