@@ -550,6 +550,31 @@ def test_a_sync_its_soft_time_limit_stops_mid_fetch_then_the_database_is_lost_is
     assert asked["kwargs"]["lease_taken_at"] == acme.last_attempt_at.isoformat()
 
 
+def test_a_refresh_now_its_worker_stops_as_it_frees_the_lease_its_failure_recorded_keeps_it(
+    acme, fake_greenhouse, queued, monkeypatch, pool_process
+):
+    """A failure recorded sets the org's next time too (an interval on, or the end of the wait
+    Greenhouse asked for): the sync stopped as it freed its lease after it leaves that time, as
+    one whose success was recorded does. Only a success was counted as recorded."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+    [(args, kwargs)] = queued
+    fake_greenhouse.remove_board(acme.board_token)  # a 404: failed, not retried
+
+    def stopped(*args, **kwargs):
+        soft_time_limit()
+
+    monkeypatch.setattr(jobs_sync, "release_sync_lock", stopped)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        tasks.sync_org.apply(args=args, kwargs=kwargs).get()
+
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    status = sync_status(organization=acme.organization)
+    assert status["running"] is False and status["next_sync_text"] != "due now"
+    assert enqueue_due_syncs() == []
+
+
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
     acme, fake_greenhouse, monkeypatch
 ):
