@@ -9,6 +9,7 @@ import html
 import importlib
 import io
 import re
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
+from django.db import connection as db_connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddField, CreateModel
 from django.utils import timezone
@@ -181,6 +183,40 @@ def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
 
     assert hashes_seen == [jobs[0].payload_hash] and jobs[0].payload_hash
     assert Job.objects.get(pk=jobs[0].pk).payload_hash == ""
+
+
+@pytest.mark.skipif(db_connection.vendor != "sqlite", reason="SQLite's write lock")
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_sync_writes_while_it_picks_the_jobs(fake_greenhouse, monkeypatch):
+    """A transaction on SQLite takes the database's write lock as it begins (IMMEDIATE): the
+    one the picks were read in held every sync's and Refresh now's write while 0048, 0049 and
+    0056 read every description of the table, and failed them after the 20 s timeout."""
+    jobs_each_migration_picks(fake_greenhouse)
+    writes = []
+
+    def read_last(migration, has, jobs_of):
+        def jobs_read_as_a_sync_writes(apps):
+            writer = sqlite3.connect(db_connection.settings_dict["NAME"], timeout=0.1)
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+                writer.execute("ROLLBACK")
+                writes.append("written")
+            except sqlite3.OperationalError as error:
+                writes.append(str(error))
+            finally:
+                writer.close()
+            return jobs_of(apps)
+
+        return migration, has, jobs_read_as_a_sync_writes
+
+    monkeypatch.setattr(
+        reread_posts_command,
+        "READ_ANEW",
+        (*reread_posts_command.READ_ANEW[:-1], read_last(*reread_posts_command.READ_ANEW[-1])),
+    )
+
+    assert "jobs 0056: 1 job" in reread_posts()
+    assert writes == ["written"]
 
 
 def test_a_sync_running_as_it_writes_leaves_the_posts_it_forgot_to_be_read_by_the_next(

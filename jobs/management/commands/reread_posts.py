@@ -13,12 +13,14 @@ columns and what they hold.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from importlib import import_module
 from time import sleep
 
 from django.apps import apps
 from django.core.management.base import CommandError
+from django.db import connection as db_connection
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -77,8 +79,11 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     0053 or a run of this, is read once more than needed (one write)."""
     picked = {}
     # In a transaction that writes nothing: on PostgreSQL, iterator()'s cursor then streams its
-    # rows, which one outside a transaction (WITH HOLD) has the server keep all of.
-    with transaction.atomic():
+    # rows, which one outside a transaction (WITH HOLD) has the server keep all of. Not on
+    # SQLite, whose transactions take the database's write lock as they begin (IMMEDIATE):
+    # every sync's and Refresh now's write waited for the reads, and failed after 20 s.
+    postgresql = db_connection.vendor == "postgresql"
+    with transaction.atomic() if postgresql else nullcontext():
         found_by = {migration: jobs_of(apps) for migration, _, jobs_of in READ_ANEW}
         read_anew = set().union(*found_by.values())
         found_without_a_date = [
