@@ -38,7 +38,7 @@ from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
-from jobs.text import FOLDS_TO_CJK_LETTER_RE, as_searched
+from jobs.text import FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -122,7 +122,10 @@ def query_as_searched(query: str) -> str:
     # Words past the first few narrow nothing a person meant, but each costs the database a
     # pass: 75 "-word"s took 1.8 s on 10,000 jobs, a quoted phrase of 70 words 0.7 s. A phrase
     # cut short loses its closing quote, which both readers below take in their stride.
-    return as_searched(_cjk_terms_as_phrases(" ".join(words_searched(query))))
+    # Folded before its terms are told apart: "－" and "＂", which a Japanese or Chinese
+    # keyboard types in full width, are "-" and '"' once folded, and a term quoted first kept
+    # them inside its quotes: "－数据" found 数据 instead of leaving it out.
+    return as_searched(_cjk_terms_as_phrases(fold_accents(" ".join(words_searched(query)))))
 
 
 def _cjk_terms_as_phrases(query: str) -> str:

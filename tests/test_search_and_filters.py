@@ -787,6 +787,24 @@ def test_a_han_or_kana_word_mixes_with_other_words_and_operators(db, query, expe
     assert titles_found_among_han_and_kana_jobs(query) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("エンジニア －東京", {"ソフトウェアエンジニア"}),
+        ("エンジニア －tokyo", {"ソフトウェアエンジニア"}),
+        ("＂数据＂", {"数据分析师"}),  # not 数 and 据 anywhere
+        ("数据＂分析师＂", {"数据分析师"}),
+    ],
+)
+def test_a_full_width_minus_or_quote_typed_with_han_or_kana_reads_as_its_ascii_self(
+    db, query, expected
+):
+    """Japanese and Chinese keyboards type "－" and "＂" in full width, which search reads as
+    "-" and '"': the query's term was quoted as a phrase before they were, "－東京" within its
+    quotes, so that it found 東京 instead of leaving it out."""
+    assert titles_found_among_han_and_kana_jobs(query) == expected
+
+
 def test_a_han_or_kana_word_in_a_synced_post_is_found_inside_its_run(client, db, fake_greenhouse):
     """As the sync stores a post's title and text (search_text_of)."""
     post = fake_greenhouse.jobs("tiny-co")[0]
