@@ -805,6 +805,21 @@ def test_a_full_width_minus_or_quote_typed_with_han_or_kana_reads_as_its_ascii_s
     assert titles_found_among_han_and_kana_jobs(query) == expected
 
 
+def test_a_han_or_kana_word_of_a_tag_or_the_org_name_is_found_after_a_long_han_text(db):
+    """A tsvector numbers no word past 16,383, and each Han letter is a word: joined after a
+    text of more, every letter of the tags and the name was 16,383, none in a row with the
+    next, so that "リモート" missed the tag "リモート可", which it found before such letters
+    were words, and "開発" the org 株式会社開発."""
+    org = Organization.objects.create(name="株式会社開発", slug="kaihatsu")
+    # 18,000 letters, within SEARCH_TEXT_LENGTH: 500 ideographs (U+5000 on) in turn, as no
+    # tsvector keeps more than 256 places of a word.
+    long_text = as_searched("".join(chr(0x5000 + number % 500) for number in range(18_000)))
+    make_job(org, "Welder", search_text=long_text, tags=["リモート可"])
+
+    for query in ("リモート", "開発", "株式会社開発", "welder 会社", "\u5001\u5002"):
+        assert [job.title for job in job_search(query=query)] == ["Welder"], query
+
+
 def test_a_han_or_kana_word_in_a_synced_post_is_found_inside_its_run(client, db, fake_greenhouse):
     """As the sync stores a post's title and text (search_text_of)."""
     post = fake_greenhouse.jobs("tiny-co")[0]
