@@ -153,6 +153,8 @@ def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, se
         ("Tokyo開発部, C++開発", "Tokyo 開 発 部 , Cplusplus 開 発"),
         ("開発\nリモート 可", "開 発\nリ モ ー ト 可"),  # a tag a line, spaces kept
         ("㈱テスト", "( 株 ) テ ス ト"),  # folded first
+        ("Acme ㍿", "Acme 株 式 会 社"),  # no Han or kana but what folds to them
+        ("ｴﾘｱ", "エ リ ア"),  # half-width kana alone
         # Not Hangul, whose words are spaced, nor letters of other scripts.
         ("한국어 개발자, Zürich", "한국어 개발자, Zurich"),
     ],
