@@ -885,14 +885,15 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except MembershipError as refused:  # from save_model, with everything rolled back
             self.message_user(request, refused.message, messages.ERROR)
-            return redirect(request.path)
+            # With its query: a popup stays one, and its list's filters are kept for the return.
+            return redirect(request.get_full_path())
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         try:
             return super().user_change_password(request, id, form_url)
         except MembershipError as refused:  # from the form's save, rolled back
             self.message_user(request, refused.message, messages.ERROR)
-            return redirect(request.path)
+            return redirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
         # The form checked it unlocked; this locks the orgs until the save commits.

@@ -1458,6 +1458,26 @@ def test_django_admin_checks_again_under_lock_when_saving(
     assert not LogEntry.objects.exists()
 
 
+def test_django_admin_refusing_under_lock_keeps_the_page_a_popup_with_its_list_filters(
+    staff_client, owner, co_admin_demoted_meanwhile
+):
+    """Opened from a related field's pencil (a popup) or from a filtered list, the page shown
+    again after the refusal is still the popup, its Save still closing it, and still returns to
+    that list: it was the plain page, in the popup window."""
+    query = "?_changelist_filters=is_staff__exact%3D0&_popup=1"
+    url = f"/admin/auth/user/{owner.pk}/change/{query}"
+    values = admin_form_values(staff_client.get(url))
+    del values["is_active"]  # the box unticked
+
+    response = staff_client.post(url, values)
+
+    assert response.status_code == 302
+    assert response.url == url
+    assert "_popup" in admin_form_values(staff_client.get(response.url))
+    owner.refresh_from_db()
+    assert owner.is_active
+
+
 def test_django_admin_checks_again_under_lock_when_deleting(
     staff_client, owner, co_admin_demoted_meanwhile
 ):
