@@ -411,6 +411,22 @@ def test_a_query_without_a_word_is_said_to_search_nothing_not_to_match_every_job
     assert "jobs match" in html or "job matches" in html
 
 
+@pytest.mark.parametrize(
+    ("path", "empty"),
+    [("/jobs/", "No open jobs right now."), ("/orgs/forge/", "No open roles right now.")],
+)
+def test_a_query_without_a_word_with_no_open_job_says_there_is_none_not_that_none_match(
+    client, db, path, empty
+):
+    """It searched nothing: "No open jobs match these filters" blamed the visitor's "🚀"."""
+    Organization.objects.create(name="Forge", slug="forge")
+
+    html = client.get(path, {"q": "\U0001f680"}).content.decode()
+
+    assert empty in html
+    assert "match these filters" not in html
+
+
 def test_a_query_with_a_word_says_nothing_of_words_not_searched(client, boards):
     html = client.get("/jobs/", {"q": "engineer 🚀"}).content.decode()
 
