@@ -427,6 +427,19 @@ def test_a_query_without_a_word_with_no_open_job_says_there_is_none_not_that_non
     assert "match these filters" not in html
 
 
+def test_a_query_whose_first_words_hold_no_word_names_those_it_searched(client, boards):
+    """The word after them is no word searched: "No word was searched in “% … % engineer”:
+    keyword search looks for letters and digits" named one that has letters."""
+    html = client.get("/jobs/", {"q": "% " * 10 + "engineer"}).content.decode()
+
+    assert " open jobs" in html
+    assert (
+        "No word was searched in “<bdi>% % % % % % % % % %</bdi>”, the first 10 words: keyword "
+        "search looks for letters and digits." in html
+    )
+    assert "Only the first" not in html
+
+
 def test_a_query_with_a_word_says_nothing_of_words_not_searched(client, boards):
     html = client.get("/jobs/", {"q": "engineer 🚀"}).content.decode()
 
