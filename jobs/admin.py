@@ -18,6 +18,7 @@ from django.contrib.admin.helpers import (
     InlineAdminFormSet,
 )
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import NestedObjects, flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelect
@@ -201,14 +202,24 @@ class RefusableDeleteMixin:
         refusal = self.delete_refusal(obj) if may_delete else ""
         if refusal:
             self.message_user(request, refusal, messages.ERROR)
-            opts = self.model._meta
-            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
+            return self._change_page_of(request, obj)
         try:
             return super().delete_view(request, object_id, extra_context)  # rolled back if raised
         except self.refused_meanwhile as refused:
             self.message_user(request, refused.message, messages.ERROR)
-            opts = self.model._meta
-            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
+            return self._change_page_of(request, obj)
+
+    def _change_page_of(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        """The change page of `obj`, refused, with the list's filters the delete page kept, as
+        Django's pages pass them on: its Save still returns to that list."""
+        opts = self.model._meta
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
+        return redirect(add_preserved_filters(context, url))
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)

@@ -1493,6 +1493,23 @@ def test_django_admin_checks_again_under_lock_when_deleting(
     assert not LogEntry.objects.exists()
 
 
+def test_django_admin_refusing_a_delete_keeps_the_lists_filters(
+    staff_client, owner, co_admin_demoted_meanwhile
+):
+    """The change page it returns to still returns to the filtered list the staff came from,
+    whether refused under the lock (Bob demoted meanwhile) or by the page at once (after)."""
+    filters = "?_changelist_filters=is_staff__exact%3D0"
+    url = f"/admin/auth/user/{owner.pk}/delete/{filters}"
+
+    under_lock = staff_client.post(url, {"post": "yes"})
+    at_once = staff_client.post(url, {"post": "yes"})
+
+    for response in (under_lock, at_once):
+        assert response.status_code == 302
+        assert response.url == f"/admin/auth/user/{owner.pk}/change/{filters}"
+    assert User.objects.filter(pk=owner.pk).exists()
+
+
 def test_django_admin_checks_again_under_lock_when_deleting_selected_accounts(
     staff_client, owner, co_admin_demoted_meanwhile
 ):
