@@ -440,6 +440,16 @@ def test_a_query_whose_first_words_hold_no_word_names_those_it_searched(client, 
     assert "Only the first" not in html
 
 
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+@pytest.mark.parametrize("params", [{}, {"remote": "remote"}])
+def test_a_list_without_a_query_says_nothing_of_words_not_searched(client, boards, path, params):
+    """No query is no search: "No word was searched in “”" does not belong on every list."""
+    html = client.get(path, params).content.decode()
+
+    assert "No word was searched" not in html
+    assert "words were searched" not in html
+
+
 def test_a_query_with_a_word_says_nothing_of_words_not_searched(client, boards):
     html = client.get("/jobs/", {"q": "engineer 🚀"}).content.decode()
 
