@@ -992,6 +992,12 @@ def test_the_only_member_deleting_their_account_with_an_admin_invited_is_told_to
         "could not be sent: press “Send again” by it on its members page, then try again once "
         "they have joined, or delete it."
     )
+    # Another invited beside the expired one: there is someone to wait for.
+    invite(signed_in, "dave@acme.example", role="admin")
+    assert refusal() == (
+        "Acme Robotics has no other admin who can sign in. Someone is invited as its admin: "
+        "try again once they have joined, or delete it."
+    )
     assert User.objects.filter(username="alice").exists()
 
 
