@@ -8,6 +8,7 @@ import copy
 import html
 import importlib
 import io
+import itertools
 import re
 import sqlite3
 from datetime import timedelta
@@ -20,6 +21,7 @@ from django.core.management.base import CommandError
 from django.db import connection as db_connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddField, CreateModel
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.management.commands import reread_posts as reread_posts_command
@@ -183,6 +185,25 @@ def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
 
     assert hashes_seen == [jobs[0].payload_hash] and jobs[0].payload_hash
     assert Job.objects.get(pk=jobs[0].pk).payload_hash == ""
+
+
+def test_it_writes_units_then_jobs_then_connections_as_a_sync_does(fake_greenhouse):
+    """A sync writes its org's units, then its jobs, then its connection: once 0046's org had
+    forgotten its board, the jobs of 0048 waited for a sync of that org that waited for its
+    connection, and PostgreSQL killed one of the two (the command rolled back)."""
+    jobs_each_migration_picks(fake_greenhouse)
+    department = Department.objects.first()
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+
+    with CaptureQueriesContext(db_connection) as queries:
+        reread_posts()
+
+    tables = re.findall(r'^UPDATE "(\w+)"', "\n".join(q["sql"] for q in queries), re.MULTILINE)
+    assert [table for table, _ in itertools.groupby(tables)] == [
+        "jobs_department",
+        "jobs_job",
+        "jobs_greenhouseconnection",
+    ]
 
 
 @pytest.mark.skipif(db_connection.vendor != "sqlite", reason="SQLite's write lock")
@@ -420,7 +441,7 @@ def test_it_writes_nothing_unless_it_writes_all(fake_greenhouse, monkeypatch):
     def stopped(apps, found):
         raise RuntimeError("stopped")
 
-    monkeypatch.setattr(reread_posts_command.dates_0053, "read_again_jobs_without_a_date", stopped)
+    monkeypatch.setattr(reread_posts_command.dates_0053, "dates_ahead_store", stopped)
 
     with pytest.raises(RuntimeError, match="stopped"):
         reread_posts()

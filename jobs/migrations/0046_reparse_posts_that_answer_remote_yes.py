@@ -31,15 +31,20 @@ def jobs_that_answer_remote_yes(apps) -> dict[int, int]:
 
 def forget_hashes_of_jobs(apps, found: dict[int, int]) -> None:
     """Have the next sync read again the jobs `found` (by pk, their org's pk): they forget their
-    post's hash, and their orgs their board's fingerprint (also used by 0048, 0049, 0056 and the
-    reread_posts command)."""
-    Job = apps.get_model("jobs", "Job")
-    pks = sorted(found)
-    for start in range(0, len(pks), BATCH):
-        Job.objects.filter(pk__in=pks[start : start + BATCH]).update(payload_hash="")
+    post's hash, and their orgs their board's fingerprint (also used by 0048, 0049 and 0056)."""
+    hashes_of_jobs_forget(apps, found)
     apps.get_model("jobs", "GreenhouseConnection").objects.filter(
         organization__in=set(found.values())
     ).update(applied_board_fingerprint="")
+
+
+def hashes_of_jobs_forget(apps, pks) -> None:
+    """The jobs `pks` forget their post's hash, their orgs keeping their board's fingerprint
+    (also run by the reread_posts command)."""
+    Job = apps.get_model("jobs", "Job")
+    pks = sorted(pks)
+    for start in range(0, len(pks), BATCH):
+        Job.objects.filter(pk__in=pks[start : start + BATCH]).update(payload_hash="")
 
 
 class Migration(migrations.Migration):

@@ -37,6 +37,16 @@ def jobs_without_a_date(apps) -> list[tuple]:
 def read_again_jobs_without_a_date(apps, found: list[tuple]) -> None:
     """Store the jobs `found` (jobs_without_a_date) as a post with their missing dates ahead
     would be, and have their orgs forget their board's fingerprint."""
+    dates_ahead_store(apps, found)
+    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
+        organization__in={row[1] for row in found}
+    ).update(applied_board_fingerprint="")
+
+
+def dates_ahead_store(apps, found: list[tuple]) -> None:
+    """Store the jobs `found` (jobs_without_a_date) as a post with their missing dates ahead
+    would be, their orgs keeping their board's fingerprint (also run by the reread_posts
+    command)."""
     Job = apps.get_model("jobs", "Job")
     # Written once read: SQLite does not isolate a write from a read still going.
     for pk, _, payload_hash, updated_at, first_published_at in found:
@@ -47,9 +57,6 @@ def read_again_jobs_without_a_date(apps, found: list[tuple]) -> None:
             if date is None
         ]
         Job.objects.filter(pk=pk).update(payload_hash=dated_ahead_hash(payload_hash, missing))
-    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
-        organization__in={row[1] for row in found}
-    ).update(applied_board_fingerprint="")
 
 
 class Migration(migrations.Migration):

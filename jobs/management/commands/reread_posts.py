@@ -91,15 +91,21 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         ]
     organizations = {row[1] for row in found_without_a_date}
     with transaction.atomic():
+        # Units, then jobs, then connections, the order a sync writes them in: holding an org's
+        # connection while waiting for its jobs, held by a sync of that org waiting for that
+        # connection, was a deadlock, PostgreSQL then killing the command or the sync.
+        picked["0052"] = units_0052.unit_names_strip(apps)
         for migration, found in found_by.items():
-            reparse_0046.forget_hashes_of_jobs(apps, found)
+            reparse_0046.hashes_of_jobs_forget(apps, found)
             picked[migration] = len(found)
             organizations |= set(found.values())
-        dates_0053.read_again_jobs_without_a_date(apps, found_without_a_date)
+        dates_0053.dates_ahead_store(apps, found_without_a_date)
         picked["0053"] = len(found_without_a_date)
+        GreenhouseConnection.objects.filter(organization__in=organizations).update(
+            applied_board_fingerprint=""
+        )
         # A sync running meanwhile counts its board's skips as new code does: no wait for it.
         picked["0047"] = boards_0047.boards_with_posts_to_fix_forget(apps)
-        picked["0052"] = units_0052.unit_names_strip(apps)
         # Read once written, which holds the connections' rows (SQLite: the database) until
         # the commit: a sync holding its lease now may have read its jobs' hashes before they
         # were forgotten, and then store its board's fingerprint over the one forgotten, so
