@@ -384,6 +384,32 @@ def test_it_does_again_what_0047_and_0052_did_whose_work_older_code_undoes(fake_
     assert "jobs 0052: 1 department or office with a space" in printed
 
 
+def test_a_unit_a_sync_renames_after_it_read_the_units_keeps_the_syncs_name(
+    fake_greenhouse, monkeypatch
+):
+    """The units are read before the transaction (which on SQLite holds the database from its
+    start): a sync may write a unit's name between the read and the write, and its name,
+    read from the post as new code reads it, stays."""
+    jobs_each_migration_picks(fake_greenhouse)
+    department = Department.objects.first()
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+    unit_names_to_strip = reread_posts_command.units_0052.unit_names_to_strip
+
+    def renamed_by_a_sync_once_read(apps):
+        found = unit_names_to_strip(apps)
+        Department.objects.filter(pk=department.pk).update(name="Platform")
+        return found
+
+    monkeypatch.setattr(
+        reread_posts_command.units_0052, "unit_names_to_strip", renamed_by_a_sync_once_read
+    )
+
+    printed = reread_posts()
+
+    assert Department.objects.get(pk=department.pk).name == "Platform"
+    assert "jobs 0052: 0 departments or offices with a space" in printed
+
+
 def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(
     fake_greenhouse, monkeypatch
 ):

@@ -21,10 +21,15 @@ def strip_unit_names(apps, schema_editor):
 def unit_names_strip(apps) -> int:
     """Store the names and office locations with a space at an end without it; how many units
     changed (also run by the reread_posts command)."""
-    stripped = 0
+    return unit_names_stripped_store(apps, unit_names_to_strip(apps))
+
+
+def unit_names_to_strip(apps) -> list[tuple[str, int, dict, dict]]:
+    """The units with a name or office location to strip: (model name, pk, the values read,
+    the values stripped) (also run by the reread_posts command, before its transaction)."""
+    found = []
     for model_name, fields in (("Department", ["name"]), ("Office", ["name", "location"])):
         model = apps.get_model("jobs", model_name)
-        changed = {}
         for pk, *values in model.objects.values_list("pk", *fields).iterator(BATCH):
             # A name of spaces alone is kept (the sync leaves out a unit without one); a
             # location of spaces alone the sync reads as none.
@@ -34,12 +39,18 @@ def unit_names_strip(apps) -> int:
                 if value != one_line(value) and (one_line(value) or field == "location")
             }
             if cleaned:
-                changed[pk] = cleaned
-        # Written once read: SQLite does not isolate a write from a read still going.
-        for pk, cleaned in changed.items():
-            model.objects.filter(pk=pk).update(**cleaned)
-        stripped += len(changed)
-    return stripped
+                found.append((model_name, pk, dict(zip(fields, values, strict=True)), cleaned))
+    return found
+
+
+def unit_names_stripped_store(apps, found: list[tuple[str, int, dict, dict]]) -> int:
+    """Store the units `found` (unit_names_to_strip) stripped, each only if it still has the
+    values read: one a sync wrote since has its name as the sync read it. How many changed."""
+    # Written once read: SQLite does not isolate a write from a read still going.
+    return sum(
+        apps.get_model("jobs", model_name).objects.filter(pk=pk, **read).update(**cleaned)
+        for model_name, pk, read, cleaned in found
+    )
 
 
 class Migration(migrations.Migration):

@@ -89,12 +89,13 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         found_without_a_date = [
             row for row in dates_0053.jobs_without_a_date(apps) if row[0] not in read_anew
         ]
+        units_to_strip = units_0052.unit_names_to_strip(apps)
     organizations = {row[1] for row in found_without_a_date}
     with transaction.atomic():
         # Units, then jobs, then connections, the order a sync writes them in: holding an org's
         # connection while waiting for its jobs, held by a sync of that org waiting for that
         # connection, was a deadlock, PostgreSQL then killing the command or the sync.
-        picked["0052"] = units_0052.unit_names_strip(apps)
+        picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
         for migration, found in found_by.items():
             reparse_0046.hashes_of_jobs_forget(apps, found)
             picked[migration] = len(found)
