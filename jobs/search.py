@@ -38,7 +38,7 @@ from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
-from jobs.text import FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
+from jobs.text import CJK_LETTERS, FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -89,6 +89,8 @@ CURLY_APOSTROPHES = "\u2018\u2019\u02bc"
 CURLY_APOSTROPHES_AS_STRAIGHT = str.maketrans(CURLY_APOSTROPHES, "'" * len(CURLY_APOSTROPHES))
 SQLITE_FOLDED_CONTAINS = "folded_contains"
 SQLITE_WORDS_IN_A_ROW = "words_in_a_row"
+# The query's Han and kana letters in a row, each a word (as_searched): "会 計".
+CJK_LETTERS_IN_A_ROW_RE = re.compile(rf"[{CJK_LETTERS}](?: [{CJK_LETTERS}])*")
 SQLITE_SEARCHED_FIELDS = ("search_title", "organization__search_name", "search_tags", "search_text")
 
 
@@ -458,10 +460,21 @@ class _HasAWordStartedBy(Func):
 
 def _organizations_named_in(query: str) -> QuerySet[Organization]:
     """Organizations whose name has a word the query's words find (as the search reads them:
-    "robotic" finds "Acme Robotics")."""
-    return Organization.objects.filter(
-        _HasAWordStartedBy(
-            _WordsOf(SearchVector(_joiners_as_spaces("search_name"), config=SEARCH_CONFIG)),
-            _WordsOf(SearchVector(_joiners_as_spaces(Value(query)), config=SEARCH_CONFIG)),
-        )
+    "robotic" finds "Acme Robotics"), or holds a run of the query's Han or kana letters in a
+    row: "会計" finds "会計事務所", not each name that holds 会 or 計 alone, as every
+    "株式会社…" holds 会 (each of those letters is a word, as_searched)."""
+    letter_runs = CJK_LETTERS_IN_A_ROW_RE.findall(query)
+    others = CJK_LETTERS_IN_A_ROW_RE.sub(" ", query)
+    name_words = SearchVector(_joiners_as_spaces("search_name"), config=SEARCH_CONFIG)
+    named = [
+        Q(name_words=SearchQuery(run, search_type="phrase", config=SEARCH_CONFIG))
+        for run in letter_runs
+    ]
+    if holds_a_word(others):
+        others_words = SearchVector(_joiners_as_spaces(Value(others)), config=SEARCH_CONFIG)
+        named.append(Q(_HasAWordStartedBy(_WordsOf(name_words), _WordsOf(others_words))))
+    if not named:
+        return Organization.objects.none()
+    return Organization.objects.alias(name_words=name_words).filter(
+        functools.reduce(operator.or_, named)
     )

@@ -18,7 +18,15 @@ from django.utils.html import escape
 from jobs.greenhouse import parse_job
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, Job, Office, Organization, SyncRun
-from jobs.search import SEARCH_CONFIG, SEARCH_TEXT_LENGTH, StoredSearchVector, filter_by_keywords
+from jobs.search import (
+    SEARCH_CONFIG,
+    SEARCH_TEXT_LENGTH,
+    StoredSearchVector,
+    _joined_words_as_phrases,
+    _organizations_named_in,
+    filter_by_keywords,
+    query_as_searched,
+)
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import as_searched
@@ -857,6 +865,32 @@ def test_a_han_or_kana_word_of_a_tag_or_the_org_name_is_found_after_a_long_han_t
 
     for query in ("リモート", "開発", "株式会社開発", "welder 会社", "\u5001\u5002"):
         assert [job.title for job in job_search(query=query)] == ["Welder"], query
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the candidates are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("会計", ["会計事務所サクラ"]),
+        ("会", ["会計事務所サクラ", "株式会社アクメ"]),
+        ("株式会社", ["株式会社アクメ"]),
+        ("会計 acme", ["Acme", "会計事務所サクラ"]),
+        ('"サクラ" or 社ア', ["会計事務所サクラ", "株式会社アクメ"]),
+        ("計会", []),
+    ],
+)
+def test_on_postgresql_a_han_or_kana_word_picks_the_orgs_whose_name_holds_it_in_a_row(
+    db, query, expected
+):
+    """The organizations whose jobs a search checks with their name included: those whose name
+    holds the query's Han or kana letters in a row, not each that shares one letter with it, as
+    every "株式会社…" holds 会 (61 ms instead of 9 for "会計" among 40 such orgs and 3,000
+    jobs)."""
+    for name in ("株式会社アクメ", "会計事務所サクラ", "Acme"):
+        Organization.objects.create(name=name, slug=f"org-{len(name)}-{ord(name[0])}")
+
+    searched = _joined_words_as_phrases(query_as_searched(query))
+    assert sorted(org.name for org in _organizations_named_in(searched)) == expected
 
 
 def test_a_han_or_kana_word_in_a_synced_post_is_found_inside_its_run(client, db, fake_greenhouse):
