@@ -59,10 +59,11 @@ class JobFilters:
 
     @property
     def words_searched_if_cut(self) -> list[str]:
-        """The query's words searched when some past them are not, so the page can say so;
-        [] when every word is searched."""
+        """The query's words searched when some past them are not, or the start of a first
+        word too long to search whole (words_searched), so the page can say so; [] when every
+        word is searched."""
         words = words_searched(self.query)
-        return words if len(words) < len(self.query.split()) else []
+        return words if words != self.query.split() else []
 
     def as_query_params(self) -> list[tuple[str, str]]:
         """The filters set, in FILTER_PARAMETERS' order with ids sorted: one address for one

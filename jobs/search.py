@@ -38,7 +38,7 @@ from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
-from jobs.text import CJK_LETTERS, FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
+from jobs.text import CJK_LETTERS, CJK_LETTERS_RE, FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -66,6 +66,10 @@ QUERY_PART_RE = re.compile(
     rf"(?P<or>[{OUTSIDE_TERMS}]*(?i:or)(?=[^\w-]\s*\S))?"
 )
 MAX_SEARCH_WORDS = 10
+# Chinese and Japanese are written without spaces, and each of their letters is a word searched
+# (as_searched): a run of 300 letters, one word of the query, was a phrase of 300 words (213 ms
+# on 3,000 jobs, a run of 5 letters 7 ms). Each CJK_LETTERS_PER_WORD letters count as a word.
+CJK_LETTERS_PER_WORD = 5
 # "simple" has no stemming (boards mix languages), so a word of the query also finds the longer
 # words it starts: "engineer" finds "Engineering", "dev" finds "DevOps", as on SQLite. Not one or
 # two letters: "c" would find every word that starts with a c.
@@ -114,8 +118,34 @@ def _places_text_of(post: JobPost) -> str:
 
 
 def words_searched(query: str) -> list[str]:
-    """The words of the query a keyword search reads: the first MAX_SEARCH_WORDS."""
-    return query.split()[:MAX_SEARCH_WORDS]
+    """The words of the query a keyword search reads: the first MAX_SEARCH_WORDS, a word that
+    holds Han or kana letters counted as one per CJK_LETTERS_PER_WORD of them, and the first
+    word, when it holds more letters than all of them may, cut after those."""
+    words: list[str] = []
+    words_left = MAX_SEARCH_WORDS
+    for word in query.split():
+        letters = 0 if word.isascii() else _cjk_letters_in(word)
+        counted = max(1, -(-letters // CJK_LETTERS_PER_WORD))
+        if counted > words_left:
+            if not words:
+                words.append(_cut_after_cjk_letters(word, words_left * CJK_LETTERS_PER_WORD))
+            break
+        words.append(word)
+        words_left -= counted
+    return words
+
+
+def _cjk_letters_in(text: str) -> int:
+    """How many Han and kana letters the text holds as search reads it (fold_accents: "㍿" is
+    four)."""
+    return sum(len(run) for run in CJK_LETTERS_RE.findall(fold_accents(text)))
+
+
+def _cut_after_cjk_letters(word: str, letters: int) -> str:
+    for end in range(1, len(word) + 1):
+        if _cjk_letters_in(word[:end]) > letters:
+            return word[: end - 1]
+    return word
 
 
 def query_as_searched(query: str) -> str:

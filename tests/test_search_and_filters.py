@@ -26,6 +26,7 @@ from jobs.search import (
     _organizations_named_in,
     filter_by_keywords,
     query_as_searched,
+    words_searched,
 )
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
@@ -193,6 +194,36 @@ def test_a_search_of_more_than_ten_words_says_which_were_searched(client, boards
 
     html = client.get(path, {"q": "engineer a b c d e f g h i"}).content.decode()
     assert "were searched" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("東京 ソフトウェアエンジニア 正社員", ["東京", "ソフトウェアエンジニア", "正社員"]),
+        # Five letters a word: 11 are three, 50 ten, and the word after them is not searched.
+        ("ソフトウェアエンジニア a b c d e f g h", ["ソフトウェアエンジニア", *"abcdefg"]),
+        ("会計" * 25 + " 東京", ["会計" * 25]),
+        # A first word of more is cut after 50 letters, "㍿" four of them (株式会社).
+        ("会計" * 150, ["会計" * 25]),
+        ("Python開発" + "㍿" * 20, ["Python開発" + "㍿" * 12]),
+    ],
+)
+def test_a_run_of_han_or_kana_letters_counts_as_a_word_per_five_letters(query, expected):
+    """Each letter is a word searched (as_searched), and a run of 300 letters, one word of the
+    query, was a phrase of 300 words: 213 ms on 3,000 jobs, 7 for a run of five."""
+    assert words_searched(query) == expected
+    assert query_as_searched("会" * 300).count("会") == 50
+
+
+def test_a_search_of_a_han_or_kana_run_too_long_says_what_was_searched(client, boards):
+    html = client.get("/jobs/", {"q": "会" * 60}).content.decode()
+    assert f"Only “<bdi>{'会' * 50}</bdi>” was searched." in html
+
+    html = client.get("/jobs/", {"q": "東京 " + "会" * 60}).content.decode()
+    assert "Only “<bdi>東京</bdi>” was searched." in html
+
+    html = client.get("/jobs/", {"q": "会" * 50}).content.decode()
+    assert "was searched" not in html
 
 
 @pytest.mark.parametrize(
