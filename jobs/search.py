@@ -178,9 +178,10 @@ def _cjk_terms_as_phrases(query: str) -> str:
 
 
 def holds_a_word(query_searched: str) -> bool:
-    """Whether a query as searched (query_as_searched) has a word to look for: one of quotes,
-    dashes, symbols or emoji alone ("%", "🚀") has none, and searches nothing."""
-    return any(character.isalnum() for character in query_searched)
+    """Whether a query as searched (query_as_searched) has a word to look for, as the search
+    reads words (_words_of): one of quotes, dashes, symbols or emoji alone ("%", "🚀") has
+    none, and searches nothing; one of a mark alone ("ा", a Devanagari vowel sign) has one."""
+    return bool(_words_of(query_searched))
 
 
 def filter_by_keywords(jobs: QuerySet[Job], query: str) -> QuerySet[Job]:

@@ -496,6 +496,15 @@ def test_a_query_with_a_word_says_nothing_of_words_not_searched(client, boards):
     assert "No word was searched" not in html
 
 
+def test_a_query_of_a_mark_alone_is_a_word_searched(client, boards):
+    """A Devanagari vowel sign ("ा") is part of a word to the search, as to PostgreSQL's
+    parser: the page said "No word was searched" and listed every job."""
+    response = client.get("/jobs/", {"q": "\u093e"})
+
+    assert titles(response) == set()
+    assert "No word was searched" not in response.content.decode()
+
+
 def test_keywords_match_department_and_office_names_stored_by_the_sync(client, db, fake_greenhouse):
     post = fake_greenhouse.jobs("tiny-co")[0]
     post["departments"] = [{"id": 77, "name": "Fermentation", "parent_id": None, "child_ids": []}]
