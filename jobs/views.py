@@ -260,12 +260,14 @@ def _listing_context(
             paths=paths,
         )
     page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
+    # A query of no word to search for ("🚀") lists the jobs as if the box were empty.
+    applied = filters if filters.searches_words else replace(filters, query="")
     return {
         "filters": filters,
         "options": options,
         "page": page,
         **page_links(request, page, params=filters.as_query_params()),
-        "canonical_url": _listing_canonical_url(request, page, params=filters.as_query_params()),
+        "canonical_url": _listing_canonical_url(request, page, params=applied.as_query_params()),
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed.
         "meta_robots": "noindex, follow" if filters.query else "",

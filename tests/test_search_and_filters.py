@@ -450,6 +450,17 @@ def test_a_query_without_a_word_is_said_to_search_nothing_not_to_match_every_job
     assert "jobs match" in html or "job matches" in html
 
 
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+def test_a_query_without_a_word_is_left_out_of_the_lists_canonical_address(client, boards, path):
+    """The page lists its jobs as if the box were empty: its canonical link kept "?q=🚀", as if
+    each such query were a list of its own."""
+    filtered = client.get(path, {"q": "\U0001f680", "remote": "remote"})
+    unfiltered = client.get(path, {"q": "%"})
+
+    assert filtered.context["canonical_url"] == f"http://testserver{path}?remote=remote"
+    assert unfiltered.context["canonical_url"] == f"http://testserver{path}"
+
+
 @pytest.mark.parametrize(
     ("path", "empty"),
     [("/jobs/", "No open jobs right now."), ("/orgs/forge/", "No open roles right now.")],
