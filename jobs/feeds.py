@@ -16,7 +16,7 @@ from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 
 from jobs.greenhouse import clean_text
-from jobs.models import Job, Organization
+from jobs.models import PAGE_LANGUAGE, Job, Organization
 from jobs.selectors import job_search, listing_changed_at
 from jobs.text import LANGUAGE_TAG_RE, ending_sentence, without_direction_controls
 
@@ -50,6 +50,9 @@ class ListingFeed(Rss201rev2Feed):
 class AllJobsFeed(Feed):
     description = "The newest open jobs of every organization."
     feed_type = ListingFeed
+    # The site's, as its pages' <html lang> says, not Django's LANGUAGE_CODE ("en-us"): an
+    # org's feed with no language of its own said "en-us", one of English jobs "en".
+    language = PAGE_LANGUAGE
 
     def feed_extra_kwargs(self, organization: Organization | None) -> dict[str, Any]:
         return {"listing_changed_at": listing_changed_at(organization=organization)}
@@ -103,8 +106,8 @@ class OrganizationJobsFeed(AllJobsFeed):
 
     def get_feed(self, obj: Organization, request: HttpRequest) -> SyndicationFeed:
         """Its language is the org's, when its admins set one (Organization.language), else the
-        one most of its listed jobs are written in, else the site's: readers use it to show the
-        text, and a French board is not `en-us`."""
+        one most of its listed jobs are written in, else the site's (PAGE_LANGUAGE): readers use
+        it to show the text, and a French board is not `en`."""
         feed = super().get_feed(obj, request)
         feed.feed["language"] = (
             obj.language or _most_used_language(obj.jobs.listed()) or feed.feed["language"]

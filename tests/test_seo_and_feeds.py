@@ -416,7 +416,19 @@ def test_an_org_feed_is_in_the_language_most_of_its_jobs_are(client, db):
     make_job(unsaid, "Welder", language="")
 
     assert feed_items(client, "/orgs/liberte/feed/")[0].findtext("language") == "fr"
-    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en"
+
+
+def test_the_feeds_are_in_the_sites_language_when_no_org_or_job_says_one(client, db):
+    """As the site's pages, <html lang="en">: an org's feed said "en" when its jobs were in
+    English, and Django's "en-us" when it had none."""
+    english = Organization.objects.create(name="Liberté Santé", slug="liberte")
+    make_job(english, "Nurse", language="en")
+    Organization.objects.create(name="Harbor Tools", slug="harbor")
+
+    assert feed_items(client, "/orgs/liberte/feed/")[0].findtext("language") == "en"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en"
+    assert feed_items(client, "/jobs/feed/")[0].findtext("language") == "en"
 
 
 def test_an_org_feed_passes_over_job_languages_that_are_no_language_tags(client, db):
@@ -429,7 +441,7 @@ def test_an_org_feed_passes_over_job_languages_that_are_no_language_tags(client,
     make_job(unreadable, "Welder", language="xx-<script>")
 
     assert feed_items(client, "/orgs/liberte/feed/")[0].findtext("language") == "en"
-    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en-us"
+    assert feed_items(client, "/orgs/harbor/feed/")[0].findtext("language") == "en"
 
 
 def test_an_org_feed_is_in_the_language_its_admins_set_before_its_jobs(client, db):
