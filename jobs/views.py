@@ -80,11 +80,32 @@ def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         ) == {lowercase}:
             match = request.resolver_match
             url = reverse(match.view_name, kwargs={**match.kwargs, "slug": lowercase})
-            query = request.META.get("QUERY_STRING", "")
-            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+            return _moved_for_good(request, url)
         return view(request, slug=slug, **kwargs)
 
     return view_at_lowercase_slug
+
+
+def job_id_as_written(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A job's address with its id written with leading zeros (/orgs/acme/jobs/0123/) leads for
+    good (301) to its own (/orgs/acme/jobs/123/): the URL's <int:> reads both as one job, whose
+    page answered at each spelling. Before the page cache, which would keep a copy of each."""
+
+    @wraps(view)
+    def view_at_job_id_as_written(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        match = request.resolver_match
+        url = reverse(match.view_name, kwargs=match.kwargs)
+        if url != request.path:
+            return _moved_for_good(request, url)
+        return view(request, **kwargs)
+
+    return view_at_job_id_as_written
+
+
+def _moved_for_good(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
+    """A 301 to `url`, with the query string the address was asked with."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 @require_safe
@@ -175,6 +196,7 @@ def kept_by_others_as_long_as_by_the_cache(
 
 @require_safe
 @slug_in_lowercase
+@job_id_as_written
 @cache_public_page()
 def job_detail(request: HttpRequest, slug: str, greenhouse_id: int) -> HttpResponse:
     job = job_for_page(organization_slug=slug, greenhouse_id=greenhouse_id)

@@ -398,6 +398,22 @@ def test_an_orgs_address_in_capitals_leads_to_its_pages_at_the_lowercase_one(cli
     }
 
 
+def test_a_job_address_with_leading_zeros_in_its_id_leads_to_the_jobs_page(client, org):
+    """/orgs/harbor/jobs/0123/ answered 200, the job's page at a second address."""
+    job = make_job(org, "Analyst")
+    for asked, address in (
+        (f"/orgs/harbor/jobs/0{job.greenhouse_id}/", job_page_url(job)),
+        (
+            f"/orgs/harbor/jobs/000{job.greenhouse_id}/?utm_source=news",
+            f"{job_page_url(job)}?utm_source=news",
+        ),
+        (f"/orgs/HARBOR/jobs/0{job.greenhouse_id}/", job_page_url(job)),
+    ):
+        response = client.get(asked)
+        assert (response.status_code, response["Location"]) == (301, address), asked
+    assert client.get(job_page_url(job)).status_code == 200
+
+
 def test_an_org_with_capitals_in_its_slug_keeps_its_address_beside_one_in_lowercase(client):
     """Saved before slugs had to be lowercase, "ACME" beside "acme": it led to the other."""
     Organization.objects.create(name="Acme in capitals", slug="ACME")
