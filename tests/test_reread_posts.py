@@ -109,6 +109,21 @@ def reread_posts() -> str:
     return out.getvalue()
 
 
+def as_the_last_picker_reads(monkeypatch, action) -> None:
+    """Has `action` run as the command's last picker (0056's) reads, after the others."""
+    migration, has, jobs_of = reread_posts_command.READ_ANEW[-1]
+
+    def jobs_read_after_action(apps):
+        action()
+        return jobs_of(apps)
+
+    monkeypatch.setattr(
+        reread_posts_command,
+        "READ_ANEW",
+        (*reread_posts_command.READ_ANEW[:-1], (migration, has, jobs_read_after_action)),
+    )
+
+
 def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_other(
     fake_greenhouse,
 ):
@@ -167,18 +182,8 @@ def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
     had the syncs and Refresh now of its jobs' orgs wait for those reads."""
     jobs = jobs_each_migration_picks(fake_greenhouse)
     hashes_seen = []
-
-    def read_last(migration, has, jobs_of):
-        def jobs_read_as_the_others_are_written(apps):
-            hashes_seen.append(Job.objects.get(pk=jobs[0].pk).payload_hash)
-            return jobs_of(apps)
-
-        return migration, has, jobs_read_as_the_others_are_written
-
-    monkeypatch.setattr(
-        reread_posts_command,
-        "READ_ANEW",
-        (*reread_posts_command.READ_ANEW[:-1], read_last(*reread_posts_command.READ_ANEW[-1])),
+    as_the_last_picker_reads(
+        monkeypatch, lambda: hashes_seen.append(Job.objects.get(pk=jobs[0].pk).payload_hash)
     )
 
     reread_posts()
@@ -215,26 +220,18 @@ def test_on_sqlite_a_sync_writes_while_it_picks_the_jobs(fake_greenhouse, monkey
     jobs_each_migration_picks(fake_greenhouse)
     writes = []
 
-    def read_last(migration, has, jobs_of):
-        def jobs_read_as_a_sync_writes(apps):
-            writer = sqlite3.connect(db_connection.settings_dict["NAME"], timeout=0.1)
-            try:
-                writer.execute("BEGIN IMMEDIATE")
-                writer.execute("ROLLBACK")
-                writes.append("written")
-            except sqlite3.OperationalError as error:
-                writes.append(str(error))
-            finally:
-                writer.close()
-            return jobs_of(apps)
+    def a_sync_writes():
+        writer = sqlite3.connect(db_connection.settings_dict["NAME"], timeout=0.1)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("ROLLBACK")
+            writes.append("written")
+        except sqlite3.OperationalError as error:
+            writes.append(str(error))
+        finally:
+            writer.close()
 
-        return migration, has, jobs_read_as_a_sync_writes
-
-    monkeypatch.setattr(
-        reread_posts_command,
-        "READ_ANEW",
-        (*reread_posts_command.READ_ANEW[:-1], read_last(*reread_posts_command.READ_ANEW[-1])),
-    )
+    as_the_last_picker_reads(monkeypatch, a_sync_writes)
 
     assert "jobs 0056: 1 job" in reread_posts()
     assert writes == ["written"]
