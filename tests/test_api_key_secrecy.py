@@ -187,11 +187,29 @@ def test_rotation_names_keys_no_configured_key_decrypts(keys, settings):
     settings.ENCRYPTION_KEYS = [new, old]
 
     # In the order they were connected: the same every run.
-    with pytest.raises(CommandError, match="decrypts the API key of: lost, forgotten[.]"):
+    with pytest.raises(CommandError, match="decrypts the API key of: lost, forgotten[.]") as raised:
         call_command("rotate_encryption_keys")
+    assert "the key they were encrypted with" in str(raised.value)
+    assert "their keys anew on their settings pages." in str(raised.value)
 
     settings.ENCRYPTION_KEYS = [new]
     assert GreenhouseConnection.objects.get(organization__slug="acme").get_api_key() == API_KEY
+
+
+def test_rotation_naming_one_key_no_configured_key_decrypts_speaks_of_it_alone(keys, settings):
+    """It said "the key they were encrypted with" and "their settings pages" of one org."""
+    old, new = keys
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    stored("lost", "lost-key-99999")
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    with pytest.raises(CommandError) as raised:
+        call_command("rotate_encryption_keys")
+
+    assert str(raised.value).endswith(
+        "decrypts the API key of: lost. Add the key it was encrypted with to "
+        "ORGSITE_ENCRYPTION_KEYS and run this again, or store its key anew on its settings page."
+    )
 
 
 def test_rotation_can_run_twice(keys, settings, capsys):

@@ -68,9 +68,15 @@ class Command(ProjectCommand):
             + "."
         )
         if rotation.unreadable:
+            one = len(rotation.unreadable) == 1
             raise CommandError(
                 "No configured key decrypts the API key of: "
                 + ", ".join(rotation.unreadable)
-                + ". Add the key they were encrypted with to ORGSITE_ENCRYPTION_KEYS and run "
-                "this again, or store their keys anew on their settings pages."
+                + f". Add the key {'it was' if one else 'they were'} encrypted with to "
+                "ORGSITE_ENCRYPTION_KEYS and run this again, or store "
+                + (
+                    "its key anew on its settings page."
+                    if one
+                    else "their keys anew on their settings pages."
+                )
             )
