@@ -113,11 +113,17 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
+# Names of this machine that need no DNS lookup to tell apart: each is the same Redis.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
 def _redis_database(url: str) -> tuple[str | None, int, str]:
-    """Host, port and database number of a redis:// URL (database 0 when it names none)."""
+    """Host, port and database number of a redis:// URL (database 0 when it names none); each
+    name of this machine is "localhost"."""
     parts = urlsplit(url)
     database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    return parts.hostname, parts.port or 6379, database
+    host = "localhost" if parts.hostname in LOCAL_HOSTS else parts.hostname
+    return host, parts.port or 6379, database
 
 
 def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

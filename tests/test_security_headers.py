@@ -378,6 +378,28 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
 
 
 @pytest.mark.parametrize(
+    ("cache_url", "shared"),
+    [
+        ("redis://127.0.0.1:6379/0", True),
+        ("redis://[::1]:6379/0", True),
+        ("redis://LOCALHOST:6379/0", True),
+        ("redis://127.0.0.1:6379/1", False),
+        ("redis://127.0.0.1:6380/0", False),
+    ],
+)
+def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
+    settings, cache_url, shared
+):
+    """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written."""
+    settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
+    settings.CACHE_URL = cache_url
+
+    found = [message.id for message in local_defaults_check()]
+
+    assert ("orgsite.W005" in found) is shared
+
+
+@pytest.mark.parametrize(
     ("site_url", "ssl_redirect", "warned"),
     [
         ("http://jobs.example.com", True, True),
