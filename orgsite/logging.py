@@ -53,7 +53,7 @@ class FailedHealthProbeFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         failed = getattr(record, "status_code", None) == 503
-        return not (failed and _request_path(record) == "/healthz")
+        return not (failed and _request_path(record) in ("/healthz", "/healthz/"))
 
 
 class UnknownHostFilter(logging.Filter):

@@ -531,7 +531,7 @@ if HEALTH_SCHEDULER_MAX_AGE_SECONDS <= SYNC_DISPATCH_EVERY_SECONDS:
         "between the dispatcher's ticks"
     )
 # Load balancers often probe over plain http; answer them rather than redirect to https.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 # Celery replaces the root logger's handlers in worker and beat unless told not to; with JSON
 # logs, syncs (which run in the worker) must go through the formatter above like everything else.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

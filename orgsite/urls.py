@@ -29,6 +29,9 @@ urlpatterns = [
     path("accounts/", include("jobs.account_urls")),
     path("manage/", include("jobs.manage_urls")),
     path("healthz", healthz, name="healthz"),
+    # A load balancer set up with the slash gets the same answer: APPEND_SLASH adds one, it never
+    # takes one away, so this would be a 404.
+    path("healthz/", healthz, name="healthz_slash"),
     # Browsers ask for it on pages without a <link rel="icon">, such as Django's own error pages.
     # To the plain name, never the hashed one: browsers keep a permanent redirect for good.
     path(

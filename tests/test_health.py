@@ -85,11 +85,12 @@ def test_it_answers_200_when_database_broker_and_beat_are_healthy(client):
     }
 
 
-def test_it_needs_no_sign_in_and_is_never_redirected_to_https(client, settings):
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/"])  # /healthz/ was sent to https
+def test_it_needs_no_sign_in_and_is_never_redirected_to_https(client, settings, path):
     settings.SECURE_SSL_REDIRECT = True
     scheduler_tick_record()
 
-    response = client.get("/healthz")  # plain http, anonymous, as a load balancer asks
+    response = client.get(path)  # plain http, anonymous, as a load balancer asks
 
     assert response.status_code == 200
 
@@ -137,10 +138,16 @@ def test_only_a_failing_probe_is_left_out_of_djangos_error_lines(caplog):
     as an ERROR line on top of the health check's own warning. Other 5xx are errors as ever."""
     runserver_logs("GET /healthz HTTP/1.1", 503)
     runserver_logs("HEAD /healthz?from=monitor HTTP/1.1", 503)
+    runserver_logs("GET /healthz/ HTTP/1.1", 503)
     runserver_logs("GET /healthz HTTP/1.1", 200)
     runserver_logs("GET /orgs/acme/ HTTP/1.1", 503)
     runserver_logs("GET /healthz HTTP/1.1", 500)  # the health view itself crashed
-    for path, status in [("/healthz", 503), ("/orgs/acme/", 503), ("/healthz", 500)]:
+    for path, status in [
+        ("/healthz", 503),
+        ("/healthz/", 503),
+        ("/orgs/acme/", 503),
+        ("/healthz", 500),
+    ]:
         request, response = RequestFactory().get(path), HttpResponse(status=status)
         log_response("%s: %s", "Error", path, response=response, request=request)
 

@@ -67,6 +67,7 @@ EXPECTED: dict[str, Expected] = {
     "jobs:sitemap_section": Expected(get=PUBLIC, post=READ_ONLY),
     # Health: the same answer for everyone (503 here, where beat never ran), never a redirect.
     "healthz": Expected(get=({200, 503},) * 5, post=READ_ONLY),
+    "healthz_slash": Expected(get=({200, 503},) * 5, post=READ_ONLY),
     "favicon": Expected(get=(301,) * 5, post=READ_ONLY),
     # The org admin area.
     "manage:index": Expected(get=SIGNED_IN, post=(302, 405, 405, 405, 405)),
