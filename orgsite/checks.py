@@ -113,6 +113,26 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def console_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The console backend, which shows emails locally, writes each one into the log: their
+    links (password resets, invitations, address changes) sign in whoever reads it."""
+    if settings.DEBUG or settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND:
+        return []
+    return [
+        CheckWarning(
+            "Emails are written into the log, not sent: DJANGO_EMAIL_BACKEND is the console "
+            "backend.",
+            hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (the "
+            "default) and DJANGO_EMAIL_HOST: no one gets a password reset, invitation or sync "
+            "alert, and the links in the log sign in whoever reads it.",
+            id="orgsite.W007",
+        )
+    ]
+
+
 # Names of this machine that need no DNS lookup to tell apart: each is the same Redis.
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

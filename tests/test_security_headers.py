@@ -173,6 +173,11 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
         ("DJANGO_SECURE_SSL_REDIRECT", "false", "security.W008"),
         ("DJANGO_SECURE_HSTS_SECONDS", "0", "security.W004"),
         ("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "false", "security.W005"),
+        (
+            "DJANGO_EMAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend",
+            "orgsite.W007",
+        ),
     ],
 )
 def test_the_readme_names_the_deploy_warning_of_each_security_setting_turned_off(
@@ -397,6 +402,27 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     found = [message.id for message in local_defaults_check()]
 
     assert ("orgsite.W005" in found) is shared
+
+
+@pytest.mark.parametrize(
+    ("backend", "debug", "warned"),
+    [
+        ("django.core.mail.backends.console.EmailBackend", False, True),
+        ("django.core.mail.backends.console.EmailBackend", True, False),  # the local default
+        ("django.core.mail.backends.smtp.EmailBackend", False, False),
+    ],
+)
+def test_check_deploy_warns_when_emails_go_to_the_log_rather_than_out(
+    settings, backend, debug, warned
+):
+    """The README says the console backend writes sign-in links into the log; check --deploy
+    said nothing of it."""
+    settings.EMAIL_BACKEND = backend
+    settings.DEBUG = debug
+
+    found = [message.id for message in run_checks(include_deployment_checks=True)]
+
+    assert ("orgsite.W007" in found) is warned
 
 
 @pytest.mark.parametrize(
