@@ -490,6 +490,19 @@ def test_a_query_whose_first_words_hold_no_word_names_those_it_searched(client, 
     assert "Only the first" not in html
 
 
+def test_a_query_whose_first_word_alone_is_searched_and_holds_no_word_says_so_in_the_singular(
+    client, boards
+):
+    """A run of Han or kana past the words searched leaves the first word alone: the page said
+    "the first 1 words"."""
+    html = client.get("/jobs/", {"q": "% " + "会" * 60}).content.decode()
+
+    assert (
+        "No word was searched in “<bdi>%</bdi>”, the first word: keyword search looks for "
+        "letters and digits." in html
+    )
+
+
 @pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
 @pytest.mark.parametrize("params", [{}, {"remote": "remote"}])
 def test_a_list_without_a_query_says_nothing_of_words_not_searched(client, boards, path, params):
