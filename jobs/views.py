@@ -291,8 +291,9 @@ def _listing_context(
         **page_links(request, page, params=filters.as_query_params()),
         "canonical_url": _listing_canonical_url(request, page, params=applied.as_query_params()),
         # A keyword search's results: no page of their own in a search engine's results
-        # (endless, and thin), but the jobs they link to are followed.
-        "meta_robots": "noindex, follow" if filters.query else "",
+        # (endless, and thin), but the jobs they link to are followed. Not a query of no word:
+        # its canonical URL is the list's, which a noindex beside it could take out of the index.
+        "meta_robots": "noindex, follow" if applied.query else "",
     }
 
 

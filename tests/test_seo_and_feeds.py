@@ -245,6 +245,18 @@ def test_keyword_search_results_are_not_indexed_but_their_links_are_followed(
     assert "?q=analyst" in canonical_of(client, path)
 
 
+@pytest.mark.parametrize("path", ["/jobs/?q=%F0%9F%9A%80", "/orgs/many/?q=%25"])
+def test_a_query_of_no_word_is_not_noindex_as_its_canonical_url_is_the_list(
+    client, many_roles, path
+):
+    """It said noindex beside a canonical link to the list without the query, which a search
+    engine may read as noindex for the list itself."""
+    html = client.get(path).content.decode()
+
+    assert "?q=" not in canonical_of(client, path)
+    assert 'name="robots"' not in html
+
+
 def test_filters_without_keywords_may_be_indexed(client, many_roles):
     html = client.get(f"/jobs/?department={many_roles.pk}&remote=hybrid").content.decode()
 
