@@ -267,6 +267,7 @@ NOT_STATE_CHANGING = {
     "jobs:sitemap",
     "jobs:sitemap_section",
     "healthz",
+    "healthz_slash",
     "favicon",
     # The org admin area's read-only pages (405), and the org's address, a redirect to its jobs.
     "manage:index",
