@@ -10,16 +10,16 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from jobs.search import sqlite_functions_register
         from orgsite.checks import (
-            console_email_check,
             email_backend_check,
             from_email_check,
             local_defaults_check,
             site_url_check,
+            unsent_email_check,
         )
 
         connection_created.connect(sqlite_functions_register)
         checks.register(local_defaults_check, deploy=True)
         checks.register(site_url_check, deploy=True)
-        checks.register(console_email_check, deploy=True)
+        checks.register(unsent_email_check, deploy=True)
         checks.register(email_backend_check)
         checks.register(from_email_check)

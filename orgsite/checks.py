@@ -113,21 +113,31 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
-CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The backends that deliver no email, each with what it does with one instead. The console
+# and file-based backends also keep their links (password resets, invitations, address
+# changes), which sign in whoever reads them.
+UNSENT_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend": "writes them into the log",
+    # Into Django's EMAIL_FILE_PATH, which no environment variable sets here: each send fails.
+    "django.core.mail.backends.filebased.EmailBackend": "writes them to files",
+    "django.core.mail.backends.locmem.EmailBackend": "keeps them in memory, for tests",
+    "django.core.mail.backends.dummy.EmailBackend": "throws them away",
+}
 
 
-def console_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """The console backend, which shows emails locally, writes each one into the log: their
-    links (password resets, invitations, address changes) sign in whoever reads it."""
-    if settings.DEBUG or settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND:
+def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Django's backends for showing or testing emails locally send none: in production no one
+    would get a password reset, an invitation or a sync alert."""
+    done_instead = UNSENT_EMAIL_BACKENDS.get(settings.EMAIL_BACKEND)
+    if settings.DEBUG or done_instead is None:
         return []
     return [
         CheckWarning(
-            "Emails are written into the log, not sent: DJANGO_EMAIL_BACKEND is the console "
-            "backend.",
+            f"Emails are not sent: DJANGO_EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}, which "
+            f"{done_instead}.",
             hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (the "
             "default) and DJANGO_EMAIL_HOST: no one gets a password reset, invitation or sync "
-            "alert, and the links in the log sign in whoever reads it.",
+            "alert, and links written into the log or a file sign in whoever reads them.",
             id="orgsite.W007",
         )
     ]

@@ -409,20 +409,27 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     [
         ("django.core.mail.backends.console.EmailBackend", False, True),
         ("django.core.mail.backends.console.EmailBackend", True, False),  # the local default
+        ("django.core.mail.backends.filebased.EmailBackend", False, True),
+        ("django.core.mail.backends.locmem.EmailBackend", False, True),
+        ("django.core.mail.backends.dummy.EmailBackend", False, True),
         ("django.core.mail.backends.smtp.EmailBackend", False, False),
     ],
 )
-def test_check_deploy_warns_when_emails_go_to_the_log_rather_than_out(
-    settings, backend, debug, warned
-):
+def test_check_deploy_warns_when_emails_reach_no_one(settings, backend, debug, warned):
     """The README says the console backend writes sign-in links into the log; check --deploy
-    said nothing of it."""
+    said nothing of it, nor of the file-based, locmem and dummy backends, which send no email
+    either."""
     settings.EMAIL_BACKEND = backend
     settings.DEBUG = debug
 
-    found = [message.id for message in run_checks(include_deployment_checks=True)]
+    found = [
+        message.msg
+        for message in run_checks(include_deployment_checks=True)
+        if message.id == "orgsite.W007"
+    ]
 
-    assert ("orgsite.W007" in found) is warned
+    assert len(found) == warned  # one message, which names the backend
+    assert all(f"Emails are not sent: DJANGO_EMAIL_BACKEND is {backend!r}" in m for m in found)
 
 
 @pytest.mark.parametrize(
