@@ -5,7 +5,9 @@ Each default works with no server for a newcomer (README's quick start), so sett
 refuse it; the `--deploy` warnings tell the operator who deploys with it what to set instead.
 """
 
+import ipaddress
 import logging
+import socket
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -143,17 +145,28 @@ def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     ]
 
 
-# Names of this machine that need no DNS lookup to tell apart: each is the same Redis.
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
 def _redis_database(url: str) -> tuple[str | None, int, str]:
     """Host, port and database number of a redis:// URL (database 0 when it names none); each
     name of this machine is "localhost"."""
     parts = urlsplit(url)
     database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    host = "localhost" if parts.hostname in LOCAL_HOSTS else parts.hostname
+    host = "localhost" if _names_this_machine(parts.hostname) else parts.hostname
     return host, parts.port or 6379, database
+
+
+def _names_this_machine(host: str | None) -> bool:
+    """Whether `host` is this machine, told without a DNS lookup: "localhost", its own host
+    name, a loopback address (all of 127.0.0.0/8, and ::1) or the unspecified one (0.0.0.0,
+    ::), to which a connection reaches this machine. On one port, each is the same Redis."""
+    if host is None:
+        return False
+    if host in ("localhost", socket.gethostname().lower()):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

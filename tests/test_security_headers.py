@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -388,14 +389,21 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://127.0.0.1:6379/0", True),
         ("redis://[::1]:6379/0", True),
         ("redis://LOCALHOST:6379/0", True),
+        ("redis://127.0.1.1:6379/0", True),  # Debian's address for the machine's own name
+        ("redis://0.0.0.0:6379/0", True),
+        ("redis://[::]:6379/0", True),
+        (f"redis://{socket.gethostname()}:6379/0", True),
         ("redis://127.0.0.1:6379/1", False),
         ("redis://127.0.0.1:6380/0", False),
+        ("redis://128.0.0.1:6379/0", False),
+        ("redis://localhost.example.com:6379/0", False),
     ],
 )
 def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     settings, cache_url, shared
 ):
-    """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written."""
+    """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written. So
+    are the rest of 127.0.0.0/8, 0.0.0.0 and the machine's own name, which were not."""
     settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
     settings.CACHE_URL = cache_url
 
