@@ -18,7 +18,7 @@ from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from django.utils.log import log_response
 
@@ -632,3 +632,14 @@ def test_it_answers_only_get_and_head(client):
     scheduler_tick_record()
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_any_other_method_is_not_allowed_and_says_which_are(path, method):
+    """A POST without a CSRF token, as a probe or script sends it, was refused 403 by the CSRF
+    check, as if the method were allowed and the caller not."""
+    response = getattr(Client(enforce_csrf_checks=True), method)(path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"

@@ -201,9 +201,14 @@ def test_every_url_answers_each_persona_as_expected(site_url, personas, acme_job
             assert "script-src 'self'" in response["Content-Security-Policy"], url
 
 
-# Read-only addresses that other sites' scripts may read, csrf_exempt so that a cross-site POST
-# sees the 405 that require_safe answers (with its CORS header), not the CSRF check's 403.
-POST_WITHOUT_CSRF_TOKEN_REFUSED_WITH = {"jobs:org_jobs_json": 405}
+# Read-only addresses csrf_exempt so that a POST sees the 405 that require_safe answers, not the
+# CSRF check's 403: one that other sites' scripts may read (with its CORS header), and the
+# health probe.
+POST_WITHOUT_CSRF_TOKEN_REFUSED_WITH = {
+    "jobs:org_jobs_json": 405,
+    "healthz": 405,
+    "healthz_slash": 405,
+}
 
 
 @pytest.mark.parametrize("site_url", SITE_URLS, ids=lambda site_url: site_url.name)
