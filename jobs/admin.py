@@ -677,6 +677,9 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
         if change and "slug" in form.changed_data:  # the pages at the old address go too
             self.pages_refresh(Organization(slug=form.initial["slug"]))
 
+    # Raised by a delete that takes the sync lease, as a sync started since the check: shown.
+    refused_meanwhile = (SyncInProgress,)
+
     # Deleted as from the org's settings page: under the sync lease, with never-used accounts.
     def delete_refusal(self, obj: Organization, *, others_leaving: Collection[int] = ()) -> str:
         connection = GreenhouseConnection.objects.filter(organization=obj).first()
@@ -979,6 +982,8 @@ class GreenhouseConnectionAdmin(
     form = ConnectionAdminForm
     list_display = ["organization", "board_token", "board_name", "state", "last_success_at"]
     list_filter = ["state", "enabled"]
+    # Raised by a delete that takes the sync lease, as a sync started since the check: shown.
+    refused_meanwhile = (SyncInProgress,)
     readonly_fields = [
         "organization",
         "board_token",

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
+from jobs.admin import GreenhouseConnectionAdmin
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     connection_api_key_set,
@@ -1074,6 +1076,55 @@ def test_the_admins_delete_action_waits_for_a_running_sync(superuser_client, con
     assert "running right now" in response.content.decode()
     assert list(GreenhouseConnection.objects.all()) == [connected]
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+
+
+def test_a_sync_starting_after_the_admins_delete_check_leaves_the_connection(
+    superuser_client, connected, monkeypatch
+):
+    """Its change page says why, with the list's filters the delete page kept, as when the
+    page refuses at once."""
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    monkeypatch.setattr(GreenhouseConnectionAdmin, "delete_refusal", lambda *args, **kwargs: "")
+    acquire_sync_lock(connected)
+    delete_url = f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/"
+
+    response = superuser_client.post(
+        f"{delete_url}?_changelist_filters=enabled__exact%3D1", {"post": "yes"}, follow=True
+    )
+
+    change_page = f"{admin_url(connected)}?_changelist_filters=enabled__exact%3D1"
+    assert response.redirect_chain == [(change_page, 302)]
+    assert "running right now" in response.content.decode()
+    assert GreenhouseConnection.objects.exists()
+    assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_a_sync_starting_after_the_admins_delete_action_check_leaves_every_connection(
+    superuser_client, connected, monkeypatch
+):
+    """The delete refuses, and the connections deleted before it come back (the admin's
+    history, written first, too); the list says why, with its filters kept."""
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    other = GreenhouseConnection.objects.create(
+        organization=Organization.objects.create(name="South", slug="south"), board_token="t"
+    )
+    monkeypatch.setattr(GreenhouseConnectionAdmin, "delete_refusal", lambda *args, **kwargs: "")
+    acquire_sync_lock(connected)  # deleted last: the list is ordered by org name, descending
+    changelist = "/admin/jobs/greenhouseconnection/?o=-1"
+
+    response = superuser_client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [connected.pk, other.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(changelist, 302)]
+    page = response.content.decode()
+    assert "running right now" in page and "Successfully deleted" not in page
+    assert GreenhouseConnection.objects.count() == 2
+    assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
 def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_client, connected):

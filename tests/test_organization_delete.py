@@ -225,23 +225,46 @@ def test_a_sync_starting_after_the_list_actions_check_leaves_every_selected_org(
     client, synced, other_org, monkeypatch
 ):
     """As on the delete page: the delete refuses, and the orgs deleted before it come back
-    (the admin's history, written first, too)."""
+    (the admin's history, written first, too); the list says why, with its filters kept."""
     staff = User.objects.create_superuser("root", "root@example.com", "x")
     monkeypatch.setattr(OrganizationAdmin, "delete_refusal", lambda *args, **kwargs: "")
     acquire_sync_lock(GreenhouseConnection.objects.get(organization=other_org))  # deleted last
-    client.raise_request_exception = False
 
     response = signed_in_as(client, staff).post(
-        "/admin/jobs/organization/",
+        "/admin/jobs/organization/?o=1",
         {
             "action": "delete_selected",
             "_selected_action": [synced.organization.pk, other_org.pk],
             "post": "yes",
         },
+        follow=True,
     )
 
-    assert response.status_code == 500
+    assert response.redirect_chain == [("/admin/jobs/organization/?o=1", 302)]
+    page = response.content.decode()
+    assert "running right now" in page and "Successfully deleted" not in page
     assert sorted(Organization.objects.values_list("slug", flat=True)) == ["acme", "tiny"]
+    assert Job.objects.filter(organization=synced.organization).count() == 6
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_a_sync_starting_after_the_delete_pages_check_leaves_the_org(client, synced, monkeypatch):
+    """Its change page says why, with the list's filters the delete page kept, as when the
+    page refuses at once."""
+    staff = User.objects.create_superuser("root", "root@example.com", "x")
+    monkeypatch.setattr(OrganizationAdmin, "delete_refusal", lambda *args, **kwargs: "")
+    acquire_sync_lock(synced)
+    org_pk = synced.organization.pk
+
+    response = signed_in_as(client, staff).post(
+        f"/admin/jobs/organization/{org_pk}/delete/?_changelist_filters=o%3D-1",
+        {"post": "yes"},
+        follow=True,
+    )
+
+    change_page = f"/admin/jobs/organization/{org_pk}/change/?_changelist_filters=o%3D-1"
+    assert response.redirect_chain == [(change_page, 302)]
+    assert "running right now" in response.content.decode()
     assert Job.objects.filter(organization=synced.organization).count() == 6
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
