@@ -48,10 +48,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
+    NOT_DISCONNECTED,
     SyncInProgress,
     connection_api_key_set,
     connection_disconnect,
     connection_schedule_update,
+    sync_running_refusal,
 )
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_taken
 from jobs.filters import ids_of, is_row_id
@@ -90,7 +92,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
-from jobs.organizations import organization_delete
+from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
 from jobs.text import as_searched, ending_sentence, shows_anything
@@ -250,6 +252,16 @@ def delete_allowed(
     except modeladmin.refused_meanwhile as refused:
         modeladmin.message_user(request, refused.message, messages.ERROR)
         return None
+
+
+@contextmanager
+def every_selected_stays(outcome: str) -> Iterator[None]:
+    """Around "Delete selected"'s delete of one row, refused as a sync started after the list's
+    check: every selected row stays (delete_allowed rolls back), as `outcome` then says."""
+    try:
+        yield
+    except SyncInProgress as refused:
+        raise SyncInProgress(refused.connection, outcome=outcome) from None
 
 
 def object_named(obj: models.Model, request: HttpRequest, admin_site: admin.AdminSite) -> str:
@@ -683,7 +695,9 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
     # Deleted as from the org's settings page: under the sync lease, with never-used accounts.
     def delete_refusal(self, obj: Organization, *, others_leaving: Collection[int] = ()) -> str:
         connection = GreenhouseConnection.objects.filter(organization=obj).first()
-        return SyncInProgress.message if connection and connection.is_locked() else ""
+        if connection is None or not connection.is_locked():
+            return ""
+        return sync_running_refusal(connection, outcome=NOT_DELETED)
 
     def get_deleted_objects(
         self, objs: Iterable[Organization], request: HttpRequest
@@ -695,7 +709,8 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for organization in queryset:
-            organization_delete(organization=organization)
+            with every_selected_stays("none of the selected organizations was deleted"):
+                organization_delete(organization=organization)
 
 
 def sole_admin_refusal(user: User, *, outcome: str, others_leaving: Collection[int] = ()) -> str:
@@ -1049,14 +1064,15 @@ class GreenhouseConnectionAdmin(
     def delete_refusal(
         self, obj: GreenhouseConnection, *, others_leaving: Collection[int] = ()
     ) -> str:
-        return SyncInProgress.message if obj.is_locked() else ""
+        return sync_running_refusal(obj, outcome=NOT_DISCONNECTED) if obj.is_locked() else ""
 
     def delete_model(self, request: HttpRequest, obj: GreenhouseConnection) -> None:
         connection_disconnect(connection=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for connection in queryset:
-            connection_disconnect(connection=connection)
+            with every_selected_stays("none of the selected Greenhouse connections was deleted"):
+                connection_disconnect(connection=connection)
 
 
 class DeletedOnlyWithTheirOrganization(ListQueryCleaning, admin.ModelAdmin):

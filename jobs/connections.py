@@ -120,7 +120,7 @@ def connection_save(
     )
     if connection.board_token != board.token:
         if connection.is_locked():
-            raise SyncInProgress(SyncInProgress.message)
+            raise SyncInProgress(connection, outcome="its board was not changed")
         # What the connection says of its syncs was said of the old board.
         for name in BOARD_HISTORY_FIELDS:
             setattr(connection, name, GreenhouseConnection._meta.get_field(name).get_default())
@@ -135,11 +135,35 @@ def connection_save(
 
 
 class SyncInProgress(Exception):
-    """A sync of the org is running, so its connection cannot be removed or repointed now."""
+    """A sync of the org is running, so its connection cannot be removed or repointed now.
+    Its `message` names the org, says what stays as it was (`outcome`) and when to try again."""
 
-    message = (
-        "A sync of this organization is running right now. Wait for it to finish (it usually "
-        "takes seconds) and try again."
+    def __init__(self, connection: GreenhouseConnection, *, outcome: str) -> None:
+        self.connection = connection
+        self.message = sync_running_refusal(connection, outcome=outcome)
+        super().__init__(self.message)
+
+
+def sync_running_refusal(connection: GreenhouseConnection, *, outcome: str) -> str:
+    """Why a change was refused, as a sync of the connection's org holds its lease: `outcome`
+    says what stays as it was ("it was not deleted"). In a minute, as a sync usually takes
+    seconds; and when the lease ends, where later, as a worker killed mid-sync holds it until
+    then. Read from the row: a sync may have taken the lease since `connection` was read."""
+    lease_ends = (
+        GreenhouseConnection.objects.filter(pk=connection.pk)
+        .values_list("lock_expires_at", flat=True)
+        .first()
+    )
+    refusal = (
+        f"A sync of {connection.organization.name} is running right now, so {outcome}. "
+        "Try again in a minute"
+    )
+    lease_left = (lease_ends - timezone.now()).total_seconds() if lease_ends else 0
+    if lease_left <= 60:
+        return f"{refusal}."
+    return (
+        f"{refusal}: a sync usually takes seconds, and this one ends within "
+        f"{wait_in_words(lease_left)}."
     )
 
 
@@ -224,6 +248,10 @@ def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> N
         raise NotConnected(NotConnected.message)
 
 
+# What a disconnect refused as a sync runs leaves as it was (SyncInProgress).
+NOT_DISCONNECTED = "it was not disconnected from Greenhouse"
+
+
 @dataclass(frozen=True)
 class Disconnected:
     """How many open jobs a disconnect closed, and how many of them visitors saw until then: a
@@ -249,7 +277,7 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected:
     """
     with transaction.atomic():
         if acquire_sync_lock(connection) is None:
-            raise SyncInProgress(SyncInProgress.message)
+            raise SyncInProgress(connection, outcome=NOT_DISCONNECTED)
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
         listed = open_jobs.listed().count()
         closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())

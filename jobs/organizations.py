@@ -18,6 +18,9 @@ from jobs.sync import acquire_sync_lock
 
 logger = logging.getLogger(__name__)
 
+# What a delete refused as a sync runs leaves as it was (SyncInProgress).
+NOT_DELETED = "it was not deleted"
+
 
 def organization_job_counts(organization: Organization) -> dict[str, int]:
     """{"all": …, "open": …}: what deleting the org would take with it."""
@@ -38,7 +41,7 @@ def organization_delete(*, organization: Organization) -> int:
     connection = GreenhouseConnection.objects.filter(organization=organization).first()
     if connection is not None and acquire_sync_lock(connection) is None:
         logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
-        raise SyncInProgress(SyncInProgress.message)
+        raise SyncInProgress(connection, outcome=NOT_DELETED)
     deleted_jobs = organization.jobs.count()
     unused_accounts = invitations_delete(organization.invitations.all())
     site_dated = listing_changed_at() or timezone.now()  # this org's date among the others

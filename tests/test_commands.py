@@ -365,7 +365,8 @@ def test_connect_greenhouse_says_nothing_of_pausing_for_an_org_that_was_not_paus
 
 def test_connect_greenhouse_does_not_repoint_an_org_while_its_sync_runs(fake_greenhouse):
     acquire_sync_lock(make_connection("acme", "tiny-co"))
-    with pytest.raises(CommandError, match="running right now"):
+    refused = r"^A sync of .+ is running right now, so its board was not changed\. "
+    with pytest.raises(CommandError, match=refused):
         call_command("connect_greenhouse", "acme", "acme-robotics")
     assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 

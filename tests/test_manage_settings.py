@@ -392,7 +392,9 @@ def test_connecting_another_board_waits_for_a_running_sync(signed_in, connected)
     """That sync would record the old board's results and next run time on the new board."""
     acquire_sync_lock(connected)
     response = connect(signed_in, "liberte-sante")
-    assert response.status_code == 200 and "running right now" in response.content.decode()
+    assert response.status_code == 200
+    refused = "A sync of North Wind is running right now, so its board was not changed."
+    assert refused in response.content.decode()
     assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 
 
@@ -815,7 +817,7 @@ def test_disconnecting_says_visitors_lose_only_the_listed_jobs(signed_in, connec
 def test_disconnect_waits_for_a_running_sync(signed_in, connected):
     acquire_sync_lock(connected)
     response = signed_in.post("/manage/north/disconnect/", follow=True)
-    assert "running right now" in response.content.decode()
+    assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
     assert GreenhouseConnection.objects.exists()
 
 
@@ -912,6 +914,11 @@ def test_the_pages_reached_from_the_settings_mark_the_settings_tab(signed_in, co
 
 
 # --- Django's admin: the schedule and the key, as on this page -----------------------------------
+
+
+NOT_DISCONNECTED = (
+    "A sync of North Wind is running right now, so it was not disconnected from Greenhouse."
+)
 
 
 @pytest.fixture
@@ -1073,8 +1080,24 @@ def test_the_admins_delete_action_waits_for_a_running_sync(superuser_client, con
         follow=True,
     )
 
-    assert "running right now" in response.content.decode()
+    assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
     assert list(GreenhouseConnection.objects.all()) == [connected]
+    assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+
+
+def test_the_admins_delete_page_waits_for_a_running_sync(superuser_client, connected):
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+    acquire_sync_lock(connected)
+    delete_url = f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/"
+
+    response = superuser_client.post(
+        f"{delete_url}?_changelist_filters=enabled__exact%3D1", {"post": "yes"}, follow=True
+    )
+
+    change_page = f"{admin_url(connected)}?_changelist_filters=enabled__exact%3D1"
+    assert response.redirect_chain == [(change_page, 302)]
+    assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
+    assert GreenhouseConnection.objects.exists()
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
 
 
@@ -1094,7 +1117,7 @@ def test_a_sync_starting_after_the_admins_delete_check_leaves_the_connection(
 
     change_page = f"{admin_url(connected)}?_changelist_filters=enabled__exact%3D1"
     assert response.redirect_chain == [(change_page, 302)]
-    assert "running right now" in response.content.decode()
+    assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
     assert GreenhouseConnection.objects.exists()
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
@@ -1121,7 +1144,9 @@ def test_a_sync_starting_after_the_admins_delete_action_check_leaves_every_conne
 
     assert response.redirect_chain == [(changelist, 302)]
     page = response.content.decode()
-    assert "running right now" in page and "Successfully deleted" not in page
+    refused = "A sync of North Wind is running right now, so none of the selected Greenhouse"
+    assert f"{refused} connections was deleted. Try again in a minute" in page
+    assert "Successfully deleted" not in page
     assert GreenhouseConnection.objects.count() == 2
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.test import Client
+from django.utils import timezone
 
 from jobs.admin import OrganizationAdmin
 from jobs.memberships import member_invite
@@ -27,6 +30,7 @@ from tests.support.helpers import make_connection, parsed
 pytestmark = pytest.mark.django_db
 
 DELETE_URL = "/manage/acme/delete/"
+REFUSED = "A sync of Acme Robotics is running right now, so it was not deleted."
 
 
 @pytest.fixture
@@ -189,7 +193,7 @@ def test_deleting_it_in_django_admin_goes_the_same_way(client, synced):
 
     acquire_sync_lock(synced)
     refused = client.post(url, {"post": "yes"}, follow=True)
-    assert "running right now" in refused.content.decode()
+    assert REFUSED in refused.content.decode()
     assert "deleted successfully" not in refused.content.decode()
     assert Organization.objects.filter(slug="acme").exists()
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
@@ -215,7 +219,7 @@ def test_the_admin_list_action_deletes_all_but_an_org_being_synced(client, synce
     )
 
     page = response.content.decode()
-    assert "running right now" in page and "Successfully deleted 1 organization." in page
+    assert REFUSED in page and "Successfully deleted 1 organization." in page
     assert list(Organization.objects.values_list("slug", flat=True)) == ["acme"]
     deleted = LogEntry.objects.filter(action_flag=DELETION).values_list("object_repr", flat=True)
     assert list(deleted) == ["Tiny Co"]  # the admin's history records only what went
@@ -242,7 +246,9 @@ def test_a_sync_starting_after_the_list_actions_check_leaves_every_selected_org(
 
     assert response.redirect_chain == [("/admin/jobs/organization/?o=1", 302)]
     page = response.content.decode()
-    assert "running right now" in page and "Successfully deleted" not in page
+    refused = "A sync of Tiny Co is running right now, so none of the selected organizations was"
+    assert f"{refused} deleted. Try again in a minute" in page
+    assert "Successfully deleted" not in page
     assert sorted(Organization.objects.values_list("slug", flat=True)) == ["acme", "tiny"]
     assert Job.objects.filter(organization=synced.organization).count() == 6
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
@@ -264,7 +270,7 @@ def test_a_sync_starting_after_the_delete_pages_check_leaves_the_org(client, syn
 
     change_page = f"/admin/jobs/organization/{org_pk}/change/?_changelist_filters=o%3D-1"
     assert response.redirect_chain == [(change_page, 302)]
-    assert "running right now" in response.content.decode()
+    assert REFUSED in response.content.decode()
     assert Job.objects.filter(organization=synced.organization).count() == 6
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
@@ -291,12 +297,29 @@ def test_an_unconnected_org_can_be_deleted(client, owner, acme):
 
 
 def test_it_is_refused_while_a_sync_runs(client, synced, owner):
+    """Said with when to try again, and when the sync's lease ends at the latest: a worker
+    killed mid-sync holds it until then."""
     acquire_sync_lock(synced)
 
     response = signed_in_as(client, owner).post(DELETE_URL, {"confirm": "acme"})
 
-    assert response.status_code == 200 and "running right now" in response.content.decode()
+    assert response.status_code == 200
+    assert (
+        f"{REFUSED} Try again in a minute: a sync usually takes seconds, and this one ends "
+        "within about 10 minutes."
+    ) in response.content.decode()
     assert Job.objects.filter(organization__slug="acme").count() == 6
+
+
+def test_a_sync_whose_lease_ends_within_a_minute_says_only_to_try_again_in_a_minute(
+    client, synced, owner
+):
+    GreenhouseConnection.objects.update(lock_expires_at=timezone.now() + timedelta(seconds=30))
+
+    response = signed_in_as(client, owner).post(DELETE_URL, {"confirm": "acme"})
+
+    assert f"{REFUSED} Try again in a minute.</" in response.content.decode()
+    assert Organization.objects.filter(slug="acme").exists()
 
 
 def test_a_failed_delete_keeps_everything_and_frees_the_sync_lock(
