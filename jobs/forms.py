@@ -479,10 +479,10 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
 
     def save(self, commit: bool = True) -> Organization:
         organization = super().save(commit=False)
-        if commit:
-            # Only these columns: the row also counts the day's invitations, which a request
-            # running meanwhile may have moved on; writing the old count back would reopen the cap.
-            organization.save(update_fields=self.changed_data)
+        # Only these columns: the row also counts the day's invitations, which a request
+        # running meanwhile may have moved on; writing the old count back would reopen the cap.
+        if commit and not fields_save_if_row_exists(organization, self.changed_data):
+            raise Organization.DoesNotExist("the org was deleted since the form read it")
         return organization
 
 

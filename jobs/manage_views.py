@@ -476,10 +476,13 @@ def _profile(
     form = OrganizationProfileForm(request.POST, instance=copy(organization))
     if not form.is_valid():
         return form
+    try:
+        form.save()  # only what changed (nothing, if nothing did); finds the org gone either way
+    except Organization.DoesNotExist:
+        raise Http404("deleted by another admin meanwhile") from None
     if not form.has_changed():
         _nothing_changed(request, "your public page stays as it is")
         return redirect("manage:settings", slug=organization.slug)
-    form.save()
     organization.mark_listing_changed()  # its name and description are in its feed
     listing_cache_invalidate(organization=organization)  # its name is on site-wide pages
     logger.info(
@@ -623,13 +626,15 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if LATER_PAGE_RE.fullmatch(request.GET.get("page", "")):
         list_url += f"?page={request.GET['page']}"
     if request.method == "POST" and form.is_valid():
-        if not form.has_changed():
-            _nothing_changed(request, f"“{job.title}” stays as it is")
-            return redirect(list_url)
         try:
+            # Only what changed, so nothing for a form sent as shown; either way a job deleted
+            # since the request read it (with its org) is not found, not said to stay as it is.
             form.save()
         except Job.DoesNotExist:
             raise Http404("deleted with its organization meanwhile") from None
+        if not form.has_changed():
+            _nothing_changed(request, f"“{job.title}” stays as it is")
+            return redirect(list_url)
         organization.mark_listing_changed()
         listing_cache_invalidate(organization=organization)
         messages.success(request, f"Saved “{job.title}”.")

@@ -48,7 +48,8 @@ SCRIPT_SUBTAG_RE = re.compile(r"[a-z]{2,3}(?:-[a-z]{3}){0,3}-([a-z]{4})(?:-|$)",
 def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool:
     """Save `fields` of `instance` under a lock on its row; False, saving nothing, if the row was
     deleted since it was read. The lock makes a delete in another request wait for this save, or
-    this one see the row gone, instead of an error."""
+    this one see the row gone, instead of an error. No fields saves nothing: it only tells
+    whether the row is still there."""
     with transaction.atomic():
         if not type(instance).objects.select_for_update().filter(pk=instance.pk).exists():
             return False

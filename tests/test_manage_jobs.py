@@ -328,6 +328,23 @@ def test_a_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
     assert response.status_code == 404
 
 
+def test_an_unchanged_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
+    """It said "Nothing changed: … stays as it is." of a job no longer there."""
+    form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    clean = manage_views.JobSiteFieldsForm.clean
+
+    def deleted_meanwhile(form: Any) -> Any:  # with its org, after the request read the job
+        Organization.objects.filter(pk=job.organization_id).delete()
+        return clean(form)
+
+    monkeypatch.setattr(manage_views.JobSiteFieldsForm, "clean", deleted_meanwhile)
+
+    response = signed_in.post(edit_url(job), form)
+
+    assert response.status_code == 404
+    assert "may have been removed" in response.content.decode()
+
+
 def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
     title, description = job.title, job.description_html
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -12,6 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from jobs import manage_views
 from jobs.feeds import OrganizationJobsFeed
 from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
@@ -370,6 +372,28 @@ def test_saving_the_profile_unchanged_says_nothing_changed(client, north):
 
     assert "Nothing changed: your public page stays as it is." in html
     assert "Your public page is saved." not in html
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_save_as_the_org_is_deleted_is_not_found(client, north, monkeypatch, changed):
+    """Unchanged, it said "Nothing changed" of an org no longer there; changed, the save failed
+    with a server error."""
+    signed_in = admin_of(client, north)
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=profile])")
+    if changed:
+        page["profile-description"] = "Sails."
+    clean = manage_views.OrganizationProfileForm.clean
+
+    def deleted_meanwhile(form: Any) -> Any:  # by another admin, after the request read the org
+        Organization.objects.filter(pk=north.pk).delete()
+        return clean(form)
+
+    monkeypatch.setattr(manage_views.OrganizationProfileForm, "clean", deleted_meanwhile)
+
+    response = signed_in.post(SETTINGS_URL, page)
+
+    assert response.status_code == 404
+    assert "may have been removed" in response.content.decode()
 
 
 def test_a_description_that_shows_nothing_over_none_keeps_the_feeds_last_modified(client, north):
