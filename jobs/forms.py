@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from jobs.connections import check_board, check_failure_message
@@ -437,9 +438,32 @@ class ChangedFieldsOnly:
             # refused values as the ones shown, and saving it once corrected would write none.
             self.data = self.data.copy()
             for field in unsent:
-                shown = field.field.prepare_value(field.initial)
-                widget = field.field.hidden_widget()
-                self.data[field.html_initial_name] = widget.format_value(shown) or ""
+                self.data[field.html_initial_name] = _as_shown(field.field, field.initial)
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        changed = set(super().changed_data)  # what the page changed, compared as cleaned
+        return [name for name in self.fields if name in changed or _cleaned_by_saving(self[name])]
+
+
+def _as_shown(field: forms.Field, value: Any) -> str:
+    """`value` as the page writes it in the field's hidden input of the value shown."""
+    return field.hidden_widget().format_value(field.prepare_value(value)) or ""
+
+
+def _cleaned_by_saving(bound_field: forms.BoundField) -> bool:
+    """Whether saving the field as sent writes the value stored in the form its field cleans it
+    to: one stored before a rule of that cleaning (spaces at its ends, a control character).
+    Django compares what was sent with what the page showed, both cleaned, so its cleaned form
+    typed over it was no change, and it stayed for good. Only into its own cleaned form: a value
+    another tab saved since the page was shown stays."""
+    field, stored = bound_field.field, bound_field.initial
+    try:
+        stored_cleaned = field.to_python(_as_shown(field, stored))
+    except forms.ValidationError:
+        return False  # a value refused now is changed by typing another
+    sent = bound_field.data
+    return field.has_changed(stored, sent) and not field.has_changed(stored_cleaned, sent)
 
 
 class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):

@@ -606,6 +606,43 @@ def test_saving_a_job_unchanged_says_nothing_changed_and_writes_nothing(signed_i
     assert Organization.objects.get(pk=job.organization_id).listing_changed_at == before
 
 
+@pytest.mark.parametrize(
+    ("stored", "typed", "saved"),
+    [
+        ({"compensation_note": "€60k\x07  "}, {"compensation_note": "€60k"}, "€60k"),
+        ({"tags": ["python", "Python "]}, {"tags": "python"}, ["python"]),
+    ],
+)
+def test_a_value_stored_before_its_cleaning_is_saved_once_typed_cleaned(
+    signed_in, job, stored, typed, saved
+):
+    """Stored by older code (a control character and spaces at its end, a tag twice), it was
+    compared as the field cleans it: its cleaned form typed over it was "Nothing changed", and
+    it stayed for good."""
+    Job.objects.filter(pk=job.pk).update(**stored)
+    form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+
+    response = signed_in.post(edit_url(job), {**form, **typed}, follow=True)
+
+    assert f"Saved “{job.title}”." in response.content.decode()
+    job.refresh_from_db()
+    [name] = stored
+    assert getattr(job, name) == saved
+
+
+def test_a_value_stored_before_its_cleaning_and_replaced_meanwhile_stays_replaced(signed_in, job):
+    """Sent as shown, it is saved cleaned only if still stored as shown: a tab left open does
+    not put back what another tab saved since."""
+    Job.objects.filter(pk=job.pk).update(compensation_note="€60k  ")
+    form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    Job.objects.filter(pk=job.pk).update(compensation_note="€80k")  # from another tab
+
+    signed_in.post(edit_url(job), {**form, "featured": "on"})
+
+    job.refresh_from_db()
+    assert job.featured and job.compensation_note == "€80k"
+
+
 def test_a_refused_edit_shows_the_job_as_it_is_saved(signed_in, job):
     """Ticking Hidden in a form sent back for another field hides nothing yet."""
     response = signed_in.post(edit_url(job), {"hidden": "on", "compensation_note": "€" * 301})

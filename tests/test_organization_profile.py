@@ -396,6 +396,19 @@ def test_a_save_as_the_org_is_deleted_is_not_found(client, north, monkeypatch, c
     assert "may have been removed" in response.content.decode()
 
 
+def test_a_name_stored_before_its_cleaning_is_saved_once_typed_cleaned(client, north):
+    """Its cleaned form typed over it was "Nothing changed" (see test_manage_jobs)."""
+    Organization.objects.filter(pk=north.pk).update(name="North\x1b Wind ")
+    signed_in = admin_of(client, north)
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=profile])")
+
+    response = signed_in.post(SETTINGS_URL, {**page, "profile-name": "North Wind"}, follow=True)
+
+    assert "Your public page is saved." in response.content.decode()
+    north.refresh_from_db()
+    assert north.name == "North Wind"
+
+
 def test_a_description_that_shows_nothing_over_none_keeps_the_feeds_last_modified(client, north):
     """It is saved as none, as it was: the form counted it a change and dated the feed."""
     an_hour_ago = timezone.now() - timedelta(hours=1)
