@@ -75,7 +75,7 @@ class AllJobsFeed(Feed):
         return escape(clean_text(job.excerpt))
 
     def item_pubdate(self, job: Job) -> datetime | None:
-        return job.no_later_than_synced(job.first_published_at)
+        return job.posted_at
 
     def item_updateddate(self, job: Job) -> datetime | None:
         return job.last_changed_at

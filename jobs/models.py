@@ -691,12 +691,19 @@ class Job(WrittenInLanguage, models.Model):
         dates["job_pages_edited_at"] = self.organization.job_pages_edited_at
         return max(filter(None, dates.values()), default=None)
 
+    @property
+    def posted_at(self) -> datetime | None:
+        """When its post was first published, as its page, the lists, jobs.json, the feeds and
+        its JobPosting say it (no_later_than_synced)."""
+        return self.no_later_than_synced(self.first_published_at)
+
     def no_later_than_synced(self, moment: datetime | None) -> datetime | None:
-        """`moment`, a date of its post, as published (a sitemap's lastmod, a feed's dates): no
-        later than the sync that wrote it (synced_at; now, for a job no sync wrote). A post may
-        be dated up to jobs.greenhouse.CLOCK_MARGIN ahead of this site's clock, and a date in
-        the future told crawlers and readers of a change not yet made. The date stored stays
-        Greenhouse's; the sync's, unlike now, is the same at each render (and so the ETag)."""
+        """`moment`, a date of its post, as published (a page's or list's "Posted", jobs.json,
+        a sitemap's lastmod, a feed's dates): no later than the sync that wrote it (synced_at;
+        now, for a job no sync wrote). A post may be dated up to jobs.greenhouse.CLOCK_MARGIN
+        ahead of this site's clock, and a date in the future told visitors, crawlers and readers
+        of a change not yet made. The date stored stays Greenhouse's; the sync's, unlike now, is
+        the same at each render (and so the ETag)."""
         if moment is None:
             return None
         return min(moment, self.synced_at or timezone.now())

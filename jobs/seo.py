@@ -33,9 +33,7 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
         "title": job.title,
         "description": job.description_html or job.excerpt or job.title,
         # As the feeds' pubDate: a post dated ahead of this site's clock is not posted yet.
-        "datePosted": (
-            job.no_later_than_synced(job.first_published_at) or job.created_at
-        ).isoformat(),
+        "datePosted": (job.posted_at or job.created_at).isoformat(),
         "hiringOrganization": hiring_organization,
         "identifier": {
             "@type": "PropertyValue",

@@ -348,8 +348,8 @@ def job_as_json(job: Job) -> dict[str, Any]:
         "absolute_url": job.absolute_url,
         "requisition_id": job.requisition_id,
         "language": job.language,
-        "updated_at": job.greenhouse_updated_at,
-        "first_published": job.first_published_at,
+        "updated_at": job.no_later_than_synced(job.greenhouse_updated_at),
+        "first_published": job.posted_at,
         "application_deadline": job.application_deadline,
         "featured": job.featured,
         # As visitors see it and /jobs/?remote= matches it.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from jobs.models import Job, SyncRun
 from jobs.sync import sync_organization
@@ -102,6 +105,24 @@ def test_an_unknown_org_is_a_404_in_json_that_other_sites_may_read(client, db):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"error": "No organization has this address."}
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_post_dated_ahead_is_dated_by_the_sync_that_read_it(client, synced_acme):
+    """Greenhouse's clock may run up to a day ahead of ours (CLOCK_MARGIN): its dates said
+    tomorrow, where the feeds and sitemap said the sync's."""
+    job = Job.objects.listed().first()
+    synced = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    ahead = synced + timedelta(hours=23)
+    Job.objects.filter(pk=job.pk).update(
+        synced_at=synced, greenhouse_updated_at=ahead, first_published_at=ahead
+    )
+
+    (entry,) = (
+        e for e in client.get("/orgs/acme/jobs.json").json()["jobs"] if e["id"] == job.greenhouse_id
+    )
+
+    assert datetime.fromisoformat(entry["updated_at"]) == synced
+    assert datetime.fromisoformat(entry["first_published"]) == synced
 
 
 def test_the_query_count_does_not_grow_with_jobs(client, synced_acme, django_assert_num_queries):

@@ -311,6 +311,27 @@ def test_each_listed_job_says_when_it_was_posted_as_its_page_does(client, org, u
     )
 
 
+@pytest.mark.parametrize("url", ["/", "/jobs/", "/orgs/harbor/"])
+def test_a_post_published_ahead_is_said_posted_when_the_sync_read_it(client, org, url):
+    """Greenhouse's clock may run up to a day ahead of ours (CLOCK_MARGIN): its date said
+    "Posted" tomorrow, where the feeds and its JobPosting said the sync's date."""
+    synced = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    ahead = synced + timedelta(hours=23)
+    job = make_job(org, "Writer", first_published_at=ahead, synced_at=synced)
+
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+
+    meta = page.select_one(".job-item-meta")
+    assert spoken_text(meta).endswith("Posted 4 Dec 2026")
+    assert meta.time["datetime"] == datetime_attribute(synced)
+    job_page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+    posted = job_page.find("dt", string="Posted").find_next("time")
+    assert (posted.get_text(), posted["datetime"]) == (
+        "4 December 2026",
+        datetime_attribute(synced),
+    )
+
+
 def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):
     """With no job open anywhere, /jobs/ said "No open jobs match these filters" of filters
     nobody chose, and linked "See every open job" to itself."""
