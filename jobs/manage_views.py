@@ -72,6 +72,7 @@ from jobs.memberships import (
     invitation_links_of,
     invitation_of,
     invitation_waiting,
+    invitations_that_can_bring_an_admin,
     is_staff_account,
     joined_membership,
     member_invite,
@@ -772,9 +773,16 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "role", Lower("user__email"), Lower("user__username"), "pk"
     )
     invitations = list(organization.invitations.order_by(Lower("email"), "pk"))
-    admin_invitations = [
-        invitation for invitation in invitations if invitation.role == Membership.Role.ADMIN
-    ]
+    has_admin = admins_who_can_sign_in(organization.pk).exists()
+    # Told of only to an org without an admin, as admin_needed_message() tells its last one: not
+    # those no answer makes an admin (the table lists them, with every other invitation).
+    admin_invitations = (
+        []
+        if has_admin
+        else list(
+            invitations_that_can_bring_an_admin(organization.pk).order_by(Lower("email"), "pk")
+        )
+    )
     return render(
         request,
         "manage/members.html",
@@ -785,7 +793,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             # an admin's invitation is waiting. One whose email could not be sent was never
             # seen, and one expired cannot be answered: the page points at their Send again,
             # the quickest way to an admin.
-            "has_admin": admins_who_can_sign_in(organization.pk).exists(),
+            "has_admin": has_admin,
             "admins_invited": [
                 invitation
                 for invitation in admin_invitations

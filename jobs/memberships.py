@@ -630,7 +630,11 @@ def admin_needed_message(membership: Membership) -> str:
     others = members_who_can_sign_in(membership.organization_id).exclude(pk=membership.pk)
     if others.exists():
         return ADMIN_NEEDED_MESSAGE
-    invited = list(_admins_invited(membership.organization_id).order_by(Lower("email"), "pk"))
+    invited = list(
+        invitations_that_can_bring_an_admin(membership.organization_id).order_by(
+            Lower("email"), "pk"
+        )
+    )
     if not invited:
         return ADMIN_INVITE_NEEDED_MESSAGE
     # Not "invite someone" again: the invitations waiting are listed below, as the page says
@@ -668,11 +672,11 @@ def admin_needed_message(membership: Membership) -> str:
     )
 
 
-def _admins_invited(organization_id: int) -> QuerySet[Invitation]:
-    """The org's admin invitations that can bring it another admin: not one to a deactivated
-    account, which cannot sign in to join, nor one to someone who belongs already (the admin
-    going, say: staff added their row, the invitation left waiting), whom joining leaves in
-    their role."""
+def invitations_that_can_bring_an_admin(organization_id: int) -> QuerySet[Invitation]:
+    """The org's admin invitations that can bring it another admin, which the members page and
+    its refusals tell of: not one to a deactivated account, which cannot sign in to join, nor
+    one to someone who belongs already (the admin going, say: staff added their row, the
+    invitation left waiting), whom joining leaves in their role."""
     return Invitation.objects.filter(
         organization=organization_id, role=Membership.Role.ADMIN, user__is_active=True
     ).exclude(user__memberships__organization=organization_id)
@@ -757,7 +761,7 @@ def _another_admin_remedy(membership: Membership) -> str:
     # someone" while one is invited: inviting them again voids the link they have.
     invited = [
         invitation.link_expired or invitation.email_failed
-        for invitation in _admins_invited(organization_id)
+        for invitation in invitations_that_can_bring_an_admin(organization_id)
     ]
     if not invited:
         return "Invite someone as its admin, or delete it, first."

@@ -2615,6 +2615,41 @@ def test_the_members_page_of_an_org_without_an_admin_says_who_is_invited_as_one(
     assert "Invite an admin below" not in prompt()
 
 
+def test_the_members_page_of_an_org_without_an_admin_tells_of_no_invitation_that_cannot_make_one(
+    client, acme, member
+):
+    """An invitation to a deactivated account is never answered, as it cannot sign in to join;
+    one to someone who belongs already (their row added by staff) leaves them in their role.
+    The page said to wait for them to join, where a refusal to the org's last admin does not."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+
+    def prompt() -> str:
+        page = parsed(client.get("/manage/acme/members/"))
+        return " ".join(page.select_one("main").get_text().split())
+
+    def add(email: str) -> None:
+        response = client.post(
+            "/manage/acme/members/", {"action": "add", "email": email, "role": "admin"}
+        )
+        assert response.status_code == 302
+
+    add("carol@acme.example")
+    User.objects.filter(email="carol@acme.example").update(is_active=False)
+    add("dave@acme.example")
+    Membership.objects.create(
+        organization=acme.organization, user=User.objects.get(email="dave@acme.example")
+    )
+    Invitation.objects.filter(email="dave@acme.example").update(email_failed=True)
+
+    text = prompt()
+    assert "Acme Robotics has no admin who can sign in yet. Invite an admin below" in text
+    assert "invited as an admin" not in text
+    assert "press “Send again” by" not in text
+
+    add("erin@acme.example")
+    assert "yet. erin@acme.example is invited as an admin: until they join" in prompt()
+
+
 def test_an_admins_invitation_whose_email_failed_is_shown_not_sent_and_not_as_awaited(
     client, acme, member, monkeypatch, settings
 ):
