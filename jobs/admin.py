@@ -76,6 +76,7 @@ from jobs.memberships import (
     admins_who_can_sign_in,
     can_sign_in,
     membership_delete,
+    organization_admins_lock,
     organizations_only_administered_by,
     other_admins_ensure,
     user_delete,
@@ -529,24 +530,33 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         """An org that has an admin keeps one, as on the members page (jobs.memberships)."""
         super().clean()
-        active_admins = admins_who_can_sign_in(self.instance.pk)
-        if not self.instance.pk or not active_admins.exists():
+        if not self.instance.pk:
             return
         # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
-        # Each row as it will be saved. Django checks no row it shows read-only (to staff who
-        # may only view them): its cleaned_data holds the stored values, an account by its id.
+        # Locked until the page's save commits (Django's admin saves in one transaction), as the
+        # members page locks it: an admin demoted there meanwhile is not counted here as one.
+        organization_admins_lock(self.instance.pk)
+        active_admins = admins_who_can_sign_in(self.instance.pk)
+        if not active_admins.exists():
+            return
+        # The rows Django saves, each as it will be; every other row as stored, read after the
+        # lock: as this form read it before, a row demoted on the members page since was still
+        # an admin. Django saves no row it shows read-only (to staff who may only view them).
+        saved = [form for form in kept if form.has_changed()]
         kept_admins = [
             form
-            for form in kept
-            if form.cleaned_data
-            and form.instance.role == Membership.Role.ADMIN
-            and can_sign_in(form.instance.user)
+            for form in saved
+            if form.instance.role == Membership.Role.ADMIN and can_sign_in(form.instance.user)
         ]
-        edited = [form.instance.pk for form in self.forms if form.instance.pk]
-        if not kept_admins and not active_admins.exclude(pk__in=edited).exists():
+        replaced = [
+            form.instance.pk
+            for form in self.forms
+            if form.instance.pk and (self._should_delete_form(form) or form.has_changed())
+        ]
+        if not kept_admins and not active_admins.exclude(pk__in=replaced).exists():
             raise forms.ValidationError(ADMIN_ADD_NEEDED_MESSAGE)
 
 

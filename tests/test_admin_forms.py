@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from jobs.memberships import ADMIN_ADD_NEEDED_MESSAGE
+from jobs.admin import MembershipForm
+from jobs.memberships import ADMIN_ADD_NEEDED_MESSAGE, membership_role_set
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent, staff_client_with
 
@@ -145,6 +146,43 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     else:
         assert response.status_code == 302
         assert organization.name == "Acme Renamed"
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
+
+
+def row_prefix(data: dict[str, str], membership: Membership) -> str:
+    """The form prefix of the membership's row in the org's admin page's form."""
+    (row,) = (
+        key for key, value in data.items() if key.endswith("-id") and value == str(membership.pk)
+    )
+    return row.removesuffix("-id")
+
+
+def test_an_admin_demoted_on_the_members_page_as_the_form_is_checked_is_not_counted(
+    admin_client, owner, member, monkeypatch
+):
+    """Bob, demoted on the members page once this save had read the org's rows, was still
+    counted as an admin from the row as read, unchanged on the form: Alice, demoted here, left
+    the org with no admin. The rows not saved are counted as stored, read under the org's lock."""
+    organization = owner.memberships.get().organization
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    data = organization_form(admin_client, organization)
+    data[f"{row_prefix(data, owner.memberships.get())}-role"] = Membership.Role.MEMBER
+    validate_unique = MembershipForm.validate_unique
+    demoted = []
+
+    def then_demoted(form: MembershipForm) -> None:  # each row's, once the rows were read
+        validate_unique(form)
+        if not demoted:
+            membership_role_set(membership=member.memberships.get(), role=Membership.Role.MEMBER)
+            demoted.append(member)
+
+    monkeypatch.setattr(MembershipForm, "validate_unique", then_demoted)
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert demoted
+    assert response.status_code == 200
+    assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 

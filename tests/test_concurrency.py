@@ -288,3 +288,59 @@ def test_two_admins_deactivated_at_once_leave_one_who_can_sign_in(acme):
     assert sorted(type(result).__name__ for result in results) == ["MembershipError", "NoneType"]
     assert all(r is None or isinstance(r, MembershipError) for r in results)
     assert User.objects.filter(is_active=True, memberships__role="admin").count() == 1
+
+
+@on_postgresql
+def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_one(
+    admin_client, owner, member, monkeypatch
+):
+    """Django's admin checked its member rows without the org's lock: the members page,
+    demoting Bob between that check and the save, still found Alice an admin, and the save then
+    demoted her, leaving no admin. Under the lock, the members page waits for the save and is
+    refused."""
+    from jobs.admin import OrganizationAdmin
+    from jobs.memberships import membership_role_set
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    alice = str(owner.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alice)
+    data[row.removesuffix("-id") + "-role"] = Membership.Role.MEMBER
+    outcome: list[Any] = []
+
+    def demote_bob() -> None:
+        try:
+            membership = Membership.objects.get(user=member)
+            outcome.append(membership_role_set(membership=membership, role="member"))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    members_page = threading.Thread(target=demote_bob)
+    save_model = OrganizationAdmin.save_model
+
+    def members_page_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
+        # Its forms checked, nothing written yet: the members page's demotion either waits on a
+        # lock the admin holds, or (none held) runs to its end.
+        members_page.start()
+        deadline = time.monotonic() + 30
+        while members_page.is_alive() and not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the members page neither waited nor ended"
+            time.sleep(0.05)
+        save_model(self, *args)
+
+    monkeypatch.setattr(OrganizationAdmin, "save_model", members_page_meanwhile)
+
+    response = admin_client.post(page, data)
+    members_page.join(timeout=30)
+
+    assert response.status_code == 302
+    assert [type(result) for result in outcome] == [MembershipError]
+    assert sorted(organization.memberships.values_list("user__username", "role")) == [
+        ("alice", "member"),
+        ("bob", "admin"),
+    ]
