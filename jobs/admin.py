@@ -71,10 +71,13 @@ from jobs.forms import (
     validate_username_shows,
 )
 from jobs.memberships import (
+    ADMIN_ADD_ASK_MESSAGE,
     ADMIN_ADD_NEEDED_MESSAGE,
+    ADMIN_NEEDED_MESSAGE,
     MembershipError,
     admins_who_can_sign_in,
     can_sign_in,
+    members_who_can_sign_in,
     membership_delete,
     organization_admins_lock,
     organizations_only_administered_by,
@@ -523,6 +526,11 @@ class InlinesOfRelatedObjectLinks:
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
+    # What the staff member saving may do, set for each request (MembershipInline.get_formset):
+    # the refusal to leave the org without an admin asks only what they can do.
+    staff_may_add_rows = True
+    staff_may_change_rows = True
+
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
             membership_delete(obj)  # with any invitation, whose link would re-add them
@@ -557,7 +565,17 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             if form.instance.pk and (self._should_delete_form(form) or form.has_changed())
         ]
         if not kept_admins and not active_admins.exclude(pk__in=replaced).exists():
-            raise forms.ValidationError(ADMIN_ADD_NEEDED_MESSAGE)
+            raise forms.ValidationError(self._admin_needed_message(replaced))
+
+    def _admin_needed_message(self, replaced: list[int]) -> str:
+        """What these staff can do for the org to keep an admin: add one, or else make one of
+        a member who can sign in whose row the save leaves as it is, or else ask."""
+        if self.staff_may_add_rows:
+            return ADMIN_ADD_NEEDED_MESSAGE
+        others = members_who_can_sign_in(self.instance.pk).exclude(pk__in=replaced)
+        if self.staff_may_change_rows and others.exists():
+            return ADMIN_NEEDED_MESSAGE
+        return ADMIN_ADD_ASK_MESSAGE
 
 
 class MembershipForm(forms.ModelForm):
@@ -618,6 +636,12 @@ class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "organization")  # __str__
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # a class made for this request
+        formset.staff_may_add_rows = self.has_add_permission(request, obj)
+        formset.staff_may_change_rows = self.has_change_permission(request, obj)
+        return formset
 
 
 class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):

@@ -69,6 +69,8 @@ ADMIN_NEEDED = "An organization needs at least one admin who can sign in."
 ADMIN_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Make someone else an admin first."
 # Said in Django's admin, where staff add member rows themselves, whoever else belongs already.
 ADMIN_ADD_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Add another admin first."
+# Said there instead to staff who may not add member rows.
+ADMIN_ADD_ASK_MESSAGE = f"{ADMIN_NEEDED} Ask staff who may add members to add another admin first."
 # Said instead where nobody else who can sign in belongs to the org: there is nobody to make one.
 # Not "nobody else belongs": the members list shows a deactivated account, or an invited one.
 ADMIN_NOBODY_ELSE = (

@@ -10,7 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from jobs.admin import MembershipForm
-from jobs.memberships import ADMIN_ADD_NEEDED_MESSAGE, membership_role_set
+from jobs.memberships import (
+    ADMIN_ADD_ASK_MESSAGE,
+    ADMIN_ADD_NEEDED_MESSAGE,
+    ADMIN_NEEDED_MESSAGE,
+    membership_role_set,
+)
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent, staff_client_with
 
@@ -141,7 +146,7 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     organization.refresh_from_db()
     if removed:
         assert response.status_code == 200
-        assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
+        assert ADMIN_ADD_ASK_MESSAGE in response.content.decode()  # they may add no row
         assert organization.name == "Acme Robotics"
     else:
         assert response.status_code == 302
@@ -183,6 +188,36 @@ def test_an_admin_demoted_on_the_members_page_as_the_form_is_checked_is_not_coun
     assert demoted
     assert response.status_code == 200
     assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
+
+
+@pytest.mark.parametrize(
+    ("may", "bob_signs_in", "told"),
+    [
+        ("add_membership", True, ADMIN_ADD_NEEDED_MESSAGE),
+        ("change_membership", True, ADMIN_NEEDED_MESSAGE),
+        ("change_membership", False, ADMIN_ADD_ASK_MESSAGE),
+    ],
+    ids=["may-add", "may-make-bob-admin", "may-change-nobody-else-signs-in"],
+)
+def test_staff_removing_the_only_admin_are_told_what_they_may_do_first(
+    owner, member, may, bob_signs_in, told
+):
+    """Staff who may delete member rows but not add them were told to add another admin first,
+    which they cannot: they are asked to make a member who can sign in one, or else to ask
+    staff who may add members."""
+    organization = owner.memberships.get().organization
+    User.objects.filter(pk=member.pk).update(is_active=bob_signs_in)
+    clerk = staff_client_with(
+        "view_organization", "change_organization", "view_membership", "delete_membership", may
+    )
+    data = organization_form(clerk, organization)
+    data[f"{row_prefix(data, owner.memberships.get())}-DELETE"] = "on"
+
+    response = clerk.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert told in response.content.decode()
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
