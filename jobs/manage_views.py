@@ -94,7 +94,7 @@ from jobs.permissions import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.selectors import JobsForAdmins, with_department_paths
-from jobs.status import run_result_text, sync_status
+from jobs.status import moment_text, run_result_text, sync_status
 from jobs.text import ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import THROTTLED_CODE, client_ip
 
@@ -684,6 +684,12 @@ def _refresh(connection: GreenhouseConnection | None) -> tuple[int, str]:
         seconds = settings.SYNC_REFRESH_COOLDOWN_SECONDS
         return messages.INFO, (
             f"Greenhouse was asked less than {seconds} seconds ago; try again in a moment."
+        )
+    if outcome is RefreshOutcome.GREENHOUSE_WAIT:
+        wait_until = moment_text(connection.greenhouse_wait_until)
+        return messages.INFO, (
+            f"Greenhouse asked this site to wait until {wait_until} before asking again, so no "
+            "sync was queued. Refresh now works again after that."
         )
     return REFRESH_MESSAGES[outcome]
 

@@ -58,6 +58,7 @@ class RefreshOutcome(enum.Enum):
     ALREADY_QUEUED = "already_queued"
     ALREADY_RUNNING = "running"
     COOLDOWN = "cooldown"
+    GREENHOUSE_WAIT = "greenhouse_wait"  # the wait Greenhouse asked for (Retry-After) is not over
     DISCONNECTED = "disconnected"  # the connection was deleted after the caller read it
 
 
@@ -207,21 +208,27 @@ def queued_marker_clear(connection_id: int, *, queued_at: datetime | None = None
 def request_refresh(
     connection: GreenhouseConnection, *, trigger: SyncRun.Trigger = SyncRun.Trigger.MANUAL
 ) -> RefreshOutcome:
-    """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted;
-    its run is recorded with `trigger` (Refresh now, unless a board was just connected).
+    """Queue a sync now unless one was queued in the last minutes, runs, or was just attempted,
+    or, for Refresh now, Greenhouse asked to be left alone until later; its run is recorded with
+    `trigger` (Refresh now, unless a board was just connected).
 
     Call it outside a transaction: the sync carries the queue mark written here, and a worker
     that took it before the mark was committed would find the org marked otherwise and skip it.
     """
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
-    claimed = (
+    claimable = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
         .filter(_not_queued(now, lost_after=REFRESH_RESEND_AFTER))
         .filter(GreenhouseConnection.unlocked(now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
-        .update(queued_at=now)
     )
+    # Asked again before its Retry-After has passed, Greenhouse only rate limits longer, and
+    # every org's syncs with it. A board just connected was checked, and answered, meanwhile.
+    waits = trigger == SyncRun.Trigger.MANUAL
+    if waits:
+        claimable = claimable.exclude(greenhouse_wait_until__gt=now)
+    claimed = claimable.update(queued_at=now)
     if claimed:
         enqueue_claimed_syncs([connection.pk], claimed_at=now, trigger=trigger)
         connection.queued_at = now
@@ -234,6 +241,9 @@ def request_refresh(
         return RefreshOutcome.ALREADY_RUNNING
     if connection.queued_at is not None:
         return RefreshOutcome.ALREADY_QUEUED
+    wait_until = connection.greenhouse_wait_until
+    if waits and wait_until is not None and wait_until > now:
+        return RefreshOutcome.GREENHOUSE_WAIT
     return RefreshOutcome.COOLDOWN
 
 

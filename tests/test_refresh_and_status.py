@@ -65,6 +65,18 @@ def test_refresh_right_after_a_sync_is_cooled_down(signed_in, acme, queued, sett
     assert queued == [] and "less than 30 seconds ago" in response.content.decode()
 
 
+def test_refresh_within_greenhouses_retry_after_says_until_when(signed_in, acme, queued):
+    wait_until = timezone.now() + timedelta(hours=1)
+    GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
+
+    response = signed_in.post(REFRESH_URL, **JSON)
+
+    assert queued == [] and response.json()["message"] == (
+        f"Greenhouse asked this site to wait until {moment_text(wait_until)} before asking "
+        "again, so no sync was queued. Refresh now works again after that."
+    )
+
+
 def test_refresh_of_a_paused_connection_says_to_resume_first(signed_in, acme, queued):
     GreenhouseConnection.objects.update(enabled=False)
     response = signed_in.post(REFRESH_URL, follow=True)

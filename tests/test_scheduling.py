@@ -683,6 +683,34 @@ def test_refresh_right_after_a_sync_is_cooled_down(acme, queued, settings):
     assert queued == []
 
 
+def test_refresh_waits_out_the_retry_after_greenhouse_asked_for(acme, queued, settings):
+    """Asked again sooner, Greenhouse only rate limits longer: Refresh now queued a sync 30
+    seconds after a 429 that asked for an hour."""
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    now = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        last_attempt_at=now - timedelta(minutes=1), greenhouse_wait_until=now + timedelta(hours=1)
+    )
+
+    assert request_refresh(acme) is RefreshOutcome.GREENHOUSE_WAIT
+    assert queued == []
+
+
+def test_connecting_a_board_again_queues_its_sync_within_greenhouses_wait(acme, queued):
+    """The board was just checked, and Greenhouse answered: the wait is over for it."""
+    wait_until = timezone.now() + timedelta(hours=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=wait_until)
+
+    assert request_refresh(acme, trigger=SyncRun.Trigger.CONNECT) is RefreshOutcome.QUEUED
+
+
+def test_refresh_once_greenhouses_wait_has_passed_queues_one(acme, queued):
+    past = timezone.now() - timedelta(seconds=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=past)
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+
+
 def test_refresh_exactly_the_cooldown_after_a_sync_queues_one(acme, queued, settings, monkeypatch):
     settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
     now = timezone.now()
