@@ -939,6 +939,9 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
     membership = form.cleaned_data["membership"]
     who = membership.user.email or membership.user.get_username()
     role = form.cleaned_data.get("role", "")
+    if action == "role" and role == membership.role:
+        _nothing_changed(request, f"{who} is still {membership.role_in_words}")
+        return redirect("manage:members", slug=organization.slug)
     giving_up_admin = membership.user == request.user and role == Membership.Role.MEMBER
     if (action == "remove" or giving_up_admin) and not request.POST.get("confirmed"):
         if membership_is_last_admin(membership):

@@ -3062,6 +3062,22 @@ def test_it_sets_a_members_role(signed_in, member):
     assert membership.role == Membership.Role.ADMIN
 
 
+def test_a_role_set_to_the_one_a_member_has_says_nothing_changed(signed_in, member):
+    """Set role pressed on the role shown said "bob@acme.example's role is now Member.", as if
+    something had changed; the other forms sent as shown say that nothing did."""
+    membership = Membership.objects.get(user=member)
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "role", "membership": membership.pk, "role": "member"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Nothing changed: bob@acme.example is still a member." in html
+    assert "role is now" not in html
+
+
 def test_a_role_the_site_does_not_have_is_refused(signed_in, member):
     membership = Membership.objects.get(user=member)
 
