@@ -116,12 +116,14 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 
 # The backends that deliver no email, each with what it does with one instead. The console
-# and file-based backends also keep their links (password resets, invitations, address
-# changes), which sign in whoever reads them.
+# backend also keeps their links (password resets, invitations, address changes) in the log,
+# where they sign in whoever reads it.
 UNSENT_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend": "writes them into the log",
-    # Into Django's EMAIL_FILE_PATH, which no environment variable sets here: each send fails.
-    "django.core.mail.backends.filebased.EmailBackend": "writes them to files",
+    # It would write them into Django's EMAIL_FILE_PATH, which no environment variable sets.
+    "django.core.mail.backends.filebased.EmailBackend": (
+        "fails on each one: EMAIL_FILE_PATH, the folder it writes them to, is not set here"
+    ),
     "django.core.mail.backends.locmem.EmailBackend": "keeps them in memory, for tests",
     "django.core.mail.backends.dummy.EmailBackend": "throws them away",
 }
@@ -139,7 +141,7 @@ def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             f"{done_instead}.",
             hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (the "
             "default) and DJANGO_EMAIL_HOST: no one gets a password reset, invitation or sync "
-            "alert, and links written into the log or a file sign in whoever reads them.",
+            "alert, and links written into the log sign in whoever reads it.",
             id="orgsite.W007",
         )
     ]

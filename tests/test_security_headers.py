@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import get_connection
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
@@ -438,6 +439,24 @@ def test_check_deploy_warns_when_emails_reach_no_one(settings, backend, debug, w
 
     assert len(found) == warned  # one message, which names the backend
     assert all(f"Emails are not sent: DJANGO_EMAIL_BACKEND is {backend!r}" in m for m in found)
+
+
+def test_check_deploy_says_the_file_based_backend_fails_on_each_email(settings):
+    """W007 said the file-based backend writes the emails to files: with no EMAIL_FILE_PATH,
+    which nothing here sets, it cannot be made, and each email fails as it is sent."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.DEBUG = False
+
+    [warning] = [
+        message
+        for message in run_checks(include_deployment_checks=True)
+        if message.id == "orgsite.W007"
+    ]
+
+    with pytest.raises(TypeError):
+        get_connection()
+    assert "fails on each one: EMAIL_FILE_PATH" in warning.msg
+    assert "or a file" not in warning.hint
 
 
 @pytest.mark.parametrize(
