@@ -85,10 +85,16 @@ NOT_LISTED = {
     "greenhouse %s status=": A_FAILED_REQUEST,
 }
 
-WATCHED_LEVELS = {"warning", "error", "exception", "critical"}
+# A logger's methods at WARNING or above, `warn` and `fatal` being old names of two of them.
+WATCHED_LEVELS = {"warning", "warn", "error", "exception", "critical", "fatal"}
+# What a logger call is made on, as written: `logger`, another logger named so, or the logging
+# module (its root logger, or one it gets).
+LOGGER = re.compile(r"logger\b|^logging\b")
 # A helper that logs its callers' lines, each beginning with an argument named here, then
 # " connection=".
 HELPERS = {"_retry_after_database_error": ("what", "failed")}
+# How such a helper's message begins: the start its caller gives, formatted in.
+HELPER_MESSAGE = "%s connection="
 
 
 def what_to_monitor() -> str:
@@ -98,48 +104,57 @@ def what_to_monitor() -> str:
 
 @functools.cache
 def lines_logged() -> frozenset[str]:
-    """How each line of the sync code logged at WARNING or above begins: its message as
-    written, or, for a helper's, the start that each caller (or the default) gives it."""
+    """How each line of the sync code logged at WARNING or above begins."""
+    return frozenset(
+        line for path in SYNC_CODE for line in lines_logged_in((ROOT / path).read_text(), path)
+    )
+
+
+def lines_logged_in(source: str, path: str) -> set[str]:
+    """How each line of `source` logged at WARNING or above begins: its message as written,
+    or, for a helper's, the start that each caller (or the default) gives it."""
     lines = set()
-    for path in SYNC_CODE:
-        tree = ast.parse((ROOT / path).read_text(), path)
-        helpers = [
-            node
-            for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef) and node.name in HELPERS
-        ]
-        in_helpers = {id(node) for helper in helpers for node in ast.walk(helper)}
-        for helper in helpers:
-            arguments = zip(helper.args.kwonlyargs, helper.args.kw_defaults, strict=True)
+    tree = ast.parse(source, path)
+    helpers = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name in HELPERS
+    ]
+    in_helpers = {id(node) for helper in helpers for node in ast.walk(helper)}
+    for helper in helpers:
+        arguments = zip(helper.args.kwonlyargs, helper.args.kw_defaults, strict=True)
+        lines |= {
+            _helper_line(default)
+            for argument, default in arguments
+            if argument.arg in HELPERS[helper.name] and default is not None
+        }
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        if getattr(call.func, "id", None) in HELPERS:
             lines |= {
-                _helper_line(default)
-                for argument, default in arguments
-                if argument.arg in HELPERS[helper.name] and default is not None
+                _helper_line(keyword.value)
+                for keyword in call.keywords
+                if keyword.arg in HELPERS[call.func.id]
             }
-        for call in ast.walk(tree):
-            if not isinstance(call, ast.Call) or id(call) in in_helpers:
-                continue
-            if getattr(call.func, "id", None) in HELPERS:
-                lines |= {
-                    _helper_line(keyword.value)
-                    for keyword in call.keywords
-                    if keyword.arg in HELPERS[call.func.id]
-                }
-            elif getattr(getattr(call.func, "value", None), "id", None) == "logger" and (
-                message := _logged_message(call)
-            ):
-                lines.add(message)
-    return frozenset(lines)
+        # A helper's other lines are its own, read as any other.
+        elif (message := _logged_message(call)) and not (
+            id(call) in in_helpers and message.startswith(HELPER_MESSAGE)
+        ):
+            lines.add(message)
+    return lines
 
 
 def _helper_line(start: ast.expr) -> str:
     assert isinstance(start, ast.Constant), f"line {start.lineno}: a start written out"
-    return f"{start.value} connection="
+    return HELPER_MESSAGE.replace("%s", start.value)
 
 
 def _logged_message(call: ast.Call) -> str | None:
     """The message of a logger call at WARNING or above (any level for logger.log), which must
     be written out, so that this test can read it."""
+    if not isinstance(call.func, ast.Attribute) or not LOGGER.search(ast.unparse(call.func.value)):
+        return None
     level = call.func.attr
     if level not in WATCHED_LEVELS | {"log"}:
         return None
@@ -171,3 +186,39 @@ def test_each_line_left_out_is_still_logged():
     assert [
         start for start in NOT_LISTED if not any(line.startswith(start) for line in lines_logged())
     ] == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'logger.warn("sync new line org=%s", slug)',
+        'logging.warning("sync new line org=%s", slug)',
+        'logging.getLogger("jobs").error("sync new line org=%s", slug)',
+        'audit_logger.critical("sync new line org=%s", slug)',
+        'logger.log(logging.ERROR, "sync new line org=%s", slug)',
+    ],
+)
+def test_it_reads_a_line_logged_on_any_logger_by_any_name_of_its_level(call):
+    """A line logged with `warn`, on the root logger or on a logger not named `logger` was not
+    read, so it could be left out of the README unnoticed."""
+    assert lines_logged_in(f"def sync(slug):\n    {call}\n", "jobs/sync.py") == {
+        "sync new line org=%s"
+    }
+
+
+def test_it_reads_a_helpers_own_lines_beside_those_it_logs_for_its_callers():
+    """Every call inside the retry helper was skipped, a line of its own with them."""
+    source = (
+        'def _retry_after_database_error(*, what, failed="sync failed"):\n'
+        '    logger.warning("%s connection=%s", what, 1)\n'
+        '    logger.warning("sync retry not marked connection=%s", 1)\n'
+        "\n"
+        "def sync_org():\n"
+        '    _retry_after_database_error(what="sync lost the database")\n'
+    )
+
+    assert lines_logged_in(source, "jobs/tasks.py") == {
+        "sync failed connection=",
+        "sync lost the database connection=",
+        "sync retry not marked connection=%s",
+    }
