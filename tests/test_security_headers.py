@@ -393,7 +393,6 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://127.0.1.1:6379/0", True),  # Debian's address for the machine's own name
         ("redis://0.0.0.0:6379/0", True),
         ("redis://[::]:6379/0", True),
-        (f"redis://{socket.gethostname()}:6379/0", True),
         ("redis://127.0.0.1:6379/1", False),
         ("redis://127.0.0.1:6380/0", False),
         ("redis://128.0.0.1:6379/0", False),
@@ -405,6 +404,29 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
 ):
     """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written. So
     are the rest of 127.0.0.0/8, 0.0.0.0 and the machine's own name, which were not."""
+    settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
+    settings.CACHE_URL = cache_url
+
+    found = [message.id for message in local_defaults_check()]
+
+    assert ("orgsite.W005" in found) is shared
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "shared"),
+    [
+        ("redis://web-1:6379/0", True),
+        ("redis://WEB-1:6379/0", True),
+        ("redis://web-1:6379/1", False),
+    ],
+)
+def test_check_deploy_knows_this_machines_own_name_for_the_brokers_redis(
+    settings, monkeypatch, cache_url, shared
+):
+    """The machine's own name is this machine, with capitals too (as macOS may give it; a URL's
+    host is read in lower case). Read from the machine the tests ran on, the name proved
+    neither, and nothing at all where that machine is named localhost."""
+    monkeypatch.setattr(socket, "gethostname", lambda: "Web-1")
     settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
     settings.CACHE_URL = cache_url
 
