@@ -52,6 +52,10 @@ CJK_LETTERS = (
     "\U0001b000-\U0001b16f\U00020000-\U000323af"
 )
 CJK_LETTERS_RE = re.compile(f"[{CJK_LETTERS}]+")
+# Half-width katakana and their voiced marks (U+FF9E, U+FF9F), which follow the kana they voice.
+HALF_WIDTH_KANA_RE = re.compile("[\uff66-\uff9f]")
+# A kana and the voiced mark after it, one of them half-width ("ｼﾞ", "シﾞ", "ｼ\u3099").
+KANA_AND_VOICED_MARK_RE = re.compile("[\u3041-\u30ff\uff66-\uff9d][\uff9e\uff9f\u3099\u309a]")
 # Those letters, and the characters that fold to some (fold_accents): "㈱", "㍿", "🈁".
 FOLDS_TO_CJK_LETTER_RE = re.compile(f"[{CJK_LETTERS}\u3200-\u33ff\U0001f200-\U0001f2ff]")
 # PostgreSQL's parser reads "C++", "C#" and "F#" as the one-letter words "c" and "f", so that
@@ -176,8 +180,8 @@ def fold_accents(text: str) -> str:
     """The text as people type it without accents: "München" as "Munchen", "Straße" as
     "Strasse", "ﬁ" as "fi" (NFKD), and without the characters that show nothing (IGNORABLE_RE):
     "py\u200bthon" as "python", but a zero-width space between Thai words (SCRIPT_WORD_BREAK_RE)
-    as a space. Case is kept, and letters without such accents ("ジ", "한") stay as written,
-    composed (NFC).
+    as a space, and half-width kana in full width, with their voiced marks ("ｼﾞ" as "ジ"). Case
+    is kept, and letters without such accents ("ジ", "한") stay as written, composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
     dash or a curly quote, so few are ASCII alone, and decomposing whole posts took 4 to 40
@@ -200,9 +204,20 @@ def _folded(text: str) -> tuple[str, str]:
     if not unicodedata.is_normalized("NFC", others):
         text = composed(text)
         others = _beyond_ascii(text)
-    for character, plain in _foldings(frozenset(others)):
+    foldings, half_width_kana = _foldings(frozenset(others))
+    if half_width_kana:
+        # A half-width kana's voiced mark is a character of its own, which folds to a combining
+        # mark: "ｼﾞ" folded one by one was "シ" and a mark, which no word typed in full width
+        # found. Each such pair is read as NFKC reads it ("ジ"): composing the whole text
+        # instead took a post in half-width kana 0.8 ms to fold, where this takes 0.2.
+        text = KANA_AND_VOICED_MARK_RE.sub(_nfkc_of, text)
+    for character, plain in foldings:
         text = text.replace(character, plain)
     return text, others
+
+
+def _nfkc_of(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match[0])
 
 
 def as_searched(text: str) -> str:
@@ -270,11 +285,13 @@ def _long_combining_run_re() -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=1024)  # posts of a board mostly hold the same few
-def _foldings(characters: frozenset[str]) -> list[tuple[str, str]]:
-    """Those of the characters that fold, each with what it folds to."""
+def _foldings(characters: frozenset[str]) -> tuple[list[tuple[str, str]], bool]:
+    """Those of the characters that fold, each with what it folds to, and whether any is a
+    half-width kana (HALF_WIDTH_KANA_RE)."""
     ordered = sorted(characters)
     # Folded in one go, kept apart by "\0", which nothing composes with.
     joined = IGNORABLE_RE.sub("", "\0".join(ordered))
     folded = unicodedata.normalize("NFKD", joined.translate(UNACCENTED_LETTERS))
     plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded)).split("\0")
-    return [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]
+    foldings = [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]
+    return foldings, bool(HALF_WIDTH_KANA_RE.search(joined))

@@ -634,6 +634,55 @@ def test_0057_makes_a_han_or_kana_word_inside_a_run_stored_before_it_found():
     assert Job.objects.get(greenhouse_id=1).title == "数据分析师"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_0058_makes_half_width_kana_with_their_voiced_marks_stored_before_it_found():
+    """As 0057 stored them, a half-width kana's voiced mark stood apart from its kana ("ﾃﾞ" as
+    "テ ゙"): "データ" missed the org ﾃﾞｰﾀ and "エンジニア" the title "ｴﾝｼﾞﾆｱ". Names, titles and
+    tags are stored as searched from what they are; a search text, as searched again."""
+    migrate_with_jobs(
+        ("jobs", "0057_search_han_and_kana_letters_apart"),
+        ("jobs", "0058_search_half_width_kana_with_their_marks"),
+        organization={"name": "ﾃﾞｰﾀ", "search_name": "テ \u3099 ー タ", "slug": "deta"},
+        jobs=[(1, "ｴﾝｼﾞﾆｱ", "Tokyo"), (2, "Welder", "数据分析师")],
+        tags={2: ["ﾃﾞｰﾀ分析"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("エンジニア") == ["ｴﾝｼﾞﾆｱ"]
+    assert found("データ") == ["Welder", "ｴﾝｼﾞﾆｱ"]
+    assert found("データ分析") == found("数据") == ["Welder"]
+    assert Organization.objects.get(slug="deta").search_name == "デ ー タ"
+
+
+half_width_kana = importlib.import_module(
+    "jobs.migrations.0058_search_half_width_kana_with_their_marks"
+)
+
+
+def test_0058_reads_again_the_posts_whose_search_text_holds_a_voiced_mark_apart(
+    fake_greenhouse,
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["content"] = html.escape("<p>ﾊﾟｲｿﾝとﾃﾞｰﾀ分析</p>")
+    posts[1]["content"] = html.escape("<p>パイソンとデータ分析</p>")
+    jobs = jobs_synced_from(fake_greenhouse, posts[:2])
+    assert half_width_kana.search_fields_to_store(apps) == []  # as the sync stores them
+    # As code between 0057 and 0058 stored it: each voiced mark apart from its kana.
+    damaged = jobs[0].search_text.replace("パ", "ハ \u309a").replace("デ", "テ \u3099")
+    Job.objects.filter(pk=jobs[0].pk).update(search_text=damaged)
+
+    half_width_kana.store_half_width_kana_with_their_marks(apps, None)
+
+    assert_read_again({jobs[0].pk}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    assert Job.objects.get(pk=jobs[0].pk).search_text == jobs[0].search_text
+    assert {job.pk for job in job_search(query="パイソン データ")} == {jobs[0].pk, jobs[1].pk}
+
+
 def test_0031_leaves_code_that_predates_it_able_to_connect_a_board():
     """While a deploy is under way, workers of the code before 0031 still run against its
     tables: the rows they insert leave its columns out, and the database fills them."""

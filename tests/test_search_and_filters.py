@@ -916,6 +916,19 @@ def test_a_full_width_minus_or_quote_typed_with_han_or_kana_reads_as_its_ascii_s
     assert titles_found_among_han_and_kana_jobs(query) == expected
 
 
+@pytest.mark.parametrize("query", ["エンジニア", "ｴﾝｼﾞﾆｱ", "パイソン", "ﾊﾟｲｿﾝ", "ﾃﾞｰﾀ"])
+def test_half_width_kana_and_their_voiced_marks_find_and_are_found_by_the_full_width_word(
+    db, query
+):
+    """A half-width kana's voiced mark is a character of its own: folded one by one, "ｼﾞ" was
+    "シ" and a mark apart, so "エンジニア" missed the title "ｴﾝｼﾞﾆｱ", as NFKC reads them alike."""
+    org = Organization.objects.create(name="ﾃﾞｰﾀ", slug="deta")
+    make_job(org, "ｿﾌﾄｳｪｱｴﾝｼﾞﾆｱ", search_text=as_searched("ﾊﾟｲｿﾝ"))
+    make_job(org, "ソフトウェアエンジニア", search_text=as_searched("パイソン"))
+
+    assert len(job_search(query=query)) == 2
+
+
 def test_a_han_or_kana_word_of_a_tag_or_the_org_name_is_found_after_a_long_han_text(db):
     """A tsvector numbers no word past 16,383, and each Han letter is a word: joined after a
     text of more, every letter of the tags and the name was 16,383, none in a row with the
