@@ -38,7 +38,14 @@ from django.db.models.lookups import IContains, Lookup
 
 from jobs.greenhouse import JobPost, fingerprint
 from jobs.models import Job, Organization
-from jobs.text import CJK_LETTERS, CJK_LETTERS_RE, FOLDS_TO_CJK_LETTER_RE, as_searched, fold_accents
+from jobs.text import (
+    CJK_LETTERS,
+    CJK_LETTERS_RE,
+    FOLDS_TO_CJK_LETTER_RE,
+    as_searched,
+    fold_accents,
+    with_cplusplus_words,
+)
 
 SEARCH_TEXT_LENGTH = 50_000
 # Where and which teams, cut too: PostgreSQL's tsvector holds at most 1 MB, and a post listing
@@ -156,8 +163,10 @@ def query_as_searched(query: str) -> str:
     # cut short loses its closing quote, which both readers below take in their stride.
     # Folded before its terms are told apart: "－" and "＂", which a Japanese or Chinese
     # keyboard types in full width, are "-" and '"' once folded, and a term quoted first kept
-    # them inside its quotes: "－数据" found 数据 instead of leaving it out.
-    return as_searched(_cjk_terms_as_phrases(fold_accents(" ".join(words_searched(query)))))
+    # them inside its quotes: "－数据" found 数据 instead of leaving it out. And with "C ++" as
+    # the word it is: "C ++エンジニア" was "C" and the phrase "++エンジニア", no "C++" left.
+    query = with_cplusplus_words(fold_accents(" ".join(words_searched(query))))
+    return as_searched(_cjk_terms_as_phrases(query))
 
 
 def _cjk_terms_as_phrases(query: str) -> str:

@@ -232,7 +232,7 @@ def as_searched(text: str) -> str:
         text = CJK_LETTERS_RE.sub(_cjk_letters_apart, text)
     # Most texts lack "+" or "#": a test for one costs a quarter of a regex's scan.
     if "+" in text:
-        text = _with_cplusplus_words(text)
+        text = with_cplusplus_words(text)
     if "#" in text:
         text = SHARP_RE.sub("sharp", text)
     return text
@@ -254,7 +254,7 @@ def tags_as_searched(tags: list[str]) -> str:
     return as_searched("\n".join(tags))
 
 
-def _with_cplusplus_words(text: str) -> str:
+def with_cplusplus_words(text: str) -> str:
     """The text with each "++" CPLUSPLUS_RE finds read as "plusplus", and the space before it
     dropped ("C ++" is "Cplusplus" too). A pattern cannot drop what comes before what it
     matches, and one that also matched the space would be led by " ?": tried at every space."""

@@ -664,6 +664,27 @@ def test_cplusplus_csharp_and_fsharp_find_only_the_jobs_that_name_them(db, query
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "C++エンジニア",
+        "C ++エンジニア",
+        "c ++ エンジニア",
+        "Ｃ ＋＋エンジニア",
+        "開発 C ++エンジニア",
+    ],
+)
+def test_cplusplus_typed_apart_before_han_or_kana_finds_the_jobs_that_name_it(db, query):
+    """A bare term that holds Han or kana is quoted, a phrase of its letters: "C ++エンジニア"
+    was read as the word "C" and the phrase "++エンジニア": its "C" apart from its "++" were no
+    "C++", and it found the C job instead (on SQLite, the C++ and C# ones too)."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ("C++エンジニア（開発）", "Cエンジニア（開発）", "C#エンジニア（開発）", "Welder"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == {"C++エンジニア（開発）"}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite finds the c in any word")
 def test_on_postgresql_a_plain_c_finds_the_word_c_alone(db):
     org = Organization.objects.create(name="Forge", slug="forge")
