@@ -669,7 +669,7 @@ def test_0058_reads_again_the_posts_whose_search_text_holds_a_voiced_mark_apart(
     posts[0]["content"] = html.escape("<p>ﾊﾟｲｿﾝとﾃﾞｰﾀ分析</p>")
     posts[1]["content"] = html.escape("<p>パイソンとデータ分析</p>")
     jobs = jobs_synced_from(fake_greenhouse, posts[:2])
-    assert half_width_kana.search_fields_to_store(apps) == []  # as the sync stores them
+    assert half_width_kana.search_fields_to_store(apps, "Job") == []  # as the sync stores them
     # As code between 0057 and 0058 stored it: each voiced mark apart from its kana.
     damaged = jobs[0].search_text.replace("パ", "ハ \u309a").replace("デ", "テ \u3099")
     Job.objects.filter(pk=jobs[0].pk).update(search_text=damaged)

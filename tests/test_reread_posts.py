@@ -1,6 +1,7 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053 and 0056 pick, picked as they pick them, with the schema left alone; and the
-README has operators run it, not migrate back (which drops the columns added since)."""
+0048, 0049, 0053, 0056 and 0058 pick, picked as they pick them, and the search fields are stored
+as 0057 and 0058 store them, with the schema left alone; and the README has operators run it,
+not migrate back (which drops the columns added since)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.management.commands import reread_posts as reread_posts_command
-from jobs.models import Department, GreenhouseConnection, Job, SyncRun
+from jobs.models import Department, GreenhouseConnection, Job, Organization, SyncRun
+from jobs.selectors import job_search
 from jobs.sync import _lease_held, acquire_sync_lock, release_sync_lock, sync_organization
 from tests.support.helpers import make_connection
 
@@ -53,13 +55,17 @@ MIGRATIONS_FORWARD = [
             "0056_reparse_posts_whose_words_after_a_div_are_in_divs",
             "forget_hashes_of_posts_whose_words_after_a_div_are_in_divs",
         ),
+        (
+            "0058_search_half_width_kana_with_their_marks",
+            "store_half_width_kana_with_their_marks",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046, 0048 and 0049, 0049 alone, 0056 and 0053, 0053), the last of none. tiny is synced
+    (0046, 0048 and 0049, 0049 and 0058, 0056 and 0053, 0053), the last of none. tiny is synced
     too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
@@ -78,6 +84,8 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     jobs = [Job.objects.get(greenhouse_id=post["id"]) for post in posts]
     # As code before 0046 stored it: the yes read as no answer.
     Job.objects.filter(pk=jobs[0].pk).update(greenhouse_remote_policy="")
+    # As code before 0058 stored "ﾃﾞｰﾀ": the voiced mark apart from its kana.
+    Job.objects.filter(pk=jobs[2].pk).update(search_text="テ \u3099 ー タ")
     return jobs
 
 
@@ -147,12 +155,14 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0048", "1"),
         ("0049", "2"),
         ("0056", "1"),
+        ("0058", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [
         ("0047", "0"),
         ("0052", "0"),
     ]
+    assert "jobs 0057 and 0058: 0 organizations and 0 jobs whose search words" in printed
 
 
 def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_code_does(
@@ -195,16 +205,19 @@ def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
 def test_it_writes_units_then_jobs_then_connections_as_a_sync_does(fake_greenhouse):
     """A sync writes its org's units, then its jobs, then its connection: once 0046's org had
     forgotten its board, the jobs of 0048 waited for a sync of that org that waited for its
-    connection, and PostgreSQL killed one of the two (the command rolled back)."""
+    connection, and PostgreSQL killed one of the two (the command rolled back). An org's name
+    comes first, as deleting an org locks the org before its connection and jobs."""
     jobs_each_migration_picks(fake_greenhouse)
     department = Department.objects.first()
     Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+    Organization.objects.filter(slug="acme").update(name="開発", search_name="開発")
 
     with CaptureQueriesContext(db_connection) as queries:
         reread_posts()
 
     tables = re.findall(r'^UPDATE "(\w+)"', "\n".join(q["sql"] for q in queries), re.MULTILINE)
     assert [table for table, _ in itertools.groupby(tables)] == [
+        "jobs_organization",
         "jobs_department",
         "jobs_job",
         "jobs_greenhouseconnection",
@@ -405,6 +418,58 @@ def test_a_unit_a_sync_renames_after_it_read_the_units_keeps_the_syncs_name(
 
     assert Department.objects.get(pk=department.pk).name == "Platform"
     assert "jobs 0052: 0 departments or offices with a space" in printed
+
+
+def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_greenhouse):
+    """Code before 0057 stored a run of Han or kana as one word, and code before 0058 a
+    half-width kana's voiced mark apart: new code writes a job's search words only from a changed
+    title or post, and an org's only once it is renamed, so "会社" missed the org 株式会社開発
+    that older code named during the deploy, and "エンジニア" a title or tag it wrote."""
+    jobs = jobs_each_migration_picks(fake_greenhouse)
+    # As code before 0057 wrote them: each run one word.
+    Organization.objects.filter(slug="acme").update(name="株式会社開発", search_name="株式会社開発")
+    Job.objects.filter(pk=jobs[5].pk).update(
+        title="ソフトウェアエンジニア",
+        search_title="ソフトウェアエンジニア",
+        tags=["ﾃﾞｰﾀ分析"],
+        search_tags="テ \u3099 ー タ 分 析",
+        search_text="東京都渋谷区",
+    )
+
+    printed = reread_posts()
+
+    assert "jobs 0057 and 0058: 1 organization and 1 job whose search words" in printed
+    for query in ("会社", "エンジニア", "データ分析", "渋谷"):
+        assert {job.pk for job in job_search(query=query)} >= {jobs[5].pk}, query
+    assert Job.objects.get(pk=jobs[5].pk).payload_hash == jobs[5].payload_hash
+    assert "jobs 0057 and 0058: 0 organizations and 0 jobs" in reread_posts()
+
+
+def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
+    fake_greenhouse, monkeypatch
+):
+    """The search words are read before the transaction, as the units are: a rename between the
+    read and the write stores its own, and the command's, read from the name before, is left."""
+    jobs_each_migration_picks(fake_greenhouse)
+    Organization.objects.filter(slug="acme").update(name="株式会社開発", search_name="株式会社開発")
+    search_fields_to_store = reread_posts_command.search_0058.search_fields_to_store
+
+    def renamed_once_read(apps, model_name):
+        found = search_fields_to_store(apps, model_name)
+        if model_name == "Organization":
+            organization = Organization.objects.get(slug="acme")
+            organization.name = "開発"
+            organization.save()
+        return found
+
+    monkeypatch.setattr(
+        reread_posts_command.search_0058, "search_fields_to_store", renamed_once_read
+    )
+
+    printed = reread_posts()
+
+    assert Organization.objects.get(slug="acme").search_name == "開 発"
+    assert "jobs 0057 and 0058: 0 organizations and 0 jobs" in printed
 
 
 def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(

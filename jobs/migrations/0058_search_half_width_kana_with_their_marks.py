@@ -27,39 +27,42 @@ SEARCHED_FROM = {
 
 
 def store_half_width_kana_with_their_marks(apps, schema_editor):
-    search_fields_store(apps, search_fields_to_store(apps))
+    for model_name in SEARCHED_FROM:
+        search_fields_store(apps, model_name, search_fields_to_store(apps, model_name))
     reparse_0046.forget_hashes_of_jobs(apps, jobs_with_kana_marks_apart(apps))
 
 
-def search_fields_to_store(apps) -> list[tuple[str, int, dict, dict]]:
-    """The organizations and jobs whose search fields are not as search reads what they are read
-    from (SEARCHED_FROM): (model name, pk, the values read, the values to store)."""
+def search_fields_to_store(apps, model_name: str) -> list[tuple[int, dict, dict]]:
+    """The rows of the model whose search fields are not as search reads what they are read
+    from (SEARCHED_FROM): (pk, the values read, the values to store) (also run by the
+    reread_posts command, before its transaction)."""
+    searched_from = SEARCHED_FROM[model_name]
+    sources = sorted({source for source, _ in searched_from.values()} - set(searched_from))
+    rows = apps.get_model("jobs", model_name).objects.values("pk", *searched_from, *sources)
     found = []
-    for model_name, searched_from in SEARCHED_FROM.items():
-        sources = sorted({source for source, _ in searched_from.values()} - set(searched_from))
-        rows = apps.get_model("jobs", model_name).objects.values("pk", *searched_from, *sources)
-        for row in rows.order_by("pk").iterator(BATCH):
-            read, to_store = {}, {}
-            for field, (source, searched) in searched_from.items():
-                if (value := searched(row[source])) != row[field]:
-                    read[field], to_store[field] = row[field], value
-            if to_store:
-                found.append((model_name, row["pk"], read, to_store))
+    for row in rows.order_by("pk").iterator(BATCH):
+        read, to_store = {}, {}
+        for field, (source, searched) in searched_from.items():
+            if (value := searched(row[source])) != row[field]:
+                read[field], to_store[field] = row[field], value
+        if to_store:
+            found.append((row["pk"], read, to_store))
     return found
 
 
-def search_fields_store(apps, found: list[tuple[str, int, dict, dict]]) -> int:
+def search_fields_store(apps, model_name: str, found: list[tuple[int, dict, dict]]) -> int:
     """Store the search fields `found` (search_fields_to_store), each row only if its fields
-    still hold the values read: one written since was read as it is now. How many changed."""
+    still hold the values read: one written since was read as search reads it now. How many
+    changed."""
+    model = apps.get_model("jobs", model_name)
     return sum(
-        apps.get_model("jobs", model_name).objects.filter(pk=pk, **read).update(**to_store)
-        for model_name, pk, read, to_store in found
+        model.objects.filter(pk=pk, **read).update(**to_store) for pk, read, to_store in found
     )
 
 
 def jobs_with_kana_marks_apart(apps) -> dict[int, int]:
     """The jobs (by pk, their org's pk) whose search text holds a voiced mark apart from its
-    kana, as a half-width kana was read before 0058."""
+    kana, as a half-width kana was read before 0058 (also run by the reread_posts command)."""
     holds_a_mark = Q()
     for mark in KANA_MARKS:
         holds_a_mark |= Q(search_text__contains=mark)

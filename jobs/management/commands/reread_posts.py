@@ -1,13 +1,15 @@
-"""Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053 and
-0056 picked, and do again what 0047 and 0052 did, without touching the schema.
+"""Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
+0056 and 0058 picked, and do again what 0047, 0052, 0057 and 0058 did, without touching the
+schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
 them again (see README, "Processes in production"). Such a sync also stores its skips counted as
-before 0047 with its board's fingerprint, which new code keeps while the board is the same, and
-units named as before 0052, which new code writes only from changed posts. Migrating back to run
-those migrations again would undo the fields added since (0051, 0054, 0055), dropping their
-columns and what they hold.
+before 0047 with its board's fingerprint, which new code keeps while the board is the same,
+units named as before 0052, which new code writes only from changed posts, and search words read
+as before 0057 and 0058, which new code writes only from a changed title or post (an org's name,
+once it is renamed). Migrating back to run those migrations again would undo the fields added
+since (0051, 0054, 0055), dropping their columns and what they hold.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ dates_0053 = import_module("jobs.migrations.0053_read_again_posts_without_a_date
 reparse_0056 = import_module(
     "jobs.migrations.0056_reparse_posts_whose_words_after_a_div_are_in_divs"
 )
+search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_their_marks")
 
 # (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
 # their orgs their board's fingerprint, as the migration has them do.
@@ -55,6 +58,11 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
         "their words after a div in divs alone",
         reparse_0056.jobs_whose_words_after_a_div_are_in_divs,
     ),
+    (
+        "0058",
+        "a voiced mark apart from its kana in their search text",
+        search_0058.jobs_with_kana_marks_apart,
+    ),
 )
 
 
@@ -63,15 +71,17 @@ SYNC_END_POLL_SECONDS = 1.0
 
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
-    """Have the next sync read again the posts that 0046, 0048, 0049, 0053 and 0056 pick, each
-    by the migration's own picker run on the live models, apply again whole the boards 0047
-    picks and write the unit names 0052 writes; the number of jobs each picked (of boards for
-    0047, of units for 0052), by migration, and the leases of the syncs of the jobs' orgs that
-    ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. The jobs are all
-    picked first, then written in one transaction: the writes hold the rows they change (on
-    SQLite, the database) until it commits, and a sync or a Refresh now of an org whose board
-    is forgotten waits for that, which lasted while 0048, 0049 and 0056 read every description
-    of the table.
+    """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056 and 0058 pick,
+    each by the migration's own picker run on the live models, apply again whole the boards 0047
+    picks, write the unit names 0052 writes and the search fields 0057 and 0058 write (0058's
+    reading, as search reads them now, does both); the number of jobs each picked (of boards
+    for 0047, of units for 0052; "search_names" and "search_jobs": of the organizations and
+    jobs whose search fields it wrote), by migration, and the leases of the syncs of the jobs'
+    orgs that ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. The jobs
+    are all picked first, then written in one transaction: the writes hold the rows they change
+    (on SQLite, the database) until it commits, and a sync or a Refresh now of an org whose
+    board is forgotten waits for that, which lasted while 0048, 0049 and 0056 read every
+    description of the table.
 
     0053 picks only jobs whose hash is kept, not those the others have read anew, as after the
     migrations, so that a second run picks the same jobs as the first. Its jobs are read again
@@ -90,12 +100,21 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
             row for row in dates_0053.jobs_without_a_date(apps) if row[0] not in read_anew
         ]
         units_to_strip = units_0052.unit_names_to_strip(apps)
+        search_fields = {
+            model_name: search_0058.search_fields_to_store(apps, model_name)
+            for model_name in ("Organization", "Job")
+        }
     organizations = {row[1] for row in found_without_a_date}
     with transaction.atomic():
         # Units, then jobs, then connections, the order a sync writes them in: holding an org's
         # connection while waiting for its jobs, held by a sync of that org waiting for that
-        # connection, was a deadlock, PostgreSQL then killing the command or the sync.
+        # connection, was a deadlock, PostgreSQL then killing the command or the sync. An org's
+        # name before them: deleting an org locks it first, then its connection and jobs.
+        picked["search_names"] = search_0058.search_fields_store(
+            apps, "Organization", search_fields["Organization"]
+        )
         picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
+        picked["search_jobs"] = search_0058.search_fields_store(apps, "Job", search_fields["Job"])
         for migration, found in found_by.items():
             reparse_0046.hashes_of_jobs_forget(apps, found)
             picked[migration] = len(found)
@@ -158,9 +177,9 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
 class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
-        "0053 and 0056 picked (run once the workers of older code are gone after a deploy); "
-        "the schema is left alone; 0047 and 0052 are run again too. Prints how many jobs "
-        "each picked."
+        "0053, 0056 and 0058 picked (run once the workers of older code are gone after a "
+        "deploy); the schema is left alone; 0047, 0052 and the search fields of 0057 and 0058 "
+        "are written again too. Prints how many jobs each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -185,6 +204,12 @@ class Command(ProjectCommand):
         self.say(
             f"jobs 0052: {count} department{pluralize(count)} or office{pluralize(count)} with "
             "a space at an end of a name or location, now without it"
+        )
+        organizations, jobs = picked["search_names"], picked["search_jobs"]
+        self.say(
+            f"jobs 0057 and 0058: {organizations} organization{pluralize(organizations)} and "
+            f"{jobs} job{pluralize(jobs)} whose search words older code stored, now stored as "
+            "search reads them"
         )
         now = timezone.now()
         if count := sum(lease > now for lease in running.values()):
