@@ -558,6 +558,22 @@ def filters_with_their_options(
     )
 
 
+def filters_named(*, filters: JobFilters, options: FilterOptions) -> list[str]:
+    """What `filters` (as filters_with_their_options() gives them, with `options`) choose, as
+    a page's title names them before its own: the keywords in quotes, then each department,
+    office, location and workplace chosen. The org chosen on the all-jobs page is its heading.
+    One name for each filter set, its values joined by "or" as they match any of them, in the
+    form's order: one title for one list, however its link orders them."""
+    chosen = [
+        [f"“{filters.query}”"] if filters.query else [],
+        [unit.name for unit in options.departments if unit.pk in filters.department_ids],
+        [unit.name for unit in options.offices if unit.pk in filters.office_ids],
+        [filters.location] if filters.location else [],
+        [Job.RemotePolicy(filters.remote_policy).label] if filters.remote_policy else [],
+    ]
+    return [" or ".join(names) for names in chosen if names]
+
+
 def _units_with_chosen(
     units: QuerySet[Department] | QuerySet[Office],
     offered: list[UnitOption],

@@ -37,6 +37,7 @@ from jobs.selectors import (
     FilterOptions,
     OrganizationOption,
     department_paths,
+    filters_named,
     filters_with_their_options,
     group_by_department,
     job_filter_options,
@@ -287,6 +288,8 @@ def _listing_context(
     return {
         "filters": filters,
         "options": options,
+        # The page's title says what is filtered: each list of jobs its own, as its address is.
+        "filters_named": filters_named(filters=filters, options=options),
         "page": page,
         **page_links(request, page, params=filters.as_query_params()),
         "canonical_url": _listing_canonical_url(request, page, params=applied.as_query_params()),

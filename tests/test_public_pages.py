@@ -357,7 +357,7 @@ def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     html = response.content.decode()
     assert "30 jobs match · page 2 of 2" in html
     assert f'rel="prev" href="?office={remote.pk}"' in html  # page 1 without ?page=1
-    assert "<title>Jobs at Harbor Tools, page 2 · orgsite</title>" in html
+    assert "<title>Anywhere · Jobs at Harbor Tools, page 2 · orgsite</title>" in html
 
 
 def test_page_links_keep_the_filters_but_not_a_links_tracking_parameters(client, org):

@@ -1381,6 +1381,40 @@ def test_the_page_says_how_many_jobs_match_and_shows_the_chosen_filters(client, 
     assert 'href="/jobs/">Clear filters</a>' in html
 
 
+def test_a_filtered_list_names_its_filters_in_its_title_as_the_filters_name_them(client, db):
+    """Each filtered list is a page of its own (its canonical address keeps the filters): under
+    the unfiltered list's title, a tab, a history entry or a search result could not tell
+    them apart. The org's page and /jobs/ name them alike."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    engineering = make_unit(Department, org, "Engineering")
+    platform = Department.objects.create(
+        organization=org, name="Platform", greenhouse_id=991, parent_greenhouse_id=0
+    )
+    engineering.greenhouse_id = 0
+    engineering.save()
+    sales = make_unit(Department, org, "Sales")
+    berlin = make_unit(Office, org, "Berlin")
+    make_job(org, "Engineer", departments=(platform,), offices=(berlin,), location_name="Remote")
+    make_job(org, "Seller", departments=(sales,), remote_policy="hybrid")
+    filters = {
+        "q": "engineer",
+        "department": [sales.pk, platform.pk],
+        "office": berlin.pk,
+        "location": "Remote",
+        "remote": "hybrid",
+        "page": 1,
+    }
+    named = "“engineer” · Engineering › Platform or Sales · Berlin · Remote · Hybrid"
+
+    org_html = client.get("/orgs/harbor/", filters).content.decode()
+    jobs_html = client.get("/jobs/", {**filters, "org": "harbor"}).content.decode()
+
+    assert f"<title>{named} · Jobs at Harbor Tools · orgsite</title>" in org_html
+    assert f"<title>{named} · Open jobs at Harbor Tools · orgsite</title>" in jobs_html
+    office_only = client.get("/orgs/harbor/", {"office": berlin.pk}).content.decode()
+    assert "<title>Berlin · Jobs at Harbor Tools · orgsite</title>" in office_only
+
+
 def test_an_org_page_searched_names_the_keywords_in_its_title_as_typed(client, boards):
     """As /jobs/ does: the tab, the history and a screen reader's first words tell a search
     from the org's whole list."""
@@ -1556,8 +1590,8 @@ def test_the_jobs_list_is_paginated_and_page_links_keep_the_filters(client, db):
         '&amp;page=2">'
     ) in second_html
     # Each page its own title, as search engines list them apart.
-    assert "<title>“analyst” · All open jobs · orgsite</title>" in first_html
-    assert "<title>“analyst” · All open jobs, page 2 · orgsite</title>" in second_html
+    assert "<title>“analyst” · Team · All open jobs · orgsite</title>" in first_html
+    assert "<title>“analyst” · Team · All open jobs, page 2 · orgsite</title>" in second_html
 
 
 def test_the_jobs_lists_page_links_are_their_pages_canonical_addresses(client, db):
