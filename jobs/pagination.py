@@ -15,15 +15,24 @@ if TYPE_CHECKING:
     from jobs.selectors import JobsForAdmins
 
 
+# ?page=last, as Django's own list views read it: an address for the end of a list, whatever
+# its length.
+LAST_PAGE = "last"
+
+
 def page_asked(items: QuerySet[Any] | JobsForAdmins, *, per_page: int, asked: str | None) -> Page:
     """The first page for a number below 1, none at all or not a number; the last for one past
-    the end (a link kept while the list shrank). Paginator.get_page() gives the last for 0 and
-    below too: ?page=0 showed the oldest jobs, with the last page's canonical URL."""
+    the end (a link kept while the list shrank) and for LAST_PAGE. Paginator.get_page() gives
+    the last for 0 and below too: ?page=0 showed the oldest jobs, with the last page's
+    canonical URL."""
+    paginator = Paginator(items, per_page)
+    if asked == LAST_PAGE:
+        return paginator.get_page(paginator.num_pages)
     try:
         number = int(asked or 1)
     except ValueError:
         number = 1
-    return Paginator(items, per_page).get_page(max(number, 1))
+    return paginator.get_page(max(number, 1))
 
 
 def page_links(

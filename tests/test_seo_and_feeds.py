@@ -305,6 +305,25 @@ def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
         )
 
 
+@pytest.mark.parametrize("listing", ["/jobs/", "/orgs/many/", "/orgs/"])
+def test_page_last_is_the_last_page_under_its_own_address(client, many_roles, listing, monkeypatch):
+    """?page=last, as Django's list views read it, was not a number and so the first page. Its
+    canonical URL is the last page's by number: one page, one address. Other words are still
+    the first page."""
+    monkeypatch.setattr(views, "ORGANIZATIONS_PER_PAGE", 1)
+    Organization.objects.create(name="Other Roles", slug="other")
+    last_page = client.get(f"{listing}?page=last")
+    number = last_page.context["page"].paginator.num_pages
+
+    assert number > 1 and last_page.context["page"].number == number
+    assert canonical_of(client, f"{listing}?page=last") == (
+        f"http://testserver{listing}?page={number}"
+    )
+    assert 'rel="next"' not in last_page.content.decode()
+    for not_last in ("Last", "lastt", "last page"):
+        assert client.get(listing, {"page": not_last}).context["page"].number == 1, not_last
+
+
 def test_the_organizations_pages_are_their_own_canonical_url_and_count_from_1(
     client, db, monkeypatch
 ):
