@@ -38,11 +38,16 @@ def page_asked(items: QuerySet[Any] | JobsForAdmins, *, per_page: int, asked: st
 def page_links(
     request: HttpRequest, page: Page, *, params: Sequence[tuple[str, str]] = ()
 ) -> dict[str, str]:
-    """The addresses of the pages before and after `page` ("" for none), as templates name
-    them: each that page's own (page_query), with the list's filters `params`."""
+    """The addresses of the pages before and after `page` ("" for none), and of the first and
+    the last page unless one of those is it or next to it (the link before or after leads
+    there), as templates name them: each that page's own (page_query), with the list's filters
+    `params`."""
+    number, last = page.number, page.paginator.num_pages
     return {
-        "previous_page_url": _page_url(request, page, page.number - 1, params=params),
-        "next_page_url": _page_url(request, page, page.number + 1, params=params),
+        "first_page_url": _page_url(request, page, 1, params=params) if number > 2 else "",
+        "previous_page_url": _page_url(request, page, number - 1, params=params),
+        "next_page_url": _page_url(request, page, number + 1, params=params),
+        "last_page_url": _page_url(request, page, last, params=params) if number < last - 1 else "",
     }
 
 

@@ -360,6 +360,31 @@ def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     assert "<title>Anywhere · Jobs at Harbor Tools, page 2 · orgsite</title>" in html
 
 
+@pytest.mark.parametrize("listing", ["/jobs/", "/orgs/harbor/"])
+def test_page_links_lead_to_the_first_and_last_pages_unless_the_page_is_next_to_them(
+    client, org, listing
+):
+    """Deep in a long list, the first page was as many "Previous page" away. Each link is that
+    page's own address with the list's filters, and is left out where the link before or
+    after it leads there already (or the page is it)."""
+    office = make_unit(Office, org, "Anywhere")
+    for n in range(5 * 25):
+        make_job(org, f"Role {n:03d}", offices=(office,))
+
+    def links(number: int) -> tuple[str, str]:
+        html = client.get(listing, {"office": office.pk, "page": number}).content.decode()
+        first = re.findall(r'<a href="([^"]*)"><span aria-hidden="true">«</span> First page', html)
+        last = re.findall(r'<a href="([^"]*)">Last page <span aria-hidden="true">»</span>', html)
+        return ("".join(first), "".join(last))
+
+    filtered, last = f"?office={office.pk}", f"?office={office.pk}&amp;page=5"
+    assert links(1) == ("", last)
+    assert links(2) == ("", last)
+    assert links(3) == (filtered, last)
+    assert links(4) == (filtered, "")
+    assert links(5) == (filtered, "")
+
+
 def test_page_links_keep_the_filters_but_not_a_links_tracking_parameters(client, org):
     for n in range(30):
         make_job(org, f"Role {n:02d}", remote_policy="remote")
