@@ -346,13 +346,14 @@ def validate_board_token(token: str) -> str:
     return token
 
 
-def _case_hint(token: str) -> str:
-    """Said of a token with capitals Greenhouse knows no board of: a board's address has its
-    token in lower case, and people type it as they would a name ("Acme")."""
+def _check_the_token(token: str) -> str:
+    """What to do of a token Greenhouse knows no board of (a 404's, or a 410's): a board's
+    address has its token in lower case, and people type it as they would a name ("Acme")."""
+    check = "Check the token in Greenhouse's job board settings."
     if token == token.lower():
-        return ""
+        return check
     return (
-        " Tokens are usually all lower case, as they appear in the board's web "
+        f"{check} Tokens are usually all lower case, as they appear in the board's web "
         "address (boards.greenhouse.io/acme)."
     )
 
@@ -1177,8 +1178,7 @@ class GreenhouseClient:
             raise self._redirected_to_missing(url, answer)
         if status == 404:
             raise BoardNotFound(
-                f"Greenhouse has no job board with the token “{token}”. Check the token in "
-                f"Greenhouse's job board settings.{_case_hint(token)}",
+                f"Greenhouse has no job board with the token “{token}”. {_check_the_token(token)}",
                 http_status=404,
             )
         if status == 410:
@@ -1186,7 +1186,7 @@ class GreenhouseClient:
             # or of the token here, can help, not the task's retries minutes apart.
             raise BoardNotFound(
                 f"Greenhouse says the job board “{token}” is gone (HTTP 410): it was taken down "
-                "or its token changed. Check the token in Greenhouse's job board settings.",
+                f"or its token changed. {_check_the_token(token)}",
                 http_status=410,
             )
         retry_after = _seconds_or_none(headers.get("Retry-After"))

@@ -98,6 +98,24 @@ def test_a_board_gone_is_board_not_found(client, fake_greenhouse):
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
+CASE_HINT = "Tokens are usually all lower case, as they appear in the board's web address"
+
+
+@pytest.mark.parametrize("status", [404, 410])
+@pytest.mark.parametrize(("token", "hinted"), [("Acme-Robotics", True), ("acme-robotics", False)])
+def test_a_missing_board_of_a_token_with_capitals_says_tokens_are_lower_case(
+    client, fake_greenhouse, status, token, hinted
+):
+    # Only a 404 said so: a board gone (410) under "Acme-Robotics" said to check the token alone.
+    fake_greenhouse.fail_next(token, "status", status=status)
+
+    with pytest.raises(BoardNotFound) as caught:
+        client.fetch_board(token)
+
+    assert caught.value.http_status == status
+    assert (CASE_HINT in caught.value.message) is hinted
+
+
 @pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])
 def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_logged(
     client, fake_greenhouse, caplog, status, phrase
