@@ -12,6 +12,7 @@ class JobsConfig(AppConfig):
         from orgsite.checks import (
             email_backend_check,
             from_email_check,
+            greenhouse_api_base_check,
             local_defaults_check,
             site_url_check,
             unsent_email_check,
@@ -23,3 +24,4 @@ class JobsConfig(AppConfig):
         checks.register(unsent_email_check, deploy=True)
         checks.register(email_backend_check)
         checks.register(from_email_check)
+        checks.register(greenhouse_api_base_check)

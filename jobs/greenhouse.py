@@ -64,6 +64,9 @@ RETRY_MAX_SECONDS = 15 * 60
 CHECK_THE_ADDRESS = (
     "check the address this site uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way"
 )
+# The path under which Greenhouse's Job Board API has every address (its docs: GET
+# https://boards-api.greenhouse.io/v1/boards/{board_token}/jobs).
+API_VERSION_PATH = "/v1"
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -344,6 +347,12 @@ def validate_board_token(token: str) -> str:
             "your job board's address, e.g. “acme” in boards.greenhouse.io/acme)."
         )
     return token
+
+
+def api_base_unversioned(base_url: str) -> bool:
+    """Whether the address this site asks Greenhouse at lacks the /v1 of the Job Board API's
+    addresses: asked there, Greenhouse knows no board at all, so every token looks wrong."""
+    return not urlsplit(base_url).path.rstrip("/").endswith(API_VERSION_PATH)
 
 
 def _check_the_token(token: str) -> str:
@@ -1176,6 +1185,8 @@ class GreenhouseClient:
         # whether Greenhouse knows the board.
         if status in (404, 410) and not urlsplit(answer.url).path.rstrip("/").endswith(board_path):
             raise self._redirected_to_missing(url, answer)
+        if status in (404, 410) and api_base_unversioned(self.base_url):
+            raise self._missing_outside_the_api(token, url, status, headers)
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token “{token}”. {_check_the_token(token)}",
@@ -1365,6 +1376,30 @@ class GreenhouseClient:
         return LedAstray.doing(
             f"redirected the request to {path}, which answered HTTP {_status_text(answer.status)}",
             http_status=answer.status,
+        )
+
+    @staticmethod
+    def _missing_outside_the_api(
+        token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
+    ) -> MisdirectedRequest:
+        """A board's 404 or 410 at an address without the API's /v1 (api_base_unversioned):
+        Greenhouse knows no board there, so the address, not the token, is the likelier cause,
+        and every org's board would be said to be missing until it is set right."""
+        _log_answer(
+            "knows no board at an address without /v1",
+            status,
+            url,
+            headers,
+            reason="GREENHOUSE_API_BASE does not end in /v1, as the board API's addresses do",
+        )
+        return MisdirectedRequest.for_the_site_to_fix(
+            f"Greenhouse found no job board “{token}” (HTTP {_status_text(status)}), most "
+            "likely because of the address this site asked at rather than the token: that "
+            "address does not end in /v1, as those of Greenhouse's Job Board API do. Nothing "
+            "was changed.",
+            "set GREENHOUSE_API_BASE to the Job Board API's address, "
+            "https://boards-api.greenhouse.io/v1",
+            http_status=status,
         )
 
     def _access_refused(

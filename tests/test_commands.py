@@ -467,6 +467,23 @@ def test_connect_greenhouse_tells_whoever_runs_it_what_to_change_of_the_site(
     assert not Organization.objects.exists()
 
 
+def test_connect_greenhouse_at_an_api_base_without_v1_says_to_set_it(fake_greenhouse, settings):
+    # Told to check the token: Greenhouse knows no board at an address without /v1.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url.removesuffix("/v1")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == (
+        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), most likely "
+        "because of the address this site asked at rather than the token: that address does "
+        "not end in /v1, as those of Greenhouse's Job Board API do. Nothing was changed. Set "
+        "GREENHOUSE_API_BASE to the Job Board API's address, "
+        "https://boards-api.greenhouse.io/v1, then run this command again."
+    )
+    assert not Organization.objects.exists()
+
+
 def test_sync_jobs_prints_one_line_per_org_with_counts(fake_greenhouse, capsys):
     make_connection("acme", "acme-robotics")
     make_connection("tiny", "tiny-co")

@@ -105,6 +105,10 @@ def body_in_slow_chunks(fake: FakeGreenhouse, settings: Any, blackhole_url: str)
     fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=3.0, chunk_size=4096)
 
 
+def api_base_without_version(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
+    settings.GREENHOUSE_API_BASE = fake.base_url.removesuffix("/v1")
+
+
 def oversized_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
     fake.fail_next(TOKEN, "oversized", times=10, size=500_000)
@@ -332,6 +336,15 @@ FAULTS = [
         requests=1,
         retried=False,
         http_status=405,
+    ),
+    # Greenhouse knows no board at all without the API's /v1: it said every token was invalid.
+    Fault(
+        "an api base without /v1",
+        api_base_without_version,
+        FAILING,
+        "does not end in /v1",
+        retried=False,
+        http_status=404,
     ),
     Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1, http_status=200),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1, http_status=200),

@@ -29,6 +29,7 @@ from jobs.greenhouse import (
     InvalidBoardToken,
     LedAstray,
     MalformedPayload,
+    MisdirectedRequest,
     RateLimited,
     Unavailable,
     make_session,
@@ -114,6 +115,30 @@ def test_a_missing_board_of_a_token_with_capitals_says_tokens_are_lower_case(
 
     assert caught.value.http_status == status
     assert (CASE_HINT in caught.value.message) is hinted
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_missing_board_at_an_api_base_without_v1_blames_the_address_not_the_token(
+    fake_greenhouse, settings, caplog, status
+):
+    # Greenhouse's Job Board API answers under /v1 only: asked elsewhere it knows no board, and
+    # every org's token was said to be wrong.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url.removesuffix("/v1") + "/"
+    fake_greenhouse.fail_next(None, "status", status=status)
+
+    with pytest.raises(MisdirectedRequest) as caught:
+        GreenhouseClient().fetch_board("acme-robotics")
+
+    assert caught.value.http_status == status and not caught.value.transient
+    assert caught.value.message.startswith(
+        f"Greenhouse found no job board “acme-robotics” (HTTP {status} "
+    )
+    assert "does not end in /v1" in caught.value.message
+    assert caught.value.site_fix == (
+        "set GREENHOUSE_API_BASE to the Job Board API's address, "
+        "https://boards-api.greenhouse.io/v1"
+    )
+    assert "greenhouse knows no board at an address without /v1" in caplog.text
 
 
 @pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])

@@ -177,6 +177,21 @@ def test_a_token_with_capitals_greenhouse_does_not_know_is_said_to_be_case_sensi
     assert not GreenhouseConnection.objects.exists()
 
 
+def test_a_board_checked_at_an_api_base_without_v1_blames_the_address_not_the_token(
+    signed_in, fake_greenhouse, settings, queued
+):
+    # Greenhouse knows no board there: each admin was told to check a token that was right.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url.removesuffix("/v1")
+
+    page = BeautifulSoup(connect(signed_in, "tiny-co").content, "html.parser")
+
+    said = " ".join(page.text.split())
+    assert "most likely because of the address this site asked at rather than the token" in said
+    assert "Ask whoever runs this site to set GREENHOUSE_API_BASE" in said
+    assert "Check the token" not in said
+    assert not GreenhouseConnection.objects.exists() and queued == []
+
+
 @pytest.mark.parametrize(
     ("fault", "retry_after", "said"),
     [

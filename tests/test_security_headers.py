@@ -500,3 +500,24 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
     found = [message.id for message in run_checks(include_deployment_checks=True)]
 
     assert ("orgsite.W006" in found) is warned
+
+
+@pytest.mark.parametrize(
+    ("api_base", "warned"),
+    [
+        ("https://boards-api.greenhouse.io/v1", False),
+        ("https://boards-api.greenhouse.io/v1/", False),
+        ("https://egress.example.com/greenhouse/v1", False),  # a proxy that keeps the path
+        ("https://boards-api.greenhouse.io", True),
+        ("https://boards-api.greenhouse.io/", True),
+        ("https://boards-api.greenhouse.io/v1/boards", True),
+    ],
+)
+def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, warned):
+    """Greenhouse knows no board outside its API's /v1: every org's token was said to be wrong,
+    and nothing named the setting."""
+    settings.GREENHOUSE_API_BASE = api_base
+
+    found = [message.id for message in run_checks()]
+
+    assert ("orgsite.W008" in found) is warned
