@@ -330,12 +330,22 @@ def sync_organization(
 def _health_email_send_logged(
     connection: GreenhouseConnection, *, raised: tuple[type[Exception], ...] = ()
 ) -> SyncEmail:
-    """The email check of a sync whose outcome is recorded. An error of `raised` is raised;
-    any other is logged: an email gone wrong must not turn the sync into a crash (or lose the
-    task's retry of a transient failure)."""
+    """The email check of a sync whose outcome is recorded. An error of `raised` is raised,
+    and so is the soft time limit, which stops the task; any other is logged: an email gone
+    wrong must not turn the sync into a crash (or lose the task's retry of a transient
+    failure)."""
     try:
         return sync_health_email_send(connection)
     except raised:
+        raise
+    except SoftTimeLimitExceeded:
+        # The task's stop, not a crash (SoftTimeLimitExceeded is an Exception): logged as the
+        # fetch's is, with where the check was waiting, and raised for the task to stop.
+        logger.warning(
+            "sync email check stopped at its time limit org=%s",
+            connection.organization.slug,
+            exc_info=True,
+        )
         raise
     except Exception:
         logger.exception("sync email crashed org=%s", connection.organization.slug)

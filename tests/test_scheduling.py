@@ -575,6 +575,32 @@ def test_a_refresh_now_its_worker_stops_as_it_frees_the_lease_its_failure_record
     assert enqueue_due_syncs() == []
 
 
+@pytest.mark.parametrize("task", ["sync_org", "release_sync_lease"])
+def test_the_soft_time_limit_in_a_syncs_email_check_stops_the_task_and_is_no_crash(
+    acme, fake_greenhouse, monkeypatch, caplog, task
+):
+    """It was logged as "sync email crashed", an ERROR with a traceback, and swallowed: the
+    task went on towards its hard time limit."""
+    if task == "release_sync_lease":
+        # The check that a sync which lost the database as it made it leaves to the task.
+        sync_organization(acme, trigger=SyncRun.Trigger.MANUAL)
+        acme.refresh_from_db()
+        started_at = acme.last_attempt_at.isoformat()
+        signature = tasks.release_sync_lease.s(acme.pk, started_at, lease_freed=True)
+    else:
+        signature = tasks.sync_org.s(acme.pk)
+    monkeypatch.setattr(jobs_sync, "sync_health_email_send", soft_time_limit)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        signature.apply().get()
+
+    [stopped] = [r for r in caplog.records if "sync email check stopped" in r.getMessage()]
+    assert stopped.levelname == "WARNING" and stopped.exc_info
+    assert stopped.getMessage() == "sync email check stopped at its time limit org=acme"
+    assert "sync email crashed" not in caplog.text
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.SUCCESS  # recorded, it stands
+
+
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
     acme, fake_greenhouse, monkeypatch
 ):
