@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import Case, Exists, Q, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from jobs.alerts import SyncEmail, sync_health_email_send
@@ -207,6 +207,7 @@ def sync_organization(
     started_at: datetime | None = None,
     taking_over: datetime | None = None,
     unless_paused: bool = False,
+    retries_failure: bool = False,
 ) -> SyncResult:
     """Bring the org's jobs in line with its Greenhouse board.
 
@@ -236,6 +237,10 @@ def sync_organization(
     6. Email the org's admins if syncs have now failed for long enough, or work again after
        they were told so (jobs.alerts); if the lock's release, or this check, was lost with the
        database, the task that frees the lock does so once the database is back.
+
+    `retries_failure`: the caller retries a transient failure (the task, but for its last
+    try). Stopped in steps 5 and 6, after it recorded one, it could not: the org is made due at
+    once in the retry's place (failed_sync_retry_lost).
     """
     slug = connection.organization.slug
     lease = acquire_sync_lock(
@@ -296,6 +301,26 @@ def sync_organization(
         reconnect_after_database_error()
         release_sync_lock(connection, lease, due_now=True)
         raise
+    try:
+        _recorded_sync_end(connection, lease, result, trigger=trigger, started=started)
+    except WORKER_STOPS:
+        if retries_failure and result.transient:
+            failed_sync_retry_lost(connection, started_at=connection.last_attempt_at)
+        raise
+    return result
+
+
+def _recorded_sync_end(
+    connection: GreenhouseConnection,
+    lease: datetime,
+    result: SyncResult,
+    *,
+    trigger: str,
+    started: float,
+) -> None:
+    """Steps 5 and 6 of sync_organization, its outcome recorded: free the lease, log the
+    sync's line and make its email check."""
+    slug = connection.organization.slug
     released = _recorded_sync_lock_release(connection, lease)
     duration_ms = round((time.monotonic() - started) * 1000)
     # A failure at WARNING: an alert on warnings then sees every failed sync, whatever failed.
@@ -322,9 +347,34 @@ def sync_organization(
     if not released:
         # Made now, the email check would meet the lost database too, and fail with a
         # traceback: the task that frees the lease makes it once the database is back.
-        return result
+        return
     _recorded_health_email_send(connection)
-    return result
+
+
+def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: datetime) -> None:
+    """The task stopped (its soft time limit, SIGTERM) after the sync that started at
+    `started_at` recorded a transient failure, and before the task queued its retry: while
+    that sync is still the last to have started, make the org due at once (not before the end
+    of a wait Greenhouse asked for) and drop a retry mark written for the lost retry, so that
+    the dispatcher's next tick syncs it in the retry's place, not the schedule an interval on.
+    The database lost, the org keeps the next time the failure set."""
+    now = Value(timezone.now())
+    try:
+        GreenhouseConnection.objects.filter(pk=connection.pk, last_attempt_at=started_at).update(
+            next_sync_at=Least(
+                "next_sync_at", Greatest(now, Coalesce("greenhouse_wait_until", now))
+            ),
+            retry_at=None,
+        )
+    except DATABASE_LOST_ERRORS as error:
+        reconnect_after_database_error()
+        logger.warning(
+            "sync retry lost org=%s error=%r reason=the task stopped before it queued the retry "
+            "of a failed sync, and the database was lost as the org was made due in its place; "
+            "the schedule syncs it next",
+            connection.organization.slug,
+            error,
+        )
 
 
 def _health_email_send_logged(

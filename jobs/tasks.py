@@ -39,6 +39,7 @@ from jobs.sync import (
     WORKER_STOPS,
     SyncResult,
     deferred_health_email_send,
+    failed_sync_retry_lost,
     is_schema_mismatch,
     lease_release_options,
     reconnect_after_database_error,
@@ -104,6 +105,7 @@ def sync_org(
     if isinstance(plan, SyncToSkip):
         return f"skipped: {plan.reason}"
     started_at = timezone.now()
+    failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     try:
         # Paused since its row was read above, the org is refused the lease: no task syncs a
         # paused org.
@@ -113,6 +115,7 @@ def sync_org(
             started_at=started_at,
             taking_over=plan.taking_over,
             unless_paused=True,
+            retries_failure=failure_retries < MAX_SYNC_RETRIES,
         )
     except DATABASE_LOST_ERRORS as exc:
         if (stop := _process_stop_behind(exc)) is not None:
@@ -130,17 +133,21 @@ def sync_org(
         # still sees the stop.
         worker_stopped_sync_end(connection, started_at=started_at)
         raise
-    failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     if result.transient and failure_retries < MAX_SYNC_RETRIES:
-        return _retry_failed_sync(
-            self,
-            connection,
-            result,
-            started_at=started_at,
-            trigger=plan.trigger,
-            failure_retries=failure_retries,
-            database_retries=database_retries,
-        )
+        try:
+            return _retry_failed_sync(
+                self,
+                connection,
+                result,
+                started_at=started_at,
+                trigger=plan.trigger,
+                failure_retries=failure_retries,
+                database_retries=database_retries,
+            )
+        except WORKER_STOPS:
+            # Stopped before the retry was queued, or as it was: the org is due in its place.
+            failed_sync_retry_lost(connection, started_at=started_at)
+            raise
     if result.outcome == SyncResult.Outcome.LOCKED:
         if queued_at:
             # A lease taken since this sync was queued took its mark: still there, the lease

@@ -31,6 +31,7 @@ LISTED = [
     "sync could not use the database org=",
     "sync stopped at its time limit org=",
     "sync stop not recorded org=",
+    "sync email check stopped at its time limit org=",
     "sync lease release deferred org=",
     "sync email check deferred org=",
     "sync lease not freed connection=",
@@ -46,6 +47,7 @@ LISTED = [
     "sync crashed org=",
     "sync failed connection=",
     "broker unavailable, sync not queued connection=",
+    "sync retry lost org=",
 ]
 
 A_POST_READ_WITHOUT_A_VALUE = (

@@ -39,6 +39,7 @@ from jobs.sync import (
     start_sync_run,
     sync_organization,
 )
+from jobs.tasks import MAX_SYNC_RETRIES
 from tests.support.helpers import make_connection, marked_sync, retry_asked_for
 
 pytestmark = pytest.mark.django_db
@@ -599,6 +600,89 @@ def test_the_soft_time_limit_in_a_syncs_email_check_stops_the_task_and_is_no_cra
     assert stopped.getMessage() == "sync email check stopped at its time limit org=acme"
     assert "sync email crashed" not in caplog.text
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.SUCCESS  # recorded, it stands
+
+
+def stop_at(monkeypatch, where: str) -> None:
+    """The soft time limit where the task is, after a transient failure was recorded."""
+    if where == "retry":  # as the retry is queued, its mark written
+        monkeypatch.setattr(tasks.sync_org, "retry", soft_time_limit)
+    elif where == "retry_schedule":
+        monkeypatch.setattr(tasks, "retry_schedule", soft_time_limit)
+    else:
+        monkeypatch.setattr(jobs_sync, where, soft_time_limit)
+
+
+@pytest.mark.parametrize(
+    "where", ["release_sync_lock", "sync_health_email_send", "retry_schedule", "retry"]
+)
+def test_a_task_stopped_before_it_queues_the_retry_of_a_passing_failure_leaves_the_org_due(
+    acme, fake_greenhouse, settings, monkeypatch, where
+):
+    """The retry was lost with the stop, and the failure had put the org's next sync an
+    interval on: it waited for the schedule, though Greenhouse had been down a moment."""
+    settings.GREENHOUSE_RETRIES = 0
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+    stop_at(monkeypatch, where)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    status = sync_status(organization=acme.organization)
+    assert status["running"] is False and status["next_sync_text"] == "due now"
+    assert enqueue_due_syncs() == [acme.pk]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "retries", "due_now"),
+    [
+        ("120", 0, False),  # not before the end of the wait Greenhouse asked for
+        (None, MAX_SYNC_RETRIES, False),  # the last try: no retry was lost
+    ],
+    ids=["greenhouse-asked-to-wait", "last-try"],
+)
+def test_a_task_stopped_after_a_passing_failure_keeps_what_its_retry_would_not_have_changed(
+    acme, fake_greenhouse, settings, monkeypatch, retry_after, retries, due_now
+):
+    settings.GREENHOUSE_RETRIES = 0
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503, headers=headers)
+    stop_at(monkeypatch, "sync_health_email_send")
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        tasks.sync_org.apply(args=(acme.pk,), retries=retries).get()
+
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.FAILING and acme.retry_at is None
+    if retry_after:
+        assert acme.next_sync_at == acme.greenhouse_wait_until
+    assert (enqueue_due_syncs() == [acme.pk]) is due_now
+
+
+def test_a_task_stopped_before_its_retry_as_the_database_is_lost_still_stops(
+    acme, fake_greenhouse, settings, monkeypatch, caplog
+):
+    """The org cannot be made due: the stop, not the database's error, is what the worker
+    sees, and the log says the schedule syncs the org next."""
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+    stopped = []
+
+    def stop(*args, **kwargs):
+        stopped.append(True)
+        soft_time_limit()
+
+    def lost_once_stopped(execute, sql, params, many, context):
+        if stopped and sql.startswith('UPDATE "jobs_greenhouseconnection"'):
+            raise DatabaseOperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(tasks, "retry_schedule", stop)
+    with db_connection.execute_wrapper(lost_once_stopped), pytest.raises(SoftTimeLimitExceeded):
+        tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    assert "sync retry lost org=acme" in caplog.text
 
 
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
