@@ -821,6 +821,26 @@ def test_refresh_once_greenhouses_wait_has_passed_queues_one(acme, queued):
     assert request_refresh(acme) is RefreshOutcome.QUEUED
 
 
+def test_refresh_exactly_as_greenhouses_wait_ends_queues_one(acme, queued, monkeypatch):
+    """As the schedule's next sync, due at that moment (next_sync_at <= now)."""
+    now = timezone.now()
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: now)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=now)
+
+    assert request_refresh(acme) is RefreshOutcome.QUEUED
+
+
+def test_refresh_while_the_retry_runs_within_greenhouses_wait_says_it_runs(acme, queued):
+    """The task's retry does not wait out a Retry-After longer than 15 minutes: Refresh now
+    pressed while that retry runs says so, not that Greenhouse's wait holds it back."""
+    acquire_sync_lock(acme)
+    wait_until = timezone.now() + timedelta(minutes=45)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=wait_until)
+
+    assert request_refresh(acme) is RefreshOutcome.ALREADY_RUNNING
+    assert queued == []
+
+
 def test_refresh_exactly_the_cooldown_after_a_sync_queues_one(acme, queued, settings, monkeypatch):
     settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
     now = timezone.now()
