@@ -148,16 +148,12 @@ def sync_running_refusal(connection: GreenhouseConnection, *, outcome: str) -> s
     """Why a change was refused, as a sync of the connection's org holds its lease: `outcome`
     says what stays as it was ("it was not deleted"). In a minute, as a sync usually takes
     seconds; and when the lease ends, where later, as a worker killed mid-sync holds it until
-    then. Read from the row: a sync may have taken the lease since `connection` was read."""
-    lease_ends = (
-        GreenhouseConnection.objects.filter(pk=connection.pk)
-        .values_list("lock_expires_at", flat=True)
-        .first()
-    )
+    then. `connection` as just read: its lease is the one said (sync_lease_take reads it)."""
     refusal = (
         f"A sync of {connection.organization.name} is running right now, so {outcome}. "
         "Try again in a minute"
     )
+    lease_ends = connection.lock_expires_at
     lease_left = (lease_ends - timezone.now()).total_seconds() if lease_ends else 0
     if lease_left <= 60:
         return f"{refusal}."
@@ -165,6 +161,22 @@ def sync_running_refusal(connection: GreenhouseConnection, *, outcome: str) -> s
         f"{refusal}: a sync usually takes seconds, and this one ends within "
         f"{wait_in_words(lease_left)}."
     )
+
+
+def sync_lease_take(connection: GreenhouseConnection, *, outcome: str) -> bool:
+    """Take the org's sync lease for a change no sync may run beside (a disconnect, a delete):
+    True once taken. False if the connection was deleted meanwhile (a second click on
+    Disconnect, another admin, the org's delete): no sync holds a lease on it then. Refused
+    with SyncInProgress, saying `outcome`, while a sync holds it."""
+    if acquire_sync_lock(connection) is not None:
+        return True
+    # Read again, with its org: the lease said is the one held now, and the row may be gone.
+    held = (
+        GreenhouseConnection.objects.select_related("organization").filter(pk=connection.pk).first()
+    )
+    if held is None:
+        return False
+    raise SyncInProgress(held, outcome=outcome)
 
 
 @dataclass(frozen=True)
@@ -261,8 +273,9 @@ class Disconnected:
     listed: int
 
 
-def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected:
-    """Forget the org's Greenhouse connection; its jobs are kept, closed.
+def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected | None:
+    """Forget the org's Greenhouse connection; its jobs are kept, closed. None if it was
+    disconnected meanwhile (sync_lease_take), or deleted with its org: nothing is left to do.
 
     The connection row is deleted rather than disabled: it holds the board token and the
     encrypted API key, and "disconnect" should leave neither behind. Jobs and sync history
@@ -276,8 +289,8 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected:
     then find another sync started since, and do nothing.
     """
     with transaction.atomic():
-        if acquire_sync_lock(connection) is None:
-            raise SyncInProgress(connection, outcome=NOT_DISCONNECTED)
+        if not sync_lease_take(connection, outcome=NOT_DISCONNECTED):
+            return None
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)
         listed = open_jobs.listed().count()
         closed = close_missing_jobs(open_jobs.values_list("pk", flat=True), now=timezone.now())

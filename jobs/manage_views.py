@@ -531,6 +531,12 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     except SyncInProgress as exc:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
+    if disconnected is None:  # by a second click, another admin or the org's delete, meanwhile
+        if not Organization.objects.filter(pk=organization.pk).exists():
+            messages.info(request, f"{organization.name} was deleted meanwhile.")
+            return redirect("manage:index")
+        messages.info(request, "This organization was already disconnected from Greenhouse.")
+        return redirect("manage:settings", slug=slug)
     messages.success(
         request,
         "Disconnected from Greenhouse. The jobs were kept: "

@@ -206,6 +206,33 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
 
 
 @on_postgresql
+def test_a_double_clicked_disconnect_disconnects_once_and_tells_the_second_click_so(
+    acme, monkeypatch
+):
+    """Both clicks read the connection; the second's UPDATE taking the sync lease waits for the
+    first, which holds it, and then finds the row gone: it was told a sync was running."""
+    from jobs import connections
+    from jobs.connections import Disconnected, connection_disconnect
+
+    clicks = [GreenhouseConnection.objects.get(pk=acme.pk) for _ in range(2)]
+    close_missing_jobs = connections.close_missing_jobs
+
+    def held_until_the_other_click_waits(*args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the other click never waited on this one"
+            time.sleep(0.05)
+        return close_missing_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(connections, "close_missing_jobs", held_until_the_other_click_waits)
+
+    results = all_at_once(2, lambda: connection_disconnect(connection=clicks.pop()))
+
+    assert sorted(map(type, results), key=str) == sorted([Disconnected, type(None)], key=str)
+    assert not GreenhouseConnection.objects.exists()
+
+
+@on_postgresql
 def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     """The second tick reads the orgs the first has marked but not yet committed as free; its
     UPDATE waits for the first and then checks them again, on the rows the first wrote."""

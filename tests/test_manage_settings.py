@@ -836,6 +836,42 @@ def test_disconnect_waits_for_a_running_sync(signed_in, connected):
     assert GreenhouseConnection.objects.exists()
 
 
+def test_a_disconnect_after_another_says_it_was_already_disconnected(
+    signed_in, connected, monkeypatch
+):
+    """A second click on Disconnect, or another admin's, read the connection just before the
+    first deleted it: it was told a sync was running, and to try again."""
+
+    def after_another(*, connection: GreenhouseConnection):
+        GreenhouseConnection.objects.filter(pk=connection.pk).delete()
+        return connection_disconnect(connection=connection)
+
+    monkeypatch.setattr("jobs.manage_views.connection_disconnect", after_another)
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    assert response.redirect_chain == [(SETTINGS_URL, 302)]
+    page = response.content.decode()
+    assert "This organization was already disconnected from Greenhouse." in page
+    assert "running right now" not in page
+
+
+def test_a_disconnect_as_the_org_is_deleted_says_it_was_deleted(signed_in, connected, monkeypatch):
+    """Deleted with its org just before the disconnect took the sync lease: a server error,
+    as the refusal read the org's name."""
+
+    def after_the_delete(*, connection: GreenhouseConnection):
+        Organization.objects.filter(pk=connection.organization_id).delete()
+        return connection_disconnect(connection=connection)
+
+    monkeypatch.setattr("jobs.manage_views.connection_disconnect", after_the_delete)
+
+    response = signed_in.post("/manage/north/disconnect/", follow=True)
+
+    assert response.redirect_chain == [("/manage/", 302)]
+    assert "North Wind was deleted meanwhile." in response.content.decode()
+
+
 def test_a_disconnect_that_fails_leaves_the_org_free_to_sync(connected, monkeypatch):
     def database_error(*args, **kwargs):
         raise DatabaseError("server closed the connection unexpectedly")
@@ -1165,6 +1201,32 @@ def test_a_sync_starting_after_the_admins_delete_action_check_leaves_every_conne
     assert GreenhouseConnection.objects.count() == 2
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+@pytest.mark.parametrize("by", ["delete page", "delete action"])
+def test_the_admin_deleting_a_connection_disconnected_meanwhile_says_it_went(
+    superuser_client, connected, monkeypatch, by
+):
+    """Disconnected on the settings page after the admin's check: it is gone, as asked, where
+    the admin said a sync was running, and to try again."""
+
+    def after_another(*, connection: GreenhouseConnection):
+        GreenhouseConnection.objects.filter(pk=connection.pk).delete()
+        return connection_disconnect(connection=connection)
+
+    monkeypatch.setattr("jobs.admin.connection_disconnect", after_another)
+
+    if by == "delete page":
+        url, data = f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/", {"post": "yes"}
+    else:
+        url = "/admin/jobs/greenhouseconnection/"
+        data = {"action": "delete_selected", "_selected_action": [connected.pk], "post": "yes"}
+    response = superuser_client.post(url, data, follow=True)
+
+    page = response.content.decode()
+    assert "deleted successfully" in page or "Successfully deleted 1" in page
+    assert "running right now" not in page
+    assert not GreenhouseConnection.objects.exists()
 
 
 def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_client, connected):
