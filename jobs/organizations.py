@@ -10,11 +10,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from jobs.cache import listing_cache_invalidate
-from jobs.connections import SyncInProgress
+from jobs.connections import SyncInProgress, sync_lease_take
 from jobs.memberships import invitations_delete
 from jobs.models import GreenhouseConnection, Organization, SiteListing
 from jobs.selectors import listing_changed_at
-from jobs.sync import acquire_sync_lock
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +38,13 @@ def organization_delete(*, organization: Organization) -> int:
     """
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     connection = GreenhouseConnection.objects.filter(organization=organization).first()
-    if connection is not None and acquire_sync_lock(connection) is None:
+    try:
+        # Not taken if disconnected meanwhile (sync_lease_take): no sync can hold it then.
+        if connection is not None:
+            sync_lease_take(connection, outcome=NOT_DELETED)
+    except SyncInProgress:
         logger.warning("organization delete refused org=%s reason=sync running", organization.slug)
-        raise SyncInProgress(connection, outcome=NOT_DELETED)
+        raise
     deleted_jobs = organization.jobs.count()
     unused_accounts = invitations_delete(organization.invitations.all())
     site_dated = listing_changed_at() or timezone.now()  # this org's date among the others

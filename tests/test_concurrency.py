@@ -233,6 +233,40 @@ def test_a_double_clicked_disconnect_disconnects_once_and_tells_the_second_click
 
 
 @on_postgresql
+def test_an_org_deleted_as_it_is_disconnected_is_deleted(acme, monkeypatch):
+    """The delete's UPDATE taking the sync lease waits for the disconnect, which holds it, and
+    then finds the connection gone: no sync to wait for, where it was told one was running."""
+    from jobs import connections
+    from jobs.connections import Disconnected, connection_disconnect
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    organization = acme.organization
+    disconnect_holds_the_lease = threading.Event()
+    close_missing_jobs = connections.close_missing_jobs
+
+    def held_until_the_delete_waits(*args: Any, **kwargs: Any) -> Any:
+        disconnect_holds_the_lease.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the delete never waited on the disconnect"
+            time.sleep(0.05)
+        return close_missing_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(connections, "close_missing_jobs", held_until_the_delete_waits)
+
+    def delete() -> int:
+        assert disconnect_holds_the_lease.wait(30)
+        return organization_delete(organization=Organization.objects.get(pk=organization.pk))
+
+    works = iter([lambda: connection_disconnect(connection=acme), delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert sorted(map(type, results), key=str) == sorted([Disconnected, int], key=str), results
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+
+
+@on_postgresql
 def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     """The second tick reads the orgs the first has marked but not yet committed as free; its
     UPDATE waits for the first and then checks them again, on the rows the first wrote."""
