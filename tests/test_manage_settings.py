@@ -17,6 +17,7 @@ from django.utils import timezone
 from jobs.admin import GreenhouseConnectionAdmin
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
+    SyncInProgress,
     connection_api_key_set,
     connection_disconnect,
     connection_schedule_update,
@@ -834,6 +835,18 @@ def test_disconnect_waits_for_a_running_sync(signed_in, connected):
     response = signed_in.post("/manage/north/disconnect/", follow=True)
     assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
     assert GreenhouseConnection.objects.exists()
+
+
+def test_a_refused_disconnect_says_when_the_lease_taken_since_the_page_read_it_ends(connected):
+    """The settings page read the connection before a sync took its lease: the lease said is
+    the one held now, not the page's (none), which says only to try again in a minute."""
+    read_by_the_page = GreenhouseConnection.objects.get(pk=connected.pk)
+    acquire_sync_lock(connected)
+
+    with pytest.raises(SyncInProgress) as refused:
+        connection_disconnect(connection=read_by_the_page)
+
+    assert refused.value.message.endswith(", and this one ends within about 10 minutes.")
 
 
 def test_a_disconnect_after_another_says_it_was_already_disconnected(
