@@ -289,6 +289,9 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected |
     then find another sync started since, and do nothing.
     """
     with transaction.atomic():
+        # The org's row first, as organization_delete locks it: after the lease, the org's
+        # delete, waiting for that lease, and mark_listing_changed below waited for each other.
+        Organization.objects.select_for_update().filter(pk=connection.organization_id).first()
         if not sync_lease_take(connection, outcome=NOT_DISCONNECTED):
             return None
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)

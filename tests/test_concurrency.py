@@ -267,6 +267,45 @@ def test_an_org_deleted_as_it_is_disconnected_is_deleted(acme, monkeypatch):
 
 
 @on_postgresql
+def test_an_org_deleted_as_a_disconnect_closes_its_jobs_is_deleted(acme, monkeypatch):
+    """The delete locks the org's row, then waits for the disconnect's sync lease; the
+    disconnect, which had taken it, then dated the org's listing, waiting for the delete: a
+    deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
+    from jobs import connections
+    from jobs.connections import Disconnected, connection_disconnect
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    organization = acme.organization
+    disconnect_holds_the_lease = threading.Event()
+    close_missing_jobs = connections.close_missing_jobs
+
+    def held_until_the_delete_waits(*args: Any, **kwargs: Any) -> Any:
+        disconnect_holds_the_lease.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the delete never waited on the disconnect"
+            time.sleep(0.05)
+        return close_missing_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(connections, "close_missing_jobs", held_until_the_delete_waits)
+
+    def delete() -> int:
+        assert disconnect_holds_the_lease.wait(30)
+        return organization_delete(organization=Organization.objects.get(pk=organization.pk))
+
+    works = iter([lambda: connection_disconnect(connection=acme), delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    disconnected = next(result for result in results if isinstance(result, Disconnected))
+    assert disconnected.closed == 6
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert not Job.objects.exists()
+
+
+@on_postgresql
 def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     """The second tick reads the orgs the first has marked but not yet committed as free; its
     UPDATE waits for the first and then checks them again, on the rows the first wrote."""
