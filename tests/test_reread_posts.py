@@ -202,11 +202,12 @@ def test_it_picks_every_job_before_it_writes_any(fake_greenhouse, monkeypatch):
     assert Job.objects.get(pk=jobs[0].pk).payload_hash == ""
 
 
-def test_it_writes_units_then_jobs_then_connections_as_a_sync_does(fake_greenhouse):
-    """A sync writes its org's units, then its jobs, then its connection: once 0046's org had
-    forgotten its board, the jobs of 0048 waited for a sync of that org that waited for its
-    connection, and PostgreSQL killed one of the two (the command rolled back). An org's name
-    comes first, as deleting an org locks the org before its connection and jobs."""
+def test_it_writes_units_then_jobs_then_connections_then_orgs_as_a_sync_does(fake_greenhouse):
+    """A sync writes its org's units, then its jobs, then its connection, then its org (its
+    listing changed): once 0046's org had forgotten its board, the jobs of 0048 waited for a
+    sync of that org that waited for its connection, and PostgreSQL killed one of the two (the
+    command rolled back). So it did with an org's name written first, its jobs then waited for
+    a sync of that org that waited for the org's row."""
     jobs_each_migration_picks(fake_greenhouse)
     department = Department.objects.first()
     Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
@@ -217,10 +218,10 @@ def test_it_writes_units_then_jobs_then_connections_as_a_sync_does(fake_greenhou
 
     tables = re.findall(r'^UPDATE "(\w+)"', "\n".join(q["sql"] for q in queries), re.MULTILINE)
     assert [table for table, _ in itertools.groupby(tables)] == [
-        "jobs_organization",
         "jobs_department",
         "jobs_job",
         "jobs_greenhouseconnection",
+        "jobs_organization",
     ]
 
 

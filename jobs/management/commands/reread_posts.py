@@ -106,13 +106,11 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         }
     organizations = {row[1] for row in found_without_a_date}
     with transaction.atomic():
-        # Units, then jobs, then connections, the order a sync writes them in: holding an org's
-        # connection while waiting for its jobs, held by a sync of that org waiting for that
-        # connection, was a deadlock, PostgreSQL then killing the command or the sync. An org's
-        # name before them: deleting an org locks it first, then its connection and jobs.
-        picked["search_names"] = search_0058.search_fields_store(
-            apps, "Organization", search_fields["Organization"]
-        )
+        # Units, then jobs, then connections, then orgs, the order a sync writes them in (its
+        # org last, its listing dated as changed): holding an org's connection, or its row once
+        # its name was written, while waiting for its jobs, held by a sync of that org waiting
+        # for that connection or row, was a deadlock, PostgreSQL then killing the command or
+        # the sync.
         picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
         picked["search_jobs"] = search_0058.search_fields_store(apps, "Job", search_fields["Job"])
         for migration, found in found_by.items():
@@ -126,6 +124,9 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         )
         # A sync running meanwhile counts its board's skips as new code does: no wait for it.
         picked["0047"] = boards_0047.boards_with_posts_to_fix_forget(apps)
+        picked["search_names"] = search_0058.search_fields_store(
+            apps, "Organization", search_fields["Organization"]
+        )
         # Read once written, which holds the connections' rows (SQLite: the database) until
         # the commit: a sync holding its lease now may have read its jobs' hashes before they
         # were forgotten, and then store its board's fingerprint over the one forgotten, so
