@@ -63,8 +63,14 @@ FOLDS_TO_CJK_LETTER_RE = re.compile(f"[{CJK_LETTERS}\u3200-\u33ff\U0001f200-\U00
 # Only where they stand as a word ("C++17", "C/C++", "(C#)", "C ++"): not in "abc++" or
 # "docs/c#intro". A pattern per mark, led by it: a regex finds a leading character at C speed,
 # where one pattern for both marks tried every character against both, 6 times as slow
-# (bench/README.md). "C ++" is found by the same pattern, as the "++" after a "C ".
-CPLUSPLUS_RE = re.compile(r"\+\+(?:(?<=(?<![\w+#])[cC]\+\+)|(?<=(?<![\w+#])[cC] \+\+))")
+# (bench/README.md). "C ++" is found by the same pattern, as the "++" after a "C ". A Han
+# ideograph or kana before the C is a word of its own (as_searched): the query's terms are told
+# apart before its letters are (jobs.search.query_as_searched), and "エンジニアC ++" was the
+# phrase "エンジニアC" and "++", finding the C job.
+NOT_BEFORE_CPLUSPLUS = f"(?<![+#]|[^\\W{CJK_LETTERS}])"
+CPLUSPLUS_RE = re.compile(
+    rf"\+\+(?:(?<={NOT_BEFORE_CPLUSPLUS}[cC]\+\+)|(?<={NOT_BEFORE_CPLUSPLUS}[cC] \+\+))"
+)
 SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").

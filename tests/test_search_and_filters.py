@@ -685,6 +685,20 @@ def test_cplusplus_typed_apart_before_han_or_kana_finds_the_jobs_that_name_it(db
     assert {job.title for job in job_search(query=query)} == {"C++エンジニア（開発）"}
 
 
+@pytest.mark.parametrize(
+    "query", ["エンジニアC ++", "エンジニアc ++", "ｴﾝｼﾞﾆｱＣ ＋＋", "エンジニアC++"]
+)
+def test_cplusplus_typed_apart_after_han_or_kana_finds_the_jobs_that_name_it(db, query):
+    """Han and kana letters are words of their own, but the query's terms are told apart before
+    its letters are: "エンジニアC ++" was the phrase "エンジニアC" and the term "++", which found
+    the C job (on PostgreSQL, none)."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ("開発エンジニアC++", "開発エンジニアC", "開発エンジニアC#", "Welder"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == {"開発エンジニアC++"}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite finds the c in any word")
 def test_on_postgresql_a_plain_c_finds_the_word_c_alone(db):
     org = Organization.objects.create(name="Forge", slug="forge")
