@@ -670,16 +670,19 @@ def test_0058_reads_again_the_posts_whose_search_text_holds_a_voiced_mark_apart(
     posts[1]["content"] = html.escape("<p>パイソンとデータ分析</p>")
     jobs = jobs_synced_from(fake_greenhouse, posts[:2])
     assert half_width_kana.search_fields_to_store(apps, "Job") == []  # as the sync stores them
-    # As code between 0057 and 0058 stored it: each voiced mark apart from its kana.
-    damaged = jobs[0].search_text.replace("パ", "ハ \u309a").replace("デ", "テ \u3099")
-    Job.objects.filter(pk=jobs[0].pk).update(search_text=damaged)
+    # As code between 0057 and 0058 stored it: a voiced mark apart from its kana in one, a
+    # semi-voiced mark in the other.
+    for job, kana, apart in ((jobs[0], "デ", "テ \u3099"), (jobs[1], "パ", "ハ \u309a")):
+        damaged = job.search_text.replace(kana, apart)
+        Job.objects.filter(pk=job.pk).update(search_text=damaged)
 
     half_width_kana.store_half_width_kana_with_their_marks(apps, None)
 
-    assert_read_again({jobs[0].pk}, forgotten_by="acme", kept_by="tiny")
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="acme", kept_by="tiny")
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
     sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
-    assert Job.objects.get(pk=jobs[0].pk).search_text == jobs[0].search_text
+    for job in jobs:
+        assert Job.objects.get(pk=job.pk).search_text == job.search_text
     assert {job.pk for job in job_search(query="パイソン データ")} == {jobs[0].pk, jobs[1].pk}
 
 

@@ -157,6 +157,7 @@ def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, se
         ("ｴﾘｱ", "エ リ ア"),  # half-width kana alone
         # Half-width kana with their voiced marks apart, composed as NFKC reads them.
         ("ｴﾝｼﾞﾆｱ, ﾊﾟｲｿﾝ, ｶ\u3099", "エ ン ジ ニ ア , パ イ ソ ン , ガ"),
+        ("シﾞ, ハﾟ", "ジ , パ"),  # full-width kana, half-width marks: no half-width kana
         # Not Hangul, whose words are spaced, nor letters of other scripts.
         ("한국어 개발자, Zürich", "한국어 개발자, Zurich"),
     ],
