@@ -35,7 +35,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -95,6 +95,7 @@ from jobs.models import (
     Office,
     Organization,
     SyncRun,
+    fields_save_if_row_exists,
 )
 from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
@@ -173,15 +174,17 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
-        if change:
-            if not form.changed_data:
-                return  # nothing to save: visitors' pages keep their dates (feeds, sitemap)
-            # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
-            # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
-            # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.
-            obj.save(update_fields=form.changed_data)
-        else:
+        if not change:
             obj.save()
+        # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
+        # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
+        # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations. None
+        # for a form sent as shown, which still finds a row deleted since this request read it
+        # (an org, or a job with its org): not "changed successfully", nor a server error.
+        elif not fields_save_if_row_exists(obj, form.changed_data):
+            raise Http404("deleted meanwhile")
+        elif not form.changed_data:
+            return  # nothing saved: visitors' pages keep their dates (feeds, sitemap)
         self.pages_refresh(self.organization_of(obj))
 
 

@@ -3,8 +3,11 @@ in words (or a refusal), never an error page, and changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -16,8 +19,9 @@ from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
     membership_role_set,
 )
-from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
+from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from tests.support.helpers import form_as_sent, staff_client_with
+from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +276,32 @@ def test_staff_who_may_add_members_but_not_change_them_add_one_on_the_blank_row(
         ("bob", "member"),
         (outsider.username, "member"),
     ]
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["unchanged", "changed"])
+@pytest.mark.parametrize(("model", "change"), [(Job, "featured"), (Organization, "description")])
+def test_a_save_as_the_org_is_deleted_is_not_found(
+    admin_client, acme, monkeypatch, model, change, changed
+):
+    """Deleted (a job with its org) after the request read it: a change was a server error ("Save
+    with update_fields did not affect any rows"), and a page sent as shown said it was "changed
+    successfully". As on the org admin's pages, it is not found."""
+    organization = acme.organization
+    row = organization if model is Organization else make_job(organization, "Sailmaker")
+    url = f"/admin/jobs/{model._meta.model_name}/{row.pk}/change/"
+    data = form_as_sent(admin_client.get(url).content, f"#{model._meta.model_name}_form")
+    if changed:
+        data[change] = "Sails." if change == "description" else "on"
+    form_class = admin.site.get_model_admin(model).form
+    clean = form_class.clean
+
+    def deleted_meanwhile(form: Any) -> Any:  # by another staff member or admin
+        Organization.objects.filter(pk=organization.pk).delete()
+        return clean(form)
+
+    monkeypatch.setattr(form_class, "clean", deleted_meanwhile)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 404
+    assert "may have been removed" in response.content.decode()
