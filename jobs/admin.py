@@ -1085,6 +1085,11 @@ class GreenhouseConnectionAdmin(
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded (form.initial is the row as this request read it).
+        # Locked first, for the rest of the page's transaction: a disconnect since this request
+        # read it (the row deleted) is "not found", not a server error (NotConnected) for a change
+        # nor "changed successfully" for a page sent as shown.
+        if not fields_save_if_row_exists(obj, []):
+            raise Http404("disconnected meanwhile")
         changed = set(form.changed_data)
         if {"enabled", "sync_interval_minutes"} & changed:
             saved = form.initial

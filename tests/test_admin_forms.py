@@ -305,3 +305,29 @@ def test_a_save_as_the_org_is_deleted_is_not_found(
 
     assert response.status_code == 404
     assert "may have been removed" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [{}, {"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
+    ids=["unchanged", "schedule", "api-key"],
+)
+def test_a_connection_saved_as_it_is_disconnected_is_not_found(
+    admin_client, acme, monkeypatch, typed
+):
+    """Disconnected after the request read it: a change was a server error (NotConnected), and
+    a page sent as shown said the connection was "changed successfully"."""
+    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
+    form_class = admin.site.get_model_admin(GreenhouseConnection).form
+    clean = form_class.clean
+
+    def disconnected_meanwhile(form: Any) -> Any:  # by an admin of the org, or other staff
+        GreenhouseConnection.objects.filter(pk=acme.pk).delete()
+        return clean(form)
+
+    monkeypatch.setattr(form_class, "clean", disconnected_meanwhile)
+
+    response = admin_client.post(url, {**data, **typed})
+
+    assert response.status_code == 404
