@@ -260,6 +260,12 @@ def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> N
         raise NotConnected(NotConnected.message)
 
 
+def connection_still_connected(*, connection: GreenhouseConnection) -> None:
+    """Raise NotConnected if the org was disconnected since `connection` was read: for a change
+    that writes nothing, which is not to say the connection stays as it is."""
+    _connection_update(connection, [])
+
+
 # What a disconnect refused as a sync runs leaves as it was (SyncInProgress).
 NOT_DISCONNECTED = "it was not disconnected from Greenhouse"
 

@@ -34,6 +34,7 @@ from jobs.connections import (
     connection_connect,
     connection_disconnect,
     connection_schedule_update,
+    connection_still_connected,
 )
 from jobs.email_change import (
     EmailChangeError,
@@ -433,6 +434,7 @@ def _schedule(
     if (interval, paused) == (connection.sync_interval_minutes, not connection.enabled):
         # Not saved again: that would count the next sync anew from the last attempt, moving
         # one a failure or a freed lease brought forward.
+        connection_still_connected(connection=connection)
         now = "syncing is paused" if paused else f"jobs sync every {minutes_in_words(interval)}"
         _nothing_changed(request, now)
         return redirect("manage:settings", slug=organization.slug)

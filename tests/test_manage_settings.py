@@ -535,6 +535,20 @@ def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, mon
     assert not GreenhouseConnection.objects.exists()
 
 
+def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
+    signed_in, connected, monkeypatch
+):
+    """It said "Nothing changed: jobs sync every …" of a connection no longer there."""
+    monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connected)
+    GreenhouseConnection.objects.all().delete()
+    unchanged = {"sync_interval_minutes": str(connected.sync_interval_minutes)}
+
+    response = signed_in.post(SETTINGS_URL, {"action": "schedule", **unchanged}, follow=True)
+
+    assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert "Nothing changed" not in response.content.decode()
+
+
 # --- Schedule ----------------------------------------------------------------------------------
 
 
