@@ -20,6 +20,7 @@ from jobs.greenhouse import (
     MalformedPayload,
     RateLimited,
     Unavailable,
+    WebPageAnswer,
     board_token_of,
     validate_board_token,
 )
@@ -76,6 +77,11 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
     (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
     (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
     (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
+    (
+        WebPageAnswer,
+        "Greenhouse, or something between this site and Greenhouse, answered with a web page "
+        "instead of the board, so the token",
+    ),
     (MalformedPayload, "Greenhouse answered in a way this site does not understand, so the token"),
 )
 

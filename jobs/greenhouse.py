@@ -111,6 +111,8 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
 # The head of a redirect's path a message shows: enough to tell one address from another.
 MAX_PATH_SHOWN = 200
+# How much of a response that is not JSON is looked at for the tag a web page opens with.
+WEB_PAGE_HEAD_CHARS = 1000
 # An ETag as RFC 9110 writes one (`W/"..."` when weak), in printable ASCII, so that it goes
 # back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
 ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
@@ -235,6 +237,11 @@ class MisdirectedRequest(GreenhouseError):
 
 class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
+
+
+class WebPageAnswer(MalformedPayload):
+    """A 200 that is a web page, not JSON: a captive portal's, a proxy's or a maintenance page,
+    of Greenhouse or of something on the way."""
 
 
 class ResponseTooLarge(MalformedPayload):
@@ -876,9 +883,11 @@ def _int_of_json(digits: str) -> int | None:
         return None
 
 
-def json_of_body(body: bytearray) -> Any:
-    """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes."""
+def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
+    """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes.
+    `content_type`, the response's Content-Type, tells a web page from a board cut off."""
     size = len(body)
+    text = ""
     try:
         text = body.decode("utf-8")
         body.clear()  # a large board's bytes need not stay in memory while its text is parsed
@@ -891,14 +900,36 @@ def json_of_body(body: bytearray) -> Any:
             # only then, as a Python call per integer costs a large board 5% more parsing.
             return json.loads(text, parse_int=_int_of_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested too deep
-        # The parser's words and the size tell a cut-off board from an HTML or empty page,
-        # which the message people read does not.
-        logger.warning("greenhouse response is not valid JSON bytes=%d error=%s", size, exc)
+        # The parser's words, the size and the Content-Type tell a cut-off board from an HTML
+        # or empty page, which the message people read does not.
+        logger.warning(
+            "greenhouse response is not valid JSON bytes=%d content_type=%r error=%s",
+            size,
+            content_type[:100],
+            exc,
+        )
+        if _is_web_page(content_type, text[:WEB_PAGE_HEAD_CHARS] or body[:WEB_PAGE_HEAD_CHARS]):
+            # A captive portal, a proxy's error page or a maintenance page, sent as a 200:
+            # "cut off" sent people looking at the board, which is not what came.
+            raise WebPageAnswer(
+                "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
+                "answered with a web page, not the board's JSON; nothing was changed. If this "
+                "goes on, ask whoever runs this site to check that its server reaches "
+                f"Greenhouse directly; {WILL_TRY_AGAIN}",
+                http_status=200,
+            ) from None
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
             "nothing was changed.",
             http_status=200,
         ) from None
+
+
+def _is_web_page(content_type: str, head: str | bytearray) -> bool:
+    """Whether a response that is not JSON is a web page: said so, or opening with a tag."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    opens_with_tag = head.lstrip().startswith("<" if isinstance(head, str) else b"<")
+    return media_type in ("text/html", "application/xhtml+xml") or opens_with_tag
 
 
 @dataclass
@@ -911,9 +942,11 @@ class JobsResponse:
     # "304 Not Modified": the board is the one whose ETag was sent (no body, no fingerprint).
     not_modified: bool = False
     content_dropped: bool = False  # a redirect on the way dropped ?content=true
+    content_type: str = ""  # the response's Content-Type header
 
     def posts(self) -> list[Any]:
-        return jobs_of_payload(json_of_body(self.body), content_dropped=self.content_dropped)
+        payload = json_of_body(self.body, content_type=self.content_type)
+        return jobs_of_payload(payload, content_dropped=self.content_dropped)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -1150,10 +1183,12 @@ class GreenhouseClient:
             body=answer.body,
             etag=etag_of(answer.headers),
             content_dropped="true" not in parse_qs(urlsplit(answer.url).query).get("content", []),
+            content_type=answer.headers.get("Content-Type", ""),
         )
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
-        return json_of_body(self._get_body(validate_board_token(token), suffix, params).body)
+        answer = self._get_body(validate_board_token(token), suffix, params)
+        return json_of_body(answer.body, content_type=answer.headers.get("Content-Type", ""))
 
     def _get_body(
         self,

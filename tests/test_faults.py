@@ -346,7 +346,7 @@ FAULTS = [
         retried=False,
         http_status=404,
     ),
-    Fault("html", fail_next("html"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault("html", fail_next("html"), FAILING, "with a web page", requests=1, http_status=200),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1, http_status=200),
     Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1, http_status=200),
     Fault("empty body", fail_next("empty"), FAILING, NOT_JSON, requests=1, http_status=200),

@@ -32,6 +32,7 @@ from jobs.greenhouse import (
     MisdirectedRequest,
     RateLimited,
     Unavailable,
+    WebPageAnswer,
     make_session,
     parse_job,
     validate_board_token,
@@ -796,6 +797,48 @@ def test_it_logs_why_a_body_is_not_json(client, fake_greenhouse, caplog, fault, 
     with pytest.raises(MalformedPayload):
         client.fetch_jobs("acme-robotics")
     assert reason in caplog.text
+
+
+PORTAL_PAGE = b"\n  <html><body>Sign in to use this network</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "content_type"),
+    [
+        # A maintenance page, said to be one.
+        (None, {}, "text/html; charset=utf-8"),
+        # A captive portal's page, sent as something else: its opening tag gives it away.
+        (PORTAL_PAGE, {"Content-Type": "text/plain"}, "text/plain"),
+    ],
+    ids=["html content type", "opens with a tag"],
+)
+def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
+    client, fake_greenhouse, caplog, body, headers, content_type
+):
+    # It read "not valid JSON (it may have been cut off)", sending people to look at the board.
+    if body is None:
+        fake_greenhouse.fail_next("acme-robotics", "html", times=2)
+    else:
+        fake_greenhouse.fail_next(
+            "acme-robotics", "status", status=200, body=body, headers=headers, times=2
+        )
+
+    for fetch in (client.fetch_jobs, client.fetch_board):
+        with pytest.raises(WebPageAnswer, match="answered with a web page, not the board's JSON"):
+            fetch("acme-robotics")
+
+    [jobs_record, board_record] = [r for r in caplog.records if "not valid JSON" in r.message]
+    assert jobs_record.levelname == "WARNING"
+    assert f"content_type='{content_type}'" in jobs_record.message
+    assert f"content_type='{content_type}'" in board_record.message
+
+
+def test_json_cut_off_is_still_said_to_be_maybe_cut_off(client, fake_greenhouse, caplog):
+    fake_greenhouse.fail_next("acme-robotics", "truncated")
+    with pytest.raises(MalformedPayload, match="may have been cut off") as raised:
+        client.fetch_jobs("acme-robotics")
+    assert not isinstance(raised.value, WebPageAnswer)
+    assert "content_type='application/json" in caplog.text
 
 
 @pytest.mark.parametrize(
