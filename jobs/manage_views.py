@@ -88,6 +88,7 @@ from jobs.models import ROLES_IN_WORDS, GreenhouseConnection, Job, Membership, O
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.pagination import page_asked, page_links
 from jobs.permissions import (
+    OrganizationGone,
     admin_organization_or_404,
     login_required,
     organizations_administered,
@@ -728,7 +729,10 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
         # Signed out meanwhile (in another tab, or the session ended): this address takes only
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.
         return redirect_to_login(_page_of_button(request, slug))
-    organization = admin_organization_or_404(request, slug)
+    try:
+        organization = admin_organization_or_404(request, slug)
+    except OrganizationGone:
+        return _organization_gone(request)
     level, text = _refresh(_connection_of(organization))
     if _wants_json(request):
         return JsonResponse(
@@ -745,9 +749,25 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 @never_cache
-def status_json(request: HttpRequest, slug: str) -> JsonResponse:
-    organization = admin_organization_or_404(request, slug)
+def status_json(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        organization = admin_organization_or_404(request, slug)
+    except OrganizationGone:
+        return _organization_gone(request)
     return JsonResponse(sync_status(organization=organization))
+
+
+ORGANIZATION_GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
+
+
+def _organization_gone(request: HttpRequest) -> HttpResponse:
+    """Refresh now, or the live status, of an org deleted while its page was open: "could not
+    be sent, reload the page" led to a page that is not found. The script shows the message;
+    a form sent without it leads to the orgs that are left."""
+    if _wants_json(request):
+        return JsonResponse({"level": "error", "message": ORGANIZATION_GONE}, status=404)
+    messages.error(request, ORGANIZATION_GONE)
+    return redirect("manage:index")
 
 
 @login_required

@@ -35,6 +35,11 @@ def organizations_joined_as_member(user: AbstractBaseUser) -> QuerySet[Organizat
     )
 
 
+class OrganizationGone(Http404):
+    """No org has the slug: most likely one deleted while a page of it was still open. Its
+    public page (/orgs/<slug>/) is a 404 to anyone, so saying so reveals nothing."""
+
+
 def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """The org named by `slug` if the signed-in user administers it.
 
@@ -44,6 +49,8 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
+        if not Organization.objects.filter(slug=slug).exists():
+            raise OrganizationGone("No such organization.")
         raise Http404("No such organization.")
     return organization
 

@@ -669,6 +669,26 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
     expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
 
 
+@pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
+def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
+    live_server, page, acme, owner, asked_by
+):
+    """It said "could not be sent. Reload the page", or "Lost contact with the site", and the
+    page reloaded was not found."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    Organization.objects.filter(slug="acme").delete()
+
+    if asked_by == "refresh now":
+        page.locator(".sync-status").get_by_role("button", name="Refresh now").click()
+    else:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        "This organization no longer exists: it was deleted, perhaps in another tab."
+    )
+
+
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(
     live_server, page, acme, owner
 ):

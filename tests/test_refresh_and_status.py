@@ -120,6 +120,38 @@ def test_refresh_as_the_org_is_disconnected_says_so(signed_in, acme, queued, mon
     assert "just disconnected from Greenhouse" in response.content.decode()
 
 
+GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
+
+
+def test_refresh_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_in, acme, queued):
+    # It said "could not be sent; reload the page", and the page reloaded was not found.
+    Organization.objects.filter(slug="acme").delete()
+
+    answer = signed_in.post(REFRESH_URL, **JSON)
+    assert answer.status_code == 404
+    assert answer.json() == {"level": "error", "message": GONE}
+
+    # Without the script: the orgs that are left, with the same words.
+    response = signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"})
+    assert response.status_code == 302 and response["Location"] == "/manage/"
+    assert GONE in signed_in.get("/manage/").content.decode()
+    assert queued == []
+
+
+def test_the_status_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_in, acme):
+    Organization.objects.filter(slug="acme").delete()
+    response = signed_in.get(STATUS_URL, **JSON)
+    assert response.status_code == 404 and response.json()["message"] == GONE
+
+
+def test_an_org_one_is_no_admin_of_is_not_found_as_before_not_said_to_be_gone(
+    client, acme, member, queued
+):
+    client.force_login(member)
+    for response in (client.post(REFRESH_URL, **JSON), client.get(STATUS_URL, **JSON)):
+        assert response.status_code == 404 and GONE not in response.content.decode()
+
+
 def test_refresh_with_the_broker_down_explains_and_breaks_nothing(signed_in, acme, broker_down):
     response = signed_in.post(REFRESH_URL)
     assert response.status_code == 302

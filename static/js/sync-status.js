@@ -9,6 +9,7 @@
   var POLL_MS = 1500;
   var ACTIVE_PHASES = ["queued", "running"];
   var LOST_CONTACT = "Lost contact with the site; reload the page to see the status.";
+  var NOT_SENT = "The refresh could not be sent. Reload the page and try again.";
 
   function isActive(phase) {
     return ACTIVE_PHASES.indexOf(phase) !== -1;
@@ -20,10 +21,18 @@
     return fetch(url, request).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       // A signed-out session is redirected to the sign-in page, which is HTML.
-      if (!response.ok || type.indexOf("application/json") === -1) {
+      if (type.indexOf("application/json") === -1) {
         throw new Error("unexpected answer " + response.status);
       }
-      return response.json();
+      return response.json().then(function (answer) {
+        if (!response.ok) {
+          // The server's words for why, when it has them (the org was deleted meanwhile).
+          var refused = new Error("unexpected answer " + response.status);
+          refused.said = answer.message;
+          throw refused;
+        }
+        return answer;
+      });
     });
   }
 
@@ -103,9 +112,9 @@
           render(box, status);
           box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
         })
-        .catch(function () {
+        .catch(function (error) {
           box.pollTimer = null;
-          say(box, "error", LOST_CONTACT);
+          say(box, "error", error.said || LOST_CONTACT);
         });
     }
     box.pollTimer = setTimeout(tick, POLL_MS);
@@ -131,8 +140,8 @@
           poll(box);
         }
       })
-      .catch(function () {
-        say(box, "error", "The refresh could not be sent. Reload the page and try again.");
+      .catch(function (error) {
+        say(box, "error", error.said || NOT_SENT);
       })
       .finally(function () {
         button.removeAttribute("aria-disabled");
