@@ -966,11 +966,14 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
     who = membership.user.email or membership.user.get_username()
+    yourself = membership.user == request.user  # told as "you", not by their own address
     role = form.cleaned_data.get("role", "")
     if action == "role" and role == membership.role:
-        _nothing_changed(request, f"{who} is still {membership.role_in_words}")
+        _nothing_changed(
+            request, f"{'you are' if yourself else f'{who} is'} still {membership.role_in_words}"
+        )
         return redirect("manage:members", slug=organization.slug)
-    giving_up_admin = membership.user == request.user and role == Membership.Role.MEMBER
+    giving_up_admin = yourself and role == Membership.Role.MEMBER
     if (action == "remove" or giving_up_admin) and not request.POST.get("confirmed"):
         if membership_is_last_admin(membership):
             # Refused now, not after a page asking whether to go ahead and lose access.
@@ -982,13 +985,19 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
             request, "manage/member_confirm.html", {"organization": organization, **context}
         )
     try:
+        sentence_end = ending_sentence(organization.name)
         if action == "role":
             membership_role_set(membership=membership, role=form.cleaned_data["role"])
-            messages.success(request, f"{who}'s role is now {membership.get_role_display()}.")
+            if yourself:
+                done = f"You are now {membership.role_in_words} of {sentence_end}"
+            else:
+                done = f"{who}'s role is now {membership.get_role_display()}."
         else:
             membership_remove(membership=membership)
-            removed_from = ending_sentence(organization.name)
-            messages.success(request, f"{who} was removed from {removed_from}")
+            done = (
+                f"You left {sentence_end}" if yourself else f"{who} was removed from {sentence_end}"
+            )
+        messages.success(request, done)
     except MembershipError as exc:
         messages.error(request, exc.message)
     if not organizations_administered(request.user).filter(pk=organization.pk).exists():

@@ -3468,6 +3468,34 @@ def test_giving_up_your_own_admin_role_is_asked_first(signed_in, owner, member):
     assert theirs.role == Membership.Role.MEMBER
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            {"action": "role", "role": "member", "confirmed": "1"},
+            "You are now a member of Acme Co.",
+        ),
+        ({"action": "remove", "confirmed": "1"}, "You left Acme Co."),
+        ({"action": "role", "role": "admin"}, "Nothing changed: you are still an admin."),
+    ],
+)
+def test_a_change_to_your_own_membership_is_told_to_you_not_of_your_address(
+    signed_in, acme, owner, member, change, said
+):
+    """Giving up your admin role said "alice@acme.example's role is now Member.", of you in the
+    third person."""
+    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {**change, "membership": mine.pk}, follow=True
+    )
+
+    [message] = [li.get_text() for li in parsed(response).select(".messages li")]
+    assert message == said
+
+
 def test_the_members_pages_questions_mark_the_members_tab_as_their_section(signed_in, member):
     """Asked at the members page's address, "Remove bob@acme.example from Acme Robotics?" was
     marked as the members page itself (aria-current="page"), where the pages reached from the
