@@ -746,13 +746,30 @@ def validate_api_key(value: str) -> str:
     return key
 
 
+# Said for the key box sent empty, or with spaces alone (read as empty, as a field strips them),
+# in place of Django's "This field is required.".
+NO_KEY_ENTERED = (
+    "No key was entered: the box was empty or held only spaces. Paste the key from Greenhouse."
+)
+# Then said too, when a key is stored: an empty box here does not remove it, the button does.
+REMOVE_THE_STORED_KEY = "To stop using the stored key, press “Remove the stored key” instead."
+
+
 class ApiKeyForm(forms.Form):
     prefix = "key"  # shares the settings page with ConnectForm's own api_key field
     api_key = forms.CharField(
         label="New Job Board API key",
         max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": NO_KEY_ENTERED},
     )
+
+    def __init__(self, *args: Any, has_api_key: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if has_api_key:
+            self.fields["api_key"].error_messages["required"] = (
+                f"{NO_KEY_ENTERED} {REMOVE_THE_STORED_KEY}"
+            )
 
     def clean_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["api_key"])

@@ -455,7 +455,7 @@ def _schedule(
 def _api_key(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse | Form:
-    form = ApiKeyForm(request.POST)
+    form = ApiKeyForm(request.POST, has_api_key=connection.has_api_key)
     if not form.is_valid():
         return form
     done = "replaced" if connection.has_api_key else "stored"  # the button said "Store key"

@@ -498,6 +498,25 @@ def test_an_api_key_that_shows_nothing_is_refused_and_the_stored_one_kept(
     assert connected.api_key_last5 == "12345"
 
 
+@pytest.mark.parametrize("stored", [True, False])
+@pytest.mark.parametrize("api_key", ["", "   "])
+def test_an_api_key_box_sent_blank_says_no_key_was_entered_and_how_to_remove_one(
+    signed_in, connected, api_key, stored
+):
+    """It said Django's "This field is required.", of a box that held spaces."""
+    if not stored:
+        connection_api_key_set(connection=connected, api_key="")
+
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": api_key})
+
+    error = BeautifulSoup(response.content, "html.parser").select_one("#id_key-api_key_error")
+    said = " ".join(error.get_text().split())
+    assert said.startswith("No key was entered: the box was empty or held only spaces.")
+    assert ("Remove the stored key" in said) == stored
+    connected.refresh_from_db()
+    assert connected.api_key_last5 == ("12345" if stored else "")
+
+
 def test_it_removes_the_api_key(signed_in, connected):
     signed_in.post(SETTINGS_URL, {"action": "api_key_remove"})
     connected.refresh_from_db()
