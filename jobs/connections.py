@@ -12,6 +12,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
+    REFUSED_ON_THE_WAY,
+    AccessRefused,
     Board,
     GreenhouseClient,
     GreenhouseError,
@@ -93,6 +95,13 @@ def check_failure_message(error: GreenhouseError) -> str:
             f"Greenhouse's address {error.what}, so the token could not be checked. Nothing was "
             "saved; if this goes on, ask whoever runs this site to check the address it uses "
             "for Greenhouse and any proxy on the way."
+        )
+    if isinstance(error, AccessRefused):
+        # As the check's other failures say it: the token went unchecked, nothing was saved
+        # (the client's "nothing was changed" is a sync's words).
+        return (
+            f"{error.refused}, so the token could not be checked. Nothing was saved. "
+            f"{REFUSED_ON_THE_WAY} Ask whoever runs this site to {error.site_fix}."
         )
     if error.transient:
         for error_class, reason in CHECK_FAILURE_MESSAGES:

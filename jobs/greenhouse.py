@@ -67,6 +67,11 @@ CHECK_THE_ADDRESS = (
 # The path under which Greenhouse's Job Board API has every address (its docs: GET
 # https://boards-api.greenhouse.io/v1/boards/{board_token}/jobs).
 API_VERSION_PATH = "/v1"
+# Why a 401 or 403 of a board's address is most likely not Greenhouse's own.
+REFUSED_ON_THE_WAY = (
+    "Greenhouse's job boards need no login or API key, so the refusal most likely came from a "
+    "proxy or firewall between this site and Greenhouse."
+)
 MAX_BOARD_TOKEN_LENGTH = 100
 BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
@@ -226,6 +231,9 @@ class AccessRefused(GreenhouseError):
     firewall's rule stays until someone changes it, and the schedule asks again anyway."""
 
     transient = False
+    # What was refused, as the message begins: "The request for the job board “acme” was
+    # refused (HTTP 403 Forbidden)". The board check says what follows from it its own way.
+    refused = ""
 
 
 class MisdirectedRequest(GreenhouseError):
@@ -1453,14 +1461,16 @@ class GreenhouseClient:
             reason="the board API needs no credentials, so a proxy or firewall on the way most "
             "likely refused it",
         )
-        return AccessRefused.for_the_site_to_fix(
-            f"The request for the job board “{token}” was refused (HTTP "
-            f"{_status_text(status)}); nothing was changed. Greenhouse's job boards "
-            "need no login or API key, so the refusal most likely came from a proxy or firewall "
-            "between this site and Greenhouse.",
+        refused = (
+            f"The request for the job board “{token}” was refused (HTTP {_status_text(status)})"
+        )
+        error = AccessRefused.for_the_site_to_fix(
+            f"{refused}; nothing was changed. {REFUSED_ON_THE_WAY}",
             f"check that this site's server may reach {host}",
             http_status=status,
         )
+        error.refused = refused
+        return error
 
     @staticmethod
     def _unexpected_client_error(

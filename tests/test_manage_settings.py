@@ -161,6 +161,25 @@ def test_a_token_greenhouse_does_not_accept_is_explained_and_nothing_is_stored(
     assert "connect check failed org=north" in caplog.text
 
 
+def test_a_check_refused_on_the_way_says_the_token_could_not_be_checked_as_other_failures_do(
+    signed_in, fake_greenhouse, queued
+):
+    """It said "nothing was changed", a sync's words, and not that the token went unchecked."""
+    fake_greenhouse.fail_next("tiny-co", "status", status=403)
+
+    page = BeautifulSoup(connect(signed_in, "tiny-co").content, "html.parser")
+
+    [said] = page.select(".error-summary li")
+    assert " ".join(said.get_text().split()) == (
+        "The request for the job board “tiny-co” was refused (HTTP 403 Forbidden), so the "
+        "token could not be checked. Nothing was saved. Greenhouse's job boards need no login "
+        "or API key, so the refusal most likely came from a proxy or firewall between this "
+        "site and Greenhouse. Ask whoever runs this site to check that this site's server may "
+        "reach 127.0.0.1."
+    )
+    assert not GreenhouseConnection.objects.exists()
+
+
 CASE_HINT = (
     "Tokens are usually all lower case, as they appear in the board's web "
     "address (boards.greenhouse.io/acme)."
