@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Least
@@ -15,6 +17,7 @@ from jobs.greenhouse import (
     REFUSED_ON_THE_WAY,
     AccessRefused,
     Board,
+    BoardNotFound,
     GreenhouseClient,
     GreenhouseError,
     GreenhouseTimeout,
@@ -24,6 +27,7 @@ from jobs.greenhouse import (
     Unavailable,
     WebPageAnswer,
     board_token_of,
+    is_eu_board_address,
     validate_board_token,
 )
 from jobs.models import (
@@ -67,10 +71,27 @@ BOARD_HISTORY_FIELDS = [
 BOARD_CHECK_SECONDS = 10.0
 
 
+# The host of GREENHOUSE_API_BASE's default (orgsite.settings): Greenhouse's US site.
+GREENHOUSE_US_API_HOST = "boards-api.greenhouse.io"
+
+
 def check_board(board_token: str, *, client: GreenhouseClient | None = None) -> Board:
     """Ask Greenhouse whether the token names a board; raises a GreenhouseError if not."""
     client = client or GreenhouseClient(answer_within=BOARD_CHECK_SECONDS)
-    return client.fetch_board(validate_board_token(board_token_of(board_token)))
+    try:
+        return client.fetch_board(validate_board_token(board_token_of(board_token)))
+    except BoardNotFound as exc:
+        api_host = urlsplit(settings.GREENHOUSE_API_BASE).hostname
+        if not (is_eu_board_address(board_token) and api_host == GREENHOUSE_US_API_HOST):
+            raise
+        # Read as the token alone, the address's EU site was lost: only "no job board". No
+        # Greenhouse page documents an EU host of the board API, so none is named here.
+        raise BoardNotFound(
+            f"{exc.message} The address pasted is of a board on Greenhouse's EU site "
+            f"(eu.greenhouse.io), and this site reads boards from {api_host} (its "
+            "GREENHOUSE_API_BASE setting), which may not have it.",
+            http_status=exc.http_status,
+        ) from None
 
 
 # The client's messages for these promise that "the sync will try again later"; when connecting

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from http import HTTPStatus
 from itertools import islice
 from typing import Any, NamedTuple, Self
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 import requests
 import urllib3
@@ -77,6 +77,7 @@ BOARD_TOKEN_CHARACTERS_RE = re.compile(r"[A-Za-z0-9_-]+")
 BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
 # Where boards and their API live, in the US and EU regions.
 BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhouse\.io")
+EU_HOST_SUFFIX = ".eu.greenhouse.io"
 # Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
 # as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
 # no XML feed may contain either. DEL and the C1 controls (U+007F-U+009F) too: HTML5 reads
@@ -328,18 +329,25 @@ def without_format_characters(typed: str, *, keep_joiners: bool = False) -> str:
     return "".join(c for c in typed if c in kept or unicodedata.category(c) != "Cf")
 
 
+def _board_address_of(typed: str) -> SplitResult | None:
+    """`typed` as the address of a Greenhouse job board or of its API, or None if it is not
+    one (a bare token, another site's address, no address at all)."""
+    try:
+        address = urlsplit(typed if "://" in typed else f"https://{typed}")
+        host = (address.hostname or "").lower().removesuffix(".")
+    except ValueError:  # not an address at all (an unbalanced "[", say)
+        return None
+    return address if BOARD_HOST_RE.fullmatch(host) else None
+
+
 def board_token_of(typed: str) -> str:
     """The token in a Greenhouse job board address as people paste it (boards.greenhouse.io/acme,
     job-boards.eu.greenhouse.io/acme/jobs/1, the embed code's ?for=acme, the API's
     /v1/boards/acme/jobs); anything else as typed, less trailing slashes ("acme/", as the
     address's end is copied), for validate_board_token() to judge."""
     typed = without_format_characters(typed or "").strip()
-    try:
-        address = urlsplit(typed if "://" in typed else f"https://{typed}")
-        host = (address.hostname or "").lower().removesuffix(".")
-    except ValueError:  # not an address at all (an unbalanced "[", say)
-        return typed
-    if not BOARD_HOST_RE.fullmatch(host):
+    address = _board_address_of(typed)
+    if address is None:
         return typed.rstrip("/")
     segments = [segment for segment in address.path.split("/") if segment]
     if segments[:2] == ["v1", "boards"]:  # an API address
@@ -347,6 +355,12 @@ def board_token_of(typed: str) -> str:
     elif segments[:1] == ["embed"]:
         segments = parse_qs(address.query).get("for", [])
     return segments[0] if segments else typed
+
+
+def is_eu_board_address(typed: str) -> bool:
+    """Whether `typed` is the address of a board on Greenhouse's EU site (…eu.greenhouse.io)."""
+    address = _board_address_of(without_format_characters(typed or "").strip())
+    return address is not None and (address.hostname or "").rstrip(".").endswith(EU_HOST_SUFFIX)
 
 
 def validate_board_token(token: str) -> str:

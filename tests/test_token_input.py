@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.greenhouse import GreenhouseClient, InvalidBoardToken
+from jobs.connections import check_board
+from jobs.greenhouse import BoardNotFound, GreenhouseClient, InvalidBoardToken
 from jobs.models import GreenhouseConnection
 from tests.support.helpers import parsed
 
@@ -128,3 +129,45 @@ def test_a_good_token_reaches_greenhouse_as_one_path_segment(fake_greenhouse):
     GreenhouseClient().fetch_board("acme-robotics")
 
     assert [request.path for request in fake_greenhouse.requests] == ["/v1/boards/acme-robotics"]
+
+
+EU_HINT = "The address pasted is of a board on Greenhouse's EU site (eu.greenhouse.io)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "hinted"),
+    [
+        ("https://job-boards.eu.greenhouse.io/no-such-board", True),
+        ("boards.eu.greenhouse.io/no-such-board/jobs/1", True),
+        ("https://job-boards.greenhouse.io/no-such-board", False),
+        ("no-such-board", False),
+    ],
+)
+def test_an_eu_board_address_greenhouse_has_no_board_of_is_said_to_be_on_the_eu_site(
+    fake_greenhouse, settings, typed, hinted
+):
+    """Read as its token and asked of the US site, an EU board's address was only "no job
+    board with the token"."""
+    client = GreenhouseClient(base_url=settings.GREENHOUSE_API_BASE)  # the fake's
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"  # the default
+
+    with pytest.raises(BoardNotFound) as raised:
+        check_board(typed, client=client)
+
+    message = raised.value.message
+    assert message.startswith("Greenhouse has no job board with the token “no-such-board”.")
+    assert (EU_HINT in message) == hinted
+    if hinted:
+        assert message.endswith(
+            "and this site reads boards from boards-api.greenhouse.io (its GREENHOUSE_API_BASE "
+            "setting), which may not have it."
+        )
+
+
+def test_an_eu_board_address_is_not_hinted_at_where_the_site_reads_boards_elsewhere(
+    fake_greenhouse,
+):
+    # GREENHOUSE_API_BASE is not the US default (the fake's): whoever set it knows where.
+    with pytest.raises(BoardNotFound) as raised:
+        check_board("https://job-boards.eu.greenhouse.io/no-such-board")
+    assert EU_HINT not in raised.value.message
