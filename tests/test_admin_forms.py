@@ -244,6 +244,29 @@ def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
+@pytest.mark.parametrize("signs_in", ["deactivated", "without-password"])
+def test_the_admin_role_handed_to_someone_who_cannot_sign_in_is_refused(
+    admin_client, owner, member, signs_in
+):
+    """Alice demoted and Bob made an admin on the same save: Bob, who cannot sign in, would be
+    the org's only admin, and nobody could manage it."""
+    if signs_in == "deactivated":
+        User.objects.filter(pk=member.pk).update(is_active=False)
+    else:
+        member.set_unusable_password()
+        member.save()
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    data[f"{row_prefix(data, owner.memberships.get())}-role"] = Membership.Role.MEMBER
+    data[f"{row_prefix(data, member.memberships.get())}-role"] = Membership.Role.ADMIN
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
+
+
 def test_staff_who_may_add_members_but_not_change_them_add_one_on_the_blank_row(
     owner, member, outsider
 ):
