@@ -533,6 +533,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     # the refusal to leave the org without an admin asks only what they can do.
     staff_may_add_rows = True
     staff_may_change_rows = True
+    staff_id: int | None = None  # whose save it is, set with them
 
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
@@ -547,6 +548,10 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
+        # The staff member's account first, as deactivating or deleting an account locks it, then
+        # its orgs: Django's admin logs the save under that account as it commits, which waited
+        # on such a lock while this held the org's, a deadlock (staff who are the org's admin).
+        User.objects.select_for_update(no_key=True).filter(pk=self.staff_id).first()
         # Locked until the page's save commits (Django's admin saves in one transaction), as the
         # members page locks it: an admin demoted there meanwhile is not counted here as one.
         organization_admins_lock(self.instance.pk)
@@ -644,6 +649,7 @@ class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)  # a class made for this request
         formset.staff_may_add_rows = self.has_add_permission(request, obj)
         formset.staff_may_change_rows = self.has_change_permission(request, obj)
+        formset.staff_id = request.user.pk
         return formset
 
 

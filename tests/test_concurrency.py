@@ -444,3 +444,58 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
         ("alice", "member"),
         ("bob", "admin"),
     ]
+
+
+@on_postgresql
+def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_through(
+    owner, member, monkeypatch
+):
+    """Deactivating an account locks it, then its orgs; Django's admin locked the org while
+    checking its member rows, then, logging the save under the staff member's account as it
+    committed, waited on that account: PostgreSQL found a deadlock and failed one of them."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.test import Client
+
+    from jobs.admin import OrganizationAdmin
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(staff.get(page).content, "#organization_form")
+    outcome: list[Any] = []
+
+    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
+        try:
+            with transaction.atomic():
+                other_admins_ensure(user=User.objects.get(pk=owner.pk))
+                User.objects.filter(pk=owner.pk).update(is_active=False)
+            outcome.append(None)
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deactivation = threading.Thread(target=deactivate_alice)
+    save_model = OrganizationAdmin.save_model
+
+    def deactivated_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
+        deactivation.start()
+        deadline = time.monotonic() + 30
+        while deactivation.is_alive() and not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the deactivation neither waited nor ended"
+            time.sleep(0.05)
+        save_model(self, *args)
+
+    monkeypatch.setattr(OrganizationAdmin, "save_model", deactivated_meanwhile)
+
+    response = staff.post(page, data)
+    deactivation.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert not User.objects.get(pk=owner.pk).is_active
