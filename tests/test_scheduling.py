@@ -685,6 +685,31 @@ def test_a_task_stopped_before_its_retry_as_the_database_is_lost_still_stops(
     assert "sync retry lost org=acme" in caplog.text
 
 
+def test_a_task_stopped_after_a_passing_failure_leaves_a_sync_started_since_its_next_time(
+    acme, fake_greenhouse, settings, monkeypatch
+):
+    """A sync that started as the stopped task's email check waited (sync_jobs's, say) set the
+    org's next time itself: made due at once, the org was synced again straight after it."""
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+    email_check = jobs_sync.sync_health_email_send
+
+    def another_sync_then_stop(connection: GreenhouseConnection) -> None:
+        monkeypatch.setattr(jobs_sync, "sync_health_email_send", email_check)
+        since = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
+        sync_organization(since, trigger=SyncRun.Trigger.COMMAND)
+        soft_time_limit()
+
+    monkeypatch.setattr(jobs_sync, "sync_health_email_send", another_sync_then_stop)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    acme.refresh_from_db()
+    assert acme.state == GreenhouseConnection.State.OK and acme.next_sync_at > timezone.now()
+    assert enqueue_due_syncs() == []
+
+
 def test_a_sync_its_soft_time_limit_stops_mid_fetch_records_its_failure(
     acme, fake_greenhouse, monkeypatch
 ):
