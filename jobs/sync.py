@@ -353,7 +353,8 @@ def _recorded_sync_end(
 
 def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: datetime) -> None:
     """The task stopped (its soft time limit, SIGTERM) after the sync that started at
-    `started_at` recorded a transient failure, and before the task queued its retry: while
+    `started_at` recorded a transient failure, and before the task queued its retry (or
+    its retry could not be queued: Celery rejects the task then, the broker down): while
     that sync is still the last to have started, make the org due at once (not before the end
     of a wait Greenhouse asked for) and drop a retry mark written for the lost retry, so that
     the dispatcher's next tick syncs it in the retry's place, not the schedule an interval on.
@@ -369,9 +370,9 @@ def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: date
     except DATABASE_LOST_ERRORS as error:
         reconnect_after_database_error()
         logger.warning(
-            "sync retry lost org=%s error=%r reason=the task stopped before it queued the retry "
-            "of a failed sync, and the database was lost as the org was made due in its place; "
-            "the schedule syncs it next",
+            "sync retry lost org=%s error=%r reason=the retry of a failed sync was not queued "
+            "(the task stopped, or the broker failed), and the database was lost as the org "
+            "was made due in its place; the schedule syncs it next",
             connection.organization.slug,
             error,
         )

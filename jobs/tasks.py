@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from celery import Task, shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
@@ -144,8 +145,10 @@ def sync_org(
                 failure_retries=failure_retries,
                 database_retries=database_retries,
             )
-        except WORKER_STOPS:
-            # Stopped before the retry was queued, or as it was: the org is due in its place.
+        except (*WORKER_STOPS, Reject):
+            # Stopped before the retry was queued, or as it was, or the retry not queued: the
+            # org is due in its place. Celery's retry raises Reject for any error as it queues
+            # the retry, the soft time limit (an Exception) as much as the broker's.
             failed_sync_retry_lost(connection, started_at=started_at)
             raise
     if result.outcome == SyncResult.Outcome.LOCKED:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import billiard.common
 import pytest
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.canvas import Signature
+from celery.exceptions import Reject, Retry, SoftTimeLimitExceeded
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
@@ -631,6 +632,35 @@ def test_a_task_stopped_before_it_queues_the_retry_of_a_passing_failure_leaves_t
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
     status = sync_status(organization=acme.organization)
     assert status["running"] is False and status["next_sync_text"] == "due now"
+    assert enqueue_due_syncs() == [acme.pk]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [SoftTimeLimitExceeded(), OperationalError("connection refused")],
+    ids=["soft-time-limit", "broker-down"],
+)
+def test_a_retry_its_task_could_not_queue_leaves_the_org_due(
+    acme, fake_greenhouse, settings, monkeypatch, error
+):
+    """Celery's retry raises Reject for an error as it queues the retry, the soft time limit
+    too (an Exception): the org waited for the schedule, its retry lost."""
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+
+    def queue_fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(Signature, "apply_async", queue_fails)
+    # As a worker runs it: run inline (apply()), the retry is not queued but run at once.
+    tasks.sync_org.push_request(id="sync", args=[acme.pk], kwargs={}, called_directly=False)
+    try:
+        with pytest.raises(Reject):
+            tasks.sync_org.run(acme.pk)
+    finally:
+        tasks.sync_org.pop_request()
+
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
     assert enqueue_due_syncs() == [acme.pk]
 
 
