@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -767,6 +768,28 @@ def test_djangos_admin_saves_only_what_its_page_changed(client, north):
     north.refresh_from_db()
     assert (north.website, north.description) == ("https://north.example", "Sails.")
     assert north.invitations_counted == 7
+
+
+def test_djangos_admin_adds_an_org_with_its_member_rows_and_history(client):
+    """Its add page saves the whole row, there being none yet to keep, and its member rows and
+    history as a change does."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    nora = User.objects.create_user("nora", "nora@north.example")
+    data = {"name": "North Wind", "slug": "north", "description": "Sails.", "website": ""}
+    inline = {
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-user": str(nora.pk),
+        "memberships-0-role": Membership.Role.ADMIN,
+    }
+
+    response = client.post("/admin/jobs/organization/add/", {**data, **inline})
+
+    assert response.status_code == 302
+    north = Organization.objects.get(slug="north")
+    assert (north.name, north.description) == ("North Wind", "Sails.")
+    assert list(north.memberships.values_list("user__username", "role")) == [("nora", "admin")]
+    assert LogEntry.objects.get(object_id=str(north.pk)).is_addition()
 
 
 def test_the_website_error_writes_its_apostrophe_straight_as_every_message_does(north):
