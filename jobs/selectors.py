@@ -563,15 +563,27 @@ def filters_named(*, filters: JobFilters, options: FilterOptions) -> list[str]:
     a page's title names them before its own: the keywords in quotes, then each department,
     office, location and workplace chosen. The org chosen on the all-jobs page is its heading.
     One name for each filter set, its values joined by "or" as they match any of them, in the
-    form's order: one title for one list, however its link orders them."""
+    form's order: one title for one list, however its link orders them. Site-wide, a
+    department or office comes after its org's name, as the form groups it under that name:
+    two orgs' "Engineering" are two lists."""
+    by_organization = options.by_organization
     chosen = [
         [f"“{filters.query}”"] if filters.query else [],
-        [unit.name for unit in options.departments if unit.pk in filters.department_ids],
-        [unit.name for unit in options.offices if unit.pk in filters.office_ids],
+        _units_named(options.departments, filters.department_ids, by_organization=by_organization),
+        _units_named(options.offices, filters.office_ids, by_organization=by_organization),
         [filters.location] if filters.location else [],
         [Job.RemotePolicy(filters.remote_policy).label] if filters.remote_policy else [],
     ]
     return [" or ".join(names) for names in chosen if names]
+
+
+def _units_named(
+    units: list[UnitOption], chosen_ids: tuple[int, ...], *, by_organization: bool
+) -> list[str]:
+    chosen = [unit for unit in units if unit.pk in chosen_ids]
+    if not by_organization:
+        return [unit.name for unit in chosen]
+    return [f"{unit.organization_name}{UNIT_PATH_SEPARATOR}{unit.name}" for unit in chosen]
 
 
 def _units_with_chosen(

@@ -1429,6 +1429,31 @@ def test_a_filtered_list_names_its_filters_in_its_title_as_the_filters_name_them
     assert "<title>Berlin · Jobs at Harbor Tools · orgsite</title>" in office_only
 
 
+def test_a_unit_chosen_on_the_all_jobs_page_is_named_after_its_org_in_the_title(client, db):
+    """Site-wide, the form offers departments and offices under their orgs' names: two orgs'
+    "Engineering" are two lists, which a title naming only "Engineering" could not tell apart.
+    With an org chosen, the heading names it."""
+    harbor = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    acme = Organization.objects.create(name="Acme", slug="acme")
+    harbors, acmes = (make_unit(Department, o, "Engineering") for o in (harbor, acme))
+    berlin = make_unit(Office, acme, "Berlin")
+    make_job(harbor, "Engineer", departments=(harbors,))
+    make_job(acme, "Engineer", departments=(acmes,), offices=(berlin,))
+
+    harbors_only = client.get("/jobs/", {"department": harbors.pk}).content.decode()
+    both = client.get("/jobs/", {"department": [harbors.pk, acmes.pk], "office": berlin.pk})
+    acme_chosen = client.get("/jobs/", {"org": "acme", "department": acmes.pk})
+
+    assert "<title>Harbor Tools › Engineering · All open jobs · orgsite</title>" in harbors_only
+    assert (
+        "<title>Acme › Engineering or Harbor Tools › Engineering · Acme › Berlin"
+        " · All open jobs · orgsite</title>"
+    ) in both.content.decode()
+    assert "<title>Engineering · Open jobs at Acme · orgsite</title>" in (
+        acme_chosen.content.decode()
+    )
+
+
 def test_an_org_page_searched_names_the_keywords_in_its_title_as_typed(client, boards):
     """As /jobs/ does: the tab, the history and a screen reader's first words tell a search
     from the org's whole list."""
@@ -1604,8 +1629,10 @@ def test_the_jobs_list_is_paginated_and_page_links_keep_the_filters(client, db):
         '&amp;page=2">'
     ) in second_html
     # Each page its own title, as search engines list them apart.
-    assert "<title>“analyst” · Team · All open jobs · orgsite</title>" in first_html
-    assert "<title>“analyst” · Team · All open jobs, page 2 · orgsite</title>" in second_html
+    assert "<title>“analyst” · Many Roles › Team · All open jobs · orgsite</title>" in first_html
+    assert (
+        "<title>“analyst” · Many Roles › Team · All open jobs, page 2 · orgsite</title>"
+    ) in second_html
 
 
 def test_the_jobs_lists_page_links_are_their_pages_canonical_addresses(client, db):
