@@ -561,17 +561,20 @@ def filters_with_their_options(
 def filters_named(*, filters: JobFilters, options: FilterOptions) -> list[str]:
     """What `filters` (as filters_with_their_options() gives them, with `options`) choose, as
     a page's title names them before its own: the keywords in quotes, then each department,
-    office, location and workplace chosen. The org chosen on the all-jobs page is its heading.
-    One name for each filter set, its values joined by "or" as they match any of them, in the
-    form's order: one title for one list, however its link orders them. Site-wide, a
-    department or office comes after its org's name, as the form groups it under that name:
-    two orgs' "Engineering" are two lists."""
-    by_organization = options.by_organization
+    office, location and workplace chosen (one no open job has marked NO_OPEN_JOBS_NOW, as the
+    form marks it). The org chosen on the all-jobs page is its heading. One name for each
+    filter set, its values joined by "or" as they match any of them, in the form's order: one
+    title for one list, however its link orders them. Site-wide, a department or office comes
+    after its org's name, as the form groups it under that name: two orgs' "Engineering" are
+    two lists."""
+    by_organization, location = options.by_organization, filters.location
+    if location and location not in options.locations:
+        location += NO_OPEN_JOBS_NOW
     chosen = [
         [f"“{filters.query}”"] if filters.query else [],
         _units_named(options.departments, filters.department_ids, by_organization=by_organization),
         _units_named(options.offices, filters.office_ids, by_organization=by_organization),
-        [filters.location] if filters.location else [],
+        [location] if location else [],
         [Job.RemotePolicy(filters.remote_policy).label] if filters.remote_policy else [],
     ]
     return [" or ".join(names) for names in chosen if names]

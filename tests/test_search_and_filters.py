@@ -1282,6 +1282,7 @@ def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, b
     assert titles(response) == set()
     assert chosen["value"] == "Atlantis <b>"
     assert chosen.get_text() == "Atlantis <b> (no open jobs now)"
+    assert page.title.get_text() == "Atlantis <b> (no open jobs now) · All open jobs · orgsite"
 
 
 def test_an_org_department_or_office_no_open_job_has_any_more_still_shows_as_the_filter(
@@ -1306,6 +1307,11 @@ def test_an_org_department_or_office_no_open_job_has_any_more_still_shows_as_the
         (str(lyon.pk), "Lyon (no open jobs now)"),
         ("Lyon, France", "Lyon, France (no open jobs now)"),
     ]
+    # The title names them as the form does, the place too.
+    assert page.title.get_text() == (
+        "Soins cliniques (no open jobs now) · Lyon (no open jobs now) · Lyon, France (no open"
+        " jobs now) · Open jobs at Liberté Santé · orgsite"
+    )
     # An org without open jobs has none of its own to offer, nor do other orgs' belong here.
     assert offered(response)["department"] == [
         "All departments",
