@@ -531,6 +531,24 @@ def test_the_jobs_lists_page_links_say_page_without_the_arrows(signed_in, job, m
     ]
 
 
+def test_the_jobs_lists_page_links_lead_to_its_first_and_last_pages(signed_in, job, monkeypatch):
+    """As the visitors' page links do (public/_pagination.html): deep in a long list, its first
+    page was as many "Previous page" away. Each by its own address, the words as their names."""
+    monkeypatch.setattr(manage_views, "JOBS_PER_PAGE", 1)
+
+    response = signed_in.get("/manage/acme/jobs/?page=3")
+
+    links = BeautifulSoup(response.content, "html.parser").select("nav.pagination a")
+    last = response.context["page"].paginator.num_pages
+    assert last > 4
+    assert [(spoken_text(a), a["href"]) for a in links] == [
+        ("First page", "/manage/acme/jobs/"),
+        ("Previous page", "?page=2"),
+        ("Next page", "?page=4"),
+        ("Last page", f"?page={last}"),
+    ]
+
+
 def test_the_jobs_lists_previous_page_link_to_page_1_is_the_lists_own_address(
     signed_in, job, monkeypatch
 ):
