@@ -298,11 +298,14 @@ def due_connections_claim(*, now: datetime, limit: int) -> list[int]:
     id): turning the 5,000 ids a SELECT had read into the UPDATE's SQL (Django's IN lookup,
     then psycopg quoting each one) took a third to a half of PostgreSQL's tick.
     """
-    # An org whose failed sync the task retries soon is left to that retry.
+    # An org whose failed sync the task retries soon is left to that retry, and one Greenhouse
+    # asked to wait (Retry-After) to the wait's end: whatever made it due sooner (a stopped
+    # sync, a lease run out), asked again Greenhouse only rate limits longer, every org's syncs.
     free = (
         _not_queued(now)
         & GreenhouseConnection.unlocked(now)
         & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+        & (Q(greenhouse_wait_until__isnull=True) | Q(greenhouse_wait_until__lte=now))
     )
     due = (
         GreenhouseConnection.objects.filter(enabled=True, next_sync_at__lte=now)

@@ -96,7 +96,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "last_success_text": moment_text(connection.last_success_at),
         "last_attempt_at": attempt_at,
         "last_attempt_text": moment_text(attempt_at),
-        "next_sync_at": connection.next_sync_at if connection.enabled else None,
+        "next_sync_at": _next_sync_at(connection) if connection.enabled else None,
         "next_sync_text": _next_sync_text(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": last_error,
@@ -154,9 +154,18 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
         return "set when the running sync ends"
     if connection.retry_at and connection.retry_at > now:
         return f"{moment_text(connection.retry_at)}, a retry after the failure"
-    if connection.next_sync_at <= now:
+    next_sync_at = _next_sync_at(connection)
+    if next_sync_at <= now:
         return "due now"
-    return moment_text(connection.next_sync_at)
+    return moment_text(next_sync_at)
+
+
+def _next_sync_at(connection: GreenhouseConnection) -> datetime:
+    """When the schedule syncs the org next: not before the end of a wait Greenhouse asked for,
+    which the dispatcher waits out however soon the org is due
+    (jobs.scheduling.due_connections_claim)."""
+    wait_until = connection.greenhouse_wait_until
+    return max(connection.next_sync_at, wait_until) if wait_until else connection.next_sync_at
 
 
 def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> str:

@@ -588,6 +588,20 @@ def test_the_status_says_when_the_schedule_syncs_next(signed_in, acme, fake_gree
     assert (status["next_sync_at"], status["next_sync_text"]) == (None, "paused")
 
 
+def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
+    """The dispatcher waits it out: "due now" said otherwise, as Refresh now said to wait."""
+    now = timezone.now()
+    wait_until = now + timedelta(hours=1)
+    GreenhouseConnection.objects.update(
+        next_sync_at=now - timedelta(minutes=1), greenhouse_wait_until=wait_until
+    )
+
+    status = sync_status(organization=acme.organization, now=now)
+
+    assert status["next_sync_at"] == wait_until
+    assert status["next_sync_text"] == moment_text(wait_until)
+
+
 def test_while_a_sync_runs_the_next_sync_is_not_its_lease(acme, fake_greenhouse):
     """While a sync runs, the org is due at its lease's end (should the worker die); that is
     not when the schedule syncs it, which the sync sets as it ends."""

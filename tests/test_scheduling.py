@@ -91,6 +91,23 @@ def test_the_dispatcher_does_not_queue_an_org_whose_sync_is_running(db, queued):
     assert queued == [marked_sync(connection.pk, SyncRun.Trigger.SCHEDULE)]
 
 
+def test_the_dispatcher_leaves_an_org_due_within_greenhouses_wait_until_its_end(
+    db, queued, monkeypatch
+):
+    """Made due at once within it (a stopped sync, a lease run out), the org was synced within a
+    minute, asking a Greenhouse that had asked, with a Retry-After, to be left alone longer."""
+    connection = make_connection("due", "due")
+    now = timezone.now()
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: now)
+    GreenhouseConnection.objects.filter(pk=connection.pk).update(
+        next_sync_at=now - timedelta(minutes=1), greenhouse_wait_until=now + timedelta(hours=1)
+    )
+    assert enqueue_due_syncs() == []
+
+    monkeypatch.setattr("jobs.scheduling.timezone.now", lambda: now + timedelta(hours=1))
+    assert enqueue_due_syncs() == [connection.pk]
+
+
 def test_orgs_another_tick_claims_after_this_tick_read_them_are_not_queued_twice(db, queued):
     """Two ticks at once (a second beat, a slow tick): each org is queued by one of them."""
     connections = [make_connection(f"org{number}", "board") for number in range(4)]
