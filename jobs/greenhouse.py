@@ -44,7 +44,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
-from jobs.text import composed, minutes_in_words, shows_anything, wait_in_words
+from jobs.text import composed, shows_anything, wait_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,6 @@ REFUSED_STATUSES = (401, 403)
 # said how long to wait); the status pages say otherwise while syncing is paused.
 WILL_TRY_AGAIN = "the sync will try again later."
 WILL_TRY_AGAIN_RE = re.compile(r"the sync will try again[^.]*\.")
-# The longest the task waits to retry a failed sync (jobs.tasks.retry_delay), however long
-# Greenhouse asks: only the schedule's next sync waits out a longer wait (jobs.sync). Messages
-# say which comes when.
-RETRY_MAX_SECONDS = 15 * 60
 # What whoever runs the site is to check when the address, or a proxy on the way, is to blame.
 CHECK_THE_ADDRESS = (
     "check the address this site uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way"
@@ -1546,18 +1542,13 @@ class GreenhouseClient:
 
 def _retried_after(retry_after: float | None) -> str:
     """How a passing failure's message goes on after what failed: with Greenhouse's Retry-After,
-    how long it asked to wait and roughly when the sync tries again, which the task's retry
-    waits for up to RETRY_MAX_SECONDS, and the schedule's next sync in full (jobs.sync)."""
+    how long it asked to wait, which no sync but sync_jobs's asks again within: the task's
+    retry waits for it, or leaves a long one to the schedule, which waits it out (jobs.sync)."""
     if retry_after is None:
         return f"; {WILL_TRY_AGAIN}"
     # wait_in_words() says "a minute" of 10 seconds too, and the retry comes sooner than that.
     asked = "a minute or less" if retry_after <= 60 else wait_in_words(retry_after)
-    if retry_after <= RETRY_MAX_SECONDS:
-        return f" and asked to wait {asked}; the sync will try again after that."
-    return (
-        f" and asked to wait {asked}; the sync will try again in "
-        f"{minutes_in_words(RETRY_MAX_SECONDS // 60)} at the earliest."
-    )
+    return f" and asked to wait {asked}; the sync will try again after that."
 
 
 def _request_failed(url: str, exc: Exception) -> Unavailable:

@@ -1442,8 +1442,9 @@ def _record_failure(
     """Record the failure. The schedule's next sync waits at least `retry_after` seconds, as
     Greenhouse asked (6 hours at most, as urllib3 reads it), or, without one, until the end of
     an earlier failure's wait not yet passed, even should the interval change
-    (greenhouse_wait_until): the task's retry waits for it too, up to 15 minutes, but a sync not
-    retried (sync_jobs's, a task's last try) was asked again an interval later."""
+    (greenhouse_wait_until): the task's retry waits for it too, or leaves one longer than it
+    waits to this schedule (jobs.tasks._retry_failed_sync), and a sync not retried (sync_jobs's,
+    a task's last try) was asked again an interval later."""
     now = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(
         outcome=SyncRun.Outcome.FAILED,

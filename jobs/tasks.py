@@ -8,6 +8,7 @@ from the marks its message carries, is jobs.scheduling.sync_plan's to say.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Collection
 from datetime import datetime
@@ -19,7 +20,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from jobs.greenhouse import RETRY_MAX_SECONDS
 from jobs.maintenance import (
     expired_invitations_prune,
     expired_sessions_prune,
@@ -53,14 +53,27 @@ logger = logging.getLogger(__name__)
 
 MAX_SYNC_RETRIES = 4
 RETRY_BASE_SECONDS = 30
+# The longest the task waits to retry a failed sync. A worker holds a retry until it is due,
+# and Redis hands a task held past CELERY_VISIBILITY_TIMEOUT (an hour) to another worker too:
+# a longer wait Greenhouse asked for is left to the schedule, which waits it out
+# (jobs.sync._record_failure).
+RETRY_MAX_SECONDS = 15 * 60
 
 
 def retry_delay(retries: int, retry_after: float | None = None) -> float:
     """Exponential backoff, each wait drawn between half and all of it, never sooner than
-    Greenhouse's Retry-After up to RETRY_MAX_SECONDS: a longer one is waited for that long, and
-    only the schedule's next sync waits it out (jobs.sync._record_failure)."""
+    `retry_after`, the wait Greenhouse asked for, up to RETRY_MAX_SECONDS (a failed sync's
+    retry is not queued for a longer one: _retry_failed_sync)."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
     return max(min(retry_after or 0, RETRY_MAX_SECONDS), random.uniform(ceiling / 2, ceiling))
+
+
+def greenhouse_wait_left(connection: GreenhouseConnection) -> float | None:
+    """The seconds, rounded up, left of the wait Greenhouse asked the org's syncs for (a
+    Retry-After, this failure's or an earlier one's it kept); None if none is left."""
+    wait_until = connection.greenhouse_wait_until
+    left = (wait_until - timezone.now()).total_seconds() if wait_until else 0
+    return math.ceil(left) if left > 0 else None
 
 
 # Failed syncs and tries lost to the database have MAX_SYNC_RETRIES retries each, so that an
@@ -197,8 +210,20 @@ def _retry_failed_sync(
     database_retries: int,
 ) -> str:
     """Mark and queue the retry of a sync that failed for a while (`result.transient`), with a
-    growing backoff; if another sync started since, say so instead."""
-    delay = retry_delay(failure_retries, result.retry_after)
+    growing backoff, not before the end of a wait Greenhouse asked for; if another sync started
+    since, or that wait is longer than the task waits (RETRY_MAX_SECONDS), say so instead: the
+    failure set the org's next sync at the wait's end."""
+    # The sync stored the wait, its failure's Retry-After or an earlier one's still ahead: a
+    # timeout or a 500 within it names none, and its retry, 15-30 s later, asked a Greenhouse
+    # rate limiting for an hour.
+    wait_left = greenhouse_wait_left(connection)
+    if wait_left is not None and wait_left > RETRY_MAX_SECONDS:
+        until = connection.greenhouse_wait_until.isoformat()
+        return (
+            f"{result.outcome}: {result.error} (not retried: Greenhouse asked to wait until "
+            f"{until}; the schedule syncs it then)"
+        )
+    delay = retry_delay(failure_retries, wait_left)
     try:
         # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
         mark = retry_schedule(
@@ -211,7 +236,7 @@ def _retry_failed_sync(
             exc,
             started_at=started_at,
             trigger=trigger,
-            retry_after=result.retry_after,
+            retry_after=wait_left,
         )
     if mark is None:
         return f"{result.outcome}: {result.error} (not retried: another sync started since)"

@@ -340,12 +340,12 @@ def test_a_server_errors_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
             "Greenhouse is having trouble (HTTP 503) and asked to wait about 15 minutes; the "
             "sync will try again after that.",
         ),
-        # Longer than the task waits: it asks again sooner, the schedule once it has passed.
+        # Longer than the task waits: left to the schedule, which waits it out.
         (
             {"fault": "rate_limit"},
             "7200",
             "Greenhouse is rate limiting requests and asked to wait about 2 hours; the sync "
-            "will try again in 15 minutes at the earliest.",
+            "will try again after that.",
         ),
         (
             {"fault": "rate_limit"},

@@ -1418,10 +1418,49 @@ def test_the_task_waits_at_least_as_long_as_greenhouse_asked(acme, fake_greenhou
     assert acme.retry_at >= timezone.now() + timedelta(seconds=590)
 
 
-def test_a_retry_after_longer_than_15_minutes_is_retried_15_minutes_later():
-    # "or after 15 minutes when it is longer still" (README, GREENHOUSE_MAX_RETRY_AFTER); only
-    # the schedule's next sync waits it out (below).
-    assert tasks.retry_delay(0, retry_after=3600) == 15 * 60
+def test_a_retry_after_longer_than_the_task_waits_is_left_to_the_schedule(
+    acme, fake_greenhouse, monkeypatch, settings
+):
+    """Retried 15 minutes later, the sync asked a Greenhouse that had asked for an hour, and
+    the page said "Next sync: 07:55, a retry after the failure" as Refresh now said to wait."""
+    settings.GREENHOUSE_RETRIES = 0
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after="3600")
+    retries = []
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
+
+    outcome = tasks.sync_org.apply(args=(acme.pk,)).get()
+
+    wait_until = now + timedelta(hours=1)
+    assert retries == [] and outcome.endswith(
+        f"(not retried: Greenhouse asked to wait until {wait_until.isoformat()}; the schedule "
+        "syncs it then)"
+    )
+    acme.refresh_from_db()
+    assert (acme.retry_at, acme.next_sync_at) == (None, wait_until)
+    assert sync_status(organization=acme.organization)["next_sync_text"] == moment_text(wait_until)
+
+
+def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_wait(
+    acme, fake_greenhouse, monkeypatch
+):
+    """A timeout or a 500 within a wait Greenhouse asked for keeps it (jobs.sync): retried 15-30
+    seconds later, its sync asked Greenhouse within that wait."""
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    wait_until = now + timedelta(minutes=10)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=wait_until)
+    fake_greenhouse.fail_next("acme-robotics", "status", times=100, status=500)
+    retries = []
+    monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
+
+    tasks.sync_org.apply(args=(acme.pk,))
+
+    [retry] = retries
+    assert retry["countdown"] == 600
+    acme.refresh_from_db()
+    assert acme.retry_at == wait_until
 
 
 @pytest.mark.parametrize(
