@@ -359,13 +359,9 @@ def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: date
     of a wait Greenhouse asked for) and drop a retry mark written for the lost retry, so that
     the dispatcher's next tick syncs it in the retry's place, not the schedule an interval on.
     The database lost, the org keeps the next time the failure set."""
-    now = Value(timezone.now())
     try:
         GreenhouseConnection.objects.filter(pk=connection.pk, last_attempt_at=started_at).update(
-            next_sync_at=Least(
-                "next_sync_at", Greatest(now, Coalesce("greenhouse_wait_until", now))
-            ),
-            retry_at=None,
+            next_sync_at=due_by(timezone.now()), retry_at=None
         )
     except DATABASE_LOST_ERRORS as error:
         reconnect_after_database_error()
@@ -1211,6 +1207,7 @@ def acquire_sync_lock(
     requeued at once), after the visibility timeout (a whole worker, on Redis) or never (the
     filesystem queue). A sync that ends sets the next time itself; one that stops before it
     records its outcome leaves the org due at once as it frees the lease (release_sync_lock).
+    Neither is before the end of a wait Greenhouse asked for (due_by).
     """
     now = started_at or timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LOCK_SECONDS)
@@ -1227,7 +1224,7 @@ def acquire_sync_lock(
             queued_at=None,
             retry_at=None,
             last_attempt_at=now,
-            next_sync_at=Least("next_sync_at", Value(lease)),
+            next_sync_at=due_by(lease),
         )
     )
     if not claimed:
@@ -1243,19 +1240,28 @@ def _is_paused(connection: GreenhouseConnection) -> bool:
     return GreenhouseConnection.objects.filter(pk=connection.pk, enabled=False).exists()
 
 
+def due_by(moment: datetime) -> Greatest:
+    """The org's next sync made due by `moment`, for an UPDATE: at `moment` unless it was due
+    sooner (Least keeps an org that was due already in its place in the dispatcher's order),
+    and never before the end of a wait Greenhouse asked for (greenhouse_wait_until), which the
+    dispatcher waits out and the settings page gives as the next sync."""
+    due = Least("next_sync_at", Value(moment))
+    return Greatest(due, Coalesce("greenhouse_wait_until", due))
+
+
 def release_sync_lock(
     connection: GreenhouseConnection, lease: datetime, *, due_now: bool = False
 ) -> None:
     """Release only our own lease: one that expired and was taken over is not ours to free.
 
     `due_now`, for a sync that stopped before it recorded its outcome, and so its next time:
-    the org is made due at once with its lease freed, not left to wait for the lease's end
-    (acquire_sync_lock), which a Refresh now ahead of the schedule set as its next time.
+    the org is made due at once with its lease freed (or at the end of a wait Greenhouse asked
+    for), not left to wait for the lease's end (acquire_sync_lock), which a Refresh now ahead
+    of the schedule set as its next time.
     """
     freed: dict[str, Any] = {"lock_expires_at": None}
     if due_now:
-        # Least keeps an org that was due already in its place in the dispatcher's order.
-        freed["next_sync_at"] = Least("next_sync_at", Value(timezone.now()))
+        freed["next_sync_at"] = due_by(timezone.now())
     GreenhouseConnection.objects.filter(pk=connection.pk, lock_expires_at=lease).update(**freed)
     connection.lock_expires_at = None
 
@@ -1267,7 +1273,7 @@ def sync_lease_release(connection_id: int, *, started_at: datetime, due_now: boo
     `due_now`: the org is made due at once too, as release_sync_lock's makes it."""
     freed: dict[str, Any] = {"lock_expires_at": None}
     if due_now:
-        freed["next_sync_at"] = Least("next_sync_at", Value(timezone.now()))
+        freed["next_sync_at"] = due_by(timezone.now())
     return bool(
         GreenhouseConnection.objects.filter(
             pk=connection_id, last_attempt_at=started_at, lock_expires_at__isnull=False

@@ -775,6 +775,30 @@ def test_a_refresh_now_that_loses_the_database_leaves_its_org_due_at_once_to_its
     assert due_connections_claim(now=timezone.now(), limit=10) == [acme.pk]
 
 
+@pytest.mark.parametrize("end", ["stopped", "freed by its task", "its worker killed"])
+def test_a_sync_that_leaves_its_org_due_at_once_or_by_its_lease_leaves_greenhouses_wait(
+    acme, monkeypatch, end
+):
+    """Made due at once (a stopped sync, one whose lease its task freed) or by its lease's end
+    (a killed worker's), the org was synced within a minute of that, and "Next sync" said "due
+    now", within the hour a Retry-After asked for, as Refresh now said to wait."""
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    wait_until = now + timedelta(hours=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        next_sync_at=now + timedelta(hours=2), greenhouse_wait_until=wait_until
+    )
+    acme.refresh_from_db()
+    lease = jobs_sync.acquire_sync_lock(acme)  # sync_jobs's, or a board connected again
+    if end == "stopped":
+        jobs_sync.release_sync_lock(acme, lease, due_now=True)
+    elif end == "freed by its task":
+        jobs_sync.sync_lease_release(acme.pk, started_at=now, due_now=True)
+
+    acme.refresh_from_db()
+    assert acme.next_sync_at == wait_until
+
+
 @pytest.mark.parametrize("first", ["retry", "tick"])
 def test_a_tick_between_a_lost_syncs_release_and_its_retry_mark_adds_no_sync(
     acme, fake_greenhouse, monkeypatch, first
