@@ -163,7 +163,9 @@ def connection_save(
     connection.board_token = board.token
     connection.board_name = board.name
     connection.enabled = True
-    connection.next_sync_at = timezone.now()
+    # The same board connected again keeps a wait Greenhouse asked for: should its sync not be
+    # queued at once (its last attempt within the cooldown), the schedule waits that out.
+    connection.next_sync_at = connection.after_greenhouses_wait(timezone.now())
     if api_key is not None:
         connection.set_api_key(api_key)
     connection.save()

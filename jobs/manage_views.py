@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
+    Connected,
     Disconnected,
     NotConnected,
     SyncInProgress,
@@ -376,8 +378,9 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _queued_sync_text(sync: RefreshOutcome | None) -> str:
+def _queued_sync_text(connected: Connected) -> str:
     # Not "its first sync": the board may be the one connected before, synced already.
+    sync = connected.sync
     if sync is RefreshOutcome.QUEUED:
         return "A sync is queued; its jobs appear in a moment."
     if sync is None:
@@ -385,7 +388,14 @@ def _queued_sync_text(sync: RefreshOutcome | None) -> str:
             "The job queue is not reachable right now, so it will sync on the schedule once "
             "the queue is back."
         )
-    # Cooled down or already queued: connecting made it due, so the dispatcher takes it.
+    # Cooled down or already queued: connecting made it due, so the dispatcher takes it, once
+    # a wait Greenhouse asked for, which the same board connected again keeps, has passed.
+    due_at = connected.connection.next_sync_at
+    if due_at > timezone.now():
+        return (
+            f"Greenhouse asked this site to wait until {moment_text(due_at)} before asking "
+            "again: it syncs then."
+        )
     return "It syncs within a minute."
 
 
@@ -415,7 +425,7 @@ def _connect(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
         + (RESUMED_TEXT if connected.resumed else "")
-        + _queued_sync_text(connected.sync),
+        + _queued_sync_text(connected),
     )
     return redirect("manage:settings", slug=organization.slug)
 

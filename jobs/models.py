@@ -434,6 +434,12 @@ class GreenhouseConnection(models.Model):
             return text
         return WILL_TRY_AGAIN_RE.sub("syncing is paused, so no sync will try again.", text)
 
+    def after_greenhouses_wait(self, moment: datetime) -> datetime:
+        """`moment`, or the end of the wait Greenhouse asked for (a Retry-After), if later: the
+        dispatcher syncs no org before it (jobs.scheduling.due_connections_claim)."""
+        wait_until = self.greenhouse_wait_until
+        return max(moment, wait_until) if wait_until else moment
+
     def is_locked(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.lock_expires_at is not None and self.lock_expires_at > now

@@ -164,8 +164,7 @@ def _next_sync_at(connection: GreenhouseConnection) -> datetime:
     """When the schedule syncs the org next: not before the end of a wait Greenhouse asked for,
     which the dispatcher waits out however soon the org is due
     (jobs.scheduling.due_connections_claim)."""
-    wait_until = connection.greenhouse_wait_until
-    return max(connection.next_sync_at, wait_until) if wait_until else connection.next_sync_at
+    return connection.after_greenhouses_wait(connection.next_sync_at)
 
 
 def _failure_email_text(connection: GreenhouseConnection, *, now: datetime) -> str:

@@ -25,7 +25,7 @@ from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
-from jobs.status import sync_status
+from jobs.status import moment_text, sync_status
 from jobs.sync import SyncResult, acquire_sync_lock
 from tests.support.helpers import make_connection
 
@@ -57,6 +57,24 @@ def test_connect_greenhouse_creates_the_org_and_prints_the_board_name(fake_green
     connection = organization.greenhouse
     assert connection.board_token == "acme-robotics" and connection.board_name == "Acme Robotics"
     assert connection.enabled and connection.state == GreenhouseConnection.State.NEVER_SYNCED
+
+
+def test_connect_greenhouse_again_within_greenhouses_wait_says_the_scheduler_waits_it_out(
+    fake_greenhouse, capsys, monkeypatch
+):
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    make_connection("acme", "acme-robotics")
+    wait_until = now + timedelta(hours=1)
+    GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
+
+    call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert GreenhouseConnection.objects.get().next_sync_at == wait_until
+    assert (
+        f"Jobs are imported by the scheduler at {moment_text(wait_until)}, once the wait "
+        "Greenhouse asked for ends, or now with: python manage.py sync_jobs acme"
+    ) in capsys.readouterr().out
 
 
 def test_connect_greenhouse_says_a_token_with_capitals_is_usually_lower_case(fake_greenhouse):

@@ -11,9 +11,10 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from jobs.connections import check_board, connection_save
-from jobs.greenhouse import GreenhouseClient
+from jobs.connections import check_board, connection_connect, connection_save
+from jobs.greenhouse import Board, GreenhouseClient
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
+from jobs.scheduling import RefreshOutcome, enqueue_due_syncs
 from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 from tests.support.helpers import marked_sync
@@ -600,6 +601,49 @@ def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end
 
     assert status["next_sync_at"] == wait_until
     assert status["next_sync_text"] == moment_text(wait_until)
+
+
+def test_the_same_board_connected_again_within_the_cooldown_syncs_at_greenhouses_waits_end(
+    signed_in, acme, queued, fake_greenhouse, monkeypatch
+):
+    """Its sync not queued (Greenhouse asked seconds ago), the board was made due at once, and
+    the dispatcher asked Greenhouse within a minute, within the hour its Retry-After asked for."""
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    wait_until = now + timedelta(hours=1)
+    GreenhouseConnection.objects.update(
+        last_attempt_at=now - timedelta(seconds=5), greenhouse_wait_until=wait_until
+    )
+
+    response = signed_in.post(
+        "/manage/acme/settings/",
+        {"action": "connect", "board_token": acme.board_token, "api_key": ""},
+        follow=True,
+    )
+
+    assert (
+        queued == []
+        and (
+            f"Greenhouse asked this site to wait until {moment_text(wait_until)} before asking "
+            "again: it syncs then."
+        )
+        in response.content.decode()
+    )
+    acme.refresh_from_db()
+    assert acme.next_sync_at == wait_until
+    assert enqueue_due_syncs() == []
+
+
+def test_another_board_connected_within_greenhouses_wait_syncs_at_once(acme, queued):
+    """Its board's history, the wait among it, is cleared: its check was just answered."""
+    GreenhouseConnection.objects.update(greenhouse_wait_until=timezone.now() + timedelta(hours=1))
+
+    connected = connection_connect(
+        organization=acme.organization, board=Board(token="another-board", name="Another")
+    )
+
+    assert connected.sync is RefreshOutcome.QUEUED
+    assert connected.connection.next_sync_at <= timezone.now()
 
 
 def test_while_a_sync_runs_the_next_sync_is_not_its_lease(acme, fake_greenhouse):

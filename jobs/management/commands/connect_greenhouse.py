@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from jobs.cache import listing_cache_invalidate
@@ -29,6 +30,7 @@ from jobs.greenhouse import Board, GreenhouseError, LedAstray
 from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
+from jobs.status import moment_text
 from jobs.text import shows_anything
 
 # The arguments typed as text, as the help names them.
@@ -132,7 +134,9 @@ class Command(ProjectCommand):
                     )
                 resumed = connection_is_paused(organization)
                 replaced = _board_token_of(organization)
-                connection_save(organization=organization, board=board, api_key=api_key)
+                connection = connection_save(
+                    organization=organization, board=board, api_key=api_key
+                )
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
         verb = "Created" if created else "Updated"
@@ -155,8 +159,15 @@ class Command(ProjectCommand):
                 f"It replaced the board '{replaced}': that board's jobs that this one does not "
                 "list are closed at its first sync."
             )
+        # The same board connected again keeps a wait Greenhouse asked for, which the
+        # scheduler waits out.
+        when = (
+            f"at {moment_text(connection.next_sync_at)}, once the wait Greenhouse asked for ends"
+            if connection.next_sync_at > timezone.now()
+            else "within a minute"
+        )
         self.say(
-            f"Jobs are imported by the scheduler within a minute, or now with: "
+            f"Jobs are imported by the scheduler {when}, or now with: "
             f"python manage.py sync_jobs {organization.slug}"
         )
         if not admins_who_can_sign_in(organization.pk).exists():
