@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NoReturn
 
 from celery import Task, shared_task
-from celery.exceptions import Reject
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
@@ -417,32 +418,72 @@ def release_sync_lease(
         try:
             freed = sync_lease_release(connection_id, started_at=start)
         except DATABASE_LOST_ERRORS as exc:
-            _retry_after_database_error(
-                self,
-                connection_id,
-                exc,
-                what="sync lease not freed",
-                why="the database failed as the lease of a finished sync was freed",
-                failed="sync lease not freed",
-                kwargs={},
-            )
+            with _lease_release_left_unless_retried(connection_id, exc, email_check=False):
+                _retry_after_database_error(
+                    self,
+                    connection_id,
+                    exc,
+                    what="sync lease not freed",
+                    why="the database failed as the lease of a finished sync was freed",
+                    failed="sync lease not freed",
+                    kwargs={},
+                )
     try:
         deferred_health_email_send(connection_id, started_at=start)
     except DATABASE_LOST_ERRORS as exc:
         # The lease is freed, if it was to be: the retry makes the check again, and, told
         # that this try freed it, says so rather than that it found nothing to free.
-        _retry_after_database_error(
-            self,
-            connection_id,
-            exc,
-            what="sync email not checked",
-            why="the database failed as the email check of a finished sync was made",
-            failed="sync email not checked",
-            kwargs=lease_release_options(lease_freed=lease_freed or freed),
-        )
+        with _lease_release_left_unless_retried(connection_id, exc, email_check=True):
+            _retry_after_database_error(
+                self,
+                connection_id,
+                exc,
+                what="sync email not checked",
+                why="the database failed as the email check of a finished sync was made",
+                failed="sync email not checked",
+                kwargs=lease_release_options(lease_freed=lease_freed or freed),
+            )
     if lease_freed:
         return "freed earlier; email checked"
     return "freed" if freed else "skipped: another sync started since, or the lease was freed"
+
+
+@contextmanager
+def _lease_release_left_unless_retried(
+    connection_id: int, error: DatabaseError, *, email_check: bool
+) -> Iterator[None]:
+    """Around the retry of release_sync_lease, which lost the database (`error`) as it freed
+    the lease or, `email_check`, made the email check: should the retry not be queued, log
+    what is left, as the sync logs it when it cannot queue this task. Celery's retry raises
+    Reject for any error as it queues the retry, the soft time limit (an Exception) as much as
+    the broker's: the soft limit is raised as itself, for the worker to see the task's stop."""
+    try:
+        yield
+    except Reject as rejected:
+        if email_check:
+            logger.warning(
+                "sync email check left to the next sync connection=%s error=%r retry_error=%r "
+                "reason=the database was lost as the task that frees a finished sync's lease "
+                "made the sync's email check, and the task's retry could not be queued (the "
+                "task stopped, or the broker failed)",
+                connection_id,
+                error,
+                rejected.reason,
+            )
+        else:
+            logger.warning(
+                "sync lease left to run out connection=%s error=%r retry_error=%r reason=the "
+                "database was lost as the task that frees a finished sync's lease freed it, "
+                "and the task's retry could not be queued (the task stopped, or the broker "
+                "failed; SYNC_LOCK_SECONDS=%d); the next sync makes its email check",
+                connection_id,
+                error,
+                rejected.reason,
+                settings.SYNC_LOCK_SECONDS,
+            )
+        if isinstance(rejected.reason, SoftTimeLimitExceeded):
+            raise rejected.reason from error
+        raise
 
 
 @shared_task

@@ -16,6 +16,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.canvas import Signature
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.core import mail
 from django.db import (
@@ -31,6 +33,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.utils import timezone
 from kombu import Connection
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from jobs import alerts, scheduling, tasks
 from jobs import sync as jobs_sync
@@ -1069,6 +1072,60 @@ def test_the_task_that_frees_a_lease_later_gives_up_when_the_database_stays_lost
         tasks.release_sync_lease.apply(**lease_releases_queued[0]).get()
 
     assert len(lease_release_retry_delays) == tasks.MAX_SYNC_RETRIES
+
+
+@pytest.mark.parametrize(
+    ("lost_in", "left"),
+    [
+        ((tasks, "sync_lease_release"), "sync lease left to run out"),
+        ((jobs_sync, "sync_health_email_send"), "sync email check left to the next sync"),
+    ],
+    ids=["freeing-the-lease", "email-check"],
+)
+@pytest.mark.parametrize(
+    ("queue_error", "raised"),
+    [
+        (SoftTimeLimitExceeded(), SoftTimeLimitExceeded),
+        (KombuOperationalError("connection refused"), Reject),
+    ],
+    ids=["soft-time-limit", "broker-down"],
+)
+def test_the_task_that_frees_a_lease_later_says_what_it_leaves_when_its_retry_is_not_queued(
+    acme,
+    fake_greenhouse,
+    monkeypatch,
+    caplog,
+    lease_releases_queued,
+    lost_in,
+    left,
+    queue_error,
+    raised,
+):
+    """Celery's retry raises Reject for an error as it queues the retry, the soft time limit
+    too (an Exception): the task's last line said it would retry, not that the lease was left
+    to run out or the email check to the next sync, and the soft limit reached the worker as
+    Reject."""
+    sync_that_loses_the_database_as_it_frees_the_org(monkeypatch, acme)
+    database_lost_in(monkeypatch, *lost_in, on_calls={1})
+
+    def queue_fails(*args, **kwargs):
+        raise queue_error
+
+    monkeypatch.setattr(Signature, "apply_async", queue_fails)
+    queued = lease_releases_queued[0]
+    # As a worker runs it: run inline (apply()), the retry is not queued but run at once.
+    task = tasks.release_sync_lease
+    task.push_request(id="release", args=queued["args"], kwargs={}, called_directly=False)
+    try:
+        with pytest.raises(raised):
+            task.run(*queued["args"], **queued["kwargs"])
+    finally:
+        task.pop_request()
+
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(left)]
+    assert line.startswith(
+        f"{left} connection={acme.pk} error={DATABASE_DOWN!r} retry_error={queue_error!r}"
+    )
 
 
 def test_the_task_that_frees_a_lease_later_leaves_a_sync_that_started_since_its_lease(
