@@ -71,8 +71,9 @@ class AllJobsFeed(Feed):
         return feed_text(f"{job.title} — {job.organization.name}")
 
     def item_description(self, job: Job) -> str:
-        # Readers take an RSS description as HTML; the excerpt is plain text, so it is escaped.
-        return escape(clean_text(job.excerpt))
+        # Readers take an RSS description as HTML; the excerpt is plain text, so it is escaped,
+        # and has no element to end the direction controls it leaves open (jobs/text.py).
+        return escape(without_direction_controls(clean_text(job.excerpt)))
 
     def item_pubdate(self, job: Job) -> datetime | None:
         return job.posted_at

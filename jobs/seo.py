@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jobs.metadata import employment_types_from_metadata
 from jobs.models import Job
+from jobs.text import without_direction_controls
 
 # Inside <script>, "</script>" or "<!--" in a title would end or bend the element: JSON's own
 # \u escapes keep the data identical and the markup inert.
@@ -22,22 +23,27 @@ SCRIPT_SAFE_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0
 
 
 def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, Any]:
-    """The JobPosting for an open job's page; the job comes with its organization."""
+    """The JobPosting for an open job's page; the job comes with its organization.
+
+    Its names are plain text, which search engines show beside their own words, so they come
+    without direction controls (without_direction_controls), as in the page's <title>. The
+    description is HTML, whose elements end what its text leaves open, and keeps them."""
     organization = job.organization
-    hiring_organization = {"@type": "Organization", "name": organization.name}
+    organization_name = without_direction_controls(organization.name)
+    hiring_organization = {"@type": "Organization", "name": organization_name}
     if organization.website:
         hiring_organization["sameAs"] = organization.website
     data: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
-        "title": job.title,
-        "description": job.description_html or job.excerpt or job.title,
+        "title": without_direction_controls(job.title),
+        "description": job.description_html or without_direction_controls(job.excerpt or job.title),
         # As the feeds' pubDate: a post dated ahead of this site's clock is not posted yet.
         "datePosted": (job.posted_at or job.created_at).isoformat(),
         "hiringOrganization": hiring_organization,
         "identifier": {
             "@type": "PropertyValue",
-            "name": organization.name,
+            "name": organization_name,
             "value": str(job.greenhouse_id),
         },
         "url": request.build_absolute_uri(job.get_absolute_url()),
@@ -45,7 +51,10 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
     if job.location_name:
         data["jobLocation"] = {
             "@type": "Place",
-            "address": {"@type": "PostalAddress", "addressLocality": job.location_name},
+            "address": {
+                "@type": "PostalAddress",
+                "addressLocality": without_direction_controls(job.location_name),
+            },
         }
     employment_types = employment_types_from_metadata(job.metadata)
     if employment_types:

@@ -74,10 +74,10 @@ CPLUSPLUS_RE = re.compile(
 SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
-# Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, emails, feeds) has
-# no such element, so it drops them: closing them instead must follow the bidi algorithm's
-# nesting, and an isolate's close is lost on mail clients and feed readers older than Unicode
-# 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
+# Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, meta tags, JSON-LD,
+# emails, feeds) has no such element, so it drops them: closing them instead must follow the bidi
+# algorithm's nesting, and an isolate's close is lost on mail clients and feed readers older than
+# Unicode 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
 DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
 # of combining marks (an accent with no letter under it).

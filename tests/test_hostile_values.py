@@ -992,3 +992,38 @@ def test_plain_text_drops_the_direction_controls_a_name_leaves_open(acme, fake_g
     assert mail.outbox[-1].subject == "You are invited to join Acme Robotics on orgsite"
     assert RLO not in mail.outbox[-1].body
     assert job.title == f"Robot {RLO}Whisperer"  # stored as Greenhouse sent it
+
+
+def test_what_search_engines_and_link_previews_read_drops_the_direction_controls(
+    acme, fake_greenhouse, client
+):
+    # A meta description, Open Graph tags, JSON-LD and a feed item's description are shown as
+    # plain text beside others' words: "Open jobs at Acme \u202eRobotics." read "Open jobs at
+    # Acme .scitoboR" in search results, and reversed what a link preview showed after it.
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = f"&lt;p&gt;Solder {RLO}circuit boards&lt;/p&gt;"
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+    assert job.excerpt == f"Solder {RLO}circuit boards"  # stored as Greenhouse sent it
+
+    for path in ("/orgs/acme/", "/jobs/", "/jobs/?org=acme"):
+        head = client.get(path).content.decode().split("</head>")[0]
+        assert RLO not in head, path
+    org_page = client.get("/orgs/acme/").content.decode()
+    assert '<meta name="description" content="Open jobs at Acme Robotics.">' in org_page
+    assert '<meta property="og:description" content="Open jobs at Acme Robotics.">' in org_page
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert '<meta name="description" content="Solder circuit boards">' in page
+    assert '<meta property="og:description" content="Solder circuit boards">' in page
+    script = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(script)
+    assert data["title"] == "Robot Whisperer"
+    assert data["hiringOrganization"]["name"] == data["identifier"]["name"] == "Acme Robotics"
+    assert data["jobLocation"]["address"]["addressLocality"] == "Lyon Part-Dieu"
+    # HTML, as on the page: its paragraph ends what its text leaves open.
+    assert data["description"] == f"<p>Solder {RLO}circuit boards</p>"
+
+    for feed in ("/jobs/feed/", "/orgs/acme/feed/"):
+        text = client.get(feed).content.decode()
+        assert "<description>Solder circuit boards</description>" in text, feed
+        assert RLO not in text, feed
