@@ -96,6 +96,7 @@ from jobs.models import (
     Organization,
     SyncRun,
     fields_save_if_row_exists,
+    organizations_key_share_lock,
 )
 from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
@@ -176,15 +177,20 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
         if not change:
             obj.save()
-        # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
-        # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
-        # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations. None
-        # for a form sent as shown, which still finds a row deleted since this request read it
-        # (an org, or a job with its org): not "changed successfully", nor a server error.
-        elif not fields_save_if_row_exists(obj, form.changed_data):
-            raise Http404("deleted meanwhile")
-        elif not form.changed_data:
-            return  # nothing saved: visitors' pages keep their dates (feeds, sitemap)
+        else:
+            # Before the row: its org's listing is dated after it (pages_refresh), where a
+            # disconnect or delete locks the org, then its jobs.
+            organization = self.organization_of(obj)
+            organizations_key_share_lock(Organization.objects.filter(pk=organization.pk))
+            # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
+            # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
+            # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.
+            # None for a form sent as shown, which still finds a row deleted since this request
+            # read it (an org, or a job with its org): not "changed successfully", nor a 500.
+            if not fields_save_if_row_exists(obj, form.changed_data):
+                raise Http404("deleted meanwhile")
+            if not form.changed_data:
+                return  # nothing saved: visitors' pages keep their dates (feeds, sitemap)
         self.pages_refresh(self.organization_of(obj))
 
 

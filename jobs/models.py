@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection as db_connection
 from django.db import models, transaction
 from django.db.models.functions import Greatest, Now
 from django.urls import reverse
@@ -204,6 +205,21 @@ class Organization(WrittenInLanguage, models.Model):
         Organization.objects.filter(pk=self.pk).update(
             listing_changed_at=Greatest(models.Value(timezone.now()), a_second_later)
         )
+
+
+def organizations_key_share_lock(organizations: models.QuerySet[Organization]) -> None:
+    """Lock the orgs' rows, in one order, until the transaction ends, before writing rows of
+    theirs and then theirs (mark_listing_changed, a name) without a sync's lease: a delete or a
+    disconnect locks the org's row first, then writes its jobs, and held it while waiting for a
+    row such a writer held, which then waited for the org's row: a deadlock. FOR KEY SHARE, as
+    PostgreSQL's check of a row pointing to an org takes: those two wait for it, but a sync,
+    which holds its jobs, then dates its org's listing, does not (FOR UPDATE here waited for
+    the sync, which waited for this). SQLite writes one transaction at a time."""
+    if db_connection.vendor != "postgresql":
+        return
+    sql, params = organizations.order_by("pk").values("pk").query.sql_with_params()
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR KEY SHARE", params)  # noqa: S608 (the ORM's query)
 
 
 class SiteListing(models.Model):

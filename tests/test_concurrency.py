@@ -306,6 +306,64 @@ def test_an_org_deleted_as_a_disconnect_closes_its_jobs_is_deleted(acme, monkeyp
 
 
 @on_postgresql
+@pytest.mark.parametrize("change", ["disconnect", "delete"])
+def test_a_job_saved_in_django_admin_as_its_org_is_disconnected_or_deleted_answers_both(
+    change, admin_client, acme, monkeypatch
+):
+    """The save wrote the job, then dated the org's listing; a disconnect or a delete begun in
+    between locked the org's row, then waited for the job to close or delete it, and the save
+    waited for the org's row: a deadlock, which PostgreSQL ended by failing one of them (a
+    server error page). The save locks the org's row first, as a row pointing to it does."""
+    from jobs.connections import connection_disconnect
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+    from tests.support.helpers import form_as_sent
+
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    organization = acme.organization
+    job = Job.objects.filter(is_open=True).first()
+    page = f"/admin/jobs/job/{job.pk}/change/"
+    data = {**form_as_sent(admin_client.get(page).content, "#job_form"), "hidden": "on"}
+    outcome: list[Any] = []
+
+    def disconnect_or_delete() -> None:
+        try:
+            if change == "disconnect":
+                connection = GreenhouseConnection.objects.get(pk=acme.pk)
+                outcome.append(connection_disconnect(connection=connection))
+            else:
+                org = Organization.objects.get(pk=organization.pk)
+                outcome.append(organization_delete(organization=org))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=disconnect_or_delete)
+    mark_listing_changed = Organization.mark_listing_changed
+
+    def other_begun_meanwhile(self: Organization) -> None:
+        # The job written, the listing not yet dated: the other waits on a lock the save
+        # holds, or (none held) runs to its end.
+        if not other.is_alive() and not outcome:
+            other.start()
+            deadline = time.monotonic() + 30
+            while other.is_alive() and not sessions_waiting_on_my_locks():
+                assert time.monotonic() < deadline, "the other neither waited nor ended"
+                time.sleep(0.05)
+        mark_listing_changed(self)
+
+    monkeypatch.setattr(Organization, "mark_listing_changed", other_begun_meanwhile)
+
+    response = admin_client.post(page, data)
+    other.join(timeout=30)
+
+    assert response.status_code == 302
+    assert not any(isinstance(result, Exception) for result in outcome), outcome
+    assert not Job.objects.filter(pk=job.pk, is_open=True).exists()
+
+
+@on_postgresql
 def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     """The second tick reads the orgs the first has marked but not yet committed as free; its
     UPDATE waits for the first and then checks them again, on the rows the first wrote."""
