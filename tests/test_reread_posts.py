@@ -12,8 +12,11 @@ import io
 import itertools
 import re
 import sqlite3
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -223,6 +226,51 @@ def test_it_writes_units_then_jobs_then_connections_then_orgs_as_a_sync_does(fak
         "jobs_greenhouseconnection",
         "jobs_organization",
     ]
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["disconnect", "delete"])
+def test_an_org_disconnected_or_deleted_as_it_writes_waits_for_it(
+    change, fake_greenhouse, monkeypatch
+):
+    """A disconnect or a delete locks the org's row, then its connection (the sync's lease) and
+    jobs: begun once this had written the jobs, it waited for them, and this then for the
+    connection, and PostgreSQL killed one of the two (the command rolled back)."""
+    from jobs.connections import connection_disconnect
+    from jobs.organizations import organization_delete
+    from tests.test_concurrency import all_at_once, sessions_waiting_on_my_locks
+
+    jobs_each_migration_picks(fake_greenhouse)
+    acme = GreenhouseConnection.objects.select_related("organization").get(
+        organization__slug="acme"
+    )
+    jobs_written = threading.Event()
+    dates_ahead_store = reread_posts_command.dates_0053.dates_ahead_store
+
+    def held_until_the_other_waits(*args: Any) -> Any:
+        jobs_written.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, f"the {change} never waited on the command"
+            time.sleep(0.05)
+        return dates_ahead_store(*args)
+
+    monkeypatch.setattr(
+        reread_posts_command.dates_0053, "dates_ahead_store", held_until_the_other_waits
+    )
+
+    def disconnect_or_delete() -> Any:
+        assert jobs_written.wait(30)
+        if change == "disconnect":
+            return connection_disconnect(connection=acme)
+        return organization_delete(organization=acme.organization)
+
+    works = iter([reread_posts, disconnect_or_delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert not GreenhouseConnection.objects.filter(pk=acme.pk).exists()
 
 
 @pytest.mark.skipif(db_connection.vendor != "sqlite", reason="SQLite's write lock")

@@ -28,7 +28,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from jobs.management.base import Command as ProjectCommand
-from jobs.models import GreenhouseConnection
+from jobs.models import GreenhouseConnection, Organization, organizations_key_share_lock
 
 reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
 boards_0047 = import_module("jobs.migrations.0047_apply_again_boards_with_posts_to_fix")
@@ -106,6 +106,9 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         }
     organizations = {row[1] for row in found_without_a_date}
     with transaction.atomic():
+        # Every org's row first, as a disconnect or a delete locks it before its connection and
+        # jobs, which this holds as it then waits for another's (organizations_key_share_lock).
+        organizations_key_share_lock(Organization.objects.all())
         # Units, then jobs, then connections, then orgs, the order a sync writes them in (its
         # org last, its listing dated as changed): holding an org's connection, or its row once
         # its name was written, while waiting for its jobs, held by a sync of that org waiting
