@@ -38,6 +38,7 @@ from jobs.models import (
     Organization,
     SyncRun,
     fields_save_if_row_exists,
+    organizations_key_share_lock,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
@@ -149,8 +150,11 @@ def connection_save(
 
     `api_key=None` keeps a stored key; an empty string removes it. Another board cannot replace
     one whose sync is running (SyncInProgress): that sync would record its board's results, and
-    its next run time, on the new one.
+    its next run time, on the new one. Organization.DoesNotExist if the org was deleted
+    meanwhile: its row is locked first, as a delete locks it before it reads the connection.
     """
+    if not organizations_key_share_lock(Organization.objects.filter(pk=organization.pk)):
+        raise Organization.DoesNotExist("deleted meanwhile")
     connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
         organization=organization, defaults={"board_token": board.token}
     )

@@ -421,6 +421,8 @@ def _connect(
     except SyncInProgress as exc:
         form.add_error(None, exc.message)
         return form
+    except Organization.DoesNotExist:
+        raise Http404("deleted by another admin meanwhile") from None
     messages.success(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "

@@ -207,19 +207,21 @@ class Organization(WrittenInLanguage, models.Model):
         )
 
 
-def organizations_key_share_lock(organizations: models.QuerySet[Organization]) -> None:
+def organizations_key_share_lock(organizations: models.QuerySet[Organization]) -> int:
     """Lock the orgs' rows, in one order, until the transaction ends, before writing rows of
     theirs and then theirs (mark_listing_changed, a name) without a sync's lease: a delete or a
     disconnect locks the org's row first, then writes its jobs, and held it while waiting for a
     row such a writer held, which then waited for the org's row: a deadlock. FOR KEY SHARE, as
     PostgreSQL's check of a row pointing to an org takes: those two wait for it, but a sync,
     which holds its jobs, then dates its org's listing, does not (FOR UPDATE here waited for
-    the sync, which waited for this). SQLite writes one transaction at a time."""
+    the sync, which waited for this). SQLite writes one transaction at a time. How many are
+    there still (deleted meanwhile, an org is not)."""
     if db_connection.vendor != "postgresql":
-        return
+        return organizations.count()
     sql, params = organizations.order_by("pk").values("pk").query.sql_with_params()
     with db_connection.cursor() as cursor:
         cursor.execute(f"{sql} FOR KEY SHARE", params)  # noqa: S608 (the ORM's query)
+        return len(cursor.fetchall())
 
 
 class SiteListing(models.Model):

@@ -364,6 +364,43 @@ def test_a_job_saved_in_django_admin_as_its_org_is_disconnected_or_deleted_answe
 
 
 @on_postgresql
+def test_an_org_deleted_as_a_board_is_connected_is_deleted_with_it(monkeypatch):
+    """The delete locks the org's row, then reads its connection: one being stored, not yet
+    committed, it did not see, and deleted the org; the connection's commit then failed (its
+    org gone), a server error page. The connect locks the org's row first: the delete waits."""
+    from jobs.connections import connection_save
+    from jobs.greenhouse import Board
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    organization = Organization.objects.create(name="North", slug="north")
+    save = GreenhouseConnection.save
+    stored = threading.Event()
+
+    def held_until_the_delete_waits(self: GreenhouseConnection, *args: Any, **kwargs: Any) -> None:
+        save(self, *args, **kwargs)
+        stored.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the delete never waited on the connect"
+            time.sleep(0.05)
+
+    monkeypatch.setattr(GreenhouseConnection, "save", held_until_the_delete_waits)
+
+    def delete() -> int:
+        assert stored.wait(30)
+        return organization_delete(organization=Organization.objects.get(pk=organization.pk))
+
+    board = Board(token="tiny-co", name="Tiny Co")
+    works = iter([lambda: connection_save(organization=organization, board=board), delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert not GreenhouseConnection.objects.filter(organization=organization.pk).exists()
+
+
+@on_postgresql
 def test_two_dispatcher_ticks_at_once_queue_each_org_once(queued):
     """The second tick reads the orgs the first has marked but not yet committed as free; its
     UPDATE waits for the first and then checks them again, on the rows the first wrote."""

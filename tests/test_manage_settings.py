@@ -333,6 +333,26 @@ def test_connecting_while_the_queue_is_down_keeps_the_connection(signed_in, nort
     assert connection.queued_at is None and connection.next_sync_at <= timezone.now()
 
 
+def test_connecting_an_org_another_admin_deleted_meanwhile_says_not_found(
+    signed_in, north, queued, monkeypatch
+):
+    """The board stored on an org deleted since the page read it was a server error page (500)
+    on PostgreSQL: the connection's row pointed to no org when the save committed."""
+    from jobs import connections
+    from jobs.organizations import organization_delete
+
+    def deleted_meanwhile(organization: Organization) -> bool:
+        organization_delete(organization=Organization.objects.get(pk=organization.pk))
+        return False
+
+    monkeypatch.setattr(connections, "connection_is_paused", deleted_meanwhile)
+
+    response = connect(signed_in, "tiny-co")
+
+    assert response.status_code == 404
+    assert not GreenhouseConnection.objects.exists()
+
+
 def test_a_connect_form_refused_for_its_token_asks_for_the_key_typed_again(
     signed_in, north, queued
 ):
