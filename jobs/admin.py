@@ -165,6 +165,10 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     def organization_of(self, obj: Any) -> Organization:
         return obj.organization
 
+    def organization_id_of(self, obj: Any) -> int:
+        """Without reading the org: it may be deleted meanwhile."""
+        return obj.organization_id
+
     @staticmethod
     def pages_refresh(organization: Organization) -> None:
         """Dated now for feeds and the sitemap, and their cached pages dropped once committed:
@@ -180,8 +184,9 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         else:
             # Before the row: its org's listing is dated after it (pages_refresh), where a
             # disconnect or delete locks the org, then its jobs.
-            organization = self.organization_of(obj)
-            organizations_key_share_lock(Organization.objects.filter(pk=organization.pk))
+            organizations_key_share_lock(
+                Organization.objects.filter(pk=self.organization_id_of(obj))
+            )
             # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
             # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
             # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.
@@ -714,6 +719,9 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
 
     def organization_of(self, obj: Organization) -> Organization:
         return obj
+
+    def organization_id_of(self, obj: Organization) -> int:
+        return obj.pk
 
     def list_links(self, request: HttpRequest) -> list[OrganizationListLinks]:
         """The links column or field for this request; none if it may view none of the lists.
