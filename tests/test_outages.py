@@ -1398,6 +1398,26 @@ def test_a_failed_sync_whose_retry_cannot_be_marked_for_the_lost_database_is_ret
     ]
 
 
+def test_a_failure_naming_no_wait_whose_retry_cannot_be_marked_waits_out_greenhouses_wait(
+    acme, fake_greenhouse, monkeypatch, settings, retry_delays
+):
+    """A 500 within a wait Greenhouse asked for earlier keeps it (jobs.sync): retried as a sync
+    that lost the database, with the failure's own Retry-After (none), it asked Greenhouse
+    15-30 seconds later, within that wait."""
+    settings.GREENHOUSE_RETRIES = 0
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        greenhouse_wait_until=now + timedelta(minutes=10)
+    )
+    fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=500)
+    database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and retry_delays == [600]
+
+
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
     acme, fake_greenhouse, monkeypatch, caplog, retry_delays
 ):
