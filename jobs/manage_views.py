@@ -64,8 +64,10 @@ from jobs.forms import (
     SignupForm,
 )
 from jobs.memberships import (
+    YOUR_MEMBERSHIP_GONE_MESSAGE,
     InvitationForAnotherAccount,
     MembershipError,
+    MembershipGone,
     TooManyOrganizations,
     account_delete,
     admin_needed_message,
@@ -1010,6 +1012,9 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
                 f"You left {sentence_end}" if yourself else f"{who} was removed from {sentence_end}"
             )
         messages.success(request, done)
+    except MembershipGone as exc:
+        gone = YOUR_MEMBERSHIP_GONE_MESSAGE.format(organization=organization.name)
+        messages.error(request, gone if yourself else exc.message)
     except MembershipError as exc:
         messages.error(request, exc.message)
     if not organizations_administered(request.user).filter(pk=organization.pk).exists():

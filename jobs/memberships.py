@@ -65,6 +65,10 @@ INVITATION_ORGANIZATION_GONE_MESSAGE = (
 MEMBERSHIP_GONE_MESSAGE = (
     "That person was removed from the organization meanwhile, so their role was not changed."
 )
+# The same, said to the person removed: "{organization}" is the org's name.
+YOUR_MEMBERSHIP_GONE_MESSAGE = (
+    "You were removed from {organization} meanwhile, so your role was not changed."
+)
 ADMIN_NEEDED = "An organization needs at least one admin who can sign in."
 ADMIN_NEEDED_MESSAGE = f"{ADMIN_NEEDED} Make someone else an admin first."
 # Said in Django's admin, where staff add member rows themselves, whoever else belongs already.
@@ -107,6 +111,10 @@ def organization_slug_free(name: str) -> str:
 
 # Another sign-up may take the same slug between the check and the INSERT: try the next one.
 SLUG_ATTEMPTS = 3
+
+
+class MembershipGone(MembershipError):
+    """The membership to change was removed meanwhile, by another admin."""
 
 
 class InvitationForAnotherAccount(MembershipError):
@@ -599,7 +607,7 @@ def membership_role_set(*, membership: Membership, role: str) -> None:
         _ensure_another_admin(membership)
     membership.role = role
     if not fields_save_if_row_exists(membership, ["role"]):  # another admin removed them
-        raise MembershipError(MEMBERSHIP_GONE_MESSAGE)
+        raise MembershipGone(MEMBERSHIP_GONE_MESSAGE)
 
 
 @transaction.atomic

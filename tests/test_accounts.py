@@ -3112,6 +3112,32 @@ def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, membe
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_your_own_role_set_as_another_admin_removes_you_says_you_were_removed(
+    signed_in, acme, owner, member, monkeypatch
+):
+    """Giving up your admin role as another admin removed you said "That person was removed
+    from the organization meanwhile", of you in the third person."""
+    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    mine = Membership.objects.get(user=owner)
+    role_set = manage_views.membership_role_set
+
+    def removed_meanwhile(**kwargs: Any) -> None:  # after this request's form found you
+        Membership.objects.filter(pk=mine.pk).delete()
+        role_set(**kwargs)
+
+    monkeypatch.setattr(manage_views, "membership_role_set", removed_meanwhile)
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "role", "membership": mine.pk, "role": "member", "confirmed": "1"},
+        follow=True,
+    )
+
+    [message] = [li.get_text() for li in parsed(response).select(".messages li")]
+    assert message == "You were removed from Acme Co. meanwhile, so your role was not changed."
+
+
 def test_removing_a_member_is_asked_first(signed_in, member):
     membership = Membership.objects.get(user=member)
 
