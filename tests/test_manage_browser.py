@@ -674,7 +674,7 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     live_server, page, acme, owner, asked_by
 ):
     """It said "could not be sent. Reload the page", or "Lost contact with the site", and the
-    page reloaded was not found."""
+    page reloaded was not found; Refresh now then stayed, to say the same again."""
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     Organization.objects.filter(slug="acme").delete()
@@ -687,6 +687,9 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     expect(page.locator("[data-refresh-feedback]")).to_have_text(
         "This organization no longer exists: it was deleted, perhaps in another tab."
     )
+    # Pressed again, it could only say the same: it goes, with the board it was for.
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(page.locator(".sync-status .board-line")).to_be_hidden()
 
 
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(

@@ -29,6 +29,8 @@
           // The server's words for why, when it has them (the org was deleted meanwhile).
           var refused = new Error("unexpected answer " + response.status);
           refused.said = answer.message;
+          // A 404 in JSON is the server saying the org no longer exists (deleted meanwhile).
+          refused.orgGone = response.status === 404;
           throw refused;
         }
         return answer;
@@ -102,6 +104,17 @@
     }
   }
 
+  // The site's answer to a request that failed: its words if it has them. An org deleted
+  // meanwhile takes its board, its state and Refresh now with it, as a disconnect does.
+  function sayRefused(box, error, fallback) {
+    if (error.orgGone) {
+      box.querySelectorAll("[data-connected-only]").forEach(function (element) {
+        element.hidden = true;
+      });
+    }
+    say(box, "error", error.said || fallback);
+  }
+
   function poll(box) {
     if (box.pollTimer) {
       return;
@@ -114,7 +127,7 @@
         })
         .catch(function (error) {
           box.pollTimer = null;
-          say(box, "error", error.said || LOST_CONTACT);
+          sayRefused(box, error, LOST_CONTACT);
         });
     }
     box.pollTimer = setTimeout(tick, POLL_MS);
@@ -141,7 +154,7 @@
         }
       })
       .catch(function (error) {
-        say(box, "error", error.said || NOT_SENT);
+        sayRefused(box, error, NOT_SENT);
       })
       .finally(function () {
         button.removeAttribute("aria-disabled");
