@@ -165,6 +165,16 @@ def sessions_waiting_on_my_locks() -> int:
         return cursor.fetchone()[0]
 
 
+def started_until_it_waits_on_me_or_ends(thread: threading.Thread, what: str) -> None:
+    """Starts `thread` and returns once it waits on a lock this thread's transaction holds,
+    or (none held) has ended."""
+    thread.start()
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and not sessions_waiting_on_my_locks():
+        assert time.monotonic() < deadline, f"{what} neither waited nor ended"
+        time.sleep(0.05)
+
+
 @on_postgresql
 def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailoutbox, monkeypatch):
     from django.contrib.auth.models import User
@@ -233,14 +243,20 @@ def test_a_double_clicked_disconnect_disconnects_once_and_tells_the_second_click
 
 
 @on_postgresql
-def test_an_org_deleted_as_it_is_disconnected_is_deleted(acme, monkeypatch):
-    """The delete's UPDATE taking the sync lease waits for the disconnect, which holds it, and
-    then finds the connection gone: no sync to wait for, where it was told one was running."""
+@pytest.mark.parametrize("open_jobs", [0, 6])
+def test_an_org_deleted_as_it_is_disconnected_is_deleted(acme, monkeypatch, open_jobs):
+    """The delete's UPDATE taking the sync lease waited for the disconnect, which held it, then
+    found the connection gone: it was told a sync was running. With open jobs, the delete
+    locked the org's row and waited for the lease, while the disconnect dated the org's listing,
+    waiting for the delete: a deadlock, which PostgreSQL ended by failing one of them (a server
+    error page). The disconnect now locks the org first, as the delete does."""
     from jobs import connections
     from jobs.connections import Disconnected, connection_disconnect
     from jobs.models import Organization
     from jobs.organizations import organization_delete
 
+    if open_jobs:
+        sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     organization = acme.organization
     disconnect_holds_the_lease = threading.Event()
     close_missing_jobs = connections.close_missing_jobs
@@ -263,44 +279,8 @@ def test_an_org_deleted_as_it_is_disconnected_is_deleted(acme, monkeypatch):
     results = all_at_once(2, lambda: next(works)())
 
     assert sorted(map(type, results), key=str) == sorted([Disconnected, int], key=str), results
-    assert not Organization.objects.filter(pk=organization.pk).exists()
-
-
-@on_postgresql
-def test_an_org_deleted_as_a_disconnect_closes_its_jobs_is_deleted(acme, monkeypatch):
-    """The delete locks the org's row, then waits for the disconnect's sync lease; the
-    disconnect, which had taken it, then dated the org's listing, waiting for the delete: a
-    deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
-    from jobs import connections
-    from jobs.connections import Disconnected, connection_disconnect
-    from jobs.models import Organization
-    from jobs.organizations import organization_delete
-
-    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
-    organization = acme.organization
-    disconnect_holds_the_lease = threading.Event()
-    close_missing_jobs = connections.close_missing_jobs
-
-    def held_until_the_delete_waits(*args: Any, **kwargs: Any) -> Any:
-        disconnect_holds_the_lease.set()
-        deadline = time.monotonic() + 30
-        while not sessions_waiting_on_my_locks():
-            assert time.monotonic() < deadline, "the delete never waited on the disconnect"
-            time.sleep(0.05)
-        return close_missing_jobs(*args, **kwargs)
-
-    monkeypatch.setattr(connections, "close_missing_jobs", held_until_the_delete_waits)
-
-    def delete() -> int:
-        assert disconnect_holds_the_lease.wait(30)
-        return organization_delete(organization=Organization.objects.get(pk=organization.pk))
-
-    works = iter([lambda: connection_disconnect(connection=acme), delete])
-    results = all_at_once(2, lambda: next(works)())
-
-    assert not any(isinstance(result, Exception) for result in results), results
     disconnected = next(result for result in results if isinstance(result, Disconnected))
-    assert disconnected.closed == 6
+    assert disconnected.closed == open_jobs
     assert not Organization.objects.filter(pk=organization.pk).exists()
     assert not Job.objects.exists()
 
@@ -346,11 +326,7 @@ def test_a_job_saved_in_django_admin_as_its_org_is_disconnected_or_deleted_answe
         # The job written, the listing not yet dated: the other waits on a lock the save
         # holds, or (none held) runs to its end.
         if not other.is_alive() and not outcome:
-            other.start()
-            deadline = time.monotonic() + 30
-            while other.is_alive() and not sessions_waiting_on_my_locks():
-                assert time.monotonic() < deadline, "the other neither waited nor ended"
-                time.sleep(0.05)
+            started_until_it_waits_on_me_or_ends(other, "the other")
         mark_listing_changed(self)
 
     monkeypatch.setattr(Organization, "mark_listing_changed", other_begun_meanwhile)
@@ -521,11 +497,7 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
     def members_page_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
         # Its forms checked, nothing written yet: the members page's demotion either waits on a
         # lock the admin holds, or (none held) runs to its end.
-        members_page.start()
-        deadline = time.monotonic() + 30
-        while members_page.is_alive() and not sessions_waiting_on_my_locks():
-            assert time.monotonic() < deadline, "the members page neither waited nor ended"
-            time.sleep(0.05)
+        started_until_it_waits_on_me_or_ends(members_page, "the members page")
         save_model(self, *args)
 
     monkeypatch.setattr(OrganizationAdmin, "save_model", members_page_meanwhile)
@@ -579,11 +551,7 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     save_model = OrganizationAdmin.save_model
 
     def deactivated_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
-        deactivation.start()
-        deadline = time.monotonic() + 30
-        while deactivation.is_alive() and not sessions_waiting_on_my_locks():
-            assert time.monotonic() < deadline, "the deactivation neither waited nor ended"
-            time.sleep(0.05)
+        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
         save_model(self, *args)
 
     monkeypatch.setattr(OrganizationAdmin, "save_model", deactivated_meanwhile)
