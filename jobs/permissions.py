@@ -43,9 +43,10 @@ class OrganizationGone(Http404):
 def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """The org named by `slug` if the signed-in user administers it.
 
-    Anyone else gets the same 404 as for an org that does not exist, so the admin pages do not
-    reveal which organizations exist. Views put `login_required` in front of this, so anonymous
-    users are sent to sign in instead.
+    Anyone else gets a 404. Where no org has the slug it is an OrganizationGone, a kind of 404
+    that every admin page shows as it shows the other: only Refresh now and the live status
+    say the org no longer exists, which its public page tells anyone anyway. Views put
+    `login_required` in front of this, so anonymous users are sent to sign in instead.
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
