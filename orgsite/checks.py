@@ -73,7 +73,7 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="orgsite.W003",
             )
         )
-    elif _redis_database(settings.CACHE_URL) == _redis_database(settings.CELERY_BROKER_URL):
+    elif _same_redis_database(settings.CACHE_URL, settings.CELERY_BROKER_URL):
         warnings.append(
             CheckWarning(
                 "The cache and Celery's queue share one Redis database: CACHE_URL and "
@@ -165,27 +165,42 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     ]
 
 
+def _same_redis_database(url: str, other_url: str) -> bool:
+    """Whether two redis:// URLs name one database: one number on one port of one host, each
+    name of this machine being one host. Whether a name is this machine's is asked last, as
+    its fully qualified name takes a lookup."""
+    (host, *database), (other_host, *other_database) = map(_redis_database, (url, other_url))
+    return database == other_database and (
+        host == other_host or (_names_this_machine(host) and _names_this_machine(other_host))
+    )
+
+
 def _redis_database(url: str) -> tuple[str | None, int, str]:
-    """Host, port and database number of a redis:// URL (database 0 when it names none); each
-    name of this machine is "localhost"."""
+    """Host (without the trailing dot of a fully qualified name), port and database number of
+    a redis:// URL (database 0 when it names none)."""
     parts = urlsplit(url)
     database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    host = "localhost" if _names_this_machine(parts.hostname) else parts.hostname
+    host = parts.hostname.removesuffix(".") if parts.hostname else None
     return host, parts.port or 6379, database
 
 
 def _names_this_machine(host: str | None) -> bool:
-    """Whether `host` is this machine, told without a DNS lookup: "localhost", its own host
-    name, a loopback address (all of 127.0.0.0/8, and ::1) or the unspecified one (0.0.0.0,
-    ::), to which a connection reaches this machine. On one port, each is the same Redis."""
+    """Whether a connection to `host` reaches this machine: "localhost", its host name or fully
+    qualified name, or a loopback (all of 127.0.0.0/8, and ::1) or unspecified (0.0.0.0, ::)
+    address, written as IPv6 maps IPv4 (::ffff:127.0.0.1) or in the short forms a connection
+    reads too (127.1). On one port, each is the same Redis."""
     if host is None:
         return False
-    if host in ("localhost", socket.gethostname().lower()):
-        return True
     try:
         address = ipaddress.ip_address(host)
-    except ValueError:  # a name
-        return False
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:  # a name
+            return host in ("localhost", socket.gethostname().lower()) or (
+                host == socket.getfqdn().lower()
+            )
+    address = getattr(address, "ipv4_mapped", None) or address
     return address.is_loopback or address.is_unspecified
 
 

@@ -369,6 +369,7 @@ def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_em
         ("redis://redis.invalid:6379/0", True),
         ("redis://redis.invalid:6379", True),  # database 0 too
         ("redis://redis.invalid/0", True),
+        ("redis://redis.invalid.:6379/0", True),  # the same name, fully qualified
         ("redis://redis.invalid:6379/1", False),
         ("redis://cache.invalid:6379/0", False),
     ],
@@ -393,17 +394,24 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://127.0.1.1:6379/0", True),  # Debian's address for the machine's own name
         ("redis://0.0.0.0:6379/0", True),
         ("redis://[::]:6379/0", True),
+        ("redis://localhost.:6379/0", True),
+        ("redis://[::ffff:127.0.0.1]:6379/0", True),  # IPv4 as IPv6 maps it
+        ("redis://127.1:6379/0", True),  # 127.0.0.1, as a connection reads it
+        ("redis://2130706433:6379/0", True),  # and that too
         ("redis://127.0.0.1:6379/1", False),
         ("redis://127.0.0.1:6380/0", False),
         ("redis://128.0.0.1:6379/0", False),
         ("redis://localhost.example.com:6379/0", False),
+        ("redis://[::ffff:128.0.0.1]:6379/0", False),
+        ("redis://128.1:6379/0", False),
     ],
 )
 def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     settings, cache_url, shared
 ):
     """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written. So
-    are the rest of 127.0.0.0/8, 0.0.0.0 and the machine's own name, which were not."""
+    are the rest of 127.0.0.0/8, 0.0.0.0 and the machine's own name, which were not, nor were
+    localhost with the trailing dot of a full name, or 127.0.0.1 mapped into IPv6 or short."""
     settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
     settings.CACHE_URL = cache_url
 
@@ -418,21 +426,42 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
         ("redis://web-1:6379/0", True),
         ("redis://WEB-1:6379/0", True),
         ("redis://web-1:6379/1", False),
+        ("redis://web-1.example.internal:6379/0", True),  # its fully qualified name
+        ("redis://WEB-1.Example.Internal.:6379/0", True),
+        ("redis://web-2.example.internal:6379/0", False),
     ],
 )
 def test_check_deploy_knows_this_machines_own_name_for_the_brokers_redis(
     settings, monkeypatch, cache_url, shared
 ):
     """The machine's own name is this machine, with capitals too (as macOS may give it; a URL's
-    host is read in lower case). Read from the machine the tests ran on, the name proved
-    neither, and nothing at all where that machine is named localhost."""
+    host is read in lower case), and so is its fully qualified name, which was not. Read from
+    the machine the tests ran on, the names proved neither, and nothing at all where that
+    machine is named localhost."""
     monkeypatch.setattr(socket, "gethostname", lambda: "Web-1")
+    monkeypatch.setattr(socket, "getfqdn", lambda: "Web-1.example.internal")
     settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
     settings.CACHE_URL = cache_url
 
     found = [message.id for message in local_defaults_check()]
 
     assert ("orgsite.W005" in found) is shared
+
+
+def test_check_deploy_looks_up_this_machines_full_name_only_for_one_database_number(
+    settings, monkeypatch
+):
+    """Every process runs the check as it starts: a slow lookup must not hold up the usual
+    production Redis URLs, one database number each, for hosts that cannot share a Redis."""
+
+    def lookup() -> str:
+        raise AssertionError("looked up")
+
+    monkeypatch.setattr(socket, "getfqdn", lookup)
+    settings.CELERY_BROKER_URL = "redis://broker.example.internal:6379/0"
+    settings.CACHE_URL = "redis://cache.example.internal:6379/1"
+
+    assert "orgsite.W005" not in [message.id for message in local_defaults_check()]
 
 
 @pytest.mark.parametrize(
