@@ -118,13 +118,9 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 # The backends that deliver no email, each with what it does with one instead. The console
 # backend also keeps their links (password resets, invitations, address changes) in the log,
-# where they sign in whoever reads it.
+# where they sign in whoever reads it. The file-based one fails on each (email_backend_check).
 UNSENT_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend": "writes them into the log",
-    # It would write them into Django's EMAIL_FILE_PATH, which no environment variable sets.
-    "django.core.mail.backends.filebased.EmailBackend": (
-        "fails on each one: EMAIL_FILE_PATH, the folder it writes them to, is not set here"
-    ),
     "django.core.mail.backends.locmem.EmailBackend": "keeps them in memory, for tests",
     "django.core.mail.backends.dummy.EmailBackend": "throws them away",
 }
@@ -205,6 +201,9 @@ def _names_this_machine(host: str | None) -> bool:
 
 
 def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A backend with which every email fails as it is sent, debugging or not: one that cannot
+    be imported, or the file-based one without Django's EMAIL_FILE_PATH, the folder it writes
+    into, which no environment variable sets."""
     try:
         import_string(settings.EMAIL_BACKEND)
     except ImportError as exc:
@@ -216,6 +215,19 @@ def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 "here. As it is, every password reset, invitation and sync alert would fail as "
                 "it is sent.",
                 id="orgsite.E001",
+            )
+        ]
+    file_based = settings.EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend"
+    if file_based and not getattr(settings, "EMAIL_FILE_PATH", None):
+        return [
+            CheckError(
+                f"DJANGO_EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}, which fails on every "
+                "email: EMAIL_FILE_PATH, the folder it would write them to, is not set here.",
+                hint="Use django.core.mail.backends.smtp.EmailBackend with DJANGO_EMAIL_HOST, "
+                "or, to read emails locally, django.core.mail.backends.console.EmailBackend "
+                "(the default while debugging). As it is, every password reset, invitation and "
+                "sync alert would fail as it is sent.",
+                id="orgsite.E003",
             )
         ]
     return []

@@ -469,7 +469,6 @@ def test_check_deploy_looks_up_this_machines_full_name_only_for_one_database_num
     [
         ("django.core.mail.backends.console.EmailBackend", False, True),
         ("django.core.mail.backends.console.EmailBackend", True, False),  # the local default
-        ("django.core.mail.backends.filebased.EmailBackend", False, True),
         ("django.core.mail.backends.locmem.EmailBackend", False, True),
         ("django.core.mail.backends.dummy.EmailBackend", False, True),
         ("django.core.mail.backends.smtp.EmailBackend", False, False),
@@ -477,8 +476,7 @@ def test_check_deploy_looks_up_this_machines_full_name_only_for_one_database_num
 )
 def test_check_deploy_warns_when_emails_reach_no_one(settings, backend, debug, warned):
     """The README says the console backend writes sign-in links into the log; check --deploy
-    said nothing of it, nor of the file-based, locmem and dummy backends, which send no email
-    either."""
+    said nothing of it, nor of the locmem and dummy backends, which send no email either."""
     settings.EMAIL_BACKEND = backend
     settings.DEBUG = debug
 
@@ -492,22 +490,25 @@ def test_check_deploy_warns_when_emails_reach_no_one(settings, backend, debug, w
     assert all(f"Emails are not sent: DJANGO_EMAIL_BACKEND is {backend!r}" in m for m in found)
 
 
-def test_check_deploy_says_the_file_based_backend_fails_on_each_email(settings):
-    """W007 said the file-based backend writes the emails to files: with no EMAIL_FILE_PATH,
-    which nothing here sets, it cannot be made, and each email fails as it is sent."""
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_file_based_email_backend_stops_the_checks_debugging_or_not(settings, debug):
+    """With no EMAIL_FILE_PATH, which nothing here sets, it fails on every email as it is sent.
+    Only check --deploy said so, and only when not debugging."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.DEBUG = False
-
-    [warning] = [
-        message
-        for message in run_checks(include_deployment_checks=True)
-        if message.id == "orgsite.W007"
-    ]
+    settings.DEBUG = debug
 
     with pytest.raises(TypeError):
         get_connection()
-    assert "fails on each one: EMAIL_FILE_PATH" in warning.msg
-    assert "or a file" not in warning.hint
+    with pytest.raises(SystemCheckError, match=r"orgsite.E003.*fails on every email"):
+        call_command("check")
+
+
+def test_the_console_email_backend_passes_the_checks_while_debugging(settings):
+    """The local default: each process runs the checks of `check` as it starts while debugging."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.DEBUG = True
+
+    assert [message.id for message in run_checks()] == []
 
 
 @pytest.mark.parametrize(
