@@ -4,6 +4,7 @@ import math
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import time
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
@@ -17,6 +18,19 @@ _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 # dj_database_url's names for Django's PostgreSQL backend (postgis needs GDAL, which is not here).
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 _POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
+
+
+# The most of a refused value an error shows: a PORT of thousands of digits filled the screen
+# and the log line with it.
+_SHOWN_CHARACTERS = 100
+
+
+def _shown(value: str | int, written: Callable[[object], str] = repr) -> str:
+    """A refused value as an error shows it, written out (by repr unless told), cut when long."""
+    text = written(value)
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text
+    return f"{text[:_SHOWN_CHARACTERS]}…"
 
 
 def env_str(name: str, default: str) -> str:
@@ -43,17 +57,17 @@ def env_line(name: str, default: str, *, max_length: int) -> str:
     value = (env_given(name) or default).strip()
     if any(unicodedata.category(character) in _NOT_IN_A_LINE for character in value):
         raise ImproperlyConfigured(
-            f"{name} must be one line of text without control characters, not {value!r}"
+            f"{name} must be one line of text without control characters, not {_shown(value)}"
         )
     # strip() keeps zero-width spaces and Hangul fillers: a name of them titled pages blank.
     if not shows_anything(value):
         raise ImproperlyConfigured(  # ascii(): as typed, the value would show nothing here too
             f"{name} must be text that shows, not only zero-width or blank characters: "
-            f"{ascii(value)}"
+            f"{_shown(value, ascii)}"
         )
     if len(value) > max_length:
         raise ImproperlyConfigured(
-            f"{name} must be at most {max_length} characters, not {len(value)}: {value!r}"
+            f"{name} must be at most {max_length} characters, not {len(value)}: {_shown(value)}"
         )
     return value
 
@@ -68,7 +82,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+    raise ImproperlyConfigured(f"{name} must be true or false, not {_shown(raw)}")
 
 
 def env_int(
@@ -81,11 +95,11 @@ def env_int(
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {_shown(raw)}") from None
     if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {_shown(value)}")
     if maximum is not None and value > maximum:
-        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {value}")
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {_shown(value)}")
     return value
 
 
@@ -98,10 +112,10 @@ def env_float(name: str, default: float, *, positive: bool = False) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+        raise ImproperlyConfigured(f"{name} must be a number, not {_shown(raw)}") from None
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         kind = "a number above 0" if positive else "a number, 0 or more"
-        raise ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}")
+        raise ImproperlyConfigured(f"{name} must be {kind}, not {_shown(raw)}")
     return value
 
 
@@ -116,7 +130,7 @@ def env_time_of_day(name: str, default: str) -> time:
     if match is None:
         raise ImproperlyConfigured(
             f"{name} must be a time of day as HH:MM on the 24-hour clock, such as {default}, "
-            f"not {raw!r}"
+            f"not {_shown(raw)}"
         )
     return time(int(match[1]), int(match[2]))
 
@@ -131,7 +145,7 @@ def env_url(name: str, default: str) -> str:
         usable = False
     if not usable:
         raise ImproperlyConfigured(
-            f"{name} must be an http(s) URL such as {default}, not {value!r}"
+            f"{name} must be an http(s) URL such as {default}, not {_shown(value)}"
         )
     return value
 
@@ -217,5 +231,5 @@ def redis_url_check(name: str, url: str) -> None:
     database = parts.path.strip("/")
     if not re.fullmatch(r"[0-9]*", database):
         raise ImproperlyConfigured(
-            f"{name} names Redis database {database!r}, where a number goes: {example}"
+            f"{name} names Redis database {_shown(database)}, where a number goes: {example}"
         )

@@ -117,6 +117,30 @@ def test_a_whole_number_is_taken_up_to_its_bounds_and_refused_past_them(monkeypa
         env_int("SOME_PORT", 25, minimum=1, maximum=65535)
 
 
+@pytest.mark.parametrize(
+    ("raw", "read", "error"),
+    [
+        ("9" * 5000, lambda: env_int("PORT", 8000, maximum=65535), "must be a whole number"),
+        ("9" * 4000, lambda: env_int("PORT", 8000, maximum=65535), "must be at most 65535"),
+        ("9" * 5000, lambda: env_float("PORT", 1.0), "must be a number"),
+        ("y" * 5000, lambda: env_bool("PORT", True), "must be true or false"),
+        ("9" * 5000, lambda: env_time_of_day("PORT", "03:30"), "must be a time of day"),
+        ("9" * 5000, lambda: env_url("PORT", "https://example.org"), "must be an http(s) URL"),
+        ("9" * 5000, lambda: env_line("PORT", "x", max_length=60), "must be at most 60 characters"),
+    ],
+    ids=["int", "int too large", "float", "bool", "time of day", "url", "line"],
+)
+def test_a_refused_value_of_thousands_of_characters_is_shown_cut(monkeypatch, raw, read, error):
+    """A PORT of thousands of digits was written whole into the error, filling the screen."""
+    monkeypatch.setenv("PORT", raw)
+
+    with pytest.raises(ImproperlyConfigured, match=f"^PORT {re.escape(error)}") as refused:
+        read()
+
+    assert len(str(refused.value)) < 200
+    assert str(refused.value).endswith(f"{raw[:10]}…")
+
+
 @pytest.mark.parametrize("blank", ["", "  "])
 def test_a_blank_django_debug_is_the_local_default_and_refused_on_a_public_host(blank):
     """Blank read as false: a local env file with DJANGO_DEBUG= asked for production's keys,
