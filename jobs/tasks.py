@@ -150,19 +150,19 @@ def sync_org(
         raise
     if result.transient and failure_retries < MAX_SYNC_RETRIES:
         try:
-            return _retry_failed_sync(
-                self,
-                connection,
-                result,
-                started_at=started_at,
-                trigger=plan.trigger,
-                failure_retries=failure_retries,
-                database_retries=database_retries,
-            )
+            with _stop_raised_as_itself():
+                return _retry_failed_sync(
+                    self,
+                    connection,
+                    result,
+                    started_at=started_at,
+                    trigger=plan.trigger,
+                    failure_retries=failure_retries,
+                    database_retries=database_retries,
+                )
         except (*WORKER_STOPS, Reject):
             # Stopped before the retry was queued, or as it was, or the retry not queued: the
-            # org is due in its place. Celery's retry raises Reject for any error as it queues
-            # the retry, the soft time limit (an Exception) as much as the broker's.
+            # org is due in its place.
             failed_sync_retry_lost(connection, started_at=started_at)
             raise
     if result.outcome == SyncResult.Outcome.LOCKED:
@@ -185,6 +185,20 @@ def _process_stop_behind(error: BaseException) -> BaseException | None:
     while cause is not None and not isinstance(cause, (SystemExit, KeyboardInterrupt)):
         cause = cause.__context__
     return cause
+
+
+@contextmanager
+def _stop_raised_as_itself(cause: BaseException | None = None) -> Iterator[None]:
+    """Around a task's retry: Celery's retry raises Reject for any error as it queues the
+    retry, the soft time limit (an Exception) as much as the broker's. The soft limit is raised
+    as itself (from `cause`), for the worker to see the task's stop, not a task that rejected
+    its message; a broker's error stays Reject."""
+    try:
+        yield
+    except Reject as rejected:
+        if isinstance(rejected.reason, SoftTimeLimitExceeded):
+            raise rejected.reason from cause
+        raise
 
 
 def _skipped_as_paused(connection_id: int) -> str:
@@ -454,36 +468,34 @@ def _lease_release_left_unless_retried(
 ) -> Iterator[None]:
     """Around the retry of release_sync_lease, which lost the database (`error`) as it freed
     the lease or, `email_check`, made the email check: should the retry not be queued, log
-    what is left, as the sync logs it when it cannot queue this task. Celery's retry raises
-    Reject for any error as it queues the retry, the soft time limit (an Exception) as much as
-    the broker's: the soft limit is raised as itself, for the worker to see the task's stop."""
-    try:
-        yield
-    except Reject as rejected:
-        if email_check:
-            logger.warning(
-                "sync email check left to the next sync connection=%s error=%r retry_error=%r "
-                "reason=the database was lost as the task that frees a finished sync's lease "
-                "made the sync's email check, and the task's retry could not be queued (the "
-                "task stopped, or the broker failed)",
-                connection_id,
-                error,
-                rejected.reason,
-            )
-        else:
-            logger.warning(
-                "sync lease left to run out connection=%s error=%r retry_error=%r reason=the "
-                "database was lost as the task that frees a finished sync's lease freed it, "
-                "and the task's retry could not be queued (the task stopped, or the broker "
-                "failed; SYNC_LOCK_SECONDS=%d); the next sync makes its email check",
-                connection_id,
-                error,
-                rejected.reason,
-                settings.SYNC_LOCK_SECONDS,
-            )
-        if isinstance(rejected.reason, SoftTimeLimitExceeded):
-            raise rejected.reason from error
-        raise
+    what is left, as the sync logs it when it cannot queue this task; the soft time limit
+    is raised as itself (_stop_raised_as_itself)."""
+    with _stop_raised_as_itself(cause=error):
+        try:
+            yield
+        except Reject as rejected:
+            if email_check:
+                logger.warning(
+                    "sync email check left to the next sync connection=%s error=%r retry_error=%r "
+                    "reason=the database was lost as the task that frees a finished sync's lease "
+                    "made the sync's email check, and the task's retry could not be queued (the "
+                    "task stopped, or the broker failed)",
+                    connection_id,
+                    error,
+                    rejected.reason,
+                )
+            else:
+                logger.warning(
+                    "sync lease left to run out connection=%s error=%r retry_error=%r reason=the "
+                    "database was lost as the task that frees a finished sync's lease freed it, "
+                    "and the task's retry could not be queued (the task stopped, or the broker "
+                    "failed; SYNC_LOCK_SECONDS=%d); the next sync makes its email check",
+                    connection_id,
+                    error,
+                    rejected.reason,
+                    settings.SYNC_LOCK_SECONDS,
+                )
+            raise
 
 
 @shared_task
