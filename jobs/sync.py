@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -354,15 +354,11 @@ def _recorded_sync_end(
 def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: datetime) -> None:
     """The task stopped (its soft time limit, SIGTERM) after the sync that started at
     `started_at` recorded a transient failure, and before the task queued its retry (or
-    its retry could not be queued: Celery rejects the task then, the broker down): while
-    that sync is still the last to have started, make the org due at once (not before the end
-    of a wait Greenhouse asked for) and drop a retry mark written for the lost retry, so that
-    the dispatcher's next tick syncs it in the retry's place, not the schedule an interval on.
-    The database lost, the org keeps the next time the failure set."""
+    its retry could not be queued: Celery rejects the task then, the broker down): the org is
+    made due in the retry's place (lost_retry_org_due), not left to the schedule an interval
+    on. The database lost, the org keeps the next time the failure set."""
     try:
-        GreenhouseConnection.objects.filter(pk=connection.pk, last_attempt_at=started_at).update(
-            next_sync_at=due_by(timezone.now()), retry_at=None
-        )
+        lost_retry_org_due(connection.pk, attempt_starts=[started_at])
     except DATABASE_LOST_ERRORS as error:
         reconnect_after_database_error()
         logger.warning(
@@ -372,6 +368,17 @@ def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: date
             connection.organization.slug,
             error,
         )
+
+
+def lost_retry_org_due(connection_id: int, *, attempt_starts: Collection[datetime]) -> None:
+    """The task's retry of the org's sync that started at one of `attempt_starts` was lost (not
+    queued): while that sync is still the last to have started, make the org due at once (not
+    before the end of a wait Greenhouse asked for) and drop a retry mark written for the lost
+    retry, so that the dispatcher's next tick syncs it in the retry's place. Raises the
+    database's error (DATABASE_LOST_ERRORS) if it is lost."""
+    GreenhouseConnection.objects.filter(
+        pk=connection_id, last_attempt_at__in=attempt_starts
+    ).update(next_sync_at=due_by(timezone.now()), retry_at=None)
 
 
 def _health_email_send_logged(

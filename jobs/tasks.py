@@ -44,6 +44,7 @@ from jobs.sync import (
     failed_sync_retry_lost,
     is_schema_mismatch,
     lease_release_options,
+    lost_retry_org_due,
     reconnect_after_database_error,
     sync_lease_release,
     sync_organization,
@@ -156,7 +157,6 @@ def sync_org(
                     connection,
                     result,
                     started_at=started_at,
-                    trigger=plan.trigger,
                     failure_retries=failure_retries,
                     database_retries=database_retries,
                 )
@@ -165,6 +165,17 @@ def sync_org(
             # org is due in its place.
             failed_sync_retry_lost(connection, started_at=started_at)
             raise
+        except DATABASE_LOST_ERRORS as exc:
+            # The retry could not be marked: retried as a sync that lost the database, which
+            # sees to a retry it cannot queue in turn.
+            _retry_lost_sync(
+                self,
+                connection_id,
+                exc,
+                started_at=started_at,
+                trigger=plan.trigger,
+                retry_after=greenhouse_wait_left(connection),
+            )
     if result.outcome == SyncResult.Outcome.LOCKED:
         if queued_at:
             # A lease taken since this sync was queued took its mark: still there, the lease
@@ -220,14 +231,14 @@ def _retry_failed_sync(
     result: SyncResult,
     *,
     started_at: datetime,
-    trigger: str,
     failure_retries: int,
     database_retries: int,
 ) -> str:
     """Mark and queue the retry of a sync that failed for a while (`result.transient`), with a
     growing backoff, not before the end of a wait Greenhouse asked for; if another sync started
     since, or that wait is longer than the task waits (RETRY_MAX_SECONDS), say so instead: the
-    failure set the org's next sync at the wait's end."""
+    failure set the org's next sync at the wait's end. The database lost as the retry is marked
+    is raised, for the task to retry the sync as one that lost it."""
     # The sync stored the wait, its failure's Retry-After or an earlier one's still ahead: a
     # timeout or a 500 within it names none, and its retry, 15-30 s later, asked a Greenhouse
     # rate limiting for an hour.
@@ -239,20 +250,10 @@ def _retry_failed_sync(
             f"{until}; the schedule syncs it then)"
         )
     delay = retry_delay(failure_retries, wait_left)
-    try:
-        # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
-        mark = retry_schedule(
-            connection.pk, attempt_starts=[connection.last_attempt_at], delay_seconds=delay
-        )
-    except DATABASE_LOST_ERRORS as exc:
-        _retry_lost_sync(
-            task,
-            connection.pk,
-            exc,
-            started_at=started_at,
-            trigger=trigger,
-            retry_after=wait_left,
-        )
+    # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
+    mark = retry_schedule(
+        connection.pk, attempt_starts=[connection.last_attempt_at], delay_seconds=delay
+    )
     if mark is None:
         return f"{result.outcome}: {result.error} (not retried: another sync started since)"
     # With its start, the retry takes over the lease should the sync have left it held.
@@ -297,15 +298,19 @@ def _retry_unstarted_sync(
         for name in ("lease_taken_at", "taking_over")
         if (start := _mark_time(kwargs.get(name)))
     ]
-    _retry_after_database_error(
-        task,
-        connection_id,
-        error,
-        what="sync not started",
-        why="the database failed before the sync knew it held its lease",
-        retry_of=own_starts,
-        kwargs=kwargs,
-    )
+    queued_at = _mark_time(kwargs.get("queued_at"))
+    with _lost_sync_left_unless_retried(
+        connection_id, error, attempt_starts=own_starts, queued_at=queued_at
+    ):
+        _retry_after_database_error(
+            task,
+            connection_id,
+            error,
+            what="sync not started",
+            why="the database failed before the sync knew it held its lease",
+            retry_of=own_starts,
+            kwargs=kwargs,
+        )
 
 
 def _retry_lost_sync(
@@ -326,17 +331,71 @@ def _retry_lost_sync(
     it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
     database is back. Should the sync have written no run, the retry's is recorded with the
     sync's `trigger`."""
-    _retry_after_database_error(
-        task,
-        connection_id,
-        error,
-        what="sync lost the database",
-        why="the sync took its lease and could not record its run, its end or its retry",
-        retry_after=retry_after,
-        retry_of=[started_at],
-        args=(connection_id, SyncRun.Trigger.RETRY),
-        kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
-    )
+    with _lost_sync_left_unless_retried(connection_id, error, attempt_starts=[started_at]):
+        _retry_after_database_error(
+            task,
+            connection_id,
+            error,
+            what="sync lost the database",
+            why="the sync took its lease and could not record its run, its end or its retry",
+            retry_after=retry_after,
+            retry_of=[started_at],
+            args=(connection_id, SyncRun.Trigger.RETRY),
+            kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
+        )
+
+
+@contextmanager
+def _lost_sync_left_unless_retried(
+    connection_id: int,
+    error: DatabaseError,
+    *,
+    attempt_starts: Collection[datetime],
+    queued_at: datetime | None = None,
+) -> Iterator[None]:
+    """Around the retry of a sync that lost the database (`error`): should the task stop
+    before the retry is queued, or the retry not be queued (the broker down, or the soft time
+    limit as it was queued, raised as itself: _stop_raised_as_itself), leave nothing waiting
+    on it. While the sync that started at one of `attempt_starts` is still the org's last,
+    the lease, should it hold it, is freed and the org made due in the retry's place, its
+    retry mark dropped (lost_retry_org_due); the mark the sync was queued with, `queued_at`,
+    is cleared while it is still the org's. One WARNING line says so, or, the database still
+    lost, what is left: a lease to run out, marks to pass."""
+    with _stop_raised_as_itself(cause=error):
+        try:
+            yield
+        except (*WORKER_STOPS, Reject) as stopped:
+            retry_error = stopped.reason if isinstance(stopped, Reject) else stopped
+            reconnect_after_database_error()
+            try:
+                for start in attempt_starts:
+                    sync_lease_release(connection_id, started_at=start)
+                lost_retry_org_due(connection_id, attempt_starts=attempt_starts)
+                if queued_at is not None:
+                    queued_marker_clear(connection_id, queued_at=queued_at)
+            except DATABASE_LOST_ERRORS as still_lost:
+                reconnect_after_database_error()
+                left = (
+                    f"the database still lost ({still_lost!r}): a lease the sync holds runs out "
+                    f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
+                    "the org once it has and its marks have passed"
+                )
+            else:
+                left = (
+                    "its lease, should it hold it, is freed, its retry or queue mark cleared and "
+                    "the org, if the sync started, due at once (not before a wait Greenhouse "
+                    "asked for): the schedule syncs it when due"
+                )
+            logger.warning(
+                "sync retry not queued connection=%s error=%r retry_error=%r reason=the task "
+                "lost the database, and its retry was not queued (the task stopped, or the "
+                "broker failed); %s",
+                connection_id,
+                error,
+                retry_error,
+                left,
+            )
+            raise
 
 
 def _retry_after_database_error(

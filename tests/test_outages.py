@@ -859,6 +859,132 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_asked_for_unmarked_while_it
     assert acme.retry_at is None
 
 
+def run_as_a_worker_does(task, *args: object, **kwargs: object) -> object:
+    """Run `task` as a worker does: its request is not eager, so retry() publishes the retry
+    (run inline, apply() runs the retry at once instead)."""
+    task.push_request(id="worker", args=list(args), kwargs=kwargs, called_directly=False)
+    try:
+        return task.run(*args, **kwargs)
+    finally:
+        task.pop_request()
+
+
+def retry_not_queued_for(monkeypatch, queue_error: Exception) -> None:
+    """Publishing the task's retry raises `queue_error`, which Celery's retry raises as
+    Reject, the soft time limit too."""
+
+    def queue_fails(*args, **kwargs):
+        raise queue_error
+
+    monkeypatch.setattr(Signature, "apply_async", queue_fails)
+
+
+def sync_retry_not_queued_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "sync retry not queued" in r.getMessage()]
+
+
+QUEUE_ERRORS = pytest.mark.parametrize(
+    ("queue_error", "raised"),
+    [
+        (SoftTimeLimitExceeded(), SoftTimeLimitExceeded),
+        (KombuOperationalError("connection refused"), Reject),
+    ],
+    ids=["soft-time-limit", "broker-down"],
+)
+
+
+@QUEUE_ERRORS
+@pytest.mark.parametrize(
+    "lose_the_database",
+    [
+        lose_the_answer_of_taking_the_lease,
+        lose_the_answer_of_recording_the_run,
+        lose_the_database_until_the_sync_has_failed,
+    ],
+    ids=["taking the lease", "recording the run", "recording the failure"],
+)
+def test_a_sync_that_lost_the_database_and_whose_retry_is_not_queued_leaves_its_org_free(
+    acme, fake_greenhouse, monkeypatch, caplog, lose_the_database, queue_error, raised
+):
+    """Celery's retry raises Reject for an error as it queues the retry, the soft time limit
+    too (an Exception). The org was left "Running…" until the lease it took ran out, with a
+    retry mark that held the dispatcher off, and the task's last line said `retry 1 of 4`."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    lose_the_database(monkeypatch)
+    retry_not_queued_for(monkeypatch, queue_error)
+
+    with pytest.raises(raised):
+        run_as_a_worker_does(tasks.sync_org, acme.pk, SyncRun.Trigger.MANUAL)
+
+    acme.refresh_from_db()
+    assert (acme.lock_expires_at, acme.retry_at) == (None, None)
+    status = sync_status(organization=acme.organization)
+    assert status["running"] is False and status["next_sync_text"] == "due now"
+    assert enqueue_due_syncs() == [acme.pk]
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert line.startswith(
+        f"sync retry not queued connection={acme.pk} error={DATABASE_DOWN!r} "
+        f"retry_error={queue_error!r} "
+    )
+    assert line.endswith("the schedule syncs it when due")
+
+
+@QUEUE_ERRORS
+def test_a_queued_sync_that_lost_the_database_and_whose_retry_is_not_queued_clears_its_mark(
+    acme, fake_greenhouse, monkeypatch, caplog, queue_error, raised
+):
+    """It never took the lease: its queue mark said "Queued…" and held the dispatcher off
+    until it went stale (SYNC_QUEUED_STALE_SECONDS, 15 minutes)."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.update(queued_at=mark, next_sync_at=mark)
+    database_lost_in(monkeypatch, BaseDatabaseWrapper, "ensure_connection", on_calls={1})
+    retry_not_queued_for(monkeypatch, queue_error)
+
+    with pytest.raises(raised):
+        run_as_a_worker_does(
+            tasks.sync_org, acme.pk, SyncRun.Trigger.SCHEDULE, queued_at=mark.isoformat()
+        )
+
+    acme.refresh_from_db()
+    assert acme.queued_at is None and acme.last_attempt_at is None
+    assert enqueue_due_syncs() == [acme.pk]
+    assert len(sync_retry_not_queued_lines(caplog)) == 1
+
+
+def test_a_failed_sync_whose_retry_cannot_be_marked_nor_queued_says_so_once(
+    acme, fake_greenhouse, monkeypatch, settings, caplog
+):
+    """Its retry is a lost sync's: the org is due in its place, and the log says so once."""
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "status", status=503)
+    database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
+    retry_not_queued_for(monkeypatch, KombuOperationalError("connection refused"))
+
+    with pytest.raises(Reject):
+        run_as_a_worker_does(tasks.sync_org, acme.pk, SyncRun.Trigger.MANUAL)
+
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    assert enqueue_due_syncs() == [acme.pk]
+    assert len(sync_retry_not_queued_lines(caplog)) == 1
+    assert "sync retry lost" not in caplog.text
+
+
+def test_a_lost_sync_whose_retry_is_not_queued_as_the_database_is_still_lost_says_what_is_left(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    """The lease is left to run out, as the task that frees a lease later leaves it."""
+    lose_the_database_until_the_sync_has_failed(monkeypatch)
+    database_lost_in(monkeypatch, tasks, "sync_lease_release", on_calls={1})
+    retry_not_queued_for(monkeypatch, KombuOperationalError("connection refused"))
+
+    with pytest.raises(Reject):
+        run_as_a_worker_does(tasks.sync_org, acme.pk, SyncRun.Trigger.MANUAL)
+
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is not None
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert f"the database still lost ({DATABASE_DOWN!r}): a lease the sync holds runs out" in line
+
+
 @pytest.fixture
 def lease_releases_queued(monkeypatch) -> list[dict]:
     """The arguments (`args` and `kwargs`, as apply() takes them) of each task queued to free a

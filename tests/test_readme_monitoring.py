@@ -51,6 +51,7 @@ LISTED = [
     "sync failed connection=",
     "broker unavailable, sync not queued connection=",
     "sync retry lost org=",
+    "sync retry not queued connection=",
 ]
 
 A_POST_READ_WITHOUT_A_VALUE = (
