@@ -64,8 +64,8 @@ RETRY_MAX_SECONDS = 15 * 60
 
 def retry_delay(retries: int, retry_after: float | None = None) -> float:
     """Exponential backoff, each wait drawn between half and all of it, never sooner than
-    `retry_after`, the wait Greenhouse asked for, up to RETRY_MAX_SECONDS (a failed sync's
-    retry is not queued for a longer one: _retry_failed_sync)."""
+    `retry_after`, the wait Greenhouse asked for, up to RETRY_MAX_SECONDS (a sync's retry is
+    not queued for a longer one: sync_retry_delay)."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
     return max(min(retry_after or 0, RETRY_MAX_SECONDS), random.uniform(ceiling / 2, ceiling))
 
@@ -76,6 +76,18 @@ def greenhouse_wait_left(connection: GreenhouseConnection) -> float | None:
     wait_until = connection.greenhouse_wait_until
     left = (wait_until - timezone.now()).total_seconds() if wait_until else 0
     return math.ceil(left) if left > 0 else None
+
+
+def sync_retry_delay(retries: int, connection: GreenhouseConnection | None) -> float | None:
+    """The wait before the task retries the org's sync, a failed one or one that lost the
+    database: the backoff of `retries`, not before the end of the wait Greenhouse asked the
+    org's syncs for, as `connection` was last read (None: not read, no wait known). None if that
+    wait is longer than the task waits (RETRY_MAX_SECONDS): the sync is not retried, and the
+    schedule syncs the org at the wait's end (jobs.sync.due_by)."""
+    wait_left = greenhouse_wait_left(connection) if connection is not None else None
+    if wait_left is not None and wait_left > RETRY_MAX_SECONDS:
+        return None
+    return retry_delay(retries, wait_left)
 
 
 # Failed syncs and tries lost to the database have MAX_SYNC_RETRIES retries each, so that an
@@ -99,6 +111,7 @@ def sync_org(
     (jobs.scheduling.sync_plan); retry it while Greenhouse or the database fails for a while."""
     # While a deploy rolls, workers of this release take tasks queued by the next one: arguments
     # it adds are left out rather than the sync failed (code before retry_at failed its retries).
+    connection = None  # the database lost as it is read, the retry knows no wait of Greenhouse's
     try:
         connection = (
             GreenhouseConnection.objects.select_related("organization")
@@ -116,8 +129,8 @@ def sync_org(
             taking_over=_mark_time(taking_over),
             lost_sync_trigger=lost_sync_trigger,
         )
-    except DATABASE_LOST_ERRORS as exc:
-        _retry_unstarted_sync(self, connection_id, exc)  # nothing started: retried as it came
+    except DATABASE_LOST_ERRORS as exc:  # nothing started: retried as it came
+        _retry_unstarted_sync(self, connection_id, exc, connection=connection)
     if isinstance(plan, SyncToSkip):
         return f"skipped: {plan.reason}"
     started_at = timezone.now()
@@ -140,9 +153,14 @@ def sync_org(
             worker_stopped_sync_end(connection, started_at=started_at)
             raise stop from None
         if connection.last_attempt_at == started_at:  # noted as it took the lease
-            _retry_lost_sync(self, connection_id, exc, started_at=started_at, trigger=plan.trigger)
+            _retry_lost_sync(self, connection, exc, started_at=started_at, trigger=plan.trigger)
         _retry_unstarted_sync(
-            self, connection_id, exc, started_at=started_at, taking_over=plan.taking_over
+            self,
+            connection_id,
+            exc,
+            connection=connection,
+            started_at=started_at,
+            taking_over=plan.taking_over,
         )
     except WORKER_STOPS:
         # Its run marked interrupted at once, not "running" until the next sync; the worker
@@ -168,14 +186,7 @@ def sync_org(
         except DATABASE_LOST_ERRORS as exc:
             # The retry could not be marked: retried as a sync that lost the database, which
             # sees to a retry it cannot queue in turn.
-            _retry_lost_sync(
-                self,
-                connection_id,
-                exc,
-                started_at=started_at,
-                trigger=plan.trigger,
-                retry_after=greenhouse_wait_left(connection),
-            )
+            _retry_lost_sync(self, connection, exc, started_at=started_at, trigger=plan.trigger)
     if result.outcome == SyncResult.Outcome.LOCKED:
         if queued_at:
             # A lease taken since this sync was queued took its mark: still there, the lease
@@ -242,14 +253,13 @@ def _retry_failed_sync(
     # The sync stored the wait, its failure's Retry-After or an earlier one's still ahead: a
     # timeout or a 500 within it names none, and its retry, 15-30 s later, asked a Greenhouse
     # rate limiting for an hour.
-    wait_left = greenhouse_wait_left(connection)
-    if wait_left is not None and wait_left > RETRY_MAX_SECONDS:
+    delay = sync_retry_delay(failure_retries, connection)
+    if delay is None:
         until = connection.greenhouse_wait_until.isoformat()
         return (
             f"{result.outcome}: {result.error} (not retried: Greenhouse asked to wait until "
             f"{until}; the schedule syncs it then)"
         )
-    delay = retry_delay(failure_retries, wait_left)
     # The sync noted its start on `connection` (last_attempt_at) as it took the lease.
     mark = retry_schedule(
         connection.pk, attempt_starts=[connection.last_attempt_at], delay_seconds=delay
@@ -270,11 +280,13 @@ def _retry_unstarted_sync(
     connection_id: int,
     error: DatabaseError,
     *,
+    connection: GreenhouseConnection | None,
     started_at: datetime | None = None,
     taking_over: datetime | None = None,
 ) -> NoReturn:
     """Retry a sync that lost the database before it knew it held its org's lease: it
-    recorded nothing, so there is nothing to undo.
+    recorded nothing, so there is nothing to undo. The retry waits out a wait Greenhouse asked
+    for, as `connection` was read (None: the task could not read it), as a failed sync's does.
 
     The retry carries this task's arguments, for its mark may not be written without the
     database: a retry of a failure keeps the mark it carries, which still keeps it from running
@@ -308,6 +320,7 @@ def _retry_unstarted_sync(
             error,
             what="sync not started",
             why="the database failed before the sync knew it held its lease",
+            waits_for=connection,
             retry_of=own_starts,
             kwargs=kwargs,
         )
@@ -315,32 +328,32 @@ def _retry_unstarted_sync(
 
 def _retry_lost_sync(
     task: Task,
-    connection_id: int,
+    connection: GreenhouseConnection,
     error: DatabaseError,
     *,
     started_at: datetime,
     trigger: str,
-    retry_after: float | None = None,
 ) -> NoReturn:
-    """Retry a sync that took its org's lease at `started_at` and could not reach the database
-    to record its run or its end, or, failed, its retry (no sooner than `retry_after`): it
-    changed no job, and its lease, unless it could free it, is left held.
+    """Retry a sync of `connection`'s org that took its lease at `started_at` and could not
+    reach the database to record its run or its end, or, failed, its retry (which waits out a
+    wait Greenhouse asked for, as a failed sync's does): it changed no job, and its lease,
+    unless it could free it, is left held.
 
     The retry is one of a failure, carrying the sync's start: while no other sync has started
     since, it takes that lease over and marks the run left "running" interrupted; once one has,
     it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
     database is back. Should the sync have written no run, the retry's is recorded with the
     sync's `trigger`."""
-    with _lost_sync_left_unless_retried(connection_id, error, attempt_starts=[started_at]):
+    with _lost_sync_left_unless_retried(connection.pk, error, attempt_starts=[started_at]):
         _retry_after_database_error(
             task,
-            connection_id,
+            connection.pk,
             error,
             what="sync lost the database",
             why="the sync took its lease and could not record its run, its end or its retry",
-            retry_after=retry_after,
+            waits_for=connection,
             retry_of=[started_at],
-            args=(connection_id, SyncRun.Trigger.RETRY),
+            args=(connection.pk, SyncRun.Trigger.RETRY),
             kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
         )
 
@@ -407,14 +420,16 @@ def _retry_after_database_error(
     why: str,
     kwargs: dict[str, object],
     args: tuple[object, ...] | None = None,
-    retry_after: float | None = None,
+    waits_for: GreenhouseConnection | None = None,
     retry_of: Collection[datetime] = (),
     failed: str = "sync failed",
 ) -> NoReturn:
     """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
-    sync (no sooner than `retry_after`), logging one WARNING line a try; out of the retries of
-    tries lost to the database (counted in `database_retries`), fail on the error. An error no
-    retry mends fails at once. A retry of the sync that started at one of `retry_of` is marked
+    sync, logging one WARNING line a try; out of the retries of tries lost to the database
+    (counted in `database_retries`), fail on the error. A sync's retry waits out a wait
+    Greenhouse asked `waits_for`'s org for, and one longer than the task waits fails on the
+    error too, for the schedule to sync the org then (sync_retry_delay). An error no retry
+    mends fails at once. A retry of the sync that started at one of `retry_of` is marked
     on the org, as a failed sync's is, if the database is back. `failed` says what that error
     failed, as `what` says what each retried try did."""
     if is_schema_mismatch(error):
@@ -439,7 +454,19 @@ def _retry_after_database_error(
             retries,
         )
         raise error
-    delay = retry_delay(retries, retry_after)
+    delay = sync_retry_delay(retries, waits_for)
+    if delay is None:
+        logger.warning(
+            "%s connection=%s error=%r: %s; not retried: Greenhouse asked to wait until %s, "
+            "longer than a retry waits (%d s); the schedule syncs it then",
+            what,
+            connection_id,
+            error,
+            why,
+            waits_for.greenhouse_wait_until.isoformat(),
+            RETRY_MAX_SECONDS,
+        )
+        raise error
     if retry_of:
         _retry_mark_if_reachable(connection_id, attempt_starts=retry_of, delay_seconds=delay)
     logger.warning(

@@ -1544,6 +1544,74 @@ def test_a_failure_naming_no_wait_whose_retry_cannot_be_marked_waits_out_greenho
     assert outcome.startswith("success") and retry_delays == [600]
 
 
+def lose_the_database_before_the_lease(monkeypatch) -> None:
+    database_lost_in(monkeypatch, jobs_sync, "acquire_sync_lock", on_calls={1})
+
+
+LOST_BEFORE_OR_AFTER_THE_LEASE = pytest.mark.parametrize(
+    ("lose_the_database", "line_start"),
+    [
+        (lose_the_database_before_the_lease, "sync not started"),
+        (lose_the_answer_of_taking_the_lease, "sync not started"),
+        (lose_the_answer_of_recording_the_run, "sync lost the database"),
+        (lose_the_database_until_the_sync_has_failed, "sync lost the database"),
+    ],
+    ids=["before the lease", "taking the lease", "recording the run", "recording the failure"],
+)
+
+
+def greenhouse_asked_to_wait(monkeypatch, acme, wait: timedelta) -> None:
+    """Greenhouse asked the org's syncs to wait `wait` from now (a Retry-After an earlier sync
+    stored); time stands still."""
+    now = timezone.now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=now + wait)
+
+
+@LOST_BEFORE_OR_AFTER_THE_LEASE
+def test_a_sync_that_lost_the_database_is_retried_once_greenhouses_wait_is_over(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, lose_the_database, line_start
+):
+    """Its retry came 15-30 seconds later, within the wait Greenhouse had asked for, as a failed
+    sync's retry no longer does: Greenhouse rate limits longer, every org's syncs."""
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=10))
+    lose_the_database(monkeypatch)
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert outcome.startswith("success") and retry_delays == [600]
+    [line] = not_started_lines(caplog)
+    assert line.startswith(f"{line_start} connection={acme.pk} ")
+    assert line.endswith("retry 1 of 4 in 600 s")
+
+
+@LOST_BEFORE_OR_AFTER_THE_LEASE
+def test_a_sync_that_lost_the_database_is_left_to_the_schedule_past_a_long_greenhouse_wait(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, lose_the_database, line_start
+):
+    """A retry waits RETRY_MAX_SECONDS at most, within an hour Greenhouse asked to be left
+    alone: as a failed sync, it is not retried, and the schedule syncs the org at the wait's
+    end."""
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(hours=1))
+    lose_the_database(monkeypatch)
+
+    with pytest.raises(OperationalError):
+        tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+
+    assert retry_delays == [] and fake_greenhouse.request_count() <= 1
+    acme.refresh_from_db()
+    assert acme.retry_at is None
+    wait_end = acme.greenhouse_wait_until
+    assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
+    assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
+    [line] = not_started_lines(caplog)
+    assert line.startswith(f"{line_start} connection={acme.pk} error={DATABASE_DOWN!r}: ")
+    assert line.endswith(
+        f"; not retried: Greenhouse asked to wait until {acme.greenhouse_wait_until.isoformat()}"
+        f", longer than a retry waits ({tasks.RETRY_MAX_SECONDS} s); the schedule syncs it then"
+    )
+
+
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
     acme, fake_greenhouse, monkeypatch, caplog, retry_delays
 ):
