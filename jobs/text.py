@@ -232,6 +232,11 @@ def as_searched(text: str) -> str:
     "Fsharp" (in the case written), and each Han ideograph and kana apart from its neighbours
     (CJK_LETTERS): "数据分析师" as "数 据 分 析 师"."""
     text, others = _folded(text)
+    # PostgreSQL's parser reads "<" and what follows as an HTML tag, which it drops, up to the
+    # next ">" ("Lead <Platform Team>" was "lead"), or to the end after "<script" or "<!--":
+    # words any page shows were never found there. It is no letter: a space reads the same.
+    if "<" in text:
+        text = text.replace("<", " ")
     # Most texts hold no Han or kana, which their few characters beyond ASCII tell at once
     # (reading them from the text again cost a post 30 µs, half as much as folding it).
     if others and FOLDS_TO_CJK_LETTER_RE.search(others):

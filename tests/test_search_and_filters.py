@@ -172,6 +172,30 @@ def test_a_word_finds_the_organization_names_it_starts(db):
     assert list(job_search(query="welder -robotic")) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("platform team", {"Lead <Platform Team>"}),
+        ("<platform team>", {"Lead <Platform Team>"}),
+        ("engineer", {"<script>alert(1)</script> Engineer"}),
+        ("rust", {"Painter"}),  # a tag
+        ("harbour river", {"Carver"}),  # the text
+        ("tower", {"Lead <Platform Team>", "<script>alert(1)</script> Engineer", "Painter",
+                   "Carver"}),  # the org's name
+    ],
+)  # fmt: skip
+def test_words_between_angle_brackets_are_found_as_any_others(db, query, expected):
+    """PostgreSQL's parser read "<" and what followed as an HTML tag, and dropped it up to the
+    next ">", or to the end after "<script": none of these words were found there."""
+    org = Organization.objects.create(name="Babel <Tower> & Co", slug="babel")
+    make_job(org, "Lead <Platform Team>")
+    make_job(org, "<script>alert(1)</script> Engineer")
+    make_job(org, "Painter", tags=["<Rust>"])
+    make_job(org, "Carver", search_text=as_searched("Sites where depth<harbour and river>sea"))
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_words_past_the_tenth_are_not_searched(db):
     """Each word costs the database a pass; a query of 75 "-word"s took 1.8 s."""
     org = Organization.objects.create(name="Forge", slug="forge")
