@@ -378,18 +378,25 @@ def sqlite_functions_register(sender: Any, connection: Any, **kwargs: Any) -> No
 
 
 def _joined_words_as_phrases(query: str) -> str:
-    """The web-search query with "vue.js" read as the phrase "vue js", as the words are stored.
+    """The web-search query with "vue.js" read as the phrase "vue js", as the words are stored,
+    and every other "/" as a space: PostgreSQL's parser reads one before a word as the start of
+    a file path, "/docker" or "c:/windows" as a word no stored text holds (they are stored split
+    at every "/"), which SQLite's search finds by the words alone.
 
     A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue".
     """
 
     def spaced(part: re.Match) -> str:
         signs, term, or_after = part["signs"], part["term"], part["or"] or ""
-        if not JOINER_BETWEEN_LETTERS_RE.search(term):
+        if "/" not in term and not JOINER_BETWEEN_LETTERS_RE.search(term):
             return part[0]
+        words = JOINER_BETWEEN_LETTERS_RE.sub(" ", term).replace("/", " ")
         if '"' in term:  # already a phrase: only its words are spaced
-            return signs + JOINER_BETWEEN_LETTERS_RE.sub(" ", term) + or_after
-        return f'{signs}"{JOINER_BETWEEN_LETTERS_RE.sub(" ", term)}"{or_after}'
+            return signs + words + or_after
+        words = words.strip()
+        if " " not in words:  # "/docker": the word alone, after the signs that apply to it
+            return f"{signs}{words}{or_after}"
+        return f'{signs}"{words}"{or_after}'
 
     return QUERY_PART_RE.sub(spaced, query)
 

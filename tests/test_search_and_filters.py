@@ -137,6 +137,28 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
+        ("/docker", {"K8s/Docker Engineer"}),
+        ("/usr/local", {"Admin of /usr/local"}),
+        ("c:/windows", {"Support, C:/Windows"}),
+        ("~/bin", {"Admin of ~/bin"}),
+        ("</b> writer", {"Bold </b> Writer"}),
+        ("engineer -/docker", set()),
+        ("admin -/usr/local", {"Admin of ~/bin"}),
+    ],
+)
+def test_a_slash_before_a_word_of_the_query_finds_the_word(db, query, expected):
+    """PostgreSQL's parser read "/docker" as a file path, a word no job's stored words hold."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ("K8s/Docker Engineer", "Admin of /usr/local", "Support, C:/Windows",
+                  "Admin of ~/bin", "Bold </b> Writer"):  # fmt: skip
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
         ("node.js", {"Node.js Engineer"}),  # a phrase: its parts must be side by side
         ("js node", {"Node.js Engineer", "Node engineer, some JS"}),
         ("node -node.js", {"Node engineer, some JS"}),
