@@ -163,12 +163,19 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
 
 def _same_redis_database(url: str, other_url: str) -> bool:
     """Whether two redis:// URLs name one database: one number on one port of one host, each
-    name of this machine being one host. Whether a name is this machine's is asked last, as
-    its fully qualified name takes a lookup."""
+    name of this machine being one host."""
     (host, *database), (other_host, *other_database) = map(_redis_database, (url, other_url))
-    return database == other_database and (
-        host == other_host or (_names_this_machine(host) and _names_this_machine(other_host))
-    )
+    if database != other_database:
+        return False
+    if host == other_host:
+        return True
+    local, other_local = _names_this_machine(host), _names_this_machine(other_host)
+    if local == other_local:
+        return local
+    # The last name of this machine, its fully qualified one, takes a lookup, which waits on DNS
+    # as each process starts: asked only beside another name of it, as two other hosts (two
+    # Redis servers, each with its database 0) cannot both be this machine.
+    return (other_host if local else host) == socket.getfqdn().lower()
 
 
 def _redis_database(url: str) -> tuple[str | None, int, str]:
@@ -181,8 +188,8 @@ def _redis_database(url: str) -> tuple[str | None, int, str]:
 
 
 def _names_this_machine(host: str | None) -> bool:
-    """Whether a connection to `host` reaches this machine: "localhost", its host name or fully
-    qualified name, or a loopback (all of 127.0.0.0/8, and ::1) or unspecified (0.0.0.0, ::)
+    """Whether a connection to `host` reaches this machine, told without a lookup: "localhost",
+    its host name, or a loopback (all of 127.0.0.0/8, and ::1) or unspecified (0.0.0.0, ::)
     address, written as IPv6 maps IPv4 (::ffff:127.0.0.1) or in the short forms a connection
     reads too (127.1). On one port, each is the same Redis."""
     if host is None:
@@ -193,9 +200,7 @@ def _names_this_machine(host: str | None) -> bool:
         try:
             address = ipaddress.IPv4Address(socket.inet_aton(host))
         except OSError:  # a name
-            return host in ("localhost", socket.gethostname().lower()) or (
-                host == socket.getfqdn().lower()
-            )
+            return host in ("localhost", socket.gethostname().lower())
     address = getattr(address, "ipv4_mapped", None) or address
     return address.is_loopback or address.is_unspecified
 

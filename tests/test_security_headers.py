@@ -448,18 +448,27 @@ def test_check_deploy_knows_this_machines_own_name_for_the_brokers_redis(
     assert ("orgsite.W005" in found) is shared
 
 
-def test_check_deploy_looks_up_this_machines_full_name_only_for_one_database_number(
-    settings, monkeypatch
+@pytest.mark.parametrize(
+    "cache_url",
+    [
+        "redis://cache.example.internal:6379/1",
+        # Two Redis servers, each with its database 0, neither of them this machine.
+        "redis://cache.example.internal:6379/0",
+        "redis://10.0.0.5:6379/0",
+    ],
+)
+def test_check_deploy_looks_up_this_machines_full_name_only_beside_another_name_of_it(
+    settings, monkeypatch, cache_url
 ):
     """Every process runs the check as it starts: a slow lookup must not hold up the usual
-    production Redis URLs, one database number each, for hosts that cannot share a Redis."""
+    production Redis URLs, whose hosts are not this machine."""
 
     def lookup() -> str:
         raise AssertionError("looked up")
 
     monkeypatch.setattr(socket, "getfqdn", lookup)
     settings.CELERY_BROKER_URL = "redis://broker.example.internal:6379/0"
-    settings.CACHE_URL = "redis://cache.example.internal:6379/1"
+    settings.CACHE_URL = cache_url
 
     assert "orgsite.W005" not in [message.id for message in local_defaults_check()]
 
