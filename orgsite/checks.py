@@ -45,6 +45,7 @@ def startup_checks_run() -> None:
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     warnings = []
+    broker_on_redis = settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         warnings.append(
             CheckWarning(
@@ -54,7 +55,7 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="orgsite.W001",
             )
         )
-    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    if not broker_on_redis:
         warnings.append(
             CheckWarning(
                 "Celery's queue is on this machine only: CELERY_BROKER_URL is not a Redis URL.",
@@ -73,7 +74,7 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="orgsite.W003",
             )
         )
-    elif _same_redis_database(settings.CACHE_URL, settings.CELERY_BROKER_URL):
+    elif broker_on_redis and _same_redis_database(settings.CACHE_URL, settings.CELERY_BROKER_URL):
         warnings.append(
             CheckWarning(
                 "The cache and Celery's queue share one Redis database: CACHE_URL and "
@@ -178,22 +179,21 @@ def _same_redis_database(url: str, other_url: str) -> bool:
     return (other_host if local else host) == socket.getfqdn().lower()
 
 
-def _redis_database(url: str) -> tuple[str | None, int, str]:
-    """Host (without the trailing dot of a fully qualified name), port and database number of
-    a redis:// URL (database 0 when it names none)."""
+def _redis_database(url: str) -> tuple[str, int, str]:
+    """Host (without the trailing dot of a fully qualified name; localhost when it names none,
+    as Celery and the cache read it), port and database number of a redis:// URL (database 0
+    when it names none)."""
     parts = urlsplit(url)
     database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    host = parts.hostname.removesuffix(".") if parts.hostname else None
+    host = (parts.hostname or "localhost").removesuffix(".")
     return host, parts.port or 6379, database
 
 
-def _names_this_machine(host: str | None) -> bool:
+def _names_this_machine(host: str) -> bool:
     """Whether a connection to `host` reaches this machine, told without a lookup: "localhost",
     its host name, or a loopback (all of 127.0.0.0/8, and ::1) or unspecified (0.0.0.0, ::)
     address, written as IPv6 maps IPv4 (::ffff:127.0.0.1) or in the short forms a connection
     reads too (127.1). On one port, each is the same Redis."""
-    if host is None:
-        return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

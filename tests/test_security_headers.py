@@ -396,6 +396,9 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://[::]:6379/0", True),
         ("redis://localhost.:6379/0", True),
         ("redis://[::ffff:127.0.0.1]:6379/0", True),  # IPv4 as IPv6 maps it
+        ("redis://[::ffff:7f00:1]:6379/0", True),  # and in hexadecimal
+        ("redis:///0", True),  # no host: Celery and the cache connect to this machine
+        ("redis://:password@:6379/0", True),
         ("redis://127.1:6379/0", True),  # 127.0.0.1, as a connection reads it
         ("redis://2130706433:6379/0", True),  # and that too
         ("redis://127.0.0.1:6379/1", False),
@@ -404,6 +407,7 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://localhost.example.com:6379/0", False),
         ("redis://[::ffff:128.0.0.1]:6379/0", False),
         ("redis://128.1:6379/0", False),
+        ("redis:///1", False),
     ],
 )
 def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
@@ -411,7 +415,8 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
 ):
     """localhost and 127.0.0.1 (or ::1) are one Redis: the names were compared as written. So
     are the rest of 127.0.0.0/8, 0.0.0.0 and the machine's own name, which were not, nor were
-    localhost with the trailing dot of a full name, or 127.0.0.1 mapped into IPv6 or short."""
+    localhost with the trailing dot of a full name, or 127.0.0.1 mapped into IPv6 or short, nor
+    a URL without a host, which Celery and the cache read as this machine."""
     settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
     settings.CACHE_URL = cache_url
 
@@ -446,6 +451,18 @@ def test_check_deploy_knows_this_machines_own_name_for_the_brokers_redis(
     found = [message.id for message in local_defaults_check()]
 
     assert ("orgsite.W005" in found) is shared
+
+
+@pytest.mark.parametrize("broker_url", ["filesystem://", "memory://"])
+def test_check_deploy_finds_no_shared_redis_database_for_a_broker_not_on_redis(
+    settings, broker_url
+):
+    """Such a URL names no host, which is not this machine's Redis as a redis:// URL without
+    one is."""
+    settings.CELERY_BROKER_URL = broker_url
+    settings.CACHE_URL = "redis://localhost:6379/0"
+
+    assert "orgsite.W005" not in [message.id for message in local_defaults_check()]
 
 
 @pytest.mark.parametrize(
