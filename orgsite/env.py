@@ -25,8 +25,9 @@ _POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
 _SHOWN_CHARACTERS = 100
 
 
-def _shown(value: str | int, written: Callable[[object], str] = repr) -> str:
-    """A refused value as an error shows it, written out (by repr unless told), cut when long."""
+def value_shown(value: str | int, written: Callable[[object], str] = repr) -> str:
+    """A refused value as an error shows it, here and in settings.py: written out (by repr
+    unless told), cut when long."""
     text = written(value)
     if len(text) <= _SHOWN_CHARACTERS:
         return text
@@ -57,17 +58,18 @@ def env_line(name: str, default: str, *, max_length: int) -> str:
     value = (env_given(name) or default).strip()
     if any(unicodedata.category(character) in _NOT_IN_A_LINE for character in value):
         raise ImproperlyConfigured(
-            f"{name} must be one line of text without control characters, not {_shown(value)}"
+            f"{name} must be one line of text without control characters, not {value_shown(value)}"
         )
     # strip() keeps zero-width spaces and Hangul fillers: a name of them titled pages blank.
     if not shows_anything(value):
         raise ImproperlyConfigured(  # ascii(): as typed, the value would show nothing here too
             f"{name} must be text that shows, not only zero-width or blank characters: "
-            f"{_shown(value, ascii)}"
+            f"{value_shown(value, ascii)}"
         )
     if len(value) > max_length:
         raise ImproperlyConfigured(
-            f"{name} must be at most {max_length} characters, not {len(value)}: {_shown(value)}"
+            f"{name} must be at most {max_length} characters, not {len(value)}: "
+            f"{value_shown(value)}"
         )
     return value
 
@@ -82,7 +84,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {_shown(raw)}")
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value_shown(raw)}")
 
 
 def env_int(
@@ -95,11 +97,13 @@ def env_int(
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {_shown(raw)}") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {value_shown(raw)}"
+        ) from None
     if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {_shown(value)}")
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value_shown(value)}")
     if maximum is not None and value > maximum:
-        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {_shown(value)}")
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {value_shown(value)}")
     return value
 
 
@@ -112,10 +116,10 @@ def env_float(name: str, default: float, *, positive: bool = False) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {_shown(raw)}") from None
+        raise ImproperlyConfigured(f"{name} must be a number, not {value_shown(raw)}") from None
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         kind = "a number above 0" if positive else "a number, 0 or more"
-        raise ImproperlyConfigured(f"{name} must be {kind}, not {_shown(raw)}")
+        raise ImproperlyConfigured(f"{name} must be {kind}, not {value_shown(raw)}")
     return value
 
 
@@ -130,7 +134,7 @@ def env_time_of_day(name: str, default: str) -> time:
     if match is None:
         raise ImproperlyConfigured(
             f"{name} must be a time of day as HH:MM on the 24-hour clock, such as {default}, "
-            f"not {_shown(raw)}"
+            f"not {value_shown(raw)}"
         )
     return time(int(match[1]), int(match[2]))
 
@@ -145,7 +149,7 @@ def env_url(name: str, default: str) -> str:
         usable = False
     if not usable:
         raise ImproperlyConfigured(
-            f"{name} must be an http(s) URL such as {default}, not {_shown(value)}"
+            f"{name} must be an http(s) URL such as {default}, not {value_shown(value)}"
         )
     return value
 
@@ -231,5 +235,5 @@ def redis_url_check(name: str, url: str) -> None:
     database = parts.path.strip("/")
     if not re.fullmatch(r"[0-9]*", database):
         raise ImproperlyConfigured(
-            f"{name} names Redis database {_shown(database)}, where a number goes: {example}"
+            f"{name} names Redis database {value_shown(database)}, where a number goes: {example}"
         )

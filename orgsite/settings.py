@@ -30,6 +30,7 @@ from orgsite.env import (
     env_url,
     redis_url_check,
     url_named,
+    value_shown,
 )
 from orgsite.static_headers import static_security_headers_add
 
@@ -81,7 +82,8 @@ for _host in ALLOWED_HOSTS:
     # answer every one 400; and "jobs.example.com]" failed the SITE_URL below with a ValueError.
     if _host != "*" and not ALLOWED_HOST_RE.fullmatch(_host):
         raise ImproperlyConfigured(
-            f"DJANGO_ALLOWED_HOSTS takes host names such as jobs.example.com, not {_host!r}"
+            "DJANGO_ALLOWED_HOSTS takes host names such as jobs.example.com, not "
+            f"{value_shown(_host)}"
         )
 # The local default hosts would make a production site answer nothing: name them explicitly.
 if not DEBUG and not env_list("DJANGO_ALLOWED_HOSTS", []):
@@ -121,7 +123,8 @@ SITE_URL = (
 if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fragment:
     # The site answers at its host's root: email links under a path would all be 404s.
     raise ImproperlyConfigured(
-        f"SITE_URL is a scheme and host only, such as https://jobs.example.com, not {SITE_URL!r}"
+        "SITE_URL is a scheme and host only, such as https://jobs.example.com, not "
+        f"{value_shown(SITE_URL)}"
     )
 
 # The site's name wherever people read it: page titles, the header, emails and feeds. Internal
@@ -222,7 +225,8 @@ try:
     zoneinfo.ZoneInfo(TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(
-        f"DJANGO_TIME_ZONE must be a time zone name such as Europe/Paris, not {TIME_ZONE!r}"
+        "DJANGO_TIME_ZONE must be a time zone name such as Europe/Paris, not "
+        f"{value_shown(TIME_ZONE)}"
     ) from None
 USE_I18N = True
 USE_TZ = True
@@ -304,7 +308,8 @@ GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
 GREENHOUSE_USER_AGENT = env_line("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1", max_length=200)
 if not GREENHOUSE_USER_AGENT.isascii():
     raise ImproperlyConfigured(
-        f"GREENHOUSE_USER_AGENT must be ASCII, as HTTP headers are: {GREENHOUSE_USER_AGENT!r}"
+        "GREENHOUSE_USER_AGENT must be ASCII, as HTTP headers are: "
+        f"{value_shown(GREENHOUSE_USER_AGENT)}"
     )
 
 # --- Sync -------------------------------------------------------------------------------------
@@ -367,7 +372,8 @@ if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
 for (_shorter, _shorter_seconds), (_longer, _longer_seconds) in itertools.pairwise(_time_limits):
     if _shorter_seconds >= _longer_seconds:
         raise ImproperlyConfigured(
-            f"{_shorter} ({_shorter_seconds}) must be less than {_longer} ({_longer_seconds}): "
+            f"{_shorter} ({value_shown(_shorter_seconds)}) must be less than {_longer} "
+            f"({value_shown(_longer_seconds)}): "
             f"keep {' < '.join(name for name, _ in _time_limits)}"
         )
 # acks_late: a task is acknowledged when it ends, not when it starts, so one whose worker is
@@ -416,11 +422,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # "json" writes one JSON object per line (time, level, logger, message and `extra` fields).
 LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
 if LOG_FORMAT not in ("plain", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {value_shown(LOG_FORMAT)}")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
-        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value_shown(LOG_LEVEL)}"
     )
 LOGGING = {
     "version": 1,

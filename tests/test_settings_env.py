@@ -595,6 +595,27 @@ def test_the_process_stops_on_an_allowed_host_that_no_request_can_match(host):
     )
 
 
+# A value of each setting that settings.py refuses itself, thousands of characters long.
+LONG_REFUSED = {
+    "DJANGO_ALLOWED_HOSTS": "jobs.example.com/" + "x" * 5000,
+    "SITE_URL": "https://jobs.example.com/" + "x" * 5000,
+    "DJANGO_TIME_ZONE": "Europe/" + "x" * 5000,
+    "LOG_FORMAT": "x" * 5000,
+    "LOG_LEVEL": "x" * 5000,
+    "GREENHOUSE_USER_AGENT": "é" * 200,
+    "CELERY_TASK_SOFT_TIME_LIMIT": "9" * 4000,  # past CELERY_TASK_TIME_LIMIT
+}
+
+
+@pytest.mark.parametrize("variable", LONG_REFUSED)
+def test_a_refused_setting_of_thousands_of_characters_is_shown_cut(variable):
+    """As orgsite/env.py's refusals are: these were written whole into the error."""
+    refused = refusal(**{**PRODUCTION, variable: LONG_REFUSED[variable]})
+
+    assert refused.startswith(variable)
+    assert "…" in refused and len(refused) < 300
+
+
 def test_allowed_hosts_take_subdomain_patterns_wildcards_and_bracketed_addresses():
     hosts = ".example.com,*,[::1],127.0.0.1,jobs.example.com"
     taken = settings_under(**{**PRODUCTION, "DJANGO_ALLOWED_HOSTS": hosts})
