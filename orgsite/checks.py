@@ -119,9 +119,12 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 # The backends that deliver no email, each with what it does with one instead. The console
 # backend also keeps their links (password resets, invitations, address changes) in the log,
-# where they sign in whoever reads it. The file-based one fails on each (email_backend_check).
+# where they sign in whoever reads it.
 UNSENT_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend": "writes them into the log",
+    # Only a settings module of one's own sets that folder; without it, the backend fails on
+    # each email instead (email_backend_check's error).
+    "django.core.mail.backends.filebased.EmailBackend": "writes them into EMAIL_FILE_PATH",
     "django.core.mail.backends.locmem.EmailBackend": "keeps them in memory, for tests",
     "django.core.mail.backends.dummy.EmailBackend": "throws them away",
 }
@@ -131,7 +134,7 @@ def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     """Django's backends for showing or testing emails locally send none: in production no one
     would get a password reset, an invitation or a sync alert."""
     done_instead = UNSENT_EMAIL_BACKENDS.get(settings.EMAIL_BACKEND)
-    if settings.DEBUG or done_instead is None:
+    if settings.DEBUG or done_instead is None or email_backend_check():  # an error says so
         return []
     return [
         CheckWarning(

@@ -527,6 +527,23 @@ def test_the_file_based_email_backend_stops_the_checks_debugging_or_not(settings
         get_connection()
     with pytest.raises(SystemCheckError, match=r"orgsite.E003.*fails on every email"):
         call_command("check")
+    assert "orgsite.W007" not in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+def test_the_file_based_email_backend_with_its_folder_set_is_warned_of_not_stopped(
+    settings, tmp_path
+):
+    """A settings module of one's own may set EMAIL_FILE_PATH: each email is then written into
+    a file there, not sent. Neither error nor warning said so."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.DEBUG = False
+
+    found = [message.id for message in run_checks(include_deployment_checks=True)]
+
+    get_connection()
+    assert "orgsite.E003" not in found
+    assert "orgsite.W007" in found
 
 
 def test_the_console_email_backend_passes_the_checks_while_debugging(settings):
