@@ -425,8 +425,9 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     assert ("orgsite.W005" in found) is shared
 
 
+@pytest.mark.parametrize("named_by", ["cache", "broker"])
 @pytest.mark.parametrize(
-    ("cache_url", "shared"),
+    ("url", "shared"),
     [
         ("redis://web-1:6379/0", True),
         ("redis://WEB-1:6379/0", True),
@@ -437,16 +438,18 @@ def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
     ],
 )
 def test_check_deploy_knows_this_machines_own_name_for_the_brokers_redis(
-    settings, monkeypatch, cache_url, shared
+    settings, monkeypatch, named_by, url, shared
 ):
     """The machine's own name is this machine, with capitals too (as macOS may give it; a URL's
-    host is read in lower case), and so is its fully qualified name, which was not. Read from
-    the machine the tests ran on, the names proved neither, and nothing at all where that
-    machine is named localhost."""
+    host is read in lower case), and so is its fully qualified name, which was not, in the
+    cache's URL or the broker's. Read from the machine the tests ran on, the names proved
+    neither, and nothing at all where that machine is named localhost."""
     monkeypatch.setattr(socket, "gethostname", lambda: "Web-1")
     monkeypatch.setattr(socket, "getfqdn", lambda: "Web-1.example.internal")
-    settings.CELERY_BROKER_URL = "redis://localhost:6379/0"
-    settings.CACHE_URL = cache_url
+    other_url = "redis://localhost:6379/0"
+    settings.CACHE_URL, settings.CELERY_BROKER_URL = (
+        (url, other_url) if named_by == "cache" else (other_url, url)
+    )
 
     found = [message.id for message in local_defaults_check()]
 
