@@ -562,3 +562,50 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     assert response.status_code == 302
     assert outcome == [None]
     assert not User.objects.get(pk=owner.pk).is_active
+
+
+@on_postgresql
+def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
+    admin_client, monkeypatch
+):
+    """Delete selected deleted the orgs one at a time in the list's order: sorted by name one
+    way and the other, each staff member held an org (or the site's listing row, which each
+    delete writes) that the other waited for, a deadlock, which PostgreSQL ended by failing one
+    of them (a server error page). The selected orgs are locked first, in one order."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs import admin as jobs_admin
+    from jobs.models import Organization
+
+    selected = [
+        Organization.objects.create(name=name, slug=name.lower()).pk for name in ("A", "B", "C")
+    ]
+    other_staff = Client()
+    other_staff.force_login(User.objects.create_superuser("root2", "root2@example.com", "x"))
+    delete = jobs_admin.organization_delete
+    first_deleted: set[int] = set()  # the threads that have deleted an org
+
+    def delete_then_wait_for_the_other(**kwargs: Any) -> int:
+        deleted = delete(**kwargs)
+        if threading.get_ident() not in first_deleted:
+            first_deleted.add(threading.get_ident())
+            # Holding its locks: until the other has deleted an org too, or waits on this one.
+            deadline = time.monotonic() + 30
+            while len(first_deleted) < 2 and not sessions_waiting_on_my_locks():
+                assert time.monotonic() < deadline, "the other staff member never came"
+                time.sleep(0.05)
+        return deleted
+
+    monkeypatch.setattr(jobs_admin, "organization_delete", delete_then_wait_for_the_other)
+    data = {"action": "delete_selected", "_selected_action": selected, "post": "yes"}
+    by_name = iter([(admin_client, "1"), (other_staff, "-1")])  # ascending, descending
+
+    def delete_selected() -> int:
+        client, order = next(by_name)
+        return client.post(f"/admin/jobs/organization/?o={order}", data).status_code
+
+    results = all_at_once(2, delete_selected)
+
+    assert results == [302, 302], results
+    assert not Organization.objects.filter(pk__in=selected).exists()
