@@ -158,6 +158,14 @@ Job._meta.get_field("search_tags").register_lookup(SearchedContains)
 Organization._meta.get_field("search_name").register_lookup(SearchedContains)
 
 
+def staff_account_lock(staff_id: int | None) -> None:
+    """Lock the account of the staff member saving until the page's transaction ends, before
+    any org's row: Django's admin logs the save under that account as it commits, which waited
+    on a deactivation or delete of the account begun meanwhile (those lock it, then its orgs)
+    while this held the org's row that one waited for, a deadlock (staff who are its admin)."""
+    User.objects.select_for_update(no_key=True).filter(pk=staff_id).first()
+
+
 class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     """For what visitors see: a change here shows on their pages at once, as an edit on the org
     admin pages does, instead of when the page cache expires."""
@@ -182,6 +190,7 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         if not change:
             obj.save()
         else:
+            staff_account_lock(request.user.pk)
             # Before the row: its org's listing is dated after it (pages_refresh), where a
             # disconnect or delete locks the org, then its jobs.
             organizations_key_share_lock(
@@ -559,10 +568,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
-        # The staff member's account first, as deactivating or deleting an account locks it, then
-        # its orgs: Django's admin logs the save under that account as it commits, which waited
-        # on such a lock while this held the org's, a deadlock (staff who are the org's admin).
-        User.objects.select_for_update(no_key=True).filter(pk=self.staff_id).first()
+        staff_account_lock(self.staff_id)  # before the org's row
         # Locked until the page's save commits (Django's admin saves in one transaction), as the
         # members page locks it: an admin demoted there meanwhile is not counted here as one.
         organization_admins_lock(self.instance.pk)

@@ -609,3 +609,56 @@ def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
 
     assert results == [302, 302], results
     assert not Organization.objects.filter(pk__in=selected).exists()
+
+
+@on_postgresql
+def test_staff_saving_a_job_as_their_account_is_deactivated_both_go_through(
+    owner, member, monkeypatch
+):
+    """Deactivating an account locks it, then its orgs; Django's admin dated the job's org's
+    listing, then, logging the save under the staff member's account as it committed, waited on
+    that account: PostgreSQL found a deadlock and failed one of them (a server error page)."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.test import Client
+
+    from jobs.models import Organization
+    from tests.support.helpers import form_as_sent
+    from tests.support.public_jobs import make_job
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    job = make_job(owner.memberships.get().organization, "Sailmaker")
+    page = f"/admin/jobs/job/{job.pk}/change/"
+    data = {**form_as_sent(staff.get(page).content, "#job_form"), "featured": "on"}
+    outcome: list[Any] = []
+
+    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
+        try:
+            with transaction.atomic():
+                other_admins_ensure(user=User.objects.get(pk=owner.pk))
+                User.objects.filter(pk=owner.pk).update(is_active=False)
+            outcome.append(None)
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deactivation = threading.Thread(target=deactivate_alice)
+    mark_listing_changed = Organization.mark_listing_changed
+
+    def deactivated_meanwhile(self: Organization) -> None:
+        mark_listing_changed(self)
+        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
+
+    monkeypatch.setattr(Organization, "mark_listing_changed", deactivated_meanwhile)
+
+    response = staff.post(page, data)
+    deactivation.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert not User.objects.get(pk=owner.pk).is_active
+    assert Job.objects.get(pk=job.pk).featured
