@@ -238,6 +238,12 @@ class RefusableDeleteMixin:
             self.message_user(request, refused.message, messages.ERROR)
             return self._change_page_of(request, obj)
 
+    def log_deletions(self, request: HttpRequest, queryset: Iterable[Any]) -> Any:
+        # Django logs a delete before it, under the staff member's account, checked as it
+        # commits: locked now, before anything the delete locks (staff_account_lock).
+        staff_account_lock(request.user.pk)
+        return super().log_deletions(request, queryset)
+
     def _change_page_of(self, request: HttpRequest, obj: Any) -> HttpResponse:
         """The change page of `obj`, refused, with the list's filters the delete page kept, as
         Django's pages pass them on: its Save still returns to that list."""

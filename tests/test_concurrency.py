@@ -662,3 +662,58 @@ def test_staff_saving_a_job_as_their_account_is_deactivated_both_go_through(
     assert outcome == [None]
     assert not User.objects.get(pk=owner.pk).is_active
     assert Job.objects.get(pk=job.pk).featured
+
+
+@on_postgresql
+@pytest.mark.parametrize("deleted", ["organization", "greenhouseconnection"])
+def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both_go_through(
+    owner, member, monkeypatch, deleted
+):
+    """The delete locked the org, and Django's log of it waited as it committed on the staff
+    member's account, which their deactivation, begun meanwhile, held while waiting for the org:
+    a deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.test import Client
+
+    from jobs import admin as jobs_admin
+    from jobs.models import Organization
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    organization = owner.memberships.get().organization
+    outcome: list[Any] = []
+
+    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
+        try:
+            with transaction.atomic():
+                other_admins_ensure(user=User.objects.get(pk=owner.pk))
+                User.objects.filter(pk=owner.pk).update(is_active=False)
+            outcome.append(None)
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deactivation = threading.Thread(target=deactivate_alice)
+    name = "organization_delete" if deleted == "organization" else "connection_disconnect"
+    delete = getattr(jobs_admin, name)
+
+    def deactivated_meanwhile(**kwargs: Any) -> Any:
+        result = delete(**kwargs)
+        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
+        return result
+
+    monkeypatch.setattr(jobs_admin, name, deactivated_meanwhile)
+    row = organization.pk if deleted == "organization" else organization.greenhouse.pk
+
+    response = staff.post(f"/admin/jobs/{deleted}/{row}/delete/", {"post": "yes"})
+    deactivation.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert not User.objects.get(pk=owner.pk).is_active
+    assert not GreenhouseConnection.objects.exists()
+    assert Organization.objects.filter(pk=organization.pk).exists() == (deleted != "organization")
