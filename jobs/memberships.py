@@ -626,19 +626,20 @@ def membership_delete(membership: Membership) -> None:
 
 
 def _ensure_another_admin(membership: Membership) -> None:
-    organization_admins_lock(membership.organization_id)
+    if not organization_admins_lock(membership.organization_id):
+        return  # deleted meanwhile: it has no admin to keep
     if membership_is_last_admin(membership):
         raise MembershipError(admin_needed_message(membership))
 
 
-def organization_admins_lock(organization_id: int) -> None:
+def organization_admins_lock(organization_id: int) -> bool:
     """Lock the org's row until the transaction ends, before checking that a change leaves it
     an admin who can sign in: every change of who may manage it (demoting, removing, deleting
     or deactivating an admin, here or in Django's admin) queues there, so two at once cannot
     both win. Check in a statement of its own, after the lock: on PostgreSQL it then reads what
     the change before it committed, an account deactivated included (locking the admins' rows
-    would not)."""
-    Organization.objects.select_for_update().filter(pk=organization_id).first()
+    would not). False if the org was deleted (its admins went with it)."""
+    return Organization.objects.select_for_update().filter(pk=organization_id).exists()
 
 
 def admin_needed_message(membership: Membership) -> str:

@@ -717,3 +717,45 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     assert not User.objects.get(pk=owner.pk).is_active
     assert not GreenhouseConnection.objects.exists()
     assert Organization.objects.filter(pk=organization.pk).exists() == (deleted != "organization")
+
+
+@on_postgresql
+def test_an_admin_deleting_their_account_as_their_org_is_deleted_is_deleted(
+    owner, member, monkeypatch
+):
+    """The account's delete locks it, then waits for the org the delete holds, to check that it
+    keeps another admin: it found none, the org gone, and was refused, told that the deleted
+    org "has no other admin who can sign in"."""
+    from django.contrib.auth.models import User
+
+    from jobs import organizations
+    from jobs.memberships import account_delete
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    organization = owner.memberships.get().organization
+    outcome: list[Any] = []
+
+    def delete_account() -> None:
+        try:
+            outcome.append(account_delete(user=User.objects.get(pk=owner.pk)))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    account_deletion = threading.Thread(target=delete_account)
+    invitations_delete = organizations.invitations_delete
+
+    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
+        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
+        return invitations_delete(*args)
+
+    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
+
+    organization_delete(organization=Organization.objects.get(pk=organization.pk))
+    account_deletion.join(timeout=30)
+
+    assert outcome == [None]
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not Organization.objects.exists()
