@@ -395,9 +395,10 @@ def invitations_delete(invitations: QuerySet[Invitation]) -> int:
     )
     # Locked, then read again: an account whose password is set, or that joins an org, at this
     # moment keeps it (PostgreSQL reads committed changes afresh in a statement after the lock).
-    # Only never-used ones: an account in use may be deleting itself, which locks it, then its
-    # orgs, the other way round from the org locks taken before this.
-    list(never_used.select_for_update().values_list("pk", flat=True))
+    # Only never-used ones in no org, which stay anyway: deleting an account locks it, then the
+    # orgs it is an admin of, the other way round from the org locks taken before this (and
+    # staff may make a never-used account an admin).
+    list(never_used.exclude(memberships__isnull=False).select_for_update().values_list("pk"))
     waited_for = Invitation.objects.filter(user__in=made).exclude(pk__in=pks)
     unused = list(
         never_used.exclude(memberships__isnull=False)

@@ -759,3 +759,53 @@ def test_an_admin_deleting_their_account_as_their_org_is_deleted_is_deleted(
     assert outcome == [None]
     assert not User.objects.filter(pk=owner.pk).exists()
     assert not Organization.objects.exists()
+
+
+@on_postgresql
+@pytest.mark.parametrize("made_admin", [False, True], ids=["in-no-org", "made-admin-by-staff"])
+def test_an_org_deleted_as_an_account_its_invitation_made_is_deleted_both_go(
+    acme, owner, monkeypatch, made_admin
+):
+    """The org's delete locks the org, then the never-used accounts its invitations made; the
+    account's delete (by staff) locks it, then the orgs it is an admin of. Made an admin of the
+    org by staff, the account was locked by one, the org by the other, each waiting for the
+    other: a deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
+    from django.contrib.auth.models import User
+
+    from jobs import organizations
+    from jobs.memberships import member_invite, user_delete
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    organization = acme.organization
+    member_invite(organization=organization, email="new@acme.example", role="admin")
+    unused = User.objects.get(email="new@acme.example")
+    if made_admin:
+        Membership.objects.create(
+            organization=organization, user=unused, role=Membership.Role.ADMIN
+        )
+    outcome: list[Any] = []
+
+    def delete_account() -> None:  # as staff do it in Django's admin
+        try:
+            outcome.append(user_delete(user=User.objects.get(pk=unused.pk)))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    account_deletion = threading.Thread(target=delete_account)
+    invitations_delete = organizations.invitations_delete
+
+    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
+        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
+        return invitations_delete(*args)
+
+    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
+
+    organization_delete(organization=Organization.objects.get(pk=organization.pk))
+    account_deletion.join(timeout=30)
+
+    assert outcome == [None]
+    assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+    assert not Organization.objects.exists()
