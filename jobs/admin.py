@@ -566,7 +566,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             membership_delete(obj)  # with any invitation, whose link would re-add them
 
     def clean(self) -> None:
-        """An org that has an admin keeps one, as on the members page (jobs.memberships)."""
+        """An org that has an admin keeps one, as on the members page (jobs.memberships), and a
+        member removed since this request read the rows stays removed."""
         super().clean()
         if not self.instance.pk:
             return
@@ -578,13 +579,24 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         # Locked until the page's save commits (Django's admin saves in one transaction), as the
         # members page locks it: an admin demoted there meanwhile is not counted here as one.
         organization_admins_lock(self.instance.pk)
+        saved = [form for form in kept if form.has_changed()]
+        # Locked too: Django saves a row it no longer finds as a new one, and one removed on the
+        # members page (which removes a member without the org's lock) came back. Removed after
+        # this, it waits for the save.
+        changed = [form.instance.pk for form in saved if form.instance.pk]
+        found = Membership.objects.select_for_update().filter(pk__in=changed)
+        still_there = set(found.values_list("pk", flat=True))
+        removed = [
+            form for form in saved if form.instance.pk and form.instance.pk not in still_there
+        ]
+        if removed:
+            raise forms.ValidationError(self._removed_meanwhile_message(removed))
         active_admins = admins_who_can_sign_in(self.instance.pk)
         if not active_admins.exists():
             return
         # The rows Django saves, each as it will be; every other row as stored, read after the
         # lock: as this form read it before, a row demoted on the members page since was still
         # an admin. Django saves no row it shows read-only (to staff who may only view them).
-        saved = [form for form in kept if form.has_changed()]
         kept_admins = [
             form
             for form in saved
@@ -597,6 +609,15 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         ]
         if not kept_admins and not active_admins.exclude(pk__in=replaced).exists():
             raise forms.ValidationError(self._admin_needed_message(replaced))
+
+    def _removed_meanwhile_message(self, rows: list[forms.ModelForm]) -> str:
+        """What the page says of the member `rows` removed since this request read them."""
+        names = sorted(str(form.cleaned_data.get("user") or "A member") for form in rows)
+        removed = f"{', '.join(names)} {'was' if len(names) == 1 else 'were'} removed"
+        return (
+            f"{removed} from {self.instance.name} meanwhile, so nothing was saved. Reload the "
+            "page to see who belongs to it now."
+        )
 
     def _admin_needed_message(self, replaced: list[int]) -> str:
         """What these staff can do for the org to keep an admin: add one, or else make one of

@@ -809,3 +809,62 @@ def test_an_org_deleted_as_an_account_its_invitation_made_is_deleted_both_go(
     assert outcome == [None]
     assert list(User.objects.values_list("username", flat=True)) == ["alice"]
     assert not Organization.objects.exists()
+
+
+@on_postgresql
+@pytest.mark.parametrize("removed", ["before-the-check", "after-the-check"])
+def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays_removed(
+    admin_client, owner, member, monkeypatch, removed
+):
+    """Removed after Django's admin read it: the save wrote it back (Django saves a row it no
+    longer finds as a new one), so the member removed was a member again. Removed before the
+    save's check, the page says so and saves nothing; after it, the removal waits for the save."""
+    from jobs import admin as jobs_admin
+    from jobs.admin import OrganizationAdmin
+    from jobs.memberships import membership_remove
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    bob = str(member.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    outcome: list[Any] = []
+
+    def remove_bob() -> None:
+        try:
+            outcome.append(membership_remove(membership=Membership.objects.get(user=member)))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    members_page = threading.Thread(target=remove_bob)
+    if removed == "before-the-check":
+        admins_lock = jobs_admin.organization_admins_lock
+
+        def removed_meanwhile(organization_id: int) -> bool:  # the rows read
+            started_until_it_waits_on_me_or_ends(members_page, "the members page")
+            return admins_lock(organization_id)
+
+        monkeypatch.setattr(jobs_admin, "organization_admins_lock", removed_meanwhile)
+    else:
+        save_model = OrganizationAdmin.save_model
+
+        def removed_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
+            started_until_it_waits_on_me_or_ends(members_page, "the members page")
+            save_model(self, *args)
+
+        monkeypatch.setattr(OrganizationAdmin, "save_model", removed_meanwhile)
+
+    response = admin_client.post(page, data)
+    members_page.join(timeout=30)
+
+    assert outcome == [None]
+    assert not Membership.objects.filter(user=member).exists()
+    if removed == "before-the-check":
+        assert response.status_code == 200
+        assert "bob was removed from Acme Robotics meanwhile" in response.content.decode()
+    else:
+        assert response.status_code == 302
