@@ -571,6 +571,12 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         super().clean()
         if not self.instance.pk:
             return
+        # Not found, as the org's own save answers (VisitorPagesAdmin.save_model), if deleted
+        # before this request read the rows: Django found none, and said "Select a valid choice"
+        # of each row's hidden id, shown nowhere on the page.
+        not_found = any(form.instance.pk is None for form in self.initial_forms)
+        if not_found and not Organization.objects.filter(pk=self.instance.pk).exists():
+            raise Http404("deleted meanwhile")
         # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         if any(form.errors for form in kept):
@@ -578,7 +584,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         staff_account_lock(self.staff_id)  # before the org's row
         # Locked until the page's save commits (Django's admin saves in one transaction), as the
         # members page locks it: an admin demoted there meanwhile is not counted here as one.
-        organization_admins_lock(self.instance.pk)
+        if not organization_admins_lock(self.instance.pk):
+            raise Http404("deleted meanwhile")  # after the rows were read
         saved = [form for form in kept if form.has_changed()]
         # Locked too: Django saves a row it no longer finds as a new one, and one removed on the
         # members page (which removes a member without the org's lock) came back. Removed after

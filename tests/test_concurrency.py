@@ -868,3 +868,61 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
         assert "bob was removed from Acme Robotics meanwhile" in response.content.decode()
     else:
         assert response.status_code == 302
+
+
+@on_postgresql
+@pytest.mark.parametrize("deleted", ["before-the-rows-were-read", "after"])
+def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_found(
+    admin_client, owner, member, monkeypatch, deleted
+):
+    """Deleted after the request read the org, before its member rows were read: Django found
+    none of them, and said "Select a valid choice" of each (shown nowhere on the page), where
+    the org's own save (and this page without member rows) answers that it is not found. After
+    the rows were read, the page would say that its members were removed."""
+    from jobs import admin as jobs_admin
+    from jobs.admin import OrganizationAdminForm
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    bob = str(member.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    outcome: list[Any] = []
+
+    def delete() -> None:  # by an admin of the org, or other staff
+        try:
+            org = Organization.objects.get(pk=organization.pk)
+            outcome.append(organization_delete(organization=org))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deletion = threading.Thread(target=delete)
+    if deleted == "before-the-rows-were-read":
+        clean = OrganizationAdminForm.clean
+
+        def deleted_meanwhile(form: OrganizationAdminForm) -> Any:
+            started_until_it_waits_on_me_or_ends(deletion, "the delete")
+            return clean(form)
+
+        monkeypatch.setattr(OrganizationAdminForm, "clean", deleted_meanwhile)
+    else:
+        admins_lock = jobs_admin.organization_admins_lock
+
+        def deleted_meanwhile(organization_id: int) -> bool:
+            started_until_it_waits_on_me_or_ends(deletion, "the delete")
+            return admins_lock(organization_id)
+
+        monkeypatch.setattr(jobs_admin, "organization_admins_lock", deleted_meanwhile)
+
+    response = admin_client.post(page, data)
+    deletion.join(timeout=30)
+
+    assert outcome == [0]
+    assert response.status_code == 404
+    assert "may have been removed" in response.content.decode()
