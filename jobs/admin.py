@@ -571,14 +571,17 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         super().clean()
         if not self.instance.pk:
             return
-        # Not found, as the org's own save answers (VisitorPagesAdmin.save_model), if deleted
-        # before this request read the rows: Django found none, and said "Select a valid choice"
-        # of each row's hidden id, shown nowhere on the page.
-        not_found = any(form.instance.pk is None for form in self.initial_forms)
+        # Rows the page showed that this request did not find: Django says "Select a valid
+        # choice" of each one's hidden id, shown nowhere on the page. None is found of an org
+        # deleted meanwhile: not found, as the org's own save answers (VisitorPagesAdmin).
+        not_found = [form for form in self.initial_forms if form.instance.pk is None]
         if not_found and not Organization.objects.filter(pk=self.instance.pk).exists():
             raise Http404("deleted meanwhile")
         # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
         kept = [form for form in self.forms if not self._should_delete_form(form)]
+        removed = [form for form in not_found if form in kept]  # said as below
+        if removed:
+            raise forms.ValidationError(self._removed_meanwhile_message(removed))
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
         staff_account_lock(self.staff_id)  # before the org's row

@@ -85,6 +85,30 @@ def test_a_member_row_for_someone_made_a_member_meanwhile_is_refused_on_the_form
     assert organization.memberships.get(user=newcomer).role == Membership.Role.MEMBER
 
 
+@pytest.mark.parametrize("changed", [False, True], ids=["unchanged", "changed"])
+def test_a_member_row_removed_while_the_page_was_open_is_said_so(
+    admin_client, owner, member, changed
+):
+    """Removed on the members page while this one was open: Django found no row to save, and
+    the page said "Please correct the errors below" with no error shown (its "Select a valid
+    choice" was of the row's hidden id)."""
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    if changed:
+        bob = str(member.memberships.get().pk)
+        (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+        data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    Membership.objects.filter(user=member).delete()
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert "bob was removed from Acme Robotics meanwhile, so nothing was saved." in (
+        response.content.decode()
+    )
+    assert memberships(organization) == [("alice", "admin")]
+
+
 def test_member_rows_posted_as_new_ones_are_refused_on_the_form(admin_client, owner, member):
     """A tampered count of the rows the page showed made them rows to add."""
     organization = owner.memberships.get().organization
