@@ -287,6 +287,15 @@ def delete_allowed(
         return None
 
 
+def organizations_lock_in_order(organization_ids: list[int]) -> list[Organization]:
+    """Lock these orgs' rows until the transaction ends, in the order of their keys, before
+    "Delete selected" deletes (or disconnects) them: one at a time in the list's order, two
+    staff deleting the same orgs sorted differently each held one the other waited for (or the
+    site's listing row, which an org's delete writes), a deadlock. The orgs still there."""
+    locked = Organization.objects.select_for_update().filter(pk__in=organization_ids)
+    return list(locked.order_by("pk"))
+
+
 @contextmanager
 def every_selected_stays(outcome: str) -> Iterator[None]:
     """Around "Delete selected"'s delete of one row, refused as a sync started after the list's
@@ -808,13 +817,7 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
         organization_delete(organization=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # Every one locked first, in one order. One at a time in the list's order, two staff
-        # deleting the same orgs sorted differently each held one the other waited for, or the
-        # site's listing row that each delete writes: a deadlock. Any deleted meanwhile is not
-        # among them.
-        selected = [organization.pk for organization in queryset]
-        locked = Organization.objects.select_for_update().filter(pk__in=selected).order_by("pk")
-        for organization in list(locked):
+        for organization in organizations_lock_in_order([org.pk for org in queryset]):
             with every_selected_stays("none of the selected organizations was deleted"):
                 organization_delete(organization=organization)
 
@@ -1181,7 +1184,9 @@ class GreenhouseConnectionAdmin(
         connection_disconnect(connection=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for connection in queryset:
+        selected = sorted(queryset, key=lambda connection: connection.organization_id)
+        organizations_lock_in_order([connection.organization_id for connection in selected])
+        for connection in selected:
             with every_selected_stays("none of the selected Greenhouse connections was deleted"):
                 connection_disconnect(connection=connection)
 

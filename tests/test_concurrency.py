@@ -565,28 +565,35 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
 
 
 @on_postgresql
+@pytest.mark.parametrize("model", ["organization", "greenhouseconnection"])
 def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
-    admin_client, monkeypatch
+    admin_client, monkeypatch, model
 ):
-    """Delete selected deleted the orgs one at a time in the list's order: sorted by name one
-    way and the other, each staff member held an org (or the site's listing row, which each
-    delete writes) that the other waited for, a deadlock, which PostgreSQL ended by failing one
-    of them (a server error page). The selected orgs are locked first, in one order."""
+    """Delete selected deleted the orgs (or disconnected them) one at a time in the list's
+    order: sorted by name one way and the other, each staff member held an org (or the site's
+    listing row, which each delete writes) that the other waited for, a deadlock, which
+    PostgreSQL ended by failing one of them (a server error page). The selected orgs are
+    locked first, in one order."""
     from django.contrib.auth.models import User
     from django.test import Client
 
     from jobs import admin as jobs_admin
     from jobs.models import Organization
+    from tests.support.helpers import make_connection
 
-    selected = [
-        Organization.objects.create(name=name, slug=name.lower()).pk for name in ("A", "B", "C")
-    ]
+    connected = [make_connection(name.lower(), "board", name=name) for name in ("A", "B", "C")]
+    if model == "organization":
+        selected = [connection.organization_id for connection in connected]
+        name = "organization_delete"
+    else:
+        selected = [connection.pk for connection in connected]
+        name = "connection_disconnect"
     other_staff = Client()
     other_staff.force_login(User.objects.create_superuser("root2", "root2@example.com", "x"))
-    delete = jobs_admin.organization_delete
+    delete = getattr(jobs_admin, name)
     first_deleted: set[int] = set()  # the threads that have deleted an org
 
-    def delete_then_wait_for_the_other(**kwargs: Any) -> int:
+    def delete_then_wait_for_the_other(**kwargs: Any) -> Any:
         deleted = delete(**kwargs)
         if threading.get_ident() not in first_deleted:
             first_deleted.add(threading.get_ident())
@@ -597,18 +604,19 @@ def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
                 time.sleep(0.05)
         return deleted
 
-    monkeypatch.setattr(jobs_admin, "organization_delete", delete_then_wait_for_the_other)
+    monkeypatch.setattr(jobs_admin, name, delete_then_wait_for_the_other)
     data = {"action": "delete_selected", "_selected_action": selected, "post": "yes"}
     by_name = iter([(admin_client, "1"), (other_staff, "-1")])  # ascending, descending
 
     def delete_selected() -> int:
         client, order = next(by_name)
-        return client.post(f"/admin/jobs/organization/?o={order}", data).status_code
+        return client.post(f"/admin/jobs/{model}/?o={order}", data).status_code
 
     results = all_at_once(2, delete_selected)
 
     assert results == [302, 302], results
-    assert not Organization.objects.filter(pk__in=selected).exists()
+    assert not GreenhouseConnection.objects.exists()
+    assert Organization.objects.exists() == (model != "organization")
 
 
 @on_postgresql
