@@ -287,13 +287,13 @@ def delete_allowed(
         return None
 
 
-def organizations_lock_in_order(organization_ids: list[int]) -> list[Organization]:
-    """Lock these orgs' rows until the transaction ends, in the order of their keys, before
-    "Delete selected" deletes (or disconnects) them: one at a time in the list's order, two
-    staff deleting the same orgs sorted differently each held one the other waited for (or the
-    site's listing row, which an org's delete writes), a deadlock. The orgs still there."""
-    locked = Organization.objects.select_for_update().filter(pk__in=organization_ids)
-    return list(locked.order_by("pk"))
+def rows_lock_in_order(model: type[models.Model], pks: list[int]) -> list[Any]:
+    """Lock these rows of `model` (orgs, accounts) until the transaction ends, in the order of
+    their keys, before "Delete selected" deletes (or disconnects) them: one at a time in the
+    list's order, two staff deleting the same ones sorted differently each held one the other
+    waited for (or the site's listing row, which an org's delete writes), a deadlock. The rows
+    still there."""
+    return list(model.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
 @contextmanager
@@ -817,7 +817,7 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
         organization_delete(organization=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for organization in organizations_lock_in_order([org.pk for org in queryset]):
+        for organization in rows_lock_in_order(Organization, [org.pk for org in queryset]):
             with every_selected_stays("none of the selected organizations was deleted"):
                 organization_delete(organization=organization)
 
@@ -1058,7 +1058,9 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             user_delete(user=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for user in queryset:  # one at a time: two admins of an org may not both go
+        # One at a time, each checked after the ones before went: two admins of an org may not
+        # both go. Every one locked first, as deleting an account locks it, then its orgs.
+        for user in rows_lock_in_order(User, [user.pk for user in queryset]):
             # Refused, every account selected stays (delete_allowed rolls back).
             outcome = (
                 "None of the selected accounts was deleted, as the account "
@@ -1185,7 +1187,7 @@ class GreenhouseConnectionAdmin(
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         selected = sorted(queryset, key=lambda connection: connection.organization_id)
-        organizations_lock_in_order([connection.organization_id for connection in selected])
+        rows_lock_in_order(Organization, [connection.organization_id for connection in selected])
         for connection in selected:
             with every_selected_stays("none of the selected Greenhouse connections was deleted"):
                 connection_disconnect(connection=connection)

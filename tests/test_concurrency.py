@@ -565,15 +565,15 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
 
 
 @on_postgresql
-@pytest.mark.parametrize("model", ["organization", "greenhouseconnection"])
-def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
+@pytest.mark.parametrize("model", ["organization", "greenhouseconnection", "user"])
+def test_two_staff_deleting_the_same_rows_sorted_differently_both_go_through(
     admin_client, monkeypatch, model
 ):
-    """Delete selected deleted the orgs (or disconnected them) one at a time in the list's
-    order: sorted by name one way and the other, each staff member held an org (or the site's
-    listing row, which each delete writes) that the other waited for, a deadlock, which
-    PostgreSQL ended by failing one of them (a server error page). The selected orgs are
-    locked first, in one order."""
+    """Delete selected deleted the orgs (or disconnected them, or deleted the accounts) one at
+    a time in the list's order: sorted by name one way and the other, each staff member held a
+    row (or the site's listing row, which an org's delete writes) that the other waited for, a
+    deadlock, which PostgreSQL ended by failing one of them (a server error page). The
+    selected orgs (or accounts) are locked first, in one order."""
     from django.contrib.auth.models import User
     from django.test import Client
 
@@ -585,19 +585,22 @@ def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
     if model == "organization":
         selected = [connection.organization_id for connection in connected]
         name = "organization_delete"
-    else:
+    elif model == "greenhouseconnection":
         selected = [connection.pk for connection in connected]
         name = "connection_disconnect"
+    else:
+        selected = [User.objects.create_user(name).pk for name in ("a", "b", "c")]
+        name = "user_delete"
     other_staff = Client()
     other_staff.force_login(User.objects.create_superuser("root2", "root2@example.com", "x"))
     delete = getattr(jobs_admin, name)
-    first_deleted: set[int] = set()  # the threads that have deleted an org
+    first_deleted: set[int] = set()  # the threads that have deleted a row
 
     def delete_then_wait_for_the_other(**kwargs: Any) -> Any:
         deleted = delete(**kwargs)
         if threading.get_ident() not in first_deleted:
             first_deleted.add(threading.get_ident())
-            # Holding its locks: until the other has deleted an org too, or waits on this one.
+            # Holding its locks: until the other has deleted a row too, or waits on this one.
             deadline = time.monotonic() + 30
             while len(first_deleted) < 2 and not sessions_waiting_on_my_locks():
                 assert time.monotonic() < deadline, "the other staff member never came"
@@ -610,12 +613,14 @@ def test_two_staff_deleting_the_same_orgs_sorted_differently_both_go_through(
 
     def delete_selected() -> int:
         client, order = next(by_name)
-        return client.post(f"/admin/jobs/{model}/?o={order}", data).status_code
+        app = "auth" if model == "user" else "jobs"
+        return client.post(f"/admin/{app}/{model}/?o={order}", data).status_code
 
     results = all_at_once(2, delete_selected)
 
     assert results == [302, 302], results
-    assert not GreenhouseConnection.objects.exists()
+    assert User.objects.count() == 2  # the two staff members: any accounts selected went
+    assert GreenhouseConnection.objects.exists() == (model == "user")
     assert Organization.objects.exists() == (model != "organization")
 
 
