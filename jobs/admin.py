@@ -159,10 +159,11 @@ Organization._meta.get_field("search_name").register_lookup(SearchedContains)
 
 
 def staff_account_lock(staff_id: int | None) -> None:
-    """Lock the account of the staff member saving until the page's transaction ends, before
-    any org's row: Django's admin logs the save under that account as it commits, which waited
-    on a deactivation or delete of the account begun meanwhile (those lock it, then its orgs)
-    while this held the org's row that one waited for, a deadlock (staff who are its admin)."""
+    """Lock the account of the staff member saving or deleting until the page's transaction
+    ends, before any org's row: Django's admin logs the change under that account as it
+    commits, which waited on a deactivation or delete of the account begun meanwhile (those
+    lock it, then its orgs) while this held an org's row that one waited for, a deadlock
+    (staff who are the org's admin)."""
     User.objects.select_for_update(no_key=True).filter(pk=staff_id).first()
 
 
@@ -190,7 +191,7 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         if not change:
             obj.save()
         else:
-            staff_account_lock(request.user.pk)
+            staff_account_lock(request.user.pk)  # before the org's row
             # Before the row: its org's listing is dated after it (pages_refresh), where a
             # disconnect or delete locks the org, then its jobs.
             organizations_key_share_lock(
@@ -588,7 +589,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise Http404("deleted meanwhile")
         # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
         kept = [form for form in self.forms if not self._should_delete_form(form)]
-        removed = [form for form in not_found if form in kept]  # said as below
+        removed = [form for form in not_found if form in kept]  # before it read them
         if removed:
             raise forms.ValidationError(self._removed_meanwhile_message(removed))
         if any(form.errors for form in kept):
