@@ -1038,6 +1038,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         # The form checked it unlocked; this locks the orgs until the save commits.
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
         if deactivated and obj.has_usable_password():
+            staff_account_lock(request.user.pk)  # before the orgs' rows
             # Rolled back with the whole page, whatever else it changed.
             outcome = f"The account “{obj.get_username()}” was not saved, and stays active"
             with refused_as_staff_are_told(obj, outcome=outcome):

@@ -939,3 +939,59 @@ def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_foun
     assert outcome == [0]
     assert response.status_code == 404
     assert "may have been removed" in response.content.decode()
+
+
+@on_postgresql
+def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go_through(
+    owner, member, monkeypatch
+):
+    """Alice, staff and an admin of the org, deactivates Bob, its other admin, in Django's
+    admin, which locks his account, then the org; as another staff member deactivated Alice,
+    which locks her account, then the org. Django's log of Alice's save waited on her account
+    as it committed, holding the org hers waited for: a deadlock, which PostgreSQL ended by
+    failing one of them (a server error page)."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.test import Client
+
+    from jobs.admin import UserAdmin
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    organization = owner.memberships.get().organization
+    Membership.objects.create(organization=organization, user=carol, role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    page = f"/admin/auth/user/{member.pk}/change/"
+    data = form_as_sent(staff.get(page).content, "#user_form")
+    data.pop("is_active")  # unticked
+    outcome: list[Any] = []
+
+    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
+        try:
+            with transaction.atomic():
+                other_admins_ensure(user=User.objects.get(pk=owner.pk))
+                User.objects.filter(pk=owner.pk).update(is_active=False)
+            outcome.append(None)
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deactivation = threading.Thread(target=deactivate_alice)
+    save_model = UserAdmin.save_model
+
+    def deactivated_meanwhile(self: UserAdmin, *args: Any) -> None:
+        save_model(self, *args)
+        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
+
+    monkeypatch.setattr(UserAdmin, "save_model", deactivated_meanwhile)
+
+    response = staff.post(page, data)
+    deactivation.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert not User.objects.filter(pk__in=[owner.pk, member.pk], is_active=True).exists()
