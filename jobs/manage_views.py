@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from copy import copy
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -95,6 +98,7 @@ from jobs.permissions import (
     OrganizationGone,
     admin_organization_or_404,
     login_required,
+    organization_gone_check,
     organizations_administered,
     organizations_joined_as_member,
 )
@@ -328,6 +332,36 @@ def organization_new(request: HttpRequest) -> HttpResponse:
     return render(request, "manage/new.html", {"form": form})
 
 
+ORGANIZATION_GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
+
+
+def _organization_gone(request: HttpRequest) -> HttpResponse:
+    """A 404 that says the org no longer exists: in JSON to the script (Refresh now, the live
+    status), which shows the message; otherwise a page leading to the orgs that are left."""
+    logger.info("organization gone path=%s user=%s", request.path, request.user.pk)
+    if _wants_json(request):
+        return JsonResponse({"level": "error", "message": ORGANIZATION_GONE}, status=404)
+    return render(
+        request, "manage/organization_gone.html", {"gone_text": ORGANIZATION_GONE}, status=404
+    )
+
+
+def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For every page and form under /manage/<slug>/: an org deleted meanwhile (in another tab,
+    or by another admin), found so by admin_organization_or_404 or by a change that found its
+    row gone (OrganizationGone), is said to be gone, the same way everywhere. Without it a page
+    was a plain 404, and some forms led to a page of the org, which was one."""
+
+    @wraps(view)
+    def view_of_an_org(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except OrganizationGone:
+            return _organization_gone(request)
+
+    return view_of_an_org
+
+
 def _connection_of(organization: Organization) -> GreenhouseConnection | None:
     return GreenhouseConnection.objects.filter(organization=organization).first()
 
@@ -349,6 +383,7 @@ def _org_page(
 @sensitive_post_parameters("api_key", "key-api_key")  # kept out of error reports
 @login_required
 @require_page_or_form
+@answers_organization_gone
 def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
@@ -369,6 +404,7 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             outcome = handler(request, organization, connection)
         except NotConnected as exc:  # another admin disconnected it after this page read it
+            organization_gone_check(organization)  # or deleted it, with its connection
             messages.error(request, exc.message)
             return redirect("manage:settings", slug=slug)
         if isinstance(outcome, HttpResponse):
@@ -424,7 +460,7 @@ def _connect(
         form.add_error(None, exc.message)
         return form
     except Organization.DoesNotExist:
-        raise Http404("deleted by another admin meanwhile") from None
+        raise OrganizationGone("deleted by another admin meanwhile") from None
     messages.success(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
@@ -497,7 +533,7 @@ def _profile(
     try:
         form.save()  # only what changed (nothing, if nothing did); finds the org gone either way
     except Organization.DoesNotExist:
-        raise Http404("deleted by another admin meanwhile") from None
+        raise OrganizationGone("deleted by another admin meanwhile") from None
     if not form.has_changed():
         _nothing_changed(request, "your public page stays as it is")
         return redirect("manage:settings", slug=organization.slug)
@@ -525,6 +561,7 @@ ACTIONS_WITHOUT_CONNECTION = {"connect", "profile"}
 
 @login_required
 @require_page_or_form
+@answers_organization_gone
 def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     connection = _connection_of(organization)
@@ -549,9 +586,7 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
     if disconnected is None:  # by a second click, another admin or the org's delete, meanwhile
-        if not Organization.objects.filter(pk=organization.pk).exists():
-            messages.info(request, f"{organization.name} was deleted meanwhile.")
-            return redirect("manage:index")
+        organization_gone_check(organization)
         messages.info(request, "This organization was already disconnected from Greenhouse.")
         return redirect("manage:settings", slug=slug)
     messages.success(
@@ -587,6 +622,7 @@ def _closing_text(closing: Disconnected, *, done: bool) -> str:
 
 @login_required
 @require_page_or_form
+@answers_organization_gone
 def delete(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     form = OrganizationDeleteForm(
@@ -623,6 +659,7 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@answers_organization_gone
 def job_list(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     jobs = JobsForAdmins(organization)  # open first, as the page says
@@ -639,6 +676,7 @@ LATER_PAGE_RE = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
 
 @login_required
 @require_page_or_form
+@answers_organization_gone
 def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     job = get_object_or_404(Job, pk=pk, organization=organization)
@@ -655,7 +693,8 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             # since the request read it (with its org) is not found, not said to stay as it is.
             form.save()
         except Job.DoesNotExist:
-            raise Http404("deleted with its organization meanwhile") from None
+            organization_gone_check(organization)
+            raise Http404("deleted meanwhile") from None
         if not form.has_changed():
             _nothing_changed(request, f"“{job.title}” stays as it is")
             return redirect(list_url)
@@ -734,6 +773,7 @@ def _page_of_button(request: HttpRequest, slug: str) -> str:
 
 
 @require_page_or_form
+@answers_organization_gone
 def refresh(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         # Its address opened (the back button, a bookmark): the settings page, which checks who
@@ -743,10 +783,7 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
         # Signed out meanwhile (in another tab, or the session ended): this address takes only
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.
         return redirect_to_login(_page_of_button(request, slug))
-    try:
-        organization = admin_organization_or_404(request, slug)
-    except OrganizationGone:
-        return _organization_gone(request)
+    organization = admin_organization_or_404(request, slug)
     level, text = _refresh(_connection_of(organization))
     if _wants_json(request):
         return JsonResponse(
@@ -763,29 +800,15 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 @never_cache
+@answers_organization_gone
 def status_json(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        organization = admin_organization_or_404(request, slug)
-    except OrganizationGone:
-        return _organization_gone(request)
+    organization = admin_organization_or_404(request, slug)
     return JsonResponse(sync_status(organization=organization))
-
-
-ORGANIZATION_GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
-
-
-def _organization_gone(request: HttpRequest) -> HttpResponse:
-    """Refresh now, or the live status, of an org deleted while its page was open: "could not
-    be sent, reload the page" led to a page that is not found. The script shows the message;
-    a form sent without it leads to the orgs that are left."""
-    if _wants_json(request):
-        return JsonResponse({"level": "error", "message": ORGANIZATION_GONE}, status=404)
-    messages.error(request, ORGANIZATION_GONE)
-    return redirect("manage:index")
 
 
 @login_required
 @require_safe
+@answers_organization_gone
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     runs = organization.sync_runs.order_by("-started_at", "-pk")[:HISTORY_LENGTH]
@@ -798,6 +821,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_page_or_form
+@answers_organization_gone
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     add_form = MemberAddForm()
@@ -872,6 +896,8 @@ def _invite(
 ) -> HttpResponse:
     try:
         invited = member_invite(organization=organization, email=email, role=role)
+    except Organization.DoesNotExist:
+        raise OrganizationGone("deleted by another admin meanwhile") from None
     except MembershipError as exc:
         messages.error(request, exc.message)
     else:
@@ -914,6 +940,7 @@ def _invitation_change(
 ) -> HttpResponse:
     form = InvitationPickForm(request.POST, organization=organization)
     if not form.is_valid():
+        organization_gone_check(organization)  # the one picked went with it
         _form_errors_show(request, form)
         return redirect("manage:members", slug=organization.slug)
     invitation = form.cleaned_data["invitation"]
@@ -976,6 +1003,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
     form_class = MembershipRoleForm if action == "role" else MembershipPickForm
     form = form_class(request.POST, organization=organization)
     if not form.is_valid():
+        organization_gone_check(organization)  # the one picked went with it
         _form_errors_show(request, form)
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
@@ -1013,6 +1041,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
             )
         messages.success(request, done)
     except MembershipGone as exc:
+        organization_gone_check(organization)  # removed with the org
         gone = YOUR_MEMBERSHIP_GONE_MESSAGE.format(organization=organization.name)
         messages.error(request, gone if yourself else exc.message)
     except MembershipError as exc:

@@ -36,16 +36,16 @@ def organizations_joined_as_member(user: AbstractBaseUser) -> QuerySet[Organizat
 
 
 class OrganizationGone(Http404):
-    """No org has the slug: most likely one deleted while a page of it was still open. Its
-    public page (/orgs/<slug>/) is a 404 to anyone, so saying so reveals nothing."""
+    """The org was deleted: no org has the slug (most likely one deleted while a page of it
+    was still open), or the one a request read was deleted since. Its public page
+    (/orgs/<slug>/) is a 404 to anyone, so saying so reveals nothing."""
 
 
 def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """The org named by `slug` if the signed-in user administers it.
 
-    Anyone else gets a 404. Where no org has the slug it is an OrganizationGone, a kind of 404
-    that every admin page shows as it shows the other: only Refresh now and the live status
-    say the org no longer exists, which its public page tells anyone anyway. Views put
+    Anyone else gets a 404. Where no org has the slug it is an OrganizationGone, which every
+    admin page answers as "no longer exists" (manage_views.answers_organization_gone). Views put
     `login_required` in front of this, so anonymous users are sent to sign in instead.
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
@@ -54,6 +54,13 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
             raise OrganizationGone("No such organization.")
         raise Http404("No such organization.")
     return organization
+
+
+def organization_gone_check(organization: Organization) -> None:
+    """OrganizationGone if `organization` was deleted since the request read it: for a change
+    that found its row, or one of the org's, missing."""
+    if not Organization.objects.filter(pk=organization.pk).exists():
+        raise OrganizationGone("deleted meanwhile")
 
 
 def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -46,7 +46,12 @@ from jobs.throttle import (
     ACCOUNT_EMAILS_PER_DAY,
     INVITATIONS_PER_ADDRESS_PER_DAY,
 )
-from tests.support.helpers import assert_signs_out_and_comes_back_to, parsed, spoken_text
+from tests.support.helpers import (
+    assert_says_organization_gone,
+    assert_signs_out_and_comes_back_to,
+    parsed,
+    spoken_text,
+)
 from tests.support.mail import ScriptedMailBackend
 
 pytestmark = pytest.mark.django_db
@@ -3110,6 +3115,53 @@ def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, membe
 
     assert "removed from the organization meanwhile" in response.content.decode()
     assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["add", "role", "remove", "cancel_invitation"])
+def test_a_members_change_as_the_org_is_deleted_says_it_no_longer_exists(
+    signed_in, acme, member, monkeypatch, action
+):
+    """An invitation sent as the org went was a server error; a change to a member or an
+    invitation (gone with it) said the page was out of date on its way to a page not found."""
+    memberships.member_invite(
+        organization=acme.organization, email="carol@acme.example", role="member"
+    )
+    read = manage_views.admin_organization_or_404
+
+    def deleted_once_read(request, slug: str) -> Organization:  # by another admin
+        organization = read(request, slug)
+        Organization.objects.filter(pk=organization.pk).delete()
+        return organization
+
+    monkeypatch.setattr(manage_views, "admin_organization_or_404", deleted_once_read)
+    form = {
+        "action": action,
+        "email": "dave@acme.example",
+        "role": "admin",
+        "membership": Membership.objects.get(user=member).pk,
+        "invitation": Invitation.objects.get(email="carol@acme.example").pk,
+        "confirmed": "1",
+    }
+
+    assert_says_organization_gone(signed_in.post("/manage/acme/members/", form))
+
+
+def test_a_role_set_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, member, monkeypatch):
+    """It said the member was removed meanwhile, on its way to a page not found."""
+    membership = Membership.objects.get(user=member)
+    role_set = manage_views.membership_role_set
+
+    def deleted_meanwhile(**kwargs: Any) -> None:  # after this request's form found the member
+        Organization.objects.filter(pk=membership.organization_id).delete()
+        role_set(**kwargs)
+
+    monkeypatch.setattr(manage_views, "membership_role_set", deleted_meanwhile)
+
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "role", "membership": membership.pk, "role": "admin"}
+    )
+
+    assert_says_organization_gone(response)
 
 
 def test_your_own_role_set_as_another_admin_removes_you_says_you_were_removed(

@@ -20,7 +20,13 @@ from jobs import manage_views
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from tests.support.helpers import form_as_sent, make_connection, sitemap_entries, spoken_text
+from tests.support.helpers import (
+    assert_says_organization_gone,
+    form_as_sent,
+    make_connection,
+    sitemap_entries,
+    spoken_text,
+)
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -314,7 +320,7 @@ def test_it_saves_the_site_owned_fields(signed_in, job):
     assert job.tags == ["Python", "robots", "senior engineer"]
 
 
-def test_a_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
+def test_a_save_of_a_job_deleted_meanwhile_is_not_found(signed_in, job, monkeypatch):
     clean = manage_views.JobSiteFieldsForm.clean
 
     def deleted_meanwhile(form: Any) -> Any:  # by another admin, after the page read the job
@@ -325,10 +331,13 @@ def test_a_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
 
     response = signed_in.post(edit_url(job), {"featured": "on", "tags": "robots"})
 
-    assert response.status_code == 404
+    assert response.status_code == 404  # the job alone: its org is there
+    assert "may have been removed" in response.content.decode()
 
 
-def test_an_unchanged_save_as_the_org_is_deleted_is_not_found(signed_in, job, monkeypatch):
+def test_an_unchanged_save_as_the_org_is_deleted_says_it_no_longer_exists(
+    signed_in, job, monkeypatch
+):
     """It said "Nothing changed: … stays as it is." of a job no longer there."""
     form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
     clean = manage_views.JobSiteFieldsForm.clean
@@ -339,10 +348,7 @@ def test_an_unchanged_save_as_the_org_is_deleted_is_not_found(signed_in, job, mo
 
     monkeypatch.setattr(manage_views.JobSiteFieldsForm, "clean", deleted_meanwhile)
 
-    response = signed_in.post(edit_url(job), form)
-
-    assert response.status_code == 404
-    assert "may have been removed" in response.content.decode()
+    assert_says_organization_gone(signed_in.post(edit_url(job), form))
 
 
 def test_a_forged_post_cannot_change_title_or_description(signed_in, job):

@@ -25,7 +25,7 @@ from jobs.connections import (
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.throttle import BOARD_CHECKS_PER_HOUR
-from tests.support.helpers import form_as_sent, marked_sync
+from tests.support.helpers import assert_says_organization_gone, form_as_sent, marked_sync
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -333,7 +333,7 @@ def test_connecting_while_the_queue_is_down_keeps_the_connection(signed_in, nort
     assert connection.queued_at is None and connection.next_sync_at <= timezone.now()
 
 
-def test_connecting_an_org_another_admin_deleted_meanwhile_says_not_found(
+def test_connecting_an_org_another_admin_deleted_meanwhile_says_it_no_longer_exists(
     signed_in, north, queued, monkeypatch
 ):
     """The board stored on an org deleted since the page read it was a server error page (500)
@@ -347,9 +347,7 @@ def test_connecting_an_org_another_admin_deleted_meanwhile_says_not_found(
 
     monkeypatch.setattr(connections, "connection_is_paused", deleted_meanwhile)
 
-    response = connect(signed_in, "tiny-co")
-
-    assert response.status_code == 404
+    assert_says_organization_gone(connect(signed_in, "tiny-co"))
     assert not GreenhouseConnection.objects.exists()
 
 
@@ -606,6 +604,26 @@ def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
 
     assert "disconnected from Greenhouse meanwhile" in response.content.decode()
     assert "Nothing changed" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"action": "schedule", "sync_interval_minutes": "60"}, {"action": "api_key_remove"}],
+    ids=["schedule", "api_key_remove"],
+)
+def test_a_change_as_another_admin_deletes_the_org_says_it_no_longer_exists(
+    signed_in, connected, monkeypatch, form
+):
+    """It said "disconnected from Greenhouse meanwhile" on its way to the settings page, which
+    was not found."""
+
+    def deleted_meanwhile(organization: Organization) -> GreenhouseConnection:
+        Organization.objects.filter(pk=organization.pk).delete()
+        return connected  # as this request read it
+
+    monkeypatch.setattr("jobs.manage_views._connection_of", deleted_meanwhile)
+
+    assert_says_organization_gone(signed_in.post(SETTINGS_URL, form))
 
 
 # --- Schedule ----------------------------------------------------------------------------------
@@ -942,9 +960,12 @@ def test_a_disconnect_after_another_says_it_was_already_disconnected(
     assert "running right now" not in page
 
 
-def test_a_disconnect_as_the_org_is_deleted_says_it_was_deleted(signed_in, connected, monkeypatch):
+def test_a_disconnect_as_the_org_is_deleted_says_it_no_longer_exists(
+    signed_in, connected, monkeypatch
+):
     """Deleted with its org just before the disconnect took the sync lease: a server error,
-    as the refusal read the org's name."""
+    as the refusal read the org's name; then "North Wind was deleted meanwhile." on the index,
+    where every other page of the org said it no longer exists."""
 
     def after_the_delete(*, connection: GreenhouseConnection):
         Organization.objects.filter(pk=connection.organization_id).delete()
@@ -952,10 +973,7 @@ def test_a_disconnect_as_the_org_is_deleted_says_it_was_deleted(signed_in, conne
 
     monkeypatch.setattr("jobs.manage_views.connection_disconnect", after_the_delete)
 
-    response = signed_in.post("/manage/north/disconnect/", follow=True)
-
-    assert response.redirect_chain == [("/manage/", 302)]
-    assert "North Wind was deleted meanwhile." in response.content.decode()
+    assert_says_organization_gone(signed_in.post("/manage/north/disconnect/"))
 
 
 def test_a_disconnect_that_fails_leaves_the_org_free_to_sync(connected, monkeypatch):

@@ -9,8 +9,10 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from jobs import manage_urls
 from jobs.admin import OrganizationAdmin
 from jobs.memberships import member_invite
 from jobs.models import (
@@ -25,7 +27,7 @@ from jobs.models import (
 )
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.tasks import sync_org
-from tests.support.helpers import make_connection, parsed
+from tests.support.helpers import assert_says_organization_gone, make_connection, parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +344,37 @@ def test_a_sync_queued_before_the_delete_does_nothing_after_it(client, synced, o
 
     assert sync_org.run(synced.pk) == "skipped: connection removed or paused"
     assert not Job.objects.exists()
+
+
+# --- Its admin pages once it is gone -----------------------------------------------------------
+
+
+def org_addresses(job_pk: int) -> list[str]:
+    """Every address under /manage/<slug>/, from the URLconf: a page added later is asked too."""
+    return [
+        reverse(
+            f"manage:{pattern.name}",
+            kwargs={"slug": "acme", "pk": job_pk}
+            if "pk" in pattern.pattern.converters
+            else {"slug": "acme"},
+        )
+        for pattern in manage_urls.urlpatterns
+        if "slug" in pattern.pattern.converters
+    ]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_admin_page_and_form_of_an_org_deleted_meanwhile_says_it_no_longer_exists(
+    client, synced, owner, method
+):
+    """Only Refresh now and the live status said so; every other page and form of an org
+    deleted in another tab was the plain "We couldn't find that page"."""
+    signed_in = signed_in_as(client, owner)
+    addresses = org_addresses(Job.objects.first().pk)
+    Organization.objects.filter(slug="acme").delete()
+
+    for address in addresses:
+        response = getattr(signed_in, method)(address, {"action": "profile"}, follow=True)
+        if response.status_code == 405:  # a page that takes no form (the jobs list)
+            continue
+        assert_says_organization_gone(response)

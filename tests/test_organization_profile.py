@@ -18,7 +18,7 @@ from jobs import manage_views
 from jobs.feeds import OrganizationJobsFeed
 from jobs.forms import OrganizationProfileForm
 from jobs.models import Membership, Organization
-from tests.support.helpers import form_as_sent, sitemap_entries
+from tests.support.helpers import assert_says_organization_gone, form_as_sent, sitemap_entries
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -376,7 +376,7 @@ def test_saving_the_profile_unchanged_says_nothing_changed(client, north):
 
 
 @pytest.mark.parametrize("changed", [False, True])
-def test_a_save_as_the_org_is_deleted_is_not_found(client, north, monkeypatch, changed):
+def test_a_save_as_the_org_is_deleted_says_it_no_longer_exists(client, north, monkeypatch, changed):
     """Unchanged, it said "Nothing changed" of an org no longer there; changed, the save failed
     with a server error."""
     signed_in = admin_of(client, north)
@@ -391,10 +391,7 @@ def test_a_save_as_the_org_is_deleted_is_not_found(client, north, monkeypatch, c
 
     monkeypatch.setattr(manage_views.OrganizationProfileForm, "clean", deleted_meanwhile)
 
-    response = signed_in.post(SETTINGS_URL, page)
-
-    assert response.status_code == 404
-    assert "may have been removed" in response.content.decode()
+    assert_says_organization_gone(signed_in.post(SETTINGS_URL, page))
 
 
 def test_a_name_stored_before_its_cleaning_is_saved_once_typed_cleaned(client, north):

@@ -166,3 +166,16 @@ def assert_signs_out_and_comes_back_to(page: BeautifulSoup, address: str) -> Non
     form = page.select_one("main form[action='/accounts/logout/']")
     assert form["method"] == "post" and form.find("input", {"name": "next"})["value"] == address
     assert form.find("input", {"name": "csrfmiddlewaretoken"})
+
+
+ORGANIZATION_GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
+
+
+def assert_says_organization_gone(response) -> None:
+    """The answer every admin page and form of an org deleted meanwhile gives: a 404 page that
+    says so and leads to the admin's orgs."""
+    assert response.status_code == 404
+    page = parsed(response)
+    assert page.h1.get_text() == "This organization no longer exists"
+    assert ORGANIZATION_GONE in page.main.get_text()
+    assert page.main.find("a", href="/manage/")
