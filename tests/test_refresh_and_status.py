@@ -151,6 +151,18 @@ def test_an_org_one_is_no_admin_of_is_not_found_as_before_not_said_to_be_gone(
         assert response.status_code == 404 and GONE not in response.content.decode()
 
 
+def test_an_address_in_other_case_is_not_found_not_said_to_be_gone(signed_in, acme, queued):
+    """A hand-typed /manage/ACME/status.json said the org no longer exists; none was deleted."""
+    for response in (
+        signed_in.get("/manage/ACME/status.json", **JSON),
+        signed_in.post("/manage/Acme/refresh/", **JSON),
+        signed_in.get("/manage/ACME/settings/"),
+    ):
+        assert response.status_code == 404
+        assert "no longer exists" not in response.content.decode()
+    assert queued == []
+
+
 def test_refresh_with_the_broker_down_explains_and_breaks_nothing(signed_in, acme, broker_down):
     response = signed_in.post(REFRESH_URL)
     assert response.status_code == 302
