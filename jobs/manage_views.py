@@ -340,7 +340,11 @@ def _organization_gone(request: HttpRequest) -> HttpResponse:
     status), which shows the message; otherwise a page leading to the orgs that are left."""
     logger.info("organization gone path=%s user=%s", request.path, request.user.pk)
     if _wants_json(request):
-        return JsonResponse({"level": "error", "message": ORGANIZATION_GONE}, status=404)
+        # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
+        return JsonResponse(
+            {"error": "organization_gone", "level": "error", "message": ORGANIZATION_GONE},
+            status=404,
+        )
     return render(
         request, "manage/organization_gone.html", {"gone_text": ORGANIZATION_GONE}, status=404
     )

@@ -692,6 +692,25 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     expect(page.locator(".sync-status .board-line")).to_be_hidden()
 
 
+@pytest.mark.parametrize("status", [404, 502])
+def test_a_proxys_json_error_is_not_shown_as_the_sites_words(
+    live_server, page, acme, owner, status
+):
+    """Any JSON error's "message" was shown, a proxy's too ("upstream connect error"), and a
+    proxy's 404 in JSON hid Refresh now as if the org were gone."""
+    proxys = {"message": "upstream connect error or disconnect/reset before headers"}
+    page.route("**/manage/acme/refresh/", lambda route: route.fulfill(status=status, json=proxys))
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+
+    page.locator(".sync-status").get_by_role("button", name="Refresh now").click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        "The refresh could not be sent. Reload the page and try again."
+    )
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_visible()
+
+
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(
     live_server, page, acme, owner
 ):

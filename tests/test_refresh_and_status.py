@@ -130,7 +130,7 @@ def test_refresh_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_in,
 
     answer = signed_in.post(REFRESH_URL, **JSON)
     assert answer.status_code == 404
-    assert answer.json() == {"level": "error", "message": GONE}
+    assert answer.json() == {"error": "organization_gone", "level": "error", "message": GONE}
 
     # Without the script: the page every admin page of a deleted org is.
     assert_says_organization_gone(signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"}))

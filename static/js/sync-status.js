@@ -10,6 +10,11 @@
   var ACTIVE_PHASES = ["queued", "running"];
   var LOST_CONTACT = "Lost contact with the site; reload the page to see the status.";
   var NOT_SENT = "The refresh could not be sent. Reload the page and try again.";
+  // Why the site refused, as its JSON names it in "error" (manage_views): only an answer naming
+  // one of these is the site's own. A proxy's or gateway's JSON error names none, and its
+  // message ("Bad gateway", an upstream's wording) is not for the admin.
+  var ORGANIZATION_GONE = "organization_gone";
+  var SITE_ERRORS = [ORGANIZATION_GONE];
 
   function isActive(phase) {
     return ACTIVE_PHASES.indexOf(phase) !== -1;
@@ -26,11 +31,12 @@
       }
       return response.json().then(function (answer) {
         if (!response.ok) {
-          // The server's words for why, when it has them (the org was deleted meanwhile).
           var refused = new Error("unexpected answer " + response.status);
-          refused.said = answer.message;
-          // A 404 in JSON is the server saying the org no longer exists (deleted meanwhile).
-          refused.orgGone = response.status === 404;
+          // The site's words for why, when the answer is the site's (the org was deleted).
+          if (answer && SITE_ERRORS.indexOf(answer.error) !== -1) {
+            refused.said = answer.message;
+            refused.orgGone = answer.error === ORGANIZATION_GONE;
+          }
           throw refused;
         }
         return answer;
