@@ -651,14 +651,16 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
     live_server, page, acme, owner
 ):
     """Disconnected in another tab, or by another admin: the box must not go on naming the
-    board, its state and Refresh now beside "Connect a Greenhouse board first"."""
+    board, its state and Refresh now beside "Connect a Greenhouse board first". The focus the
+    button had goes to those words, not to the top of the page."""
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status = page.locator(".sync-status")
     expect(status).to_contain_text("Connected to the board")
 
     connection_disconnect(connection=acme)
-    status.get_by_role("button", name="Refresh now").click()
+    status.get_by_role("button", name="Refresh now").focus()
+    page.keyboard.press("Enter")
 
     expect(page.locator("[data-refresh-feedback]")).to_have_text(
         "Connect a Greenhouse board first."
@@ -667,6 +669,7 @@ def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connect
     expect(status.get_by_text("Connected to the board")).to_be_hidden()
     expect(status.locator("[data-field=state_text]")).to_be_hidden()
     expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(status.get_by_role("status")).to_be_focused()
 
 
 @pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
@@ -674,13 +677,15 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     live_server, page, acme, owner, asked_by
 ):
     """It said "could not be sent. Reload the page", or "Lost contact with the site", and the
-    page reloaded was not found; Refresh now then stayed, to say the same again."""
+    page reloaded was not found; Refresh now then stayed, to say the same again. The focus it
+    had goes to those words, not to the top of the page."""
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     Organization.objects.filter(slug="acme").delete()
 
+    page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()
     if asked_by == "refresh now":
-        page.locator(".sync-status").get_by_role("button", name="Refresh now").click()
+        page.keyboard.press("Enter")
     else:
         page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
 
@@ -690,6 +695,7 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     # Pressed again, it could only say the same: it goes, with the board it was for.
     expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
     expect(page.locator(".sync-status .board-line")).to_be_hidden()
+    expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
 
 
 @pytest.mark.parametrize("status", [404, 502])

@@ -51,12 +51,11 @@
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
     // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
     // board: they are back, with that board's name and token among the fields below.
-    box.querySelectorAll("[data-connected-only]").forEach(function (element) {
-      if (status.connected && element.hidden) {
-        say(box, "", ""); // "Connect a Greenhouse board first." is no longer true
-      }
-      element.hidden = !status.connected;
-    });
+    var connection = box.querySelector("[data-connected-only]");
+    if (status.connected && connection && connection.hidden) {
+      say(box, "", ""); // "Connect a Greenhouse board first." is no longer true
+    }
+    showConnection(box, status.connected);
     // Paused or resumed meanwhile: Refresh now is offered only while syncing is on, the way to
     // resume only while it is paused. Whichever had the focus goes (Refresh now pressed as it
     // was paused elsewhere, say); the focus goes to the other, not to the top of the page.
@@ -102,6 +101,20 @@
     }
   }
 
+  // The board, its state and Refresh now, shown or hidden. Should what goes have the focus
+  // (Refresh now, pressed as the org was disconnected or deleted), it goes to the words that
+  // say why, not to the top of the page.
+  function showConnection(box, connected) {
+    var focused = document.activeElement;
+    var lostFocus = !connected && focused && focused.closest("[data-connected-only]");
+    box.querySelectorAll("[data-connected-only]").forEach(function (element) {
+      element.hidden = !connected;
+    });
+    if (lostFocus) {
+      box.querySelector("[data-sync-progress]").focus();
+    }
+  }
+
   function say(box, level, text) {
     var feedback = box.querySelector("[data-refresh-feedback]");
     if (feedback) {
@@ -113,12 +126,10 @@
   // The site's answer to a request that failed: its words if it has them. An org deleted
   // meanwhile takes its board, its state and Refresh now with it, as a disconnect does.
   function sayRefused(box, error, fallback) {
-    if (error.orgGone) {
-      box.querySelectorAll("[data-connected-only]").forEach(function (element) {
-        element.hidden = true;
-      });
-    }
     say(box, "error", error.said || fallback);
+    if (error.orgGone) {
+      showConnection(box, false);
+    }
   }
 
   function poll(box) {
