@@ -37,6 +37,7 @@ from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
@@ -49,6 +50,7 @@ from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     NOT_DISCONNECTED,
+    NotConnected,
     SyncInProgress,
     connection_api_key_set,
     connection_disconnect,
@@ -1152,7 +1154,19 @@ class GreenhouseConnectionAdmin(
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        return super().change_view(request, object_id, form_url, extra_context)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except NotConnected as exc:  # from save_model, its transaction rolled back
+            # A 404 that names the connection: the site's own 404 page spoke of a job or an org.
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "This Greenhouse connection no longer exists",
+                "message": exc.message,
+            }
+            return TemplateResponse(
+                request, "admin/jobs/greenhouseconnection/disconnected.html", context, status=404
+            )
 
     def save_model(
         self, request: HttpRequest, obj: GreenhouseConnection, form: forms.Form, change: bool
@@ -1162,10 +1176,10 @@ class GreenhouseConnectionAdmin(
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded (form.initial is the row as this request read it).
         # Locked first, for the rest of the page's transaction: a disconnect since this request
-        # read it (the row deleted) is "not found", not a server error (NotConnected) for a change
+        # read it (the row deleted) is "not found" (change_view), not a server error for a change
         # nor "changed successfully" for a page sent as shown.
         if not fields_save_if_row_exists(obj, []):
-            raise Http404("disconnected meanwhile")
+            raise NotConnected(NotConnected.message)
         changed = set(form.changed_data)
         if {"enabled", "sync_interval_minutes"} & changed:
             saved = form.initial

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jobs.admin import MembershipForm
+from jobs.connections import NotConnected
 from jobs.memberships import (
     ADMIN_ADD_ASK_MESSAGE,
     ADMIN_ADD_NEEDED_MESSAGE,
@@ -20,7 +21,7 @@ from jobs.memberships import (
     membership_role_set,
 )
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
-from tests.support.helpers import form_as_sent, staff_client_with
+from tests.support.helpers import form_as_sent, parsed, staff_client_with
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -363,7 +364,8 @@ def test_a_connection_saved_as_it_is_disconnected_is_not_found(
     admin_client, acme, monkeypatch, typed
 ):
     """Disconnected after the request read it: a change was a server error (NotConnected), and
-    a page sent as shown said the connection was "changed successfully"."""
+    a page sent as shown said the connection was "changed successfully". Not found, it is named:
+    the site's 404 page spoke of "The job or organization you were looking for"."""
     url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
     data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
     form_class = admin.site.get_model_admin(GreenhouseConnection).form
@@ -378,3 +380,7 @@ def test_a_connection_saved_as_it_is_disconnected_is_not_found(
     response = admin_client.post(url, {**data, **typed})
 
     assert response.status_code == 404
+    page = parsed(response)
+    assert page.h1.get_text() == "This Greenhouse connection no longer exists"
+    assert NotConnected.message in page.get_text()
+    assert page.select_one("#content a[href='/admin/jobs/greenhouseconnection/']")
