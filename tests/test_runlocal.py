@@ -26,9 +26,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from jobs.management.commands import runlocal
-from jobs.models import Organization
+from jobs.models import GreenhouseConnection, Organization
+from jobs.sync import acquire_sync_lock
 from orgsite.env import env_int
 from tests.support import ports
+from tests.support.helpers import make_connection
 from tests.support.ports import PortTaken, on_a_free_port
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +120,25 @@ def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
     assert f"serving at {served_at}" in output.getvalue()
     assert [env["GREENHOUSE_API_BASE"] for env in environments[1:]] == [served_at] * 3
     assert Organization.objects.filter(slug__in=runlocal.DEMO_BOARDS).count() == 3
+
+
+def test_the_demo_data_says_a_sync_of_another_board_keeps_it_and_goes_on(fake_greenhouse):
+    """An org of the demo connected to another board, whose sync runs (a worker stopped
+    mid-sync holds its lease): runlocal stopped with a traceback (SyncInProgress)."""
+    acquire_sync_lock(make_connection("acme", "tiny-co", name="Acme Robotics"))
+    command = runlocal.Command(stdout=io.StringIO(), stderr=io.StringIO())
+
+    command._create_demo_data()
+
+    said = command.stderr.getvalue()
+    assert said.startswith("A sync of Acme Robotics is running right now, so its board was not")
+    assert said.endswith(". The demo starts with Acme Robotics still on the board tiny-co.\n")
+    assert GreenhouseConnection.objects.get(organization__slug="acme").board_token == "tiny-co"
+    demo = User.objects.get(username="demo")
+    assert (
+        Organization.objects.filter(slug__in=runlocal.DEMO_BOARDS, memberships__user=demo).count()
+        == 3
+    )
 
 
 def test_the_fake_greenhouse_on_port_0_prints_the_line_the_demo_reads():

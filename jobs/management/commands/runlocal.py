@@ -27,7 +27,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs.connections import check_board, connection_save
+from jobs.connections import SyncInProgress, check_board, connection_save
 from jobs.models import Membership, Organization
 from jobs.scheduling import enqueue_due_syncs
 from orgsite.env import env_int
@@ -157,7 +157,18 @@ class Command(BaseCommand):
             organization, _ = Organization.objects.get_or_create(
                 slug=slug, defaults={"name": board.name}
             )
-            connection_save(organization=organization, board=board)
+            try:
+                connection_save(organization=organization, board=board)
+            except SyncInProgress as exc:
+                # Connected to another board since, whose sync runs (or a worker stopped mid-sync
+                # holds its lease): the demo starts all the same, the org on that board.
+                kept = exc.connection.board_token
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"{exc.message} The demo starts with {organization.name} still on the "
+                        f"board {kept}."
+                    )
+                )
             Membership.objects.get_or_create(
                 organization=organization, user=user, defaults={"role": Membership.Role.ADMIN}
             )
