@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
-import pwd
 import shelve
 
 from celery import beat
+
+from orgsite.env import running_account
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,7 @@ class PersistentScheduler(beat.PersistentScheduler):
                 "be able to write that file and its directory (ORGSITE_VAR_DIR, by default).",
                 self.schedule_filename,
                 exc.strerror or exc,
-                _account_name(),
+                running_account(),
             )
             # Not an Exception, which Celery would log again with the whole traceback.
             raise SystemExit(1) from None
-
-
-def _account_name() -> str:
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:  # a uid with no name, as in some containers
-        return f"uid {os.geteuid()}"

@@ -2,10 +2,12 @@
 
 import math
 import os
+import pwd
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import time
+from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +39,30 @@ def value_shown(value: str | int, written: Callable[[object], str] = repr) -> st
 def env_str(name: str, default: str) -> str:
     """The variable's text as set; set but blank reads as unset."""
     return env_given(name) or default
+
+
+def directory_made(path: Path, *, setting: str) -> Path:
+    """`path`, a directory made if missing (with its parents), that `setting` decides. One this
+    process may not make stops it naming the setting, the directory and the account: a traceback
+    from deep in the settings named neither, and every command of an account not given the
+    directory failed so."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{setting}: this process cannot make the directory {path}: {exc.strerror or exc}. "
+            f"The account running it ({running_account()}) must be able to write {setting}: "
+            "make the directory that account's (README, Processes in production)."
+        ) from None
+    return path
+
+
+def running_account() -> str:
+    """The name of the account this process runs as, for messages that ask for its rights."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # a uid with no name, as in some containers
+        return f"uid {os.geteuid()}"
 
 
 def env_given(name: str) -> str | None:

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from orgsite.env import (
+    directory_made,
     env_bool,
     env_database_url,
     env_float,
@@ -35,8 +36,9 @@ from orgsite.env import (
 from orgsite.static_headers import static_security_headers_add
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = directory_made(
+    Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var"))), setting="ORGSITE_VAR_DIR"
+)
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -232,9 +234,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
 # Empty until collectstatic, but there: WhiteNoise warns of a missing one in every web process.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = directory_made(VAR_DIR / "static", setting="ORGSITE_VAR_DIR")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web processes themselves, with
 # gzipped copies made at collectstatic time: no other server is needed for /static/. Names carry
@@ -336,8 +337,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL)
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
-    _queue_dir = VAR_DIR / "celery-queue"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
+    _queue_dir = directory_made(VAR_DIR / "celery-queue", setting="ORGSITE_VAR_DIR")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

@@ -23,6 +23,7 @@ from orgsite.env import (
     env_line,
     env_time_of_day,
     env_url,
+    running_account,
 )
 from tests.support.settings_module import settings_under
 
@@ -222,6 +223,31 @@ def run_settings(
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("made", ["var", "var/static"])
+def test_a_var_dir_the_process_cannot_make_stops_it_naming_the_setting_and_the_account(
+    tmp_path, made
+):
+    """Run as an account that may not write the checkout, every command without ORGSITE_VAR_DIR
+    (or with one whose static/ another account made) died of a PermissionError traceback from
+    deep in the settings, naming neither the setting nor the account. A file in the way fails
+    as an account without the right does, the tests running as root."""
+    (tmp_path / "file").write_text("")
+    var_dir = tmp_path / "file" / "var" if made == "var" else tmp_path
+    if made == "var/static":
+        (tmp_path / "static").write_text("")
+    failed_at = var_dir if made == "var" else tmp_path / "static"
+
+    message = refusal(ORGSITE_VAR_DIR=str(var_dir))
+
+    assert message.startswith(
+        f"ORGSITE_VAR_DIR: this process cannot make the directory {failed_at}: "
+    )
+    assert f"The account running it ({running_account()}) must be able to write" in message
+    started = run_settings(ORGSITE_VAR_DIR=str(var_dir))
+    assert started.returncode != 0
+    assert "ImproperlyConfigured: ORGSITE_VAR_DIR: this process cannot make" in started.stderr
 
 
 @pytest.mark.parametrize("raw", ["3.30", "03:30:00", "24:00", "03:60", "3:30pm", "0330"])
