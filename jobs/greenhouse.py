@@ -374,10 +374,19 @@ def validate_board_token(token: str) -> str:
     return token
 
 
-def api_base_unversioned(base_url: str) -> bool:
-    """Whether the address this site asks Greenhouse at lacks the /v1 of the Job Board API's
-    addresses: asked there, Greenhouse knows no board at all, so every token looks wrong."""
-    return not urlsplit(base_url).path.rstrip("/").endswith(API_VERSION_PATH)
+def api_base_problem(base_url: str) -> str:
+    """What keeps the address this site asks Greenhouse at from being one the Job Board API's
+    addresses go under, in words that follow "it" (the address), or "" if nothing does. Asked
+    there, Greenhouse knows no board at all, so every token looks wrong."""
+    # Any "?" or "#", even with nothing after it: a board's path added after one is no path.
+    if "?" in base_url or "#" in base_url:
+        return (
+            "has a query string or fragment (a “?” or “#”), after which a board's part of the "
+            "address is added instead of to its path"
+        )
+    if not urlsplit(base_url).path.rstrip("/").endswith(API_VERSION_PATH):
+        return "does not end in /v1, as the addresses of Greenhouse's Job Board API do"
+    return ""
 
 
 def _check_the_token(token: str) -> str:
@@ -971,13 +980,14 @@ class JobsResponse:
 
 
 class _Answer(NamedTuple):
-    """A response as read: its status, headers and body, and the address it came from (the one
-    asked, or the last redirect's)."""
+    """A response as read: its status, headers and body, the address it came from (the one
+    asked, or the last redirect's) and whether a redirect led there."""
 
     body: bytearray
     status: int
     headers: requests.structures.CaseInsensitiveDict
     url: str
+    redirected: bool
 
 
 # The time.monotonic() by which the fetch under way in this thread must end. requests and urllib3
@@ -1235,11 +1245,14 @@ class GreenhouseClient:
                 http_status=304,
             )
         # Only the board's own address, however reached (http to https, another host), says
-        # whether Greenhouse knows the board.
-        if status in (404, 410) and not urlsplit(answer.url).path.rstrip("/").endswith(board_path):
+        # whether Greenhouse knows the board. Unredirected, a path not the board's is
+        # GREENHOUSE_API_BASE's doing (its "?" or "#"), which api_base_problem() names.
+        answered_elsewhere = not urlsplit(answer.url).path.rstrip("/").endswith(board_path)
+        if status in (404, 410) and answered_elsewhere and answer.redirected:
             raise self._redirected_to_missing(url, answer)
-        if status in (404, 410) and api_base_unversioned(self.base_url):
-            raise self._missing_outside_the_api(token, url, status, headers)
+        base_problem = api_base_problem(self.base_url)
+        if status in (404, 410) and base_problem:
+            raise self._missing_outside_the_api(token, url, status, headers, base_problem)
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token “{token}”. {_check_the_token(token)}",
@@ -1361,7 +1374,7 @@ class GreenhouseClient:
                         "nothing was changed.",
                         http_status=status,
                     ) from None
-                return _Answer(body, status, response.headers, response.url)
+                return _Answer(body, status, response.headers, response.url, bool(response.history))
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
                 raise timed_out() from None
@@ -1433,23 +1446,26 @@ class GreenhouseClient:
 
     @staticmethod
     def _missing_outside_the_api(
-        token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
+        token: str,
+        url: str,
+        status: int,
+        headers: requests.structures.CaseInsensitiveDict,
+        base_problem: str,
     ) -> MisdirectedRequest:
-        """A board's 404 or 410 at an address without the API's /v1 (api_base_unversioned):
+        """A board's 404 or 410 at an address the API's are not under (api_base_problem):
         Greenhouse knows no board there, so the address, not the token, is the likelier cause,
         and every org's board would be said to be missing until it is set right."""
         _log_answer(
-            "knows no board at an address without /v1",
+            "knows no board at an address not the board API's",
             status,
             url,
             headers,
-            reason="GREENHOUSE_API_BASE does not end in /v1, as the board API's addresses do",
+            reason=f"GREENHOUSE_API_BASE {base_problem}",
         )
         return MisdirectedRequest.for_the_site_to_fix(
             f"Greenhouse found no job board “{token}” (HTTP {_status_text(status)}), most "
-            "likely because of the address this site asked at rather than the token: that "
-            "address does not end in /v1, as those of Greenhouse's Job Board API do. Nothing "
-            "was changed.",
+            "likely because of the address this site asks Greenhouse at rather than the token: "
+            f"it {base_problem}. Nothing was changed.",
             "set GREENHOUSE_API_BASE to the Job Board API's address, "
             "https://boards-api.greenhouse.io/v1",
             http_status=status,

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
-from jobs.greenhouse import api_base_unversioned
+from jobs.greenhouse import api_base_problem
 from jobs.mail import address_sendable
 
 logger = logging.getLogger(__name__)
@@ -149,17 +149,18 @@ def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 
 def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Greenhouse's Job Board API has every address under /v1: asked without it, Greenhouse
-    knows no board, and every org's board would be said to be missing until it is set right."""
-    if not api_base_unversioned(settings.GREENHOUSE_API_BASE):
+    """Greenhouse's Job Board API has every address under /v1, which each board's path is
+    added to: asked without it, or with that path put after a "?" or "#", Greenhouse knows no
+    board, and every org's board would be said to be missing until it is set right."""
+    problem = api_base_problem(settings.GREENHOUSE_API_BASE)
+    if not problem:
         return []
     return [
         CheckWarning(
-            f"GREENHOUSE_API_BASE is {settings.GREENHOUSE_API_BASE!r}, whose path does not end "
-            "in /v1 as the addresses of Greenhouse's Job Board API do.",
+            f"GREENHOUSE_API_BASE is {settings.GREENHOUSE_API_BASE!r}, which {problem}.",
             hint="Set GREENHOUSE_API_BASE=https://boards-api.greenhouse.io/v1 (the default), or "
-            "the address of a proxy to it that ends in /v1. Asked elsewhere, Greenhouse knows "
-            "no board: every board check and every sync fails.",
+            "the address of a proxy to it that ends in /v1, with no “?” or “#”. Asked "
+            "elsewhere, Greenhouse knows no board: every board check and every sync fails.",
             id="orgsite.W008",
         )
     ]

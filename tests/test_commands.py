@@ -494,9 +494,9 @@ def test_connect_greenhouse_at_an_api_base_without_v1_says_to_set_it(fake_greenh
 
     assert str(caught.value) == (
         "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), most likely "
-        "because of the address this site asked at rather than the token: that address does "
-        "not end in /v1, as those of Greenhouse's Job Board API do. Nothing was changed. Set "
-        "GREENHOUSE_API_BASE to the Job Board API's address, "
+        "because of the address this site asks Greenhouse at rather than the token: it does "
+        "not end in /v1, as the addresses of Greenhouse's Job Board API do. Nothing was "
+        "changed. Set GREENHOUSE_API_BASE to the Job Board API's address, "
         "https://boards-api.greenhouse.io/v1, then run this command again."
     )
     assert not Organization.objects.exists()

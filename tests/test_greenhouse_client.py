@@ -139,7 +139,30 @@ def test_a_missing_board_at_an_api_base_without_v1_blames_the_address_not_the_to
         "set GREENHOUSE_API_BASE to the Job Board API's address, "
         "https://boards-api.greenhouse.io/v1"
     )
-    assert "greenhouse knows no board at an address without /v1" in caplog.text
+    assert "greenhouse knows no board at an address not the board API's" in caplog.text
+    assert "reason=GREENHOUSE_API_BASE does not end in /v1" in caplog.text
+
+
+@pytest.mark.parametrize("after_v1", ["?k=1", "?", "#top"])
+def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not_a_redirect(
+    fake_greenhouse, settings, caplog, after_v1
+):
+    # The board's path went into the query string (or the fragment, which is never sent), and
+    # the 404 of /v1 was said to be a redirect's, though nothing redirected.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url + after_v1
+
+    with pytest.raises(MisdirectedRequest) as caught:
+        GreenhouseClient().fetch_board("acme-robotics")
+
+    assert caught.value.http_status == 404 and not caught.value.transient
+    assert "redirect" not in caught.value.message
+    assert caught.value.message.startswith(
+        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), most likely "
+        "because of the address this site asks Greenhouse at rather than the token: it has a "
+        "query string or fragment (a “?” or “#”)"
+    )
+    assert "reason=GREENHOUSE_API_BASE has a query string or fragment" in caplog.text
+    assert fake_greenhouse.requests[-1].path == "/v1"
 
 
 @pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])

@@ -207,7 +207,10 @@ def test_a_board_checked_at_an_api_base_without_v1_blames_the_address_not_the_to
     page = BeautifulSoup(connect(signed_in, "tiny-co").content, "html.parser")
 
     said = " ".join(page.text.split())
-    assert "most likely because of the address this site asked at rather than the token" in said
+    assert (
+        "most likely because of the address this site asks Greenhouse at rather than the token"
+        in said
+    )
     assert "Ask whoever runs this site to set GREENHOUSE_API_BASE" in said
     assert "Check the token" not in said
     assert not GreenhouseConnection.objects.exists() and queued == []

@@ -587,6 +587,10 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io", True),
         ("https://boards-api.greenhouse.io/", True),
         ("https://boards-api.greenhouse.io/v1/boards", True),
+        # A board's path added after a query string or fragment is no path: nothing warned.
+        ("https://boards-api.greenhouse.io/v1?k=1", True),
+        ("https://boards-api.greenhouse.io/v1?", True),
+        ("https://boards-api.greenhouse.io/v1#top", True),
     ],
 )
 def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, warned):
@@ -597,3 +601,18 @@ def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, war
     found = [message.id for message in run_checks()]
 
     assert ("orgsite.W008" in found) is warned
+
+
+@pytest.mark.parametrize(
+    ("api_base", "said"),
+    [
+        ("https://boards-api.greenhouse.io", "which does not end in /v1"),
+        ("https://boards-api.greenhouse.io/v1?k=1", "which has a query string or fragment"),
+    ],
+)
+def test_the_api_base_warning_says_what_is_wrong_with_it(settings, api_base, said):
+    settings.GREENHOUSE_API_BASE = api_base
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert f"GREENHOUSE_API_BASE is {api_base!r}, {said}" in warning.msg
