@@ -45,8 +45,21 @@ from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
 from jobs.text import composed, shows_anything, wait_in_words
+from orgsite.env import passwords_masked
 
 logger = logging.getLogger(__name__)
+
+
+def _log_passwords_masked(record: logging.LogRecord) -> bool:
+    """This module's lines name the addresses asked, which begin with GREENHOUSE_API_BASE, and
+    errors that may quote them: a proxy's password in it is masked in each, whoever wrote it."""
+    # Arguments that do not fit the line: left to logging, which reports it.
+    with suppress(TypeError, ValueError):
+        record.msg, record.args = passwords_masked(record.getMessage()), None
+    return True
+
+
+logger.addFilter(_log_passwords_masked)
 
 # Refusals of a request made without credentials. Greenhouse's board API needs none for any
 # GET (its Job Board API docs, "Authentication"), so they most likely come from a proxy or

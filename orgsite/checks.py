@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from jobs.greenhouse import api_base_problem
 from jobs.mail import address_sendable
+from orgsite.env import passwords_masked
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,8 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         return []
     return [
         CheckWarning(
-            f"GREENHOUSE_API_BASE is {settings.GREENHOUSE_API_BASE!r}, which {problem}.",
+            f"GREENHOUSE_API_BASE is {passwords_masked(repr(settings.GREENHOUSE_API_BASE))}, "
+            f"which {problem}.",
             hint="Set GREENHOUSE_API_BASE=https://boards-api.greenhouse.io/v1 (the default), or "
             "the address of a proxy to it that ends in /v1, with no “?” or “#”. Asked "
             "elsewhere, Greenhouse knows no board: every board check and every sync fails.",

@@ -175,7 +175,8 @@ def env_url(name: str, default: str) -> str:
         usable = False
     if not usable:
         raise ImproperlyConfigured(
-            f"{name} must be an http(s) URL such as {default}, not {value_shown(value)}"
+            f"{name} must be an http(s) URL such as {default}, "
+            f"not {value_shown(passwords_masked(value))}"
         )
     return value
 
@@ -240,6 +241,23 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
             f"{name} has a port that is not a number from 1 to 65535: {example}"
         )
     return parts
+
+
+# A URL's password, as a URL anywhere in a text holds one ("https://user:PASSWORD@host/"): up
+# to the last "@" before the address's path, query or fragment, as urlsplit reads it.
+_URL_PASSWORD_RE = re.compile(
+    r"((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^/?#\s]*@"
+)
+
+
+def passwords_masked(text: str) -> str:
+    """`text` with the password of each URL in it masked ("https://user:***@proxy/v1"), for a
+    message or log line showing a URL whose userinfo may hold one, as GREENHOUSE_API_BASE's of
+    a proxy may."""
+    # Most lines name no such URL: the search is left to those that may (a log line's cost).
+    if "://" not in text or "@" not in text:
+        return text
+    return _URL_PASSWORD_RE.sub(r"\1***@", text)
 
 
 def url_named(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import copy
 import gc
 import gzip
@@ -927,6 +928,34 @@ def test_it_logs_why_greenhouse_could_not_be_reached(settings, caplog):
         GreenhouseClient(base_url=f"http://127.0.0.1:{port}/v1").fetch_jobs("acme")
     assert "Connection refused" in caplog.text
     assert f"127.0.0.1:{port}/v1/boards/acme/jobs" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"fault": "status", "status": 405},  # a line of the answer, by _log_answer
+        {"fault": "oversized", "size": 2_000},
+        {"fault": "redirect", "location": "/login"},  # the redirect's line names both addresses
+        None,  # a connection refused
+    ],
+    ids=["unexpected status", "over the size cap", "redirect to a missing page", "refused"],
+)
+def test_the_log_masks_a_password_in_the_api_base(fake_greenhouse, settings, caplog, fault):
+    # A proxy's password in GREENHOUSE_API_BASE was written into every line naming the address.
+    settings.GREENHOUSE_RETRIES = 0
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000
+    base = fake_greenhouse.base_url.replace("://", "://sync:s3cret@")
+    with contextlib.ExitStack() as stack:
+        if fault is None:
+            port = stack.enter_context(refusing_port())
+            base = f"http://sync:s3cret@127.0.0.1:{port}/v1"
+        else:
+            fake_greenhouse.fail_next("acme-robotics", **fault)
+        with pytest.raises(GreenhouseError):
+            GreenhouseClient(base_url=base).fetch_jobs("acme-robotics")
+
+    assert "s3cret" not in caplog.text
+    assert "url=http://sync:***@127.0.0.1:" in caplog.text
 
 
 ASK_WHO_RUNS_THE_SITE = (

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
-from orgsite.checks import local_defaults_check
+from orgsite.checks import local_defaults_check, startup_checks_run
 from tests.support.settings_module import settings_under
 
 pytestmark = pytest.mark.django_db
@@ -601,6 +601,17 @@ def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, war
     found = [message.id for message in run_checks()]
 
     assert ("orgsite.W008" in found) is warned
+
+
+def test_the_api_base_warning_masks_a_password_in_it(settings, caplog):
+    # Each process logged the proxy's password as it started, with the whole address.
+    settings.GREENHOUSE_API_BASE = "https://sync:s3cret@egress.example.com/greenhouse"
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    assert "GREENHOUSE_API_BASE is 'https://sync:***@egress.example.com/greenhouse'" in warning.msg
+    assert "sync:***@egress" in caplog.text and "s3cret" not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,14 @@ def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
         env_url("SOME_API", "https://example.org/v1")
 
 
+def test_a_url_refused_is_named_with_its_password_masked(monkeypatch):
+    # The error, written into the log as each process failed to start, held the password.
+    monkeypatch.setenv("SOME_API", "ftp://sync:s3cret@proxy.example/v1")
+    with pytest.raises(ImproperlyConfigured) as caught:
+        env_url("SOME_API", "https://example.org/v1")
+    assert str(caught.value).endswith("not 'ftp://sync:***@proxy.example/v1'")
+
+
 def test_an_http_url_is_taken_as_given(monkeypatch):
     monkeypatch.setenv("SOME_API", " http://127.0.0.1:8001/v1 ")
     assert env_url("SOME_API", "https://example.org/v1") == "http://127.0.0.1:8001/v1"
