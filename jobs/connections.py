@@ -14,15 +14,12 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
-    REFUSED_ON_THE_WAY,
-    AccessRefused,
     Board,
     BoardNotFound,
     GreenhouseClient,
     GreenhouseError,
     GreenhouseTimeout,
     LedAstray,
-    MalformedPayload,
     RateLimited,
     Unavailable,
     WebPageAnswer,
@@ -106,7 +103,8 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
         "Greenhouse, or something between this site and Greenhouse, answered with a web page "
         "instead of the board, so the token",
     ),
-    (MalformedPayload, "Greenhouse answered in a way this site does not understand, so the token"),
+    # Any other passing one (MalformedPayload, a 304 or a 2xx other than 200) too.
+    (GreenhouseError, "Greenhouse answered in a way this site does not understand, so the token"),
 )
 
 
@@ -118,13 +116,8 @@ def check_failure_message(error: GreenhouseError) -> str:
             "saved; if this goes on, ask whoever runs this site to check the address it uses "
             "for Greenhouse and any proxy on the way."
         )
-    if isinstance(error, AccessRefused):
-        # As the check's other failures say it: the token went unchecked, nothing was saved
-        # (the client's "nothing was changed" is a sync's words).
-        return (
-            f"{error.refused}, so the token could not be checked. Nothing was saved. "
-            f"{REFUSED_ON_THE_WAY} Ask whoever runs this site to {error.site_fix}."
-        )
+    if error.site_fix:
+        return f"{site_fault_unchecked(error)} Ask whoever runs this site to {error.site_fix}."
     if error.transient:
         for error_class, reason in CHECK_FAILURE_MESSAGES:
             if isinstance(error, error_class):
@@ -133,9 +126,19 @@ def check_failure_message(error: GreenhouseError) -> str:
                     f"{reason} could not be checked. Nothing was saved; try again in "
                     f"{wait_in_words(error.retry_after)}."
                 )
-    # A permanent error, such as a board past GREENHOUSE_MAX_RESPONSE_BYTES (MalformedPayload
-    # too): trying again cannot help, and the client's message says who can fix what.
+    # A permanent error Greenhouse gave (InvalidBoardToken, BoardNotFound): trying again cannot
+    # help, and the client's message says what to check.
     return error.message
+
+
+def site_fault_unchecked(error: GreenhouseError) -> str:
+    """What a board check says of a failure whoever runs the site is to see to (an error with a
+    site_fix: a refusal on the way, another 4xx, a board past the size cap, an address outside
+    the API), before it says who is to do what: what failed and why, as the client says them,
+    but that the token went unchecked and nothing was saved, where the client's "nothing was
+    changed" is a sync's words. The settings page and connect_greenhouse both say it."""
+    said = f"{error.failed}, so the token could not be checked. Nothing was saved."
+    return f"{said} {error.why}" if error.why else said
 
 
 @sensitive_variables("api_key")

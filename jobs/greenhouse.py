@@ -174,17 +174,21 @@ class GreenhouseError(Exception):
         self.message = message
         self.http_status = http_status
         self.retry_after = retry_after
-        # What happened, and, of one only whoever runs the site can mend, what they are to do
-        # (for_the_site_to_fix writes the message from both).
-        self.cause = message
+        # Of one only whoever runs the site can mend: what failed, why that is most likely
+        # the site's to mend, and what they are to do (for_the_site_to_fix).
+        self.failed = ""
+        self.why = ""
         self.site_fix = ""
 
     @classmethod
-    def for_the_site_to_fix(cls, cause: str, fix: str, **kwargs: Any) -> Self:
-        """An error whose message, written for an org's admins, asks whoever runs the site to
-        `fix` ("raise that limit"); connect_greenhouse, which they run, tells them to instead."""
-        error = cls(f"{cause} Ask whoever runs this site to {fix}.", **kwargs)
-        error.cause, error.site_fix = cause, fix
+    def for_the_site_to_fix(cls, failed: str, fix: str, *, why: str = "", **kwargs: Any) -> Self:
+        """An error whose message, written for an org's admins, says what `failed`, that nothing
+        was changed and `why`, and asks whoever runs the site to `fix` it ("raise that limit").
+        The board check, which changes nothing but leaves the token unchecked, says it from the
+        same parts (jobs.connections.site_fault_unchecked)."""
+        said = [f"{failed}; nothing was changed.", why, f"Ask whoever runs this site to {fix}."]
+        error = cls(" ".join(part for part in said if part), **kwargs)
+        error.failed, error.why, error.site_fix = failed, why, fix
         return error
 
 
@@ -241,9 +245,6 @@ class AccessRefused(GreenhouseError):
     firewall's rule stays until someone changes it, and the schedule asks again anyway."""
 
     transient = False
-    # What was refused, as the message begins: "The request for the job board “acme” was
-    # refused (HTTP 403 Forbidden)". The board check says what follows from it its own way.
-    refused = ""
 
 
 class MisdirectedRequest(GreenhouseError):
@@ -890,8 +891,7 @@ def jobs_of_payload(payload: Any, *, content_dropped: bool = False) -> list[Any]
             # Greenhouse answered what it was asked: only the address, or a proxy, can change.
             raise MalformedPayload.for_the_site_to_fix(
                 "Greenhouse sent the jobs without their descriptions, as it does when not asked "
-                "for them: a redirect on the way dropped the request's ?content=true; nothing "
-                "was changed.",
+                "for them: a redirect on the way dropped the request's ?content=true",
                 CHECK_THE_ADDRESS,
                 http_status=200,
             )
@@ -1476,11 +1476,11 @@ class GreenhouseClient:
             reason=f"GREENHOUSE_API_BASE {base_problem}",
         )
         return MisdirectedRequest.for_the_site_to_fix(
-            f"Greenhouse found no job board “{token}” (HTTP {_status_text(status)}), most "
-            "likely because of the address this site asks Greenhouse at rather than the token: "
-            f"it {base_problem}. Nothing was changed.",
+            f"Greenhouse found no job board “{token}” (HTTP {_status_text(status)})",
             "set GREENHOUSE_API_BASE to the Job Board API's address, "
             "https://boards-api.greenhouse.io/v1",
+            why="The address this site asks Greenhouse at, rather than the token, is most likely "
+            f"the cause: it {base_problem}.",
             http_status=status,
         )
 
@@ -1500,16 +1500,12 @@ class GreenhouseClient:
             reason="the board API needs no credentials, so a proxy or firewall on the way most "
             "likely refused it",
         )
-        refused = (
-            f"The request for the job board “{token}” was refused (HTTP {_status_text(status)})"
-        )
-        error = AccessRefused.for_the_site_to_fix(
-            f"{refused}; nothing was changed. {REFUSED_ON_THE_WAY}",
+        return AccessRefused.for_the_site_to_fix(
+            f"The request for the job board “{token}” was refused (HTTP {_status_text(status)})",
             f"check that this site's server may reach {host}",
+            why=REFUSED_ON_THE_WAY,
             http_status=status,
         )
-        error.refused = refused
-        return error
 
     @staticmethod
     def _unexpected_client_error(
@@ -1528,10 +1524,10 @@ class GreenhouseClient:
         )
         return MisdirectedRequest.for_the_site_to_fix(
             f"Greenhouse's address answered the request for the job board “{token}” with HTTP "
-            f"{_status_text(status)}; nothing was changed. This site builds that request the "
-            "same way for every board, so the cause is most likely on its side, not the "
-            "board's.",
+            f"{_status_text(status)}",
             CHECK_THE_ADDRESS,
+            why="This site builds that request the same way for every board, so the cause is "
+            "most likely on its side, not the board's.",
             http_status=status,
         )
 
@@ -1562,8 +1558,7 @@ class GreenhouseClient:
             bytes_read,
         )
         return ResponseTooLarge.for_the_site_to_fix(
-            f"Greenhouse's response is larger than this site accepts ({limit:,} bytes); nothing "
-            "was changed.",
+            f"Greenhouse's response is larger than this site accepts ({limit:,} bytes)",
             "raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)",
             http_status=status,
         )

@@ -455,26 +455,33 @@ def test_connect_greenhouse_led_astray_says_what_to_check(fake_greenhouse, setti
 @pytest.mark.parametrize(
     ("fault", "said"),
     [
+        ({"fault": "status", "status": 401}, "The request for the job board “acme-robotics” was "
+         "refused (HTTP 401 Unauthorized), so the token could not be checked. Nothing was saved. "
+         "Greenhouse's job boards need no login or API key, so the refusal most likely came from "
+         "a proxy or firewall between this site and Greenhouse. Check that this site's server "
+         "may reach 127.0.0.1"),
         ({"fault": "status", "status": 403}, "The request for the job board “acme-robotics” was "
-         "refused (HTTP 403 Forbidden); nothing was changed. Greenhouse's job boards need no "
-         "login or API key, so the refusal most likely came from a proxy or firewall between "
-         "this site and Greenhouse. Check that this site's server may reach 127.0.0.1"),
+         "refused (HTTP 403 Forbidden), so the token could not be checked. Nothing was saved. "
+         "Greenhouse's job boards need no login or API key, so the refusal most likely came from "
+         "a proxy or firewall between this site and Greenhouse. Check that this site's server "
+         "may reach 127.0.0.1"),
         ({"fault": "status", "status": 405}, "Greenhouse's address answered the request for the "
-         "job board “acme-robotics” with HTTP 405 Method Not Allowed; nothing was changed. This "
-         "site builds that request the same way for every board, so the cause is most likely on "
-         "its side, not the board's. Check the address this site uses for Greenhouse "
-         "(GREENHOUSE_API_BASE) and any proxy on the way"),
+         "job board “acme-robotics” with HTTP 405 Method Not Allowed, so the token could not be "
+         "checked. Nothing was saved. This site builds that request the same way for every "
+         "board, so the cause is most likely on its side, not the board's. Check the address "
+         "this site uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way"),
         ({"fault": "oversized", "size": 2_000}, "Greenhouse's response is larger than this site "
-         "accepts (1,000 bytes); nothing was changed. Raise that limit "
-         "(GREENHOUSE_MAX_RESPONSE_BYTES)"),
+         "accepts (1,000 bytes), so the token could not be checked. Nothing was saved. Raise "
+         "that limit (GREENHOUSE_MAX_RESPONSE_BYTES)"),
     ],
-    ids=["refused", "another 4xx", "over the size cap"],
+    ids=["unauthorized", "refused", "another 4xx", "over the size cap"],
 )  # fmt: skip
 def test_connect_greenhouse_tells_whoever_runs_it_what_to_change_of_the_site(
     fake_greenhouse, settings, fault, said
 ):
     # Told to "ask whoever runs this site", the settings page's words for an org's admins,
-    # whoever ran the command was told to ask themselves.
+    # whoever ran the command was told to ask themselves. Then told "nothing was changed", a
+    # sync's words, not that the token went unchecked, as the settings page says.
     settings.GREENHOUSE_MAX_RESPONSE_BYTES = 1_000
     fake_greenhouse.fail_next("acme-robotics", **fault)
 
@@ -493,10 +500,10 @@ def test_connect_greenhouse_at_an_api_base_without_v1_says_to_set_it(fake_greenh
         call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert str(caught.value) == (
-        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), most likely "
-        "because of the address this site asks Greenhouse at rather than the token: it does "
-        "not end in /v1, as the addresses of Greenhouse's Job Board API do. Nothing was "
-        "changed. Set GREENHOUSE_API_BASE to the Job Board API's address, "
+        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), so the token could "
+        "not be checked. Nothing was saved. The address this site asks Greenhouse at, rather "
+        "than the token, is most likely the cause: it does not end in /v1, as the addresses of "
+        "Greenhouse's Job Board API do. Set GREENHOUSE_API_BASE to the Job Board API's address, "
         "https://boards-api.greenhouse.io/v1, then run this command again."
     )
     assert not Organization.objects.exists()

@@ -158,9 +158,9 @@ def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not
     assert caught.value.http_status == 404 and not caught.value.transient
     assert "redirect" not in caught.value.message
     assert caught.value.message.startswith(
-        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found), most likely "
-        "because of the address this site asks Greenhouse at rather than the token: it has a "
-        "query string or fragment (a “?” or “#”)"
+        "Greenhouse found no job board “acme-robotics” (HTTP 404 Not Found); nothing was "
+        "changed. The address this site asks Greenhouse at, rather than the token, is most "
+        "likely the cause: it has a query string or fragment (a “?” or “#”)"
     )
     assert "reason=GREENHOUSE_API_BASE has a query string or fragment" in caplog.text
     assert fake_greenhouse.requests[-1].path == "/v1"

@@ -180,6 +180,45 @@ def test_a_check_refused_on_the_way_says_the_token_could_not_be_checked_as_other
     assert not GreenhouseConnection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [(400, "400 Bad Request"), (405, "405 Method Not Allowed"), (418, "418 I'm a Teapot")],
+)
+def test_a_check_answered_with_another_client_error_says_the_token_could_not_be_checked(
+    signed_in, fake_greenhouse, queued, status, shown
+):
+    """It said "nothing was changed", a sync's words, where a refusal (401, 403) said the token
+    went unchecked."""
+    fake_greenhouse.fail_next("tiny-co", "status", status=status)
+
+    page = BeautifulSoup(connect(signed_in, "tiny-co").content, "html.parser")
+
+    [said] = page.select(".error-summary li")
+    assert " ".join(said.get_text().split()) == (
+        f"Greenhouse's address answered the request for the job board “tiny-co” with HTTP "
+        f"{shown}, so the token could not be checked. Nothing was saved. This site builds that "
+        "request the same way for every board, so the cause is most likely on its side, not the "
+        "board's. Ask whoever runs this site to check the address this site uses for Greenhouse "
+        "(GREENHOUSE_API_BASE) and any proxy on the way."
+    )
+    assert not GreenhouseConnection.objects.exists() and queued == []
+
+
+def test_a_check_answered_with_an_unexpected_success_says_the_token_could_not_be_checked(
+    signed_in, fake_greenhouse, queued
+):
+    # "Greenhouse answered with HTTP 204; nothing was changed.": a sync's words.
+    fake_greenhouse.fail_next("tiny-co", "body", status=204, body=b"")
+
+    page = connect(signed_in, "tiny-co").content.decode()
+
+    assert (
+        "Greenhouse answered in a way this site does not understand, so the token could not be "
+        "checked. Nothing was saved; try again in a minute."
+    ) in page
+    assert not GreenhouseConnection.objects.exists() and queued == []
+
+
 CASE_HINT = (
     "Tokens are usually all lower case, as they appear in the board's web "
     "address (boards.greenhouse.io/acme)."
@@ -208,10 +247,12 @@ def test_a_board_checked_at_an_api_base_without_v1_blames_the_address_not_the_to
 
     said = " ".join(page.text.split())
     assert (
-        "most likely because of the address this site asks Greenhouse at rather than the token"
-        in said
-    )
+        "Greenhouse found no job board “tiny-co” (HTTP 404 Not Found), so the token could not be "
+        "checked. Nothing was saved. The address this site asks Greenhouse at, rather than the "
+        "token, is most likely the cause: it does not end in /v1"
+    ) in said
     assert "Ask whoever runs this site to set GREENHOUSE_API_BASE" in said
+    assert "nothing was changed" not in said.lower()
     assert "Check the token" not in said
     assert not GreenhouseConnection.objects.exists() and queued == []
 
@@ -253,8 +294,12 @@ def test_a_board_over_the_size_cap_says_who_can_raise_it_not_to_try_again(
 
     page = connect(signed_in, "tiny-co").content.decode()
 
-    assert "response is larger than this site accepts (100,000 bytes); nothing was changed" in page
-    assert "Ask whoever runs this site to raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)" in page
+    assert (
+        "response is larger than this site accepts (100,000 bytes), so the token could not be "
+        "checked. Nothing was saved. Ask whoever runs this site to raise that limit "
+        "(GREENHOUSE_MAX_RESPONSE_BYTES)."
+    ) in page
+    assert "nothing was changed" not in page
     assert "try again" not in page
     assert not GreenhouseConnection.objects.exists() and queued == []
 

@@ -18,6 +18,7 @@ from jobs.connections import (
     check_failure_message,
     connection_is_paused,
     connection_save,
+    site_fault_unchecked,
 )
 from jobs.forms import (
     SLUG_RULE,
@@ -192,7 +193,8 @@ def _check_failure_message(error: GreenhouseError) -> str:
             "this server's network and any proxy on the way, then run this command again."
         )
     if error.site_fix:
-        return f"{error.cause} {capfirst(error.site_fix)}, then run this command again."
+        fix = capfirst(error.site_fix)
+        return f"{site_fault_unchecked(error)} {fix}, then run this command again."
     return check_failure_message(error)
 
 
