@@ -20,9 +20,9 @@ from jobs.greenhouse import (
     GreenhouseError,
     GreenhouseTimeout,
     LedAstray,
+    NotJsonAnswer,
     RateLimited,
     Unavailable,
-    WebPageAnswer,
     board_token_of,
     is_eu_board_address,
     validate_board_token,
@@ -98,11 +98,6 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
     (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
     (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
     (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
-    (
-        WebPageAnswer,
-        "Greenhouse, or something between this site and Greenhouse, answered with a web page "
-        "instead of the board, so the token",
-    ),
     # Any other passing one (MalformedPayload, a 304 or a 2xx other than 200) too.
     (GreenhouseError, "Greenhouse answered in a way this site does not understand, so the token"),
 )
@@ -119,16 +114,25 @@ def check_failure_message(error: GreenhouseError) -> str:
     if error.site_fix:
         return f"{site_fault_unchecked(error)} Ask whoever runs this site to {error.site_fix}."
     if error.transient:
-        for error_class, reason in CHECK_FAILURE_MESSAGES:
-            if isinstance(error, error_class):
-                # Not sooner than Greenhouse's Retry-After asks: a 429's, or a 503's.
-                return (
-                    f"{reason} could not be checked. Nothing was saved; try again in "
-                    f"{wait_in_words(error.retry_after)}."
-                )
+        # Not sooner than Greenhouse's Retry-After asks: a 429's, or a 503's.
+        return (
+            f"{_passing_failure_reason(error)} could not be checked. Nothing was saved; try "
+            f"again in {wait_in_words(error.retry_after)}."
+        )
     # A permanent error Greenhouse gave (InvalidBoardToken, BoardNotFound): trying again cannot
     # help, and the client's message says what to check.
     return error.message
+
+
+def _passing_failure_reason(error: GreenhouseError) -> str:
+    """How a board check's message begins for a passing failure: CHECK_FAILURE_MESSAGES's
+    reason, or what came instead of the board's JSON."""
+    if isinstance(error, NotJsonAnswer):
+        return (
+            "Greenhouse, or something between this site and Greenhouse, answered with "
+            f"{error.answered} instead of the board, so the token"
+        )
+    return next(reason for kind, reason in CHECK_FAILURE_MESSAGES if isinstance(error, kind))
 
 
 def site_fault_unchecked(error: GreenhouseError) -> str:

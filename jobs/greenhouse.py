@@ -126,8 +126,11 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
 # The head of a redirect's path a message shows: enough to tell one address from another.
 MAX_PATH_SHOWN = 200
-# How much of a response that is not JSON is looked at for the tag a web page opens with.
-WEB_PAGE_HEAD_CHARS = 1000
+# How much of a response that is not JSON is looked at for what it opens with.
+NOT_JSON_HEAD_CHARS = 1000
+# Media types of XML documents (RFC 7303), besides any "+xml" one but XHTML's, a web page's.
+XML_MEDIA_TYPES = ("application/xml", "text/xml")
+HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
 # An ETag as RFC 9110 writes one (`W/"..."` when weak), in printable ASCII, so that it goes
 # back in If-None-Match as it came; and as long as the connection's column keeps (jobs.models).
 ETAG_RE = re.compile(r'(?:W/)?"[\x21\x23-\x7e]*"')
@@ -258,9 +261,24 @@ class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
 
 
-class WebPageAnswer(MalformedPayload):
-    """A 200 that is a web page, not JSON: a captive portal's, a proxy's or a maintenance page,
-    of Greenhouse or of something on the way."""
+class NotJsonAnswer(MalformedPayload):
+    """A 200 that is plainly no JSON (what it is, `answered`): a web page (a captive portal's,
+    a proxy's or a maintenance page), an XML document (a proxy's or a storage service's error)
+    or nothing at all, of Greenhouse or of something on the way."""
+
+    answered = ""
+
+    @classmethod
+    def of(cls, answered: str) -> NotJsonAnswer:
+        error = cls(
+            "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
+            f"answered with {answered}, not the board's JSON; nothing was changed. If this goes "
+            "on, ask whoever runs this site to check that its server reaches Greenhouse "
+            f"directly; {WILL_TRY_AGAIN}",
+            http_status=200,
+        )
+        error.answered = answered
+        return error
 
 
 class ResponseTooLarge(MalformedPayload):
@@ -925,7 +943,7 @@ def _int_of_json(digits: str) -> int | None:
 
 def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
     """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes.
-    `content_type`, the response's Content-Type, tells a web page from a board cut off."""
+    `content_type`, the response's Content-Type, tells a web page or XML from a board cut off."""
     size = len(body)
     text = ""
     try:
@@ -941,23 +959,19 @@ def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
             return json.loads(text, parse_int=_int_of_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested too deep
         # The parser's words, the size and the Content-Type tell a cut-off board from an HTML
-        # or empty page, which the message people read does not.
+        # page, an XML one or an empty answer, which the message people read does not.
         logger.warning(
             "greenhouse response is not valid JSON bytes=%d content_type=%r error=%s",
             size,
             content_type[:100],
             exc,
         )
-        if _is_web_page(content_type, text[:WEB_PAGE_HEAD_CHARS] or body[:WEB_PAGE_HEAD_CHARS]):
-            # A captive portal, a proxy's error page or a maintenance page, sent as a 200:
-            # "cut off" sent people looking at the board, which is not what came.
-            raise WebPageAnswer(
-                "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
-                "answered with a web page, not the board's JSON; nothing was changed. If this "
-                "goes on, ask whoever runs this site to check that its server reaches "
-                f"Greenhouse directly; {WILL_TRY_AGAIN}",
-                http_status=200,
-            ) from None
+        # The text, or the bytes as they came if they are not UTF-8.
+        answered = _what_not_json_is(content_type, text or body)
+        if answered:
+            # A captive portal's, a proxy's or a maintenance page, an XML error or nothing, sent
+            # as a 200: "cut off" sent people looking at the board, which is not what came.
+            raise NotJsonAnswer.of(answered) from None
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
             "nothing was changed.",
@@ -965,11 +979,23 @@ def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
         ) from None
 
 
-def _is_web_page(content_type: str, head: str | bytearray) -> bool:
-    """Whether a response that is not JSON is a web page: said so, or opening with a tag."""
+def _what_not_json_is(content_type: str, received: str | bytearray) -> str:
+    """What a response that is not JSON plainly is instead, in words that follow "answered
+    with": nothing (empty, or blank), a web page or an XML document, as its Content-Type says
+    or, said to be something else, as it opens: with "<?xml" (and no <html> after it) or
+    another tag. "" if it may be JSON cut off or garbled."""
+    if not received or received.isspace():
+        return "nothing (an empty response)"
     media_type = content_type.partition(";")[0].strip().lower()
-    opens_with_tag = head.lstrip().startswith("<" if isinstance(head, str) else b"<")
-    return media_type in ("text/html", "application/xhtml+xml") or opens_with_tag
+    if media_type in HTML_MEDIA_TYPES:
+        return "a web page"
+    if media_type in XML_MEDIA_TYPES or media_type.endswith("+xml"):
+        return "an XML document"
+    head = received[:NOT_JSON_HEAD_CHARS]
+    head = (head if isinstance(head, str) else head.decode("latin-1")).lstrip().lower()
+    if head.startswith("<?xml") and "<html" not in head:
+        return "an XML document"
+    return "a web page" if head.startswith("<") else ""
 
 
 @dataclass

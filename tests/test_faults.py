@@ -349,7 +349,14 @@ FAULTS = [
     Fault("html", fail_next("html"), FAILING, "with a web page", requests=1, http_status=200),
     Fault("malformed json", fail_next("malformed"), FAILING, NOT_JSON, requests=1, http_status=200),
     Fault("truncated json", fail_next("truncated"), FAILING, NOT_JSON, requests=1, http_status=200),
-    Fault("empty body", fail_next("empty"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault(
+        "empty body",
+        fail_next("empty"),
+        FAILING,
+        "with nothing (an empty response)",
+        requests=1,
+        http_status=200,
+    ),
     Fault("not utf-8", fail_next("not_utf8"), FAILING, NOT_JSON, requests=1, http_status=200),
     Fault(
         "jobs missing",

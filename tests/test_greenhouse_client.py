@@ -31,9 +31,9 @@ from jobs.greenhouse import (
     LedAstray,
     MalformedPayload,
     MisdirectedRequest,
+    NotJsonAnswer,
     RateLimited,
     Unavailable,
-    WebPageAnswer,
     make_session,
     parse_job,
     validate_board_token,
@@ -848,7 +848,7 @@ def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
         )
 
     for fetch in (client.fetch_jobs, client.fetch_board):
-        with pytest.raises(WebPageAnswer, match="answered with a web page, not the board's JSON"):
+        with pytest.raises(NotJsonAnswer, match="answered with a web page, not the board's JSON"):
             fetch("acme-robotics")
 
     [jobs_record, board_record] = [r for r in caplog.records if "not valid JSON" in r.message]
@@ -857,11 +857,51 @@ def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
     assert f"content_type='{content_type}'" in board_record.message
 
 
+S3_ERROR = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied</Message></Error>"
+)
+XHTML_PAGE = b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "answered"),
+    [
+        # Empty, or blank, whatever it is said to be: it is no page.
+        (b"", "text/html; charset=utf-8", "nothing (an empty response)"),
+        (b" \r\n", "text/html", "nothing (an empty response)"),
+        (b"", "application/json", "nothing (an empty response)"),
+        # A proxy's or a storage service's XML error, said to be XML or opening as XML.
+        (S3_ERROR, "application/xml", "an XML document"),
+        (S3_ERROR, "text/xml; charset=utf-8", "an XML document"),
+        (b"<error>denied</error>", "application/problem+xml", "an XML document"),
+        (S3_ERROR, "text/plain", "an XML document"),
+        # XHTML opens as XML does, and is a web page.
+        (XHTML_PAGE, "text/plain", "a web page"),
+        (XHTML_PAGE, "application/xhtml+xml", "a web page"),
+    ],
+)
+def test_a_200_that_is_empty_or_xml_is_said_to_be_that_not_a_web_page(
+    client, fake_greenhouse, body, content_type, answered
+):
+    # Each was "a web page", and whoever runs the site looked for a portal's or proxy's page.
+    headers = {"Content-Type": content_type}
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=200, body=body, headers=headers, times=2
+    )
+
+    for fetch in (client.fetch_jobs, client.fetch_board):
+        with pytest.raises(NotJsonAnswer) as caught:
+            fetch("acme-robotics")
+        assert caught.value.answered == answered
+        assert f"answered with {answered}, not the board's JSON;" in caught.value.message
+
+
 def test_json_cut_off_is_still_said_to_be_maybe_cut_off(client, fake_greenhouse, caplog):
     fake_greenhouse.fail_next("acme-robotics", "truncated")
     with pytest.raises(MalformedPayload, match="may have been cut off") as raised:
         client.fetch_jobs("acme-robotics")
-    assert not isinstance(raised.value, WebPageAnswer)
+    assert not isinstance(raised.value, NotJsonAnswer)
     assert "content_type='application/json" in caplog.text
 
 

@@ -140,6 +140,27 @@ def test_connecting_with_a_key_stores_it_encrypted_and_never_shows_it(signed_in,
         ("tiny-co", {"fault": "status", "status": 503}, "could not be reached or is having"),
         ("tiny-co", {"fault": "malformed"}, "does not understand"),
         ("tiny-co", {"fault": "html"}, "answered with a web page instead of the board"),
+        # It was "a web page" too.
+        (
+            "tiny-co",
+            {
+                "fault": "status",
+                "status": 200,
+                "body": b"",
+                "headers": {"Content-Type": "text/html"},
+            },
+            "answered with nothing (an empty response) instead of the board",
+        ),
+        (
+            "tiny-co",
+            {
+                "fault": "status",
+                "status": 200,
+                "body": b"<?xml version='1.0'?><Error/>",
+                "headers": {"Content-Type": "application/xml"},
+            },
+            "answered with an XML document instead of the board",
+        ),
         # Not an outage a minute mends: who can see to the address is named.
         ("tiny-co", {"fault": "redirect", "location": "http://[::1"}, "ask whoever runs this site"),
     ],
