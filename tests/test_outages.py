@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -983,6 +983,94 @@ def test_a_lost_sync_whose_retry_is_not_queued_as_the_database_is_still_lost_say
     assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is not None
     [line] = sync_retry_not_queued_lines(caplog)
     assert f"the database still lost ({DATABASE_DOWN!r}): a lease the sync holds runs out" in line
+
+
+LOST_AFTER_TRYING_THE_LEASE = pytest.mark.parametrize(
+    "lose_the_database",
+    [
+        lose_the_answer_of_taking_the_lease,
+        lose_the_answer_of_recording_the_run,
+        lose_the_database_until_the_sync_has_failed,
+    ],
+    ids=["taking the lease", "recording the run", "recording the failure"],
+)
+
+
+@LOST_AFTER_TRYING_THE_LEASE
+def test_a_sync_that_lost_the_database_and_stopped_before_queuing_its_retry_leaves_its_org_free(
+    acme, fake_greenhouse, monkeypatch, caplog, lose_the_database
+):
+    """The soft time limit came as the retry was marked, before Celery's retry() was called:
+    it comes out of the task as itself, not as Reject, and leaves no retry behind."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    lose_the_database(monkeypatch)
+
+    def stopped_as_the_retry_is_marked(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks, "retry_schedule", stopped_as_the_retry_is_marked)
+    published = []
+    monkeypatch.setattr(Signature, "apply_async", lambda *args, **kwargs: published.append(1))
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        run_as_a_worker_does(tasks.sync_org, acme.pk, SyncRun.Trigger.MANUAL)
+
+    assert published == []
+    acme.refresh_from_db()
+    assert (acme.lock_expires_at, acme.retry_at) == (None, None)
+    assert enqueue_due_syncs() == [acme.pk]
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert f"retry_error={SoftTimeLimitExceeded()!r} " in line
+
+
+@LOST_AFTER_TRYING_THE_LEASE
+def test_a_retry_queued_as_its_task_stopped_keeps_the_lease_it_took_over(
+    acme, fake_greenhouse, monkeypatch, lose_the_database
+):
+    """The soft time limit came once the retry was published: the task takes its retry for
+    lost, and the retry, its countdown passed, took the lease over before the task saw to
+    what it left. The lease and the org's next time are the retry's: freed, or the org made
+    due, a second sync would run beside it."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    lose_the_database(monkeypatch)
+    taken_over: dict[str, object] = {}
+
+    def published_then_stopped(signature, *args, **kwargs):
+        lost_start = datetime.fromisoformat(signature.kwargs["lease_taken_at"])
+        connection = GreenhouseConnection.objects.get(pk=acme.pk)
+        assert jobs_sync.acquire_sync_lock(connection, taking_over=lost_start) is not None
+        taken_over.update(GreenhouseConnection.objects.values(*RETRY_HELD_FIELDS).get())
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(Signature, "apply_async", published_then_stopped)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        run_as_a_worker_does(tasks.sync_org, acme.pk, SyncRun.Trigger.MANUAL)
+
+    assert GreenhouseConnection.objects.values(*RETRY_HELD_FIELDS).get() == taken_over
+    assert enqueue_due_syncs() == []
+
+
+RETRY_HELD_FIELDS = ("lock_expires_at", "last_attempt_at", "next_sync_at", "retry_at", "queued_at")
+
+
+def test_a_queued_sync_whose_retry_is_not_queued_keeps_the_mark_of_a_sync_queued_since(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Its mark went stale as it waited in the queue, and the dispatcher queued the org again:
+    the "Queued…" mark is that sync's, not this one's to clear."""
+    stale_mark = timezone.now() - timedelta(minutes=20)
+    queued_again = timezone.now()
+    GreenhouseConnection.objects.update(queued_at=queued_again, next_sync_at=stale_mark)
+    database_lost_in(monkeypatch, BaseDatabaseWrapper, "ensure_connection", on_calls={1})
+    retry_not_queued_for(monkeypatch, KombuOperationalError("connection refused"))
+
+    with pytest.raises(Reject):
+        run_as_a_worker_does(
+            tasks.sync_org, acme.pk, SyncRun.Trigger.SCHEDULE, queued_at=stale_mark.isoformat()
+        )
+
+    assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at == queued_again
 
 
 @pytest.fixture
