@@ -72,6 +72,12 @@ CPLUSPLUS_RE = re.compile(
     rf"\+\+(?:(?<={NOT_BEFORE_CPLUSPLUS}[cC]\+\+)|(?<={NOT_BEFORE_CPLUSPLUS}[cC] \+\+))"
 )
 SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
+# Characters PostgreSQL's parser reads as the start of something other than words, which search
+# reads as spaces (as_searched): no letters, so they part words the same. "<" starts an HTML
+# tag, which it drops up to the next ">" ("Lead <Platform Team>" was "lead"), or to the end
+# after "<script" or "<!--"; "~" at the text's start or after a letter starts a file path, one
+# word: "Team~Platform" was "team" and "~platform", and a query's "~remote" found no "Remote".
+READ_AS_SPACES = "<~"
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
 # Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, meta tags, JSON-LD,
@@ -229,14 +235,12 @@ def _nfkc_of(match: re.Match[str]) -> str:
 def as_searched(text: str) -> str:
     """The text as keyword search reads it, stored and queried alike: without accents
     (fold_accents), with "C++" (or "C ++"), "C#" and "F#" as the words "Cplusplus", "Csharp",
-    "Fsharp" (in the case written), and each Han ideograph and kana apart from its neighbours
-    (CJK_LETTERS): "数据分析师" as "数 据 分 析 师"."""
+    "Fsharp" (in the case written), each Han ideograph and kana apart from its neighbours
+    (CJK_LETTERS): "数据分析师" as "数 据 分 析 师", and "<" and "~" as spaces (READ_AS_SPACES)."""
     text, others = _folded(text)
-    # PostgreSQL's parser reads "<" and what follows as an HTML tag, which it drops, up to the
-    # next ">" ("Lead <Platform Team>" was "lead"), or to the end after "<script" or "<!--":
-    # words any page shows were never found there. It is no letter: a space reads the same.
-    if "<" in text:
-        text = text.replace("<", " ")
+    for character in READ_AS_SPACES:
+        if character in text:
+            text = text.replace(character, " ")
     # Most texts hold no Han or kana, which their few characters beyond ASCII tell at once
     # (reading them from the text again cost a post 30 µs, half as much as folding it).
     if others and FOLDS_TO_CJK_LETTER_RE.search(others):

@@ -659,14 +659,19 @@ def test_0058_makes_half_width_kana_with_their_voiced_marks_stored_before_it_fou
 
 @pytest.mark.django_db(transaction=True)
 def test_0059_makes_the_words_stored_between_angle_brackets_before_it_found():
-    """PostgreSQL's parser read a "<" as an HTML tag, dropping the words after it. Names,
-    titles, tags and search texts holding one are stored with a space for it."""
+    """PostgreSQL's parser read a "<" as an HTML tag, dropping the words after it, and a "~"
+    after a letter or at the start as a file path's start. Names, titles, tags and search
+    texts holding one are stored with a space for it."""
     migrate_with_jobs(
         ("jobs", "0058_search_half_width_kana_with_their_marks"),
         ("jobs", "0059_search_words_between_angle_brackets"),
         organization={"name": "Babel <Tower>", "search_name": "Babel <Tower>", "slug": "babel"},
-        jobs=[(1, "Lead <Platform Team>", "Tokyo"), (2, "Welder", "depth<harbour and river>sea")],
-        tags={2: ["<Rust>"]},
+        jobs=[
+            (1, "Lead <Platform Team>", "Tokyo"),
+            (2, "Welder", "depth<harbour and river>sea"),
+            (3, "Team~Cloud Lead", "~years at sea"),
+        ],
+        tags={2: ["<Rust>"], 3: ["~Go"]},
         with_search_tags=True,
     )
 
@@ -675,9 +680,11 @@ def test_0059_makes_the_words_stored_between_angle_brackets_before_it_found():
 
     assert found("platform team") == ["Lead <Platform Team>"]
     assert found("harbour river rust") == ["Welder"]
-    assert found("tower") == ["Lead <Platform Team>", "Welder"]
+    assert found("cloud years go") == ["Team~Cloud Lead"]
+    assert found("tower") == ["Lead <Platform Team>", "Team~Cloud Lead", "Welder"]
     assert Organization.objects.get(slug="babel").search_name == "Babel  Tower>"
     assert Job.objects.get(greenhouse_id=2).search_tags == " Rust>"
+    assert Job.objects.get(greenhouse_id=3).search_tags == " Go"
 
 
 half_width_kana = importlib.import_module(

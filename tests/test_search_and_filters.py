@@ -218,6 +218,29 @@ def test_words_between_angle_brackets_are_found_as_any_others(db, query, expecte
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("platform", {"Team~Platform Lead"}),
+        ("years", {"Welder"}),  # the text
+        ("~welder", {"Welder"}),
+        ("~platform", {"Team~Platform Lead"}),
+        ("lead -~platform", set()),
+        ("rust", {"Painter"}),  # a tag
+    ],
+)
+def test_words_after_a_tilde_are_found_as_any_others(db, query, expected):
+    """PostgreSQL's parser read a "~" after a letter or at the start as a file path's start, one
+    word: "Team~Platform" was "team" and "~platform", which "platform" did not find, and the
+    query "~welder" found no "Welder"."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Team~Platform Lead")
+    make_job(org, "Welder", search_text=as_searched("~years at sea"))
+    make_job(org, "Painter", tags=["~Rust"])
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_words_past_the_tenth_are_not_searched(db):
     """Each word costs the database a pass; a query of 75 "-word"s took 1.8 s."""
     org = Organization.objects.create(name="Forge", slug="forge")

@@ -167,6 +167,20 @@ def test_search_reads_each_han_ideograph_and_kana_as_a_word_of_its_own(text, sea
     assert as_searched(searched) == searched
 
 
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("Lead <Platform Team>", "Lead  Platform Team>"),
+        ("a<<b, ＜C++＞", "a  b,  Cplusplus>"),  # full-width, folded first
+        ("Team~Platform, ~5 years, ~/bin", "Team Platform,  5 years,  /bin"),
+    ],
+)
+def test_search_reads_less_than_signs_and_tildes_as_spaces(text, searched):
+    """PostgreSQL's parser read a "<" as an HTML tag's start, a "~" as a file path's."""
+    assert as_searched(text) == searched
+    assert as_searched(searched) == searched
+
+
 def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
     """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
     assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
