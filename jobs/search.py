@@ -383,7 +383,8 @@ def _joined_words_as_phrases(query: str) -> str:
     a file path, "/docker" or "c:/windows" as a word no stored text holds (they are stored split
     at every "/"), which SQLite's search finds by the words alone.
 
-    A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue".
+    A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue",
+    and "-/docker" the word docker.
     """
 
     def spaced(part: re.Match) -> str:
@@ -393,9 +394,8 @@ def _joined_words_as_phrases(query: str) -> str:
         words = JOINER_BETWEEN_LETTERS_RE.sub(" ", term).replace("/", " ")
         if '"' in term:  # already a phrase: only its words are spaced
             return signs + words + or_after
-        words = words.strip()
-        if " " not in words:  # "/docker": the word alone, after the signs that apply to it
-            return f"{signs}{words}{or_after}"
+        # Quoted even when one word is left ("/docker"): bare, "/-docker" would leave docker
+        # out and "/or" be the operator, where SQLite's search reads the word.
         return f'{signs}"{words}"{or_after}'
 
     return QUERY_PART_RE.sub(spaced, query)

@@ -144,6 +144,11 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
         ("</b> writer", {"Bold </b> Writer"}),
         ("engineer -/docker", set()),
         ("admin -/usr/local", {"Admin of ~/bin"}),
+        ('"/usr/local"', {"Admin of /usr/local"}),
+        ('admin -"/usr/local"', {"Admin of ~/bin"}),
+        # Words, as on SQLite: not the "-" that leaves one out, nor the operator "or".
+        ("/-docker", {"K8s/Docker Engineer"}),
+        ("docker /or windows", set()),
     ],
 )
 def test_a_slash_before_a_word_of_the_query_finds_the_word(db, query, expected):
