@@ -149,6 +149,7 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
         # Words, as on SQLite: not the "-" that leaves one out, nor the operator "or".
         ("/-docker", {"K8s/Docker Engineer"}),
         ("docker /or windows", set()),
+        ("/docker or c:/windows", {"K8s/Docker Engineer", "Support, C:/Windows"}),
     ],
 )
 def test_a_slash_before_a_word_of_the_query_finds_the_word(db, query, expected):
