@@ -55,6 +55,11 @@ NO_DEPARTMENT_GROUP = "Other roles"
 # Between a department's (or office's) parents' names and its own in the filter:
 # "Engineering › Backend", "Europe › Berlin".
 UNIT_PATH_SEPARATOR = " › "
+# The names a unit's path shows at most: its top unit's, UNIT_PATH_GAP, then those nearest it.
+# Real trees are a few levels deep; a chain of thousands (bad data from Greenhouse) gave each
+# unit a path of as many names, and a page listing them megabytes that took minutes to render.
+MAX_UNIT_PATH_NAMES = 8
+UNIT_PATH_GAP = "…"
 
 
 def remote_policy_is(policy: str) -> Q:
@@ -502,10 +507,18 @@ def _units_in_tree_order(
             if row[0] in placed:
                 continue
             placed.add(row[0])
-            names = (*parents, row[1])
+            names = _path_within_bounds((*parents, row[1]))
             ordered.append((row, names))
             stack.extend((child, names) for child in reversed(children[row[0]]))
     return ordered
+
+
+def _path_within_bounds(names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` (of a path whose parents' are within bounds), or its top unit's, UNIT_PATH_GAP
+    and the nearest, MAX_UNIT_PATH_NAMES in all."""
+    if len(names) <= MAX_UNIT_PATH_NAMES:
+        return names
+    return (names[0], UNIT_PATH_GAP, *names[len(names) - MAX_UNIT_PATH_NAMES + 2 :])
 
 
 def filters_with_their_options(

@@ -12,8 +12,9 @@ from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from jobs.models import Department, Job, Office
-from jobs.selectors import job_filter_options, job_search
+from jobs.models import Department, Job, Office, SyncRun
+from jobs.selectors import MAX_UNIT_PATH_NAMES, job_filter_options, job_search
+from jobs.sync import sync_organization
 from tests.support.public_jobs import make_job, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +360,28 @@ def test_a_saved_unit_without_open_jobs_now_is_named_by_its_path(client, tidewat
     path = f"{tree.root} › {tree.middle} › {tree.leaf}"
     assert f"{path} (no open jobs now)" in options(response, tree)
     assert path not in options(response, tree)
+
+
+def test_a_unit_deep_in_a_chain_is_named_by_its_top_unit_and_those_nearest_it(
+    client, acme, fake_greenhouse
+):
+    """Bad data: a post in hundreds of departments, each the parent of the next. Named in full,
+    each one's path held all above it, and the pages naming them grew with the square of the
+    chain's length: a chain of 1,000 took the all-jobs page past two minutes."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["departments"] = [
+        {"id": 7_000 + level, "name": f"Level {level}", "parent_id": 7_000 + level - 1}
+        for level in range(300)
+    ]
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    options = job_filter_options(organization_id=acme.organization_id).departments
+    response = client.get(f"/orgs/acme/jobs/{posts[0]['id']}/")
+
+    deepest = " › ".join(["Level 0", "…", *(f"Level {level}" for level in range(294, 300))])
+    assert len(deepest.split(" › ")) == MAX_UNIT_PATH_NAMES
+    assert deepest in [option.name for option in options]
+    assert max(len(option.name.split(" › ")) for option in options) == MAX_UNIT_PATH_NAMES
+    path_on_page = "".join(f"<bdi>{name}</bdi> › " for name in deepest.split(" › "))[:-3]
+    assert path_on_page in response.content.decode()
