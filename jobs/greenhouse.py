@@ -1284,11 +1284,12 @@ class GreenhouseClient:
                 http_status=304,
             )
         # Only the board's own address, however reached (http to https, another host), says
-        # whether Greenhouse knows the board. Unredirected, a path not the board's is
-        # GREENHOUSE_API_BASE's doing (its "?" or "#"), which api_base_problem() names.
+        # whether Greenhouse knows the board, and answers with the board: another board's jobs,
+        # read as this one's, closed every job of the org for them. Unredirected, a path not the
+        # board's is GREENHOUSE_API_BASE's doing (its "?" or "#"), which api_base_problem() names.
         answered_elsewhere = not urlsplit(answer.url).path.rstrip("/").endswith(board_path)
-        if status in (404, 410) and answered_elsewhere and answer.redirected:
-            raise self._redirected_to_missing(url, answer)
+        if status in (200, 404, 410) and answered_elsewhere and answer.redirected:
+            raise self._redirected_away(url, answer)
         base_problem = api_base_problem(self.base_url)
         if status in (404, 410) and base_problem:
             raise self._missing_outside_the_api(token, url, status, headers, base_problem)
@@ -1463,24 +1464,30 @@ class GreenhouseClient:
         return LedAstray.doing(what)
 
     @staticmethod
-    def _redirected_to_missing(url: str, answer: _Answer) -> LedAstray:
-        """A 404 or 410 of an address a redirect led to, away from the board's: the board's
-        own address did not say the board is missing, so the token may well be right, and
-        the redirect (GREENHOUSE_API_BASE, or a proxy on the way) is what needs a look."""
+    def _redirected_away(url: str, answer: _Answer) -> LedAstray:
+        """A 200, 404 or 410 of an address a redirect led to, away from the board's: the
+        board's own address said neither that the board is missing (the token may well be
+        right) nor what it holds (a 200 may be another board's), and the redirect
+        (GREENHOUSE_API_BASE, or a proxy on the way) is what needs a look."""
+        missing = answer.status != 200
         _log_answer(
-            "redirect led to a missing page",
+            "redirect led to a missing page" if missing else "redirect led away from the board",
             answer.status,
             answer.url,
             answer.headers,
             reason=f"a redirect from {url} led there; only the board's own address says if "
-            "the board exists",
+            "the board exists, and what it holds",
         )
         path = urlsplit(answer.url).path
         if len(path) > MAX_PATH_SHOWN:
             path = f"{path[:MAX_PATH_SHOWN]}…"
+        answered = (
+            f"which answered HTTP {_status_text(answer.status)}"
+            if missing
+            else "which is not the job board's address"
+        )
         return LedAstray.doing(
-            f"redirected the request to {path}, which answered HTTP {_status_text(answer.status)}",
-            http_status=answer.status,
+            f"redirected the request to {path}, {answered}", http_status=answer.status
         )
 
     @staticmethod

@@ -1095,6 +1095,32 @@ def test_a_redirects_long_path_is_cut_short_in_the_message(client, fake_greenhou
 
 
 @pytest.mark.parametrize(
+    ("fetch", "location"),
+    [
+        ("fetch_jobs", "/v1/boards/tiny-co/jobs?content=true"),
+        ("fetch_board", "/v1/boards/tiny-co"),
+    ],
+)
+def test_another_boards_answer_a_redirect_led_to_is_the_redirects_and_not_read(
+    client, fake_greenhouse, caplog, fetch, location
+):
+    # Read as the board's, it closed every job of the org for another board's, and the board
+    # check named the board after another company.
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=location)
+
+    with pytest.raises(LedAstray) as caught:
+        getattr(client, fetch)("acme-robotics")
+
+    path = location.partition("?")[0]
+    assert caught.value.message == (
+        f"Greenhouse's address redirected the request to {path}, which is not the job board's "
+        f"address; {ASK_WHO_RUNS_THE_SITE}"
+    )
+    assert caught.value.http_status == 200 and caught.value.transient
+    assert "greenhouse redirect led away from the board status=200 url=http://" in caplog.text
+
+
+@pytest.mark.parametrize(
     "location",
     [
         "/v1/boards/acme-robotics/jobs?content=true",  # as the board's address sends it on
