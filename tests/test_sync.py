@@ -6,6 +6,7 @@ import copy
 import html
 import re
 import sys
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -425,6 +426,31 @@ def test_an_office_renamed_and_moved_in_greenhouse_has_its_new_name_and_place(
 
     saved = Office.objects.get(organization=acme.organization, greenhouse_id=office["id"])
     assert (saved.name, saved.location) == (office["name"], office["location"])
+
+
+def test_thousands_of_offices_renamed_at_once_sync_in_the_time_they_were_created_in(
+    acme, fake_greenhouse
+):
+    """A board whose offices were all renamed (or moved under new parents) at once: written
+    with a CASE WHEN per office and field, 5,000 renames took 20 s on PostgreSQL and 13 s on
+    SQLite, eight times their creation, and 20,000 held a sync past two minutes."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    took = []
+    for name in ("Store", "Shop"):
+        post["offices"] = [
+            {"id": 90_000 + n, "name": f"{name} {n}", "location": f"Town {n}", "parent_id": 1}
+            for n in range(4_000)
+        ]
+        fake_greenhouse.touch("acme-robotics")
+        started = time.monotonic()
+        assert sync(acme).ok
+        took.append(time.monotonic() - started)
+
+    created, renamed = took
+    assert renamed < 2 * created
+    ids = [office["id"] for office in post["offices"]]
+    offices = Office.objects.filter(organization=acme.organization, greenhouse_id__in=ids)
+    assert set(offices.values_list("name", flat=True)) == {f"Shop {n}" for n in range(4_000)}
 
 
 def test_it_records_the_run_and_marks_the_connection_ok(acme, fake_greenhouse):
