@@ -613,8 +613,9 @@ def membership_role_set(*, membership: Membership, role: str) -> None:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    if membership.role == Membership.Role.ADMIN:
-        _ensure_another_admin(membership)
+    # Whatever role this request read: staff may be making them the only admin in Django's
+    # admin, which holds the org's lock as it saves, and removing them unchecked left none.
+    _ensure_another_admin(membership)
     membership_delete(membership)
 
 
@@ -629,8 +630,9 @@ def membership_delete(membership: Membership) -> None:
 def _ensure_another_admin(membership: Membership) -> None:
     if not organization_admins_lock(membership.organization_id):
         return  # deleted meanwhile: it has no admin to keep
-    if membership_is_last_admin(membership):
-        raise MembershipError(admin_needed_message(membership))
+    stored = Membership.objects.filter(pk=membership.pk).first()  # its role after the lock
+    if stored is not None and membership_is_last_admin(stored):
+        raise MembershipError(admin_needed_message(stored))
 
 
 def organization_admins_lock(organization_id: int) -> bool:

@@ -884,6 +884,55 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
 
 
 @on_postgresql
+def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_stays(
+    admin_client, owner, member, monkeypatch
+):
+    """The members page read Bob as a member, so removing him checked nothing; staff were
+    making him the org's admin, and Alice a member, in Django's admin: the removal waited for
+    that save, then removed its only admin. It now waits for the org's lock and reads his role
+    after it: refused, as removing the only admin is."""
+    from jobs.admin import OrganizationAdmin
+    from jobs.memberships import membership_remove
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    roles = {str(owner.memberships.get().pk): "member", str(member.memberships.get().pk): "admin"}
+    for key, value in list(data.items()):
+        if key.endswith("-id") and value in roles:
+            data[key.removesuffix("-id") + "-role"] = roles[value]
+    outcome: list[Any] = []
+
+    def remove_bob() -> None:
+        try:
+            outcome.append(membership_remove(membership=Membership.objects.get(user=member)))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    members_page = threading.Thread(target=remove_bob)
+    save_model = OrganizationAdmin.save_model
+
+    def removed_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
+        started_until_it_waits_on_me_or_ends(members_page, "the members page")
+        save_model(self, *args)
+
+    monkeypatch.setattr(OrganizationAdmin, "save_model", removed_meanwhile)
+
+    response = admin_client.post(page, data)
+    members_page.join(timeout=30)
+
+    assert response.status_code == 302
+    assert [type(result) for result in outcome] == [MembershipError], outcome
+    assert sorted(organization.memberships.values_list("user__username", "role")) == [
+        ("alice", "member"),
+        ("bob", "admin"),
+    ]
+
+
+@on_postgresql
 @pytest.mark.parametrize("deleted", ["before-the-rows-were-read", "after"])
 def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_found(
     admin_client, owner, member, monkeypatch, deleted
