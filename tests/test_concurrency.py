@@ -884,6 +884,53 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
 
 
 @on_postgresql
+def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_deleted(
+    admin_client, owner, member, monkeypatch
+):
+    """Deleting an account locks no org it is only a member of: its member row, deleted after
+    the save's check, came back as the save wrote it (Django saves a row it no longer finds as
+    a new one), for an account gone, and the save's commit failed, a server error page. The
+    rows a save changes are locked with the org: the account's delete waits for the save."""
+    from django.contrib.auth.models import User
+
+    from jobs.admin import OrganizationAdmin
+    from jobs.memberships import account_delete
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    bob = str(member.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    outcome: list[Any] = []
+
+    def delete_bobs_account() -> None:
+        try:
+            outcome.append(account_delete(user=User.objects.get(pk=member.pk)))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    account_deletion = threading.Thread(target=delete_bobs_account)
+    save_model = OrganizationAdmin.save_model
+
+    def deleted_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
+        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
+        save_model(self, *args)
+
+    monkeypatch.setattr(OrganizationAdmin, "save_model", deleted_meanwhile)
+
+    response = admin_client.post(page, data)
+    account_deletion.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert list(organization.memberships.values_list("user__username", flat=True)) == ["alice"]
+
+
+@on_postgresql
 def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_stays(
     admin_client, owner, member, monkeypatch
 ):
