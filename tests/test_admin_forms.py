@@ -110,6 +110,25 @@ def test_a_member_row_removed_while_the_page_was_open_is_said_so(
     assert memberships(organization) == [("alice", "admin")]
 
 
+def test_a_member_row_removed_while_the_page_was_open_that_it_removes_too_is_saved(
+    admin_client, owner, member
+):
+    """What the page asked for is done: nothing it would save is missing."""
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    bob = str(member.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+    data[row.removesuffix("-id") + "-DELETE"] = "on"
+    Membership.objects.filter(user=member).delete()
+
+    response = admin_client.post(organization_page(organization), {**data, "name": "Acme"})
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.name == "Acme"
+    assert memberships(organization) == [("alice", "admin")]
+
+
 def test_member_rows_posted_as_new_ones_are_refused_on_the_form(admin_client, owner, member):
     """A tampered count of the rows the page showed made them rows to add."""
     organization = owner.memberships.get().organization
