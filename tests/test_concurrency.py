@@ -825,6 +825,45 @@ def test_an_org_deleted_as_an_account_its_invitation_made_is_deleted_both_go(
 
 
 @on_postgresql
+def test_an_account_whose_password_is_set_as_the_org_that_invited_it_is_deleted_stays(acme):
+    """The org's delete deletes the accounts its invitations made that were never used: one
+    whose password its owner was setting through the emailed link at that moment was read as
+    never used, and deleted once the password was saved. The delete locks those accounts, then
+    reads them again: it waits for the password, and the account stays."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    from jobs.memberships import member_invite
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    organization = acme.organization
+    member_invite(organization=organization, email="new@acme.example", role="member")
+    outcome: list[Any] = []
+
+    def delete() -> None:
+        try:
+            org = Organization.objects.get(pk=organization.pk)
+            outcome.append(organization_delete(organization=org))
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    deletion = threading.Thread(target=delete)
+    with transaction.atomic():  # as the password reset page saves it
+        account = User.objects.get(email="new@acme.example")
+        account.set_password("a long enough passphrase")
+        account.save()
+        started_until_it_waits_on_me_or_ends(deletion, "the org's delete")
+    deletion.join(timeout=30)
+
+    assert outcome == [0]
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert User.objects.get(email="new@acme.example").has_usable_password()
+
+
+@on_postgresql
 @pytest.mark.parametrize("removed", ["before-the-check", "after-the-check"])
 def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays_removed(
     admin_client, owner, member, monkeypatch, removed
