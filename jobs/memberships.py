@@ -755,13 +755,11 @@ def other_admins_ensure(*, user: User) -> None:
     those orgs' rows stay locked until it commits, as when an admin is demoted."""
     # Locked as organization_create locks it: no org is made with this admin meanwhile.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    # In one order, so that two people deleting their accounts at once cannot deadlock.
-    admin_of = (
-        user.memberships.filter(role=Membership.Role.ADMIN)
-        .select_related("organization")
-        .order_by("organization_id")
-    )
-    for membership in admin_of:
+    # In one order, so that two people deleting their accounts at once cannot deadlock. Every
+    # org it belongs to, not only those it was read an admin of: staff may be making it one in
+    # Django's admin, which holds the org's lock as it saves (the role is read after it).
+    belongs_to = user.memberships.select_related("organization").order_by("organization_id")
+    for membership in belongs_to:
         try:
             _ensure_another_admin(membership)
         except MembershipError:

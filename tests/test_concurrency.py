@@ -923,13 +923,16 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
 
 
 @on_postgresql
+@pytest.mark.parametrize("alice", ["admin", "member"], ids=["bob-one-of-two", "bob-the-only"])
 def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_deleted(
-    admin_client, owner, member, monkeypatch
+    admin_client, owner, member, monkeypatch, alice
 ):
     """Deleting an account locks no org it is only a member of: its member row, deleted after
     the save's check, came back as the save wrote it (Django saves a row it no longer finds as
     a new one), for an account gone, and the save's commit failed, a server error page. The
-    rows a save changes are locked with the org: the account's delete waits for the save."""
+    rows a save changes are locked with the org: the account's delete waits for the save. Made
+    the org's only admin by that save, Bob was deleted all the same, read as a member: the
+    delete locks every org he belongs to, and reads his role after the lock."""
     from django.contrib.auth.models import User
 
     from jobs.admin import OrganizationAdmin
@@ -942,6 +945,9 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
     bob = str(member.memberships.get().pk)
     (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
     data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    alices = str(owner.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alices)
+    data[row.removesuffix("-id") + "-role"] = alice
     outcome: list[Any] = []
 
     def delete_bobs_account() -> None:
@@ -965,8 +971,17 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
     account_deletion.join(timeout=30)
 
     assert response.status_code == 302
-    assert outcome == [None]
-    assert list(organization.memberships.values_list("user__username", flat=True)) == ["alice"]
+    if alice == "admin":
+        assert outcome == [None]
+        assert list(organization.memberships.values_list("user__username", "role")) == [
+            ("alice", "admin")
+        ]
+    else:
+        assert [type(result) for result in outcome] == [MembershipError], outcome
+        assert sorted(organization.memberships.values_list("user__username", "role")) == [
+            ("alice", "member"),
+            ("bob", "admin"),
+        ]
 
 
 @on_postgresql
