@@ -1075,7 +1075,9 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
 
 
 class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
+    # Labelled as on the settings page; unlabelled, Django's history named it "new_api_key".
     new_api_key = forms.CharField(
+        label="New Job Board API key",
         required=False,
         max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput,

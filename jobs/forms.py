@@ -872,6 +872,7 @@ class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
     """Only the fields this site owns; Greenhouse's fields are not in the form at all."""
 
     tags = TagsField(
+        label="Tags",  # a model field's would be "Tags" too; unlabelled, the history said "tags"
         required=False,
         help_text="Separated by commas, e.g. “remote, python, senior”.",
     )

@@ -403,3 +403,30 @@ def test_a_connection_saved_as_it_is_disconnected_is_not_found(
     assert page.h1.get_text() == "This Greenhouse connection no longer exists"
     assert NotConnected.message in page.get_text()
     assert page.select_one("#content a[href='/admin/jobs/greenhouseconnection/']")
+
+
+@pytest.mark.parametrize(
+    ("change", "label"),
+    [
+        ({"new_api_key": "abcdef0123456789abcdef"}, "New Job Board API key"),
+        ({"tags": "remote, python"}, "Tags"),
+    ],
+    ids=["api-key", "tags"],
+)
+def test_the_history_names_a_changed_field_as_its_page_does(admin_client, acme, change, label):
+    """A field declared on the form had no label: the page said "New api key" and the history
+    "Changed new_api_key." (Django's history names a field by its label, else its name)."""
+    if "tags" in change:
+        model, pk = "job", make_job(acme.organization, "Welder").pk
+    else:
+        model, pk = "greenhouseconnection", acme.pk
+    url = f"/admin/jobs/{model}/{pk}/change/"
+    page = admin_client.get(url).content
+    field = BeautifulSoup(page, "html.parser").select_one(f"label[for=id_{next(iter(change))}]")
+    data = form_as_sent(page, f"#{model}_form")
+
+    admin_client.post(url, {**data, **change})
+    history = admin_client.get(url.replace("/change/", "/history/")).content.decode()
+
+    assert field.get_text() == f"{label}:"
+    assert f"Changed {label}." in history

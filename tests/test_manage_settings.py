@@ -1275,7 +1275,7 @@ def test_staff_who_may_only_view_it_see_no_new_key_field(client, connected):
     page = client.get(admin_url(connected)).content.decode()
 
     assert "12345" in page  # the stored key's last five characters
-    assert "New api key" not in page
+    assert "New Job Board API key" not in page
 
 
 def test_deleting_it_in_the_admin_disconnects_as_this_page_does(superuser_client, connected):
