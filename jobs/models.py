@@ -23,7 +23,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
 from jobs.greenhouse import WILL_TRY_AGAIN_RE
-from jobs.text import LANGUAGE_TAG_RE, as_searched, paragraphs_shown, tags_as_searched
+from jobs.text import (
+    LANGUAGE_TAG_RE,
+    as_searched,
+    paragraphs_shown,
+    tags_as_searched,
+    without_direction_controls,
+)
 
 MIN_SYNC_INTERVAL_MINUTES = 5
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
@@ -167,7 +173,9 @@ class Organization(WrittenInLanguage, models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        # Django's admin writes it as plain text (titles, breadcrumbs, messages, history), where
+        # an override left open reverses the words after it; as do this model's others below.
+        return without_direction_controls(self.name)
 
     def save(self, **kwargs: Any) -> None:
         self.search_name = as_searched(self.name)
@@ -486,7 +494,7 @@ class Department(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return without_direction_controls(self.name)
 
 
 class Office(models.Model):
@@ -505,7 +513,7 @@ class Office(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return without_direction_controls(self.name)
 
 
 def listed_jobs() -> models.Q:
@@ -669,7 +677,7 @@ class Job(WrittenInLanguage, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return without_direction_controls(self.title)
 
     def save(self, **kwargs: Any) -> None:
         self.search_title = as_searched(self.title)
