@@ -66,6 +66,7 @@ from jobs.forms import (
     SYNC_INTERVAL_ERRORS,
     ChangedFieldsOnly,
     JobSiteFieldsForm,
+    OneLineField,
     OrganizationChecks,
     UsernameThatShows,
     validate_api_key,
@@ -103,7 +104,12 @@ from jobs.models import (
 from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
-from jobs.text import as_searched, ending_sentence, shows_anything
+from jobs.text import (
+    as_searched,
+    ending_sentence,
+    shows_anything,
+    without_direction_controls,
+)
 from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
 
 
@@ -864,11 +870,27 @@ def _beyond_reach(request: HttpRequest, user: User | None) -> bool:
     )
 
 
+class PersonNameField(OneLineField):
+    """A first or last name: Django's admin greets staff by it in the header ("Welcome, Ann."),
+    and a control character showed as a box there, and a direction override reversed the
+    header's links after it. Arabic and Hebrew letters read the same without them."""
+
+    def to_python(self, value: Any) -> str:
+        return without_direction_controls(super().to_python(value))
+
+
 class UserChangeKeepingAdminsForm(UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
     an account is not renamed to another's username in other case (as Django's add form) or
     to one that shows nothing (as sign-up), nor given a first or last name that shows nothing
     but is not empty, nor another account's email address (as sign-up and /accounts/email/)."""
+
+    class Meta(UserChangeForm.Meta):
+        field_classes = {
+            **UserChangeForm.Meta.field_classes,
+            "first_name": PersonNameField,
+            "last_name": PersonNameField,
+        }
 
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only

@@ -1303,6 +1303,20 @@ def test_django_admin_does_not_give_an_account_a_name_that_shows_nothing(
     assert member.email == "b@x.example"
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_django_admin_saves_a_name_without_control_characters(staff_client, member, field):
+    """The admin greets staff by their first name ("Welcome, Ann."): a control character showed
+    as a box, and a right-to-left override reversed the header's links after the name."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    saved = staff_client.post(url, {**values, field: "\u202eAnn\x07 \n Lee"})
+
+    assert saved.status_code == 302
+    member.refresh_from_db()
+    assert getattr(member, field) == "Ann Lee"
+
+
 def test_django_admin_does_not_add_an_account_named_so_that_nothing_shows(staff_client):
     refused = staff_client.post(
         "/admin/auth/user/add/",
