@@ -735,9 +735,12 @@ REFRESH_MESSAGES = {
 }
 
 
-def _refresh(connection: GreenhouseConnection | None) -> tuple[int, str]:
-    """Ask for a sync; returns a message level and what to tell the admin."""
+def _refresh(organization: Organization) -> tuple[int, str]:
+    """Ask for a sync; returns a message level and what to tell the admin. An org deleted since
+    the request read it (OrganizationGone) is not said to be disconnected, as by other forms."""
+    connection = _connection_of(organization)
     if connection is None:
+        organization_gone_check(organization)
         return messages.ERROR, "Connect a Greenhouse board first."
     if not connection.enabled:
         # A paused connection's task would skip the sync and leave it looking queued.
@@ -746,6 +749,8 @@ def _refresh(connection: GreenhouseConnection | None) -> tuple[int, str]:
         outcome = request_refresh(connection)
     except BrokerUnavailable as exc:
         return messages.ERROR, exc.message
+    if outcome is RefreshOutcome.DISCONNECTED:
+        organization_gone_check(organization)
     if outcome is RefreshOutcome.COOLDOWN:
         seconds = settings.SYNC_REFRESH_COOLDOWN_SECONDS
         return messages.INFO, (
@@ -788,7 +793,7 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.
         return redirect_to_login(_page_of_button(request, slug))
     organization = admin_organization_or_404(request, slug)
-    level, text = _refresh(_connection_of(organization))
+    level, text = _refresh(organization)
     if _wants_json(request):
         return JsonResponse(
             {

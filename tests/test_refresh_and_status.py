@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
+from jobs import manage_views
 from jobs.connections import check_board, connection_connect, connection_save
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
@@ -134,6 +135,36 @@ def test_refresh_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_in,
 
     # Without the script: the page every admin page of a deleted org is.
     assert_says_organization_gone(signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"}))
+    assert queued == []
+
+
+@pytest.mark.parametrize("read", ["the org", "its connection"])
+def test_refresh_as_the_org_is_deleted_says_it_no_longer_exists(
+    signed_in, acme, queued, monkeypatch, read
+):
+    """Deleted once this request read the org (or its connection too): "Connect a Greenhouse
+    board first" (or "just disconnected"), where every other form said the org was gone."""
+    connection = GreenhouseConnection.objects.get()
+    if read == "the org":
+        organization_read = manage_views.admin_organization_or_404
+
+        def deleted_once_read(request, slug: str) -> Organization:  # by another admin
+            organization = organization_read(request, slug)
+            Organization.objects.filter(pk=organization.pk).delete()
+            return organization
+
+        monkeypatch.setattr(manage_views, "admin_organization_or_404", deleted_once_read)
+    else:
+
+        def deleted_once_read(organization: Organization) -> GreenhouseConnection:
+            Organization.objects.filter(pk=organization.pk).delete()
+            return connection
+
+        monkeypatch.setattr(manage_views, "_connection_of", deleted_once_read)
+
+    answer = signed_in.post(REFRESH_URL, **JSON)
+
+    assert answer.status_code == 404 and answer.json()["message"] == GONE
     assert queued == []
 
 
