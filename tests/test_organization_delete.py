@@ -378,3 +378,21 @@ def test_every_admin_page_and_form_of_an_org_deleted_meanwhile_says_it_no_longer
         if response.status_code == 405:  # a page that takes no form (the jobs list)
             continue
         assert_says_organization_gone(response)
+        # A form sent there is told its change was not made; a page asked for, of no change.
+        form_sent = method == "post" and not response.redirect_chain
+        assert ("Nothing was changed." in response.content.decode()) == form_sent, address
+
+
+@pytest.mark.parametrize("persona", ["member", "outsider"])
+def test_no_admin_page_of_an_org_that_exists_says_it_is_gone_to_who_is_not_its_admin(
+    client, synced, persona, request
+):
+    """Saying an org no longer exists is for one that is gone: a signed-in member, or another
+    org's admin, gets the plain 404 for every page and form of one that is there."""
+    signed_in = signed_in_as(client, request.getfixturevalue(persona))
+
+    for address in org_addresses(Job.objects.first().pk):
+        for method in ("get", "post"):
+            response = getattr(signed_in, method)(address, {"action": "profile"}, follow=True)
+            assert response.status_code in (404, 405), address
+            assert "no longer exists" not in response.content.decode(), address
