@@ -48,9 +48,9 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     admin page answers as "no longer exists" (manage_views.answers_organization_gone). Views put
     `login_required` in front of this, so anonymous users are sent to sign in instead.
 
-    A slug that differs from an org's only in case is not found, as at its public page: typed
-    by hand (the site links none), it names no org that was deleted. Not sent on to the org's
-    address: a form sent there, or the script, would not follow.
+    A slug that differs from an org's only in case is not found: typed by hand (the site links
+    none), it names no org that was deleted. Not sent on to the org's address, as its public
+    page is (slug_in_lowercase): a form sent there, or the script, would not follow.
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
