@@ -385,3 +385,18 @@ def test_a_unit_deep_in_a_chain_is_named_by_its_top_unit_and_those_nearest_it(
     assert max(len(option.name.split(" › ")) for option in options) == MAX_UNIT_PATH_NAMES
     path_on_page = "".join(f"<bdi>{name}</bdi> › " for name in deepest.split(" › "))[:-3]
     assert path_on_page in response.content.decode()
+
+
+def test_a_unit_as_deep_as_a_path_shows_is_named_by_its_whole_path(acme, fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["departments"] = [
+        {"id": 7_000 + level, "name": f"Level {level}", "parent_id": 7_000 + level - 1}
+        for level in range(MAX_UNIT_PATH_NAMES)
+    ]
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    options = job_filter_options(organization_id=acme.organization_id).departments
+
+    whole = " › ".join(f"Level {level}" for level in range(MAX_UNIT_PATH_NAMES))
+    assert whole in [option.name for option in options]
