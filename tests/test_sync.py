@@ -427,6 +427,30 @@ def test_an_office_renamed_and_moved_in_greenhouse_has_its_new_name_and_place(
     assert (saved.name, saved.location) == (office["name"], office["location"])
 
 
+def test_units_moved_in_greenhouse_are_under_their_new_parents_or_none(acme, fake_greenhouse):
+    """A move writes the parent as a rename writes the name, a parent taken away as none (NULL)."""
+    sync(acme)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["departments"] = [
+        {"id": 80_001, "name": "Top", "parent_id": None},
+        {"id": 80_002, "name": "Moved", "parent_id": None},
+    ]
+    post["offices"] = [{"id": 81_001, "name": "Branch", "location": "", "parent_id": 80_500}]
+    fake_greenhouse.touch("acme-robotics")
+    assert sync(acme).ok
+    post["departments"][1]["parent_id"] = 80_001
+    post["offices"][0]["parent_id"] = None
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    org = acme.organization
+    assert Department.objects.get(organization=org, greenhouse_id=80_002).parent_greenhouse_id == (
+        80_001
+    )
+    assert Office.objects.get(organization=org, greenhouse_id=81_001).parent_greenhouse_id is None
+
+
 def test_offices_renamed_at_once_are_written_by_one_statement_that_does_not_grow_with_them(
     acme, fake_greenhouse
 ):
