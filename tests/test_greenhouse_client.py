@@ -1120,13 +1120,24 @@ def test_another_boards_answer_a_redirect_led_to_is_the_redirects_and_not_read(
     assert "greenhouse redirect led away from the board status=200 url=http://" in caplog.text
 
 
+# Redirects that keep the board's own path (the fake serves it under /v1 alone).
+TO_THE_BOARDS_OWN_PATH = [
+    "/v1/boards/acme-robotics/jobs?content=true",  # as the board's address sends it on
+    "http://localhost:{port}/v1/boards/acme-robotics/jobs/?content=true",  # another host
+]
+
+
+@pytest.mark.parametrize("location", TO_THE_BOARDS_OWN_PATH)
+def test_the_board_a_redirect_to_its_own_path_led_to_is_read(client, fake_greenhouse, location):
+    port = fake_greenhouse.base_url.rsplit(":", 1)[1].split("/")[0]
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=location.format(port=port))
+
+    assert client.fetch_jobs("acme-robotics") == fake_greenhouse.jobs("acme-robotics")
+
+
 @pytest.mark.parametrize(
     "location",
-    [
-        "/v1/boards/acme-robotics/jobs?content=true",  # as the board's address sends it on
-        "http://localhost:{port}/v1/boards/acme-robotics/jobs/?content=true",  # another host
-        "/v2/boards/acme-robotics/jobs?content=true",  # an API base moved
-    ],
+    [*TO_THE_BOARDS_OWN_PATH, "/v2/boards/acme-robotics/jobs?content=true"],  # a base moved
 )
 def test_a_404_of_the_boards_own_path_after_a_redirect_is_still_board_not_found(
     client, fake_greenhouse, location
