@@ -53,8 +53,10 @@ logger = logging.getLogger(__name__)
 def _log_passwords_masked(record: logging.LogRecord) -> bool:
     """This module's lines name the addresses asked, which begin with GREENHOUSE_API_BASE, and
     errors that may quote them: a proxy's password in it is masked in each, whoever wrote it."""
-    # Arguments that do not fit the line: left to logging, which reports it.
-    with suppress(TypeError, ValueError):
+    # A line that cannot be written (arguments that do not fit it, a name missing from its
+    # mapping, an argument whose str() fails): left to logging, whose handler reports it and
+    # goes on, where a filter's exception would end the call that logged it.
+    with suppress(Exception):
         record.msg, record.args = passwords_masked(record.getMessage()), None
     return True
 

@@ -7,6 +7,7 @@ import contextlib
 import copy
 import gc
 import gzip
+import logging
 import pickle
 import time
 import tracemalloc
@@ -996,6 +997,28 @@ def test_the_log_masks_a_password_in_the_api_base(fake_greenhouse, settings, cap
 
     assert "s3cret" not in caplog.text
     assert "url=http://sync:***@127.0.0.1:" in caplog.text
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize(
+    ("msg", "args"),
+    [("board=%(board)s", ({"token": "acme"},)), ("error=%s", (_Unprintable(),))],
+    ids=["name missing from the mapping", "argument whose str() fails"],
+)
+def test_the_password_filter_lets_logging_report_a_line_it_cannot_write(msg, args):
+    # The filter formatted the line itself and let a KeyError or an argument's own error out of
+    # the log call, ending the fetch that logged it, where logging's handler reports and goes on.
+    greenhouse_logger = logging.getLogger("jobs.greenhouse")
+    record = greenhouse_logger.makeRecord(
+        "jobs.greenhouse", logging.WARNING, "", 0, msg, args, None
+    )
+
+    assert greenhouse_logger.filter(record)
+    assert (record.msg, record.args) == (msg, args[0] if isinstance(args[0], dict) else args)
 
 
 ASK_WHO_RUNS_THE_SITE = (
