@@ -877,6 +877,9 @@ XHTML_PAGE = b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"
         (S3_ERROR, "text/xml; charset=utf-8", "an XML document"),
         (b"<error>denied</error>", "application/problem+xml", "an XML document"),
         (S3_ERROR, "text/plain", "an XML document"),
+        # After a UTF-8 byte order mark (the client drops it), UTF-8 or not.
+        (codecs.BOM_UTF8 + S3_ERROR, "application/octet-stream", "an XML document"),
+        (codecs.BOM_UTF8 + b"<html>\xe9</html>", "", "a web page"),
         # XHTML opens as XML does, and is a web page.
         (XHTML_PAGE, "text/plain", "a web page"),
         (XHTML_PAGE, "application/xhtml+xml", "a web page"),
