@@ -1285,16 +1285,17 @@ class GreenhouseClient:
                 "nothing was changed.",
                 http_status=304,
             )
-        # Only the board's own address, however reached (http to https, another host), says
-        # whether Greenhouse knows the board, and answers with the board: another board's jobs,
-        # read as this one's, closed every job of the org for them. Unredirected, a path not the
-        # board's is GREENHOUSE_API_BASE's doing (its "?" or "#"), which api_base_problem() names.
-        answered_elsewhere = not urlsplit(answer.url).path.rstrip("/").endswith(board_path)
-        if status in (200, 404, 410) and answered_elsewhere and answer.redirected:
-            raise self._redirected_away(url, answer)
+        # Asked outside the API (api_base_problem), Greenhouse knows no board, wherever a
+        # redirect then led: GREENHOUSE_API_BASE is the cause to name.
         base_problem = api_base_problem(self.base_url)
         if status in (404, 410) and base_problem:
             raise self._missing_outside_the_api(token, url, status, headers, base_problem)
+        # Only the board's own address, however reached (http to https, another host), says
+        # whether Greenhouse knows the board, and answers with the board: another board's jobs,
+        # read as this one's, closed every job of the org for them.
+        answered_elsewhere = not urlsplit(answer.url).path.rstrip("/").endswith(board_path)
+        if status in (200, 404, 410) and answered_elsewhere and answer.redirected:
+            raise self._redirected_away(url, answer)
         if status == 404:
             raise BoardNotFound(
                 f"Greenhouse has no job board with the token “{token}”. {_check_the_token(token)}",

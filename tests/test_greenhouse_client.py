@@ -167,6 +167,23 @@ def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not
     assert fake_greenhouse.requests[-1].path == "/v1"
 
 
+@pytest.mark.parametrize("base_end", ["?k=1", ""])
+def test_a_missing_board_past_a_redirect_at_an_api_base_outside_the_api_blames_the_base(
+    fake_greenhouse, settings, base_end
+):
+    # Asked outside the API, Greenhouse knows no board wherever a redirect then leads: the
+    # redirect ("/v1" to "/v1/", as many servers do) was named instead of GREENHOUSE_API_BASE.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url.removesuffix("/v1") + base_end
+    fake_greenhouse.fail_next(None, "redirect", location="/v1/")
+
+    with pytest.raises(MisdirectedRequest) as caught:
+        GreenhouseClient().fetch_board("acme-robotics")
+
+    assert "redirect" not in caught.value.message
+    problem = "has a query string or fragment" if base_end else "does not end in /v1"
+    assert f"the cause: it {problem}" in caught.value.message
+
+
 @pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])
 def test_a_refused_board_request_names_the_status_and_the_likely_proxy_and_is_logged(
     client, fake_greenhouse, caplog, status, phrase
