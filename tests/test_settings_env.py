@@ -23,6 +23,7 @@ from orgsite.env import (
     env_line,
     env_time_of_day,
     env_url,
+    passwords_masked,
     running_account,
 )
 from tests.support.settings_module import settings_under
@@ -172,6 +173,23 @@ def test_a_url_refused_is_named_with_its_password_masked(monkeypatch):
     with pytest.raises(ImproperlyConfigured) as caught:
         env_url("SOME_API", "https://example.org/v1")
     assert str(caught.value).endswith("not 'ftp://sync:***@proxy.example/v1'")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # urlsplit reads the password up to the last "@" before the host, so may the proxy.
+        ("url=https://sync:p@ss:w0rd@proxy/v1/boards", "url=https://sync:***@proxy/v1/boards"),
+        (
+            "url=http://sync:s3cret@proxy:8080/v1 to=a@b.example",
+            "url=http://sync:***@proxy:8080/v1 to=a@b.example",
+        ),
+        ("url=https://proxy:8080/v1/boards/a@b", "url=https://proxy:8080/v1/boards/a@b"),
+    ],
+)
+def test_a_password_with_an_at_sign_is_masked_whole(text, masked):
+    # Masked to its first "@", the rest of the password was shown.
+    assert passwords_masked(text) == masked
 
 
 def test_an_http_url_is_taken_as_given(monkeypatch):
