@@ -894,6 +894,9 @@ XHTML_PAGE = b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"
         (S3_ERROR, "text/xml; charset=utf-8", "an XML document"),
         (b"<error>denied</error>", "application/problem+xml", "an XML document"),
         (S3_ERROR, "text/plain", "an XML document"),
+        # Said to be XML, with no prolog to open as XML; and XHTML whose tags are upper case.
+        (b"<Error>denied</Error>", "text/xml; charset=utf-8", "an XML document"),
+        (XHTML_PAGE.replace(b"html", b"HTML"), "text/plain", "a web page"),
         # After a UTF-8 byte order mark (the client drops it), UTF-8 or not.
         (codecs.BOM_UTF8 + S3_ERROR, "application/octet-stream", "an XML document"),
         (codecs.BOM_UTF8 + b"<html>\xe9</html>", "", "a web page"),
