@@ -20,7 +20,15 @@ from jobs.memberships import (
     ADMIN_NEEDED_MESSAGE,
     membership_role_set,
 )
-from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
+from jobs.models import (
+    Department,
+    GreenhouseConnection,
+    Job,
+    Membership,
+    Office,
+    Organization,
+    SyncRun,
+)
 from tests.support.helpers import form_as_sent, parsed, staff_client_with
 from tests.support.public_jobs import make_job
 
@@ -449,3 +457,9 @@ def test_a_name_with_a_direction_override_garbles_no_admin_title_or_message(admi
     for shown in [page.title, page.select_one(".messagelist"), page.select_one(".breadcrumbs")]:
         assert "\u202e" not in shown.get_text()
     assert "\u202e" not in BeautifulSoup(job_page.content, "html.parser").title.get_text()
+
+
+@pytest.mark.parametrize("model", [Department, Office], ids=["department", "office"])
+def test_a_department_or_office_is_named_without_direction_controls(model):
+    """Django's admin names them as plain text too (the job page's choices, its history)."""
+    assert str(model(name="\u202eWelding\u2066")) == "Welding"
