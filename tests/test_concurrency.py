@@ -732,6 +732,38 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     assert Organization.objects.filter(pk=organization.pk).exists() == (deleted != "organization")
 
 
+def org_deleted_as_an_account_is(
+    monkeypatch: pytest.MonkeyPatch, organization: Any, delete_account: Callable[[], Any]
+) -> list[Any]:
+    """Delete `organization` and, once its row is locked, run `delete_account` in a thread
+    until it ends or waits on that lock; what it returned (or raised) once both are done."""
+    from jobs import organizations
+    from jobs.models import Organization
+    from jobs.organizations import organization_delete
+
+    outcome: list[Any] = []
+
+    def account_delete_reported() -> None:
+        try:
+            outcome.append(delete_account())
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    account_deletion = threading.Thread(target=account_delete_reported)
+    invitations_delete = organizations.invitations_delete
+
+    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
+        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
+        return invitations_delete(*args)
+
+    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
+    organization_delete(organization=Organization.objects.get(pk=organization.pk))
+    account_deletion.join(timeout=30)
+    return outcome
+
+
 @on_postgresql
 @pytest.mark.parametrize("role", ["admin", "member"])
 def test_an_admin_deleting_their_account_as_their_org_is_deleted_is_deleted(
@@ -743,34 +775,15 @@ def test_an_admin_deleting_their_account_as_their_org_is_deleted_is_deleted(
     them its admin), and neither deadlocks."""
     from django.contrib.auth.models import User
 
-    from jobs import organizations
     from jobs.memberships import account_delete
     from jobs.models import Organization
-    from jobs.organizations import organization_delete
 
     organization = owner.memberships.get().organization
     leaving = owner if role == "admin" else member
-    outcome: list[Any] = []
 
-    def delete_account() -> None:
-        try:
-            outcome.append(account_delete(user=User.objects.get(pk=leaving.pk)))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
-
-    account_deletion = threading.Thread(target=delete_account)
-    invitations_delete = organizations.invitations_delete
-
-    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
-        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
-        return invitations_delete(*args)
-
-    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
-
-    organization_delete(organization=Organization.objects.get(pk=organization.pk))
-    account_deletion.join(timeout=30)
+    outcome = org_deleted_as_an_account_is(
+        monkeypatch, organization, lambda: account_delete(user=User.objects.get(pk=leaving.pk))
+    )
 
     assert outcome == [None]
     assert not User.objects.filter(pk=leaving.pk).exists()
@@ -788,10 +801,8 @@ def test_an_org_deleted_as_an_account_its_invitation_made_is_deleted_both_go(
     other: a deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
     from django.contrib.auth.models import User
 
-    from jobs import organizations
     from jobs.memberships import member_invite, user_delete
     from jobs.models import Organization
-    from jobs.organizations import organization_delete
 
     organization = acme.organization
     member_invite(organization=organization, email="new@acme.example", role="admin")
@@ -800,27 +811,11 @@ def test_an_org_deleted_as_an_account_its_invitation_made_is_deleted_both_go(
         Membership.objects.create(
             organization=organization, user=unused, role=Membership.Role.ADMIN
         )
-    outcome: list[Any] = []
 
-    def delete_account() -> None:  # as staff do it in Django's admin
-        try:
-            outcome.append(user_delete(user=User.objects.get(pk=unused.pk)))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
-
-    account_deletion = threading.Thread(target=delete_account)
-    invitations_delete = organizations.invitations_delete
-
-    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
-        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
-        return invitations_delete(*args)
-
-    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
-
-    organization_delete(organization=Organization.objects.get(pk=organization.pk))
-    account_deletion.join(timeout=30)
+    # As staff delete it in Django's admin.
+    outcome = org_deleted_as_an_account_is(
+        monkeypatch, organization, lambda: user_delete(user=User.objects.get(pk=unused.pk))
+    )
 
     assert outcome == [None]
     assert list(User.objects.values_list("username", flat=True)) == ["alice"]
