@@ -445,8 +445,8 @@ def test_connect_greenhouse_led_astray_says_what_to_check(fake_greenhouse, setti
         call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert str(caught.value) == (
-        f"Greenhouse's address {what}, so the token could not be checked, and nothing was "
-        "saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), this "
+        f"Greenhouse's address {what}, so the token could not be checked. Nothing was saved. "
+        "Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), this "
         "server's network and any proxy on the way, then run this command again."
     )
     assert not Organization.objects.exists()

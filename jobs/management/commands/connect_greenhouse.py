@@ -188,9 +188,9 @@ def _check_failure_message(error: GreenhouseError) -> str:
     them."""
     if isinstance(error, LedAstray):
         return (
-            f"Greenhouse's address {error.what}, so the token could not be checked, and nothing "
-            "was saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), "
-            "this server's network and any proxy on the way, then run this command again."
+            f"Greenhouse's address {error.what}, so the token could not be checked. Nothing was "
+            "saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), this "
+            "server's network and any proxy on the way, then run this command again."
         )
     if error.site_fix:
         fix = capfirst(error.site_fix)
