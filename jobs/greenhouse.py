@@ -71,6 +71,12 @@ REFUSED_STATUSES = (401, 403)
 # said how long to wait); the status pages say otherwise while syncing is paused.
 WILL_TRY_AGAIN = "the sync will try again later."
 WILL_TRY_AGAIN_RE = re.compile(r"the sync will try again[^.]*\.")
+# How the message of a passing failure that the address, or a proxy on the way, most likely
+# caused ends: once is Greenhouse's glitch, a failure that goes on is for whoever runs the site.
+IF_THIS_GOES_ON = (
+    "If this goes on, ask whoever runs this site to check the address it uses for Greenhouse "
+    f"and any proxy on the way; {WILL_TRY_AGAIN}"
+)
 # What whoever runs the site is to check when the address, or a proxy on the way, is to blame.
 CHECK_THE_ADDRESS = (
     "check the address this site uses for Greenhouse (GREENHOUSE_API_BASE) and any proxy on the way"
@@ -232,9 +238,7 @@ class LedAstray(Unavailable):
     @classmethod
     def doing(cls, what: str, *, http_status: int | None = None) -> LedAstray:
         return cls(
-            f"Greenhouse's address {what}; nothing was changed. If this goes on, ask whoever "
-            "runs this site to check the address it uses for Greenhouse and any proxy on the "
-            f"way; {WILL_TRY_AGAIN}",
+            f"Greenhouse's address {what}; nothing was changed. {IF_THIS_GOES_ON}",
             what=what,
             http_status=http_status,
         )
@@ -1328,8 +1332,20 @@ class GreenhouseClient:
         if 400 <= status < 500:
             raise self._unexpected_client_error(token, url, status, headers)
         if status != 200:
+            # A 2xx but 200, or a 3xx with nowhere to go: the board API gives neither, so a
+            # proxy on the way, or an address that is not the API's, most likely did.
+            _log_answer(
+                "answered with neither the board nor an error",
+                status,
+                url,
+                headers,
+                reason="the board API answers a board's address with the board or an error status",
+            )
             raise GreenhouseError(
-                f"Greenhouse answered with HTTP {status}; nothing was changed.", http_status=status
+                "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
+                f"answered with HTTP {_status_text(status)} instead of the board; nothing was "
+                f"changed. {IF_THIS_GOES_ON}",
+                http_status=status,
             )
         # RFC 8259 lets a reader ignore a byte order mark, which the JSON reader refuses: left
         # in, it failed the board as not JSON. Gone before the fingerprint, the board with one

@@ -308,16 +308,32 @@ def test_a_client_that_a_person_waits_for_tries_once(fake_greenhouse):
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
-@pytest.mark.parametrize("status", [202, 203, 204, 300])
-def test_an_answer_other_than_200_is_not_read_as_the_board(client, fake_greenhouse, status):
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [(202, "202 Accepted"), (203, "203 Non-Authoritative Information"), (204, "204 No Content"),
+     (300, "300 Multiple Choices")],
+)  # fmt: skip
+def test_an_answer_other_than_200_is_not_read_as_the_board(
+    client, fake_greenhouse, caplog, status, shown
+):
     """A 2xx but 200, or a 3xx with nowhere to go, is no board, even with a board's body."""
     board = {"jobs": fake_greenhouse.jobs("acme-robotics")}
     fake_greenhouse.fail_next("acme-robotics", "body", status=status, body=board)
 
-    with pytest.raises(GreenhouseError, match=f"HTTP {status}") as caught:
+    with pytest.raises(GreenhouseError) as caught:
         client.fetch_jobs("acme-robotics")
 
     assert caught.value.http_status == status
+    assert caught.value.transient
+    # "Greenhouse answered with HTTP 204; nothing was changed." said neither who answered so
+    # nor who could see to it, and left whoever runs the site no line naming the address.
+    assert caught.value.message == (
+        "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered "
+        f"with HTTP {shown} instead of the board; {ASK_WHO_RUNS_THE_SITE}"
+    )
+    [record] = [r for r in caplog.records if "neither the board nor an error" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert f"status={status} url={fake_greenhouse.base_url}/" in record.getMessage()
 
 
 def test_a_retry_after_longer_than_the_cap_ends_the_fetch_at_once(

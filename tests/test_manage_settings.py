@@ -228,7 +228,8 @@ def test_a_check_answered_with_another_client_error_says_the_token_could_not_be_
 def test_a_check_answered_with_an_unexpected_success_says_the_token_could_not_be_checked(
     signed_in, fake_greenhouse, queued
 ):
-    # "Greenhouse answered with HTTP 204; nothing was changed.": a sync's words.
+    # "…answered with HTTP 204 No Content instead of the board; nothing was changed.": a sync's
+    # words.
     fake_greenhouse.fail_next("tiny-co", "body", status=204, body=b"")
 
     page = connect(signed_in, "tiny-co").content.decode()
