@@ -422,9 +422,18 @@ def api_base_problem(base_url: str) -> str:
             "has a query string or fragment (a “?” or “#”), after which a board's part of the "
             "address is added instead of to its path"
         )
-    if not urlsplit(base_url).path.rstrip("/").endswith(API_VERSION_PATH):
+    if not _path_asked(base_url).rstrip("/").endswith(API_VERSION_PATH):
         return "does not end in /v1, as the addresses of Greenhouse's Job Board API do"
     return ""
+
+
+def _path_asked(url: str) -> str:
+    """The path of `url` as requests sends it, its "." and ".." segments resolved by urllib3:
+    a base ending "/v1/." asks under /v1, and one ending "/v1/.." does not."""
+    try:
+        return urllib3.util.parse_url(url).path or ""
+    except urllib3.exceptions.LocationParseError:  # no request gets as far as its path
+        return urlsplit(url).path
 
 
 def _check_the_token(token: str) -> str:

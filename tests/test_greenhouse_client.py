@@ -145,6 +145,19 @@ def test_a_missing_board_at_an_api_base_without_v1_blames_the_address_not_the_to
     assert "reason=GREENHOUSE_API_BASE does not end in /v1" in caplog.text
 
 
+def test_a_missing_board_at_an_api_base_ending_in_a_dot_segment_after_v1_blames_the_token(
+    fake_greenhouse, settings
+):
+    # Asked at /v1/boards/…, as requests resolves "/v1/./boards/…", Greenhouse's 404 was said to
+    # be the address's, which "does not end in /v1".
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url + "/."
+
+    with pytest.raises(BoardNotFound):
+        GreenhouseClient().fetch_board("no-such-board")
+
+    assert fake_greenhouse.requests[-1].path == "/v1/boards/no-such-board"
+
+
 @pytest.mark.parametrize("after_v1", ["?k=1", "?", "#top"])
 def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not_a_redirect(
     fake_greenhouse, settings, caplog, after_v1

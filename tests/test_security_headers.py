@@ -584,6 +584,11 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io/v1", False),
         ("https://boards-api.greenhouse.io/v1/", False),
         ("https://egress.example.com/greenhouse/v1", False),  # a proxy that keeps the path
+        # Asked as requests sends it, with "." and ".." resolved: under /v1, or not.
+        ("https://boards-api.greenhouse.io/v1/.", False),
+        ("https://boards-api.greenhouse.io/v1/./", False),
+        ("https://boards-api.greenhouse.io/v1/boards/..", False),
+        ("https://boards-api.greenhouse.io/v1/..", True),
         ("https://boards-api.greenhouse.io", True),
         ("https://boards-api.greenhouse.io/", True),
         ("https://boards-api.greenhouse.io/v1/boards", True),
