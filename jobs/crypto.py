@@ -11,13 +11,18 @@ class SecretUnreadable(Exception):
     """The stored secret cannot be decrypted with any configured key."""
 
 
-def _fernet() -> MultiFernet:
+def _fernets() -> list[Fernet]:
+    """One per configured key, the first (newest) first."""
     keys = list(settings.ENCRYPTION_KEYS)
     if not keys:
         # Local development only (settings refuse an empty list when DEBUG is off).
         digest = hashlib.sha256(f"orgsite-encryption:{settings.SECRET_KEY}".encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
-    return MultiFernet([Fernet(key.encode()) for key in keys])
+    return [Fernet(key.encode()) for key in keys]
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet(_fernets())
 
 
 def encrypt_secret(plain: str) -> str:
@@ -33,6 +38,13 @@ def decrypt_secret(token: str) -> str:
         ) from None
 
 
-def reencrypt_secret(token: str) -> str:
-    """Re-encrypt with the first (newest) key, for key rotation."""
-    return _fernet().rotate(token.encode()).decode()
+def reencrypt_secret(token: str) -> str | None:
+    """`token` re-encrypted with the first (newest) key, for key rotation; None when that key
+    encrypted it already, as rotation run again finds every token. Raises InvalidToken when no
+    configured key decrypts it."""
+    fernets = _fernets()
+    try:
+        fernets[0].decrypt(token.encode())
+    except InvalidToken:
+        return MultiFernet(fernets).rotate(token.encode()).decode()
+    return None

@@ -212,17 +212,26 @@ def test_rotation_naming_one_key_no_configured_key_decrypts_speaks_of_it_alone(k
     )
 
 
-def test_rotation_can_run_twice(keys, settings, capsys):
+def test_rotation_run_again_leaves_the_keys_it_encrypted_and_says_so(keys, settings, capsys):
+    """Run again, before or after the old key was removed, it said "1 API key re-encrypted"
+    of a key the first key had encrypted already, and wrote it anew."""
     old, new = keys
     stored("acme", API_KEY)
     settings.ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_keys")
+    rotated = GreenhouseConnection.objects.get().api_key_encrypted
 
     call_command("rotate_encryption_keys")
-    call_command("rotate_encryption_keys")
-
-    assert capsys.readouterr().out.count("1 API key re-encrypted with the first key.\n") == 2
     settings.ENCRYPTION_KEYS = [new]
-    assert GreenhouseConnection.objects.get().get_api_key() == API_KEY
+    call_command("rotate_encryption_keys")
+
+    assert capsys.readouterr().out == (
+        "1 API key re-encrypted with the first key.\n"
+        + "0 API keys re-encrypted with the first key, 1 encrypted with it already.\n" * 2
+    )
+    connection = GreenhouseConnection.objects.get()
+    assert connection.api_key_encrypted == rotated
+    assert connection.get_api_key() == API_KEY
 
 
 def test_rotation_keeps_a_key_stored_anew_while_it_works(keys, settings, capsys, monkeypatch):

@@ -20,12 +20,14 @@ from jobs.models import GreenhouseConnection
 @dataclass
 class Rotation:
     reencrypted: int = 0
+    already_new: int = 0  # encrypted with the first key before: left as it is
     changed_meanwhile: int = 0  # the key was replaced while we worked: it is new already
     unreadable: list[str] = field(default_factory=list)  # org slugs
 
 
 def api_keys_reencrypt() -> Rotation:
-    """Re-encrypt each stored key; a row changed meanwhile is left alone (conditional UPDATE)."""
+    """Re-encrypt each stored key not encrypted with the first key yet; a row changed meanwhile
+    is left alone (conditional UPDATE)."""
     rotation = Rotation()
     connections = (
         GreenhouseConnection.objects.exclude(api_key_encrypted="")
@@ -38,6 +40,9 @@ def api_keys_reencrypt() -> Rotation:
             rotated = reencrypt_secret(stored)
         except InvalidToken:
             rotation.unreadable.append(connection.organization.slug)
+            continue
+        if rotated is None:
+            rotation.already_new += 1
             continue
         updated = GreenhouseConnection.objects.filter(
             pk=connection.pk, api_key_encrypted=stored
@@ -57,16 +62,15 @@ class Command(ProjectCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         rotation = api_keys_reencrypt()
-        self.say(
+        counts = [
             f"{rotation.reencrypted} API key{pluralize(rotation.reencrypted)} re-encrypted "
             "with the first key"
-            + (
-                f", {rotation.changed_meanwhile} replaced meanwhile (already new)"
-                if rotation.changed_meanwhile
-                else ""
-            )
-            + "."
-        )
+        ]
+        if rotation.already_new:
+            counts.append(f"{rotation.already_new} encrypted with it already")
+        if rotation.changed_meanwhile:
+            counts.append(f"{rotation.changed_meanwhile} replaced meanwhile (already new)")
+        self.say(", ".join(counts) + ".")
         if rotation.unreadable:
             one = len(rotation.unreadable) == 1
             raise CommandError(
