@@ -203,12 +203,24 @@ def _names_this_machine(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        try:
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:  # a name
+        short_address = _short_ipv4_address(host)
+        if short_address is None:  # a name
             return host in ("localhost", socket.gethostname().lower())
+        address = short_address
     address = getattr(address, "ipv4_mapped", None) or address
     return address.is_loopback or address.is_unspecified
+
+
+def _short_ipv4_address(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address `host` writes in a short form a connection reads too (127.1,
+    2130706433), or None. inet_aton also reads the address before a space ("127.0.0.1 x"),
+    where a connection looks the whole host up as a name, and finds none."""
+    if any(character.isspace() for character in host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 def email_backend_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

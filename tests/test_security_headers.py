@@ -408,6 +408,10 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
         ("redis://[::ffff:128.0.0.1]:6379/0", False),
         ("redis://128.1:6379/0", False),
         ("redis:///1", False),
+        # No host holds a space: a connection finds none, where inet_aton read 127.0.0.1.
+        ("redis://127.0.0.1 x:6379/0", False),
+        ("redis://127.1 :6379/0", False),
+        ("redis://127.0.0.1\x0bx:6379/0", False),  # a vertical tab, which urlsplit keeps
     ],
 )
 def test_check_deploy_knows_each_name_of_this_machine_for_the_brokers_redis(
