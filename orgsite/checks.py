@@ -188,9 +188,11 @@ def _same_redis_database(url: str, other_url: str) -> bool:
 def _redis_database(url: str) -> tuple[str, int, str]:
     """Host (without the trailing dot of a fully qualified name; localhost when it names none,
     as Celery and the cache read it), port and database number of a redis:// URL (database 0
-    when it names none)."""
+    when it names none). The cache's client, redis-py, takes a `?db=` over the path's number;
+    Celery's fails on a `?db=`, so a broker's is never one it uses."""
     parts = urlsplit(url)
-    database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    path_database = parts.path.strip("/") or "0"
+    database = parse_qs(parts.query).get("db", [path_database])[0]
     host = (parts.hostname or "localhost").removesuffix(".")
     return host, parts.port or 6379, database
 
