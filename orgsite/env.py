@@ -4,9 +4,11 @@ import math
 import os
 import pwd
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
@@ -113,6 +115,10 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value_shown(raw)}")
 
 
+# What int() reads as a whole number: digits (of any script), single underscores between them.
+_WHOLE_NUMBER_RE = re.compile(r"[+-]?\d+(?:_\d+)*")
+
+
 def env_int(
     name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
 ) -> int:
@@ -121,15 +127,28 @@ def env_int(
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value: int | Decimal = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be a whole number, not {value_shown(raw)}"
-        ) from None
+        if not _WHOLE_NUMBER_RE.fullmatch(raw.strip()):
+            raise ImproperlyConfigured(
+                f"{name} must be a whole number, not {value_shown(raw)}"
+            ) from None
+        # More digits than int() reads (sys.get_int_max_str_digits(), leading zeros counted):
+        # Decimal reads them all, to tell it past a bound as any other number.
+        value = Decimal(raw)
     if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value_shown(value)}")
+        raise ImproperlyConfigured(
+            f"{name} must be at least {minimum}, not {value_shown(value, str)}"
+        )
     if maximum is not None and value > maximum:
-        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {value_shown(value)}")
+        raise ImproperlyConfigured(
+            f"{name} must be at most {maximum}, not {value_shown(value, str)}"
+        )
+    if isinstance(value, Decimal):
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at most {sys.get_int_max_str_digits()} digits, "
+            f"not {value_shown(raw.strip(), str)}"
+        )
     return value
 
 

@@ -120,9 +120,40 @@ def test_a_whole_number_is_taken_up_to_its_bounds_and_refused_past_them(monkeypa
 
 
 @pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("9" * 5000, "must be at most 65535, not 99999"),
+        ("-" + "9" * 5000, "must be at least 1, not -99999"),
+        ("+" + "9_" * 4500 + "9", "must be at most 65535, not 99999"),
+        # Not past a bound: int() counts leading zeros too.
+        ("0" * 5000 + "1", "must be a whole number of at most 4300 digits, not 00000"),
+    ],
+    ids=["above", "below", "with underscores", "leading zeros"],
+)
+def test_a_whole_number_of_more_digits_than_int_reads_is_refused_as_out_of_range(
+    monkeypatch, raw, error
+):
+    """int() reads no more than 4,300 digits: such a number was told "must be a whole
+    number"."""
+    monkeypatch.setenv("SOME_PORT", raw)
+    with pytest.raises(ImproperlyConfigured, match=f"^SOME_PORT {error}"):
+        env_int("SOME_PORT", 25, minimum=1, maximum=65535)
+
+
+def test_a_whole_number_of_more_digits_than_int_reads_has_them_named_without_a_maximum(
+    monkeypatch,
+):
+    monkeypatch.setenv("SOME_COUNT", "9" * 5000)
+    with pytest.raises(
+        ImproperlyConfigured, match="^SOME_COUNT must be a whole number of at most "
+    ):
+        env_int("SOME_COUNT", 3, minimum=1)
+
+
+@pytest.mark.parametrize(
     ("raw", "read", "error"),
     [
-        ("9" * 5000, lambda: env_int("PORT", 8000, maximum=65535), "must be a whole number"),
+        ("9" * 5000, lambda: env_int("PORT", 8000, maximum=65535), "must be at most 65535"),
         ("9" * 4000, lambda: env_int("PORT", 8000, maximum=65535), "must be at most 65535"),
         ("9" * 5000, lambda: env_float("PORT", 1.0), "must be a number"),
         ("y" * 5000, lambda: env_bool("PORT", True), "must be true or false"),
