@@ -189,7 +189,7 @@ def _redis_database(url: str) -> tuple[str, int, str]:
     """Host (without the trailing dot of a fully qualified name; localhost when it names none,
     as Celery and the cache read it), port and database number of a redis:// URL (database 0
     when it names none). The cache's client, redis-py, takes a `?db=` over the path's number;
-    Celery's fails on a `?db=`, so a broker's is never one it uses."""
+    the broker's URL has none (Celery's client fails on one, and settings refuse it)."""
     parts = urlsplit(url)
     path_database = parts.path.strip("/") or "0"
     database = parse_qs(parts.query).get("db", [path_database])[0]

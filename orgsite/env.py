@@ -288,15 +288,23 @@ def url_named(value: str) -> str:
     return "a value without a scheme such as redis://"
 
 
-def redis_url_check(name: str, url: str) -> None:
+def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
     is not a number, at startup: Celery would fail on it only as a worker connects, and the
     cache at each use, which the site takes for a cache that is down. An error names neither
-    host nor password."""
+    host nor password.
+
+    With `for_celery`, also a `?db=`, which the cache's client reads but Celery's fails on (a
+    TypeError as it connects: the worker did not start, and Refresh now was a server error)."""
     example = "redis://HOST:6379/0"
     parts = _server_url_parts(name, url, example=example)
     database = parts.path.strip("/")
     if not re.fullmatch(r"[0-9]*", database):
         raise ImproperlyConfigured(
             f"{name} names Redis database {value_shown(database)}, where a number goes: {example}"
+        )
+    if for_celery and "db" in parse_qs(parts.query):
+        raise ImproperlyConfigured(
+            f"{name} names its Redis database in ?db=, which Celery cannot read: put the number "
+            f"in the path, {example}"
         )

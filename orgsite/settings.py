@@ -334,7 +334,7 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "
         f"{url_named(CELERY_BROKER_URL)}"
     )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL)
+    redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL, for_celery=True)
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
     _queue_dir = directory_made(VAR_DIR / "celery-queue", setting="ORGSITE_VAR_DIR")

@@ -11,6 +11,7 @@ import sys
 from datetime import time
 from pathlib import Path
 
+import kombu
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -403,6 +404,20 @@ def test_a_redis_url_whose_port_or_database_is_no_number_stops_the_process(varia
         settings_under(**{variable: url})
     assert error in str(refused.value)
     assert "s3cret" not in str(refused.value)  # it goes to the log
+
+
+def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
+    """Celery fails on a ?db= as it connects, with a TypeError: the worker did not start, and
+    Refresh now answered with a server error. The cache's client reads it (over the path's)."""
+    url = "redis://:s3cret@redis.example.com:6379/?db=2"
+    with pytest.raises(TypeError, match="'db'"):
+        kombu.Connection(url)
+
+    with pytest.raises(ImproperlyConfigured, match=r"^CELERY_BROKER_URL .* in \?db=") as refused:
+        settings_under(CELERY_BROKER_URL=url)
+
+    assert "s3cret" not in str(refused.value)  # it goes to the log
+    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
 @pytest.mark.parametrize(
