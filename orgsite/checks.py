@@ -81,8 +81,8 @@ def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 "The cache and Celery's queue share one Redis database: CACHE_URL and "
                 "CELERY_BROKER_URL name the same one.",
                 hint="Give the cache a database number of its own (redis://HOST:6379/1 beside "
-                "the broker's /0): an eviction policy or a flush meant for cached pages would "
-                "lose queued syncs too.",
+                "the broker's /0): clearing the cache (Django's cache.clear() empties its "
+                "database, FLUSHDB) would lose queued syncs too.",
                 id="orgsite.W005",
             )
         )

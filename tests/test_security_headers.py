@@ -390,6 +390,18 @@ def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
     assert ("orgsite.W005" in found) is shared
 
 
+def test_check_deploy_says_what_a_cache_database_of_its_own_keeps_from_the_queue(settings):
+    """The hint said that an eviction policy meant for cached pages would lose queued syncs: a
+    policy is the whole Redis's, whatever the database numbers (README, Processes in
+    production). Clearing the cache empties its database alone."""
+    settings.CELERY_BROKER_URL = settings.CACHE_URL = "redis://redis.invalid:6379/0"
+
+    [shared] = [message for message in local_defaults_check() if message.id == "orgsite.W005"]
+
+    assert "cache.clear()" in shared.hint
+    assert "eviction" not in shared.hint
+
+
 @pytest.mark.parametrize(
     ("cache_url", "shared"),
     [
