@@ -300,8 +300,11 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     parts = _server_url_parts(name, url, example=example)
     database = parts.path.strip("/")
     if not re.fullmatch(r"[0-9]*", database):
+        # Django's cache reads several servers' URLs split at "," or ";": the rest of them is
+        # read as this one's database, and may hold their passwords.
         raise ImproperlyConfigured(
-            f"{name} names Redis database {value_shown(database)}, where a number goes: {example}"
+            f"{name} names Redis database {value_shown(passwords_masked(database))}, where a "
+            f"number goes: {example}"
         )
     if for_celery and "db" in parse_qs(parts.query):
         raise ImproperlyConfigured(

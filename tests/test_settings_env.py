@@ -392,6 +392,12 @@ def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
     [
         ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379/queue", "database 'queue'"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/cache", "database 'cache'"),
+        # Two servers, as Django's cache reads a comma: the second's password was shown.
+        (
+            "CACHE_URL",
+            "redis://cache-1.example.com:6379/1,redis://:s3cret@cache-2.example.com:6379/1",
+            "database '1,redis://:***@cache-2.example.com:6379/1'",
+        ),
         ("CACHE_URL", "rediss://:s3cret@redis.example.com:tls/1", "port that is not a number"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:0/1", "port that is not a number"),
         ("CELERY_BROKER_URL", "redis://:s3cret@[::1:6379/0", "host that cannot be read"),
