@@ -292,22 +292,24 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
     is not a number, at startup: Celery would fail on it only as a worker connects, and the
     cache at each use, which the site takes for a cache that is down. An error names neither
-    host nor password.
+    its host nor a password.
 
-    With `for_celery`, also a `?db=`, which the cache's client reads but Celery's fails on (a
-    TypeError as it connects: the worker did not start, and Refresh now was a server error)."""
+    The cache's client reads a `?db=` too (over the path's number); Celery's fails on one (a
+    TypeError as it connects: the worker did not start, and Refresh now was a server error),
+    which `for_celery` refuses."""
     example = "redis://HOST:6379/0"
     parts = _server_url_parts(name, url, example=example)
-    database = parts.path.strip("/")
-    if not re.fullmatch(r"[0-9]*", database):
-        # Django's cache reads several servers' URLs split at "," or ";": the rest of them is
-        # read as this one's database, and may hold their passwords.
-        raise ImproperlyConfigured(
-            f"{name} names Redis database {value_shown(passwords_masked(database))}, where a "
-            f"number goes: {example}"
-        )
-    if for_celery and "db" in parse_qs(parts.query):
+    query_databases = parse_qs(parts.query).get("db", [])
+    if for_celery and query_databases:
         raise ImproperlyConfigured(
             f"{name} names its Redis database in ?db=, which Celery cannot read: put the number "
             f"in the path, {example}"
         )
+    for database in (parts.path.strip("/"), *query_databases):
+        if not re.fullmatch(r"[0-9]*", database):
+            # Django's cache reads several servers' URLs split at "," or ";": the rest of them
+            # is read as this one's database, and may hold their passwords.
+            raise ImproperlyConfigured(
+                f"{name} names Redis database {value_shown(passwords_masked(database))}, where "
+                f"a number goes: {example}"
+            )

@@ -392,6 +392,7 @@ def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
     [
         ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379/queue", "database 'queue'"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/cache", "database 'cache'"),
+        ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/?db=cache", "database 'cache'"),
         # Two servers, as Django's cache reads a comma: the second's password was shown.
         (
             "CACHE_URL",
