@@ -95,6 +95,7 @@ from jobs.models import ROLES_IN_WORDS, GreenhouseConnection, Job, Membership, O
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.pagination import page_asked, page_links
 from jobs.permissions import (
+    NotAnAdmin,
     OrganizationGone,
     admin_organization_or_404,
     login_required,
@@ -350,11 +351,34 @@ def _organization_gone(request: HttpRequest) -> HttpResponse:
     )
 
 
+NOT_AN_ADMIN = (
+    "You are no longer an admin of this organization, so this page can no longer show or "
+    "refresh its sync."
+)
+
+
+def _not_an_admin(request: HttpRequest) -> HttpResponse:
+    """A 403 in JSON to the script (Refresh now, the live status) of a page opened as an admin
+    who was demoted or removed since, which shows the message and a link to their orgs: a plain
+    404 made it say to reload, and the page reloaded was not found."""
+    logger.info("not an admin path=%s user=%s", request.path, request.user.pk)
+    return JsonResponse(
+        {
+            "error": "not_admin",
+            "level": "error",
+            "message": NOT_AN_ADMIN,
+            "link": {"url": reverse("manage:index"), "text": "Go to your organizations"},
+        },
+        status=403,
+    )
+
+
 def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """For every page and form under /manage/<slug>/: an org deleted meanwhile (in another tab,
     or by another admin), found so by admin_organization_or_404 or by a change that found its
     row gone (OrganizationGone), is said to be gone, the same way everywhere. Without it a page
-    was a plain 404, and some forms led to a page of the org, which was one."""
+    was a plain 404, and some forms led to a page of the org, which was one. The script is also
+    told when the user is no longer its admin (NotAnAdmin); a page stays a plain 404."""
 
     @wraps(view)
     def view_of_an_org(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -362,6 +386,10 @@ def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[...
             return view(request, *args, **kwargs)
         except OrganizationGone:
             return _organization_gone(request)
+        except NotAnAdmin:
+            if _wants_json(request):
+                return _not_an_admin(request)
+            raise
 
     return view_of_an_org
 

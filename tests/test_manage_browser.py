@@ -698,6 +698,35 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
 
 
+@pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
+def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_orgs(
+    live_server, page, acme, owner, asked_by
+):
+    """Demoted (or removed) by another admin, or in another tab: the status and Refresh now
+    were a plain 404, so the box said "could not be sent. Reload the page", or "Lost contact
+    with the site", and the page reloaded was not found."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
+
+    page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()
+    if asked_by == "refresh now":
+        page.keyboard.press("Enter")
+    else:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    feedback = page.locator("[data-refresh-feedback]")
+    expect(feedback).to_have_text(
+        "You are no longer an admin of this organization, so this page can no longer show or "
+        "refresh its sync. Go to your organizations"
+    )
+    # Pressed again, it could only say the same: it goes, with the board it was for.
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
+    feedback.get_by_role("link", name="Go to your organizations").click()
+    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
+
+
 @pytest.mark.parametrize("status", [404, 502])
 def test_a_proxys_json_error_is_not_shown_as_the_sites_words(
     live_server, page, acme, owner, status

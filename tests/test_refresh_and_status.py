@@ -14,7 +14,7 @@ from django.utils.html import escape
 from jobs import manage_views
 from jobs.connections import check_board, connection_connect, connection_save
 from jobs.greenhouse import Board, GreenhouseClient
-from jobs.models import GreenhouseConnection, Organization, SchedulerHeartbeat, SyncRun
+from jobs.models import GreenhouseConnection, Membership, Organization, SchedulerHeartbeat, SyncRun
 from jobs.scheduling import RefreshOutcome, enqueue_due_syncs
 from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
@@ -178,8 +178,39 @@ def test_an_org_one_is_no_admin_of_is_not_found_as_before_not_said_to_be_gone(
     client, acme, member, queued
 ):
     client.force_login(member)
-    for response in (client.post(REFRESH_URL, **JSON), client.get(STATUS_URL, **JSON)):
+    for response in (client.post(REFRESH_URL), client.get(STATUS_URL)):
         assert response.status_code == 404 and GONE not in response.content.decode()
+
+
+NOT_AN_ADMIN = {
+    "error": "not_admin",
+    "level": "error",
+    "message": (
+        "You are no longer an admin of this organization, so this page can no longer show or "
+        "refresh its sync."
+    ),
+    "link": {"url": "/manage/", "text": "Go to your organizations"},
+}
+
+
+@pytest.mark.parametrize("how", ["demoted", "removed"])
+def test_the_script_of_an_admin_demoted_or_removed_meanwhile_is_told_so(
+    signed_in, acme, owner, queued, how
+):
+    """The live status and Refresh now were a plain 404 (a web page), so the script said to
+    reload the page, and the page reloaded was not found."""
+    memberships = owner.memberships.all()
+    if how == "demoted":
+        memberships.update(role=Membership.Role.MEMBER)
+    else:
+        memberships.delete()
+
+    for response in (signed_in.get(STATUS_URL, **JSON), signed_in.post(REFRESH_URL, **JSON)):
+        assert response.status_code == 403 and response.json() == NOT_AN_ADMIN
+    # Its pages are not found, as to anyone else who is no admin of it.
+    assert signed_in.get(STATUS_URL).status_code == 404
+    assert signed_in.post(REFRESH_URL).status_code == 404
+    assert queued == []
 
 
 def test_an_address_in_other_case_is_not_found_not_said_to_be_gone(signed_in, acme, queued):

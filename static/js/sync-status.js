@@ -13,8 +13,9 @@
   // Why the site refused, as its JSON names it in "error" (manage_views): only an answer naming
   // one of these is the site's own. A proxy's or gateway's JSON error names none, and its
   // message ("Bad gateway", an upstream's wording) is not for the admin.
-  var ORGANIZATION_GONE = "organization_gone";
-  var SITE_ERRORS = [ORGANIZATION_GONE];
+  // Both leave this page nothing to do for the org: the org was deleted, or the user is no
+  // longer its admin (demoted or removed meanwhile).
+  var SITE_ERRORS = ["organization_gone", "not_admin"];
 
   function isActive(phase) {
     return ACTIVE_PHASES.indexOf(phase) !== -1;
@@ -32,10 +33,11 @@
       return response.json().then(function (answer) {
         if (!response.ok) {
           var refused = new Error("unexpected answer " + response.status);
-          // The site's words for why, when the answer is the site's (the org was deleted).
+          // The site's words for why, and where to go, when the answer is the site's.
           if (answer && SITE_ERRORS.indexOf(answer.error) !== -1) {
             refused.said = answer.message;
-            refused.orgGone = answer.error === ORGANIZATION_GONE;
+            refused.link = answer.link;
+            refused.endsThePage = true;
           }
           throw refused;
         }
@@ -115,19 +117,27 @@
     }
   }
 
-  function say(box, level, text) {
+  // `link`, when given, is {url, text}: a link put after the words.
+  function say(box, level, text, link) {
     var feedback = box.querySelector("[data-refresh-feedback]");
     if (feedback) {
       feedback.className = "refresh-feedback " + level;
       feedback.textContent = text;
+      if (link) {
+        var anchor = document.createElement("a");
+        anchor.href = link.url;
+        anchor.textContent = link.text;
+        feedback.append(" ", anchor);
+      }
     }
   }
 
   // The site's answer to a request that failed: its words if it has them. An org deleted
-  // meanwhile takes its board, its state and Refresh now with it, as a disconnect does.
+  // meanwhile takes its board, its state and Refresh now with it, as a disconnect does; so
+  // does an admin's role lost meanwhile, as they may no longer refresh it.
   function sayRefused(box, error, fallback) {
-    say(box, "error", error.said || fallback);
-    if (error.orgGone) {
+    say(box, "error", error.said || fallback, error.link);
+    if (error.endsThePage) {
       showConnection(box, false);
     }
   }
