@@ -666,6 +666,18 @@ class MembershipForm(forms.ModelForm):
         if self.instance.user_id is not None and isinstance(widget, AutocompleteSelectOfIds):
             widget.account_read = self.instance.user  # read with the row (MembershipInline)
 
+    def clean(self) -> dict[str, Any]:
+        """A hidden field's error said as the row's: Django's table of rows shows no hidden
+        field's errors, so a tampered org key (in the row's hidden input) got "Please correct
+        the error below" and no error. Not the row's id, whose error (a row removed meanwhile)
+        MembershipFormSet.clean says in words."""
+        for field in self.hidden_fields():
+            if field.name == self.instance._meta.pk.name or field.name not in self.errors:
+                continue
+            for error in self.errors.pop(field.name):
+                self.add_error(None, f"(Hidden field {field.name}) {error}")
+        return super().clean()
+
     def validate_unique(self) -> None:
         """Also against the rows saved: Django's inline forms leave out the constraints that name
         the page's org, so a row for someone made a member meanwhile (on the members page), or

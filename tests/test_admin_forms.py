@@ -137,6 +137,30 @@ def test_a_member_row_removed_while_the_page_was_open_that_it_removes_too_is_sav
     assert memberships(organization) == [("alice", "admin")]
 
 
+def test_a_member_row_whose_hidden_org_was_changed_says_what_is_wrong(admin_client, owner, member):
+    """The row's hidden org key changed by hand: the page said "Please correct the error
+    below" and showed no error, Django's table of rows showing none of a hidden field's."""
+    organization = owner.memberships.get().organization
+    other = Organization.objects.create(name="Other", slug="other")
+    data = organization_form(admin_client, organization)
+    bob = str(member.memberships.get().pk)
+    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
+    data[row.removesuffix("-id") + "-organization"] = str(other.pk)
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    shown = [
+        error.get_text(" ", strip=True)
+        for error in parsed(response).select(".row-form-errors .errorlist li")
+    ]
+    assert shown == [
+        "(Hidden field organization) The inline value did not match the parent instance."
+    ]
+    assert "Please correct the error below." in response.content.decode()
+    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
+
+
 def test_member_rows_posted_as_new_ones_are_refused_on_the_form(admin_client, owner, member):
     """A tampered count of the rows the page showed made them rows to add."""
     organization = owner.memberships.get().organization
