@@ -43,7 +43,7 @@ from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.views.decorators.debug import sensitive_post_parameters
 
 from jobs.cache import listing_cache_invalidate
@@ -1136,6 +1136,10 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         return validate_api_key(self.cleaned_data["new_api_key"])
 
 
+# A line of the connections' list: enough to tell a timeout from a board not found.
+LAST_ERROR_START_WORDS = 8
+
+
 @admin.register(GreenhouseConnection)
 class GreenhouseConnectionAdmin(
     ListQueryCleaning, RelatedObjectLinks, RefusableDeleteMixin, admin.ModelAdmin
@@ -1146,7 +1150,14 @@ class GreenhouseConnectionAdmin(
     would ever close them."""
 
     form = ConnectionAdminForm
-    list_display = ["organization", "board_token", "board_name", "state", "last_success_at"]
+    list_display = [
+        "organization",
+        "board_token",
+        "board_name",
+        "state",
+        "last_success_at",
+        "last_error_start",
+    ]
     list_filter = ["state", "enabled"]
     # Raised by a delete that takes the sync lease, as a sync started since the check: shown.
     refused_meanwhile = (SyncInProgress,)
@@ -1163,6 +1174,13 @@ class GreenhouseConnectionAdmin(
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="last error")
+    def last_error_start(self, connection: GreenhouseConnection) -> str | None:
+        """Why the last sync failed, in a few words; none when it worked. The whole error (a
+        refusal's is five lines) is on the connection's page."""
+        error = connection.as_true_now(connection.last_error)
+        return Truncator(error).words(LAST_ERROR_START_WORDS) or None
 
     def formfield_for_dbfield(
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.text import as_searched
-from tests.support.helpers import staff_client_with
+from tests.support.helpers import make_connection, staff_client_with
 from tests.support.public_jobs import job_to_make, make_job, next_greenhouse_id
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +351,44 @@ def test_the_organization_list_reads_permissions_once_however_many_orgs(many_org
     make_orgs(12, 12)
 
     assert list_queries() == before
+
+
+def connections_list_queries(client: Client) -> tuple[int, dict[str, str]]:
+    """How many queries the Greenhouse connections' list takes, and each board's last error
+    as the list shows it."""
+    with CaptureQueriesContext(db_connection) as queries:
+        response = client.get(changelist(GreenhouseConnection))
+    assert response.status_code == 200
+    rows = BeautifulSoup(response.content, "html.parser").select("#result_list tbody tr")
+    errors = {
+        row.select_one(".field-board_token").get_text(strip=True): row.select_one(
+            ".field-last_error_start"
+        ).get_text(strip=True)
+        for row in rows
+    }
+    return len(queries), errors
+
+
+def test_the_connections_list_says_in_a_few_words_why_each_last_sync_failed(admin_client):
+    """Only each connection's page said it: staff opened every failing one to learn why."""
+    make_connection("fine", "fine-board")
+    refused = make_connection("refused", "refused-board")
+    refused.state = GreenhouseConnection.State.FAILING
+    refused.last_error = (
+        "Greenhouse refused the request (HTTP 403).\n"
+        "It does so when a proxy or firewall between this site and Greenhouse blocks it; "
+        "the next sync will try again."
+    )
+    refused.save()
+    before, errors = connections_list_queries(admin_client)
+
+    assert errors == {
+        "fine-board": "-",
+        "refused-board": "Greenhouse refused the request (HTTP 403). It does…",
+    }
+    for n in range(5):
+        failing = make_connection(f"failing-{n}", f"failing-{n}")
+        failing.last_error = "Could not reach Greenhouse (connection failed)"
+        failing.save()
+    after, _ = connections_list_queries(admin_client)
+    assert after == before
