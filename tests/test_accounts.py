@@ -164,6 +164,16 @@ def test_each_organizations_links_are_named_after_it(client, owner, outsider):
     assert all(len(nav.find_all("a")) == 5 for nav in navs)
 
 
+def test_each_organizations_heading_takes_its_names_direction(client, owner, outsider):
+    """An Arabic name stood on the left of its card, as the page's English does."""
+    Organization.objects.filter(slug="acme").update(name="خرائط الشرق")
+    client.force_login(owner)
+
+    heading = parsed(client.get("/manage/")).select_one("#org-acme")
+
+    assert heading["dir"] == "auto" and heading.get_text(strip=True) == "خرائط الشرق"
+
+
 def test_each_organizations_card_shows_its_public_address(client, owner, outsider):
     """Two orgs may share a name; their addresses tell them apart."""
     Organization.objects.filter(slug="other").update(name="Acme Robotics")

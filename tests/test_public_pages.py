@@ -202,7 +202,7 @@ def test_an_org_page_shows_the_org_and_its_open_jobs_grouped_by_department(clien
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1><bdi>Acme Robotics</bdi></h1>" in html
+    assert '<h1 dir="auto">Acme Robotics</h1>' in html
     assert "Robot arms with a light touch." in html
     assert 'href="https://acme-robotics.example"' in html
     assert hidden.title not in html and closed.title.strip() not in html
@@ -484,7 +484,7 @@ def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synce
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Customer Success Lead, Japan</h1>" in html
+    assert '<h1 dir="auto">Customer Success Lead, Japan</h1>' in html
     assert 'href="/orgs/acme/"><bdi>Acme Robotics</bdi></a>' in html
     assert "<dt>Location</dt><dd><bdi>Tokyo, Japan</bdi></dd>" in html
     assert "<dt>Department</dt><dd><bdi>Customer Success</bdi></dd>" in html
@@ -549,10 +549,10 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
     closed_page = client.get(job_page_url(closed)).content.decode()
 
     # A screen reader reads French words with French sounds; the site's own words stay English.
-    assert f"<h1{lang}>Infirmier·ère coordonnateur·rice</h1>" in job_page
+    assert f'<h1{lang} dir="auto">Infirmier·ère coordonnateur·rice</h1>' in job_page
     assert f'<div class="job-body"><div{lang}>' in job_page
     assert f'href="{job_page_url(french)}"{lang} dir="auto">' in listing
-    assert f"<h1{lang}>Aide-soignant·e</h1>" in closed_page
+    assert f'<h1{lang} dir="auto">Aide-soignant·e</h1>' in closed_page
     for job in (english, unusable):
         assert f'href="{job_page_url(job)}" dir="auto">' in listing  # the page's, or none
 
@@ -573,12 +573,25 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
 
 def test_an_org_page_heading_lays_its_name_out_in_the_names_own_direction(client):
     """An Arabic name in the left-to-right page's heading was laid out left to right: the
-    closing "." of "خرائط الشرق ش.م.م." (LLC) stood at its start, on the right."""
+    closing "." of "خرائط الشرق ش.م.م." (LLC) stood at its start, on the right. Isolated in a
+    <bdi>, it was laid out right to left, but the heading still stood on the left."""
     Organization.objects.create(name="خرائط الشرق ش.م.م.", slug="maps")
 
     html = client.get("/orgs/maps/").content.decode()
 
-    assert "<h1><bdi>خرائط الشرق ش.م.م.</bdi></h1>" in html
+    assert '<h1 dir="auto">خرائط الشرق ش.م.م.</h1>' in html
+
+
+def test_a_job_pages_heading_of_a_title_in_no_language_given_takes_the_titles_direction(
+    client, org
+):
+    """An Arabic title of a post whose language Greenhouse does not give stood on the left of
+    its page, and of its page once closed, as the page's English does."""
+    open_job = make_job(org, "مهندس روبوتات")
+    closed = make_job(org, "مهندسة برمجيات", is_open=False)
+
+    assert '<h1 dir="auto">مهندس روبوتات</h1>' in client.get(job_page_url(open_job)).text
+    assert '<h1 dir="auto">مهندسة برمجيات</h1>' in client.get(job_page_url(closed)).text
 
 
 @pytest.mark.parametrize(

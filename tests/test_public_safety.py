@@ -81,8 +81,8 @@ def test_markup_in_titles_and_locations_is_shown_as_text(client, hostile_jobs):
     html = client.get(f"/orgs/hostile/jobs/{job.greenhouse_id}/").content.decode()
 
     assert (
-        "<h1>Widget Tester &lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;</h1>"
-        in html
+        '<h1 dir="auto">'
+        "Widget Tester &lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;</h1>" in html
     )
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt; City" in html
     title = json.loads(JSON_LD_BLOCK.search(html).group(1))["title"]

@@ -145,7 +145,7 @@ def test_titles_locations_and_units_are_shown_as_text(client, xss_jobs):
 
     html = client.get(f"/orgs/xss/jobs/{job.greenhouse_id}/").content.decode()
 
-    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Engineer</h1>" in html
+    assert '<h1 dir="auto">&lt;script&gt;alert(1)&lt;/script&gt; Engineer</h1>' in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # its location, as text
 
 

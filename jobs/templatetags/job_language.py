@@ -22,8 +22,9 @@ def language_attributes(written: WrittenInLanguage) -> SafeString:
 @register.filter
 def title_language_attributes(job: Job) -> SafeString | str:
     """language_attributes(), with ` dir="auto"` where they give no direction, for a title that
-    other text follows on its line: an element with a dir isolates its text, so a title that
-    leaves a right-to-left override open cannot reorder what follows, and an Arabic title of a
-    post whose language Greenhouse does not give still reads right to left."""
+    other text follows on its line, or a heading that is the title alone: an element with a dir
+    isolates its text, so a title that leaves a right-to-left override open cannot reorder what
+    follows, and an Arabic title of a post whose language Greenhouse does not give still reads
+    right to left (a heading of one on the right, where it starts)."""
     attributes = language_attributes(job)
     return attributes if job.content_direction else format_html('{} dir="auto"', attributes)
