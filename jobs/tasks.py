@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import NoReturn
 
 from celery import Task, shared_task
@@ -311,9 +312,8 @@ def _retry_unstarted_sync(
         if (start := _mark_time(kwargs.get(name)))
     ]
     queued_at = _mark_time(kwargs.get("queued_at"))
-    with _lost_sync_left_unless_retried(
-        connection_id, error, attempt_starts=own_starts, queued_at=queued_at
-    ):
+    left = partial(_lost_sync_left, connection_id, attempt_starts=own_starts, queued_at=queued_at)
+    with _lost_sync_left_unless_retried(connection_id, error, left=left):
         _retry_after_database_error(
             task,
             connection_id,
@@ -323,6 +323,7 @@ def _retry_unstarted_sync(
             waits_for=connection,
             retry_of=own_starts,
             kwargs=kwargs,
+            left_unretried=left,
         )
 
 
@@ -344,7 +345,8 @@ def _retry_lost_sync(
     it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
     database is back. Should the sync have written no run, the retry's is recorded with the
     sync's `trigger`."""
-    with _lost_sync_left_unless_retried(connection.pk, error, attempt_starts=[started_at]):
+    left = partial(_lost_sync_left, connection.pk, attempt_starts=[started_at])
+    with _lost_sync_left_unless_retried(connection.pk, error, left=left):
         _retry_after_database_error(
             task,
             connection.pk,
@@ -355,50 +357,58 @@ def _retry_lost_sync(
             retry_of=[started_at],
             args=(connection.pk, SyncRun.Trigger.RETRY),
             kwargs={"lease_taken_at": started_at.isoformat(), "lost_sync_trigger": trigger},
+            left_unretried=left,
         )
+
+
+def _lost_sync_left(
+    connection_id: int,
+    *,
+    attempt_starts: Collection[datetime],
+    queued_at: datetime | None = None,
+) -> str:
+    """Leave nothing waiting on a retry that will not run, of the org's sync that lost the
+    database: while the sync that started at one of `attempt_starts` is still the org's last,
+    the lease, should it hold it, is freed and the org made due in the retry's place (not
+    before the end of a wait Greenhouse asked for), its retry mark dropped
+    (lost_retry_org_due); the mark the sync was queued with, `queued_at`, is cleared while it
+    is still the org's. Returns what it did, for the task's log line, or, the database still
+    lost, what is left: a lease to run out, marks to pass."""
+    reconnect_after_database_error()
+    try:
+        for start in attempt_starts:
+            sync_lease_release(connection_id, started_at=start)
+        lost_retry_org_due(connection_id, attempt_starts=attempt_starts)
+        if queued_at is not None:
+            queued_marker_clear(connection_id, queued_at=queued_at)
+    except DATABASE_LOST_ERRORS as still_lost:
+        reconnect_after_database_error()
+        return (
+            f"the database still lost ({still_lost!r}): a lease the sync holds runs out "
+            f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
+            "the org once it has and its marks have passed"
+        )
+    return (
+        "its lease, should it hold it, is freed, its retry or queue mark cleared and "
+        "the org, if the sync started, due at once (not before a wait Greenhouse "
+        "asked for): the schedule syncs it when due"
+    )
 
 
 @contextmanager
 def _lost_sync_left_unless_retried(
-    connection_id: int,
-    error: DatabaseError,
-    *,
-    attempt_starts: Collection[datetime],
-    queued_at: datetime | None = None,
+    connection_id: int, error: DatabaseError, *, left: Callable[[], str]
 ) -> Iterator[None]:
     """Around the retry of a sync that lost the database (`error`): should the task stop
     before the retry is queued, or the retry not be queued (the broker down, or the soft time
     limit as it was queued, raised as itself: _stop_raised_as_itself), leave nothing waiting
-    on it. While the sync that started at one of `attempt_starts` is still the org's last,
-    the lease, should it hold it, is freed and the org made due in the retry's place, its
-    retry mark dropped (lost_retry_org_due); the mark the sync was queued with, `queued_at`,
-    is cleared while it is still the org's. One WARNING line says so, or, the database still
-    lost, what is left: a lease to run out, marks to pass."""
+    on it (`left`: _lost_sync_left, on the sync's starts and mark). One WARNING line says
+    what was done or left."""
     with _stop_raised_as_itself(cause=error):
         try:
             yield
         except (*WORKER_STOPS, Reject) as stopped:
             retry_error = stopped.reason if isinstance(stopped, Reject) else stopped
-            reconnect_after_database_error()
-            try:
-                for start in attempt_starts:
-                    sync_lease_release(connection_id, started_at=start)
-                lost_retry_org_due(connection_id, attempt_starts=attempt_starts)
-                if queued_at is not None:
-                    queued_marker_clear(connection_id, queued_at=queued_at)
-            except DATABASE_LOST_ERRORS as still_lost:
-                reconnect_after_database_error()
-                left = (
-                    f"the database still lost ({still_lost!r}): a lease the sync holds runs out "
-                    f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
-                    "the org once it has and its marks have passed"
-                )
-            else:
-                left = (
-                    "its lease, should it hold it, is freed, its retry or queue mark cleared and "
-                    "the org, if the sync started, due at once (not before a wait Greenhouse "
-                    "asked for): the schedule syncs it when due"
-                )
             logger.warning(
                 "sync retry not queued connection=%s error=%r retry_error=%r reason=the task "
                 "lost the database, and its retry was not queued (the task stopped, or the "
@@ -406,7 +416,7 @@ def _lost_sync_left_unless_retried(
                 connection_id,
                 error,
                 retry_error,
-                left,
+                left(),
             )
             raise
 
@@ -423,6 +433,7 @@ def _retry_after_database_error(
     waits_for: GreenhouseConnection | None = None,
     retry_of: Collection[datetime] = (),
     failed: str = "sync failed",
+    left_unretried: Callable[[], str] | None = None,
 ) -> NoReturn:
     """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
     sync, logging one WARNING line a try; out of the retries of tries lost to the database
@@ -431,7 +442,9 @@ def _retry_after_database_error(
     error too, for the schedule to sync the org then (sync_retry_delay). An error no retry
     mends fails at once. A retry of the sync that started at one of `retry_of` is marked
     on the org, as a failed sync's is, if the database is back. `failed` says what that error
-    failed, as `what` says what each retried try did."""
+    failed, as `what` says what each retried try did. `left_unretried`, a sync's: a try not
+    retried for either reason first leaves nothing waiting on the retry (_lost_sync_left), as
+    one whose retry is not queued does, and its line says what it did."""
     if is_schema_mismatch(error):
         logger.error(
             "%s connection=%s error=%r: the database's tables are not the ones this code reads "
@@ -445,26 +458,30 @@ def _retry_after_database_error(
     reconnect_after_database_error()
     retries = task.request.kwargs.get("database_retries", 0)
     if retries >= MAX_SYNC_RETRIES:
+        left = f"; {left_unretried()}" if left_unretried else ""
         logger.warning(
-            "%s connection=%s error=%r: %s; not retried after %d retries",
+            "%s connection=%s error=%r: %s; not retried after %d retries%s",
             what,
             connection_id,
             error,
             why,
             retries,
+            left,
         )
         raise error
     delay = sync_retry_delay(retries, waits_for)
     if delay is None:
+        # Only a sync's try waits for Greenhouse, and its left_unretried says when it syncs.
         logger.warning(
             "%s connection=%s error=%r: %s; not retried: Greenhouse asked to wait until %s, "
-            "longer than a retry waits (%d s); the schedule syncs it then",
+            "longer than a retry waits (%d s); %s",
             what,
             connection_id,
             error,
             why,
             waits_for.greenhouse_wait_until.isoformat(),
             RETRY_MAX_SECONDS,
+            left_unretried(),
         )
         raise error
     if retry_of:

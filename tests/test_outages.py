@@ -450,7 +450,7 @@ def answer_lost_in(monkeypatch, name: str, *, on_calls: set[int]) -> None:
     monkeypatch.setattr(jobs_sync, name, answer_lost_on_some_calls)
 
 
-# What each try's warning line ends with, up to the wait, when the database stays lost.
+# What each try's warning line says of its retry, up to the wait, when the database stays lost.
 EVERY_RETRY_THEN_NONE = [
     "retry 1 of 4",
     "retry 2 of 4",
@@ -458,6 +458,13 @@ EVERY_RETRY_THEN_NONE = [
     "retry 4 of 4",
     "not retried after 4 retries",
 ]
+
+
+def retries_said(lines: list[str]) -> list[str]:
+    """What each of a task's warning lines says of its retry (`…: why; retry 1 of 4 in 20 s`),
+    up to the wait: a sync's last line then says what the try left (`…; not retried after 4
+    retries; its lease …`)."""
+    return [line.split("; ")[1].split(" in ")[0] for line in lines]
 
 
 def not_started_lines(caplog) -> list[str]:
@@ -506,7 +513,7 @@ def test_a_sync_whose_task_cannot_reach_the_database_fails_after_its_retries(
         result.get()
     assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
     lines = not_started_lines(caplog)
-    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == EVERY_RETRY_THEN_NONE
+    assert retries_said(lines) == EVERY_RETRY_THEN_NONE
     assert not SyncRun.objects.exists() and fake_greenhouse.request_count() == 0
     # Nothing could clear it: the dispatcher takes it as lost once SYNC_QUEUED_STALE_SECONDS old.
     acme.refresh_from_db()
@@ -1694,10 +1701,36 @@ def test_a_sync_that_lost_the_database_is_left_to_the_schedule_past_a_long_green
     assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
     [line] = not_started_lines(caplog)
     assert line.startswith(f"{line_start} connection={acme.pk} error={DATABASE_DOWN!r}: ")
-    assert line.endswith(
+    assert (
         f"; not retried: Greenhouse asked to wait until {acme.greenhouse_wait_until.isoformat()}"
-        f", longer than a retry waits ({tasks.RETRY_MAX_SECONDS} s); the schedule syncs it then"
-    )
+        f", longer than a retry waits ({tasks.RETRY_MAX_SECONDS} s); "
+    ) in line
+    assert line.endswith("the schedule syncs it when due")
+
+
+@LOST_BEFORE_OR_AFTER_THE_LEASE
+def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_org_free(
+    acme, fake_greenhouse, monkeypatch, lose_the_database, line_start
+):
+    """Not retried, it left a lease it held to run out: the org read "Running…" for 10 minutes,
+    and one that never took it "Queued…" until its mark went stale, where a try whose retry is
+    not queued frees both."""
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(hours=1))
+    mark = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=mark)
+    lose_the_database(monkeypatch)
+
+    with pytest.raises(OperationalError):
+        tasks.sync_org.apply(
+            args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+        ).get()
+
+    acme.refresh_from_db()
+    assert (acme.lock_expires_at, acme.queued_at, acme.retry_at) == (None, None, None)
+    assert sync_status(organization=acme.organization)["running"] is False
+    wait_end = acme.greenhouse_wait_until
+    assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
+    assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
 
 
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
@@ -1717,15 +1750,38 @@ def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_afte
     assert len(retry_delays) == tasks.MAX_SYNC_RETRIES
     lines = not_started_lines(caplog)
     assert all(line.startswith(f"sync lost the database connection={acme.pk} ") for line in lines)
-    assert [line.rsplit("; ", 1)[1].split(" in ")[0] for line in lines] == EVERY_RETRY_THEN_NONE
+    assert retries_said(lines) == EVERY_RETRY_THEN_NONE
     # Each retry took the lease over and marked the run before it interrupted; the last's is
-    # left to the next sync, once its lease runs out.
+    # left to the next sync.
     runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
     assert list(runs) == [(SyncRun.Trigger.MANUAL, SyncRun.Outcome.INTERRUPTED)] + [
         (SyncRun.Trigger.RETRY, SyncRun.Outcome.INTERRUPTED)
     ] * 3 + [(SyncRun.Trigger.RETRY, SyncRun.Outcome.RUNNING)]
+    # The database back as the last try gave up, that try freed its lease, as one whose retry
+    # is not queued does: the org read "Running…" until the lease ran out.
     acme.refresh_from_db()
-    assert acme.lock_expires_at is not None
+    assert acme.lock_expires_at is None
+    assert sync_status(organization=acme.organization)["running"] is False
+    assert enqueue_due_syncs() == [acme.pk]
+
+
+def test_a_queued_sync_whose_every_try_loses_the_database_clears_its_mark_as_it_gives_up(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    """Lost as each try takes the lease, the database back as the last gives up: its
+    "Queued…" mark held Refresh now and the dispatcher off until it went stale."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.update(queued_at=mark, next_sync_at=mark)
+    monkeypatch.setattr(jobs_sync, "acquire_sync_lock", mock.Mock(side_effect=DATABASE_DOWN))
+
+    with pytest.raises(OperationalError):
+        tasks.sync_org.apply(
+            args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+        ).get()
+
+    assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at is None
+    assert enqueue_due_syncs() == [acme.pk]
+    assert not_started_lines(caplog)[-1].split("; ")[1] == "not retried after 4 retries"
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a session PostgreSQL ends")
