@@ -196,13 +196,14 @@ def _no_run_since(connection: GreenhouseConnection, first_start: datetime) -> bo
     return not runs.filter(started_at__gte=first_start).exists()
 
 
-def queued_marker_clear(connection_id: int, *, queued_at: datetime | None = None) -> None:
+def queued_marker_clear(connection_id: int, *, queued_at: datetime | None = None) -> bool:
     """No sync of this org waits in the queue any more (it was not sent, or ran as a no-op);
-    `queued_at`: only while the org's mark is still the one set then, not another sync's."""
-    marked = GreenhouseConnection.objects.filter(pk=connection_id)
+    `queued_at`: only while the org's mark is still the one set then, not another sync's.
+    Returns whether a mark was cleared."""
+    marked = GreenhouseConnection.objects.filter(pk=connection_id, queued_at__isnull=False)
     if queued_at is not None:
         marked = marked.filter(queued_at=queued_at)
-    marked.update(queued_at=None)
+    return bool(marked.update(queued_at=None))
 
 
 def request_refresh(

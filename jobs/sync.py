@@ -370,15 +370,17 @@ def failed_sync_retry_lost(connection: GreenhouseConnection, *, started_at: date
         )
 
 
-def lost_retry_org_due(connection_id: int, *, attempt_starts: Collection[datetime]) -> None:
+def lost_retry_org_due(connection_id: int, *, attempt_starts: Collection[datetime]) -> bool:
     """The task's retry of the org's sync that started at one of `attempt_starts` was lost (not
     queued): while that sync is still the last to have started, make the org due at once (not
     before the end of a wait Greenhouse asked for) and drop a retry mark written for the lost
-    retry, so that the dispatcher's next tick syncs it in the retry's place. Raises the
-    database's error (DATABASE_LOST_ERRORS) if it is lost."""
-    GreenhouseConnection.objects.filter(
-        pk=connection_id, last_attempt_at__in=attempt_starts
-    ).update(next_sync_at=due_by(timezone.now()), retry_at=None)
+    retry, so that the dispatcher's next tick syncs it in the retry's place; returns whether it
+    did. Raises the database's error (DATABASE_LOST_ERRORS) if it is lost."""
+    return bool(
+        GreenhouseConnection.objects.filter(
+            pk=connection_id, last_attempt_at__in=attempt_starts
+        ).update(next_sync_at=due_by(timezone.now()), retry_at=None)
+    )
 
 
 def _health_email_send_logged(

@@ -376,11 +376,9 @@ def _lost_sync_left(
     lost, what is left: a lease to run out, marks to pass."""
     reconnect_after_database_error()
     try:
-        for start in attempt_starts:
-            sync_lease_release(connection_id, started_at=start)
-        lost_retry_org_due(connection_id, attempt_starts=attempt_starts)
-        if queued_at is not None:
-            queued_marker_clear(connection_id, queued_at=queued_at)
+        freed = any(sync_lease_release(connection_id, started_at=start) for start in attempt_starts)
+        made_due = lost_retry_org_due(connection_id, attempt_starts=attempt_starts)
+        unmarked = queued_at is not None and queued_marker_clear(connection_id, queued_at=queued_at)
     except DATABASE_LOST_ERRORS as still_lost:
         reconnect_after_database_error()
         return (
@@ -388,10 +386,20 @@ def _lost_sync_left(
             f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
             "the org once it has and its marks have passed"
         )
+    done = []
+    if freed or made_due:
+        done.append("its lease freed" if freed else "its lease already free")
+    if made_due:
+        done.append(
+            "the org made due at once (not before a wait Greenhouse asked for) in its retry's place"
+        )
+    if unmarked:
+        done.append('its "Queued…" mark cleared')
+    if done:
+        return f"{', '.join(done)}: the schedule syncs the org when due"
     return (
-        "its lease, should it hold it, is freed, its retry or queue mark cleared and "
-        "the org, if the sync started, due at once (not before a wait Greenhouse "
-        "asked for): the schedule syncs it when due"
+        "nothing freed: the org holds no lease or mark of this sync's (it took none, or another "
+        "sync has started or been queued since), and is left as it is"
     )
 
 

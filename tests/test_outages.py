@@ -890,6 +890,27 @@ def sync_retry_not_queued_lines(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if "sync retry not queued" in r.getMessage()]
 
 
+def freed_as_said(lose_the_database: Callable) -> str:
+    """How a lost sync's line ends once its task freed the org for a retry that will not run:
+    the sync that lost the database as it recorded its run freed its lease itself."""
+    lease = (
+        "its lease already free"
+        if lose_the_database is lose_the_answer_of_recording_the_run
+        else "its lease freed"
+    )
+    return (
+        f"; {lease}, the org made due at once (not before a wait Greenhouse asked for) in its "
+        "retry's place: the schedule syncs the org when due"
+    )
+
+
+MARK_CLEARED = '; its "Queued…" mark cleared: the schedule syncs the org when due'
+NOTHING_FREED = (
+    "; nothing freed: the org holds no lease or mark of this sync's (it took none, or another "
+    "sync has started or been queued since), and is left as it is"
+)
+
+
 QUEUE_ERRORS = pytest.mark.parametrize(
     ("queue_error", "raised"),
     [
@@ -933,7 +954,7 @@ def test_a_sync_that_lost_the_database_and_whose_retry_is_not_queued_leaves_its_
         f"sync retry not queued connection={acme.pk} error={DATABASE_DOWN!r} "
         f"retry_error={queue_error!r} "
     )
-    assert line.endswith("the schedule syncs it when due")
+    assert line.endswith(freed_as_said(lose_the_database))
 
 
 @QUEUE_ERRORS
@@ -955,7 +976,8 @@ def test_a_queued_sync_that_lost_the_database_and_whose_retry_is_not_queued_clea
     acme.refresh_from_db()
     assert acme.queued_at is None and acme.last_attempt_at is None
     assert enqueue_due_syncs() == [acme.pk]
-    assert len(sync_retry_not_queued_lines(caplog)) == 1
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert line.endswith(MARK_CLEARED)
 
 
 def test_a_failed_sync_whose_retry_cannot_be_marked_nor_queued_says_so_once(
@@ -1032,12 +1054,13 @@ def test_a_sync_that_lost_the_database_and_stopped_before_queuing_its_retry_leav
 
 @LOST_AFTER_TRYING_THE_LEASE
 def test_a_retry_queued_as_its_task_stopped_keeps_the_lease_it_took_over(
-    acme, fake_greenhouse, monkeypatch, lose_the_database
+    acme, fake_greenhouse, monkeypatch, caplog, lose_the_database
 ):
     """The soft time limit came once the retry was published: the task takes its retry for
     lost, and the retry, its countdown passed, took the lease over before the task saw to
     what it left. The lease and the org's next time are the retry's: freed, or the org made
-    due, a second sync would run beside it."""
+    due, a second sync would run beside it. The task's line said it had freed the lease
+    "should it hold it", changing nothing."""
     GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
     lose_the_database(monkeypatch)
     taken_over: dict[str, object] = {}
@@ -1056,13 +1079,15 @@ def test_a_retry_queued_as_its_task_stopped_keeps_the_lease_it_took_over(
 
     assert GreenhouseConnection.objects.values(*RETRY_HELD_FIELDS).get() == taken_over
     assert enqueue_due_syncs() == []
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert line.endswith(NOTHING_FREED)
 
 
 RETRY_HELD_FIELDS = ("lock_expires_at", "last_attempt_at", "next_sync_at", "retry_at", "queued_at")
 
 
 def test_a_queued_sync_whose_retry_is_not_queued_keeps_the_mark_of_a_sync_queued_since(
-    acme, fake_greenhouse, monkeypatch
+    acme, fake_greenhouse, monkeypatch, caplog
 ):
     """Its mark went stale as it waited in the queue, and the dispatcher queued the org again:
     the "Queued…" mark is that sync's, not this one's to clear."""
@@ -1078,6 +1103,8 @@ def test_a_queued_sync_whose_retry_is_not_queued_keeps_the_mark_of_a_sync_queued
         )
 
     assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at == queued_again
+    [line] = sync_retry_not_queued_lines(caplog)
+    assert line.endswith(NOTHING_FREED)
 
 
 @pytest.fixture
@@ -1705,12 +1732,11 @@ def test_a_sync_that_lost_the_database_is_left_to_the_schedule_past_a_long_green
         f"; not retried: Greenhouse asked to wait until {acme.greenhouse_wait_until.isoformat()}"
         f", longer than a retry waits ({tasks.RETRY_MAX_SECONDS} s); "
     ) in line
-    assert line.endswith("the schedule syncs it when due")
 
 
 @LOST_BEFORE_OR_AFTER_THE_LEASE
 def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_org_free(
-    acme, fake_greenhouse, monkeypatch, lose_the_database, line_start
+    acme, fake_greenhouse, monkeypatch, caplog, lose_the_database, line_start
 ):
     """Not retried, it left a lease it held to run out: the org read "Running…" for 10 minutes,
     and one that never took it "Queued…" until its mark went stale, where a try whose retry is
@@ -1731,6 +1757,9 @@ def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_or
     wait_end = acme.greenhouse_wait_until
     assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
     assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
+    [line] = not_started_lines(caplog)
+    never_took_the_lease = lose_the_database is lose_the_database_before_the_lease
+    assert line.endswith(MARK_CLEARED if never_took_the_lease else freed_as_said(lose_the_database))
 
 
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
@@ -1751,6 +1780,7 @@ def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_afte
     lines = not_started_lines(caplog)
     assert all(line.startswith(f"sync lost the database connection={acme.pk} ") for line in lines)
     assert retries_said(lines) == EVERY_RETRY_THEN_NONE
+    assert lines[-1].endswith(freed_as_said(lose_the_database_until_the_sync_has_failed))
     # Each retry took the lease over and marked the run before it interrupted; the last's is
     # left to the next sync.
     runs = SyncRun.objects.order_by("started_at", "pk").values_list("trigger", "outcome")
@@ -1781,7 +1811,9 @@ def test_a_queued_sync_whose_every_try_loses_the_database_clears_its_mark_as_it_
 
     assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at is None
     assert enqueue_due_syncs() == [acme.pk]
-    assert not_started_lines(caplog)[-1].split("; ")[1] == "not retried after 4 retries"
+    last_line = not_started_lines(caplog)[-1]
+    assert last_line.split("; ")[1] == "not retried after 4 retries"
+    assert last_line.endswith(MARK_CLEARED)
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="a session PostgreSQL ends")
