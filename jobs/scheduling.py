@@ -136,6 +136,16 @@ class SyncToSkip:
     reason: str
 
 
+@dataclass(frozen=True)
+class SyncToPutOff:
+    """Run nothing before `until`, the end of the wait Greenhouse asked the org's syncs for: the
+    schedule syncs the org then. `own_start`: the start of an earlier try of this sync, still
+    the org's last, whose lease it would have taken over (None: none)."""
+
+    until: datetime
+    own_start: datetime | None = None
+
+
 def sync_plan(
     connection: GreenhouseConnection,
     *,
@@ -145,9 +155,10 @@ def sync_plan(
     lease_taken_at: datetime | None = None,
     taking_over: datetime | None = None,
     lost_sync_trigger: str | None = None,
-) -> SyncToRun | SyncToSkip:
+) -> SyncToRun | SyncToSkip | SyncToPutOff:
     """Whether a sync the task (jobs.tasks.sync_org) was asked for still runs, from the marks
-    its message carries, and if so with which trigger and over which lease.
+    its message carries and the wait Greenhouse asked the org's syncs for, and if so with which
+    trigger and over which lease.
 
     The marks: `queued_at`, the org's queue mark the dispatcher or Refresh now sent it with;
     `retry_at`, the org's retry mark of the failure it retries; `lease_taken_at` and
@@ -178,6 +189,14 @@ def sync_plan(
     )
     if retrying_failure and not still_pending:
         return SyncToSkip("another sync ran since the failure it was to retry")
+    # Asked before its Retry-After has passed, Greenhouse only rate limits longer, every org's
+    # syncs: a retry that lost the database before it could read the wait, or a message
+    # queued before the wait began, waits for the schedule, as the dispatcher does. A board
+    # just connected was checked, and answered, meanwhile (request_refresh).
+    wait_until = connection.greenhouse_wait_until
+    just_connected = trigger == SyncRun.Trigger.CONNECT and not retrying_failure
+    if wait_until is not None and wait_until > timezone.now() and not just_connected:
+        return SyncToPutOff(until=wait_until, own_start=own_start)
     # A retry of a failure is the task asking again by itself, not another press of Refresh
     # now; one of a sync that never started, or that lost the database before it wrote its
     # run, is its first run.

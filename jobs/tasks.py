@@ -2,7 +2,8 @@
 
 sync_org and release_sync_lease hold more than a call: each retries a try that lost the
 database, and sync_org retries a sync that failed for a while. Whether its sync still has to run,
-from the marks its message carries, is jobs.scheduling.sync_plan's to say.
+from the marks its message carries, or waits for the end of a wait Greenhouse asked for, is
+jobs.scheduling.sync_plan's to say.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from jobs.maintenance import (
 )
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.scheduling import (
+    SyncToPutOff,
     SyncToSkip,
     enqueue_claimed_syncs,
     enqueue_due_syncs,
@@ -134,6 +136,8 @@ def sync_org(
         _retry_unstarted_sync(self, connection_id, exc, connection=connection)
     if isinstance(plan, SyncToSkip):
         return f"skipped: {plan.reason}"
+    if isinstance(plan, SyncToPutOff):
+        return _sync_put_off(connection_id, plan, queued_at=_mark_time(queued_at))
     started_at = timezone.now()
     failure_retries = self.request.retries - database_retries  # tries lost to the database aside
     try:
@@ -232,6 +236,24 @@ def _skipped_as_paused(connection_id: int) -> str:
     return "skipped: connection removed or paused"
 
 
+def _sync_put_off(connection_id: int, plan: SyncToPutOff, *, queued_at: datetime | None) -> str:
+    """Leave the org's sync to the schedule at the end of the wait Greenhouse asked for
+    (`plan.until`), asking Greenhouse nothing before it: free the lease of an earlier try,
+    should it hold it, and make the org due in its place, or clear the sync's queue mark
+    (_org_left_to_schedule)."""
+    starts = [plan.own_start] if plan.own_start else []
+    left = _org_left_to_schedule(connection_id, attempt_starts=starts, queued_at=queued_at)
+    until = plan.until.isoformat()
+    logger.info(
+        "sync put off connection=%s until=%s reason=Greenhouse asked the org's syncs to wait "
+        "until then; %s",
+        connection_id,
+        until,
+        left,
+    )
+    return f"put off: Greenhouse asked to wait until {until}; {left}"
+
+
 def _mark_time(mark: str | None) -> datetime | None:
     """The time of a mark a message carries (ISO 8601, or None when it carries none)."""
     return datetime.fromisoformat(mark) if mark else None
@@ -312,7 +334,9 @@ def _retry_unstarted_sync(
         if (start := _mark_time(kwargs.get(name)))
     ]
     queued_at = _mark_time(kwargs.get("queued_at"))
-    left = partial(_lost_sync_left, connection_id, attempt_starts=own_starts, queued_at=queued_at)
+    left = partial(
+        _org_left_to_schedule, connection_id, attempt_starts=own_starts, queued_at=queued_at
+    )
     with _lost_sync_left_unless_retried(connection_id, error, left=left):
         _retry_after_database_error(
             task,
@@ -345,7 +369,7 @@ def _retry_lost_sync(
     it does nothing, as a retry whose mark another sync cleared. It is marked too, if the
     database is back. Should the sync have written no run, the retry's is recorded with the
     sync's `trigger`."""
-    left = partial(_lost_sync_left, connection.pk, attempt_starts=[started_at])
+    left = partial(_org_left_to_schedule, connection.pk, attempt_starts=[started_at])
     with _lost_sync_left_unless_retried(connection.pk, error, left=left):
         _retry_after_database_error(
             task,
@@ -361,19 +385,20 @@ def _retry_lost_sync(
         )
 
 
-def _lost_sync_left(
+def _org_left_to_schedule(
     connection_id: int,
     *,
     attempt_starts: Collection[datetime],
     queued_at: datetime | None = None,
 ) -> str:
-    """Leave nothing waiting on a retry that will not run, of the org's sync that lost the
-    database: while the sync that started at one of `attempt_starts` is still the org's last,
-    the lease, should it hold it, is freed and the org made due in the retry's place (not
-    before the end of a wait Greenhouse asked for), its retry mark dropped
-    (lost_retry_org_due); the mark the sync was queued with, `queued_at`, is cleared while it
-    is still the org's. Returns what it did, for the task's log line, or, the database still
-    lost, what is left: a lease to run out, marks to pass."""
+    """Leave nothing waiting on a try of the org's sync that will not run (the retry of one that
+    lost the database, not queued or not asked for; one put off to Greenhouse's wait): while
+    the sync that started at one of `attempt_starts` is still the org's last, the lease,
+    should it hold it, is freed and the org made due in that try's place (not before the end
+    of a wait Greenhouse asked for), its retry mark dropped (lost_retry_org_due); the mark the
+    sync was queued with, `queued_at`, is cleared while it is still the org's. Returns what it
+    did, for the task's log line, or, the database still lost, what is left: a lease to run
+    out, marks to pass."""
     reconnect_after_database_error()
     try:
         freed = any(sync_lease_release(connection_id, started_at=start) for start in attempt_starts)
@@ -390,9 +415,7 @@ def _lost_sync_left(
     if freed or made_due:
         done.append("its lease freed" if freed else "its lease already free")
     if made_due:
-        done.append(
-            "the org made due at once (not before a wait Greenhouse asked for) in its retry's place"
-        )
+        done.append("the org made due at once (not before a wait Greenhouse asked for)")
     if unmarked:
         done.append('its "Queued…" mark cleared')
     if done:
@@ -410,7 +433,7 @@ def _lost_sync_left_unless_retried(
     """Around the retry of a sync that lost the database (`error`): should the task stop
     before the retry is queued, or the retry not be queued (the broker down, or the soft time
     limit as it was queued, raised as itself: _stop_raised_as_itself), leave nothing waiting
-    on it (`left`: _lost_sync_left, on the sync's starts and mark). One WARNING line says
+    on it (`left`: _org_left_to_schedule, on the sync's starts and mark). One WARNING line says
     what was done or left."""
     with _stop_raised_as_itself(cause=error):
         try:
@@ -451,7 +474,7 @@ def _retry_after_database_error(
     mends fails at once. A retry of the sync that started at one of `retry_of` is marked
     on the org, as a failed sync's is, if the database is back. `failed` says what that error
     failed, as `what` says what each retried try did. `left_unretried`, a sync's: a try not
-    retried for either reason first leaves nothing waiting on the retry (_lost_sync_left), as
+    retried for either reason first leaves nothing waiting on the retry (_org_left_to_schedule), as
     one whose retry is not queued does, and its line says what it did."""
     if is_schema_mismatch(error):
         logger.error(

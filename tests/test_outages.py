@@ -899,8 +899,8 @@ def freed_as_said(lose_the_database: Callable) -> str:
         else "its lease freed"
     )
     return (
-        f"; {lease}, the org made due at once (not before a wait Greenhouse asked for) in its "
-        "retry's place: the schedule syncs the org when due"
+        f"; {lease}, the org made due at once (not before a wait Greenhouse asked for): the "
+        "schedule syncs the org when due"
     )
 
 
@@ -1633,6 +1633,7 @@ def test_a_failed_sync_whose_retry_cannot_be_marked_for_the_lost_database_is_ret
     """Lost once the failure was recorded (in the failure email, say, whose error is only
     logged): the task failed with a traceback as it marked the retry, and the org waited its
     whole interval for the schedule. Greenhouse's Retry-After still holds the retry back."""
+    retries_run_once_due(monkeypatch)
     fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="120")
     database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
 
@@ -1651,17 +1652,14 @@ def test_a_failure_naming_no_wait_whose_retry_cannot_be_marked_waits_out_greenho
 ):
     """A 500 within a wait Greenhouse asked for earlier keeps it (jobs.sync): retried as a sync
     that lost the database, with the failure's own Retry-After (none), it asked Greenhouse
-    15-30 seconds later, within that wait."""
+    15-30 seconds later, within that wait. (A board connected again within the wait is
+    synced in it.)"""
     settings.GREENHOUSE_RETRIES = 0
-    now = timezone.now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
-    GreenhouseConnection.objects.filter(pk=acme.pk).update(
-        greenhouse_wait_until=now + timedelta(minutes=10)
-    )
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=10))
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=500)
     database_lost_in(monkeypatch, tasks, "retry_schedule", on_calls={1})
 
-    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.CONNECT)).get()
 
     assert outcome.startswith("success") and retry_delays == [600]
 
@@ -1682,12 +1680,28 @@ LOST_BEFORE_OR_AFTER_THE_LEASE = pytest.mark.parametrize(
 )
 
 
+def retries_run_once_due(monkeypatch) -> None:
+    """Time stands still, but for the sync task's retries, which run inline at once: each runs
+    once its countdown has passed, as a worker runs it."""
+    clock = [timezone.now()]
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
+    retry = tasks.sync_org.retry
+
+    def retry_once_due(*args, **kwargs):
+        clock[0] += timedelta(seconds=kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.sync_org, "retry", retry_once_due)
+
+
 def greenhouse_asked_to_wait(monkeypatch, acme, wait: timedelta) -> None:
     """Greenhouse asked the org's syncs to wait `wait` from now (a Retry-After an earlier sync
-    stored); time stands still."""
-    now = timezone.now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
-    GreenhouseConnection.objects.filter(pk=acme.pk).update(greenhouse_wait_until=now + wait)
+    stored); time stands still but for the task's retries (retries_run_once_due). A sync of a
+    board connected again runs within the wait (request_refresh), as no other does."""
+    retries_run_once_due(monkeypatch)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        greenhouse_wait_until=timezone.now() + wait
+    )
 
 
 @LOST_BEFORE_OR_AFTER_THE_LEASE
@@ -1699,7 +1713,7 @@ def test_a_sync_that_lost_the_database_is_retried_once_greenhouses_wait_is_over(
     greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=10))
     lose_the_database(monkeypatch)
 
-    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.CONNECT)).get()
 
     assert outcome.startswith("success") and retry_delays == [600]
     [line] = not_started_lines(caplog)
@@ -1718,7 +1732,7 @@ def test_a_sync_that_lost_the_database_is_left_to_the_schedule_past_a_long_green
     lose_the_database(monkeypatch)
 
     with pytest.raises(OperationalError):
-        tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL)).get()
+        tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.CONNECT)).get()
 
     assert retry_delays == [] and fake_greenhouse.request_count() <= 1
     acme.refresh_from_db()
@@ -1748,7 +1762,7 @@ def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_or
 
     with pytest.raises(OperationalError):
         tasks.sync_org.apply(
-            args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+            args=(acme.pk, SyncRun.Trigger.CONNECT), kwargs={"queued_at": mark.isoformat()}
         ).get()
 
     acme.refresh_from_db()
@@ -1760,6 +1774,83 @@ def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_or
     [line] = not_started_lines(caplog)
     never_took_the_lease = lose_the_database is lose_the_database_before_the_lease
     assert line.endswith(MARK_CLEARED if never_took_the_lease else freed_as_said(lose_the_database))
+
+
+def put_off_lines(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.INFO and record.getMessage().startswith("sync put off ")
+    ]
+
+
+def test_a_retry_that_could_not_read_greenhouses_wait_does_not_ask_greenhouse_within_it(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays
+):
+    """The retry of a sync that lost the database, its first read lost too, knew no wait and
+    was retried 15-30 seconds later: it took the lease over and asked Greenhouse within the
+    hour it had asked to be left alone, which only rate limits longer, every org's syncs."""
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(hours=1))
+    assert jobs_sync.acquire_sync_lock(acme) is not None  # the lost sync's lease, still held
+    lost_sync = {"lease_taken_at": acme.last_attempt_at.isoformat(), "lost_sync_trigger": "manual"}
+    database_lost_in(monkeypatch, BaseDatabaseWrapper, "ensure_connection", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.RETRY), kwargs=lost_sync).get()
+
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    assert len(retry_delays) == 1 and 15 <= retry_delays[0] <= 30  # it knew no wait
+    acme.refresh_from_db()
+    wait_end = acme.greenhouse_wait_until
+    assert outcome.startswith(f"put off: Greenhouse asked to wait until {wait_end.isoformat()}")
+    assert (acme.lock_expires_at, acme.retry_at) == (None, None)
+    assert sync_status(organization=acme.organization)["running"] is False
+    assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
+    assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
+    [line] = put_off_lines(caplog)
+    assert line == (
+        f"sync put off connection={acme.pk} until={wait_end.isoformat()} reason=Greenhouse asked "
+        "the org's syncs to wait until then; its lease freed, the org made due at once (not "
+        "before a wait Greenhouse asked for): the schedule syncs the org when due"
+    )
+
+
+def test_a_sync_queued_before_greenhouses_wait_began_does_not_ask_greenhouse_within_it(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    """Its "Queued…" mark is cleared, and the schedule syncs the org at the wait's end."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=mark)
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=30))
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    assert outcome.startswith("put off: ")
+    acme.refresh_from_db()
+    assert acme.queued_at is None
+    wait_end = acme.greenhouse_wait_until
+    assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
+    assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
+    [line] = put_off_lines(caplog)
+    assert line.endswith('; its "Queued…" mark cleared: the schedule syncs the org when due')
+
+
+def test_a_board_connected_again_within_greenhouses_wait_is_synced_in_it(
+    acme, fake_greenhouse, monkeypatch
+):
+    """The board was just checked, and Greenhouse answered (request_refresh): the wait is over
+    for its sync."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark)
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=30))
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.CONNECT), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    assert outcome.startswith("success") and fake_greenhouse.request_count() == 1
 
 
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(

@@ -1450,7 +1450,8 @@ def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_w
     acme, fake_greenhouse, monkeypatch
 ):
     """A timeout or a 500 within a wait Greenhouse asked for keeps it (jobs.sync): retried 15-30
-    seconds later, its sync asked Greenhouse within that wait."""
+    seconds later, its sync asked Greenhouse within that wait. (A board connected again within
+    the wait is synced in it.)"""
     now = timezone.now()
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     wait_until = now + timedelta(minutes=10)
@@ -1459,7 +1460,7 @@ def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_w
     retries = []
     monkeypatch.setattr(tasks.sync_org, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
 
-    tasks.sync_org.apply(args=(acme.pk,))
+    tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.CONNECT))
 
     [retry] = retries
     assert retry["countdown"] == 600
