@@ -33,26 +33,37 @@ on_postgresql = pytest.mark.skipif(
 )
 
 
-def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
-    """Run `work` in `count` threads released together; each thread has its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
+def thread_with_outcome(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """A thread, not yet started, that runs `work` on its own connection, and the list in which
+    it puts what `work` returned or raised, for the test to read once the thread is done."""
+    outcome: list[Any] = []
 
-    def run(index: int) -> None:
+    def run() -> None:
         try:
-            barrier.wait()
-            results[index] = work()
+            outcome.append(work())
         except Exception as exc:  # reported to the test, not lost in the thread
-            results[index] = exc
+            outcome.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
+    return threading.Thread(target=run), outcome
+
+
+def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
+    """Run `work` in `count` threads released together; each thread has its own connection.
+    What each returned or raised, or None where it had not ended within a minute."""
+    barrier = threading.Barrier(count)
+
+    def released_together() -> Any:
+        barrier.wait()
+        return work()
+
+    threads = [thread_with_outcome(released_together) for _ in range(count)]
+    for thread, _ in threads:
         thread.start()
-    for thread in threads:
+    for thread, _ in threads:
         thread.join(timeout=60)
-    return results
+    return [outcome[0] if outcome else None for _, outcome in threads]
 
 
 def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued):
@@ -294,7 +305,7 @@ def test_a_job_saved_in_django_admin_as_its_org_is_disconnected_or_deleted_answe
     between locked the org's row, then waited for the job to close or delete it, and the save
     waited for the org's row: a deadlock, which PostgreSQL ended by failing one of them (a
     server error page). The save locks the org's row first, as a row pointing to it does."""
-    from jobs.connections import connection_disconnect
+    from jobs.connections import Disconnected, connection_disconnect
     from jobs.models import Organization
     from jobs.organizations import organization_delete
     from tests.support.helpers import form_as_sent
@@ -304,22 +315,15 @@ def test_a_job_saved_in_django_admin_as_its_org_is_disconnected_or_deleted_answe
     job = Job.objects.filter(is_open=True).first()
     page = f"/admin/jobs/job/{job.pk}/change/"
     data = {**form_as_sent(admin_client.get(page).content, "#job_form"), "hidden": "on"}
-    outcome: list[Any] = []
 
-    def disconnect_or_delete() -> None:
-        try:
-            if change == "disconnect":
-                connection = GreenhouseConnection.objects.get(pk=acme.pk)
-                outcome.append(connection_disconnect(connection=connection))
-            else:
-                org = Organization.objects.get(pk=organization.pk)
-                outcome.append(organization_delete(organization=org))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+    def disconnect_or_delete() -> Disconnected | int | None:
+        if change == "disconnect":
+            connection = GreenhouseConnection.objects.get(pk=acme.pk)
+            return connection_disconnect(connection=connection)
+        org = Organization.objects.get(pk=organization.pk)
+        return organization_delete(organization=org)
 
-    other = threading.Thread(target=disconnect_or_delete)
+    other, outcome = thread_with_outcome(disconnect_or_delete)
     mark_listing_changed = Organization.mark_listing_changed
 
     def other_begun_meanwhile(self: Organization) -> None:
@@ -480,18 +484,12 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
     alice = str(owner.memberships.get().pk)
     (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alice)
     data[row.removesuffix("-id") + "-role"] = Membership.Role.MEMBER
-    outcome: list[Any] = []
 
     def demote_bob() -> None:
-        try:
-            membership = Membership.objects.get(user=member)
-            outcome.append(membership_role_set(membership=membership, role="member"))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        membership = Membership.objects.get(user=member)
+        return membership_role_set(membership=membership, role="member")
 
-    members_page = threading.Thread(target=demote_bob)
+    members_page, outcome = thread_with_outcome(demote_bob)
     save_model = OrganizationAdmin.save_model
 
     def members_page_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
@@ -534,20 +532,13 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     organization = owner.memberships.get().organization
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(staff.get(page).content, "#organization_form")
-    outcome: list[Any] = []
 
     def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        try:
-            with transaction.atomic():
-                other_admins_ensure(user=User.objects.get(pk=owner.pk))
-                User.objects.filter(pk=owner.pk).update(is_active=False)
-            outcome.append(None)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            other_admins_ensure(user=User.objects.get(pk=owner.pk))
+            User.objects.filter(pk=owner.pk).update(is_active=False)
 
-    deactivation = threading.Thread(target=deactivate_alice)
+    deactivation, outcome = thread_with_outcome(deactivate_alice)
     save_model = OrganizationAdmin.save_model
 
     def deactivated_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
@@ -646,20 +637,13 @@ def test_staff_saving_a_job_as_their_account_is_deactivated_both_go_through(
     job = make_job(owner.memberships.get().organization, "Sailmaker")
     page = f"/admin/jobs/job/{job.pk}/change/"
     data = {**form_as_sent(staff.get(page).content, "#job_form"), "featured": "on"}
-    outcome: list[Any] = []
 
     def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        try:
-            with transaction.atomic():
-                other_admins_ensure(user=User.objects.get(pk=owner.pk))
-                User.objects.filter(pk=owner.pk).update(is_active=False)
-            outcome.append(None)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            other_admins_ensure(user=User.objects.get(pk=owner.pk))
+            User.objects.filter(pk=owner.pk).update(is_active=False)
 
-    deactivation = threading.Thread(target=deactivate_alice)
+    deactivation, outcome = thread_with_outcome(deactivate_alice)
     mark_listing_changed = Organization.mark_listing_changed
 
     def deactivated_meanwhile(self: Organization) -> None:
@@ -697,20 +681,13 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     staff = Client()
     staff.force_login(User.objects.get(pk=owner.pk))
     organization = owner.memberships.get().organization
-    outcome: list[Any] = []
 
     def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        try:
-            with transaction.atomic():
-                other_admins_ensure(user=User.objects.get(pk=owner.pk))
-                User.objects.filter(pk=owner.pk).update(is_active=False)
-            outcome.append(None)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            other_admins_ensure(user=User.objects.get(pk=owner.pk))
+            User.objects.filter(pk=owner.pk).update(is_active=False)
 
-    deactivation = threading.Thread(target=deactivate_alice)
+    deactivation, outcome = thread_with_outcome(deactivate_alice)
     name = "organization_delete" if deleted == "organization" else "connection_disconnect"
     delete = getattr(jobs_admin, name)
 
@@ -741,17 +718,7 @@ def org_deleted_as_an_account_is(
     from jobs.models import Organization
     from jobs.organizations import organization_delete
 
-    outcome: list[Any] = []
-
-    def account_delete_reported() -> None:
-        try:
-            outcome.append(delete_account())
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
-
-    account_deletion = threading.Thread(target=account_delete_reported)
+    account_deletion, outcome = thread_with_outcome(delete_account)
     invitations_delete = organizations.invitations_delete
 
     def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
@@ -837,18 +804,12 @@ def test_an_account_whose_password_is_set_as_the_org_that_invited_it_is_deleted_
 
     organization = acme.organization
     member_invite(organization=organization, email="new@acme.example", role="member")
-    outcome: list[Any] = []
 
-    def delete() -> None:
-        try:
-            org = Organization.objects.get(pk=organization.pk)
-            outcome.append(organization_delete(organization=org))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+    def delete() -> int:
+        org = Organization.objects.get(pk=organization.pk)
+        return organization_delete(organization=org)
 
-    deletion = threading.Thread(target=delete)
+    deletion, outcome = thread_with_outcome(delete)
     with transaction.atomic():  # as the password reset page saves it
         account = User.objects.get(email="new@acme.example")
         account.set_password("a long enough passphrase")
@@ -880,17 +841,11 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
     bob = str(member.memberships.get().pk)
     (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
     data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
-    outcome: list[Any] = []
 
     def remove_bob() -> None:
-        try:
-            outcome.append(membership_remove(membership=Membership.objects.get(user=member)))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        return membership_remove(membership=Membership.objects.get(user=member))
 
-    members_page = threading.Thread(target=remove_bob)
+    members_page, outcome = thread_with_outcome(remove_bob)
     if removed == "before-the-check":
         admins_lock = jobs_admin.organization_admins_lock
 
@@ -946,17 +901,11 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
     alices = str(owner.memberships.get().pk)
     (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alices)
     data[row.removesuffix("-id") + "-role"] = alice
-    outcome: list[Any] = []
 
     def delete_bobs_account() -> None:
-        try:
-            outcome.append(account_delete(user=User.objects.get(pk=member.pk)))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        return account_delete(user=User.objects.get(pk=member.pk))
 
-    account_deletion = threading.Thread(target=delete_bobs_account)
+    account_deletion, outcome = thread_with_outcome(delete_bobs_account)
     save_model = OrganizationAdmin.save_model
 
     def deleted_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
@@ -1001,17 +950,11 @@ def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_
     for key, value in list(data.items()):
         if key.endswith("-id") and value in roles:
             data[key.removesuffix("-id") + "-role"] = roles[value]
-    outcome: list[Any] = []
 
     def remove_bob() -> None:
-        try:
-            outcome.append(membership_remove(membership=Membership.objects.get(user=member)))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        return membership_remove(membership=Membership.objects.get(user=member))
 
-    members_page = threading.Thread(target=remove_bob)
+    members_page, outcome = thread_with_outcome(remove_bob)
     save_model = OrganizationAdmin.save_model
 
     def removed_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
@@ -1052,18 +995,12 @@ def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_foun
     bob = str(member.memberships.get().pk)
     (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
     data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
-    outcome: list[Any] = []
 
-    def delete() -> None:  # by an admin of the org, or other staff
-        try:
-            org = Organization.objects.get(pk=organization.pk)
-            outcome.append(organization_delete(organization=org))
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+    def delete() -> int:  # by an admin of the org, or other staff
+        org = Organization.objects.get(pk=organization.pk)
+        return organization_delete(organization=org)
 
-    deletion = threading.Thread(target=delete)
+    deletion, outcome = thread_with_outcome(delete)
     if deleted == "before-the-rows-were-read":
         clean = OrganizationAdminForm.clean
 
@@ -1115,20 +1052,13 @@ def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go
     page = f"/admin/auth/user/{member.pk}/change/"
     data = form_as_sent(staff.get(page).content, "#user_form")
     data.pop("is_active")  # unticked
-    outcome: list[Any] = []
 
     def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        try:
-            with transaction.atomic():
-                other_admins_ensure(user=User.objects.get(pk=owner.pk))
-                User.objects.filter(pk=owner.pk).update(is_active=False)
-            outcome.append(None)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            other_admins_ensure(user=User.objects.get(pk=owner.pk))
+            User.objects.filter(pk=owner.pk).update(is_active=False)
 
-    deactivation = threading.Thread(target=deactivate_alice)
+    deactivation, outcome = thread_with_outcome(deactivate_alice)
     save_model = UserAdmin.save_model
 
     def deactivated_meanwhile(self: UserAdmin, *args: Any) -> None:
