@@ -171,7 +171,8 @@ def staff_account_lock(staff_id: int | None) -> None:
     ends, before any org's row: Django's admin logs the change under that account as it
     commits, which waited on a deactivation or delete of the account begun meanwhile (those
     lock it, then its orgs) while this held an org's row that one waited for, a deadlock
-    (staff who are the org's admin)."""
+    (staff who are the org's admin). A save that locks no org's row (a Greenhouse connection's)
+    takes it too: a delete of the account begun meanwhile went through, and the log then failed."""
     User.objects.select_for_update(no_key=True).filter(pk=staff_id).first()
 
 
@@ -1229,7 +1230,11 @@ class GreenhouseConnectionAdmin(
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded (form.initial is the row as this request read it).
-        # Locked first, for the rest of the page's transaction: a disconnect since this request
+        # The staff member's account locked first: Django logs the save under it as it commits,
+        # and a delete of the account begun meanwhile went through before that, so the log failed
+        # (a server error page). The delete waits for the save instead (staff_account_lock).
+        staff_account_lock(request.user.pk)
+        # Then the row, for the rest of the page's transaction: a disconnect since this request
         # read it (the row deleted) is "not found" (change_view), not a server error for a change
         # nor "changed successfully" for a page sent as shown.
         if not fields_save_if_row_exists(obj, []):

@@ -165,6 +165,17 @@ def test_a_double_clicked_invitation_makes_one_account_invitation_and_email(acme
         assert [message.to for message in mailoutbox].count([email]) == 1  # one email too
 
 
+def account_deactivate_as_staff_do(user_id: int) -> None:
+    """Deactivate the account as another staff member does in Django's admin: its orgs checked,
+    then the account written, in one transaction (UserAdmin.save_model)."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    with transaction.atomic():
+        other_admins_ensure(user=User.objects.get(pk=user_id))
+        User.objects.filter(pk=user_id).update(is_active=False)
+
+
 def sessions_waiting_on_my_locks() -> int:
     """How many other PostgreSQL sessions wait for a lock this thread's transaction holds.
     (pg_locks is read live; pg_stat_activity would be the snapshot of the transaction's start.)"""
@@ -519,7 +530,6 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     checking its member rows, then, logging the save under the staff member's account as it
     committed, waited on that account: PostgreSQL found a deadlock and failed one of them."""
     from django.contrib.auth.models import User
-    from django.db import transaction
     from django.test import Client
 
     from jobs.admin import OrganizationAdmin
@@ -533,12 +543,7 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(staff.get(page).content, "#organization_form")
 
-    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        with transaction.atomic():
-            other_admins_ensure(user=User.objects.get(pk=owner.pk))
-            User.objects.filter(pk=owner.pk).update(is_active=False)
-
-    deactivation, outcome = thread_with_outcome(deactivate_alice)
+    deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
     save_model = OrganizationAdmin.save_model
 
     def deactivated_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
@@ -623,7 +628,6 @@ def test_staff_saving_a_job_as_their_account_is_deactivated_both_go_through(
     listing, then, logging the save under the staff member's account as it committed, waited on
     that account: PostgreSQL found a deadlock and failed one of them (a server error page)."""
     from django.contrib.auth.models import User
-    from django.db import transaction
     from django.test import Client
 
     from jobs.models import Organization
@@ -638,12 +642,7 @@ def test_staff_saving_a_job_as_their_account_is_deactivated_both_go_through(
     page = f"/admin/jobs/job/{job.pk}/change/"
     data = {**form_as_sent(staff.get(page).content, "#job_form"), "featured": "on"}
 
-    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        with transaction.atomic():
-            other_admins_ensure(user=User.objects.get(pk=owner.pk))
-            User.objects.filter(pk=owner.pk).update(is_active=False)
-
-    deactivation, outcome = thread_with_outcome(deactivate_alice)
+    deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
     mark_listing_changed = Organization.mark_listing_changed
 
     def deactivated_meanwhile(self: Organization) -> None:
@@ -670,7 +669,6 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     member's account, which their deactivation, begun meanwhile, held while waiting for the org:
     a deadlock, which PostgreSQL ended by failing one of them (a server error page)."""
     from django.contrib.auth.models import User
-    from django.db import transaction
     from django.test import Client
 
     from jobs import admin as jobs_admin
@@ -682,12 +680,7 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     staff.force_login(User.objects.get(pk=owner.pk))
     organization = owner.memberships.get().organization
 
-    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        with transaction.atomic():
-            other_admins_ensure(user=User.objects.get(pk=owner.pk))
-            User.objects.filter(pk=owner.pk).update(is_active=False)
-
-    deactivation, outcome = thread_with_outcome(deactivate_alice)
+    deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
     name = "organization_delete" if deleted == "organization" else "connection_disconnect"
     delete = getattr(jobs_admin, name)
 
@@ -1036,7 +1029,6 @@ def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go
     as it committed, holding the org hers waited for: a deadlock, which PostgreSQL ended by
     failing one of them (a server error page)."""
     from django.contrib.auth.models import User
-    from django.db import transaction
     from django.test import Client
 
     from jobs.admin import UserAdmin
@@ -1053,12 +1045,7 @@ def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go
     data = form_as_sent(staff.get(page).content, "#user_form")
     data.pop("is_active")  # unticked
 
-    def deactivate_alice() -> None:  # as another staff member does it in Django's admin
-        with transaction.atomic():
-            other_admins_ensure(user=User.objects.get(pk=owner.pk))
-            User.objects.filter(pk=owner.pk).update(is_active=False)
-
-    deactivation, outcome = thread_with_outcome(deactivate_alice)
+    deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
     save_model = UserAdmin.save_model
 
     def deactivated_meanwhile(self: UserAdmin, *args: Any) -> None:
@@ -1073,3 +1060,54 @@ def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go
     assert response.status_code == 302
     assert outcome == [None]
     assert not User.objects.filter(pk__in=[owner.pk, member.pk], is_active=True).exists()
+
+
+@on_postgresql
+@pytest.mark.parametrize("ended", ["deactivated", "deleted"])
+def test_staff_saving_a_greenhouse_connection_as_their_account_is_ended_both_go_through(
+    owner, member, monkeypatch, ended
+):
+    """Deleting an account locks it, then its orgs; the connection's save locks no org, so the
+    delete of the staff member's own account, begun meanwhile, went through first, and Django's
+    log of the save, under that account, failed as it committed (a server error page). The save
+    locks the account first: the delete waits. A deactivation never failed it (the log waits
+    for it as it commits, and it waits for nothing the save holds): pinned, not to lock an org
+    before the account."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.admin import GreenhouseConnectionAdmin
+    from jobs.memberships import user_delete
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    connection = owner.memberships.get().organization.greenhouse
+    page = f"/admin/jobs/greenhouseconnection/{connection.pk}/change/"
+    data = form_as_sent(staff.get(page).content, "#greenhouseconnection_form")
+    data["sync_interval_minutes"] = "90"
+
+    def end_alices_account() -> None:  # as another staff member does it in Django's admin
+        if ended == "deleted":
+            user_delete(user=User.objects.get(pk=owner.pk))
+        else:
+            account_deactivate_as_staff_do(owner.pk)
+
+    other_staff, outcome = thread_with_outcome(end_alices_account)
+    save_model = GreenhouseConnectionAdmin.save_model
+
+    def ended_meanwhile(self: GreenhouseConnectionAdmin, *args: Any) -> None:
+        save_model(self, *args)
+        started_until_it_waits_on_me_or_ends(other_staff, "the other staff member")
+
+    monkeypatch.setattr(GreenhouseConnectionAdmin, "save_model", ended_meanwhile)
+
+    response = staff.post(page, data)
+    other_staff.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    assert GreenhouseConnection.objects.get(pk=connection.pk).sync_interval_minutes == 90
+    assert not User.objects.filter(pk=owner.pk, is_active=True).exists()
