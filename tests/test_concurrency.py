@@ -197,6 +197,19 @@ def started_until_it_waits_on_me_or_ends(thread: threading.Thread, what: str) ->
         time.sleep(0.05)
 
 
+def held_until_the_other_comes(arrived: set[int], other: str) -> None:
+    """Called by each of two threads holding locks, the threads in `arrived`: the first time,
+    returns once the other thread has been here too, or waits on a lock this one holds; after
+    that, at once."""
+    if threading.get_ident() in arrived:
+        return
+    arrived.add(threading.get_ident())
+    deadline = time.monotonic() + 30
+    while len(arrived) < 2 and not sessions_waiting_on_my_locks():
+        assert time.monotonic() < deadline, f"{other} never came"
+        time.sleep(0.05)
+
+
 @on_postgresql
 def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailoutbox, monkeypatch):
     from django.contrib.auth.models import User
@@ -477,6 +490,51 @@ def test_two_admins_deactivated_at_once_leave_one_who_can_sign_in(acme):
 
 
 @on_postgresql
+def test_two_people_in_the_same_two_orgs_deleting_their_accounts_at_once_both_go(db, monkeypatch):
+    """Deleting an account locks every org it belongs to. Read in the order their member rows
+    were written (Ann's North then South, Ben's South then North), each would hold the org the
+    other waits for: a deadlock, which PostgreSQL ends by failing one of them (a server error
+    page). They are locked in the orgs' order: the second delete waits for the first."""
+    from django.contrib.auth.models import User
+
+    from jobs import memberships
+    from jobs.memberships import account_delete
+    from jobs.models import Organization
+
+    north, south = (
+        Organization.objects.create(name=name, slug=name.lower()) for name in ("North", "South")
+    )
+    ann, ben = (User.objects.create_user(name, password="a passphrase") for name in ("ann", "ben"))
+    for user, organization in [(ann, north), (ben, south), (ben, north), (ann, south)]:
+        Membership.objects.create(organization=organization, user=user)
+    holding_an_org: set[int] = set()  # the threads that have locked their first org
+    admins_lock = memberships.organization_admins_lock
+
+    def locked_then_waiting_for_the_other(organization_id: int) -> bool:
+        locked = admins_lock(organization_id)
+        held_until_the_other_comes(holding_an_org, "the other account's delete")
+        return locked
+
+    monkeypatch.setattr(memberships, "organization_admins_lock", locked_then_waiting_for_the_other)
+    leaving = [ann.pk, ben.pk]
+
+    def delete_as_on_a_large_site() -> None:
+        # With thousands of orgs PostgreSQL reads an account's member rows first, then their
+        # orgs, in the rows' order unless told one; with these few it reads the orgs first, in
+        # one order for both. The plan of a large site:
+        with db_connection.cursor() as cursor:
+            for setting in ("enable_hashjoin", "enable_mergejoin", "enable_seqscan"):
+                cursor.execute(f"SET {setting} = off")  # for this thread's connection only
+        account_delete(user=User.objects.get(pk=leaving.pop()))
+
+    results = all_at_once(2, delete_as_on_a_large_site)
+
+    assert results == [None, None], results
+    assert not User.objects.exists()
+    assert Organization.objects.count() == 2
+
+
+@on_postgresql
 def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_one(
     admin_client, owner, member, monkeypatch
 ):
@@ -594,13 +652,7 @@ def test_two_staff_deleting_the_same_rows_sorted_differently_both_go_through(
 
     def delete_then_wait_for_the_other(**kwargs: Any) -> Any:
         deleted = delete(**kwargs)
-        if threading.get_ident() not in first_deleted:
-            first_deleted.add(threading.get_ident())
-            # Holding its locks: until the other has deleted a row too, or waits on this one.
-            deadline = time.monotonic() + 30
-            while len(first_deleted) < 2 and not sessions_waiting_on_my_locks():
-                assert time.monotonic() < deadline, "the other staff member never came"
-                time.sleep(0.05)
+        held_until_the_other_comes(first_deleted, "the other staff member")
         return deleted
 
     monkeypatch.setattr(jobs_admin, name, delete_then_wait_for_the_other)
