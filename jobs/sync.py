@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Case, Exists, Q, Value, When
+from django.db.models import Case, Exists, Model, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -1081,9 +1081,10 @@ def insert_jobs(jobs: list[Job]) -> None:
     _insert_rows(Job._meta.db_table, [field.column for field in fields], rows)
 
 
-def update_rows(rows: Sequence[Job | Department | Office], field_names: list[str]) -> None:
-    """Write `field_names` of existing rows of one model (jobs, departments or offices) with one
-    UPDATE run once per row (executemany).
+def update_rows(rows: Sequence[Model], field_names: list[str]) -> None:
+    """Write `field_names` of existing rows of one model (jobs, departments or offices, and the
+    search fields the migrations from 0027 on rewrite) with one UPDATE run once per row
+    (executemany).
 
     bulk_update() builds a CASE WHEN per field and row; for a churned board that cost more
     than sanitizing the changed posts (bench/README.md), and renaming 5,000 offices took it

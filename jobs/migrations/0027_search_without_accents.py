@@ -3,6 +3,7 @@ from importlib import import_module
 
 from django.db import migrations, models
 
+from jobs.sync import update_rows
 from jobs.text import fold_accents
 
 # Keyword search reads names, titles and search texts without accents (jobs.text.fold_accents),
@@ -66,7 +67,9 @@ def store_folded_fields(model, folded_into: dict[str, str]) -> None:
 
 def rows_rewritten(rows, targets: list[str], rewrite: Callable[[str], str]) -> None:
     """Each row of `rows` (its pk, then one value per field of `targets`) with `rewrite` applied
-    to its values, written to `targets` where that changes any, BATCH rows at a time."""
+    to its values, written to `targets` where that changes any, BATCH rows at a time. Written
+    as the sync writes jobs (update_rows): bulk_update()'s CASE WHEN per row and field took four
+    fifths of 0057's 7 s over 5,000 jobs, half of them in Japanese, with the site stopped."""
     model = rows.model
     rows = rows.order_by("pk")
     last_pk = 0
@@ -76,7 +79,7 @@ def rows_rewritten(rows, targets: list[str], rewrite: Callable[[str], str]) -> N
             rewritten = [rewrite(value) for value in values]
             if rewritten != values:
                 changed_rows.append(model(pk=pk, **dict(zip(targets, rewritten, strict=True))))
-        model.objects.bulk_update(changed_rows, targets)
+        update_rows(changed_rows, targets)
         last_pk = batch[-1][0]
 
 
