@@ -610,6 +610,11 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io/v1/./", False),
         ("https://boards-api.greenhouse.io/v1/boards/..", False),
         ("https://boards-api.greenhouse.io/v1/..", True),
+        # An address urllib3 cannot read (a port past 65535) fails each request before its path
+        # is sent: its path is read as urllib reads it, not left to crash each process as it
+        # starts.
+        ("https://boards-api.greenhouse.io:99999/v1", False),
+        ("https://boards-api.greenhouse.io:99999/v2", True),
         ("https://boards-api.greenhouse.io", True),
         ("https://boards-api.greenhouse.io/", True),
         ("https://boards-api.greenhouse.io/v1/boards", True),
