@@ -428,12 +428,14 @@ def api_base_problem(base_url: str) -> str:
 
 
 def _path_asked(url: str) -> str:
-    """The path of `url` as requests sends it, its "." and ".." segments resolved by urllib3:
-    a base ending "/v1/." asks under /v1, and one ending "/v1/.." does not."""
+    """The path of `url` as requests sends it: its "." and ".." segments resolved by urllib3
+    (a base ending "/v1/." asks under /v1, and one ending "/v1/.." does not), then letters,
+    digits and "-._~" written as %XX turned back by requests ("/v%31" asks under /v1)."""
     try:
-        return urllib3.util.parse_url(url).path or ""
+        path = urllib3.util.parse_url(url).path or ""
     except urllib3.exceptions.LocationParseError:  # no request gets as far as its path
         return urlsplit(url).path
+    return requests.utils.requote_uri(path)
 
 
 def _check_the_token(token: str) -> str:

@@ -610,6 +610,9 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io/v1/./", False),
         ("https://boards-api.greenhouse.io/v1/boards/..", False),
         ("https://boards-api.greenhouse.io/v1/..", True),
+        # Its letters and digits written as %XX, as requests sends them: under /v1.
+        ("https://boards-api.greenhouse.io/v%31", False),
+        ("https://boards-api.greenhouse.io/%76%31/", False),
         # An address urllib3 cannot read (a port past 65535) fails each request before its path
         # is sent: its path is read as urllib reads it, not left to crash each process as it
         # starts.
