@@ -185,12 +185,15 @@ def env_time_of_day(name: str, default: str) -> time:
 
 
 def env_url(name: str, default: str) -> str:
-    """An http(s) URL with a host; set but blank reads as unset."""
+    """An http(s) URL with a host and, if any, a port number in range; set but blank reads as
+    unset. Refused at startup: a port past 65535 or a host-less "https://sync:pw@/v1" failed
+    every request to it."""
     value = (env_given(name) or default).strip()
     try:
         parts = urlsplit(value)
-        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
-    except ValueError:  # "https://[::1": a bracket not closed
+        # .port raises ValueError for a port past 65535 or not a number; nothing answers on 0.
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # "https://[::1": a bracket not closed; "https://h:99999", "https://h:x"
         usable = False
     if not usable:
         raise ImproperlyConfigured(

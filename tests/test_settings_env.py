@@ -191,6 +191,12 @@ def test_a_blank_django_debug_is_the_local_default_and_refused_on_a_public_host(
         "ftp://boards-api.greenhouse.io/v1",
         "https://",
         "https://[::1/v1",  # urllib cannot read it
+        # Every request to these failed ("The request to Greenhouse failed").
+        "https://boards-api.greenhouse.io:99999/v1",
+        "https://boards-api.greenhouse.io:https/v1",
+        "https://boards-api.greenhouse.io:0/v1",
+        "https://sync:s3cret@/v1",
+        "https://:8001/v1",
     ],
 )
 def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
