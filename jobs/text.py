@@ -78,6 +78,11 @@ SHARP_RE = re.compile(r"#(?<=(?<![\w+#])[cCfF]#)(?![^\W\d])")
 # after "<script" or "<!--"; "~" at the text's start or after a letter starts a file path, one
 # word: "Team~Platform" was "team" and "~platform", and a query's "~remote" found no "Remote".
 READ_AS_SPACES = "<~"
+# A "+" before a digit the parser reads as a number's sign: "+49" and "3+5" were the words
+# "+49", "3" and "+5", which "49" and "5" did not find. Read as a space there alone (once "C++"
+# is a word): elsewhere the parser reads a "+" as a space already, and "3+ years", in many a
+# post, is stored as written.
+PLUS_BEFORE_DIGIT_RE = re.compile(r"\+(?=[0-9])")
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
 # Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, meta tags, JSON-LD,
@@ -236,7 +241,8 @@ def as_searched(text: str) -> str:
     """The text as keyword search reads it, stored and queried alike: without accents
     (fold_accents), with "C++" (or "C ++"), "C#" and "F#" as the words "Cplusplus", "Csharp",
     "Fsharp" (in the case written), each Han ideograph and kana apart from its neighbours
-    (CJK_LETTERS): "数据分析师" as "数 据 分 析 师", and "<" and "~" as spaces (READ_AS_SPACES)."""
+    (CJK_LETTERS): "数据分析师" as "数 据 分 析 师", and "<" and "~" as spaces (READ_AS_SPACES), as
+    is a "+" before a digit (PLUS_BEFORE_DIGIT_RE)."""
     text, others = _folded(text)
     for character in READ_AS_SPACES:
         if character in text:
@@ -247,7 +253,7 @@ def as_searched(text: str) -> str:
         text = CJK_LETTERS_RE.sub(_cjk_letters_apart, text)
     # Most texts lack "+" or "#": a test for one costs a quarter of a regex's scan.
     if "+" in text:
-        text = with_cplusplus_words(text)
+        text = PLUS_BEFORE_DIGIT_RE.sub(" ", with_cplusplus_words(text))
     if "#" in text:
         text = SHARP_RE.sub("sharp", text)
     return text

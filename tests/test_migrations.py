@@ -717,6 +717,37 @@ def test_0059_makes_the_words_stored_between_angle_brackets_before_it_found():
     assert Job.objects.get(greenhouse_id=3).search_tags == " Go"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_0060_makes_the_numbers_stored_after_a_plus_before_it_found():
+    """PostgreSQL's parser read a "+" before a digit as a number's sign: "+49" was no "49".
+    Names, titles, tags and search texts holding one are stored with a space for it."""
+    migrate_with_jobs(
+        ("jobs", "0059_search_words_between_angle_brackets"),
+        ("jobs", "0060_search_numbers_after_a_plus_sign"),
+        organization={"name": "Forge+8", "search_name": "Forge+8", "slug": "forge"},
+        jobs=[
+            (1, "Call Centre Agent (+49)", "Call +49 30"),
+            (2, "Welder", "3+5 years at sea"),
+            (3, "Painter", "Cplusplus, 5+ years"),
+        ],
+        tags={2: ["UK+44"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("49 30") == ["Call Centre Agent (+49)"]
+    assert found('"5 years" 44') == ["Welder"]
+    assert found("8") == ["Call Centre Agent (+49)", "Painter", "Welder"]
+    assert Organization.objects.get(slug="forge").search_name == "Forge 8"
+    assert Job.objects.get(greenhouse_id=1).search_title == "Call Centre Agent ( 49)"
+    assert Job.objects.get(greenhouse_id=2).search_text == "3 5 years at sea"
+    assert Job.objects.get(greenhouse_id=2).search_tags == "UK 44"
+    # Stored as written where the parser reads the "+" as a space.
+    assert Job.objects.get(greenhouse_id=3).search_text == "Cplusplus, 5+ years"
+
+
 half_width_kana = importlib.import_module(
     "jobs.migrations.0058_search_half_width_kana_with_their_marks"
 )

@@ -1,7 +1,7 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
 0048, 0049, 0053, 0056 and 0058 pick, picked as they pick them, and the search fields are stored
-as 0057, 0058 and 0059 store them, with the schema left alone; and the README has operators run it,
-not migrate back (which drops the columns added since)."""
+as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the README has operators
+run it, not migrate back (which drops the columns added since)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,9 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0047", "0"),
         ("0052", "0"),
     ]
-    assert "jobs 0057, 0058 and 0059: 0 organizations and 0 jobs whose search words" in printed
+    assert (
+        "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs whose search words" in printed
+    )
 
 
 def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_code_does(
@@ -502,16 +504,21 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     Job.objects.filter(pk=tiny_job.pk).update(title="ｴﾝｼﾞﾆｱ", search_title="エ ン シ \u3099 ニ ア")
     # As code before 0059 stored it: a "<", which PostgreSQL's parser reads as a tag.
     Organization.objects.filter(slug="tiny").update(name="Tiny <Co>", search_name="Tiny <Co>")
+    # As code before 0060 stored it: "+49", which PostgreSQL's parser reads as a signed number.
+    Job.objects.filter(pk=jobs[4].pk).update(search_text="Call +49 30")
 
     printed = reread_posts()
 
-    assert "jobs 0057, 0058 and 0059: 2 organizations and 2 jobs whose search words" in printed
+    assert (
+        "jobs 0057, 0058, 0059 and 0060: 2 organizations and 3 jobs whose search words" in printed
+    )
     for query in ("会社", "エンジニア", "データ分析", "渋谷"):
         assert {job.pk for job in job_search(query=query)} >= {jobs[5].pk}, query
     assert tiny_job.pk in {job.pk for job in job_search(query="エンジニア")}
     assert Job.objects.get(pk=jobs[5].pk).payload_hash == jobs[5].payload_hash
     assert Organization.objects.get(slug="tiny").search_name == "Tiny  Co>"
-    assert "jobs 0057, 0058 and 0059: 0 organizations and 0 jobs" in reread_posts()
+    assert [job.pk for job in job_search(query="49")] == [jobs[4].pk]
+    assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in reread_posts()
 
 
 def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
@@ -538,7 +545,7 @@ def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
     printed = reread_posts()
 
     assert Organization.objects.get(slug="acme").search_name == "開 発"
-    assert "jobs 0057, 0058 and 0059: 0 organizations and 0 jobs" in printed
+    assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in printed
 
 
 def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(

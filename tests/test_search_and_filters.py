@@ -247,6 +247,34 @@ def test_words_after_a_tilde_are_found_as_any_others(db, query, expected):
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("49", {"Call Centre Agent"}),
+        ("+49 30", {"Call Centre Agent"}),
+        ("5", {"Welder"}),
+        ('"5 years"', {"Welder"}),
+        ("3+5", {"Welder"}),
+        ("44", {"Painter"}),  # a tag
+        ("8", {"Carver"}),  # the org's name
+        # "C++" stays a word of its own.
+        ("c++", {"C++17 Engineer"}),
+        ("c++17", {"C++17 Engineer"}),
+    ],
+)
+def test_numbers_after_a_plus_are_found_as_any_others(db, query, expected):
+    """PostgreSQL's parser read a "+" before a digit as a number's sign: "+49" and "3+5 years"
+    were the words "+49", "3", "+5" and "years", which "49" and "5 years" did not find."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Call Centre Agent", search_text=as_searched("Call +49 30 1234"))
+    make_job(org, "Welder", search_text=as_searched("3+5 years at sea"))
+    make_job(org, "Painter", tags=["UK+44"])
+    make_job(org, "C++17 Engineer")
+    make_job(Organization.objects.create(name="Forge+8", slug="forge-8"), "Carver")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_words_past_the_tenth_are_not_searched(db):
     """Each word costs the database a pass; a query of 75 "-word"s took 1.8 s."""
     org = Organization.objects.create(name="Forge", slug="forge")
@@ -799,6 +827,18 @@ def test_cplusplus_csharp_and_fsharp_in_a_post_are_found_as_the_sync_stores_it(
     for query in ("c++", "C++/CLI", "f#"):
         assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
     assert titles(client.get("/jobs/", {"q": "c#"})) == set()
+
+
+def test_numbers_after_a_plus_in_a_post_are_found_as_the_sync_stores_it(
+    client, db, fake_greenhouse
+):
+    post = fake_greenhouse.jobs("tiny-co")[0]
+    post["content"] = "&lt;p&gt;We want 3+5 years at sea; call +49 30.&lt;/p&gt;"
+    fake_greenhouse.touch("tiny-co")
+    sync_organization(make_connection("tiny", "tiny-co"), trigger=SyncRun.Trigger.COMMAND)
+
+    for query in ('"5 years"', "49", "+49"):
+        assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
 
 
 @pytest.mark.parametrize(

@@ -181,6 +181,21 @@ def test_search_reads_less_than_signs_and_tildes_as_spaces(text, searched):
     assert as_searched(searched) == searched
 
 
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("+49 30 1234, 3+5 years, UK+44, 1e+5", " 49 30 1234, 3 5 years, UK 44, 1e 5"),
+        # Not before anything else, where the parser reads a "+" as a space already.
+        ("5+ years, a+b, ++, +x, +\u0665", "5+ years, a+b, ++, +x, +\u0665"),
+        ("C++17, C++ 11, abc++17, ＋４９", "Cplusplus17, Cplusplus 11, abc+ 17,  49"),
+    ],
+)
+def test_search_reads_a_plus_before_a_digit_as_a_space(text, searched):
+    """PostgreSQL's parser read it as a number's sign: "+49" was no "49"."""
+    assert as_searched(text) == searched
+    assert as_searched(searched) == searched
+
+
 def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
     """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
     assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
