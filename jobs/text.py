@@ -83,6 +83,11 @@ READ_AS_SPACES = "<~"
 # is a word): elsewhere the parser reads a "+" as a space already, and "3+ years", in many a
 # post, is stored as written.
 PLUS_BEFORE_DIGIT_RE = re.compile(r"\+(?=[0-9])")
+# An "&", a name (or "#" and digits) and ";" it reads as an HTML entity, which it drops, name
+# and all: "R&amp;D", as text escaped twice shows it, was "r" and "d", and "Pension&Dental;" was
+# no "dental". Read as a space there alone (once "C#" is a word: "&C#;" is one), as that "+":
+# "R&D" and "Sales & Marketing", in most posts, are stored as written.
+ENTITY_AMPERSAND_RE = re.compile(r"&(?=#?[\w:.-]+;)")
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one a name leaves open
 # reorders the text after it ("Jobs at \u202eAcme · orgsite" reads "Jobs at etisgro · emcA").
 # Pages isolate names in <bdi> or an element with a dir. Plain text (<title>, meta tags, JSON-LD,
@@ -242,7 +247,8 @@ def as_searched(text: str) -> str:
     (fold_accents), with "C++" (or "C ++"), "C#" and "F#" as the words "Cplusplus", "Csharp",
     "Fsharp" (in the case written), each Han ideograph and kana apart from its neighbours
     (CJK_LETTERS): "数据分析师" as "数 据 分 析 师", and "<" and "~" as spaces (READ_AS_SPACES), as
-    is a "+" before a digit (PLUS_BEFORE_DIGIT_RE)."""
+    are a "+" before a digit and an "&" that starts an entity (PLUS_BEFORE_DIGIT_RE,
+    ENTITY_AMPERSAND_RE)."""
     text, others = _folded(text)
     for character in READ_AS_SPACES:
         if character in text:
@@ -256,6 +262,9 @@ def as_searched(text: str) -> str:
         text = PLUS_BEFORE_DIGIT_RE.sub(" ", with_cplusplus_words(text))
     if "#" in text:
         text = SHARP_RE.sub("sharp", text)
+    # Most hold an "&" ("R&D", "&" for "and"), and two in three no ";", which an entity ends with.
+    if "&" in text and ";" in text:
+        text = ENTITY_AMPERSAND_RE.sub(" ", text)
     return text
 
 

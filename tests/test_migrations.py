@@ -718,9 +718,10 @@ def test_0059_makes_the_words_stored_between_angle_brackets_before_it_found():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_0060_makes_the_numbers_stored_after_a_plus_before_it_found():
-    """PostgreSQL's parser read a "+" before a digit as a number's sign: "+49" was no "49".
-    Names, titles, tags and search texts holding one are stored with a space for it."""
+def test_0060_makes_the_numbers_stored_after_a_plus_and_the_entities_before_it_found():
+    """PostgreSQL's parser read a "+" before a digit as a number's sign: "+49" was no "49", and
+    an "&", a name and ";" as an entity, which it dropped. Names, titles, tags and search texts
+    holding one are stored with a space for it."""
     migrate_with_jobs(
         ("jobs", "0059_search_words_between_angle_brackets"),
         ("jobs", "0060_search_numbers_after_a_plus_sign"),
@@ -728,9 +729,10 @@ def test_0060_makes_the_numbers_stored_after_a_plus_before_it_found():
         jobs=[
             (1, "Call Centre Agent (+49)", "Call +49 30"),
             (2, "Welder", "3+5 years at sea"),
-            (3, "Painter", "Cplusplus, 5+ years"),
+            (3, "Painter", "Cplusplus, 5+ years, R&D, Sales & Marketing"),
+            (4, "R&amp;D Engineer", "Pension&amp;nbsp;plan"),
         ],
-        tags={2: ["UK+44"]},
+        tags={2: ["UK+44"], 4: ["&Robotics;"]},
         with_search_tags=True,
     )
 
@@ -739,13 +741,18 @@ def test_0060_makes_the_numbers_stored_after_a_plus_before_it_found():
 
     assert found("49 30") == ["Call Centre Agent (+49)"]
     assert found('"5 years" 44') == ["Welder"]
-    assert found("8") == ["Call Centre Agent (+49)", "Painter", "Welder"]
+    assert found("amp nbsp robotics") == ["R&amp;D Engineer"]
+    assert found("8") == ["Call Centre Agent (+49)", "Painter", "R&amp;D Engineer", "Welder"]
     assert Organization.objects.get(slug="forge").search_name == "Forge 8"
     assert Job.objects.get(greenhouse_id=1).search_title == "Call Centre Agent ( 49)"
     assert Job.objects.get(greenhouse_id=2).search_text == "3 5 years at sea"
     assert Job.objects.get(greenhouse_id=2).search_tags == "UK 44"
-    # Stored as written where the parser reads the "+" as a space.
-    assert Job.objects.get(greenhouse_id=3).search_text == "Cplusplus, 5+ years"
+    assert Job.objects.get(greenhouse_id=4).search_title == "R amp;D Engineer"
+    assert Job.objects.get(greenhouse_id=4).search_text == "Pension amp;nbsp;plan"
+    assert Job.objects.get(greenhouse_id=4).search_tags == " Robotics;"
+    # Stored as written where the parser reads the "+" or "&" as a space.
+    painter = Job.objects.get(greenhouse_id=3)
+    assert painter.search_text == "Cplusplus, 5+ years, R&D, Sales & Marketing"
 
 
 half_width_kana = importlib.import_module(

@@ -275,6 +275,32 @@ def test_numbers_after_a_plus_are_found_as_any_others(db, query, expected):
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("amp", {"R&amp;D Engineer"}),
+        ("r&amp;d", {"R&amp;D Engineer"}),
+        ('"r&amp;d"', {"R&amp;D Engineer"}),
+        ("nbsp plan", {"Welder"}),
+        ("dental", {"Welder"}),
+        ("robotics", {"Painter"}),  # a tag
+        ("tower", {"Carver"}),  # the org's name
+        ("&dental;", {"Welder"}),
+    ],
+)
+def test_words_of_what_reads_as_an_html_entity_are_found_as_any_others(db, query, expected):
+    """PostgreSQL's parser read "&", a name and ";" as an HTML entity, which it dropped, name
+    and all: a title escaped twice, "R&amp;D", was not found by "amp", nor "Pension&Dental;" by
+    "dental"."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "R&amp;D Engineer")
+    make_job(org, "Welder", search_text=as_searched("Pension&nbsp;plan, Pension&Dental;"))
+    make_job(org, "Painter", tags=["&Robotics;"])
+    make_job(Organization.objects.create(name="Babel&Tower;", slug="babel"), "Carver")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_words_past_the_tenth_are_not_searched(db):
     """Each word costs the database a pass; a query of 75 "-word"s took 1.8 s."""
     org = Organization.objects.create(name="Forge", slug="forge")
@@ -838,6 +864,22 @@ def test_numbers_after_a_plus_in_a_post_are_found_as_the_sync_stores_it(
     sync_organization(make_connection("tiny", "tiny-co"), trigger=SyncRun.Trigger.COMMAND)
 
     for query in ('"5 years"', "49", "+49"):
+        assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
+
+
+def test_words_of_entities_in_a_post_escaped_twice_are_found_as_the_sync_stores_it(
+    client, db, fake_greenhouse
+):
+    """Content escaped once more than Greenhouse escapes it shows "R&amp;D" and "&nbsp;" as
+    text, which PostgreSQL's parser dropped as entities, names and all."""
+    post = fake_greenhouse.jobs("tiny-co")[0]
+    post["content"] = "&lt;p&gt;Our R&amp;amp;amp;D&amp;amp;nbsp;lab&lt;/p&gt;"
+    fake_greenhouse.touch("tiny-co")
+    sync_organization(make_connection("tiny", "tiny-co"), trigger=SyncRun.Trigger.COMMAND)
+
+    job = Job.objects.get(title="Office Manager (part-time)")
+    assert "R&amp;amp;D&amp;nbsp;lab" in job.description_html  # shown as "R&amp;D&nbsp;lab"
+    for query in ("amp", "r&amp;d", "nbsp lab"):
         assert titles(client.get("/jobs/", {"q": query})) == {"Office Manager (part-time)"}
 
 

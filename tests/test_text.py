@@ -196,6 +196,22 @@ def test_search_reads_a_plus_before_a_digit_as_a_space(text, searched):
     assert as_searched(searched) == searched
 
 
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("R&amp;D, &nbsp;x, Pension&Dental;", "R amp;D,  nbsp;x, Pension Dental;"),
+        ("&#38;x, &#x26;y, &a_b:c-d.e;, &Über;", " #38;x,  #x26;y,  a_b:c-d.e;,  Uber;"),
+        ("&C++;, &C#;", " Cplusplus;,  Csharp;"),  # read as words first
+        # Not where no ";" ends a name, where the parser reads an "&" as a space already.
+        ("R&D, AT&T, a & b, &;, a &b c;", "R&D, AT&T, a & b, &;, a &b c;"),
+    ],
+)
+def test_search_reads_an_ampersand_that_starts_an_entity_as_a_space(text, searched):
+    """PostgreSQL's parser read "&", a name and ";" as an HTML entity, and dropped it."""
+    assert as_searched(text) == searched
+    assert as_searched(searched) == searched
+
+
 def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
     """One a line: tags "C" and "++" are not "C++", as "C ++" in a sentence is."""
     assert tags_as_searched(["Télétravail", "C++", "C", "++"]) == "Teletravail\nCplusplus\nC\n++"
