@@ -724,7 +724,7 @@ def test_0060_makes_the_numbers_stored_after_a_plus_and_the_entities_before_it_f
     holding one are stored with a space for it."""
     migrate_with_jobs(
         ("jobs", "0059_search_words_between_angle_brackets"),
-        ("jobs", "0060_search_numbers_after_a_plus_sign"),
+        ("jobs", "0060_search_words_after_a_plus_or_in_an_entity"),
         organization={"name": "Forge+8", "search_name": "Forge+8", "slug": "forge"},
         jobs=[
             (1, "Call Centre Agent (+49)", "Call +49 30"),
