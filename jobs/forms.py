@@ -743,6 +743,13 @@ def validate_api_key(value: str) -> str:
         raise forms.ValidationError(
             "An API key has no control characters; paste it again from Greenhouse."
         )
+    # A key is sent in an HTTP header (Basic auth), which takes ASCII: one with an emoji or an
+    # accented or full-width letter can only be wrong, and was stored ("it ends in 🔑🔑").
+    if not key.isascii():
+        raise forms.ValidationError(
+            "An API key has only plain letters, digits and punctuation, with no emoji or "
+            "accented letters; paste it again from Greenhouse."
+        )
     return key
 
 

@@ -581,9 +581,16 @@ def test_an_api_key_pasted_with_invisible_characters_is_stored_without_them(sign
 
 @pytest.mark.parametrize(
     ("api_key", "error"),
-    [("two words", "has no spaces"), ("gh-secret\x01key", "has no control characters")],
+    [
+        ("two words", "has no spaces"),
+        ("gh-secret\x01key", "has no control characters"),
+        # Not ASCII, as no key in an HTTP header can be: these were stored.
+        ("🔑🔑", "has only plain letters, digits and punctuation"),
+        ("gh-sécret-key", "has only plain letters, digits and punctuation"),
+        ("ｇｈ－ｓｅｃｒｅｔ", "has only plain letters, digits and punctuation"),
+    ],
 )
-def test_an_api_key_with_spaces_or_control_characters_is_refused_on_the_form(
+def test_an_api_key_with_spaces_control_characters_or_not_ascii_is_refused_on_the_form(
     signed_in, connected, api_key, error
 ):
     response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": api_key})
