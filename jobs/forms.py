@@ -67,9 +67,10 @@ MAX_TAG_LENGTH = 50
 TOO_LONG_TAG_SHOWN = 60  # characters of a refused tag its message shows, with "…" if it has more
 API_KEY_MAX_LENGTH = 200  # wherever a key is typed: settings page, connect_greenhouse, admin
 NO_NAME = "Give your organization a name."
+# The count's window starts at its first check (jobs/throttle.py): over within the hour.
 BOARD_CHECKS_REFUSED = (
     "Too many board tokens were checked for this organization in the last hour. Nothing was "
-    "saved; try again later."
+    "saved; try again in an hour."
 )
 # A field typed to match exactly (a board token, a slug): phone keyboards, which capitalise a
 # text field's first letter and correct its words unless told not to, leave it as typed.

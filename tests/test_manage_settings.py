@@ -116,6 +116,8 @@ def test_board_tokens_checked_for_one_org_stop_after_a_few_an_hour(
     # No fault of the token: said once, for the form, not under the token field.
     [said] = page.select(".error-summary li")
     assert said.get_text().startswith("Too many board tokens were checked")
+    # When: "try again later" left the admin to guess whether a minute or a day.
+    assert said.get_text().endswith("Nothing was saved; try again in an hour.")
     assert said.find("a") is None and page.select_one("#id_board_token_error") is None
     assert fake_greenhouse.request_count() == asked
     assert not GreenhouseConnection.objects.filter(organization=north).exists()
