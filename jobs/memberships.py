@@ -33,6 +33,7 @@ from jobs.mail import (
 )
 from jobs.models import (
     INVITATION_DAYS,
+    ROLES_IN_WORDS,
     SLUGS_OF_SITE_PAGES,
     EmailChangeCount,
     Invitation,
@@ -231,7 +232,16 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         joined = user and Membership.objects.filter(organization=organization, user=user).first()
         if joined:
             name = ending_sentence(organization.name)
-            raise MembershipError(f"{email} is already {joined.role_in_words} of {name}")
+            said = f"{email} is already {joined.role_in_words} of {name}"
+            if joined.role != role:
+                # An invitation cannot change a role: the list of members does, and it said
+                # only "is already a member", leaving the admin to guess how.
+                label = Membership.Role(role).label
+                said += (
+                    f" To make them {ROLES_IN_WORDS[role]}, choose “{label}” as their role in "
+                    "the list of members and press “Set role”."
+                )
+            raise MembershipError(said)
         now = timezone.now()
         # Emailed within the minute for the same role: a double-clicked "Invite" or "Send
         # again". The first click's email is on its way with a link that works; a second one

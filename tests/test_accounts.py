@@ -2956,13 +2956,20 @@ def test_an_invitation_the_mail_server_refuses_is_reported(signed_in, acme, monk
     assert Invitation.objects.filter(user__email="dave@acme.example").exists()
 
 
-def test_adding_someone_twice_says_they_are_a_member(signed_in, member):
+def test_adding_someone_twice_says_they_are_a_member_and_how_to_make_them_an_admin(
+    signed_in, member
+):
+    """Invited as an admin, a member was only said to be "already a member": how to make them
+    one was left to guess."""
     response = signed_in.post(
         "/manage/acme/members/",
         {"action": "add", "email": "bob@acme.example", "role": "admin"},
         follow=True,
     )
-    assert "already a member" in response.content.decode()
+    assert (
+        "bob@acme.example is already a member of Acme Robotics. To make them an admin, choose "
+        "“Admin” as their role in the list of members and press “Set role”."
+    ) in response.content.decode()
     assert Membership.objects.get(user=member).role == Membership.Role.MEMBER
 
 
@@ -2984,7 +2991,7 @@ def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
         {"action": "add", "email": "bob@acme.example", "role": "admin"},
         follow=True,
     )
-    assert "bob@acme.example is already a member of Acme Co.<" in response.content.decode()
+    assert "bob@acme.example is already a member of Acme Co. To make" in response.content.decode()
     membership = Membership.objects.get(user=member)
     response = signed_in.post(
         "/manage/acme/members/",
