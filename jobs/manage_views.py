@@ -430,8 +430,13 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         handler = SETTINGS_ACTIONS.get(action)
-        if handler is None or (connection is None and action not in ACTIONS_WITHOUT_CONNECTION):
+        if handler is None:
             messages.error(request, "That change could not be made; the page was out of date.")
+            return redirect("manage:settings", slug=slug)
+        if connection is None and action not in ACTIONS_WITHOUT_CONNECTION:
+            # Sent from a page read while connected: disconnected since, in another tab or by
+            # another admin. Said as when that happens as this request runs (NotConnected).
+            messages.error(request, NotConnected.message)
             return redirect("manage:settings", slug=slug)
         try:
             outcome = handler(request, organization, connection)

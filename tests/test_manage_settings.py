@@ -651,14 +651,14 @@ def test_an_unconnected_org_cannot_change_a_key_it_does_not_have(signed_in, nort
     assert not GreenhouseConnection.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"action": "api_key", "key-api_key": "new-key-67890"},
-        {"action": "api_key_remove"},
-        {"action": "schedule", "sync_interval_minutes": "60"},
-    ],
-)
+CHANGES_OF_A_CONNECTION = [
+    {"action": "api_key", "key-api_key": "new-key-67890"},
+    {"action": "api_key_remove"},
+    {"action": "schedule", "sync_interval_minutes": "60"},
+]
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
 def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, monkeypatch, change):
     # The page's request read the connection just before the other admin's disconnect deleted it.
     monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connected)
@@ -668,6 +668,20 @@ def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, mon
 
     assert response.status_code == 200
     assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert not GreenhouseConnection.objects.exists()
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_sent_from_a_page_read_before_a_disconnect_says_so(signed_in, connected, change):
+    """Disconnected in another tab, or by another admin, before the form was sent: it said
+    "That change could not be made; the page was out of date.", where a disconnect as the
+    request ran said what happened."""
+    GreenhouseConnection.objects.all().delete()
+
+    response = signed_in.post(SETTINGS_URL, change, follow=True)
+
+    assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert "out of date" not in response.content.decode()
     assert not GreenhouseConnection.objects.exists()
 
 
