@@ -118,6 +118,22 @@ def test_a_member_row_removed_while_the_page_was_open_is_said_so(
     assert memberships(organization) == [("alice", "admin")]
 
 
+def test_a_member_row_removed_while_the_page_was_open_is_said_so_once(admin_client, owner, member):
+    """Not also as its hidden id's error ("Select a valid choice") above the row, which Django
+    shows when a row follows it (its table pairs the rows sent with the rows found)."""
+    organization = owner.memberships.get().organization
+    carol = User.objects.create_user("carol", "carol@acme.example")
+    Membership.objects.create(organization=organization, user=carol)
+    data = organization_form(admin_client, organization)
+    Membership.objects.filter(user=member).delete()
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert response.status_code == 200
+    assert "bob was removed from Acme Robotics meanwhile" in response.content.decode()
+    assert parsed(response).select(".row-form-errors") == []
+
+
 def test_a_member_row_removed_while_the_page_was_open_that_it_removes_too_is_saved(
     admin_client, owner, member
 ):
