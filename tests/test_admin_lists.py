@@ -392,3 +392,15 @@ def test_the_connections_list_says_in_a_few_words_why_each_last_sync_failed(admi
         failing.save()
     after, _ = connections_list_queries(admin_client)
     assert after == before
+
+
+def test_the_connections_list_does_not_say_a_paused_ones_sync_will_try_again(admin_client):
+    """As each connection's page says it: while syncing is paused, no sync will."""
+    paused = make_connection("paused", "paused-board")
+    paused.enabled = False
+    paused.last_error = "Greenhouse is rate limiting requests; the sync will try again later."
+    paused.save()
+
+    _, errors = connections_list_queries(admin_client)
+
+    assert errors == {"paused-board": "Greenhouse is rate limiting requests; syncing is paused,…"}
