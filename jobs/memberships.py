@@ -233,7 +233,11 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         if joined:
             name = ending_sentence(organization.name)
             said = f"{email} is already {joined.role_in_words} of {name}"
-            if joined.role != role:
+            if joined.role != role and membership_is_last_admin(joined):
+                # The only admin who can sign in, most often inviting themself: "Set role"
+                # refuses to make them a member, so this says why, not how.
+                said += f" {admin_needed_message(joined)}"
+            elif joined.role != role:
                 # An invitation cannot change a role: the list of members does, and it said
                 # only "is already a member", leaving the admin to guess how.
                 label = Membership.Role(role).label

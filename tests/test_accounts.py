@@ -2974,14 +2974,49 @@ def test_adding_someone_twice_says_they_are_a_member_and_how_to_make_them_an_adm
 
 
 def test_inviting_an_admin_of_the_org_says_they_are_already_an_admin(signed_in, owner):
-    """It said "already a member" of someone whose row in the table says Admin."""
+    """It said "already a member" of someone whose row in the table says Admin. Invited again
+    as an admin, nothing is to be done: no word on how to make them one."""
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": owner.email, "role": "admin"},
+        follow=True,
+    )
+    assert f"{owner.email} is already an admin of Acme Robotics.<" in response.content.decode()
+    assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
+def test_the_only_admin_invited_as_a_member_is_told_why_they_cannot_be_one(
+    signed_in, owner, member
+):
+    """It said to choose "Member" as their role and press "Set role", which then refused: the
+    org's only admin cannot stop being one."""
     response = signed_in.post(
         "/manage/acme/members/",
         {"action": "add", "email": owner.email, "role": "member"},
         follow=True,
     )
-    assert f"{owner.email} is already an admin of Acme Robotics." in response.content.decode()
+    assert (
+        f"{owner.email} is already an admin of Acme Robotics. An organization needs at least one "
+        "admin who can sign in. Make someone else an admin first.<"
+    ) in response.content.decode()
+    assert "Set role”." not in response.content.decode()
     assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
+
+
+def test_an_admin_invited_as_a_member_is_told_how_to_make_them_one(signed_in, acme):
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=carol, role="admin")
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": "carol@acme.example", "role": "member"},
+        follow=True,
+    )
+
+    assert (
+        "carol@acme.example is already an admin of Acme Robotics. To make them a member, choose "
+        "“Member” as their role in the list of members and press “Set role”."
+    ) in response.content.decode()
 
 
 def test_messages_naming_an_org_end_with_one_full_stop(signed_in, acme, member):
