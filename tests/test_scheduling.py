@@ -1468,6 +1468,30 @@ def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_w
     assert acme.retry_at == wait_until
 
 
+def test_the_retry_of_a_board_just_connected_is_put_off_within_greenhouses_wait(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Only a board's first sync runs within a wait Greenhouse asked for: the retry of its
+    failure, which carries its trigger, come a second early (run by a worker whose clock is
+    behind), asks Greenhouse nothing before the wait's end."""
+    clock = [timezone.now()]
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=1, retry_after="120")
+    asked = retry_asked_for(monkeypatch, acme.pk, SyncRun.Trigger.CONNECT)
+    acme.refresh_from_db()
+    wait_until = acme.greenhouse_wait_until
+    assert asked["countdown"] == 120 and acme.retry_at == wait_until
+    clock[0] = wait_until - timedelta(seconds=1)
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.CONNECT), kwargs=asked["kwargs"]
+    ).get()
+
+    assert outcome.startswith("put off: ") and fake_greenhouse.request_count() == 1
+    acme.refresh_from_db()
+    assert (acme.retry_at, acme.next_sync_at) == (None, wait_until)
+
+
 @pytest.mark.parametrize(
     ("retry_after", "waits"),
     [
