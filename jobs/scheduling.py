@@ -139,8 +139,9 @@ class SyncToSkip:
 @dataclass(frozen=True)
 class SyncToPutOff:
     """Run nothing before `until`, the end of the wait Greenhouse asked the org's syncs for: the
-    schedule syncs the org then. `own_start`: the start of an earlier try of this sync, still
-    the org's last, whose lease it would have taken over (None: none)."""
+    schedule syncs the org then (a Refresh now ahead of it: at its next time). `own_start`: the
+    start of an earlier try of this sync, still the org's last, whose lease it would have taken
+    over (None: none)."""
 
     until: datetime
     own_start: datetime | None = None

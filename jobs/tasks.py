@@ -237,10 +237,10 @@ def _skipped_as_paused(connection_id: int) -> str:
 
 
 def _sync_put_off(connection_id: int, plan: SyncToPutOff, *, queued_at: datetime | None) -> str:
-    """Leave the org's sync to the schedule at the end of the wait Greenhouse asked for
+    """Leave the org's sync to the schedule, which waits out the wait Greenhouse asked for
     (`plan.until`), asking Greenhouse nothing before it: free the lease of an earlier try,
-    should it hold it, and make the org due in its place, or clear the sync's queue mark
-    (_org_left_to_schedule)."""
+    should it hold it, and make the org due in its place (at the wait's end), or clear the
+    sync's queue mark (_org_left_to_schedule)."""
     starts = [plan.own_start] if plan.own_start else []
     left = _org_left_to_schedule(connection_id, attempt_starts=starts, queued_at=queued_at)
     until = plan.until.isoformat()

@@ -1837,6 +1837,26 @@ def test_a_sync_queued_before_greenhouses_wait_began_does_not_ask_greenhouse_wit
     assert line.endswith('; its "Queued…" mark cleared: the schedule syncs the org when due')
 
 
+def test_a_refresh_now_ahead_of_the_schedule_put_off_leaves_its_org_to_the_schedule(
+    acme, fake_greenhouse, monkeypatch
+):
+    """Put off, as a lost Refresh now is: the schedule syncs the org at its next time, after
+    the wait's end, not at it."""
+    mark = timezone.now()
+    next_sync = mark + timedelta(hours=1)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=next_sync)
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=30))
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.MANUAL), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    assert outcome.startswith("put off: ") and fake_greenhouse.request_count() == 0
+    acme.refresh_from_db()
+    assert (acme.queued_at, acme.next_sync_at) == (None, next_sync)
+    assert due_connections_claim(now=acme.greenhouse_wait_until, limit=10) == []
+
+
 def test_a_board_connected_again_within_greenhouses_wait_is_synced_in_it(
     acme, fake_greenhouse, monkeypatch
 ):
