@@ -106,7 +106,12 @@ from jobs.permissions import (
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.selectors import JobsForAdmins, with_department_paths
 from jobs.status import moment_text, run_result_text, sync_status
-from jobs.text import ending_sentence, minutes_in_words, seconds_in_words
+from jobs.text import (
+    ending_sentence,
+    minutes_in_words,
+    seconds_in_words,
+    without_direction_controls,
+)
 from jobs.throttle import THROTTLED_CODE, client_ip
 
 logger = logging.getLogger(__name__)
@@ -351,25 +356,43 @@ def _organization_gone(request: HttpRequest) -> HttpResponse:
     )
 
 
-NOT_AN_ADMIN = (
-    "You are no longer an admin of this organization, so this page can no longer show or "
-    "refresh its sync."
-)
-
-
-def _not_an_admin(request: HttpRequest) -> HttpResponse:
-    """A 403 in JSON to the script (Refresh now, the live status) of a page opened as an admin
-    who was demoted or removed since, which shows the message and a link to their orgs: a plain
-    404 made it say to reload, and the page reloaded was not found."""
-    logger.info("not an admin path=%s user=%s", request.path, request.user.pk)
-    return JsonResponse(
-        {
-            "error": "not_admin",
-            "level": "error",
-            "message": NOT_AN_ADMIN,
-            "link": {"url": reverse("manage:index"), "text": "Go to your organizations"},
-        },
-        status=403,
+def _not_an_admin(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """That the user is not the org's admin, and whom to ask, with a link to their orgs: to the
+    script (Refresh now, the live status) a 403 in JSON, which it shows with the link; otherwise
+    a page, a 404 as an org's admin pages are to who may not manage it. Such a page was the
+    plain "We couldn't find that page … may have been removed", to a member and to an admin
+    demoted or removed with the org's pages open alike."""
+    logger.info(
+        "not an admin path=%s user=%s org=%s", request.path, request.user.pk, organization.slug
+    )
+    # Plain text around the name, as the messages the pages show (base.html).
+    name = without_direction_controls(organization.name)
+    if organizations_joined_as_member(request.user).filter(pk=organization.pk).exists():
+        text = (
+            f"You are a member of {name}, not one of its admins: only they manage it. Ask one "
+            "of them to make you an admin."
+        )
+    else:
+        text = (
+            f"You are not an admin of {name}: only its admins manage it. Ask one of them to "
+            "invite you as an admin."
+        )
+    if _wants_json(request):
+        # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
+        return JsonResponse(
+            {
+                "error": "not_admin",
+                "level": "error",
+                "message": text,
+                "link": {"url": reverse("manage:index"), "text": "Go to your organizations"},
+            },
+            status=403,
+        )
+    return render(
+        request,
+        "manage/not_an_admin.html",
+        {"organization": organization, "not_an_admin_text": text},
+        status=404,
     )
 
 
@@ -377,8 +400,8 @@ def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[...
     """For every page and form under /manage/<slug>/: an org deleted meanwhile (in another tab,
     or by another admin), found so by admin_organization_or_404 or by a change that found its
     row gone (OrganizationGone), is said to be gone, the same way everywhere. Without it a page
-    was a plain 404, and some forms led to a page of the org, which was one. The script is also
-    told when the user is no longer its admin (NotAnAdmin); a page stays a plain 404."""
+    was a plain 404, and some forms led to a page of the org, which was one. An org that is
+    there, of which the user is no admin (NotAnAdmin), is said to be so, and whom to ask."""
 
     @wraps(view)
     def view_of_an_org(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -386,10 +409,8 @@ def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[...
             return view(request, *args, **kwargs)
         except OrganizationGone:
             return _organization_gone(request)
-        except NotAnAdmin:
-            if _wants_json(request):
-                return _not_an_admin(request)
-            raise
+        except NotAnAdmin as refusal:
+            return _not_an_admin(request, refusal.organization)
 
     return view_of_an_org
 

@@ -42,18 +42,24 @@ class OrganizationGone(Http404):
 
 
 class NotAnAdmin(Http404):
-    """The org is there, but the signed-in user does not administer it: never did, or was
-    demoted or removed while a page of it was open. A plain 404 to a page; the script on that
-    page is told why (manage_views.answers_organization_gone). Every org has a public page, so
-    saying it exists reveals nothing."""
+    """The org is there, but the signed-in user is not one of its admins: a member, another
+    org's admin, or an admin demoted or removed meanwhile (by another admin, with its pages
+    still open). Every admin page says so, and whom to ask (manage_views.answers_organization_gone):
+    a page as a 404, to its script a 403 in JSON. Every org has a public page, so saying it
+    exists reveals nothing."""
+
+    def __init__(self, organization: Organization) -> None:
+        super().__init__("Not an admin of this organization.")
+        self.organization = organization
 
 
 def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """The org named by `slug` if the signed-in user administers it.
 
-    Anyone else gets a 404: a NotAnAdmin. Where no org has the slug it is an OrganizationGone,
-    which every admin page answers as "no longer exists" (manage_views.answers_organization_gone).
-    Views put `login_required` in front of this, so anonymous users are sent to sign in instead.
+    Anyone else gets a 404: a NotAnAdmin where an org has the slug. Where none has it, an
+    OrganizationGone, which every admin page answers as "no longer exists"
+    (manage_views.answers_organization_gone). Views put `login_required` in front of this, so
+    anonymous users are sent to sign in instead.
 
     A slug that differs from an org's only in case is not found: typed by hand (the site links
     none), it names no org that was deleted. Not sent on to the org's address, as its public
@@ -61,11 +67,11 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
-        slugs = set(Organization.objects.filter(slug__iexact=slug).values_list("slug", flat=True))
-        if not slugs:
+        by_slug = {found.slug: found for found in Organization.objects.filter(slug__iexact=slug)}
+        if not by_slug:
             raise OrganizationGone("No such organization.")
-        if slug in slugs:
-            raise NotAnAdmin("No such organization.")
+        if slug in by_slug:
+            raise NotAnAdmin(by_slug[slug])
         raise Http404("No such organization.")
     return organization
 

@@ -717,8 +717,8 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
 
     feedback = page.locator("[data-refresh-feedback]")
     expect(feedback).to_have_text(
-        "You are no longer an admin of this organization, so this page can no longer show or "
-        "refresh its sync. Go to your organizations"
+        "You are a member of Acme Robotics, not one of its admins: only they manage it. Ask one "
+        "of them to make you an admin. Go to your organizations"
     )
     # Pressed again, it could only say the same: it goes, with the board it was for.
     expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()

@@ -27,7 +27,14 @@ from jobs.models import (
 )
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.tasks import sync_org
-from tests.support.helpers import assert_says_organization_gone, make_connection, parsed
+from tests.support.helpers import (
+    NOT_ADMIN_AS_A_MEMBER,
+    NOT_ADMIN_NOR_MEMBER,
+    assert_says_not_an_admin,
+    assert_says_organization_gone,
+    make_connection,
+    parsed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -384,15 +391,24 @@ def test_every_admin_page_and_form_of_an_org_deleted_meanwhile_says_it_no_longer
 
 
 @pytest.mark.parametrize("persona", ["member", "outsider"])
-def test_no_admin_page_of_an_org_that_exists_says_it_is_gone_to_who_is_not_its_admin(
+def test_every_admin_page_and_form_tells_who_is_not_its_admin_so_and_whom_to_ask(
     client, synced, persona, request
 ):
-    """Saying an org no longer exists is for one that is gone: a signed-in member, or another
-    org's admin, gets the plain 404 for every page and form of one that is there."""
+    """A signed-in member, or another org's admin, gets a 404 for every page and form of an org
+    that is there, which says they are not its admin and whom to ask (not that it no longer
+    exists, which is for one that is gone). It was the plain "We couldn't find that page",
+    which says the page may have been removed: all an admin demoted or removed by another
+    admin was told on reloading a page of the org."""
     signed_in = signed_in_as(client, request.getfixturevalue(persona))
+    said = NOT_ADMIN_AS_A_MEMBER if persona == "member" else NOT_ADMIN_NOR_MEMBER
 
     for address in org_addresses(Job.objects.first().pk):
         for method in ("get", "post"):
             response = getattr(signed_in, method)(address, {"action": "profile"}, follow=True)
-            assert response.status_code in (404, 405), address
+            if response.status_code == 405:  # a page that takes no form (the jobs list)
+                continue
+            assert_says_not_an_admin(response, said)
             assert "no longer exists" not in response.content.decode(), address
+            # A form sent there is told its change was not made; a page asked for, of no change.
+            form_sent = method == "post" and not response.redirect_chain
+            assert ("Nothing was changed." in response.content.decode()) == form_sent, address

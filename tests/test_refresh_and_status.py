@@ -18,7 +18,13 @@ from jobs.models import GreenhouseConnection, Membership, Organization, Schedule
 from jobs.scheduling import RefreshOutcome, enqueue_due_syncs
 from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
-from tests.support.helpers import assert_says_organization_gone, marked_sync
+from tests.support.helpers import (
+    NOT_ADMIN_AS_A_MEMBER,
+    NOT_ADMIN_NOR_MEMBER,
+    assert_says_not_an_admin,
+    assert_says_organization_gone,
+    marked_sync,
+)
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -174,42 +180,40 @@ def test_the_status_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_
     assert response.status_code == 404 and response.json()["message"] == GONE
 
 
-def test_an_org_one_is_no_admin_of_is_not_found_as_before_not_said_to_be_gone(
-    client, acme, member, queued
-):
-    client.force_login(member)
-    for response in (client.post(REFRESH_URL), client.get(STATUS_URL)):
-        assert response.status_code == 404 and GONE not in response.content.decode()
-
-
-NOT_AN_ADMIN = {
-    "error": "not_admin",
-    "level": "error",
-    "message": (
-        "You are no longer an admin of this organization, so this page can no longer show or "
-        "refresh its sync."
-    ),
-    "link": {"url": "/manage/", "text": "Go to your organizations"},
+NOT_ITS_ADMIN_IS_TOLD = {
+    "an admin demoted": NOT_ADMIN_AS_A_MEMBER,
+    "an admin removed": NOT_ADMIN_NOR_MEMBER,
+    "member": NOT_ADMIN_AS_A_MEMBER,
+    "outsider": NOT_ADMIN_NOR_MEMBER,  # another org's admin
 }
 
 
-@pytest.mark.parametrize("how", ["demoted", "removed"])
-def test_the_script_of_an_admin_demoted_or_removed_meanwhile_is_told_so(
-    signed_in, acme, owner, queued, how
+@pytest.mark.parametrize("who", NOT_ITS_ADMIN_IS_TOLD)
+def test_the_script_of_who_is_not_its_admin_is_told_so_and_whom_to_ask(
+    client, acme, owner, queued, who, request
 ):
-    """The live status and Refresh now were a plain 404 (a web page), so the script said to
-    reload the page, and the page reloaded was not found."""
-    memberships = owner.memberships.all()
-    if how == "demoted":
-        memberships.update(role=Membership.Role.MEMBER)
-    else:
-        memberships.delete()
+    """The live status and Refresh now of an admin demoted or removed meanwhile were a plain
+    404 (a web page), so the script said to reload the page, and the page reloaded was not
+    found; then a 403 that said "You are no longer an admin", to a member too, and not whom to
+    ask."""
+    if who == "an admin demoted":
+        owner.memberships.update(role=Membership.Role.MEMBER)
+    elif who == "an admin removed":
+        owner.memberships.all().delete()
+    client.force_login(owner if who.startswith("an admin") else request.getfixturevalue(who))
+    said = NOT_ITS_ADMIN_IS_TOLD[who]
 
-    for response in (signed_in.get(STATUS_URL, **JSON), signed_in.post(REFRESH_URL, **JSON)):
-        assert response.status_code == 403 and response.json() == NOT_AN_ADMIN
-    # Its pages are not found, as to anyone else who is no admin of it.
-    assert signed_in.get(STATUS_URL).status_code == 404
-    assert signed_in.post(REFRESH_URL).status_code == 404
+    for response in (client.get(STATUS_URL, **JSON), client.post(REFRESH_URL, **JSON)):
+        assert response.status_code == 403
+        assert response.json() == {
+            "error": "not_admin",
+            "level": "error",
+            "message": said,
+            "link": {"url": "/manage/", "text": "Go to your organizations"},
+        }
+    # Without the script: a page that says the same, a 404 as to anyone who is no admin of it.
+    assert_says_not_an_admin(client.get(STATUS_URL), said)
+    assert_says_not_an_admin(client.post(REFRESH_URL), said)
     assert queued == []
 
 

@@ -179,3 +179,25 @@ def assert_says_organization_gone(response) -> None:
     assert page.h1.get_text() == "This organization no longer exists"
     assert ORGANIZATION_GONE in page.main.get_text()
     assert page.main.find("a", href="/manage/")
+
+
+# What acme's admin pages say to who is not its admin: a member (an admin demoted too), and
+# anyone else (another org's admin, an admin removed).
+NOT_ADMIN_AS_A_MEMBER = (
+    "You are a member of Acme Robotics, not one of its admins: only they manage it. Ask one of "
+    "them to make you an admin."
+)
+NOT_ADMIN_NOR_MEMBER = (
+    "You are not an admin of Acme Robotics: only its admins manage it. Ask one of them to "
+    "invite you as an admin."
+)
+
+
+def assert_says_not_an_admin(response, said: str) -> None:
+    """The answer every admin page and form of acme gives to who is not its admin: a 404 page
+    that says so (`said`) and whom to ask, and leads to their orgs."""
+    assert response.status_code == 404
+    page = parsed(response)
+    assert page.h1.get_text() == "You are not an admin of Acme Robotics"
+    assert said in " ".join(page.main.get_text().split())
+    assert page.main.find("a", href="/manage/")
