@@ -377,6 +377,10 @@ def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_em
         # The cache's client takes ?db= over the path's number: the check took the path's.
         ("redis://redis.invalid:6379/1?db=0", True),
         ("redis://redis.invalid:6379/0?db=1", False),
+        # Both clients read the number as int() does: the check compared the text.
+        ("redis://redis.invalid:6379/00", True),
+        ("redis://redis.invalid:6379/?db=00", True),
+        ("redis://redis.invalid:6379/?db=01", False),
     ],
 )
 def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
