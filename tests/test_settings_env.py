@@ -128,8 +128,11 @@ def test_a_whole_number_is_taken_up_to_its_bounds_and_refused_past_them(monkeypa
         ("+" + "9_" * 4500 + "9", "must be at most 65535, not 99999"),
         # Not past a bound: int() counts leading zeros too.
         ("0" * 5000 + "1", "must be a whole number of at most 4300 digits, not 00000"),
+        # int() reads the spaces around a number: so does the reading of a longer one.
+        ("9" * 5000 + " ", "must be at most 65535, not 99999"),
+        (" " + "0" * 5000 + "1", "must be a whole number of at most 4300 digits, not 00000"),
     ],
-    ids=["above", "below", "with underscores", "leading zeros"],
+    ids=["above", "below", "with underscores", "leading zeros", "space", "space, zeros"],
 )
 def test_a_whole_number_of_more_digits_than_int_reads_is_refused_as_out_of_range(
     monkeypatch, raw, error
