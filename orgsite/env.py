@@ -308,7 +308,12 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             f"{name} names its Redis database in ?db=, which Celery cannot read: put the number "
             f"in the path, {example}"
         )
-    for database in (parts.path.strip("/"), *query_databases):
+    # The cache's client drops every "/" of the path; Celery's drops the first and one more,
+    # and fails on what is left ("0/" of "/0/") as it connects: the worker did not start.
+    path_database = (
+        parts.path.removeprefix("/").removeprefix("/") if for_celery else parts.path.strip("/")
+    )
+    for database in (path_database, *query_databases):
         if not re.fullmatch(r"[0-9]*", database):
             # Django's cache reads several servers' URLs split at "," or ";": the rest of them
             # is read as this one's database, and may hold their passwords.

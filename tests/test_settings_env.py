@@ -436,6 +436,23 @@ def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
     assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
+@pytest.mark.parametrize("path", ["/2/", "///2"])
+def test_a_broker_url_whose_path_celery_reads_no_number_from_stops_the_process(path):
+    """Celery reads the path after its first "/" (and one more) as the number, and failed on
+    "2/" as it connected: the worker did not start. The cache's client drops every "/"."""
+    url = f"redis://:s3cret@redis.example.com:6379{path}"
+    with pytest.raises(ValueError, match="Database is int"):
+        kombu.Connection(url).channel()
+
+    with pytest.raises(
+        ImproperlyConfigured, match="^CELERY_BROKER_URL names Redis database"
+    ) as refused:
+        settings_under(CELERY_BROKER_URL=url)
+
+    assert "s3cret" not in str(refused.value)  # it goes to the log
+    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
+
+
 @pytest.mark.parametrize(
     ("variable", "url", "named"),
     [
@@ -454,7 +471,14 @@ def test_a_broker_or_cache_url_refused_is_named_by_its_scheme_not_its_password(
 
 
 @pytest.mark.parametrize(
-    "url", ["redis://:s3cret@redis.example.com:6379/1", "rediss://redis.example.com", "redis://h/"]
+    "url",
+    [
+        "redis://:s3cret@redis.example.com:6379/1",
+        "rediss://redis.example.com",
+        "redis://h/",
+        "redis://h//",  # database 0 to Celery as to the cache
+        "redis://h//1",
+    ],
 )
 def test_redis_urls_with_or_without_a_database_number_are_taken(url):
     taken = settings_under(CELERY_BROKER_URL=url, CACHE_URL=url)
