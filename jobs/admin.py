@@ -166,16 +166,6 @@ Job._meta.get_field("search_tags").register_lookup(SearchedContains)
 Organization._meta.get_field("search_name").register_lookup(SearchedContains)
 
 
-def staff_account_lock(staff_id: int | None) -> None:
-    """Lock the account of the staff member saving or deleting until the page's transaction
-    ends, before any org's row: Django's admin logs the change under that account as it
-    commits, which waited on a deactivation or delete of the account begun meanwhile (those
-    lock it, then its orgs) while this held an org's row that one waited for, a deadlock
-    (staff who are the org's admin). A save that locks no org's row (a Greenhouse connection's)
-    takes it too: a delete of the account begun meanwhile went through, and the log then failed."""
-    User.objects.select_for_update(no_key=True).filter(pk=staff_id).first()
-
-
 class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
     """For what visitors see: a change here shows on their pages at once, as an edit on the org
     admin pages does, instead of when the page cache expires."""
@@ -200,7 +190,6 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         if not change:
             obj.save()
         else:
-            staff_account_lock(request.user.pk)  # before the org's row
             # Before the row: its org's listing is dated after it (pages_refresh), where a
             # disconnect or delete locks the org, then its jobs.
             organizations_key_share_lock(
@@ -247,12 +236,6 @@ class RefusableDeleteMixin:
         except self.refused_meanwhile as refused:
             self.message_user(request, refused.message, messages.ERROR)
             return self._change_page_of(request, obj)
-
-    def log_deletions(self, request: HttpRequest, queryset: Iterable[Any]) -> Any:
-        # Django logs a delete before it, under the staff member's account, checked as it
-        # commits: locked now, before anything the delete locks (staff_account_lock).
-        staff_account_lock(request.user.pk)
-        return super().log_deletions(request, queryset)
 
     def _change_page_of(self, request: HttpRequest, obj: Any) -> HttpResponse:
         """The change page of `obj`, refused, with the list's filters the delete page kept, as
@@ -578,7 +561,6 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     # the refusal to leave the org without an admin asks only what they can do.
     staff_may_add_rows = True
     staff_may_change_rows = True
-    staff_id: int | None = None  # whose save it is, set with them
 
     def delete_existing(self, obj: Membership, commit: bool = True) -> None:
         if commit:
@@ -603,7 +585,6 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(self._removed_meanwhile_message(removed))
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
-        staff_account_lock(self.staff_id)  # before the org's row
         # Locked until the page's save commits (Django's admin saves in one transaction), as the
         # members page locks it: an admin demoted there meanwhile is not counted here as one.
         if not organization_admins_lock(self.instance.pk):
@@ -734,7 +715,6 @@ class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)  # a class made for this request
         formset.staff_may_add_rows = self.has_add_permission(request, obj)
         formset.staff_may_change_rows = self.has_change_permission(request, obj)
-        formset.staff_id = request.user.pk
         return formset
 
 
@@ -1075,7 +1055,6 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         # The form checked it unlocked; this locks the orgs until the save commits.
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
         if deactivated and obj.has_usable_password():
-            staff_account_lock(request.user.pk)  # before the orgs' rows
             # Rolled back with the whole page, whatever else it changed.
             outcome = f"The account “{obj.get_username()}” was not saved, and stays active"
             with refused_as_staff_are_told(obj, outcome=outcome):
@@ -1230,11 +1209,7 @@ class GreenhouseConnectionAdmin(
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded (form.initial is the row as this request read it).
-        # The staff member's account locked first: Django logs the save under it as it commits,
-        # and a delete of the account begun meanwhile went through before that, so the log failed
-        # (a server error page). The delete waits for the save instead (staff_account_lock).
-        staff_account_lock(request.user.pk)
-        # Then the row, for the rest of the page's transaction: a disconnect since this request
+        # Locked first, for the rest of the page's transaction: a disconnect since this request
         # read it (the row deleted) is "not found" (change_view), not a server error for a change
         # nor "changed successfully" for a page sent as shown.
         if not fields_save_if_row_exists(obj, []):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.db.backends.signals import connection_created
 
@@ -25,3 +26,10 @@ class JobsConfig(AppConfig):
         checks.register(email_backend_check)
         checks.register(from_email_check)
         checks.register(greenhouse_api_base_check)
+
+
+class StaffAccountLockingAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on its own site (jobs.admin_site): INSTALLED_APPS names it."""
+
+    default = False  # not the jobs app's config, which Django picks as this module's default
+    default_site = "jobs.admin_site.StaffAccountLockingAdminSite"

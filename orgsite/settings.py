@@ -134,7 +134,7 @@ if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fra
 SITE_NAME = env_line("SITE_NAME", "orgsite", max_length=60)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jobs.apps.StaffAccountLockingAdminConfig",  # Django's admin, locking staff's accounts
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

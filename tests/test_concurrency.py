@@ -1163,3 +1163,145 @@ def test_staff_saving_a_greenhouse_connection_as_their_account_is_ended_both_go_
     assert outcome == [None]
     assert GreenhouseConnection.objects.get(pk=connection.pk).sync_interval_minutes == 90
     assert not User.objects.filter(pk=owner.pk, is_active=True).exists()
+
+
+def test_every_write_on_every_django_admin_page_locks_the_staff_members_account_first(
+    owner, monkeypatch
+):
+    """Each registered model's pages (auth's users and groups, a password's, a delete's, a list's
+    actions) come through the site's admin_view, which locks the staff member's account before
+    a write runs: a page of its own, out of it, would log under an account deleted meanwhile."""
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    from jobs import admin_site
+
+    class AccountLocked(Exception):
+        pass
+
+    def account_locked(staff_id: int) -> None:  # before the page's view: nothing else runs
+        raise AccountLocked(staff_id)
+
+    monkeypatch.setattr(admin_site, "staff_account_lock", account_locked)
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    staff = User.objects.get(pk=owner.pk)
+    pages = [
+        (model, pattern)
+        for model, model_admin in admin.site._registry.items()
+        for pattern in model_admin.urls
+    ]
+    assert {model._meta.model_name for model, _ in pages} >= {"user", "group", "organization"}
+    for _, pattern in pages:
+        request = RequestFactory().post("/admin/")
+        request.user = staff
+        request._dont_enforce_csrf_checks = True  # a page's form sends its token
+        with pytest.raises(AccountLocked):
+            pattern.callback(request)
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "page",
+    [
+        "auth/user/{bob}/change/",
+        "auth/user/{bob}/password/",
+        "auth/user/add/",
+        "auth/group/add/",
+        "jobs/organization/add/",
+    ],
+)
+def test_staff_saving_any_admin_page_as_their_account_is_deleted_both_go_through(
+    owner, member, monkeypatch, page
+):
+    """Django logs every save in its admin under the staff member's account, checked as it
+    commits: a delete of that account by other staff, begun meanwhile, went through first, and
+    the log then failed (a server error page), for a page whose save locked nothing the delete
+    waited for (an account's name, a password, a group, a new org). Every write in the admin
+    locks the account first: the delete waits for the save."""
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.memberships import user_delete
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    staff = Client()
+    staff.force_login(User.objects.get(pk=owner.pk))
+    page = "/admin/" + page.format(bob=member.pk)
+    data = form_as_sent(staff.get(page).content, "#content-main form")
+    data.update(
+        first_name="Robert",
+        username="carol",
+        password1="a long enough passphrase",
+        password2="a long enough passphrase",
+        usable_password="true",  # form_as_sent sends a group's last radio button ("false")
+        name="Carol's",
+        slug="carols",
+    )
+    other_staff, outcome = thread_with_outcome(
+        lambda: user_delete(user=User.objects.get(pk=owner.pk))
+    )
+    logs = {name: getattr(admin.ModelAdmin, name) for name in ("log_addition", "log_change")}
+
+    def deleted_meanwhile(name: str) -> Callable[..., Any]:
+        def log(self: admin.ModelAdmin, *args: Any) -> Any:  # the save done, not yet logged
+            started_until_it_waits_on_me_or_ends(other_staff, "the other staff member")
+            return logs[name](self, *args)
+
+        return log
+
+    for name in logs:
+        monkeypatch.setattr(admin.ModelAdmin, name, deleted_meanwhile(name))
+
+    response = staff.post(page, data)
+    other_staff.join(timeout=30)
+
+    assert response.status_code == 302, response.content
+    assert outcome == [None]
+    assert not User.objects.filter(pk=owner.pk).exists()
+
+
+@on_postgresql
+def test_staff_editing_the_account_of_staff_deleting_theirs_at_once_both_go_through(
+    owner, member, monkeypatch
+):
+    """Each write in Django's admin locks its staff member's account first, and deleting an
+    account locks it: Bob deleting Alice's waits for her save of his. Locked for update, his own
+    lock held his account from her save, which held hers from his delete: a deadlock, which
+    PostgreSQL ended by failing one of them (a server error page). A key-share lock, it does
+    not."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.admin import UserAdmin
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk__in=[owner.pk, member.pk]).update(is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    alice, bob = Client(), Client()
+    alice.force_login(User.objects.get(pk=owner.pk))
+    bob.force_login(User.objects.get(pk=member.pk))
+    page = f"/admin/auth/user/{member.pk}/change/"
+    data = {**form_as_sent(alice.get(page).content, "#user_form"), "first_name": "Robert"}
+    delete_page = f"/admin/auth/user/{owner.pk}/delete/"
+    deletion, outcome = thread_with_outcome(
+        lambda: bob.post(delete_page, {"post": "yes"}).status_code
+    )
+    save_model = UserAdmin.save_model
+
+    def deleted_meanwhile(self: UserAdmin, *args: Any) -> None:  # before Bob's row is written
+        started_until_it_waits_on_me_or_ends(deletion, "Bob's delete")
+        save_model(self, *args)
+
+    monkeypatch.setattr(UserAdmin, "save_model", deleted_meanwhile)
+
+    response = alice.post(page, data)
+    deletion.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [302]
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert User.objects.get(pk=member.pk).first_name == "Robert"
