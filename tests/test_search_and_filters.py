@@ -134,6 +134,37 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
     assert [job.title for job in job_search(query=query)] == [title]
 
 
+WORD_START_TITLES = [
+    "CI/CD Lead", "Domicile Nurse", "Cabinet Maker", ".NET Developer", "Ingénieur logiciel",
+    "Engineering Manager", "3D Artist", "Agent 3", "École Teacher", "เรียนภาษา",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ci", {"CI/CD Lead"}),  # not "domicile"
+        ("net", {".NET Developer"}),  # not "cabinet"
+        ("ing", {"Ingénieur logiciel"}),  # not "engineering"
+        ("engin", {"Engineering Manager"}),  # the start of a word
+        ("3", {"Agent 3"}),  # not "3D"
+        ("cole", set()),  # not "École"
+        ("ภาษา", set()),  # Thai written without a space: one word, which it does not start
+        ("ci nurse", set()),
+        ("nurse -ci", {"Domicile Nurse"}),
+        ("ci or cabinet", {"CI/CD Lead", "Cabinet Maker"}),
+    ],
+)
+def test_a_word_is_found_where_a_word_starts_not_inside_one(db, query, expected):
+    """As PostgreSQL matches the words it parsed; on SQLite a word alone was found anywhere,
+    "ci" in "domicile", and so left out of it too."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in WORD_START_TITLES:
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -828,8 +859,7 @@ def test_cplusplus_typed_apart_after_han_or_kana_finds_the_jobs_that_name_it(db,
     assert {job.title for job in job_search(query=query)} == {"開発エンジニアC++"}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite finds the c in any word")
-def test_on_postgresql_a_plain_c_finds_the_word_c_alone(db):
+def test_a_plain_c_finds_the_word_c_alone(db):
     org = Organization.objects.create(name="Forge", slug="forge")
     for title in LANGUAGE_TITLES:
         make_job(org, title)
