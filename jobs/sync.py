@@ -1014,8 +1014,11 @@ def _write_jobs(
 ) -> None:
     """Insert or update the jobs of these posts. A job that keeps its description (the posts
     not in `descriptions`) is written without it, and without its search words while what
-    they hold besides it is the same too: on PostgreSQL, writing them has the server parse
-    them again. Each set of fields written is one UPDATE run once per job."""
+    they hold besides it is the same too, which spares building and sending them. (On
+    PostgreSQL an UPDATE of any column of a job costs about as much as parsing its words all the
+    same: a review found `SET is_open = is_open` over 5,000 jobs taking 3.9 s, against 0.37 s
+    without the indexed search_vector.) Each set of fields written is one UPDATE run once per
+    job."""
     new_jobs: list[Job] = []
     updates: defaultdict[tuple[str, ...], list[Job]] = defaultdict(list)
     kept_texts = _kept_description_texts(
