@@ -35,7 +35,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -50,6 +50,7 @@ from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     NOT_DISCONNECTED,
+    ConnectionChanged,
     NotConnected,
     SyncInProgress,
     connection_api_key_set,
@@ -1201,6 +1202,9 @@ class GreenhouseConnectionAdmin(
             return TemplateResponse(
                 request, "admin/jobs/greenhouseconnection/disconnected.html", context, status=404
             )
+        except ConnectionChanged as exc:  # another board connected as this ran (save_model)
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def save_model(
         self, request: HttpRequest, obj: GreenhouseConnection, form: forms.Form, change: bool

@@ -34,7 +34,6 @@ from jobs.models import (
     Job,
     Organization,
     SyncRun,
-    fields_save_if_row_exists,
     organizations_key_share_lock,
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
@@ -304,14 +303,73 @@ class NotConnected(Exception):
     )
 
 
-def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> None:
-    if not fields_save_if_row_exists(connection, fields):  # another admin disconnected it
+@dataclass(frozen=True)
+class ConnectionShown:
+    """The connection a settings page showed: its row, and the board it had then."""
+
+    pk: int
+    board_token: str
+
+
+class ConnectionChanged(Exception):
+    """The org's connection is not the one a settings page showed: another board was connected
+    since, or the org was disconnected and connected again. A change meant for the one shown (an
+    API key for its board, a schedule set from what it showed) is not made to this one."""
+
+    def __init__(self, connection: GreenhouseConnection, *, shown: ConnectionShown) -> None:
+        if connection.board_token == shown.board_token:
+            self.message = (
+                "This organization was disconnected from Greenhouse and connected again "
+                "meanwhile, which forgot the API key and the schedule this page showed, so the "
+                "change was not saved. Check them below and make it again."
+            )
+        else:
+            self.message = (
+                "This organization's board was changed meanwhile, to "
+                f"“{connection.board_name or connection.board_token}” "
+                f"({connection.board_token}), so the change was not saved. Check the settings "
+                "below, now of that board, and make it again."
+            )
+        super().__init__(self.message)
+
+
+def connection_as_shown(
+    *, connection: GreenhouseConnection | None, shown: ConnectionShown | None
+) -> GreenhouseConnection:
+    """`connection`, the org's as read now, to make a change sent from a page that showed
+    `shown` (None: sent without it, by a page served before pages sent it, or by a script: the
+    change is made to the connection there is). NotConnected if there is none,
+    ConnectionChanged if it is another. The same board connected again is another too: the
+    disconnect deleted the key the page showed, so "Remove the stored key" would remove one
+    stored since, and a schedule changed from what the page showed would be compared to values
+    of a row that is gone. _connection_update checks the board again, under the row's lock, as
+    it writes."""
+    if connection is None:
         raise NotConnected(NotConnected.message)
+    if shown and (connection.pk, connection.board_token) != (shown.pk, shown.board_token):
+        raise ConnectionChanged(connection, shown=shown)
+    return connection
+
+
+def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> None:
+    """Save `fields` of the connection under a lock on its row, if it still has the board it
+    was read with: another board connected since the read (connection_save repoints the row
+    under the same lock) must not take a key or a schedule meant for the one read."""
+    with transaction.atomic():
+        row = GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).first()
+        if row is None:  # another admin disconnected it
+            raise NotConnected(NotConnected.message)
+        if row.board_token != connection.board_token:
+            raise ConnectionChanged(
+                row, shown=ConnectionShown(pk=connection.pk, board_token=connection.board_token)
+            )
+        connection.save(update_fields=fields)
 
 
 def connection_still_connected(*, connection: GreenhouseConnection) -> None:
-    """Raise NotConnected if the org was disconnected since `connection` was read: for a change
-    that writes nothing, which is not to say the connection stays as it is."""
+    """Raise NotConnected if the org was disconnected since `connection` was read, or
+    ConnectionChanged if another board was connected: for a change that writes nothing, which
+    is not to say the connection stays as it is."""
     _connection_update(connection, [])
 
 

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from jobs.connections import check_board, check_failure_message
+from jobs.connections import ConnectionShown, check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken, same_mailbox
 from jobs.greenhouse import (
     JOINERS,
@@ -644,6 +644,30 @@ class EmailChangeForm(PasswordConfirmedForm):
                 "tomorrow.",
             )
         return cleaned
+
+
+class ConnectionShownForm(forms.Form):
+    """Which connection the settings page showed, hidden in its forms that change it: another
+    tab or admin may have connected another board since, or disconnected and connected the same
+    one again."""
+
+    prefix = "shown"
+    connection = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    board_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def of(cls, connection: GreenhouseConnection) -> ConnectionShownForm:
+        initial = {"connection": connection.pk, "board_token": connection.board_token}
+        # No ids: the page has the fields in each of its forms.
+        return cls(initial=initial, auto_id=False)
+
+    def shown(self) -> ConnectionShown | None:
+        """The connection as sent; None from a page that showed none, or a script."""
+        if not self.is_valid() or self.cleaned_data["connection"] is None:
+            return None
+        return ConnectionShown(
+            pk=self.cleaned_data["connection"], board_token=self.cleaned_data["board_token"]
+        )
 
 
 # Added to an API key field's help text when a key is stored: on the settings page and in

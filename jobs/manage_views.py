@@ -32,10 +32,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     Connected,
+    ConnectionChanged,
     Disconnected,
     NotConnected,
     SyncInProgress,
     connection_api_key_set,
+    connection_as_shown,
     connection_connect,
     connection_disconnect,
     connection_schedule_update,
@@ -54,6 +56,7 @@ from jobs.forms import (
     AccountDeleteForm,
     ApiKeyForm,
     ConnectForm,
+    ConnectionShownForm,
     EmailChangeForm,
     InvitationPickForm,
     JobSiteFieldsForm,
@@ -454,14 +457,14 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         if handler is None:
             messages.error(request, "That change could not be made; the page was out of date.")
             return redirect("manage:settings", slug=slug)
-        if connection is None and action not in ACTIONS_WITHOUT_CONNECTION:
-            # Sent from a page read while connected: disconnected since, in another tab or by
-            # another admin. Said as when that happens as this request runs (NotConnected).
-            messages.error(request, NotConnected.message)
-            return redirect("manage:settings", slug=slug)
         try:
+            if action not in ACTIONS_WITHOUT_CONNECTION:
+                # Another tab or admin may have disconnected it, or connected another board,
+                # since the page was read.
+                shown = ConnectionShownForm(request.POST).shown()
+                connection = connection_as_shown(connection=connection, shown=shown)
             outcome = handler(request, organization, connection)
-        except NotConnected as exc:  # another admin disconnected it after this page read it
+        except (NotConnected, ConnectionChanged) as exc:  # since the page, or as this runs
             organization_gone_check(organization)  # or deleted it, with its connection
             messages.error(request, exc.message)
             return redirect("manage:settings", slug=slug)
@@ -470,7 +473,12 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         _log_refused(request, action, outcome)
         page_forms[action] = outcome  # show it again with its errors
     return _org_page(
-        request, "manage/settings.html", organization, connection=connection, forms=page_forms
+        request,
+        "manage/settings.html",
+        organization,
+        connection=connection,
+        forms=page_forms,
+        shown=ConnectionShownForm.of(connection) if connection else None,
     )
 
 

@@ -454,6 +454,37 @@ def test_a_connection_saved_as_it_is_disconnected_is_not_found(
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [{"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
+    ids=["schedule", "api-key"],
+)
+def test_a_connection_saved_as_another_board_is_connected_is_not_changed(
+    admin_client, acme, monkeypatch, typed
+):
+    """Another board connected after the request read the connection, before its save locked
+    the row: the key or schedule is not made to the new board, and it is said, not a server
+    error."""
+    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
+    form_class = admin.site.get_model_admin(GreenhouseConnection).form
+    clean = form_class.clean
+
+    def board_changed_meanwhile(form: Any) -> Any:  # by an admin of the org
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+            board_token="tiny-co", board_name="Tiny Co."
+        )
+        return clean(form)
+
+    monkeypatch.setattr(form_class, "clean", board_changed_meanwhile)
+
+    response = admin_client.post(url, {**data, **typed}, follow=True)
+
+    assert "board was changed meanwhile, to “Tiny Co.” (tiny-co)" in parsed(response).get_text()
+    acme.refresh_from_db()
+    assert (acme.sync_interval_minutes, acme.api_key_last5) == (15, "")
+
+
+@pytest.mark.parametrize(
     ("change", "label"),
     [
         ({"new_api_key": "abcdef0123456789abcdef"}, "New Job Board API key"),

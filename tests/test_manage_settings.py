@@ -671,18 +671,107 @@ def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, mon
     assert not GreenhouseConnection.objects.exists()
 
 
+def sent_from(page: bytes, change: dict[str, str]) -> dict[str, str]:
+    """`change` as the settings page's form for its action sends it, with the page's hidden
+    fields (which connection it showed)."""
+    return {
+        **form_as_sent(page, f"form:has(input[name=action][value={change['action']}])"),
+        **change,
+    }
+
+
 @pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
 def test_a_change_sent_from_a_page_read_before_a_disconnect_says_so(signed_in, connected, change):
     """Disconnected in another tab, or by another admin, before the form was sent: it said
     "That change could not be made; the page was out of date.", where a disconnect as the
     request ran said what happened."""
-    GreenhouseConnection.objects.all().delete()
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post("/manage/north/disconnect/")
 
-    response = signed_in.post(SETTINGS_URL, change, follow=True)
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
 
     assert "disconnected from Greenhouse meanwhile" in response.content.decode()
     assert "out of date" not in response.content.decode()
     assert not GreenhouseConnection.objects.exists()
+
+
+def assert_untouched(connection: GreenhouseConnection, *, key_ends: str) -> None:
+    """The connection as connecting left it: its key, and a new connection's schedule (the
+    changes sent set 60 minutes)."""
+    assert connection.api_key_last5 == key_ends
+    assert connection.sync_interval_minutes == 15
+    assert connection.enabled
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_sent_from_a_page_of_a_board_disconnected_since_is_not_made_to_the_next(
+    signed_in, connected, change
+):
+    """Another tab disconnected the board and connected another: the first tab's key (meant for
+    the board it showed), schedule or removal was made to the new board's connection unsaid."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post("/manage/north/disconnect/")
+    connect(signed_in, "acme-robotics", api_key="acme-key-24680")
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    said = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert (
+        "This organization's board was changed meanwhile, to “Acme Robotics” (acme-robotics), "
+        "so the change was not saved." in said
+    )
+    assert_untouched(GreenhouseConnection.objects.get(), key_ends="24680")
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_sent_from_a_page_of_a_board_changed_since_is_not_made_to_the_new_one(
+    signed_in, connected, change
+):
+    """Another tab connected another board in place of the one shown (the same row)."""
+    page = signed_in.get(SETTINGS_URL).content
+    connect(signed_in, "acme-robotics")
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert "board was changed meanwhile, to “Acme Robotics”" in response.content.decode()
+    assert_untouched(GreenhouseConnection.objects.get(), key_ends="12345")
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_sent_from_a_page_of_a_board_connected_again_since_is_refused(
+    signed_in, connected, change
+):
+    """The same board disconnected and connected again: the disconnect deleted the key the page
+    showed, so its "Remove the stored key" would remove the one stored since."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post("/manage/north/disconnect/")
+    connect(signed_in, "tiny-co", api_key="tiny-key-13579")
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert (
+        "This organization was disconnected from Greenhouse and connected again meanwhile"
+        in response.content.decode()
+    )
+    assert_untouched(GreenhouseConnection.objects.get(), key_ends="13579")
+
+
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_as_another_admin_changes_the_board_is_not_made_to_it(
+    signed_in, connected, monkeypatch, change
+):
+    """The board changed after this request read the connection, before it wrote: the write
+    checks the board under the row's lock, which connecting another board takes too."""
+    page = signed_in.get(SETTINGS_URL).content
+    monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connected)
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(
+        board_token="acme-robotics", board_name="Acme Robotics"
+    )
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert "board was changed meanwhile, to “Acme Robotics”" in response.content.decode()
+    assert_untouched(GreenhouseConnection.objects.get(), key_ends="12345")
 
 
 def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
