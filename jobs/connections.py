@@ -296,11 +296,19 @@ def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) ->
 
 
 class NotConnected(Exception):
-    """The connection a settings change was made to was deleted since the page read it."""
+    """The connection a settings change was made to was deleted since the page read it, or, as
+    `NOT_CONNECTED` says, a change of a connection was sent where none was shown (by hand)."""
 
     message = (
         "This organization was disconnected from Greenhouse meanwhile, so the change was not saved."
     )
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or NotConnected.message
+        super().__init__(self.message)
+
+
+NOT_CONNECTED = "This organization is not connected to Greenhouse, so the change was not saved."
 
 
 @dataclass(frozen=True)
@@ -345,7 +353,10 @@ def connection_as_shown(
     of a row that is gone. _connection_update checks the board again, under the row's lock, as
     it writes."""
     if connection is None:
-        raise NotConnected(NotConnected.message)
+        # Without `shown`, it was sent by hand (no page of an org not connected has these
+        # forms), or from a page served before pages sent it: "not connected" is true either
+        # way, where "disconnected meanwhile" was said of orgs never connected.
+        raise NotConnected() if shown else NotConnected(NOT_CONNECTED)
     if shown and (connection.pk, connection.board_token) != (shown.pk, shown.board_token):
         raise ConnectionChanged(connection, shown=shown)
     return connection

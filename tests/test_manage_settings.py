@@ -695,6 +695,18 @@ def test_a_change_sent_from_a_page_read_before_a_disconnect_says_so(signed_in, c
     assert not GreenhouseConnection.objects.exists()
 
 
+@pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
+def test_a_change_of_an_org_never_connected_says_it_is_not_connected(signed_in, north, change):
+    """Sent by hand, as no page of the org shows these forms: it said "disconnected from
+    Greenhouse meanwhile", of an org never connected."""
+    response = signed_in.post(SETTINGS_URL, change, follow=True)
+
+    page = response.content.decode()
+    assert "This organization is not connected to Greenhouse, so the change was not saved." in page
+    assert "meanwhile" not in page
+    assert not GreenhouseConnection.objects.exists()
+
+
 def assert_untouched(connection: GreenhouseConnection, *, key_ends: str) -> None:
     """The connection as connecting left it: its key, and a new connection's schedule (the
     changes sent set 60 minutes)."""
