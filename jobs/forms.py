@@ -647,19 +647,28 @@ class EmailChangeForm(PasswordConfirmedForm):
 
 
 class ConnectionShownForm(forms.Form):
-    """Which connection the settings page showed, hidden in its forms that change it: another
-    tab or admin may have connected another board since, or disconnected and connected the same
-    one again."""
+    """Which connection the settings page showed, hidden in its forms that change it, and in
+    its connect form: another tab or admin may have connected another board since, or
+    disconnected and connected the same one again."""
 
     prefix = "shown"
     connection = forms.IntegerField(widget=forms.HiddenInput, required=False)
     board_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Whether the page said a key was stored, which the connect form's empty box keeps.
+    has_api_key = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     @classmethod
     def of(cls, connection: GreenhouseConnection) -> ConnectionShownForm:
-        initial = {"connection": connection.pk, "board_token": connection.board_token}
+        initial = {
+            "connection": connection.pk,
+            "board_token": connection.board_token,
+            "has_api_key": connection.has_api_key,
+        }
         # No ids: the page has the fields in each of its forms.
         return cls(initial=initial, auto_id=False)
+
+    def showed_a_key(self) -> bool:
+        return self.is_valid() and self.cleaned_data["has_api_key"]
 
     def shown(self) -> ConnectionShown | None:
         """The connection as sent; None from a page that showed none, or a script."""

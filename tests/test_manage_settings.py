@@ -786,6 +786,35 @@ def test_a_change_as_another_admin_changes_the_board_is_not_made_to_it(
     assert_untouched(GreenhouseConnection.objects.get(), key_ends="12345")
 
 
+def test_a_board_connected_from_a_page_read_before_a_disconnect_says_no_key_is_stored(
+    signed_in, connected
+):
+    """The page said to leave the key's box empty to keep the stored key, which the disconnect
+    in another tab deleted: connected with no key, and nothing said of it."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post("/manage/north/disconnect/")
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    said = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert "Connected to the Greenhouse board “Acme Robotics”" in said
+    assert "The API key this page showed was deleted meanwhile" in said
+    assert "no key is stored now. Store it again below." in said
+    assert not GreenhouseConnection.objects.get().has_api_key
+
+
+def test_a_board_connected_with_the_key_kept_says_nothing_of_it(signed_in, connected):
+    page = signed_in.get(SETTINGS_URL).content
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert "Connected to the Greenhouse board" in response.content.decode()
+    assert "no key is stored" not in response.content.decode()
+    assert GreenhouseConnection.objects.get().api_key_last5 == "12345"
+
+
 def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
     signed_in, connected, monkeypatch
 ):
