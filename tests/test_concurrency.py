@@ -1305,3 +1305,28 @@ def test_staff_editing_the_account_of_staff_deleting_theirs_at_once_both_go_thro
     assert outcome == [302]
     assert not User.objects.filter(pk=owner.pk).exists()
     assert User.objects.get(pk=member.pk).first_name == "Robert"
+
+
+@on_postgresql
+def test_an_api_key_set_as_another_board_is_connected_is_not_made_to_it(acme):
+    """The key's page read the connection; another board is stored on it, not yet committed:
+    the key's write waits on the row's lock, then reads the new board and is refused
+    (ConnectionChanged), where it stored a key meant for one board on another's connection."""
+    from django.db import transaction
+
+    from jobs.connections import ConnectionChanged, connection_api_key_set, connection_save
+    from jobs.greenhouse import Board
+
+    as_the_page_read_it = GreenhouseConnection.objects.get(pk=acme.pk)
+    key_set, outcome = thread_with_outcome(
+        lambda: connection_api_key_set(connection=as_the_page_read_it, api_key="acme-key-24680")
+    )
+    with transaction.atomic():
+        board = Board(token="tiny-co", name="Tiny Co.")
+        connection_save(organization=acme.organization, board=board)
+        started_until_it_waits_on_me_or_ends(key_set, "the key's write")
+    key_set.join(timeout=30)
+
+    assert [type(result) for result in outcome] == [ConnectionChanged]
+    acme.refresh_from_db()
+    assert (acme.board_token, acme.api_key_last5) == ("tiny-co", "")
