@@ -412,3 +412,29 @@ def test_every_admin_page_and_form_tells_who_is_not_its_admin_so_and_whom_to_ask
             # A form sent there is told its change was not made; a page asked for, of no change.
             form_sent = method == "post" and not response.redirect_chain
             assert ("Nothing was changed." in response.content.decode()) == form_sent, address
+
+
+def test_who_is_a_member_of_another_org_only_is_not_told_they_are_a_member_of_this_one(
+    client, acme, outsider
+):
+    """Whether they are a member is asked of this org: a plain member of any other org was
+    told "You are a member of Acme Robotics"."""
+    elsewhere = Organization.objects.create(name="Elsewhere", slug="elsewhere")
+    Membership.objects.create(organization=elsewhere, user=outsider, role="member")
+
+    response = signed_in_as(client, outsider).get("/manage/acme/settings/")
+
+    assert_says_not_an_admin(response, NOT_ADMIN_NOR_MEMBER)
+
+
+def test_the_name_on_the_page_to_who_is_not_its_admin_leaves_no_direction_open(
+    client, acme, member
+):
+    """An org named with a right-to-left override left open: isolated in the heading, and left
+    out of the sentence, which runs on after it."""
+    Organization.objects.filter(slug="acme").update(name="\u202eAcme Robotics")
+
+    page = parsed(signed_in_as(client, member).get("/manage/acme/settings/"))
+
+    assert page.h1.bdi.get_text() == "\u202eAcme Robotics"
+    assert NOT_ADMIN_AS_A_MEMBER in " ".join(page.main.get_text().split())

@@ -217,6 +217,18 @@ def test_the_script_of_who_is_not_its_admin_is_told_so_and_whom_to_ask(
     assert queued == []
 
 
+def test_the_scripts_message_to_who_is_not_its_admin_leaves_no_direction_open(
+    client, acme, member, queued
+):
+    """The script writes the message as text with its link after it, which a right-to-left
+    override left open in the org's name turned around."""
+    Organization.objects.filter(slug="acme").update(name="\u202eAcme Robotics")
+    client.force_login(member)
+
+    for response in (client.get(STATUS_URL, **JSON), client.post(REFRESH_URL, **JSON)):
+        assert response.json()["message"] == NOT_ADMIN_AS_A_MEMBER
+
+
 def test_an_address_in_other_case_is_not_found_not_said_to_be_gone(signed_in, acme, queued):
     """A hand-typed /manage/ACME/status.json said the org no longer exists; none was deleted."""
     for response in (
