@@ -370,7 +370,15 @@ def _not_an_admin(request: HttpRequest, organization: Organization) -> HttpRespo
     )
     # Plain text around the name, as the messages the pages show (base.html).
     name = without_direction_controls(organization.name)
-    if organizations_joined_as_member(request.user).filter(pk=organization.pk).exists():
+    is_member = organizations_joined_as_member(request.user).filter(pk=organization.pk).exists()
+    if is_member and not admins_who_can_sign_in(organization.pk).exists():
+        # Its only admin never set a password, or a superuser invited members before an admin
+        # (manage/members.html): there is nobody to ask yet.
+        text = (
+            f"You are a member of {name}, not one of its admins, and it has no admin who can "
+            "sign in yet: once it has one, ask them to make you an admin."
+        )
+    elif is_member:
         text = (
             f"You are a member of {name}, not one of its admins: only they manage it. Ask one "
             "of them to make you an admin."

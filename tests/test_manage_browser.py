@@ -707,6 +707,9 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
     with the site", and the page reloaded was not found."""
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
+    # By Carol, the org's other admin, whom she can ask.
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=carol, role="admin")
     Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
 
     page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()

@@ -392,7 +392,7 @@ def test_every_admin_page_and_form_of_an_org_deleted_meanwhile_says_it_no_longer
 
 @pytest.mark.parametrize("persona", ["member", "outsider"])
 def test_every_admin_page_and_form_tells_who_is_not_its_admin_so_and_whom_to_ask(
-    client, synced, persona, request
+    client, synced, owner, persona, request
 ):
     """A signed-in member, or another org's admin, gets a 404 for every page and form of an org
     that is there, which says they are not its admin and whom to ask (not that it no longer
@@ -427,8 +427,26 @@ def test_who_is_a_member_of_another_org_only_is_not_told_they_are_a_member_of_th
     assert_says_not_an_admin(response, NOT_ADMIN_NOR_MEMBER)
 
 
+def test_a_member_of_an_org_with_no_admin_who_can_sign_in_is_not_told_to_ask_one(
+    client, acme, owner, member
+):
+    """Its only admin's account made by an earlier invitation flow, its password never set (or
+    a superuser who invited members before an admin): "Ask one of them to make you an admin"
+    sent the member to nobody."""
+    owner.set_unusable_password()
+    owner.save()
+
+    response = signed_in_as(client, member).get("/manage/acme/settings/")
+
+    assert_says_not_an_admin(
+        response,
+        "You are a member of Acme Robotics, not one of its admins, and it has no admin who can "
+        "sign in yet: once it has one, ask them to make you an admin.",
+    )
+
+
 def test_the_name_on_the_page_to_who_is_not_its_admin_leaves_no_direction_open(
-    client, acme, member
+    client, acme, owner, member
 ):
     """An org named with a right-to-left override left open: isolated in the heading, and left
     out of the sentence, which runs on after it."""

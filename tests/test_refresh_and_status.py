@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 from celery.exceptions import SoftTimeLimitExceeded
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
@@ -196,6 +197,9 @@ def test_the_script_of_who_is_not_its_admin_is_told_so_and_whom_to_ask(
     404 (a web page), so the script said to reload the page, and the page reloaded was not
     found; then a 403 that said "You are no longer an admin", to a member too, and not whom to
     ask."""
+    # The admin who demoted or removed them, whom they can ask.
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=carol, role="admin")
     if who == "an admin demoted":
         owner.memberships.update(role=Membership.Role.MEMBER)
     elif who == "an admin removed":
@@ -218,7 +222,7 @@ def test_the_script_of_who_is_not_its_admin_is_told_so_and_whom_to_ask(
 
 
 def test_the_scripts_message_to_who_is_not_its_admin_leaves_no_direction_open(
-    client, acme, member, queued
+    client, acme, owner, member, queued
 ):
     """The script writes the message as text with its link after it, which a right-to-left
     override left open in the org's name turned around."""
