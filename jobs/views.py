@@ -296,7 +296,13 @@ def _listing_context(
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed. Not a query of no word:
         # its canonical URL is the list's, which a noindex beside it could take out of the index.
-        "meta_robots": "noindex, follow" if applied.query else "",
+        # Nor a list its filters leave empty: anyone can make one (`location` takes any text,
+        # which its title repeats), and it is thinner still.
+        "meta_robots": (
+            "noindex, follow"
+            if applied.query or (applied.is_active and not page.paginator.count)
+            else ""
+        ),
     }
 
 

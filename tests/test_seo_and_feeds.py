@@ -263,6 +263,27 @@ def test_filters_without_keywords_may_be_indexed(client, many_roles):
     assert '<meta name="robots"' not in html
 
 
+@pytest.mark.parametrize(
+    "path", ["/jobs/?location=Cheap+pills+here", "/orgs/many/?location=Cheap+pills+here&page=2"]
+)
+def test_a_list_its_filters_leave_empty_is_not_indexed(client, many_roles, path):
+    """Anyone can make one, of any text as its location, which its title repeats: it was
+    offered to search engines as a page of its own, with no job on it."""
+    html = client.get(path).content.decode()
+
+    assert "Cheap pills here" in html
+    assert '<meta name="robots" content="noindex, follow">' in html
+
+
+def test_an_org_page_without_open_jobs_may_be_indexed(client, db):
+    """Unfiltered, it is the org's own page, which the sitemap lists."""
+    Organization.objects.create(name="Quiet Co", slug="quiet")
+
+    html = client.get("/orgs/quiet/").content.decode()
+
+    assert '<meta name="robots"' not in html
+
+
 def test_a_cached_page_carries_the_canonical_url_of_its_own_filters(client, many_roles):
     """The page cache keys pages by the parameters they read, so one address's canonical URL
     never shows on another's page, nor a tracking parameter on anyone's."""
