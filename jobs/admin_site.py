@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db import connection as db_connection
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+from jobs.models import rows_key_share_lock
 
 View = Callable[..., HttpResponse]
 
@@ -22,11 +23,7 @@ def staff_account_lock(staff_id: int) -> None:
     takes: those two wait for it, but staff saving the account itself meanwhile do not, who would
     otherwise deadlock with its owner deactivating them (each holding their own). SQLite writes
     one transaction at a time."""
-    if db_connection.vendor != "postgresql":
-        return
-    sql, params = User.objects.filter(pk=staff_id).values("pk").query.sql_with_params()
-    with db_connection.cursor() as cursor:
-        cursor.execute(f"{sql} FOR KEY SHARE", params)  # noqa: S608 (the ORM's query)
+    rows_key_share_lock(User.objects.filter(pk=staff_id))
 
 
 class StaffAccountLockingAdminSite(admin.AdminSite):

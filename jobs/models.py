@@ -224,9 +224,18 @@ def organizations_key_share_lock(organizations: models.QuerySet[Organization]) -
     which holds its jobs, then dates its org's listing, does not (FOR UPDATE here waited for
     the sync, which waited for this). SQLite writes one transaction at a time. How many are
     there still (deleted meanwhile, an org is not)."""
+    locked = rows_key_share_lock(organizations.order_by("pk"))
+    return organizations.count() if locked is None else locked
+
+
+def rows_key_share_lock(rows: models.QuerySet) -> int | None:
+    """Lock these rows FOR KEY SHARE until the transaction ends, in the queryset's order, and
+    say how many there are: the lock PostgreSQL's check of a row pointing to one takes, which a
+    delete of it, or a lock for update, waits for. None on SQLite, which writes one transaction
+    at a time."""
     if db_connection.vendor != "postgresql":
-        return organizations.count()
-    sql, params = organizations.order_by("pk").values("pk").query.sql_with_params()
+        return None
+    sql, params = rows.values("pk").query.sql_with_params()
     with db_connection.cursor() as cursor:
         cursor.execute(f"{sql} FOR KEY SHARE", params)  # noqa: S608 (the ORM's query)
         return len(cursor.fetchall())
