@@ -21,6 +21,10 @@ from jobs.text import without_direction_controls
 # \u escapes keep the data identical and the markup inert.
 SCRIPT_SAFE_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
+# A post filed under every office of a large company names them all: search engines are told of
+# the first few (by name), not of a page's worth of places.
+MAX_OFFICE_PLACES = 5
+
 
 def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, Any]:
     """The JobPosting for an open job's page; the job comes with its organization.
@@ -49,13 +53,14 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
         "url": request.build_absolute_uri(job.get_absolute_url()),
     }
     if job.location_name:
-        data["jobLocation"] = {
-            "@type": "Place",
-            "address": {
-                "@type": "PostalAddress",
-                "addressLocality": without_direction_controls(job.location_name),
-            },
-        }
+        data["jobLocation"] = _place(job.location_name)
+    elif job.effective_remote_policy != Job.RemotePolicy.REMOTE:
+        # Google requires a jobLocation of a job one works at in person; with no location on
+        # the post, its offices say where (a remote job's office may be one named "Remote").
+        localities = dict.fromkeys(office.location or office.name for office in job.offices.all())
+        if localities:
+            first_few = list(localities)[:MAX_OFFICE_PLACES]
+            data["jobLocation"] = [_place(locality) for locality in first_few]
     employment_types = employment_types_from_metadata(job.metadata)
     if employment_types:
         data["employmentType"] = employment_types
@@ -64,6 +69,16 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
     if job.application_deadline:
         data["validThrough"] = job.application_deadline.isoformat()
     return data
+
+
+def _place(locality: str) -> dict[str, Any]:
+    return {
+        "@type": "Place",
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": without_direction_controls(locality),
+        },
+    }
 
 
 def json_for_script(data: Any) -> SafeString:

@@ -15,10 +15,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
 
-from jobs import views
+from jobs import seo, views
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
 from jobs.metadata import employment_types_from_metadata
-from jobs.models import Department, Job, Organization, SyncRun
+from jobs.models import Department, Job, Office, Organization, SyncRun
 from jobs.sitemaps import JobSitemap, OrganizationSitemap
 from jobs.sync import sync_organization
 from tests.support.helpers import SITEMAP_NS, sitemap_entries
@@ -86,6 +86,47 @@ def test_a_remote_job_is_marked_telecommute(client, synced_acme):
 
     assert data["jobLocationType"] == "TELECOMMUTE"
     assert "validThrough" not in data  # no deadline
+
+
+def localities(data: dict) -> list[str]:
+    places = data["jobLocation"]
+    return [place["address"]["addressLocality"] for place in places]
+
+
+def test_a_job_without_a_location_is_located_at_its_offices(client, db):
+    """Google requires a jobLocation of a job not done remotely: the post's offices say where."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    offices = (
+        make_unit(Office, org, "Head office", location="Rotterdam, Netherlands"),
+        make_unit(Office, org, "Works"),  # no location: its name is all there is
+        make_unit(Office, org, "Yard", location="Rotterdam, Netherlands"),
+    )
+    make_job(org, "Welder", location_name="", remote_policy="onsite", offices=offices)
+
+    data = structured_data(job_page(client, "Welder"))
+
+    assert localities(data) == ["Rotterdam, Netherlands", "Works"]
+    assert data["jobLocation"][0]["@type"] == "Place"
+    assert data["jobLocation"][0]["address"]["@type"] == "PostalAddress"
+
+
+def test_a_job_in_many_offices_is_located_at_the_first_few(client, db):
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    offices = [make_unit(Office, org, f"Office {n:02}") for n in range(20)]
+    make_job(org, "Welder", offices=offices)
+
+    data = structured_data(job_page(client, "Welder"))
+
+    assert localities(data) == [f"Office {n:02}" for n in range(seo.MAX_OFFICE_PLACES)]
+
+
+def test_a_remote_job_without_a_location_is_not_located_at_its_office(client, db):
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    make_job(org, "Planner", remote_policy="remote", offices=[make_unit(Office, org, "Remote")])
+    make_job(org, "Welder")  # nothing says where
+
+    assert "jobLocation" not in structured_data(job_page(client, "Planner"))
+    assert "jobLocation" not in structured_data(job_page(client, "Welder"))
 
 
 def test_the_employment_type_comes_from_metadata(client, synced_acme):

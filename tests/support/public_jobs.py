@@ -36,9 +36,11 @@ def next_greenhouse_id() -> int:
     return next(_greenhouse_ids)
 
 
-def make_unit(model: type[Department] | type[Office], organization: Organization, name: str):
+def make_unit(
+    model: type[Department] | type[Office], organization: Organization, name: str, **fields: Any
+):
     return model.objects.create(
-        organization=organization, greenhouse_id=next_greenhouse_id(), name=name
+        organization=organization, greenhouse_id=next_greenhouse_id(), name=name, **fields
     )
 
 
