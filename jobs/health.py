@@ -31,6 +31,7 @@ from django.views.decorators.http import require_safe
 
 from jobs.cache import cache_failure
 from jobs.models import SchedulerHeartbeat
+from jobs.seo import not_for_search_engines
 from orgsite.celery import app as celery_app
 
 if TYPE_CHECKING:
@@ -244,6 +245,7 @@ def check_scheduler(*, now: datetime) -> CheckResult:
 
 # A POST is 405 Method Not Allowed, as any other method but GET and HEAD, not the CSRF check's
 # 403: the probe reads and changes nothing.
+@not_for_search_engines
 @csrf_exempt
 @never_cache
 @require_safe

@@ -1,4 +1,5 @@
-"""What search engines read: schema.org JobPosting data for an open job's page.
+"""What search engines read: schema.org JobPosting data for an open job's page, and which
+answers they are told not to list.
 
 See https://schema.org/JobPosting and Google's job posting guidelines; only facts the site knows
 are stated, and a closed job gets no structured data at all.
@@ -7,10 +8,12 @@ are stated, and a closed job gets no structured data at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs.metadata import employment_types_from_metadata
@@ -85,3 +88,17 @@ def json_for_script(data: Any) -> SafeString:
     """JSON to place between <script type="application/ld+json"> tags, safely."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     return mark_safe(text.translate(SCRIPT_SAFE_ESCAPES))  # noqa: S308 (escaped just above)
+
+
+def not_for_search_engines(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Data for programs, which a search engine would list beside the pages it comes from.
+    Outermost, so that every answer carries it, a 304 or a redirect as a 200: a 304 made by
+    ConditionalGetMiddleware keeps none of the view's other headers."""
+
+    @wraps(view)
+    def view_not_for_search_engines(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = view(request, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return view_not_for_search_engines

@@ -51,7 +51,7 @@ from jobs.selectors import (
     unit_paths,
     with_department_paths,
 )
-from jobs.seo import job_posting_structured_data, json_for_script
+from jobs.seo import job_posting_structured_data, json_for_script, not_for_search_engines
 from jobs.sitemaps import SITEMAPS
 from jobs.text import ending_sentence
 
@@ -412,6 +412,7 @@ _PREFLIGHT_HEADERS = {
 }
 
 
+@not_for_search_engines
 @readable_from_any_site
 @require_safe
 @slug_in_lowercase

@@ -95,6 +95,12 @@ def test_it_needs_no_sign_in_and_is_never_redirected_to_https(client, settings, 
     assert response.status_code == 200
 
 
+def test_search_engines_are_told_not_to_list_it(client):
+    """Anyone may read it, and a link to it would have made it a result beside the site's
+    pages."""
+    assert client.get("/healthz")["X-Robots-Tag"] == "noindex"
+
+
 def test_it_fails_when_beat_has_never_ticked(client):
     status, body = get_health(client)
 

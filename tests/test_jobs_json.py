@@ -254,3 +254,31 @@ def test_the_404_of_an_unknown_org_is_kept_by_others_no_longer_than_the_sites_ot
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Cache-Control" not in response, url
+
+
+def test_search_engines_are_told_not_to_list_any_of_its_answers(client, synced_acme):
+    """It repeats the job pages' text as data for programs: listed beside them, it was a page
+    of JSON among the results. Every answer says so, its 304 and redirect too (a crawler
+    that followed a link in capitals, or asked again with the ETag it kept)."""
+    first = client.get("/orgs/acme/jobs.json")
+    answers = {
+        "rendered": first,
+        "from the page cache": client.get("/orgs/acme/jobs.json"),
+        "HEAD": client.head("/orgs/acme/jobs.json"),
+        "304": client.get("/orgs/acme/jobs.json", headers={"If-None-Match": first["ETag"]}),
+        "redirect": client.get("/orgs/ACME/jobs.json"),
+        "404": client.get("/orgs/nobody/jobs.json"),
+        "preflight": client.options("/orgs/acme/jobs.json"),
+        "405": client.post("/orgs/acme/jobs.json"),
+    }
+
+    assert (answers["304"].status_code, answers["redirect"].status_code) == (304, 301)
+    assert {name: r.get("X-Robots-Tag") for name, r in answers.items()} == dict.fromkeys(
+        answers, "noindex"
+    )
+
+
+def test_the_sites_pages_and_feeds_may_be_listed(client, synced_acme):
+    job = Job.objects.listed().first()
+    for path in ("/orgs/acme/", job.get_absolute_url(), "/orgs/acme/feed/", "/jobs/"):
+        assert "X-Robots-Tag" not in client.get(path), path
