@@ -790,7 +790,7 @@ def test_a_board_connected_from_a_page_read_before_a_disconnect_says_no_key_is_s
     signed_in, connected
 ):
     """The page said to leave the key's box empty to keep the stored key, which the disconnect
-    in another tab deleted: connected with no key, and nothing said of it."""
+    in another tab deleted: connected with no key, which is said (it went unsaid)."""
     page = signed_in.get(SETTINGS_URL).content
     signed_in.post("/manage/north/disconnect/")
 
@@ -802,6 +802,21 @@ def test_a_board_connected_from_a_page_read_before_a_disconnect_says_no_key_is_s
     assert "The API key this page showed was deleted meanwhile" in said
     assert "no key is stored now. Store it again below." in said
     assert not GreenhouseConnection.objects.get().has_api_key
+
+
+def test_a_board_connected_from_a_page_that_showed_no_key_says_nothing_of_a_key_deleted(
+    signed_in, connected
+):
+    """No key was stored as the page was read: that none is stored after the connect is not
+    news, and no key "this page showed" was deleted."""
+    GreenhouseConnection.objects.update(api_key_encrypted="", api_key_last5="")
+    page = signed_in.get(SETTINGS_URL).content
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert "Connected to the Greenhouse board" in response.content.decode()
+    assert "The API key this page showed" not in response.content.decode()
 
 
 def test_a_board_connected_with_the_key_kept_says_nothing_of_it(signed_in, connected):
