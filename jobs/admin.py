@@ -51,9 +51,11 @@ from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     NOT_DISCONNECTED,
     ConnectionChanged,
+    ConnectionShown,
     NotConnected,
     SyncInProgress,
     connection_api_key_set,
+    connection_as_shown,
     connection_disconnect,
     connection_schedule_update,
     sync_running_refusal,
@@ -1098,6 +1100,9 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         widget=forms.PasswordInput,
         help_text="Stored encrypted; reading the board does not need one.",
     )
+    # The board the page showed: the org's admins may have connected another since (the same
+    # row), which must not take a key or a schedule typed for the one shown.
+    shown_board_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = GreenhouseConnection
@@ -1107,6 +1112,7 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["shown_board_token"].initial = self.instance.board_token
         if self.instance.has_api_key:  # as on the settings page: only then is there one to keep
             # After the text on how the key is stored, not in its place. The bound field too:
             # ChangedFieldsOnly made it already, with the text of then.
@@ -1202,7 +1208,7 @@ class GreenhouseConnectionAdmin(
             return TemplateResponse(
                 request, "admin/jobs/greenhouseconnection/disconnected.html", context, status=404
             )
-        except ConnectionChanged as exc:  # another board connected as this ran (save_model)
+        except ConnectionChanged as exc:  # another board connected since the page (save_model)
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
 
@@ -1218,6 +1224,9 @@ class GreenhouseConnectionAdmin(
         # nor "changed successfully" for a page sent as shown.
         if not fields_save_if_row_exists(obj, []):
             raise NotConnected(NotConnected.message)
+        if shown_board_token := form.cleaned_data["shown_board_token"]:  # none from a script
+            shown = ConnectionShown(pk=obj.pk, board_token=shown_board_token)
+            connection_as_shown(connection=obj, shown=shown)
         changed = set(form.changed_data)
         if {"enabled", "sync_interval_minutes"} & changed:
             saved = form.initial

@@ -485,6 +485,29 @@ def test_a_connection_saved_as_another_board_is_connected_is_not_changed(
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [{"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
+    ids=["schedule", "api-key"],
+)
+def test_a_connection_saved_from_a_page_read_before_another_board_is_connected_is_not_changed(
+    admin_client, acme, typed
+):
+    """The page showed one board; the org's admins connected another since (the same row): a
+    key or schedule typed for the one shown is not made to it, as on the settings page."""
+    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        board_token="tiny-co", board_name="Tiny Co."
+    )
+
+    response = admin_client.post(url, {**data, **typed}, follow=True)
+
+    assert "board was changed meanwhile, to “Tiny Co.” (tiny-co)" in parsed(response).get_text()
+    acme.refresh_from_db()
+    assert (acme.sync_interval_minutes, acme.api_key_last5) == (15, "")
+
+
+@pytest.mark.parametrize(
     ("change", "label"),
     [
         ({"new_api_key": "abcdef0123456789abcdef"}, "New Job Board API key"),
