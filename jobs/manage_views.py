@@ -539,18 +539,19 @@ def _connect(
         request,
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
         + (RESUMED_TEXT if connected.resumed else "")
-        + _key_lost_text(request, connected, key_sent=form.cleaned_data["api_key"] is not None)
+        + _key_lost_text(request, connected)
         + _queued_sync_text(connected),
     )
     return redirect("manage:settings", slug=organization.slug)
 
 
-def _key_lost_text(request: HttpRequest, connected: Connected, *, key_sent: bool) -> str:
+def _key_lost_text(request: HttpRequest, connected: Connected) -> str:
     """Said where the key's box was left empty, as the page said, to keep the key stored then,
     but none is stored now: another tab or admin disconnected the org since (which deletes its
     key), or removed the key. Connected all the same: the board is what was asked for, and jobs
-    show without a key, where refusing would have the token typed again for the same result."""
-    if key_sent or connected.connection.has_api_key:
+    show without a key, where refusing would have the token typed again for the same result. A
+    key sent is stored (the form takes no empty one), so only the stored key is read."""
+    if connected.connection.has_api_key:
         return ""
     if not ConnectionShownForm(request.POST).showed_a_key():
         return ""
