@@ -316,11 +316,14 @@ def test_a_list_its_filters_leave_empty_is_not_indexed(client, many_roles, path)
     assert '<meta name="robots" content="noindex, follow">' in html
 
 
-def test_an_org_page_without_open_jobs_may_be_indexed(client, db):
-    """Unfiltered, it is the org's own page, which the sitemap lists."""
+@pytest.mark.parametrize("path", ["/orgs/quiet/", "/orgs/quiet/?q=%F0%9F%9A%80"])
+def test_an_org_page_without_open_jobs_may_be_indexed(client, db, path):
+    """Unfiltered, it is the org's own page, which the sitemap lists; so is it under a query
+    of no word (?q=🚀), whose canonical URL is that page's: a noindex beside it could take the
+    page out of the index."""
     Organization.objects.create(name="Quiet Co", slug="quiet")
 
-    html = client.get("/orgs/quiet/").content.decode()
+    html = client.get(path).content.decode()
 
     assert '<meta name="robots"' not in html
 
