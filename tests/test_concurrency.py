@@ -197,6 +197,29 @@ def started_until_it_waits_on_me_or_ends(thread: threading.Thread, what: str) ->
         time.sleep(0.05)
 
 
+def saves_in_the_admin_start(
+    monkeypatch: pytest.MonkeyPatch,
+    model_admin: type,
+    other: threading.Thread,
+    what: str,
+    *,
+    after_the_save: bool = False,
+) -> None:
+    """Has each `save_model` of `model_admin` start `other` until it waits on a lock the save's
+    transaction holds, or ends: after the page's forms are checked, before its row is written,
+    or, `after_the_save`, once it is written."""
+    save_model = model_admin.save_model
+
+    def save_with_the_other_started(self: Any, *args: Any) -> None:
+        if not after_the_save:
+            started_until_it_waits_on_me_or_ends(other, what)
+        save_model(self, *args)
+        if after_the_save:
+            started_until_it_waits_on_me_or_ends(other, what)
+
+    monkeypatch.setattr(model_admin, "save_model", save_with_the_other_started)
+
+
 def held_until_the_other_comes(arrived: set[int], other: str) -> None:
     """Called by each of two threads holding locks, the threads in `arrived`: the first time,
     returns once the other thread has been here too, or waits on a lock this one holds; after
@@ -559,15 +582,9 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
         return membership_role_set(membership=membership, role="member")
 
     members_page, outcome = thread_with_outcome(demote_bob)
-    save_model = OrganizationAdmin.save_model
-
-    def members_page_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
-        # Its forms checked, nothing written yet: the members page's demotion either waits on a
-        # lock the admin holds, or (none held) runs to its end.
-        started_until_it_waits_on_me_or_ends(members_page, "the members page")
-        save_model(self, *args)
-
-    monkeypatch.setattr(OrganizationAdmin, "save_model", members_page_meanwhile)
+    # Its forms checked, nothing written yet: the members page's demotion either waits on a
+    # lock the admin holds, or (none held) runs to its end.
+    saves_in_the_admin_start(monkeypatch, OrganizationAdmin, members_page, "the members page")
 
     response = admin_client.post(page, data)
     members_page.join(timeout=30)
@@ -602,13 +619,7 @@ def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_
     data = form_as_sent(staff.get(page).content, "#organization_form")
 
     deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
-    save_model = OrganizationAdmin.save_model
-
-    def deactivated_meanwhile(self: OrganizationAdmin, *args: Any) -> None:
-        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
-        save_model(self, *args)
-
-    monkeypatch.setattr(OrganizationAdmin, "save_model", deactivated_meanwhile)
+    saves_in_the_admin_start(monkeypatch, OrganizationAdmin, deactivation, "the deactivation")
 
     response = staff.post(page, data)
     deactivation.join(timeout=30)
@@ -900,13 +911,7 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
 
         monkeypatch.setattr(jobs_admin, "organization_admins_lock", removed_meanwhile)
     else:
-        save_model = OrganizationAdmin.save_model
-
-        def removed_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
-            started_until_it_waits_on_me_or_ends(members_page, "the members page")
-            save_model(self, *args)
-
-        monkeypatch.setattr(OrganizationAdmin, "save_model", removed_meanwhile)
+        saves_in_the_admin_start(monkeypatch, OrganizationAdmin, members_page, "the members page")
 
     response = admin_client.post(page, data)
     members_page.join(timeout=30)
@@ -951,13 +956,9 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
         return account_delete(user=User.objects.get(pk=member.pk))
 
     account_deletion, outcome = thread_with_outcome(delete_bobs_account)
-    save_model = OrganizationAdmin.save_model
-
-    def deleted_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
-        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
-        save_model(self, *args)
-
-    monkeypatch.setattr(OrganizationAdmin, "save_model", deleted_meanwhile)
+    saves_in_the_admin_start(
+        monkeypatch, OrganizationAdmin, account_deletion, "the account's delete"
+    )
 
     response = admin_client.post(page, data)
     account_deletion.join(timeout=30)
@@ -1000,13 +1001,7 @@ def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_
         return membership_remove(membership=Membership.objects.get(user=member))
 
     members_page, outcome = thread_with_outcome(remove_bob)
-    save_model = OrganizationAdmin.save_model
-
-    def removed_meanwhile(self: OrganizationAdmin, *args: Any) -> None:  # the rows checked
-        started_until_it_waits_on_me_or_ends(members_page, "the members page")
-        save_model(self, *args)
-
-    monkeypatch.setattr(OrganizationAdmin, "save_model", removed_meanwhile)
+    saves_in_the_admin_start(monkeypatch, OrganizationAdmin, members_page, "the members page")
 
     response = admin_client.post(page, data)
     members_page.join(timeout=30)
@@ -1098,13 +1093,9 @@ def test_staff_deactivating_an_admin_as_their_own_account_is_deactivated_both_go
     data.pop("is_active")  # unticked
 
     deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
-    save_model = UserAdmin.save_model
-
-    def deactivated_meanwhile(self: UserAdmin, *args: Any) -> None:
-        save_model(self, *args)
-        started_until_it_waits_on_me_or_ends(deactivation, "the deactivation")
-
-    monkeypatch.setattr(UserAdmin, "save_model", deactivated_meanwhile)
+    saves_in_the_admin_start(
+        monkeypatch, UserAdmin, deactivation, "the deactivation", after_the_save=True
+    )
 
     response = staff.post(page, data)
     deactivation.join(timeout=30)
@@ -1148,13 +1139,13 @@ def test_staff_saving_a_greenhouse_connection_as_their_account_is_ended_both_go_
             account_deactivate_as_staff_do(owner.pk)
 
     other_staff, outcome = thread_with_outcome(end_alices_account)
-    save_model = GreenhouseConnectionAdmin.save_model
-
-    def ended_meanwhile(self: GreenhouseConnectionAdmin, *args: Any) -> None:
-        save_model(self, *args)
-        started_until_it_waits_on_me_or_ends(other_staff, "the other staff member")
-
-    monkeypatch.setattr(GreenhouseConnectionAdmin, "save_model", ended_meanwhile)
+    saves_in_the_admin_start(
+        monkeypatch,
+        GreenhouseConnectionAdmin,
+        other_staff,
+        "the other staff member",
+        after_the_save=True,
+    )
 
     response = staff.post(page, data)
     other_staff.join(timeout=30)
@@ -1290,13 +1281,8 @@ def test_staff_editing_the_account_of_staff_deleting_theirs_at_once_both_go_thro
     deletion, outcome = thread_with_outcome(
         lambda: bob.post(delete_page, {"post": "yes"}).status_code
     )
-    save_model = UserAdmin.save_model
-
-    def deleted_meanwhile(self: UserAdmin, *args: Any) -> None:  # before Bob's row is written
-        started_until_it_waits_on_me_or_ends(deletion, "Bob's delete")
-        save_model(self, *args)
-
-    monkeypatch.setattr(UserAdmin, "save_model", deleted_meanwhile)
+    # Before Bob's row is written.
+    saves_in_the_admin_start(monkeypatch, UserAdmin, deletion, "Bob's delete")
 
     response = alice.post(page, data)
     deletion.join(timeout=30)
