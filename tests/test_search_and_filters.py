@@ -3,7 +3,10 @@ query string, the match count, pagination, and the text and remote policy the sy
 
 from __future__ import annotations
 
+import random
 import signal
+import string
+import sys
 import unicodedata
 from datetime import timedelta
 
@@ -15,24 +18,30 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
 
+from jobs import search
 from jobs.greenhouse import parse_job
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, Job, Office, Organization, SyncRun
 from jobs.search import (
+    CASEFOLDS_TO_ASCII,
     SEARCH_CONFIG,
     SEARCH_TEXT_LENGTH,
+    SQLITE_WORD_IN_BYTES,
+    SQLITE_WORDS_IN_A_ROW,
     StoredSearchVector,
     _joined_words_as_phrases,
     _organizations_named_in,
     filter_by_keywords,
     query_as_searched,
+    sqlite_functions_register,
+    words_in_a_row,
     words_searched,
 )
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import as_searched
 from tests.support.helpers import make_connection
-from tests.support.public_jobs import make_job, make_unit
+from tests.support.public_jobs import job_to_make, make_job, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +172,107 @@ def test_a_word_is_found_where_a_word_starts_not_inside_one(db, query, expected)
         make_job(org, title)
 
     assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's search")
+def test_on_sqlite_the_regex_reads_only_texts_whose_ascii_bytes_leave_a_word_in_doubt(db):
+    """Casefolding a description for the regex took 30-110 µs, and nearly every description
+    holds "ci" inside a word ("social"): its bytes tell that at once, as they tell that "CI"
+    after a space is a word, but not whether one after a Greek letter or before a curly
+    apostrophe is: characters beyond ASCII may be letters."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Social Worker", search_text="Domicile visits, special care")
+    make_job(org, "Build Lead", search_text="Pipelines for CI")
+    make_job(org, "Review Lead", search_text="Reviews of CI’s pipelines")
+    make_job(org, "Notes Lead", search_text="Notes on δci")
+    texts_read = set()
+
+    def read(text: str | None, pattern: str) -> bool:
+        texts_read.add(text)
+        return words_in_a_row(text, pattern)
+
+    connection.ensure_connection()
+    connection.connection.create_function(SQLITE_WORDS_IN_A_ROW, 2, read)
+    try:
+        found = {job.title for job in job_search(query="ci")}
+    finally:
+        sqlite_functions_register(None, connection)
+
+    assert found == {"Build Lead", "Review Lead"}
+    assert texts_read == {"Reviews of CI’s pipelines", "Notes on δci"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's search")
+@pytest.mark.parametrize(
+    ("query", "narrowed"),
+    [("c", True), ("ci", True), ("Engineering", True), ("ΣΟΦΟΣ", False), ("мастер", False)],
+)
+def test_on_sqlite_only_an_ascii_word_is_narrowed_by_its_ascii_bytes(db, query, narrowed):
+    """A letter beyond ASCII may casefold to another ("Σ" to "σ", "ς" to "σ" too): such a word
+    is left to the regex alone."""
+    sql = str(filter_by_keywords(Job.objects.all(), query).query)
+
+    assert (f"{SQLITE_WORD_IN_BYTES}(CAST(" in sql) is narrowed
+
+
+def test_casefolds_to_ascii_names_each_character_beyond_ascii_that_casefolds_to_ascii():
+    """word_in_bytes() reads a text's ASCII letters, and these: one missing (a newer Unicode)
+    would hide a word the regex finds."""
+    letters_and_digits = frozenset(string.ascii_lowercase + string.digits)
+    casefolding_to_ascii = {
+        character
+        for character in map(chr, range(0x80, sys.maxunicode + 1))
+        if not letters_and_digits.isdisjoint(character.casefold())
+    }
+
+    assert casefolding_to_ascii == CASEFOLDS_TO_ASCII
+
+
+# Letters, digits and what is between them, beyond ASCII too: letters that casefold to ASCII
+# ("ﬁ", the Kelvin sign, "İ" to "i" and a dot), to another length or to no other ("ı", "ς"),
+# a mark, U+02BC (a letter, compared as an apostrophe), and a zero-width space.
+TRICKY_PIECES = [
+    "ci", "CI", "cI", "c", "C", "ing", "fix", "st", "ss", "k8s", "3", "x", "i", "n", "j", "_", " ",
+    "-", "\n", "/", "’", "\u02bc", "é", "e\u0301", "ß", "ẞ", "ﬁ", "ﬆ", "\u212a", "İ", "ı", "ŉ",
+    "ǰ", "ς", "Σ", "я", "数", "ｃｉ", "٣", "\u200b",
+]  # fmt: skip
+TRICKY_TEXTS = [
+    "ﬁx the prefix", "\u212a8s, not xk8s", "İNG, doing", "ŉ or n", "éci, ci_x", "δci", "ci’s",
+    "CI数",
+]  # fmt: skip
+NARROWED_QUERIES = [
+    "ci", "c", "ing", "fix", "fi", "ss", "st", "k8s", "3", "i", "x", "n", "j", "s", "ci fix",
+    '"c ing"', "fix -ci", "ci or st", "я", "ς",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's search")
+def test_on_sqlite_narrowing_by_ascii_bytes_leaves_every_result_as_the_regex_alone(db, monkeypatch):
+    """word_in_bytes() answers for the regex only where the regex would answer the same: over
+    texts of tricky pieces, stored as given (not as save() keeps them), each query finds the
+    same jobs as the regex alone."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    pieces = random.Random(2026)
+    texts = [
+        *TRICKY_TEXTS,
+        *("".join(pieces.choices(TRICKY_PIECES, k=pieces.randint(1, 8))) for _ in range(400)),
+    ]
+    jobs = [job_to_make(org, "Tricky", search_text=text) for text in texts]
+    for job, text in zip(jobs, texts, strict=True):
+        job.search_title = job.search_tags = text
+    Job.objects.bulk_create(jobs)
+
+    def found() -> dict[str, set[str]]:
+        return {
+            query: {job.search_text for job in filter_by_keywords(Job.objects.all(), query)}
+            for query in NARROWED_QUERIES
+        }
+
+    narrowed = found()
+    monkeypatch.setattr(search, "_word_in_bytes", lambda field, word, alone: None)
+
+    assert found() == narrowed
+    assert {"ﬁx the prefix"} <= narrowed["fix"] and {"\u212a8s, not xk8s"} <= narrowed["k8s"]
 
 
 @pytest.mark.parametrize(
