@@ -92,10 +92,9 @@ def json_for_script(data: Any) -> SafeString:
 
 def not_for_search_engines(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Data for programs, which a search engine would list beside the pages it comes from.
-    Outermost, so that every answer the view makes carries it, a 304 or a redirect as a 200. A
-    HEAD answered 304 by the site's middleware (ConditionalGetAndHead, after the view) keeps only
-    the headers Django copies to a 304 (Cache-Control, ETag, Vary…), not this one, as the README
-    says."""
+    Outermost, so that every answer the view makes carries it, a 304 or a redirect as a 200: a
+    304 made by the site-wide middleware keeps only the headers Django copies to one
+    (Cache-Control, ETag, Vary…), so the view makes its own (readable_from_any_site)."""
 
     @wraps(view)
     def view_not_for_search_engines(request: HttpRequest, **kwargs: Any) -> HttpResponse:

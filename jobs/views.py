@@ -19,7 +19,6 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
-from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -54,6 +53,7 @@ from jobs.selectors import (
 from jobs.seo import job_posting_structured_data, json_for_script, not_for_search_engines
 from jobs.sitemaps import SITEMAPS
 from jobs.text import ending_sentence
+from orgsite.middleware import ConditionalGetAndHead
 
 JOBS_PER_PAGE = 25
 # One line each: a page of them is still short, and 10,000 orgs are 200 pages, not one.
@@ -385,8 +385,9 @@ def readable_from_any_site(view: Callable[..., HttpResponse]) -> Callable[..., H
     It answers the browser's preflight itself: a script that sends If-None-Match (a header
     that is not CORS-safelisted) is let through only once OPTIONS allows it."""
     # The site-wide middleware's 304 keeps none of the view's CORS headers, and a script that
-    # sent If-None-Match itself is handed that 304: it is made here, where they are added.
-    view_answering_304 = decorator_from_middleware(ConditionalGetMiddleware)(view)
+    # sent If-None-Match itself is handed that 304: it is made here, where they are added, for
+    # a HEAD as for a GET (a HEAD's 304 lacked them, and X-Robots-Tag).
+    view_answering_304 = decorator_from_middleware(ConditionalGetAndHead)(view)
 
     @wraps(view)
     def view_readable_from_any_site(request: HttpRequest, **kwargs: Any) -> HttpResponse:

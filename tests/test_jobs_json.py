@@ -171,17 +171,23 @@ def test_it_answers_the_preflight_of_a_script_that_sends_if_none_match(client, s
     assert "Access-Control-Allow-Credentials" not in response
 
 
-def test_a_script_may_read_the_etag_it_sends_back_and_the_304_it_gets(client, synced_acme):
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_script_may_read_the_etag_it_sends_back_and_the_304_it_gets(client, synced_acme, method):
     """ConditionalGetMiddleware's own 304 kept none of the view's CORS headers: a script that
-    sent If-None-Match saw a network error."""
+    sent If-None-Match saw a network error. A HEAD's 304, made by the site's middleware, kept
+    none either, nor X-Robots-Tag."""
     headers = {"Origin": "https://acme.example"}
     first = client.get("/orgs/acme/jobs.json", headers=headers)
-    again = client.get("/orgs/acme/jobs.json", headers={**headers, "If-None-Match": first["ETag"]})
+    again = getattr(client, method)(
+        "/orgs/acme/jobs.json", headers={**headers, "If-None-Match": first["ETag"]}
+    )
 
     assert first["Access-Control-Expose-Headers"] == "ETag"
     assert again.status_code == 304
     assert again["Access-Control-Allow-Origin"] == "*"
     assert again["Access-Control-Expose-Headers"] == "ETag"
+    assert again["X-Robots-Tag"] == "noindex"
+    assert again["ETag"] == first["ETag"]
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
