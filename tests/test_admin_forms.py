@@ -29,7 +29,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
-from tests.support.helpers import form_as_sent, parsed, staff_client_with
+from tests.support.helpers import form_as_sent, member_row_prefix, parsed, staff_client_with
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +105,7 @@ def test_a_member_row_removed_while_the_page_was_open_is_said_so(
     data = organization_form(admin_client, organization)
     if changed:
         bob = str(member.memberships.get().pk)
-        (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-        data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+        data[member_row_prefix(data, bob) + "-role"] = Membership.Role.ADMIN
     Membership.objects.filter(user=member).delete()
 
     response = admin_client.post(organization_page(organization), data)
@@ -141,8 +140,7 @@ def test_a_member_row_removed_while_the_page_was_open_that_it_removes_too_is_sav
     organization = owner.memberships.get().organization
     data = organization_form(admin_client, organization)
     bob = str(member.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-    data[row.removesuffix("-id") + "-DELETE"] = "on"
+    data[member_row_prefix(data, bob) + "-DELETE"] = "on"
     Membership.objects.filter(user=member).delete()
 
     response = admin_client.post(organization_page(organization), {**data, "name": "Acme"})
@@ -160,8 +158,7 @@ def test_a_member_row_whose_hidden_org_was_changed_says_what_is_wrong(admin_clie
     other = Organization.objects.create(name="Other", slug="other")
     data = organization_form(admin_client, organization)
     bob = str(member.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-    data[row.removesuffix("-id") + "-organization"] = str(other.pk)
+    data[member_row_prefix(data, bob) + "-organization"] = str(other.pk)
 
     response = admin_client.post(organization_page(organization), data)
 
@@ -234,8 +231,7 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     data["name"] = "Acme Renamed"
     if removed:
         admin_row = str(owner.memberships.get().pk)
-        (row,) = (key for key, value in data.items() if key.endswith("-id") and value == admin_row)
-        data[row.removesuffix("-id") + "-DELETE"] = "on"
+        data[member_row_prefix(data, admin_row) + "-DELETE"] = "on"
 
     response = clerk.post(organization_page(organization), data)
 
@@ -250,14 +246,6 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
-def row_prefix(data: dict[str, str], membership: Membership) -> str:
-    """The form prefix of the membership's row in the org's admin page's form."""
-    (row,) = (
-        key for key, value in data.items() if key.endswith("-id") and value == str(membership.pk)
-    )
-    return row.removesuffix("-id")
-
-
 def test_an_admin_demoted_on_the_members_page_as_the_form_is_checked_is_not_counted(
     admin_client, owner, member, monkeypatch
 ):
@@ -267,7 +255,7 @@ def test_an_admin_demoted_on_the_members_page_as_the_form_is_checked_is_not_coun
     organization = owner.memberships.get().organization
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     data = organization_form(admin_client, organization)
-    data[f"{row_prefix(data, owner.memberships.get())}-role"] = Membership.Role.MEMBER
+    data[f"{member_row_prefix(data, owner.memberships.get().pk)}-role"] = Membership.Role.MEMBER
     validate_unique = MembershipForm.validate_unique
     demoted = []
 
@@ -308,7 +296,7 @@ def test_staff_removing_the_only_admin_are_told_what_they_may_do_first(
         "view_organization", "change_organization", "view_membership", "delete_membership", may
     )
     data = organization_form(clerk, organization)
-    data[f"{row_prefix(data, owner.memberships.get())}-DELETE"] = "on"
+    data[f"{member_row_prefix(data, owner.memberships.get().pk)}-DELETE"] = "on"
 
     response = clerk.post(organization_page(organization), data)
 
@@ -325,8 +313,7 @@ def test_removing_the_only_admin_is_refused_whatever_else_their_row_carries(
     organization = owner.memberships.get().organization
     data = organization_form(admin_client, organization)
     admin_row = str(owner.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == admin_row)
-    prefix = row.removesuffix("-id")
+    prefix = member_row_prefix(data, admin_row)
     data.update({f"{prefix}-DELETE": "on", f"{prefix}-user": "abc"})
 
     response = admin_client.post(organization_page(organization), data)
@@ -349,8 +336,8 @@ def test_the_admin_role_handed_to_someone_who_cannot_sign_in_is_refused(
         member.save()
     organization = owner.memberships.get().organization
     data = organization_form(admin_client, organization)
-    data[f"{row_prefix(data, owner.memberships.get())}-role"] = Membership.Role.MEMBER
-    data[f"{row_prefix(data, member.memberships.get())}-role"] = Membership.Role.ADMIN
+    data[f"{member_row_prefix(data, owner.memberships.get().pk)}-role"] = Membership.Role.MEMBER
+    data[f"{member_row_prefix(data, member.memberships.get().pk)}-role"] = Membership.Role.ADMIN
 
     response = admin_client.post(organization_page(organization), data)
 

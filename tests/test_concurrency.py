@@ -20,7 +20,7 @@ from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
-from tests.support.helpers import marked_sync
+from tests.support.helpers import marked_sync, member_row_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -574,8 +574,7 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#organization_form")
     alice = str(owner.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alice)
-    data[row.removesuffix("-id") + "-role"] = Membership.Role.MEMBER
+    data[member_row_prefix(data, alice) + "-role"] = Membership.Role.MEMBER
 
     def demote_bob() -> None:
         membership = Membership.objects.get(user=member)
@@ -895,8 +894,7 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#organization_form")
     bob = str(member.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    data[member_row_prefix(data, bob) + "-role"] = Membership.Role.ADMIN
 
     def remove_bob() -> None:
         return membership_remove(membership=Membership.objects.get(user=member))
@@ -946,11 +944,9 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#organization_form")
     bob = str(member.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    data[member_row_prefix(data, bob) + "-role"] = Membership.Role.ADMIN
     alices = str(owner.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == alices)
-    data[row.removesuffix("-id") + "-role"] = alice
+    data[member_row_prefix(data, alices) + "-role"] = alice
 
     def delete_bobs_account() -> None:
         return account_delete(user=User.objects.get(pk=member.pk))
@@ -1033,8 +1029,7 @@ def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_foun
     page = f"/admin/jobs/organization/{organization.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#organization_form")
     bob = str(member.memberships.get().pk)
-    (row,) = (key for key, value in data.items() if key.endswith("-id") and value == bob)
-    data[row.removesuffix("-id") + "-role"] = Membership.Role.ADMIN
+    data[member_row_prefix(data, bob) + "-role"] = Membership.Role.ADMIN
 
     def delete() -> int:  # by an admin of the org, or other staff
         org = Organization.objects.get(pk=organization.pk)

@@ -126,6 +126,15 @@ def sitemap_entries(client: Client) -> dict[str, str | None]:
     return entries
 
 
+def member_row_prefix(data: dict[str, str], membership_pk: int | str) -> str:
+    """The form prefix of a member row ("memberships-0") in Django admin's org page as sent
+    (form_as_sent), found by the membership's key."""
+    (row,) = (
+        key for key, value in data.items() if key.endswith("-id") and value == str(membership_pk)
+    )
+    return row.removesuffix("-id")
+
+
 def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
     """What a browser sends from the page's form as it was served."""
     form = BeautifulSoup(page, "html.parser").select_one(selector)
