@@ -635,6 +635,27 @@ def test_a_phrase_search_over_a_long_run_after_its_first_word_takes_no_time(db, 
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_a_search_of_a_long_word_over_a_text_that_repeats_its_letters_takes_no_time(db):
+    """On SQLite each place of the text that holds the word was read again to look behind it,
+    by the bytes' regex and the text's, in the square of the word's length: near 1 s a row
+    for these. An alarm stops the search after 2 s (Python's regex engine checks for signals)."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    for number in range(6):
+        # "é" first: the bytes leave the word in doubt, and the text's regex reads it too.
+        make_job(org, f"Lead {number}", search_text="é" + "c" * SEARCH_TEXT_LENGTH)
+
+    def stop(signum, frame):
+        raise TimeoutError("the search took over 2 s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 2)
+    try:
+        assert not job_search(query="c" * (SEARCH_TEXT_LENGTH // 4)).exists()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
