@@ -145,7 +145,7 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
 
 WORD_START_TITLES = [
     "CI/CD Lead", "Domicile Nurse", "Cabinet Maker", ".NET Developer", "Ingénieur logiciel",
-    "Engineering Manager", "3D Artist", "Agent 3", "École Teacher", "เรียนภาษา",
+    "Engineering Manager", "3D Artist", "Agent 3", "École Teacher", "เรียนภาษา", "हिंदी शिक्षक",
 ]  # fmt: skip
 
 
@@ -159,6 +159,8 @@ WORD_START_TITLES = [
         ("3", {"Agent 3"}),  # not "3D"
         ("cole", set()),  # not "École"
         ("ภาษา", set()),  # Thai written without a space: one word, which it does not start
+        ("दी", set()),  # after a mark ("ं"), inside "हिंदी"
+        ("हिं", {"हिंदी शिक्षक"}),  # a mark ends it, and it starts "हिंदी"
         ("ci nurse", set()),
         ("nurse -ci", {"Domicile Nurse"}),
         ("ci or cabinet", {"CI/CD Lead", "Cabinet Maker"}),
@@ -611,9 +613,10 @@ def test_each_word_of_a_phrase_finds_the_longer_words_it_starts(db, query, expec
     "search_text",
     [
         "robot" + "_" * 200_000 + "x",  # a description's form line ("Signature: ____")
+        "robot" + "\u0301" * 200_000 + "x",  # marks, which a word reads as its own
         "robot" * (SEARCH_TEXT_LENGTH // 5),  # a word repeating the first, as long as a sync keeps
     ],
-    ids=["a run of underscores", "a word repeating the first"],
+    ids=["a run of underscores", "a run of marks", "a word repeating the first"],
 )
 def test_a_phrase_search_over_a_long_run_after_its_first_word_takes_no_time(db, search_text):
     """On SQLite the phrase's regex took time in the square of the run's length, from seconds
