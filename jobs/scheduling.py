@@ -156,6 +156,7 @@ def sync_plan(
     lease_taken_at: datetime | None = None,
     taking_over: datetime | None = None,
     lost_sync_trigger: str | None = None,
+    database_retries: int = 0,
 ) -> SyncToRun | SyncToSkip | SyncToPutOff:
     """Whether a sync the task (jobs.tasks.sync_org) was asked for still runs, from the marks
     its message carries and the wait Greenhouse asked the org's syncs for, and if so with which
@@ -166,7 +167,9 @@ def sync_plan(
     `taking_over`, the starts of an earlier try that lost the database as it took the lease or
     after; `lost_sync_trigger`, the trigger of a sync that lost the database after it took the
     lease, which its retry (`trigger` RETRY) records should that sync have written no run.
-    Reads the database only for that last one.
+    Reads the database only for that last one. `database_retries`: how many tries of this sync
+    lost the database before this one (the retry of a try that never took the lease carries
+    its trigger, a board's first sync's too).
     """
     # A try that lost the database as it took the lease, or after: while its start is still the
     # org's last, no other sync has started since, and its lease is this one's. A retry that
@@ -193,9 +196,13 @@ def sync_plan(
     # Asked before its Retry-After has passed, Greenhouse only rate limits longer, every org's
     # syncs: a retry that lost the database before it could read the wait, or a message
     # queued before the wait began, waits for the schedule, as the dispatcher does. A board
-    # just connected was checked, and answered, meanwhile (request_refresh).
+    # just connected was checked, and answered, meanwhile (request_refresh): its first try
+    # runs within the wait, not its retries, of a failure or of a try that lost the database
+    # (a try that read the wait queues its retry for the wait's end: tasks.sync_retry_delay).
     wait_until = connection.greenhouse_wait_until
-    just_connected = trigger == SyncRun.Trigger.CONNECT and not retrying_failure
+    just_connected = (
+        trigger == SyncRun.Trigger.CONNECT and not retrying_failure and not database_retries
+    )
     if wait_until is not None and wait_until > timezone.now() and not just_connected:
         return SyncToPutOff(until=wait_until, own_start=own_start)
     # A retry of a failure is the task asking again by itself, not another press of Refresh

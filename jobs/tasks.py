@@ -84,9 +84,10 @@ def greenhouse_wait_left(connection: GreenhouseConnection) -> float | None:
 def sync_retry_delay(retries: int, connection: GreenhouseConnection | None) -> float | None:
     """The wait before the task retries the org's sync, a failed one or one that lost the
     database: the backoff of `retries`, not before the end of the wait Greenhouse asked the
-    org's syncs for, as `connection` was last read (None: not read, no wait known). None if that
-    wait is longer than the task waits (RETRY_MAX_SECONDS): the sync is not retried, and the
-    schedule syncs the org at the wait's end (jobs.sync.due_by)."""
+    org's syncs for, as `connection` was last read (None: not read, no wait known; the retry,
+    come within it, is put off to its end by jobs.scheduling.sync_plan, a board just
+    connected's too). None if that wait is longer than the task waits (RETRY_MAX_SECONDS): the
+    sync is not retried, and the schedule syncs the org at the wait's end (jobs.sync.due_by)."""
     wait_left = greenhouse_wait_left(connection) if connection is not None else None
     if wait_left is not None and wait_left > RETRY_MAX_SECONDS:
         return None
@@ -131,6 +132,7 @@ def sync_org(
             lease_taken_at=_mark_time(lease_taken_at),
             taking_over=_mark_time(taking_over),
             lost_sync_trigger=lost_sync_trigger,
+            database_retries=database_retries,
         )
     except DATABASE_LOST_ERRORS as exc:  # nothing started: retried as it came
         _retry_unstarted_sync(self, connection_id, exc, connection=connection)

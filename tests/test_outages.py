@@ -1873,6 +1873,36 @@ def test_a_board_connected_again_within_greenhouses_wait_is_synced_in_it(
     assert outcome.startswith("success") and fake_greenhouse.request_count() == 1
 
 
+@pytest.mark.parametrize("wait", [timedelta(minutes=10), timedelta(hours=1)], ids=["10m", "1h"])
+def test_the_retry_of_a_board_just_connected_that_could_not_read_greenhouses_wait_is_put_off(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays, wait
+):
+    """Only a board's first try runs within the wait, not a retry, as a try that read the wait
+    before it lost the database is retried at its end, or left to the schedule then
+    (test_a_sync_that_lost_the_database_is_retried_once_greenhouses_wait_is_over): one that
+    could not read it, retried 15-30 seconds later, ran as the board's first sync and asked
+    Greenhouse within it."""
+    greenhouse_asked_to_wait(monkeypatch, acme, wait)
+    mark = timezone.now()
+    wait_end = mark + wait
+    # As connection_save and request_refresh leave a board connected again within the wait.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=wait_end)
+    database_lost_in(monkeypatch, BaseDatabaseWrapper, "ensure_connection", on_calls={1})
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.CONNECT), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    assert len(retry_delays) == 1 and 15 <= retry_delays[0] <= 30  # it knew no wait
+    assert outcome.startswith(f"put off: Greenhouse asked to wait until {wait_end.isoformat()}")
+    assert fake_greenhouse.request_count() == 0 and not SyncRun.objects.exists()
+    assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at is None
+    assert due_connections_claim(now=wait_end - timedelta(seconds=1), limit=10) == []
+    assert due_connections_claim(now=wait_end, limit=10) == [acme.pk]
+    [line] = put_off_lines(caplog)
+    assert line.endswith(MARK_CLEARED)
+
+
 def test_a_sync_that_keeps_losing_the_database_after_taking_the_lease_fails_after_its_retries(
     acme, fake_greenhouse, monkeypatch, caplog, retry_delays
 ):
