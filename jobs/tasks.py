@@ -13,6 +13,7 @@ import math
 import random
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import NoReturn
@@ -246,14 +247,17 @@ def _sync_put_off(connection_id: int, plan: SyncToPutOff, *, queued_at: datetime
     starts = [plan.own_start] if plan.own_start else []
     left = _org_left_to_schedule(connection_id, attempt_starts=starts, queued_at=queued_at)
     until = plan.until.isoformat()
-    logger.info(
+    # The database lost as it frees an earlier try's lease and marks, they hold the org off for
+    # minutes ("Running…", "Queued…"): a WARNING, as every other try lost to the database logs.
+    logger.log(
+        logging.WARNING if left.database_lost else logging.INFO,
         "sync put off connection=%s until=%s reason=Greenhouse asked the org's syncs to wait "
         "until then; %s",
         connection_id,
         until,
-        left,
+        left.said,
     )
-    return f"put off: Greenhouse asked to wait until {until}; {left}"
+    return f"put off: Greenhouse asked to wait until {until}; {left.said}"
 
 
 def _mark_time(mark: str | None) -> datetime | None:
@@ -387,20 +391,28 @@ def _retry_lost_sync(
         )
 
 
+@dataclass(frozen=True)
+class _OrgLeft:
+    """What _org_left_to_schedule did, for the task's log line, or, `database_lost`, what it
+    could not do and leaves."""
+
+    said: str
+    database_lost: bool = False
+
+
 def _org_left_to_schedule(
     connection_id: int,
     *,
     attempt_starts: Collection[datetime],
     queued_at: datetime | None = None,
-) -> str:
+) -> _OrgLeft:
     """Leave nothing waiting on a try of the org's sync that will not run (the retry of one that
     lost the database, not queued or not asked for; one put off to Greenhouse's wait): while
     the sync that started at one of `attempt_starts` is still the org's last, the lease,
     should it hold it, is freed and the org made due in that try's place (not before the end
     of a wait Greenhouse asked for), its retry mark dropped (lost_retry_org_due); the mark the
     sync was queued with, `queued_at`, is cleared while it is still the org's. Returns what it
-    did, for the task's log line, or, the database still lost, what is left: a lease to run
-    out, marks to pass."""
+    did, or, the database still lost, what is left: a lease to run out, marks to pass."""
     reconnect_after_database_error()
     try:
         freed = any(sync_lease_release(connection_id, started_at=start) for start in attempt_starts)
@@ -408,10 +420,11 @@ def _org_left_to_schedule(
         unmarked = queued_at is not None and queued_marker_clear(connection_id, queued_at=queued_at)
     except DATABASE_LOST_ERRORS as still_lost:
         reconnect_after_database_error()
-        return (
+        return _OrgLeft(
             f"the database still lost ({still_lost!r}): a lease the sync holds runs out "
             f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
-            "the org once it has and its marks have passed"
+            "the org once it has and its marks have passed",
+            database_lost=True,
         )
     done = []
     if freed or made_due:
@@ -421,8 +434,8 @@ def _org_left_to_schedule(
     if unmarked:
         done.append('its "Queued…" mark cleared')
     if done:
-        return f"{', '.join(done)}: the schedule syncs the org when due"
-    return (
+        return _OrgLeft(f"{', '.join(done)}: the schedule syncs the org when due")
+    return _OrgLeft(
         "nothing freed: the org holds no lease or mark of this sync's (it took none, or another "
         "sync has started or been queued since), and is left as it is"
     )
@@ -430,7 +443,7 @@ def _org_left_to_schedule(
 
 @contextmanager
 def _lost_sync_left_unless_retried(
-    connection_id: int, error: DatabaseError, *, left: Callable[[], str]
+    connection_id: int, error: DatabaseError, *, left: Callable[[], _OrgLeft]
 ) -> Iterator[None]:
     """Around the retry of a sync that lost the database (`error`): should the task stop
     before the retry is queued, or the retry not be queued (the broker down, or the soft time
@@ -449,7 +462,7 @@ def _lost_sync_left_unless_retried(
                 connection_id,
                 error,
                 retry_error,
-                left(),
+                left().said,
             )
             raise
 
@@ -466,7 +479,7 @@ def _retry_after_database_error(
     waits_for: GreenhouseConnection | None = None,
     retry_of: Collection[datetime] = (),
     failed: str = "sync failed",
-    left_unretried: Callable[[], str] | None = None,
+    left_unretried: Callable[[], _OrgLeft] | None = None,
 ) -> NoReturn:
     """Retry on `args` (this task's, unless given) and `kwargs` with the backoff of a failed
     sync, logging one WARNING line a try; out of the retries of tries lost to the database
@@ -491,7 +504,7 @@ def _retry_after_database_error(
     reconnect_after_database_error()
     retries = task.request.kwargs.get("database_retries", 0)
     if retries >= MAX_SYNC_RETRIES:
-        left = f"; {left_unretried()}" if left_unretried else ""
+        left = f"; {left_unretried().said}" if left_unretried else ""
         logger.warning(
             "%s connection=%s error=%r: %s; not retried after %d retries%s",
             what,
@@ -514,7 +527,7 @@ def _retry_after_database_error(
             why,
             waits_for.greenhouse_wait_until.isoformat(),
             RETRY_MAX_SECONDS,
-            left_unretried(),
+            left_unretried().said,
         )
         raise error
     if retry_of:

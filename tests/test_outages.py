@@ -1776,11 +1776,11 @@ def test_a_sync_that_lost_the_database_past_a_long_greenhouse_wait_leaves_its_or
     assert line.endswith(MARK_CLEARED if never_took_the_lease else freed_as_said(lose_the_database))
 
 
-def put_off_lines(caplog) -> list[str]:
+def put_off_lines(caplog, level: int = logging.INFO) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.levelno == logging.INFO and record.getMessage().startswith("sync put off ")
+        if record.levelno == level and record.getMessage().startswith("sync put off ")
     ]
 
 
@@ -1812,6 +1812,28 @@ def test_a_retry_that_could_not_read_greenhouses_wait_does_not_ask_greenhouse_wi
         "the org's syncs to wait until then; its lease freed, the org made due at once (not "
         "before a wait Greenhouse asked for): the schedule syncs the org when due"
     )
+
+
+def test_a_sync_put_off_as_the_database_is_still_lost_warns_of_the_lease_it_leaves(
+    acme, fake_greenhouse, monkeypatch, caplog, retry_delays
+):
+    """The lease it could not free held the org "Running…" for minutes, and the line that
+    said so was an INFO, which an alert on warnings does not see, as it sees the other tries
+    lost to the database."""
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(hours=1))
+    assert jobs_sync.acquire_sync_lock(acme) is not None  # the lost sync's lease, still held
+    lost_sync = {"lease_taken_at": acme.last_attempt_at.isoformat(), "lost_sync_trigger": "manual"}
+    database_lost_in(monkeypatch, BaseDatabaseWrapper, "ensure_connection", on_calls={1})
+    database_lost_in(monkeypatch, tasks, "sync_lease_release", on_calls={1})
+
+    outcome = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.RETRY), kwargs=lost_sync).get()
+
+    assert outcome.startswith("put off: ") and fake_greenhouse.request_count() == 0
+    assert GreenhouseConnection.objects.get(pk=acme.pk).lock_expires_at is not None
+    assert put_off_lines(caplog) == []
+    [line] = put_off_lines(caplog, logging.WARNING)
+    assert line.startswith(f"sync put off connection={acme.pk} until=")
+    assert f"; the database still lost ({DATABASE_DOWN!r}): a lease the sync holds runs out" in line
 
 
 def test_a_sync_queued_before_greenhouses_wait_began_does_not_ask_greenhouse_within_it(

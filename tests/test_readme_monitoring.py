@@ -52,6 +52,7 @@ LISTED = [
     "broker unavailable, sync not queued connection=",
     "sync retry lost org=",
     "sync retry not queued connection=",
+    "sync put off connection=",
 ]
 
 A_POST_READ_WITHOUT_A_VALUE = (
