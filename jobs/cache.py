@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from functools import partial, wraps
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
@@ -92,15 +92,21 @@ class CachedPage(NamedTuple):
 
 def listing_cache_invalidate(*, organization: Organization) -> None:
     """Make the org's pages and the site-wide pages render afresh on their next request."""
+    listings_cache_invalidate(organizations=[organization])
+
+
+def listings_cache_invalidate(*, organizations: Iterable[Organization]) -> None:
+    """Make the orgs' pages and the site-wide pages render afresh on their next request, with
+    one write to the cache."""
+    slugs = [organization.slug for organization in organizations]
+    versions = {_version_key(slug): uuid4().hex for slug in slugs}
     try:
-        cache.set_many(
-            {_version_key(organization.slug): uuid4().hex, SITE_VERSION_KEY: uuid4().hex},
-            timeout=VERSION_SECONDS,
-        )
+        cache.set_many({**versions, SITE_VERSION_KEY: uuid4().hex}, timeout=VERSION_SECONDS)
     except Exception as exc:
-        # The sync has already succeeded; a cache that is down only means pages stay stale
-        # for PUBLIC_PAGE_CACHE_SECONDS, which must not turn the run into a failure.
-        logger.warning("listing cache invalidation failed org=%s error=%r", organization.slug, exc)
+        # The write has already succeeded; a cache that is down only means pages stay stale
+        # for PUBLIC_PAGE_CACHE_SECONDS, which must not turn it into a failure.
+        named = slugs[0] if len(slugs) == 1 else f"{len(slugs)} orgs"
+        logger.warning("listing cache invalidation failed org=%s error=%r", named, exc)
 
 
 def cache_public_page(

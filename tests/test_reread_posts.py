@@ -522,6 +522,21 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in reread_posts()
 
 
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+def test_the_search_words_it_stores_show_on_cached_pages_at_once(client, fake_greenhouse, path):
+    """As a sync's changes do: a search's page cached before it went on listing what the words
+    older code stored found for PUBLIC_PAGE_CACHE_SECONDS."""
+    jobs = jobs_each_migration_picks(fake_greenhouse)
+    # As code before 0057 stored it: the run one word, which "渋谷" does not start.
+    Job.objects.filter(pk=jobs[5].pk).update(search_text="東京都渋谷区")
+    job_address = f"/orgs/acme/jobs/{jobs[5].greenhouse_id}/"
+    assert job_address not in client.get(path, {"q": "渋谷"}).content.decode()
+
+    reread_posts()
+
+    assert job_address in client.get(path, {"q": "渋谷"}).content.decode()
+
+
 def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
     fake_greenhouse, monkeypatch
 ):

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from jobs.cache import listings_cache_invalidate
 from jobs.management.base import Command as ProjectCommand
 from jobs.models import GreenhouseConnection, Organization, organizations_key_share_lock
 
@@ -74,7 +75,8 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056 and 0058 pick,
     each by the migration's own picker run on the live models, apply again whole the boards 0047
     picks, write the unit names 0052 writes and the search fields 0057, 0058, 0059 and 0060 write
-    (0058's reading, as search reads them now, does all); the number of jobs each picked (of boards
+    (0058's reading, as search reads them now, does all), then have every org's cached pages
+    render afresh if it wrote any of those; the number of jobs each picked (of boards
     for 0047, of units for 0052; "search_names" and "search_jobs": of the organizations and
     jobs whose search fields it wrote), by migration, and the leases of the syncs of the jobs'
     orgs that ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. The jobs
@@ -141,6 +143,11 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
                 organization__in=organizations, lock_expires_at__isnull=False
             ).values_list("pk", "lock_expires_at")
         )
+    if picked["0052"] or picked["search_jobs"] or picked["search_names"]:
+        # Units' names show on pages, and the search words pick the jobs a search lists: cached
+        # pages went on showing them as before for PUBLIC_PAGE_CACHE_SECONDS. Every org's pages,
+        # where a sync refreshes its own: the pickers read no org, and this runs once a deploy.
+        listings_cache_invalidate(organizations=Organization.objects.only("slug"))
     return picked, running
 
 
