@@ -55,6 +55,7 @@ from jobs.text import (
     FOLDS_TO_CJK_LETTER_RE,
     as_searched,
     fold_accents,
+    mark_ranges,
     with_cplusplus_words,
 )
 
@@ -319,7 +320,7 @@ def _sqlite_holds(field: str, words: list[str]) -> Q:
     """
     longest_word = max(words, key=len)
     longest = Q(FoldedContains(F(field), longest_word))
-    marks = _marks()
+    marks = mark_ranges()
     letter = rf"(?:[^\W_]|[{marks}])"
     between = rf"(?:[^\w\n{marks}]|_)+" if field == "search_tags" else rf"(?:[^\w{marks}]|_)+"
     escaped = [re.escape(_as_compared(word)) for word in words]
@@ -344,28 +345,6 @@ def _sqlite_holds(field: str, words: list[str]) -> Q:
     if (in_bytes := _word_in_bytes(field, longest_word, alone=len(words) == 1)) is None:
         return longest & Q(in_a_row)
     return longest & Q(Coalesce(in_bytes, in_a_row, output_field=BooleanField()))
-
-
-@functools.cache
-def _marks() -> str:
-    """The marks (Mn, Mc, Me) as the ranges of a regex's class: PostgreSQL's parser reads one as
-    part of the word it is in ("हिंदी", "कार"), where Python's regex reads it as no letter, and
-    "र" found "कार". Listed once a process, in 25 ms (none lies past U+1FFFF but U+E0100-U+E01EF).
-    """
-    marks = [
-        code
-        for code in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0))
-        if unicodedata.category(chr(code))[0] == "M"
-    ]
-    ranges: list[list[int]] = []
-    for code in marks:
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "".join(
-        chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in ranges
-    )
 
 
 def _word_in_bytes(field: str, word: str, *, alone: bool) -> Func | None:

@@ -429,6 +429,7 @@ def test_numbers_after_a_plus_are_found_as_any_others(db, query, expected):
         ("robotics", {"Painter"}),  # a tag
         ("tower", {"Carver"}),  # the org's name
         ("&dental;", {"Welder"}),
+        ("hindi", {"Welder"}),  # a name with a mark in it ("ी")
     ],
 )
 def test_words_of_what_reads_as_an_html_entity_are_found_as_any_others(db, query, expected):
@@ -437,7 +438,7 @@ def test_words_of_what_reads_as_an_html_entity_are_found_as_any_others(db, query
     "dental"."""
     org = Organization.objects.create(name="Forge", slug="forge")
     make_job(org, "R&amp;D Engineer")
-    make_job(org, "Welder", search_text=as_searched("Pension&nbsp;plan, Pension&Dental;"))
+    make_job(org, "Welder", search_text=as_searched("Pension&nbsp;plan, Pension&Dental;, &Hindiी;"))
     make_job(org, "Painter", tags=["&Robotics;"])
     make_job(Organization.objects.create(name="Babel&Tower;", slug="babel"), "Carver")
 

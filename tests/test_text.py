@@ -202,6 +202,7 @@ def test_search_reads_a_plus_before_a_digit_as_a_space(text, searched):
         ("R&amp;D, &nbsp;x, Pension&Dental;", "R amp;D,  nbsp;x, Pension Dental;"),
         ("&#38;x, &#x26;y, &a_b:c-d.e;, &Über;", " #38;x,  #x26;y,  a_b:c-d.e;,  Uber;"),
         ("&C++;, &C#;", " Cplusplus;,  Csharp;"),  # read as words first
+        ("&Hindiी;, &ab्;", " Hindiी;,  ab्;"),  # marks in a name, as the parser reads them
         # Not where no ";" ends a name, where the parser reads an "&" as a space already.
         ("R&D, AT&T, a & b, &;, a &b c;", "R&D, AT&T, a & b, &;, a &b c;"),
     ],
