@@ -146,6 +146,7 @@ def test_words_joined_by_dots_slashes_and_dashes_are_found_by_their_parts(db, ti
 WORD_START_TITLES = [
     "CI/CD Lead", "Domicile Nurse", "Cabinet Maker", ".NET Developer", "Ingénieur logiciel",
     "Engineering Manager", "3D Artist", "Agent 3", "École Teacher", "เรียนภาษา", "हिंदी शिक्षक",
+    "भारत सरकार", "ผู้จัดการฝ่ายขาย",
 ]  # fmt: skip
 
 
@@ -161,6 +162,10 @@ WORD_START_TITLES = [
         ("ภาษา", set()),  # Thai written without a space: one word, which it does not start
         ("दी", set()),  # after a mark ("ं"), inside "हिंदी"
         ("हिं", {"हिंदी शिक्षक"}),  # a mark ends it, and it starts "हिंदी"
+        ("रत", set()),  # after a vowel sign that takes a space of its own ("ा"), in "भारत"
+        ("भार", {"भारत सरकार"}),  # ends with one, and starts "भारत"
+        ("จัดการ", set()),  # after a tone mark ("้"), in "ผู้จัดการฝ่ายขาย"
+        ("ผู้จัด", {"ผู้จัดการฝ่ายขาย"}),
         ("ci nurse", set()),
         ("nurse -ci", {"Domicile Nurse"}),
         ("ci or cabinet", {"CI/CD Lead", "Cabinet Maker"}),
@@ -1168,6 +1173,45 @@ def test_a_word_holding_a_character_that_shows_nothing_is_found_by_the_word_type
     pythons = {f"Py{invisible}thon Developer", "Carver", "Python Tester"}
     assert found("python") == found(f"pyt{invisible}hon") == found('"python"') == pythons
     assert found("snake") == {"Painter"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"बिक्री प्रबंधक"', {"Sales"}),
+        ("क्री", set()),  # after a vowel sign ("ि"), in "बिक्री"
+        ('"ที่ปรึกษา กรุงเทพฯ"', {"Sales"}),
+        ("ปรึกษา", set()),  # after a tone mark ("่"), in "ที่ปรึกษา"
+    ],
+)
+def test_hindi_and_thai_words_in_a_description_are_read_whole_with_their_marks(db, query, expected):
+    """A vowel sign, or a tone mark, is part of the word it is in, as PostgreSQL's parser reads
+    it: Python's regex read it as no letter, and on SQLite "क्री" found "बिक्री"."""
+    org = Organization.objects.create(name="Acme", slug="acme")
+    make_job(org, "Sales", search_text=as_searched("मुंबई में बिक्री प्रबंधक; ที่ปรึกษา กรุงเทพฯ"))
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parser")
+def test_on_postgresql_the_parser_reads_each_devanagari_and_thai_mark_inside_a_word_as_of_it(db):
+    """As SQLite's search reads every mark (jobs.text.mark_ranges), with the database's own
+    reading of letters (its LC_CTYPE): a mark this parser read as a space would part a word
+    there that SQLite's search keeps whole."""
+    marks = [
+        letter + chr(code) + letter
+        for letter, block in (("क", range(0x900, 0x980)), ("ก", range(0xE00, 0xE80)))
+        for code in block
+        if unicodedata.category(chr(code))[0] == "M"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM unnest(%s::text[]) AS word WHERE ARRAY(SELECT token FROM "
+            "ts_parse('default', word) WHERE tokid <> 12) <> ARRAY[word]",
+            [marks],
+        )
+        assert cursor.fetchall() == []
+    assert "क\u093eक" in marks  # a vowel sign that takes a space of its own (Mc)
 
 
 def test_thai_words_kept_apart_by_zero_width_spaces_are_each_found(db):
