@@ -1033,6 +1033,15 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             others_leaving=others_leaving,
         )
 
+    def accounts_ended_by(self, request: HttpRequest, **page: str) -> list[int]:
+        """The accounts a write here may delete or deactivate (or turn the password off of, or
+        change the address of, which lock it as those do), which the site locks first, in one
+        order with the staff member's own (staff_account_lock): the account whose page it is,
+        or those selected for an action on the list ("Delete selected")."""
+        shown = page.get("object_id") or page.get("id")  # its password page's name for it
+        selected = [shown] if shown else request.POST.getlist(ACTION_CHECKBOX_NAME)
+        return [int(pk) for pk in selected if is_row_id(pk)]
+
     def changeform_view(
         self,
         request: HttpRequest,

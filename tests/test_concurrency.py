@@ -1166,7 +1166,7 @@ def test_every_write_on_every_django_admin_page_locks_the_staff_members_account_
     class AccountLocked(Exception):
         pass
 
-    def account_locked(staff_id: int) -> None:  # before the page's view: nothing else runs
+    def account_locked(staff_id: int, **others: Any) -> None:  # before the page's view runs
         raise AccountLocked(staff_id)
 
     monkeypatch.setattr(admin_site, "staff_account_lock", account_locked)
@@ -1286,6 +1286,76 @@ def test_staff_editing_the_account_of_staff_deleting_theirs_at_once_both_go_thro
     assert outcome == [302]
     assert not User.objects.filter(pk=owner.pk).exists()
     assert User.objects.get(pk=member.pk).first_name == "Robert"
+
+
+@on_postgresql
+@pytest.mark.parametrize("ending", ["delete", "delete-selected", "deactivate", "password-off"])
+def test_two_staff_ending_each_others_accounts_at_once_one_goes_the_other_is_signed_out(
+    db, monkeypatch, ending
+):
+    """Ann and Ben, staff, each delete the other's account in Django's admin at once (from its
+    page or with Delete selected), or deactivate it, or turn its password off. Each write there
+    locks its staff member's account first, then the account it ends: each held the one the
+    other waited for, a deadlock, which PostgreSQL ended by failing one of them (a server error
+    page). The accounts are locked in one order: the second waits for the first, then finds its
+    session signs in nobody and is sent to the sign-in page, as Django's admin answers anyone
+    who may not use it, its write not made (it failed, logged under a deleted account, or
+    ended the first's account too)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs import admin as jobs_admin
+    from jobs.memberships import can_sign_in
+    from tests.support.helpers import form_as_sent
+
+    ann, ben = (
+        User.objects.create_superuser(name, f"{name}@example.com", "x") for name in ("ann", "ben")
+    )
+    posts = []
+    for staff, other in [(ann, ben), (ben, ann)]:
+        client = Client()
+        client.force_login(staff)
+        page = f"/admin/auth/user/{other.pk}/"
+        if ending == "delete":
+            page, data = f"{page}delete/", {"post": "yes"}
+        elif ending == "delete-selected":
+            page = "/admin/auth/user/"
+            data = {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"}
+        elif ending == "deactivate":
+            page = f"{page}change/"
+            data = form_as_sent(client.get(page).content, "#user_form")
+            data.pop("is_active")  # unticked
+        else:
+            page, data = f"{page}password/", {"usable_password": "false", "unset-password": "1"}
+        posts.append((staff.username, client, page, data))
+    # Where each ends the other's account, its own locked: both wait there for the other.
+    owner_class, method = {
+        "delete": (jobs_admin.UserAdmin, "delete_model"),
+        "delete-selected": (jobs_admin.UserAdmin, "delete_queryset"),
+        "deactivate": (jobs_admin.UserAdmin, "save_model"),
+        "password-off": (jobs_admin.PasswordChangeKeepingAdminsForm, "save"),
+    }[ending]
+    ends_the_other = getattr(owner_class, method)
+    holding_their_own: set[int] = set()
+
+    def held_then_ending(self: Any, *args: Any, **kwargs: Any) -> Any:
+        held_until_the_other_comes(holding_their_own, "the other staff member")
+        return ends_the_other(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner_class, method, held_then_ending)
+    works = iter(posts)
+
+    def post() -> tuple[str, str]:
+        username, client, page, data = next(works)
+        return username, client.post(page, data)["Location"]
+
+    results = all_at_once(2, post)
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    [first] = [user.username for user in User.objects.all() if can_sign_in(user)]
+    sent_to = dict(results)
+    assert not sent_to.pop(first).startswith("/admin/login/")  # its write done
+    assert [page.partition("?")[0] for page in sent_to.values()] == ["/admin/login/"]
 
 
 @on_postgresql
