@@ -422,20 +422,40 @@ def api_base_problem(base_url: str) -> str:
             "has a query string or fragment (a “?” or “#”), after which a board's part of the "
             "address is added instead of to its path"
         )
-    if not _path_asked(base_url).rstrip("/").endswith(API_VERSION_PATH):
+    asked = _api_path_asked(base_url)
+    if asked.endswith(API_VERSION_PATH):
+        return ""
+    if asked == urlsplit(base_url).path.rstrip("/"):
         return "does not end in /v1, as the addresses of Greenhouse's Job Board API do"
-    return ""
+    # Written otherwise than it is asked ("/v1//." is asked as "/v1//boards/…"): the words
+    # "does not end in /v1" alone would not tell why.
+    return (
+        f"has its boards asked at {_path_shown(asked)}{BOARD_PATH_PROBE}… (as requests sends "
+        "it), where Greenhouse's Job Board API has them at /v1/boards/…"
+    )
 
 
-def _path_asked(url: str) -> str:
-    """The path of `url` as requests sends it: its "." and ".." segments resolved by urllib3
-    (a base ending "/v1/." asks under /v1, and one ending "/v1/.." does not), then letters,
-    digits and "-._~" written as %XX turned back by requests ("/v%31" asks under /v1)."""
+# The part of a board's address the client adds to GREENHOUSE_API_BASE, less the token.
+BOARD_PATH_PROBE = "/boards/"
+
+
+def _api_path_asked(base_url: str) -> str:
+    """The path requests sends a board's address under `base_url` with, as the client builds
+    it, up to the board's part: "." and ".." segments resolved by urllib3 (a base ending "/v1/."
+    asks under /v1, one ending "/v1/.." does not, and one ending "/v1//." under "/v1/"), then
+    letters, digits and "-._~" written as %XX turned back by requests ("/v%31" asks under /v1).
+    The board's part is added first, as a base's last segments are only resolved before it."""
     try:
-        path = urllib3.util.parse_url(url).path or ""
-    except urllib3.exceptions.LocationParseError:  # no request gets as far as its path
-        return urlsplit(url).path
-    return requests.utils.requote_uri(path)
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(f"{base_url.rstrip('/')}{BOARD_PATH_PROBE}token", None)
+    except ValueError:  # no request gets as far as its path
+        return urlsplit(base_url).path.rstrip("/")
+    return prepared.path_url.removesuffix(f"{BOARD_PATH_PROBE}token")
+
+
+def _path_shown(path: str) -> str:
+    """The head of `path` a message shows: enough to tell one address from another."""
+    return f"{path[:MAX_PATH_SHOWN]}…" if len(path) > MAX_PATH_SHOWN else path
 
 
 def _check_the_token(token: str) -> str:
@@ -1508,9 +1528,7 @@ class GreenhouseClient:
             reason=f"a redirect from {url} led there; only the board's own address says if "
             "the board exists, and what it holds",
         )
-        path = urlsplit(answer.url).path
-        if len(path) > MAX_PATH_SHOWN:
-            path = f"{path[:MAX_PATH_SHOWN]}…"
+        path = _path_shown(urlsplit(answer.url).path)
         answered = (
             f"which answered HTTP {_status_text(answer.status)}"
             if missing

@@ -158,6 +158,24 @@ def test_a_missing_board_at_an_api_base_ending_in_a_dot_segment_after_v1_blames_
     assert fake_greenhouse.requests[-1].path == "/v1/boards/no-such-board"
 
 
+def test_a_missing_board_at_an_api_base_asked_at_an_empty_segment_after_v1_blames_the_address(
+    fake_greenhouse, settings
+):
+    # requests resolves "/v1//./boards/…" to "/v1//boards/…", where Greenhouse knows no board:
+    # the base, read without its board's part, was "/v1//", which ends in /v1 once its slashes
+    # are stripped, and the 404 was said to be the token's.
+    settings.GREENHOUSE_API_BASE = fake_greenhouse.base_url + "//."
+
+    with pytest.raises(MisdirectedRequest) as caught:
+        GreenhouseClient().fetch_board("acme-robotics")
+
+    assert fake_greenhouse.requests[-1].path == "/v1//boards/acme-robotics"
+    assert (
+        "is most likely the cause: it has its boards asked at /v1//boards/… (as requests sends "
+        "it), where Greenhouse's Job Board API has them at /v1/boards/…."
+    ) in caught.value.message
+
+
 @pytest.mark.parametrize("after_v1", ["?k=1", "?", "#top"])
 def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not_a_redirect(
     fake_greenhouse, settings, caplog, after_v1

@@ -614,6 +614,9 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io/v1/./", False),
         ("https://boards-api.greenhouse.io/v1/boards/..", False),
         ("https://boards-api.greenhouse.io/v1/..", True),
+        # An empty segment before the ".": the board's part is asked at "/v1//boards/…".
+        ("https://boards-api.greenhouse.io/v1//.", True),
+        ("https://boards-api.greenhouse.io/v1//./", True),
         # Its letters and digits written as %XX, as requests sends them: under /v1.
         ("https://boards-api.greenhouse.io/v%31", False),
         ("https://boards-api.greenhouse.io/%76%31/", False),
@@ -657,6 +660,13 @@ def test_the_api_base_warning_masks_a_password_in_it(settings, caplog):
     [
         ("https://boards-api.greenhouse.io", "which does not end in /v1"),
         ("https://boards-api.greenhouse.io/v1?k=1", "which has a query string or fragment"),
+        # It ends in "/v1//." as written: "does not end in /v1" would not tell why it is asked
+        # elsewhere.
+        (
+            "https://boards-api.greenhouse.io/v1//.",
+            "which has its boards asked at /v1//boards/… (as requests sends it), where "
+            "Greenhouse's Job Board API has them at /v1/boards/…",
+        ),
     ],
 )
 def test_the_api_base_warning_says_what_is_wrong_with_it(settings, api_base, said):
