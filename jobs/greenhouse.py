@@ -422,10 +422,17 @@ def api_base_problem(base_url: str) -> str:
             "has a query string or fragment (a “?” or “#”), after which a board's part of the "
             "address is added instead of to its path"
         )
-    asked = _api_path_asked(base_url)
+    try:
+        asked = _api_path_asked(base_url)
+        written = urlsplit(base_url).path.rstrip("/")
+    except ValueError:  # requests refuses it: no request is sent, whatever its path
+        # Only a settings module of one's own sets such a base: orgsite.env refuses one set in
+        # the environment. What requests refuses but browsers read ("https://./v1"), unnamed.
+        problem = _web_address_problem(base_url) or "that cannot be read as a web address"
+        return f"is no address a request can be sent to: it is one {problem}"
     if asked.endswith(API_VERSION_PATH):
         return ""
-    if asked == urlsplit(base_url).path.rstrip("/"):
+    if asked == written:
         return "does not end in /v1, as the addresses of Greenhouse's Job Board API do"
     # Written otherwise than it is asked ("/v1//." is asked as "/v1//boards/…"): the words
     # "does not end in /v1" alone would not tell why.
@@ -444,12 +451,10 @@ def _api_path_asked(base_url: str) -> str:
     it, up to the board's part: "." and ".." segments resolved by urllib3 (a base ending "/v1/."
     asks under /v1, one ending "/v1/.." does not, and one ending "/v1//." under "/v1/"), then
     letters, digits and "-._~" written as %XX turned back by requests ("/v%31" asks under /v1).
-    The board's part is added first, as a base's last segments are only resolved before it."""
-    try:
-        prepared = requests.PreparedRequest()
-        prepared.prepare_url(f"{base_url.rstrip('/')}{BOARD_PATH_PROBE}token", None)
-    except ValueError:  # no request gets as far as its path
-        return urlsplit(base_url).path.rstrip("/")
+    The board's part is added first, as a base's last segments are only resolved before it.
+    A ValueError (requests' InvalidURL) if requests cannot read the address."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(f"{base_url.rstrip('/')}{BOARD_PATH_PROBE}token", None)
     return prepared.path_url.removesuffix(f"{BOARD_PATH_PROBE}token")
 
 

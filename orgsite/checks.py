@@ -152,7 +152,9 @@ def unsent_email_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Greenhouse's Job Board API has every address under /v1, which each board's path is
     added to: asked without it, or with that path put after a "?" or "#", Greenhouse knows no
-    board, and every org's board would be said to be missing until it is set right."""
+    board, and every org's board would be said to be missing until it is set right. A host or
+    port requests cannot read (set by a settings module of one's own: orgsite.env refuses one
+    from the environment) fails every request before it is sent."""
     problem = api_base_problem(settings.GREENHOUSE_API_BASE)
     if not problem:
         return []

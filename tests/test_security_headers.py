@@ -620,11 +620,12 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         # Its letters and digits written as %XX, as requests sends them: under /v1.
         ("https://boards-api.greenhouse.io/v%31", False),
         ("https://boards-api.greenhouse.io/%76%31/", False),
-        # An address urllib3 cannot read (a port past 65535) fails each request before its path
-        # is sent: its path is read as urllib reads it, not left to crash each process as it
-        # starts.
-        ("https://boards-api.greenhouse.io:99999/v1", False),
+        # An address urllib3 cannot read fails each request before it is sent, whatever its
+        # path: warned of, not left to crash each process as it starts.
+        ("https://boards-api.greenhouse.io:99999/v1", True),
         ("https://boards-api.greenhouse.io:99999/v2", True),
+        ("https://boards api.greenhouse.io/v1", True),
+        ("https://[::1/v1", True),
         ("https://boards-api.greenhouse.io", True),
         ("https://boards-api.greenhouse.io/", True),
         ("https://boards-api.greenhouse.io/v1/boards", True),
@@ -660,6 +661,18 @@ def test_the_api_base_warning_masks_a_password_in_it(settings, caplog):
     [
         ("https://boards-api.greenhouse.io", "which does not end in /v1"),
         ("https://boards-api.greenhouse.io/v1?k=1", "which has a query string or fragment"),
+        # Each request fails before it is sent: "does not end in /v1" sent whoever read it to
+        # the path, and of "/v1" it said nothing.
+        (
+            "https://boards-api.greenhouse.io:99999/v2",
+            "which is no address a request can be sent to: it is one whose port is not a number "
+            "from 1 to 65535",
+        ),
+        (
+            "https://boards api.greenhouse.io",
+            "which is no address a request can be sent to: it is one whose host name has a space "
+            "or another character no host name may have",
+        ),
         # It ends in "/v1//." as written: "does not end in /v1" would not tell why it is asked
         # elsewhere.
         (
