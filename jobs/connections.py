@@ -20,9 +20,11 @@ from jobs.greenhouse import (
     GreenhouseError,
     GreenhouseTimeout,
     LedAstray,
+    NeitherBoardNorError,
     NotJsonAnswer,
     RateLimited,
     Unavailable,
+    answered_instead_of_the_board,
     board_token_of,
     is_eu_board_address,
     validate_board_token,
@@ -97,18 +99,19 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
     (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
     (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
     (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
-    # Any other passing one (MalformedPayload, a 304 or a 2xx other than 200) too.
+    # Any other passing one (MalformedPayload, a 304) too.
     (GreenhouseError, "Greenhouse answered in a way this site does not understand, so the token"),
 )
 
 
 def check_failure_message(error: GreenhouseError) -> str:
-    if isinstance(error, LedAstray):
+    failed = failure_on_the_way(error)
+    if failed:
         # Not an outage a minute mends: the address, or a proxy on the way, needs a look.
         return (
-            f"Greenhouse's address {error.what}, so the token could not be checked. Nothing was "
-            "saved; if this goes on, ask whoever runs this site to check the address it uses "
-            "for Greenhouse and any proxy on the way."
+            f"{failed}, so the token could not be checked. Nothing was saved; if this goes on, "
+            "ask whoever runs this site to check the address it uses for Greenhouse and any "
+            "proxy on the way."
         )
     if error.site_fix:
         return f"{site_fault_unchecked(error)} Ask whoever runs this site to {error.site_fix}."
@@ -123,14 +126,23 @@ def check_failure_message(error: GreenhouseError) -> str:
     return error.message
 
 
+def failure_on_the_way(error: GreenhouseError) -> str:
+    """What failed, as a board check's message begins, of a passing failure the address this
+    site asks Greenhouse at, or a proxy on the way, most likely caused (an address that led
+    nowhere, an answer that was neither the board nor an error); "" for another failure. The
+    settings page and connect_greenhouse both say it."""
+    if isinstance(error, LedAstray):
+        return f"Greenhouse's address {error.what}"
+    if isinstance(error, NeitherBoardNorError):
+        return answered_instead_of_the_board(error.answered)
+    return ""
+
+
 def _passing_failure_reason(error: GreenhouseError) -> str:
     """How a board check's message begins for a passing failure: CHECK_FAILURE_MESSAGES's
     reason, or what came instead of the board's JSON."""
     if isinstance(error, NotJsonAnswer):
-        return (
-            "Greenhouse, or something between this site and Greenhouse, answered with "
-            f"{error.answered} instead of the board, so the token"
-        )
+        return f"{answered_instead_of_the_board(error.answered)}, so the token"
     return next(reason for kind, reason in CHECK_FAILURE_MESSAGES if isinstance(error, kind))
 
 

@@ -263,6 +263,33 @@ class MisdirectedRequest(GreenhouseError):
     transient = False
 
 
+def answered_instead_of_the_board(answered: str) -> str:
+    """How a message of an answer that is not the board begins, `answered` ("HTTP 204 No
+    Content", "a web page") being what came: that Greenhouse may not have sent it."""
+    return (
+        "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered "
+        f"with {answered} instead of the board"
+    )
+
+
+class NeitherBoardNorError(GreenhouseError):
+    """A 2xx other than 200, or a 3xx with nowhere to go (what came, `answered`: "HTTP 204 No
+    Content"): the board API gives neither, so a proxy on the way, or an address that is not
+    the API's, most likely did."""
+
+    answered = ""
+
+    @classmethod
+    def of(cls, status: int) -> NeitherBoardNorError:
+        answered = f"HTTP {_status_text(status)}"
+        error = cls(
+            f"{answered_instead_of_the_board(answered)}; nothing was changed. {IF_THIS_GOES_ON}",
+            http_status=status,
+        )
+        error.answered = answered
+        return error
+
+
 class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
 
@@ -1377,12 +1404,7 @@ class GreenhouseClient:
                 headers,
                 reason="the board API answers a board's address with the board or an error status",
             )
-            raise GreenhouseError(
-                "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
-                f"answered with HTTP {_status_text(status)} instead of the board; nothing was "
-                f"changed. {IF_THIS_GOES_ON}",
-                http_status=status,
-            )
+            raise NeitherBoardNorError.of(status)
         # RFC 8259 lets a reader ignore a byte order mark, which the JSON reader refuses: left
         # in, it failed the board as not JSON. Gone before the fingerprint, the board with one
         # is the board without. A bytearray drops its head without moving the rest.

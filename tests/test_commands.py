@@ -453,6 +453,26 @@ def test_connect_greenhouse_led_astray_says_what_to_check(fake_greenhouse, setti
     assert not Organization.objects.exists()
 
 
+def test_connect_greenhouse_answered_with_an_unexpected_success_says_what_to_check(
+    fake_greenhouse,
+):
+    # It said Greenhouse answered "in a way this site does not understand", and to try again in
+    # a minute: the board API gives no 204, so a proxy or the address most likely did.
+    fake_greenhouse.fail_next("acme-robotics", "body", status=204, body=b"")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == (
+        "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered "
+        "with HTTP 204 No Content instead of the board, so the token could not be checked. "
+        "Nothing was saved. Check the address this site uses for Greenhouse "
+        "(GREENHOUSE_API_BASE), this server's network and any proxy on the way, then run this "
+        "command again."
+    )
+    assert not Organization.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("fault", "said"),
     [

@@ -32,6 +32,7 @@ from jobs.greenhouse import (
     LedAstray,
     MalformedPayload,
     MisdirectedRequest,
+    NeitherBoardNorError,
     NotJsonAnswer,
     RateLimited,
     Unavailable,
@@ -351,11 +352,12 @@ def test_an_answer_other_than_200_is_not_read_as_the_board(
     board = {"jobs": fake_greenhouse.jobs("acme-robotics")}
     fake_greenhouse.fail_next("acme-robotics", "body", status=status, body=board)
 
-    with pytest.raises(GreenhouseError) as caught:
+    with pytest.raises(NeitherBoardNorError) as caught:
         client.fetch_jobs("acme-robotics")
 
     assert caught.value.http_status == status
     assert caught.value.transient
+    assert caught.value.answered == f"HTTP {shown}"  # for the board check's message
     # "Greenhouse answered with HTTP 204; nothing was changed." said neither who answered so
     # nor who could see to it, and left whoever runs the site no line naming the address.
     assert caught.value.message == (

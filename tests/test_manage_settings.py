@@ -227,19 +227,27 @@ def test_a_check_answered_with_another_client_error_says_the_token_could_not_be_
     assert not GreenhouseConnection.objects.exists() and queued == []
 
 
-def test_a_check_answered_with_an_unexpected_success_says_the_token_could_not_be_checked(
-    signed_in, fake_greenhouse, queued
+@pytest.mark.parametrize(
+    ("status", "body", "shown"),
+    [(204, b"", "204 No Content"), (202, {"name": "Tiny Co"}, "202 Accepted")],
+)
+def test_a_check_answered_with_an_unexpected_success_says_who_may_have_and_who_can_see_to_it(
+    signed_in, fake_greenhouse, queued, status, body, shown
 ):
-    # "…answered with HTTP 204 No Content instead of the board; nothing was changed.": a sync's
-    # words.
-    fake_greenhouse.fail_next("tiny-co", "body", status=204, body=b"")
+    # "…answered with HTTP 204 No Content instead of the board; nothing was changed." was a
+    # sync's words; then "Greenhouse answered in a way this site does not understand … try again
+    # in a minute", where the sync's message says it may be a proxy's, and who can see to it.
+    fake_greenhouse.fail_next("tiny-co", "body", status=status, body=body)
 
-    page = connect(signed_in, "tiny-co").content.decode()
+    page = BeautifulSoup(connect(signed_in, "tiny-co").content, "html.parser")
 
-    assert (
-        "Greenhouse answered in a way this site does not understand, so the token could not be "
-        "checked. Nothing was saved; try again in a minute."
-    ) in page
+    [said] = page.select(".error-summary li")
+    assert " ".join(said.get_text().split()) == (
+        "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered "
+        f"with HTTP {shown} instead of the board, so the token could not be checked. Nothing was "
+        "saved; if this goes on, ask whoever runs this site to check the address it uses for "
+        "Greenhouse and any proxy on the way."
+    )
     assert not GreenhouseConnection.objects.exists() and queued == []
 
 

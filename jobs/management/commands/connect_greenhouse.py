@@ -18,6 +18,7 @@ from jobs.connections import (
     check_failure_message,
     connection_is_paused,
     connection_save,
+    failure_on_the_way,
     site_fault_unchecked,
 )
 from jobs.forms import (
@@ -27,7 +28,7 @@ from jobs.forms import (
     organization_name_field,
     validate_organization_slug,
 )
-from jobs.greenhouse import Board, GreenhouseError, LedAstray
+from jobs.greenhouse import Board, GreenhouseError
 from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
@@ -183,14 +184,15 @@ class Command(ProjectCommand):
 def _check_failure_message(error: GreenhouseError) -> str:
     """Why the board could not be checked, as check_failure_message() says it (the client's "the
     sync will try again later" is untrue here: nothing is stored yet), but for whoever runs the
-    site, who runs this command: an address that leads nowhere, a refusal on the way or a board
-    past the size cap is theirs to see to, where the settings page asks an org's admins to tell
-    them."""
-    if isinstance(error, LedAstray):
+    site, who runs this command: an address that leads nowhere or answers neither the board nor
+    an error, a refusal on the way or a board past the size cap is theirs to see to, where the
+    settings page asks an org's admins to tell them."""
+    failed = failure_on_the_way(error)
+    if failed:
         return (
-            f"Greenhouse's address {error.what}, so the token could not be checked. Nothing was "
-            "saved. Check the address this site uses for Greenhouse (GREENHOUSE_API_BASE), this "
-            "server's network and any proxy on the way, then run this command again."
+            f"{failed}, so the token could not be checked. Nothing was saved. Check the address "
+            "this site uses for Greenhouse (GREENHOUSE_API_BASE), this server's network and any "
+            "proxy on the way, then run this command again."
         )
     if error.site_fix:
         fix = capfirst(error.site_fix)
