@@ -1345,7 +1345,9 @@ class GreenhouseClient:
         if status == 304:
             # Nothing was sent to compare with: a cache on the way, or a Greenhouse bug.
             logger.warning(
-                "greenhouse answered 304 Not Modified to a request without a validator url=%s", url
+                "greenhouse answered 304 Not Modified to a request without a validator url=%s%s",
+                url,
+                _redirect_led_to(answer),
             )
             raise GreenhouseError(
                 "Greenhouse answered “not modified” (HTTP 304) to a request for the whole board; "
@@ -1356,7 +1358,7 @@ class GreenhouseClient:
         # redirect then led: GREENHOUSE_API_BASE is the cause to name.
         base_problem = api_base_problem(self.base_url)
         if status in (404, 410) and base_problem:
-            raise self._missing_outside_the_api(token, url, status, headers, base_problem)
+            raise self._missing_outside_the_api(token, url, answer, base_problem)
         # Only the board's own address, however reached (http to https, another host), says
         # whether Greenhouse knows the board, and answers with the board: another board's jobs,
         # read as this one's, closed every job of the org for them.
@@ -1391,17 +1393,16 @@ class GreenhouseClient:
                 retry_after=retry_after,
             )
         if status in REFUSED_STATUSES:
-            raise self._access_refused(token, url, status, headers)
+            raise self._access_refused(token, url, answer)
         if 400 <= status < 500:
-            raise self._unexpected_client_error(token, url, status, headers)
+            raise self._unexpected_client_error(token, url, answer)
         if status != 200:
             # A 2xx but 200, or a 3xx with nowhere to go: the board API gives neither, so a
             # proxy on the way, or an address that is not the API's, most likely did.
             _log_answer(
                 "answered with neither the board nor an error",
-                status,
                 url,
-                headers,
+                answer,
                 reason="the board API answers a board's address with the board or an error status",
             )
             raise NeitherBoardNorError.of(status)
@@ -1549,11 +1550,9 @@ class GreenhouseClient:
         missing = answer.status != 200
         _log_answer(
             "redirect led to a missing page" if missing else "redirect led away from the board",
-            answer.status,
-            answer.url,
-            answer.headers,
-            reason=f"a redirect from {url} led there; only the board's own address says if "
-            "the board exists, and what it holds",
+            url,
+            answer,
+            reason="only the board's own address says if the board exists, and what it holds",
         )
         path = _path_shown(urlsplit(answer.url).path)
         answered = (
@@ -1567,76 +1566,62 @@ class GreenhouseClient:
 
     @staticmethod
     def _missing_outside_the_api(
-        token: str,
-        url: str,
-        status: int,
-        headers: requests.structures.CaseInsensitiveDict,
-        base_problem: str,
+        token: str, url: str, answer: _Answer, base_problem: str
     ) -> MisdirectedRequest:
         """A board's 404 or 410 at an address the API's are not under (api_base_problem):
         Greenhouse knows no board there, so the address, not the token, is the likelier cause,
         and every org's board would be said to be missing until it is set right."""
         _log_answer(
             "knows no board at an address not the board API's",
-            status,
             url,
-            headers,
+            answer,
             reason=f"GREENHOUSE_API_BASE {base_problem}",
         )
         return MisdirectedRequest.for_the_site_to_fix(
-            f"Greenhouse found no job board “{token}” (HTTP {_status_text(status)})",
+            f"Greenhouse found no job board “{token}” (HTTP {_status_text(answer.status)})",
             "set GREENHOUSE_API_BASE to the Job Board API's address, "
             "https://boards-api.greenhouse.io/v1",
             why="The address this site asks Greenhouse at, rather than the token, is most likely "
             f"the cause: it {base_problem}.",
-            http_status=status,
+            http_status=answer.status,
         )
 
-    def _access_refused(
-        self,
-        token: str,
-        url: str,
-        status: int,
-        headers: requests.structures.CaseInsensitiveDict,
-    ) -> AccessRefused:
+    def _access_refused(self, token: str, url: str, answer: _Answer) -> AccessRefused:
         host = urlsplit(self.base_url).hostname
+        status_shown = _status_text(answer.status)
         _log_answer(
             "request refused",
-            status,
             url,
-            headers,
+            answer,
             reason="the board API needs no credentials, so a proxy or firewall on the way most "
             "likely refused it",
         )
         return AccessRefused.for_the_site_to_fix(
-            f"The request for the job board “{token}” was refused (HTTP {_status_text(status)})",
+            f"The request for the job board “{token}” was refused (HTTP {status_shown})",
             f"check that this site's server may reach {host}",
             why=REFUSED_ON_THE_WAY,
-            http_status=status,
+            http_status=answer.status,
         )
 
     @staticmethod
-    def _unexpected_client_error(
-        token: str, url: str, status: int, headers: requests.structures.CaseInsensitiveDict
-    ) -> MisdirectedRequest:
+    def _unexpected_client_error(token: str, url: str, answer: _Answer) -> MisdirectedRequest:
         """A 4xx that Greenhouse's board API does not give (not 401, 403, 404, 410 or 429) and
         that does not pass (not 408): the site builds the request itself from
         GREENHOUSE_API_BASE and a checked token, so the address, or a proxy on the way, is the
         likelier cause than the board."""
         _log_answer(
             "answered with an unexpected client error",
-            status,
             url,
-            headers,
+            answer,
             reason="the board API answers a board's address with the board, 404 or 410",
         )
         return MisdirectedRequest.for_the_site_to_fix(
             f"Greenhouse's address answered the request for the job board “{token}” with HTTP "
-            f"{_status_text(status)}",
+            f"{_status_text(answer.status)}",
             CHECK_THE_ADDRESS,
             why="This site builds that request the same way for every board, so the cause is "
             "most likely on its side, not the board's.",
-            http_status=status,
+            http_status=answer.status,
         )
 
     @classmethod
@@ -1688,24 +1673,27 @@ def _request_failed(url: str, exc: Exception) -> Unavailable:
     return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
 
 
-def _log_answer(
-    what: str,
-    status: int,
-    url: str,
-    headers: requests.structures.CaseInsensitiveDict,
-    *,
-    reason: str,
-) -> None:
+def _log_answer(what: str, url: str, answer: _Answer, *, reason: str) -> None:
+    """A line of `answer` to a request for `url`, and of the address a redirect led to, if one
+    did."""
     # Server and Via tell whoever runs the site which machine on the way answered.
     logger.warning(
-        "greenhouse %s status=%d url=%s server=%r via=%r reason=%s",
+        "greenhouse %s status=%d url=%s%s server=%r via=%r reason=%s",
         what,
-        status,
+        answer.status,
         url,
-        headers.get("Server", "")[:100],
-        headers.get("Via", "")[:100],
+        _redirect_led_to(answer),
+        answer.headers.get("Server", "")[:100],
+        answer.headers.get("Via", "")[:100],
         reason,
     )
+
+
+def _redirect_led_to(answer: _Answer) -> str:
+    """The field of a log line naming the address `answer` came from, when a redirect led there
+    (the address asked is named as url=): "" when none did. The logger masks a password in it,
+    as in the address asked."""
+    return f" final_url={answer.url}" if answer.redirected else ""
 
 
 def _status_text(status: int) -> str:

@@ -1222,6 +1222,60 @@ TO_THE_BOARDS_OWN_PATH = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("fault", "logged"),
+    [
+        ({"status": 403}, "greenhouse request refused status=403"),
+        ({"status": 405}, "greenhouse answered with an unexpected client error status=405"),
+        ({"status": 204, "body": b""}, "greenhouse answered with neither the board nor an error"),
+        ({"status": 304, "body": b""}, "greenhouse answered 304 Not Modified to a request"),
+    ],
+    ids=["refused", "another 4xx", "a 2xx but 200", "a 304"],
+)
+def test_a_logged_answer_a_redirect_led_to_names_the_address_it_came_from(
+    client, fake_greenhouse, caplog, fault, logged
+):
+    # The line named only the address asked: which host and path answered was left to guess.
+    port = fake_greenhouse.base_url.rsplit(":", 1)[1].split("/")[0]
+    moved = f"http://localhost:{port}/v1/boards/acme-robotics/jobs?content=true"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=moved)
+    fake_greenhouse.fail_next("acme-robotics", "status", **fault)
+
+    with pytest.raises(GreenhouseError):
+        client.fetch_jobs("acme-robotics")
+
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(logged)]
+    assert f"url={fake_greenhouse.base_url}/boards/acme-robotics/jobs final_url={moved}" in line
+
+
+def test_a_logged_answer_not_redirected_names_only_the_address_asked(
+    client, fake_greenhouse, caplog
+):
+    fake_greenhouse.fail_next("acme-robotics", "status", status=405)
+
+    with pytest.raises(MisdirectedRequest):
+        client.fetch_jobs("acme-robotics")
+
+    assert f"url={fake_greenhouse.base_url}/boards/acme-robotics/jobs server=" in caplog.text
+    assert "final_url=" not in caplog.text
+
+
+def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
+    fake_greenhouse, settings, caplog
+):
+    settings.GREENHOUSE_RETRIES = 0
+    base = fake_greenhouse.base_url.replace("://", "://sync:s3cret@")
+    own_path = "/v1/boards/acme-robotics/jobs?content=true&moved=1"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=own_path)
+    fake_greenhouse.fail_next("acme-robotics", "status", status=405)
+
+    with pytest.raises(MisdirectedRequest):
+        GreenhouseClient(base_url=base).fetch_jobs("acme-robotics")
+
+    assert "final_url=http://sync:***@127.0.0.1:" in caplog.text and "moved=1" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
 @pytest.mark.parametrize("location", TO_THE_BOARDS_OWN_PATH)
 def test_the_board_a_redirect_to_its_own_path_led_to_is_read(client, fake_greenhouse, location):
     port = fake_greenhouse.base_url.rsplit(":", 1)[1].split("/")[0]
