@@ -36,6 +36,10 @@ from orgsite.env import (
 from orgsite.static_headers import static_security_headers_add
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Bounds of the number settings, in seconds and in days: each has a maximum, as a number of
+# thousands of digits was taken and failed where it was used (a datetime or timeout overflowing).
+_DAY = 24 * 60 * 60
+_TEN_YEARS = 10 * 365
 VAR_DIR = directory_made(
     Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var"))), setting="ORGSITE_VAR_DIR"
 )
@@ -191,7 +195,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=_DAY),
         # A kept connection the server has since closed (a restart, a failover) is replaced
         # before the request uses it, instead of failing that request with a 500.
         conn_health_checks=True,
@@ -282,7 +286,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+# Two years at most: the max-age hstspreload.org recommends.
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=2 * 365 * _DAY
+)
 # includeSubDomains forces https on every subdomain: turn it off for a site on a company's bare
 # domain whose other hosts are not all on https.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -298,10 +305,11 @@ GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0, positi
 GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0, positive=True)
 # Whole-response deadline: a body that trickles in never trips the per-read timeout above.
 GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0, positive=True)
+# A response is held in memory whole, and parsed there: 1 GiB at most.
 GREENHOUSE_MAX_RESPONSE_BYTES = env_int(
-    "GREENHOUSE_MAX_RESPONSE_BYTES", 200 * 1024 * 1024, minimum=1
+    "GREENHOUSE_MAX_RESPONSE_BYTES", 200 * 1024 * 1024, minimum=1, maximum=1024 * 1024 * 1024
 )
-GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0)
+GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0, maximum=10)
 GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0)
 # A Retry-After longer than this is not waited out inside a request; the task retries later.
 GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
@@ -316,13 +324,17 @@ if not GREENHOUSE_USER_AGENT.isascii():
 # --- Sync -------------------------------------------------------------------------------------
 SYNC_DEFAULT_INTERVAL_MINUTES = 15
 # How long a sync may hold an org's lock; a crashed worker's lock frees itself after this.
-SYNC_LOCK_SECONDS = env_int("SYNC_LOCK_SECONDS", 600, minimum=30)
+SYNC_LOCK_SECONDS = env_int("SYNC_LOCK_SECONDS", 600, minimum=30, maximum=_DAY)
 # A Refresh (or dispatch) marker older than this is considered lost (e.g. the broker dropped it).
-SYNC_QUEUED_STALE_SECONDS = env_int("SYNC_QUEUED_STALE_SECONDS", 900, minimum=30)
-SYNC_REFRESH_COOLDOWN_SECONDS = env_int("SYNC_REFRESH_COOLDOWN_SECONDS", 30, minimum=0)
+SYNC_QUEUED_STALE_SECONDS = env_int("SYNC_QUEUED_STALE_SECONDS", 900, minimum=30, maximum=_DAY)
+SYNC_REFRESH_COOLDOWN_SECONDS = env_int(
+    "SYNC_REFRESH_COOLDOWN_SECONDS", 30, minimum=0, maximum=_DAY
+)
 # An org's admins are emailed once its syncs have failed for this long, and again when a sync
 # works; 0 sends no new failure emails (a "works again" still follows one already sent).
-SYNC_FAILURE_EMAIL_AFTER_MINUTES = env_int("SYNC_FAILURE_EMAIL_AFTER_MINUTES", 60, minimum=0)
+SYNC_FAILURE_EMAIL_AFTER_MINUTES = env_int(
+    "SYNC_FAILURE_EMAIL_AFTER_MINUTES", 60, minimum=0, maximum=7 * 24 * 60
+)
 
 # --- Celery -----------------------------------------------------------------------------------
 # With no broker configured, a filesystem transport under var/ needs no server at all.
@@ -348,7 +360,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the time limits below (checked there), or Redis redelivers a task still
         # running.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        "visibility_timeout": env_int(
+            "CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60, maximum=2 * _DAY
+        ),
         # Without it, publishing to an unreachable Redis host (packets dropped, not refused)
         # blocks forever; Refresh must fail within seconds with "the queue is not reachable".
         "socket_connect_timeout": 1.0,
@@ -358,8 +372,8 @@ else:
 #   soft limit < hard limit < SYNC_LOCK_SECONDS < CELERY_VISIBILITY_TIMEOUT (not with filesystem://)
 # so no sync outlives its org's lease, and Redis never hands a task that is still running to a
 # second worker (it redelivers an unacknowledged task only after the visibility timeout).
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1, maximum=_DAY)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1, maximum=_DAY)
 _time_limits = [
     ("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT),
     ("CELERY_TASK_TIME_LIMIT", CELERY_TASK_TIME_LIMIT),
@@ -494,7 +508,9 @@ else:
     raise ImproperlyConfigured(
         f"CACHE_URL must be a redis:// URL or empty, not {url_named(CACHE_URL)}"
     )
-PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0)
+# A day at most: a page kept longer than the listing version it was cached under
+# (jobs/cache.py's VERSION_SECONDS) could no longer be found.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60, minimum=0, maximum=_DAY)
 
 # --- Security headers -------------------------------------------------------------------------
 
@@ -521,15 +537,19 @@ SESSION_ENGINE = "jobs.sessions"
 
 # Sign-in throttling (jobs/throttle.py): after this many failed sign-ins for one username, or
 # from one client address, further attempts are refused until the window has passed.
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
-SIGNUP_LIMIT_PER_DAY = env_int("SIGNUP_LIMIT_PER_DAY", 5, minimum=1)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int(
+    "LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1, maximum=_DAY
+)
+SIGNUP_LIMIT_PER_DAY = env_int("SIGNUP_LIMIT_PER_DAY", 5, minimum=1, maximum=1000)
 # Proxies in front of the web processes that append to X-Forwarded-For; 0 reads REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 
 # --- Health and logging -----------------------------------------------------------------------
 # /healthz fails when beat's dispatcher has not ticked for this long (it ticks every minute).
-HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 300, minimum=1)
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int(
+    "HEALTH_SCHEDULER_MAX_AGE_SECONDS", 300, minimum=1, maximum=_DAY
+)
 if HEALTH_SCHEDULER_MAX_AGE_SECONDS <= SYNC_DISPATCH_EVERY_SECONDS:
     raise ImproperlyConfigured(
         f"HEALTH_SCHEDULER_MAX_AGE_SECONDS ({HEALTH_SCHEDULER_MAX_AGE_SECONDS}) must be more than "
@@ -544,7 +564,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Reliability ------------------------------------------------------------------------------
 # Sync-run history older than this is deleted daily (each org's latest run is always kept).
-SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
+SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1, maximum=_TEN_YEARS)
 # Invitations whose link expired longer ago than this are deleted daily, with the accounts they
 # made that were never used; until then the members page offers to send them again.
-EXPIRED_INVITATION_RETENTION_DAYS = env_int("EXPIRED_INVITATION_RETENTION_DAYS", 30, minimum=0)
+EXPIRED_INVITATION_RETENTION_DAYS = env_int(
+    "EXPIRED_INVITATION_RETENTION_DAYS", 30, minimum=0, maximum=_TEN_YEARS
+)

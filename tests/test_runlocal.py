@@ -181,7 +181,9 @@ def test_a_port_out_of_range_is_refused_by_name(monkeypatch):
     with pytest.raises(CommandError, match="between 1 and 65535, not 'eighty'"):
         call_command("runlocal", "--port", "eighty")
     monkeypatch.setenv("PORT", "70000")
-    with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
+    with pytest.raises(
+        ImproperlyConfigured, match="PORT must be a whole number from 1 to 65535, not 7"
+    ):
         env_int("PORT", 8000, minimum=1, maximum=65535)
 
 
@@ -224,7 +226,9 @@ def test_the_port_is_8000_or_that_of_the_environment_up_to_65535(monkeypatch):
     monkeypatch.setenv("PORT", "65535")
     assert port_taken() == 65535
     monkeypatch.setenv("PORT", "65536")
-    with pytest.raises(ImproperlyConfigured, match="PORT must be at most 65535"):
+    with pytest.raises(
+        ImproperlyConfigured, match="PORT must be a whole number from 1 to 65535, not 65536"
+    ):
         port_taken()
 
 
