@@ -139,19 +139,26 @@ def env_int(name: str, default: int, *, minimum: int, maximum: int) -> int:
     return int(value)
 
 
-def env_float(name: str, default: float, *, positive: bool = False) -> float:
-    """A duration or factor: never negative, infinite or NaN; with `positive`, never zero. Set
-    but blank reads as unset."""
+def env_float(name: str, default: float, *, maximum: float, positive: bool = False) -> float:
+    """A duration or factor from 0 (with `positive`, above 0) to `maximum`; set but blank reads
+    as unset. Refused past its maximum: a socket refuses a timeout of 1e300 seconds."""
     raw = env_given(name)
     if raw is None:
         return default
+    bounds = f"above 0 and at most {maximum:g}" if positive else f"from 0 to {maximum:g}"
+    refused = f"{name} must be a number {bounds}, not {value_shown(raw)}"
     try:
         value = float(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value_shown(raw)}") from None
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        kind = "a number above 0" if positive else "a number, 0 or more"
-        raise ImproperlyConfigured(f"{name} must be {kind}, not {value_shown(raw)}")
+        raise ImproperlyConfigured(refused) from None
+    # float() reads "inf" and "nan", and a number past 1.8e308 ("1e999") as infinity: said so,
+    # as "1e999" looks like a number to whoever wrote it.
+    if value == math.inf:
+        raise ImproperlyConfigured(f"{refused}, which is too large: it reads as infinity")
+    if math.isnan(value):
+        raise ImproperlyConfigured(f"{refused}, which is not a number (NaN)")
+    if value < 0 or (positive and value == 0) or value > maximum:
+        raise ImproperlyConfigured(refused)
     return value
 
 

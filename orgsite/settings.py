@@ -280,7 +280,7 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     )
 # Mail is sent inside the web request: a mail server that never answers must fail the send (the
 # page says so) before gunicorn's 30-second timeout kills the web process.
-EMAIL_TIMEOUT = env_float("DJANGO_EMAIL_TIMEOUT", 10.0, positive=True)
+EMAIL_TIMEOUT = env_float("DJANGO_EMAIL_TIMEOUT", 10.0, positive=True, maximum=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
@@ -301,18 +301,22 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # --- Greenhouse -------------------------------------------------------------------------------
 # Written with or without a trailing slash: the client joins its paths on without one.
 GREENHOUSE_API_BASE = env_url("GREENHOUSE_API_BASE", "https://boards-api.greenhouse.io/v1")
-GREENHOUSE_CONNECT_TIMEOUT = env_float("GREENHOUSE_CONNECT_TIMEOUT", 5.0, positive=True)
-GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0, positive=True)
+# Each timeout and wait has a maximum (minutes to an hour): a sync waits on the fetch, and a
+# socket refuses a timeout of 1e300 seconds (OverflowError).
+GREENHOUSE_CONNECT_TIMEOUT = env_float(
+    "GREENHOUSE_CONNECT_TIMEOUT", 5.0, positive=True, maximum=300
+)
+GREENHOUSE_READ_TIMEOUT = env_float("GREENHOUSE_READ_TIMEOUT", 30.0, positive=True, maximum=600)
 # Whole-response deadline: a body that trickles in never trips the per-read timeout above.
-GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0, positive=True)
+GREENHOUSE_TOTAL_TIMEOUT = env_float("GREENHOUSE_TOTAL_TIMEOUT", 120.0, positive=True, maximum=3600)
 # A response is held in memory whole, and parsed there: 1 GiB at most.
 GREENHOUSE_MAX_RESPONSE_BYTES = env_int(
     "GREENHOUSE_MAX_RESPONSE_BYTES", 200 * 1024 * 1024, minimum=1, maximum=1024 * 1024 * 1024
 )
 GREENHOUSE_RETRIES = env_int("GREENHOUSE_RETRIES", 3, minimum=0, maximum=10)
-GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0)
+GREENHOUSE_RETRY_BACKOFF = env_float("GREENHOUSE_RETRY_BACKOFF", 1.0, maximum=60)
 # A Retry-After longer than this is not waited out inside a request; the task retries later.
-GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0)
+GREENHOUSE_MAX_RETRY_AFTER = env_float("GREENHOUSE_MAX_RETRY_AFTER", 30.0, maximum=3600)
 # A header value: a line break or a letter beyond ASCII would fail every request to Greenhouse.
 GREENHOUSE_USER_AGENT = env_line("GREENHOUSE_USER_AGENT", "orgsite-sync/0.1", max_length=200)
 if not GREENHOUSE_USER_AGENT.isascii():
@@ -410,7 +414,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "orgsite.beat:PersistentScheduler"
-SYNC_DISPATCH_EVERY_SECONDS = env_float("SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True)
+SYNC_DISPATCH_EVERY_SECONDS = env_float(
+    "SYNC_DISPATCH_EVERY_SECONDS", 60.0, positive=True, maximum=3600
+)
 # The daily pruning runs at this time of day in the site's time zone (CELERY_TIMEZONE). An
 # interval of a day would count from beat's start: a beat restarted daily would never prune.
 DAILY_PRUNE_AT = env_time_of_day("DAILY_PRUNE_AT", "03:30")

@@ -30,19 +30,36 @@ from orgsite.env import (
 )
 from tests.support.settings_module import settings_under
 
+ROOT = Path(__file__).resolve().parent.parent
 
-@pytest.mark.parametrize("raw", ["-1", "nan", "inf", "soon"])
-def test_a_duration_is_a_finite_number_not_below_zero(monkeypatch, raw):
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("-1", ""),
+        ("soon", ""),
+        ("600.5", ""),
+        ("1e999", ", which is too large: it reads as infinity"),
+        ("inf", ", which is too large: it reads as infinity"),
+        ("-inf", ""),
+        ("nan", ", which is not a number (NaN)"),
+    ],
+)
+def test_a_duration_is_a_number_from_0_to_its_maximum(monkeypatch, raw, said):
+    """ "1e999", read as infinity, was told it "must be a number, 0 or more"."""
     monkeypatch.setenv("SOME_SECONDS", raw)
-    with pytest.raises(ImproperlyConfigured, match="SOME_SECONDS"):
-        env_float("SOME_SECONDS", 1.0)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_float("SOME_SECONDS", 1.0, maximum=600)
+    assert str(refused.value) == f"SOME_SECONDS must be a number from 0 to 600, not {raw!r}{said}"
 
 
-def test_a_timeout_is_above_zero(monkeypatch):
+def test_a_timeout_is_above_zero_and_up_to_its_maximum(monkeypatch):
+    for taken in ("0", "600"):
+        monkeypatch.setenv("SOME_TIMEOUT", taken)
+        assert env_float("SOME_TIMEOUT", 1.0, maximum=600) == float(taken)
     monkeypatch.setenv("SOME_TIMEOUT", "0")
-    assert env_float("SOME_TIMEOUT", 1.0) == 0
-    with pytest.raises(ImproperlyConfigured, match="above 0"):
-        env_float("SOME_TIMEOUT", 1.0, positive=True)
+    with pytest.raises(ImproperlyConfigured, match="must be a number above 0 and at most 600"):
+        env_float("SOME_TIMEOUT", 1.0, maximum=600, positive=True)
 
 
 @pytest.mark.parametrize("blank", ["", "  "])
@@ -74,7 +91,7 @@ def test_a_true_or_false_that_is_neither_names_its_variable(monkeypatch):
 def test_a_blank_number_reads_as_unset(monkeypatch, blank):
     monkeypatch.setenv("SOME_COUNT", blank)
     assert env_int("SOME_COUNT", 3, minimum=1, maximum=10) == 3
-    assert env_float("SOME_COUNT", 1.5, positive=True) == 1.5
+    assert env_float("SOME_COUNT", 1.5, maximum=10, positive=True) == 1.5
 
 
 def test_a_blank_setting_starts_the_site_with_its_default():
@@ -157,14 +174,28 @@ def test_a_whole_number_in_range_written_with_thousands_of_leading_zeros_is_read
     assert env_int("SOME_PORT", 25, minimum=1, maximum=65535) == 1
 
 
-def integer_settings() -> list[str]:
-    """The variables settings.py reads with env_int."""
-    tree = ast.parse((Path(__file__).resolve().parent.parent / "orgsite/settings.py").read_text())
+def settings_read_with(helper: str) -> list[str]:
+    """The variables settings.py reads with `helper`, one of orgsite.env's."""
+    tree = ast.parse((ROOT / "orgsite" / "settings.py").read_text())
     return sorted(
         node.args[0].value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "env_int"
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == helper
     )
+
+
+def integer_settings() -> list[str]:
+    """The variables settings.py reads with env_int."""
+    return settings_read_with("env_int")
+
+
+def readme_row(variable: str) -> str:
+    """The README's settings table row of `variable`."""
+    rows = [
+        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
+    [row] = [row for row in rows if f"`{variable}`" in row.split("|")[1]]
+    return row
 
 
 @pytest.mark.parametrize("variable", integer_settings())
@@ -176,10 +207,25 @@ def test_every_integer_setting_past_its_maximum_stops_the_process_naming_its_ran
 
     refusal_re = f"{variable} must be a whole number from ([0-9]+) to ([0-9]+), not 9{{100}}…"
     minimum, maximum = re.fullmatch(refusal_re, refused).groups()
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    rows = [line for line in readme.splitlines() if line.startswith("| `")]
-    [row] = [row for row in rows if f"`{variable}`" in row.split("|")[1]]
-    assert f"`{minimum}` to `{maximum}`" in row
+    assert f"`{minimum}` to `{maximum}`" in readme_row(variable)
+
+
+def float_settings() -> list[str]:
+    """The variables settings.py reads with env_float."""
+    return settings_read_with("env_float")
+
+
+@pytest.mark.parametrize("variable", float_settings())
+def test_every_decimal_setting_past_its_maximum_stops_the_process_naming_its_range(variable):
+    """Without a maximum, a timeout of 1e300 seconds was taken, which a socket refuses. The
+    README's row of the setting gives the same maximum."""
+    refused = refusal(**{variable: "1e300"})
+
+    refusal_re = (
+        f"{variable} must be a number (?:from 0 to|above 0 and at most) ([0-9]+), not '1e300'"
+    )
+    [maximum] = re.fullmatch(refusal_re, refused).groups()
+    assert f"`{maximum}`" in readme_row(variable).split("|")[3]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +233,7 @@ def test_every_integer_setting_past_its_maximum_stops_the_process_naming_its_ran
     [
         ("9" * 5000, lambda: env_int("PORT", 8000, minimum=1, maximum=65535), "must be a whole"),
         ("9" * 4000, lambda: env_int("PORT", 8000, minimum=1, maximum=65535), "must be a whole"),
-        ("9" * 5000, lambda: env_float("PORT", 1.0), "must be a number"),
+        ("9" * 5000 + "s", lambda: env_float("PORT", 1.0, maximum=60), "must be a number"),
         ("y" * 5000, lambda: env_bool("PORT", True), "must be true or false"),
         ("9" * 5000, lambda: env_time_of_day("PORT", "03:30"), "must be a time of day"),
         ("9" * 5000, lambda: env_url("PORT", "https://example.org"), "must be an http(s) URL"),
