@@ -309,9 +309,24 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     )
     for database in (path_database, *query_databases):
         if not re.fullmatch(r"[0-9]*", database):
-            # Django's cache reads several servers' URLs split at "," or ";": the rest of them
-            # is read as this one's database, and may hold their passwords.
             raise ImproperlyConfigured(
-                f"{name} names Redis database {value_shown(passwords_masked(database))}, where "
-                f"a number goes: {example}"
+                f"{name} names {_redis_database_named(database, parts)}, where a number goes: "
+                f"{example}"
             )
+
+
+# A refused Redis database shown as written: a name typed where the number goes ("cache").
+_SHOWN_DATABASE_RE = re.compile(r"[A-Za-z0-9_./-]*")
+
+
+def _redis_database_named(database: str, parts: SplitResult) -> str:
+    """A Redis database that is no number, as an error names it: shown only when no password
+    can be part of it. An "@" after the host ends a password that holds a "/", "?" or "#"
+    ("redis://:12/se#cret@HOST/0" reads "se" as the database), or another server's (Django's
+    cache reads several URLs split at "," or ";": "1,redis://:p?ss@HOST2/1" reads "1,redis://:p"
+    as this one's database); a ":", "=" or "&" may begin another server's URL or password
+    ("?db=x,redis://HOST2/1?password=…")."""
+    after_the_host = parts.path + parts.query + parts.fragment
+    if "@" not in after_the_host and _SHOWN_DATABASE_RE.fullmatch(database):
+        return f"Redis database {value_shown(database)}"
+    return "a Redis database that is not a number (not shown: it may hold a password)"

@@ -476,12 +476,7 @@ def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
         ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379/queue", "database 'queue'"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/cache", "database 'cache'"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:6379/?db=cache", "database 'cache'"),
-        # Two servers, as Django's cache reads a comma: the second's password was shown.
-        (
-            "CACHE_URL",
-            "redis://cache-1.example.com:6379/1,redis://:s3cret@cache-2.example.com:6379/1",
-            "database '1,redis://:***@cache-2.example.com:6379/1'",
-        ),
+        ("CELERY_BROKER_URL", "redis://:s3cret@redis.example.com:6379///2", "database '/2'"),
         ("CACHE_URL", "rediss://:s3cret@redis.example.com:tls/1", "port that is not a number"),
         ("CACHE_URL", "redis://:s3cret@redis.example.com:0/1", "port that is not a number"),
         ("CELERY_BROKER_URL", "redis://:s3cret@[::1:6379/0", "host that cannot be read"),
@@ -494,6 +489,47 @@ def test_a_redis_url_whose_port_or_database_is_no_number_stops_the_process(varia
         settings_under(**{variable: url})
     assert error in str(refused.value)
     assert "s3cret" not in str(refused.value)  # it goes to the log
+
+
+# Passwords a URL holds raw, and written as %XX, each part of them beginning "Pw".
+HOSTILE_PASSWORDS = [
+    "Pw1&Pw2/Pw3:Pw4@Pw5",
+    "Pw1?Pw2#Pw3",
+    "Pw1#Pw2/Pw3",
+    "Pw1,redis://Pw2@Pw3",
+    "Pw1%2FPw2%40Pw3%3FPw4",
+    "Pw1%Pw2",
+]
+
+
+@pytest.mark.parametrize("variable", ["CACHE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A second server, as Django's cache reads several split at "," or ";": the rest of
+        # the URL was read as this one's database and shown with only an "@"-ended password
+        # masked, one holding a "/", "?" or "#" partly shown.
+        "redis://cache-1.example.com:6379/1,redis://:{password}@cache-2.example.com:6379/1",
+        "redis://cache-1.example.com:6379/1;redis://user:{password}@cache-2.example.com/1",
+        "redis://cache-1.example.com:6379/?db=1,redis://:{password}@cache-2.example.com/1",
+        "redis://cache-1.example.com/1,redis://cache-2.example.com/1?db=2&password={password}",
+        # A password beginning with digits then "/": urlsplit reads the digits as the port and
+        # the rest, up to and past the "@", as the database.
+        "redis://:12/{password}@redis.example.com:6379/1",
+        "redis://:12/Pw0#{password}@redis.example.com:6379/1",
+        "redis://:12/Pw0?{password}@redis.example.com:6379/1",
+    ],
+)
+@pytest.mark.parametrize("password", HOSTILE_PASSWORDS)
+def test_a_redis_url_refused_shows_no_part_of_any_password_it_holds(variable, url, password):
+    url = url.format(password=password)
+    if variable == "CELERY_BROKER_URL" and "?db=" in url:
+        url = url.replace("?db=", "")  # refused without naming a database otherwise
+
+    refused = refusal(**{variable: url})
+
+    assert refused.startswith(f"{variable} ")
+    assert "Pw" not in refused  # it goes to the log
 
 
 def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
