@@ -259,11 +259,12 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
     return parts
 
 
-# A URL's password, as a URL anywhere in a text holds one ("https://user:PASSWORD@host/"): up
-# to the last "@" before the address's path, query or fragment, as urlsplit reads it.
-_URL_PASSWORD_RE = re.compile(
-    r"((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^/?#\s]*@"
-)
+# A URL's password, as a URL anywhere in a text holds one ("https://user:PASSWORD@host/"): from
+# the first ":" after the user to the URL's last "@". urlsplit ends it at the first "/", "?" or
+# "#", which a password may hold too: "https://user:12/secret@proxy/v1" (to urlsplit, port 12
+# and a path) showed "secret". A path with an "@" after a port ("https://proxy:8080/v1/a@b")
+# looks the same, and is masked too: its text shown costs less than a password.
+_URL_PASSWORD_RE = re.compile(r"((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:)\S*@")
 
 
 def passwords_masked(text: str) -> str:

@@ -33,6 +33,17 @@ from tests.support.settings_module import settings_under
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Passwords a URL holds raw, and written as %XX, each part of them beginning "Pw".
+HOSTILE_PASSWORDS = [
+    "Pw1&Pw2/Pw3:Pw4@Pw5",
+    "Pw1?Pw2#Pw3",
+    "Pw1#Pw2/Pw3",
+    "Pw1,redis://Pw2@Pw3",
+    "Pw1%2FPw2%40Pw3%3FPw4",
+    "Pw1%Pw2",
+]
+
+
 @pytest.mark.parametrize(
     ("raw", "said"),
     [
@@ -299,12 +310,36 @@ def test_a_url_refused_is_named_with_its_password_masked(monkeypatch):
             "url=http://sync:s3cret@proxy:8080/v1 to=a@b.example",
             "url=http://sync:***@proxy:8080/v1 to=a@b.example",
         ),
-        ("url=https://proxy:8080/v1/boards/a@b", "url=https://proxy:8080/v1/boards/a@b"),
+        # Written as a password holding a "/" is ("https://user:12/secret@proxy"): masked too.
+        ("url=https://proxy:8080/v1/boards/a@b", "url=https://proxy:***@b"),
+        ("url=https://proxy/v1/boards/a@b", "url=https://proxy/v1/boards/a@b"),
     ],
 )
 def test_a_password_with_an_at_sign_is_masked_whole(text, masked):
     # Masked to its first "@", the rest of the password was shown.
     assert passwords_masked(text) == masked
+
+
+@pytest.mark.parametrize(
+    "password", ["12/Pw1", "Pw1/Pw2", "Pw1?Pw2", "Pw1#Pw2", *HOSTILE_PASSWORDS]
+)
+@pytest.mark.parametrize("user", ["sync", "", "sy/nc"])
+def test_a_password_holding_any_character_of_a_url_is_masked_whole(user, password):
+    """urlsplit ends a password at its first "/", "?" or "#": a password holding one was shown
+    from there ("https://sync:12/secret@proxy/v1", read as port 12, showed "12/secret"). A
+    path with an "@" after a port is written as such a password is, and masked as one."""
+    text = f"fetch failed url=https://{user}:{password}@proxy.example/v1/boards/acme to=a@b.example"
+
+    assert passwords_masked(text) == (
+        f"fetch failed url=https://{user}:***@proxy.example/v1/boards/acme to=a@b.example"
+    )
+
+
+def test_an_api_base_refused_shows_no_part_of_a_password_holding_a_slash(monkeypatch):
+    monkeypatch.setenv("SOME_API", "https://sync:Pw1/Pw2@proxy.example/v1")  # port "Pw1"
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_url("SOME_API", "https://example.org/v1")
+    assert str(refused.value).endswith("not 'https://sync:***@proxy.example/v1'")
 
 
 def test_an_http_url_is_taken_as_given(monkeypatch):
@@ -489,17 +524,6 @@ def test_a_redis_url_whose_port_or_database_is_no_number_stops_the_process(varia
         settings_under(**{variable: url})
     assert error in str(refused.value)
     assert "s3cret" not in str(refused.value)  # it goes to the log
-
-
-# Passwords a URL holds raw, and written as %XX, each part of them beginning "Pw".
-HOSTILE_PASSWORDS = [
-    "Pw1&Pw2/Pw3:Pw4@Pw5",
-    "Pw1?Pw2#Pw3",
-    "Pw1#Pw2/Pw3",
-    "Pw1,redis://Pw2@Pw3",
-    "Pw1%2FPw2%40Pw3%3FPw4",
-    "Pw1%Pw2",
-]
 
 
 @pytest.mark.parametrize("variable", ["CACHE_URL", "CELERY_BROKER_URL"])
