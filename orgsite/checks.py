@@ -10,7 +10,7 @@ import logging
 import socket
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, run_checks
@@ -188,15 +188,16 @@ def _same_redis_database(url: str, other_url: str) -> bool:
 
 
 def _redis_database(url: str) -> tuple[str, int, int]:
-    """Host (without the trailing dot of a fully qualified name; localhost when it names none,
-    as Celery and the cache read it), port and database number of a redis:// URL (database 0
-    when it names none). The cache's client, redis-py, takes a `?db=` over the path's number;
-    the broker's URL has none (Celery's client fails on one, and settings refuse it). Both
+    """Host (its %XX turned back, as both clients connect to it, in lower case, without the
+    trailing dot of a fully qualified name; localhost when it names none, as Celery and the
+    cache read it), port and database number of a redis:// URL (database 0 when it names
+    none). The cache's client, redis-py, takes a `?db=` over the path's number; the broker's
+    URL has none (Celery's client fails on one, and settings refuse it). Both
     clients read the number with int(), as settings have checked it is one: "/00" is 0."""
     parts = urlsplit(url)
     path_database = parts.path.strip("/") or "0"
     database = int(parse_qs(parts.query).get("db", [path_database])[0])
-    host = (parts.hostname or "localhost").removesuffix(".")
+    host = (unquote(parts.hostname or "").lower() or "localhost").removesuffix(".")
     return host, parts.port or 6379, database
 
 

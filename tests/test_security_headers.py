@@ -381,6 +381,11 @@ def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_em
         ("redis://redis.invalid:6379/00", True),
         ("redis://redis.invalid:6379/?db=00", True),
         ("redis://redis.invalid:6379/?db=01", False),
+        # Both clients connect to the host with its %XX turned back: the check compared them.
+        ("redis://redis%2Einvalid:6379/0", True),
+        ("redis://%72edis.invalid:6379/0", True),
+        ("redis://%52EDIS.invalid:6379/0", True),
+        ("redis://redis%2Einvalid:6379/1", False),
     ],
 )
 def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(
@@ -422,6 +427,8 @@ def test_check_deploy_says_what_a_cache_database_of_its_own_keeps_from_the_queue
         ("redis://:password@:6379/0", True),
         ("redis://127.1:6379/0", True),  # 127.0.0.1, as a connection reads it
         ("redis://2130706433:6379/0", True),  # and that too
+        ("redis://%6Cocalhost:6379/0", True),  # each client reads %XX as the character
+        ("redis://127.0.0.%31:6379/0", True),
         ("redis://127.0.0.1:6379/1", False),
         ("redis://127.0.0.1:6380/0", False),
         ("redis://128.0.0.1:6379/0", False),
