@@ -29,6 +29,7 @@ from orgsite.env import (
     env_str,
     env_time_of_day,
     env_url,
+    passwords_masked,
     redis_url_check,
     url_named,
     value_shown,
@@ -126,11 +127,18 @@ SITE_URL = (
     if env_given("SITE_URL") is not None
     else _default_site_url()
 ).rstrip("/")
-if urlsplit(SITE_URL).path or urlsplit(SITE_URL).query or urlsplit(SITE_URL).fragment:
-    # The site answers at its host's root: email links under a path would all be 404s.
+_site_url_parts = urlsplit(SITE_URL)
+# The site answers at its host's root: email links under a path would all be 404s. A user and
+# password before the host would be in every link emailed; the error masks the password.
+if (
+    _site_url_parts.path
+    or _site_url_parts.query
+    or _site_url_parts.fragment
+    or "@" in _site_url_parts.netloc
+):
     raise ImproperlyConfigured(
         "SITE_URL is a scheme and host only, such as https://jobs.example.com, not "
-        f"{value_shown(SITE_URL)}"
+        f"{value_shown(passwords_masked(SITE_URL))}"
     )
 
 # The site's name wherever people read it: page titles, the header, emails and feeds. Internal

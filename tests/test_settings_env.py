@@ -842,6 +842,16 @@ def test_a_site_url_that_is_set_is_taken_whatever_the_allowed_hosts(hosts):
         ({"SITE_URL": "jobs.example.com"}, "SITE_URL must be an http(s) URL"),
         ({"SITE_URL": "https://example.com/careers"}, "SITE_URL is a scheme and host only"),
         ({"SITE_URL": "https://jobs.example.com/?x=1"}, "SITE_URL is a scheme and host only"),
+        # Taken, it put the password into every link emailed; refused, it was shown whole.
+        (
+            {"SITE_URL": "https://site:s3cret@jobs.example.com"},
+            "SITE_URL is a scheme and host only, such as https://jobs.example.com, not "
+            "'https://site:***@jobs.example.com'",
+        ),
+        (
+            {"SITE_URL": "https://site:s3/cret@jobs.example.com"},
+            "not 'https://site:***@jobs.example.com'",
+        ),
     ],
 )
 def test_the_process_stops_without_a_site_url_it_can_use(environment, error):
