@@ -183,6 +183,13 @@ def env_url(name: str, default: str) -> str:
     unset. Refused at startup: a port past 65535 or a host-less "https://sync:pw@/v1" failed
     every request to it."""
     value = (env_given(name) or default).strip()
+    # A blank ends a URL where a log line or message shows one, so its password could not be
+    # masked past it ("https://user:pass word@proxy/v1" showed "pass"): refused, unshown.
+    if any(character.isspace() for character in value):
+        raise ImproperlyConfigured(
+            f"{name} holds a space or other blank, which no URL has: write one as %20 (in a "
+            "password too)"
+        )
     try:
         parts = urlsplit(value)
         # .port raises ValueError for a port past 65535 or not a number; nothing answers on 0.

@@ -335,6 +335,16 @@ def test_a_password_holding_any_character_of_a_url_is_masked_whole(user, passwor
     )
 
 
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\n"])
+def test_a_url_holding_a_blank_is_refused_without_showing_it(monkeypatch, blank):
+    """requests sent it (as %20), and each log line naming the address showed the password up
+    to the blank, where masking stops."""
+    monkeypatch.setenv("SOME_API", f"https://sync:Pw1{blank}Pw2@proxy.example/v1")
+    with pytest.raises(ImproperlyConfigured, match="^SOME_API holds a space") as refused:
+        env_url("SOME_API", "https://example.org/v1")
+    assert "Pw" not in str(refused.value)
+
+
 def test_an_api_base_refused_shows_no_part_of_a_password_holding_a_slash(monkeypatch):
     monkeypatch.setenv("SOME_API", "https://sync:Pw1/Pw2@proxy.example/v1")  # port "Pw1"
     with pytest.raises(ImproperlyConfigured) as refused:
