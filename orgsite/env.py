@@ -247,7 +247,8 @@ def env_database_url(name: str, default: str) -> str:
 
 
 def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
-    """The parts of a server's URL, refused when its host or its port cannot be read."""
+    """The parts of a server's URL, refused when its host or its port cannot be read, or when
+    a password holds a "/" or "#" as itself."""
     try:
         parts = urlsplit(url)
     except ValueError:  # "redis://[::1:6379/0": a bracket not closed
@@ -255,6 +256,14 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
             f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
             f"{example}"
         ) from None
+    # urlsplit and the clients end the password at a "/" or "#": "redis://:12#secret@HOST/0"
+    # connected to port 12 of this machine, and "redis://:pass/word@HOST/0" was told its port
+    # is no number. Before the port is read; the error shows nothing of the URL.
+    if "@" in parts.path or "@" in parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name} has an @ after its host: write a password's /, ? and # as %2F, %3F and "
+            f"%23 (and an @ as %40): {example}"
+        )
     try:
         port = parts.port  # urlsplit checks the port only when it is read
     except ValueError:  # not a number, or above 65535
@@ -330,7 +339,7 @@ _SHOWN_DATABASE_RE = re.compile(r"[A-Za-z0-9_./-]*")
 def _redis_database_named(database: str, parts: SplitResult) -> str:
     """A Redis database that is no number, as an error names it: shown only when no password
     can be part of it. An "@" after the host ends a password that holds a "/", "?" or "#"
-    ("redis://:12/se#cret@HOST/0" reads "se" as the database), or another server's (Django's
+    ("redis://:12/se?cret@HOST/0" reads "se" as the database), or another server's (Django's
     cache reads several URLs split at "," or ";": "1,redis://:p?ss@HOST2/1" reads "1,redis://:p"
     as this one's database); a ":", "=" or "&" may begin another server's URL or password
     ("?db=x,redis://HOST2/1?password=…")."""

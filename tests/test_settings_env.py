@@ -566,6 +566,28 @@ def test_a_redis_url_refused_shows_no_part_of_any_password_it_holds(variable, ur
     assert "Pw" not in refused  # it goes to the log
 
 
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        # Taken: both clients connected to port 12 of this machine.
+        ("CACHE_URL", "redis://:12#s3cret@redis.example.com:6379/0"),
+        ("CELERY_BROKER_URL", "redis://:12#s3cret@redis.example.com:6379/0"),
+        # Told it names no database, its port is no number, or its database.
+        ("DATABASE_URL", "postgres://orgsite:12#s3cret@db.example.com:5432/orgsite"),
+        ("CACHE_URL", "redis://:s3/cret@redis.example.com:6379/0"),
+        ("CELERY_BROKER_URL", "redis://:12/s3cret@redis.example.com:6379/0"),
+        ("DATABASE_URL", "postgres://orgsite:s3#cret@db.example.com:5432/orgsite"),
+    ],
+)
+def test_a_server_url_whose_password_holds_a_slash_or_hash_stops_the_process_saying_so(
+    variable, url
+):
+    refused = refusal(**{variable: url})
+
+    assert refused.startswith(f"{variable} has an @ after its host: write a password's /, ?")
+    assert "s3" not in refused  # it goes to the log
+
+
 def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
     """Celery fails on a ?db= as it connects, with a TypeError: the worker did not start, and
     Refresh now answered with a server error. The cache's client reads it (over the path's)."""
