@@ -1227,7 +1227,8 @@ class GreenhouseConnectionAdmin(
         # Through the settings page's functions, each writing only its own columns: the rest
         # (lease, sync state) belongs to syncs that may have written it since the page loaded.
         # The schedule too, and only its part changed here: its admins may have paused it, or
-        # set the interval, since the page loaded (form.initial is the row as this request read it).
+        # set the interval, since the page loaded, or since this request read the row (what is
+        # left as shown is read under the row's lock).
         # Locked first, for the rest of the page's transaction: a disconnect since this request
         # read it (the row deleted) is "not found" (change_view), not a server error for a change
         # nor "changed successfully" for a page sent as shown.
@@ -1238,13 +1239,12 @@ class GreenhouseConnectionAdmin(
             connection_as_shown(connection=obj, shown=shown)
         changed = set(form.changed_data)
         if {"enabled", "sync_interval_minutes"} & changed:
-            saved = form.initial
             connection_schedule_update(
                 connection=obj,
-                sync_interval_minutes=obj.sync_interval_minutes
-                if "sync_interval_minutes" in changed
-                else saved["sync_interval_minutes"],
-                paused=not (obj.enabled if "enabled" in changed else saved["enabled"]),
+                sync_interval_minutes=(
+                    obj.sync_interval_minutes if "sync_interval_minutes" in changed else None
+                ),
+                paused=not obj.enabled if "enabled" in changed else None,
             )
         if form.cleaned_data["new_api_key"]:
             connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -268,21 +271,62 @@ def connection_connect(
     return Connected(connection=connection, sync=sync, resumed=resumed)
 
 
+@dataclass(frozen=True)
+class ScheduleSaved:
+    """A connection's schedule as a change left it, and what the change did: read under the
+    row's lock, as another admin may have changed it since the page was read."""
+
+    sync_interval_minutes: int
+    paused: bool
+    changed: bool  # False: it was so already, and nothing was written
+    resumed: bool  # it was paused, and this turned syncing on again
+
+
 def connection_schedule_update(
-    *, connection: GreenhouseConnection, sync_interval_minutes: int, paused: bool
-) -> None:
-    """Set how often the org syncs, or pause it."""
-    if not MIN_SYNC_INTERVAL_MINUTES <= sync_interval_minutes <= MAX_SYNC_INTERVAL_MINUTES:
+    *,
+    connection: GreenhouseConnection,
+    sync_interval_minutes: int | None = None,
+    paused: bool | None = None,
+) -> ScheduleSaved:
+    """Set how often the org syncs, or pause it; None keeps what is saved now. Nothing is
+    written where nothing changes: that would count the next sync anew from the last attempt,
+    moving one a failure or a freed lease brought forward."""
+    if sync_interval_minutes is not None and not (
+        MIN_SYNC_INTERVAL_MINUTES <= sync_interval_minutes <= MAX_SYNC_INTERVAL_MINUTES
+    ):
         raise ValueError(f"sync interval out of bounds: {sync_interval_minutes} minutes")
-    connection.sync_interval_minutes = sync_interval_minutes
-    connection.enabled = not paused
+    with _connection_locked(connection) as row:
+        was_paused = not row.enabled
+        if sync_interval_minutes is None:
+            sync_interval_minutes = row.sync_interval_minutes
+        if paused is None:
+            paused = was_paused
+        saved = ScheduleSaved(
+            sync_interval_minutes=sync_interval_minutes,
+            paused=paused,
+            changed=(sync_interval_minutes, paused) != (row.sync_interval_minutes, was_paused),
+            resumed=was_paused and not paused,
+        )
+        if saved.changed:
+            row.sync_interval_minutes = sync_interval_minutes
+            row.enabled = not paused
+            row.next_sync_at = _next_sync_at(row.sync_interval)
+            row.save(update_fields=["sync_interval_minutes", "enabled", "next_sync_at"])
+            row.refresh_from_db(fields=["next_sync_at"])
+    for name in ("sync_interval_minutes", "enabled", "next_sync_at"):  # the page shows them
+        setattr(connection, name, getattr(row, name))
+    return saved
+
+
+def _next_sync_at(interval: timedelta) -> Case:
+    """When the org syncs next under a new interval, as the row's UPDATE reads it."""
     # Counting from the last attempt applies a shorter interval at once, and a longer one too;
     # never before the end of a wait Greenhouse asked for, though. Read from the row, as the
     # lease below: a sync may have ended, and asked for a wait, since the page loaded.
     now = timezone.now()
     from_attempt = Case(
         When(last_attempt_at__isnull=True, then=Value(now)),
-        default=F("last_attempt_at") + Value(connection.sync_interval),
+        default=F("last_attempt_at") + Value(interval),
         output_field=DateTimeField(),
     )
     next_sync_at = Case(
@@ -292,19 +336,21 @@ def connection_schedule_update(
     # While a sync holds the lease, the org stays due by the lease's end (acquire_sync_lock), or
     # a killed worker's org would wait out the new interval. Read from the row: a sync may have
     # claimed it since the page loaded.
-    connection.next_sync_at = Case(
+    return Case(
         When(lock_expires_at__gt=now, then=Least(next_sync_at, F("lock_expires_at"))),
         default=next_sync_at,
     )
-    _connection_update(connection, ["sync_interval_minutes", "enabled", "next_sync_at"])
-    connection.refresh_from_db(fields=["next_sync_at"])  # the page shows it
 
 
 @sensitive_variables("api_key")
-def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> None:
-    """Replace the stored Job Board API key; an empty key removes it."""
-    connection.set_api_key(api_key)
-    _connection_update(connection, ["api_key_encrypted", "api_key_last5"])
+def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> bool:
+    """Replace the stored Job Board API key; an empty key removes it. Whether a key was stored
+    until then, read under the row's lock: another tab may have stored or removed one since."""
+    with _connection_locked(connection) as row:
+        replaced = row.has_api_key
+        connection.set_api_key(api_key)
+        connection.save(update_fields=["api_key_encrypted", "api_key_last5"])
+    return replaced
 
 
 class NotConnected(Exception):
@@ -362,7 +408,7 @@ def connection_as_shown(
     ConnectionChanged if it is another. The same board connected again is another too: the
     disconnect deleted the key the page showed, so "Remove the stored key" would remove one
     stored since, and a schedule changed from what the page showed would be compared to values
-    of a row that is gone. _connection_update checks the board again, under the row's lock, as
+    of a row that is gone. _connection_locked checks the board again, under the row's lock, as
     it writes."""
     if connection is None:
         # Without `shown`, it was sent by hand (no page of an org not connected has these
@@ -374,10 +420,13 @@ def connection_as_shown(
     return connection
 
 
-def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> None:
-    """Save `fields` of the connection under a lock on its row, if it still has the board it
-    was read with: another board connected since the read (connection_save repoints the row
-    under the same lock) must not take a key or a schedule meant for the one read."""
+@contextmanager
+def _connection_locked(connection: GreenhouseConnection) -> Iterator[GreenhouseConnection]:
+    """The connection's row, locked until the transaction ends, for a change to be read and
+    written under it, if it still has the board it was read with: another board connected
+    since the read (connection_save repoints the row under the same lock) must not take a key
+    or a schedule meant for the one read, and what the change says it did (a key replaced, a
+    schedule left as it was) is said of the row as it is written."""
     with transaction.atomic():
         row = GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).first()
         if row is None:  # another admin disconnected it
@@ -386,14 +435,7 @@ def _connection_update(connection: GreenhouseConnection, fields: list[str]) -> N
             raise ConnectionChanged(
                 row, shown=ConnectionShown(pk=connection.pk, board_token=connection.board_token)
             )
-        connection.save(update_fields=fields)
-
-
-def connection_still_connected(*, connection: GreenhouseConnection) -> None:
-    """Raise NotConnected if the org was disconnected since `connection` was read, or
-    ConnectionChanged if another board was connected: for a change that writes nothing, which
-    is not to say the connection stays as it is."""
-    _connection_update(connection, [])
+        yield row
 
 
 # What a disconnect refused as a sync runs leaves as it was (SyncInProgress).

@@ -853,14 +853,14 @@ class ScheduleForm(ChangedFieldsOnly, forms.Form):
         }
         super().__init__(*args, **kwargs)
 
-    def schedule(self, connection: GreenhouseConnection) -> tuple[int, bool]:
-        """The interval and pause to save: what this page changed, the rest as saved now (another
-        admin may have paused syncing, or set the interval, since the page was loaded)."""
-        changed = self.changed_data
-        interval = self.cleaned_data["sync_interval_minutes"]
+    def changes(self) -> tuple[int | None, bool | None]:
+        """The interval and pause this page changed; None for either it left as shown, which
+        stays as saved now: another admin may have paused syncing, or set the interval, since
+        the page was loaded (connection_schedule_update reads it under the row's lock)."""
+        changed, sent = self.changed_data, self.cleaned_data
         return (
-            interval if "sync_interval_minutes" in changed else connection.sync_interval_minutes,
-            self.cleaned_data["paused"] if "paused" in changed else not connection.enabled,
+            sent["sync_interval_minutes"] if "sync_interval_minutes" in changed else None,
+            sent["paused"] if "paused" in changed else None,
         )
 
 

@@ -41,7 +41,6 @@ from jobs.connections import (
     connection_connect,
     connection_disconnect,
     connection_schedule_update,
-    connection_still_connected,
 )
 from jobs.email_change import (
     EmailChangeError,
@@ -572,23 +571,22 @@ def _schedule(
     form = ScheduleForm(request.POST, connection=connection)
     if not form.is_valid():
         return form
-    interval, paused = form.schedule(connection)
-    if (interval, paused) == (connection.sync_interval_minutes, not connection.enabled):
-        # Not saved again: that would count the next sync anew from the last attempt, moving
-        # one a failure or a freed lease brought forward.
-        connection_still_connected(connection=connection)
-        now = "syncing is paused" if paused else f"jobs sync every {minutes_in_words(interval)}"
-        _nothing_changed(request, now)
-        return redirect("manage:settings", slug=organization.slug)
-    resumed = not paused and not connection.enabled
-    connection_schedule_update(connection=connection, sync_interval_minutes=interval, paused=paused)
-    if paused:
+    interval, paused = form.changes()
+    saved = connection_schedule_update(
+        connection=connection, sync_interval_minutes=interval, paused=paused
+    )
+    if not saved.changed:
+        interval_text = minutes_in_words(saved.sync_interval_minutes)
+        _nothing_changed(
+            request, "syncing is paused" if saved.paused else f"jobs sync every {interval_text}"
+        )
+    elif saved.paused:
         messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
     else:
         messages.success(
             request,
-            (RESUMED_TEXT if resumed else "")
-            + f"Jobs now sync every {minutes_in_words(interval)}.",
+            (RESUMED_TEXT if saved.resumed else "")
+            + f"Jobs now sync every {minutes_in_words(saved.sync_interval_minutes)}.",
         )
     return redirect("manage:settings", slug=organization.slug)
 
@@ -599,8 +597,8 @@ def _api_key(
     form = ApiKeyForm(request.POST, has_api_key=connection.has_api_key)
     if not form.is_valid():
         return form
-    done = "replaced" if connection.has_api_key else "stored"  # the button said "Store key"
-    connection_api_key_set(connection=connection, api_key=form.cleaned_data["api_key"])
+    replaced = connection_api_key_set(connection=connection, api_key=form.cleaned_data["api_key"])
+    done = "replaced" if replaced else "stored"  # the button said "Store key"
     messages.success(request, f"API key {done}; it ends in {connection.api_key_last5}.")
     return redirect("manage:settings", slug=organization.slug)
 

@@ -1381,3 +1381,123 @@ def test_an_api_key_set_as_another_board_is_connected_is_not_made_to_it(acme):
     assert [type(result) for result in outcome] == [ConnectionChanged]
     acme.refresh_from_db()
     assert (acme.board_token, acme.api_key_last5) == ("tiny-co", "")
+
+
+def settings_form_sent_as_another_admin_saves(
+    client: Any, connection: GreenhouseConnection, change: dict[str, Any], other: Callable
+) -> str:
+    """Sends `change` (None: a box left unticked) from the settings page's form for its
+    action, the page read first, as `other` (another admin's change of the connection) holds
+    the row's lock, not yet committed: the request reads the connection as it was, then waits
+    for that lock to write. What the page then says, in one line."""
+    from bs4 import BeautifulSoup
+    from django.db import transaction
+
+    from tests.support.helpers import form_as_sent
+
+    url = f"/manage/{connection.organization.slug}/settings/"
+    page = client.get(url).content
+    sent = {**form_as_sent(page, f"form:has(input[value={change['action']}])"), **change}
+    data = {name: value for name, value in sent.items() if value is not None}
+    request, outcome = thread_with_outcome(lambda: client.post(url, data, follow=True))
+    with transaction.atomic():
+        other()
+        started_until_it_waits_on_me_or_ends(request, "the settings page's request")
+    request.join(timeout=30)
+    [response] = outcome
+    return " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("sent", "said", "saved"),
+    [
+        ({}, "Nothing changed: jobs sync every 1 hour.", 60),
+        ({"paused": None}, "Nothing changed: jobs sync every 1 hour.", 60),
+        ({"sync_interval_minutes": "30"}, "Jobs now sync every 30 minutes.", 30),
+    ],
+    ids=["as-shown", "resumed", "new-interval"],
+)
+def test_a_schedule_sent_as_another_admin_saves_one_is_made_to_and_said_of_the_row_saved(
+    signed_in, acme, sent, said, saved
+):
+    """The page showed syncing paused; the other admin set 1 hour and resumed, and this request
+    read the connection before that committed. It said "Nothing changed: jobs sync every 15
+    minutes" of a form sent as shown, wrote 15 minutes back over the hour with a resume, and
+    paused syncing again with a new interval, saying neither."""
+    from jobs.connections import connection_schedule_update
+
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    said_now = settings_form_sent_as_another_admin_saves(
+        signed_in,
+        acme,
+        {"action": "schedule", **sent},
+        lambda: connection_schedule_update(
+            connection=GreenhouseConnection.objects.get(pk=acme.pk),
+            sync_interval_minutes=60,
+            paused=False,
+        ),
+    )
+
+    assert said in said_now
+    assert "Syncing was paused and is on again" not in said_now  # the other admin resumed it
+    acme.refresh_from_db()
+    assert (acme.sync_interval_minutes, acme.enabled) == (saved, True)
+
+
+@on_postgresql
+@pytest.mark.parametrize(("stored_meanwhile", "said"), [(False, "stored"), (True, "replaced")])
+def test_an_api_key_sent_as_another_admin_stores_or_removes_one_says_what_it_did(
+    signed_in, acme, stored_meanwhile, said
+):
+    """The request read the connection before the other admin's change committed: it said
+    "replaced" of a key removed meanwhile, and "stored" where it replaced one stored
+    meanwhile."""
+    from jobs.connections import connection_api_key_set
+
+    if not stored_meanwhile:
+        connection_api_key_set(connection=acme, api_key="old-key-12345")
+    change = {"action": "api_key", "key-api_key": "new-key-67890"}
+
+    said_now = settings_form_sent_as_another_admin_saves(
+        signed_in,
+        acme,
+        change,
+        lambda: connection_api_key_set(
+            connection=GreenhouseConnection.objects.get(pk=acme.pk),
+            api_key="other-key-24680" if stored_meanwhile else "",
+        ),
+    )
+
+    assert f"API key {said}; it ends in 67890." in said_now
+    assert GreenhouseConnection.objects.get(pk=acme.pk).api_key_last5 == "67890"
+
+
+@on_postgresql
+def test_a_new_interval_saved_in_django_admin_as_the_orgs_admin_pauses_syncing_keeps_the_pause(
+    admin_client, acme, monkeypatch
+):
+    """The admin's page read the connection, then the org's admin paused syncing before its
+    save: the save wrote the new interval with syncing on, as that request had read it."""
+    from jobs.admin import GreenhouseConnectionAdmin
+    from jobs.connections import connection_schedule_update
+    from tests.support.helpers import form_as_sent
+
+    page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
+    pause, outcome = thread_with_outcome(
+        lambda: connection_schedule_update(
+            connection=GreenhouseConnection.objects.get(pk=acme.pk),
+            sync_interval_minutes=15,
+            paused=True,
+        )
+    )
+    saves_in_the_admin_start(monkeypatch, GreenhouseConnectionAdmin, pause, "the pause")
+
+    response = admin_client.post(page, {**data, "sync_interval_minutes": "90"})
+    pause.join(timeout=30)
+
+    assert response.status_code == 302
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    acme.refresh_from_db()
+    assert (acme.sync_interval_minutes, acme.enabled) == (90, False)
