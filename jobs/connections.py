@@ -429,13 +429,14 @@ def _connection_locked(connection: GreenhouseConnection) -> Iterator[GreenhouseC
     schedule left as it was) is said of the row as it is written."""
     with transaction.atomic():
         row = GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).first()
-        if row is None:  # another admin disconnected it
-            raise NotConnected(NotConnected.message)
-        if row.board_token != connection.board_token:
-            raise ConnectionChanged(
-                row, shown=ConnectionShown(pk=connection.pk, board_token=connection.board_token)
-            )
-        yield row
+        if row is None:
+            # Another admin disconnected it, and may have connected a board since (another row):
+            # "disconnected meanwhile" is not said of an org connected now.
+            row = GreenhouseConnection.objects.filter(
+                organization=connection.organization_id
+            ).first()
+        shown = ConnectionShown(pk=connection.pk, board_token=connection.board_token)
+        yield connection_as_shown(connection=row, shown=shown)
 
 
 # What a disconnect refused as a sync runs leaves as it was (SyncInProgress).

@@ -794,6 +794,33 @@ def test_a_change_as_another_admin_changes_the_board_is_not_made_to_it(
     assert_untouched(GreenhouseConnection.objects.get(), key_ends="12345")
 
 
+@pytest.mark.parametrize("change", [*CHANGES_OF_A_CONNECTION, {"action": "schedule"}])
+@pytest.mark.parametrize(
+    ("board", "said"),
+    [
+        ("tiny-co", "was disconnected from Greenhouse and connected again meanwhile"),
+        ("acme-robotics", "board was changed meanwhile, to “Acme Robotics” (acme-robotics)"),
+    ],
+    ids=["same-board", "another-board"],
+)
+def test_a_change_as_another_admin_disconnects_and_connects_a_board_says_it_is_connected(
+    signed_in, connected, monkeypatch, change, board, said
+):
+    """Disconnected and connected again after this request read the connection, before it
+    wrote: it said "disconnected from Greenhouse meanwhile" of an org connected now."""
+    page = signed_in.get(SETTINGS_URL).content
+    monkeypatch.setattr("jobs.manage_views._connection_of", lambda organization: connected)
+    GreenhouseConnection.objects.all().delete()
+    GreenhouseConnection.objects.create(organization=connected.organization, board_token=board)
+    GreenhouseConnection.objects.update(board_name="Acme Robotics")
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    said_now = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert said in said_now and "Nothing changed" not in said_now
+    assert_untouched(GreenhouseConnection.objects.get(), key_ends="")
+
+
 def test_a_board_connected_from_a_page_read_before_a_disconnect_says_no_key_is_stored(
     signed_in, connected
 ):
