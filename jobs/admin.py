@@ -35,7 +35,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -233,20 +233,21 @@ class RefusableDeleteMixin:
         refusal = self.delete_refusal(obj) if may_delete else ""
         if refusal:
             self.message_user(request, refusal, messages.ERROR)
-            return self._change_page_of(request, obj)
+            return self._change_page_of(request, obj.pk)
         try:
             return super().delete_view(request, object_id, extra_context)  # rolled back if raised
         except self.refused_meanwhile as refused:
             self.message_user(request, refused.message, messages.ERROR)
-            return self._change_page_of(request, obj)
+            return self._change_page_of(request, obj.pk)
 
-    def _change_page_of(self, request: HttpRequest, obj: Any) -> HttpResponse:
-        """The change page of `obj`, refused, with the list's filters the delete page kept, as
-        Django's pages pass them on: its Save still returns to that list."""
+    def _change_page_of(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        """The change page of the object `pk`, shown again for a change it refused (a delete, a
+        save), with the list's filters the refused page kept, as Django's pages pass them on:
+        its Save still returns to that list."""
         opts = self.model._meta
         url = reverse(
             f"admin:{opts.app_label}_{opts.model_name}_change",
-            args=[quote(obj.pk)],
+            args=[quote(pk)],
             current_app=self.admin_site.name,
         )
         context = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
@@ -1219,7 +1220,7 @@ class GreenhouseConnectionAdmin(
             )
         except ConnectionChanged as exc:  # another board connected since the page (save_model)
             self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
+            return self._change_page_of(request, unquote(object_id))
 
     def save_model(
         self, request: HttpRequest, obj: GreenhouseConnection, form: forms.Form, change: bool

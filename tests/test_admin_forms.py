@@ -480,8 +480,11 @@ def test_a_connection_saved_from_a_page_read_before_another_board_is_connected_i
     admin_client, acme, typed
 ):
     """The page showed one board; the org's admins connected another since (the same row): a
-    key or schedule typed for the one shown is not made to it, as on the settings page."""
-    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    key or schedule typed for the one shown is not made to it, as on the settings page. The
+    page shown again keeps the filters of the list it was opened from, as Django's redirects
+    do, so that its Save returns to that list: they were dropped."""
+    page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    url = f"{page}?_changelist_filters=enabled__exact%3D1"
     data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         board_token="tiny-co", board_name="Tiny Co."
@@ -489,6 +492,7 @@ def test_a_connection_saved_from_a_page_read_before_another_board_is_connected_i
 
     response = admin_client.post(url, {**data, **typed}, follow=True)
 
+    assert response.redirect_chain == [(url, 302)]
     assert "board was changed meanwhile, to “Tiny Co.” (tiny-co)" in parsed(response).get_text()
     acme.refresh_from_db()
     assert (acme.sync_interval_minutes, acme.api_key_last5) == (15, "")
