@@ -160,7 +160,6 @@ def site_fault_unchecked(error: GreenhouseError) -> str:
 
 
 @sensitive_variables("api_key")
-@transaction.atomic
 def connection_save(
     *,
     organization: Organization,
@@ -174,12 +173,26 @@ def connection_save(
     its next run time, on the new one. Organization.DoesNotExist if the org was deleted
     meanwhile: its row is locked first, as a delete locks it before it reads the connection.
     """
+    connection, _ = _connection_store(organization=organization, board=board, api_key=api_key)
+    return connection
+
+
+@sensitive_variables("api_key")
+@transaction.atomic
+def _connection_store(
+    *, organization: Organization, board: Board, api_key: str | None
+) -> tuple[GreenhouseConnection, str]:
+    """connection_save's work, and the board connected until then whose stored key the new
+    board keeps ("" if it keeps none of another board's), read under the row's lock."""
     if not organizations_key_share_lock(Organization.objects.filter(pk=organization.pk)):
         raise Organization.DoesNotExist("deleted meanwhile")
     connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
         organization=organization, defaults={"board_token": board.token}
     )
+    key_kept_from = ""
     if connection.board_token != board.token:
+        if api_key is None and connection.has_api_key:
+            key_kept_from = connection.board_token
         if connection.is_locked():
             raise SyncInProgress(connection, outcome="its board was not changed")
         # What the connection says of its syncs was said of the old board.
@@ -194,7 +207,7 @@ def connection_save(
     if api_key is not None:
         connection.set_api_key(api_key)
     connection.save()
-    return connection
+    return connection, key_kept_from
 
 
 class SyncInProgress(Exception):
@@ -249,6 +262,9 @@ class Connected:
     connection: GreenhouseConnection
     sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
     resumed: bool = False  # it had been paused: connecting turns syncing on again
+    # The board connected until then, whose stored key this one kept ("" if it kept none of
+    # another board's): the key's box left empty keeps the key stored as it is connected.
+    key_kept_from: str = ""
 
 
 def connection_is_paused(organization: Organization) -> bool:
@@ -262,13 +278,15 @@ def connection_connect(
 ) -> Connected:
     """Store a checked board and queue a sync of it at once, so jobs appear in a moment."""
     resumed = connection_is_paused(organization)
-    connection = connection_save(organization=organization, board=board, api_key=api_key)
+    connection, key_kept_from = _connection_store(
+        organization=organization, board=board, api_key=api_key
+    )
     try:
         sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)
     except BrokerUnavailable:
         # connection_save made it due now, so the dispatcher picks it up once the queue is back.
         sync = None
-    return Connected(connection=connection, sync=sync, resumed=resumed)
+    return Connected(connection=connection, sync=sync, resumed=resumed, key_kept_from=key_kept_from)
 
 
 @dataclass(frozen=True)

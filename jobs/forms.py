@@ -654,21 +654,33 @@ class ConnectionShownForm(forms.Form):
     prefix = "shown"
     connection = forms.IntegerField(widget=forms.HiddenInput, required=False)
     board_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    # Whether the page said a key was stored, which the connect form's empty box keeps.
+    # Whether the page said a key was stored, which the connect form's empty box keeps, and
+    # the end of it the page showed ("" with none).
     has_api_key = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     @classmethod
-    def of(cls, connection: GreenhouseConnection) -> ConnectionShownForm:
-        initial = {
+    def of(cls, connection: GreenhouseConnection | None) -> ConnectionShownForm:
+        """The fields of a page that shows `connection` (None: a page of an org not connected,
+        whose connect form still says that it showed no key)."""
+        initial = connection and {
             "connection": connection.pk,
             "board_token": connection.board_token,
             "has_api_key": connection.has_api_key,
+            "api_key_last5": connection.api_key_last5,
         }
         # No ids: the page has the fields in each of its forms.
         return cls(initial=initial, auto_id=False)
 
     def showed_a_key(self) -> bool:
         return self.is_valid() and self.cleaned_data["has_api_key"]
+
+    def showed_another_key(self, last5: str) -> bool:
+        """Whether the page showed no key, or one not ending in `last5`. False for a form sent
+        without saying (by a page served before pages said it, or by a script)."""
+        if self.add_prefix("api_key_last5") not in self.data or not self.is_valid():
+            return False
+        return self.cleaned_data["api_key_last5"] != last5
 
     def shown(self) -> ConnectionShown | None:
         """The connection as sent; None from a page that showed none, or a script."""

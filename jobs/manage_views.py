@@ -485,7 +485,7 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         organization,
         connection=connection,
         forms=page_forms,
-        shown=ConnectionShownForm.of(connection) if connection else None,
+        shown=ConnectionShownForm.of(connection),
     )
 
 
@@ -539,6 +539,7 @@ def _connect(
         f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
         + (RESUMED_TEXT if connected.resumed else "")
         + _key_lost_text(request, connected)
+        + _key_not_shown_text(request, connected)
         + _queued_sync_text(connected),
     )
     return redirect("manage:settings", slug=organization.slug)
@@ -557,6 +558,24 @@ def _key_lost_text(request: HttpRequest, connected: Connected) -> str:
     return (
         "The API key this page showed was deleted meanwhile, in another tab or by another admin "
         "(removed, or with a disconnect): no key is stored now. Store it again below. "
+    )
+
+
+def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
+    """Said where the key's box was left empty and the board connected kept a key stored with
+    another board connected, not the key the page showed (none, if it showed none): another tab
+    or admin stored it since, perhaps for that board. Kept, as the box left empty keeps the key
+    stored (a key is the org's, across its boards); said, as the page never showed it."""
+    connection = connected.connection
+    if not connected.key_kept_from:
+        return ""
+    if not ConnectionShownForm(request.POST).showed_another_key(connection.api_key_last5):
+        return ""
+    return (
+        f"The API key stored now, ending in …{connection.api_key_last5}, is not the one this "
+        "page showed: another tab or admin stored it meanwhile, with the board "
+        f"“{connected.key_kept_from}” connected. It is kept for this board; replace or remove "
+        "it below if it is not this board's. "
     )
 
 

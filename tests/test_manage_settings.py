@@ -865,6 +865,47 @@ def test_a_board_connected_with_the_key_kept_says_nothing_of_it(signed_in, conne
     assert GreenhouseConnection.objects.get().api_key_last5 == "12345"
 
 
+@pytest.mark.parametrize(
+    ("page_showed", "meanwhile", "said"),
+    [
+        ("no board", ("connect", "tiny-co", "tiny-key-24680"), True),
+        ("no key", ("api_key", "tiny-co", "tiny-key-24680"), True),
+        ("a key", ("api_key", "tiny-co", "tiny-key-24680"), True),
+        ("a key", ("connect", "acme-robotics", "acme-key-24680"), False),
+    ],
+    ids=["no-board", "no-key", "another-key", "a-key-for-this-board"],
+)
+def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_it_is_kept(
+    signed_in, north, queued, page_showed, meanwhile, said
+):
+    """Another tab stored a key meanwhile, with another board connected: the key's box left
+    empty, the board connected kept it unsaid, a key the page never showed and perhaps meant
+    for that other board. One stored for the board connected now is its own: nothing to say."""
+    if page_showed != "no board":
+        connect(signed_in, "tiny-co", api_key="old-key-12345" if page_showed == "a key" else "")
+    page = signed_in.get(SETTINGS_URL).content
+    action, board, key = meanwhile
+    GreenhouseConnection.objects.update(last_attempt_at=None)  # connected again at once
+    if action == "connect":
+        connect(signed_in, board, api_key=key)
+    else:
+        signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": key})
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    said_now = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert "Connected to the Greenhouse board “Acme Robotics”" in said_now
+    notice = (
+        "The API key stored now, ending in …24680, is not the one this page showed: another "
+        f"tab or admin stored it meanwhile, with the board “{board}” connected. It is kept for "
+        "this board; replace or remove it below if it is not this board's."
+    )
+    assert (notice in said_now) is said
+    assert GreenhouseConnection.objects.get().api_key_last5 == "24680"
+
+
 def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
     signed_in, connected, monkeypatch
 ):
