@@ -173,22 +173,31 @@ def connection_save(
     its next run time, on the new one. Organization.DoesNotExist if the org was deleted
     meanwhile: its row is locked first, as a delete locks it before it reads the connection.
     """
-    connection, _ = _connection_store(organization=organization, board=board, api_key=api_key)
-    return connection
+    return _connection_store(organization=organization, board=board, api_key=api_key).connection
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A board stored on an org, and what connecting it changed, read under the row's lock:
+    another admin may have paused syncing, or stored a key, as it ran."""
+
+    connection: GreenhouseConnection
+    resumed: bool  # it had been paused: connecting turns syncing on again
+    # The board connected until then, whose stored key this one kept ("" if it kept none of
+    # another board's): the key's box left empty keeps the key stored as it is connected.
+    key_kept_from: str
 
 
 @sensitive_variables("api_key")
 @transaction.atomic
-def _connection_store(
-    *, organization: Organization, board: Board, api_key: str | None
-) -> tuple[GreenhouseConnection, str]:
-    """connection_save's work, and the board connected until then whose stored key the new
-    board keeps ("" if it keeps none of another board's), read under the row's lock."""
+def _connection_store(*, organization: Organization, board: Board, api_key: str | None) -> _Stored:
+    """connection_save's work, and what it changed."""
     if not organizations_key_share_lock(Organization.objects.filter(pk=organization.pk)):
         raise Organization.DoesNotExist("deleted meanwhile")
     connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
         organization=organization, defaults={"board_token": board.token}
     )
+    resumed = not connection.enabled
     key_kept_from = ""
     if connection.board_token != board.token:
         if api_key is None and connection.has_api_key:
@@ -207,7 +216,7 @@ def _connection_store(
     if api_key is not None:
         connection.set_api_key(api_key)
     connection.save()
-    return connection, key_kept_from
+    return _Stored(connection=connection, resumed=resumed, key_kept_from=key_kept_from)
 
 
 class SyncInProgress(Exception):
@@ -261,9 +270,7 @@ class Connected:
 
     connection: GreenhouseConnection
     sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
-    resumed: bool = False  # it had been paused: connecting turns syncing on again
-    # The board connected until then, whose stored key this one kept ("" if it kept none of
-    # another board's): the key's box left empty keeps the key stored as it is connected.
+    resumed: bool = False  # as _Stored says
     key_kept_from: str = ""
 
 
@@ -277,16 +284,18 @@ def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
     """Store a checked board and queue a sync of it at once, so jobs appear in a moment."""
-    resumed = connection_is_paused(organization)
-    connection, key_kept_from = _connection_store(
-        organization=organization, board=board, api_key=api_key
-    )
+    stored = _connection_store(organization=organization, board=board, api_key=api_key)
     try:
-        sync = request_refresh(connection, trigger=SyncRun.Trigger.CONNECT)
+        sync = request_refresh(stored.connection, trigger=SyncRun.Trigger.CONNECT)
     except BrokerUnavailable:
         # connection_save made it due now, so the dispatcher picks it up once the queue is back.
         sync = None
-    return Connected(connection=connection, sync=sync, resumed=resumed, key_kept_from=key_kept_from)
+    return Connected(
+        connection=stored.connection,
+        sync=sync,
+        resumed=stored.resumed,
+        key_kept_from=stored.key_kept_from,
+    )
 
 
 @dataclass(frozen=True)

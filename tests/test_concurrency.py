@@ -1501,3 +1501,31 @@ def test_a_new_interval_saved_in_django_admin_as_the_orgs_admin_pauses_syncing_k
     assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
     acme.refresh_from_db()
     assert (acme.sync_interval_minutes, acme.enabled) == (90, False)
+
+
+@on_postgresql
+@pytest.mark.parametrize(("paused_meanwhile", "said"), [(True, True), (False, False)])
+def test_a_board_connected_as_another_admin_pauses_or_resumes_says_whether_it_resumed(
+    signed_in, acme, fake_greenhouse, queued, paused_meanwhile, said
+):
+    """The connect read whether syncing was paused before the row's lock: a pause made as it
+    ran was turned off unsaid, and a resume made as it ran was said to be its own."""
+    from jobs.connections import connection_schedule_update
+
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=paused_meanwhile)
+    change = {"action": "connect", "board_token": "tiny-co"}
+
+    said_now = settings_form_sent_as_another_admin_saves(
+        signed_in,
+        acme,
+        change,
+        lambda: connection_schedule_update(
+            connection=GreenhouseConnection.objects.get(pk=acme.pk),
+            sync_interval_minutes=15,
+            paused=paused_meanwhile,
+        ),
+    )
+
+    assert "Connected to the Greenhouse board" in said_now
+    assert ("Syncing was paused and is on again." in said_now) is said
+    assert GreenhouseConnection.objects.get(pk=acme.pk).enabled

@@ -11,6 +11,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError
 from django.db import connection as db_connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
@@ -421,11 +422,13 @@ def test_connecting_an_org_another_admin_deleted_meanwhile_says_it_no_longer_exi
     from jobs import connections
     from jobs.organizations import organization_delete
 
-    def deleted_meanwhile(organization: Organization) -> bool:
-        organization_delete(organization=Organization.objects.get(pk=organization.pk))
-        return False
+    lock = connections.organizations_key_share_lock
 
-    monkeypatch.setattr(connections, "connection_is_paused", deleted_meanwhile)
+    def deleted_meanwhile(organizations: QuerySet[Organization]) -> int:
+        organization_delete(organization=Organization.objects.get(pk=north.pk))
+        return lock(organizations)
+
+    monkeypatch.setattr(connections, "organizations_key_share_lock", deleted_meanwhile)
 
     assert_says_organization_gone(connect(signed_in, "tiny-co"))
     assert not GreenhouseConnection.objects.exists()
