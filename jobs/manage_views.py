@@ -625,8 +625,13 @@ def _api_key(
 def _api_key_remove(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse:
-    connection_api_key_set(connection=connection, api_key="")
-    messages.success(request, "API key removed.")
+    if connection_api_key_set(connection=connection, api_key=""):
+        messages.success(request, "API key removed.")
+    else:  # in another tab or by another admin, if the page showed one
+        meanwhile = (
+            "; it was removed meanwhile" if ConnectionShownForm(request.POST).showed_a_key() else ""
+        )
+        _nothing_changed(request, f"no API key is stored{meanwhile}")
     return redirect("manage:settings", slug=organization.slug)
 
 

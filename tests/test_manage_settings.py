@@ -651,6 +651,20 @@ def test_it_removes_the_api_key(signed_in, connected):
     assert "No key stored" in signed_in.get(SETTINGS_URL).content.decode()
 
 
+def test_removing_a_key_another_tab_removed_says_nothing_changed(signed_in, connected):
+    """It said "API key removed." of a key removed before, in another tab or by another admin."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key_remove"}, follow=True)
+
+    response = signed_in.post(
+        SETTINGS_URL, sent_from(page, {"action": "api_key_remove"}), follow=True
+    )
+
+    said = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert "Nothing changed: no API key is stored; it was removed meanwhile." in said
+    assert "API key removed." not in said
+
+
 def test_an_unknown_action_changes_nothing(signed_in, connected):
     response = signed_in.post(SETTINGS_URL, {"action": "drop_tables"}, follow=True)
     assert "could not be made" in response.content.decode()
