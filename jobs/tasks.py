@@ -247,7 +247,7 @@ def _sync_put_off(connection_id: int, plan: SyncToPutOff, *, queued_at: datetime
     starts = [plan.own_start] if plan.own_start else []
     left = _org_left_to_schedule(connection_id, attempt_starts=starts, queued_at=queued_at)
     until = plan.until.isoformat()
-    # The database lost as it frees an earlier try's lease and marks, they hold the org off for
+    # The database lost as it frees the lease and marks the sync left, they hold the org off for
     # minutes ("Running…", "Queued…"): a WARNING, as every other try lost to the database logs.
     logger.log(
         logging.WARNING if left.database_lost else logging.INFO,
@@ -420,12 +420,15 @@ def _org_left_to_schedule(
         unmarked = queued_at is not None and queued_marker_clear(connection_id, queued_at=queued_at)
     except DATABASE_LOST_ERRORS as still_lost:
         reconnect_after_database_error()
-        return _OrgLeft(
-            f"the database still lost ({still_lost!r}): a lease the sync holds runs out "
-            f"(SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), and the schedule syncs "
-            "the org once it has and its marks have passed",
-            database_lost=True,
+        # A try that carries no start never took the lease: only its "Queued…" mark is left.
+        left = (
+            f"a lease the sync holds runs out (SYNC_LOCK_SECONDS={settings.SYNC_LOCK_SECONDS}), "
+            "and the schedule syncs the org once it has and its marks have passed"
+            if attempt_starts
+            else 'the sync took no lease, and the schedule syncs the org once its "Queued…" '
+            f"mark has passed (SYNC_QUEUED_STALE_SECONDS={settings.SYNC_QUEUED_STALE_SECONDS})"
         )
+        return _OrgLeft(f"the database still lost ({still_lost!r}): {left}", database_lost=True)
     done = []
     if freed or made_due:
         done.append("its lease freed" if freed else "its lease already free")

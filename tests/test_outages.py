@@ -1836,6 +1836,30 @@ def test_a_sync_put_off_as_the_database_is_still_lost_warns_of_the_lease_it_leav
     assert f"; the database still lost ({DATABASE_DOWN!r}): a lease the sync holds runs out" in line
 
 
+def test_a_sync_put_off_that_took_no_lease_as_the_database_is_still_lost_warns_of_its_mark(
+    acme, fake_greenhouse, monkeypatch, caplog, settings
+):
+    """Its line said that "a lease the sync holds runs out (SYNC_LOCK_SECONDS=600)", where it
+    took none: its "Queued…" mark holds the org until it is stale."""
+    mark = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=mark)
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=30))
+    database_lost_in(monkeypatch, tasks, "queued_marker_clear", on_calls={1})
+
+    outcome = tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    assert outcome.startswith("put off: ") and fake_greenhouse.request_count() == 0
+    assert GreenhouseConnection.objects.get(pk=acme.pk).queued_at == mark
+    [line] = put_off_lines(caplog, logging.WARNING)
+    assert line.endswith(
+        f"; the database still lost ({DATABASE_DOWN!r}): the sync took no lease, and the "
+        'schedule syncs the org once its "Queued…" mark has passed '
+        f"(SYNC_QUEUED_STALE_SECONDS={settings.SYNC_QUEUED_STALE_SECONDS})"
+    )
+
+
 def test_a_sync_queued_before_greenhouses_wait_began_does_not_ask_greenhouse_within_it(
     acme, fake_greenhouse, monkeypatch, caplog
 ):
