@@ -1652,8 +1652,8 @@ def test_a_failure_naming_no_wait_whose_retry_cannot_be_marked_waits_out_greenho
 ):
     """A 500 within a wait Greenhouse asked for earlier keeps it (jobs.sync): retried as a sync
     that lost the database, with the failure's own Retry-After (none), it asked Greenhouse
-    15-30 seconds later, within that wait. (A board connected again within the wait is
-    synced in it.)"""
+    15-30 seconds later, within that wait. (A board connected again within the wait has its
+    first try synced in it.)"""
     settings.GREENHOUSE_RETRIES = 0
     greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=10))
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=500)
@@ -1696,8 +1696,9 @@ def retries_run_once_due(monkeypatch) -> None:
 
 def greenhouse_asked_to_wait(monkeypatch, acme, wait: timedelta) -> None:
     """Greenhouse asked the org's syncs to wait `wait` from now (a Retry-After an earlier sync
-    stored); time stands still but for the task's retries (retries_run_once_due). A sync of a
-    board connected again runs within the wait (request_refresh), as no other does."""
+    stored); time stands still but for the task's retries (retries_run_once_due). Only the
+    first try of a board connected again's sync runs within the wait (request_refresh), not its
+    retries, as no other does."""
     retries_run_once_due(monkeypatch)
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         greenhouse_wait_until=timezone.now() + wait

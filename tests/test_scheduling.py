@@ -1451,7 +1451,7 @@ def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_w
 ):
     """A timeout or a 500 within a wait Greenhouse asked for keeps it (jobs.sync): retried 15-30
     seconds later, its sync asked Greenhouse within that wait. (A board connected again within
-    the wait is synced in it.)"""
+    the wait has its first try synced in it.)"""
     now = timezone.now()
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     wait_until = now + timedelta(minutes=10)
