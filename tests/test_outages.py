@@ -259,6 +259,24 @@ def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, setti
             assert leak not in body, (url, leak)
 
 
+def test_a_dispatcher_tick_without_the_database_logs_one_warning_not_a_traceback(caplog):
+    """Beat ticks every minute: with the workers' database down, each tick failed its task, an
+    ERROR with a traceback of some 70 lines that What to monitor did not name."""
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
+        result = tasks.dispatch_due_syncs.apply()
+
+    assert result.get() == 0
+    assert [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING
+    ] == [
+        (
+            "WARNING",
+            f"dispatcher tick skipped error={DATABASE_DOWN!r}: the database could not be reached; "
+            "the next tick tries again",
+        )
+    ]
+
+
 @pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
 def test_a_sync_whose_database_connection_is_lost_records_its_failure_and_frees_the_org(
     acme, fake_greenhouse, monkeypatch
@@ -2073,6 +2091,15 @@ def test_a_task_whose_connection_has_a_column_missing_fails_at_once_saying_why(
         [line] = [r.getMessage() for r in caplog.records if r.name == "jobs.tasks"]
         assert line.startswith(f"sync failed connection={acme.pk} error=OperationalError(")
         assert line.endswith("migrations not applied?); not retried")
+
+
+def test_a_dispatcher_tick_with_a_column_missing_fails_as_a_deploy_error_not_an_outage():
+    """SQLite raises OperationalError for it, as for a lost database: a tick that skipped it
+    with "the database could not be reached" would hide that `migrate` has not run."""
+    drop_column("jobs_schedulerheartbeat", "last_tick_at")
+
+    with pytest.raises(DatabaseError, match="last_tick_at"):
+        tasks.dispatch_due_syncs.apply().get()
 
 
 def test_a_sync_that_finds_a_jobs_column_missing_fails_as_a_bug_not_an_outage(

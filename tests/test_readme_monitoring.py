@@ -50,6 +50,7 @@ LISTED = [
     "sync crashed org=",
     "sync failed connection=",
     "broker unavailable, sync not queued connection=",
+    "dispatcher tick skipped error=",
     "sync retry lost org=",
     "sync retry not queued connection=",
     "sync put off connection=",
