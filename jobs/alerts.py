@@ -24,7 +24,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.mail import AUTOMATED_HEADERS, address_sendable, email_body, email_subject
+from jobs.mail import (
+    AUTOMATED_HEADERS,
+    MAIL_SERVER_ERRORS,
+    address_sendable,
+    email_body,
+    email_subject,
+)
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
 
@@ -203,7 +209,7 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
                     )
                 else:
                     delivered += 1
-    except (smtplib.SMTPException, OSError) as exc:
+    except MAIL_SERVER_ERRORS as exc:
         logger.error("sync email failed org=%s kind=%s error=%r", organization.slug, kind, exc)
     except Exception:
         # Not the mail server's answer: the task's soft time limit while a slow server answers,

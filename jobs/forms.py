@@ -28,7 +28,12 @@ from jobs.greenhouse import (
     clean_text,
     without_format_characters,
 )
-from jobs.mail import AUTOMATED_HEADERS, UNSENDABLE_ADDRESS_MESSAGE, address_sendable
+from jobs.mail import (
+    AUTOMATED_HEADERS,
+    MAIL_SERVER_ERRORS,
+    UNSENDABLE_ADDRESS_MESSAGE,
+    address_sendable,
+)
 from jobs.memberships import accounts_with_email
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
@@ -554,10 +559,12 @@ class AccountPasswordResetForm(PasswordResetForm):
             message.attach_alternative(
                 render_to_string(html_email_template_name, context), "text/html"
             )
+        # As Django's: the page must say the same whether or not an account got an email.
         try:
             message.send()
+        except MAIL_SERVER_ERRORS as exc:
+            logger.error("password reset email failed user=%s error=%r", context["user"].pk, exc)
         except Exception:
-            # As Django's: the page must say the same whether or not an account got an email.
             logger.exception("password reset email failed user=%s", context["user"].pk)
 
 

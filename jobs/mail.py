@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 # Outlook ignore that header and read their own.
 AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
+# What a mail server that refused an email or could not be reached raises: a line in the log
+# for whoever runs the site, not a traceback, which is for bugs.
+MAIL_SERVER_ERRORS = (smtplib.SMTPException, OSError)
+
 UNSENDABLE_ADDRESS_MESSAGE = (
     "An email cannot be sent to this address: the part after @ has a character that a domain "
     "name cannot have, or a part between dots that is empty or too long. Check it for a typo."
@@ -72,7 +76,7 @@ def automated_email_send(*, subject: str, body: str, to: str, kind: str, user_id
         EmailMessage(
             email_subject(subject), email_body(body), to=[to], headers=AUTOMATED_HEADERS
         ).send()
-    except (smtplib.SMTPException, OSError) as exc:
+    except MAIL_SERVER_ERRORS as exc:
         logger.error("%s email failed user=%s error=%r", kind, user_id, exc)
         return False
     return True

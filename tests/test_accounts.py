@@ -538,6 +538,23 @@ def test_a_password_reset_page_says_the_same_when_the_mail_server_fails(
     assert response["Location"] == "/accounts/password_reset/done/"
 
 
+def test_a_password_reset_email_the_mail_server_refuses_is_one_error_line(
+    client, owner, monkeypatch, settings, caplog
+):
+    """An SMTP server down or misconfigured is the operator's to mend, as for the site's other
+    emails (`invitation email failed user=… error=…`): each reset logged a traceback too."""
+    settings.EMAIL_BACKEND = "tests.support.mail.ScriptedMailBackend"
+    monkeypatch.setattr(ScriptedMailBackend, "crash", ConnectionRefusedError(111, "Refused"))
+
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+
+    [record] = [r for r in caplog.records if r.name == "jobs.forms"]
+    assert (record.levelname, record.exc_info) == ("ERROR", None)
+    assert record.getMessage() == (
+        f"password reset email failed user={owner.pk} error=ConnectionRefusedError(111, 'Refused')"
+    )
+
+
 def test_a_password_reset_links_page_title_says_whether_the_link_works(client, owner):
     """The title is read out first (WCAG 2.4.2): a used link's page said "Set a new password"."""
     client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
