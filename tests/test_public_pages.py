@@ -21,6 +21,7 @@ from jobs import views
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
 from jobs.templatetags.html_time import datetime_attribute
+from jobs.templatetags.job_language import first_strong_direction, names_direction_attribute
 from orgsite.logging import PermissionDeniedFilter
 from tests.support.helpers import spoken_text
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
@@ -580,6 +581,47 @@ def test_an_org_page_heading_lays_its_name_out_in_the_names_own_direction(client
     html = client.get("/orgs/maps/").content.decode()
 
     assert '<h1 dir="auto">خرائط الشرق ش.م.م.</h1>' in html
+
+
+def test_an_org_pages_department_heading_of_right_to_left_names_is_laid_out_right_to_left(
+    client, org
+):
+    """A heading of Hebrew names, "הנדסה › תשתיות" (Engineering › Infrastructure), stood on the
+    left, the parent leftmost, as if read from the left; so did the path in the job's line of
+    the list of every job. dir="auto" would not have told: it passes over the names, each in
+    its <bdi>."""
+    engineering = make_unit(Department, org, "הנדסה")
+    infrastructure = make_unit(
+        Department, org, "תשתיות", parent_greenhouse_id=engineering.greenhouse_id
+    )
+    lab = make_unit(Department, org, "R&D مختبر")
+    make_job(org, "מפתח/ת תשתיות", departments=(infrastructure,))
+    make_job(org, "Chemist", departments=(lab,))
+    make_job(org, "Generalist")
+
+    html = client.get("/orgs/harbor/").content.decode()
+
+    assert '<h3 dir="rtl"><bdi>הנדסה</bdi> › <bdi>תשתיות</bdi></h3>' in html
+    assert "<h3><bdi>R&amp;D مختبر</bdi></h3>" in html  # its first letter's direction
+    assert "<h3><bdi>Other roles</bdi></h3>" in html
+    listing = client.get("/jobs/").content.decode()
+    path = "<bdi>הנדסה</bdi> › <bdi>תשתיות</bdi>"
+    assert f'<span class="job-item-department" dir="rtl">{path}</span>' in listing
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("123 הנדסה", "rtl"),  # digits have no direction of their own
+        ("\u2067Engineering\u2069 הנדסה", "rtl"),  # an isolate's text is passed over
+        ("\u202eEngineering", "ltr"),  # an override is no letter
+        ("123 – 456", ""),
+    ],
+)
+def test_a_heading_of_names_takes_the_direction_dir_auto_would_read(name, direction):
+    expected = ' dir="rtl"' if direction == "rtl" else ""
+    assert names_direction_attribute(["", name, "Engineering"]) == expected
+    assert first_strong_direction(name) == direction
 
 
 def test_a_job_pages_heading_of_a_title_in_no_language_given_takes_the_titles_direction(

@@ -1,7 +1,10 @@
 """The `lang` (and `dir`) of an element that holds words written here in a language of their own:
-a job's title or description, an org's description."""
+a job's title or description, an org's description; and the `dir` of a heading of names."""
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -10,6 +13,27 @@ from django.utils.safestring import SafeString
 from jobs.models import Job, WrittenInLanguage
 
 register = template.Library()
+
+ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
+ISOLATE_CLOSER = "\u2069"  # PDI
+
+
+def first_strong_direction(text: str) -> str:
+    """ "ltr" or "rtl" as the first letter with a direction gives it, "" if none has one: what
+    dir="auto" reads (Unicode's rule P2, which passes over the text of an isolate)."""
+    open_isolates = 0
+    for character in text:
+        if character in ISOLATE_OPENERS:
+            open_isolates += 1
+        elif character == ISOLATE_CLOSER:
+            open_isolates = max(open_isolates - 1, 0)
+        elif not open_isolates:
+            kind = unicodedata.bidirectional(character)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+    return ""
 
 
 @register.filter
@@ -28,3 +52,13 @@ def title_language_attributes(job: Job) -> SafeString | str:
     right to left (a heading of one on the right, where it starts)."""
     attributes = language_attributes(job)
     return attributes if job.content_direction else format_html('{} dir="auto"', attributes)
+
+
+@register.filter
+def names_direction_attribute(names: Iterable[str]) -> SafeString | str:
+    """` dir="rtl"` for an element holding `names` (a department's path, each in its <bdi>) whose
+    first letter with a direction is written right to left, else "" (the page's left to right):
+    a heading of Hebrew names then stands on the right, the first name rightmost. dir="auto"
+    cannot tell, as it passes over the text inside a <bdi>."""
+    directions = (first_strong_direction(name) for name in names)
+    return SafeString(' dir="rtl"') if next(filter(None, directions), "") == "rtl" else ""
