@@ -550,10 +550,10 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
     closed_page = client.get(job_page_url(closed)).content.decode()
 
     # A screen reader reads French words with French sounds; the site's own words stay English.
-    assert f'<h1{lang} dir="auto">Infirmier·ère coordonnateur·rice</h1>' in job_page
+    assert f'<h1{lang} dir="ltr">Infirmier·ère coordonnateur·rice</h1>' in job_page
     assert f'<div class="job-body"><div{lang}>' in job_page
-    assert f'href="{job_page_url(french)}"{lang} dir="auto">' in listing
-    assert f'<h1{lang} dir="auto">Aide-soignant·e</h1>' in closed_page
+    assert f'href="{job_page_url(french)}"{lang} dir="ltr">' in listing
+    assert f'<h1{lang} dir="ltr">Aide-soignant·e</h1>' in closed_page
     for job in (english, unusable):
         assert f'href="{job_page_url(job)}" dir="auto">' in listing  # the page's, or none
 
@@ -569,7 +569,7 @@ def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, or
     assert '<h1 lang="he" dir="rtl">מפתח/ת מובייל</h1>' in job_page
     assert '<div class="job-body"><div lang="he" dir="rtl">' in job_page
     assert f'href="{job_page_url(farsi)}" lang="fa-IR" dir="rtl">' in listing
-    assert f'href="{job_page_url(french)}" lang="fr" dir="auto">' in listing  # as written
+    assert f'href="{job_page_url(french)}" lang="fr" dir="ltr">' in listing
 
 
 def test_an_org_page_heading_lays_its_name_out_in_the_names_own_direction(client):
@@ -636,6 +636,26 @@ def test_a_job_pages_heading_of_a_title_in_no_language_given_takes_the_titles_di
     assert '<h1 dir="auto">مهندسة برمجيات</h1>' in client.get(job_page_url(closed)).text
 
 
+def test_a_title_in_a_left_to_right_language_starting_with_an_arabic_word_stays_left_to_right(
+    client, org
+):
+    """dir="auto" set "مهندس Backend Engineer" of a French post right to left, from its first
+    letter: its French words then read from the right. A title marked French without a letter
+    written left to right is no French: it still reads in its own direction, as does a title
+    of a post in the page's language, Greenhouse's default whatever the post is written in."""
+    mixed = make_job(org, "مهندس Backend Engineer", language="fr")
+    arabic_only = make_job(org, "مهندس روبوتات", language="fr")
+    defaulted = make_job(org, "مهندس Backend", language="en")
+
+    listing = client.get("/orgs/harbor/").content.decode()
+
+    assert f'href="{job_page_url(mixed)}" lang="fr" dir="ltr">' in listing
+    assert f'href="{job_page_url(arabic_only)}" lang="fr" dir="auto">' in listing
+    assert f'href="{job_page_url(defaulted)}" dir="auto">' in listing
+    job_page = client.get(job_page_url(mixed)).content.decode()
+    assert '<h1 lang="fr" dir="ltr">مهندس Backend Engineer</h1>' in job_page
+
+
 @pytest.mark.parametrize(
     ("language", "direction"),
     [
@@ -668,7 +688,7 @@ def test_a_post_in_punjabi_written_in_arabic_script_is_laid_out_right_to_left(cl
     listing = client.get("/orgs/harbor/").content.decode()
 
     assert '<h1 lang="pa-Arab" dir="rtl">ڈویلپر</h1>' in job_page
-    assert f'href="{job_page_url(devanagari)}" lang="sd-Deva" dir="auto">' in listing
+    assert f'href="{job_page_url(devanagari)}" lang="sd-Deva" dir="ltr">' in listing
 
 
 @pytest.mark.parametrize(

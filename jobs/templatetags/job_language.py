@@ -45,13 +45,22 @@ def language_attributes(written: WrittenInLanguage) -> SafeString:
 
 @register.filter
 def title_language_attributes(job: Job) -> SafeString | str:
-    """language_attributes(), with ` dir="auto"` where they give no direction, for a title that
-    other text follows on its line, or a heading that is the title alone: an element with a dir
-    isolates its text, so a title that leaves a right-to-left override open cannot reorder what
-    follows, and an Arabic title of a post whose language Greenhouse does not give still reads
-    right to left (a heading of one on the right, where it starts)."""
+    """language_attributes(), with a `dir` where they give none, for a title that other text
+    follows on its line, or a heading that is the title alone: an element with a dir isolates
+    its text, so a title that leaves a right-to-left override open cannot reorder what follows.
+    A title in a language written left to right, other than the page's (Greenhouse's default),
+    is laid out left to right though it starts with an Arabic word; one without a letter
+    written left to right is in no such language, whatever the post says, and, as one in no
+    language given (or the page's), takes its first letter's direction (dir="auto"): an Arabic
+    title reads right to left, a heading of one on the right, where it starts."""
     attributes = language_attributes(job)
-    return attributes if job.content_direction else format_html('{} dir="auto"', attributes)
+    if job.content_direction:
+        return attributes
+    if job.content_language and any(
+        unicodedata.bidirectional(character) == "L" for character in job.title
+    ):
+        return format_html('{} dir="ltr"', attributes)
+    return format_html('{} dir="auto"', attributes)
 
 
 @register.filter
