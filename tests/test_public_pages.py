@@ -277,6 +277,31 @@ def test_the_home_page_says_no_organization_is_hiring_when_none_is(client, org):
     assert "No organizations yet." not in html
 
 
+def test_a_job_in_many_departments_names_three_in_its_line_of_the_list(client, org):
+    """A general application posted in each of 40 departments took a line of the list for each
+    department, 40 on a phone; its page still names them all."""
+    departments = tuple(make_unit(Department, org, f"Team {n:02d}") for n in range(5))
+    job = make_job(org, "General application", departments=departments)
+    make_job(org, "Welder", departments=departments[:3])
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    job_page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+
+    def line_of(title: str) -> list[str]:
+        meta = page.find("a", string=title).find_parent("li").select_one(".job-item-meta")
+        return [span.get_text() for span in meta.find_all("span", recursive=False)]
+
+    assert line_of("General application")[1:5] == [  # after the org, before the date
+        "Team 00",
+        "Team 01",
+        "Team 02",
+        "and 2 more departments",
+    ]
+    assert "more department" not in " ".join(line_of("Welder"))
+    departments_fact = job_page.find("dt", string="Departments").find_next_sibling("dd")
+    assert len(departments_fact.select("bdi")) == 5
+
+
 def test_a_listed_job_located_remote_names_its_workplace_once(client, org):
     """Its location says it already: "Remote Remote" read as a glitch."""
     dates = {"first_published_at": None}  # not posted on a date: the meta names the place alone
