@@ -1027,3 +1027,24 @@ def test_what_search_engines_and_link_previews_read_drops_the_direction_controls
         text = client.get(feed).content.decode()
         assert "<description>Solder circuit boards</description>" in text, feed
         assert RLO not in text, feed
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, "", "&lt;p&gt;&amp;nbsp;&lt;/p&gt;&lt;table&gt;&lt;/table&gt;"],
+    ids=["null", "empty", "no-text"],
+)
+def test_a_job_page_says_its_post_came_without_a_description(
+    acme, fake_greenhouse, client, content
+):
+    """Greenhouse's "content": null (or markup without a word) left a blank where the
+    description goes, beside the facts on a wide screen and above them on a phone."""
+    post, described = fake_greenhouse.jobs(TOKEN)[:2]
+    post["content"] = content
+    fake_greenhouse.touch(TOKEN)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    job, other = (Job.objects.get(greenhouse_id=p["id"]) for p in (post, described))
+
+    note = '<p class="empty">No description was posted with this job.</p>'
+    assert note in client.get(job.get_absolute_url()).content.decode()
+    assert note not in client.get(other.get_absolute_url()).content.decode()
