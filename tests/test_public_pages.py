@@ -634,6 +634,24 @@ def test_an_org_pages_department_heading_of_right_to_left_names_is_laid_out_righ
     assert f'<span class="job-item-department" dir="rtl">{path}</span>' in listing
 
 
+def test_a_job_pages_paths_of_right_to_left_names_are_each_laid_out_right_to_left(client, org):
+    """Its facts named "הנדסה › תשתיות" parent leftmost, as read from the left; a path of
+    left-to-right names beside it keeps its plain markup."""
+    engineering = make_unit(Department, org, "הנדסה")
+    infrastructure = make_unit(
+        Department, org, "תשתיות", parent_greenhouse_id=engineering.greenhouse_id
+    )
+    design = make_unit(Department, org, "Design")
+    tel_aviv = make_unit(Office, org, "תל אביב")
+    job = make_job(org, "מעצב/ת", departments=(infrastructure, design), offices=(tel_aviv,))
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    hebrew_path = '<span dir="rtl"><bdi>הנדסה</bdi> › <bdi>תשתיות</bdi></span>'
+    assert f"<dt>Departments</dt><dd><bdi>Design</bdi>, {hebrew_path}</dd>" in html
+    assert '<dt>Office</dt><dd><span dir="rtl"><bdi>תל אביב</bdi></span></dd>' in html
+
+
 @pytest.mark.parametrize(
     ("name", "direction"),
     [
