@@ -229,6 +229,8 @@ def _folded(text: str) -> tuple[str, str]:
     if not unicodedata.is_normalized("NFC", others):
         text = composed(text)
         others = _beyond_ascii(text)
+        if not others:  # all composed to ASCII: the Kelvin sign is a K, U+037E a ";"
+            return text, ""
     foldings, half_width_kana = _foldings(frozenset(others))
     if half_width_kana:
         # A half-width kana's voiced mark is a character of its own, which folds to a combining

@@ -107,6 +107,8 @@ def department(name: str) -> Department:
         ("PSEUDONYMISER DONNÉES", {"Ingénieur·e logiciel — Données de santé"}),
         ("données -DONNÉES", set()),
         ("PSEUDONYMISER DONNE\u0301ES", {"Ingénieur·e logiciel — Données de santé"}),  # é as e+◌́
+        # A Kelvin sign is a K once composed: read as nothing else beyond ASCII, it failed.
+        ("\u212aafka", {"Senior Platform Engineer"}),
         ('"field service"', {"Field Service Technician"}),  # a phrase
         ('"service field"', set()),
         ('acme -"field service"', {
