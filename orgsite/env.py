@@ -248,7 +248,7 @@ def env_database_url(name: str, default: str) -> str:
 
 def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
     """The parts of a server's URL, refused when its host or its port cannot be read, or when
-    a password holds a "/" or "#" as itself."""
+    a password holds a "/", "?" or "#" as itself."""
     try:
         parts = urlsplit(url)
     except ValueError:  # "redis://[::1:6379/0": a bracket not closed
@@ -256,10 +256,13 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
             f"{name} has a host that cannot be read (an IPv6 address needs its closing ]): "
             f"{example}"
         ) from None
-    # urlsplit and the clients end the password at a "/" or "#": "redis://:12#secret@HOST/0"
-    # connected to port 12 of this machine, and "redis://:pass/word@HOST/0" was told its port
-    # is no number. Before the port is read; the error shows nothing of the URL.
-    if "@" in parts.path or "@" in parts.fragment:
+    # urlsplit and the clients end the password at a "/", "?" or "#": "redis://:12#secret@HOST/0"
+    # connected to port 12 of this machine, "redis://:?secret@HOST/0" to its Redis on 6379,
+    # and "redis://:pass/word@HOST/0" was told its port is no number. An "@" in a query's value
+    # is the value's ("?password=p@ss", which redis-py reads); in a query's name, a password's.
+    # Before the port is read; the error shows nothing of the URL.
+    at_in_a_query_name = any("@" in field.partition("=")[0] for field in parts.query.split("&"))
+    if "@" in parts.path or "@" in parts.fragment or at_in_a_query_name:
         raise ImproperlyConfigured(
             f"{name} has an @ after its host: write a password's /, ? and # as %2F, %3F and "
             f"%23 (and an @ as %40): {example}"

@@ -508,6 +508,7 @@ def test_a_database_url_the_site_cannot_run_on_is_refused_naming_what_it_takes(
         "postgresql://orgsite@db.example.com/orgsite",
         "postgres:///orgsite",  # the local socket
         "postgres://db.example.com?service=orgsite",  # pg_service.conf names the database
+        "postgres://orgsite@db.example.com/orgsite?sslrootcert=/etc/ssl/ca@corp.pem",
     ],
 )
 def test_sqlite_and_postgresql_urls_are_taken_as_given(monkeypatch, url):
@@ -577,9 +578,16 @@ def test_a_redis_url_refused_shows_no_part_of_any_password_it_holds(variable, ur
         ("CACHE_URL", "redis://:s3/cret@redis.example.com:6379/0"),
         ("CELERY_BROKER_URL", "redis://:12/s3cret@redis.example.com:6379/0"),
         ("DATABASE_URL", "postgres://orgsite:s3#cret@db.example.com:5432/orgsite"),
+        # Taken: both clients connected to port 12, or to 6379, of this machine (the cache's
+        # failing at each use on the "s3" it read as an option).
+        ("CACHE_URL", "redis://:12?s3cret@redis.example.com:6379/0"),
+        ("CELERY_BROKER_URL", "redis://:?s3cret@redis.example.com:6379/0"),
+        ("CACHE_URL", "redis://:?s3=cret&s3@cret@redis.example.com:6379/0"),
+        # Told its port is no number.
+        ("DATABASE_URL", "postgres://orgsite:s3?cret@db.example.com:5432/orgsite"),
     ],
 )
-def test_a_server_url_whose_password_holds_a_slash_or_hash_stops_the_process_saying_so(
+def test_a_server_url_whose_password_holds_a_slash_question_mark_or_hash_stops_the_process(
     variable, url
 ):
     refused = refusal(**{variable: url})
@@ -649,6 +657,12 @@ def test_a_broker_or_cache_url_refused_is_named_by_its_scheme_not_its_password(
 def test_redis_urls_with_or_without_a_database_number_are_taken(url):
     taken = settings_under(CELERY_BROKER_URL=url, CACHE_URL=url)
     assert taken["CELERY_BROKER_URL"] == taken["CACHES"]["default"]["LOCATION"] == url
+
+
+def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
+    """redis-py reads a password from ?password= as well, where an "@" is the value's."""
+    url = "redis://redis.example.com:6379/1?password=s3@cret"
+    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
 def test_the_process_stops_on_a_database_the_site_does_not_run_on():
