@@ -315,6 +315,17 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     TypeError as it connects: the worker did not start, and Refresh now was a server error),
     which `for_celery` refuses."""
     example = "redis://HOST:6379/0"
+    # Django's cache reads the URLs of several servers split at "," or ";", and Celery at ";":
+    # a password holding one was cut there, and the first server's URL ended in its start,
+    # which each use of that server logged ("Port could not be cast to integer value as 'p'"
+    # of "redis://:p,ss@HOST/1"). The site runs on one Redis.
+    separators = {";": "%3B"} if for_celery else {",": "%2C", ";": "%3B"}
+    if any(separator in url for separator in separators):
+        raise ImproperlyConfigured(
+            f"{name} holds a {' or '.join(map(repr, separators))}, where it would be read as "
+            "the URLs of several servers (the site takes one): write it as "
+            f"{' or '.join(separators.values())}, in a password too: {example}"
+        )
     parts = _server_url_parts(name, url, example=example)
     query_databases = parse_qs(parts.query).get("db", [])
     if for_celery and query_databases:
@@ -342,9 +353,9 @@ _SHOWN_DATABASE_RE = re.compile(r"[A-Za-z0-9_./-]*")
 def _redis_database_named(database: str, parts: SplitResult) -> str:
     """A Redis database that is no number, as an error names it: shown only when no password
     can be part of it. An "@" after the host ends a password that holds a "/", "?" or "#"
-    ("redis://:12/se?cret@HOST/0" reads "se" as the database), or another server's (Django's
-    cache reads several URLs split at "," or ";": "1,redis://:p?ss@HOST2/1" reads "1,redis://:p"
-    as this one's database); a ":", "=" or "&" may begin another server's URL or password
+    ("redis://:12/se?cret@HOST/0" reads "se" as the database), or another server's written
+    after a "," in a broker's URL ("1,redis://:p?ss@HOST2/1" reads "1,redis://:p" as this one's
+    database); a ":", "=" or "&" may begin another server's URL or password
     ("?db=x,redis://HOST2/1?password=…")."""
     after_the_host = parts.path + parts.query + parts.fragment
     if "@" not in after_the_host and _SHOWN_DATABASE_RE.fullmatch(database):

@@ -15,6 +15,7 @@ from pathlib import Path
 import kombu
 import pytest
 from cryptography.fernet import Fernet
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
 from orgsite.env import (
@@ -594,6 +595,37 @@ def test_a_server_url_whose_password_holds_a_slash_question_mark_or_hash_stops_t
 
     assert refused.startswith(f"{variable} has an @ after its host: write a password's /, ?")
     assert "s3" not in refused  # it goes to the log
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("CACHE_URL", "redis://:Pw1,Pw2@redis.example.com:6379/1"),
+        ("CACHE_URL", "redis://:Pw1;Pw2@redis.example.com:6379/1"),
+        ("CACHE_URL", "redis://redis.example.com:6379/1?password=Pw1,Pw2"),
+        ("CELERY_BROKER_URL", "redis://:Pw1;Pw2@redis.example.com:6379/0"),
+    ],
+)
+def test_a_redis_url_its_client_splits_into_several_servers_stops_the_process(variable, url):
+    """Django's cache reads the URLs of several servers split at "," or ";", Celery at ";": the
+    first server's URL ended in the password's start, which each use of it logged."""
+    if variable == "CACHE_URL":
+        assert RedisCache(url, {})._servers[0].endswith("Pw1")
+    else:
+        with pytest.raises(ValueError, match="'Pw1'"):
+            kombu.Connection(url)
+
+    refused = refusal(**{variable: url})
+
+    assert refused.startswith(f"{variable} holds a ")
+    assert "Pw" not in refused  # it goes to the log
+
+
+def test_a_broker_url_whose_password_holds_a_comma_is_taken():
+    """Celery splits a URL at ";" only."""
+    url = "redis://:s3,cret@redis.example.com:6379/0"
+    assert kombu.Connection(url).password == "s3,cret"
+    assert settings_under(CELERY_BROKER_URL=url)["CELERY_BROKER_URL"] == url
 
 
 def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
