@@ -198,10 +198,19 @@ def env_url(name: str, default: str) -> str:
         usable = False
     if not usable:
         raise ImproperlyConfigured(
-            f"{name} must be an http(s) URL such as {default}, "
-            f"not {value_shown(passwords_masked(value))}"
+            f"{name} must be an http(s) URL such as {default}, not {_refused_url_shown(value)}"
         )
     return value
+
+
+def _refused_url_shown(value: str) -> str:
+    """A URL env_url refuses, as its error shows it: with its password masked, or not at all
+    when an "@" is left that ends no masked password. Masking finds a password after "://" only:
+    "https:/sync:PASSWORD@proxy/v1", a "/" short, was shown whole."""
+    masked = passwords_masked(value)
+    if "@" in masked.replace(":***@", ""):
+        return "a value holding an @ (not shown: a password may be part of it)"
+    return value_shown(masked)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -336,6 +336,26 @@ def test_a_password_holding_any_character_of_a_url_is_masked_whole(user, passwor
     )
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https:/sync:Pw1@proxy.example/v1",  # a "/" short
+        "https:sync:Pw1@proxy.example/v1",
+        "sync:Pw1@proxy.example/v1",  # no scheme
+        "Pw0:Pw1@https://sync:Pw2@proxy.example/v1",
+    ],
+)
+def test_a_url_refused_without_a_password_masking_finds_is_not_shown(monkeypatch, raw):
+    """Masking finds a password after "://" only: these were shown whole."""
+    monkeypatch.setenv("SOME_API", raw)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_url("SOME_API", "https://example.org/v1")
+    assert str(refused.value) == (
+        "SOME_API must be an http(s) URL such as https://example.org/v1, not a value holding an "
+        "@ (not shown: a password may be part of it)"
+    )
+
+
 @pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\n"])
 def test_a_url_holding_a_blank_is_refused_without_showing_it(monkeypatch, blank):
     """requests sent it (as %20), and each log line naming the address showed the password up
