@@ -4,7 +4,6 @@ query string, the match count, pagination, and the text and remote policy the sy
 from __future__ import annotations
 
 import random
-import signal
 import string
 import sys
 import unicodedata
@@ -40,7 +39,7 @@ from jobs.search import (
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import as_searched
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, stopped_after
 from tests.support.public_jobs import job_to_make, make_job, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -634,16 +633,8 @@ def test_a_phrase_search_over_a_long_run_after_its_first_word_takes_no_time(db, 
     make_job(org, "Robot Lead", search_text=search_text)
     make_job(org, "Robot Arm Designer")
 
-    def stop(signum, frame):
-        raise TimeoutError("the phrase search took over 2 s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, 2)
-    try:
+    with stopped_after(2, "the phrase search"):
         assert {job.title for job in job_search(query='"robot arm"')} == {"Robot Arm Designer"}
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_search_of_a_long_word_over_a_text_that_repeats_its_letters_takes_no_time(db):
@@ -655,16 +646,8 @@ def test_a_search_of_a_long_word_over_a_text_that_repeats_its_letters_takes_no_t
         # "é" first: the bytes leave the word in doubt, and the text's regex reads it too.
         make_job(org, f"Lead {number}", search_text="é" + "c" * SEARCH_TEXT_LENGTH)
 
-    def stop(signum, frame):
-        raise TimeoutError("the search took over 2 s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, 2)
-    try:
+    with stopped_after(2, "the search"):
         assert not job_search(query="c" * (SEARCH_TEXT_LENGTH // 4)).exists()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from orgsite.env import (
     passwords_masked,
     running_account,
 )
+from tests.support.helpers import stopped_after
 from tests.support.settings_module import settings_under
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +337,16 @@ def test_a_password_holding_any_character_of_a_url_is_masked_whole(user, passwor
     assert passwords_masked(text) == (
         f"fetch failed url=https://{user}:***@proxy.example/v1/boards/acme to=a@b.example"
     )
+
+
+def test_masking_a_long_line_of_urls_with_no_password_takes_no_time():
+    """The regex looked from each "://" to the end of the word for an "@" after it, in the
+    square of the word's length: 17 s for this line (a redirect's address, say, logged from a
+    header line of up to 64 KiB)."""
+    line = "final_url=https://proxy.example/@" + "a://b:" * 16_000
+
+    with stopped_after(2, "masking the line"):
+        assert passwords_masked(line) == line
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
@@ -25,6 +28,24 @@ IN_CI = bool(os.environ.get("CI"))
 # checkouts testing at once on one Redis need one each: otherwise each one's workers take the
 # other's tasks, and each empties the other's queue.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@contextmanager
+def stopped_after(seconds: float, what: str) -> Iterator[None]:
+    """The block, stopped with a TimeoutError naming `what` after `seconds`: a test that work
+    once in the square of its input's length stays quick, without timing it. The alarm reaches
+    Python's regex engine, which checks for signals."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"{what} took over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def require_service(host: str, port: int, name: str) -> None:
