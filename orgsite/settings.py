@@ -40,7 +40,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Bounds of the number settings, in seconds and in days: each has a maximum, as a number of
 # thousands of digits was taken and failed where it was used (a datetime or timeout overflowing).
 _DAY = 24 * 60 * 60
-_TEN_YEARS = 10 * 365
+# Retention takes up to 100,000 days (274 years: the cutoff stays a valid datetime), so a
+# number written to mean "keep them all", such as 36500 or 99999, is still read.
+_RETENTION_DAYS_MAX = 100_000
 VAR_DIR = directory_made(
     Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var"))), setting="ORGSITE_VAR_DIR"
 )
@@ -296,7 +298,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Two years at most: the max-age hstspreload.org recommends.
 SECURE_HSTS_SECONDS = env_int(
-    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=2 * 365 * _DAY
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=10 * 365 * _DAY
 )
 # includeSubDomains forces https on every subdomain: turn it off for a site on a company's bare
 # domain whose other hosts are not all on https.
@@ -578,9 +580,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Reliability ------------------------------------------------------------------------------
 # Sync-run history older than this is deleted daily (each org's latest run is always kept).
-SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1, maximum=_TEN_YEARS)
+SYNC_RUN_RETENTION_DAYS = env_int(
+    "SYNC_RUN_RETENTION_DAYS", 30, minimum=1, maximum=_RETENTION_DAYS_MAX
+)
 # Invitations whose link expired longer ago than this are deleted daily, with the accounts they
 # made that were never used; until then the members page offers to send them again.
 EXPIRED_INVITATION_RETENTION_DAYS = env_int(
-    "EXPIRED_INVITATION_RETENTION_DAYS", 30, minimum=0, maximum=_TEN_YEARS
+    "EXPIRED_INVITATION_RETENTION_DAYS", 30, minimum=0, maximum=_RETENTION_DAYS_MAX
 )

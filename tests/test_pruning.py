@@ -19,6 +19,9 @@ from jobs.models import INVITATION_DAYS, Invitation, Membership, SyncRun
 from jobs.tasks import prune_expired_invitations, prune_sync_runs
 from orgsite.celery import app as celery_app
 from tests.support.helpers import make_connection
+from tests.support.settings_module import settings_under
+
+RETENTION_SETTINGS = ("SYNC_RUN_RETENTION_DAYS", "EXPIRED_INVITATION_RETENTION_DAYS")
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +155,25 @@ def test_the_daily_invitation_task_uses_its_retention_setting(db, settings):
 
     assert prune_expired_invitations() == 1
     assert list(Invitation.objects.all()) == [waiting]
+
+
+def test_a_retention_meant_as_keep_them_all_is_read_and_the_daily_tasks_still_run(db, settings):
+    """A number of days written to mean "keep them all" was refused at startup when retention
+    took at most ten years; at its maximum the cutoff must still be a date the database takes."""
+    meant_as_all = {name: "99999" for name in RETENTION_SETTINGS}
+    assert {name: settings_under(**meant_as_all)[name] for name in RETENTION_SETTINGS} == {
+        name: 99999 for name in RETENTION_SETTINGS
+    }
+    for name in RETENTION_SETTINGS:
+        setattr(settings, name, 100_000)
+    org = make_connection("acme", "acme-robotics").organization
+    runs = [run_days_ago(org, days) for days in (4000, 1)]
+    invitation = invitation_sent_days_ago(org, "old@acme.example", 4000)
+
+    assert prune_sync_runs() == 0
+    assert prune_expired_invitations() == 0
+    assert list(SyncRun.objects.order_by("started_at")) == runs
+    assert list(Invitation.objects.all()) == [invitation]
 
 
 def session_expiring_in(days: float) -> str:
