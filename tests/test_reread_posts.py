@@ -522,19 +522,78 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in reread_posts()
 
 
-@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
-def test_the_search_words_it_stores_show_on_cached_pages_at_once(client, fake_greenhouse, path):
-    """As a sync's changes do: a search's page cached before it went on listing what the words
-    older code stored found for PUBLIC_PAGE_CACHE_SECONDS."""
-    jobs = jobs_each_migration_picks(fake_greenhouse)
-    # As code before 0057 stored it: the run one word, which "渋谷" does not start.
-    Job.objects.filter(pk=jobs[5].pk).update(search_text="東京都渋谷区")
-    job_address = f"/orgs/acme/jobs/{jobs[5].greenhouse_id}/"
-    assert job_address not in client.get(path, {"q": "渋谷"}).content.decode()
-
+def shown_before_and_after_it_runs(client, path: str, text: str, **params: str) -> list[bool]:
+    """Whether `text` is on the page at `path`, which the first request caches, before and after
+    reread_posts."""
+    shown = [text in client.get(path, params).content.decode()]
     reread_posts()
+    return [*shown, text in client.get(path, params).content.decode()]
 
-    assert job_address in client.get(path, {"q": "渋谷"}).content.decode()
+
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/tiny/"])
+def test_the_search_words_it_stores_show_on_every_orgs_cached_pages_at_once(
+    client, fake_greenhouse, path
+):
+    """As a sync's changes do, on every org's pages (tiny's, none of whose jobs the migrations
+    pick): a search's page cached before it went on listing what the words older code stored
+    found for PUBLIC_PAGE_CACHE_SECONDS."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()  # what the migrations pick: the words below are all that is left to store
+    job = Job.objects.get(organization__slug="tiny")
+    # As code before 0057 stored it: the run one word, which "渋谷" does not start.
+    Job.objects.filter(pk=job.pk).update(search_text="東京都渋谷区")
+
+    shown = shown_before_and_after_it_runs(client, path, job.get_absolute_url(), q="渋谷")
+
+    assert shown == [False, True]
+
+
+def test_an_org_name_it_stores_the_search_words_of_is_found_on_cached_pages_at_once(
+    client, fake_greenhouse
+):
+    """An org's search words pick its jobs on the all-jobs page too."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()
+    job = Job.objects.get(organization__slug="tiny")
+    # As code before 0057 stored it: one word, which "会社" does not start.
+    Organization.objects.filter(slug="tiny").update(name="株式会社辛", search_name="株式会社辛")
+
+    shown = shown_before_and_after_it_runs(client, "/jobs/", job.get_absolute_url(), q="会社")
+
+    assert shown == [False, True]
+
+
+def test_a_unit_name_it_trims_shows_on_cached_pages_at_once(client, fake_greenhouse):
+    """As 0052 trims it: a department's name is on its org's pages and in its jobs.json."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()
+    department = Department.objects.first()
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+    path = f"/orgs/{department.organization.slug}/jobs.json"
+
+    shown = shown_before_and_after_it_runs(client, path, f'"{department.name}"')
+
+    assert shown == [False, True]
+
+
+def test_a_run_that_stores_no_name_nor_search_words_keeps_the_cached_pages(
+    client, fake_greenhouse, django_assert_num_queries
+):
+    """The hashes it has forgotten change no page; the next sync's changes refresh them."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()
+    pages = ["/jobs/", "/orgs/acme/", "/orgs/tiny/"]
+    for page in pages:
+        client.get(page)
+
+    printed = reread_posts()
+
+    assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in printed
+    assert "jobs 0052: 0 departments or offices" in printed
+    assert "jobs 0046: 1 job with" in printed
+    with django_assert_num_queries(0):
+        for page in pages:
+            client.get(page)
 
 
 def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
