@@ -507,11 +507,13 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     # As code before 0060 stored them: "+49", which PostgreSQL's parser reads as a signed number,
     # and "&amp;", which it reads as an entity and drops.
     Job.objects.filter(pk=jobs[4].pk).update(search_text="Call +49 30, R&amp;D")
+    # As 0060 stored it before an entity's name went on over its marks, as the parser's does.
+    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940;")
 
     printed = reread_posts()
 
     assert (
-        "jobs 0057, 0058, 0059 and 0060: 2 organizations and 3 jobs whose search words" in printed
+        "jobs 0057, 0058, 0059 and 0060: 2 organizations and 4 jobs whose search words" in printed
     )
     for query in ("会社", "エンジニア", "データ分析", "渋谷"):
         assert {job.pk for job in job_search(query=query)} >= {jobs[5].pk}, query
@@ -519,6 +521,7 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert Job.objects.get(pk=jobs[5].pk).payload_hash == jobs[5].payload_hash
     assert Organization.objects.get(slug="tiny").search_name == "Tiny  Co>"
     assert [job.pk for job in job_search(query="49 amp")] == [jobs[4].pk]
+    assert [job.pk for job in job_search(query="hindi")] == [jobs[3].pk]
     assert "jobs 0057, 0058, 0059 and 0060: 0 organizations and 0 jobs" in reread_posts()
 
 
