@@ -1013,7 +1013,9 @@ def _invite(
     request: HttpRequest, organization: Organization, *, email: str, role: str
 ) -> HttpResponse:
     try:
-        invited = member_invite(organization=organization, email=email, role=role)
+        invited = member_invite(
+            organization=organization, email=email, role=role, inviter=request.user
+        )
     except Organization.DoesNotExist:
         raise OrganizationGone("deleted by another admin meanwhile") from None
     except MembershipError as exc:

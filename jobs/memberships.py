@@ -210,8 +210,12 @@ class Invited:
     email: str  # the invitation's address as stored and emailed, in the case it was typed
 
 
-def member_invite(*, organization: Organization, email: str, role: str) -> Invited:
+def member_invite(
+    *, organization: Organization, email: str, role: str, inviter: User | None = None
+) -> Invited:
     """Invite the person with this email: they join through a link sent to that address.
+    A refusal to invite someone who belongs already speaks to `inviter` as "you" when it is
+    their own membership.
 
     Never at once, even when an account has the address: anyone can sign up claiming one.
     Without an account, one is made with no usable password, and the email also carries the
@@ -232,7 +236,10 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
         joined = user and Membership.objects.filter(organization=organization, user=user).first()
         if joined:
             name = ending_sentence(organization.name)
-            said = f"{email} is already {joined.role_in_words} of {name}"
+            # An admin who typed their own address was told of "them", as of someone else.
+            yourself = inviter is not None and joined.user_id == inviter.pk
+            who = "You are" if yourself else f"{email} is"
+            said = f"{who} already {joined.role_in_words} of {name}"
             if joined.role != role and membership_is_last_admin(joined):
                 # The only admin who can sign in, most often inviting themself: "Set role"
                 # refuses to make them a member, so this says why, not how.
@@ -241,9 +248,10 @@ def member_invite(*, organization: Organization, email: str, role: str) -> Invit
                 # An invitation cannot change a role: the list of members does, and it said
                 # only "is already a member", leaving the admin to guess how.
                 label = Membership.Role(role).label
+                whom, whose = ("yourself", "your") if yourself else ("them", "their")
                 said += (
-                    f" To make them {ROLES_IN_WORDS[role]}, choose “{label}” as their role in "
-                    "the list of members and press “Set role”."
+                    f" To make {whom} {ROLES_IN_WORDS[role]}, choose “{label}” as {whose} role "
+                    "in the list of members and press “Set role”."
                 )
             raise MembershipError(said)
         now = timezone.now()

@@ -2990,15 +2990,47 @@ def test_adding_someone_twice_says_they_are_a_member_and_how_to_make_them_an_adm
     assert Membership.objects.get(user=member).role == Membership.Role.MEMBER
 
 
-def test_inviting_an_admin_of_the_org_says_they_are_already_an_admin(signed_in, owner):
+def test_inviting_an_admin_of_the_org_says_they_are_already_an_admin(signed_in, acme):
     """It said "already a member" of someone whose row in the table says Admin. Invited again
     as an admin, nothing is to be done: no word on how to make them one."""
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=carol, role="admin")
     response = signed_in.post(
         "/manage/acme/members/",
-        {"action": "add", "email": owner.email, "role": "admin"},
+        {"action": "add", "email": carol.email, "role": "admin"},
         follow=True,
     )
-    assert f"{owner.email} is already an admin of Acme Robotics.<" in response.content.decode()
+    assert f"{carol.email} is already an admin of Acme Robotics.<" in response.content.decode()
+    assert Membership.objects.get(user=carol).role == Membership.Role.ADMIN
+
+
+@pytest.mark.parametrize(
+    ("role", "said"),
+    [
+        ("admin", "You are already an admin of Acme Robotics.<"),
+        (
+            "member",
+            "You are already an admin of Acme Robotics. To make yourself a member, choose "
+            "“Member” as your role in the list of members and press “Set role”.<",
+        ),
+    ],
+    ids=["as-admin", "as-member"],
+)
+def test_an_admin_inviting_their_own_address_is_told_of_themself_as_you(
+    signed_in, owner, acme, role, said
+):
+    """It named them by their address and told them how "to make them a member", as if of
+    someone else."""
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+    Membership.objects.create(organization=acme.organization, user=carol, role="admin")
+
+    response = signed_in.post(
+        "/manage/acme/members/",
+        {"action": "add", "email": owner.email, "role": role},
+        follow=True,
+    )
+
+    assert f'<li class="message error">{said}' in response.content.decode()
     assert Membership.objects.get(user=owner).role == Membership.Role.ADMIN
 
 
@@ -3006,14 +3038,14 @@ def test_the_only_admin_invited_as_a_member_is_told_why_they_cannot_be_one(
     signed_in, owner, member
 ):
     """It said to choose "Member" as their role and press "Set role", which then refused: the
-    org's only admin cannot stop being one."""
+    org's only admin cannot stop being one. Only they can invite themself: told as "you"."""
     response = signed_in.post(
         "/manage/acme/members/",
         {"action": "add", "email": owner.email, "role": "member"},
         follow=True,
     )
     assert (
-        f"{owner.email} is already an admin of Acme Robotics. An organization needs at least one "
+        "You are already an admin of Acme Robotics. An organization needs at least one "
         "admin who can sign in. Make someone else an admin first.<"
     ) in response.content.decode()
     assert "Set role”." not in response.content.decode()
