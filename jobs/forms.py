@@ -1028,16 +1028,19 @@ class OrganizationDeleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.fields["confirm"].label = f"To confirm, type {organization.slug}"
+        # Left empty, the box got Django's "This field is required.", saying not what to type.
+        self.fields["confirm"].error_messages["required"] = self.mistyped_message
+
+    @property
+    def mistyped_message(self) -> str:
+        organization = self.organization
+        typed = ending_sentence(f"Type {organization.slug} exactly to delete {organization.name}")
+        return f"{typed} Nothing was deleted."
 
     def clean_confirm(self) -> str:
         confirm = self.cleaned_data["confirm"]
         if confirm != self.organization.slug:
-            raise forms.ValidationError(
-                ending_sentence(
-                    f"Type {self.organization.slug} exactly to delete {self.organization.name}"
-                )
-                + " Nothing was deleted."
-            )
+            raise forms.ValidationError(self.mistyped_message)
         return confirm
 
 

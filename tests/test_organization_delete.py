@@ -136,22 +136,24 @@ def other_org_rows(organization: Organization) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("typed", ["", "ACME", "acme-robotics", "Acme Robotics"])
+@pytest.mark.parametrize("typed", ["", "  ", "ACME", "acme-robotics", "Acme Robotics"])
 def test_anything_but_the_slug_deletes_nothing(client, synced, owner, typed):
+    """Left empty too, the box says what to type: it said Django's "This field is required."."""
     response = signed_in_as(client, owner).post(DELETE_URL, {"confirm": typed})
 
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
-    if typed:
-        assert "Type acme exactly to delete Acme Robotics. Nothing was deleted." in (
-            response.content.decode()
-        )
+    assert "Type acme exactly to delete Acme Robotics. Nothing was deleted." in (
+        response.content.decode()
+    )
+    assert "This field is required" not in response.content.decode()
     assert Job.objects.filter(organization__slug="acme").count() == 6
 
 
 def test_an_empty_post_says_what_is_missing(client, synced, owner):
     response = signed_in_as(client, owner).post(DELETE_URL)
     assert "There is a problem" in response.content.decode()
+    assert "Type acme exactly to delete Acme Robotics." in response.content.decode()
     assert Organization.objects.filter(slug="acme").exists()
 
 
