@@ -933,6 +933,25 @@ def test_tags_that_leave_an_override_open_sit_apart_in_the_org_admins_jobs_table
     assert f'data-label="Tags"><bdi>Hard{RLO}ware</bdi>, <bdi>python</bdi></td>' in page
 
 
+def test_a_location_and_compensation_note_sit_in_a_bdi_on_the_org_admins_job_pages(
+    signed_in, acme, fake_greenhouse
+):
+    """As on the job's public page: without one, a note typed in a right-to-left script was
+    laid out left to right, the page's direction, its number and words in the wrong order for
+    whoever reads it right to left; so was a location."""
+    job = synced_with_open_overrides(acme, fake_greenhouse)
+    Job.objects.filter(pk=job.pk).update(compensation_note="60,000 ₪ לשנה")
+    location = f"<bdi>Lyon {RLO}Part-Dieu</bdi>"
+
+    table = signed_in.get("/manage/acme/jobs/").content.decode()
+    edit_page = signed_in.get(f"/manage/acme/jobs/{job.pk}/edit/").content.decode()
+
+    assert f'data-label="Location">{location}</td>' in table
+    assert 'data-label="Compensation"><bdi>60,000 ₪ לשנה</bdi></td>' in table
+    assert 'data-label="Compensation">—</td>' in table  # the other jobs: no note, no bdi
+    assert f"Location</dt><dd>{location}</dd>" in edit_page
+
+
 def test_a_message_after_a_form_drops_the_direction_controls_a_name_in_it_leaves_open(
     signed_in, acme, fake_greenhouse
 ):
