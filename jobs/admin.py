@@ -1133,8 +1133,11 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         return validate_api_key(self.cleaned_data["new_api_key"])
 
 
-# A line of the connections' list: enough to tell a timeout from a board not found.
+# A line of the connections' list: enough to tell a timeout from a board not found. At most so
+# many characters too: a word can be long (a redirect's path, up to MAX_PATH_SHOWN), and one
+# unbroken widened the column, the list scrolling sideways.
 LAST_ERROR_START_WORDS = 8
+LAST_ERROR_START_CHARS = 80
 
 
 @admin.register(GreenhouseConnection)
@@ -1177,7 +1180,8 @@ class GreenhouseConnectionAdmin(
         """Why the last sync failed, in a few words; none when it worked. The whole error (a
         refusal's is five lines) is on the connection's page."""
         error = connection.as_true_now(connection.last_error)
-        return Truncator(error).words(LAST_ERROR_START_WORDS) or None
+        start = Truncator(error).words(LAST_ERROR_START_WORDS)
+        return Truncator(start).chars(LAST_ERROR_START_CHARS) or None
 
     def formfield_for_dbfield(
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any

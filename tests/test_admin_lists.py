@@ -14,6 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jobs.admin import LAST_ERROR_START_CHARS
+from jobs.greenhouse import MAX_PATH_SHOWN, LedAstray
 from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.text import as_searched
 from tests.support.helpers import make_connection, staff_client_with
@@ -392,6 +394,23 @@ def test_the_connections_list_says_in_a_few_words_why_each_last_sync_failed(admi
         failing.save()
     after, _ = connections_list_queries(admin_client)
     assert after == before
+
+
+def test_the_connections_list_cuts_a_long_word_of_a_last_error(admin_client):
+    """A redirect's path (up to MAX_PATH_SHOWN characters) is one word of the eight shown: it
+    widened the column, and the list scrolled sideways."""
+    redirected = make_connection("redirected", "redirected-board")
+    path = "/" + "a" * MAX_PATH_SHOWN
+    redirected.last_error = str(
+        LedAstray.doing(f"redirected the request to {path}…, which is not the job board's address")
+    )
+    redirected.save()
+
+    _, errors = connections_list_queries(admin_client)
+
+    shown = errors["redirected-board"]
+    assert shown.startswith("Greenhouse's address redirected the request to /aaa")
+    assert shown.endswith("a…") and len(shown) == LAST_ERROR_START_CHARS
 
 
 def test_the_connections_list_does_not_say_a_paused_ones_sync_will_try_again(admin_client):
