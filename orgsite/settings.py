@@ -130,14 +130,11 @@ SITE_URL = (
     else _default_site_url()
 ).rstrip("/")
 _site_url_parts = urlsplit(SITE_URL)
-# The site answers at its host's root: email links under a path would all be 404s. A user and
-# password before the host would be in every link emailed; the error masks the password.
-if (
-    _site_url_parts.path
-    or _site_url_parts.query
-    or _site_url_parts.fragment
-    or "@" in _site_url_parts.netloc
-):
+# The site answers at its host's root: email links under a path would all be 404s. A "?" or
+# "#", even with nothing after it ("https://jobs.example.com?"), put every link's path after it
+# ("…?/accounts/…"). A user and password before the host would be in every link emailed; the
+# error masks the password.
+if _site_url_parts.path or any(mark in SITE_URL for mark in "?#") or "@" in _site_url_parts.netloc:
     raise ImproperlyConfigured(
         "SITE_URL is a scheme and host only, such as https://jobs.example.com, not "
         f"{value_shown(passwords_masked(SITE_URL))}"

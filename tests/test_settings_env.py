@@ -953,6 +953,10 @@ def test_a_site_url_that_is_set_is_taken_whatever_the_allowed_hosts(hosts):
         ({"SITE_URL": "jobs.example.com"}, "SITE_URL must be an http(s) URL"),
         ({"SITE_URL": "https://example.com/careers"}, "SITE_URL is a scheme and host only"),
         ({"SITE_URL": "https://jobs.example.com/?x=1"}, "SITE_URL is a scheme and host only"),
+        # Taken, every emailed link was "https://jobs.example.com?/accounts/…".
+        ({"SITE_URL": "https://jobs.example.com?"}, "SITE_URL is a scheme and host only"),
+        ({"SITE_URL": "https://jobs.example.com#"}, "SITE_URL is a scheme and host only"),
+        ({"SITE_URL": "https://jobs.example.com?/"}, "SITE_URL is a scheme and host only"),
         # Taken, it put the password into every link emailed; refused, it was shown whole.
         (
             {"SITE_URL": "https://site:s3cret@jobs.example.com"},
