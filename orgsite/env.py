@@ -327,15 +327,29 @@ def url_named(value: str) -> str:
     return "a value without a scheme such as redis://"
 
 
+# The query names Celery fails on in a Redis URL, each with what it names and where it goes
+# instead. Its client adds what the query names to what the URL's other parts give: a
+# `?password=` went twice ("multiple values for keyword argument 'password'"), a `?db=` where
+# nothing takes one.
+_QUERY_NAMES_CELERY_FAILS_ON = {
+    "db": ("database", "put the number in the path, redis://HOST:6379/0"),
+    "password": (
+        "password",
+        "put it before the host, percent-encoded (an @ as %40, a / as %2F): "
+        "redis://:PASSWORD@HOST:6379/0",
+    ),
+}
+
+
 def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
     is not a number, at startup: Celery would fail on it only as a worker connects, and the
     cache at each use, which the site takes for a cache that is down. An error names neither
     its host nor a password.
 
-    The cache's client reads a `?db=` too (over the path's number); Celery's fails on one (a
-    TypeError as it connects: the worker did not start, and Refresh now was a server error),
-    which `for_celery` refuses."""
+    The cache's client reads a `?db=` and a `?password=` too (over the path's number and the
+    password before the host); Celery's fails on either (a TypeError as it connects: the worker
+    did not start, and Refresh now was a server error), which `for_celery` refuses."""
     example = "redis://HOST:6379/0"
     # Django's cache reads the URLs of several servers split at "," or ";", and Celery at ";":
     # a password holding one was cut there, and the first server's URL ended in its start,
@@ -349,12 +363,14 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             f"{' or '.join(separators.values())}, in a password too: {example}"
         )
     parts = _server_url_parts(name, url, example=example)
-    query_databases = parse_qs(parts.query).get("db", [])
-    if for_celery and query_databases:
-        raise ImproperlyConfigured(
-            f"{name} names its Redis database in ?db=, which Celery cannot read: put the number "
-            f"in the path, {example}"
-        )
+    query = parse_qs(parts.query)
+    for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
+        if for_celery and query_name in query:
+            raise ImproperlyConfigured(
+                f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot read: "
+                f"{where}"
+            )
+    query_databases = query.get("db", [])
     # The cache's client drops every "/" of the path; Celery's drops the first and one more,
     # and fails on what is left ("0/" of "/0/") as it connects: the worker did not start.
     path_database = (

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import kombu
 import pytest
+import redis
 from cryptography.fernet import Fernet
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
@@ -672,6 +673,22 @@ def test_a_broker_url_naming_its_database_in_a_query_stops_the_process():
         settings_under(CELERY_BROKER_URL=url)
 
     assert "s3cret" not in str(refused.value)  # it goes to the log
+    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
+
+
+def test_a_broker_url_with_a_password_in_a_query_stops_the_process():
+    """Celery fails on a ?password= as it connects, with a TypeError: the worker did not start.
+    The cache's client reads it."""
+    url = "redis://redis.example.com:6379/0?password=s3cret"
+    with pytest.raises(TypeError, match="'password'"):
+        kombu.Connection(url)
+    assert redis.ConnectionPool.from_url(url).connection_kwargs["password"] == "s3cret"
+
+    refused = refusal(CELERY_BROKER_URL=url)
+
+    assert refused.startswith("CELERY_BROKER_URL names its Redis password in ?password=")
+    assert "put it before the host, percent-encoded" in refused
+    assert "s3cret" not in refused  # it goes to the log
     assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
