@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
+
+
+def uncollected_static_files_warn() -> None:
+    """Log a WARNING as a web process starts with no static files collected: its pages show
+    unstyled until collectstatic has run and it restarts (it reads the manifest once), and
+    nothing else said so. Debugging, runserver serves the files from where they are written."""
+    if not settings.DEBUG and not staticfiles_storage.hashed_files:
+        logger.warning(
+            "static files not collected static_root=%s: pages show unstyled; run "
+            "`manage.py collectstatic`, then restart the web processes",
+            settings.STATIC_ROOT,
+        )
 
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):

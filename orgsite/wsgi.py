@@ -10,5 +10,7 @@ application = get_wsgi_application()
 
 # After setup: an error here fails the worker's boot, which stops gunicorn with it.
 from orgsite.checks import startup_checks_run  # noqa: E402
+from orgsite.storage import uncollected_static_files_warn  # noqa: E402
 
 startup_checks_run()
+uncollected_static_files_warn()

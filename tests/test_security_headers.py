@@ -266,6 +266,8 @@ def test_a_web_process_logs_the_deploy_warnings_as_it_starts(tmp_path):
     assert kept_defaults.returncode == 0, kept_defaults.stderr
     for check_id in ("orgsite.W001", "orgsite.W002", "orgsite.W003", "orgsite.W004"):
         assert re.search(rf"WARNING orgsite.checks system check {check_id}: ", kept_defaults.stderr)
+    # Started before collectstatic (its ORGSITE_VAR_DIR is new): its pages show unstyled.
+    assert "WARNING orgsite.storage static files not collected " in kept_defaults.stderr
 
 
 def test_a_public_host_without_django_debug_set_refuses_to_start_in_debug(tmp_path):

@@ -12,6 +12,8 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.templatetags.static import static
 from django.test import override_settings
 
+from orgsite.storage import uncollected_static_files_warn
+
 # What WhiteNoise sends for a name that carries its content's hash: 315,360,000 s, ten years.
 KEPT_FOR_TEN_YEARS = "max-age=315360000, public, immutable"
 
@@ -93,6 +95,35 @@ def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(
 
     assert url == "/static/css/no-such-file.css"
     assert "static file not collected name=css/no-such-file.css" in caplog.text
+
+
+def test_a_web_process_started_before_collectstatic_says_to_run_it(settings, tmp_path, caplog):
+    """Its pages show unstyled, and nothing in the log said why (orgsite/wsgi.py calls it)."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path
+
+    with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
+        uncollected_static_files_warn()
+
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert f"static files not collected static_root={tmp_path}: " in caplog.text
+    assert "run `manage.py collectstatic`" in caplog.text
+
+
+def test_a_web_process_with_static_files_collected_or_debugging_says_nothing_of_them(
+    settings, collected, tmp_path, caplog
+):
+    """Debugging, runserver serves static files from where they are written."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = collected
+
+    with caplog.at_level(logging.WARNING, logger="orgsite.storage"):
+        uncollected_static_files_warn()
+        settings.DEBUG = True
+        settings.STATIC_ROOT = tmp_path
+        uncollected_static_files_warn()
+
+    assert caplog.text == ""
 
 
 def test_a_web_process_starting_after_collectstatic_warns_of_no_missing_file(
