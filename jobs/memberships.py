@@ -40,6 +40,7 @@ from jobs.models import (
     Membership,
     Organization,
     fields_save_if_row_exists,
+    rows_key_share_lock,
 )
 from jobs.text import email_key, ending_sentence, minutes_in_words, seconds_in_words
 from jobs.throttle import (
@@ -583,7 +584,11 @@ def _join_link_values(token: str) -> tuple[int, int, str]:
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Make the signed-in `user` a member through the link of their invitation."""
     _, organization_pk, _ = _join_link_values(token)
-    # The org's row first, as organization_delete() locks it before the invitations: otherwise
+    # The account first, as the key of its member row locks it (FOR KEY SHARE): deleting an
+    # account locks it, then its invitations, and this held the invitation while the row
+    # waited for the account, a deadlock (one of the two failed, a server error page).
+    rows_key_share_lock(User.objects.filter(pk=user.pk))
+    # Then the org's row, as organization_delete() locks it before the invitations: otherwise
     # this holds the invitation, the deletion the org, and each waits for the other.
     Organization.objects.select_for_update().filter(pk=organization_pk).first()
     try:

@@ -233,6 +233,26 @@ def held_until_the_other_comes(arrived: set[int], other: str) -> None:
         time.sleep(0.05)
 
 
+def invitation_accept_paused_holding_its_locks(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Has invitation_accept stop just before it adds the membership, holding its locks, until
+    another session waits on one of them; the event is set once it stops there. Events, not
+    sleeps: a thread that a busy machine starts late must not swap the two (the other write
+    first, the accept then finds no invitation)."""
+    accept_holds_its_locks = threading.Event()
+    get_or_create = Membership.objects.get_or_create
+
+    def paused_get_or_create(**kwargs: Any) -> Any:
+        accept_holds_its_locks.set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_on_my_locks():
+            assert time.monotonic() < deadline, "the other write never waited on the accept's locks"
+            time.sleep(0.05)
+        return get_or_create(**kwargs)
+
+    monkeypatch.setattr(Membership.objects, "get_or_create", paused_get_or_create)
+    return accept_holds_its_locks
+
+
 @on_postgresql
 def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailoutbox, monkeypatch):
     from django.contrib.auth.models import User
@@ -245,21 +265,7 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
     member_invite(organization=organization, email="new@acme.example", role="member")
     token = invitation_token(Invitation.objects.get())
     user = User.objects.get(email="new@acme.example")
-    # The accept stops just before it adds the membership, holding its locks, until the
-    # deletion waits on one of them. Events, not sleeps: a thread that a busy machine starts
-    # late must not swap the two (the deletion first, the accept then finds no invitation).
-    accept_holds_its_locks = threading.Event()
-    get_or_create = Membership.objects.get_or_create
-
-    def paused_get_or_create(**kwargs: Any) -> Any:
-        accept_holds_its_locks.set()
-        deadline = time.monotonic() + 30
-        while not sessions_waiting_on_my_locks():
-            assert time.monotonic() < deadline, "the deletion never waited on the accept's locks"
-            time.sleep(0.05)
-        return get_or_create(**kwargs)
-
-    monkeypatch.setattr(Membership.objects, "get_or_create", paused_get_or_create)
+    accept_holds_its_locks = invitation_accept_paused_holding_its_locks(monkeypatch)
 
     def delete() -> int:
         assert accept_holds_its_locks.wait(30)
@@ -271,6 +277,48 @@ def test_an_invitation_accepted_as_the_org_is_deleted_answers_both(acme, mailout
     assert not any(isinstance(result, Exception) for result in results), results
     assert not Organization.objects.filter(pk=organization.pk).exists()
     assert not Membership.objects.exists()
+
+
+@on_postgresql
+@pytest.mark.parametrize("page", ["delete", "delete-selected"])
+def test_an_invitation_accepted_as_staff_delete_the_account_answers_both(
+    member, outsider, mailoutbox, monkeypatch, page
+):
+    """Bob accepts an invitation to another org as staff delete his account in Django's admin
+    (from its page or with Delete selected). Deleting an account locks it, then deletes its
+    invitations; the accept held the invitation, and the key of the member row it added then
+    waited for the account: a deadlock, which PostgreSQL ended by failing one of them (a server
+    error page). The accept locks the account first: the delete waits for it, and takes the
+    new member row with the account."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.memberships import invitation_accept, invitation_token, member_invite
+    from jobs.models import Invitation
+
+    other = outsider.memberships.get().organization
+    member_invite(organization=other, email=member.email, role="member")
+    token = invitation_token(Invitation.objects.get())
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("staff", "staff@example.com", "x"))
+    if page == "delete":
+        address, data = f"/admin/auth/user/{member.pk}/delete/", {"post": "yes"}
+    else:
+        address = "/admin/auth/user/"
+        data = {"action": "delete_selected", "_selected_action": [member.pk], "post": "yes"}
+    accept_holds_its_locks = invitation_accept_paused_holding_its_locks(monkeypatch)
+
+    def delete() -> int:
+        assert accept_holds_its_locks.wait(30)
+        return staff.post(address, data).status_code
+
+    works = iter([lambda: invitation_accept(token=token, user=member), delete])
+    results = all_at_once(2, lambda: next(works)())
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert 302 in results
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert not Membership.objects.filter(user=member.pk).exists()
 
 
 @on_postgresql
