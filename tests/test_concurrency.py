@@ -204,20 +204,22 @@ def saves_in_the_admin_start(
     what: str,
     *,
     after_the_save: bool = False,
+    method: str = "save_model",
 ) -> None:
-    """Has each `save_model` of `model_admin` start `other` until it waits on a lock the save's
-    transaction holds, or ends: after the page's forms are checked, before its row is written,
-    or, `after_the_save`, once it is written."""
-    save_model = model_admin.save_model
+    """Has each `save_model` of `model_admin` (or its `method` saving, a form's `save`) start
+    `other` until it waits on a lock the save's transaction holds, or ends: after the page's
+    forms are checked, before its row is written, or, `after_the_save`, once it is written."""
+    save = getattr(model_admin, method)
 
-    def save_with_the_other_started(self: Any, *args: Any) -> None:
+    def save_with_the_other_started(self: Any, *args: Any, **kwargs: Any) -> Any:
         if not after_the_save:
             started_until_it_waits_on_me_or_ends(other, what)
-        save_model(self, *args)
+        saved = save(self, *args, **kwargs)
         if after_the_save:
             started_until_it_waits_on_me_or_ends(other, what)
+        return saved
 
-    monkeypatch.setattr(model_admin, "save_model", save_with_the_other_started)
+    monkeypatch.setattr(model_admin, method, save_with_the_other_started)
 
 
 def held_until_the_other_comes(arrived: set[int], other: str) -> None:
@@ -1404,6 +1406,50 @@ def test_two_staff_ending_each_others_accounts_at_once_one_goes_the_other_is_sig
     sent_to = dict(results)
     assert not sent_to.pop(first).startswith("/admin/login/")  # its write done
     assert [page.partition("?")[0] for page in sent_to.values()] == ["/admin/login/"]
+
+
+@on_postgresql
+@pytest.mark.parametrize("change", ["staff-status-off", "password-set"])
+def test_staff_writing_as_others_take_their_staff_status_or_set_their_password_are_signed_out(
+    owner, member, monkeypatch, change
+):
+    """Bob, staff, saves Alice's account in Django's admin as she turns his staff status off,
+    or sets him a new password (which signs his sessions out). Her save holds her account,
+    which his write locks first: he waits, then his session is read again and he is sent to the
+    sign-in page, as Django's admin answers anyone who may not use it, his write not made (it
+    went through after hers, made by someone no longer staff, or signed out)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.admin import PasswordChangeKeepingAdminsForm, UserAdmin
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk__in=[owner.pk, member.pk]).update(is_staff=True, is_superuser=True)
+    alice, bob = Client(), Client()
+    alice.force_login(User.objects.get(pk=owner.pk))
+    bob.force_login(User.objects.get(pk=member.pk))
+    alices_page = f"/admin/auth/user/{owner.pk}/change/"
+    bobs_write = {**form_as_sent(bob.get(alices_page).content, "#user_form"), "first_name": "Al"}
+    bobs, sent_to = thread_with_outcome(lambda: bob.post(alices_page, bobs_write)["Location"])
+    if change == "staff-status-off":
+        page = f"/admin/auth/user/{member.pk}/change/"
+        data = form_as_sent(alice.get(page).content, "#user_form")
+        data.pop("is_staff")  # unticked
+        saves_in_the_admin_start(monkeypatch, UserAdmin, bobs, "Bob's write")
+    else:
+        page = f"/admin/auth/user/{member.pk}/password/"
+        new_password = "a new passphrase for Bob"
+        data = {"usable_password": "true", "password1": new_password, "password2": new_password}
+        saves_in_the_admin_start(
+            monkeypatch, PasswordChangeKeepingAdminsForm, bobs, "Bob's write", method="save"
+        )
+
+    response = alice.post(page, data)
+    bobs.join(timeout=30)
+
+    assert response.status_code == 302
+    assert [location.partition("?")[0] for location in sent_to] == ["/admin/login/"]
+    assert User.objects.get(pk=owner.pk).first_name == ""
 
 
 @on_postgresql
