@@ -1038,8 +1038,16 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         """The accounts a write here may delete or deactivate (or turn the password off of, or
         change the address of, which lock it as those do), which the site locks first, in one
         order with the staff member's own (staff_account_lock): the account whose page it is,
-        or those selected for an action on the list ("Delete selected")."""
+        or those selected for an action on the list ("Delete selected"), or every one the list
+        finds after "Select all" (the action is given them, whatever boxes were ticked)."""
         shown = page.get("object_id") or page.get("id")  # its password page's name for it
+        select_across = request.POST.get("select_across")  # "Select all", as its action reads it
+        if not shown and forms.BooleanField(required=False).clean(select_across):
+            try:
+                found = self.get_changelist_instance(request).get_queryset(request)
+            except IncorrectLookupParameters:
+                return []  # the list redirects, doing nothing
+            return list(found.values_list("pk", flat=True))
         selected = [shown] if shown else request.POST.getlist(ACTION_CHECKBOX_NAME)
         return [int(pk) for pk in selected if is_row_id(pk)]
 

@@ -217,6 +217,28 @@ def test_deleting_selected_rows_no_row_could_be_selects_none(
     assert model.objects.count() == before
 
 
+def test_deleting_every_account_a_list_finds_by_a_filter_it_refuses_deletes_none(
+    admin_client, owner
+):
+    """ "Select all" on the list of accounts, sent with a filter value Django refuses: the list
+    redirects, deleting nothing, as for any action there. Not an error page, as the accounts it
+    finds are read first, to be locked with the staff member's own (jobs.admin_site)."""
+    before = User.objects.count()
+
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist") + "?is_staff__exact=maybe",
+        {
+            "action": "delete_selected",
+            "select_across": "1",
+            "_selected_action": [owner.pk],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    assert User.objects.count() == before
+
+
 @pytest.mark.parametrize("removed", [False, True], ids=["renamed", "admin-removed"])
 def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     owner, member, removed
