@@ -103,6 +103,7 @@ from jobs.models import (
     SyncRun,
     fields_save_if_row_exists,
     organizations_key_share_lock,
+    rows_key_share_lock,
 )
 from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
@@ -560,6 +561,12 @@ class InlinesOfRelatedObjectLinks:
         ]
 
 
+ACCOUNT_DELETED_MEANWHILE_MESSAGE = (
+    "An account chosen for a member row was deleted meanwhile, so nothing was saved. Reload "
+    "the page to choose among the accounts there are now."
+)
+
+
 class MembershipFormSet(forms.BaseInlineFormSet):
     # What the staff member saving may do, set for each request (MembershipInline.get_formset):
     # the refusal to leave the org without an admin asks only what they can do.
@@ -605,6 +612,15 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         ]
         if removed:
             raise forms.ValidationError(self._removed_meanwhile_message(removed))
+        # The accounts rows are given (a new row, or another account), as the rows' key locks
+        # them as the save commits: an account's delete begun meanwhile went through first,
+        # and that check failed (an error page). Locked now, the delete waits for the save;
+        # it locks the account, then only the orgs it belongs to, which this one is not.
+        given = {form.instance.user_id for form in saved if "user" in form.changed_data}
+        if given:
+            accounts_found = rows_key_share_lock(User.objects.filter(pk__in=given).order_by("pk"))
+            if accounts_found is not None and accounts_found < len(given):
+                raise forms.ValidationError(ACCOUNT_DELETED_MEANWHILE_MESSAGE)
         active_admins = admins_who_can_sign_in(self.instance.pk)
         if not active_admins.exists():
             return

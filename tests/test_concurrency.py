@@ -1024,6 +1024,58 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
 
 
 @on_postgresql
+@pytest.mark.parametrize("deleted", ["before-the-orgs-lock", "after-it"])
+def test_an_account_deleted_as_django_admin_adds_it_to_an_org_is_deleted(
+    admin_client, owner, monkeypatch, deleted
+):
+    """Staff add Carol to an org in Django's admin as her account is deleted. The new row's key
+    on her account is checked as the save commits: the delete, begun meanwhile, went through
+    first, and the save failed (a server error page). The save locks the accounts it gives
+    rows, after the org: deleted before, the page says so, saving nothing; after, the delete
+    waits for the save, and takes the row with the account."""
+    from django.contrib.auth.models import User
+
+    from jobs import admin as jobs_admin
+    from jobs.memberships import user_delete
+    from tests.support.helpers import form_as_sent
+
+    organization = owner.memberships.get().organization
+    carol = User.objects.create_user("carol", "carol@example.com", "a passphrase")
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+    new_row = data["memberships-TOTAL_FORMS"]
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": str(int(new_row) + 1),
+            f"memberships-{new_row}-user": str(carol.pk),
+            f"memberships-{new_row}-role": Membership.Role.MEMBER,
+        }
+    )
+    deletion, outcome = thread_with_outcome(lambda: user_delete(user=carol))
+    if deleted == "after-it":
+        saves_in_the_admin_start(monkeypatch, jobs_admin.OrganizationAdmin, deletion, "the delete")
+    else:
+        admins_lock = jobs_admin.organization_admins_lock
+
+        def deleted_first(organization_id: int) -> bool:
+            started_until_it_waits_on_me_or_ends(deletion, "the delete")
+            return admins_lock(organization_id)
+
+        monkeypatch.setattr(jobs_admin, "organization_admins_lock", deleted_first)
+
+    response = admin_client.post(page, data)
+    deletion.join(timeout=30)
+
+    assert outcome == [None]
+    assert not User.objects.filter(pk=carol.pk).exists()
+    assert list(organization.memberships.values_list("user__username", flat=True)) == ["alice"]
+    if deleted == "after-it":
+        assert response.status_code == 302
+    else:
+        assert jobs_admin.ACCOUNT_DELETED_MEANWHILE_MESSAGE in response.content.decode()
+
+
+@on_postgresql
 def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_stays(
     admin_client, owner, member, monkeypatch
 ):
