@@ -255,6 +255,11 @@ def member_invite(
                     "in the list of members and press “Set role”."
                 )
             raise MembershipError(said)
+        # Locked as the invitation's key on it locks it as this commits: a delete of the
+        # account begun meanwhile went through first, and that check failed (an error page).
+        # Deleted, the address is new here. A delete locks only the orgs it belongs to.
+        if user and rows_key_share_lock(User.objects.filter(pk=user.pk)) == 0:
+            user = None
         now = timezone.now()
         # Emailed within the minute for the same role: a double-clicked "Invite" or "Send
         # again". The first click's email is on its way with a link that works; a second one

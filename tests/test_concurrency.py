@@ -1076,6 +1076,55 @@ def test_an_account_deleted_as_django_admin_adds_it_to_an_org_is_deleted(
 
 
 @on_postgresql
+@pytest.mark.parametrize("deleted", ["before-the-lock", "after-it"])
+def test_an_account_deleted_as_an_org_invites_its_address_answers_both(
+    owner, mailoutbox, monkeypatch, deleted
+):
+    """An org's admin invites Carol's address as staff delete her account. The invitation's key
+    on her account is checked as it commits: the delete, begun meanwhile, went through first,
+    and the invitation failed (a server error page). The invitation locks the account it found,
+    under the org's lock: deleted before, the address is new here and gets an account of its
+    own; after, the delete waits for the invitation, and takes it with the account."""
+    from django.contrib.auth.models import User
+
+    from jobs import memberships
+    from jobs.memberships import member_invite, user_delete
+    from jobs.models import Invitation
+
+    organization = owner.memberships.get().organization
+    carol = User.objects.create_user("carol", "carol@example.com", "a passphrase")
+    deletion, outcome = thread_with_outcome(lambda: user_delete(user=carol))
+    if deleted == "before-the-lock":
+        accounts_with_email = memberships.accounts_with_email
+
+        def found_then_deleted(email: str) -> list[Any]:
+            found = accounts_with_email(email)
+            started_until_it_waits_on_me_or_ends(deletion, "the delete")
+            return found
+
+        monkeypatch.setattr(memberships, "accounts_with_email", found_then_deleted)
+    else:
+        update_or_create = Invitation.objects.update_or_create
+
+        def deleted_meanwhile(**kwargs: Any) -> Any:
+            started_until_it_waits_on_me_or_ends(deletion, "the delete")
+            return update_or_create(**kwargs)
+
+        monkeypatch.setattr(Invitation.objects, "update_or_create", deleted_meanwhile)
+
+    invited = member_invite(organization=organization, email=carol.email, role="member")
+    deletion.join(timeout=30)
+
+    assert invited.emailed
+    assert outcome == [None]
+    assert not User.objects.filter(pk=carol.pk).exists()
+    if deleted == "after-it":
+        assert not Invitation.objects.exists()
+    else:
+        assert Invitation.objects.get().user.email == carol.email
+
+
+@on_postgresql
 def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_stays(
     admin_client, owner, member, monkeypatch
 ):
