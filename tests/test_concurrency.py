@@ -197,6 +197,20 @@ def started_until_it_waits_on_me_or_ends(thread: threading.Thread, what: str) ->
         time.sleep(0.05)
 
 
+def started_before(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, other: threading.Thread, what: str
+) -> None:
+    """Has `name` of `owner` (a module's function, a class's method, a manager's) start `other`
+    until it waits on a lock this thread's transaction holds, or ends, before it runs."""
+    original = getattr(owner, name)
+
+    def with_the_other_started(*args: Any, **kwargs: Any) -> Any:
+        started_until_it_waits_on_me_or_ends(other, what)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, with_the_other_started)
+
+
 def saves_in_the_admin_start(
     monkeypatch: pytest.MonkeyPatch,
     model_admin: type,
@@ -1055,13 +1069,7 @@ def test_an_account_deleted_as_django_admin_adds_it_to_an_org_is_deleted(
     if deleted == "after-it":
         saves_in_the_admin_start(monkeypatch, jobs_admin.OrganizationAdmin, deletion, "the delete")
     else:
-        admins_lock = jobs_admin.organization_admins_lock
-
-        def deleted_first(organization_id: int) -> bool:
-            started_until_it_waits_on_me_or_ends(deletion, "the delete")
-            return admins_lock(organization_id)
-
-        monkeypatch.setattr(jobs_admin, "organization_admins_lock", deleted_first)
+        started_before(monkeypatch, jobs_admin, "organization_admins_lock", deletion, "the delete")
 
     response = admin_client.post(page, data)
     deletion.join(timeout=30)
@@ -1104,13 +1112,7 @@ def test_an_account_deleted_as_an_org_invites_its_address_answers_both(
 
         monkeypatch.setattr(memberships, "accounts_with_email", found_then_deleted)
     else:
-        update_or_create = Invitation.objects.update_or_create
-
-        def deleted_meanwhile(**kwargs: Any) -> Any:
-            started_until_it_waits_on_me_or_ends(deletion, "the delete")
-            return update_or_create(**kwargs)
-
-        monkeypatch.setattr(Invitation.objects, "update_or_create", deleted_meanwhile)
+        started_before(monkeypatch, Invitation.objects, "update_or_create", deletion, "the delete")
 
     invited = member_invite(organization=organization, email=carol.email, role="member")
     deletion.join(timeout=30)
@@ -1188,21 +1190,9 @@ def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_foun
 
     deletion, outcome = thread_with_outcome(delete)
     if deleted == "before-the-rows-were-read":
-        clean = OrganizationAdminForm.clean
-
-        def deleted_meanwhile(form: OrganizationAdminForm) -> Any:
-            started_until_it_waits_on_me_or_ends(deletion, "the delete")
-            return clean(form)
-
-        monkeypatch.setattr(OrganizationAdminForm, "clean", deleted_meanwhile)
+        started_before(monkeypatch, OrganizationAdminForm, "clean", deletion, "the delete")
     else:
-        admins_lock = jobs_admin.organization_admins_lock
-
-        def deleted_meanwhile(organization_id: int) -> bool:
-            started_until_it_waits_on_me_or_ends(deletion, "the delete")
-            return admins_lock(organization_id)
-
-        monkeypatch.setattr(jobs_admin, "organization_admins_lock", deleted_meanwhile)
+        started_before(monkeypatch, jobs_admin, "organization_admins_lock", deletion, "the delete")
 
     response = admin_client.post(page, data)
     deletion.join(timeout=30)
