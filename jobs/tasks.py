@@ -666,35 +666,64 @@ def queue_claimed_syncs(
     return len(connection_ids)
 
 
-@shared_task
-def dispatch_due_syncs() -> int:
-    """Beat's tick: recorded for /healthz, then the due orgs queued. A database out of reach
-    skips the tick with one line, not a traceback a minute while the outage lasts: the next
-    tick tries again, and /healthz's `scheduler` fails once ticks have gone missing long."""
+def _scheduled_work_run(work: Callable[[], int], *, what: str, then: str) -> int:
+    """`work()` for a task beat sends, or 0 with one WARNING, `<what> skipped error=…`, when
+    the database cannot be reached: not a traceback each time beat sends it while the outage
+    lasts. `then` says when the work is tried again. Tables that are not what the code reads
+    (SQLite raises OperationalError for them too) are a deploy's error, raised."""
     try:
-        scheduler_tick_record()
-        return len(enqueue_due_syncs())
+        return work()
     except DATABASE_LOST_ERRORS as error:
         if is_schema_mismatch(error):
             raise
         logger.warning(
-            "dispatcher tick skipped error=%r: the database could not be reached; the next "
-            "tick tries again",
-            error,
+            "%s skipped error=%r: the database could not be reached; %s", what, error, then
         )
         return 0
 
 
+def _dispatcher_tick() -> int:
+    scheduler_tick_record()
+    return len(enqueue_due_syncs())
+
+
+@shared_task
+def dispatch_due_syncs() -> int:
+    """Beat's tick: recorded for /healthz, then the due orgs queued. Skipped while the database
+    is out of reach: the next tick tries again, and /healthz's `scheduler` fails once ticks
+    have gone missing long."""
+    return _scheduled_work_run(
+        _dispatcher_tick, what="dispatcher tick", then="the next tick tries again"
+    )
+
+
+# Each prune removes all that is due, so a day's skipped one is made up by the next.
+_NEXT_PRUNE = "the next day's prune catches up"
+
+
 @shared_task
 def prune_sync_runs() -> int:
-    return sync_runs_prune(older_than_days=settings.SYNC_RUN_RETENTION_DAYS)
+    return _scheduled_work_run(
+        partial(sync_runs_prune, older_than_days=settings.SYNC_RUN_RETENTION_DAYS),
+        what="daily prune of sync runs",
+        then=_NEXT_PRUNE,
+    )
 
 
 @shared_task
 def prune_expired_invitations() -> int:
-    return expired_invitations_prune(expired_for_days=settings.EXPIRED_INVITATION_RETENTION_DAYS)
+    return _scheduled_work_run(
+        partial(
+            expired_invitations_prune,
+            expired_for_days=settings.EXPIRED_INVITATION_RETENTION_DAYS,
+        ),
+        what="daily prune of expired invitations",
+        then=_NEXT_PRUNE,
+    )
 
 
 @shared_task
 def prune_expired_sessions() -> int:
-    return expired_sessions_prune()
+    return _scheduled_work_run(
+        expired_sessions_prune, what="daily prune of expired sessions", then=_NEXT_PRUNE
+    )

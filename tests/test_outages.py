@@ -259,11 +259,26 @@ def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, setti
             assert leak not in body, (url, leak)
 
 
-def test_a_dispatcher_tick_without_the_database_logs_one_warning_not_a_traceback(caplog):
+NEXT_PRUNE = "the next day's prune catches up"
+
+
+@pytest.mark.parametrize(
+    ("task", "skipped", "then"),
+    [
+        (tasks.dispatch_due_syncs, "dispatcher tick", "the next tick tries again"),
+        (tasks.prune_sync_runs, "daily prune of sync runs", NEXT_PRUNE),
+        (tasks.prune_expired_invitations, "daily prune of expired invitations", NEXT_PRUNE),
+        (tasks.prune_expired_sessions, "daily prune of expired sessions", NEXT_PRUNE),
+    ],
+)
+def test_a_task_beat_sends_without_the_database_logs_one_warning_not_a_traceback(
+    task, skipped, then, caplog
+):
     """Beat ticks every minute: with the workers' database down, each tick failed its task, an
-    ERROR with a traceback of some 70 lines that What to monitor did not name."""
+    ERROR with a traceback of some 70 lines that What to monitor did not name. So did each of
+    the daily prunes, the database down at DAILY_PRUNE_AT."""
     with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
-        result = tasks.dispatch_due_syncs.apply()
+        result = task.apply()
 
     assert result.get() == 0
     assert [
@@ -271,8 +286,7 @@ def test_a_dispatcher_tick_without_the_database_logs_one_warning_not_a_traceback
     ] == [
         (
             "WARNING",
-            f"dispatcher tick skipped error={DATABASE_DOWN!r}: the database could not be reached; "
-            "the next tick tries again",
+            f"{skipped} skipped error={DATABASE_DOWN!r}: the database could not be reached; {then}",
         )
     ]
 

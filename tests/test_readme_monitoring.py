@@ -51,6 +51,7 @@ LISTED = [
     "sync failed connection=",
     "broker unavailable, sync not queued connection=",
     "dispatcher tick skipped error=",
+    "daily prune of ",
     "sync retry lost org=",
     "sync retry not queued connection=",
     "sync put off connection=",
@@ -111,10 +112,12 @@ LEVEL_NAMED = re.compile(r"\b(WARNING|ERROR|CRITICAL)s?\b")
 # module (its root logger, or one it gets).
 LOGGER = re.compile(r"logger\b|^logging\b")
 # A helper that logs its callers' lines, each beginning with an argument named here, then
-# " connection=", at the level of the helper's own call that formats that argument in.
-HELPERS = {"_retry_after_database_error": ("what", "failed")}
-# How such a helper's message begins: the start its caller gives, formatted in.
-HELPER_MESSAGE = "%s connection="
+# the rest of how the helper's message begins (the start its caller gives is formatted in), at
+# the level of the helper's own call that formats that argument in.
+HELPERS = {
+    "_retry_after_database_error": ("%s connection=", ("what", "failed")),
+    "_scheduled_work_run": ("%s skipped error=", ("what",)),
+}
 
 
 def what_to_monitor() -> str:
@@ -172,15 +175,18 @@ def lines_logged_in(source: str, path: str) -> dict[str, set[str]]:
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef) and node.name in HELPERS
     ]
-    in_helpers = {id(node) for helper in helpers for node in ast.walk(helper)}
+    # Each node inside a helper, with how the helper's lines for its callers begin.
+    in_helpers = {
+        id(node): HELPERS[helper.name][0] for helper in helpers for node in ast.walk(helper)
+    }
     # Each argument of a helper that begins its lines, with the levels it is formatted in at.
     helper_levels: dict[str, dict[str, set[str]]] = {}
     for helper in helpers:
         helper_levels[helper.name] = _helper_argument_levels(helper)
         arguments = zip(helper.args.kwonlyargs, helper.args.kw_defaults, strict=True)
         for argument, default in arguments:
-            if argument.arg in HELPERS[helper.name] and default is not None:
-                lines.setdefault(_helper_line(default), set()).update(
+            if argument.arg in HELPERS[helper.name][1] and default is not None:
+                lines.setdefault(_helper_line(helper.name, default), set()).update(
                     helper_levels[helper.name][argument.arg]
                 )
     for call in ast.walk(tree):
@@ -188,13 +194,13 @@ def lines_logged_in(source: str, path: str) -> dict[str, set[str]]:
             continue
         if getattr(call.func, "id", None) in HELPERS:
             for keyword in call.keywords:
-                if keyword.arg in HELPERS[call.func.id]:
-                    lines.setdefault(_helper_line(keyword.value), set()).update(
+                if keyword.arg in HELPERS[call.func.id][1]:
+                    lines.setdefault(_helper_line(call.func.id, keyword.value), set()).update(
                         helper_levels[call.func.id][keyword.arg]
                     )
         # A helper's other lines are its own, read as any other.
         elif (logged := _logged_message(call)) and not (
-            id(call) in in_helpers and logged[0].startswith(HELPER_MESSAGE)
+            id(call) in in_helpers and logged[0].startswith(in_helpers[id(call)])
         ):
             lines.setdefault(logged[0], set()).update(logged[1])
     return lines
@@ -204,10 +210,11 @@ def _helper_argument_levels(helper: ast.FunctionDef) -> dict[str, set[str]]:
     """The levels of the helper's lines that each of its arguments in HELPERS begins: those of
     its own calls that format the argument in first, as `logger.error("%s connection=%s",
     failed, …)`."""
-    levels: dict[str, set[str]] = {argument: set() for argument in HELPERS[helper.name]}
+    message, arguments = HELPERS[helper.name]
+    levels: dict[str, set[str]] = {argument: set() for argument in arguments}
     for call in ast.walk(helper):
         logged = isinstance(call, ast.Call) and _logged_message(call)
-        if logged and logged[0].startswith(HELPER_MESSAGE):
+        if logged and logged[0].startswith(message):
             first = call.args[2 if call.func.attr == "log" else 1]
             if getattr(first, "id", None) in levels:
                 levels[first.id].update(logged[1])
@@ -215,9 +222,9 @@ def _helper_argument_levels(helper: ast.FunctionDef) -> dict[str, set[str]]:
     return levels
 
 
-def _helper_line(start: ast.expr) -> str:
+def _helper_line(helper: str, start: ast.expr) -> str:
     assert isinstance(start, ast.Constant), f"line {start.lineno}: a start written out"
-    return HELPER_MESSAGE.replace("%s", start.value)
+    return HELPERS[helper][0].replace("%s", start.value)
 
 
 def _logged_message(call: ast.Call) -> tuple[str, set[str]] | None:
