@@ -219,6 +219,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that Celery worker processes started by tests share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif not env_given("PGCONNECT_TIMEOUT"):
+    # PostgreSQL, the only other: psycopg waits 130 s for one that does not answer (packets
+    # dropped), and gunicorn killed each web worker at 30 s first, with its own 500 page. At 5 s
+    # /healthz fails `database`, and a page, which may try to connect five times (/jobs/ does),
+    # answers the site's 500. A URL's own ?connect_timeout=, or PGCONNECT_TIMEOUT, is kept.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -885,6 +885,34 @@ def test_with_json_logs_a_worker_reports_a_pool_process_that_died_in_json():
     assert [json.loads(line)["message"] for line in lines] == ["Process 'ForkPoolWorker-1' exited"]
 
 
+@pytest.mark.parametrize(
+    ("query", "environment", "timeout"),
+    [
+        ("", {}, 5),
+        ("?connect_timeout=10", {}, 10),
+        ("", {"PGCONNECT_TIMEOUT": "20"}, None),  # libpq's own, which psycopg reads
+        ("", {"PGCONNECT_TIMEOUT": " "}, 5),  # blank, as env files leave it
+    ],
+)
+def test_a_postgresql_connection_gives_up_after_5_seconds_unless_told_otherwise(
+    query, environment, timeout
+):
+    """psycopg waited 130 s for a database whose packets were dropped: gunicorn killed the web
+    worker at 30 s first, answering its own 500 page, and /healthz never said `database`."""
+    database = settings_under(
+        DATABASE_URL=f"postgres://orgsite@db.example:5432/orgsite{query}",
+        **{"PGCONNECT_TIMEOUT": None, **environment},
+    )["DATABASES"]["default"]
+
+    assert database.get("OPTIONS", {}).get("connect_timeout") == timeout
+
+
+def test_a_sqlite_database_has_no_connect_timeout():
+    database = settings_under(DATABASE_URL=LOCAL_DATABASE)["DATABASES"]["default"]
+
+    assert "connect_timeout" not in database["OPTIONS"]
+
+
 def test_a_kept_database_connection_is_checked_before_each_request():
     from django.conf import settings
 
