@@ -201,7 +201,7 @@ def test_a_missing_board_at_an_api_base_with_a_query_or_fragment_blames_that_not
 
 @pytest.mark.parametrize("base_end", ["?k=1", ""])
 def test_a_missing_board_past_a_redirect_at_an_api_base_outside_the_api_blames_the_base(
-    fake_greenhouse, settings, base_end
+    fake_greenhouse, settings, caplog, base_end
 ):
     # Asked outside the API, Greenhouse knows no board wherever a redirect then leads: the
     # redirect ("/v1" to "/v1/", as many servers do) was named instead of GREENHOUSE_API_BASE.
@@ -214,6 +214,9 @@ def test_a_missing_board_past_a_redirect_at_an_api_base_outside_the_api_blames_t
     assert "redirect" not in caught.value.message
     problem = "has a query string or fragment" if base_end else "does not end in /v1"
     assert f"the cause: it {problem}" in caught.value.message
+    # The line names where the 404 came from, past the address asked.
+    [line] = [r.getMessage() for r in caplog.records if "knows no board at" in r.getMessage()]
+    assert f"/boards/acme-robotics final_url={fake_greenhouse.base_url}/ server=" in line
 
 
 @pytest.mark.parametrize(("status", "phrase"), [(401, "Unauthorized"), (403, "Forbidden")])
@@ -1212,7 +1215,10 @@ def test_another_boards_answer_a_redirect_led_to_is_the_redirects_and_not_read(
         f"address; {ASK_WHO_RUNS_THE_SITE}"
     )
     assert caught.value.http_status == 200 and caught.value.transient
-    assert "greenhouse redirect led away from the board status=200 url=http://" in caplog.text
+    # The address asked is url=, as in the other lines of an answer; where it led, final_url=.
+    [line] = [r.getMessage() for r in caplog.records if "redirect led away" in r.getMessage()]
+    assert f"status=200 url={fake_greenhouse.base_url}/boards/acme-robotics" in line
+    assert f" final_url={fake_greenhouse.base_url.removesuffix('/v1')}{location} server=" in line
 
 
 # Redirects that keep the board's own path (the fake serves it under /v1 alone).

@@ -689,6 +689,11 @@ def test_the_api_base_warning_masks_a_password_in_it(settings, caplog):
             "which has its boards asked at /v1//boards/… (as requests sends it), where "
             "Greenhouse's Job Board API has them at /v1/boards/…",
         ),
+        # A long path is cut short where the message names it, as a redirect's is.
+        (
+            f"https://boards-api.greenhouse.io/{'x' * 300}/v1//.",
+            f"which has its boards asked at /{'x' * 199}…/boards/… (as requests sends it)",
+        ),
     ],
 )
 def test_the_api_base_warning_says_what_is_wrong_with_it(settings, api_base, said):
