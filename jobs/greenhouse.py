@@ -443,6 +443,15 @@ def api_base_problem(base_url: str) -> str:
     """What keeps the address this site asks Greenhouse at from being one the Job Board API's
     addresses go under, in words that follow "it" (the address), or "" if nothing does. Asked
     there, Greenhouse knows no board at all, so every token looks wrong."""
+    address = base_url.partition("://")[2]
+    authority = re.split(r"[/?#]", address, maxsplit=1)[0]
+    if "@" not in authority and passwords_masked(base_url) != base_url:
+        # Its password is shown masked: "a query string" or "a port" would send whoever reads
+        # it looking for what is not shown.
+        return (
+            "has a “/”, “?” or “#” in its password, where the address's host is read to end: "
+            "write them as %2F, %3F and %23"
+        )
     # Any "?" or "#", even with nothing after it: a board's path added after one is no path.
     if "?" in base_url or "#" in base_url:
         return (

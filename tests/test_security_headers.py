@@ -654,15 +654,33 @@ def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, war
     assert ("orgsite.W008" in found) is warned
 
 
-def test_the_api_base_warning_masks_a_password_in_it(settings, caplog):
+IN_ITS_PASSWORD = (
+    "which has a “/”, “?” or “#” in its password, where the address's host is read to end: "
+    "write them as %2F, %3F and %23"
+)
+
+
+@pytest.mark.parametrize(
+    ("password", "path", "said"),
+    [
+        ("s3cret", "/greenhouse", "which does not end in /v1"),
+        # A base64 password's "/" left unescaped: urlsplit ends the host at it, and the warning
+        # that no request can be sent there ("whose port is not a number", of "s3") named the
+        # password in full; masked, only the password's characters tell what is wrong.
+        ("s3/cret", "/v1", IN_ITS_PASSWORD),
+        ("s3?cret", "/v1", IN_ITS_PASSWORD),
+    ],
+)
+def test_the_api_base_warning_masks_a_password_in_it(settings, caplog, password, path, said):
     # Each process logged the proxy's password as it started, with the whole address.
-    settings.GREENHOUSE_API_BASE = "https://sync:s3cret@egress.example.com/greenhouse"
+    settings.GREENHOUSE_API_BASE = f"https://sync:{password}@egress.example.com{path}"
 
     [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
     startup_checks_run()
 
-    assert "GREENHOUSE_API_BASE is 'https://sync:***@egress.example.com/greenhouse'" in warning.msg
-    assert "sync:***@egress" in caplog.text and "s3cret" not in caplog.text
+    masked = f"https://sync:***@egress.example.com{path}"
+    assert f"GREENHOUSE_API_BASE is {masked!r}, {said}" in warning.msg
+    assert "sync:***@egress" in caplog.text and "cret" not in caplog.text
 
 
 @pytest.mark.parametrize(

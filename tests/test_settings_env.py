@@ -298,12 +298,24 @@ def test_an_api_base_is_an_http_url_with_a_host(monkeypatch, raw):
         env_url("SOME_API", "https://example.org/v1")
 
 
-def test_a_url_refused_is_named_with_its_password_masked(monkeypatch):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://sync:s3cret@proxy.example/v1",
+        # A base64 password's "/" (or a "?" or "#") left unescaped: urlsplit ends the host at
+        # it, reads a port of "s3" and refuses the URL, which was named with the password whole.
+        "https://sync:s3/cret@proxy.example/v1",
+        "https://sync:s3?cret@proxy.example/v1",
+        "https://sync:s3#cret@proxy.example/v1",
+    ],
+)
+def test_a_url_refused_is_named_with_its_password_masked(monkeypatch, url):
     # The error, written into the log as each process failed to start, held the password.
-    monkeypatch.setenv("SOME_API", "ftp://sync:s3cret@proxy.example/v1")
+    monkeypatch.setenv("SOME_API", url)
     with pytest.raises(ImproperlyConfigured) as caught:
         env_url("SOME_API", "https://example.org/v1")
-    assert str(caught.value).endswith("not 'ftp://sync:***@proxy.example/v1'")
+    scheme = url.partition(":")[0]
+    assert str(caught.value).endswith(f"not '{scheme}://sync:***@proxy.example/v1'")
 
 
 @pytest.mark.parametrize(
@@ -318,6 +330,11 @@ def test_a_url_refused_is_named_with_its_password_masked(monkeypatch):
         # Written as a password holding a "/" is ("https://user:12/secret@proxy"): masked too.
         ("url=https://proxy:8080/v1/boards/a@b", "url=https://proxy:***@b"),
         ("url=https://proxy/v1/boards/a@b", "url=https://proxy/v1/boards/a@b"),
+        # With a "/" unescaped in the password, up to the last "@" of the URL alone.
+        (
+            "url=https://sync:p/w@proxy/v1 to=a@b.example",
+            "url=https://sync:***@proxy/v1 to=a@b.example",
+        ),
     ],
 )
 def test_a_password_with_an_at_sign_is_masked_whole(text, masked):
