@@ -102,7 +102,7 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
     (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
     (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
     (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
-    # Any other passing one (MalformedPayload, a 304) too.
+    # Any other passing one (MalformedPayload) too.
     (GreenhouseError, "Greenhouse answered in a way this site does not understand, so the token"),
 )
 

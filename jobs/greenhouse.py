@@ -273,9 +273,9 @@ def answered_instead_of_the_board(answered: str) -> str:
 
 
 class NeitherBoardNorError(GreenhouseError):
-    """A 2xx other than 200, or a 3xx with nowhere to go (what came, `answered`: "HTTP 204 No
-    Content"): the board API gives neither, so a proxy on the way, or an address that is not
-    the API's, most likely did."""
+    """A 2xx other than 200, or a 3xx with nowhere to go, a 304 to a request without a validator
+    among them (what came, `answered`: "HTTP 204 No Content"): the board API gives neither, so
+    a proxy on the way, or an address that is not the API's, most likely did."""
 
     answered = ""
 
@@ -1352,17 +1352,15 @@ class GreenhouseClient:
         if status == 304 and if_none_match:
             return answer
         if status == 304:
-            # Nothing was sent to compare with: a cache on the way, or a Greenhouse bug.
+            # Nothing was sent to compare with: a cache on the way, or a Greenhouse bug. A 3xx
+            # with nowhere to go, as below: "try again in a minute" left a cache that keeps
+            # answering so to an org's admins, who cannot see to it.
             logger.warning(
                 "greenhouse answered 304 Not Modified to a request without a validator url=%s%s",
                 url,
                 _redirect_led_to(answer),
             )
-            raise GreenhouseError(
-                "Greenhouse answered “not modified” (HTTP 304) to a request for the whole board; "
-                "nothing was changed.",
-                http_status=304,
-            )
+            raise NeitherBoardNorError.of(status)
         # Asked outside the API (api_base_problem), Greenhouse knows no board, wherever a
         # redirect then led: GREENHOUSE_API_BASE is the cause to name.
         base_problem = api_base_problem(self.base_url)

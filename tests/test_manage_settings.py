@@ -230,7 +230,13 @@ def test_a_check_answered_with_another_client_error_says_the_token_could_not_be_
 
 @pytest.mark.parametrize(
     ("status", "body", "shown"),
-    [(204, b"", "204 No Content"), (202, {"name": "Tiny Co"}, "202 Accepted")],
+    [
+        (204, b"", "204 No Content"),
+        (202, {"name": "Tiny Co"}, "202 Accepted"),
+        # To a check, which sends no ETag: "in a way this site does not understand … try again
+        # in a minute", where a cache on the way may well answer so again.
+        (304, b"", "304 Not Modified"),
+    ],
 )
 def test_a_check_answered_with_an_unexpected_success_says_who_may_have_and_who_can_see_to_it(
     signed_in, fake_greenhouse, queued, status, body, shown
