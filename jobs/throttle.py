@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import math
 from typing import Any
 
 from django import forms
@@ -26,13 +27,13 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from jobs.cache import cache_failure
-from jobs.text import email_key
+from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
 
 THROTTLED_CODE = "throttled"
 THROTTLED_MESSAGE = (
-    "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again. If you forgot "
+    "Too many failed sign-in attempts. Wait %(wait)s and try again. If you forgot "
     "your password, reset it meanwhile with the link on this page: the new one works once the "
     "wait is over."
 )
@@ -104,9 +105,13 @@ def login_attempts_blocked(*, username: str, ip: str) -> bool:
 
 def throttled_error() -> forms.ValidationError:
     """What a password form says once login_attempts_blocked()."""
-    minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+    # The whole window, in minutes rounded up: a window of 90 s said "Wait 1 minutes", one of a
+    # day "Wait 1440 minutes".
+    window_minutes = math.ceil(settings.LOGIN_FAILURE_WINDOW_SECONDS / 60)
     return forms.ValidationError(
-        THROTTLED_MESSAGE, code=THROTTLED_CODE, params={"minutes": minutes}
+        THROTTLED_MESSAGE,
+        code=THROTTLED_CODE,
+        params={"wait": seconds_in_words(window_minutes * 60)},
     )
 
 

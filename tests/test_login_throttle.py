@@ -39,6 +39,23 @@ def fail(client: Client, username: str, times: int, *, ip: str = "203.0.113.7") 
         assert "enter a correct username and password" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("window_seconds", "wait"),
+    [(60, "1 minute"), (90, "2 minutes"), (3600, "1 hour"), (86400, "1 day")],
+)
+def test_the_refusal_says_the_window_in_words_rounded_up(
+    client, owner, settings, window_seconds, wait
+):
+    """It said "Wait 1 minutes" of a window of 60 or 90 s, and "Wait 1440 minutes" of a day."""
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = window_seconds
+    fail(client, "alice", 3)
+
+    response = sign_in(client, "alice", PASSWORD)
+
+    assert response.status_code == 429
+    assert f"Too many failed sign-in attempts. Wait {wait} and try" in response.content.decode()
+
+
 def test_a_few_failures_still_let_the_right_password_in(client, owner):
     fail(client, "alice", 2)
 
