@@ -299,7 +299,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-# Two years at most: the max-age hstspreload.org recommends.
+# Ten years at most, the longest max-age seen in deploy guides (hstspreload.org asks for a year
+# or more).
 SECURE_HSTS_SECONDS = env_int(
     "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=10 * 365 * _DAY
 )
