@@ -1,12 +1,13 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
 import copy
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from django import forms
 from django.conf import settings
@@ -1162,6 +1163,32 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
 # unbroken widened the column, the list scrolling sideways.
 LAST_ERROR_START_WORDS = 8
 LAST_ERROR_START_CHARS = 80
+# The percent-escaped bytes a cut text ends with, and a "%" or "%C" the cut left of one more
+# (matching at least the empty end of any text).
+ESCAPES_AT_END_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})*(?P<cut>%[0-9A-Fa-f]?)?\Z")
+
+
+def characters_start(text: str, limit: int) -> str:
+    """The first `limit` characters of `text`, an ellipsis last if it is longer, cut after a
+    whole character: a letter keeps its accents (Truncator), and a letter of an address its
+    percent-escaped bytes ("%C3%A9", é), of which a cut left "%C3" or "%C", showing no letter."""
+    cut = Truncator(text).chars(limit)
+    if not cut.endswith("…"):
+        return cut
+    head = cut.removesuffix("…")
+    match = ESCAPES_AT_END_RE.search(head)
+    escapes = match[0].removesuffix(match["cut"] or "")
+    while escapes and not _decodes_whole(escapes):
+        escapes = escapes[:-3]  # the first bytes of a letter whose last the cut left out
+    return f"{head[: match.start()]}{escapes}…"
+
+
+def _decodes_whole(escapes: str) -> bool:
+    try:
+        unquote_to_bytes(escapes).decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @admin.register(GreenhouseConnection)
@@ -1205,7 +1232,7 @@ class GreenhouseConnectionAdmin(
         refusal's is five lines) is on the connection's page."""
         error = connection.as_true_now(connection.last_error)
         start = Truncator(error).words(LAST_ERROR_START_WORDS)
-        return Truncator(start).chars(LAST_ERROR_START_CHARS) or None
+        return characters_start(start, LAST_ERROR_START_CHARS) or None
 
     def formfield_for_dbfield(
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any

@@ -413,6 +413,25 @@ def test_the_connections_list_cuts_a_long_word_of_a_last_error(admin_client):
     assert shown.endswith("a…") and len(shown) == LAST_ERROR_START_CHARS
 
 
+@pytest.mark.parametrize("letters_before", range(6))
+def test_the_connections_list_cuts_an_address_after_a_whole_escaped_letter(
+    admin_client, letters_before
+):
+    """A letter of a redirect's path comes percent-escaped ("é" as "%C3%A9"): the cut left
+    "%C3" or a lone "%", which show no letter. Every cut inside "%C3%A9" is tried."""
+    redirected = make_connection("redirected", "redirected-board")
+    path = "/" + "x" * letters_before + "%C3%A9" * 30
+    redirected.last_error = str(LedAstray.doing(f"redirected the request to {path}"))
+    redirected.save()
+
+    _, errors = connections_list_queries(admin_client)
+
+    shown = errors["redirected-board"]
+    assert shown.endswith("%C3%A9…") and len(shown) <= LAST_ERROR_START_CHARS
+    page = admin_client.get(reverse("admin:jobs_greenhouseconnection_change", args=[redirected.pk]))
+    assert f"redirected the request to {path}; nothing was changed." in page.content.decode()
+
+
 def test_the_connections_list_does_not_say_a_paused_ones_sync_will_try_again(admin_client):
     """As each connection's page says it: while syncing is paused, no sync will."""
     paused = make_connection("paused", "paused-board")
