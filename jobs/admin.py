@@ -643,8 +643,15 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 
     def _removed_meanwhile_message(self, rows: list[forms.ModelForm]) -> str:
         """What the page says of the member `rows` removed since this request read them."""
-        names = sorted(str(form.cleaned_data.get("user") or "A member") for form in rows)
-        removed = f"{', '.join(names)} {'was' if len(names) == 1 else 'were'} removed"
+        names = sorted(str(user) for form in rows if (user := form.cleaned_data.get("user")))
+        # A row whose account is gone too names none: counted, not listed as "A member, bob".
+        unnamed = len(rows) - len(names)
+        if unnamed == 1:
+            names.append("another member" if names else "A member")
+        elif unnamed > 1:
+            names.append(f"{unnamed} other members" if names else f"{unnamed} members")
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        removed = f"{listed} {'was' if len(rows) == 1 else 'were'} removed"
         return (
             f"{removed} from {self.instance.name} meanwhile, so nothing was saved. Reload the "
             "page to see who belongs to it now."

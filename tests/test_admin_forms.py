@@ -117,6 +117,35 @@ def test_a_member_row_removed_while_the_page_was_open_is_said_so(
     assert memberships(organization) == [("alice", "admin")]
 
 
+@pytest.mark.parametrize(
+    ("accounts_deleted", "said"),
+    [
+        ([], "bob and carol were removed"),
+        (["carol"], "bob and another member were removed"),
+        (["bob", "carol"], "2 members were removed"),
+    ],
+    ids=["both-named", "one-account-gone", "both-accounts-gone"],
+)
+def test_member_rows_removed_while_the_page_was_open_are_listed_in_a_sentence(
+    admin_client, owner, member, accounts_deleted, said
+):
+    """Two rows read "A member, bob were removed": a row whose account is deleted too names
+    no one, and the names were only comma-separated."""
+    organization = owner.memberships.get().organization
+    carol = User.objects.create_user("carol", "carol@acme.example")
+    Membership.objects.create(organization=organization, user=carol)
+    data = organization_form(admin_client, organization)
+    Membership.objects.filter(user__username__in=["bob", "carol"]).delete()
+    User.objects.filter(username__in=accounts_deleted).delete()
+
+    response = admin_client.post(organization_page(organization), data)
+
+    assert f"{said} from Acme Robotics meanwhile, so nothing was saved." in (
+        response.content.decode()
+    )
+    assert memberships(organization) == [("alice", "admin")]
+
+
 def test_a_member_row_removed_while_the_page_was_open_is_said_so_once(admin_client, owner, member):
     """Not also as its hidden id's error ("Select a valid choice") above the row, which Django
     shows when a row follows it (its table pairs the rows sent with the rows found)."""
