@@ -578,9 +578,11 @@ class AccountPasswordChangeForm(PasswordRulesOnTheirField, ThrottledPasswordChan
 
 class PasswordConfirmedForm(forms.Form):
     """A form the signed-in person confirms with their password, checked and throttled as a
-    sign-in is; `mistyped_message` answers a wrong one, saying what was left undone."""
+    sign-in is; `mistyped_message` answers a wrong one and `empty_message` none, each saying
+    what was left undone."""
 
     mistyped_message: str
+    empty_message: str
 
     password = forms.CharField(
         label="Your password",
@@ -592,6 +594,8 @@ class PasswordConfirmedForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.request = request
         self.user = request.user
+        # Left empty, the box got Django's "This field is required.", saying not what to type.
+        self.fields["password"].error_messages["required"] = self.empty_message
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
@@ -618,6 +622,7 @@ class EmailChangeForm(PasswordConfirmedForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     mistyped_message = "That is not your password. Your address was not changed."
+    empty_message = "Type your password to change your address. Your address was not changed."
     field_order = ["email", "password"]
 
     def clean_email(self) -> str:
@@ -1048,3 +1053,4 @@ class AccountDeleteForm(PasswordConfirmedForm):
     """Deleting an account asks for its password: a session left open is not enough."""
 
     mistyped_message = "That is not your password. Nothing was deleted."
+    empty_message = "Type your password to delete your account. Nothing was deleted."

@@ -970,6 +970,26 @@ def test_a_wrong_password_deletes_nothing(client, member):
     assert User.objects.filter(username="bob").exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("/accounts/delete/", "Type your password to delete your account. Nothing was deleted."),
+        (
+            "/accounts/email/",
+            "Type your password to change your address. Your address was not changed.",
+        ),
+    ],
+    ids=["account-delete", "email-change"],
+)
+def test_an_empty_password_box_says_what_to_type(client, member, url, said):
+    """It said Django's "This field is required.", which did not say what to type."""
+    client.force_login(member)
+    response = client.post(url, {"email": "bobby@acme.example", "password": ""})
+    assert said in response.content.decode()
+    assert "This field is required" not in response.content.decode()
+    assert User.objects.get(username="bob").email == member.email
+
+
 def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, member):
     page = signed_in.get("/accounts/delete/").content.decode()
     assert "<bdi>Acme Robotics</bdi>:" in page and 'href="/manage/acme/members/"' in page
