@@ -1217,8 +1217,9 @@ class GreenhouseConnectionAdmin(
         "last_error_start",
     ]
     list_filter = ["state", "enabled"]
-    # Raised by a delete that takes the sync lease, as a sync started since the check: shown.
-    refused_meanwhile = (SyncInProgress,)
+    # Raised by a delete that takes the sync lease, as a sync started since the check, or that
+    # finds another board connected on the row since this request read it: shown.
+    refused_meanwhile = (SyncInProgress, ConnectionChanged)
     readonly_fields = [
         "organization",
         "board_token",

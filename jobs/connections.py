@@ -410,20 +410,54 @@ class ConnectionChanged(Exception):
     API key for its board, a schedule set from what it showed) is not made to this one."""
 
     def __init__(self, connection: GreenhouseConnection, *, shown: ConnectionShown) -> None:
-        if connection.board_token == shown.board_token:
-            self.message = (
+        self.connection = connection
+        self.shown = shown
+        self.message = self.refusal()
+        super().__init__(self.message)
+
+    @property
+    def connected_again(self) -> bool:
+        """The board shown, connected again since a disconnect (another row)."""
+        return self.connection.board_token == self.shown.board_token
+
+    @property
+    def board_now(self) -> str:
+        connection = self.connection
+        return f"“{connection.board_name or connection.board_token}” ({connection.board_token})"
+
+    def refusal(self) -> str:
+        if self.connected_again:
+            return (
                 "This organization was disconnected from Greenhouse and connected again "
                 "meanwhile, which forgot the API key and the schedule this page showed, so the "
                 "change was not saved. Check them below and make it again."
             )
-        else:
-            self.message = (
-                "This organization's board was changed meanwhile, to "
-                f"“{connection.board_name or connection.board_token}” "
-                f"({connection.board_token}), so the change was not saved. Check the settings "
-                "below, now of that board, and make it again."
+        return (
+            f"This organization's board was changed meanwhile, to {self.board_now}, so the "
+            "change was not saved. Check the settings below, now of that board, and make it "
+            "again."
+        )
+
+
+class ConnectionChangedBeforeDisconnect(ConnectionChanged):
+    """A disconnect asked of the connection a page showed (or a request read), refused as the
+    org's connection is another now: its board, and its jobs, are not the ones the page said
+    would go."""
+
+    def refusal(self) -> str:
+        # Named: Django admin's "Delete selected" says it of one of many connections.
+        organization = self.connection.organization.name
+        if self.connected_again:
+            meanwhile = (
+                f"{organization} was disconnected from Greenhouse and connected again to the "
+                f"board {self.board_now} meanwhile"
             )
-        super().__init__(self.message)
+        else:
+            meanwhile = f"the board of {organization} was changed meanwhile, to {self.board_now}"
+        return (
+            f"Nothing was disconnected: {meanwhile}. Check its settings, and disconnect it again "
+            "if you mean to."
+        )
 
 
 def connection_as_shown(
@@ -450,20 +484,27 @@ def connection_as_shown(
 @contextmanager
 def _connection_locked(connection: GreenhouseConnection) -> Iterator[GreenhouseConnection]:
     """The connection's row, locked until the transaction ends, for a change to be read and
-    written under it, if it still has the board it was read with: another board connected
-    since the read (connection_save repoints the row under the same lock) must not take a key
-    or a schedule meant for the one read, and what the change says it did (a key replaced, a
-    schedule left as it was) is said of the row as it is written."""
+    written under it, if it still has the board it was read with (_connection_lock)."""
     with transaction.atomic():
-        row = GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).first()
-        if row is None:
-            # Another admin disconnected it, and may have connected a board since (another row):
-            # "disconnected meanwhile" is not said of an org connected now.
-            row = GreenhouseConnection.objects.filter(
-                organization=connection.organization_id
-            ).first()
-        shown = ConnectionShown(pk=connection.pk, board_token=connection.board_token)
-        yield connection_as_shown(connection=row, shown=shown)
+        yield _connection_lock(connection)
+
+
+def _connection_lock(
+    connection: GreenhouseConnection, *, shown: ConnectionShown | None = None
+) -> GreenhouseConnection:
+    """Lock the connection's row until the transaction ends, and return it if it is as `shown`
+    (None: as `connection` was read): another board connected since the read (connection_save
+    repoints the row under the same lock) must not take a key or a schedule meant for the one
+    read, nor be disconnected for it, and what a change says it did (a key replaced, a schedule
+    left as it was) is said of the row as it is written. NotConnected, ConnectionChanged as
+    connection_as_shown says."""
+    row = GreenhouseConnection.objects.select_for_update().filter(pk=connection.pk).first()
+    if row is None:
+        # Another admin disconnected it, and may have connected a board since (another row):
+        # "disconnected meanwhile" is not said of an org connected now.
+        row = GreenhouseConnection.objects.filter(organization=connection.organization_id).first()
+    shown = shown or ConnectionShown(pk=connection.pk, board_token=connection.board_token)
+    return connection_as_shown(connection=row, shown=shown)
 
 
 # What a disconnect refused as a sync runs leaves as it was (SyncInProgress).
@@ -479,9 +520,14 @@ class Disconnected:
     listed: int
 
 
-def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected | None:
+def connection_disconnect(
+    *, connection: GreenhouseConnection, shown: ConnectionShown | None = None
+) -> Disconnected | None:
     """Forget the org's Greenhouse connection; its jobs are kept, closed. None if it was
-    disconnected meanwhile (sync_lease_take), or deleted with its org: nothing is left to do.
+    disconnected meanwhile, or deleted with its org: nothing is left to do.
+    ConnectionChangedBeforeDisconnect if the org's connection is not the one `shown` (None: as
+    `connection` was read), read under the row's lock: another tab or admin connected another
+    board since, or disconnected and connected again; that one is not disconnected for it.
 
     The connection row is deleted rather than disabled: it holds the board token and the
     encrypted API key, and "disconnect" should leave neither behind. Jobs and sync history
@@ -498,6 +544,14 @@ def connection_disconnect(*, connection: GreenhouseConnection) -> Disconnected |
         # The org's row first, as organization_delete locks it: after the lease, the org's
         # delete, waiting for that lease, and mark_listing_changed below waited for each other.
         Organization.objects.select_for_update().filter(pk=connection.organization_id).first()
+        try:
+            _connection_lock(connection, shown=shown)
+        except NotConnected:
+            return None
+        except ConnectionChanged as changed:
+            raise ConnectionChangedBeforeDisconnect(
+                changed.connection, shown=changed.shown
+            ) from None
         if not sync_lease_take(connection, outcome=NOT_DISCONNECTED):
             return None
         open_jobs = Job.objects.filter(organization=connection.organization_id, is_open=True)

@@ -692,10 +692,13 @@ def disconnect(request: HttpRequest, slug: str) -> HttpResponse:
             connection=connection,
             open_jobs=closing.closed,
             closing_text=_closing_text(closing, done=False),
+            shown=ConnectionShownForm.of(connection),
         )
     try:
-        disconnected = connection_disconnect(connection=connection)
-    except SyncInProgress as exc:
+        # Another tab or admin may have connected another board since the page was read.
+        shown = ConnectionShownForm(request.POST).shown()
+        disconnected = connection_disconnect(connection=connection, shown=shown)
+    except (SyncInProgress, ConnectionChanged) as exc:
         messages.error(request, exc.message)
         return redirect("manage:settings", slug=slug)
     if disconnected is None:  # by a second click, another admin or the org's delete, meanwhile

@@ -1283,9 +1283,9 @@ def test_a_disconnect_after_another_says_it_was_already_disconnected(
     """A second click on Disconnect, or another admin's, read the connection just before the
     first deleted it: it was told a sync was running, and to try again."""
 
-    def after_another(*, connection: GreenhouseConnection):
+    def after_another(*, connection: GreenhouseConnection, **sent):
         GreenhouseConnection.objects.filter(pk=connection.pk).delete()
-        return connection_disconnect(connection=connection)
+        return connection_disconnect(connection=connection, **sent)
 
     monkeypatch.setattr("jobs.manage_views.connection_disconnect", after_another)
 
@@ -1297,6 +1297,80 @@ def test_a_disconnect_after_another_says_it_was_already_disconnected(
     assert "running right now" not in page
 
 
+# Another tab or admin, meanwhile: what it left connected, and what the refusal names.
+BOARDS_CONNECTED_MEANWHILE = pytest.mark.parametrize(
+    ("disconnected_first", "board", "said"),
+    [
+        (False, "acme-robotics", "the board of North Wind was changed meanwhile, to “Acme"),
+        (True, "acme-robotics", "the board of North Wind was changed meanwhile, to “Acme"),
+        (True, "tiny-co", "North Wind was disconnected from Greenhouse and connected again"),
+    ],
+    ids=["board-changed", "another-connected-again", "same-connected-again"],
+)
+
+
+def disconnect_refused_says(response, said: str) -> None:
+    """The refusal, on the settings page of the board connected now, whose open job stays."""
+    said_now = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert response.redirect_chain == [(SETTINGS_URL, 302)]
+    assert f"Nothing was disconnected: {said}" in said_now
+    assert "already disconnected" not in said_now and "Disconnected from" not in said_now
+    assert GreenhouseConnection.objects.exists()
+    assert Job.objects.filter(is_open=True).count() == 1
+
+
+@BOARDS_CONNECTED_MEANWHILE
+def test_a_disconnect_sent_from_a_page_of_a_board_changed_since_disconnects_nothing(
+    signed_in, connected, north, disconnected_first, board, said
+):
+    """The page showed one board; another tab connected another since (or the same one again,
+    after a disconnect): its Disconnect disconnected that one and closed its jobs, unasked."""
+    page = signed_in.get("/manage/north/disconnect/").content
+    if disconnected_first:  # followed: the next page says it, not the refusal's
+        signed_in.post("/manage/north/disconnect/", follow=True)
+    connect(signed_in, board, follow=True)
+    Job.objects.create(organization=north, greenhouse_id=1, title="Open now")
+
+    response = signed_in.post(
+        "/manage/north/disconnect/", form_as_sent(page, "form.button-row"), follow=True
+    )
+
+    disconnect_refused_says(response, said)
+
+
+@BOARDS_CONNECTED_MEANWHILE
+def test_a_disconnect_as_another_admin_connects_a_board_disconnects_nothing(
+    signed_in, connected, north, monkeypatch, disconnected_first, board, said
+):
+    """Connected after this request read the connection, before its lock: it disconnected the
+    board on the same row, or said "already disconnected" of an org connected again."""
+    page = signed_in.get("/manage/north/disconnect/").content
+    Job.objects.create(organization=north, greenhouse_id=1, title="Open now")
+
+    def as_another_admin_connects(*, connection: GreenhouseConnection, **sent):
+        if disconnected_first:
+            GreenhouseConnection.objects.all().delete()
+            GreenhouseConnection.objects.create(organization=north, board_token=board)
+        GreenhouseConnection.objects.update(board_token=board, board_name="Acme Robotics")
+        return connection_disconnect(connection=connection, **sent)
+
+    monkeypatch.setattr("jobs.manage_views.connection_disconnect", as_another_admin_connects)
+
+    response = signed_in.post(
+        "/manage/north/disconnect/", form_as_sent(page, "form.button-row"), follow=True
+    )
+
+    disconnect_refused_says(response, said)
+
+
+def test_the_disconnect_page_sends_the_connection_it_shows(signed_in, connected):
+    page = signed_in.get("/manage/north/disconnect/").content
+
+    sent = form_as_sent(page, "form.button-row")
+
+    assert (sent["shown-connection"], sent["shown-board_token"]) == (str(connected.pk), "tiny-co")
+
+
 def test_a_disconnect_as_the_org_is_deleted_says_it_no_longer_exists(
     signed_in, connected, monkeypatch
 ):
@@ -1304,9 +1378,9 @@ def test_a_disconnect_as_the_org_is_deleted_says_it_no_longer_exists(
     as the refusal read the org's name; then "North Wind was deleted meanwhile." on the index,
     where every other page of the org said it no longer exists."""
 
-    def after_the_delete(*, connection: GreenhouseConnection):
+    def after_the_delete(*, connection: GreenhouseConnection, **sent):
         Organization.objects.filter(pk=connection.organization_id).delete()
-        return connection_disconnect(connection=connection)
+        return connection_disconnect(connection=connection, **sent)
 
     monkeypatch.setattr("jobs.manage_views.connection_disconnect", after_the_delete)
 
@@ -1644,6 +1718,16 @@ def test_a_sync_starting_after_the_admins_delete_action_check_leaves_every_conne
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
+def admin_deletes(client: Client, connection: GreenhouseConnection, *, by: str):
+    """The connection deleted in Django's admin, `by` its delete page or its list's action."""
+    if by == "delete page":
+        url, data = f"/admin/jobs/greenhouseconnection/{connection.pk}/delete/", {"post": "yes"}
+    else:
+        url = "/admin/jobs/greenhouseconnection/"
+        data = {"action": "delete_selected", "_selected_action": [connection.pk], "post": "yes"}
+    return client.post(url, data, follow=True)
+
+
 @pytest.mark.parametrize("by", ["delete page", "delete action"])
 def test_the_admin_deleting_a_connection_disconnected_meanwhile_says_it_went(
     superuser_client, connected, monkeypatch, by
@@ -1657,17 +1741,36 @@ def test_the_admin_deleting_a_connection_disconnected_meanwhile_says_it_went(
 
     monkeypatch.setattr("jobs.admin.connection_disconnect", after_another)
 
-    if by == "delete page":
-        url, data = f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/", {"post": "yes"}
-    else:
-        url = "/admin/jobs/greenhouseconnection/"
-        data = {"action": "delete_selected", "_selected_action": [connected.pk], "post": "yes"}
-    response = superuser_client.post(url, data, follow=True)
+    response = admin_deletes(superuser_client, connected, by=by)
 
     page = response.content.decode()
     assert "deleted successfully" in page or "Successfully deleted 1" in page
     assert "running right now" not in page
     assert not GreenhouseConnection.objects.exists()
+
+
+@pytest.mark.parametrize("by", ["delete page", "delete action"])
+def test_the_admin_deleting_a_connection_whose_board_changed_meanwhile_keeps_it(
+    superuser_client, connected, monkeypatch, by
+):
+    """Another board connected on the settings page after the admin read the one it deletes:
+    that board was disconnected, its jobs closed. Refused, everything rolled back, and said."""
+    sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
+
+    def as_another_board_is_connected(*, connection: GreenhouseConnection):
+        GreenhouseConnection.objects.update(board_token="acme-robotics", board_name="Acme")
+        return connection_disconnect(connection=connection)
+
+    monkeypatch.setattr("jobs.admin.connection_disconnect", as_another_board_is_connected)
+
+    response = admin_deletes(superuser_client, connected, by=by)
+
+    said = "Nothing was disconnected: the board of North Wind was changed meanwhile, to “Acme”"
+    assert said in response.content.decode()
+    # Kept as it was: the board change, made within the request here, was rolled back with it.
+    assert GreenhouseConnection.objects.get().board_token == "tiny-co"
+    assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
 def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_client, connected):
