@@ -173,16 +173,17 @@ def connection_save(
     its next run time, on the new one. Organization.DoesNotExist if the org was deleted
     meanwhile: its row is locked first, as a delete locks it before it reads the connection.
     """
-    return _connection_store(organization=organization, board=board, api_key=api_key).connection
+    return connection_store(organization=organization, board=board, api_key=api_key).connection
 
 
 @dataclass(frozen=True)
-class _Stored:
+class Stored:
     """A board stored on an org, and what connecting it changed, read under the row's lock:
-    another admin may have paused syncing, or stored a key, as it ran."""
+    another admin may have paused syncing, stored a key or connected another board as it ran."""
 
     connection: GreenhouseConnection
     resumed: bool  # it had been paused: connecting turns syncing on again
+    replaced: str  # the board connected until then, if another ("" if none, or the same)
     # The board connected until then, whose stored key this one kept ("" if it kept none of
     # another board's): the key's box left empty keeps the key stored as it is connected.
     key_kept_from: str
@@ -190,16 +191,18 @@ class _Stored:
 
 @sensitive_variables("api_key")
 @transaction.atomic
-def _connection_store(*, organization: Organization, board: Board, api_key: str | None) -> _Stored:
-    """connection_save's work, and what it changed."""
+def connection_store(*, organization: Organization, board: Board, api_key: str | None) -> Stored:
+    """connection_save's work, and what it changed (said by the settings page and
+    connect_greenhouse)."""
     if not organizations_key_share_lock(Organization.objects.filter(pk=organization.pk)):
         raise Organization.DoesNotExist("deleted meanwhile")
     connection, _ = GreenhouseConnection.objects.select_for_update().get_or_create(
         organization=organization, defaults={"board_token": board.token}
     )
     resumed = not connection.enabled
+    replaced = connection.board_token if connection.board_token != board.token else ""
     key_kept_from = ""
-    if connection.board_token != board.token:
+    if replaced:
         if api_key is None and connection.has_api_key:
             key_kept_from = connection.board_token
         if connection.is_locked():
@@ -216,7 +219,9 @@ def _connection_store(*, organization: Organization, board: Board, api_key: str 
     if api_key is not None:
         connection.set_api_key(api_key)
     connection.save()
-    return _Stored(connection=connection, resumed=resumed, key_kept_from=key_kept_from)
+    return Stored(
+        connection=connection, resumed=resumed, replaced=replaced, key_kept_from=key_kept_from
+    )
 
 
 class SyncInProgress(Exception):
@@ -270,13 +275,8 @@ class Connected:
 
     connection: GreenhouseConnection
     sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
-    resumed: bool = False  # as _Stored says
+    resumed: bool = False  # as Stored says
     key_kept_from: str = ""
-
-
-def connection_is_paused(organization: Organization) -> bool:
-    """Whether the org's syncing is paused, which connecting a board turns on again."""
-    return GreenhouseConnection.objects.filter(organization=organization, enabled=False).exists()
 
 
 @sensitive_variables("api_key")
@@ -284,7 +284,7 @@ def connection_connect(
     *, organization: Organization, board: Board, api_key: str | None = None
 ) -> Connected:
     """Store a checked board and queue a sync of it at once, so jobs appear in a moment."""
-    stored = _connection_store(organization=organization, board=board, api_key=api_key)
+    stored = connection_store(organization=organization, board=board, api_key=api_key)
     try:
         sync = request_refresh(stored.connection, trigger=SyncRun.Trigger.CONNECT)
     except BrokerUnavailable:

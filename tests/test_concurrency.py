@@ -1728,3 +1728,40 @@ def test_a_board_connected_as_another_admin_pauses_or_resumes_says_whether_it_re
     assert "Connected to the Greenhouse board" in said_now
     assert ("Syncing was paused and is on again." in said_now) is said
     assert GreenhouseConnection.objects.get(pk=acme.pk).enabled
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("meanwhile", "said"),
+    [
+        ({"enabled": False}, "Syncing was paused and is on again."),
+        ({"board_token": "tiny-co"}, "It replaced the board 'tiny-co':"),
+    ],
+    ids=["paused", "board-changed"],
+)
+def test_connect_greenhouse_as_another_admin_changes_the_connection_says_what_it_replaced(
+    acme, meanwhile, said
+):
+    """The command read whether syncing was paused, and the board connected, before the row's
+    lock: it turned off a pause made as it ran unsaid, and named the board it found (the one it
+    connects again, unsaid) where it replaced another."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    printed = io.StringIO()
+    command, outcome = thread_with_outcome(
+        lambda: call_command(
+            "connect_greenhouse", "acme", "acme-robotics", stdout=printed, stderr=printed
+        )
+    )
+    with transaction.atomic():
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(**meanwhile)
+        started_until_it_waits_on_me_or_ends(command, "connect_greenhouse")
+    command.join(timeout=30)
+
+    assert outcome == [None]
+    assert said in " ".join(printed.getvalue().split())
+    acme.refresh_from_db()
+    assert (acme.board_token, acme.enabled) == ("acme-robotics", True)

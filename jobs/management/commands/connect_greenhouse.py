@@ -16,8 +16,7 @@ from jobs.connections import (
     SyncInProgress,
     check_board,
     check_failure_message,
-    connection_is_paused,
-    connection_save,
+    connection_store,
     failure_on_the_way,
     site_fault_unchecked,
 )
@@ -31,7 +30,7 @@ from jobs.forms import (
 from jobs.greenhouse import Board, GreenhouseError
 from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
-from jobs.models import GreenhouseConnection, Organization
+from jobs.models import Organization
 from jobs.status import moment_text
 from jobs.text import shows_anything
 
@@ -134,11 +133,9 @@ class Command(ProjectCommand):
                     transaction.on_commit(
                         lambda: listing_cache_invalidate(organization=organization)
                     )
-                resumed = connection_is_paused(organization)
-                replaced = _board_token_of(organization)
-                connection = connection_save(
-                    organization=organization, board=board, api_key=api_key
-                )
+                # Paused, and the board it replaces, as read under the row's lock: another admin
+                # may change either on the settings page as this runs.
+                stored = connection_store(organization=organization, board=board, api_key=api_key)
         except SyncInProgress as exc:
             raise CommandError(exc.message) from None
         verb = "Created" if created else "Updated"
@@ -146,7 +143,7 @@ class Command(ProjectCommand):
             self.style.SUCCESS(
                 f"{verb} organization '{organization.slug}', connected to the Greenhouse board "
                 f"'{board.name or board.token}'."
-                + (" Syncing was paused and is on again." if resumed else "")
+                + (" Syncing was paused and is on again." if stored.resumed else "")
             )
         )
         if name and not created and name != organization.name:
@@ -155,17 +152,18 @@ class Command(ProjectCommand):
                 f"It keeps its name, '{organization.name}': --name names an organization this "
                 "command creates; rename it on its settings page."
             )
-        if replaced not in (None, board.token):
+        if stored.replaced:
             # As the settings page says before another board is connected.
             self.warn(
-                f"It replaced the board '{replaced}': that board's jobs that this one does not "
-                "list are closed at its first sync."
+                f"It replaced the board '{stored.replaced}': that board's jobs that this one does "
+                "not list are closed at its first sync."
             )
         # The same board connected again keeps a wait Greenhouse asked for, which the
         # scheduler waits out.
+        due_at = stored.connection.next_sync_at
         when = (
-            f"at {moment_text(connection.next_sync_at)}, once the wait Greenhouse asked for ends"
-            if connection.next_sync_at > timezone.now()
+            f"at {moment_text(due_at)}, once the wait Greenhouse asked for ends"
+            if due_at > timezone.now()
             else "within a minute"
         )
         self.say(
@@ -198,12 +196,6 @@ def _check_failure_message(error: GreenhouseError) -> str:
         fix = capfirst(error.site_fix)
         return f"{site_fault_unchecked(error)} {fix}, then run this command again."
     return check_failure_message(error)
-
-
-def _board_token_of(organization: Organization) -> str | None:
-    """The token of the board the org is connected to, or None if it is not connected."""
-    connections = GreenhouseConnection.objects.filter(organization=organization)
-    return connections.values_list("board_token", flat=True).first()
 
 
 def _organization_name_of(board: Board) -> str:
