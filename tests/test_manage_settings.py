@@ -657,6 +657,15 @@ def test_it_removes_the_api_key(signed_in, connected):
     assert "No key stored" in signed_in.get(SETTINGS_URL).content.decode()
 
 
+def test_removing_a_key_by_a_script_where_none_is_stored_says_only_that(signed_in, connected):
+    """Sent without the page's fields: nothing says a key was shown, or removed meanwhile."""
+    connection_api_key_set(connection=connected, api_key="")
+
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key_remove"}, follow=True)
+
+    assert "Nothing changed: no API key is stored." in response.content.decode()
+
+
 def test_removing_a_key_another_tab_removed_says_nothing_changed(signed_in, connected):
     """It said "API key removed." of a key removed before, in another tab or by another admin."""
     page = signed_in.get(SETTINGS_URL).content
@@ -877,15 +886,26 @@ def test_a_board_connected_from_a_page_that_showed_no_key_says_nothing_of_a_key_
     assert "The API key this page showed" not in response.content.decode()
 
 
-def test_a_board_connected_with_the_key_kept_says_nothing_of_it(signed_in, connected):
+@pytest.mark.parametrize(
+    ("sent_by", "api_key", "key_ends"),
+    [("page", "", "12345"), ("script", "", "12345"), ("page", "new-key-67890", "67890")],
+    ids=["key-kept", "by-a-script", "key-typed"],
+)
+def test_a_board_connected_says_nothing_of_the_key_the_page_showed_or_was_given(
+    signed_in, connected, sent_by, api_key, key_ends
+):
+    """The key kept as the page showed it, kept by a script that sends nothing of a page, or
+    the key typed: none is "not the one this page showed"."""
     page = signed_in.get(SETTINGS_URL).content
 
-    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
-    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": api_key}
+    sent = sent_from(page, change) if sent_by == "page" else change
+    response = signed_in.post(SETTINGS_URL, sent, follow=True)
 
-    assert "Connected to the Greenhouse board" in response.content.decode()
-    assert "no key is stored" not in response.content.decode()
-    assert GreenhouseConnection.objects.get().api_key_last5 == "12345"
+    said = response.content.decode()
+    assert "Connected to the Greenhouse board" in said
+    assert "no key is stored" not in said and "not the one this page showed" not in said
+    assert GreenhouseConnection.objects.get().api_key_last5 == key_ends
 
 
 @pytest.mark.parametrize(
@@ -1809,3 +1829,16 @@ def test_the_admin_saving_a_new_interval_keeps_a_pause_made_meanwhile(superuser_
     assert response.status_code == 302
     connection = GreenhouseConnection.objects.get()
     assert connection.sync_interval_minutes == 45 and not connection.enabled
+
+
+def test_the_admin_pausing_keeps_an_interval_set_meanwhile(superuser_client, connected):
+    """Only what was changed on the admin's page: the pause, not the interval it showed."""
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_schedule_update(connection=connected, sync_interval_minutes=60)
+    del page["enabled"]  # its box unticked
+
+    response = superuser_client.post(admin_url(connected), page)
+
+    assert response.status_code == 302
+    connection = GreenhouseConnection.objects.get()
+    assert connection.sync_interval_minutes == 60 and not connection.enabled
