@@ -328,16 +328,24 @@ def url_named(value: str) -> str:
 
 
 # The query names Celery fails on in a Redis URL, each with what it names and where it goes
-# instead. Its client adds what the query names to what the URL's other parts give: a
-# `?password=` went twice ("multiple values for keyword argument 'password'"), a `?db=` where
-# nothing takes one.
+# instead. Its client adds a query's names to those it gives the URL's parts (the scheme as
+# `transport`, the user as `userid`, the path as `virtual_host`): one of those went twice
+# ("multiple values for keyword argument 'password'"), and a `?db=` or `?username=` (redis-py's
+# names) where nothing takes one ("unexpected keyword argument").
+_BEFORE_THE_HOST = (
+    "put it before the host, percent-encoded (an @ as %40, a / as %2F): "
+    "redis://USER:PASSWORD@HOST:6379/0"
+)
+_IN_THE_PATH = "put the number in the path, redis://HOST:6379/0"
 _QUERY_NAMES_CELERY_FAILS_ON = {
-    "db": ("database", "put the number in the path, redis://HOST:6379/0"),
-    "password": (
-        "password",
-        "put it before the host, percent-encoded (an @ as %40, a / as %2F): "
-        "redis://:PASSWORD@HOST:6379/0",
-    ),
+    "db": ("database", _IN_THE_PATH),
+    "virtual_host": ("database", _IN_THE_PATH),
+    "password": ("password", _BEFORE_THE_HOST),
+    "userid": ("user", _BEFORE_THE_HOST),
+    "username": ("user", _BEFORE_THE_HOST),
+    "hostname": ("host", "put it after the scheme, redis://HOST:6379/0"),
+    "port": ("port", "put it after the host, redis://HOST:6379/0"),
+    "transport": ("transport", "the scheme names it, redis:// or rediss://"),
 }
 
 
@@ -347,9 +355,10 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     cache at each use, which the site takes for a cache that is down. An error names neither
     its host nor a password.
 
-    The cache's client reads a `?db=` and a `?password=` too (over the path's number and the
-    password before the host); Celery's fails on either (a TypeError as it connects: the worker
-    did not start, and Refresh now was a server error), which `for_celery` refuses."""
+    The cache's client reads a `?db=`, `?password=` and `?username=` too (over the path's
+    number and the user and password before the host); Celery's fails on those and on a few more
+    (a TypeError as it connects: the worker did not start, and Refresh now was a server error),
+    which `for_celery` refuses."""
     example = "redis://HOST:6379/0"
     # Django's cache reads the URLs of several servers split at "," or ";", and Celery at ";":
     # a password holding one was cut there, and the first server's URL ended in its start,

@@ -709,6 +709,41 @@ def test_a_broker_url_with_a_password_in_a_query_stops_the_process():
     assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
+@pytest.mark.parametrize(
+    ("query", "named", "where"),
+    [
+        ("userid=jobs", "user in ?userid=", "before the host"),
+        ("username=jobs", "user in ?username=", "before the host"),  # redis-py's name
+        ("hostname=redis2.example.com", "host in ?hostname=", "after the scheme"),
+        ("port=6380", "port in ?port=", "after the host"),
+        ("virtual_host=2", "database in ?virtual_host=", "in the path"),
+        ("transport=redis", "transport in ?transport=", "the scheme names it"),
+    ],
+)
+def test_a_broker_url_naming_a_part_of_itself_in_a_query_stops_the_process(query, named, where):
+    """Celery fails on them as it connects, with a TypeError ("multiple values for keyword
+    argument", or an unexpected one for ?username=): the worker did not start."""
+    url = f"rediss://:s3cret@redis.example.com:6379/0?ssl_cert_reqs=required&{query}"
+    with pytest.raises(TypeError, match=f"'{query.partition('=')[0]}'"):
+        kombu.Connection(url)
+
+    refused = refusal(CELERY_BROKER_URL=url)
+
+    assert refused.startswith(f"CELERY_BROKER_URL names its Redis {named}, which Celery ")
+    assert where in refused
+    assert "s3cret" not in refused  # it goes to the log
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ssl_cert_reqs=required", "ssl_check_hostname=true", "connect_timeout=5", "heartbeat=10"],
+)
+def test_a_broker_url_with_a_query_celery_reads_is_taken(query):
+    url = f"rediss://:s3cret@redis.example.com:6379/0?{query}"
+    kombu.Connection(url)  # no TypeError
+    assert settings_under(CELERY_BROKER_URL=url)["CELERY_BROKER_URL"] == url
+
+
 @pytest.mark.parametrize("path", ["/2/", "///2"])
 def test_a_broker_url_whose_path_celery_reads_no_number_from_stops_the_process(path):
     """Celery reads the path after its first "/" (and one more) as the number, and failed on
