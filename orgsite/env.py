@@ -347,6 +347,11 @@ _QUERY_NAMES_CELERY_FAILS_ON = {
     "port": ("port", "put it after the host, redis://HOST:6379/0"),
     "transport": ("transport", "the scheme names it, redis:// or rediss://"),
 }
+# Of the other names, the few Celery's client takes from a Redis URL, and ssl_… ones (rediss://
+# reads ?ssl_cert_reqs=required): it fails as it connects on any other, an unexpected keyword
+# (redis-py's ?socket_timeout=, ?health_check_interval=...), or a text where it adds a number
+# (?connect_timeout=) or reads options (?ssl=).
+_QUERY_NAMES_CELERY_READS = {"heartbeat", "insist", "login_method", "credential_provider"}
 
 
 def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
@@ -356,9 +361,9 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     its host nor a password.
 
     The cache's client reads a `?db=`, `?password=` and `?username=` too (over the path's
-    number and the user and password before the host); Celery's fails on those and on a few more
-    (a TypeError as it connects: the worker did not start, and Refresh now was a server error),
-    which `for_celery` refuses."""
+    number and the user and password before the host); Celery's fails on those and on most other
+    names (a TypeError as it connects: the worker did not start, and Refresh now was a server
+    error), which `for_celery` refuses."""
     example = "redis://HOST:6379/0"
     # Django's cache reads the URLs of several servers split at "," or ";", and Celery at ";":
     # a password holding one was cut there, and the first server's URL ended in its start,
@@ -379,6 +384,17 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot read: "
                 f"{where}"
             )
+    unread = [
+        query_name
+        for query_name in query
+        if query_name not in _QUERY_NAMES_CELERY_READS and not query_name.startswith("ssl_")
+    ]
+    if for_celery and unread:
+        raise ImproperlyConfigured(
+            f"{name} has a {value_shown(f'?{unread[0]}=', str)}, which Celery fails on: of a "
+            "query it reads only ssl_… options (such as ?ssl_cert_reqs=required) and "
+            f"?heartbeat=, leave the rest out: {example}"
+        )
     query_databases = query.get("db", [])
     # The cache's client drops every "/" of the path; Celery's drops the first and one more,
     # and fails on what is left ("0/" of "/0/") as it connects: the worker did not start.

@@ -735,13 +735,37 @@ def test_a_broker_url_naming_a_part_of_itself_in_a_query_stops_the_process(query
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["ssl_cert_reqs=required", "ssl_check_hostname=true", "connect_timeout=5", "heartbeat=10"],
+    "query", ["ssl_cert_reqs=required", "ssl_check_hostname=true&heartbeat=10", "insist=1"]
 )
 def test_a_broker_url_with_a_query_celery_reads_is_taken(query):
     url = f"rediss://:s3cret@redis.example.com:6379/0?{query}"
     kombu.Connection(url)  # no TypeError
     assert settings_under(CELERY_BROKER_URL=url)["CELERY_BROKER_URL"] == url
+
+
+@pytest.mark.parametrize(
+    ("query", "refused_name"),
+    [
+        ("socket_timeout=5", "socket_timeout"),  # redis-py's, which CACHE_URL takes
+        ("ssl_cert_reqs=required&health_check_interval=10", "health_check_interval"),
+        ("connect_timeout=5", "connect_timeout"),  # a text, where kombu adds a number to it
+        ("ssl=true", "ssl"),  # a text, where kombu reads a dict of options
+    ],
+)
+def test_a_broker_url_with_a_query_celery_fails_on_as_it_connects_stops_the_process(
+    query, refused_name
+):
+    """The worker did not start, and Refresh now was a server error."""
+    url = f"redis://:s3cret@127.0.0.1:6379/0?{query}"
+    with pytest.raises((TypeError, ValueError)):
+        kombu.Connection(url).default_channel.close()  # as a task is sent, before it is
+
+    refused = refusal(CELERY_BROKER_URL=url)
+
+    assert refused.startswith(f"CELERY_BROKER_URL has a ?{refused_name}=, which Celery fails on")
+    assert "?ssl_cert_reqs=required" in refused
+    assert "s3cret" not in refused  # it goes to the log
+    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
 @pytest.mark.parametrize("path", ["/2/", "///2"])
