@@ -131,9 +131,10 @@ SITE_URL = (
 ).rstrip("/")
 _site_url_parts = urlsplit(SITE_URL)
 # The site answers at its host's root: email links under a path would all be 404s. A "?" or
-# "#", even with nothing after it ("https://jobs.example.com?"), put every link's path after it
-# ("…?/accounts/…"). A user and password before the host would be in every link emailed; the
-# error masks the password.
+# "#", even with nothing after it ("https://jobs.example.com?"), put the path of each link
+# added to it after that mark ("…?/manage/…" in sync emails; urljoin's links, as invitations',
+# drop it). A user and password before the host would be in every link emailed; the error
+# masks the password.
 if _site_url_parts.path or any(mark in SITE_URL for mark in "?#") or "@" in _site_url_parts.netloc:
     raise ImproperlyConfigured(
         "SITE_URL is a scheme and host only, such as https://jobs.example.com, not "
