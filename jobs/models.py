@@ -23,10 +23,12 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
 from jobs.greenhouse import WILL_TRY_AGAIN_RE
+from jobs.sanitize import text_of
 from jobs.text import (
     LANGUAGE_TAG_RE,
     as_searched,
     paragraphs_shown,
+    shows_anything,
     tags_as_searched,
     without_direction_controls,
 )
@@ -714,6 +716,13 @@ class Job(WrittenInLanguage, models.Model):
     def applications_closed(self) -> bool:
         """Its application deadline has passed (see listed_jobs)."""
         return self.application_deadline is not None and self.application_deadline <= timezone.now()
+
+    @property
+    def description_shows_words(self) -> bool:
+        """Its description shows a word. Not its excerpt, which is read from the board's intro
+        when the post holds nothing else of its own: a blank intro before a pay range left the
+        excerpt empty, and the page said no description was posted in place of the pay."""
+        return shows_anything(text_of(self.description_html))
 
     @property
     def description_may_scroll_sideways(self) -> bool:

@@ -21,6 +21,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.html import escape
 
 from jobs.greenhouse import (
     MAX_CONTENT_CHARS,
@@ -1050,8 +1051,13 @@ def test_what_search_engines_and_link_previews_read_drops_the_direction_controls
 
 @pytest.mark.parametrize(
     "content",
-    [None, "", "&lt;p&gt;&amp;nbsp;&lt;/p&gt;&lt;table&gt;&lt;/table&gt;"],
-    ids=["null", "empty", "no-text"],
+    [
+        None,
+        "",
+        "&lt;p&gt;&amp;nbsp;&lt;/p&gt;&lt;table&gt;&lt;/table&gt;",
+        "&lt;p&gt;\u200b&lt;/p&gt;",
+    ],
+    ids=["null", "empty", "no-text", "zero-width-space"],
 )
 def test_a_job_page_says_its_post_came_without_a_description(
     acme, fake_greenhouse, client, content
@@ -1067,3 +1073,23 @@ def test_a_job_page_says_its_post_came_without_a_description(
     note = '<p class="empty">No description was posted with this job.</p>'
     assert note in client.get(job.get_absolute_url()).content.decode()
     assert note not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_a_job_page_shows_a_pay_range_after_a_blank_intro(acme, fake_greenhouse, client):
+    """A post of the board's intro, blank, and its pay range has no excerpt (that is read from
+    the intro then): the page said no description was posted, and left out the pay."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = escape(
+        '<div class="content-intro"><p>&nbsp;</p></div><div class="content-pay-transparency">'
+        '<div class="pay-input"><div class="title">Pay for this role</div>'
+        '<div class="pay-range"><span>$100,000</span><span>$120,000 USD</span></div></div></div>'
+    )
+    fake_greenhouse.touch(TOKEN)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    job = Job.objects.get(greenhouse_id=post["id"])
+
+    html = client.get(job.get_absolute_url()).content.decode()
+
+    assert job.excerpt == ""
+    assert "$120,000 USD" in html
+    assert "No description was posted with this job." not in html
