@@ -44,7 +44,9 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": without_direction_controls(job.title),
-        "description": job.description_html or without_direction_controls(job.excerpt or job.title),
+        "description": job.description_html
+        if job.description_shows_words
+        else without_direction_controls(job.excerpt or job.title),
         # As the feeds' pubDate: a post dated ahead of this site's clock is not posted yet.
         "datePosted": (job.posted_at or job.created_at).isoformat(),
         "hiringOrganization": hiring_organization,

@@ -171,6 +171,23 @@ def test_a_title_cannot_break_out_of_the_json_ld_script(client, db):
     assert data["title"] == title and data["hiringOrganization"]["name"] == "Q&A <Co>"
 
 
+@pytest.mark.parametrize(
+    "content", [None, "&lt;p&gt;&amp;nbsp;&lt;/p&gt;"], ids=["null", "no-text"]
+)
+def test_a_job_posting_of_a_post_without_a_word_is_described_by_its_title(
+    client, acme, fake_greenhouse, content
+):
+    """Search engines require a description: markup without a word was a blank one, where a
+    post with no content at all was described by its title."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = content
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    job = Job.objects.get(greenhouse_id=post["id"])
+
+    assert structured_data(job_page(client, job.title))["description"] == job.title
+
+
 def test_a_closed_job_has_no_structured_data(client, db):
     org = Organization.objects.create(name="Harbor Tools", slug="harbor")
     job = make_job(org, "Welder", is_open=False, closed_at=timezone.now())
