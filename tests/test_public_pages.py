@@ -283,6 +283,7 @@ def test_a_job_in_many_departments_names_three_in_its_line_of_the_list(client, o
     departments = tuple(make_unit(Department, org, f"Team {n:02d}") for n in range(5))
     job = make_job(org, "General application", departments=departments)
     make_job(org, "Welder", departments=departments[:3])
+    make_job(org, "Fitter", departments=departments[:4])
 
     page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
     job_page = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
@@ -298,6 +299,7 @@ def test_a_job_in_many_departments_names_three_in_its_line_of_the_list(client, o
         "and 2 more departments",
     ]
     assert "more department" not in " ".join(line_of("Welder"))
+    assert line_of("Fitter")[4] == "and 1 more department"
     departments_fact = job_page.find("dt", string="Departments").find_next_sibling("dd")
     assert len(departments_fact.select("bdi")) == 5
 
