@@ -620,6 +620,8 @@ class EmailChangeForm(PasswordConfirmedForm):
             "only its case changes)."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        # Not Django's "This field is required.", which says not what to type: as the password's.
+        error_messages={"required": "Type the new address. Your address was not changed."},
     )
     mistyped_message = "That is not your password. Your address was not changed."
     empty_message = "Type your password to change your address. Your address was not changed."

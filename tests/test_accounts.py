@@ -971,20 +971,30 @@ def test_a_wrong_password_deletes_nothing(client, member):
 
 
 @pytest.mark.parametrize(
-    ("url", "said"),
+    ("url", "sent", "said"),
     [
-        ("/accounts/delete/", "Type your password to delete your account. Nothing was deleted."),
+        (
+            "/accounts/delete/",
+            {"password": ""},
+            "Type your password to delete your account. Nothing was deleted.",
+        ),
         (
             "/accounts/email/",
+            {"email": "bobby@acme.example", "password": ""},
             "Type your password to change your address. Your address was not changed.",
         ),
+        (
+            "/accounts/email/",
+            {"email": "", "password": "correct horse battery"},
+            "Type the new address. Your address was not changed.",
+        ),
     ],
-    ids=["account-delete", "email-change"],
+    ids=["account-delete", "email-change", "email-change-address"],
 )
-def test_an_empty_password_box_says_what_to_type(client, member, url, said):
+def test_an_empty_box_says_what_to_type(client, member, url, sent, said):
     """It said Django's "This field is required.", which did not say what to type."""
     client.force_login(member)
-    response = client.post(url, {"email": "bobby@acme.example", "password": ""})
+    response = client.post(url, sent)
     assert said in response.content.decode()
     assert "This field is required" not in response.content.decode()
     assert User.objects.get(username="bob").email == member.email
