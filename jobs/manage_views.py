@@ -594,18 +594,22 @@ def _schedule(
     saved = connection_schedule_update(
         connection=connection, sync_interval_minutes=interval, paused=paused
     )
+    interval_text = minutes_in_words(saved.sync_interval_minutes)
     if not saved.changed:
-        interval_text = minutes_in_words(saved.sync_interval_minutes)
         _nothing_changed(
             request, "syncing is paused" if saved.paused else f"jobs sync every {interval_text}"
         )
     elif saved.paused:
-        messages.success(request, "Syncing is paused. Jobs stay as they are until you resume.")
+        # With the interval: one changed while paused was saved, which the pause alone hid.
+        messages.success(
+            request,
+            "Syncing is paused. Jobs stay as they are until you resume; then they sync every "
+            f"{interval_text}.",
+        )
     else:
         messages.success(
             request,
-            (RESUMED_TEXT if saved.resumed else "")
-            + f"Jobs now sync every {minutes_in_words(saved.sync_interval_minutes)}.",
+            (RESUMED_TEXT if saved.resumed else "") + f"Jobs now sync every {interval_text}.",
         )
     return redirect("manage:settings", slug=organization.slug)
 

@@ -1101,6 +1101,30 @@ def test_saving_the_schedule_unchanged_says_nothing_changed(signed_in, connected
     assert connected.next_sync_at == soon
 
 
+@pytest.mark.parametrize(
+    ("paused_before", "change"),
+    [(False, {"paused": "on"}), (True, {"sync_interval_minutes": "45"})],
+    ids=["pausing", "new-interval-while-paused"],
+)
+def test_a_schedule_saved_paused_says_the_interval_it_resumes_with(
+    signed_in, connected, paused_before, change
+):
+    """It said only "Syncing is paused. Jobs stay as they are until you resume.", leaving an
+    interval changed while paused unconfirmed."""
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(
+        sync_interval_minutes=30, enabled=not paused_before
+    )
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=schedule])")
+
+    html = signed_in.post(SETTINGS_URL, {**page, **change}, follow=True).content.decode()
+
+    minutes = change.get("sync_interval_minutes", "30")
+    assert (
+        "Syncing is paused. Jobs stay as they are until you resume; then they sync every "
+        f"{minutes} minutes."
+    ) in html
+
+
 def test_a_new_interval_from_a_page_left_open_keeps_a_pause_made_meanwhile(signed_in, connected):
     """The schedule form writes what was changed on it, as the other settings forms do: the
     other admin's pause stays, and so does their interval when this page only pauses."""
