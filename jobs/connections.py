@@ -184,9 +184,9 @@ class Stored:
     connection: GreenhouseConnection
     resumed: bool  # it had been paused: connecting turns syncing on again
     replaced: str  # the board connected until then, if another ("" if none, or the same)
-    # The board connected until then, whose stored key this one kept ("" if it kept none of
+    # The board connected until then, whose stored key this one kept (None if it kept none of
     # another board's): the key's box left empty keeps the key stored as it is connected.
-    key_kept_from: str
+    key_kept_from: Board | None
 
 
 @sensitive_variables("api_key")
@@ -201,10 +201,10 @@ def connection_store(*, organization: Organization, board: Board, api_key: str |
     )
     resumed = not connection.enabled
     replaced = connection.board_token if connection.board_token != board.token else ""
-    key_kept_from = ""
+    key_kept_from = None
     if replaced:
         if api_key is None and connection.has_api_key:
-            key_kept_from = connection.board_token
+            key_kept_from = connection.board
         if connection.is_locked():
             raise SyncInProgress(connection, outcome="its board was not changed")
         # What the connection says of its syncs was said of the old board.
@@ -276,7 +276,7 @@ class Connected:
     connection: GreenhouseConnection
     sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
     resumed: bool = False  # as Stored says
-    key_kept_from: str = ""
+    key_kept_from: Board | None = None
 
 
 @sensitive_variables("api_key")
@@ -380,6 +380,11 @@ def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) ->
     return replaced
 
 
+def board_in_words(board: Board) -> str:
+    """A board as the settings page's messages name it: “Acme Robotics” (acme)."""
+    return f"“{board.name or board.token}” ({board.token})"
+
+
 class NotConnected(Exception):
     """The connection a settings change was made to was deleted since the page read it, or, as
     `NOT_CONNECTED` says, a change of a connection was sent where none was shown (by hand)."""
@@ -422,8 +427,7 @@ class ConnectionChanged(Exception):
 
     @property
     def board_now(self) -> str:
-        connection = self.connection
-        return f"“{connection.board_name or connection.board_token}” ({connection.board_token})"
+        return board_in_words(self.connection.board)
 
     def refusal(self) -> str:
         if self.connected_again:

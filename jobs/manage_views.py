@@ -36,6 +36,7 @@ from jobs.connections import (
     Disconnected,
     NotConnected,
     SyncInProgress,
+    board_in_words,
     connection_api_key_set,
     connection_as_shown,
     connection_connect,
@@ -536,7 +537,7 @@ def _connect(
         raise OrganizationGone("deleted by another admin meanwhile") from None
     messages.success(
         request,
-        f"Connected to the Greenhouse board “{board.name or board.token}” ({board.token}). "
+        f"Connected to the Greenhouse board {board_in_words(board)}. "
         + (RESUMED_TEXT if connected.resumed else "")
         + _key_lost_text(request, connected)
         + _key_not_shown_text(request, connected)
@@ -566,15 +567,15 @@ def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
     another board connected, not the key the page showed (none, if it showed none): another tab
     or admin stored it since, perhaps for that board. Kept, as the box left empty keeps the key
     stored (a key is the org's, across its boards); said, as the page never showed it."""
-    connection = connected.connection
-    if not connected.key_kept_from:
+    connection, kept_from = connected.connection, connected.key_kept_from
+    if kept_from is None:
         return ""
     if not ConnectionShownForm(request.POST).showed_another_key(connection.api_key_last5):
         return ""
     return (
         f"The API key stored now, ending in …{connection.api_key_last5}, is not the one this "
         "page showed: another tab or admin stored it meanwhile, with the board "
-        f"“{connected.key_kept_from}” connected. It is kept for this board; replace or remove "
+        f"{board_in_words(kept_from)} connected. It is kept for this board; replace or remove "
         "it below if it is not this board's. "
     )
 

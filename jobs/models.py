@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from jobs.crypto import decrypt_secret, encrypt_secret
-from jobs.greenhouse import WILL_TRY_AGAIN_RE
+from jobs.greenhouse import WILL_TRY_AGAIN_RE, Board
 from jobs.sanitize import text_of
 from jobs.text import (
     LANGUAGE_TAG_RE,
@@ -459,6 +459,11 @@ class GreenhouseConnection(models.Model):
     @property
     def has_api_key(self) -> bool:
         return bool(self.api_key_encrypted)
+
+    @property
+    def board(self) -> Board:
+        """The board connected, as Greenhouse named it when it was connected."""
+        return Board(token=self.board_token, name=self.board_name)
 
     @property
     def sync_interval(self) -> timedelta:

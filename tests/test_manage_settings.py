@@ -942,8 +942,8 @@ def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_i
     assert "Connected to the Greenhouse board “Acme Robotics”" in said_now
     notice = (
         "The API key stored now, ending in …24680, is not the one this page showed: another "
-        f"tab or admin stored it meanwhile, with the board “{board}” connected. It is kept for "
-        "this board; replace or remove it below if it is not this board's."
+        "tab or admin stored it meanwhile, with the board “Tiny Co.” (tiny-co) connected. It is "
+        "kept for this board; replace or remove it below if it is not this board's."
     )
     assert (notice in said_now) is said
     assert GreenhouseConnection.objects.get().api_key_last5 == "24680"
