@@ -445,9 +445,10 @@ def api_base_problem(base_url: str) -> str:
     there, Greenhouse knows no board at all, so every token looks wrong."""
     address = base_url.partition("://")[2]
     authority = re.split(r"[/?#]", address, maxsplit=1)[0]
-    if "@" not in authority and passwords_masked(base_url) != base_url:
+    if "@" not in authority and passwords_masked(base_url) != base_url and _port_unread(base_url):
         # Its password is shown masked: "a query string" or "a port" would send whoever reads
-        # it looking for what is not shown.
+        # it looking for what is not shown. A port that reads as one ("proxy:8080/a@b/v1")
+        # is a port, and the "@" part of the path.
         return (
             "has a “/”, “?” or “#” in its password, where the address's host is read to end: "
             "write them as %2F, %3F and %23"
@@ -476,6 +477,15 @@ def api_base_problem(base_url: str) -> str:
         f"has its boards asked at {_path_shown(asked)}{BOARD_PATH_PROBE}… (as requests sends "
         "it), where Greenhouse's Job Board API has them at /v1/boards/…"
     )
+
+
+def _port_unread(url: str) -> bool:
+    """Whether urlsplit fails on the port of `url` ("s3" of "https://sync:s3/cret@proxy")."""
+    try:
+        urlsplit(url).port  # noqa: B018 - read for the ValueError it raises
+    except ValueError:
+        return True
+    return False
 
 
 # The part of a board's address the client adds to GREENHOUSE_API_BASE, less the token.

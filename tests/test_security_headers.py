@@ -642,6 +642,9 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://boards-api.greenhouse.io/v1?k=1", True),
         ("https://boards-api.greenhouse.io/v1?", True),
         ("https://boards-api.greenhouse.io/v1#top", True),
+        # A port, and an "@" in the path: no password with a "/" in it, though masked as one.
+        ("https://proxy.example:8080/team@acme/v1", False),
+        ("https://[::1]/team@acme/v1", False),
     ],
 )
 def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, warned):
