@@ -347,11 +347,26 @@ _QUERY_NAMES_CELERY_FAILS_ON = {
     "port": ("port", "put it after the host, redis://HOST:6379/0"),
     "transport": ("transport", "the scheme names it, redis:// or rediss://"),
 }
-# Of the other names, the few Celery's client takes from a Redis URL, and ssl_… ones (rediss://
-# reads ?ssl_cert_reqs=required): it fails as it connects on any other, an unexpected keyword
-# (redis-py's ?socket_timeout=, ?health_check_interval=...), or a text where it adds a number
-# (?connect_timeout=) or reads options (?ssl=).
-_QUERY_NAMES_CELERY_READS = {"heartbeat", "insist", "login_method", "credential_provider"}
+# Of the other names, the few Celery's client takes from a Redis URL, and the ssl_… ones it
+# hands redis-py that work as text (rediss:// reads ?ssl_cert_reqs=required): it fails as it
+# connects on any other, an unexpected keyword (redis-py's ?socket_timeout=, a misspelt
+# ?ssl_ca_cert=), or a text where it adds a number (?connect_timeout=), reads options (?ssl=)
+# or wants a TLS version (?ssl_min_version=).
+_QUERY_NAMES_CELERY_READS = {
+    "heartbeat",
+    "insist",
+    "login_method",
+    "credential_provider",
+    "ssl_cert_reqs",
+    "ssl_check_hostname",
+    "ssl_ca_certs",
+    "ssl_ca_path",
+    "ssl_ca_data",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_password",
+    "ssl_ciphers",
+}
 
 
 def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
@@ -384,16 +399,12 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot read: "
                 f"{where}"
             )
-    unread = [
-        query_name
-        for query_name in query
-        if query_name not in _QUERY_NAMES_CELERY_READS and not query_name.startswith("ssl_")
-    ]
+    unread = [query_name for query_name in query if query_name not in _QUERY_NAMES_CELERY_READS]
     if for_celery and unread:
         raise ImproperlyConfigured(
             f"{name} has a {value_shown(f'?{unread[0]}=', str)}, which Celery fails on: of a "
-            "query it reads only ssl_… options (such as ?ssl_cert_reqs=required) and "
-            f"?heartbeat=, leave the rest out: {example}"
+            "query it reads only ?heartbeat= and TLS options redis-py takes as text (such as "
+            f"?ssl_cert_reqs=required or ?ssl_ca_certs=), leave the rest out: {example}"
         )
     query_databases = query.get("db", [])
     # The cache's client drops every "/" of the path; Celery's drops the first and one more,

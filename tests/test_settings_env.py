@@ -13,6 +13,7 @@ from datetime import time
 from pathlib import Path
 
 import kombu
+import kombu.utils.url
 import pytest
 import redis
 from cryptography.fernet import Fernet
@@ -735,11 +736,20 @@ def test_a_broker_url_naming_a_part_of_itself_in_a_query_stops_the_process(query
 
 
 @pytest.mark.parametrize(
-    "query", ["ssl_cert_reqs=required", "ssl_check_hostname=true&heartbeat=10", "insist=1"]
+    "query",
+    [
+        "ssl_cert_reqs=required",
+        "ssl_check_hostname=true&heartbeat=10",
+        "insist=1",
+        "ssl_ca_certs=/etc/ca.pem&ssl_certfile=/etc/c.pem&ssl_keyfile=/etc/k.pem",
+        "ssl_ca_path=/etc/ssl/certs&ssl_ca_data=PEM&ssl_password=pw&ssl_ciphers=HIGH",
+    ],
 )
 def test_a_broker_url_with_a_query_celery_reads_is_taken(query):
     url = f"rediss://:s3cret@redis.example.com:6379/0?{query}"
     kombu.Connection(url)  # no TypeError
+    # kombu hands the ssl_… ones to redis-py's TLS connection as they are.
+    redis.SSLConnection(**kombu.utils.url.parse_url(url).get("ssl", {}))
     assert settings_under(CELERY_BROKER_URL=url)["CELERY_BROKER_URL"] == url
 
 
@@ -750,6 +760,8 @@ def test_a_broker_url_with_a_query_celery_reads_is_taken(query):
         ("ssl_cert_reqs=required&health_check_interval=10", "health_check_interval"),
         ("connect_timeout=5", "connect_timeout"),  # a text, where kombu adds a number to it
         ("ssl=true", "ssl"),  # a text, where kombu reads a dict of options
+        ("ssl_ca_cert=/etc/ca.pem", "ssl_ca_cert"),  # ssl_ca_certs misspelt
+        ("ssl_min_version=TLSv1_2", "ssl_min_version"),  # a text, where a TLS version goes
     ],
 )
 def test_a_broker_url_with_a_query_celery_fails_on_as_it_connects_stops_the_process(
