@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -289,6 +290,28 @@ def test_a_task_beat_sends_without_the_database_logs_one_warning_not_a_traceback
             f"{skipped} skipped error={DATABASE_DOWN!r}: the database could not be reached; {then}",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        tasks.dispatch_due_syncs,
+        tasks.prune_sync_runs,
+        tasks.prune_expired_invitations,
+        tasks.prune_expired_sessions,
+    ],
+)
+def test_a_task_beat_sends_on_a_database_without_its_table_fails_loudly(task, caplog):
+    """SQLite says a table it lacks (a deploy that did not migrate) as it says an outage, in an
+    OperationalError: that is no outage to skip quietly each day or minute."""
+    missing_table = OperationalError("no such table: jobs_syncrun")
+    missing_table.__cause__ = sqlite3.OperationalError("no such table: jobs_syncrun")
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=missing_table):
+        result = task.apply()
+
+    with pytest.raises(OperationalError, match="no such table"):
+        result.get()
+    assert "skipped" not in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)  # a connection Django may replace, as in a worker
