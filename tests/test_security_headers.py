@@ -672,6 +672,7 @@ IN_ITS_PASSWORD = (
         # password in full; masked, only the password's characters tell what is wrong.
         ("s3/cret", "/v1", IN_ITS_PASSWORD),
         ("s3?cret", "/v1", IN_ITS_PASSWORD),
+        ("s3#cret", "/v1", IN_ITS_PASSWORD),
     ],
 )
 def test_the_api_base_warning_masks_a_password_in_it(settings, caplog, password, path, said):
