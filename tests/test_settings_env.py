@@ -978,6 +978,7 @@ def test_with_json_logs_a_worker_reports_a_pool_process_that_died_in_json():
     [
         ("", {}, 5),
         ("?connect_timeout=10", {}, 10),
+        ("?connect_timeout=0", {}, 0),  # psycopg's own wait, kept as written
         ("", {"PGCONNECT_TIMEOUT": "20"}, None),  # libpq's own, which psycopg reads
         ("", {"PGCONNECT_TIMEOUT": " "}, 5),  # blank, as env files leave it
     ],
