@@ -838,13 +838,10 @@ def org_deleted_as_an_account_is(
     from jobs.organizations import organization_delete
 
     account_deletion, outcome = thread_with_outcome(delete_account)
-    invitations_delete = organizations.invitations_delete
-
-    def account_deleted_meanwhile(*args: Any) -> int:  # the org's row locked
-        started_until_it_waits_on_me_or_ends(account_deletion, "the account's delete")
-        return invitations_delete(*args)
-
-    monkeypatch.setattr(organizations, "invitations_delete", account_deleted_meanwhile)
+    # The org's row locked.
+    started_before(
+        monkeypatch, organizations, "invitations_delete", account_deletion, "the account's delete"
+    )
     organization_delete(organization=Organization.objects.get(pk=organization.pk))
     account_deletion.join(timeout=30)
     return outcome
@@ -964,14 +961,10 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
         return membership_remove(membership=Membership.objects.get(user=member))
 
     members_page, outcome = thread_with_outcome(remove_bob)
-    if removed == "before-the-check":
-        admins_lock = jobs_admin.organization_admins_lock
-
-        def removed_meanwhile(organization_id: int) -> bool:  # the rows read
-            started_until_it_waits_on_me_or_ends(members_page, "the members page")
-            return admins_lock(organization_id)
-
-        monkeypatch.setattr(jobs_admin, "organization_admins_lock", removed_meanwhile)
+    if removed == "before-the-check":  # the rows read
+        started_before(
+            monkeypatch, jobs_admin, "organization_admins_lock", members_page, "the members page"
+        )
     else:
         saves_in_the_admin_start(monkeypatch, OrganizationAdmin, members_page, "the members page")
 
@@ -1371,17 +1364,8 @@ def test_staff_saving_any_admin_page_as_their_account_is_deleted_both_go_through
     other_staff, outcome = thread_with_outcome(
         lambda: user_delete(user=User.objects.get(pk=owner.pk))
     )
-    logs = {name: getattr(admin.ModelAdmin, name) for name in ("log_addition", "log_change")}
-
-    def deleted_meanwhile(name: str) -> Callable[..., Any]:
-        def log(self: admin.ModelAdmin, *args: Any) -> Any:  # the save done, not yet logged
-            started_until_it_waits_on_me_or_ends(other_staff, "the other staff member")
-            return logs[name](self, *args)
-
-        return log
-
-    for name in logs:
-        monkeypatch.setattr(admin.ModelAdmin, name, deleted_meanwhile(name))
+    for name in ("log_addition", "log_change"):  # the save done, not yet logged
+        started_before(monkeypatch, admin.ModelAdmin, name, other_staff, "the other staff member")
 
     response = staff.post(page, data)
     other_staff.join(timeout=30)
