@@ -118,24 +118,35 @@ def test_a_member_row_removed_while_the_page_was_open_is_said_so(
 
 
 @pytest.mark.parametrize(
-    ("accounts_deleted", "said"),
+    ("removed", "accounts_deleted", "said"),
     [
-        ([], "bob and carol were removed"),
-        (["carol"], "bob and another member were removed"),
-        (["bob", "carol"], "2 members were removed"),
+        (["bob", "carol"], [], "bob and carol were removed"),
+        (["bob", "carol", "dave"], [], "bob, carol and dave were removed"),
+        (["bob", "carol"], ["carol"], "bob and another member were removed"),
+        (["bob", "carol", "dave"], ["carol", "dave"], "bob and 2 other members were removed"),
+        (["bob", "carol"], ["bob", "carol"], "2 members were removed"),
+        (["carol"], ["carol"], "A member was removed"),
     ],
-    ids=["both-named", "one-account-gone", "both-accounts-gone"],
+    ids=[
+        "both-named",
+        "three-named",
+        "one-account-gone",
+        "two-accounts-gone",
+        "both-accounts-gone",
+        "its-account-gone",
+    ],
 )
 def test_member_rows_removed_while_the_page_was_open_are_listed_in_a_sentence(
-    admin_client, owner, member, accounts_deleted, said
+    admin_client, owner, member, removed, accounts_deleted, said
 ):
     """Two rows read "A member, bob were removed": a row whose account is deleted too names
     no one, and the names were only comma-separated."""
     organization = owner.memberships.get().organization
-    carol = User.objects.create_user("carol", "carol@acme.example")
-    Membership.objects.create(organization=organization, user=carol)
+    for username in ["carol", "dave"]:
+        user = User.objects.create_user(username, f"{username}@acme.example")
+        Membership.objects.create(organization=organization, user=user)
     data = organization_form(admin_client, organization)
-    Membership.objects.filter(user__username__in=["bob", "carol"]).delete()
+    Membership.objects.filter(user__username__in=removed).delete()
     User.objects.filter(username__in=accounts_deleted).delete()
 
     response = admin_client.post(organization_page(organization), data)
@@ -143,7 +154,8 @@ def test_member_rows_removed_while_the_page_was_open_are_listed_in_a_sentence(
     assert f"{said} from Acme Robotics meanwhile, so nothing was saved." in (
         response.content.decode()
     )
-    assert memberships(organization) == [("alice", "admin")]
+    kept = [(name, "member") for name in ["bob", "carol", "dave"] if name not in removed]
+    assert memberships(organization) == [("alice", "admin"), *kept]
 
 
 def test_a_member_row_removed_while_the_page_was_open_is_said_so_once(admin_client, owner, member):
