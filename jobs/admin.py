@@ -1,5 +1,6 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
+import codecs
 import copy
 import re
 from collections import Counter
@@ -1185,17 +1186,13 @@ def characters_start(text: str, limit: int) -> str:
     head = cut.removesuffix("…")
     match = ESCAPES_AT_END_RE.search(head)
     escapes = match[0].removesuffix(match["cut"] or "")
-    while escapes and not _decodes_whole(escapes):
-        escapes = escapes[:-3]  # the first bytes of a letter whose last the cut left out
+    # Only a letter's first bytes, whose last the cut left out: bytes that are no UTF-8 letter
+    # (a Latin-1 path's "%E9") stay, as the connection's page shows them.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder.decode(unquote_to_bytes(escapes))
+    letter_started, _ = decoder.getstate()
+    escapes = escapes[: len(escapes) - 3 * len(letter_started)]
     return f"{head[: match.start()]}{escapes}…"
-
-
-def _decodes_whole(escapes: str) -> bool:
-    try:
-        unquote_to_bytes(escapes).decode()
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 @admin.register(GreenhouseConnection)

@@ -432,6 +432,24 @@ def test_the_connections_list_cuts_an_address_after_a_whole_escaped_letter(
     assert f"redirected the request to {path}; nothing was changed." in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    "escaped", ["%E9", "%ff%C3%A9"], ids=["latin-1-letters", "a-byte-no-letter-starts"]
+)
+def test_the_connections_list_keeps_escaped_bytes_no_utf_8_letter_is_cut_from(
+    admin_client, escaped
+):
+    """A path's bytes are not all UTF-8 ("%E9" is "é" in Latin-1): the cut dropped every
+    escape it ended with when they did not decode, not only a letter's first bytes."""
+    redirected = make_connection("redirected", "redirected-board")
+    redirected.last_error = str(LedAstray.doing(f"redirected the request to /{escaped * 40}"))
+    redirected.save()
+
+    _, errors = connections_list_queries(admin_client)
+
+    shown = errors["redirected-board"]
+    assert shown.count(escaped) >= 3 and len(shown) <= LAST_ERROR_START_CHARS
+
+
 def test_the_connections_list_does_not_say_a_paused_ones_sync_will_try_again(admin_client):
     """As each connection's page says it: while syncing is paused, no sync will."""
     paused = make_connection("paused", "paused-board")
