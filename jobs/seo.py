@@ -44,9 +44,11 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": without_direction_controls(job.title),
+        # Not the excerpt where the description shows no word: read from it, it shows none either
+        # (a post of zero-width spaces has them for its excerpt).
         "description": job.description_html
         if job.description_shows_words
-        else without_direction_controls(job.excerpt or job.title),
+        else without_direction_controls(job.title),
         # As the feeds' pubDate: a post dated ahead of this site's clock is not posted yet.
         "datePosted": (job.posted_at or job.created_at).isoformat(),
         "hiringOrganization": hiring_organization,

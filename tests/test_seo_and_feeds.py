@@ -172,7 +172,9 @@ def test_a_title_cannot_break_out_of_the_json_ld_script(client, db):
 
 
 @pytest.mark.parametrize(
-    "content", [None, "&lt;p&gt;&amp;nbsp;&lt;/p&gt;"], ids=["null", "no-text"]
+    "content",
+    [None, "&lt;p&gt;&amp;nbsp;&lt;/p&gt;", "&lt;p&gt;\u200b&lt;/p&gt;"],
+    ids=["null", "no-text", "zero-width-space"],
 )
 def test_a_job_posting_of_a_post_without_a_word_is_described_by_its_title(
     client, acme, fake_greenhouse, content
