@@ -730,6 +730,12 @@ class Job(WrittenInLanguage, models.Model):
         return shows_anything(text_of(self.description_html))
 
     @property
+    def summary(self) -> str:
+        """What its page's meta description says: its excerpt, or its title where that shows no
+        word (a post of zero-width spaces has them for its excerpt)."""
+        return self.excerpt if shows_anything(self.excerpt) else self.title
+
+    @property
     def description_may_scroll_sideways(self) -> bool:
         """The description holds a table or preformatted text, which keep their own width where
         the rest wraps to the page's: on a phone its box may scroll sideways. (The sanitizer

@@ -180,14 +180,18 @@ def test_a_job_posting_of_a_post_without_a_word_is_described_by_its_title(
     client, acme, fake_greenhouse, content
 ):
     """Search engines require a description: markup without a word was a blank one, where a
-    post with no content at all was described by its title."""
+    post with no content at all was described by its title. The page's meta description, for a
+    post of zero-width spaces, was its excerpt of those spaces."""
     post = fake_greenhouse.jobs("acme-robotics")[0]
     post["content"] = content
     fake_greenhouse.touch("acme-robotics")
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
     job = Job.objects.get(greenhouse_id=post["id"])
 
-    assert structured_data(job_page(client, job.title))["description"] == job.title
+    html = job_page(client, job.title)
+
+    assert structured_data(html)["description"] == job.title
+    assert f'<meta name="description" content="{job.title}">' in html
 
 
 def test_a_closed_job_has_no_structured_data(client, db):
