@@ -11,6 +11,8 @@ from celery import Celery
 from celery.signals import beat_init, worker_init, worker_ready
 from django.core.exceptions import ImproperlyConfigured
 
+from orgsite.env import settings_loaded_or_exit
+
 if TYPE_CHECKING:
     from celery.beat import Service
     from celery.worker import WorkController
@@ -23,6 +25,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+@app.on_configure.connect
+def settings_load(sender: Celery, **_: object) -> None:
+    """Load Django's settings just before Celery reads its configuration from them (as `celery
+    -A orgsite worker` reads its options), so that a value they refuse stops the command with its
+    message alone; in the web process they are loaded already."""
+    settings_loaded_or_exit()
 
 
 @worker_ready.connect

@@ -4,6 +4,7 @@ import math
 import os
 import pwd
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from datetime import time
@@ -35,6 +36,25 @@ def value_shown(value: str | int, written: Callable[[object], str] = repr) -> st
     if len(text) <= _SHOWN_CHARACTERS:
         return text
     return f"{text[:_SHOWN_CHARACTERS]}…"
+
+
+# gunicorn stops when a worker exits with 4 ("App failed to load"); with another status it starts
+# another worker, which fails the same way, and so on without end.
+_SETTINGS_REFUSED_EXIT_STATUS = 4
+
+
+def settings_loaded_or_exit() -> None:
+    """Load Django's settings, as manage.py, the WSGI application and Celery's configuration
+    do first. A value the settings refuse stops the process with its message alone, on standard
+    error, and exit status 4: Django or Celery printed some 30 lines of traceback above it.
+    Any other error keeps its traceback: it is a bug, not a value to change."""
+    from django.conf import settings  # the caller sets DJANGO_SETTINGS_MODULE first
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (read: loads the settings module)
+    except ImproperlyConfigured as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(_SETTINGS_REFUSED_EXIT_STATUS)
 
 
 def env_str(name: str, default: str) -> str:

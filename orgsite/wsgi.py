@@ -4,7 +4,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from orgsite.env import settings_loaded_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgsite.settings")
+settings_loaded_or_exit()
 
 application = get_wsgi_application()
 

@@ -17,6 +17,7 @@ import kombu.utils.url
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from django.conf import LazySettings
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
@@ -30,6 +31,7 @@ from orgsite.env import (
     env_url,
     passwords_masked,
     running_account,
+    settings_loaded_or_exit,
 )
 from tests.support.helpers import stopped_after
 from tests.support.settings_module import settings_under
@@ -841,6 +843,63 @@ def test_the_process_stops_on_a_database_the_site_does_not_run_on():
     assert process.returncode != 0
     assert "DATABASE_URL must be sqlite:///PATH or postgres://" in process.stderr
     assert "mysqlclient" not in process.stderr and "s3cret" not in process.stderr
+
+
+# How a user starts each entry point: manage.py, gunicorn (orgsite/wsgi.py) and Celery.
+ENTRY_POINTS = {
+    "manage.py": ["manage.py", "check"],
+    "gunicorn": ["-m", "gunicorn", "orgsite.wsgi", "--workers", "1", "--bind", "127.0.0.1:0"],
+    "celery": ["-m", "celery", "-A", "orgsite", "worker", "--concurrency", "1"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_each_entry_point_stops_on_a_refused_setting_with_its_message_alone(entry_point):
+    """Django's and Celery's traceback of some 30 lines came before the one that matters. A
+    gunicorn worker exiting with status 4 stops gunicorn, which starts another on any other."""
+    url = "https://sync:s3cret@proxy.example.com:99999/v1"
+    message = (
+        "GREENHOUSE_API_BASE must be an http(s) URL such as https://boards-api.greenhouse.io/v1, "
+        "not 'https://sync:***@proxy.example.com:99999/v1'"
+    )
+
+    process = subprocess.run(
+        [sys.executable, *ENTRY_POINTS[entry_point]],
+        cwd=ROOT,
+        env={**os.environ, "GREENHOUSE_API_BASE": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert process.returncode == 4
+    output = process.stdout + process.stderr
+    if entry_point == "gunicorn":  # among its own lines: booting the worker, shutting down
+        assert f"\n{message}\n" in output and "Traceback" not in output
+    else:
+        assert output == f"{message}\n"
+
+
+def test_a_settings_module_that_fails_otherwise_keeps_its_traceback(monkeypatch, tmp_path, capsys):
+    """A bug in the settings is not a value to change: what loads them stops on the message of
+    a refused value alone, and leaves any other error to show where it happened."""
+    (tmp_path / "refusing_settings.py").write_text(
+        "from django.core.exceptions import ImproperlyConfigured\n"
+        "raise ImproperlyConfigured('SOME_SETTING must be set')\n"
+    )
+    (tmp_path / "failing_settings.py").write_text("SOME_SETTING = undefined_name\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "refusing_settings")
+    monkeypatch.setattr("django.conf.settings", LazySettings())
+    with pytest.raises(SystemExit, match="^4$"):
+        settings_loaded_or_exit()
+    assert capsys.readouterr().err == "SOME_SETTING must be set\n"
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "failing_settings")
+    monkeypatch.setattr("django.conf.settings", LazySettings())
+    with pytest.raises(NameError, match="undefined_name"):
+        settings_loaded_or_exit()
 
 
 @pytest.mark.parametrize(
