@@ -27,7 +27,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods
 
 from jobs.cache import cache_failure
 from jobs.models import SchedulerHeartbeat
@@ -243,14 +243,20 @@ def check_scheduler(*, now: datetime) -> CheckResult:
     return CheckResult(ok=True, detail="ok", fields={"last_tick_age_seconds": age})
 
 
-# A POST is 405 Method Not Allowed, as any other method but GET and HEAD, not the CSRF check's
-# 403: the probe reads and changes nothing.
+# An OPTIONS is answered as a GET, checks and all: HAProxy's `option httpchk` probes with one,
+# whose 405 failed every check and logged a WARNING each, and a 200 whatever the checks said
+# would keep a failing server in the pool. A POST is 405 Method Not Allowed, as any other
+# method, not the CSRF check's 403: the probe reads and changes nothing.
+ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 @not_for_search_engines
 @csrf_exempt
 @never_cache
-@require_safe
+@require_http_methods(ALLOWED_METHODS)
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every check passes, 503 otherwise; open to anonymous callers."""
+    """200 when every check passes, 503 otherwise, to a GET, HEAD or OPTIONS; open to anonymous
+    callers."""
     database = check_database()
     checks = {
         "database": database,
@@ -265,10 +271,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         # is left out (orgsite.logging.FailedHealthProbeFilter).
         failed = "; ".join(f"{name}: {c.detail}" for name, c in checks.items() if not c.ok)
         logger.warning("health probe failed: %s", failed)
-    return JsonResponse(
+    response = JsonResponse(
         {
             "status": "ok" if healthy else "fail",
             "checks": {name: check.as_dict() for name, check in checks.items()},
         },
         status=200 if healthy else 503,
     )
+    response["Allow"] = ", ".join(ALLOWED_METHODS)  # what an OPTIONS asks (RFC 9110)
+    return response

@@ -634,18 +634,33 @@ def test_a_tick_from_a_clock_ahead_of_this_one_is_zero_seconds_old():
     assert check_scheduler(now=now).fields == {"last_tick_age_seconds": 0}
 
 
-def test_it_answers_only_get_and_head(client):
+def test_it_answers_only_get_head_and_options(client):
     scheduler_tick_record()
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_an_options_probe_is_answered_as_a_get_and_logs_nothing(client, caplog, path):
+    """HAProxy's `option httpchk` probes with OPTIONS: each was refused 405, failing the check,
+    and logged as a WARNING by Django. A failing site still fails it."""
+    failing = client.options(path)
+    scheduler_tick_record()
+    passing = client.options(path)
+
+    assert (failing.status_code, failing.json()["status"]) == (503, "fail")
+    assert (passing.status_code, passing.json()["status"]) == (200, "ok")
+    assert passing["Allow"] == "GET, HEAD, OPTIONS"
+    assert "no-store" in passing["Cache-Control"]
+    assert [r.getMessage() for r in caplog.records if r.name == "django.request"] == []
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_any_other_method_is_not_allowed_and_says_which_are(path, method):
     """A POST without a CSRF token, as a probe or script sends it, was refused 403 by the CSRF
     check, as if the method were allowed and the caller not."""
     response = getattr(Client(enforce_csrf_checks=True), method)(path)
 
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
