@@ -22,7 +22,7 @@ from django.utils.module_loading import import_string
 
 from jobs.greenhouse import api_base_problem
 from jobs.mail import address_sendable
-from orgsite.env import passwords_masked
+from orgsite.env import passwords_masked, redis_path_database
 
 logger = logging.getLogger(__name__)
 
@@ -193,9 +193,10 @@ def _redis_database(url: str) -> tuple[str, int, int]:
     cache read it), port and database number of a redis:// URL (database 0 when it names
     none). The cache's client, redis-py, takes a `?db=` over the path's number; the broker's
     URL has none (Celery's client fails on one, and settings refuse it). Both
-    clients read the number with int(), as settings have checked it is one: "/00" is 0."""
+    clients read the number with int(), as settings have checked it is one: "/00" is 0, and
+    so is "/%30"."""
     parts = urlsplit(url)
-    path_database = parts.path.strip("/") or "0"
+    path_database = redis_path_database(parts.path) or "0"
     database = int(parse_qs(parts.query).get("db", [path_database])[0])
     host = (unquote(parts.hostname or "").lower() or "localhost").removesuffix(".")
     return host, parts.port or 6379, database

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import SplitResult, parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -427,11 +427,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             f"?ssl_cert_reqs=required or ?ssl_ca_certs=), leave the rest out: {example}"
         )
     query_databases = query.get("db", [])
-    # The cache's client drops every "/" of the path; Celery's drops the first and one more,
-    # and fails on what is left ("0/" of "/0/") as it connects: the worker did not start.
-    path_database = (
-        parts.path.removeprefix("/").removeprefix("/") if for_celery else parts.path.strip("/")
-    )
+    path_database = redis_path_database(parts.path, for_celery=for_celery)
     for database in (path_database, *query_databases):
         if not re.fullmatch(r"[0-9]*", database):
             raise ImproperlyConfigured(
@@ -440,7 +436,17 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             )
 
 
-# A refused Redis database shown as written: a name typed where the number goes ("cache").
+def redis_path_database(path: str, *, for_celery: bool = False) -> str:
+    """The database a redis:// URL's path names, as its client reads it before int(): both
+    clients turn its %XX back first ("/%30" is database 0, which the settings refused). The
+    cache's client drops every "/" of the path; Celery's drops the first and one more, and fails
+    on what is left ("0/" of "/0/") as it connects: the worker did not start."""
+    path = unquote(path)
+    return path.removeprefix("/").removeprefix("/") if for_celery else path.strip("/")
+
+
+# A refused Redis database shown as its client reads it: a name typed where the number goes
+# ("cache").
 _SHOWN_DATABASE_RE = re.compile(r"[A-Za-z0-9_./-]*")
 
 

@@ -383,6 +383,7 @@ def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_em
         ("redis://redis.invalid:6379/00", True),
         ("redis://redis.invalid:6379/?db=00", True),
         ("redis://redis.invalid:6379/?db=01", False),
+        ("redis://redis.invalid:6379/%30", True),  # both clients read %XX as the character
         # Both clients connect to the host with its %XX turned back: the check compared them.
         ("redis://redis%2Einvalid:6379/0", True),
         ("redis://%72edis.invalid:6379/0", True),

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import kombu
 import kombu.utils.url
@@ -20,6 +21,7 @@ from cryptography.fernet import Fernet
 from django.conf import LazySettings
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
+from kombu.transport.redis import Channel as RedisChannel
 
 from orgsite.env import (
     env_bool,
@@ -829,6 +831,26 @@ def test_a_broker_or_cache_url_refused_is_named_by_its_scheme_not_its_password(
 def test_redis_urls_with_or_without_a_database_number_are_taken(url):
     taken = settings_under(CELERY_BROKER_URL=url, CACHE_URL=url)
     assert taken["CELERY_BROKER_URL"] == taken["CACHES"]["default"]["LOCATION"] == url
+
+
+@pytest.mark.parametrize("path", ["/%30", "/%31%35", "/%2F1", "/%2F%31"])
+def test_a_redis_database_written_as_percent_escapes_is_read_as_its_clients_read_it(path):
+    """Celery's client and the cache's turn a path's %XX back before reading the number: the
+    settings refused "/%30", database 0 to both, as a number that is not one."""
+    url = f"redis://:s3cret@redis.example.com:6379{path}"
+    number = int(unquote(path).strip("/"))
+    vhost = kombu.Connection(url).virtual_host
+    assert RedisChannel._prepare_virtual_host(None, vhost) == number  # as Celery connects
+    assert redis.ConnectionPool.from_url(url).connection_kwargs["db"] == number
+
+    taken = settings_under(CELERY_BROKER_URL=url, CACHE_URL=url)
+
+    assert taken["CELERY_BROKER_URL"] == taken["CACHES"]["default"]["LOCATION"] == url
+
+
+def test_a_redis_database_written_as_percent_escapes_of_no_number_is_named_as_read():
+    refused = refusal(CACHE_URL="redis://:s3cret@redis.example.com:6379/%63ache")
+    assert refused.startswith("CACHE_URL names Redis database 'cache', where a number goes")
 
 
 def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
