@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 from celery.signals import beat_init, worker_init, worker_ready
-from django.core.exceptions import ImproperlyConfigured
 
 from orgsite.env import settings_loaded_or_exit
 
@@ -52,14 +51,10 @@ def broker_memory_warn(sender: Consumer, **_: object) -> None:
 @beat_init.connect
 def system_checks_run(sender: WorkController | Service, **_: object) -> None:
     """As the worker or beat starts, log the warnings of `manage.py check` and stop on its
-    errors. Celery swallows an exception a signal handler raises, so the process exits."""
+    errors (the SystemExit passes Celery, which swallows an exception a signal handler raises)."""
     from orgsite.checks import startup_checks_run  # needs Django set up, as Celery has by now
 
-    try:
-        startup_checks_run()
-    except ImproperlyConfigured as exc:
-        logger.critical("%s", exc)
-        raise SystemExit(1) from None
+    startup_checks_run()
 
 
 @beat_init.connect

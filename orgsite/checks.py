@@ -8,6 +8,7 @@ refuse it; the `--deploy` warnings tell the operator who deploys with it what to
 import ipaddress
 import logging
 import socket
+import sys
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -16,13 +17,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, run_checks
 from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
 from jobs.greenhouse import api_base_problem
 from jobs.mail import address_sendable
-from orgsite.env import passwords_masked, redis_path_database
+from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, passwords_masked, redis_path_database
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 def startup_checks_run() -> None:
     """What `manage.py check` says (with `--deploy` when not debugging), for the processes that
     run no command: each gunicorn worker, the Celery worker and beat. A warning is logged as the
-    process starts; an error stops it there, rather than at the first email it fails to send."""
+    process starts; errors stop it there, rather than at the first email it fails to send: they
+    are logged, a CRITICAL line without a traceback (it showed only where the checks ran), and
+    the process exits with status 4, as on a setting refused."""
     messages = [
         message
         for message in run_checks(include_deployment_checks=not settings.DEBUG)
@@ -41,7 +44,8 @@ def startup_checks_run() -> None:
             logger.warning("system check %s: %s %s", message.id, message.msg, message.hint or "")
     errors = [str(message) for message in messages if message.is_serious()]
     if errors:
-        raise ImproperlyConfigured("System checks failed:\n" + "\n".join(errors))
+        logger.critical("System checks failed:\n%s", "\n".join(errors))
+        sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
 
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

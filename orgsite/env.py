@@ -38,9 +38,10 @@ def value_shown(value: str | int, written: Callable[[object], str] = repr) -> st
     return f"{text[:_SHOWN_CHARACTERS]}…"
 
 
-# gunicorn stops when a worker exits with 4 ("App failed to load"); with another status it starts
-# another worker, which fails the same way, and so on without end.
-_SETTINGS_REFUSED_EXIT_STATUS = 4
+# The exit status of a process stopped by a setting refused or a system check's error. gunicorn
+# stops when a worker exits with 4 ("App failed to load"); with another status it starts another
+# worker, which fails the same way, and so on without end.
+REFUSED_SETTINGS_EXIT_STATUS = 4
 
 
 def settings_loaded_or_exit() -> None:
@@ -54,7 +55,7 @@ def settings_loaded_or_exit() -> None:
         settings.INSTALLED_APPS  # noqa: B018 (read: loads the settings module)
     except ImproperlyConfigured as exc:
         print(exc, file=sys.stderr)
-        sys.exit(_SETTINGS_REFUSED_EXIT_STATUS)
+        sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
 
 
 def env_str(name: str, default: str) -> str:

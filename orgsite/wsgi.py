@@ -11,7 +11,7 @@ settings_loaded_or_exit()
 
 application = get_wsgi_application()
 
-# After setup: an error here fails the worker's boot, which stops gunicorn with it.
+# After setup: a system check's error stops the worker with status 4, which stops gunicorn.
 from orgsite.checks import startup_checks_run  # noqa: E402
 from orgsite.storage import uncollected_static_files_warn  # noqa: E402
 

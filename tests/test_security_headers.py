@@ -246,13 +246,17 @@ LONG_RUNNING = {
 
 @pytest.mark.parametrize("process", LONG_RUNNING)
 def test_web_worker_and_beat_stop_as_they_start_on_a_system_check_error(tmp_path, process):
-    """They run no `manage.py check`: the mistake showed only as every email failed to send."""
+    """They run no `manage.py check`: the mistake showed only as every email failed to send.
+    They stop as on a setting refused, with status 4 (gunicorn's "App failed to load": it
+    starts no other worker) and no traceback, which gunicorn's showed above the errors."""
     completed = run_in_production(
         tmp_path, *LONG_RUNNING[process], DJANGO_DEFAULT_FROM_EMAIL="jobs at example.com"
     )
 
-    assert completed.returncode != 0
+    assert completed.returncode == 4
     assert "(orgsite.E002) DJANGO_DEFAULT_FROM_EMAIL is 'jobs at example.com'" in completed.stderr
+    assert "CRITICAL" in completed.stderr and "System checks failed:" in completed.stderr
+    assert "Traceback" not in completed.stderr
 
 
 def test_a_web_process_logs_the_deploy_warnings_as_it_starts(tmp_path):
