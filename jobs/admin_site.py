@@ -35,14 +35,16 @@ def staff_account_lock(staff_id: int, *, accounts_ended: Collection[int] = ()) -
     list(ended.filter(pk__gt=staff_id).values_list("pk"))
 
 
-def still_signed_in_as_staff(request: HttpRequest) -> bool:
-    """Whether the request's session signs in staff still, its account read again once locked:
-    staff who ended each other's accounts at once wait one for the other, and the second's was
-    deleted or deactivated meanwhile, or its password turned off (which signs it out), by the
-    first. Its write, logged under a deleted account, failed as it committed (a server error
-    page), or ended the first's account too."""
+def staff_signed_in_now(request: HttpRequest) -> User | None:
+    """The staff member the request's session signs in, their account read again once locked
+    (None if it signs in no staff now): staff who ended each other's accounts at once wait one
+    for the other, and the second's was deleted or deactivated meanwhile, or its password
+    turned off (which signs it out), by the first. Its write, logged under a deleted account,
+    failed as it committed (a server error page), or ended the first's account too. Read with
+    their superuser status and permissions as they are now, too: the request's user was read
+    before the wait."""
     user = get_user(request)
-    return user.is_active and user.is_staff
+    return user if user.is_active and user.is_staff else None
 
 
 def accounts_a_write_ends(view: View, request: HttpRequest, page: dict[str, Any]) -> list[int]:
@@ -66,10 +68,15 @@ class StaffAccountLockingAdminSite(admin.AdminSite):
             with transaction.atomic():
                 ended = accounts_a_write_ends(view, request, kwargs)
                 staff_account_lock(request.user.pk, accounts_ended=ended)
-                if not still_signed_in_as_staff(request):
+                staff = staff_signed_in_now(request)
+                if staff is None:
                     # As Django's admin_view answers staff who may not use it: nothing written.
                     login = reverse("admin:login", current_app=self.name)
                     return redirect_to_login(request.get_full_path(), login)
+                # The page's checks read them as they are now: a superuser status taken
+                # meanwhile leaves the permissions granted them, which may not allow the write
+                # (Django's answer then, a 403 or a read-only field, as to staff without them).
+                request.user = staff
                 return view(request, *args, **kwargs)
 
         # Django's checks (staff only, CSRF unless the view is exempt) come first.

@@ -1542,6 +1542,54 @@ def test_staff_writing_as_others_take_their_staff_status_or_set_their_password_a
 
 
 @on_postgresql
+@pytest.mark.parametrize("may_change_accounts", [False, True])
+def test_staff_saving_their_account_as_others_take_their_superuser_status_keep_only_their_rights(
+    owner, member, monkeypatch, may_change_accounts
+):
+    """Bob, a superuser, saves his account in Django's admin as Alice takes his superuser
+    status, leaving him staff. His write waits for hers (the test above), then ran as a
+    superuser's: it was saved, "Superuser status" ticked as his page showed it, which gave that
+    status back. It is checked with the rights left him: without a permission to change
+    accounts it is refused as Django refuses staff without it (a 403); with one, his account is
+    saved, but not that status, which only a superuser sets."""
+    from django.contrib.auth.models import Permission, User
+    from django.test import Client
+
+    from jobs.admin import UserAdmin
+    from tests.support.helpers import form_as_sent
+
+    User.objects.filter(pk__in=[owner.pk, member.pk]).update(is_staff=True, is_superuser=True)
+    if may_change_accounts:
+        member.user_permissions.add(Permission.objects.get(codename="change_user"))
+    alice, bob = Client(), Client()
+    alice.force_login(User.objects.get(pk=owner.pk))
+    bob.force_login(User.objects.get(pk=member.pk))
+    page = f"/admin/auth/user/{member.pk}/change/"
+    bobs_write = {**form_as_sent(bob.get(page).content, "#user_form"), "first_name": "Robert"}
+    assert bobs_write["is_superuser"] == "on"
+    bobs, answered = thread_with_outcome(lambda: bob.post(page, bobs_write).status_code)
+    alices_write = form_as_sent(alice.get(page).content, "#user_form")
+    alices_write.pop("is_superuser")  # unticked
+    save = UserAdmin.save_model
+
+    def alices_save_started_before_bobs(self: Any, request: Any, *args: Any) -> None:
+        if request.user.pk == owner.pk:  # Bob's own save runs it too, once his write goes on
+            started_until_it_waits_on_me_or_ends(bobs, "Bob's write")
+        save(self, request, *args)
+
+    monkeypatch.setattr(UserAdmin, "save_model", alices_save_started_before_bobs)
+
+    response = alice.post(page, alices_write)
+    bobs.join(timeout=30)
+
+    assert response.status_code == 302
+    assert answered == [302 if may_change_accounts else 403]
+    bob_now = User.objects.get(pk=member.pk)
+    assert (bob_now.is_staff, bob_now.is_superuser) == (True, False)
+    assert bob_now.first_name == ("Robert" if may_change_accounts else "")
+
+
+@on_postgresql
 def test_an_api_key_set_as_another_board_is_connected_is_not_made_to_it(acme):
     """The key's page read the connection; another board is stored on it, not yet committed:
     the key's write waits on the row's lock, then reads the new board and is refused
