@@ -70,6 +70,7 @@ from jobs.forms import (
     ORGANIZATION_FIELD_CLASSES,
     SYNC_INTERVAL_ERRORS,
     ChangedFieldsOnly,
+    ConnectionShownForm,
     JobSiteFieldsForm,
     OneLineField,
     OrganizationChecks,
@@ -1215,7 +1216,7 @@ class GreenhouseConnectionAdmin(
     ]
     list_filter = ["state", "enabled"]
     # Raised by a delete that takes the sync lease, as a sync started since the check, or that
-    # finds another board connected on the row since this request read it: shown.
+    # finds another board connected on the row since its page showed it: shown.
     refused_meanwhile = (SyncInProgress, ConnectionChanged)
     readonly_fields = [
         "organization",
@@ -1316,14 +1317,22 @@ class GreenhouseConnectionAdmin(
         return sync_running_refusal(obj, outcome=NOT_DISCONNECTED) if obj.is_locked() else ""
 
     def delete_model(self, request: HttpRequest, obj: GreenhouseConnection) -> None:
-        connection_disconnect(connection=obj)
+        self._disconnect_as_shown(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         selected = sorted(queryset, key=lambda connection: connection.organization_id)
         rows_lock_in_order(Organization, [connection.organization_id for connection in selected])
         for connection in selected:
             with every_selected_stays("none of the selected Greenhouse connections was deleted"):
-                connection_disconnect(connection=connection)
+                self._disconnect_as_shown(request, connection)
+
+    @staticmethod
+    def _disconnect_as_shown(request: HttpRequest, connection: GreenhouseConnection) -> None:
+        """Disconnect it if it has the board its delete page showed (ConnectionChanged, rolled
+        back and said, if not): the org's admins may have connected another since, on the same
+        row, whose jobs that page did not say would close."""
+        shown = ConnectionShownForm.sent_listed(request.POST, connection)
+        connection_disconnect(connection=connection, shown=shown)
 
 
 class DeletedOnlyWithTheirOrganization(ListQueryCleaning, admin.ModelAdmin):

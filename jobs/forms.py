@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -662,8 +662,9 @@ class EmailChangeForm(PasswordConfirmedForm):
 
 class ConnectionShownForm(forms.Form):
     """Which connection the settings page showed, hidden in its forms that change it, and in
-    its connect form: another tab or admin may have connected another board since, or
-    disconnected and connected the same one again."""
+    its connect form (and the one each of Django admin's delete pages lists, of_listed):
+    another tab or admin may have connected another board since, or disconnected and connected
+    the same one again."""
 
     prefix = "shown"
     connection = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -674,7 +675,9 @@ class ConnectionShownForm(forms.Form):
     api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     @classmethod
-    def of(cls, connection: GreenhouseConnection | None) -> ConnectionShownForm:
+    def of(
+        cls, connection: GreenhouseConnection | None, *, prefix: str | None = None
+    ) -> ConnectionShownForm:
         """The fields of a page that shows `connection` (None: a page of an org not connected,
         whose connect form still says that it showed no key)."""
         initial = connection and {
@@ -684,7 +687,25 @@ class ConnectionShownForm(forms.Form):
             "api_key_last5": connection.api_key_last5,
         }
         # No ids: the page has the fields in each of its forms.
-        return cls(initial=initial, auto_id=False)
+        return cls(initial=initial, auto_id=False, prefix=prefix)
+
+    @classmethod
+    def of_listed(cls, connection: GreenhouseConnection) -> ConnectionShownForm:
+        """The fields of a page that may list `connection` among others (Django admin's delete
+        pages: "Delete selected" lists several), named after its row."""
+        return cls.of(connection, prefix=cls._listed_prefix(connection))
+
+    @classmethod
+    def sent_listed(
+        cls, data: QueryDict, connection: GreenhouseConnection
+    ) -> ConnectionShown | None:
+        """`connection` as of_listed's fields sent it; None without them (a page served before
+        pages sent them, or a script)."""
+        return cls(data, prefix=cls._listed_prefix(connection)).shown()
+
+    @staticmethod
+    def _listed_prefix(connection: GreenhouseConnection) -> str:
+        return f"{ConnectionShownForm.prefix}-{connection.pk}"
 
     def showed_a_key(self) -> bool:
         return self.is_valid() and self.cleaned_data["has_api_key"]

@@ -828,6 +828,36 @@ def test_staff_deleting_an_org_or_its_board_as_their_account_is_deactivated_both
     assert Organization.objects.filter(pk=organization.pk).exists() == (deleted != "organization")
 
 
+@on_postgresql
+@pytest.mark.parametrize("by", ["delete page", "delete action"])
+def test_a_connection_deleted_in_django_admin_as_another_board_is_connected_is_kept(
+    acme, admin_client, monkeypatch, by
+):
+    """Staff confirm the delete of a connection as its org's admin connects another board on
+    it, holding its row: the delete waits, then finds the board its page showed gone, and
+    deletes nothing (the new board's jobs would have closed, unasked)."""
+    from jobs.connections import connection_save
+    from jobs.greenhouse import Board
+    from tests.support.helpers import admin_delete_confirmation
+
+    url, confirmed = admin_delete_confirmation(admin_client, [acme], by=by)
+    deletion, outcome = thread_with_outcome(
+        lambda: admin_client.post(url, confirmed, follow=True).content.decode()
+    )
+    # The row locked, its new board not yet written.
+    started_before(
+        monkeypatch, GreenhouseConnection, "after_greenhouses_wait", deletion, "the admin's delete"
+    )
+
+    connection_save(organization=acme.organization, board=Board(token="tiny-co", name="Tiny"))
+    deletion.join(timeout=30)
+
+    [page] = outcome
+    said = "Nothing was disconnected: the board of Acme Robotics was changed meanwhile, to"
+    assert f"{said} “Tiny” (tiny-co)." in " ".join(page.split())
+    assert GreenhouseConnection.objects.get(pk=acme.pk).board_token == "tiny-co"
+
+
 def org_deleted_as_an_account_is(
     monkeypatch: pytest.MonkeyPatch, organization: Any, delete_account: Callable[[], Any]
 ) -> list[Any]:

@@ -21,12 +21,19 @@ from jobs.connections import (
     SyncInProgress,
     connection_api_key_set,
     connection_disconnect,
+    connection_save,
     connection_schedule_update,
 )
+from jobs.greenhouse import Board
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.sync import acquire_sync_lock, sync_organization
 from jobs.throttle import BOARD_CHECKS_PER_HOUR
-from tests.support.helpers import assert_says_organization_gone, form_as_sent, marked_sync
+from tests.support.helpers import (
+    admin_delete_confirmation,
+    assert_says_organization_gone,
+    form_as_sent,
+    marked_sync,
+)
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.support.broker"]  # queued, broker_down
@@ -1779,9 +1786,9 @@ def test_the_admin_deleting_a_connection_disconnected_meanwhile_says_it_went(
     """Disconnected on the settings page after the admin's check: it is gone, as asked, where
     the admin said a sync was running, and to try again."""
 
-    def after_another(*, connection: GreenhouseConnection):
+    def after_another(*, connection: GreenhouseConnection, **sent):
         GreenhouseConnection.objects.filter(pk=connection.pk).delete()
-        return connection_disconnect(connection=connection)
+        return connection_disconnect(connection=connection, **sent)
 
     monkeypatch.setattr("jobs.admin.connection_disconnect", after_another)
 
@@ -1801,9 +1808,9 @@ def test_the_admin_deleting_a_connection_whose_board_changed_meanwhile_keeps_it(
     that board was disconnected, its jobs closed. Refused, everything rolled back, and said."""
     sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
 
-    def as_another_board_is_connected(*, connection: GreenhouseConnection):
+    def as_another_board_is_connected(*, connection: GreenhouseConnection, **sent):
         GreenhouseConnection.objects.update(board_token="acme-robotics", board_name="Acme")
-        return connection_disconnect(connection=connection)
+        return connection_disconnect(connection=connection, **sent)
 
     monkeypatch.setattr("jobs.admin.connection_disconnect", as_another_board_is_connected)
 
@@ -1815,6 +1822,55 @@ def test_the_admin_deleting_a_connection_whose_board_changed_meanwhile_keeps_it(
     assert GreenhouseConnection.objects.get().board_token == "tiny-co"
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
     assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+@pytest.mark.parametrize("by", ["delete page", "delete action"])
+def test_the_admin_deleting_a_connection_whose_board_changed_since_its_page_keeps_it(
+    superuser_client, connected, north, by
+):
+    """Its delete page showed one board, and another was connected on the settings page before
+    it was sent (the same row): that board was disconnected, its jobs closed, unasked. Refused,
+    nothing deleted, and said; with "Delete selected", the other connections selected stay too,
+    as when a sync refuses one."""
+    other = GreenhouseConnection.objects.create(
+        organization=Organization.objects.create(name="South", slug="south"), board_token="t"
+    )
+    selected = [connected] if by == "delete page" else [connected, other]
+    url, confirmed = admin_delete_confirmation(superuser_client, selected, by=by)
+    connection_save(organization=north, board=Board(token="acme-robotics", name="Acme"))
+    Job.objects.create(organization=north, greenhouse_id=1, title="Open now")
+
+    response = superuser_client.post(url, confirmed, follow=True)
+
+    said = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+    assert (
+        "Nothing was disconnected: the board of North Wind was changed meanwhile, to “Acme” "
+        "(acme-robotics). Check its settings, and disconnect it again if you mean to."
+    ) in said
+    assert "deleted successfully" not in said and "Successfully deleted" not in said
+    assert GreenhouseConnection.objects.count() == 2
+    assert Job.objects.get().is_open
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+@pytest.mark.parametrize("by", ["delete page", "delete action"])
+def test_the_admin_deleting_connections_as_its_page_showed_them_deletes_them(
+    superuser_client, connected, by
+):
+    """Sent with the boards the page showed, still connected: deleted, as without them."""
+    other = GreenhouseConnection.objects.create(
+        organization=Organization.objects.create(name="South", slug="south"), board_token="t"
+    )
+    selected = [connected] if by == "delete page" else [connected, other]
+    url, confirmed = admin_delete_confirmation(superuser_client, selected, by=by)
+    assert confirmed[f"shown-{connected.pk}-board_token"] == "tiny-co"
+    assert not [name for name in confirmed if "api_key" in name]  # no delete page shows the key
+
+    response = superuser_client.post(url, confirmed, follow=True)
+
+    said = response.content.decode()
+    assert "deleted successfully" in said or "Successfully deleted 2" in said
+    assert list(GreenhouseConnection.objects.all()) == ([other] if by == "delete page" else [])
 
 
 def test_the_admin_refuses_an_api_key_longer_than_this_page_takes(superuser_client, connected):

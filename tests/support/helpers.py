@@ -174,6 +174,27 @@ def form_as_sent(page: bytes, selector: str) -> dict[str, str]:
     return data
 
 
+def admin_delete_confirmation(
+    client: Client, connections: list[GreenhouseConnection], *, by: str
+) -> tuple[str, dict[str, str | list[str]]]:
+    """What the admin's confirmation page of deleting `connections` sends once confirmed, and
+    where: its delete page (of one) or its list's action."""
+    if by == "delete page":
+        [connection] = connections
+        url = f"/admin/jobs/greenhouseconnection/{connection.pk}/delete/"
+        page = client.get(url)
+    else:
+        url = "/admin/jobs/greenhouseconnection/"
+        selected = [connection.pk for connection in connections]
+        page = client.post(url, {"action": "delete_selected", "_selected_action": selected})
+    confirmed: dict[str, str | list[str]] = {**form_as_sent(page.content, "#content form")}
+    # Each box of the page, where form_as_sent keeps one value of a name.
+    boxes = parsed(page).select('#content form input[name="_selected_action"]')
+    if boxes:
+        confirmed["_selected_action"] = [box["value"] for box in boxes]
+    return url, confirmed
+
+
 def parsed(response) -> BeautifulSoup:
     """A response's page, to read with CSS selectors."""
     return BeautifulSoup(response.content, "html.parser")
