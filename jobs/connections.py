@@ -183,7 +183,7 @@ class Stored:
 
     connection: GreenhouseConnection
     resumed: bool  # it had been paused: connecting turns syncing on again
-    replaced: str  # the board connected until then, if another ("" if none, or the same)
+    replaced: Board | None  # the board connected until then, if another (None: none, or the same)
     # The board connected until then, whose stored key this one kept (None if it kept none of
     # another board's): the key's box left empty keeps the key stored as it is connected.
     key_kept_from: Board | None
@@ -200,11 +200,11 @@ def connection_store(*, organization: Organization, board: Board, api_key: str |
         organization=organization, defaults={"board_token": board.token}
     )
     resumed = not connection.enabled
-    replaced = connection.board_token if connection.board_token != board.token else ""
+    replaced = connection.board if connection.board_token != board.token else None
     key_kept_from = None
-    if replaced:
+    if replaced is not None:
         if api_key is None and connection.has_api_key:
-            key_kept_from = connection.board
+            key_kept_from = replaced
         if connection.is_locked():
             raise SyncInProgress(connection, outcome="its board was not changed")
         # What the connection says of its syncs was said of the old board.
@@ -380,9 +380,12 @@ def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) ->
     return replaced
 
 
-def board_in_words(board: Board) -> str:
-    """A board as the settings page's messages name it: “Acme Robotics” (acme)."""
-    return f"“{board.name or board.token}” ({board.token})"
+def board_in_words(board: Board, *, quotes: str = "“”") -> str:
+    """A board as the settings page's messages name it: “Acme Robotics” (acme). connect_greenhouse
+    names it so between the plain quotes it puts around all it names ('Acme Robotics' (acme)),
+    which a terminal that is not UTF-8 shows as they are."""
+    opening, closing = quotes
+    return f"{opening}{board.name or board.token}{closing} ({board.token})"
 
 
 class NotConnected(Exception):

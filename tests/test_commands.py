@@ -310,7 +310,8 @@ def test_connect_greenhouse_escapes_a_board_name_its_terminal_cannot_show(fake_g
     terminal.flush()
     printed = terminal.buffer.getvalue().decode()
     assert printed.startswith(
-        "Created organization 'liberte', connected to the Greenhouse board 'Libert\\xe9 Sant\\xe9'."
+        "Created organization 'liberte', connected to the Greenhouse board "
+        "'Libert\\xe9 Sant\\xe9' (liberte-sante)."
     )
     # The stream is its caller's again once the command is done.
     assert terminal.errors == "strict"
@@ -341,15 +342,19 @@ def test_connect_greenhouse_says_which_board_it_replaced_and_what_becomes_of_its
     fake_greenhouse, capsys
 ):
     """As the settings page says before another board is connected: a slug mistyped for
-    another org's would otherwise close that org's jobs at the next sync without a word."""
+    another org's would otherwise close that org's jobs at the next sync without a word. Both
+    boards named as the page names them, by name and token: the replaced one was named by its
+    token alone."""
     make_connection("acme", "tiny-co")
+    GreenhouseConnection.objects.update(board_name="Tiny Co.")
 
     call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert capsys.readouterr().out.splitlines()[:2] == [
-        "Updated organization 'acme', connected to the Greenhouse board 'Acme Robotics'.",
-        "It replaced the board 'tiny-co': that board's jobs that this one does not list are "
-        "closed at its first sync.",
+        "Updated organization 'acme', connected to the Greenhouse board 'Acme Robotics' "
+        "(acme-robotics).",
+        "It replaced the board 'Tiny Co.' (tiny-co): that board's jobs that this one does not "
+        "list are closed at its first sync.",
     ]
 
 
@@ -642,7 +647,7 @@ def test_connect_greenhouse_at_verbosity_0_still_warns_of_what_it_did_unasked(
     assert printed.out == ""
     assert [line.split(":")[0] for line in printed.err.splitlines()] == [
         "It keeps its name, 'Acme'",
-        "It replaced the board 'tiny-co'",
+        "It replaced the board 'Acme' (tiny-co)",
         "It has no admin who can sign in yet",
     ]
 

@@ -1797,7 +1797,10 @@ def test_a_board_connected_as_another_admin_pauses_or_resumes_says_whether_it_re
     ("meanwhile", "said"),
     [
         ({"enabled": False}, "Syncing was paused and is on again."),
-        ({"board_token": "tiny-co"}, "It replaced the board 'tiny-co':"),
+        (
+            {"board_token": "tiny-co", "board_name": "Tiny Co."},
+            "It replaced the board 'Tiny Co.' (tiny-co):",
+        ),
     ],
     ids=["paused", "board-changed"],
 )

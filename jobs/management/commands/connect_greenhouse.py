@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     SyncInProgress,
+    board_in_words,
     check_board,
     check_failure_message,
     connection_store,
@@ -41,6 +42,9 @@ TEXT_ARGUMENTS = [
     ("name", "--name"),
     ("api_key", "--api-key"),
 ]
+
+# Boards named as the settings page names them, in the quotes the command puts around all it names.
+PLAIN_QUOTES = "''"
 
 
 class Command(ProjectCommand):
@@ -142,7 +146,7 @@ class Command(ProjectCommand):
         self.say(
             self.style.SUCCESS(
                 f"{verb} organization '{organization.slug}', connected to the Greenhouse board "
-                f"'{board.name or board.token}'."
+                f"{board_in_words(board, quotes=PLAIN_QUOTES)}."
                 + (" Syncing was paused and is on again." if stored.resumed else "")
             )
         )
@@ -152,11 +156,11 @@ class Command(ProjectCommand):
                 f"It keeps its name, '{organization.name}': --name names an organization this "
                 "command creates; rename it on its settings page."
             )
-        if stored.replaced:
+        if stored.replaced is not None:
             # As the settings page says before another board is connected.
             self.warn(
-                f"It replaced the board '{stored.replaced}': that board's jobs that this one does "
-                "not list are closed at its first sync."
+                f"It replaced the board {board_in_words(stored.replaced, quotes=PLAIN_QUOTES)}: "
+                "that board's jobs that this one does not list are closed at its first sync."
             )
         # The same board connected again keeps a wait Greenhouse asked for, which the
         # scheduler waits out.
