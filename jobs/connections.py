@@ -369,11 +369,68 @@ def _next_sync_at(interval: timedelta) -> Case:
     )
 
 
+@dataclass(frozen=True)
+class KeyShown:
+    """The API key a settings page showed: its mark (GreenhouseConnection.api_key_mark, "" if
+    the page showed none) and its last 5 characters."""
+
+    mark: str
+    last5: str
+
+    def is_stored_on(self, connection: GreenhouseConnection) -> bool:
+        return self.mark == connection.api_key_mark
+
+
+def key_stored_now_in_words(connection: GreenhouseConnection, *, shown: KeyShown) -> str:
+    """The key stored now, said beside the one a page showed, which is another: "ending in
+    …24680", or "also ending in …24680", as two keys may end alike."""
+    also = "also " if shown.mark and shown.last5 == connection.api_key_last5 else ""
+    return f"{also}ending in …{connection.api_key_last5}"
+
+
+class ApiKeyChanged(Exception):
+    """A key removed, replaced or stored from a settings page that showed another key than the
+    one stored now, or none: another tab or admin stored it since. Left as it is: the page
+    never showed it."""
+
+    def __init__(
+        self, connection: GreenhouseConnection, *, shown: KeyShown, removing: bool
+    ) -> None:
+        if shown.mark:
+            stored_now = key_stored_now_in_words(connection, shown=shown)
+            meanwhile = (
+                f"The API key stored now, {stored_now}, is not the one this page showed: "
+                "another tab or admin stored it meanwhile."
+            )
+        else:
+            meanwhile = (
+                "This page showed no API key, and one was stored meanwhile, in another tab or by "
+                f"another admin; it ends in …{connection.api_key_last5}."
+            )
+        if removing:
+            outcome = "It was not removed: check it below, and remove it if you mean to."
+        else:
+            outcome = (
+                "The key you entered was not stored in its place: enter it again below if it is "
+                "to replace that one."
+            )
+        self.message = f"{meanwhile} {outcome}"
+        super().__init__(self.message)
+
+
 @sensitive_variables("api_key")
-def connection_api_key_set(*, connection: GreenhouseConnection, api_key: str) -> bool:
+def connection_api_key_set(
+    *, connection: GreenhouseConnection, api_key: str, shown_key: KeyShown | None = None
+) -> bool:
     """Replace the stored Job Board API key; an empty key removes it. Whether a key was stored
-    until then, read under the row's lock: another tab may have stored or removed one since."""
+    until then, read under the row's lock: another tab may have stored or removed one since.
+    ApiKeyChanged, nothing written, if a key is stored that is not `shown_key`, the one the
+    settings page showed (None: the key stored, whichever it is, as a script sends it): a key
+    whoever sends the change never saw is not removed or replaced unawares. With none stored
+    (removed meanwhile), a new one is stored all the same: it takes no one's key away."""
     with _connection_locked(connection) as row:
+        if shown_key is not None and row.has_api_key and not shown_key.is_stored_on(row):
+            raise ApiKeyChanged(row, shown=shown_key, removing=not api_key)
         replaced = row.has_api_key
         connection.set_api_key(api_key)
         connection.save(update_fields=["api_key_encrypted", "api_key_last5"])

@@ -5,6 +5,7 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 
 class SecretUnreadable(Exception):
@@ -36,6 +37,16 @@ def decrypt_secret(token: str) -> str:
         raise SecretUnreadable(
             "stored secret cannot be decrypted with the configured keys"
         ) from None
+
+
+def encrypted_secret_mark(token: str) -> str:
+    """A short mark of an encrypted secret, for a page to say which one it showed: keyed
+    (SECRET_KEY) and of the encrypted token, not of the secret, so it tells nothing of the
+    secret, and it needs no decryption (a page showing it works with a key no longer
+    configured). Each encryption makes a new token: the same secret stored again is marked
+    anew, as is every token rotate_encryption_keys re-encrypts."""
+    digest = salted_hmac("jobs.crypto.encrypted_secret_mark", token, algorithm="sha256")
+    return digest.hexdigest()[:16]
 
 
 def reencrypt_secret(token: str) -> str | None:

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from jobs.connections import ConnectionShown, check_board, check_failure_message
+from jobs.connections import ConnectionShown, KeyShown, check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken, same_mailbox
 from jobs.greenhouse import (
     JOINERS,
@@ -670,9 +670,10 @@ class ConnectionShownForm(forms.Form):
     connection = forms.IntegerField(widget=forms.HiddenInput, required=False)
     board_token = forms.CharField(widget=forms.HiddenInput, required=False)
     # Whether the page said a key was stored, which the connect form's empty box keeps, and
-    # the end of it the page showed ("" with none).
+    # which key it showed (KeyShown; "" for none).
     has_api_key = forms.BooleanField(widget=forms.HiddenInput, required=False)
     api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    api_key_mark = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     @classmethod
     def of(
@@ -685,6 +686,7 @@ class ConnectionShownForm(forms.Form):
             "board_token": connection.board_token,
             "has_api_key": connection.has_api_key,
             "api_key_last5": connection.api_key_last5,
+            "api_key_mark": connection.api_key_mark,
         }
         # No ids: the page has the fields in each of its forms.
         return cls(initial=initial, auto_id=False, prefix=prefix)
@@ -710,12 +712,14 @@ class ConnectionShownForm(forms.Form):
     def showed_a_key(self) -> bool:
         return self.is_valid() and self.cleaned_data["has_api_key"]
 
-    def showed_another_key(self, last5: str) -> bool:
-        """Whether the page showed no key, or one not ending in `last5`. False for a form sent
-        without saying (by a page served before pages said it, or by a script)."""
-        if self.add_prefix("api_key_last5") not in self.data or not self.is_valid():
-            return False
-        return self.cleaned_data["api_key_last5"] != last5
+    def key_shown(self) -> KeyShown | None:
+        """The key the page showed; None for a form sent without saying (by a page served
+        before pages said it, or by a script)."""
+        if self.add_prefix("api_key_mark") not in self.data or not self.is_valid():
+            return None
+        return KeyShown(
+            mark=self.cleaned_data["api_key_mark"], last5=self.cleaned_data["api_key_last5"]
+        )
 
     def shown(self) -> ConnectionShown | None:
         """The connection as sent; None from a page that showed none, or a script."""

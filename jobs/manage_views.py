@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
+    ApiKeyChanged,
     Connected,
     ConnectionChanged,
     Disconnected,
@@ -42,6 +43,7 @@ from jobs.connections import (
     connection_connect,
     connection_disconnect,
     connection_schedule_update,
+    key_stored_now_in_words,
 )
 from jobs.email_change import (
     EmailChangeError,
@@ -472,7 +474,8 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 shown = ConnectionShownForm(request.POST).shown()
                 connection = connection_as_shown(connection=connection, shown=shown)
             outcome = handler(request, organization, connection)
-        except (NotConnected, ConnectionChanged) as exc:  # since the page, or as this runs
+        # Changed since the page was read, or as this runs: the connection, or the key stored.
+        except (NotConnected, ConnectionChanged, ApiKeyChanged) as exc:
             organization_gone_check(organization)  # or deleted it, with its connection
             messages.error(request, exc.message)
             return redirect("manage:settings", slug=slug)
@@ -570,11 +573,12 @@ def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
     connection, kept_from = connected.connection, connected.key_kept_from
     if kept_from is None:
         return ""
-    if not ConnectionShownForm(request.POST).showed_another_key(connection.api_key_last5):
+    shown = ConnectionShownForm(request.POST).key_shown()
+    if shown is None or shown.is_stored_on(connection):
         return ""
     return (
-        f"The API key stored now, ending in …{connection.api_key_last5}, is not the one this "
-        "page showed: another tab or admin stored it meanwhile, with the board "
+        f"The API key stored now, {key_stored_now_in_words(connection, shown=shown)}, is not the "
+        "one this page showed: another tab or admin stored it meanwhile, with the board "
         f"{board_in_words(kept_from)} connected. It is kept for this board; replace or remove "
         "it below if it is not this board's. "
     )
@@ -621,7 +625,11 @@ def _api_key(
     form = ApiKeyForm(request.POST, has_api_key=connection.has_api_key)
     if not form.is_valid():
         return form
-    replaced = connection_api_key_set(connection=connection, api_key=form.cleaned_data["api_key"])
+    replaced = connection_api_key_set(
+        connection=connection,
+        api_key=form.cleaned_data["api_key"],
+        shown_key=ConnectionShownForm(request.POST).key_shown(),
+    )
     done = "replaced" if replaced else "stored"  # the button said "Store key"
     messages.success(request, f"API key {done}; it ends in {connection.api_key_last5}.")
     return redirect("manage:settings", slug=organization.slug)
@@ -630,12 +638,11 @@ def _api_key(
 def _api_key_remove(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse:
-    if connection_api_key_set(connection=connection, api_key=""):
+    shown = ConnectionShownForm(request.POST)
+    if connection_api_key_set(connection=connection, api_key="", shown_key=shown.key_shown()):
         messages.success(request, "API key removed.")
     else:  # in another tab or by another admin, if the page showed one
-        meanwhile = (
-            "; it was removed meanwhile" if ConnectionShownForm(request.POST).showed_a_key() else ""
-        )
+        meanwhile = "; it was removed meanwhile" if shown.showed_a_key() else ""
         _nothing_changed(request, f"no API key is stored{meanwhile}")
     return redirect("manage:settings", slug=organization.slug)
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from jobs.crypto import decrypt_secret, encrypt_secret
+from jobs.crypto import decrypt_secret, encrypt_secret, encrypted_secret_mark
 from jobs.greenhouse import WILL_TRY_AGAIN_RE, Board
 from jobs.sanitize import text_of
 from jobs.text import (
@@ -459,6 +459,12 @@ class GreenhouseConnection(models.Model):
     @property
     def has_api_key(self) -> bool:
         return bool(self.api_key_encrypted)
+
+    @property
+    def api_key_mark(self) -> str:
+        """Which key is stored ("" for none), as a settings page sends back the one it showed:
+        its last 5 characters cannot tell apart two keys that end alike."""
+        return encrypted_secret_mark(self.api_key_encrypted) if self.api_key_encrypted else ""
 
     @property
     def board(self) -> Board:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from bs4 import BeautifulSoup
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
@@ -78,6 +79,23 @@ def test_no_page_or_json_shows_more_than_the_last_five(signed_in, with_key, clie
         response = client.get(url)
         assert response.status_code == 200, url
         assert not shows_more_than_the_last_five(response.content.decode()), url
+
+
+def test_the_settings_page_marks_the_key_it_shows_by_a_keyed_digest_of_its_encryption(
+    signed_in, with_key, settings
+):
+    """The page sends back which key it showed, so that a key stored since is not removed or
+    replaced for it: by a mark no one can work out from the key (an unkeyed hash could be
+    checked against a guess), nor the key from it."""
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+    marks = {field["value"] for field in page.select("input[name=shown-api_key_mark]")}
+    ending_alike = make_connection("tiny", "tiny-co")
+    ending_alike.set_api_key(f"another-{API_KEY[-5:]}")
+
+    assert marks == {with_key.api_key_mark} and len(with_key.api_key_mark) == 16
+    assert ending_alike.api_key_mark != with_key.api_key_mark
+    settings.SECRET_KEY = "another secret key"
+    assert with_key.api_key_mark not in marks
 
 
 def test_no_log_shows_it(signed_in, acme, queued, caplog):

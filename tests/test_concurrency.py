@@ -1706,32 +1706,60 @@ def test_a_schedule_sent_as_another_admin_saves_one_is_made_to_and_said_of_the_r
     assert (acme.sync_interval_minutes, acme.enabled) == (saved, True)
 
 
+REPLACE_KEY = {"action": "api_key", "key-api_key": "new-key-67890"}
+
+
 @on_postgresql
-@pytest.mark.parametrize(("stored_meanwhile", "said"), [(False, "stored"), (True, "replaced")])
-def test_an_api_key_sent_as_another_admin_stores_or_removes_one_says_what_it_did(
-    signed_in, acme, stored_meanwhile, said
+@pytest.mark.parametrize(
+    ("page_showed", "change", "meanwhile", "said", "key_now"),
+    [
+        ("old-key-12345", REPLACE_KEY, "", "API key stored; it ends in 67890.", "new-key-67890"),
+        (
+            "",
+            REPLACE_KEY,
+            "other-key-24680",
+            "This page showed no API key, and one was stored meanwhile",
+            "other-key-24680",
+        ),
+        (
+            "old-key-12345",
+            REPLACE_KEY,
+            "other-key-12345",
+            "The API key stored now, also ending in …12345, is not the one this page showed",
+            "other-key-12345",
+        ),
+        (
+            "old-key-12345",
+            {"action": "api_key_remove"},
+            "other-key-24680",
+            "The API key stored now, ending in …24680, is not the one this page showed",
+            "other-key-24680",
+        ),
+    ],
+    ids=["removed", "stored-where-none-was-shown", "replaced", "replaced-before-a-remove"],
+)
+def test_an_api_key_sent_as_another_admin_stores_or_removes_one_is_made_to_the_key_shown(
+    signed_in, acme, page_showed, change, meanwhile, said, key_now
 ):
     """The request read the connection before the other admin's change committed: it said
-    "replaced" of a key removed meanwhile, and "stored" where it replaced one stored
-    meanwhile."""
+    "replaced" of a key removed meanwhile, and replaced or removed a key stored meanwhile,
+    which the page never showed. Read under the row's lock, a key stored meanwhile is left as
+    it is, and one removed meanwhile leaves no key to take away: the new one is stored."""
     from jobs.connections import connection_api_key_set
 
-    if not stored_meanwhile:
-        connection_api_key_set(connection=acme, api_key="old-key-12345")
-    change = {"action": "api_key", "key-api_key": "new-key-67890"}
+    connection_api_key_set(connection=acme, api_key=page_showed)
 
     said_now = settings_form_sent_as_another_admin_saves(
         signed_in,
         acme,
         change,
         lambda: connection_api_key_set(
-            connection=GreenhouseConnection.objects.get(pk=acme.pk),
-            api_key="other-key-24680" if stored_meanwhile else "",
+            connection=GreenhouseConnection.objects.get(pk=acme.pk), api_key=meanwhile
         ),
     )
 
-    assert f"API key {said}; it ends in 67890." in said_now
-    assert GreenhouseConnection.objects.get(pk=acme.pk).api_key_last5 == "67890"
+    assert said in said_now
+    assert GreenhouseConnection.objects.get(pk=acme.pk).get_api_key() == key_now
 
 
 @on_postgresql

@@ -687,6 +687,105 @@ def test_removing_a_key_another_tab_removed_says_nothing_changed(signed_in, conn
     assert "API key removed." not in said
 
 
+def page_text(response) -> str:
+    return " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+
+
+REMOVE_KEY = {"action": "api_key_remove"}
+NOT_REMOVED = "It was not removed: check it below, and remove it if you mean to."
+NOT_STORED = (
+    "The key you entered was not stored in its place: enter it again below if it is to replace "
+    "that one."
+)
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "stored_now"),
+    [("new-key-24680", "ending in …24680"), ("new-key-12345", "also ending in …12345")],
+    ids=["another-ending", "the-same-ending"],
+)
+@pytest.mark.parametrize(
+    ("change", "outcome"),
+    [(REMOVE_KEY, NOT_REMOVED), ({"action": "api_key", "key-api_key": "typed-67890"}, NOT_STORED)],
+    ids=["remove", "replace"],
+)
+def test_a_key_removed_or_replaced_from_a_page_read_before_another_was_stored_is_kept(
+    signed_in, connected, meanwhile, stored_now, change, outcome
+):
+    """Another tab or admin replaced the key the page showed: its Remove or Replace removed or
+    replaced that key, never shown, saying "API key removed." or "replaced" as of the one shown.
+    A key ending as the one shown did is told apart too: the page sends a mark of its key."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": meanwhile})
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert (
+        f"The API key stored now, {stored_now}, is not the one this page showed: another tab or "
+        f"admin stored it meanwhile. {outcome}"
+    ) in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == meanwhile
+
+
+@pytest.mark.parametrize(
+    ("change", "outcome"),
+    [(REMOVE_KEY, NOT_REMOVED), ({"action": "api_key"}, NOT_STORED)],
+    ids=["remove", "store"],
+)
+def test_a_key_stored_or_removed_from_a_page_that_showed_none_leaves_one_stored_since(
+    signed_in, connected, change, outcome
+):
+    """The page said no key was stored; another tab or admin stored one since, which its Store
+    key replaced unseen (or a Remove sent with its fields, as it has no Remove button)."""
+    connection_api_key_set(connection=connected, api_key="")
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-24680"})
+
+    typed = {"action": "api_key", "key-api_key": "typed-67890"}
+    response = signed_in.post(SETTINGS_URL, {**sent_from(page, typed), **change}, follow=True)
+
+    assert (
+        "This page showed no API key, and one was stored meanwhile, in another tab or by another "
+        f"admin; it ends in …24680. {outcome}"
+    ) in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == "new-key-24680"
+
+
+def key_change(action: str, key: str) -> dict[str, str]:
+    """The settings page's Remove, or its Replace with `key` typed."""
+    return REMOVE_KEY if action == "remove" else {"action": "api_key", "key-api_key": key}
+
+
+NOT_THE_KEY_SHOWN = "The API key stored now, ending in …67890, is not the one this page showed"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "said", "key_now"),
+    [
+        ("remove", "replace", ["API key removed.", "API key stored; it ends in 24680."], "24680"),
+        ("replace", "remove", ["API key replaced; it ends in 67890.", NOT_THE_KEY_SHOWN], "67890"),
+        ("replace", "replace", ["API key replaced; it ends in 67890.", NOT_THE_KEY_SHOWN], "67890"),
+    ],
+    ids=["remove-then-replace", "replace-then-remove", "replace-twice"],
+)
+def test_two_tabs_of_one_page_remove_and_replace_the_key_in_either_order(
+    signed_in, connected, first, second, said, key_now
+):
+    """The second tab's change is made only where it takes away no key but the one the page
+    showed: a key removed first is stored again, one replaced first is left as it is."""
+    page = signed_in.get(SETTINGS_URL).content  # read in both tabs
+
+    for action, key, said_now in zip(
+        (first, second), ("tab-1-67890", "tab-2-24680"), said, strict=True
+    ):
+        response = signed_in.post(
+            SETTINGS_URL, sent_from(page, key_change(action, key)), follow=True
+        )
+        assert said_now in page_text(response)
+
+    assert GreenhouseConnection.objects.get().api_key_last5 == key_now
+
+
 def test_an_unknown_action_changes_nothing(signed_in, connected):
     response = signed_in.post(SETTINGS_URL, {"action": "drop_tables"}, follow=True)
     assert "could not be made" in response.content.decode()
@@ -954,6 +1053,24 @@ def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_i
     )
     assert (notice in said_now) is said
     assert GreenhouseConnection.objects.get().api_key_last5 == "24680"
+
+
+def test_a_board_connected_from_a_page_read_before_a_key_ending_alike_was_stored_says_it(
+    signed_in, connected
+):
+    """Another tab stored a key that ends as the one the page showed: the end the page sent
+    matched, and the key kept went unsaid."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-12345"})
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert (
+        "The API key stored now, also ending in …12345, is not the one this page showed: another "
+        "tab or admin stored it meanwhile, with the board “Tiny Co.” (tiny-co) connected."
+    ) in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == "new-key-12345"
 
 
 def test_a_schedule_sent_unchanged_as_another_admin_disconnects_says_so(
