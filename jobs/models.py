@@ -738,7 +738,8 @@ class Job(WrittenInLanguage, models.Model):
     @property
     def summary(self) -> str:
         """What its page's meta description says: its excerpt, or its title where that shows no
-        word (a post of zero-width spaces has them for its excerpt)."""
+        word (one that earlier code stored from a post of zero-width spaces has them for its
+        excerpt, until a sync reads the post again)."""
         return self.excerpt if shows_anything(self.excerpt) else self.title
 
     @property

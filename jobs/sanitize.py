@@ -14,7 +14,7 @@ import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
 from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
-from jobs.text import LANGUAGE_TAG_RE, without_direction_controls
+from jobs.text import LANGUAGE_TAG_RE, without_direction_controls, without_leading_blanks
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt",
@@ -269,16 +269,19 @@ def opens_with_intro(escaped_content: str) -> bool:
 
 
 def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content: str = "") -> str:
-    """Plain text for listings and meta descriptions (read with BeautifulSoup), cut at a word.
-    In a description that opens with Greenhouse's intro (read in `escaped_content`, which
-    `safe_html` was sanitized from), from what follows the intro; if nothing does, or only
-    the blocks Greenhouse puts after a post's own description (its pay range, its conclusion),
-    the intro: it says what the company does, they what it pays and that it hires fairly."""
+    """Plain text for listings, feeds and meta descriptions (read with BeautifulSoup), cut at a
+    word, from its first character that shows: "" for a description without one (zero-width
+    spaces alone). In a description that opens with Greenhouse's intro (read in
+    `escaped_content`, which `safe_html` was sanitized from), from what follows the intro; if
+    nothing does, or only the blocks Greenhouse puts after a post's own description (its pay
+    range, its conclusion), the intro: it says what the company does, they what it pays and
+    that it hires fairly. Those blocks when the intro shows no word (blank, or an image alone):
+    they are then the post's only text, which its page shows."""
     if not (safe_html.startswith("<div") and opens_with_intro(escaped_content)):
         return _excerpt(safe_html, length)
     intro_end = _div_end(safe_html)
     if _holds_board_tail_alone(safe_html, intro_end, escaped_content):
-        return _excerpt(safe_html[:intro_end], length)
+        return _excerpt(safe_html[:intro_end], length) or _excerpt(safe_html[intro_end:], length)
     return _excerpt(safe_html[intro_end:], length) or _excerpt(safe_html[:intro_end], length)
 
 
@@ -350,7 +353,9 @@ def _excerpt(safe_html: str, length: int) -> str:
         if len(safe_html) > head_chars:
             head = safe_html[: safe_html.rfind(">", 0, head_chars) + 1]
         soup = BeautifulSoup(INLINE_TAG_RE.sub("", head), "html.parser", parse_only=TEXT_ONLY)
-        text = " ".join(soup.get_text(" ").split())
+        # Without the characters that show nothing before its first word: a post of zero-width
+        # spaces had them for its excerpt, and one that opens with a paragraph of them began so.
+        text = without_leading_blanks(" ".join(soup.get_text(" ").split()))
         if len(text) > length or head == safe_html:
             break
         head_chars *= 4

@@ -45,7 +45,7 @@ def job_posting_structured_data(job: Job, *, request: HttpRequest) -> dict[str, 
         "@type": "JobPosting",
         "title": without_direction_controls(job.title),
         # Not the excerpt where the description shows no word: read from it, it shows none either
-        # (a post of zero-width spaces has them for its excerpt).
+        # (one that earlier code stored from a post of zero-width spaces has them for its excerpt).
         "description": job.description_html
         if job.description_shows_words
         else without_direction_controls(job.title),

@@ -137,10 +137,26 @@ def shows_anything(text: str) -> bool:
     direction marks, word joiners), lone combining marks and blank letters, which strip()
     keeps: a job listed with such a title is an empty link, and a site so named has blank
     page titles."""
-    return any(
+    return any(map(_shows, text))
+
+
+def without_leading_blanks(text: str) -> str:
+    """`text` from its first character that shows (as shows_anything reads them); "" when
+    none does."""
+    head = text[:1]
+    # Most text starts with ASCII, of which only the space shows nothing: read at once.
+    if head.isascii() and head != " ":
+        return text
+    for start, character in enumerate(text):
+        if _shows(character):
+            return text[start:]
+    return ""
+
+
+def _shows(character: str) -> bool:
+    return (
         character not in BLANK_CHARACTERS
         and unicodedata.category(character) not in INVISIBLE_CATEGORIES
-        for character in text
     )
 
 

@@ -627,6 +627,42 @@ def test_a_name_or_title_with_a_tag_in_disguise_is_no_tag_in_the_feeds(
     assert items[0].findtext("title") == shown_as
 
 
+@pytest.mark.parametrize(
+    ("content", "excerpt"),
+    [
+        # Greenhouse's intro, blank, and the pay range of a board with pay transparency: the
+        # excerpt was read from the intro alone.
+        (
+            escape(
+                '<div class="content-intro"><p>&nbsp;</p></div>'
+                '<div class="content-pay-transparency"><div class="pay-input">'
+                '<div class="title">Pay for this role</div><div class="pay-range">'
+                '<span>$100,000</span><span class="divider">&mdash;</span>'
+                "<span>$120,000 USD</span></div></div></div>"
+            ),
+            "Pay for this role $100,000—$120,000 USD",
+        ),
+        ("&lt;p&gt;\u200b&lt;/p&gt;", ""),  # it was that zero-width space
+    ],
+    ids=["pay-range-after-a-blank-intro", "zero-width-space"],
+)
+def test_a_feed_item_and_jobs_json_give_the_text_a_post_shows_for_its_excerpt(
+    client, acme, fake_greenhouse, content, excerpt
+):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = content
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
+    job = Job.objects.get(greenhouse_id=post["id"])
+
+    _, items = feed_items(client, "/orgs/acme/feed/")
+    listed = client.get("/orgs/acme/jobs.json").json()["jobs"]
+
+    (item,) = (item for item in items if item.findtext("guid").endswith(f"/{post['id']}/"))
+    assert item.findtext("description") == escape(excerpt) == escape(job.excerpt)
+    assert [entry["excerpt"] for entry in listed if entry["id"] == post["id"]] == [excerpt]
+
+
 def test_a_feed_holds_the_50_newest_jobs(client, db):
     org = Organization.objects.create(name="Big Co", slug="big")
     for n in range(55):

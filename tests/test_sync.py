@@ -931,6 +931,53 @@ def test_an_excerpt_skips_an_opening_intro_and_runs_inline_tags_on_with_their_se
     assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
 
 
+# The text of PAY_RANGE, as an excerpt reads it.
+PAY_RANGE_TEXT = "Pay depends on experience. Annual pay range $90,000—$110,000 USD"
+CONCLUSION = (
+    '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p>'
+    "<p>&nbsp;</p></div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "excerpt"),
+    [
+        # The pay range after an intro that shows no word is the post's only text: its excerpt
+        # was "" ("" in the feeds and jobs.json), as read from the intro alone.
+        ('<div class="content-intro"><p>&nbsp;</p></div>' + PAY_RANGE, PAY_RANGE_TEXT),
+        # An intro of an image alone, which sanitizing drops, before the pay range and the
+        # conclusion, as Greenhouse sends them.
+        (
+            '<div class="content-intro"><p><img src="https://acme.example/team.png" alt="" '
+            'width="600"></p></div>\n' + PAY_RANGE + CONCLUSION,
+            f"{PAY_RANGE_TEXT} Acme is an equal opportunity employer.",
+        ),
+        (
+            '<div class="content-intro"><p>&#8203;</p></div><p>&nbsp;</p>' + CONCLUSION,
+            "Acme is an equal opportunity employer.",
+        ),
+        # Zero-width spaces alone (typed, or as the entity an editor writes): no excerpt, where
+        # it was those spaces.
+        ("<p>\u200b</p>", ""),
+        ("<p>&#8203;\u2060</p>\n<p>&nbsp;\u200b</p>", ""),
+        ('<div class="content-intro"><p>\u200b</p></div><p>\u200b</p>', ""),
+        # A paragraph of them before the first words: the excerpt began with them.
+        ("<p>\u200b</p><p>The role.</p>", "The role."),
+        # After the intro: the intro, as when nothing follows it; the excerpt was those spaces.
+        ('<div class="content-intro"><p>We are Acme.</p></div><p>\u200b</p>', "We are Acme."),
+    ],
+)
+def test_an_excerpt_starts_at_the_first_word_the_post_shows(
+    acme, fake_greenhouse, content, excerpt
+):
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["content"] = html.escape(content)
+
+    sync(acme)
+
+    assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
+
+
 # Where the blocks start was searched for with a regex that read each "<div " on to the end
 # of its tag: a post of 40,000 characters of them kept a sync 30 s on it, one of 300,000 (as
 # long as a post may be) a quarter of an hour. Markup sanitizing drops, so the post still reads

@@ -14,6 +14,7 @@ from jobs.text import (
     seconds_in_words,
     tags_as_searched,
     wait_in_words,
+    without_leading_blanks,
 )
 
 
@@ -49,6 +50,22 @@ def test_a_sentence_ends_with_one_mark(text, sentence):
 )
 def test_an_ellipsis_after_a_name_takes_the_place_of_its_own_dots(text, shown):
     assert before_ellipsis(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Robots.", "Robots."),
+        ("", ""),
+        # Read at once when ASCII, of which only the space shows nothing.
+        (" \u200b Robots.", "Robots."),
+        ("\u200b\u2060\ufeff \u3164 \u0301", ""),
+        ("\u200bÉquipe", "Équipe"),
+        ("\u00a0\u200e日本", "日本"),
+    ],
+)
+def test_text_is_read_from_its_first_character_that_shows(text, shown):
+    assert without_leading_blanks(text) == shown
 
 
 @pytest.mark.parametrize(
