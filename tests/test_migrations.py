@@ -1028,3 +1028,37 @@ def test_0056_reads_again_the_posts_of_the_intro_and_the_boards_blocks_after_it_
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
     sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     assert [Job.objects.get(pk=job.pk).excerpt for job in jobs] == excerpts
+
+
+blank_excerpts_reparse = importlib.import_module(
+    "jobs.migrations.0061_reparse_posts_with_a_blank_excerpt"
+)
+
+
+def test_0061_reads_again_the_posts_whose_excerpt_shows_nothing_at_its_start(fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    content = html.unescape(posts[1]["content"])
+    pay_range = content.index('<div class="content-pay-transparency">')
+    contents = [
+        '<div class="content-intro"><p>&nbsp;</p></div>' + content[pay_range:],
+        "<p>\u200b</p>",
+        "<p>\u200b</p><p>The role.</p>",
+        content,
+        None,  # Greenhouse's word that there is no description: no excerpt either
+    ]
+    for post, post_content in zip(posts, contents, strict=False):
+        post["content"] = post_content and html.escape(post_content)
+    jobs = jobs_synced_from(fake_greenhouse, posts[:5])
+    excerpts = [job.excerpt for job in jobs]
+    assert excerpts[0].startswith("The base pay range below") and excerpts[1:3] == ["", "The role."]
+    # As earlier code stored them: none, read from the blank intro; the zero-width space.
+    Job.objects.filter(pk=jobs[0].pk).update(excerpt="")
+    Job.objects.filter(pk=jobs[1].pk).update(excerpt="\u200b")
+    Job.objects.filter(pk=jobs[2].pk).update(excerpt="\u200b The role.")
+
+    blank_excerpts_reparse.forget_hashes_of_posts_with_a_blank_excerpt(apps, None)
+
+    assert_read_again({job.pk for job in jobs[:3]}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    assert [Job.objects.get(pk=job.pk).excerpt for job in jobs] == excerpts

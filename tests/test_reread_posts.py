@@ -1,7 +1,7 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053, 0056 and 0058 pick, picked as they pick them, and the search fields are stored
-as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the README has operators
-run it, not migrate back (which drops the columns added since)."""
+0048, 0049, 0053, 0056, 0058 and 0061 pick, picked as they pick them, and the search fields are
+stored as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the README has
+operators run it, not migrate back (which drops the columns added since)."""
 
 from __future__ import annotations
 
@@ -62,14 +62,18 @@ MIGRATIONS_FORWARD = [
             "0058_search_half_width_kana_with_their_marks",
             "store_half_width_kana_with_their_marks",
         ),
+        (
+            "0061_reparse_posts_with_a_blank_excerpt",
+            "forget_hashes_of_posts_with_a_blank_excerpt",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046, 0048 and 0049, 0049 and 0058, 0056 and 0053, 0053), the last of none. tiny is synced
-    too, an org none of whose jobs is picked."""
+    (0046, 0048 and 0049, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of none. tiny is
+    synced too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
     intro_end = content.index("</div>") + len("</div>")
@@ -89,6 +93,8 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     Job.objects.filter(pk=jobs[0].pk).update(greenhouse_remote_policy="")
     # As code before 0058 stored "ﾃﾞｰﾀ": the voiced mark apart from its kana.
     Job.objects.filter(pk=jobs[2].pk).update(search_text="テ \u3099 ー タ")
+    # As code before 0061 stored a post that opens with a paragraph of a zero-width space.
+    Job.objects.filter(pk=jobs[2].pk).update(excerpt=f"\u200b {jobs[2].excerpt}")
     return jobs
 
 
@@ -121,7 +127,7 @@ def reread_posts() -> str:
 
 
 def as_the_last_picker_reads(monkeypatch, action) -> None:
-    """Has `action` run as the command's last picker (0056's) reads, after the others."""
+    """Has `action` run as the command's last picker reads, after the others."""
     migration, has, jobs_of = reread_posts_command.READ_ANEW[-1]
 
     def jobs_read_after_action(apps):
@@ -159,6 +165,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0049", "2"),
         ("0056", "1"),
         ("0058", "1"),
+        ("0061", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [

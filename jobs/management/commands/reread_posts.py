@@ -1,5 +1,5 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
-0056 and 0058 picked, and do again what 0047, 0052, 0057, 0058, 0059 and 0060 did, without
+0056, 0058 and 0061 picked, and do again what 0047, 0052, 0057, 0058, 0059 and 0060 did, without
 touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
@@ -43,6 +43,7 @@ reparse_0056 = import_module(
     "jobs.migrations.0056_reparse_posts_whose_words_after_a_div_are_in_divs"
 )
 search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_their_marks")
+reparse_0061 = import_module("jobs.migrations.0061_reparse_posts_with_a_blank_excerpt")
 
 # (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
 # their orgs their board's fingerprint, as the migration has them do.
@@ -64,6 +65,11 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
         "a voiced mark apart from its kana in their search text",
         search_0058.jobs_with_kana_marks_apart,
     ),
+    (
+        "0061",
+        "an excerpt that starts with what shows nothing, or none and a description of words",
+        reparse_0061.jobs_with_a_blank_excerpt,
+    ),
 )
 
 
@@ -72,12 +78,12 @@ SYNC_END_POLL_SECONDS = 1.0
 
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
-    """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056 and 0058 pick,
-    each by the migration's own picker run on the live models, apply again whole the boards 0047
-    picks, write the unit names 0052 writes and the search fields 0057, 0058, 0059 and 0060 write
-    (0058's reading, as search reads them now, does all), then have every org's cached pages
-    render afresh if it wrote any of those; the number of jobs each picked (of boards
-    for 0047, of units for 0052; "search_names" and "search_jobs": of the organizations and
+    """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058 and 0061
+    pick, each by the migration's own picker run on the live models, apply again whole the
+    boards 0047 picks, write the unit names 0052 writes and the search fields 0057, 0058, 0059
+    and 0060 write (0058's reading, as search reads them now, does all), then have every org's
+    cached pages render afresh if it wrote any of those; the number of jobs each picked (of
+    boards for 0047, of units for 0052; "search_names" and "search_jobs": of the organizations and
     jobs whose search fields it wrote), by migration, and the leases of the syncs of the jobs'
     orgs that ran as it wrote (by connection pk), for boards_forgotten_once_syncs_end. The jobs
     are all picked first, then written in one transaction: the writes hold the rows they change
@@ -188,7 +194,7 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
 class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
-        "0053, 0056 and 0058 picked (run once the workers of older code are gone after a "
+        "0053, 0056, 0058 and 0061 picked (run once the workers of older code are gone after a "
         "deploy); the schema is left alone; 0047, 0052 and the search fields of 0057, 0058, "
         "0059 and 0060 are written again too. Prints how many jobs each picked."
     )
