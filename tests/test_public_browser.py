@@ -7,12 +7,14 @@ test-artifacts/ for people to look at.
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pytest
 from playwright.sync_api import expect
 
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
+from jobs.templatetags.job_language import first_strong_direction
 from tests.support.browser import contrast, fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
@@ -242,3 +244,22 @@ def test_a_link_the_sanitizer_left_without_an_address_reads_as_the_text_around_i
 
     assert computed(no_address, "color") == computed(paragraph, "color")
     assert computed(link, "color") != computed(paragraph, "color")
+
+
+def test_a_names_direction_is_the_one_chromium_gives_its_bdi(page):
+    """names_direction_attribute() stands in for dir="auto", which passes over each name's
+    <bdi>: it must read a name as the <bdi> does, a letter inside an isolate included."""
+    names = [
+        "\u2067Engineering\u2069 הנדסה",
+        "\u2066הנדסה\u2069 Engineering",
+        "\u2068R&D\u2069 مختبر",
+        "\u202eEngineering",
+        "123 הנדסה",
+    ]
+    page.set_content("".join(f"<bdi>{escape(name)}</bdi>" for name in names))
+
+    taken = page.locator("bdi").evaluate_all(
+        "bdis => bdis.map(bdi => bdi.matches(':dir(rtl)') ? 'rtl' : 'ltr')"
+    )
+
+    assert taken == [first_strong_direction(name) for name in names]

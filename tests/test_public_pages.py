@@ -658,7 +658,9 @@ def test_a_job_pages_paths_of_right_to_left_names_are_each_laid_out_right_to_lef
     ("name", "direction"),
     [
         ("123 הנדסה", "rtl"),  # digits have no direction of their own
-        ("\u2067Engineering\u2069 הנדסה", "rtl"),  # an isolate's text is passed over
+        # A letter inside an isolate counts, as for HTML's dir="auto" (not Unicode's P2).
+        ("\u2067Engineering\u2069 הנדסה", "ltr"),
+        ("\u2066הנדסה\u2069 Engineering", "rtl"),
         ("\u202eEngineering", "ltr"),  # an override is no letter
         ("\u2069Engineering", "ltr"),  # nor is an isolate's end that none opened
         ("مختبر R&D", "rtl"),  # Arabic letters (AL), as Hebrew ones (R)

@@ -14,25 +14,18 @@ from jobs.models import Job, WrittenInLanguage
 
 register = template.Library()
 
-ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
-ISOLATE_CLOSER = "\u2069"  # PDI
-
 
 def first_strong_direction(text: str) -> str:
     """ "ltr" or "rtl" as the first letter with a direction gives it, "" if none has one: what
-    dir="auto" reads (Unicode's rule P2, which passes over the text of an isolate)."""
-    open_isolates = 0
+    dir="auto" and a <bdi> read (HTML's "text node directionality"), which take a letter inside
+    an isolate (U+2066-U+2069) as any other, as Chromium does: Unicode's rule P2 passes over
+    it, but HTML does not follow P2 there."""
     for character in text:
-        if character in ISOLATE_OPENERS:
-            open_isolates += 1
-        elif character == ISOLATE_CLOSER:
-            open_isolates = max(open_isolates - 1, 0)
-        elif not open_isolates:
-            kind = unicodedata.bidirectional(character)
-            if kind == "L":
-                return "ltr"
-            if kind in ("R", "AL"):
-                return "rtl"
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
     return ""
 
 
