@@ -192,6 +192,13 @@ class Organization(WrittenInLanguage, models.Model):
         return reverse("jobs:org_detail", args=[self.slug])
 
     @property
+    def language_attrs(self) -> dict[str, str]:
+        """Those of its description (WrittenInLanguage), and dir="auto" while no language is
+        set: its admins may have left it blank for an Arabic or Hebrew one, which was then
+        laid out left to right, as English. One in a language set keeps that language's."""
+        return super().language_attrs if self.language else {"dir": "auto"}
+
+    @property
     def description_shown(self) -> str:
         """The description as a save stores it now: one stored before a line that shows
         nothing (zero-width spaces alone) read as blank kept it, an empty paragraph on its

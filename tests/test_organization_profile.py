@@ -94,8 +94,8 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     org_page = visitor.get("/orgs/north/").content.decode()
     assert '<h1 dir="auto">North Wind Sails</h1>' in org_page
     assert (
-        '<div class="lead"><p>Sails for small boats,<br>made by hand in Tromsø.</p></div>'
-        in org_page
+        '<div class="lead" dir="auto">'
+        "<p>Sails for small boats,<br>made by hand in Tromsø.</p></div>" in org_page
     )
     # Anyone can sign up and create an org, so search engines are told the link is theirs.
     assert '<a href="https://north-wind.example" rel="nofollow ugc noopener">' in org_page
@@ -225,7 +225,7 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     admin = admin_of(client, north)
     save_profile(admin, description="Segel für kleine Boote.")
     assert (
-        '<div class="lead"><p>Segel für kleine Boote.</p></div>'
+        '<div class="lead" dir="auto"><p>Segel für kleine Boote.</p></div>'
         in visitor.get("/orgs/north/").content.decode()
     )
 
@@ -244,7 +244,30 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
 
     save_profile(admin, description="Sails for small boats.", language="")
     org_page = visitor.get("/orgs/north/").content.decode()
-    assert '<div class="lead"><p>Sails for small boats.</p></div>' in org_page
+    assert '<div class="lead" dir="auto"><p>Sails for small boats.</p></div>' in org_page
+
+
+def test_a_description_in_no_language_set_is_laid_out_in_its_own_direction(client, north):
+    """Left blank, the language is the page's English, and an Arabic description was laid out
+    left to right, its full stop on its right; it now takes its first letter's direction, on
+    its page and in its box. One in a language set, English too, keeps that language's."""
+    visitor = Client()
+    admin = admin_of(client, north)
+
+    def description_box() -> dict[str, str]:
+        page = BeautifulSoup(admin.get(SETTINGS_URL).content, "html.parser")
+        box = page.find("textarea", attrs={"name": "profile-description"})
+        return {name: box[name] for name in ("lang", "dir") if box.has_attr(name)}
+
+    save_profile(admin, description="أشرعة للقوارب الصغيرة.")
+    org_page = visitor.get("/orgs/north/").content.decode()
+    assert '<div class="lead" dir="auto"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
+    assert description_box() == {"dir": "auto"}
+
+    save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="en")
+    org_page = visitor.get("/orgs/north/").content.decode()
+    assert '<div class="lead"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
+    assert description_box() == {}
 
 
 def test_the_description_box_is_spell_checked_in_the_saved_language(client, north):
@@ -256,7 +279,7 @@ def test_the_description_box_is_spell_checked_in_the_saved_language(client, nort
         box = page.find("textarea", attrs={"name": "profile-description"})
         return {name: box.get(name) for name in ("lang", "dir") if box.has_attr(name)}
 
-    assert description_box() == {}  # the page's English
+    assert description_box() == {"dir": "auto"}  # no language set: its own direction
     save_profile(admin, description="Segel für kleine Boote.", language="de")
     assert description_box() == {"lang": "de"}
     save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="ar")
@@ -652,8 +675,13 @@ def test_djangos_admin_checks_the_language_as_the_settings_page_does(client, nor
 
 @pytest.mark.parametrize(
     ("language", "attributes"),
-    [("", {}), ("de", {"lang": "de"}), ("ar", {"lang": "ar", "dir": "rtl"})],
-    ids=["english", "german", "arabic"],
+    [
+        ("", {"dir": "auto"}),  # none set: its own direction
+        ("en", {}),
+        ("de", {"lang": "de"}),
+        ("ar", {"lang": "ar", "dir": "rtl"}),
+    ],
+    ids=["none-set", "english", "german", "arabic"],
 )
 def test_djangos_admin_spell_checks_the_description_in_the_saved_language(
     client, north, language, attributes
