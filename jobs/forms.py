@@ -259,6 +259,14 @@ def drop_autofocus(form: forms.BaseForm) -> None:
 
 class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
     organization_name = organization_name_field()
+    # Left empty, these boxes said Django's "This field is required.", saying not what to type;
+    # the org's name says NO_NAME.
+    EMPTY_MESSAGES = {
+        "username": "Type a username to sign in with.",
+        "email": "Type your email address.",
+        "password1": "Type a password.",
+        "password2": "Type the password again.",
+    }
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
@@ -271,6 +279,8 @@ class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm)
         # Both are about the person signing up, which autofill may then fill in (WCAG 1.3.5).
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
+        for name, message in self.EMPTY_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
         drop_autofocus(self)  # under the words on what signing up makes
 
     def clean_email(self) -> str:

@@ -833,7 +833,7 @@ def test_a_long_names_slug_is_cut_to_one_djangos_admin_would_take(db, name, take
         ({"username": "\u3164"}, "Choose a username that shows"),  # a Hangul filler, blank
         ({"email": "alice@ACME.example"}, "already exists"),
         ({"email": "not an email"}, "valid email"),
-        ({"email": ""}, "This field is required."),  # no address, no password reset
+        ({"email": ""}, "Type your email address."),  # no address, no password reset
         ({"email": "carol@\u3002north.example"}, "An email cannot be sent to this address"),
         ({"password1": "short", "password2": "short"}, "too short"),
         ({"password2": "a different passphrase"}, "didn’t match"),
@@ -847,6 +847,23 @@ def test_signing_up_with_bad_input_says_why_and_creates_nothing(client, owner, c
     assert error in response.content.decode()
     assert not Organization.objects.filter(name__icontains="north").exists()
     assert not User.objects.filter(username="carol").exists()
+
+
+def test_the_sign_up_forms_empty_boxes_say_what_to_type(client, db):
+    """They said Django's "This field is required.", which did not say what to type, as the
+    email change and account delete boxes did."""
+    response = client.post("/accounts/signup/", dict.fromkeys(SIGNUP, ""))
+
+    errors = response.context["form"].errors
+    assert {name: errors[name] for name in errors} == {
+        "username": ["Type a username to sign in with."],
+        "email": ["Type your email address."],
+        "password1": ["Type a password."],
+        "password2": ["Type the password again."],
+        "organization_name": ["Give your organization a name."],
+    }
+    assert "This field is required" not in response.content.decode()
+    assert not User.objects.exists()
 
 
 def test_the_sign_up_form_says_what_each_field_asks_of_the_person_for_autofill(client, db):
