@@ -1074,3 +1074,24 @@ def test_no_page_costs_more_queries_with_more_jobs(client, size, django_assert_m
         with django_assert_max_num_queries(8, info=name):
             response = client.get(url)
         assert response.status_code in (200, 410), name
+
+
+def test_the_all_jobs_list_is_headed_by_its_count_under_the_pages_heading(client, org):
+    """A screen reader going by headings went from "All open jobs" to nothing: the list had
+    none past the filter form, where an org page's has "Open roles" and its departments'."""
+    make_job(org, "Welder")
+    make_job(org, "Rigger")
+
+    def headings(url: str) -> list[tuple[str, str]]:
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        found = page.select("main :is(h1, h2, h3, h4)")
+        return [(heading.name, heading.get_text(" ", strip=True)) for heading in found]
+
+    assert headings("/jobs/") == [("h1", "All open jobs"), ("h2", "2 open jobs")]
+    assert headings("/jobs/?q=welder") == [("h1", "All open jobs"), ("h2", "1 job matches")]
+    assert headings("/jobs/?q=diver") == [("h1", "All open jobs"), ("h2", "0 jobs match")]
+    assert headings("/orgs/harbor/") == [
+        ("h1", "Harbor Tools"),
+        ("h2", "Open roles"),
+        ("h3", "Other roles"),
+    ]
