@@ -46,7 +46,7 @@ from jobs.models import (
 )
 from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
-from jobs.text import without_direction_controls
+from jobs.text import names_in_plain_text, without_direction_controls
 
 FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
@@ -396,7 +396,8 @@ class UnitOption(NamedTuple):
     """A department or office as the filter offers it."""
 
     pk: int
-    name: str  # after its parents': "Engineering › Backend", "Europe › Berlin"
+    # After its parents': "Engineering › Backend", "Europe › Berlin" (names_in_plain_text).
+    name: str
     organization_name: str
 
 
@@ -477,8 +478,15 @@ def _nested_options(
     its parent and named after it, "Engineering › Backend": a screen reader reads no indent."""
     return [
         # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
-        # override open would reverse the path after it (jobs/text.py).
-        UnitOption(pk, UNIT_PATH_SEPARATOR.join(map(without_direction_controls, names)), org)
+        # override open would reverse the path after it (jobs/text.py), and marks and isolates
+        # lay right-to-left names out as the page's <bdi>s do (names_in_plain_text).
+        UnitOption(
+            pk,
+            names_in_plain_text(
+                [without_direction_controls(name) for name in names], UNIT_PATH_SEPARATOR
+            ),
+            org,
+        )
         for (pk, _, org, *_), names in _units_in_tree_order(rows)
     ]
 

@@ -6,7 +6,7 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
 # What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
@@ -98,6 +98,16 @@ ENTITY_NAME_CHARACTERS = r"\w:.\-"
 # algorithm's nesting, and an isolate's close is lost on mail clients and feed readers older than
 # Unicode 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
 DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# What lays out a path of names as a page does where plain text has no <bdi> to put them in
+# (names_in_plain_text): marks, and isolates that only this text opens and closes.
+LEFT_TO_RIGHT_MARK, RIGHT_TO_LEFT_MARK = "\u200e", "\u200f"
+RIGHT_TO_LEFT_ISOLATE, FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2067", "\u2068", "\u2069"
+# The blocks of the letters and digits written right to left (bidirectional types R, AL and
+# AN), and the right-to-left mark: text without one is laid out left to right, each name
+# isolated or not. Looking for them so is quicker than reading each letter's type.
+RIGHT_TO_LEFT_BLOCKS_RE = re.compile(
+    "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 # Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
 # of combining marks (an accent with no letter under it).
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
@@ -130,6 +140,41 @@ def without_direction_controls(text: str) -> str:
     """`text` for plain text that others' words run on after (a page's <title>, an email, a
     feed): without the direction controls a name could leave open (DIRECTION_CONTROLS_RE)."""
     return text if text.isascii() else DIRECTION_CONTROLS_RE.sub("", text)
+
+
+def first_strong_direction(text: str) -> str:
+    """ "ltr" or "rtl" as the first letter with a direction gives it, "" if none has one: what
+    dir="auto" and a <bdi> read (HTML's "text node directionality"), which take a letter inside
+    an isolate (U+2066-U+2069) as any other, as Chromium does: Unicode's rule P2 passes over
+    it, but HTML does not follow P2 there."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
+
+
+def names_in_plain_text(names: Sequence[str], separator: str) -> str:
+    """`names` (a department's path, without direction controls) joined by `separator`, laid
+    out in a left-to-right line as a page lays out each name in its <bdi> (_unit_path.html),
+    right to left where its first letter with a direction is (names_direction_attribute): for
+    an <option>, which holds no markup. Each name after the first is isolated (FSI ... PDI) and
+    a right-to-left path is (RLI ... PDI); the first name is closed by a mark of the path's
+    direction instead, which lays it out as an isolate would at the start: a browser finds an
+    option by the letters typed, from its first, and a control before them hid it."""
+    letters = "".join(names)
+    line = separator.join(names)
+    if letters.isascii() or not RIGHT_TO_LEFT_BLOCKS_RE.search(letters):
+        return line
+    right_to_left = first_strong_direction(letters) == "rtl"
+    first, *others = names
+    if others:
+        mark = RIGHT_TO_LEFT_MARK if right_to_left else LEFT_TO_RIGHT_MARK
+        isolated = (f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" for name in others)
+        line = first + mark + separator + separator.join(isolated)
+    return f"{RIGHT_TO_LEFT_ISOLATE}{line}{POP_DIRECTIONAL_ISOLATE}" if right_to_left else line
 
 
 def shows_anything(text: str) -> bool:

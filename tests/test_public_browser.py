@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
-from jobs.templatetags.job_language import first_strong_direction
+from jobs.text import first_strong_direction
 from tests.support.browser import contrast, fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
@@ -263,3 +263,55 @@ def test_a_names_direction_is_the_one_chromium_gives_its_bdi(page):
     )
 
     assert taken == [first_strong_direction(name) for name in names]
+
+
+# For the element given and a copy of the option's text beside it, the left edge of each
+# letter shown (not the marks and isolates), from each one's own left.
+LETTERS_LAID_OUT = """([reference, optionText]) => {
+  const lines = [reference.cloneNode(true), document.createElement("span")];
+  lines[1].textContent = optionText;
+  return lines.map((line) => {
+    line.removeAttribute("class");
+    const block = document.createElement("div");
+    block.append(line);
+    document.body.append(block);
+    const start = line.getBoundingClientRect().left;
+    const edges = [];
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      for (let index = 0; index < text.length; index++) {
+        if (/[\\u200e\\u200f\\u2066-\\u2069]/.test(text.data[index])) continue;
+        const range = document.createRange();
+        range.setStart(text, index);
+        range.setEnd(text, index + 1);
+        edges.push(Math.round(range.getBoundingClientRect().left - start));
+      }
+    }
+    return edges;
+  });
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("הנדסה", "Backend", "Platform"), ("Sales (EMEA)", "מכירות 3", "4"), ("فريق 3", "QA")],
+)
+def test_the_department_filter_lays_a_path_out_as_the_jobs_line_does(live_server, page, path):
+    """An <option> holds no <bdi>: its text lays the path out as the job's line does, each
+    name in a <bdi>, where "הנדסה › Backend › Platform" read parent leftmost."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    parent = None
+    for name in path:
+        above = {"parent_greenhouse_id": parent.greenhouse_id} if parent else {}
+        parent = make_unit(Department, org, name, **above)
+    make_job(org, "Analyst", departments=(parent,))
+    page.goto(f"{live_server.url}/jobs/")
+
+    option_text = page.locator(f'#filter-department option[value="{parent.pk}"]').text_content()
+    line_path = page.locator(".job-item-department").element_handle()
+    on_the_line, in_the_option = page.evaluate(LETTERS_LAID_OUT, [line_path, option_text])
+
+    assert len(on_the_line) == len(in_the_option)
+    assert all(
+        abs(line - option) <= 1 for line, option in zip(on_the_line, in_the_option, strict=True)
+    )

@@ -21,7 +21,8 @@ from jobs import views
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
 from jobs.templatetags.html_time import datetime_attribute
-from jobs.templatetags.job_language import first_strong_direction, names_direction_attribute
+from jobs.templatetags.job_language import names_direction_attribute
+from jobs.text import first_strong_direction
 from orgsite.logging import PermissionDeniedFilter
 from tests.support.helpers import spoken_text
 from tests.support.public_jobs import make_job, make_many_jobs, make_unit
@@ -652,6 +653,22 @@ def test_a_job_pages_paths_of_right_to_left_names_are_each_laid_out_right_to_lef
     hebrew_path = '<span dir="rtl"><bdi>הנדסה</bdi> › <bdi>תשתיות</bdi></span>'
     assert f"<dt>Departments</dt><dd><bdi>Design</bdi>, {hebrew_path}</dd>" in html
     assert '<dt>Office</dt><dd><span dir="rtl"><bdi>תל אביב</bdi></span></dd>' in html
+
+
+def test_the_department_filter_names_a_path_of_right_to_left_names_as_its_headings_do(client, org):
+    """An <option> holds no <bdi>: "הנדסה › Backend" read parent leftmost in the filter, where
+    the heading of its jobs and their lines have the parent rightmost, read from the right."""
+    engineering = make_unit(Department, org, "הנדסה")
+    backend = make_unit(Department, org, "Backend", parent_greenhouse_id=engineering.greenhouse_id)
+    make_job(org, "מפתח/ת", departments=(backend,))
+
+    for url in ("/orgs/harbor/", "/jobs/"):
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        (option,) = page.select(f'select[name=department] option[value="{backend.pk}"]')
+        assert option.get_text() == "\u2067הנדסה\u200f › \u2068Backend\u2069\u2069", url
+    filtered = client.get("/orgs/harbor/", {"department": backend.pk}).content.decode()
+    # The page's title is plain text too, where isolates are dropped (jobs/text.py).
+    assert "<title>הנדסה\u200f › Backend · Jobs at Harbor Tools · orgsite</title>" in filtered
 
 
 @pytest.mark.parametrize(

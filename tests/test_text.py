@@ -11,6 +11,7 @@ from jobs.text import (
     ending_sentence,
     fold_accents,
     minutes_in_words,
+    names_in_plain_text,
     seconds_in_words,
     tags_as_searched,
     wait_in_words,
@@ -256,3 +257,23 @@ def test_text_already_composed_is_not_scanned_for_runs_of_marks(monkeypatch):
 
     monkeypatch.setattr(jobs.text, "_long_combining_run_re", scanned)
     assert composed("Ingénieure logiciel, München") == "Ingénieure logiciel, München"
+
+
+@pytest.mark.parametrize(
+    ("names", "line"),
+    [
+        (["Engineering", "Platform"], "Engineering › Platform"),
+        # Nothing written right to left: nothing for isolates to change.
+        (["Europe", "München"], "Europe › München"),
+        (["Level 0", "…", "Level 9"], "Level 0 › … › Level 9"),
+        # Right to left from its first letter: the path isolated right to left.
+        (["הנדסה", "Backend"], "\u2067הנדסה\u200f › \u2068Backend\u2069\u2069"),
+        (["123", "הנדסה"], "\u2067123\u200f › \u2068הנדסה\u2069\u2069"),
+        (["תל אביב (TLV)"], "\u2067תל אביב (TLV)\u2069"),
+        # Left to right, each name after the first isolated; the first starts the option.
+        (["Sales", "מכירות 3", "4"], "Sales\u200e › \u2068מכירות 3\u2069 › \u20684\u2069"),
+        (["Team ٣", "٤"], "Team ٣\u200e › \u2068٤\u2069"),
+    ],
+)
+def test_a_path_in_plain_text_is_marked_to_lay_out_as_a_pages_bdis(names, line):
+    assert names_in_plain_text(names, " › ") == line

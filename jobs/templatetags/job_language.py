@@ -11,22 +11,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from jobs.models import Job, WrittenInLanguage
+from jobs.text import first_strong_direction
 
 register = template.Library()
-
-
-def first_strong_direction(text: str) -> str:
-    """ "ltr" or "rtl" as the first letter with a direction gives it, "" if none has one: what
-    dir="auto" and a <bdi> read (HTML's "text node directionality"), which take a letter inside
-    an isolate (U+2066-U+2069) as any other, as Chromium does: Unicode's rule P2 passes over
-    it, but HTML does not follow P2 there."""
-    for character in text:
-        kind = unicodedata.bidirectional(character)
-        if kind == "L":
-            return "ltr"
-        if kind in ("R", "AL"):
-            return "rtl"
-    return ""
 
 
 @register.filter
