@@ -56,6 +56,16 @@ class FailedHealthProbeFilter(logging.Filter):
         return not (failed and _request_path(record) in ("/healthz", "/healthz/"))
 
 
+class DatabaseUnavailableFilter(logging.Filter):
+    """Leaves out Django's own ERROR lines, each with its traceback, for a page answered 503 as
+    its database could not be connected to: orgsite.errors logs one WARNING per request, where
+    Django logged one per middleware that met the failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        unavailable = hasattr(getattr(record, "request", None), "database_unavailable")
+        return not (unavailable and getattr(record, "status_code", None) == 503)
+
+
 class UnknownHostFilter(logging.Filter):
     """Writes Django's line for a request to a host not in DJANGO_ALLOWED_HOSTS as one WARNING,
     without its traceback: scanners and load balancers probing by address send such requests

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.utils.cache import add_never_cache_headers
 
+from orgsite.database import connect_failure_reused
+
 
 class SignedInPagesNotStored:
     """Pages shown to someone signed in (their orgs' members, settings, API key's last digits)
@@ -81,3 +83,17 @@ class HeadWithoutBody:
         if request.method == "HEAD" and not response.streaming:
             response.content = b""  # Content-Length, set by CommonMiddleware, stays the GET's
         return response
+
+
+class DatabaseConnectedOnce:
+    """A request connects to the database once at most: after a failed connect its queries
+    raise that error at once (orgsite.database.connect_failure_reused), and the page answers
+    503 (orgsite.errors.server_error). Second in MIDDLEWARE, so that request.user and the
+    session, read by the middleware after the view too, reuse the failure."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with connect_failure_reused():
+            return self.get_response(request)

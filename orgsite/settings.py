@@ -164,6 +164,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: it drops a HEAD's body once every other one has read it (gunicorn sends it).
     "orgsite.middleware.HeadWithoutBody",
+    # Before any that reads the database (the session, request.user): one connect per request.
+    "orgsite.middleware.DatabaseConnectedOnce",
     "django.middleware.security.SecurityMiddleware",
     # Right after the https redirect: static files need nothing from the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -223,8 +225,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif not env_given("PGCONNECT_TIMEOUT"):
     # PostgreSQL, the only other: psycopg waits 130 s for one that does not answer (packets
     # dropped), and gunicorn killed each web worker at 30 s first, with its own 500 page. At 5 s
-    # /healthz fails `database`, and a page, which may try to connect five times (/jobs/ does),
-    # answers the site's 500. A URL's own ?connect_timeout=, or PGCONNECT_TIMEOUT, is kept.
+    # /healthz fails `database`, and a page, which connects once (DatabaseConnectedOnce),
+    # answers 503. A URL's own ?connect_timeout=, or PGCONNECT_TIMEOUT, is kept.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -472,6 +474,7 @@ LOGGING = {
     },
     "filters": {
         "failed_health_probe": {"()": "orgsite.logging.FailedHealthProbeFilter"},
+        "database_unavailable": {"()": "orgsite.logging.DatabaseUnavailableFilter"},
         "unknown_host": {"()": "orgsite.logging.UnknownHostFilter"},
         "permission_denied": {"()": "orgsite.logging.PermissionDeniedFilter"},
     },
@@ -483,7 +486,9 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would write each line a second time, plain.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
-        "django.request": {"filters": ["failed_health_probe", "permission_denied"]},
+        "django.request": {
+            "filters": ["failed_health_probe", "database_unavailable", "permission_denied"]
+        },
         "django.security.DisallowedHost": {"filters": ["unknown_host"]},
         # runserver's access lines. Django's default logging sends them to a handler of its own,
         # not on to the root: without `propagate`, naming the logger here would silence it.

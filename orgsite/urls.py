@@ -7,6 +7,9 @@ from jobs.account_urls import ThrottledPasswordChangeView
 from jobs.admin import admin_login
 from jobs.health import healthz
 
+# A request whose database is out of reach answers 503, not 500.
+handler500 = "orgsite.errors.server_error"
+
 urlpatterns = [
     # Before the admin's own: a throttled sign-in answers 429.
     path("admin/login/", admin_login, name="admin_login"),

@@ -1,8 +1,8 @@
 """Outages: the broker (Redis) or the database is down.
 
 With Redis down, Refresh and the dispatcher fail within seconds with a clear message and a log
-line, and visitors notice nothing. With the database down, visitors get the plain 500 page and
-never a traceback.
+line, and visitors notice nothing. With the database down, a page connects to it once and
+answers a plain 503 page, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -31,6 +31,7 @@ from django.db import (
 )
 from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 from kombu import Connection
@@ -57,6 +58,7 @@ from jobs.sync import (
 from orgsite.celery import app as celery_app
 from orgsite.celery import dispatcher_first_tick_send
 from tests.support.blackhole import blackholed_port
+from tests.support.fake_postgres import fake_postgres
 from tests.support.helpers import recorded_retry_delays, retry_asked_for
 from tests.support.settings_module import redis_broker_settings
 
@@ -244,7 +246,7 @@ def test_with_the_cache_down_each_request_logs_one_line_not_a_traceback(
 # --- Database down ---------------------------------------------------------------------------
 
 
-def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, settings):
+def test_with_the_database_down_visitors_get_a_clean_503_page(synced_acme, settings):
     settings.DEBUG = False
     urls = visitor_urls(synced_acme)
     client = Client(raise_request_exception=False)
@@ -254,10 +256,88 @@ def test_with_the_database_down_visitors_get_a_clean_500_page(synced_acme, setti
 
     for url, response in responses.items():
         body = response.content.decode()
-        assert response.status_code == 500, url
-        assert "Something went wrong on our side" in body, url
+        assert response.status_code == 503, url
+        assert response["Retry-After"] == "60", url
+        assert "This site is temporarily unavailable" in body, url
         for leak in ("Traceback", "OperationalError", "port 5432", 'File "'):
             assert leak not in body, (url, leak)
+
+
+@contextmanager
+def default_database_at(port: int) -> Iterator[None]:
+    """The default alias made a PostgreSQL one on 127.0.0.1:`port` (whatever the tests run on),
+    as DATABASE_URL would make it, password and all; the real one back after."""
+    settings_dict = {
+        **db_connection.settings_dict,
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": "127.0.0.1",
+        "PORT": port,
+        "NAME": "orgsite",
+        "USER": "orgsite",
+        "PASSWORD": DATABASE_PASSWORD,
+        "OPTIONS": {"connect_timeout": 5},
+    }
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict)
+    try:
+        with mock.patch.object(connections._connections, DEFAULT_DB_ALIAS, wrapper):
+            yield
+    finally:
+        wrapper.close()
+
+
+DATABASE_PASSWORD = "s3cret-Pa55word"
+
+
+def warnings_and_errors(caplog) -> list[tuple[str, str, str]]:
+    return [
+        (r.name, r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        *(("a visitor", url) for url in ["/jobs/", "/", "/orgs/acme/"]),
+        *(("a member signed in", url) for url in ["/jobs/", "/", "/manage/acme/"]),
+    ],
+)
+def test_a_page_whose_database_hangs_up_connects_once_and_answers_503(
+    synced_acme, signed_in, who, url, settings, caplog
+):
+    """After a failed connect, each place that read the database connected anew: a member's
+    page connected for the view, then for request.user after it, each waiting out
+    connect_timeout on a PostgreSQL whose packets are dropped, and the page answered 500."""
+    settings.DEBUG = False
+    client = signed_in if who == "a member signed in" else Client()
+    client.raise_request_exception = False
+
+    with fake_postgres() as server, default_database_at(server.port):
+        response = client.get(url)
+
+    assert len(server.connections) == 1
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "This site is temporarily unavailable" in response.content.decode()
+    [(name, level, line)] = warnings_and_errors(caplog)
+    assert (name, level) == ("orgsite.errors", "WARNING")
+    assert line.startswith(f"page answered 503 path={url} error=OperationalError(")
+    assert line.endswith(": the database could not be reached")
+
+
+def test_a_page_whose_query_fails_is_still_the_sites_500(client, synced_acme, settings):
+    """Only a failed connect is an outage to wait out: a query the database failed (a lock
+    timeout, a deadlock) is the crash it was."""
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    with mock.patch(
+        "jobs.views.organizations_hiring_most", side_effect=OperationalError("deadlock detected")
+    ):
+        response = client.get("/")
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
 
 
 NEXT_PRUNE = "the next day's prune catches up"

@@ -1030,11 +1030,18 @@ def test_a_refusal_logged_without_a_request_or_an_account_still_loses_only_its_t
     assert record.exc_info is None and record.getMessage() == "Forbidden: /x/ username=None"
 
 
-def test_the_500_page_is_plain_html_without_template_logic():
-    source = get_template("500.html").template.source
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [("500.html", "Something went wrong"), ("503.html", "temporarily unavailable")],
+)
+def test_the_pages_of_a_crash_and_of_an_outage_are_plain_html_without_template_logic(
+    template, says
+):
+    """They are shown when anything else failed, the database among them."""
+    source = get_template(template).template.source
 
     assert "{%" not in source and "{{" not in source
-    assert "Something went wrong" in source
+    assert says in source
 
 
 def test_no_template_opens_a_one_line_comment_it_closes_on_another_line():

@@ -1,0 +1,38 @@
+"""The page of a crash (handler500): the site's 500, or a 503 when the request's database
+could not be connected to, a wait the visitor and crawlers are told to retry after."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.views import defaults
+
+from orgsite.database import connect_failure
+
+logger = logging.getLogger(__name__)
+
+# What the page says: "try again in a minute".
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 60
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, unless what is raised is the request's failed connect
+    (orgsite.middleware.DatabaseConnectedOnce): then a 503 that reads nothing from the database,
+    logged once for the request, however many places meet the failure after the first (Django's
+    own ERROR line for each is left out: orgsite.logging.DatabaseUnavailableFilter)."""
+    error = sys.exc_info()[1]
+    if error is None or error is not connect_failure():
+        return defaults.server_error(request)
+    if not hasattr(request, "database_unavailable"):
+        request.database_unavailable = error
+        logger.warning(
+            "page answered 503 path=%s error=%r: the database could not be reached",
+            request.path,
+            error,
+        )
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+    return response
