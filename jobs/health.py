@@ -33,6 +33,7 @@ from jobs.cache import cache_failure
 from jobs.models import SchedulerHeartbeat
 from jobs.seo import not_for_search_engines
 from orgsite.celery import app as celery_app
+from orgsite.database import database_refusal
 
 if TYPE_CHECKING:
     from kombu import Connection
@@ -63,8 +64,12 @@ def check_database() -> CheckResult:
             cursor.fetchone()
         unapplied = newest_migrations() - MigrationRecorder(connection).applied_migrations().keys()
     except DatabaseError as exc:
-        logger.warning("health check failed: database error=%r", exc)
-        return CheckResult(ok=False, detail="unreachable")
+        refusal = database_refusal(exc)
+        if refusal is None:
+            logger.warning("health check failed: database error=%r", exc)
+            return CheckResult(ok=False, detail="unreachable")
+        logger.warning("health check failed: database error=%r: %s", exc, refusal.fix)
+        return CheckResult(ok=False, detail=refusal.detail)
     if unapplied:
         logger.warning(
             "health check failed: database lacks migrations %s",

@@ -54,6 +54,7 @@ from jobs.sync import (
     sync_organization,
     worker_stopped_sync_end,
 )
+from orgsite.database import database_failure_said, database_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +429,10 @@ def _org_left_to_schedule(
             else 'the sync took no lease, and the schedule syncs the org once its "Queued…" '
             f"mark has passed (SYNC_QUEUED_STALE_SECONDS={settings.SYNC_QUEUED_STALE_SECONDS})"
         )
-        return _OrgLeft(f"the database still lost ({still_lost!r}): {left}", database_lost=True)
+        return _OrgLeft(
+            f"the database still lost ({still_lost!r}{_refusal_said(still_lost)}): {left}",
+            database_lost=True,
+        )
     done = []
     if freed or made_due:
         done.append("its lease freed" if freed else "its lease already free")
@@ -442,6 +446,13 @@ def _org_left_to_schedule(
         "nothing freed: the org holds no lease or mark of this sync's (it took none, or another "
         "sync has started or been queued since), and is left as it is"
     )
+
+
+def _refusal_said(error: DatabaseError) -> str:
+    """What to fix, after a "; ", when PostgreSQL answered and refused the connection
+    (DATABASE_URL wrong, which no retry mends), for a line that says the database was lost;
+    nothing otherwise."""
+    return f"; {database_failure_said(error)}" if database_refusal(error) else ""
 
 
 @contextmanager
@@ -503,6 +514,7 @@ def _retry_after_database_error(
             error,
         )
         raise error
+    why += _refusal_said(error)
     # A worker closes the connection between tasks; a task run inline retries at once, on it.
     reconnect_after_database_error()
     retries = task.request.kwargs.get("database_retries", 0)
@@ -668,16 +680,17 @@ def queue_claimed_syncs(
 
 def _scheduled_work_run(work: Callable[[], int], *, what: str, then: str) -> int:
     """`work()` for a task beat sends, or 0 with one WARNING, `<what> skipped error=…`, when
-    the database cannot be reached: not a traceback each time beat sends it while the outage
-    lasts. `then` says when the work is tried again. Tables that are not what the code reads
-    (SQLite raises OperationalError for them too) are a deploy's error, raised."""
+    the database cannot be reached or refuses the connection (saying what to fix in
+    DATABASE_URL): not a traceback each time beat sends it while the outage lasts. `then` says
+    when the work is tried again. Tables that are not what the code reads (SQLite raises
+    OperationalError for them too) are a deploy's error, raised."""
     try:
         return work()
     except DATABASE_LOST_ERRORS as error:
         if is_schema_mismatch(error):
             raise
         logger.warning(
-            "%s skipped error=%r: the database could not be reached; %s", what, error, then
+            "%s skipped error=%r: %s; %s", what, error, database_failure_said(error), then
         )
         return 0
 

@@ -1,13 +1,89 @@
-"""The database as a web request sees it fail: connected to once (connect_failure_reused)."""
+"""The database as the site sees it fail: out of reach, or reached and refusing the connection
+for a fault of DATABASE_URL's (database_failure_said); and, within a web request, connected to
+once (connect_failure_reused)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A connection PostgreSQL answered and refused: a few fixed words for /healthz (`detail`),
+    and what to fix for the log (`fix`). Neither quotes the error, which names hosts."""
+
+    detail: str
+    fix: str
+
+
+# libpq's words for a connection PostgreSQL refused on DATABASE_URL's account: it answered, so
+# waiting mends nothing. They carry no SQLSTATE (none is read before the session starts), so
+# the message is read; a server whose lc_messages is another language is taken for one out of
+# reach. None of them quotes the password.
+_REFUSALS = (
+    (
+        re.compile(r"password authentication failed"),
+        Refusal(
+            detail="refused the password (check DATABASE_URL)",
+            fix="PostgreSQL refused DATABASE_URL's password for its user: fix the password",
+        ),
+    ),
+    (
+        re.compile(r"no password supplied"),
+        Refusal(
+            detail="asked for a password (check DATABASE_URL)",
+            fix="PostgreSQL asks for a password and DATABASE_URL has none: add it",
+        ),
+    ),
+    (
+        re.compile(r'database ".*" does not exist'),
+        Refusal(
+            detail="no such database (check DATABASE_URL)",
+            fix="PostgreSQL has no database of DATABASE_URL's name: fix the name after the host",
+        ),
+    ),
+    (
+        re.compile(r'role ".*" does not exist'),
+        Refusal(
+            detail="no such user (check DATABASE_URL)",
+            fix="PostgreSQL has no role of DATABASE_URL's user: fix the user name",
+        ),
+    ),
+    (
+        re.compile(r"no pg_hba\.conf entry"),
+        Refusal(
+            detail="refused this host (check pg_hba.conf)",
+            fix=(
+                "PostgreSQL's pg_hba.conf lets DATABASE_URL's user and database in from no "
+                "address of this host (or only over SSL: ?sslmode=require): fix one of them"
+            ),
+        ),
+    ),
+)
+UNREACHABLE = "the database could not be reached"
+
+
+def database_refusal(error: BaseException) -> Refusal | None:
+    """What PostgreSQL refused in `error`, a failed connect; None when it could not be reached
+    (or `error` is another failure)."""
+    if not isinstance(error, OperationalError):
+        return None
+    text = str(error)
+    return next((refusal for pattern, refusal in _REFUSALS if pattern.search(text)), None)
+
+
+def database_failure_said(error: BaseException) -> str:
+    """`error`'s failure in words for a log line: out of reach, or refused and what to fix."""
+    refusal = database_refusal(error)
+    return f"the database refused the connection: {refusal.fix}" if refusal else UNREACHABLE
+
 
 _connect_failure: ContextVar[OperationalError | None] = ContextVar("connect_failure", default=None)
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
-from orgsite.database import connect_failure
+from orgsite.database import connect_failure, database_failure_said
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not hasattr(request, "database_unavailable"):
         request.database_unavailable = error
         logger.warning(
-            "page answered 503 path=%s error=%r: the database could not be reached",
+            "page answered 503 path=%s error=%r: %s",
             request.path,
             error,
+            database_failure_said(error),
         )
     response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS)

@@ -36,6 +36,7 @@ from jobs.tasks import dispatch_due_syncs
 from orgsite.celery import app as celery_app
 from orgsite.logging import JsonFormatter
 from tests.support.blackhole import blackholed_port
+from tests.support.fake_postgres import DATABASE_PASSWORD, default_database_at, fake_postgres
 from tests.support.helpers import TEST_REDIS_URL, make_connection, require_service
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +236,27 @@ def test_it_fails_without_a_traceback_when_the_database_is_down(client):
     assert checks["scheduler"]["ok"] is False
     assert checks["broker"]["ok"] is True
     assert b"Traceback" not in response.content and b"hunter2" not in response.content
+
+
+def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(client, caplog):
+    """The server answered: waiting for it to come back, as "unreachable" had one do, mends
+    nothing. The log says what to fix; neither shows the password."""
+    with (
+        fake_postgres(
+            refusal=("28P01", 'password authentication failed for user "orgsite"')
+        ) as server,
+        default_database_at(server.port),
+    ):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    database = response.json()["checks"]["database"]
+    assert database == {"ok": False, "detail": "refused the password (check DATABASE_URL)"}
+    [check_line] = [r.getMessage() for r in caplog.records if "database error=" in r.getMessage()]
+    assert check_line.endswith(
+        ": PostgreSQL refused DATABASE_URL's password for its user: fix the password"
+    )
+    assert DATABASE_PASSWORD not in caplog.text + response.content.decode()
 
 
 def test_it_fails_when_the_cache_is_unreachable(client, settings, caplog):

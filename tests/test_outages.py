@@ -31,7 +31,6 @@ from django.db import (
 )
 from django.db import connection as db_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 from kombu import Connection
@@ -58,7 +57,12 @@ from jobs.sync import (
 from orgsite.celery import app as celery_app
 from orgsite.celery import dispatcher_first_tick_send
 from tests.support.blackhole import blackholed_port
-from tests.support.fake_postgres import fake_postgres
+from tests.support.fake_postgres import (
+    DATABASE_PASSWORD,
+    FakePostgres,
+    default_database_at,
+    fake_postgres,
+)
 from tests.support.helpers import recorded_retry_delays, retry_asked_for
 from tests.support.settings_module import redis_broker_settings
 
@@ -263,31 +267,6 @@ def test_with_the_database_down_visitors_get_a_clean_503_page(synced_acme, setti
             assert leak not in body, (url, leak)
 
 
-@contextmanager
-def default_database_at(port: int) -> Iterator[None]:
-    """The default alias made a PostgreSQL one on 127.0.0.1:`port` (whatever the tests run on),
-    as DATABASE_URL would make it, password and all; the real one back after."""
-    settings_dict = {
-        **db_connection.settings_dict,
-        "ENGINE": "django.db.backends.postgresql",
-        "HOST": "127.0.0.1",
-        "PORT": port,
-        "NAME": "orgsite",
-        "USER": "orgsite",
-        "PASSWORD": DATABASE_PASSWORD,
-        "OPTIONS": {"connect_timeout": 5},
-    }
-    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict)
-    try:
-        with mock.patch.object(connections._connections, DEFAULT_DB_ALIAS, wrapper):
-            yield
-    finally:
-        wrapper.close()
-
-
-DATABASE_PASSWORD = "s3cret-Pa55word"
-
-
 def warnings_and_errors(caplog) -> list[tuple[str, str, str]]:
     return [
         (r.name, r.levelname, r.getMessage())
@@ -370,6 +349,106 @@ def test_a_task_beat_sends_without_the_database_logs_one_warning_not_a_traceback
             f"{skipped} skipped error={DATABASE_DOWN!r}: the database could not be reached; {then}",
         )
     ]
+
+
+# How PostgreSQL refuses a login on DATABASE_URL's account (its SQLSTATE and message, or
+# None for libpq's own when the server asks for a password the URL lacks), and what the log
+# says to fix.
+REFUSALS = [
+    pytest.param(
+        ("28P01", 'password authentication failed for user "orgsite"'),
+        "PostgreSQL refused DATABASE_URL's password for its user: fix the password",
+        id="a wrong password",
+    ),
+    pytest.param(
+        None,
+        "PostgreSQL asks for a password and DATABASE_URL has none: add it",
+        id="no password",
+    ),
+    pytest.param(
+        ("3D000", 'database "orgsite" does not exist'),
+        "PostgreSQL has no database of DATABASE_URL's name: fix the name after the host",
+        id="an unknown database",
+    ),
+    pytest.param(
+        ("28000", 'role "orgsite" does not exist'),
+        "PostgreSQL has no role of DATABASE_URL's user: fix the user name",
+        id="an unknown user",
+    ),
+    pytest.param(
+        ("28000", 'no pg_hba.conf entry for host "127.0.0.1", user "orgsite", database "orgsite"'),
+        "PostgreSQL's pg_hba.conf lets DATABASE_URL's user and database in from no address of "
+        "this host (or only over SSL: ?sslmode=require): fix one of them",
+        id="a host pg_hba.conf refuses",
+    ),
+]
+
+
+@contextmanager
+def database_refusing(refusal: tuple[str, str] | None) -> Iterator[FakePostgres]:
+    """The default alias on a PostgreSQL that refuses its login with `refusal`, or, None, asks
+    for a password DATABASE_URL lacks."""
+    with (
+        fake_postgres(refusal=refusal, asks_password=refusal is None) as server,
+        default_database_at(server.port, password="" if refusal is None else DATABASE_PASSWORD),
+    ):
+        yield server
+
+
+@pytest.mark.parametrize(("refusal", "fix"), REFUSALS)
+@pytest.mark.parametrize(
+    ("task", "skipped", "then"),
+    [
+        (tasks.dispatch_due_syncs, "dispatcher tick", "the next tick tries again"),
+        (tasks.prune_expired_sessions, "daily prune of expired sessions", NEXT_PRUNE),
+    ],
+)
+def test_a_task_beat_sends_whose_database_refuses_the_login_says_what_to_fix(
+    task, skipped, then, refusal, fix, caplog
+):
+    """A PostgreSQL that answered and refused DATABASE_URL's password, database or user was
+    logged every minute as one that could not be reached, where waiting mends nothing."""
+    with database_refusing(refusal):
+        result = task.apply()
+
+    assert result.get() == 0
+    [(name, level, line)] = warnings_and_errors(caplog)
+    assert (name, level) == ("jobs.tasks", "WARNING")
+    assert line.startswith(f"{skipped} skipped error=OperationalError(")
+    assert line.endswith(f": the database refused the connection: {fix}; {then}")
+    assert DATABASE_PASSWORD not in caplog.text
+
+
+def test_a_page_whose_database_refuses_the_login_answers_503_saying_what_to_fix(
+    client, settings, caplog
+):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    refusal, fix = REFUSALS[0].values
+
+    with database_refusing(refusal) as server:
+        response = client.get("/jobs/")
+
+    assert response.status_code == 503
+    assert len(server.connections) == 1
+    [(_, _, line)] = warnings_and_errors(caplog)
+    assert line.endswith(f": the database refused the connection: {fix}")
+    assert DATABASE_PASSWORD not in caplog.text
+
+
+def test_a_sync_whose_database_refuses_the_login_says_what_to_fix_as_it_retries(
+    acme, caplog, retry_delays
+):
+    refusal, fix = REFUSALS[0].values
+    with database_refusing(refusal):
+        result = tasks.sync_org.apply(args=(acme.pk, SyncRun.Trigger.MANUAL))
+
+    with pytest.raises(OperationalError):
+        result.get()
+    lines = not_started_lines(caplog)
+    assert len(lines) == tasks.MAX_SYNC_RETRIES + 1
+    assert all(f"; the database refused the connection: {fix}; " in line for line in lines)
+    assert DATABASE_PASSWORD not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -1993,6 +2072,30 @@ def test_a_sync_put_off_that_took_no_lease_as_the_database_is_still_lost_warns_o
         f"; the database still lost ({DATABASE_DOWN!r}): the sync took no lease, and the "
         'schedule syncs the org once its "Queued…" mark has passed '
         f"(SYNC_QUEUED_STALE_SECONDS={settings.SYNC_QUEUED_STALE_SECONDS})"
+    )
+
+
+def test_a_sync_put_off_as_the_database_refuses_the_login_says_what_to_fix(
+    acme, fake_greenhouse, monkeypatch, caplog
+):
+    mark = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=mark, next_sync_at=mark)
+    greenhouse_asked_to_wait(monkeypatch, acme, timedelta(minutes=30))
+    refused = OperationalError(
+        'connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+        'password authentication failed for user "orgsite"'
+    )
+    monkeypatch.setattr(tasks, "queued_marker_clear", mock.Mock(side_effect=refused))
+
+    tasks.sync_org.apply(
+        args=(acme.pk, SyncRun.Trigger.SCHEDULE), kwargs={"queued_at": mark.isoformat()}
+    ).get()
+
+    [line] = put_off_lines(caplog, logging.WARNING)
+    assert (
+        f"; the database still lost ({refused!r}; the database refused the connection: "
+        "PostgreSQL refused DATABASE_URL's password for its user: fix the password): the sync "
+        "took no lease" in line
     )
 
 
