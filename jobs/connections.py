@@ -17,14 +17,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from jobs.cache import listing_cache_invalidate
 from jobs.greenhouse import (
+    AnsweredInsteadOfTheBoard,
     Board,
     BoardNotFound,
     GreenhouseClient,
     GreenhouseError,
     GreenhouseTimeout,
     LedAstray,
-    NeitherBoardNorError,
-    NotJsonAnswer,
     RateLimited,
     Unavailable,
     answered_instead_of_the_board,
@@ -102,7 +101,7 @@ CHECK_FAILURE_MESSAGES: tuple[tuple[type[GreenhouseError], str], ...] = (
     (RateLimited, "Greenhouse is rate limiting requests right now, so the token"),
     (GreenhouseTimeout, "Greenhouse did not answer in time, so the token"),
     (Unavailable, "Greenhouse could not be reached or is having trouble, so the token"),
-    # Any other passing one (MalformedPayload) too.
+    # Any other passing one (MalformedPayload but NotJsonAnswer, failure_on_the_way's) too.
     (GreenhouseError, "Greenhouse answered in a way this site does not understand, so the token"),
 )
 
@@ -119,9 +118,10 @@ def check_failure_message(error: GreenhouseError) -> str:
     if error.site_fix:
         return f"{site_fault_unchecked(error)} Ask whoever runs this site to {error.site_fix}."
     if error.transient:
+        reason = next(reason for kind, reason in CHECK_FAILURE_MESSAGES if isinstance(error, kind))
         # Not sooner than Greenhouse's Retry-After asks: a 429's, or a 503's.
         return (
-            f"{_passing_failure_reason(error)} could not be checked. Nothing was saved; try "
+            f"{reason} could not be checked. Nothing was saved; try "
             f"again in {wait_in_words(error.retry_after)}."
         )
     # A permanent error Greenhouse gave (InvalidBoardToken, BoardNotFound): trying again cannot
@@ -132,21 +132,13 @@ def check_failure_message(error: GreenhouseError) -> str:
 def failure_on_the_way(error: GreenhouseError) -> str:
     """What failed, as a board check's message begins, of a passing failure the address this
     site asks Greenhouse at, or a proxy on the way, most likely caused (an address that led
-    nowhere, an answer that was neither the board nor an error); "" for another failure. The
-    settings page and connect_greenhouse both say it."""
+    nowhere, an answer that was not the board: neither the board nor an error, or no JSON);
+    "" for another failure. The settings page and connect_greenhouse both say it."""
     if isinstance(error, LedAstray):
         return f"Greenhouse's address {error.what}"
-    if isinstance(error, NeitherBoardNorError):
+    if isinstance(error, AnsweredInsteadOfTheBoard):
         return answered_instead_of_the_board(error.answered)
     return ""
-
-
-def _passing_failure_reason(error: GreenhouseError) -> str:
-    """How a board check's message begins for a passing failure: CHECK_FAILURE_MESSAGES's
-    reason, or what came instead of the board's JSON."""
-    if isinstance(error, NotJsonAnswer):
-        return f"{answered_instead_of_the_board(error.answered)}, so the token"
-    return next(reason for kind, reason in CHECK_FAILURE_MESSAGES if isinstance(error, kind))
 
 
 def site_fault_unchecked(error: GreenhouseError) -> str:

@@ -272,46 +272,45 @@ def answered_instead_of_the_board(answered: str) -> str:
     )
 
 
-class NeitherBoardNorError(GreenhouseError):
-    """A 2xx other than 200, or a 3xx with nowhere to go, a 304 to a request without a validator
-    among them (what came, `answered`: "HTTP 204 No Content"): the board API gives neither, so
-    a proxy on the way, or an address that is not the API's, most likely did."""
+class AnsweredInsteadOfTheBoard(GreenhouseError):
+    """An answer that is not the board (what came, `answered`: "HTTP 204 No Content", "a web
+    page"), which Greenhouse, a proxy on the way or an address that is not the API's may have
+    sent: the sync, the settings page and connect_greenhouse say so, and who can see to it."""
 
     answered = ""
 
     @classmethod
-    def of(cls, status: int) -> NeitherBoardNorError:
-        answered = f"HTTP {_status_text(status)}"
+    def instead_of_the_board(cls, answered: str, *, http_status: int) -> Self:
         error = cls(
             f"{answered_instead_of_the_board(answered)}; nothing was changed. {IF_THIS_GOES_ON}",
-            http_status=status,
+            http_status=http_status,
         )
         error.answered = answered
         return error
+
+
+class NeitherBoardNorError(AnsweredInsteadOfTheBoard):
+    """A 2xx other than 200, or a 3xx with nowhere to go, a 304 to a request without a validator
+    among them: the board API gives neither, so a proxy on the way, or an address that is not
+    the API's, most likely did."""
+
+    @classmethod
+    def of(cls, status: int) -> NeitherBoardNorError:
+        return cls.instead_of_the_board(f"HTTP {_status_text(status)}", http_status=status)
 
 
 class MalformedPayload(GreenhouseError):
     """The response is not the JSON shape Greenhouse documents (or is too large)."""
 
 
-class NotJsonAnswer(MalformedPayload):
+class NotJsonAnswer(AnsweredInsteadOfTheBoard, MalformedPayload):
     """A 200 that is plainly no JSON (what it is, `answered`): a web page (a captive portal's,
     a proxy's or a maintenance page), an XML document (a proxy's or a storage service's error)
     or nothing at all, of Greenhouse or of something on the way."""
 
-    answered = ""
-
     @classmethod
     def of(cls, answered: str) -> NotJsonAnswer:
-        error = cls(
-            "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
-            f"answered with {answered}, not the board's JSON; nothing was changed. If this goes "
-            "on, ask whoever runs this site to check that its server reaches Greenhouse "
-            f"directly; {WILL_TRY_AGAIN}",
-            http_status=200,
-        )
-        error.answered = answered
-        return error
+        return cls.instead_of_the_board(answered, http_status=200)
 
 
 class ResponseTooLarge(MalformedPayload):

@@ -430,7 +430,7 @@ def test_connect_greenhouse_with_greenhouse_unreachable_says_to_try_again(
 
 INSTEAD_OF_THE_BOARD = (
     "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered with "
-    "HTTP {} instead of the board"
+    "{} instead of the board"
 )
 
 
@@ -446,13 +446,15 @@ INSTEAD_OF_THE_BOARD = (
         # The board API gives neither: a proxy or the address most likely did. It said
         # Greenhouse answered "in a way this site does not understand", and to try again.
         ({"fault": "body", "status": 204, "body": b""},
-         INSTEAD_OF_THE_BOARD.format("204 No Content")),
+         INSTEAD_OF_THE_BOARD.format("HTTP 204 No Content")),
         ({"fault": "body", "status": 304, "body": b""},
-         INSTEAD_OF_THE_BOARD.format("304 Not Modified")),
+         INSTEAD_OF_THE_BOARD.format("HTTP 304 Not Modified")),
+        # A proxy's or a portal's: it said to try again in a minute, as in an outage.
+        ({"fault": "html"}, INSTEAD_OF_THE_BOARD.format("a web page")),
     ],
     ids=[
         "a redirect it cannot follow", "no HTTP", "a redirect to a missing page", "a 204",
-        "a 304 without a validator",
+        "a 304 without a validator", "a web page",
     ],
 )  # fmt: skip
 def test_connect_greenhouse_failing_on_the_way_says_what_to_check(

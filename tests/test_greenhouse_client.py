@@ -918,8 +918,14 @@ def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
         )
 
     for fetch in (client.fetch_jobs, client.fetch_board):
-        with pytest.raises(NotJsonAnswer, match="answered with a web page, not the board's JSON"):
+        with pytest.raises(NotJsonAnswer) as caught:
             fetch("acme-robotics")
+        # As a 204's: it asked that the server reach Greenhouse "directly", and named neither
+        # the address it asks Greenhouse at nor the proxy that may answer so.
+        assert caught.value.message == (
+            "Greenhouse, or something between this site and Greenhouse (such as a proxy), "
+            f"answered with a web page instead of the board; {ASK_WHO_RUNS_THE_SITE}"
+        )
 
     [jobs_record, board_record] = [r for r in caplog.records if "not valid JSON" in r.message]
     assert jobs_record.levelname == "WARNING"
@@ -970,7 +976,7 @@ def test_a_200_that_is_empty_or_xml_is_said_to_be_that_not_a_web_page(
         with pytest.raises(NotJsonAnswer) as caught:
             fetch("acme-robotics")
         assert caught.value.answered == answered
-        assert f"answered with {answered}, not the board's JSON;" in caught.value.message
+        assert f"answered with {answered} instead of the board;" in caught.value.message
 
 
 def test_json_cut_off_is_still_said_to_be_maybe_cut_off(client, fake_greenhouse, caplog):

@@ -236,17 +236,20 @@ def test_a_check_answered_with_another_client_error_says_the_token_could_not_be_
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "shown"),
+    ("status", "body", "answered"),
     [
-        (204, b"", "204 No Content"),
-        (202, {"name": "Tiny Co"}, "202 Accepted"),
+        (204, b"", "HTTP 204 No Content"),
+        (202, {"name": "Tiny Co"}, "HTTP 202 Accepted"),
         # To a check, which sends no ETag: "in a way this site does not understand … try again
         # in a minute", where a cache on the way may well answer so again.
-        (304, b"", "304 Not Modified"),
+        (304, b"", "HTTP 304 Not Modified"),
+        # A captive portal's page: "try again in a minute", as in an outage, named no one who
+        # could see to the address or the proxy that sent it.
+        (200, b"<html><body>Sign in to the network</body></html>", "a web page"),
     ],
 )
 def test_a_check_answered_with_an_unexpected_success_says_who_may_have_and_who_can_see_to_it(
-    signed_in, fake_greenhouse, queued, status, body, shown
+    signed_in, fake_greenhouse, queued, status, body, answered
 ):
     # "…answered with HTTP 204 No Content instead of the board; nothing was changed." was a
     # sync's words; then "Greenhouse answered in a way this site does not understand … try again
@@ -258,7 +261,7 @@ def test_a_check_answered_with_an_unexpected_success_says_who_may_have_and_who_c
     [said] = page.select(".error-summary li")
     assert " ".join(said.get_text().split()) == (
         "Greenhouse, or something between this site and Greenhouse (such as a proxy), answered "
-        f"with HTTP {shown} instead of the board, so the token could not be checked. Nothing was "
+        f"with {answered} instead of the board, so the token could not be checked. Nothing was "
         "saved; if this goes on, ask whoever runs this site to check the address it uses for "
         "Greenhouse and any proxy on the way."
     )
