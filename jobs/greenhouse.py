@@ -478,6 +478,16 @@ def api_base_problem(base_url: str) -> str:
     )
 
 
+def api_base_unsendable(base_url: str) -> bool:
+    """Whether requests cannot read the address this site asks Greenhouse at (a host or port it
+    refuses, a password's "/" read as where the host ends): every request fails unsent."""
+    try:
+        _api_path_asked(base_url)
+    except ValueError:
+        return True
+    return False
+
+
 def _port_unread(url: str) -> bool:
     """Whether urlsplit fails on the port of `url` ("s3" of "https://sync:s3/cret@proxy")."""
     try:

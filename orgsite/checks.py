@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
-from jobs.greenhouse import api_base_problem
+from jobs.greenhouse import api_base_problem, api_base_unsendable
 from jobs.mail import address_sendable
 from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, passwords_masked, redis_path_database
 
@@ -166,12 +166,27 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         CheckWarning(
             f"GREENHOUSE_API_BASE is {passwords_masked(repr(settings.GREENHOUSE_API_BASE))}, "
             f"which {problem}.",
-            hint="Set GREENHOUSE_API_BASE=https://boards-api.greenhouse.io/v1 (the default), or "
-            "the address of a proxy to it that ends in /v1, with no “?” or “#”. Asked "
-            "elsewhere, Greenhouse knows no board: every board check and every sync fails.",
+            hint=_api_base_hint(settings.GREENHOUSE_API_BASE),
             id="orgsite.W008",
         )
     ]
+
+
+def _api_base_hint(base_url: str) -> str:
+    """What to set GREENHOUSE_API_BASE to, and what fails until then: asked elsewhere,
+    Greenhouse knows no board, but an address requests cannot read is asked nowhere."""
+    if api_base_unsendable(base_url):
+        return (
+            "Set GREENHOUSE_API_BASE to an address requests can read: "
+            "https://boards-api.greenhouse.io/v1 (the default), or that of a proxy to it that "
+            "ends in /v1. No request can be sent as it is: every board check and every sync "
+            "fails before reaching anyone."
+        )
+    return (
+        "Set GREENHOUSE_API_BASE=https://boards-api.greenhouse.io/v1 (the default), or the "
+        "address of a proxy to it that ends in /v1, with no “?” or “#”. Asked elsewhere, "
+        "Greenhouse knows no board: every board check and every sync fails."
+    )
 
 
 def _same_redis_database(url: str, other_url: str) -> bool:

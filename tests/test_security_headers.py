@@ -729,3 +729,25 @@ def test_the_api_base_warning_says_what_is_wrong_with_it(settings, api_base, sai
     [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
 
     assert f"GREENHOUSE_API_BASE is {api_base!r}, {said}" in warning.msg
+
+
+@pytest.mark.parametrize(
+    ("api_base", "unsendable"),
+    [
+        ("https://boards-api.greenhouse.io:99999/v1", True),
+        ("https://boards api.greenhouse.io/v1", True),
+        ("https://sync:s3/cret@egress.example.com/v1", True),
+        ("https://boards-api.greenhouse.io", False),
+        ("https://boards-api.greenhouse.io/v1?k=1", False),
+    ],
+)
+def test_the_api_base_warning_hints_at_what_fails_as_it_is(settings, caplog, api_base, unsendable):
+    """Of an address no request can be sent to, the hint said "Asked elsewhere, Greenhouse
+    knows no board", where nothing is asked at all."""
+    settings.GREENHOUSE_API_BASE = api_base
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert ("No request can be sent as it is" in warning.hint) is unsendable
+    assert ("Greenhouse knows no board" in warning.hint) is not unsendable
+    assert "cret" not in warning.hint
