@@ -1,14 +1,12 @@
 """Django admin. Greenhouse owns job titles and descriptions, so they are read-only here too."""
 
-import codecs
 import copy
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -113,6 +111,7 @@ from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
 from jobs.text import (
     as_searched,
+    characters_start,
     ending_sentence,
     shows_anything,
     without_direction_controls,
@@ -1172,28 +1171,6 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
 # unbroken widened the column, the list scrolling sideways.
 LAST_ERROR_START_WORDS = 8
 LAST_ERROR_START_CHARS = 80
-# The percent-escaped bytes a cut text ends with, and a "%" or "%C" the cut left of one more
-# (matching at least the empty end of any text).
-ESCAPES_AT_END_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})*(?P<cut>%[0-9A-Fa-f]?)?\Z")
-
-
-def characters_start(text: str, limit: int) -> str:
-    """The first `limit` characters of `text`, an ellipsis last if it is longer, cut after a
-    whole character: a letter keeps its accents (Truncator), and a letter of an address its
-    percent-escaped bytes ("%C3%A9", é), of which a cut left "%C3" or "%C", showing no letter."""
-    cut = Truncator(text).chars(limit)
-    if not cut.endswith("…"):
-        return cut
-    head = cut.removesuffix("…")
-    match = ESCAPES_AT_END_RE.search(head)
-    escapes = match[0].removesuffix(match["cut"] or "")
-    # Only a letter's first bytes, whose last the cut left out: bytes that are no UTF-8 letter
-    # (a Latin-1 path's "%E9") stay, as the connection's page shows them.
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    decoder.decode(unquote_to_bytes(escapes))
-    letter_started, _ = decoder.getstate()
-    escapes = escapes[: len(escapes) - 3 * len(letter_started)]
-    return f"{head[: match.start()]}{escapes}…"
 
 
 @admin.register(GreenhouseConnection)

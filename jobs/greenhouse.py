@@ -44,7 +44,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.retry import Retry
 
-from jobs.text import composed, shows_anything, wait_in_words
+from jobs.text import characters_start, composed, shows_anything, wait_in_words
 from orgsite.env import passwords_masked
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 # Greenhouse's API answers without redirecting; a moved base address takes one or two hops, and
 # requests' own cap of 30 would spend 31 requests on every loop.
 MAX_REDIRECTS = 5
-# The head of a redirect's path a message shows: enough to tell one address from another.
+# The head of a redirect's path a message shows, its ellipsis among them: enough to tell one
+# address from another.
 MAX_PATH_SHOWN = 200
 # How much of a response that is not JSON is looked at for what it opens with.
 NOT_JSON_HEAD_CHARS = 1000
@@ -514,8 +515,9 @@ def _api_path_asked(base_url: str) -> str:
 
 
 def _path_shown(path: str) -> str:
-    """The head of `path` a message shows: enough to tell one address from another."""
-    return f"{path[:MAX_PATH_SHOWN]}…" if len(path) > MAX_PATH_SHOWN else path
+    """The head of `path` a message shows: enough to tell one address from another, cut after
+    a whole letter, its %XX escapes too (a stored error keeps it as the message said it)."""
+    return characters_start(path, MAX_PATH_SHOWN)
 
 
 def _check_the_token(token: str) -> str:

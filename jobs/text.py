@@ -1,12 +1,16 @@
 """Wording shared by messages, feeds and emails, text as search and sign-in compare it, and
 whether text shows at all."""
 
+import codecs
 import functools
 import math
 import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from urllib.parse import unquote_to_bytes
+
+from django.utils.text import Truncator
 
 SENTENCE_ENDINGS = (".", "!", "?", "…")
 # What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
@@ -421,3 +425,27 @@ def _foldings(characters: frozenset[str]) -> tuple[list[tuple[str, str]], bool]:
     plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded)).split("\0")
     foldings = [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]
     return foldings, bool(HALF_WIDTH_KANA_RE.search(joined))
+
+
+# The percent-escaped bytes a cut text ends with, and a "%" or "%C" the cut left of one more
+# (matching at least the empty end of any text).
+ESCAPES_AT_END_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})*(?P<cut>%[0-9A-Fa-f]?)?\Z")
+
+
+def characters_start(text: str, limit: int) -> str:
+    """The first `limit` characters of `text`, an ellipsis last if it is longer, cut after a
+    whole character: a letter keeps its accents (Truncator), and a letter of an address its
+    percent-escaped bytes ("%C3%A9", é), of which a cut left "%C3" or "%C", showing no letter."""
+    cut = Truncator(text).chars(limit)
+    if not cut.endswith("…"):
+        return cut
+    head = cut.removesuffix("…")
+    match = ESCAPES_AT_END_RE.search(head)
+    escapes = match[0].removesuffix(match["cut"] or "")
+    # Only a letter's first bytes, whose last the cut left out: bytes that are no UTF-8 letter
+    # (a Latin-1 path's "%E9") stay, as the connection's page shows them.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder.decode(unquote_to_bytes(escapes))
+    letter_started, _ = decoder.getstate()
+    escapes = escapes[: len(escapes) - 3 * len(letter_started)]
+    return f"{head[: match.start()]}{escapes}…"

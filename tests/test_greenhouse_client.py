@@ -22,6 +22,7 @@ import urllib3.util.retry
 
 from jobs.greenhouse import (
     DEADLINE_POOLS,
+    MAX_PATH_SHOWN,
     WILL_TRY_AGAIN,
     AccessRefused,
     BoardNotFound,
@@ -1176,6 +1177,25 @@ def test_a_404_a_redirect_led_to_away_from_the_board_is_the_redirects_not_the_to
     assert "greenhouse redirect led to a missing page status=404 url=http://" in caplog.text
 
 
+@pytest.mark.parametrize("letters_before", range(6))
+def test_a_long_path_a_redirect_led_to_is_cut_after_a_whole_escaped_letter(
+    client, fake_greenhouse, letters_before
+):
+    """A letter of the path comes percent-escaped ("é" as "%C3%A9"): the 200-character cut left
+    "%C3" or a lone "%" in the stored error, which show no letter. Every cut inside "%C3%A9" is
+    tried."""
+    path = "/v1/" + "x" * letters_before + "%C3%A9" * 40
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=path)
+
+    with pytest.raises(LedAstray) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    shown = caught.value.message.removeprefix("Greenhouse's address redirected the request to ")
+    shown = shown.partition(", which answered HTTP 404")[0]
+    assert shown.endswith("%C3%A9…") and len(shown) <= MAX_PATH_SHOWN
+    assert path.startswith(shown.removesuffix("…"))
+
+
 def test_a_410_a_redirect_led_to_away_from_the_board_is_the_redirects_too(client, fake_greenhouse):
     fake_greenhouse.fail_next("acme-robotics", "redirect", location="/v1/boards/gone-co/jobs")
     fake_greenhouse.fail_next("gone-co", "status", status=410)
@@ -1195,7 +1215,7 @@ def test_a_redirects_long_path_is_cut_short_in_the_message(client, fake_greenhou
     with pytest.raises(LedAstray) as caught:
         client.fetch_jobs("acme-robotics")
 
-    assert f"to {path[:200]}…, which answered HTTP 404" in caught.value.message
+    assert f"to {path[: MAX_PATH_SHOWN - 1]}…, which answered HTTP 404" in caught.value.message
 
 
 @pytest.mark.parametrize(

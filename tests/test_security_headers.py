@@ -719,7 +719,7 @@ def test_the_api_base_warning_masks_a_password_in_it(settings, caplog, password,
         # A long path is cut short where the message names it, as a redirect's is.
         (
             f"https://boards-api.greenhouse.io/{'x' * 300}/v1//.",
-            f"which has its boards asked at /{'x' * 199}…/boards/… (as requests sends it)",
+            f"which has its boards asked at /{'x' * 198}…/boards/… (as requests sends it)",
         ),
     ],
 )
