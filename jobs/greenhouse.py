@@ -1379,7 +1379,7 @@ class GreenhouseClient:
             logger.warning(
                 "greenhouse answered 304 Not Modified to a request without a validator url=%s%s",
                 url,
-                _redirect_led_to(answer),
+                _redirect_led_to(answer.url, redirected=answer.redirected),
             )
             raise NeitherBoardNorError.of(status)
         # Asked outside the API (api_base_problem), Greenhouse knows no board, wherever a
@@ -1454,6 +1454,8 @@ class GreenhouseClient:
         # The status of the answer whose body is being read, for the failures of its body: the
         # sync history gives the status of every answer that came.
         status: int | None = None
+        # And where a redirect led, for the lines of those failures (_redirect_led_to).
+        led_to = ""
 
         def timed_out() -> GreenhouseTimeout:
             if time.monotonic() < deadline:
@@ -1461,7 +1463,9 @@ class GreenhouseClient:
                     f"Greenhouse did not answer in time; {WILL_TRY_AGAIN}", http_status=status
                 )
             # Greenhouse, or something on the way, sending a byte at a time: worth knowing.
-            logger.warning("greenhouse request passed its %gs deadline url=%s", total, url)
+            logger.warning(
+                "greenhouse request passed its %gs deadline url=%s%s", total, url, led_to
+            )
             return GreenhouseTimeout(
                 f"Greenhouse took too long to send the board; {WILL_TRY_AGAIN}",
                 http_status=status,
@@ -1491,10 +1495,11 @@ class GreenhouseClient:
                 ) as response,
             ):
                 status = response.status_code
+                led_to = _redirect_led_to(response.url, redirected=bool(response.history))
                 declared = response.headers.get("Content-Length", "")
                 # isascii(): "²" is a digit to isdigit() but not to int().
                 if declared.isascii() and declared.isdigit() and int(declared) > limit:
-                    raise self._too_large(url, status, declared, 0)
+                    raise self._too_large(url, status, declared, 0, led_to=led_to)
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
                 body = bytearray()
@@ -1503,14 +1508,15 @@ class GreenhouseClient:
                     while chunk := response.raw.read1(256 * 1024, decode_content=True):
                         body += chunk
                         if len(body) > limit:
-                            raise self._too_large(url, status, declared, len(body))
+                            raise self._too_large(url, status, declared, len(body), led_to=led_to)
                 except urllib3.exceptions.ProtocolError as exc:  # the body stopped short
                     # How much came, of how much was due, and why (the connection closed or was
                     # reset, a chunk was garbled) tell a proxy's timeout from a Greenhouse bug.
                     logger.warning(
-                        "greenhouse response was cut off url=%s bytes_read=%d content_length=%r "
-                        "error=%r",
+                        "greenhouse response was cut off url=%s%s bytes_read=%d "
+                        "content_length=%r error=%r",
                         url,
+                        led_to,
                         len(body),
                         declared,
                         exc,
@@ -1538,7 +1544,7 @@ class GreenhouseClient:
             # Content-Encoding says gzip or deflate, the bytes are not: read as a failed request,
             # the settings page said Greenhouse could not be reached.
             logger.warning(
-                "greenhouse response could not be decompressed url=%s error=%r", url, exc
+                "greenhouse response could not be decompressed url=%s%s error=%r", url, led_to, exc
             )
             raise MalformedPayload(
                 "Greenhouse sent a response that could not be decompressed; nothing was changed.",
@@ -1668,13 +1674,18 @@ class GreenhouseClient:
                     raise cls._too_large(url, redirect.status_code, declared, bytes_read)
 
     @staticmethod
-    def _too_large(url: str, status: int, declared: str, bytes_read: int) -> ResponseTooLarge:
+    def _too_large(
+        url: str, status: int, declared: str, bytes_read: int, *, led_to: str = ""
+    ) -> ResponseTooLarge:
+        """`led_to`: the final_url= field of the answer read, if a redirect led to it."""
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
         # Which board, and how large it said it was: how far the limit would have to go.
         logger.warning(
-            "greenhouse response over the size cap limit=%d url=%s content_length=%r bytes_read=%d",
+            "greenhouse response over the size cap limit=%d url=%s%s content_length=%r "
+            "bytes_read=%d",
             limit,
             url,
+            led_to,
             declared,
             bytes_read,
         )
@@ -1710,18 +1721,18 @@ def _log_answer(what: str, url: str, answer: _Answer, *, reason: str) -> None:
         what,
         answer.status,
         url,
-        _redirect_led_to(answer),
+        _redirect_led_to(answer.url, redirected=answer.redirected),
         answer.headers.get("Server", "")[:100],
         answer.headers.get("Via", "")[:100],
         reason,
     )
 
 
-def _redirect_led_to(answer: _Answer) -> str:
-    """The field of a log line naming the address `answer` came from, when a redirect led there
-    (the address asked is named as url=): "" when none did. The logger masks a password in it,
-    as in the address asked."""
-    return f" final_url={answer.url}" if answer.redirected else ""
+def _redirect_led_to(final_url: str, *, redirected: bool) -> str:
+    """The field of a log line naming the address an answer came from, `final_url`, when a
+    redirect led there (the address asked is named as url=): "" when none did. The logger masks
+    a password in it, as in the address asked."""
+    return f" final_url={final_url}" if redirected else ""
 
 
 def _status_text(status: int) -> str:

@@ -1308,6 +1308,46 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
     assert "s3cret" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("fault", "logged"),
+    [
+        ({"fault": "status", "status": 200, "body": BOARD,
+          "headers": {"Content-Length": "50", "Connection": "close"}},
+         "greenhouse response was cut off"),
+        ({"fault": "status", "status": 200, "body": b"{}",
+          "headers": {"Content-Encoding": "gzip"}},
+         "greenhouse response could not be decompressed"),
+        ({"fault": "oversized", "size": 500_000}, "greenhouse response over the size cap"),
+        # 64 bytes every 0.1 s: the board comes whole in seconds, past the 0.3 s deadline.
+        ({"fault": "trickle", "chunk_delay": 0.1, "chunk_size": 64},
+         "greenhouse request passed its 0.3s deadline"),
+    ],
+    ids=["cut off", "not decompressed", "over the size cap", "past the deadline"],
+)  # fmt: skip
+def test_a_body_that_fails_to_be_read_after_a_redirect_is_logged_with_where_it_led(
+    fake_greenhouse, settings, caplog, fault, logged
+):
+    # The line named only the address asked: which host and path sent the body was left to
+    # guess. The address a redirect led to is masked as the one asked is.
+    settings.GREENHOUSE_RETRIES = 0
+    settings.GREENHOUSE_MAX_RESPONSE_BYTES = 100_000
+    if fault["fault"] == "trickle":
+        settings.GREENHOUSE_TOTAL_TIMEOUT = 0.3
+    base = fake_greenhouse.base_url.replace("://", "://sync:s3cret@")
+    moved = "/v1/boards/acme-robotics/jobs?content=true&moved=1"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=moved)
+    fake_greenhouse.fail_next("acme-robotics", **fault)
+
+    with pytest.raises((MalformedPayload, GreenhouseTimeout)):
+        GreenhouseClient(base_url=base).fetch_jobs("acme-robotics")
+
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(logged)]
+    masked_base = base.replace("s3cret", "***")
+    assert f"url={masked_base}/boards/acme-robotics/jobs final_url=" in line
+    assert f" final_url={masked_base.removesuffix('/v1')}{moved} " in f"{line} "
+    assert "s3cret" not in caplog.text
+
+
 @pytest.mark.parametrize("location", TO_THE_BOARDS_OWN_PATH)
 def test_the_board_a_redirect_to_its_own_path_led_to_is_read(client, fake_greenhouse, location):
     port = fake_greenhouse.base_url.rsplit(":", 1)[1].split("/")[0]
