@@ -443,16 +443,12 @@ def api_base_problem(base_url: str) -> str:
     """What keeps the address this site asks Greenhouse at from being one the Job Board API's
     addresses go under, in words that follow "it" (the address), or "" if nothing does. Asked
     there, Greenhouse knows no board at all, so every token looks wrong."""
-    address = base_url.partition("://")[2]
-    authority = re.split(r"[/?#]", address, maxsplit=1)[0]
-    if "@" not in authority and passwords_masked(base_url) != base_url and _port_unread(base_url):
+    if password_ends_host(base_url) and (
+        _port_unread(base_url) or _password_head_read_as_port(base_url)
+    ):
         # Its password is shown masked: "a query string" or "a port" would send whoever reads
-        # it looking for what is not shown. A port that reads as one ("proxy:8080/a@b/v1")
-        # is a port, and the "@" part of the path.
-        return (
-            "has a “/”, “?” or “#” in its password, where the address's host is read to end: "
-            "write them as %2F, %3F and %23"
-        )
+        # it looking for what is not shown.
+        return HOST_READ_TO_END_EARLY
     # Any "?" or "#", even with nothing after it: a board's path added after one is no path.
     if "?" in base_url or "#" in base_url:
         return (
@@ -487,6 +483,36 @@ def api_base_unsendable(base_url: str) -> bool:
     except ValueError:
         return True
     return False
+
+
+# What a URL whose password has a "/", "?" or "#" left as it is has (password_ends_host), in
+# words that follow "it" (the URL).
+HOST_READ_TO_END_EARLY = (
+    "has a “/”, “?” or “#” in its password, where the address's host is read to end: "
+    "write them as %2F, %3F and %23"
+)
+
+
+def password_ends_host(url: str) -> bool:
+    """Whether `url` may have a password with a "/", "?" or "#" left as it is: logs mask one
+    from the user's ":" to the last "@", but the host is read to end at that character, before
+    any "@" ("https://sync:s3/cret@proxy" asks host "sync"). A URL with a port and an "@" after
+    it ("https://proxy:8080/a@b/v1") reads so too; for a proxy, whose path requests drops, that
+    is no matter."""
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    return "@" not in authority and passwords_masked(url) != url
+
+
+def _password_head_read_as_port(url: str) -> bool:
+    """Whether the port of `url` is most likely the digits a password begins with, the rest
+    after a "/", "?" or "#" ("https://sync:12/secret@egress.example.com/v1"), read as a port:
+    the host read is one word, as a user name is, and what follows the last "@" is a host
+    name with a dot or a port, as a proxy's is. A host with a dot and a port, and an "@" in the
+    path ("https://proxy.example:8080/team@acme/v1"), is taken as written."""
+    host = urlsplit(url).hostname or ""
+    after_at = re.split(r"[/?#]", url.rpartition("@")[2], maxsplit=1)[0]
+    one_word = host != "localhost" and re.fullmatch(r"[A-Za-z0-9_-]+", host) is not None
+    return one_word and not host.isdigit() and re.search(r"[.:]", after_at) is not None
 
 
 def _port_unread(url: str) -> bool:

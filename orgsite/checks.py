@@ -7,12 +7,14 @@ refuse it; the `--deploy` warnings tell the operator who deploys with it what to
 
 import ipaddress
 import logging
+import os
 import socket
 import sys
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import requests
 from django.conf import settings
 from django.core.checks import CheckMessage, run_checks
 from django.core.checks import Error as CheckError
@@ -21,7 +23,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
-from jobs.greenhouse import api_base_problem, api_base_unsendable
+from jobs.greenhouse import (
+    HOST_READ_TO_END_EARLY,
+    api_base_problem,
+    api_base_unsendable,
+    password_ends_host,
+)
 from jobs.mail import address_sendable
 from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, passwords_masked, redis_path_database
 
@@ -158,18 +165,48 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     added to: asked without it, or with that path put after a "?" or "#", Greenhouse knows no
     board, and every org's board would be said to be missing until it is set right. A host or
     port requests cannot read (set by a settings module of one's own: orgsite.env refuses one
-    from the environment) fails every request before it is sent."""
-    problem = api_base_problem(settings.GREENHOUSE_API_BASE)
-    if not problem:
-        return []
-    return [
-        CheckWarning(
-            f"GREENHOUSE_API_BASE is {passwords_masked(repr(settings.GREENHOUSE_API_BASE))}, "
-            f"which {problem}.",
-            hint=_api_base_hint(settings.GREENHOUSE_API_BASE),
-            id="orgsite.W008",
+    from the environment) fails every request before it is sent. So does, or sends it to another
+    host, a "/", "?" or "#" left in the password of it or of the proxy requests takes from the
+    environment (HTTPS_PROXY, …), which logs mask as if it were written right."""
+    base_url = settings.GREENHOUSE_API_BASE
+    warnings = []
+    problem = api_base_problem(base_url)
+    if problem:
+        warnings.append(
+            CheckWarning(
+                f"GREENHOUSE_API_BASE is {passwords_masked(repr(base_url))}, which {problem}.",
+                hint=_api_base_hint(base_url),
+                id="orgsite.W008",
+            )
         )
-    ]
+    name, proxy = _environment_proxy(base_url)
+    if proxy and password_ends_host(proxy):
+        warnings.append(
+            CheckWarning(
+                f"{name} is {passwords_masked(repr(proxy))}, which {HOST_READ_TO_END_EARLY}.",
+                hint="Left as it is, requests reads the proxy's host to end at that character, "
+                "and the password's first characters as the port when they are digits: every "
+                "request to Greenhouse goes to another host, or fails before it is sent.",
+                id="orgsite.W008",
+            )
+        )
+    return warnings
+
+
+def _environment_proxy(url: str) -> tuple[str, str]:
+    """The proxy requests takes from the environment for `url` (its scheme's, or ALL_PROXY's,
+    unless NO_PROXY names its host), and the name of the variable it is read from; two ""
+    for none."""
+    try:
+        proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    except ValueError:  # an address requests cannot read: no request is sent (W008 says so)
+        return "", ""
+    if not proxy:
+        return "", ""
+    scheme = urlsplit(url).scheme
+    # The lower case name wins, as urllib reads them.
+    names = (f"{scheme}_proxy", f"{scheme}_proxy".upper(), "all_proxy", "ALL_PROXY")
+    return next((name for name in names if os.environ.get(name) == proxy), "A proxy"), proxy
 
 
 def _api_base_hint(base_url: str) -> str:

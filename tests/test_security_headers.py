@@ -650,6 +650,12 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         # A port, and an "@" in the path: no password with a "/" in it, though masked as one.
         ("https://proxy.example:8080/team@acme/v1", False),
         ("https://[::1]/team@acme/v1", False),
+        ("https://egress:8080/team@acme/v1", False),
+        # A password's digits before its "/" read as a port, the host as the user's name: W008
+        # said nothing, and every request went to host "sync".
+        ("https://sync:12/secret@egress.example.com/v1", True),
+        ("https://sync:12/secret@egress:3128/v1", True),
+        ("https://sync:12%2Fsecret@egress.example.com/v1", False),
     ],
 )
 def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, warned):
@@ -678,6 +684,10 @@ IN_ITS_PASSWORD = (
         ("s3/cret", "/v1", IN_ITS_PASSWORD),
         ("s3?cret", "/v1", IN_ITS_PASSWORD),
         ("s3#cret", "/v1", IN_ITS_PASSWORD),
+        # Its digits before the "/" read as a port: W008 said nothing, the log showed it masked
+        # as if written right, and requests went to host "sync".
+        ("12/secret", "/v1", IN_ITS_PASSWORD),
+        ("12?secret", "/v1", IN_ITS_PASSWORD),
     ],
 )
 def test_the_api_base_warning_masks_a_password_in_it(settings, caplog, password, path, said):
@@ -751,3 +761,55 @@ def test_the_api_base_warning_hints_at_what_fails_as_it_is(settings, caplog, api
     assert ("No request can be sent as it is" in warning.hint) is unsendable
     assert ("Greenhouse knows no board" in warning.hint) is not unsendable
     assert "cret" not in warning.hint
+
+
+@pytest.fixture
+def no_proxy_settings(monkeypatch):
+    """An environment without proxy settings, whatever the tests run in."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+@pytest.mark.parametrize("password", ["12/secret", "s3/cret", "12?secret"])
+def test_check_warns_of_a_proxy_whose_password_has_a_slash_left_unescaped(
+    settings, monkeypatch, caplog, no_proxy_settings, name, password
+):
+    """requests read the proxy's host to end at the "/": "12" read as its port, each request to
+    Greenhouse went to host "sync", and the log masked the password as if written right."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv(name, f"http://sync:{password}@proxy.example:3128")
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    assert warning.msg == (
+        f"{name} is 'http://sync:***@proxy.example:3128', which has a “/”, “?” or “#” in its "
+        "password, where the address's host is read to end: write them as %2F, %3F and %23."
+    )
+    assert "every request to Greenhouse goes to another host" in warning.hint
+    assert "sync:***@proxy" in caplog.text and "cret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"HTTPS_PROXY": "http://sync:12%2Fsecret@proxy.example:3128"},
+        {"HTTPS_PROXY": "http://proxy.example:3128/"},
+        # Not the proxy of Greenhouse's requests: another scheme's, or one its host goes around.
+        {"HTTP_PROXY": "http://sync:12/secret@proxy.example:3128"},
+        {
+            "HTTPS_PROXY": "http://sync:12/secret@proxy.example:3128",
+            "NO_PROXY": "boards-api.greenhouse.io",
+        },
+    ],
+)
+def test_check_says_nothing_of_a_proxy_greenhouses_requests_take_as_written(
+    settings, monkeypatch, no_proxy_settings, environment
+):
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert "orgsite.W008" not in [message.id for message in run_checks()]
