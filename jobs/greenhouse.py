@@ -57,11 +57,32 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
     # mapping, an argument whose str() fails): left to logging, whose handler reports it and
     # goes on, where a filter's exception would end the call that logged it.
     with suppress(Exception):
-        record.msg, record.args = passwords_masked(record.getMessage()), None
+        message = passwords_masked(record.getMessage())
+        record.msg, record.args = _password_pieces_masked(message), None
     return True
 
 
+def _password_pieces_masked(text: str) -> str:
+    """`text` without the pieces of GREENHOUSE_API_BASE's password that errors name apart when
+    a "/", "?" or "#" in it was left as it is (api_base_problem says so): urllib3 names its
+    head as the host's ("host='sync', port=12"), and the rest as the path asked
+    ("url: /secret@egress.example.com/v1/…"), where passwords_masked finds no URL."""
+    base_url = settings.GREENHOUSE_API_BASE
+    if not _password_read_as_host_end(base_url):
+        return text
+    user, _, password = base_url.partition("://")[2].rpartition("@")[0].partition(":")
+    head, separator, rest = re.split(r"([/?#])", password, maxsplit=1)
+    if rest:
+        text = text.replace(f"{separator}{rest}@", f"{separator}***@")
+    if head:
+        text = text.replace(f"{user}:{head}", f"{user}:***")
+        text = re.sub(rf"(?<=, port=){re.escape(head)}\b", "***", text)
+    return text
+
+
 logger.addFilter(_log_passwords_masked)
+# urllib3's own lines of a retry name the host, port and path asked.
+logging.getLogger("urllib3.connectionpool").addFilter(_log_passwords_masked)
 
 # Refusals of a request made without credentials. Greenhouse's board API needs none for any
 # GET (its Job Board API docs, "Authentication"), so they most likely come from a proxy or
@@ -443,9 +464,7 @@ def api_base_problem(base_url: str) -> str:
     """What keeps the address this site asks Greenhouse at from being one the Job Board API's
     addresses go under, in words that follow "it" (the address), or "" if nothing does. Asked
     there, Greenhouse knows no board at all, so every token looks wrong."""
-    if password_ends_host(base_url) and (
-        _port_unread(base_url) or _password_head_read_as_port(base_url)
-    ):
+    if _password_read_as_host_end(base_url):
         # Its password is shown masked: "a query string" or "a port" would send whoever reads
         # it looking for what is not shown.
         return HOST_READ_TO_END_EARLY
@@ -501,6 +520,12 @@ def password_ends_host(url: str) -> bool:
     is no matter."""
     authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
     return "@" not in authority and passwords_masked(url) != url
+
+
+def _password_read_as_host_end(url: str) -> bool:
+    """Whether `url` most likely has a "/", "?" or "#" left in its password (password_ends_host),
+    not a port and an "@" in its path: its port cannot be read, or is the password's head."""
+    return password_ends_host(url) and (_port_unread(url) or _password_head_read_as_port(url))
 
 
 def _password_head_read_as_port(url: str) -> bool:

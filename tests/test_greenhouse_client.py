@@ -9,6 +9,7 @@ import gc
 import gzip
 import logging
 import pickle
+import socket
 import time
 import tracemalloc
 import zlib
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import urllib3.util.retry
@@ -1306,6 +1308,41 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
 
     assert "final_url=http://sync:***@127.0.0.1:" in caplog.text and "moved=1" in caplog.text
     assert "s3cret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("password", "logged"),
+    [
+        ("12/secret", "greenhouse connection failed"),
+        ("12?secret", "greenhouse connection failed"),
+        ("s3/cret", "greenhouse request failed"),  # set by a settings module of one's own
+    ],
+)
+def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_pieces(
+    settings, monkeypatch, caplog, password, logged
+):
+    """Read as host "sync", port 12 and a path "/secret@…", urllib3's errors named both, and
+    its retry line too: each line held the whole password, which no masking of a URL found."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def no_host_sync(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "sync":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_host_sync)
+    settings.GREENHOUSE_RETRIES = 1
+    settings.GREENHOUSE_RETRY_BACKOFF = 0
+    settings.GREENHOUSE_API_BASE = f"https://sync:{password}@egress.example.com/v1"
+
+    with pytest.raises(Unavailable):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert logged in caplog.text
+    # urllib3's own line of the retry too, for a connection that failed.
+    assert ("Retrying (" in caplog.text) is (logged == "greenhouse connection failed")
+    assert "cret" not in caplog.text and "port=12" not in caplog.text
+    assert "sync:s3" not in caplog.text
 
 
 @pytest.mark.parametrize(
