@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import socket
 import time
@@ -63,14 +64,20 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
 
 
 def _password_pieces_masked(text: str) -> str:
-    """`text` without the pieces of GREENHOUSE_API_BASE's password that errors name apart when
-    a "/", "?" or "#" in it was left as it is (api_base_problem says so): urllib3 names its
-    head as the host's ("host='sync', port=12"), and the rest as the path asked
+    """`text` without the pieces of a password that errors name apart when a "/", "?" or "#"
+    in it was left as it is (orgsite.W008 says so), of GREENHOUSE_API_BASE or of the proxy
+    requests takes from the environment for it: urllib3 names its head as the host's
+    ("host='sync', port=12", "'sync:s3'"), and the rest of a base's as the path asked
     ("url: /secret@egress.example.com/v1/…"), where passwords_masked finds no URL."""
     base_url = settings.GREENHOUSE_API_BASE
-    if not _password_read_as_host_end(base_url):
-        return text
-    user, _, password = base_url.partition("://")[2].rpartition("@")[0].partition(":")
+    if _password_read_as_host_end(base_url):
+        text = _pieces_masked(text, base_url)
+    _, proxy = environment_proxy(base_url)
+    return _pieces_masked(text, proxy) if password_ends_host(proxy) else text
+
+
+def _pieces_masked(text: str, url: str) -> str:
+    user, _, password = url.partition("://")[2].rpartition("@")[0].partition(":")
     head, separator, rest = re.split(r"([/?#])", password, maxsplit=1)
     if rest:
         text = text.replace(f"{separator}{rest}@", f"{separator}***@")
@@ -520,6 +527,22 @@ def password_ends_host(url: str) -> bool:
     is no matter."""
     authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
     return "@" not in authority and passwords_masked(url) != url
+
+
+def environment_proxy(url: str) -> tuple[str, str]:
+    """The proxy requests takes from the environment for `url` (its scheme's, or ALL_PROXY's,
+    unless NO_PROXY names its host), and the name of the variable it is read from; two ""
+    for none."""
+    try:
+        proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    except ValueError:  # an address requests cannot read: no request is sent (orgsite.W008 says so)
+        return "", ""
+    if not proxy:
+        return "", ""
+    scheme = urlsplit(url).scheme
+    # The lower case name wins, as urllib reads them.
+    names = (f"{scheme}_proxy", f"{scheme}_proxy".upper(), "all_proxy", "ALL_PROXY")
+    return next((name for name in names if os.environ.get(name) == proxy), "A proxy"), proxy
 
 
 def _password_read_as_host_end(url: str) -> bool:

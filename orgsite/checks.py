@@ -7,14 +7,12 @@ refuse it; the `--deploy` warnings tell the operator who deploys with it what to
 
 import ipaddress
 import logging
-import os
 import socket
 import sys
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import requests
 from django.conf import settings
 from django.core.checks import CheckMessage, run_checks
 from django.core.checks import Error as CheckError
@@ -27,6 +25,7 @@ from jobs.greenhouse import (
     HOST_READ_TO_END_EARLY,
     api_base_problem,
     api_base_unsendable,
+    environment_proxy,
     password_ends_host,
 )
 from jobs.mail import address_sendable
@@ -179,7 +178,7 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
-    name, proxy = _environment_proxy(base_url)
+    name, proxy = environment_proxy(base_url)
     if proxy and password_ends_host(proxy):
         warnings.append(
             CheckWarning(
@@ -191,22 +190,6 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
             )
         )
     return warnings
-
-
-def _environment_proxy(url: str) -> tuple[str, str]:
-    """The proxy requests takes from the environment for `url` (its scheme's, or ALL_PROXY's,
-    unless NO_PROXY names its host), and the name of the variable it is read from; two ""
-    for none."""
-    try:
-        proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
-    except ValueError:  # an address requests cannot read: no request is sent (W008 says so)
-        return "", ""
-    if not proxy:
-        return "", ""
-    scheme = urlsplit(url).scheme
-    # The lower case name wins, as urllib reads them.
-    names = (f"{scheme}_proxy", f"{scheme}_proxy".upper(), "all_proxy", "ALL_PROXY")
-    return next((name for name in names if os.environ.get(name) == proxy), "A proxy"), proxy
 
 
 def _api_base_hint(base_url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import types
 from collections.abc import Iterator
@@ -133,3 +134,11 @@ def backoff_sleeps(monkeypatch) -> list[float]:
 def retry_delays(monkeypatch) -> list[float]:
     """The waits a sync's task asks for its retries; they run at once (the task runs inline)."""
     return recorded_retry_delays(monkeypatch, tasks.sync_org)
+
+
+@pytest.fixture
+def no_proxy_settings(monkeypatch):
+    """An environment without proxy settings, whatever the tests run in."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)

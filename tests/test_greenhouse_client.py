@@ -1311,29 +1311,40 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
 
 
 @pytest.mark.parametrize(
-    ("password", "logged"),
+    ("api_base", "proxy", "logged"),
     [
-        ("12/secret", "greenhouse connection failed"),
-        ("12?secret", "greenhouse connection failed"),
-        ("s3/cret", "greenhouse request failed"),  # set by a settings module of one's own
+        ("https://sync:12/secret@egress.example.com/v1", "", "greenhouse connection failed"),
+        ("https://sync:12?secret@egress.example.com/v1", "", "greenhouse connection failed"),
+        # Set by a settings module of one's own: orgsite.env refuses it from the environment.
+        ("https://sync:s3/cret@egress.example.com/v1", "", "greenhouse request failed"),
+        (
+            "https://egress.example.com/v1",
+            "http://sync:12/secret@proxy.example:3128",
+            "greenhouse connection failed",
+        ),
+        (
+            "https://egress.example.com/v1",
+            "http://sync:s3/cret@proxy.example:3128",
+            "greenhouse request failed",
+        ),
     ],
 )
 def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_pieces(
-    settings, monkeypatch, caplog, password, logged
+    settings, monkeypatch, caplog, no_proxy_settings, api_base, proxy, logged
 ):
-    """Read as host "sync", port 12 and a path "/secret@…", urllib3's errors named both, and
-    its retry line too: each line held the whole password, which no masking of a URL found."""
-    real_getaddrinfo = socket.getaddrinfo
+    """Read as host "sync", port 12 and a path "/secret@…", urllib3's errors named both (a
+    proxy's, its port; one it cannot read, "'sync:s3'"), and its retry line too: each line held
+    the password, or its head, which no masking of a URL found."""
 
-    def no_host_sync(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host == "sync":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real_getaddrinfo(host, *args, **kwargs)
+    def no_host(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(socket, "getaddrinfo", no_host_sync)
+    monkeypatch.setattr(socket, "getaddrinfo", no_host)  # nothing is asked of any network
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
     settings.GREENHOUSE_RETRIES = 1
     settings.GREENHOUSE_RETRY_BACKOFF = 0
-    settings.GREENHOUSE_API_BASE = f"https://sync:{password}@egress.example.com/v1"
+    settings.GREENHOUSE_API_BASE = api_base
 
     with pytest.raises(Unavailable):
         GreenhouseClient().fetch_jobs("acme-robotics")

@@ -763,14 +763,6 @@ def test_the_api_base_warning_hints_at_what_fails_as_it_is(settings, caplog, api
     assert "cret" not in warning.hint
 
 
-@pytest.fixture
-def no_proxy_settings(monkeypatch):
-    """An environment without proxy settings, whatever the tests run in."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
-
-
 @pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
 @pytest.mark.parametrize("password", ["12/secret", "s3/cret", "12?secret"])
 def test_check_warns_of_a_proxy_whose_password_has_a_slash_left_unescaped(
