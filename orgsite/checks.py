@@ -174,7 +174,7 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         warnings.append(
             CheckWarning(
                 f"GREENHOUSE_API_BASE is {passwords_masked(repr(base_url))}, which {problem}.",
-                hint=_api_base_hint(base_url),
+                hint=_api_base_hint(base_url, problem),
                 id="orgsite.W008",
             )
         )
@@ -183,18 +183,27 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         warnings.append(
             CheckWarning(
                 f"{name} is {passwords_masked(repr(proxy))}, which {HOST_READ_TO_END_EARLY}.",
-                hint="Left as it is, requests reads the proxy's host to end at that character, "
-                "and the password's first characters as the port when they are digits: every "
-                "request to Greenhouse goes to another host, or fails before it is sent.",
+                hint=HOST_READ_TO_END_EARLY_HINT,
                 id="orgsite.W008",
             )
         )
     return warnings
 
 
-def _api_base_hint(base_url: str) -> str:
+# What requests does with a URL whose password has a "/", "?" or "#" left as it is.
+HOST_READ_TO_END_EARLY_HINT = (
+    "Left as it is, requests reads the host to end at that character, and the password's first "
+    "characters as the port when they are digits: every request to Greenhouse goes to another "
+    "host, or fails before it is sent."
+)
+
+
+def _api_base_hint(base_url: str, problem: str) -> str:
     """What to set GREENHOUSE_API_BASE to, and what fails until then: asked elsewhere,
-    Greenhouse knows no board, but an address requests cannot read is asked nowhere."""
+    Greenhouse knows no board, but an address requests cannot read is asked nowhere, and one
+    whose password ends its host, at another host or nowhere."""
+    if problem == HOST_READ_TO_END_EARLY:
+        return HOST_READ_TO_END_EARLY_HINT
     if api_base_unsendable(base_url):
         return (
             "Set GREENHOUSE_API_BASE to an address requests can read: "
