@@ -196,6 +196,10 @@ MAX_METADATA_NAME_CHARS = 200
 MAX_METADATA_VALUE_CHARS = 2_000
 # Dropped fields the log names, of a post.
 MAX_METADATA_DROPS_LOGGED = 5
+# Real posts list one department and up to five offices (the samples). Each unit a post lists
+# is a row, and a branch of the order the org's page lists its jobs in: one post listing 40,000
+# departments held that page's query for minutes.
+MAX_UNITS_PER_POST = 50
 
 
 # --- Errors ---------------------------------------------------------------------------------
@@ -832,9 +836,20 @@ def _of_shape(job_id: int, raw: dict[str, Any], key: str, shape: type) -> Any:
 
 
 def _units(value: Any, *, kind: str, job_id: int) -> tuple[Unit, ...]:
-    """The post's departments or offices (`kind`), less those without an id or a name."""
-    units = []
-    for item in value if isinstance(value, list) else []:
+    """The post's departments or offices (`kind`), less those without an id or a name, as far
+    as MAX_UNITS_PER_POST of them; the others are dropped, and logged."""
+    units: list[Unit] = []
+    items = value if isinstance(value, list) else []
+    for item in items:
+        if len(units) == MAX_UNITS_PER_POST:
+            logger.warning(
+                "job post %s lists %d %ss; the first %d that can be read are kept",
+                job_id,
+                len(items),
+                kind,
+                MAX_UNITS_PER_POST,
+            )
+            break
         if not isinstance(item, dict):
             continue
         unit_id = _int_or_none(item.get("id"))

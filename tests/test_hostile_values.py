@@ -30,6 +30,7 @@ from jobs.greenhouse import (
     MAX_METADATA_FIELDS,
     MAX_METADATA_NAME_CHARS,
     MAX_METADATA_VALUE_CHARS,
+    MAX_UNITS_PER_POST,
     NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     parse_job,
@@ -39,6 +40,7 @@ from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import MAX_SAFE_HTML_CHARS, safe_html_head
 from jobs.sync import sync_organization
 from jobs.text import composed
+from tests.support.helpers import stopped_after
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +281,7 @@ CASES: list[tuple[str, dict[str, Any], Callable[[Job], bool]]] = [
     (
         "thousands of offices",
         {"offices": many_offices(2_000)},
-        lambda job: job.offices.count() == 2_000 and len(job.search_text) < 60_000,
+        lambda job: job.offices.count() == MAX_UNITS_PER_POST and len(job.search_text) < 60_000,
     ),
 ]
 
@@ -848,6 +850,51 @@ def test_a_department_or_office_that_shows_nothing_within_its_field_is_left_out_
         assert (
             f"job post {post['id']}: {unit}'s name shows nothing in the {NAME_MAX_LENGTH} "
             "characters kept; left out"
+        ) in caplog.messages
+    assert_every_page_renders(client, job)
+
+
+def test_a_post_listing_thousands_of_units_keeps_the_first_and_its_org_page_stays_quick(
+    acme, fake_greenhouse, client, caplog
+):
+    """Real posts list one department and a few offices. One that listed 40,000 departments
+    gave its org 40,000 rows, each a branch of the order its page lists jobs in: that page's
+    query ran for minutes."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["departments"] = [
+        {"id": 7_100_000 + n, "name": f"Team {n}", "child_ids": [], "parent_id": None}
+        for n in range(3_000)
+    ]
+    post["offices"] = [
+        {
+            "id": 7_200_000 + n,
+            "name": f"Site {n}",
+            "location": None,
+            "child_ids": [],
+            "parent_id": None,
+        }
+        for n in range(3_000)
+    ]
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    with stopped_after(2, "the sync"):
+        assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    with stopped_after(2, "the org's page"):
+        assert client.get("/orgs/acme/").status_code == 200
+
+    job = Job.objects.get(greenhouse_id=post["id"])
+    kept = range(MAX_UNITS_PER_POST)
+    assert list(job.departments.order_by("greenhouse_id").values_list("name", flat=True)) == [
+        f"Team {n}" for n in kept
+    ]
+    assert list(job.offices.order_by("greenhouse_id").values_list("name", flat=True)) == [
+        f"Site {n}" for n in kept
+    ]
+    for kind in ("departments", "offices"):
+        assert (
+            f"job post {post['id']} lists 3000 {kind}; the first {MAX_UNITS_PER_POST} that can "
+            "be read are kept"
         ) in caplog.messages
     assert_every_page_renders(client, job)
 

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
+from jobs.greenhouse import MAX_UNITS_PER_POST
 from jobs.models import Department, Job, Office, SyncRun
 from jobs.selectors import MAX_UNIT_PATH_NAMES, job_filter_options, job_search
 from jobs.sync import sync_organization
@@ -365,21 +366,25 @@ def test_a_saved_unit_without_open_jobs_now_is_named_by_its_path(client, tidewat
 def test_a_unit_deep_in_a_chain_is_named_by_its_top_unit_and_those_nearest_it(
     client, acme, fake_greenhouse
 ):
-    """Bad data: a post in hundreds of departments, each the parent of the next. Named in full,
+    """Bad data: posts in hundreds of departments, each the parent of the next. Named in full,
     each one's path held all above it, and the pages naming them grew with the square of the
     chain's length: a chain of 1,000 took the all-jobs page past two minutes."""
     posts = fake_greenhouse.jobs("acme-robotics")
-    posts[0]["departments"] = [
-        {"id": 7_000 + level, "name": f"Level {level}", "parent_id": 7_000 + level - 1}
-        for level in range(300)
-    ]
+    # As many as a post may list in each post, the deepest in the last: 300 in all.
+    for number, post in enumerate(posts):
+        post["departments"] = [
+            {"id": 7_000 + level, "name": f"Level {level}", "parent_id": 7_000 + level - 1}
+            for level in range(number * MAX_UNITS_PER_POST, (number + 1) * MAX_UNITS_PER_POST)
+        ]
+    levels = len(posts) * MAX_UNITS_PER_POST
     fake_greenhouse.touch("acme-robotics")
     assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
 
     options = job_filter_options(organization_id=acme.organization_id).departments
-    response = client.get(f"/orgs/acme/jobs/{posts[0]['id']}/")
+    response = client.get(f"/orgs/acme/jobs/{posts[-1]['id']}/")
 
-    deepest = " › ".join(["Level 0", "…", *(f"Level {level}" for level in range(294, 300))])
+    nearest = range(levels - MAX_UNIT_PATH_NAMES + 2, levels)
+    deepest = " › ".join(["Level 0", "…", *(f"Level {level}" for level in nearest)])
     assert len(deepest.split(" › ")) == MAX_UNIT_PATH_NAMES
     assert deepest in [option.name for option in options]
     assert max(len(option.name.split(" › ")) for option in options) == MAX_UNIT_PATH_NAMES

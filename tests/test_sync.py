@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import sync as jobs_sync
-from jobs.greenhouse import WILL_TRY_AGAIN, Unavailable
+from jobs.greenhouse import MAX_UNITS_PER_POST, WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
 from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_content
 from jobs.selectors import job_search
@@ -459,12 +459,14 @@ def test_offices_renamed_at_once_are_written_by_one_statement_that_does_not_grow
     with their square (5,000 renames took 20 s on PostgreSQL and 13 s on SQLite, eight times
     their creation; 20,000 held a sync past two minutes). One UPDATE run once per office reads
     the same whatever their number."""
-    post = fake_greenhouse.jobs("acme-robotics")[0]
+    posts = fake_greenhouse.jobs("acme-robotics")
     for name in ("Store", "Shop"):
-        post["offices"] = [
-            {"id": 90_000 + n, "name": f"{name} {n}", "location": f"Town {n}", "parent_id": 1}
-            for n in range(300)
-        ]
+        # As many as a post may list in each post: 300 in all.
+        for number, post in enumerate(posts):
+            post["offices"] = [
+                {"id": 90_000 + n, "name": f"{name} {n}", "location": f"Town {n}", "parent_id": 1}
+                for n in range(number * MAX_UNITS_PER_POST, (number + 1) * MAX_UNITS_PER_POST)
+            ]
         fake_greenhouse.touch("acme-robotics")
         with CaptureQueriesContext(db_connection) as queries:
             assert sync(acme).ok
@@ -474,7 +476,7 @@ def test_offices_renamed_at_once_are_written_by_one_statement_that_does_not_grow
     renames = [query["sql"] for query in queries if f'UPDATE "{office_table}"' in query["sql"]]
     assert renames
     assert max(len(sql) for sql in renames) < 500
-    ids = [office["id"] for office in post["offices"]]
+    ids = [office["id"] for post in posts for office in post["offices"]]
     offices = Office.objects.filter(organization=acme.organization, greenhouse_id__in=ids)
     assert set(offices.values_list("name", flat=True)) == {f"Shop {n}" for n in range(300)}
 
