@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -672,7 +674,7 @@ class EmailChangeForm(PasswordConfirmedForm):
 
 class ConnectionShownForm(forms.Form):
     """Which connection the settings page showed, hidden in its forms that change it, and in
-    its connect form (and the one each of Django admin's delete pages lists, of_listed):
+    its connect form (and the ones Django admin's delete pages list, in one field: LISTED):
     another tab or admin may have connected another board since, or disconnected and connected
     the same one again."""
 
@@ -685,10 +687,13 @@ class ConnectionShownForm(forms.Form):
     api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
     api_key_mark = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
+    # Django admin's delete pages send the board of each connection they list in one field:
+    # "Delete selected" lists many, and Django refuses a form of over 1000 fields
+    # (DATA_UPLOAD_MAX_NUMBER_FIELDS), the boxes of the connections counted.
+    LISTED = "shown-boards"
+
     @classmethod
-    def of(
-        cls, connection: GreenhouseConnection | None, *, prefix: str | None = None
-    ) -> ConnectionShownForm:
+    def of(cls, connection: GreenhouseConnection | None) -> ConnectionShownForm:
         """The fields of a page that shows `connection` (None: a page of an org not connected,
         whose connect form still says that it showed no key)."""
         initial = connection and {
@@ -699,25 +704,29 @@ class ConnectionShownForm(forms.Form):
             "api_key_mark": connection.api_key_mark,
         }
         # No ids: the page has the fields in each of its forms.
-        return cls(initial=initial, auto_id=False, prefix=prefix)
+        return cls(initial=initial, auto_id=False)
 
-    @classmethod
-    def of_listed(cls, connection: GreenhouseConnection) -> ConnectionShownForm:
-        """The fields of a page that may list `connection` among others (Django admin's delete
-        pages: "Delete selected" lists several), named after its row."""
-        return cls.of(connection, prefix=cls._listed_prefix(connection))
+    @staticmethod
+    def listed_value(connections: Iterable[GreenhouseConnection]) -> str:
+        """The LISTED field's value on a page that lists `connections`: each row's board."""
+        return json.dumps(
+            {str(connection.pk): connection.board_token for connection in connections}
+        )
 
     @classmethod
     def sent_listed(
         cls, data: QueryDict, connection: GreenhouseConnection
     ) -> ConnectionShown | None:
-        """`connection` as of_listed's fields sent it; None without them (a page served before
-        pages sent them, or a script)."""
-        return cls(data, prefix=cls._listed_prefix(connection)).shown()
-
-    @staticmethod
-    def _listed_prefix(connection: GreenhouseConnection) -> str:
-        return f"{ConnectionShownForm.prefix}-{connection.pk}"
+        """`connection` as a page listing it sent it (LISTED); None without it (a page served
+        before pages sent it, or a script), or malformed."""
+        try:
+            boards = json.loads(data.get(cls.LISTED, ""))
+        except (ValueError, RecursionError):  # RecursionError: "[[[[...", nested too deep
+            return None
+        board_token = boards.get(str(connection.pk)) if isinstance(boards, dict) else None
+        if not isinstance(board_token, str):
+            return None
+        return ConnectionShown(pk=connection.pk, board_token=board_token)
 
     def showed_a_key(self) -> bool:
         return self.is_valid() and self.cleaned_data["has_api_key"]

@@ -1,6 +1,8 @@
-"""The board a page of Django's admin showed, sent back with its form."""
+"""The boards a page of Django's admin showed, sent back with its form."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django import template
 from django.utils.html import format_html
@@ -12,9 +14,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def connection_shown_fields(connection: GreenhouseConnection) -> str:
-    """Hidden fields naming `connection` and its board as a delete page lists it: another board
-    may be connected on the row before the page is sent, which is not to be deleted for it
-    (GreenhouseConnectionAdmin.delete_model). Not the key's end: no delete page shows it."""
-    shown = ConnectionShownForm.of_listed(connection)
-    return format_html("{}{}", shown["connection"], shown["board_token"])
+def connections_shown_field(shown: GreenhouseConnection | Iterable[GreenhouseConnection]) -> str:
+    """A hidden field naming the board of each connection a delete page lists (one, or those
+    selected): another board may be connected on a row before the page is sent, which is not to
+    be deleted for it (GreenhouseConnectionAdmin.delete_model). Not the key's end: no delete
+    page shows it."""
+    connections = [shown] if isinstance(shown, GreenhouseConnection) else shown
+    value = ConnectionShownForm.listed_value(connections)
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', ConnectionShownForm.LISTED, value
+    )
