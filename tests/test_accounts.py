@@ -473,6 +473,59 @@ def test_guessing_the_current_password_is_throttled_like_signing_in(signed_in, o
     assert owner.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize("page", ["password change", "reset link"])
+@pytest.mark.parametrize(
+    "meanwhile", ["staff status taken", "deactivated", "password turned off", "deleted"]
+)
+def test_a_password_set_as_an_admin_changes_the_account_saves_it_alone(
+    client, signed_in, owner, monkeypatch, page, meanwhile
+):
+    """Alice, a superuser, sets a new password, and as her page checks it another admin takes
+    her staff and superuser status, deactivates her account, turns its password off or deletes
+    it: her account as read when the page began was saved whole, which undid that change, or
+    made the account again, a superuser's. The password alone is saved, and not over another
+    set meanwhile, which signs her out, as a deactivation or a delete does."""
+    from jobs.forms import PasswordRulesOnTheirField
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    new = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    if page == "password change":
+        url, sent = "/accounts/password_change/", {**new, "old_password": PASSWORD}
+    else:
+        client.logout()
+        client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+        url, sent = client.get(reset_link(mail.outbox[0]))["Location"], new
+    admin_change = {
+        "staff status taken": lambda account: account.update(is_staff=False, is_superuser=False),
+        "deactivated": lambda account: account.update(is_active=False),
+        "password turned off": lambda account: account.update(password="!turned-off"),
+        "deleted": lambda account: account.delete(),
+    }[meanwhile]
+    check = PasswordRulesOnTheirField.validate_password_for_user
+
+    def checked_as_an_admin_changes_the_account(self: Any, user: User, *args: Any) -> None:
+        check(self, user, *args)
+        admin_change(User.objects.filter(pk=owner.pk))
+
+    monkeypatch.setattr(
+        PasswordRulesOnTheirField,
+        "validate_password_for_user",
+        checked_as_an_admin_changes_the_account,
+    )
+
+    client.post(url, sent)
+
+    now = User.objects.filter(pk=owner.pk).first()
+    if meanwhile == "deleted":
+        assert now is None
+    else:
+        assert (now.is_staff, now.is_superuser) == (meanwhile != "staff status taken",) * 2
+        assert now.is_active == (meanwhile != "deactivated")
+        assert now.check_password("a brand new passphrase") == (meanwhile != "password turned off")
+    signed_in_now = client.get("/manage/").status_code == 200
+    assert signed_in_now == (page == "password change" and meanwhile == "staff status taken")
+
+
 def reset_link(message: mail.EmailMessage) -> str:
     return re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", message.body).group(1)
 

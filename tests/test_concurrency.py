@@ -1620,6 +1620,48 @@ def test_staff_saving_their_account_as_others_take_their_superuser_status_keep_o
 
 
 @on_postgresql
+def test_staff_changing_their_password_in_two_tabs_at_once_keep_the_first_saved(owner, monkeypatch):
+    """Both tabs' writes hold the admin's lock of Alice's account (FOR KEY SHARE) as each saves
+    her password: a save that locked the row FOR UPDATE waited for the other tab's, each for
+    the other's, a deadlock, one tab's page an error. The second waits for the first, whose
+    password is saved; the second's page read another, which stays, and it is signed out."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.forms import PasswordRulesOnTheirField
+
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    first, second = Client(), Client()
+    for tab in (first, second):
+        tab.force_login(User.objects.get(pk=owner.pk))
+
+    def change(tab: Client, new: str) -> int:
+        sent = {"old_password": "correct horse battery", "new_password1": new, "new_password2": new}
+        return tab.post("/admin/password_change/", sent).status_code
+
+    firsts, answered = thread_with_outcome(lambda: change(first, "the first tab's passphrase"))
+    check = PasswordRulesOnTheirField.validate_password_for_user
+    main = threading.current_thread()
+
+    def second_tab_checked_first(self: Any, *args: Any) -> None:
+        check(self, *args)
+        if threading.current_thread() is main:
+            started_until_it_waits_on_me_or_ends(firsts, "the first tab's change")
+
+    monkeypatch.setattr(
+        PasswordRulesOnTheirField, "validate_password_for_user", second_tab_checked_first
+    )
+
+    seconds = change(second, "the second tab's passphrase")
+    firsts.join(timeout=30)
+
+    assert (answered, seconds) == ([302], 302)
+    assert User.objects.get(pk=owner.pk).check_password("the first tab's passphrase")
+    assert first.get("/admin/").status_code == 200
+    assert second.get("/admin/").status_code == 302  # to the sign-in page
+
+
+@on_postgresql
 def test_an_api_key_set_as_another_board_is_connected_is_not_made_to_it(acme):
     """The key's page read the connection; another board is stored on it, not yet committed:
     the key's write waits on the row's lock, then reads the new board and is refused
