@@ -4,6 +4,10 @@
 import os
 import sys
 
+# What Django answers without the settings: its list of commands says in a note why the site's
+# are missing from it (a refused value, named), and the version needs none.
+ANSWERED_WITHOUT_SETTINGS = ([], ["help"], ["--help"], ["-h"], ["version"], ["--version"])
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgsite.settings")
@@ -11,7 +15,8 @@ def main() -> None:
 
     from orgsite.env import settings_loaded_or_exit
 
-    settings_loaded_or_exit()
+    if sys.argv[1:] not in ANSWERED_WITHOUT_SETTINGS:
+        settings_loaded_or_exit()
     execute_from_command_line(sys.argv)
 
 

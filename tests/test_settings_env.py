@@ -13,6 +13,7 @@ from datetime import time
 from pathlib import Path
 from urllib.parse import unquote
 
+import django
 import kombu
 import kombu.utils.url
 import pytest
@@ -873,33 +874,55 @@ ENTRY_POINTS = {
     "gunicorn": ["-m", "gunicorn", "orgsite.wsgi", "--workers", "1", "--bind", "127.0.0.1:0"],
     "celery": ["-m", "celery", "-A", "orgsite", "worker", "--concurrency", "1"],
 }  # fmt: skip
+# A value every entry point refuses, and the message it stops with, the password masked.
+REFUSED_API_BASE = "https://sync:s3cret@proxy.example.com:99999/v1"
+REFUSED_API_BASE_MESSAGE = (
+    "GREENHOUSE_API_BASE must be an http(s) URL such as https://boards-api.greenhouse.io/v1, "
+    "not 'https://sync:***@proxy.example.com:99999/v1'"
+)
+
+
+def run_refused(*arguments: str) -> subprocess.CompletedProcess:
+    """Run `python <arguments>` in the checkout with REFUSED_API_BASE set."""
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env={**os.environ, "GREENHOUSE_API_BASE": REFUSED_API_BASE},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_each_entry_point_stops_on_a_refused_setting_with_its_message_alone(entry_point):
     """Django's and Celery's traceback of some 30 lines came before the one that matters. A
     gunicorn worker exiting with status 4 stops gunicorn, which starts another on any other."""
-    url = "https://sync:s3cret@proxy.example.com:99999/v1"
-    message = (
-        "GREENHOUSE_API_BASE must be an http(s) URL such as https://boards-api.greenhouse.io/v1, "
-        "not 'https://sync:***@proxy.example.com:99999/v1'"
-    )
-
-    process = subprocess.run(
-        [sys.executable, *ENTRY_POINTS[entry_point]],
-        cwd=ROOT,
-        env={**os.environ, "GREENHOUSE_API_BASE": url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    process = run_refused(*ENTRY_POINTS[entry_point])
 
     assert process.returncode == 4
     output = process.stdout + process.stderr
     if entry_point == "gunicorn":  # among its own lines: booting the worker, shutting down
-        assert f"\n{message}\n" in output and "Traceback" not in output
+        assert f"\n{REFUSED_API_BASE_MESSAGE}\n" in output and "Traceback" not in output
     else:
-        assert output == f"{message}\n"
+        assert output == f"{REFUSED_API_BASE_MESSAGE}\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "answer"),
+    [
+        (["help"], f"settings are not properly configured (error: {REFUSED_API_BASE_MESSAGE})"),
+        (["--version"], django.get_version()),
+    ],
+)
+def test_manage_py_help_and_version_answer_despite_a_refused_setting(arguments, answer):
+    """Django answers them without the settings, its list of commands naming the refused value
+    in a note; they stopped on it with status 4, as a command that needs the settings does."""
+    process = run_refused("manage.py", *arguments)
+
+    assert process.returncode == 0
+    assert answer in process.stdout
+    assert "s3cret" not in process.stdout + process.stderr
 
 
 def test_a_settings_module_that_fails_otherwise_keeps_its_traceback(monkeypatch, tmp_path, capsys):
