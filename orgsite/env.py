@@ -1,5 +1,6 @@
 """Read settings from environment variables, failing loudly on a value that makes no sense."""
 
+import logging
 import math
 import os
 import pwd
@@ -15,6 +16,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from jobs.text import shows_anything
+from orgsite.logging import JsonFormatter
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -47,15 +49,26 @@ REFUSED_SETTINGS_EXIT_STATUS = 4
 def settings_loaded_or_exit() -> None:
     """Load Django's settings, as manage.py, the WSGI application and Celery's configuration
     do first. A value the settings refuse stops the process with its message alone, on standard
-    error, and exit status 4: Django or Celery printed some 30 lines of traceback above it.
-    Any other error keeps its traceback: it is a bug, not a value to change."""
+    error (in JSON with LOG_FORMAT=json), and exit status 4: Django or Celery printed some 30
+    lines of traceback above it. Any other error keeps its traceback: it is a bug, not a value
+    to change."""
     from django.conf import settings  # the caller sets DJANGO_SETTINGS_MODULE first
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 (read: loads the settings module)
     except ImproperlyConfigured as exc:
-        print(exc, file=sys.stderr)
+        print(_refusal_written(str(exc)), file=sys.stderr)
         sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
+
+
+def _refusal_written(message: str) -> str:
+    """A refused value's message as it stops the process: alone, or with LOG_FORMAT=json a
+    CRITICAL line in JSON, as every other line of the process is, for the log collector that
+    reads them (no logging is set up: its settings are what failed to load)."""
+    if os.environ.get("LOG_FORMAT", "").strip().lower() != "json":  # as the settings read it
+        return message
+    record = logging.LogRecord("orgsite.settings", logging.CRITICAL, "", 0, message, None, None)
+    return JsonFormatter().format(record)
 
 
 def env_str(name: str, default: str) -> str:

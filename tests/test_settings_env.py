@@ -871,7 +871,8 @@ def test_the_process_stops_on_a_database_the_site_does_not_run_on():
 # How a user starts each entry point: manage.py, gunicorn (orgsite/wsgi.py) and Celery.
 ENTRY_POINTS = {
     "manage.py": ["manage.py", "check"],
-    "gunicorn": ["-m", "gunicorn", "orgsite.wsgi", "--workers", "1", "--bind", "127.0.0.1:0"],
+    "gunicorn": ["-m", "gunicorn", "-c", "python:orgsite.gunicorn_config", "orgsite.wsgi",
+                 "--workers", "1", "--bind", "127.0.0.1:0"],
     "celery": ["-m", "celery", "-A", "orgsite", "worker", "--concurrency", "1"],
 }  # fmt: skip
 # A value every entry point refuses, and the message it stops with, the password masked.
@@ -882,12 +883,12 @@ REFUSED_API_BASE_MESSAGE = (
 )
 
 
-def run_refused(*arguments: str) -> subprocess.CompletedProcess:
+def run_refused(*arguments: str, log_format: str = "plain") -> subprocess.CompletedProcess:
     """Run `python <arguments>` in the checkout with REFUSED_API_BASE set."""
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=ROOT,
-        env={**os.environ, "GREENHOUSE_API_BASE": REFUSED_API_BASE},
+        env={**os.environ, "GREENHOUSE_API_BASE": REFUSED_API_BASE, "LOG_FORMAT": log_format},
         capture_output=True,
         text=True,
         timeout=60,
@@ -906,6 +907,23 @@ def test_each_entry_point_stops_on_a_refused_setting_with_its_message_alone(entr
         assert f"\n{REFUSED_API_BASE_MESSAGE}\n" in output and "Traceback" not in output
     else:
         assert output == f"{REFUSED_API_BASE_MESSAGE}\n"
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_with_log_format_json_the_refusal_is_a_json_line_as_every_other(entry_point):
+    """A log collector reading the JSON lines found the one that mattered in plain text, among
+    gunicorn's in JSON."""
+    process = run_refused(*ENTRY_POINTS[entry_point], log_format="json")
+
+    assert process.returncode == 4
+    entries = [json.loads(line) for line in process.stdout.splitlines()]
+    entries += [json.loads(line) for line in process.stderr.splitlines()]
+    refusal = {
+        "level": "CRITICAL",
+        "logger": "orgsite.settings",
+        "message": REFUSED_API_BASE_MESSAGE,
+    }
+    assert sum(entry.items() >= refusal.items() for entry in entries) == 1
 
 
 @pytest.mark.parametrize(
