@@ -41,8 +41,9 @@ def value_shown(value: str | int, written: Callable[[object], str] = repr) -> st
 
 
 # The exit status of a process stopped by a setting refused or a system check's error. gunicorn
-# stops when a worker exits with 4 ("App failed to load"); with another status it starts another
-# worker, which fails the same way, and so on without end.
+# stops when a worker exits with 4 ("App failed to load"), or with 3, which it gives a worker whose
+# app raised as it loaded ("Worker failed to boot"); on any other it starts another worker, which
+# fails the same way, and so on without end.
 REFUSED_SETTINGS_EXIT_STATUS = 4
 
 

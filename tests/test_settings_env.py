@@ -898,7 +898,8 @@ def run_refused(*arguments: str, log_format: str = "plain") -> subprocess.Comple
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_each_entry_point_stops_on_a_refused_setting_with_its_message_alone(entry_point):
     """Django's and Celery's traceback of some 30 lines came before the one that matters. A
-    gunicorn worker exiting with status 4 stops gunicorn, which starts another on any other."""
+    gunicorn worker exiting with status 4 stops gunicorn ("App failed to load"), which said
+    "Worker failed to boot" of the traceback's."""
     process = run_refused(*ENTRY_POINTS[entry_point])
 
     assert process.returncode == 4
