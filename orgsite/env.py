@@ -449,6 +449,27 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"{name} names {_redis_database_named(database, parts)}, where a number goes: "
                 f"{example}"
             )
+        if not _redis_database_usable(database):
+            raise ImproperlyConfigured(
+                f"{name} names Redis database {value_shown(database)}, which neither client can "
+                f"use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most (to 15 "
+                f"unless its `databases` allows more): {example}"
+            )
+
+
+# Redis numbers its databases below its `databases`, a C int.
+_REDIS_DATABASE_MAX = 2**31 - 2
+
+
+def _redis_database_usable(digits: str) -> bool:
+    """Whether a database number can be selected at all. Both clients read it with int() and
+    failed on a larger one only as they connected: Celery's worker did not start, the cache
+    failed at each use. int() refuses more than 4,300 digits, leading zeros and all: redis-py
+    took database 0 then, and check --deploy raised ValueError."""
+    try:
+        return int(digits or 0) <= _REDIS_DATABASE_MAX
+    except ValueError:
+        return False
 
 
 def redis_path_database(path: str, *, for_celery: bool = False) -> str:

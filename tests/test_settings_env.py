@@ -827,6 +827,8 @@ def test_a_broker_or_cache_url_refused_is_named_by_its_scheme_not_its_password(
         "redis://h/",
         "redis://h//",  # database 0 to Celery as to the cache
         "redis://h//1",
+        "redis://h/2147483646",  # the highest Redis can have
+        "redis://h/0000000000000000000001",
     ],
 )
 def test_redis_urls_with_or_without_a_database_number_are_taken(url):
@@ -852,6 +854,25 @@ def test_a_redis_database_written_as_percent_escapes_is_read_as_its_clients_read
 def test_a_redis_database_written_as_percent_escapes_of_no_number_is_named_as_read():
     refused = refusal(CACHE_URL="redis://:s3cret@redis.example.com:6379/%63ache")
     assert refused.startswith("CACHE_URL names Redis database 'cache', where a number goes")
+
+
+@pytest.mark.parametrize(
+    ("variable", "database"),
+    [
+        ("CELERY_BROKER_URL", "2147483647"),
+        ("CACHE_URL", "?db=99999999999"),
+        ("CACHE_URL", f"{'0' * 5000}1"),
+    ],
+    ids=["above the highest", "in a query", "of 5001 digits"],
+)
+def test_a_redis_database_no_client_can_select_stops_the_process(variable, database):
+    """Celery's worker did not start on it, and the cache failed at each use; past 4,300
+    digits redis-py took database 0, and check --deploy raised ValueError."""
+    refused = refusal(**{variable: f"redis://:s3cret@redis.example.com:6379/{database}"})
+
+    assert refused.startswith(f"{variable} names Redis database '")
+    assert "which neither client can use" in refused
+    assert "s3cret" not in refused  # it goes to the log
 
 
 def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
