@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 def startup_checks_run() -> None:
     """What `manage.py check` says (with `--deploy` when not debugging), for the processes that
     run no command: each gunicorn worker, the Celery worker and beat. A warning is logged as the
-    process starts; errors stop it there, rather than at the first email it fails to send: they
-    are logged, a CRITICAL line without a traceback (it showed only where the checks ran), and
+    process starts; errors stop it there, rather than at the first email it fails to send: each
+    is logged, a CRITICAL line without a traceback (it showed only where the checks ran), and
     the process exits with status 4, as on a setting refused."""
     messages = [
         message
@@ -48,9 +48,11 @@ def startup_checks_run() -> None:
     for message in messages:
         if not message.is_serious():
             logger.warning("system check %s: %s %s", message.id, message.msg, message.hint or "")
-    errors = [str(message) for message in messages if message.is_serious()]
+    errors = [message for message in messages if message.is_serious()]
+    for error in errors:
+        # One line each, as a log is read line by line: str() puts the hint on a line of its own.
+        logger.critical("system check failed: %s", str(error).replace("\n\t", " "))
     if errors:
-        logger.critical("System checks failed:\n%s", "\n".join(errors))
         sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
 
 

@@ -255,7 +255,10 @@ def test_web_worker_and_beat_stop_as_they_start_on_a_system_check_error(tmp_path
 
     assert completed.returncode == 4
     assert "(orgsite.E002) DJANGO_DEFAULT_FROM_EMAIL is 'jobs at example.com'" in completed.stderr
-    assert "CRITICAL" in completed.stderr and "System checks failed:" in completed.stderr
+    # One line, its hint too: the error and its hint were two lines below the CRITICAL one.
+    [line] = [line for line in completed.stderr.splitlines() if "orgsite.E002" in line]
+    assert "CRITICAL" in line and "system check failed: ?: (orgsite.E002)" in line
+    assert "HINT: Set it to an address of your domain" in line
     assert "Traceback" not in completed.stderr
 
 
