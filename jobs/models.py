@@ -589,7 +589,8 @@ class Job(WrittenInLanguage, models.Model):
     # Owned by Greenhouse: read-only copies here, overwritten by every sync that sees a change.
     title = models.CharField(max_length=500)
     description_html = models.TextField(blank=True)  # sanitized; safe to render
-    excerpt = models.CharField(max_length=300, blank=True)  # plain text, for listings and meta
+    # Plain text, for the feeds, jobs.json and the page's meta description (Job.summary).
+    excerpt = models.CharField(max_length=300, blank=True)
     internal_job_id = models.BigIntegerField(null=True, blank=True)
     location_name = models.CharField(max_length=300, blank=True)
     departments = models.ManyToManyField(Department, blank=True, related_name="jobs")

@@ -269,8 +269,8 @@ def opens_with_intro(escaped_content: str) -> bool:
 
 
 def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content: str = "") -> str:
-    """Plain text for listings, feeds and meta descriptions (read with BeautifulSoup), cut at a
-    word, from its first character that shows: "" for a description without one (zero-width
+    """Plain text for the feeds, jobs.json and meta descriptions (read with BeautifulSoup), cut
+    at a word, from its first character that shows: "" for a description without one (zero-width
     spaces alone). In a description that opens with Greenhouse's intro (read in
     `escaped_content`, which `safe_html` was sanitized from), from what follows the intro; if
     nothing does, or only the blocks Greenhouse puts after a post's own description (its pay

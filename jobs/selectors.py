@@ -80,8 +80,8 @@ def job_search(
 
     Several departments (or offices) match a job in any of them; different filters combine.
     A department (or office) matches the jobs of the ones below it too, as a team includes its
-    sub-teams and "Europe" its cities. Lists show the excerpt, so the description and search
-    text (most of a row) are not loaded.
+    sub-teams and "Europe" its cities. The description, search text and metadata (most of a
+    row) are not loaded: pages list a job's title and facts, and feeds its excerpt.
     """
     jobs = Job.objects.listed()
     if organization_slug:
