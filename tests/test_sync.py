@@ -980,6 +980,27 @@ def test_an_excerpt_starts_at_the_first_word_the_post_shows(
     assert Job.objects.get(greenhouse_id=post["id"]).excerpt == excerpt
 
 
+@pytest.mark.parametrize(
+    "blank",
+    [
+        "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",  # zero-width, soft hyphen
+        "\u00a0", "\u3000", "\u200e\u200f\u061c", "\u2067\u2069",  # spaces, direction marks
+        "\ufe0f", "\U000e0100", "\u0301", "\u20dd",  # variation selectors, marks alone
+        "\u3164", "\u115f", "\u2800",  # Hangul fillers, the Braille blank
+    ],
+)  # fmt: skip
+def test_an_excerpt_and_the_job_page_read_the_same_characters_as_showing_nothing(blank):
+    """The excerpt skips what the page reads as no word (Job.description_shows_words): else a
+    post of them alone has a blank excerpt in the feeds where its page says it has no
+    description, or one of them before its words an excerpt that begins with a blank."""
+    for content, excerpt in ((f"<p>{blank * 3}</p>", ""), (f"<p>{blank}</p><p>Ok.</p>", "Ok.")):
+        escaped = html.escape(content)
+        safe_html = sanitize_content(escaped)
+
+        assert excerpt_of(safe_html, escaped_content=escaped) == excerpt
+        assert Job(description_html=safe_html).description_shows_words == bool(excerpt)
+
+
 # Where the blocks start was searched for with a regex that read each "<div " on to the end
 # of its tag: a post of 40,000 characters of them kept a sync 30 s on it, one of 300,000 (as
 # long as a post may be) a quarter of an hour. Markup sanitizing drops, so the post still reads
