@@ -270,13 +270,13 @@ def opens_with_intro(escaped_content: str) -> bool:
 
 def excerpt_of(safe_html: str, length: int = EXCERPT_LENGTH, *, escaped_content: str = "") -> str:
     """Plain text for the feeds, jobs.json and meta descriptions (read with BeautifulSoup), cut
-    at a word, from its first character that shows: "" for a description without one (zero-width
-    spaces alone). In a description that opens with Greenhouse's intro (read in
-    `escaped_content`, which `safe_html` was sanitized from), from what follows the intro; if
-    nothing does, or only the blocks Greenhouse puts after a post's own description (its pay
-    range, its conclusion), the intro: it says what the company does, they what it pays and
-    that it hires fairly. Those blocks when the intro shows no word (blank, or an image alone):
-    they are then the post's only text, which its page shows."""
+    at a word, from its first character that shows (jobs.text.without_leading_blanks): "" for a
+    description without one (zero-width spaces alone). In a description that opens with
+    Greenhouse's intro (read in `escaped_content`, which `safe_html` was sanitized from), from
+    what follows the intro; if nothing does, or only the blocks Greenhouse puts after a post's
+    own description (its pay range, its conclusion), the intro: it says what the company does,
+    they what it pays and that it hires fairly. Those blocks when the intro shows no word
+    (blank, or an image alone): they are then the post's only text, which its page shows."""
     if not (safe_html.startswith("<div") and opens_with_intro(escaped_content)):
         return _excerpt(safe_html, length)
     intro_end = _div_end(safe_html)

@@ -117,6 +117,10 @@ RIGHT_TO_LEFT_BLOCKS_RE = re.compile(
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
 # Letters and symbols that fonts draw as blanks: the Hangul fillers and the Braille blank.
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# The left-to-right, right-to-left and Arabic letter marks: they show nothing, but one that
+# opens a text sets the direction it reads in where the first strong letter would not
+# ("\u200fReact מפתח" right to left, as a Hebrew post means it).
+DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
 # Two blank lines or more between paragraphs: one is enough to part them.
 BLANK_LINES_RE = re.compile("\n{3,}")
 # Composing (NFC) sorts a run of combining marks one by one, in time with the square of its
@@ -190,15 +194,15 @@ def shows_anything(text: str) -> bool:
 
 
 def without_leading_blanks(text: str) -> str:
-    """`text` from its first character that shows (as shows_anything reads them); "" when
-    none does."""
+    """`text` from its first character that shows (as shows_anything reads them), or from the
+    direction mark right before it (DIRECTION_MARKS); "" when none does."""
     head = text[:1]
     # Most text starts with ASCII, of which only the space shows nothing: read at once.
     if head.isascii() and head != " ":
         return text
     for start, character in enumerate(text):
         if _shows(character):
-            return text[start:]
+            return text[start - 1 if start and text[start - 1] in DIRECTION_MARKS else start :]
     return ""
 
 

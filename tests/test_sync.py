@@ -965,6 +965,10 @@ CONCLUSION = (
         ('<div class="content-intro"><p>\u200b</p></div><p>\u200b</p>', ""),
         # A paragraph of them before the first words: the excerpt began with them.
         ("<p>\u200b</p><p>The role.</p>", "The role."),
+        # A right-to-left mark before a post's first word, which is Latin, keeps the excerpt
+        # reading right to left (in jobs.json read with dir="auto"): it was dropped.
+        ("<p>\u200fReact מפתח בכיר</p>", "\u200fReact מפתח בכיר"),
+        ("<p>\u200b</p><p>\u200fReact מפתח בכיר</p>", "\u200fReact מפתח בכיר"),
         # After the intro: the intro, as when nothing follows it; the excerpt was those spaces.
         ('<div class="content-intro"><p>We are Acme.</p></div><p>\u200b</p>', "We are Acme."),
     ],

@@ -62,7 +62,11 @@ def test_an_ellipsis_after_a_name_takes_the_place_of_its_own_dots(text, shown):
         (" \u200b Robots.", "Robots."),
         ("\u200b\u2060\ufeff \u3164 \u0301", ""),
         ("\u200bÉquipe", "Équipe"),
-        ("\u00a0\u200e日本", "日本"),
+        ("\u200e\u00a0日本", "日本"),
+        # A direction mark right before it stays: it sets the direction the text reads in.
+        ("\u200fReact מפתח", "\u200fReact מפתח"),
+        ("\u200b \u061c\u200b\u200e1 مطور", "\u200e1 مطور"),
+        ("\u200f", ""),
     ],
 )
 def test_text_is_read_from_its_first_character_that_shows(text, shown):

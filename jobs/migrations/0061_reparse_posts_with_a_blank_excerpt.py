@@ -23,8 +23,9 @@ def forget_hashes_of_posts_with_a_blank_excerpt(apps, schema_editor):
 
 def jobs_with_a_blank_excerpt(apps) -> dict[int, int]:
     """The jobs (by pk, their org's pk) whose excerpt starts with a character that shows
-    nothing, or is empty where their description shows a word (also run by the reread_posts
-    command). Every excerpt is read, and the descriptions of the jobs without one alone."""
+    nothing (but a direction mark right before one that does, which it keeps), or is empty
+    where their description shows a word (also run by the reread_posts command). Every excerpt
+    is read, and the descriptions of the jobs without one alone."""
     Job = apps.get_model("jobs", "Job")
     excerpts = (
         Job.objects.exclude(excerpt="")
