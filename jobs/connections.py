@@ -373,27 +373,34 @@ class KeyShown:
         return self.mark == connection.api_key_mark
 
 
-def key_stored_now_in_words(connection: GreenhouseConnection, *, shown: KeyShown) -> str:
-    """The key stored now, said beside the one a page showed, which is another: "ending in
-    …24680", or "also ending in …24680", as two keys may end alike."""
-    also = "also " if shown.mark and shown.last5 == connection.api_key_last5 else ""
-    return f"{also}ending in …{connection.api_key_last5}"
+def key_not_shown_in_words(connection: GreenhouseConnection, *, shown: KeyShown) -> str:
+    """Why the key stored now is not taken for the one a page showed (`shown`, whose mark it
+    does not have): "The API key stored now, ending in …24680, is not the one this page showed:
+    another tab or admin stored it meanwhile". One ending as the shown one did may be that key
+    still: the mark is of its encryption, which storing it again or rotate_encryption_keys
+    makes anew."""
+    last5 = connection.api_key_last5
+    if shown.last5 != last5:
+        return (
+            f"The API key stored now, ending in …{last5}, is not the one this page showed: "
+            "another tab or admin stored it meanwhile"
+        )
+    return (
+        f"The API key stored now, also ending in …{last5}, may not be the one this page "
+        "showed: another tab or admin stored a key meanwhile, or the site re-encrypted it"
+    )
 
 
 class ApiKeyChanged(Exception):
     """A key removed, replaced or stored from a settings page that showed another key than the
-    one stored now, or none: another tab or admin stored it since. Left as it is: the page
-    never showed it."""
+    one stored now, or none: another tab or admin stored it since (or the same key, or it was
+    re-encrypted: key_not_shown_in_words). Left as it is: the page never showed it."""
 
     def __init__(
         self, connection: GreenhouseConnection, *, shown: KeyShown, removing: bool
     ) -> None:
         if shown.mark:
-            stored_now = key_stored_now_in_words(connection, shown=shown)
-            meanwhile = (
-                f"The API key stored now, {stored_now}, is not the one this page showed: "
-                "another tab or admin stored it meanwhile."
-            )
+            meanwhile = f"{key_not_shown_in_words(connection, shown=shown)}."
         else:
             meanwhile = (
                 "This page showed no API key, and one was stored meanwhile, in another tab or by "

@@ -43,7 +43,7 @@ from jobs.connections import (
     connection_connect,
     connection_disconnect,
     connection_schedule_update,
-    key_stored_now_in_words,
+    key_not_shown_in_words,
 )
 from jobs.email_change import (
     EmailChangeError,
@@ -577,8 +577,7 @@ def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
     if shown is None or shown.is_stored_on(connection):
         return ""
     return (
-        f"The API key stored now, {key_stored_now_in_words(connection, shown=shown)}, is not the "
-        "one this page showed: another tab or admin stored it meanwhile, with the board "
+        f"{key_not_shown_in_words(connection, shown=shown)}, with the board "
         f"{board_in_words(kept_from)} connected. It is kept for this board; replace or remove "
         "it below if it is not this board's. "
     )

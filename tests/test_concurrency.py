@@ -1767,7 +1767,7 @@ REPLACE_KEY = {"action": "api_key", "key-api_key": "new-key-67890"}
             "old-key-12345",
             REPLACE_KEY,
             "other-key-12345",
-            "The API key stored now, also ending in …12345, is not the one this page showed",
+            "The API key stored now, also ending in …12345, may not be the one this page showed",
             "other-key-12345",
         ),
         (

@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from cryptography.fernet import Fernet
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.db.models import QuerySet
@@ -703,9 +705,19 @@ NOT_STORED = (
 )
 
 
+ANOTHER_KEY_STORED = (
+    "The API key stored now, ending in …24680, is not the one this page showed: another tab or "
+    "admin stored it meanwhile."
+)
+KEY_ENDING_ALIKE_STORED = (
+    "The API key stored now, also ending in …12345, may not be the one this page showed: "
+    "another tab or admin stored a key meanwhile, or the site re-encrypted it."
+)
+
+
 @pytest.mark.parametrize(
     ("meanwhile", "stored_now"),
-    [("new-key-24680", "ending in …24680"), ("new-key-12345", "also ending in …12345")],
+    [("new-key-24680", ANOTHER_KEY_STORED), ("new-key-12345", KEY_ENDING_ALIKE_STORED)],
     ids=["another-ending", "the-same-ending"],
 )
 @pytest.mark.parametrize(
@@ -724,11 +736,32 @@ def test_a_key_removed_or_replaced_from_a_page_read_before_another_was_stored_is
 
     response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
 
-    assert (
-        f"The API key stored now, {stored_now}, is not the one this page showed: another tab or "
-        f"admin stored it meanwhile. {outcome}"
-    ) in page_text(response)
+    assert f"{stored_now} {outcome}" in page_text(response)
     assert GreenhouseConnection.objects.get().get_api_key() == meanwhile
+
+
+@pytest.mark.parametrize("meanwhile", ["stored again", "re-encrypted"])
+def test_a_key_removed_from_a_page_read_before_it_was_stored_again_or_re_encrypted_says_either(
+    signed_in, connected, settings, meanwhile
+):
+    """The page's mark is of the key's encryption, which either makes anew: the key is kept
+    once, as one stored since would be, and the page said "another tab or admin stored it
+    meanwhile" where the site's key rotation had re-encrypted it, and "is not the one this page
+    showed" of that very key. It says it cannot tell."""
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [old]
+    connection_api_key_set(connection=connected, api_key="old-key-12345")
+    page = signed_in.get(SETTINGS_URL).content
+    if meanwhile == "stored again":
+        signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "old-key-12345"})
+    else:
+        settings.ENCRYPTION_KEYS = [new, old]
+        call_command("rotate_encryption_keys", verbosity=0)
+
+    response = signed_in.post(SETTINGS_URL, sent_from(page, REMOVE_KEY), follow=True)
+
+    assert f"{KEY_ENDING_ALIKE_STORED} {NOT_REMOVED}" in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == "old-key-12345"
 
 
 @pytest.mark.parametrize(
@@ -1014,7 +1047,7 @@ def test_a_board_connected_says_nothing_of_the_key_the_page_showed_or_was_given(
 
     said = response.content.decode()
     assert "Connected to the Greenhouse board" in said
-    assert "no key is stored" not in said and "not the one this page showed" not in said
+    assert "no key is stored" not in said and "the one this page showed" not in said
     assert GreenhouseConnection.objects.get().api_key_last5 == key_ends
 
 
@@ -1071,8 +1104,9 @@ def test_a_board_connected_from_a_page_read_before_a_key_ending_alike_was_stored
     response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
 
     assert (
-        "The API key stored now, also ending in …12345, is not the one this page showed: another "
-        "tab or admin stored it meanwhile, with the board “Tiny Co.” (tiny-co) connected."
+        "The API key stored now, also ending in …12345, may not be the one this page showed: "
+        "another tab or admin stored a key meanwhile, or the site re-encrypted it, with the board "
+        "“Tiny Co.” (tiny-co) connected."
     ) in page_text(response)
     assert GreenhouseConnection.objects.get().get_api_key() == "new-key-12345"
 
