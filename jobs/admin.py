@@ -50,8 +50,10 @@ from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     NOT_DISCONNECTED,
+    ApiKeyChanged,
     ConnectionChanged,
     ConnectionShown,
+    KeyShown,
     NotConnected,
     SyncInProgress,
     connection_api_key_set,
@@ -1146,6 +1148,10 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     # The board the page showed: the org's admins may have connected another since (the same
     # row), which must not take a key or a schedule typed for the one shown.
     shown_board_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The key it showed (KeyShown), as the settings page sends it: a key stored since, by the
+    # org's admins or other staff, is not replaced by one typed here unseen.
+    shown_api_key_mark = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    shown_api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     class Meta:
         model = GreenhouseConnection
@@ -1156,6 +1162,8 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["shown_board_token"].initial = self.instance.board_token
+        self.fields["shown_api_key_mark"].initial = self.instance.api_key_mark
+        self.fields["shown_api_key_last5"].initial = self.instance.api_key_last5
         if self.instance.has_api_key:  # as on the settings page: only then is there one to keep
             # After the text on how the key is stored, not in its place. The bound field too:
             # ChangedFieldsOnly made it already, with the text of then.
@@ -1164,6 +1172,14 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
 
     def clean_new_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["new_api_key"])
+
+    def key_shown(self) -> KeyShown | None:
+        """The key the page showed; None for a form sent without saying (by a page served
+        before it said it, or by a script), which replaces the key stored, whichever it is."""
+        if "shown_api_key_mark" not in self.data:
+            return None
+        data = self.cleaned_data
+        return KeyShown(mark=data["shown_api_key_mark"], last5=data["shown_api_key_last5"])
 
 
 # A line of the connections' list: enough to tell a timeout from a board not found. At most so
@@ -1256,8 +1272,11 @@ class GreenhouseConnectionAdmin(
             return TemplateResponse(
                 request, "admin/jobs/greenhouseconnection/disconnected.html", context, status=404
             )
-        except ConnectionChanged as exc:  # another board connected since the page (save_model)
-            self.message_user(request, exc.message, messages.ERROR)
+        # Another board connected, or another key stored, since the page (save_model). The
+        # key's refusal rolled back a schedule change saved before it too, unsaid by its message.
+        except (ConnectionChanged, ApiKeyChanged) as exc:
+            unsaved = " Nothing on this page was saved." if isinstance(exc, ApiKeyChanged) else ""
+            self.message_user(request, exc.message + unsaved, messages.ERROR)
             return self._change_page_of(request, unquote(object_id))
 
     def save_model(
@@ -1286,7 +1305,11 @@ class GreenhouseConnectionAdmin(
                 paused=not obj.enabled if "enabled" in changed else None,
             )
         if form.cleaned_data["new_api_key"]:
-            connection_api_key_set(connection=obj, api_key=form.cleaned_data["new_api_key"])
+            connection_api_key_set(
+                connection=obj,
+                api_key=form.cleaned_data["new_api_key"],
+                shown_key=form.key_shown(),
+            )
 
     def delete_refusal(
         self, obj: GreenhouseConnection, *, others_leaving: Collection[int] = ()

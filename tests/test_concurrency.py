@@ -1835,6 +1835,50 @@ def test_a_new_interval_saved_in_django_admin_as_the_orgs_admin_pauses_syncing_k
 
 
 @on_postgresql
+@pytest.mark.parametrize("first", ["settings page", "Django admin"])
+def test_a_key_replaced_in_django_admin_and_on_the_settings_page_at_once_is_one_of_them(
+    admin_client, acme, monkeypatch, first
+):
+    """Both pages showed the same key, and each replaces it as the other's save runs: the one
+    whose save locks the row first stores its key, and the other, reading under the lock a
+    key it never showed, is refused, in either order."""
+    from jobs.admin import GreenhouseConnectionAdmin
+    from jobs.connections import ApiKeyChanged, KeyShown, connection_api_key_set
+    from tests.support.helpers import form_as_sent
+
+    connection_api_key_set(connection=acme, api_key="old-key-12345")
+    shown = KeyShown(mark=acme.api_key_mark, last5="12345")  # the settings page's
+    page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
+    settings_page, outcome = thread_with_outcome(
+        lambda: connection_api_key_set(
+            connection=GreenhouseConnection.objects.get(pk=acme.pk),
+            api_key="tab-24680",
+            shown_key=shown,
+        )
+    )
+    saves_in_the_admin_start(
+        monkeypatch,
+        GreenhouseConnectionAdmin,
+        settings_page,
+        "the settings page's key",
+        after_the_save=first == "Django admin",
+    )
+
+    response = admin_client.post(page, {**data, "new_api_key": "admin-67890"}, follow=True)
+    settings_page.join(timeout=30)
+
+    said = " ".join(response.content.decode().split())
+    key_now = GreenhouseConnection.objects.get(pk=acme.pk).get_api_key()
+    if first == "settings page":
+        assert outcome == [True] and key_now == "tab-24680"
+        assert "The API key stored now, ending in …24680, is not the one this page showed" in said
+    else:
+        assert [type(result) for result in outcome] == [ApiKeyChanged] and key_now == "admin-67890"
+        assert "was changed successfully" in said
+
+
+@on_postgresql
 @pytest.mark.parametrize(("paused_meanwhile", "said"), [(True, True), (False, False)])
 def test_a_board_connected_as_another_admin_pauses_or_resumes_says_whether_it_resumed(
     signed_in, acme, fake_greenhouse, queued, paused_meanwhile, said

@@ -2089,6 +2089,53 @@ def test_the_admin_saving_a_key_keeps_a_pause_made_meanwhile(superuser_client, c
     assert connection.get_api_key() == "new-key-67890" and not connection.enabled
 
 
+@pytest.mark.parametrize(
+    ("page_showed", "stored_meanwhile", "said"),
+    [
+        ("old-key-12345", "new-key-24680", ANOTHER_KEY_STORED),
+        ("old-key-12345", "new-key-12345", KEY_ENDING_ALIKE_STORED),
+        (
+            "",
+            "new-key-24680",
+            "This page showed no API key, and one was stored meanwhile, in another tab or by "
+            "another admin; it ends in …24680.",
+        ),
+    ],
+    ids=["a-key", "a-key-ending-alike", "none"],
+)
+def test_the_admin_replacing_a_key_from_a_page_read_before_another_was_stored_keeps_it(
+    superuser_client, connected, page_showed, stored_meanwhile, said
+):
+    """As on the settings page: the key typed replaced one the org's admins, or other staff,
+    stored since the page, which it never showed. Nor is the interval changed with it saved:
+    the page is saved whole or not at all."""
+    connection_api_key_set(connection=connected, api_key=page_showed)
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_api_key_set(connection=connected, api_key=stored_meanwhile)
+
+    typed = {"new_api_key": "typed-67890", "sync_interval_minutes": 45}
+    response = superuser_client.post(admin_url(connected), {**page, **typed}, follow=True)
+
+    assert response.redirect_chain == [(admin_url(connected), 302)]
+    assert f"{said} {NOT_STORED} Nothing on this page was saved." in page_text(response)
+    connection = GreenhouseConnection.objects.get()
+    assert connection.get_api_key() == stored_meanwhile
+    assert connection.sync_interval_minutes == connected.sync_interval_minutes
+
+
+def test_the_admin_stores_a_key_from_a_page_read_before_the_key_was_removed(
+    superuser_client, connected
+):
+    """A key removed since the page is no bar, as on the settings page: none is taken away."""
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_api_key_set(connection=connected, api_key="")
+
+    response = superuser_client.post(admin_url(connected), {**page, "new_api_key": "typed-67890"})
+
+    assert response.status_code == 302
+    assert GreenhouseConnection.objects.get().get_api_key() == "typed-67890"
+
+
 def test_the_admin_saving_a_new_interval_keeps_a_pause_made_meanwhile(superuser_client, connected):
     """Only what was changed on the admin's page: the interval, not the pause it showed."""
     page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
