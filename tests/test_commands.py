@@ -317,6 +317,32 @@ def test_connect_greenhouse_escapes_a_board_name_its_terminal_cannot_show(fake_g
     assert terminal.errors == "strict"
 
 
+def test_connect_greenhouse_names_boards_without_the_direction_controls_they_leave_open(
+    fake_greenhouse, capsys
+):
+    """As the settings page's messages drop them: a board named "\u202eTiny Co." (a right-to-left
+    override, left open) showed the rest of its line reversed in a terminal that orders text
+    both ways, "that board's jobs ... are closed" among it. Its name is kept as it is."""
+    make_connection("acme", "tiny-co")
+    GreenhouseConnection.objects.update(board_name="\u202eTiny Co.")
+    fake_greenhouse.add_board(
+        "sante", name="Sant\u00e9 \u2067\u0645\u0631\u062d\u0628\u0627", jobs=[]
+    )
+
+    call_command("connect_greenhouse", "acme", "sante")
+
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "Updated organization 'acme', connected to the Greenhouse board "
+        "'Sant\u00e9 \u0645\u0631\u062d\u0628\u0627' (sante).",
+        "It replaced the board 'Tiny Co.' (tiny-co): that board's jobs that this one does not "
+        "list are closed at its first sync.",
+    ]
+    assert (
+        GreenhouseConnection.objects.get().board_name
+        == "Sant\u00e9 \u2067\u0645\u0631\u062d\u0628\u0627"
+    )
+
+
 def test_connect_greenhouse_repoints_an_existing_org(fake_greenhouse):
     make_connection("acme", "tiny-co")
     call_command("connect_greenhouse", "acme", "acme-robotics")

@@ -6,11 +6,15 @@ from contextlib import contextmanager, nullcontext
 
 from django.core.management.base import BaseCommand
 
+from jobs.text import without_direction_controls
+
 
 class Command(BaseCommand):
     """A command that, run with --verbosity 0 (as from cron), prints only its errors and
     warnings: those go to stderr, or raise CommandError, and its exit code is the same at any
-    verbosity."""
+    verbosity. What it says (say, warn) drops the direction controls a name in it could leave
+    open, as the site's messages do: a terminal that orders text both ways would show the rest
+    of its line reversed."""
 
     verbosity = 1
 
@@ -22,13 +26,13 @@ class Command(BaseCommand):
     def say(self, message: str) -> None:
         """Write `message` to stdout, unless the command was asked to print only errors."""
         if self.verbosity:
-            self.stdout.write(message)
+            self.stdout.write(without_direction_controls(message))
 
     def warn(self, message: str) -> None:
         """Write `message`, which someone must act on (a board replaced, an option left unused),
         at any verbosity: to stdout with the rest, or at --verbosity 0 to stderr with the errors.
         Said only when asked, a mistyped slug's board replaced closed its org's jobs unseen."""
-        (self.stdout if self.verbosity else self.stderr).write(message)
+        (self.stdout if self.verbosity else self.stderr).write(without_direction_controls(message))
 
 
 @contextmanager
