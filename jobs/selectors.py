@@ -44,7 +44,7 @@ from jobs.models import (
 )
 from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
-from jobs.text import names_in_plain_text, without_direction_controls
+from jobs.text import first_strong_direction, names_in_plain_text, without_direction_controls
 
 FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
@@ -408,6 +408,7 @@ class UnitOption(NamedTuple):
     # After its parents': "Engineering › Backend", "Europe › Berlin" (names_in_plain_text).
     name: str
     organization_name: str
+    direction: str = ""  # "rtl" where the path's first letter with a direction is so written
 
 
 @dataclass(frozen=True)
@@ -487,17 +488,17 @@ def _nested_options(
     its parent and named after it, "Engineering › Backend": a screen reader reads no indent."""
     return [
         # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
-        # override open would reverse the path after it (jobs/text.py), and marks and isolates
-        # lay right-to-left names out as the page's <bdi>s do (names_in_plain_text).
-        UnitOption(
-            pk,
-            names_in_plain_text(
-                [without_direction_controls(name) for name in names], UNIT_PATH_SEPARATOR
-            ),
-            org,
-        )
+        # override open would reverse the path after it (jobs/text.py), and isolates and the
+        # option's dir lay right-to-left names out as the page's <bdi>s do (names_in_plain_text).
+        _unit_option(pk, [without_direction_controls(name) for name in names], org)
         for (pk, _, org, *_), names in _units_in_tree_order(rows)
     ]
+
+
+def _unit_option(pk: int, names: list[str], organization_name: str) -> UnitOption:
+    path = names_in_plain_text(names, UNIT_PATH_SEPARATOR)
+    right_to_left = not path.isascii() and first_strong_direction(path) == "rtl"
+    return UnitOption(pk, path, organization_name, "rtl" if right_to_left else "")
 
 
 def _units_in_tree_order(

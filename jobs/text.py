@@ -103,9 +103,8 @@ ENTITY_NAME_CHARACTERS = r"\w:.\-"
 # Unicode 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
 DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # What lays out a path of names as a page does where plain text has no <bdi> to put them in
-# (names_in_plain_text): marks, and isolates that only this text opens and closes.
-LEFT_TO_RIGHT_MARK, RIGHT_TO_LEFT_MARK = "\u200e", "\u200f"
-RIGHT_TO_LEFT_ISOLATE, FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2067", "\u2068", "\u2069"
+# (names_in_plain_text): isolates that only this text opens and closes.
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 # The blocks of the letters and digits written right to left (bidirectional types R, AL and
 # AN), and the right-to-left mark: text without one is laid out left to right, each name
 # isolated or not. Looking for them so is quicker than reading each letter's type.
@@ -165,24 +164,18 @@ def first_strong_direction(text: str) -> str:
 
 
 def names_in_plain_text(names: Sequence[str], separator: str) -> str:
-    """`names` (a department's path, without direction controls) joined by `separator`, laid
-    out in a left-to-right line as a page lays out each name in its <bdi> (_unit_path.html),
-    right to left where its first letter with a direction is (names_direction_attribute): for
-    an <option>, which holds no markup. Each name after the first is isolated (FSI ... PDI) and
-    a right-to-left path is (RLI ... PDI); the first name is closed by a mark of the path's
-    direction instead, which lays it out as an isolate would at the start: a browser finds an
-    option by the letters typed, from its first, and a control before them hid it."""
-    letters = "".join(names)
+    """`names` (a department's path, without direction controls) joined by `separator`, each
+    name after the first isolated (FSI ... PDI) if one has a letter written right to left, as a
+    page puts each in its <bdi> (_unit_path.html): for an <option>, which holds no markup and
+    takes the path's direction from its dir (names_direction_attribute). The first is not
+    isolated: a browser finds an option by the letters typed, from its first, and an isolate
+    before them hid it."""
     line = separator.join(names)
-    if letters.isascii() or not RIGHT_TO_LEFT_BLOCKS_RE.search(letters):
+    if line.isascii() or not RIGHT_TO_LEFT_BLOCKS_RE.search(line):
         return line
-    right_to_left = first_strong_direction(letters) == "rtl"
     first, *others = names
-    if others:
-        mark = RIGHT_TO_LEFT_MARK if right_to_left else LEFT_TO_RIGHT_MARK
-        isolated = (f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" for name in others)
-        line = first + mark + separator + separator.join(isolated)
-    return f"{RIGHT_TO_LEFT_ISOLATE}{line}{POP_DIRECTIONAL_ISOLATE}" if right_to_left else line
+    isolated = (f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" for name in others)
+    return separator.join([first, *isolated])
 
 
 def shows_anything(text: str) -> bool:

@@ -265,11 +265,12 @@ def test_a_names_direction_is_the_one_chromium_gives_its_bdi(page):
     assert taken == [first_strong_direction(name) for name in names]
 
 
-# For the element given and a copy of the option's text beside it, the left edge of each
-# letter shown (not the marks and isolates), from each one's own left.
-LETTERS_LAID_OUT = """([reference, optionText]) => {
+# For the element given and a copy of the option's text and dir beside it, the left edge of
+# each letter shown (not the isolates), from each one's own left.
+LETTERS_LAID_OUT = """([reference, option]) => {
   const lines = [reference.cloneNode(true), document.createElement("span")];
-  lines[1].textContent = optionText;
+  lines[1].textContent = option.textContent;
+  lines[1].dir = option.dir;
   return lines.map((line) => {
     line.removeAttribute("class");
     const block = document.createElement("div");
@@ -280,7 +281,7 @@ LETTERS_LAID_OUT = """([reference, optionText]) => {
     const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
     for (let text = walker.nextNode(); text; text = walker.nextNode()) {
       for (let index = 0; index < text.length; index++) {
-        if (/[\\u200e\\u200f\\u2066-\\u2069]/.test(text.data[index])) continue;
+        if (/[\\u2066-\\u2069]/.test(text.data[index])) continue;
         const range = document.createRange();
         range.setStart(text, index);
         range.setEnd(text, index + 1);
@@ -294,7 +295,13 @@ LETTERS_LAID_OUT = """([reference, optionText]) => {
 
 @pytest.mark.parametrize(
     "path",
-    [("הנדסה", "Backend", "Platform"), ("Sales (EMEA)", "מכירות 3", "4"), ("فريق 3", "QA")],
+    [
+        ("הנדסה", "Backend", "Platform"),
+        ("Sales (EMEA)", "מכירות 3", "4"),
+        ("فريق 3", "QA"),
+        ("הנדסה (R&D)", "Backend 2"),
+        ("123", "הנדסה"),
+    ],
 )
 def test_the_department_filter_lays_a_path_out_as_the_jobs_line_does(live_server, page, path):
     """An <option> holds no <bdi>: its text lays the path out as the job's line does, each
@@ -307,11 +314,32 @@ def test_the_department_filter_lays_a_path_out_as_the_jobs_line_does(live_server
     make_job(org, "Analyst", departments=(parent,))
     page.goto(f"{live_server.url}/jobs/")
 
-    option_text = page.locator(f'#filter-department option[value="{parent.pk}"]').text_content()
+    option = page.locator(f'#filter-department option[value="{parent.pk}"]').element_handle()
     line_path = page.locator(".job-item-department").element_handle()
-    on_the_line, in_the_option = page.evaluate(LETTERS_LAID_OUT, [line_path, option_text])
+    on_the_line, in_the_option = page.evaluate(LETTERS_LAID_OUT, [line_path, option])
 
     assert len(on_the_line) == len(in_the_option)
     assert all(
         abs(line - option) <= 1 for line, option in zip(on_the_line, in_the_option, strict=True)
     )
+
+
+def test_a_department_is_found_in_the_filter_by_typing_its_first_letter(live_server, page):
+    """A browser selects the option whose text starts with the letters typed: one that started
+    with an isolate (RLI), to lay a right-to-left path out, was never found so."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    for name in ("Sales", "הנדסה", "תפעול"):
+        make_job(org, "Analyst", departments=(make_unit(Department, org, name),))
+    keyboard = page.context.new_cdp_session(page)  # a key's text beyond the US layout
+
+    def option_found_by_typing(letter: str) -> str:
+        page.goto(f"{live_server.url}/jobs/")  # what was typed before is forgotten
+        select = page.locator("#filter-department")
+        select.focus()
+        keyboard.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": letter})
+        keyboard.send("Input.dispatchKeyEvent", {"type": "keyUp"})
+        return select.evaluate("select => select.selectedOptions[0].textContent")
+
+    assert option_found_by_typing("ת") == "תפעול"
+    assert option_found_by_typing("ה") == "הנדסה"
+    assert option_found_by_typing("S") == "Sales"

@@ -665,10 +665,29 @@ def test_the_department_filter_names_a_path_of_right_to_left_names_as_its_headin
     for url in ("/orgs/harbor/", "/jobs/"):
         page = BeautifulSoup(client.get(url).content, "html.parser")
         (option,) = page.select(f'select[name=department] option[value="{backend.pk}"]')
-        assert option.get_text() == "\u2067הנדסה\u200f › \u2068Backend\u2069\u2069", url
+        assert option.get_text() == "הנדסה › \u2068Backend\u2069", url
+        assert option.get("dir") == "rtl", url
+        (parent,) = page.select(f'select[name=department] option[value="{engineering.pk}"]')
+        assert (parent.get_text(), parent.get("dir")) == ("הנדסה", "rtl"), url
     filtered = client.get("/orgs/harbor/", {"department": backend.pk}).content.decode()
     # The page's title is plain text too, where isolates are dropped (jobs/text.py).
-    assert "<title>הנדסה\u200f › Backend · Jobs at Harbor Tools · orgsite</title>" in filtered
+    assert "<title>הנדסה › Backend · Jobs at Harbor Tools · orgsite</title>" in filtered
+
+
+def test_a_departments_own_direction_controls_stay_inside_its_name_in_the_filter(client, org):
+    """A name from Greenhouse may close an isolate it did not open, or open an override: the
+    option's isolates and the page's title must still close where the path says."""
+    engineering = make_unit(Department, org, "\u2069\u202eהנדסה\u2069")
+    backend = make_unit(
+        Department, org, "\u2067Backend\u202b", parent_greenhouse_id=engineering.greenhouse_id
+    )
+    make_job(org, "Analyst", departments=(backend,))
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+    (option,) = page.select(f'select[name=department] option[value="{backend.pk}"]')
+    assert (option.get_text(), option.get("dir")) == ("הנדסה › \u2068Backend\u2069", "rtl")
+    filtered = client.get("/jobs/", {"department": backend.pk}).content.decode()
+    assert "<title>Harbor Tools › הנדסה › Backend · All open jobs · orgsite</title>" in filtered
 
 
 @pytest.mark.parametrize(

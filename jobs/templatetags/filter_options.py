@@ -19,13 +19,21 @@ from jobs.selectors import UnitOption
 
 register = template.Library()
 
+# A department's or office's value, label and direction (UnitOption).
+UNIT_OPTION_ATTRIBUTES = ("pk", "name", "direction")
+
 
 @register.simple_tag
 def select_options(
-    items: Iterable[Any], selected: Any, value_attribute: str = "", label_attribute: str = ""
+    items: Iterable[Any],
+    selected: Any,
+    value_attribute: str = "",
+    label_attribute: str = "",
+    direction_attribute: str = "",
 ) -> SafeString:
     """An `<option>` per item, those whose value is `selected` (one value, or a collection of
-    them) marked. Value and label are the named attributes, or the item itself."""
+    them) marked. Value and label are the named attributes, or the item itself; the one named
+    by `direction_attribute`, if any and set, is the option's dir ("rtl")."""
     if isinstance(selected, str) or not isinstance(selected, Collection):
         selected = {selected}
     value_of = attrgetter(value_attribute) if value_attribute else _itself
@@ -34,6 +42,8 @@ def select_options(
     for item in items:
         value = value_of(item)
         marked = " selected" if value in selected else ""
+        if direction_attribute and (direction := getattr(item, direction_attribute)):
+            marked += f' dir="{escape(direction)}"'
         # html.escape() is what Django's escape() runs, without its per-call wrapper.
         options.append(
             f'<option value="{escape(str(value))}"{marked}>{escape(str(label_of(item)))}</option>'
@@ -48,12 +58,12 @@ def unit_options(
     """Department or office options; site-wide, in an `<optgroup>` per org (the units come
     ordered by org name, so each org's are together)."""
     if not by_organization:
-        return select_options(units, selected_ids, "pk", "name")
+        return select_options(units, selected_ids, *UNIT_OPTION_ATTRIBUTES)
     groups = groupby(units, key=attrgetter("organization_name"))
     return mark_safe(  # noqa: S308 (the org name escaped here, the options in select_options)
         "".join(
             f'<optgroup label="{escape(name)}">'
-            f"{select_options(group, selected_ids, 'pk', 'name')}</optgroup>"
+            f"{select_options(group, selected_ids, *UNIT_OPTION_ATTRIBUTES)}</optgroup>"
             for name, group in groups
         )
     )
