@@ -253,6 +253,19 @@ class UsernameThatShows:
         return username
 
 
+# What an empty box says, in place of Django's "This field is required.", which says not what
+# to type (say_what_to_type).
+TYPE_YOUR_EMAIL = "Type your email address."
+TYPE_A_PASSWORD, TYPE_THE_PASSWORD_AGAIN = "Type a password.", "Type the password again."
+NEW_PASSWORD_BOXES = {"new_password1": TYPE_A_PASSWORD, "new_password2": TYPE_THE_PASSWORD_AGAIN}
+
+
+def say_what_to_type(form: forms.BaseForm, messages: dict[str, str]) -> None:
+    """Each of the boxes named in `messages`, left empty, says its message."""
+    for name, message in messages.items():
+        form.fields[name].error_messages["required"] = message
+
+
 def drop_autofocus(form: forms.BaseForm) -> None:
     """None of the form's fields takes the focus as the page loads, for a form under words to
     read first: a screen reader starts reading where the focus is, past them."""
@@ -262,13 +275,12 @@ def drop_autofocus(form: forms.BaseForm) -> None:
 
 class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
     organization_name = organization_name_field()
-    # Left empty, these boxes said Django's "This field is required.", saying not what to type;
-    # the org's name says NO_NAME.
+    # The org's name says NO_NAME.
     EMPTY_MESSAGES = {
         "username": "Type a username to sign in with.",
-        "email": "Type your email address.",
-        "password1": "Type a password.",
-        "password2": "Type the password again.",
+        "email": TYPE_YOUR_EMAIL,
+        "password1": TYPE_A_PASSWORD,
+        "password2": TYPE_THE_PASSWORD_AGAIN,
     }
 
     class Meta(UserCreationForm.Meta):
@@ -282,8 +294,7 @@ class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm)
         # Both are about the person signing up, which autofill may then fill in (WCAG 1.3.5).
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["organization_name"].widget.attrs["autocomplete"] = "organization"
-        for name, message in self.EMPTY_MESSAGES.items():
-            self.fields[name].error_messages["required"] = message
+        say_what_to_type(self, self.EMPTY_MESSAGES)
         drop_autofocus(self)  # under the words on what signing up makes
 
     def clean_email(self) -> str:
@@ -534,6 +545,10 @@ class AccountPasswordResetForm(PasswordResetForm):
 
     asked_from = ""  # the client address, for counting the emails
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(self, {"email": TYPE_YOUR_EMAIL})
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.asked_from = client_ip(kwargs.get("request"))
         # The link on SITE_URL, as every email's: Django would take the request's Host, which a
@@ -613,11 +628,21 @@ class PasswordSavedAlone:
 class AccountSetPasswordForm(PasswordSavedAlone, PasswordRulesOnTheirField, SetPasswordForm):
     """Django's, from a password reset or an invitation's link."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(self, NEW_PASSWORD_BOXES)
+
 
 class AccountPasswordChangeForm(
     PasswordSavedAlone, PasswordRulesOnTheirField, ThrottledPasswordChangeForm
 ):
     """The signed-in person's, with the current password throttled."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(
+            self, {"old_password": "Type your current password.", **NEW_PASSWORD_BOXES}
+        )
 
 
 class PasswordConfirmedForm(forms.Form):
@@ -1062,6 +1087,7 @@ class MemberAddForm(forms.Form):
         label="Email",
         max_length=User._meta.get_field("email").max_length,
         help_text="Someone without an account gets an email inviting them to set a password.",
+        error_messages={"required": "Type the email address of the person to add."},
     )
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 

@@ -1070,6 +1070,34 @@ def test_an_empty_box_says_what_to_type(client, member, url, sent, said):
     assert User.objects.get(username="bob").email == member.email
 
 
+def test_the_password_forms_empty_boxes_say_what_to_type(client, owner):
+    """The reset, the new password from its link and the change said Django's "This field is
+    required.", which did not say what to type, as the sign-up form's boxes do."""
+
+    def errors(url: str) -> dict[str, list[str]]:
+        response = client.post(url, {})
+        assert "This field is required" not in response.content.decode()
+        form = response.context["form"]
+        return {name: form.errors[name] for name in form.errors}
+
+    assert errors("/accounts/password_reset/") == {"email": ["Type your email address."]}
+    assert not mail.outbox
+    client.post("/accounts/password_reset/", {"email": owner.email})
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    assert errors(form_url) == {
+        "new_password1": ["Type a password."],
+        "new_password2": ["Type the password again."],
+    }
+    client.force_login(owner)
+    assert errors("/accounts/password_change/") == {
+        "old_password": ["Type your current password."],
+        "new_password1": ["Type a password."],
+        "new_password2": ["Type the password again."],
+    }
+    owner.refresh_from_db()
+    assert owner.check_password("correct horse battery")
+
+
 def test_the_only_admin_is_told_which_orgs_need_another_first(signed_in, owner, member):
     page = signed_in.get("/accounts/delete/").content.decode()
     assert "<bdi>Acme Robotics</bdi>:" in page and 'href="/manage/acme/members/"' in page
@@ -1834,6 +1862,19 @@ def invite(signed_in: Client, email: str, role: str = "member") -> str:
         "/manage/acme/members/", {"action": "add", "email": email, "role": role}, follow=True
     )
     return " ".join(m.message for m in response.context["messages"])
+
+
+def test_adding_a_member_with_an_empty_address_says_what_to_type(signed_in):
+    """It said Django's "This field is required.", which did not say what to type."""
+    response = signed_in.post(
+        "/manage/acme/members/", {"action": "add", "email": "", "role": "member"}
+    )
+
+    assert response.context["add_form"].errors == {
+        "email": ["Type the email address of the person to add."]
+    }
+    assert "This field is required" not in response.content.decode()
+    assert not Invitation.objects.exists() and not mail.outbox
 
 
 @pytest.fixture
