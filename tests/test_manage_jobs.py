@@ -269,6 +269,17 @@ def test_a_post_in_another_language_is_marked_with_it_on_the_admin_pages(signed_
     assert words.get_text().strip() == description.get_text().strip()
 
 
+def test_a_post_in_no_language_but_english_is_laid_out_in_its_own_direction_to_edit(signed_in, job):
+    """As on its public page: a Hebrew description Greenhouse calls English was laid out left
+    to right."""
+    Job.objects.filter(pk=job.pk).update(description_html="<p>צוות קטן.</p>", language="en")
+
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    words = page.select_one(".job-description").find(string="צוות קטן.").parent.parent
+    assert (words.name, words.attrs) == ("div", {"dir": "auto"})
+
+
 def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed_in, job):
     links = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser").select(
         ".job-links a"

@@ -586,6 +586,20 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
         assert f'href="{job_page_url(job)}" dir="auto">' in listing  # the page's, or none
 
 
+@pytest.mark.parametrize("language", ["en", ""], ids=["greenhouses-default", "none"])
+def test_a_description_in_no_language_but_english_is_laid_out_in_its_own_direction(
+    client, org, language
+):
+    """A Hebrew post Greenhouse calls English (its default), or nothing, had its title read
+    right to left (dir="auto") and its description laid out left to right, as English."""
+    hebrew = make_job(org, "מפתח/ת", language=language, description_html="<p>צוות קטן.</p>")
+
+    job_page = client.get(job_page_url(hebrew)).content.decode()
+
+    assert '<h1 dir="auto">מפתח/ת</h1>' in job_page
+    assert '<div class="job-body"><div dir="auto"><p>צוות קטן.</p></div></div>' in job_page
+
+
 def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, org):
     hebrew = make_job(org, "מפתח/ת מובייל", language="he")
     farsi = make_job(org, "توسعه‌دهنده", language="fa-IR")

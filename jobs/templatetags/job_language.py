@@ -24,6 +24,14 @@ def language_attributes(written: WrittenInLanguage) -> SafeString:
 
 
 @register.filter
+def description_language_attributes(job: Job) -> SafeString:
+    """language_attributes(), or dir="auto" where they name no language: a description in Arabic
+    or Hebrew that Greenhouse calls English, its default, or in none was laid out left to right,
+    where its title (title_language_attributes) reads right to left."""
+    return language_attributes(job) if job.content_language else SafeString(' dir="auto"')
+
+
+@register.filter
 def title_language_attributes(job: Job) -> SafeString | str:
     """language_attributes(), with a `dir` where they give none, for a title that other text
     follows on its line, or a heading that is the title alone: an element with a dir isolates
