@@ -62,7 +62,7 @@ def test_the_table_lists_open_jobs_first_with_their_details(signed_in, job):
 
     page = signed_in.get("/manage/acme/jobs/").content.decode()
 
-    titles = re.findall(r'<th scope="row"[^>]*><a href="[^"]+">([^<]+)</a>', page)
+    titles = re.findall(r'<th scope="row"[^>]*><a href="[^"]+"[^>]*>([^<]+)</a>', page)
     assert len(titles) == Job.objects.count()
     assert titles[-1] == "AAA first by title"  # closed jobs come after every open one
     row = page[page.index(edit_url(job)) :].split("</tr>")[0]
@@ -278,6 +278,21 @@ def test_a_post_in_no_language_but_english_is_laid_out_in_its_own_direction_to_e
 
     words = page.select_one(".job-description").find(string="צוות קטן.").parent.parent
     assert (words.name, words.attrs) == ("div", {"dir": "auto"})
+
+
+def test_a_title_in_no_language_but_english_is_laid_out_in_its_own_direction_to_edit(
+    signed_in, job
+):
+    """As on the visitors' pages (title_language_attributes): a Hebrew title Greenhouse calls
+    English was laid out left to right in the table and on the edit page."""
+    Job.objects.filter(pk=job.pk).update(title="מפתח/ת (Backend)", language="en")
+
+    table = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    assert table.find("a", href=edit_url(job)).get("dir") == "auto"
+    assert page.h1.find(string="מפתח/ת (Backend)").parent.get("dir") == "auto"
+    assert page.select_one(".job-title").get("dir") == "auto"
 
 
 def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed_in, job):
