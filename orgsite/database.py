@@ -29,10 +29,15 @@ class Refusal:
 # reach. None of them quotes the password.
 _REFUSALS = (
     (
+        # Said of a user PostgreSQL does not have too, when it asks for a password (md5,
+        # scram-sha-256): only its own log says "Role … does not exist".
         re.compile(r"password authentication failed"),
         Refusal(
             detail="refused the password (check DATABASE_URL)",
-            fix="PostgreSQL refused DATABASE_URL's password for its user: fix the password",
+            fix=(
+                "PostgreSQL refused DATABASE_URL's password for its user, or has no such user "
+                "(it says the same of one): fix the password or the user name"
+            ),
         ),
     ),
     (

@@ -254,7 +254,8 @@ def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(cl
     assert database == {"ok": False, "detail": "refused the password (check DATABASE_URL)"}
     [check_line] = [r.getMessage() for r in caplog.records if "database error=" in r.getMessage()]
     assert check_line.endswith(
-        ": PostgreSQL refused DATABASE_URL's password for its user: fix the password"
+        ": PostgreSQL refused DATABASE_URL's password for its user, or has no such user (it "
+        "says the same of one): fix the password or the user name"
     )
     assert DATABASE_PASSWORD not in caplog.text + response.content.decode()
 

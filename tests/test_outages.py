@@ -357,8 +357,9 @@ def test_a_task_beat_sends_without_the_database_logs_one_warning_not_a_traceback
 REFUSALS = [
     pytest.param(
         ("28P01", 'password authentication failed for user "orgsite"'),
-        "PostgreSQL refused DATABASE_URL's password for its user: fix the password",
-        id="a wrong password",
+        "PostgreSQL refused DATABASE_URL's password for its user, or has no such user "
+        "(it says the same of one): fix the password or the user name",
+        id="a wrong password, or a user unknown to password authentication",
     ),
     pytest.param(
         None,
@@ -2094,8 +2095,8 @@ def test_a_sync_put_off_as_the_database_refuses_the_login_says_what_to_fix(
     [line] = put_off_lines(caplog, logging.WARNING)
     assert (
         f"; the database still lost ({refused!r}; the database refused the connection: "
-        "PostgreSQL refused DATABASE_URL's password for its user: fix the password): the sync "
-        "took no lease" in line
+        "PostgreSQL refused DATABASE_URL's password for its user, or has no such user (it says "
+        "the same of one): fix the password or the user name): the sync took no lease" in line
     )
 
 
