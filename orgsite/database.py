@@ -23,10 +23,11 @@ class Refusal:
     fix: str
 
 
-# libpq's words for a connection PostgreSQL refused on DATABASE_URL's account: it answered, so
-# waiting mends nothing. They carry no SQLSTATE (none is read before the session starts), so
-# the message is read; a server whose lc_messages is another language is taken for one out of
-# reach. None of them quotes the password.
+# libpq's words for a connection PostgreSQL refused on DATABASE_URL's account (or its own
+# pg_hba.conf's, or the user's grants): it answered, so waiting mends nothing. They carry no
+# SQLSTATE (none is read before the session starts), so the message is read; a server whose
+# lc_messages is another language is taken for one out of reach. None of them quotes the
+# password.
 _REFUSALS = (
     (
         # Said of a user PostgreSQL does not have too, when it asks for a password (md5,
@@ -68,6 +69,33 @@ _REFUSALS = (
             fix=(
                 "PostgreSQL's pg_hba.conf lets DATABASE_URL's user and database in from no "
                 "address of this host (or only over SSL: ?sslmode=require): fix one of them"
+            ),
+        ),
+    ),
+    (
+        re.compile(r"pg_hba\.conf rejects connection"),
+        Refusal(
+            detail="refused this host (check pg_hba.conf)",
+            fix=(
+                "PostgreSQL's pg_hba.conf has a reject line for DATABASE_URL's user and "
+                "database from this host: fix one of them"
+            ),
+        ),
+    ),
+    (
+        re.compile(r'role ".*" is not permitted to log in'),
+        Refusal(
+            detail="user may not log in (check its role)",
+            fix="PostgreSQL's role of DATABASE_URL's user may not log in (NOLOGIN): give it LOGIN",
+        ),
+    ),
+    (
+        re.compile(r'permission denied for database ".*"'),
+        Refusal(
+            detail="user may not connect (check the database's CONNECT grant)",
+            fix=(
+                "PostgreSQL denies DATABASE_URL's user CONNECT on its database: grant it "
+                "(GRANT CONNECT ON DATABASE)"
             ),
         ),
     ),

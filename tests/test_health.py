@@ -260,6 +260,34 @@ def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(cl
     assert DATABASE_PASSWORD not in caplog.text + response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("refusal", "detail"),
+    [
+        (
+            ("28000", 'pg_hba.conf rejects connection for host "127.0.0.1", user "orgsite"'),
+            "refused this host (check pg_hba.conf)",
+        ),
+        (
+            ("28000", 'role "orgsite" is not permitted to log in'),
+            "user may not log in (check its role)",
+        ),
+        (
+            ("42501", 'permission denied for database "orgsite"'),
+            "user may not connect (check the database's CONNECT grant)",
+        ),
+    ],
+)
+def test_a_database_that_refuses_the_user_fails_saying_what_not_unreachable(
+    client, refusal, detail
+):
+    """A reject line of pg_hba.conf, a NOLOGIN role, a database the user lacks CONNECT on: the
+    server answered, and waiting mends none of them."""
+    with fake_postgres(refusal=refusal) as server, default_database_at(server.port):
+        response = client.get("/healthz")
+
+    assert response.json()["checks"]["database"] == {"ok": False, "detail": detail}
+
+
 def test_it_fails_when_the_cache_is_unreachable(client, settings, caplog):
     scheduler_tick_record()
     settings.CACHES = {

@@ -382,6 +382,27 @@ REFUSALS = [
         "this host (or only over SSL: ?sslmode=require): fix one of them",
         id="a host pg_hba.conf refuses",
     ),
+    pytest.param(
+        (
+            "28000",
+            'pg_hba.conf rejects connection for host "127.0.0.1", user "orgsite", database '
+            '"orgsite", no encryption',
+        ),
+        "PostgreSQL's pg_hba.conf has a reject line for DATABASE_URL's user and database from "
+        "this host: fix one of them",
+        id="a host a pg_hba.conf reject line refuses",
+    ),
+    pytest.param(
+        ("28000", 'role "orgsite" is not permitted to log in'),
+        "PostgreSQL's role of DATABASE_URL's user may not log in (NOLOGIN): give it LOGIN",
+        id="a user that may not log in",
+    ),
+    pytest.param(
+        ("42501", 'permission denied for database "orgsite"'),
+        "PostgreSQL denies DATABASE_URL's user CONNECT on its database: grant it "
+        "(GRANT CONNECT ON DATABASE)",
+        id="a user without CONNECT on the database",
+    ),
 ]
 
 
