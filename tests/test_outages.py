@@ -56,6 +56,7 @@ from jobs.sync import (
 )
 from orgsite.celery import app as celery_app
 from orgsite.celery import dispatcher_first_tick_send
+from orgsite.database import connect_failure_reused
 from tests.support.blackhole import blackholed_port
 from tests.support.fake_postgres import (
     DATABASE_PASSWORD,
@@ -303,6 +304,36 @@ def test_a_page_whose_database_hangs_up_connects_once_and_answers_503(
     assert (name, level) == ("orgsite.errors", "WARNING")
     assert line.startswith(f"page answered 503 path={url} error=OperationalError(")
     assert line.endswith(": the database could not be reached")
+
+
+def test_each_page_tries_the_database_again_and_is_served_once_it_is_back(
+    synced_acme, signed_in, settings
+):
+    """A failed connect is reused within its request only: the next page connects again."""
+    settings.DEBUG = False
+    signed_in.raise_request_exception = False
+
+    with fake_postgres() as server, default_database_at(server.port):
+        down = [signed_in.get("/jobs/").status_code for _ in range(2)]
+        assert len(server.connections) == 2
+    back = signed_in.get("/jobs/")
+
+    assert down == [503, 503]
+    assert back.status_code == 200
+    assert "ensure_connection" not in vars(connections[DEFAULT_DB_ALIAS])
+
+
+def test_a_request_made_within_another_leaves_the_outer_ones_connect_in_place():
+    """As a test's request does when made from within another's block: the inner block keeps
+    the outer one's ensure_connection, which the outer one takes away as it ends."""
+    wrapper = vars(connections[DEFAULT_DB_ALIAS])
+    with connect_failure_reused():
+        outer = wrapper["ensure_connection"]
+        with connect_failure_reused():
+            assert wrapper["ensure_connection"] is outer
+        assert wrapper["ensure_connection"] is outer
+
+    assert "ensure_connection" not in wrapper
 
 
 def test_a_page_whose_query_fails_is_still_the_sites_500(client, synced_acme, settings):
