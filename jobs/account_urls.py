@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -16,6 +18,7 @@ from jobs.forms import (
     AccountPasswordChangeForm,
     AccountPasswordResetForm,
     AccountSetPasswordForm,
+    PasswordSavedAlone,
     drop_autofocus,
 )
 from jobs.permissions import login_required
@@ -50,6 +53,13 @@ class ThrottledLoginView(auth_views.LoginView):
         return response
 
 
+# Why PasswordSavedAlone saved no password: the one the page was checked against is gone.
+CHANGED_MEANWHILE = (
+    "your account's password was changed by other means as you sent yours, or your account "
+    "was deleted"
+)
+
+
 # The site's login_required in front of Django's, which refused an over-long address (a 400).
 @method_decorator(login_required, name="dispatch")
 class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
@@ -67,6 +77,36 @@ class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
         if form.has_error("old_password", THROTTLED_CODE):
             response.status_code = 429
         return response
+
+    def form_valid(self, form: PasswordSavedAlone) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.password_saved:
+            return response
+        # The session's hash is of the password not saved: signed out now, and told why, where
+        # the next page signed it out without a word after "Password changed".
+        logout(self.request)
+        messages.error(
+            self.request, f"Your password was not changed: {CHANGED_MEANWHILE}. You are signed out."
+        )
+        return redirect("login")
+
+
+class TellingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, from a password reset or an invitation's link; a password not saved is said,
+    where its next page said "Your password is set"."""
+
+    form_class = AccountSetPasswordForm
+
+    def form_valid(self, form: PasswordSavedAlone) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.password_saved:
+            return response
+        messages.error(
+            self.request,
+            f"Your password was not set: {CHANGED_MEANWHILE}, which ends this link. Ask for a new "
+            "one here if you still need to set it.",
+        )
+        return redirect("password_reset")
 
 
 class LogoutPageView(auth_views.LogoutView):
@@ -117,7 +157,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=AccountSetPasswordForm),
+        TellingPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("logout/", LogoutPageView.as_view(), name="logout"),

@@ -605,6 +605,9 @@ class PasswordSavedAlone:
     then of a password not saved, is signed out, as that change signs out every other."""
 
     cleaned_data: dict[str, Any]
+    # False once a save found another password on the row, or no row: nothing was saved, which
+    # the view says, where Django's page said the password was set.
+    password_saved = True
 
     def set_password_and_save(
         self,
@@ -620,7 +623,8 @@ class PasswordSavedAlone:
             # does not hold one up, where FOR UPDATE had each wait for the other's.
             with transaction.atomic():
                 row = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
-                if row.filter(password=read).exists():
+                self.password_saved = row.filter(password=read).exists()
+                if self.password_saved:
                     user.save(update_fields=["password"])
         return user
 

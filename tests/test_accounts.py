@@ -484,7 +484,8 @@ def test_a_password_set_as_an_admin_changes_the_account_saves_it_alone(
     her staff and superuser status, deactivates her account, turns its password off or deletes
     it: her account as read when the page began was saved whole, which undid that change, or
     made the account again, a superuser's. The password alone is saved, and not over another
-    set meanwhile, which signs her out, as a deactivation or a delete does."""
+    set meanwhile, which signs her out, as a deactivation or a delete does: her page says so,
+    where it said her password was changed, or set."""
     from jobs.forms import PasswordRulesOnTheirField
 
     User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
@@ -513,8 +514,18 @@ def test_a_password_set_as_an_admin_changes_the_account_saves_it_alone(
         checked_as_an_admin_changes_the_account,
     )
 
-    client.post(url, sent)
+    response = client.post(url, sent, follow=True)
 
+    saved = meanwhile in ("staff status taken", "deactivated")
+    lands_on, told = {
+        ("password change", True): ("/accounts/password_change/done/", None),
+        ("password change", False): ("/accounts/login/", "Your password was not changed"),
+        ("reset link", True): ("/accounts/reset/done/", None),
+        ("reset link", False): ("/accounts/password_reset/", "Your password was not set"),
+    }[page, saved]
+    assert response.redirect_chain[0][0] == lands_on
+    messages_shown = [str(message) for message in response.context["messages"]]
+    assert [message.partition(":")[0] for message in messages_shown] == ([told] if told else [])
     now = User.objects.filter(pk=owner.pk).first()
     if meanwhile == "deleted":
         assert now is None
