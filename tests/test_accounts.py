@@ -579,6 +579,9 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert response["Location"] == "/accounts/reset/done/"
     owner.refresh_from_db()
     assert owner.check_password("reset passphrase 42")
+    # The password saved alone (2a16596) still voids the link, its token made of the old hash.
+    used = client.get(reset_link(mail.outbox[0]), follow=True)
+    assert parsed(used).title.string == "This link does not work any more · orgsite"
 
 
 def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner):

@@ -1662,6 +1662,43 @@ def test_staff_changing_their_password_in_two_tabs_at_once_keep_the_first_saved(
 
 
 @on_postgresql
+def test_a_password_changed_in_two_tabs_at_once_keeps_the_first_saved(owner, monkeypatch):
+    """Alice's first tab has saved her new password, not yet committed, as her second, which
+    read the one before, sends its own: without the first's lock of the row, the second found
+    the password it read, waited to write its own, then wrote it over the first's. It waits for
+    the first, finds another password, saves nothing, and says so, signed out."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    first, second = Client(), Client()
+    for tab in (first, second):
+        tab.force_login(User.objects.get(pk=owner.pk))
+
+    def change(tab: Client, new: str) -> str:
+        sent = {"old_password": "correct horse battery", "new_password1": new, "new_password2": new}
+        return tab.post("/accounts/password_change/", sent)["Location"]
+
+    seconds, answered = thread_with_outcome(lambda: change(second, "the second tab's passphrase"))
+    save = User.save
+    main = threading.current_thread()
+
+    def first_tab_saved_then_second_sent(self: Any, *args: Any, **kwargs: Any) -> None:
+        save(self, *args, **kwargs)
+        if threading.current_thread() is main:
+            started_until_it_waits_on_me_or_ends(seconds, "the second tab's change")
+
+    monkeypatch.setattr(User, "save", first_tab_saved_then_second_sent)
+
+    firsts = change(first, "the first tab's passphrase")
+    seconds.join(timeout=30)
+
+    assert (firsts, answered) == ("/accounts/password_change/done/", ["/accounts/login/"])
+    assert User.objects.get(pk=owner.pk).check_password("the first tab's passphrase")
+    assert first.get("/manage/").status_code == 200
+    assert second.get("/manage/").status_code == 302  # to the sign-in page
+
+
+@on_postgresql
 def test_an_api_key_set_as_another_board_is_connected_is_not_made_to_it(acme):
     """The key's page read the connection; another board is stored on it, not yet committed:
     the key's write waits on the row's lock, then reads the new board and is refused
