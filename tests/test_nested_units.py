@@ -4,17 +4,26 @@ under its parent."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.db import connection as db_connection
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
 from django.test.utils import CaptureQueriesContext
 
 from jobs.greenhouse import MAX_UNITS_PER_POST
-from jobs.models import Department, Job, Office, SyncRun
-from jobs.selectors import MAX_UNIT_PATH_NAMES, job_filter_options, job_search
+from jobs.models import Department, Job, Office, Organization, SyncRun
+from jobs.selectors import (
+    MAX_UNIT_PATH_NAMES,
+    department_paths,
+    group_by_department,
+    job_filter_options,
+    job_search,
+    order_by_department,
+)
 from jobs.sync import sync_organization
 from tests.support.helpers import stopped_after
 from tests.support.public_jobs import make_job, make_unit
@@ -437,3 +446,53 @@ def test_a_unit_as_deep_as_a_path_shows_is_named_by_its_whole_path(acme, fake_gr
 
     whole = " › ".join(f"Level {level}" for level in range(MAX_UNIT_PATH_NAMES))
     assert whole in [option.name for option in options]
+
+
+def ordered_by_a_when_per_department(jobs, *, paths):
+    """order_by_department() as Django writes it, a When per department: the reference."""
+    rank = Case(
+        *(When(pk=path.pk, then=Value(place)) for place, path in enumerate(paths)),
+        output_field=IntegerField(),
+    )
+    first = (
+        Department.objects.filter(jobs=OuterRef("pk")).annotate(rank=rank).order_by("rank", "pk")
+    )
+    return jobs.annotate(department_rank=Subquery(first.values("rank")[:1])).order_by(
+        "-featured", F("department_rank").asc(nulls_last=True), "title", "pk"
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_an_orgs_page_groups_its_jobs_as_a_when_per_department_did(seed):
+    """On random trees (names shared, parents missing, looping or their own), with closed jobs'
+    departments too: the same jobs, in the same order, under the same headings."""
+    chance = random.Random(seed)
+    organization = Organization.objects.create(name="Random Trees", slug=f"random-{seed}")
+    departments = [
+        make_unit(Department, organization, chance.choice(["Ops", "Data", "ليلى", "Data "]))
+        for _ in range(chance.randint(0, 30))
+    ]
+    for department in departments:
+        parent = chance.choice([None, 1, department, *departments])
+        department.parent_greenhouse_id = getattr(parent, "greenhouse_id", parent)
+    Department.objects.bulk_update(departments, ["parent_greenhouse_id"])
+    for number in range(chance.randint(0, 30)):
+        make_job(
+            organization,
+            chance.choice(["Cook", "Driver", "Clerk"]),
+            departments=tuple(chance.sample(departments, min(len(departments), number % 4))),
+            featured=chance.random() < 0.2,
+            is_open=chance.random() < 0.7,
+        )
+    jobs = job_search(organization_slug=organization.slug)
+    paths = department_paths(organization=organization)
+
+    def groups(ordered, paths):
+        return [
+            (heading, [job.pk for job in members])
+            for heading, members in group_by_department(ordered, paths=paths)
+        ]
+
+    assert groups(order_by_department(jobs, paths=paths), paths) == groups(
+        ordered_by_a_when_per_department(jobs, paths=paths), paths
+    )
