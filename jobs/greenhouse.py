@@ -197,8 +197,8 @@ MAX_METADATA_VALUE_CHARS = 2_000
 # Dropped fields the log names, of a post.
 MAX_METADATA_DROPS_LOGGED = 5
 # Real posts list one department and up to five offices (the samples). Each unit a post lists
-# is a row, and a branch of the order the org's page lists its jobs in: one post listing 40,000
-# departments held that page's query for minutes.
+# is a row, and a department of an open job a branch of the order the org's page lists its jobs
+# in: one post listing 40,000 departments held that page's query for minutes.
 MAX_UNITS_PER_POST = 50
 
 
