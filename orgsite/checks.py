@@ -47,13 +47,21 @@ def startup_checks_run() -> None:
     ]
     for message in messages:
         if not message.is_serious():
-            logger.warning("system check %s: %s %s", message.id, message.msg, message.hint or "")
+            text = f"{message.msg} {message.hint or ''}"
+            logger.warning("system check %s: %s", message.id, _one_line(text))
     errors = [message for message in messages if message.is_serious()]
     for error in errors:
-        # One line each, as a log is read line by line: str() puts the hint on a line of its own.
-        logger.critical("system check failed: %s", str(error).replace("\n\t", " "))
+        logger.critical("system check failed: %s", _one_line(str(error)))
     if errors:
         sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
+
+
+def _one_line(text: str) -> str:
+    """`text` with each line break and the blanks around it as one space, as a log is read line
+    by line: str() of a check's error puts its hint on a line of its own, and some messages are
+    of several lines (django-csp's csp.E001, Django's of an ArrayField's base field)."""
+    lines = (line.strip() for line in text.splitlines())
+    return " ".join(line for line in lines if line)
 
 
 def local_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -3,6 +3,7 @@ every page, templates that need none, and settings that pass `check --deploy`.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -16,6 +17,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.checks import Error as CheckError
+from django.core.checks import Warning as CheckWarning
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import get_connection
@@ -260,6 +263,33 @@ def test_web_worker_and_beat_stop_as_they_start_on_a_system_check_error(tmp_path
     assert "CRITICAL" in line and "system check failed: ?: (orgsite.E002)" in line
     assert "HINT: Set it to an address of your domain" in line
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("level", "logged"),
+    [
+        (CheckError, "system check failed: ?: (csp.E001) {msg} HINT: {hint}"),
+        (CheckWarning, "system check csp.E001: {msg} {hint}"),
+    ],
+)
+def test_a_check_message_of_several_lines_is_logged_on_one(monkeypatch, caplog, level, logged):
+    """A log is read line by line: django-csp's csp.E001 writes its message on several lines,
+    and a hint of two lines left its second, and for an error its first, on lines of their own."""
+    message = level(
+        "Old settings.\nSee the guide.\n\nCONTENT_SECURITY_POLICY = {'DIRECTIVES': {\n  'a': 1}}",
+        hint="Update them.\r\n\tThen restart.",
+        id="csp.E001",
+    )
+    monkeypatch.setattr("orgsite.checks.run_checks", lambda **options: [message])
+
+    with contextlib.suppress(SystemExit):
+        startup_checks_run()
+
+    [record] = caplog.records
+    assert record.getMessage() == logged.format(
+        msg="Old settings. See the guide. CONTENT_SECURITY_POLICY = {'DIRECTIVES': { 'a': 1}}",
+        hint="Update them. Then restart.",
+    )
 
 
 def test_a_web_process_logs_the_deploy_warnings_as_it_starts(tmp_path):
