@@ -16,8 +16,26 @@ def main() -> None:
     from orgsite.env import settings_loaded_or_exit
 
     if sys.argv[1:] not in ANSWERED_WITHOUT_SETTINGS:
+        settings_options_applied(sys.argv[2:])
         settings_loaded_or_exit()
     execute_from_command_line(sys.argv)
+
+
+def settings_options_applied(arguments: list[str]) -> None:
+    """A command's --settings and --pythonpath, applied as Django applies them before it loads
+    the settings (ManagementUtility.execute): loaded first, the settings were those of
+    DJANGO_SETTINGS_MODULE, and Django's reading of the options came too late to change them."""
+    from django.core.management.base import CommandError, CommandParser, handle_default_options
+
+    parser = CommandParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--settings")
+    parser.add_argument("--pythonpath")
+    parser.add_argument("args", nargs="*")
+    try:
+        options, _ = parser.parse_known_args(arguments)
+    except CommandError:  # Django passes over them here too, and its command says what is wrong
+        return
+    handle_default_options(options)
 
 
 if __name__ == "__main__":

@@ -965,6 +965,25 @@ def test_manage_py_help_and_version_answer_despite_a_refused_setting(arguments, 
     assert "s3cret" not in process.stdout + process.stderr
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--settings=other_settings", "--pythonpath={path}"],
+        ["--pythonpath", "{path}", "--settings", "other_settings"],
+    ],
+)
+def test_manage_py_loads_the_settings_its_settings_option_names(tmp_path, options):
+    """manage.py loaded DJANGO_SETTINGS_MODULE's before Django read --settings, which then
+    changed nothing: a command ran on the site's settings, or stopped on a value refused there."""
+    (tmp_path / "other_settings.py").write_text('SECRET_KEY = "x"\nINSTALLED_APPS = []\n')
+
+    arguments = [option.format(path=tmp_path) for option in options]
+    process = run_refused("manage.py", "diffsettings", "--output=unified", *arguments)
+
+    assert process.returncode == 0, process.stderr
+    assert "+ SETTINGS_MODULE = 'other_settings'" in process.stdout
+
+
 def test_a_settings_module_that_fails_otherwise_keeps_its_traceback(monkeypatch, tmp_path, capsys):
     """A bug in the settings is not a value to change: what loads them stops on the message of
     a refused value alone, and leaves any other error to show where it happened."""
