@@ -1006,6 +1006,34 @@ def test_a_settings_module_that_fails_otherwise_keeps_its_traceback(monkeypatch,
         settings_loaded_or_exit()
 
 
+def test_the_refusal_in_json_is_one_line_as_the_settings_read_log_format(
+    monkeypatch, tmp_path, capsys
+):
+    """LOG_FORMAT=" JSON " is json to the settings and to gunicorn's configuration, whose lines
+    are JSON then, so the refusal must be too. A line break or a letter not in ASCII in the
+    message stays in the one line, as JSON writes them."""
+    message = "SOME_SETTING must be set, not 'Équipe\\nמפתח'\n(a line of its own)"
+    (tmp_path / "refusing_settings.py").write_text(
+        "from django.core.exceptions import ImproperlyConfigured\n"
+        f"raise ImproperlyConfigured({message!r})\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "refusing_settings")
+    monkeypatch.setenv("LOG_FORMAT", " JSON ")
+    monkeypatch.setattr("django.conf.settings", LazySettings())
+
+    with pytest.raises(SystemExit, match="^4$"):
+        settings_loaded_or_exit()
+
+    [line] = capsys.readouterr().err.splitlines()
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "CRITICAL",
+        "orgsite.settings",
+        message,
+    )
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
