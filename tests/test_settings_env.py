@@ -951,7 +951,11 @@ def test_with_log_format_json_the_refusal_is_a_json_line_as_every_other(entry_po
 @pytest.mark.parametrize(
     ("arguments", "answer"),
     [
-        (["help"], f"settings are not properly configured (error: {REFUSED_API_BASE_MESSAGE})"),
+        *(
+            (arguments, f"settings are not properly configured (error: {REFUSED_API_BASE_MESSAGE})")
+            for arguments in ([], ["help"], ["--help"], ["-h"])
+        ),
+        (["version"], django.get_version()),
         (["--version"], django.get_version()),
     ],
 )
@@ -963,6 +967,16 @@ def test_manage_py_help_and_version_answer_despite_a_refused_setting(arguments, 
     assert process.returncode == 0
     assert answer in process.stdout
     assert "s3cret" not in process.stdout + process.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "sync_jobs"])
+def test_manage_py_help_of_a_command_stops_on_a_refused_setting(command):
+    """A command's help needs the settings: without them Django knows none of the site's, and
+    of its own printed the traceback of the refused value."""
+    process = run_refused("manage.py", "help", command)
+
+    assert process.returncode == 4
+    assert process.stdout + process.stderr == f"{REFUSED_API_BASE_MESSAGE}\n"
 
 
 @pytest.mark.parametrize(
