@@ -187,16 +187,30 @@ def shows_anything(text: str) -> bool:
 
 
 def without_leading_blanks(text: str) -> str:
-    """`text` from its first character that shows (as shows_anything reads them), or from the
-    direction mark right before it (DIRECTION_MARKS); "" when none does."""
+    """`text` from its first character that shows (as shows_anything reads them), after the
+    direction mark (DIRECTION_MARKS) that sets its direction: the first of those after the last
+    space before it (none when a space comes right before it: an excerpt joins paragraphs with
+    one, and a mark alone in a paragraph sets no other's). "" when none shows."""
     head = text[:1]
     # Most text starts with ASCII, of which only the space shows nothing: read at once.
     if head.isascii() and head != " ":
         return text
     for start, character in enumerate(text):
         if _shows(character):
-            return text[start - 1 if start and text[start - 1] in DIRECTION_MARKS else start :]
+            return _direction_mark_before(text, start) + text[start:] if start else text
     return ""
+
+
+def _direction_mark_before(text: str, start: int) -> str:
+    """The first direction mark after the last space before `start`, or "": text reads in the
+    direction of its first letter with one, and a mark is one."""
+    mark = ""
+    for blank in reversed(text[:start]):
+        if blank.isspace():
+            break
+        if blank in DIRECTION_MARKS:
+            mark = blank
+    return mark
 
 
 def _shows(character: str) -> bool:

@@ -63,10 +63,16 @@ def test_an_ellipsis_after_a_name_takes_the_place_of_its_own_dots(text, shown):
         ("\u200b\u2060\ufeff \u3164 \u0301", ""),
         ("\u200bÉquipe", "Équipe"),
         ("\u200e\u00a0日本", "日本"),
-        # A direction mark right before it stays: it sets the direction the text reads in.
+        # A direction mark before it stays: it sets the direction the text reads in. The first
+        # does, after the last space: the excerpt read right to left one that reads left to right,
+        # keeping the mark right before the first word alone.
         ("\u200fReact מפתח", "\u200fReact מפתח"),
-        ("\u200b \u061c\u200b\u200e1 مطور", "\u200e1 مطور"),
+        ("\u200b \u061c\u200b\u200e1 مطور", "\u061c1 مطور"),
+        ("\u200f\u200b\u200eReact מפתח", "\u200fReact מפתח"),
+        ("\u200e\u200f1 מפתח", "\u200e1 מפתח"),
         ("\u200f", ""),
+        ("\u200f \u200b", ""),
+        ("日本\u200f", "日本\u200f"),
     ],
 )
 def test_text_is_read_from_its_first_character_that_shows(text, shown):
