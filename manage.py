@@ -15,7 +15,9 @@ def main() -> None:
 
     from orgsite.env import settings_loaded_or_exit
 
-    if sys.argv[1:] not in ANSWERED_WITHOUT_SETTINGS:
+    # Bash completion (DJANGO_AUTO_COMPLETE) runs it without arguments too, and needs the
+    # settings: for the site's commands and any command's options.
+    if sys.argv[1:] not in ANSWERED_WITHOUT_SETTINGS or "DJANGO_AUTO_COMPLETE" in os.environ:
         settings_options_applied(sys.argv[2:])
         settings_loaded_or_exit()
     execute_from_command_line(sys.argv)

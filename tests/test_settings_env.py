@@ -904,12 +904,19 @@ REFUSED_API_BASE_MESSAGE = (
 )
 
 
-def run_refused(*arguments: str, log_format: str = "plain") -> subprocess.CompletedProcess:
-    """Run `python <arguments>` in the checkout with REFUSED_API_BASE set."""
+def run_refused(
+    *arguments: str, log_format: str = "plain", **environ: str
+) -> subprocess.CompletedProcess:
+    """Run `python <arguments>` in the checkout with REFUSED_API_BASE set, and `environ`."""
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=ROOT,
-        env={**os.environ, "GREENHOUSE_API_BASE": REFUSED_API_BASE, "LOG_FORMAT": log_format},
+        env={
+            **os.environ,
+            "GREENHOUSE_API_BASE": REFUSED_API_BASE,
+            "LOG_FORMAT": log_format,
+            **environ,
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -967,6 +974,24 @@ def test_manage_py_help_and_version_answer_despite_a_refused_setting(arguments, 
     assert process.returncode == 0
     assert answer in process.stdout
     assert "s3cret" not in process.stdout + process.stderr
+
+
+@pytest.mark.parametrize(
+    "words", ["manage.py ch", "manage.py check --dep", "manage.py sync_jobs --"]
+)
+def test_bash_completion_stops_on_a_refused_setting_with_its_message_alone(words):
+    """Django's completion (DJANGO_AUTO_COMPLETE) runs manage.py with no argument: taken for
+    `manage.py` alone, the options of a command were completed with the traceback of the
+    refused value, some 30 lines, and the commands without the site's, saying nothing of why."""
+    process = run_refused(
+        "manage.py",
+        DJANGO_AUTO_COMPLETE="1",
+        COMP_WORDS=words,
+        COMP_CWORD=str(len(words.split()) - 1),
+    )
+
+    assert process.returncode == 4
+    assert process.stdout + process.stderr == f"{REFUSED_API_BASE_MESSAGE}\n"
 
 
 @pytest.mark.parametrize("command", ["check", "sync_jobs"])
