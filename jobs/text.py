@@ -111,6 +111,8 @@ FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 RIGHT_TO_LEFT_BLOCKS_RE = re.compile(
     "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
+# All but letters: digits, marks, spaces, punctuation (most_letters_direction).
+NOT_LETTERS_RE = re.compile(r"[\W\d_]+")
 # Unicode categories of spaces, of format characters such as U+200B, U+200F and U+FEFF, and
 # of combining marks (an accent with no letter under it).
 INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
@@ -161,6 +163,18 @@ def first_strong_direction(text: str) -> str:
         if kind in ("R", "AL"):
             return "rtl"
     return ""
+
+
+def most_letters_direction(text: str) -> str:
+    """ "rtl" where most of the letters of `text` are written right to left, else "": the
+    direction of words in no language given, many paragraphs long. Not the first letter's
+    (first_strong_direction), which one name decides for them all: an English post that opens
+    with a Hebrew place, or a Hebrew one with "React"."""
+    if not RIGHT_TO_LEFT_BLOCKS_RE.search(text):
+        return ""
+    letters = NOT_LETTERS_RE.sub("", text)
+    left_to_right = len(RIGHT_TO_LEFT_BLOCKS_RE.sub("", letters))
+    return "rtl" if len(letters) > 2 * left_to_right else ""
 
 
 def names_in_plain_text(names: Sequence[str], separator: str) -> str:

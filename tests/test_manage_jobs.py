@@ -277,7 +277,7 @@ def test_a_post_in_no_language_but_english_is_laid_out_in_its_own_direction_to_e
     page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
 
     words = page.select_one(".job-description").find(string="צוות קטן.").parent.parent
-    assert (words.name, words.attrs) == ("div", {"dir": "auto"})
+    assert (words.name, words.attrs) == ("div", {"dir": "rtl"})
 
 
 def test_a_title_in_no_language_but_english_is_laid_out_in_its_own_direction_to_edit(

@@ -201,6 +201,29 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
     assert fits_the_screen(page)
 
 
+def test_a_descriptions_paragraphs_are_laid_out_in_the_direction_of_most_of_its_letters(
+    live_server, page, db
+):
+    """With dir="auto", all of them took the direction of the first letter: the English
+    paragraphs after a Hebrew place stood on the right, their full stops on the left."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    english = make_job(
+        org, "Developer", description_html="<p>תל אביב | Hybrid</p><p>We build tools.</p>"
+    )
+    hebrew = make_job(
+        org, "מפתח/ת", description_html="<p>React ו-TypeScript</p><p>צוות קטן של מפתחים.</p>"
+    )
+    directions = {}
+    for job in (english, hebrew):
+        page.goto(f"{live_server.url}{job.get_absolute_url()}")
+        paragraphs = page.locator(".job-body p")
+        directions[job.title] = paragraphs.evaluate_all(
+            "paragraphs => paragraphs.map((p) => getComputedStyle(p).direction)"
+        )
+
+    assert directions == {"Developer": ["ltr", "ltr"], "מפתח/ת": ["rtl", "rtl"]}
+
+
 def test_a_closed_jobs_notice_looks_like_the_sites_other_notices(live_server, page, db):
     """The `notice` of job_closed.html had no style: its box was a near copy of a warning
     message's (.message.warning in site.css), padded apart, two rules to keep alike by hand."""

@@ -587,17 +587,28 @@ def test_a_post_in_another_language_marks_its_title_and_description_with_it(clie
 
 
 @pytest.mark.parametrize("language", ["en", ""], ids=["greenhouses-default", "none"])
-def test_a_description_in_no_language_but_english_is_laid_out_in_its_own_direction(
-    client, org, language
+@pytest.mark.parametrize(
+    ("description", "direction"),
+    [
+        ("<p>צוות קטן.</p>", ' dir="rtl"'),
+        # Its first letter is not the post's: dir="auto" took it for all its paragraphs.
+        ("<p>React ו-TypeScript.</p><ul><li>צוות קטן של מפתחים.</li></ul>", ' dir="rtl"'),
+        ("<p>תל אביב | Hybrid</p><p>We build tools.</p>", ""),
+        ("<p>We build tools.</p>", ""),
+    ],
+    ids=["hebrew", "hebrew-opening-with-a-latin-word", "english-opening-with-hebrew", "english"],
+)
+def test_a_description_in_no_language_but_english_is_laid_out_in_its_letters_direction(
+    client, org, language, description, direction
 ):
     """A Hebrew post Greenhouse calls English (its default), or nothing, had its title read
     right to left (dir="auto") and its description laid out left to right, as English."""
-    hebrew = make_job(org, "מפתח/ת", language=language, description_html="<p>צוות קטן.</p>")
+    hebrew = make_job(org, "מפתח/ת", language=language, description_html=description)
 
     job_page = client.get(job_page_url(hebrew)).content.decode()
 
     assert '<h1 dir="auto">מפתח/ת</h1>' in job_page
-    assert '<div class="job-body"><div dir="auto"><p>צוות קטן.</p></div></div>' in job_page
+    assert f'<div class="job-body"><div{direction}>{description}</div></div>' in job_page
 
 
 def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, org):

@@ -11,6 +11,7 @@ from jobs.text import (
     ending_sentence,
     fold_accents,
     minutes_in_words,
+    most_letters_direction,
     names_in_plain_text,
     seconds_in_words,
     tags_as_searched,
@@ -287,3 +288,20 @@ def test_text_already_composed_is_not_scanned_for_runs_of_marks(monkeypatch):
 )
 def test_a_path_in_plain_text_is_isolated_to_lay_out_as_a_pages_bdis(names, line):
     assert names_in_plain_text(names, " › ") == line
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("We build tools.", ""),
+        ("", ""),
+        ("תל אביב | Hybrid. We build tools.", ""),  # a Hebrew first word, English words
+        ("React ו-TypeScript בצוות קטן של מפתחים.", "rtl"),  # a Latin first word, Hebrew words
+        ("فريق 3 QA", "rtl"),
+        # Digits and marks are not letters: Arabic-Indic digits and Hebrew points count not.
+        ("Team ٣٤٥٦٧٨٩", ""),
+        ("Rust שָׁלוֹ", ""),
+    ],
+)
+def test_words_are_laid_out_in_the_direction_of_most_of_their_letters(text, direction):
+    assert most_letters_direction(text) == direction

@@ -11,7 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from jobs.models import Job, WrittenInLanguage
-from jobs.text import first_strong_direction
+from jobs.sanitize import text_of
+from jobs.text import first_strong_direction, most_letters_direction
 
 register = template.Library()
 
@@ -25,10 +26,15 @@ def language_attributes(written: WrittenInLanguage) -> SafeString:
 
 @register.filter
 def description_language_attributes(job: Job) -> SafeString:
-    """language_attributes(), or dir="auto" where they name no language: a description in Arabic
-    or Hebrew that Greenhouse calls English, its default, or in none was laid out left to right,
-    where its title (title_language_attributes) reads right to left."""
-    return language_attributes(job) if job.content_language else SafeString(' dir="auto"')
+    """language_attributes(), or dir="rtl" where they name no language and most of the
+    description's letters are written right to left (most_letters_direction): a description in
+    Arabic or Hebrew that Greenhouse calls English, its default, or in none was laid out left to
+    right. Not dir="auto", which takes all its paragraphs' direction from its first letter: an
+    English post that opened with a Hebrew place was laid out right to left (Chromium)."""
+    if job.content_language:
+        return language_attributes(job)
+    right_to_left = most_letters_direction(text_of(job.description_html)) == "rtl"
+    return SafeString(' dir="rtl"' if right_to_left else "")
 
 
 @register.filter
