@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from jobs.connections import ConnectionShown, KeyShown, check_board, check_failure_message
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken, same_mailbox
+from jobs.form_messages import say_what_to_type
 from jobs.greenhouse import (
     JOINERS,
     Board,
@@ -253,17 +254,10 @@ class UsernameThatShows:
         return username
 
 
-# What an empty box says, in place of Django's "This field is required.", which says not what
-# to type (say_what_to_type).
+# What an empty box says (say_what_to_type).
 TYPE_YOUR_EMAIL = "Type your email address."
 TYPE_A_PASSWORD, TYPE_THE_PASSWORD_AGAIN = "Type a password.", "Type the password again."
 NEW_PASSWORD_BOXES = {"new_password1": TYPE_A_PASSWORD, "new_password2": TYPE_THE_PASSWORD_AGAIN}
-
-
-def say_what_to_type(form: forms.BaseForm, messages: dict[str, str]) -> None:
-    """Each of the boxes named in `messages`, left empty, says its message."""
-    for name, message in messages.items():
-        form.fields[name].error_messages["required"] = message
 
 
 def drop_autofocus(form: forms.BaseForm) -> None:
@@ -827,6 +821,7 @@ class ConnectForm(forms.Form):
             "job board's settings."
         ),
         widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
+        error_messages={"required": "Type your board token, or paste your job board's address."},
     )
     api_key = forms.CharField(
         label="Job Board API key (optional)",

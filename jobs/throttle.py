@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from jobs.cache import cache_failure
+from jobs.form_messages import say_what_to_type
 from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
@@ -294,10 +295,17 @@ def login_failures_clear(*, username: str) -> None:
 
 class LoginThrottleMixin:
     """For a Django authentication form: refuse attempts once too many have failed. The
-    username is taken in any case, as failures are counted."""
+    username is taken in any case, as failures are counted. A box left empty says what to type,
+    as the site's other forms' do."""
 
     request: HttpRequest | None
     cleaned_data: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(
+            self, {"username": "Type your username.", "password": "Type your password."}
+        )
 
     def clean_username(self) -> str:
         """The account's own spelling of the username typed: invited people's usernames are

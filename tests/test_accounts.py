@@ -262,6 +262,21 @@ def test_signing_in_takes_the_username_in_any_case(client, owner, typed):
     assert response.status_code == 302 and response["Location"] == "/manage/"
 
 
+@pytest.mark.parametrize("page", ["/accounts/login/", "/admin/login/"])
+def test_signing_in_with_empty_boxes_says_what_to_type(client, owner, page):
+    """They said Django's "This field is required.", which did not say what to type, as the
+    site's other forms' boxes do."""
+    response = client.post(page, {"username": "", "password": ""})
+
+    errors = response.context["form"].errors
+    assert {name: errors[name] for name in errors} == {
+        "username": ["Type your username."],
+        "password": ["Type your password."],
+    }
+    assert "This field is required" not in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_of_two_usernames_differing_in_case_only_the_exact_one_signs_in(client, owner):
     User.objects.create_user("Alice", "other@acme.example", PASSWORD)  # made before the rule
 

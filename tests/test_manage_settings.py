@@ -418,9 +418,13 @@ def test_a_greenhouse_that_drips_its_headers_gets_an_answer_by_the_check_time(
     assert not GreenhouseConnection.objects.exists()
 
 
-def test_an_empty_token_is_required(signed_in, fake_greenhouse):
+def test_an_empty_token_is_required_saying_what_to_type(signed_in, fake_greenhouse):
+    """It said Django's "This field is required.", which did not say what to type."""
     response = connect(signed_in, "  ")
-    assert "This field is required" in response.content.decode()
+    assert response.context["form"].errors["board_token"] == [
+        "Type your board token, or paste your job board's address."
+    ]
+    assert "This field is required" not in response.content.decode()
     assert fake_greenhouse.request_count() == 0
 
 

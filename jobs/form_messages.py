@@ -1,0 +1,13 @@
+"""What a form's box left empty says, in place of Django's "This field is required.", which says
+not what to type: for the site's forms (jobs.forms) and its sign-in forms (jobs.throttle), which
+jobs.forms imports."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+def say_what_to_type(form: forms.BaseForm, messages: dict[str, str]) -> None:
+    """Each of the boxes named in `messages`, left empty, says its message."""
+    for name, message in messages.items():
+        form.fields[name].error_messages["required"] = message
