@@ -268,6 +268,7 @@ class Connected:
     connection: GreenhouseConnection
     sync: RefreshOutcome | None  # None: the queue was down; the schedule will run it
     resumed: bool = False  # as Stored says
+    replaced: Board | None = None
     key_kept_from: Board | None = None
 
 
@@ -286,6 +287,7 @@ def connection_connect(
         connection=stored.connection,
         sync=sync,
         resumed=stored.resumed,
+        replaced=stored.replaced,
         key_kept_from=stored.key_kept_from,
     )
 

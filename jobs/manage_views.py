@@ -541,12 +541,30 @@ def _connect(
     messages.success(
         request,
         f"Connected to the Greenhouse board {board_in_words(board)}. "
+        + _replaced_not_shown_text(request, connected)
         + (RESUMED_TEXT if connected.resumed else "")
         + _key_lost_text(request, connected)
         + _key_not_shown_text(request, connected)
         + _queued_sync_text(connected),
     )
     return redirect("manage:settings", slug=organization.slug)
+
+
+def _replaced_not_shown_text(request: HttpRequest, connected: Connected) -> str:
+    """Said where the board connected replaced one the page did not show (it showed another, or
+    none): another tab or admin connected it since. Replaced all the same, as the board is what
+    was asked for; said, as its open jobs are closed at the first sync and nothing warned of it."""
+    replaced = connected.replaced
+    sent = ConnectionShownForm(request.POST)
+    if replaced is None or sent.add_prefix("board_token") not in sent.data:  # sent by a script
+        return ""
+    shown = sent.shown()
+    if shown is not None and shown.board_token == replaced.token:
+        return ""
+    return (
+        f"It replaced the board {board_in_words(replaced)}, which another tab or admin connected "
+        "meanwhile: its jobs that this board does not list are closed at its first sync. "
+    )
 
 
 def _key_lost_text(request: HttpRequest, connected: Connected) -> str:

@@ -1096,6 +1096,45 @@ def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_i
     assert GreenhouseConnection.objects.get().api_key_last5 == "24680"
 
 
+REPLACED_UNSEEN = (
+    "It replaced the board “Liberté Santé” (liberte-sante), which another tab or admin "
+    "connected meanwhile: its jobs that this board does not list are closed at its first sync."
+)
+
+
+@pytest.mark.parametrize("page_showed", ["no board", "another board", "that board"])
+def test_a_board_connected_from_a_page_read_before_another_was_connected_names_the_one_replaced(
+    signed_in, north, queued, page_showed
+):
+    """Another tab connected a board meanwhile: the one connected from the page left open
+    replaced it, its jobs closed at the first sync, and the page said only "Connected to ...",
+    of a board it never showed. One the page showed, it warned of."""
+    if page_showed == "another board":
+        connect(signed_in, "tiny-co")
+    if page_showed != "that board":
+        page = signed_in.get(SETTINGS_URL).content
+    GreenhouseConnection.objects.update(last_attempt_at=None)  # connected again at once
+    connect(signed_in, "liberte-sante")
+    if page_showed == "that board":
+        page = signed_in.get(SETTINGS_URL).content
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    said = page_text(signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True))
+
+    assert "Connected to the Greenhouse board “Acme Robotics” (acme-robotics)." in said
+    assert (REPLACED_UNSEEN in said) is (page_showed != "that board")
+    assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
+
+
+def test_a_board_connected_by_a_script_names_no_board_replaced(signed_in, connected):
+    """A form sent without the page's hidden fields says nothing of what the page showed."""
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+    said = page_text(connect(signed_in, "acme-robotics", follow=True))
+    assert "Connected to the Greenhouse board “Acme Robotics”" in said
+    assert "It replaced the board" not in said
+
+
 def test_a_board_connected_from_a_page_read_before_a_key_ending_alike_was_stored_says_it(
     signed_in, connected
 ):
