@@ -493,9 +493,10 @@ class ConnectionChanged(Exception):
     def refusal(self) -> str:
         if self.connected_again:
             return (
+                # True of a page that showed no key too: ConnectionShown does not say.
                 "This organization was disconnected from Greenhouse and connected again "
-                "meanwhile, which forgot the API key and the schedule this page showed, so the "
-                "change was not saved. Check them below and make it again."
+                "meanwhile, which forgot the schedule this page showed, and its API key if one "
+                "was stored, so the change was not saved. Check them below and make it again."
             )
         return (
             f"This organization's board was changed meanwhile, to {self.board_now}, so the "

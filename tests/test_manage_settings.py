@@ -955,6 +955,27 @@ def test_a_change_sent_from_a_page_of_a_board_connected_again_since_is_refused(
     assert_untouched(GreenhouseConnection.objects.get(), key_ends="13579")
 
 
+def test_a_key_stored_from_a_page_without_one_of_a_board_connected_again_says_no_key_went(
+    signed_in, north, queued
+):
+    """The page showed no key: the refusal said the reconnection "forgot the API key ... this
+    page showed", of a key it never showed."""
+    connect(signed_in, "tiny-co")
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post("/manage/north/disconnect/")
+    connect(signed_in, "tiny-co")
+
+    change = {"action": "api_key", "key-api_key": "new-key-67890"}
+    said = page_text(signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True))
+
+    assert (
+        "This organization was disconnected from Greenhouse and connected again meanwhile, "
+        "which forgot the schedule this page showed, and its API key if one was stored, so the "
+        "change was not saved."
+    ) in said
+    assert not GreenhouseConnection.objects.get().has_api_key
+
+
 @pytest.mark.parametrize("change", CHANGES_OF_A_CONNECTION)
 def test_a_change_as_another_admin_changes_the_board_is_not_made_to_it(
     signed_in, connected, monkeypatch, change
