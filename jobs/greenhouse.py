@@ -58,8 +58,9 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
     # mapping, an argument whose str() fails): left to logging, whose handler reports it and
     # goes on, where a filter's exception would end the call that logged it.
     with suppress(Exception):
-        message = passwords_masked(record.getMessage())
-        record.msg, record.args = _password_pieces_masked(message), None
+        record.msg, record.args = passwords_masked(record.getMessage()), None
+        # Apart, so that pieces it cannot find leave the line masked as above, not whole.
+        record.msg = _password_pieces_masked(record.msg)
     return True
 
 
@@ -78,7 +79,10 @@ def _password_pieces_masked(text: str) -> str:
 
 def _pieces_masked(text: str, url: str) -> str:
     user, _, password = url.partition("://")[2].rpartition("@")[0].partition(":")
-    head, separator, rest = re.split(r"([/?#])", password, maxsplit=1)
+    ends_host = re.search(r"[/?#]", password)
+    if ends_host is None:  # its first ":" after where the host ends: no password there
+        return text
+    head, separator, rest = password[: ends_host.start()], ends_host[0], password[ends_host.end() :]
     if rest:
         text = text.replace(f"{separator}{rest}@", f"{separator}***@")
     if head:

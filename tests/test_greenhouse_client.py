@@ -1356,6 +1356,42 @@ def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_
     assert "sync:s3" not in caplog.text
 
 
+def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
+    settings, monkeypatch, caplog, no_proxy_settings
+):
+    """A proxy whose first ":" comes after where its host ends (it has no password there)
+    failed the search for a password's pieces, and with it the whole masking: every line
+    named GREENHOUSE_API_BASE with its password."""
+
+    def no_host(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_host)  # nothing is asked of any network
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example/team:a@b:3128")
+    settings.GREENHOUSE_RETRIES = 0
+    settings.GREENHOUSE_API_BASE = "https://sync:s3cret@egress.example.com/v1"
+
+    with pytest.raises(Unavailable):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert "url=https://sync:***@egress.example.com/v1/boards/" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
+def test_a_line_whose_password_pieces_fail_to_be_masked_is_masked_as_a_url_is(monkeypatch, caplog):
+    """Any failure of the search for a password's pieces left the line whole, its URLs'
+    passwords too."""
+
+    def fails(text: str) -> str:
+        raise ValueError("not enough values to unpack")
+
+    monkeypatch.setattr("jobs.greenhouse._password_pieces_masked", fails)
+
+    logging.getLogger("jobs.greenhouse").warning("url=%s", "https://sync:s3cret@egress/v1")
+
+    assert "url=https://sync:***@egress/v1" in caplog.text and "s3cret" not in caplog.text
+
+
 @pytest.mark.parametrize(
     ("fault", "logged"),
     [
