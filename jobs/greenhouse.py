@@ -66,12 +66,14 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
 
 def _password_pieces_masked(text: str) -> str:
     """`text` without the pieces of a password that errors name apart when a "/", "?" or "#"
-    in it was left as it is (orgsite.W008 says so), of GREENHOUSE_API_BASE or of the proxy
-    requests takes from the environment for it: urllib3 names its head as the host's
-    ("host='sync', port=12", "'sync:s3'"), and the rest of a base's as the path asked
-    ("url: /secret@egress.example.com/v1/…"), where passwords_masked finds no URL."""
+    in it was left as it is, of GREENHOUSE_API_BASE or of the proxy requests takes from the
+    environment for it: urllib3 names its head as the host's ("host='sync', port=12",
+    "'sync:s3'"), and the rest of a base's as the path asked ("url: /secret@egress…/v1/…"),
+    where passwords_masked finds no URL. Masked wherever passwords_masked reads a password,
+    as in the URL, even one orgsite.W008 takes for a host and a port with an "@" in the path
+    after them ("https://john.doe:12/secret@egress.example.com/v1")."""
     base_url = settings.GREENHOUSE_API_BASE
-    if _password_read_as_host_end(base_url):
+    if password_ends_host(base_url):
         text = _pieces_masked(text, base_url)
     _, proxy = environment_proxy(base_url)
     return _pieces_masked(text, proxy) if password_ends_host(proxy) else text

@@ -1317,6 +1317,9 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
         ("https://sync:12?secret@egress.example.com/v1", "", "greenhouse connection failed"),
         # Set by a settings module of one's own: orgsite.env refuses it from the environment.
         ("https://sync:s3/cret@egress.example.com/v1", "", "greenhouse request failed"),
+        # A user name with a dot, which orgsite.W008 takes for a host with a port: the line
+        # named "host='john.doe', port=12" and the path "/secret@…".
+        ("https://john.doe:12/secret@egress.example.com/v1", "", "greenhouse connection failed"),
         (
             "https://egress.example.com/v1",
             "http://sync:12/secret@proxy.example:3128",
