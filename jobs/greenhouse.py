@@ -87,9 +87,18 @@ def _pieces_masked(text: str, url: str) -> str:
     head, separator, rest = password[: ends_host.start()], ends_host[0], password[ends_host.end() :]
     if rest:
         text = text.replace(f"{separator}{rest}@", f"{separator}***@")
-    if head:
-        text = text.replace(f"{user}:{head}", f"{user}:***")
-        text = re.sub(rf"(?<=, port=){re.escape(head)}\b", "***", text)
+    # The host and port read: the user's name and the head, or what follows an "@" left in the
+    # head ("p@ss:12" asks host "ss" at 12), which urllib3 names quoted, the host lower case.
+    _, at, host_and_port = head.rpartition("@")
+    if at:
+        host, _, port = host_and_port.partition(":")
+        pieces = "|".join(re.escape(piece) for piece in (host_and_port, host) if piece)
+        text = re.sub(rf"(?i)(?<=')(?:{pieces})(?=\\?')", "***", text) if pieces else text
+    else:
+        port = head
+        text = text.replace(f"{user}:{head}", f"{user}:***") if head else text
+    if port:
+        text = re.sub(rf"(?<=, port=){re.escape(port)}\b", "***", text)
     return text
 
 
@@ -532,11 +541,13 @@ HOST_READ_TO_END_EARLY = (
 def password_ends_host(url: str) -> bool:
     """Whether `url` may have a password with a "/", "?" or "#" left as it is: logs mask one
     from the user's ":" to the last "@", but the host is read to end at that character, before
-    any "@" ("https://sync:s3/cret@proxy" asks host "sync"). A URL with a port and an "@" after
-    it ("https://proxy:8080/a@b/v1") reads so too; for a proxy, whose path requests drops, that
+    that "@" ("https://sync:s3/cret@proxy" asks host "sync"; "https://sync:p@ss/word@proxy",
+    with an "@" left before it too, host "ss"). A URL with a port and an "@" after it
+    ("https://proxy:8080/a@b/v1") reads so too; for a proxy, whose path requests drops, that
     is no matter."""
-    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
-    return "@" not in authority and passwords_masked(url) != url
+    address = url.partition("://")[2]
+    authority = re.split(r"[/?#]", address, maxsplit=1)[0]
+    return "@" in address[len(authority) :] and passwords_masked(url) != url
 
 
 def environment_proxy(url: str) -> tuple[str, str]:

@@ -1320,6 +1320,8 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
         # A user name with a dot, which orgsite.W008 takes for a host with a port: the line
         # named "host='john.doe', port=12" and the path "/secret@…".
         ("https://john.doe:12/secret@egress.example.com/v1", "", "greenhouse connection failed"),
+        # An "@" left before the "/" too: urllib3 named host "s3cret", in lower case, and the path.
+        ("https://sync:p@S3cret/more@egress.example.com/v1", "", "greenhouse connection failed"),
         (
             "https://egress.example.com/v1",
             "http://sync:12/secret@proxy.example:3128",
@@ -1328,6 +1330,16 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
         (
             "https://egress.example.com/v1",
             "http://sync:s3/cret@proxy.example:3128",
+            "greenhouse request failed",
+        ),
+        (
+            "https://egress.example.com/v1",
+            "http://sync:p@s3cret:12/more@proxy.example:3128",
+            "greenhouse connection failed",
+        ),
+        (
+            "https://egress.example.com/v1",
+            "http://sync:p@s3cret:s3/more@proxy.example:3128",
             "greenhouse request failed",
         ),
     ],

@@ -689,6 +689,11 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://sync:12/secret@egress.example.com/v1", True),
         ("https://sync:12/secret@egress:3128/v1", True),
         ("https://sync:12%2Fsecret@egress.example.com/v1", False),
+        # An "@" left before the "/" too: W008 said nothing, and every request went to host
+        # "s3" (a user and password before it, and a port, and an "@" in the path, are not).
+        ("https://sync:p@s3/cret@egress.example.com/v1", True),
+        ("https://sync:pw@proxy.example:8080/team@acme.example/v1", False),
+        ("https://sync:p%40s3%2Fcret@egress.example.com/v1", False),
     ],
 )
 def test_check_warns_of_a_greenhouse_api_base_without_v1(settings, api_base, warned):
@@ -800,7 +805,7 @@ def test_the_api_base_warning_hints_at_what_fails_as_it_is(settings, caplog, api
 
 
 @pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
-@pytest.mark.parametrize("password", ["12/secret", "s3/cret", "12?secret"])
+@pytest.mark.parametrize("password", ["12/secret", "s3/cret", "12?secret", "p@s3/cret"])
 def test_check_warns_of_a_proxy_whose_password_has_a_slash_left_unescaped(
     settings, monkeypatch, caplog, no_proxy_settings, name, password
 ):
