@@ -684,6 +684,9 @@ def test_check_deploy_warns_when_an_https_sites_email_links_are_plain_http(
         ("https://proxy.example:8080/team@acme/v1", False),
         ("https://[::1]/team@acme/v1", False),
         ("https://egress:8080/team@acme/v1", False),
+        # Nor a host that is no user's name, however the "@" after it reads.
+        ("https://localhost:8080/team@acme.example/v1", False),
+        ("https://2130706433:8080/team@acme.example/v1", False),
         # A password's digits before its "/" read as a port, the host as the user's name: W008
         # said nothing, and every request went to host "sync".
         ("https://sync:12/secret@egress.example.com/v1", True),
