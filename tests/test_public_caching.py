@@ -385,6 +385,37 @@ def test_a_page_rendered_while_a_sync_ran_is_not_served_after_it(client, synced_
     assert "Renamed mid-render" in client.get("/orgs/acme/").content.decode()
 
 
+def test_a_job_reopened_while_its_orgs_page_renders_is_under_its_department_on_the_next(
+    client, acme, monkeypatch
+):
+    """The page ranks the departments of its open jobs, read before its jobs are: a job
+    reopened in between, its department of no other open job, falls to "Other roles" for that
+    render alone, which is not kept."""
+    organization = acme.organization
+    make_job(organization, "Welder", departments=(make_unit(Department, organization, "Shop"),))
+    archive = make_unit(Department, organization, "Archive")
+    archivist = make_job(organization, "Archivist", departments=(archive,), is_open=False)
+    read_paths = views.department_paths
+
+    def paths_then_a_sync_commits(**kwargs):
+        paths = read_paths(**kwargs)
+        Job.objects.filter(pk=archivist.pk).update(is_open=True)
+        listing_cache_invalidate(organization=organization)
+        return paths
+
+    def headings():
+        response = client.get("/orgs/acme/")
+        assert response.context, "served from the cache"
+        groups = response.context["job_groups"]
+        return [(heading, [job.title for job in jobs]) for heading, jobs in groups]
+
+    monkeypatch.setattr(views, "department_paths", paths_then_a_sync_commits)
+    assert headings() == [(("Shop",), ["Welder"]), (("Other roles",), ["Archivist"])]
+    monkeypatch.undo()
+
+    assert headings() == [(("Archive",), ["Archivist"]), (("Shop",), ["Welder"])]
+
+
 def test_a_closed_jobs_410_page_is_served_from_the_cache_as_a_410(
     client, synced_acme, django_assert_num_queries
 ):
