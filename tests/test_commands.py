@@ -421,6 +421,17 @@ def test_connect_greenhouse_does_not_repoint_an_org_while_its_sync_runs(fake_gre
     assert GreenhouseConnection.objects.get().board_token == "tiny-co"
 
 
+def test_connect_greenhouse_refusing_while_a_sync_runs_names_the_org_without_direction_controls(
+    fake_greenhouse,
+):
+    """As what it says names boards (say, warn): an org named "\u202eAcme" (a right-to-left
+    override, left open) showed the rest of the refusal, "so its board was not changed", reversed
+    in a terminal that orders text both ways."""
+    acquire_sync_lock(make_connection("acme", "tiny-co", name="\u202eAcme"))
+    with pytest.raises(CommandError, match=r"^A sync of Acme is running right now, so its board"):
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+
 @pytest.mark.parametrize("token", ["no-such-board", "bad/token"])
 def test_connect_greenhouse_with_a_bad_token_stores_nothing(fake_greenhouse, token):
     with pytest.raises(CommandError) as caught:

@@ -122,10 +122,13 @@ def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
     assert Organization.objects.filter(slug__in=runlocal.DEMO_BOARDS).count() == 3
 
 
-def test_the_demo_data_says_a_sync_of_another_board_keeps_it_and_goes_on(fake_greenhouse):
+@pytest.mark.parametrize("name", ["Acme Robotics", "\u202eAcme Robotics"], ids=["plain", "rlo"])
+def test_the_demo_data_says_a_sync_of_another_board_keeps_it_and_goes_on(fake_greenhouse, name):
     """An org of the demo connected to another board, whose sync runs (a worker stopped
-    mid-sync holds its lease): runlocal stopped with a traceback (SyncInProgress)."""
-    acquire_sync_lock(make_connection("acme", "tiny-co", name="Acme Robotics"))
+    mid-sync holds its lease): runlocal stopped with a traceback (SyncInProgress). Its name
+    without the direction controls it could leave open, as commands say names (a right-to-left
+    override showed the rest of the line reversed in a terminal that orders text both ways)."""
+    acquire_sync_lock(make_connection("acme", "tiny-co", name=name))
     command = runlocal.Command(stdout=io.StringIO(), stderr=io.StringIO())
 
     command._create_demo_data()

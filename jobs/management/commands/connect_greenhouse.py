@@ -33,7 +33,7 @@ from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import Organization
 from jobs.status import moment_text
-from jobs.text import shows_anything
+from jobs.text import shows_anything, without_direction_controls
 
 # The arguments typed as text, as the help names them.
 TEXT_ARGUMENTS = [
@@ -141,7 +141,8 @@ class Command(ProjectCommand):
                 # may change either on the settings page as this runs.
                 stored = connection_store(organization=organization, board=board, api_key=api_key)
         except SyncInProgress as exc:
-            raise CommandError(exc.message) from None
+            # It names the org: without direction controls, as say() and warn() write names.
+            raise CommandError(without_direction_controls(exc.message)) from None
         verb = "Created" if created else "Updated"
         self.say(
             self.style.SUCCESS(

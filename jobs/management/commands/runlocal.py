@@ -30,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jobs.connections import SyncInProgress, check_board, connection_save
 from jobs.models import Membership, Organization
 from jobs.scheduling import enqueue_due_syncs
+from jobs.text import without_direction_controls
 from orgsite.env import env_int
 
 DEMO_BOARDS = {"acme": "acme-robotics", "liberte": "liberte-sante", "tiny": "tiny-co"}
@@ -163,12 +164,12 @@ class Command(BaseCommand):
                 # Connected to another board since, whose sync runs (or a worker stopped mid-sync
                 # holds its lease): the demo starts all the same, the org on that board.
                 kept = exc.connection.board_token
-                self.stderr.write(
-                    self.style.WARNING(
-                        f"{exc.message} The demo starts with {organization.name} still on the "
-                        f"board {kept}."
-                    )
+                said = (
+                    f"{exc.message} The demo starts with {organization.name} still on the "
+                    f"board {kept}."
                 )
+                # Names the org, as the project's commands say names (jobs.management.base).
+                self.stderr.write(self.style.WARNING(without_direction_controls(said)))
             Membership.objects.get_or_create(
                 organization=organization, user=user, defaults={"role": Membership.Role.ADMIN}
             )
