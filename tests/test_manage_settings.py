@@ -2197,11 +2197,13 @@ def test_the_admin_replacing_a_key_from_a_page_read_before_another_was_stored_ke
     superuser_client, connected, page_showed, stored_meanwhile, said
 ):
     """As on the settings page: the key typed replaced one the org's admins, or other staff,
-    stored since the page, which it never showed. Nor is the interval changed with it saved:
-    the page is saved whole or not at all."""
+    stored since the page, which it never showed. Nor is the interval, or the pause, changed
+    with it saved, nor the change written to the connection's history: the page is saved whole
+    or not at all."""
     connection_api_key_set(connection=connected, api_key=page_showed)
     page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
     connection_api_key_set(connection=connected, api_key=stored_meanwhile)
+    del page["enabled"]  # its box unticked: paused
 
     typed = {"new_api_key": "typed-67890", "sync_interval_minutes": 45}
     response = superuser_client.post(admin_url(connected), {**page, **typed}, follow=True)
@@ -2210,7 +2212,12 @@ def test_the_admin_replacing_a_key_from_a_page_read_before_another_was_stored_ke
     assert f"{said} {NOT_STORED} Nothing on this page was saved." in page_text(response)
     connection = GreenhouseConnection.objects.get()
     assert connection.get_api_key() == stored_meanwhile
-    assert connection.sync_interval_minutes == connected.sync_interval_minutes
+    assert (connection.sync_interval_minutes, connection.enabled) == (
+        connected.sync_interval_minutes,
+        True,
+    )
+    assert connection.next_sync_at == connected.next_sync_at
+    assert not LogEntry.objects.exists()
 
 
 def test_the_admin_stores_a_key_from_a_page_read_before_the_key_was_removed(
