@@ -1152,6 +1152,8 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
     # org's admins or other staff, is not replaced by one typed here unseen.
     shown_api_key_mark = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
     shown_api_key_last5 = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    # Those hidden fields: what the page showed, sent back, never shown.
+    sent_back = ("shown_board_token", "shown_api_key_mark", "shown_api_key_last5")
 
     class Meta:
         model = GreenhouseConnection
@@ -1245,7 +1247,9 @@ class GreenhouseConnectionAdmin(
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         if not self.has_change_permission(request, obj):
-            fields.remove("new_api_key")  # typed, never read: read-only, it would say "None"
+            # Typed, or sent back hidden, never read: read-only, each would say "None".
+            for name in ("new_api_key", *ConnectionAdminForm.sent_back):
+                fields.remove(name)
         return fields
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:

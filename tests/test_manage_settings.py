@@ -1892,6 +1892,18 @@ def test_staff_who_may_only_view_it_see_no_new_key_field(client, connected):
     assert "New Job Board API key" not in page
 
 
+def test_staff_who_may_only_view_it_see_nothing_of_what_its_page_sends_back(client, connected):
+    """The board and key a page showed, sent back hidden to tell what changed since: shown
+    read-only, each was a line saying "None"."""
+    staff = User.objects.create_user("viewer", password="x", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_greenhouseconnection"))
+    client.force_login(staff)
+
+    said = page_text(client.get(admin_url(connected)))
+
+    assert "Shown" not in said and "None" not in said
+
+
 def test_deleting_it_in_the_admin_disconnects_as_this_page_does(superuser_client, connected):
     sync_organization(connected, trigger=SyncRun.Trigger.COMMAND)
     Job.objects.update(featured=True)
