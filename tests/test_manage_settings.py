@@ -38,6 +38,7 @@ from tests.support.helpers import (
     assert_says_organization_gone,
     form_as_sent,
     marked_sync,
+    parsed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -1949,6 +1950,24 @@ def test_the_admins_delete_page_waits_for_a_running_sync(superuser_client, conne
     assert f"{NOT_DISCONNECTED} Try again in a minute" in response.content.decode()
     assert GreenhouseConnection.objects.exists()
     assert Job.objects.filter(is_open=True).count() == Job.objects.count() > 0
+
+
+def test_the_admins_refusal_names_the_org_without_the_direction_controls_it_leaves_open(
+    superuser_client, connected
+):
+    """As the site's pages say it (base.html): an org named "\u202eNorth Wind" (a right-to-left
+    override, left open) showed the rest of the message reversed, "so it was not disconnected
+    from Greenhouse" among it. Its name is kept."""
+    Organization.objects.filter(pk=connected.organization_id).update(name="\u202eNorth Wind")
+    acquire_sync_lock(connected)
+
+    response = superuser_client.post(
+        f"/admin/jobs/greenhouseconnection/{connected.pk}/delete/", {"post": "yes"}, follow=True
+    )
+
+    said = parsed(response).select_one(".messagelist").text
+    assert f"{NOT_DISCONNECTED} Try again in a minute" in said
+    assert Organization.objects.get().name == "\u202eNorth Wind"
 
 
 def test_a_sync_starting_after_the_admins_delete_check_leaves_the_connection(
