@@ -1023,6 +1023,19 @@ def test_manage_py_loads_the_settings_its_settings_option_names(tmp_path, option
     assert "+ SETTINGS_MODULE = 'other_settings'" in process.stdout
 
 
+@pytest.mark.parametrize("option", ["--sett=other_settings", "--settings"])
+def test_manage_py_loads_the_settings_of_no_other_form_of_the_option_than_django(tmp_path, option):
+    """Before it loads the settings Django reads neither an abbreviation of --settings nor the
+    option without its value (which the command then refuses): manage.py loads those of
+    DJANGO_SETTINGS_MODULE then, as Django would, without a traceback of its own."""
+    (tmp_path / "other_settings.py").write_text('SECRET_KEY = "x"\nINSTALLED_APPS = []\n')
+
+    process = run_refused("manage.py", "diffsettings", option, PYTHONPATH=str(tmp_path))
+
+    assert process.returncode == 4
+    assert process.stdout + process.stderr == f"{REFUSED_API_BASE_MESSAGE}\n"
+
+
 def test_a_settings_module_that_fails_otherwise_keeps_its_traceback(monkeypatch, tmp_path, capsys):
     """A bug in the settings is not a value to change: what loads them stops on the message of
     a refused value alone, and leaves any other error to show where it happened."""
