@@ -263,6 +263,14 @@ def text_of(safe_html: str) -> str:
     return " ".join(html.unescape(SAFE_HTML_TAG_RE.sub(" ", safe_html)).split())
 
 
+def head_of(safe_html: str, length: int) -> str:
+    """The first `length` characters of sanitize_content()'s output, without the tag they may
+    cut in two, whose attributes text_of() would read as words."""
+    head = safe_html[:length]
+    tag_start = head.rfind("<")
+    return head[:tag_start] if tag_start > head.rfind(">") else head
+
+
 def opens_with_intro(escaped_content: str) -> bool:
     """Whether Greenhouse's escaped content starts with the board's company intro block."""
     return bool(INTRO_START_RE.match(unescape_once(escaped_content[:INTRO_HEAD_CHARS])))

@@ -34,6 +34,7 @@ from jobs.sanitize import (
     INLINE_TAG_RE,
     cut_at_word,
     excerpt_of,
+    head_of,
     sanitize_content,
     text_of,
     unescape_once,
@@ -374,6 +375,22 @@ def test_the_text_of_a_description_is_what_beautifulsoup_reads():
         safe = sanitize_content(content)
         expected = " ".join(BeautifulSoup(safe, "html.parser").get_text(" ").split())
         assert text_of(safe) == expected
+
+
+@pytest.mark.parametrize(
+    ("length", "head"),
+    [
+        (14, "<p>Tools</p>"),
+        (21, "<p>Tools</p>"),  # cut in an attribute
+        (26, '<p>Tools</p><a href="x">Us'),
+        (28, '<p>Tools</p><a href="x">Us'),
+        (30, '<p>Tools</p><a href="x">Us</a>'),
+        (99, '<p>Tools</p><a href="x">Us</a>'),
+    ],
+)
+def test_the_head_of_a_description_cuts_no_tag_in_two(length, head):
+    """text_of() would read a cut tag's attributes as words."""
+    assert head_of('<p>Tools</p><a href="x">Us</a>', length) == head
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from jobs import views
 from jobs.models import Department, Job, Office, Organization
 from jobs.sanitize import ALLOWED_TAGS
 from jobs.templatetags.html_time import datetime_attribute
-from jobs.templatetags.job_language import names_direction_attribute
+from jobs.templatetags.job_language import DIRECTION_READ_CHARACTERS, names_direction_attribute
 from jobs.text import first_strong_direction
 from orgsite.logging import PermissionDeniedFilter
 from tests.support.helpers import spoken_text
@@ -609,6 +609,17 @@ def test_a_description_in_no_language_but_english_is_laid_out_in_its_letters_dir
 
     assert '<h1 dir="auto">מפתח/ת</h1>' in job_page
     assert f'<div class="job-body"><div{direction}>{description}</div></div>' in job_page
+
+
+def test_a_descriptions_direction_is_read_from_its_opening_alone(client, org):
+    """Read at each render of its page, its letters' direction took a second for a post of
+    5 MB: of a long English post's opening and a longer Hebrew end, the opening decides."""
+    english = "<p>We build tools.</p>" * (DIRECTION_READ_CHARACTERS // 20)
+    job = make_job(org, "Developer", description_html=english + "<p>צוות קטן.</p>" * 20_000)
+
+    job_page = client.get(job_page_url(job)).content.decode()
+
+    assert '<div class="job-body"><div><p>We build tools.</p>' in job_page
 
 
 def test_a_post_in_a_right_to_left_language_is_laid_out_right_to_left(client, org):

@@ -11,10 +11,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from jobs.models import Job, WrittenInLanguage
-from jobs.sanitize import text_of
+from jobs.sanitize import head_of, text_of
 from jobs.text import first_strong_direction, most_letters_direction
 
 register = template.Library()
+
+# What of a description in no language given its direction is read from, at each render of its
+# page (most_letters_direction): more than most posts hold, where reading a post of 5 MB took a
+# second, and Greenhouse's boards may hold larger.
+DIRECTION_READ_CHARACTERS = 20_000
 
 
 @register.filter
@@ -26,14 +31,16 @@ def language_attributes(written: WrittenInLanguage) -> SafeString:
 
 @register.filter
 def description_language_attributes(job: Job) -> SafeString:
-    """language_attributes(), or dir="rtl" where they name no language and most of the
-    description's letters are written right to left (most_letters_direction): a description in
-    Arabic or Hebrew that Greenhouse calls English, its default, or in none was laid out left to
-    right. Not dir="auto", which takes all its paragraphs' direction from its first letter: an
-    English post that opened with a Hebrew place was laid out right to left (Chromium)."""
+    """language_attributes(), or dir="rtl" where they name no language and most of the letters
+    of the description's opening (DIRECTION_READ_CHARACTERS) are written right to left
+    (most_letters_direction): a description in Arabic or Hebrew that Greenhouse calls English,
+    its default, or in none was laid out left to right. Not dir="auto", which takes all its
+    paragraphs' direction from its first letter: an English post that opened with a Hebrew
+    place was laid out right to left (Chromium)."""
     if job.content_language:
         return language_attributes(job)
-    right_to_left = most_letters_direction(text_of(job.description_html)) == "rtl"
+    head = head_of(job.description_html, DIRECTION_READ_CHARACTERS)
+    right_to_left = most_letters_direction(text_of(head)) == "rtl"
     return SafeString(' dir="rtl"' if right_to_left else "")
 
 
