@@ -193,9 +193,11 @@ class Organization(WrittenInLanguage, models.Model):
 
     @property
     def language_attrs(self) -> dict[str, str]:
-        """Those of its description (WrittenInLanguage), and dir="auto" while no language is
-        set: its admins may have left it blank for an Arabic or Hebrew one, which was then
-        laid out left to right, as English. One in a language set keeps that language's."""
+        """Those of its description's box (WrittenInLanguage), and dir="auto" while no language
+        is set: its admins may have left it blank for an Arabic or Hebrew one, which was then
+        laid out left to right, as English. One in a language set keeps that language's. Its
+        page lays it out in most of its letters' direction instead (job_language's
+        organization_description_attributes)."""
         return super().language_attrs if self.language else {"dir": "auto"}
 
     @property

@@ -94,7 +94,7 @@ def test_an_admin_describes_the_org_and_visitors_see_it_at_once(client, north):
     org_page = visitor.get("/orgs/north/").content.decode()
     assert '<h1 dir="auto">North Wind Sails</h1>' in org_page
     assert (
-        '<div class="lead" dir="auto">'
+        '<div class="lead">'
         "<p>Sails for small boats,<br>made by hand in Tromsø.</p></div>" in org_page
     )
     # Anyone can sign up and create an org, so search engines are told the link is theirs.
@@ -225,7 +225,7 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
     admin = admin_of(client, north)
     save_profile(admin, description="Segel für kleine Boote.")
     assert (
-        '<div class="lead" dir="auto"><p>Segel für kleine Boote.</p></div>'
+        '<div class="lead"><p>Segel für kleine Boote.</p></div>'
         in visitor.get("/orgs/north/").content.decode()
     )
 
@@ -244,13 +244,14 @@ def test_the_descriptions_language_marks_it_on_the_cached_public_page(client, no
 
     save_profile(admin, description="Sails for small boats.", language="")
     org_page = visitor.get("/orgs/north/").content.decode()
-    assert '<div class="lead" dir="auto"><p>Sails for small boats.</p></div>' in org_page
+    assert '<div class="lead"><p>Sails for small boats.</p></div>' in org_page
 
 
 def test_a_description_in_no_language_set_is_laid_out_in_its_own_direction(client, north):
     """Left blank, the language is the page's English, and an Arabic description was laid out
-    left to right, its full stop on its right; it now takes its first letter's direction, on
-    its page and in its box. One in a language set, English too, keeps that language's."""
+    left to right, its full stop on its right; it is now laid out in most of its letters'
+    direction on its page, in its first letter's as it is typed in its box. One in a language
+    set, English too, keeps that language's."""
     visitor = Client()
     admin = admin_of(client, north)
 
@@ -261,13 +262,33 @@ def test_a_description_in_no_language_set_is_laid_out_in_its_own_direction(clien
 
     save_profile(admin, description="أشرعة للقوارب الصغيرة.")
     org_page = visitor.get("/orgs/north/").content.decode()
-    assert '<div class="lead" dir="auto"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
+    assert '<div class="lead" dir="rtl"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
     assert description_box() == {"dir": "auto"}
 
     save_profile(admin, description="أشرعة للقوارب الصغيرة.", language="en")
     org_page = visitor.get("/orgs/north/").content.decode()
     assert '<div class="lead"><p>أشرعة للقوارب الصغيرة.</p></div>' in org_page
     assert description_box() == {}
+
+
+@pytest.mark.parametrize(
+    ("description", "lead"),
+    [
+        ("תל אביב | Hybrid\n\nWe make sails for small boats.", '<div class="lead">'),
+        ("Python ו-React\n\nצוות קטן של מפתחים.", '<div class="lead" dir="rtl">'),
+    ],
+    ids=["english-opening-with-hebrew", "hebrew-opening-with-a-latin-word"],
+)
+def test_a_description_in_no_language_set_is_laid_out_in_most_of_its_letters_direction(
+    client, north, description, lead
+):
+    """As a job's description: dir="auto" laid out all its paragraphs in its first letter's
+    direction, the English ones after a Hebrew place on the right."""
+    save_profile(admin_of(client, north), description=description)
+
+    org_page = Client().get("/orgs/north/").content.decode()
+
+    assert f"{lead}<p>{description.split()[0]}" in org_page
 
 
 def test_the_description_box_is_spell_checked_in_the_saved_language(client, north):

@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from jobs.models import Job, WrittenInLanguage
+from jobs.models import Job, Organization, WrittenInLanguage
 from jobs.sanitize import head_of, text_of
 from jobs.text import first_strong_direction, most_letters_direction
 
@@ -40,8 +40,23 @@ def description_language_attributes(job: Job) -> SafeString:
     if job.content_language:
         return language_attributes(job)
     head = head_of(job.description_html, DIRECTION_READ_CHARACTERS)
-    right_to_left = most_letters_direction(text_of(head)) == "rtl"
-    return SafeString(' dir="rtl"' if right_to_left else "")
+    return most_letters_direction_attribute(text_of(head))
+
+
+@register.filter
+def organization_description_attributes(organization: Organization) -> SafeString:
+    """Those of the language set, or, with none, dir="rtl" where most of the description's
+    letters are written right to left, as a job's description (description_language_attributes):
+    dir="auto" laid out all its paragraphs in its first letter's direction. Not its box's
+    (Organization.language_attrs), which lays out what is typed in it as it is typed."""
+    if organization.language:
+        return language_attributes(organization)
+    return most_letters_direction_attribute(organization.description_shown)
+
+
+def most_letters_direction_attribute(text: str) -> SafeString:
+    """` dir="rtl"` where most of the letters of `text` are written right to left, else ""."""
+    return SafeString(' dir="rtl"' if most_letters_direction(text) == "rtl" else "")
 
 
 @register.filter
