@@ -1,9 +1,13 @@
 """Wording helpers, and text as search compares it."""
 
+import sys
+import unicodedata
+
 import pytest
 
 import jobs.text
 from jobs.text import (
+    RIGHT_TO_LEFT_BLOCKS_RE,
     as_searched,
     before_ellipsis,
     composed,
@@ -301,7 +305,28 @@ def test_a_path_in_plain_text_is_isolated_to_lay_out_as_a_pages_bdis(names, line
         # Digits and marks are not letters: Arabic-Indic digits and Hebrew points count not.
         ("Team ٣٤٥٦٧٨٩", ""),
         ("Rust שָׁלוֹ", ""),
+        ("Go אב", ""),  # as many letters each way: not most
+        # Scripts written right to left other than Hebrew's and Arabic's.
+        ("Go ܫܠܡܐ", "rtl"),  # Syriac
+        ("Go ދިވެހި", "rtl"),  # Thaana
+        ("Go ߒߞߏߞ", "rtl"),  # N'Ko
+        ("Go 𞤀𞤣𞤤𞤢", "rtl"),  # Adlam
+        ("Go 𐴀𐴁𐴂𐴃", "rtl"),  # Hanifi Rohingya
     ],
 )
 def test_words_are_laid_out_in_the_direction_of_most_of_their_letters(text, direction):
     assert most_letters_direction(text) == direction
+
+
+def test_the_letters_counted_right_to_left_are_those_unicode_says_are():
+    """most_letters_direction() looks for them by block, quicker than by each letter's type: a
+    script a later Unicode adds outside those blocks would be counted left to right."""
+    letters = map(chr, range(sys.maxunicode + 1))
+    misread = [
+        letter
+        for letter in letters
+        if letter.isalpha()
+        and bool(RIGHT_TO_LEFT_BLOCKS_RE.match(letter))
+        != (unicodedata.bidirectional(letter) in ("R", "AL"))
+    ]
+    assert misread == []
