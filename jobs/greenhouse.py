@@ -43,6 +43,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
+from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from jobs.text import characters_start, composed, shows_anything, wait_in_words
@@ -564,6 +565,17 @@ def environment_proxy(url: str) -> tuple[str, str]:
     # The lower case name wins, as urllib reads them.
     names = (f"{scheme}_proxy", f"{scheme}_proxy".upper(), "all_proxy", "ALL_PROXY")
     return next((name for name in names if os.environ.get(name) == proxy), "A proxy"), proxy
+
+
+def proxy_unusable(proxy: str) -> bool:
+    """Whether requests fails every request through `proxy` before sending it: it puts
+    "http://" before an address only when it reads no scheme there, and reads one in
+    "proxy:3128" and "sync:pw@proxy:3128" ("proxy", "sync"), then no host (InvalidProxyURL);
+    nor can it read every address (InvalidURL)."""
+    try:
+        return not parse_url(requests.utils.prepend_scheme_if_needed(proxy, "http")).host
+    except ValueError:
+        return True
 
 
 def _password_read_as_host_end(url: str) -> bool:

@@ -27,6 +27,7 @@ from jobs.greenhouse import (
     api_base_unsendable,
     environment_proxy,
     password_ends_host,
+    proxy_unusable,
 )
 from jobs.mail import address_sendable
 from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, passwords_masked, redis_path_database
@@ -176,7 +177,8 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     port requests cannot read (set by a settings module of one's own: orgsite.env refuses one
     from the environment) fails every request before it is sent. So does, or sends it to another
     host, a "/", "?" or "#" left in the password of it or of the proxy requests takes from the
-    environment (HTTPS_PROXY, …), which logs mask as if it were written right."""
+    environment (HTTPS_PROXY, …), which logs mask as if it were written right; and that proxy
+    written without a scheme where requests then reads none (it fails every request)."""
     base_url = settings.GREENHOUSE_API_BASE
     warnings = []
     problem = api_base_problem(base_url)
@@ -197,7 +199,29 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
+    elif proxy and proxy_unusable(proxy):
+        # requests reads "sync:pw@proxy:3128" as of scheme "sync", with no host.
+        no_scheme = ": it has no scheme, such as http://" if "://" not in proxy else ""
+        warnings.append(
+            CheckWarning(
+                f"{name} is {_proxy_shown(proxy)!r}, which requests cannot read as a proxy's "
+                f"address{no_scheme}.",
+                hint="Write it as http://user:password@host:port (a “/”, “?”, “#” or “@” in "
+                "the password as %2F, %3F, %23 and %40): until then every request to "
+                "Greenhouse fails before it is sent.",
+                id="orgsite.W008",
+            )
+        )
     return warnings
+
+
+def _proxy_shown(proxy: str) -> str:
+    """`proxy` with its password masked, also where it has no scheme for passwords_masked to
+    find it by ("sync:***@proxy:3128")."""
+    userinfo, at, host = proxy.rpartition("@")
+    if "://" in proxy or not at or ":" not in userinfo:
+        return passwords_masked(proxy)
+    return f"{userinfo.partition(':')[0]}:***@{host}"
 
 
 # What requests does with a URL whose password has a "/", "?" or "#" left as it is.

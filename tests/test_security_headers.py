@@ -828,11 +828,60 @@ def test_check_warns_of_a_proxy_whose_password_has_a_slash_left_unescaped(
     assert "sync:***@proxy" in caplog.text and "cret" not in caplog.text
 
 
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+@pytest.mark.parametrize(
+    ("proxy", "shown"),
+    [
+        ("sync:s3cret@proxy.example:3128", "sync:***@proxy.example:3128"),
+        ("sync:s3/cret@10.0.0.1:3128", "sync:***@10.0.0.1:3128"),
+        # requests puts "http://" before neither: it reads "proxy" as their scheme.
+        ("proxy:3128", "proxy:3128"),
+        ("localhost:3128", "localhost:3128"),
+    ],
+)
+def test_check_warns_of_a_proxy_without_a_scheme_requests_reads_no_host_in(
+    settings, monkeypatch, caplog, no_proxy_settings, name, proxy, shown
+):
+    """Every request to Greenhouse failed before it was sent (requests' InvalidProxyURL), and
+    W008 said nothing."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv(name, proxy)
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    assert warning.msg == (
+        f"{name} is {shown!r}, which requests cannot read as a proxy's address: it has no "
+        "scheme, such as http://."
+    )
+    assert "every request to Greenhouse fails before it is sent" in warning.hint
+    assert "cret" not in caplog.text
+
+
+def test_check_warns_of_a_proxy_address_requests_cannot_read(
+    settings, monkeypatch, no_proxy_settings
+):
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv("HTTPS_PROXY", "http://sync:s3cret@[proxy.example:3128")
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert warning.msg == (
+        "HTTPS_PROXY is 'http://sync:***@[proxy.example:3128', which requests cannot read as a "
+        "proxy's address."
+    )
+
+
 @pytest.mark.parametrize(
     "environment",
     [
         {"HTTPS_PROXY": "http://sync:12%2Fsecret@proxy.example:3128"},
         {"HTTPS_PROXY": "http://proxy.example:3128/"},
+        # Without a scheme, but read as a host and port (with a user), "http://" put before it.
+        {"HTTPS_PROXY": "proxy.example:3128"},
+        {"HTTPS_PROXY": "10.0.0.1:3128"},
+        {"HTTPS_PROXY": "sync@proxy:3128"},
+        {"HTTPS_PROXY": "proxy"},
         # Not the proxy of Greenhouse's requests: another scheme's, or one its host goes around.
         {"HTTP_PROXY": "http://sync:12/secret@proxy.example:3128"},
         {
