@@ -1158,9 +1158,10 @@ def _int_of_json(digits: str) -> int | None:
         return None
 
 
-def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
+def json_of_body(body: bytearray, *, content_type: str, answer_fields: str) -> Any:
     """The parsed JSON of a 200 response, or MalformedPayload. Empties `body` as it goes.
-    `content_type`, the response's Content-Type, tells a web page or XML from a board cut off."""
+    `content_type`, the response's Content-Type, tells a web page or XML from a board cut off;
+    `answer_fields` (_answer_fields) name who answered, in the log line of one that is not JSON."""
     size = len(body)
     text = ""
     try:
@@ -1176,9 +1177,11 @@ def json_of_body(body: bytearray, *, content_type: str = "") -> Any:
             return json.loads(text, parse_int=_int_of_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested too deep
         # The parser's words, the size and the Content-Type tell a cut-off board from an HTML
-        # page, an XML one or an empty answer, which the message people read does not.
+        # page, an XML one or an empty answer, which the message people read does not; the
+        # addresses and the answering server, a captive portal or a proxy from Greenhouse.
         logger.warning(
-            "greenhouse response is not valid JSON bytes=%d content_type=%r error=%s",
+            "greenhouse response is not valid JSON %s bytes=%d content_type=%r error=%s",
+            answer_fields,
             size,
             content_type[:100],
             exc,
@@ -1226,9 +1229,14 @@ class JobsResponse:
     not_modified: bool = False
     content_dropped: bool = False  # a redirect on the way dropped ?content=true
     content_type: str = ""  # the response's Content-Type header
+    # Who answered, for a log line (_answer_fields): its addresses may hold a proxy's password,
+    # which only the logger masks.
+    answer_fields: str = field(default="", repr=False)
 
     def posts(self) -> list[Any]:
-        payload = json_of_body(self.body, content_type=self.content_type)
+        payload = json_of_body(
+            self.body, content_type=self.content_type, answer_fields=self.answer_fields
+        )
         return jobs_of_payload(payload, content_dropped=self.content_dropped)
 
 
@@ -1468,11 +1476,21 @@ class GreenhouseClient:
             etag=etag_of(answer.headers),
             content_dropped="true" not in parse_qs(urlsplit(answer.url).query).get("content", []),
             content_type=answer.headers.get("Content-Type", ""),
+            answer_fields=_answer_fields(self._board_url(token, "/jobs"), answer),
         )
 
     def _get_json(self, token: str, suffix: str, params: dict[str, str] | None = None) -> Any:
-        answer = self._get_body(validate_board_token(token), suffix, params)
-        return json_of_body(answer.body, content_type=answer.headers.get("Content-Type", ""))
+        token = validate_board_token(token)
+        answer = self._get_body(token, suffix, params)
+        return json_of_body(
+            answer.body,
+            content_type=answer.headers.get("Content-Type", ""),
+            answer_fields=_answer_fields(self._board_url(token, suffix), answer),
+        )
+
+    def _board_url(self, token: str, suffix: str) -> str:
+        """The address asked for `suffix` of the board `token` (validated), less the query."""
+        return f"{self.base_url}/boards/{quote(token, safe='')}{suffix}"
 
     def _get_body(
         self,
@@ -1484,7 +1502,7 @@ class GreenhouseClient:
     ) -> _Answer:
         """A 200, or a 304 when `if_none_match` was sent; any other answer raises."""
         board_path = f"/boards/{quote(token, safe='')}{suffix}"
-        url = f"{self.base_url}{board_path}"
+        url = self._board_url(token, suffix)
         request_headers = {"If-None-Match": if_none_match} if if_none_match else {}
         answer = self._get(url, params, request_headers)
         status, headers = answer.status, answer.headers
@@ -1833,17 +1851,22 @@ def _request_failed(url: str, exc: Exception) -> Unavailable:
 def _log_answer(what: str, url: str, answer: _Answer, *, reason: str) -> None:
     """A line of `answer` to a request for `url`, and of the address a redirect led to, if one
     did."""
-    # Server and Via tell whoever runs the site which machine on the way answered.
     logger.warning(
-        "greenhouse %s status=%d url=%s%s server=%r via=%r reason=%s",
+        "greenhouse %s status=%d %s reason=%s",
         what,
         answer.status,
-        url,
-        _redirect_led_to(answer.url, redirected=answer.redirected),
-        answer.headers.get("Server", "")[:100],
-        answer.headers.get("Via", "")[:100],
+        _answer_fields(url, answer),
         reason,
     )
+
+
+def _answer_fields(url: str, answer: _Answer) -> str:
+    """The fields of a log line naming who answered a request for `url` with `answer`: the
+    address asked, the one a redirect led to if one did, and the answering server."""
+    # Server and Via tell whoever runs the site which machine on the way answered.
+    server, via = (answer.headers.get(name, "")[:100] for name in ("Server", "Via"))
+    led_to = _redirect_led_to(answer.url, redirected=answer.redirected)
+    return f"url={url}{led_to} server={server!r} via={via!r}"
 
 
 def _redirect_led_to(final_url: str, *, redirected: bool) -> str:

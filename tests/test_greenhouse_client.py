@@ -936,6 +936,36 @@ def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
     assert f"content_type='{content_type}'" in board_record.message
 
 
+@pytest.mark.parametrize(
+    ("fetch", "suffix"), [("fetch_jobs", "/jobs"), ("fetch_board", "")], ids=["jobs", "board"]
+)
+def test_a_200_that_is_not_json_is_logged_with_the_addresses_and_the_answering_server(
+    fake_greenhouse, settings, caplog, fetch, suffix
+):
+    # The line named only the size and the Content-Type: a captive portal's or a proxy's page
+    # was not told from Greenhouse's. The addresses are masked as in the other lines.
+    settings.GREENHOUSE_RETRIES = 0
+    base = fake_greenhouse.base_url.replace("://", "://sync:s3cret@")
+    moved = f"/v1/boards/acme-robotics{suffix}?moved=1"
+    fake_greenhouse.fail_next("acme-robotics", "redirect", location=moved)
+    portal = {"Content-Type": "text/html", "Server": "portal/2.1", "Via": "1.1 gateway"}
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=200, body=PORTAL_PAGE, headers=portal
+    )
+
+    with pytest.raises(NotJsonAnswer):
+        getattr(GreenhouseClient(base_url=base), fetch)("acme-robotics")
+
+    [line] = [r.getMessage() for r in caplog.records if "not valid JSON" in r.getMessage()]
+    masked_base = base.replace("s3cret", "***")
+    assert f" url={masked_base}/boards/acme-robotics{suffix} final_url=" in line
+    assert f" final_url={masked_base.removesuffix('/v1')}{moved} " in line
+    # The fake server names itself in a Server header of its own, which requests joins.
+    assert " server='FakeGreenhouse/1.0, portal/2.1' via='1.1 gateway' " in line
+    assert "content_type='text/html'" in line
+    assert "s3cret" not in caplog.text
+
+
 S3_ERROR = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     b"<Message>Access Denied</Message></Error>"
