@@ -591,7 +591,8 @@ def test_the_history_names_a_changed_field_as_its_page_does(admin_client, acme, 
 def test_a_name_with_a_direction_override_garbles_no_admin_title_or_message(admin_client, acme):
     """Django's admin writes an object's name into its page title, breadcrumbs, messages and
     history as plain text: a name (or a Greenhouse title) with U+202E reversed the rest of the
-    line ("The organization “.woleb niaga ti tide yam uoY .yllufsseccus degnahc saw ”...")."""
+    line ("The organization “.woleb niaga ti tide yam uoY .yllufsseccus degnahc saw ”...").
+    Its message keeps the link Django's admin puts on the name."""
     organization = acme.organization
     Organization.objects.filter(pk=organization.pk).update(name="\u202eAcme Robotics")
     job = make_job(organization, "\u202eWelder")
@@ -602,6 +603,7 @@ def test_a_name_with_a_direction_override_garbles_no_admin_title_or_message(admi
 
     page = BeautifulSoup(saved.content, "html.parser")
     assert page.select_one("input[name=name]")["value"] == "\u202eAcme Robotics"  # kept as typed
+    assert page.select_one(".messagelist .success a")["href"] == url
     for shown in [page.title, page.select_one(".messagelist"), page.select_one(".breadcrumbs")]:
         assert "\u202e" not in shown.get_text()
     assert "\u202e" not in BeautifulSoup(job_page.content, "html.parser").title.get_text()
