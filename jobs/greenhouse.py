@@ -80,6 +80,12 @@ def _password_pieces_masked(text: str) -> str:
     return _pieces_masked(text, proxy) if password_ends_host(proxy) else text
 
 
+# Where a password's piece is masked: where urllib3 names it ("'sync:12'", "url: /secret@…"),
+# not inside a word of the line, where a piece of a character or two ("12", "a:1") is found
+# in many ("async:123", "data:1").
+_NOT_IN_A_WORD = r"(?<![\w.-])"
+
+
 def _pieces_masked(text: str, url: str) -> str:
     user, _, password = url.partition("://")[2].rpartition("@")[0].partition(":")
     ends_host = re.search(r"[/?#]", password)
@@ -87,7 +93,9 @@ def _pieces_masked(text: str, url: str) -> str:
         return text
     head, separator, rest = password[: ends_host.start()], ends_host[0], password[ends_host.end() :]
     if rest:
-        text = text.replace(f"{separator}{rest}@", f"{separator}***@")
+        text = re.sub(
+            rf"{_NOT_IN_A_WORD}({re.escape(separator)}){re.escape(rest)}@", r"\1***@", text
+        )
     # The host and port read: the user's name and the head, or what follows an "@" left in the
     # head ("p@ss:12" asks host "ss" at 12), which urllib3 names quoted, the host lower case.
     _, at, host_and_port = head.rpartition("@")
@@ -97,7 +105,10 @@ def _pieces_masked(text: str, url: str) -> str:
         text = re.sub(rf"(?i)(?<=')(?:{pieces})(?=\\?')", "***", text) if pieces else text
     else:
         port = head
-        text = text.replace(f"{user}:{head}", f"{user}:***") if head else text
+        if head:
+            text = re.sub(
+                rf"{_NOT_IN_A_WORD}({re.escape(user)}:){re.escape(head)}(?!\w)", r"\1***", text
+            )
     if port:
         text = re.sub(rf"(?<=, port=){re.escape(port)}\b", "***", text)
     return text

@@ -1401,6 +1401,33 @@ def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_
     assert "sync:s3" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("api_base", "line", "logged"),
+    [
+        (
+            "https://sync:12/secret@egress.example.com/v1",
+            "async:123 sync:123 jobs=512 'sync:12' port=12",
+            "async:123 sync:123 jobs=512 'sync:***' port=12",
+        ),
+        (
+            "https://a:1/b@egress.example.com/v1",
+            "data:1 a:10 /v1/boards/b@acme url: /b@egress.example.com/v1/boards/",
+            "data:1 a:10 /v1/boards/b@acme url: /***@egress.example.com/v1/boards/",
+        ),
+    ],
+)
+def test_a_short_password_piece_is_masked_only_where_it_stands_alone(
+    settings, caplog, no_proxy_settings, api_base, line, logged
+):
+    """A password's head or rest of a character or two was masked inside any word that held
+    it: "async:123" read "async:***3", and a path's "/b@acme" "/***@acme"."""
+    settings.GREENHOUSE_API_BASE = api_base
+
+    logging.getLogger("jobs.greenhouse").warning(line)
+
+    assert caplog.records[-1].getMessage() == logged
+
+
 def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
     settings, monkeypatch, caplog, no_proxy_settings
 ):
