@@ -44,6 +44,7 @@ from jobs.greenhouse import (
     validate_board_token,
 )
 from tests.support.blackhole import blackholed_port
+from tests.support.helpers import stopped_after
 from tests.support.ports import refusing_port
 
 
@@ -1426,6 +1427,24 @@ def test_a_short_password_piece_is_masked_only_where_it_stands_alone(
     logging.getLogger("jobs.greenhouse").warning(line)
 
     assert caplog.records[-1].getMessage() == logged
+
+
+def test_masking_a_long_line_of_a_passwords_pieces_takes_no_time(
+    settings, monkeypatch, caplog, no_proxy_settings
+):
+    """Each piece is searched for once along the line, in the base's and the proxy's alike:
+    a line of 96,000 characters, such as a redirect's address logged, is masked at once."""
+    settings.GREENHOUSE_API_BASE = "https://sync:p@s3/cret@egress.example.com/v1"
+    monkeypatch.setenv("HTTPS_PROXY", "http://sync:12/secret@proxy.example:3128")
+    line = "'s3 'sync:1 , port=1 /cret /secret" * 3_000
+    # Pieces last, masked by the last searches: one stopped (the filter goes on from any
+    # error, the timeout's too) leaves them.
+    pieces = " 's3' 'sync:12', port=12"
+
+    with stopped_after(2, "masking the line"):
+        logging.getLogger("jobs.greenhouse").warning(line + pieces)
+
+    assert caplog.records[-1].getMessage() == f"{line} '***' 'sync:***', port=***"
 
 
 def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
