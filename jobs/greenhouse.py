@@ -35,6 +35,7 @@ from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 import requests
 import urllib3
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -58,10 +59,14 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
     # A line that cannot be written (arguments that do not fit it, a name missing from its
     # mapping, an argument whose str() fails): left to logging, whose handler reports it and
     # goes on, where a filter's exception would end the call that logged it.
-    with suppress(Exception):
+    try:
         record.msg, record.args = passwords_masked(record.getMessage()), None
         # Apart, so that pieces it cannot find leave the line masked as above, not whole.
         record.msg = _password_pieces_masked(record.msg)
+    except SoftTimeLimitExceeded:
+        raise  # the task's time limit, come meanwhile: the sync stops on it, as anywhere
+    except Exception:  # left to logging, as said above
+        return True
     return True
 
 

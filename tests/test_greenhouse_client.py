@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import urllib3.util.retry
+from celery.exceptions import SoftTimeLimitExceeded
 
 from jobs.greenhouse import (
     DEADLINE_POOLS,
@@ -1400,6 +1401,19 @@ def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_
     assert ("Retrying (" in caplog.text) is (logged == "greenhouse connection failed")
     assert "cret" not in caplog.text and "port=12" not in caplog.text
     assert "sync:s3" not in caplog.text
+
+
+def test_a_time_limit_reached_while_a_line_is_masked_stops_the_task(monkeypatch):
+    """The filter goes on from any error of a line it cannot write, and went on from Celery's
+    soft time limit too (an Exception): the sync ran on past it, to the hard limit's kill."""
+
+    def time_is_up(text: str) -> str:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("jobs.greenhouse._password_pieces_masked", time_is_up)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        logging.getLogger("jobs.greenhouse").warning("url=%s", "https://sync:s3cret@egress/v1")
 
 
 @pytest.mark.parametrize(
