@@ -1342,6 +1342,26 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
     assert "s3cret" not in caplog.text
 
 
+@pytest.fixture
+def no_host_found(monkeypatch):
+    """No host name resolves: nothing is asked of any network, and a request fails to connect."""
+
+    def no_host(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_host)
+
+
+def _fetch_reaching_no_host(settings, api_base: str, *, retries: int) -> None:
+    """A board fetched from `api_base` (no_host_found), tried again `retries` times at once."""
+    settings.GREENHOUSE_RETRIES = retries
+    settings.GREENHOUSE_RETRY_BACKOFF = 0
+    settings.GREENHOUSE_API_BASE = api_base
+
+    with pytest.raises(Unavailable):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+
 @pytest.mark.parametrize(
     ("api_base", "proxy", "logged"),
     [
@@ -1377,24 +1397,15 @@ def test_the_address_a_redirect_led_to_is_logged_with_its_password_masked(
     ],
 )
 def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_pieces(
-    settings, monkeypatch, caplog, no_proxy_settings, api_base, proxy, logged
+    settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy, logged
 ):
     """Read as host "sync", port 12 and a path "/secret@…", urllib3's errors named both (a
     proxy's, its port; one it cannot read, "'sync:s3'"), and its retry line too: each line held
     the password, or its head, which no masking of a URL found."""
 
-    def no_host(host: str, *args: Any, **kwargs: Any) -> Any:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_host)  # nothing is asked of any network
     if proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy)
-    settings.GREENHOUSE_RETRIES = 1
-    settings.GREENHOUSE_RETRY_BACKOFF = 0
-    settings.GREENHOUSE_API_BASE = api_base
-
-    with pytest.raises(Unavailable):
-        GreenhouseClient().fetch_jobs("acme-robotics")
+    _fetch_reaching_no_host(settings, api_base, retries=1)
 
     assert logged in caplog.text
     # urllib3's own line of the retry too, for a connection that failed.
@@ -1461,23 +1472,28 @@ def test_masking_a_long_line_of_a_passwords_pieces_takes_no_time(
     assert caplog.records[-1].getMessage() == f"{line} '***' 'sync:***', port=***"
 
 
+def test_urllib3s_debug_line_of_a_retry_is_masked_too(
+    settings, caplog, no_proxy_settings, no_host_found
+):
+    """With urllib3 logged at DEBUG, its line "Incremented Retry for (url='/secret@…')" named
+    the rest of a password with a "/" left unescaped: its logger had no filter."""
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+
+    _fetch_reaching_no_host(settings, "https://sync:12/secret@egress.example.com/v1", retries=1)
+
+    assert "Incremented Retry for (url='/***@egress.example.com/v1/boards/" in caplog.text
+    assert "secret" not in caplog.text
+
+
 def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
-    settings, monkeypatch, caplog, no_proxy_settings
+    settings, monkeypatch, caplog, no_proxy_settings, no_host_found
 ):
     """A proxy whose first ":" comes after where its host ends (it has no password there)
     failed the search for a password's pieces, and with it the whole masking: every line
     named GREENHOUSE_API_BASE with its password."""
-
-    def no_host(host: str, *args: Any, **kwargs: Any) -> Any:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_host)  # nothing is asked of any network
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example/team:a@b:3128")
-    settings.GREENHOUSE_RETRIES = 0
-    settings.GREENHOUSE_API_BASE = "https://sync:s3cret@egress.example.com/v1"
 
-    with pytest.raises(Unavailable):
-        GreenhouseClient().fetch_jobs("acme-robotics")
+    _fetch_reaching_no_host(settings, "https://sync:s3cret@egress.example.com/v1", retries=0)
 
     assert "url=https://sync:***@egress.example.com/v1/boards/" in caplog.text
     assert "s3cret" not in caplog.text
