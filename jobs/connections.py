@@ -380,8 +380,14 @@ def key_not_shown_in_words(connection: GreenhouseConnection, *, shown: KeyShown)
     does not have): "The API key stored now, ending in …24680, is not the one this page showed:
     another tab or admin stored it meanwhile". One ending as the shown one did may be that key
     still: the mark is of its encryption, which storing it again or rotate_encryption_keys
-    makes anew."""
+    makes anew. Of a page that showed none, it says so: "not the one this page showed" is said
+    of a key it showed."""
     last5 = connection.api_key_last5
+    if not shown.mark:
+        return (
+            f"This page showed no API key, and one ending in …{last5} was stored meanwhile, in "
+            "another tab or by another admin"
+        )
     if shown.last5 != last5:
         return (
             f"The API key stored now, ending in …{last5}, is not the one this page showed: "
@@ -401,13 +407,7 @@ class ApiKeyChanged(Exception):
     def __init__(
         self, connection: GreenhouseConnection, *, shown: KeyShown, removing: bool
     ) -> None:
-        if shown.mark:
-            meanwhile = f"{key_not_shown_in_words(connection, shown=shown)}."
-        else:
-            meanwhile = (
-                "This page showed no API key, and one was stored meanwhile, in another tab or by "
-                f"another admin; it ends in …{connection.api_key_last5}."
-            )
+        meanwhile = f"{key_not_shown_in_words(connection, shown=shown)}."
         if removing:
             outcome = "It was not removed: check it below, and remove it if you mean to."
         else:

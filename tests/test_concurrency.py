@@ -1797,7 +1797,7 @@ REPLACE_KEY = {"action": "api_key", "key-api_key": "new-key-67890"}
             "",
             REPLACE_KEY,
             "other-key-24680",
-            "This page showed no API key, and one was stored meanwhile",
+            "This page showed no API key, and one ending in …24680 was stored meanwhile",
             "other-key-24680",
         ),
         (
