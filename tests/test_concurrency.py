@@ -15,7 +15,7 @@ from django.db import connection as db_connection
 from django.db import connections
 
 from jobs import sync as jobs_sync
-from jobs.greenhouse import GreenhouseClient
+from jobs.greenhouse import Board, GreenhouseClient
 from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
@@ -1941,6 +1941,39 @@ def test_a_board_connected_as_another_admin_pauses_or_resumes_says_whether_it_re
     assert "Connected to the Greenhouse board" in said_now
     assert ("Syncing was paused and is on again." in said_now) is said
     assert GreenhouseConnection.objects.get(pk=acme.pk).enabled
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("meanwhile", "said"),
+    [
+        (Board(token="tiny-co", name="Tiny Co."), True),
+        (Board(token="liberte-sante", name="Liberté Santé"), False),
+    ],
+    ids=["another-board", "the-board-asked-for"],
+)
+def test_a_board_connected_as_another_admin_connects_one_names_the_one_it_replaced(
+    signed_in, acme, queued, meanwhile, said
+):
+    """The page showed Acme Robotics, and the request read it too, before another admin's
+    board committed: the board replaced is the one read under the row's lock, said as the page
+    never showed it. The board asked for, connected meanwhile, replaces nothing."""
+    from jobs.connections import connection_save
+
+    change = {"action": "connect", "board_token": "liberte-sante"}
+
+    said_now = settings_form_sent_as_another_admin_saves(
+        signed_in,
+        acme,
+        change,
+        lambda: connection_save(organization=acme.organization, board=meanwhile),
+    )
+
+    assert "Connected to the Greenhouse board “Liberté Santé” (liberte-sante)." in said_now
+    replaced = "It replaced the board “Tiny Co.” (tiny-co), which another tab or admin connected"
+    assert (replaced in said_now) is said
+    assert "It replaced the board “Acme Robotics”" not in said_now
+    assert GreenhouseConnection.objects.get(pk=acme.pk).board_token == "liberte-sante"
 
 
 @on_postgresql
