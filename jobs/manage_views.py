@@ -584,10 +584,12 @@ def _key_lost_text(request: HttpRequest, connected: Connected) -> str:
 
 
 def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
-    """Said where the key's box was left empty and the board connected kept a key stored with
-    another board connected, not the key the page showed (none, if it showed none): another tab
-    or admin stored it since, perhaps for that board. Kept, as the box left empty keeps the key
-    stored (a key is the org's, across its boards); said, as the page never showed it."""
+    """Said where the key's box was left empty and the board connected kept the key another
+    board connected until then had, not the key the page showed (none, if it showed none):
+    another tab or admin stored it since, perhaps for that board. Kept, as the box left empty
+    keeps the key stored (a key is the org's, across its boards); said, as the page never showed
+    it. That board had it, not "it was stored with that board connected": it may have been
+    stored with the board the page showed, then kept by that one."""
     connection, kept_from = connected.connection, connected.key_kept_from
     if kept_from is None:
         return ""
@@ -595,9 +597,9 @@ def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
     if shown is None or shown.is_stored_on(connection):
         return ""
     return (
-        f"{key_not_shown_in_words(connection, shown=shown)}, with the board "
-        f"{board_in_words(kept_from)} connected. It is kept for this board; replace or remove "
-        "it below if it is not this board's. "
+        f"{key_not_shown_in_words(connection, shown=shown)}. The board "
+        f"{board_in_words(kept_from)}, connected until now, had it, and it is kept for this "
+        "board: replace or remove it below if it is not this board's. "
     )
 
 

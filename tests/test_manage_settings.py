@@ -1120,8 +1120,8 @@ def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_i
         "another tab or by another admin"
     )
     notice = (
-        f"{meanwhile}, with the board “Tiny Co.” (tiny-co) connected. It is kept for this board; "
-        "replace or remove it below if it is not this board's."
+        f"{meanwhile}. The board “Tiny Co.” (tiny-co), connected until now, had it, and it is kept "
+        "for this board: replace or remove it below if it is not this board's."
     )
     assert (notice in said_now) is said
     assert "the one this page showed" not in said_now or page_showed == "a key"
@@ -1159,6 +1159,30 @@ def test_a_board_connected_from_a_page_read_before_another_was_connected_names_t
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
 
 
+def test_a_key_stored_for_the_board_shown_then_kept_by_another_is_not_said_stored_with_that(
+    signed_in, connected
+):
+    """Another tab stored a key with Tiny Co. connected, the board this page showed, then
+    connected Liberté Santé, keeping it: the page said the key was stored "with the board
+    “Liberté Santé” (liberte-sante) connected", and so perhaps Liberté Santé's."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-24680"})
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+    connect(signed_in, "liberte-sante")
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    said = page_text(signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True))
+
+    assert (
+        "The API key stored now, ending in …24680, is not the one this page showed: another tab "
+        "or admin stored it meanwhile. The board “Liberté Santé” (liberte-sante), connected until "
+        "now, had it, and it is kept for this board: replace or remove it below if it is not "
+        "this board's."
+    ) in said
+    assert "with the board “Liberté Santé” (liberte-sante) connected" not in said
+
+
 def test_a_board_connected_by_a_script_names_no_board_replaced(signed_in, connected):
     """A form sent without the page's hidden fields says nothing of what the page showed."""
     GreenhouseConnection.objects.update(last_attempt_at=None)
@@ -1180,8 +1204,8 @@ def test_a_board_connected_from_a_page_read_before_a_key_ending_alike_was_stored
 
     assert (
         "The API key stored now, also ending in …12345, may not be the one this page showed: "
-        "another tab or admin stored a key meanwhile, or the site re-encrypted it, with the board "
-        "“Tiny Co.” (tiny-co) connected."
+        "another tab or admin stored a key meanwhile, or the site re-encrypted it. The board "
+        "“Tiny Co.” (tiny-co), connected until now, had it"
     ) in page_text(response)
     assert GreenhouseConnection.objects.get().get_api_key() == "new-key-12345"
 
