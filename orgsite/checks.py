@@ -7,6 +7,7 @@ refuse it; the `--deploy` warnings tell the operator who deploys with it what to
 
 import ipaddress
 import logging
+import re
 import socket
 import sys
 from email.utils import parseaddr
@@ -216,12 +217,16 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
 
 
 def _proxy_shown(proxy: str) -> str:
-    """`proxy` with its password masked, also where it has no scheme for passwords_masked to
-    find it by ("sync:***@proxy:3128")."""
+    """`proxy` with its password masked to its last "@", also where it has no scheme for
+    passwords_masked to find it by ("sync:***@proxy:3128"), even with a "://" in it."""
     userinfo, at, host = proxy.rpartition("@")
-    if "://" in proxy or not at or ":" not in userinfo:
-        return passwords_masked(proxy)
-    return f"{userinfo.partition(':')[0]}:***@{host}"
+    scheme = _PROXY_SCHEME_RE.match(userinfo)
+    start = scheme.end() if scheme else 0
+    user, colon, _ = userinfo[start:].partition(":")
+    return f"{userinfo[:start]}{user}:***@{host}" if at and colon else proxy
+
+
+_PROXY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 # What requests does with a URL whose password has a "/", "?" or "#" left as it is.

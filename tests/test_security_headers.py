@@ -872,6 +872,19 @@ def test_check_warns_of_a_proxy_address_requests_cannot_read(
     )
 
 
+def test_check_masks_a_password_holding_a_scheme_separator_of_a_proxy_without_a_scheme(
+    settings, monkeypatch, no_proxy_settings
+):
+    """The warning showed "sync:s3://cret@proxy.example:3128" whole: its "://" was taken for
+    a scheme's, and the address for one with no password."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv("HTTPS_PROXY", "sync:s3://cret@proxy.example:3128")
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert "'sync:***@proxy.example:3128'" in warning.msg and "cret" not in warning.msg
+
+
 @pytest.mark.parametrize(
     "environment",
     [
