@@ -393,6 +393,10 @@ def test_the_head_of_a_description_cuts_no_tag_in_two(length, head):
     assert head_of('<p>Tools</p><a href="x">Us</a>', length) == head
 
 
+def test_the_head_of_a_description_without_a_tag_is_its_opening():
+    assert head_of("Tools &amp; kits", 5) == "Tools"
+
+
 @pytest.mark.parametrize(
     "escaped",
     [
