@@ -31,7 +31,7 @@ from jobs.greenhouse import (
     proxy_unusable,
 )
 from jobs.mail import address_sendable
-from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, passwords_masked, redis_path_database
+from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, redis_path_database
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if problem:
         warnings.append(
             CheckWarning(
-                f"GREENHOUSE_API_BASE is {passwords_masked(repr(base_url))}, which {problem}.",
+                f"GREENHOUSE_API_BASE is {_url_shown(base_url)!r}, which {problem}.",
                 hint=_api_base_hint(base_url, problem),
                 id="orgsite.W008",
             )
@@ -195,7 +195,7 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if proxy and password_ends_host(proxy):
         warnings.append(
             CheckWarning(
-                f"{name} is {passwords_masked(repr(proxy))}, which {HOST_READ_TO_END_EARLY}.",
+                f"{name} is {_url_shown(proxy)!r}, which {HOST_READ_TO_END_EARLY}.",
                 hint=HOST_READ_TO_END_EARLY_HINT,
                 id="orgsite.W008",
             )
@@ -205,7 +205,7 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         no_scheme = ": it has no scheme, such as http://" if "://" not in proxy else ""
         warnings.append(
             CheckWarning(
-                f"{name} is {_proxy_shown(proxy)!r}, which requests cannot read as a proxy's "
+                f"{name} is {_url_shown(proxy)!r}, which requests cannot read as a proxy's "
                 f"address{no_scheme}.",
                 hint="Write it as http://user:password@host:port (a “/”, “?”, “#” or “@” in "
                 "the password as %2F, %3F, %23 and %40): until then every request to "
@@ -216,17 +216,18 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     return warnings
 
 
-def _proxy_shown(proxy: str) -> str:
-    """`proxy` with its password masked to its last "@", also where it has no scheme for
-    passwords_masked to find it by ("sync:***@proxy:3128"), even with a "://" in it."""
-    userinfo, at, host = proxy.rpartition("@")
-    scheme = _PROXY_SCHEME_RE.match(userinfo)
+def _url_shown(url: str) -> str:
+    """`url` (GREENHOUSE_API_BASE or a proxy) with its password masked to its last "@", for a
+    warning: also where it has no scheme ("sync:***@proxy:3128"), or a space or a "://" in it,
+    where passwords_masked, which reads URLs out of a line's words, finds none."""
+    userinfo, at, host = url.rpartition("@")
+    scheme = _URL_SCHEME_RE.match(userinfo)
     start = scheme.end() if scheme else 0
     user, colon, _ = userinfo[start:].partition(":")
-    return f"{userinfo[:start]}{user}:***@{host}" if at and colon else proxy
+    return f"{userinfo[:start]}{user}:***@{host}" if at and colon else url
 
 
-_PROXY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 # What requests does with a URL whose password has a "/", "?" or "#" left as it is.

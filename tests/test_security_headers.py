@@ -872,6 +872,23 @@ def test_check_warns_of_a_proxy_address_requests_cannot_read(
     )
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://sync:s3 cret@boards-api.greenhouse.io",
+        "https://sync:s3 c/ret@boards-api.greenhouse.io/v1",
+    ],
+)
+def test_check_masks_a_password_with_a_space_of_the_api_base(settings, no_proxy_settings, base):
+    """W008 showed it whole: passwords_masked reads URLs out of a line's words."""
+    settings.GREENHOUSE_API_BASE = base
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert "'https://sync:***@boards-api.greenhouse.io" in warning.msg
+    assert "cret" not in warning.msg
+
+
 def test_check_masks_a_password_holding_a_scheme_separator_of_a_proxy_without_a_scheme(
     settings, monkeypatch, no_proxy_settings
 ):
