@@ -40,6 +40,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from requests.adapters import HTTPAdapter
+from requests.utils import requote_uri
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
@@ -98,9 +99,9 @@ def _pieces_masked(text: str, url: str) -> str:
         return text
     head, separator, rest = password[: ends_host.start()], ends_host[0], password[ends_host.end() :]
     if rest:
-        text = re.sub(
-            rf"{_NOT_IN_A_WORD}({re.escape(separator)}){re.escape(rest)}@", r"\1***@", text
-        )
+        # As written, and as urllib3 names the path asked, percent-encoded ("/s%C3%A9cret@…").
+        rests = "|".join(re.escape(piece) for piece in {rest, requote_uri(rest)})
+        text = re.sub(rf"{_NOT_IN_A_WORD}({re.escape(separator)})(?:{rests})@", r"\1***@", text)
     # The host and port read: the user's name and the head, or what follows an "@" left in the
     # head ("p@ss:12" asks host "ss" at 12), which urllib3 names quoted, the host lower case.
     _, at, host_and_port = head.rpartition("@")

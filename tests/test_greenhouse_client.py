@@ -1485,6 +1485,20 @@ def test_urllib3s_debug_line_of_a_retry_is_masked_too(
     assert "secret" not in caplog.text
 
 
+def test_a_passwords_rest_is_masked_where_urllib3_names_it_percent_encoded(
+    settings, caplog, no_proxy_settings, no_host_found
+):
+    """urllib3 names the path asked as requests sent it, percent-encoded: the rest of a password
+    with a "/" left unescaped, "sécret", read "/s%C3%A9cret@egress…" in its lines, unmasked."""
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+
+    _fetch_reaching_no_host(settings, "https://sync:12/sécret@egress.example.com/v1", retries=1)
+
+    assert "Incremented Retry for (url='/***@egress.example.com/v1/boards/" in caplog.text
+    assert "with url: /***@egress.example.com/v1/boards/" in caplog.text
+    assert "cret" not in caplog.text
+
+
 def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
     settings, monkeypatch, caplog, no_proxy_settings, no_host_found
 ):
