@@ -112,8 +112,9 @@ def _pieces_masked(text: str, url: str) -> str:
     else:
         port = head
         if head:
+            # The user's name read as the host, which urllib3 names lower case.
             text = re.sub(
-                rf"{_NOT_IN_A_WORD}({re.escape(user)}:){re.escape(head)}(?!\w)", r"\1***", text
+                rf"(?i){_NOT_IN_A_WORD}({re.escape(user)}:){re.escape(head)}(?!\w)", r"\1***", text
             )
     if port:
         text = re.sub(rf"(?<=, port=){re.escape(port)}\b", "***", text)

@@ -1499,6 +1499,19 @@ def test_a_passwords_rest_is_masked_where_urllib3_names_it_percent_encoded(
     assert "cret" not in caplog.text
 
 
+def test_a_passwords_head_is_masked_after_a_user_name_urllib3_names_lower_case(
+    settings, caplog, no_proxy_settings, no_host_found
+):
+    """urllib3 reads the user's name "Sync" as the host and names it lower case: its line
+    "Starting new HTTPS connection (1): sync:12" kept the password's head, "12"."""
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+
+    _fetch_reaching_no_host(settings, "https://Sync:12/secret@egress.example.com/v1", retries=0)
+
+    assert "Starting new HTTPS connection (1): sync:***" in caplog.text
+    assert ":12" not in caplog.text
+
+
 def test_a_proxy_whose_pieces_cannot_be_found_leaves_the_line_masked(
     settings, monkeypatch, caplog, no_proxy_settings, no_host_found
 ):
