@@ -31,6 +31,7 @@ from jobs.sync import (
 )
 from jobs.text import as_searched
 from tests.support.helpers import make_connection
+from tests.support.ports import refusing_port
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +260,32 @@ def test_a_sync_stopped_at_its_time_limit_logs_a_warning_not_a_crash(
         caplog.text
     )
     assert "crashed" not in caplog.text
+
+
+def test_a_time_limit_reached_while_urllib3s_retry_line_is_masked_stops_the_sync(
+    acme, settings, monkeypatch, no_proxy_settings
+):
+    """The time limit raised from the password filter, in urllib3's own line of a retry, leaves
+    urllib3 and requests and the client, as it would anywhere: the sync stops at its limit
+    without trying again. The filter once went on from it, and the sync ran on."""
+    masked = []
+
+    def time_is_up_at_the_retry_line(text: str) -> str:
+        masked.append(text)
+        if text.startswith("Retrying"):
+            raise SoftTimeLimitExceeded()
+        return text
+
+    monkeypatch.setattr("jobs.greenhouse._password_pieces_masked", time_is_up_at_the_retry_line)
+    settings.GREENHOUSE_RETRIES = 2
+    settings.GREENHOUSE_RETRY_BACKOFF = 0
+
+    with refusing_port() as port:
+        settings.GREENHOUSE_API_BASE = f"http://127.0.0.1:{port}/v1"
+        result = sync(acme)
+
+    assert not result.ok and "time limit" in result.error
+    assert [text for text in masked if text.startswith("Retrying")] == [masked[-1]]
 
 
 def test_a_sync_stopped_while_recording_its_success_has_changed_nothing(
