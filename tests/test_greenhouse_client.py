@@ -1454,6 +1454,39 @@ def test_a_short_password_piece_is_masked_only_where_it_stands_alone(
     assert caplog.records[-1].getMessage() == logged
 
 
+_PATH = "/b@egress.example.com/v1/boards/acme/jobs?content=true"
+_POOL = "HTTPSConnectionPool(host='a', port=1): Max retries exceeded with url: " + _PATH
+# requests's error as the client logs it, its repr of urllib3's: the quotes escaped.
+_POOL_IN_A_REPR = _POOL.replace("'", "\\'")
+
+
+@pytest.mark.parametrize(
+    ("line", "logged"),
+    [
+        ("Starting new HTTPS connection (1): a:1", "Starting new HTTPS connection (1): a:***"),
+        (f'https://a:1 "GET {_PATH} HTTP/1.1" 404 9', 'https://a:*** "GET /***@egress'),
+        (f"Incremented Retry for (url='{_PATH}'): Retry(total=0)", "(url='/***@egress"),
+        (f"Retrying (Retry(total=0)) after connection broken by 'X': {_PATH}", "': /***@egress"),
+        (f"{_POOL} (Caused by X)", "(host='a', port=***): Max retries exceeded with url: /***@"),
+        (
+            f"error=ConnectionError(MaxRetryError('{_POOL_IN_A_REPR} (Caused by X(\"Failed\"))'))",
+            "port=***): Max retries exceeded with url: /***@",
+        ),
+    ],
+)
+def test_a_short_password_piece_is_masked_in_each_line_urllib3_names_it_in(
+    settings, caplog, no_proxy_settings, line, logged
+):
+    """Masked only where they stand alone, a password's pieces of a character are still masked
+    in each shape of urllib3's and requests's lines that name them, quoted or not."""
+    settings.GREENHOUSE_API_BASE = "https://a:1/b@egress.example.com/v1"
+
+    logging.getLogger("jobs.greenhouse").warning(line)
+
+    assert logged in caplog.records[-1].getMessage()
+    assert "/b@" not in caplog.records[-1].getMessage()
+
+
 def test_masking_a_long_line_of_a_passwords_pieces_takes_no_time(
     settings, monkeypatch, caplog, no_proxy_settings
 ):
