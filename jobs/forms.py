@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
@@ -38,7 +37,7 @@ from jobs.mail import (
     UNSENDABLE_ADDRESS_MESSAGE,
     address_sendable,
 )
-from jobs.memberships import accounts_with_email
+from jobs.memberships import accounts_with_email, password_save
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
@@ -591,12 +590,12 @@ class AccountPasswordResetForm(PasswordResetForm):
 
 
 class PasswordSavedAlone:
-    """Saves the new password alone, under a lock of the account's row, if the row has the
-    password the page read: Django saved the whole account as read when the request began, so
-    a staff or superuser status taken, or a deactivation, meanwhile in Django's admin was
-    undone, and an account deleted meanwhile was made again. A password changed meanwhile
-    (turned off in the admin, set from another tab or link) is kept: the session, whose hash is
-    then of a password not saved, is signed out, as that change signs out every other."""
+    """Saves the new password alone (password_save), if the account's row has the password the
+    page read: Django saved the whole account as read when the request began, so a staff or
+    superuser status taken, or a deactivation, meanwhile in Django's admin was undone, and an
+    account deleted meanwhile was made again. A password changed meanwhile (turned off in the
+    admin, set from another tab or link) is kept: the session, whose hash is then of a password
+    not saved, is signed out, as that change signs out every other."""
 
     cleaned_data: dict[str, Any]
     # False once a save found another password on the row, or no row: nothing was saved, which
@@ -609,17 +608,11 @@ class PasswordSavedAlone:
         password_field_name: str = "password1",  # noqa: S107 (a field's name, not a password)
         commit: bool = True,
     ) -> User:
-        read = user.password
-        user.set_password(self.cleaned_data[password_field_name])
+        password = self.cleaned_data[password_field_name]
         if commit:
-            # FOR NO KEY UPDATE, as the UPDATE takes: the admin's lock of the staff member's
-            # own row (FOR KEY SHARE, /admin/password_change/) of two tabs changing it at once
-            # does not hold one up, where FOR UPDATE had each wait for the other's.
-            with transaction.atomic():
-                row = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
-                self.password_saved = row.filter(password=read).exists()
-                if self.password_saved:
-                    user.save(update_fields=["password"])
+            self.password_saved = password_save(user=user, password=password)
+        else:
+            user.set_password(password)
         return user
 
 

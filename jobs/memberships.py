@@ -773,6 +773,26 @@ def account_delete(*, user: User) -> None:
     user_delete(user=user)
 
 
+def password_save(*, user: User, password: str) -> bool:
+    """Sets `password` on `user` and saves it alone, under a lock of the account's row, if the
+    row still has the password `user` was read with; says whether it saved. Saving the account
+    whole, as Django does, undid what was done to it since it was read (a deactivation, a staff
+    or superuser status taken, an address changed) and made an account deleted meanwhile again.
+    A password changed meanwhile (turned off in the admin, set elsewhere) is kept."""
+    read = user.password
+    user.set_password(password)
+    database = user._state.db
+    # FOR NO KEY UPDATE, as the UPDATE takes: the admin's lock of the staff member's own row
+    # (FOR KEY SHARE, /admin/password_change/) of two tabs changing it at once does not hold
+    # one up, where FOR UPDATE had each wait for the other's.
+    with transaction.atomic(using=database):
+        row = User.objects.db_manager(database).select_for_update(no_key=True).filter(pk=user.pk)
+        if not row.filter(password=read).exists():
+            return False
+        user.save(update_fields=["password"])
+    return True
+
+
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account with its memberships and invitations. Refused (MembershipError) while

@@ -147,6 +147,9 @@ SITE_NAME = env_line("SITE_NAME", "orgsite", max_length=60)
 
 INSTALLED_APPS = [
     "jobs.apps.StaffAccountLockingAdminConfig",  # Django's admin, locking staff's accounts
+    # Before django.contrib.auth: of two apps with a command of one name, Django runs the first
+    # one's, and the site's changepassword saves the password alone.
+    "jobs",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -158,7 +161,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
-    "jobs",
 ]
 
 MIDDLEWARE = [
