@@ -64,11 +64,15 @@ from jobs.connections import (
 )
 from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_taken
 from jobs.filters import ids_of, is_row_id
+from jobs.form_messages import say_what_to_type
 from jobs.forms import (
     API_KEY_MAX_LENGTH,
     KEEP_THE_STORED_KEY,
     ORGANIZATION_FIELD_CLASSES,
+    PASSWORD_BOXES,
+    SLUG_RULE,
     SYNC_INTERVAL_ERRORS,
+    TYPE_A_USERNAME,
     ChangedFieldsOnly,
     ConnectionShownForm,
     JobSiteFieldsForm,
@@ -755,6 +759,12 @@ class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelFo
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
         widgets = {"description": AdminTextareaWidget(attrs={"rows": 3})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(
+            self, {"slug": f"Type a slug, for the org's address /orgs/<slug>/: use {SLUG_RULE}."}
+        )
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         # A new one only: an org's page stays where it is while other fields are edited.
@@ -916,6 +926,16 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
             "last_name": PersonNameField,
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(
+            self,
+            {
+                "username": TYPE_A_USERNAME,
+                "date_joined": "Type the date and time the account joined.",
+            },
+        )
+
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
         in case, neither signs in but as spelt exactly."""
@@ -964,12 +984,21 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
 
 
 class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
-    """Django's, except that the username shows (as on sign-up)."""
+    """Django's, except that the username shows and a box left empty says what to type (as on
+    sign-up)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(self, {"username": TYPE_A_USERNAME, **PASSWORD_BOXES})
 
 
 class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
     """Django's, except that password sign-in is not turned off for an org's only admin who
-    can sign in."""
+    can sign in, and that a box left empty says what to type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(self, PASSWORD_BOXES)
 
     def _turns_sign_in_off(self) -> bool:
         return self.cleaned_data.get("set_usable_password") is False and can_sign_in(self.user)
@@ -1524,11 +1553,19 @@ class SyncedUnitAdmin(RelatedObjectLinks, DeletedOnlyWithTheirOrganization):
 admin.site.unregister(Group)
 
 
+class GroupNamedForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_what_to_type(self, {"name": "Type a name for the group."})
+
+
 @admin.register(Group)
 class GroupAdmin(ListQueryCleaning, DjangoGroupAdmin):
     """Django's, with its list's query read as every list here reads it, and its permissions
     granted by superusers only (as UserAdmin's): staff who may change groups would otherwise
-    give their own every permission."""
+    give their own every permission. Its name's box left empty says what to type."""
+
+    form = GroupNamedForm
 
     def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)

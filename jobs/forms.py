@@ -254,8 +254,10 @@ class UsernameThatShows:
 
 
 # What an empty box says (say_what_to_type).
+TYPE_A_USERNAME = "Type a username to sign in with."
 TYPE_YOUR_EMAIL = "Type your email address."
 TYPE_A_PASSWORD, TYPE_THE_PASSWORD_AGAIN = "Type a password.", "Type the password again."
+PASSWORD_BOXES = {"password1": TYPE_A_PASSWORD, "password2": TYPE_THE_PASSWORD_AGAIN}
 NEW_PASSWORD_BOXES = {"new_password1": TYPE_A_PASSWORD, "new_password2": TYPE_THE_PASSWORD_AGAIN}
 
 
@@ -269,12 +271,7 @@ def drop_autofocus(form: forms.BaseForm) -> None:
 class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
     organization_name = organization_name_field()
     # The org's name says NO_NAME.
-    EMPTY_MESSAGES = {
-        "username": "Type a username to sign in with.",
-        "email": TYPE_YOUR_EMAIL,
-        "password1": TYPE_A_PASSWORD,
-        "password2": TYPE_THE_PASSWORD_AGAIN,
-    }
+    EMPTY_MESSAGES = {"username": TYPE_A_USERNAME, "email": TYPE_YOUR_EMAIL, **PASSWORD_BOXES}
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
@@ -418,9 +415,10 @@ ORGANIZATION_FIELD_CLASSES = {
 
 
 class OrganizationChecks:
-    """The check of an org's name, wherever it is edited (settings page and Django's admin); its
-    description's is its field's (ShownOrEmptyParagraphsField). Its description's box has the
-    lang (and dir) of the language saved, so browsers spell-check the description in it."""
+    """The check of an org's name, and what its box left empty says, wherever it is edited
+    (settings page and Django's admin); its description's check is its field's
+    (ShownOrEmptyParagraphsField). Its description's box has the lang (and dir) of the language
+    saved, so browsers spell-check the description in it."""
 
     cleaned_data: dict[str, Any]
     fields: dict[str, forms.Field]
@@ -428,6 +426,7 @@ class OrganizationChecks:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        say_what_to_type(self, {"name": NO_NAME})  # as a name that shows nothing says
         if "description" in self.fields:  # not in Django's admin for staff who may only view
             self.fields["description"].widget.attrs.update(self.instance.language_attrs)
 
@@ -522,7 +521,6 @@ class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.Model
             "description": forms.Textarea(attrs={"rows": 3}),
             "language": forms.TextInput(attrs={**EXACT_TEXT_ATTRS, "size": 10}),
         }
-        error_messages = {"name": {"required": NO_NAME}}
 
     def save(self, commit: bool = True) -> Organization:
         organization = super().save(commit=False)
@@ -942,8 +940,12 @@ SYNC_INTERVAL_BOUNDS = (
 SYNC_INTERVAL_OUT_OF_BOUNDS = (
     f"{SYNC_INTERVAL_BOUNDS} ({MAX_SYNC_INTERVAL_MINUTES:,} minutes), please."
 )
-# Wherever the interval is typed (settings page, Django's admin), past either bound.
+# Wherever the interval is typed (settings page, Django's admin): left empty, past either bound.
 SYNC_INTERVAL_ERRORS = {
+    "required": (
+        "Type how often to sync, in minutes: "
+        f"{MIN_SYNC_INTERVAL_MINUTES} to {MAX_SYNC_INTERVAL_MINUTES:,}."
+    ),
     "min_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
     "max_value": SYNC_INTERVAL_OUT_OF_BOUNDS,
 }

@@ -613,3 +613,80 @@ def test_a_name_with_a_direction_override_garbles_no_admin_title_or_message(admi
 def test_a_department_or_office_is_named_without_direction_controls(model):
     """Django's admin names them as plain text too (the job page's choices, its history)."""
     assert str(model(name="\u202eWelding\u2066")) == "Welding"
+
+
+SLUG_LEFT_EMPTY = (
+    "Type a slug, for the org's address /orgs/<slug>/: use lowercase a-z, 0-9, - and _, with a "
+    "letter or digit first and last and no --."
+)
+PASSWORDS_LEFT_EMPTY = {"password1": "Type a password.", "password2": "Type the password again."}
+
+
+@pytest.mark.parametrize(
+    ("page", "boxes", "said"),
+    [
+        (
+            "/admin/jobs/organization/add/",
+            ["name", "slug"],
+            {"name": "Give your organization a name.", "slug": SLUG_LEFT_EMPTY},
+        ),
+        (
+            "/admin/jobs/organization/{org}/change/",
+            ["name", "slug"],
+            {"name": "Give your organization a name.", "slug": SLUG_LEFT_EMPTY},
+        ),
+        (
+            "/admin/auth/user/add/",
+            ["username", "password1", "password2"],  # with password sign-in (its first choice)
+            {"username": "Type a username to sign in with.", **PASSWORDS_LEFT_EMPTY},
+        ),
+        (
+            "/admin/auth/user/{member}/change/",
+            ["username", "date_joined_0", "date_joined_1"],
+            {
+                "username": "Type a username to sign in with.",
+                "date_joined": "Type the date and time the account joined.",
+            },
+        ),
+        ("/admin/auth/user/{member}/password/", ["password1", "password2"], PASSWORDS_LEFT_EMPTY),
+        (
+            "/admin/jobs/greenhouseconnection/{connection}/change/",
+            ["sync_interval_minutes"],
+            {"sync_interval_minutes": "Type how often to sync, in minutes: 5 to 1,440."},
+        ),
+        ("/admin/auth/group/add/", ["name"], {"name": "Type a name for the group."}),
+        ("/admin/auth/group/{group}/change/", ["name"], {"name": "Type a name for the group."}),
+    ],
+    ids=[
+        "organization-add",
+        "organization-change",
+        "user-add",
+        "user-change",
+        "user-password",
+        "connection-change",
+        "group-add",
+        "group-change",
+    ],
+)
+def test_an_admin_form_with_its_boxes_left_empty_says_what_to_type(
+    admin_client, member, acme, page, boxes, said
+):
+    """They said Django's "This field is required.", which says not what to type, as the site's
+    own forms say it (jobs.form_messages)."""
+    group = Group.objects.create(name="Editors")
+    url = page.format(
+        org=acme.organization_id, member=member.pk, connection=acme.pk, group=group.pk
+    )
+    data = form_as_sent(admin_client.get(url).content, "#content-main form")
+    data.update(dict.fromkeys(boxes, ""))
+    if "usable_password" in data:  # a radio button: form_as_sent took the last one
+        data["usable_password"] = "true"
+
+    response = admin_client.post(url, data)
+
+    shown = response.context.get("adminform") or response.context["adminForm"]  # password page's
+    form = shown.form
+    assert {name: list(errors) for name, errors in form.errors.items()} == {
+        name: [message] for name, message in said.items()
+    }
+    assert "This field is required" not in response.content.decode()

@@ -1312,6 +1312,18 @@ def test_an_interval_out_of_bounds_is_refused_in_the_words_of_its_help_text(
     assert connected.sync_interval_minutes == 15
 
 
+def test_an_interval_left_empty_says_what_to_type(signed_in, connected):
+    """It said Django's "This field is required.", which says not what to type."""
+    response = signed_in.post(SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": ""})
+
+    assert response.context["forms"]["schedule"].errors["sync_interval_minutes"] == [
+        "Type how often to sync, in minutes: 5 to 1,440."
+    ]
+    assert "This field is required" not in response.content.decode()
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 15
+
+
 def test_it_pauses_and_resumes_syncing(signed_in, connected):
     signed_in.post(
         SETTINGS_URL, {"action": "schedule", "sync_interval_minutes": "15", "paused": "on"}
