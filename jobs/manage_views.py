@@ -35,6 +35,7 @@ from jobs.connections import (
     Connected,
     ConnectionChanged,
     Disconnected,
+    KeyShown,
     NotConnected,
     SyncInProgress,
     board_in_words,
@@ -71,6 +72,7 @@ from jobs.forms import (
     ScheduleForm,
     SignupForm,
 )
+from jobs.greenhouse import Board
 from jobs.memberships import (
     YOUR_MEMBERSHIP_GONE_MESSAGE,
     InvitationForAnotherAccount,
@@ -540,31 +542,69 @@ def _connect(
         raise OrganizationGone("deleted by another admin meanwhile") from None
     messages.success(
         request,
-        f"Connected to the Greenhouse board {board_in_words(board)}. "
-        + _replaced_not_shown_text(request, connected)
-        + (RESUMED_TEXT if connected.resumed else "")
+        _connected_text(request, connected, board=board)
         + _key_lost_text(request, connected)
-        + _key_not_shown_text(request, connected)
+        + (RESUMED_TEXT if connected.resumed else "")
         + _queued_sync_text(connected),
     )
     return redirect("manage:settings", slug=organization.slug)
 
 
-def _replaced_not_shown_text(request: HttpRequest, connected: Connected) -> str:
-    """Said where the board connected replaced one the page did not show (it showed another, or
-    none): another tab or admin connected it since. Replaced all the same, as the board is what
-    was asked for; said, as its open jobs are closed at the first sync and nothing warned of it."""
+def _connected_text(request: HttpRequest, connected: Connected, *, board: Board) -> str:
+    """The board connected, and what connecting changed that the page did not show, each board
+    named once: the board it replaced, where the page showed another or none, and the key it
+    kept, where the key's box was left empty and the board connected kept that board's key,
+    which the page did not show (it showed another, or none). Another tab or admin connected
+    that board, or stored that key, since. The board is replaced all the same, as it is what
+    was asked for; said, as its open jobs are closed at the first sync and nothing warned of
+    it. The key is kept, as the box left empty keeps the key stored (a key is the org's, across
+    its boards); said, as the page never showed it. That board had it, not "it was stored with
+    that board connected": it may have been stored with the board the page showed, then kept by
+    that one."""
+    replaced = _replaced_not_shown(request, connected)
+    key_shown = _key_kept_not_shown(request, connected)
+    text = f"Connected to the Greenhouse board {board_in_words(board)}"
+    if replaced is not None:
+        kept = ", and the API key it had is kept for this board" if key_shown else ""
+        text += (
+            f" in place of {board_in_words(replaced)}, which another tab or admin connected "
+            "meanwhile: its jobs that this board does not list are closed when this board first "
+            f"syncs{kept}"
+        )
+    text += ". "
+    if key_shown is not None:
+        text += f"{key_not_shown_in_words(connected.connection, shown=key_shown)}. "
+        if replaced is None:  # else named, with its key kept, by the sentence before
+            text += (
+                f"The board {board_in_words(connected.key_kept_from)}, connected until now, had "
+                "it, and it is kept for this board. "
+            )
+        text += "Replace or remove it below if it is not this board's. "
+    return text
+
+
+def _replaced_not_shown(request: HttpRequest, connected: Connected) -> Board | None:
+    """The board connected until then, if the page did not show it (None for a form sent by a
+    script, which says nothing of what a page showed)."""
     replaced = connected.replaced
     sent = ConnectionShownForm(request.POST)
-    if replaced is None or sent.add_prefix("board_token") not in sent.data:  # sent by a script
-        return ""
+    if replaced is None or sent.add_prefix("board_token") not in sent.data:
+        return None
     shown = sent.shown()
     if shown is not None and shown.board_token == replaced.token:
-        return ""
-    return (
-        f"It replaced the board {board_in_words(replaced)}, which another tab or admin connected "
-        "meanwhile: its jobs that this board does not list are closed at its first sync. "
-    )
+        return None
+    return replaced
+
+
+def _key_kept_not_shown(request: HttpRequest, connected: Connected) -> KeyShown | None:
+    """The key the page showed, if the board connected kept another board's key that is not
+    that one."""
+    if connected.key_kept_from is None:
+        return None
+    shown = ConnectionShownForm(request.POST).key_shown()
+    if shown is None or shown.is_stored_on(connected.connection):
+        return None
+    return shown
 
 
 def _key_lost_text(request: HttpRequest, connected: Connected) -> str:
@@ -580,26 +620,6 @@ def _key_lost_text(request: HttpRequest, connected: Connected) -> str:
     return (
         "The API key this page showed was deleted meanwhile, in another tab or by another admin "
         "(removed, or with a disconnect): no key is stored now. Store it again below. "
-    )
-
-
-def _key_not_shown_text(request: HttpRequest, connected: Connected) -> str:
-    """Said where the key's box was left empty and the board connected kept the key another
-    board connected until then had, not the key the page showed (none, if it showed none):
-    another tab or admin stored it since, perhaps for that board. Kept, as the box left empty
-    keeps the key stored (a key is the org's, across its boards); said, as the page never showed
-    it. That board had it, not "it was stored with that board connected": it may have been
-    stored with the board the page showed, then kept by that one."""
-    connection, kept_from = connected.connection, connected.key_kept_from
-    if kept_from is None:
-        return ""
-    shown = ConnectionShownForm(request.POST).key_shown()
-    if shown is None or shown.is_stored_on(connection):
-        return ""
-    return (
-        f"{key_not_shown_in_words(connection, shown=shown)}. The board "
-        f"{board_in_words(kept_from)}, connected until now, had it, and it is kept for this "
-        "board: replace or remove it below if it is not this board's. "
     )
 
 

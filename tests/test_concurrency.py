@@ -1969,10 +1969,11 @@ def test_a_board_connected_as_another_admin_connects_one_names_the_one_it_replac
         lambda: connection_save(organization=acme.organization, board=meanwhile),
     )
 
-    assert "Connected to the Greenhouse board “Liberté Santé” (liberte-sante)." in said_now
-    replaced = "It replaced the board “Tiny Co.” (tiny-co), which another tab or admin connected"
+    connected = "Connected to the Greenhouse board “Liberté Santé” (liberte-sante)"
+    replaced = f"{connected} in place of “Tiny Co.” (tiny-co), which another tab or admin connected"
     assert (replaced in said_now) is said
-    assert "It replaced the board “Acme Robotics”" not in said_now
+    assert (f"{connected}." in said_now) is not said
+    assert "in place of “Acme Robotics”" not in said_now
     assert GreenhouseConnection.objects.get(pk=acme.pk).board_token == "liberte-sante"
 
 

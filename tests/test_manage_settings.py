@@ -1079,6 +1079,13 @@ def test_a_board_connected_says_nothing_of_the_key_the_page_showed_or_was_given(
     assert GreenhouseConnection.objects.get().api_key_last5 == key_ends
 
 
+CONNECTED_ACME = "Connected to the Greenhouse board “Acme Robotics” (acme-robotics)"
+CLOSED_AT_FIRST_SYNC = (
+    "its jobs that this board does not list are closed when this board first syncs"
+)
+REPLACE_OR_REMOVE = "Replace or remove it below if it is not this board's."
+
+
 @pytest.mark.parametrize(
     ("page_showed", "meanwhile", "said"),
     [
@@ -1119,18 +1126,25 @@ def test_a_board_connected_from_a_page_read_before_another_key_was_stored_says_i
         else "This page showed no API key, and one ending in …24680 was stored meanwhile, in "
         "another tab or by another admin"
     )
-    notice = (
-        f"{meanwhile}. The board “Tiny Co.” (tiny-co), connected until now, had it, and it is kept "
-        "for this board: replace or remove it below if it is not this board's."
-    )
+    if page_showed == "no board":  # replaced unseen too: named once, with the key it had
+        notice = (
+            f"{CONNECTED_ACME} in place of “Tiny Co.” (tiny-co), which another tab or admin "
+            f"connected meanwhile: {CLOSED_AT_FIRST_SYNC}, and the API key it had is kept for "
+            f"this board. {meanwhile}. {REPLACE_OR_REMOVE}"
+        )
+    else:
+        notice = (
+            f"{meanwhile}. The board “Tiny Co.” (tiny-co), connected until now, had it, and it is "
+            f"kept for this board. {REPLACE_OR_REMOVE}"
+        )
     assert (notice in said_now) is said
     assert "the one this page showed" not in said_now or page_showed == "a key"
     assert GreenhouseConnection.objects.get().api_key_last5 == "24680"
 
 
 REPLACED_UNSEEN = (
-    "It replaced the board “Liberté Santé” (liberte-sante), which another tab or admin "
-    "connected meanwhile: its jobs that this board does not list are closed at its first sync."
+    f"{CONNECTED_ACME} in place of “Liberté Santé” (liberte-sante), which another tab or admin "
+    f"connected meanwhile: {CLOSED_AT_FIRST_SYNC}."
 )
 
 
@@ -1154,8 +1168,8 @@ def test_a_board_connected_from_a_page_read_before_another_was_connected_names_t
     change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
     said = page_text(signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True))
 
-    assert "Connected to the Greenhouse board “Acme Robotics” (acme-robotics)." in said
     assert (REPLACED_UNSEEN in said) is (page_showed != "that board")
+    assert (f"{CONNECTED_ACME}." in said) is (page_showed == "that board")
     assert GreenhouseConnection.objects.get().board_token == "acme-robotics"
 
 
@@ -1175,20 +1189,43 @@ def test_a_key_stored_for_the_board_shown_then_kept_by_another_is_not_said_store
     said = page_text(signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True))
 
     assert (
-        "The API key stored now, ending in …24680, is not the one this page showed: another tab "
-        "or admin stored it meanwhile. The board “Liberté Santé” (liberte-sante), connected until "
-        "now, had it, and it is kept for this board: replace or remove it below if it is not "
-        "this board's."
+        "and the API key it had is kept for this board. The API key stored now, ending in "
+        "…24680, is not the one this page showed: another tab or admin stored it meanwhile."
     ) in said
     assert "with the board “Liberté Santé” (liberte-sante) connected" not in said
+
+
+def test_a_board_connected_from_a_page_read_before_another_board_and_key_names_each_board_once(
+    signed_in, connected
+):
+    """Another tab stored a key, connected Liberté Santé (keeping the key) and paused syncing
+    since the page showed Tiny Co.: the replaced board's notice and the kept key's named
+    Liberté Santé twice, in six sentences, the key's advice cut off from it by the pause."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-24680"})
+    GreenhouseConnection.objects.update(last_attempt_at=None)
+    connect(signed_in, "liberte-sante")
+    GreenhouseConnection.objects.update(last_attempt_at=None, enabled=False)
+    signed_in.get(SETTINGS_URL)  # shows, and so clears, what the other tab's changes said
+
+    change = {"action": "connect", "board_token": "acme-robotics", "api_key": ""}
+    response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        f"{CONNECTED_ACME} in place of “Liberté Santé” (liberte-sante), which another tab or "
+        f"admin connected meanwhile: {CLOSED_AT_FIRST_SYNC}, and the API key it had is kept for "
+        "this board. The API key stored now, ending in …24680, is not the one this page showed: "
+        f"another tab or admin stored it meanwhile. {REPLACE_OR_REMOVE} Syncing was paused and is "
+        "on again. It syncs within a minute."
+    ]
 
 
 def test_a_board_connected_by_a_script_names_no_board_replaced(signed_in, connected):
     """A form sent without the page's hidden fields says nothing of what the page showed."""
     GreenhouseConnection.objects.update(last_attempt_at=None)
     said = page_text(connect(signed_in, "acme-robotics", follow=True))
-    assert "Connected to the Greenhouse board “Acme Robotics”" in said
-    assert "It replaced the board" not in said
+    assert f"{CONNECTED_ACME}. " in said
+    assert "in place of" not in said
 
 
 def test_a_board_connected_from_a_page_read_before_a_key_ending_alike_was_stored_says_it(
