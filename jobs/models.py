@@ -523,6 +523,14 @@ class Department(models.Model):
                 fields=["organization", "greenhouse_id"], name="unique_department_per_org"
             ),
         ]
+        # A filter's walk down to the units below the one chosen (selectors._linked_units): each
+        # level read every unit of the org without it, 16 s on PostgreSQL and 29 s on SQLite for
+        # the 6,000 below one of an org's 20,000 departments; 54 ms and 27 ms with it.
+        indexes = [
+            models.Index(
+                fields=["organization", "parent_greenhouse_id"], name="department_parent_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return without_direction_controls(self.name)
@@ -541,6 +549,10 @@ class Office(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "greenhouse_id"], name="unique_office_per_org"
             ),
+        ]
+        # As Department's: an office filter walks the offices below the one chosen.
+        indexes = [
+            models.Index(fields=["organization", "parent_greenhouse_id"], name="office_parent_idx")
         ]
 
     def __str__(self) -> str:

@@ -424,6 +424,34 @@ def test_on_postgresql_an_index_migration_interrupted_midway_runs_again():
     assert index_validity("job_location_idx") is None
 
 
+PARENT_INDEXES = {"department_parent_idx", "office_parent_idx"}
+
+
+def parent_indexes() -> set[str]:
+    """Those of PARENT_INDEXES on the units' tables, and valid (PostgreSQL)."""
+    with db_connection.cursor() as cursor:
+        names = {
+            name
+            for table in ("jobs_department", "jobs_office")
+            for name in db_connection.introspection.get_constraints(cursor, table)
+        }
+    if db_connection.vendor == "postgresql":
+        names = {name for name in names if index_validity(name)}
+    return names & PARENT_INDEXES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0062_indexes_the_departments_and_offices_by_their_parent():
+    """And unindexes them when migrated back."""
+    migrate_to(("jobs", "0061_reparse_posts_with_a_blank_excerpt"))
+    try:
+        assert parent_indexes() == set()
+        migrate_to(("jobs", "0062_unit_parent_indexes"))
+        assert parent_indexes() == PARENT_INDEXES
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
 def migrate_with_jobs(
     before: tuple[str, str],
     after: tuple[str, str],

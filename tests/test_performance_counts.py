@@ -40,7 +40,7 @@ from jobs.sanitize import (
     unescape_once,
 )
 from jobs.scheduling import enqueue_due_syncs
-from jobs.selectors import job_filter_options
+from jobs.selectors import job_filter_options, job_search
 from jobs.views import HOME_ORGANIZATIONS, ORGANIZATIONS_PER_PAGE
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job
@@ -268,6 +268,32 @@ def test_the_location_options_are_read_from_their_index():
     (sql,) = [query["sql"] for query in queries if "DISTINCT" in query["sql"]]
     assert locations == [f"City {n}" for n in range(7)]
     assert "job_listed_location_idx" in plan_of(sql)
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [(Department, "Engineering"), (Office, "Europe")],
+    ids=["department", "office"],
+)
+def test_a_units_filter_finds_the_units_below_it_by_their_parent_from_its_index(
+    tidewater, model, name
+):
+    """A level at a time: each level read every unit of the org without it, 16 s on PostgreSQL
+    for the 6,000 below one of an org's 20,000 departments (migration 0062)."""
+    chosen = model.objects.get(organization__slug="tidewater", name=name)
+    # The units of an org's closed jobs, kept: the planner reads a test's few on any index.
+    model.objects.bulk_create(
+        model(organization=chosen.organization, greenhouse_id=n, name=f"Old {n}")
+        for n in range(2_000)
+    )
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    field = "department_ids" if model is Department else "office_ids"
+    with CaptureQueriesContext(db_connection) as queries:
+        assert list(job_search(organization_slug="tidewater", **{field: [chosen.pk]}))
+    (sql,) = [query["sql"] for query in queries if "WITH RECURSIVE" in query["sql"]]
+    assert f"{model._meta.model_name}_parent_idx" in plan_of(sql)
 
 
 def plan_of(sql: str) -> str:
