@@ -57,16 +57,27 @@ logger = logging.getLogger(__name__)
 def _log_passwords_masked(record: logging.LogRecord) -> bool:
     """This module's lines name the addresses asked, which begin with GREENHOUSE_API_BASE, and
     errors that may quote them: a proxy's password in it is masked in each, whoever wrote it."""
-    # A line that cannot be written (arguments that do not fit it, a name missing from its
-    # mapping, an argument whose str() fails): left to logging, whose handler reports it and
-    # goes on, where a filter's exception would end the call that logged it.
     try:
         record.msg, record.args = passwords_masked(record.getMessage()), None
+    except SoftTimeLimitExceeded:
+        raise  # the task's time limit, come meanwhile: the sync stops on it, as anywhere
+    except Exception as exc:
+        # A line that cannot be written (arguments that do not fit it, a name missing from its
+        # mapping, an argument whose str() fails) is logged naming where it was written, not left
+        # to logging's handler, which printed its arguments to standard error as they were,
+        # a password with them; an exception here would end the call that logged it.
+        record.msg = (
+            f"log line could not be written logger={record.name} "
+            f"at={record.pathname}:{record.lineno} error={type(exc).__name__}"
+        )
+        record.args = None
+        return True
+    try:
         # Apart, so that pieces it cannot find leave the line masked as above, not whole.
         record.msg = _password_pieces_masked(record.msg)
     except SoftTimeLimitExceeded:
-        raise  # the task's time limit, come meanwhile: the sync stops on it, as anywhere
-    except Exception:  # left to logging, as said above
+        raise
+    except Exception:  # left masked as above
         return True
     return True
 

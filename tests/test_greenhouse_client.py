@@ -1120,21 +1120,33 @@ class _Unprintable:
         raise RuntimeError("no text")
 
 
-@pytest.mark.parametrize(
-    ("msg", "args"),
-    [("board=%(board)s", ({"token": "acme"},)), ("error=%s", (_Unprintable(),))],
-    ids=["name missing from the mapping", "argument whose str() fails"],
-)
-def test_the_password_filter_lets_logging_report_a_line_it_cannot_write(msg, args):
-    # The filter formatted the line itself and let a KeyError or an argument's own error out of
-    # the log call, ending the fetch that logged it, where logging's handler reports and goes on.
-    greenhouse_logger = logging.getLogger("jobs.greenhouse")
-    record = greenhouse_logger.makeRecord(
-        "jobs.greenhouse", logging.WARNING, "", 0, msg, args, None
-    )
+PROXY_WITH_PASSWORD = "http://sync:s3cret@proxy.example:3128"
 
-    assert greenhouse_logger.filter(record)
-    assert (record.msg, record.args) == (msg, args[0] if isinstance(args[0], dict) else args)
+
+@pytest.mark.parametrize(
+    ("msg", "args", "error"),
+    [
+        ("greenhouse request failed url=%s", (PROXY_WITH_PASSWORD, "x"), "TypeError"),
+        ("greenhouse request failed url=%s error=%s", (PROXY_WITH_PASSWORD,), "TypeError"),
+        ("board=%(board)s", ({"proxy": PROXY_WITH_PASSWORD},), "KeyError"),
+        ("url=%s error=%s", (PROXY_WITH_PASSWORD, _Unprintable()), "RuntimeError"),
+    ],
+    ids=["more arguments", "fewer arguments", "name missing from the mapping", "str() fails"],
+)
+@pytest.mark.parametrize(
+    "name", ["jobs.greenhouse", "urllib3.connectionpool", "urllib3.util.retry"]
+)
+def test_a_line_that_cannot_be_written_is_logged_without_its_arguments(msg, args, error, name):
+    # The filter left such a line to logging, whose handler printed its arguments to standard
+    # error as they were ("Arguments: ('http://sync:s3cret@…', …)"), a proxy's password with
+    # them. An exception from the filter would end the fetch that logged it.
+    logger = logging.getLogger(name)
+    record = logger.makeRecord(name, logging.WARNING, "/srv/jobs/greenhouse.py", 7, msg, args, None)
+
+    assert logger.filter(record)
+    assert record.getMessage() == (
+        f"log line could not be written logger={name} at=/srv/jobs/greenhouse.py:7 error={error}"
+    )
 
 
 ASK_WHO_RUNS_THE_SITE = (

@@ -1216,6 +1216,31 @@ def test_with_json_logs_a_worker_reports_a_pool_process_that_died_in_json():
     assert [json.loads(line)["message"] for line in lines] == ["Process 'ForkPoolWorker-1' exited"]
 
 
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+@pytest.mark.parametrize("process", ["web", "worker"])
+def test_a_password_filtered_line_that_cannot_be_written_leaks_through_no_handler(
+    process, log_format
+):
+    """logging's handler printed the arguments of a line it could not write to standard error as
+    they were ("--- Logging error ---" … "Arguments: ('http://sync:s3cret@…', …)"), past the
+    filter that masks passwords in jobs.greenhouse's and urllib3's lines: with each format, in
+    the web process (LOGGING's handler) and in a worker (Celery's, and its standard error)."""
+    lines = [
+        f"logging.getLogger({name!r}).warning('url=%s', 'http://sync:s3cret@proxy:3128', 'x')"
+        for name in ("jobs.greenhouse", "urllib3.connectionpool")
+    ]
+    worker_setup = "__import__('orgsite.celery').celery.app.log.setup(redirect_stdouts=True)"
+    calls = [worker_setup] if process == "worker" else []
+    calls += ["__import__('jobs.greenhouse')", *lines]
+
+    written = run_settings(f"[{', '.join(calls)}]", LOG_FORMAT=log_format)
+
+    assert written.returncode == 0, written.stderr
+    assert "s3cret" not in written.stderr and "Logging error" not in written.stderr
+    for name in ("jobs.greenhouse", "urllib3.connectionpool"):
+        assert f"could not be written logger={name} at=<string>:1 error=TypeError" in written.stderr
+
+
 @pytest.mark.parametrize(
     ("query", "environment", "timeout"),
     [
