@@ -8,9 +8,10 @@ import os
 from typing import TYPE_CHECKING
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_ready
+from celery.signals import after_setup_logger, beat_init, worker_init, worker_ready
 
 from orgsite.env import settings_loaded_or_exit
+from orgsite.logging import time_limit_stopping
 
 if TYPE_CHECKING:
     from celery.beat import Service
@@ -32,6 +33,15 @@ def settings_load(sender: Celery, **_: object) -> None:
     -A orgsite worker` reads its options), so that a value they refuse stops the command with its
     message alone; in the web process they are loaded already."""
     settings_loaded_or_exit()
+
+
+@after_setup_logger.connect
+def root_log_handlers_replace(logger: logging.Logger, **_: object) -> None:
+    """As Celery sets up a worker's logging, the root logger's handlers, which write a task's
+    lines (Celery's own with plain logs, CELERY_WORKER_HIJACK_ROOT_LOGGER, or the settings'),
+    become ones that let the task's time limit through (orgsite.logging.StreamHandler). Only a
+    worker's tasks have one."""
+    logger.handlers = [time_limit_stopping(handler) for handler in logger.handlers]
 
 
 @worker_ready.connect

@@ -1,15 +1,18 @@
 """Logging: a formatter that writes one JSON object per line, for log collectors (LOG_FORMAT=json),
-and filters for Django's lines of refusals that are no crash: a failed health probe's are left
-out (jobs.health logs its own), an unknown host's and a permission denied's lose their traceback."""
+a handler that lets a Celery task's time limit through, and filters for Django's lines of
+refusals that are no crash: a failed health probe's are left out (jobs.health logs its own), an
+unknown host's and a permission denied's lose their traceback."""
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -42,6 +45,31 @@ class JsonFormatter(logging.Formatter):
         # default=str: an extra that JSON cannot encode (a datetime, a model) is logged as text
         # rather than losing the whole line.
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class StreamHandler(logging.StreamHandler):
+    """logging's StreamHandler, except that a task's soft time limit (CELERY_TASK_SOFT_TIME_LIMIT),
+    raised by the worker's signal as a line is written, stops the task: logging took it for a
+    line that could not be written, printed its traceback and went on, and so did the task, past
+    its limit, until it ended or the hard limit killed its process."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, SoftTimeLimitExceeded):
+            raise error
+        super().handleError(record)
+
+
+def time_limit_stopping(handler: logging.Handler) -> logging.Handler:
+    """`handler`, or, for logging's own StreamHandler, one of this module's writing the same
+    lines to the same stream."""
+    if type(handler) is not logging.StreamHandler:
+        return handler
+    stopping = StreamHandler(handler.stream)
+    stopping.setLevel(handler.level)
+    stopping.setFormatter(handler.formatter)
+    stopping.filters = handler.filters
+    return stopping
 
 
 class FailedHealthProbeFilter(logging.Filter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from orgsite.env import (
     running_account,
     settings_loaded_or_exit,
 )
+from orgsite.logging import StreamHandler
 from tests.support.helpers import stopped_after
 from tests.support.settings_module import settings_under
 
@@ -1239,6 +1241,38 @@ def test_a_password_filtered_line_that_cannot_be_written_leaks_through_no_handle
     assert "s3cret" not in written.stderr and "Logging error" not in written.stderr
     for name in ("jobs.greenhouse", "urllib3.connectionpool"):
         assert f"could not be written logger={name} at=<string>:1 error=TypeError" in written.stderr
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_a_time_limit_come_as_a_worker_writes_a_line_stops_the_task(log_format):
+    """A task's soft time limit, raised by the worker's signal as a line was written, was taken
+    by logging's handler for a line it could not write: it printed its traceback and went on, and
+    so did the task, past its limit. The handler is Celery's with plain logs (it takes over the
+    root logger), the settings' with JSON."""
+    calls = [
+        "__import__('orgsite.celery').celery.app.log.setup()",
+        "logging.getLogger().handlers[0].setStream("
+        "__import__('tests.support.helpers').support.helpers.TimeLimitedStream())",
+        "logging.getLogger('jobs.sync').warning('sync took a step')",
+        "'the task went on'",
+    ]
+
+    written = run_settings(f"[{', '.join(calls)}]", LOG_FORMAT=log_format)
+
+    assert "the task went on" not in written.stdout and "Logging error" not in written.stderr
+    assert written.stderr.splitlines()[-1].startswith("billiard.exceptions.SoftTimeLimitExceeded")
+
+
+def test_a_line_a_workers_handler_cannot_write_is_still_reported_and_passed(capsys):
+    """As logging's own handler does: a full disk or a closed pipe ends no task."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError()
+
+    StreamHandler(Closed()).handle(logging.makeLogRecord({"msg": "sync took a step"}))
+
+    assert "BrokenPipeError" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from billiard.pool import SIG_SOFT_TIMEOUT, soft_timeout_sighandler
 from bs4 import BeautifulSoup
 from celery import Task
 from celery.exceptions import Retry
@@ -46,6 +48,16 @@ def stopped_after(seconds: float, what: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class TimeLimitedStream(io.StringIO):
+    """A log stream that a task's soft time limit interrupts as it writes a line: the worker's
+    signal, sent as the worker's pool process has it handled, raises it there."""
+
+    def write(self, text: str) -> int:
+        signal.signal(SIG_SOFT_TIMEOUT, soft_timeout_sighandler)
+        os.kill(os.getpid(), SIG_SOFT_TIMEOUT)
+        return super().write(text)
 
 
 def require_service(host: str, port: int, name: str) -> None:
