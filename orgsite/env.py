@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,13 +54,26 @@ def settings_loaded_or_exit() -> None:
     error (in JSON with LOG_FORMAT=json), and exit status 4: Django or Celery printed some 30
     lines of traceback above it. Any other error keeps its traceback: it is a bug, not a value
     to change."""
+    refusal = settings_refusal()
+    if refusal is not None:
+        exit_refused(refusal)
+
+
+def settings_refusal() -> str | None:
+    """The message of a value the settings refuse as they load, or None: they loaded."""
     from django.conf import settings  # the caller sets DJANGO_SETTINGS_MODULE first
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 (read: loads the settings module)
     except ImproperlyConfigured as exc:
-        print(_refusal_written(str(exc)), file=sys.stderr)
-        sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
+        return str(exc)
+    return None
+
+
+def exit_refused(message: str) -> NoReturn:
+    """Stop the process on a refused setting's message, as settings_loaded_or_exit does."""
+    print(_refusal_written(message), file=sys.stderr)
+    sys.exit(REFUSED_SETTINGS_EXIT_STATUS)
 
 
 def _refusal_written(message: str) -> str:

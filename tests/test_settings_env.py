@@ -966,11 +966,17 @@ def test_with_log_format_json_the_refusal_is_a_json_line_as_every_other(entry_po
         ),
         (["version"], django.get_version()),
         (["--version"], django.get_version()),
+        (["help", "--commands"], "\nrunserver\n"),
+        *(
+            (arguments, "usage: manage.py runserver [-h]")
+            for arguments in (["help", "runserver"], ["runserver", "--help"], ["runserver", "-h"])
+        ),
     ],
 )
 def test_manage_py_help_and_version_answer_despite_a_refused_setting(arguments, answer):
     """Django answers them without the settings, its list of commands naming the refused value
-    in a note; they stopped on it with status 4, as a command that needs the settings does."""
+    in a note, and a command of its own its help; they stopped on it with status 4, as a
+    command that needs the settings does."""
     process = run_refused("manage.py", *arguments)
 
     assert process.returncode == 0
@@ -996,11 +1002,16 @@ def test_bash_completion_stops_on_a_refused_setting_with_its_message_alone(words
     assert process.stdout + process.stderr == f"{REFUSED_API_BASE_MESSAGE}\n"
 
 
-@pytest.mark.parametrize("command", ["check", "sync_jobs"])
-def test_manage_py_help_of_a_command_stops_on_a_refused_setting(command):
-    """A command's help needs the settings: without them Django knows none of the site's, and
-    of its own printed the traceback of the refused value."""
-    process = run_refused("manage.py", "help", command)
+@pytest.mark.parametrize(
+    "arguments",
+    [["help", "check"], ["help", "sync_jobs"], ["check", "--help"], ["sync_jobs", "-h"],
+     ["sync_jobs", "--", "--help"], ["-v", "2", "help"]],
+)  # fmt: skip
+def test_manage_py_help_of_a_command_stops_on_a_refused_setting(arguments):
+    """Some commands' help needs the settings: without them Django knows none of the site's,
+    and of some of its own printed the traceback of the refused value. A `--help` after `--`
+    is the command's argument, and Django takes `-v 2 help` for a command "-v"."""
+    process = run_refused("manage.py", *arguments)
 
     assert process.returncode == 4
     assert process.stdout + process.stderr == f"{REFUSED_API_BASE_MESSAGE}\n"
