@@ -72,8 +72,9 @@ def test_a_process_that_stops_by_itself_stops_the_others_and_fails(monkeypatch):
     assert all(process.poll() is not None for process in processes)
 
 
-def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
-    """The worker links to the site in sync emails (SITE_URL's local default reads PORT)."""
+def environments_given(monkeypatch, *arguments: str) -> list[dict[str, str]]:
+    """The environments runlocal `arguments` starts its worker, beat and site with, each a
+    stand-in, the site's stopping at once."""
     environments = []
     popen = subprocess.Popen
 
@@ -85,10 +86,28 @@ def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
     monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
     monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
 
-    with pytest.raises(CommandError):  # the stand-in site stops at once
-        call_command("runlocal", "--port", "8123")
+    with pytest.raises(CommandError):  # the stand-in site stopped
+        call_command("runlocal", *arguments)
+    return environments
+
+
+def test_the_worker_and_beat_are_told_the_sites_port(monkeypatch):
+    """The worker links to the site in sync emails (SITE_URL's local default reads PORT)."""
+    environments = environments_given(monkeypatch, "--port", "8123")
 
     assert [environment["PORT"] for environment in environments] == ["8123"] * 3
+
+
+def test_the_worker_beat_and_site_are_given_the_directory_of_pythonpath(monkeypatch, tmp_path):
+    """They had the module of --settings (DJANGO_SETTINGS_MODULE) but not --pythonpath, the
+    directory it may be in, and stopped on importing it."""
+    monkeypatch.setenv("PYTHONPATH", "/already/there")
+    monkeypatch.chdir(tmp_path)  # runserver runs in the checkout: a relative path is made whole
+
+    environments = environments_given(monkeypatch, "--pythonpath", "local_settings")
+
+    expected = f"{tmp_path / 'local_settings'}{os.pathsep}/already/there"
+    assert [environment["PYTHONPATH"] for environment in environments] == [expected] * 3
 
 
 def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(

@@ -107,6 +107,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         # The worker builds the links in sync emails (SITE_URL) from the site's port.
         env = {**os.environ, "PORT": str(options["port"])}
+        if options["pythonpath"]:
+            # --settings reaches them in DJANGO_SETTINGS_MODULE, which Django sets; --pythonpath
+            # Django puts on this process's sys.path alone (as given: runserver runs elsewhere).
+            given = [os.path.abspath(options["pythonpath"]), env.get("PYTHONPATH")]
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, given))
         processes: list[subprocess.Popen] = []
         base = Path(settings.BASE_DIR)
         with stop_signals_noted() as stop_signals:
