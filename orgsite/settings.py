@@ -174,6 +174,11 @@ MIDDLEWARE = [
     # An ETag on every public page (signed-in ones are no-store), to a HEAD too: a feed reader
     # or a poller of jobs.json that has the page gets a 304.
     "orgsite.middleware.ConditionalGetAndHead",
+    # Outside each one that reads the database: a page's 503, made where its failed connect is
+    # met again (request.user after the view), gets the policy too. Inside the 304s: they have
+    # the cache's headers alone (RFC 9110).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,8 +186,6 @@ MIDDLEWARE = [
     "orgsite.middleware.SignedInPagesNotStored",
     "django.contrib.messages.middleware.MessageMiddleware",
     "orgsite.middleware.HeadLeavesMessagesUnread",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "orgsite.urls"

@@ -268,6 +268,30 @@ def test_with_the_database_down_visitors_get_a_clean_503_page(synced_acme, setti
             assert leak not in body, (url, leak)
 
 
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [("a visitor", "/jobs/"), ("a member signed in", "/jobs/"),
+     ("a member signed in", "/manage/acme/settings/")],
+)  # fmt: skip
+def test_a_503_page_has_the_security_headers_of_the_page_served(
+    synced_acme, signed_in, who, url, settings
+):
+    """A member's 503 was made where request.user met the failed connect again, after the view,
+    outside the middleware adding the Content-Security-Policy and X-Frame-Options: it had
+    neither, where every other page has them."""
+    settings.DEBUG = False
+    client = signed_in if who == "a member signed in" else Client()
+    client.raise_request_exception = False
+
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
+        response = client.get(url)
+    served = client.get(url)  # after: a visitor's page served first is then read from the cache
+
+    assert (served.status_code, response.status_code) == (200, 503)
+    for header in ("Content-Security-Policy", "X-Frame-Options"):
+        assert response[header] == served[header], header
+
+
 def warnings_and_errors(caplog) -> list[tuple[str, str, str]]:
     return [
         (r.name, r.levelname, r.getMessage())
