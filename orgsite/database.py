@@ -24,10 +24,11 @@ class Refusal:
 
 
 # libpq's words for a connection PostgreSQL refused on DATABASE_URL's account (or its own
-# pg_hba.conf's, or the user's grants): it answered, so waiting mends nothing. They carry no
-# SQLSTATE (none is read before the session starts), so the message is read; a server whose
-# lc_messages is another language is taken for one out of reach. None of them quotes the
-# password.
+# pg_hba.conf's or SSL's, or the user's grants): it answered, so waiting mends nothing, but for
+# its connection slots, which free as clients leave. They carry no SQLSTATE (none is read before
+# the session starts), so the message is read; a server whose lc_messages is another language
+# is taken for one out of reach. None of them quotes the password. "SSL SYSCALL error" is not
+# one: the server (or what is between) hung up, as a server gone away does.
 _REFUSALS = (
     (
         # Said of a user PostgreSQL does not have too, when it asks for a password (md5,
@@ -96,6 +97,50 @@ _REFUSALS = (
             fix=(
                 "PostgreSQL denies DATABASE_URL's user CONNECT on its database: grant it "
                 "(GRANT CONNECT ON DATABASE)"
+            ),
+        ),
+    ),
+    (
+        # "… reserved for non-replication superuser connections" before PostgreSQL 16, "… for
+        # roles with the SUPERUSER attribute" (or pg_use_reserved_connections) since.
+        re.compile(r"sorry, too many clients already|remaining connection slots are reserved"),
+        Refusal(
+            detail="no connection left (check max_connections)",
+            fix=(
+                "PostgreSQL has all the connections its max_connections allows: raise it, or "
+                "have the site and its other clients hold fewer (fewer web threads or worker "
+                "processes, DATABASE_CONN_MAX_AGE=0, a pooler such as PgBouncer)"
+            ),
+        ),
+    ),
+    (
+        re.compile(r"server does not support SSL, but SSL was required"),
+        Refusal(
+            detail="offers no SSL (check DATABASE_URL's sslmode)",
+            fix=(
+                "DATABASE_URL asks for SSL (?sslmode=require or stricter, or PGSSLMODE) and "
+                "PostgreSQL offers none: turn its ssl on, or fix the host"
+            ),
+        ),
+    ),
+    (
+        re.compile(r"SSL error: certificate verify failed"),
+        Refusal(
+            detail="certificate not trusted (check DATABASE_URL's sslrootcert)",
+            fix=(
+                "PostgreSQL's certificate is not signed by an authority of DATABASE_URL's "
+                "?sslrootcert= (~/.postgresql/root.crt unless set), or has expired: give the "
+                "file of the authority that signed it (sslrootcert=system: the system's)"
+            ),
+        ),
+    ),
+    (
+        re.compile(r"server certificate for .* does not match host name"),
+        Refusal(
+            detail="certificate of another host (check DATABASE_URL's host)",
+            fix=(
+                "PostgreSQL's certificate does not name DATABASE_URL's host, which "
+                "?sslmode=verify-full requires: write the host as the certificate names it"
             ),
         ),
     ),

@@ -275,6 +275,10 @@ def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(cl
             ("42501", 'permission denied for database "orgsite"'),
             "user may not connect (check the database's CONNECT grant)",
         ),
+        (
+            ("53300", "sorry, too many clients already"),
+            "no connection left (check max_connections)",
+        ),
     ],
 )
 def test_a_database_that_refuses_the_user_fails_saying_what_not_unreachable(

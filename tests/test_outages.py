@@ -56,7 +56,7 @@ from jobs.sync import (
 )
 from orgsite.celery import app as celery_app
 from orgsite.celery import dispatcher_first_tick_send
-from orgsite.database import connect_failure_reused
+from orgsite.database import connect_failure_reused, database_failure_said, database_refusal
 from tests.support.blackhole import blackholed_port
 from tests.support.fake_postgres import (
     DATABASE_PASSWORD,
@@ -406,6 +406,11 @@ def test_a_task_beat_sends_without_the_database_logs_one_warning_not_a_traceback
     ]
 
 
+TOO_MANY_CLIENTS_FIX = (
+    "PostgreSQL has all the connections its max_connections allows: raise it, or have the site "
+    "and its other clients hold fewer (fewer web threads or worker processes, "
+    "DATABASE_CONN_MAX_AGE=0, a pooler such as PgBouncer)"
+)
 # How PostgreSQL refuses a login on DATABASE_URL's account (its SQLSTATE and message, or
 # None for libpq's own when the server asks for a password the URL lacks), and what the log
 # says to fix.
@@ -458,7 +463,71 @@ REFUSALS = [
         "(GRANT CONNECT ON DATABASE)",
         id="a user without CONNECT on the database",
     ),
+    pytest.param(
+        ("53300", "sorry, too many clients already"),
+        TOO_MANY_CLIENTS_FIX,
+        id="no connection left",
+    ),
+    pytest.param(
+        ("53300", "remaining connection slots are reserved for roles with the SUPERUSER attribute"),
+        TOO_MANY_CLIENTS_FIX,
+        id="no connection left but a superuser's",
+    ),
 ]
+
+
+# libpq's start of a failed connect's message, as psycopg raises it.
+CONNECT_FAILED = (
+    'connection failed: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: '
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "detail", "fix"),
+    [
+        pytest.param(
+            "server does not support SSL, but SSL was required",
+            "offers no SSL (check DATABASE_URL's sslmode)",
+            "DATABASE_URL asks for SSL (?sslmode=require or stricter, or PGSSLMODE) and "
+            "PostgreSQL offers none: turn its ssl on, or fix the host",
+            id="no SSL",
+        ),
+        pytest.param(
+            "SSL error: certificate verify failed",
+            "certificate not trusted (check DATABASE_URL's sslrootcert)",
+            "PostgreSQL's certificate is not signed by an authority of DATABASE_URL's "
+            "?sslrootcert= (~/.postgresql/root.crt unless set), or has expired: give the file "
+            "of the authority that signed it (sslrootcert=system: the system's)",
+            id="a certificate not trusted",
+        ),
+        pytest.param(
+            'server certificate for "db.internal" does not match host name "db.example.com"',
+            "certificate of another host (check DATABASE_URL's host)",
+            "PostgreSQL's certificate does not name DATABASE_URL's host, which "
+            "?sslmode=verify-full requires: write the host as the certificate names it",
+            id="a certificate of another host",
+        ),
+    ],
+)
+def test_a_connect_refused_over_ssl_says_what_to_fix(message, detail, fix):
+    """libpq's words, as it says them (the tests' PostgreSQL has no SSL): they were logged as a
+    database that could not be reached, where waiting mends nothing."""
+    error = OperationalError(CONNECT_FAILED + message)
+
+    assert database_refusal(error).detail == detail
+    assert database_failure_said(error) == f"the database refused the connection: {fix}"
+
+
+def test_a_server_that_hangs_up_in_the_ssl_handshake_could_not_be_reached():
+    """As libpq says it of a server (or a proxy before it) that closes the connection once it
+    has offered SSL: a server gone away, not DATABASE_URL's fault."""
+    error = OperationalError(
+        f"{CONNECT_FAILED}server closed the connection unexpectedly\n\tThis probably means the "
+        "server terminated abnormally\n\tbefore or while processing the request.\n"
+        "SSL SYSCALL error: Connection reset by peer"
+    )
+
+    assert database_failure_said(error) == "the database could not be reached"
 
 
 @contextmanager
