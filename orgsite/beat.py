@@ -9,7 +9,7 @@ import shelve
 
 from celery import beat
 
-from orgsite.env import running_account
+from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, running_account
 
 logger = logging.getLogger(__name__)
 
@@ -39,5 +39,6 @@ class PersistentScheduler(beat.PersistentScheduler):
                 exc.strerror or exc,
                 running_account(),
             )
-            # Not an Exception, which Celery would log again with the whole traceback.
-            raise SystemExit(1) from None
+            # Not an Exception, which Celery would log again with the whole traceback. Status 4,
+            # as a refused setting: starting it again would fail the same way.
+            raise SystemExit(REFUSED_SETTINGS_EXIT_STATUS) from None
