@@ -44,7 +44,7 @@ from jobs.models import (
 )
 from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
-from jobs.text import first_strong_direction, names_in_plain_text, without_direction_controls
+from jobs.text import names_in_plain_text, option_direction, without_direction_controls
 
 FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
@@ -502,8 +502,7 @@ def _nested_options(
 
 def _unit_option(pk: int, names: list[str], organization_name: str) -> UnitOption:
     path = names_in_plain_text(names, UNIT_PATH_SEPARATOR)
-    right_to_left = not path.isascii() and first_strong_direction(path) == "rtl"
-    return UnitOption(pk, path, organization_name, "rtl" if right_to_left else "")
+    return UnitOption(pk, path, organization_name, option_direction(path))
 
 
 def _units_in_tree_order(

@@ -165,6 +165,13 @@ def first_strong_direction(text: str) -> str:
     return ""
 
 
+def option_direction(text: str) -> str:
+    """ "rtl" where the first letter with a direction of `text` is written right to left, else
+    "": the dir of an <option> of it, which holds no <bdi> and is otherwise laid out left to
+    right, so that it reads as the page's <bdi>s lay the same text out."""
+    return "rtl" if not text.isascii() and first_strong_direction(text) == "rtl" else ""
+
+
 def most_letters_direction(text: str) -> str:
     """ "rtl" where most of the letters of `text` are written right to left, else "": the
     direction of words in no language given, many paragraphs long. Not the first letter's

@@ -366,3 +366,27 @@ def test_a_department_is_found_in_the_filter_by_typing_its_first_letter(live_ser
     assert option_found_by_typing("ת") == "תפעול"
     assert option_found_by_typing("ה") == "הנדסה"
     assert option_found_by_typing("S") == "Sales"
+
+
+@pytest.mark.parametrize(
+    ("organization_name", "location_name"),
+    [("חברת הייטק (Israel)", "תל אביב-יפו, Israel"), ("شركة 3 (UAE)", "دبي - Remote")],
+)
+def test_the_organization_and_location_filters_lay_a_name_out_as_the_jobs_line_does(
+    live_server, page, organization_name, location_name
+):
+    """Their options had no dir: a right-to-left name followed by Latin letters read
+    "תל אביב-יפו, Israel" left to right in the list, "Israel ,..." in the job's <bdi>."""
+    org = Organization.objects.create(name=organization_name, slug="harbor")
+    make_job(org, "Analyst", location_name=location_name)
+    page.goto(f"{live_server.url}/jobs/")
+
+    for option, on_the_line in (
+        ('#filter-org option[value="harbor"]', ".job-item-org bdi"),
+        ("#filter-location option:nth-child(2)", ".job-item-meta > span:not([class]) > bdi"),
+    ):
+        line, option_copy = page.evaluate(
+            LETTERS_LAID_OUT,
+            [page.locator(on_the_line).element_handle(), page.locator(option).element_handle()],
+        )
+        assert line == option_copy, option

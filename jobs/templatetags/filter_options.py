@@ -16,6 +16,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from jobs.selectors import UnitOption
+from jobs.text import option_direction
 
 register = template.Library()
 
@@ -33,21 +34,23 @@ def select_options(
 ) -> SafeString:
     """An `<option>` per item, those whose value is `selected` (one value, or a collection of
     them) marked. Value and label are the named attributes, or the item itself; the one named
-    by `direction_attribute`, if any and set, is the option's dir ("rtl")."""
+    by `direction_attribute`, else the label's (option_direction), is the option's dir, if
+    set: an org's name or a location is laid out as on the job's line, in its <bdi>."""
     if isinstance(selected, str) or not isinstance(selected, Collection):
         selected = {selected}
     value_of = attrgetter(value_attribute) if value_attribute else _itself
     label_of = attrgetter(label_attribute) if label_attribute else _itself
     options = []
     for item in items:
-        value = value_of(item)
+        value, label = value_of(item), str(label_of(item))
         marked = " selected" if value in selected else ""
-        if direction_attribute and (direction := getattr(item, direction_attribute)):
+        direction = (
+            getattr(item, direction_attribute) if direction_attribute else option_direction(label)
+        )
+        if direction:
             marked += f' dir="{escape(direction)}"'
         # html.escape() is what Django's escape() runs, without its per-call wrapper.
-        options.append(
-            f'<option value="{escape(str(value))}"{marked}>{escape(str(label_of(item)))}</option>'
-        )
+        options.append(f'<option value="{escape(str(value))}"{marked}>{escape(label)}</option>')
     return mark_safe("".join(options))  # noqa: S308 (every value and label escaped above)
 
 
