@@ -15,7 +15,13 @@ from playwright.sync_api import expect
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from jobs.text import first_strong_direction
-from tests.support.browser import contrast, fits_the_screen, save_screenshot
+from tests.support.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    contrast,
+    fits_the_screen,
+    save_screenshot,
+)
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -89,18 +95,42 @@ def test_the_skip_link_and_filters_work_from_the_keyboard(live_server, page, boa
     expect(page.locator(".match-count")).to_contain_text("3 jobs match")
 
 
-def test_back_shows_the_filters_the_listed_jobs_were_filtered_by(live_server, page, boards):
+@pytest.fixture
+def page_kept_on_back(chromium):
+    """A page in a Chromium that keeps the pages left in its back/forward cache, as browsers do
+    unless told not to: Playwright tells it not to. Back then shows the page as it was left,
+    scripts and form fields included, without loading it again."""
+    browser = chromium.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=LAUNCH_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield browser.new_page(viewport={"width": 1280, "height": 900})
+    browser.close()
+
+
+@pytest.mark.parametrize("kept_on_back", [False, True], ids=["loaded-again", "restored-whole"])
+def test_back_shows_the_filters_the_listed_jobs_were_filtered_by(
+    live_server, request, boards, kept_on_back
+):
     """Back to the unfiltered list: the form there must say so, not what was chosen and sent
-    from it (which the browser would otherwise put back), or the filters and jobs disagree."""
+    from it (which the browser would otherwise put back), or the filters and jobs disagree.
+    Restored whole from the back/forward cache, the page kept what was chosen in its form."""
+    page = request.getfixturevalue("page_kept_on_back" if kept_on_back else "page")
+    page.add_init_script(
+        "addEventListener('pageshow', (event) => { window.restoredWhole = event.persisted; })"
+    )
     page.goto(f"{live_server.url}/jobs/?org=acme")
     page.get_by_label("Keywords").fill("engineer")
     page.get_by_label("Workplace").select_option("hybrid")
     page.get_by_role("button", name="Show jobs").click()
     expect(page.locator(".match-count")).to_contain_text("2 jobs match")
 
-    page.go_back()
+    page.go_back(wait_until="commit")  # a page restored whole fires no load event
 
     expect(page.locator(".match-count")).to_contain_text("6 jobs match")
+    assert page.evaluate("window.restoredWhole") is kept_on_back
     expect(page.get_by_label("Keywords")).to_have_value("")
     expect(page.get_by_label("Workplace")).to_have_value("")
     expect(page.get_by_label("Organization")).to_have_value("acme")
