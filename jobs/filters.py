@@ -14,6 +14,7 @@ from django.http import QueryDict
 
 from jobs.models import Job
 from jobs.search import holds_a_word, query_as_searched, words_searched
+from jobs.text import shows_anything
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -33,8 +34,11 @@ class JobFilters:
     @classmethod
     def from_query_dict(cls, params: QueryDict) -> JobFilters:
         remote_policy = _text(params, "remote")
+        query = " ".join(_text(params, "q").split())
         return cls(
-            query=" ".join(_text(params, "q").split()),
+            # Nothing shown (a zero-width space, a direction mark): the box is empty, not a
+            # query the page would quote as “”.
+            query=query if shows_anything(query) else "",
             organization_slug=_text(params, "org"),
             department_ids=ids_of(params.getlist("department")),
             office_ids=ids_of(params.getlist("office")),

@@ -736,6 +736,23 @@ def test_a_query_without_a_word_is_said_to_search_nothing_not_to_match_every_job
 
 
 @pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+@pytest.mark.parametrize("query", ["\u200b", "\u200f", "\u202e", "\u00ad \u200b"])
+def test_a_query_that_shows_nothing_is_an_empty_box_not_a_pair_of_empty_quotes(
+    client, boards, path, query
+):
+    """A zero-width space, a direction mark or a soft hyphen alone (pasted, or left over from
+    a query deleted): the page's title and note quoted it, “”, as if a word had been lost."""
+    page = BeautifulSoup(client.get(path, {"q": query}).content, "html.parser")
+    empty_box = BeautifulSoup(client.get(path).content, "html.parser")
+
+    assert page.title.string == empty_box.title.string
+    assert page.select_one(".match-count").parent.get_text() == (
+        empty_box.select_one(".match-count").parent.get_text()
+    )
+    assert page.select_one("#filter-q")["value"] == ""
+
+
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
 def test_a_query_without_a_word_is_left_out_of_the_lists_canonical_address(client, boards, path):
     """The page lists its jobs as if the box were empty: its canonical link kept "?q=🚀", as if
     each such query were a list of its own."""
