@@ -105,8 +105,12 @@ def job_id_as_written(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def _moved_for_good(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
     """A 301 to `url`, with the query string the address was asked with."""
+    return HttpResponsePermanentRedirect(_with_query_string(request, url))
+
+
+def _with_query_string(request: HttpRequest, url: str) -> str:
     query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    return f"{url}?{query}" if query else url
 
 
 @require_safe
@@ -372,8 +376,9 @@ def job_as_json(job: Job) -> dict[str, Any]:
 @require_safe
 @slug_in_lowercase
 def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
-    """An org's jobs are listed on its page: a job's address cut short leads there."""
-    return redirect("jobs:org_detail", slug=slug)
+    """An org's jobs are listed on its page: a job's address cut short leads there, with the
+    filters it was asked with."""
+    return redirect(_with_query_string(request, reverse("jobs:org_detail", args=[slug])))
 
 
 def readable_from_any_site(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -444,6 +444,15 @@ def test_a_job_address_cut_short_leads_to_the_orgs_page(client, org):
     assert response.status_code == 302 and response["Location"] == "/orgs/harbor/"
 
 
+def test_a_job_address_cut_short_leads_to_the_orgs_page_with_its_filters(client, org):
+    """The list's address guessed, or written by another site, "/orgs/harbor/jobs/?q=analyst",
+    led to every job of the org: the search was left behind."""
+    response = client.get("/orgs/harbor/jobs/?q=analyst&remote=remote")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/orgs/harbor/?q=analyst&remote=remote"
+
+
 def test_an_unknown_org_is_a_friendly_404(client, db):
     response = client.get("/orgs/nobody/")
 
