@@ -2101,3 +2101,14 @@ def raw_post(**fields):
 )  # fmt: skip
 def test_the_sync_reads_the_remote_policy_from_metadata_then_location(fields, expected):
     assert remote_policy_of_post(parse_job(raw_post(**fields))) == expected
+
+
+def test_a_saved_location_without_open_jobs_now_is_laid_out_in_its_direction(client, db):
+    """As the location filter's other options are (option_direction): its one of a saved
+    location no job has now stood left to right, its right-to-left name too."""
+    page = client.get("/jobs/", {"location": "תל אביב-יפו, Israel"}).content.decode()
+
+    assert (
+        '<option value="תל אביב-יפו, Israel" selected dir="rtl">'
+        "תל אביב-יפו, Israel (no open jobs now)</option>"
+    ) in page

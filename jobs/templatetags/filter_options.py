@@ -54,6 +54,13 @@ def select_options(
     return mark_safe("".join(options))  # noqa: S308 (every value and label escaped above)
 
 
+@register.filter
+def option_dir(label: str) -> SafeString | str:
+    """The dir attribute, ` dir="rtl"`, of an <option> written outside select_options whose
+    label is read right to left (option_direction), as those it writes have."""
+    return mark_safe(' dir="rtl"') if option_direction(label) else ""
+
+
 @register.simple_tag
 def unit_options(
     units: list[UnitOption], selected_ids: Collection[int], by_organization: bool
