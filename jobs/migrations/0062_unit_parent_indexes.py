@@ -1,8 +1,8 @@
 """Index the departments and the offices by their parent: a filter lists the jobs of the units
-below the one chosen, found a level at a time by their parent's Greenhouse id, and each level
-read every unit of the org without it (16 s on PostgreSQL for the 6,000 below a department of
-an org that has had 20,000). Built CONCURRENTLY on PostgreSQL, so syncs go on writing units
-meanwhile."""
+below the one chosen, found a level at a time by their parent's Greenhouse id. Without it
+SQLite read every unit of the org for each unit found, PostgreSQL every org's for each level
+(29 s and 16 s for the 6,000 below a department, nested 6,000 deep, of an org that has had
+20,000). Built CONCURRENTLY on PostgreSQL, so syncs go on writing units meanwhile."""
 
 from django.db import migrations, models
 
