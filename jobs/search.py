@@ -95,6 +95,10 @@ CJK_LETTERS_PER_WORD = 5
 # In a tsquery's text each word is quoted and comes first or after a space, "!" or "(".
 PREFIX_MIN_LETTERS = 3
 LONG_WORD_IN_TSQUERY = rf"""(^|[ !(])'((?:[^']|''){{{PREFIX_MIN_LETTERS},}})'"""
+# PostgreSQL lowercases a capital sigma to "σ", never to the "ς" that ends a word written in
+# lower case: "ΜΗΧΑΝΙΚΟΣ" was stored as another word than "Μηχανικός", and neither found the
+# other (SQLite casefolds both to "σ"). A word of the query that ends in either finds both.
+SIGMA_AT_END_IN_TSQUERY = r"""(^|[ !(])'((?:[^']|'')*)[σς]'(:\*)?"""
 WORD_IN_TSQUERY = r"""'(?:[^']|'')*'(?::\*)?"""
 # A word no query holds, as search reads it without accents (as_searched): put between the tags
 # and around them, then taken out of the parsed words, it leaves a gap in their positions, so
@@ -521,6 +525,12 @@ def _joiners_as_spaces(expression: str | Expression) -> Func:
     )
 
 
+def _sigmas_alike(expression: Expression) -> Func:
+    """The text with each final sigma as "σ", which PostgreSQL lowercases a capital one to, so
+    that its words compare as SIGMA_AT_END_IN_TSQUERY lets the query's match."""
+    return Func(expression, Value("ς"), Value("σ"), function="translate", output_field=TextField())
+
+
 def _tags_apart(expression: str) -> Func:
     """The tags of tags_as_searched(), one a line, read as _joiners_as_spaces() reads them, with
     GAP_WORD between them and before and after them."""
@@ -551,13 +561,20 @@ class WithoutGapWord(SearchVectorCombinable, Func):
 
 
 class PrefixSearchQuery(SearchQuery):
-    """A search query whose words of three letters or more match as prefixes."""
+    """A search query whose words of three letters or more match as prefixes, and whose words
+    that end in a sigma match with it final or not (SIGMA_AT_END_IN_TSQUERY)."""
 
     def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
         sql, params = super().as_sql(compiler, connection, **extra_context)
         return (
-            f"regexp_replace(({sql})::text, %s, %s, 'g')::tsquery",
-            [*params, LONG_WORD_IN_TSQUERY, r"\1'\2':*"],
+            f"regexp_replace(regexp_replace(({sql})::text, %s, %s, 'g'), %s, %s, 'g')::tsquery",
+            [
+                *params,
+                LONG_WORD_IN_TSQUERY,
+                r"\1'\2':*",
+                SIGMA_AT_END_IN_TSQUERY,
+                r"\1( '\2σ'\3 | '\2ς'\3 )",
+            ],
         )
 
 
@@ -621,13 +638,17 @@ def _organizations_named_in(query: str) -> QuerySet[Organization]:
     "株式会社…" holds 会 (each of those letters is a word, as_searched)."""
     letter_runs = CJK_LETTERS_IN_A_ROW_RE.findall(query)
     others = CJK_LETTERS_IN_A_ROW_RE.sub(" ", query)
-    name_words = SearchVector(_joiners_as_spaces("search_name"), config=SEARCH_CONFIG)
+    name_words = SearchVector(
+        _sigmas_alike(_joiners_as_spaces("search_name")), config=SEARCH_CONFIG
+    )
     named = [
         Q(name_words=SearchQuery(run, search_type="phrase", config=SEARCH_CONFIG))
         for run in letter_runs
     ]
     if holds_a_word(others):
-        others_words = SearchVector(_joiners_as_spaces(Value(others)), config=SEARCH_CONFIG)
+        others_words = SearchVector(
+            _sigmas_alike(_joiners_as_spaces(Value(others))), config=SEARCH_CONFIG
+        )
         named.append(Q(_HasAWordStartedBy(_WordsOf(name_words), _WordsOf(others_words))))
     if not named:
         return Organization.objects.none()

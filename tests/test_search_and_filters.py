@@ -1438,6 +1438,30 @@ def test_a_word_is_found_whether_its_marks_are_written_apart_or_not(db, word, st
     assert [job.title for job in found] == [f"{unicodedata.normalize(stored, word)} Engineer"]
 
 
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("ΜΗΧΑΝΙΚΟΣ ΛΟΓΙΣΜΙΚΟΥ", "μηχανικος"),
+        ("Μηχανικός Λογισμικού", "ΜΗΧΑΝΙΚΟΣ"),
+        ("ΜΗΧΑΝΙΚΟΣ ΛΟΓΙΣΜΙΚΟΥ", '"μηχανικος λογισμικου"'),
+        ("Μηχανικός Λογισμικού", "ΜΗΧΑΝΙΚΟΣ ΛΟΓΙΣΜΙΚΟΥ"),
+    ],
+)
+def test_a_greek_word_is_found_whether_its_last_sigma_is_final_or_a_capital(db, written, typed):
+    """PostgreSQL lowercases "Σ" to "σ", not to the final "ς": a title in capitals was another
+    word than the one typed in lower case, there alone (SQLite casefolds both to "σ")."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, written)
+    make_job(org, "Analyst", search_text=as_searched(written))
+    make_job(org, "Tester", tags=[written])
+    make_job(org, "Engineer")
+    make_job(Organization.objects.create(name=written, slug="named"), "Designer")
+    found = {job.title for job in job_search(query=typed)}
+
+    assert found == {written, "Analyst", "Tester", "Designer"}
+    assert [job.title for job in job_search(query=f"-{typed.split()[0]}")] == ["Engineer"]
+
+
 def test_an_organization_renamed_is_found_by_its_new_name_without_accents(db):
     org = Organization.objects.create(name="North Wind", slug="north")
     make_job(org, "Sailmaker")
