@@ -71,6 +71,10 @@ SEARCH_CONFIG = "simple"
 WORD_JOINERS = "./-"
 WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
 JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
+# What a term of the query reads as a space on PostgreSQL (_joined_words_as_phrases), as the
+# stored words read every joiner: a joiner between letters, any "/", and a "-" before a digit,
+# which the parser reads as a number's sign ("utc:-5" was "utc" and "-5", no stored word).
+SPACED_IN_TERMS_RE = re.compile(rf"{JOINER_BETWEEN_LETTERS_RE.pattern}|/|-(?=[0-9])")
 # A quoted phrase (to the end of the query if no quote closes it) or a bare term, which a quote
 # ends, each after the signs before it, as PostgreSQL's web search reads them: outside quotes,
 # its operator characters "!&|()<" end a term and are skipped before one, and each "-" there
@@ -494,7 +498,8 @@ def _joined_words_as_phrases(query: str) -> str:
     """The web-search query with "vue.js" read as the phrase "vue js", as the words are stored,
     and every other "/" as a space: PostgreSQL's parser reads one before a word as the start of
     a file path, "/docker" or "c:/windows" as a word no stored text holds (they are stored split
-    at every "/"), which SQLite's search finds by the words alone.
+    at every "/"), which SQLite's search finds by the words alone. So is a "-" before a digit
+    that is no "without" ('"utc -5"', "utc:-5"): not a number's sign, as no word stored is.
 
     A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue",
     and "-/docker" the word docker.
@@ -502,9 +507,9 @@ def _joined_words_as_phrases(query: str) -> str:
 
     def spaced(part: re.Match) -> str:
         signs, term, or_after = part["signs"], part["term"], part["or"] or ""
-        if "/" not in term and not JOINER_BETWEEN_LETTERS_RE.search(term):
+        if not SPACED_IN_TERMS_RE.search(term):
             return part[0]
-        words = JOINER_BETWEEN_LETTERS_RE.sub(" ", term).replace("/", " ")
+        words = SPACED_IN_TERMS_RE.sub(" ", term)
         if '"' in term:  # already a phrase: only its words are spaced
             return signs + words + or_after
         # Quoted even when one word is left ("/docker"): bare, "/-docker" would leave docker

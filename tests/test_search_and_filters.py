@@ -559,6 +559,28 @@ def test_a_minus_after_an_operator_or_a_space_leaves_the_word_out_as_on_postgres
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"utc -5"', {"Support Lead"}),
+        ('"-5,000"', {"Support Lead"}),
+        ("utc:-5", {"Support Lead"}),
+        ("utc--5", {"Support Lead"}),
+        ('shifts "-5,000', {"Support Lead"}),
+        ("shifts -5", {"Night Shifts Lead"}),  # before the term, "without" still
+    ],
+)
+def test_a_minus_before_a_digit_inside_a_term_is_read_as_the_words_are_stored(db, query, expected):
+    """PostgreSQL's parser reads "-5" as a negative number, a word no stored text holds: the
+    stored words read every "-" as a space, so in a phrase or after punctuation it found none
+    of the jobs SQLite finds."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Support Lead", search_text="Shifts on UTC-5, a bonus of 5,000")
+    make_job(org, "Night Shifts Lead")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 @pytest.mark.parametrize("query", ['"robot arm"', '"robot-arm"', "robot.arm"])
 def test_a_phrase_is_found_with_its_words_joined_by_a_dash_dot_or_slash(db, query):
     """PostgreSQL reads "./-" between words as spaces, stored and queried alike; SQLite looked
