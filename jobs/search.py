@@ -73,8 +73,9 @@ WORD_JOINER_RE = re.compile(f"[{re.escape(WORD_JOINERS)}]")
 JOINER_BETWEEN_LETTERS_RE = re.compile(rf"(?<=[^\W_]){WORD_JOINER_RE.pattern}(?=[^\W_])")
 # What a term of the query reads as a space on PostgreSQL (_joined_words_as_phrases), as the
 # stored words read every joiner: a joiner between letters, any "/", and a "-" before a digit,
-# which the parser reads as a number's sign ("utc:-5" was "utc" and "-5", no stored word).
-SPACED_IN_TERMS_RE = re.compile(rf"{JOINER_BETWEEN_LETTERS_RE.pattern}|/|-(?=[0-9])")
+# which the parser reads as a number's sign ('"utc -5"' held "-5", no stored word). And ":",
+# which ends a term in its web search: "10:30" was "10" and "30" anywhere, not in a row.
+SPACED_IN_TERMS_RE = re.compile(rf"{JOINER_BETWEEN_LETTERS_RE.pattern}|[/:]|-(?=[0-9])")
 # A quoted phrase (to the end of the query if no quote closes it) or a bare term, which a quote
 # ends, each after the signs before it, as PostgreSQL's web search reads them: outside quotes,
 # its operator characters "!&|()<" end a term and are skipped before one, and each "-" there
@@ -499,7 +500,9 @@ def _joined_words_as_phrases(query: str) -> str:
     and every other "/" as a space: PostgreSQL's parser reads one before a word as the start of
     a file path, "/docker" or "c:/windows" as a word no stored text holds (they are stored split
     at every "/"), which SQLite's search finds by the words alone. So is a "-" before a digit
-    that is no "without" ('"utc -5"', "utc:-5"): not a number's sign, as no word stored is.
+    that is no "without" ('"utc -5"', "utc:-5"): not a number's sign, as no word stored is. And
+    so is a ":", which its web search reads as the end of a term: "10:30" is the phrase "10 30",
+    as "10,30" is to it.
 
     A phrase keeps its parts together and in order; "-vue.js" leaves out the phrase, not "vue",
     and "-/docker" the word docker.

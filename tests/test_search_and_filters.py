@@ -581,6 +581,30 @@ def test_a_minus_before_a_digit_inside_a_term_is_read_as_the_words_are_stored(db
     assert {job.title for job in job_search(query=query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("robot:arm", {"Robot: Arm Designer"}),
+        ("robot:arm:designer", {"Robot: Arm Designer"}),
+        ("10:30", {"Shift Lead"}),
+        ("welder or:arm", {"Robot: Arm Designer", "Arm of the Robot Team", "Welder"}),
+    ],
+)
+def test_a_colon_inside_a_term_keeps_its_words_in_a_row_as_other_punctuation_does(
+    db, query, expected
+):
+    """PostgreSQL's web search ended a term at ":" and looked for the words on either side of
+    it anywhere, where after "," or "*" it looks for them in a row, as SQLite always did."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    make_job(org, "Robot: Arm Designer")
+    make_job(org, "Arm of the Robot Team")
+    make_job(org, "Shift Lead", search_text="Starts at 10:30")
+    make_job(org, "Night Lead", search_text="30 nights, 10 days")
+    make_job(org, "Welder")
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 @pytest.mark.parametrize("query", ['"robot arm"', '"robot-arm"', "robot.arm"])
 def test_a_phrase_is_found_with_its_words_joined_by_a_dash_dot_or_slash(db, query):
     """PostgreSQL reads "./-" between words as spaces, stored and queried alike; SQLite looked
