@@ -95,6 +95,7 @@ from jobs.memberships import (
     organization_admins_lock,
     organizations_only_administered_by,
     other_admins_ensure,
+    password_save,
     user_delete,
 )
 from jobs.models import (
@@ -992,9 +993,21 @@ class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
         say_what_to_type(self, {"username": TYPE_A_USERNAME, **PASSWORD_BOXES})
 
 
+class PasswordNotSaved(Exception):
+    """The password page's save found another password on the account's row, or no row."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
     """Django's, except that password sign-in is not turned off for an org's only admin who
-    can sign in, and that a box left empty says what to type."""
+    can sign in, that a box left empty says what to type, and that the password is saved alone
+    (password_save): Django's saved the account whole as the page read it, undoing a
+    deactivation, a staff status taken or a delete made meanwhile by a write that the page's lock
+    of the account did not hold up (the lock knows its id spelt as digits, Django's admin finds it
+    by others too: "_2B2" for 2)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1015,12 +1028,22 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
         return cleaned
 
     def save(self, commit: bool = True) -> User:
-        outcome = f"Password sign-in stays on for the account “{self.user.get_username()}”"
+        if not commit:
+            return super().save(commit=False)
+        username = self.user.get_username()
+        outcome = f"Password sign-in stays on for the account “{username}”"
+        usable = self.cleaned_data["set_usable_password"]
         with transaction.atomic():
             if self._turns_sign_in_off():
                 with refused_as_staff_are_told(self.user, outcome=outcome):
                     other_admins_ensure(user=self.user)  # again, under the org's lock
-            return super().save(commit=commit)
+            password = self.cleaned_data["password1"] if usable else None
+            if not password_save(user=self.user, password=password):
+                raise PasswordNotSaved(
+                    f"The password of the account “{username}” was not saved: it was changed "
+                    "or turned off meanwhile, or the account deleted."
+                )
+        return self.user
 
 
 class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
@@ -1124,7 +1147,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         try:
             return super().user_change_password(request, id, form_url)
-        except MembershipError as refused:  # from the form's save, rolled back
+        except (MembershipError, PasswordNotSaved) as refused:  # from the form's save, rolled back
             self.message_user(request, refused.message, messages.ERROR)
             return redirect(request.get_full_path())
 

@@ -773,12 +773,13 @@ def account_delete(*, user: User) -> None:
     user_delete(user=user)
 
 
-def password_save(*, user: User, password: str) -> bool:
-    """Sets `password` on `user` and saves it alone, under a lock of the account's row, if the
-    row still has the password `user` was read with; says whether it saved. Saving the account
-    whole, as Django does, undid what was done to it since it was read (a deactivation, a staff
-    or superuser status taken, an address changed) and made an account deleted meanwhile again.
-    A password changed meanwhile (turned off in the admin, set elsewhere) is kept."""
+def password_save(*, user: User, password: str | None) -> bool:
+    """Sets `password` on `user` (None turns password sign-in off) and saves it alone, under a
+    lock of the account's row, if the row still has the password `user` was read with; says
+    whether it saved. Saving the account whole, as Django does, undid what was done to it since
+    it was read (a deactivation, a staff or superuser status taken, an address changed) and made
+    an account deleted meanwhile again. A password changed meanwhile (turned off in the admin,
+    set elsewhere) is kept."""
     read = user.password
     user.set_password(password)
     database = user._state.db

@@ -11,7 +11,8 @@ import pytest
 from django.contrib.auth.management.commands.changepassword import Command as DjangosCommand
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db.models import QuerySet
+
+from tests.support.helpers import ACCOUNT_CHANGED_MEANWHILE
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +47,7 @@ def changepassword(command: Any, *args: str) -> tuple[str, str, str, int]:
     return out.getvalue(), err.getvalue(), said, code
 
 
-ADMIN_CHANGES: dict[str, Callable[[QuerySet[User]], object]] = {
-    "staff status taken": lambda account: account.update(is_staff=False, is_superuser=False),
-    "deactivated": lambda account: account.update(is_active=False),
-    "address changed": lambda account: account.update(email="alice@elsewhere.example"),
-    "password turned off": lambda account: account.update(password="!turned-off"),
-    "deleted": lambda account: account.delete(),
-}
-
-
-@pytest.mark.parametrize("meanwhile", ADMIN_CHANGES)
+@pytest.mark.parametrize("meanwhile", ACCOUNT_CHANGED_MEANWHILE)
 def test_a_password_set_as_staff_change_the_account_is_saved_alone(owner, monkeypatch, meanwhile):
     """Alice, a superuser, has her password set from a shell, and as it is typed another admin
     takes her staff and superuser status, deactivates her account, changes its address, turns
@@ -65,7 +57,9 @@ def test_a_password_set_as_staff_change_the_account_is_saved_alone(owner, monkey
     account deleted meanwhile, and the command says so, exiting non-zero."""
     account = User.objects.filter(pk=owner.pk)
     account.update(is_staff=True, is_superuser=True)
-    typing(monkeypatch, NEW, NEW, as_typed_again=lambda: ADMIN_CHANGES[meanwhile](account))
+    typing(
+        monkeypatch, NEW, NEW, as_typed_again=lambda: ACCOUNT_CHANGED_MEANWHILE[meanwhile](account)
+    )
 
     _, _, said, code = changepassword("changepassword", "alice")
 
@@ -83,7 +77,7 @@ def test_a_password_set_as_staff_change_the_account_is_saved_alone(owner, monkey
         return
     assert (now.is_staff, now.is_superuser) == (meanwhile != "staff status taken",) * 2
     assert now.is_active == (meanwhile != "deactivated")
-    assert (now.email == "alice@elsewhere.example") == (meanwhile == "address changed")
+    assert (now.email == "moved@elsewhere.example") == (meanwhile == "address changed")
     assert now.check_password(NEW) == (meanwhile != "password turned off")
 
 

@@ -1572,6 +1572,51 @@ def test_staff_writing_as_others_take_their_staff_status_or_set_their_password_a
 
 
 @on_postgresql
+@pytest.mark.parametrize("meanwhile", ["deactivated", "staff status taken", "deleted"])
+def test_a_password_set_in_django_admin_as_other_staff_end_the_account_keeps_that_done(
+    owner, member, monkeypatch, meanwhile
+):
+    """Alice sets Bob's password in Django's admin at an address that spells his id as Django's
+    admin also reads it ("+2", quoted "_2B2"), which the site's lock of the account before the
+    page reads it did not know, as Ben deactivates Bob, takes his staff status or deletes him.
+    Alice's page saved Bob's account whole as read, undoing Ben's change, or making the account
+    again, a superuser's. It saves the password alone; nothing for an account deleted."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from jobs.admin import PasswordChangeKeepingAdminsForm
+
+    User.objects.filter(pk__in=[owner.pk, member.pk]).update(is_staff=True, is_superuser=True)
+    alice = Client()
+    alice.force_login(User.objects.get(pk=owner.pk))
+    bob = User.objects.filter(pk=member.pk)
+    bens, _ = thread_with_outcome(
+        {
+            "deactivated": lambda: bob.update(is_active=False),
+            "staff status taken": lambda: bob.update(is_staff=False, is_superuser=False),
+            "deleted": bob.delete,
+        }[meanwhile]
+    )
+    saves_in_the_admin_start(
+        monkeypatch, PasswordChangeKeepingAdminsForm, bens, "Ben's write", method="save"
+    )
+    new = "a new passphrase for Bob"
+
+    alice.post(
+        f"/admin/auth/user/_2B{member.pk}/password/",
+        {"usable_password": "true", "password1": new, "password2": new},
+    )
+    bens.join(timeout=30)
+
+    now = bob.first()
+    if meanwhile == "deleted":
+        assert now is None
+        return
+    assert (now.is_active, now.is_staff) == (meanwhile != "deactivated", meanwhile == "deactivated")
+    assert now.check_password(new)
+
+
+@on_postgresql
 @pytest.mark.parametrize("may_change_accounts", [False, True])
 def test_staff_saving_their_account_as_others_take_their_superuser_status_keep_only_their_rights(
     owner, member, monkeypatch, may_change_accounts

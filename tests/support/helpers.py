@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -18,6 +18,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Permission, User
+from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -30,6 +31,16 @@ IN_CI = bool(os.environ.get("CI"))
 # checkouts testing at once on one Redis need one each: otherwise each one's workers take the
 # other's tasks, and each empties the other's queue.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# What other staff do in Django's admin to an account (given as a queryset of it) while its
+# password is being set: each must stay done once the password is saved.
+ACCOUNT_CHANGED_MEANWHILE: dict[str, Callable[[QuerySet[User]], object]] = {
+    "staff status taken": lambda account: account.update(is_staff=False, is_superuser=False),
+    "deactivated": lambda account: account.update(is_active=False),
+    "address changed": lambda account: account.update(email="moved@elsewhere.example"),
+    "password turned off": lambda account: account.update(password="!turned-off"),
+    "deleted": lambda account: account.delete(),
+}
 
 
 @contextmanager
