@@ -1005,9 +1005,7 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
     """Django's, except that password sign-in is not turned off for an org's only admin who
     can sign in, that a box left empty says what to type, and that the password is saved alone
     (password_save): Django's saved the account whole as the page read it, undoing a
-    deactivation, a staff status taken or a delete made meanwhile by a write that the page's lock
-    of the account did not hold up (the lock knows its id spelt as digits, Django's admin finds it
-    by others too: "_2B2" for 2)."""
+    deactivation, a staff status taken or a delete made since."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1096,6 +1094,16 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             password.widget = PasswordSummaryWidget()
             form.base_fields = {**form.base_fields, "password": password}
         return form
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> User | None:
+        # Not found unless spelt as digits, as the list's actions ignore other ids: a write's
+        # lock of the account (accounts_ended_by) knows it so, where Django read "+2" (quoted
+        # "_2B2"), " 2" or "1_0" (10) through int() too, its write then not held up by others'.
+        if not is_row_id(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Setting its password, or the address its password resets go to, would let whoever

@@ -1576,11 +1576,11 @@ def test_staff_writing_as_others_take_their_staff_status_or_set_their_password_a
 def test_a_password_set_in_django_admin_as_other_staff_end_the_account_keeps_that_done(
     owner, member, monkeypatch, meanwhile
 ):
-    """Alice sets Bob's password in Django's admin at an address that spells his id as Django's
-    admin also reads it ("+2", quoted "_2B2"), which the site's lock of the account before the
-    page reads it did not know, as Ben deactivates Bob, takes his staff status or deletes him.
-    Alice's page saved Bob's account whole as read, undoing Ben's change, or making the account
-    again, a superuser's. It saves the password alone; nothing for an account deleted."""
+    """Alice sets Bob's password in Django's admin as Ben deactivates Bob, takes his staff
+    status or deletes him. Alice's page saved Bob's account whole as read, undoing Ben's change,
+    or making the account again, a superuser's, where its lock of the account did not hold Ben
+    up: at an address that spelt Bob's id otherwise ("_2B2", quoted "+2", now not found). Ben's
+    write waits for the page, which saves the password alone, and then goes through."""
     from django.contrib.auth.models import User
     from django.test import Client
 
@@ -1603,7 +1603,7 @@ def test_a_password_set_in_django_admin_as_other_staff_end_the_account_keeps_tha
     new = "a new passphrase for Bob"
 
     alice.post(
-        f"/admin/auth/user/_2B{member.pk}/password/",
+        f"/admin/auth/user/{member.pk}/password/",
         {"usable_password": "true", "password1": new, "password2": new},
     )
     bens.join(timeout=30)
