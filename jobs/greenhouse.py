@@ -133,9 +133,11 @@ def _pieces_masked(text: str, url: str) -> str:
 
 
 logger.addFilter(_log_passwords_masked)
-# urllib3's own lines of a retry name the host, port and path asked (its retry's, at DEBUG).
+# urllib3's own lines of a retry name the host, port and path asked (its retry's, at DEBUG), as
+# does its WARNING of an answer whose headers it cannot parse ("Failed to parse headers (url=…)").
 logging.getLogger("urllib3.connectionpool").addFilter(_log_passwords_masked)
 logging.getLogger("urllib3.util.retry").addFilter(_log_passwords_masked)
+logging.getLogger("urllib3.connection").addFilter(_log_passwords_masked)
 
 # Refusals of a request made without credentials. Greenhouse's board API needs none for any
 # GET (its Job Board API docs, "Authentication"), so they most likely come from a proxy or

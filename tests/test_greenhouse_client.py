@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import urllib3.util.retry
@@ -1134,7 +1135,8 @@ PROXY_WITH_PASSWORD = "http://sync:s3cret@proxy.example:3128"
     ids=["more arguments", "fewer arguments", "name missing from the mapping", "str() fails"],
 )
 @pytest.mark.parametrize(
-    "name", ["jobs.greenhouse", "urllib3.connectionpool", "urllib3.util.retry"]
+    "name",
+    ["jobs.greenhouse", "urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection"],
 )
 def test_a_line_that_cannot_be_written_is_logged_without_its_arguments(msg, args, error, name):
     # The filter left such a line to logging, whose handler printed its arguments to standard
@@ -1527,6 +1529,24 @@ def test_urllib3s_debug_line_of_a_retry_is_masked_too(
     _fetch_reaching_no_host(settings, "https://sync:12/secret@egress.example.com/v1", retries=1)
 
     assert "Incremented Retry for (url='/***@egress.example.com/v1/boards/" in caplog.text
+    assert "secret" not in caplog.text
+
+
+def test_urllib3s_line_of_headers_it_cannot_parse_is_masked_too(
+    settings, caplog, no_proxy_settings, fake_greenhouse
+):
+    """urllib3's WARNING "Failed to parse headers (url=…)" names the address asked, whose path
+    held the rest of a password with a "/" left unescaped (host "localhost", the password's
+    head read as its port): its logger, urllib3.connection, had no filter."""
+    port = urlsplit(fake_greenhouse.base_url).port
+    settings.GREENHOUSE_API_BASE = f"http://localhost:{port}/secret@egress.example.com/v1"
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next(None, "close", sent=b"HTTP/1.1 503 Unavailable\r\nno colon\r\n\r\n")
+
+    with pytest.raises(Unavailable):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert "Failed to parse headers (url=http://localhost:***@egress.example.com/v1/" in caplog.text
     assert "secret" not in caplog.text
 
 
