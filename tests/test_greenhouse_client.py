@@ -1428,14 +1428,18 @@ def test_a_password_with_a_slash_left_unescaped_is_masked_where_errors_name_its_
     assert "sync:s3" not in caplog.text
 
 
-def test_a_time_limit_reached_while_a_line_is_masked_stops_the_task(monkeypatch):
+@pytest.mark.parametrize(
+    "masking", ["jobs.greenhouse.passwords_masked", "jobs.greenhouse._password_pieces_masked"]
+)
+def test_a_time_limit_reached_while_a_line_is_masked_stops_the_task(monkeypatch, masking):
     """The filter goes on from any error of a line it cannot write, and went on from Celery's
-    soft time limit too (an Exception): the sync ran on past it, to the hard limit's kill."""
+    soft time limit too (an Exception): the sync ran on past it, to the hard limit's kill. As
+    the whole line is masked, it would be logged as one that could not be written."""
 
     def time_is_up(text: str) -> str:
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr("jobs.greenhouse._password_pieces_masked", time_is_up)
+    monkeypatch.setattr(masking, time_is_up)
 
     with pytest.raises(SoftTimeLimitExceeded):
         logging.getLogger("jobs.greenhouse").warning("url=%s", "https://sync:s3cret@egress/v1")
