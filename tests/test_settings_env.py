@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from datetime import time
+from logging.handlers import WatchedFileHandler
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -37,7 +38,7 @@ from orgsite.env import (
     running_account,
     settings_loaded_or_exit,
 )
-from orgsite.logging import StreamHandler
+from orgsite.logging import JsonFormatter, StreamHandler, UnknownHostFilter, time_limit_stopping
 from tests.support.helpers import stopped_after
 from tests.support.settings_module import settings_under
 
@@ -1284,6 +1285,28 @@ def test_a_line_a_workers_handler_cannot_write_is_still_reported_and_passed(caps
     StreamHandler(Closed()).handle(logging.makeLogRecord({"msg": "sync took a step"}))
 
     assert "BrokenPipeError" in capsys.readouterr().err
+
+
+def test_a_workers_handler_replaced_writes_the_same_lines_to_the_same_stream(tmp_path):
+    """Its stream, level, formatter (JSON lines stay JSON) and filters are kept; a handler of
+    another class, such as a log file's that reopens it once it is rotated, is left as it is."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(UnknownHostFilter())
+    file_handler = WatchedFileHandler(tmp_path / "worker.log", delay=True)
+
+    replaced = time_limit_stopping(handler)
+
+    assert type(replaced) is StreamHandler
+    assert [replaced.stream, replaced.level, replaced.formatter, replaced.filters] == [
+        stream,
+        logging.WARNING,
+        handler.formatter,
+        handler.filters,
+    ]
+    assert time_limit_stopping(file_handler) is file_handler
 
 
 @pytest.mark.parametrize(
