@@ -8,7 +8,13 @@ import os
 from typing import TYPE_CHECKING
 
 from celery import Celery
-from celery.signals import after_setup_logger, beat_init, worker_init, worker_ready
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    beat_init,
+    worker_init,
+    worker_ready,
+)
 
 from orgsite.env import settings_loaded_or_exit
 from orgsite.logging import time_limit_stopping
@@ -36,11 +42,14 @@ def settings_load(sender: Celery, **_: object) -> None:
 
 
 @after_setup_logger.connect
-def root_log_handlers_replace(logger: logging.Logger, **_: object) -> None:
+@after_setup_task_logger.connect
+def log_handlers_replace(logger: logging.Logger, **_: object) -> None:
     """As Celery sets up a worker's logging, the root logger's handlers, which write a task's
     lines (Celery's own with plain logs, CELERY_WORKER_HIJACK_ROOT_LOGGER, or the settings'),
-    become ones that let the task's time limit through (orgsite.logging.StreamHandler). Only a
-    worker's tasks have one."""
+    and Celery's own of its task logger ("celery.task", which get_task_logger's loggers write
+    to, not to the root's) become ones that let the task's time limit through
+    (orgsite.logging.StreamHandler). Only a worker's tasks have one: in beat, which sets up its
+    logging alike, they change nothing."""
     logger.handlers = [time_limit_stopping(handler) for handler in logger.handlers]
 
 

@@ -1255,17 +1255,29 @@ def test_a_password_filtered_line_that_cannot_be_written_leaks_through_no_handle
         assert f"could not be written logger={name} at=<string>:1 error=TypeError" in written.stderr
 
 
+@pytest.mark.parametrize(
+    ("logger", "handled_by"),
+    [
+        ("logging.getLogger('jobs.sync')", "logging.getLogger()"),
+        (
+            "__import__('celery.utils.log').utils.log.get_task_logger('jobs.tasks')",
+            "logging.getLogger('celery.task')",
+        ),
+    ],
+    ids=["a module's logger", "a task logger"],
+)
 @pytest.mark.parametrize("log_format", ["plain", "json"])
-def test_a_time_limit_come_as_a_worker_writes_a_line_stops_the_task(log_format):
+def test_a_time_limit_come_as_a_worker_writes_a_line_stops_the_task(log_format, logger, handled_by):
     """A task's soft time limit, raised by the worker's signal as a line was written, was taken
     by logging's handler for a line it could not write: it printed its traceback and went on, and
     so did the task, past its limit. The handler is Celery's with plain logs (it takes over the
-    root logger), the settings' with JSON."""
+    root logger), the settings' with JSON; a task logger's (get_task_logger, Celery's for tasks)
+    lines are written by Celery's own handler of "celery.task" alone."""
     calls = [
         "__import__('orgsite.celery').celery.app.log.setup()",
-        "logging.getLogger().handlers[0].setStream("
+        f"{handled_by}.handlers[-1].setStream("
         "__import__('tests.support.helpers').support.helpers.TimeLimitedStream())",
-        "logging.getLogger('jobs.sync').warning('sync took a step')",
+        f"{logger}.warning('sync took a step')",
         "'the task went on'",
     ]
 
