@@ -9,11 +9,14 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
+from django.forms import modelform_factory
 from django.test import Client
 from django.urls import reverse
 
 from jobs.admin import MembershipForm
 from jobs.connections import NotConnected
+from jobs.form_messages import say_what_to_type
+from jobs.forms import AccountPasswordResetForm, SignupForm
 from jobs.memberships import (
     ADMIN_ADD_ASK_MESSAGE,
     ADMIN_ADD_NEEDED_MESSAGE,
@@ -690,3 +693,18 @@ def test_an_admin_form_with_its_boxes_left_empty_says_what_to_type(
         name: [message] for name, message in said.items()
     }
     assert "This field is required" not in response.content.decode()
+
+
+@pytest.mark.parametrize("form_class", [SignupForm, AccountPasswordResetForm])
+def test_a_misspelt_box_name_is_refused_not_passed_over(form_class):
+    """Passed over as a field the admin leaves out, its box said Django's "This field is
+    required." and no test of the form's other boxes noticed."""
+    with pytest.raises(KeyError, match="usrname"):
+        say_what_to_type(form_class(), {"usrname": "Type a username to sign in with."})
+
+
+def test_a_field_of_the_model_the_form_leaves_out_is_passed_over():
+    """As Django's admin leaves out the fields it shows read-only."""
+    form = modelform_factory(Organization, fields=["slug"])()
+    say_what_to_type(form, {"name": "Give your organization a name."})
+    assert list(form.fields) == ["slug"]
