@@ -679,6 +679,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 class MembershipForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A row added with its role chosen and no account (the rows left as given are skipped).
+        say_what_to_type(self, {"user": "Choose the member's account."})
         widget = self.fields["user"].widget
         widget = getattr(widget, "widget", widget)  # inside the admin's add and change links
         if self.instance.user_id is not None and isinstance(widget, AutocompleteSelectOfIds):

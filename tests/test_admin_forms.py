@@ -695,6 +695,28 @@ def test_an_admin_form_with_its_boxes_left_empty_says_what_to_type(
     assert "This field is required" not in response.content.decode()
 
 
+def test_a_member_row_added_without_an_account_says_what_to_choose(admin_client, owner, acme):
+    """It said Django's "This field is required.", which says not what to do."""
+    organization = acme.organization
+    before = memberships(organization)
+    data = organization_form(admin_client, organization)
+    new_row = data["memberships-TOTAL_FORMS"]
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": str(int(new_row) + 1),
+            f"memberships-{new_row}-user": "",
+            f"memberships-{new_row}-role": Membership.Role.ADMIN,
+        }
+    )
+
+    response = admin_client.post(organization_page(organization), data)
+
+    [formset] = response.context["inline_admin_formsets"]
+    assert formset.formset.forms[int(new_row)].errors == {"user": ["Choose the member's account."]}
+    assert "This field is required" not in response.content.decode()
+    assert memberships(organization) == before
+
+
 @pytest.mark.parametrize("form_class", [SignupForm, AccountPasswordResetForm])
 def test_a_misspelt_box_name_is_refused_not_passed_over(form_class):
     """Passed over as a field the admin leaves out, its box said Django's "This field is
