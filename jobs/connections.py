@@ -42,7 +42,7 @@ from jobs.models import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
-from jobs.text import wait_in_words
+from jobs.text import LEFT_TO_RIGHT_MARK, RIGHT_TO_LEFT_BLOCKS_RE, wait_in_words
 
 BOARD_HISTORY_FIELDS = [
     "state",
@@ -441,9 +441,13 @@ def connection_api_key_set(
 def board_in_words(board: Board, *, quotes: str = "“”") -> str:
     """A board as the settings page's messages name it: “Acme Robotics” (acme). connect_greenhouse
     names it so between the plain quotes it puts around all it names ('Acme Robotics' (acme)),
-    which a terminal that is not UTF-8 shows as they are."""
+    which a terminal that is not UTF-8 shows as they are. A name written right to left is
+    followed by a left-to-right mark: a token of digits took the name's direction, and browsers
+    showed “(2024) ”שלום. The messages are plain text, with no <bdi> to isolate the name in."""
     opening, closing = quotes
-    return f"{opening}{board.name or board.token}{closing} ({board.token})"
+    name = board.name or board.token
+    mark = LEFT_TO_RIGHT_MARK if RIGHT_TO_LEFT_BLOCKS_RE.search(name) else ""
+    return f"{opening}{name}{closing}{mark} ({board.token})"
 
 
 class NotConnected(Exception):

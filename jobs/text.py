@@ -105,6 +105,9 @@ DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # What lays out a path of names as a page does where plain text has no <bdi> to put them in
 # (names_in_plain_text): isolates that only this text opens and closes.
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+# What ends a name written right to left where no isolate can (the messages drop isolates):
+# text after it is laid out left to right, a digit first too.
+LEFT_TO_RIGHT_MARK = "\u200e"
 # The blocks of the letters and digits written right to left (bidirectional types R, AL and
 # AN), and the right-to-left mark: text without one is laid out left to right, each name
 # isolated or not. Looking for them so is quicker than reading each letter's type.

@@ -333,7 +333,7 @@ def test_connect_greenhouse_names_boards_without_the_direction_controls_they_lea
 
     assert capsys.readouterr().out.splitlines()[:2] == [
         "Updated organization 'acme', connected to the Greenhouse board "
-        "'Sant\u00e9 \u0645\u0631\u062d\u0628\u0627' (sante).",
+        "'Sant\u00e9 \u0645\u0631\u062d\u0628\u0627'\u200e (sante).",  # ended (board_in_words)
         "It replaced the board 'Tiny Co.' (tiny-co): that board's jobs that this one does not "
         "list are closed at its first sync.",
     ]

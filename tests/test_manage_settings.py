@@ -1220,6 +1220,16 @@ def test_a_board_connected_from_a_page_read_before_another_board_and_key_names_e
     ]
 
 
+def test_a_board_named_right_to_left_is_named_before_its_token(signed_in, queued, fake_greenhouse):
+    """A token of digits took the name's direction: Chromium laid the name, its quotes and
+    "(2024)" out right to left together, “(2024) ”שלום. A left-to-right mark ends the name."""
+    fake_greenhouse.add_board("2024", name="שלום", jobs=[])
+
+    said = page_text(connect(signed_in, "2024", follow=True))
+
+    assert "Connected to the Greenhouse board “שלום”\u200e (2024). " in said
+
+
 def test_a_board_connected_by_a_script_names_no_board_replaced(signed_in, connected):
     """A form sent without the page's hidden fields says nothing of what the page showed."""
     GreenhouseConnection.objects.update(last_attempt_at=None)
