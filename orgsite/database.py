@@ -23,6 +23,12 @@ class Refusal:
     fix: str
 
 
+# The other way out of a limit on connections: the server's, a role's or a database's.
+_HOLD_FEWER_CONNECTIONS = (
+    "have the site and its other clients hold fewer (fewer web threads or worker processes, "
+    "DATABASE_CONN_MAX_AGE=0, a pooler such as PgBouncer)"
+)
+
 # libpq's words for a connection PostgreSQL refused on DATABASE_URL's account (or its own
 # pg_hba.conf's or SSL's, or the user's grants): it answered, so waiting mends nothing, but for
 # its connection slots, which free as clients leave. They carry no SQLSTATE (none is read before
@@ -108,8 +114,20 @@ _REFUSALS = (
             detail="no connection left (check max_connections)",
             fix=(
                 "PostgreSQL has all the connections its max_connections allows: raise it, or "
-                "have the site and its other clients hold fewer (fewer web threads or worker "
-                "processes, DATABASE_CONN_MAX_AGE=0, a pooler such as PgBouncer)"
+                f"{_HOLD_FEWER_CONNECTIONS}"
+            ),
+        ),
+    ),
+    (
+        # SQLSTATE 53300 too: the role's or the database's own CONNECTION LIMIT, reached
+        # before max_connections.
+        re.compile(r"too many connections for (role|database) "),
+        Refusal(
+            detail="no connection left (check the CONNECTION LIMIT)",
+            fix=(
+                "PostgreSQL has all the connections the CONNECTION LIMIT of DATABASE_URL's "
+                "user or database allows: raise it (ALTER ROLE or ALTER DATABASE), or "
+                f"{_HOLD_FEWER_CONNECTIONS}"
             ),
         ),
     ),

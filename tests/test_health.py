@@ -279,6 +279,10 @@ def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(cl
             ("53300", "sorry, too many clients already"),
             "no connection left (check max_connections)",
         ),
+        (
+            ("53300", 'too many connections for role "orgsite"'),
+            "no connection left (check the CONNECTION LIMIT)",
+        ),
     ],
 )
 def test_a_database_that_refuses_the_user_fails_saying_what_not_unreachable(

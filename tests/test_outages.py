@@ -473,6 +473,17 @@ REFUSALS = [
         TOO_MANY_CLIENTS_FIX,
         id="no connection left but a superuser's",
     ),
+    *(
+        pytest.param(
+            ("53300", f'too many connections for {holder} "orgsite"'),
+            "PostgreSQL has all the connections the CONNECTION LIMIT of DATABASE_URL's user or "
+            "database allows: raise it (ALTER ROLE or ALTER DATABASE), or have the site and its "
+            "other clients hold fewer (fewer web threads or worker processes, "
+            "DATABASE_CONN_MAX_AGE=0, a pooler such as PgBouncer)",
+            id=f"no connection left under the {holder}'s CONNECTION LIMIT",
+        )
+        for holder in ("role", "database")
+    ),
 ]
 
 
