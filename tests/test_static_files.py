@@ -173,6 +173,21 @@ def test_a_static_file_opened_by_its_address_can_neither_run_script_nor_be_frame
     assert plain["ETag"] and plain["Vary"] == "Accept-Encoding"
 
 
+def test_a_static_files_304_leaves_a_cache_its_stricter_policy(client, settings, collected):
+    """A cache takes a 304's headers for those of the file it keeps (RFC 9111, 4.3.4): the
+    policy of pages on it, from middleware answering outside WhiteNoise's 304, would stand in
+    for the file's own, an SVG opened by its address then running its script."""
+    settings.STATIC_ROOT = collected
+    icon = static("img/favicon.svg")
+    first = client.get(icon)
+
+    again = client.get(icon, headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert "sandbox" in first["Content-Security-Policy"]
+    assert again.get("Content-Security-Policy") in (None, first["Content-Security-Policy"])
+
+
 def test_runserver_leaves_static_files_to_whitenoise_as_production_does():
     """Django's runserver serves /static/ itself, without any middleware: `make run` showed
     static files without the headers production gives them."""
