@@ -1006,12 +1006,14 @@ def test_bash_completion_stops_on_a_refused_setting_with_its_message_alone(words
 @pytest.mark.parametrize(
     "arguments",
     [["help", "check"], ["help", "sync_jobs"], ["check", "--help"], ["sync_jobs", "-h"],
-     ["sync_jobs", "--", "--help"], ["-v", "2", "help"]],
+     ["sync_jobs", "--", "--help"], ["runserver", "--", "--help"], ["-v", "2", "help"],
+     ["--no-color", "runserver", "--help"]],
 )  # fmt: skip
 def test_manage_py_help_of_a_command_stops_on_a_refused_setting(arguments):
     """Some commands' help needs the settings: without them Django knows none of the site's,
     and of some of its own printed the traceback of the refused value. A `--help` after `--`
-    is the command's argument, and Django takes `-v 2 help` for a command "-v"."""
+    is the command's argument (runserver's address), and Django takes `-v 2 help` for a
+    command "-v", `--no-color runserver --help` for one "--no-color"."""
     process = run_refused("manage.py", *arguments)
 
     assert process.returncode == 4
