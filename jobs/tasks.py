@@ -450,8 +450,8 @@ def _org_left_to_schedule(
 
 def _refusal_said(error: DatabaseError) -> str:
     """What to fix, after a "; ", when PostgreSQL answered and refused the connection
-    (DATABASE_URL wrong, which no retry mends), for a line that says the database was lost;
-    nothing otherwise."""
+    (DATABASE_URL or the server's settings wrong, or its connections all taken), for a line
+    that says the database was lost; nothing otherwise."""
     return f"; {database_failure_said(error)}" if database_refusal(error) else ""
 
 

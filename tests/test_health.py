@@ -288,8 +288,8 @@ def test_a_database_that_refuses_the_password_fails_saying_so_not_unreachable(cl
 def test_a_database_that_refuses_the_user_fails_saying_what_not_unreachable(
     client, refusal, detail
 ):
-    """A reject line of pg_hba.conf, a NOLOGIN role, a database the user lacks CONNECT on: the
-    server answered, and waiting mends none of them."""
+    """A reject line of pg_hba.conf, a NOLOGIN role, a database the user lacks CONNECT on, no
+    connection left: the server answered, and waiting mends none of them but the last."""
     with fake_postgres(refusal=refusal) as server, default_database_at(server.port):
         response = client.get("/healthz")
 
