@@ -153,6 +153,19 @@ _REFUSALS = (
         ),
     ),
     (
+        # libpq's own, before it reads the certificate: the file to check it against is missing.
+        re.compile(r'root certificate file ".*" does not exist'),
+        Refusal(
+            detail="no root certificate (check DATABASE_URL's sslrootcert)",
+            fix=(
+                "DATABASE_URL has PostgreSQL's certificate checked (?sslmode=verify-ca or "
+                "verify-full) against a file of authorities that this account does not have, "
+                "DATABASE_URL's ?sslrootcert= (~/.postgresql/root.crt unless set): give it, or "
+                "sslrootcert=system for the system's"
+            ),
+        ),
+    ),
+    (
         re.compile(r"server certificate for .* does not match host name"),
         Refusal(
             detail="certificate of another host (check DATABASE_URL's host)",

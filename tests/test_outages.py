@@ -512,6 +512,17 @@ CONNECT_FAILED = (
             id="a certificate not trusted",
         ),
         pytest.param(
+            'root certificate file "/home/orgsite/.postgresql/root.crt" does not exist\nEither '
+            "provide the file, use the system's trusted roots with sslrootcert=system, or change "
+            "sslmode to disable server certificate verification.",
+            "no root certificate (check DATABASE_URL's sslrootcert)",
+            "DATABASE_URL has PostgreSQL's certificate checked (?sslmode=verify-ca or "
+            "verify-full) against a file of authorities that this account does not have, "
+            "DATABASE_URL's ?sslrootcert= (~/.postgresql/root.crt unless set): give it, or "
+            "sslrootcert=system for the system's",
+            id="no file of authorities to check the certificate against",
+        ),
+        pytest.param(
             'server certificate for "db.internal" does not match host name "db.example.com"',
             "certificate of another host (check DATABASE_URL's host)",
             "PostgreSQL's certificate does not name DATABASE_URL's host, which "
