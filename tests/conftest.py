@@ -11,6 +11,7 @@ import pytest
 import urllib3
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.test import Client
 
 from jobs import tasks
@@ -32,6 +33,30 @@ def in_memory_broker() -> None:
     celery_app.conf.update(
         broker_url="memory://", broker_transport=None, broker_transport_options={}
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete() -> Iterator[None]:
+    """After each transactional test Django empties every table with one TRUNCATE, then fills
+    the content types and permissions again (post_migrate). On PostgreSQL a TRUNCATE makes new
+    files for each table, and the refill takes dozens of queries: near a second a test on a
+    loaded machine. Deleting the rows a test made takes milliseconds; the content types and
+    permissions, which no test changes, are kept, so post_migrate finds them all there.
+    Foreign keys are checked at the flush's commit, and sequences go on as after a TRUNCATE."""
+    truncate = PostgresOperations.sql_flush
+    remade_by_post_migrate = {"django_content_type", "auth_permission"}
+
+    def sql_flush(ops, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(
+                ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        emptied = [table for table in tables if table not in remade_by_post_migrate]
+        return [f"DELETE FROM {ops.quote_name(table)};" for table in emptied]  # noqa: S608
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PostgresOperations, "sql_flush", sql_flush)
+        yield
 
 
 @pytest.fixture(autouse=True)
