@@ -357,17 +357,34 @@ def site_answers(port: int, output: Path) -> bool:
     return path in output.read_text()
 
 
-def test_sigterm_stops_every_process_cleanly(tmp_path, migrated_database):
+def test_sigterm_stops_every_process_cleanly(monkeypatch, tmp_path, migrated_database):
     """SIGTERM is how a process manager, `timeout` or `docker stop` ends `make run`. Sent to the
     whole group, it also reached the worker's pool processes, which die on it (they ignore only
     Ctrl-C's SIGINT): the worker logged them as lost and hung in its warm shutdown. A second
     SIGTERM while stopping made runlocal exit with the worker still running.
 
     Each way is tried on a run of its own, the two side by side, so that they stop together:
-    the worker's warm shutdown takes seconds."""
-    with ExitStack() as running:
+    the worker's warm shutdown takes seconds. The first run also shows that runlocal is started
+    again on another port if another process takes its port between its pick and runlocal's
+    start: here a socket takes the first port picked (a run of its own took seconds more)."""
+    picks: list[int] = []
+    pick = ports.free_port
+    with socket.socket() as other, ExitStack() as running:
+
+        def pick_then_take() -> int:
+            picks.append(pick())
+            if len(picks) == 1:
+                other.bind(("127.0.0.1", picks[0]))
+                other.listen()
+            return picks[-1]
+
+        monkeypatch.setattr(ports, "free_port", pick_then_take)
         group = running.enter_context(runlocal_running(tmp_path / "group", migrated_database))
         alone = running.enter_context(runlocal_running(tmp_path / "alone", migrated_database))
+
+        assert group[1] == picks[1] != picks[0]
+        taken_log = tmp_path / "group" / f"runlocal-{picks[0]}.log"
+        assert f"Port {picks[0]} is in use" in taken_log.read_text()
 
         os.killpg(group[0].pid, signal.SIGTERM)
         os.kill(alone[0].pid, signal.SIGTERM)
@@ -383,27 +400,3 @@ def test_sigterm_stops_every_process_cleanly(tmp_path, migrated_database):
             # No pool process killed under the worker, and none needed killing.
             assert "signal 15" not in output.read_text(), how
             assert "did not stop" not in output.read_text(), how
-
-
-def test_runlocal_is_started_again_on_another_port_if_its_port_is_taken_once_picked(
-    monkeypatch, tmp_path, migrated_database
-):
-    """Another process can take a port between its pick and runlocal's start: here a socket
-    takes the first port picked."""
-    picks: list[int] = []
-    pick = ports.free_port
-    with socket.socket() as other:
-
-        def pick_then_take() -> int:
-            picks.append(pick())
-            if len(picks) == 1:
-                other.bind(("127.0.0.1", picks[0]))
-                other.listen()
-            return picks[-1]
-
-        monkeypatch.setattr(ports, "free_port", pick_then_take)
-        with runlocal_running(tmp_path, migrated_database) as (_, port, _):
-            pass
-
-    assert port == picks[1] != picks[0]
-    assert f"Port {picks[0]} is in use" in (tmp_path / f"runlocal-{picks[0]}.log").read_text()
