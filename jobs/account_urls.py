@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
 
 from jobs import manage_views
 from jobs.forms import (
@@ -152,7 +153,8 @@ urlpatterns = [
     # Before Django's own, so that invited people who never set a password can ask again.
     path(
         "password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm),
+        # Not stored, as the sign-up page (manage_views.signup).
+        never_cache(auth_views.PasswordResetView.as_view(form_class=AccountPasswordResetForm)),
         name="password_reset",
     ),
     path(

@@ -148,6 +148,9 @@ def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
 
 @sensitive_post_parameters("password1", "password2")
 @require_page_or_form
+# Not stored, as Django's sign-in page is: kept whole for Back (the back/forward cache) past a
+# sign-in, which changes the CSRF token, it still said "Sign in" and its form was refused.
+@never_cache
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if request.method != "HEAD":  # a link checker's: the next page would say it unasked

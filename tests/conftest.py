@@ -18,7 +18,7 @@ from jobs import tasks
 from jobs.models import GreenhouseConnection, Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from orgsite.celery import app as celery_app
-from tests.support.browser import chromium, page  # noqa: F401  (shared fixtures)
+from tests.support.browser import chromium, page, page_kept_on_back  # noqa: F401 (shared fixtures)
 from tests.support.fake_greenhouse import FakeGreenhouse
 from tests.support.helpers import make_connection, recorded_retry_delays
 

@@ -911,3 +911,23 @@ def test_a_signed_in_admin_changes_their_email_address_through_the_emailed_link(
     expect(page.locator("main")).to_contain_text("Your address now: alice@new.example")
     owner.refresh_from_db()
     assert owner.email == "alice@new.example"
+
+
+def test_back_past_a_sign_in_to_a_visitors_form_shows_it_signed_in_and_it_still_sends(
+    live_server, page_kept_on_back, owner
+):
+    """Kept whole for Back (the back/forward cache), the password reset page still said "Sign
+    in", and its form, whose token the sign-in had changed, was refused: "This form could not
+    be sent". The page is loaded again instead."""
+    page = page_kept_on_back
+    page.goto(f"{live_server.url}/accounts/password_reset/")
+    sign_in(page, live_server, "alice")
+
+    page.go_back(wait_until="commit")  # the sign-in page
+    page.go_back(wait_until="commit")  # a page restored whole fires no load event
+
+    expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_label("Email").fill("alice@acme.example")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()

@@ -15,13 +15,7 @@ from playwright.sync_api import expect
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from jobs.text import first_strong_direction
-from tests.support.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    contrast,
-    fits_the_screen,
-    save_screenshot,
-)
+from tests.support.browser import contrast, fits_the_screen, save_screenshot
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -93,21 +87,6 @@ def test_the_skip_link_and_filters_work_from_the_keyboard(live_server, page, boa
 
     expect(page).to_have_url(re.compile(r"remote=remote"))
     expect(page.locator(".match-count")).to_contain_text("3 jobs match")
-
-
-@pytest.fixture
-def page_kept_on_back(chromium):
-    """A page in a Chromium that keeps the pages left in its back/forward cache, as browsers do
-    unless told not to: Playwright tells it not to. Back then shows the page as it was left,
-    scripts and form fields included, without loading it again."""
-    browser = chromium.browser_type.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=LAUNCH_ARGS,
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
-    yield browser.new_page(viewport={"width": 1280, "height": 900})
-    browser.close()
 
 
 @pytest.mark.parametrize("kept_on_back", [False, True], ids=["loaded-again", "restored-whole"])

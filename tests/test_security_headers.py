@@ -90,6 +90,15 @@ def test_pages_shown_signed_in_are_never_stored(client, owner):
         assert "private" in response["Cache-Control"]
 
 
+def test_a_visitors_form_that_carries_the_csrf_token_is_never_stored(client, db):
+    """Kept whole for Back past a sign-in, which changes the token, the page said "Sign in"
+    and its form was refused as expired (test_manage_browser.py)."""
+    for url in ("/accounts/signup/", "/accounts/password_reset/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+
+
 def test_pages_for_visitors_stay_cacheable_and_do_not_vary_on_cookies_they_lack(client, acme):
     page, data = client.get("/orgs/acme/"), client.get("/orgs/acme/jobs.json")
 

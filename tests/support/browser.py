@@ -61,6 +61,23 @@ def page(chromium) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture
+def page_kept_on_back(chromium) -> Iterator[object]:
+    """A page in a Chromium that keeps the pages left in its back/forward cache, as browsers do
+    unless told not to: Playwright tells it not to. Back then shows the page as it was left,
+    scripts and form fields included, without loading it again."""
+    browser = chromium.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=LAUNCH_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(15_000)
+    yield page
+    browser.close()
+
+
 def sign_in_by_cookie(page: object, base_url: str, username: str) -> None:
     """Gives the browser a session signed in as `username` (helpers.sign_in): tests of what a
     signed-in user sees skip the sign-in form, which tests of signing in fill in."""
