@@ -10,8 +10,13 @@ app_name = "manage"
 urlpatterns = [
     path("", manage_views.index, name="index"),
     path("new/", manage_views.organization_new, name="new"),
-    # An address trimmed back to the org leads to its jobs, as its name does on the index.
-    path("<slug:slug>/", RedirectView.as_view(pattern_name="manage:jobs"), name="organization"),
+    # An address trimmed back to the org leads to its jobs, as its name does on the index, with
+    # the page it was asked for.
+    path(
+        "<slug:slug>/",
+        RedirectView.as_view(pattern_name="manage:jobs", query_string=True),
+        name="organization",
+    ),
     path("<slug:slug>/settings/", manage_views.organization_settings, name="settings"),
     path("<slug:slug>/disconnect/", manage_views.disconnect, name="disconnect"),
     path("<slug:slug>/delete/", manage_views.delete, name="delete"),

@@ -228,6 +228,13 @@ def test_the_orgs_own_admin_address_leads_to_its_jobs(signed_in):
     assert response.status_code == 200
 
 
+def test_the_orgs_own_admin_address_leads_to_its_jobs_with_its_query_string(signed_in):
+    """/manage/acme/?page=2 led to the first page of the jobs, as if it were asked for none."""
+    response = signed_in.get("/manage/acme/?page=2")
+
+    assert response.status_code == 302 and response["Location"] == "/manage/acme/jobs/?page=2"
+
+
 def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):
     """Heading navigation (a screen reader's "next h2") goes from "Managed in Greenhouse" to "On
     this site"; the post's sections are still there, from h3 on inside the first, with no level
