@@ -931,3 +931,22 @@ def test_back_past_a_sign_in_to_a_visitors_form_shows_it_signed_in_and_it_still_
     page.get_by_label("Email").fill("alice@acme.example")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+
+def test_back_after_signing_out_does_not_show_the_orgs_settings(
+    live_server, page_kept_on_back, owner
+):
+    """The back/forward cache keeps a page whole, without asking the server, unless the page
+    is no-store (SignedInPagesNotStored): on a shared computer, Back would show the next
+    person the org's settings and its API key's last digits."""
+    page = page_kept_on_back
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(page.get_by_role("heading", name="Job Board API key")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    page.go_back(wait_until="commit")
+
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Job Board API key")).to_have_count(0)
