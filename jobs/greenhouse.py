@@ -1876,8 +1876,17 @@ def _retried_after(retry_after: float | None) -> str:
 
 
 def _request_failed(url: str, exc: Exception) -> Unavailable:
-    logger.warning("greenhouse request failed url=%s error=%r", url, exc)
+    logger.warning("greenhouse request failed url=%s error=%s", url, _error_named(exc))
     return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
+
+
+def _error_named(exc: Exception) -> str:
+    """`exc` as its repr names it, but a text that cannot be encoded without the text: requests
+    encodes the password of GREENHOUSE_API_BASE or of the proxy in Latin-1, and its error for
+    one with another character ("€") held the whole password, where no masking finds it."""
+    if isinstance(exc, UnicodeEncodeError):
+        return f"{type(exc).__name__}({exc.encoding!r}, {exc.reason!r})"
+    return repr(exc)
 
 
 def _log_answer(what: str, url: str, answer: _Answer, *, reason: str) -> None:

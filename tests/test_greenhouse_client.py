@@ -1536,6 +1536,29 @@ def test_urllib3s_debug_line_of_a_retry_is_masked_too(
     assert "secret" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("api_base", "proxy"),
+    [
+        ("https://sync:s3cr%E2%82%ACt@egress.example.com/v1", ""),
+        ("https://egress.example.com/v1", "http://sync:s3cr€t@proxy.example:3128"),
+    ],
+    ids=["the base's", "the proxy's"],
+)
+def test_a_password_that_cannot_be_sent_is_not_logged(
+    settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy
+):
+    """requests encodes the password in Latin-1 before anything is sent, and its error, logged
+    at WARNING, named the whole password ("UnicodeEncodeError('latin-1', 's3cr€t', …)")."""
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+
+    _fetch_reaching_no_host(settings, api_base, retries=0)
+
+    assert "greenhouse request failed" in caplog.text
+    assert "UnicodeEncodeError('latin-1', 'ordinal not in range(256)')" in caplog.text
+    assert "s3cr" not in caplog.text
+
+
 def test_urllib3s_line_of_headers_it_cannot_parse_is_masked_too(
     settings, caplog, no_proxy_settings, fake_greenhouse
 ):
