@@ -120,6 +120,11 @@ def _pieces_masked(text: str, url: str) -> str:
         host, _, port = host_and_port.partition(":")
         pieces = "|".join(re.escape(piece) for piece in (host_and_port, host) if piece)
         text = re.sub(rf"(?i)(?<=')(?:{pieces})(?=\\?')", "***", text) if pieces else text
+        if host:
+            # Unquoted too, before its port, as its DEBUG line of a new connection names them
+            # ("Starting new HTTPS connection (1): s3cret:12", the default port ":443").
+            ported = re.escape(host_and_port) if port else rf"{re.escape(host)}(?=:\d)"
+            text = re.sub(rf"(?i){_NOT_IN_A_WORD}{ported}(?![\w.-])", "***", text)
     else:
         port = head
         if head:

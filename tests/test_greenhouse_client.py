@@ -1458,6 +1458,16 @@ def test_a_time_limit_reached_while_a_line_is_masked_stops_the_task(monkeypatch,
             "data:1 a:10 /v1/boards/b@acme url: /b@egress.example.com/v1/boards/",
             "data:1 a:10 /v1/boards/b@acme url: /***@egress.example.com/v1/boards/",
         ),
+        (
+            "https://sync:p@db/more@egress.example.com/v1",
+            "db=1 db db.x:443 dbs:443 my-db:443 (1): db:443",
+            "db=1 db db.x:443 dbs:443 my-db:443 (1): ***:443",
+        ),
+        (
+            "https://sync:p@db:12/more@egress.example.com/v1",
+            "db:123 mydb:12 db:12.5 (1): db:12",
+            "db:123 mydb:12 db:12.5 (1): ***",
+        ),
     ],
 )
 def test_a_short_password_piece_is_masked_only_where_it_stands_alone(
@@ -1575,6 +1585,30 @@ def test_urllib3s_line_of_headers_it_cannot_parse_is_masked_too(
 
     assert "Failed to parse headers (url=http://localhost:***@egress.example.com/v1/" in caplog.text
     assert "secret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("api_base", "proxy"),
+    [
+        ("https://sync:p@S3cret:12/more@egress.example.com/v1", ""),
+        ("https://sync:p@S3cret/more@egress.example.com/v1", ""),
+        # A proxy of an http:// base: the connection named is the proxy's.
+        ("http://egress.example.com/v1", "http://sync:p@s3cret:12/more@proxy.example:3128"),
+    ],
+)
+def test_urllib3s_debug_line_of_a_connection_to_a_host_read_in_a_password_is_masked(
+    settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy
+):
+    """With an "@" left before the "/", the host and port asked are the password's, and urllib3's
+    DEBUG line "Starting new HTTPS connection (1): s3cret:12" named them, unquoted."""
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    if proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+
+    _fetch_reaching_no_host(settings, api_base, retries=1)
+
+    assert "connection (2): ***" in caplog.text
+    assert "cret" not in caplog.text.lower() and ":12" not in caplog.text
 
 
 def test_a_passwords_rest_is_masked_where_urllib3_names_it_percent_encoded(
