@@ -291,3 +291,15 @@ def test_no_head_or_get_changes_anything(site_url, personas, acme_job, queued):
                 # Their link's page, with the button that joins or confirms: against a link
                 # refused as gone, this test would prove nothing.
                 assert response.status_code == 200, f"{method.upper()} {url}: {response}"
+
+
+def test_a_request_that_reads_then_writes_is_seen_to_change_something(acme_job, queued):
+    """The rows are read again after a request only if it ran a statement other than a SELECT
+    (everything_after): a request whose first statement reads and whose next writes must show
+    its change, or the test above would pass a GET that writes."""
+    before = everything(queued)
+    with CaptureQueriesContext(connection) as queries:
+        Job.objects.get(pk=acme_job.pk)
+        Job.objects.filter(pk=acme_job.pk).update(title="Changed by a GET")
+
+    assert everything_after(queries, before, queued) != before
