@@ -42,7 +42,10 @@ def flush_by_delete() -> Iterator[None]:
     files for each table, and the refill takes dozens of queries: near a second a test on a
     loaded machine. Deleting the rows a test made takes milliseconds; the content types and
     permissions, which no test changes, are kept, so post_migrate finds them all there.
-    Foreign keys are checked at the flush's commit, and sequences go on as after a TRUNCATE."""
+    Foreign keys are checked at the flush's commit, and sequences go on as after a TRUNCATE.
+    As a TRUNCATE, the flush first waits for the writes under way (a worker killed at its
+    commit, a live server's request) and lets none start: a DELETE passes over a row not yet
+    committed, and that row stayed for the tests after."""
     truncate = PostgresOperations.sql_flush
     remade_by_post_migrate = {"django_content_type", "auth_permission"}
 
@@ -51,8 +54,13 @@ def flush_by_delete() -> Iterator[None]:
             return truncate(
                 ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        emptied = [table for table in tables if table not in remade_by_post_migrate]
-        return [f"DELETE FROM {ops.quote_name(table)};" for table in emptied]  # noqa: S608
+        emptied = [ops.quote_name(table) for table in tables if table not in remade_by_post_migrate]
+        if not emptied:
+            return []
+        return [
+            f"LOCK TABLE {', '.join(emptied)} IN EXCLUSIVE MODE;",
+            *(f"DELETE FROM {table};" for table in emptied),  # noqa: S608
+        ]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PostgresOperations, "sql_flush", sql_flush)
