@@ -11,6 +11,7 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from jobs.search import sqlite_functions_register
         from orgsite.checks import (
+            database_ctype_check,
             email_backend_check,
             from_email_check,
             greenhouse_api_base_check,
@@ -26,6 +27,7 @@ class JobsConfig(AppConfig):
         checks.register(email_backend_check)
         checks.register(from_email_check)
         checks.register(greenhouse_api_base_check)
+        checks.register(database_ctype_check, checks.Tags.database)
 
 
 class StaffAccountLockingAdminConfig(admin_apps.AdminConfig):

@@ -1,5 +1,6 @@
-"""System checks: the local defaults a production site must not keep, and settings that
-would only fail when first used.
+"""System checks: the local defaults a production site must not keep, settings that would
+only fail when first used, and a PostgreSQL database under whose character type keyword
+search lowercases no letter beyond ASCII.
 
 Each default works with no server for a newcomer (README's quick start), so settings cannot
 refuse it; the `--deploy` warnings tell the operator who deploys with it what to set instead.
@@ -20,6 +21,8 @@ from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 
 from jobs.greenhouse import (
@@ -379,3 +382,50 @@ def _from_address_valid(value: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def database_ctype_check(
+    app_configs: Any = None, databases: list[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A database check (Tags.database): Django runs it where it names the databases it may
+    query, at `migrate` and `check --database default`, not at plain `check`, `check --deploy`
+    or a process's start."""
+    if not databases or DEFAULT_DB_ALIAS not in databases:
+        return []
+    return database_ctype_warnings(connections[DEFAULT_DB_ALIAS])
+
+
+def database_ctype_warnings(connection: BaseDatabaseWrapper) -> list[CheckMessage]:
+    """Keyword search parses and lowercases words by the database's character type: under C
+    or POSIX (or an encoding other than UTF-8), no letter beyond ASCII is lowercased and every
+    character beyond ASCII is read as a letter, so "ЗАРПЛАТА" misses "зарплата"."""
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_encoding_to_char(encoding), datctype FROM pg_database "
+                "WHERE datname = current_database()"
+            )
+            encoding, ctype = cursor.fetchone()
+    except DatabaseError:  # out of reach: migrate says so itself, as it connects
+        return []
+    if encoding == "UTF8" and _UTF8_LOCALE_RE.search(ctype):
+        return []
+    return [
+        CheckWarning(
+            f"The database's character type is {ctype!r} (encoding {encoding}), not a UTF-8 "
+            "one: keyword search lowercases no letter beyond ASCII and reads every character "
+            "beyond ASCII as a letter, so “ЗАРПЛАТА” misses “зарплата” and “leg” misses "
+            "“arm—leg”.",
+            hint="It cannot be changed in place: dump the database (`pg_dump -Fc`) and "
+            "restore it with `pg_restore` into one created with `createdb -E UTF8 "
+            "--locale=C.UTF-8 -T template0 DBNAME`, which parses the words again (README, "
+            "Backups).",
+            id="orgsite.W009",
+        )
+    ]
+
+
+# A libc locale of UTF-8: "C.UTF-8", "en_US.utf8", "sr_RS.UTF-8@latin".
+_UTF8_LOCALE_RE = re.compile(r"\.utf-?8(@|$)", re.IGNORECASE)
