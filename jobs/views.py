@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import decorator_from_middleware
+from django.utils.http import MAX_URL_REDIRECT_LENGTH
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -105,12 +106,16 @@ def job_id_as_written(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def _moved_for_good(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
     """A 301 to `url`, with the query string the address was asked with."""
-    return HttpResponsePermanentRedirect(_with_query_string(request, url))
+    return HttpResponsePermanentRedirect(with_query_string(request, url))
 
 
-def _with_query_string(request: HttpRequest, url: str) -> str:
+def with_query_string(request: HttpRequest, url: str) -> str:
+    """`url` with the query string the address was asked with, for a redirect; without it past
+    MAX_URL_REDIRECT_LENGTH, where Django refused its own redirect (a 400, logged as an ERROR)
+    to an address cut short from one of 17,000 characters."""
     query = request.META.get("QUERY_STRING", "")
-    return f"{url}?{query}" if query else url
+    kept = f"{url}?{query}" if query else url
+    return kept if len(kept) <= MAX_URL_REDIRECT_LENGTH else url
 
 
 @require_safe
@@ -378,7 +383,7 @@ def job_as_json(job: Job) -> dict[str, Any]:
 def org_jobs_redirect(request: HttpRequest, slug: str) -> HttpResponse:
     """An org's jobs are listed on its page: a job's address cut short leads there, with the
     filters it was asked with."""
-    return redirect(_with_query_string(request, reverse("jobs:org_detail", args=[slug])))
+    return redirect(with_query_string(request, reverse("jobs:org_detail", args=[slug])))
 
 
 def readable_from_any_site(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

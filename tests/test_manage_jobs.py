@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -233,6 +234,15 @@ def test_the_orgs_own_admin_address_leads_to_its_jobs_with_its_query_string(sign
     response = signed_in.get("/manage/acme/?page=2")
 
     assert response.status_code == 302 and response["Location"] == "/manage/acme/jobs/?page=2"
+
+
+def test_the_orgs_own_admin_address_too_long_to_redirect_with_leads_to_its_jobs(signed_in, caplog):
+    """Past 16,384 characters Django refused its own redirect with the query string: a 400,
+    logged as an ERROR."""
+    response = signed_in.get(f"/manage/acme/?q={'a' * 17_000}")
+
+    assert response.status_code == 302 and response["Location"] == "/manage/acme/jobs/"
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_the_descriptions_headings_sit_below_the_edit_pages_own(signed_in, job):

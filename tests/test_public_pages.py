@@ -453,6 +453,23 @@ def test_a_job_address_cut_short_leads_to_the_orgs_page_with_its_filters(client,
     assert response["Location"] == "/orgs/harbor/?q=analyst&remote=remote"
 
 
+def test_an_address_too_long_to_redirect_with_leads_on_without_its_query_string(
+    client, org, caplog
+):
+    """Past 16,384 characters Django refused its own redirect with the query string: a 400,
+    logged as an ERROR, for an address cut short, in capitals or with a job id's zeros."""
+    job = make_job(org, "Analyst")
+    query = f"?q={'a' * 17_000}"
+    for asked, address in (
+        ("/orgs/harbor/jobs/", "/orgs/harbor/"),
+        ("/orgs/HARBOR/", "/orgs/harbor/"),
+        (f"/orgs/harbor/jobs/0{job.greenhouse_id}/", job_page_url(job)),
+    ):
+        response = client.get(f"{asked}{query}")
+        assert response["Location"] == address, asked
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
 def test_an_unknown_org_is_a_friendly_404(client, db):
     response = client.get("/orgs/nobody/")
 
