@@ -153,8 +153,12 @@ _REFUSALS = (
         ),
     ),
     (
-        # libpq's own, before it reads the certificate: the file to check it against is missing.
-        re.compile(r'root certificate file ".*" does not exist'),
+        # libpq's own, before it reads the certificate: the file to check it against is missing,
+        # or its default, under a home directory it could not find (no HOME, no passwd entry).
+        re.compile(
+            r'root certificate file ".*" does not exist'
+            r"|could not get home directory to locate root certificate file"
+        ),
         Refusal(
             detail="no root certificate (check DATABASE_URL's sslrootcert)",
             fix=(

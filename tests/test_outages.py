@@ -491,6 +491,17 @@ REFUSALS = [
 CONNECT_FAILED = (
     'connection failed: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: '
 )
+# libpq's words after its own of a root certificate it cannot find, and the fix of both.
+NO_ROOT_CERTIFICATE_ADVICE = (
+    "provide the file, use the system's trusted roots with sslrootcert=system, or change sslmode "
+    "to disable server certificate verification."
+)
+NO_ROOT_CERTIFICATE_FIX = (
+    "DATABASE_URL has PostgreSQL's certificate checked (?sslmode=verify-ca or verify-full) "
+    "against a file of authorities that this account does not have, DATABASE_URL's "
+    "?sslrootcert= (~/.postgresql/root.crt unless set): give it, or sslrootcert=system for the "
+    "system's"
+)
 
 
 @pytest.mark.parametrize(
@@ -513,14 +524,17 @@ CONNECT_FAILED = (
         ),
         pytest.param(
             'root certificate file "/home/orgsite/.postgresql/root.crt" does not exist\nEither '
-            "provide the file, use the system's trusted roots with sslrootcert=system, or change "
-            "sslmode to disable server certificate verification.",
+            f"{NO_ROOT_CERTIFICATE_ADVICE}",
             "no root certificate (check DATABASE_URL's sslrootcert)",
-            "DATABASE_URL has PostgreSQL's certificate checked (?sslmode=verify-ca or "
-            "verify-full) against a file of authorities that this account does not have, "
-            "DATABASE_URL's ?sslrootcert= (~/.postgresql/root.crt unless set): give it, or "
-            "sslrootcert=system for the system's",
+            NO_ROOT_CERTIFICATE_FIX,
             id="no file of authorities to check the certificate against",
+        ),
+        pytest.param(
+            "could not get home directory to locate root certificate file\nEither "
+            f"{NO_ROOT_CERTIFICATE_ADVICE}",
+            "no root certificate (check DATABASE_URL's sslrootcert)",
+            NO_ROOT_CERTIFICATE_FIX,
+            id="no home directory to find the file of authorities in",
         ),
         pytest.param(
             'server certificate for "db.internal" does not match host name "db.example.com"',
