@@ -175,8 +175,8 @@ MIDDLEWARE = [
     # or a poller of jobs.json that has the page gets a 304.
     "orgsite.middleware.ConditionalGetAndHead",
     # Outside each one that reads the database: a page's 503, made where its failed connect is
-    # met again (request.user after the view), gets the policy too. Inside the 304s: they have
-    # the cache's headers alone (RFC 9110).
+    # met again (request.user after the view), gets the policy too. Inside the 304s: they carry
+    # none, and a cache keeps the one of the page it stored (RFC 9111).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
