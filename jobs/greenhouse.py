@@ -1745,7 +1745,7 @@ class GreenhouseClient:
         """Greenhouse's address did `what`, leading nowhere (a redirect loop, an answer that is
         not HTTP): a proxy on the way, or an address that is no longer Greenhouse's, may do so
         as well as Greenhouse."""
-        logger.warning("greenhouse address %s url=%s error=%r", what, url, exc)
+        logger.warning("greenhouse address %s url=%s error=%s", what, url, _error_named(exc))
         return LedAstray.doing(what)
 
     @staticmethod

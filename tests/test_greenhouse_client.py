@@ -1569,6 +1569,26 @@ def test_a_password_that_cannot_be_sent_is_not_logged(
     assert "s3cr" not in caplog.text
 
 
+def test_a_proxy_password_that_cannot_be_sent_after_a_redirect_is_not_logged(
+    settings, monkeypatch, caplog, no_proxy_settings, fake_greenhouse
+):
+    """An http:// base no proxy is set for, redirected to https://, which HTTPS_PROXY is for:
+    requests encodes the proxy's password only then, and its error, a ValueError after an
+    answer, was logged by the line of a redirect this site cannot follow, the password whole."""
+    settings.GREENHOUSE_RETRIES = 0
+    monkeypatch.setenv("HTTPS_PROXY", "http://sync:s3cr€t@proxy.example:3128")
+    fake_greenhouse.fail_next(
+        "acme-robotics", "redirect", location="https://egress.example.com/v1/boards/acme-robotics"
+    )
+
+    with pytest.raises(LedAstray):
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert "redirected the request to an address this site cannot follow" in caplog.text
+    assert "UnicodeEncodeError('latin-1', 'ordinal not in range(256)')" in caplog.text
+    assert "s3cr" not in caplog.text
+
+
 def test_urllib3s_line_of_headers_it_cannot_parse_is_masked_too(
     settings, caplog, no_proxy_settings, fake_greenhouse
 ):
