@@ -916,11 +916,14 @@ class PersonNameField(OneLineField):
         return without_direction_controls(super().to_python(value))
 
 
-class UserChangeKeepingAdminsForm(UserChangeForm):
+class UserChangeKeepingAdminsForm(ChangedFieldsOnly, UserChangeForm):
     """Django's, except that an org's only admin who can sign in is not deactivated, and that
     an account is not renamed to another's username in other case (as Django's add form) or
     to one that shows nothing (as sign-up), nor given a first or last name that shows nothing
-    but is not empty, nor another account's email address (as sign-up and /accounts/email/)."""
+    but is not empty, nor another account's email address (as sign-up and /accounts/email/).
+    Saved, it writes only what its page changed (groups and permissions too): a page left open
+    while other staff deactivated the account put it back active. A field changed both there
+    and meanwhile is refused, naming it."""
 
     class Meta(UserChangeForm.Meta):
         field_classes = {
@@ -938,6 +941,23 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
                 "date_joined": "Type the date and time the account joined.",
             },
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # The account was read under its lock (accounts_ended_by): as it is now.
+        if changed := self.changed_meanwhile():
+            names = ", ".join(f"“{self[name].label}”" for name in changed)
+            raise forms.ValidationError(
+                f"Nothing was saved: {names} changed by someone else since this page was opened. "
+                "Reload the page to see the account as it is now, then make your change again."
+            )
+        return cleaned
+
+    def _save_m2m(self) -> None:
+        """Only the groups and permissions the page changed: Django's sets every list shown."""
+        for field in self.instance._meta.many_to_many:
+            if field.name in self.changed_data:
+                field.save_form_data(self.instance, self.cleaned_data[field.name])
 
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
@@ -977,7 +997,7 @@ class UserChangeKeepingAdminsForm(UserChangeForm):
         """A deactivated account cannot sign in: not the only admin of an org who can."""
         is_active = self.cleaned_data["is_active"]
         # self.instance still holds the stored values here (the form writes them after clean).
-        if not is_active and can_sign_in(self.instance):
+        if not is_active and "is_active" in self.changed_data and can_sign_in(self.instance):
             refusal = sole_admin_refusal(
                 self.instance, outcome=f"The account “{self.instance.get_username()}” stays active"
             )
@@ -995,12 +1015,16 @@ class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
         say_what_to_type(self, {"username": TYPE_A_USERNAME, **PASSWORD_BOXES})
 
 
-class PasswordNotSaved(Exception):
-    """The password page's save found another password on the account's row, or no row."""
+class AccountNotSaved(Exception):
+    """A save of an account's page found no row: the account was deleted meanwhile."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class PasswordNotSaved(AccountNotSaved):
+    """The password page's save found another password on the account's row, or no row."""
 
 
 class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
@@ -1149,7 +1173,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except MembershipError as refused:  # from save_model, with everything rolled back
+        except (MembershipError, AccountNotSaved) as refused:  # from save_model, rolled back
             self.message_user(request, refused.message, messages.ERROR)
             # With its query: a popup stays one, and its list's filters are kept for the return.
             return redirect(request.get_full_path())
@@ -1169,7 +1193,15 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             outcome = f"The account “{obj.get_username()}” was not saved, and stays active"
             with refused_as_staff_are_told(obj, outcome=outcome):
                 other_admins_ensure(user=obj)
-        super().save_model(request, obj, form, change)
+        if not change:
+            obj.save()
+        else:
+            many = {field.name for field in User._meta.many_to_many}  # the form's _save_m2m
+            fields = [name for name in form.changed_data if name not in many]
+            if not fields_save_if_row_exists(obj, fields):  # none: still says it went
+                raise AccountNotSaved(
+                    f"The account “{obj.get_username()}” was not saved: it was deleted meanwhile."
+                )
         if change and "email" in form.changed_data:
             email_change_count(user=obj)
 

@@ -447,11 +447,18 @@ class ChangedFieldsOnly:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             # Not a password's: a refused form would carry what was typed back into the page.
-            field.show_hidden_initial = not isinstance(field.widget, forms.PasswordInput)
+            # Nor a disabled field's (an account's password hash): it is never saved from here.
+            field.show_hidden_initial = not (
+                isinstance(field.widget, forms.PasswordInput) or field.disabled
+            )
+        shown = [field for field in self if field.field.show_hidden_initial]
+        omitted = [field for field in shown if self._shown_omitted(field)]
+        # A list shown empty (no groups) sends no input: unsent only if the page sent none.
         unsent = [
             field
-            for field in self
-            if field.field.show_hidden_initial and field.html_initial_name not in self.data
+            for field in omitted
+            if len(omitted) == len(shown)
+            or not isinstance(field.field.hidden_widget(), forms.MultipleHiddenInput)
         ]
         if self.is_bound and unsent:
             # Sent without the values it showed (a page served before they were added, or a
@@ -460,12 +467,45 @@ class ChangedFieldsOnly:
             # refused values as the ones shown, and saving it once corrected would write none.
             self.data = self.data.copy()
             for field in unsent:
-                self.data[field.html_initial_name] = _as_shown(field.field, field.initial)
+                many = isinstance(field.field.hidden_widget(), forms.MultipleHiddenInput)
+                inputs = _shown_inputs(field.field, field.html_initial_name, field.initial)
+                for name, values in inputs.items():
+                    if hasattr(self.data, "setlist"):
+                        self.data.setlist(name, values)
+                    else:  # a dict, from a test or a script
+                        self.data[name] = values if many else values[0]
+
+    def _shown_omitted(self, field: forms.BoundField) -> bool:
+        hidden = field.field.hidden_widget()
+        return hidden.value_omitted_from_data(self.data, {}, field.html_initial_name)
+
+    def changed_meanwhile(self) -> list[str]:
+        """The fields this page changed that were also changed since it showed them (the form's
+        instance read as it is now): saving would undo the other change unseen."""
+        changed = []
+        for name in self.changed_data:
+            field = self[name]
+            shown = self._widget_data_value(field.field.hidden_widget(), field.html_initial_name)
+            stored, typed = field.initial, field.data
+            # Not one made the same meanwhile.
+            if field.field.has_changed(stored, shown) and field.field.has_changed(stored, typed):
+                changed.append(name)
+        return changed
 
     @cached_property
     def changed_data(self) -> list[str]:
         changed = set(super().changed_data)  # what the page changed, compared as cleaned
         return [name for name in self.fields if name in changed or _cleaned_by_saving(self[name])]
+
+
+def _shown_inputs(field: forms.Field, name: str, value: Any) -> dict[str, list[str]]:
+    """`value` as the page writes it in the field's hidden inputs of the value shown: one, or
+    one per part (a date and a time), or one per item of a list (none for an empty one)."""
+    widget = field.hidden_widget().get_context(name, field.prepare_value(value), None)["widget"]
+    inputs: dict[str, list[str]] = {}
+    for each in widget.get("subwidgets", [widget]):
+        inputs.setdefault(each["name"], []).append(each["value"] or "")
+    return inputs
 
 
 def _as_shown(field: forms.Field, value: Any) -> str:
@@ -480,6 +520,8 @@ def _cleaned_by_saving(bound_field: forms.BoundField) -> bool:
     typed over it was no change, and it stayed for good. Only into its own cleaned form: a value
     another tab saved since the page was shown stays."""
     field, stored = bound_field.field, bound_field.initial
+    if isinstance(field, forms.MultiValueField):
+        return False  # a date and time, shown in parts: neither is stored uncleaned
     try:
         stored_cleaned = field.to_python(_as_shown(field, stored))
     except forms.ValidationError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 from urllib.parse import urlencode, urlsplit
@@ -1540,10 +1540,139 @@ def test_django_admin_does_not_give_an_account_an_address_another_has(staff_clie
     # does not stop the rest of its form from being saved.
     assert staff_client.post(url, {**values, "email": "Bob@acme.example"}).status_code == 302
     User.objects.filter(pk=owner.pk).update(email="")
+    values = admin_form_values(staff_client.get(url))  # each from the page as saved
     assert staff_client.post(url, {**values, "email": ""}).status_code == 302  # none is no one's
     User.objects.filter(pk=member.pk).update(email=owner.email)
-    kept = staff_client.post(url, {**values, "email": owner.email, "first_name": "Bob"})
+    values = admin_form_values(staff_client.get(url))
+    kept = staff_client.post(url, {**values, "first_name": "Bob"})
     assert kept.status_code == 302
+
+
+MEANWHILE = {
+    "deactivated": {"is_active": False},
+    "staff status taken": {"is_staff": False, "is_superuser": False},
+    "email changed": {"email": "robert@acme.example"},
+    "date joined changed": {"date_joined": datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)},
+}
+
+
+@pytest.mark.parametrize("change", [*MEANWHILE, "group added", "group removed", "permission added"])
+def test_a_django_admin_page_saved_after_another_change_to_the_account_keeps_it(
+    staff_client, member, change
+):
+    """Django's admin saved the account whole as its page showed it: a page left open while
+    other staff deactivated the account (or took its staff status, changed its address, its
+    groups or permissions) put it all back, saved only to change a name. Only what the page
+    changed is saved."""
+    editors = Group.objects.create(name="Editors")
+    User.objects.filter(pk=member.pk).update(is_staff=True, is_superuser=True)
+    if change == "group removed":
+        member.groups.add(editors)
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    User.objects.filter(pk=member.pk).update(**MEANWHILE.get(change, {}))
+    if change == "group added":
+        member.groups.add(editors)
+    elif change == "group removed":
+        member.groups.clear()
+    elif change == "permission added":
+        member.user_permissions.add(Permission.objects.get(codename="view_job"))
+
+    response = staff_client.post(url, {**values, "first_name": "Robert"})
+
+    assert response.status_code == 302
+    saved = User.objects.get(pk=member.pk)
+    expected = {"is_active": True, "is_staff": True, "is_superuser": True}
+    expected |= {"email": "bob@acme.example", "date_joined": member.date_joined}
+    expected |= MEANWHILE.get(change, {})
+    assert {name: getattr(saved, name) for name in expected} == expected
+    assert saved.first_name == "Robert"
+    assert [group.name for group in saved.groups.all()] == (
+        ["Editors"] if change == "group added" else []
+    )
+    assert saved.user_permissions.exists() == (change == "permission added")
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"), [({"first_name": "Robert"}, "First name"), ({"groups": ["1"]}, "Groups")]
+)
+def test_a_django_admin_page_changing_what_was_changed_meanwhile_is_refused(
+    staff_client, member, typed, label
+):
+    """Saved, it undid the other change unseen: it is refused, naming the field, and nothing
+    of it is saved."""
+    Group.objects.bulk_create([Group(pk=1, name="Editors"), Group(pk=2, name="Admins")])
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    User.objects.filter(pk=member.pk).update(first_name="Bobby")
+    member.groups.add(2)
+
+    refused = staff_client.post(url, {**values, **typed, "last_name": "Smith"})
+
+    assert refused.status_code == 200
+    assert (
+        f"Nothing was saved: “{label}” changed by someone else since this page was opened."
+    ) in parsed(refused).get_text()
+    saved = User.objects.get(pk=member.pk)
+    assert (saved.first_name, saved.last_name) == ("Bobby", "")
+    assert list(saved.groups.values_list("name", flat=True)) == ["Admins"]
+
+
+def test_a_django_admin_page_saved_unchanged_as_the_account_is_deleted_says_so(
+    staff_client, member, monkeypatch
+):
+    """The save wrote the whole account again, as a new row: a deleted account came back."""
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    form_class = jobs.admin.UserAdmin.form
+    clean = form_class.clean
+
+    def deleted_meanwhile(form: Any) -> Any:  # by another staff member, or its owner
+        User.objects.filter(pk=member.pk).delete()
+        return clean(form)
+
+    monkeypatch.setattr(form_class, "clean", deleted_meanwhile)
+
+    response = staff_client.post(url, values)
+
+    assert response.status_code == 302
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "The account “bob” was not saved: it was deleted meanwhile."
+    ]
+
+
+def test_a_django_admin_page_showing_an_org_s_only_admin_inactive_saves_once_activated(
+    staff_client, owner
+):
+    """Its box left unticked is no deactivation: it was refused as one of the only admin, an
+    account activated since the page was opened."""
+    User.objects.filter(pk=owner.pk).update(is_active=False)
+    url = f"/admin/auth/user/{owner.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    User.objects.filter(pk=owner.pk).update(is_active=True)
+
+    assert staff_client.post(url, {**values, "first_name": "Al"}).status_code == 302
+    saved = User.objects.get(pk=owner.pk)
+    assert (saved.first_name, saved.is_active) == ("Al", True)
+
+
+def test_a_django_admin_page_changing_the_date_joined_saves_it(staff_client, member):
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    response = staff_client.post(url, {**values, "date_joined_0": "2020-01-02"})
+
+    assert response.status_code == 302
+    joined = timezone.localtime(User.objects.get(pk=member.pk).date_joined)
+    assert joined.date().isoformat() == "2020-01-02"
+
+
+def test_the_django_admin_page_of_an_account_sends_no_password_hash_back(staff_client, member):
+    page = staff_client.get(f"/admin/auth/user/{member.pk}/change/").content.decode()
+
+    assert 'name="initial-first_name"' in page  # what it showed, sent back
+    assert 'name="initial-password"' not in page
+    assert member.password not in page
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])

@@ -661,6 +661,33 @@ def test_an_admin_demoted_in_django_admin_and_another_on_the_members_page_leave_
 
 
 @on_postgresql
+def test_an_account_deactivated_as_an_old_page_of_it_is_saved_stays_deactivated(
+    admin_client, owner, member, monkeypatch
+):
+    """A page of the account read before another staff member deactivated it, saved as that
+    deactivation commits (before the save locks the account): the save wrote the account
+    whole, as its page showed it, active again. It writes only the name it changed."""
+    from django.contrib.auth.models import User
+
+    from jobs import admin_site
+    from tests.support.helpers import form_as_sent
+
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    page = f"/admin/auth/user/{owner.pk}/change/"
+    data = {**form_as_sent(admin_client.get(page).content, "#user_form"), "first_name": "Al"}
+    deactivation, outcome = thread_with_outcome(lambda: account_deactivate_as_staff_do(owner.pk))
+    started_before(monkeypatch, admin_site, "staff_account_lock", deactivation, "deactivation")
+
+    response = admin_client.post(page, data)
+    deactivation.join(timeout=30)
+
+    assert response.status_code == 302
+    assert outcome == [None]
+    saved = User.objects.get(pk=owner.pk)
+    assert (saved.first_name, saved.is_active) == ("Al", False)
+
+
+@on_postgresql
 def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_through(
     owner, member, monkeypatch
 ):
