@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from jobs.email_change import email_change_token
 from jobs.memberships import invitation_token
-from jobs.models import Invitation, Job, Membership, Organization
+from jobs.models import Department, Invitation, Job, Membership, Organization
 from tests.support.helpers import sign_in
 from tests.support.site_urls import SiteUrl, everything, everything_after, site_urls
 
@@ -301,5 +301,20 @@ def test_a_request_that_reads_then_writes_is_seen_to_change_something(acme_job, 
     with CaptureQueriesContext(connection) as queries:
         Job.objects.get(pk=acme_job.pk)
         Job.objects.filter(pk=acme_job.pk).update(title="Changed by a GET")
+
+    assert everything_after(queries, before, queued) != before
+
+
+def test_a_request_that_only_links_a_job_to_a_department_is_seen_to_change_something(
+    acme_job, queued
+):
+    """A many-to-many link is a row of a table Django makes itself, with no model of its own:
+    a GET that only added one must show its change too."""
+    platform = Department.objects.create(
+        organization=acme_job.organization, greenhouse_id=4011, name="Platform"
+    )
+    before = everything(queued)
+    with CaptureQueriesContext(connection) as queries:
+        acme_job.departments.add(platform)
 
     assert everything_after(queries, before, queued) != before

@@ -58,7 +58,8 @@ def site_urls() -> list[SiteUrl]:
 
 
 def every_row() -> dict[str, list[dict]]:
-    """Every row of every table, sessions too: what a request changed shows as a difference.
+    """Every row of every table, sessions and many-to-many links too (the tables Django makes
+    for them, which get_models() leaves out): what a request changed shows as a difference.
 
     Each column as stored, read with plain SQL: the ORM built each query afresh, and these
     snapshots, taken before and after each request, were most of the permission tests' time.
@@ -66,7 +67,7 @@ def every_row() -> dict[str, list[dict]]:
     quote = connection.ops.quote_name
     rows = {}
     with connection.cursor() as cursor:
-        for model in apps.get_models():
+        for model in apps.get_models(include_auto_created=True):
             table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
             cursor.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608  (model names)
             columns = [column[0] for column in cursor.description]
