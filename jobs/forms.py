@@ -460,7 +460,11 @@ class ChangedFieldsOnly:
             if len(omitted) == len(shown)
             or not isinstance(field.field.hidden_widget(), forms.MultipleHiddenInput)
         ]
-        if self.is_bound and unsent:
+        # Shown again (refused), Django's page carries the value shown only if it was sent under
+        # the field's own name, else the one typed, and saved once corrected, reads unchanged: a
+        # list shown empty sends no input, a date and time one per part.
+        unnamed = [field for field in shown if field.html_initial_name not in self.data]
+        if self.is_bound and unnamed:
             # Sent without the values it showed (a page served before they were added, or a
             # script): they are taken as the row's, so emptying a field or unticking a box is
             # still a change. Left out, a page shown again with an error would carry the
@@ -470,10 +474,16 @@ class ChangedFieldsOnly:
                 many = isinstance(field.field.hidden_widget(), forms.MultipleHiddenInput)
                 inputs = _shown_inputs(field.field, field.html_initial_name, field.initial)
                 for name, values in inputs.items():
-                    if hasattr(self.data, "setlist"):
-                        self.data.setlist(name, values)
-                    else:  # a dict, from a test or a script
-                        self.data[name] = values if many else values[0]
+                    self._data_set(name, values if many else values[0])
+            for field in unnamed:
+                if field.html_initial_name not in self.data:
+                    self._data_set(field.html_initial_name, [])  # read as no items, or unread
+
+    def _data_set(self, name: str, value: str | list[str]) -> None:
+        if not hasattr(self.data, "setlist"):  # a dict, from a test or a script
+            self.data[name] = value
+        else:
+            self.data.setlist(name, value if isinstance(value, list) else [value])
 
     def _shown_omitted(self, field: forms.BoundField) -> bool:
         hidden = field.field.hidden_widget()

@@ -1667,6 +1667,29 @@ def test_a_django_admin_page_changing_the_date_joined_saves_it(staff_client, mem
     assert joined.date().isoformat() == "2020-01-02"
 
 
+@pytest.mark.parametrize("change", ["groups", "date_joined_0"])
+def test_a_django_admin_page_of_an_account_shown_again_with_an_error_saves_once_corrected(
+    staff_client, member, change
+):
+    """Shown again, its hidden inputs of the values shown carried the ones typed for a list
+    shown empty (which sends no input) or a date and time (sent in parts): corrected and saved,
+    the page found no change there, and said it saved the account with neither written."""
+    Group.objects.create(pk=1, name="Editors")
+    typed = {"groups": ["1"], "date_joined_0": "2020-01-02"}[change]
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    refused = staff_client.post(url, {**values, change: typed, "username": ""})
+    assert refused.status_code == 200
+
+    response = staff_client.post(url, {**admin_form_values(refused), "username": "bob"})
+
+    assert response.status_code == 302
+    saved = User.objects.get(pk=member.pk)
+    assert [group.name for group in saved.groups.all()] == (["Editors"] if typed == ["1"] else [])
+    joined = timezone.localtime(saved.date_joined).date().isoformat()
+    assert (joined == "2020-01-02") == (change == "date_joined_0")
+
+
 def test_the_django_admin_page_of_an_account_sends_no_password_hash_back(staff_client, member):
     page = staff_client.get(f"/admin/auth/user/{member.pk}/change/").content.decode()
 
