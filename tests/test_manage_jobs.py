@@ -646,6 +646,19 @@ def test_a_save_sent_without_the_values_the_page_showed_writes_every_field(signe
     assert not job.featured and job.compensation_note == "" and job.tags == ["b"]
 
 
+def test_a_save_sent_without_one_of_the_values_shown_still_writes_that_field(signed_in, job):
+    """A page served before that field's value shown was sent: unticking it still counts."""
+    Job.objects.filter(pk=job.pk).update(featured=True)
+    sent = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    del sent["featured"], sent["initial-featured"]
+
+    response = signed_in.post(edit_url(job), sent)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert not job.featured
+
+
 def test_a_save_without_the_values_shown_refused_then_corrected_keeps_its_changes(signed_in, job):
     """The page shown again with the error must not take the refused values as the ones shown:
     saved once corrected, the box ticked the first time would count as unchanged."""
