@@ -527,7 +527,16 @@ elif not CACHE_URL:
         "default": {
             "BACKEND": "orgsite.file_cache.UncompressedFileCache",
             # Not var/cache, where FileBasedCache left zlib files this backend cannot read.
-            "LOCATION": str(VAR_DIR / "file-cache"),
+            # Made here, as the others: the backend makes it as it is first used, and an account
+            # that may not died of a PermissionError traceback (`check`, beat as it started).
+            "LOCATION": str(
+                directory_made(
+                    VAR_DIR / "file-cache",
+                    setting="ORGSITE_VAR_DIR",
+                    private=True,
+                    instead=", or set CACHE_URL=redis://HOST:6379/1, the cache of production",
+                )
+            ),
             # Sign-in counts share the cache with pages: at Django's default of 300 entries, 150
             # page addresses culled a random third of all entries, counts among them. Expired
             # entries go first (file_cache.py), and 10,000 live ones are more pages than a local

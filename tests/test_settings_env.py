@@ -497,6 +497,72 @@ def test_a_var_dir_the_process_cannot_make_stops_it_naming_the_setting_and_the_a
     assert "ImproperlyConfigured: ORGSITE_VAR_DIR: this process cannot make" in started.stderr
 
 
+FILE_CACHE_REFUSED = (
+    "ORGSITE_VAR_DIR: this process cannot {failed}. The account running it ({account}) must be "
+    "able to write ORGSITE_VAR_DIR: make the directory that account's (README, Processes in "
+    "production), or set CACHE_URL=redis://HOST:6379/1, the cache of production."
+)
+
+
+@pytest.mark.parametrize(
+    "arguments", [["manage.py", "check"], ["-m", "celery", "-A", "orgsite", "beat"]]
+)
+def test_a_file_cache_the_process_cannot_make_stops_it_saying_where_and_what_to_do(
+    tmp_path, arguments
+):
+    """With CACHE_URL unset, `check` and beat run by an account that may not write
+    ORGSITE_VAR_DIR died of Django's PermissionError traceback from making file-cache/ there
+    (its backend makes it as it is first used). A file in the way fails as an account without
+    the right does, the tests running as root."""
+    (tmp_path / "static").mkdir()
+    (tmp_path / "file-cache").write_text("")
+    environment = {"ORGSITE_VAR_DIR": str(tmp_path), "CACHE_URL": "", "CELERY_BROKER_URL": ""}
+    message = FILE_CACHE_REFUSED.format(
+        failed=f"make the directory {tmp_path / 'file-cache'}: File exists",
+        account=running_account(),
+    )
+
+    assert refusal(**environment) == message
+    process = subprocess.run(
+        [sys.executable, *arguments],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 4  # as on any refused setting: gunicorn stops on it
+    assert process.stdout + process.stderr == f"{message}\n"
+
+
+def test_a_file_cache_another_account_made_stops_the_process_saying_so(tmp_path, monkeypatch):
+    """One made by a command run as root (0700, as the backend makes it): each page's and
+    each failed sign-in's write to the cache failed, logged, the count of failed sign-ins with
+    them. The tests run as root, who may write anything: os.access answers as for another."""
+    cache_dir = tmp_path / "file-cache"
+    cache_dir.mkdir(mode=0o700)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: path != cache_dir and real_access(path, mode)
+    )
+
+    message = refusal(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")
+
+    assert message == FILE_CACHE_REFUSED.format(
+        failed=f"write in the directory {cache_dir}", account=running_account()
+    )
+
+
+def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
+    """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
+    settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
+    caches = settings_under(ORGSITE_VAR_DIR=str(tmp_path / "files"), CACHE_URL="")["CACHES"]
+
+    assert caches["default"]["LOCATION"] == str(tmp_path / "files" / "file-cache")
+    assert (tmp_path / "files" / "file-cache").stat().st_mode & 0o777 == 0o700
+    assert not (tmp_path / "redis" / "file-cache").exists()
+
+
 @pytest.mark.parametrize("raw", ["3.30", "03:30:00", "24:00", "03:60", "3:30pm", "0330"])
 def test_a_time_of_day_is_hours_and_minutes_on_the_24_hour_clock(monkeypatch, raw):
     monkeypatch.setenv("SOME_TIME", raw)
