@@ -8,6 +8,7 @@ import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
 from orgsite.database import connect_failure, database_failure_said
@@ -20,7 +21,8 @@ DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 60
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, unless what is raised is the request's failed connect
-    (orgsite.middleware.DatabaseConnectedOnce): then a 503 that reads nothing from the database,
+    (orgsite.middleware.DatabaseConnectedOnce): then a 503, never stored, that reads nothing from
+    the database,
     logged once for the request, however many places meet the failure after the first (Django's
     own ERROR line for each is left out: orgsite.logging.DatabaseUnavailableFilter)."""
     error = sys.exc_info()[1]
@@ -36,4 +38,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
     response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+    # Stored by no one, whoever asked: a signed-in member's is made where request.user met the
+    # failure in orgsite.middleware.SignedInPagesNotStored, which then added nothing, and a
+    # visitor's kept by a proxy would outlast the outage.
+    add_never_cache_headers(response)
     return response

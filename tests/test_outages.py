@@ -292,6 +292,27 @@ def test_a_503_page_has_the_security_headers_of_the_page_served(
         assert response[header] == served[header], header
 
 
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [("a visitor", "/jobs/"), ("a member signed in", "/jobs/"),
+     ("a member signed in", "/manage/acme/settings/"), ("a member signed in", "/orgs/acme/")],
+)  # fmt: skip
+def test_a_503_page_is_stored_by_no_browser_or_proxy(synced_acme, signed_in, who, url, settings):
+    """A signed-in member's 503 had no Cache-Control: SignedInPagesNotStored, which adds
+    no-store to their pages, read request.user, met the failed connect there, and the 503 was
+    made in its place."""
+    settings.DEBUG = False
+    client = signed_in if who == "a member signed in" else Client()
+    client.raise_request_exception = False
+
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=DATABASE_DOWN):
+        response = client.get(url)
+
+    assert response.status_code == 503
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
 def warnings_and_errors(caplog) -> list[tuple[str, str, str]]:
     return [
         (r.name, r.levelname, r.getMessage())
