@@ -358,6 +358,14 @@ def answered_instead_of_the_board(answered: str) -> str:
     )
 
 
+class CredentialsUnsendable(GreenhouseError):
+    """A user name or password in GREENHOUSE_API_BASE, or in the proxy requests takes from the
+    environment, that requests cannot send (credentials_unsendable): every request fails before
+    it is sent. Not retried by the task: it fails the same way until someone changes it."""
+
+    transient = False
+
+
 class AnsweredInsteadOfTheBoard(GreenhouseError):
     """An answer that is not the board (what came, `answered`: "HTTP 204 No Content", "a web
     page"), which Greenhouse, a proxy on the way or an address that is not the API's may have
@@ -613,6 +621,53 @@ def proxy_unusable(proxy: str) -> bool:
         return not parse_url(requests.utils.prepend_scheme_if_needed(proxy, "http")).host
     except ValueError:
         return True
+
+
+def credentials_unsendable(url: str, *, proxy: bool = False) -> bool:
+    """Whether requests fails every request whose user name and password it takes from `url`
+    (GREENHOUSE_API_BASE, or with `proxy` a proxy's, for its Proxy-Authorization, which it sends
+    only with a user name) before sending it: it turns their %XX back (as UTF-8, a "%E9" that is
+    not UTF-8 becoming "�") and encodes them in Latin-1, which has no "€" or "ł"."""
+    try:
+        if proxy:
+            url = requests.utils.prepend_scheme_if_needed(url, "http")
+        user, password = requests.utils.get_auth_from_url(url)
+    except ValueError:  # an address requests cannot read: warned of otherwise (orgsite.W008)
+        return False
+    if proxy and not user:
+        return False
+    try:
+        f"{user}:{password}".encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unsendable_credentials_named(url: str) -> str:
+    """The variable whose user name or password requests cannot send as it asks `url`:
+    GREENHOUSE_API_BASE, which `url` begins with, or the proxy requests takes from the
+    environment for `url` or, after a redirect to the other scheme, for that one (HTTPS_PROXY,
+    …); "" for none."""
+    if credentials_unsendable(url):
+        return "GREENHOUSE_API_BASE"
+    parts = urlsplit(url)
+    for scheme in dict.fromkeys((parts.scheme, "https", "http")):
+        name, proxy = environment_proxy(parts._replace(scheme=scheme).geturl())
+        if proxy and credentials_unsendable(proxy, proxy=True):
+            return name
+    return ""
+
+
+# What a user name or password credentials_unsendable finds has, in words that follow "it"
+# (the URL), and what to do of it.
+CREDENTIALS_UNSENDABLE = (
+    "has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX that "
+    "is not UTF-8, which requests cannot send"
+)
+CREDENTIALS_UNSENDABLE_FIX = (
+    "give {name} a password of Latin-1 characters only (ASCII is safest), changed to match "
+    "where it is checked"
+)
 
 
 def _password_read_as_host_end(url: str) -> bool:
@@ -1730,7 +1785,10 @@ class GreenhouseClient:
             # ValueError) or that urllib cannot read ("http://[::1"), which requests lets through
             # as it is: that failed a sync as an internal error and the settings page with a
             # 500. The address the site asks at is checked at startup (orgsite.env.env_url).
-            if answered:
+            # A user name or password requests cannot encode is no redirect's fault, though it
+            # may fail only after one (the proxy's of the scheme it led to): _request_failed
+            # names it.
+            if answered and not _credentials_unsendable_named(url, exc):
                 raise self._led_astray(
                     url, exc, "redirected the request to an address this site cannot follow"
                 ) from None
@@ -1880,9 +1938,25 @@ def _retried_after(retry_after: float | None) -> str:
     return f" and asked to wait {asked}; the sync will try again after that."
 
 
-def _request_failed(url: str, exc: Exception) -> Unavailable:
+def _request_failed(url: str, exc: Exception) -> GreenhouseError:
+    """The error of a request that failed before any answer to it (or, for its credentials,
+    after a redirect): one naming the variable whose user name or password requests could not
+    send, and its fix, where the message said only that the request failed."""
     logger.warning("greenhouse request failed url=%s error=%s", url, _error_named(exc))
+    unsendable = _credentials_unsendable_named(url, exc)
+    if unsendable:
+        return CredentialsUnsendable.for_the_site_to_fix(
+            "The request to Greenhouse could not be sent",
+            CREDENTIALS_UNSENDABLE_FIX.format(name=unsendable),
+            why=f"The address in {unsendable} {CREDENTIALS_UNSENDABLE}.",
+        )
     return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
+
+
+def _credentials_unsendable_named(url: str, exc: Exception) -> str:
+    """The variable whose credentials `exc` failed to encode (unsendable_credentials_named), or
+    "" when it is not that."""
+    return unsendable_credentials_named(url) if isinstance(exc, UnicodeEncodeError) else ""
 
 
 def _error_named(exc: Exception) -> str:

@@ -24,11 +24,15 @@ from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
+from django.utils.text import capfirst
 
 from jobs.greenhouse import (
+    CREDENTIALS_UNSENDABLE,
+    CREDENTIALS_UNSENDABLE_FIX,
     HOST_READ_TO_END_EARLY,
     api_base_problem,
     api_base_unsendable,
+    credentials_unsendable,
     environment_proxy,
     password_ends_host,
     proxy_unusable,
@@ -194,6 +198,8 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
+    if credentials_unsendable(base_url):
+        warnings.append(_credentials_unsendable_warning("GREENHOUSE_API_BASE", base_url))
     name, proxy = environment_proxy(base_url)
     if proxy and password_ends_host(proxy):
         warnings.append(
@@ -216,7 +222,21 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
+    elif proxy and credentials_unsendable(proxy, proxy=True):
+        warnings.append(_credentials_unsendable_warning(name, proxy))
     return warnings
+
+
+def _credentials_unsendable_warning(name: str, url: str) -> CheckWarning:
+    """Of a user name or password requests cannot send: the sync said only that the request
+    to Greenhouse failed."""
+    return CheckWarning(
+        f"{name} is {_url_shown(url)!r}, which {CREDENTIALS_UNSENDABLE}.",
+        hint=f"{capfirst(CREDENTIALS_UNSENDABLE_FIX.format(name=name))}: requests encodes them "
+        "in Latin-1 (a %XX turned back as UTF-8 first), and until then every request to "
+        "Greenhouse fails before it is sent.",
+        id="orgsite.W008",
+    )
 
 
 def _url_shown(url: str) -> str:

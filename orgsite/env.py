@@ -448,6 +448,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         )
     parts = _server_url_parts(name, url, example=example)
     query = parse_qs(parts.query)
+    _redis_credentials_check(name, parts)
     for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
         if for_celery and query_name in query:
             raise ImproperlyConfigured(
@@ -475,6 +476,36 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most (to 15 "
                 f"unless its `databases` allows more): {example}"
             )
+
+
+def _redis_credentials_check(name: str, parts: SplitResult) -> None:
+    """Refuse a user name or password (before the host, or the cache's ?username= and
+    ?password=) the Redis clients cannot send as written. Both turn its %XX back as UTF-8 and
+    send it in UTF-8, so any character is sent, "€" as "%E2%82%AC" or as itself; but a %XX that
+    is no UTF-8 ("%E9", é in Latin-1) became "�", and the password was wrong without a word
+    of why, and an environment's bytes that are not UTF-8 (Python's lone surrogates) could not
+    be encoded at all: the cache failed at each use, and a broker's error, logged by /healthz,
+    named the whole password."""
+    query_fields = [
+        value
+        for field in parts.query.split("&")
+        for field_name, _, value in [field.partition("=")]
+        if field_name in ("username", "password")
+    ]
+    for written in (parts.username, parts.password, *query_fields):
+        try:
+            unquote(written or "", errors="strict").encode()
+        except UnicodeDecodeError:
+            why = "a %XX that is not UTF-8 (é is %C3%A9, not Latin-1's %E9)"
+        except UnicodeEncodeError:
+            why = "bytes that are not UTF-8, as the environment gave it (save it as UTF-8)"
+        else:
+            continue
+        raise ImproperlyConfigured(
+            f"{name} has a user name or password with {why}, which the Redis clients cannot "
+            "send as written: write it in UTF-8, a character beyond ASCII as itself or as the "
+            "%XX of its UTF-8 bytes: redis://USER:PASSWORD@HOST:6379/0"
+        )
 
 
 # Redis numbers its databases below its `databases`, a C int.

@@ -30,6 +30,7 @@ from jobs.greenhouse import (
     WILL_TRY_AGAIN,
     AccessRefused,
     BoardNotFound,
+    CredentialsUnsendable,
     GreenhouseClient,
     GreenhouseError,
     GreenhouseTimeout,
@@ -1554,37 +1555,53 @@ def test_urllib3s_debug_line_of_a_retry_is_masked_too(
     ],
     ids=["the base's", "the proxy's"],
 )
-def test_a_password_that_cannot_be_sent_is_not_logged(
+def test_a_password_that_cannot_be_sent_fails_naming_its_variable_and_fix_never_itself(
     settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy
 ):
     """requests encodes the password in Latin-1 before anything is sent, and its error, logged
-    at WARNING, named the whole password ("UnicodeEncodeError('latin-1', 's3cr€t', …)")."""
+    at WARNING, named the whole password ("UnicodeEncodeError('latin-1', 's3cr€t', …)"). The
+    sync then said only "The request to Greenhouse failed", and tried again as if it might
+    pass."""
+    settings.GREENHOUSE_RETRIES = 0
+    settings.GREENHOUSE_API_BASE = api_base
     if proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy)
+    name = "HTTPS_PROXY" if proxy else "GREENHOUSE_API_BASE"
 
-    _fetch_reaching_no_host(settings, api_base, retries=0)
+    with pytest.raises(CredentialsUnsendable) as failed:
+        GreenhouseClient().fetch_jobs("acme-robotics")
 
+    assert not failed.value.transient
+    assert failed.value.message == (
+        "The request to Greenhouse could not be sent; nothing was changed. The address in "
+        f"{name} has a user name or password with a character beyond Latin-1 (such as “€”), or "
+        "a %XX that is not UTF-8, which requests cannot send. Ask whoever runs this site to "
+        f"give {name} a password of Latin-1 characters only (ASCII is safest), changed to "
+        "match where it is checked."
+    )
     assert "greenhouse request failed" in caplog.text
     assert "UnicodeEncodeError('latin-1', 'ordinal not in range(256)')" in caplog.text
     assert "s3cr" not in caplog.text
 
 
-def test_a_proxy_password_that_cannot_be_sent_after_a_redirect_is_not_logged(
+def test_a_proxy_password_that_cannot_be_sent_after_a_redirect_is_named_not_logged(
     settings, monkeypatch, caplog, no_proxy_settings, fake_greenhouse
 ):
     """An http:// base no proxy is set for, redirected to https://, which HTTPS_PROXY is for:
     requests encodes the proxy's password only then, and its error, a ValueError after an
-    answer, was logged by the line of a redirect this site cannot follow, the password whole."""
+    answer, was logged by the line of a redirect this site cannot follow, the password whole;
+    the sync then blamed the redirect, not the proxy's password."""
     settings.GREENHOUSE_RETRIES = 0
     monkeypatch.setenv("HTTPS_PROXY", "http://sync:s3cr€t@proxy.example:3128")
     fake_greenhouse.fail_next(
         "acme-robotics", "redirect", location="https://egress.example.com/v1/boards/acme-robotics"
     )
 
-    with pytest.raises(LedAstray):
+    with pytest.raises(CredentialsUnsendable) as failed:
         GreenhouseClient().fetch_jobs("acme-robotics")
 
-    assert "redirected the request to an address this site cannot follow" in caplog.text
+    assert "The address in HTTPS_PROXY has a user name or password" in failed.value.message
+    assert "greenhouse request failed" in caplog.text
     assert "UnicodeEncodeError('latin-1', 'ordinal not in range(256)')" in caplog.text
     assert "s3cr" not in caplog.text
 

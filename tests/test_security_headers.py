@@ -911,9 +911,54 @@ def test_check_masks_a_password_holding_a_scheme_separator_of_a_proxy_without_a_
     assert "'sync:***@proxy.example:3128'" in warning.msg and "cret" not in warning.msg
 
 
+UNSENDABLE = (
+    "which has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX "
+    "that is not UTF-8, which requests cannot send."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr€t@egress.example.com/v1"),
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E2%82%ACt@egress.example.com/v1"),
+        # "é" written as Latin-1's byte: turned back as UTF-8, it is "�", which Latin-1 lacks.
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E9t@egress.example.com/v1"),
+        ("GREENHOUSE_API_BASE", "https://łukasz:s3cret@egress.example.com/v1"),
+        ("HTTPS_PROXY", "http://sync:s3cr€t@proxy.example:3128"),
+        ("ALL_PROXY", "http://sync:s3cr%C5%82t@proxy.example:3128"),
+    ],
+)
+def test_check_warns_of_a_password_requests_cannot_send(
+    settings, monkeypatch, caplog, no_proxy_settings, name, url
+):
+    """requests encodes a user name and password in Latin-1: every request to Greenhouse failed
+    before it was sent, the sync saying only "The request to Greenhouse failed", and W008
+    said nothing."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    if name == "GREENHOUSE_API_BASE":
+        settings.GREENHOUSE_API_BASE = url
+    else:
+        monkeypatch.setenv(name, url)
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    user = url.partition("://")[2].partition(":")[0]
+    assert warning.msg.startswith(f"{name} is '{url.partition('://')[0]}://{user}:***@")
+    assert warning.msg.endswith(UNSENDABLE)
+    assert warning.hint.startswith(f"Give {name} a password of Latin-1 characters only")
+    assert "every request to Greenhouse fails before it is sent" in warning.hint
+    assert "s3cr" not in caplog.text
+
+
 @pytest.mark.parametrize(
     "environment",
     [
+        # Latin-1 has "é", and requests sends it; a proxy's password without a user, not at all.
+        {"HTTPS_PROXY": "http://sync:s3cré@proxy.example:3128"},
+        {"HTTPS_PROXY": "http://sync:s3cr%C3%A9@proxy.example:3128"},
+        {"HTTPS_PROXY": "http://:s3cr€t@proxy.example:3128"},
         {"HTTPS_PROXY": "http://sync:12%2Fsecret@proxy.example:3128"},
         {"HTTPS_PROXY": "http://proxy.example:3128/"},
         # Without a scheme, but read as a host and port (with a user), "http://" put before it.

@@ -39,7 +39,7 @@ from orgsite.env import (
     settings_loaded_or_exit,
 )
 from orgsite.logging import JsonFormatter, StreamHandler, UnknownHostFilter, time_limit_stopping
-from tests.support.helpers import stopped_after
+from tests.support.helpers import TEST_REDIS_URL, require_service, stopped_after
 from tests.support.settings_module import settings_under
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -745,6 +745,60 @@ def test_a_redis_url_its_client_splits_into_several_servers_stops_the_process(va
 
     assert refused.startswith(f"{variable} holds a ")
     assert "Pw" not in refused  # it goes to the log
+
+
+@pytest.mark.parametrize("variable", ["CACHE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        # Both clients turn a %XX back as UTF-8, Latin-1's "%E9" into "�": the password was
+        # wrong, Redis saying only "invalid username-password pair".
+        ("redis://:s3cr%E9t@redis.example.com:6379/1", "a %XX that is not UTF-8"),
+        ("redis://s%E9bastien:s3cret@redis.example.com:6379/1", "a %XX that is not UTF-8"),
+        # An environment file saved in Latin-1: Python's lone surrogate for the byte could not
+        # be encoded, the cache failed at each use, and /healthz logged the broker's error,
+        # the whole password in it.
+        ("redis://:s3cr\udce9t@redis.example.com:6379/1", "bytes that are not UTF-8"),
+    ],
+)
+def test_a_redis_password_its_clients_cannot_send_as_written_stops_the_process(variable, url, said):
+    refused = refusal(**{variable: url})
+
+    assert refused.startswith(f"{variable} has a user name or password with {said}")
+    assert refused.endswith("redis://USER:PASSWORD@HOST:6379/0")
+    assert "s3cr" not in refused  # it goes to the log
+
+
+def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process():
+    refused = refusal(CACHE_URL="redis://redis.example.com:6379/1?password=s3cr%E9t")
+    assert refused.startswith("CACHE_URL has a user name or password with a %XX that is not")
+    assert "s3cr" not in refused
+
+
+@pytest.mark.parametrize("written", ["s3cr€t", "s3cr%E2%82%ACt"])
+def test_a_redis_password_beyond_latin_1_is_sent_by_the_cache_and_the_broker(written):
+    """Unlike requests (orgsite.W008 of GREENHOUSE_API_BASE's), both Redis clients send a user
+    name and password in UTF-8, as a real Redis checks them: taken, as itself or percent-encoded
+    as UTF-8."""
+    require_service("127.0.0.1", 6379, "Redis")
+    server = redis.Redis.from_url(TEST_REDIS_URL)
+    user = f"orgsite-test-{os.getpid()}"
+    server.acl_setuser(
+        user, enabled=True, passwords=["+s3cr€t"], keys=["*"], channels=["*"], commands=["+@all"]
+    )
+    url = f"redis://{user}:{written}@{TEST_REDIS_URL.partition('://')[2]}"
+    try:
+        for variable in ("CACHE_URL", "CELERY_BROKER_URL"):
+            assert settings_under(**{variable: url})[variable] == url
+        cache = RedisCache(url, {})
+        cache.set("orgsite-test-password", "sent")
+        assert cache.get("orgsite-test-password") == "sent"
+        cache.delete("orgsite-test-password")
+        with kombu.Connection(url) as broker:
+            assert broker.default_channel.client.ping()
+    finally:
+        server.acl_deluser(user)
+        server.close()
 
 
 def test_a_broker_url_whose_password_holds_a_comma_is_taken():
