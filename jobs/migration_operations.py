@@ -11,7 +11,11 @@ and builds such an index anew, so `migrate` simply runs again.
 
 from typing import Any
 
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.contrib.postgres.operations import (
+    AddIndexConcurrently,
+    NotInTransactionMixin,
+    RemoveIndexConcurrently,
+)
 from django.db import migrations
 
 INDEX_VALIDITY_SQL = (
@@ -64,3 +68,74 @@ def postgresql_without_lock(concurrently: type, plain: type) -> type:
 
 AddIndexWithoutLock = postgresql_without_lock(AddIndexConcurrently, migrations.AddIndex)
 RemoveIndexWithoutLock = postgresql_without_lock(RemoveIndexConcurrently, migrations.RemoveIndex)
+
+
+class AlterFieldIndexWithoutLock(NotInTransactionMixin, migrations.AlterField):
+    """An AlterField that only turns a field's own index (its db_index) off or on: it drops or
+    builds that index alone. Django's AlterField would also drop a foreign key's constraint and
+    add it back, which on PostgreSQL checks every row while writes wait, and on SQLite copies
+    the table. On PostgreSQL the index is dropped or built CONCURRENTLY (the migration sets
+    `atomic = False`); run again after an interruption, an index left INVALID is dropped, and
+    built anew when building."""
+
+    def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        self._alter_index(app_label, schema_editor, *states)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        # Called with the states the other way round: from the later state to the earlier.
+        self._alter_index(app_label, schema_editor, *states)
+
+    def describe(self) -> str:
+        return f"Alter the index of field {self.name} on {self.model_name}"
+
+    def _alter_index(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        old = from_state.apps.get_model(app_label, self.model_name)._meta.get_field(self.name)
+        new = model._meta.get_field(self.name)
+        if _without_db_index(old) != _without_db_index(new):
+            raise ValueError(f"{self.model_name}.{self.name}: changes more than its db_index")
+        postgresql = schema_editor.connection.vendor == "postgresql"
+        if postgresql:
+            self._ensure_not_in_transaction(schema_editor)
+        found = _own_indexes(schema_editor, model, new.column)
+        for name, is_valid in found.items():
+            if not (new.db_index and is_valid):
+                drop = "DROP INDEX CONCURRENTLY IF EXISTS" if postgresql else "DROP INDEX IF EXISTS"
+                schema_editor.execute(f"{drop} {schema_editor.quote_name(name)}")
+        if new.db_index and not any(found.values()):
+            concurrently = {"concurrently": True} if postgresql else {}
+            schema_editor.execute(
+                schema_editor._create_index_sql(model, fields=[new], **concurrently)
+            )
+
+
+def _without_db_index(field: Any) -> tuple:
+    path, args, kwargs = field.deconstruct()[1:]
+    kwargs.pop("db_index", None)
+    return path, args, kwargs
+
+
+def _own_indexes(schema_editor: Any, model: Any, column: str) -> dict[str, bool]:
+    """The indexes of `column` alone that are not the model's named ones (Meta.indexes), by name,
+    each with whether it is valid (PostgreSQL leaves one INVALID when interrupted)."""
+    connection = schema_editor.connection
+    named = {index.name for index in model._meta.indexes}
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    found = {
+        name: True
+        for name, constraint in constraints.items()
+        if constraint["index"]
+        and constraint["columns"] == [column]
+        and not (constraint["unique"] or constraint["primary_key"] or name in named)
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for name in found:
+                cursor.execute(INDEX_VALIDITY_SQL, [name])
+                found[name] = cursor.fetchone()[0]
+    return found

@@ -508,8 +508,10 @@ class GreenhouseConnection(models.Model):
 
 
 class Department(models.Model):
+    # Not indexed alone: the indexes below (and the unique constraint) start with it, and serve
+    # the org's reads (migration 0063); another would only cost each unit written.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="departments"
+        Organization, on_delete=models.CASCADE, related_name="departments", db_index=False
     )
     greenhouse_id = models.BigIntegerField()
     name = models.CharField(max_length=300)
@@ -538,7 +540,10 @@ class Department(models.Model):
 
 
 class Office(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="offices")
+    # Not indexed alone, as Department's.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="offices", db_index=False
+    )
     greenhouse_id = models.BigIntegerField()
     name = models.CharField(max_length=300)
     location = models.CharField(max_length=300, blank=True)

@@ -452,6 +452,117 @@ def test_0062_indexes_the_departments_and_offices_by_their_parent():
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
 
 
+UNITS_TABLES = ("jobs_department", "jobs_office")
+
+
+def organization_indexes() -> dict[str, bool]:
+    """The indexes of the units' tables on their organization alone, by table: whether each is
+    valid (PostgreSQL) and complete (not partial), and their foreign keys to it."""
+    found = {}
+    with db_connection.cursor() as cursor:
+        for table in UNITS_TABLES:
+            for name, constraint in db_connection.introspection.get_constraints(
+                cursor, table
+            ).items():
+                if constraint["columns"] != ["organization_id"]:
+                    continue
+                if constraint["foreign_key"]:
+                    found[f"{table} foreign key"] = True
+                elif constraint["index"]:
+                    found[name] = db_connection.vendor == "sqlite" or bool(
+                        index_validity(name) and " WHERE " not in index_definition(name)
+                    )
+    return found
+
+
+def index_definition(name: str) -> str:
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        return cursor.fetchone()[0]
+
+
+WITH_ORGANIZATION_INDEXES = {
+    "jobs_department foreign key": True,
+    "jobs_office foreign key": True,
+    "jobs_department_organization_id_0c23b967": True,
+    "jobs_office_organization_id_7ee60f72": True,
+}
+WITHOUT_ORGANIZATION_INDEXES = {
+    "jobs_department foreign key": True,
+    "jobs_office foreign key": True,
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0063_drops_the_units_indexes_of_their_organization_alone_and_keeps_their_foreign_keys():
+    """0062's indexes by (organization, parent) serve the org's reads; the foreign keys are not
+    dropped and checked anew, nor (on SQLite) the tables copied. Migrated back, it builds them
+    again."""
+    migrate_to(("jobs", "0062_unit_parent_indexes"))
+    try:
+        assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(("jobs", "0063_unit_organization_index_dropped"))
+        assert organization_indexes() == WITHOUT_ORGANIZATION_INDEXES
+        assert parent_indexes() == PARENT_INDEXES
+        schema_changes = [
+            query["sql"].split(' "')[0]
+            for query in queries
+            if re.match(r"(ALTER|CREATE|DROP|INSERT|SET CONSTRAINTS)", query["sql"])
+            and "django_migrations" not in query["sql"]
+        ]
+        concurrently = " CONCURRENTLY" if db_connection.vendor == "postgresql" else ""
+        assert schema_changes == [f"DROP INDEX{concurrently} IF EXISTS"] * 2
+
+        migrate_to(("jobs", "0062_unit_parent_indexes"))
+        assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+def leave_invalid_index(name: str, table: str) -> None:
+    """An index of `table` on its organization, INVALID as a CREATE or DROP INDEX CONCURRENTLY
+    interrupted leaves it (its build fails on the table's first row)."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        with pytest.raises(Exception, match="division by zero"):
+            cursor.execute(
+                f"CREATE INDEX CONCURRENTLY {name} ON {table} (organization_id) "
+                "WHERE 1 / (greenhouse_id - greenhouse_id) = 0"
+            )
+    assert index_validity(name) is False
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_0063_interrupted_either_way_runs_again():
+    """Stopped after the departments' step, the offices' index left INVALID: dropping it, or
+    building it when migrated back. Running migrate again finishes the job."""
+    organization = Organization.objects.create(name="Acme", slug="acme")
+    Department.objects.create(organization=organization, greenhouse_id=1, name="Engineering")
+    Office.objects.create(organization=organization, greenhouse_id=1, name="Lyon")
+    try:
+        migrate_to(("jobs", "0062_unit_parent_indexes"))
+        with db_connection.cursor() as cursor:
+            cursor.execute("DROP INDEX CONCURRENTLY jobs_department_organization_id_0c23b967")
+        leave_invalid_index("jobs_office_organization_id_7ee60f72", "jobs_office")
+
+        migrate_to(("jobs", "0063_unit_organization_index_dropped"))
+        assert organization_indexes() == WITHOUT_ORGANIZATION_INDEXES
+
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX CONCURRENTLY jobs_department_organization_id_0c23b967 "
+                "ON jobs_department (organization_id)"
+            )
+        leave_invalid_index("jobs_office_organization_id_7ee60f72", "jobs_office")
+
+        migrate_to(("jobs", "0062_unit_parent_indexes"))
+        assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
 def migrate_with_jobs(
     before: tuple[str, str],
     after: tuple[str, str],
