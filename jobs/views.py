@@ -52,7 +52,7 @@ from jobs.selectors import (
     with_department_paths,
 )
 from jobs.seo import job_posting_structured_data, json_for_script, not_for_search_engines
-from jobs.sitemaps import SITEMAPS
+from jobs.sitemaps import SITEMAPS, sections_for_index
 from jobs.text import ending_sentence
 from orgsite.middleware import ConditionalGetAndHead
 
@@ -244,7 +244,9 @@ organization_jobs_feed = require_safe(
 @cache_public_page()
 @kept_by_others_as_long_as_by_the_cache
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
-    return sitemap_views.index(request, sitemaps=SITEMAPS, sitemap_url_name="jobs:sitemap_section")
+    return sitemap_views.index(
+        request, sitemaps=sections_for_index(), sitemap_url_name="jobs:sitemap_section"
+    )
 
 
 @require_safe

@@ -870,6 +870,20 @@ def test_the_sitemap_index_reads_no_job_one_by_one(client, synced_acme, monkeypa
     assert client.get("/sitemap.xml").status_code == 200
 
 
+def test_the_sitemap_index_reads_the_listings_date_once_for_all_its_sections(
+    client, synced_acme, monkeypatch, django_assert_num_queries
+):
+    """The date the index gives each section is the site's listing's (three queries: the orgs'
+    last change, the last org deleted, the last deadline passed), read once, not once for each;
+    then one count of each section's items, for its pages. What it lists: the test above."""
+    monkeypatch.setattr(JobSitemap, "limit", 2)
+
+    with django_assert_num_queries(5):
+        response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200 and response.content.count(b"<sitemap>") == 4
+
+
 # --- Last-Modified: a job that leaves moves it ------------------------------------------------
 
 # What feed readers and crawlers poll with If-Modified-Since.
