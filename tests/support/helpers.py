@@ -6,9 +6,11 @@ import io
 import os
 import signal
 import socket
+import sys
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 import pytest
 from billiard.pool import SIG_SOFT_TIMEOUT, soft_timeout_sighandler
@@ -59,6 +61,42 @@ def stopped_after(seconds: float, what: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class WorkCounted:
+    """Python's work in a block, counted, so that a busy machine does not fail a test of it nor
+    a fast one let work in the square of its input pass: the functions called anywhere, the
+    lines run of this project's code (a loop over every pair of rows in it may call none), and
+    the expressions the ORM compiled into SQL."""
+
+    OWN_CODE = tuple(str(settings.BASE_DIR / package) + os.sep for package in ("jobs", "orgsite"))
+    SQL_COMPILER = os.path.join("django", "db", "models", "sql", "compiler.py")
+
+    def __init__(self) -> None:
+        self.calls = self.own_lines = self.sql_compiled = 0
+
+    def __enter__(self) -> WorkCounted:
+        self.previous = sys.gettrace()
+        sys.settrace(self._called)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        sys.settrace(self.previous)
+
+    @property
+    def operations(self) -> int:
+        return self.calls + self.own_lines
+
+    def _called(self, frame: FrameType, event: str, arg: object) -> Callable | None:
+        self.calls += 1
+        file = frame.f_code.co_filename
+        if frame.f_code.co_name == "compile" and file.endswith(self.SQL_COMPILER):
+            self.sql_compiled += 1
+        return self._in_own_code if file.startswith(self.OWN_CODE) else None
+
+    def _in_own_code(self, frame: FrameType, event: str, arg: object) -> Callable:
+        self.own_lines += event == "line"
+        return self._in_own_code
 
 
 class TimeLimitedStream(io.StringIO):
