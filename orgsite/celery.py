@@ -15,9 +15,10 @@ from celery.signals import (
     worker_init,
     worker_ready,
 )
+from django.conf import settings
 
 from orgsite.env import settings_loaded_or_exit
-from orgsite.logging import time_limit_stopping
+from orgsite.logging import TaskJsonFormatter, time_limit_stopping
 
 if TYPE_CHECKING:
     from celery.beat import Service
@@ -42,7 +43,6 @@ def settings_load(sender: Celery, **_: object) -> None:
 
 
 @after_setup_logger.connect
-@after_setup_task_logger.connect
 def log_handlers_replace(logger: logging.Logger, **_: object) -> None:
     """As Celery sets up a worker's logging, the root logger's handlers, which write a task's
     lines (Celery's own with plain logs, CELERY_WORKER_HIJACK_ROOT_LOGGER, or the settings'),
@@ -51,6 +51,17 @@ def log_handlers_replace(logger: logging.Logger, **_: object) -> None:
     (orgsite.logging.StreamHandler). Only a worker's tasks have one: in beat, which sets up its
     logging alike, they change nothing."""
     logger.handlers = [time_limit_stopping(handler) for handler in logger.handlers]
+
+
+@after_setup_task_logger.connect
+def task_log_handlers_replace(logger: logging.Logger, **_: object) -> None:
+    """As log_handlers_replace; with LOG_FORMAT=json, the task logger's handler Celery adds
+    writes JSON too (the task's id and name as fields): it wrote Celery's plain lines among the
+    JSON ones."""
+    log_handlers_replace(logger)
+    if settings.LOG_FORMAT == "json":
+        for handler in logger.handlers:
+            handler.setFormatter(TaskJsonFormatter())
 
 
 @worker_ready.connect

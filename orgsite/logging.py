@@ -1,4 +1,4 @@
-"""Logging: a formatter that writes one JSON object per line, for log collectors (LOG_FORMAT=json),
+"""Logging: formatters that write one JSON object per line, for log collectors (LOG_FORMAT=json),
 a handler that lets a Celery task's time limit through, and filters for Django's lines of
 refusals that are no crash: a failed health probe's are left out (jobs.health logs its own), an
 unknown host's and a permission denied's lose their traceback."""
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied
 
@@ -45,6 +46,17 @@ class JsonFormatter(logging.Formatter):
         # default=str: an extra that JSON cannot encode (a datetime, a model) is logged as text
         # rather than losing the whole line.
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TaskJsonFormatter(JsonFormatter):
+    """JsonFormatter for Celery's task logger ("celery.task", to which get_task_logger's loggers
+    write), with the id and name of the task that wrote the line as fields (task_id, task_name),
+    as Celery's own formatter of that logger writes them into its plain lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if current_task:
+            record.task_id, record.task_name = current_task.request.id, current_task.name
+        return super().format(record)
 
 
 class StreamHandler(logging.StreamHandler):

@@ -66,14 +66,16 @@ class CeleryProcesses:
     def use_broker(self, kind: str) -> None:
         self.env["CELERY_BROKER_URL"] = broker_url(kind)
 
-    def start(self, command: str, *args: str) -> subprocess.Popen:
+    def start(self, command: str, *args: str, quiet: bool = False) -> subprocess.Popen:
         """`celery -A orgsite <command> <args>`, logging to <var_dir>/<command>-<n>.log, where n
-        counts this test's earlier `command`s: a second worker keeps the first one's log."""
+        counts this test's earlier `command`s: a second worker keeps the first one's log.
+        `quiet`: `celery -A orgsite --quiet <command> …`, without Celery's start-up banner."""
         log_path = self.var_dir / f"{command}-{self._starts[command]}.log"
         self._starts[command] += 1
         log = log_path.open("w")
+        options = ["--quiet"] if quiet else []
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "orgsite", command, *args],
+            [sys.executable, "-m", "celery", "-A", "orgsite", *options, command, *args],
             cwd=settings.BASE_DIR,
             env=self.env,
             stdout=log,
