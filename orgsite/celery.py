@@ -15,10 +15,11 @@ from celery.signals import (
     worker_init,
     worker_ready,
 )
+from celery.utils.log import get_multiprocessing_logger
 from django.conf import settings
 
 from orgsite.env import settings_loaded_or_exit
-from orgsite.logging import TaskJsonFormatter, time_limit_stopping
+from orgsite.logging import JsonFormatter, TaskJsonFormatter, worker_handler
 
 if TYPE_CHECKING:
     from celery.beat import Service
@@ -44,24 +45,24 @@ def settings_load(sender: Celery, **_: object) -> None:
 
 @after_setup_logger.connect
 def log_handlers_replace(logger: logging.Logger, **_: object) -> None:
-    """As Celery sets up a worker's logging, the root logger's handlers, which write a task's
-    lines (Celery's own with plain logs, CELERY_WORKER_HIJACK_ROOT_LOGGER, or the settings'),
-    and Celery's own of its task logger ("celery.task", which get_task_logger's loggers write
-    to, not to the root's) become ones that let the task's time limit through
-    (orgsite.logging.StreamHandler). Only a worker's tasks have one: in beat, which sets up its
-    logging alike, they change nothing."""
-    logger.handlers = [time_limit_stopping(handler) for handler in logger.handlers]
+    """As Celery sets up the logging of a worker or beat, each handler it gives the root logger
+    (which writes a task's lines) and billiard's ("multiprocessing", which reports a pool process
+    that died, and does not propagate), to standard error or to the file of --logfile, becomes
+    one that lets a task's time limit through (orgsite.logging.worker_handler), writing JSON with
+    LOG_FORMAT=json. Celery takes over the root logger's handlers with either format
+    (CELERY_WORKER_HIJACK_ROOT_LOGGER, left true) so that --logfile holds every line. Beat sets
+    up its logging alike; it runs no task, so there only the format matters."""
+    formatter = JsonFormatter() if settings.LOG_FORMAT == "json" else None
+    for replaced in (logger, get_multiprocessing_logger()):
+        replaced.handlers = [worker_handler(handler, formatter) for handler in replaced.handlers]
 
 
 @after_setup_task_logger.connect
 def task_log_handlers_replace(logger: logging.Logger, **_: object) -> None:
-    """As log_handlers_replace; with LOG_FORMAT=json, the task logger's handler Celery adds
-    writes JSON too (the task's id and name as fields): it wrote Celery's plain lines among the
-    JSON ones."""
-    log_handlers_replace(logger)
-    if settings.LOG_FORMAT == "json":
-        for handler in logger.handlers:
-            handler.setFormatter(TaskJsonFormatter())
+    """As log_handlers_replace, for Celery's task logger ("celery.task", which get_task_logger's
+    loggers write to, not to the root's), with the task's id and name as fields in JSON."""
+    formatter = TaskJsonFormatter() if settings.LOG_FORMAT == "json" else None
+    logger.handlers = [worker_handler(handler, formatter) for handler in logger.handlers]
 
 
 @worker_ready.connect

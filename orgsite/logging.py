@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -59,11 +60,11 @@ class TaskJsonFormatter(JsonFormatter):
         return super().format(record)
 
 
-class StreamHandler(logging.StreamHandler):
-    """logging's StreamHandler, except that a task's soft time limit (CELERY_TASK_SOFT_TIME_LIMIT),
-    raised by the worker's signal as a line is written, stops the task: logging took it for a
-    line that could not be written, printed its traceback and went on, and so did the task, past
-    its limit, until it ended or the hard limit killed its process."""
+class _TimeLimitStopping(logging.Handler):
+    """A handler that lets a task's soft time limit (CELERY_TASK_SOFT_TIME_LIMIT), raised by the
+    worker's signal as a line is written, stop the task: logging took it for a line that could
+    not be written, printed its traceback and went on, and so did the task, past its limit,
+    until it ended or the hard limit killed its process."""
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
@@ -72,16 +73,34 @@ class StreamHandler(logging.StreamHandler):
         super().handleError(record)
 
 
-def time_limit_stopping(handler: logging.Handler) -> logging.Handler:
-    """`handler`, or, for logging's own StreamHandler, one of this module's writing the same
-    lines to the same stream."""
-    if type(handler) is not logging.StreamHandler:
+class StreamHandler(_TimeLimitStopping, logging.StreamHandler):
+    """logging's StreamHandler, which a task's time limit stops (a worker's standard error)."""
+
+
+class WatchedFileHandler(_TimeLimitStopping, logging.handlers.WatchedFileHandler):
+    """logging's WatchedFileHandler, which a task's time limit stops (a worker's --logfile)."""
+
+
+def worker_handler(
+    handler: logging.Handler, formatter: logging.Formatter | None = None
+) -> logging.Handler:
+    """A handler Celery set up as a worker or beat starts, to standard error or to the file of
+    --logfile, as one of this module's: writing to the same stream or file, at the same level,
+    through the same filters, formatted by `formatter` (None: as `handler` formats). A handler
+    of any other class (this module's already, a NullHandler) is left as it is."""
+    if type(handler) is logging.StreamHandler:
+        replaced: logging.Handler = StreamHandler(handler.stream)
+    elif type(handler) is logging.handlers.WatchedFileHandler:
+        handler.close()
+        replaced = WatchedFileHandler(
+            handler.baseFilename, handler.mode, handler.encoding, errors=handler.errors
+        )
+    else:
         return handler
-    stopping = StreamHandler(handler.stream)
-    stopping.setLevel(handler.level)
-    stopping.setFormatter(handler.formatter)
-    stopping.filters = handler.filters
-    return stopping
+    replaced.setLevel(handler.level)
+    replaced.setFormatter(formatter or handler.formatter)
+    replaced.filters = handler.filters
+    return replaced
 
 
 class FailedHealthProbeFilter(logging.Filter):

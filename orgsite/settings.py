@@ -502,12 +502,6 @@ LOGGING = {
     },
 }
 
-if LOG_FORMAT == "json":
-    # billiard's logger, which reports a pool process that died (killed by the hard time limit,
-    # out of memory or by a signal), does not propagate: as a worker starts, Celery gives it a
-    # plain-text handler of its own unless it has one already.
-    LOGGING["loggers"]["multiprocessing"] = {"handlers": ["console"], "propagate": False}
-
 # --- Caching (visitor pages) ------------------------------------------------------------------
 # Web and worker processes must share the cache: a sync in the worker invalidates the pages the
 # web process cached. A file cache under var/ does that with no server; Redis in production.
@@ -598,9 +592,6 @@ if HEALTH_SCHEDULER_MAX_AGE_SECONDS <= SYNC_DISPATCH_EVERY_SECONDS:
     )
 # Load balancers often probe over plain http; answer them rather than redirect to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
-# Celery replaces the root logger's handlers in worker and beat unless told not to; with JSON
-# logs, syncs (which run in the worker) must go through the formatter above like everything else.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Reliability ------------------------------------------------------------------------------
 # Sync-run history older than this is deleted daily (each org's latest run is always kept).

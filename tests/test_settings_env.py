@@ -6,12 +6,12 @@ import ast
 import io
 import json
 import logging
+import logging.handlers
 import os
 import re
 import subprocess
 import sys
 from datetime import time
-from logging.handlers import WatchedFileHandler
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -38,7 +38,13 @@ from orgsite.env import (
     running_account,
     settings_loaded_or_exit,
 )
-from orgsite.logging import JsonFormatter, StreamHandler, UnknownHostFilter, time_limit_stopping
+from orgsite.logging import (
+    JsonFormatter,
+    StreamHandler,
+    UnknownHostFilter,
+    WatchedFileHandler,
+    worker_handler,
+)
 from tests.support.helpers import TEST_REDIS_URL, require_service, stopped_after
 from tests.support.settings_module import settings_under
 
@@ -1388,15 +1394,19 @@ def test_a_password_filtered_line_that_cannot_be_written_leaks_through_no_handle
     ],
     ids=["a module's logger", "a task logger"],
 )
+@pytest.mark.parametrize("to_file", [False, True], ids=["standard error", "--logfile"])
 @pytest.mark.parametrize("log_format", ["plain", "json"])
-def test_a_time_limit_come_as_a_worker_writes_a_line_stops_the_task(log_format, logger, handled_by):
+def test_a_time_limit_come_as_a_worker_writes_a_line_stops_the_task(
+    log_format, to_file, logger, handled_by, tmp_path
+):
     """A task's soft time limit, raised by the worker's signal as a line was written, was taken
     by logging's handler for a line it could not write: it printed its traceback and went on, and
-    so did the task, past its limit. The handler is Celery's with plain logs (it takes over the
-    root logger), the settings' with JSON; a task logger's (get_task_logger, Celery's for tasks)
-    lines are written by Celery's own handler of "celery.task" alone."""
+    so did the task, past its limit. The handler is Celery's (it takes over the root logger), to
+    standard error or to the file of --logfile; a task logger's (get_task_logger, Celery's for
+    tasks) lines are written by Celery's own handler of "celery.task" alone."""
+    logfile = str(tmp_path / "worker.log") if to_file else None
     calls = [
-        "__import__('orgsite.celery').celery.app.log.setup()",
+        f"__import__('orgsite.celery').celery.app.log.setup(logfile={logfile!r})",
         f"{handled_by}.handlers[-1].setStream("
         "__import__('tests.support.helpers').support.helpers.TimeLimitedStream())",
         f"{logger}.warning('sync took a step')",
@@ -1421,26 +1431,45 @@ def test_a_line_a_workers_handler_cannot_write_is_still_reported_and_passed(caps
     assert "BrokenPipeError" in capsys.readouterr().err
 
 
-def test_a_workers_handler_replaced_writes_the_same_lines_to_the_same_stream(tmp_path):
-    """Its stream, level, formatter (JSON lines stay JSON) and filters are kept; a handler of
-    another class, such as a log file's that reopens it once it is rotated, is left as it is."""
+def test_a_workers_handler_replaced_writes_the_same_lines_to_the_same_stream():
+    """Its stream, level and filters are kept, and its formatter unless given another."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setLevel(logging.WARNING)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(UnknownHostFilter())
-    file_handler = WatchedFileHandler(tmp_path / "worker.log", delay=True)
+    json_formatter = JsonFormatter()
 
-    replaced = time_limit_stopping(handler)
+    replaced, formatted = worker_handler(handler), worker_handler(handler, json_formatter)
 
-    assert type(replaced) is StreamHandler
+    assert [type(replaced), type(formatted)] == [StreamHandler, StreamHandler]
     assert [replaced.stream, replaced.level, replaced.formatter, replaced.filters] == [
         stream,
         logging.WARNING,
         handler.formatter,
         handler.filters,
     ]
-    assert time_limit_stopping(file_handler) is file_handler
+    assert formatted.formatter is json_formatter
+    assert worker_handler(replaced) is replaced
+
+
+def test_a_workers_log_file_handler_replaced_writes_to_the_same_file_and_reopens_it(tmp_path):
+    """The handler of --logfile, which reopens its file once it is moved (rotated): its lines
+    still go on at the end of the file it wrote."""
+    path = tmp_path / "worker.log"
+    handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.handle(logging.makeLogRecord({"msg": "before"}))
+
+    replaced = worker_handler(handler)
+    replaced.handle(logging.makeLogRecord({"msg": "after"}))
+    path.rename(tmp_path / "worker.log.1")
+    replaced.handle(logging.makeLogRecord({"msg": "rotated"}))
+    replaced.close()
+
+    assert type(replaced) is WatchedFileHandler and replaced.encoding == "utf-8"
+    assert (tmp_path / "worker.log.1").read_text() == "before\nafter\n"
+    assert path.read_text() == "rotated\n"
 
 
 @pytest.mark.parametrize(
