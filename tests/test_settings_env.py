@@ -1359,28 +1359,40 @@ def test_with_json_logs_a_worker_reports_a_pool_process_that_died_in_json():
 
 
 @pytest.mark.parametrize("log_format", ["plain", "json"])
-@pytest.mark.parametrize("process", ["web", "worker"])
+@pytest.mark.parametrize("process", ["web", "worker or beat", "worker or beat with --logfile"])
 def test_a_password_filtered_line_that_cannot_be_written_leaks_through_no_handler(
-    process, log_format
+    process, log_format, tmp_path
 ):
     """logging's handler printed the arguments of a line it could not write to standard error as
     they were ("--- Logging error ---" … "Arguments: ('http://sync:s3cret@…', …)"), past the
     filter that masks passwords in jobs.greenhouse's and urllib3's lines: with each format, in
-    the web process (LOGGING's handler) and in a worker (Celery's, and its standard error)."""
+    the web process (LOGGING's handler) and in a worker or beat, which set up their logging
+    alike (Celery's handlers made the site's, to standard error or to the file of --logfile,
+    and their standard error, which Celery makes a logger's). The masking filters are the
+    loggers', so each handler writes those lines masked."""
+    logfile = tmp_path / "worker.log"
     lines = [
-        f"logging.getLogger({name!r}).warning('url=%s', 'http://sync:s3cret@proxy:3128', 'x')"
+        f"logging.getLogger({name!r}).warning('url=%s', 'http://sync:s3cret@proxy:3128'{more})"
         for name in ("jobs.greenhouse", "urllib3.connectionpool")
+        for more in ("", ", 'x'")
     ]
-    worker_setup = "__import__('orgsite.celery').celery.app.log.setup(redirect_stdouts=True)"
-    calls = [worker_setup] if process == "worker" else []
+    setup = f"logfile={str(logfile)!r}, " if process.endswith("--logfile") else ""
+    worker_setup = (
+        f"__import__('orgsite.celery').celery.app.log.setup({setup}redirect_stdouts=True)"
+    )
+    calls = [worker_setup] if process != "web" else []
     calls += ["__import__('jobs.greenhouse')", *lines]
 
     written = run_settings(f"[{', '.join(calls)}]", LOG_FORMAT=log_format)
 
     assert written.returncode == 0, written.stderr
-    assert "s3cret" not in written.stderr and "Logging error" not in written.stderr
+    log = written.stderr + (logfile.read_text() if process.endswith("--logfile") else "")
+    assert "s3cret" not in log and "Logging error" not in log
+    assert log.count("url=http://sync:***@proxy:3128") == 2
     for name in ("jobs.greenhouse", "urllib3.connectionpool"):
-        assert f"could not be written logger={name} at=<string>:1 error=TypeError" in written.stderr
+        assert f"could not be written logger={name} at=<string>:1 error=TypeError" in log
+    if process.endswith("--logfile"):
+        assert "could not be written" not in written.stderr
 
 
 @pytest.mark.parametrize(
