@@ -84,6 +84,32 @@ class JobFilters:
 
 
 _REMOTE_POLICIES = {value for value in Job.RemotePolicy.values if value}
+# What each filter chooses, as the page's note on a value that names nothing says it.
+FILTER_NOUNS = {
+    "org": "organization",
+    "department": "department",
+    "office": "office",
+    "remote": "workplace",
+}
+
+
+def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
+    """The values JobFilters.from_query_dict() reads as no filter as they name nothing, as
+    (parameter, value): a department or office that is no row id (`department=abc`; at most
+    MAX_IDS of each), a workplace that is none. Not an empty one, which the form sends for
+    "All departments"."""
+    unread = []
+    for name in ("department", "office"):
+        values = dict.fromkeys(v.replace("\x00", "") for v in params.getlist(name))
+        unread += [
+            (name, value[:MAX_TEXT_LENGTH])
+            for value in values
+            if value.strip() and not is_row_id(value)
+        ][:MAX_IDS]
+    remote_policy = _text(params, "remote")
+    if remote_policy and remote_policy not in _REMOTE_POLICIES:
+        unread.append(("remote", remote_policy))
+    return unread
 
 
 def _text(params: QueryDict, name: str) -> str:

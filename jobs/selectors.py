@@ -543,10 +543,41 @@ def _path_within_bounds(names: tuple[str, ...]) -> tuple[str, ...]:
     return (names[0], UNIT_PATH_GAP, *names[len(names) - MAX_UNIT_PATH_NAMES + 2 :])
 
 
+def organization_chosen(
+    organizations: Sequence[OrganizationOption], slug: str
+) -> OrganizationOption | None:
+    """The org of `organizations` whose slug is `slug` in any case (?org=ACME, typed as the
+    name is written, chooses "acme"), that one first, then a slug in lowercase, as slugs are
+    (jobs.forms.SLUG_RULE; one saved before that rule keeps its capitals)."""
+    exact = next((option for option in organizations if option.slug == slug), None)
+    if exact or not slug or not slug.isascii():  # slugs are ASCII: lower() folds no other
+        return exact
+    folded = slug.lower()
+    return min(
+        (option for option in organizations if option.slug.lower() == folded),
+        key=lambda option: _capitals_in(option.slug),
+        default=None,
+    )
+
+
+def _organization_of_slug(slug: str) -> OrganizationOption | None:
+    """The org whose slug is `slug` in any case, as organization_chosen() picks it, as an
+    option of an org without open jobs."""
+    orgs = Organization.objects.filter(**{"slug__iexact" if slug.isascii() else "slug": slug})
+    rows = orgs.values_list("slug", "name", "pk")
+    found = min(rows, key=lambda row: (row[0] != slug, _capitals_in(row[0])), default=None)
+    return OrganizationOption(*found, has_open_jobs=False) if found else None
+
+
+def _capitals_in(slug: str) -> bool:
+    return slug != slug.lower()
+
+
 def filters_with_their_options(
     *, filters: JobFilters, options: FilterOptions, organization: Organization | None
-) -> tuple[JobFilters, FilterOptions]:
-    """The filters, and options that offer each of their values.
+) -> tuple[JobFilters, FilterOptions, list[tuple[str, str]]]:
+    """The filters, options that offer each of their values, and the values that name nothing
+    (parameter, value), for the page to say so.
 
     `options` are those of the page's org or, on the all-jobs page, of the org chosen (of every
     org when none is, or when the one chosen has no open jobs now).
@@ -554,42 +585,49 @@ def filters_with_their_options(
     A link saved before its jobs closed names an org, department or office the options (only
     what open jobs have) lack: it stays chosen, marked NO_OPEN_JOBS_NOW (after its name, or its
     path as options have, without the direction controls that would reverse it, jobs/text.py),
-    so the form does not say "All departments" beside "0 jobs match". A value that names none
-    (on an org's page or with an org chosen, none of that org's) is ignored, as `department=abc`
-    is. Queries only for such values.
+    so the form does not say "All departments" beside "0 jobs match". A slug chooses its org in
+    any case (organization_chosen). A value that names none (on an org's page or with an org
+    chosen, none of that org's) is ignored, as `department=abc` is; one that names nothing at
+    all is listed too, but not a department or office of another org: the form still sends
+    the last org's after another is picked. Queries only for values the options lack.
     """
     slug = filters.organization_slug
     organizations = options.organizations
-    if slug and slug not in {option.slug for option in organizations}:
-        found = [
-            OrganizationOption(slug, name, pk, has_open_jobs=False)
-            for name, pk in Organization.objects.filter(slug=slug).values_list("name", "pk")
-        ]
-        organizations = [*organizations, *found]
-        slug = slug if found else ""
+    naming_nothing = []
+    offered = organization_chosen(organizations, slug)
+    if offered:
+        slug = offered.slug
+    elif slug:
+        found = _organization_of_slug(slug)
         if found:
+            organizations, slug = [*organizations, found], found.slug
             # No open jobs, so no department, office or location of its to offer either.
             options = replace(
                 options, departments=[], offices=[], locations=[], by_organization=False
             )
+        else:
+            naming_nothing.append(("org", slug))
+            slug = ""
     if organization is None and slug:
         # Chosen on the all-jobs page, an org is as its own page: another's department names
         # none of its jobs, and the form still sends the last org's after another is picked.
         organization_id = next(option.pk for option in organizations if option.slug == slug)
     else:
         organization_id = organization.pk if organization else None
-    scope = Q(organization_id=organization_id) if organization_id else Q()
-    departments, department_ids = _units_with_chosen(
-        Department.objects.filter(scope), options.departments, filters.department_ids
+    departments, department_ids, no_departments = _units_with_chosen(
+        Department, options.departments, filters.department_ids, organization_id=organization_id
     )
-    offices, office_ids = _units_with_chosen(
-        Office.objects.filter(scope), options.offices, filters.office_ids
+    offices, office_ids, no_offices = _units_with_chosen(
+        Office, options.offices, filters.office_ids, organization_id=organization_id
     )
+    naming_nothing += [("department", str(pk)) for pk in no_departments]
+    naming_nothing += [("office", str(pk)) for pk in no_offices]
     return (
         replace(
             filters, organization_slug=slug, department_ids=department_ids, office_ids=office_ids
         ),
         replace(options, organizations=organizations, departments=departments, offices=offices),
+        naming_nothing,
     )
 
 
@@ -625,23 +663,35 @@ def _units_named(
 
 
 def _units_with_chosen(
-    units: QuerySet[Department] | QuerySet[Office],
+    model: type[Department] | type[Office],
     offered: list[UnitOption],
     chosen_ids: tuple[int, ...],
-) -> tuple[list[UnitOption], tuple[int, ...]]:
-    """The options with the chosen `units` they lack, and the chosen ids that name one."""
+    *,
+    organization_id: int | None,
+) -> tuple[list[UnitOption], tuple[int, ...], list[int]]:
+    """The options with the chosen units they lack (of the org `organization_id`, of any:
+    None), the chosen ids that name one, and those that name no unit of any org."""
     offered_ids = {option.pk for option in offered}
     missing = [pk for pk in chosen_ids if pk not in offered_ids]
     if not missing:
-        return offered, chosen_ids
+        return offered, chosen_ids, []
     # With the units above them, in the same one query: named by their path as options are.
-    with_parents = units.model.objects.filter(
-        pk__in=_linked_units(units.filter(pk__in=missing), going="up")
+    # Of every org, to tell another org's unit from none.
+    with_parents = model.objects.filter(
+        pk__in=_linked_units(model.objects.filter(pk__in=missing), going="up")
     ).order_by("name", "pk")
+    rows = list(with_parents.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS))
+    existing = {row[0] for row in rows}
+    # A unit's parents are of its org: the org's rows are its units' whole paths.
+    in_scope = [row for row in rows if organization_id in (None, row[3])]
     found = [
         option._replace(name=f"{option.name}{NO_OPEN_JOBS_NOW}")
-        for option in _nested_options(with_parents.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS))
+        for option in _nested_options(in_scope)
         if option.pk in missing
     ]
     known = offered_ids | {option.pk for option in found}
-    return [*offered, *found], tuple(pk for pk in chosen_ids if pk in known)
+    return (
+        [*offered, *found],
+        tuple(pk for pk in chosen_ids if pk in known),
+        [pk for pk in missing if pk not in existing],
+    )

@@ -7,6 +7,8 @@ briefly by `cache_public_page`; a sync that changes an org's jobs makes them fre
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from functools import partial, wraps
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +31,7 @@ from django.views.decorators.http import require_safe
 
 from jobs.cache import CACHEABLE_STATUSES, cache_public_page, listing_value
 from jobs.feeds import AllJobsFeed, OrganizationJobsFeed
-from jobs.filters import FILTER_PARAMETERS, JobFilters
+from jobs.filters import FILTER_NOUNS, FILTER_PARAMETERS, JobFilters, values_naming_nothing
 from jobs.models import Job, Organization
 from jobs.pagination import page_asked, page_links, page_query
 from jobs.selectors import (
@@ -44,6 +46,7 @@ from jobs.selectors import (
     job_for_page,
     job_search,
     order_by_department,
+    organization_chosen,
     organization_options,
     organization_page,
     organizations_hiring_most,
@@ -283,7 +286,7 @@ def _listing_context(
         # On an org's page the org is the page's own, not a filter the visitor set.
         filters = replace(filters, organization_slug="")
         options = _filter_options(organization)
-    filters, options = filters_with_their_options(
+    filters, options, not_found = filters_with_their_options(
         filters=filters, options=options, organization=organization
     )
     if organization is None:
@@ -296,6 +299,10 @@ def _listing_context(
     page = page_asked(jobs, per_page=JOBS_PER_PAGE, asked=request.GET.get("page"))
     # A query of no word to search for ("🚀") lists the jobs as if the box were empty.
     applied = filters if filters.searches_words else replace(filters, query="")
+    # Ignored, and named by the page (a link mistyped, or to an org since deleted).
+    naming_nothing = sorted(
+        [*values_naming_nothing(request.GET), *not_found], key=_place_among_filters
+    )
     return {
         "filters": filters,
         "options": options,
@@ -303,18 +310,35 @@ def _listing_context(
         "filters_named": filters_named(filters=filters, options=options),
         "page": page,
         **page_links(request, page, params=filters.as_query_params()),
-        "canonical_url": _listing_canonical_url(request, page, params=applied.as_query_params()),
+        "values_naming_nothing": [
+            (FILTER_NOUNS[name], [value for _, value in pairs])
+            for name, pairs in groupby(naming_nothing, key=itemgetter(0))
+        ],
+        # Kept with the values that name nothing: the list's address, beside the noindex
+        # below, could take the list out of the index.
+        "canonical_url": _listing_canonical_url(
+            request,
+            page,
+            params=sorted([*applied.as_query_params(), *naming_nothing], key=_place_among_filters),
+        ),
         # A keyword search's results: no page of their own in a search engine's results
         # (endless, and thin), but the jobs they link to are followed. Not a query of no word:
         # its canonical URL is the list's, which a noindex beside it could take out of the index.
         # Nor a list its filters leave empty: anyone can make one (`location` takes any text,
-        # which its title repeats), and it is thinner still.
+        # which its title repeats), and it is thinner still. Nor one that says a value names
+        # nothing, as anyone's link can make it say.
         "meta_robots": (
             "noindex, follow"
-            if applied.query or (applied.is_active and not page.paginator.count)
+            if applied.query or naming_nothing or (applied.is_active and not page.paginator.count)
             else ""
         ),
     }
+
+
+def _place_among_filters(param: tuple[str, str]) -> int:
+    """Where a (parameter, value) goes in a list's address and notes: FILTER_PARAMETERS' order,
+    as JobFilters.as_query_params() writes them."""
+    return FILTER_PARAMETERS.index(param[0])
 
 
 def _filter_options(organization: Organization | OrganizationOption | None) -> FilterOptions:
@@ -336,7 +360,7 @@ def _all_jobs_filter_options(*, chosen_slug: str) -> FilterOptions:
     organizations = listing_value(
         "filter-organizations", organization_slug=None, compute=organization_options
     )
-    chosen = next((option for option in organizations if option.slug == chosen_slug), None)
+    chosen = organization_chosen(organizations, chosen_slug)
     return replace(_filter_options(chosen), organizations=organizations)
 
 

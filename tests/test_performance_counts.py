@@ -542,19 +542,20 @@ def test_a_job_page_reads_the_jobs_departments_and_offices_once(client, fake_gre
 
 
 def test_choosing_an_org_on_the_all_jobs_page_costs_no_query_more(client, fake_greenhouse):
-    """Its departments, offices and locations are read instead of every org's, not besides."""
+    """Its departments, offices and locations are read instead of every org's, not besides;
+    its slug typed in capitals is found among the orgs offered, not asked for."""
     from django.core.cache import cache
 
     for token in ("board-a", "board-b"):
         synced_board(fake_greenhouse, token, 20)
     counts = []
-    for path in ("/jobs/", "/jobs/?org=board-a"):
+    for path in ("/jobs/", "/jobs/?org=board-a", "/jobs/?org=Board-A"):
         cache.clear()
         with CaptureQueriesContext(db_connection) as queries:
             assert client.get(path).status_code == 200
         counts.append(len(queries))
 
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] == counts[2]
 
 
 def test_the_home_page_is_as_long_and_costs_the_same_queries_for_25_and_60_orgs_hiring(client):

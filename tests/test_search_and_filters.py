@@ -1772,6 +1772,94 @@ def test_an_org_department_or_office_that_is_not_there_is_ignored(client, boards
     assert len(titles(client.get("/orgs/acme/", {"department": liberte_team.pk}))) == 6
 
 
+def note_on_values_naming_nothing(response) -> str | None:
+    note = BeautifulSoup(response.content, "html.parser").select_one(".filter-note")
+    return note.get_text() if note else None
+
+
+def robots_and_canonical(response) -> tuple[str | None, str]:
+    page = BeautifulSoup(response.content, "html.parser")
+    robots = page.select_one("meta[name=robots]")
+    return robots and robots["content"], page.select_one("link[rel=canonical]")["href"]
+
+
+def test_the_org_filter_takes_a_slug_typed_in_capitals_as_the_orgs_own(client, boards):
+    """?org=ACME, typed as the name is written, listed every org's jobs as if none was chosen."""
+    response = client.get("/jobs/", {"org": "ACME", "remote": "onsite"})
+
+    page = BeautifulSoup(response.content, "html.parser")
+    assert titles(response) == {"Engineering Manager, Robotics"}
+    assert page.select_one("select[name=org] option[selected]")["value"] == "acme"
+    assert page.h1.get_text() == "Open jobs at Acme Robotics"
+    assert note_on_values_naming_nothing(response) is None
+    assert robots_and_canonical(response) == (
+        None,
+        "http://testserver/jobs/?org=acme&remote=onsite",
+    )
+    # An org without open jobs, chosen by a link saved before they closed, as well.
+    Job.objects.filter(organization__slug="liberte").update(is_open=False)
+    cache.clear()  # a direct edit: the options cached above would hide it for a minute
+    closed = BeautifulSoup(client.get("/jobs/", {"org": "Liberte"}).content, "html.parser")
+    assert closed.select_one("select[name=org] option[selected]").get_text() == (
+        "Liberté Santé (no open jobs now)"
+    )
+
+
+def test_an_org_slug_saved_with_capitals_is_chosen_as_written_and_in_lowercase(client, db):
+    """Saved before slugs had to be lowercase, it keeps them; a lowercase slug is taken first
+    where another org has one in another case."""
+    for slug, title in (("MIXED", "Welder"), ("both", "Rigger"), ("BOTH", "Painter")):
+        make_job(Organization.objects.create(name=slug, slug=slug), title)
+
+    assert titles(client.get("/jobs/", {"org": "mixed"})) == {"Welder"}
+    assert titles(client.get("/jobs/", {"org": "Both"})) == {"Rigger"}
+    assert titles(client.get("/jobs/", {"org": "BOTH"})) == {"Painter"}
+
+
+def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_search(client, boards):
+    """A link mistyped, or to an org since deleted, listed every job with nothing said: as if
+    the filter had found them. The page is one anyone's link can make, so not indexed; its
+    canonical address keeps the values, not the list's, which a noindex would take out too."""
+    unknown = {"org": "nosuch", "department": [999_999, "abc"], "office": 999_998}
+
+    response = client.get("/jobs/", {**unknown, "remote": "moon"})
+
+    assert len(titles(response)) == 10
+    assert note_on_values_naming_nothing(response) == (
+        "No organization “nosuch”, department “abc” or “999999”, office “999998” or workplace"
+        " “moon”; showing all jobs."
+    )
+    assert robots_and_canonical(response) == (
+        "noindex, follow",
+        "http://testserver/jobs/?org=nosuch&department=abc&department=999999&office=999998"
+        "&remote=moon",
+    )
+    filtered = client.get("/jobs/", {"org": "<b>gone</b>", "remote": "hybrid"})
+    assert note_on_values_naming_nothing(filtered) == (
+        "No organization “<b>gone</b>”; the other filters still apply."
+    )
+    assert b"<b>gone" not in filtered.content
+    on_org_page = client.get("/orgs/acme/", {"department": 999_999})
+    assert len(titles(on_org_page)) == 6
+    assert note_on_values_naming_nothing(on_org_page) == (
+        "No department “999999”; showing all jobs."
+    )
+    assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
+
+
+def test_values_that_name_something_or_nothing_at_all_leave_no_note(client, boards):
+    """The form's "All departments" sends an empty value, and still sends the last org's
+    department after another org is picked: neither is a value to tell the visitor of."""
+    platform = department("Platform")
+    sent = {"q": "", "org": "", "department": "", "office": "", "location": "", "remote": ""}
+
+    for params in (sent, {"org": "liberte", "department": platform.pk}):
+        response = client.get("/jobs/", params)
+
+        assert note_on_values_naming_nothing(response) is None
+        assert robots_and_canonical(response)[0] is None
+
+
 def test_it_filters_by_remote_policy_from_metadata_location_or_the_site(client, boards):
     remote = {"Field Service Technician", "People Operations Partner"}
     remote.add("Développeur·se front-end (Vue.js)")  # "Mode de travail: Télétravail"
