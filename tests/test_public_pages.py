@@ -736,6 +736,28 @@ def test_the_department_filter_names_a_path_of_right_to_left_names_as_its_headin
     assert "<title>הנדסה › Backend · Jobs at Harbor Tools · orgsite</title>" in filtered
 
 
+def test_the_filters_group_of_an_org_named_right_to_left_is_laid_out_as_its_options(client, org):
+    """Site-wide, a filter's departments and offices come under their org's name: its label had
+    no dir, so "מעבדות R&D" stood left to right above its options, laid out right to left."""
+    labs = Organization.objects.create(name="מעבדות R&D", slug="labs")
+    for organization, name in ((labs, "הנדסה"), (org, "Engineering")):
+        team, office = (
+            make_unit(Department, organization, name),
+            make_unit(Office, organization, name),
+        )
+        make_job(organization, "Analyst", departments=(team,), offices=(office,))
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+
+    for field in ("department", "office"):
+        groups = page.select(f"select[name={field}] optgroup")
+        assert [(group["label"], group.get("dir")) for group in groups] == [
+            ("Harbor Tools", None),
+            ("מעבדות R&D", "rtl"),
+        ]
+        assert groups[1].option["dir"] == "rtl"
+
+
 def test_a_departments_own_direction_controls_stay_inside_its_name_in_the_filter(client, org):
     """A name from Greenhouse may close an isolate it did not open, or open an override: the
     option's isolates and the page's title must still close where the path says."""

@@ -47,8 +47,7 @@ def select_options(
         direction = (
             getattr(item, direction_attribute) if direction_attribute else option_direction(label)
         )
-        if direction:
-            marked += f' dir="{escape(direction)}"'
+        marked += _dir_attribute(direction)
         # html.escape() is what Django's escape() runs, without its per-call wrapper.
         options.append(f'<option value="{escape(str(value))}"{marked}>{escape(label)}</option>')
     return mark_safe("".join(options))  # noqa: S308 (every value and label escaped above)
@@ -66,17 +65,22 @@ def unit_options(
     units: list[UnitOption], selected_ids: Collection[int], by_organization: bool
 ) -> SafeString:
     """Department or office options; site-wide, in an `<optgroup>` per org (the units come
-    ordered by org name, so each org's are together)."""
+    ordered by org name, so each org's are together), its label laid out as the org filter's
+    option of the same name is (option_direction)."""
     if not by_organization:
         return select_options(units, selected_ids, *UNIT_OPTION_ATTRIBUTES)
     groups = groupby(units, key=attrgetter("organization_name"))
     return mark_safe(  # noqa: S308 (the org name escaped here, the options in select_options)
         "".join(
-            f'<optgroup label="{escape(name)}">'
+            f'<optgroup label="{escape(name)}"{_dir_attribute(option_direction(name))}>'
             f"{select_options(group, selected_ids, *UNIT_OPTION_ATTRIBUTES)}</optgroup>"
             for name, group in groups
         )
     )
+
+
+def _dir_attribute(direction: str) -> str:
+    return f' dir="{escape(direction)}"' if direction else ""
 
 
 def _itself(item: Any) -> Any:
