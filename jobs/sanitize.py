@@ -14,7 +14,12 @@ import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
 from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
-from jobs.text import LANGUAGE_TAG_RE, without_direction_controls, without_leading_blanks
+from jobs.text import (
+    LANGUAGE_TAG_RE,
+    grapheme_start,
+    without_direction_controls,
+    without_leading_blanks,
+)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt",
@@ -374,11 +379,15 @@ def _excerpt(safe_html: str, length: int) -> str:
 def cut_at_word(text: str, length: int) -> str:
     """`text` cut to `length` with an ellipsis, after a word that ends in its second half; else
     where it reaches the length. Text of few spaces (Japanese, Chinese, a long address) was cut
-    at its first space: "【職務内容】 " and then a paragraph left "【職務内容】…"."""
+    at its first space: "【職務内容】 " and then a paragraph left "【職務内容】…". Never inside
+    what a reader takes for one character (grapheme_start): a letter and its accents, an emoji
+    sequence, a flag."""
     if len(text) <= length:
         return text
-    head = text[: length - 1]
+    head = text[: grapheme_start(text, length - 1)]
     words = head.rsplit(" ", 1)[0]
     if len(words) >= length // 2:
         head = words
-    return f"{head.rstrip(' ,.;:—-')}…"
+    head = head.rstrip(" ,.;:—-")
+    # A space or stop taken off may have followed a joiner (ZWJ, or a sign before a number).
+    return f"{text[: grapheme_start(text, len(head))]}…"

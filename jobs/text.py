@@ -127,6 +127,30 @@ BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
 # Two blank lines or more between paragraphs: one is enough to part them.
 BLANK_LINES_RE = re.compile("\n{3,}")
+# What joins the character before it into one grapheme cluster (UAX #29's Extend, SpacingMark
+# and ZWJ), besides the marks (Mn, Mc, Me): the zero-width joiner and non-joiner, emoji skin
+# tones, the tags of a flag such as Scotland's, half-width kana's voiced marks.
+JOINS_THE_ONE_BEFORE_RE = re.compile(
+    "[\u200c\u200d\uff9e\uff9f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+# What joins the character after it (UAX #29's Prepend): Arabic and Syriac signs written
+# before a number, and a few letters of scripts of India.
+JOINS_THE_ONE_AFTER_RE = re.compile(
+    "[\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\U000110bd\U000110cd"
+    "\U000111c2\U000111c3\U0001193f\U00011941\U00011a3a\U00011a84-\U00011a89"
+    "\U00011d46\U00011f02]"
+)
+# Hangul jamo that make one syllable with the part before them (UAX #29's L, V, T, LV, LVT):
+# a leading consonant takes any part of a syllable, a vowel a vowel or trailing consonant.
+HANGUL_PARTS_AFTER = {
+    "L": ("L", "V", "LV", "LVT"),
+    "V": ("V", "T"),
+    "LV": ("V", "T"),
+    "T": ("T",),
+    "LVT": ("T",),
+}
+# A flag is two regional indicators (🇫🇷): a run of them pairs up from its start.
+REGIONAL_INDICATORS_RE = re.compile("[\U0001f1e6-\U0001f1ff]")
 # Composing (NFC) sorts a run of combining marks one by one, in time with the square of its
 # length: a description of 55,000 accents took 3 s, and such posts held a sync past the
 # worker's time limit. Unicode's Stream-Safe Text Format (UAX #15) caps a run at 30 marks,
@@ -484,3 +508,57 @@ def characters_start(text: str, limit: int) -> str:
     letter_started, _ = decoder.getstate()
     escapes = escapes[: len(escapes) - 3 * len(letter_started)]
     return f"{head[: match.start()]}{escapes}…"
+
+
+def grapheme_start(text: str, index: int) -> int:
+    """The start of the grapheme cluster of `text` that `index` falls in (`index` if one starts
+    there), as UAX #29 tells them apart: what a reader takes for one character, a letter and
+    its accents, an emoji of several joined by zero-width joiners (👩‍💻) or with a skin tone, a
+    flag's two letters, a Hangul syllable written as its jamo. Cut there, text loses none of
+    it, where a cut inside left "e" of "é" written e and ◌́, 👩 of 👩‍💻, or 🇫 of 🇫🇷 (which
+    shows as a letter in a box, and makes 🇷 and the next flag's first letter one flag).
+    From the rules, without the Unicode data Python lacks (Extended_Pictographic, Indic
+    conjuncts): it never cuts after a zero-width joiner, nor after a virama before a letter."""
+    while 0 < index < len(text) and not _starts_grapheme(text, index):
+        index -= 1
+    return index
+
+
+def _starts_grapheme(text: str, index: int) -> bool:
+    before, character = text[index - 1], text[index]
+    if character.isascii():  # nearly every cut: only CR LF, ZWJ or Prepend hold one to before
+        if before.isascii():
+            return before != "\r" or character != "\n"
+        return before != "\u200d" and not JOINS_THE_ONE_AFTER_RE.match(before)
+    if (
+        unicodedata.category(character)[0] == "M"
+        or JOINS_THE_ONE_BEFORE_RE.match(character)
+        or before == "\u200d"
+        or JOINS_THE_ONE_AFTER_RE.match(before)
+    ):
+        return False
+    if REGIONAL_INDICATORS_RE.match(character) and REGIONAL_INDICATORS_RE.match(before):
+        run_start = index - 1
+        while run_start > 0 and REGIONAL_INDICATORS_RE.match(text[run_start - 1]):
+            run_start -= 1
+        return (index - run_start) % 2 == 0
+    if _hangul_part(character) in HANGUL_PARTS_AFTER.get(_hangul_part(before), ()):
+        return False
+    # A consonant after a virama (combining class 9) is in a conjunct (क्ष) with the one before.
+    return not (unicodedata.combining(before) == 9 and unicodedata.category(character) == "Lo")
+
+
+def _hangul_part(character: str) -> str:
+    """The part of a Hangul syllable `character` is (UAX #29's Hangul_Syllable_Type): a leading
+    consonant jamo (L), a vowel (V), a trailing consonant (T), a syllable without one (LV) or
+    with one (LVT); "" for any other character."""
+    code = ord(character)
+    if 0xAC00 <= code <= 0xD7A3:
+        return "LVT" if (code - 0xAC00) % 28 else "LV"
+    if 0x1100 <= code <= 0x115F or 0xA960 <= code <= 0xA97C:
+        return "L"
+    if 0x1160 <= code <= 0x11A7 or 0xD7B0 <= code <= 0xD7C6:
+        return "V"
+    if 0x11A8 <= code <= 0x11FF or 0xD7CB <= code <= 0xD7FB:
+        return "T"
+    return ""

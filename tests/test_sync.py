@@ -1088,6 +1088,50 @@ def test_an_excerpt_cut_after_a_comma_or_a_full_stop_ends_with_the_ellipsis_alon
     assert cut_at_word("We build robots. We test them.", 18) == "We build robots…"
 
 
+@pytest.mark.parametrize(
+    "cluster",
+    [
+        "e\u0301\u0323",  # a letter and its accents, not composed
+        "\u0915\u093f",  # कि: a consonant and its vowel sign
+        "\u0915\u094d\u0937",  # क्ष: a conjunct, two consonants joined by a virama
+        "👩\u200d👩\u200d👧\u200d👦",  # a family: four emoji joined by zero-width joiners
+        "👍🏽",  # an emoji and its skin tone
+        "1\ufe0f\u20e3",  # a keycap: a digit, a variation selector and the keycap mark
+        "🇫🇷",  # a flag: two regional indicators
+        "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland's, tags
+        "\u1112\u1161\u11ab",  # 한 written as its three jamo
+        "ﾊﾟ",  # a half-width kana and its voiced mark
+        "\u0600\u0661",  # the Arabic number sign and the digit it goes before
+    ],
+)
+def test_an_excerpt_is_never_cut_inside_what_reads_as_one_character(cluster):
+    """Cut at its length, text of few spaces lost part of its last character: an accent, the
+    rest of a family emoji, a flag's second letter (the first showing as a letter in a box)."""
+    length = 20
+    for before in range(length):
+        text = "x" * before + cluster * length
+
+        whole_clusters = (length - 1 - before) // len(cluster)
+        assert cut_at_word(text, length) == f"{'x' * before}{cluster * whole_clusters}…"
+
+
+def test_an_excerpt_cut_at_a_word_leaves_no_joiner_before_the_space_it_was_cut_at():
+    """The Arabic number sign goes with what follows it: cut at the space after it, it would
+    show alone."""
+    text = f"{'x' * 15}\u0600 {'y' * 20}"
+
+    assert cut_at_word(text, 20) == f"{'x' * 15}…"
+
+
+def test_an_excerpt_of_a_description_of_flags_keeps_each_flag_whole():
+    flags = "🇫🇷🇩🇪🇯🇵🇧🇷" * 100
+
+    excerpt = excerpt_of(f"<p>{flags}</p>")
+
+    assert excerpt.endswith("…") and flags.startswith(excerpt[:-1])
+    assert len(excerpt[:-1]) % 2 == 0 and len(excerpt) <= EXCERPT_LENGTH
+
+
 def test_an_excerpt_read_from_the_head_of_a_description_shows_no_part_of_a_tag():
     """The head read first ends inside the link's tag: read as text, its address ran on."""
     words = "Our robots pick fruit gently. " * 8
