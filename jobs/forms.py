@@ -498,7 +498,9 @@ class ChangedFieldsOnly:
             shown = self._widget_data_value(field.field.hidden_widget(), field.html_initial_name)
             stored, typed = field.initial, field.data
             # Not one made the same meanwhile.
-            if field.field.has_changed(stored, shown) and field.field.has_changed(stored, typed):
+            if not _shown_as_stored(field.field, stored, shown) and field.field.has_changed(
+                stored, typed
+            ):
                 changed.append(name)
         return changed
 
@@ -521,6 +523,16 @@ def _shown_inputs(field: forms.Field, name: str, value: Any) -> dict[str, list[s
 def _as_shown(field: forms.Field, value: Any) -> str:
     """`value` as the page writes it in the field's hidden input of the value shown."""
     return field.hidden_widget().format_value(field.prepare_value(value)) or ""
+
+
+def _shown_as_stored(field: forms.Field, stored: Any, shown: Any) -> bool:
+    """Whether the page showed `stored`: the same once cleaned, or, for a value stored before a
+    rule of its cleaning (which it fails), as the page wrote it, newlines as browsers send
+    them."""
+    if not field.has_changed(stored, shown):
+        return True
+    written = _as_shown(field, stored)
+    return isinstance(shown, str) and shown.replace("\r\n", "\n") == written.replace("\r\n", "\n")
 
 
 def _cleaned_by_saving(bound_field: forms.BoundField) -> bool:

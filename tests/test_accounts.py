@@ -1618,6 +1618,21 @@ def test_a_django_admin_page_changing_what_was_changed_meanwhile_is_refused(
     assert list(saved.groups.values_list("name", flat=True)) == ["Admins"]
 
 
+def test_a_django_admin_page_typing_a_name_stored_before_its_cleaning_cleaned_saves_it(
+    staff_client, member
+):
+    """The name as the page showed it, sent back, was compared as cleaned with the name stored,
+    which its cleaning would change: taken for one changed meanwhile, it was refused."""
+    User.objects.filter(pk=member.pk).update(first_name="Zoë\x07 ")
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+
+    response = staff_client.post(url, {**values, "first_name": "Zoë"})
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=member.pk).first_name == "Zoë"
+
+
 def test_a_django_admin_page_saved_unchanged_as_the_account_is_deleted_says_so(
     staff_client, member, monkeypatch
 ):
