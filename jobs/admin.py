@@ -945,12 +945,7 @@ class UserChangeKeepingAdminsForm(ChangedFieldsOnly, UserChangeForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # The account was read under its lock (accounts_ended_by): as it is now.
-        if changed := self.changed_meanwhile():
-            names = ", ".join(f"“{self[name].label}”" for name in changed)
-            raise forms.ValidationError(
-                f"Nothing was saved: {names} changed by someone else since this page was opened. "
-                "Reload the page to see the account as it is now, then make your change again."
-            )
+        self.changed_meanwhile_refuse(reload="the account")
         return cleaned
 
     def _save_m2m(self) -> None:

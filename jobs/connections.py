@@ -554,12 +554,12 @@ def connection_as_shown(
 @contextmanager
 def _connection_locked(connection: GreenhouseConnection) -> Iterator[GreenhouseConnection]:
     """The connection's row, locked until the transaction ends, for a change to be read and
-    written under it, if it still has the board it was read with (_connection_lock)."""
+    written under it, if it still has the board it was read with (connection_lock)."""
     with transaction.atomic():
-        yield _connection_lock(connection)
+        yield connection_lock(connection)
 
 
-def _connection_lock(
+def connection_lock(
     connection: GreenhouseConnection, *, shown: ConnectionShown | None = None
 ) -> GreenhouseConnection:
     """Lock the connection's row until the transaction ends, and return it if it is as `shown`
@@ -615,7 +615,7 @@ def connection_disconnect(
         # delete, waiting for that lease, and mark_listing_changed below waited for each other.
         Organization.objects.select_for_update().filter(pk=connection.organization_id).first()
         try:
-            _connection_lock(connection, shown=shown)
+            connection_lock(connection, shown=shown)
         except NotConnected:
             return None
         except ConnectionChanged as changed:

@@ -52,11 +52,14 @@ from jobs.models import (
 )
 from jobs.sanitize import cut_at_word
 from jobs.text import (
+    LEFT_TO_RIGHT_MARK,
+    RIGHT_TO_LEFT_BLOCKS_RE,
     composed,
     ending_sentence,
     paragraphs_joined,
     paragraphs_shown,
     shows_anything,
+    without_direction_controls,
 )
 from jobs.throttle import (
     EMAIL_CHANGE_LINKS_PER_ACCOUNT,
@@ -504,10 +507,83 @@ class ChangedFieldsOnly:
                 changed.append(name)
         return changed
 
+    def changed_meanwhile_refuse(self, *, reload: str | None = None) -> None:
+        """Refuse the whole save, for clean(), if a field the page changed was also changed
+        since it showed it (changed_meanwhile), naming each: nothing of the page is saved, as
+        its other changes may have been made with the one refused in mind. The form's instance
+        (or initial) must be read as it is now, under its row's lock until the save.
+
+        With `reload` (what the page shows, "the account"), the page is to be reloaded and the
+        change made again. Without, it is shown again over what is saved now (each field it
+        left as shown says its value now, and that value is the one shown), its changes still
+        typed, and the refusal says each field's value now: saved again, it makes them."""
+        changed = self.changed_meanwhile()
+        if not changed:
+            return
+        if reload is not None:
+            names = ", ".join(f"“{self[name].label}”" for name in changed)
+            then = f"Reload the page to see {reload} as it is now, then make your change again."
+        else:
+            names = ", ".join(
+                f"“{self[name].label}” (now {_value_in_words(self[name])})" for name in changed
+            )
+            then = "The form shows what is saved now, with your changes: save again to make them."
+            self._shown_again_over_saved()
+        raise forms.ValidationError(
+            f"Nothing was saved: {names} changed by someone else since this page was opened. "
+            + then
+        )
+
+    def _shown_again_over_saved(self) -> None:
+        """The page shown again takes the values saved now as the ones it showed, and shows them
+        in the fields it left as shown: sent again, only what it changed is a change."""
+        self.data = self.data.copy()
+        changed = set(self.changed_data)
+        for field in self:
+            if not field.field.show_hidden_initial:
+                continue
+            names = [field.html_initial_name]
+            if field.name not in changed:
+                names.append(field.html_name)
+            many = isinstance(field.field.hidden_widget(), forms.MultipleHiddenInput)
+            for name in names:
+                if many:
+                    self._data_set(name, [])  # a list now empty writes no input
+                inputs = _shown_inputs(field.field, name, field.initial)
+                for input_name, values in inputs.items():
+                    self._data_set(input_name, values if many else values[0])
+
     @cached_property
     def changed_data(self) -> list[str]:
         changed = set(super().changed_data)  # what the page changed, compared as cleaned
         return [name for name in self.fields if name in changed or _cleaned_by_saving(self[name])]
+
+
+class ChangedMeanwhileRefused(ChangedFieldsOnly):
+    """A ChangedFieldsOnly form that refuses a save changing a field changed meanwhile, and
+    shows itself again over what is saved now (changed_meanwhile_refuse): the page saved last
+    undid the other change unseen. Its view reads the row under its lock for the check and the
+    save (row_locked)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        self.changed_meanwhile_refuse()
+        return cleaned
+
+
+def _value_in_words(bound_field: forms.BoundField) -> str:
+    """The field's value saved now, as a message names it: in quotes (a choice by its label),
+    or "empty". (A box is never named: ticked or not, the page changed it as it was changed.)"""
+    field, value = bound_field.field, bound_field.initial
+    if isinstance(field, forms.ChoiceField):
+        value = dict(field.choices).get(value, value)
+    text = without_direction_controls(str(field.prepare_value(value) or ""))
+    if not text:
+        return "empty"
+    # Plain text, with no <bdi> around it: a value written right to left took the words after
+    # it (as board_in_words says).
+    mark = LEFT_TO_RIGHT_MARK if RIGHT_TO_LEFT_BLOCKS_RE.search(text) else ""
+    return f"“{text}”{mark}"
 
 
 def _shown_inputs(field: forms.Field, name: str, value: Any) -> dict[str, list[str]]:
@@ -552,7 +628,7 @@ def _cleaned_by_saving(bound_field: forms.BoundField) -> bool:
     return field.has_changed(stored, sent) and not field.has_changed(stored_cleaned, sent)
 
 
-class OrganizationProfileForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
+class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms.ModelForm):
     """What visitors read about the org on its page, in feeds and in search results."""
 
     prefix = "profile"  # shares the settings page with the other forms
@@ -1015,7 +1091,7 @@ SYNC_INTERVAL_ERRORS = {
 }
 
 
-class ScheduleForm(ChangedFieldsOnly, forms.Form):
+class ScheduleForm(ChangedMeanwhileRefused, forms.Form):
     """How often the org syncs, and whether it is paused, as its connection has them now."""
 
     sync_interval_minutes = forms.IntegerField(
@@ -1094,7 +1170,7 @@ class TagsField(forms.CharField):
             )
 
 
-class JobSiteFieldsForm(ChangedFieldsOnly, forms.ModelForm):
+class JobSiteFieldsForm(ChangedMeanwhileRefused, forms.ModelForm):
     """Only the fields this site owns; Greenhouse's fields are not in the form at all."""
 
     tags = TagsField(

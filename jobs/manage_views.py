@@ -17,9 +17,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -43,6 +44,7 @@ from jobs.connections import (
     connection_as_shown,
     connection_connect,
     connection_disconnect,
+    connection_lock,
     connection_schedule_update,
     key_not_shown_in_words,
 )
@@ -98,7 +100,14 @@ from jobs.memberships import (
     organization_signup,
     organizations_only_administered_by,
 )
-from jobs.models import ROLES_IN_WORDS, GreenhouseConnection, Job, Membership, Organization
+from jobs.models import (
+    ROLES_IN_WORDS,
+    GreenhouseConnection,
+    Job,
+    Membership,
+    Organization,
+    row_locked,
+)
 from jobs.organizations import organization_delete, organization_job_counts
 from jobs.pagination import page_asked, page_links
 from jobs.permissions import (
@@ -634,13 +643,16 @@ def _nothing_changed(request: HttpRequest, now: str) -> None:
 def _schedule(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse | Form:
-    form = ScheduleForm(request.POST, connection=connection)
-    if not form.is_valid():
-        return form
-    interval, paused = form.changes()
-    saved = connection_schedule_update(
-        connection=connection, sync_interval_minutes=interval, paused=paused
-    )
+    with transaction.atomic():
+        # Read again under its lock, which connection_schedule_update takes again: the form
+        # compares what the page showed with the schedule as it is now (as row_locked).
+        form = ScheduleForm(request.POST, connection=connection_lock(connection))
+        if not form.is_valid():
+            return form
+        interval, paused = form.changes()
+        saved = connection_schedule_update(
+            connection=connection, sync_interval_minutes=interval, paused=paused
+        )
     interval_text = minutes_in_words(saved.sync_interval_minutes)
     if not saved.changed:
         _nothing_changed(
@@ -692,15 +704,19 @@ def _api_key_remove(
 def _profile(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
 ) -> HttpResponse | Form:
-    # A copy: a refused form has already written its values into its instance, and the page
-    # shown again must name the org as it is saved.
-    form = OrganizationProfileForm(request.POST, instance=copy(organization))
-    if not form.is_valid():
-        return form
-    try:
-        form.save()  # only what changed (nothing, if nothing did); finds the org gone either way
-    except Organization.DoesNotExist:
-        raise OrganizationGone("deleted by another admin meanwhile") from None
+    with transaction.atomic():
+        # Read again under its lock (row_locked), a copy: a refused form has already written its
+        # values into its instance, and the page shown again must name the org as it is saved.
+        locked = row_locked(organization)
+        form = OrganizationProfileForm(request.POST, instance=copy(locked or organization))
+        try:
+            if locked is None:
+                raise Organization.DoesNotExist("deleted since the request read it")
+            if not form.is_valid():
+                return form
+            form.save()  # only what changed (nothing, if nothing did); finds the org gone anyway
+        except Organization.DoesNotExist:
+            raise OrganizationGone("deleted by another admin meanwhile") from None
     if not form.has_changed():
         _nothing_changed(request, "your public page stays as it is")
         return redirect("manage:settings", slug=organization.slug)
@@ -850,21 +866,14 @@ LATER_PAGE_RE = re.compile(r"[2-9]|[1-9][0-9]{1,5}")
 def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organization = admin_organization_or_404(request, slug)
     job = get_object_or_404(Job, pk=pk, organization=organization)
-    # A copy, as in _profile(): the page shown again with a refused form must say
-    # whether the job is hidden as it is saved.
-    form = JobSiteFieldsForm(request.POST or None, instance=copy(job))
     # Back to the page of the list the job was opened from, not to the first.
     list_url = reverse("manage:jobs", args=[slug])
     if LATER_PAGE_RE.fullmatch(request.GET.get("page", "")):
         list_url += f"?page={request.GET['page']}"
-    if request.method == "POST" and form.is_valid():
-        try:
-            # Only what changed, so nothing for a form sent as shown; either way a job deleted
-            # since the request read it (with its org) is not found, not said to stay as it is.
-            form.save()
-        except Job.DoesNotExist:
-            organization_gone_check(organization)
-            raise Http404("deleted meanwhile") from None
+    form = JobSiteFieldsForm(instance=job)
+    if request.method == "POST":
+        form = _job_save(request.POST or None, job=job, organization=organization)
+    if form.is_valid():
         if not form.has_changed():
             _nothing_changed(request, f"“{job.title}” stays as it is")
             return redirect(list_url)
@@ -879,6 +888,26 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "manage/job_edit.html",
         {"organization": organization, "job": job, "form": form, "list_url": list_url},
     )
+
+
+def _job_save(data: QueryDict | None, *, job: Job, organization: Organization) -> JobSiteFieldsForm:
+    """The job's form as sent, saved if valid. Checked and saved under the job's row lock
+    (row_locked), on a copy, as in _profile(): the page shown again with a refused form must say
+    whether the job is hidden as it is saved."""
+    with transaction.atomic():
+        locked = row_locked(job)
+        form = JobSiteFieldsForm(data, instance=copy(locked or job))
+        try:
+            # A job deleted since the request read it (with its org) is not found, not said to
+            # stay as it is, nor to have been changed meanwhile.
+            if locked is None:
+                raise Job.DoesNotExist("deleted since the request read it")
+            if form.is_valid():
+                form.save()  # only what changed, so nothing for a form sent as shown
+        except Job.DoesNotExist:
+            organization_gone_check(organization)
+            raise Http404("deleted meanwhile") from None
+    return form
 
 
 # --- Refresh now and status -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,6 +64,17 @@ def fields_save_if_row_exists(instance: models.Model, fields: list[str]) -> bool
             return False
         instance.save(update_fields=fields)
         return True
+
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def row_locked(instance: Row) -> Row | None:
+    """`instance` read again, its row locked until the transaction ends; None if it was deleted
+    since it was read. A form checked against it and saved in that transaction compares what
+    its page showed with the row as another request's save left it: read before, that save,
+    waited for by this one's, was undone unseen."""
+    return type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
 
 
 def language_tag_in_conventional_case(language: str) -> str:

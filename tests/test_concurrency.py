@@ -12,15 +12,16 @@ from typing import Any
 
 import pytest
 from django.db import connection as db_connection
-from django.db import connections
+from django.db import connections, transaction
+from django.test import Client
 
 from jobs import sync as jobs_sync
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.memberships import MembershipError, other_admins_ensure
-from jobs.models import GreenhouseConnection, Job, Membership, SyncRun
+from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
-from tests.support.helpers import marked_sync, member_row_prefix
+from tests.support.helpers import form_as_sent, marked_sync, member_row_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -1826,7 +1827,11 @@ def settings_form_sent_as_another_admin_saves(
     [
         ({}, "Nothing changed: jobs sync every 1 hour.", 60),
         ({"paused": None}, "Nothing changed: jobs sync every 1 hour.", 60),
-        ({"sync_interval_minutes": "30"}, "Jobs now sync every 30 minutes.", 30),
+        (
+            {"sync_interval_minutes": "30"},
+            "Nothing was saved: “Sync every (minutes)” (now “60”) changed by someone else",
+            60,
+        ),
     ],
     ids=["as-shown", "resumed", "new-interval"],
 )
@@ -1836,7 +1841,8 @@ def test_a_schedule_sent_as_another_admin_saves_one_is_made_to_and_said_of_the_r
     """The page showed syncing paused; the other admin set 1 hour and resumed, and this request
     read the connection before that committed. It said "Nothing changed: jobs sync every 15
     minutes" of a form sent as shown, wrote 15 minutes back over the hour with a resume, and
-    paused syncing again with a new interval, saying neither."""
+    paused syncing again with a new interval, saying neither. A new interval, typed over the
+    15 minutes the page showed, is refused: it would undo the hour set meanwhile."""
     from jobs.connections import connection_schedule_update
 
     GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
@@ -2087,3 +2093,44 @@ def test_connect_greenhouse_as_another_admin_changes_the_connection_says_what_it
     assert said in " ".join(printed.getvalue().split())
     acme.refresh_from_db()
     assert (acme.board_token, acme.enabled) == ("acme-robotics", True)
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("page", "field", "typed", "meanwhile"),
+    [
+        ("job", "compensation_note", "Lön 70 000 kr", {"compensation_note": "Gehalt 80 000 €"}),
+        ("profile", "profile-description", "Роботы.", {"description": "Roboter für alle."}),
+        ("schedule", "sync_interval_minutes", "30", {"sync_interval_minutes": 60}),
+    ],
+)
+def test_a_save_waiting_on_another_admins_save_of_the_same_field_saves_nothing(
+    acme, owner, fake_greenhouse, page, field, typed, meanwhile
+):
+    """Read before the other save committed, the page's check found nothing changed meanwhile,
+    and its save, which waited for that one's lock, undid it: the row is read again under its
+    lock for the check."""
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    job = Job.objects.filter(organization=acme.organization).order_by("pk").first()
+    rows = {
+        "job": Job.objects.filter(pk=job.pk),
+        "profile": Organization.objects.filter(pk=acme.organization_id),
+        "schedule": GreenhouseConnection.objects.filter(pk=acme.pk),
+    }
+    url, form = {
+        "job": (f"/manage/acme/jobs/{job.pk}/edit/", "main form.stacked"),
+        "profile": ("/manage/acme/settings/", "form:has(input[value=profile])"),
+        "schedule": ("/manage/acme/settings/", "form:has(input[value=schedule])"),
+    }[page]
+    client = Client()
+    client.force_login(owner)
+    sent = {**form_as_sent(client.get(url).content, form), field: typed}
+    save, outcome = thread_with_outcome(lambda: client.post(url, sent).status_code)
+
+    with transaction.atomic():  # the other admin's save, its row locked until it commits
+        rows[page].update(**meanwhile)
+        started_until_it_waits_on_me_or_ends(save, "the save")
+    save.join(timeout=30)
+
+    assert outcome == [200]  # shown again, saying why
+    assert rows[page].values(*meanwhile).get() == meanwhile

@@ -25,6 +25,7 @@ from tests.support.helpers import (
     assert_says_organization_gone,
     form_as_sent,
     make_connection,
+    parsed,
     sitemap_entries,
     spoken_text,
 )
@@ -536,6 +537,105 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(
     job.refresh_from_db()
     assert job.featured and not job.hidden
     assert job.tags == ["python", "robots"] and job.compensation_note == ""
+
+
+CHANGED_MEANWHILE = "changed by someone else since this page was opened."
+
+
+@in_both_edit_forms
+def test_a_save_changing_a_field_changed_meanwhile_saves_nothing_and_says_its_value_now(
+    client_fixture, url, selector, request, job
+):
+    """The page saved last undid the other admin's change unseen. Nothing of it is saved, as on
+    an account's page; shown again over what is saved now, saving it again makes its changes."""
+    client, url = request.getfixturevalue(client_fixture), url.format(pk=job.pk)
+    Job.objects.filter(pk=job.pk).update(compensation_note="€60k", tags=["robots"])
+    page = form_as_sent(client.get(url).content, selector)
+    Job.objects.filter(pk=job.pk).update(compensation_note="Gehalt: 80 000 € brutto", hidden=True)
+
+    refused = client.post(url, {**page, "compensation_note": "Lön 70 000 kr", "featured": "on"})
+
+    assert refused.status_code == 200
+    text = " ".join(parsed(refused).get_text().split())
+    assert (
+        "Nothing was saved: “Compensation note” (now “Gehalt: 80 000 € brutto”) "
+        + CHANGED_MEANWHILE
+    ) in text
+    job.refresh_from_db()
+    assert (job.compensation_note, job.featured, job.hidden) == (
+        "Gehalt: 80 000 € brutto",
+        False,
+        True,
+    )
+    again = form_as_sent(refused.content, selector)
+    assert again["compensation_note"] == "Lön 70 000 kr" and "hidden" in again
+
+    assert client.post(url, again).status_code == 302
+    job.refresh_from_db()
+    assert (job.compensation_note, job.featured, job.hidden) == ("Lön 70 000 kr", True, True)
+    assert job.tags == ["robots"]
+
+
+def test_a_refusal_names_every_field_changed_meanwhile_each_with_its_value_now(signed_in, job):
+    """In the form's order, a choice by its label. A value written right to left is followed by
+    a left-to-right mark: the words after it took its direction. A box ticked meanwhile as the
+    page ticked it is no refusal."""
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    Job.objects.filter(pk=job.pk).update(
+        tags=["روبوتات", "python"], featured=True, remote_policy=Job.RemotePolicy.HYBRID
+    )
+
+    refused = signed_in.post(
+        edit_url(job), {**page, "tags": "go", "featured": "on", "remote_policy": "remote"}
+    )
+
+    assert (
+        "Nothing was saved: “Remote policy” (now “Hybrid”), “Tags” (now “روبوتات, python”\u200e) "
+        + CHANGED_MEANWHILE
+    ) in parsed(refused).get_text()
+    job.refresh_from_db()
+    assert job.tags == ["روبوتات", "python"] and job.remote_policy == "hybrid"
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [["€80k", "€60k"], ["Lön 70 000 kr"]],
+    ids=["changed and changed back", "changed the same"],
+)
+def test_a_field_changed_back_or_the_same_meanwhile_is_saved(signed_in, job, meanwhile):
+    """Nothing of another change would be undone: saved, as any change."""
+    Job.objects.filter(pk=job.pk).update(compensation_note="€60k")
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    for value in meanwhile:
+        Job.objects.filter(pk=job.pk).update(compensation_note=value)
+
+    response = signed_in.post(edit_url(job), {**page, "compensation_note": "Lön 70 000 kr"})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.compensation_note == "Lön 70 000 kr"
+
+
+def test_a_page_opened_before_a_sync_saves_its_changes(signed_in, acme, job, fake_greenhouse):
+    """A sync writes only Greenhouse's fields: the site's, as the page showed them, are no
+    change made meanwhile, though the sync renamed the job and moved it to a remote office."""
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    post = next(
+        post for post in fake_greenhouse.jobs("acme-robotics") if post["id"] == job.greenhouse_id
+    )
+    post["title"], post["location"] = "Ingénieur·e robotique", {"name": "Remote (Köln)"}
+    post["metadata"] = None
+    fake_greenhouse.touch("acme-robotics")
+    assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 1
+
+    response = signed_in.post(
+        edit_url(job), {**page, "compensation_note": "Lön 70 000 kr", "tags": "öl, ß"}
+    )
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "Ingénieur·e robotique" and job.greenhouse_remote_policy == "remote"
+    assert (job.compensation_note, job.tags) == ("Lön 70 000 kr", ["öl", "ß"])
 
 
 @pytest.mark.parametrize(

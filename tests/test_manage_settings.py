@@ -1463,6 +1463,79 @@ def test_a_new_interval_from_a_page_left_open_keeps_a_pause_made_meanwhile(signe
     assert connected.sync_interval_minutes == 60 and not connected.enabled
 
 
+SCHEDULE_FORM = "form:has(input[value=schedule])"
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "typed", "said"),
+    [
+        (
+            {"sync_interval_minutes": 60},
+            {"sync_interval_minutes": "30"},
+            "“Sync every (minutes)” (now “60”)",
+        ),
+        ({"enabled": False}, {"paused": "on"}, ""),  # paused as the page pauses: no refusal
+        (
+            {"enabled": False, "sync_interval_minutes": 60},
+            {"sync_interval_minutes": "5"},
+            "“Sync every (minutes)” (now “60”)",
+        ),
+    ],
+)
+def test_a_schedule_changing_what_was_changed_meanwhile_saves_nothing_and_says_it_now(
+    signed_in, connected, meanwhile, typed, said
+):
+    """The page saved last undid the other admin's change unseen. Nothing of it is saved, as on
+    an account's page; shown again over what is saved now (paused, where the other admin
+    paused), saving it again makes its change and keeps the pause."""
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, SCHEDULE_FORM)
+    GreenhouseConnection.objects.filter(pk=connected.pk).update(**meanwhile)
+
+    response = signed_in.post(SETTINGS_URL, {**page, **typed})
+
+    connected.refresh_from_db()
+    if not said:
+        assert response.status_code == 302 and not connected.enabled
+        return
+    assert response.status_code == 200
+    assert (
+        f"Nothing was saved: {said} changed by someone else since this page was opened."
+    ) in parsed(response).get_text()
+    assert connected.sync_interval_minutes == 60
+    again = form_as_sent(response.content, SCHEDULE_FORM)
+    assert again["sync_interval_minutes"] == typed["sync_interval_minutes"]
+    assert signed_in.post(SETTINGS_URL, again).status_code == 302
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == int(typed["sync_interval_minutes"])
+    assert connected.enabled == meanwhile.get("enabled", True)
+
+
+def test_a_schedule_changed_back_meanwhile_is_saved(signed_in, connected):
+    """Nothing of another change would be undone: saved, as any change."""
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, SCHEDULE_FORM)
+    connection_schedule_update(connection=connected, sync_interval_minutes=60)
+    connection_schedule_update(connection=connected, sync_interval_minutes=15)
+
+    response = signed_in.post(SETTINGS_URL, {**page, "sync_interval_minutes": "30"})
+
+    assert response.status_code == 302
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 30
+
+
+def test_a_schedule_from_a_page_opened_before_a_sync_is_saved(signed_in, connected):
+    """A sync writes when it ran and when the next one is due, never the schedule: no change
+    made meanwhile."""
+    page = form_as_sent(signed_in.get(SETTINGS_URL).content, SCHEDULE_FORM)
+    assert sync_organization(connected, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    response = signed_in.post(SETTINGS_URL, {**page, "sync_interval_minutes": "30", "paused": "on"})
+
+    assert response.status_code == 302
+    connected.refresh_from_db()
+    assert connected.sync_interval_minutes == 30 and not connected.enabled
+
+
 def test_connecting_a_paused_org_again_says_syncing_is_on_again(signed_in, connected, queued):
     GreenhouseConnection.objects.filter(pk=connected.pk).update(enabled=False)
 

@@ -17,8 +17,14 @@ from django.utils import timezone
 from jobs import manage_views
 from jobs.feeds import OrganizationJobsFeed
 from jobs.forms import OrganizationProfileForm
-from jobs.models import Membership, Organization
-from tests.support.helpers import assert_says_organization_gone, form_as_sent, sitemap_entries
+from jobs.models import Membership, Organization, SyncRun
+from jobs.sync import sync_organization
+from tests.support.helpers import (
+    assert_says_organization_gone,
+    form_as_sent,
+    parsed,
+    sitemap_entries,
+)
 from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -797,6 +803,76 @@ def test_a_save_from_an_older_tab_keeps_what_another_tab_saved_meanwhile(client,
     assert response.status_code == 302
     north.refresh_from_db()
     assert (north.website, north.description) == ("https://north.example", "Sails.")
+
+
+PROFILE_FORM = "form:has(input[name=action][value=profile])"
+
+
+def test_a_save_changing_a_field_changed_meanwhile_saves_nothing_and_says_its_value_now(
+    client, north
+):
+    """The page saved last undid the other admin's change unseen. Nothing of it is saved, as on
+    an account's page; shown again over what is saved now, saving it again makes its changes,
+    and keeps what the other admin saved in the fields it left as shown."""
+    admin_of(client, north)
+    page = form_as_sent(client.get(SETTINGS_URL).content, PROFILE_FORM)
+    Organization.objects.filter(pk=north.pk).update(
+        description="Segel aus Kiel.\n\nSeit 1890.", website="https://nordwind.example"
+    )
+
+    refused = client.post(
+        SETTINGS_URL,
+        {**page, "profile-description": "Voiles de Brest.", "profile-name": "Vent du Nord"},
+    )
+
+    assert refused.status_code == 200
+    assert (
+        "Nothing was saved: “About the organization” (now “Segel aus Kiel.\n\nSeit 1890.”) "
+        "changed by someone else since this page was opened."
+    ) in parsed(refused).get_text()
+    north.refresh_from_db()
+    assert (north.name, north.description) == ("North Wind", "Segel aus Kiel.\n\nSeit 1890.")
+    again = form_as_sent(refused.content, PROFILE_FORM)
+    assert again["profile-website"] == "https://nordwind.example"
+
+    assert client.post(SETTINGS_URL, again).status_code == 302
+    north.refresh_from_db()
+    assert (north.name, north.description) == ("Vent du Nord", "Voiles de Brest.")
+    assert north.website == "https://nordwind.example"
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [["Nordwind", "North Wind"], ["Nordvind ☃"]],
+    ids=["changed and changed back", "changed the same"],
+)
+def test_a_field_changed_back_or_the_same_meanwhile_is_saved(client, north, meanwhile):
+    """Nothing of another change would be undone: saved, as any change."""
+    admin_of(client, north)
+    page = form_as_sent(client.get(SETTINGS_URL).content, PROFILE_FORM)
+    for name in meanwhile:
+        Organization.objects.filter(pk=north.pk).update(name=name)
+
+    response = client.post(SETTINGS_URL, {**page, "profile-name": "Nordvind ☃"})
+
+    assert response.status_code == 302
+    north.refresh_from_db()
+    assert north.name == "Nordvind ☃"
+
+
+def test_a_page_opened_before_a_sync_saves_its_changes(signed_in, acme, fake_greenhouse):
+    """A sync dates the org's listing on its row, and never writes its public page: no change
+    made meanwhile."""
+    url = "/manage/acme/settings/"
+    page = form_as_sent(signed_in.get(url).content, PROFILE_FORM)
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    response = signed_in.post(url, {**page, "profile-description": "Роботы для всех."})
+
+    assert response.status_code == 302
+    organization = Organization.objects.get(pk=acme.organization_id)
+    assert organization.description == "Роботы для всех."
+    assert organization.name == "Acme Robotics"
 
 
 def test_djangos_admin_saves_only_what_its_page_changed(client, north):
