@@ -28,7 +28,9 @@ from jobs.greenhouse import (
     BoardNotFound,
     GreenhouseError,
     InvalidBoardToken,
+    board_token_of,
     clean_text,
+    validate_board_token,
     without_format_characters,
 )
 from jobs.mail import (
@@ -987,9 +989,29 @@ class ConnectForm(forms.Form):
             key.help_text = f"{self.fields['api_key'].help_text} {ENTER_THE_KEY_AGAIN}"
         return super().get_context()
 
+    def clean_board_token(self) -> str:
+        """The token as typed, once it reads as one: one that cannot be asks Greenhouse
+        nothing, so it is refused here, before the hour's checks count it (typos of a space or
+        an accent used them up, the page then refusing the right token)."""
+        typed = self.cleaned_data["board_token"]
+        try:
+            validate_board_token(board_token_of(typed))
+        except InvalidBoardToken as exc:
+            self._log_check_failed(typed, exc)
+            raise forms.ValidationError(check_failure_message(exc)) from None
+        return typed
+
     def clean_api_key(self) -> str | None:
         """None keeps a stored key: an empty field must not wipe it by accident."""
         return validate_api_key(self.cleaned_data["api_key"]) or None
+
+    def _log_check_failed(self, token: str, exc: GreenhouseError) -> None:
+        logger.info(
+            "connect check failed org=%s token=%r error=%s",
+            self.organization.slug,
+            token,
+            exc.message,
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -1005,12 +1027,7 @@ class ConnectForm(forms.Form):
             try:
                 self.board = check_board(token)
             except GreenhouseError as exc:
-                logger.info(
-                    "connect check failed org=%s token=%r error=%s",
-                    self.organization.slug,
-                    token,
-                    exc.message,
-                )
+                self._log_check_failed(token, exc)
                 # Only a token Greenhouse cannot know is the field's fault. A refusal or an
                 # outage is the form's, said once in its error summary: under the field too,
                 # a five-line refusal took the page twice.

@@ -137,6 +137,22 @@ def test_board_tokens_checked_for_one_org_stop_after_a_few_an_hour(
     assert not GreenhouseConnection.objects.filter(organization=north).exists()
 
 
+def test_tokens_refused_before_asking_greenhouse_leave_the_hours_checks_alone(
+    signed_in, north, fake_greenhouse, queued
+):
+    """A space or an accent typed in the token asks Greenhouse nothing: such typos counted
+    toward the hour's checks, and the page then refused the right token as one too many."""
+    for n in range(BOARD_CHECKS_PER_HOUR + 1):
+        response = connect(signed_in, f"liberte sante {n}")
+        assert "only letters, digits" in response.content.decode()
+
+    response = connect(signed_in, "liberte-sante", follow=True)
+
+    assert "Too many board tokens" not in response.content.decode()
+    assert GreenhouseConnection.objects.get(organization=north).board_token == "liberte-sante"
+    assert [request.path for request in fake_greenhouse.requests] == ["/v1/boards/liberte-sante"]
+
+
 def test_connecting_with_a_key_stores_it_encrypted_and_never_shows_it(signed_in, north, queued):
     connect(signed_in, "tiny-co", api_key="gh-secret-key-ABCDE")
 
