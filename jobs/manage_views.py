@@ -121,7 +121,7 @@ from jobs.permissions import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.selectors import JobsForAdmins, with_department_paths
-from jobs.status import moment_text, run_result_text, sync_status
+from jobs.status import run_result_text, sync_status, wait_end_text
 from jobs.text import (
     ending_sentence,
     minutes_in_words,
@@ -522,7 +522,7 @@ def _queued_sync_text(connected: Connected) -> str:
     due_at = connected.connection.next_sync_at
     if due_at > timezone.now():
         return (
-            f"Greenhouse asked this site to wait until {moment_text(due_at)} before asking "
+            f"Greenhouse asked this site to wait until {wait_end_text(due_at)} before asking "
             "again: it syncs then."
         )
     return "It syncs within a minute."
@@ -952,7 +952,7 @@ def _refresh(organization: Organization) -> tuple[int, str]:
             f"Greenhouse was asked less than {seconds} seconds ago; try again in a moment."
         )
     if outcome is RefreshOutcome.GREENHOUSE_WAIT:
-        wait_until = moment_text(connection.greenhouse_wait_until)
+        wait_until = wait_end_text(connection.greenhouse_wait_until)
         return messages.INFO, (
             f"Greenhouse asked this site to wait until {wait_until} before asking again, so no "
             "sync was queued. Refresh now works again after that."

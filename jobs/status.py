@@ -56,6 +56,15 @@ def moment_text(moment: datetime | None) -> str:
     return date_format(timezone.localtime(moment), "j M Y, H:i T") if moment else "never"
 
 
+def wait_end_text(moment: datetime) -> str:
+    """The end of a wait Greenhouse asked for, as moment_text() writes a moment but never
+    before it: cut to the minute, a wait until 21:30:55 read "until 21:30", and Refresh now
+    pressed at 21:30 as those words said was refused again."""
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment_text(moment)
+
+
 def sync_status(*, organization: Organization, now: datetime | None = None) -> dict[str, Any]:
     """The connection's health and the latest sync's progress, in data and in words."""
     now = now or timezone.now()

@@ -17,7 +17,7 @@ from jobs.connections import check_board, connection_connect, connection_save
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.models import GreenhouseConnection, Membership, Organization, SchedulerHeartbeat, SyncRun
 from jobs.scheduling import RefreshOutcome, enqueue_due_syncs
-from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status
+from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status, wait_end_text
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 from tests.support.helpers import (
     NOT_ADMIN_AS_A_MEMBER,
@@ -81,9 +81,22 @@ def test_refresh_within_greenhouses_retry_after_says_until_when(signed_in, acme,
     response = signed_in.post(REFRESH_URL, **JSON)
 
     assert queued == [] and response.json()["message"] == (
-        f"Greenhouse asked this site to wait until {moment_text(wait_until)} before asking "
+        f"Greenhouse asked this site to wait until {wait_end_text(wait_until)} before asking "
         "again, so no sync was queued. Refresh now works again after that."
     )
+
+
+def test_refresh_within_greenhouses_retry_after_names_a_minute_not_before_the_waits_end(
+    signed_in, acme, queued
+):
+    """Cut to the minute, a wait until 10:30:55 read "until 10:30": pressed again at 10:30,
+    as those words said, Refresh now was refused again."""
+    wait_until = (timezone.now() + timedelta(days=1)).replace(hour=10, minute=30, second=55)
+    GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
+
+    message = signed_in.post(REFRESH_URL, **JSON).json()["message"]
+
+    assert f"wait until {wait_until:%-d %b %Y}, 10:31 UTC before asking again" in message
 
 
 def test_refresh_of_a_paused_connection_says_to_resume_first(signed_in, acme, queued):
@@ -716,7 +729,7 @@ def test_the_same_board_connected_again_within_the_cooldown_syncs_at_greenhouses
     assert (
         queued == []
         and (
-            f"Greenhouse asked this site to wait until {moment_text(wait_until)} before asking "
+            f"Greenhouse asked this site to wait until {wait_end_text(wait_until)} before asking "
             "again: it syncs then."
         )
         in response.content.decode()
