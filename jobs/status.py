@@ -28,6 +28,9 @@ PHASE_FINISHED = "finished"
 PHASE_FAILED = "failed"
 # A worker takes a queued sync within seconds; one still waiting after this has a reason.
 QUEUED_LONG_SECONDS = 60
+# How long after its time a retry of a failed sync that has not started is still looked for by
+# the admin pages (a worker busy, or late): after that, as the schedule, it is left to a reload.
+RETRY_LATE_SECONDS = 60
 # What the org's admins can do about skipped posts: fix most in Greenhouse, but not one skipped
 # for its id, which Greenhouse gives (jobs.sync._skip).
 SKIPPED_FOR_ID_TEXT = (
@@ -107,6 +110,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "last_attempt_text": moment_text(attempt_at),
         "next_sync_at": _next_sync_at(connection) if connection.enabled else None,
         "next_sync_text": _next_sync_text(connection, now=now),
+        "retry_in_seconds": _retry_in_seconds(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": last_error,
         "last_error_text": (
@@ -150,6 +154,19 @@ def _said_below(connection: GreenhouseConnection, *, phase: str, latest: SyncRun
     is five lines long, and the list said it again."""
     said = latest.error_message if latest and phase == PHASE_FAILED else ""
     return bool(said) and said == connection.last_error
+
+
+def _retry_in_seconds(connection: GreenhouseConnection, *, now: datetime) -> float | None:
+    """Seconds until the task retries the failed sync (0 once it is due and not started yet),
+    for the page to look again then: None when no retry is coming. Without it, a page that
+    followed a sync to its failure stopped there, and went on saying it failed, its retry
+    "Next sync" in the past, while the retry ran and worked."""
+    retry_at = connection.retry_at
+    if not connection.enabled or retry_at is None:
+        return None
+    if retry_at < now - timedelta(seconds=RETRY_LATE_SECONDS):
+        return None
+    return max(0.0, (retry_at - now).total_seconds())
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:

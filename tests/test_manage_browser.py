@@ -647,6 +647,54 @@ def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
     expect(last_error).to_have_text("see the failed sync below")
 
 
+def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
+    live_server, page, acme, owner
+):
+    """It stopped looking once the sync failed: "Failed" and a retry's "Next sync" gone by stayed
+    on the page while the retry ran and worked, until it was reloaded."""
+    reason = "Greenhouse is having trouble (HTTP 500); the sync will try again later."
+    now = timezone.now()
+    SyncRun.objects.create(
+        organization=acme.organization,
+        trigger=SyncRun.Trigger.MANUAL,
+        outcome=SyncRun.Outcome.FAILED,
+        finished_at=now,
+        error_message=reason,
+    )
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        state=GreenhouseConnection.State.FAILING,
+        failing_since=now,
+        last_error=reason,
+        last_attempt_at=now,
+        retry_at=now + timedelta(seconds=20),
+    )
+    message = page.locator(".sync-status [data-field=message]")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(message).to_have_text(f"Failed: {reason}")
+    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
+        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
+
+    # The retry runs and works, as a worker's would.
+    SyncRun.objects.create(
+        organization=acme.organization,
+        trigger=SyncRun.Trigger.RETRY,
+        outcome=SyncRun.Outcome.SUCCESS,
+        finished_at=timezone.now(),
+    )
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        state=GreenhouseConnection.State.OK,
+        failing_since=None,
+        last_error="",
+        last_success_at=timezone.now(),
+        retry_at=None,
+    )
+    page.clock.run_for(20_000)
+    expect_the_status_to_read(page, message, "Finished: no changes")
+    expect(page.locator(".sync-status .badge")).to_have_text("OK")
+
+
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(
     live_server, page, acme, owner
 ):

@@ -694,6 +694,28 @@ def test_the_status_says_when_the_schedule_syncs_next(signed_in, acme, fake_gree
     assert (status["next_sync_at"], status["next_sync_text"]) == (None, "paused")
 
 
+@pytest.mark.parametrize(
+    ("retry_in", "enabled", "said"),
+    [
+        (timedelta(seconds=20), True, 20.0),
+        (timedelta(seconds=-30), True, 0.0),  # late: the page looks again now
+        (timedelta(minutes=-2), True, None),  # late for long: left to a reload
+        (timedelta(seconds=20), False, None),  # paused
+        (None, True, None),
+    ],
+)
+def test_the_status_says_when_the_task_retries_a_failed_sync(acme, retry_in, enabled, said):
+    """For the page that followed the sync to its failure to follow its retry too."""
+    now = timezone.now()
+    GreenhouseConnection.objects.update(
+        retry_at=retry_in and now + retry_in, enabled=enabled, last_attempt_at=now
+    )
+
+    status = sync_status(organization=acme.organization, now=now)
+
+    assert status["retry_in_seconds"] == said
+
+
 def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
     """The dispatcher waits it out: "due now" said otherwise, as Refresh now said to wait."""
     now = timezone.now()

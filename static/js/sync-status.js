@@ -142,6 +142,13 @@
     }
   }
 
+  // A failed sync the task retries later: look again once the retry is due (and, while it is
+  // late, every POLL_MS for a while: the site says until when), to follow it as the first.
+  function lookAtTheRetry(status, look) {
+    var seconds = status.retry_in_seconds;
+    return typeof seconds === "number" ? setTimeout(look, seconds * 1000 + POLL_MS) : null;
+  }
+
   function poll(box) {
     if (box.pollTimer) {
       return;
@@ -150,7 +157,9 @@
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           render(box, status);
-          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
+          box.pollTimer = isActive(status.phase)
+            ? setTimeout(tick, POLL_MS)
+            : lookAtTheRetry(status, tick);
         })
         .catch(function (error) {
           box.pollTimer = null;
@@ -194,7 +203,7 @@
     if (form) {
       form.addEventListener("submit", refresh);
     }
-    if (isActive(box.dataset.phase)) {
+    if (isActive(box.dataset.phase) || "retryPending" in box.dataset) {
       poll(box);
     }
   });
