@@ -11,11 +11,13 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.db import connection as db_connection
+from django.db import models
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.greenhouse import job_payload_hash
+from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
     Department,
     GreenhouseConnection,
@@ -493,31 +495,58 @@ WITHOUT_ORGANIZATION_INDEXES = {
 }
 
 
+def schema_changes(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that changed the schema, each up to the first name it quotes."""
+    return [
+        query["sql"].split(' "')[0]
+        for query in queries
+        if re.match(r"(ALTER|CREATE|DROP|INSERT|SET CONSTRAINTS)", query["sql"])
+        and "django_migrations" not in query["sql"]
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_0063_drops_the_units_indexes_of_their_organization_alone_and_keeps_their_foreign_keys():
     """0062's indexes by (organization, parent) serve the org's reads; the foreign keys are not
     dropped and checked anew, nor (on SQLite) the tables copied. Migrated back, it builds them
-    again."""
+    again, CONCURRENTLY on PostgreSQL as it drops them."""
     migrate_to(("jobs", "0062_unit_parent_indexes"))
     try:
         assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+        concurrently = " CONCURRENTLY" if db_connection.vendor == "postgresql" else ""
         with CaptureQueriesContext(db_connection) as queries:
             migrate_to(("jobs", "0063_unit_organization_index_dropped"))
         assert organization_indexes() == WITHOUT_ORGANIZATION_INDEXES
         assert parent_indexes() == PARENT_INDEXES
-        schema_changes = [
-            query["sql"].split(' "')[0]
-            for query in queries
-            if re.match(r"(ALTER|CREATE|DROP|INSERT|SET CONSTRAINTS)", query["sql"])
-            and "django_migrations" not in query["sql"]
-        ]
-        concurrently = " CONCURRENTLY" if db_connection.vendor == "postgresql" else ""
-        assert schema_changes == [f"DROP INDEX{concurrently} IF EXISTS"] * 2
+        assert schema_changes(queries) == [f"DROP INDEX{concurrently} IF EXISTS"] * 2
 
-        migrate_to(("jobs", "0062_unit_parent_indexes"))
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(("jobs", "0062_unit_parent_indexes"))
         assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+        assert schema_changes(queries) == [f"CREATE INDEX{concurrently}"] * 2
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_only_alter_field_refuses_a_field_changed_otherwise():
+    """AlterFieldIndexWithoutLock drops or builds the field's index alone: given a field that
+    also changes otherwise (here made nullable), it refuses, where it would leave the column
+    as it was and the migrations' state saying it changed."""
+    before = MigrationExecutor(db_connection).loader.project_state(
+        ("jobs", "0062_unit_parent_indexes")
+    )
+    nullable = models.ForeignKey(
+        "jobs.organization", models.CASCADE, related_name="departments", db_index=False, null=True
+    )
+    operation = AlterFieldIndexWithoutLock("department", "organization", nullable)
+    after = before.clone()
+    operation.state_forwards("jobs", after)
+
+    refused = pytest.raises(ValueError, match="department.organization: changes more than its")
+    with db_connection.schema_editor(atomic=False) as schema_editor, refused:
+        operation.database_forwards("jobs", schema_editor, before, after)
+    assert organization_indexes() == WITHOUT_ORGANIZATION_INDEXES  # as the latest migration left
 
 
 def leave_invalid_index(name: str, table: str) -> None:
