@@ -24,8 +24,9 @@ INDEX_VALIDITY_SQL = (
 )
 
 
-def postgresql_without_lock(concurrently: type, plain: type) -> type:
-    """`concurrently` on PostgreSQL; elsewhere `plain`, the operation it extends."""
+def postgresql_without_lock(name: str, concurrently: type, plain: type) -> type:
+    """`concurrently` on PostgreSQL; elsewhere `plain`, the operation it extends. Named `name`,
+    the name it is given in this module, as a migration written of it (a squash) imports it."""
     forwards_creates = issubclass(plain, migrations.AddIndex)
 
     class Operation(concurrently):
@@ -63,11 +64,16 @@ def postgresql_without_lock(concurrently: type, plain: type) -> type:
                 schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
             return is_valid
 
+    Operation.__name__ = Operation.__qualname__ = name
     return Operation
 
 
-AddIndexWithoutLock = postgresql_without_lock(AddIndexConcurrently, migrations.AddIndex)
-RemoveIndexWithoutLock = postgresql_without_lock(RemoveIndexConcurrently, migrations.RemoveIndex)
+AddIndexWithoutLock = postgresql_without_lock(
+    "AddIndexWithoutLock", AddIndexConcurrently, migrations.AddIndex
+)
+RemoveIndexWithoutLock = postgresql_without_lock(
+    "RemoveIndexWithoutLock", RemoveIndexConcurrently, migrations.RemoveIndex
+)
 
 
 class AlterFieldIndexWithoutLock(NotInTransactionMixin, migrations.AlterField):

@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.db import connection as db_connection
-from django.db import models
+from django.db import migrations, models
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.writer import MigrationWriter
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -547,6 +549,36 @@ def test_an_index_only_alter_field_refuses_a_field_changed_otherwise():
     with db_connection.schema_editor(atomic=False) as schema_editor, refused:
         operation.database_forwards("jobs", schema_editor, before, after)
     assert organization_indexes() == WITHOUT_ORGANIZATION_INDEXES  # as the latest migration left
+
+
+def test_a_squash_of_the_migrations_taking_no_lock_writes_their_operations_so_they_import():
+    """squashmigrations writes the operations it keeps into a new file, each by its class's
+    module and name: those taking no lock on PostgreSQL (0013's, 0062's and 0063's) are
+    written as this module names them, where AddIndexWithoutLock and RemoveIndexWithoutLock
+    were written as `postgresql_without_lock.<locals>.Operation`, which is not Python."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    names = (
+        "0013_listed_indexes_with_deadline",
+        "0062_unit_parent_indexes",
+        "0063_unit_organization_index_dropped",
+    )
+    operations = [
+        operation for name in names for operation in loader.get_migration("jobs", name).operations
+    ]
+    squashed = type("Migration", (migrations.Migration,), {"operations": operations})
+    namespace: dict = {}
+
+    exec(MigrationWriter(squashed("0001_squashed", "jobs")).as_string(), namespace)  # noqa: S102
+
+    written = namespace["Migration"].operations
+    assert [(type(operation), operation.describe()) for operation in written] == [
+        (type(operation), operation.describe()) for operation in operations
+    ]
+    assert {type(operation).__name__ for operation in written} >= {
+        "AddIndexWithoutLock",
+        "RemoveIndexWithoutLock",
+        "AlterFieldIndexWithoutLock",
+    }
 
 
 def leave_invalid_index(name: str, table: str) -> None:
