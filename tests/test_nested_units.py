@@ -29,7 +29,7 @@ from jobs.selectors import (
     order_by_department,
 )
 from jobs.sync import sync_organization
-from tests.support.helpers import WorkCounted
+from tests.support.helpers import Cost, cost_counted
 from tests.support.public_jobs import job_to_make, make_job, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -406,13 +406,6 @@ def test_a_unit_deep_in_a_chain_is_named_by_its_top_unit_and_those_nearest_it(
     assert path_on_page in response.content.decode()
 
 
-@dataclass
-class PageCost:
-    queries: int
-    sql_compiled: int
-    operations: int
-
-
 POSTS = 60
 
 
@@ -438,15 +431,15 @@ def posts_of_departments(organization: Organization, *, each: range) -> None:
     )
 
 
-def acme_page_cost(client) -> PageCost:
+def acme_page_cost(client) -> Cost:
     cache.clear()
-    with CaptureQueriesContext(db_connection) as queries, WorkCounted() as work:
+    with cost_counted() as cost:
         response = client.get("/orgs/acme/")
 
     # Each job under its first department by name, as the filter lists them ("1-0" < "10-0").
     headings = [heading for heading, _ in response.context["job_groups"]]
     assert headings[:3] == [("Team 0-0",), ("Team 1-0",), ("Team 10-0",)]
-    return PageCost(len(queries), work.sql_compiled, work.operations)
+    return cost[0]
 
 
 def test_an_orgs_page_costs_no_more_per_department_the_more_departments_it_has(client, acme):

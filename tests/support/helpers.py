@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 import pytest
@@ -20,8 +21,10 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Permission, User
+from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -97,6 +100,25 @@ class WorkCounted:
     def _in_own_code(self, frame: FrameType, event: str, arg: object) -> Callable:
         self.own_lines += event == "line"
         return self._in_own_code
+
+
+@dataclass
+class Cost:
+    """What a block cost: its queries, and WorkCounted's expressions compiled into SQL and
+    operations in Python."""
+
+    queries: int
+    sql_compiled: int
+    operations: int
+
+
+@contextmanager
+def cost_counted() -> Iterator[list[Cost]]:
+    """The block's Cost, put in the list it gives once the block is done."""
+    costs: list[Cost] = []
+    with CaptureQueriesContext(connection) as queries, WorkCounted() as work:
+        yield costs
+    costs.append(Cost(len(queries), work.sql_compiled, work.operations))
 
 
 class TimeLimitedStream(io.StringIO):
