@@ -300,6 +300,13 @@ def env_database_url(name: str, default: str) -> str:
             )
     elif scheme in _POSTGRES_SCHEMES:
         parts = _server_url_parts(name, value, example=_POSTGRES_EXAMPLE)
+        _credentials_check(
+            name,
+            parts,
+            clients="psycopg",
+            example=_POSTGRES_EXAMPLE,
+            query_names=("user", "password"),  # dj_database_url hands psycopg them too
+        )
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
         if not parts.path.strip("/") and "service" not in parse_qs(parts.query):
             raise ImproperlyConfigured(f"{name} names no database: {_POSTGRES_EXAMPLE}")
@@ -448,7 +455,13 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         )
     parts = _server_url_parts(name, url, example=example)
     query = parse_qs(parts.query)
-    _redis_credentials_check(name, parts)
+    _credentials_check(
+        name,
+        parts,
+        clients="the Redis clients",
+        example="redis://USER:PASSWORD@HOST:6379/0",
+        query_names=("username", "password"),  # the cache's client reads them there too
+    )
     for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
         if for_celery and query_name in query:
             raise ImproperlyConfigured(
@@ -478,19 +491,22 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             )
 
 
-def _redis_credentials_check(name: str, parts: SplitResult) -> None:
-    """Refuse a user name or password (before the host, or the cache's ?username= and
-    ?password=) the Redis clients cannot send as written. Both turn its %XX back as UTF-8 and
-    send it in UTF-8, so any character is sent, "€" as "%E2%82%AC" or as itself; but a %XX that
-    is no UTF-8 ("%E9", é in Latin-1) became "�", and the password was wrong without a word
-    of why, and an environment's bytes that are not UTF-8 (Python's lone surrogates) could not
-    be encoded at all: the cache failed at each use, and a broker's error, logged by /healthz,
-    named the whole password."""
+def _credentials_check(
+    name: str, parts: SplitResult, *, clients: str, example: str, query_names: tuple[str, ...] = ()
+) -> None:
+    """Refuse a user name or password (before the host, or in a query under `query_names`) that
+    `clients` cannot send as written. The Redis clients and psycopg (through dj_database_url)
+    turn its %XX back as UTF-8 and send it in UTF-8, so any character is sent, "€" as
+    "%E2%82%AC" or as itself; but a %XX that is no UTF-8 ("%E9", é in Latin-1) became "�", and
+    the password was wrong without a word of why, and an environment's bytes that are not UTF-8
+    (Python's lone surrogates) could not be encoded at all: the cache failed at each use, a
+    broker's error, logged by /healthz, named the whole password, and each page that read the
+    database, /healthz and `migrate` failed with a traceback."""
     query_fields = [
         value
         for field in parts.query.split("&")
         for field_name, _, value in [field.partition("=")]
-        if field_name in ("username", "password")
+        if field_name in query_names
     ]
     for written in (parts.username, parts.password, *query_fields):
         try:
@@ -502,9 +518,9 @@ def _redis_credentials_check(name: str, parts: SplitResult) -> None:
         else:
             continue
         raise ImproperlyConfigured(
-            f"{name} has a user name or password with {why}, which the Redis clients cannot "
-            "send as written: write it in UTF-8, a character beyond ASCII as itself or as the "
-            "%XX of its UTF-8 bytes: redis://USER:PASSWORD@HOST:6379/0"
+            f"{name} has a user name or password with {why}, which {clients} cannot send as "
+            "written: write it in UTF-8, a character beyond ASCII as itself or as the %XX of "
+            f"its UTF-8 bytes: {example}"
         )
 
 

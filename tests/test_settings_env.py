@@ -781,6 +781,40 @@ def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(
     assert "s3cr" not in refused
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # dj_database_url turns a %XX back as UTF-8, Latin-1's "%E9" into "�", which psycopg
+        # sent: the password was wrong, PostgreSQL saying only "password authentication failed".
+        "postgres://orgsite:s3cr%E9t@db.example.com:5432/orgsite",
+        "postgres://s%E9bastien:s3cret@db.example.com:5432/orgsite",
+        "postgres://db.example.com:5432/orgsite?user=orgsite&password=s3cr%E9t",
+        # An environment file saved in Latin-1: psycopg could not encode the lone surrogate, and
+        # each page that read the database, /healthz and migrate failed with a traceback.
+        "postgres://orgsite:s3cr\udce9t@db.example.com:5432/orgsite",
+    ],
+)
+def test_a_database_password_psycopg_cannot_send_as_written_stops_the_process(url):
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused.startswith("DATABASE_URL has a user name or password with ")
+    assert refused.endswith(
+        "which psycopg cannot send as written: write it in UTF-8, a character beyond ASCII as "
+        "itself or as the %XX of its UTF-8 bytes: postgres://USER:PASSWORD@HOST:5432/DBNAME"
+    )
+    assert "s3cr" not in refused and "bastien" not in refused  # it goes to the log
+
+
+@pytest.mark.parametrize("written", ["s3cr€t", "s3cr%E2%82%ACt"])
+def test_a_database_password_beyond_latin_1_is_taken_as_utf_8(written):
+    """psycopg sends a password in UTF-8: any character, as itself or percent-encoded so."""
+    database = settings_under(
+        DATABASE_URL=f"postgres://orgsite:{written}@db.example.com:5432/orgsite"
+    )["DATABASES"]["default"]
+
+    assert database["PASSWORD"] == "s3cr€t"
+
+
 @pytest.mark.parametrize("written", ["s3cr€t", "s3cr%E2%82%ACt"])
 def test_a_redis_password_beyond_latin_1_is_sent_by_the_cache_and_the_broker(written):
     """Unlike requests (orgsite.W008 of GREENHOUSE_API_BASE's), both Redis clients send a user
