@@ -22,9 +22,9 @@ DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 60
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, unless what is raised is the request's failed connect
     (orgsite.middleware.DatabaseConnectedOnce): then a 503, never stored, that reads nothing from
-    the database,
-    logged once for the request, however many places meet the failure after the first (Django's
-    own ERROR line for each is left out: orgsite.logging.DatabaseUnavailableFilter)."""
+    the database, logged once for the request, however many places meet the failure after the
+    first (Django's own ERROR line for each is left out:
+    orgsite.logging.DatabaseUnavailableFilter)."""
     error = sys.exc_info()[1]
     if error is None or error is not connect_failure():
         return defaults.server_error(request)
