@@ -291,6 +291,23 @@ EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+# Django logs in with both (neither when one is empty), and Python's SMTP client sends them in
+# ASCII: one beyond it failed every email with a UnicodeEncodeError as it logged in, and
+# nothing said so at startup. The error shows neither.
+_email_login_unsendable = [
+    name
+    for name, value in [
+        ("DJANGO_EMAIL_HOST_USER", EMAIL_HOST_USER),
+        ("DJANGO_EMAIL_HOST_PASSWORD", EMAIL_HOST_PASSWORD),
+    ]
+    if not value.isascii()
+]
+if EMAIL_HOST_USER and EMAIL_HOST_PASSWORD and _email_login_unsendable:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_email_login_unsendable)}: a character beyond ASCII, which Python's "
+        "SMTP client cannot send as it logs in to the mail server, so every email would fail: "
+        "give the mail account a user name and password of ASCII characters only"
+    )
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:

@@ -1575,6 +1575,47 @@ def test_production_mail_goes_to_an_smtp_server_not_into_the_log(monkeypatch):
     )
 
 
+@pytest.mark.parametrize(
+    ("user", "password", "named"),
+    [
+        ("orgsite", "s3cr€t", "DJANGO_EMAIL_HOST_PASSWORD"),
+        ("orgsite", "s3cré", "DJANGO_EMAIL_HOST_PASSWORD"),
+        ("łukasz", "s3cret", "DJANGO_EMAIL_HOST_USER"),
+        ("łukasz", "s3cr€t", "DJANGO_EMAIL_HOST_USER and DJANGO_EMAIL_HOST_PASSWORD"),
+    ],
+)
+def test_smtp_credentials_beyond_ascii_stop_the_process_naming_them_not_shown(
+    user, password, named
+):
+    """Python's SMTP client encodes the user name and password in ASCII as Django logs in: every
+    email failed with a UnicodeEncodeError, which the site does not take for a mail server's
+    refusal, and nothing said so at startup."""
+    refused = refusal(DJANGO_EMAIL_HOST_USER=user, DJANGO_EMAIL_HOST_PASSWORD=password)
+
+    assert refused == (
+        f"{named}: a character beyond ASCII, which Python's SMTP client cannot send as it logs "
+        "in to the mail server, so every email would fail: give the mail account a user name "
+        "and password of ASCII characters only"
+    )
+    assert "s3cr" not in refused and "kasz" not in refused
+
+
+def test_smtp_credentials_beyond_ascii_are_taken_where_django_does_not_log_in():
+    """Django logs in only with both a user name and a password."""
+    assert (
+        settings_under(DJANGO_EMAIL_HOST_USER="", DJANGO_EMAIL_HOST_PASSWORD="s3cr€t")[
+            "EMAIL_HOST_PASSWORD"
+        ]
+        == "s3cr€t"
+    )
+    assert (
+        settings_under(DJANGO_EMAIL_HOST_USER="łukasz", DJANGO_EMAIL_HOST_PASSWORD="")[
+            "EMAIL_HOST_USER"
+        ]
+        == "łukasz"
+    )
+
+
 def test_the_smtp_server_and_its_credentials_come_from_the_environment():
     production = settings_under(
         **PRODUCTION,
