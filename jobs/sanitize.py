@@ -365,15 +365,25 @@ def _excerpt(safe_html: str, length: int) -> str:
         head = safe_html
         if len(safe_html) > head_chars:
             head = safe_html[: safe_html.rfind(">", 0, head_chars) + 1]
-        soup = BeautifulSoup(INLINE_TAG_RE.sub("", head), "html.parser", parse_only=TEXT_ONLY)
         # Without the characters that show nothing before its first word: a post of zero-width
         # spaces had them for its excerpt, and one that opens with a paragraph of them began so.
-        text = without_leading_blanks(" ".join(soup.get_text(" ").split()))
+        text = without_leading_blanks(_text_of_head(INLINE_TAG_RE.sub("", head)))
         if len(text) > length or head == safe_html:
             break
         head_chars *= 4
     # Not cleaned again: sanitize_content() dropped every character a feed cannot carry.
     return cut_at_word(text, length)
+
+
+def _text_of_head(markup: str) -> str:
+    """The words of nh3's output, its inline tags taken out, read with BeautifulSoup. Markup
+    without a tag is read as text_of() reads it (the same words): BeautifulSoup warned of a
+    description of a web address or a file name alone ("looks more like a URL"), which a
+    worker logs from its standard error as a WARNING line."""
+    if "<" not in markup:
+        return text_of(markup)
+    soup = BeautifulSoup(markup, "html.parser", parse_only=TEXT_ONLY)
+    return " ".join(soup.get_text(" ").split())
 
 
 def cut_at_word(text: str, length: int) -> str:

@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import time
+import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable
 from datetime import timedelta
@@ -1144,6 +1145,38 @@ def test_a_job_page_says_its_post_came_without_a_description(
     note = '<p class="empty">No description was posted with this job.</p>'
     assert note in client.get(job.get_absolute_url()).content.decode()
     assert note not in client.get(other.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "https://careers.acme-robotics.example/apply/5012345008",
+        "&lt;a href=&quot;https://careers.acme-robotics.example/apply&quot;&gt;"
+        "https://careers.acme-robotics.example/apply&lt;/a&gt;",
+        "Read role-description.html",
+    ],
+    ids=["address", "linked-address", "file-name"],
+)
+def test_a_description_of_a_web_address_or_file_name_alone_syncs_without_a_warning(
+    acme, fake_greenhouse, content
+):
+    """BeautifulSoup, reading the excerpt's text, warned that such a description "looks more
+    like a URL" (or a filename) and advised fetching it with requests: a worker logs its
+    standard error as WARNING lines, which What to monitor does not list."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["content"] = content
+    fake_greenhouse.touch(TOKEN)
+
+    with warnings.catch_warnings(record=True) as caught:  # showing each once again
+        assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+
+    assert [str(warning.message)[:60] for warning in caught] == []
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.excerpt in (
+        "https://careers.acme-robotics.example/apply/5012345008",
+        "https://careers.acme-robotics.example/apply",
+        "Read role-description.html",
+    )
 
 
 def test_a_job_page_shows_a_pay_range_after_a_blank_intro(acme, fake_greenhouse, client):
