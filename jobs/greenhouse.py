@@ -889,7 +889,9 @@ def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     # -05:00 is in year 10000 in UTC, which no database holds and no page can show.
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
         return None
-    return parsed
+    # In UTC, as both databases store it: PostgreSQL refuses an offset past 15:59, which
+    # Python reads up to 23:59 ("+23:59" failed the whole sync as an internal error).
+    return parsed.astimezone(UTC)
 
 
 def _date_of_post(

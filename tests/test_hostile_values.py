@@ -15,7 +15,7 @@ import time
 import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -333,6 +333,29 @@ def test_a_date_at_the_end_of_year_9999_in_utc_shows_in_every_time_zone(
 
     job = Job.objects.get(greenhouse_id=posts[0]["id"])
     assert job.greenhouse_updated_at is job.first_published_at is None
+    assert_every_page_renders(client, job)
+
+
+def test_a_date_with_an_offset_no_time_zone_has_is_read_as_its_moment(
+    acme, fake_greenhouse, client
+):
+    """Python reads an offset of up to 23:59, PostgreSQL takes one of at most 15:59: a post
+    dated "+23:59" failed the whole sync there, as an internal error, until it was mended."""
+    posts = fake_greenhouse.jobs(TOKEN)
+    posts[0].update(
+        updated_at="2026-03-02T23:59:00+23:59",
+        first_published="2026-02-01T00:00:00-20:00",
+        application_deadline="2099-11-30T12:00:00+16:00",
+    )
+    fake_greenhouse.touch(TOKEN)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok, result.error
+    job = Job.objects.get(greenhouse_id=posts[0]["id"])
+    assert job.greenhouse_updated_at == datetime(2026, 3, 2, tzinfo=UTC)
+    assert job.first_published_at == datetime(2026, 2, 1, 20, tzinfo=UTC)
+    assert job.application_deadline == datetime(2099, 11, 29, 20, tzinfo=UTC)
     assert_every_page_renders(client, job)
 
 
