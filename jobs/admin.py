@@ -948,12 +948,6 @@ class UserChangeKeepingAdminsForm(ChangedFieldsOnly, UserChangeForm):
         self.changed_meanwhile_refuse(reload="the account")
         return cleaned
 
-    def _save_m2m(self) -> None:
-        """Only the groups and permissions the page changed: Django's sets every list shown."""
-        for field in self.instance._meta.many_to_many:
-            if field.name in self.changed_data:
-                field.save_form_data(self.instance, self.cleaned_data[field.name])
-
     def clean_username(self) -> str:
         """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
         in case, neither signs in but as spelt exactly."""
@@ -1010,15 +1004,53 @@ class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
         say_what_to_type(self, {"username": TYPE_A_USERNAME, **PASSWORD_BOXES})
 
 
-class AccountNotSaved(Exception):
-    """A save of an account's page found no row: the account was deleted meanwhile."""
+class NotSaved(Exception):
+    """A save of a change page found no row: its object was deleted meanwhile."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class PasswordNotSaved(AccountNotSaved):
+class ChangedFieldsOnlyAdmin(admin.ModelAdmin):
+    """For a ModelAdmin whose form is ChangedFieldsOnly (an account's, a group's): a change
+    saves only the fields its page changed, its lists only in the form's _save_m2m, and a page
+    of an object deleted meanwhile says so (`noun` names it) instead of making it again. The
+    form refuses a field changed there and meanwhile (changed_meanwhile_refuse), from the
+    object as this request read it: under its lock, for that to be as it is now (an account's
+    in accounts_ended_by, a group's in GroupAdmin.get_object)."""
+
+    noun: str
+    # Raised by save_model, rolled back with the whole page: each `message` shown on the page.
+    not_saved: tuple[type[Exception], ...] = (NotSaved,)
+
+    def save_model(
+        self, request: HttpRequest, obj: models.Model, form: forms.Form, change: bool
+    ) -> None:
+        if not change:
+            obj.save()
+            return
+        many = {field.name for field in self.model._meta.many_to_many}  # the form's _save_m2m
+        fields = [name for name in form.changed_data if name not in many]
+        if not fields_save_if_row_exists(obj, fields):  # none: still says it went
+            raise NotSaved(f"The {self.noun} “{obj}” was not saved: it was deleted meanwhile.")
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except self.not_saved as refused:  # from save_model, rolled back
+            self.message_user(request, refused.message, messages.ERROR)
+            # With its query: a popup stays one, and its list's filters are kept for the return.
+            return redirect(request.get_full_path())
+
+
+class PasswordNotSaved(NotSaved):
     """The password page's save found another password on the account's row, or no row."""
 
 
@@ -1090,7 +1122,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
+class UserAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     """Django's, except that neither deleting nor deactivating someone, nor turning off their
     password, leaves an org without an admin who can sign in (as on the members page and
     /accounts/delete/)."""
@@ -1103,6 +1135,8 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
     PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
     # Raised by a save or delete that checks again under the orgs' locks: shown to staff.
     refused_meanwhile = (MembershipError,)
+    noun = "account"
+    not_saved = (MembershipError, NotSaved)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)
@@ -1159,20 +1193,6 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
         selected = [shown] if shown else request.POST.getlist(ACTION_CHECKBOX_NAME)
         return [int(pk) for pk in selected if is_row_id(pk)]
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (MembershipError, AccountNotSaved) as refused:  # from save_model, rolled back
-            self.message_user(request, refused.message, messages.ERROR)
-            # With its query: a popup stays one, and its list's filters are kept for the return.
-            return redirect(request.get_full_path())
-
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         try:
             return super().user_change_password(request, id, form_url)
@@ -1188,15 +1208,7 @@ class UserAdmin(ListQueryCleaning, RefusableDeleteMixin, DjangoUserAdmin):
             outcome = f"The account “{obj.get_username()}” was not saved, and stays active"
             with refused_as_staff_are_told(obj, outcome=outcome):
                 other_admins_ensure(user=obj)
-        if not change:
-            obj.save()
-        else:
-            many = {field.name for field in User._meta.many_to_many}  # the form's _save_m2m
-            fields = [name for name in form.changed_data if name not in many]
-            if not fields_save_if_row_exists(obj, fields):  # none: still says it went
-                raise AccountNotSaved(
-                    f"The account “{obj.get_username()}” was not saved: it was deleted meanwhile."
-                )
+        super().save_model(request, obj, form, change)
         if change and "email" in form.changed_data:
             email_change_count(user=obj)
 
@@ -1613,19 +1625,38 @@ class SyncedUnitAdmin(RelatedObjectLinks, DeletedOnlyWithTheirOrganization):
 admin.site.unregister(Group)
 
 
-class GroupNamedForm(forms.ModelForm):
+class GroupNamedForm(ChangedFieldsOnly, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         say_what_to_type(self, {"name": "Type a name for the group."})
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.changed_meanwhile_refuse(reload="the group")  # read under its lock (GroupAdmin)
+        return cleaned
+
 
 @admin.register(Group)
-class GroupAdmin(ListQueryCleaning, DjangoGroupAdmin):
+class GroupAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, DjangoGroupAdmin):
     """Django's, with its list's query read as every list here reads it, and its permissions
     granted by superusers only (as UserAdmin's): staff who may change groups would otherwise
-    give their own every permission. Its name's box left empty says what to type."""
+    give their own every permission. Its name's box left empty says what to type. Its page
+    saves only what it changed, as an account's does (ChangedFieldsOnlyAdmin): one left open
+    while other staff changed the group's permissions put them back, saved to rename it."""
 
     form = GroupNamedForm
+    noun = "group"
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Group | None:
+        group = super().get_object(request, object_id, from_field)
+        if group is None or request.method != "POST":
+            return group
+        # Read again under its lock, until the page's save commits: a save of another page of
+        # it committed meanwhile is seen by the form (changed_meanwhile_refuse), and one
+        # begun meanwhile waits for this one, then sees it.
+        return self.get_queryset(request).select_for_update().filter(pk=group.pk).first()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)

@@ -447,6 +447,7 @@ class ChangedFieldsOnly:
 
     fields: dict[str, forms.Field]
     data: Any
+    instance: Any  # a model form's (_save_m2m)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -554,6 +555,13 @@ class ChangedFieldsOnly:
                 inputs = _shown_inputs(field.field, name, field.initial)
                 for input_name, values in inputs.items():
                     self._data_set(input_name, values if many else values[0])
+
+    def _save_m2m(self) -> None:
+        """A model form's lists (many-to-many), only those the page changed: Django's sets every
+        list shown, putting back one changed meanwhile as the page showed it."""
+        for field in self.instance._meta.many_to_many:
+            if field.name in self.changed_data:
+                field.save_form_data(self.instance, self.cleaned_data[field.name])
 
     @cached_property
     def changed_data(self) -> list[str]:

@@ -1633,17 +1633,21 @@ def test_a_django_admin_page_typing_a_name_stored_before_its_cleaning_cleaned_sa
     assert User.objects.get(pk=member.pk).first_name == "Zoë"
 
 
-def test_a_django_admin_page_saved_unchanged_as_the_account_is_deleted_says_so(
-    staff_client, member, monkeypatch
+@pytest.mark.parametrize("page", ["account", "group"])
+def test_a_django_admin_page_saved_unchanged_as_its_account_or_group_is_deleted_says_so(
+    staff_client, member, monkeypatch, page
 ):
-    """The save wrote the whole account again, as a new row: a deleted account came back."""
-    url = f"/admin/auth/user/{member.pk}/change/"
+    """The save wrote the whole account (or group) again, as a new row: a deleted one came
+    back."""
+    shown = member if page == "account" else Group.objects.create(name="Editors")
+    model = type(shown)
+    url = f"/admin/auth/{model._meta.model_name}/{shown.pk}/change/"
     values = admin_form_values(staff_client.get(url))
-    form_class = jobs.admin.UserAdmin.form
+    form_class = jobs.admin.admin.site.get_model_admin(model).form
     clean = form_class.clean
 
     def deleted_meanwhile(form: Any) -> Any:  # by another staff member, or its owner
-        User.objects.filter(pk=member.pk).delete()
+        model.objects.filter(pk=shown.pk).delete()
         return clean(form)
 
     monkeypatch.setattr(form_class, "clean", deleted_meanwhile)
@@ -1652,7 +1656,7 @@ def test_a_django_admin_page_saved_unchanged_as_the_account_is_deleted_says_so(
 
     assert response.status_code == 302
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        "The account “bob” was not saved: it was deleted meanwhile."
+        f"The {page} “{shown}” was not saved: it was deleted meanwhile."
     ]
 
 
@@ -1724,6 +1728,93 @@ def test_the_django_admin_page_of_an_account_sends_no_password_hash_back(staff_c
     assert 'name="initial-first_name"' in page  # what it showed, sent back
     assert 'name="initial-password"' not in page
     assert member.password not in page
+
+
+JOB_PERMISSIONS = ("view_job", "change_job")
+
+
+def group_page_changed_meanwhile(client: Client, change: str) -> tuple[str, dict, Group]:
+    """The address and values of the admin page of a group, "Editors" who may view jobs, as
+    served, then the group changed by other staff: "renamed" (to "Writers"), "permission
+    added" (to change jobs) or "permission removed"."""
+    view_job, change_job = (Permission.objects.get(codename=name) for name in JOB_PERMISSIONS)
+    editors = Group.objects.create(name="Editors")
+    editors.permissions.add(view_job)
+    url = f"/admin/auth/group/{editors.pk}/change/"
+    values = admin_form_values(client.get(url))
+    if change == "renamed":
+        Group.objects.filter(pk=editors.pk).update(name="Writers")
+    elif change == "permission added":
+        editors.permissions.add(change_job)
+    else:
+        editors.permissions.clear()
+    return url, values, editors
+
+
+@pytest.mark.parametrize("change", ["renamed", "permission added", "permission removed"])
+def test_a_django_admin_page_saved_after_another_change_to_the_group_keeps_it(staff_client, change):
+    """Django's admin saved a group whole as its page showed it: a page left open while other
+    staff renamed the group (or changed its permissions) put it back, saved only to change the
+    other. Only what the page changed is saved."""
+    url, values, editors = group_page_changed_meanwhile(staff_client, change)
+    permissions = Permission.objects.filter(codename__in=JOB_PERMISSIONS)
+    typed = (
+        {"permissions": [str(pk) for pk in permissions.values_list("pk", flat=True)]}
+        if change == "renamed"
+        else {"name": "Reviewers"}
+    )
+
+    response = staff_client.post(url, {**values, **typed})
+
+    assert response.status_code == 302
+    saved = Group.objects.get(pk=editors.pk)
+    assert saved.name == ("Writers" if change == "renamed" else "Reviewers")
+    assert sorted(saved.permissions.values_list("codename", flat=True)) == (
+        [] if change == "permission removed" else ["change_job", "view_job"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "label"), [("renamed", "Name"), ("permission added", "Permissions")]
+)
+def test_a_django_admin_page_changing_what_was_changed_meanwhile_in_the_group_is_refused(
+    staff_client, meanwhile, label
+):
+    """Saved, it undid the other change unseen: it is refused, naming the field, and nothing
+    of it is saved, neither the field changed meanwhile nor the other."""
+    url, values, editors = group_page_changed_meanwhile(staff_client, meanwhile)
+
+    refused = staff_client.post(url, {**values, "name": "Reviewers", "permissions": []})
+
+    assert refused.status_code == 200
+    assert (
+        f"Nothing was saved: “{label}” changed by someone else since this page was opened. "
+        "Reload the page to see the group as it is now, then make your change again."
+    ) in parsed(refused).get_text()
+    saved = Group.objects.get(pk=editors.pk)
+    assert saved.name == ("Writers" if meanwhile == "renamed" else "Editors")
+    assert sorted(saved.permissions.values_list("codename", flat=True)) == (
+        ["view_job"] if meanwhile == "renamed" else ["change_job", "view_job"]
+    )
+
+
+def test_a_django_admin_page_of_a_group_shown_again_with_an_error_saves_once_corrected(
+    staff_client,
+):
+    """Shown again, its hidden inputs of the values shown carried the permissions typed for a
+    list shown empty (which sends no input): corrected and saved, the page found no change
+    there, and said it saved the group with none written."""
+    view_job = Permission.objects.get(codename="view_job")
+    editors = Group.objects.create(name="Editors")
+    url = f"/admin/auth/group/{editors.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    refused = staff_client.post(url, {**values, "permissions": [str(view_job.pk)], "name": ""})
+    assert refused.status_code == 200
+
+    response = staff_client.post(url, {**admin_form_values(refused), "name": "Editors"})
+
+    assert response.status_code == 302
+    assert list(editors.permissions.values_list("codename", flat=True)) == ["view_job"]
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])

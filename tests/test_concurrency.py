@@ -689,6 +689,46 @@ def test_an_account_deactivated_as_an_old_page_of_it_is_saved_stays_deactivated(
 
 
 @on_postgresql
+def test_two_old_pages_of_a_group_renaming_it_at_once_save_the_first_and_refuse_the_second(
+    admin_client, admin_user, monkeypatch
+):
+    """Two pages of a group opened before either was saved, each renaming it, saved at once:
+    the second read the group before the first wrote it, found the name as its page showed it,
+    and wrote over the first's unseen. It waits for the first, and is refused, naming the
+    field."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from jobs.admin import GroupAdmin
+    from tests.support.helpers import form_as_sent
+
+    group = Group.objects.create(name="Editors")
+    page = f"/admin/auth/group/{group.pk}/change/"
+    shown = form_as_sent(admin_client.get(page).content, "#content-main form")
+    other_staff = Client()
+    other_staff.force_login(admin_user)
+    other, outcome = thread_with_outcome(
+        lambda: other_staff.post(page, {**shown, "name": "Reviewers"})
+    )
+    save, first_page = GroupAdmin.save_model, threading.get_ident()
+
+    def save_starting_the_other(*args: Any, **kwargs: Any) -> None:
+        if threading.get_ident() == first_page:  # not in the other page's own save
+            started_until_it_waits_on_me_or_ends(other, "the other page's save")
+        save(*args, **kwargs)
+
+    monkeypatch.setattr(GroupAdmin, "save_model", save_starting_the_other)
+
+    response = admin_client.post(page, {**shown, "name": "Writers"})
+    other.join(timeout=30)
+
+    assert response.status_code == 302
+    assert [result.status_code for result in outcome] == [200]
+    assert "“Name” changed by someone else" in outcome[0].content.decode()
+    assert Group.objects.get(pk=group.pk).name == "Writers"
+
+
+@on_postgresql
 def test_staff_saving_an_org_they_admin_as_their_account_is_deactivated_both_go_through(
     owner, member, monkeypatch
 ):
