@@ -586,6 +586,14 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         if commit:
             membership_delete(obj)  # with any invitation, whose link would re-add them
 
+    def save_existing(self, form: forms.ModelForm, obj: Membership, commit: bool = True) -> Any:
+        if not commit:
+            return super().save_existing(form, obj, commit)
+        # Only what the page changed in the row (MembershipForm): found under its lock (clean).
+        fields = {field.name for field in Membership._meta.concrete_fields}
+        obj.save(update_fields=[name for name in form.changed_data if name in fields])
+        return obj
+
     def clean(self) -> None:
         """An org that has an admin keeps one, as on the members page (jobs.memberships), and a
         member removed since this request read the rows stays removed."""
@@ -676,7 +684,12 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         return ADMIN_ADD_ASK_MESSAGE
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(ChangedFieldsOnly, forms.ModelForm):
+    """A member row of an org's page. Saved, it writes only what the page changed in it
+    (MembershipFormSet.save_existing): a row left as shown is not saved, and a page left open
+    while the member was made an admin on the members page made them a member again, saved to
+    rename the org."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A row added with its role chosen and no account (the rows left as given are skipped).
@@ -696,15 +709,20 @@ class MembershipForm(forms.ModelForm):
                 continue
             for error in self.errors.pop(field.name):
                 self.add_error(None, f"(Hidden field {field.name}) {error}")
-        return super().clean()
+        cleaned = super().clean()
+        if self.instance.pk is not None:  # not a row removed meanwhile, which its formset says
+            self.changed_meanwhile_refuse(reload="the organization")
+        return cleaned
 
     def validate_unique(self) -> None:
         """Also against the rows saved: Django's inline forms leave out the constraints that name
         the page's org, so a row for someone made a member meanwhile (on the members page), or
         rows posted as new ones, met the database's unique constraint, an error page."""
         super().validate_unique()
-        # Only rows whose account changed: a query each.
-        if "user" in self.changed_data and not self.has_error("user"):
+        # Only new rows and rows whose account changed: a query each. A new one's, whatever
+        # account its page says it showed.
+        changed = self.instance._state.adding or "user" in self.changed_data
+        if changed and not self.has_error("user"):
             try:
                 self.instance.validate_constraints()
             except forms.ValidationError as error:
@@ -1268,10 +1286,8 @@ class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
         self.fields["shown_api_key_mark"].initial = self.instance.api_key_mark
         self.fields["shown_api_key_last5"].initial = self.instance.api_key_last5
         if self.instance.has_api_key:  # as on the settings page: only then is there one to keep
-            # After the text on how the key is stored, not in its place. The bound field too:
-            # ChangedFieldsOnly made it already, with the text of then.
-            help_text = f"{self.fields['new_api_key'].help_text} {KEEP_THE_STORED_KEY}"
-            self.fields["new_api_key"].help_text = self["new_api_key"].help_text = help_text
+            # After the text on how the key is stored, not in its place.
+            self.fields["new_api_key"].help_text += f" {KEEP_THE_STORED_KEY}"
 
     def clean_new_api_key(self) -> str:
         return validate_api_key(self.cleaned_data["new_api_key"])

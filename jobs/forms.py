@@ -448,6 +448,7 @@ class ChangedFieldsOnly:
     fields: dict[str, forms.Field]
     data: Any
     instance: Any  # a model form's (_save_m2m)
+    _bound_fields_cache: dict[str, forms.BoundField]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -484,6 +485,10 @@ class ChangedFieldsOnly:
             for field in unnamed:
                 if field.html_initial_name not in self.data:
                     self._data_set(field.html_initial_name, [])  # read as no items, or unread
+        # Its bound fields made afresh when next read: a formset replaces fields once it has made
+        # the form (a member row's key to its org, with Django's own check), and one kept from
+        # here cleaned and showed the field replaced.
+        self._bound_fields_cache.clear()
 
     def _data_set(self, name: str, value: str | list[str]) -> None:
         if not hasattr(self.data, "setlist"):  # a dict, from a test or a script
@@ -627,15 +632,16 @@ def _cleaned_by_saving(bound_field: forms.BoundField) -> bool:
     Django compares what was sent with what the page showed, both cleaned, so its cleaned form
     typed over it was no change, and it stayed for good. Only into its own cleaned form: a value
     another tab saved since the page was shown stays."""
-    field, stored = bound_field.field, bound_field.initial
+    field, stored, sent = bound_field.field, bound_field.initial, bound_field.data
     if isinstance(field, forms.MultiValueField):
         return False  # a date and time, shown in parts: neither is stored uncleaned
+    if not field.has_changed(stored, sent):
+        return False  # first: cleaning what is stored may read the database (a choice of rows)
     try:
         stored_cleaned = field.to_python(_as_shown(field, stored))
     except forms.ValidationError:
         return False  # a value refused now is changed by typing another
-    sent = bound_field.data
-    return field.has_changed(stored, sent) and not field.has_changed(stored_cleaned, sent)
+    return not field.has_changed(stored_cleaned, sent)
 
 
 class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms.ModelForm):

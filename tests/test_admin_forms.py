@@ -195,6 +195,88 @@ def test_a_member_row_removed_while_the_page_was_open_that_it_removes_too_is_sav
     assert memberships(organization) == [("alice", "admin")]
 
 
+@pytest.mark.parametrize("meanwhile", ["member", "admin"], ids=["demoted", "promoted"])
+def test_an_org_page_saved_after_a_member_s_role_changed_meanwhile_keeps_it(
+    admin_client, owner, member, meanwhile
+):
+    """Django read a row as changed where it was changed meanwhile (it compared the page's
+    values with the row as now): a page left open while bob was made an admin, or a member
+    again, on the members page, saved to rename the org, put his role back as it showed it.
+    A row is saved only if the page changed it."""
+    organization = owner.memberships.get().organization
+    shown = Membership.Role.MEMBER if meanwhile == Membership.Role.ADMIN else Membership.Role.ADMIN
+    Membership.objects.filter(user=member).update(role=shown)
+    data = organization_form(admin_client, organization)
+    Membership.objects.filter(user=member).update(role=meanwhile)
+
+    response = admin_client.post(organization_page(organization), {**data, "name": "Acme Two"})
+
+    assert response.status_code == 302
+    assert memberships(organization) == [("alice", "admin"), ("bob", meanwhile)]
+    assert Organization.objects.get(pk=organization.pk).name == "Acme Two"
+
+
+def test_an_org_page_giving_a_row_another_account_saves_that_alone(
+    admin_client, owner, member, outsider
+):
+    """A row changed on the page was saved whole: its role as the page showed it too, though
+    bob was made an admin meanwhile on the members page."""
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
+    row = member_row_prefix(data, member.memberships.get().pk)
+
+    response = admin_client.post(
+        organization_page(organization), {**data, f"{row}-user": str(outsider.pk)}
+    )
+
+    assert response.status_code == 302
+    assert memberships(organization) == [("alice", "admin"), ("mallory", "admin")]
+
+
+def test_an_org_page_changing_a_row_changed_meanwhile_is_refused(
+    admin_client, owner, member, outsider
+):
+    """Saved, it undid the other change unseen: it is refused, naming the field, and nothing
+    of the page is saved."""
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    row = member_row_prefix(data, member.memberships.get().pk)
+    Membership.objects.filter(user=member).update(user=outsider)  # by another staff member
+    carol = User.objects.create_user("carol", "carol@acme.example", "correct horse battery")
+
+    response = admin_client.post(
+        organization_page(organization),
+        {**data, "name": "Acme Two", f"{row}-user": str(carol.pk)},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Nothing was saved: “User” changed by someone else since this page was opened. Reload "
+        "the page to see the organization as it is now, then make your change again."
+    ) in parsed(response).get_text()
+    assert memberships(organization) == [("alice", "admin"), ("mallory", "member")]
+    assert Organization.objects.get(pk=organization.pk).name == "Acme Robotics"
+
+
+def test_an_org_page_shown_again_with_an_error_saves_a_row_once_corrected(
+    admin_client, owner, member
+):
+    organization = owner.memberships.get().organization
+    data = organization_form(admin_client, organization)
+    row = member_row_prefix(data, member.memberships.get().pk)
+    refused = admin_client.post(
+        organization_page(organization), {**data, "name": "", f"{row}-role": "admin"}
+    )
+    assert refused.status_code == 200
+
+    corrected = {**form_as_sent(refused.content, "#organization_form"), "name": "Acme Two"}
+    response = admin_client.post(organization_page(organization), corrected)
+
+    assert response.status_code == 302
+    assert memberships(organization) == [("alice", "admin"), ("bob", "admin")]
+
+
 def test_a_member_row_whose_hidden_org_was_changed_says_what_is_wrong(admin_client, owner, member):
     """The row's hidden org key changed by hand: the page said "Please correct the error
     below" and showed no error, Django's table of rows showing none of a hidden field's."""
