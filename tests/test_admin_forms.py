@@ -277,6 +277,31 @@ def test_an_org_page_shown_again_with_an_error_saves_a_row_once_corrected(
     assert memberships(organization) == [("alice", "admin"), ("bob", "admin")]
 
 
+@pytest.mark.parametrize("typed", ["Sails and rigging.", ""], ids=["changed", "emptied"])
+def test_an_org_page_changing_its_description_changed_meanwhile_is_refused(
+    admin_client, owner, typed
+):
+    """Its org admins rewrote the description on its settings page while the page was open:
+    saved, the page wrote its own over theirs unseen. It is refused, naming the field, and
+    nothing of the page is saved."""
+    organization = owner.memberships.get().organization
+    Organization.objects.filter(pk=organization.pk).update(description="Robots.")
+    data = organization_form(admin_client, organization)
+    Organization.objects.filter(pk=organization.pk).update(description="Robots and arms.")
+
+    response = admin_client.post(
+        organization_page(organization), {**data, "name": "Acme Two", "description": typed}
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Nothing was saved: “Description” changed by someone else since this page was opened. "
+        "Reload the page to see the organization as it is now, then make your change again."
+    ) in parsed(response).get_text()
+    saved = Organization.objects.get(pk=organization.pk)
+    assert (saved.name, saved.description) == ("Acme Robotics", "Robots and arms.")
+
+
 def test_a_member_row_whose_hidden_org_was_changed_says_what_is_wrong(admin_client, owner, member):
     """The row's hidden org key changed by hand: the page said "Please correct the error
     below" and showed no error, Django's table of rows showing none of a hidden field's."""
