@@ -1521,6 +1521,18 @@ def test_a_workers_log_file_handler_replaced_writes_to_the_same_file_and_reopens
     assert path.read_text() == "rotated\n"
 
 
+def test_a_workers_log_file_handler_replaced_leaves_the_file_open_once(tmp_path):
+    """Celery's handler of --logfile is closed as the site's takes its place: left open, each
+    worker and beat held the file it had opened for as long as it ran, and a log rotation
+    that deleted that file freed no disk space until then."""
+    handler = logging.handlers.WatchedFileHandler(tmp_path / "worker.log", encoding="utf-8")
+    opened = handler.stream
+
+    worker_handler(handler).close()
+
+    assert opened.closed and handler.stream is None
+
+
 @pytest.mark.parametrize(
     ("query", "environment", "timeout"),
     [
