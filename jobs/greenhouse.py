@@ -616,10 +616,11 @@ def proxy_unusable(proxy: str) -> bool:
     """Whether requests fails every request through `proxy` before sending it: it puts
     "http://" before an address only when it reads no scheme there, and reads one in
     "proxy:3128" and "sync:pw@proxy:3128" ("proxy", "sync"), then no host (InvalidProxyURL);
-    nor can it read every address (InvalidURL)."""
+    nor can it read every address (InvalidURL), nor one with a user name and no host
+    ("http://sync:pw@"), whose host it joins to the name as None (TypeError)."""
     try:
         return not parse_url(requests.utils.prepend_scheme_if_needed(proxy, "http")).host
-    except ValueError:
+    except (ValueError, TypeError):
         return True
 
 

@@ -881,6 +881,24 @@ def test_check_warns_of_a_proxy_address_requests_cannot_read(
     )
 
 
+def test_check_warns_of_a_proxy_with_a_user_name_and_no_host(
+    settings, monkeypatch, caplog, no_proxy_settings
+):
+    """The check crashed with requests' TypeError (it joins the user name to a host it read as
+    None), and with it each process that runs the checks as it starts."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv("HTTPS_PROXY", "http://sync:s3cret@")
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    assert warning.msg == (
+        "HTTPS_PROXY is 'http://sync:***@', which requests cannot read as a proxy's address."
+    )
+    assert "every request to Greenhouse fails before it is sent" in warning.hint
+    assert "s3cret" not in caplog.text
+
+
 @pytest.mark.parametrize(
     "base",
     [
