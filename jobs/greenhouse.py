@@ -1798,6 +1798,14 @@ class GreenhouseClient:
             # Before any answer: a proxy setting requests cannot use (HTTPS_PROXY without a
             # host, ALL_PROXY=socks5://… without PySocks), which no redirect is to blame for.
             raise _request_failed(url, exc) from None
+        except TypeError as exc:
+            # requests' own for a proxy with a user name and no host ("http://sync:pw@"): it
+            # joins the name to the host it read as None. orgsite.W008 warns of that proxy; any
+            # other TypeError is a bug, left to crash the sync with its traceback.
+            _, proxy = environment_proxy(url)
+            if not (proxy and proxy_unusable(proxy)):
+                raise
+            raise _request_failed(url, exc) from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise _request_failed(url, exc) from None
 

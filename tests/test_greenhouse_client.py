@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests.adapters
 import urllib3.util.retry
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -1204,6 +1205,40 @@ def test_a_proxy_setting_that_cannot_be_used_is_not_called_a_redirect(
     assert caught.value.message == f"The request to Greenhouse failed; {WILL_TRY_AGAIN}"
     assert fake_greenhouse.requests == []
     assert "greenhouse request failed url=" in caplog.text and "InvalidProxyURL" in caplog.text
+
+
+def test_a_proxy_with_a_user_name_and_no_host_fails_the_request_not_the_sync(
+    client, fake_greenhouse, caplog, monkeypatch
+):
+    # requests' TypeError for it crashed the sync ("sync crashed", its traceback, and "an
+    # unexpected error" for the org's admins), where a proxy it cannot read fails the request.
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://sync:s3cret@")
+
+    with pytest.raises(Unavailable) as caught:
+        client.fetch_jobs("acme-robotics")
+
+    assert caught.value.message == f"The request to Greenhouse failed; {WILL_TRY_AGAIN}"
+    assert fake_greenhouse.requests == []
+    assert "greenhouse request failed url=" in caplog.text and "TypeError" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
+def test_a_type_error_of_a_request_without_such_a_proxy_still_crashes_the_sync(
+    client, fake_greenhouse, monkeypatch
+):
+    # Only the proxy's is a failed request: any other is a bug, to be seen with its traceback.
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    def send(*_: object, **__: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+
+    with pytest.raises(TypeError, match="a bug"):
+        client.fetch_jobs("acme-robotics")
 
 
 @pytest.mark.parametrize("location", ["/v1/login", "/v1/boards/"])
