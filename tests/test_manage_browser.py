@@ -647,52 +647,100 @@ def test_a_sync_that_fails_while_the_page_follows_it_gives_its_reason_once(
     expect(last_error).to_have_text("see the failed sync below")
 
 
-def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
-    live_server, page, acme, owner
-):
-    """It stopped looking once the sync failed: "Failed" and a retry's "Next sync" gone by stayed
-    on the page while the retry ran and worked, until it was reloaded."""
-    reason = "Greenhouse is having trouble (HTTP 500); the sync will try again later."
+RETRIED_FAILURE = "Greenhouse is having trouble (HTTP 500); the sync will try again later."
+
+
+def failed_with_a_retry_in(acme, retry_in: timedelta) -> None:
+    """The org's last sync failed and the task retries it in `retry_in`."""
     now = timezone.now()
     SyncRun.objects.create(
         organization=acme.organization,
-        trigger=SyncRun.Trigger.MANUAL,
+        trigger=SyncRun.Trigger.SCHEDULE,
         outcome=SyncRun.Outcome.FAILED,
         finished_at=now,
-        error_message=reason,
+        error_message=RETRIED_FAILURE,
     )
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         state=GreenhouseConnection.State.FAILING,
         failing_since=now,
-        last_error=reason,
-        last_attempt_at=now,
-        retry_at=now + timedelta(seconds=20),
+        last_error=RETRIED_FAILURE,
+        last_attempt_at=now - timedelta(minutes=5),
+        retry_at=now + retry_in,
     )
-    message = page.locator(".sync-status [data-field=message]")
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/settings/")
-    expect(message).to_have_text(f"Failed: {reason}")
-    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
-        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
 
-    # The retry runs and works, as a worker's would.
+
+def the_sync_works(acme, trigger: SyncRun.Trigger) -> None:
+    """The org's sync ends and works, as a worker's would: its run recorded, the lease and any
+    retry mark gone."""
+    now = timezone.now()
     SyncRun.objects.create(
         organization=acme.organization,
-        trigger=SyncRun.Trigger.RETRY,
+        trigger=trigger,
         outcome=SyncRun.Outcome.SUCCESS,
-        finished_at=timezone.now(),
+        finished_at=now,
     )
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         state=GreenhouseConnection.State.OK,
         failing_since=None,
         last_error="",
-        last_success_at=timezone.now(),
+        last_success_at=now,
+        lock_expires_at=None,
         retry_at=None,
     )
+
+
+def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
+    live_server, page, acme, owner
+):
+    """It stopped looking once the sync failed: "Failed" and a retry's "Next sync" gone by stayed
+    on the page while the retry ran and worked, until it was reloaded."""
+    failed_with_a_retry_in(acme, timedelta(seconds=20))
+    message = page.locator(".sync-status [data-field=message]")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(message).to_have_text(f"Failed: {RETRIED_FAILURE}")
+    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
+        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
+
+    # The retry runs and works, as a worker's would.
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
     page.clock.run_for(20_000)
     expect_the_status_to_read(page, message, "Finished: no changes")
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
+
+
+@pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
+def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
+    live_server, page, acme, owner, asked_by
+):
+    """Its look at the retry, minutes away, held the page's only timer: a sync Refresh now
+    found running, or one the tab shown again learned of, was not followed until then, the page
+    saying "Running…" after it ended."""
+    failed_with_a_retry_in(acme, timedelta(minutes=10))
+    message = page.locator(".sync-status [data-field=message]")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
+        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 10 minutes away
+
+    # A sync runs meanwhile (the schedule's, or Refresh now in another tab).
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    if asked_by == "refresh now":
+        page.get_by_role("button", name="Refresh now").click()
+        expect(page.locator("[data-refresh-feedback]")).to_have_text(
+            re.compile(r"^A sync is running right now")
+        )
+    else:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        expect_the_status_to_read(page, message, "Running…")
+    the_sync_works(acme, SyncRun.Trigger.SCHEDULE)
+    look_again_now(page)
+
+    expect(message).to_have_text("Finished: no changes")
 
 
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(

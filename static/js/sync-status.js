@@ -144,12 +144,21 @@
 
   // A failed sync the task retries later: look again once the retry is due (and, while it is
   // late, every POLL_MS for a while: the site says until when), to follow it as the first.
-  function lookAtTheRetry(status, look) {
+  // A timer of its own: held as the poll's, it kept Refresh now and the tab shown again from
+  // following a sync until the retry's time, minutes later.
+  function lookAtTheRetry(box, status) {
     var seconds = status.retry_in_seconds;
-    return typeof seconds === "number" ? setTimeout(look, seconds * 1000 + POLL_MS) : null;
+    if (typeof seconds === "number") {
+      box.retryTimer = setTimeout(function () {
+        box.retryTimer = null;
+        poll(box);
+      }, seconds * 1000);
+    }
   }
 
   function poll(box) {
+    clearTimeout(box.retryTimer); // looked at now, and again after as this look says
+    box.retryTimer = null;
     if (box.pollTimer) {
       return;
     }
@@ -157,9 +166,10 @@
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           render(box, status);
-          box.pollTimer = isActive(status.phase)
-            ? setTimeout(tick, POLL_MS)
-            : lookAtTheRetry(status, tick);
+          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
+          if (!box.pollTimer) {
+            lookAtTheRetry(box, status);
+          }
         })
         .catch(function (error) {
           box.pollTimer = null;
