@@ -183,6 +183,10 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
     next_sync_at = _next_sync_at(connection)
     if next_sync_at <= now:
         return "due now"
+    if next_sync_at == connection.greenhouse_wait_until:
+        # Named as Refresh now names it: cut to the minute, it said 21:30 beside "wait until
+        # 21:31", the same wait's end.
+        return wait_end_text(next_sync_at)
     return moment_text(next_sync_at)
 
 

@@ -25,7 +25,7 @@ from jobs.greenhouse import GreenhouseClient
 from jobs.management.commands import connect_greenhouse as connect_greenhouse_command
 from jobs.management.commands import sync_jobs as sync_jobs_command
 from jobs.models import GreenhouseConnection, Job, Organization, SyncRun
-from jobs.status import moment_text, sync_status
+from jobs.status import sync_status
 from jobs.sync import SyncResult, acquire_sync_lock
 from tests.support.helpers import make_connection
 
@@ -65,15 +65,17 @@ def test_connect_greenhouse_again_within_greenhouses_wait_says_the_scheduler_wai
     now = timezone.now()
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     make_connection("acme", "acme-robotics")
-    wait_until = now + timedelta(hours=1)
+    # Named by the minute it is over in, as the settings page names it: cut to the minute,
+    # "at 10:30" was said of a wait the page said lasted "until 10:31".
+    wait_until = (now + timedelta(days=1)).replace(hour=10, minute=30, second=55)
     GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
 
     call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert GreenhouseConnection.objects.get().next_sync_at == wait_until
     assert (
-        f"Jobs are imported by the scheduler at {moment_text(wait_until)}, once the wait "
-        "Greenhouse asked for ends, or now with: python manage.py sync_jobs acme"
+        f"Jobs are imported by the scheduler at {wait_until:%-d %b %Y}, 10:31 UTC, once the "
+        "wait Greenhouse asked for ends, or now with: python manage.py sync_jobs acme"
     ) in capsys.readouterr().out
 
 

@@ -719,7 +719,7 @@ def test_the_status_says_when_the_task_retries_a_failed_sync(acme, retry_in, ena
 def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
     """The dispatcher waits it out: "due now" said otherwise, as Refresh now said to wait."""
     now = timezone.now()
-    wait_until = now + timedelta(hours=1)
+    wait_until = (now + timedelta(days=1)).replace(second=0, microsecond=0)
     GreenhouseConnection.objects.update(
         next_sync_at=now - timedelta(minutes=1), greenhouse_wait_until=wait_until
     )
@@ -728,6 +728,21 @@ def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end
 
     assert status["next_sync_at"] == wait_until
     assert status["next_sync_text"] == moment_text(wait_until)
+
+
+def test_the_next_sync_at_greenhouses_waits_end_names_the_minute_refresh_now_names(
+    signed_in, acme, queued
+):
+    """Cut to the minute, it said 10:30 beside Refresh now's "wait until 10:31", the same
+    wait's end."""
+    wait_until = (timezone.now() + timedelta(days=1)).replace(hour=10, minute=30, second=55)
+    GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
+
+    refused = signed_in.post(REFRESH_URL, **JSON).json()
+
+    said = f"{wait_until:%-d %b %Y}, 10:31 UTC"
+    assert f"wait until {said} before asking again" in refused["message"]
+    assert refused["status"]["next_sync_text"] == said
 
 
 def test_the_same_board_connected_again_within_the_cooldown_syncs_at_greenhouses_waits_end(

@@ -32,7 +32,7 @@ from jobs.greenhouse import Board, GreenhouseError
 from jobs.management.base import Command as ProjectCommand
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import Organization
-from jobs.status import moment_text
+from jobs.status import wait_end_text
 from jobs.text import shows_anything, without_direction_controls
 
 # The arguments typed as text, as the help names them.
@@ -167,7 +167,7 @@ class Command(ProjectCommand):
         # scheduler waits out.
         due_at = stored.connection.next_sync_at
         when = (
-            f"at {moment_text(due_at)}, once the wait Greenhouse asked for ends"
+            f"at {wait_end_text(due_at)}, once the wait Greenhouse asked for ends"
             if due_at > timezone.now()
             else "within a minute"
         )
