@@ -669,15 +669,16 @@ def failed_with_a_retry_in(acme, retry_in: timedelta) -> None:
     )
 
 
-def the_sync_works(acme, trigger: SyncRun.Trigger) -> None:
-    """The org's sync ends and works, as a worker's would: its run recorded, the lease and any
-    retry mark gone."""
+def the_sync_works(acme, trigger: SyncRun.Trigger, *, created: int = 0) -> None:
+    """The org's sync ends and works, as a worker's would: its run recorded (`created` jobs
+    new), the lease and any retry mark gone."""
     now = timezone.now()
     SyncRun.objects.create(
         organization=acme.organization,
         trigger=trigger,
         outcome=SyncRun.Outcome.SUCCESS,
         finished_at=now,
+        created=created,
     )
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         state=GreenhouseConnection.State.OK,
@@ -708,6 +709,31 @@ def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
     page.clock.run_for(20_000)
     expect_the_status_to_read(page, message, "Finished: no changes")
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
+
+
+@pytest.mark.parametrize(
+    ("tab", "link"), [("jobs", "reload the list"), ("history", "reload the history")]
+)
+def test_a_retry_the_page_first_sees_ended_offers_a_reload_as_one_seen_running_does(
+    live_server, page, acme, owner, tab, link
+):
+    """A retry quicker than the page's look at it went from "Failed" to "Finished: 1 new"
+    between two looks, never seen running: the list, or the history, was left as it was with
+    no word that it was out of date."""
+    failed_with_a_retry_in(acme, timedelta(seconds=20))
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/{tab}/")
+    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
+        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
+
+    the_sync_works(acme, SyncRun.Trigger.RETRY, created=1)
+    page.clock.run_for(20_000)
+
+    expect_the_status_to_read(
+        page, page.locator(".sync-status [data-field=message]"), "Finished: 1 new"
+    )
+    expect(page.get_by_role("link", name=link)).to_be_visible()
 
 
 @pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])

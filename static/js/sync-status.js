@@ -50,6 +50,11 @@
   function render(box, status) {
     var wasActive = isActive(box.dataset.phase);
     box.dataset.phase = status.phase;
+    // A sync the page never saw under way (a retry run between two looks at it) is one more
+    // that ended since the page was read, as one it followed is.
+    var latestRun = status.latest_run ? String(status.latest_run.id) : "";
+    var newRun = latestRun !== "" && latestRun !== box.dataset.latestRun;
+    box.dataset.latestRun = latestRun;
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
     // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
     // board: they are back, with that board's name and token among the fields below.
@@ -93,7 +98,7 @@
     var ended = status.phase === "finished" || status.phase === "failed";
     var changed =
       status.phase === "finished" && status.latest_run && status.latest_run.changed_jobs;
-    if (hint && wasActive && (hint.dataset.reloadHint === "runs" ? ended : changed)) {
+    if (hint && (wasActive || newRun) && (hint.dataset.reloadHint === "runs" ? ended : changed)) {
       hint.hidden = false;
     }
     // Refresh now's answer ("A sync is running right now") is out of date once that sync
