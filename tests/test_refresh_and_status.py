@@ -99,6 +99,19 @@ def test_refresh_within_greenhouses_retry_after_names_a_minute_not_before_the_wa
     assert f"wait until {wait_until:%-d %b %Y}, 10:31 UTC before asking again" in message
 
 
+@pytest.mark.parametrize(
+    ("ends_at", "said"),
+    [
+        (datetime(2026, 12, 7, 10, 30, tzinfo=UTC), "7 Dec 2026, 10:30 UTC"),
+        (datetime(2026, 12, 7, 10, 30, 0, 400_000, tzinfo=UTC), "7 Dec 2026, 10:31 UTC"),
+        (datetime(2026, 12, 7, 23, 59, 1, tzinfo=UTC), "8 Dec 2026, 00:00 UTC"),
+    ],
+)
+def test_a_waits_end_is_named_by_the_first_minute_it_is_over_in(ends_at, said):
+    """A wait over at 10:30:00.4 is not over at 10:30: pressed then, Refresh now is refused."""
+    assert wait_end_text(ends_at) == said
+
+
 def test_refresh_of_a_paused_connection_says_to_resume_first(signed_in, acme, queued):
     GreenhouseConnection.objects.update(enabled=False)
     response = signed_in.post(REFRESH_URL, follow=True)
