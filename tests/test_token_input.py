@@ -3,6 +3,8 @@ on the form with a message, nothing is stored, and no request reaches Greenhouse
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from jobs.connections import check_board
@@ -162,6 +164,24 @@ def test_an_eu_board_address_greenhouse_has_no_board_of_is_said_to_be_on_the_eu_
             "and this site reads boards from boards-api.greenhouse.io (its GREENHOUSE_API_BASE "
             "setting), which may not have it."
         )
+
+
+def test_an_eu_board_address_typed_on_the_settings_page_is_said_to_be_on_the_eu_site(
+    signed_in, acme, fake_greenhouse, settings, monkeypatch
+):
+    """The form checks the address as typed: checked as the token read from it, the EU site
+    it names was lost, and the page said only "no job board"."""
+    # The fake plays the US site, where the site reads boards by default.
+    monkeypatch.setattr(
+        "jobs.connections.GREENHOUSE_US_API_HOST", urlsplit(settings.GREENHOUSE_API_BASE).hostname
+    )
+    typed = "https://job-boards.eu.greenhouse.io/no-such-board"
+
+    response = signed_in.post(
+        SETTINGS_URL, {"action": "connect", "board_token": typed, "api_key": ""}
+    )
+
+    assert EU_HINT in parsed(response).select_one("#id_board_token_error").get_text()
 
 
 def test_an_eu_board_address_is_not_hinted_at_where_the_site_reads_boards_elsewhere(
