@@ -291,9 +291,10 @@ EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
-# Django logs in with both (neither when one is empty), and Python's SMTP client sends them in
-# ASCII: one beyond it failed every email with a UnicodeEncodeError as it logged in, and
-# nothing said so at startup. The error shows neither.
+# Django's SMTP backend logs in with both (neither when one is empty), and Python's SMTP client
+# sends them in ASCII: one beyond it failed every email with a UnicodeEncodeError as it logged
+# in, and nothing said so at startup. Another backend (the console's, locally) never logs in
+# with them. The error shows neither.
 _email_login_unsendable = [
     name
     for name, value in [
@@ -302,7 +303,8 @@ _email_login_unsendable = [
     ]
     if not value.isascii()
 ]
-if EMAIL_HOST_USER and EMAIL_HOST_PASSWORD and _email_login_unsendable:
+_logs_in_by_smtp = EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+if _logs_in_by_smtp and EMAIL_HOST_USER and EMAIL_HOST_PASSWORD and _email_login_unsendable:
     raise ImproperlyConfigured(
         f"{' and '.join(_email_login_unsendable)}: a character beyond ASCII, which Python's "
         "SMTP client cannot send as it logs in to the mail server, so every email would fail: "

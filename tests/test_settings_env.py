@@ -1602,7 +1602,11 @@ def test_smtp_credentials_beyond_ascii_stop_the_process_naming_them_not_shown(
     """Python's SMTP client encodes the user name and password in ASCII as Django logs in: every
     email failed with a UnicodeEncodeError, which the site does not take for a mail server's
     refusal, and nothing said so at startup."""
-    refused = refusal(DJANGO_EMAIL_HOST_USER=user, DJANGO_EMAIL_HOST_PASSWORD=password)
+    refused = refusal(
+        DJANGO_EMAIL_BACKEND=SMTP_BACKEND,
+        DJANGO_EMAIL_HOST_USER=user,
+        DJANGO_EMAIL_HOST_PASSWORD=password,
+    )
 
     assert refused == (
         f"{named}: a character beyond ASCII, which Python's SMTP client cannot send as it logs "
@@ -1626,6 +1630,18 @@ def test_smtp_credentials_beyond_ascii_are_taken_where_django_does_not_log_in():
         ]
         == "łukasz"
     )
+
+
+def test_smtp_credentials_beyond_ascii_are_taken_by_a_backend_that_does_not_log_in(monkeypatch):
+    """The console backend, `make run`'s while debugging, never logs in to a mail server: such
+    credentials, left in the environment, stopped it all the same."""
+    monkeypatch.delenv("DJANGO_EMAIL_BACKEND", raising=False)
+    local = settings_under(
+        DJANGO_DEBUG="true", DJANGO_EMAIL_HOST_USER="łukasz", DJANGO_EMAIL_HOST_PASSWORD="s3cr€t"
+    )
+
+    assert local["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert (local["EMAIL_HOST_USER"], local["EMAIL_HOST_PASSWORD"]) == ("łukasz", "s3cr€t")
 
 
 def test_the_smtp_server_and_its_credentials_come_from_the_environment():
