@@ -506,7 +506,7 @@ def _credentials_check(
         value
         for field in parts.query.split("&")
         for field_name, _, value in [field.partition("=")]
-        if field_name in query_names
+        if unquote(field_name) in query_names  # as the clients read it: "pass%77ord" too
     ]
     for written in (parts.username, parts.password, *query_fields):
         try:

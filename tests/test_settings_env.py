@@ -775,7 +775,9 @@ def test_a_redis_password_its_clients_cannot_send_as_written_stops_the_process(v
     assert "s3cr" not in refused  # it goes to the log
 
 
-@pytest.mark.parametrize("query", ["?password=s3cr%E9t", "?username=s3cr%E9t&password=pw"])
+@pytest.mark.parametrize(
+    "query", ["?password=s3cr%E9t", "?username=s3cr%E9t&password=pw", "?pass%77ord=s3cr%E9t"]
+)
 def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(query):
     """redis-py reads a user name and password from the cache's query too."""
     refused = refusal(CACHE_URL=f"redis://redis.example.com:6379/1{query}")
@@ -792,6 +794,8 @@ def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(
         "postgres://s%E9bastien:s3cret@db.example.com:5432/orgsite",
         "postgres://db.example.com:5432/orgsite?user=orgsite&password=s3cr%E9t",
         "postgres://db.example.com:5432/orgsite?user=s%E9bastien&password=s3cret",
+        # dj_database_url reads a query's names percent-decoded, as written so or not.
+        "postgres://db.example.com:5432/orgsite?pass%77ord=s3cr%E9t",
         # An environment file saved in Latin-1: psycopg could not encode the lone surrogate, and
         # each page that read the database, /healthz and migrate failed with a traceback.
         "postgres://orgsite:s3cr\udce9t@db.example.com:5432/orgsite",
