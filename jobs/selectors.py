@@ -399,10 +399,11 @@ class OrganizationOption(NamedTuple):
         without open jobs."""
         if self.has_open_jobs and not self.name_shared:
             return self.name
-        # Without direction controls: what follows the name would be reversed with it.
-        label = without_direction_controls(self.name)
         if self.name_shared:
-            label = f"{label} ({self.slug})"
+            label = _name_and_slug(self.name, self.slug)
+        else:
+            # Without direction controls: what follows the name would be reversed with it.
+            label = without_direction_controls(self.name)
         return label if self.has_open_jobs else f"{label}{NO_OPEN_JOBS_NOW}"
 
 
@@ -413,7 +414,32 @@ class UnitOption(NamedTuple):
     # After its parents': "Engineering › Backend", "Europe › Berlin" (names_in_plain_text).
     name: str
     organization_name: str
+    # Site-wide, units are grouped by their org's slug: two orgs may have the same name.
+    organization_slug: str
     direction: str = ""  # "rtl" where the path's first letter with a direction is so written
+
+
+def unit_option_groups(units: Iterable[UnitOption]) -> list[tuple[str, list[UnitOption]]]:
+    """Site-wide departments or offices grouped by org, each group where its org's first unit
+    comes, under its org's name; where another group's org has that name too, followed by its
+    slug, as the org filter offers it (OrganizationOption.label). Grouped and labelled by name,
+    two orgs' "Acme Robotics" were one group, and would be two groups alike."""
+    groups: dict[str, list[UnitOption]] = {}
+    for unit in units:
+        groups.setdefault(unit.organization_slug, []).append(unit)
+    name_of = {slug: group[0].organization_name for slug, group in groups.items()}
+    # In any case, as organization_options() counts them.
+    names = Counter(name.casefold() for name in name_of.values())
+    return [
+        (_name_and_slug(name, slug) if names[name.casefold()] > 1 else name, groups[slug])
+        for slug, name in name_of.items()
+    ]
+
+
+def _name_and_slug(name: str, slug: str) -> str:
+    """An org's name followed by its slug, to tell it from another of the same name."""
+    # Without direction controls: what follows the name would be reversed with it.
+    return f"{without_direction_controls(name)} ({slug})"
 
 
 @dataclass(frozen=True)
@@ -431,8 +457,11 @@ class FilterOptions:
     organizations: list[OrganizationOption] = field(default_factory=list)
 
 
-UNIT_OPTION_FIELDS = ("pk", "name", "organization__name")
+UNIT_OPTION_FIELDS = ("pk", "name", "organization__name", "organization__slug")
 TREE_FIELDS = ("organization_id", "greenhouse_id", "parent_greenhouse_id")
+# A row of UNIT_OPTION_FIELDS, TREE_FIELDS.
+UnitRow = tuple[int, str, str, str, int, int, int | None]
+ORGANIZATION_ID_COLUMN = len(UNIT_OPTION_FIELDS)
 
 
 def organization_options() -> list[OrganizationOption]:
@@ -457,9 +486,11 @@ def job_filter_options(*, organization_id: int | None) -> FilterOptions:
     listed = Job.objects.listed().filter(scope)
     departments, offices = (_offered_units(model, scope, listed) for model in (Department, Office))
     if organization_id is None:
-        # Site-wide, units are grouped by org: two orgs may both have an "Engineering".
+        # Site-wide, units are grouped by org: two orgs may both have an "Engineering", and
+        # two orgs the same name, so ordered as the org filter orders orgs, then by name.
         departments, offices = (
-            units.order_by("organization__name", "name") for units in (departments, offices)
+            units.order_by("organization__name", "organization_id", "name")
+            for units in (departments, offices)
         )
     locations = (
         listed.exclude(location_name="")
@@ -486,37 +517,35 @@ def _offered_units(
     return model.objects.filter(pk__in=_linked_units(with_listed_jobs, going="up"))
 
 
-def _nested_options(
-    rows: Iterable[tuple[int, str, str, int, int, int | None]],
-) -> list[UnitOption]:
+def _nested_options(rows: Iterable[UnitRow]) -> list[UnitOption]:
     """Options of the departments or offices (UNIT_OPTION_FIELDS, TREE_FIELDS rows), each after
     its parent and named after it, "Engineering › Backend": a screen reader reads no indent."""
     return [
         # Plain text, where no <bdi> can isolate a name: a parent's leaving a right-to-left
         # override open would reverse the path after it (jobs/text.py), and isolates and the
         # option's dir lay right-to-left names out as the page's <bdi>s do (names_in_plain_text).
-        _unit_option(pk, [without_direction_controls(name) for name in names], org)
-        for (pk, _, org, *_), names in _units_in_tree_order(rows)
+        _unit_option(pk, [without_direction_controls(name) for name in names], org, slug)
+        for (pk, _, org, slug, *_), names in _units_in_tree_order(rows)
     ]
 
 
-def _unit_option(pk: int, names: list[str], organization_name: str) -> UnitOption:
+def _unit_option(
+    pk: int, names: list[str], organization_name: str, organization_slug: str
+) -> UnitOption:
     path = names_in_plain_text(names, UNIT_PATH_SEPARATOR)
-    return UnitOption(pk, path, organization_name, option_direction(path))
+    return UnitOption(pk, path, organization_name, organization_slug, option_direction(path))
 
 
-def _units_in_tree_order(
-    rows: Iterable[tuple[int, str, str, int, int, int | None]],
-) -> list[tuple[tuple[int, str, str, int, int, int | None], tuple[str, ...]]]:
+def _units_in_tree_order(rows: Iterable[UnitRow]) -> list[tuple[UnitRow, tuple[str, ...]]]:
     """The rows (UNIT_OPTION_FIELDS, TREE_FIELDS), each after its parent, with the names of its
     parents and its own. Those without a parent, and the children of each, keep the rows'
     order."""
     rows = list(rows)
-    pk_of = {(org_id, greenhouse_id): pk for pk, _, _, org_id, greenhouse_id, _ in rows}
+    pk_of = {(org_id, greenhouse_id): pk for pk, *_, org_id, greenhouse_id, _ in rows}
     children = defaultdict(list)
     roots = []
     for row in rows:
-        pk, _, _, org_id, _, parent_greenhouse_id = row
+        pk, *_, org_id, _, parent_greenhouse_id = row
         parent = pk_of.get((org_id, parent_greenhouse_id))
         (roots if parent in (None, pk) else children[parent]).append(row)
     ordered = []
@@ -659,7 +688,9 @@ def _units_named(
     chosen = [unit for unit in units if unit.pk in chosen_ids]
     if not by_organization:
         return [unit.name for unit in chosen]
-    return [f"{unit.organization_name}{UNIT_PATH_SEPARATOR}{unit.name}" for unit in chosen]
+    # Under the label of its group in the form: two orgs' "Acme" are told apart there too.
+    labels = {group[0].organization_slug: label for label, group in unit_option_groups(units)}
+    return [f"{labels[unit.organization_slug]}{UNIT_PATH_SEPARATOR}{unit.name}" for unit in chosen]
 
 
 def _units_with_chosen(
@@ -683,7 +714,7 @@ def _units_with_chosen(
     rows = list(with_parents.values_list(*UNIT_OPTION_FIELDS, *TREE_FIELDS))
     existing = {row[0] for row in rows}
     # A unit's parents are of its org: the org's rows are its units' whole paths.
-    in_scope = [row for row in rows if organization_id in (None, row[3])]
+    in_scope = [row for row in rows if organization_id in (None, row[ORGANIZATION_ID_COLUMN])]
     found = [
         option._replace(name=f"{option.name}{NO_OPEN_JOBS_NOW}")
         for option in _nested_options(in_scope)

@@ -67,6 +67,9 @@ RECENT_JOBS = 10
 HOME_ORGANIZATIONS = 20
 # What the job lists read from the query string (the page cache keeps one copy per value).
 LISTING_PARAMETERS = (*FILTER_PARAMETERS, "page")
+# The name FilterOptions are cached under, new whenever their shape changes: code just deployed
+# must not read those the code before it cached (its UnitOptions had no organization_slug).
+FILTER_OPTIONS_VALUE = "filter-options-2"
 # Sign-in and admin pages: nothing there for a search engine to list.
 NOT_FOR_CRAWLERS = ("/accounts/", "/admin/", "/manage/")
 
@@ -345,7 +348,7 @@ def _filter_options(organization: Organization | OrganizationOption | None) -> F
     """The options of the org's jobs (of every org's: None), shared by the pages offering them
     until the listing changes."""
     return listing_value(
-        "filter-options",
+        FILTER_OPTIONS_VALUE,
         organization_slug=organization.slug if organization else None,
         compute=partial(
             job_filter_options, organization_id=organization.pk if organization else None

@@ -758,6 +758,43 @@ def test_the_filters_group_of_an_org_named_right_to_left_is_laid_out_as_its_opti
         assert groups[1].option["dir"] == "rtl"
 
 
+def test_two_orgs_of_one_name_have_a_filter_group_each_told_apart_by_slug(client, org):
+    """Grouped by their org's name, two orgs' "Acme Robotics" departments and offices were one
+    group, though the org filter tells the orgs apart by slug: now each org has its group, its
+    label followed by its slug as the org filter's option is, and a filtered list's title
+    names the unit so too. An org whose name no other has keeps its plain name."""
+    robotics = Organization.objects.create(name="Acme Robotics", slug="acme")
+    labs = Organization.objects.create(name="Acme Robotics", slug="acme-labs")
+    for organization, names in ((robotics, ("Design", "Sales")), (labs, ("Engineering",))):
+        for name in names:
+            team, office = (
+                make_unit(Department, organization, name),
+                make_unit(Office, organization, name),
+            )
+            make_job(organization, f"{name} lead", departments=(team,), offices=(office,))
+    make_job(org, "Analyst", departments=(make_unit(Department, org, "Engineering"),))
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+
+    departments = page.select("select[name=department] optgroup")
+    assert [
+        (group["label"], [option.get_text() for option in group.select("option")])
+        for group in departments
+    ] == [
+        ("Acme Robotics (acme)", ["Design", "Sales"]),
+        ("Acme Robotics (acme-labs)", ["Engineering"]),
+        ("Harbor Tools", ["Engineering"]),
+    ]
+    offices = page.select("select[name=office] optgroup")
+    assert [group["label"] for group in offices] == [
+        "Acme Robotics (acme)",
+        "Acme Robotics (acme-labs)",
+    ]
+    engineering = Department.objects.get(organization=labs)
+    filtered = client.get("/jobs/", {"department": engineering.pk}).content.decode()
+    assert "<title>Acme Robotics (acme-labs) › Engineering · All open jobs" in filtered
+
+
 def test_a_departments_own_direction_controls_stay_inside_its_name_in_the_filter(client, org):
     """A name from Greenhouse may close an isolate it did not open, or open an override: the
     option's isolates and the page's title must still close where the path says."""

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from html import escape
-from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from jobs.selectors import UnitOption
+from jobs.selectors import UnitOption, unit_option_groups
 from jobs.text import option_direction
 
 register = template.Library()
@@ -64,17 +63,16 @@ def option_dir(label: str) -> SafeString | str:
 def unit_options(
     units: list[UnitOption], selected_ids: Collection[int], by_organization: bool
 ) -> SafeString:
-    """Department or office options; site-wide, in an `<optgroup>` per org (the units come
-    ordered by org name, so each org's are together), its label laid out as the org filter's
-    option of the same name is (option_direction)."""
+    """Department or office options; site-wide, in an `<optgroup>` per org (unit_option_groups:
+    two orgs of one name are two groups, told apart by their slugs), its label laid out as the
+    org filter's option of the same name is (option_direction)."""
     if not by_organization:
         return select_options(units, selected_ids, *UNIT_OPTION_ATTRIBUTES)
-    groups = groupby(units, key=attrgetter("organization_name"))
-    return mark_safe(  # noqa: S308 (the org name escaped here, the options in select_options)
+    return mark_safe(  # noqa: S308 (the label escaped here, the options in select_options)
         "".join(
-            f'<optgroup label="{escape(name)}"{_dir_attribute(option_direction(name))}>'
+            f'<optgroup label="{escape(label)}"{_dir_attribute(option_direction(label))}>'
             f"{select_options(group, selected_ids, *UNIT_OPTION_ATTRIBUTES)}</optgroup>"
-            for name, group in groups
+            for label, group in unit_option_groups(units)
         )
     )
 
