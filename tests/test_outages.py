@@ -381,6 +381,32 @@ def test_a_request_made_within_another_leaves_the_outer_ones_connect_in_place():
     assert "ensure_connection" not in wrapper
 
 
+@pytest.mark.parametrize(
+    ("who", "failing"),
+    [
+        ("a visitor", "jobs.views.organizations_hiring_most"),
+        # Then SignedInPagesNotStored, which adds no-store to their pages, fails as well.
+        ("a member signed in", "django.contrib.auth.get_user"),
+    ],
+)
+def test_a_500_page_is_stored_by_no_browser_or_proxy(
+    synced_acme, signed_in, who, failing, settings
+):
+    """A crash's 500 had no Cache-Control, a signed-in member's too when reading request.user
+    was what failed (for a reason other than the connect, whose 503 says no-store): a browser
+    could keep it for its Back button, or a proxy store it past the fault."""
+    settings.DEBUG = False
+    client = signed_in if who == "a member signed in" else Client()
+    client.raise_request_exception = False
+
+    with mock.patch(failing, side_effect=RuntimeError("a bug")):
+        response = client.get("/")
+
+    assert response.status_code == 500
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
 def test_a_page_whose_query_fails_is_still_the_sites_500(client, synced_acme, settings):
     """Only a failed connect is an outage to wait out: a query the database failed (a lock
     timeout, a deadlock) is the crash it was."""
