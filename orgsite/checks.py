@@ -25,6 +25,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
+from requests.utils import get_auth_from_url, prepend_scheme_if_needed
 
 from jobs.greenhouse import (
     CREDENTIALS_UNSENDABLE,
@@ -185,8 +186,9 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     port requests cannot read (set by a settings module of one's own: orgsite.env refuses one
     from the environment) fails every request before it is sent. So does, or sends it to another
     host, a "/", "?" or "#" left in the password of it or of the proxy requests takes from the
-    environment (HTTPS_PROXY, …), which logs mask as if it were written right; and that proxy
-    written without a scheme where requests then reads none (it fails every request)."""
+    environment (HTTPS_PROXY, …), which logs mask as if it were written right; that proxy
+    written without a scheme where requests then reads none (it fails every request); and that
+    proxy with a password but no user name, which requests leaves out."""
     base_url = settings.GREENHOUSE_API_BASE
     warnings = []
     problem = api_base_problem(base_url)
@@ -224,7 +226,28 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         )
     elif proxy and credentials_unsendable(proxy, proxy=True):
         warnings.append(_credentials_unsendable_warning(name, proxy))
+    elif proxy and _password_without_user(proxy):
+        warnings.append(
+            CheckWarning(
+                f"{name} is {_url_shown(proxy)!r}, which has a password but no user name: "
+                "requests sends a proxy's password only with a user name, so it sends none.",
+                hint="Write the user name before the password, "
+                "http://user:password@host:port: until then every request to Greenhouse is "
+                "sent to the proxy without them, and a proxy that asks for them refuses it.",
+                id="orgsite.W008",
+            )
+        )
     return warnings
+
+
+def _password_without_user(proxy: str) -> bool:
+    """Whether `proxy` has a password but no user name ("http://:secret@proxy:3128"): requests
+    adds a Proxy-Authorization only with a user name, so the password is left out, silently."""
+    try:
+        user, password = get_auth_from_url(prepend_scheme_if_needed(proxy, "http"))
+    except ValueError:  # an address requests cannot read: warned of otherwise
+        return False
+    return bool(password) and not user
 
 
 def _credentials_unsendable_warning(name: str, url: str) -> CheckWarning:

@@ -971,12 +971,48 @@ def test_check_warns_of_a_password_requests_cannot_send(
 
 
 @pytest.mark.parametrize(
+    ("name", "proxy"),
+    [
+        ("HTTPS_PROXY", "http://:s3cret@proxy.example:3128"),
+        ("https_proxy", "http://:s3cret@proxy.example:3128"),
+        ("ALL_PROXY", "socks5://:s3cret@proxy.example:1080"),
+        # Not one requests can send either, but it is the user name that it lacks first.
+        ("HTTPS_PROXY", "http://:s3cr€t@proxy.example:3128"),
+    ],
+)
+def test_check_warns_of_a_proxys_password_without_a_user_name(
+    settings, monkeypatch, caplog, no_proxy_settings, name, proxy
+):
+    """requests sends a proxy's Proxy-Authorization only with a user name: every request to
+    Greenhouse went to the proxy without the password, and W008 said nothing."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    monkeypatch.setenv(name, proxy)
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+    startup_checks_run()
+
+    scheme = proxy.partition("://")[0]
+    assert warning.msg.startswith(f"{name} is '{scheme}://:***@proxy.example:")
+    assert "has a password but no user name" in warning.msg
+    assert "http://user:password@host:port" in warning.hint
+    assert "s3cr" not in caplog.text
+
+
+def test_check_says_nothing_of_greenhouse_api_bases_password_without_a_user_name(
+    settings, no_proxy_settings
+):
+    """Unlike a proxy's, requests sends it, as the password of an empty user name."""
+    settings.GREENHOUSE_API_BASE = "https://:s3cret@egress.example.com/v1"
+
+    assert "orgsite.W008" not in [message.id for message in run_checks()]
+
+
+@pytest.mark.parametrize(
     "environment",
     [
-        # Latin-1 has "é", and requests sends it; a proxy's password without a user, not at all.
+        # Latin-1 has "é", and requests sends it.
         {"HTTPS_PROXY": "http://sync:s3cré@proxy.example:3128"},
         {"HTTPS_PROXY": "http://sync:s3cr%C3%A9@proxy.example:3128"},
-        {"HTTPS_PROXY": "http://:s3cr€t@proxy.example:3128"},
         {"HTTPS_PROXY": "http://sync:12%2Fsecret@proxy.example:3128"},
         {"HTTPS_PROXY": "http://proxy.example:3128/"},
         # Without a scheme, but read as a host and port (with a user), "http://" put before it.
