@@ -220,6 +220,30 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         self.pages_refresh(self.organization_of(obj))
 
 
+class RowLockedForItsChange:
+    """For a change page whose form refuses a field changed meanwhile (ChangedMeanwhileRefused):
+    a save reads the row under its lock, held until the page's transaction (the admin site's)
+    commits, for the form's check and the save, as the site's pages do (row_locked). Read
+    before, another save of the same field, committed while this one waited for the lock, was
+    undone unseen. The org's row first (`organization_field`), FOR KEY SHARE, as save_model
+    locks it (VisitorPagesAdmin): a disconnect or a delete locks the org, then its rows."""
+
+    model: type[models.Model]
+    organization_field: str | None = "organization_id"  # None: the row is the org's
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        pk = unquote(object_id)
+        if request.method == "POST" and is_row_id(pk):  # else get_object finds none
+            rows = self.model._default_manager.filter(pk=pk)
+            if self.organization_field is not None:
+                organization_id = rows.values_list(self.organization_field, flat=True).first()
+                organizations_key_share_lock(Organization.objects.filter(pk=organization_id))
+            list(rows.select_for_update().values_list("pk", flat=True))
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+
 class RefusableDeleteMixin:
     """For deletes a rule of the site may refuse. A refused object is taken out before Django
     confirms, logs or counts anything: its change page (or the list) says why instead. Should
@@ -1532,7 +1556,9 @@ class JobChangeList(ChangeList):
 
 
 @admin.register(Job)
-class JobAdmin(RelatedObjectLinks, DeletedOnlyWithTheirOrganization, VisitorPagesAdmin):
+class JobAdmin(
+    RowLockedForItsChange, RelatedObjectLinks, DeletedOnlyWithTheirOrganization, VisitorPagesAdmin
+):
     list_display = [
         "title",
         "organization",

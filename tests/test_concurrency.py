@@ -2174,3 +2174,40 @@ def test_a_save_waiting_on_another_admins_save_of_the_same_field_saves_nothing(
 
     assert outcome == [200]  # shown again, saying why
     assert rows[page].values(*meanwhile).get() == meanwhile
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("page", "field", "typed", "meanwhile"),
+    [("job", "compensation_note", "Lön 70 000 kr", {"compensation_note": "Gehalt 80 000 €"})],
+)
+def test_a_django_admin_save_waiting_on_another_save_of_the_same_field_saves_nothing(
+    acme, admin_client, fake_greenhouse, page, field, typed, meanwhile
+):
+    """Django's admin read the row before the other save committed, so its form's check found
+    nothing changed meanwhile, and its save, which waited for that one's lock, undid it: the
+    row is read again under its lock, as the site's pages read it."""
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    job = Job.objects.filter(organization=acme.organization).order_by("pk").first()
+    rows, url = {
+        "job": (Job.objects.filter(pk=job.pk), f"/admin/jobs/job/{job.pk}/change/"),
+        "organization": (
+            Organization.objects.filter(pk=acme.organization_id),
+            f"/admin/jobs/organization/{acme.organization_id}/change/",
+        ),
+        "connection": (
+            GreenhouseConnection.objects.filter(pk=acme.pk),
+            f"/admin/jobs/greenhouseconnection/{acme.pk}/change/",
+        ),
+    }[page]
+    sent = {**form_as_sent(admin_client.get(url).content, "#content-main form"), field: typed}
+    save, outcome = thread_with_outcome(lambda: admin_client.post(url, sent))
+
+    with transaction.atomic():  # the other admin's save, its row locked until it commits
+        rows.update(**meanwhile)
+        started_until_it_waits_on_me_or_ends(save, "the save")
+    save.join(timeout=30)
+
+    assert outcome[0].status_code == 200  # shown again, saying why
+    assert "changed by someone else" in outcome[0].content.decode()
+    assert rows.values(*meanwhile).get() == meanwhile
