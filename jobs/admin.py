@@ -74,6 +74,7 @@ from jobs.forms import (
     SYNC_INTERVAL_ERRORS,
     TYPE_A_USERNAME,
     ChangedFieldsOnly,
+    ChangedMeanwhileRefused,
     ConnectionShownForm,
     JobSiteFieldsForm,
     OneLineField,
@@ -798,7 +799,7 @@ class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
         return formset
 
 
-class OrganizationAdminForm(ChangedFieldsOnly, OrganizationChecks, forms.ModelForm):
+class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.ModelForm):
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
@@ -1285,7 +1286,7 @@ class UserAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, RefusableDeleteMixin,
                 user_delete(user=user)
 
 
-class ConnectionAdminForm(ChangedFieldsOnly, forms.ModelForm):
+class ConnectionAdminForm(ChangedMeanwhileRefused, forms.ModelForm):
     # Labelled as on the settings page; unlabelled, Django's history named it "new_api_key".
     new_api_key = forms.CharField(
         label="New Job Board API key",

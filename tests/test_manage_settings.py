@@ -2458,6 +2458,28 @@ def test_the_admin_saving_a_new_interval_keeps_a_pause_made_meanwhile(superuser_
     assert connection.sync_interval_minutes == 45 and not connection.enabled
 
 
+def test_the_admin_setting_an_interval_another_admin_set_meanwhile_saves_nothing(
+    superuser_client, connected
+):
+    """As the settings page refuses it: the page saved last undid the other interval unseen.
+    Shown again over the interval saved now, the one typed still in its box."""
+    page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")
+    connection_schedule_update(connection=connected, sync_interval_minutes=60)
+
+    response = superuser_client.post(admin_url(connected), {**page, "sync_interval_minutes": 45})
+
+    assert response.status_code == 200
+    assert (
+        "Nothing was saved: “Sync interval minutes” (now “60”) changed by someone else"
+        in parsed(response).get_text()
+    )
+    assert GreenhouseConnection.objects.get().sync_interval_minutes == 60
+    again = form_as_sent(response.content, "#content-main form")
+    assert (again["sync_interval_minutes"], again["initial-sync_interval_minutes"]) == ("45", "60")
+    assert superuser_client.post(admin_url(connected), again).status_code == 302
+    assert GreenhouseConnection.objects.get().sync_interval_minutes == 45
+
+
 def test_the_admin_pausing_keeps_an_interval_set_meanwhile(superuser_client, connected):
     """Only what was changed on the admin's page: the pause, not the interval it showed."""
     page = form_as_sent(superuser_client.get(admin_url(connected)).content, "#content-main form")

@@ -781,6 +781,27 @@ def test_djangos_admin_keeps_a_slug_saved_before_it_was_checked(client, north):
     assert (north.name, north.slug) == ("North Wind Sails", "North")
 
 
+def test_djangos_admin_changing_a_field_changed_meanwhile_saves_nothing(client, north):
+    """As the org's settings page refuses it: the page saved last undid the other change
+    unseen. Its other change is not saved either."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    url = f"/admin/jobs/organization/{north.pk}/change/"
+    page = form_as_sent(client.get(url).content, "#organization_form")
+    Organization.objects.filter(pk=north.pk).update(description="Segel für alle.")
+
+    response = client.post(
+        url, {**page, "description": "Велосипеды.", "website": "https://north.example"}
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Nothing was saved: “Description” (now “Segel für alle.”) changed by someone else"
+        in parsed(response).get_text()
+    )
+    north.refresh_from_db()
+    assert (north.description, north.website) == ("Segel für alle.", "")
+
+
 def test_the_length_is_checked_once_whitespace_is_collapsed(client, north):
     description = "word  " * 100  # 600 characters as typed, 499 once collapsed
 
