@@ -598,6 +598,48 @@ def test_a_refusal_names_every_field_changed_meanwhile_each_with_its_value_now(s
 
 
 @pytest.mark.parametrize(
+    ("meanwhile", "said"),
+    [("", "empty"), ("\u202eGehalt 80 000 €\u202c", "“Gehalt 80 000 €”")],
+    ids=["emptied", "direction-override"],
+)
+def test_a_refusal_says_a_value_emptied_or_overridden_meanwhile_as_it_reads(
+    signed_in, job, meanwhile, said
+):
+    """An emptied note reads "empty", not a pair of quotes around nothing; a direction override
+    saved with the note (stored before pages took them out) reversed the message's words after
+    it, and is not shown."""
+    Job.objects.filter(pk=job.pk).update(compensation_note="€60k")
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    Job.objects.filter(pk=job.pk).update(compensation_note=meanwhile)
+
+    refused = signed_in.post(edit_url(job), {**page, "compensation_note": "Lön 70 000 kr"})
+
+    assert f"“Compensation note” (now {said}) {CHANGED_MEANWHILE}" in parsed(refused).get_text()
+    assert Job.objects.get(pk=job.pk).compensation_note == meanwhile
+
+
+def test_a_job_deleted_between_the_request_reading_it_and_its_lock_is_not_found(
+    signed_in, job, monkeypatch
+):
+    """A form sent with an error (a choice no longer offered) was shown again, as if the job
+    were there to save it to, once corrected."""
+    from jobs import manage_views
+
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    row_locked = manage_views.row_locked
+
+    def deleted_first(instance: Job) -> Job | None:  # by its org's delete, say
+        Job.objects.filter(pk=instance.pk).delete()
+        return row_locked(instance)
+
+    monkeypatch.setattr(manage_views, "row_locked", deleted_first)
+
+    response = signed_in.post(edit_url(job), {**page, "remote_policy": "moon"})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
     "meanwhile",
     [["€80k", "€60k"], ["Lön 70 000 kr"]],
     ids=["changed and changed back", "changed the same"],
