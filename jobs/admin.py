@@ -226,11 +226,10 @@ class RowLockedForItsChange:
     a save reads the row under its lock, held until the page's transaction (the admin site's)
     commits, for the form's check and the save, as the site's pages do (row_locked). Read
     before, another save of the same field, committed while this one waited for the lock, was
-    undone unseen. The org's row first (`organization_field`), FOR KEY SHARE, as save_model
-    locks it (VisitorPagesAdmin): a disconnect or a delete locks the org, then its rows."""
+    undone unseen. The org's row first, FOR KEY SHARE, as save_model locks it
+    (VisitorPagesAdmin): a disconnect or a delete locks the org, then its rows."""
 
     model: type[models.Model]
-    organization_field: str | None = "organization_id"  # None: the row is the org's
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -238,9 +237,8 @@ class RowLockedForItsChange:
         pk = unquote(object_id)
         if request.method == "POST" and is_row_id(pk):  # else get_object finds none
             rows = self.model._default_manager.filter(pk=pk)
-            if self.organization_field is not None:
-                organization_id = rows.values_list(self.organization_field, flat=True).first()
-                organizations_key_share_lock(Organization.objects.filter(pk=organization_id))
+            organization_id = rows.values_list("organization_id", flat=True).first()
+            organizations_key_share_lock(Organization.objects.filter(pk=organization_id))
             list(rows.select_for_update().values_list("pk", flat=True))
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
