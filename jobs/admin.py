@@ -809,12 +809,6 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
             self, {"slug": f"Type a slug, for the org's address /orgs/<slug>/: use {SLUG_RULE}."}
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        # Its org admins edit it too, on its settings page: not undone unseen by a page left open.
-        self.changed_meanwhile_refuse(reload="the organization")
-        return cleaned
-
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         # A new one only: an org's page stays where it is while other fields are edited.

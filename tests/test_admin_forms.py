@@ -295,8 +295,9 @@ def test_an_org_page_changing_its_description_changed_meanwhile_is_refused(
 
     assert response.status_code == 200
     assert (
-        "Nothing was saved: “Description” changed by someone else since this page was opened. "
-        "Reload the page to see the organization as it is now, then make your change again."
+        "Nothing was saved: “Description” (now “Robots and arms.”) changed by someone else "
+        "since this page was opened. The form shows what is saved now, with your changes: save "
+        "again to make them."
     ) in parsed(response).get_text()
     saved = Organization.objects.get(pk=organization.pk)
     assert (saved.name, saved.description) == ("Acme Robotics", "Robots and arms.")
