@@ -129,9 +129,10 @@ DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
 BLANK_LINES_RE = re.compile("\n{3,}")
 # What joins the character before it into one grapheme cluster (UAX #29's Extend, SpacingMark
 # and ZWJ), besides the marks (Mn, Mc, Me): the zero-width joiner and non-joiner, emoji skin
-# tones, the tags of a flag such as Scotland's, half-width kana's voiced marks.
+# tones, the tags of a flag such as Scotland's, half-width kana's voiced marks, and Thai's and
+# Lao's vowel sign AM (ทำ), letters to unicodedata.
 JOINS_THE_ONE_BEFORE_RE = re.compile(
-    "[\u200c\u200d\uff9e\uff9f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+    "[\u0e33\u0eb3\u200c\u200d\uff9e\uff9f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
 )
 # What joins the character after it (UAX #29's Prepend): Arabic and Syriac signs written
 # before a number, and a few letters of scripts of India.

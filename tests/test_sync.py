@@ -1093,6 +1093,7 @@ def test_an_excerpt_cut_after_a_comma_or_a_full_stop_ends_with_the_ellipsis_alon
     [
         "e\u0301\u0323",  # a letter and its accents, not composed
         "\u0915\u093f",  # कि: a consonant and its vowel sign
+        "\u0e17\u0e33",  # ทำ: a Thai consonant and its vowel sign AM, a letter to unicodedata
         "\u0915\u094d\u0937",  # क्ष: a conjunct, two consonants joined by a virama
         "👩\u200d👩\u200d👧\u200d👦",  # a family: four emoji joined by zero-width joiners
         "👍🏽",  # an emoji and its skin tone
