@@ -494,12 +494,17 @@ ESCAPES_AT_END_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})*(?P<cut>%[0-9A-Fa-f]?)?\Z")
 
 def characters_start(text: str, limit: int) -> str:
     """The first `limit` characters of `text`, an ellipsis last if it is longer, cut after a
-    whole character: a letter keeps its accents (Truncator), and a letter of an address its
-    percent-escaped bytes ("%C3%A9", é), of which a cut left "%C3" or "%C", showing no letter."""
+    whole character: a letter keeps its accents, an emoji sequence or a flag is kept whole or
+    left out (grapheme_start: Truncator counts only the marks it composes with as nothing, and
+    cut "👩‍💻" to "👩", "🇫🇷" to "🇫"), and a letter of an address its percent-escaped bytes
+    ("%C3%A9", é), of which a cut left "%C3" or "%C", showing no letter."""
     cut = Truncator(text).chars(limit)
     if not cut.endswith("…"):
         return cut
+    # Truncator cuts the text composed (NFC), so its head is that text's start.
+    whole = unicodedata.normalize("NFC", text)
     head = cut.removesuffix("…")
+    head = head[: grapheme_start(whole, len(head))]
     match = ESCAPES_AT_END_RE.search(head)
     escapes = match[0].removesuffix(match["cut"] or "")
     # Only a letter's first bytes, whose last the cut left out: bytes that are no UTF-8 letter

@@ -10,6 +10,7 @@ from jobs.text import (
     RIGHT_TO_LEFT_BLOCKS_RE,
     as_searched,
     before_ellipsis,
+    characters_start,
     composed,
     email_key,
     ending_sentence,
@@ -330,3 +331,34 @@ def test_the_letters_counted_right_to_left_are_those_unicode_says_are():
         != (unicodedata.bidirectional(letter) in ("R", "AL"))
     ]
     assert misread == []
+
+
+@pytest.mark.parametrize(
+    "cluster",
+    [
+        "👩\u200d💻",  # a technologist: two emoji joined by a zero-width joiner
+        "👍🏽",  # an emoji and its skin tone
+        "1\ufe0f\u20e3",  # a keycap: a digit, a variation selector and the keycap mark
+        "🇫🇷",  # a flag: two regional indicators
+        "\u0915\u093f",  # कि: a consonant and a vowel sign that composing does not skip
+    ],
+)
+def test_the_start_of_a_text_is_never_cut_inside_what_reads_as_one_character(cluster):
+    """Truncator counts a character for all but the marks it composes with: its cut of
+    "👩‍💻" left "👩" (or of "🇫🇷" "🇫", a letter in a box)."""
+    texts = ["x" * before + cluster * 10 for before in range(10)]
+
+    for text in texts:
+        start = characters_start(text, 10).removesuffix("…")
+        _, cut_inside = divmod(len(start) - text.count("x"), len(cluster))
+        # Whole clusters to the 9th character (the 10th is the ellipsis), none cut inside.
+        assert text.startswith(start) and not cut_inside
+        assert len(start) + len(cluster) > 9 >= len(start)
+
+
+def test_the_start_of_a_text_of_accents_not_composed_keeps_its_last_flag_whole():
+    """Truncator composes the text before cutting it: "é" written e and ◌́ is one character
+    there, so the cut is found in the text composed, not in the text as written."""
+    text = "e\u0301" * 5 + "🇫🇷" * 5
+
+    assert characters_start(text, 10) == "é" * 5 + "🇫🇷" * 2 + "…"
