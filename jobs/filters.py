@@ -35,11 +35,12 @@ class JobFilters:
     def from_query_dict(cls, params: QueryDict) -> JobFilters:
         remote_policy = _text(params, "remote")
         query = " ".join(_text(params, "q").split())
+        organization_slug = _text(params, "org")
         return cls(
             # Nothing shown (a zero-width space, a direction mark): the box is empty, not a
-            # query the page would quote as “”.
+            # query the page would quote as “”; no org is chosen, as no slug is so written.
             query=query if shows_anything(query) else "",
-            organization_slug=_text(params, "org"),
+            organization_slug=organization_slug if shows_anything(organization_slug) else "",
             department_ids=ids_of(params.getlist("department")),
             office_ids=ids_of(params.getlist("office")),
             location=_text(params, "location"),
@@ -97,17 +98,18 @@ def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
     """The values JobFilters.from_query_dict() reads as no filter as they name nothing, as
     (parameter, value): a department or office that is no row id (`department=abc`; at most
     MAX_IDS of each), a workplace that is none. Not an empty one, which the form sends for
-    "All departments"."""
+    "All departments", nor one that shows nothing (a zero-width space), which the note would
+    quote as “”."""
     unread = []
     for name in ("department", "office"):
         values = dict.fromkeys(v.replace("\x00", "") for v in params.getlist(name))
         unread += [
             (name, value[:MAX_TEXT_LENGTH])
             for value in values
-            if value.strip() and not is_row_id(value)
+            if shows_anything(value) and not is_row_id(value)
         ][:MAX_IDS]
     remote_policy = _text(params, "remote")
-    if remote_policy and remote_policy not in _REMOTE_POLICIES:
+    if shows_anything(remote_policy) and remote_policy not in _REMOTE_POLICIES:
         unread.append(("remote", remote_policy))
     return unread
 

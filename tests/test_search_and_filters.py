@@ -1847,6 +1847,20 @@ def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_sea
     assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"org": "\u200b"}, {"department": "\u200e"}, {"office": "\u2060"}, {"remote": "\u200b"}],
+)
+def test_a_filter_value_that_shows_nothing_is_no_value_to_name(client, boards, params):
+    """A zero-width space, a direction mark or a word joiner, which strip() keeps, was named
+    in quotes that showed nothing ("No organization “”"), the page kept out of search."""
+    response = client.get("/jobs/", params)
+
+    assert len(titles(response)) == 10
+    assert note_on_values_naming_nothing(response) is None
+    assert robots_and_canonical(response) == (None, "http://testserver/jobs/")
+
+
 def test_values_that_name_something_or_nothing_at_all_leave_no_note(client, boards):
     """The form's "All departments" sends an empty value, and still sends the last org's
     department after another org is picked: neither is a value to tell the visitor of."""
