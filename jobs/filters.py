@@ -41,8 +41,8 @@ class JobFilters:
             # query the page would quote as “”; no org is chosen, as no slug is so written.
             query=query if shows_anything(query) else "",
             organization_slug=organization_slug if shows_anything(organization_slug) else "",
-            department_ids=ids_of(params.getlist("department")),
-            office_ids=ids_of(params.getlist("office")),
+            department_ids=_ids(params, "department"),
+            office_ids=_ids(params, "office"),
             location=_text(params, "location"),
             remote_policy=remote_policy if remote_policy in _REMOTE_POLICIES else "",
         )
@@ -117,6 +117,11 @@ def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
 def _text(params: QueryDict, name: str) -> str:
     # PostgreSQL refuses NUL in text, and no real value is longer than a location name.
     return params.get(name, "").replace("\x00", "").strip()[:MAX_TEXT_LENGTH]
+
+
+def _ids(params: QueryDict, name: str) -> tuple[int, ...]:
+    # Without NUL, as _text() reads a value and values_naming_nothing() an id: "12\x00" is 12.
+    return ids_of(value.replace("\x00", "") for value in params.getlist(name))
 
 
 def is_row_id(value: str) -> bool:

@@ -1861,6 +1861,18 @@ def test_a_filter_value_that_shows_nothing_is_no_value_to_name(client, boards, p
     assert robots_and_canonical(response) == (None, "http://testserver/jobs/")
 
 
+def test_an_id_with_a_nul_in_it_chooses_its_department_as_the_note_reads_it(client, boards):
+    """The filter read "12\x00" as no id and listed every job, while the note, reading it
+    without its NUL as other values are read, took it for department 12 and said nothing."""
+    platform = department("Platform")
+
+    response = client.get("/jobs/", {"department": f"{platform.pk}\x00"})
+
+    assert titles(response) == titles(client.get("/jobs/", {"department": platform.pk}))
+    assert len(titles(response)) < 10
+    assert note_on_values_naming_nothing(response) is None
+
+
 def test_values_that_name_something_or_nothing_at_all_leave_no_note(client, boards):
     """The form's "All departments" sends an empty value, and still sends the last org's
     department after another org is picked: neither is a value to tell the visitor of."""
