@@ -1886,6 +1886,50 @@ def test_values_that_name_something_or_nothing_at_all_leave_no_note(client, boar
         assert robots_and_canonical(response)[0] is None
 
 
+def test_an_org_without_open_jobs_is_chosen_by_its_slug_as_written_then_in_lowercase(client, db):
+    """As an org with open jobs is: its slug as written first, then one in lowercase, where
+    orgs saved before slugs had to be lowercase differ only in case."""
+    for slug in ("both", "BOTH"):
+        Organization.objects.create(name=slug, slug=slug)
+
+    def chosen(slug: str) -> str:
+        page = BeautifulSoup(client.get("/jobs/", {"org": slug}).content, "html.parser")
+        return page.select_one("select[name=org] option[selected]")["value"]
+
+    assert [chosen(slug) for slug in ("Both", "BOTH", "both")] == ["both", "BOTH", "both"]
+
+
+def test_an_org_page_without_open_jobs_names_a_filter_value_that_names_nothing(client, boards):
+    """Its filters are shown only with a filter set: a value that names nothing sets none, but
+    the page is kept out of search for it, and says why."""
+    Job.objects.filter(organization__slug="liberte").update(is_open=False)
+    cache.clear()  # a direct edit: the options cached would hide it for a minute
+
+    response = client.get("/orgs/liberte/", {"department": "abc"})
+
+    assert note_on_values_naming_nothing(response) == "No department “abc”; showing all jobs."
+    assert robots_and_canonical(response)[0] == "noindex, follow"
+
+
+def test_an_org_chosen_in_capitals_offers_its_own_departments_and_offices(client, boards):
+    """As its slug in lowercase does: not every org's, which list nothing beside it."""
+
+    def options(org: str) -> list[str]:
+        page = BeautifulSoup(client.get("/jobs/", {"org": org}).content, "html.parser")
+        return [option.get_text() for option in page.select("select option")]
+
+    assert options("ACME") == options("acme") != options("")
+
+
+def test_the_note_names_at_most_20_department_or_office_values_of_each(client, boards):
+    """A link can repeat a parameter a thousand times: the filter reads 20 ids of each."""
+    bad = [f"x{n}" for n in range(25)]
+
+    note = note_on_values_naming_nothing(client.get("/jobs/", {"department": bad, "office": bad}))
+
+    assert note.count("“x") == 40 and "x19”" in note and "x20”" not in note
+
+
 def test_it_filters_by_remote_policy_from_metadata_location_or_the_site(client, boards):
     remote = {"Field Service Technician", "People Operations Partner"}
     remote.add("Développeur·se front-end (Vue.js)")  # "Mode de travail: Télétravail"
