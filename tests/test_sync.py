@@ -1032,6 +1032,30 @@ def test_an_excerpt_and_the_job_page_read_the_same_characters_as_showing_nothing
         assert Job(description_html=safe_html).description_shows_words == bool(excerpt)
 
 
+@pytest.mark.parametrize(
+    "content, excerpt",
+    [
+        ("R&amp;D in Zürich &amp; Tel Aviv", "R&D in Zürich & Tel Aviv"),
+        ("5 &lt; 6 &gt; 4", "5 < 6 > 4"),
+        ("Tom &amp;amp; Jerry", "Tom &amp; Jerry"),
+        ("Pay:&nbsp;\t€90k \n\n per year", "Pay: €90k per year"),
+        ("&#1502;&#1508;&#1514;&#1495; &quot;React&quot;", 'מפתח "React"'),
+    ],
+    ids=["ampersands", "angle-brackets", "an-entity-as-text", "blanks", "references"],
+)
+def test_an_excerpt_of_a_description_without_a_tag_reads_its_entities_as_characters(
+    content, excerpt
+):
+    """Such a description is read without BeautifulSoup (which warned of one that looks like a
+    web address): its `&amp;`, `&lt;` and `&nbsp;` are still the characters they stand for, as
+    in the excerpt of a description with tags, not the entities a feed would escape again."""
+    escaped = html.escape(content)
+    safe_html = sanitize_content(escaped)
+
+    assert "<" not in safe_html
+    assert excerpt_of(safe_html, escaped_content=escaped) == excerpt
+
+
 # Where the blocks start was searched for with a regex that read each "<div " on to the end
 # of its tag: a post of 40,000 characters of them kept a sync 30 s on it, one of 300,000 (as
 # long as a post may be) a quarter of an hour. Markup sanitizing drops, so the post still reads
