@@ -448,10 +448,13 @@ class ChangedFieldsOnly:
     fields: dict[str, forms.Field]
     data: Any
     instance: Any  # a model form's (_save_m2m)
+    _adding: bool  # a model form of a new row (_save_m2m)
     _bound_fields_cache: dict[str, forms.BoundField]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)  # a model form's: saved, it is no longer new
+        self._adding = instance is not None and instance._state.adding
         for field in self.fields.values():
             # Not a password's: a refused form would carry what was typed back into the page.
             # Nor a disabled field's (an account's password hash): it is never saved from here.
@@ -563,7 +566,11 @@ class ChangedFieldsOnly:
 
     def _save_m2m(self) -> None:
         """A model form's lists (many-to-many), only those the page changed: Django's sets every
-        list shown, putting back one changed meanwhile as the page showed it."""
+        list shown, putting back one changed meanwhile as the page showed it. A new row's, every
+        list: one the add page was given (?permissions=…) and left as given is no change."""
+        if self._adding:
+            super()._save_m2m()  # type: ignore[misc]
+            return
         for field in self.instance._meta.many_to_many:
             if field.name in self.changed_data:
                 field.save_form_data(self.instance, self.cleaned_data[field.name])

@@ -4275,3 +4275,19 @@ def test_the_line_saying_where_an_admin_is_reads_out_without_its_separators(sign
     line = page.find("a", string="Your organizations").parent
 
     assert spoken_text(line) == where
+
+
+def test_a_django_admin_group_added_with_permissions_the_page_was_given_keeps_them(staff_client):
+    """The add page takes a group's values from its address (?permissions=…), as Django's admin
+    does, and shows them as the values shown: saved as given, only lists changed there were
+    written, and the group was made without the permissions its page listed."""
+    view_job = Permission.objects.get(codename="view_job")
+    url = f"/admin/auth/group/add/?name=Editors&permissions={view_job.pk}"
+    values = admin_form_values(staff_client.get(url))
+    assert values["permissions"] == [str(view_job.pk)]
+
+    response = staff_client.post(url, values)
+
+    assert response.status_code == 302
+    editors = Group.objects.get(name="Editors")
+    assert list(editors.permissions.values_list("codename", flat=True)) == ["view_job"]
