@@ -32,7 +32,7 @@ from jobs.scheduling import (
     request_refresh,
     sync_plan,
 )
-from jobs.status import moment_text, sync_status
+from jobs.status import moment_text, sync_status, wait_end_text
 from jobs.sync import (
     INTERRUPTED_MESSAGE,
     TIME_LIMIT_MESSAGE,
@@ -1443,7 +1443,10 @@ def test_a_retry_after_longer_than_the_task_waits_is_left_to_the_schedule(
     )
     acme.refresh_from_db()
     assert (acme.retry_at, acme.next_sync_at) == (None, wait_until)
-    assert sync_status(organization=acme.organization)["next_sync_text"] == moment_text(wait_until)
+    # Named as Refresh now names the wait's end: the minute it is over in.
+    assert sync_status(organization=acme.organization)["next_sync_text"] == wait_end_text(
+        wait_until
+    )
 
 
 def test_a_failure_naming_no_wait_is_retried_at_the_end_of_greenhouses_earlier_wait(
