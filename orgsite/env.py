@@ -91,19 +91,21 @@ def env_str(name: str, default: str) -> str:
     return env_given(name) or default
 
 
-def directory_made(path: Path, *, setting: str, private: bool = False, instead: str = "") -> Path:
+def directory_made(
+    path: Path, *, setting: str, private: bool = False, written: bool = False, instead: str = ""
+) -> Path:
     """`path`, a directory made if missing (with its parents), that `setting` decides. One this
     process may not make stops it naming the setting, the directory and the account: a traceback
     from deep in the settings named neither, and every command of an account not given the
-    directory failed so. `private`: made for this account alone (0700, as Django's file cache
-    makes its own, whose files it unpickles), and refused too when it is there but this account
-    may not write in it. `instead`: another way out, added to the message."""
+    directory failed so. `written`: refused too when it is there but this account may not write
+    in it. `private`: that, and made for this account alone (0700, as Django's file cache makes
+    its own, whose files it unpickles). `instead`: another way out, added to the message."""
     try:
         path.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
     except OSError as exc:
         failed = f"cannot make the directory {path}: {exc.strerror or exc}"
     else:
-        if not private or os.access(path, os.W_OK | os.X_OK):
+        if not (private or written) or os.access(path, os.W_OK | os.X_OK):
             return path
         failed = f"cannot write in the directory {path}"
     raise ImproperlyConfigured(

@@ -394,7 +394,14 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL, for_celery=True)
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
-    _queue_dir = directory_made(VAR_DIR / "celery-queue", setting="ORGSITE_VAR_DIR")
+    # Checked for writing too, as file-cache/ is: one another account made (a command run as
+    # root) failed every sync queued in it, long after the processes had started.
+    _queue_dir = directory_made(
+        VAR_DIR / "celery-queue",
+        setting="ORGSITE_VAR_DIR",
+        written=True,
+        instead=", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production",
+    )
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

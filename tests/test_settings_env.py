@@ -503,11 +503,19 @@ def test_a_var_dir_the_process_cannot_make_stops_it_naming_the_setting_and_the_a
     assert "ImproperlyConfigured: ORGSITE_VAR_DIR: this process cannot make" in started.stderr
 
 
-FILE_CACHE_REFUSED = (
+VAR_DIR_REFUSED = (
     "ORGSITE_VAR_DIR: this process cannot {failed}. The account running it ({account}) must be "
     "able to write ORGSITE_VAR_DIR: make the directory that account's (README, Processes in "
-    "production), or set CACHE_URL=redis://HOST:6379/1, the cache of production."
+    "production){instead}."
 )
+# The directories of ORGSITE_VAR_DIR that the settings check this account may write in, each
+# with the other way out its refusal gives.
+WRITTEN_DIRECTORIES = {
+    "file-cache": ", or set CACHE_URL=redis://HOST:6379/1, the cache of production",
+    "celery-queue": ", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production",
+}
+# Both made: with CACHE_URL and CELERY_BROKER_URL blank, as unset.
+LOCAL_CACHE_AND_QUEUE = {"CACHE_URL": "", "CELERY_BROKER_URL": ""}
 
 
 @pytest.mark.parametrize(
@@ -522,10 +530,11 @@ def test_a_file_cache_the_process_cannot_make_stops_it_saying_where_and_what_to_
     the right does, the tests running as root."""
     (tmp_path / "static").mkdir()
     (tmp_path / "file-cache").write_text("")
-    environment = {"ORGSITE_VAR_DIR": str(tmp_path), "CACHE_URL": "", "CELERY_BROKER_URL": ""}
-    message = FILE_CACHE_REFUSED.format(
+    environment = {"ORGSITE_VAR_DIR": str(tmp_path), **LOCAL_CACHE_AND_QUEUE}
+    message = VAR_DIR_REFUSED.format(
         failed=f"make the directory {tmp_path / 'file-cache'}: File exists",
         account=running_account(),
+        instead=WRITTEN_DIRECTORIES["file-cache"],
     )
 
     assert refusal(**environment) == message
@@ -541,21 +550,23 @@ def test_a_file_cache_the_process_cannot_make_stops_it_saying_where_and_what_to_
     assert process.stdout + process.stderr == f"{message}\n"
 
 
-def test_a_file_cache_another_account_made_stops_the_process_saying_so(tmp_path, monkeypatch):
-    """One made by a command run as root (0700, as the backend makes it): each page's and
-    each failed sign-in's write to the cache failed, logged, the count of failed sign-ins with
-    them. The tests run as root, who may write anything: os.access answers as for another."""
-    cache_dir = tmp_path / "file-cache"
-    cache_dir.mkdir(mode=0o700)
+@pytest.mark.parametrize("name", WRITTEN_DIRECTORIES)
+def test_a_directory_another_account_made_stops_the_process_saying_so(tmp_path, monkeypatch, name):
+    """One made by a command run as root: each page's and each failed sign-in's write to the
+    file cache failed, logged, the count of failed sign-ins with them; the queue was not
+    checked at all, and every sync queued in it failed. The tests run as root, who may write
+    anything: os.access answers as for another."""
+    made = tmp_path / name
+    made.mkdir(mode=0o700)
     real_access = os.access
-    monkeypatch.setattr(
-        os, "access", lambda path, mode: path != cache_dir and real_access(path, mode)
-    )
+    monkeypatch.setattr(os, "access", lambda path, mode: path != made and real_access(path, mode))
 
-    message = refusal(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")
+    message = refusal(ORGSITE_VAR_DIR=str(tmp_path), **LOCAL_CACHE_AND_QUEUE)
 
-    assert message == FILE_CACHE_REFUSED.format(
-        failed=f"write in the directory {cache_dir}", account=running_account()
+    assert message == VAR_DIR_REFUSED.format(
+        failed=f"write in the directory {made}",
+        account=running_account(),
+        instead=WRITTEN_DIRECTORIES[name],
     )
 
 
