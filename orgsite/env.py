@@ -103,6 +103,16 @@ def directory_made(
     try:
         path.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
     except OSError as exc:
+        # A link left where the directory goes, to one not there (a volume not mounted, a
+        # directory moved): mkdir says only "File exists", and no account's rights mend that.
+        link = Path(exc.filename or path)
+        if isinstance(exc, FileExistsError) and link.is_symlink() and not link.exists():
+            target = link.parent / os.readlink(link)
+            raise ImproperlyConfigured(
+                f"{setting}: {link} is a symbolic link to {target}, which does not exist: make "
+                f"that directory, one the account running this process ({running_account()}) "
+                f"may write, or remove the link{instead}."
+            ) from None
         failed = f"cannot make the directory {path}: {exc.strerror or exc}"
     else:
         if not (private or written) or os.access(path, os.W_OK | os.X_OK):

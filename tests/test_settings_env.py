@@ -570,6 +570,26 @@ def test_a_directory_another_account_made_stops_the_process_saying_so(tmp_path, 
     )
 
 
+@pytest.mark.parametrize("name", ["", *WRITTEN_DIRECTORIES])
+def test_a_link_to_no_directory_in_its_place_stops_the_process_saying_what_it_is(tmp_path, name):
+    """A symbolic link where the directory goes, to one not there (a volume not mounted): the
+    process stopped on "cannot make the directory …: File exists", and the account's rights it
+    then asked for were not what was wrong. ORGSITE_VAR_DIR itself may be that link too."""
+    var_dir = tmp_path / "var"
+    if name:
+        var_dir.mkdir()
+    link = var_dir / name if name else var_dir
+    link.symlink_to(tmp_path / "unmounted" / "var")
+
+    message = refusal(ORGSITE_VAR_DIR=str(var_dir), **LOCAL_CACHE_AND_QUEUE)
+
+    assert message == (
+        f"ORGSITE_VAR_DIR: {link} is a symbolic link to {tmp_path / 'unmounted' / 'var'}, which "
+        "does not exist: make that directory, one the account running this process "
+        f"({running_account()}) may write, or remove the link{WRITTEN_DIRECTORIES.get(name, '')}."
+    )
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
