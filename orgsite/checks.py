@@ -25,7 +25,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
-from requests.utils import get_auth_from_url, prepend_scheme_if_needed
+from requests.utils import prepend_scheme_if_needed
 
 from jobs.greenhouse import (
     CREDENTIALS_UNSENDABLE,
@@ -187,8 +187,9 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     from the environment) fails every request before it is sent. So does, or sends it to another
     host, a "/", "?" or "#" left in the password of it or of the proxy requests takes from the
     environment (HTTPS_PROXY, …), which logs mask as if it were written right; that proxy
-    written without a scheme where requests then reads none (it fails every request); and that
-    proxy with a password but no user name, which requests leaves out."""
+    written without a scheme where requests then reads none (it fails every request); and a
+    user name without a password, in either, or that proxy's password without a user name,
+    which requests leaves out."""
     base_url = settings.GREENHOUSE_API_BASE
     warnings = []
     problem = api_base_problem(base_url)
@@ -202,6 +203,10 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         )
     if credentials_unsendable(base_url):
         warnings.append(_credentials_unsendable_warning("GREENHOUSE_API_BASE", base_url))
+    elif not api_base_unsendable(base_url) and (
+        left_out := _credentials_left_out_warning("GREENHOUSE_API_BASE", base_url, proxy=False)
+    ):
+        warnings.append(left_out)
     name, proxy = environment_proxy(base_url)
     if proxy and password_ends_host(proxy):
         warnings.append(
@@ -226,28 +231,41 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
         )
     elif proxy and credentials_unsendable(proxy, proxy=True):
         warnings.append(_credentials_unsendable_warning(name, proxy))
-    elif proxy and _password_without_user(proxy):
-        warnings.append(
-            CheckWarning(
-                f"{name} is {_url_shown(proxy)!r}, which has a password but no user name: "
-                "requests sends a proxy's password only with a user name, so it sends none.",
-                hint="Write the user name before the password, "
-                "http://user:password@host:port: until then every request to Greenhouse is "
-                "sent to the proxy without them, and a proxy that asks for them refuses it.",
-                id="orgsite.W008",
-            )
-        )
+    elif proxy and (left_out := _credentials_left_out_warning(name, proxy, proxy=True)):
+        warnings.append(left_out)
     return warnings
 
 
-def _password_without_user(proxy: str) -> bool:
-    """Whether `proxy` has a password but no user name ("http://:secret@proxy:3128"): requests
-    adds a Proxy-Authorization only with a user name, so the password is left out, silently."""
+def _credentials_left_out_warning(name: str, url: str, *, proxy: bool) -> CheckWarning | None:
+    """Of a user name or password in `url` (GREENHOUSE_API_BASE, or with `proxy` a proxy's)
+    that requests leaves out, silently, or None: a user name without a password
+    ("http://sync@proxy:3128"), of which it takes neither, or a proxy's password without a user
+    name ("http://:secret@proxy:3128"), as it adds a Proxy-Authorization only with a user
+    name."""
     try:
-        user, password = get_auth_from_url(prepend_scheme_if_needed(proxy, "http"))
+        parts = urlsplit(prepend_scheme_if_needed(url, "http") if proxy else url)
     except ValueError:  # an address requests cannot read: warned of otherwise
-        return False
-    return bool(password) and not user
+        return None
+    if parts.username and parts.password is None:
+        has, sends = "a user name but no password", "a user name only with a password after a “:”"
+        write = "the password after the user name and a “:”"
+    elif proxy and parts.password and not parts.username:
+        has, sends = "a password but no user name", "a proxy's password only with a user name"
+        write = "the user name before the password"
+    else:
+        return None
+    example, to, asker = (
+        ("http://user:password@host:port", "to the proxy ", "a proxy")
+        if proxy
+        else ("https://user:password@host/v1", "", "an address")
+    )
+    return CheckWarning(
+        f"{name} is {_url_shown(url)!r}, which has {has}: requests sends {sends}, so it sends "
+        "none.",
+        hint=f"Write {write}, {example}: until then every request to Greenhouse is sent {to}"
+        f"without them, and {asker} that asks for them refuses it.",
+        id="orgsite.W008",
+    )
 
 
 def _credentials_unsendable_warning(name: str, url: str) -> CheckWarning:

@@ -929,6 +929,16 @@ def test_check_masks_a_password_holding_a_scheme_separator_of_a_proxy_without_a_
     assert "'sync:***@proxy.example:3128'" in warning.msg and "cret" not in warning.msg
 
 
+def address_set(settings: Any, monkeypatch: Any, name: str, url: str) -> None:
+    """`url` as GREENHOUSE_API_BASE, or, by the name of the variable it is read from, as the
+    proxy requests takes from the environment for the default base."""
+    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
+    if name == "GREENHOUSE_API_BASE":
+        settings.GREENHOUSE_API_BASE = url
+    else:
+        monkeypatch.setenv(name, url)
+
+
 UNSENDABLE = (
     "which has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX "
     "that is not UTF-8, which requests cannot send."
@@ -953,11 +963,7 @@ def test_check_warns_of_a_password_requests_cannot_send(
     """requests encodes a user name and password in Latin-1: every request to Greenhouse failed
     before it was sent, the sync saying only "The request to Greenhouse failed", and W008
     said nothing."""
-    settings.GREENHOUSE_API_BASE = "https://boards-api.greenhouse.io/v1"
-    if name == "GREENHOUSE_API_BASE":
-        settings.GREENHOUSE_API_BASE = url
-    else:
-        monkeypatch.setenv(name, url)
+    address_set(settings, monkeypatch, name, url)
 
     [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
     startup_checks_run()
@@ -998,11 +1004,44 @@ def test_check_warns_of_a_proxys_password_without_a_user_name(
     assert "s3cr" not in caplog.text
 
 
-def test_check_says_nothing_of_greenhouse_api_bases_password_without_a_user_name(
-    settings, no_proxy_settings
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("GREENHOUSE_API_BASE", "https://sync@egress.example.com/v1"),
+        ("HTTPS_PROXY", "http://sync@proxy.example:3128"),
+        # Without a scheme, read with "http://" put before it.
+        ("HTTPS_PROXY", "sync@proxy.example:3128"),
+        ("ALL_PROXY", "socks5://sync@proxy.example:1080"),
+    ],
+)
+def test_check_warns_of_a_user_name_without_a_password(
+    settings, monkeypatch, no_proxy_settings, name, url
 ):
-    """Unlike a proxy's, requests sends it, as the password of an empty user name."""
-    settings.GREENHOUSE_API_BASE = "https://:s3cret@egress.example.com/v1"
+    """requests takes neither a user name nor a password from an address with no “:” after the
+    name: every request to Greenhouse went without them, and W008 said nothing."""
+    address_set(settings, monkeypatch, name, url)
+
+    [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
+
+    assert warning.msg == (
+        f"{name} is {url!r}, which has a user name but no password: requests sends a user name "
+        "only with a password after a “:”, so it sends none."
+    )
+    example = "https://user:password@host/v1" if name == "GREENHOUSE_API_BASE" else "http://"
+    assert warning.hint.startswith(f"Write the password after the user name and a “:”, {example}")
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["https://:s3cret@egress.example.com/v1", "https://sync:@egress.example.com/v1"],
+    ids=["a password without a user name", "a user name with an empty password"],
+)
+def test_check_says_nothing_of_greenhouse_api_bases_credentials_requests_sends(
+    settings, no_proxy_settings, api_base
+):
+    """Unlike a proxy's, a password without a user name is sent, as an empty user name's; a
+    user name written with a “:” is sent with the empty password after it."""
+    settings.GREENHOUSE_API_BASE = api_base
 
     assert "orgsite.W008" not in [message.id for message in run_checks()]
 
@@ -1015,11 +1054,12 @@ def test_check_says_nothing_of_greenhouse_api_bases_password_without_a_user_name
         {"HTTPS_PROXY": "http://sync:s3cr%C3%A9@proxy.example:3128"},
         {"HTTPS_PROXY": "http://sync:12%2Fsecret@proxy.example:3128"},
         {"HTTPS_PROXY": "http://proxy.example:3128/"},
-        # Without a scheme, but read as a host and port (with a user), "http://" put before it.
+        # Without a scheme, but read as a host and port, "http://" put before it.
         {"HTTPS_PROXY": "proxy.example:3128"},
         {"HTTPS_PROXY": "10.0.0.1:3128"},
-        {"HTTPS_PROXY": "sync@proxy:3128"},
         {"HTTPS_PROXY": "proxy"},
+        # An empty password, after the user name's “:”, is sent with it.
+        {"HTTPS_PROXY": "http://sync:@proxy.example:3128"},
         # Not the proxy of Greenhouse's requests: another scheme's, or one its host goes around.
         {"HTTP_PROXY": "http://sync:12/secret@proxy.example:3128"},
         {
