@@ -624,39 +624,47 @@ def proxy_unusable(proxy: str) -> bool:
         return True
 
 
-def credentials_unsendable(url: str, *, proxy: bool = False) -> bool:
-    """Whether requests fails every request whose user name and password it takes from `url`
-    (GREENHOUSE_API_BASE, or with `proxy` a proxy's, for its Proxy-Authorization, which it sends
-    only with a user name) before sending it: it turns their %XX back (as UTF-8, a "%E9" that is
+def credentials_unsendable(url: str, *, proxy: bool = False) -> str:
+    """Which of the user name and password requests takes from `url` (GREENHOUSE_API_BASE, or
+    with `proxy` a proxy's, for its Proxy-Authorization, which it sends only with a user name)
+    it cannot send, failing every request before sending it: "user name", "password", "user
+    name and password", or "" for neither. It turns their %XX back (as UTF-8, a "%E9" that is
     not UTF-8 becoming "�") and encodes them in Latin-1, which has no "€" or "ł"."""
     try:
         if proxy:
             url = requests.utils.prepend_scheme_if_needed(url, "http")
         user, password = requests.utils.get_auth_from_url(url)
     except ValueError:  # an address requests cannot read: warned of otherwise (orgsite.W008)
-        return False
+        return ""
     if proxy and not user:
-        return False
+        return ""
+    parts = {"user name": user, "password": password}
+    return " and ".join(part for part, value in parts.items() if not _encodes_in_latin1(value))
+
+
+def _encodes_in_latin1(text: str) -> bool:
     try:
-        f"{user}:{password}".encode("latin-1")
+        text.encode("latin-1")
     except UnicodeEncodeError:
-        return True
-    return False
+        return False
+    return True
 
 
-def unsendable_credentials_named(url: str) -> str:
-    """The variable whose user name or password requests cannot send as it asks `url`:
-    GREENHOUSE_API_BASE, which `url` begins with, or the proxy requests takes from the
-    environment for `url` or, after a redirect to the other scheme, for that one (HTTPS_PROXY,
-    …); "" for none."""
-    if credentials_unsendable(url):
-        return "GREENHOUSE_API_BASE"
+def unsendable_credentials_named(url: str) -> tuple[str, str]:
+    """The variable whose user name or password requests cannot send as it asks `url`, and
+    which of them (credentials_unsendable): GREENHOUSE_API_BASE, which `url` begins with, or
+    the proxy requests takes from the environment for `url` or, after a redirect to the other
+    scheme, for that one (HTTPS_PROXY, …); two "" for none."""
+    unsendable = credentials_unsendable(url)
+    if unsendable:
+        return "GREENHOUSE_API_BASE", unsendable
     parts = urlsplit(url)
     for scheme in dict.fromkeys((parts.scheme, "https", "http")):
         name, proxy = environment_proxy(parts._replace(scheme=scheme).geturl())
-        if proxy and credentials_unsendable(proxy, proxy=True):
-            return name
-    return ""
+        unsendable = credentials_unsendable(proxy, proxy=True) if proxy else ""
+        if unsendable:
+            return name, unsendable
+    return "", ""
 
 
 # What a user name or password credentials_unsendable finds has, in words that follow "it"
@@ -665,8 +673,9 @@ CREDENTIALS_UNSENDABLE = (
     "has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX that "
     "is not UTF-8, which requests cannot send"
 )
+# {part}: the one of them that has it, or both (credentials_unsendable).
 CREDENTIALS_UNSENDABLE_FIX = (
-    "give {name} a password of Latin-1 characters only (ASCII is safest), changed to match "
+    "give {name} a {part} of Latin-1 characters only (ASCII is safest), changed to match "
     "where it is checked"
 )
 
@@ -1791,7 +1800,7 @@ class GreenhouseClient:
             # A user name or password requests cannot encode is no redirect's fault, though it
             # may fail only after one (the proxy's of the scheme it led to): _request_failed
             # names it.
-            if answered and not _credentials_unsendable_named(url, exc):
+            if answered and not _credentials_unsendable_named(url, exc)[0]:
                 raise self._led_astray(
                     url, exc, "redirected the request to an address this site cannot follow"
                 ) from None
@@ -1954,20 +1963,22 @@ def _request_failed(url: str, exc: Exception) -> GreenhouseError:
     after a redirect): one naming the variable whose user name or password requests could not
     send, and its fix, where the message said only that the request failed."""
     logger.warning("greenhouse request failed url=%s error=%s", url, _error_named(exc))
-    unsendable = _credentials_unsendable_named(url, exc)
+    unsendable, part = _credentials_unsendable_named(url, exc)
     if unsendable:
         return CredentialsUnsendable.for_the_site_to_fix(
             "The request to Greenhouse could not be sent",
-            CREDENTIALS_UNSENDABLE_FIX.format(name=unsendable),
+            CREDENTIALS_UNSENDABLE_FIX.format(name=unsendable, part=part),
             why=f"The address in {unsendable} {CREDENTIALS_UNSENDABLE}.",
         )
     return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
 
 
-def _credentials_unsendable_named(url: str, exc: Exception) -> str:
-    """The variable whose credentials `exc` failed to encode (unsendable_credentials_named), or
-    "" when it is not that."""
-    return unsendable_credentials_named(url) if isinstance(exc, UnicodeEncodeError) else ""
+def _credentials_unsendable_named(url: str, exc: Exception) -> tuple[str, str]:
+    """The variable whose credentials `exc` failed to encode, and which of them
+    (unsendable_credentials_named), or two "" when it is not that."""
+    if isinstance(exc, UnicodeEncodeError):
+        return unsendable_credentials_named(url)
+    return "", ""
 
 
 def _error_named(exc: Exception) -> str:

@@ -201,8 +201,10 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
-    if credentials_unsendable(base_url):
-        warnings.append(_credentials_unsendable_warning("GREENHOUSE_API_BASE", base_url))
+    if unsendable := credentials_unsendable(base_url):
+        warnings.append(
+            _credentials_unsendable_warning("GREENHOUSE_API_BASE", base_url, unsendable)
+        )
     elif not api_base_unsendable(base_url) and (
         left_out := _credentials_left_out_warning("GREENHOUSE_API_BASE", base_url, proxy=False)
     ):
@@ -229,8 +231,8 @@ def greenhouse_api_base_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="orgsite.W008",
             )
         )
-    elif proxy and credentials_unsendable(proxy, proxy=True):
-        warnings.append(_credentials_unsendable_warning(name, proxy))
+    elif proxy and (unsendable := credentials_unsendable(proxy, proxy=True)):
+        warnings.append(_credentials_unsendable_warning(name, proxy, unsendable))
     elif proxy and (left_out := _credentials_left_out_warning(name, proxy, proxy=True)):
         warnings.append(left_out)
     return warnings
@@ -268,12 +270,13 @@ def _credentials_left_out_warning(name: str, url: str, *, proxy: bool) -> CheckW
     )
 
 
-def _credentials_unsendable_warning(name: str, url: str) -> CheckWarning:
-    """Of a user name or password requests cannot send: the sync said only that the request
-    to Greenhouse failed."""
+def _credentials_unsendable_warning(name: str, url: str, part: str) -> CheckWarning:
+    """Of a user name or password (`part`: which, or both) requests cannot send: the sync said
+    only that the request to Greenhouse failed."""
+    fix = CREDENTIALS_UNSENDABLE_FIX.format(name=name, part=part)
     return CheckWarning(
         f"{name} is {_url_shown(url)!r}, which {CREDENTIALS_UNSENDABLE}.",
-        hint=f"{capfirst(CREDENTIALS_UNSENDABLE_FIX.format(name=name))}: requests encodes them "
+        hint=f"{capfirst(fix)}: requests encodes them "
         "in Latin-1 (a %XX turned back as UTF-8 first), and until then every request to "
         "Greenhouse fails before it is sent.",
         id="orgsite.W008",

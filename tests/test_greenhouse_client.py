@@ -1583,20 +1583,26 @@ def test_urllib3s_debug_line_of_a_retry_is_masked_too(
 
 
 @pytest.mark.parametrize(
-    ("api_base", "proxy"),
+    ("api_base", "proxy", "part"),
     [
-        ("https://sync:s3cr%E2%82%ACt@egress.example.com/v1", ""),
-        ("https://egress.example.com/v1", "http://sync:s3cr€t@proxy.example:3128"),
+        ("https://sync:s3cr%E2%82%ACt@egress.example.com/v1", "", "password"),
+        ("https://egress.example.com/v1", "http://sync:s3cr€t@proxy.example:3128", "password"),
+        ("https://łukasz:s3cret@egress.example.com/v1", "", "user name"),
+        (
+            "https://egress.example.com/v1",
+            "http://łukasz:s3cr€t@proxy.example:3128",
+            "user name and password",
+        ),
     ],
-    ids=["the base's", "the proxy's"],
+    ids=["the base's", "the proxy's", "the base's user name", "the proxy's user name and password"],
 )
 def test_a_password_that_cannot_be_sent_fails_naming_its_variable_and_fix_never_itself(
-    settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy
+    settings, monkeypatch, caplog, no_proxy_settings, no_host_found, api_base, proxy, part
 ):
     """requests encodes the password in Latin-1 before anything is sent, and its error, logged
     at WARNING, named the whole password ("UnicodeEncodeError('latin-1', 's3cr€t', …)"). The
     sync then said only "The request to Greenhouse failed", and tried again as if it might
-    pass."""
+    pass. The fix named the password when it was the user name that requests could not send."""
     settings.GREENHOUSE_RETRIES = 0
     settings.GREENHOUSE_API_BASE = api_base
     if proxy:
@@ -1611,7 +1617,7 @@ def test_a_password_that_cannot_be_sent_fails_naming_its_variable_and_fix_never_
         "The request to Greenhouse could not be sent; nothing was changed. The address in "
         f"{name} has a user name or password with a character beyond Latin-1 (such as “€”), or "
         "a %XX that is not UTF-8, which requests cannot send. Ask whoever runs this site to "
-        f"give {name} a password of Latin-1 characters only (ASCII is safest), changed to "
+        f"give {name} a {part} of Latin-1 characters only (ASCII is safest), changed to "
         "match where it is checked."
     )
     assert "greenhouse request failed" in caplog.text

@@ -946,23 +946,29 @@ UNSENDABLE = (
 
 
 @pytest.mark.parametrize(
-    ("name", "url"),
+    ("name", "url", "part"),
     [
-        ("GREENHOUSE_API_BASE", "https://sync:s3cr€t@egress.example.com/v1"),
-        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E2%82%ACt@egress.example.com/v1"),
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr€t@egress.example.com/v1", "password"),
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E2%82%ACt@egress.example.com/v1", "password"),
         # "é" written as Latin-1's byte: turned back as UTF-8, it is "�", which Latin-1 lacks.
-        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E9t@egress.example.com/v1"),
-        ("GREENHOUSE_API_BASE", "https://łukasz:s3cret@egress.example.com/v1"),
-        ("HTTPS_PROXY", "http://sync:s3cr€t@proxy.example:3128"),
-        ("ALL_PROXY", "http://sync:s3cr%C5%82t@proxy.example:3128"),
+        ("GREENHOUSE_API_BASE", "https://sync:s3cr%E9t@egress.example.com/v1", "password"),
+        ("GREENHOUSE_API_BASE", "https://łukasz:s3cret@egress.example.com/v1", "user name"),
+        (
+            "GREENHOUSE_API_BASE",
+            "https://łukasz:s3cr€t@egress.example.com/v1",
+            "user name and password",
+        ),
+        ("HTTPS_PROXY", "http://sync:s3cr€t@proxy.example:3128", "password"),
+        ("ALL_PROXY", "http://sync:s3cr%C5%82t@proxy.example:3128", "password"),
+        ("HTTPS_PROXY", "http://%C5%82ukasz:s3cret@proxy.example:3128", "user name"),
     ],
 )
 def test_check_warns_of_a_password_requests_cannot_send(
-    settings, monkeypatch, caplog, no_proxy_settings, name, url
+    settings, monkeypatch, caplog, no_proxy_settings, name, url, part
 ):
     """requests encodes a user name and password in Latin-1: every request to Greenhouse failed
     before it was sent, the sync saying only "The request to Greenhouse failed", and W008
-    said nothing."""
+    said nothing. Its hint asked for "a password of Latin-1" of a user name beyond it too."""
     address_set(settings, monkeypatch, name, url)
 
     [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
@@ -971,7 +977,7 @@ def test_check_warns_of_a_password_requests_cannot_send(
     user = url.partition("://")[2].partition(":")[0]
     assert warning.msg.startswith(f"{name} is '{url.partition('://')[0]}://{user}:***@")
     assert warning.msg.endswith(UNSENDABLE)
-    assert warning.hint.startswith(f"Give {name} a password of Latin-1 characters only")
+    assert warning.hint.startswith(f"Give {name} a {part} of Latin-1 characters only")
     assert "every request to Greenhouse fails before it is sent" in warning.hint
     assert "s3cr" not in caplog.text
 
