@@ -1280,27 +1280,48 @@ def json_of_body(body: bytearray, *, content_type: str, answer_fields: str) -> A
             # only then, as a Python call per integer costs a large board 5% more parsing.
             return json.loads(text, parse_int=_int_of_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested too deep
+        # The text, or the bytes as they came if they are not UTF-8.
+        answered = _what_not_json_is(content_type, text or body)
+        not_utf8 = not answered and _not_utf8(exc, text)
         # The parser's words, the size and the Content-Type tell a cut-off board from an HTML
         # page, an XML one or an empty answer, which the message people read does not; the
         # addresses and the answering server, a captive portal or a proxy from Greenhouse.
         logger.warning(
-            "greenhouse response is not valid JSON %s bytes=%d content_type=%r error=%s",
+            "greenhouse response is %s %s bytes=%d content_type=%r error=%s",
+            "not UTF-8 text" if not_utf8 else "not valid JSON",
             answer_fields,
             size,
             content_type[:100],
             exc,
         )
-        # The text, or the bytes as they came if they are not UTF-8.
-        answered = _what_not_json_is(content_type, text or body)
         if answered:
             # A captive portal's, a proxy's or a maintenance page, an XML error or nothing, sent
             # as a 200: "cut off" sent people looking at the board, which is not what came.
             raise NotJsonAnswer.of(answered) from None
+        if not_utf8:
+            # A board in UTF-16 or Latin-1 was "maybe cut off" too, sending people to look at
+            # how much came, when all of it had.
+            raise MalformedPayload(
+                "Greenhouse sent a response that is not UTF-8 text (Greenhouse sends its boards "
+                "in UTF-8); nothing was changed.",
+                http_status=200,
+            ) from None
         raise MalformedPayload(
             "Greenhouse sent a response that is not valid JSON (it may have been cut off); "
             "nothing was changed.",
             http_status=200,
         ) from None
+
+
+def _not_utf8(error: Exception, text: str) -> bool:
+    """Whether a body that failed to read as JSON, with `error`, is text in another encoding
+    than UTF-8, which Greenhouse sends (`text`: the body read as UTF-8, if it could be): bytes
+    UTF-8 cannot read (a Latin-1 "é", a UTF-16 byte order mark) but a character cut at its very
+    end, as a body cut off may be; or a NUL among its first characters, as UTF-16 and UTF-32
+    write the ASCII that JSON opens with ("{", a blank) and UTF-8 never does."""
+    if isinstance(error, UnicodeDecodeError):
+        return error.reason != "unexpected end of data"
+    return "\x00" in text[:4]
 
 
 def _what_not_json_is(content_type: str, received: str | bytearray) -> str:

@@ -357,7 +357,9 @@ FAULTS = [
         requests=1,
         http_status=200,
     ),
-    Fault("not utf-8", fail_next("not_utf8"), FAILING, NOT_JSON, requests=1, http_status=200),
+    Fault(
+        "not utf-8", fail_next("not_utf8"), FAILING, "not UTF-8 text", requests=1, http_status=200
+    ),
     Fault(
         "jobs missing",
         fail_next("body", body={"meta": {}}),

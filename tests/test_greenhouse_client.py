@@ -1025,6 +1025,51 @@ def test_json_cut_off_is_still_said_to_be_maybe_cut_off(client, fake_greenhouse,
     assert "content_type='application/json" in caplog.text
 
 
+EMPTY_BOARD = '{"jobs": [], "meta": {"total": 0}}'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        EMPTY_BOARD.encode("utf-16"),  # with its byte order mark
+        # Without one, all ASCII: UTF-8 reads it, a NUL before each character or after it.
+        EMPTY_BOARD.encode("utf-16-le"),
+        EMPTY_BOARD.encode("utf-16-be"),
+        '{"jobs": [], "meta": {"company": "Société Générale"}}'.encode("latin-1"),
+    ],
+    ids=["utf-16", "utf-16-le", "utf-16-be", "latin-1"],
+)
+def test_a_board_in_another_encoding_than_utf8_is_said_to_be_not_utf8_text(
+    client, fake_greenhouse, caplog, body
+):
+    # It read "not valid JSON (it may have been cut off)", sending people to look at how much
+    # of the board came, when all of it had.
+    fake_greenhouse.fail_next("acme-robotics", "body", body=body, times=2)
+
+    for fetch in (client.fetch_jobs, client.fetch_board):
+        with pytest.raises(MalformedPayload) as raised:
+            fetch("acme-robotics")
+        assert raised.value.message == (
+            "Greenhouse sent a response that is not UTF-8 text (Greenhouse sends its boards in "
+            "UTF-8); nothing was changed."
+        )
+    lines = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(lines) == 2
+    assert all(line.startswith("greenhouse response is not UTF-8 text url=") for line in lines)
+
+
+def test_a_board_cut_off_within_a_character_is_still_said_to_be_maybe_cut_off(
+    client, fake_greenhouse, caplog
+):
+    """The one place UTF-8 fails on a body that is UTF-8: a character's bytes cut short."""
+    cut = '{"jobs": [], "meta": {"company": "Soci\u00e9t\u00e9'.encode()[:-1]
+    fake_greenhouse.fail_next("acme-robotics", "body", body=cut)
+
+    with pytest.raises(MalformedPayload, match="not valid JSON \\(it may have been cut off\\)"):
+        client.fetch_jobs("acme-robotics")
+    assert "greenhouse response is not valid JSON url=" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("body", "logged"),
     [

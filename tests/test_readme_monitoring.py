@@ -82,7 +82,7 @@ NOT_LISTED = {
     "%s shows nothing in the %d characters kept": A_POST_READ_WITHOUT_A_VALUE,
     "greenhouse response has no list of jobs": A_FAILED_REQUEST,
     "greenhouse response lists no jobs but": A_FAILED_REQUEST,
-    "greenhouse response is not valid JSON": A_FAILED_REQUEST,
+    "greenhouse response is %s %s bytes=": A_FAILED_REQUEST,  # not valid JSON, not UTF-8 text
     "greenhouse board response is no object": A_FAILED_REQUEST,
     "greenhouse answered 304 Not Modified to a request without a validator": A_FAILED_REQUEST,
     "greenhouse request passed its": A_FAILED_REQUEST,
