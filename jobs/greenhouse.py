@@ -45,6 +45,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.poolmanager import PoolManager
+from urllib3.response import GzipDecoderState
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
@@ -1771,22 +1772,12 @@ class GreenhouseClient:
                         if len(body) > limit:
                             raise self._too_large(url, status, declared, len(body), led_to=led_to)
                 except urllib3.exceptions.ProtocolError as exc:  # the body stopped short
-                    # How much came, of how much was due, and why (the connection closed or was
-                    # reset, a chunk was garbled) tell a proxy's timeout from a Greenhouse bug.
-                    logger.warning(
-                        "greenhouse response was cut off url=%s%s bytes_read=%d "
-                        "content_length=%r error=%r",
-                        url,
-                        led_to,
-                        len(body),
-                        declared,
-                        exc,
-                    )
-                    raise MalformedPayload(
-                        "Greenhouse's response was cut off before it was complete; "
-                        "nothing was changed.",
-                        http_status=status,
-                    ) from None
+                    raise self._cut_off(url, status, declared, len(body), exc, led_to) from None
+                # Only the board's body is read: another status says what it says, whole or not.
+                if status == 200 and _inflated_short(response.raw):
+                    encoding = response.headers.get("Content-Encoding", "")
+                    unfinished = f"{encoding[:40]} stream unfinished"
+                    raise self._cut_off(url, status, declared, len(body), unfinished, led_to)
                 return _Answer(body, status, response.headers, response.url, bool(response.history))
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             if _is_timeout(exc):
@@ -1946,6 +1937,26 @@ class GreenhouseClient:
                     raise cls._too_large(url, redirect.status_code, declared, bytes_read)
 
     @staticmethod
+    def _cut_off(
+        url: str, status: int, declared: str, bytes_read: int, why: object, led_to: str
+    ) -> MalformedPayload:
+        """A body that stopped short: how much came, of how much was due, and `why` (the
+        connection closed or was reset, a chunk was garbled, a compressed stream did not end)
+        tell a proxy's timeout from a Greenhouse bug. `led_to`: as _too_large's."""
+        logger.warning(
+            "greenhouse response was cut off url=%s%s bytes_read=%d content_length=%r error=%r",
+            url,
+            led_to,
+            bytes_read,
+            declared,
+            why,
+        )
+        return MalformedPayload(
+            "Greenhouse's response was cut off before it was complete; nothing was changed.",
+            http_status=status,
+        )
+
+    @staticmethod
     def _too_large(
         url: str, status: int, declared: str, bytes_read: int, *, led_to: str = ""
     ) -> ResponseTooLarge:
@@ -1966,6 +1977,28 @@ class GreenhouseClient:
             "raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)",
             http_status=status,
         )
+
+
+def _inflated_short(raw: urllib3.HTTPResponse) -> bool:
+    """Whether urllib3 inflated the body it read (Content-Encoding gzip or deflate) from a
+    compressed stream that did not reach its end: a Content-Length shorter than the stream ends
+    the read with nothing missing to the transport, and the inflater, left with part of a
+    header or block, gives none of it (the few bytes of a board so cut were read as an empty
+    answer, "answered with nothing"). urllib3 keeps its inflaters private: one kept otherwise by
+    a later urllib3 reads as finished, as every stream did before."""
+    if not raw.tell():  # not a byte came: an empty answer, not one cut short
+        return False
+    decoder = getattr(raw, "_decoder", None)
+    for inflater in getattr(decoder, "_decoders", [decoder]):  # several: "gzip, deflate"
+        # Gzip past its first member's end: urllib3 reads what follows as another member, or
+        # drops it as trailing bytes, as other clients do.
+        if getattr(inflater, "_state", GzipDecoderState.FIRST_MEMBER) != (
+            GzipDecoderState.FIRST_MEMBER
+        ):
+            continue
+        if not getattr(getattr(inflater, "_obj", None), "eof", True):
+            return True
+    return False
 
 
 def _retried_after(retry_after: float | None) -> str:

@@ -422,6 +422,19 @@ FAULTS = [
         requests=1,
         http_status=200,
     ),
+    Fault(
+        "gzip past its content-length",
+        answer_with(
+            gzip.compress(b'{"jobs": []}'),
+            Content_Encoding="gzip",
+            Content_Length="10",
+            Connection="close",
+        ),
+        FAILING,
+        "cut off",
+        requests=1,
+        http_status=200,
+    ),
     Fault("redirect loop", redirect_loop, FAILING, "in a loop"),
     Fault(
         "answer not http",

@@ -828,8 +828,27 @@ CHUNKED = {"Transfer-Encoding": "chunked", "Connection": "close"}
         ),
         (b"%x\r\n%s" % (len(BOARD), BOARD[:20]), CHUNKED, "bytes_read=20 content_length=''"),
         (b"zz\r\n" + BOARD, CHUNKED, "bytes_read=0 content_length=''"),
+        # A Content-Length shorter than the compressed board: the read ends where it says, with
+        # nothing missing to urllib3, and nothing inflated of a gzip header cut short, which was
+        # "answered with nothing".
+        (
+            gzip.compress(BOARD),
+            {"Content-Encoding": "gzip", "Content-Length": "10", "Connection": "close"},
+            "bytes_read=0 content_length='10' error='gzip stream unfinished'",
+        ),
+        (
+            zlib.compress(BOARD),
+            {"Content-Encoding": "deflate", "Content-Length": "20", "Connection": "close"},
+            "content_length='20' error='deflate stream unfinished'",
+        ),
     ],
-    ids=["content-length past the body", "chunked cut mid-chunk", "chunk size garbled"],
+    ids=[
+        "content-length past the body",
+        "chunked cut mid-chunk",
+        "chunk size garbled",
+        "gzip past its content-length",
+        "deflate past its content-length",
+    ],
 )
 def test_a_response_cut_off_is_malformed_and_the_log_says_where_and_why(
     client, fake_greenhouse, caplog, body, headers, reason
@@ -844,6 +863,27 @@ def test_a_response_cut_off_is_malformed_and_the_log_says_where_and_why(
     assert record.levelname == "WARNING"
     assert "/v1/boards/acme-robotics/jobs" in record.getMessage()
     assert reason in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("body", "answered"),
+    [
+        (gzip.compress(b""), NotJsonAnswer),  # whole: nothing, as it says
+        (gzip.compress(BOARD) + gzip.compress(b""), None),  # a member after the board's
+    ],
+    ids=["gzip of nothing", "gzip of two members"],
+)
+def test_a_compressed_body_that_ends_as_its_stream_does_is_not_said_to_be_cut_off(
+    client, fake_greenhouse, body, answered
+):
+    headers = {"Content-Encoding": "gzip"}
+    fake_greenhouse.fail_next("acme-robotics", "status", status=200, body=body, headers=headers)
+
+    if answered is None:
+        assert client.fetch_jobs("acme-robotics") == []
+    else:
+        with pytest.raises(answered, match="answered with nothing"):
+            client.fetch_jobs("acme-robotics")
 
 
 def test_a_body_that_says_it_is_compressed_but_is_not_is_malformed_and_logged(
