@@ -18,8 +18,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py runlocal $(if $(filter 0,$(DEMO)),,--demo)
 
+# The suite runs in TEST_PROCESSES processes at once (pytest-xdist); 0 runs it in make's own.
+TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from billiard.pool import SIG_SOFT_TIMEOUT, soft_timeout_sighandler
@@ -32,10 +33,24 @@ from jobs import tasks
 from jobs.models import GreenhouseConnection, Organization
 
 IN_CI = bool(os.environ.get("CI"))
-# The one Redis database the tests use (and empty) as the broker of real Celery processes. Two
-# checkouts testing at once on one Redis need one each: otherwise each one's workers take the
-# other's tasks, and each empties the other's queue.
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_database_of_this_test_process(url: str) -> str:
+    """`url` with the Redis database this test process uses (and empties) as the broker of real
+    Celery processes: `make test` runs the tests in several processes (pytest-xdist), and two
+    sharing a database would take each other's tasks and empty each other's queue. The first
+    process (gw0, or pytest without xdist) uses the database `url` names, gw1 the one below it,
+    and so on (wrapping from 0 to 15)."""
+    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    address = urlsplit(url)
+    database = int(address.path.strip("/") or 0)
+    return urlunsplit(address._replace(path=f"/{(database - process) % 16}"))
+
+
+# Two checkouts testing at once on one Redis need TEST_REDIS_URL each, for the same reason.
+TEST_REDIS_URL = redis_database_of_this_test_process(
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 # What other staff do in Django's admin to an account (given as a queryset of it) while its
 # password is being set: each must stay done once the password is saved.
