@@ -11,15 +11,16 @@ import re
 from collections.abc import Callable
 from copy import copy
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.functions import Lower
-from django.forms import Form
+from django.forms import Form, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -701,22 +702,38 @@ def _api_key_remove(
     return redirect("manage:settings", slug=organization.slug)
 
 
+RowForm = TypeVar("RowForm", bound=ModelForm)
+
+
+def _form_saved_on_locked_row(
+    form_class: type[RowForm], data: QueryDict | None, *, row: Model
+) -> RowForm | None:
+    """`form_class` bound to `data` and saved if valid, checked and saved under `row`'s lock
+    (row_locked): None, saving nothing, if the row was deleted since the request read it (by
+    another request, which the lock waits for). Its instance is a copy of the row as locked: a
+    refused form has already written its values into its instance, and the page shown again
+    must show the row as it is saved."""
+    try:
+        with transaction.atomic():
+            locked = row_locked(row)
+            if locked is None:
+                raise type(row).DoesNotExist("deleted since the request read it")
+            form = form_class(data, instance=copy(locked))
+            if form.is_valid():
+                form.save()  # only what changed (nothing, if nothing did); finds the row gone too
+    except type(row).DoesNotExist:
+        return None
+    return form
+
+
 def _profile(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
 ) -> HttpResponse | Form:
-    with transaction.atomic():
-        # Read again under its lock (row_locked), a copy: a refused form has already written its
-        # values into its instance, and the page shown again must name the org as it is saved.
-        locked = row_locked(organization)
-        form = OrganizationProfileForm(request.POST, instance=copy(locked or organization))
-        try:
-            if locked is None:
-                raise Organization.DoesNotExist("deleted since the request read it")
-            if not form.is_valid():
-                return form
-            form.save()  # only what changed (nothing, if nothing did); finds the org gone anyway
-        except Organization.DoesNotExist:
-            raise OrganizationGone("deleted by another admin meanwhile") from None
+    form = _form_saved_on_locked_row(OrganizationProfileForm, request.POST, row=organization)
+    if form is None:
+        raise OrganizationGone("deleted by another admin meanwhile")
+    if not form.is_valid():
+        return form
     if not form.has_changed():
         _nothing_changed(request, "your public page stays as it is")
         return redirect("manage:settings", slug=organization.slug)
@@ -891,22 +908,14 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _job_save(data: QueryDict | None, *, job: Job, organization: Organization) -> JobSiteFieldsForm:
-    """The job's form as sent, saved if valid. Checked and saved under the job's row lock
-    (row_locked), on a copy, as in _profile(): the page shown again with a refused form must say
-    whether the job is hidden as it is saved."""
-    with transaction.atomic():
-        locked = row_locked(job)
-        form = JobSiteFieldsForm(data, instance=copy(locked or job))
-        try:
-            # A job deleted since the request read it (with its org) is not found, not said to
-            # stay as it is, nor to have been changed meanwhile.
-            if locked is None:
-                raise Job.DoesNotExist("deleted since the request read it")
-            if form.is_valid():
-                form.save()  # only what changed, so nothing for a form sent as shown
-        except Job.DoesNotExist:
-            organization_gone_check(organization)
-            raise Http404("deleted meanwhile") from None
+    """The job's form as sent, saved if valid (_form_saved_on_locked_row): the page shown again
+    with a refused form must say whether the job is hidden as it is saved."""
+    form = _form_saved_on_locked_row(JobSiteFieldsForm, data, row=job)
+    if form is None:
+        # A job deleted since the request read it (with its org) is not found, not said to
+        # stay as it is, nor to have been changed meanwhile.
+        organization_gone_check(organization)
+        raise Http404("deleted meanwhile")
     return form
 
 

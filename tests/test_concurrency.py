@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection as db_connection
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import Client
 
 from jobs import sync as jobs_sync
@@ -21,7 +21,12 @@ from jobs.memberships import MembershipError, other_admins_ensure
 from jobs.models import GreenhouseConnection, Job, Membership, Organization, SyncRun
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
-from tests.support.helpers import form_as_sent, marked_sync, member_row_prefix
+from tests.support.helpers import (
+    form_as_sent,
+    marked_sync,
+    member_row_prefix,
+    thread_with_outcome,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.support.broker"]  # queued
@@ -32,22 +37,6 @@ on_sqlite = pytest.mark.skipif(
 on_postgresql = pytest.mark.skipif(
     db_connection.vendor != "postgresql", reason="row locks: SQLite locks the whole database"
 )
-
-
-def thread_with_outcome(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    """A thread, not yet started, that runs `work` on its own connection, and the list in which
-    it puts what `work` returned or raised, for the test to read once the thread is done."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except Exception as exc:  # reported to the test, not lost in the thread
-            outcome.append(exc)
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=run), outcome
 
 
 def all_at_once(count: int, work: Callable[[], Any]) -> list[Any]:
@@ -1874,6 +1863,37 @@ def settings_form_sent_as_another_admin_saves(
     request.join(timeout=30)
     [response] = outcome
     return " ".join(BeautifulSoup(response.content, "html.parser").text.split())
+
+
+@on_postgresql
+@pytest.mark.parametrize("page", ["job", "profile"])
+def test_a_save_as_another_admin_deletes_the_org_waits_and_says_it_no_longer_exists(
+    signed_in, acme, page
+):
+    """The other admin's delete holds the org's rows, not yet committed, as this request, which
+    has read the org (and the job), comes to lock the row it saves, sent as shown: it waits for
+    the delete, finds the row gone, and says so. It said "Nothing changed" of a job, or a
+    public page, no longer there."""
+    from jobs.organizations import organization_delete
+    from tests.support.helpers import assert_says_organization_gone
+    from tests.support.public_jobs import make_job
+
+    job = make_job(acme.organization, "Sailmaker")
+    url, form = {
+        "job": (f"/manage/acme/jobs/{job.pk}/edit/", "main form.stacked"),
+        "profile": ("/manage/acme/settings/", "form:has(input[value=profile])"),
+    }[page]
+    data = form_as_sent(signed_in.get(url).content, form)
+    request, outcome = thread_with_outcome(lambda: signed_in.post(url, data))
+    with transaction.atomic():
+        organization_delete(organization=acme.organization)
+        started_until_it_waits_on_me_or_ends(request, "the save")
+        assert request.is_alive(), outcome  # waiting for the delete, not answered before it
+    request.join(timeout=30)
+
+    [response] = outcome
+    assert_says_organization_gone(response)
+    assert not Organization.objects.exists()
 
 
 @on_postgresql

@@ -23,6 +23,7 @@ from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import (
     assert_says_organization_gone,
+    deleted_by_another_request_after,
     form_as_sent,
     make_connection,
     parsed,
@@ -364,35 +365,44 @@ def test_it_saves_the_site_owned_fields(signed_in, job):
     assert job.tags == ["Python", "robots", "senior engineer"]
 
 
-def test_a_save_of_a_job_deleted_meanwhile_is_not_found(signed_in, job, monkeypatch):
-    clean = manage_views.JobSiteFieldsForm.clean
+def save_sent_as_deleted_meanwhile(
+    client: Client, job: Job, monkeypatch: pytest.MonkeyPatch, *, deleted: Any, sent: str
+) -> Any:
+    """The job's form from its page, sent as shown, changed or refused (a choice no longer
+    offered), as another request deletes `deleted` (a queryset) once this one has read the job,
+    before it locks the job's row to save it."""
+    page = form_as_sent(client.get(edit_url(job)).content, "main form.stacked")
+    change = {"unchanged": {}, "changed": {"featured": "on"}, "refused": {"remote_policy": "moon"}}
+    deleted_by_another_request_after(
+        monkeypatch, manage_views, "get_object_or_404", lambda: deleted.delete()
+    )
+    return client.post(edit_url(job), {**page, **change[sent]})
 
-    def deleted_meanwhile(form: Any) -> Any:  # by another admin, after the page read the job
-        Job.objects.filter(pk=job.pk).delete()
-        return clean(form)
 
-    monkeypatch.setattr(manage_views.JobSiteFieldsForm, "clean", deleted_meanwhile)
-
-    response = signed_in.post(edit_url(job), {"featured": "on", "tags": "robots"})
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
+@pytest.mark.parametrize("sent", ["changed", "refused"])
+def test_a_save_of_a_job_deleted_meanwhile_is_not_found(signed_in, job, monkeypatch, sent):
+    """Refused, the form was shown again, as if the job were there to save it to, once
+    corrected."""
+    response = save_sent_as_deleted_meanwhile(
+        signed_in, job, monkeypatch, deleted=Job.objects.filter(pk=job.pk), sent=sent
+    )
 
     assert response.status_code == 404  # the job alone: its org is there
     assert "may have been removed" in response.content.decode()
 
 
-def test_an_unchanged_save_as_the_org_is_deleted_says_it_no_longer_exists(
-    signed_in, job, monkeypatch
-):
-    """It said "Nothing changed: … stays as it is." of a job no longer there."""
-    form = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
-    clean = manage_views.JobSiteFieldsForm.clean
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
+@pytest.mark.parametrize("sent", ["unchanged", "refused"])
+def test_a_save_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, job, monkeypatch, sent):
+    """Unchanged, it said "Nothing changed: … stays as it is." of a job no longer there."""
+    organization = Organization.objects.filter(pk=job.organization_id)
+    response = save_sent_as_deleted_meanwhile(
+        signed_in, job, monkeypatch, deleted=organization, sent=sent
+    )
 
-    def deleted_meanwhile(form: Any) -> Any:  # with its org, after the request read the job
-        Organization.objects.filter(pk=job.organization_id).delete()
-        return clean(form)
-
-    monkeypatch.setattr(manage_views.JobSiteFieldsForm, "clean", deleted_meanwhile)
-
-    assert_says_organization_gone(signed_in.post(edit_url(job), form))
+    assert_says_organization_gone(response)
+    assert not organization.exists()
 
 
 def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
@@ -616,27 +626,6 @@ def test_a_refusal_says_a_value_emptied_or_overridden_meanwhile_as_it_reads(
 
     assert f"“Compensation note” (now {said}) {CHANGED_MEANWHILE}" in parsed(refused).get_text()
     assert Job.objects.get(pk=job.pk).compensation_note == meanwhile
-
-
-def test_a_job_deleted_between_the_request_reading_it_and_its_lock_is_not_found(
-    signed_in, job, monkeypatch
-):
-    """A form sent with an error (a choice no longer offered) was shown again, as if the job
-    were there to save it to, once corrected."""
-    from jobs import manage_views
-
-    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
-    row_locked = manage_views.row_locked
-
-    def deleted_first(instance: Job) -> Job | None:  # by its org's delete, say
-        Job.objects.filter(pk=instance.pk).delete()
-        return row_locked(instance)
-
-    monkeypatch.setattr(manage_views, "row_locked", deleted_first)
-
-    response = signed_in.post(edit_url(job), {**page, "remote_policy": "moon"})
-
-    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,13 @@ import os
 import signal
 import socket
 import sys
+import threading
 import xml.etree.ElementTree as ET  # noqa: S405 (parses only this site's own responses)
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,7 +24,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Permission, User
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -154,6 +156,42 @@ def require_service(host: str, port: int, name: str) -> None:
         if IN_CI:
             pytest.fail(f"{name} is required in CI but not reachable at {host}:{port}")
         pytest.skip(f"{name} not reachable at {host}:{port}")
+
+
+def thread_with_outcome(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """A thread, not yet started, that runs `work` on its own connection, and the list in which
+    it puts what `work` returned or raised, for the test to read once the thread is done."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except Exception as exc:  # reported to the test, not lost in the thread
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run), outcome
+
+
+def deleted_by_another_request_after(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, delete: Callable[[], object]
+) -> None:
+    """Has `name` of `owner` (what a request reads a row with) run `delete` once it has read,
+    on another connection, as another request does, committed before this request goes on: it
+    finds the row gone when it reads it again to change it. As the other connection sees only
+    committed rows, the test needs django_db(transaction=True)."""
+    read = getattr(owner, name)
+
+    def read_then_deleted(*args: Any, **kwargs: Any) -> Any:
+        row = read(*args, **kwargs)
+        other, outcome = thread_with_outcome(delete)
+        other.start()
+        other.join(timeout=30)
+        assert outcome and not isinstance(outcome[0], Exception), outcome
+        return row
+
+    monkeypatch.setattr(owner, name, read_then_deleted)
 
 
 def make_connection(slug: str, board_token: str, *, name: str = "") -> GreenhouseConnection:
