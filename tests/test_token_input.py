@@ -84,6 +84,7 @@ def test_a_token_that_is_not_one_is_refused_with_a_message(signed_in, acme, fake
         "  boards.greenhouse.io/tiny-co/  ",
         "tiny-co/",  # the token alone, copied from the address with the slash after it
         " tiny-co// ",
+        "tiny-co /",  # a space before the slash, which check_board() takes off with it
         "https://job-boards.greenhouse.io/tiny-co/jobs/4012345?gh_src=abc",
         "https://job-boards.eu.greenhouse.io/tiny-co",
         "https://boards.greenhouse.io/embed/job_board?for=tiny-co&b=https://tiny.example",
