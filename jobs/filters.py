@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from django.http import QueryDict
 
 from jobs.models import Job
+from jobs.sanitize import cut_at_word
 from jobs.search import holds_a_word, query_as_searched, words_searched
 from jobs.text import shows_anything
 
@@ -104,7 +105,7 @@ def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
     for name in ("department", "office"):
         values = dict.fromkeys(v.replace("\x00", "") for v in params.getlist(name))
         unread += [
-            (name, value[:MAX_TEXT_LENGTH])
+            (name, _cut_to_max_length(value))
             for value in values
             if shows_anything(value) and not is_row_id(value)
         ][:MAX_IDS]
@@ -115,8 +116,18 @@ def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
 
 
 def _text(params: QueryDict, name: str) -> str:
-    # PostgreSQL refuses NUL in text, and no real value is longer than a location name.
-    return params.get(name, "").replace("\x00", "").strip()[:MAX_TEXT_LENGTH]
+    # PostgreSQL refuses NUL in text.
+    return _cut_to_max_length(params.get(name, "").replace("\x00", "").strip())
+
+
+def _cut_to_max_length(value: str) -> str:
+    """A filter's value as the filters read it and the page quotes it: at most MAX_TEXT_LENGTH
+    characters, as no real value is longer than a location name (a field of as many); a longer
+    one cut with an ellipsis (cut_at_word), never inside what reads as one character. Cut at
+    that length alone, "👩‍💻" left "👩" and a zero-width joiner, and the page quoted a value it
+    had cut as if whole. At most that length with its ellipsis: its canonical address, which
+    quotes it, reads back the same."""
+    return cut_at_word(value, MAX_TEXT_LENGTH)
 
 
 def _ids(params: QueryDict, name: str) -> tuple[int, ...]:

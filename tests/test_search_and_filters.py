@@ -1847,6 +1847,25 @@ def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_sea
     assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
 
 
+@pytest.mark.parametrize("name", ["q", "org", "department", "location"])
+def test_a_filter_value_too_long_is_quoted_cut_with_an_ellipsis_never_inside_a_character(
+    client, boards, name
+):
+    """Cut at 300 characters with nothing said, "👩‍💻" across the cut left "👩" and a joiner,
+    quoted by the note on values that name nothing, the search box and the page's title as if
+    whole. Cut with an ellipsis, the value's canonical address reads back as itself."""
+    value = "a" * 298 + "👩\u200d💻" + "b" * 10
+
+    response = client.get("/jobs/", {name: value})
+
+    html = response.content.decode()
+    assert f"{'a' * 298}…" in html and "\u200d" not in html
+    canonical = robots_and_canonical(response)[1]
+    assert robots_and_canonical(client.get(canonical))[1] == canonical
+    # A value as long as a location's field holds (Greenhouse's, cut there) is read whole.
+    assert "a" * 300 in robots_and_canonical(client.get("/jobs/", {name: "a" * 300}))[1]
+
+
 @pytest.mark.parametrize(
     "params",
     [{"org": "\u200b"}, {"department": "\u200e"}, {"office": "\u2060"}, {"remote": "\u200b"}],
