@@ -1918,15 +1918,25 @@ def test_an_org_without_open_jobs_is_chosen_by_its_slug_as_written_then_in_lower
     assert [chosen(slug) for slug in ("Both", "BOTH", "both")] == ["both", "BOTH", "both"]
 
 
-def test_an_org_page_without_open_jobs_names_a_filter_value_that_names_nothing(client, boards):
-    """Its filters are shown only with a filter set: a value that names nothing sets none, but
-    the page is kept out of search for it, and says why."""
-    Job.objects.filter(organization__slug="liberte").update(is_open=False)
+@pytest.mark.parametrize(
+    ("path", "closed"),
+    [("/orgs/liberte/", {"organization__slug": "liberte"}), ("/jobs/", {})],
+)
+def test_a_list_without_open_jobs_names_a_filter_value_that_names_nothing(
+    client, boards, path, closed
+):
+    """An org page's filters are shown only with a filter set: a value that names nothing sets
+    none, but the page is kept out of search for it, and says why. Not "showing all jobs", as
+    it said where there was no job to show: an org's page without open jobs, or the all-jobs
+    page when no org has any."""
+    Job.objects.filter(**closed).update(is_open=False)
     cache.clear()  # a direct edit: the options cached would hide it for a minute
 
-    response = client.get("/orgs/liberte/", {"department": "abc"})
+    response = client.get(path, {"department": "abc"})
 
-    assert note_on_values_naming_nothing(response) == "No department “abc”; showing all jobs."
+    assert note_on_values_naming_nothing(response) == (
+        "No department “abc”; there are no open jobs right now."
+    )
     assert robots_and_canonical(response)[0] == "noindex, follow"
 
 
