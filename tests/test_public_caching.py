@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from jobs import views
 from jobs.admin import GreenhouseConnectionAdmin, JobAdmin
-from jobs.cache import CachedPage, listing_cache_invalidate
+from jobs.cache import CachedPage, listing_cache_invalidate, listing_value
 from jobs.models import Department, Job, Organization, SyncRun
+from jobs.selectors import FilterOptions, UnitOption
 from jobs.sync import sync_organization
 from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import make_connection
@@ -322,6 +323,26 @@ def test_the_all_jobs_page_with_an_org_chosen_shares_the_org_pages_options(
     assert [read["organization_id"] for read in reads] == [acme.organization_id, None]
     assert ">Rigging</option>" not in chosen and ">Rigging</option>" in unfiltered
     assert client.get("/jobs/", {"org": "acme"}).content.decode() == chosen
+
+
+@pytest.mark.parametrize(("path", "slug"), [("/jobs/", None), ("/orgs/acme/", "acme")])
+def test_filter_options_an_older_release_cached_are_not_read(client, synced_acme, path, slug):
+    """The release before cached them as "filter-options", its units without their org's slug:
+    read back by this code, UnitOption took their direction for the slug, and every org's
+    units made one group. Cached under another name, they are left for the cache to expire."""
+    older_shape = FilterOptions(
+        # As this code unpickles the older UnitOption(pk, name, organization_name, direction).
+        departments=[UnitOption(999_999, "Cached by the release before", "Acme Robotics", "")],
+        offices=[],
+        locations=[],
+        remote_policies=[],
+        by_organization=slug is None,
+    )
+    listing_value("filter-options", organization_slug=slug, compute=lambda: older_shape)
+
+    html = client.get(path).content.decode()
+
+    assert "Cached by the release before" not in html and "Platform</option>" in html
 
 
 def test_a_job_closed_by_a_sync_is_gone_from_lists_and_410_at_once(
