@@ -15,6 +15,7 @@ from jobs.text import (
     email_key,
     ending_sentence,
     fold_accents,
+    grapheme_start,
     minutes_in_words,
     most_letters_direction,
     names_in_plain_text,
@@ -362,3 +363,40 @@ def test_the_start_of_a_text_of_accents_not_composed_keeps_its_last_flag_whole()
     text = "e\u0301" * 5 + "🇫🇷" * 5
 
     assert characters_start(text, 10) == "é" * 5 + "🇫🇷" * 2 + "…"
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("\r\n", True),  # CR LF, one line end
+        ("\n\r", False),
+        ("\r\r", False),
+        ("\ra", False),
+        # Hangul: a leading consonant (L) takes any part of a syllable after it; a vowel (V) or
+        # a syllable without a trailing consonant (LV), a vowel or one; a trailing consonant
+        # (T) or a syllable with one (LVT), another; nothing takes a new leading consonant.
+        ("\u1100\u1100", True),  # L L
+        ("\u1100\u1161", True),  # L V
+        ("\u1100가", True),  # L LV
+        ("\u1100각", True),  # L LVT
+        ("\u1100\u11a8", False),  # L T
+        ("\u1161\u1161", True),  # V V
+        ("\u1161\u11a8", True),  # V T
+        ("가\u1161", True),  # LV V
+        ("가\u11a8", True),  # LV T
+        ("\u11a8\u11a8", True),  # T T
+        ("각\u11a8", True),  # LVT T
+        ("각\u1161", False),  # LVT V
+        ("가\u1100", False),  # LV L
+        ("가가", False),  # LV LV
+        ("\u1161\u1100", False),  # V L
+        ("\u11a8\u1161", False),  # T V
+        ("\ua960\u1161", True),  # L V, the L of Hangul Jamo Extended-A
+        ("\u1100\ud7b0", True),  # L V, the V of Hangul Jamo Extended-B
+        ("\u1161\ud7cb", True),  # V T, the T of Hangul Jamo Extended-B
+    ],
+)
+def test_a_cluster_starts_where_unicode_says_between_line_ends_and_hangul_jamo(text, joined):
+    """UAX #29's rules GB3 (CR LF) and GB6-GB8 (Hangul syllables): a cut between the two
+    characters of a cluster left a line end's half, or a syllable without its last jamo."""
+    assert grapheme_start(f"x{text}", 2) == (1 if joined else 2)
