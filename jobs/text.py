@@ -524,7 +524,9 @@ def grapheme_start(text: str, index: int) -> int:
     it, where a cut inside left "e" of "é" written e and ◌́, 👩 of 👩‍💻, or 🇫 of 🇫🇷 (which
     shows as a letter in a box, and makes 🇷 and the next flag's first letter one flag).
     From the rules, without the Unicode data Python lacks (Extended_Pictographic, Indic
-    conjuncts): it never cuts after a zero-width joiner, nor after a virama before a letter."""
+    conjuncts): it never cuts after a zero-width joiner before a symbol or a letter of a script
+    from Devanagari on, nor after a virama before a letter, where Unicode joins only an emoji
+    or some consonants: such a cut may come a cluster early."""
     while 0 < index < len(text) and not _starts_grapheme(text, index):
         index -= 1
     return index
@@ -532,17 +534,18 @@ def grapheme_start(text: str, index: int) -> int:
 
 def _starts_grapheme(text: str, index: int) -> bool:
     before, character = text[index - 1], text[index]
-    if character.isascii():  # nearly every cut: only CR LF, ZWJ or Prepend hold one to before
+    if character.isascii():  # nearly every cut: only CR LF or Prepend hold one to before
         if before.isascii():
             return before != "\r" or character != "\n"
-        return before != "\u200d" and not JOINS_THE_ONE_AFTER_RE.match(before)
+        return not JOINS_THE_ONE_AFTER_RE.match(before)
     if (
         unicodedata.category(character)[0] == "M"
         or JOINS_THE_ONE_BEFORE_RE.match(character)
-        or before == "\u200d"
         or JOINS_THE_ONE_AFTER_RE.match(before)
     ):
         return False
+    if before == "\u200d":
+        return _starts_after_joiner(character)
     if REGIONAL_INDICATORS_RE.match(character) and REGIONAL_INDICATORS_RE.match(before):
         run_start = index - 1
         while run_start > 0 and REGIONAL_INDICATORS_RE.match(text[run_start - 1]):
@@ -552,6 +555,15 @@ def _starts_grapheme(text: str, index: int) -> bool:
         return False
     # A consonant after a virama (combining class 9) is in a conjunct (क्ष) with the one before.
     return not (unicodedata.combining(before) == 9 and unicodedata.category(character) == "Lo")
+
+
+def _starts_after_joiner(character: str) -> bool:
+    """Whether `character` (not ASCII, nor a mark) after a zero-width joiner starts a grapheme
+    cluster. A joiner joins an emoji after one (👩‍💻: GB11) or a consonant after a virama
+    (क्‍ष: GB9c), without which it ends the cluster it is in. Without Python's data of either,
+    a letter or digit of a script before Devanagari (Latin, Greek, Cyrillic, Hebrew, Arabic)
+    starts one, as none is an emoji or such a consonant (the emoji "©" and "®" are symbols)."""
+    return character < "\u0900" and unicodedata.category(character)[0] in "LN"
 
 
 def _hangul_part(character: str) -> str:

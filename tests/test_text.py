@@ -400,3 +400,23 @@ def test_a_cluster_starts_where_unicode_says_between_line_ends_and_hangul_jamo(t
     """UAX #29's rules GB3 (CR LF) and GB6-GB8 (Hangul syllables): a cut between the two
     characters of a cluster left a line end's half, or a syllable without its last jamo."""
     assert grapheme_start(f"x{text}", 2) == (1 if joined else 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "start"),
+    [
+        ("x👩\u200d💻", 3, 1),  # an emoji joined to the one before (GB11)
+        ("x👩\u200d©", 3, 1),  # "©" is an emoji too
+        ("x\u0915\u094d\u200d\u0937", 4, 1),  # a consonant joined to a half form (GB9c)
+        # Else a joiner ends the cluster it is in, as a cut after it shows: "ab" was cut
+        # before its "a" where a joiner (pasted, or an Arabic letter's joining form) follows it.
+        ("xa\u200db", 3, 3),
+        ("x\u0628\u200d\u0628", 3, 3),
+        ("x\u00e9\u200d\u00e9", 3, 3),
+        ("x\u0416\u200d1", 3, 3),
+    ],
+)
+def test_a_cluster_goes_on_after_a_zero_width_joiner_only_to_an_emoji_or_a_consonant(
+    text, index, start
+):
+    assert grapheme_start(text, index) == start
