@@ -553,8 +553,13 @@ def _starts_grapheme(text: str, index: int) -> bool:
         return (index - run_start) % 2 == 0
     if _hangul_part(character) in HANGUL_PARTS_AFTER.get(_hangul_part(before), ()):
         return False
-    # A consonant after a virama (combining class 9) is in a conjunct (क्ष) with the one before.
-    return not (unicodedata.combining(before) == 9 and unicodedata.category(character) == "Lo")
+    # A consonant after a virama (combining class 9) is in a conjunct (क्ष) with the one before,
+    # as it is after a virama and marks over it (क्॑ष: GB9c).
+    return not (
+        unicodedata.combining(before)
+        and unicodedata.category(character) == "Lo"
+        and _virama_among_marks_before(text, index)
+    )
 
 
 def _starts_after_joiner(character: str) -> bool:
@@ -564,6 +569,16 @@ def _starts_after_joiner(character: str) -> bool:
     a letter or digit of a script before Devanagari (Latin, Greek, Cyrillic, Hebrew, Arabic)
     starts one, as none is an emoji or such a consonant (the emoji "©" and "®" are symbols)."""
     return character < "\u0900" and unicodedata.category(character)[0] in "LN"
+
+
+def _virama_among_marks_before(text: str, index: int) -> bool:
+    """Whether a virama is among the marks of a combining class other than 0 (accents, a nukta,
+    Vedic tone marks) that come right before `index`."""
+    while index > 0 and (kind := unicodedata.combining(text[index - 1])):
+        if kind == 9:
+            return True
+        index -= 1
+    return False
 
 
 def _hangul_part(character: str) -> str:

@@ -420,3 +420,19 @@ def test_a_cluster_goes_on_after_a_zero_width_joiner_only_to_an_emoji_or_a_conso
     text, index, start
 ):
     assert grapheme_start(text, index) == start
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "start"),
+    [
+        ("x\u0915\u094d\u0937", 3, 1),  # क्ष: a consonant after a virama
+        ("x\u0915\u094d\u0951\u0937", 4, 1),  # क्॑ष: and a tone mark over the virama
+        ("x\u0915\u093c\u094d\u0937", 4, 1),  # क़्ष: a nukta before it
+        ("x\u0915\u093c\u0937", 3, 3),  # क़ष: a nukta, no virama
+        ("x\u0915\u094d\u0915\u0937", 4, 4),  # क्कष: the conjunct ends before a letter alone
+    ],
+)
+def test_a_consonant_after_a_virama_and_the_marks_over_it_is_in_its_conjunct(text, index, start):
+    """A tone mark after a virama left the consonant after it out of the conjunct (GB9c): the
+    cut fell inside the cluster, "क्॑" shown without its "ष"."""
+    assert grapheme_start(text, index) == start
