@@ -226,8 +226,8 @@ class RowLockedForItsChange:
     a save reads the row under its lock, held until the page's transaction (the admin site's)
     commits, for the form's check and the save, as the site's pages do (row_locked). Read
     before, another save of the same field, committed while this one waited for the lock, was
-    undone unseen. The org's row first, FOR KEY SHARE, as save_model locks it
-    (VisitorPagesAdmin): a disconnect or a delete locks the org, then its rows."""
+    undone unseen. After the staff member's account (the admin site's), and before any other
+    row the page writes (an org's member rows)."""
 
     model: type[models.Model]
 
@@ -236,11 +236,17 @@ class RowLockedForItsChange:
     ) -> HttpResponse:
         pk = unquote(object_id)
         if request.method == "POST" and is_row_id(pk):  # else get_object finds none
-            rows = self.model._default_manager.filter(pk=pk)
-            organization_id = rows.values_list("organization_id", flat=True).first()
-            organizations_key_share_lock(Organization.objects.filter(pk=organization_id))
-            list(rows.select_for_update().values_list("pk", flat=True))
+            self.row_lock(pk)
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def row_lock(self, pk: str) -> None:
+        """Lock the row `pk` (a job's, a connection's) for update, its org's row first, FOR KEY
+        SHARE, as a write of a row pointing to it locks it (VisitorPagesAdmin.save_model,
+        connection_store): a disconnect or a delete locks the org, then its rows."""
+        rows = self.model._default_manager.filter(pk=pk)
+        organization_id = rows.values_list("organization_id", flat=True).first()
+        organizations_key_share_lock(Organization.objects.filter(pk=organization_id))
+        list(rows.select_for_update().values_list("pk", flat=True))
 
 
 class RefusableDeleteMixin:
@@ -840,7 +846,9 @@ class OrganizationListLinks:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, VisitorPagesAdmin):
+class OrganizationAdmin(
+    RowLockedForItsChange, InlinesOfRelatedObjectLinks, RefusableDeleteMixin, VisitorPagesAdmin
+):
     form = OrganizationAdminForm
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "search_name__searched", "slug"]
@@ -861,6 +869,12 @@ class OrganizationAdmin(InlinesOfRelatedObjectLinks, RefusableDeleteMixin, Visit
 
     def organization_id_of(self, obj: Organization) -> int:
         return obj.pk
+
+    def row_lock(self, pk: str) -> None:
+        """The org's own row, for update, as its save and its member rows' check lock it
+        (organization_admins_lock). Not FOR KEY SHARE first, as for an org's rows: two saves at
+        once would each hold that while waiting for the other's to lock it for update."""
+        list(Organization.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
     def list_links(self, request: HttpRequest) -> list[OrganizationListLinks]:
         """The links column or field for this request; none if it may view none of the lists.
@@ -1333,7 +1347,11 @@ LAST_ERROR_START_CHARS = 80
 
 @admin.register(GreenhouseConnection)
 class GreenhouseConnectionAdmin(
-    ListQueryCleaning, RelatedObjectLinks, RefusableDeleteMixin, admin.ModelAdmin
+    RowLockedForItsChange,
+    ListQueryCleaning,
+    RelatedObjectLinks,
+    RefusableDeleteMixin,
+    admin.ModelAdmin,
 ):
     """Schedule and API key only. A board is connected or changed on the org's settings page
     (or with `connect_greenhouse`), which checks the token with Greenhouse first. Deleting one
@@ -1431,9 +1449,10 @@ class GreenhouseConnectionAdmin(
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded, or since this request read the row (what is
         # left as shown is read under the row's lock).
-        # Locked first, for the rest of the page's transaction: a disconnect since this request
-        # read it (the row deleted) is "not found" (change_view), not a server error for a change
-        # nor "changed successfully" for a page sent as shown.
+        # Locked, as change_view locked it before reading it (RowLockedForItsChange), for the
+        # rest of the page's transaction: a row deleted meanwhile (a disconnect) is "not found"
+        # (change_view), not a server error for a change nor "changed successfully" for a page
+        # sent as shown.
         if not fields_save_if_row_exists(obj, []):
             raise NotConnected(NotConnected.message)
         if shown_board_token := form.cleaned_data["shown_board_token"]:  # none from a script

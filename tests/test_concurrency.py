@@ -187,6 +187,20 @@ def started_until_it_waits_on_me_or_ends(thread: threading.Thread, what: str) ->
         time.sleep(0.05)
 
 
+def saved_as_this_holds_its_locks(
+    change: Callable[[], Any], save: Callable[[], Any], what: str
+) -> tuple[list[Any], Any]:
+    """Run `change` in a transaction of this thread that commits once `save`, started then in
+    another, waits on a lock it holds (or has ended): what `change` returned, in a list as
+    thread_with_outcome gives it, and what `save` returned or raised (None, not ended)."""
+    thread, saved = thread_with_outcome(save)
+    with transaction.atomic():
+        changed = [change()]
+        started_until_it_waits_on_me_or_ends(thread, what)
+    thread.join(timeout=30)
+    return changed, saved[0] if saved else None
+
+
 def started_before(
     monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, other: threading.Thread, what: str
 ) -> None:
@@ -1047,8 +1061,9 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
 ):
     """Removed after Django's admin read it: the save wrote it back (Django saves a row it no
     longer finds as a new one), so the member removed was a member again. Removed before the
-    save's check, the page says so and saves nothing; after it, the removal waits for the save."""
-    from jobs import admin as jobs_admin
+    save's check, the page says so and saves nothing; after it, the removal waits for the save.
+    The save reads the rows under the org's lock (RowLockedForItsChange), which a removal takes
+    too: one holding it as the save starts is before the check, its rows read after it."""
     from jobs.admin import OrganizationAdmin
     from jobs.memberships import membership_remove
     from tests.support.helpers import form_as_sent
@@ -1062,16 +1077,16 @@ def test_a_member_row_removed_on_the_members_page_as_django_admin_saves_it_stays
     def remove_bob() -> None:
         return membership_remove(membership=Membership.objects.get(user=member))
 
-    members_page, outcome = thread_with_outcome(remove_bob)
-    if removed == "before-the-check":  # the rows read
-        started_before(
-            monkeypatch, jobs_admin, "organization_admins_lock", members_page, "the members page"
+    if removed == "before-the-check":
+        # The members page's removal, the org locked until it commits.
+        outcome, response = saved_as_this_holds_its_locks(
+            remove_bob, lambda: admin_client.post(page, data), "the save"
         )
     else:
+        members_page, outcome = thread_with_outcome(remove_bob)
         saves_in_the_admin_start(monkeypatch, OrganizationAdmin, members_page, "the members page")
-
-    response = admin_client.post(page, data)
-    members_page.join(timeout=30)
+        response = admin_client.post(page, data)
+        members_page.join(timeout=30)
 
     assert outcome == [None]
     assert not Membership.objects.filter(user=member).exists()
@@ -1259,15 +1274,19 @@ def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_
 
 
 @on_postgresql
-@pytest.mark.parametrize("deleted", ["before-the-rows-were-read", "after"])
+@pytest.mark.parametrize("deleted", ["as-the-save-starts", "once-the-save-locked-the-org"])
 def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_found(
     admin_client, owner, member, monkeypatch, deleted
 ):
     """Deleted after the request read the org, before its member rows were read: Django found
     none of them, and said "Select a valid choice" of each (shown nowhere on the page), where
     the org's own save (and this page without member rows) answers that it is not found. After
-    the rows were read, the page would say that its members were removed."""
-    from jobs import admin as jobs_admin
+    the rows were read, the page would say that its members were removed. The save reads the
+    org, then its rows, under the org's lock (RowLockedForItsChange), which a delete takes too:
+    one holding it as the save starts leaves no org to find, which Django's page says, and one
+    begun once the save holds it waits for the save, then deletes the org."""
+    from django.contrib.messages import get_messages
+
     from jobs.admin import OrganizationAdminForm
     from jobs.models import Organization
     from jobs.organizations import organization_delete
@@ -1283,18 +1302,29 @@ def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_foun
         org = Organization.objects.get(pk=organization.pk)
         return organization_delete(organization=org)
 
-    deletion, outcome = thread_with_outcome(delete)
-    if deleted == "before-the-rows-were-read":
-        started_before(monkeypatch, OrganizationAdminForm, "clean", deletion, "the delete")
+    if deleted == "as-the-save-starts":
+        # The org locked until the delete commits.
+        outcome, response = saved_as_this_holds_its_locks(
+            delete, lambda: admin_client.post(page, data), "the save"
+        )
     else:
-        started_before(monkeypatch, jobs_admin, "organization_admins_lock", deletion, "the delete")
-
-    response = admin_client.post(page, data)
-    deletion.join(timeout=30)
+        deletion, outcome = thread_with_outcome(delete)
+        started_before(monkeypatch, OrganizationAdminForm, "clean", deletion, "the delete")
+        response = admin_client.post(page, data)
+        deletion.join(timeout=30)
 
     assert outcome == [0]
-    assert response.status_code == 404
-    assert "may have been removed" in response.content.decode()
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert response.status_code == 302
+    said = [message.message for message in get_messages(response.wsgi_request)]
+    if deleted == "as-the-save-starts":
+        assert response.url == "/admin/"
+        assert said == [
+            f"organization with ID “{organization.pk}” doesn’t exist. Perhaps it was deleted?"
+        ]
+    else:
+        assert response.url == page  # as its button "Save and continue editing" asks
+        assert len(said) == 1 and "was changed successfully" in said[0]
 
 
 @on_postgresql
@@ -1996,30 +2026,28 @@ def test_an_api_key_sent_as_another_admin_stores_or_removes_one_is_made_to_the_k
 
 @on_postgresql
 def test_a_new_interval_saved_in_django_admin_as_the_orgs_admin_pauses_syncing_keeps_the_pause(
-    admin_client, acme, monkeypatch
+    admin_client, acme
 ):
     """The admin's page read the connection, then the org's admin paused syncing before its
-    save: the save wrote the new interval with syncing on, as that request had read it."""
-    from jobs.admin import GreenhouseConnectionAdmin
+    save: the save wrote the new interval with syncing on, as that request had read it. Here
+    the pause (the settings page's, which sends the box alone) holds the row as the save starts:
+    the save waits for it, reads the row under its lock, and writes only the interval."""
     from jobs.connections import connection_schedule_update
     from tests.support.helpers import form_as_sent
 
     page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
-    pause, outcome = thread_with_outcome(
-        lambda: connection_schedule_update(
-            connection=GreenhouseConnection.objects.get(pk=acme.pk),
-            sync_interval_minutes=15,
-            paused=True,
-        )
+
+    def pause() -> bool:  # the settings page's, its row locked until it commits
+        connection = GreenhouseConnection.objects.get(pk=acme.pk)
+        return connection_schedule_update(connection=connection, paused=True).changed
+
+    paused, response = saved_as_this_holds_its_locks(
+        pause, lambda: admin_client.post(page, {**data, "sync_interval_minutes": "90"}), "the save"
     )
-    saves_in_the_admin_start(monkeypatch, GreenhouseConnectionAdmin, pause, "the pause")
 
-    response = admin_client.post(page, {**data, "sync_interval_minutes": "90"})
-    pause.join(timeout=30)
-
+    assert paused == [True]
     assert response.status_code == 302
-    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
     acme.refresh_from_db()
     assert (acme.sync_interval_minutes, acme.enabled) == (90, False)
 
@@ -2031,7 +2059,8 @@ def test_a_key_replaced_in_django_admin_and_on_the_settings_page_at_once_is_one_
 ):
     """Both pages showed the same key, and each replaces it as the other's save runs: the one
     whose save locks the row first stores its key, and the other, reading under the lock a
-    key it never showed, is refused, in either order."""
+    key it never showed, is refused, in either order. Django's admin locks the row before it
+    reads it (RowLockedForItsChange): the settings page is first by holding it as that starts."""
     from jobs.admin import GreenhouseConnectionAdmin
     from jobs.connections import ApiKeyChanged, KeyShown, connection_api_key_set
     from tests.support.helpers import form_as_sent
@@ -2040,23 +2069,33 @@ def test_a_key_replaced_in_django_admin_and_on_the_settings_page_at_once_is_one_
     shown = KeyShown(mark=acme.api_key_mark, last5="12345")  # the settings page's
     page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
     data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
-    settings_page, outcome = thread_with_outcome(
-        lambda: connection_api_key_set(
+
+    def settings_page_key_set() -> bool:
+        return connection_api_key_set(
             connection=GreenhouseConnection.objects.get(pk=acme.pk),
             api_key="tab-24680",
             shown_key=shown,
         )
-    )
-    saves_in_the_admin_start(
-        monkeypatch,
-        GreenhouseConnectionAdmin,
-        settings_page,
-        "the settings page's key",
-        after_the_save=first == "Django admin",
-    )
 
-    response = admin_client.post(page, {**data, "new_api_key": "admin-67890"}, follow=True)
-    settings_page.join(timeout=30)
+    def admin_save() -> Any:
+        return admin_client.post(page, {**data, "new_api_key": "admin-67890"}, follow=True)
+
+    if first == "settings page":
+        # The row locked until the settings page's save commits.
+        outcome, response = saved_as_this_holds_its_locks(
+            settings_page_key_set, admin_save, "Django admin's save"
+        )
+    else:
+        settings_page, outcome = thread_with_outcome(settings_page_key_set)
+        saves_in_the_admin_start(
+            monkeypatch,
+            GreenhouseConnectionAdmin,
+            settings_page,
+            "the settings page's key",
+            after_the_save=True,
+        )
+        response = admin_save()
+        settings_page.join(timeout=30)
 
     said = " ".join(response.content.decode().split())
     key_now = GreenhouseConnection.objects.get(pk=acme.pk).get_api_key()
@@ -2177,8 +2216,10 @@ def test_connect_greenhouse_as_another_admin_changes_the_connection_says_what_it
         ("job", "compensation_note", "Lön 70 000 kr", {"compensation_note": "Gehalt 80 000 €"}),
         ("profile", "profile-description", "Роботы.", {"description": "Roboter für alle."}),
         ("schedule", "sync_interval_minutes", "30", {"sync_interval_minutes": 60}),
-        # Django's admin's page, which read the row before its transaction's locks too.
+        # Django's admin's pages, which read the row before their transaction's locks too.
         ("admin-job", "compensation_note", "Lön 70 000 kr", {"compensation_note": "80 000 €"}),
+        ("admin-org", "description", "Роботы.", {"description": "Roboter für alle."}),
+        ("admin-connection", "sync_interval_minutes", "30", {"sync_interval_minutes": 60}),
     ],
 )
 def test_a_save_waiting_on_another_admins_save_of_the_same_field_saves_nothing(
@@ -2199,8 +2240,18 @@ def test_a_save_waiting_on_another_admins_save_of_the_same_field_saves_nothing(
         "profile": (org_row, "/manage/acme/settings/", "form:has(input[value=profile])"),
         "schedule": (connection_row, "/manage/acme/settings/", "form:has(input[value=schedule])"),
         "admin-job": (job_row, f"/admin/jobs/job/{job.pk}/change/", "#content-main form"),
+        "admin-org": (
+            org_row,
+            f"/admin/jobs/organization/{acme.organization_id}/change/",
+            "#content-main form",
+        ),
+        "admin-connection": (
+            connection_row,
+            f"/admin/jobs/greenhouseconnection/{acme.pk}/change/",
+            "#content-main form",
+        ),
     }[page]
-    if page == "admin-job":
+    if page.startswith("admin-"):
         User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(owner)
