@@ -25,6 +25,8 @@ import requests.adapters
 import urllib3.util.retry
 from celery.exceptions import SoftTimeLimitExceeded
 
+import orgsite.env
+from jobs import greenhouse
 from jobs.greenhouse import (
     DEADLINE_POOLS,
     MAX_PATH_SHOWN,
@@ -48,8 +50,8 @@ from jobs.greenhouse import (
     validate_board_token,
 )
 from tests.support.blackhole import blackholed_port
-from tests.support.helpers import stopped_after
 from tests.support.ports import refusing_port
+from tests.support.regex_steps import assert_steps_in_proportion, regex_steps_counted
 
 
 @pytest.fixture
@@ -1636,22 +1638,27 @@ def test_a_short_password_piece_is_masked_in_each_line_urllib3_names_it_in(
     assert "/b@" not in caplog.records[-1].getMessage()
 
 
-def test_masking_a_long_line_of_a_passwords_pieces_takes_no_time(
+def test_masking_a_long_line_of_a_passwords_pieces_takes_work_in_its_length(
     settings, monkeypatch, caplog, no_proxy_settings
 ):
-    """Each piece is searched for once along the line, in the base's and the proxy's alike:
-    a line of 96,000 characters, such as a redirect's address logged, is masked at once."""
+    """Each piece is searched for once along the line, in the base's and the proxy's alike,
+    so that a line of 96,000 characters, such as a redirect's address logged, is masked at
+    once. The searches' steps are counted (regex_steps_counted), not timed: a line twice as
+    long takes at most twice as many."""
     settings.GREENHOUSE_API_BASE = "https://sync:p@s3/cret@egress.example.com/v1"
     monkeypatch.setenv("HTTPS_PROXY", "http://sync:12/secret@proxy.example:3128")
-    line = "'s3 'sync:1 , port=1 /cret /secret" * 3_000
-    # Pieces last, masked by the last searches: one stopped (the filter goes on from any
-    # error, the timeout's too) leaves them.
+    # Pieces last, masked by the last searches: one that failed (the filter goes on from any
+    # error, the step count's too) leaves them.
     pieces = " 's3' 'sync:12', port=12"
 
-    with stopped_after(2, "masking the line"):
-        logging.getLogger("jobs.greenhouse").warning(line + pieces)
+    def steps_for(repeats: int) -> int:
+        line = "'s3 'sync:1 , port=1 /cret /secret" * repeats
+        with regex_steps_counted(orgsite.env, greenhouse) as steps:
+            logging.getLogger("jobs.greenhouse").warning(line + pieces)
+        assert caplog.records[-1].getMessage() == f"{line} '***' 'sync:***', port=***"
+        return steps.count
 
-    assert caplog.records[-1].getMessage() == f"{line} '***' 'sync:***', port=***"
+    assert_steps_in_proportion(steps_for, 25)
 
 
 def test_urllib3s_debug_line_of_a_retry_is_masked_too(

@@ -24,7 +24,6 @@ from jobs.models import Department, Job, Office, Organization, SyncRun
 from jobs.search import (
     CASEFOLDS_TO_ASCII,
     SEARCH_CONFIG,
-    SEARCH_TEXT_LENGTH,
     SQLITE_WORD_IN_BYTES,
     SQLITE_WORDS_IN_A_ROW,
     StoredSearchVector,
@@ -39,8 +38,9 @@ from jobs.search import (
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import as_searched
-from tests.support.helpers import make_connection, stopped_after
+from tests.support.helpers import make_connection
 from tests.support.public_jobs import job_to_make, make_job, make_unit
+from tests.support.regex_steps import assert_steps_in_proportion, regex_steps_counted
 
 pytestmark = pytest.mark.django_db
 
@@ -665,35 +665,49 @@ def test_each_word_of_a_phrase_finds_the_longer_words_it_starts(db, query, expec
 @pytest.mark.parametrize(
     "search_text",
     [
-        "robot" + "_" * 200_000 + "x",  # a description's form line ("Signature: ____")
-        "robot" + "\u0301" * 200_000 + "x",  # marks, which a word reads as its own
-        "robot" * (SEARCH_TEXT_LENGTH // 5),  # a word repeating the first, as long as a sync keeps
+        lambda size: "robot" + "_" * size + "x",  # a description's form line ("Signature: ___")
+        lambda size: "robot" + "\u0301" * size + "x",  # marks, which a word reads as its own
+        lambda size: "robot" * (size // 5),  # a word repeating the first
     ],
     ids=["a run of underscores", "a run of marks", "a word repeating the first"],
 )
-def test_a_phrase_search_over_a_long_run_after_its_first_word_takes_no_time(db, search_text):
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's regex")
+def test_a_phrase_search_over_a_long_run_after_its_first_word_takes_work_in_its_length(
+    db, search_text
+):
     """On SQLite the phrase's regex took time in the square of the run's length, from seconds
-    to minutes for these. An alarm stops the search after 2 s (Python's regex engine checks for
-    signals)."""
+    to minutes for runs of 200,000 characters. Its steps are counted (regex_steps_counted), not
+    timed: a run twice as long takes at most twice as many, not four times."""
     org = Organization.objects.create(name="Acme", slug="acme")
-    make_job(org, "Robot Lead", search_text=search_text)
     make_job(org, "Robot Arm Designer")
 
-    with stopped_after(2, "the phrase search"):
-        assert {job.title for job in job_search(query='"robot arm"')} == {"Robot Arm Designer"}
+    def steps_for(size: int) -> int:
+        lead = make_job(org, "Robot Lead", search_text=search_text(size))
+        with regex_steps_counted(search) as steps:
+            assert {job.title for job in job_search(query='"robot arm"')} == {"Robot Arm Designer"}
+        lead.delete()
+        return steps.count
+
+    assert_steps_in_proportion(steps_for, 500)
 
 
-def test_a_search_of_a_long_word_over_a_text_that_repeats_its_letters_takes_no_time(db):
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's regex")
+def test_a_search_of_a_long_word_over_a_text_that_repeats_its_letters_takes_work_in_its_length(db):
     """On SQLite each place of the text that holds the word was read again to look behind it,
-    by the bytes' regex and the text's, in the square of the word's length: near 1 s a row
-    for these. An alarm stops the search after 2 s (Python's regex engine checks for signals)."""
+    by the bytes' regex and the text's, in the square of the word's length: near 1 s a row of
+    50,000 letters. Its steps are counted (regex_steps_counted), not timed: a word and a text
+    twice as long take at most twice as many, not four times."""
     org = Organization.objects.create(name="Acme", slug="acme")
-    for number in range(6):
-        # "é" first: the bytes leave the word in doubt, and the text's regex reads it too.
-        make_job(org, f"Lead {number}", search_text="é" + "c" * SEARCH_TEXT_LENGTH)
 
-    with stopped_after(2, "the search"):
-        assert not job_search(query="c" * (SEARCH_TEXT_LENGTH // 4)).exists()
+    def steps_for(size: int) -> int:
+        # "é" first: the bytes leave the word in doubt, and the text's regex reads it too.
+        lead = make_job(org, "Lead", search_text="é" + "c" * size)
+        with regex_steps_counted(search) as steps:
+            assert not job_search(query="c" * (size // 4)).exists()
+        lead.delete()
+        return steps.count
+
+    assert_steps_in_proportion(steps_for, 400)
 
 
 @pytest.mark.parametrize(

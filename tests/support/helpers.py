@@ -65,24 +65,6 @@ ACCOUNT_CHANGED_MEANWHILE: dict[str, Callable[[QuerySet[User]], object]] = {
 }
 
 
-@contextmanager
-def stopped_after(seconds: float, what: str) -> Iterator[None]:
-    """The block, stopped with a TimeoutError naming `what` after `seconds`: a test that work
-    once in the square of its input's length stays quick, without timing it. The alarm reaches
-    Python's regex engine, which checks for signals."""
-
-    def stop(signum, frame):
-        raise TimeoutError(f"{what} took over {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 class WorkCounted:
     """Python's work in a block, counted, so that a busy machine does not fail a test of it nor
     a fast one let work in the square of its input pass: the functions called anywhere, the
