@@ -57,7 +57,8 @@ logger = logging.getLogger(__name__)
 
 def _log_passwords_masked(record: logging.LogRecord) -> bool:
     """This module's lines name the addresses asked, which begin with GREENHOUSE_API_BASE, and
-    errors that may quote them: a proxy's password in it is masked in each, whoever wrote it."""
+    errors that may quote them: a proxy's password in it is masked in each, whoever wrote it.
+    So are those of any line a handler of the site writes (PasswordsMaskedFilter)."""
     try:
         record.msg, record.args = passwords_masked(record.getMessage()), None
     except SoftTimeLimitExceeded:
@@ -137,6 +138,21 @@ def _pieces_masked(text: str, url: str) -> str:
         text = re.sub(rf"(?<=, port=){re.escape(port)}\b", "***", text)
     return text
 
+
+class PasswordsMaskedFilter(logging.Filter):
+    """Masks passwords, as in this module's lines, in every line a handler of the site writes,
+    whichever logger wrote it (settings.LOGGING's handler, and a worker's and beat's, which
+    orgsite.celery sets up): the filters of this module's and urllib3's loggers mask only the
+    lines those loggers write, and any other line may quote a URL too, Celery's
+    "celery.redirected" above all, which writes what a task prints, thread tracebacks and
+    logging's own reports of a line it could not write to a worker's standard error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _log_passwords_masked(record)
+
+
+# One for every handler, so that a handler given it twice has it once.
+PASSWORDS_MASKED = PasswordsMaskedFilter()
 
 logger.addFilter(_log_passwords_masked)
 # urllib3's own lines of a retry name the host, port and path asked (its retry's, at DEBUG), as

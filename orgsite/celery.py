@@ -51,10 +51,11 @@ def log_handlers_replace(logger: logging.Logger, **_: object) -> None:
     one that lets a task's time limit through (orgsite.logging.worker_handler), writing JSON with
     LOG_FORMAT=json. Celery takes over the root logger's handlers with either format
     (CELERY_WORKER_HIJACK_ROOT_LOGGER, left true) so that --logfile holds every line. Beat sets
-    up its logging alike; it runs no task, so there only the format matters."""
+    up its logging alike; it runs no task, so there only the format matters. Each masks passwords
+    in every line it writes, as the web process's does."""
     formatter = JsonFormatter() if settings.LOG_FORMAT == "json" else None
     for replaced in (logger, get_multiprocessing_logger()):
-        replaced.handlers = [worker_handler(handler, formatter) for handler in replaced.handlers]
+        replaced.handlers = _worker_handlers(replaced, formatter)
 
 
 @after_setup_task_logger.connect
@@ -62,7 +63,22 @@ def task_log_handlers_replace(logger: logging.Logger, **_: object) -> None:
     """As log_handlers_replace, for Celery's task logger ("celery.task", which get_task_logger's
     loggers write to, not to the root's), with the task's id and name as fields in JSON."""
     formatter = TaskJsonFormatter() if settings.LOG_FORMAT == "json" else None
-    logger.handlers = [worker_handler(handler, formatter) for handler in logger.handlers]
+    logger.handlers = _worker_handlers(logger, formatter)
+
+
+def _worker_handlers(
+    logger: logging.Logger, formatter: logging.Formatter | None
+) -> list[logging.Handler]:
+    """`logger`'s handlers made the site's (worker_handler), each masking passwords in every
+    line it writes, as the web process's handler does (settings.LOGGING)."""
+    # Not at the top: `import orgsite`, as the settings load and in gunicorn's master, would
+    # import the Greenhouse client with it.
+    from jobs.greenhouse import PASSWORDS_MASKED
+
+    handlers = [worker_handler(handler, formatter) for handler in logger.handlers]
+    for handler in handlers:
+        handler.addFilter(PASSWORDS_MASKED)
+    return handlers
 
 
 @worker_ready.connect

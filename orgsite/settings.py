@@ -508,9 +508,15 @@ LOGGING = {
         "database_unavailable": {"()": "orgsite.logging.DatabaseUnavailableFilter"},
         "unknown_host": {"()": "orgsite.logging.UnknownHostFilter"},
         "permission_denied": {"()": "orgsite.logging.PermissionDeniedFilter"},
+        "passwords_masked": {"()": "jobs.greenhouse.PasswordsMaskedFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            # Passwords masked in the lines of every logger, not only jobs.greenhouse's.
+            "filters": ["passwords_masked"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -64,7 +64,8 @@ def test_a_worker_with_a_logfile_writes_every_line_there_in_the_format_chosen(
     celery_processes, log_format
 ):
     """With LOG_FORMAT=json, only a task logger's lines went to the file, in plain text: the
-    others went on to standard error, in JSON. Passwords are masked there as anywhere."""
+    others went on to standard error, in JSON. Passwords are masked there as anywhere, in what a
+    task prints too."""
     celery_processes.use_broker("filesystem")
     celery_processes.env["LOG_FORMAT"] = log_format
     logfile = celery_processes.var_dir / "worker-file.log"
@@ -93,6 +94,7 @@ def test_a_worker_with_a_logfile_writes_every_line_there_in_the_format_chosen(
     written = logfile.read_text()
     assert "ready." not in output and PASSWORD not in output + written
     assert "a greenhouse line url=http://sync:***@proxy:3128" in written
+    assert "a printed line url=http://sync:***@proxy:3128" in written
     if log_format == "plain":
         assert f"lines_log[{task_id}]: a task logger's line" in written
     else:

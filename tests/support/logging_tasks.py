@@ -1,6 +1,8 @@
 """A task for the log tests' workers, which import this module (`--include`): it writes a line
 through a task logger (get_task_logger's, which Celery's task logger "celery.task" writes), and
-one of jobs.greenhouse naming a proxy's address with its password, which that logger masks."""
+one of jobs.greenhouse naming a proxy's address with its password, which that logger masks, and
+prints one (to the worker's standard error, which Celery makes the logger "celery.redirected"'s),
+which the worker's handlers mask."""
 
 from __future__ import annotations
 
@@ -18,3 +20,4 @@ PASSWORD = "s3cret"
 def lines_log() -> None:
     task_logger.warning("a task logger's line")
     greenhouse_logger.warning("a greenhouse line url=%s", f"http://sync:{PASSWORD}@proxy:3128")
+    print(f"a printed line url=http://sync:{PASSWORD}@proxy:3128")

@@ -1,0 +1,102 @@
+"""Passwords are masked in every line a handler of the site writes, whichever logger wrote it:
+the web process's (settings.LOGGING's) and a worker's and beat's (Celery's, made the site's by
+orgsite.celery), with LOG_FORMAT plain and json. The tests write through those handlers, to a
+stream of their own."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from celery.app.log import TaskFormatter
+
+from orgsite.celery import app as celery_app
+from orgsite.celery import log_handlers_replace, task_log_handlers_replace
+from orgsite.logging import JsonFormatter
+from tests.support.settings_module import settings_under
+
+PASSWORD = "s3cret"
+PROXY = f"http://sync:{PASSWORD}@proxy.example:3128"
+PROXY_MASKED = "http://sync:***@proxy.example:3128"
+
+
+@contextmanager
+def web_handlers(settings, log_format: str) -> Iterator[tuple[list[logging.Handler], io.StringIO]]:
+    """The web process's handler, as this process's settings set it up, writing to a stream
+    of the test's for a while. LOG_FORMAT=json gives it the JSON formatter, and nothing else."""
+    json_logging = settings_under(LOG_FORMAT="json")["LOGGING"]
+    assert json_logging["handlers"]["console"] == {
+        **settings.LOGGING["handlers"]["console"],
+        "formatter": "json",
+    }
+    handler = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    stream, formatter = io.StringIO(), handler.formatter
+    previous = handler.setStream(stream)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    try:
+        yield [handler], stream
+    finally:
+        handler.setStream(previous)
+        handler.setFormatter(formatter)
+
+
+@contextmanager
+def worker_handlers(
+    settings, log_format: str, *, task_logger: bool
+) -> Iterator[tuple[list[logging.Handler], io.StringIO]]:
+    """The handlers a worker or beat sets up (Celery's, to standard error here a stream of the
+    test's), as orgsite.celery makes them the site's: the root logger's, or the task logger's."""
+    settings.LOG_FORMAT = log_format
+    stream, logger = io.StringIO(), logging.Logger("a worker's")
+    if task_logger:
+        celery_app.log.setup_handlers(
+            logger, stream, celery_app.log.task_format, False, formatter=TaskFormatter
+        )
+        task_log_handlers_replace(logger)
+    else:
+        celery_app.log.setup_handlers(logger, stream, celery_app.log.format, False)
+        log_handlers_replace(logger)
+    yield logger.handlers, stream
+
+
+@contextmanager
+def site_handlers(settings, process: str, log_format: str):
+    if process == "web":
+        with web_handlers(settings, log_format) as written:
+            yield written
+    else:
+        with worker_handlers(settings, log_format, task_logger=process == "task logger") as written:
+            yield written
+
+
+def written_by(handlers: list[logging.Handler], name: str, *args, **kwargs) -> None:
+    record = logging.getLogger(name).makeRecord(name, logging.WARNING, "x.py", 1, *args, **kwargs)
+    for handler in handlers:
+        handler.handle(record)
+
+
+SITE_HANDLERS = pytest.mark.parametrize(
+    ("process", "log_format"),
+    [
+        (process, log_format)
+        for process in ("web", "worker or beat", "task logger")
+        for log_format in ("plain", "json")
+    ],
+)
+
+
+@SITE_HANDLERS
+def test_a_line_of_any_logger_is_written_with_its_password_masked(settings, process, log_format):
+    """Only jobs.greenhouse's and urllib3's lines were masked, by their loggers' filters: in a
+    worker, what a task prints, a thread's traceback and logging's report of a line it could
+    not write go to Celery's "celery.redirected" logger, whose lines were written as they were."""
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        written_by(handlers, "celery.redirected", f"Arguments: ('{PROXY}',)", None, None)
+        written_by(handlers, "jobs.sync", "sync crashed error=%r", (ValueError(PROXY),), None)
+
+    assert PASSWORD not in stream.getvalue()
+    assert stream.getvalue().count(PROXY_MASKED) == 2
