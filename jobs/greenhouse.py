@@ -51,16 +51,27 @@ from urllib3.util.retry import Retry
 
 from jobs.text import characters_start, composed, shows_anything, wait_in_words
 from orgsite.env import passwords_masked
+from orgsite.logging import extra_fields
 
 logger = logging.getLogger(__name__)
+
+
+# A line's exception, with those chained to it, as the formatter of each of the site's handlers
+# writes it: logging's text, which Celery's formatters and orgsite.logging's JSON ones keep.
+# Made and masked before the line is formatted, it is the text each writes (record.exc_text).
+_EXCEPTIONS = logging.Formatter()
 
 
 def _log_passwords_masked(record: logging.LogRecord) -> bool:
     """This module's lines name the addresses asked, which begin with GREENHOUSE_API_BASE, and
     errors that may quote them: a proxy's password in it is masked in each, whoever wrote it.
-    So are those of any line a handler of the site writes (PasswordsMaskedFilter)."""
+    So are those of any line a handler of the site writes (PasswordsMaskedFilter). Masked in
+    all the line's text: its message, its traceback, with the exceptions chained to it (a soft
+    time limit come while the client handled an error names that error), its stack, and the
+    text of its `extra=` fields, which JSON writes (Celery's line of a task that failed holds
+    the task's traceback again, as `data`)."""
     try:
-        record.msg, record.args = passwords_masked(record.getMessage()), None
+        message = record.getMessage()
     except SoftTimeLimitExceeded:
         raise  # the task's time limit, come meanwhile: the sync stops on it, as anywhere
     except Exception as exc:
@@ -68,20 +79,52 @@ def _log_passwords_masked(record: logging.LogRecord) -> bool:
         # mapping, an argument whose str() fails) is logged naming where it was written, not left
         # to logging's handler, which printed its arguments to standard error as they were,
         # a password with them; an exception here would end the call that logged it.
-        record.msg = (
-            f"log line could not be written logger={record.name} "
-            f"at={record.pathname}:{record.lineno} error={type(exc).__name__}"
-        )
-        record.args = None
-        return True
+        message = _log_line_unwritten(record, exc)
     try:
-        # Apart, so that pieces it cannot find leave the line masked as above, not whole.
-        record.msg = _password_pieces_masked(record.msg)
+        record.msg, record.args = _texts_masked(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _EXCEPTIONS.formatException(record.exc_info)
+        record.exc_text, record.stack_info = _texts_masked((record.exc_text, record.stack_info))
+        for name, value in extra_fields(record).items():
+            masked = _texts_masked(value)
+            if masked is not value and masked != value:  # a copy only where text was masked
+                setattr(record, name, masked)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # what could not be masked is not written
+        record.msg, record.args = _log_line_unwritten(record, exc), None
+        record.exc_info = record.exc_text = record.stack_info = None
+        for name in extra_fields(record):
+            delattr(record, name)
+    return True
+
+
+def _log_line_unwritten(record: logging.LogRecord, error: Exception) -> str:
+    return (
+        f"log line could not be written logger={record.name} "
+        f"at={record.pathname}:{record.lineno} error={type(error).__name__}"
+    )
+
+
+def _texts_masked(value: Any) -> Any:
+    """`value` with passwords masked in its text: a str's, or at any depth that of the str's in
+    a dict, list or tuple, as JSON writes them; any other value as it is."""
+    if isinstance(value, dict):
+        return {key: _texts_masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_texts_masked(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_texts_masked(item) for item in value)
+    if not isinstance(value, str):
+        return value
+    value = passwords_masked(value)
+    try:
+        # Apart, so that pieces it cannot find leave the text masked as above, not whole.
+        return _password_pieces_masked(value)
     except SoftTimeLimitExceeded:
         raise
     except Exception:  # left masked as above
-        return True
-    return True
+        return value
 
 
 def _password_pieces_masked(text: str) -> str:

@@ -37,16 +37,27 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for name, value in vars(record).items():
-            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
-                entry[name] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        entry.update(extra_fields(record))
+        # As logging's formatter: the text made once for the line (masked, by the site's
+        # handlers), which each handler writes.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         # default=str: an extra that JSON cannot encode (a datetime, a model) is logged as text
         # rather than losing the whole line.
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields of `record` that came from `extra=`, or that a filter gave it."""
+    return {
+        name: value
+        for name, value in vars(record).items()
+        if name not in _RECORD_ATTRIBUTES and not name.startswith("_")
+    }
 
 
 class TaskJsonFormatter(JsonFormatter):

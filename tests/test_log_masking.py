@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import requests
 from celery.app.log import TaskFormatter
+from celery.exceptions import SoftTimeLimitExceeded
 
 from orgsite.celery import app as celery_app
 from orgsite.celery import log_handlers_replace, task_log_handlers_replace
@@ -100,3 +103,62 @@ def test_a_line_of_any_logger_is_written_with_its_password_masked(settings, proc
 
     assert PASSWORD not in stream.getvalue()
     assert stream.getvalue().count(PROXY_MASKED) == 2
+
+
+# A password with a "/" left as it is: urllib3's errors name its head as a port and its rest as
+# the path asked, which masking a URL's password does not find.
+API_BASE = "https://sync:12/secret@egress.example.com/v1"
+POOL_ERROR = (
+    "HTTPSConnectionPool(host='sync', port=12): Max retries exceeded with url: "
+    "/secret@egress.example.com/v1/boards/acme/jobs?content=true"
+)
+
+
+def time_limit_come_while_an_error_was_handled() -> tuple:
+    """The exception of a soft time limit raised in an `except` block of the Greenhouse
+    client, with the error it handled chained to it."""
+    try:
+        try:
+            raise requests.ConnectionError(POOL_ERROR)
+        except requests.ConnectionError:
+            raise SoftTimeLimitExceeded()  # noqa: B904  (as the worker's signal raises it)
+    except SoftTimeLimitExceeded:
+        return sys.exc_info()
+
+
+@SITE_HANDLERS
+def test_a_traceback_is_written_with_the_password_masked_in_each_exception_chained(
+    settings, no_proxy_settings, process, log_format
+):
+    """jobs.sync's line "sync stopped at its time limit", with its traceback, named the error
+    the client was handling when the limit came: the filter masked messages alone."""
+    settings.GREENHOUSE_API_BASE = API_BASE
+    exc_info = time_limit_come_while_an_error_was_handled()
+
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        written_by(handlers, "jobs.sync", "sync stopped at its time limit org=acme", (), exc_info)
+
+    written = stream.getvalue()
+    assert "secret" not in written and "port=12" not in written
+    assert written.count("port=***): Max retries exceeded with url: /***@egress.example.com") == 1
+    assert "During handling of the above exception" in written
+
+
+@SITE_HANDLERS
+def test_a_stack_and_the_text_of_extra_fields_are_written_with_their_password_masked(
+    settings, process, log_format
+):
+    """JSON writes a line's `extra=` fields: Celery's line of a task that failed holds the
+    task's traceback and error again, in `data`."""
+    stack = f'Stack (most recent call last):\n  File "x.py", line 1, in <module>\n    {PROXY}'
+    data = {"exc": f"ValueError('{PROXY}')", "traceback": f"ValueError: {PROXY}", "n": 1}
+
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        written_by(
+            handlers, "celery.app.trace", "Task failed", (), None,
+            extra={"data": data, "urls": (PROXY, 1)}, sinfo=stack,
+        )  # fmt: skip
+
+    assert PASSWORD not in stream.getvalue()
+    assert stream.getvalue().count(PROXY_MASKED) == (1 if log_format == "plain" else 4)
+    assert PASSWORD in data["exc"]  # masked in a copy: the caller's is left as it is
