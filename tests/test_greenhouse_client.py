@@ -1558,7 +1558,7 @@ def test_a_time_limit_reached_while_a_line_is_masked_stops_the_task(monkeypatch,
     soft time limit too (an Exception): the sync ran on past it, to the hard limit's kill. As
     the whole line is masked, it would be logged as one that could not be written."""
 
-    def time_is_up(text: str) -> str:
+    def time_is_up(text: str, *urls: tuple) -> str:
         raise SoftTimeLimitExceeded()
 
     monkeypatch.setattr(masking, time_is_up)
@@ -1825,7 +1825,7 @@ def test_a_line_whose_password_pieces_fail_to_be_masked_is_masked_as_a_url_is(mo
     """Any failure of the search for a password's pieces left the line whole, its URLs'
     passwords too."""
 
-    def fails(text: str) -> str:
+    def fails(text: str, urls: tuple) -> str:
         raise ValueError("not enough values to unpack")
 
     monkeypatch.setattr("jobs.greenhouse._password_pieces_masked", fails)

@@ -270,7 +270,7 @@ def test_a_time_limit_reached_while_urllib3s_retry_line_is_masked_stops_the_sync
     without trying again. The filter once went on from it, and the sync ran on."""
     masked = []
 
-    def time_is_up_at_the_retry_line(text: str) -> str:
+    def time_is_up_at_the_retry_line(text: str, urls: tuple) -> str:
         masked.append(text)
         if text.startswith("Retrying"):
             raise SoftTimeLimitExceeded()
