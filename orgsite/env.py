@@ -103,16 +103,10 @@ def directory_made(
     try:
         path.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
     except OSError as exc:
-        # A link left where the directory goes, to one not there (a volume not mounted, a
-        # directory moved): mkdir says only "File exists", and no account's rights mend that.
-        link = Path(exc.filename or path)
-        if isinstance(exc, FileExistsError) and link.is_symlink() and not link.exists():
-            target = link.parent / os.readlink(link)
-            raise ImproperlyConfigured(
-                f"{setting}: {link} is a symbolic link to {target}, which does not exist: make "
-                f"that directory, one the account running this process ({running_account()}) "
-                f"may write, or remove the link{instead}."
-            ) from None
+        # Of a file or a link in the way, mkdir says only "File exists" or "Not a directory",
+        # and no account's rights mend that.
+        if in_the_way := _not_a_directory(path, setting=setting):
+            raise ImproperlyConfigured(f"{setting}: {in_the_way}{instead}.") from None
         failed = f"cannot make the directory {path}: {exc.strerror or exc}"
     else:
         if not (private or written) or os.access(path, os.W_OK | os.X_OK):
@@ -122,6 +116,29 @@ def directory_made(
         f"{setting}: this process {failed}. The account running it ({running_account()}) must "
         f"be able to write {setting}: make the directory that account's (README, Processes in "
         f"production){instead}."
+    )
+
+
+def _not_a_directory(path: Path, *, setting: str) -> str:
+    """What stands where `path`, or a parent of it, goes and is no directory, and what to do of
+    it, or "": a file (one left there, or `setting` naming a file), or a symbolic link to one or
+    to nothing (a volume not mounted, a directory moved)."""
+    there = next((place for place in (path, *path.parents) if os.path.lexists(place)), None)
+    if there is None or there.is_dir():
+        return ""
+    if not there.is_symlink():
+        return f"{there} is a file, not a directory: move it away, or set {setting} to another one"
+    target = there.parent / os.readlink(there)
+    account = running_account()
+    if there.exists():
+        return (
+            f"{there} is a symbolic link to {target}, which is a file, not a directory: link it "
+            f"to a directory the account running this process ({account}) may write, or "
+            "remove the link"
+        )
+    return (
+        f"{there} is a symbolic link to {target}, which does not exist: make that directory, "
+        f"one the account running this process ({account}) may write, or remove the link"
     )
 
 

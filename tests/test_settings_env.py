@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import json
 import logging
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from datetime import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import django
@@ -487,27 +489,34 @@ def run_settings(
 
 @pytest.mark.parametrize("made", ["var", "var/static"])
 def test_a_var_dir_the_process_cannot_make_stops_it_naming_the_setting_and_the_account(
-    tmp_path, made
+    tmp_path, monkeypatch, made
 ):
     """Run as an account that may not write the checkout, every command without ORGSITE_VAR_DIR
     (or with one whose static/ another account made) died of a PermissionError traceback from
-    deep in the settings, naming neither the setting nor the account. A file in the way fails
-    as an account without the right does, the tests running as root."""
-    (tmp_path / "file").write_text("")
-    var_dir = tmp_path / "file" / "var" if made == "var" else tmp_path
-    if made == "var/static":
-        (tmp_path / "static").write_text("")
-    failed_at = var_dir if made == "var" else tmp_path / "static"
+    deep in the settings, naming neither the setting nor the account. The tests run as root,
+    who may make anything: mkdir answers as for another."""
+    var_dir = tmp_path / "var"
+    refused = var_dir if made == "var" else var_dir / "static"
+    real_mkdir = os.mkdir
+
+    def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(path) == refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
 
     message = refusal(ORGSITE_VAR_DIR=str(var_dir))
 
-    assert message.startswith(
-        f"ORGSITE_VAR_DIR: this process cannot make the directory {failed_at}: "
+    assert message == VAR_DIR_REFUSED.format(
+        failed=f"make the directory {refused}: Permission denied",
+        account=running_account(),
+        instead="",
     )
-    assert f"The account running it ({running_account()}) must be able to write" in message
-    started = run_settings(ORGSITE_VAR_DIR=str(var_dir))
+    (tmp_path / "file").write_text("")  # a process of its own stops so too
+    started = run_settings(ORGSITE_VAR_DIR=str(tmp_path / "file" / "var"))
     assert started.returncode != 0
-    assert "ImproperlyConfigured: ORGSITE_VAR_DIR: this process cannot make" in started.stderr
+    assert f"ImproperlyConfigured: ORGSITE_VAR_DIR: {tmp_path / 'file'} is a file" in started.stderr
 
 
 VAR_DIR_REFUSED = (
@@ -533,15 +542,14 @@ def test_a_file_cache_the_process_cannot_make_stops_it_saying_where_and_what_to_
 ):
     """With CACHE_URL unset, `check` and beat run by an account that may not write
     ORGSITE_VAR_DIR died of Django's PermissionError traceback from making file-cache/ there
-    (its backend makes it as it is first used). A file in the way fails as an account without
-    the right does, the tests running as root."""
+    (its backend makes it as it is first used). A file in the way fails there too, and stops
+    them so, the tests running as root (who may make any directory)."""
     (tmp_path / "static").mkdir()
     (tmp_path / "file-cache").write_text("")
     environment = {"ORGSITE_VAR_DIR": str(tmp_path), **LOCAL_CACHE_AND_QUEUE}
-    message = VAR_DIR_REFUSED.format(
-        failed=f"make the directory {tmp_path / 'file-cache'}: File exists",
-        account=running_account(),
-        instead=WRITTEN_DIRECTORIES["file-cache"],
+    message = (
+        f"ORGSITE_VAR_DIR: {tmp_path / 'file-cache'} is a file, not a directory: move it away, "
+        f"or set ORGSITE_VAR_DIR to another one{WRITTEN_DIRECTORIES['file-cache']}."
     )
 
     assert refusal(**environment) == message
@@ -577,24 +585,48 @@ def test_a_directory_another_account_made_stops_the_process_saying_so(tmp_path, 
     )
 
 
-@pytest.mark.parametrize("name", ["", *WRITTEN_DIRECTORIES])
-def test_a_link_to_no_directory_in_its_place_stops_the_process_saying_what_it_is(tmp_path, name):
-    """A symbolic link where the directory goes, to one not there (a volume not mounted): the
-    process stopped on "cannot make the directory …: File exists", and the account's rights it
-    then asked for were not what was wrong. ORGSITE_VAR_DIR itself may be that link too."""
-    var_dir = tmp_path / "var"
-    if name:
+# What may stand where a directory goes, by what the refusal says of it and what to do.
+NOT_A_DIRECTORY = {
+    "a link to nothing": (
+        "is a symbolic link to {target}, which does not exist: make that directory, one the "
+        "account running this process ({account}) may write, or remove the link"
+    ),
+    "a link to a file": (
+        "is a symbolic link to {target}, which is a file, not a directory: link it to a "
+        "directory the account running this process ({account}) may write, or remove the link"
+    ),
+    "a file": "is a file, not a directory: move it away, or set ORGSITE_VAR_DIR to another one",
+}
+
+
+@pytest.mark.parametrize("name", ["..", "", *WRITTEN_DIRECTORIES])
+@pytest.mark.parametrize("kind", NOT_A_DIRECTORY)
+def test_what_is_in_a_directorys_place_stops_the_process_saying_what_it_is(tmp_path, kind, name):
+    """A symbolic link where the directory goes, to one not there (a volume not mounted), or to
+    a file, or a file: the process stopped on "cannot make the directory …: File exists" (or
+    "Not a directory"), and the account's rights it then asked for were not what was wrong.
+    ORGSITE_VAR_DIR itself may be in the way, or a directory above it ("..")."""
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    var_dir = srv / "in-the-way" / "var" if name == ".." else srv / "var"
+    if name not in ("..", ""):
         var_dir.mkdir()
-    link = var_dir / name if name else var_dir
-    link.symlink_to(tmp_path / "unmounted" / "var")
+    in_the_way = {"..": var_dir.parent, "": var_dir}.get(name, var_dir / name)
+    target = Path("..") / "elsewhere"  # read from the link's directory, within tmp_path
+    if kind == "a file":
+        in_the_way.write_text("")
+    else:
+        in_the_way.symlink_to(target)
+        if kind == "a link to a file":
+            (in_the_way.parent / target).write_text("")
 
     message = refusal(ORGSITE_VAR_DIR=str(var_dir), **LOCAL_CACHE_AND_QUEUE)
 
-    assert message == (
-        f"ORGSITE_VAR_DIR: {link} is a symbolic link to {tmp_path / 'unmounted' / 'var'}, which "
-        "does not exist: make that directory, one the account running this process "
-        f"({running_account()}) may write, or remove the link{WRITTEN_DIRECTORIES.get(name, '')}."
+    what = NOT_A_DIRECTORY[kind].format(
+        target=in_the_way.parent / target, account=running_account()
     )
+    instead = WRITTEN_DIRECTORIES.get(name, "")
+    assert message == f"ORGSITE_VAR_DIR: {in_the_way} {what}{instead}."
 
 
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
