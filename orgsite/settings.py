@@ -395,17 +395,19 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
     # Checked for writing too, as file-cache/ is: one another account made (a command run as
-    # root) failed every sync queued in it, long after the processes had started.
+    # root) failed every sync queued in it, long after the processes had started. So did its
+    # control/, where kombu writes each queue's routing as a process first sends to it.
+    _broker_instead = ", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production"
     _queue_dir = directory_made(
-        VAR_DIR / "celery-queue",
-        setting="ORGSITE_VAR_DIR",
-        written=True,
-        instead=", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production",
+        VAR_DIR / "celery-queue", setting="ORGSITE_VAR_DIR", written=True, instead=_broker_instead
+    )
+    _control_dir = directory_made(
+        _queue_dir / "control", setting="ORGSITE_VAR_DIR", written=True, instead=_broker_instead
     )
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
-        "control_folder": str(_queue_dir / "control"),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 else:

@@ -529,6 +529,9 @@ VAR_DIR_REFUSED = (
 WRITTEN_DIRECTORIES = {
     "file-cache": ", or set CACHE_URL=redis://HOST:6379/1, the cache of production",
     "celery-queue": ", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production",
+    "celery-queue/control": (
+        ", or set CELERY_BROKER_URL=redis://HOST:6379/0, the broker of production"
+    ),
 }
 # Both made: with CACHE_URL and CELERY_BROKER_URL blank, as unset.
 LOCAL_CACHE_AND_QUEUE = {"CACHE_URL": "", "CELERY_BROKER_URL": ""}
@@ -572,7 +575,7 @@ def test_a_directory_another_account_made_stops_the_process_saying_so(tmp_path, 
     checked at all, and every sync queued in it failed. The tests run as root, who may write
     anything: os.access answers as for another."""
     made = tmp_path / name
-    made.mkdir(mode=0o700)
+    made.mkdir(mode=0o700, parents=True)
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: path != made and real_access(path, mode))
 
@@ -610,7 +613,7 @@ def test_what_is_in_a_directorys_place_stops_the_process_saying_what_it_is(tmp_p
     srv.mkdir()
     var_dir = srv / "in-the-way" / "var" if name == ".." else srv / "var"
     if name not in ("..", ""):
-        var_dir.mkdir()
+        (var_dir / name).parent.mkdir(parents=True)
     in_the_way = {"..": var_dir.parent, "": var_dir}.get(name, var_dir / name)
     target = Path("..") / "elsewhere"  # read from the link's directory, within tmp_path
     if kind == "a file":
