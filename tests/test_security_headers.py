@@ -772,6 +772,12 @@ def test_the_api_base_warning_masks_a_password_in_it(settings, caplog, password,
             "which is no address a request can be sent to: it is one whose host name has a space "
             "or another character no host name may have",
         ),
+        # Its user name without a password is no matter while no request can be sent: one W008.
+        (
+            "https://sync@boards-api.greenhouse.io:99999/v1",
+            "which is no address a request can be sent to: it is one whose port is not a number "
+            "from 1 to 65535",
+        ),
         # It ends in "/v1//." as written: "does not end in /v1" would not tell why it is asked
         # elsewhere.
         (
