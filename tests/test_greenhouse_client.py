@@ -992,8 +992,14 @@ PORTAL_PAGE = b"\n  <html><body>Sign in to use this network</body></html>"
         (None, {}, "text/html; charset=utf-8"),
         # A captive portal's page, sent as something else: its opening tag gives it away.
         (PORTAL_PAGE, {"Content-Type": "text/plain"}, "text/plain"),
+        # In Latin-1: a web page still, not a board in another encoding than UTF-8.
+        (
+            "<html><body>Connectez-vous au réseau</body></html>".encode("latin-1"),
+            {"Content-Type": "text/html"},
+            "text/html",
+        ),
     ],
-    ids=["html content type", "opens with a tag"],
+    ids=["html content type", "opens with a tag", "latin-1 page"],
 )
 def test_a_web_page_sent_as_a_200_is_said_to_be_one_not_json_cut_off(
     client, fake_greenhouse, caplog, body, headers, content_type
@@ -1139,11 +1145,20 @@ def test_a_board_in_another_encoding_than_utf8_is_said_to_be_not_utf8_text(
     assert all(line.startswith("greenhouse response is not UTF-8 text url=") for line in lines)
 
 
-def test_a_board_cut_off_within_a_character_is_still_said_to_be_maybe_cut_off(
-    client, fake_greenhouse, caplog
+@pytest.mark.parametrize(
+    "cut",
+    [
+        '{"jobs": [], "meta": {"company": "Soci\u00e9t\u00e9'.encode()[:-1],
+        # Its missing end written as NULs, as a copy cut short may be: no UTF-16 opens so.
+        b'{"jobs": [], "meta": {"company": "Soci' + b"\0" * 64,
+    ],
+    ids=["within a character", "filled with NULs"],
+)
+def test_a_utf8_board_cut_off_is_still_said_to_be_maybe_cut_off(
+    client, fake_greenhouse, caplog, cut
 ):
-    """The one place UTF-8 fails on a body that is UTF-8: a character's bytes cut short."""
-    cut = '{"jobs": [], "meta": {"company": "Soci\u00e9t\u00e9'.encode()[:-1]
+    """The one place UTF-8 fails on a body that is UTF-8: a character's bytes cut short. NULs
+    are UTF-8, but no board opens with one."""
     fake_greenhouse.fail_next("acme-robotics", "body", body=cut)
 
     with pytest.raises(MalformedPayload, match="not valid JSON \\(it may have been cut off\\)"):
