@@ -15,6 +15,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.test import Client
 
+from jobs import manage_views
 from jobs import sync as jobs_sync
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.memberships import MembershipError, other_admins_ensure
@@ -22,6 +23,7 @@ from jobs.models import GreenhouseConnection, Job, Membership, Organization, Syn
 from jobs.scheduling import RefreshOutcome, request_refresh
 from jobs.sync import SyncResult, sync_organization
 from tests.support.helpers import (
+    done_by_another_request_after,
     form_as_sent,
     marked_sync,
     member_row_prefix,
@@ -2265,4 +2267,46 @@ def test_a_save_waiting_on_another_admins_save_of_the_same_field_saves_nothing(
 
     assert outcome[0].status_code == 200  # shown again, saying why
     assert "changed by someone else since this page was opened" in outcome[0].content.decode()
+    assert rows.values(*meanwhile).get() == meanwhile
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "typed", "meanwhile"),
+    [
+        ("job", "compensation_note", "Lön 70 000 kr", {"compensation_note": "Gehalt 80 000 €"}),
+        ("profile", "profile-description", "Роботы.", {"description": "Roboter für alle."}),
+    ],
+)
+def test_a_save_after_another_admins_save_committed_since_the_request_read_the_row_saves_nothing(
+    signed_in, acme, monkeypatch, page, field, typed, meanwhile
+):
+    """The other admin's save committed after this request read the row and before it locked
+    it, as it can on SQLite too: the page's check, against the row read again under its lock,
+    finds the field changed meanwhile, and this save does not undo that one."""
+    from tests.support.public_jobs import make_job
+
+    job = make_job(acme.organization, "Sailmaker")
+    rows, url, form, read_with = {
+        "job": (
+            Job.objects.filter(pk=job.pk),
+            f"/manage/acme/jobs/{job.pk}/edit/",
+            "main form.stacked",
+            "get_object_or_404",
+        ),
+        "profile": (
+            Organization.objects.filter(pk=acme.organization_id),
+            "/manage/acme/settings/",
+            "form:has(input[value=profile])",
+            "admin_organization_or_404",
+        ),
+    }[page]
+    sent = {**form_as_sent(signed_in.get(url).content, form), field: typed}
+    done_by_another_request_after(
+        monkeypatch, manage_views, read_with, lambda: rows.update(**meanwhile)
+    )
+
+    response = signed_in.post(url, sent)
+
+    assert response.status_code == 200  # shown again, saying why
+    assert "changed by someone else since this page was opened" in response.content.decode()
     assert rows.values(*meanwhile).get() == meanwhile

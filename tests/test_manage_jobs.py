@@ -23,7 +23,7 @@ from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import (
     assert_says_organization_gone,
-    deleted_by_another_request_after,
+    done_by_another_request_after,
     form_as_sent,
     make_connection,
     parsed,
@@ -373,7 +373,7 @@ def save_sent_as_deleted_meanwhile(
     before it locks the job's row to save it."""
     page = form_as_sent(client.get(edit_url(job)).content, "main form.stacked")
     change = {"unchanged": {}, "changed": {"featured": "on"}, "refused": {"remote_policy": "moon"}}
-    deleted_by_another_request_after(
+    done_by_another_request_after(
         monkeypatch, manage_views, "get_object_or_404", lambda: deleted.delete()
     )
     return client.post(edit_url(job), {**page, **change[sent]})

@@ -19,7 +19,7 @@ from jobs.models import Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import (
     assert_says_organization_gone,
-    deleted_by_another_request_after,
+    done_by_another_request_after,
     form_as_sent,
     parsed,
     sitemap_entries,
@@ -438,7 +438,7 @@ def test_a_save_as_the_org_is_deleted_says_it_no_longer_exists(client, north, mo
     signed_in = admin_of(client, north)
     page = form_as_sent(signed_in.get(SETTINGS_URL).content, "form:has(input[value=profile])")
     organization = Organization.objects.filter(pk=north.pk)
-    deleted_by_another_request_after(
+    done_by_another_request_after(
         monkeypatch, manage_views, "admin_organization_or_404", lambda: organization.delete()
     )
 

@@ -156,24 +156,24 @@ def thread_with_outcome(work: Callable[[], Any]) -> tuple[threading.Thread, list
     return threading.Thread(target=run), outcome
 
 
-def deleted_by_another_request_after(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, delete: Callable[[], object]
+def done_by_another_request_after(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, done: Callable[[], object]
 ) -> None:
-    """Has `name` of `owner` (what a request reads a row with) run `delete` once it has read,
-    on another connection, as another request does, committed before this request goes on: it
-    finds the row gone when it reads it again to change it. As the other connection sees only
-    committed rows, the test needs django_db(transaction=True)."""
+    """Has `name` of `owner` (what a request reads a row with) run `done` (a delete, a change)
+    once it has read, on another connection, as another request does, committed before this
+    request goes on: it finds the row gone, or changed, when it reads it again to change it. As
+    the other connection sees only committed rows, the test needs django_db(transaction=True)."""
     read = getattr(owner, name)
 
-    def read_then_deleted(*args: Any, **kwargs: Any) -> Any:
+    def read_then_done(*args: Any, **kwargs: Any) -> Any:
         row = read(*args, **kwargs)
-        other, outcome = thread_with_outcome(delete)
+        other, outcome = thread_with_outcome(done)
         other.start()
         other.join(timeout=30)
         assert outcome and not isinstance(outcome[0], Exception), outcome
         return row
 
-    monkeypatch.setattr(owner, name, read_then_deleted)
+    monkeypatch.setattr(owner, name, read_then_done)
 
 
 def make_connection(slug: str, board_token: str, *, name: str = "") -> GreenhouseConnection:
