@@ -405,6 +405,18 @@ def test_a_save_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, job, m
     assert not organization.exists()
 
 
+def test_another_requests_change_is_refused_at_once_after_a_read_in_a_transaction(
+    signed_in, job, monkeypatch
+):
+    """Here the test's own (no transaction=True), which another request cannot see into: the
+    helper says so at once, where a delete deleted nothing on PostgreSQL and the test failed
+    for no reason it gave, and on SQLite waited 20 seconds for the lock."""
+    done_by_another_request_after(monkeypatch, manage_views, "get_object_or_404", lambda: None)
+
+    with pytest.raises(AssertionError, match=r"django_db\(transaction=True\)"):
+        signed_in.get(edit_url(job))
+
+
 def test_a_forged_post_cannot_change_title_or_description(signed_in, job):
     title, description = job.title, job.description_html
 

@@ -162,11 +162,20 @@ def done_by_another_request_after(
     """Has `name` of `owner` (what a request reads a row with) run `done` (a delete, a change)
     once it has read, on another connection, as another request does, committed before this
     request goes on: it finds the row gone, or changed, when it reads it again to change it. As
-    the other connection sees only committed rows, the test needs django_db(transaction=True)."""
+    the other connection sees only committed rows, the test needs django_db(transaction=True),
+    and `name` must read out of any transaction of the request's."""
     read = getattr(owner, name)
 
     def read_then_done(*args: Any, **kwargs: Any) -> Any:
         row = read(*args, **kwargs)
+        # In a transaction, the other connection would not see the rows it wrote (the test's
+        # own, on PostgreSQL: a delete deletes nothing, and the test fails later without saying
+        # why) or, on SQLite, would wait 20 seconds for the write lock the transaction took at
+        # its start (IMMEDIATE), then fail as "database is locked".
+        assert not connection.in_atomic_block, (
+            f"{name} read in a transaction: another request's change cannot come before it "
+            "ends (is the test django_db(transaction=True)?)"
+        )
         other, outcome = thread_with_outcome(done)
         other.start()
         other.join(timeout=30)
