@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from copy import copy
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -710,15 +709,14 @@ def _form_saved_on_locked_row(
 ) -> RowForm | None:
     """`form_class` bound to `data` and saved if valid, checked and saved under `row`'s lock
     (row_locked): None, saving nothing, if the row was deleted since the request read it (by
-    another request, which the lock waits for). Its instance is a copy of the row as locked: a
-    refused form has already written its values into its instance, and the page shown again
-    must show the row as it is saved."""
+    another request, which the lock waits for). Its instance is the row as locked, read again
+    for this form alone: a refused form writes its values into it, never into `row`."""
     try:
         with transaction.atomic():
             locked = row_locked(row)
             if locked is None:
                 raise type(row).DoesNotExist("deleted since the request read it")
-            form = form_class(data, instance=copy(locked))
+            form = form_class(data, instance=locked)
             if form.is_valid():
                 form.save()  # only what changed (nothing, if nothing did); finds the row gone too
     except type(row).DoesNotExist:
