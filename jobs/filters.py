@@ -15,7 +15,7 @@ from django.http import QueryDict
 from jobs.models import Job
 from jobs.sanitize import cut_at_word
 from jobs.search import holds_a_word, query_as_searched, words_searched
-from jobs.text import shows_anything
+from jobs.text import grapheme_start, shows_anything
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -44,7 +44,7 @@ class JobFilters:
             organization_slug=organization_slug if shows_anything(organization_slug) else "",
             department_ids=_ids(params, "department"),
             office_ids=_ids(params, "office"),
-            location=_text(params, "location"),
+            location=_location(params),
             remote_policy=remote_policy if remote_policy in _REMOTE_POLICIES else "",
         )
 
@@ -116,8 +116,21 @@ def values_naming_nothing(params: QueryDict) -> list[tuple[str, str]]:
 
 
 def _text(params: QueryDict, name: str) -> str:
+    return _cut_to_max_length(_without_nul(params, name).strip())
+
+
+def _without_nul(params: QueryDict, name: str) -> str:
     # PostgreSQL refuses NUL in text.
-    return _cut_to_max_length(params.get(name, "").replace("\x00", "").strip())
+    return params.get(name, "").replace("\x00", "")
+
+
+def _location(params: QueryDict) -> str:
+    """The location as the sync stores one Greenhouse writes longer than its field (its first
+    MAX_TEXT_LENGTH characters, without an ellipsis), as a job's must equal it: cut with one, a
+    link built from Greenhouse's location listed none of its jobs. Never inside a character,
+    which no location but a hostile one ends with at that length."""
+    location = _without_nul(params, "location").strip()
+    return location[: grapheme_start(location, MAX_TEXT_LENGTH)].rstrip()
 
 
 def _cut_to_max_length(value: str) -> str:

@@ -1706,6 +1706,22 @@ def test_it_filters_by_location_as_greenhouse_writes_it(client, boards):
     }
 
 
+@pytest.mark.parametrize("place", ["Austin, TX", "Zürich 🇨🇭 Suisse"])
+def test_a_location_greenhouse_writes_longer_than_its_field_still_filters_its_jobs(
+    client, acme, fake_greenhouse, place
+):
+    """A link built from Greenhouse's location, longer than the 300 characters stored, listed
+    none of its jobs ("(no open jobs now)"): the filter read it cut with an ellipsis, where
+    the sync keeps its first 300 characters, which are all a filter value must match."""
+    written = "; ".join([place] * 40)
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["location"]["name"] = written
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    assert titles(client.get("/jobs/", {"location": written})) == {post["title"]}
+    assert titles(client.get("/orgs/acme/", {"location": written})) == {post["title"]}
+
+
 def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(client, boards):
     """Two "Acme Robotics" were two options alike: only the names shared get the slug, and
     names differing only in case are shared too."""
@@ -1861,9 +1877,13 @@ def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_sea
     assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
 
 
-@pytest.mark.parametrize("name", ["q", "org", "department", "location"])
+@pytest.mark.parametrize(
+    ("name", "ellipsis"),
+    # A location is cut as the sync stores one, with none (test_a_location_greenhouse_writes_…).
+    [("q", "…"), ("org", "…"), ("department", "…"), ("location", "")],
+)
 def test_a_filter_value_too_long_is_quoted_cut_with_an_ellipsis_never_inside_a_character(
-    client, boards, name
+    client, boards, name, ellipsis
 ):
     """Cut at 300 characters with nothing said, "👩‍💻" across the cut left "👩" and a joiner,
     quoted by the note on values that name nothing, the search box and the page's title as if
@@ -1873,7 +1893,8 @@ def test_a_filter_value_too_long_is_quoted_cut_with_an_ellipsis_never_inside_a_c
     response = client.get("/jobs/", {name: value})
 
     html = response.content.decode()
-    assert f"{'a' * 298}…" in html and "\u200d" not in html
+    assert f"{'a' * 298}{ellipsis}" in html and "\u200d" not in html
+    assert (f"{'a' * 298}…" in html) == bool(ellipsis)
     canonical = robots_and_canonical(response)[1]
     assert robots_and_canonical(client.get(canonical))[1] == canonical
     # A value as long as a location's field holds (Greenhouse's, cut there) is read whole.
