@@ -35,7 +35,8 @@ class JobFilters:
     @classmethod
     def from_query_dict(cls, params: QueryDict) -> JobFilters:
         remote_policy = _text(params, "remote")
-        query = " ".join(_text(params, "q").split())
+        # Spaces collapsed before the cut: a run of them took the place of the words after it.
+        query = _cut_to_max_length(" ".join(_without_nul(params, "q").split()))
         organization_slug = _text(params, "org")
         return cls(
             # Nothing shown (a zero-width space, a direction mark): the box is empty, not a

@@ -1877,6 +1877,17 @@ def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_sea
     assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
 
 
+def test_a_query_long_only_for_its_spaces_is_searched_and_shown_whole(client, boards):
+    """Pasted with a long run of spaces (a form's columns), a query was cut 300 characters in,
+    inside the run, and searched as "technician…" without the words after it."""
+    response = client.get("/jobs/", {"q": "technician" + " " * 400 + "grippers"})
+
+    box = BeautifulSoup(response.content, "html.parser").select_one("input[name=q]")
+    assert box["value"] == "technician grippers"
+    assert titles(response) == {"Field Service Technician"}
+    assert titles(client.get("/jobs/", {"q": "technician" + " " * 400 + "zeppelin"})) == set()
+
+
 @pytest.mark.parametrize(
     ("name", "ellipsis"),
     # A location is cut as the sync stores one, with none (test_a_location_greenhouse_writes_…).
