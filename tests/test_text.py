@@ -414,6 +414,7 @@ def test_a_cluster_starts_where_unicode_says_between_line_ends_and_hangul_jamo(t
         ("x\u0628\u200d\u0628", 3, 3),
         ("x\u00e9\u200d\u00e9", 3, 3),
         ("x\u0416\u200d1", 3, 3),
+        ("x\u0628\u200d\u0663", 3, 3),  # an Arabic-Indic digit, beyond ASCII
     ],
 )
 def test_a_cluster_goes_on_after_a_zero_width_joiner_only_to_an_emoji_or_a_consonant(
