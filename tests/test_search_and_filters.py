@@ -1877,6 +1877,19 @@ def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_sea
     assert robots_and_canonical(on_org_page)[0] == "noindex, follow"
 
 
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+def test_a_query_cut_in_a_right_to_left_script_ends_with_its_ellipsis_on_the_left(
+    client, boards, path
+):
+    """The box was laid out left to right, as the page is: a Hebrew query cut showed its
+    ellipsis at the right, beside its first word, as if cut there. The box now takes the
+    query's own direction, from its first letter."""
+    response = client.get(path, {"q": "מפתח " * 80})
+
+    box = BeautifulSoup(response.content, "html.parser").select_one("#filter-q")
+    assert box["value"].endswith("מפתח…") and box["dir"] == "auto"
+
+
 def test_a_query_long_only_for_its_spaces_is_searched_and_shown_whole(client, boards):
     """Pasted with a long run of spaces (a form's columns), a query was cut 300 characters in,
     inside the run, and searched as "technician…" without the words after it."""
