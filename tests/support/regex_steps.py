@@ -6,12 +6,15 @@ backtracking matcher in Python that reads the same pattern (as `re` parses it) t
 engine does, from each place the search may start, and counts a step for each character it
 checks and each place it tries: work in the square of a text's length, which a regex that looks
 from each place to the end of a word does, takes four times the steps for a text twice as long,
-on any machine. Each search's result is the engine's; the matcher's must be the same, or the
-count would not be the engine's work, and the test fails.
+on any machine. Each search's result is the engine's; the matcher's must be the same span, or
+the count would not be the engine's work, and the test fails.
 
 The matcher reads what this project's regexes hold: characters and their classes, groups,
-alternatives, repeats, lookahead and lookbehind, and positions (^, $, \\b). A pattern with a
-group reference or a conditional group is refused.
+alternatives, repeats, lookahead and lookbehind, and positions (^, $, \\b). Anything else (a
+group reference, a conditional or atomic group, a lazy or possessive repeat of more than one
+character, or a repeat's character that two of its alternatives match, where the engine would
+backtrack into each) is refused with NotImplementedError. What the matcher could not count is
+raised when the block ends too, as the code counted may go on from any error (a log filter).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class RegexSteps:
 
     def __init__(self) -> None:
         self.count = 0
+        self.misread: Exception | None = None  # the first search the matcher could not count
+
+    def misreading(self, error: Exception) -> Exception:
+        self.misread = self.misread or error
+        return error
 
 
 @lru_cache(maxsize=256)
@@ -51,10 +59,18 @@ class _Matcher:
         self.parsed, self.text, self.steps = parsed, text, steps
         self.flags = parsed.state.flags
 
-    def search(self, pos: int, *, anchored: bool, whole: bool, empty_at: int | None) -> int | None:
-        """The start of the first match from `pos` (at `pos` only if anchored), to the end of
+    def search(
+        self, pos: int, *, anchored: bool, whole: bool, empty_at: int | None
+    ) -> tuple[int, int] | None:
+        """The span of the first match from `pos` (at `pos` only if anchored), to the end of
         the text if whole, and not empty at `empty_at`, as after an empty match the engine's
         next one may not be."""
+        try:
+            return self._search(pos, anchored=anchored, whole=whole, empty_at=empty_at)
+        except (NotImplementedError, RecursionError) as error:  # a long repeat of a group
+            raise self.steps.misreading(error) from None
+
+    def _search(self, pos: int, *, anchored: bool, whole: bool, empty_at: int | None):
         for start in range(pos, pos + 1 if anchored else len(self.text) + 1):
             self.steps.count += 1
 
@@ -63,8 +79,8 @@ class _Matcher:
                     return None
                 return end
 
-            if self.sequence(self.parsed.data, 0, start, self.flags, ended) is not None:
-                return start
+            if (end := self.sequence(self.parsed.data, 0, start, self.flags, ended)) is not None:
+                return start, end
         return None
 
     def sequence(self, items: list, index: int, pos: int, flags: int, then: Continuation):
@@ -143,7 +159,23 @@ class _Matcher:
         return more(0, pos)
 
     def one(self, inner: sre_parser.SubPattern, pos: int, flags: int) -> bool:
-        return self.sequence(inner.data, 0, pos, flags, lambda end: end) is not None
+        """Whether the repeat's one character matches at `pos`, in one way only: the engine
+        tries each other way of an iteration of a group (its REPEAT, unlike REPEAT_ONE) with
+        the rest of the repeat again, so that "(?:a|[^b])*b" takes time in the power of a run
+        of a's, which counting each character once would not show."""
+        ways = 0
+
+        def counted(end: int) -> None:
+            nonlocal ways
+            ways += 1
+            return None  # on to the next way
+
+        self.sequence(inner.data, 0, pos, flags, counted)
+        if ways > 1:
+            raise NotImplementedError(
+                "the step count reads no repeat of a character that two of its ways match"
+            )
+        return ways == 1
 
     def holds(self, item: tuple, pos: int, flags: int) -> bool:
         """Whether a character's test (or a position's) holds at `pos`: asked of the engine
@@ -181,11 +213,16 @@ class _CountedPattern:
         return _Matcher(_parsed(pattern.pattern, pattern.flags), text, self._steps)
 
     def _counted(self, found: re.Match | None, text, pos: int, **how: bool) -> re.Match | None:
-        start = self._matcher(text).search(pos, empty_at=None, **how)
-        assert start == (found and found.start()), (
-            f"the step count's matcher read {self._pattern.pattern!r} otherwise than re"
-        )
+        self._same(self._matcher(text).search(pos, empty_at=None, **how), found)
         return found
+
+    def _same(self, span: tuple[int, int] | None, found: re.Match | None) -> None:
+        if span != (found and found.span()):
+            raise self._steps.misreading(
+                AssertionError(
+                    f"the step count's matcher read {self._pattern.pattern!r} otherwise than re"
+                )
+            )
 
     def search(self, text, pos: int = 0):
         found = self._pattern.search(text, pos)
@@ -225,14 +262,11 @@ class _CountedPattern:
         for match in self._pattern.finditer(text, pos):
             if most and len(found) == most:
                 return found
-            start = matcher.search(pos, anchored=False, whole=False, empty_at=empty_at)
-            assert start == match.start(), (
-                f"the step count's matcher read {self._pattern.pattern!r} otherwise than re"
-            )
+            self._same(matcher.search(pos, anchored=False, whole=False, empty_at=empty_at), match)
             found.append(match)
             pos = match.end()
             empty_at = pos if match.start() == match.end() else None
-        assert matcher.search(pos, anchored=False, whole=False, empty_at=empty_at) is None
+        self._same(matcher.search(pos, anchored=False, whole=False, empty_at=empty_at), None)
         return found
 
 
@@ -279,7 +313,8 @@ class _CountedRe:
 @contextmanager
 def regex_steps_counted(*modules: ModuleType) -> Iterator[RegexSteps]:
     """The steps of the regexes the modules' code runs in the block: those it compiled when it
-    was imported (its globals) and those it compiles or searches with through `re`."""
+    was imported (its globals) and those it compiles or searches with through `re`. A search
+    the matcher could not count fails the block, even where the code went on from its error."""
     steps = RegexSteps()
     replaced: list[tuple[ModuleType, str, object]] = []
     for module in modules:
@@ -297,6 +332,8 @@ def regex_steps_counted(*modules: ModuleType) -> Iterator[RegexSteps]:
     finally:
         for module, name, value in replaced:
             setattr(module, name, value)
+    if steps.misread is not None:
+        raise steps.misread
 
 
 def assert_steps_in_proportion(steps_for: Callable[[int], int], size: int) -> None:
