@@ -582,12 +582,16 @@ def test_two_admins_deactivated_at_once_leave_one_who_can_sign_in(acme):
             organization=acme.organization, user=user, role=Membership.Role.ADMIN
         )
     targets = [user.pk for user in admins]
+    checked: set[int] = set()  # the threads past their check
 
     def deactivate() -> None:
         with transaction.atomic():
             user = User.objects.get(pk=targets.pop())
             other_admins_ensure(user=user)
-            time.sleep(0.3)  # the other thread reaches its check meanwhile
+            # Written once the other has checked too, or waits on this one's locks. (SQLite's
+            # IMMEDIATE transactions queue as they begin: the other has not started its own.)
+            if db_connection.vendor == "postgresql":
+                held_until_the_other_comes(checked, "the other deactivation")
             User.objects.filter(pk=user.pk).update(is_active=False)
 
     results = all_at_once(2, deactivate)
