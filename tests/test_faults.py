@@ -31,6 +31,11 @@ pytestmark = pytest.mark.django_db
 TOKEN = "acme-robotics"
 RETRIES = 2  # so a retried fault is tried exactly three times
 
+# A whole sync held to a deadline of 0.5 s takes 0.55 s, and a loaded machine (two pytest workers
+# on two cores) may add seconds of writes and waits for a core. The server's delays are chosen
+# so that a read not held to the deadline takes 10 s or more: twice this.
+WITHIN_DEADLINE = 5
+
 FAILING = GreenhouseConnection.State.FAILING
 INVALID_TOKEN = GreenhouseConnection.State.INVALID_TOKEN
 OK = GreenhouseConnection.State.OK
@@ -51,7 +56,8 @@ class Fault:
     skipped_log: str = ""  # per-post faults: what the log line says
     # Whether the task tries it again minutes later; by default, what leaves it failing is.
     retried: bool | None = None
-    within: float | None = None  # seconds the failing sync may take at most
+    # Seconds the failing sync may take at most, of a deadline of 0.5 s: WITHIN_DEADLINE.
+    within: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -82,8 +88,9 @@ def slow_answer(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None
 
 def trickling_body(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
     # Each chunk arrives well within the read timeout; only the whole-response deadline trips.
+    # Read whole, the body takes 14 s.
     settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
-    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=0.1, chunk_size=512)
+    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=0.1, chunk_size=128)
 
 
 def body_stalling(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
@@ -93,16 +100,17 @@ def body_stalling(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> No
 
 
 def dripping_headers(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
-    # A byte of the headers at a time, each well within the read timeout.
+    # A byte of the headers at a time, each well within the read timeout: 10 s for them all.
     settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
     fake.fail_next(TOKEN, "drip_headers", times=10, byte_delay=0.05)
 
 
 def body_in_slow_chunks(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
-    # One wait for the next chunk, within the read timeout, outlasts the whole deadline.
-    settings.GREENHOUSE_READ_TIMEOUT = 10
+    # One wait for the next chunk, within the read timeout, outlasts the whole deadline: a read
+    # checked against the deadline only as it starts takes 10 s.
+    settings.GREENHOUSE_READ_TIMEOUT = 30
     settings.GREENHOUSE_TOTAL_TIMEOUT = 0.5
-    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=3.0, chunk_size=4096)
+    fake.fail_next(TOKEN, "trickle", times=10, chunk_delay=10.0, chunk_size=4096)
 
 
 def api_base_without_version(fake: FakeGreenhouse, settings: Any, blackhole_url: str) -> None:
@@ -226,7 +234,7 @@ FAULTS = [
         FAILING,
         "took too long",
         requests=1,
-        within=1.5,
+        within=WITHIN_DEADLINE,
         http_status=200,
     ),
     Fault(
@@ -237,14 +245,21 @@ FAULTS = [
         requests=1,
         http_status=200,
     ),
-    Fault("dripping headers", dripping_headers, FAILING, "took too long", requests=1, within=2),
+    Fault(
+        "dripping headers",
+        dripping_headers,
+        FAILING,
+        "took too long",
+        requests=1,
+        within=WITHIN_DEADLINE,
+    ),
     Fault(
         "body in slow chunks",
         body_in_slow_chunks,
         FAILING,
         "took too long",
         requests=1,
-        within=2,
+        within=WITHIN_DEADLINE,
         http_status=200,
     ),
     Fault(
