@@ -529,7 +529,8 @@ def test_a_connect_that_hangs_ends_at_the_fetchs_deadline(settings):
         with pytest.raises(GreenhouseTimeout):
             client.fetch_jobs("acme-robotics")
 
-    assert time.monotonic() - started < 2
+    # 0.5 s, and seconds a loaded machine may add; a connect not held to it waits 30.
+    assert time.monotonic() - started < 10
 
 
 def test_connections_through_a_proxy_keep_to_the_fetchs_deadline():
@@ -590,8 +591,10 @@ def test_it_gives_up_on_a_chain_of_slow_redirects_at_the_total_deadline(fake_gre
     started = time.monotonic()
     with pytest.raises(GreenhouseTimeout):
         GreenhouseClient().fetch_board("acme-robotics")
-    assert time.monotonic() - started < 1.5
+    # The hops asked end by the deadline; the time, a loaded machine's included, is a check
+    # that none was waited out past it (the 30 hops take 6 s).
     assert fake_greenhouse.request_count("acme-robotics") <= 4
+    assert time.monotonic() - started < 5
 
 
 @pytest.fixture
@@ -639,19 +642,19 @@ def test_a_retry_whose_wait_would_end_past_the_deadline_is_not_made(
 def test_a_retry_whose_longest_wait_ends_before_the_deadline_is_made(
     fake_greenhouse, production_backoff, settings, monkeypatch, backoff_sleeps
 ):
-    """The second retry waits 0.8 s and a jitter of up to 0.2 s, and has 0.19 s left then.
-    Counting the jitter drawn before the sleep as well as the whole jitter, the check gave up
-    on it whenever that draw came to more than about 0.19 s."""
-    settings.GREENHOUSE_RETRY_BACKOFF = 0.4
-    settings.GREENHOUSE_TOTAL_TIMEOUT = 1.19
+    """The second retry waits 8 s and a jitter of up to 2 s, and has 1.9 s left then, less the
+    time the first two tries took. Counting the jitter drawn before the sleep as well as the
+    whole jitter, the check gave up on it whenever that draw came to more than that."""
+    settings.GREENHOUSE_RETRY_BACKOFF = 4
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 11.9
     # Every jitter drawn near its longest: the draw counted twice always passed the deadline.
     monkeypatch.setattr(urllib3.util.retry, "random", SimpleNamespace(random=lambda: 0.99))
     fake_greenhouse.fail_next("acme-robotics", "status", times=2, status=503)
 
     assert GreenhouseClient().fetch_jobs("acme-robotics")
 
-    # Taken as recorded, not slept: the try after it then has more than the 0.19 s left.
-    assert backoff_sleeps == [pytest.approx(0.8 + 0.99 * 0.2)]
+    # Taken as recorded, not slept: the try after it then has more than the 1.9 s left.
+    assert backoff_sleeps == [pytest.approx(8 + 0.99 * 2)]
     assert fake_greenhouse.request_count("acme-robotics") == 3
 
 
@@ -660,7 +663,8 @@ def test_the_first_retry_is_made_with_less_time_left_than_the_jitter(
 ):
     """urllib3 makes the first retry at once, with no jitter: counting the jitter as a wait
     gave up on a retry that had the time to succeed."""
-    settings.GREENHOUSE_TOTAL_TIMEOUT = 0.4  # less than the jitter's 0.5 s
+    settings.GREENHOUSE_RETRY_BACKOFF = 20  # a jitter of up to 10 s
+    settings.GREENHOUSE_TOTAL_TIMEOUT = 5  # less than that, and ample for two local requests
     fake_greenhouse.fail_next("acme-robotics", "status", times=1, status=503)
 
     assert GreenhouseClient().fetch_jobs("acme-robotics")
