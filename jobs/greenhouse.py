@@ -110,15 +110,28 @@ def _log_line_unwritten(record: logging.LogRecord, error: Exception) -> str:
 
 def _texts_masked(value: Any, urls: tuple[str, ...]) -> Any:
     """`value` with passwords masked in its text, and the pieces of those of `urls`
-    (_urls_with_password_pieces): a str's, or at any depth that of the str's in a dict, list or
-    tuple, as JSON writes them; any other value as it is."""
+    (_urls_with_password_pieces): a str's, or at any depth that of the str's in a dict (its
+    keys too), list or tuple, as JSON writes them. Any other value that JSON writes as its
+    str() (an exception, bytes, a set, a model: JsonFormatter's default=str) becomes that text
+    masked where it names a password, and is left as it is where not; a number as it is."""
     if isinstance(value, dict):
-        return {key: _texts_masked(item, urls) for key, item in value.items()}
+        return {_texts_masked(key, urls): _texts_masked(item, urls) for key, item in value.items()}
     if isinstance(value, list):
         return [_texts_masked(item, urls) for item in value]
     if isinstance(value, tuple):
         return tuple(_texts_masked(item, urls) for item in value)
-    if not isinstance(value, str) or not value:
+    if value is None or isinstance(value, int | float):
+        return value
+    if not isinstance(value, str):
+        try:
+            text = str(value)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # JSON's default=str fails on it as it did, the plain line is written
+            return value
+        masked = _texts_masked(text, urls)
+        return value if masked == text else masked
+    if not value:
         return value
     value = passwords_masked(value)
     try:

@@ -165,6 +165,42 @@ def test_a_stack_and_the_text_of_extra_fields_are_written_with_their_password_ma
     assert PASSWORD in data["exc"]  # masked in a copy: the caller's is left as it is
 
 
+class Proxied:
+    """A value of `extra=` that JSON writes as its str() (JsonFormatter's default=str)."""
+
+    def __str__(self) -> str:
+        return f"Proxied({PROXY})"
+
+
+@SITE_HANDLERS
+def test_fields_that_json_writes_as_their_text_are_written_with_their_password_masked(
+    settings, process, log_format
+):
+    """Only str fields were masked: an exception, bytes, a set or any object given as a field
+    was written by JSON as its str(), the password with it, as was a dict's key. A field whose
+    text names no password is left as it is, for any other handler or filter."""
+    unmasked = object()
+    extra = {
+        "error": ValueError(PROXY),
+        "raw": PROXY.encode(),
+        "urls": {PROXY},
+        "proxied": Proxied(),
+        "by_url": {PROXY: 1},
+        "unmasked": unmasked,
+    }
+    record = logging.getLogger("jobs.sync").makeRecord(
+        "jobs.sync", logging.WARNING, "x.py", 1, "sync crashed", (), None, extra=extra
+    )
+
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        for handler in handlers:
+            handler.handle(record)
+
+    assert PASSWORD not in stream.getvalue()
+    assert stream.getvalue().count(PROXY_MASKED) == (0 if log_format == "plain" else 5)
+    assert record.unmasked is unmasked and record.error is not extra["error"]
+
+
 def test_the_proxy_whose_password_pieces_are_masked_is_found_once_for_all_lines(
     settings, monkeypatch, no_proxy_settings
 ):
