@@ -224,3 +224,63 @@ def test_the_proxy_whose_password_pieces_are_masked_is_found_once_for_all_lines(
     assert found == ["https://once.example.com/v1"] * 2
     assert stream.getvalue().count("port=***") == 6
     assert "port=12" not in stream.getvalue() and "port=34" not in stream.getvalue()
+
+
+class NotesUnreadable(Exception):
+    """An exception whose traceback logging cannot format: traceback reads __notes__."""
+
+    @property
+    def __notes__(self) -> list[str]:
+        raise RuntimeError("no notes")
+
+
+@SITE_HANDLERS
+def test_a_line_whose_traceback_cannot_be_formatted_is_written_without_its_text(
+    settings, process, log_format
+):
+    """Its traceback, stack and fields go with it, none of them masked: the line says where it
+    was written instead (What to monitor), rather than failing in the handler."""
+    try:
+        raise NotesUnreadable(PROXY)
+    except NotesUnreadable:
+        exc_info = sys.exc_info()
+    stack = f"Stack (most recent call last):\n  {PROXY}"
+
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        written_by(
+            handlers, "jobs.sync", "sync crashed", (), exc_info,
+            extra={"url": PROXY}, sinfo=stack,
+        )  # fmt: skip
+
+    written = stream.getvalue()
+    assert "log line could not be written logger=jobs.sync at=x.py:1 error=RuntimeError" in written
+    assert "proxy.example" not in written and "Traceback" not in written
+    assert "Stack" not in written and '"url"' not in written
+
+
+@pytest.mark.parametrize(
+    ("api_base", "proxy_variable", "stops_it", "stopped"),
+    [
+        ("https://once.example.org/v1", "HTTPS_PROXY", "NO_PROXY", "once.example.org"),
+        # CGI's: urllib drops HTTP_PROXY, which a request's "Proxy:" header may set.
+        ("http://once.example.org/v1", "HTTP_PROXY", "REQUEST_METHOD", "GET"),
+    ],
+)
+def test_the_proxy_is_found_again_once_a_variable_that_stopped_it_is_gone(
+    settings, monkeypatch, no_proxy_settings, api_base, proxy_variable, stops_it, stopped
+):
+    """The proxy found for GREENHOUSE_API_BASE is kept for the values of every variable that
+    decides it, those that stop requests taking it too: its password's pieces are masked once
+    it is taken."""
+    monkeypatch.delenv("REQUEST_METHOD", raising=False)
+    settings.GREENHOUSE_API_BASE = api_base
+    monkeypatch.setenv(proxy_variable, "http://sync:56/secret@proxy.example:3128")
+    monkeypatch.setenv(stops_it, stopped)
+    error = "ProxyError(HTTPConnectionPool(host='sync', port=56))"
+
+    with web_handlers(settings, "plain") as (handlers, stream):
+        written_by(handlers, "jobs.sync", "error=%s", (error,), None)
+        monkeypatch.delenv(stops_it)
+        written_by(handlers, "jobs.sync", "error=%s", (error,), None)
+
+    assert stream.getvalue().count("port=56") == 1 and stream.getvalue().count("port=***") == 1
