@@ -284,3 +284,29 @@ def test_the_proxy_is_found_again_once_a_variable_that_stopped_it_is_gone(
         written_by(handlers, "jobs.sync", "error=%s", (error,), None)
 
     assert stream.getvalue().count("port=56") == 1 and stream.getvalue().count("port=***") == 1
+
+
+@SITE_HANDLERS
+def test_a_greenhouse_line_masked_by_its_logger_and_its_handler_reads_as_masked_once(
+    settings, no_proxy_settings, process, log_format
+):
+    """jobs.greenhouse's filter masks its lines, traceback included, before the site's handler
+    masks them again: the second pass finds nothing left to mask ("port=****" would be a
+    piece masked twice), and the traceback is the one made for the line, written once."""
+    settings.GREENHOUSE_API_BASE = API_BASE
+    logger = logging.getLogger("jobs.greenhouse")
+    record = logger.makeRecord(
+        logger.name, logging.WARNING, "x.py", 1, "greenhouse connection failed error=%s",
+        (POOL_ERROR,), time_limit_come_while_an_error_was_handled(),
+    )  # fmt: skip
+    assert logger.filter(record)
+    exc_text = record.exc_text
+
+    with site_handlers(settings, process, log_format) as (handlers, stream):
+        for handler in handlers:
+            handler.handle(record)
+
+    written = stream.getvalue()
+    assert "secret" not in written and "****" not in written
+    assert written.count("port=***): Max retries exceeded with url: /***@egress.example.com") == 2
+    assert record.exc_text == exc_text and written.count("Traceback") == 2
