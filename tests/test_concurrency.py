@@ -255,6 +255,20 @@ def held_until_the_other_comes(arrived: set[int], other: str) -> None:
         time.sleep(0.05)
 
 
+def held_once_locked(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, other: str) -> None:
+    """Has `name` of `owner`, a function that locks rows, hold them until `other`, the other
+    of two threads calling it, has called it too or waits on one (held_until_the_other_comes)."""
+    original = getattr(owner, name)
+    arrived: set[int] = set()
+
+    def locked_then_held(*args: Any, **kwargs: Any) -> Any:
+        locked = original(*args, **kwargs)
+        held_until_the_other_comes(arrived, other)
+        return locked
+
+    monkeypatch.setattr(owner, name, locked_then_held)
+
+
 def invitation_accept_paused_holding_its_locks(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Has invitation_accept stop just before it adds the membership, holding its locks, until
     another session waits on one of them; the event is set once it stops there. Events, not
@@ -619,15 +633,9 @@ def test_two_people_in_the_same_two_orgs_deleting_their_accounts_at_once_both_go
     ann, ben = (User.objects.create_user(name, password="a passphrase") for name in ("ann", "ben"))
     for user, organization in [(ann, north), (ben, south), (ben, north), (ann, south)]:
         Membership.objects.create(organization=organization, user=user)
-    holding_an_org: set[int] = set()  # the threads that have locked their first org
-    admins_lock = memberships.organization_admins_lock
-
-    def locked_then_waiting_for_the_other(organization_id: int) -> bool:
-        locked = admins_lock(organization_id)
-        held_until_the_other_comes(holding_an_org, "the other account's delete")
-        return locked
-
-    monkeypatch.setattr(memberships, "organization_admins_lock", locked_then_waiting_for_the_other)
+    held_once_locked(
+        monkeypatch, memberships, "organization_admins_lock", "the other account's delete"
+    )
     leaving = [ann.pk, ben.pk]
 
     def delete_as_on_a_large_site() -> None:
@@ -1277,6 +1285,42 @@ def test_a_member_removed_on_the_members_page_as_staff_make_them_the_only_admin_
         ("alice", "member"),
         ("bob", "admin"),
     ]
+
+
+@on_postgresql
+def test_two_saves_of_an_orgs_page_in_django_admin_at_once_both_save(admin_user, acme, monkeypatch):
+    """Each save locks the org's row for update before it reads it (OrganizationAdmin.row_lock):
+    locked FOR KEY SHARE first, as for a row pointing to it, two saves at once each held that
+    while waiting for the other's to lock it for update, a deadlock (one a server error page).
+    Any such lock waits here until the other save has come too, or waits on it."""
+    from jobs import admin as jobs_admin
+
+    organization = acme.organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(admin_user)
+    shown = form_as_sent(clients[0].get(page).content, "#organization_form")
+    sent = iter(
+        [
+            (clients[0], {**shown, "description": "Robots for everyone."}),
+            (clients[1], {**shown, "website": "https://robots.example"}),
+        ]
+    )
+    held_once_locked(monkeypatch, jobs_admin, "organizations_key_share_lock", "the other save")
+    lock = threading.Lock()
+
+    def save() -> Any:
+        with lock:
+            client, data = next(sent)
+        return client.post(page, data).status_code
+
+    assert all_at_once(2, save) == [302, 302]
+    organization.refresh_from_db()
+    assert (organization.description, organization.website) == (
+        "Robots for everyone.",
+        "https://robots.example",
+    )
 
 
 @on_postgresql
@@ -2028,6 +2072,41 @@ def test_an_api_key_sent_as_another_admin_stores_or_removes_one_is_made_to_the_k
 
     assert said in said_now
     assert GreenhouseConnection.objects.get(pk=acme.pk).get_api_key() == key_now
+
+
+@on_postgresql
+def test_a_schedule_saved_in_django_admin_as_a_sync_records_its_outcome_is_saved_beside_it(
+    admin_client, acme
+):
+    """A sync records its outcome (state, last success, next time) under the connection's row
+    lock, in its apply's transaction: the save waits for that transaction, then reads the row
+    under its lock. The sync wrote none of the page's fields, so nothing is refused: the new
+    interval is saved, and what the sync recorded stays, its lease still held."""
+    from django.utils import timezone
+
+    from jobs.sync import SyncCounts, _record_success, acquire_sync_lock, start_sync_run
+
+    page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
+    connection = GreenhouseConnection.objects.select_related("organization").get(pk=acme.pk)
+    lease = acquire_sync_lock(connection)
+    run = start_sync_run(connection, trigger=SyncRun.Trigger.SCHEDULE)
+    synced_at = timezone.now()
+
+    def sync_records_its_outcome() -> None:
+        _record_success(connection, run, SyncCounts(created=1), now=synced_at)
+
+    _, response = saved_as_this_holds_its_locks(
+        sync_records_its_outcome,
+        lambda: admin_client.post(page, {**data, "sync_interval_minutes": "90"}),
+        "the save",
+    )
+
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.sync_interval_minutes == 90
+    assert (acme.state, acme.last_success_at) == (GreenhouseConnection.State.OK, synced_at)
+    assert acme.lock_expires_at == lease
 
 
 @on_postgresql
