@@ -35,9 +35,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
@@ -54,7 +53,6 @@ from jobs.connections import (
     ConnectionChanged,
     ConnectionShown,
     KeyShown,
-    NotConnected,
     SyncInProgress,
     connection_api_key_set,
     connection_as_shown,
@@ -93,7 +91,6 @@ from jobs.memberships import (
     can_sign_in,
     members_who_can_sign_in,
     membership_delete,
-    organization_admins_lock,
     organizations_only_administered_by,
     other_admins_ensure,
     password_save,
@@ -204,18 +201,12 @@ class VisitorPagesAdmin(ListQueryCleaning, admin.ModelAdmin):
         if not change:
             obj.save()
         else:
-            # Before the row: its org's listing is dated after it (pages_refresh), where a
-            # disconnect or delete locks the org, then its jobs.
-            organizations_key_share_lock(
-                Organization.objects.filter(pk=self.organization_id_of(obj))
-            )
             # Only what this page changed (its form is ChangedFieldsOnly): a tab left open would
             # put back what another admin saved, and a job's Greenhouse fields what a sync wrote
             # since (JobSiteFieldsForm.save); an org's row also counts the day's invitations.
-            # None for a form sent as shown, which still finds a row deleted since this request
-            # read it (an org, or a job with its org): not "changed successfully", nor a 500.
-            if not fields_save_if_row_exists(obj, form.changed_data):
-                raise Http404("deleted meanwhile")
+            # None for a form sent as shown. The row, and its org's, are locked since before
+            # the page read them (RowLockedForItsChange): neither was deleted meanwhile.
+            obj.save(update_fields=form.changed_data)
             if not form.changed_data:
                 return  # nothing saved: visitors' pages keep their dates (feeds, sitemap)
         self.pages_refresh(self.organization_of(obj))
@@ -618,7 +609,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     def save_existing(self, form: forms.ModelForm, obj: Membership, commit: bool = True) -> Any:
         if not commit:
             return super().save_existing(form, obj, commit)
-        # Only what the page changed in the row (MembershipForm): found under its lock (clean).
+        # Only what the page changed in the row (MembershipForm): read under the org's lock.
         fields = {field.name for field in Membership._meta.concrete_fields}
         obj.save(update_fields=[name for name in form.changed_data if name in fields])
         return obj
@@ -630,11 +621,10 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         if not self.instance.pk:
             return
         # Rows the page showed that this request did not find: Django says "Select a valid
-        # choice" of each one's hidden id, shown nowhere on the page. None is found of an org
-        # deleted meanwhile: not found, as the org's own save answers (VisitorPagesAdmin).
+        # choice" of each one's hidden id, shown nowhere on the page. Read under the org's lock
+        # (OrganizationAdmin.row_lock), which every removal of a member takes first (the members
+        # page, an account's or the org's delete): none is removed after this.
         not_found = [form for form in self.initial_forms if form.instance.pk is None]
-        if not_found and not Organization.objects.filter(pk=self.instance.pk).exists():
-            raise Http404("deleted meanwhile")
         # Not the rows to remove: Django ignores what is wrong with them, as it does not save them.
         kept = [form for form in self.forms if not self._should_delete_form(form)]
         removed = [form for form in not_found if form in kept]  # before it read them
@@ -642,22 +632,10 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(self._removed_meanwhile_message(removed))
         if any(form.errors for form in kept):
             return  # each row says what is wrong; counted once they are all valid
-        # Locked until the page's save commits (Django's admin saves in one transaction), as the
-        # members page locks it: an admin demoted there meanwhile is not counted here as one.
-        if not organization_admins_lock(self.instance.pk):
-            raise Http404("deleted meanwhile")  # after the rows were read
+        # The org's row is locked until the page's save commits (OrganizationAdmin.row_lock), as
+        # the members page locks it (organization_admins_lock): an admin demoted there meanwhile
+        # is not counted here as one.
         saved = [form for form in kept if form.has_changed()]
-        # Locked too: Django saves a row it no longer finds as a new one, and one removed on the
-        # members page (which removes a member without the org's lock) came back. Removed after
-        # this, it waits for the save.
-        changed = [form.instance.pk for form in saved if form.instance.pk]
-        found = Membership.objects.select_for_update().filter(pk__in=changed)
-        still_there = set(found.values_list("pk", flat=True))
-        removed = [
-            form for form in saved if form.instance.pk and form.instance.pk not in still_there
-        ]
-        if removed:
-            raise forms.ValidationError(self._removed_meanwhile_message(removed))
         # The accounts rows are given (a new row, or another account), as the rows' key locks
         # them as the save commits: an account's delete begun meanwhile went through first,
         # and that check failed (an error page). Locked now, the delete waits for the save;
@@ -871,7 +849,7 @@ class OrganizationAdmin(
         return obj.pk
 
     def row_lock(self, pk: str) -> None:
-        """The org's own row, for update, as its save and its member rows' check lock it
+        """The org's own row, for update, as a change of its members locks it
         (organization_admins_lock). Not FOR KEY SHARE first, as for an org's rows: two saves at
         once would each hold that while waiting for the other's to lock it for update."""
         list(Organization.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
@@ -1423,17 +1401,6 @@ class GreenhouseConnectionAdmin(
     ) -> HttpResponse:
         try:
             return super().change_view(request, object_id, form_url, extra_context)
-        except NotConnected as exc:  # from save_model, its transaction rolled back
-            # A 404 that names the connection: the site's own 404 page spoke of a job or an org.
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "This Greenhouse connection no longer exists",
-                "message": exc.message,
-            }
-            return TemplateResponse(
-                request, "admin/jobs/greenhouseconnection/disconnected.html", context, status=404
-            )
         # Another board connected, or another key stored, since the page (save_model). The
         # key's refusal rolled back a schedule change saved before it too, unsaid by its message.
         except (ConnectionChanged, ApiKeyChanged) as exc:
@@ -1449,12 +1416,9 @@ class GreenhouseConnectionAdmin(
         # The schedule too, and only its part changed here: its admins may have paused it, or
         # set the interval, since the page loaded, or since this request read the row (what is
         # left as shown is read under the row's lock).
-        # Locked, as change_view locked it before reading it (RowLockedForItsChange), for the
-        # rest of the page's transaction: a row deleted meanwhile (a disconnect) is "not found"
-        # (change_view), not a server error for a change nor "changed successfully" for a page
-        # sent as shown.
-        if not fields_save_if_row_exists(obj, []):
-            raise NotConnected(NotConnected.message)
+        # Locked since before the page read it (RowLockedForItsChange): a disconnect waits for
+        # this save, and one before it left no row for the page to find (Django's "doesn't
+        # exist").
         if shown_board_token := form.cleaned_data["shown_board_token"]:  # none from a script
             shown = ConnectionShown(pk=obj.pk, board_token=shown_board_token)
             connection_as_shown(connection=obj, shown=shown)

@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 
 from jobs.admin import MembershipForm
-from jobs.connections import NotConnected
 from jobs.form_messages import say_what_to_type
 from jobs.forms import AccountPasswordResetForm, SignupForm
 from jobs.memberships import (
@@ -26,7 +25,6 @@ from jobs.memberships import (
 from jobs.models import (
     Department,
     GreenhouseConnection,
-    Job,
     Membership,
     Office,
     Organization,
@@ -552,66 +550,6 @@ def test_staff_who_may_add_members_but_not_change_them_add_one_on_the_blank_row(
         ("bob", "member"),
         (outsider.username, "member"),
     ]
-
-
-@pytest.mark.parametrize("changed", [False, True], ids=["unchanged", "changed"])
-@pytest.mark.parametrize(("model", "change"), [(Job, "featured"), (Organization, "description")])
-def test_a_save_as_the_org_is_deleted_is_not_found(
-    admin_client, acme, monkeypatch, model, change, changed
-):
-    """Deleted (a job with its org) after the request read it: a change was a server error ("Save
-    with update_fields did not affect any rows"), and a page sent as shown said it was "changed
-    successfully". As on the org admin's pages, it is not found."""
-    organization = acme.organization
-    row = organization if model is Organization else make_job(organization, "Sailmaker")
-    url = f"/admin/jobs/{model._meta.model_name}/{row.pk}/change/"
-    data = form_as_sent(admin_client.get(url).content, f"#{model._meta.model_name}_form")
-    if changed:
-        data[change] = "Sails." if change == "description" else "on"
-    form_class = admin.site.get_model_admin(model).form
-    clean = form_class.clean
-
-    def deleted_meanwhile(form: Any) -> Any:  # by another staff member or admin
-        Organization.objects.filter(pk=organization.pk).delete()
-        return clean(form)
-
-    monkeypatch.setattr(form_class, "clean", deleted_meanwhile)
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 404
-    assert "may have been removed" in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    "typed",
-    [{}, {"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
-    ids=["unchanged", "schedule", "api-key"],
-)
-def test_a_connection_saved_as_it_is_disconnected_is_not_found(
-    admin_client, acme, monkeypatch, typed
-):
-    """Disconnected after the request read it: a change was a server error (NotConnected), and
-    a page sent as shown said the connection was "changed successfully". Not found, it is named:
-    the site's 404 page spoke of "The job or organization you were looking for"."""
-    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
-    data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
-    form_class = admin.site.get_model_admin(GreenhouseConnection).form
-    clean = form_class.clean
-
-    def disconnected_meanwhile(form: Any) -> Any:  # by an admin of the org, or other staff
-        GreenhouseConnection.objects.filter(pk=acme.pk).delete()
-        return clean(form)
-
-    monkeypatch.setattr(form_class, "clean", disconnected_meanwhile)
-
-    response = admin_client.post(url, {**data, **typed})
-
-    assert response.status_code == 404
-    page = parsed(response)
-    assert page.h1.get_text() == "This Greenhouse connection no longer exists"
-    assert NotConnected.message in page.get_text()
-    assert page.select_one("#content a[href='/admin/jobs/greenhouseconnection/']")
 
 
 @pytest.mark.parametrize(

@@ -1162,7 +1162,7 @@ def test_a_member_deleting_their_account_as_django_admin_saves_their_row_is_dele
 
 
 @on_postgresql
-@pytest.mark.parametrize("deleted", ["before-the-orgs-lock", "after-it"])
+@pytest.mark.parametrize("deleted", ["before-the-accounts-lock", "after-it"])
 def test_an_account_deleted_as_django_admin_adds_it_to_an_org_is_deleted(
     admin_client, owner, monkeypatch, deleted
 ):
@@ -1193,7 +1193,7 @@ def test_an_account_deleted_as_django_admin_adds_it_to_an_org_is_deleted(
     if deleted == "after-it":
         saves_in_the_admin_start(monkeypatch, jobs_admin.OrganizationAdmin, deletion, "the delete")
     else:
-        started_before(monkeypatch, jobs_admin, "organization_admins_lock", deletion, "the delete")
+        started_before(monkeypatch, jobs_admin, "rows_key_share_lock", deletion, "the delete")
 
     response = admin_client.post(page, data)
     deletion.join(timeout=30)
@@ -2072,6 +2072,44 @@ def test_an_api_key_sent_as_another_admin_stores_or_removes_one_is_made_to_the_k
 
     assert said in said_now
     assert GreenhouseConnection.objects.get(pk=acme.pk).get_api_key() == key_now
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "typed",
+    [{}, {"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
+    ids=["unchanged", "schedule", "api-key"],
+)
+def test_a_connection_saved_in_django_admin_as_it_is_disconnected_is_not_found(
+    admin_client, acme, typed
+):
+    """The settings page's disconnect holds the org's and the connection's rows as the save
+    starts: the save waits for it (RowLockedForItsChange), then finds no connection, which
+    Django's page says, as of a connection deleted before the page was sent. Not a server
+    error, nor "changed successfully", nor a key stored on a row that is gone."""
+    from django.contrib.messages import get_messages
+
+    from jobs.connections import connection_disconnect
+
+    page = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#greenhouseconnection_form")
+
+    def disconnect() -> bool:
+        connection = GreenhouseConnection.objects.get(pk=acme.pk)
+        return connection_disconnect(connection=connection) is not None
+
+    disconnected, response = saved_as_this_holds_its_locks(
+        disconnect, lambda: admin_client.post(page, {**data, **typed}), "the save"
+    )
+
+    assert disconnected == [True]
+    assert not GreenhouseConnection.objects.exists()
+    assert response.status_code == 302
+    assert response.url == "/admin/"
+    said = [message.message for message in get_messages(response.wsgi_request)]
+    assert said == [
+        f"greenhouse connection with ID “{acme.pk}” doesn’t exist. Perhaps it was deleted?"
+    ]
 
 
 @on_postgresql
