@@ -1325,16 +1325,16 @@ def test_two_saves_of_an_orgs_page_in_django_admin_at_once_both_save(admin_user,
 
 @on_postgresql
 @pytest.mark.parametrize("deleted", ["as-the-save-starts", "once-the-save-locked-the-org"])
-def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_found(
+def test_an_org_deleted_as_its_member_rows_are_saved_in_django_admin_is_not_found_or_waits(
     admin_client, owner, member, monkeypatch, deleted
 ):
     """Deleted after the request read the org, before its member rows were read: Django found
     none of them, and said "Select a valid choice" of each (shown nowhere on the page), where
-    the org's own save (and this page without member rows) answers that it is not found. After
-    the rows were read, the page would say that its members were removed. The save reads the
-    org, then its rows, under the org's lock (RowLockedForItsChange), which a delete takes too:
-    one holding it as the save starts leaves no org to find, which Django's page says, and one
-    begun once the save holds it waits for the save, then deletes the org."""
+    an org deleted before is not found. After the rows were read, the page would say that its
+    members were removed. The save reads the org, then its rows, under the org's lock
+    (RowLockedForItsChange), which a delete takes too: one holding it as the save starts leaves
+    no org to find, which Django's page says, and one begun once the save holds it waits for
+    the save, then deletes the org."""
     from django.contrib.messages import get_messages
 
     from jobs.admin import OrganizationAdminForm
