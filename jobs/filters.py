@@ -15,7 +15,7 @@ from django.http import QueryDict
 from jobs.models import Job
 from jobs.sanitize import cut_at_word
 from jobs.search import holds_a_word, query_as_searched, words_searched
-from jobs.text import grapheme_start, shows_anything
+from jobs.text import field_head, shows_anything
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -126,12 +126,11 @@ def _without_nul(params: QueryDict, name: str) -> str:
 
 
 def _location(params: QueryDict) -> str:
-    """The location as the sync stores one Greenhouse writes longer than its field (its first
-    MAX_TEXT_LENGTH characters, without an ellipsis), as a job's must equal it: cut with one, a
-    link built from Greenhouse's location listed none of its jobs. Never inside a character,
-    which no location but a hostile one ends with at that length."""
-    location = _without_nul(params, "location").strip()
-    return location[: grapheme_start(location, MAX_TEXT_LENGTH)].rstrip()
+    """The location as the sync stores one Greenhouse writes longer than its field, by the
+    same function (field_head), as a job's must equal it: cut with an ellipsis, a link built
+    from Greenhouse's location listed none of its jobs, and cut apart from the sync, one with
+    a character across the cut."""
+    return field_head(_without_nul(params, "location").strip(), MAX_TEXT_LENGTH)
 
 
 def _cut_to_max_length(value: str) -> str:

@@ -49,7 +49,7 @@ from urllib3.response import GzipDecoderState
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
-from jobs.text import characters_start, composed, shows_anything, wait_in_words
+from jobs.text import characters_start, composed, field_head, shows_anything, wait_in_words
 from orgsite.env import passwords_masked
 from orgsite.logging import extra_fields
 
@@ -878,8 +878,9 @@ def _shown_text(value: Any, *, what: str) -> str:
 
 
 def _shown_head(text: str, max_length: int) -> str:
-    """The head of `text` a field of `max_length` keeps, or "" if it shows nothing."""
-    head = text[:max_length].rstrip()
+    """The head of `text` a field of `max_length` keeps (field_head), or "" if it shows
+    nothing."""
+    head = field_head(text, max_length)
     return head if shows_anything(head) else ""
 
 

@@ -516,6 +516,18 @@ def characters_start(text: str, limit: int) -> str:
     return f"{head[: match.start()]}{escapes}…"
 
 
+def field_head(text: str, max_length: int) -> str:
+    """The head of `text` a field of `max_length` characters keeps, as the sync stores a name
+    longer than its field and the location filter reads one from a link: its first
+    `max_length` characters, never cut inside a character (grapheme_start), without the space
+    a cut leaves last and without an ellipsis. One function for both, as a stored location must
+    equal the filter's reading of Greenhouse's: cut apart, "é" written e and ◌́ or "👩‍💻" across
+    the cut was stored split, read whole-or-without, and its link listed none of its jobs."""
+    if len(text) <= max_length:  # nearly every name: no cut, no character to keep whole
+        return text.rstrip()
+    return text[: grapheme_start(text, max_length)].rstrip()
+
+
 def grapheme_start(text: str, index: int) -> int:
     """The start of the grapheme cluster of `text` that `index` falls in (`index` if one starts
     there), as UAX #29 tells them apart: what a reader takes for one character, a letter and

@@ -1722,6 +1722,36 @@ def test_a_location_greenhouse_writes_longer_than_its_field_still_filters_its_jo
     assert titles(client.get("/orgs/acme/", {"location": written})) == {post["title"]}
 
 
+@pytest.mark.parametrize(
+    ("cluster", "start"),
+    [("👩\u200d💻", 298), ("👩\u200d💻", 299), ("q\u0301", 299), ("क्ष", 299), ("🇨🇭", 299)],
+    ids=["emoji after its joiner", "emoji before its joiner", "accent", "conjunct", "flag"],
+)
+def test_a_location_with_a_character_across_its_fields_end_still_filters_its_jobs(
+    client, acme, fake_greenhouse, cluster, start
+):
+    """The sync cut a name at 300 characters inside a character ("👩" and a joiner of "👩‍💻",
+    "q" without its accent) where the filter read Greenhouse's location before it: a link
+    with that location listed none of its jobs, and a department or office was shown with
+    half a character. Both cut it before the character."""
+    written = f"{'a' * start}{cluster} Remote, {'b' * 20}"
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["location"]["name"] = written
+    post["departments"] = [{"id": 77, "name": written, "parent_id": None, "child_ids": []}]
+    post["offices"] = [{"id": 78, "name": written, "location": written, "parent_id": None}]
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+
+    stored = "a" * start
+    assert Job.objects.get(title=post["title"]).location_name == stored
+    assert Department.objects.get(greenhouse_id=77).name == stored
+    assert Office.objects.get(greenhouse_id=78).name == stored
+    assert Office.objects.get(greenhouse_id=78).location == stored
+    assert titles(client.get("/jobs/", {"location": written})) == {post["title"]}
+    page = client.get("/orgs/acme/", {"location": written})
+    assert titles(page) == {post["title"]}
+    assert f"{stored}{written[start]}" not in page.content.decode()
+
+
 def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(client, boards):
     """Two "Acme Robotics" were two options alike: only the names shared get the slug, and
     names differing only in case are shared too."""
