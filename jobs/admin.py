@@ -230,6 +230,16 @@ class RowLockedForItsChange:
             self.row_lock(pk)
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        # Not found unless spelt as digits, as the lock above knows it (UserAdmin.get_object):
+        # Django read "+2" (quoted "_2B2"), " 2" or "0_2" through int() too, and its page read
+        # and saved the row unlocked, a delete or a disconnect then not waiting for the save.
+        if not is_row_id(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)  # type: ignore[misc]
+
     def row_lock(self, pk: str) -> None:
         """Lock the row `pk` (a job's, a connection's) for update, its org's row first, FOR KEY
         SHARE, as a write of a row pointing to it locks it (VisitorPagesAdmin.save_model,

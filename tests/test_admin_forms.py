@@ -776,3 +776,32 @@ def test_a_field_of_the_model_the_form_leaves_out_is_passed_over():
     form = modelform_factory(Organization, fields=["slug"])()
     say_what_to_type(form, {"name": "Give your organization a name."})
     assert list(form.fields) == ["slug"]
+
+
+@pytest.mark.parametrize("model", ["organization", "job", "greenhouseconnection"])
+@pytest.mark.parametrize("spelt", ["quoted plus", "underscore"])
+def test_django_admin_finds_an_org_job_or_connection_by_its_id_in_digits_only(
+    admin_client, acme, model, spelt
+):
+    """Their change pages lock the row (and its org's) before reading it, which keeps a delete
+    or a disconnect waiting for the save (RowLockedForItsChange): that lock knows the id as
+    digits, where Django read "+2" (quoted "_2B2"), " 2" or "1_0" through int() too, and its
+    page read and saved the row unlocked: a row deleted meanwhile was a server error, or
+    "changed successfully". Not found, as an account's page at such an address."""
+    pk = {
+        "organization": acme.organization.pk,
+        "job": make_job(acme.organization, "Welder").pk,
+        "greenhouseconnection": acme.pk,
+    }[model]
+    digits = str(pk)
+    object_id = {
+        "quoted plus": f"_2B{digits}",
+        "underscore": f"0_{digits}",
+    }[spelt]
+    url = f"/admin/jobs/{model}/{object_id}/change/"
+    data = form_as_sent(
+        admin_client.get(f"/admin/jobs/{model}/{pk}/change/").content, f"#{model}_form"
+    )
+
+    assert admin_client.get(url)["Location"] == "/admin/"  # Django's "not found"
+    assert admin_client.post(url, data)["Location"] == "/admin/"
