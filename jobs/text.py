@@ -528,6 +528,11 @@ def field_head(text: str, max_length: int) -> str:
     return text[: grapheme_start(text, max_length)].rstrip()
 
 
+# The most characters grapheme_start walks back over: Unicode's stream-safe text (UAX #15) has
+# at most 30 marks in a row, and the longest emoji (a family, each with a skin tone) has 11.
+LONGEST_CLUSTER = 32
+
+
 def grapheme_start(text: str, index: int) -> int:
     """The start of the grapheme cluster of `text` that `index` falls in (`index` if one starts
     there), as UAX #29 tells them apart: what a reader takes for one character, a letter and
@@ -538,10 +543,16 @@ def grapheme_start(text: str, index: int) -> int:
     From the rules, without the Unicode data Python lacks (Extended_Pictographic, Indic
     conjuncts): it never cuts after a zero-width joiner before a symbol or a letter of a script
     from Devanagari on, nor after a virama before a letter, where Unicode joins only an emoji
-    or some consonants: such a cut may come a cluster early."""
-    while 0 < index < len(text) and not _starts_grapheme(text, index):
-        index -= 1
-    return index
+    or some consonants: such a cut may come a cluster early. Inside a cluster longer than any
+    a person writes (LONGEST_CLUSTER), it is `index`: hostile text such as a run of joined
+    emoji pays a bounded walk back for each name a sync cuts, not one to its field's start."""
+    start = index
+    floor = max(index - LONGEST_CLUSTER, 0)
+    while floor < start < len(text) and not _starts_grapheme(text, start):
+        start -= 1
+    if start == floor > 0 and not _starts_grapheme(text, start):
+        return index
+    return start
 
 
 def _starts_grapheme(text: str, index: int) -> bool:

@@ -7,6 +7,7 @@ import pytest
 
 import jobs.text
 from jobs.text import (
+    LONGEST_CLUSTER,
     RIGHT_TO_LEFT_BLOCKS_RE,
     as_searched,
     before_ellipsis,
@@ -437,3 +438,24 @@ def test_a_consonant_after_a_virama_and_the_marks_over_it_is_in_its_conjunct(tex
     """A tone mark after a virama left the consonant after it out of the conjunct (GB9c): the
     cut fell inside the cluster, "क्॑" shown without its "ष"."""
     assert grapheme_start(text, index) == start
+
+
+@pytest.mark.parametrize(
+    ("cluster", "kept_whole"),
+    [
+        ("e" + "\u0301" * LONGEST_CLUSTER, True),  # the cut LONGEST_CLUSTER after its start
+        ("👨🏻\u200d👩🏻\u200d👧🏻\u200d👦🏻", True),  # a family with skin tones, 11 characters
+        ("e" + "\u0301" * (LONGEST_CLUSTER + 1), False),
+        ("👩\u200d" * 400, False),  # hostile: walked back over, each a few µs, for every name
+        ("\u0915\u094d" * 400, False),
+    ],
+)
+def test_a_cut_inside_a_cluster_longer_than_any_a_person_writes_is_where_it_was_asked(
+    cluster, kept_whole
+):
+    """A sync cuts each name longer than its field (up to 300 characters, 100 of them a post)
+    at a cluster's start: inside a hostile run of joined emoji, the walk back to the field's
+    start took 0.36 ms a name."""
+    text = f"x{cluster}y"
+    cut = len(text) - 2
+    assert grapheme_start(text, cut) == (1 if kept_whole else cut)
