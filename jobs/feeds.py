@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 
-from jobs.greenhouse import clean_text
 from jobs.models import PAGE_LANGUAGE, Job, Organization
 from jobs.selectors import job_search, listing_changed_at
-from jobs.text import LANGUAGE_TAG_RE, ending_sentence, without_direction_controls
+from jobs.text import LANGUAGE_TAG_RE, clean_text, ending_sentence, without_direction_controls
 
 FEED_LENGTH = 50
 # A "<" that opens a tag, with any "<" just before it: strip_tags() keeps a tag never closed

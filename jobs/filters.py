@@ -15,7 +15,7 @@ from django.http import QueryDict
 from jobs.models import Job
 from jobs.sanitize import cut_at_word
 from jobs.search import holds_a_word, query_as_searched, words_searched
-from jobs.text import field_head, shows_anything
+from jobs.text import field_head, one_line, shows_anything
 
 MAX_TEXT_LENGTH = 300
 MAX_IDS = 20
@@ -126,11 +126,11 @@ def _without_nul(params: QueryDict, name: str) -> str:
 
 
 def _location(params: QueryDict) -> str:
-    """The location as the sync stores one Greenhouse writes longer than its field, by the
-    same function (field_head), as a job's must equal it: cut with an ellipsis, a link built
-    from Greenhouse's location listed none of its jobs, and cut apart from the sync, one with
-    a character across the cut."""
-    return field_head(_without_nul(params, "location").strip(), MAX_TEXT_LENGTH)
+    """The location as the sync stores the one Greenhouse writes, by the same functions
+    (one_line, field_head), as a job's must equal it: read apart, a link with Greenhouse's
+    location written decomposed ("Zu\\u0308rich") or with two spaces listed none of its jobs,
+    and cut with an ellipsis or apart from the sync, none of a location longer than its field."""
+    return field_head(one_line(params.get("location", "")), MAX_TEXT_LENGTH)
 
 
 def _cut_to_max_length(value: str) -> str:

@@ -29,7 +29,6 @@ from jobs.greenhouse import (
     GreenhouseError,
     InvalidBoardToken,
     board_token_of,
-    clean_text,
     validate_board_token,
     without_format_characters,
 )
@@ -56,6 +55,7 @@ from jobs.sanitize import cut_at_word
 from jobs.text import (
     LEFT_TO_RIGHT_MARK,
     RIGHT_TO_LEFT_BLOCKS_RE,
+    clean_text,
     composed,
     ending_sentence,
     paragraphs_joined,

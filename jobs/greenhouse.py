@@ -49,7 +49,14 @@ from urllib3.response import GzipDecoderState
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
-from jobs.text import characters_start, composed, field_head, shows_anything, wait_in_words
+from jobs.text import (
+    characters_start,
+    clean_text,
+    field_head,
+    one_line,
+    shows_anything,
+    wait_in_words,
+)
 from orgsite.env import passwords_masked
 from orgsite.logging import extra_fields
 
@@ -281,13 +288,6 @@ BOARD_TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_BOARD_TOKEN_LENGTH}}}$")
 # Where boards and their API live, in the US and EU regions.
 BOARD_HOST_RE = re.compile(r"(job-boards|boards|boards-api|api)(\.eu)?\.greenhouse\.io")
 EU_HOST_SUFFIX = ".eu.greenhouse.io"
-# Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
-# as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
-# no XML feed may contain either. DEL and the C1 controls (U+007F-U+009F) too: HTML5 reads
-# them as parse errors and browsers may show them as boxes.
-UNWANTED_CHARACTERS_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-)
 EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
 LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 # A post published or updated "next year" would head every listing of the site (newest first)
@@ -335,11 +335,7 @@ MAX_ETAG_LENGTH = 200
 # anything: 500 zero-width spaces and then a word show nothing once cut.
 TITLE_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 300
-ADDRESS_MAX_LENGTH = 1000
-# How much of a one-line value is composed (NFC), which takes time with the square of a run of
-# combining marks: a title of 300,000 held a sync past the worker's time limit. Four times the
-# longest field it goes to, as NFC composes at most four characters into one (U+1F87).
-MAX_COMPOSED_CHARS = 4 * ADDRESS_MAX_LENGTH
+ADDRESS_MAX_LENGTH = 1000  # jobs.text.MAX_COMPOSED_CHARS is four times as much
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -846,29 +842,12 @@ def _check_the_token(token: str) -> str:
     )
 
 
-def clean_text(text: str) -> str:
-    """`text` without the characters no database or feed here can take."""
-    # isprintable() is true of most names and titles and costs a tenth of the regex.
-    return text if text.isprintable() else UNWANTED_CHARACTERS_RE.sub("", text)
-
-
-def _text(value: Any) -> str:
-    """A one-line value (a title, a place, a team): whitespace collapsed, as a page shows it and
-    a filter sends it back (a browser sends a newline as \\r\\n), and composed (NFC), as search
-    queries are read, so "é" written as "e" and an accent still finds it."""
-    if not isinstance(value, str):
-        return ""
-    # Collapsed before it is cut, so that a run of spaces does not take the words' place.
-    head = " ".join(clean_text(value).split())[:MAX_COMPOSED_CHARS]
-    return " ".join(composed(head).split())
-
-
 def _shown_text(value: Any, *, what: str) -> str:
-    """_text() as its field of NAME_MAX_LENGTH keeps it, or "" if that shows nothing: a
+    """one_line() as its field of NAME_MAX_LENGTH keeps it, or "" if that shows nothing: a
     department, office or location named with zero-width spaces or blank letters made an empty
     heading and an empty filter option. A name that shows something only past the cut is
     logged, as `what`: Greenhouse shows it, so its absence here would otherwise be a puzzle."""
-    text = _text(value)
+    text = one_line(value)
     kept = _shown_head(text, NAME_MAX_LENGTH)
     if not kept and shows_anything(text):
         logger.warning(
@@ -1236,7 +1215,9 @@ def job_id_of(raw: Any) -> int | None:
 
 def title_of(raw: Any) -> str:
     """The post's title as a page would show it, or "": to name a post that cannot be read."""
-    return _shown_head(_text(raw.get("title")), TITLE_MAX_LENGTH) if isinstance(raw, dict) else ""
+    return (
+        _shown_head(one_line(raw.get("title")), TITLE_MAX_LENGTH) if isinstance(raw, dict) else ""
+    )
 
 
 def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
@@ -1244,12 +1225,12 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     job_id = job_id_of(raw)
     if job_id is None:
         raise InvalidJob("job post has no valid id")
-    full_title = _text(raw.get("title"))
+    full_title = one_line(raw.get("title"))
     title = _shown_head(full_title, TITLE_MAX_LENGTH)
     if not title:
         kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
         raise InvalidJob(f"job post {job_id} has no title{kept}")
-    absolute_url = _text(raw.get("absolute_url"))
+    absolute_url = one_line(raw.get("absolute_url"))
     problem = _web_address_problem(absolute_url) if absolute_url else ""
     if problem:
         # The reason its admins read leaves the address out; the log says which it was.
@@ -1277,9 +1258,9 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         if isinstance(location, dict)
         else "",
         absolute_url=absolute_url,
-        requisition_id=_text(raw.get("requisition_id"))[:200],
-        language=_text(raw.get("language"))[:20],
-        company_name=_text(raw.get("company_name"))[:NAME_MAX_LENGTH],
+        requisition_id=one_line(raw.get("requisition_id"))[:200],
+        language=one_line(raw.get("language"))[:20],
+        company_name=one_line(raw.get("company_name"))[:NAME_MAX_LENGTH],
         updated_at=updated_at,
         first_published_at=first_published_at,
         application_deadline=_date_of_post(
@@ -1684,7 +1665,7 @@ class GreenhouseClient:
                 "Greenhouse answered with an unexpected shape for the board.", http_status=200
             )
         # A name that shows nothing is no name: pages fall back to the token.
-        return Board(token=token, name=_shown_head(_text(payload.get("name")), NAME_MAX_LENGTH))
+        return Board(token=token, name=_shown_head(one_line(payload.get("name")), NAME_MAX_LENGTH))
 
     def fetch_jobs(self, token: str) -> list[Any]:
         """GET /boards/{token}/jobs?content=true: the raw posts, shape-checked at the top level."""

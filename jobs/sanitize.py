@@ -13,9 +13,11 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 from bs4 import BeautifulSoup, SoupStrainer
 
-from jobs.greenhouse import MAX_CONTENT_CHARS, UNWANTED_CHARACTERS_RE, clean_text
+from jobs.greenhouse import MAX_CONTENT_CHARS
 from jobs.text import (
     LANGUAGE_TAG_RE,
+    UNWANTED_CHARACTERS_RE,
+    clean_text,
     grapheme_start,
     without_direction_controls,
     without_leading_blanks,

@@ -12,6 +12,18 @@ from urllib.parse import unquote_to_bytes
 
 from django.utils.text import Truncator
 
+# Control characters other than tab and newlines, and lone surrogates (from JSON escapes such
+# as \u0000 or \ud800): PostgreSQL refuses NUL, neither database can store a surrogate, and
+# no XML feed may contain either. DEL and the C1 controls (U+007F-U+009F) too: HTML5 reads
+# them as parse errors and browsers may show them as boxes.
+UNWANTED_CHARACTERS_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+)
+# How much of a one-line value is composed (NFC), which takes time with the square of a run of
+# combining marks: a title of 300,000 held a sync past the worker's time limit. Four times the
+# longest field it goes to (a job's address, jobs.greenhouse.ADDRESS_MAX_LENGTH), as NFC
+# composes at most four characters into one (U+1F87).
+MAX_COMPOSED_CHARS = 4 * 1000
 SENTENCE_ENDINGS = (".", "!", "?", "…")
 # What HTML's lang attribute takes (BCP 47: "fr", "pt-BR"); Greenhouse sends ISO 639-1 codes.
 LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -289,6 +301,26 @@ def composed(text: str) -> str:
     if unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", _long_combining_run_re().sub(r"\1", text))
+
+
+def clean_text(text: str) -> str:
+    """`text` without the characters no database or feed here can take."""
+    # isprintable() is true of most names and titles and costs a tenth of the regex.
+    return text if text.isprintable() else UNWANTED_CHARACTERS_RE.sub("", text)
+
+
+def one_line(value: object) -> str:
+    """A one-line value (a title, a place, a team) as the sync stores it and the location filter
+    reads one from a link, "" if it is no text: cleaned (clean_text), whitespace collapsed, as a
+    page shows it and a filter sends it back (a browser sends a newline as \\r\\n), and composed
+    (NFC), as search queries are read, so "é" written as "e" and an accent still finds it. One
+    function for both: read apart, a link with Greenhouse's "Zu\\u0308rich" or "Austin,  TX"
+    listed none of the jobs stored as "Zürich" or "Austin, TX"."""
+    if not isinstance(value, str):
+        return ""
+    # Collapsed before it is cut, so that a run of spaces does not take the words' place.
+    head = " ".join(clean_text(value).split())[:MAX_COMPOSED_CHARS]
+    return " ".join(composed(head).split())
 
 
 def minutes_in_words(minutes: int) -> str:

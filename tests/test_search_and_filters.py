@@ -8,6 +8,7 @@ import string
 import sys
 import unicodedata
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup
@@ -1750,6 +1751,39 @@ def test_a_location_with_a_character_across_its_fields_end_still_filters_its_job
     page = client.get("/orgs/acme/", {"location": written})
     assert titles(page) == {post["title"]}
     assert f"{stored}{written[start]}" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("written", "times"),
+    [("Zu\u0308rich, Schweiz", 1), ("Austin,  TX", 1), ("Zu\u0308rich,  Schweiz; ", 25)],
+    ids=["decomposed", "two spaces", "both, longer than its field"],
+)
+@pytest.mark.parametrize("path", ["/jobs/", "/orgs/acme/"])
+def test_a_link_with_greenhouses_own_location_finds_its_jobs_as_the_sync_stores_it(
+    client, acme, fake_greenhouse, written, times, path
+):
+    """The sync stores a location cleaned, its spaces collapsed and composed (NFC), where the
+    filter read a link's location as it came: a link with Greenhouse's "Zu\u0308rich" or
+    "Austin,  TX" listed none of the jobs stored as "Zürich" or "Austin, TX", and offered its
+    value as "(no open jobs now)". The filter reads it as the sync stores it, and its canonical
+    address names the value stored."""
+    written = (written * times).strip()
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["location"]["name"] = written
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    stored = Job.objects.get(title=post["title"]).location_name
+    assert stored != written and "  " not in stored and unicodedata.is_normalized("NFC", stored)
+
+    response = client.get(path, {"location": written})
+
+    page = BeautifulSoup(response.content, "html.parser")
+    chosen = page.select_one("select[name=location] option[selected]")
+    assert titles(response) == {post["title"]}
+    assert (chosen["value"], chosen.get_text()) == (stored, stored)
+    assert note_on_values_naming_nothing(response) is None
+    assert robots_and_canonical(response)[1] == (
+        f"http://testserver{path}?{urlencode({'location': stored})}"
+    )
 
 
 def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(client, boards):

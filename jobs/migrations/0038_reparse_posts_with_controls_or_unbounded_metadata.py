@@ -8,7 +8,7 @@ from django.db.models import Q
 from jobs.greenhouse import MAX_METADATA_FIELDS, fits_metadata_bounds
 
 BATCH = 2000
-# What the sync drops from text (jobs.greenhouse.UNWANTED_CHARACTERS_RE) and a database can
+# What the sync drops from text (jobs.text.UNWANTED_CHARACTERS_RE) and a database can
 # hold: control characters but tab and line breaks, and U+FFFE/U+FFFF. The last it came to drop
 # were DEL and the C1 controls (U+007F-U+009F) everywhere, and C0 ones in a description's raw
 # text. Not NUL, which PostgreSQL can neither hold nor take in a pattern.
