@@ -769,12 +769,12 @@ def unsendable_credentials_named(url: str) -> tuple[str, str]:
 
 
 # What a user name or password credentials_unsendable finds has, in words that follow "it"
-# (the URL), and what to do of it.
+# (the URL), and what to do of it; {part}: the one of them that has it, or both, named alike in
+# both (credentials_unsendable).
 CREDENTIALS_UNSENDABLE = (
-    "has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX that "
+    "has a {part} with a character beyond Latin-1 (such as “€”), or a %XX that "
     "is not UTF-8, which requests cannot send"
 )
-# {part}: the one of them that has it, or both (credentials_unsendable).
 CREDENTIALS_UNSENDABLE_FIX = (
     "give {name} a {part} of Latin-1 characters only (ASCII is safest), changed to match "
     "where it is checked"
@@ -2108,7 +2108,7 @@ def _request_failed(url: str, exc: Exception) -> GreenhouseError:
         return CredentialsUnsendable.for_the_site_to_fix(
             "The request to Greenhouse could not be sent",
             CREDENTIALS_UNSENDABLE_FIX.format(name=unsendable, part=part),
-            why=f"The address in {unsendable} {CREDENTIALS_UNSENDABLE}.",
+            why=f"The address in {unsendable} {CREDENTIALS_UNSENDABLE.format(part=part)}.",
         )
     return Unavailable(f"The request to Greenhouse failed; {WILL_TRY_AGAIN}")
 

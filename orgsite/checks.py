@@ -275,7 +275,7 @@ def _credentials_unsendable_warning(name: str, url: str, part: str) -> CheckWarn
     only that the request to Greenhouse failed."""
     fix = CREDENTIALS_UNSENDABLE_FIX.format(name=name, part=part)
     return CheckWarning(
-        f"{name} is {_url_shown(url)!r}, which {CREDENTIALS_UNSENDABLE}.",
+        f"{name} is {_url_shown(url)!r}, which {CREDENTIALS_UNSENDABLE.format(part=part)}.",
         hint=f"{capfirst(fix)}: requests encodes them "
         "in Latin-1 (a %XX turned back as UTF-8 first), and until then every request to "
         "Greenhouse fails before it is sent.",

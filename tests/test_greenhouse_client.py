@@ -1765,7 +1765,7 @@ def test_a_password_that_cannot_be_sent_fails_naming_its_variable_and_fix_never_
     assert not failed.value.transient
     assert failed.value.message == (
         "The request to Greenhouse could not be sent; nothing was changed. The address in "
-        f"{name} has a user name or password with a character beyond Latin-1 (such as “€”), or "
+        f"{name} has a {part} with a character beyond Latin-1 (such as “€”), or "
         "a %XX that is not UTF-8, which requests cannot send. Ask whoever runs this site to "
         f"give {name} a {part} of Latin-1 characters only (ASCII is safest), changed to "
         "match where it is checked."
@@ -1791,7 +1791,7 @@ def test_a_proxy_password_that_cannot_be_sent_after_a_redirect_is_named_not_logg
     with pytest.raises(CredentialsUnsendable) as failed:
         GreenhouseClient().fetch_jobs("acme-robotics")
 
-    assert "The address in HTTPS_PROXY has a user name or password" in failed.value.message
+    assert "The address in HTTPS_PROXY has a password with a" in failed.value.message
     assert "greenhouse request failed" in caplog.text
     assert "UnicodeEncodeError('latin-1', 'ordinal not in range(256)')" in caplog.text
     assert "s3cr" not in caplog.text

@@ -946,8 +946,8 @@ def address_set(settings: Any, monkeypatch: Any, name: str, url: str) -> None:
 
 
 UNSENDABLE = (
-    "which has a user name or password with a character beyond Latin-1 (such as “€”), or a %XX "
-    "that is not UTF-8, which requests cannot send."
+    "which has a {part} with a character beyond Latin-1 (such as “€”), or a %XX that is not "
+    "UTF-8, which requests cannot send."
 )
 
 
@@ -974,7 +974,8 @@ def test_check_warns_of_a_password_requests_cannot_send(
 ):
     """requests encodes a user name and password in Latin-1: every request to Greenhouse failed
     before it was sent, the sync saying only "The request to Greenhouse failed", and W008
-    said nothing. Its hint asked for "a password of Latin-1" of a user name beyond it too."""
+    said nothing. Its hint asked for "a password of Latin-1" of a user name beyond it too, and
+    its message, saying "a user name or password", still did not say which."""
     address_set(settings, monkeypatch, name, url)
 
     [warning] = [message for message in run_checks() if message.id == "orgsite.W008"]
@@ -982,7 +983,7 @@ def test_check_warns_of_a_password_requests_cannot_send(
 
     user = url.partition("://")[2].partition(":")[0]
     assert warning.msg.startswith(f"{name} is '{url.partition('://')[0]}://{user}:***@")
-    assert warning.msg.endswith(UNSENDABLE)
+    assert warning.msg.endswith(UNSENDABLE.format(part=part))
     assert warning.hint.startswith(f"Give {name} a {part} of Latin-1 characters only")
     assert "every request to Greenhouse fails before it is sent" in warning.hint
     assert "s3cr" not in caplog.text
