@@ -710,7 +710,8 @@ def _form_saved_on_locked_row(
     """`form_class` bound to `data` and saved if valid, checked and saved under `row`'s lock
     (row_locked): None, saving nothing, if the row was deleted since the request read it (by
     another request, which the lock waits for). Its instance is the row as locked, read again
-    for this form alone: a refused form writes its values into it, never into `row`."""
+    for this form alone, and as saved: a page showing a refused form shows the row from it, not
+    `row` (as the request read it, before another request's change) nor the values refused."""
     try:
         with transaction.atomic():
             locked = row_locked(row)
@@ -719,9 +720,19 @@ def _form_saved_on_locked_row(
             form = form_class(data, instance=locked)
             if form.is_valid():
                 form.save()  # only what changed (nothing, if nothing did); finds the row gone too
+            else:
+                _refused_values_taken_back(form)
     except type(row).DoesNotExist:
         return None
     return form
+
+
+def _refused_values_taken_back(form: ModelForm) -> None:
+    """Put the values of a refused form's fields back in its instance as they were read (its
+    initial): Django writes the values sent into it as it cleans them (construct_instance)."""
+    for field in form.instance._meta.concrete_fields:
+        if field.name in form.fields and field.name in form.initial:
+            setattr(form.instance, field.attname, form.initial[field.name])
 
 
 def _profile(
@@ -898,16 +909,18 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(list_url)
     if form.is_bound:
         _log_refused(request, "job edit", form)
+    # The job as locked and read again for a form sent (_job_save), not as first read here.
+    shown = form.instance
     return render(
         request,
         "manage/job_edit.html",
-        {"organization": organization, "job": job, "form": form, "list_url": list_url},
+        {"organization": organization, "job": shown, "form": form, "list_url": list_url},
     )
 
 
 def _job_save(data: QueryDict | None, *, job: Job, organization: Organization) -> JobSiteFieldsForm:
     """The job's form as sent, saved if valid (_form_saved_on_locked_row): the page shown again
-    with a refused form must say whether the job is hidden as it is saved."""
+    with a refused form must say whether the job is hidden as it is saved (its instance's)."""
     form = _form_saved_on_locked_row(JobSiteFieldsForm, data, row=job)
     if form is None:
         # A job deleted since the request read it (with its org) is not found, not said to

@@ -405,6 +405,35 @@ def test_a_save_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, job, m
     assert not organization.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # hidden on another connection, which sees only commits
+@pytest.mark.parametrize("hidden_first", [False, True])
+@pytest.mark.parametrize("changed_meanwhile", [True, False])
+def test_a_refused_save_shows_the_job_hidden_or_not_as_it_is_saved(
+    signed_in, job, monkeypatch, hidden_first, changed_meanwhile
+):
+    """The page shown again said whether the job was hidden, and linked its public page or
+    not, as the request first read the job: not as another admin had hidden it, or shown it
+    again, before this save locked its row. Nor may it say so as this page asked, refused."""
+    Job.objects.filter(pk=job.pk).update(hidden=hidden_first)
+    page = form_as_sent(signed_in.get(edit_url(job)).content, "main form.stacked")
+    page.pop("hidden", None)
+    hidden_sent = {"hidden": "on"} if not hidden_first else {}  # this page's change too
+    if changed_meanwhile:
+        hide = Job.objects.filter(pk=job.pk).update
+        done_by_another_request_after(
+            monkeypatch, manage_views, "get_object_or_404", lambda: hide(hidden=not hidden_first)
+        )
+
+    response = signed_in.post(edit_url(job), {**page, **hidden_sent, "remote_policy": "moon"})
+
+    assert response.status_code == 200  # refused: a choice not offered
+    links = BeautifulSoup(response.content, "html.parser").select_one(".job-links")
+    hidden = hidden_first != changed_meanwhile
+    assert Job.objects.get(pk=job.pk).hidden is hidden
+    assert ("Hidden: visitors cannot see it." in links.get_text()) is hidden
+    assert bool(links.find("a", string="See its page on the site")) is not hidden
+
+
 def test_another_requests_change_is_refused_at_once_after_a_read_in_a_transaction(
     signed_in, job, monkeypatch
 ):
