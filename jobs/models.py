@@ -229,8 +229,15 @@ class Organization(WrittenInLanguage, models.Model):
 
         At least a second after the date before: HTTP dates count whole seconds, and a second
         change within the second of the first would leave Last-Modified where a reader saw it.
-        In the change's transaction where there is one, as late in it as can be: on PostgreSQL
-        the org's row stays locked from here to the commit."""
+
+        A sync, a disconnect and Django's admin call it in the change's transaction, after its
+        writes: on PostgreSQL the org's row stays locked from here to the commit. The org admin
+        pages' saves (a job's site fields, the org's profile) call it once theirs has committed
+        (_form_saved_on_locked_row ends it with the save): in a job's, the org's row would be
+        locked after the job's, in the order opposite a delete's or a disconnect's, which can
+        deadlock (Django's admin locks the org's row first, RowLockedForItsChange). A page read
+        between that commit and this shows the change under the date before, and a process
+        stopped between them leaves the change undated until the next one."""
         a_second_later = models.F("listing_changed_at") + models.Value(timedelta(seconds=1))
         Organization.objects.filter(pk=self.pk).update(
             listing_changed_at=Greatest(models.Value(timezone.now()), a_second_later)
