@@ -163,6 +163,7 @@ HANGUL_PARTS_AFTER = {
     "LVT": ("T",),
 }
 # A flag is two regional indicators (🇫🇷): a run of them pairs up from its start.
+REGIONAL_INDICATORS = "".join(map(chr, range(0x1F1E6, 0x1F200)))
 REGIONAL_INDICATORS_RE = re.compile("[\U0001f1e6-\U0001f1ff]")
 # Composing (NFC) sorts a run of combining marks one by one, in time with the square of its
 # length: a description of 55,000 accents took 3 s, and such posts held a sync past the
@@ -602,10 +603,10 @@ def _starts_grapheme(text: str, index: int) -> bool:
     if before == "\u200d":
         return _starts_after_joiner(character)
     if REGIONAL_INDICATORS_RE.match(character) and REGIONAL_INDICATORS_RE.match(before):
-        run_start = index - 1
-        while run_start > 0 and REGIONAL_INDICATORS_RE.match(text[run_start - 1]):
-            run_start -= 1
-        return (index - run_start) % 2 == 0
+        # Counted by rstrip() at C's pace: a regex a character walked a hostile run of flags
+        # to its start for each place grapheme_start tried, 0.2 ms a name of 400.
+        head = text[:index]
+        return (len(head) - len(head.rstrip(REGIONAL_INDICATORS))) % 2 == 0
     if _hangul_part(character) in HANGUL_PARTS_AFTER.get(_hangul_part(before), ()):
         return False
     # A consonant after a virama (combining class 9) is in a conjunct (क्ष) with the one before,
