@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 import jobs.text
+from jobs.greenhouse import ADDRESS_MAX_LENGTH
 from jobs.text import (
     LONGEST_CLUSTER,
     RIGHT_TO_LEFT_BLOCKS_RE,
@@ -488,3 +489,12 @@ def test_a_cut_in_a_long_run_of_flags_reads_each_character_a_bounded_number_of_t
 
     assert field_head(text, 301) == before + "🇫🇷" * 150
     assert counted.calls <= 4
+
+
+def test_as_much_is_composed_as_the_longest_field_a_one_line_value_goes_to_keeps():
+    """NFC composes at most four characters into one (U+1F87): a value composed from its first
+    MAX_COMPOSED_CHARS still fills a job's address (jobs.greenhouse.ADDRESS_MAX_LENGTH), which
+    a comment alone tied it to, each in its own module (jobs.text cannot import the sync's)."""
+    assert jobs.text.MAX_COMPOSED_CHARS == 4 * ADDRESS_MAX_LENGTH
+    assert len(unicodedata.normalize("NFC", "\u1f87")) == 1
+    assert len(unicodedata.normalize("NFD", "\u1f87")) == 4
