@@ -629,8 +629,10 @@ def _starts_after_joiner(character: str) -> bool:
 
 def _virama_among_marks_before(text: str, index: int) -> bool:
     """Whether a virama is among the marks of a combining class other than 0 (accents, a nukta,
-    Vedic tone marks) that come right before `index`."""
-    while index > 0 and (kind := unicodedata.combining(text[index - 1])):
+    Vedic tone marks) that come right before `index`, among the last LONGEST_CLUSTER of them: a
+    hostile run of marks was walked back to its start for a cut after it, one at a time."""
+    floor = max(index - LONGEST_CLUSTER, 0)
+    while index > floor and (kind := unicodedata.combining(text[index - 1])):
         if kind == 9:
             return True
         index -= 1

@@ -3,6 +3,7 @@
 import re
 import sys
 import unicodedata
+from typing import Any
 
 import pytest
 
@@ -498,3 +499,30 @@ def test_as_much_is_composed_as_the_longest_field_a_one_line_value_goes_to_keeps
     assert jobs.text.MAX_COMPOSED_CHARS == 4 * ADDRESS_MAX_LENGTH
     assert len(unicodedata.normalize("NFC", "\u1f87")) == 1
     assert len(unicodedata.normalize("NFD", "\u1f87")) == 4
+
+
+class CombiningCounted:
+    """unicodedata, its combining() calls counted."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(unicodedata, name)
+
+    def combining(self, character: str) -> int:
+        self.calls += 1
+        return unicodedata.combining(character)
+
+
+@pytest.mark.parametrize("virama", ["\u094d", ""])
+def test_a_cut_after_a_long_run_of_marks_reads_a_bounded_number_of_them(monkeypatch, virama):
+    """Whether a consonant after marks joins a conjunct depends on a virama among them (GB9c):
+    a cut at a consonant after a hostile run of tone marks walked the run back to its start,
+    one mark at a time (LONGEST_CLUSTER bounds the walk over other clusters)."""
+    counted = CombiningCounted()
+    monkeypatch.setattr(jobs.text, "unicodedata", counted)
+    text = "\u0915" + virama + "\u0951" * (299 - len(virama)) + "\u0915" * 10
+
+    assert field_head(text, 300) == text[:300]
+    assert counted.calls <= 2 * LONGEST_CLUSTER
