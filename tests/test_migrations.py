@@ -15,9 +15,11 @@ from django.db import migrations, models
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import MigrationWriter
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jobs.filters import JobFilters
 from jobs.greenhouse import job_payload_hash
 from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
@@ -1262,3 +1264,55 @@ def test_0061_reads_again_the_posts_whose_excerpt_shows_nothing_at_its_start(fak
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
     sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
     assert [Job.objects.get(pk=job.pk).excerpt for job in jobs] == excerpts
+
+
+cut_names_reparse = importlib.import_module(
+    "jobs.migrations.0064_reread_posts_with_a_name_cut_inside_a_character"
+)
+
+
+def test_0064_reads_again_the_posts_stored_with_a_name_cut_inside_a_character(fake_greenhouse):
+    """Earlier code cut a value longer than its field by slicing, inside what reads as one
+    character, and a link with Greenhouse's full location missed its job; the sync now cuts
+    before it. Only a value as long as its field can have been so cut."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    # Each across its field's end: an emoji sequence, a letter and an accent no character
+    # composes, a conjunct, a flag. The last post's location is the first's, which the sync
+    # stores cut before the emoji, under its field's length: that job keeps its hash.
+    location = "L" * 299 + "👩‍💻 Berlin"
+    posts[0]["location"]["name"] = location
+    posts[1]["departments"][0]["name"] = "D" * 299 + "q\u0303 team"
+    posts[2]["offices"][0]["name"] = "O" * 298 + "क्षेत्र"
+    posts[3]["title"] = "T" * 499 + "👩‍💻 Engineer"
+    posts[4]["offices"][0]["location"] = "P" * 299 + "🇯🇵 Tokyo"
+    posts[5]["location"]["name"] = location
+    jobs = jobs_synced_from(fake_greenhouse, posts)
+    department = jobs[1].departments.get()
+    office, other_office = jobs[2].offices.get(), jobs[4].offices.get()
+    # As earlier code stored them: the field's length sliced, half the character kept.
+    Job.objects.filter(pk=jobs[0].pk).update(location_name="L" * 299 + "👩")
+    Department.objects.filter(pk=department.pk).update(name="D" * 299 + "q")
+    Office.objects.filter(pk=office.pk).update(name="O" * 298 + "क्")
+    Job.objects.filter(pk=jobs[3].pk).update(title="T" * 499 + "👩")
+    Office.objects.filter(pk=other_office.pk).update(location="P" * 299 + "🇯")
+
+    with CaptureQueriesContext(db_connection) as queries:
+        cut_names_reparse.forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, None)
+
+    # No row read: per field, one UPDATE of the jobs and one of their orgs' connections.
+    assert [query["sql"].split()[0] for query in queries] == ["UPDATE"] * 10
+
+    assert_read_again({job.pk for job in jobs[:5]}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    department.refresh_from_db()
+    office.refresh_from_db()
+    other_office.refresh_from_db()
+    assert (department.name, office.name, other_office.location) == (
+        "D" * 299,
+        "O" * 298,
+        "P" * 299,
+    )
+    assert Job.objects.get(pk=jobs[3].pk).title == "T" * 499
+    link = JobFilters.from_query_dict(QueryDict.fromkeys(["location"], value=location))
+    assert set(job_search(location=link.location)) == {jobs[0], jobs[5]}
