@@ -1296,6 +1296,10 @@ def test_0064_reads_again_the_posts_stored_with_a_name_cut_inside_a_character(fa
     Job.objects.filter(pk=jobs[3].pk).update(title="T" * 499 + "👩")
     Office.objects.filter(pk=other_office.pk).update(location="P" * 299 + "🇯")
 
+    # What the reread_posts command picks: the same jobs.
+    assert cut_names_reparse.jobs_with_a_value_at_its_fields_length(apps) == {
+        job.pk: job.organization_id for job in jobs[:5]
+    }
     with CaptureQueriesContext(db_connection) as queries:
         cut_names_reparse.forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, None)
 

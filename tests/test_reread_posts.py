@@ -1,7 +1,7 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053, 0056, 0058 and 0061 pick, picked as they pick them, and the search fields are
-stored as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the README has
-operators run it, not migrate back (which drops the columns added since)."""
+0048, 0049, 0053, 0056, 0058, 0061 and 0064 pick, picked as they pick them, and the search
+fields are stored as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the
+README has operators run it, not migrate back (which drops the columns added since)."""
 
 from __future__ import annotations
 
@@ -66,19 +66,24 @@ MIGRATIONS_FORWARD = [
             "0061_reparse_posts_with_a_blank_excerpt",
             "forget_hashes_of_posts_with_a_blank_excerpt",
         ),
+        (
+            "0064_reread_posts_with_a_name_cut_inside_a_character",
+            "forget_hashes_of_posts_with_a_name_cut_inside_a_character",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046, 0048 and 0049, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of none. tiny is
-    synced too, an org none of whose jobs is picked."""
+    (0046 and 0064, 0048 and 0049, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of none.
+    tiny is synced too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
     intro_end = content.index("</div>") + len("</div>")
     pay_range = content.index('<div class="content-pay-transparency">')
     posts[0]["metadata"] = [{"id": 1, "name": "Remote", "value": True, "value_type": "yes_no"}]
+    posts[0]["location"]["name"] = "L" * 299 + "👩‍💻 Berlin"
     posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
     posts[2]["content"] = html.escape("<p>Ask <bdi>\u202eRH</bdi> today.</p>")
     posts[3]["content"] = html.escape(content[:intro_end] + "<p>&nbsp;</p>" + content[pay_range:])
@@ -91,6 +96,8 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     jobs = [Job.objects.get(greenhouse_id=post["id"]) for post in posts]
     # As code before 0046 stored it: the yes read as no answer.
     Job.objects.filter(pk=jobs[0].pk).update(greenhouse_remote_policy="")
+    # As code before 0064 stored it: cut by slicing, inside the emoji.
+    Job.objects.filter(pk=jobs[0].pk).update(location_name="L" * 299 + "👩")
     # As code before 0058 stored "ﾃﾞｰﾀ": the voiced mark apart from its kana.
     Job.objects.filter(pk=jobs[2].pk).update(search_text="テ \u3099 ー タ")
     # As code before 0061 stored a post that opens with a paragraph of a zero-width space.
@@ -166,6 +173,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0056", "1"),
         ("0058", "1"),
         ("0061", "1"),
+        ("0064", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [

@@ -1,6 +1,8 @@
 from django.db import migrations
 from django.db.models.functions import Length
 
+BATCH = 2000
+
 
 def forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, schema_editor):
     """A title, location, department or office name or office location longer than its field
@@ -20,6 +22,15 @@ def forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, schema_edito
             applied_board_fingerprint=""
         )
         jobs.update(payload_hash="")
+
+
+def jobs_with_a_value_at_its_fields_length(apps) -> dict[int, int]:
+    """The jobs (by pk, their org's pk) of jobs_by_field_at_its_length, read (run by the
+    reread_posts command: a sync by older code during a deploy cuts as before)."""
+    found = {}
+    for jobs in jobs_by_field_at_its_length(apps):
+        found.update(jobs.order_by().values_list("pk", "organization_id").iterator(BATCH))
+    return found
 
 
 def jobs_by_field_at_its_length(apps) -> list:

@@ -1,6 +1,6 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
-0056, 0058 and 0061 picked, and do again what 0047, 0052, 0057, 0058, 0059 and 0060 did, without
-touching the schema.
+0056, 0058, 0061 and 0064 picked, and do again what 0047, 0052, 0057, 0058, 0059 and 0060 did,
+without touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
@@ -44,6 +44,7 @@ reparse_0056 = import_module(
 )
 search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_their_marks")
 reparse_0061 = import_module("jobs.migrations.0061_reparse_posts_with_a_blank_excerpt")
+reparse_0064 = import_module("jobs.migrations.0064_reread_posts_with_a_name_cut_inside_a_character")
 
 # (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
 # their orgs their board's fingerprint, as the migration has them do.
@@ -70,6 +71,11 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
         "an excerpt that starts with what shows nothing, or none and a description of words",
         reparse_0061.jobs_with_a_blank_excerpt,
     ),
+    (
+        "0064",
+        "a title, location or unit name as long as its field (maybe cut inside a character)",
+        reparse_0064.jobs_with_a_value_at_its_fields_length,
+    ),
 )
 
 
@@ -78,8 +84,8 @@ SYNC_END_POLL_SECONDS = 1.0
 
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
-    """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058 and 0061
-    pick, each by the migration's own picker run on the live models, apply again whole the
+    """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058, 0061 and
+    0064 pick, each by the migration's own picker run on the live models, apply again whole the
     boards 0047 picks, write the unit names 0052 writes and the search fields 0057, 0058, 0059
     and 0060 write (0058's reading, as search reads them now, does all), then have every org's
     cached pages render afresh if it wrote any of those; the number of jobs each picked (of
@@ -194,9 +200,9 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
 class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
-        "0053, 0056, 0058 and 0061 picked (run once the workers of older code are gone after a "
-        "deploy); the schema is left alone; 0047, 0052 and the search fields of 0057, 0058, "
-        "0059 and 0060 are written again too. Prints how many jobs each picked."
+        "0053, 0056, 0058, 0061 and 0064 picked (run once the workers of older code are gone "
+        "after a deploy); the schema is left alone; 0047, 0052 and the search fields of 0057, "
+        "0058, 0059 and 0060 are written again too. Prints how many jobs each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
