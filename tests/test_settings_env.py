@@ -642,6 +642,31 @@ def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache
     assert not (tmp_path / "redis" / "file-cache").exists()
 
 
+def test_each_directory_the_site_makes_is_its_owners_to_write_whatever_the_umask(tmp_path):
+    """A umask of 0277 made each 0500, which its own account could not write in: the process
+    stopped on the directory it had just made (the tests run as root, who may write anything,
+    so the rights are read). One there already, an operator's, is left as it was."""
+    var_dir = tmp_path / "srv" / "var"  # its parent made too
+    made = ["srv", "srv/var", "srv/var/static", "srv/var/file-cache"]
+    made += ["srv/var/celery-queue", "srv/var/celery-queue/control"]
+
+    def settings_under_umask_0277() -> None:
+        umask = os.umask(0o277)
+        try:
+            settings_under(ORGSITE_VAR_DIR=str(var_dir), **LOCAL_CACHE_AND_QUEUE)
+        finally:
+            os.umask(umask)
+
+    settings_under_umask_0277()
+    rights = {name: (tmp_path / name).stat().st_mode & 0o777 for name in made}
+    assert rights == dict.fromkeys(made, 0o700)
+    (var_dir / "celery-queue").chmod(0o550)
+    (var_dir / "file-cache").chmod(0o500)
+    settings_under_umask_0277()
+    assert (var_dir / "celery-queue").stat().st_mode & 0o777 == 0o550
+    assert (var_dir / "file-cache").stat().st_mode & 0o777 == 0o500
+
+
 @pytest.mark.parametrize("raw", ["3.30", "03:30:00", "24:00", "03:60", "3:30pm", "0330"])
 def test_a_time_of_day_is_hours_and_minutes_on_the_24_hour_clock(monkeypatch, raw):
     monkeypatch.setenv("SOME_TIME", raw)
