@@ -351,12 +351,13 @@ def env_database_url(name: str, default: str) -> str:
             )
     elif scheme in _POSTGRES_SCHEMES:
         parts = _server_url_parts(name, value, example=_POSTGRES_EXAMPLE)
-        _credentials_check(
+        _sent_as_written_check(
             name,
             parts,
             clients="psycopg",
             example=_POSTGRES_EXAMPLE,
             query_names=("user", "password"),  # dj_database_url hands psycopg them too
+            path_holds="a database name",
         )
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
         if not parts.path.strip("/") and "service" not in parse_qs(parts.query):
@@ -506,7 +507,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         )
     parts = _server_url_parts(name, url, example=example)
     query = parse_qs(parts.query)
-    _credentials_check(
+    _sent_as_written_check(
         name,
         parts,
         clients="the Redis clients",
@@ -542,26 +543,44 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             )
 
 
-def _credentials_check(
-    name: str, parts: SplitResult, *, clients: str, example: str, query_names: tuple[str, ...] = ()
+def _sent_as_written_check(
+    name: str,
+    parts: SplitResult,
+    *,
+    clients: str,
+    example: str,
+    query_names: tuple[str, ...],
+    path_holds: str = "",
 ) -> None:
-    """Refuse a user name or password (before the host, or in a query under `query_names`) that
-    `clients` cannot send as written. The Redis clients and psycopg (through dj_database_url)
-    turn its %XX back as UTF-8 and send it in UTF-8, so any character is sent, "€" as
-    "%E2%82%AC" or as itself; but a %XX that is no UTF-8 ("%E9", é in Latin-1) became "�", and
-    the password was wrong without a word of why, and an environment's bytes that are not UTF-8
-    (Python's lone surrogates) could not be encoded at all: the cache failed at each use, a
-    broker's error, logged by /healthz, named the whole password, and each page that read the
-    database, /healthz and `migrate` failed with a traceback."""
+    """Refuse a part of a server's URL that `clients` cannot send as written: a user name or
+    password (before the host, or in a query under `query_names`), the host, the query, and the
+    path where `path_holds` says what it holds. The Redis clients and psycopg (through
+    dj_database_url) turn its %XX back as UTF-8 and send it in UTF-8, so any character is sent,
+    "€" as "%E2%82%AC" or as itself; but a %XX that is no UTF-8 ("%E9", é in Latin-1) became
+    "�", and an environment's bytes that are not UTF-8 (Python's lone surrogates) could not be
+    encoded at all. A password was wrong without a word of why; a host failed each connect with
+    a traceback (idna cannot encode "�"), a database name as PostgreSQL's "he�orgsite" does not
+    exist. Bytes not encoded failed the cache at each use, a broker's error, logged by /healthz,
+    named the whole password, and each page that read the database, /healthz and `migrate`
+    failed with a traceback, in which psycopg's whole connection string, the password in it,
+    was the error's."""
     query_fields = [
         value
         for field in parts.query.split("&")
         for field_name, _, value in [field.partition("=")]
         if unquote(field_name) in query_names  # as the clients read it: "pass%77ord" too
     ]
-    for written in (parts.username, parts.password, *query_fields):
+    credentials = [parts.username, parts.password, *query_fields]
+    written = [
+        *(("a user name or password", text) for text in credentials),
+        ("a host", parts.hostname),
+        ("a query", parts.query),
+    ]
+    if path_holds:
+        written.append((path_holds, parts.path))
+    for what, text in written:
         try:
-            unquote(written or "", errors="strict").encode()
+            unquote(text or "", errors="strict").encode()
         except UnicodeDecodeError:
             why = "a %XX that is not UTF-8 (é is %C3%A9, not Latin-1's %E9)"
         except UnicodeEncodeError:
@@ -569,9 +588,9 @@ def _credentials_check(
         else:
             continue
         raise ImproperlyConfigured(
-            f"{name} has a user name or password with {why}, which {clients} cannot send as "
-            "written: write it in UTF-8, a character beyond ASCII as itself or as the %XX of "
-            f"its UTF-8 bytes: {example}"
+            f"{name} has {what} with {why}, which {clients} cannot send as written: write it in "
+            "UTF-8, a character beyond ASCII as itself or as the %XX of its UTF-8 bytes: "
+            f"{example}"
         )
 
 

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 import django
 import kombu
 import kombu.utils.url
+import psycopg
 import pytest
 import redis
 from cryptography.fernet import Fernet
@@ -908,6 +909,86 @@ def test_a_database_password_psycopg_cannot_send_as_written_stops_the_process(ur
         "itself or as the %XX of its UTF-8 bytes: postgres://USER:PASSWORD@HOST:5432/DBNAME"
     )
     assert "s3cr" not in refused and "bastien" not in refused  # it goes to the log
+
+
+NOT_UTF_8 = {
+    "a %XX that is not UTF-8 (é is %C3%A9, not Latin-1's %E9)": "%E9",
+    "bytes that are not UTF-8, as the environment gave it (save it as UTF-8)": "\udce9",
+}
+
+
+@pytest.mark.parametrize("said", NOT_UTF_8)
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("postgres://orgsite:s3cret@db{}.example.com:5432/orgsite", "a host"),
+        ("postgres://orgsite:s3cret@db.example.com:5432/org{}site", "a database name"),
+        ("postgres://orgsite:s3cret@db.example.com:5432/orgsite?sslrootcert=/ca{}.pem", "a query"),
+    ],
+)
+def test_a_database_host_name_or_query_psycopg_cannot_send_as_written_stops_the_process(
+    url, what, said
+):
+    """dj_database_url turned a %XX that is no UTF-8 into "�": psycopg failed each connect to
+    such a host with a traceback (idna cannot encode it), and PostgreSQL had no such database.
+    The environment's bytes that are not UTF-8 it could not encode: the error, in a traceback
+    at each page, /healthz and `migrate`, held its whole connection string, password and all."""
+    refused = refusal(DATABASE_URL=url.format(NOT_UTF_8[said]))
+
+    assert refused == (
+        f"DATABASE_URL has {what} with {said}, which psycopg cannot send as written: write it "
+        "in UTF-8, a character beyond ASCII as itself or as the %XX of its UTF-8 bytes: "
+        "postgres://USER:PASSWORD@HOST:5432/DBNAME"
+    )
+
+
+@pytest.mark.parametrize("variable", ["CACHE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize("said", NOT_UTF_8)
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("redis://:s3cret@cache{}.example.com:6379/1", "a host"),
+        ("rediss://:s3cret@cache.example.com:6379/1?ssl_ca_certs=/ca{}.pem", "a query"),
+    ],
+)
+def test_a_redis_host_or_query_its_clients_cannot_send_as_written_stops_the_process(
+    variable, said, url, what
+):
+    """Both clients turned a %XX that is no UTF-8 into "�", which failed each connect to such a
+    host with a traceback (idna cannot encode it): the worker did not start, the cache failed at
+    each use."""
+    refused = refusal(**{variable: url.format(NOT_UTF_8[said])})
+
+    assert refused == (
+        f"{variable} has {what} with {said}, which the Redis clients cannot send as written: "
+        "write it in UTF-8, a character beyond ASCII as itself or as the %XX of its UTF-8 bytes: "
+        "redis://USER:PASSWORD@HOST:6379/0"
+    )
+
+
+def test_a_database_name_of_bytes_that_are_not_utf_8_stops_each_process_in_one_line():
+    """psycopg's error, in the traceback of each page, /healthz and `migrate`, held its whole
+    connection string: the password in it went to the log."""
+    with pytest.raises(UnicodeEncodeError) as failed:  # before it connects to anything
+        psycopg.connect(dbname="org\udce9site", password="s3cret")
+    assert "s3cret" in repr(failed.value)
+
+    process = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--check"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://orgsite:s3cret@127.0.0.1:1/org\udce9site"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert process.returncode == 4
+    assert process.stdout + process.stderr == (
+        "DATABASE_URL has a database name with bytes that are not UTF-8, as the environment "
+        "gave it (save it as UTF-8), which psycopg cannot send as written: write it in UTF-8, a "
+        "character beyond ASCII as itself or as the %XX of its UTF-8 bytes: "
+        "postgres://USER:PASSWORD@HOST:5432/DBNAME\n"
+    )
 
 
 @pytest.mark.parametrize("written", ["s3cr€t", "s3cr%E2%82%ACt"])
