@@ -483,6 +483,10 @@ _QUERY_NAMES_CELERY_READS = {
 }
 
 
+# A %XX in a cache URL's query value once decoded: redis-py decodes each a second time.
+_PERCENT_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     """Refuse a redis:// or rediss:// URL whose host cannot be read, or whose port or database
     is not a number, at startup: Celery would fail on it only as a worker connects, and the
@@ -492,7 +496,9 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     The cache's client reads a `?db=`, `?password=` and `?username=` too (over the path's
     number and the user and password before the host); Celery's fails on those and on most other
     names (a TypeError as it connects: the worker did not start, and Refresh now was a server
-    error), which `for_celery` refuses."""
+    error), which `for_celery` refuses. The cache's client decodes a query's values twice, and
+    Celery's once: a value that still holds a %XX once decoded is refused for the cache, as it
+    was sent as another ("?password=%25E9" as "�")."""
     example = "redis://HOST:6379/0"
     # Django's cache reads the URLs of several servers split at "," or ";", and Celery at ";":
     # a password holding one was cut there, and the first server's URL ended in its start,
@@ -514,6 +520,20 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         example="redis://USER:PASSWORD@HOST:6379/0",
         query_names=("username", "password"),  # the cache's client reads them there too
     )
+    decoded_twice = [
+        query_name
+        for query_name, values in query.items()
+        if any(_PERCENT_ESCAPE_RE.search(value) for value in values)
+    ]
+    if decoded_twice and not for_celery:  # Celery's client decodes a query's values once
+        raise ImproperlyConfigured(
+            f"{name} has a {value_shown(f'?{decoded_twice[0]}=', str)} whose value, decoded, "
+            "still holds a % and two hex digits (as %25E9 does), which the cache's client "
+            "(redis-py) decodes again: %25E9 is sent as �, and %2541 as A. Put a user name or "
+            "password before the host, where a % is written %25 and read once "
+            "(redis://USER:PASSWORD@HOST:6379/1); no other value can hold a % before two hex "
+            "digits"
+        )
     for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
         if for_celery and query_name in query:
             raise ImproperlyConfigured(

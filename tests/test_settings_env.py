@@ -885,6 +885,44 @@ def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(
 
 
 @pytest.mark.parametrize(
+    ("query", "sent"),
+    [
+        ("?password=s3cr%25E9t", {"password": "s3cr�t"}),
+        ("?username=s3cr%2541t&password=pw", {"username": "s3crAt"}),
+        ("?client_name=orgsite%252541", {"client_name": "orgsite%41"}),
+    ],
+)
+def test_a_cache_query_value_its_client_decodes_twice_stops_the_process(query, sent):
+    """redis-py decodes a query's values a second time: a % written %25 before two hex digits
+    was sent as another character, a password so was wrong without a word of why."""
+    url = f"redis://redis.example.com:6379/1{query}"
+    assert sent.items() <= redis.connection.parse_url(url).items()
+
+    refused = refusal(CACHE_URL=url)
+
+    name = query[1:].partition("=")[0]
+    assert refused == (
+        f"CACHE_URL has a ?{name}= whose value, decoded, still holds a % and two hex digits (as "
+        "%25E9 does), which the cache's client (redis-py) decodes again: %25E9 is sent as �, and "
+        "%2541 as A. Put a user name or password before the host, where a % is written %25 and "
+        "read once (redis://USER:PASSWORD@HOST:6379/1); no other value can hold a % before two "
+        "hex digits"
+    )
+
+
+def test_a_query_value_holding_a_percent_sign_is_taken_where_it_is_decoded_once():
+    """A % before no two hex digits is sent as written by the cache's client; Celery's decodes
+    a query's values once, a %XX in them included."""
+    cache = settings_under(CACHE_URL="redis://redis.example.com:6379/1?password=50%25off")
+    assert redis.connection.parse_url(cache["CACHES"]["default"]["LOCATION"])["password"] == (
+        "50%off"
+    )
+    broker = "rediss://redis.example.com:6379/0?ssl_ca_certs=/etc/ca%2541.pem"
+    assert settings_under(CELERY_BROKER_URL=broker)["CELERY_BROKER_URL"] == broker
+    assert kombu.utils.url.url_to_parts(broker).query == {"ssl_ca_certs": "/etc/ca%41.pem"}
+
+
+@pytest.mark.parametrize(
     "url",
     [
         # dj_database_url turns a %XX back as UTF-8, Latin-1's "%E9" into "�", which psycopg
