@@ -294,6 +294,12 @@ LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 # until then, and date feeds and sitemaps ahead. Clocks may disagree by a little.
 CLOCK_MARGIN = timedelta(days=1)
 BARE_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Longer than any date read: ISO 8601 with microseconds and an offset is 32 characters
+# ("2026-10-31T23:59:59.123456+05:30"). parse_datetime wrote a longer one out whole, a hostile
+# one of megabytes, in an error it then caught (fromisoformat's quotes the value).
+MAX_DATE_CHARS = 64
+# How much of a date that cannot be read its log line shows.
+MAX_DATE_SHOWN = 100
 # Ids are stored as 64-bit integers.
 MAX_ID = 2**63 - 1
 MAX_ID_DIGITS = len(str(MAX_ID))
@@ -907,6 +913,18 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
     return kept
 
 
+def _value_shown(value: Any, length: int) -> str:
+    """A value of a post's, as a log line shows it: a string's repr of its first `length`
+    characters, cut before it is written out (a hostile value of megabytes was written out whole
+    for the head a line kept); a number, true, false or null as itself (a number has at most
+    4,300 digits, as JSON's are read: the line cuts it); a list or object by its type alone."""
+    if isinstance(value, str):
+        return repr(value[:length])
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    return type(value).__name__
+
+
 def fits_metadata_bounds(item: dict[str, Any]) -> bool:
     """Whether a metadata field's name, and its value with any other key it has, fit."""
     left = MAX_METADATA_VALUE_CHARS
@@ -970,7 +988,7 @@ def _deadline_or_none(value: Any) -> datetime | None:
 
 def _datetime_or_none(value: Any, *, zone: tzinfo = UTC) -> datetime | None:
     """An ISO 8601 timestamp; one without an offset is in `zone`."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_DATE_CHARS:
         return None
     try:
         parsed = parse_datetime(value)
@@ -1003,7 +1021,10 @@ def _date_of_post(
     moment = read(value)
     if moment is None and value not in (None, ""):
         logger.warning(
-            "job post %s: %s %.100r cannot be read as a date; read as missing", job_id, key, value
+            "job post %s: %s %.100s cannot be read as a date; read as missing",
+            job_id,
+            key,
+            _value_shown(value, MAX_DATE_SHOWN),
         )
     return moment
 

@@ -461,6 +461,55 @@ def test_a_date_that_cannot_be_read_is_missing_and_logged(acme, fake_greenhouse,
     assert caplog.text.count("cannot be read") == 3  # the other posts' dates are read
 
 
+class WrittenOut(str):
+    """A post's value that counts the characters repr() writes out of it whole."""
+
+    written: list[int] = []
+
+    def __repr__(self) -> str:
+        self.written.append(len(self))
+        return super().__repr__()
+
+
+class WrittenOutList(list):
+    written = WrittenOut.written
+
+    def __repr__(self) -> str:
+        self.written.append(len(self))
+        return super().__repr__()
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("updated_at", "updated_at"),
+        ("first_published", "first_published_at"),
+        ("application_deadline", "application_deadline"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value",
+    [WrittenOut("2026-" * 200_000), WrittenOutList([7] * 200_000)],
+    ids=["string", "list"],
+)
+def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_all_out(
+    fake_greenhouse, caplog, key, field, value
+):
+    """The line keeps 100 characters of it: repr() wrote the whole value out first, and so did
+    parse_datetime, in an error it caught (fromisoformat's quotes it)."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw[key] = value
+    WrittenOut.written.clear()
+
+    assert getattr(parse_job(raw), field) is None
+
+    assert WrittenOut.written == []  # nothing of it written out whole
+    shown = f"'{'2026-' * 20}"[:100] if isinstance(value, str) else "WrittenOutList"  # its type
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job post {raw['id']}: {key} {shown} cannot be read as a date; read as missing"
+    ]
+
+
 def test_a_location_unit_list_or_metadata_of_another_shape_is_missing_and_logged(
     acme, fake_greenhouse, caplog
 ):
