@@ -500,7 +500,7 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     return _org_page(
         request,
         "manage/settings.html",
-        organization,
+        _row_shown(page_forms["profile"]),  # its name heads the page
         connection=connection,
         forms=page_forms,
         shown=ConnectionShownForm.of(connection),
@@ -735,6 +735,13 @@ def _refused_values_taken_back(form: ModelForm) -> None:
             setattr(form.instance, field.attname, form.initial[field.name])
 
 
+def _row_shown(form: ModelForm) -> Model:
+    """The row a page shows with `form`: as saved now, read again under its lock for a form
+    sent and refused (_form_saved_on_locked_row), not as the request first read it, before
+    another request changed it; the row it was made with, for a form not sent."""
+    return form.instance
+
+
 def _profile(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection | None
 ) -> HttpResponse | Form:
@@ -909,12 +916,10 @@ def job_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(list_url)
     if form.is_bound:
         _log_refused(request, "job edit", form)
-    # The job as locked and read again for a form sent (_job_save), not as first read here.
-    shown = form.instance
     return render(
         request,
         "manage/job_edit.html",
-        {"organization": organization, "job": shown, "form": form, "list_url": list_url},
+        {"organization": organization, "job": _row_shown(form), "form": form, "list_url": list_url},
     )
 
 

@@ -886,6 +886,31 @@ def test_a_save_changing_a_field_changed_meanwhile_saves_nothing_and_says_its_va
     assert north.website == "https://nordwind.example"
 
 
+@pytest.mark.django_db(transaction=True)  # renamed on another connection, which sees only commits
+@pytest.mark.parametrize(
+    "sent",
+    [{"profile-name": "Vent du Nord"}, {"profile-website": "north wind.example"}],
+    ids=["refused as changed meanwhile", "refused for itself"],
+)
+def test_a_refused_save_shows_the_org_named_as_it_is_saved(client, north, monkeypatch, sent):
+    """The page shown again named the org, in its title, its header and its sections, as the
+    request first read it: not as another admin had renamed it before this save locked its
+    row, which the form shown again says it is now (see test_manage_jobs for a job)."""
+    admin_of(client, north)
+    page = form_as_sent(client.get(SETTINGS_URL).content, PROFILE_FORM)
+    rename = Organization.objects.filter(pk=north.pk).update
+    done_by_another_request_after(
+        monkeypatch, manage_views, "admin_organization_or_404", lambda: rename(name="Nordwind")
+    )
+
+    refused = parsed(client.post(SETTINGS_URL, {**page, **sent}))
+
+    assert refused.title.get_text().split(" · ")[1] == "Nordwind"
+    assert refused.select_one(".org-kicker bdi").get_text() == "Nordwind"
+    assert refused.select_one("#profile-title + p bdi").get_text() == "Nordwind"
+    assert "North Wind" not in refused.get_text()
+
+
 @pytest.mark.parametrize(
     "meanwhile",
     [["Nordwind", "North Wind"], ["Nordvind ☃"]],
