@@ -55,8 +55,10 @@ def run_result_text(run: SyncRun) -> str:
     return run.error_message or run.get_outcome_display()
 
 
-def moment_text(moment: datetime | None) -> str:
-    return date_format(timezone.localtime(moment), "j M Y, H:i T") if moment else "never"
+def moment_text(moment: datetime | None, *, seconds: bool = False) -> str:
+    if moment is None:
+        return "never"
+    return date_format(timezone.localtime(moment), "j M Y, H:i:s T" if seconds else "j M Y, H:i T")
 
 
 def wait_end_text(moment: datetime) -> str:
@@ -179,7 +181,10 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
         # again should the worker die (jobs.sync.acquire_sync_lock).
         return "set when the running sync ends"
     if connection.retry_at and connection.retry_at > now:
-        return f"{moment_text(connection.retry_at)}, a retry after the failure"
+        # To the second when under a minute away (a first retry is 15-30 s away): cut to the
+        # minute, a retry at 10:30:25 read "10:30" at 10:30:05, as if it were due, or late.
+        soon = connection.retry_at - now < timedelta(minutes=1)
+        return f"{moment_text(connection.retry_at, seconds=soon)}, a retry after the failure"
     next_sync_at = _next_sync_at(connection)
     if next_sync_at <= now:
         return "due now"

@@ -729,6 +729,25 @@ def test_the_status_says_when_the_task_retries_a_failed_sync(acme, retry_in, ena
     assert status["retry_in_seconds"] == said
 
 
+@pytest.mark.parametrize(
+    ("retry_in", "said"),
+    [
+        (timedelta(seconds=20), "7 Dec 2026, 10:30:25 UTC"),
+        (timedelta(seconds=59), "7 Dec 2026, 10:31:04 UTC"),
+        (timedelta(minutes=2), "7 Dec 2026, 10:32 UTC"),
+    ],
+)
+def test_a_retry_under_a_minute_away_is_said_to_the_second(acme, retry_in, said):
+    """Cut to the minute, as other times are, a retry 20 seconds away read as the minute now
+    ("10:30" at 10:30:05), as if due or late: a first retry is 15-30 seconds away."""
+    now = datetime(2026, 12, 7, 10, 30, 5, tzinfo=UTC)
+    GreenhouseConnection.objects.update(retry_at=now + retry_in, last_attempt_at=now)
+
+    status = sync_status(organization=acme.organization, now=now)
+
+    assert status["next_sync_text"] == f"{said}, a retry after the failure"
+
+
 def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
     """The dispatcher waits it out: "due now" said otherwise, as Refresh now said to wait."""
     now = timezone.now()
