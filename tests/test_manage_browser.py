@@ -711,6 +711,32 @@ def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
 
 
+def test_refresh_now_answered_that_nothing_runs_follows_a_retry_made_since_the_page_loaded(
+    live_server, page, acme, owner
+):
+    """Pressed seconds after a sync the page never saw failed, it was told "try again in a
+    moment" and stopped there: the retry the task made of that failure ran and worked, and the
+    page went on saying it failed until it was reloaded."""
+    message = page.locator(".sync-status [data-field=message]")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(message).to_have_text("No sync has run yet.")  # nothing to look at again for
+
+    # A scheduled sync fails meanwhile, a moment ago: Refresh now is cooled down.
+    failed_with_a_retry_in(acme, timedelta(seconds=20))
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=timezone.now())
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        re.compile(r"^Greenhouse was asked less than")
+    )
+    expect(message).to_have_text(f"Failed: {RETRIED_FAILURE}")
+
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    page.clock.run_for(20_000)
+    expect_the_status_to_read(page, message, "Finished: no changes")
+
+
 @pytest.mark.parametrize(
     ("tab", "link"), [("jobs", "reload the list"), ("history", "reload the history")]
 )

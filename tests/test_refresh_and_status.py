@@ -74,6 +74,23 @@ def test_refresh_right_after_a_sync_is_cooled_down(signed_in, acme, queued, sett
     assert queued == [] and "less than 30 seconds ago" in response.content.decode()
 
 
+def test_refresh_answered_that_nothing_runs_says_when_a_pending_retry_is_due(
+    signed_in, acme, queued, settings
+):
+    """For the page to follow the retry of a failure it never saw (sync-status.js)."""
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 30
+    now = timezone.now()
+    GreenhouseConnection.objects.update(
+        last_attempt_at=now, retry_at=now + timedelta(seconds=20), state="failing"
+    )
+
+    answer = signed_in.post(REFRESH_URL, **JSON).json()
+
+    assert queued == [] and answer["message"].startswith("Greenhouse was asked less than")
+    assert answer["status"]["phase"] not in {"queued", "running"}
+    assert 15 < answer["status"]["retry_in_seconds"] <= 20
+
+
 def test_refresh_within_greenhouses_retry_after_says_until_when(signed_in, acme, queued):
     wait_until = timezone.now() + timedelta(hours=1)
     GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)

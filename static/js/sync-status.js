@@ -151,8 +151,12 @@
   // late, every POLL_MS for a while: the site says until when), to follow it as the first.
   // A timer of its own: held as the poll's, it kept Refresh now and the tab shown again from
   // following a sync until the retry's time, minutes later.
+  // Each status says when the retry is due, if one is coming: the last one read sets the one
+  // timer, so a page that already waited for a retry does not look twice.
   function lookAtTheRetry(box, status) {
     var seconds = status.retry_in_seconds;
+    clearTimeout(box.retryTimer);
+    box.retryTimer = null;
     if (typeof seconds === "number") {
       box.retryTimer = setTimeout(function () {
         box.retryTimer = null;
@@ -202,6 +206,10 @@
         say(box, answer.level, answer.message);
         if (isActive(answer.status.phase)) {
           poll(box);
+        } else {
+          // Nothing runs (asked seconds ago, say), but a retry the task made of a failure since
+          // the page loaded may come: followed as one the page saw made.
+          lookAtTheRetry(box, answer.status);
         }
       })
       .catch(function (error) {
