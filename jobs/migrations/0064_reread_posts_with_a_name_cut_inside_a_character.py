@@ -15,13 +15,17 @@ def forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, schema_edito
     their orgs their board's fingerprint), and the next sync reads them again, rewriting their
     units too (it writes the units each post it reads lists). Only a value as long as its field
     can have been cut: one UPDATE of the jobs per field, and one of their orgs' connections; no
-    row comes back to Python."""
+    row comes back to Python. Every job first, then the connections, the order a sync writes
+    them in: holding an org's connection while waiting for its jobs, held by a sync of that org
+    waiting for that connection, was a deadlock, PostgreSQL then killing the migration."""
     connections = apps.get_model("jobs", "GreenhouseConnection").objects
-    for jobs in jobs_by_field_at_its_length(apps):
+    found = jobs_by_field_at_its_length(apps)
+    for jobs in found:
+        jobs.update(payload_hash="")
+    for jobs in found:
         connections.filter(organization__in=jobs.values("organization_id")).update(
             applied_board_fingerprint=""
         )
-        jobs.update(payload_hash="")
 
 
 def jobs_with_a_value_at_its_fields_length(apps) -> dict[int, int]:
