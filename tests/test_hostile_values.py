@@ -772,6 +772,23 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
+def test_a_company_name_longer_than_its_field_is_cut_before_a_character_across_its_end(
+    fake_greenhouse,
+):
+    """Cut by slicing, it kept "👩" and a joiner of "👩‍💻", "q" of "q̃", "🇯" of "🇯🇵" or
+    "क्" of "क्ष", as titles and other names no longer are."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    for head, across_the_end in [
+        ("C" * 299, "👩‍💻 Labs"),
+        ("C" * 299, "q\u0303 Labs"),
+        ("C" * 299, "🇯🇵 Labs"),
+        ("C" * 298, "क्षेत्र"),
+    ]:
+        raw["company_name"] = head + across_the_end
+
+        assert parse_job(raw).company_name == head, across_the_end
+
+
 @pytest.fixture
 def longest_run_normalized(monkeypatch) -> SimpleNamespace:
     """The longest run of combining marks any unicodedata.normalize() call is given, once the
