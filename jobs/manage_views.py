@@ -106,6 +106,7 @@ from jobs.models import (
     Job,
     Membership,
     Organization,
+    by_organization_name,
     row_locked,
 )
 from jobs.organizations import organization_delete, organization_job_counts
@@ -319,7 +320,7 @@ def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> Htt
 def index(request: HttpRequest) -> HttpResponse:
     organizations = organizations_administered(request.user)
     page = page_asked(
-        organizations.select_related("greenhouse").order_by("name", "pk"),
+        organizations.select_related("greenhouse").order_by(*by_organization_name()),
         per_page=ORGANIZATIONS_PER_PAGE,
         asked=request.GET.get("page"),
     )
@@ -328,7 +329,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         **page_links(request, page),
-        "joined_as_member": joined.order_by("name"),
+        "joined_as_member": joined.order_by(*by_organization_name()),
         # Someone invited who set their password first lands here, not on the join link.
         "invitation_links": invitation_links_of(request.user),
     }

@@ -39,6 +39,7 @@ from jobs.models import (
     Invitation,
     Membership,
     Organization,
+    by_organization_name,
     fields_save_if_row_exists,
     rows_key_share_lock,
 )
@@ -754,7 +755,7 @@ def organizations_only_administered_by(
         membership.organization
         for membership in user.memberships.filter(role=Membership.Role.ADMIN)
         .select_related("organization")
-        .order_by("organization__name")
+        .order_by(*by_organization_name(through="organization__"))
         if not admins_who_can_sign_in(membership.organization_id)
         .exclude(user=user)
         .exclude(user__in=others_leaving)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection as db_connection
 from django.db import models, transaction
-from django.db.models.functions import Greatest, Now
+from django.db.models.functions import Greatest, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -149,6 +149,14 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
 # Where an org's slug goes in an address, the site's own pages take these: an org with one as
 # its slug would have /manage/<slug>/ hidden behind the page (/manage/new/ makes an org).
 SLUGS_OF_SITE_PAGES = frozenset({"new"})
+
+
+def by_organization_name(*, through: str = "") -> tuple[Lower, str]:
+    """Ordering of orgs (of rows by their org, `through` "organization__") by name in any case,
+    then slug. By name alone, "acme" came after "Zeta" where the database compares text as bytes
+    (SQLite, PostgreSQL's "C.UTF-8") and beside "Acme" under other collations; the slug orders
+    orgs of one name as the labels that tell them apart do ("Acme (acme)", "acme (acme-uk)")."""
+    return (Lower(f"{through}name"), f"{through}slug")
 
 
 class Organization(WrittenInLanguage, models.Model):

@@ -40,6 +40,7 @@ from jobs.models import (
     Office,
     Organization,
     SiteListing,
+    by_organization_name,
     listed_until_deadline_passed,
 )
 from jobs.pagination import page_asked
@@ -328,7 +329,7 @@ def organizations_with_job_counts(*, hiring_only: bool) -> QuerySet[Organization
     )
     if hiring_only:
         organizations = organizations.filter(Exists(listed))
-    return organizations.order_by("name", "pk")
+    return organizations.order_by(*by_organization_name())
 
 
 def organization_page(*, per_page: int, asked: str | None) -> Page:
@@ -338,7 +339,7 @@ def organization_page(*, per_page: int, asked: str | None) -> Page:
     in the query that took the page, they were counted for each org its OFFSET skipped too, so
     page 200 of 10,000 orgs cost twice page 1. The paginator's COUNT reads the orgs alone.
     """
-    ids = Organization.objects.order_by("name", "pk").values_list("pk", flat=True)
+    ids = Organization.objects.order_by(*by_organization_name()).values_list("pk", flat=True)
     page = page_asked(ids, per_page=per_page, asked=asked)
     organizations = organizations_with_job_counts(hiring_only=False)
     page.object_list = organizations.filter(pk__in=page.object_list)
@@ -349,7 +350,7 @@ def organizations_hiring_most(*, limit: int) -> QuerySet[Organization]:
     """The `limit` orgs with the most open jobs (ties by name), with `open_job_count`: a page
     that lists every org hiring grows with the site (5,000 of 10,000 orgs made it 630 KB)."""
     organizations = organizations_with_job_counts(hiring_only=True)
-    return organizations.order_by("-open_job_count", "name", "pk")[:limit]
+    return organizations.order_by("-open_job_count", *by_organization_name())[:limit]
 
 
 def listing_changed_at(*, organization: Organization | None = None) -> datetime | None:
@@ -489,7 +490,7 @@ def job_filter_options(*, organization_id: int | None) -> FilterOptions:
         # Site-wide, units are grouped by org: two orgs may both have an "Engineering", and
         # two orgs the same name, so ordered as the org filter orders orgs, then by name.
         departments, offices = (
-            units.order_by("organization__name", "organization_id", "name")
+            units.order_by(*by_organization_name(through="organization__"), "name")
             for units in (departments, offices)
         )
     locations = (

@@ -619,7 +619,7 @@ def test_a_later_organizations_page_counts_the_jobs_of_its_own_orgs_only(client)
     (counting,) = [q["sql"] for q in queries if '"jobs_job"' in q["sql"]]
 
     assert html.count("1 open role<") == 3
-    assert re.search(rf"IN \(SELECT [^()]* OFFSET {ORGANIZATIONS_PER_PAGE}\)", counting)
+    assert re.search(rf"IN \(SELECT .* OFFSET {ORGANIZATIONS_PER_PAGE}\)", counting)
 
 
 def test_the_admins_organization_page_costs_the_same_queries_for_2_and_12_members(admin_client):

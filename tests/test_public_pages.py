@@ -192,6 +192,35 @@ def test_the_organizations_page_lists_the_orgs_page_by_page(client, db, monkeypa
     assert "Page 2 of 3" in pager.get_text()
 
 
+def test_orgs_are_listed_by_name_in_any_case_then_slug_on_every_database(client, org):
+    """By name alone, "acme robotics" came after "Zephyr" where the database compares bytes
+    (SQLite, PostgreSQL's "C.UTF-8"), beside "Acme Robotics" under other collations: every
+    list of orgs puts them together, told apart by slug where names are shown alike."""
+    Organization.objects.create(name="Acme Robotics", slug="acme-us")
+    Organization.objects.create(name="Zephyr", slug="zephyr")
+    Organization.objects.create(name="acme robotics", slug="acme")
+    for organization in Organization.objects.all():
+        make_job(organization, "Role", departments=(make_unit(Department, organization, "Ops"),))
+    in_order = ["acme", "acme-us", "harbor", "zephyr"]
+
+    home, orgs, jobs = (
+        BeautifulSoup(client.get(path).content, "html.parser") for path in ("/", "/orgs/", "/jobs/")
+    )
+
+    for page in (home, orgs):
+        links = page.select(".org-directory li a")
+        assert [link["href"].split("/")[2] for link in links] == in_order
+    options = [(option["value"], option.get_text()) for option in jobs.select("[name=org] option")]
+    assert options[1:] == [
+        ("acme", "acme robotics (acme)"),
+        ("acme-us", "Acme Robotics (acme-us)"),
+        ("harbor", "Harbor Tools"),
+        ("zephyr", "Zephyr"),
+    ]
+    groups = [group["label"] for group in jobs.select("select[name=department] optgroup")]
+    assert groups == [label for _, label in options[1:]]
+
+
 # --- An org's page ----------------------------------------------------------------------------
 
 
