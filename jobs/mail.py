@@ -8,6 +8,7 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
+from django.utils.encoding import punycode
 
 from jobs.text import without_direction_controls
 
@@ -55,6 +56,34 @@ def mailbox(address: str) -> str | None:
     if not address_sendable(address):
         return None
     return sanitize_address(address, settings.DEFAULT_CHARSET).lower()
+
+
+def address_shown(address: str) -> str:
+    """`address` as people read it: its domain's IDNA labels in Unicode, "carol@exämple.com"
+    for "carol@xn--exmple-cua.com", which is what Chromium sends from an email field typed as
+    the former, and so what is stored, compared and emailed to. One that does not decode (or
+    decoded would not encode back to it) is shown as it is."""
+    local, at, domain = address.rpartition("@")
+    if not at or "xn--" not in domain.lower():
+        return address
+    try:
+        # Lowercased: Python's codec decodes no "XN--" label (domains are read in any case).
+        return f"{local}@{domain.lower().encode('ascii').decode('idna')}"
+    except UnicodeError:
+        return address
+
+
+def address_in_idna(address: str) -> str:
+    """`address` with its domain as Chromium sends it from an email field and address_shown()
+    reads it back: "carol@xn--exmple-cua.com" for "carol@exämple.com". One whose domain does
+    not encode is returned as it is."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{punycode(domain)}"
+    except UnicodeError:
+        return address
 
 
 def email_subject(subject: str) -> str:

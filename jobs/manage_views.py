@@ -75,6 +75,7 @@ from jobs.forms import (
     SignupForm,
 )
 from jobs.greenhouse import Board
+from jobs.mail import address_shown
 from jobs.memberships import (
     YOUR_MEMBERSHIP_GONE_MESSAGE,
     InvitationForAnotherAccount,
@@ -1134,7 +1135,7 @@ def _invite(
         messages.error(request, exc.message)
     else:
         # As stored: a second click's "Carol@…" names the invitation the first sent to "carol@…".
-        email = invited.email
+        email = address_shown(invited.email)
         if invited.second_click:
             messages.success(
                 request,
@@ -1181,7 +1182,7 @@ def _invitation_change(
         # sent within the minute, a second click: nothing is sent, and the old link works).
         return _invite(request, organization, email=invitation.email, role=invitation.role)
     invitation_cancel(invitation=invitation)
-    messages.success(request, f"The invitation to {invitation.email} was cancelled.")
+    messages.success(request, f"The invitation to {address_shown(invitation.email)} was cancelled.")
     return redirect("manage:members", slug=organization.slug)
 
 

@@ -24,10 +24,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest
 
 from jobs.cache import cache_failure
 from jobs.form_messages import say_what_to_type
+from jobs.mail import address_in_idna
 from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
@@ -311,11 +313,14 @@ class LoginThrottleMixin:
         """The account's own spelling of the username typed: invited people's usernames are
         their email addresses, lower-cased, and they type them as they write them. Sign-up
         refuses a username that differs from another only in case; where two such accounts
-        exist all the same, only the exact one signs in."""
+        exist all the same, only the exact one signs in. An address's domain may be typed as
+        the invitation email shows it, "exämple.com", for the account's "xn--exmple-cua.com"
+        (jobs.mail.address_shown)."""
         username = self.cleaned_data["username"]
+        in_idna = address_in_idna(username)
         same_in_any_case = list(
             get_user_model()
-            ._default_manager.filter(username__iexact=username)
+            ._default_manager.filter(Q(username__iexact=username) | Q(username__iexact=in_idna))
             .values_list("username", flat=True)[:2]
         )
         return same_in_any_case[0] if len(same_in_any_case) == 1 else username

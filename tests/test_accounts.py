@@ -2803,6 +2803,38 @@ def test_an_invited_account_signs_in_with_its_address_in_lower_case(signed_in, a
     assert Invitation.objects.get().user.username == "carol@example.org"
 
 
+def test_an_address_with_an_international_domain_is_shown_in_unicode_and_signs_in_so(
+    signed_in, acme
+):
+    """Chromium sends an email field's "carol@exämple.com" as "carol@xn--exmple-cua.com": the
+    members page, its message, the invitation and password reset emails and the account's own
+    pages named the address and the account so. They show it in Unicode; stored, compared and
+    emailed to, it stays as sent, and the username the email gives signs in."""
+    said = invite(signed_in, "carol@xn--exmple-cua.com")
+
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.user.username) == ("carol@xn--exmple-cua.com",) * 2
+    assert said == "carol@exämple.com was invited; they get an email with a link."
+    (row,) = parsed(signed_in.get("/manage/acme/members/")).select(
+        "[aria-labelledby=invitations-title] tbody tr"
+    )
+    assert row.th.get_text(strip=True) == "carol@exämple.com"
+    assert "xn--" not in row.get_text()
+    (message,) = mail.outbox
+    assert message.to == ["carol@xn--exmple-cua.com"]
+    assert "Your username is: carol@exämple.com\n" in message.body
+    assert "xn--" not in message.body
+    invitation.user.set_password(PASSWORD)
+    invitation.user.save()
+    client = Client()
+    client.post("/accounts/login/", {"username": "carol@EXÄMPLE.com", "password": PASSWORD})
+    assert client.session[SESSION_KEY] == str(invitation.user.pk)
+    nav = parsed(client.get("/manage/")).select_one(".nav-account .muted")
+    assert nav.get_text() == "carol@exämple.com"
+    client.post("/accounts/password_reset/", {"email": "carol@xn--exmple-cua.com"})
+    assert "Hello carol@exämple.com,\n" in mail.outbox[-1].body
+
+
 def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_orgs(
     signed_in, acme, caplog
 ):
