@@ -160,6 +160,19 @@ def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_page(
         assert fits_the_screen(page), path
 
 
+def test_the_home_page_fits_a_narrow_phone_with_its_text_twice_as_large(live_server, page, db):
+    """WCAG 1.4.4: text at 200% (a phone's font size setting) on a 320 px screen. The home
+    page's column was as wide as its longest word, "Organizations" in a heading, and the page
+    scrolled sideways."""
+    make_job(Organization.objects.create(name="Nord", slug="nord"), "Welder")
+    page.set_viewport_size({"width": 320, "height": 640})
+
+    page.goto(f"{live_server.url}/")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+    assert fits_the_screen(page)
+
+
 def test_a_jobs_long_words_break_with_a_hyphen_in_their_language(live_server, page, db):
     """A compound wider than a phone broke anywhere, with no hyphen to say that the word goes
     on; hyphens need the language of the words (a lang on them or on the page). Links keep
