@@ -342,7 +342,7 @@ def organization_page(*, per_page: int, asked: str | None) -> Page:
     ids = Organization.objects.order_by(*by_organization_name()).values_list("pk", flat=True)
     page = page_asked(ids, per_page=per_page, asked=asked)
     organizations = organizations_with_job_counts(hiring_only=False)
-    page.object_list = organizations.filter(pk__in=page.object_list)
+    page.object_list = with_names_shared(organizations.filter(pk__in=page.object_list))
     return page
 
 
@@ -429,12 +429,28 @@ def unit_option_groups(units: Iterable[UnitOption]) -> list[tuple[str, list[Unit
     for unit in units:
         groups.setdefault(unit.organization_slug, []).append(unit)
     name_of = {slug: group[0].organization_name for slug, group in groups.items()}
-    # In any case, as organization_options() counts them.
-    names = Counter(name.casefold() for name in name_of.values())
+    shared = names_shared(name_of.values())
     return [
-        (_name_and_slug(name, slug) if names[name.casefold()] > 1 else name, groups[slug])
+        (_name_and_slug(name, slug) if name.casefold() in shared else name, groups[slug])
         for slug, name in name_of.items()
     ]
+
+
+def names_shared(names: Iterable[str]) -> set[str]:
+    """The names (casefolded) that come more than once in `names`, in any case: "ACME" and
+    "Acme" are told apart by slug wherever they are listed together."""
+    counts = Counter(name.casefold() for name in names)
+    return {name for name, count in counts.items() if count > 1}
+
+
+def with_names_shared(organizations: Iterable[Organization]) -> list[Organization]:
+    """The orgs, each with `name_shared`: whether another of them has its name (names_shared),
+    for a list of orgs to follow its name with its slug, as the org filter does."""
+    organizations = list(organizations)
+    shared = names_shared(organization.name for organization in organizations)
+    for organization in organizations:
+        organization.name_shared = organization.name.casefold() in shared
+    return organizations
 
 
 def _name_and_slug(name: str, slug: str) -> str:
@@ -469,9 +485,9 @@ def organization_options() -> list[OrganizationOption]:
     """The orgs the all-jobs page's filter offers: those with open jobs, by name."""
     organizations = organizations_with_job_counts(hiring_only=True)
     rows = list(organizations.values_list("slug", "name", "pk"))
-    names = Counter(name.casefold() for _, name, _ in rows)
+    shared = names_shared(name for _, name, _ in rows)
     return [
-        OrganizationOption(slug, name, pk, name_shared=names[name.casefold()] > 1)
+        OrganizationOption(slug, name, pk, name_shared=name.casefold() in shared)
         for slug, name, pk in rows
     ]
 

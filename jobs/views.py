@@ -53,6 +53,7 @@ from jobs.selectors import (
     related_jobs,
     unit_paths,
     with_department_paths,
+    with_names_shared,
 )
 from jobs.seo import job_posting_structured_data, json_for_script, not_for_search_engines
 from jobs.sitemaps import SITEMAPS, sections_for_index
@@ -129,7 +130,7 @@ def with_query_string(request: HttpRequest, url: str) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     # One more than shown: whether other orgs are hiring too, which the heading says.
     hiring = list(organizations_hiring_most(limit=HOME_ORGANIZATIONS + 1))
-    organizations = hiring[:HOME_ORGANIZATIONS]
+    organizations = with_names_shared(hiring[:HOME_ORGANIZATIONS])
     organization_count = Organization.objects.count()
     context = {
         "organizations": organizations,

@@ -221,6 +221,20 @@ def test_orgs_are_listed_by_name_in_any_case_then_slug_on_every_database(client,
     assert groups == [label for _, label in options[1:]]
 
 
+def test_orgs_of_the_same_name_are_told_apart_by_slug_where_listed_together(client, org):
+    """Two "Acme Robotics" were two links alike, to two pages, on the home page and /orgs/:
+    as in the org filter, a name another org listed has too, in any case, is followed by its
+    slug; one no other has is not."""
+    for name, slug in (("Acme Robotics", "acme"), ("ACME Robotics", "acme-uk")):
+        make_job(Organization.objects.create(name=name, slug=slug), "Role")
+    make_job(org, "Role")
+    told_apart = ["Acme Robotics (acme)", "ACME Robotics (acme-uk)", "Harbor Tools"]
+
+    for path in ("/", "/orgs/"):
+        page = BeautifulSoup(client.get(path).content, "html.parser")
+        assert [a.get_text() for a in page.select(".org-directory li a")] == told_apart, path
+
+
 # --- An org's page ----------------------------------------------------------------------------
 
 
