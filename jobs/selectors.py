@@ -394,18 +394,20 @@ class OrganizationOption(NamedTuple):
     name_shared: bool = False  # another org offered has the same name
 
     @property
+    def told_apart(self) -> str:
+        """Its name, followed by its slug where another org offered has the name too (two
+        "Acme Robotics" would be two options alike, and two pages' titles)."""
+        return _name_and_slug(self.name, self.slug) if self.name_shared else self.name
+
+    @property
     def label(self) -> str:
-        """Its name as the filter offers it: followed by its slug where another org has the
-        name too (two "Acme Robotics" would be two options alike), marked NO_OPEN_JOBS_NOW
-        without open jobs."""
-        if self.has_open_jobs and not self.name_shared:
-            return self.name
-        if self.name_shared:
-            label = _name_and_slug(self.name, self.slug)
-        else:
-            # Without direction controls: what follows the name would be reversed with it.
-            label = without_direction_controls(self.name)
-        return label if self.has_open_jobs else f"{label}{NO_OPEN_JOBS_NOW}"
+        """Its name as the filter offers it (told_apart), marked NO_OPEN_JOBS_NOW without open
+        jobs."""
+        if self.has_open_jobs:
+            return self.told_apart
+        # Without direction controls: what follows the name would be reversed with it.
+        label = self.told_apart if self.name_shared else without_direction_controls(self.name)
+        return f"{label}{NO_OPEN_JOBS_NOW}"
 
 
 class UnitOption(NamedTuple):

@@ -152,7 +152,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     slug = context["filters"].organization_slug
     chosen = next((org for org in context["options"].organizations if org.slug == slug), None)
     context["chosen_organization"] = chosen
-    context["heading"] = f"Open jobs at {chosen.name}" if chosen else "All open jobs"
+    context["heading"] = f"Open jobs at {chosen.told_apart}" if chosen else "All open jobs"
     # Each job's departments by their path, as the filter above names them.
     with_department_paths(context["page"])
     return render(request, "public/job_list.html", context)

@@ -1788,7 +1788,8 @@ def test_a_link_with_greenhouses_own_location_finds_its_jobs_as_the_sync_stores_
 
 def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(client, boards):
     """Two "Acme Robotics" were two options alike: only the names shared get the slug, and
-    names differing only in case are shared too."""
+    names differing only in case are shared too. The list of one such org's jobs was titled
+    with its name alone."""
     other = Organization.objects.create(name="ACME Robotics", slug="acme-robotics-uk")
     make_job(other, "Welder")
 
@@ -1803,6 +1804,11 @@ def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(cl
         ("liberte", "Liberté Santé"),
     ]
     assert page.select_one("select[name=org] option[selected]")["value"] == "acme"
+    # So are the list's title, heading and feed link, as the option chosen names it.
+    assert page.title.get_text() == "Open jobs at Acme Robotics (acme) · orgsite"
+    assert page.h1.get_text() == "Open jobs at Acme Robotics (acme)"
+    assert page.find("a", href="/orgs/acme/feed/").get_text().endswith("Acme Robotics (acme)")
+    assert page.find("link", type="application/rss+xml")["title"].endswith("Robotics (acme)")
 
 
 def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
