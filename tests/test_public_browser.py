@@ -173,6 +173,20 @@ def test_the_home_page_fits_a_narrow_phone_with_its_text_twice_as_large(live_ser
     assert fits_the_screen(page)
 
 
+def test_visitor_pages_fit_a_phone_with_their_text_three_times_as_large(live_server, page, db):
+    """Chrome on a phone scales text up to 300%: the menu's "Organizations", the filters' column
+    (as wide as its widest label or option) and the home page's Search button beside its box
+    each went past the screen's edge."""
+    org = Organization.objects.create(name="Nord", slug="nord")
+    make_job(org, "Welder", departments=(make_unit(Department, org, "Werkstatt"),))
+    page.set_viewport_size({"width": 360, "height": 640})
+
+    for path in ("/", "/jobs/", "/orgs/", "/orgs/nord/"):
+        page.goto(f"{live_server.url}{path}")
+        page.evaluate("document.documentElement.style.fontSize = '300%'")
+        assert fits_the_screen(page), path
+
+
 def test_a_jobs_long_words_break_with_a_hyphen_in_their_language(live_server, page, db):
     """A compound wider than a phone broke anywhere, with no hyphen to say that the word goes
     on; hyphens need the language of the words (a lang on them or on the page). Links keep
