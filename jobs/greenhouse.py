@@ -166,6 +166,10 @@ def _urls_with_password_pieces() -> tuple[str, ...]:
     even one orgsite.W008 takes for a host and a port with an "@" in the path after them
     ("https://john.doe:12/secret@egress.example.com/v1"). None where they cannot be found: a
     line's text is then masked as a URL's is."""
+    # Not loaded for a line: gunicorn's master masks its own lines and never loads the site,
+    # whose settings its workers would inherit, then, as the master read them.
+    if not settings.configured:
+        return ()
     try:
         proxy_variables = tuple(map(os.environ.get, _PROXY_VARIABLES))
         return _urls_found(settings.GREENHOUSE_API_BASE, proxy_variables)

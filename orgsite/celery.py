@@ -71,8 +71,8 @@ def _worker_handlers(
 ) -> list[logging.Handler]:
     """`logger`'s handlers made the site's (worker_handler), each masking passwords in every
     line it writes, as the web process's handler does (settings.LOGGING)."""
-    # Not at the top: `import orgsite`, as the settings load and in gunicorn's master, would
-    # import the Greenhouse client with it.
+    # Not at the top: `import orgsite`, as the settings load, would import the Greenhouse
+    # client with it.
     from jobs.greenhouse import PASSWORDS_MASKED
 
     handlers = [worker_handler(handler, formatter) for handler in logger.handlers]

@@ -15,6 +15,7 @@ import pytest
 import requests
 from celery.app.log import TaskFormatter
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import LazySettings
 
 from jobs import greenhouse
 from orgsite.celery import app as celery_app
@@ -310,3 +311,19 @@ def test_a_greenhouse_line_masked_by_its_logger_and_its_handler_reads_as_masked_
     assert "secret" not in written and "****" not in written
     assert written.count("port=***): Max retries exceeded with url: /***@egress.example.com") == 2
     assert record.exc_text == exc_text and written.count("Traceback") == 2
+
+
+def test_a_line_masked_before_the_settings_load_leaves_them_unloaded():
+    """gunicorn's master masks its own lines (orgsite.gunicorn_config) and never loads the site:
+    its first line loaded the settings there, which each worker then inherited as the master had
+    read them, a reload's (HUP) new --env values left out."""
+    record = logging.makeLogRecord({"msg": f"Arguments: ('{PROXY}',)"})
+    # Not monkeypatch: its isinstance() check of the value would load them.
+    loaded, greenhouse.settings = greenhouse.settings, LazySettings()
+    try:
+        assert greenhouse.PASSWORDS_MASKED.filter(record)
+        assert not greenhouse.settings.configured
+    finally:
+        greenhouse.settings = loaded
+
+    assert record.getMessage() == f"Arguments: ('{PROXY_MASKED}',)"
