@@ -171,29 +171,31 @@ def _urls_with_password_pieces() -> tuple[str, ...]:
     if not settings.configured:
         return ()
     try:
-        proxy_variables = tuple(map(os.environ.get, _PROXY_VARIABLES))
-        return _urls_found(settings.GREENHOUSE_API_BASE, proxy_variables)
+        cgi = "REQUEST_METHOD" in os.environ
+        return _urls_found(settings.GREENHOUSE_API_BASE, _proxy_variables(), cgi)
     except SoftTimeLimitExceeded:
         raise
     except Exception:
         return ()
 
 
-# The environment variables requests reads the proxy for GREENHOUSE_API_BASE from, as they are
-# spelt (urllib's getproxies reads them in any case, and drops HTTP_PROXY under REQUEST_METHOD).
-_PROXY_VARIABLES = tuple(
-    spelt
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-    for spelt in (name, name.upper())
-) + ("REQUEST_METHOD",)
+def _proxy_variables() -> tuple[tuple[str, str], ...]:
+    """The environment variables requests reads the proxy for GREENHOUSE_API_BASE from, with
+    their values: urllib's getproxies reads each "…_proxy" spelt in any case ("Https_Proxy",
+    "No_Proxy"), not only in lower or upper case."""
+    # Names alone are read, and the values of the few that match, not every value (items()):
+    # the mask reads them for each line of every logger.
+    return tuple((name, os.environ[name]) for name in os.environ if name[-6:].lower() == "_proxy")
 
 
 @functools.lru_cache(maxsize=16)
-def _urls_found(base_url: str, proxy_variables: tuple[str | None, ...]) -> tuple[str, ...]:
-    """_urls_with_password_pieces, found once for the values they are read from
-    (`proxy_variables`, the values of _PROXY_VARIABLES, which none of the site's code changes):
-    requests reads every variable of the environment to find the proxy, which took 0.3 ms, more
-    than all the rest of the masking, for each line of every logger."""
+def _urls_found(
+    base_url: str, proxy_variables: tuple[tuple[str, str], ...], cgi: bool
+) -> tuple[str, ...]:
+    """_urls_with_password_pieces, found once for what decides them (`proxy_variables`, and
+    `cgi`, REQUEST_METHOD being set, under which urllib drops HTTP_PROXY; none of the site's
+    code changes them): requests reads every variable of the environment to find the proxy,
+    which took 0.3 ms, more than all the rest of the masking, for each line of every logger."""
     _, proxy = environment_proxy(base_url)
     return tuple(url for url in (base_url, proxy) if password_ends_host(url))
 

@@ -263,6 +263,8 @@ def test_a_line_whose_traceback_cannot_be_formatted_is_written_without_its_text(
     ("api_base", "proxy_variable", "stops_it", "stopped"),
     [
         ("https://once.example.org/v1", "HTTPS_PROXY", "NO_PROXY", "once.example.org"),
+        # Read in any case, as urllib's getproxies reads every "…_proxy".
+        ("https://once.example.org/v1", "HTTPS_PROXY", "No_Proxy", "once.example.org"),
         # CGI's: urllib drops HTTP_PROXY, which a request's "Proxy:" header may set.
         ("http://once.example.org/v1", "HTTP_PROXY", "REQUEST_METHOD", "GET"),
     ],
@@ -285,6 +287,24 @@ def test_the_proxy_is_found_again_once_a_variable_that_stopped_it_is_gone(
         written_by(handlers, "jobs.sync", "error=%s", (error,), None)
 
     assert stream.getvalue().count("port=56") == 1 and stream.getvalue().count("port=***") == 1
+
+
+def test_a_proxy_variable_spelt_in_mixed_case_is_found_once_it_is_set(
+    settings, monkeypatch, no_proxy_settings
+):
+    """requests takes "Https_Proxy" as it takes HTTPS_PROXY (urllib's getproxies reads every
+    "…_proxy" in any case), but the proxy found was kept for the values of HTTPS_PROXY and
+    https_proxy alone: once it was set, the pieces of its password were written as they were."""
+    monkeypatch.delenv("REQUEST_METHOD", raising=False)
+    settings.GREENHOUSE_API_BASE = "https://once.example.org/v1"
+    error = "ProxyError(HTTPConnectionPool(host='sync', port=78))"
+
+    with web_handlers(settings, "plain") as (handlers, stream):
+        written_by(handlers, "jobs.sync", "error=%s", (error,), None)
+        monkeypatch.setenv("Https_Proxy", "http://sync:78/secret@proxy.example:3128")
+        written_by(handlers, "jobs.sync", "error=%s", (error,), None)
+
+    assert stream.getvalue().count("port=78") == 1 and stream.getvalue().count("port=***") == 1
 
 
 @SITE_HANDLERS
