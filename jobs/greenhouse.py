@@ -228,6 +228,10 @@ def _pieces_masked(text: str, url: str) -> str:
             # ("Starting new HTTPS connection (1): s3cret:12", the default port ":443").
             ported = re.escape(host_and_port) if port else rf"{re.escape(host)}(?=:\d)"
             text = re.sub(rf"(?i){_NOT_IN_A_WORD}{ported}(?![\w.-])", "***", text)
+            # Alone, where urllib3 names a pool's host: its DEBUG line of a connection to it
+            # found dropped ("Resetting dropped connection: ss"), and its WARNING of a full pool.
+            alone = rf"(?i)(?<=connection: ){re.escape(host)}(?![\w-]|\.\w)"
+            text = re.sub(alone, "***", text)
     else:
         port = head
         if head:

@@ -307,6 +307,34 @@ def test_a_proxy_variable_spelt_in_mixed_case_is_found_once_it_is_set(
     assert stream.getvalue().count("port=78") == 1 and stream.getvalue().count("port=***") == 1
 
 
+@pytest.mark.parametrize(
+    "api_base",
+    [
+        "https://sync:pa@ss3cret/word@egress.example.com/v1",
+        "https://sync:pa@ss3cret:12/word@egress.example.com/v1",
+    ],
+)
+def test_urllib3s_line_naming_a_host_read_from_a_password_alone_is_masked(
+    settings, no_proxy_settings, api_base
+):
+    """A password with an "@" and then a "/" left as they are names a host ("ss3cret"), which
+    urllib3 names without its port as a connection to it is found dropped (DEBUG)."""
+    settings.GREENHOUSE_API_BASE = api_base
+
+    with web_handlers(settings, "plain") as (handlers, stream):
+        for host in ("ss3cret", "ss3cret.example.com"):
+            written_by(
+                handlers,
+                "urllib3.connectionpool",
+                "Resetting dropped connection: %s",
+                (host,),
+                None,
+            )
+
+    assert stream.getvalue().count("Resetting dropped connection: ***\n") == 1
+    assert "Resetting dropped connection: ss3cret.example.com\n" in stream.getvalue()
+
+
 @SITE_HANDLERS
 def test_a_greenhouse_line_masked_by_its_logger_and_its_handler_reads_as_masked_once(
     settings, no_proxy_settings, process, log_format
