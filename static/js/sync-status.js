@@ -102,8 +102,9 @@
       hint.hidden = false;
     }
     // Refresh now's answer ("A sync is running right now") is out of date once that sync
-    // ended; the phase line below says how it went.
-    if (wasActive && ended) {
+    // ended, and "try again in a moment" once a sync it did not start did (a retry followed
+    // since): the phase line below says how it went.
+    if ((wasActive || newRun) && ended) {
       say(box, "", "");
     }
   }
