@@ -669,6 +669,17 @@ def failed_with_a_retry_in(acme, retry_in: timedelta) -> None:
     )
 
 
+def page_waiting_for_a_retry_in(page, live_server, acme, retry_in: timedelta, tab: str) -> None:
+    """The org's last sync failed, the task retries it in `retry_in`, and its `tab` page, its
+    clock installed, has looked at the status once as it does on loading."""
+    failed_with_a_retry_in(acme, retry_in)
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/{tab}/")
+    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
+        page.clock.run_for(STATUS_POLL_MS)
+
+
 def the_sync_works(acme, trigger: SyncRun.Trigger, *, created: int = 0) -> None:
     """The org's sync ends and works, as a worker's would: its run recorded (`created` jobs
     new), the lease and any retry mark gone."""
@@ -695,14 +706,9 @@ def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
 ):
     """It stopped looking once the sync failed: "Failed" and a retry's "Next sync" gone by stayed
     on the page while the retry ran and worked, until it was reloaded."""
-    failed_with_a_retry_in(acme, timedelta(seconds=20))
     message = page.locator(".sync-status [data-field=message]")
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(seconds=20), "settings")
     expect(message).to_have_text(f"Failed: {RETRIED_FAILURE}")
-    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
-        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
 
     # The retry runs and works, as a worker's would.
     the_sync_works(acme, SyncRun.Trigger.RETRY)
@@ -739,6 +745,33 @@ def test_refresh_now_answered_that_nothing_runs_follows_a_retry_made_since_the_p
     expect(answer).to_have_text("")
 
 
+def test_a_retry_said_sooner_by_refresh_now_leaves_no_look_at_the_one_said_before(
+    live_server, page, acme, owner
+):
+    """Each status read sets the one timer for a retry: kept with the one Refresh now's answer
+    set, the look at a retry said 10 minutes away was taken after the sooner retry had run and
+    worked, for nothing."""
+    message = page.locator(".sync-status [data-field=message]")
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(minutes=10), "settings")
+
+    # Another sync failed a moment ago, its retry 20 s away: Refresh now is cooled down.
+    now = timezone.now()
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        last_attempt_at=now, retry_at=now + timedelta(seconds=20)
+    )
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(re.compile(r"^Greenhouse was"))
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    page.clock.run_for(20_000)
+    expect_the_status_to_read(page, message, "Finished: no changes")
+
+    looks = []
+    page.on("request", lambda request: looks.append(request.url))
+    page.clock.run_for("10:00")
+    page.evaluate("0")  # a round trip: a request the page made by now is reported
+    assert looks == []
+
+
 @pytest.mark.parametrize(
     ("tab", "link"), [("jobs", "reload the list"), ("history", "reload the history")]
 )
@@ -748,12 +781,7 @@ def test_a_retry_the_page_first_sees_ended_offers_a_reload_as_one_seen_running_d
     """A retry quicker than the page's look at it went from "Failed" to "Finished: 1 new"
     between two looks, never seen running: the list, or the history, was left as it was with
     no word that it was out of date."""
-    failed_with_a_retry_in(acme, timedelta(seconds=20))
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/{tab}/")
-    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
-        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 20 s away
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(seconds=20), tab)
 
     the_sync_works(acme, SyncRun.Trigger.RETRY, created=1)
     page.clock.run_for(20_000)
@@ -771,13 +799,8 @@ def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
     """Its look at the retry, minutes away, held the page's only timer: a sync Refresh now
     found running, or one the tab shown again learned of, was not followed until then, the page
     saying "Running…" after it ended."""
-    failed_with_a_retry_in(acme, timedelta(minutes=10))
     message = page.locator(".sync-status [data-field=message]")
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/settings/")
-    with page.expect_response(re.compile(r"/manage/acme/status\.json")):
-        page.clock.run_for(STATUS_POLL_MS)  # the page asks once; the retry is 10 minutes away
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(minutes=10), "settings")
 
     # A sync runs meanwhile (the schedule's, or Refresh now in another tab).
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
