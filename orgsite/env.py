@@ -5,7 +5,6 @@ import math
 import os
 import pwd
 import re
-import stat
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -102,7 +101,7 @@ def directory_made(
     in it. `private`: that, and made for this account alone (0700, as Django's file cache makes
     its own, whose files it unpickles). `instead`: another way out, added to the message."""
     try:
-        _made_with_owner_rights(path, mode=0o700 if private else 0o777)
+        path.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
     except OSError as exc:
         # Of a file or a link in the way, mkdir says only "File exists" or "Not a directory",
         # and no account's rights mend that.
@@ -118,27 +117,6 @@ def directory_made(
         f"be able to write {setting}: make the directory that account's (README, Processes in "
         f"production){instead}."
     )
-
-
-def _made_with_owner_rights(path: Path, *, mode: int, parents: bool = True) -> None:
-    """`path` made if missing, with its parents, as Path.mkdir(parents=True, exist_ok=True)
-    makes it, but each directory made here is given its owner's rights whatever the umask: one
-    of 0277 made them 0500, which this account could not write in, nor make the next one in. One
-    there already is left as it is: its rights are whoever made it's."""
-    try:
-        path.mkdir(mode=mode)
-    except FileNotFoundError:
-        if not parents or path.parent == path:
-            raise
-        _made_with_owner_rights(path.parent, mode=0o777)
-        _made_with_owner_rights(path, mode=mode, parents=False)
-    except OSError:
-        # There already (as a directory, or EACCES or EROFS said first), or made meanwhile by
-        # another process starting.
-        if not path.is_dir():
-            raise
-    else:
-        path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRWXU)
 
 
 def _not_a_directory(path: Path, *, setting: str) -> str:

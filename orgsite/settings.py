@@ -6,6 +6,7 @@ ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
 """
 
 import itertools
+import os
 import re
 import secrets
 import zoneinfo
@@ -43,6 +44,13 @@ _DAY = 24 * 60 * 60
 # Retention takes up to 100,000 days (274 years: the cutoff stays a valid datetime), so a
 # number written to mean "keep them all", such as 36500 or 99999, is still read.
 _RETENTION_DAYS_MAX = 100_000
+# The owner's own bits cleared from the umask, the others kept: under one of 0277, all the site
+# made was read-only to its own account, and its processes failed on it: each as it started,
+# on a directory it had just made under ORGSITE_VAR_DIR; the web's and the worker's after
+# `migrate`'s on each write to SQLite's db.sqlite3 ("attempt to write a readonly database");
+# beat on its schedule. 0277 becomes 0077; 0022 and 0077 stay. Between the calls (os.umask
+# reads it only by setting one) it is 0077, never looser for group and others.
+os.umask(os.umask(0o077) & 0o077)
 VAR_DIR = directory_made(
     Path(env_str("ORGSITE_VAR_DIR", str(BASE_DIR / "var"))), setting="ORGSITE_VAR_DIR"
 )

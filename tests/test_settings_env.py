@@ -10,8 +10,10 @@ import logging
 import logging.handlers
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -666,6 +668,29 @@ def test_each_directory_the_site_makes_is_its_owners_to_write_whatever_the_umask
     settings_under_umask_0277()
     assert (var_dir / "celery-queue").stat().st_mode & 0o777 == 0o550
     assert (var_dir / "file-cache").stat().st_mode & 0o777 == 0o500
+
+
+@pytest.mark.parametrize(("umask", "kept"), [(0o277, 0o077), (0o027, 0o027), (0o777, 0o077)])
+def test_each_file_the_site_makes_is_its_owners_to_write_whatever_the_umask(tmp_path, umask, kept):
+    """Under a umask of 0277, SQLite made db.sqlite3, and its -wal, 0400: each process after the
+    one that made it (the web's and the worker's after migrate's) failed every write (the tests
+    run as root, who may write anything, so the rights are read). The umask's other bits are
+    the operator's, and kept."""
+    before = os.umask(umask)
+    try:
+        settings_under(ORGSITE_VAR_DIR=str(tmp_path), DATABASE_URL=None, **LOCAL_CACHE_AND_QUEUE)
+        with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as database:
+            database.execute("PRAGMA journal_mode=WAL")
+            database.execute("CREATE TABLE jobs (title)")
+            made = {name: (tmp_path / name).stat().st_mode & 0o777 for name in DATABASE_FILES}
+    finally:
+        left = os.umask(before)
+
+    assert left == kept
+    assert made == dict.fromkeys(DATABASE_FILES, 0o644 & ~kept)  # SQLite's 0644
+
+
+DATABASE_FILES = ["db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"]
 
 
 @pytest.mark.parametrize("raw", ["3.30", "03:30:00", "24:00", "03:60", "3:30pm", "0330"])
