@@ -17,7 +17,7 @@ from contextlib import closing
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import django
 import kombu
@@ -936,12 +936,13 @@ def test_a_cache_query_value_its_client_decodes_twice_stops_the_process(query, s
 
 
 def test_a_query_value_holding_a_percent_sign_is_taken_where_it_is_decoded_once():
-    """A % before no two hex digits is sent as written by the cache's client; Celery's decodes
-    a query's values once, a %XX in them included."""
-    cache = settings_under(CACHE_URL="redis://redis.example.com:6379/1?password=50%25off")
-    assert redis.connection.parse_url(cache["CACHES"]["default"]["LOCATION"])["password"] == (
-        "50%off"
-    )
+    """A % before no two hex digits (none, or one) is sent as written by the cache's client;
+    Celery's decodes a query's values once, a %XX in them included."""
+    for password in ["50%off", "2%e-4", "100%"]:
+        url = f"redis://redis.example.com:6379/1?password={quote(password)}"
+        cache = settings_under(CACHE_URL=url)
+        sent = redis.connection.parse_url(cache["CACHES"]["default"]["LOCATION"])["password"]
+        assert sent == password
     broker = "rediss://redis.example.com:6379/0?ssl_ca_certs=/etc/ca%2541.pem"
     assert settings_under(CELERY_BROKER_URL=broker)["CELERY_BROKER_URL"] == broker
     assert kombu.utils.url.url_to_parts(broker).query == {"ssl_ca_certs": "/etc/ca%41.pem"}
