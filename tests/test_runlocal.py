@@ -388,7 +388,12 @@ def test_sigterm_stops_every_process_cleanly(monkeypatch, tmp_path, migrated_dat
 
         os.killpg(group[0].pid, signal.SIGTERM)
         os.kill(alone[0].pid, signal.SIGTERM)
-        time.sleep(0.5)
+        # The second comes while runlocal stops its processes: once its worker, which only
+        # runlocal asks to stop, says it is stopping.
+        deadline = time.monotonic() + 60
+        while "worker: Warm shutdown" not in alone[2].read_text():
+            assert time.monotonic() < deadline, alone[2].read_text()
+            time.sleep(0.05)
         os.kill(alone[0].pid, signal.SIGTERM)
 
         for how, (site, _, output) in {
