@@ -157,14 +157,26 @@ def thread_with_outcome(work: Callable[[], Any]) -> tuple[threading.Thread, list
 
 
 def done_by_another_request_after(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, done: Callable[[], object]
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    name: str,
+    done: Callable[[], object],
+    *,
+    in_its_transaction: bool = False,
 ) -> None:
     """Has `name` of `owner` (what a request reads a row with) run `done` (a delete, a change)
     once it has read, on another connection, as another request does, committed before this
     request goes on: it finds the row gone, or changed, when it reads it again to change it. As
     the other connection sees only committed rows, the test needs django_db(transaction=True),
-    and `name` must read out of any transaction of the request's."""
+    and `name` must read out of any transaction of the request's, unless `in_its_transaction`
+    (Django's admin runs a page's write in one): on PostgreSQL alone, whose later reads in the
+    transaction see what others committed since, and only of rows it has not locked yet."""
     read = getattr(owner, name)
+    if in_its_transaction:
+        # SQLite's transaction holds the write lock from its start (IMMEDIATE): no other
+        # request's write can come before it ends.
+        assert connection.vendor == "postgresql", "another request waits for it on SQLite"
+        assert not connection.in_atomic_block, "is the test django_db(transaction=True)?"
 
     def read_then_done(*args: Any, **kwargs: Any) -> Any:
         row = read(*args, **kwargs)
@@ -172,13 +184,15 @@ def done_by_another_request_after(
         # own, on PostgreSQL: a delete deletes nothing, and the test fails later without saying
         # why) or, on SQLite, would wait 20 seconds for the write lock the transaction took at
         # its start (IMMEDIATE), then fail as "database is locked".
-        assert not connection.in_atomic_block, (
+        assert in_its_transaction or not connection.in_atomic_block, (
             f"{name} read in a transaction: another request's change cannot come before it "
             "ends (is the test django_db(transaction=True)?)"
         )
         other, outcome = thread_with_outcome(done)
         other.start()
         other.join(timeout=30)
+        # None yet: `done` waits on a lock the request took before `name` read, so no other
+        # request's change can come at this point of it.
         assert outcome and not isinstance(outcome[0], Exception), outcome
         return row
 
