@@ -3805,23 +3805,21 @@ def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, membe
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
 @pytest.mark.parametrize("action", ["add", "role", "remove", "cancel_invitation"])
 def test_a_members_change_as_the_org_is_deleted_says_it_no_longer_exists(
     signed_in, acme, member, monkeypatch, action
 ):
     """An invitation sent as the org went was a server error; a change to a member or an
-    invitation (gone with it) said the page was out of date on its way to a page not found."""
+    invitation (gone with it) said the page was out of date on its way to a page not found.
+    Deleted by another admin once the request has read the org."""
     memberships.member_invite(
         organization=acme.organization, email="carol@acme.example", role="member"
     )
-    read = manage_views.admin_organization_or_404
-
-    def deleted_once_read(request, slug: str) -> Organization:  # by another admin
-        organization = read(request, slug)
-        Organization.objects.filter(pk=organization.pk).delete()
-        return organization
-
-    monkeypatch.setattr(manage_views, "admin_organization_or_404", deleted_once_read)
+    organization = Organization.objects.filter(pk=acme.organization_id)
+    done_by_another_request_after(
+        monkeypatch, manage_views, "admin_organization_or_404", lambda: organization.delete()
+    )
     form = {
         "action": action,
         "email": "dave@acme.example",
