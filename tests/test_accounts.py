@@ -31,7 +31,7 @@ from jobs.email_change import (
     email_change_of,
     email_change_token,
 )
-from jobs.forms import SignupForm, validate_organization_slug
+from jobs.forms import MembershipRoleForm, SignupForm, validate_organization_slug
 from jobs.memberships import INVITATION_DAYS
 from jobs.models import (
     ROLES_IN_WORDS,
@@ -3771,6 +3771,14 @@ def test_a_role_set_to_the_one_a_member_has_says_nothing_changed(signed_in, memb
     assert "role is now" not in html
 
 
+def removed_once_found(monkeypatch: pytest.MonkeyPatch, removed: Any) -> None:
+    """`removed` (a queryset: the member, or the org) deleted by another admin once the role
+    page's form has found the member, before the role is set."""
+    done_by_another_request_after(
+        monkeypatch, MembershipRoleForm, "is_valid", lambda: removed.delete()
+    )
+
+
 def test_a_role_the_site_does_not_have_is_refused(signed_in, member):
     membership = Membership.objects.get(user=member)
 
@@ -3785,15 +3793,10 @@ def test_a_role_the_site_does_not_have_is_refused(signed_in, member):
     assert membership.role == Membership.Role.MEMBER
 
 
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
 def test_a_role_set_as_another_admin_removes_the_member_says_so(signed_in, member, monkeypatch):
     membership = Membership.objects.get(user=member)
-    role_set = manage_views.membership_role_set
-
-    def removed_meanwhile(**kwargs: Any) -> None:  # after this request's form found the member
-        Membership.objects.filter(pk=membership.pk).delete()
-        role_set(**kwargs)
-
-    monkeypatch.setattr(manage_views, "membership_role_set", removed_meanwhile)
+    removed_once_found(monkeypatch, Membership.objects.filter(pk=membership.pk))
 
     response = signed_in.post(
         "/manage/acme/members/",
@@ -3832,16 +3835,11 @@ def test_a_members_change_as_the_org_is_deleted_says_it_no_longer_exists(
     assert_says_organization_gone(signed_in.post("/manage/acme/members/", form))
 
 
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
 def test_a_role_set_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, member, monkeypatch):
     """It said the member was removed meanwhile, on its way to a page not found."""
     membership = Membership.objects.get(user=member)
-    role_set = manage_views.membership_role_set
-
-    def deleted_meanwhile(**kwargs: Any) -> None:  # after this request's form found the member
-        Organization.objects.filter(pk=membership.organization_id).delete()
-        role_set(**kwargs)
-
-    monkeypatch.setattr(manage_views, "membership_role_set", deleted_meanwhile)
+    removed_once_found(monkeypatch, Organization.objects.filter(pk=membership.organization_id))
 
     response = signed_in.post(
         "/manage/acme/members/", {"action": "role", "membership": membership.pk, "role": "admin"}
@@ -3850,6 +3848,7 @@ def test_a_role_set_as_the_org_is_deleted_says_it_no_longer_exists(signed_in, me
     assert_says_organization_gone(response)
 
 
+@pytest.mark.django_db(transaction=True)  # deleted on another connection, which sees only commits
 def test_your_own_role_set_as_another_admin_removes_you_says_you_were_removed(
     signed_in, acme, owner, member, monkeypatch
 ):
@@ -3858,13 +3857,7 @@ def test_your_own_role_set_as_another_admin_removes_you_says_you_were_removed(
     Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)
-    role_set = manage_views.membership_role_set
-
-    def removed_meanwhile(**kwargs: Any) -> None:  # after this request's form found you
-        Membership.objects.filter(pk=mine.pk).delete()
-        role_set(**kwargs)
-
-    monkeypatch.setattr(manage_views, "membership_role_set", removed_meanwhile)
+    removed_once_found(monkeypatch, Membership.objects.filter(pk=mine.pk))
 
     response = signed_in.post(
         "/manage/acme/members/",
