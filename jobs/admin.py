@@ -64,13 +64,13 @@ from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_tak
 from jobs.filters import ids_of, is_row_id
 from jobs.form_messages import say_what_to_type
 from jobs.forms import (
-    API_KEY_MAX_LENGTH,
     KEEP_THE_STORED_KEY,
     ORGANIZATION_FIELD_CLASSES,
     PASSWORD_BOXES,
     SLUG_RULE,
     SYNC_INTERVAL_ERRORS,
     TYPE_A_USERNAME,
+    ApiKeyField,
     ChangedFieldsOnly,
     ChangedMeanwhileRefused,
     ConnectionShownForm,
@@ -1282,10 +1282,9 @@ class UserAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, RefusableDeleteMixin,
 
 class ConnectionAdminForm(ChangedMeanwhileRefused, forms.ModelForm):
     # Labelled as on the settings page; unlabelled, Django's history named it "new_api_key".
-    new_api_key = forms.CharField(
+    new_api_key = ApiKeyField(
         label="New Job Board API key",
         required=False,
-        max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput,
         help_text="Stored encrypted; reading the board does not need one.",
     )

@@ -964,6 +964,20 @@ KEEP_THE_STORED_KEY = "Leave empty to keep the key stored now."
 ENTER_THE_KEY_AGAIN = "The key you entered was not kept: enter it again."
 
 
+class ApiKeyField(forms.CharField):
+    """A box for a Job Board API key, of at most API_KEY_MAX_LENGTH characters, without that
+    limit in the page: a browser cuts a longer paste at an input's maxlength without a word,
+    unseen in a password's box, and the cut key was stored. Sent whole, it is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=API_KEY_MAX_LENGTH, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class ConnectForm(forms.Form):
     board_token = forms.CharField(
         label="Board token",
@@ -977,10 +991,9 @@ class ConnectForm(forms.Form):
         widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
         error_messages={"required": "Type your board token, or paste your job board's address."},
     )
-    api_key = forms.CharField(
+    api_key = ApiKeyField(
         label="Job Board API key (optional)",
         required=False,
-        max_length=API_KEY_MAX_LENGTH,
         help_text=(
             "Not needed to show jobs. In Greenhouse: Configure → Dev Center → API Credential "
             "Management → Create new API key, key type “Job Board”. Stored encrypted and never "
@@ -1093,9 +1106,8 @@ REMOVE_THE_STORED_KEY = "To stop using the stored key, press “Remove the store
 
 class ApiKeyForm(forms.Form):
     prefix = "key"  # shares the settings page with ConnectForm's own api_key field
-    api_key = forms.CharField(
+    api_key = ApiKeyField(
         label="New Job Board API key",
-        max_length=API_KEY_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         error_messages={"required": NO_KEY_ENTERED},
     )

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from jobs.admin import ConnectionAdminForm
 from jobs.connections import check_board
 from jobs.greenhouse import BoardNotFound, GreenhouseClient, InvalidBoardToken
 from jobs.models import GreenhouseConnection
@@ -114,6 +115,17 @@ def test_a_ten_kilobyte_api_key_is_refused_and_not_stored(signed_in, acme, fake_
     assert "Ensure this value has at most 200 characters" in response.content.decode()
     acme.refresh_from_db()
     assert acme.api_key_encrypted == "" and fake_greenhouse.requests == []
+
+
+def test_no_api_key_box_cuts_a_long_paste_unseen(signed_in, acme):
+    """A browser cuts a paste at a box's maxlength without a word, unseen in a password's box:
+    a key of 300 characters was stored cut to its first 200. Sent whole, it is refused."""
+    boxes = parsed(signed_in.get(SETTINGS_URL)).select("input[type=password]")
+    admin_box = ConnectionAdminForm(instance=acme)["new_api_key"]
+
+    assert sorted(box["name"] for box in boxes) == ["api_key", "key-api_key"]
+    assert [box.get("maxlength") for box in boxes] == [None, None]
+    assert "maxlength" not in str(admin_box)
 
 
 @pytest.mark.parametrize("case", HOSTILE_TOKENS)
