@@ -38,7 +38,7 @@ from jobs.greenhouse import (
     parse_job,
 )
 from jobs.memberships import member_invite
-from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
+from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
 from jobs.sanitize import MAX_SAFE_HTML_CHARS, safe_html_head
 from jobs.sync import sync_organization
 from jobs.text import MAX_COMBINING_RUN, composed
@@ -1102,6 +1102,16 @@ def test_a_board_name_that_leaves_an_override_open_sits_in_a_bdi_on_the_admin_pa
     assert board in signed_in.get("/manage/").content.decode()
     disconnect = signed_in.get("/manage/acme/disconnect/").content.decode()
     assert f"{board} and forgets its token" in " ".join(disconnect.split())
+
+
+def test_an_org_name_that_leaves_an_override_open_names_its_admin_tabs_without_it(signed_in, acme):
+    # An attribute has no element to isolate the name with: "Acme \u202eRobotics admin" left
+    # " admin" reversed in the tabs' name, where assistive technology shows it as text.
+    Organization.objects.filter(pk=acme.organization_id).update(name=f"Acme {RLO}Robotics")
+
+    page = signed_in.get("/manage/acme/jobs/").content.decode()
+
+    assert '<nav class="org-tabs" aria-label="Acme Robotics admin">' in page
 
 
 def test_tags_that_leave_an_override_open_sit_apart_in_the_org_admins_jobs_table(
