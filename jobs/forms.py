@@ -347,6 +347,11 @@ class WebsiteField(forms.URLField):
     # field's other messages that do: its field's and its validator's "invalid", and the model's.
     default_error_messages = {
         "invalid": "Enter a web address such as example.com or https://example.com.",
+        # Counted as saved: Django's "(it has 208)" named no count the box, full at 200, showed.
+        "max_length": (
+            "A web address has at most %(limit_value)d characters, counting the https:// added "
+            "to one typed without it; this one has %(show_value)d."
+        ),
     }
 
     def to_python(self, value: Any) -> str:

@@ -569,6 +569,20 @@ def test_a_website_with_a_port_and_no_scheme_is_read_as_https(client, north, typ
     assert north.website == saved
 
 
+def test_a_website_typed_without_https_is_told_its_length_as_it_is_saved(client, north):
+    """The box takes 200 characters, as many as a website has once its https:// is added: one
+    typed to the box's end without it was refused as having 208, a count the box never showed."""
+    typed = "north-wind.example/" + "a" * 181
+
+    response = save_profile(admin_of(client, north), website=typed)
+
+    assert len(typed) == 200 and response.status_code == 200
+    assert (
+        "A web address has at most 200 characters, counting the https:// added to one typed "
+        "without it; this one has 208."
+    ) in " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+
+
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
 def test_a_description_that_shows_nothing_is_saved_as_none(client, north, description):
     """As a job's compensation note is: the page, its feed and search results say what they
