@@ -121,7 +121,7 @@ from jobs.text import (
     shows_anything,
     without_direction_controls,
 )
-from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm
+from jobs.throttle import THROTTLED_CODE, ThrottledAdminAuthenticationForm, usernames_alike
 
 
 class ListQueryCleaning:
@@ -992,13 +992,13 @@ class UserChangeKeepingAdminsForm(ChangedFieldsOnly, UserChangeForm):
         return cleaned
 
     def clean_username(self) -> str:
-        """Sign-in takes a username in any case (jobs.throttle), and of two that differ only
-        in case, neither signs in but as spelt exactly."""
+        """Sign-in takes a username in any case, its domain in IDNA or Unicode (jobs.throttle),
+        and of two alike, neither signs in but as spelt exactly."""
         username = self.cleaned_data["username"]
         if username == self.instance.username:
             return username  # an account named before these checks can still be saved
         validate_username_shows(username)
-        if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
+        if User.objects.filter(usernames_alike(username)).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
         return username
 

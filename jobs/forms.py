@@ -71,6 +71,7 @@ from jobs.throttle import (
     client_ip,
     email_change_link_allowed,
     password_check,
+    usernames_alike,
 )
 
 logger = logging.getLogger(__name__)
@@ -251,10 +252,16 @@ class PasswordRulesOnTheirField:
 class UsernameThatShows:
     """For a form that creates an account (sign-up, Django's admin): its username shows."""
 
+    instance: User
+
     def clean_username(self) -> str | None:
         username = super().clean_username()  # type: ignore[misc]
         if username is not None:  # None: Django's own check refused it (taken, in any case)
             validate_username_shows(username)
+            # Django's check is in any case alone: "carol@exämple.com" beside an invited
+            # "carol@xn--exmple-cua.com" took the username the invitation email gives.
+            if User.objects.filter(usernames_alike(username)).exists():
+                raise forms.ValidationError(self.instance.unique_error_message(User, ["username"]))
         return username
 
 

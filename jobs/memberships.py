@@ -50,6 +50,7 @@ from jobs.throttle import (
     invitation_email_uncount,
     signup_allowed,
     signup_limit_reached,
+    usernames_alike,
 )
 
 logger = logging.getLogger(__name__)
@@ -614,11 +615,12 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 
 def _username_free(email: str) -> str:
-    """Invited people sign in with their email address as username, unless someone has it."""
+    """Invited people sign in with their email address as username, unless someone has it, or
+    one alike (usernames_alike: in other case, or the domain in Unicode that the email gives)."""
     return _first_free(
         email.lower(),
         max_length=User._meta.get_field("username").max_length,
-        taken=lambda username: User.objects.filter(username__iexact=username).exists(),
+        taken=lambda username: User.objects.filter(usernames_alike(username)).exists(),
     )
 
 

@@ -15,6 +15,8 @@ import hashlib
 import ipaddress
 import logging
 import math
+import operator
+from functools import reduce
 from typing import Any
 
 from django import forms
@@ -29,7 +31,7 @@ from django.http import HttpRequest
 
 from jobs.cache import cache_failure
 from jobs.form_messages import say_what_to_type
-from jobs.mail import address_in_idna
+from jobs.mail import address_in_idna, address_shown
 from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
@@ -295,6 +297,16 @@ def login_failures_clear(*, username: str) -> None:
         )
 
 
+def usernames_alike(username: str) -> Q:
+    """The usernames sign-in takes `username` for: itself in any case, and with its domain in
+    IDNA or in Unicode, "carol@xn--exmple-cua.com" and "carol@exämple.com", as the site shows
+    the former (jobs.mail.address_shown). No account is given a username alike another's: the
+    invitation email that names an account "carol@exämple.com" would name one that another
+    person could have signed up, and its owner, typing it, would not sign in."""
+    spellings = dict.fromkeys((username, address_in_idna(username), address_shown(username)))
+    return reduce(operator.or_, (Q(username__iexact=spelling) for spelling in spellings))
+
+
 class LoginThrottleMixin:
     """For a Django authentication form: refuse attempts once too many have failed. The
     username is taken in any case, as failures are counted. A box left empty says what to type,
@@ -311,19 +323,17 @@ class LoginThrottleMixin:
 
     def clean_username(self) -> str:
         """The account's own spelling of the username typed: invited people's usernames are
-        their email addresses, lower-cased, and they type them as they write them. Sign-up
-        refuses a username that differs from another only in case; where two such accounts
-        exist all the same, only the exact one signs in. An address's domain may be typed as
-        the invitation email shows it, "exämple.com", for the account's "xn--exmple-cua.com"
-        (jobs.mail.address_shown)."""
+        their email addresses, lower-cased, and they type them as they write them, the domain
+        as the invitation email shows it, "exämple.com" for the account's "xn--exmple-cua.com".
+        No account is given a username alike another's (usernames_alike); where two such
+        accounts exist all the same, made before, only the exact one signs in."""
         username = self.cleaned_data["username"]
-        in_idna = address_in_idna(username)
-        same_in_any_case = list(
+        alike = list(
             get_user_model()
-            ._default_manager.filter(Q(username__iexact=username) | Q(username__iexact=in_idna))
+            ._default_manager.filter(usernames_alike(username))
             .values_list("username", flat=True)[:2]
         )
-        return same_in_any_case[0] if len(same_in_any_case) == 1 else username
+        return alike[0] if len(alike) == 1 else username
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""

@@ -2849,6 +2849,34 @@ def test_an_address_with_an_international_domain_is_shown_in_unicode_and_signs_i
     assert "Hello carol@exämple.com,\n" in mail.outbox[-1].body
 
 
+def test_no_account_takes_a_username_another_signs_in_with_by_its_domain_in_unicode(
+    signed_in, acme, staff_client, member
+):
+    """Sign-up took "carol@exämple.com" beside an invited "carol@xn--exmple-cua.com", whose
+    invitation email gives the former as her username: typed, it signed in to the other account
+    (as an invitation made after such a sign-up did), and Django's admin renamed one so."""
+    User.objects.create_user("dave@exämple.com", "dave@elsewhere.example", PASSWORD)
+    invite(signed_in, "carol@xn--exmple-cua.com")
+    invite(signed_in, "dave@xn--exmple-cua.com")
+
+    refused = Client().post("/accounts/signup/", {**SIGNUP, "username": "carol@EXÄMPLE.com"})
+    assert "A user with that username already exists." in refused.content.decode()
+    dave = Invitation.objects.get(email="dave@xn--exmple-cua.com").user
+    assert dave.username == "dave@xn--exmple-cua.com-2"
+    dave.set_password("dave's own passphrase")
+    dave.save()
+    username = re.search(r"Your username is: (.*)\n", mail.outbox[-1].body)[1]
+    dave_client = Client()
+    dave_client.post(
+        "/accounts/login/", {"username": username, "password": "dave's own passphrase"}
+    )
+    assert dave_client.session[SESSION_KEY] == str(dave.pk)
+    url = f"/admin/auth/user/{member.pk}/change/"
+    values = admin_form_values(staff_client.get(url))
+    renamed = staff_client.post(url, {**values, "username": "carol@exämple.com"})
+    assert "A user with that username already exists." in renamed.content.decode()
+
+
 def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_orgs(
     signed_in, acme, caplog
 ):
