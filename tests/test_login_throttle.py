@@ -83,6 +83,24 @@ def test_the_username_is_throttled_from_any_address(client, owner):
     assert response.status_code == 429
 
 
+def test_a_username_is_throttled_alike_with_its_domain_in_unicode_or_idna(client, db):
+    """Sign-in takes "carol@exämple.com" for the account "carol@xn--exmple-cua.com": a guesser
+    alternating the two spellings (from any number of addresses) gets one count, not two."""
+    carol = User.objects.create_user("carol@xn--exmple-cua.com", password=PASSWORD)
+    fail(client, "carol@exämple.com", 1, ip="203.0.113.1")
+    fail(client, "CAROL@xn--exmple-cua.com", 1, ip="203.0.113.2")
+    fail(client, "carol@EXÄMPLE.com", 1, ip="203.0.113.3")
+
+    assert (
+        sign_in(client, "carol@xn--exmple-cua.com", PASSWORD, ip="203.0.113.4").status_code == 429
+    )
+    assert sign_in(client, "carol@exämple.com", PASSWORD, ip="203.0.113.5").status_code == 429
+    assert client.session.get("_auth_user_id") is None
+    cache.clear()
+    assert sign_in(client, "carol@exämple.com", PASSWORD, ip="203.0.113.6").status_code == 302
+    assert client.session.get("_auth_user_id") == str(carol.pk)
+
+
 def test_one_address_is_throttled_whatever_username_it_tries(client, owner, member):
     fail(client, "nobody-1", 1)
     fail(client, "nobody-2", 1)
