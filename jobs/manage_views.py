@@ -167,8 +167,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         if request.method != "HEAD":  # a link checker's: the next page would say it unasked
             messages.info(
                 request,
-                f"You are already signed in, as {request.user.get_username()}. You can create "
-                "another organization from here; to sign up with a new account, sign out first.",
+                f"You are already signed in, as {address_shown(request.user.get_username())}. "
+                "You can create another organization from here; to sign up with a new account, "
+                "sign out first.",
             )
         return redirect("manage:index")
     form = SignupForm(request.POST or None)
@@ -244,8 +245,8 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
                 request,
                 f"A link was sent to {new_email}. Open it within "
                 f"{seconds_in_words(settings.PASSWORD_RESET_TIMEOUT)}, signed in as "
-                f"{request.user.get_username()}, to make it your address; until then your "
-                "address stays as it is.",
+                f"{address_shown(request.user.get_username())}, to make it your address; until "
+                "then your address stays as it is.",
             )
             return redirect("email_change")
         else:
@@ -1240,7 +1241,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
         _form_errors_show(request, form)
         return redirect("manage:members", slug=organization.slug)
     membership = form.cleaned_data["membership"]
-    who = membership.user.email or membership.user.get_username()
+    who = address_shown(membership.user.email or membership.user.get_username())
     yourself = membership.user == request.user  # told as "you", not by their own address
     role = form.cleaned_data.get("role", "")
     if action == "role" and role == membership.role:

@@ -28,6 +28,7 @@ from jobs.cache import listing_cache_invalidate
 from jobs.mail import (
     UNSENDABLE_ADDRESS_MESSAGE,
     address_sendable,
+    address_shown,
     automated_email_send,
     mailbox,
 )
@@ -701,8 +702,8 @@ def admin_needed_message(membership: Membership) -> str:
     ]
     if len(waiting) == 1:
         return (
-            f"{ADMIN_NOBODY_ELSE} {waiting[0].email} is invited as an admin: try again once "
-            "they have joined."
+            f"{ADMIN_NOBODY_ELSE} {address_shown(waiting[0].email)} is invited as an admin: try "
+            "again once they have joined."
         )
     if waiting:
         return (
@@ -718,8 +719,8 @@ def admin_needed_message(membership: Membership) -> str:
         outcome = "expired"
     if len(invited) == 1:
         return (
-            f"{ADMIN_NOBODY_ELSE} The invitation to {invited[0].email} as an admin {outcome}: "
-            "press “Send again” by it below, then try again once they have joined."
+            f"{ADMIN_NOBODY_ELSE} The invitation to {address_shown(invited[0].email)} as an admin "
+            f"{outcome}: press “Send again” by it below, then try again once they have joined."
         )
     return (
         f"{ADMIN_NOBODY_ELSE} The invitations to {len(invited)} people as admins {outcome}: "

@@ -2849,6 +2849,42 @@ def test_an_address_with_an_international_domain_is_shown_in_unicode_and_signs_i
     assert "Hello carol@exämple.com,\n" in mail.outbox[-1].body
 
 
+def test_an_account_with_an_international_domain_is_named_in_unicode_on_every_page(
+    signed_in, acme, owner
+):
+    """Its pages of sign-in, sign-out, deletion and address change, the emails of an address
+    change, the page asking to remove it from an org and the messages naming it (already signed
+    in, invited as an admin) named it "carol@xn--exmple-cua.com", as the members page and the
+    navigation no longer do."""
+    invite(signed_in, "dave@xn--exmple-cua.com", role="admin")
+    assert "dave@exämple.com is invited as an admin" in give_up_admin_refusal(signed_in, owner)[0]
+    mail.outbox.clear()
+    carol = User.objects.create_user(
+        "carol@xn--exmple-cua.com", "carol@xn--exmple-cua.com", PASSWORD
+    )
+    membership = Membership.objects.create(organization=acme.organization, user=carol)
+    client = Client()
+    client.force_login(carol)
+
+    for path in ["/accounts/login/", "/accounts/logout/", "/accounts/delete/", "/accounts/email/"]:
+        page = client.get(path).content.decode()
+        assert "<strong>carol@exämple.com</strong>" in page or "as carol@exämple.com." in page
+        assert "xn--" not in page, path
+    sent = client.post("/accounts/email/", {"email": "carol@new.example", "password": PASSWORD})
+    assert "signed in as carol@exämple.com," in " ".join(map(str, get_messages(sent.wsgi_request)))
+    assert len(mail.outbox) == 2  # the link to the new address, the notice to the old
+    for email in mail.outbox:
+        assert "account carol@exämple.com at" in email.body
+        assert "xn--" not in email.body
+    signing_up = client.get("/accounts/signup/")
+    assert "signed in, as carol@exämple.com." in str(list(get_messages(signing_up.wsgi_request)))
+    asked = signed_in.post(
+        "/manage/acme/members/", {"action": "remove", "membership": membership.pk}
+    )
+    assert "Remove carol@exämple.com from" in spoken_text(parsed(asked).h1)
+    assert "xn--" not in asked.content.decode()
+
+
 def test_no_account_takes_a_username_another_signs_in_with_by_its_domain_in_unicode(
     signed_in, acme, staff_client, member
 ):
