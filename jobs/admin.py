@@ -107,6 +107,7 @@ from jobs.models import (
     Office,
     Organization,
     SyncRun,
+    by_organization_name,
     fields_save_if_row_exists,
     organizations_key_share_lock,
     rows_key_share_lock,
@@ -839,6 +840,10 @@ class OrganizationAdmin(
 ):
     form = OrganizationAdminForm
     list_display = ["name", "slug", "website"]
+    # As the site lists orgs: by Meta's "name", "acme" came after "Zephyr" where the database
+    # compares bytes (SQLite, PostgreSQL's "C.UTF-8"). Set here, as changing Meta.ordering would
+    # take a migration that changes no table.
+    ordering = by_organization_name()
     search_fields = ["name", "search_name__searched", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

@@ -194,6 +194,21 @@ def many_orgs(db) -> list[Organization]:
     return make_orgs(0, 12)
 
 
+def test_the_organization_list_orders_orgs_by_name_in_any_case_then_slug(admin_client):
+    """By Meta's "name", "acme robotics" came after "Zephyr" on SQLite and PostgreSQL's
+    "C.UTF-8", as the site's own lists of orgs no longer do (jobs.models.by_organization_name)."""
+    for name, slug in [
+        ("Zephyr", "zephyr"),
+        ("acme robotics", "acme-uk"),
+        ("Acme Robotics", "acme"),
+    ]:
+        Organization.objects.create(name=name, slug=slug)
+
+    listed = admin_client.get(changelist(Organization)).context["cl"].result_list
+
+    assert [organization.slug for organization in listed] == ["acme", "acme-uk", "zephyr"]
+
+
 def sidebar(response) -> str:
     filters = BeautifulSoup(response.content, "html.parser").select_one("#changelist-filter")
     return filters.get_text(" ", strip=True) if filters else ""
