@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import unicodedata
 
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
@@ -62,15 +63,35 @@ def address_shown(address: str) -> str:
     """`address` as people read it: its domain's IDNA labels in Unicode, "carol@exämple.com"
     for "carol@xn--exmple-cua.com", which is what Chromium sends from an email field typed as
     the former, and so what is stored, compared and emailed to. One that does not decode (or
-    decoded would not encode back to it) is shown as it is."""
+    decoded would not encode back to it), or a label of which mixes scripts, is shown as it
+    is: "exаmple.com" with a Cyrillic "а" would pass for another's "example.com" on the members
+    page, as browsers show such a domain in IDNA for that reason."""
     local, at, domain = address.rpartition("@")
     if not at or "xn--" not in domain.lower():
         return address
     try:
         # Lowercased: Python's codec decodes no "XN--" label (domains are read in any case).
-        return f"{local}@{domain.lower().encode('ascii').decode('idna')}"
+        decoded = domain.lower().encode("ascii").decode("idna")
     except UnicodeError:
         return address
+    if not all(_in_one_script(label) for label in decoded.split(".")):
+        return address
+    return f"{local}@{decoded}"
+
+
+# Written together in one name (Japanese, Chinese, Korean), with Latin letters too, as
+# Chromium's display of domains allows them.
+EAST_ASIAN_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO")
+
+
+def _in_one_script(label: str) -> bool:
+    """Whether the label's letters are of one script, or Latin and East Asian ones."""
+    scripts = set()
+    for character in label:
+        if character.isalpha():
+            name = unicodedata.name(character, "")
+            scripts.add("EAST ASIAN" if name.startswith(EAST_ASIAN_SCRIPTS) else name.split(" ")[0])
+    return len(scripts) <= 1 or scripts == {"LATIN", "EAST ASIAN"}
 
 
 def address_in_idna(address: str) -> str:

@@ -2849,6 +2849,27 @@ def test_an_address_with_an_international_domain_is_shown_in_unicode_and_signs_i
     assert "Hello carol@exämple.com,\n" in mail.outbox[-1].body
 
 
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("carol@xn--r8jz45g.jp", "carol@例え.jp"),  # Japanese: Han and Hiragana together
+        ("carol@xn--e1afmkfd.xn--p1ai", "carol@пример.рф"),  # Cyrillic alone
+        ("carol@xn--exmple-4nf.com", "carol@xn--exmple-4nf.com"),  # "exаmple", a Cyrillic "а"
+        ("carol@xn--pple-zld.com", "carol@xn--pple-zld.com"),  # "αpple", a Greek "α"
+    ],
+)
+def test_an_address_whose_domain_mixes_scripts_is_shown_as_sent(signed_in, acme, sent, shown):
+    """Shown in Unicode, "carol@exаmple.com" with a Cyrillic "а" read as "carol@example.com" on
+    the members page, as a member could make their own address read (browsers show such a
+    domain in IDNA for that reason); a name in one script, or in Japanese, is shown in it."""
+    invite(signed_in, sent)
+
+    (row,) = parsed(signed_in.get("/manage/acme/members/")).select(
+        "[aria-labelledby=invitations-title] tbody tr"
+    )
+    assert row.th.get_text(strip=True) == shown
+
+
 def test_an_account_with_an_international_domain_is_named_in_unicode_on_every_page(
     signed_in, acme, owner
 ):
