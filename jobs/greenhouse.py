@@ -57,7 +57,7 @@ from jobs.text import (
     shows_anything,
     wait_in_words,
 )
-from orgsite.env import passwords_masked
+from orgsite.env import passwords_masked, userinfo_passwords_masked
 from orgsite.logging import extra_fields
 
 logger = logging.getLogger(__name__)
@@ -728,7 +728,7 @@ def password_ends_host(url: str) -> bool:
     is no matter."""
     address = url.partition("://")[2]
     authority = re.split(r"[/?#]", address, maxsplit=1)[0]
-    return "@" in address[len(authority) :] and passwords_masked(url) != url
+    return "@" in address[len(authority) :] and userinfo_passwords_masked(url) != url
 
 
 def environment_proxy(url: str) -> tuple[str, str]:

@@ -391,10 +391,27 @@ _WORD_RE = re.compile(r"\S+")
 _URL_USER_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:")
 
 
+# A password in a URL's query, to the end of its value: the cache's client reads CACHE_URL's
+# "?password=", and dj_database_url hands psycopg DATABASE_URL's ("?password=", "&sslpassword=").
+# A name ends at a "?", so that each is searched from one "?" or "&" alone (in a line's length).
+_QUERY_PASSWORD_RE = re.compile(r"([?&][^=&?#\s]*password=)[^&#\s]*")
+
+
 def passwords_masked(text: str) -> str:
-    """`text` with the password of each URL in it masked ("https://user:***@proxy/v1"), for a
-    message or log line showing a URL whose userinfo may hold one, as GREENHOUSE_API_BASE's of
-    a proxy may."""
+    """`text` with the password of each URL in it masked ("https://user:***@proxy/v1",
+    "redis://HOST:6379/1?password=***"), for a message or log line showing a URL that may hold
+    one, as GREENHOUSE_API_BASE's of a proxy may, or an --env value gunicorn logs."""
+    if "://" not in text:
+        return text
+    # First: an "@" in the query's value ("?password=p@ss") is the value's, not a host's.
+    if "password=" in text:
+        text = _QUERY_PASSWORD_RE.sub(r"\1***", text)
+    return userinfo_passwords_masked(text)
+
+
+def userinfo_passwords_masked(text: str) -> str:
+    """`text` with the password before the host of each URL in it masked
+    ("https://user:***@proxy/v1")."""
     # Most lines name no such URL: the search is left to those that may (a log line's cost).
     if "://" not in text or "@" not in text:
         return text

@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 # A URL with a password, which gunicorn's lines name as they were given.
 PROXY = "http://sync:s3cret@proxy.example:3128"
+# One with a password in its query, which the cache's client reads.
+CACHE_URL = "redis://cache.invalid:6379/0?password=c4che"
 
 # A start under load has taken over 30 s (the worker imports Django before it answers).
 START_TIMEOUT = 120
@@ -88,7 +90,7 @@ def test_gunicorn_writes_its_own_lines_with_their_passwords_masked(tmp_path):
         process = subprocess.Popen(  # noqa: S603  (fixed arguments)
             [sys.executable, "-m", "gunicorn", "-c", "python:orgsite.gunicorn_config",
              "orgsite.wsgi", "--workers", "1", "--bind", "127.0.0.1:0", "--log-level", "debug",
-             "--env", f"HTTPS_PROXY={PROXY}"],
+             "--env", f"HTTPS_PROXY={PROXY}", "--env", f"CACHE_URL={CACHE_URL}"],
             cwd=REPO,
             env={**os.environ, "LOG_FORMAT": "plain", "ORGSITE_VAR_DIR": str(tmp_path)},
             stdout=subprocess.DEVNULL,
@@ -102,5 +104,6 @@ def test_gunicorn_writes_its_own_lines_with_their_passwords_masked(tmp_path):
         process.wait(timeout=START_TIMEOUT)
 
     written = stderr.read_text()
-    assert "raw_env: ['HTTPS_PROXY=http://sync:***@proxy.example:3128']" in written, written
-    assert "s3cret" not in written
+    raw_env = "raw_env: ['HTTPS_PROXY=http://sync:***@proxy.example:3128', "
+    assert f"{raw_env}'CACHE_URL=redis://cache.invalid:6379/0?password=***" in written, written
+    assert "s3cret" not in written and "c4che" not in written

@@ -32,6 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu.transport.redis import Channel as RedisChannel
 
 import orgsite.env
+from jobs.greenhouse import password_ends_host
 from orgsite.env import (
     env_bool,
     env_database_url,
@@ -362,6 +363,51 @@ def test_a_url_refused_is_named_with_its_password_masked(monkeypatch, url):
 def test_a_password_with_an_at_sign_is_masked_whole(text, masked):
     # Masked to its first "@", the rest of the password was shown.
     assert passwords_masked(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # CACHE_URL's, which the cache's client reads; an "@" in it is the value's.
+        (
+            "raw_env: ['CACHE_URL=redis://HOST:6379/1?db=2&password=p@ss/w0rd&x=1']",
+            "raw_env: ['CACHE_URL=redis://HOST:6379/1?db=2&password=***&x=1']",
+        ),
+        # DATABASE_URL's, which dj_database_url hands psycopg, a client key's too.
+        (
+            "url=postgres://sync@HOST/db?password=s3cret to=a@b.example",
+            "url=postgres://sync@HOST/db?password=*** to=a@b.example",
+        ),
+        (
+            "url=postgres://sync:s3cret@HOST/db?sslmode=verify-full&sslpassword=k3y",
+            "url=postgres://sync:***@HOST/db?sslmode=verify-full&sslpassword=***",
+        ),
+    ],
+)
+def test_a_password_in_a_urls_query_is_masked(text, masked):
+    """The mask read a password before the host alone: gunicorn's master, at --log-level
+    debug, wrote `--env CACHE_URL=redis://HOST:6379/1?password=…` as it was given."""
+    assert passwords_masked(text) == masked
+
+
+def test_a_password_in_a_query_is_not_taken_for_one_that_ends_the_host():
+    """password_ends_host finds a password whose "/", "?" or "#" left as it is ends the host,
+    whose pieces log lines mask too; a query's password, masked whole, is no such one."""
+    assert not password_ends_host("https://egress.example.com/v1?password=p@ss")
+    assert password_ends_host("https://sync:p@ss/word@egress.example.com/v1")
+
+
+def test_masking_a_long_query_with_no_password_takes_work_in_its_length():
+    """A query's password is searched for from each "?" or "&" alone, to the next: a search
+    to the word's end from each would take work in the square of its length."""
+
+    def steps_for(repeats: int) -> int:
+        line = "url=https://proxy.example/" + "?apassword" * repeats + " password="
+        with regex_steps_counted(orgsite.env) as steps:
+            assert passwords_masked(line) == line
+        return steps.count
+
+    assert_steps_in_proportion(steps_for, 100)
 
 
 @pytest.mark.parametrize(
