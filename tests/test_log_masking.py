@@ -343,6 +343,8 @@ def test_a_proxy_variable_spelt_in_mixed_case_is_found_once_it_is_set(
     [
         "https://sync:pa@ss3cret/word@egress.example.com/v1",
         "https://sync:pa@ss3cret:12/word@egress.example.com/v1",
+        # urllib3 names a host lower case.
+        "https://sync:pa@SS3cret/word@egress.example.com/v1",
     ],
 )
 def test_urllib3s_line_naming_a_host_read_from_a_password_alone_is_masked(
