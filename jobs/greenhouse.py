@@ -369,6 +369,8 @@ MAX_ETAG_LENGTH = 200
 # anything: 500 zero-width spaces and then a word show nothing once cut.
 TITLE_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 300
+# A job's requisition id, which its JSON (jobs.json) shows as it is stored.
+REQUISITION_ID_MAX_LENGTH = 200
 ADDRESS_MAX_LENGTH = 1000  # jobs.text.MAX_COMPOSED_CHARS is four times as much
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
@@ -1307,7 +1309,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         if isinstance(location, dict)
         else "",
         absolute_url=absolute_url,
-        requisition_id=one_line(raw.get("requisition_id"))[:200],
+        requisition_id=field_head(one_line(raw.get("requisition_id")), REQUISITION_ID_MAX_LENGTH),
         language=one_line(raw.get("language"))[:20],
         company_name=field_head(one_line(raw.get("company_name")), NAME_MAX_LENGTH),
         updated_at=updated_at,

@@ -34,6 +34,7 @@ from jobs.greenhouse import (
     MAX_METADATA_VALUE_CHARS,
     MAX_UNITS_PER_POST,
     NAME_MAX_LENGTH,
+    REQUISITION_ID_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     parse_job,
 )
@@ -758,6 +759,7 @@ def test_the_lengths_titles_and_names_are_cut_to_are_their_fields(db):
     ]:
         assert model._meta.get_field(name).max_length == NAME_MAX_LENGTH, (model, name)
     assert Office._meta.get_field("location").max_length == NAME_MAX_LENGTH
+    assert Job._meta.get_field("requisition_id").max_length == REQUISITION_ID_MAX_LENGTH
 
 
 def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_greenhouse):
@@ -772,21 +774,25 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
-def test_a_company_name_longer_than_its_field_is_cut_before_a_character_across_its_end(
-    fake_greenhouse,
+@pytest.mark.parametrize(
+    ("name", "max_length"),
+    [("company_name", NAME_MAX_LENGTH), ("requisition_id", REQUISITION_ID_MAX_LENGTH)],
+)
+def test_a_long_company_name_or_requisition_id_is_cut_before_a_character_across_its_end(
+    fake_greenhouse, name, max_length
 ):
     """Cut by slicing, it kept "👩" and a joiner of "👩‍💻", "q" of "q̃", "🇯" of "🇯🇵" or
     "क्" of "क्ष", as titles and other names no longer are."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     for head, across_the_end in [
-        ("C" * 299, "👩‍💻 Labs"),
-        ("C" * 299, "q\u0303 Labs"),
-        ("C" * 299, "🇯🇵 Labs"),
-        ("C" * 298, "क्षेत्र"),
+        ("C" * (max_length - 1), "👩‍💻 Labs"),
+        ("C" * (max_length - 1), "q\u0303 Labs"),
+        ("C" * (max_length - 1), "🇯🇵 Labs"),
+        ("C" * (max_length - 2), "क्षेत्र"),
     ]:
-        raw["company_name"] = head + across_the_end
+        raw[name] = head + across_the_end
 
-        assert parse_job(raw).company_name == head, across_the_end
+        assert getattr(parse_job(raw), name) == head, across_the_end
 
 
 @pytest.fixture
