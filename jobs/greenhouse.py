@@ -991,15 +991,12 @@ def _size_left(value: Any, budget: int, depth: int = 1) -> int:
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    # isdecimal() alone would take "١٢٣" as 123. The length first: int() refuses a string of
-    # over 4,300 digits with a ValueError, which would fail the whole sync for one post.
-    if (
-        isinstance(value, str)
-        and value.isascii()
-        and value.isdecimal()
-        and len(value.lstrip("0")) <= MAX_ID_DIGITS
-    ):
-        value = int(value)
+    # isdecimal() alone would take "١٢٣" as 123. The length first, and read without its leading
+    # zeros: int() refuses a string of over 4,300 digits, zeros counted, with a ValueError,
+    # which would fail the whole sync for one post.
+    if isinstance(value, str) and value.isascii() and value.isdecimal():
+        digits = value.lstrip("0") or "0"
+        value = int(digits) if len(digits) <= MAX_ID_DIGITS else None
     if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_FLOAT_INT:
         value = int(value)
     if isinstance(value, int) and -MAX_ID <= value <= MAX_ID:

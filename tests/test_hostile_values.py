@@ -634,6 +634,23 @@ def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
     assert Job.objects.count() == len(posts) - 3
 
 
+def test_an_id_written_with_thousands_of_leading_zeros_is_that_id(acme, fake_greenhouse):
+    """int() refuses a string of over 4,300 digits, zeros counted: the sync crashed."""
+    posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
+    zeros, job_id = "0" * 5_000, posts[0]["id"]
+    posts[0]["id"] = f"{zeros}{job_id}"
+    posts[0]["departments"] = [{"id": f"{zeros}7", "name": "Platform", "parent_id": zeros}]
+    fake_greenhouse.fail_next(TOKEN, "body", body=json.dumps({"jobs": posts}).encode())
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 0
+    job = Job.objects.get(greenhouse_id=job_id)
+    assert [(unit.greenhouse_id, unit.parent_greenhouse_id) for unit in job.departments.all()] == [
+        (7, 0)
+    ]
+
+
 def test_an_id_written_as_a_whole_float_is_that_id_and_others_are_skipped(acme, fake_greenhouse):
     posts = copy.deepcopy(fake_greenhouse.jobs(TOKEN))
     assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
