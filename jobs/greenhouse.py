@@ -1893,8 +1893,7 @@ class GreenhouseClient:
                 status = response.status_code
                 led_to = _redirect_led_to(response.url, redirected=bool(response.history))
                 declared = response.headers.get("Content-Length", "")
-                # isascii(): "²" is a digit to isdigit() but not to int().
-                if declared.isascii() and declared.isdigit() and int(declared) > limit:
+                if _declared_over(declared, limit):
                     raise self._too_large(url, status, declared, 0, led_to=led_to)
                 # One growing buffer, not a list of chunks joined at the end: a large board
                 # is then held once, not twice, while it arrives (bench/README.md).
@@ -2078,7 +2077,7 @@ class GreenhouseClient:
         connection closed or was reset, a chunk was garbled, a compressed stream did not end)
         tell a proxy's timeout from a Greenhouse bug. `led_to`: as _too_large's."""
         logger.warning(
-            "greenhouse response was cut off url=%s%s bytes_read=%d content_length=%r error=%r",
+            "greenhouse response was cut off url=%s%s bytes_read=%d content_length=%.100r error=%r",
             url,
             led_to,
             bytes_read,
@@ -2098,7 +2097,7 @@ class GreenhouseClient:
         limit = settings.GREENHOUSE_MAX_RESPONSE_BYTES
         # Which board, and how large it said it was: how far the limit would have to go.
         logger.warning(
-            "greenhouse response over the size cap limit=%d url=%s%s content_length=%r "
+            "greenhouse response over the size cap limit=%d url=%s%s content_length=%.100r "
             "bytes_read=%d",
             limit,
             url,
@@ -2111,6 +2110,17 @@ class GreenhouseClient:
             "raise that limit (GREENHOUSE_MAX_RESPONSE_BYTES)",
             http_status=status,
         )
+
+
+def _declared_over(declared: str, limit: int) -> bool:
+    """Whether a Content-Length, `declared`, says more than `limit` bytes. Measured by its
+    digits without leading zeros before int() reads them: int() refuses over 4,300 digits with
+    a ValueError, which the request read as a redirect this site cannot follow. isascii(): "²"
+    is a digit to isdigit() but not to int()."""
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    digits = declared.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
 
 
 def _inflated_short(raw: urllib3.HTTPResponse) -> bool:

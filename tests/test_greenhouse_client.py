@@ -788,6 +788,28 @@ def test_a_content_length_that_is_no_number_is_ignored_and_the_body_read(client,
 
 
 @pytest.mark.parametrize(
+    ("declared", "too_large"),
+    [("0" * 5_000 + "50", False), ("9" * 5_000, True)],
+    ids=["leading zeros", "too many digits"],
+)
+def test_a_content_length_of_thousands_of_digits_is_read_as_its_size(
+    client, fake_greenhouse, caplog, declared, too_large
+):
+    """int() refuses over 4,300 digits: the fetch failed as a redirect it cannot follow."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    headers = {"Content-Length": declared, "Connection": "close"}
+    fake_greenhouse.fail_next(
+        "acme-robotics", "status", status=200, body={"jobs": posts}, headers=headers
+    )
+    if too_large:
+        with pytest.raises(MalformedPayload, match="larger than"):
+            client.fetch_jobs("acme-robotics")
+        assert max(len(record.getMessage()) for record in caplog.records) < 1_000
+    else:
+        assert len(client.fetch_jobs("acme-robotics")) == len(posts)
+
+
+@pytest.mark.parametrize(
     ("fault", "options"),
     [
         ("malformed", {}),
