@@ -108,7 +108,6 @@ from jobs.models import (
     Organization,
     SyncRun,
     by_organization_name,
-    fields_save_if_row_exists,
     organizations_key_share_lock,
     rows_key_share_lock,
 )
@@ -1052,25 +1051,13 @@ class UserCreationShowingNameForm(UsernameThatShows, AdminUserCreationForm):
         say_what_to_type(self, {"username": TYPE_A_USERNAME, **PASSWORD_BOXES})
 
 
-class NotSaved(Exception):
-    """A save of a change page found no row: its object was deleted meanwhile."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 class ChangedFieldsOnlyAdmin(admin.ModelAdmin):
     """For a ModelAdmin whose form is ChangedFieldsOnly (an account's, a group's): a change
-    saves only the fields its page changed, its lists only in the form's _save_m2m, and a page
-    of an object deleted meanwhile says so (`noun` names it) instead of making it again. The
-    form refuses a field changed there and meanwhile (changed_meanwhile_refuse), from the
-    object as this request read it: under its lock, for that to be as it is now (an account's
-    in accounts_ended_by, a group's in GroupAdmin.get_object)."""
-
-    noun: str
-    # Raised by save_model, rolled back with the whole page: each `message` shown on the page.
-    not_saved: tuple[type[Exception], ...] = (NotSaved,)
+    saves only the fields its page changed, its lists only in the form's _save_m2m. The form
+    refuses a field changed there and meanwhile (changed_meanwhile_refuse), from the object as
+    this request read it: under its lock, for that to be as it is now (an account's in
+    accounts_ended_by, a group's in GroupAdmin.get_object). Locked so, it is not deleted before
+    the save: a delete waits for it."""
 
     def save_model(
         self, request: HttpRequest, obj: models.Model, form: forms.Form, change: bool
@@ -1079,34 +1066,13 @@ class ChangedFieldsOnlyAdmin(admin.ModelAdmin):
             obj.save()
             return
         many = {field.name for field in self.model._meta.many_to_many}  # the form's _save_m2m
-        fields = [name for name in form.changed_data if name not in many]
-        if not fields_save_if_row_exists(obj, fields):  # none: still says it went
-            raise NotSaved(f"The {self.noun} “{obj}” was not saved: it was deleted meanwhile.")
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except self.not_saved as refused:  # from save_model, rolled back
-            self.message_user(request, refused.message, messages.ERROR)
-            # With its query: a popup stays one, and its list's filters are kept for the return.
-            return redirect(request.get_full_path())
-
-
-class PasswordNotSaved(NotSaved):
-    """The password page's save found another password on the account's row, or no row."""
+        obj.save(update_fields=[name for name in form.changed_data if name not in many])
 
 
 class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
     """Django's, except that password sign-in is not turned off for an org's only admin who
     can sign in, that a box left empty says what to type, and that the password is saved alone
-    (password_save): Django's saved the account whole as the page read it, undoing a
-    deactivation, a staff status taken or a delete made since."""
+    (password_save), as the site's own pages and changepassword save it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1136,12 +1102,11 @@ class PasswordChangeKeepingAdminsForm(AdminPasswordChangeForm):
             if self._turns_sign_in_off():
                 with refused_as_staff_are_told(self.user, outcome=outcome):
                     other_admins_ensure(user=self.user)  # again, under the org's lock
-            password = self.cleaned_data["password1"] if usable else None
-            if not password_save(user=self.user, password=password):
-                raise PasswordNotSaved(
-                    f"The password of the account “{username}” was not saved: it was changed "
-                    "or turned off meanwhile, or the account deleted."
-                )
+            # Saved: the account is locked since before the page read it (accounts_ended_by),
+            # so neither changed nor deleted since.
+            password_save(
+                user=self.user, password=self.cleaned_data["password1"] if usable else None
+            )
         return self.user
 
 
@@ -1183,8 +1148,6 @@ class UserAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, RefusableDeleteMixin,
     PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
     # Raised by a save or delete that checks again under the orgs' locks: shown to staff.
     refused_meanwhile = (MembershipError,)
-    noun = "account"
-    not_saved = (MembershipError, NotSaved)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)
@@ -1244,8 +1207,22 @@ class UserAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, RefusableDeleteMixin,
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         try:
             return super().user_change_password(request, id, form_url)
-        except (MembershipError, PasswordNotSaved) as refused:  # from the form's save, rolled back
+        except MembershipError as refused:  # from the form's save, rolled back
             self.message_user(request, refused.message, messages.ERROR)
+            return redirect(request.get_full_path())
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except MembershipError as refused:  # from save_model, rolled back
+            self.message_user(request, refused.message, messages.ERROR)
+            # With its query: a popup stays one, and its list's filters are kept for the return.
             return redirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
@@ -1683,7 +1660,6 @@ class GroupAdmin(ChangedFieldsOnlyAdmin, ListQueryCleaning, DjangoGroupAdmin):
     while other staff changed the group's permissions put them back, saved to rename it."""
 
     form = GroupNamedForm
-    noun = "group"
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None

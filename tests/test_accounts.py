@@ -49,7 +49,6 @@ from jobs.throttle import (
     INVITATIONS_PER_ADDRESS_PER_DAY,
 )
 from tests.support.helpers import (
-    ACCOUNT_CHANGED_MEANWHILE,
     assert_says_organization_gone,
     assert_signs_out_and_comes_back_to,
     done_by_another_request_after,
@@ -1373,62 +1372,6 @@ def test_django_admin_keeps_an_orgs_only_admin_able_to_sign_in(
     assert not memberships.can_sign_in(owner)
 
 
-@pytest.mark.parametrize("meanwhile", ACCOUNT_CHANGED_MEANWHILE)
-@pytest.mark.parametrize("usable", [True, False], ids=["set", "turned-off"])
-def test_a_password_set_in_django_admin_as_others_change_the_account_is_saved_alone(
-    staff_client, member, monkeypatch, meanwhile, usable
-):
-    """Staff set Bob's password in Django's admin, or turn it off, as others take his staff
-    status, deactivate him, change his address, turn his password off or delete him. Django's
-    page saved his account whole as it read it, undoing that change, or making the account
-    again. The password alone is saved, not over another; nothing for an account deleted, and
-    the page says so."""
-    account = User.objects.filter(pk=member.pk)
-    account.update(is_staff=True)
-    form = jobs.admin.PasswordChangeKeepingAdminsForm
-    save = form.save
-
-    def saved_as_others_change_it(self: Any, *args: Any, **kwargs: Any) -> Any:
-        ACCOUNT_CHANGED_MEANWHILE[meanwhile](account)
-        return save(self, *args, **kwargs)
-
-    monkeypatch.setattr(form, "save", saved_as_others_change_it)
-    page = f"/admin/auth/user/{member.pk}/password/"
-    new = "A brand new one 42"
-    sent = {"password1": new, "password2": new} if usable else {"unset-password": "1"}
-
-    response = staff_client.post(page, {**sent, "usable_password": str(usable).lower()})
-
-    refused = meanwhile in ("password turned off", "deleted")
-    assert response["Location"] == (page if refused else f"/admin/auth/user/{member.pk}/change/")
-    said = [str(message) for message in get_messages(response.wsgi_request)]
-    assert said == (
-        [
-            "The password of the account “bob” was not saved: it was changed or turned off "
-            "meanwhile, or the account deleted."
-        ]
-        if refused
-        else [
-            "Password changed successfully."
-            if usable
-            else "Password-based authentication was disabled."
-        ]
-    )
-    now = account.first()
-    if meanwhile == "deleted":
-        assert now is None
-        return
-    assert now.is_staff == (meanwhile != "staff status taken")
-    assert now.is_active == (meanwhile != "deactivated")
-    assert now.email == (
-        "moved@elsewhere.example" if meanwhile == "address changed" else member.email
-    )
-    if refused:
-        assert now.password == "!turned-off"
-    else:
-        assert now.check_password(new) if usable else not now.has_usable_password()
-
-
 @pytest.mark.parametrize("spelt", ["quoted plus", "line break", "space", "Arabic-Indic digits"])
 def test_django_admin_finds_an_account_by_its_id_in_digits_only(staff_client, member, spelt):
     """A write's lock of the account, taken before its page reads it, knows its id as digits;
@@ -1633,33 +1576,6 @@ def test_a_django_admin_page_typing_a_name_stored_before_its_cleaning_cleaned_sa
 
     assert response.status_code == 302
     assert User.objects.get(pk=member.pk).first_name == "Zoë"
-
-
-@pytest.mark.parametrize("page", ["account", "group"])
-def test_a_django_admin_page_saved_unchanged_as_its_account_or_group_is_deleted_says_so(
-    staff_client, member, monkeypatch, page
-):
-    """The save wrote the whole account (or group) again, as a new row: a deleted one came
-    back."""
-    shown = member if page == "account" else Group.objects.create(name="Editors")
-    model = type(shown)
-    url = f"/admin/auth/{model._meta.model_name}/{shown.pk}/change/"
-    values = admin_form_values(staff_client.get(url))
-    form_class = jobs.admin.admin.site.get_model_admin(model).form
-    clean = form_class.clean
-
-    def deleted_meanwhile(form: Any) -> Any:  # by another staff member, or its owner
-        model.objects.filter(pk=shown.pk).delete()
-        return clean(form)
-
-    monkeypatch.setattr(form_class, "clean", deleted_meanwhile)
-
-    response = staff_client.post(url, values)
-
-    assert response.status_code == 302
-    assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        f"The {page} “{shown}” was not saved: it was deleted meanwhile."
-    ]
 
 
 def test_a_django_admin_page_showing_an_org_s_only_admin_inactive_saves_once_activated(

@@ -2431,3 +2431,89 @@ def test_a_save_after_another_admins_save_committed_since_the_request_read_the_r
     assert response.status_code == 200  # shown again, saying why
     assert "changed by someone else since this page was opened" in response.content.decode()
     assert rows.values(*meanwhile).get() == meanwhile
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "page",
+    ["organization", "connection", "account", "password", "group"],
+)
+def test_a_write_begun_once_a_django_admin_page_read_its_row_waits_for_the_page(
+    admin_client, acme, owner, member, monkeypatch, page
+):
+    """Django's admin locks the row a change page saves before the page reads it: the org's
+    with its member rows (OrganizationAdmin.row_lock), a connection's (RowLockedForItsChange),
+    an account's (accounts_ended_by), a group's (GroupAdmin.get_object). Another request's
+    write of it begun as the page checks what it read (a member made an admin on the members
+    page, another board connected, the account or group deleted, the account deactivated)
+    waits for the page's save: none comes between the page's read and its save."""
+    from django.contrib.auth.models import Group, User
+
+    from jobs.admin import (
+        ConnectionAdminForm,
+        GroupNamedForm,
+        MembershipForm,
+        PasswordChangeKeepingAdminsForm,
+        UserChangeKeepingAdminsForm,
+    )
+    from jobs.connections import connection_save
+    from jobs.greenhouse import Board
+    from jobs.memberships import membership_role_set
+
+    group = Group.objects.create(name="Editors")
+    bob = User.objects.filter(pk=member.pk)
+    member.memberships.update(role=Membership.Role.ADMIN)  # for the members page to demote
+    url, form, checked, write = {
+        "organization": (
+            f"/admin/jobs/organization/{acme.organization_id}/change/",
+            "#organization_form",
+            MembershipForm,
+            lambda: membership_role_set(membership=member.memberships.get(), role="member"),
+        ),
+        "connection": (
+            f"/admin/jobs/greenhouseconnection/{acme.pk}/change/",
+            "#greenhouseconnection_form",
+            ConnectionAdminForm,
+            lambda: connection_save(organization=acme.organization, board=Board("tiny-co", "Tiny")),
+        ),
+        "account": (f"/admin/auth/user/{member.pk}/change/", "#user_form", None, bob.delete),
+        "password": (
+            f"/admin/auth/user/{member.pk}/password/",
+            None,
+            PasswordChangeKeepingAdminsForm,
+            lambda: bob.update(is_active=False),
+        ),
+        "group": (
+            f"/admin/auth/group/{group.pk}/change/",
+            "#group_form",
+            GroupNamedForm,
+            lambda: Group.objects.filter(pk=group.pk).delete(),
+        ),
+    }[page]
+    checked = checked or UserChangeKeepingAdminsForm
+    new = "a new passphrase for Bob"
+    sent = (
+        form_as_sent(admin_client.get(url).content, form)
+        if form
+        else {"usable_password": "true", "password1": new, "password2": new}
+    )
+    for chosen in ("groups", "user_permissions", "permissions"):  # none chosen on the pages
+        sent.pop(chosen, None)  # (form_as_sent sends a list's first option)
+    other, outcome = thread_with_outcome(write)
+    waited = []
+    clean = checked.clean
+
+    def clean_as_the_write_starts(self: Any) -> Any:
+        if not waited:
+            started_until_it_waits_on_me_or_ends(other, "the other request's write")
+            waited.append(other.is_alive())
+        return clean(self)
+
+    monkeypatch.setattr(checked, "clean", clean_as_the_write_starts)
+
+    response = admin_client.post(url, sent)
+    other.join(timeout=30)
+
+    assert waited == [True], outcome
+    assert response.status_code == 302
+    assert outcome and not isinstance(outcome[0], Exception), outcome
