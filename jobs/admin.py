@@ -658,9 +658,10 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         active_admins = admins_who_can_sign_in(self.instance.pk)
         if not active_admins.exists():
             return
-        # The rows Django saves, each as it will be; every other row as stored, read after the
-        # lock: as this form read it before, a row demoted on the members page since was still
-        # an admin. Django saves no row it shows read-only (to staff who may only view them).
+        # The rows Django saves, each as it will be; every other row as stored now: a member
+        # made an admin on the members page since the forms read the rows (which takes no lock
+        # of the org) is one. A demotion there waits for this save, as it locks the org first.
+        # Django saves no row it shows read-only (to staff who may only view them).
         kept_admins = [
             form
             for form in saved

@@ -3,24 +3,19 @@ in words (or a refusal), never an error page, and changes nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.forms import modelform_factory
 from django.test import Client
 from django.urls import reverse
 
-from jobs.admin import MembershipForm
 from jobs.form_messages import say_what_to_type
 from jobs.forms import AccountPasswordResetForm, SignupForm
 from jobs.memberships import (
     ADMIN_ADD_ASK_MESSAGE,
     ADMIN_ADD_NEEDED_MESSAGE,
     ADMIN_NEEDED_MESSAGE,
-    membership_role_set,
 )
 from jobs.models import (
     Department,
@@ -418,35 +413,6 @@ def test_staff_who_may_only_view_members_save_an_organization_keeping_an_admin(
     assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
 
 
-def test_an_admin_demoted_on_the_members_page_as_the_form_is_checked_is_not_counted(
-    admin_client, owner, member, monkeypatch
-):
-    """Bob, demoted on the members page once this save had read the org's rows, was still
-    counted as an admin from the row as read, unchanged on the form: Alice, demoted here, left
-    the org with no admin. The rows not saved are counted as stored, read under the org's lock."""
-    organization = owner.memberships.get().organization
-    Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
-    data = organization_form(admin_client, organization)
-    data[f"{member_row_prefix(data, owner.memberships.get().pk)}-role"] = Membership.Role.MEMBER
-    validate_unique = MembershipForm.validate_unique
-    demoted = []
-
-    def then_demoted(form: MembershipForm) -> None:  # each row's, once the rows were read
-        validate_unique(form)
-        if not demoted:
-            membership_role_set(membership=member.memberships.get(), role=Membership.Role.MEMBER)
-            demoted.append(member)
-
-    monkeypatch.setattr(MembershipForm, "validate_unique", then_demoted)
-
-    response = admin_client.post(organization_page(organization), data)
-
-    assert demoted
-    assert response.status_code == 200
-    assert ADMIN_ADD_NEEDED_MESSAGE in response.content.decode()
-    assert memberships(organization) == [("alice", "admin"), ("bob", "member")]
-
-
 @pytest.mark.parametrize(
     ("may", "bob_signs_in", "told"),
     [
@@ -550,37 +516,6 @@ def test_staff_who_may_add_members_but_not_change_them_add_one_on_the_blank_row(
         ("bob", "member"),
         (outsider.username, "member"),
     ]
-
-
-@pytest.mark.parametrize(
-    "typed",
-    [{"sync_interval_minutes": "90"}, {"new_api_key": "abcdef0123456789abcdef"}],
-    ids=["schedule", "api-key"],
-)
-def test_a_connection_saved_as_another_board_is_connected_is_not_changed(
-    admin_client, acme, monkeypatch, typed
-):
-    """Another board connected after the request read the connection, before its save locked
-    the row: the key or schedule is not made to the new board, and it is said, not a server
-    error."""
-    url = f"/admin/jobs/greenhouseconnection/{acme.pk}/change/"
-    data = form_as_sent(admin_client.get(url).content, "#greenhouseconnection_form")
-    form_class = admin.site.get_model_admin(GreenhouseConnection).form
-    clean = form_class.clean
-
-    def board_changed_meanwhile(form: Any) -> Any:  # by an admin of the org
-        GreenhouseConnection.objects.filter(pk=acme.pk).update(
-            board_token="tiny-co", board_name="Tiny Co."
-        )
-        return clean(form)
-
-    monkeypatch.setattr(form_class, "clean", board_changed_meanwhile)
-
-    response = admin_client.post(url, {**data, **typed}, follow=True)
-
-    assert "board was changed meanwhile, to “Tiny Co.” (tiny-co)" in parsed(response).get_text()
-    acme.refresh_from_db()
-    assert (acme.sync_interval_minutes, acme.api_key_last5) == (15, "")
 
 
 @pytest.mark.parametrize(
