@@ -141,7 +141,21 @@ def could_be_a_slug(text: str) -> bool:
     return True
 
 
-class OneLineField(forms.CharField):
+class NoMaxlengthInPage(forms.CharField):
+    """A box whose limit, max_length, is checked as the form is sent, and not written in the
+    page as maxlength: at it a browser cuts a longer paste without a word, where the box shows
+    none of the end (a password's, a line wider than its box, a textarea's text below its
+    rows), and the cut text was saved. A browser also counts a run of spaces a field makes one
+    before counting, and an emoji as two. Sent whole, text too long is refused and comes back
+    whole, to be cut where its writer chooses."""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class OneLineField(NoMaxlengthInPage):
     """Text shown in titles, feeds and emails: printable characters, whitespace collapsed before
     its length is checked."""
 
@@ -157,7 +171,7 @@ class LanguageTagField(forms.CharField):
         return language_tag_in_conventional_case(super().to_python(value))
 
 
-class ParagraphsField(forms.CharField):
+class ParagraphsField(NoMaxlengthInPage):
     """Text typed in a textarea and shown in paragraphs (an org's "About"): each line as
     OneLineField reads text, without blank lines around the text and with a run of them as one,
     which a page shows as a paragraph break (the linebreaks filter)."""
@@ -341,7 +355,7 @@ def starts_with_host_and_colon(typed: str) -> bool:
     )
 
 
-class WebsiteField(forms.URLField):
+class WebsiteField(NoMaxlengthInPage, forms.URLField):
     """A web address the org's page links for every visitor: https:// or http:// only, or no
     scheme at all ("example.com", or "example.com:8080" with a port, read as the field's
     assume_scheme).
@@ -354,7 +368,8 @@ class WebsiteField(forms.URLField):
     # field's other messages that do: its field's and its validator's "invalid", and the model's.
     default_error_messages = {
         "invalid": "Enter a web address such as example.com or https://example.com.",
-        # Counted as saved: Django's "(it has 208)" named no count the box, full at 200, showed.
+        # Counted as saved: Django's "(it has 208)", of 200 characters typed, named a count the
+        # box never showed.
         "max_length": (
             "A web address has at most %(limit_value)d characters, counting the https:// added "
             "to one typed without it; this one has %(show_value)d."
@@ -976,22 +991,15 @@ KEEP_THE_STORED_KEY = "Leave empty to keep the key stored now."
 ENTER_THE_KEY_AGAIN = "The key you entered was not kept: enter it again."
 
 
-class ApiKeyField(forms.CharField):
-    """A box for a Job Board API key, of at most API_KEY_MAX_LENGTH characters, without that
-    limit in the page: a browser cuts a longer paste at an input's maxlength without a word,
-    unseen in a password's box, and the cut key was stored. Sent whole, it is refused."""
+class ApiKeyField(NoMaxlengthInPage):
+    """A box for a Job Board API key, of at most API_KEY_MAX_LENGTH characters."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=API_KEY_MAX_LENGTH, **kwargs)
 
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
-
 
 class ConnectForm(forms.Form):
-    board_token = forms.CharField(
+    board_token = NoMaxlengthInPage(
         label="Board token",
         # A pasted board address can be long; the token read from it has at most 100.
         max_length=2000,

@@ -519,6 +519,14 @@ def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(signed_in, job,
     assert not job.featured
 
 
+def test_the_compensation_notes_box_does_not_cut_a_long_paste_unseen(signed_in, job):
+    """A browser cuts a paste at a box's maxlength without a word, its end out of the box's
+    view: a note of 320 characters was saved as its first 300. Sent whole, it is refused."""
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    assert page.select_one("[name=compensation_note]").get("maxlength") is None
+
+
 def test_a_compensation_note_is_counted_as_it_is_saved(signed_in, job):
     """One that shows nothing is saved as none, and was refused past 300 characters."""
     Job.objects.filter(pk=job.pk).update(compensation_note="€60k")

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from jobs import forms, manage_views
 from jobs.feeds import OrganizationJobsFeed
-from jobs.forms import OrganizationProfileForm
+from jobs.forms import OrganizationProfileForm, SignupForm
 from jobs.models import Membership, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import (
@@ -175,6 +176,22 @@ def test_the_descriptions_500_characters_are_counted_as_it_is_saved(client, nort
     assert Organization.objects.get(pk=north.pk).description == "x" * 490 + "\n\n" + "By hand."
     assert refused.status_code == 200
     assert "at most 500 characters (it has 501)" in refused.content.decode()
+
+
+def test_no_box_of_the_orgs_profile_cuts_a_long_paste_unseen(client, north):
+    """A browser cuts a paste at a box's maxlength without a word, where the box shows none of
+    its end, and counts what the field drops: the description above, 540 characters as pasted,
+    was saved without its last line. Each box's limit is checked as the form is sent."""
+    page = parsed(admin_of(client, north).get(SETTINGS_URL))
+    names = ["name", "description", "website"]
+    boxes = [page.select_one(f"[name=profile-{name}]") for name in names]
+    as_staff = RequestFactory().get("/")
+    as_staff.user = User.objects.create_superuser("root", "root@example.com", "x")
+    admins_form = admin.site.get_model_admin(Organization).get_form(as_staff, north)(instance=north)
+
+    assert [box.get("maxlength") for box in boxes] == [None, None, None]
+    assert "maxlength" not in "".join(str(admins_form[name]) for name in names)
+    assert "maxlength" not in str(SignupForm()["organization_name"])
 
 
 @pytest.mark.parametrize(

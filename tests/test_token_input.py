@@ -128,6 +128,14 @@ def test_no_api_key_box_cuts_a_long_paste_unseen(signed_in, acme):
     assert "maxlength" not in str(admin_box)
 
 
+def test_the_board_token_box_does_not_cut_a_long_paste_unseen(signed_in, acme):
+    """A browser cut a paste at the box's 2000 characters without a word: a token of 5000 was
+    refused as "this one has 2000". Sent whole, its length is told as it is."""
+    box = parsed(signed_in.get(SETTINGS_URL)).select_one("input[name=board_token]")
+
+    assert box.get("maxlength") is None
+
+
 @pytest.mark.parametrize("case", HOSTILE_TOKENS)
 def test_the_client_refuses_a_bad_token_before_any_request(fake_greenhouse, settings, case):
     token, _ = HOSTILE_TOKENS[case]
