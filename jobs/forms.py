@@ -24,6 +24,7 @@ from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_taken, same_mailbox
 from jobs.form_messages import say_what_to_type
 from jobs.greenhouse import (
     JOINERS,
+    MAX_BOARD_TOKEN_LENGTH,
     Board,
     BoardNotFound,
     GreenhouseError,
@@ -1009,7 +1010,15 @@ class ConnectForm(forms.Form):
             "job board's settings."
         ),
         widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
-        error_messages={"required": "Type your board token, or paste your job board's address."},
+        error_messages={
+            "required": "Type your board token, or paste your job board's address.",
+            # Django's "at most 2000 characters" read as a token's limit, which is 100.
+            "max_length": (
+                f"A board token has at most {MAX_BOARD_TOKEN_LENGTH} characters, and the address "
+                "of a job board far fewer than %(limit_value)d; this has %(show_value)d. Copy "
+                "the token or the address from your job board again."
+            ),
+        },
     )
     api_key = ApiKeyField(
         label="Job Board API key (optional)",

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 SETTINGS_URL = "/manage/acme/settings/"
 NOT_A_TOKEN = "A board token has only letters, digits, “-” and “_”"
-TOO_LONG = "Ensure this value has at most 2000 characters"
+TOO_LONG = (
+    "A board token has at most 100 characters, and the address of a job board far fewer than "
+    "2000; this has 10240."
+)
 
 HOSTILE_TOKENS = {
     "slash": ("acme/other", NOT_A_TOKEN),
