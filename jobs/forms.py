@@ -1072,8 +1072,8 @@ class ConnectForm(forms.Form):
         logger.info(
             "connect check failed org=%s token=%r error=%s",
             self.organization.slug,
-            token,
-            exc.message,
+            key_like_hidden(token),
+            key_like_hidden(exc.message),  # which may quote the token
         )
 
     def clean(self) -> dict[str, Any]:
@@ -1097,6 +1097,24 @@ class ConnectForm(forms.Form):
                 token_wrong = isinstance(exc, InvalidBoardToken | BoardNotFound)
                 self.add_error("board_token" if token_wrong else None, check_failure_message(exc))
         return cleaned
+
+
+# A run of letters and digits as long as an API key's. A board token is public, and a slug:
+# words between "-", logged as typed. A key is secret, and was logged in full once pasted in
+# the token's box.
+KEY_LIKE_RE = re.compile(r"[A-Za-z0-9]{20,}")
+
+
+def key_like_hidden(text: str) -> str:
+    """`text` for a log line, each run in it that may be an API key (KEY_LIKE_RE, with a digit)
+    replaced by its length."""
+    return KEY_LIKE_RE.sub(_hidden_if_key_like, text)
+
+
+def _hidden_if_key_like(run: re.Match[str]) -> str:
+    if not any(character.isdigit() for character in run[0]):
+        return run[0]  # a long word ("internationalrobotics"), no key
+    return f"[{len(run[0])} letters and digits, perhaps an API key, not logged]"
 
 
 def validate_api_key(value: str) -> str:

@@ -73,6 +73,7 @@ from jobs.forms import (
     OrganizationProfileForm,
     ScheduleForm,
     SignupForm,
+    key_like_hidden,
 )
 from jobs.greenhouse import Board
 from jobs.mail import address_shown
@@ -146,7 +147,8 @@ require_page_or_form = require_http_methods(["GET", "HEAD", "POST"])
 def _log_refused(request: HttpRequest, what: str, form: Form) -> None:
     """Why a form was sent back, for whoever looks into "it would not save" (never its values)."""
     fields = {
-        name: [error["code"] or error["message"] for error in errors]
+        # A message may quote what was typed: a token's, an API key pasted there.
+        name: [error["code"] or key_like_hidden(error["message"]) for error in errors]
         for name, errors in form.errors.get_json_data().items()
     }
     logger.info(

@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection as db_connection
 from django.views.debug import ExceptionReporter
 
+from jobs.forms import key_like_hidden
 from jobs.management.commands import rotate_encryption_keys
 from jobs.models import GreenhouseConnection, SyncRun
 from jobs.sync import sync_organization
@@ -116,6 +117,32 @@ def test_no_log_shows_it(signed_in, acme, queued, caplog):
     assert not shows_more_than_the_last_five(refused.content.decode())  # not echoed back
     assert "form refused api_key" in caplog.text  # the log was captured
     assert not shows_more_than_the_last_five(caplog.text)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [API_KEY, f"boards.greenhouse.io/{API_KEY}/ jobs"],  # no board, and refused unasked
+)
+def test_no_log_shows_it_pasted_in_the_tokens_box(signed_in, acme, caplog, typed):
+    """Tokens are logged as typed, which are public: a key pasted in their box was logged too."""
+    with caplog.at_level(logging.INFO):
+        refused = signed_in.post(
+            SETTINGS_URL, {"action": "connect", "board_token": typed, "api_key": ""}
+        )
+        signed_in.post(
+            SETTINGS_URL, {"action": "connect", "board_token": "tiny-co-2", "api_key": ""}
+        )
+
+    assert refused.status_code == 200
+    assert "connect check failed org=acme token=" in caplog.text  # the log was captured
+    assert "[34 letters and digits, perhaps an API key, not logged]" in caplog.text
+    assert not shows_more_than_the_last_five(caplog.text)
+    assert "token='tiny-co-2'" in caplog.text
+
+
+def test_a_long_token_of_letters_alone_is_logged_as_typed():
+    """A key has digits; a slug of 20 letters or more is a token, which is public."""
+    assert key_like_hidden("worldwide-internationalrobotics") == "worldwide-internationalrobotics"
 
 
 def test_an_error_report_hides_it(signed_in, acme, queued, caplog, monkeypatch):
