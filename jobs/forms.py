@@ -702,8 +702,10 @@ class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms
         }
         help_texts = {
             "name": "As visitors see it. Your page stays at the same address.",
+            # The box no longer stops at the limit (NoMaxlengthInPage), so it is said here.
             "description": "Shown under the name on your page, and on one line in search "
-            "results. Leave a blank line between paragraphs.",
+            f"results; at most {Organization._meta.get_field('description').max_length} "
+            "characters. Leave a blank line between paragraphs.",
             "language": "Blank for English. Otherwise its language tag, e.g. de, fr-CA, ar: "
             "screen readers then read it in that language.",
         }
