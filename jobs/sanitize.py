@@ -205,8 +205,9 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
 
 def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:
     """sanitize_content()'s output cut to about `max_chars`, between tags and entities (nh3
-    writes `<` and `&` only to open them), with the elements left open closed again."""
-    head = safe_html[:max_chars]
+    writes `<` and `&` only to open them) and before a character across the cut (its "👩" of
+    "👩‍💻" showed alone at the description's end), with the elements left open closed again."""
+    head = safe_html[: grapheme_start(safe_html, max_chars)]
     for opening, closing in (("<", ">"), ("&", ";")):
         start = head.rfind(opening)
         if start > head.rfind(closing):

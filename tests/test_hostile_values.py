@@ -754,6 +754,13 @@ def test_a_clean_description_of_text_alone_cut_past_its_size_keeps_every_charact
     assert safe_html_head("Robots and arms", max_chars=10) == "Robots and"
 
 
+@pytest.mark.parametrize("across_the_cut", ["👩‍💻", "q\u0303", "🇯🇵"])
+def test_a_clean_description_cut_past_its_size_ends_before_a_character_across_the_cut(
+    across_the_cut,
+):
+    assert safe_html_head(f"<p>Robots {across_the_cut}</p>", max_chars=11) == "<p>Robots </p>"
+
+
 def test_an_org_name_with_a_control_character_does_not_break_the_feeds(
     acme, fake_greenhouse, client
 ):
