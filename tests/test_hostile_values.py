@@ -36,6 +36,7 @@ from jobs.greenhouse import (
     NAME_MAX_LENGTH,
     REQUISITION_ID_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    job_id_of,
     parse_job,
 )
 from jobs.memberships import member_invite
@@ -632,6 +633,31 @@ def test_a_post_whose_id_is_no_64_bit_integer_is_skipped(acme, fake_greenhouse):
 
     assert result.ok and result.counts.skipped == 3
     assert Job.objects.count() == len(posts) - 3
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("007", 7),
+        ("0" * 5_000 + "7", 7),
+        (str(2**63 - 1), 2**63 - 1),  # as many digits as a 64-bit id has
+        (str(2**63), None),
+        ("1" * 5_000, None),  # past the 4,300 digits int() reads, none of them zeros
+        ("0", None),
+        ("-7", None),
+        (-7, None),
+        ("+7", None),
+        (" 7 ", None),
+        ("\u0667", None),  # ٧, an Arabic-Indic seven
+        ("7_000", None),
+        ("7.0", None),
+        (True, None),
+    ],
+)
+def test_a_post_id_sent_as_a_string_is_read_from_its_ascii_digits_alone(sent, read):
+    """Greenhouse sends ids as JSON numbers. int() takes a sign, blanks, underscores and
+    other scripts' digits, none of which spells an id of another source."""
+    assert job_id_of({"id": sent}) == read
 
 
 def test_an_id_written_with_thousands_of_leading_zeros_is_that_id(acme, fake_greenhouse):
