@@ -855,6 +855,12 @@ CHUNKED = {"Transfer-Encoding": "chunked", "Connection": "close"}
         ),
         (b"%x\r\n%s" % (len(BOARD), BOARD[:20]), CHUNKED, "bytes_read=20 content_length=''"),
         (b"zz\r\n" + BOARD, CHUNKED, "bytes_read=0 content_length=''"),
+        # Its header shown to its first 100 characters, not the 5,001 a proxy sent.
+        (
+            b"zz\r\n" + BOARD,
+            {**CHUNKED, "Content-Length": "0" * 5_000 + "1"},
+            "content_length='" + "0" * 99 + " error=",
+        ),
         # A Content-Length shorter than the compressed board: the read ends where it says, with
         # nothing missing to urllib3, and nothing inflated of a gzip header cut short, which was
         # "answered with nothing".
@@ -879,6 +885,7 @@ CHUNKED = {"Transfer-Encoding": "chunked", "Connection": "close"}
         "content-length past the body",
         "chunked cut mid-chunk",
         "chunk size garbled",
+        "chunk size garbled under thousands of digits of content-length",
         "gzip past its content-length",
         "deflate past its content-length",
         "gzip of deflate past its content-length",
