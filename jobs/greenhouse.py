@@ -1531,6 +1531,9 @@ def _fetch_ends_by(deadline: float) -> Iterator[None]:
 # What urllib3 raises for a Retry-After it cannot read: not a number or date, or a date that
 # does not exist.
 UNREADABLE_RETRY_AFTER = (urllib3.exceptions.InvalidHeader, ValueError, OverflowError)
+# Over 30 years of seconds: a Retry-After of more digits is cut to as many, as far past urllib3's
+# cap (6 hours), to which it reads any longer wait.
+MAX_RETRY_AFTER_DIGITS = 9
 
 
 class CappedRetry(Retry):
@@ -2259,6 +2262,10 @@ def _seconds_or_none(value: str | None) -> float | None:
     """Retry-After in seconds, from a number of seconds or an HTTP date; None if unreadable."""
     if not value:
         return None
+    seconds = value.strip()
+    if seconds.isascii() and seconds.isdigit():
+        # urllib3's int() refuses over 4,300 digits, zeros counted: such a wait read as none.
+        value = seconds.lstrip("0")[:MAX_RETRY_AFTER_DIGITS] or "0"
     try:
         return Retry().parse_retry_after(value)
     except UNREADABLE_RETRY_AFTER:  # "2.5", "-5", a date in year 10000: as if absent

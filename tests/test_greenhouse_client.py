@@ -382,17 +382,27 @@ def test_an_answer_other_than_200_is_not_read_as_the_board(
     assert f"status={status} url={fake_greenhouse.base_url}/" in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [
+        ("7", 7),
+        ("0" * 5_000 + "7", 7),
+        ("9" * 5_000, urllib3.util.retry.Retry.DEFAULT_RETRY_AFTER_MAX),
+    ],
+    ids=["seconds", "thousands of leading zeros", "thousands of digits"],
+)
 def test_a_retry_after_longer_than_the_cap_ends_the_fetch_at_once(
-    client, fake_greenhouse, settings
+    client, fake_greenhouse, settings, retry_after, seconds
 ):
+    """int() refuses over 4,300 digits: a wait so written was read as none, and asked again."""
     settings.GREENHOUSE_RETRIES = 3
     settings.GREENHOUSE_MAX_RETRY_AFTER = 5
-    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after="7")
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", times=10, retry_after=retry_after)
 
     with pytest.raises(RateLimited) as caught:
         GreenhouseClient().fetch_jobs("acme-robotics")
 
-    assert caught.value.retry_after == 7  # for the task's retry
+    assert caught.value.retry_after == seconds  # for the task's retry
     assert fake_greenhouse.request_count("acme-robotics") == 1
 
 
