@@ -1505,6 +1505,9 @@ PORT = "whose port is not a number from 1 to 65535"
         ("https://boards|greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards%20greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards%25greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),  # "%"
+        # A direction mark, and an override escaped: no host name may hold either (UTS #46).
+        ("https://boards\u200e.greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards%E2%80%AE.greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https:acmerobotics/jobs/5012346008", "without a host name"),
         ("mailto:jobs@acme.example", "that is not an http or https address"),
         # A host, and a script that runs on a click: the line break ends its comment.
@@ -1541,6 +1544,8 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         # Browsers decode a host's escapes before they read it: this is the host above.
         "https://karriere.b%C3%BCcher.example/jobs/5012346008",
         "https://careers_eu.acme.example/jobs/5012346008",
+        # Browsers drop a zero-width space from a host: the link opens boards.greenhouse.io.
+        "https://boards\u200b.greenhouse.io/acmerobotics/jobs/5012346008",
     ],
 )
 def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
