@@ -101,6 +101,22 @@ def test_a_username_is_throttled_alike_with_its_domain_in_unicode_or_idna(client
     assert client.session.get("_auth_user_id") == str(carol.pk)
 
 
+@pytest.mark.parametrize("domain", ["xn--" + "9" * 100_000, "ä" * 100_000], ids=["idna", "unicode"])
+def test_a_huge_username_is_not_read_as_a_domain_in_idna_or_unicode(client, db, domain):
+    """Django's sign-in form bounds no username, and IDNA's decoder takes time in the square of
+    a label's length before refusing it: a username of two million digits after "a@xn--" would
+    hold a worker for hours. No domain is so long, so none is read so (the codec, which would
+    take seconds here, is made to refuse at once)."""
+    with (
+        mock.patch("encodings.idna.ToUnicode", side_effect=UnicodeError) as to_unicode,
+        mock.patch("encodings.idna.ToASCII", side_effect=UnicodeError) as to_ascii,
+    ):
+        fail(client, f"a@{domain}", 1)
+
+    assert not to_unicode.called
+    assert not to_ascii.called
+
+
 def test_one_address_is_throttled_whatever_username_it_tries(client, owner, member):
     fail(client, "nobody-1", 1)
     fail(client, "nobody-2", 1)
