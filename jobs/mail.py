@@ -4,11 +4,14 @@ in common."""
 from __future__ import annotations
 
 import logging
+import operator
 import smtplib
 import unicodedata
+from functools import reduce
 
 from django.conf import settings
 from django.core.mail.message import EmailMessage, sanitize_address
+from django.db.models import Q
 from django.utils.encoding import punycode
 
 from jobs.text import without_direction_controls
@@ -111,6 +114,14 @@ def address_in_idna(address: str) -> str:
         return f"{local}@{punycode(domain)}"
     except UnicodeError:
         return address
+
+
+def addresses_alike(field: str, address: str) -> Q:
+    """The rows whose `field` is `address` in any case, with its domain in IDNA or in Unicode:
+    "carol@xn--exmple-cua.com" and "carol@exämple.com" are one mailbox (mailbox()), the site
+    shows the former as the latter, and browsers but Chromium send the latter as typed."""
+    spellings = dict.fromkeys((address, address_in_idna(address), address_shown(address)))
+    return reduce(operator.or_, (Q(**{f"{field}__iexact": spelling}) for spelling in spellings))
 
 
 def email_subject(subject: str) -> str:

@@ -27,8 +27,10 @@ from django.utils.text import slugify
 from jobs.cache import listing_cache_invalidate
 from jobs.mail import (
     UNSENDABLE_ADDRESS_MESSAGE,
+    address_in_idna,
     address_sendable,
     address_shown,
+    addresses_alike,
     automated_email_send,
     mailbox,
 )
@@ -333,11 +335,13 @@ def member_invite(
 
 def accounts_with_email(email: str) -> list[User]:
     """The accounts whose address is `email`, compared as Django's password reset compares them
-    (NFKC, then casefold). The database's case-insensitive match alone pairs "ı" with "i" on
-    PostgreSQL: an account with a lookalike address would pass for the real one."""
-    key = email_key(email)
-    candidates = User.objects.filter(email__iexact=email).order_by("pk")
-    return [user for user in candidates if email_key(user.email) == key]
+    (NFKC, then casefold), the domain in IDNA: "carol@exämple.com", as the site shows the
+    account's "carol@xn--exmple-cua.com" and browsers but Chromium send it typed so, is hers.
+    The database's case-insensitive match alone pairs "ı" with "i" on PostgreSQL: an account
+    with a lookalike address would pass for the real one."""
+    key = email_key(address_in_idna(email))
+    candidates = User.objects.filter(addresses_alike("email", email)).order_by("pk")
+    return [user for user in candidates if email_key(address_in_idna(user.email)) == key]
 
 
 def _count_invitation_email(organization: Organization) -> None:

@@ -15,8 +15,6 @@ import hashlib
 import ipaddress
 import logging
 import math
-import operator
-from functools import reduce
 from typing import Any
 
 from django import forms
@@ -31,7 +29,7 @@ from django.http import HttpRequest
 
 from jobs.cache import cache_failure
 from jobs.form_messages import say_what_to_type
-from jobs.mail import address_in_idna, address_shown
+from jobs.mail import address_in_idna, addresses_alike
 from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
@@ -240,7 +238,8 @@ def account_email_allowed(*, email: str, ip: str) -> bool:
     """Count one more password reset or address change email to this address, asked for from
     client address `ip`; False past ACCOUNT_EMAILS_PER_CLIENT from it in a day, or
     ACCOUNT_EMAILS_PER_DAY in all (and the email is not sent)."""
-    address_key = f"account-emails:email:{_digest(email_key(email))}"
+    # Its domain in IDNA: the one mailbox, which either spelling finds (accounts_with_email).
+    address_key = f"account-emails:email:{_digest(email_key(address_in_idna(email)))}"
     day = 24 * 60 * 60
     # The address's count only once this client's allows it (`and` stops there otherwise).
     return _count_within(
@@ -303,8 +302,7 @@ def usernames_alike(username: str) -> Q:
     the former (jobs.mail.address_shown). No account is given a username alike another's: the
     invitation email that names an account "carol@exämple.com" would name one that another
     person could have signed up, and its owner, typing it, would not sign in."""
-    spellings = dict.fromkeys((username, address_in_idna(username), address_shown(username)))
-    return reduce(operator.or_, (Q(username__iexact=spelling) for spelling in spellings))
+    return addresses_alike("username", username)
 
 
 class LoginThrottleMixin:

@@ -748,6 +748,19 @@ def test_password_reset_emails_to_one_address_stop_after_a_few_a_day(client, own
     assert mail.outbox[-1].to == ["carol@acme.example"]  # another address counts apart
 
 
+def test_a_reset_asked_with_the_domain_in_unicode_reaches_the_idna_address(client, db):
+    """The site shows "carol@xn--exmple-cua.com" as "carol@exämple.com", which browsers but
+    Chromium send as typed: one mailbox, found and counted in either spelling."""
+    User.objects.create_user("carol", "carol@xn--exmple-cua.com", password="old horse battery")
+
+    client.post("/accounts/password_reset/", {"email": "carol@exämple.com"})
+    assert [email.to for email in mail.outbox] == [["carol@xn--exmple-cua.com"]]
+
+    for typed in ["CAROL@XN--EXMPLE-CUA.COM", "carol@exämple.com"] * ACCOUNT_EMAILS_PER_CLIENT:
+        client.post("/accounts/password_reset/", {"email": typed})
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_CLIENT
+
+
 def test_a_stranger_asking_for_someones_reset_emails_does_not_lock_them_out(client, owner):
     """Each client address has its own share; only the day's total across them all stops."""
     for _ in range(ACCOUNT_EMAILS_PER_CLIENT + 3):
