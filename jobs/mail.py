@@ -120,7 +120,10 @@ def addresses_alike(field: str, address: str) -> Q:
     """The rows whose `field` is `address` in any case, with its domain in IDNA or in Unicode:
     "carol@xn--exmple-cua.com" and "carol@exämple.com" are one mailbox (mailbox()), the site
     shows the former as the latter, and browsers but Chromium send the latter as typed."""
-    spellings = dict.fromkeys((address, address_in_idna(address), address_shown(address)))
+    in_idna = address_in_idna(address)
+    # The Unicode one as decoded, in lower case: SQLite's "iexact" folds ASCII letters alone,
+    # and "EXÄMPLE.com" would not find "exämple.com" there.
+    spellings = dict.fromkeys((address, in_idna, address_shown(in_idna)))
     return reduce(operator.or_, (Q(**{f"{field}__iexact": spelling}) for spelling in spellings))
 
 

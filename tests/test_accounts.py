@@ -761,6 +761,16 @@ def test_a_reset_asked_with_the_domain_in_unicode_reaches_the_idna_address(clien
     assert len(mail.outbox) == ACCOUNT_EMAILS_PER_CLIENT
 
 
+def test_a_reset_asked_with_the_domain_in_unicode_capitals_reaches_the_account(client, db):
+    """An address kept with its domain in Unicode (as browsers but Chromium send it) is found
+    typed in capitals: on SQLite too, whose case-insensitive match folds ASCII letters alone."""
+    User.objects.create_user("carol", "carol@exämple.com", password="old horse battery")
+
+    client.post("/accounts/password_reset/", {"email": "Carol@EXÄMPLE.com"})
+
+    assert [email.to for email in mail.outbox] == [["carol@exämple.com"]]
+
+
 def test_a_stranger_asking_for_someones_reset_emails_does_not_lock_them_out(client, owner):
     """Each client address has its own share; only the day's total across them all stops."""
     for _ in range(ACCOUNT_EMAILS_PER_CLIENT + 3):
