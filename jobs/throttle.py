@@ -34,6 +34,7 @@ from jobs.text import email_key, seconds_in_words
 
 logger = logging.getLogger(__name__)
 
+USERNAME_LOGGED_MAX_LENGTH = 200
 THROTTLED_CODE = "throttled"
 THROTTLED_MESSAGE = (
     "Too many failed sign-in attempts. Wait %(wait)s and try again. If you forgot "
@@ -336,14 +337,19 @@ class LoginThrottleMixin:
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request)
+        # Django bounds no typed username (an account's is at most 150 characters): a request's
+        # megabytes of one are not written to the log whole, on every try.
+        username_logged = username[:USERNAME_LOGGED_MAX_LENGTH]
         if login_attempts_blocked(username=username, ip=ip):
-            logger.warning("sign-in refused: too many failures username=%r ip=%s", username, ip)
+            logger.warning(
+                "sign-in refused: too many failures username=%r ip=%s", username_logged, ip
+            )
             raise throttled_error()
         try:
             cleaned = super().clean()  # type: ignore[misc]
         except forms.ValidationError:
             login_failure_record(username=username, ip=ip)
-            logger.info("sign-in failed username=%r ip=%s", username, ip)
+            logger.info("sign-in failed username=%r ip=%s", username_logged, ip)
             raise
         login_failures_clear(username=username)
         return cleaned

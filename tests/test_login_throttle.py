@@ -117,6 +117,17 @@ def test_a_huge_username_is_not_read_as_a_domain_in_idna_or_unicode(client, db, 
     assert not to_ascii.called
 
 
+def test_a_huge_username_is_logged_cut_on_each_failure_and_refusal(client, db, caplog):
+    username = "a" * 1_000_000
+    with caplog.at_level(logging.INFO, logger="jobs.throttle"):
+        fail(client, username, 3)
+        assert sign_in(client, username, "wrong password").status_code == 429
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "jobs.throttle"]
+    assert len(lines) == 4 and "sign-in refused" in lines[-1]
+    assert max(len(line) for line in lines) < 300
+
+
 def test_one_address_is_throttled_whatever_username_it_tries(client, owner, member):
     fail(client, "nobody-1", 1)
     fail(client, "nobody-2", 1)
