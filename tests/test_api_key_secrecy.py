@@ -145,6 +145,16 @@ def test_a_long_token_of_letters_alone_is_logged_as_typed():
     assert key_like_hidden("worldwide-internationalrobotics") == "worldwide-internationalrobotics"
 
 
+def test_a_run_of_20_letters_and_digits_is_hidden_and_a_shorter_one_logged():
+    """The bound: a key of 20 characters is not logged, where the test above's has 34; a token
+    with digits is, as a run of 19 or between "-" ("acme2024")."""
+    hidden = "[20 letters and digits, perhaps an API key, not logged]"
+
+    assert key_like_hidden("f" * 19 + "2") == hidden
+    assert key_like_hidden("acmerobotics2024abc") == "acmerobotics2024abc"
+    assert key_like_hidden("acme2024-robotics-internships") == "acme2024-robotics-internships"
+
+
 def test_an_error_report_hides_it(signed_in, acme, queued, caplog, monkeypatch):
     def crash(connection, **kwargs):
         raise RuntimeError("the database went away")
