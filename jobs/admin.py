@@ -64,6 +64,7 @@ from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_tak
 from jobs.filters import ids_of, is_row_id
 from jobs.form_messages import say_what_to_type
 from jobs.forms import (
+    DESCRIPTION_LIMIT,
     KEEP_THE_STORED_KEY,
     ORGANIZATION_FIELD_CLASSES,
     PASSWORD_BOXES,
@@ -797,6 +798,10 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
         field_classes = ORGANIZATION_FIELD_CLASSES
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
         widgets = {"description": AdminTextareaWidget(attrs={"rows": 3})}
+        # As on the settings page: the box no longer stops at the limit.
+        help_texts = {
+            "description": f"{capfirst(DESCRIPTION_LIMIT)}. Leave a blank line between paragraphs."
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -447,6 +447,10 @@ ORGANIZATION_FIELD_CLASSES = {
 }
 
 
+# Said by each description box, which no longer stops at the limit (NoMaxlengthInPage).
+DESCRIPTION_LIMIT = f"at most {Organization._meta.get_field('description').max_length} characters"
+
+
 class OrganizationChecks:
     """The check of an org's name, and what its box left empty says, wherever it is edited
     (settings page and Django's admin); its description's check is its field's
@@ -702,10 +706,8 @@ class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms
         }
         help_texts = {
             "name": "As visitors see it. Your page stays at the same address.",
-            # The box no longer stops at the limit (NoMaxlengthInPage), so it is said here.
             "description": "Shown under the name on your page, and on one line in search "
-            f"results; at most {Organization._meta.get_field('description').max_length} "
-            "characters. Leave a blank line between paragraphs.",
+            f"results; {DESCRIPTION_LIMIT}. Leave a blank line between paragraphs.",
             "language": "Blank for English. Otherwise its language tag, e.g. de, fr-CA, ar: "
             "screen readers then read it in that language.",
         }

@@ -192,8 +192,9 @@ def test_no_box_of_the_orgs_profile_cuts_a_long_paste_unseen(client, north):
     assert [box.get("maxlength") for box in boxes] == [None, None, None]
     assert "maxlength" not in "".join(str(admins_form[name]) for name in names)
     assert "maxlength" not in str(SignupForm()["organization_name"])
-    # Nothing stops typing at the limit, so the description's help says it.
+    # Nothing stops typing at the limit, so the description's help says it, in the admin too.
     assert "at most 500 characters" in page.select_one("#id_profile-description_helptext").text
+    assert "At most 500 characters." in admins_form["description"].help_text
 
 
 @pytest.mark.parametrize(
