@@ -344,10 +344,11 @@ MAX_CONTENT_TAGS = 10_000
 # What no host of a web address may hold once its escapes are decoded, as browsers decode them
 # (the WHATWG URL standard's forbidden domain code points that urlsplit lets through; ":" is an
 # IPv6 address's, which urlsplit has checked), and the direction marks and controls that UTS
-# #46 allows in no host name: a browser refuses the address, and the Apply link leads nowhere.
-# A zero-width space it drops, as other characters that show nothing: such a link works.
+# #46 allows in no host name (Unicode's Bidi_Control, the Arabic letter mark among them): a
+# browser refuses the address, and the Apply link leads nowhere. A zero-width space it drops,
+# as other characters that show nothing: such a link works.
 FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
-    r"[\x00-\x20\x7f%<>@\[\\\]^|\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x20\x7f%<>@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")

@@ -1508,6 +1508,8 @@ PORT = "whose port is not a number from 1 to 65535"
         # A direction mark, and an override escaped: no host name may hold either (UTS #46).
         ("https://boards\u200e.greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards%E2%80%AE.greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        # The Arabic letter mark in an Arabic host, which Chromium opens only without it.
+        ("https://\u0645\u062b\u0627\u0644\u061c.example/jobs/5012346008", HOST_CHARACTER),
         ("https:acmerobotics/jobs/5012346008", "without a host name"),
         ("mailto:jobs@acme.example", "that is not an http or https address"),
         # A host, and a script that runs on a click: the line break ends its comment.
@@ -1546,6 +1548,9 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         "https://careers_eu.acme.example/jobs/5012346008",
         # Browsers drop a zero-width space from a host: the link opens boards.greenhouse.io.
         "https://boards\u200b.greenhouse.io/acmerobotics/jobs/5012346008",
+        # Right-to-left hosts, as Arabic and Hebrew domains are: no mark in them.
+        "https://\u0645\u062b\u0627\u0644.example/jobs/5012346008",
+        "https://%D7%93%D7%95%D7%92%D7%9E%D7%94.example/jobs/5012346008",
     ],
 )
 def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
