@@ -562,6 +562,24 @@ def test_a_retry_after_given_as_a_date_is_read_in_seconds(fake_greenhouse, setti
     assert 100 < caught.value.retry_after <= 120
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [("0", 0), ("000", 0), ("0" * 5_000, 0), (" " + "0" * 5_000 + "3 ", 3)],
+    ids=["0", "000", "thousands of zeros", "thousands of zeros and a 3, in blanks"],
+)
+def test_a_retry_after_of_zeros_is_no_wait_and_not_unreadable(
+    fake_greenhouse, settings, retry_after, seconds
+):
+    """Read without its leading zeros, all of them: "000" is 0 seconds, as int() reads it."""
+    settings.GREENHOUSE_RETRIES = 0
+    fake_greenhouse.fail_next("acme-robotics", "rate_limit", retry_after=retry_after)
+
+    with pytest.raises(RateLimited) as caught:
+        GreenhouseClient().fetch_jobs("acme-robotics")
+
+    assert caught.value.retry_after == seconds
+
+
 @pytest.mark.parametrize("retries", [0, 2])  # read by the client, then also by urllib3
 @pytest.mark.parametrize("retry_after", ["2.5", "-5", "soon", "Mon, 01 Jan 10000 00:00:00 GMT"])
 def test_an_unreadable_retry_after_is_still_rate_limiting(
