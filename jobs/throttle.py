@@ -35,6 +35,8 @@ from jobs.text import email_key, seconds_in_words
 logger = logging.getLogger(__name__)
 
 USERNAME_LOGGED_MAX_LENGTH = 200
+# Past any account's username in any spelling (150 characters; its domain at most 253 in IDNA).
+USERNAME_ALIKE_MAX_LENGTH = 1_000
 THROTTLED_CODE = "throttled"
 THROTTLED_MESSAGE = (
     "Too many failed sign-in attempts. Wait %(wait)s and try again. If you forgot "
@@ -327,6 +329,10 @@ class LoginThrottleMixin:
         No account is given a username alike another's (usernames_alike); where two such
         accounts exist all the same, made before, only the exact one signs in."""
         username = self.cleaned_data["username"]
+        # Django bounds no typed username, and SQLite refuses a case-insensitive match (LIKE) of
+        # over 50,000 bytes: a sign-in with a longer one was an error page once any account was.
+        if len(username) > USERNAME_ALIKE_MAX_LENGTH:
+            return username
         alike = list(
             get_user_model()
             ._default_manager.filter(usernames_alike(username))

@@ -101,12 +101,14 @@ def test_a_username_is_throttled_alike_with_its_domain_in_unicode_or_idna(client
     assert client.session.get("_auth_user_id") == str(carol.pk)
 
 
-@pytest.mark.parametrize("domain", ["xn--" + "9" * 100_000, "ä" * 100_000], ids=["idna", "unicode"])
-def test_a_huge_username_is_not_read_as_a_domain_in_idna_or_unicode(client, db, domain):
+@pytest.mark.parametrize("length", [900, 100_000])  # under and over USERNAME_ALIKE_MAX_LENGTH
+@pytest.mark.parametrize("label", ["xn--9", "ä"], ids=["idna", "unicode"])
+def test_a_huge_username_is_not_read_as_a_domain_in_idna_or_unicode(client, owner, label, length):
     """Django's sign-in form bounds no username, and IDNA's decoder takes time in the square of
     a label's length before refusing it: a username of two million digits after "a@xn--" would
     hold a worker for hours. No domain is so long, so none is read so (the codec, which would
     take seconds here, is made to refuse at once)."""
+    domain = label.ljust(length, label[-1])
     with (
         mock.patch("encodings.idna.ToUnicode", side_effect=UnicodeError) as to_unicode,
         mock.patch("encodings.idna.ToASCII", side_effect=UnicodeError) as to_ascii,
@@ -115,6 +117,13 @@ def test_a_huge_username_is_not_read_as_a_domain_in_idna_or_unicode(client, db, 
 
     assert not to_unicode.called
     assert not to_ascii.called
+
+
+def test_a_username_of_a_megabyte_is_a_failed_sign_in_beside_accounts(client, owner):
+    """SQLite refuses a case-insensitive match of over 50,000 bytes, which the lookup of the
+    username's spellings was, once there was an account to compare with: a 500."""
+    fail(client, "a" * 1_000_000, 1)
+    fail(client, "a@" + "ä" * 1_000_000, 1)
 
 
 def test_a_huge_username_is_logged_cut_on_each_failure_and_refusal(client, db, caplog):
