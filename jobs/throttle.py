@@ -64,6 +64,13 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _mailbox_digest(email: str) -> str:
+    """One key for an address in any case, its domain in IDNA or Unicode: the one mailbox,
+    which either spelling finds (accounts_with_email), so alternating them does not double a
+    day's emails to it."""
+    return _digest(email_key(address_in_idna(email)))
+
+
 # An IPv6 client (a home line, a cloud machine) is given a /64 network of its own: counted by
 # address, it would start afresh from each of its 2**64 addresses.
 IPV6_CLIENT_PREFIX = 64
@@ -241,8 +248,7 @@ def account_email_allowed(*, email: str, ip: str) -> bool:
     """Count one more password reset or address change email to this address, asked for from
     client address `ip`; False past ACCOUNT_EMAILS_PER_CLIENT from it in a day, or
     ACCOUNT_EMAILS_PER_DAY in all (and the email is not sent)."""
-    # Its domain in IDNA: the one mailbox, which either spelling finds (accounts_with_email).
-    address_key = f"account-emails:email:{_digest(email_key(address_in_idna(email)))}"
+    address_key = f"account-emails:email:{_mailbox_digest(email)}"
     day = 24 * 60 * 60
     # The address's count only once this client's allows it (`and` stops there otherwise).
     return _count_within(
@@ -284,7 +290,7 @@ def invitation_email_uncount(*, email: str) -> None:
 
 
 def _invitation_emails_key(email: str) -> str:
-    return f"invitation-emails:email:{_digest(email_key(email))}"
+    return f"invitation-emails:email:{_mailbox_digest(email)}"
 
 
 def login_failures_clear(*, username: str) -> None:

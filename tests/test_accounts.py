@@ -2908,6 +2908,21 @@ def test_one_address_gets_a_bounded_number_of_invitation_emails_a_day_from_all_o
     assert not Invitation.objects.filter(organization=others[2]).exists()
 
 
+def test_invitations_to_an_address_count_its_domain_in_idna_or_unicode_as_one(db):
+    """One mailbox, which sign-in and the password reset take in either spelling: alternating
+    them doubled the day's invitation emails it gets from all orgs."""
+    spellings = ["carol@exämple.com", "CAROL@XN--EXMPLE-CUA.COM"] * 2
+    for n, email in enumerate(spellings):
+        organization = Organization.objects.create(name=f"Org {n}", slug=f"org-{n}")
+        if n < INVITATIONS_PER_ADDRESS_PER_DAY:
+            memberships.member_invite(organization=organization, email=email, role="member")
+        else:
+            with pytest.raises(memberships.MembershipError):
+                memberships.member_invite(organization=organization, email=email, role="member")
+
+    assert len(mail.outbox) == INVITATIONS_PER_ADDRESS_PER_DAY
+
+
 def test_an_invitation_email_the_mail_server_refused_counts_against_neither_limit(
     signed_in, acme, monkeypatch, settings
 ):
