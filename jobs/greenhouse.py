@@ -992,14 +992,21 @@ def _size_left(value: Any, budget: int, depth: int = 1) -> int:
     return budget - 5  # true, false or null
 
 
+def _significant_digits(text: str) -> str | None:
+    """`text`'s digits without their leading zeros ("0" for zeros alone), if it is ASCII digits
+    alone; None otherwise. For a number Greenhouse or a proxy writes (an id, a Content-Length,
+    a Retry-After) to be measured before int() reads it: int() refuses over 4,300 digits, zeros
+    counted, with a ValueError. isascii(): "١٢٣" and "²" are digits to isdigit() too."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return text.lstrip("0") or "0"
+
+
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    # isdecimal() alone would take "١٢٣" as 123. The length first, and read without its leading
-    # zeros: int() refuses a string of over 4,300 digits, zeros counted, with a ValueError,
-    # which would fail the whole sync for one post.
-    if isinstance(value, str) and value.isascii() and value.isdecimal():
-        digits = value.lstrip("0") or "0"
+    # Its length first: one id of over 4,300 digits would fail the whole sync for one post.
+    if isinstance(value, str) and (digits := _significant_digits(value)) is not None:
         value = int(digits) if len(digits) <= MAX_ID_DIGITS else None
     if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_FLOAT_INT:
         value = int(value)
@@ -2121,13 +2128,10 @@ class GreenhouseClient:
 
 def _declared_over(declared: str, limit: int) -> bool:
     """Whether a Content-Length, `declared`, says more than `limit` bytes. Measured by its
-    digits without leading zeros before int() reads them: int() refuses over 4,300 digits with
-    a ValueError, which the request read as a redirect this site cannot follow. isascii(): "²"
-    is a digit to isdigit() but not to int()."""
-    if not (declared.isascii() and declared.isdigit()):
-        return False
-    digits = declared.lstrip("0")
-    return len(digits) > len(str(limit)) or int(digits or "0") > limit
+    digits before int() reads them (_significant_digits): int()'s ValueError on thousands of
+    them was read as a redirect this site cannot follow."""
+    digits = _significant_digits(declared)
+    return digits is not None and (len(digits) > len(str(limit)) or int(digits) > limit)
 
 
 def _inflated_short(raw: urllib3.HTTPResponse) -> bool:
@@ -2266,10 +2270,9 @@ def _seconds_or_none(value: str | None) -> float | None:
     """Retry-After in seconds, from a number of seconds or an HTTP date; None if unreadable."""
     if not value:
         return None
-    seconds = value.strip()
-    if seconds.isascii() and seconds.isdigit():
-        # urllib3's int() refuses over 4,300 digits, zeros counted: such a wait read as none.
-        value = seconds.lstrip("0")[:MAX_RETRY_AFTER_DIGITS] or "0"
+    # urllib3's int() refuses over 4,300 digits, zeros counted: such a wait was read as none.
+    if (digits := _significant_digits(value.strip())) is not None:
+        value = digits[:MAX_RETRY_AFTER_DIGITS]
     try:
         return Retry().parse_retry_after(value)
     except UNREADABLE_RETRY_AFTER:  # "2.5", "-5", a date in year 10000: as if absent
