@@ -40,13 +40,16 @@ def web_handlers(settings, log_format: str) -> Iterator[tuple[list[logging.Handl
     }
     handler = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
     stream, formatter = io.StringIO(), handler.formatter
-    previous = handler.setStream(stream)
+    # Not setStream(), which flushes the stream it replaces: in one run of the suite in two
+    # processes that stream, this process's standard error as the handler was set up, was found
+    # closed, and every test here failed on the flush, before writing anything.
+    previous, handler.stream = handler.stream, stream
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     try:
         yield [handler], stream
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
         handler.setFormatter(formatter)
 
 
