@@ -820,6 +820,35 @@ def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
     expect(message).to_have_text("Finished: no changes")
 
 
+def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
+    live_server, page, acme, owner
+):
+    """The tab shown again while the page's look at the status was on its way: that answer, read
+    before the sync began, stopped the page's looking, and it said "Failed" until the retry's
+    time, minutes later (seen in CI, the tab shown again just as the page's first look came)."""
+    held = []  # the status requests, answered when the test says so
+    page.route("**/manage/acme/status.json", lambda route: held.append(route))
+    failed_with_a_retry_in(acme, timedelta(minutes=10))
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.clock.run_for(STATUS_POLL_MS)
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(50)  # lets Playwright deliver it
+    read_before_the_sync = held[0].fetch()
+
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    held[0].fulfill(response=read_before_the_sync)
+    page.unroute("**/manage/acme/status.json")
+
+    expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(
     live_server, page, acme, owner
 ):

@@ -169,19 +169,30 @@
   function poll(box) {
     clearTimeout(box.retryTimer); // looked at now, and again after as this look says
     box.retryTimer = null;
+    if (box.asking) {
+      // The answer on its way may have been read before what this look is for (a sync Refresh
+      // now started, one the tab shown again is to learn of): it is looked at again after it.
+      box.askedMeanwhile = true;
+      return;
+    }
     if (box.pollTimer) {
       return;
     }
     function tick() {
+      box.asking = true;
+      box.askedMeanwhile = false;
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
+          box.asking = false;
           render(box, status);
-          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
+          var again = isActive(status.phase) || box.askedMeanwhile;
+          box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
           if (!box.pollTimer) {
             lookAtTheRetry(box, status);
           }
         })
         .catch(function (error) {
+          box.asking = false;
           box.pollTimer = null;
           sayRefused(box, error, LOST_CONTACT);
         });
