@@ -17,6 +17,7 @@ from django.contrib.postgres.operations import (
     RemoveIndexConcurrently,
 )
 from django.db import migrations
+from django.db.migrations.operations.base import Operation
 
 INDEX_VALIDITY_SQL = (
     "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -52,17 +53,9 @@ def postgresql_without_lock(name: str, concurrently: type, plain: type) -> type:
             if schema_editor.connection.vendor != "postgresql":
                 return False
             name = self.index.name if forwards_creates else self.name
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(INDEX_VALIDITY_SQL, [name])
-                row = cursor.fetchone()
             if not creating:
-                return row is None  # dropped already
-            if row is None:
-                return False
-            is_valid = row[0]
-            if not is_valid:
-                schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
-            return is_valid
+                return _index_validity(schema_editor, name) is None  # dropped already
+            return _built_already(schema_editor, name)
 
     Operation.__name__ = Operation.__qualname__ = name
     return Operation
@@ -140,8 +133,81 @@ def _own_indexes(schema_editor: Any, model: Any, column: str) -> dict[str, bool]
         and not (constraint["unique"] or constraint["primary_key"] or name in named)
     }
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for name in found:
-                cursor.execute(INDEX_VALIDITY_SQL, [name])
-                found[name] = cursor.fetchone()[0]
+        for name in found:
+            found[name] = bool(_index_validity(schema_editor, name))
     return found
+
+
+def _index_validity(schema_editor: Any, name: str) -> bool | None:
+    """On PostgreSQL, whether index `name` is valid; None where there is none."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(INDEX_VALIDITY_SQL, [name])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _built_already(schema_editor: Any, name: str) -> bool:
+    """On PostgreSQL, whether index `name` is built and valid. One an interrupted CREATE INDEX
+    CONCURRENTLY left INVALID is dropped, to be built again."""
+    is_valid = _index_validity(schema_editor, name)
+    if is_valid is False:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
+    return bool(is_valid)
+
+
+class AddIndexInAnyCaseWithoutLock(NotInTransactionMixin, Operation):
+    """An index of a model's `field` that its lookups in any case (Django's iexact) read, for a
+    model of another app (auth's user), whose own migrations make its state: this one leaves
+    the state alone. On PostgreSQL iexact compares UPPER(column) = UPPER(%s): the index is of
+    UPPER(column), built CONCURRENTLY (the migration sets `atomic = False`), an index left
+    INVALID by an interrupted run built anew. On SQLite iexact is a LIKE, which reads an index
+    of the column in its NOCASE collation (SQLite's LIKE optimization) and none of UPPER()."""
+
+    reversible = True
+
+    def __init__(self, model: str, field: str, name: str) -> None:
+        self.model, self.field, self.name = model, field, name
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        model = self._model_migrated(schema_editor, states[1])
+        if model is None:
+            return
+        quote = schema_editor.quote_name
+        table = quote(model._meta.db_table)
+        column = quote(model._meta.get_field(self.field).column)
+        if schema_editor.connection.vendor == "postgresql":
+            self._ensure_not_in_transaction(schema_editor)
+            if not _built_already(schema_editor, self.name):
+                schema_editor.execute(
+                    f"CREATE INDEX CONCURRENTLY {quote(self.name)} ON {table} (UPPER({column}))"
+                )
+        else:
+            # IF NOT EXISTS: outside a transaction, an interrupted run keeps the first index.
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {quote(self.name)} "
+                f"ON {table} ({column} COLLATE NOCASE)"
+            )
+
+    def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        if self._model_migrated(schema_editor, states[1]) is None:
+            return
+        drop = "DROP INDEX IF EXISTS"
+        if schema_editor.connection.vendor == "postgresql":
+            self._ensure_not_in_transaction(schema_editor)
+            drop = "DROP INDEX CONCURRENTLY IF EXISTS"
+        schema_editor.execute(f"{drop} {schema_editor.quote_name(self.name)}")
+
+    def _model_migrated(self, schema_editor: Any, state: Any) -> Any:
+        """The model in `state`, or None where the database router keeps it elsewhere."""
+        model = state.apps.get_model(self.model)
+        return model if self.allow_migrate_model(schema_editor.connection.alias, model) else None
+
+    def describe(self) -> str:
+        return f"Index {self.model}.{self.field} in any case, as {self.name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return self.name

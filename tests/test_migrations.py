@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.db import migrations, models
 from django.db.migrations.executor import MigrationExecutor
@@ -435,15 +436,20 @@ PARENT_INDEXES = {"department_parent_idx", "office_parent_idx"}
 
 def parent_indexes() -> set[str]:
     """Those of PARENT_INDEXES on the units' tables, and valid (PostgreSQL)."""
+    return valid_indexes("jobs_department", "jobs_office") & PARENT_INDEXES
+
+
+def valid_indexes(*tables: str) -> set[str]:
+    """The names of the indexes and constraints of `tables`, those valid alone (PostgreSQL)."""
     with db_connection.cursor() as cursor:
         names = {
             name
-            for table in ("jobs_department", "jobs_office")
+            for table in tables
             for name in db_connection.introspection.get_constraints(cursor, table)
         }
     if db_connection.vendor == "postgresql":
         names = {name for name in names if index_validity(name)}
-    return names & PARENT_INDEXES
+    return names
 
 
 @pytest.mark.django_db(transaction=True)
@@ -555,7 +561,7 @@ def test_an_index_only_alter_field_refuses_a_field_changed_otherwise():
 
 def test_a_squash_of_the_migrations_taking_no_lock_writes_their_operations_so_they_import():
     """squashmigrations writes the operations it keeps into a new file, each by its class's
-    module and name: those taking no lock on PostgreSQL (0013's, 0062's and 0063's) are
+    module and name: those taking no lock on PostgreSQL (0013's, 0062's, 0063's and 0065's) are
     written as this module names them, where AddIndexWithoutLock and RemoveIndexWithoutLock
     were written as `postgresql_without_lock.<locals>.Operation`, which is not Python."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -563,6 +569,7 @@ def test_a_squash_of_the_migrations_taking_no_lock_writes_their_operations_so_th
         "0013_listed_indexes_with_deadline",
         "0062_unit_parent_indexes",
         "0063_unit_organization_index_dropped",
+        "0065_user_indexes_in_any_case",
     )
     operations = [
         operation for name in names for operation in loader.get_migration("jobs", name).operations
@@ -580,18 +587,18 @@ def test_a_squash_of_the_migrations_taking_no_lock_writes_their_operations_so_th
         "AddIndexWithoutLock",
         "RemoveIndexWithoutLock",
         "AlterFieldIndexWithoutLock",
+        "AddIndexInAnyCaseWithoutLock",
     }
 
 
-def leave_invalid_index(name: str, table: str) -> None:
-    """An index of `table` on its organization, INVALID as a CREATE or DROP INDEX CONCURRENTLY
+def leave_invalid_index(name: str, table: str, column: str = "organization_id") -> None:
+    """An index of `table` on `column`, INVALID as a CREATE or DROP INDEX CONCURRENTLY
     interrupted leaves it (its build fails on the table's first row)."""
     with db_connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
         with pytest.raises(Exception, match="division by zero"):
             cursor.execute(
-                f"CREATE INDEX CONCURRENTLY {name} ON {table} (organization_id) "
-                "WHERE 1 / (greenhouse_id - greenhouse_id) = 0"
+                f"CREATE INDEX CONCURRENTLY {name} ON {table} ({column}) WHERE 1 / (id - id) = 0"
             )
     assert index_validity(name) is False
 
@@ -622,6 +629,69 @@ def test_on_postgresql_0063_interrupted_either_way_runs_again():
 
         migrate_to(("jobs", "0062_unit_parent_indexes"))
         assert organization_indexes() == WITH_ORGANIZATION_INDEXES
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+ANY_CASE_INDEXES = {"user_username_any_case_idx", "user_email_any_case_idx"}
+BEFORE_0065 = ("jobs", "0064_reread_posts_with_a_name_cut_inside_a_character")
+
+
+def any_case_indexes() -> set[str]:
+    """Those of ANY_CASE_INDEXES on the accounts' table, and valid (PostgreSQL)."""
+    return valid_indexes("auth_user") & ANY_CASE_INDEXES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0065_indexes_the_usernames_and_addresses_in_any_case_without_locking_the_accounts():
+    """CONCURRENTLY on PostgreSQL, so sign-ins go on while it builds them; migrated back, it
+    drops them so. On SQLite (which builds them as quickly) in the NOCASE collation that its
+    LIKE reads (what they serve: tests/test_performance_counts.py)."""
+    migrate_to(BEFORE_0065)
+    try:
+        assert any_case_indexes() == set()
+        postgresql = db_connection.vendor == "postgresql"
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(("jobs", "0065_user_indexes_in_any_case"))
+        assert any_case_indexes() == ANY_CASE_INDEXES
+        created = "CREATE INDEX CONCURRENTLY" if postgresql else "CREATE INDEX IF NOT EXISTS"
+        assert schema_changes(queries) == [created] * 2
+
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(BEFORE_0065)
+        assert any_case_indexes() == set()
+        concurrently = " CONCURRENTLY" if postgresql else ""
+        assert schema_changes(queries) == [f"DROP INDEX{concurrently} IF EXISTS"] * 2
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_0065_interrupted_either_way_runs_again():
+    """Stopped after the usernames' step, the addresses' index left INVALID: building it, or
+    dropping it when migrated back. Running migrate again finishes the job."""
+    User.objects.create_user("alice", "alice@example.com")
+    try:
+        migrate_to(BEFORE_0065)
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX CONCURRENTLY user_username_any_case_idx "
+                "ON auth_user (UPPER(username))"
+            )
+        leave_invalid_index("user_email_any_case_idx", "auth_user", "email")
+
+        migrate_to(("jobs", "0065_user_indexes_in_any_case"))
+        assert any_case_indexes() == ANY_CASE_INDEXES
+        assert "(upper((email)::text))" in index_definition("user_email_any_case_idx")
+
+        with db_connection.cursor() as cursor:
+            cursor.execute("DROP INDEX CONCURRENTLY user_username_any_case_idx")
+        leave_invalid_index("user_email_any_case_idx", "auth_user", "email")
+
+        migrate_to(BEFORE_0065)
+        assert index_validity("user_username_any_case_idx") is None
+        assert index_validity("user_email_any_case_idx") is None
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
 
