@@ -66,6 +66,7 @@ from jobs.form_messages import say_what_to_type
 from jobs.forms import (
     DESCRIPTION_LIMIT,
     KEEP_THE_STORED_KEY,
+    NAME_LIMIT,
     ORGANIZATION_FIELD_CLASSES,
     PASSWORD_BOXES,
     SLUG_RULE,
@@ -798,9 +799,10 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
         field_classes = ORGANIZATION_FIELD_CLASSES
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
         widgets = {"description": AdminTextareaWidget(attrs={"rows": 3})}
-        # As on the settings page: the box no longer stops at the limit.
+        # As on the settings page: the boxes no longer stop at the limit.
         help_texts = {
-            "description": f"{capfirst(DESCRIPTION_LIMIT)}. Leave a blank line between paragraphs."
+            "name": f"{capfirst(NAME_LIMIT)}.",
+            "description": f"{capfirst(DESCRIPTION_LIMIT)}. Leave a blank line between paragraphs.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Model
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
@@ -226,12 +227,22 @@ def _shown_or_empty(text: str) -> str:
     return text if shows_anything(text) else ""
 
 
+def at_most_characters(model: type[Model], field_name: str) -> str:
+    """A box's limit as its help says it, "at most 500 characters", from its model field's
+    max_length: said by each box that does not stop at it (NoMaxlengthInPage)."""
+    return f"at most {model._meta.get_field(field_name).max_length} characters"
+
+
+NAME_LIMIT = at_most_characters(Organization, "name")
+DESCRIPTION_LIMIT = at_most_characters(Organization, "description")
+
+
 def organization_name_field() -> OneLineField:
     return OneLineField(
         label="Organization name",
         max_length=Organization._meta.get_field("name").max_length,
         error_messages={"required": NO_NAME},
-        help_text="As visitors will see it. You become its admin.",
+        help_text=f"As visitors will see it; {NAME_LIMIT}. You become its admin.",
         validators=[validate_organization_name],
     )
 
@@ -445,10 +456,6 @@ ORGANIZATION_FIELD_CLASSES = {
     "language": LanguageTagField,
     "website": WebsiteField,
 }
-
-
-# Said by each description box, which no longer stops at the limit (NoMaxlengthInPage).
-DESCRIPTION_LIMIT = f"at most {Organization._meta.get_field('description').max_length} characters"
 
 
 class OrganizationChecks:
@@ -705,7 +712,7 @@ class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms
             "language": "Language of “About the organization”",
         }
         help_texts = {
-            "name": "As visitors see it. Your page stays at the same address.",
+            "name": f"As visitors see it; {NAME_LIMIT}. Your page stays at the same address.",
             "description": "Shown under the name on your page, and on one line in search "
             f"results; {DESCRIPTION_LIMIT}. Leave a blank line between paragraphs.",
             "language": "Blank for English. Otherwise its language tag, e.g. de, fr-CA, ar: "
@@ -1287,7 +1294,8 @@ class JobSiteFieldsForm(ChangedMeanwhileRefused, forms.ModelForm):
         help_texts = {
             "featured": "Featured jobs are listed first.",
             "hidden": "Hidden jobs are not shown to visitors, even while open in Greenhouse.",
-            "compensation_note": "Shown with the job, e.g. “€60–70k + equity”.",
+            "compensation_note": "Shown with the job, e.g. “€60–70k + equity”; "
+            f"{at_most_characters(Job, 'compensation_note')}.",
             "remote_policy": (
                 "The first choice follows the Greenhouse post, as each sync reads it; the others "
                 "override it."

@@ -527,6 +527,14 @@ def test_the_compensation_notes_box_does_not_cut_a_long_paste_unseen(signed_in, 
     assert page.select_one("[name=compensation_note]").get("maxlength") is None
 
 
+def test_the_compensation_notes_help_says_its_limit(signed_in, job):
+    """As the org's description's does: the box no longer stops typing at 300 characters."""
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    help_text = page.select_one("#id_compensation_note_helptext").get_text()
+    assert help_text == "Shown with the job, e.g. “€60–70k + equity”; at most 300 characters."
+
+
 def test_a_compensation_note_is_counted_as_it_is_saved(signed_in, job):
     """One that shows nothing is saved as none, and was refused past 300 characters."""
     Job.objects.filter(pk=job.pk).update(compensation_note="€60k")

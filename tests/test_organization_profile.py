@@ -197,6 +197,24 @@ def test_no_box_of_the_orgs_profile_cuts_a_long_paste_unseen(client, north):
     assert "At most 500 characters." in admins_form["description"].help_text
 
 
+def test_the_name_boxes_help_says_its_limit_as_the_descriptions_does(client, north):
+    """No name box stops typing at 200 characters (NoMaxlengthInPage), and none said so: a long
+    name was refused only once sent."""
+    page = parsed(admin_of(client, north).get(SETTINGS_URL))
+    new_organization = parsed(client.get("/manage/new/"))
+    as_staff = RequestFactory().get("/")
+    as_staff.user = User.objects.create_superuser("root", "root@example.com", "x")
+    admins_form = admin.site.get_model_admin(Organization).get_form(as_staff, north)(instance=north)
+
+    assert "; at most 200 characters." in page.select_one("#id_profile-name_helptext").text
+    assert (
+        "; at most 200 characters."
+        in new_organization.select_one("#id_organization_name_helptext").get_text()
+    )
+    assert "; at most 200 characters." in SignupForm()["organization_name"].help_text
+    assert "At most 200 characters." in admins_form["name"].help_text
+
+
 @pytest.mark.parametrize(
     ("stored", "paragraphs", "one_line"),
     [
