@@ -181,10 +181,11 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
         # again should the worker die (jobs.sync.acquire_sync_lock).
         return "set when the running sync ends"
     if connection.retry_at and connection.retry_at > now:
-        # To the second when under a minute away (a first retry is 15-30 s away): cut to the
-        # minute, a retry at 10:30:25 read "10:30" at 10:30:05, as if it were due, or late.
-        soon = connection.retry_at - now < timedelta(minutes=1)
-        return f"{moment_text(connection.retry_at, seconds=soon)}, a retry after the failure"
+        # To the second, however far (the task retries at most RETRY_MAX_SECONDS, 15 minutes,
+        # on): cut to the minute, a retry at 10:30:25 read "10:30" at 10:30:05, as if it were
+        # due, or late, and one at 10:31:45 read "10:31", up to 45 s before it ran. The task
+        # retries at its second, where the schedule's syncs are taken once a minute.
+        return f"{moment_text(connection.retry_at, seconds=True)}, a retry after the failure"
     next_sync_at = _next_sync_at(connection)
     if next_sync_at <= now:
         return "due now"

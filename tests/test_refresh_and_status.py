@@ -751,12 +751,15 @@ def test_the_status_says_when_the_task_retries_a_failed_sync(acme, retry_in, ena
     [
         (timedelta(seconds=20), "7 Dec 2026, 10:30:25 UTC"),
         (timedelta(seconds=59), "7 Dec 2026, 10:31:04 UTC"),
-        (timedelta(minutes=2), "7 Dec 2026, 10:32 UTC"),
+        (timedelta(minutes=1, seconds=40), "7 Dec 2026, 10:31:45 UTC"),
+        (timedelta(minutes=15), "7 Dec 2026, 10:45:05 UTC"),
     ],
 )
-def test_a_retry_under_a_minute_away_is_said_to_the_second(acme, retry_in, said):
+def test_a_retry_is_said_to_the_second(acme, retry_in, said):
     """Cut to the minute, as other times are, a retry 20 seconds away read as the minute now
-    ("10:30" at 10:30:05), as if due or late: a first retry is 15-30 seconds away."""
+    ("10:30" at 10:30:05), as if due or late: a first retry is 15-30 seconds away. So did one
+    1 min 40 s away, past the minute: "10:31" of a retry at 10:31:45, up to 45 s before it ran.
+    The task retries at its second, at most 15 minutes on (RETRY_MAX_SECONDS)."""
     now = datetime(2026, 12, 7, 10, 30, 5, tzinfo=UTC)
     GreenhouseConnection.objects.update(retry_at=now + retry_in, last_attempt_at=now)
 
