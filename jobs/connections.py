@@ -430,12 +430,30 @@ def connection_api_key_set(
     whoever sends the change never saw is not removed or replaced unawares. With none stored
     (removed meanwhile), a new one is stored all the same: it takes no one's key away."""
     with _connection_locked(connection) as row:
-        if shown_key is not None and row.has_api_key and not shown_key.is_stored_on(row):
-            raise ApiKeyChanged(row, shown=shown_key, removing=not api_key)
+        _key_shown_check(row, shown_key=shown_key, removing=not api_key)
         replaced = row.has_api_key
         connection.set_api_key(api_key)
         connection.save(update_fields=["api_key_encrypted", "api_key_last5"])
     return replaced
+
+
+def connection_api_key_to_remove(
+    *, connection: GreenhouseConnection, shown_key: KeyShown | None
+) -> GreenhouseConnection:
+    """The connection as it is now, for the page that asks whether to remove its key, naming
+    it. Refused as connection_api_key_set refuses the removal (ApiKeyChanged; NotConnected and
+    ConnectionChanged as connection_lock says), at once rather than once asked."""
+    with _connection_locked(connection) as row:
+        _key_shown_check(row, shown_key=shown_key, removing=True)
+    return row
+
+
+def _key_shown_check(
+    row: GreenhouseConnection, *, shown_key: KeyShown | None, removing: bool
+) -> None:
+    """ApiKeyChanged if a key is stored on `row` that is not `shown_key` (None: whichever)."""
+    if shown_key is not None and row.has_api_key and not shown_key.is_stored_on(row):
+        raise ApiKeyChanged(row, shown=shown_key, removing=removing)
 
 
 def board_in_words(board: Board, *, quotes: str = "“”") -> str:

@@ -41,6 +41,7 @@ from jobs.connections import (
     SyncInProgress,
     board_in_words,
     connection_api_key_set,
+    connection_api_key_to_remove,
     connection_as_shown,
     connection_connect,
     connection_disconnect,
@@ -698,12 +699,43 @@ def _api_key_remove(
     request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse:
     shown = ConnectionShownForm(request.POST)
-    if connection_api_key_set(connection=connection, api_key="", shown_key=shown.key_shown()):
+    confirmed = bool(request.POST.get("confirmed"))
+    if not confirmed:
+        # Asked first, as removing a member is: the key is never shown again, so only whoever
+        # has it from Greenhouse can store it again. A key stored since the page was read is
+        # refused now, not after a page asking to remove it.
+        now = connection_api_key_to_remove(connection=connection, shown_key=shown.key_shown())
+        if now.has_api_key:
+            return _api_key_remove_asked(request, organization, now, sent=shown)
+    if confirmed and connection_api_key_set(
+        connection=connection, api_key="", shown_key=shown.key_shown()
+    ):
         messages.success(request, "API key removed.")
     else:  # in another tab or by another admin, if the page showed one
         meanwhile = "; it was removed meanwhile" if shown.showed_a_key() else ""
         _nothing_changed(request, f"no API key is stored{meanwhile}")
     return redirect("manage:settings", slug=organization.slug)
+
+
+def _api_key_remove_asked(
+    request: HttpRequest,
+    organization: Organization,
+    connection: GreenhouseConnection,
+    *,
+    sent: ConnectionShownForm,
+) -> HttpResponse:
+    """The page asking whether to remove the key `connection` has. It sends on what the
+    settings page showed, as that page's button sent it: a key stored after this page was
+    served is not removed by it either. Sent without it (by a script), this page is the one
+    that shows the key."""
+    shown = (
+        ConnectionShownForm(request.POST, auto_id=False)
+        if sent.key_shown() is not None
+        else ConnectionShownForm.of(connection)
+    )
+    return _org_page(
+        request, "manage/api_key_remove.html", organization, connection=connection, shown=shown
+    )
 
 
 RowForm = TypeVar("RowForm", bound=ModelForm)

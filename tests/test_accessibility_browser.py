@@ -166,6 +166,14 @@ def test_admin_pages_pass_axe(live_server, axe_page, acme):
     page.get_by_role("button", name="Remove nora@acme.example").click()
     page.wait_for_selector("text=Remove yourself")
     found += violations(page)
+    # Removing the API key is asked first.
+    connection = GreenhouseConnection.objects.get(organization=acme)
+    connection.set_api_key("acme-key-12345")
+    connection.save()
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_role("button", name="Remove the stored key").click()
+    page.get_by_role("heading", name="Remove the stored API key?").wait_for()
+    found += violations(page)
     # Syncing paused: the way to resume in place of Refresh now.
     GreenhouseConnection.objects.update(enabled=False)
     for path in ("/manage/acme/settings/", "/manage/acme/jobs/"):

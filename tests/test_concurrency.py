@@ -2042,13 +2042,26 @@ REPLACE_KEY = {"action": "api_key", "key-api_key": "new-key-67890"}
         ),
         (
             "old-key-12345",
+            {"action": "api_key_remove", "confirmed": "1"},
+            "other-key-24680",
+            "The API key stored now, ending in …24680, is not the one this page showed",
+            "other-key-24680",
+        ),
+        (  # the settings page's button, which asks first: not asked about a key never shown
+            "old-key-12345",
             {"action": "api_key_remove"},
             "other-key-24680",
             "The API key stored now, ending in …24680, is not the one this page showed",
             "other-key-24680",
         ),
     ],
-    ids=["removed", "stored-where-none-was-shown", "replaced", "replaced-before-a-remove"],
+    ids=[
+        "removed",
+        "stored-where-none-was-shown",
+        "replaced",
+        "replaced-before-a-remove",
+        "replaced-before-asking",
+    ],
 )
 def test_an_api_key_sent_as_another_admin_stores_or_removes_one_is_made_to_the_key_shown(
     signed_in, acme, page_showed, change, meanwhile, said, key_now

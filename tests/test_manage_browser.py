@@ -498,6 +498,32 @@ def test_the_api_keys_replace_and_remove_buttons_stand_apart(live_server, page, 
     assert remove["y"] - (replace["y"] + replace["height"]) >= 8
 
 
+def test_removing_the_api_key_is_asked_first_and_answered_from_the_keyboard(
+    live_server, page, owner
+):
+    """One click removed it, with no way back: the page it now leads to asks, names the key,
+    and its button, reached with Tab after the tabs, says what was done where the focus goes."""
+    connection = GreenhouseConnection.objects.get(organization__slug="acme")
+    connection.set_api_key("key-abcdefgh-12345")
+    connection.save()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+
+    page.get_by_role("button", name="Remove the stored key…").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Remove the stored API key?")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("ending in …12345")
+    page.get_by_role("link", name="Members").focus()  # the last tab
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Remove the key")).to_be_focused()
+    assert GreenhouseConnection.objects.get(pk=connection.pk).has_api_key
+
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_be_focused()
+    expect(page.locator(".messages")).to_have_text("API key removed.")
+    assert not GreenhouseConnection.objects.get(pk=connection.pk).has_api_key
+
+
 def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
     """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
     rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""

@@ -689,10 +689,70 @@ def test_an_api_key_box_sent_blank_says_no_key_was_entered_and_how_to_remove_one
 
 
 def test_it_removes_the_api_key(signed_in, connected):
-    signed_in.post(SETTINGS_URL, {"action": "api_key_remove"})
+    signed_in.post(SETTINGS_URL, REMOVE_KEY_CONFIRMED)
     connected.refresh_from_db()
     assert not connected.has_api_key and connected.api_key_last5 == ""
     assert "No key stored" in signed_in.get(SETTINGS_URL).content.decode()
+
+
+def confirmation_of_removing(signed_in: Client, page: bytes):
+    """The page "Remove the stored key…" on the settings page `page` leads to."""
+    return signed_in.post(SETTINGS_URL, sent_from(page, REMOVE_KEY))
+
+
+def test_removing_the_api_key_asks_first_which_key_goes(signed_in, connected):
+    """One click removed it, with no way back: the key is never shown again, so only whoever
+    has it from Greenhouse can store it again. Asked as removing a member asks."""
+    asked = confirmation_of_removing(signed_in, signed_in.get(SETTINGS_URL).content)
+
+    page = parsed(asked)
+    assert asked.status_code == 200
+    assert page.h1.get_text() == "Remove the stored API key?"
+    assert "ending in …12345" in " ".join(page.select_one("main .card").get_text().split())
+    # Answered at the settings page's address, as a part of it.
+    assert page.select_one('nav a[aria-current="true"]').get_text() == "Settings"
+    assert page.select_one("form.button-row a.button")["href"] == SETTINGS_URL  # Cancel
+    assert GreenhouseConnection.objects.get().api_key_last5 == "12345"
+
+    response = signed_in.post(SETTINGS_URL, form_as_sent(asked.content, "main form"), follow=True)
+
+    assert "API key removed." in page_text(response)
+    assert not GreenhouseConnection.objects.get().has_api_key
+
+
+def test_a_key_stored_while_its_removal_is_asked_about_is_not_removed(signed_in, connected):
+    """The confirmation sends what the settings page showed, not what it shows itself: another
+    tab or admin stored a key after it was asked, which its "Remove the key" never showed."""
+    asked = confirmation_of_removing(signed_in, signed_in.get(SETTINGS_URL).content)
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-24680"})
+
+    response = signed_in.post(SETTINGS_URL, form_as_sent(asked.content, "main form"), follow=True)
+
+    assert f"{ANOTHER_KEY_STORED} {NOT_REMOVED}" in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == "new-key-24680"
+
+
+def test_a_key_stored_since_the_settings_page_was_read_is_refused_before_asking(
+    signed_in, connected
+):
+    """Refused at once, as a removal confirmed is, not after a page asking to remove it."""
+    page = signed_in.get(SETTINGS_URL).content
+    signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "new-key-24680"})
+
+    response = confirmation_of_removing(signed_in, page)
+
+    assert response.status_code == 302
+    assert f"{ANOTHER_KEY_STORED} {NOT_REMOVED}" in page_text(signed_in.get(response.url))
+    assert GreenhouseConnection.objects.get().get_api_key() == "new-key-24680"
+
+
+def test_removing_a_key_by_a_script_asks_first_and_names_the_key_stored(signed_in, connected):
+    """Sent without the page's fields: the confirmation is the page that shows the key."""
+    asked = signed_in.post(SETTINGS_URL, REMOVE_KEY)
+
+    assert GreenhouseConnection.objects.get().has_api_key
+    signed_in.post(SETTINGS_URL, form_as_sent(asked.content, "main form"))
+    assert not GreenhouseConnection.objects.get().has_api_key
 
 
 def test_removing_a_key_by_a_script_where_none_is_stored_says_only_that(signed_in, connected):
@@ -707,11 +767,9 @@ def test_removing_a_key_by_a_script_where_none_is_stored_says_only_that(signed_i
 def test_removing_a_key_another_tab_removed_says_nothing_changed(signed_in, connected):
     """It said "API key removed." of a key removed before, in another tab or by another admin."""
     page = signed_in.get(SETTINGS_URL).content
-    signed_in.post(SETTINGS_URL, {"action": "api_key_remove"}, follow=True)
+    signed_in.post(SETTINGS_URL, REMOVE_KEY_CONFIRMED, follow=True)
 
-    response = signed_in.post(
-        SETTINGS_URL, sent_from(page, {"action": "api_key_remove"}), follow=True
-    )
+    response = signed_in.post(SETTINGS_URL, sent_from(page, REMOVE_KEY), follow=True)
 
     said = " ".join(BeautifulSoup(response.content, "html.parser").text.split())
     assert "Nothing changed: no API key is stored; it was removed meanwhile." in said
@@ -722,7 +780,8 @@ def page_text(response) -> str:
     return " ".join(BeautifulSoup(response.content, "html.parser").text.split())
 
 
-REMOVE_KEY = {"action": "api_key_remove"}
+REMOVE_KEY = {"action": "api_key_remove"}  # the settings page's "Remove the stored key…"
+REMOVE_KEY_CONFIRMED = {**REMOVE_KEY, "confirmed": "1"}  # the "Remove the key" it leads to
 NOT_REMOVED = "It was not removed: check it below, and remove it if you mean to."
 NOT_STORED = (
     "The key you entered was not stored in its place: enter it again below if it is to replace "
@@ -747,8 +806,12 @@ KEY_ENDING_ALIKE_STORED = (
 )
 @pytest.mark.parametrize(
     ("change", "outcome"),
-    [(REMOVE_KEY, NOT_REMOVED), ({"action": "api_key", "key-api_key": "typed-67890"}, NOT_STORED)],
-    ids=["remove", "replace"],
+    [
+        (REMOVE_KEY, NOT_REMOVED),
+        (REMOVE_KEY_CONFIRMED, NOT_REMOVED),
+        ({"action": "api_key", "key-api_key": "typed-67890"}, NOT_STORED),
+    ],
+    ids=["remove", "remove-confirmed", "replace"],
 )
 def test_a_key_removed_or_replaced_from_a_page_read_before_another_was_stored_is_kept(
     signed_in, connected, meanwhile, stored_now, change, outcome
@@ -791,8 +854,12 @@ def test_a_key_removed_from_a_page_read_before_it_was_stored_again_or_re_encrypt
 
 @pytest.mark.parametrize(
     ("change", "outcome"),
-    [(REMOVE_KEY, NOT_REMOVED), ({"action": "api_key"}, NOT_STORED)],
-    ids=["remove", "store"],
+    [
+        (REMOVE_KEY, NOT_REMOVED),
+        (REMOVE_KEY_CONFIRMED, NOT_REMOVED),
+        ({"action": "api_key"}, NOT_STORED),
+    ],
+    ids=["remove", "remove-confirmed", "store"],
 )
 def test_a_key_stored_or_removed_from_a_page_that_showed_none_leaves_one_stored_since(
     signed_in, connected, change, outcome
@@ -814,8 +881,8 @@ def test_a_key_stored_or_removed_from_a_page_that_showed_none_leaves_one_stored_
 
 
 def key_change(action: str, key: str) -> dict[str, str]:
-    """The settings page's Remove, or its Replace with `key` typed."""
-    return REMOVE_KEY if action == "remove" else {"action": "api_key", "key-api_key": key}
+    """The settings page's Remove, as confirmed, or its Replace with `key` typed."""
+    return REMOVE_KEY_CONFIRMED if action == "remove" else {"action": "api_key", "key-api_key": key}
 
 
 NOT_THE_KEY_SHOWN = "The API key stored now, ending in …67890, is not the one this page showed"
@@ -861,7 +928,7 @@ def test_an_unconnected_org_cannot_change_a_key_it_does_not_have(signed_in, nort
 
 CHANGES_OF_A_CONNECTION = [
     {"action": "api_key", "key-api_key": "new-key-67890"},
-    {"action": "api_key_remove"},
+    {"action": "api_key_remove", "confirmed": "1"},
     {"action": "schedule", "sync_interval_minutes": "60"},
 ]
 

@@ -111,7 +111,7 @@ CASES: dict[str, dict[str, Post]] = {
         "connect": settings_post("connect", board_token="tiny-co", api_key=""),
         "schedule": settings_post("schedule", sync_interval_minutes="60"),
         "api_key": settings_post("api_key", **{"key-api_key": "abcdef0123456789"}),
-        "api_key_remove": settings_post("api_key_remove"),
+        "api_key_remove": settings_post("api_key_remove", confirmed="1"),
         "profile": settings_post(
             "profile",
             **{"profile-name": "Acme Renamed", "profile-description": "We build robots."},
