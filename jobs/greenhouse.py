@@ -1015,6 +1015,18 @@ def _int_or_none(value: Any) -> int | None:
     return None
 
 
+def _requisition_id_of(value: Any) -> str:
+    """A post's requisition id as its field keeps it. Greenhouse documents it as a string, but
+    boards have sent a JSON number, stored as its decimal digits, a whole float's too (as ids
+    are read): read as no text, it was stored empty. Not true or false, nor a fraction, which
+    name no requisition."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_FLOAT_INT:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # at most 4,300 digits, as JSON's are read (_int_of_json)
+    return field_head(one_line(value), REQUISITION_ID_MAX_LENGTH)
+
+
 def _deadline_or_none(value: Any) -> datetime | None:
     """A bare date ("2026-10-31", as Greenhouse sends deadlines) is the end of that day in the
     site's time zone: applications are open through it, and pages show that date. Read as
@@ -1317,7 +1329,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         if isinstance(location, dict)
         else "",
         absolute_url=absolute_url,
-        requisition_id=field_head(one_line(raw.get("requisition_id")), REQUISITION_ID_MAX_LENGTH),
+        requisition_id=_requisition_id_of(raw.get("requisition_id")),
         language=one_line(raw.get("language"))[:20],
         company_name=field_head(one_line(raw.get("company_name")), NAME_MAX_LENGTH),
         updated_at=updated_at,

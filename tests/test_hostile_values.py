@@ -845,6 +845,28 @@ def test_a_long_company_name_or_requisition_id_is_cut_before_a_character_across_
         assert getattr(parse_job(raw), name) == head, across_the_end
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        (40817, "40817"),
+        (40817.0, "40817"),  # a whole float, as an id written so is read
+        (-7, "-7"),
+        (10**250, "1" + "0" * (REQUISITION_ID_MAX_LENGTH - 1)),  # cut as a string of it is
+        ("R-40817", "R-40817"),
+        (True, ""),  # Python's bool is an int: not a number in JSON
+        (40817.5, ""),  # a fraction names no requisition
+        (float("nan"), ""),
+        (None, ""),
+    ],
+    ids=["int", "whole float", "negative", "250 digits", "text", "bool", "fraction", "NaN", "null"],
+)
+def test_a_requisition_id_sent_as_a_number_is_stored_as_its_digits(fake_greenhouse, sent, stored):
+    """Greenhouse documents it as a string, but boards have sent a number: it was stored empty."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0]) | {"requisition_id": sent}
+
+    assert parse_job(raw).requisition_id == stored
+
+
 @pytest.fixture
 def longest_run_normalized(monkeypatch) -> SimpleNamespace:
     """The longest run of combining marks any unicodedata.normalize() call is given, once the
