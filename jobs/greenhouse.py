@@ -375,6 +375,10 @@ TITLE_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 300
 # A job's requisition id, which its JSON (jobs.json) shows as it is stored.
 REQUISITION_ID_MAX_LENGTH = 200
+# A job's language, Greenhouse's tag for its post ("en", "pt-BR"); of a longer one, the head a
+# log line shows.
+LANGUAGE_MAX_LENGTH = 20
+MAX_LANGUAGE_SHOWN = 60
 ADDRESS_MAX_LENGTH = 1000  # jobs.text.MAX_COMPOSED_CHARS is four times as much
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
@@ -1027,6 +1031,22 @@ def _requisition_id_of(value: Any) -> str:
     return field_head(one_line(value), REQUISITION_ID_MAX_LENGTH)
 
 
+def _language_of(job_id: int, value: Any) -> str:
+    """A post's language as Greenhouse sends it ("en", "pt-BR"), or "" if it is longer than a
+    job keeps: cut, it read as another tag ("en-GB-oxendict-x-london" as "...-x-lon"), or as a
+    tag of another language, which its page's `lang` named. Logged: Greenhouse shows it."""
+    language = one_line(value)
+    if len(language) <= LANGUAGE_MAX_LENGTH:
+        return language
+    logger.warning(
+        "job post %s: language %s is over %d characters, longer than a job keeps; read as none",
+        job_id,
+        _value_shown(language, MAX_LANGUAGE_SHOWN),
+        LANGUAGE_MAX_LENGTH,
+    )
+    return ""
+
+
 def _deadline_or_none(value: Any) -> datetime | None:
     """A bare date ("2026-10-31", as Greenhouse sends deadlines) is the end of that day in the
     site's time zone: applications are open through it, and pages show that date. Read as
@@ -1330,7 +1350,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
         else "",
         absolute_url=absolute_url,
         requisition_id=_requisition_id_of(raw.get("requisition_id")),
-        language=one_line(raw.get("language"))[:20],
+        language=_language_of(job_id, raw.get("language")),
         company_name=field_head(one_line(raw.get("company_name")), NAME_MAX_LENGTH),
         updated_at=updated_at,
         first_published_at=first_published_at,

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from jobs.greenhouse import (
+    LANGUAGE_MAX_LENGTH,
     MAX_CONTENT_CHARS,
     MAX_CONTENT_TAGS,
     MAX_METADATA_DEPTH,
@@ -816,12 +817,30 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
     """PostgreSQL refuses a value longer than its column."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     raw["absolute_url"] += "?ref=" + "x" * 2_000
-    raw |= {"requisition_id": "R" * 300, "language": "l" * 50, "company_name": "C" * 400}
+    raw |= {"requisition_id": "R" * 300, "company_name": "C" * 400}
 
     post = parse_job(raw)
 
-    for name in ("absolute_url", "requisition_id", "language", "company_name"):
+    for name in ("absolute_url", "requisition_id", "company_name"):
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
+
+
+def test_a_language_longer_than_its_field_is_read_as_none_and_logged(fake_greenhouse, caplog):
+    """Cut to its field, "en-GB-oxendict-x-london" passed for the tag "en-GB-oxendict-x-lon",
+    and another for a tag of another language: a page's lang would name it."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    longest = "zh-Hant-TW-x-abcdefg"
+    assert len(longest) == LANGUAGE_MAX_LENGTH == Job._meta.get_field("language").max_length
+
+    assert parse_job(raw | {"language": longest}).language == longest
+    assert not caplog.records
+    assert parse_job(raw | {"language": "en-GB-oxendict-x-london"}).language == ""
+    [logged] = caplog.records
+    assert (logged.levelname, logged.getMessage()) == (
+        "WARNING",
+        f"job post {raw['id']}: language 'en-GB-oxendict-x-london' is over "
+        f"{LANGUAGE_MAX_LENGTH} characters, longer than a job keeps; read as none",
+    )
 
 
 @pytest.mark.parametrize(
