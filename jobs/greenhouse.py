@@ -50,6 +50,7 @@ from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from jobs.text import (
+    address_head,
     characters_start,
     clean_text,
     field_head,
@@ -1329,7 +1330,8 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
             "job post %s has an application link %s: %.200r", job_id, problem, absolute_url
         )
         raise InvalidJob(f"job post {job_id} has an application link {problem}")
-    absolute_url = absolute_url[:ADDRESS_MAX_LENGTH]
+    # Cut as README says, at a whole character and escape: a link cut inside one is broken.
+    absolute_url = address_head(absolute_url, ADDRESS_MAX_LENGTH)
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)

@@ -523,6 +523,10 @@ def _foldings(characters: frozenset[str]) -> tuple[list[tuple[str, str]], bool]:
 # The percent-escaped bytes a cut text ends with, and a "%" or "%C" the cut left of one more
 # (matching at least the empty end of any text).
 ESCAPES_AT_END_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})*(?P<cut>%[0-9A-Fa-f]?)?\Z")
+# What of the end of a cut text ESCAPES_AT_END_RE is run on: a "%C" and the escapes of a
+# letter's first three bytes, all a cut can leave of a letter. Over the whole text, it tried
+# each escape in a row as where the row starts: 15 ms for an address of 1,000 characters.
+ESCAPES_LEFT_MAX_CHARS = len("%C") + 3 * len("%C3")
 
 
 def characters_start(text: str, limit: int) -> str:
@@ -537,16 +541,29 @@ def characters_start(text: str, limit: int) -> str:
     # Truncator cuts the text composed (NFC), so its head is that text's start.
     whole = unicodedata.normalize("NFC", text)
     head = cut.removesuffix("…")
-    head = head[: grapheme_start(whole, len(head))]
-    match = ESCAPES_AT_END_RE.search(head)
+    return f"{escapes_whole(head[: grapheme_start(whole, len(head))])}…"
+
+
+def escapes_whole(head: str) -> str:
+    """`head`, the start of an address cut short, without what the cut left of the last
+    letter's percent-escaped bytes: a "%" or "%C" last, or "%E2%82" of "%E2%82%AC" (€), which
+    show no letter and break the address. Only a letter's first bytes, whose last the cut left
+    out: bytes that are no UTF-8 letter (a Latin-1 path's "%E9%20") stay, as they came."""
+    # Escapes never overlap ("%" is no hex digit), so the row found in the end is the text's.
+    match = ESCAPES_AT_END_RE.search(head, max(len(head) - ESCAPES_LEFT_MAX_CHARS, 0))
     escapes = match[0].removesuffix(match["cut"] or "")
-    # Only a letter's first bytes, whose last the cut left out: bytes that are no UTF-8 letter
-    # (a Latin-1 path's "%E9") stay, as the connection's page shows them.
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     decoder.decode(unquote_to_bytes(escapes))
     letter_started, _ = decoder.getstate()
-    escapes = escapes[: len(escapes) - 3 * len(letter_started)]
-    return f"{head[: match.start()]}{escapes}…"
+    return head[: match.start()] + escapes[: len(escapes) - 3 * len(letter_started)]
+
+
+def address_head(address: str, max_length: int) -> str:
+    """The head of a web address that a field of `max_length` keeps: field_head(), then
+    escapes_whole(), so that a letter's escapes are kept whole or left out as a character is."""
+    if len(address) <= max_length:  # nearly every address: no cut
+        return address
+    return escapes_whole(field_head(address, max_length))
 
 
 def field_head(text: str, max_length: int) -> str:

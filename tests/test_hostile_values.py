@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from jobs.greenhouse import (
+    ADDRESS_MAX_LENGTH,
     LANGUAGE_MAX_LENGTH,
     MAX_CONTENT_CHARS,
     MAX_CONTENT_TAGS,
@@ -823,6 +824,28 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
 
     for name in ("absolute_url", "requisition_id", "company_name"):
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
+
+
+@pytest.mark.parametrize("left", ["%", "%E", "%E2", "%E2%8", "%E2%82"])
+def test_a_long_address_is_cut_before_a_letters_escapes_across_its_end(fake_greenhouse, left):
+    """Cut by slicing, it ended in "%E" or "%E2%82" of "%E2%82%AC" (€): a broken link, its
+    Apply button's and the base its description's relative links are read against."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    head = raw["absolute_url"] + "?ref=%C3%A9"
+    head += "x" * (ADDRESS_MAX_LENGTH - len(head) - len(left))
+    raw["absolute_url"] = f"{head}%E2%82%ACuro"
+    assert len(f"{head}{left}") == ADDRESS_MAX_LENGTH
+
+    assert parse_job(raw).absolute_url == head
+
+
+def test_a_long_address_is_cut_before_a_character_across_its_end(fake_greenhouse):
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    head = raw["absolute_url"] + "?ref="
+    head += "x" * (ADDRESS_MAX_LENGTH - len(head) - 1)
+    raw["absolute_url"] = f"{head}q\u0303"
+
+    assert parse_job(raw).absolute_url == head
 
 
 def test_a_language_longer_than_its_field_is_read_as_none_and_logged(fake_greenhouse, caplog):
