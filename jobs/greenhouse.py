@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import re
+import reprlib
 import socket
 import time
 import unicodedata
@@ -395,6 +396,22 @@ MAX_METADATA_NAME_CHARS = 200
 MAX_METADATA_VALUE_CHARS = 2_000
 # Dropped fields the log names, of a post.
 MAX_METADATA_DROPS_LOGGED = 5
+
+
+class _HeadRepr(reprlib.Repr):
+    """reprlib's cut-short repr, which sorts every key of an object before it shows the first:
+    a name of a million keys, it would sort them all. Only those it may show are sorted."""
+
+    def repr_dict(self, x: dict, level: int) -> str:
+        return super().repr_dict(dict(islice(x.items(), self.maxdict + 1)), level)
+
+
+# A dropped field's name that is no text, as the log shows it: its repr, cut short before it is
+# written out (a list of thousands of names, a number of thousands of digits).
+METADATA_NAME_SHOWN = _HeadRepr()
+METADATA_NAME_SHOWN.maxlevel = 2
+METADATA_NAME_SHOWN.maxlist = METADATA_NAME_SHOWN.maxdict = 4
+METADATA_NAME_SHOWN.maxstring = METADATA_NAME_SHOWN.maxlong = METADATA_NAME_SHOWN.maxother = 50
 # Real posts list one department and up to five offices (the samples). Each unit a post lists
 # is a row, and a department of an open job a branch of the order the org's page lists its jobs
 # in: one post listing 40,000 departments held that page's query for minutes.
@@ -935,7 +952,9 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
             kept.append(_json_value(item))
         elif len(dropped) < MAX_METADATA_DROPS_LOGGED:
             name = item.get("name")
-            dropped.append(repr(name[:50]) if isinstance(name, str) else type(name).__name__)
+            dropped.append(
+                repr(name[:50]) if isinstance(name, str) else METADATA_NAME_SHOWN.repr(name)
+            )
     if len(kept) < len(fields):
         logger.warning(
             "job post %s: %d of %d metadata fields dropped (past the first %d, or a name over "

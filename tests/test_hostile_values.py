@@ -570,6 +570,28 @@ def test_metadata_past_its_bounds_is_dropped_the_rest_kept_and_logged(
     assert_every_page_renders(client, job)
 
 
+def test_metadata_dropped_is_logged_with_a_name_that_is_no_text_as_written(fake_greenhouse, caplog):
+    """Named by its type alone ("int", "list"), a dropped field could not be told from the
+    post's others in Greenhouse. Long names are cut, without being written out whole."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    too_long = "v" * MAX_METADATA_VALUE_CHARS
+    for names, shown in [
+        ([None, 42, 7.5, True, ["Team", "Équipe"]], "None, 42, 7.5, True, ['Team', 'Équipe']"),
+        (
+            [{"en": "Pay", "fr": "Paie"}, 10**4000, ["T"] * 1_000, ["N" * 300]],
+            f"{{'en': 'Pay', 'fr': 'Paie'}}, {'1' + '0' * 22}...{'0' * 24}, "
+            f"['T', 'T', 'T', 'T', ...], ['{'N' * 22}...{'N' * 23}']",
+        ),
+    ]:
+        raw["metadata"] = [{"name": name, "value": too_long} for name in names]
+        caplog.clear()
+
+        assert parse_job(raw).metadata == []
+
+        [logged] = [r.getMessage() for r in caplog.records if "metadata" in r.getMessage()]
+        assert logged.endswith(f"characters): {shown}")
+
+
 def test_a_metadata_field_keeps_a_name_as_long_as_its_bound(fake_greenhouse):
     """A name "at most 200 characters" (README, the log) may have 200: the quotes JSON writes
     around it are not its characters."""
