@@ -846,14 +846,12 @@ def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
     expect(message).to_have_text("Finished: no changes")
 
 
-def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
-    live_server, page, acme, owner
-):
-    """The tab shown again while the page's look at the status was on its way: that answer, read
-    before the sync began, stopped the page's looking, and it said "Failed" until the retry's
-    time, minutes later (seen in CI, the tab shown again just as the page's first look came)."""
-    held = []  # the status requests, answered when the test says so
-    page.route("**/manage/acme/status.json", lambda route: held.append(route))
+def page_whose_first_look_is_read_before_a_sync_begins(page, live_server, acme) -> tuple:
+    """The org's last sync failed, its retry 10 minutes away; its settings page, its clock
+    installed, has asked for its first look at the status, which the site answers. Then a sync
+    begins. Returns that request, held, and the site's answer to give it."""
+    held = []  # the page's first status request, answered when the test says so
+    page.route("**/manage/acme/status.json", lambda route: held.append(route), times=1)
     failed_with_a_retry_in(acme, timedelta(minutes=10))
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
@@ -864,15 +862,45 @@ def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
             break
         page.wait_for_timeout(50)  # lets Playwright deliver it
     read_before_the_sync = held[0].fetch()
-
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         lock_expires_at=timezone.now() + timedelta(minutes=5)
     )
+    return held[0], read_before_the_sync
+
+
+def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
+    live_server, page, acme, owner
+):
+    """The tab shown again while the page's look at the status was on its way: that answer, read
+    before the sync began, stopped the page's looking, and it said "Failed" until the retry's
+    time, minutes later (seen in CI, the tab shown again just as the page's first look came)."""
+    first_look, read_before_the_sync = page_whose_first_look_is_read_before_a_sync_begins(
+        page, live_server, acme
+    )
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    held[0].fulfill(response=read_before_the_sync)
-    page.unroute("**/manage/acme/status.json")
+    first_look.fulfill(response=read_before_the_sync)
 
     expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
+def test_refresh_nows_answer_stays_when_a_look_read_before_it_comes_after_it(
+    live_server, page, acme, owner
+):
+    """Refresh now, pressed as the page's first look at the status was on its way, said "A sync
+    is running right now"; that look, read before the sync began, came after it and was shown:
+    the answer went, as it does once the sync it speaks of ended, and "Failed" came back until
+    the next look."""
+    message = page.locator(".sync-status [data-field=message]")
+    feedback = page.locator("[data-refresh-feedback]")
+    first_look, read_before_the_sync = page_whose_first_look_is_read_before_a_sync_begins(
+        page, live_server, acme
+    )
+    page.get_by_role("button", name="Refresh now").click()
+    expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
+    first_look.fulfill(response=read_before_the_sync)
+
+    expect_the_status_to_read(page, message, "Running…")
+    expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
 
 
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(

@@ -171,7 +171,8 @@
     box.retryTimer = null;
     if (box.asking) {
       // The answer on its way may have been read before what this look is for (a sync Refresh
-      // now started, one the tab shown again is to learn of): it is looked at again after it.
+      // now started, one the tab shown again is to learn of): it is not shown, and the status
+      // is looked at again after it.
       box.askedMeanwhile = true;
       return;
     }
@@ -184,9 +185,14 @@
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           box.asking = false;
+          if (box.askedMeanwhile) {
+            // Shown, an answer read before Refresh now's would take back the sync that answer
+            // found, and the answer with it ("A sync is running right now").
+            box.pollTimer = setTimeout(tick, POLL_MS);
+            return;
+          }
           render(box, status);
-          var again = isActive(status.phase) || box.askedMeanwhile;
-          box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
+          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
           if (!box.pollTimer) {
             lookAtTheRetry(box, status);
           }
