@@ -903,6 +903,29 @@ def test_refresh_nows_answer_stays_when_a_look_read_before_it_comes_after_it(
     expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
 
 
+def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
+    live_server, page, acme, owner
+):
+    """A look on its way is waited for, not made twice: one that lost contact must not be
+    waited for still, or the page would never look at the status again."""
+    page.route("**/manage/acme/status.json", lambda route: route.abort(), times=1)
+    failed_with_a_retry_in(acme, timedelta(minutes=10))
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.clock.run_for(STATUS_POLL_MS)
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        "Lost contact with the site; reload the page to see the status."
+    )
+
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(
     live_server, page, acme, owner
 ):
