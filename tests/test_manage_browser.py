@@ -70,6 +70,23 @@ def look_again_now(page) -> None:
     page.clock.fast_forward("01:00")
 
 
+def held_until_answered(page, pattern: str) -> list:
+    """The requests to `pattern`, held (see wait_for_held) until the test answers them."""
+    held = []
+    page.route(pattern, lambda route: held.append(route))
+    return held
+
+
+def wait_for_held(page, held: list, count: int) -> None:
+    """Waits for the page to have sent `count` of the requests `held` holds: Playwright hands
+    a request to its route when it arrives, on a busy machine well after the page sent it."""
+    for _ in range(300):
+        if len(held) >= count:
+            return
+        page.wait_for_timeout(50)  # lets Playwright deliver it
+    raise AssertionError(f"{len(held)} requests held, not {count}")
+
+
 @pytest.fixture
 def worker(celery_processes, fake_greenhouse):
     celery_processes.use_broker("filesystem")
@@ -548,8 +565,7 @@ def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_se
 
 def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, owner):
     """A disabled button would drop the focus to the page; a busy one ignores more presses."""
-    held = []  # the refresh requests, answered when the test says so
-    page.route("**/manage/acme/refresh/", lambda route: held.append(route))
+    held = held_until_answered(page, "**/manage/acme/refresh/")
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/jobs/")
     button = page.get_by_role("button", name="Refresh now")
@@ -565,10 +581,7 @@ def test_refresh_now_keeps_the_keyboard_focus_while_it_asks(live_server, page, o
 
     # The button turns busy before the request is sent, and Playwright hands the request to
     # the route when it arrives: on a busy machine, after the presses above have returned.
-    for _ in range(300):
-        if held:
-            break
-        page.wait_for_timeout(50)  # lets Playwright deliver it
+    wait_for_held(page, held, 1)
     held[0].continue_()
     expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
     expect(button).not_to_have_attribute("aria-disabled", "true")
@@ -846,26 +859,22 @@ def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
     expect(message).to_have_text("Finished: no changes")
 
 
-def page_whose_first_look_is_read_before_a_sync_begins(page, live_server, acme) -> tuple:
-    """The org's last sync failed, its retry 10 minutes away; its settings page, its clock
-    installed, has asked for its first look at the status, which the site answers. Then a sync
-    begins. Returns that request, held, and the site's answer to give it."""
-    held = []  # the page's first status request, answered when the test says so
-    page.route("**/manage/acme/status.json", lambda route: held.append(route), times=1)
+def a_look_held_read_before_a_sync_began(page, live_server, acme) -> tuple[list, object]:
+    """The settings page, its clock installed, of an org whose last sync failed, its retry 10
+    minutes away: the page's first look at the status is held, read by the server, and then a
+    sync begins. Returns the looks held (later ones too) and that first look's answer."""
+    looks = held_until_answered(page, "**/manage/acme/status.json")
     failed_with_a_retry_in(acme, timedelta(minutes=10))
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.clock.run_for(STATUS_POLL_MS)
-    for _ in range(300):
-        if held:
-            break
-        page.wait_for_timeout(50)  # lets Playwright deliver it
-    read_before_the_sync = held[0].fetch()
+    wait_for_held(page, looks, 1)
+    read_before_the_sync = looks[0].fetch()
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         lock_expires_at=timezone.now() + timedelta(minutes=5)
     )
-    return held[0], read_before_the_sync
+    return looks, read_before_the_sync
 
 
 def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
@@ -874,33 +883,13 @@ def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
     """The tab shown again while the page's look at the status was on its way: that answer, read
     before the sync began, stopped the page's looking, and it said "Failed" until the retry's
     time, minutes later (seen in CI, the tab shown again just as the page's first look came)."""
-    first_look, read_before_the_sync = page_whose_first_look_is_read_before_a_sync_begins(
-        page, live_server, acme
-    )
+    held, read_before_the_sync = a_look_held_read_before_a_sync_began(page, live_server, acme)
+
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    first_look.fulfill(response=read_before_the_sync)
+    held[0].fulfill(response=read_before_the_sync)
+    page.unroute("**/manage/acme/status.json")
 
     expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
-
-
-def test_refresh_nows_answer_stays_when_a_look_read_before_it_comes_after_it(
-    live_server, page, acme, owner
-):
-    """Refresh now, pressed as the page's first look at the status was on its way, said "A sync
-    is running right now"; that look, read before the sync began, came after it and was shown:
-    the answer went, as it does once the sync it speaks of ended, and "Failed" came back until
-    the next look."""
-    message = page.locator(".sync-status [data-field=message]")
-    feedback = page.locator("[data-refresh-feedback]")
-    first_look, read_before_the_sync = page_whose_first_look_is_read_before_a_sync_begins(
-        page, live_server, acme
-    )
-    page.get_by_role("button", name="Refresh now").click()
-    expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
-    first_look.fulfill(response=read_before_the_sync)
-
-    expect_the_status_to_read(page, message, "Running…")
-    expect(feedback).to_have_text(re.compile(r"^A sync is running right now"))
 
 
 def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
@@ -924,6 +913,56 @@ def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
 
     expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
+def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_back(
+    live_server, page, acme, owner
+):
+    """A look at the status read before a sync began, its answer coming after Refresh now's
+    ("running"): it put "Failed" back, and the page followed a sync it said was not running."""
+    message = page.locator(".sync-status [data-field=message]")
+    looks, read_before_the_sync = a_look_held_read_before_a_sync_began(page, live_server, acme)
+
+    page.get_by_role("button", name="Refresh now").click()
+    expect(message).to_have_text("Running…")
+    looks[0].fulfill(response=read_before_the_sync)
+    # The page looks again once it has read that answer (a sync runs): rendered or not by then.
+    page.clock.run_for(STATUS_POLL_MS)
+    wait_for_held(page, looks, 2)
+
+    expect(message).to_have_text("Running…")
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        re.compile(r"^A sync is running right now")
+    )
+
+
+def test_refresh_nows_answer_overtaken_by_a_looks_does_not_put_the_older_status_back(
+    live_server, page, acme, owner
+):
+    """Refresh now's answer ("running") read before the sync ended, coming after the page's
+    look that saw it end: "Running…" and "A sync is running right now" came back after
+    "Finished"."""
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5), last_attempt_at=timezone.now()
+    )
+    message = page.locator(".sync-status [data-field=message]")
+    button = page.get_by_role("button", name="Refresh now")
+    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    button.click()
+    wait_for_held(page, refreshes, 1)
+    read_while_it_ran = refreshes[0].fetch()
+
+    the_sync_works(acme, SyncRun.Trigger.SCHEDULE)
+    expect_the_status_to_read(page, message, "Finished: no changes")
+    held_until_answered(page, "**/manage/acme/status.json")  # no look puts it right after
+    refreshes[0].fulfill(response=read_while_it_ran)
+    expect(button).not_to_have_attribute("aria-disabled", "true")  # its answer was read
+
+    expect(message).to_have_text("Finished: no changes")
+    expect(page.locator("[data-refresh-feedback]")).to_have_text("")
 
 
 def test_a_status_that_learns_the_org_was_disconnected_stops_showing_the_connection(

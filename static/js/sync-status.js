@@ -46,13 +46,38 @@
     });
   }
 
+  // The id of the status's latest run, as the box's data-latest-run holds it.
+  function latestRunOf(status) {
+    return status.latest_run ? String(status.latest_run.id) : "";
+  }
+
+  // Two answers can be on their way to a box at once (a look at the status, and Refresh now
+  // pressed meanwhile) and come in either order: the older, read before what the newer one
+  // says, put back the status that one had replaced. Each request is numbered as it is sent,
+  // and an answer is rendered only if none to a request sent after it was; the box's
+  // data-answer is the number of the answer it shows (0: the page as served).
+  function numberRequest(box) {
+    box.requestsSent = (box.requestsSent || 0) + 1;
+    return box.requestsSent;
+  }
+
+  // Renders the answer to request `number` unless a later one was rendered; says whether.
+  function renderIfLatest(box, status, number) {
+    if (number < Number(box.dataset.answer || 0)) {
+      return false;
+    }
+    box.dataset.answer = String(number);
+    render(box, status);
+    return true;
+  }
+
   // The server writes every word; this only puts them in their places.
   function render(box, status) {
     var wasActive = isActive(box.dataset.phase);
     box.dataset.phase = status.phase;
     // A sync the page never saw under way (a retry run between two looks at it) is one more
     // that ended since the page was read, as one it followed is.
-    var latestRun = status.latest_run ? String(status.latest_run.id) : "";
+    var latestRun = latestRunOf(status);
     var newRun = latestRun !== "" && latestRun !== box.dataset.latestRun;
     box.dataset.latestRun = latestRun;
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
@@ -171,8 +196,7 @@
     box.retryTimer = null;
     if (box.asking) {
       // The answer on its way may have been read before what this look is for (a sync Refresh
-      // now started, one the tab shown again is to learn of): it is not shown, and the status
-      // is looked at again after it.
+      // now started, one the tab shown again is to learn of): it is looked at again after it.
       box.askedMeanwhile = true;
       return;
     }
@@ -180,20 +204,17 @@
       return;
     }
     function tick() {
+      var number = numberRequest(box);
       box.asking = true;
       box.askedMeanwhile = false;
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           box.asking = false;
-          if (box.askedMeanwhile) {
-            // Shown, an answer read before Refresh now's would take back the sync that answer
-            // found, and the answer with it ("A sync is running right now").
-            box.pollTimer = setTimeout(tick, POLL_MS);
-            return;
-          }
-          render(box, status);
-          box.pollTimer = isActive(status.phase) ? setTimeout(tick, POLL_MS) : null;
-          if (!box.pollTimer) {
+          // Overtaken by Refresh now's answer, it leaves the page as that one set it.
+          var latest = renderIfLatest(box, status, number);
+          var again = isActive(box.dataset.phase) || box.askedMeanwhile;
+          box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
+          if (!box.pollTimer && latest) {
             lookAtTheRetry(box, status);
           }
         })
@@ -217,14 +238,23 @@
     }
     button.setAttribute("aria-disabled", "true");
     say(box, "info", "Asking for a sync…");
+    var number = numberRequest(box);
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
         // Rendered first: a sync that ended meanwhile must not clear this answer.
-        render(box, answer.status);
-        say(box, answer.level, answer.message);
-        if (isActive(answer.status.phase)) {
-          poll(box);
+        var latest = renderIfLatest(box, answer.status, number);
+        // Overtaken by a look that saw a sync end since it was read, its words are out of
+        // date: the phase line says how that sync went.
+        if (latest || latestRunOf(answer.status) === box.dataset.latestRun) {
+          say(box, answer.level, answer.message);
         } else {
+          say(box, "", "");
+        }
+        if (isActive(answer.status.phase)) {
+          // Looked at again even if overtaken: a server answering two requests at once may
+          // have read the later one first, and the next look says which was right.
+          poll(box);
+        } else if (latest) {
           // Nothing runs (asked seconds ago, say), but a retry the task made of a failure since
           // the page loaded may come: followed as one the page saw made.
           lookAtTheRetry(box, answer.status);
