@@ -18,6 +18,10 @@ from django.test import Client
 from tests.support.helpers import IN_CI, sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
+# How long an action (a click, a page loaded) or an assertion (expect) waits. Playwright's
+# assertions wait 5 s by default, a third of its actions' time here: on a loaded machine a page
+# answering a request, a form sent and its page loaded, has taken longer than that.
+TIMEOUT_MS = 15_000
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -42,8 +46,9 @@ def chromium() -> Iterator[object]:
     # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
     # still synchronous, so Django's async-safety guard is relaxed for browser tests only.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
@@ -56,7 +61,7 @@ def chromium() -> Iterator[object]:
 def page(chromium) -> Iterator[object]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 
@@ -73,7 +78,7 @@ def page_kept_on_back(chromium) -> Iterator[object]:
         ignore_default_args=["--disable-back-forward-cache"],
     )
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     browser.close()
 
