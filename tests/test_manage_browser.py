@@ -70,6 +70,13 @@ def look_again_now(page) -> None:
     page.clock.fast_forward("01:00")
 
 
+def show_the_tab_again(page) -> None:
+    """What the browser does when the tab is shown again (headless, it never stops being
+    shown), and the page's look at the status that follows, made now (look_again_now)."""
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    look_again_now(page)
+
+
 def held_until_answered(page, pattern: str) -> list:
     """The requests to `pattern`, held (see wait_for_held) until the test answers them."""
     held = []
@@ -999,6 +1006,7 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     """It said "could not be sent. Reload the page", or "Lost contact with the site", and the
     page reloaded was not found; Refresh now then stayed, to say the same again. The focus it
     had goes to those words, not to the top of the page."""
+    page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     Organization.objects.filter(slug="acme").delete()
@@ -1007,7 +1015,7 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     if asked_by == "refresh now":
         page.keyboard.press("Enter")
     else:
-        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        show_the_tab_again(page)
 
     expect(page.locator("[data-refresh-feedback]")).to_have_text(
         "This organization no longer exists: it was deleted, perhaps in another tab."
@@ -1025,6 +1033,7 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
     """Demoted (or removed) by another admin, or in another tab: the status and Refresh now
     were a plain 404, so the box said "could not be sent. Reload the page", or "Lost contact
     with the site", and the page reloaded was not found."""
+    page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     # By Carol, the org's other admin, whom she can ask.
@@ -1036,7 +1045,7 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
     if asked_by == "refresh now":
         page.keyboard.press("Enter")
     else:
-        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        show_the_tab_again(page)
 
     feedback = page.locator("[data-refresh-feedback]")
     expect(feedback).to_have_text(
@@ -1074,6 +1083,7 @@ def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_res
 ):
     """Paused in another tab: the button goes, and the focus it had goes to the link that
     resumes syncing, not to the top of the page."""
+    page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     status = page.locator(".sync-status")
@@ -1085,7 +1095,7 @@ def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_res
     expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_focused()
 
     GreenhouseConnection.objects.update(enabled=True)
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    show_the_tab_again(page)
     expect(status.get_by_role("button", name="Refresh now")).to_be_visible()
     expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_hidden()
 
@@ -1096,13 +1106,14 @@ def test_the_way_to_resume_that_has_the_focus_gives_it_to_refresh_now_once_resum
     """Resumed in another tab: the link goes, and its focus goes to the button that takes its
     place, not to the top of the page."""
     GreenhouseConnection.objects.update(enabled=False)
+    page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/jobs/")
     status = page.locator(".sync-status")
     status.get_by_role("link", name="Resume it in the settings").focus()
 
     GreenhouseConnection.objects.update(enabled=True)
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    show_the_tab_again(page)
 
     expect(status.get_by_role("link", name="Resume it in the settings")).to_be_hidden()
     expect(status.get_by_role("button", name="Refresh now")).to_be_focused()
@@ -1124,9 +1135,7 @@ def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     GreenhouseConnection.objects.create(
         organization=acme.organization, board_token="tiny-co", board_name="Tiny Co"
     )
-    # What the browser does when the tab is shown again (headless, it never stops being shown).
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    look_again_now(page)
+    show_the_tab_again(page)
 
     expect(status.get_by_text("Connected to the board")).to_be_visible()
     expect(status.locator(".board-name")).to_have_text("Tiny Co")
