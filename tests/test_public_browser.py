@@ -109,6 +109,8 @@ def test_back_shows_the_filters_the_listed_jobs_were_filtered_by(
     page.go_back(wait_until="commit")  # a page restored whole fires no load event
 
     expect(page.locator(".match-count")).to_contain_text("6 jobs match")
+    # A page loaded again shows its list before its load event, and pageshow after it.
+    page.wait_for_function("'restoredWhole' in window")
     assert page.evaluate("window.restoredWhole") is kept_on_back
     expect(page.get_by_label("Keywords")).to_have_value("")
     expect(page.get_by_label("Workplace")).to_have_value("")
