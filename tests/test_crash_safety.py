@@ -111,7 +111,6 @@ def worker_stalled_mid_sync(
             SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
             and fake_greenhouse.request_count(TOKEN) == requests_before + 1
         ),
-        timeout=30,
     )
     return worker, posts
 
@@ -186,7 +185,6 @@ def test_a_worker_killed_mid_sync_leaves_the_previous_state_and_the_next_run_com
                     pk=connection.pk, lock_expires_at=None
                 ).exists()
             ),
-            timeout=30,
         )
     celery_processes.stop()
 
@@ -236,7 +234,7 @@ def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_
         GreenhouseConnection.objects.update(lock_expires_at=past, next_sync_at=past)
         time.sleep(visibility_timeout)
         heir = worker_started(celery_processes, hostname="heir-redis@%h")
-        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir), timeout=30)
+        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir))
 
         status = sync_status(organization=connection.organization)
         assert (status["message"], status["next_sync_text"]) == (
@@ -249,7 +247,6 @@ def test_redis_gives_a_killed_workers_sync_back_after_the_visibility_timeout_to_
                 SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2
                 and GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
             ),
-            timeout=30,
         )
     celery_processes.stop()
 
@@ -288,7 +285,6 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
                 GreenhouseConnection.objects.filter(lock_expires_at=None).exists()
                 and not SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exists()
             ),
-            timeout=30,
         )
 
         assert list(Job.objects.order_by("pk").values()) == before
@@ -302,13 +298,12 @@ def test_a_worker_whose_every_process_gets_sigterm_mid_sync_frees_the_org_for_th
         )
 
         heir = worker_started(celery_processes, hostname=f"heir-{broker}@%h")
-        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir), timeout=30)
+        celery_processes.wait_for(lambda: GIVEN_BACK in celery_processes.log_of(heir))
         assert not SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS, pk__gt=stopped_run.pk)
 
         assert enqueue_due_syncs() == [connection.pk]
         celery_processes.wait_for(
             lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).count() == 2,
-            timeout=30,
         )
     celery_processes.stop()
 

@@ -40,7 +40,7 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     celery_processes.wait_until_beat_starts(beat)
 
     celery_processes.wait_for(
-        lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).exists(), timeout=60
+        lambda: SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCESS).exists()
     )
     celery_processes.stop()
 
@@ -69,7 +69,7 @@ def test_a_new_beat_has_the_dispatcher_tick_as_it_starts(celery_processes):
     celery_processes.wait_until_ready(worker)
     celery_processes.wait_until_beat_starts(beat)
 
-    celery_processes.wait_for(SchedulerHeartbeat.objects.exists, timeout=30)
+    celery_processes.wait_for(SchedulerHeartbeat.objects.exists)
 
     assert check_scheduler(now=timezone.now()).ok
     assert "Sending due task" not in celery_processes.log_of(beat)
@@ -82,10 +82,10 @@ def test_beat_logs_that_it_stopped(celery_processes):
     beat = celery_processes.start("beat", "--loglevel=INFO")
     celery_processes.wait_until_beat_starts(beat)
     # Its first tick: by then it has started (signals sent, checks run).
-    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
+    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs())
 
     beat.terminate()
-    beat.wait(timeout=15)
+    beat.wait(timeout=celery_processes.work_timeout)
 
     assert beat.returncode == 0
     assert "INFO/MainProcess] beat stopped" in celery_processes.logs()
@@ -121,10 +121,10 @@ def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
     schedule.write_bytes(b"not a schedule" * 100)
     beat = celery_processes.start("beat", "--loglevel=INFO", f"--schedule={schedule}")
     celery_processes.wait_until_beat_starts(beat)
-    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs(), timeout=30)
+    celery_processes.wait_for(lambda: "Sending due task" in celery_processes.logs())
 
     beat.terminate()
-    beat.wait(timeout=15)
+    beat.wait(timeout=celery_processes.work_timeout)
 
     logs = celery_processes.logs()
     assert beat.returncode == 0

@@ -45,7 +45,7 @@ def test_with_json_logs_a_task_loggers_line_is_json_with_the_task(celery_process
 
     with celery_processes.publishing_here():
         task_id = lines_log.delay().id
-    celery_processes.wait_for(lambda: "succeeded" in celery_processes.log_of(worker), timeout=60)
+    celery_processes.wait_for(lambda: "succeeded" in celery_processes.log_of(worker))
     celery_processes.stop()
 
     entries = json_entries((celery_processes.var_dir / "worker-0.log").read_text())
@@ -86,7 +86,7 @@ def test_a_worker_with_a_logfile_writes_every_line_there_in_the_format_chosen(
     with celery_processes.publishing_here():
         task_id = lines_log.delay().id
     celery_processes.wait_for(
-        lambda: "succeeded" in celery_processes.log_of(worker) + text_of(logfile), timeout=60
+        lambda: "succeeded" in celery_processes.log_of(worker) + text_of(logfile)
     )
     output = celery_processes.log_of(worker)
     celery_processes.stop()

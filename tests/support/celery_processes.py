@@ -55,6 +55,9 @@ class CeleryProcesses:
     # How long a test gives a worker or beat to start. On a loaded machine a start has taken
     # over 30 s, which a test's own wait for a task or a tick should not pay.
     start_timeout = 120
+    # How long a test gives processes that have started to do what it waits for (a task run,
+    # a tick sent). Seconds on an idle machine; only a test that fails waits it out.
+    work_timeout = 90
 
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
@@ -85,7 +88,9 @@ class CeleryProcesses:
         self._started.append((process, log_path, log))
         return process
 
-    def wait_for(self, condition: Callable[[], bool], *, timeout: float) -> None:
+    def wait_for(self, condition: Callable[[], bool], *, timeout: float | None = None) -> None:
+        """Wait until `condition()` holds, `timeout` seconds at most (work_timeout if None)."""
+        timeout = self.work_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
