@@ -339,7 +339,12 @@ def test_an_account_is_found_by_its_username_or_address_in_any_case_from_its_ind
     lookups = [query["sql"] for query in queries if compared in query["sql"]]
     assert lookups
     for sql in lookups:
-        assert index in plan_of(sql)
+        plan = plan_of(sql)
+        assert index in plan
+        if db_connection.vendor == "sqlite":
+            # Searched, not read whole: SQLite scans an index that holds every column asked for
+            # (a sign-in's username) in place of the table where its LIKE cannot search it.
+            assert "SCAN" not in plan
 
 
 def plan_of(sql: str) -> str:
