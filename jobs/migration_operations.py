@@ -30,7 +30,7 @@ def postgresql_without_lock(name: str, concurrently: type, plain: type) -> type:
     the name it is given in this module, as a migration written of it (a squash) imports it."""
     forwards_creates = issubclass(plain, migrations.AddIndex)
 
-    class Operation(concurrently):
+    class WithoutLock(concurrently):
         def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
             if not self._done_already(schema_editor, creating=forwards_creates):
                 self._variant(schema_editor).database_forwards(
@@ -57,8 +57,8 @@ def postgresql_without_lock(name: str, concurrently: type, plain: type) -> type:
                 return _index_validity(schema_editor, name) is None  # dropped already
             return _built_already(schema_editor, name)
 
-    Operation.__name__ = Operation.__qualname__ = name
-    return Operation
+    WithoutLock.__name__ = WithoutLock.__qualname__ = name
+    return WithoutLock
 
 
 AddIndexWithoutLock = postgresql_without_lock(
@@ -162,8 +162,6 @@ class AddIndexInAnyCaseWithoutLock(NotInTransactionMixin, Operation):
     UPPER(column), built CONCURRENTLY (the migration sets `atomic = False`), an index left
     INVALID by an interrupted run built anew. On SQLite iexact is a LIKE, which reads an index
     of the column in its NOCASE collation (SQLite's LIKE optimization) and none of UPPER()."""
-
-    reversible = True
 
     def __init__(self, model: str, field: str, name: str) -> None:
         self.model, self.field, self.name = model, field, name
