@@ -25,6 +25,7 @@ from jobs.connections import (
     BOARD_HISTORY_FIELDS,
     SyncInProgress,
     connection_api_key_set,
+    connection_api_key_to_remove,
     connection_disconnect,
     connection_save,
     connection_schedule_update,
@@ -762,6 +763,27 @@ def test_removing_a_key_by_a_script_where_none_is_stored_says_only_that(signed_i
     response = signed_in.post(SETTINGS_URL, {"action": "api_key_remove"}, follow=True)
 
     assert "Nothing changed: no API key is stored." in response.content.decode()
+
+
+def test_a_key_stored_as_a_removal_finds_none_is_not_removed_unasked(
+    signed_in, connected, monkeypatch
+):
+    """Asked to remove a key where none is stored (sent by a script, which says no key it
+    saw), the request removes nothing: a key another tab or admin stores as it answers was
+    never named by a page asking whether to remove it."""
+    connection_api_key_set(connection=connected, api_key="")
+
+    def stored_after_the_look(**sent):
+        found = connection_api_key_to_remove(**sent)
+        connection_api_key_set(connection=connected, api_key="new-key-24680")
+        return found
+
+    monkeypatch.setattr("jobs.manage_views.connection_api_key_to_remove", stored_after_the_look)
+
+    response = signed_in.post(SETTINGS_URL, REMOVE_KEY, follow=True)
+
+    assert "Nothing changed: no API key is stored." in page_text(response)
+    assert GreenhouseConnection.objects.get().get_api_key() == "new-key-24680"
 
 
 def test_removing_a_key_another_tab_removed_says_nothing_changed(signed_in, connected):
