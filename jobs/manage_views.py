@@ -706,7 +706,7 @@ def _api_key_remove(
         # refused now, not after a page asking to remove it.
         now = connection_api_key_to_remove(connection=connection, shown_key=shown.key_shown())
         if now.has_api_key:
-            return _api_key_remove_asked(request, organization, now, sent=shown)
+            return _api_key_remove_asked(request, organization, now)
     if confirmed and connection_api_key_set(
         connection=connection, api_key="", shown_key=shown.key_shown()
     ):
@@ -718,23 +718,18 @@ def _api_key_remove(
 
 
 def _api_key_remove_asked(
-    request: HttpRequest,
-    organization: Organization,
-    connection: GreenhouseConnection,
-    *,
-    sent: ConnectionShownForm,
+    request: HttpRequest, organization: Organization, connection: GreenhouseConnection
 ) -> HttpResponse:
-    """The page asking whether to remove the key `connection` has. It sends on what the
-    settings page showed, as that page's button sent it: a key stored after this page was
-    served is not removed by it either. Sent without it (by a script), this page is the one
-    that shows the key."""
-    shown = (
-        ConnectionShownForm(request.POST, auto_id=False)
-        if sent.key_shown() is not None
-        else ConnectionShownForm.of(connection)
-    )
+    """The page asking whether to remove the key `connection` has, as read under its lock
+    (connection_api_key_to_remove): its "Remove the key" sends that key, which is the one the
+    settings page showed, that page's board and key checked against it then (or the key this
+    page names, sent by a script): a key stored after either page was read is not removed."""
     return _org_page(
-        request, "manage/api_key_remove.html", organization, connection=connection, shown=shown
+        request,
+        "manage/api_key_remove.html",
+        organization,
+        connection=connection,
+        shown=ConnectionShownForm.of(connection),
     )
 
 
