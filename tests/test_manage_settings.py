@@ -2003,7 +2003,10 @@ def test_reconnecting_the_same_board_reopens_the_jobs_with_their_settings(signed
 def test_the_settings_forms_need_a_csrf_token(north, signed_in, connected, url):
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(User.objects.get(username="nora"))
-    response = csrf_client.post(url, {"action": "api_key_remove"})
+    # The confirmed removal as the page sends it, but for its token: one that removes the key.
+    removal = sent_from(signed_in.get(SETTINGS_URL).content, REMOVE_KEY_CONFIRMED)
+    del removal["csrfmiddlewaretoken"]
+    response = csrf_client.post(url, removal)
     assert response.status_code == 403
     assert GreenhouseConnection.objects.get().has_api_key
 
