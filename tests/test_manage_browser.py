@@ -872,10 +872,10 @@ def test_a_page_waiting_for_a_retry_still_follows_a_sync_asked_for_meanwhile(
     expect(message).to_have_text("Finished: no changes")
 
 
-def a_look_held_read_before_a_sync_began(page, live_server, acme) -> tuple[list, object]:
+def a_look_held(page, live_server, acme) -> tuple[list, object]:
     """The settings page, its clock installed, of an org whose last sync failed, its retry 10
-    minutes away: the page's first look at the status is held, read by the server, and then a
-    sync begins. Returns the looks held (later ones too) and that first look's answer."""
+    minutes away: the page's first look at the status is held and read by the server. Returns
+    the looks held (later ones too) and that first look's answer."""
     looks = held_until_answered(page, "**/manage/acme/status.json")
     failed_with_a_retry_in(acme, timedelta(minutes=10))
     page.clock.install()
@@ -883,11 +883,16 @@ def a_look_held_read_before_a_sync_began(page, live_server, acme) -> tuple[list,
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.clock.run_for(STATUS_POLL_MS)
     wait_for_held(page, looks, 1)
-    read_before_the_sync = looks[0].fetch()
+    return looks, looks[0].fetch()
+
+
+def a_look_held_read_before_a_sync_began(page, live_server, acme) -> tuple[list, object]:
+    """a_look_held(), then a sync begins."""
+    held = a_look_held(page, live_server, acme)
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         lock_expires_at=timezone.now() + timedelta(minutes=5)
     )
-    return looks, read_before_the_sync
+    return held
 
 
 def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
@@ -903,6 +908,35 @@ def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
     page.unroute("**/manage/acme/status.json")
 
     expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
+def test_refresh_nows_answer_that_no_sync_runs_stays_when_a_look_read_before_it_comes_after(
+    live_server, page, acme, owner
+):
+    """Refresh now, pressed as the page's first look at the status was on its way and syncing
+    was paused in another tab, said so and gave way to resuming; that look, read before the
+    pause, came after it and was shown: Refresh now was offered again and the way to resume
+    gone, until the retry's time, ten minutes on. Not only an answer that a sync runs is newer
+    than the look on its way; and as the server may have read the two in either order, the page
+    looks again."""
+    status = page.locator(".sync-status")
+    looks, read_before_the_pause = a_look_held(page, live_server, acme)
+    looks_after = []
+    page.on("request", lambda request: "status.json" in request.url and looks_after.append(1))
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    status.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Syncing is paused.")
+    looks[0].fulfill(response=read_before_the_pause)
+    for _ in range(100):  # until the page looks again after that look, which it then read
+        if looks_after:
+            break
+        page.clock.run_for(STATUS_POLL_MS)
+        page.wait_for_timeout(50)  # lets the page read the answer
+
+    assert looks_after
+    expect(status.get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(status.get_by_role("link", name="Resume it in the schedule below")).to_be_visible()
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Syncing is paused.")
 
 
 def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(

@@ -241,6 +241,12 @@
     var number = numberRequest(box);
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
+        // A look on its way may have been read before this answer, whatever it says (a sync
+        // running, or syncing paused since): it is not shown, and the status is looked at
+        // again after it (poll).
+        if (box.asking) {
+          box.askedMeanwhile = true;
+        }
         // Rendered first: a sync that ended meanwhile must not clear this answer.
         var latest = renderIfLatest(box, answer.status, number);
         // Overtaken by a look that saw a sync end since it was read, its words are out of
