@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import types
@@ -65,6 +66,29 @@ def flush_by_delete() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PostgresOperations, "sql_flush", sql_flush)
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_log_handler_left_on_a_closed_stream() -> Iterator[None]:
+    """A test fails that leaves a logging handler writing to a stream closed after it: one that
+    applied LOGGING again (Django's setup) while capsys's standard error stood for the real one
+    gave the root logger a console handler on it, and every later test of its process logged
+    to a closed file, logging's "--- Logging error ---" unseen, or failed (test_log_masking's)."""
+    before = _handlers_on_closed_streams()
+    yield
+    left = _handlers_on_closed_streams() - before
+    assert not left, f"handlers left writing to a closed stream: {sorted(left)}"
+
+
+def _handlers_on_closed_streams() -> set[str]:
+    """Each handler whose stream is closed, as its logger's name and the handler."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return {
+        f"{logger.name}: {handler!r} (handler {id(handler):#x})"
+        for logger in loggers
+        for handler in getattr(logger, "handlers", ())  # a PlaceHolder has none
+        if getattr(getattr(handler, "stream", None), "closed", False)
+    }
 
 
 @pytest.fixture(autouse=True)

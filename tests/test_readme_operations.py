@@ -30,6 +30,10 @@ def test_the_upgrade_note_gives_the_exit_status_of_a_manage_py_check_error(
         operations(),
     )
     settings.DEFAULT_FROM_EMAIL = "not an address"
+    # Not LOGGING applied again by Django's setup, which manage.py runs: the root logger's new
+    # console handler wrote to capsys's standard error, closed after this test, and so every
+    # later test of the process that logged did (test_log_masking's failed on it).
+    settings.LOGGING_CONFIG = None
     monkeypatch.setattr(sys, "argv", ["manage.py", "check"])
 
     with pytest.raises(SystemExit) as stopped:
