@@ -59,12 +59,19 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 
 def _local_secret_key() -> str:
-    """A random key kept under var/ so local sessions survive restarts; never used in production."""
+    """A random key kept under var/ so local sessions survive restarts; never used in production.
+    The file is its owner's alone (0600) as it is made: written, then made 0600, it was any
+    account's to read in between (0644 under a umask of 0022), and stayed so for a process
+    stopped there."""
     path = VAR_DIR / "local_secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    return key
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")

@@ -681,6 +681,37 @@ def test_what_is_in_a_directorys_place_stops_the_process_saying_what_it_is(tmp_p
     assert message == f"ORGSITE_VAR_DIR: {in_the_way} {what}{instead}."
 
 
+class _Stopped(Exception):
+    """A process stopped where a test says."""
+
+
+def test_the_local_secret_key_file_is_its_owners_alone_from_the_moment_it_is_made(
+    tmp_path, monkeypatch
+):
+    """The local key's file was written, then made 0600: until then it was any account's to
+    read (0644 under a umask of 0022), and a process stopped between the two (here, at the
+    chmod) left it so. The key is kept: the next start reads it back."""
+    chmod = Path.chmod
+
+    def stopped_at_the_key(path: Path, *args: Any, **kwargs: Any) -> None:
+        if path.name == "local_secret_key":
+            raise _Stopped
+        chmod(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "chmod", stopped_at_the_key)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+    umask = os.umask(0o022)
+    try:
+        key = settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"]
+    except _Stopped:
+        key = None
+    finally:
+        os.umask(umask)
+
+    assert (tmp_path / "local_secret_key").stat().st_mode & 0o777 == 0o600
+    assert key and settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == key
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
