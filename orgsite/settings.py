@@ -9,6 +9,7 @@ import itertools
 import os
 import re
 import secrets
+import tempfile
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,18 +61,21 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 def _local_secret_key() -> str:
     """A random key kept under var/ so local sessions survive restarts; never used in production.
-    The file is its owner's alone (0600) as it is made: written, then made 0600, it was any
-    account's to read in between (0644 under a umask of 0022), and stayed so for a process
-    stopped there."""
+    Written whole to a file of its own, its owner's alone (0600) from the start, then linked in
+    place: processes starting at once (`make run`'s three) all read one key, never a file made
+    but not yet written."""
     path = VAR_DIR / "local_secret_key"
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key)
-    return key
+    if not path.exists():
+        descriptor, made = tempfile.mkstemp(dir=VAR_DIR, prefix=".local_secret_key.")
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(50))
+            os.link(made, path)
+        except FileExistsError:
+            pass  # another process linked its key first: that one is kept
+        finally:
+            os.unlink(made)
+    return path.read_text().strip()
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")

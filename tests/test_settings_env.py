@@ -712,6 +712,27 @@ def test_the_local_secret_key_file_is_its_owners_alone_from_the_moment_it_is_mad
     assert key and settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == key
 
 
+def test_processes_making_the_local_secret_key_at_once_all_read_one_whole_key(
+    tmp_path, monkeypatch
+):
+    """`make run` starts three processes at once on a new checkout: one that found the file
+    made by another, not yet written, read an empty key. Another process links its key in
+    place between this one's writing and linking (here): that key is read, none left over."""
+    link = os.link
+
+    def another_process_first(source: str, target: Path) -> None:
+        Path(target).write_text("the other process's key")
+        link(source, target)
+
+    monkeypatch.setattr(os, "link", another_process_first)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    assert settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == (
+        "the other process's key"
+    )
+    assert not list(tmp_path.glob(".local_secret_key*"))
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
