@@ -848,14 +848,24 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
-@pytest.mark.parametrize("left", ["%", "%E", "%E2", "%E2%8", "%E2%82"])
-def test_a_long_address_is_cut_before_a_letters_escapes_across_its_end(fake_greenhouse, left):
+@pytest.mark.parametrize(
+    ("escaped", "left"),
+    [
+        *(("%E2%82%AC", left) for left in ["%", "%E", "%E2", "%E2%8", "%E2%82"]),  # €
+        # 🚀's four bytes: the longest a cut leaves of a letter (escapes_whole's window)
+        ("%F0%9F%9A%80", "%F0%9F%9A%8"),
+        ("%f0%9f%9a%80", "%f0%9f%9a"),  # hex in lowercase, as some encoders write it
+    ],
+)
+def test_a_long_address_is_cut_before_a_letters_escapes_across_its_end(
+    fake_greenhouse, escaped, left
+):
     """Cut by slicing, it ended in "%E" or "%E2%82" of "%E2%82%AC" (€): a broken link, its
     Apply button's and the base its description's relative links are read against."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     head = raw["absolute_url"] + "?ref=%C3%A9"
     head += "x" * (ADDRESS_MAX_LENGTH - len(head) - len(left))
-    raw["absolute_url"] = f"{head}%E2%82%ACuro"
+    raw["absolute_url"] = f"{head}{escaped}uro"
     assert len(f"{head}{left}") == ADDRESS_MAX_LENGTH
 
     assert parse_job(raw).absolute_url == head
