@@ -578,9 +578,16 @@ def test_metadata_dropped_is_logged_with_a_name_that_is_no_text_as_written(fake_
     for names, shown in [
         ([None, 42, 7.5, True, ["Team", "Équipe"]], "None, 42, 7.5, True, ['Team', 'Équipe']"),
         (
-            [{"en": "Pay", "fr": "Paie"}, 10**4000, ["T"] * 1_000, ["N" * 300]],
+            [
+                {"en": "Pay", "fr": "Paie"},
+                10**4000,
+                ["T"] * 1_000,
+                ["N" * 300],
+                {f"k{number}": number for number in range(1_000)},  # its first keys, not sorted
+            ],
             f"{{'en': 'Pay', 'fr': 'Paie'}}, {'1' + '0' * 22}...{'0' * 24}, "
-            f"['T', 'T', 'T', 'T', ...], ['{'N' * 22}...{'N' * 23}']",
+            f"['T', 'T', 'T', 'T', ...], ['{'N' * 22}...{'N' * 23}'], "
+            "{'k0': 0, 'k1': 1, 'k2': 2, 'k3': 3, ...}",
         ),
     ]:
         raw["metadata"] = [{"name": name, "value": too_long} for name in names]
