@@ -938,8 +938,21 @@ def test_a_long_company_name_or_requisition_id_is_cut_before_a_character_across_
         (40817.5, ""),  # a fraction names no requisition
         (float("nan"), ""),
         (None, ""),
+        # Past 2**53 a float names no one integer: 1e23 would be "99999999999999991611392".
+        (1e23, ""),
     ],
-    ids=["int", "whole float", "negative", "250 digits", "text", "bool", "fraction", "NaN", "null"],
+    ids=[
+        "int",
+        "whole float",
+        "negative",
+        "250 digits",
+        "text",
+        "bool",
+        "fraction",
+        "NaN",
+        "null",
+        "float past 2**53",
+    ],
 )
 def test_a_requisition_id_sent_as_a_number_is_stored_as_its_digits(fake_greenhouse, sent, stored):
     """Greenhouse documents it as a string, but boards have sent a number: it was stored empty."""
