@@ -732,17 +732,18 @@ def page_waiting_for_a_retry_in(page, live_server, acme, retry_in: timedelta, ta
     expect(page.locator(".sync-status")).to_have_attribute("data-answer", "1")
 
 
-def the_sync_works(acme, trigger: SyncRun.Trigger, *, created: int = 0) -> None:
+def the_sync_works(
+    acme, trigger: SyncRun.Trigger, *, created: int = 0, began: SyncRun | None = None
+) -> None:
     """The org's sync ends and works, as a worker's would: its run recorded (`created` jobs
-    new), the lease and any retry mark gone."""
+    new), or `began`, the run it recorded as running as it began, ended so; the lease and any
+    retry mark gone."""
     now = timezone.now()
-    SyncRun.objects.create(
-        organization=acme.organization,
-        trigger=trigger,
-        outcome=SyncRun.Outcome.SUCCESS,
-        finished_at=now,
-        created=created,
-    )
+    ended = {"outcome": SyncRun.Outcome.SUCCESS, "finished_at": now, "created": created}
+    if began:
+        SyncRun.objects.filter(pk=began.pk).update(**ended)
+    else:
+        SyncRun.objects.create(organization=acme.organization, trigger=trigger, **ended)
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         state=GreenhouseConnection.State.OK,
         failing_since=None,
@@ -983,15 +984,22 @@ def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_
     )
 
 
+@pytest.mark.parametrize("run_recorded", [False, True], ids=["run-not-recorded", "run-recorded"])
 def test_refresh_nows_answer_overtaken_by_a_looks_does_not_put_the_older_status_back(
-    live_server, page, acme, owner
+    live_server, page, acme, owner, run_recorded
 ):
     """Refresh now's answer ("running") read before the sync ended, coming after the page's
     look that saw it end: "Running…" and "A sync is running right now" came back after
-    "Finished"."""
+    "Finished". With the sync's run recorded as running as it began, as a worker's is, the
+    answer named the run the look saw end, and its words stayed beside "Finished"."""
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         lock_expires_at=timezone.now() + timedelta(minutes=5), last_attempt_at=timezone.now()
     )
+    began = None
+    if run_recorded:
+        began = SyncRun.objects.create(
+            organization=acme.organization, trigger=SyncRun.Trigger.SCHEDULE
+        )
     message = page.locator(".sync-status [data-field=message]")
     button = page.get_by_role("button", name="Refresh now")
     refreshes = held_until_answered(page, "**/manage/acme/refresh/")
@@ -1002,7 +1010,7 @@ def test_refresh_nows_answer_overtaken_by_a_looks_does_not_put_the_older_status_
     wait_for_held(page, refreshes, 1)
     read_while_it_ran = refreshes[0].fetch()
 
-    the_sync_works(acme, SyncRun.Trigger.SCHEDULE)
+    the_sync_works(acme, SyncRun.Trigger.SCHEDULE, began=began)
     expect_the_status_to_read(page, message, "Finished: no changes")
     held_until_answered(page, "**/manage/acme/status.json")  # no look puts it right after
     refreshes[0].fulfill(response=read_while_it_ran)

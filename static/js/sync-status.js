@@ -21,6 +21,10 @@
     return ACTIVE_PHASES.indexOf(phase) !== -1;
   }
 
+  function hasEnded(phase) {
+    return phase === "finished" || phase === "failed";
+  }
+
   function fetchJson(url, options) {
     var request = Object.assign({ credentials: "same-origin" }, options);
     request.headers = Object.assign({ Accept: "application/json" }, request.headers);
@@ -120,7 +124,7 @@
     }
     // The jobs list is out of date once a sync changed jobs; the history, once any sync ended.
     var hint = box.querySelector("[data-reload-hint]");
-    var ended = status.phase === "finished" || status.phase === "failed";
+    var ended = hasEnded(status.phase);
     var changed =
       status.phase === "finished" && status.latest_run && status.latest_run.changed_jobs;
     if (hint && (wasActive || newRun) && (hint.dataset.reloadHint === "runs" ? ended : changed)) {
@@ -250,11 +254,17 @@
         // Rendered first: a sync that ended meanwhile must not clear this answer.
         var latest = renderIfLatest(box, answer.status, number);
         // Overtaken by a look that saw a sync end since it was read, its words are out of
-        // date: the phase line says how that sync went.
-        if (latest || latestRunOf(answer.status) === box.dataset.latestRun) {
-          say(box, answer.level, answer.message);
-        } else {
+        // date, as render() finds them when answers come in order: the sync they speak of
+        // ended (the run it saw under way, whose id the look's ended run has), or one they did
+        // not know of did. The phase line says how that sync went.
+        var outdated =
+          !latest &&
+          hasEnded(box.dataset.phase) &&
+          (isActive(answer.status.phase) || latestRunOf(answer.status) !== box.dataset.latestRun);
+        if (outdated) {
           say(box, "", "");
+        } else {
+          say(box, answer.level, answer.message);
         }
         if (isActive(answer.status.phase)) {
           // Looked at again even if overtaken: a server answering two requests at once may
