@@ -984,6 +984,27 @@ def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_
     )
 
 
+def test_a_look_that_failed_after_refresh_nows_answer_came_leaves_the_page_following_the_sync(
+    live_server, page, acme, owner
+):
+    """A look at the status on its way as Refresh now was pressed, failing after Refresh now's
+    answer ("running") came: the page said "Lost contact with the site" and stopped looking,
+    beside a sync running, though the site had just answered."""
+    message = page.locator(".sync-status [data-field=message]")
+    looks, _ = a_look_held_read_before_a_sync_began(page, live_server, acme)
+
+    page.get_by_role("button", name="Refresh now").click()
+    expect(message).to_have_text("Running…")
+    looks[0].abort()
+    page.clock.run_for(STATUS_POLL_MS)
+    wait_for_held(page, looks, 2)
+
+    expect(message).to_have_text("Running…")
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        re.compile(r"^A sync is running right now")
+    )
+
+
 @pytest.mark.parametrize("run_recorded", [False, True], ids=["run-not-recorded", "run-recorded"])
 def test_refresh_nows_answer_overtaken_by_a_looks_does_not_put_the_older_status_back(
     live_server, page, acme, owner, run_recorded

@@ -65,9 +65,14 @@
     return box.requestsSent;
   }
 
+  // Whether the answer to a request sent after request `number` was rendered.
+  function overtaken(box, number) {
+    return number < Number(box.dataset.answer || 0);
+  }
+
   // Renders the answer to request `number` unless a later one was rendered; says whether.
   function renderIfLatest(box, status, number) {
-    if (number < Number(box.dataset.answer || 0)) {
+    if (overtaken(box, number)) {
       return false;
     }
     box.dataset.answer = String(number);
@@ -207,6 +212,12 @@
     if (box.pollTimer) {
       return;
     }
+    // Looks again POLL_MS on while the status shown says a sync is under way, or if asked to
+    // while the last look was on its way.
+    function lookAgainIfDue() {
+      var again = isActive(box.dataset.phase) || box.askedMeanwhile;
+      box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
+    }
     function tick() {
       var number = numberRequest(box);
       box.asking = true;
@@ -216,14 +227,20 @@
           box.asking = false;
           // Overtaken by Refresh now's answer, it leaves the page as that one set it.
           var latest = renderIfLatest(box, status, number);
-          var again = isActive(box.dataset.phase) || box.askedMeanwhile;
-          box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
+          lookAgainIfDue();
           if (!box.pollTimer && latest) {
             lookAtTheRetry(box, status);
           }
         })
         .catch(function (error) {
           box.asking = false;
+          // Overtaken by Refresh now's answer, a look that failed says nothing of the site as
+          // that answer found it (a sync running, say): the page goes on as it set it. An org
+          // deleted, or the user's role lost, is said whichever answer came first.
+          if (overtaken(box, number) && !error.endsThePage) {
+            lookAgainIfDue();
+            return;
+          }
           box.pollTimer = null;
           sayRefused(box, error, LOST_CONTACT);
         });
