@@ -1186,6 +1186,39 @@ def test_the_way_to_resume_that_has_the_focus_gives_it_to_refresh_now_once_resum
     expect(status.get_by_role("button", name="Refresh now")).to_be_focused()
 
 
+@pytest.mark.parametrize("answered", ["before-the-look", "after-the-look"])
+def test_refresh_nows_answer_goes_when_a_look_learns_the_org_was_disconnected(
+    live_server, page, acme, owner, answered
+):
+    """Disconnected in another tab, or by another admin, while the sync Refresh now queued
+    waited for a worker: "Sync queued. Its progress shows below." stayed beside "Not connected
+    to Greenhouse." for good, whether Refresh now's answer came before the page's look that
+    learnt of it or after."""
+    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    button = page.locator(".sync-status [data-refresh] button")  # hidden once disconnected
+    feedback = page.locator("[data-refresh-feedback]")
+    button.click()
+    wait_for_held(page, refreshes, 1)
+    read_before_the_disconnect = refreshes[0].fetch()
+    if answered == "before-the-look":
+        refreshes[0].fulfill(response=read_before_the_disconnect)
+        expect(feedback).to_have_text(re.compile(r"^Sync queued"))
+
+    connection_disconnect(connection=acme)
+    show_the_tab_again(page)
+    expect(page.locator(".sync-status [data-field=message]")).to_have_text(
+        "Not connected to Greenhouse."
+    )
+    if answered == "after-the-look":
+        refreshes[0].fulfill(response=read_before_the_disconnect)
+        expect(button).not_to_have_attribute("aria-disabled", "true")  # its answer was read
+
+    expect(feedback).to_have_text("")
+
+
 def test_a_status_that_learns_the_org_was_connected_again_shows_the_new_board(
     live_server, page, acme, owner
 ):

@@ -92,9 +92,10 @@
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
     // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
     // board: they are back, with that board's name and token among the fields below.
-    var connection = box.querySelector("[data-connected-only]");
-    if (status.connected && connection && connection.hidden) {
-      say(box, "", ""); // "Connect a Greenhouse board first." is no longer true
+    // Refresh now's words spoke of the connection as it was ("Sync queued", "Connect a
+    // Greenhouse board first."): no longer true.
+    if (connectionChanged(box, status)) {
+      say(box, "", "");
     }
     showConnection(box, status.connected);
     // Paused or resumed meanwhile: Refresh now is offered only while syncing is on, the way to
@@ -141,6 +142,12 @@
     if ((wasActive || newRun) && ended) {
       say(box, "", "");
     }
+  }
+
+  // Whether `status` says the org is connected where the box shows it is not, or the reverse.
+  function connectionChanged(box, status) {
+    var connection = box.querySelector("[data-connected-only]");
+    return Boolean(connection) && connection.hidden === status.connected;
   }
 
   // The board, its state and Refresh now, shown or hidden. Should what goes have the focus
@@ -273,11 +280,12 @@
         // Overtaken by a look that saw a sync end since it was read, its words are out of
         // date, as render() finds them when answers come in order: the sync they speak of
         // ended (the run it saw under way, whose id the look's ended run has), or one they did
-        // not know of did. The phase line says how that sync went.
-        var outdated =
-          !latest &&
+        // not know of did. The phase line says how that sync went. So they are once the org
+        // was disconnected, or connected again, since.
+        var ended =
           hasEnded(box.dataset.phase) &&
           (isActive(answer.status.phase) || latestRunOf(answer.status) !== box.dataset.latestRun);
+        var outdated = !latest && (ended || connectionChanged(box, answer.status));
         if (outdated) {
           say(box, "", "");
         } else {
