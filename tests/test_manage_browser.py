@@ -825,6 +825,35 @@ def test_a_retry_said_sooner_by_refresh_now_leaves_no_look_at_the_one_said_befor
     assert looks == []
 
 
+def test_refresh_nows_answer_overtaken_by_a_look_leaves_no_look_at_the_retry_it_read(
+    live_server, page, acme, owner
+):
+    """Refresh now's answer ("try again in a moment") read while a retry was 10 minutes away,
+    coming after the page's look that saw that retry run and work, must not set the timer:
+    the newest answer sets it, and that one said no retry was coming."""
+    message = page.locator(".sync-status [data-field=message]")
+    button = page.get_by_role("button", name="Refresh now")
+    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(minutes=10), "settings")
+    # The sync failed a moment ago: Refresh now is cooled down.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=timezone.now())
+    button.click()
+    wait_for_held(page, refreshes, 1)
+    read_before_the_retry = refreshes[0].fetch()
+
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    show_the_tab_again(page)
+    expect(message).to_have_text("Finished: no changes")
+    refreshes[0].fulfill(response=read_before_the_retry)
+    expect(button).not_to_have_attribute("aria-disabled", "true")  # its answer was read
+
+    looks = []
+    page.on("request", lambda request: looks.append(request.url))
+    page.clock.run_for("11:00")
+    page.evaluate("0")  # a round trip: a request the page made by now is reported
+    assert looks == []
+
+
 @pytest.mark.parametrize(
     ("tab", "link"), [("jobs", "reload the list"), ("history", "reload the history")]
 )
