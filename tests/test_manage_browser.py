@@ -970,20 +970,27 @@ def test_refresh_nows_answer_that_no_sync_runs_stays_when_a_look_read_before_it_
     expect(page.locator("[data-refresh-feedback]")).to_contain_text("Syncing is paused.")
 
 
-def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
-    live_server, page, acme, owner
-):
-    """A look on its way is waited for, not made twice: one that lost contact must not be
-    waited for still, or the page would never look at the status again."""
+LOST_CONTACT = "Lost contact with the site; reload the page to see the status."
+
+
+def a_first_look_that_lost_contact(page, live_server, acme) -> None:
+    """The settings page, its clock installed, of an org whose last sync failed, its retry 10
+    minutes away: the page's first look at the status fails as a network error does."""
     page.route("**/manage/acme/status.json", lambda route: route.abort(), times=1)
     failed_with_a_retry_in(acme, timedelta(minutes=10))
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     page.clock.run_for(STATUS_POLL_MS)
-    expect(page.locator("[data-refresh-feedback]")).to_have_text(
-        "Lost contact with the site; reload the page to see the status."
-    )
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(LOST_CONTACT)
+
+
+def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
+    live_server, page, acme, owner
+):
+    """A look on its way is waited for, not made twice: one that lost contact must not be
+    waited for still, or the page would never look at the status again."""
+    a_first_look_that_lost_contact(page, live_server, acme)
 
     GreenhouseConnection.objects.filter(pk=acme.pk).update(
         lock_expires_at=timezone.now() + timedelta(minutes=5)
@@ -991,6 +998,17 @@ def test_a_look_that_lost_contact_leaves_the_tab_shown_again_to_look_once_more(
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
 
     expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+
+
+def test_lost_contact_goes_once_a_later_look_reads_the_status(live_server, page, acme, owner):
+    """The tab shown again after a look that lost contact read the status, and "Lost contact
+    with the site; reload the page" stayed beside it, as if what it showed were out of date."""
+    a_first_look_that_lost_contact(page, live_server, acme)
+
+    show_the_tab_again(page)
+
+    expect(page.locator(".sync-status")).to_have_attribute("data-answer", "2")  # read
+    expect(page.locator("[data-refresh-feedback]")).to_have_text("")
 
 
 def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_back(

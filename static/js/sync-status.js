@@ -142,6 +142,12 @@
     if ((wasActive || newRun) && ended) {
       say(box, "", "");
     }
+    // A status read is contact found again: "Lost contact" (a look that failed before) is no
+    // longer true. Any other words stay (Refresh now's answer, which the status does not say).
+    var feedback = box.querySelector("[data-refresh-feedback]");
+    if (feedback && feedback.textContent === LOST_CONTACT) {
+      say(box, "", "");
+    }
   }
 
   // Whether `status` says the org is connected where the box shows it is not, or the reverse.
