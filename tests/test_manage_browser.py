@@ -37,6 +37,7 @@ pytest_plugins = ["tests.support.celery_processes"]  # celery_processes
 PASSWORD = "correct horse battery"
 SYNC_TIMEOUT_MS = 30_000
 STATUS_POLL_MS = 1500  # POLL_MS in static/js/sync-status.js
+REQUEST_TIMEOUT_MS = 30_000  # REQUEST_TIMEOUT_MS in static/js/sync-status.js
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -1009,6 +1010,51 @@ def test_lost_contact_goes_once_a_later_look_reads_the_status(live_server, page,
 
     expect(page.locator(".sync-status")).to_have_attribute("data-answer", "2")  # read
     expect(page.locator("[data-refresh-feedback]")).to_have_text("")
+
+
+def test_a_look_never_answered_is_lost_contact_in_time_and_the_tab_shown_again_looks_again(
+    live_server, page, acme, owner
+):
+    """A look at the status never answered (a laptop woken from sleep, a proxy holding the
+    connection) was waited for for ever: the tab shown again, and Refresh now, waited for it in
+    turn, and the page never looked at the status again. It is given up in time, as one that
+    lost contact; its answer, should it come after all, is never read."""
+    looks, read_before_the_sync = a_look_held_read_before_a_sync_began(page, live_server, acme)
+
+    with page.expect_event("requestfailed") as given_up:
+        page.clock.run_for(REQUEST_TIMEOUT_MS)  # the page's clock, not the test's, gives it up
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(LOST_CONTACT)
+    assert given_up.value.url.endswith("/status.json")
+    assert given_up.value.failure == "net::ERR_ABORTED"  # its answer cannot reach the page
+    looks[0].fulfill(response=read_before_the_sync)
+    page.unroute("**/manage/acme/status.json")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
+    expect(page.locator("[data-refresh-feedback]")).to_have_text("")
+
+
+def test_refresh_now_never_answered_gives_up_in_time_and_can_be_pressed_again(
+    live_server, page, owner
+):
+    """Its request never answered, Refresh now stayed busy for ever, ignoring every press, and
+    the page said nothing of it."""
+    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    button = page.get_by_role("button", name="Refresh now")
+    feedback = page.locator("[data-refresh-feedback]")
+    button.click()
+    wait_for_held(page, refreshes, 1)
+
+    page.clock.run_for(REQUEST_TIMEOUT_MS)
+
+    expect(feedback).to_have_text("The refresh could not be sent. Reload the page and try again.")
+    expect(button).not_to_have_attribute("aria-disabled", "true")
+    page.unroute("**/manage/acme/refresh/")
+    button.click()
+    expect(feedback).to_contain_text("Sync queued")
 
 
 def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_back(

@@ -7,6 +7,12 @@
   "use strict";
 
   var POLL_MS = 1500;
+  // How long a request may go unanswered before it counts as lost contact, as a network error
+  // does. The site's own answer comes in milliseconds, and none comes after 30 s: gunicorn's
+  // worker timeout (its default, which the site keeps) ends the request by then. One still
+  // waiting (a laptop woken from sleep, a proxy holding the connection) kept the page from ever
+  // looking at the status again, and Refresh now busy.
+  var REQUEST_TIMEOUT_MS = 30000;
   var ACTIVE_PHASES = ["queued", "running"];
   var LOST_CONTACT = "Lost contact with the site; reload the page to see the status.";
   var NOT_SENT = "The refresh could not be sent. Reload the page and try again.";
@@ -25,10 +31,16 @@
     return phase === "finished" || phase === "failed";
   }
 
+  // Aborted after REQUEST_TIMEOUT_MS, the request's promise is rejected, whether its answer had
+  // not begun or was still being read: an answer coming after that is never read or rendered.
   function fetchJson(url, options) {
-    var request = Object.assign({ credentials: "same-origin" }, options);
+    var controller = new AbortController();
+    var timer = setTimeout(function () {
+      controller.abort();
+    }, REQUEST_TIMEOUT_MS);
+    var request = Object.assign({ credentials: "same-origin", signal: controller.signal }, options);
     request.headers = Object.assign({ Accept: "application/json" }, request.headers);
-    return fetch(url, request).then(function (response) {
+    var answered = fetch(url, request).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       // A signed-out session is redirected to the sign-in page, which is HTML.
       if (type.indexOf("application/json") === -1) {
@@ -47,6 +59,9 @@
         }
         return answer;
       });
+    });
+    return answered.finally(function () {
+      clearTimeout(timer);
     });
   }
 
