@@ -62,8 +62,8 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 def _local_secret_key() -> str:
     """A random key kept under var/ so local sessions survive restarts; never used in production.
     Written whole to a file of its own, its owner's alone (0600) from the start, then linked in
-    place: processes starting at once (`make run`'s three) all read one key, never a file made
-    but not yet written."""
+    place: processes starting at once (`make test`'s) all read one key, never a file made but
+    not yet written. (`make run`'s three start after runlocal, which made it.)"""
     path = VAR_DIR / "local_secret_key"
     if not path.exists():
         descriptor, made = tempfile.mkstemp(dir=VAR_DIR, prefix=".local_secret_key.")
@@ -73,8 +73,12 @@ def _local_secret_key() -> str:
             os.link(made, path)
         except FileExistsError:
             pass  # another process linked its key first: that one is kept
+        except OSError:
+            # No hard links on this filesystem (FAT, a VM's shared folder): moved in place
+            # whole. Processes starting at once may then each read their own key, this once.
+            os.replace(made, path)
         finally:
-            os.unlink(made)
+            Path(made).unlink(missing_ok=True)
     return path.read_text().strip()
 
 

@@ -733,6 +733,24 @@ def test_processes_making_the_local_secret_key_at_once_all_read_one_whole_key(
     assert not list(tmp_path.glob(".local_secret_key*"))
 
 
+def test_the_local_secret_key_is_kept_where_the_filesystem_has_no_hard_links(tmp_path, monkeypatch):
+    """Linking the key's file in place failed on a filesystem without hard links (FAT, some
+    shared folders of a VM: EPERM), and every process stopped on it as it loaded the settings.
+    The file is moved in place instead, its owner's alone, and read back by the next load."""
+
+    def no_hard_links(source: str, target: Path) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted", source)
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    key = settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"]
+
+    assert key and settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == key
+    assert (tmp_path / "local_secret_key").stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob(".local_secret_key*"))
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
