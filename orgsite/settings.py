@@ -65,14 +65,17 @@ def _local_secret_key() -> str:
     place: processes starting at once (`make test`'s) all read one key, never a file made but
     not yet written. (`make run`'s three start after runlocal, which made it.)"""
     path = VAR_DIR / "local_secret_key"
-    if not path.exists():
+    if not (path.exists() and path.read_text().strip()):
         descriptor, made = tempfile.mkstemp(dir=VAR_DIR, prefix=".local_secret_key.")
         try:
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_urlsafe(50))
             os.link(made, path)
         except FileExistsError:
-            pass  # another process linked its key first: that one is kept
+            # Another process linked its key first: that one is kept. A blank one (an older
+            # version's, its disk full as it wrote) was no key: Django refused it at first use.
+            if not path.read_text().strip():
+                os.replace(made, path)
         except OSError:
             # No hard links on this filesystem (FAT, a VM's shared folder): moved in place
             # whole. Processes starting at once may then each read their own key, this once.

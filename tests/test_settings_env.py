@@ -751,6 +751,21 @@ def test_the_local_secret_key_is_kept_where_the_filesystem_has_no_hard_links(tmp
     assert not list(tmp_path.glob(".local_secret_key*"))
 
 
+@pytest.mark.parametrize("left", ["", " \n"], ids=["empty", "blank"])
+def test_a_blank_local_secret_key_file_is_given_a_key(tmp_path, left):
+    """A key file left blank (an older version's write, its disk full) was read as the key:
+    SECRET_KEY "", which Django refused at its first use ("must not be empty"), the file
+    named nowhere. It is given a key, its owner's alone, which the next load reads."""
+    (tmp_path / "local_secret_key").write_text(left)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    key = settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"]
+
+    assert key and settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == key
+    assert (tmp_path / "local_secret_key").stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob(".local_secret_key*"))
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
