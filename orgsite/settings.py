@@ -66,6 +66,10 @@ def _local_secret_key() -> str:
     not yet written. (`make run`'s three start after runlocal, which made it.)"""
     path = VAR_DIR / "local_secret_key"
     if not (path.exists() and path.read_text().strip()):
+        # One this account may not write stops the process saying so, as the queue's does:
+        # mkstemp's PermissionError came first, a traceback naming neither setting.
+        instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)"
+        directory_made(VAR_DIR, setting="ORGSITE_VAR_DIR", written=True, instead=instead)
         descriptor, made = tempfile.mkstemp(dir=VAR_DIR, prefix=".local_secret_key.")
         try:
             with os.fdopen(descriptor, "w") as file:

@@ -766,6 +766,32 @@ def test_a_blank_local_secret_key_file_is_given_a_key(tmp_path, left):
     assert not list(tmp_path.glob(".local_secret_key*"))
 
 
+def test_a_var_dir_the_process_may_not_write_stops_it_saying_so_where_a_key_is_to_be_made(
+    tmp_path, monkeypatch
+):
+    """Debugging without DJANGO_SECRET_KEY, the settings make local_secret_key in it: there
+    they failed with mkstemp's PermissionError traceback, before the queue's and the file
+    cache's refusals that name the directory, the account and the fix. A key there already is
+    read. The tests run as root, who may write anything: os.access answers as for another."""
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: path != tmp_path and real_access(path, mode)
+    )
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+    made = list(tmp_path.glob("*local_secret_key*"))
+    (tmp_path / "local_secret_key").write_text("an operator's key")
+    key = settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"]
+
+    assert message == VAR_DIR_REFUSED.format(
+        failed=f"write in the directory {tmp_path}",
+        account=running_account(),
+        instead=", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)",
+    )
+    assert made == [] and key == "an operator's key"
+
+
 def test_the_file_cache_is_made_for_the_account_alone_and_not_with_a_redis_cache(tmp_path):
     """Its files are unpickled as they are read: as Django's backend makes it (0700)."""
     settings_under(ORGSITE_VAR_DIR=str(tmp_path / "redis"), CACHE_URL="redis://127.0.0.1:1/1")
