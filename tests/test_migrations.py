@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.filters import JobFilters
-from jobs.greenhouse import job_payload_hash
+from jobs.greenhouse import ADDRESS_MAX_LENGTH, job_payload_hash
 from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
     Department,
@@ -1394,3 +1394,89 @@ def test_0064_reads_again_the_posts_stored_with_a_name_cut_inside_a_character(fa
     assert Job.objects.get(pk=jobs[3].pk).title == "T" * 499
     link = JobFilters.from_query_dict(QueryDict.fromkeys(["location"], value=location))
     assert set(job_search(location=link.location)) == {jobs[0], jobs[5]}
+
+
+cut_language_or_address_reread = importlib.import_module(
+    "jobs.migrations.0066_reread_posts_with_a_language_or_address_cut"
+)
+BEFORE_0066 = ("jobs", "0065_user_indexes_in_any_case")
+
+
+def test_0066_reads_again_the_posts_stored_with_a_language_or_address_cut_by_slicing(
+    fake_greenhouse,
+):
+    """Earlier code cut a language longer than its field by slicing, which named another tag in
+    the page's lang, and an address inside a letter's percent-escapes, a broken Apply link; the
+    sync now reads such a language as none and cuts an address before the escapes. Only a
+    value as long as its field can have been so cut."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["language"] = "en-GB-oxendict-x-london"
+    head = posts[1]["absolute_url"] + "?ref="
+    head += "x" * (ADDRESS_MAX_LENGTH - len(head) - len("%E2%82"))
+    address = f"{head}%E2%82%ACuro"
+    sliced = address[:ADDRESS_MAX_LENGTH]
+    # As earlier code read it: the address sliced inside the escapes of "€", and the post's
+    # relative link read against it.
+    posts[1]["absolute_url"] = sliced
+    posts[1]["content"] = html.escape('<p>Read <a href="#apply">how to apply</a>.</p>')
+    # Left alone: a language and an address a character shorter than their fields.
+    posts[2]["language"] = "zh-Hant-TW-x-abcdef"
+    short = posts[2]["absolute_url"] + "?ref="
+    posts[2]["absolute_url"] = short + "y" * (ADDRESS_MAX_LENGTH - 1 - len(short))
+    jobs = jobs_synced_from(fake_greenhouse, posts)
+    assert (len(jobs[2].language), len(jobs[2].absolute_url)) == (19, ADDRESS_MAX_LENGTH - 1)
+    assert f'href="{sliced}#apply"' in jobs[1].description_html
+    # As earlier code stored them: sliced to the field's length, with their post's hash.
+    posts[1]["absolute_url"] = address
+    fake_greenhouse.touch("acme-robotics")
+    Job.objects.filter(pk=jobs[1].pk).update(payload_hash=job_payload_hash(posts[1]))
+    Job.objects.filter(pk=jobs[0].pk).update(language="en-GB-oxendict-x-lon")
+
+    # What the reread_posts command picks: the same jobs.
+    assert cut_language_or_address_reread.jobs_with_a_language_or_address_at_its_length(apps) == {
+        job.pk: job.organization_id for job in jobs[:2]
+    }
+    with CaptureQueriesContext(db_connection) as queries:
+        cut_language_or_address_reread.forget_hashes_of_posts_with_a_language_or_address_cut(
+            apps, None
+        )
+
+    # No row read: one UPDATE of the jobs, then one of their orgs' connections, as a sync
+    # writes them (as 0064's).
+    tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
+    assert [table and table[1] for table in tables] == ["jobs_job", "jobs_greenhouseconnection"]
+
+    assert_read_again({job.pk for job in jobs[:2]}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    assert Job.objects.get(pk=jobs[0].pk).language == ""
+    job = Job.objects.get(pk=jobs[1].pk)
+    assert job.absolute_url == head and f'href="{head}#apply"' in job.description_html
+    # Stored so, under their fields' length, neither is picked again.
+    assert cut_language_or_address_reread.jobs_with_a_language_or_address_at_its_length(apps) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0066_undone_writes_nothing_and_migrated_again_reads_the_posts_again(fake_greenhouse):
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["language"] = "en-GB-oxendict-x-london"
+    [job] = jobs_synced_from(fake_greenhouse, posts[:1])
+    Job.objects.filter(pk=job.pk).update(language="en-GB-oxendict-x-lon")
+
+    def hashes_and_fingerprints():
+        return (
+            dict(Job.objects.values_list("pk", "payload_hash")),
+            dict(GreenhouseConnection.objects.values_list("pk", "applied_board_fingerprint")),
+        )
+
+    stored = hashes_and_fingerprints()
+    try:
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(BEFORE_0066)
+        assert not [query for query in queries if '"jobs_' in query["sql"]]
+        assert hashes_and_fingerprints() == stored
+
+        migrate_to(("jobs", "0066_reread_posts_with_a_language_or_address_cut"))
+        assert_read_again({job.pk}, forgotten_by="acme", kept_by="tiny")
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())

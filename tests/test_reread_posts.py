@@ -1,5 +1,5 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053, 0056, 0058, 0061 and 0064 pick, picked as they pick them, and the search
+0048, 0049, 0053, 0056, 0058, 0061, 0064 and 0066 pick, picked as they pick them, and the search
 fields are stored as 0057, 0058, 0059 and 0060 store them, with the schema left alone; and the
 README has operators run it, not migrate back (which drops the columns added since)."""
 
@@ -70,14 +70,18 @@ MIGRATIONS_FORWARD = [
             "0064_reread_posts_with_a_name_cut_inside_a_character",
             "forget_hashes_of_posts_with_a_name_cut_inside_a_character",
         ),
+        (
+            "0066_reread_posts_with_a_language_or_address_cut",
+            "forget_hashes_of_posts_with_a_language_or_address_cut",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046 and 0064, 0048 and 0049, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of none.
-    tiny is synced too, an org none of whose jobs is picked."""
+    (0046 and 0064, 0048, 0049 and 0066, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of
+    none. tiny is synced too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
     intro_end = content.index("</div>") + len("</div>")
@@ -85,6 +89,7 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     posts[0]["metadata"] = [{"id": 1, "name": "Remote", "value": True, "value_type": "yes_no"}]
     posts[0]["location"]["name"] = "L" * 299 + "👩‍💻 Berlin"
     posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    posts[1]["language"] = "en-GB-oxendict-x-london"
     posts[2]["content"] = html.escape("<p>Ask <bdi>\u202eRH</bdi> today.</p>")
     posts[3]["content"] = html.escape(content[:intro_end] + "<p>&nbsp;</p>" + content[pay_range:])
     ahead = (timezone.now() + timedelta(days=3)).isoformat()
@@ -98,6 +103,8 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     Job.objects.filter(pk=jobs[0].pk).update(greenhouse_remote_policy="")
     # As code before 0064 stored it: cut by slicing, inside the emoji.
     Job.objects.filter(pk=jobs[0].pk).update(location_name="L" * 299 + "👩")
+    # As code before 0066 stored it: cut by slicing, another tag.
+    Job.objects.filter(pk=jobs[1].pk).update(language="en-GB-oxendict-x-lon")
     # As code before 0058 stored "ﾃﾞｰﾀ": the voiced mark apart from its kana.
     Job.objects.filter(pk=jobs[2].pk).update(search_text="テ \u3099 ー タ")
     # As code before 0061 stored a post that opens with a paragraph of a zero-width space.
@@ -174,6 +181,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0058", "1"),
         ("0061", "1"),
         ("0064", "1"),
+        ("0066", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [
@@ -202,6 +210,7 @@ def test_run_twice_it_picks_the_same_jobs_and_the_next_sync_reads_them_as_new_co
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.updated == 5
     assert Job.objects.get(pk=jobs[0].pk).greenhouse_remote_policy == Job.RemotePolicy.REMOTE
+    assert Job.objects.get(pk=jobs[1].pk).language == ""
     acme = GreenhouseConnection.objects.get(pk=acme.pk)
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).counts.unchanged == len(jobs)
 
