@@ -33,6 +33,7 @@ from orgsite.env import (
     env_url,
     passwords_masked,
     redis_url_check,
+    running_account,
     url_named,
     value_shown,
 )
@@ -65,10 +66,21 @@ def _local_secret_key() -> str:
     place: processes starting at once (`make test`'s) all read one key, never a file made but
     not yet written. (`make run`'s three start after runlocal, which made it.)"""
     path = VAR_DIR / "local_secret_key"
-    if not (path.exists() and path.read_text().strip()):
+    instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)"
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    except PermissionError:
+        # Another account's (one that ran the site first, under sudo): a traceback named
+        # neither the setting nor the account, before the queue's refusal that does.
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: this process cannot read {path}. The account running it "
+            f"({running_account()}) must be able to read it: make it that account's{instead}."
+        ) from None
+    if not key:
         # One this account may not write stops the process saying so, as the queue's does:
         # mkstemp's PermissionError came first, a traceback naming neither setting.
-        instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)"
         directory_made(VAR_DIR, setting="ORGSITE_VAR_DIR", written=True, instead=instead)
         descriptor, made = tempfile.mkstemp(dir=VAR_DIR, prefix=".local_secret_key.")
         try:

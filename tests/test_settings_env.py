@@ -766,6 +766,31 @@ def test_a_blank_local_secret_key_file_is_given_a_key(tmp_path, left):
     assert not list(tmp_path.glob(".local_secret_key*"))
 
 
+def test_a_local_secret_key_another_account_made_stops_the_process_saying_so(tmp_path, monkeypatch):
+    """Debugging without DJANGO_SECRET_KEY where another account ran the site first (under
+    sudo), its key, 0600, stopped each process with read_text's PermissionError traceback,
+    which named neither the setting nor the account. The tests run as root, who may read
+    anything: reading the key is refused as it is to another account."""
+    (tmp_path / "local_secret_key").write_text("another account's key")
+    real_read_text = Path.read_text
+
+    def refused_for_the_key(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.name == "local_secret_key":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refused_for_the_key)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+
+    assert message == (
+        f"ORGSITE_VAR_DIR: this process cannot read {tmp_path / 'local_secret_key'}. The account"
+        f" running it ({running_account()}) must be able to read it: make it that account's, or"
+        " set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
+    )
+
+
 def test_a_var_dir_the_process_may_not_write_stops_it_saying_so_where_a_key_is_to_be_made(
     tmp_path, monkeypatch
 ):
