@@ -6,13 +6,14 @@ import copy
 import html
 import importlib
 import re
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
-from django.db import migrations, models
+from django.db import migrations, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import MigrationWriter
@@ -34,7 +35,7 @@ from jobs.models import (
 )
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, thread_with_outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -1441,10 +1442,13 @@ def test_0066_reads_again_the_posts_stored_with_a_language_or_address_cut_by_sli
             apps, None
         )
 
-    # No row read: one UPDATE of the jobs, then one of their orgs' connections, as a sync
-    # writes them (as 0064's).
+    # An UPDATE of each job picked, then one of their orgs' connections, as a sync writes them.
     tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
-    assert [table and table[1] for table in tables] == ["jobs_job", "jobs_greenhouseconnection"]
+    assert [table[1] for table in tables if table] == [
+        "jobs_job",
+        "jobs_job",
+        "jobs_greenhouseconnection",
+    ]
 
     assert_read_again({job.pk for job in jobs[:2]}, forgotten_by="acme", kept_by="tiny")
     acme = GreenhouseConnection.objects.get(organization__slug="acme")
@@ -1480,3 +1484,35 @@ def test_0066_undone_writes_nothing_and_migrated_again_reads_the_posts_again(fak
         assert_read_again({job.pk}, forgotten_by="acme", kept_by="tiny")
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")
+@pytest.mark.django_db(transaction=True)
+def test_0066_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync(fake_greenhouse):
+    """A sync writes its changed jobs one at a time, in its board's order, holding each until
+    it commits: 0066 updating them all in one statement held the job it found first as it
+    waited for another the sync had written, and the sync then wrote the first: a deadlock,
+    PostgreSQL killing the migration (a deploy's migrate failed)."""
+    from tests.test_concurrency import started_until_it_waits_on_me_or_ends
+
+    posts = fake_greenhouse.jobs("acme-robotics")
+    jobs = jobs_synced_from(fake_greenhouse, posts[:2])
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(language="en-GB-oxendict-x-lon")
+    migration = cut_language_or_address_reread
+    # In the order the migration finds them.
+    found_first, found_last = migration.jobs_with_a_language_or_address_at_its_length(apps)
+
+    def migrate() -> None:
+        with transaction.atomic() if migration.Migration.atomic else nullcontext():
+            migration.forget_hashes_of_posts_with_a_language_or_address_cut(apps, None)
+
+    thread, outcome = thread_with_outcome(migrate)
+    # As a sync writes the job found last, then the one found first, in one transaction.
+    with transaction.atomic():
+        Job.objects.filter(pk=found_last).update(synced_at=timezone.now())
+        started_until_it_waits_on_me_or_ends(thread, "0066")
+        Job.objects.filter(pk=found_first).update(synced_at=timezone.now())
+    thread.join(timeout=30)
+
+    assert outcome == [None]
+    assert_read_again({job.pk for job in jobs}, forgotten_by="acme", kept_by="tiny")

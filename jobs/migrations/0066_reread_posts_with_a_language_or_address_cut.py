@@ -13,21 +13,26 @@ def forget_hashes_of_posts_with_a_language_or_address_cut(apps, schema_editor):
     a language as none, and cuts an address before a character or escape the cut would split.
     An unchanged post is never read again, and what the cut left out is not stored: the jobs
     holding such a value forget their post's hash (and their orgs their board's fingerprint),
-    and the next sync reads them again. Only a value as long as its field can have been cut:
-    one UPDATE of the jobs, then one of their orgs' connections; no row comes back to Python.
-    The jobs first, the order a sync writes them in, as 0064 has it: holding an org's
-    connection while waiting for its jobs, held by a sync of that org waiting for that
-    connection, was a deadlock, PostgreSQL then killing the migration."""
-    jobs = jobs_maybe_cut(apps)
-    jobs.update(payload_hash="")
+    and the next sync reads them again. Only a value as long as its field can have been cut.
+    The jobs first, then their orgs' connections, the order a sync writes them in, and each job
+    in a statement of its own, committed (the migration is not atomic): a sync writes its
+    changed jobs one at a time in its board's order and holds them until it commits, so one
+    UPDATE of them all, holding a job found first while it waited for one the sync had
+    written, as the sync waited for the first, was a deadlock, PostgreSQL then killing the
+    migration; so was holding an org's connection while waiting for its jobs. Run again, it
+    forgets the same hashes: one stopped part way through is run again by the next migrate."""
+    found = jobs_with_a_language_or_address_at_its_length(apps)
+    Job = apps.get_model("jobs", "Job")
+    for pk in found:
+        Job.objects.filter(pk=pk).update(payload_hash="")
     apps.get_model("jobs", "GreenhouseConnection").objects.filter(
-        organization__in=jobs.values("organization_id")
+        organization__in=set(found.values())
     ).update(applied_board_fingerprint="")
 
 
 def jobs_with_a_language_or_address_at_its_length(apps) -> dict[int, int]:
     """The jobs (by pk, their org's pk) of jobs_maybe_cut, read (run by the reread_posts
-    command: a sync by older code during a deploy cuts as before)."""
+    command too: a sync by older code during a deploy cuts as before)."""
     jobs = jobs_maybe_cut(apps).order_by().values_list("pk", "organization_id")
     return dict(jobs.iterator(BATCH))
 
@@ -44,6 +49,8 @@ def jobs_maybe_cut(apps):
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("jobs", "0065_user_indexes_in_any_case"),
     ]
