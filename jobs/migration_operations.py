@@ -7,6 +7,9 @@ these sets `atomic = False`). Elsewhere (SQLite) the plain operations.
 Outside a transaction, an interrupted migration keeps the steps it had done, and its index
 built halfway stays as INVALID. Run again, each step on PostgreSQL skips what is done already
 and builds such an index anew, so `migrate` simply runs again.
+
+The migrations that have posts read again share `posts_read_again`, which takes no lock a
+running sync could wait on while it waits on one of that sync's.
 """
 
 from typing import Any
@@ -209,3 +212,20 @@ class AddIndexInAnyCaseWithoutLock(NotInTransactionMixin, Operation):
     @property
     def migration_name_fragment(self) -> str:
         return self.name
+
+
+def posts_read_again(apps: Any, jobs: dict[int, int]) -> None:
+    """Has the next sync read again the posts of `jobs` (pk: its org's pk): each job forgets its
+    post's hash in a statement of its own, committed at once (the migration is not atomic),
+    then their orgs' connections forget their board's fingerprint. A sync writes its changed
+    jobs one at a time in its board's order, holding each until it commits, then its
+    connection: one UPDATE of all the jobs, holding one it found first as it waited for one
+    the sync had written while the sync waited for the first, was a deadlock, PostgreSQL then
+    killing the migration; so was holding a connection while waiting for its jobs. Stopped
+    part way through, the next migrate runs it again whole."""
+    Job = apps.get_model("jobs", "Job")
+    for pk in jobs:
+        Job.objects.filter(pk=pk).update(payload_hash="")
+    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
+        organization__in=set(jobs.values())
+    ).update(applied_board_fingerprint="")

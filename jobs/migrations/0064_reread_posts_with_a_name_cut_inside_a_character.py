@@ -1,6 +1,8 @@
 from django.db import migrations
 from django.db.models.functions import Length
 
+from jobs.migration_operations import posts_read_again
+
 BATCH = 2000
 
 
@@ -14,18 +16,9 @@ def forget_hashes_of_posts_with_a_name_cut_inside_a_character(apps, schema_edito
     jobs holding such a value, or linked to a unit that does, forget their post's hash (and
     their orgs their board's fingerprint), and the next sync reads them again, rewriting their
     units too (it writes the units each post it reads lists). Only a value as long as its field
-    can have been cut: one UPDATE of the jobs per field, and one of their orgs' connections; no
-    row comes back to Python. Every job first, then the connections, the order a sync writes
-    them in: holding an org's connection while waiting for its jobs, held by a sync of that org
-    waiting for that connection, was a deadlock, PostgreSQL then killing the migration."""
-    connections = apps.get_model("jobs", "GreenhouseConnection").objects
-    found = jobs_by_field_at_its_length(apps)
-    for jobs in found:
-        jobs.update(payload_hash="")
-    for jobs in found:
-        connections.filter(organization__in=jobs.values("organization_id")).update(
-            applied_board_fingerprint=""
-        )
+    can have been cut. The jobs first, then their orgs' connections, each job in a statement of
+    its own: see posts_read_again."""
+    posts_read_again(apps, jobs_with_a_value_at_its_fields_length(apps))
 
 
 def jobs_with_a_value_at_its_fields_length(apps) -> dict[int, int]:
@@ -62,6 +55,8 @@ def at_its_length(model, field_name: str):
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("jobs", "0063_unit_organization_index_dropped"),
     ]

@@ -2,6 +2,8 @@ from django.db import migrations
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
+from jobs.migration_operations import posts_read_again
+
 BATCH = 2000
 
 
@@ -14,20 +16,9 @@ def forget_hashes_of_posts_with_a_language_or_address_cut(apps, schema_editor):
     An unchanged post is never read again, and what the cut left out is not stored: the jobs
     holding such a value forget their post's hash (and their orgs their board's fingerprint),
     and the next sync reads them again. Only a value as long as its field can have been cut.
-    The jobs first, then their orgs' connections, the order a sync writes them in, and each job
-    in a statement of its own, committed (the migration is not atomic): a sync writes its
-    changed jobs one at a time in its board's order and holds them until it commits, so one
-    UPDATE of them all, holding a job found first while it waited for one the sync had
-    written, as the sync waited for the first, was a deadlock, PostgreSQL then killing the
-    migration; so was holding an org's connection while waiting for its jobs. Run again, it
-    forgets the same hashes: one stopped part way through is run again by the next migrate."""
-    found = jobs_with_a_language_or_address_at_its_length(apps)
-    Job = apps.get_model("jobs", "Job")
-    for pk in found:
-        Job.objects.filter(pk=pk).update(payload_hash="")
-    apps.get_model("jobs", "GreenhouseConnection").objects.filter(
-        organization__in=set(found.values())
-    ).update(applied_board_fingerprint="")
+    The jobs first, then their orgs' connections, each job in a statement of its own: see
+    posts_read_again."""
+    posts_read_again(apps, jobs_with_a_language_or_address_at_its_length(apps))
 
 
 def jobs_with_a_language_or_address_at_its_length(apps) -> dict[int, int]:
