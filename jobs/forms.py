@@ -1284,7 +1284,10 @@ class JobSiteFieldsForm(ChangedMeanwhileRefused, forms.ModelForm):
     tags = TagsField(
         label="Tags",  # a model field's would be "Tags" too; unlabelled, the history said "tags"
         required=False,
-        help_text="Separated by commas, e.g. “remote, python, senior”.",
+        help_text=(
+            "Separated by commas, e.g. “remote, python, senior”; "
+            f"at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters each."
+        ),
     )
 
     class Meta:

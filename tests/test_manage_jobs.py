@@ -535,6 +535,17 @@ def test_the_compensation_notes_help_says_its_limit(signed_in, job):
     assert help_text == "Shown with the job, e.g. “€60–70k + equity”; at most 300 characters."
 
 
+def test_the_tags_help_says_their_limits(signed_in, job):
+    """As the compensation note's does: 21 tags, or one of 51 characters, were learnt to be too
+    many or too long only once sent."""
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+
+    help_text = page.select_one("#id_tags_helptext").get_text()
+    assert help_text == (
+        "Separated by commas, e.g. “remote, python, senior”; at most 20 tags of 50 characters each."
+    )
+
+
 def test_a_compensation_note_is_counted_as_it_is_saved(signed_in, job):
     """One that shows nothing is saved as none, and was refused past 300 characters."""
     Job.objects.filter(pk=job.pk).update(compensation_note="€60k")
