@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -1021,6 +1022,52 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+SIGNED_OUT = (
+    "You are signed out (in another tab, or after a while away): sign in again to see the "
+    "status and refresh it."
+)
+
+
+def _signed_out(page: str) -> JsonResponse:
+    """To the script (Refresh now, the live status) of a page whose session ended: a 401 in
+    JSON, which it shows with a link to sign in again and come back to `page`. The sign-in
+    page it was sent to is no JSON, so it said "Lost contact with the site", or "could not be
+    sent", as if the site were down."""
+    # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
+    return JsonResponse(
+        {
+            "error": "signed_out",
+            "level": "error",
+            "message": SIGNED_OUT,
+            "link": {"url": redirect_to_login(page)["Location"], "text": "Sign in again"},
+        },
+        status=401,
+    )
+
+
+def _page_of_script(request: HttpRequest, slug: str) -> str:
+    """The org's admin page whose script asked (the Referer a browser sends with fetch), else
+    its settings page."""
+    page = urlsplit(request.headers.get("Referer", ""))
+    if page.netloc == request.get_host() and page.path.startswith(f"/manage/{slug}/"):
+        return page.path
+    return reverse("manage:settings", args=[slug])
+
+
+def signed_in_or_told(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """login_required, but the script of a page signed out meanwhile is told so (_signed_out)
+    instead of being sent to the sign-in page."""
+    page_view = login_required(view)
+
+    @wraps(view)
+    def view_signed_in(request: HttpRequest, slug: str) -> HttpResponse:
+        if not request.user.is_authenticated and _wants_json(request):
+            return _signed_out(_page_of_script(request, slug))
+        return page_view(request, slug)
+
+    return view_signed_in
+
+
 def _page_of_button(request: HttpRequest, slug: str) -> str:
     """The admin page Refresh now was pressed on, if the form named one of this site's."""
     back = request.POST.get("next", "")
@@ -1043,6 +1090,8 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         # Signed out meanwhile (in another tab, or the session ended): this address takes only
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.
+        if _wants_json(request):
+            return _signed_out(_page_of_button(request, slug))
         return redirect_to_login(_page_of_button(request, slug))
     organization = admin_organization_or_404(request, slug)
     level, text = _refresh(organization)
@@ -1058,7 +1107,7 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_page_of_button(request, slug))
 
 
-@login_required
+@signed_in_or_told
 @require_safe
 @never_cache
 @answers_organization_gone

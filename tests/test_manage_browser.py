@@ -78,6 +78,27 @@ def show_the_tab_again(page) -> None:
     look_again_now(page)
 
 
+def ask_the_site_for_the_status(page, asked_by: str) -> None:
+    """The two ways the box asks: Refresh now pressed ("refresh now", from the keyboard, where
+    the focus it had matters), or the tab shown again ("tab shown again")."""
+    page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()
+    if asked_by == "refresh now":
+        page.keyboard.press("Enter")
+    else:
+        show_the_tab_again(page)
+
+
+def expect_the_box_to_end_saying(page, said: str):
+    """A box the site refused for good (its org deleted, its admin demoted, signed out): it
+    says the site's words, `said`, where the focus Refresh now had goes, and the button goes
+    (pressed again, it could only say the same). The words' locator, for their link."""
+    feedback = page.locator("[data-refresh-feedback]")
+    expect(feedback).to_have_text(said)
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
+    expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
+    return feedback
+
+
 def held_until_answered(page, pattern: str) -> list:
     """The requests to `pattern`, held (see wait_for_held) until the test answers them."""
     held = []
@@ -1172,19 +1193,12 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
     page.goto(f"{live_server.url}/manage/acme/settings/")
     Organization.objects.filter(slug="acme").delete()
 
-    page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()
-    if asked_by == "refresh now":
-        page.keyboard.press("Enter")
-    else:
-        show_the_tab_again(page)
+    ask_the_site_for_the_status(page, asked_by)
 
-    expect(page.locator("[data-refresh-feedback]")).to_have_text(
-        "This organization no longer exists: it was deleted, perhaps in another tab."
+    expect_the_box_to_end_saying(
+        page, "This organization no longer exists: it was deleted, perhaps in another tab."
     )
-    # Pressed again, it could only say the same: it goes, with the board it was for.
-    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
-    expect(page.locator(".sync-status .board-line")).to_be_hidden()
-    expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
+    expect(page.locator(".sync-status .board-line")).to_be_hidden()  # with the button
 
 
 @pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
@@ -1202,20 +1216,13 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
     Membership.objects.create(organization=acme.organization, user=carol, role="admin")
     Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
 
-    page.locator(".sync-status").get_by_role("button", name="Refresh now").focus()
-    if asked_by == "refresh now":
-        page.keyboard.press("Enter")
-    else:
-        show_the_tab_again(page)
+    ask_the_site_for_the_status(page, asked_by)
 
-    feedback = page.locator("[data-refresh-feedback]")
-    expect(feedback).to_have_text(
+    feedback = expect_the_box_to_end_saying(
+        page,
         "You are a member of Acme Robotics, not one of its admins: only they manage it. Ask one "
-        "of them to make you an admin. Go to your organizations"
+        "of them to make you an admin. Go to your organizations",
     )
-    # Pressed again, it could only say the same: it goes, with the board it was for.
-    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_hidden()
-    expect(page.locator(".sync-status").get_by_role("status")).to_be_focused()
     feedback.get_by_role("link", name="Go to your organizations").click()
     expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
 
@@ -1237,6 +1244,29 @@ def test_a_proxys_json_error_is_not_shown_as_the_sites_words(
         "The refresh could not be sent. Reload the page and try again."
     )
     expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_visible()
+
+
+@pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])
+def test_a_status_box_signed_out_elsewhere_says_so_and_leads_to_signing_in_again(
+    live_server, page, acme, owner, settings, asked_by
+):
+    """Signed out in another tab (or the session timed out), the box said "Lost contact with
+    the site" or "could not be sent", as if the site were down."""
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/history/")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+
+    ask_the_site_for_the_status(page, asked_by)
+
+    feedback = expect_the_box_to_end_saying(
+        page,
+        "You are signed out (in another tab, or after a while away): sign in again to see the "
+        "status and refresh it. Sign in again",
+    )
+    feedback.get_by_role("link", name="Sign in again").click()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    assert page.url.endswith("/accounts/login/?next=/manage/acme/history/")
 
 
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(

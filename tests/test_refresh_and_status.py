@@ -367,6 +367,43 @@ def test_refresh_sent_signed_out_leads_back_to_the_buttons_page_once_signed_in(
     assert signed_in.status_code == 200
 
 
+SIGNED_OUT = (
+    "You are signed out (in another tab, or after a while away): sign in again to see the "
+    "status and refresh it."
+)
+
+
+def test_the_script_of_a_page_signed_out_meanwhile_is_told_so_and_where_to_sign_in(
+    client, acme, owner, queued
+):
+    """The live status and Refresh now of a page whose session ended (signed out in another
+    tab, or timed out) were sent to the sign-in page, no JSON, so the script said "Lost contact
+    with the site" or "could not be sent", as if the site were down. Signing in again leads
+    back to the page the script is on."""
+    page = {"HTTP_REFERER": "http://testserver/manage/acme/history/", **JSON}
+    elsewhere = {"HTTP_REFERER": "https://evil.example/manage/acme/history/", **JSON}
+    answers = {
+        "/accounts/login/?next=/manage/acme/history/": (
+            client.get(STATUS_URL, **page),
+            client.post(REFRESH_URL, {"next": "/manage/acme/history/"}, **JSON),
+        ),
+        "/accounts/login/?next=/manage/acme/settings/": (client.get(STATUS_URL, **elsewhere),),
+    }
+
+    for sign_in_at, responses in answers.items():
+        for response in responses:
+            assert response.status_code == 401
+            assert response.json() == {
+                "error": "signed_out",
+                "level": "error",
+                "message": SIGNED_OUT,
+                "link": {"url": sign_in_at, "text": "Sign in again"},
+            }
+    # Without the script: the sign-in page, as before.
+    assert client.get(STATUS_URL)["Location"] == "/accounts/login/?next=/manage/acme/status.json"
+    assert queued == []
+
+
 def test_refresh_needs_a_csrf_token(owner, acme, queued):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)

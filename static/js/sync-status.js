@@ -19,9 +19,9 @@
   // Why the site refused, as its JSON names it in "error" (manage_views): only an answer naming
   // one of these is the site's own. A proxy's or gateway's JSON error names none, and its
   // message ("Bad gateway", an upstream's wording) is not for the admin.
-  // Both leave this page nothing to do for the org: the org was deleted, or the user is no
-  // longer its admin (demoted or removed meanwhile).
-  var SITE_ERRORS = ["organization_gone", "not_admin"];
+  // All leave this page nothing to do for the org: the org was deleted, the user is no longer
+  // its admin (demoted or removed meanwhile), or signed out (in another tab, or timed out).
+  var SITE_ERRORS = ["organization_gone", "not_admin", "signed_out"];
 
   function isActive(phase) {
     return ACTIVE_PHASES.indexOf(phase) !== -1;
@@ -42,7 +42,8 @@
     request.headers = Object.assign({ Accept: "application/json" }, request.headers);
     var answered = fetch(url, request).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
-      // A signed-out session is redirected to the sign-in page, which is HTML.
+      // A web page (a proxy's, a refused form's): no words for the script. A session signed
+      // out is told in JSON (SITE_ERRORS).
       if (type.indexOf("application/json") === -1) {
         throw new Error("unexpected answer " + response.status);
       }
