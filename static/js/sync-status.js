@@ -229,6 +229,8 @@
     }
   }
 
+  // One look at a time per box: box.pollTimer is set while one is due, box.asking while one
+  // is on its way. (The request numbers only decide which answer is shown.)
   function poll(box) {
     clearTimeout(box.retryTimer); // looked at now, and again after as this look says
     box.retryTimer = null;
@@ -249,6 +251,7 @@
     }
     function tick() {
       var number = numberRequest(box);
+      box.pollTimer = null;
       box.asking = true;
       box.askedMeanwhile = false;
       fetchJson(box.dataset.statusUrl)
@@ -270,7 +273,6 @@
             lookAgainIfDue();
             return;
           }
-          box.pollTimer = null;
           sayRefused(box, error, LOST_CONTACT);
         });
     }
@@ -291,12 +293,6 @@
     var number = numberRequest(box);
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
-        // A look on its way may have been read before this answer, whatever it says (a sync
-        // running, or syncing paused since): it is not shown, and the status is looked at
-        // again after it (poll).
-        if (box.asking) {
-          box.askedMeanwhile = true;
-        }
         // Rendered first: a sync that ended meanwhile must not clear this answer.
         var latest = renderIfLatest(box, answer.status, number);
         // Overtaken by a look that saw a sync end since it was read, its words are out of
@@ -313,9 +309,11 @@
         } else {
           say(box, answer.level, answer.message);
         }
-        if (isActive(answer.status.phase)) {
+        if (isActive(answer.status.phase) || box.asking) {
           // Looked at again even if overtaken: a server answering two requests at once may
-          // have read the later one first, and the next look says which was right.
+          // have read the later one first, and the next look says which was right. A look on
+          // its way may have been read before this answer, whatever it says (a sync running,
+          // or syncing paused since): the status is looked at again after it.
           poll(box);
         } else if (latest) {
           // Nothing runs (asked seconds ago, say), but a retry the task made of a failure since
