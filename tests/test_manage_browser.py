@@ -1227,6 +1227,107 @@ def test_a_status_box_of_an_admin_demoted_elsewhere_says_so_and_leads_to_their_o
     expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
 
 
+@pytest.mark.parametrize(
+    "said_by", ["refresh now, a sync running", "refresh now, a retry due", "tab shown again"]
+)
+def test_a_status_box_that_said_the_admin_was_demoted_looks_no_more(
+    live_server, page, acme, owner, said_by
+):
+    """Said once, it is for good: the page went on looking, while a sync ran, at a retry's time
+    and each time the tab was shown again, and wrote the words again each time, read out again
+    and the link in them made anew, the keyboard focus it had dropped to the top of the page."""
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(minutes=10), "settings")
+    if said_by == "refresh now, a sync running":
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+            lock_expires_at=timezone.now() + timedelta(minutes=5)
+        )
+        show_the_tab_again(page)
+        expect(page.locator(".sync-status [data-field=message]")).to_have_text("Running…")
+    Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
+    if said_by == "tab shown again":
+        show_the_tab_again(page)
+    else:
+        page.get_by_role("button", name="Refresh now").click()
+    link = page.get_by_role("link", name="Go to your organizations")
+    link.focus()
+
+    looks = []
+    page.on("request", lambda request: looks.append(request.url))
+    show_the_tab_again(page)
+    page.clock.run_for("11:00")
+    page.evaluate("0")  # a round trip: a request the page made by now is reported
+    assert looks == []
+    expect(link).to_be_focused()
+
+
+# Counts the requests the page has had an end to (window.ended): an answer read, or a failure.
+# Once counted, the page's own handlers of it have run too: they follow in the same turn of its
+# event loop.
+COUNT_REQUESTS_ENDED = """
+window.ended = 0;
+const counted = promise => promise.finally(() => { window.ended += 1; });
+const readJson = Response.prototype.json;
+Response.prototype.json = function () { return counted(readJson.call(this)); };
+const send = window.fetch;
+window.fetch = (...request) => send(...request).catch(error => counted(Promise.reject(error)));
+"""
+
+
+def wait_for_a_request_ended(page, ended: int) -> None:
+    """Waits for the page (COUNT_REQUESTS_ENDED added) to have had an end to more than `ended`
+    requests. Asked from here: the page's clock, installed, holds the timers Playwright would
+    wait on."""
+    for _ in range(300):
+        if page.evaluate("window.ended") > ended:
+            return
+        page.wait_for_timeout(50)  # lets Playwright deliver the answer
+    raise AssertionError(f"{ended} requests ended, no more")
+
+
+@pytest.mark.parametrize("answered", ["read before", "failed"])
+@pytest.mark.parametrize("on_its_way", ["a look", "refresh now"])
+def test_a_request_on_its_way_as_the_admin_was_demoted_does_not_bring_the_box_back(
+    live_server, page, acme, owner, on_its_way, answered
+):
+    """A look at the status, or Refresh now, on its way as the other learnt the admin was
+    demoted: its answer, read before, was shown, with Refresh now, the board and "Sync queued";
+    its failure said "Lost contact" or "could not be sent". Either way the words saying they
+    may no longer manage the org were gone."""
+    feedback = page.locator("[data-refresh-feedback]")
+    button = page.locator(".sync-status [data-refresh] button")  # hidden once demoted
+    page.add_init_script(COUNT_REQUESTS_ENDED)
+    if on_its_way == "a look":
+        held, read_before = a_look_held(page, live_server, acme)
+    else:
+        held = held_until_answered(page, "**/manage/acme/refresh/")
+        page.clock.install()
+        sign_in_by_cookie(page, live_server.url, "alice")
+        page.goto(f"{live_server.url}/manage/acme/settings/")
+        button.click()
+        wait_for_held(page, held, 1)
+        read_before = held[0].fetch()
+    Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
+    if on_its_way == "a look":
+        button.click()
+    else:  # the look sent at once: Refresh now's request is not yet given up (30 s)
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        page.clock.run_for(STATUS_POLL_MS)
+    expect(feedback).to_contain_text("not one of its admins")
+    ended = page.evaluate("window.ended")
+
+    if answered == "read before":
+        held[0].fulfill(response=read_before)
+    else:
+        held[0].abort()
+    wait_for_a_request_ended(page, ended)
+
+    # As the page left it then: a look at the status made later (the page's clock runs on)
+    # would put the words back.
+    assert "not one of its admins" in feedback.text_content()
+    assert not button.is_visible()
+    assert not page.locator(".sync-status .board-line").is_visible()
+
+
 @pytest.mark.parametrize("status", [404, 502])
 def test_a_proxys_json_error_is_not_shown_as_the_sites_words(
     live_server, page, acme, owner, status

@@ -203,11 +203,17 @@
 
   // The site's answer to a request that failed: its words if it has them. An org deleted
   // meanwhile takes its board, its state and Refresh now with it, as a disconnect does; so
-  // does an admin's role lost meanwhile, as they may no longer refresh it.
+  // does an admin's role lost meanwhile, as they may no longer refresh it. Both are for good:
+  // the box looks no more, and no answer still on its way (read before) is shown, nor its
+  // failure. Said again, or over, the words would be read out again, or lost, and the link in
+  // them, made anew, would lose the keyboard focus.
   function sayRefused(box, error, fallback) {
     say(box, "error", error.said || fallback, error.link);
     if (error.endsThePage) {
       showConnection(box, false);
+      box.endedForGood = true;
+      clearTimeout(box.pollTimer);
+      clearTimeout(box.retryTimer);
     }
   }
 
@@ -232,6 +238,9 @@
   // One look at a time per box: box.pollTimer is set while one is due, box.asking while one
   // is on its way. (The request numbers only decide which answer is shown.)
   function poll(box) {
+    if (box.endedForGood) {
+      return;
+    }
     clearTimeout(box.retryTimer); // looked at now, and again after as this look says
     box.retryTimer = null;
     if (box.asking) {
@@ -257,6 +266,9 @@
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           box.asking = false;
+          if (box.endedForGood) {
+            return;
+          }
           // Overtaken by Refresh now's answer, it leaves the page as that one set it.
           var latest = renderIfLatest(box, status, number);
           lookAgainIfDue();
@@ -266,6 +278,9 @@
         })
         .catch(function (error) {
           box.asking = false;
+          if (box.endedForGood) {
+            return;
+          }
           // Overtaken by Refresh now's answer, a look that failed says nothing of the site as
           // that answer found it (a sync running, say): the page goes on as it set it. An org
           // deleted, or the user's role lost, is said whichever answer came first.
@@ -293,6 +308,9 @@
     var number = numberRequest(box);
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
+        if (box.endedForGood) {
+          return;
+        }
         // Rendered first: a sync that ended meanwhile must not clear this answer.
         var latest = renderIfLatest(box, answer.status, number);
         // Overtaken by a look that saw a sync end since it was read, its words are out of
@@ -322,6 +340,9 @@
         }
       })
       .catch(function (error) {
+        if (box.endedForGood) {
+          return;
+        }
         sayRefused(box, error, NOT_SENT);
       })
       .finally(function () {
