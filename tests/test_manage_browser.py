@@ -948,6 +948,18 @@ def a_look_held_read_before_a_sync_began(page, live_server, acme) -> tuple[list,
     return held
 
 
+def a_refresh_held(page, live_server) -> tuple[list, object]:
+    """The settings page, its clock installed: Refresh now is pressed, its request held and
+    read by the server. Returns the requests held and that one's answer."""
+    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_role("button", name="Refresh now").click()
+    wait_for_held(page, refreshes, 1)
+    return refreshes, refreshes[0].fetch()
+
+
 def test_a_look_asked_for_while_one_is_on_its_way_is_made_again_after_it(
     live_server, page, acme, owner
 ):
@@ -1138,13 +1150,7 @@ def test_refresh_nows_answer_overtaken_by_a_looks_does_not_put_the_older_status_
         )
     message = page.locator(".sync-status [data-field=message]")
     button = page.get_by_role("button", name="Refresh now")
-    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/settings/")
-    button.click()
-    wait_for_held(page, refreshes, 1)
-    read_while_it_ran = refreshes[0].fetch()
+    refreshes, read_while_it_ran = a_refresh_held(page, live_server)
 
     the_sync_works(acme, SyncRun.Trigger.SCHEDULE, began=began)
     expect_the_status_to_read(page, message, "Finished: no changes")
@@ -1299,13 +1305,7 @@ def test_a_request_on_its_way_as_the_admin_was_demoted_does_not_bring_the_box_ba
     if on_its_way == "a look":
         held, read_before = a_look_held(page, live_server, acme)
     else:
-        held = held_until_answered(page, "**/manage/acme/refresh/")
-        page.clock.install()
-        sign_in_by_cookie(page, live_server.url, "alice")
-        page.goto(f"{live_server.url}/manage/acme/settings/")
-        button.click()
-        wait_for_held(page, held, 1)
-        read_before = held[0].fetch()
+        held, read_before = a_refresh_held(page, live_server)
     Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
     if on_its_way == "a look":
         button.click()
@@ -1419,15 +1419,9 @@ def test_refresh_nows_answer_goes_when_a_look_learns_the_org_was_disconnected(
     waited for a worker: "Sync queued. Its progress shows below." stayed beside "Not connected
     to Greenhouse." for good, whether Refresh now's answer came before the page's look that
     learnt of it or after."""
-    refreshes = held_until_answered(page, "**/manage/acme/refresh/")
-    page.clock.install()
-    sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/settings/")
+    refreshes, read_before_the_disconnect = a_refresh_held(page, live_server)
     button = page.locator(".sync-status [data-refresh] button")  # hidden once disconnected
     feedback = page.locator("[data-refresh-feedback]")
-    button.click()
-    wait_for_held(page, refreshes, 1)
-    read_before_the_disconnect = refreshes[0].fetch()
     if answered == "before-the-look":
         refreshes[0].fulfill(response=read_before_the_disconnect)
         expect(feedback).to_have_text(re.compile(r"^Sync queued"))
