@@ -23,6 +23,7 @@ from django.apps import apps
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddField, CreateModel
 from django.test.utils import CaptureQueriesContext
@@ -32,7 +33,7 @@ from jobs.management.commands import reread_posts as reread_posts_command
 from jobs.models import Department, GreenhouseConnection, Job, Organization, SyncRun
 from jobs.selectors import job_search
 from jobs.sync import _lease_held, acquire_sync_lock, release_sync_lock, sync_organization
-from tests.support.helpers import make_connection
+from tests.support.helpers import make_connection, thread_with_outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +273,7 @@ def test_an_org_disconnected_or_deleted_as_it_writes_waits_for_it(
         organization__slug="acme"
     )
     jobs_written = threading.Event()
-    dates_ahead_store = reread_posts_command.dates_0053.dates_ahead_store
+    boards_forget = reread_posts_command.boards_0047.boards_with_posts_to_fix_forget
 
     def held_until_the_other_waits(*args: Any) -> Any:
         jobs_written.set()
@@ -280,10 +281,12 @@ def test_an_org_disconnected_or_deleted_as_it_writes_waits_for_it(
         while not sessions_waiting_on_my_locks():
             assert time.monotonic() < deadline, f"the {change} never waited on the command"
             time.sleep(0.05)
-        return dates_ahead_store(*args)
+        return boards_forget(*args)
 
     monkeypatch.setattr(
-        reread_posts_command.dates_0053, "dates_ahead_store", held_until_the_other_waits
+        reread_posts_command.boards_0047,
+        "boards_with_posts_to_fix_forget",
+        held_until_the_other_waits,
     )
 
     def disconnect_or_delete() -> Any:
@@ -698,21 +701,68 @@ def test_stopped_waiting_by_ctrl_c_it_says_which_orgs_are_left_and_exits_130(
     assert Job.objects.filter(organization=acme.organization, payload_hash="").exists()
 
 
-def test_it_writes_nothing_unless_it_writes_all(fake_greenhouse, monkeypatch):
+def test_stopped_before_its_orgs_forgot_their_boards_run_again_it_does_what_one_run_does(
+    fake_greenhouse, monkeypatch
+):
     """A job that forgot its hash in a run stopped before its org forgot its board's
-    fingerprint would wait for the board to change."""
+    fingerprint would wait for the board to change: run again, it picks the same jobs, and
+    their orgs forget their boards. The connections are written all or none."""
     jobs_each_migration_picks(fake_greenhouse)
     before = stored_state()
+    reread_posts()
+    one_run = stored_state()
+    stored_state_restore(before)
 
-    def stopped(apps, found):
+    def stopped(apps):
         raise RuntimeError("stopped")
 
-    monkeypatch.setattr(reread_posts_command.dates_0053, "dates_ahead_store", stopped)
+    with monkeypatch.context() as stopping:
+        stopping.setattr(
+            reread_posts_command.boards_0047, "boards_with_posts_to_fix_forget", stopped
+        )
+        with pytest.raises(RuntimeError, match="stopped"):
+            reread_posts()
+    assert stored_state()[1] == before[1]
 
-    with pytest.raises(RuntimeError, match="stopped"):
-        reread_posts()
+    reread_posts()
 
-    assert stored_state() == before
+    hashes, fingerprints = stored_state()
+    assert fingerprints == one_run[1]
+    # The same jobs' hashes changed (0053's dated ahead once more: one read more than needed).
+    changed = {pk for pk, payload_hash in one_run[0].items() if payload_hash != before[0][pk]}
+    assert {pk for pk, payload_hash in hashes.items() if payload_hash != before[0][pk]} == changed
+    assert all(hashes[pk] == "" for pk, payload_hash in one_run[0].items() if not payload_hash)
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_writing_two_of_its_jobs_as_it_writes_them_is_waited_for(fake_greenhouse):
+    """A sync writes its changed jobs one at a time, in its board's order, holding each until
+    it commits: the command forgetting their hashes in one transaction held the job it wrote
+    first as it waited for another the sync had written, and the sync then wrote the first: a
+    deadlock, PostgreSQL killing the command."""
+    from tests.test_concurrency import started_until_it_waits_on_me_or_ends
+    from tests.test_migrations import jobs_synced_from
+
+    posts = fake_greenhouse.jobs("acme-robotics")
+    jobs = jobs_synced_from(fake_greenhouse, posts[:2])
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(language="en-GB-oxendict-x-lon")
+    # In the order the command writes them.
+    written_first, written_last = sorted(job.pk for job in jobs)
+    thread, outcome = thread_with_outcome(reread_posts)
+    # As a sync writes the job written last, then the one written first, in one transaction.
+    with transaction.atomic():
+        Job.objects.filter(pk=written_last).update(synced_at=timezone.now())
+        started_until_it_waits_on_me_or_ends(thread, "reread_posts")
+        Job.objects.filter(pk=written_first).update(synced_at=timezone.now())
+    thread.join(timeout=30)
+
+    assert [type(result) for result in outcome] == [str], outcome
+    assert "jobs 0066: 2 jobs" in outcome[0]
+    assert set(Job.objects.filter(payload_hash="").values_list("pk", flat=True)) == {
+        written_first,
+        written_last,
+    }
 
 
 def test_at_verbosity_0_it_prints_nothing(fake_greenhouse):

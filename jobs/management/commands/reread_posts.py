@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from jobs.cache import listings_cache_invalidate
 from jobs.management.base import Command as ProjectCommand
-from jobs.models import GreenhouseConnection, Organization, organizations_key_share_lock
+from jobs.models import GreenhouseConnection, Job, Organization, organizations_key_share_lock
 
 reparse_0046 = import_module("jobs.migrations.0046_reparse_posts_that_answer_remote_yes")
 boards_0047 = import_module("jobs.migrations.0047_apply_again_boards_with_posts_to_fix")
@@ -98,10 +98,17 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     picked (of boards for 0047, of units for 0052; "search_names" and "search_jobs": of the
     organizations and jobs whose search fields it wrote), by migration, and the leases of the
     syncs of the jobs' orgs that ran as it wrote (by connection pk), for
-    boards_forgotten_once_syncs_end. The jobs are all picked first, then written in one
-    transaction: the writes hold the rows they change (on SQLite, the database) until it
-    commits, and a sync or a Refresh now of an org whose board is forgotten waits for that,
-    which lasted while 0048, 0049 and 0056 read every description of the table.
+    boards_forgotten_once_syncs_end. The jobs are all picked first, then written: a write
+    holds the row it changes (on SQLite, the database) until its transaction commits, and a
+    sync or a Refresh now of an org whose board is forgotten waits for that, which lasted while
+    0048, 0049 and 0056 read every description of the table.
+
+    Each unit and job is written in a statement of its own, committed at once, as
+    posts_read_again has a migration do: a sync writes its changed jobs one at a time in its
+    board's order and holds them until it commits, so writing them all in one transaction,
+    holding a job written first while waiting for one the sync held, as the sync waited for
+    the first, was a deadlock, PostgreSQL then killing the command. Then the connections and
+    orgs, in one transaction. Stopped part way through, it is run again: it picks the same jobs.
 
     0053 picks only jobs whose hash is kept, not those the others have read anew, as after the
     migrations, so that a second run picks the same jobs as the first. Its jobs are read again
@@ -125,23 +132,24 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
             for model_name in ("Organization", "Job")
         }
     organizations = {row[1] for row in found_without_a_date}
+    # Units, then jobs, then connections, then orgs, the order a sync writes them in (its org
+    # last, its listing dated as changed): holding an org's connection, or its row once its
+    # name was written, while waiting for its jobs, held by a sync of that org waiting for that
+    # connection or row, was a deadlock, PostgreSQL then killing the command or the sync. Each
+    # unit and job in a statement of its own, committed at once: this holds none as it waits.
+    picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
+    picked["search_jobs"] = search_0058.search_fields_store(apps, "Job", search_fields["Job"])
+    for pk in sorted(read_anew):
+        Job.objects.filter(pk=pk).update(payload_hash="")
+    for migration, found in found_by.items():
+        picked[migration] = len(found)
+        organizations |= set(found.values())
+    dates_0053.dates_ahead_store(apps, found_without_a_date)
+    picked["0053"] = len(found_without_a_date)
     with transaction.atomic():
-        # Every org's row first, as a disconnect or a delete locks it before its connection and
-        # jobs, which this holds as it then waits for another's (organizations_key_share_lock).
+        # Every org's row first, as a disconnect or a delete locks it before its connection,
+        # which this holds as it then waits for another's (organizations_key_share_lock).
         organizations_key_share_lock(Organization.objects.all())
-        # Units, then jobs, then connections, then orgs, the order a sync writes them in (its
-        # org last, its listing dated as changed): holding an org's connection, or its row once
-        # its name was written, while waiting for its jobs, held by a sync of that org waiting
-        # for that connection or row, was a deadlock, PostgreSQL then killing the command or
-        # the sync.
-        picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
-        picked["search_jobs"] = search_0058.search_fields_store(apps, "Job", search_fields["Job"])
-        for migration, found in found_by.items():
-            reparse_0046.hashes_of_jobs_forget(apps, found)
-            picked[migration] = len(found)
-            organizations |= set(found.values())
-        dates_0053.dates_ahead_store(apps, found_without_a_date)
-        picked["0053"] = len(found_without_a_date)
         GreenhouseConnection.objects.filter(organization__in=organizations).update(
             applied_board_fingerprint=""
         )
