@@ -382,12 +382,17 @@ def test_the_script_of_a_page_signed_out_meanwhile_is_told_so_and_where_to_sign_
     back to the page the script is on."""
     page = {"HTTP_REFERER": "http://testserver/manage/acme/history/", **JSON}
     elsewhere = {"HTTP_REFERER": "https://evil.example/manage/acme/history/", **JSON}
+    # Of this site, but no page of this org's: a status asked for by hand, say.
+    another_orgs = {"HTTP_REFERER": "http://testserver/manage/tiny/history/", **JSON}
     answers = {
         "/accounts/login/?next=/manage/acme/history/": (
             client.get(STATUS_URL, **page),
             client.post(REFRESH_URL, {"next": "/manage/acme/history/"}, **JSON),
         ),
-        "/accounts/login/?next=/manage/acme/settings/": (client.get(STATUS_URL, **elsewhere),),
+        "/accounts/login/?next=/manage/acme/settings/": (
+            client.get(STATUS_URL, **elsewhere),
+            client.get(STATUS_URL, **another_orgs),
+        ),
     }
 
     for sign_in_at, responses in answers.items():
