@@ -1290,15 +1290,18 @@ def wait_for_a_request_ended(page, ended: int) -> None:
     raise AssertionError(f"{ended} requests ended, no more")
 
 
+@pytest.mark.parametrize("refused", ["demoted", "signed out"])
 @pytest.mark.parametrize("answered", ["read before", "failed"])
 @pytest.mark.parametrize("on_its_way", ["a look", "refresh now"])
-def test_a_request_on_its_way_as_the_admin_was_demoted_does_not_bring_the_box_back(
-    live_server, page, acme, owner, on_its_way, answered
+def test_a_request_on_its_way_as_the_site_refused_the_box_does_not_bring_it_back(
+    live_server, page, acme, owner, settings, on_its_way, answered, refused
 ):
     """A look at the status, or Refresh now, on its way as the other learnt the admin was
     demoted: its answer, read before, was shown, with Refresh now, the board and "Sync queued";
     its failure said "Lost contact" or "could not be sent". Either way the words saying they
-    may no longer manage the org were gone."""
+    may no longer manage the org were gone. So with the words saying they were signed out,
+    which, unlike those, end only until the tab is shown again."""
+    said = "not one of its admins" if refused == "demoted" else "You are signed out"
     feedback = page.locator("[data-refresh-feedback]")
     button = page.locator(".sync-status [data-refresh] button")  # hidden once demoted
     page.add_init_script(COUNT_REQUESTS_ENDED)
@@ -1306,13 +1309,16 @@ def test_a_request_on_its_way_as_the_admin_was_demoted_does_not_bring_the_box_ba
         held, read_before = a_look_held(page, live_server, acme)
     else:
         held, read_before = a_refresh_held(page, live_server)
-    Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
+    if refused == "demoted":
+        Membership.objects.filter(user=owner).update(role=Membership.Role.MEMBER)
+    else:
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
     if on_its_way == "a look":
         button.click()
     else:  # the look sent at once: Refresh now's request is not yet given up (30 s)
         page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
         page.clock.run_for(STATUS_POLL_MS)
-    expect(feedback).to_contain_text("not one of its admins")
+    expect(feedback).to_contain_text(said)
     ended = page.evaluate("window.ended")
 
     if answered == "read before":
@@ -1323,7 +1329,7 @@ def test_a_request_on_its_way_as_the_admin_was_demoted_does_not_bring_the_box_ba
 
     # As the page left it then: a look at the status made later (the page's clock runs on)
     # would put the words back.
-    assert "not one of its admins" in feedback.text_content()
+    assert said in feedback.text_content()
     assert not button.is_visible()
     assert not page.locator(".sync-status .board-line").is_visible()
 
@@ -1368,6 +1374,68 @@ def test_a_status_box_signed_out_elsewhere_says_so_and_leads_to_signing_in_again
     feedback.get_by_role("link", name="Sign in again").click()
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
     assert page.url.endswith("/accounts/login/?next=/manage/acme/history/")
+
+
+@pytest.mark.parametrize("said_by", ["tab shown again", "refresh now, a sync running"])
+def test_a_status_box_signed_out_is_back_once_signed_in_again_and_the_tab_shown_again(
+    live_server, page, acme, owner, settings, said_by
+):
+    """Signed out is not for good, as an org deleted is: signed in again in another tab, the
+    page shown again still said "You are signed out", its board and Refresh now gone for good.
+    Still signed out, the words stay as they were (not written again: the link keeps the
+    focus); signed out once more, they are said again."""
+    if said_by == "refresh now, a sync running":  # a look due as it is said
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(
+            lock_expires_at=timezone.now() + timedelta(minutes=5)
+        )
+    page.add_init_script(COUNT_REQUESTS_ENDED)
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/history/")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    ask_the_site_for_the_status(page, said_by.split(",")[0])
+    feedback = page.locator("[data-refresh-feedback]")
+    link = feedback.get_by_role("link", name="Sign in again")
+    link.focus()
+    ended = page.evaluate("window.ended")
+
+    show_the_tab_again(page)
+    # Answered: left on its way, the next minute moved on would give it up ("Lost contact").
+    wait_for_a_request_ended(page, ended)
+    expect(link).to_be_focused()
+
+    sign_in_by_cookie(page, live_server.url, "alice")
+    show_the_tab_again(page)
+    expect(feedback).to_have_text("")
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_visible()
+    if said_by == "refresh now, a sync running":
+        expect(page.locator(".sync-status [data-field=message]")).to_have_text("Running…")
+
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    show_the_tab_again(page)
+    expect(link).to_be_visible()
+
+
+def test_a_status_box_signed_out_looks_after_a_look_on_its_way_once_the_tab_is_shown_again(
+    live_server, page, acme, owner, settings
+):
+    """The tab shown again, signed in again, while a look sent before the box said "You are
+    signed out" was on its way: that look's answer is not shown, and the look asked for is
+    made after it, as for a look on its way as the tab is shown again."""
+    held, read_before = a_look_held(page, live_server, acme)
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.locator(".sync-status").get_by_role("button", name="Refresh now").click()
+    feedback = page.locator("[data-refresh-feedback]")
+    expect(feedback).to_contain_text("You are signed out")
+    sign_in_by_cookie(page, live_server.url, "alice")
+
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    held[0].fulfill(response=read_before)
+    page.unroute("**/manage/acme/status.json")
+    page.clock.run_for(STATUS_POLL_MS)
+
+    expect(feedback).to_have_text("")
+    expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_visible()
 
 
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(

@@ -55,6 +55,7 @@
             refused.said = answer.message;
             refused.link = answer.link;
             refused.endsThePage = true;
+            refused.signedOut = answer.error === "signed_out";
           }
           throw refused;
         }
@@ -79,6 +80,12 @@
   function numberRequest(box) {
     box.requestsSent = (box.requestsSent || 0) + 1;
     return box.requestsSent;
+  }
+
+  // Whether the box stopped (sayRefused) after request `number` was sent: its answer, read
+  // before, is not shown, nor its failure.
+  function stoppedSince(box, number) {
+    return box.endedForGood || number <= (box.stoppedAt || 0);
   }
 
   // Whether the answer to a request sent after request `number` was rendered.
@@ -159,9 +166,11 @@
       say(box, "", "");
     }
     // A status read is contact found again: "Lost contact" (a look that failed before) is no
-    // longer true. Any other words stay (Refresh now's answer, which the status does not say).
+    // longer true, nor "You are signed out" (signed in again since, in another tab). Any other
+    // words stay (Refresh now's answer, which the status does not say).
     var feedback = box.querySelector("[data-refresh-feedback]");
-    if (feedback && feedback.textContent === LOST_CONTACT) {
+    if (box.signedOut || (feedback && feedback.textContent === LOST_CONTACT)) {
+      box.signedOut = false;
       say(box, "", "");
     }
   }
@@ -206,14 +215,20 @@
   // does an admin's role lost meanwhile, as they may no longer refresh it. Both are for good:
   // the box looks no more, and no answer still on its way (read before) is shown, nor its
   // failure. Said again, or over, the words would be read out again, or lost, and the link in
-  // them, made anew, would lose the keyboard focus.
+  // them, made anew, would lose the keyboard focus. Signed out, the same until the tab is shown
+  // again: it looks once more then (signed in again in another tab, the box is back as the
+  // status says), saying nothing new if still signed out.
   function sayRefused(box, error, fallback) {
     say(box, "error", error.said || fallback, error.link);
+    box.signedOut = Boolean(error.signedOut);
     if (error.endsThePage) {
       showConnection(box, false);
-      box.endedForGood = true;
+      box.endedForGood = !error.signedOut;
+      box.stoppedAt = box.requestsSent;
       clearTimeout(box.pollTimer);
+      box.pollTimer = null;
       clearTimeout(box.retryTimer);
+      box.retryTimer = null;
     }
   }
 
@@ -258,6 +273,12 @@
       var again = isActive(box.dataset.phase) || box.askedMeanwhile;
       box.pollTimer = again ? setTimeout(tick, POLL_MS) : null;
     }
+    // Signed out as this look was on its way, the tab shown again meanwhile looks after it.
+    function lookIfAskedMeanwhile() {
+      if (!box.endedForGood && box.askedMeanwhile) {
+        box.pollTimer = setTimeout(tick, POLL_MS);
+      }
+    }
     function tick() {
       var number = numberRequest(box);
       box.pollTimer = null;
@@ -266,7 +287,8 @@
       fetchJson(box.dataset.statusUrl)
         .then(function (status) {
           box.asking = false;
-          if (box.endedForGood) {
+          if (stoppedSince(box, number)) {
+            lookIfAskedMeanwhile();
             return;
           }
           // Overtaken by Refresh now's answer, it leaves the page as that one set it.
@@ -278,8 +300,12 @@
         })
         .catch(function (error) {
           box.asking = false;
-          if (box.endedForGood) {
+          if (stoppedSince(box, number)) {
+            lookIfAskedMeanwhile();
             return;
+          }
+          if (box.signedOut && error.signedOut) {
+            return; // as the box says: written again, the words would be read out again
           }
           // Overtaken by Refresh now's answer, a look that failed says nothing of the site as
           // that answer found it (a sync running, say): the page goes on as it set it. An org
@@ -308,7 +334,7 @@
     var number = numberRequest(box);
     fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
-        if (box.endedForGood) {
+        if (stoppedSince(box, number)) {
           return;
         }
         // Rendered first: a sync that ended meanwhile must not clear this answer.
@@ -340,7 +366,7 @@
         }
       })
       .catch(function (error) {
-        if (box.endedForGood) {
+        if (stoppedSince(box, number)) {
           return;
         }
         sayRefused(box, error, NOT_SENT);
