@@ -606,6 +606,30 @@ def test_a_unit_name_it_trims_shows_on_cached_pages_at_once(client, fake_greenho
     assert shown == [False, True]
 
 
+def test_a_unit_name_trimmed_by_a_run_stopped_after_shows_on_cached_pages_run_again(
+    client, fake_greenhouse, monkeypatch
+):
+    """The names are committed as they are written: the run again trims none of them, so the
+    pages had to render afresh before it stopped."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()
+    department = Department.objects.first()
+    Department.objects.filter(pk=department.pk).update(name=f" {department.name} ")
+    path = f"/orgs/{department.organization.slug}/jobs.json"
+    shown = [f'"{department.name}"' in client.get(path).content.decode()]
+
+    def stopped(apps, found):
+        raise RuntimeError("stopped")
+
+    with monkeypatch.context() as stopping:
+        stopping.setattr(reread_posts_command.dates_0053, "dates_ahead_store", stopped)
+        with pytest.raises(RuntimeError, match="stopped"):
+            reread_posts()
+    assert "jobs 0052: 0 departments or offices" in reread_posts()
+
+    assert [*shown, f'"{department.name}"' in client.get(path).content.decode()] == [False, True]
+
+
 def test_a_run_that_stores_no_name_nor_search_words_keeps_the_cached_pages(
     client, fake_greenhouse, django_assert_num_queries
 ):

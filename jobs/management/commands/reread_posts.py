@@ -139,6 +139,9 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     # unit and job in a statement of its own, committed at once: this holds none as it waits.
     picked["0052"] = units_0052.unit_names_stripped_store(apps, units_to_strip)
     picked["search_jobs"] = search_0058.search_fields_store(apps, "Job", search_fields["Job"])
+    if picked["0052"] or picked["search_jobs"]:
+        # Now, as they are committed: a run stopped after, run again, stores none of them.
+        pages_render_afresh()
     for pk in sorted(read_anew):
         Job.objects.filter(pk=pk).update(payload_hash="")
     for migration, found in found_by.items():
@@ -169,12 +172,17 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
                 organization__in=organizations, lock_expires_at__isnull=False
             ).values_list("pk", "lock_expires_at")
         )
-    if picked["0052"] or picked["search_jobs"] or picked["search_names"]:
-        # Units' names show on pages, and the search words pick the jobs a search lists: cached
-        # pages went on showing them as before for PUBLIC_PAGE_CACHE_SECONDS. Every org's pages,
-        # where a sync refreshes its own: the pickers read no org, and this runs once a deploy.
-        listings_cache_invalidate(organizations=Organization.objects.only("slug"))
+    if picked["search_names"]:
+        pages_render_afresh()
     return picked, running
+
+
+def pages_render_afresh() -> None:
+    """Have every org's cached pages render afresh: units' names show on pages, and the search
+    words pick the jobs a search lists, which cached pages went on showing as before for
+    PUBLIC_PAGE_CACHE_SECONDS. Every org's pages, where a sync refreshes its own: the pickers
+    read no org, and reread_posts runs once a deploy."""
+    listings_cache_invalidate(organizations=Organization.objects.only("slug"))
 
 
 def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
