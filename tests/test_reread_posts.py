@@ -725,6 +725,21 @@ def test_stopped_waiting_by_ctrl_c_it_says_which_orgs_are_left_and_exits_130(
     assert Job.objects.filter(organization=acme.organization, payload_hash="").exists()
 
 
+def stopped_before_its_orgs_forget_their_boards(monkeypatch) -> None:
+    """Runs reread_posts stopped inside its transaction, at 0047's boards: the units and jobs
+    written, the connections not."""
+
+    def stopped(apps):
+        raise RuntimeError("stopped")
+
+    with monkeypatch.context() as stopping:
+        stopping.setattr(
+            reread_posts_command.boards_0047, "boards_with_posts_to_fix_forget", stopped
+        )
+        with pytest.raises(RuntimeError, match="stopped"):
+            reread_posts()
+
+
 def test_stopped_before_its_orgs_forgot_their_boards_run_again_it_does_what_one_run_does(
     fake_greenhouse, monkeypatch
 ):
@@ -737,15 +752,7 @@ def test_stopped_before_its_orgs_forgot_their_boards_run_again_it_does_what_one_
     one_run = stored_state()
     stored_state_restore(before)
 
-    def stopped(apps):
-        raise RuntimeError("stopped")
-
-    with monkeypatch.context() as stopping:
-        stopping.setattr(
-            reread_posts_command.boards_0047, "boards_with_posts_to_fix_forget", stopped
-        )
-        with pytest.raises(RuntimeError, match="stopped"):
-            reread_posts()
+    stopped_before_its_orgs_forget_their_boards(monkeypatch)
     assert stored_state()[1] == before[1]
 
     reread_posts()
@@ -756,6 +763,31 @@ def test_stopped_before_its_orgs_forgot_their_boards_run_again_it_does_what_one_
     changed = {pk for pk, payload_hash in one_run[0].items() if payload_hash != before[0][pk]}
     assert {pk for pk, payload_hash in hashes.items() if payload_hash != before[0][pk]} == changed
     assert all(hashes[pk] == "" for pk, payload_hash in one_run[0].items() if not payload_hash)
+
+
+def test_a_unit_name_as_long_as_its_field_it_would_trim_is_left_for_a_run_again_to_pick(
+    fake_greenhouse, monkeypatch
+):
+    """0064 picks the jobs of a unit whose name is as long as its field; trimmed (committed at
+    once), a run stopped before the orgs forgot their boards, run again, picked them no more,
+    their hashes forgotten and their org's board kept: the next sync read none of them."""
+    jobs_each_migration_picks(fake_greenhouse)
+    reread_posts()
+    job = Job.objects.get(organization__slug="tiny")
+    department = Department.objects.create(
+        organization=job.organization, greenhouse_id=1, name="D" * 299 + " "
+    )
+    job.departments.add(department)
+    GreenhouseConnection.objects.filter(organization__slug="tiny").update(
+        applied_board_fingerprint="applied"
+    )
+
+    stopped_before_its_orgs_forget_their_boards(monkeypatch)
+    printed = reread_posts()
+
+    assert "jobs 0052: 0 departments or offices" in printed
+    assert stored_state()[1]["tiny"] == ""
+    assert Job.objects.get(pk=job.pk).payload_hash == ""
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")

@@ -126,7 +126,9 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
         found_without_a_date = [
             row for row in dates_0053.jobs_without_a_date(apps) if row[0] not in read_anew
         ]
-        units_to_strip = units_0052.unit_names_to_strip(apps)
+        units_to_strip = [
+            unit for unit in units_0052.unit_names_to_strip(apps) if not unit_at_its_length(unit)
+        ]
         search_fields = {
             model_name: search_0058.search_fields_to_store(apps, model_name)
             for model_name in ("Organization", "Job")
@@ -175,6 +177,19 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     if picked["search_names"]:
         pages_render_afresh()
     return picked, running
+
+
+def unit_at_its_length(unit: tuple[str, int, dict, dict]) -> bool:
+    """Whether the unit (of unit_names_to_strip) has a value as long as its field, for which
+    0064 picks its jobs: left to the sync that reads them anew and rewrites it. Stripped, which
+    is committed before the orgs forget their boards, a run stopped between, run again, picked
+    its jobs no more, though they may have forgotten their hashes already: their orgs kept their
+    boards, and the next syncs read none of them."""
+    model_name, _, read, _ = unit
+    model = apps.get_model("jobs", model_name)
+    return any(
+        len(value) == model._meta.get_field(field).max_length for field, value in read.items()
+    )
 
 
 def pages_render_afresh() -> None:
