@@ -72,6 +72,7 @@ from jobs.forms import (
     SLUG_RULE,
     SYNC_INTERVAL_ERRORS,
     TYPE_A_USERNAME,
+    WEBSITE_LIMIT,
     ApiKeyField,
     ChangedFieldsOnly,
     ChangedMeanwhileRefused,
@@ -80,6 +81,7 @@ from jobs.forms import (
     OneLineField,
     OrganizationChecks,
     UsernameThatShows,
+    at_most_characters,
     validate_api_key,
     validate_organization_slug,
     validate_username_shows,
@@ -803,6 +805,7 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
         help_texts = {
             "name": f"{capfirst(NAME_LIMIT)}.",
             "description": f"{capfirst(DESCRIPTION_LIMIT)}. Leave a blank line between paragraphs.",
+            "website": f"{capfirst(WEBSITE_LIMIT)}.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -985,6 +988,11 @@ class UserChangeKeepingAdminsForm(ChangedFieldsOnly, UserChangeForm):
             **UserChangeForm.Meta.field_classes,
             "first_name": PersonNameField,
             "last_name": PersonNameField,
+        }
+        # As the org's name says its limit: these boxes no longer stop at it (OneLineField).
+        help_texts = {
+            name: f"{capfirst(at_most_characters(User, name))}."
+            for name in ("first_name", "last_name")
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

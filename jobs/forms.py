@@ -235,6 +235,7 @@ def at_most_characters(model: type[Model], field_name: str) -> str:
 
 NAME_LIMIT = at_most_characters(Organization, "name")
 DESCRIPTION_LIMIT = at_most_characters(Organization, "description")
+WEBSITE_LIMIT = at_most_characters(Organization, "website")
 
 
 def organization_name_field() -> OneLineField:
@@ -701,7 +702,7 @@ class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms
         assume_scheme="https",
         # Text, not type="url": browsers refuse "example.com", which is read as https://.
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
-        help_text="Your own site, linked from your page, such as example.com.",
+        help_text=f"Your own site, linked from your page, such as example.com; {WEBSITE_LIMIT}.",
     )
 
     class Meta:

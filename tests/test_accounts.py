@@ -1799,6 +1799,18 @@ def test_django_admin_saves_a_name_without_control_characters(staff_client, memb
     assert getattr(member, field) == "Ann Lee"
 
 
+def test_django_admins_name_boxes_of_an_account_say_their_limit(staff_client, member):
+    """They stop typing at 150 characters no more than an org's name's box (OneLineField), whose
+    help says its limit: theirs said nothing, and a longer name was refused only once saved."""
+    page = parsed(staff_client.get(f"/admin/auth/user/{member.pk}/change/"))
+
+    for field in ("first_name", "last_name"):
+        assert page.select_one(f"[name={field}]").get("maxlength") is None
+        assert page.select_one(f"#id_{field}_helptext").get_text(strip=True) == (
+            "At most 150 characters."
+        )
+
+
 def test_django_admin_does_not_add_an_account_named_so_that_nothing_shows(staff_client):
     refused = staff_client.post(
         "/admin/auth/user/add/",

@@ -57,6 +57,14 @@ def admin_of(client: Client, organization: Organization, role: str = Membership.
     return client
 
 
+def django_admins_form(organization: Organization):
+    """The form of the org's page in Django's admin, as a superuser sees it."""
+    as_staff = RequestFactory().get("/")
+    as_staff.user = User.objects.create_superuser("root", "root@example.com", "x")
+    form_class = admin.site.get_model_admin(Organization).get_form(as_staff, organization)
+    return form_class(instance=organization)
+
+
 def save_profile(client: Client, **fields: str):
     data = {"name": "North Wind", "description": "", "language": "", "website": "", **fields}
     return client.post(
@@ -185,9 +193,7 @@ def test_no_box_of_the_orgs_profile_cuts_a_long_paste_unseen(client, north):
     page = parsed(admin_of(client, north).get(SETTINGS_URL))
     names = ["name", "description", "website"]
     boxes = [page.select_one(f"[name=profile-{name}]") for name in names]
-    as_staff = RequestFactory().get("/")
-    as_staff.user = User.objects.create_superuser("root", "root@example.com", "x")
-    admins_form = admin.site.get_model_admin(Organization).get_form(as_staff, north)(instance=north)
+    admins_form = django_admins_form(north)
 
     assert [box.get("maxlength") for box in boxes] == [None, None, None]
     assert "maxlength" not in "".join(str(admins_form[name]) for name in names)
@@ -202,9 +208,7 @@ def test_the_name_boxes_help_says_its_limit_as_the_descriptions_does(client, nor
     name was refused only once sent."""
     page = parsed(admin_of(client, north).get(SETTINGS_URL))
     new_organization = parsed(client.get("/manage/new/"))
-    as_staff = RequestFactory().get("/")
-    as_staff.user = User.objects.create_superuser("root", "root@example.com", "x")
-    admins_form = admin.site.get_model_admin(Organization).get_form(as_staff, north)(instance=north)
+    admins_form = django_admins_form(north)
 
     assert "; at most 200 characters." in page.select_one("#id_profile-name_helptext").text
     assert (
@@ -213,6 +217,18 @@ def test_the_name_boxes_help_says_its_limit_as_the_descriptions_does(client, nor
     )
     assert "; at most 200 characters." in SignupForm()["organization_name"].help_text
     assert "At most 200 characters." in admins_form["name"].help_text
+
+
+def test_the_website_boxes_help_says_its_limit_as_the_names_does(client, north):
+    """Its box stops typing at 200 characters no more than the name's (NoMaxlengthInPage), and
+    its help did not say so, on the settings page nor in Django's admin."""
+    page = parsed(admin_of(client, north).get(SETTINGS_URL))
+    admins_form = django_admins_form(north)
+
+    assert page.select_one("#id_profile-website_helptext").get_text() == (
+        "Your own site, linked from your page, such as example.com; at most 200 characters."
+    )
+    assert admins_form["website"].help_text == "At most 200 characters."
 
 
 @pytest.mark.parametrize(
