@@ -555,7 +555,7 @@ def connection_as_shown(
     `shown` (None: sent without it, by a page served before pages sent it, or by a script: the
     change is made to the connection there is). NotConnected if there is none,
     ConnectionChanged if it is another. The same board connected again is another too: the
-    disconnect deleted the key the page showed, so "Remove the stored key" would remove one
+    disconnect deleted the key the page showed, so "Remove the stored key…" would remove one
     stored since, and a schedule changed from what the page showed would be compared to values
     of a row that is gone. _connection_locked checks the board again, under the row's lock, as
     it writes."""

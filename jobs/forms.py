@@ -1159,8 +1159,9 @@ def validate_api_key(value: str) -> str:
 NO_KEY_ENTERED = (
     "No key was entered: the box was empty or held only spaces. Paste the key from Greenhouse."
 )
-# Then said too, when a key is stored: an empty box here does not remove it, the button does.
-REMOVE_THE_STORED_KEY = "To stop using the stored key, press “Remove the stored key” instead."
+# Then said too, when a key is stored: an empty box here does not remove it, the button does,
+# named as the settings page labels it.
+REMOVE_THE_STORED_KEY = "To stop using the stored key, press “Remove the stored key…” instead."
 
 
 class ApiKeyForm(forms.Form):

@@ -207,7 +207,7 @@ class Invited:
     """What member_invite did: the page tells a first invitation from one sent again."""
 
     emailed: bool  # False (and logged) if the mail server refused the email, or none was sent
-    again: bool  # the address had an invitation waiting: Send again, or Add a second time
+    again: bool  # the address had an invitation waiting: Send again, or Invite a second time
     second_click: bool  # emailed within the minute for the same role: no second email
     role_changed: bool  # it was waiting with the other role: the page says which it is now
     # It was waiting with a link that was emailed, which no longer works (not if the email of
@@ -235,7 +235,7 @@ def member_invite(
             f"The invitation to {email} was not sent. {UNSENDABLE_ADDRESS_MESSAGE}"
         )
     with transaction.atomic():
-        # One addition at a time per org: a double-clicked "Add" must find the first click's
+        # One addition at a time per org: a double-clicked "Invite" must find the first click's
         # account and invitation, not create a second account.
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         user = next(iter(accounts_with_email(email)), None)
@@ -404,7 +404,7 @@ def _count_invitation_email_to(email: str, *, organization: Organization) -> Non
 def invitation_cancel(*, invitation: Invitation) -> None:
     """Cancel the invitation, and delete the account it made if that was never used: left
     behind, it would keep the person from signing up with their own address."""
-    # Locked as member_invite locks it: an "Add" of the same address waits, then makes anew.
+    # Locked as member_invite locks it: an "Invite" of the same address waits, then makes anew.
     Organization.objects.select_for_update().filter(pk=invitation.organization_id).first()
     unused_accounts = invitations_delete(Invitation.objects.filter(pk=invitation.pk))
     logger.info(

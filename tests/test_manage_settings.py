@@ -689,6 +689,19 @@ def test_an_api_key_box_sent_blank_says_no_key_was_entered_and_how_to_remove_one
     assert connected.api_key_last5 == ("12345" if stored else "")
 
 
+def test_the_blank_key_error_names_the_remove_button_as_it_reads(signed_in, connected):
+    """It said to press "Remove the stored key", without the "…" the button has had since it
+    leads to a page that asks first."""
+    page = parsed(signed_in.get(SETTINGS_URL))
+    remove = page.select_one("form:has(input[name=action][value=api_key_remove]) button")
+
+    response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": ""})
+
+    error = parsed(response).select_one("#id_key-api_key_error").get_text()
+    assert remove.get_text() == "Remove the stored key…"
+    assert f"To stop using the stored key, press “{remove.get_text()}” instead." in error
+
+
 def test_it_removes_the_api_key(signed_in, connected):
     signed_in.post(SETTINGS_URL, REMOVE_KEY_CONFIRMED)
     connected.refresh_from_db()
