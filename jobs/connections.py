@@ -469,19 +469,27 @@ def board_in_words(board: Board, *, quotes: str = "“”") -> str:
 
 
 class NotConnected(Exception):
-    """The connection a settings change was made to was deleted since the page read it, or, as
-    `NOT_CONNECTED` says, a change of a connection was sent where none was shown (by hand)."""
+    """The connection a settings change was made to was deleted since the page read it
+    (`meanwhile`), or, as `NOT_CONNECTED` says, a change of a connection was sent where none was
+    shown (by hand)."""
 
     message = (
         "This organization was disconnected from Greenhouse meanwhile, so the change was not saved."
     )
 
     def __init__(self, message: str | None = None) -> None:
+        self.meanwhile = message is None
         self.message = message or NotConnected.message
         super().__init__(self.message)
 
 
 NOT_CONNECTED = "This organization is not connected to Greenhouse, so the change was not saved."
+# NotConnected's words for a key's removal, which was not left undone: the disconnect deleted the
+# key with the board token, and the board is what the org has lost.
+KEY_GONE_WITH_THE_CONNECTION = (
+    "This organization was disconnected from Greenhouse meanwhile, which deleted its API key, so "
+    "there is no key left to remove. Connect a board below if its jobs are to sync again."
+)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
+    KEY_GONE_WITH_THE_CONNECTION,
     ApiKeyChanged,
     Connected,
     ConnectionChanged,
@@ -498,7 +499,7 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         # Changed since the page was read, or as this runs: the connection, or the key stored.
         except (NotConnected, ConnectionChanged, ApiKeyChanged) as exc:
             organization_gone_check(organization)  # or deleted it, with its connection
-            messages.error(request, exc.message)
+            messages.error(request, _refusal_text(exc, action=action))
             return redirect("manage:settings", slug=slug)
         if isinstance(outcome, HttpResponse):
             return outcome
@@ -512,6 +513,15 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
         forms=page_forms,
         shown=ConnectionShownForm.of(connection),
     )
+
+
+def _refusal_text(refusal: NotConnected | ConnectionChanged | ApiKeyChanged, *, action: str) -> str:
+    """What a settings change refused as the page was out of date says: its own words, but for
+    a key's removal (asked, or confirmed) refused as the org was disconnected meanwhile, which
+    deleted the key: "the change was not saved" read as if the key were still stored."""
+    if isinstance(refusal, NotConnected) and refusal.meanwhile and action == "api_key_remove":
+        return KEY_GONE_WITH_THE_CONNECTION
+    return refusal.message
 
 
 def _queued_sync_text(connected: Connected) -> str:

@@ -978,7 +978,16 @@ def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, mon
 
     assert response.status_code == 200
     assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert_says_what_the_disconnect_left_undone(response, change)
     assert not GreenhouseConnection.objects.exists()
+
+
+def assert_says_what_the_disconnect_left_undone(response, change: dict[str, str]) -> None:
+    """A change refused as the org was disconnected was not saved; a key's removal was not left
+    undone: the disconnect deleted the key."""
+    removal = change["action"] == "api_key_remove"
+    assert ("so the change was not saved" in page_text(response)) != removal
+    assert ("which deleted its API key" in page_text(response)) == removal
 
 
 def sent_from(page: bytes, change: dict[str, str]) -> dict[str, str]:
@@ -1001,7 +1010,34 @@ def test_a_change_sent_from_a_page_read_before_a_disconnect_says_so(signed_in, c
     response = signed_in.post(SETTINGS_URL, sent_from(page, change), follow=True)
 
     assert "disconnected from Greenhouse meanwhile" in response.content.decode()
+    assert_says_what_the_disconnect_left_undone(response, change)
     assert "out of date" not in response.content.decode()
+    assert not GreenhouseConnection.objects.exists()
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["asked", "confirmed"])
+def test_a_key_removal_after_a_disconnect_says_the_key_went_with_it(
+    signed_in, connected, confirmed
+):
+    """The settings page's "Remove the stored key…", or its page's "Remove the key", sent after
+    another tab or admin disconnected the org: it said "so the change was not saved", as if the
+    key were still stored, where the disconnect deleted it, and not what to do."""
+    page = signed_in.get(SETTINGS_URL).content
+    if confirmed:
+        asked = confirmation_of_removing(signed_in, page)
+        removal = form_as_sent(asked.content, "main form")
+    else:
+        removal = sent_from(page, REMOVE_KEY)
+    signed_in.post("/manage/north/disconnect/")
+
+    response = signed_in.post(SETTINGS_URL, removal, follow=True)
+
+    said = parsed(response).select_one(".messages .error").get_text()
+    assert said == (
+        "This organization was disconnected from Greenhouse meanwhile, which deleted its API "
+        "key, so there is no key left to remove. Connect a board below if its jobs are to sync "
+        "again."
+    )
     assert not GreenhouseConnection.objects.exists()
 
 
