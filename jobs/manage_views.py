@@ -27,6 +27,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
@@ -1038,13 +1039,13 @@ SIGNED_OUT = (
 )
 
 
-def _signed_out(page: str) -> JsonResponse:
+def _signed_out(request: HttpRequest, page: str) -> JsonResponse:
     """To the script (Refresh now, the live status) of a page whose session ended: a 401 in
     JSON, which it shows with a link to sign in again and come back to `page`. The sign-in
     page it was sent to is no JSON, so it said "Lost contact with the site", or "could not be
     sent", as if the site were down."""
     # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
-    return JsonResponse(
+    response = JsonResponse(
         {
             "error": "signed_out",
             "level": "error",
@@ -1053,6 +1054,19 @@ def _signed_out(page: str) -> JsonResponse:
         },
         status=401,
     )
+    # Django's line for it ("Unauthorized: /manage/acme/status.json") at INFO, where it writes
+    # each 4xx at WARNING: a session that ended is no fault, and each open tab whose script
+    # asks met it, a warning per tab for an operator to look into and find nothing. Marked as
+    # logged, so Django does not write it again.
+    log_response(
+        "%s: %s",
+        response.reason_phrase,
+        request.path,
+        response=response,
+        request=request,
+        level="info",
+    )
+    return response
 
 
 def _page_of_script(request: HttpRequest, slug: str) -> str:
@@ -1072,7 +1086,7 @@ def signed_in_or_told(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @wraps(view)
     def view_signed_in(request: HttpRequest, slug: str) -> HttpResponse:
         if not request.user.is_authenticated and _wants_json(request):
-            return _signed_out(_page_of_script(request, slug))
+            return _signed_out(request, _page_of_script(request, slug))
         return page_view(request, slug)
 
     return view_signed_in
@@ -1101,7 +1115,7 @@ def refresh(request: HttpRequest, slug: str) -> HttpResponse:
         # Signed out meanwhile (in another tab, or the session ended): this address takes only
         # POSTs, so signing in again leads back to the button's page, not to a blank 405.
         if _wants_json(request):
-            return _signed_out(_page_of_button(request, slug))
+            return _signed_out(request, _page_of_button(request, slug))
         return redirect_to_login(_page_of_button(request, slug))
     organization = admin_organization_or_404(request, slug)
     level, text = _refresh(organization)

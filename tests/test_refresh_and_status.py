@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -407,6 +408,23 @@ def test_the_script_of_a_page_signed_out_meanwhile_is_told_so_and_where_to_sign_
     # Without the script: the sign-in page, as before.
     assert client.get(STATUS_URL)["Location"] == "/accounts/login/?next=/manage/acme/status.json"
     assert queued == []
+
+
+def test_the_script_of_a_page_signed_out_meanwhile_is_logged_at_info(client, acme, caplog):
+    """Django wrote a WARNING for each of these 401s, one per open tab whose script asked: a
+    session that ended is expected, nothing for an operator to look into."""
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        client.get(STATUS_URL, **JSON)
+        client.post(REFRESH_URL, {"next": "/manage/acme/history/"}, **JSON)
+
+    assert [
+        (record.levelname, record.getMessage(), record.status_code)
+        for record in caplog.records
+        if record.name == "django.request"
+    ] == [
+        ("INFO", f"Unauthorized: {STATUS_URL}", 401),
+        ("INFO", f"Unauthorized: {REFRESH_URL}", 401),
+    ]
 
 
 def test_refresh_needs_a_csrf_token(owner, acme, queued):
