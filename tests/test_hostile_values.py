@@ -859,7 +859,7 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
     ("escaped", "left"),
     [
         *(("%E2%82%AC", left) for left in ["%", "%E", "%E2", "%E2%8", "%E2%82"]),  # €
-        # 🚀's four bytes: the longest a cut leaves of a letter (escapes_whole's window)
+        # 🚀's four bytes: the longest a cut leaves of a letter
         ("%F0%9F%9A%80", "%F0%9F%9A%8"),
         ("%f0%9f%9a%80", "%f0%9f%9a"),  # hex in lowercase, as some encoders write it
     ],

@@ -11,7 +11,9 @@ import jobs.text
 from jobs.greenhouse import ADDRESS_MAX_LENGTH
 from jobs.text import (
     LONGEST_CLUSTER,
+    MAX_ESCAPED_CHARACTER_CHARS,
     RIGHT_TO_LEFT_BLOCKS_RE,
+    address_head,
     as_searched,
     before_ellipsis,
     characters_start,
@@ -526,3 +528,65 @@ def test_a_cut_after_a_long_run_of_marks_reads_a_bounded_number_of_them(monkeypa
 
     assert field_head(text, 300) == text[:300]
     assert counted.calls <= 2 * LONGEST_CLUSTER
+
+
+# An address's start before the escapes of the tests below: "=" a letter that marks go over.
+ADDRESS_START = "https://boards.example.com/acme/jobs/4012345?ref="
+
+
+@pytest.mark.parametrize(
+    "character",
+    [
+        "e%CC%81",  # é written as a letter and its accent, U+0301, escaped after it
+        "%65%CC%81",  # the same, its letter escaped too
+        "%C3%A7%CC%81",  # ç and an acute accent, both escaped
+        "%E2%82%AC",  # €: its three bytes
+        "%F0%9F%91%A9%E2%80%8D%F0%9F%92%BB",  # 👩‍💻: two emoji and a zero-width joiner
+        "%F0%9F%87%AB%F0%9F%87%B7",  # 🇫🇷: two regional indicators
+        "%E1%84%80%E1%85%A1",  # 가 written as its two jamo
+        "e\u0301",  # é with its accent as written, not escaped
+    ],
+)
+def test_a_long_address_is_cut_before_a_character_its_escapes_write_whole(character):
+    """Cut after "e" of "e%CC%81" (é), the link named another page, with no accent; cut
+    inside a run of escapes, an emoji or a flag lost one of its parts (🇫 of 🇫🇷)."""
+    address = f"{ADDRESS_START}{character}/apply"
+
+    for inside in range(1, len(character)):
+        assert address_head(address, len(ADDRESS_START) + inside) == ADDRESS_START, inside
+    whole = f"{ADDRESS_START}{character}"
+    assert address_head(address, len(whole)) == whole
+
+
+@pytest.mark.parametrize(
+    "escapes",
+    [
+        "%CC%81" * 400,  # marks with no letter under them but the "=" before
+        "%C3%A9" * 400,  # letters
+        "%FF" * 1000,  # bytes that are no UTF-8
+        "%E2%82" * 400,  # a letter's first two bytes, over and over: no UTF-8 either
+        "%F0%9F%87%AB" * 200,  # regional indicators, each two a flag
+        "%F0%9F%91%A9%E2%80%8D" * 200,  # emoji, each joined to the next
+        "%ED%A0%80" * 400,  # a surrogate, which UTF-8 may not write
+    ],
+    ids=["marks", "letters", "no-utf-8", "first-bytes", "flags", "joined-emoji", "surrogate"],
+)
+def test_a_long_address_of_hostile_escapes_is_cut_after_a_whole_escape(escapes):
+    """Escapes, UTF-8 or not, are kept whole, and so is each flag; in a cluster longer than any
+    a person writes (LONGEST_CLUSTER), the cut comes where it was asked, after whole escapes."""
+    address = f"{ADDRESS_START}{escapes}"
+
+    for max_length in range(ADDRESS_MAX_LENGTH - 12, ADDRESS_MAX_LENGTH):
+        head = address_head(address, max_length)
+        kept = head.removeprefix(ADDRESS_START)
+        assert address.startswith(head) and re.fullmatch("(?:%[0-9A-F]{2})*", kept)
+        assert max_length - 2 * MAX_ESCAPED_CHARACTER_CHARS < len(head) <= max_length
+        assert kept.count("%F0%9F%87%AB") % 2 == 0
+        if escapes.startswith("%C3"):
+            assert kept.count("%C3") == kept.count("%A9")
+
+
+def test_the_start_of_a_text_keeps_the_accent_escaped_after_its_letter():
+    """An address shown cut short (a request's path in an error) left "e" of "e%CC%81"."""
+    assert characters_start("ab" + "e%CC%81" * 3, 6) == "ab…"
+    assert characters_start("ab" + "e%CC%81" * 3, 11) == "abe%CC%81…"
