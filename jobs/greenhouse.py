@@ -382,6 +382,8 @@ REQUISITION_ID_MAX_LENGTH = 200
 LANGUAGE_MAX_LENGTH = 20
 MAX_LANGUAGE_SHOWN = 60
 ADDRESS_MAX_LENGTH = 1000  # jobs.text.MAX_COMPOSED_CHARS is four times as much
+# Of a post's address, how much a log line shows.
+MAX_ADDRESS_SHOWN = 200
 # Real metadata values are a string, a number or a list of strings; a currency is one object.
 # Hundreds of levels (the JSON reader takes about 950) overflowed the stack while cleaning them,
 # failing the whole sync.
@@ -398,6 +400,10 @@ MAX_METADATA_VALUE_CHARS = 2_000
 MAX_METADATA_DROPS_LOGGED = 5
 
 
+# Of a dropped metadata field, how much of its name the log shows.
+MAX_METADATA_NAME_SHOWN = 50
+
+
 class _HeadRepr(reprlib.Repr):
     """reprlib's cut-short repr, which sorts every key of an object before it shows the first:
     a name of a million keys, it would sort them all. Only those it may show are sorted."""
@@ -406,12 +412,17 @@ class _HeadRepr(reprlib.Repr):
         return super().repr_dict(dict(islice(x.items(), self.maxdict + 1)), level)
 
 
-# A dropped field's name that is no text, as the log shows it: its repr, cut short before it is
-# written out (a list of thousands of names, a number of thousands of digits).
-METADATA_NAME_SHOWN = _HeadRepr()
-METADATA_NAME_SHOWN.maxlevel = 2
-METADATA_NAME_SHOWN.maxlist = METADATA_NAME_SHOWN.maxdict = 4
-METADATA_NAME_SHOWN.maxstring = METADATA_NAME_SHOWN.maxlong = METADATA_NAME_SHOWN.maxother = 50
+@functools.cache
+def _head_repr(length: int) -> _HeadRepr:
+    """The _HeadRepr that shows a post's value in `length` characters or about so: its first
+    items, two levels deep, each string, number or other value cut to `length`."""
+    shown = _HeadRepr()
+    shown.maxlevel = 2
+    shown.maxlist = shown.maxdict = 4
+    shown.maxstring = shown.maxlong = shown.maxother = length
+    return shown
+
+
 # Real posts list one department and up to five offices (the samples). Each unit a post lists
 # is a row, and a department of an open job a branch of the order the org's page lists its jobs
 # in: one post listing 40,000 departments held that page's query for minutes.
@@ -951,10 +962,7 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
         if len(kept) < MAX_METADATA_FIELDS and fits_metadata_bounds(item):
             kept.append(_json_value(item))
         elif len(dropped) < MAX_METADATA_DROPS_LOGGED:
-            name = item.get("name")
-            dropped.append(
-                repr(name[:50]) if isinstance(name, str) else METADATA_NAME_SHOWN.repr(name)
-            )
+            dropped.append(_value_shown(item.get("name"), MAX_METADATA_NAME_SHOWN))
     if len(kept) < len(fields):
         logger.warning(
             "job post %s: %d of %d metadata fields dropped (past the first %d, or a name over "
@@ -972,15 +980,14 @@ def _metadata_of(job_id: int, fields: list[Any]) -> list[dict[str, Any]]:
 
 
 def _value_shown(value: Any, length: int) -> str:
-    """A value of a post's, as a log line shows it: a string's repr of its first `length`
-    characters, cut before it is written out (a hostile value of megabytes was written out whole
-    for the head a line kept); a number, true, false or null as itself (a number has at most
-    4,300 digits, as JSON's are read: the line cuts it); a list or object by its type alone."""
+    """A value of a post's, as a log line shows it, cut before it is written out (a hostile value
+    of megabytes was written out whole for the head a line kept): a string as the repr of its
+    first `length` characters; a number, true, false or null as itself, a number of more digits
+    cut in the middle; a list or object as its first items (_head_repr), where its type alone
+    ("list") could not be told from the post's others in Greenhouse."""
     if isinstance(value, str):
         return repr(value[:length])
-    if value is None or isinstance(value, bool | int | float):
-        return repr(value)
-    return type(value).__name__
+    return _head_repr(length).repr(value)
 
 
 def fits_metadata_bounds(item: dict[str, Any]) -> bool:
@@ -1346,7 +1353,10 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if problem:
         # The reason its admins read leaves the address out; the log says which it was.
         logger.warning(
-            "job post %s has an application link %s: %.200r", job_id, problem, absolute_url
+            "job post %s has an application link %s: %s",
+            job_id,
+            problem,
+            _value_shown(absolute_url, MAX_ADDRESS_SHOWN),
         )
         raise InvalidJob(f"job post {job_id} has an application link {problem}")
     # Cut as README says, at a whole character and escape: a link cut inside one is broken.

@@ -28,6 +28,7 @@ from django.utils.html import escape
 from jobs.greenhouse import (
     ADDRESS_MAX_LENGTH,
     LANGUAGE_MAX_LENGTH,
+    MAX_ADDRESS_SHOWN,
     MAX_CONTENT_CHARS,
     MAX_CONTENT_TAGS,
     MAX_METADATA_DEPTH,
@@ -38,6 +39,7 @@ from jobs.greenhouse import (
     NAME_MAX_LENGTH,
     REQUISITION_ID_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    InvalidJob,
     job_id_of,
     parse_job,
 )
@@ -475,14 +477,6 @@ class WrittenOut(str):
         return super().__repr__()
 
 
-class WrittenOutList(list):
-    written = WrittenOut.written
-
-    def __repr__(self) -> str:
-        self.written.append(len(self))
-        return super().__repr__()
-
-
 @pytest.mark.parametrize(
     ("key", "field"),
     [
@@ -493,7 +487,7 @@ class WrittenOutList(list):
 )
 @pytest.mark.parametrize(
     "value",
-    [WrittenOut("2026-" * 200_000), WrittenOutList([7] * 200_000)],
+    [WrittenOut("2026-" * 200_000), [WrittenOut("2026-")] * 200_000],
     ids=["string", "list"],
 )
 def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_all_out(
@@ -507,11 +501,28 @@ def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_al
 
     assert getattr(parse_job(raw), field) is None
 
-    assert WrittenOut.written == []  # nothing of it written out whole
-    shown = f"'{'2026-' * 20}"[:100] if isinstance(value, str) else "WrittenOutList"  # its type
+    assert len(WrittenOut.written) <= 4  # nothing of it written out whole: a list's first items
+    # A list shown as its first items, as a metadata field's name that is none: by its type
+    # alone ("list"), a log line showed one value one way, and another the other.
+    shown = "['2026-', '2026-', '2026-', '2026-', ...]"
+    if isinstance(value, str):
+        shown = f"'{'2026-' * 20}"[:100]
     assert [r.getMessage() for r in caplog.records] == [
         f"job post {raw['id']}: {key} {shown} cannot be read as a date; read as missing"
     ]
+
+
+def test_a_long_application_link_browsers_refuse_is_logged_as_its_head(fake_greenhouse, caplog):
+    """Shown as the other values of a post are (_value_shown): its "%.200r" wrote the whole
+    address out first, and ended the line without a closing quote."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["absolute_url"] = "javascript:" + "x" * 100_000
+
+    with pytest.raises(InvalidJob):
+        parse_job(raw)
+
+    [logged] = [r.getMessage() for r in caplog.records]
+    assert logged.endswith(f": {raw['absolute_url'][:MAX_ADDRESS_SHOWN]!r}")
 
 
 def test_a_location_unit_list_or_metadata_of_another_shape_is_missing_and_logged(
