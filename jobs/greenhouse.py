@@ -1359,8 +1359,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
             _value_shown(absolute_url, MAX_ADDRESS_SHOWN),
         )
         raise InvalidJob(f"job post {job_id} has an application link {problem}")
-    # Cut as README says, at a whole character and escape: a link cut inside one is broken.
-    absolute_url = address_head(absolute_url, ADDRESS_MAX_LENGTH)
+    absolute_url = _address_kept(job_id, absolute_url)
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)
@@ -1397,6 +1396,23 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
             if units is None
         ),
     )
+
+
+def _address_kept(job_id: int, address: str) -> str:
+    """A post's application link as a job keeps it: cut to ADDRESS_MAX_LENGTH as README says,
+    at a whole character and escape (address_head: a link cut inside one is broken). A cut is
+    logged: the Apply button then leads elsewhere than Greenhouse's (the end of its query left
+    out), and nothing else would say why."""
+    head = address_head(address, ADDRESS_MAX_LENGTH)
+    if len(head) < len(address):
+        logger.warning(
+            "job post %s: application link over %d characters cut to %d: %s",
+            job_id,
+            ADDRESS_MAX_LENGTH,
+            len(head),
+            _value_shown(address, MAX_ADDRESS_SHOWN),
+        )
+    return head
 
 
 def jobs_of_payload(payload: Any, *, content_dropped: bool = False) -> list[Any]:

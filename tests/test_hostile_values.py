@@ -866,6 +866,25 @@ def test_a_posts_address_and_other_long_values_are_cut_to_their_fields(fake_gree
         assert len(getattr(post, name)) == Job._meta.get_field(name).max_length, name
 
 
+def test_a_long_address_cut_to_its_field_is_logged_with_its_head(fake_greenhouse, caplog):
+    """Cut without a word, a post's Apply button led elsewhere than Greenhouse's, nobody told
+    why. The line shows the address's head, not its megabytes."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    assert parse_job(raw).absolute_url == raw["absolute_url"]
+    assert not caplog.records
+    long_address = raw["absolute_url"] + "?ref=" + "e%CC%81" * 200_000
+
+    post = parse_job(raw | {"absolute_url": long_address})
+
+    [logged] = caplog.records
+    assert logged.levelname == "WARNING"
+    assert logged.getMessage() == (
+        f"job post {raw['id']}: application link over {ADDRESS_MAX_LENGTH} characters cut to "
+        f"{len(post.absolute_url)}: {long_address[:MAX_ADDRESS_SHOWN]!r}"
+    )
+    assert len(post.absolute_url) <= ADDRESS_MAX_LENGTH
+
+
 @pytest.mark.parametrize(
     ("escaped", "left"),
     [

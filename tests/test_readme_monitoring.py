@@ -79,6 +79,7 @@ NOT_LISTED = {
     "job post %s: description of %d characters cut": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s: description of %d tags cut": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s has an application link": A_POST_READ_WITHOUT_A_VALUE,
+    "job post %s: application link over %d characters cut": A_POST_READ_WITHOUT_A_VALUE,
     "%s shows nothing in the %d characters kept": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s: language %s is over %d characters": A_POST_READ_WITHOUT_A_VALUE,
     "greenhouse response has no list of jobs": A_FAILED_REQUEST,
