@@ -90,6 +90,15 @@ def _remove_abandoned_files(folder: Path) -> None:
 class Transport(filesystem.Transport):
     Channel = Channel
 
+    @property
+    def default_connection_params(self) -> dict[str, Any]:
+        # Kombu's virtual transports name the host "localhost" by default, and a connection whose
+        # URL names none (filesystem://, as a folder needs none) logged "No hostname was
+        # supplied. Reverting to default 'localhost'" each time it was described or copied: six
+        # times as `make run` started. The worker's banner still shows it at localhost, the
+        # default of kombu's Connection.as_uri, which warns of nothing.
+        return {"port": self.default_port}
+
     def drain_events(self, connection: Any, timeout: float | None = None) -> None:
         if timeout is not None:
             timeout = min(timeout, MAX_WAIT_SECONDS)

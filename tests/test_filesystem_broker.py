@@ -8,6 +8,7 @@ transport leaves a file created and not yet written."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -79,6 +80,20 @@ def test_a_worker_on_the_local_broker_looks_for_a_stop_four_times_a_second(conne
         broker.drain_events(timeout=2.0)  # as celery.worker.loops.synloop asks
 
     wait.assert_called_once_with(mock.ANY, timeout=0.25)
+
+
+def test_a_connection_to_the_local_broker_logs_no_warning_of_a_missing_host(connect, caplog):
+    """Its URL names no host, as a folder needs none, and kombu warned "No hostname was supplied.
+    Reverting to default 'localhost'" each time a connection was described or copied: six times
+    as `make run` started, from the site, the worker, its pool processes and beat."""
+    with caplog.at_level(logging.WARNING), connect() as web:
+        web.SimpleQueue("celery").put({"number": 1})
+        with web.clone() as worker:  # as Celery's worker does for its consumer and pool
+            message = worker.SimpleQueue("celery").get(timeout=1)
+            message.ack()
+
+    assert message.payload == {"number": 1}
+    assert caplog.messages == []
 
 
 def test_a_worker_never_takes_a_message_as_it_is_being_written(connect):

@@ -47,6 +47,10 @@ def test_worker_and_beat_import_a_board(broker, fake_greenhouse, celery_processe
     # Queued only as a sync loses the database, the task that frees a lease later is registered.
     worker_log = (celery_processes.var_dir / "worker-0.log").read_text()
     assert ". jobs.tasks.release_sync_lease" in worker_log
+    # Kombu warned of a broker URL naming no host, as filesystem:// does, in the worker, its
+    # pool processes and beat ("No hostname was supplied. Reverting to default 'localhost'").
+    beat_log = (celery_processes.var_dir / "beat-0.log").read_text()
+    assert "No hostname" not in worker_log + beat_log
     # The dispatcher sent the sync in a batch, which the worker queued.
     assert re.search(
         r"Task jobs\.tasks\.queue_claimed_syncs\[.*\] succeeded in .*: 1$", worker_log, re.M
