@@ -68,7 +68,7 @@ def _local_secret_key() -> str:
     path = VAR_DIR / "local_secret_key"
     instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)"
     try:
-        key = path.read_text().strip()
+        key = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         key = ""
     except PermissionError:
@@ -77,6 +77,18 @@ def _local_secret_key() -> str:
         raise ImproperlyConfigured(
             f"ORGSITE_VAR_DIR: this process cannot read {path}. The account running it "
             f"({running_account()}) must be able to read it: make it that account's{instead}."
+        ) from None
+    except IsADirectoryError:
+        # Each of these two stopped the process with read_text's traceback, which named neither
+        # the setting nor a fix. Neither is replaced by a key, as a blank file is: it may hold
+        # someone's files, or another file moved there by mistake.
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: {path} is a directory, not a file: move it away{instead}."
+        ) from None
+    except UnicodeDecodeError:
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: {path} is not a key, its bytes not being UTF-8 text: move it "
+            f"away, and a key is made there{instead}."
         ) from None
     if not key:
         # One this account may not write stops the process saying so, as the queue's does:
@@ -90,7 +102,7 @@ def _local_secret_key() -> str:
         except FileExistsError:
             # Another process linked its key first: that one is kept. A blank one (an older
             # version's, its disk full as it wrote) was no key: Django refused it at first use.
-            if not path.read_text().strip():
+            if not path.read_text(encoding="utf-8").strip():
                 os.replace(made, path)
         except OSError:
             # No hard links on this filesystem (FAT, a VM's shared folder): moved in place
@@ -98,7 +110,7 @@ def _local_secret_key() -> str:
             os.replace(made, path)
         finally:
             Path(made).unlink(missing_ok=True)
-    return path.read_text().strip()
+    return path.read_text(encoding="utf-8").strip()
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")

@@ -791,6 +791,40 @@ def test_a_local_secret_key_another_account_made_stops_the_process_saying_so(tmp
     )
 
 
+def test_a_directory_in_the_place_of_the_local_secret_key_stops_the_process_saying_so(tmp_path):
+    """Debugging without DJANGO_SECRET_KEY, a directory named local_secret_key in it stopped
+    each process with read_text's IsADirectoryError traceback, which named neither the setting
+    nor a fix. What it holds is left as it is."""
+    (tmp_path / "local_secret_key").mkdir()
+    (tmp_path / "local_secret_key" / "notes").write_text("someone's notes")
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+
+    assert message == (
+        f"ORGSITE_VAR_DIR: {tmp_path / 'local_secret_key'} is a directory, not a file: move it"
+        " away, or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
+    )
+    assert (tmp_path / "local_secret_key" / "notes").read_text() == "someone's notes"
+
+
+def test_a_local_secret_key_file_that_is_not_text_stops_the_process_saying_so(tmp_path):
+    """Its bytes not UTF-8 (another file moved there), it stopped each process with read_text's
+    UnicodeDecodeError traceback, which named neither the setting nor the file. It is not
+    replaced by a key, as a blank one is: it may be someone's."""
+    (tmp_path / "local_secret_key").write_bytes(b"\xff\xfe\x00not a key")
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+
+    assert message == (
+        f"ORGSITE_VAR_DIR: {tmp_path / 'local_secret_key'} is not a key, its bytes not being"
+        " UTF-8 text: move it away, and a key is made there, or set DJANGO_SECRET_KEY (without"
+        " it, debugging keeps a key there)."
+    )
+    assert (tmp_path / "local_secret_key").read_bytes() == b"\xff\xfe\x00not a key"
+
+
 def test_a_var_dir_the_process_may_not_write_stops_it_saying_so_where_a_key_is_to_be_made(
     tmp_path, monkeypatch
 ):
