@@ -62,12 +62,14 @@ def moment_text(moment: datetime | None, *, seconds: bool = False) -> str:
 
 
 def wait_end_text(moment: datetime) -> str:
-    """The end of a wait Greenhouse asked for, as moment_text() writes a moment but never
-    before it: cut to the minute, a wait until 21:30:55 read "until 21:30", and Refresh now
-    pressed at 21:30 as those words said was refused again."""
-    if moment.second or moment.microsecond:
-        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return moment_text(moment)
+    """The end of a wait, one Greenhouse asked for or a failed sync's until its retry, to the
+    second and never before it: a wait over at 21:30:55.4 is not over at 21:30:55. Cut to the
+    minute, a wait until 21:30:55 read "until 21:30", and Refresh now pressed at 21:30 as those
+    words said was refused again; rounded up to the minute, "until 21:31" was said beside the
+    retry that waited it out, "21:30:56", as the settings page gives a retry to the second."""
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment_text(moment, seconds=True)
 
 
 def sync_status(*, organization: Organization, now: datetime | None = None) -> dict[str, Any]:
@@ -184,8 +186,10 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
         # To the second, however far (the task retries at most RETRY_MAX_SECONDS, 15 minutes,
         # on): cut to the minute, a retry at 10:30:25 read "10:30" at 10:30:05, as if it were
         # due, or late, and one at 10:31:45 read "10:31", up to 45 s before it ran. The task
-        # retries at its second, where the schedule's syncs are taken once a minute.
-        return f"{moment_text(connection.retry_at, seconds=True)}, a retry after the failure"
+        # retries at its second, where the schedule's syncs are taken once a minute. Named as
+        # Refresh now names the end of a wait Greenhouse asked for, which a retry waits out
+        # (its second, or the next: jobs.tasks.greenhouse_wait_left rounds the wait up).
+        return f"{wait_end_text(connection.retry_at)}, a retry after the failure"
     next_sync_at = _next_sync_at(connection)
     if next_sync_at <= now:
         return "due now"

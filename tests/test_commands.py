@@ -65,16 +65,18 @@ def test_connect_greenhouse_again_within_greenhouses_wait_says_the_scheduler_wai
     now = timezone.now()
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     make_connection("acme", "acme-robotics")
-    # Named by the minute it is over in, as the settings page names it: cut to the minute,
+    # Named by the second it is over in, as the settings page names it: cut to the minute,
     # "at 10:30" was said of a wait the page said lasted "until 10:31".
-    wait_until = (now + timedelta(days=1)).replace(hour=10, minute=30, second=55)
+    wait_until = (now + timedelta(days=1)).replace(
+        hour=10, minute=30, second=55, microsecond=400_000
+    )
     GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
 
     call_command("connect_greenhouse", "acme", "acme-robotics")
 
     assert GreenhouseConnection.objects.get().next_sync_at == wait_until
     assert (
-        f"Jobs are imported by the scheduler at {wait_until:%-d %b %Y}, 10:31 UTC, once the "
+        f"Jobs are imported by the scheduler at {wait_until:%-d %b %Y}, 10:30:56 UTC, once the "
         "wait Greenhouse asked for ends, or now with: python manage.py sync_jobs acme"
     ) in capsys.readouterr().out
 

@@ -51,7 +51,7 @@ from jobs.scheduling import (
     enqueue_due_syncs,
     request_refresh,
 )
-from jobs.status import moment_text, sync_status
+from jobs.status import sync_status, wait_end_text
 from jobs.sync import (
     DATABASE_LOST_MESSAGE,
     INTERRUPTED_MESSAGE,
@@ -1098,7 +1098,7 @@ def test_a_retry_that_loses_the_database_as_it_takes_the_lease_is_marked_once_it
     if not answer_lost:  # else its lease, held, does the same
         assert due_connections_claim(now=now, limit=10) == []
         status = sync_status(organization=acme.organization)
-        said = moment_text(acme.retry_at, seconds=True)  # 30-60 s away, the second retry
+        said = wait_end_text(acme.retry_at)  # 30-60 s away, the second retry
         assert status["next_sync_text"] == f"{said}, a retry after the failure"
 
 
@@ -1258,7 +1258,7 @@ def test_a_retry_of_a_sync_that_lost_the_database_is_marked_on_its_org_once_it_i
     assert abs(acme.retry_at - in_countdown) < timedelta(seconds=5)
     assert due_connections_claim(now=timezone.now(), limit=10) == []
     status = sync_status(organization=acme.organization)
-    said = moment_text(acme.retry_at, seconds=True)  # under a minute away
+    said = wait_end_text(acme.retry_at)  # under a minute away
     assert status["next_sync_text"] == f"{said}, a retry after the failure"
 
 

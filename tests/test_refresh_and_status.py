@@ -104,29 +104,33 @@ def test_refresh_within_greenhouses_retry_after_says_until_when(signed_in, acme,
     )
 
 
-def test_refresh_within_greenhouses_retry_after_names_a_minute_not_before_the_waits_end(
+def test_refresh_within_greenhouses_retry_after_names_a_second_not_before_the_waits_end(
     signed_in, acme, queued
 ):
     """Cut to the minute, a wait until 10:30:55 read "until 10:30": pressed again at 10:30,
-    as those words said, Refresh now was refused again."""
-    wait_until = (timezone.now() + timedelta(days=1)).replace(hour=10, minute=30, second=55)
+    as those words said, Refresh now was refused again. Rounded up to the minute, "until
+    10:31" was said where the settings page gave the retry waiting it out to the second."""
+    wait_until = (timezone.now() + timedelta(days=1)).replace(
+        hour=10, minute=30, second=55, microsecond=400_000
+    )
     GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
 
     message = signed_in.post(REFRESH_URL, **JSON).json()["message"]
 
-    assert f"wait until {wait_until:%-d %b %Y}, 10:31 UTC before asking again" in message
+    assert f"wait until {wait_until:%-d %b %Y}, 10:30:56 UTC before asking again" in message
 
 
 @pytest.mark.parametrize(
     ("ends_at", "said"),
     [
-        (datetime(2026, 12, 7, 10, 30, tzinfo=UTC), "7 Dec 2026, 10:30 UTC"),
-        (datetime(2026, 12, 7, 10, 30, 0, 400_000, tzinfo=UTC), "7 Dec 2026, 10:31 UTC"),
-        (datetime(2026, 12, 7, 23, 59, 1, tzinfo=UTC), "8 Dec 2026, 00:00 UTC"),
+        (datetime(2026, 12, 7, 10, 30, tzinfo=UTC), "7 Dec 2026, 10:30:00 UTC"),
+        (datetime(2026, 12, 7, 10, 30, 0, 400_000, tzinfo=UTC), "7 Dec 2026, 10:30:01 UTC"),
+        (datetime(2026, 12, 7, 23, 59, 59, 1, tzinfo=UTC), "8 Dec 2026, 00:00:00 UTC"),
     ],
 )
-def test_a_waits_end_is_named_by_the_first_minute_it_is_over_in(ends_at, said):
-    """A wait over at 10:30:00.4 is not over at 10:30: pressed then, Refresh now is refused."""
+def test_a_waits_end_is_named_by_the_first_second_it_is_over_in(ends_at, said):
+    """A wait over at 10:30:00.4 is not over at 10:30:00: pressed then, Refresh now is
+    refused."""
     assert wait_end_text(ends_at) == said
 
 
@@ -813,13 +817,15 @@ def test_the_status_says_when_the_task_retries_a_failed_sync(acme, retry_in, ena
         (timedelta(seconds=59), "7 Dec 2026, 10:31:04 UTC"),
         (timedelta(minutes=1, seconds=40), "7 Dec 2026, 10:31:45 UTC"),
         (timedelta(minutes=15), "7 Dec 2026, 10:45:05 UTC"),
+        (timedelta(minutes=1, seconds=40, microseconds=400_000), "7 Dec 2026, 10:31:46 UTC"),
     ],
 )
 def test_a_retry_is_said_to_the_second(acme, retry_in, said):
     """Cut to the minute, as other times are, a retry 20 seconds away read as the minute now
     ("10:30" at 10:30:05), as if due or late: a first retry is 15-30 seconds away. So did one
     1 min 40 s away, past the minute: "10:31" of a retry at 10:31:45, up to 45 s before it ran.
-    The task retries at its second, at most 15 minutes on (RETRY_MAX_SECONDS)."""
+    The task retries at its second, at most 15 minutes on (RETRY_MAX_SECONDS). A retry within
+    a second is named by its end, as Refresh now names the end of Greenhouse's wait."""
     now = datetime(2026, 12, 7, 10, 30, 5, tzinfo=UTC)
     GreenhouseConnection.objects.update(retry_at=now + retry_in, last_attempt_at=now)
 
@@ -839,22 +845,46 @@ def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end
     status = sync_status(organization=acme.organization, now=now)
 
     assert status["next_sync_at"] == wait_until
-    assert status["next_sync_text"] == moment_text(wait_until)
+    assert status["next_sync_text"] == moment_text(wait_until, seconds=True)
 
 
-def test_the_next_sync_at_greenhouses_waits_end_names_the_minute_refresh_now_names(
+def test_the_next_sync_at_greenhouses_waits_end_names_the_second_refresh_now_names(
     signed_in, acme, queued
 ):
     """Cut to the minute, it said 10:30 beside Refresh now's "wait until 10:31", the same
     wait's end."""
-    wait_until = (timezone.now() + timedelta(days=1)).replace(hour=10, minute=30, second=55)
+    wait_until = (timezone.now() + timedelta(days=1)).replace(
+        hour=10, minute=30, second=55, microsecond=400_000
+    )
     GreenhouseConnection.objects.update(greenhouse_wait_until=wait_until)
 
     refused = signed_in.post(REFRESH_URL, **JSON).json()
 
-    said = f"{wait_until:%-d %b %Y}, 10:31 UTC"
+    said = f"{wait_until:%-d %b %Y}, 10:30:56 UTC"
     assert f"wait until {said} before asking again" in refused["message"]
     assert refused["status"]["next_sync_text"] == said
+
+
+def test_refresh_now_and_the_retry_waiting_out_greenhouses_wait_name_the_same_second(
+    signed_in, acme, queued
+):
+    """A sync Greenhouse asked to wait is retried as the wait ends: Refresh now, pressed
+    meanwhile, said "wait until 10:32" (the minute it is over in) and the settings page "Next
+    sync: 10:31:46, a retry after the failure" (its second), of the same wait's end."""
+    wait_until = (timezone.now() + timedelta(minutes=10)).replace(microsecond=200_000)
+    GreenhouseConnection.objects.update(
+        greenhouse_wait_until=wait_until,
+        retry_at=wait_until + timedelta(microseconds=500_000),
+        last_attempt_at=timezone.now() - timedelta(minutes=1),
+    )
+
+    refused = signed_in.post(REFRESH_URL, **JSON).json()
+    page = signed_in.get("/manage/acme/settings/").content.decode()
+
+    said = moment_text(wait_until.replace(microsecond=0) + timedelta(seconds=1), seconds=True)
+    assert f"wait until {said} before asking again" in refused["message"]
+    assert refused["status"]["next_sync_text"] == f"{said}, a retry after the failure"
+    assert f"{said}, a retry after the failure" in page
 
 
 def test_the_same_board_connected_again_within_the_cooldown_syncs_at_greenhouses_waits_end(

@@ -1282,7 +1282,7 @@ def test_a_pending_retry_shows_as_the_next_sync(acme, retry_pending):
     assert retry_at == datetime.fromisoformat(retry_pending["kwargs"]["retry_at"])
     in_countdown = timezone.now() + timedelta(seconds=retry_pending["countdown"])
     assert abs(retry_at - in_countdown) < timedelta(seconds=5)
-    said = moment_text(retry_at, seconds=True)  # under a minute away
+    said = wait_end_text(retry_at)  # under a minute away
     assert status["next_sync_text"] == f"{said}, a retry after the failure"
 
 
@@ -1444,7 +1444,7 @@ def test_a_retry_after_longer_than_the_task_waits_is_left_to_the_schedule(
     )
     acme.refresh_from_db()
     assert (acme.retry_at, acme.next_sync_at) == (None, wait_until)
-    # Named as Refresh now names the wait's end: the minute it is over in.
+    # Named as Refresh now names the wait's end: the second it is over in.
     assert sync_status(organization=acme.organization)["next_sync_text"] == wait_end_text(
         wait_until
     )
