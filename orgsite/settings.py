@@ -70,6 +70,13 @@ def _local_secret_key() -> str:
     try:
         key = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        if path.is_symlink():
+            # To nothing (a volume not mounted, a file moved): the key made was not linked in
+            # its place, and reading it back stopped the process with a traceback.
+            raise ImproperlyConfigured(
+                f"ORGSITE_VAR_DIR: {path} is a symbolic link to {path.parent / path.readlink()}, "
+                f"which does not exist: remove the link, and a key is made there{instead}."
+            ) from None
         key = ""
     except PermissionError:
         # Another account's (one that ran the site first, under sudo): a traceback named
@@ -89,6 +96,11 @@ def _local_secret_key() -> str:
         raise ImproperlyConfigured(
             f"ORGSITE_VAR_DIR: {path} is not a key, its bytes not being UTF-8 text: move it "
             f"away, and a key is made there{instead}."
+        ) from None
+    except OSError as exc:
+        # Any other (a link to itself, a disk failing): a traceback too.
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: this process cannot read {path}: {exc.strerror or exc}{instead}."
         ) from None
     if not key:
         # One this account may not write stops the process saying so, as the queue's does:

@@ -825,6 +825,31 @@ def test_a_local_secret_key_file_that_is_not_text_stops_the_process_saying_so(tm
     assert (tmp_path / "local_secret_key").read_bytes() == b"\xff\xfe\x00not a key"
 
 
+def test_a_local_secret_key_linked_to_nothing_stops_the_process_saying_so(tmp_path):
+    """A symbolic link to a file not there (a volume not mounted) was read as no key: the key
+    made was not linked in its place, and reading the link back stopped each process with a
+    FileNotFoundError traceback. So did a link to itself, with an OSError."""
+    (tmp_path / "local_secret_key").symlink_to(Path("elsewhere") / "key")  # relative to it
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    to_nothing = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+    (tmp_path / "local_secret_key").unlink()
+    (tmp_path / "local_secret_key").symlink_to(tmp_path / "local_secret_key")
+    to_itself = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+
+    instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
+    assert to_nothing == (
+        f"ORGSITE_VAR_DIR: {tmp_path / 'local_secret_key'} is a symbolic link to "
+        f"{tmp_path / 'elsewhere' / 'key'}, which does not exist: remove the link, and a key is"
+        f" made there{instead}"
+    )
+    assert to_itself == (
+        f"ORGSITE_VAR_DIR: this process cannot read {tmp_path / 'local_secret_key'}: Too many"
+        f" levels of symbolic links{instead}"
+    )
+    assert not list(tmp_path.glob(".local_secret_key*"))
+
+
 def test_a_var_dir_the_process_may_not_write_stops_it_saying_so_where_a_key_is_to_be_made(
     tmp_path, monkeypatch
 ):
