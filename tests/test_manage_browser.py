@@ -1376,6 +1376,17 @@ def test_a_status_box_signed_out_elsewhere_says_so_and_leads_to_signing_in_again
     assert page.url.endswith("/accounts/login/?next=/manage/acme/history/")
 
 
+def a_box_signed_out(page, live_server, settings, path: str = "/manage/acme/history/") -> None:
+    """Alice's page at `path`, on a clock the test moves, signed out (in another tab, say) and
+    told so as the tab is shown again: its box says "You are signed out", with a link."""
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}{path}")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    show_the_tab_again(page)
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("You are signed out")
+
+
 @pytest.mark.parametrize("said_by", ["tab shown again", "refresh now, a sync running"])
 def test_a_status_box_signed_out_is_back_once_signed_in_again_and_the_tab_shown_again(
     live_server, page, acme, owner, settings, said_by
@@ -1436,6 +1447,35 @@ def test_a_status_box_signed_out_looks_after_a_look_on_its_way_once_the_tab_is_s
 
     expect(feedback).to_have_text("")
     expect(page.locator(".sync-status").get_by_role("button", name="Refresh now")).to_be_visible()
+
+
+def test_refresh_now_of_a_box_back_once_signed_in_again_in_another_tab_is_sent(
+    live_server, page, acme, owner, settings
+):
+    """Django gives a new CSRF token at sign-in: the box back, Refresh now sent the token the
+    form had as the page loaded, was refused, and said "could not be sent. Reload the page"."""
+    a_box_signed_out(page, live_server, settings)
+    form_token = page.locator("[data-refresh] [name=csrfmiddlewaretoken]").input_value()
+    another_tab = page.context.new_page()
+    sign_in(another_tab, live_server, "alice")  # the form, which makes a new token
+    another_tab.close()
+    show_the_tab_again(page)
+    button = page.locator(".sync-status").get_by_role("button", name="Refresh now")
+    expect(button).to_be_visible()
+
+    with page.expect_response("**/manage/acme/refresh/") as refreshed:
+        button.click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
+    assert refreshed.value.status == 200
+    # What it was sent with before: the form's token, now refused.
+    with_the_forms_token = page.request.post(
+        f"{live_server.url}/manage/acme/refresh/",
+        form={"csrfmiddlewaretoken": form_token},
+        headers={"Accept": "application/json", "Origin": live_server.url},
+        max_redirects=0,
+    )
+    assert with_the_forms_token.status == 403
 
 
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(

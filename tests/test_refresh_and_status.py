@@ -447,6 +447,15 @@ def test_refresh_with_the_pages_csrf_token_works(owner, acme, queued):
     assert len(queued) == 1
 
 
+def test_the_csrf_token_is_in_a_cookie_the_pages_script_reads(settings):
+    """static/js/sync-status.js sends Refresh now with the token of the cookie it names
+    (CSRF_COOKIE), the form's being refused once signed in again in another tab."""
+    script = (settings.BASE_DIR / "static/js/sync-status.js").read_text()
+    assert f'var CSRF_COOKIE = "{settings.CSRF_COOKIE_NAME}";' in script
+    assert not settings.CSRF_COOKIE_HTTPONLY
+    assert not settings.CSRF_USE_SESSIONS
+
+
 # --- status.json -------------------------------------------------------------------------------
 
 

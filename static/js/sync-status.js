@@ -232,6 +232,24 @@
     }
   }
 
+  // The CSRF token Django expects now, from its cookie (CSRF_COOKIE_NAME, which scripts may
+  // read: CSRF_COOKIE_HTTPONLY and CSRF_USE_SESSIONS are off). Signing in rotates it, so the
+  // form's, as the page was served, is refused once its admin signed in again (in another tab,
+  // after being signed out): Refresh now said "could not be sent" until the page was reloaded.
+  // Only a page of this site can read the cookie, as only it can read the form.
+  var CSRF_COOKIE = "csrftoken";
+
+  function csrfToken(form) {
+    var cookies = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < cookies.length; i += 1) {
+      var equals = cookies[i].indexOf("=");
+      if (cookies[i].slice(0, equals) === CSRF_COOKIE) {
+        return decodeURIComponent(cookies[i].slice(equals + 1));
+      }
+    }
+    return form.elements.csrfmiddlewaretoken.value;
+  }
+
   // A failed sync the task retries later: look again once the retry is due (and, while it is
   // late, every POLL_MS for a while: the site says until when), to follow it as the first.
   // A timer of its own: held as the poll's, it kept Refresh now and the tab shown again from
@@ -332,7 +350,9 @@
     button.setAttribute("aria-disabled", "true");
     say(box, "info", "Asking for a sync…");
     var number = numberRequest(box);
-    fetchJson(form.action, { method: "POST", body: new FormData(form) })
+    var body = new FormData(form);
+    body.set("csrfmiddlewaretoken", csrfToken(form));
+    fetchJson(form.action, { method: "POST", body: body })
       .then(function (answer) {
         if (stoppedSince(box, number)) {
           return;
