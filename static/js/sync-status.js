@@ -116,11 +116,13 @@
     // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
     // board: they are back, with that board's name and token among the fields below.
     // Refresh now's words spoke of the connection as it was ("Sync queued", "Connect a
-    // Greenhouse board first."): no longer true.
-    if (connectionChanged(box, status)) {
+    // Greenhouse board first."): no longer true. Shown first: the focus the words' link had
+    // (signed in again elsewhere) goes to Refresh now back (say).
+    var connectionSaid = connectionChanged(box, status);
+    showConnection(box, status.connected);
+    if (connectionSaid) {
       say(box, "", "");
     }
-    showConnection(box, status.connected);
     // Paused or resumed meanwhile: Refresh now is offered only while syncing is on, the way to
     // resume only while it is paused. Whichever had the focus goes (Refresh now pressed as it
     // was paused elsewhere, say); the focus goes to the other, not to the top of the page.
@@ -195,10 +197,13 @@
     }
   }
 
-  // `link`, when given, is {url, text}: a link put after the words.
+  // `link`, when given, is {url, text}: a link put after the words. Should the link the words
+  // had have the focus ("Sign in again", the words gone once signed in again elsewhere), it
+  // goes to Refresh now if shown, else to the words, not to the top of the page.
   function say(box, level, text, link) {
     var feedback = box.querySelector("[data-refresh-feedback]");
     if (feedback) {
+      var lostFocus = feedback.contains(document.activeElement);
       feedback.className = "refresh-feedback " + level;
       feedback.textContent = text;
       if (link) {
@@ -206,6 +211,11 @@
         anchor.href = link.url;
         anchor.textContent = link.text;
         feedback.append(" ", anchor);
+      }
+      if (lostFocus) {
+        var button = box.querySelector("[data-refresh] button");
+        var shown = button && !button.closest("[hidden]");
+        (shown ? button : box.querySelector("[data-sync-progress]")).focus();
       }
     }
   }
