@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +24,7 @@ from django.forms import Form, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.log import log_response
@@ -1070,12 +1070,24 @@ def _signed_out(request: HttpRequest, page: str) -> JsonResponse:
 
 
 def _page_of_script(request: HttpRequest, slug: str) -> str:
-    """The org's admin page whose script asked (the Referer a browser sends with fetch), else
-    its settings page."""
+    """The org's admin page whose script asked (the Referer a browser sends with fetch), its
+    query string kept (the jobs list's ?page=3: signed in again, not its first page), else its
+    settings page."""
     page = urlsplit(request.headers.get("Referer", ""))
-    if page.netloc == request.get_host() and page.path.startswith(f"/manage/{slug}/"):
-        return page.path
+    if page.netloc == request.get_host() and _is_org_admin_page(page.path, slug):
+        return urlunsplit(("", "", page.path, page.query, ""))
     return reverse("manage:settings", args=[slug])
+
+
+def _is_org_admin_page(path: str, slug: str) -> bool:
+    """Whether `path` is the address of one of the org's pages under /manage/<slug>/ as it is
+    written: one with dot segments ("/manage/acme/../../accounts/", "%2e%2e" too) starts so, but
+    leads the browser elsewhere."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.namespace == "manage" and match.kwargs.get("slug") == slug
 
 
 def signed_in_or_told(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

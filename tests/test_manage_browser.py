@@ -1387,6 +1387,18 @@ def a_box_signed_out(page, live_server, settings, path: str = "/manage/acme/hist
     expect(page.locator("[data-refresh-feedback]")).to_contain_text("You are signed out")
 
 
+def test_a_status_box_signed_out_leads_back_to_its_page_with_its_query_string(
+    live_server, page, acme, owner, settings
+):
+    """Signing in again led to the page's path alone (the jobs list's first page, say)."""
+    a_box_signed_out(page, live_server, settings, "/manage/acme/jobs/?page=1")
+
+    page.locator("[data-refresh-feedback]").get_by_role("link", name="Sign in again").click()
+
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    assert page.url.endswith("/accounts/login/?next=/manage/acme/jobs/%3Fpage%3D1")
+
+
 @pytest.mark.parametrize("said_by", ["tab shown again", "refresh now, a sync running"])
 def test_a_status_box_signed_out_is_back_once_signed_in_again_and_the_tab_shown_again(
     live_server, page, acme, owner, settings, said_by

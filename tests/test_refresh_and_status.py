@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
+from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
@@ -429,6 +430,43 @@ def test_the_script_of_a_page_signed_out_meanwhile_is_logged_at_info(client, acm
         ("INFO", f"Unauthorized: {STATUS_URL}", 401),
         ("INFO", f"Unauthorized: {REFRESH_URL}", 401),
     ]
+
+
+def test_the_sign_in_link_told_to_a_pages_script_keeps_the_pages_query_string(
+    client, acme, owner, queued
+):
+    """It led back to the page's path alone: signed in again from the jobs list's third page,
+    the first. Still only to one of the org's admin pages, as it is written: an address that
+    starts as one but leads elsewhere once the browser reads its dot segments is none."""
+    owner.set_password("pw-for-this-test")
+    owner.save()
+    next_of = {
+        "http://testserver/manage/acme/jobs/?page=3": "/manage/acme/jobs/?page=3",
+        "http://testserver/manage/acme/history/?": "/manage/acme/history/",
+        # Its own page's words, whatever they say: the sign-in still leads to that page.
+        "http://testserver/manage/acme/jobs/?page=2&next=https://evil.example/": (
+            "/manage/acme/jobs/?page=2&next=https://evil.example/"
+        ),
+        "https://evil.example/manage/acme/jobs/?page=3": "/manage/acme/settings/",
+        "http://testserver/manage/tiny/jobs/?page=3": "/manage/acme/settings/",
+        "http://testserver//evil.example/manage/acme/jobs/?page=3": "/manage/acme/settings/",
+        "http://testserver/manage/acme/../../accounts/logout/?x=1": "/manage/acme/settings/",
+        "http://testserver/manage/acme/%2e%2e/%2e%2e/accounts/?x=1": "/manage/acme/settings/",
+        "http://testserver/manage/acme/jobs/%2F%2Fevil.example/?x=1": "/manage/acme/settings/",
+        "http://testserver/manage/acme/jobs/\\evil.example/?x=1": "/manage/acme/settings/",
+    }
+
+    links = {}
+    for referer, page in next_of.items():
+        links[referer] = client.get(STATUS_URL, HTTP_REFERER=referer, **JSON).json()["link"]
+        sign_in, _, query = links[referer]["url"].partition("?")
+        assert (sign_in, QueryDict(query)["next"]) == ("/accounts/login/", page), referer
+    signed_in = client.post(
+        links["http://testserver/manage/acme/jobs/?page=2&next=https://evil.example/"]["url"],
+        {"username": owner.username, "password": "pw-for-this-test"},
+    )
+    assert signed_in["Location"] == "/manage/acme/jobs/?page=2&next=https://evil.example/"
+    assert queued == []
 
 
 def test_refresh_needs_a_csrf_token(owner, acme, queued):
