@@ -1068,10 +1068,11 @@ def test_a_look_never_answered_is_lost_contact_in_time_and_the_tab_shown_again_l
 
 
 def test_refresh_now_never_answered_gives_up_in_time_and_can_be_pressed_again(
-    live_server, page, owner
+    live_server, page, acme, owner
 ):
     """Its request never answered, Refresh now stayed busy for ever, ignoring every press, and
-    the page said nothing of it."""
+    the page said nothing of it. Given up, it said "could not be sent", though the site may
+    have had it and queued a sync: it says that may be, and the box looks at the status."""
     refreshes = held_until_answered(page, "**/manage/acme/refresh/")
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
@@ -1080,14 +1081,36 @@ def test_refresh_now_never_answered_gives_up_in_time_and_can_be_pressed_again(
     feedback = page.locator("[data-refresh-feedback]")
     button.click()
     wait_for_held(page, refreshes, 1)
+    # The site had it, and its sync runs; its answer is lost on the way.
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(
+        lock_expires_at=timezone.now() + timedelta(minutes=5)
+    )
 
     page.clock.run_for(REQUEST_TIMEOUT_MS)
 
-    expect(feedback).to_have_text("The refresh could not be sent. Reload the page and try again.")
+    expect(feedback).to_have_text(
+        "No answer came in time: the sync may have been queued all the same, and the status "
+        "below will show it."
+    )
     expect(button).not_to_have_attribute("aria-disabled", "true")
+    expect_the_status_to_read(page, page.locator(".sync-status [data-field=message]"), "Running…")
     page.unroute("**/manage/acme/refresh/")
     button.click()
-    expect(feedback).to_contain_text("Sync queued")
+    expect(feedback).to_contain_text("A sync is running right now")
+
+
+def test_refresh_now_that_could_not_be_sent_says_so(live_server, page, owner):
+    """Not that the sync may have been queued, as once given up unanswered: it never reached
+    the site."""
+    page.route("**/manage/acme/refresh/", lambda route: route.abort("connectionrefused"))
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+
+    page.get_by_role("button", name="Refresh now").click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(
+        "The refresh could not be sent. Reload the page and try again."
+    )
 
 
 def test_a_looks_answer_overtaken_by_refresh_nows_does_not_put_the_older_status_back(

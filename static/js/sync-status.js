@@ -16,6 +16,11 @@
   var ACTIVE_PHASES = ["queued", "running"];
   var LOST_CONTACT = "Lost contact with the site; reload the page to see the status.";
   var NOT_SENT = "The refresh could not be sent. Reload the page and try again.";
+  // Given up after REQUEST_TIMEOUT_MS, Refresh now may have reached the site, and a sync been
+  // queued, all the same: the box looks at the status, which says so if one was.
+  var NO_ANSWER =
+    "No answer came in time: the sync may have been queued all the same, and the status below " +
+    "will show it.";
   // Why the site refused, as its JSON names it in "error" (manage_views): only an answer naming
   // one of these is the site's own. A proxy's or gateway's JSON error names none, and its
   // message ("Bad gateway", an upstream's wording) is not for the admin.
@@ -33,9 +38,13 @@
 
   // Aborted after REQUEST_TIMEOUT_MS, the request's promise is rejected, whether its answer had
   // not begun or was still being read: an answer coming after that is never read or rendered.
+  // Its error then says so (timedOut): the request may have reached the site, where one that
+  // failed to be sent did not.
   function fetchJson(url, options) {
     var controller = new AbortController();
+    var timedOut = false;
     var timer = setTimeout(function () {
+      timedOut = true;
       controller.abort();
     }, REQUEST_TIMEOUT_MS);
     var request = Object.assign({ credentials: "same-origin", signal: controller.signal }, options);
@@ -62,9 +71,18 @@
         return answer;
       });
     });
-    return answered.finally(function () {
-      clearTimeout(timer);
-    });
+    return answered
+      .catch(function (error) {
+        if (timedOut) {
+          var late = new Error("no answer in " + REQUEST_TIMEOUT_MS + " ms");
+          late.timedOut = true;
+          throw late;
+        }
+        throw error;
+      })
+      .finally(function () {
+        clearTimeout(timer);
+      });
   }
 
   // The id of the status's latest run, as the box's data-latest-run holds it.
@@ -399,7 +417,10 @@
         if (stoppedSince(box, number)) {
           return;
         }
-        sayRefused(box, error, NOT_SENT);
+        sayRefused(box, error, error.timedOut ? NO_ANSWER : NOT_SENT);
+        if (error.timedOut) {
+          poll(box);
+        }
       })
       .finally(function () {
         button.removeAttribute("aria-disabled");
