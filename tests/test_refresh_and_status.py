@@ -417,18 +417,19 @@ def test_the_script_of_a_page_signed_out_meanwhile_is_told_so_and_where_to_sign_
 
 def test_the_script_of_a_page_signed_out_meanwhile_is_logged_at_info(client, acme, caplog):
     """Django wrote a WARNING for each of these 401s, one per open tab whose script asked: a
-    session that ended is expected, nothing for an operator to look into."""
+    session that ended is expected, nothing for an operator to look into. Each keeps Django's
+    status_code and request, which LOG_FORMAT=json writes as fields of the line."""
     with caplog.at_level(logging.INFO, logger="django.request"):
         client.get(STATUS_URL, **JSON)
         client.post(REFRESH_URL, {"next": "/manage/acme/history/"}, **JSON)
 
     assert [
-        (record.levelname, record.getMessage(), record.status_code)
+        (record.levelname, record.getMessage(), record.status_code, record.request.path)
         for record in caplog.records
         if record.name == "django.request"
     ] == [
-        ("INFO", f"Unauthorized: {STATUS_URL}", 401),
-        ("INFO", f"Unauthorized: {REFRESH_URL}", 401),
+        ("INFO", f"Unauthorized: {STATUS_URL}", 401, STATUS_URL),
+        ("INFO", f"Unauthorized: {REFRESH_URL}", 401, REFRESH_URL),
     ]
 
 
