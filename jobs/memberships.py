@@ -46,7 +46,13 @@ from jobs.models import (
     fields_save_if_row_exists,
     rows_key_share_lock,
 )
-from jobs.text import email_key, ending_sentence, minutes_in_words, seconds_in_words
+from jobs.text import (
+    email_key,
+    ending_sentence,
+    fold_accents,
+    minutes_in_words,
+    seconds_in_words,
+)
 from jobs.throttle import (
     INVITATIONS_PER_ADDRESS_PER_DAY,
     invitation_email_allowed,
@@ -103,9 +109,11 @@ class MembershipError(Exception):
 
 def organization_slug_free(name: str) -> str:
     """A slug for a new org from its name, numbered if taken, by another org or by the site's
-    own pages ('acme', 'acme-2', ...; 'new-2')."""
+    own pages ('acme', 'acme-2', ...; 'new-2'). Letters slugify() would drop, having no accent to
+    take off, are first written as people type them without one (fold_accents): "Bjørn Straße"
+    is 'bjorn-strasse', not 'bjrn-strae'."""
     return _first_free(
-        slugify(name) or "org",
+        slugify(fold_accents(name)) or "org",
         max_length=Organization._meta.get_field("slug").max_length,
         taken=lambda slug: (
             slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug=slug).exists()

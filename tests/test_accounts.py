@@ -925,6 +925,26 @@ def test_no_fixed_path_where_an_orgs_slug_goes_is_a_slug_an_org_can_have():
 
 
 @pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Bjørn Søgaard AS", "bjorn-sogaard-as"),
+        ("Straße & Œuvre GmbH", "strasse-oeuvre-gmbh"),
+        ("Łódź Dev", "lodz-dev"),
+        ("Kraków Labs", "krakow-labs"),
+    ],
+)
+def test_a_new_orgs_slug_keeps_the_letters_slugify_drops_as_typed_without_accents(
+    signed_in, name, slug
+):
+    """slugify() takes accents off, but drops "ø", "ß", "Œ" and "Ł" whole: "Bjørn" was at
+    /orgs/bjrn-…/, an address its people would not type or recognise."""
+    signed_in.post("/manage/new/", {"organization_name": name})
+
+    assert Organization.objects.get(name=name).slug == slug
+    validate_organization_slug(slug)
+
+
+@pytest.mark.parametrize(
     ("name", "taken", "slug"),
     [("a" * 99 + " b", [], "a" * 99), ("a" * 97 + " bcd", ["a" * 97 + "-bc"], "a" * 97 + "-2")],
     ids=["cut before a hyphen", "numbered after a cut before a hyphen"],
