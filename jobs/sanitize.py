@@ -111,6 +111,13 @@ CONTROLS = "".join(
     if UNWANTED_CHARACTERS_RE.fullmatch(chr(code))
 )
 
+# A link that shows nothing: one around an image (a logo, a social network's icon, an "Apply"
+# banner), which the allow-list drops, or around blanks. Browsers still stop on it with Tab, a
+# focus of no size a keyboard user loses sight of, and read it out as "link" and its address.
+# Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). nh3 writes
+# each link's start tag as `<a ` and its attributes, and nests no link in another.
+EMPTY_LINK_RE = re.compile(r"<a\s[^>]*>((?:\s|&nbsp;|<(?!/a>)[^>]*>)*)</a>")
+
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
 # here it would lead into this site, so it is read against that page's address, as a browser
 # reading the post there would. The address of the post being cleaned, for CLEANER's callback
@@ -199,7 +206,19 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
     # scanning every description would cost a tenth of sanitizing, where looking for each
     # control on its own costs a twenty-fifth (bench/README.md).
     if "&#" in content or any(control in safe_html for control in CONTROLS):
-        return clean_text(safe_html)
+        safe_html = clean_text(safe_html)
+    return without_empty_links(safe_html)
+
+
+def without_empty_links(safe_html: str) -> str:
+    """Sanitized HTML without its links that show nothing (EMPTY_LINK_RE), what they held kept.
+    Read only where a link ends after no word, which its few ends tell: the regex read every
+    post through (8 µs of 5 KB, 3% of sanitizing it) for the few that hold one."""
+    end = safe_html.find("</a>")
+    while end != -1:
+        if safe_html[end - 1] in ">; \t\n\r\f":  # a tag, "&nbsp;" or a blank before it
+            return EMPTY_LINK_RE.sub(r"\1", safe_html)
+        end = safe_html.find("</a>", end + len("</a>"))
     return safe_html
 
 
@@ -212,7 +231,8 @@ def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:
         start = head.rfind(opening)
         if start > head.rfind(closing):
             head = head[:start]
-    return CLEANER.clean(head).strip()
+    # A cut just after a link's start tag left it empty once closed again.
+    return without_empty_links(CLEANER.clean(head).strip())
 
 
 def _headings_below_title(content: str) -> str:

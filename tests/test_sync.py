@@ -19,7 +19,13 @@ from django.utils import timezone
 from jobs import sync as jobs_sync
 from jobs.greenhouse import MAX_UNITS_PER_POST, WILL_TRY_AGAIN, Unavailable
 from jobs.models import Department, GreenhouseConnection, Job, Office, SyncRun
-from jobs.sanitize import EXCERPT_LENGTH, cut_at_word, excerpt_of, sanitize_content
+from jobs.sanitize import (
+    EXCERPT_LENGTH,
+    cut_at_word,
+    excerpt_of,
+    safe_html_head,
+    sanitize_content,
+)
 from jobs.selectors import job_search
 from jobs.status import sync_status
 from jobs.sync import (
@@ -1690,6 +1696,39 @@ def test_hostile_html_is_sanitized(db, fake_greenhouse):
 )
 def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_html):
     assert sanitize_content(html.escape(content)) == safe_html
+
+
+@pytest.mark.parametrize(
+    ("content", "safe_html"),
+    [
+        (
+            '<p><a href="https://acme.example/apply"><img src="https://acme.example/apply.png" '
+            'alt="Apply now"></a></p>',
+            "<p></p>",
+        ),
+        (
+            '<p>Follow us: <a href="https://social.example/acme"><span><img src="in.png">'
+            '</span></a> <a href="https://acme.example/blog">our blog</a></p>',
+            '<p>Follow us: <span></span> <a href="https://acme.example/blog" '
+            'rel="noopener noreferrer nofollow">our blog</a></p>',
+        ),
+        ('<a href="https://acme.example/"> &nbsp;<br></a>', " &nbsp;<br>"),
+        # A link of a control alone (as a reference) is empty once the control is dropped.
+        ('<p><a href="https://acme.example/">&#1;</a>Pay</p>', "<p>Pay</p>"),
+    ],
+    ids=["image", "image in a span, beside a link", "blanks", "control"],
+)
+def test_a_link_that_shows_nothing_loses_its_tags(content, safe_html):
+    """An image is dropped, the link around it was kept: a stop for Tab of no size, where a
+    keyboard user's focus vanished (Enter then opened an address never shown), read out by a
+    screen reader as a link without a name."""
+    assert sanitize_content(html.escape(content)) == safe_html
+
+
+def test_a_description_cut_just_after_a_links_start_tag_ends_without_it():
+    safe_html = '<p>Read <a href="https://acme.example/" rel="noopener noreferrer nofollow">this'
+
+    assert safe_html_head(safe_html, len(safe_html) - len("this")) == "<p>Read </p>"
 
 
 def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenhouse):
