@@ -105,5 +105,5 @@ def test_gunicorn_writes_its_own_lines_with_their_passwords_masked(tmp_path):
 
     written = stderr.read_text()
     raw_env = "raw_env: ['HTTPS_PROXY=http://sync:***@proxy.example:3128', "
-    assert f"{raw_env}'CACHE_URL=redis://cache.invalid:6379/0?password=***" in written, written
+    assert f"{raw_env}'CACHE_URL=redis://cache.invalid:6379/0?password=***']" in written, written
     assert "s3cret" not in written and "c4che" not in written

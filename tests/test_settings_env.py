@@ -390,6 +390,79 @@ def test_a_password_in_a_urls_query_is_masked(text, masked):
     assert passwords_masked(text) == masked
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["pass%77ord", "%70%61%73%73%77%6F%72%64", "%70%61%73%73%77%6f%72%64", "passwor%64"],
+)
+@pytest.mark.parametrize("first", [True, False], ids=["after ?", "after &"])
+def test_a_password_whose_query_name_is_percent_escaped_is_masked(name, first):
+    """The clients decode a query's names before they read them: redis-py read
+    "?pass%77ord=s3cret" as the password, which the mask, comparing names as written, showed."""
+    url = f"redis://HOST:6379/1?{name}=s3cret" if first else f"redis://HOST/1?db=2&{name}=s3cret"
+    assert redis.connection.parse_url(url)["password"] == "s3cret"  # read as the password
+    assert passwords_masked(f"url={url} to=a@b.example") == (
+        f"url={url.replace('s3cret', '***')} to=a@b.example"
+    )
+    # sslpassword, which dj_database_url hands psycopg, alike.
+    text = f"url=postgres://sync@HOST/db?sslpass{name.removeprefix('pass')}=k3y"
+    assert passwords_masked(text) == text.replace("k3y", "***")
+
+
+def test_a_percent_escaped_query_name_that_is_no_password_is_left_as_it_is():
+    """Decoded once, as the clients decode it: "pass%2577ord" is read as "pass%77ord"."""
+    url = "redis://HOST/1?q%5B%5D=s%C3%A9&pass%2577ord=x&%zz=y"
+    assert "password" not in redis.connection.parse_url(url)
+    assert passwords_masked(f"url={url}") == f"url={url}"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        lambda url: f"raw_env: {[f'CACHE_URL={url}']!r}",  # gunicorn's line of its --env
+        lambda url: f"Arguments: {(url,)!r}",  # Celery's "celery.redirected"
+        lambda url: f"settings: {json.dumps({'url': url})}",
+        lambda url: f"could not connect to {url!r}.",
+    ],
+    ids=["list", "tuple", "json", "sentence"],
+)
+@pytest.mark.parametrize("query", ["?password={}", "?db=2&password={}", "?pass%77ord={}"])
+def test_a_quote_that_ends_a_quoted_url_is_kept_after_its_masked_password(written, query):
+    """The mask hid the quote that ends a URL quoted in a line, and what follows it, with the
+    password: gunicorn wrote "raw_env: ['CACHE_URL=redis://HOST:6379/1?password=***"."""
+    url = f"redis://HOST:6379/1{query}"
+    assert passwords_masked(written(url.format("s3cret"))) == written(url.format("***"))
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Pw1'Pw2", 'Pw1"Pw2', "Pw1'\"Pw2", "Pw1'", 'Pw1"', "Pw1')", "Pw1'],", "'Pw1'", "Pw1'\"]"],
+)
+@pytest.mark.parametrize(
+    "written",
+    [
+        lambda url: f"url={url}",
+        lambda url: f"url={url}&db=2",
+        lambda url: f"raw_env: {[f'CACHE_URL={url}']!r}",
+        lambda url: f"Arguments: {(url,)!r}",
+        lambda url: f"settings: {json.dumps({'url': url})}",
+        lambda url: f"url='{url}'",
+    ],
+    ids=["plain", "plain, a field after", "list", "tuple", "json", "quoted"],
+)
+def test_a_password_holding_a_quote_is_masked_whole(password, written):
+    """A quote ends a quoted URL's password only as its last, and of a kind the word opened
+    before it: repr quotes a text holding a ' in double quotes ("['…?password=Pw1'Pw2']" would
+    have shown "Pw2"), and "url=…?password=Pw1'" written unquoted would have shown that the
+    password ends with a quote."""
+    text = written(f"redis://HOST:6379/1?password={password}")
+    # The text up to the value, then what the line writes after the URL: its quote as written
+    # (repr quotes "Pw1'Pw2" in double quotes), a bracket, "&db=2".
+    marked = written("MARK")
+    after_the_url = len(marked) - marked.index("MARK") - len("MARK")
+    head, tail = text.partition("password=")[0], text[len(text) - after_the_url :]
+    assert passwords_masked(text) == f"{head}password=***{tail}"
+
+
 def test_a_password_in_a_query_is_not_taken_for_one_that_ends_the_host():
     """password_ends_host finds a password whose "/", "?" or "#" left as it is ends the host,
     whose pieces log lines mask too; a query's password, masked whole, is no such one."""
@@ -405,6 +478,23 @@ def test_masking_a_long_query_with_no_password_takes_work_in_its_length():
         line = "url=https://proxy.example/" + "?apassword" * repeats + " password="
         with regex_steps_counted(orgsite.env) as steps:
             assert passwords_masked(line) == line
+        return steps.count
+
+    assert_steps_in_proportion(steps_for, 100)
+
+
+@pytest.mark.parametrize(
+    "repeated",
+    ["?a%70assword", "?pass%77ord=x'", "&%%%%", "?password='\"'"],
+)
+def test_masking_a_long_query_with_escaped_names_or_quotes_takes_work_in_its_length(repeated):
+    """Names holding a "%" are searched for too, and each password's value read for the quote
+    that ends it: still from each "?" or "&" alone, to the next."""
+
+    def steps_for(repeats: int) -> int:
+        line = "url='https://proxy.example/" + repeated * repeats + "' password="
+        with regex_steps_counted(orgsite.env) as steps:
+            passwords_masked(line)
         return steps.count
 
     assert_steps_in_proportion(steps_for, 100)
