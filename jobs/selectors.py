@@ -45,7 +45,12 @@ from jobs.models import (
 )
 from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
-from jobs.text import names_in_plain_text, option_direction, without_direction_controls
+from jobs.text import (
+    name_in_title,
+    names_in_plain_text,
+    option_direction,
+    without_direction_controls,
+)
 
 FEATURED_GROUP = "Featured roles"
 # After a chosen filter value that no open job has now (a link saved earlier).
@@ -400,6 +405,13 @@ class OrganizationOption(NamedTuple):
         return _name_and_slug(self.name, self.slug) if self.name_shared else self.name
 
     @property
+    def told_apart_in_title(self) -> str:
+        """told_apart as a page's <title> names it: the name isolated where it is written right
+        to left (name_in_title), the slug after it outside."""
+        name = name_in_title(self.name)
+        return f"{name} ({self.slug})" if self.name_shared else name
+
+    @property
     def label(self) -> str:
         """Its name as the filter offers it (told_apart), marked NO_OPEN_JOBS_NOW without open
         jobs."""
@@ -687,18 +699,26 @@ def filters_named(*, filters: JobFilters, options: FilterOptions) -> list[str]:
     filter set, its values joined by "or" as they match any of them, in the form's order: one
     title for one list, however its link orders them. Site-wide, a department or office comes
     after its org's name, as the form groups it under that name: two orgs' "Engineering" are
-    two lists."""
+    two lists. Each name is isolated where it is written right to left (name_in_title), the
+    keywords inside their quotes."""
     by_organization, location = options.by_organization, filters.location
     if location and location not in options.locations:
         location += NO_OPEN_JOBS_NOW
     chosen = [
-        [f"“{filters.query}”"] if filters.query else [],
+        [f"“{name_in_title(filters.query)}”"] if filters.query else [],
         _units_named(options.departments, filters.department_ids, by_organization=by_organization),
         _units_named(options.offices, filters.office_ids, by_organization=by_organization),
-        [location] if location else [],
+        [_value_in_title(location)] if location else [],
         [Job.RemotePolicy(filters.remote_policy).label] if filters.remote_policy else [],
     ]
     return [" or ".join(names) for names in chosen if names]
+
+
+def _value_in_title(value: str) -> str:
+    """A value (a place, a department's path) as a title names it (name_in_title), followed by
+    its NO_OPEN_JOBS_NOW outside its isolate."""
+    name = value.removesuffix(NO_OPEN_JOBS_NOW)
+    return f"{name_in_title(name)}{value[len(name) :]}"
 
 
 def _units_named(
@@ -706,10 +726,18 @@ def _units_named(
 ) -> list[str]:
     chosen = [unit for unit in units if unit.pk in chosen_ids]
     if not by_organization:
-        return [unit.name for unit in chosen]
-    # Under the label of its group in the form: two orgs' "Acme" are told apart there too.
+        return [_value_in_title(unit.name) for unit in chosen]
+    # Under the label of its group in the form: two orgs' "Acme" are told apart there too. The
+    # org's name and the unit's path each isolated, as the group's label and its option are laid
+    # out apart; the slug that tells two orgs apart after the name, outside its isolate.
     labels = {group[0].organization_slug: label for label, group in unit_option_groups(units)}
-    return [f"{labels[unit.organization_slug]}{UNIT_PATH_SEPARATOR}{unit.name}" for unit in chosen]
+    named = []
+    for unit in chosen:
+        label, name = labels[unit.organization_slug], unit.organization_name
+        slug = f" ({unit.organization_slug})" if label != name else ""
+        org_named = f"{name_in_title(name)}{slug}"
+        named.append(f"{org_named}{UNIT_PATH_SEPARATOR}{_value_in_title(unit.name)}")
+    return named
 
 
 def _units_with_chosen(

@@ -113,10 +113,15 @@ ENTITY_NAME_CHARACTERS = r"\w:.\-"
 # emails, feeds) has no such element, so it drops them: closing them instead must follow the bidi
 # algorithm's nesting, and an isolate's close is lost on mail clients and feed readers older than
 # Unicode 6.3. Arabic and Hebrew letters carry their own direction and read the same without them.
+# A page's <title>, which browsers lay out, isolates its names with isolates of its own instead
+# (name_in_title).
 DIRECTION_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # What lays out a path of names as a page does where plain text has no <bdi> to put them in
 # (names_in_plain_text): isolates that only this text opens and closes.
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+# A first-strong isolate closed by its PDI, with no direction control inside: what name_in_title
+# writes, which leaves nothing open after it.
+CLOSED_ISOLATE_RE = re.compile("\u2068([^\u202a-\u202e\u2066-\u2069]*)\u2069")
 # What ends a name written right to left where no isolate can (the messages drop isolates):
 # text after it is laid out left to right, a digit first too.
 LEFT_TO_RIGHT_MARK = "\u200e"
@@ -190,6 +195,33 @@ def without_direction_controls(text: str) -> str:
     """`text` for plain text that others' words run on after (a page's <title>, an email, a
     feed): without the direction controls a name could leave open (DIRECTION_CONTROLS_RE)."""
     return text if text.isascii() else DIRECTION_CONTROLS_RE.sub("", text)
+
+
+def name_in_title(name: str) -> str:
+    """`name` as a page's <title> names it: without the direction controls it could leave open,
+    and between FSI and PDI where it holds a letter written right to left, as a page puts it in
+    its <bdi>. A title joins names with " · ", which between two such names took their direction:
+    "עבודה · ארגון · orgsite" showed the org's name first, on the left. Isolated, a name also
+    leaves the title's own direction to the words outside it, where a browser that reads it from
+    the first letter (as for a tab's or window's title) laid it all out right to left from a
+    Hebrew job's title. Not a name of no such letter: its title reads the same isolated or not,
+    and stays as it was, character for character, in bookmarks and search results."""
+    name = without_direction_controls(name)
+    if name.isascii() or not RIGHT_TO_LEFT_BLOCKS_RE.search(name):
+        return name
+    return f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}"
+
+
+def title_without_direction_controls(title: str) -> str:
+    """A page's <title> without the direction controls its names could leave open, as
+    without_direction_controls drops them, but for the isolates name_in_title writes around
+    them: an FSI closed by its PDI, with no control inside, leaves nothing open."""
+    if title.isascii():
+        return title
+    parts = CLOSED_ISOLATE_RE.split(title)  # outside, inside, outside, …
+    parts[::2] = [DIRECTION_CONTROLS_RE.sub("", part) for part in parts[::2]]
+    parts[1::2] = [f"{FIRST_STRONG_ISOLATE}{part}{POP_DIRECTIONAL_ISOLATE}" for part in parts[1::2]]
+    return "".join(parts)
 
 
 def first_strong_direction(text: str) -> str:

@@ -153,6 +153,10 @@ def job_list(request: HttpRequest) -> HttpResponse:
     chosen = next((org for org in context["options"].organizations if org.slug == slug), None)
     context["chosen_organization"] = chosen
     context["heading"] = f"Open jobs at {chosen.told_apart}" if chosen else "All open jobs"
+    # The title's, its name isolated where it is written right to left (name_in_title).
+    context["title_heading"] = (
+        f"Open jobs at {chosen.told_apart_in_title}" if chosen else context["heading"]
+    )
     # Each job's departments by their path, as the filter above names them.
     with_department_paths(context["page"])
     return render(request, "public/job_list.html", context)

@@ -314,6 +314,20 @@ def test_a_title_in_no_language_but_english_is_laid_out_in_its_own_direction_to_
     assert page.select_one(".job-title").get("dir") == "auto"
 
 
+def test_an_admin_pages_title_isolates_the_names_written_right_to_left(signed_in, job):
+    """As the visitors' pages' titles do (name_in_title): "Edit job: מפתח · כלי נמל" joined
+    the two Hebrew names by a " · " that took their direction."""
+    Organization.objects.filter(slug="acme").update(name="כלי נמל")
+    Job.objects.filter(pk=job.pk).update(title="מפתח/ת")
+
+    page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+    jobs = BeautifulSoup(signed_in.get("/manage/acme/jobs/").content, "html.parser")
+
+    isolated = "\u2068כלי נמל\u2069"
+    assert page.title.get_text() == f"Edit job: \u2068מפתח/ת\u2069 · {isolated} · orgsite"
+    assert jobs.title.get_text() == f"Jobs · {isolated} · orgsite"
+
+
 def test_the_edit_page_links_the_jobs_public_page_and_its_greenhouse_post(signed_in, job):
     links = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser").select(
         ".job-links a"

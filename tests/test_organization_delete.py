@@ -458,3 +458,13 @@ def test_the_name_on_the_page_to_who_is_not_its_admin_leaves_no_direction_open(
 
     assert page.h1.bdi.get_text() == "\u202eAcme Robotics"
     assert NOT_ADMIN_AS_A_MEMBER in " ".join(page.main.get_text().split())
+
+
+def test_the_title_of_the_page_to_who_is_not_its_admin_isolates_a_name_right_to_left(
+    client, acme, owner, member
+):
+    Organization.objects.filter(slug="acme").update(name="\u202eכלי נמל")
+
+    page = parsed(signed_in_as(client, member).get("/manage/acme/settings/"))
+
+    assert page.title.get_text() == "Not an admin of \u2068כלי נמל\u2069 · orgsite"

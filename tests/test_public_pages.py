@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.template.loader import get_template
 from django.test import Client
@@ -716,6 +717,89 @@ def test_an_org_page_heading_lays_its_name_out_in_the_names_own_direction(client
     assert '<h1 dir="auto">خرائط الشرق ش.م.م.</h1>' in html
 
 
+FSI, PDI = "\u2068", "\u2069"
+
+
+def page_title(client: Client, url: str, **params) -> str:
+    return BeautifulSoup(client.get(url, params).content, "html.parser").title.get_text()
+
+
+def test_a_titles_names_written_right_to_left_are_each_isolated(client):
+    """A page's <title> has no <bdi>: "משרה · ארגון · orgsite" joined a Hebrew job's title and
+    its org's name by a " · " that took their direction, and showed the org's name first, on
+    the left; and a browser reading a title's direction from its first letter laid it all out
+    right to left. Each name holding such a letter is now isolated (FSI … PDI); a name of
+    none, and the site's, are written as they were."""
+    hebrew = Organization.objects.create(name="כלי נמל", slug="namal")
+    job = make_job(hebrew, "מפתח/ת בכיר/ה")
+    english = make_job(Organization.objects.create(name="Harbor Tools", slug="harbor"), "Welder")
+    make_job(hebrew, "Engineer")
+
+    assert page_title(client, job_page_url(job)) == (
+        f"{FSI}מפתח/ת בכיר/ה{PDI} · {FSI}כלי נמל{PDI} · orgsite"
+    )
+    assert page_title(client, job_page_url(english)) == "Welder · Harbor Tools · orgsite"
+    assert page_title(client, "/orgs/namal/") == f"Jobs at {FSI}כלי נמל{PDI} · orgsite"
+    assert page_title(client, "/orgs/namal/", page=2) == f"Jobs at {FSI}כלי נמל{PDI} · orgsite"
+    assert page_title(client, "/jobs/", org="namal") == f"Open jobs at {FSI}כלי נמל{PDI} · orgsite"
+    # Two orgs of one name: the slug after the name, outside its isolate, as the heading has it.
+    make_job(Organization.objects.create(name="כלי נמל", slug="namal-2"), "Engineer")
+    cache.clear()  # made directly: the org filter's options are cached for a minute
+    assert page_title(client, "/jobs/", org="namal") == (
+        f"Open jobs at {FSI}כלי נמל{PDI} (namal) · orgsite"
+    )
+    # A job closed: its page (410) names it so too.
+    Job.objects.filter(pk=job.pk).update(is_open=False)
+    closed = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser")
+    assert closed.title.get_text() == (
+        f"No longer open: {FSI}מפתח/ת בכיר/ה{PDI} · {FSI}כלי נמל{PDI} · orgsite"
+    )
+
+
+def test_a_titles_filters_written_right_to_left_are_each_isolated(client, org):
+    """The names of a list's filters come before its heading, each isolated, the keywords inside
+    their quotes and "(no open jobs now)" after its name, outside."""
+    engineering = make_unit(Department, org, "הנדסה")
+    tel_aviv = make_unit(Office, org, "תל אביב")
+    make_job(org, "Analyst", departments=(engineering,), offices=(tel_aviv,), location_name="חיפה")
+
+    chosen = {"q": "אנליסט", "department": engineering.pk, "location": "ירושלים"}
+    assert page_title(client, "/orgs/harbor/", **chosen) == (
+        f"“{FSI}אנליסט{PDI}” · {FSI}הנדסה{PDI} · {FSI}ירושלים{PDI} (no open jobs now) · "
+        "Jobs at Harbor Tools · orgsite"
+    )
+    offices = {"office": tel_aviv.pk, "location": "חיפה"}
+    assert page_title(client, "/jobs/", **offices) == (
+        f"Harbor Tools › {FSI}תל אביב{PDI} · {FSI}חיפה{PDI} · All open jobs · orgsite"
+    )
+
+
+def test_a_title_keeps_no_control_of_a_name_but_its_isolate(client):
+    """A name's own controls are dropped, as before, those it leaves open and those it closes:
+    only the isolate the title writes around it is left."""
+    organization = Organization.objects.create(name="\u2069\u202eכלי נמל\u2068", slug="namal")
+    job = make_job(organization, "\u2067מפתח\u202b")
+
+    html = client.get(job_page_url(job)).content.decode()
+
+    assert f"<title>{FSI}מפתח{PDI} · {FSI}כלי נמל{PDI} · orgsite</title>" in html
+
+
+def test_what_search_engines_and_link_previews_read_names_no_isolate(client):
+    """Open Graph's title and JSON-LD are data, each a name alone: written as they were."""
+    organization = Organization.objects.create(name="כלי נמל", slug="namal")
+    job = make_job(organization, "מפתח")
+
+    for url, title in [(job_page_url(job), "מפתח"), ("/orgs/namal/", "כלי נמל")]:
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        assert page.select_one("meta[property='og:title']")["content"] == title
+    org_jobs = BeautifulSoup(client.get("/jobs/", {"org": "namal"}).content, "html.parser")
+    assert org_jobs.select_one("meta[property='og:title']")["content"] == "Open jobs at כלי נמל"
+    html = client.get(job_page_url(job)).content.decode()
+    after_the_title = html.split("</title>")[1].split("</head>")[0]  # og: tags, JSON-LD, links
+    assert FSI not in after_the_title and PDI not in after_the_title
+
+
 def test_an_org_pages_department_heading_of_right_to_left_names_is_laid_out_right_to_left(
     client, org
 ):
@@ -775,8 +859,10 @@ def test_the_department_filter_names_a_path_of_right_to_left_names_as_its_headin
         (parent,) = page.select(f'select[name=department] option[value="{engineering.pk}"]')
         assert (parent.get_text(), parent.get("dir")) == ("הנדסה", "rtl"), url
     filtered = client.get("/orgs/harbor/", {"department": backend.pk}).content.decode()
-    # The page's title is plain text too, where isolates are dropped (jobs/text.py).
-    assert "<title>הנדסה › Backend · Jobs at Harbor Tools · orgsite</title>" in filtered
+    # The page's title is plain text too, with no <bdi>: the path isolated whole, laid out as
+    # the option is (jobs/text.py's name_in_title).
+    title = "<title>\u2068הנדסה › Backend\u2069 · Jobs at Harbor Tools · orgsite</title>"
+    assert title in filtered
 
 
 def test_the_filters_group_of_an_org_named_right_to_left_is_laid_out_as_its_options(client, org):
@@ -851,7 +937,8 @@ def test_a_departments_own_direction_controls_stay_inside_its_name_in_the_filter
     (option,) = page.select(f'select[name=department] option[value="{backend.pk}"]')
     assert (option.get_text(), option.get("dir")) == ("הנדסה › \u2068Backend\u2069", "rtl")
     filtered = client.get("/jobs/", {"department": backend.pk}).content.decode()
-    assert "<title>Harbor Tools › הנדסה › Backend · All open jobs · orgsite</title>" in filtered
+    title = "<title>Harbor Tools › \u2068הנדסה › Backend\u2069 · All open jobs · orgsite</title>"
+    assert title in filtered
 
 
 @pytest.mark.parametrize(

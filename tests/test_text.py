@@ -25,9 +25,11 @@ from jobs.text import (
     grapheme_start,
     minutes_in_words,
     most_letters_direction,
+    name_in_title,
     names_in_plain_text,
     seconds_in_words,
     tags_as_searched,
+    title_without_direction_controls,
     wait_in_words,
     without_leading_blanks,
 )
@@ -301,6 +303,56 @@ def test_text_already_composed_is_not_scanned_for_runs_of_marks(monkeypatch):
 )
 def test_a_path_in_plain_text_is_isolated_to_lay_out_as_a_pages_bdis(names, line):
     assert names_in_plain_text(names, " › ") == line
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        # Nothing written right to left: as it was, character for character.
+        ("Acme Robotics", "Acme Robotics"),
+        ("Café München", "Café München"),
+        ("R&D 2024", "R&D 2024"),
+        # A letter or digit written right to left (Hebrew, Arabic, Arabic-Indic digits).
+        ("משרה בכירה", f"{FSI}משרה בכירה{PDI}"),
+        ("مهندس روبوتات", f"{FSI}مهندس روبوتات{PDI}"),
+        ("React מפתח", f"{FSI}React מפתח{PDI}"),
+        ("Team ٣", f"{FSI}Team ٣{PDI}"),
+        # The name's own controls dropped, those it leaves open and those it closes alike.
+        ("\u202eמשרה", f"{FSI}משרה{PDI}"),
+        ("\u2069משרה\u2068", f"{FSI}משרה{PDI}"),
+        (f"{FSI}משרה{PDI}", f"{FSI}משרה{PDI}"),
+        ("Robot \u202eWhisperer", "Robot Whisperer"),
+        ("\u202e", ""),
+    ],
+)
+def test_a_name_in_a_title_is_isolated_where_it_is_written_right_to_left(name, named):
+    assert name_in_title(name) == named
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("Engineer · Acme · orgsite", "Engineer · Acme · orgsite"),
+        # The isolates name_in_title writes are kept, closed, with nothing open inside.
+        (
+            f"{FSI}משרה{PDI} · {FSI}ארגון{PDI} · orgsite",
+            f"{FSI}משרה{PDI} · {FSI}ארגון{PDI} · orgsite",
+        ),
+        # Any other control is dropped: one a name written without name_in_title leaves open,
+        # an isolate opened and not closed, or closed with a control inside.
+        ("Robot \u202eWhisperer · orgsite", "Robot Whisperer · orgsite"),
+        (f"{FSI}משרה · orgsite", "משרה · orgsite"),
+        (f"משרה{PDI} · {FSI}ארגון{PDI}", f"משרה · {FSI}ארגון{PDI}"),
+        (f"{FSI}מש\u202eרה{PDI} · orgsite", "משרה · orgsite"),
+        (f"{FSI}a{FSI}משרה{PDI} · orgsite", f"a{FSI}משרה{PDI} · orgsite"),
+        ("\u2067משרה\u2069 · \u2066Acme\u2069", "משרה · Acme"),
+    ],
+)
+def test_a_title_drops_the_direction_controls_but_the_closed_isolates_of_its_names(title, shown):
+    assert title_without_direction_controls(title) == shown
 
 
 @pytest.mark.parametrize(
