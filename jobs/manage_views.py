@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import MAX_URL_LENGTH, url_has_allowed_host_and_scheme
 from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -1072,10 +1072,13 @@ def _signed_out(request: HttpRequest, page: str) -> JsonResponse:
 def _page_of_script(request: HttpRequest, slug: str) -> str:
     """The org's admin page whose script asked (the Referer a browser sends with fetch), its
     query string kept (the jobs list's ?page=3: signed in again, not its first page), else its
-    settings page."""
+    settings page. Its path alone if the query string makes it longer than MAX_URL_LENGTH: the
+    sign-in page ignores such a next, and past 16,384 characters Django refused the redirect
+    to sign in that the link is made of (a 400, logged as an ERROR, not the 401 in JSON)."""
     page = urlsplit(request.headers.get("Referer", ""))
     if page.netloc == request.get_host() and _is_org_admin_page(page.path, slug):
-        return urlunsplit(("", "", page.path, page.query, ""))
+        kept = urlunsplit(("", "", page.path, page.query, ""))
+        return kept if len(kept) <= MAX_URL_LENGTH else page.path
     return reverse("manage:settings", args=[slug])
 
 

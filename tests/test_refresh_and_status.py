@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.http import MAX_URL_LENGTH
 
 from jobs import manage_views
 from jobs.connections import check_board, connection_connect, connection_save
@@ -467,6 +468,28 @@ def test_the_sign_in_link_told_to_a_pages_script_keeps_the_pages_query_string(
         {"username": owner.username, "password": "pw-for-this-test"},
     )
     assert signed_in["Location"] == "/manage/acme/jobs/?page=2&next=https://evil.example/"
+    assert queued == []
+
+
+def test_the_sign_in_link_told_to_a_pages_script_drops_a_query_string_too_long_to_follow(
+    client, acme, queued
+):
+    """Kept whatever its length, a query string past 16,384 characters had Django refuse the
+    redirect the link is made of: a 400 page, not the 401 in JSON. One past MAX_URL_LENGTH the
+    sign-in page ignores: the page's path alone leads back to the page."""
+    page = "/manage/acme/jobs/?q="
+    at_the_limit = page + "x" * (MAX_URL_LENGTH - len(page))
+    next_of = {
+        at_the_limit: at_the_limit,
+        at_the_limit + "x": "/manage/acme/jobs/",
+        page + "x" * 17_000: "/manage/acme/jobs/",
+    }
+
+    for referer, expected in next_of.items():
+        answer = client.get(STATUS_URL, HTTP_REFERER=f"http://testserver{referer}", **JSON)
+        assert answer.status_code == 401
+        sign_in, _, query = answer.json()["link"]["url"].partition("?")
+        assert (sign_in, QueryDict(query)["next"]) == ("/accounts/login/", expected)
     assert queued == []
 
 
