@@ -1075,7 +1075,10 @@ def _page_of_script(request: HttpRequest, slug: str) -> str:
     settings page. Its path alone if the query string makes it longer than MAX_URL_LENGTH: the
     sign-in page ignores such a next, and past 16,384 characters Django refused the redirect
     to sign in that the link is made of (a 400, logged as an ERROR, not the 401 in JSON)."""
-    page = urlsplit(request.headers.get("Referer", ""))
+    try:
+        page = urlsplit(request.headers.get("Referer", ""))
+    except ValueError:  # "http://[…": no address a browser sends, nor a page to go back to
+        return reverse("manage:settings", args=[slug])
     if page.netloc == request.get_host() and _is_org_admin_page(page.path, slug):
         kept = urlunsplit(("", "", page.path, page.query, ""))
         return kept if len(kept) <= MAX_URL_LENGTH else page.path

@@ -456,6 +456,9 @@ def test_the_sign_in_link_told_to_a_pages_script_keeps_the_pages_query_string(
         "http://testserver/manage/acme/%2e%2e/%2e%2e/accounts/?x=1": "/manage/acme/settings/",
         "http://testserver/manage/acme/jobs/%2F%2Fevil.example/?x=1": "/manage/acme/settings/",
         "http://testserver/manage/acme/jobs/\\evil.example/?x=1": "/manage/acme/settings/",
+        # Addresses urlsplit() refuses (ValueError: a 500, logged as an ERROR).
+        "http://[/manage/acme/jobs/?page=3": "/manage/acme/settings/",
+        "http://testserver]/manage/acme/jobs/?page=3": "/manage/acme/settings/",
     }
 
     links = {}
