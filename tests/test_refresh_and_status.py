@@ -451,6 +451,7 @@ def test_the_sign_in_link_told_to_a_pages_script_keeps_the_pages_query_string(
         ),
         "https://evil.example/manage/acme/jobs/?page=3": "/manage/acme/settings/",
         "http://testserver/manage/tiny/jobs/?page=3": "/manage/acme/settings/",
+        "http://testserver/orgs/acme/jobs/?page=3": "/manage/acme/settings/",  # its public page
         "http://testserver//evil.example/manage/acme/jobs/?page=3": "/manage/acme/settings/",
         "http://testserver/manage/acme/../../accounts/logout/?x=1": "/manage/acme/settings/",
         "http://testserver/manage/acme/%2e%2e/%2e%2e/accounts/?x=1": "/manage/acme/settings/",
