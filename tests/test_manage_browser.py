@@ -1536,6 +1536,34 @@ def test_refresh_now_of_a_box_back_once_signed_in_again_in_another_tab_is_sent(
     assert with_the_forms_token.status == 403
 
 
+@pytest.mark.parametrize(
+    "name, value",
+    [("csrftoken", "a" * 32), ("csrftoken", "%"), ("", "csrftokenb"), ("mycsrftoken", "a" * 32)],
+    ids=["another of its name", "one not a token", "one without a name", "a name ending so"],
+)
+def test_refresh_now_sends_the_token_of_the_csrf_cookie_django_reads(
+    live_server, page, acme, owner, settings, name, value
+):
+    """Another cookie, at a longer path (set by something else on this host), comes first in
+    document.cookie, as in the Cookie header, where Django reads the last of a name: the script
+    sent the first's, and Refresh now was refused (a 403, "could not be sent"); decoding one
+    not a token threw, and the button stayed busy; one without a name whose value began with
+    the name was taken for it. One whose name only ends so never was."""
+    assert settings.CSRF_COOKIE_NAME == "csrftoken"  # as the cases name it
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    if name:
+        page.context.add_cookies(
+            [{"name": name, "value": value, "url": f"{live_server.url}/manage/"}]
+        )
+    else:  # the page's own directory, /manage/acme/, a longer path than Django's cookie's
+        page.evaluate("value => { document.cookie = value; }", value)
+
+    page.get_by_role("button", name="Refresh now").click()
+
+    expect(page.locator("[data-refresh-feedback]")).to_contain_text("Sync queued")
+
+
 def test_refresh_now_pressed_after_syncing_was_paused_elsewhere_gives_way_to_resuming(
     live_server, page, acme, owner
 ):

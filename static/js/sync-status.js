@@ -267,15 +267,20 @@
   // Only a page of this site can read the cookie, as only it can read the form.
   var CSRF_COOKIE = "csrftoken";
 
+  // Read as Django reads the Cookie header (django.http.cookie.parse_cookie), which lists the
+  // cookies in the order document.cookie does: the last of that name (another at a longer path,
+  // set by something else on this host, comes first), a cookie without "=" having no name, the
+  // value as written. Taking the first sent a token Django does not read (a 403); decoding a
+  // value that is not a token ("%") threw, and Refresh now stayed busy for good.
   function csrfToken(form) {
-    var cookies = document.cookie ? document.cookie.split("; ") : [];
-    for (var i = 0; i < cookies.length; i += 1) {
-      var equals = cookies[i].indexOf("=");
-      if (cookies[i].slice(0, equals) === CSRF_COOKIE) {
-        return decodeURIComponent(cookies[i].slice(equals + 1));
+    var token = "";
+    document.cookie.split(";").forEach(function (cookie) {
+      var equals = cookie.indexOf("=");
+      if (equals !== -1 && cookie.slice(0, equals).trim() === CSRF_COOKIE) {
+        token = cookie.slice(equals + 1).trim();
       }
-    }
-    return form.elements.csrfmiddlewaretoken.value;
+    });
+    return token || form.elements.csrfmiddlewaretoken.value;
   }
 
   // A failed sync the task retries later: look again once the retry is due (and, while it is
