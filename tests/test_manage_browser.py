@@ -1462,17 +1462,20 @@ def test_a_status_box_signed_out_is_back_once_signed_in_again_and_the_tab_shown_
     expect(link).to_be_visible()
 
 
-@pytest.mark.parametrize("syncing", ["on", "paused meanwhile"])
+@pytest.mark.parametrize("syncing", ["on", "paused meanwhile", "disconnected meanwhile"])
 def test_the_sign_in_again_link_that_had_the_focus_gives_it_to_the_box_back(
     live_server, page, acme, owner, settings, syncing
 ):
     """The words going once signed in again elsewhere, their link took the focus with it, to
     the top of the page. It goes to Refresh now, or, paused meanwhile, to the way to resume
-    that stands in its place."""
+    that stands in its place; disconnected meanwhile, with neither, to the box's live region,
+    which says so."""
     a_box_signed_out(page, live_server, settings)
     page.locator("[data-refresh-feedback]").get_by_role("link", name="Sign in again").focus()
     if syncing == "paused meanwhile":
         GreenhouseConnection.objects.filter(pk=acme.pk).update(enabled=False)
+    elif syncing == "disconnected meanwhile":
+        connection_disconnect(connection=acme)
 
     sign_in_by_cookie(page, live_server.url, "alice")
     show_the_tab_again(page)
@@ -1481,8 +1484,11 @@ def test_the_sign_in_again_link_that_had_the_focus_gives_it_to_the_box_back(
     expect(box.get_by_role("link", name="Sign in again")).to_have_count(0)
     if syncing == "on":
         expect(box.get_by_role("button", name="Refresh now")).to_be_focused()
-    else:
+    elif syncing == "paused meanwhile":
         expect(box.get_by_role("link", name="Resume it in the settings")).to_be_focused()
+    else:
+        expect(box.get_by_role("status")).to_be_focused()
+        expect(box.get_by_role("status")).to_contain_text("Not connected to Greenhouse.")
 
 
 def test_a_status_box_signed_out_looks_after_a_look_on_its_way_once_the_tab_is_shown_again(
