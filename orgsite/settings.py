@@ -98,9 +98,12 @@ def _local_secret_key() -> str:
             f"away, and a key is made there{instead}."
         ) from None
     except OSError as exc:
-        # Any other (a link to itself, a disk failing): a traceback too.
+        # Any other (a link to itself, a disk failing): a traceback too. The system's reason in
+        # brackets, then a fix, as the others give: "…: Too many levels of symbolic links, or set
+        # DJANGO_SECRET_KEY" offered that one alone, in a sentence that read as if it were two.
         raise ImproperlyConfigured(
-            f"ORGSITE_VAR_DIR: this process cannot read {path}: {exc.strerror or exc}{instead}."
+            f"ORGSITE_VAR_DIR: this process cannot read {path} ({exc.strerror or exc}): move it "
+            f"away, and a key is made there{instead}."
         ) from None
     if not key:
         # One this account may not write stops the process saying so, as the queue's does:
