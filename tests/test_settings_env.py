@@ -915,6 +915,39 @@ def test_a_local_secret_key_file_that_is_not_text_stops_the_process_saying_so(tm
     assert (tmp_path / "local_secret_key").read_bytes() == b"\xff\xfe\x00not a key"
 
 
+def test_a_local_secret_key_is_read_as_utf8_whatever_the_locale(tmp_path):
+    """The keys the site writes are ASCII, but one written by hand may not be. Read in the
+    locale's encoding, it stopped the process under an ASCII locale (LC_ALL=C, Python's coercion
+    of it off), saying its bytes were not UTF-8 text; under Latin-1, bytes that are not passed
+    as a key."""
+    key = "clé-écrite-à-la-main-" * 3
+    (tmp_path / "local_secret_key").write_text(key, encoding="utf-8")
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")},
+        "ORGSITE_VAR_DIR": str(tmp_path),
+        **LOCAL_CACHE_AND_QUEUE,
+        "LC_ALL": "C",
+        "PYTHONCOERCECLOCALE": "0",
+        "PYTHONUTF8": "0",
+    }
+
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "import codecs, locale; encoding = codecs.lookup(locale.getencoding()).name; "
+            "print(encoding, ascii(settings.SECRET_KEY))",
+        ],
+        env={**environment, "DJANGO_SETTINGS_MODULE": "orgsite.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (process.stderr, process.stdout) == ("", f"ascii {ascii(key)}\n")
+
+
 def test_a_local_secret_key_linked_to_nothing_stops_the_process_saying_so(tmp_path):
     """A symbolic link to a file not there (a volume not mounted) was read as no key: the key
     made was not linked in its place, and reading the link back stopped each process with a
