@@ -58,7 +58,17 @@ def run_result_text(run: SyncRun) -> str:
 def moment_text(moment: datetime | None, *, seconds: bool = False) -> str:
     if moment is None:
         return "never"
-    return date_format(timezone.localtime(moment), "j M Y, H:i:s T" if seconds else "j M Y, H:i T")
+    return date_and_zone_text(moment, "j M Y, H:i:s" if seconds else "j M Y, H:i")
+
+
+def date_and_zone_text(moment: datetime, format_string: str) -> str:
+    """`moment` in the site's time zone, written in Django's `format_string` and followed by its
+    zone, as the format's "T" would name it but in the hour a fall-back repeats: "T" names none
+    of a time its clock reads twice, and "1 Nov 2026, 01:30 " was said of 01:30 EDT and of 01:30
+    EST, an hour apart, in a zone such as New York. The moment, whose fold localtime() sets,
+    knows which it is."""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, format_string)} {local.tzname()}"
 
 
 def wait_end_text(moment: datetime) -> str:

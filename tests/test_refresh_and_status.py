@@ -1083,6 +1083,24 @@ def test_the_history_gives_a_runs_duration_to_a_tenth_of_a_second_or_under_it(
     assert f'data-label="Duration">{shown}</td>' in page
 
 
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "1 Nov 2026, 01:30 EDT"),
+        (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), "1 Nov 2026, 01:30 EST"),
+        (datetime(2026, 11, 1, 7, 30, tzinfo=UTC), "1 Nov 2026, 02:30 EST"),
+    ],
+)
+def test_a_moment_of_the_hour_a_fall_back_repeats_is_named_with_its_zone(settings, moment, said):
+    """Django's date format names no zone of a time the clock reads twice: "1 Nov 2026, 01:30 "
+    was said of 01:30 EDT and of 01:30 EST, an hour apart, and a wait ending in that hour was
+    said to end at one or the other."""
+    settings.TIME_ZONE = "America/New_York"
+
+    assert moment_text(moment) == said
+    assert wait_end_text(moment - timedelta(microseconds=1)) == said.replace(":30", ":30:00")
+
+
 def test_the_history_dates_its_runs_as_html_allows_to_the_second(signed_in, acme):
     started_at = timezone.now().replace(microsecond=654321)
     SyncRun.objects.create(
