@@ -1355,6 +1355,26 @@ def test_the_admin_pages_name_the_zone_of_their_times(signed_in, job, settings):
     assert "1 Jul 2026, 09:00:00 EDT" in signed_in.get("/manage/acme/history/").content.decode()
 
 
+def test_the_admin_pages_name_the_zone_of_a_time_in_the_hour_a_fall_back_repeats(
+    signed_in, job, settings
+):
+    """Django's date filter names no zone of a time the clock reads twice: "1 Nov 2026, 01:30 "
+    was said of 01:30 EDT and of 01:30 EST, an hour apart."""
+    settings.TIME_ZONE = "America/New_York"
+    in_est = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EDT was an hour before
+    Job.objects.filter(pk=job.pk).update(greenhouse_updated_at=in_est, application_deadline=in_est)
+    SyncRun.objects.update(started_at=in_est)
+
+    assert "1 Nov 2026, 01:30 EST" in signed_in.get("/manage/acme/jobs/").content.decode()
+    assert signed_in.get(edit_url(job)).content.decode().count("1 Nov 2026, 01:30 EST") == 2
+    assert "1 Nov 2026, 01:30:00 EST" in signed_in.get("/manage/acme/history/").content.decode()
+    # None is no time, as the date filter has it: localtime() reads it as now.
+    Job.objects.filter(pk=job.pk).update(greenhouse_updated_at=None)
+    job_page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
+    updated = job_page.find(lambda tag: tag.name == "dt" and "Updated in" in tag.get_text())
+    assert updated.find_next_sibling("dd").get_text() == "—"
+
+
 def test_the_admin_shows_when_a_sync_last_changed_a_job(superuser_client, job):
     """Staff asked why a title changed, or a job closed, that nobody here touched."""
     Job.objects.filter(pk=job.pk).update(synced_at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC))

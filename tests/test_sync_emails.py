@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.core import mail
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from jobs.alerts import SyncEmail, sync_health_email_send
@@ -107,6 +108,21 @@ def test_admins_are_emailed_once_when_syncs_have_failed_for_an_hour(acme, fake_g
     sync(acme)
     sync(acme)
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("kind", [SyncEmail.FAILING, SyncEmail.WORKING])
+def test_sync_emails_name_the_zone_of_a_time_in_the_hour_a_fall_back_repeats(acme, settings, kind):
+    """Django's date filter names no zone of a time the clock reads twice: "since 1 November
+    2026, 01:30 " was said of 01:30 EDT and of 01:30 EST, an hour apart."""
+    settings.TIME_ZONE = "America/New_York"
+    acme.failing_since = acme.last_success_at = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+
+    body = render_to_string(
+        f"manage/sync_{kind}_email.txt", {"organization": acme.organization, "connection": acme}
+    )
+
+    # The failing email names the failures' start and the last sync that worked.
+    assert body.count("1 November 2026, 01:30 EST") == (2 if kind == SyncEmail.FAILING else 1)
 
 
 def test_sync_emails_tell_autoresponders_not_to_answer(acme, fake_greenhouse, owner):

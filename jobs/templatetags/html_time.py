@@ -1,4 +1,5 @@
-"""Times on pages: the machine-readable date of a <time> element, and how long a thing took."""
+"""Times on pages and in emails: the machine-readable date of a <time> element, a time with its
+zone, and how long a thing took."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
+
+from jobs.status import date_and_zone_text
 
 register = template.Library()
 
@@ -33,3 +36,11 @@ def time_taken(value: timedelta) -> str:
     sync of a small board took no time at all."""
     seconds = value.total_seconds()
     return "under 0.1 s" if seconds < 0.1 else f"{seconds:.1f} s"
+
+
+@register.filter
+def date_and_zone(value: datetime | None, format_string: str) -> str:
+    """`value` as the date filter writes it in `format_string`, then its zone ("EST"), named in
+    the hour a fall-back repeats too, where the date filter's "T" names none (see
+    jobs.status.date_and_zone_text). Nothing for None, as the date filter."""
+    return "" if value is None else date_and_zone_text(value, format_string)
