@@ -597,16 +597,31 @@ ADDRESS_START = "https://boards.example.com/acme/jobs/4012345?ref="
         "%F0%9F%87%AB%F0%9F%87%B7",  # 🇫🇷: two regional indicators
         "%E1%84%80%E1%85%A1",  # 가 written as its two jamo
         "e\u0301",  # é with its accent as written, not escaped
+        "\U0001f469\u200d\U0001f4bb",  # 👩‍💻 as written
     ],
 )
-def test_a_long_address_is_cut_before_a_character_its_escapes_write_whole(character):
+@pytest.mark.parametrize(
+    "before",
+    [
+        "",
+        # A Latin-1 é, a byte that is no UTF-8, in the run of the escapes after it: the escapes
+        # each character read takes are counted as it came.
+        "%E9",
+        # A space, which the head leaves out when it is last.
+        " ",
+    ],
+    ids=["alone", "after-latin-1", "after-space"],
+)
+def test_a_long_address_is_cut_before_a_character_its_escapes_write_whole(character, before):
     """Cut after "e" of "e%CC%81" (é), the link named another page, with no accent; cut
-    inside a run of escapes, an emoji or a flag lost one of its parts (🇫 of 🇫🇷)."""
-    address = f"{ADDRESS_START}{character}/apply"
+    inside a run of escapes, an emoji or a flag lost one of its parts (🇫 of 🇫🇷). So did one
+    written as characters after an escape (read with the escapes, not as written)."""
+    start = f"{ADDRESS_START}{before}"
+    address = f"{start}{character}/apply"
 
     for inside in range(1, len(character)):
-        assert address_head(address, len(ADDRESS_START) + inside) == ADDRESS_START, inside
-    whole = f"{ADDRESS_START}{character}"
+        assert address_head(address, len(start) + inside) == start.rstrip(), inside
+    whole = f"{start}{character}"
     assert address_head(address, len(whole)) == whole
 
 
