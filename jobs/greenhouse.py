@@ -1118,7 +1118,7 @@ def _date_of_post(
     moment = read(value)
     if moment is None and value not in (None, ""):
         logger.warning(
-            "job post %s: %s %.100s cannot be read as a date; read as missing",
+            "job post %s: %s %s cannot be read as a date; read as missing",
             job_id,
             key,
             _value_shown(value, MAX_DATE_SHOWN),

@@ -493,8 +493,9 @@ class WrittenOut(str):
 def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_all_out(
     fake_greenhouse, caplog, key, field, value
 ):
-    """The line keeps 100 characters of it: repr() wrote the whole value out first, and so did
-    parse_datetime, in an error it caught (fromisoformat's quotes it)."""
+    """The line keeps 100 characters of it, and its closing quote (the line's "%.100s" cut
+    it): repr() wrote the whole value out first, and so did parse_datetime, in an error it
+    caught (fromisoformat's quotes it)."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     raw[key] = value
     WrittenOut.written.clear()
@@ -506,7 +507,7 @@ def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_al
     # alone ("list"), a log line showed one value one way, and another the other.
     shown = "['2026-', '2026-', '2026-', '2026-', ...]"
     if isinstance(value, str):
-        shown = f"'{'2026-' * 20}"[:100]
+        shown = repr("2026-" * 20)
     assert [r.getMessage() for r in caplog.records] == [
         f"job post {raw['id']}: {key} {shown} cannot be read as a date; read as missing"
     ]

@@ -72,7 +72,7 @@ NOT_LISTED = {
     "job post %s: clean description of ": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s: %d of %d metadata fields dropped": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s lists %d %ss; the first %d": A_POST_READ_WITHOUT_A_VALUE,
-    "job post %s: %s %.100s cannot be read as a date": A_POST_READ_WITHOUT_A_VALUE,
+    "job post %s: %s %s cannot be read as a date": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s: %s %s is in the future": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s: %s is %s, not %s": A_POST_READ_WITHOUT_A_VALUE,
     "job post %s came without readable content": A_POST_READ_WITHOUT_A_VALUE,
