@@ -513,6 +513,20 @@ def test_a_date_of_megabytes_that_cannot_be_read_is_logged_without_writing_it_al
     ]
 
 
+def test_a_date_of_lists_in_lists_is_logged_as_its_first_two_levels(fake_greenhouse, caplog):
+    """Written out to reprlib's six levels, a value of lists of four in lists of four showed
+    thousands of values in one line."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    raw["updated_at"] = [[["2026-05-01"]]] * 9
+
+    assert parse_job(raw).updated_at is None
+
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job post {raw['id']}: updated_at [[[...]], [[...]], [[...]], [[...]], ...] cannot be "
+        "read as a date; read as missing"
+    ]
+
+
 def test_a_long_application_link_browsers_refuse_is_logged_as_its_head(fake_greenhouse, caplog):
     """Shown as the other values of a post are (_value_shown): its "%.200r" wrote the whole
     address out first, and ended the line without a closing quote."""
