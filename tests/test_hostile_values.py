@@ -900,6 +900,21 @@ def test_a_long_address_cut_to_its_field_is_logged_with_its_head(fake_greenhouse
     assert len(post.absolute_url) <= ADDRESS_MAX_LENGTH
 
 
+def test_an_address_one_character_over_its_field_is_cut_and_logged(fake_greenhouse, caplog):
+    """One character cut is a cut: the link leads elsewhere all the same."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    start = raw["absolute_url"] + "?ref="
+    address = start + "x" * (ADDRESS_MAX_LENGTH - len(start))
+
+    assert parse_job(raw | {"absolute_url": address}).absolute_url == address
+    assert not caplog.records
+    assert parse_job(raw | {"absolute_url": f"{address}y"}).absolute_url == address
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job post {raw['id']}: application link over {ADDRESS_MAX_LENGTH} characters cut to "
+        f"{ADDRESS_MAX_LENGTH}: {address[:MAX_ADDRESS_SHOWN]!r}"
+    ]
+
+
 @pytest.mark.parametrize(
     ("escaped", "left"),
     [
