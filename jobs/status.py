@@ -184,8 +184,8 @@ def _retry_in_seconds(connection: GreenhouseConnection, *, now: datetime) -> flo
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
-    """When the schedule syncs the org next (a sync queued is still due until it runs; a sync
-    running sets the next time as it ends)."""
+    """When the org syncs next: the task's retry of a failed sync, or the schedule (a sync
+    queued is still due until it runs; a sync running sets the next time as it ends)."""
     if not connection.enabled:
         return "paused"
     if connection.is_locked(now):
@@ -200,6 +200,28 @@ def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
         # Refresh now names the end of a wait Greenhouse asked for, which a retry waits out
         # (its second, or the next: jobs.tasks.greenhouse_wait_left rounds the wait up).
         return f"{wait_end_text(connection.retry_at)}, a retry after the failure"
+    if connection.retry_at:
+        return _retry_due_text(connection, retry_at=connection.retry_at, now=now)
+    return _schedule_text(connection, now=now)
+
+
+def _retry_due_text(connection: GreenhouseConnection, *, retry_at: datetime, now: datetime) -> str:
+    """A retry whose time has passed and that no worker has started yet (starting clears its
+    mark): it runs as a worker takes it, before the schedule's next time, an interval after
+    the failure, which the page said instead, as if no retry were coming. Its time passed, the
+    dispatcher no longer holds off for it (jobs.scheduling.due_connections_claim); late for
+    long (a worker busy or down, or its message lost), the page no longer looks for it either
+    (_retry_in_seconds), and the schedule's sync may come first."""
+    if retry_at >= now - timedelta(seconds=RETRY_LATE_SECONDS):
+        return "due now, a retry after the failure"
+    return (
+        f"{wait_end_text(retry_at)}, a retry after the failure, not started yet (the site's "
+        f"workers may be busy or down); otherwise the schedule's sync, "
+        f"{_schedule_text(connection, now=now)}"
+    )
+
+
+def _schedule_text(connection: GreenhouseConnection, *, now: datetime) -> str:
     next_sync_at = _next_sync_at(connection)
     if next_sync_at <= now:
         return "due now"

@@ -909,6 +909,47 @@ def test_a_retry_is_said_to_the_second(acme, retry_in, said):
     assert status["next_sync_text"] == f"{said}, a retry after the failure"
 
 
+@pytest.mark.parametrize("late", [timedelta(seconds=1), timedelta(seconds=50)])
+def test_a_retry_due_and_not_started_yet_is_the_next_sync(signed_in, acme, late):
+    """Its time passed, a retry no worker has started yet (starting clears its mark) runs as
+    one takes it: every page, and status.json for the script, said the schedule's next time
+    instead, an interval after the failure, as if no retry were coming."""
+    now = timezone.now()
+    GreenhouseConnection.objects.update(
+        retry_at=now - late,
+        next_sync_at=now + timedelta(hours=1),
+        last_attempt_at=now - late - timedelta(seconds=20),
+        state="failing",
+    )
+
+    said = "due now, a retry after the failure"
+    assert signed_in.get(STATUS_URL).json()["next_sync_text"] == said
+    for page in ("settings", "jobs", "history"):
+        html = BeautifulSoup(signed_in.get(f"/manage/acme/{page}/").content, "html.parser")
+        assert html.select_one('[data-field="next_sync_text"]').get_text() == said
+
+
+@pytest.mark.parametrize("schedule_in", [timedelta(hours=1), timedelta(seconds=-1)])
+def test_a_retry_late_for_long_says_so_and_the_schedules_sync_beside_it(acme, schedule_in):
+    """Late for long (a worker busy or down, its message lost), the page no longer looks for
+    it and the dispatcher no longer holds off for it: either may come first."""
+    now = datetime(2026, 12, 7, 10, 30, 5, tzinfo=UTC)
+    GreenhouseConnection.objects.update(
+        retry_at=now - timedelta(minutes=2, microseconds=300_000),
+        next_sync_at=now + schedule_in,
+        last_attempt_at=now - timedelta(minutes=3),
+    )
+
+    status = sync_status(organization=acme.organization, now=now)
+
+    schedule = "7 Dec 2026, 11:30 UTC" if schedule_in > timedelta(0) else "due now"
+    assert status["next_sync_text"] == (
+        "7 Dec 2026, 10:28:05 UTC, a retry after the failure, not started yet (the site's "
+        f"workers may be busy or down); otherwise the schedule's sync, {schedule}"
+    )
+    assert status["retry_in_seconds"] is None
+
+
 def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
     """The dispatcher waits it out: "due now" said otherwise, as Refresh now said to wait."""
     now = timezone.now()
