@@ -27,6 +27,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
+from jobs.sync import sync_organization
 from tests.support.browser import contrast, fits_the_screen, save_screenshot, sign_in_by_cookie
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
@@ -209,6 +210,47 @@ def test_the_history_offers_a_reload_once_a_sync_ends(live_server, page, worker,
     expect_the_status_to_read(page, phase, "Finished: no changes")
     reload_link.click()
     expect(page.locator("tbody tr")).to_have_count(2)
+
+
+def test_without_javascript_refresh_now_says_to_reload_and_the_link_shows_how_it_went(
+    live_server, chromium, page, acme, owner
+):
+    """The page does not look again by itself: "Queued…" stood until the admin thought of
+    reloading it. The script's page is as before: the words are for pages without it."""
+    no_script = chromium.new_context(java_script_enabled=False).new_page()
+    sign_in_by_cookie(no_script, live_server.url, "alice")
+    no_script.goto(f"{live_server.url}/manage/acme/settings/")
+    phase = no_script.locator(".sync-status [data-field=message]")
+    reload_link = no_script.locator(".sync-status").get_by_role("link", name="reload the page")
+    expect(reload_link).to_be_hidden()  # nothing to wait for
+
+    no_script.get_by_role("button", name="Refresh now").click()
+    expect(no_script.get_by_text("Sync queued. Its progress shows below.")).to_be_visible()
+    expect(phase).to_have_text("Queued…")
+    # Playwright's text matching skips noscript elements: read by their place.
+    expect(no_script.locator(".sync-status noscript p")).to_have_text(
+        "Without JavaScript this page does not update by itself: reload the page to see how "
+        "the sync goes."
+    )
+    expect(reload_link).to_be_visible()
+
+    # A worker runs it (the tests' broker is memory://, where none takes it).
+    connection = GreenhouseConnection.objects.get(pk=acme.pk)
+    assert sync_organization(connection, trigger=SyncRun.Trigger.MANUAL).ok
+    reload_link.click()
+    expect(phase).to_have_text(re.compile(r"^Finished: \d+ new$"))
+    expect(reload_link).to_be_hidden()
+    no_script.context.close()
+
+    # With the script, the page's noscript words are text, not shown, and no link.
+    GreenhouseConnection.objects.update(queued_at=timezone.now())
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    expect(page.locator(".sync-status [data-field=message]")).to_have_text("Queued…")
+    expect(page.locator(".sync-status noscript")).to_be_hidden()
+    expect(page.locator(".sync-status").get_by_role("link", name="reload the page")).to_have_count(
+        0
+    )
 
 
 def on_the_screen(element) -> bool:

@@ -522,6 +522,44 @@ def test_the_csrf_token_is_in_a_cookie_the_pages_script_reads(settings):
     assert not settings.CSRF_USE_SESSIONS
 
 
+def test_without_javascript_refresh_now_is_told_to_reload_to_see_the_outcome(
+    signed_in, acme, queued
+):
+    """Its page as it loaded said "Queued…" for good: only the script looks again."""
+    page = signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"}, follow=True)
+
+    hint = BeautifulSoup(page.content, "html.parser").select_one(".sync-status noscript")
+    assert " ".join(hint.get_text().split()) == (
+        "Without JavaScript this page does not update by itself: reload the page to see how the "
+        "sync goes."
+    )
+    assert hint.find("a")["href"] == "/manage/acme/settings/"
+
+
+@pytest.mark.parametrize(
+    ("state", "told"),
+    [
+        ({"queued_at": timedelta(0)}, True),
+        ({"lock_expires_at": timedelta(minutes=5)}, True),
+        ({"retry_at": timedelta(seconds=20)}, True),  # the script would follow it
+        ({"retry_at": timedelta(minutes=-2)}, False),  # nor does the script, as late
+        ({}, False),
+    ],
+)
+def test_a_page_without_javascript_says_to_reload_while_a_sync_is_coming(
+    signed_in, acme, state, told
+):
+    now = timezone.now()
+    GreenhouseConnection.objects.update(
+        last_attempt_at=now - timedelta(minutes=5), **{k: now + v for k, v in state.items()}
+    )
+
+    for path in ("/manage/acme/settings/", "/manage/acme/jobs/?page=1", "/manage/acme/history/"):
+        page = BeautifulSoup(signed_in.get(path).content, "html.parser")
+        link = page.select_one(".sync-status noscript a")
+        assert (link["href"] if link else None) == (path if told else None)
+
+
 # --- status.json -------------------------------------------------------------------------------
 
 
