@@ -26,6 +26,9 @@ PHASE_QUEUED = "queued"
 PHASE_RUNNING = "running"
 PHASE_FINISHED = "finished"
 PHASE_FAILED = "failed"
+# A sync queued longer ago than SYNC_QUEUED_STALE_SECONDS that has not started: the script stops
+# looking (it is neither under way nor ended), as for a retry late for long.
+PHASE_NOT_STARTED = "not_started"
 # A worker takes a queued sync within seconds; one still waiting after this has a reason.
 QUEUED_LONG_SECONDS = 60
 # How long after its time a retry of a failed sync that has not started is still looked for by
@@ -96,6 +99,11 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     stale_before = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
     running = connection.is_locked(now)
     queued = connection.queued_at is not None and connection.queued_at > stale_before
+    # A mark that old is still the one the sync was queued with until a sync starts (taking the
+    # lease clears it) or its task skips it (paused since, put off to Greenhouse's wait: that
+    # clears it too): that sync has not started, and none since. Without a word for it, the
+    # page fell back to the sync before ("Finished: 3 new"), as if the one asked for had run.
+    not_started = connection.queued_at is not None and not queued and connection.enabled
     # Every sync marks its attempt as it starts, and connecting another board clears the mark:
     # without it, the org's runs so far synced another board and say nothing of this one.
     latest_of_board = latest if connection.last_attempt_at else None
@@ -106,6 +114,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
     phase, message = _phase(
         running=running,
         queued_at=connection.queued_at if queued else None,
+        not_started_since=connection.queued_at if not_started else None,
         latest=latest_of_board,
         now=now,
     )
@@ -142,10 +151,24 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
 
 
 def _phase(
-    *, running: bool, queued_at: datetime | None, latest: SyncRun | None, now: datetime
+    *,
+    running: bool,
+    queued_at: datetime | None,
+    not_started_since: datetime | None,
+    latest: SyncRun | None,
+    now: datetime,
 ) -> tuple[str, str]:
     if running:
         return PHASE_RUNNING, "Running…"
+    if not_started_since:
+        # Its message may still come (workers busy or down), or be lost (a Redis restarted
+        # empty): Refresh now no longer waits for it and queues another (unless Greenhouse
+        # asked to wait, which it then says), as the dispatcher does once the org is due.
+        return PHASE_NOT_STARTED, (
+            f"Queued at {moment_text(not_started_since)} and not started since: the site's "
+            "workers are busy or down, or the queued sync was lost. Tell whoever runs this "
+            "site; Refresh now can queue it again."
+        )
     if queued_at and queued_at < now - timedelta(seconds=QUEUED_LONG_SECONDS):
         return PHASE_QUEUED, (
             f"Queued at {moment_text(queued_at)} and still waiting: the site's workers are busy "

@@ -253,6 +253,40 @@ def test_without_javascript_refresh_now_says_to_reload_and_the_link_shows_how_it
     )
 
 
+def test_a_sync_queued_past_its_marks_life_is_said_not_to_have_started(
+    live_server, page, acme, owner, settings
+):
+    """Followed from Refresh now, a sync no worker took read, once its mark was older than
+    SYNC_QUEUED_STALE_SECONDS, as the sync before it had ended ("Finished: N new"): "Sync
+    queued" went, and the history offered to reload for a sync that had not run. The page now
+    says it has not started and stops looking, as for a retry late for long."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+    SyncRun.objects.update(started_at=an_hour_ago, finished_at=an_hour_ago)
+    GreenhouseConnection.objects.update(last_attempt_at=an_hour_ago)
+    phase = page.locator(".sync-status [data-field=message]")
+    feedback = page.locator("[data-refresh-feedback]")
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/history/")
+    page.get_by_role("button", name="Refresh now").click()
+    expect(feedback).to_have_text("Sync queued. Its progress shows below.")
+    expect(phase).to_have_text("Queued…")
+
+    # No worker takes it (the tests' broker is memory://), and its mark passes.
+    stale = timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.update(queued_at=timezone.now() - stale)
+    expect_the_status_to_read(page, phase, re.compile(r"^Queued at .* and not started since: "))
+
+    expect(feedback).to_have_text("Sync queued. Its progress shows below.")
+    expect(page.get_by_role("link", name="reload the history")).to_be_hidden()
+    looks = []
+    page.on("request", lambda request: "status.json" in request.url and looks.append(1))
+    page.clock.run_for(STATUS_POLL_MS * 3)
+    page.wait_for_timeout(100)  # lets a look be sent, were one due
+    assert looks == []
+
+
 def on_the_screen(element) -> bool:
     """Within the viewport's width as the page loaded, nothing scrolled sideways."""
     box = element.bounding_box()

@@ -872,9 +872,46 @@ def test_the_last_attempt_of_a_sync_still_running_is_its_start(acme):
 
 
 def test_a_lost_queue_marker_does_not_show_as_queued_forever(acme, settings):
+    """Not "queued", which the page's script looks at every 1.5 s while it lasts."""
     stale = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
     GreenhouseConnection.objects.update(queued_at=stale)
-    assert sync_status(organization=acme.organization)["phase"] == "idle"
+    status = sync_status(organization=acme.organization)
+    assert status["phase"] == "not_started" and status["queued"] is False
+
+
+@pytest.mark.parametrize("ran_before", [True, False])
+def test_a_sync_queued_past_its_marks_life_says_it_has_not_started(
+    signed_in, acme, settings, ran_before
+):
+    """Its mark is cleared only as a sync starts, or its task skips it: the page said how the
+    sync before it went ("Finished: 3 new"), as if the one asked for had run, or "No sync has
+    run yet." as if none had been asked for."""
+    queued_at = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    marks = {"queued_at": queued_at}
+    if ran_before:  # before that sync was queued
+        assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+        marks["last_attempt_at"] = queued_at - timedelta(minutes=1)
+        SyncRun.objects.update(started_at=marks["last_attempt_at"], finished_at=queued_at)
+    GreenhouseConnection.objects.update(**marks)
+
+    said = (
+        f"Queued at {moment_text(queued_at)} and not started since: the site's workers are busy "
+        "or down, or the queued sync was lost. Tell whoever runs this site; Refresh now can "
+        "queue it again."
+    )
+    assert signed_in.get(STATUS_URL).json()["message"] == said
+    page = BeautifulSoup(signed_in.get("/manage/acme/settings/").content, "html.parser")
+    assert page.select_one('.sync-status [data-field="message"]').get_text() == said
+    # Refresh now queues another: the dispatcher and it no longer wait for that one.
+    assert signed_in.post(REFRESH_URL, **JSON).json()["status"]["message"] == "Queued…"
+
+
+def test_a_paused_orgs_sync_queued_past_its_marks_life_is_not_said_to_be_coming(acme, settings):
+    """Its task skips it, clearing the mark, once a worker takes it."""
+    queued_at = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.update(queued_at=queued_at, enabled=False)
+    status = sync_status(organization=acme.organization)
+    assert (status["phase"], status["message"]) == ("idle", "No sync has run yet.")
 
 
 def test_a_failing_connection_says_since_when(acme):
