@@ -68,7 +68,8 @@ EXCERPT_LENGTH = 280
 EXCERPT_SOURCE_CHARS = 500
 # The excerpt needs only text: BeautifulSoup then builds no tag objects (a third cheaper).
 TEXT_ONLY = SoupStrainer(string=True)
-# A tag in nh3's output: it escapes `<` and `>` everywhere else, attribute values included.
+# A tag in nh3's output: it escapes `<` and `>` everywhere else, attribute values included
+# (from nh3 0.3.7 on, the least pyproject.toml takes).
 SAFE_HTML_TAG_RE = re.compile(r"<[^>]*>")
 # The allowed inline tags, which run on with the words around them as a browser shows them:
 # get_text(" ") puts a space at every tag, and excerpts read "Apply using this link . Applications".
@@ -115,7 +116,9 @@ CONTROLS = "".join(
 # banner), which the allow-list drops, or around blanks. Browsers still stop on it with Tab, a
 # focus of no size a keyboard user loses sight of, and read it out as "link" and its address.
 # Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). nh3 writes
-# each link's start tag as `<a ` and its attributes, and nests no link in another.
+# each link's start tag as `<a ` and its attributes, and nests no link in another; from 0.3.7
+# on (pyproject.toml), it writes no `<` but to open a tag: before, a title's "<a x" was read
+# as a link, and taking its tags away took the title's closing quote (tests/test_sync.py).
 EMPTY_LINK_RE = re.compile(r"<a\s[^>]*>((?:\s|&nbsp;|<(?!/a>)[^>]*>)*)</a>")
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):

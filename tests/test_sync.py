@@ -1725,6 +1725,17 @@ def test_a_link_that_shows_nothing_loses_its_tags(content, safe_html):
     assert sanitize_content(html.escape(content)) == safe_html
 
 
+def test_a_link_written_inside_a_title_is_no_link_to_take_out():
+    """nh3 before 0.3.7 wrote a title's "<a x" as is: read as a link's start tag, its tags
+    taken out took the title's closing quote, and the words after it were attributes."""
+    content = '<p><a href="https://acme.example/">Apply <abbr title="<a x"></abbr></a> " x="</p>'
+
+    assert sanitize_content(html.escape(content)) == (
+        '<p><a href="https://acme.example/" rel="noopener noreferrer nofollow">Apply '
+        '<abbr title="&lt;a x"></abbr></a> " x="</p>'
+    )
+
+
 def test_a_description_cut_just_after_a_links_start_tag_ends_without_it():
     safe_html = '<p>Read <a href="https://acme.example/" rel="noopener noreferrer nofollow">this'
 
