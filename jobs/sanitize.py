@@ -19,6 +19,7 @@ from jobs.text import (
     UNWANTED_CHARACTERS_RE,
     clean_text,
     grapheme_start,
+    shows_anything,
     without_direction_controls,
     without_leading_blanks,
 )
@@ -115,11 +116,13 @@ CONTROLS = "".join(
 # A link that shows nothing: one around an image (a logo, a social network's icon, an "Apply"
 # banner), which the allow-list drops, or around blanks. Browsers still stop on it with Tab, a
 # focus of no size a keyboard user loses sight of, and read it out as "link" and its address.
-# Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). nh3 writes
+# Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). The regex
+# finds the links of no letter, digit or entity but "&nbsp;"; of those, the ones of characters
+# that show (an arrow, "|") stay (_link_or_what_it_holds). nh3 writes
 # each link's start tag as `<a ` and its attributes, and nests no link in another; from 0.3.7
 # on (pyproject.toml), it writes no `<` but to open a tag: before, a title's "<a x" was read
 # as a link, and taking its tags away took the title's closing quote (tests/test_sync.py).
-EMPTY_LINK_RE = re.compile(r"<a\s[^>]*>((?:\s|&nbsp;|<(?!/a>)[^>]*>)*)</a>")
+EMPTY_LINK_RE = re.compile(r"<a\s[^>]*>((?:&nbsp;|[^<&\w]|<(?!/a>)[^>]*>)*)</a>")
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
 # here it would lead into this site, so it is read against that page's address, as a browser
@@ -214,15 +217,25 @@ def sanitize_content(escaped_content: str, *, post_url: str = "") -> str:
 
 
 def without_empty_links(safe_html: str) -> str:
-    """Sanitized HTML without its links that show nothing (EMPTY_LINK_RE), what they held kept.
-    Read only where a link ends after no word, which its few ends tell: the regex read every
-    post through (8 µs of 5 KB, 3% of sanitizing it) for the few that hold one."""
+    """Sanitized HTML without its links that show nothing (EMPTY_LINK_RE), what they held kept:
+    blanks, zero-width characters and direction marks, as shows_anything() reads them. Read
+    only where a link ends after no word, which its few ends tell: the regex read every post
+    through (8 µs of 5 KB, 3% of sanitizing it) for the few that hold one."""
     end = safe_html.find("</a>")
     while end != -1:
-        if safe_html[end - 1] in ">; \t\n\r\f":  # a tag, "&nbsp;" or a blank before it
-            return EMPTY_LINK_RE.sub(r"\1", safe_html)
+        before = safe_html[end - 1]
+        # A tag, "&nbsp;", or a character that shows nothing (a blank, a zero-width space):
+        # not only ASCII blanks, or a link of an em space was kept but beside an emptier one.
+        if before in ">;" or not shows_anything(before.strip()):
+            return EMPTY_LINK_RE.sub(_link_or_what_it_holds, safe_html)
         end = safe_html.find("</a>", end + len("</a>"))
     return safe_html
+
+
+def _link_or_what_it_holds(link: re.Match[str]) -> str:
+    """What EMPTY_LINK_RE's link holds if none of it shows, else the link as it was."""
+    text = SAFE_HTML_TAG_RE.sub("", link[1]).replace("&nbsp;", " ")
+    return link[0] if shows_anything("".join(text.split())) else link[1]
 
 
 def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:

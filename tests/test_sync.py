@@ -1715,14 +1715,42 @@ def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_h
         ('<a href="https://acme.example/"> &nbsp;<br></a>', " &nbsp;<br>"),
         # A link of a control alone (as a reference) is empty once the control is dropped.
         ('<p><a href="https://acme.example/">&#1;</a>Pay</p>', "<p>Pay</p>"),
+        ('<p>Pay<a href="https://acme.example/"> </a>now</p>', "<p>Pay now</p>"),
+        ('<p>Pay<a href="https://acme.example/">\n</a>now</p>', "<p>Pay\nnow</p>"),
+        ('<p>Pay<a href="https://acme.example/">&nbsp;</a>now</p>', "<p>Pay&nbsp;now</p>"),
+        ('<p>Pay<a href="https://acme.example/">&emsp;</a>now</p>', "<p>Pay\u2003now</p>"),
+        # Zero-width characters and marks, a Braille blank: none shows (shows_anything).
+        (
+            '<p>Pay<a href="https://acme.example/"><b>&#8203;&#x200F;</b>\u2800</a>now</p>',
+            "<p>Pay<b>\u200b\u200f</b>\u2800now</p>",
+        ),
     ],
-    ids=["image", "image in a span, beside a link", "blanks", "control"],
+    ids=[
+        "image",
+        "image in a span, beside a link",
+        "blanks",
+        "control",
+        "a space",
+        "a line break",
+        "&nbsp;",
+        "an em space",
+        "zero-width",
+    ],
 )
 def test_a_link_that_shows_nothing_loses_its_tags(content, safe_html):
     """An image is dropped, the link around it was kept: a stop for Tab of no size, where a
     keyboard user's focus vanished (Enter then opened an address never shown), read out by a
     screen reader as a link without a name."""
     assert sanitize_content(html.escape(content)) == safe_html
+
+
+@pytest.mark.parametrize("text", ["→", "&amp;", "|", "☎\u200b", "Ω"])
+def test_a_link_of_a_sign_that_shows_stays(text):
+    content = f'<p><a href="https://acme.example/">{text}</a></p>'
+
+    assert sanitize_content(html.escape(content)) == (
+        f'<p><a href="https://acme.example/" rel="noopener noreferrer nofollow">{text}</a></p>'
+    )
 
 
 def test_a_link_written_inside_a_title_is_no_link_to_take_out():
