@@ -380,8 +380,10 @@ def _holds_board_tail_alone(safe_html: str, start: int, escaped_content: str) ->
     if tail is None:
         return False
     # Cleaned as sanitize_content() cleans: without a lone surrogate, which nh3 cannot take,
-    # nor the characters dropped from its output.
-    tail_text = text_of(clean_text(CLEANER.clean(clean_text(content[tail:]))))
+    # nor the characters dropped from its output, nor its links that show nothing (whose tags
+    # read as spaces: "Follow us !" was not the post's "Follow us!").
+    tail_html = clean_text(CLEANER.clean(clean_text(content[tail:])))
+    tail_text = text_of(without_empty_links(tail_html))
     return text_of(safe_html[after_intro:]) == tail_text
 
 

@@ -912,6 +912,13 @@ PAY_RANGE = (
             + '<div class="content-conclusion"><p>Acme is an equal opportunity employer.</p></div>',
             "We are Acme.",
         ),
+        # Nor one whose link shows nothing (an icon's), as its description holds it: without
+        # its tags, which text_of() reads as a space.
+        (
+            '<div class="content-intro"><p>We are Acme.</p></div><div class="content-conclusion">'
+            '<p>Follow us<a href="https://social.example/acme"><img src="in.png"></a>!</p></div>',
+            "We are Acme.",
+        ),
         # Nor the conclusion before an empty div.
         (
             '<div class="content-intro"><p>We are Acme.</p></div><div class="content-conclusion">'
