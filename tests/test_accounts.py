@@ -903,6 +903,25 @@ def test_signing_up_numbers_a_slug_that_is_taken(client, db):
     assert Organization.objects.filter(slug="north-wind-co-op-2").exists()
 
 
+def test_a_slug_another_sign_up_takes_between_the_check_and_the_insert_is_numbered(
+    signed_in, monkeypatch
+):
+    """Two names that fold to one slug ("Bjorn AS", "Bjørn AS") signed up at once: the one whose
+    INSERT comes second is refused by the unique slug, and takes the next (SLUG_ATTEMPTS)."""
+    Organization.objects.create(name="Bjorn AS", slug="bjorn-as")
+    slug_free = memberships.organization_slug_free
+    read_before_the_other_insert = iter(["bjorn-as"])
+    monkeypatch.setattr(
+        memberships,
+        "organization_slug_free",
+        lambda name: next(read_before_the_other_insert, None) or slug_free(name),
+    )
+
+    signed_in.post("/manage/new/", {"organization_name": "Bjørn AS"})
+
+    assert Organization.objects.get(name="Bjørn AS").slug == "bjorn-as-2"
+
+
 def test_an_org_named_after_a_page_of_the_site_gets_a_slug_of_its_own(signed_in):
     """Its address /manage/new/ was the page that makes an org."""
     signed_in.post("/manage/new/", {"organization_name": "New"})
