@@ -38,6 +38,22 @@ UNACCENTED_LETTERS = str.maketrans(
     {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
      "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "♯": "#"}
 )  # fmt: skip
+# Arabic's and Hebrew's optional marks, and the letters people write for one another, read as
+# search engines read them (Lucene's ArabicNormalizer, which Elasticsearch's and Solr's Arabic
+# analyzers use): Arabic without its harakat and other marks (U+064B-U+065F), the superscript
+# alef and the tatweel that stretches a word ("مهـندس"); alef with a hamza or madda, and alef
+# wasla, as alef ("إداري" as "اداري"); alef maksura as yeh and teh marbuta as heh, which many
+# write for each other at a word's end ("على", "مدرسه"). Not hamza on waw or yeh (ؤ, ئ), letters
+# of their own. Hebrew without its points and cantillation marks ("מְהַנְדֵּס" as "מהנדס"), not
+# the punctuation among them (maqaf U+05BE, paseq U+05C0, sof pasuq U+05C3, nun hafukha U+05C6).
+# Turkish's dotless ı as i ("Yazılım" as "Yazilim"), as NFKD reads İ as I, which casefold()
+# reads as i: each is typed so where a keyboard lacks it.
+SCRIPT_LETTERS_FOLDED = str.maketrans(
+    "\u0623\u0625\u0622\u0671\u0649\u0629\u0131",  # أ إ آ ٱ, ى, ة, ı
+    "\u0627\u0627\u0627\u0627\u064a\u0647i",  # ا ا ا ا, ي, ه, i
+    "".join(map(chr, (*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05BE), 0x05BF)))
+    + "\u05c1\u05c2\u05c4\u05c5\u05c7",
+)
 # Characters that show nothing unless a font has a glyph for a sequence they make, and that
 # Unicode's collation ignores (Default_Ignorable_Code_Point, Unicode 16): the soft hyphen,
 # zero-width spaces, joiners and non-joiners, the word joiner, direction marks, the byte order
@@ -395,8 +411,10 @@ def fold_accents(text: str) -> str:
     """The text as people type it without accents: "München" as "Munchen", "Straße" as
     "Strasse", "ﬁ" as "fi" (NFKD), and without the characters that show nothing (IGNORABLE_RE):
     "py\u200bthon" as "python", but a zero-width space between Thai words (SCRIPT_WORD_BREAK_RE)
-    as a space, and half-width kana in full width, with their voiced marks ("ｼﾞ" as "ジ"). Case
-    is kept, and letters without such accents ("ジ", "한") stay as written, composed (NFC).
+    as a space, and half-width kana in full width, with their voiced marks ("ｼﾞ" as "ジ"), and
+    Arabic, Hebrew and Turkish as SCRIPT_LETTERS_FOLDED reads them: "مُهَنْدِس" as "مهندس", "إداري"
+    as "اداري", "מְהַנְדֵּס" as "מהנדס", "Yazılım" as "Yazilim". Case is kept, and letters
+    without such accents ("ジ", "한") stay as written, composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a
     dash or a curly quote, so few are ASCII alone, and decomposing whole posts took 4 to 40
@@ -547,7 +565,9 @@ def _foldings(characters: frozenset[str]) -> tuple[list[tuple[str, str]], bool]:
     # Folded in one go, kept apart by "\0", which nothing composes with.
     joined = IGNORABLE_RE.sub("", "\0".join(ordered))
     folded = unicodedata.normalize("NFKD", joined.translate(UNACCENTED_LETTERS))
-    plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded)).split("\0")
+    plain = unicodedata.normalize("NFC", ACCENTS_RE.sub("", folded))
+    # After composing: a presentation form ("ﺃ", U+FE83) folds to the letter it shows ("أ").
+    plain = plain.translate(SCRIPT_LETTERS_FOLDED).split("\0")
     foldings = [pair for pair in zip(ordered, plain, strict=True) if pair[0] != pair[1]]
     return foldings, bool(HALF_WIDTH_KANA_RE.search(joined))
 

@@ -950,6 +950,7 @@ def test_no_fixed_path_where_an_orgs_slug_goes_is_a_slug_an_org_can_have():
         ("Straße & Œuvre GmbH", "strasse-oeuvre-gmbh"),
         ("Łódź Dev", "lodz-dev"),
         ("Kraków Labs", "krakow-labs"),
+        ("Yazılım Işık A.Ş.", "yazilim-isik-as"),  # Turkish's dotless ı, typed i
     ],
 )
 def test_a_new_orgs_slug_keeps_the_letters_slugify_drops_as_typed_without_accents(

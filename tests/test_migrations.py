@@ -6,6 +6,7 @@ import copy
 import html
 import importlib
 import re
+import types
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from jobs.models import (
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection, thread_with_outcome
+from tests.support.public_jobs import make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -1511,25 +1513,125 @@ def test_a_reread_migration_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_
     it commits: a migration updating them all in one statement held the job it found first as
     it waited for another the sync had written, and the sync then wrote the first: a deadlock,
     PostgreSQL killing the migration (a deploy's migrate failed)."""
-    from tests.test_concurrency import started_until_it_waits_on_me_or_ends
-
     posts = fake_greenhouse.jobs("acme-robotics")
     jobs = jobs_synced_from(fake_greenhouse, posts[:2])
     Job.objects.filter(pk__in=[job.pk for job in jobs]).update(**cut)
     # In the order the migration finds them.
     found_first, found_last = getattr(migration, picked)(apps)
 
+    migrated_as_a_sync_writes(migration, forward, apps, None, jobs=(found_first, found_last))
+
+    assert_read_again({job.pk for job in jobs}, forgotten_by="acme", kept_by="tiny")
+
+
+def migrated_as_a_sync_writes(migration, forward: str, *arguments, jobs: tuple[int, int]) -> None:
+    """Run the migration's `forward` (in a transaction if the migration is atomic) while a sync
+    writes the job it finds last (`jobs`, in the order it finds them), then the one it finds
+    first, in one transaction; the migration ends without an error."""
+    from tests.test_concurrency import started_until_it_waits_on_me_or_ends
+
+    found_first, found_last = jobs
+
     def migrate() -> None:
         with transaction.atomic() if migration.Migration.atomic else nullcontext():
-            getattr(migration, forward)(apps, None)
+            getattr(migration, forward)(*arguments)
 
     thread, outcome = thread_with_outcome(migrate)
-    # As a sync writes the job found last, then the one found first, in one transaction.
     with transaction.atomic():
         Job.objects.filter(pk=found_last).update(synced_at=timezone.now())
         started_until_it_waits_on_me_or_ends(thread, migration.__name__)
         Job.objects.filter(pk=found_first).update(synced_at=timezone.now())
     thread.join(timeout=30)
-
     assert outcome == [None]
-    assert_read_again({job.pk for job in jobs}, forgotten_by="acme", kept_by="tiny")
+
+
+without_arabic_and_hebrew_marks = importlib.import_module(
+    "jobs.migrations.0067_search_without_arabic_and_hebrew_marks"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0067_makes_arabic_hebrew_and_turkish_words_stored_before_it_found_either_way():
+    """As 0066 stored them, Arabic and Hebrew kept their optional marks, alef its hamza and a
+    word its tatweel, and Turkish its dotless ı: "اداري" missed "مدير إداري أول", "מהנדס"
+    missed "מְהַנְדֵּס", "yazilim" missed "Yazılım"."""
+    migrate_with_jobs(
+        ("jobs", "0066_reread_posts_with_a_language_or_address_cut"),
+        ("jobs", "0067_search_without_arabic_and_hebrew_marks"),
+        organization={"name": "مؤسسة الإبداع", "search_name": "مؤسسة الإبداع", "slug": "ibdaa"},
+        jobs=[
+            (1, "مدير إداري أول", "الرياض"),
+            (2, "Welder", "نبحث عن مُهَنْدِس مع خبرة"),
+            (3, "מְהַנְדֵּס תוכנה", "Tel Aviv"),
+            (4, "Yazılım Geliştirici", "İzmir"),
+            (5, "Painter", "Zurich"),
+        ],
+        tags={5: ["مهـندس"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("اداري اول") == found("إداري أول") == ["مدير إداري أول"]
+    assert found("مهندس") == found("مُهَنْدِس") == found("مهـندس") == ["Painter", "Welder"]
+    assert found("מהנדס") == found("מְהַנְדֵּס") == ["מְהַנְדֵּס תוכנה"]
+    assert found("yazilim izmir") == found("Yazılım İzmir") == ["Yazılım Geliştirici"]
+    everyone = ["Painter", "Welder", "Yazılım Geliştirici", "מְהַנְדֵּס תוכנה", "مدير إداري أول"]
+    assert found("الابداع") == found("الإبداع") == everyone
+    assert Organization.objects.get(slug="ibdaa").search_name == "مؤسسه الابداع"
+    assert Job.objects.get(greenhouse_id=2).search_text == "نبحث عن مهندس مع خبره"
+    assert Job.objects.get(greenhouse_id=5).search_tags == "مهندس"
+    assert Job.objects.get(greenhouse_id=1).title == "مدير إداري أول"
+
+
+def test_0067_writes_only_the_rows_holding_what_search_now_folds_each_on_its_own(db):
+    """Picked by a regex of the characters folded since (FOLDED_SINCE_0067), written each in a
+    statement of its own, the jobs first, then the orgs: the migration is not atomic, so that
+    none is held while it waits for a row a sync holds."""
+    assert without_arabic_and_hebrew_marks.Migration.atomic is False
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    named = Organization.objects.create(name="Ibdaa", slug="ibdaa")
+    Organization.objects.filter(pk=named.pk).update(search_name="الإبداع")
+    jobs = [make_job(forge, title) for title in ("Welder", "مُهَنْدِس", "Zürich", "Yazılım")]
+    # As older code stored them, and a job of ASCII words and one whose accents are folded.
+    Job.objects.filter(pk=jobs[1].pk).update(search_title="مُهَنْدِس")
+    Job.objects.filter(pk=jobs[3].pk).update(search_title="Yazılım", search_text="İzmir ıı")
+    stored = dict(Job.objects.values_list("pk", "search_title"))
+
+    with CaptureQueriesContext(db_connection) as queries:
+        without_arabic_and_hebrew_marks.store_without_arabic_and_hebrew_marks(
+            apps, types.SimpleNamespace(connection=db_connection)
+        )
+
+    tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
+    assert [table[1] for table in tables if table] == ["jobs_job"] * 2 + ["jobs_organization"]
+    assert dict(Job.objects.values_list("pk", "search_title")) == {
+        **stored,
+        jobs[1].pk: "مهندس",
+        jobs[3].pk: "Yazilim",
+    }
+    assert Job.objects.get(pk=jobs[3].pk).search_text == "Izmir ii"
+    assert Organization.objects.get(pk=named.pk).search_name == "Ibdaa"
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")
+@pytest.mark.django_db(transaction=True)
+def test_0067_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync():
+    """As the reread migrations do (posts_read_again): a sync holds each job it writes until it
+    commits, and a migration holding the first job it wrote while it waited for another the
+    sync had written, as the sync then wrote the first, was a deadlock."""
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    found_first, found_last = (make_job(forge, title).pk for title in ("مُهَنْدِس", "מְהַנְדֵּס"))
+    Job.objects.filter(pk=found_first).update(search_title="مُهَنْدِس")
+    Job.objects.filter(pk=found_last).update(search_title="מְהַנְדֵּס")
+
+    migrated_as_a_sync_writes(
+        without_arabic_and_hebrew_marks,
+        "store_without_arabic_and_hebrew_marks",
+        apps,
+        types.SimpleNamespace(connection=db_connection),
+        jobs=(found_first, found_last),
+    )
+
+    assert sorted(Job.objects.values_list("search_title", flat=True)) == ["מהנדס", "مهندس"]

@@ -1214,6 +1214,68 @@ def test_an_accent_in_the_title_alone_is_found_both_ways(db):
     assert [job.title for job in job_search(query="lodz")] == ["Sous-chef, Łódź"]
 
 
+ARABIC_HEBREW_AND_TURKISH_TITLES = [
+    "مدير إداري أول", "مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني", "محاسب",
+    "מְהַנְדֵּס תוכנה", "מהנדס נתונים", "Yazılım Geliştirici", "YAZILIM TEST UZMANI", "Izmir",
+]  # fmt: skip
+ARABIC_ENGINEERS = {"مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني"}
+HEBREW_ENGINEERS = {"מְהַנְדֵּס תוכנה", "מהנדס נתונים"}
+TURKISH_SOFTWARE = {"Yazılım Geliştirici", "YAZILIM TEST UZMANI"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Alef with a hamza (or madda) as alef, either way.
+        ("اداري", {"مدير إداري أول"}),
+        ("إداري أول", {"مدير إداري أول"}),
+        ("آداري", {"مدير إداري أول"}),
+        ('"مدير اداري اول"', {"مدير إداري أول"}),
+        # Harakat and the tatweel, in the title or the query.
+        ("مهندس", ARABIC_ENGINEERS),
+        ("مُهَنْدِس", ARABIC_ENGINEERS),
+        ("مهـندس", ARABIC_ENGINEERS),
+        ("مُحَاسِب", {"محاسب"}),
+        # Hebrew's points, either way.
+        ("מהנדס", HEBREW_ENGINEERS),
+        ("מְהַנְדֵּס", HEBREW_ENGINEERS),
+        ("תּוֹכנה", {"מְהַנְדֵּס תוכנה"}),
+        # Dotless ı as i, and İ as I.
+        ("yazilim", TURKISH_SOFTWARE),
+        ("Yazılım", TURKISH_SOFTWARE),
+        ("YAZILIM", TURKISH_SOFTWARE),
+        ("gelistirici", {"Yazılım Geliştirici"}),
+        ("İzmir", {"Izmir"}),
+    ],
+)  # fmt: skip
+def test_arabic_and_hebrew_marks_and_turkish_dotless_i_are_searched_without(db, query, expected):
+    """People type Arabic and Hebrew without their optional marks (harakat, niqqud), alef
+    without its hamza, no tatweel, and Turkish's ı as i where a keyboard lacks it; a post may
+    write any of them, and each way finds the other."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in ARABIC_HEBREW_AND_TURKISH_TITLES:
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
+def test_an_arabic_post_and_name_are_found_without_their_marks_as_the_sync_stores_them(
+    client, db, fake_greenhouse
+):
+    post = fake_greenhouse.jobs("tiny-co")[0]
+    post["content"] = "&lt;p&gt;نبحث عن مُهَنْدِس للعمل مع مدير إداري أول في الرياض.&lt;/p&gt;"
+    fake_greenhouse.touch("tiny-co")
+    connection = make_connection("tiny", "tiny-co", name="مؤسسة الإبداع")
+    sync_organization(connection, trigger=SyncRun.Trigger.COMMAND)
+    everyone = set(Job.objects.values_list("title", flat=True))
+
+    for query in ("مهندس اداري", "مهـندس أول", '"مدير اداري"'):
+        assert titles(client.get("/jobs/", {"q": query})) == {post["title"]}, query
+        assert titles(client.get("/orgs/tiny/", {"q": query})) == {post["title"]}, query
+    assert titles(client.get("/jobs/", {"q": "الابداع"})) == everyone
+    assert titles(client.get("/jobs/", {"q": "الإبْداع"})) == everyone
+
+
 # Soft hyphen, zero-width space, non-joiner and joiner, word joiner, byte order mark.
 INVISIBLE_CHARACTERS = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 

@@ -160,6 +160,18 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         # Between words of scripts written without spaces, a zero-width space ends a word.
         ("เรียน\u200bภาษา\u200bไทย, ភាសា\u200bខ្មែរ", "เรียน ภาษา ไทย, ភាសា ខ្មែរ"),
         ("Thai\u200bไทย, ကို\u200bAnn", "Thai ไทย, ကို Ann"),
+        # Arabic's optional marks, alef with a hamza, madda or wasla, alef maksura, teh
+        # marbuta, the tatweel; not hamza on waw or yeh, letters of their own.
+        ("مُهَنْدِس إداري أول، آخر ٱلعمل", "مهندس اداري اول، اخر العمل"),
+        ("مهـــندس، هٰذا، على، مدرسة", "مهندس، هذا، علي، مدرسه"),
+        ("مسؤول، رئيس", "مسؤول، رئيس"),
+        ("\ufe83\ufea3\ufee4\ufeaa", "احمد"),  # presentation forms: أحمد as shown
+        # Hebrew's points and cantillation, not its punctuation among them.
+        ("מְהַנְדֵּס, שָׂכָר, שׁ\u05c7\u05bf\u05c4\u05c5\u0591", "מהנדס, שכר, ש"),
+        ("בית\u05beספר\u05c0 סוף\u05c3 \u05c6", "בית\u05beספר\u05c0 סוף\u05c3 \u05c6"),
+        ("\ufb2a\ufb35", "שו"),  # presentation forms with their points
+        # Turkish's dotless ı, and İ, as i and I.
+        ("Yazılım, İstanbul, IŞIK", "Yazilim, Istanbul, ISIK"),
         ("Plain ASCII", "Plain ASCII"),
         # Characters that compose (NFC) to ASCII alone: the Kelvin sign, the Greek question
         # mark and varia. Folding them failed (a 500 for a visitor's search "4 \u212a").

@@ -32,13 +32,16 @@ def store_half_width_kana_with_their_marks(apps, schema_editor):
     reparse_0046.forget_hashes_of_jobs(apps, jobs_with_kana_marks_apart(apps))
 
 
-def search_fields_to_store(apps, model_name: str) -> list[tuple[int, dict, dict]]:
-    """The rows of the model whose search fields are not as search reads what they are read
-    from (SEARCHED_FROM): (pk, the values read, the values to store) (also run by the
-    reread_posts command, before its transaction)."""
+def search_fields_to_store(
+    apps, model_name: str, *, among: Q | None = None
+) -> list[tuple[int, dict, dict]]:
+    """The rows of the model (those `among` picks, if given) whose search fields are not as
+    search reads what they are read from (SEARCHED_FROM): (pk, the values read, the values to
+    store) (also run by the reread_posts command, before its transaction)."""
     searched_from = SEARCHED_FROM[model_name]
     sources = sorted({source for source, _ in searched_from.values()} - set(searched_from))
-    rows = apps.get_model("jobs", model_name).objects.values("pk", *searched_from, *sources)
+    rows = apps.get_model("jobs", model_name).objects.filter(among or Q())
+    rows = rows.values("pk", *searched_from, *sources)
     found = []
     for row in rows.order_by("pk").iterator(BATCH):
         read, to_store = {}, {}

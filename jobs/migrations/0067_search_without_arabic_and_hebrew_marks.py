@@ -1,0 +1,64 @@
+from contextlib import nullcontext
+from importlib import import_module
+
+from django.db import migrations, transaction
+from django.db.models import Q
+
+# Keyword search reads Arabic without its harakat, superscript alef and tatweel, alef with a
+# hamza, madda or wasla as alef, alef maksura as yeh and teh marbuta as heh, Hebrew without its
+# points and cantillation marks, and Turkish's dotless ı as i (jobs.text.SCRIPT_LETTERS_FOLDED):
+# "اداري" missed "مدير إداري أول", "מהנדס" missed "מְהַנְדֵּס" and "yazilim" missed "Yazılım".
+# The search fields that hold one of those characters are stored as search reads them, as
+# 0058 stores its own; on PostgreSQL a job's words are parsed again as it is written
+# (migration 0027).
+search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_their_marks")
+# The characters search reads so since 0067, as a regex's class (PostgreSQL's, and Python's,
+# which Django's SQLite backend runs REGEXP with): what older code stored them as, a
+# presentation form ("ﺃ") as the letter it shows ("أ"), a pointed one ("שׁ") as letter and mark.
+FOLDED_SINCE_0067 = (
+    "[\u064b-\u065f\u0670\u0640\u0622\u0623\u0625\u0671\u0649\u0629"  # Arabic
+    "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"  # Hebrew
+    "\u0131]"  # Turkish
+)
+
+
+def store_without_arabic_and_hebrew_marks(apps, schema_editor):
+    """Each row in a statement of its own, committed at once (the migration is not atomic): a
+    sync writes its changed jobs one at a time in its board's order and holds each until it
+    commits, and writing them all in one transaction, holding a job written first while waiting
+    for one the sync held as it waited for the first, was a deadlock (posts_read_again). Jobs
+    first, then orgs, the order a sync writes them in. The rows are picked first, in a
+    transaction on PostgreSQL, which writes nothing (its cursor then streams them); not on
+    SQLite, whose transactions take the database's write lock as they begin."""
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    with transaction.atomic() if postgresql else nullcontext():
+        found = {
+            model_name: search_0058.search_fields_to_store(
+                apps, model_name, among=holding_characters_folded_since_0067(model_name)
+            )
+            for model_name in ("Job", "Organization")
+        }
+    for model_name, rows in found.items():
+        search_0058.search_fields_store(apps, model_name, rows)
+
+
+def holding_characters_folded_since_0067(model_name: str) -> Q:
+    """The rows of the model any of whose search fields holds one of FOLDED_SINCE_0067."""
+    holding = Q()
+    for field in search_0058.SEARCHED_FROM[model_name]:
+        holding |= Q(**{f"{field}__regex": FOLDED_SINCE_0067})
+    return holding
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("jobs", "0066_reread_posts_with_a_language_or_address_cut"),
+    ]
+
+    # Going back keeps them so: code before this finds them by the words typed without those
+    # marks and letters, no longer by the words written with them.
+    operations = [
+        migrations.RunPython(store_without_arabic_and_hebrew_marks, migrations.RunPython.noop),
+    ]
