@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import logging
 import shelve
+from contextlib import suppress
+from typing import NoReturn
 
 from celery import beat
 
@@ -32,13 +34,35 @@ class PersistentScheduler(beat.PersistentScheduler):
         except OSError as exc:
             if exc.errno not in UNWRITABLE_ERRNOS:
                 raise  # a corrupt file, which Celery deletes and makes again
-            logger.critical(
-                "beat cannot write its schedule file %s: %s. The account running beat (%s) must "
-                "be able to write that file and its directory (ORGSITE_VAR_DIR, by default).",
-                self.schedule_filename,
-                exc.strerror or exc,
-                running_account(),
-            )
-            # Not an Exception, which Celery would log again with the whole traceback. Status 4,
-            # as a refused setting: starting it again would fail the same way.
-            raise SystemExit(REFUSED_SETTINGS_EXIT_STATUS) from None
+            self._stop_on_unwritable_file(exc)
+
+    def setup_schedule(self) -> None:
+        # Python's own dbm (dbm.dumb, where Python has neither GNU dbm nor ndbm, as pyenv's
+        # builds may) opens a file it may read but not write, another account's: the first
+        # write, as the schedule is set up, then fails.
+        try:
+            super().setup_schedule()
+        except OSError as exc:
+            if exc.errno not in UNWRITABLE_ERRNOS:
+                raise
+            self._stop_on_unwritable_file(exc)
+
+    def _stop_on_unwritable_file(self, exc: OSError) -> NoReturn:
+        store = getattr(self, "_store", None)
+        if store is not None:
+            # Closed as the process exits, the shelf and dbm.dumb would each write again what
+            # could not be written, and log their failure with its traceback.
+            store.writeback = False
+            with suppress(OSError):
+                store.dict.close()  # dbm.dumb's forgets its index even when its write fails
+            store.dict = None
+        logger.critical(
+            "beat cannot write its schedule file %s: %s. The account running beat (%s) must "
+            "be able to write that file and its directory (ORGSITE_VAR_DIR, by default).",
+            self.schedule_filename,
+            exc.strerror or exc,
+            running_account(),
+        )
+        # Not an Exception, which Celery would log again with the whole traceback. Status 4,
+        # as a refused setting: starting it again would fail the same way.
+        raise SystemExit(REFUSED_SETTINGS_EXIT_STATUS) from None

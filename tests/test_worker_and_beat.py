@@ -6,13 +6,20 @@ when no broker is configured.
 
 from __future__ import annotations
 
+import dbm.dumb
+import errno
+import gc
 import re
+import sys
 
 import pytest
 from django.utils import timezone
 
 from jobs.health import check_scheduler
 from jobs.models import GreenhouseConnection, Job, SchedulerHeartbeat, SyncRun
+from orgsite.beat import PersistentScheduler
+from orgsite.celery import app as celery_app
+from orgsite.env import running_account
 from tests.support.helpers import make_connection
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -114,6 +121,41 @@ def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_proces
     assert "must be able to write that file and its directory (ORGSITE_VAR_DIR" in logs
     assert "Removing corrupted schedule file" not in logs
     assert "Traceback" not in logs
+
+
+def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
+    tmp_path, monkeypatch, caplog
+):
+    """Python's own dbm (dbm.dumb: a Python without GNU dbm or ndbm, such as pyenv's builds)
+    opens another account's file it may only read, so the first write failed instead: beat
+    exited 1 with a traceback, and another as the shelf was closed at exit. Root may write
+    any file, so the account's refusal is played by the write."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+
+    def refuse(*args):  # a new error each time: one kept would keep the scheduler's frames
+        raise PermissionError(errno.EACCES, "Permission denied", f"{schedule}.dat")
+
+    monkeypatch.setattr(dbm.dumb._Database, "_setval", refuse)
+    monkeypatch.setattr(dbm.dumb._Database, "_addval", refuse)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    caplog.clear()
+
+    with pytest.raises(SystemExit) as stopped:
+        PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    status = stopped.value.code
+    del stopped  # and with it the scheduler, whose shelf is closed as at exit
+    gc.collect()
+
+    assert status == 4  # as on a refused setting: it was 1, as on any failure
+    assert [record.getMessage() for record in caplog.records] == [
+        f"beat cannot write its schedule file {schedule}: Permission denied. The account "
+        f"running beat ({running_account()}) must be able to write that file and its "
+        "directory (ORGSITE_VAR_DIR, by default)."
+    ]
+    assert unraisable == []
 
 
 def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
