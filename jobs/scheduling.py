@@ -40,8 +40,9 @@ BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
 
 # Refresh now sends another sync when the one queued has waited this long without starting: a
 # Redis that restarted empty has lost it, and the dispatcher waits SYNC_QUEUED_STALE_SECONDS
-# before it takes the mark as lost. In a real backlog, the first sync, which carries the mark
-# this one replaced, does nothing once it comes (enqueue_claimed_syncs).
+# before it takes the mark as lost (Refresh now waits no longer than it: request_refresh). In a
+# real backlog, the first sync, which carries the mark this one replaced, does nothing once it
+# comes (enqueue_claimed_syncs).
 REFRESH_RESEND_AFTER = timedelta(minutes=2)
 
 
@@ -245,9 +246,13 @@ def request_refresh(
     """
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.SYNC_REFRESH_COOLDOWN_SECONDS)
+    # Never later than the dispatcher: with SYNC_QUEUED_STALE_SECONDS under 2 minutes, the
+    # pages said the sync had not started and that Refresh now could queue it again, and
+    # Refresh now answered that one was already queued.
+    lost_after = min(REFRESH_RESEND_AFTER, timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS))
     claimable = (
         GreenhouseConnection.objects.filter(pk=connection.pk)
-        .filter(_not_queued(now, lost_after=REFRESH_RESEND_AFTER))
+        .filter(_not_queued(now, lost_after=lost_after))
         .filter(GreenhouseConnection.unlocked(now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=cooldown_start))
     )

@@ -906,6 +906,25 @@ def test_a_sync_queued_past_its_marks_life_says_it_has_not_started(
     assert signed_in.post(REFRESH_URL, **JSON).json()["status"]["message"] == "Queued…"
 
 
+def test_refresh_now_queues_again_a_sync_said_not_started_whatever_the_marks_life(
+    signed_in, acme, settings
+):
+    """SYNC_QUEUED_STALE_SECONDS may be as short as 30 s: past it, the page said Refresh now
+    could queue the sync again, and Refresh now, waiting its own 2 minutes, answered "A sync is
+    already queued"."""
+    settings.SYNC_QUEUED_STALE_SECONDS = 30
+    queued_at = timezone.now() - timedelta(seconds=31)
+    GreenhouseConnection.objects.update(queued_at=queued_at)
+    assert signed_in.get(STATUS_URL).json()["phase"] == "not_started"
+
+    answer = signed_in.post(REFRESH_URL, **JSON).json()
+
+    assert (answer["message"], answer["status"]["message"]) == (
+        "Sync queued. Its progress shows below.",
+        "Queued…",
+    )
+
+
 def test_a_paused_orgs_sync_queued_past_its_marks_life_is_not_said_to_be_coming(acme, settings):
     """Its task skips it, clearing the mark, once a worker takes it."""
     queued_at = timezone.now() - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
