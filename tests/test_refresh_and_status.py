@@ -20,7 +20,13 @@ from jobs.connections import check_board, connection_connect, connection_save
 from jobs.greenhouse import Board, GreenhouseClient
 from jobs.models import GreenhouseConnection, Membership, Organization, SchedulerHeartbeat, SyncRun
 from jobs.scheduling import RefreshOutcome, enqueue_due_syncs
-from jobs.status import QUEUED_LONG_SECONDS, moment_text, sync_status, wait_end_text
+from jobs.status import (
+    QUEUED_LONG_SECONDS,
+    RETRY_LATE_SECONDS,
+    moment_text,
+    sync_status,
+    wait_end_text,
+)
 from jobs.sync import acquire_sync_lock, start_sync_run, sync_organization
 from tests.support.helpers import (
     NOT_ADMIN_AS_A_MEMBER,
@@ -1042,6 +1048,28 @@ def test_a_retry_late_for_long_says_so_and_the_schedules_sync_beside_it(acme, sc
         f"workers may be busy or down); otherwise the schedule's sync, {schedule}"
     )
     assert status["retry_in_seconds"] is None
+
+
+@pytest.mark.parametrize(
+    ("past_the_edge", "looked_for"), [(timedelta(0), True), (timedelta(microseconds=1), False)]
+)
+def test_a_retry_is_said_due_exactly_as_long_as_the_page_looks_for_it(
+    acme, past_the_edge, looked_for
+):
+    """The words and the script's looks part at the same instant, RETRY_LATE_SECONDS after the
+    retry's time: a page told "due now" and no longer looking, or looking for a retry said to be
+    late, said one thing and did another."""
+    now = datetime(2026, 12, 7, 10, 30, 5, tzinfo=UTC)
+    GreenhouseConnection.objects.update(
+        retry_at=now - timedelta(seconds=RETRY_LATE_SECONDS) - past_the_edge,
+        next_sync_at=now + timedelta(hours=1),
+        last_attempt_at=now - timedelta(minutes=3),
+    )
+
+    status = sync_status(organization=acme.organization, now=now)
+
+    due = status["next_sync_text"] == "due now, a retry after the failure"
+    assert (due, status["retry_in_seconds"]) == ((True, 0) if looked_for else (False, None))
 
 
 def test_the_next_sync_of_an_org_due_within_greenhouses_wait_is_at_the_waits_end(acme):
