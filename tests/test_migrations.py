@@ -34,8 +34,10 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
+from jobs.sanitize import LINK_REL
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
+from jobs.text import MAX_ESCAPED_CHARACTER_CHARS
 from tests.support.helpers import make_connection, thread_with_outcome
 from tests.support.public_jobs import make_job
 
@@ -1400,7 +1402,6 @@ def test_0064_reads_again_the_posts_stored_with_a_name_cut_inside_a_character(fa
 cut_language_or_address_reread = importlib.import_module(
     "jobs.migrations.0066_reread_posts_with_a_language_or_address_cut"
 )
-BEFORE_0066 = ("jobs", "0065_user_indexes_in_any_case")
 
 
 def test_0066_reads_again_the_posts_stored_with_a_language_or_address_cut_by_slicing(
@@ -1460,12 +1461,114 @@ def test_0066_reads_again_the_posts_stored_with_a_language_or_address_cut_by_sli
     assert cut_language_or_address_reread.jobs_with_a_language_or_address_at_its_length(apps) == {}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_0066_undone_writes_nothing_and_migrated_again_reads_the_posts_again(fake_greenhouse):
+empty_link_or_address_reread = importlib.import_module(
+    "jobs.migrations.0068_reread_posts_with_an_empty_link_or_an_address_cut"
+)
+# A description as earlier code stored one whose link was around an image alone.
+EMPTY_LINK_STORED = f'<p><a href="https://acme.example/" rel="{LINK_REL}"></a></p>'
+
+
+def test_0068_reads_again_the_posts_stored_with_an_empty_link_or_an_address_cut_in_a_character(
+    fake_greenhouse,
+):
+    """Earlier code kept a link that shows nothing (around an image it dropped, or blanks), a
+    stop for Tab of no size, and cut an address before a character as written, not as its
+    escapes read: "e" of "e%CC%81" kept, the Apply link naming another page. The sync now drops
+    such a link's tags and cuts before the letter; the jobs stored with such a link, and every
+    job whose address is within an escaped character of its field's length, are read again."""
     posts = fake_greenhouse.jobs("acme-robotics")
-    posts[0]["language"] = "en-GB-oxendict-x-london"
+    rel = f'rel="{LINK_REL}"'
+    posts[0]["content"] = html.escape(
+        '<p>Apply: <a href="https://acme.example/apply"><img src="https://acme.example/a.png" '
+        'alt="Apply"></a></p>'
+    )
+    # Its end after an em space, which shows nothing either.
+    posts[1]["content"] = html.escape(
+        '<p><a href="https://social.example/acme"><span></span><br>\u2003</a> '
+        '<a href="https://acme.example/blog">our blog</a></p>'
+    )
+    # Left alone: links whose ends follow a tag and "&nbsp;", around words, and one of a sign.
+    posts[2]["content"] = html.escape(
+        '<p><a href="https://acme.example/apply"><strong>Apply</strong></a> or '
+        '<a href="https://acme.example/faq">read&nbsp;</a> <a href="/next">→</a></p>'
+    )
+    # Cut by earlier code between "e" and its accent's escapes, by new code before "e".
+    head = posts[3]["absolute_url"] + "?ref="
+    head += "x" * (ADDRESS_MAX_LENGTH - len(head) - len("e%CC"))
+    posts[3]["absolute_url"] = f"{head}e%CC%81t%C3%A9"
+    posts[3]["content"] = html.escape('<p>Read <a href="#apply">how to apply</a>.</p>')
+    # An address sent one escaped character short of its field: picked (and picked again); one
+    # a character shorter: left alone.
+    near = ADDRESS_MAX_LENGTH - MAX_ESCAPED_CHARACTER_CHARS
+    for post, length in ((posts[4], near), (posts[2], near - 1)):
+        start = post["absolute_url"] + "?q=caf%C3%A9&ref="
+        post["absolute_url"] = start + "y" * (length - len(start))
+    jobs = jobs_synced_from(fake_greenhouse, posts)
+    descriptions = [job.description_html for job in jobs]
+    assert descriptions[0] == "<p>Apply: </p>" and "<span></span><br>\u2003 <a" in descriptions[1]
+    assert descriptions[2].count("</a>") == 3
+    assert [len(job.absolute_url) for job in jobs[2:5]] == [near - 1, len(head), near]
+    # As earlier code stored them.
+    Job.objects.filter(pk=jobs[0].pk).update(
+        description_html=f'<p>Apply: <a href="https://acme.example/apply" {rel}></a></p>'
+    )
+    Job.objects.filter(pk=jobs[1].pk).update(
+        description_html=descriptions[1].replace(
+            "<p><span></span><br>\u2003",
+            f'<p><a href="https://social.example/acme" {rel}><span></span><br>\u2003</a>',
+        )
+    )
+    Job.objects.filter(pk=jobs[3].pk).update(
+        absolute_url=f"{head}e",
+        description_html=descriptions[3].replace(f'href="{head}#apply"', f'href="{head}e#apply"'),
+    )
+    picked = {job.pk: job.organization_id for job in (jobs[0], jobs[1], jobs[3], jobs[4])}
+
+    # What the reread_posts command picks: the same jobs.
+    assert (
+        empty_link_or_address_reread.jobs_with_an_empty_link_or_an_address_maybe_cut(apps) == picked
+    )
+    with CaptureQueriesContext(db_connection) as queries:
+        empty_link_or_address_reread.forget_hashes_of_posts_with_an_empty_link_or_an_address_cut(
+            apps, None
+        )
+
+    # An UPDATE of each job picked, then one of their orgs' connections, as a sync writes them.
+    tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
+    in_order = ["jobs_job"] * 4 + ["jobs_greenhouseconnection"]
+    assert [table[1] for table in tables if table] == in_order
+
+    assert_read_again(set(picked), forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    stored = [Job.objects.get(pk=job.pk) for job in jobs]
+    assert [job.description_html for job in stored] == descriptions
+    assert stored[3].absolute_url == head
+    # Stored as the sync now stores them: the links are picked no more, the addresses, as near
+    # their field's length still, again (one write each).
+    assert empty_link_or_address_reread.jobs_with_an_empty_link_or_an_address_maybe_cut(apps) == {
+        job.pk: job.organization_id for job in jobs[3:5]
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("migration", "cut"),
+    [
+        (cut_language_or_address_reread, {"language": "en-GB-oxendict-x-lon"}),
+        (
+            empty_link_or_address_reread,
+            {"description_html": EMPTY_LINK_STORED},
+        ),
+    ],
+    ids=["0066", "0068"],
+)
+def test_a_reread_migration_undone_writes_nothing_and_migrated_again_reads_the_posts_again(
+    fake_greenhouse, migration, cut
+):
+    posts = fake_greenhouse.jobs("acme-robotics")
     [job] = jobs_synced_from(fake_greenhouse, posts[:1])
-    Job.objects.filter(pk=job.pk).update(language="en-GB-oxendict-x-lon")
+    Job.objects.filter(pk=job.pk).update(**cut)
 
     def hashes_and_fingerprints():
         return (
@@ -1476,11 +1579,11 @@ def test_0066_undone_writes_nothing_and_migrated_again_reads_the_posts_again(fak
     stored = hashes_and_fingerprints()
     try:
         with CaptureQueriesContext(db_connection) as queries:
-            migrate_to(BEFORE_0066)
+            migrate_to(*migration.Migration.dependencies)
         assert not [query for query in queries if '"jobs_' in query["sql"]]
         assert hashes_and_fingerprints() == stored
 
-        migrate_to(("jobs", "0066_reread_posts_with_a_language_or_address_cut"))
+        migrate_to(("jobs", migration.__name__.rpartition(".")[2]))
         assert_read_again({job.pk}, forgotten_by="acme", kept_by="tiny")
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
@@ -1503,8 +1606,14 @@ def test_0066_undone_writes_nothing_and_migrated_again_reads_the_posts_again(fak
             "jobs_with_a_language_or_address_at_its_length",
             {"language": "en-GB-oxendict-x-lon"},
         ),
+        (
+            empty_link_or_address_reread,
+            "forget_hashes_of_posts_with_an_empty_link_or_an_address_cut",
+            "jobs_with_an_empty_link_or_an_address_maybe_cut",
+            {"description_html": EMPTY_LINK_STORED},
+        ),
     ],
-    ids=["0064", "0066"],
+    ids=["0064", "0066", "0068"],
 )
 def test_a_reread_migration_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync(
     fake_greenhouse, migration, forward, picked, cut

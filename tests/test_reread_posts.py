@@ -1,7 +1,8 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053, 0056, 0058, 0061, 0064 and 0066 pick, picked as they pick them, and the search
-fields are stored as 0057, 0058, 0059, 0060 and 0067 store them, with the schema left alone; and the
-README has operators run it, not migrate back (which drops the columns added since)."""
+0048, 0049, 0053, 0056, 0058, 0061, 0064, 0066 and 0068 pick, picked as they pick them, and the
+search fields are stored as 0057, 0058, 0059, 0060 and 0067 store them, with the schema left
+alone; and the README has operators run it, not migrate back (which drops the columns added
+since)."""
 
 from __future__ import annotations
 
@@ -75,14 +76,18 @@ MIGRATIONS_FORWARD = [
             "0066_reread_posts_with_a_language_or_address_cut",
             "forget_hashes_of_posts_with_a_language_or_address_cut",
         ),
+        (
+            "0068_reread_posts_with_an_empty_link_or_an_address_cut",
+            "forget_hashes_of_posts_with_an_empty_link_or_an_address_cut",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046 and 0064, 0048, 0049 and 0066, 0049, 0058 and 0061, 0056 and 0053, 0053), the last of
-    none. tiny is synced too, an org none of whose jobs is picked."""
+    (0046 and 0064, 0048, 0049 and 0066, 0049, 0058, 0061 and 0068, 0056 and 0053, 0053), the
+    last of none. tiny is synced too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
     intro_end = content.index("</div>") + len("</div>")
@@ -110,6 +115,10 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     Job.objects.filter(pk=jobs[2].pk).update(search_text="テ \u3099 ー タ")
     # As code before 0061 stored a post that opens with a paragraph of a zero-width space.
     Job.objects.filter(pk=jobs[2].pk).update(excerpt=f"\u200b {jobs[2].excerpt}")
+    # As code before 0068 stored a link around an image alone: empty.
+    Job.objects.filter(pk=jobs[2].pk).update(
+        description_html=f'{jobs[2].description_html}<p><a href="https://acme.example/"></a></p>'
+    )
     return jobs
 
 
@@ -183,6 +192,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0061", "1"),
         ("0064", "1"),
         ("0066", "1"),
+        ("0068", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [

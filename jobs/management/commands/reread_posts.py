@@ -1,6 +1,6 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
-0056, 0058, 0061, 0064 and 0066 picked, and do again what 0047, 0052, 0057, 0058, 0059, 0060
-and 0067 did, without touching the schema.
+0056, 0058, 0061, 0064, 0066 and 0068 picked, and do again what 0047, 0052, 0057, 0058, 0059,
+0060 and 0067 did, without touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
@@ -46,6 +46,9 @@ search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_th
 reparse_0061 = import_module("jobs.migrations.0061_reparse_posts_with_a_blank_excerpt")
 reparse_0064 = import_module("jobs.migrations.0064_reread_posts_with_a_name_cut_inside_a_character")
 reparse_0066 = import_module("jobs.migrations.0066_reread_posts_with_a_language_or_address_cut")
+reparse_0068 = import_module(
+    "jobs.migrations.0068_reread_posts_with_an_empty_link_or_an_address_cut"
+)
 
 # (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
 # their orgs their board's fingerprint, as the migration has them do.
@@ -82,6 +85,12 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
         "a language or address as long as its field (maybe cut by slicing)",
         reparse_0066.jobs_with_a_language_or_address_at_its_length,
     ),
+    (
+        "0068",
+        "a link that shows nothing, or an address within an escaped character of its field's "
+        "length (maybe cut inside one)",
+        reparse_0068.jobs_with_an_empty_link_or_an_address_maybe_cut,
+    ),
 )
 
 
@@ -91,17 +100,17 @@ SYNC_END_POLL_SECONDS = 1.0
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058, 0061,
-    0064 and 0066 pick, each by the migration's own picker run on the live models, apply again
-    whole the boards 0047 picks, write the unit names 0052 writes and the search fields 0057,
-    0058, 0059, 0060 and 0067 write (0058's reading, as search reads them now, does all), then have
-    every org's cached pages render afresh if it wrote any of those; the number of jobs each
-    picked (of boards for 0047, of units for 0052; "search_names" and "search_jobs": of the
-    organizations and jobs whose search fields it wrote), by migration, and the leases of the
-    syncs of the jobs' orgs that ran as it wrote (by connection pk), for
-    boards_forgotten_once_syncs_end. The jobs are all picked first, then written: a write
-    holds the row it changes (on SQLite, the database) until its transaction commits, and a
-    sync or a Refresh now of an org whose board is forgotten waits for that, which lasted while
-    0048, 0049 and 0056 read every description of the table.
+    0064, 0066 and 0068 pick, each by the migration's own picker run on the live models, apply
+    again whole the boards 0047 picks, write the unit names 0052 writes and the search fields
+    0057, 0058, 0059, 0060 and 0067 write (0058's reading, as search reads them now, does all),
+    then have every org's cached pages render afresh if it wrote any of those; the number of
+    jobs each picked (of boards for 0047, of units for 0052; "search_names" and "search_jobs":
+    of the organizations and jobs whose search fields it wrote), by migration, and the leases of
+    the syncs of the jobs' orgs that ran as it wrote (by connection pk), for
+    boards_forgotten_once_syncs_end. The jobs are all picked first, then written: a write holds
+    the row it changes (on SQLite, the database) until its transaction commits, and a sync or a
+    Refresh now of an org whose board is forgotten waits for that, which lasted while 0048, 0049
+    and 0056 read every description of the table.
 
     Each unit and job is written in a statement of its own, committed at once, as
     posts_read_again has a migration do: a sync writes its changed jobs one at a time in its
@@ -237,9 +246,9 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
 class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
-        "0053, 0056, 0058, 0061, 0064 and 0066 picked (run once the workers of older code are gone "
-        "after a deploy); the schema is left alone; 0047, 0052 and the search fields of 0057, "
-        "0058, 0059, 0060 and 0067 are written again too. Prints how many jobs each picked."
+        "0053, 0056, 0058, 0061, 0064, 0066 and 0068 picked (run once the workers of older code "
+        "are gone after a deploy); the schema is left alone; 0047, 0052 and the search fields of "
+        "0057, 0058, 0059, 0060 and 0067 are written again too. Prints how many jobs each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
