@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import connection as db_connection
+from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
 
@@ -1373,6 +1374,20 @@ def test_the_admin_pages_name_the_zone_of_a_time_in_the_hour_a_fall_back_repeats
     job_page = BeautifulSoup(signed_in.get(edit_url(job)).content, "html.parser")
     updated = job_page.find(lambda tag: tag.name == "dt" and "Updated in" in tag.get_text())
     assert updated.find_next_sibling("dd").get_text() == "—"
+
+
+@pytest.mark.parametrize("value", [None, "", datetime(2026, 7, 1, 8, 0)])
+def test_a_time_with_its_zone_is_written_as_the_date_filter_writes_what_is_no_aware_time(
+    settings, value
+):
+    """The filter, used in place of date:"… T", read every value with localtime(), which
+    refuses a naive time (a ValueError) and a string: one such value failed the page or the
+    email where the date filter wrote it ("1 Jul 2026 EDT", nothing)."""
+    settings.TIME_ZONE = "America/New_York"
+    as_date = Template('{{ value|date:"j M Y T" }}').render(Context({"value": value}))
+
+    written = Template('{% load html_time %}{{ value|date_and_zone:"j M Y" }}')
+    assert written.render(Context({"value": value})) == as_date
 
 
 def test_the_admin_shows_when_a_sync_last_changed_a_job(superuser_client, job):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django import template
+from django.template.defaultfilters import date
 from django.utils import timezone
 
 from jobs.status import date_and_zone_text
@@ -39,8 +40,12 @@ def time_taken(value: timedelta) -> str:
 
 
 @register.filter
-def date_and_zone(value: datetime | None, format_string: str) -> str:
+def date_and_zone(value: object, format_string: str) -> str:
     """`value` as the date filter writes it in `format_string`, then its zone ("EST"), named in
     the hour a fall-back repeats too, where the date filter's "T" names none (see
-    jobs.status.date_and_zone_text). Nothing for None, as the date filter."""
-    return "" if value is None else date_and_zone_text(value, format_string)
+    jobs.status.date_and_zone_text). Anything but an aware time as the date filter writes it
+    with "T": nothing for None, which localtime() reads as now, and a naive time, or "", which
+    localtime() refuses, without the error that failed the whole page or email."""
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        return date(value, f"{format_string} T")
+    return date_and_zone_text(value, format_string)
