@@ -40,7 +40,14 @@ from jobs.mail import (
     UNSENDABLE_ADDRESS_MESSAGE,
     address_sendable,
 )
-from jobs.memberships import accounts_with_email, password_save
+from jobs.memberships import (
+    accounts_with_email,
+    organization_just_made,
+    organization_slug_of_name,
+    organization_slug_taken,
+    password_save,
+    slug_taken_message,
+)
 from jobs.models import (
     MAX_SYNC_INTERVAL_MINUTES,
     MIN_SYNC_INTERVAL_MINUTES,
@@ -307,8 +314,76 @@ def drop_autofocus(form: forms.BaseForm) -> None:
         field.widget.attrs.pop("autofocus", None)
 
 
-class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm):
+NO_SLUG_FROM_NAME = (
+    "No address can be made from this name: it has no letters a-z or digits. Type one, such "
+    "as the name written in Latin letters."
+)
+
+
+class OrganizationSlugField(forms.CharField):
+    """The address typed for a new org, /orgs/<slug>/, as its slug: blank to have one made from
+    the name. Capitals are read as lowercase, as the site's addresses are (/orgs/ACME/ leads to
+    /orgs/acme/)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            label="Address",
+            required=False,
+            max_length=Organization._meta.get_field("slug").max_length,
+            # Not "/orgs/<address>/": Django's form templates write help text unescaped.
+            help_text=(
+                "Where your organization's page will be: /orgs/…/. It cannot be changed "
+                f"later. Use {SLUG_RULE}; {at_most_characters(Organization, 'slug')}. Leave it "
+                "blank to have one made from the name."
+            ),
+            validators=[validate_organization_slug],
+        )
+        self.widget.attrs.update(EXACT_TEXT_ATTRS)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).lower()
+
+
+class OrganizationSlugFromName:
+    """A form with an org's name and its Address box (OrganizationSlugField). A slug typed is
+    refused if taken, but for the org its admin `creator` made a moment ago with this name and
+    slug: a second click, which organization_create answers with that org. Left blank where the
+    name makes no slug to have it made of, the box asks for one rather than giving the org
+    /orgs/org-2/ for good."""
+
+    creator: User | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()  # type: ignore[misc]
+        name, slug = cleaned_data.get("organization_name"), cleaned_data.get("organization_slug")
+        # Looked up once valid: PostgreSQL refuses a NUL with a traceback.
+        if (
+            slug
+            and organization_slug_taken(slug)
+            and not (
+                name
+                and self.creator
+                and organization_just_made(admin=self.creator, name=name, slug=slug)
+            )
+        ):
+            self.add_error(  # type: ignore[attr-defined]
+                "organization_slug", forms.ValidationError(slug_taken_message(slug), code="taken")
+            )
+        elif (
+            name
+            and not slug
+            and "organization_slug" not in self.errors  # type: ignore[attr-defined]
+            and not organization_slug_of_name(name)
+        ):
+            self.add_error("organization_slug", NO_SLUG_FROM_NAME)  # type: ignore[attr-defined]
+        return cleaned_data
+
+
+class SignupForm(
+    OrganizationSlugFromName, PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm
+):
     organization_name = organization_name_field()
+    organization_slug = OrganizationSlugField()
     # The org's name says NO_NAME.
     EMPTY_MESSAGES = {"username": TYPE_A_USERNAME, "email": TYPE_YOUR_EMAIL, **PASSWORD_BOXES}
 
@@ -335,10 +410,15 @@ class SignupForm(PasswordRulesOnTheirField, UsernameThatShows, UserCreationForm)
         return email
 
 
-class OrganizationCreateForm(forms.Form):
-    """Another organization, for someone signed in."""
+class OrganizationCreateForm(OrganizationSlugFromName, forms.Form):
+    """Another organization, for someone signed in, `creator`."""
 
     organization_name = organization_name_field()
+    organization_slug = OrganizationSlugField()
+
+    def __init__(self, *args: Any, creator: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creator = creator
 
 
 # Joiners at either end of a typed address, with the spaces it was copied with around them. The

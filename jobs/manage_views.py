@@ -86,6 +86,7 @@ from jobs.memberships import (
     InvitationForAnotherAccount,
     MembershipError,
     MembershipGone,
+    SlugTaken,
     TooManyOrganizations,
     account_delete,
     admin_needed_message,
@@ -186,10 +187,14 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 organization_name=form.cleaned_data["organization_name"],
+                organization_slug=form.cleaned_data["organization_slug"],
                 ip=client_ip(request),
             )
         except TooManyOrganizations:
             return _too_many_organizations(request, form, "registration/signup.html")
+        except SlugTaken as exc:
+            form.add_error("organization_slug", exc.message)
+            return render(request, "registration/signup.html", {"form": form})
         except MembershipError as exc:
             form.add_error(None, exc.message)
             return render(request, "registration/signup.html", {"form": form})
@@ -347,16 +352,22 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_page_or_form
 def organization_new(request: HttpRequest) -> HttpResponse:
-    form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
+    form = OrganizationCreateForm(
+        request.POST if request.method == "POST" else None, creator=request.user
+    )
     if form.is_valid():
         try:
             membership = organization_create(
                 name=form.cleaned_data["organization_name"],
+                slug=form.cleaned_data["organization_slug"],
                 admin=request.user,
                 ip=client_ip(request),
             )
         except TooManyOrganizations:
             return _too_many_organizations(request, form, "manage/new.html")
+        except SlugTaken as exc:
+            form.add_error("organization_slug", exc.message)
+            return render(request, "manage/new.html", {"form": form})
         logger.info(
             "organization created org=%s user=%s", membership.organization.slug, request.user.pk
         )

@@ -107,20 +107,46 @@ class MembershipError(Exception):
         self.message = message
 
 
+def organization_slug_of_name(name: str) -> str:
+    """The slug a new org's name makes, before any number, "" if it has no letter or digit to
+    make one of (a name in Hebrew, Arabic, Cyrillic or Greek). Letters slugify() would drop,
+    having no accent to take off, are first written as people type them without one
+    (fold_accents): "Bjørn Straße" is 'bjorn-strasse', not 'bjrn-strae'."""
+    return slugify(fold_accents(name))
+
+
+def organization_slug_taken(slug: str) -> bool:
+    """Whether an org has `slug` in any case, or a page of the site has its address: an "acme"
+    beside an org saved as "ACME" (before slugs had to be lowercase) would be another org at
+    the address /orgs/ACME/ leads to."""
+    return slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug__iexact=slug).exists()
+
+
 def organization_slug_free(name: str) -> str:
-    """A slug for a new org from its name, numbered if taken, by another org or by the site's
-    own pages ('acme', 'acme-2', ...; 'new-2'). Letters slugify() would drop, having no accent to
-    take off, are first written as people type them without one (fold_accents): "Bjørn Straße"
-    is 'bjorn-strasse', not 'bjrn-strae'."""
+    """A slug for a new org from its name (organization_slug_of_name), numbered if taken, by
+    another org or by the site's own pages ('acme', 'acme-2', ...; 'new-2'); 'org' for a name
+    that makes none, which the forms that create an org ask an address for instead."""
+    return organization_slug_numbered(organization_slug_of_name(name) or "org")
+
+
+def organization_slug_numbered(slug: str) -> str:
+    """`slug`, or the first of 'slug-2', 'slug-3'... that is free (organization_slug_taken)."""
     return _first_free(
-        slugify(fold_accents(name)) or "org",
+        slug,
         max_length=Organization._meta.get_field("slug").max_length,
-        taken=lambda slug: (
-            slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug=slug).exists()
-        ),
+        taken=organization_slug_taken,
         # Cut, "acme-" or "acme--2" is no slug slugify() makes, and Django's admin and
         # connect_greenhouse refuse it (validate_organization_slug).
         cut_before="-_",
+    )
+
+
+def slug_taken_message(slug: str) -> str:
+    """Said on the Address box of a slug that is taken, with one that is free."""
+    return (
+        f"The address /orgs/{slug}/ is taken. Choose another, such as "
+        f"{organization_slug_numbered(slug)}, or leave the box blank to have one made from the "
+        "name."
     )
 
 
@@ -136,16 +162,27 @@ class InvitationForAnotherAccount(MembershipError):
     """A join link opened signed in with an account it was not sent to: signing out helps."""
 
 
+class SlugTaken(MembershipError):
+    """The address typed for a new org was taken meanwhile, by another org created at once."""
+
+
 class TooManyOrganizations(Exception):
     """SIGNUP_LIMIT_PER_DAY new orgs were already made from this client address today."""
 
 
 @transaction.atomic
 def organization_signup(
-    *, username: str, email: str, password: str, organization_name: str, ip: str
+    *,
+    username: str,
+    email: str,
+    password: str,
+    organization_name: str,
+    ip: str,
+    organization_slug: str = "",
 ) -> Membership:
     """A new user, a new organization, and the user as its admin; the org counts against the
-    daily limit of the client address `ip` (TooManyOrganizations past it, and no account)."""
+    daily limit of the client address `ip` (TooManyOrganizations past it, and no account). The
+    org's slug as organization_create makes it (SlugTaken, and no account)."""
     # The form checked the name, but a second click can get in between.
     second_click = MembershipError(
         f"The account “{username}” was created a moment ago (a second click?): sign in."
@@ -160,29 +197,42 @@ def organization_signup(
             user = User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError:
         raise second_click from None
-    return organization_create(name=organization_name, admin=user, ip=ip)
+    return organization_create(name=organization_name, admin=user, ip=ip, slug=organization_slug)
 
 
 # A second org of the same name by the same person this soon is a second click on the button.
 SAME_ORGANIZATION_SECONDS = 60
 
 
-@transaction.atomic
-def organization_create(*, name: str, admin: User, ip: str) -> Membership:
-    """A new organization with `admin` as its admin, at a slug made from its name; the one
-    they made a moment ago, if it has the same name. A new one counts against the daily limit
-    of the client address `ip` (TooManyOrganizations past it); the one found does not."""
-    User.objects.select_for_update().filter(pk=admin.pk).first()  # one at a time per person
-    just_made = (
+def organization_just_made(*, admin: User, name: str, slug: str = "") -> Membership | None:
+    """`admin`'s membership of the org of this name (at this slug, if given) that they created
+    within SAME_ORGANIZATION_SECONDS: a second click makes none, and its slug is not "taken"."""
+    return (
         admin.memberships.filter(
             role=Membership.Role.ADMIN,
             organization__name=name,
+            **({"organization__slug": slug} if slug else {}),
             organization__created_at__gte=timezone.now()
             - timedelta(seconds=SAME_ORGANIZATION_SECONDS),
         )
         .select_related("organization")
         .first()
     )
+
+
+@transaction.atomic
+def organization_create(*, name: str, admin: User, ip: str, slug: str = "") -> Membership:
+    """A new organization with `admin` as its admin, at `slug` (checked valid and free by the
+    form), or without one at a slug made from its name; the one they made a moment ago, if it
+    has the same name (and slug, if given). A new one counts against the daily limit of the
+    client address `ip` (TooManyOrganizations past it); the one found does not.
+
+    A typed slug another org takes between the form's check and the INSERT is refused
+    (SlugTaken), not numbered as a made one is: the person chose that address, which can never
+    change, and may have given it out already; "acme-2" in its place would be a surprise for
+    good."""
+    User.objects.select_for_update().filter(pk=admin.pk).first()  # one at a time per person
+    just_made = organization_just_made(admin=admin, name=name, slug=slug)
     if just_made:
         return just_made
     # Counted here: after the second-click check, which makes nothing, and before the INSERT, so
@@ -193,10 +243,12 @@ def organization_create(*, name: str, admin: User, ip: str) -> Membership:
         try:
             with transaction.atomic():
                 organization = Organization.objects.create(
-                    name=name, slug=organization_slug_free(name)
+                    name=name, slug=slug or organization_slug_free(name)
                 )
             break
         except IntegrityError:
+            if slug and organization_slug_taken(slug):
+                raise SlugTaken(slug_taken_message(slug)) from None
             if attempt == SLUG_ATTEMPTS:
                 raise
     # /orgs/ and the sitemap list every org, hiring or not.

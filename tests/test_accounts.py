@@ -1021,7 +1021,7 @@ def test_the_sign_up_forms_empty_boxes_say_what_to_type(client, db):
 
 def test_the_sign_up_form_says_what_each_field_asks_of_the_person_for_autofill(client, db):
     """WCAG 1.3.5: browsers and assistive tools fill in, or show by an icon, a field whose purpose
-    is named; all these ask about the person signing up."""
+    is named; all these but the org's address ask about the person signing up."""
     page = parsed(client.get("/accounts/signup/"))
 
     purposes = {
@@ -1034,6 +1034,7 @@ def test_the_sign_up_form_says_what_each_field_asks_of_the_person_for_autofill(c
         "password1": "new-password",
         "password2": "new-password",
         "organization_name": "organization",
+        "organization_slug": "off",  # a new address, typed exactly (EXACT_TEXT_ATTRS)
     }
 
 

@@ -2530,3 +2530,43 @@ def test_a_write_begun_once_a_django_admin_page_read_its_row_waits_for_the_page(
     assert waited == [True], outcome
     assert response.status_code == 302
     assert outcome and not isinstance(outcome[0], Exception), outcome
+
+
+@on_postgresql
+def test_two_orgs_created_at_once_at_one_typed_address_one_gets_it_the_other_is_told(
+    owner, outsider, monkeypatch
+):
+    """Both forms read /orgs/northwind/ free before either org is INSERTed: the second INSERT
+    waits for the first's commit, is refused by the unique slug, and its person is told the
+    address is taken, with a free one, rather than given northwind-2 they did not choose."""
+    from jobs import forms as jobs_forms
+
+    taken = jobs_forms.organization_slug_taken
+    both_read_it = threading.Barrier(2)
+
+    def read_by_both(slug: str) -> bool:
+        answer = taken(slug)
+        both_read_it.wait(timeout=30)
+        return answer
+
+    monkeypatch.setattr(jobs_forms, "organization_slug_taken", read_by_both)
+    clients = iter([owner, outsider])
+
+    def create() -> Any:
+        client = Client()
+        client.force_login(next(clients))
+        return client.post(
+            "/manage/new/", {"organization_name": "North Wind", "organization_slug": "northwind"}
+        )
+
+    responses = all_at_once(2, create)
+
+    assert sorted(response.status_code for response in responses) == [200, 302], responses
+    refused = next(response for response in responses if response.status_code == 200)
+    assert refused.context["form"].errors["organization_slug"] == [
+        "The address /orgs/northwind/ is taken. Choose another, such as northwind-2, or leave "
+        "the box blank to have one made from the name."
+    ]
+    assert list(Organization.objects.filter(name="North Wind").values_list("slug", flat=True)) == [
+        "northwind"
+    ]

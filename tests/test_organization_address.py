@@ -1,0 +1,185 @@
+"""The Address box of the forms that create an org (sign-up, /manage/new/): the org's slug,
+/orgs/<slug>/, typed or, left blank, made from its name. It can never change, so it is checked
+as it is typed: a valid slug, not taken in any case, not a page of the site. A name with no
+letters to make one of is asked for an address rather than given /orgs/org-2/."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from jobs import forms as jobs_forms
+from jobs.forms import NO_SLUG_FROM_NAME
+from jobs.models import Organization
+from tests.support.helpers import parsed
+
+SIGNUP = {
+    "username": "carol",
+    "email": "carol@north.example",
+    "password1": "a long enough passphrase",
+    "password2": "a long enough passphrase",
+    "organization_name": "North Wind Co-op",
+}
+NAMES_WITHOUT_LATIN_LETTERS = ["אקמה", "شركة أكمي", "Яндекс", "Ακμή"]
+
+
+@pytest.fixture(params=["signup", "new"])
+def create(request, client, owner):
+    """Posts the form that creates an org, sign-up's or /manage/new/'s (signed in as acme's
+    admin), with `name` and the Address box `slug`; returns the response."""
+
+    def post(name: str, slug: str | None):
+        data = {"organization_name": name}
+        if slug is not None:
+            data["organization_slug"] = slug
+        if request.param == "signup":
+            return client.post("/accounts/signup/", {**SIGNUP, **data})
+        client.force_login(owner)
+        return client.post("/manage/new/", data)
+
+    post.page = request.param
+    return post
+
+
+def address_errors(response) -> list[str]:
+    return response.context["form"].errors.get("organization_slug", [])
+
+
+def test_it_creates_the_org_at_the_address_typed(create):
+    response = create("North Wind Co-op", "northwind")
+
+    assert response.status_code == 302
+    assert Organization.objects.get(name="North Wind Co-op").slug == "northwind"
+
+
+def test_it_reads_an_address_typed_in_capitals_as_lowercase(create):
+    create("North Wind Co-op", "  NorthWind ")
+
+    assert Organization.objects.get(name="North Wind Co-op").slug == "northwind"
+
+
+@pytest.mark.parametrize("slug", [None, ""])
+def test_it_makes_the_address_from_the_name_when_the_box_is_blank(create, slug):
+    create("North Wind Co-op", slug)
+
+    assert Organization.objects.get(name="North Wind Co-op").slug == "north-wind-co-op"
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["north wind", "-north", "north-", "north--wind", "café", "north/wind", "a" * 101, "a\x00b"],
+    ids=["space", "hyphen first", "hyphen last", "two hyphens", "accent", "slash", "long", "NUL"],
+)
+def test_it_refuses_an_address_that_is_no_slug(create, slug):
+    response = create("North Wind Co-op", slug)
+
+    assert response.status_code == 200
+    assert address_errors(response)
+    assert not Organization.objects.filter(name="North Wind Co-op").exists()
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_it_refuses_the_address_of_a_page_of_the_site(create):
+    """/manage/new/ is the page that makes an org."""
+    response = create("North Wind Co-op", "New")
+
+    assert address_errors(response) == [
+        "“new” is taken by a page of this site (/manage/new/): choose another slug."
+    ]
+    assert not Organization.objects.filter(name="North Wind Co-op").exists()
+
+
+@pytest.mark.parametrize("saved", ["northwind", "NorthWind"], ids=["same case", "other case"])
+def test_it_refuses_an_address_taken_in_any_case_offering_a_free_one(create, saved):
+    """An org saved with capitals before slugs had to be lowercase is at /orgs/northwind/ too:
+    /orgs/NorthWind/ is where that address leads."""
+    Organization.objects.create(name="Northwind Traders", slug=saved)
+    Organization.objects.create(name="Northwind Two", slug="northwind-2")
+
+    response = create("North Wind Co-op", "northwind")
+
+    assert address_errors(response) == [
+        "The address /orgs/northwind/ is taken. Choose another, such as northwind-3, or leave "
+        "the box blank to have one made from the name."
+    ]
+    assert not Organization.objects.filter(name="North Wind Co-op").exists()
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_a_name_made_address_is_numbered_past_one_taken_in_other_case(create):
+    Organization.objects.create(name="Old North Wind", slug="North-Wind-Co-op")
+
+    create("North Wind Co-op", "")
+
+    assert Organization.objects.get(name="North Wind Co-op").slug == "north-wind-co-op-2"
+
+
+@pytest.mark.parametrize("name", NAMES_WITHOUT_LATIN_LETTERS)
+def test_it_asks_an_address_of_a_name_that_makes_none(create, name):
+    """Made from the name, it would be /orgs/org/, /orgs/org-2/...: the same for every such org,
+    and for good."""
+    response = create(name, "")
+
+    assert address_errors(response) == [NO_SLUG_FROM_NAME]
+    assert not Organization.objects.filter(name=name).exists()
+    assert not User.objects.filter(username="carol").exists()
+
+
+@pytest.mark.parametrize("name", NAMES_WITHOUT_LATIN_LETTERS)
+def test_a_name_that_makes_no_address_gets_the_one_typed(create, name):
+    response = create(name, "akme")
+
+    assert response.status_code == 302
+    assert Organization.objects.get(name=name).slug == "akme"
+
+
+def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
+    create, monkeypatch
+):
+    """Another org created at once took it after this form read it free: refused with the same
+    words, not numbered as a made one is. The person chose it, and it cannot change."""
+    Organization.objects.create(name="Northwind Traders", slug="northwind")
+    taken = jobs_forms.organization_slug_taken
+    read_free_once = iter([False])
+    monkeypatch.setattr(
+        jobs_forms,
+        "organization_slug_taken",
+        lambda slug: next(read_free_once, True) and taken(slug),
+    )
+
+    response = create("North Wind Co-op", "northwind")
+
+    assert response.status_code == 200
+    assert address_errors(response) == [
+        "The address /orgs/northwind/ is taken. Choose another, such as northwind-2, or leave "
+        "the box blank to have one made from the name."
+    ]
+    assert not Organization.objects.filter(name="North Wind Co-op").exists()
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_the_box_says_where_the_address_goes_and_that_it_stays(create, client, owner):
+    if create.page == "new":
+        client.force_login(owner)
+    page = parsed(client.get("/accounts/signup/" if create.page == "signup" else "/manage/new/"))
+
+    box = page.select_one("input[name=organization_slug]")
+    help_text = page.select_one(f"#{box['aria-describedby']}").get_text()
+    assert page.select_one(f"label[for={box['id']}]").get_text() == "Address:"
+    assert "/orgs/…/" in help_text
+    assert "cannot be changed later" in help_text
+    assert "Leave it blank to have one made from the name." in help_text
+    assert box.get("required") is None
+    assert box["autocapitalize"] == "none"
+
+
+def test_a_second_click_with_a_typed_address_leads_to_the_org_the_first_made(signed_in):
+    """Not "The address /orgs/northwind/ is taken": the person took it, a moment ago."""
+    data = {"organization_name": "North Wind Co-op", "organization_slug": "northwind"}
+    first = signed_in.post("/manage/new/", data)
+
+    second = signed_in.post("/manage/new/", data)
+
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Organization.objects.filter(name="North Wind Co-op").count() == 1
