@@ -422,12 +422,16 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
     the quote that ends a quoted URL and what follows it: "['redis://HOST/0?password=***']",
     where the quote and the bracket were masked too. The value's last quote: one before it is
     the password's (repr quotes a text holding a ' in double quotes). And only a quote of a
-    kind the word opened before the value: written unquoted, "?password=p'" would show that
-    the password ends with one."""
+    kind the word opened before its first URL, where the value ends the word: written unquoted,
+    "?password=p'" would show that the password ends with one, as would a quote in the URL
+    (its user's password, its path, another field's value), or a field after the value, which
+    the URL goes on to ("'…?password=p'&db=2'")."""
     text = word[0]
     if "=" not in text:
         return text
-    opened = {quote: text.find(quote) for quote in "'\""}  # the first of each, or -1
+    # The first of each quote before the word's first URL, or -1 (-1 too in a word of none).
+    before_a_url = max(text.find("://"), 0)
+    opened = {quote: text.find(quote, 0, before_a_url) for quote in "'\""}
 
     def query_password_masked(field: re.Match[str]) -> str:
         name, value = field[1], field[2]
@@ -439,6 +443,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
             closing
             and not closing[1:].strip(_AFTER_A_CLOSING_QUOTE)
             and -1 < opened[closing[0]] < field.start(2)
+            and field.end() == len(text)
         )
         return f"{field[0][: field.start(2) - field.start()]}***{closing if ends_the_url else ''}"
 

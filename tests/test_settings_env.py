@@ -446,8 +446,17 @@ def test_a_quote_that_ends_a_quoted_url_is_kept_after_its_masked_password(writte
         lambda url: f"Arguments: {(url,)!r}",
         lambda url: f"settings: {json.dumps({'url': url})}",
         lambda url: f"url='{url}'",
+        lambda url: f"url='{url}&db=2'",
     ],
-    ids=["plain", "plain, a field after", "list", "tuple", "json", "quoted"],
+    ids=[
+        "plain",
+        "plain, a field after",
+        "list",
+        "tuple",
+        "json",
+        "quoted",
+        "quoted, a field after",
+    ],
 )
 def test_a_password_holding_a_quote_is_masked_whole(password, written):
     """A quote ends a quoted URL's password only as its last, and of a kind the word opened
@@ -461,6 +470,25 @@ def test_a_password_holding_a_quote_is_masked_whole(password, written):
     after_the_url = len(marked) - marked.index("MARK") - len("MARK")
     head, tail = text.partition("password=")[0], text[len(text) - after_the_url :]
     assert passwords_masked(text) == f"{head}password=***{tail}"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("url=redis://u:p'w@HOST/1?password=Pw1'", "url=redis://u:***@HOST/1?password=***"),
+        ("url=redis://HOST/it's/1?password=Pw1')", "url=redis://HOST/it's/1?password=***"),
+        ('url=redis://HOST/1?db="2&password=Pw1".', 'url=redis://HOST/1?db="2&password=***'),
+        ("url='redis://HOST/1?password=Pw1'#top'", "url='redis://HOST/1?password=***#top'"),
+        ("url='redis://HOST/1?password=Pw1'Pw2", "url='redis://HOST/1?password=***"),
+    ],
+    ids=["its user's password", "its path", "another field", "a fragment after", "a line cut"],
+)
+def test_a_quote_in_a_password_is_kept_only_where_it_ends_the_quoted_url(text, masked):
+    """A quote in the URL itself opens none that ends it: the mask showed the quote that ends
+    the password after "***" ("…/it's/1?password=***')"), as one the word opened before the
+    value, and the one before a "#" the URL goes on after. Nor is a quote followed by more than
+    a list's or a sentence's marks one that ends it (a line cut after "Pw1'Pw2")."""
+    assert passwords_masked(text) == masked
 
 
 def test_a_password_in_a_query_is_not_taken_for_one_that_ends_the_host():
