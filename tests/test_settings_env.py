@@ -513,14 +513,15 @@ def test_masking_a_long_query_with_no_password_takes_work_in_its_length():
 
 @pytest.mark.parametrize(
     "repeated",
-    ["?a%70assword", "?pass%77ord=x'", "&%%%%", "?password='\"'"],
+    ["?a%70assword", "?pass%77ord=x'", "&%%%%", "?password='\"'", "%a"],
 )
 def test_masking_a_long_query_with_escaped_names_or_quotes_takes_work_in_its_length(repeated):
     """Names holding a "%" are searched for too, and each password's value read for the quote
-    that ends it: still from each "?" or "&" alone, to the next."""
+    that ends it: still from each "?" or "&" alone, to the next, and a name of many "%" and no
+    "=" once, not again from each "%" in it ("?%a%a…", in the square of its length)."""
 
     def steps_for(repeats: int) -> int:
-        line = "url='https://proxy.example/" + repeated * repeats + "' password="
+        line = "url='https://proxy.example/?" + repeated * repeats + "' password="
         with regex_steps_counted(orgsite.env) as steps:
             passwords_masked(line)
         return steps.count
