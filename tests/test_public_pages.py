@@ -774,6 +774,26 @@ def test_a_titles_filters_written_right_to_left_are_each_isolated(client, org):
     )
 
 
+def test_a_titles_site_wide_unit_of_an_org_written_right_to_left_isolates_the_orgs_name(client):
+    """Site-wide, a department comes after its org's name, which is isolated apart from it, the
+    slug that tells two orgs of one name apart after its isolate: "כלי נמל › הנדסה" left bare
+    would be laid out as one right-to-left run with the path's names."""
+    names = ("כלי נמל", "namal"), ("כלי נמל", "namal-2"), ("נמל חיפה", "haifa")
+    chosen = []
+    for name, slug in names:
+        organization = Organization.objects.create(name=name, slug=slug)
+        engineering = make_unit(Department, organization, "הנדסה")
+        make_job(organization, "Analyst", departments=(engineering,))
+        chosen.append(engineering.pk)
+
+    assert page_title(client, "/jobs/", department=chosen[:1]) == (
+        f"{FSI}כלי נמל{PDI} (namal) › {FSI}הנדסה{PDI} · All open jobs · orgsite"
+    )
+    assert page_title(client, "/jobs/", department=chosen[2:]) == (
+        f"{FSI}נמל חיפה{PDI} › {FSI}הנדסה{PDI} · All open jobs · orgsite"
+    )
+
+
 def test_a_title_keeps_no_control_of_a_name_but_its_isolate(client):
     """A name's own controls are dropped, as before, those it leaves open and those it closes:
     only the isolate the title writes around it is left."""
