@@ -2471,6 +2471,17 @@ def test_an_existing_account_is_invited_and_joins_through_the_emailed_link(
     assert Membership.objects.filter(user=outsider, organization=acme.organization).count() == 1
 
 
+def test_a_join_pages_title_isolates_an_org_name_written_right_to_left(signed_in, acme, mallory):
+    """As every page's title names an org (name_in_title): "Join כלי נמל · orgsite" left the
+    title's direction to a browser reading it from its first letter, right to left."""
+    Organization.objects.filter(pk=acme.organization.pk).update(name="\u202eכלי נמל")
+    invite(signed_in, "mallory@other.example")
+
+    page = parsed(mallory.get(join_link(mail.outbox[0])))
+
+    assert page.title.string == "Join \u2068כלי נמל\u2069 · orgsite"
+
+
 def test_an_account_that_claims_someones_address_gains_nothing_from_their_invitation(
     signed_in, acme
 ):
