@@ -34,7 +34,7 @@ from jobs.models import (
     Organization,
     SyncRun,
 )
-from jobs.sanitize import LINK_REL
+from jobs.sanitize import LINK_REL, without_empty_links
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import MAX_ESCAPED_CHARACTER_CHARS
@@ -1549,6 +1549,53 @@ def test_0068_reads_again_the_posts_stored_with_an_empty_link_or_an_address_cut_
     assert empty_link_or_address_reread.jobs_with_an_empty_link_or_an_address_maybe_cut(apps) == {
         job.pk: job.organization_id for job in jobs[3:5]
     }
+
+
+# Characters a link of which shows nothing: line ends and a tab, spaces of other scripts, format
+# characters in and beyond the first plane (zero-width, joiners, direction marks, a tag space, a
+# musical format character), a lone combining mark.
+SHOWING_NOTHING = (
+    "\n",
+    "\r\n",
+    "\t",
+    "\u00a0",
+    "\u3000",
+    "\u180e",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u200e",
+    "\u202e",
+    "\u034f",
+    "\u0301",
+    "\U000e0020",
+    "\U0001d173",
+)
+
+
+def test_0068_finds_in_the_database_every_link_the_sanitizer_drops(db):
+    """The database looks only for a link's end after no ASCII letter or digit, with its own
+    regexes (PostgreSQL's, or Python's for SQLite's REGEXP), before the sanitizer reads them:
+    a link of any character that shows nothing, a line end, one beyond the first plane or a
+    lone mark, is found there, the same jobs as the sanitizer's check run on every job."""
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    rel = f'rel="{LINK_REL}"'
+    for blank in SHOWING_NOTHING:
+        make_job(forge, "Welder", description_html=f'<p><a href="/a" {rel}>{blank}</a></p>')
+    make_job(forge, "Welder", description_html=f'<p><a href="/a" {rel}>Apply</a></p>')
+    dropped = {
+        pk: organization_pk
+        for pk, organization_pk, description_html in Job.objects.values_list(
+            "pk", "organization_id", "description_html"
+        )
+        if without_empty_links(description_html) != description_html
+    }
+    assert len(dropped) == len(SHOWING_NOTHING)
+
+    assert empty_link_or_address_reread.jobs_with_an_empty_link_or_an_address_maybe_cut(apps) == (
+        dropped
+    )
 
 
 @pytest.mark.django_db(transaction=True)
