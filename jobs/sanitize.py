@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup, SoupStrainer
 
 from jobs.greenhouse import MAX_CONTENT_CHARS
 from jobs.text import (
+    BLANK_CHARACTERS,
     LANGUAGE_TAG_RE,
     UNWANTED_CHARACTERS_RE,
     clean_text,
@@ -117,15 +118,21 @@ CONTROLS = "".join(
 # banner), which the allow-list drops, or around blanks. Browsers still stop on it with Tab, a
 # focus of no size a keyboard user loses sight of, and read it out as "link" and its address.
 # Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). The regex
-# finds the links of no letter, digit or entity but "&nbsp;"; of those, the ones of characters
-# that show (an arrow, "|") stay (_link_or_what_it_holds). nh3 writes
-# each link's start tag as `<a ` and its attributes; from 0.3.7 on (pyproject.toml), it
-# writes no `<` but to open a tag: before, a title's "<a x" was read as a link, and taking its
-# tags away took the title's closing quote (tests/test_sync.py). A link may hold another in a
-# table's cell or caption (HTML's parser closes an open link at a new one but there): what a
-# link holds is read up to a link's start tag, or the outer link's start tag and the inner
-# one's end went, and a link 4,000 deep was read 4,000 times, 9 s.
-EMPTY_LINK_RE = re.compile(r"<a\s[^>]*>((?:&nbsp;|[^<&\w]|<(?!/a>|a\s)[^>]*>)*)</a>")
+# finds the links of no letter, digit or entity but "&nbsp;", the letters fonts draw blank
+# (BLANK_CHARACTERS: the Hangul fillers) read as blanks; of those, the ones of characters that
+# show (an arrow, "|") stay (_link_or_what_it_holds). nh3 writes each link's start tag as `<a `
+# and its attributes; from 0.3.7 on (pyproject.toml), it writes no `<` but to open a tag:
+# before, a title's "<a x" was read as a link, and taking its tags away took the title's
+# closing quote (tests/test_sync.py). A link may hold another in a table's cell or caption
+# (HTML's parser closes an open link at a new one but there): what a link holds is read up to
+# a link's start tag, or the outer link's start tag and the inner one's end went, and a link
+# 4,000 deep was read 4,000 times, 9 s.
+# Those \w takes alone (str.isalnum, not the Braille blank, which [^<&\w] reads): two
+# alternatives of one character read a run of it 2^n ways before a word (22: 0.5 s).
+BLANK_LETTERS = "".join(sorted(filter(str.isalnum, BLANK_CHARACTERS)))
+EMPTY_LINK_RE = re.compile(
+    rf"<a\s[^>]*>((?:&nbsp;|[^<&\w]|[{BLANK_LETTERS}]|<(?!/a>|a\s)[^>]*>)*)</a>"
+)
 
 # A link in a post can be relative to the page Greenhouse publishes it on (`href="/benefits"`):
 # here it would lead into this site, so it is read against that page's address, as a browser

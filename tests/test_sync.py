@@ -1733,6 +1733,11 @@ def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_h
             '<p>Pay<a href="https://acme.example/"><b>&#8203;&#x200F;</b>\u2800</a>now</p>',
             "<p>Pay<b>\u200b\u200f</b>\u2800now</p>",
         ),
+        # Letters a font draws blank (a Hangul filler): words to a regex, and nothing shown.
+        (
+            '<p>Pay<a href="https://acme.example/">\u3164<b></b>\uffa0</a>now</p>',
+            "<p>Pay\u3164<b></b>\uffa0now</p>",
+        ),
     ],
     ids=[
         "image",
@@ -1744,6 +1749,7 @@ def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_h
         "&nbsp;",
         "an em space",
         "zero-width",
+        "Hangul fillers",
     ],
 )
 def test_a_link_that_shows_nothing_loses_its_tags(content, safe_html):
@@ -1767,13 +1773,20 @@ def test_a_link_that_shows_nothing_inside_a_link_loses_its_own_tags_alone():
     )
 
 
+BLANKS = "\u2800\u3164"
+EMPTY_LINK = '<a href="#"></a>'
+
+
 @pytest.mark.parametrize(
     ("content_of", "size"),
     [
         # Links in links, as a table's cells hold them: each was read on to the innermost's word.
         (lambda n: '<a href="https://acme.example/"><table><tr><td>' * n + "Apply", 40),
+        # Blanks before a word, beside an empty link: the Braille blank and a Hangul filler,
+        # each read one way (one read two ways is read 2^n ways in a run of n: 22, 0.5 s).
+        (lambda n: f'<a href="https://acme.example/">{BLANKS * n}Apply</a>{EMPTY_LINK}', 32),
     ],
-    ids=["links in links"],
+    ids=["links in links", "blanks before a word"],
 )
 def test_links_that_show_something_are_read_in_work_in_proportion(content_of, size):
     """Steps counted (regex_steps_counted), not timed: 4,000 links in links took 9.3 s."""

@@ -10,9 +10,9 @@ BATCH = 2000
 # A link's end tag right after anything but an ASCII letter or digit (which would show): where
 # the database finds the links that may show nothing, which without_empty_links() then tells
 # (what comes before the end of one of EMPTY_LINK_RE's links is a tag's ">", the ";" of "&nbsp;"
-# or a character of no \w). Read alike by PostgreSQL's regexes and Python's (SQLite's REGEXP, as
-# Django gives it): ASCII ranges, no case folded, a line end or a character beyond the first
-# plane read as any other.
+# or a character of no \w but a Hangul filler). Read alike by PostgreSQL's regexes and Python's
+# (SQLite's REGEXP, as Django gives it): ASCII ranges, no case folded, a line end or a character
+# beyond the first plane read as any other.
 LINK_END_AFTER_NO_LETTER_RE = r"[^0-9A-Za-z]</a>"
 
 
