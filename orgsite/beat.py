@@ -47,6 +47,14 @@ class PersistentScheduler(beat.PersistentScheduler):
                 raise
             self._stop_on_unwritable_file(exc)
 
+    def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
+        # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as
+        # it writes the first entries of a file of none (a beat stopped as it made it): it
+        # logged the error with its traceback, and deleted another account's file.
+        if isinstance(exc, OSError) and exc.errno in UNWRITABLE_ERRNOS:
+            self._stop_on_unwritable_file(exc)
+        return super()._destroy_open_corrupted_schedule(exc)
+
     def _stop_on_unwritable_file(self, exc: OSError) -> NoReturn:
         store = getattr(self, "_store", None)
         if store is not None:

@@ -123,16 +123,20 @@ def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_proces
     assert "Traceback" not in logs
 
 
+@pytest.mark.parametrize("holds_a_schedule", [True, False], ids=["schedule", "no schedule yet"])
 def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
-    tmp_path, monkeypatch, caplog
+    tmp_path, monkeypatch, caplog, holds_a_schedule
 ):
     """Python's own dbm (dbm.dumb: a Python without GNU dbm or ndbm, such as pyenv's builds)
     opens another account's file it may only read, so the first write failed instead: beat
     exited 1 with a traceback, and another as the shelf was closed at exit. Root may write
-    any file, so the account's refusal is played by the write."""
+    any file, so the account's refusal is played by the write. A file of no schedule yet (a
+    beat stopped as it made it) is written first where Celery takes a refused write for a
+    corrupt file: it logged a traceback and deleted the other account's file."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
-    PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+    if holds_a_schedule:
+        PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
 
     def refuse(*args):  # a new error each time: one kept would keep the scheduler's frames
         raise PermissionError(errno.EACCES, "Permission denied", f"{schedule}.dat")
