@@ -141,8 +141,13 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
     def refuse(*args):  # a new error each time: one kept would keep the scheduler's frames
         raise PermissionError(errno.EACCES, "Permission denied", f"{schedule}.dat")
 
+    def refuse_index(database):  # in a directory it may not write either; none once closed
+        if database._index is not None:
+            refuse()
+
     monkeypatch.setattr(dbm.dumb._Database, "_setval", refuse)
     monkeypatch.setattr(dbm.dumb._Database, "_addval", refuse)
+    monkeypatch.setattr(dbm.dumb._Database, "_commit", refuse_index)
     unraisable = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     caplog.clear()
