@@ -32,11 +32,14 @@ TRAILING_FORMAT_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\
 # The accents NFKD splits off Latin, Greek and Cyrillic letters. Not every combining mark: in
 # Devanagari or Thai they are vowels, and "हिंदी" without them would be another word.
 ACCENTS_RE = re.compile("[\u0300-\u036f]")
-# Letters NFKD leaves whole that people type without their accent ("Kraków" is "krakow"), and
-# the music sign some write "C♯" with, typed "#".
+# Letters NFKD leaves whole that people type without their accent ("Kraków" is "krakow"), as
+# Lucene's ASCIIFoldingFilter reads them: Icelandic's thorn and eth as "th" and "d" ("Þórður" is
+# "thordur", "Garðabær" "gardabaer", as Iceland writes them in ASCII), Maltese ħ as "h" ("Ħamrun"
+# is "hamrun"), eng as "n". And the music sign some write "C♯" with, typed "#".
 UNACCENTED_LETTERS = str.maketrans(
     {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "♯": "#"}
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
+     "ħ": "h", "Ħ": "H", "ŋ": "n", "Ŋ": "N", "♯": "#"}
 )  # fmt: skip
 # Arabic's and Hebrew's optional marks, and the letters people write for one another, read as
 # search engines read them (Lucene's ArabicNormalizer, which Elasticsearch's and Solr's Arabic
@@ -46,11 +49,19 @@ UNACCENTED_LETTERS = str.maketrans(
 # write for each other at a word's end ("على", "مدرسه"). Not hamza on waw or yeh (ؤ, ئ), letters
 # of their own. Hebrew without its points and cantillation marks ("מְהַנְדֵּס" as "מהנדס"), not
 # the punctuation among them (maqaf U+05BE, paseq U+05C0, sof pasuq U+05C3, nun hafukha U+05C6).
+# Persian's yeh and keheh as Arabic's yeh and kaf, as Lucene's PersianNormalizer reads them: a
+# Persian keyboard types "ی" and "ک" where an Arabic one types "ي" and "ك" ("مدیر", "بانک"), and
+# so one yeh stands for the three, as alef maksura is read as yeh; and heh with its hamza (ۀ,
+# "نمایندۀ") as heh, as heh and the hamza typed apart reads (the mark taken off). The Persian
+# and Arabic-Indic digits as ASCII ones ("٥ سنوات", "۵ سال" as "5 …"), which NFKD keeps.
 # Turkish's dotless ı as i ("Yazılım" as "Yazilim"), as NFKD reads İ as I, which casefold()
 # reads as i: each is typed so where a keyboard lacks it.
 SCRIPT_LETTERS_FOLDED = str.maketrans(
-    "\u0623\u0625\u0622\u0671\u0649\u0629\u0131",  # أ إ آ ٱ, ى, ة, ı
-    "\u0627\u0627\u0627\u0627\u064a\u0647i",  # ا ا ا ا, ي, ه, i
+    "\u0623\u0625\u0622\u0671\u0649\u0629\u06cc\u06a9\u06c0\u0131"  # أ إ آ ٱ, ى, ة, ی, ک, ۀ, ı
+    "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"  # ٠-٩
+    "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9",  # ۰-۹
+    "\u0627\u0627\u0627\u0627\u064a\u0647\u064a\u0643\u0647i"  # ا ا ا ا, ي, ه, ي, ك, ه, i
+    "01234567890123456789",
     "".join(map(chr, (*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05BE), 0x05BF)))
     + "\u05c1\u05c2\u05c4\u05c5\u05c7",
 )
@@ -412,8 +423,9 @@ def fold_accents(text: str) -> str:
     "Strasse", "ﬁ" as "fi" (NFKD), and without the characters that show nothing (IGNORABLE_RE):
     "py\u200bthon" as "python", but a zero-width space between Thai words (SCRIPT_WORD_BREAK_RE)
     as a space, and half-width kana in full width, with their voiced marks ("ｼﾞ" as "ジ"), and
-    Arabic, Hebrew and Turkish as SCRIPT_LETTERS_FOLDED reads them: "مُهَنْدِس" as "مهندس", "إداري"
-    as "اداري", "מְהַנְדֵּס" as "מהנדס", "Yazılım" as "Yazilim". Case is kept, and letters
+    Arabic, Persian, Hebrew and Turkish as SCRIPT_LETTERS_FOLDED reads them: "مُهَنْدِس" as
+    "مهندس", "إداري" as "اداري", "مدیر" as "مدير", "٥" and "۵" as "5", "מְהַנְדֵּס" as "מהנדס",
+    "Yazılım" as "Yazilim"; and "Þór" as "THor" (UNACCENTED_LETTERS). Case is kept, and letters
     without such accents ("ジ", "한") stay as written, composed (NFC).
 
     Each character beyond ASCII that folds is replaced wherever it is: nearly every post has a

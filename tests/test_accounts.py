@@ -951,6 +951,7 @@ def test_no_fixed_path_where_an_orgs_slug_goes_is_a_slug_an_org_can_have():
         ("Łódź Dev", "lodz-dev"),
         ("Kraków Labs", "krakow-labs"),
         ("Yazılım Işık A.Ş.", "yazilim-isik-as"),  # Turkish's dotless ı, typed i
+        ("Þór Garðabær ehf.", "thor-gardabaer-ehf"),  # Icelandic's thorn and eth, typed th, d
     ],
 )
 def test_a_new_orgs_slug_keeps_the_letters_slugify_drops_as_typed_without_accents(

@@ -7,6 +7,7 @@ import html
 import importlib
 import re
 import types
+import unicodedata
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -1707,10 +1708,12 @@ without_arabic_and_hebrew_marks = importlib.import_module(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_0067_makes_arabic_hebrew_and_turkish_words_stored_before_it_found_either_way():
+def test_0067_makes_the_words_stored_before_it_found_either_way_as_people_type_them():
     """As 0066 stored them, Arabic and Hebrew kept their optional marks, alef its hamza and a
-    word its tatweel, and Turkish its dotless ı: "اداري" missed "مدير إداري أول", "מהנדס"
-    missed "מְהַנְדֵּס", "yazilim" missed "Yazılım"."""
+    word its tatweel, Persian its yeh and keheh, Arabic-Indic and Persian digits their own
+    shapes, Turkish its dotless ı and Icelandic its thorn and eth: "اداري" missed "مدير إداري
+    أول", "مدير" missed "مدیر", "3" missed "٣", "מהנדס" missed "מְהַנְדֵּס", "yazilim" missed
+    "Yazılım", "thor" missed "Þór"."""
     migrate_with_jobs(
         ("jobs", "0066_reread_posts_with_a_language_or_address_cut"),
         ("jobs", "0067_search_without_arabic_and_hebrew_marks"),
@@ -1721,6 +1724,9 @@ def test_0067_makes_arabic_hebrew_and_turkish_words_stored_before_it_found_eithe
             (3, "מְהַנְדֵּס תוכנה", "Tel Aviv"),
             (4, "Yazılım Geliştirici", "İzmir"),
             (5, "Painter", "Zurich"),
+            (6, "مدیر فنی", "کارشناس ۵ سال، نمایندۀ"),
+            (7, "لحام", "خبرة ٣ سنوات"),
+            (8, "Þór Logistics", "Garðabær, Ħamrun, Eŋgelas"),
         ],
         tags={5: ["مهـندس"]},
         with_search_tags=True,
@@ -1733,12 +1739,22 @@ def test_0067_makes_arabic_hebrew_and_turkish_words_stored_before_it_found_eithe
     assert found("مهندس") == found("مُهَنْدِس") == found("مهـندس") == ["Painter", "Welder"]
     assert found("מהנדס") == found("מְהַנְדֵּס") == ["מְהַנְדֵּס תוכנה"]
     assert found("yazilim izmir") == found("Yazılım İzmir") == ["Yazılım Geliştirici"]
-    everyone = ["Painter", "Welder", "Yazılım Geliştirici", "מְהַנְדֵּס תוכנה", "مدير إداري أول"]
+    assert found("مدير") == found("مدیر") == ["مدير إداري أول", "مدیر فنی"]
+    assert found("كارشناس 5") == found("کارشناس ۵") == ["مدیر فنی"]
+    assert found("3") == found("٣") == found("۳") == ["لحام"]
+    assert found("thor gardabaer hamrun engelas") == ["Þór Logistics"]
+    assert found("Þór Garðabær Ħamrun Eŋgelas") == ["Þór Logistics"]
+    everyone = [
+        "Painter", "Welder", "Yazılım Geliştirici", "Þór Logistics", "מְהַנְדֵּס תוכנה", "لحام",
+        "مدير إداري أول", "مدیر فنی",
+    ]  # fmt: skip
     assert found("الابداع") == found("الإبداع") == everyone
     assert Organization.objects.get(slug="ibdaa").search_name == "مؤسسه الابداع"
     assert Job.objects.get(greenhouse_id=2).search_text == "نبحث عن مهندس مع خبره"
     assert Job.objects.get(greenhouse_id=5).search_tags == "مهندس"
     assert Job.objects.get(greenhouse_id=1).title == "مدير إداري أول"
+    assert Job.objects.get(greenhouse_id=6).search_text == "كارشناس 5 سال، نماينده"
+    assert Job.objects.get(greenhouse_id=8).search_title == "THor Logistics"
 
 
 def test_0067_writes_only_the_rows_holding_what_search_now_folds_each_on_its_own(db):
@@ -1749,10 +1765,13 @@ def test_0067_writes_only_the_rows_holding_what_search_now_folds_each_on_its_own
     forge = Organization.objects.create(name="Forge", slug="forge")
     named = Organization.objects.create(name="Ibdaa", slug="ibdaa")
     Organization.objects.filter(pk=named.pk).update(search_name="الإبداع")
-    jobs = [make_job(forge, title) for title in ("Welder", "مُهَنْدِس", "Zürich", "Yazılım")]
+    titles = ("Welder", "مُهَنْدِس", "Zürich", "Yazılım", "۵ سال", "Þór")
+    jobs = [make_job(forge, title) for title in titles]
     # As older code stored them, and a job of ASCII words.
     Job.objects.filter(pk=jobs[1].pk).update(search_title="مُهَنْدِس")
     Job.objects.filter(pk=jobs[3].pk).update(search_title="Yazılım", search_text="İzmir ıı")
+    Job.objects.filter(pk=jobs[4].pk).update(search_title="۵ سال")
+    Job.objects.filter(pk=jobs[5].pk).update(search_title="Þór")
     # As no code since 0027 stores it, "ü" kept: 0067 reads only the rows its regex picks.
     Job.objects.filter(pk=jobs[2].pk).update(search_title="Zürich")
     stored = dict(Job.objects.values_list("pk", "search_title"))
@@ -1763,14 +1782,40 @@ def test_0067_writes_only_the_rows_holding_what_search_now_folds_each_on_its_own
         )
 
     tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
-    assert [table[1] for table in tables if table] == ["jobs_job"] * 2 + ["jobs_organization"]
+    assert [table[1] for table in tables if table] == ["jobs_job"] * 4 + ["jobs_organization"]
     assert dict(Job.objects.values_list("pk", "search_title")) == {
         **stored,
         jobs[1].pk: "مهندس",
         jobs[3].pk: "Yazilim",
+        jobs[4].pk: "5 سال",
+        jobs[5].pk: "THor",
     }
     assert Job.objects.get(pk=jobs[3].pk).search_text == "Izmir ii"
     assert Organization.objects.get(pk=named.pk).search_name == "Ibdaa"
+
+
+def test_0067_picks_each_character_search_reads_otherwise_since_and_none_it_reads_as_before(db):
+    """Its regex (FOLDED_SINCE_0067), as each database runs it, picks a search field holding any
+    character search reads otherwise since 0067 (the marks, digits and letters of
+    jobs.text.SCRIPT_LETTERS_FOLDED, and those UNACCENTED_LETTERS gained with it), as older
+    code stored it, and none it reads as before: a row it missed kept words search no longer
+    finds, and one it picked for nothing is written again for nothing."""
+    marks = (*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05BE), 0x05BF, 0x05C1)
+    marks += (0x05C2, 0x05C4, 0x05C5, 0x05C7, *range(0x0660, 0x066A), *range(0x06F0, 0x06FA))
+    folded = [*map(chr, marks), *"أإآٱىةیکۀıÞþÐðĦħŊŋ", "ﺃ", "\ufb2a"]  # presentation forms
+    kept = ["ؤ", "ئ", "ا", "ي", "ك", "ه", "ے", "ە", "\u05be", "\u05c0", "\u05c3", "\u05c6", "0"]
+    kept += ["9", "i", "I", "d", "D", "h", "H", "n", "N", "ß", "ø", "ł", "đ", "é", "Ø"]
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    jobs = {character: make_job(forge, "Welder").pk for character in folded + kept}
+    for character, pk in jobs.items():
+        # As older code stored it: NFKD without the Latin accents, composed again.
+        stored = unicodedata.normalize("NFC", unicodedata.normalize("NFKD", character))
+        Job.objects.filter(pk=pk).update(search_title=f"a{stored}b")
+    holding = without_arabic_and_hebrew_marks.holding_characters_folded_since_0067("Job")
+
+    picked = set(Job.objects.filter(holding).values_list("pk", flat=True))
+
+    assert picked == {jobs[character] for character in folded}
 
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")

@@ -1214,13 +1214,17 @@ def test_an_accent_in_the_title_alone_is_found_both_ways(db):
     assert [job.title for job in job_search(query="lodz")] == ["Sous-chef, Łódź"]
 
 
-ARABIC_HEBREW_AND_TURKISH_TITLES = [
+TITLES_TYPED_OTHERWISE = [
     "مدير إداري أول", "مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني", "محاسب",
     "מְהַנְדֵּס תוכנה", "מהנדס נתונים", "Yazılım Geliştirici", "YAZILIM TEST UZMANI", "Izmir",
+    "مدیر فنی", "کارشناس بانک", "بانك الرياض", "لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024",
+    "Þór Logistics", "Thor Freight", "Garðabær Office", "Gardabaer Depot", "Ħamrun Clerk",
+    "Hamrun Cashier", "Eŋgelas Teacher", "Engelas Tutor", "نمایندۀ فروش", "نماینده بیمه",
 ]  # fmt: skip
 ARABIC_ENGINEERS = {"مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني"}
 HEBREW_ENGINEERS = {"מְהַנְדֵּס תוכנה", "מהנדס נתונים"}
 TURKISH_SOFTWARE = {"Yazılım Geliştirici", "YAZILIM TEST UZMANI"}
+YEAR_2024 = {"لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024"}
 
 
 @pytest.mark.parametrize(
@@ -1246,14 +1250,39 @@ TURKISH_SOFTWARE = {"Yazılım Geliştirici", "YAZILIM TEST UZMANI"}
         ("YAZILIM", TURKISH_SOFTWARE),
         ("gelistirici", {"Yazılım Geliştirici"}),
         ("İzmir", {"Izmir"}),
+        # Persian's yeh and keheh (a Persian keyboard's) as Arabic's, either way.
+        ("مدير", {"مدير إداري أول", "مدیر فنی"}),
+        ("مدیر", {"مدير إداري أول", "مدیر فنی"}),
+        ("بانك", {"کارشناس بانک", "بانك الرياض"}),
+        ("بانک", {"کارشناس بانک", "بانك الرياض"}),
+        ("كارشناس", {"کارشناس بانک"}),
+        ("نماینده", {"نمایندۀ فروش", "نماینده بیمه"}),  # and heh with its hamza as heh
+        ("نمایندۀ", {"نمایندۀ فروش", "نماینده بیمه"}),
+        # Arabic-Indic and Persian digits as ASCII ones, each way.
+        ("2024", YEAR_2024),
+        ("٢٠٢٤", YEAR_2024),
+        ("۲۰۲۴", YEAR_2024),
+        # Thorn, eth, h with stroke and eng as "th", "d", "h" and "n", either way.
+        ("thor", {"Þór Logistics", "Thor Freight"}),
+        ("Þór", {"Þór Logistics", "Thor Freight"}),
+        ("gardabaer", {"Garðabær Office", "Gardabaer Depot"}),
+        ("Garðabær", {"Garðabær Office", "Gardabaer Depot"}),
+        ("hamrun", {"Ħamrun Clerk", "Hamrun Cashier"}),
+        ("ĦAMRUN", {"Ħamrun Clerk", "Hamrun Cashier"}),
+        ("engelas", {"Eŋgelas Teacher", "Engelas Tutor"}),
+        ("EŊGELAS", {"Eŋgelas Teacher", "Engelas Tutor"}),
     ],
 )  # fmt: skip
-def test_arabic_and_hebrew_marks_and_turkish_dotless_i_are_searched_without(db, query, expected):
+def test_letters_and_marks_people_type_otherwise_are_searched_as_they_type_them(
+    db, query, expected
+):
     """People type Arabic and Hebrew without their optional marks (harakat, niqqud), alef
-    without its hamza, no tatweel, and Turkish's ı as i where a keyboard lacks it; a post may
-    write any of them, and each way finds the other."""
+    without its hamza, no tatweel, Turkish's ı as i where a keyboard lacks it, Persian's yeh and
+    keheh where Arabic has its own (and the other way round), digits as their keyboard writes
+    them, and Icelandic's þ and ð, Maltese ħ and eng in ASCII; a post may write any of them,
+    and each way finds the other."""
     org = Organization.objects.create(name="Forge", slug="forge")
-    for title in ARABIC_HEBREW_AND_TURKISH_TITLES:
+    for title in TITLES_TYPED_OTHERWISE:
         make_job(org, title)
 
     assert {job.title for job in job_search(query=query)} == expected

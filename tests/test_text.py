@@ -172,6 +172,13 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         ("\ufb2a\ufb35", "שו"),  # presentation forms with their points
         # Turkish's dotless ı, and İ, as i and I.
         ("Yazılım, İstanbul, IŞIK", "Yazilim, Istanbul, ISIK"),
+        # Persian's yeh and keheh as Arabic's, and their presentation forms; not yeh barree.
+        ("مدیر، کارشناس، \ufbfc\ufb8e، ے", "مدير، كارشناس، يك، ے"),
+        ("نمایندۀ، نماینده\u0654، \ufba4", "نماينده، نماينده، ه"),  # heh with hamza, as heh
+        # Arabic-Indic and Persian digits as ASCII ones.
+        ("٠١٢٣٤٥٦٧٨٩ ۰۱۲۳۴۵۶۷۸۹", "0123456789 0123456789"),
+        # Thorn, eth, h with stroke and eng, typed without their marks.
+        ("Þór þing, Ðóra Garðabær, Ħamrun ħ, Ŋ eŋ", "THor thing, Dora Gardabaer, Hamrun h, N en"),
         ("Plain ASCII", "Plain ASCII"),
         # Characters that compose (NFC) to ASCII alone: the Kelvin sign, the Greek question
         # mark and varia. Folding them failed (a 500 for a visitor's search "4 \u212a").
@@ -245,8 +252,9 @@ def test_search_reads_less_than_signs_and_tildes_as_spaces(text, searched):
     ("text", "searched"),
     [
         ("+49 30 1234, 3+5 years, UK+44, 1e+5", " 49 30 1234, 3 5 years, UK 44, 1e 5"),
+        ("+\u0665, +\u06f5", " 5,  5"),  # Arabic-Indic and Persian digits, folded first
         # Not before anything else, where the parser reads a "+" as a space already.
-        ("5+ years, a+b, ++, +x, +\u0665", "5+ years, a+b, ++, +x, +\u0665"),
+        ("5+ years, a+b, ++, +x, +\u0e55", "5+ years, a+b, ++, +x, +\u0e55"),
         ("C++17, C++ 11, abc++17, ＋４９", "Cplusplus17, Cplusplus 11, abc+ 17,  49"),
     ],
 )

@@ -5,9 +5,12 @@ from django.db import migrations, transaction
 from django.db.models import Q
 
 # Keyword search reads Arabic without its harakat, superscript alef and tatweel, alef with a
-# hamza, madda or wasla as alef, alef maksura as yeh and teh marbuta as heh, Hebrew without its
-# points and cantillation marks, and Turkish's dotless ı as i (jobs.text.SCRIPT_LETTERS_FOLDED):
-# "اداري" missed "مدير إداري أول", "מהנדס" missed "מְהַנְדֵּס" and "yazilim" missed "Yazılım".
+# hamza, madda or wasla as alef, alef maksura as yeh and teh marbuta as heh, Persian's yeh,
+# keheh and heh with hamza as Arabic's yeh, kaf and heh, Arabic-Indic and Persian digits as ASCII ones, Hebrew without
+# its points and cantillation marks, and Turkish's dotless ı as i (jobs.text.
+# SCRIPT_LETTERS_FOLDED), and thorn, eth, h with stroke and eng as "th", "d", "h" and "n"
+# (UNACCENTED_LETTERS): "اداري" missed "مدير إداري أول", "مدير" missed "مدیر", "5" missed "٥",
+# "מהנדס" missed "מְהַנְדֵּס", "yazilim" missed "Yazılım" and "thor" missed "Þór".
 # The search fields that hold one of those characters are stored as search reads them, as
 # 0058 stores its own; on PostgreSQL a job's words are parsed again as it is written
 # (migration 0027).
@@ -17,8 +20,11 @@ search_0058 = import_module("jobs.migrations.0058_search_half_width_kana_with_th
 # presentation form ("ﺃ") as the letter it shows ("أ"), a pointed one ("שׁ") as letter and mark.
 FOLDED_SINCE_0067 = (
     "[\u064b-\u065f\u0670\u0640\u0622\u0623\u0625\u0671\u0649\u0629"  # Arabic
+    "\u06a9\u06cc\u06c0"  # Persian
+    "\u0660-\u0669\u06f0-\u06f9"  # Arabic-Indic and Persian digits
     "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"  # Hebrew
-    "\u0131]"  # Turkish
+    "\u0131"  # Turkish
+    "\u00de\u00fe\u00d0\u00f0\u0126\u0127\u014a\u014b]"  # Þ þ Ð ð Ħ ħ Ŋ ŋ
 )
 
 
