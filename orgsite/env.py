@@ -422,16 +422,22 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
     the quote that ends a quoted URL and what follows it: "['redis://HOST/0?password=***']",
     where the quote and the bracket were masked too. The value's last quote: one before it is
     the password's (repr quotes a text holding a ' in double quotes). And only a quote of a
-    kind the word opened before its first URL, where the value ends the word: written unquoted,
-    "?password=p'" would show that the password ends with one, as would a quote in the URL
-    (its user's password, its path, another field's value), or a field after the value, which
-    the URL goes on to ("'…?password=p'&db=2'")."""
+    kind the word left open before its first URL and met no more until the value, where the
+    value ends the word: written unquoted, "?password=p'" would show that the password ends
+    with one, as would a quote closed before the URL ("x='a'redis://…"), one in the URL (its
+    user's password, its path, another field's value, another URL), or a field after the
+    value, which the URL goes on to ("'…?password=p'&db=2'")."""
     text = word[0]
     if "=" not in text:
         return text
-    # The first of each quote before the word's first URL, or -1 (-1 too in a word of none).
-    before_a_url = max(text.find("://"), 0)
-    opened = {quote: text.find(quote, 0, before_a_url) for quote in "'\""}
+    # Of each quote an odd number of which stand before the word's first URL, the first after
+    # it; -1 for the others, and in a word of no URL. Found once: a slice or count for each
+    # value, read to its start, would take work in the square of the length of a long query.
+    url_at = text.find("://")
+    open_until = {
+        quote: text.find(quote, url_at) if url_at >= 0 and text.count(quote, 0, url_at) % 2 else -1
+        for quote in "'\""
+    }
 
     def query_password_masked(field: re.Match[str]) -> str:
         name, value = field[1], field[2]
@@ -442,7 +448,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
         ends_the_url = (
             closing
             and not closing[1:].strip(_AFTER_A_CLOSING_QUOTE)
-            and -1 < opened[closing[0]] < field.start(2)
+            and url_at < field.start(2) <= open_until[closing[0]]
             and field.end() == len(text)
         )
         return f"{field[0][: field.start(2) - field.start()]}***{closing if ends_the_url else ''}"

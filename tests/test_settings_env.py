@@ -480,14 +480,30 @@ def test_a_password_holding_a_quote_is_masked_whole(password, written):
         ('url=redis://HOST/1?db="2&password=Pw1".', 'url=redis://HOST/1?db="2&password=***'),
         ("url='redis://HOST/1?password=Pw1'#top'", "url='redis://HOST/1?password=***#top'"),
         ("url='redis://HOST/1?password=Pw1'Pw2", "url='redis://HOST/1?password=***"),
+        ("x='a'redis://HOST/1?password=Pw1')", "x='a'redis://HOST/1?password=***"),
+        ("'a',redis://HOST/1?password=Pw1'", "'a',redis://HOST/1?password=***"),
+        ("'redis://a/',redis://HOST/1?password=Pw1'", "'redis://a/',redis://HOST/1?password=***"),
+        ("redis:HOST/1?password=Pw'1://Pw2'", "redis:HOST/1?password=***"),
     ],
-    ids=["its user's password", "its path", "another field", "a fragment after", "a line cut"],
+    ids=[
+        "its user's password",
+        "its path",
+        "another field",
+        "a fragment after",
+        "a line cut",
+        "a quote closed before",
+        "a quoted item before",
+        "a quoted URL before",
+        "a URL in the value",
+    ],
 )
 def test_a_quote_in_a_password_is_kept_only_where_it_ends_the_quoted_url(text, masked):
     """A quote in the URL itself opens none that ends it: the mask showed the quote that ends
     the password after "***" ("…/it's/1?password=***')"), as one the word opened before the
     value, and the one before a "#" the URL goes on after. Nor is a quote followed by more than
-    a list's or a sentence's marks one that ends it (a line cut after "Pw1'Pw2")."""
+    a list's or a sentence's marks one that ends it (a line cut after "Pw1'Pw2"). Nor one the
+    word opened before the URL and closed before it, or before the value: "x='a'redis://…",
+    "'a',redis://…" and "'redis://a/',redis://…" showed "***')" and "***'"."""
     assert passwords_masked(text) == masked
 
 
