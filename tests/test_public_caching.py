@@ -819,3 +819,32 @@ def test_an_org_renamed_and_moved_in_the_admin_shows_at_once(
     for url in ["/", "/orgs/"]:
         assert "Acme Automation" in client.get(url).content.decode(), url
     assert client.get("/orgs/acme/").status_code == 404
+
+
+def test_an_org_renamed_on_its_settings_page_is_named_anew_on_the_all_jobs_page_at_once(
+    client, synced_acme, owner
+):
+    """Its name heads /jobs/?org= (the title) and is among the org filter's options, both kept
+    in the cache (the page; the options, under the site's version)."""
+    for query in [{"org": "acme"}, {}]:
+        assert "Acme Robotics" in client.get("/jobs/", query).content.decode()
+    admin = Client()
+    admin.force_login(owner)
+
+    response = admin.post(
+        "/manage/acme/settings/",
+        {
+            "action": "profile",
+            "profile-name": "Acme Automation",
+            "profile-description": "",
+            "profile-language": "",
+            "profile-website": "",
+        },
+    )
+
+    assert response.status_code == 302
+    chosen = client.get("/jobs/", {"org": "acme"}).content.decode()
+    title = chosen.split("<title>")[1].split("</title>")[0]
+    assert "Acme Automation" in title and "Acme Robotics" not in title
+    for page in [chosen, client.get("/jobs/").content.decode()]:
+        assert ">Acme Automation</option>" in page and "Acme Robotics" not in page
