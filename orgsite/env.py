@@ -349,7 +349,16 @@ def env_database_url(name: str, default: str) -> str:
 
 def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
     """The parts of a server's URL, refused when its host or its port cannot be read, or when
-    a password holds a "/", "?" or "#" as itself."""
+    a password holds a "/", "?" or "#" as itself, or a blank."""
+    # A blank ends a URL where a log line shows one (gunicorn's raw_env, a client's error), so a
+    # password was masked to it alone: "redis://:Pw1\u00a0Pw2@HOST/1" was shown whole, as no
+    # word held both "://" and "@", and "?password=Pw1 Pw2" showed "Pw2". The clients decode a
+    # password's %20. Elsewhere (a query's options) a blank shows no password, and is left.
+    if _password_holds_a_blank(url):
+        raise ImproperlyConfigured(
+            f"{name} has a password holding a space or other blank, which ends the URL where a "
+            f"log line shows it: write one as %20 (a no-break space as %C2%A0): {example}"
+        )
     try:
         parts = urlsplit(url)
     except ValueError:  # "redis://[::1:6379/0": a bracket not closed
@@ -377,6 +386,18 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
             f"{name} has a port that is not a number from 1 to 65535: {example}"
         )
     return parts
+
+
+def _password_holds_a_blank(url: str) -> bool:
+    """Whether a blank stands before the URL's last "@" (its user and password, or a password's
+    "/", "?" or "#" and the rest, refused apart) or in a query's password, as masked."""
+    if any(character.isspace() for character in url.rpartition("@")[0]):
+        return True
+    query = url.partition("#")[0].partition("?")[2]
+    return any(
+        unquote(name).endswith("password") and any(character.isspace() for character in value)
+        for name, _, value in (field.partition("=") for field in query.split("&"))
+    )
 
 
 # A URL's password, as a URL anywhere in a text holds one ("https://user:PASSWORD@host/"): from

@@ -1262,6 +1262,42 @@ def test_a_server_url_whose_password_holds_a_slash_question_mark_or_hash_stops_t
     assert "s3" not in refused  # it goes to the log
 
 
+@pytest.mark.parametrize("blank", [" ", "\u00a0", "\u3000"])
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("CACHE_URL", "redis://:Pw1{}Pw2@redis.example.com:6379/1"),
+        ("CACHE_URL", "redis://redis.example.com:6379/1?db=2&pass%77ord=Pw1{}Pw2"),
+        ("CELERY_BROKER_URL", "redis://sync:Pw1{}Pw2@redis.example.com:6379/0"),
+        ("DATABASE_URL", "postgres://orgsite:Pw1{}Pw2@db.example.com:5432/orgsite"),
+        ("DATABASE_URL", "postgres://orgsite@db.example.com:5432/orgsite?sslpassword=Pw1{}Pw2"),
+    ],
+)
+def test_a_server_url_whose_password_holds_a_blank_stops_the_process(variable, url, blank):
+    """A blank ends a URL where a log line shows one (repr writes a no-break space as "\\xa0",
+    but a client's error, written with %s, as itself): the password before the host was shown
+    whole, no word holding both its "://" and its "@", and a query's from the blank on."""
+    url = url.format(blank)
+    assert "Pw" in passwords_masked(f"{variable}={url} not reachable")
+
+    refused = refusal(**{variable: url})
+
+    assert refused.startswith(f"{variable} has a password holding a space or other blank")
+    assert "Pw" not in refused  # it goes to the log
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://redis.example.com:6379/1?db=2&client_name=sync%20one",
+        "postgres://orgsite:Pw1%20Pw2@db.example.com:5432/orgsite?options=-c search_path=jobs",
+    ],
+)
+def test_a_server_url_with_a_blank_written_as_percent_20_or_outside_a_password_is_taken(url):
+    variable = "CACHE_URL" if url.startswith("redis") else "DATABASE_URL"
+    assert settings_under(**{variable: url})  # not refused
+
+
 @pytest.mark.parametrize(
     ("variable", "url"),
     [
