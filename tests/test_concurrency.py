@@ -8,12 +8,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection as db_connection
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from jobs import manage_views
 from jobs import sync as jobs_sync
@@ -66,6 +68,26 @@ def test_twenty_simultaneous_refresh_clicks_queue_exactly_one_sync(acme, queued)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert Counter(outcomes) == {RefreshOutcome.QUEUED: 1, RefreshOutcome.ALREADY_QUEUED: 19}
+
+
+def test_simultaneous_refresh_clicks_on_a_stale_mark_queue_exactly_one_sync(acme, queued, settings):
+    """Two tabs pressing Refresh now on the status page's "Queued at … and not started since"
+    (a mark past SYNC_QUEUED_STALE_SECONDS, under Refresh now's 2 minutes): one UPDATE takes
+    the stale mark, and the others, waiting on the row, find it new (PostgreSQL reads the row
+    again once the first commits; SQLite runs one write at a time)."""
+    settings.SYNC_QUEUED_STALE_SECONDS = 30
+    stale_mark = timezone.now() - timedelta(seconds=31)
+    GreenhouseConnection.objects.filter(pk=acme.pk).update(queued_at=stale_mark)
+
+    def click() -> RefreshOutcome:
+        return request_refresh(GreenhouseConnection.objects.get(pk=acme.pk))
+
+    outcomes = all_at_once(20, click)
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
+    assert queued[0][1]["queued_at"] != stale_mark.isoformat()
     assert Counter(outcomes) == {RefreshOutcome.QUEUED: 1, RefreshOutcome.ALREADY_QUEUED: 19}
 
 
