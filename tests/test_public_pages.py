@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -403,6 +403,25 @@ def test_a_post_published_ahead_is_said_posted_when_the_sync_read_it(client, org
         "4 December 2026",
         datetime_attribute(synced),
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, ""),
+        ("", ""),
+        (date(2026, 7, 1), "2026-07-01"),
+        (datetime(2026, 7, 1, 8, 0, 5, 123456), "2026-07-01T08:00:05"),
+    ],
+)
+def test_a_time_elements_date_is_written_as_the_date_filter_writes_what_is_no_aware_time(
+    settings, value, written
+):
+    """read with localtime(), which refuses "" (an AttributeError), a date and a naive time (a
+    ValueError): one such value failed the page, where date:"c" wrote nothing, the date, or
+    the local date and time (here to the second, as HTML allows)."""
+    settings.TIME_ZONE = "America/New_York"
+    assert datetime_attribute(value) == written
 
 
 def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org):

@@ -15,16 +15,21 @@ register = template.Library()
 
 
 @register.filter
-def datetime_attribute(value: datetime | None) -> str:
+def datetime_attribute(value: object) -> str:
     """`value` as a <time datetime="…"> holds it: in the site's time zone, to the second.
     Django's date:"c" writes the microseconds of a time the site took (a job's closing, a
     sync's start), and HTML allows three digits of a second's fraction at most.
 
     Nothing for None, as Django's date filter: localtime() read it as now. In UTC where the
     zone's offset then had seconds (local mean time, used in some zones until 1972): HTML's offset
-    is hours and minutes, and isoformat() wrote "+00:19:32" (Amsterdam, 1900)."""
-    if value is None:
-        return ""
+    is hours and minutes, and isoformat() wrote "+00:19:32" (Amsterdam, 1900). Anything but an
+    aware time as the date filter's "c" writes it (to the second): "" for "", a date as one, a
+    naive time without an offset (a local date and time to HTML), where localtime() failed the
+    page (as date_and_zone did)."""
+    if not isinstance(value, datetime):
+        return date(value, "c")  # "" for None and "", a date as one
+    if timezone.is_naive(value):
+        return value.isoformat(timespec="seconds")
     local = timezone.localtime(value)
     if local.utcoffset() % timedelta(minutes=1):
         local = value.astimezone(UTC)
