@@ -322,8 +322,8 @@ NO_SLUG_FROM_NAME = (
 
 class OrganizationSlugField(forms.CharField):
     """The address typed for a new org, /orgs/<slug>/, as its slug: blank to have one made from
-    the name. Capitals are read as lowercase, as the site's addresses are (/orgs/ACME/ leads to
-    /orgs/acme/)."""
+    the name. Its admins cannot change it later (staff can, in Django's admin). Capitals are read
+    as lowercase, as the site's addresses are (/orgs/ACME/ leads to /orgs/acme/)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -332,9 +332,9 @@ class OrganizationSlugField(forms.CharField):
             max_length=Organization._meta.get_field("slug").max_length,
             # Not "/orgs/<address>/": Django's form templates write help text unescaped.
             help_text=(
-                "Where your organization's page will be: /orgs/…/. It cannot be changed "
-                f"later. Use {SLUG_RULE}; {at_most_characters(Organization, 'slug')}. Leave it "
-                "blank to have one made from the name."
+                "Where your organization's page will be: /orgs/…/. Only the site's staff can "
+                f"change it later. Use {SLUG_RULE}; {at_most_characters(Organization, 'slug')}. "
+                "Leave it blank to have one made from the name."
             ),
             validators=[validate_organization_slug],
         )

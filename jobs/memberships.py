@@ -228,9 +228,9 @@ def organization_create(*, name: str, admin: User, ip: str, slug: str = "") -> M
     client address `ip` (TooManyOrganizations past it); the one found does not.
 
     A typed slug another org takes between the form's check and the INSERT is refused
-    (SlugTaken), not numbered as a made one is: the person chose that address, which can never
-    change, and may have given it out already; "acme-2" in its place would be a surprise for
-    good."""
+    (SlugTaken), not numbered as a made one is: the person chose that address, which only
+    staff can change later, and may have given it out already; "acme-2" in its place would be a
+    lasting surprise."""
     User.objects.select_for_update().filter(pk=admin.pk).first()  # one at a time per person
     just_made = organization_just_made(admin=admin, name=name, slug=slug)
     if just_made:

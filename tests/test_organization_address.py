@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from jobs import forms as jobs_forms
 from jobs.forms import NO_SLUG_FROM_NAME
 from jobs.models import Organization
-from tests.support.helpers import parsed
+from tests.support.helpers import form_as_sent, parsed
 
 SIGNUP = {
     "username": "carol",
@@ -158,7 +158,7 @@ def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
     assert not User.objects.filter(username="carol").exists()
 
 
-def test_the_box_says_where_the_address_goes_and_that_it_stays(create, client, owner):
+def test_the_box_says_where_the_address_goes_and_who_can_change_it(create, client, owner):
     if create.page == "new":
         client.force_login(owner)
     page = parsed(client.get("/accounts/signup/" if create.page == "signup" else "/manage/new/"))
@@ -167,7 +167,7 @@ def test_the_box_says_where_the_address_goes_and_that_it_stays(create, client, o
     help_text = page.select_one(f"#{box['aria-describedby']}").get_text()
     assert page.select_one(f"label[for={box['id']}]").get_text() == "Address:"
     assert "/orgs/…/" in help_text
-    assert "cannot be changed later" in help_text
+    assert "Only the site's staff can change it later." in help_text
     assert "Leave it blank to have one made from the name." in help_text
     assert box.get("required") is None
     assert box["autocapitalize"] == "none"
@@ -183,3 +183,18 @@ def test_a_second_click_with_a_typed_address_leads_to_the_org_the_first_made(sig
     assert second.status_code == 302
     assert second["Location"] == first["Location"]
     assert Organization.objects.filter(name="North Wind Co-op").count() == 1
+
+
+def test_staff_can_change_the_address_as_its_help_says(admin_client, owner):
+    """Not "It cannot be changed later": Django's admin changes an org's slug (its pages at the
+    old address refreshed), so the help says only the site's staff can."""
+    organization = owner.memberships.get().organization
+    page = f"/admin/jobs/organization/{organization.pk}/change/"
+    data = form_as_sent(admin_client.get(page).content, "#organization_form")
+
+    admin_client.post(page, {**data, "slug": "northwind"})
+
+    organization.refresh_from_db()
+    assert organization.slug == "northwind"
+    help_text = jobs_forms.OrganizationSlugField().help_text
+    assert "Only the site's staff can change it later." in help_text
