@@ -198,3 +198,29 @@ def test_staff_can_change_the_address_as_its_help_says(admin_client, owner):
     assert organization.slug == "northwind"
     help_text = jobs_forms.OrganizationSlugField().help_text
     assert "Only the site's staff can change it later." in help_text
+
+
+def test_an_address_typed_in_another_script_is_refused_once(create):
+    """Typed "яндекс" for "Яндекс": the box says it is no slug, not also to type one."""
+    response = create("Яндекс", "яндекс")
+
+    assert address_errors(response) == [
+        "Not a valid slug: use lowercase a-z, 0-9, - and _, with a letter or digit first and "
+        "last and no --."
+    ]
+
+
+def test_the_same_name_again_at_another_address_is_another_org(signed_in):
+    """A second click is the same name at the same address: at another, the person wants a
+    second org, which gets the address typed (not the first, nor that address refused)."""
+    signed_in.post(
+        "/manage/new/", {"organization_name": "North Wind Co-op", "organization_slug": "northwind"}
+    )
+
+    signed_in.post(
+        "/manage/new/", {"organization_name": "North Wind Co-op", "organization_slug": "nw-south"}
+    )
+
+    assert sorted(
+        Organization.objects.filter(name="North Wind Co-op").values_list("slug", flat=True)
+    ) == ["northwind", "nw-south"]
