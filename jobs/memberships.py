@@ -117,8 +117,9 @@ def organization_slug_of_name(name: str) -> str:
 
 def organization_slug_taken(slug: str) -> bool:
     """Whether an org has `slug` in any case, or a page of the site has its address: an "acme"
-    beside an org saved as "ACME" (before slugs had to be lowercase) would be another org at
-    the address /orgs/ACME/ leads to."""
+    beside an org saved as "ACME" (before slugs had to be lowercase) would be a second org at an
+    address that differs only in case, /orgs/ACME/ the one and /orgs/Acme/ leading to the other
+    (slug_in_lowercase)."""
     return slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug__iexact=slug).exists()
 
 

@@ -91,8 +91,9 @@ def test_it_refuses_the_address_of_a_page_of_the_site(create):
 
 @pytest.mark.parametrize("saved", ["northwind", "NorthWind"], ids=["same case", "other case"])
 def test_it_refuses_an_address_taken_in_any_case_offering_a_free_one(create, saved):
-    """An org saved with capitals before slugs had to be lowercase is at /orgs/northwind/ too:
-    /orgs/NorthWind/ is where that address leads."""
+    """Beside an org saved with capitals before slugs had to be lowercase, a "northwind" would
+    be a second org at an address that differs only in case: /orgs/NorthWind/ the one, and
+    /orgs/NORTHWIND/ leading to the other."""
     Organization.objects.create(name="Northwind Traders", slug=saved)
     Organization.objects.create(name="Northwind Two", slug="northwind-2")
 
