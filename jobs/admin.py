@@ -819,6 +819,22 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
         # A new one only: an org's page stays where it is while other fields are edited.
         if "slug" in self.changed_data:
             validate_organization_slug(slug)
+            # Taken in any case, as on the forms that create an org (organization_slug_taken):
+            # an org saved with capitals before slugs had to be lowercase. One taken as it is,
+            # the unique constraint says.
+            other = (
+                Organization.objects.filter(slug__iexact=slug)
+                .exclude(pk=self.instance.pk)
+                .exclude(slug=slug)
+                .values_list("slug", flat=True)
+                .first()
+            )
+            if other:
+                raise forms.ValidationError(
+                    f"Another organization has this slug in capitals, “{other}”, an address that "
+                    "differs from it only in case: choose another slug.",
+                    code="taken_in_other_case",
+                )
         return slug
 
 

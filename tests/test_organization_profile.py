@@ -798,46 +798,64 @@ def test_djangos_admin_spell_checks_the_description_in_the_saved_language(
     assert {name: box[name] for name in ("lang", "dir") if box.has_attr(name)} == attributes
 
 
+def djangos_admin_saving(client, north, name: str, slug: str) -> list[str]:
+    """The pages Django's admin answers, signed in as a superuser, to a new org of this name and
+    slug and to `north` changed to them, each refused (200)."""
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+    data = {"name": name, "slug": slug, "description": "", "website": ""}
+    data |= {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    responses = [
+        client.post("/admin/jobs/organization/add/", data),
+        client.post(f"/admin/jobs/organization/{north.pk}/change/", data),
+    ]
+    assert [response.status_code for response in responses] == [200, 200]
+    return [response.content.decode() for response in responses]
+
+
 @pytest.mark.parametrize("slug", ["NORTH", "NaN", "-north", "north_", "north--wind"])
 def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug):
     """Sign-up and connect_greenhouse make lower-case slugs: "NORTH" beside "north" would be
     another org at an address that differs only in case."""
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
-    data = {"name": "North Wind", "description": "", "website": ""}
-    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
-
-    added = client.post("/admin/jobs/organization/add/", {**data, "slug": slug, **inline})
-    renamed = client.post(
-        f"/admin/jobs/organization/{north.pk}/change/", {**data, "slug": slug, **inline}
-    )
-
-    for response in (added, renamed):
-        assert response.status_code == 200
+    for page in djangos_admin_saving(client, north, "North Wind", slug):
         assert (
             "Not a valid slug: use lowercase a-z, 0-9, - and _, with a letter or digit "
-            "first and last and no --." in response.content.decode()
+            "first and last and no --." in page
         )
     assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
 
 
 def test_djangos_admin_refuses_a_slug_a_page_of_the_site_hides(client, north):
     """An org at "new" had /manage/new/, the page that makes an org, in place of its own."""
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
-    data = {"name": "New", "description": "", "website": ""}
-    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    for page in djangos_admin_saving(client, north, "New", "new"):
+        assert "“new” is taken by a page of this site (/manage/new/): choose another slug." in page
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
 
-    added = client.post("/admin/jobs/organization/add/", {**data, "slug": "new", **inline})
-    renamed = client.post(
-        f"/admin/jobs/organization/{north.pk}/change/", {**data, "slug": "new", **inline}
+
+def test_djangos_admin_refuses_a_slug_an_org_has_in_capitals(client, north):
+    """As sign-up and /manage/new/ do: "northwind" beside an org saved as "NorthWind" before
+    slugs had to be lowercase would be a second org at an address that differs only in case.
+    That org may itself be given its slug in lowercase."""
+    old = Organization.objects.create(name="Northwind Traders", slug="NorthWind")
+
+    for page in djangos_admin_saving(client, north, "North Wind", "northwind"):
+        assert (
+            "Another organization has this slug in capitals, “NorthWind”, an address that "
+            "differs from it only in case: choose another slug." in page
+        )
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["NorthWind", "north"]
+
+    client.post(
+        f"/admin/jobs/organization/{old.pk}/change/",
+        {
+            "name": "Northwind Traders",
+            "slug": "northwind",
+            "description": "",
+            "website": "",
+            **{f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        },
     )
 
-    for response in (added, renamed):
-        assert response.status_code == 200
-        assert (
-            "“new” is taken by a page of this site (/manage/new/): choose another slug."
-            in response.content.decode()
-        )
-    assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["north", "northwind"]
 
 
 def test_djangos_admin_keeps_a_slug_saved_before_it_was_checked(client, north):
