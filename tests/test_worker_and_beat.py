@@ -167,6 +167,33 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
     assert unraisable == []
 
 
+def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, monkeypatch, caplog):
+    """A file of no schedule yet whose first write fails with an OSError of no errno, as GNU
+    dbm's error on a malformed file (an OSError too, as dbm.dumb's own), is corrupt, not
+    refused: Celery's to delete and make again, as before orgsite.beat stopped on a refused
+    write there. Only the errnos of a file beat may not write stop it."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()
+    addval = dbm.dumb._Database._addval
+    failures = []
+
+    def fail_once(database, *args):
+        if not failures:
+            failures.append(True)
+            raise dbm.dumb.error("malformed")
+        return addval(database, *args)
+
+    monkeypatch.setattr(dbm.dumb._Database, "_addval", fail_once)
+    caplog.clear()
+
+    scheduler = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    scheduler.close()
+
+    assert failures == [True]
+    assert "Removing corrupted schedule file" in caplog.text
+    assert "beat cannot write its schedule file" not in caplog.text
+
+
 def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
     """A file it can write but not read is Celery's to delete and make again: only a file beat
     may not write stops it (orgsite.beat)."""
