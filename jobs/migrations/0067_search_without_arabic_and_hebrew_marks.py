@@ -6,9 +6,9 @@ from django.db.models import Q
 
 # Keyword search reads Arabic without its harakat, superscript alef and tatweel, alef with a
 # hamza, madda or wasla as alef, alef maksura as yeh and teh marbuta as heh, Persian's yeh,
-# keheh and heh with hamza as Arabic's yeh, kaf and heh, Arabic-Indic and Persian digits as ASCII ones, Hebrew without
-# its points and cantillation marks, and Turkish's dotless ı as i (jobs.text.
-# SCRIPT_LETTERS_FOLDED), and thorn, eth, h with stroke and eng as "th", "d", "h" and "n"
+# keheh and heh with hamza as Arabic's yeh, kaf and heh, Arabic-Indic and Persian digits as
+# ASCII ones, Hebrew without its points and cantillation marks, and Turkish's dotless ı as i
+# (jobs.text.SCRIPT_LETTERS_FOLDED), and thorn, eth, h with stroke and eng as "th", "d", "h" and "n"
 # (UNACCENTED_LETTERS): "اداري" missed "مدير إداري أول", "مدير" missed "مدیر", "5" missed "٥",
 # "מהנדס" missed "מְהַנְדֵּס", "yazilim" missed "Yazılım" and "thor" missed "Þór".
 # The search fields that hold one of those characters are stored as search reads them, as
