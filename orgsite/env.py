@@ -389,11 +389,13 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
 
 
 def _password_holds_a_blank(url: str) -> bool:
-    """Whether a blank stands before the URL's last "@" (its user and password, or a password's
-    "/", "?" or "#" and the rest, refused apart) or in a query's password, as masked."""
-    if any(character.isspace() for character in url.rpartition("@")[0]):
+    """Whether a blank stands before the last "@" ahead of the URL's query (its user and
+    password, or a password's "/" and the rest, refused apart) or in a query's password, as
+    masked. An "@" in the query is a value's: "?options=-c search_path=jobs&application_name=
+    web@1" was refused, its blank before that "@", and a password's "?" or "#" is refused apart."""
+    before_the_query, _, query = url.partition("#")[0].partition("?")
+    if any(character.isspace() for character in before_the_query.rpartition("@")[0]):
         return True
-    query = url.partition("#")[0].partition("?")[2]
     return any(
         unquote(name).endswith("password") and any(character.isspace() for character in value)
         for name, _, value in (field.partition("=") for field in query.split("&"))

@@ -1291,6 +1291,9 @@ def test_a_server_url_whose_password_holds_a_blank_stops_the_process(variable, u
     [
         "redis://redis.example.com:6379/1?db=2&client_name=sync%20one",
         "postgres://orgsite:Pw1%20Pw2@db.example.com:5432/orgsite?options=-c search_path=jobs",
+        # An "@" in a query's value, after that blank: the password is before the host still.
+        "postgres://orgsite:Pw@db.example.com/orgsite?options=-c search_path=jobs"
+        "&application_name=web@1",
     ],
 )
 def test_a_server_url_with_a_blank_written_as_percent_20_or_outside_a_password_is_taken(url):
