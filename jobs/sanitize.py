@@ -7,6 +7,7 @@ faster reader of nh3's own output gives the full text for search.
 
 import html
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from urllib.parse import urljoin, urlsplit
 
@@ -120,7 +121,7 @@ CONTROLS = "".join(
 # Its tags go, whatever it holds stays (blanks, empty inline tags, a line break). The regex
 # finds the links of no letter, digit or entity but "&nbsp;", the letters fonts draw blank
 # (BLANK_CHARACTERS: the Hangul fillers) read as blanks; of those, the ones of characters that
-# show (an arrow, "|") stay (_link_or_what_it_holds). nh3 writes each link's start tag as `<a `
+# show (an arrow, "|") stay (_links_or_what_they_hold). nh3 writes each link's start tag as `<a `
 # and its attributes; from 0.3.7 on (pyproject.toml), it writes no `<` but to open a tag:
 # before, a title's "<a x" was read as a link, and taking its tags away took the title's
 # closing quote (tests/test_sync.py). A link may hold another in a table's cell or caption
@@ -237,15 +238,34 @@ def without_empty_links(safe_html: str) -> str:
         # A tag, "&nbsp;", or a character that shows nothing (a blank, a zero-width space):
         # not only ASCII blanks, or a link of an em space was kept but beside an emptier one.
         if before in ">;" or not shows_anything(before.strip()):
-            return EMPTY_LINK_RE.sub(_link_or_what_it_holds, safe_html)
+            return EMPTY_LINK_RE.sub(_links_or_what_they_hold(safe_html), safe_html)
         end = safe_html.find("</a>", end + len("</a>"))
     return safe_html
 
 
-def _link_or_what_it_holds(link: re.Match[str]) -> str:
-    """What EMPTY_LINK_RE's link holds if none of it shows, else the link as it was."""
-    text = SAFE_HTML_TAG_RE.sub("", link[1]).replace("&nbsp;", " ")
-    return link[0] if shows_anything("".join(text.split())) else link[1]
+def _links_or_what_they_hold(safe_html: str) -> Callable[[re.Match[str]], str]:
+    """EMPTY_LINK_RE's replacement in `safe_html`: what a link holds if none of it shows, else
+    the link as it was; and the link as it was when it holds a heading and is in one. HTML's
+    parser closes an open heading at a new one, but not across a link: nh3 keeps
+    '<h2><a href=…><h6></h6></a>Benefits</h2>' so, and the link's tags taken out, a browser
+    read "Benefits" after the h2, no longer a heading. Where the headings are open is read only
+    for such a link, on from the last one: each heading tag once."""
+    read_to = open_headings = 0
+
+    def link_or_what_it_holds(link: re.Match[str]) -> str:
+        nonlocal read_to, open_headings
+        text = SAFE_HTML_TAG_RE.sub("", link[1]).replace("&nbsp;", " ")
+        if shows_anything("".join(text.split())):
+            return link[0]
+        if HEADING_TAG_RE.search(link[1]):
+            for tag in HEADING_TAG_RE.finditer(safe_html[read_to : link.start()]):
+                open_headings += -1 if tag[1] else 1
+            read_to = link.start()
+            if open_headings:
+                return link[0]
+        return link[1]
+
+    return link_or_what_it_holds
 
 
 def safe_html_head(safe_html: str, max_chars: int = MAX_SAFE_HTML_CHARS) -> str:

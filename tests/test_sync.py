@@ -1773,6 +1773,26 @@ def test_a_link_that_shows_nothing_inside_a_link_loses_its_own_tags_alone():
     )
 
 
+def test_a_link_that_shows_nothing_in_a_heading_keeps_its_tags_where_it_holds_a_heading():
+    """HTML's parser closes an open heading at a new one, but not across a link: without the
+    link's tags, a browser read "Benefits" after the h2, no longer a heading."""
+    content = (
+        '<h2><a href="https://acme.example/"><h3><img src="b.png"></h3></a>Benefits</h2>'
+        '<a href="https://acme.example/"><h3><img src="b.png"></h3></a>'
+        '<h2><b><a href="https://acme.example/"><img src="b.png"></a></b></h2><h3>Pay</h3>'
+        '<h2>Perks</h2><a href="https://acme.example/"><h4></h4></a>'
+    )
+    link = '<a href="https://acme.example/" rel="noopener noreferrer nofollow">'
+
+    safe_html = sanitize_content(html.escape(content))
+
+    assert safe_html == (
+        f"<h2>{link}<h3></h3></a>Benefits</h2><h3></h3>"
+        "<h2><b></b></h2><h3>Pay</h3><h2>Perks</h2><h4></h4>"
+    )
+    assert sanitize.CLEANER.clean(safe_html) == safe_html  # as a browser reads it again
+
+
 BLANKS = "\u2800\u3164"
 EMPTY_LINK = '<a href="#"></a>'
 
@@ -1798,6 +1818,20 @@ def test_links_that_show_something_are_read_in_work_in_proportion(content_of, si
         return steps.count
 
     assert_steps_in_proportion(steps_for, size)
+
+
+def test_links_that_show_nothing_in_headings_are_read_in_work_in_proportion():
+    """Where the headings are open is read on from the last link that asked: read from the
+    start for each, 4,000 such links were read 4,000 times."""
+    link = '<a href="https://acme.example/"><h4><img src="b.png"></h4></a>'
+
+    def steps_for(n: int) -> int:
+        safe_html = sanitize.CLEANER.clean(f"<h2>{link * n}</h2>{link * n}")
+        with regex_steps_counted(sanitize) as steps:
+            sanitize.without_empty_links(safe_html)
+        return steps.count
+
+    assert_steps_in_proportion(steps_for, 200)
 
 
 @pytest.mark.parametrize("text", ["→", "&amp;", "|", "☎\u200b", "Ω"])
