@@ -1733,6 +1733,11 @@ def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_h
             '<p>Pay<a href="https://acme.example/"><b>&#8203;&#x200F;</b>\u2800</a>now</p>',
             "<p>Pay<b>\u200b\u200f</b>\u2800now</p>",
         ),
+        # A line break between them: a control to shows_anything(), read as the blank it is.
+        (
+            '<p>Pay<a href="https://acme.example/">&#8203;\n&#8203;</a>now</p>',
+            "<p>Pay\u200b\n\u200bnow</p>",
+        ),
         # Letters a font draws blank (a Hangul filler): words to a regex, and nothing shown.
         (
             '<p>Pay<a href="https://acme.example/">\u3164<b></b>\uffa0</a>now</p>',
@@ -1749,6 +1754,7 @@ def test_a_description_keeps_the_markup_it_may_have_and_no_other(content, safe_h
         "&nbsp;",
         "an em space",
         "zero-width",
+        "zero-width about a line break",
         "Hangul fillers",
     ],
 )
