@@ -484,11 +484,27 @@ class NotConnected(Exception):
 
 
 NOT_CONNECTED = "This organization is not connected to Greenhouse, so the change was not saved."
-# NotConnected's words for a key's removal, which was not left undone: the disconnect deleted the
-# key with the board token, and the board is what the org has lost.
-KEY_GONE_WITH_THE_CONNECTION = (
-    "This organization was disconnected from Greenhouse meanwhile, which deleted its API key, so "
-    "there is no key left to remove. Connect a board below if its jobs are to sync again."
+
+
+def disconnected_meanwhile(became_of_it: str, *, to_do: str) -> str:
+    """NotConnected's words for a change of its own (`became_of_it`, and what to do, below): the
+    disconnect deleted the board token with the key, and a board is what the org needs first."""
+    return f"This organization was disconnected from Greenhouse meanwhile, {became_of_it}. {to_do}"
+
+
+# A key's removal was not left undone: the disconnect deleted the key.
+KEY_GONE_WITH_THE_CONNECTION = disconnected_meanwhile(
+    "which deleted its API key, so there is no key left to remove",
+    to_do="Connect a board below if its jobs are to sync again.",
+)
+# A key is for a board's account, and connecting one takes a key too.
+KEY_NOT_STORED_WITHOUT_A_CONNECTION = disconnected_meanwhile(
+    "so the API key was not stored",
+    to_do="Connect a board below first; its form takes the key too.",
+)
+SCHEDULE_NOT_SAVED_WITHOUT_A_CONNECTION = disconnected_meanwhile(
+    "so the schedule was not saved",
+    to_do="Connect a board below first, then set its schedule.",
 )
 
 

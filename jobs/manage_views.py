@@ -35,6 +35,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from jobs.cache import listing_cache_invalidate
 from jobs.connections import (
     KEY_GONE_WITH_THE_CONNECTION,
+    KEY_NOT_STORED_WITHOUT_A_CONNECTION,
+    SCHEDULE_NOT_SAVED_WITHOUT_A_CONNECTION,
     ApiKeyChanged,
     Connected,
     ConnectionChanged,
@@ -527,12 +529,21 @@ def organization_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# What a change refused as the org was disconnected meanwhile says, by its action: what became of
+# it and what to do. "So the change was not saved" said neither that a board must be connected
+# first, nor, of a key's removal (asked, or confirmed), that the disconnect deleted the key.
+DISCONNECTED_MEANWHILE_TEXTS = {
+    "api_key": KEY_NOT_STORED_WITHOUT_A_CONNECTION,
+    "api_key_remove": KEY_GONE_WITH_THE_CONNECTION,
+    "schedule": SCHEDULE_NOT_SAVED_WITHOUT_A_CONNECTION,
+}
+
+
 def _refusal_text(refusal: NotConnected | ConnectionChanged | ApiKeyChanged, *, action: str) -> str:
-    """What a settings change refused as the page was out of date says: its own words, but for
-    a key's removal (asked, or confirmed) refused as the org was disconnected meanwhile, which
-    deleted the key: "the change was not saved" read as if the key were still stored."""
-    if isinstance(refusal, NotConnected) and refusal.meanwhile and action == "api_key_remove":
-        return KEY_GONE_WITH_THE_CONNECTION
+    """What a settings change refused as the page was out of date says: its own words, but of a
+    disconnect meanwhile, what it did to this change."""
+    if isinstance(refusal, NotConnected) and refusal.meanwhile:
+        return DISCONNECTED_MEANWHILE_TEXTS.get(action, refusal.message)
     return refusal.message
 
 

@@ -982,12 +982,31 @@ def test_a_change_as_another_admin_disconnects_says_so(signed_in, connected, mon
     assert not GreenhouseConnection.objects.exists()
 
 
+# What each change refused as the org was disconnected meanwhile says: what became of it, and
+# that a board is to be connected below (a key or a schedule is of a board's connection).
+SAID_AFTER_A_DISCONNECT = {
+    "api_key": (
+        "This organization was disconnected from Greenhouse meanwhile, so the API key was not "
+        "stored. Connect a board below first; its form takes the key too."
+    ),
+    "api_key_remove": (
+        "This organization was disconnected from Greenhouse meanwhile, which deleted its API "
+        "key, so there is no key left to remove. Connect a board below if its jobs are to sync "
+        "again."
+    ),
+    "schedule": (
+        "This organization was disconnected from Greenhouse meanwhile, so the schedule was not "
+        "saved. Connect a board below first, then set its schedule."
+    ),
+}
+
+
 def assert_says_what_the_disconnect_left_undone(response, change: dict[str, str]) -> None:
-    """A change refused as the org was disconnected was not saved; a key's removal was not left
-    undone: the disconnect deleted the key."""
-    removal = change["action"] == "api_key_remove"
-    assert ("so the change was not saved" in page_text(response)) != removal
-    assert ("which deleted its API key" in page_text(response)) == removal
+    """A key stored or a schedule set was not saved, and a board is to be connected first; a
+    key's removal was not left undone: the disconnect deleted the key. "So the change was not
+    saved" said neither."""
+    said = parsed(response).select_one(".messages .error").get_text()
+    assert said == SAID_AFTER_A_DISCONNECT[change["action"]]
 
 
 def sent_from(page: bytes, change: dict[str, str]) -> dict[str, str]:
@@ -1032,12 +1051,7 @@ def test_a_key_removal_after_a_disconnect_says_the_key_went_with_it(
 
     response = signed_in.post(SETTINGS_URL, removal, follow=True)
 
-    said = parsed(response).select_one(".messages .error").get_text()
-    assert said == (
-        "This organization was disconnected from Greenhouse meanwhile, which deleted its API "
-        "key, so there is no key left to remove. Connect a board below if its jobs are to sync "
-        "again."
-    )
+    assert_says_what_the_disconnect_left_undone(response, REMOVE_KEY)
     assert not GreenhouseConnection.objects.exists()
 
 
