@@ -129,8 +129,10 @@ def _account_state(user: User) -> str:
 
 
 def email_change_of(token: str, *, user: User) -> str:
-    """The new address a confirmation link names, if the link is still valid and is `user`'s.
-    A link already used for the address the account now has names it (a second click)."""
+    """The new address a confirmation link names, if the link is still valid and is `user`'s,
+    and no other account has the address now. A link already used for the address the account
+    now has names it (a second click). The link's page asks the same as its button's click (under
+    the account's lock), so that it offers no change the click would refuse."""
     try:
         user_pk, new_email, state = signing.loads(
             token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT
@@ -139,8 +141,16 @@ def email_change_of(token: str, *, user: User) -> str:
         raise EmailChangeError(LINK_INVALID_MESSAGE) from None
     if user_pk != user.pk:
         raise EmailChangeForAnotherAccount(OTHER_ACCOUNT_MESSAGE)
-    if new_email != user.email and not constant_time_compare(state, _account_state(user)):
+    if new_email == user.email:
+        return new_email
+    if not constant_time_compare(state, _account_state(user)):
         raise EmailChangeError(LINK_INVALID_MESSAGE)
+    # The address was free when the link was asked for; another account may have taken it since.
+    if email_taken(new_email, user=user):
+        raise EmailChangeError(
+            f"The address was not changed: another account has used {new_email} since the link "
+            "was sent, and each account needs one of its own."
+        )
     return new_email
 
 
@@ -152,12 +162,6 @@ def email_change_confirm(*, token: str, user: User) -> str:
     new_email = email_change_of(token, user=locked)
     if new_email == locked.email:
         return new_email
-    # The address was free when the link was asked for; another account may have taken it since.
-    if email_taken(new_email, user=locked):
-        raise EmailChangeError(
-            f"The address was not changed: another account has used {new_email} since the link "
-            "was sent, and each account needs one of its own."
-        )
     _email_save(locked, new_email, confirmed=True)
     user.email = new_email
     return new_email

@@ -288,6 +288,23 @@ def test_an_address_taken_after_the_link_was_sent_is_not_given_to_a_second_accou
     assert "another account has used alice@new.example" in response.content.decode()
 
 
+def test_a_link_to_an_address_taken_since_says_so_before_its_button_is_pressed(signed_in, owner):
+    """Opened after another account confirmed the address: the page offered "Use …", which the
+    click then refused."""
+    link = asked_link(signed_in)
+    User.objects.create_user("carol", "ALICE@new.example", PASSWORD)
+
+    response = signed_in.get(link)
+
+    assert refused(response) == (
+        "The address was not changed: another account has used alice@new.example since the link "
+        "was sent, and each account needs one of its own."
+    )
+    assert parsed(response).select_one("main button") is None
+    owner.refresh_from_db()
+    assert owner.email == "alice@acme.example"
+
+
 def test_emails_to_one_address_stop_after_a_few_a_day(signed_in, owner):
     """The link goes to whatever address is typed: the page must not be a way to flood one."""
     for _ in range(ACCOUNT_EMAILS_PER_CLIENT):
