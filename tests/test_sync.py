@@ -1799,6 +1799,18 @@ def test_a_link_that_shows_nothing_in_a_heading_keeps_its_tags_where_it_holds_a_
     assert sanitize.CLEANER.clean(safe_html) == safe_html  # as a browser reads it again
 
 
+def test_where_the_headings_are_open_is_read_in_each_post_alone():
+    """The headings open where a link asked are counted in its post alone: the sync sanitizes
+    posts one after another, on several threads, and a count left from the post before kept a
+    link that held a heading in no heading, as if in one."""
+    link = '<a href="https://acme.example/"><h3><img src="b.png"></h3></a>'
+    in_a_heading = sanitize_content(html.escape(f"<h2>{link}Benefits</h2>"))
+
+    assert in_a_heading.startswith("<h2><a ")
+    assert sanitize_content(html.escape(f"{link}<p>Pay</p>")) == "<h3></h3><p>Pay</p>"
+    assert sanitize_content(html.escape(f"<h2>{link}Benefits</h2>")) == in_a_heading
+
+
 BLANKS = "\u2800\u3164"
 EMPTY_LINK = '<a href="#"></a>'
 
