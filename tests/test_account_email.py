@@ -453,6 +453,20 @@ def test_a_used_link_changes_nothing_more(signed_in, owner):
     assert owner.email == "alice@third.example"
 
 
+def test_a_used_link_clicked_again_voids_no_link_asked_for_since(signed_in, owner):
+    """The email read again and its button pressed again: the address is already the link's,
+    and nothing is saved; counted as a change again, it voided the link asked for since."""
+    first = asked_link(signed_in)
+    signed_in.post(first)
+    since = asked_link(signed_in, "alice@third.example")
+
+    assert signed_in.post(first).status_code == 302
+    signed_in.post(since)
+
+    owner.refresh_from_db()
+    assert owner.email == "alice@third.example"
+
+
 def test_a_used_link_stays_used_once_the_address_is_back_to_the_one_it_was_sent_from(
     signed_in, owner
 ):
