@@ -506,6 +506,19 @@ def test_changing_the_password_voids_a_link_asked_for_before(signed_in, owner):
     assert owner.email == "alice@acme.example"
 
 
+def test_a_voided_link_to_an_address_taken_since_says_it_is_void(signed_in, owner):
+    """The link is checked before the address it names: one voided by a password change (a
+    stranger's request noticed) says no more of its address than that the link is dead."""
+    link = asked_link(signed_in)
+    owner.set_password("a brand new passphrase")
+    owner.save()
+    signed_in.force_login(owner)
+    User.objects.create_user("carol", NEW, PASSWORD)
+
+    for method in (signed_in.get, signed_in.post):
+        assert refused(method(link)).startswith("This link is not valid any more")
+
+
 def test_a_link_opened_by_another_signed_in_account_changes_nothing(signed_in, owner, outsider):
     link = asked_link(signed_in)
     mallory = Client()
