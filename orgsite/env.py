@@ -397,7 +397,7 @@ def _password_holds_a_blank(url: str) -> bool:
     if any(character.isspace() for character in before_the_query.rpartition("@")[0]):
         return True
     return any(
-        unquote(name).endswith("password") and any(character.isspace() for character in value)
+        _names_a_password(name) and any(character.isspace() for character in value)
         for name, _, value in (field.partition("=") for field in query.split("&"))
     )
 
@@ -423,6 +423,13 @@ _QUERY_PASSWORD_RE = re.compile(r"[?&]([^=&?#\s]*password|[^=&?#\s%]*%[^=&?#\s]*
 # What a list's, tuple's or dict's repr, JSON or a sentence may put after the quote that ends a
 # URL quoted in a line: "('redis://…',)", "{'url': '…'}", "at 'redis://…'.".
 _AFTER_A_CLOSING_QUOTE = ",;:.)]}>"
+
+
+def _names_a_password(name: str) -> bool:
+    """Whether a URL query's field `name` is a password's as the clients read it: its %XX
+    decoded once ("pass%77ord"), ending in "password" ("sslpassword"). Both the check of a
+    setting's URL and the log mask ask it, so that they cannot come to differ."""
+    return (unquote(name) if "%" in name else name).endswith("password")
 
 
 def passwords_masked(text: str) -> str:
@@ -464,7 +471,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
 
     def query_password_masked(field: re.Match[str]) -> str:
         name, value = field[1], field[2]
-        if not (unquote(name) if "%" in name else name).endswith("password"):
+        if not _names_a_password(name):
             return field[0]
         quote_at = max(value.rfind("'"), value.rfind('"'))
         closing = value[quote_at:] if quote_at >= 0 else ""
