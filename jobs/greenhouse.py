@@ -1348,18 +1348,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if not title:
         kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
         raise InvalidJob(f"job post {job_id} has no title{kept}")
-    absolute_url = one_line(raw.get("absolute_url"))
-    problem = _web_address_problem(absolute_url) if absolute_url else ""
-    if problem:
-        # The reason its admins read leaves the address out; the log says which it was.
-        logger.warning(
-            "job post %s has an application link %s: %s",
-            job_id,
-            problem,
-            _value_shown(absolute_url, MAX_ADDRESS_SHOWN),
-        )
-        raise InvalidJob(f"job post {job_id} has an application link {problem}")
-    absolute_url = _address_kept(job_id, absolute_url)
+    absolute_url = _address_kept(job_id, one_line(raw.get("absolute_url")))
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)
@@ -1402,8 +1391,21 @@ def _address_kept(job_id: int, address: str) -> str:
     """A post's application link as a job keeps it: cut to ADDRESS_MAX_LENGTH as README says,
     at a whole character and escape (address_head: a link cut inside one is broken). A cut is
     logged: the Apply button then leads elsewhere than Greenhouse's (the end of its query left
-    out), and nothing else would say why."""
+    out), and nothing else would say why. InvalidJob, logged, if the link is none a browser
+    opens (_web_address_problem), or is cut to one of another host (_head_problem)."""
+    problem = _web_address_problem(address) if address else ""
     head = address_head(address, ADDRESS_MAX_LENGTH)
+    if not problem and len(head) < len(address):
+        problem = _head_problem(address, head)
+    if problem:
+        # The reason its admins read leaves the address out; the log says which it was.
+        logger.warning(
+            "job post %s has an application link %s: %s",
+            job_id,
+            problem,
+            _value_shown(address, MAX_ADDRESS_SHOWN),
+        )
+        raise InvalidJob(f"job post {job_id} has an application link {problem}")
     if len(head) < len(address):
         logger.warning(
             "job post %s: application link over %d characters cut to %d: %s",
@@ -1413,6 +1415,25 @@ def _address_kept(job_id: int, address: str) -> str:
             _value_shown(address, MAX_ADDRESS_SHOWN),
         )
     return head
+
+
+def _head_problem(address: str, head: str) -> str:
+    """What keeps `head`, the start of `address` a job keeps, from standing for it, in words
+    that follow "an application link"; "" if nothing does. A cut inside the host name, or the
+    user name before it, left a link to another host: "https://aaa….evil.example" of the host
+    "aaa….evil.example.jobs.example.com", "https://u…@evil.example" of
+    "https://u…@evil.example@jobs.example.com" (its host follows the last "@"), or one no
+    browser opens ("https://jobs.example.com:xxx" of "…:xxx…@jobs.example.com", a user name and
+    password). So the head is checked as a link sent so is, then for its scheme and netloc."""
+    problem = _web_address_problem(head)
+    if not problem and urlsplit(head)[:2] != urlsplit(address)[:2]:  # (scheme, netloc)
+        problem = "with another host or user name"
+    if not problem:
+        return ""
+    return (
+        f"over {ADDRESS_MAX_LENGTH} characters whose first {len(head)}, all a job keeps, "
+        f"are a link {problem}"
+    )
 
 
 def jobs_of_payload(payload: Any, *, content_dropped: bool = False) -> list[Any]:

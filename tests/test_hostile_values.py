@@ -947,6 +947,138 @@ def test_a_long_address_is_cut_before_a_character_across_its_end(fake_greenhouse
     assert parse_job(raw).absolute_url == head
 
 
+# Application links of jobs.example.com over the 1,000 characters a job keeps, whose host, or
+# the user name before it, runs past the cut: each with the length of the head the cut leaves
+# (before a character and its escapes) and why that head is refused. Every one is a link a
+# browser opens to jobs.example.com as sent; its head was stored, a link to another host or
+# none a browser opens.
+CUT_ELSEWHERE = "with another host or user name"
+CUT_TO_A_BAD_HOST = "whose host name has a space or another character no host name may have"
+HOST = "jobs.example.com"
+FILL = ADDRESS_MAX_LENGTH - len("https://")
+LINKS_CUT_TO_ANOTHER_HOST = {
+    # A host under evil.example is the head of one under example.com.
+    "long host": (
+        f"https://{'a' * (FILL - len('.evil.example'))}.evil.example.{HOST}/apply",
+        ADDRESS_MAX_LENGTH,
+        CUT_ELSEWHERE,
+    ),
+    # The host follows the last "@": without it, the user name's "@evil.example" is the host.
+    "long user name": (
+        f"https://{'u' * (FILL - len('@evil.example'))}@evil.example@{HOST}/apply",
+        ADDRESS_MAX_LENGTH,
+        CUT_ELSEWHERE,
+    ),
+    "long IDN host": (
+        f"https://{'bücherei-' * 120}{HOST}/apply",
+        ADDRESS_MAX_LENGTH,
+        CUT_ELSEWHERE,
+    ),
+    # The cut falls inside "%D1%80" (р), kept whole: 165 of them.
+    "long escaped IDN host": (
+        f"https://{'%D1%80' * 200}.example.com/apply",
+        len("https://") + 165 * len("%D1%80"),
+        CUT_ELSEWHERE,
+    ),
+    # Kept, the user name is the host, its escaped spaces (or a right-to-left override, which
+    # no host name may hold either) read in it; the cut falls inside an escape.
+    "escaped blanks in the user name": (
+        f"https://evil.example{'%20' * 400}@{HOST}/apply",
+        len("https://evil.example") + 326 * len("%20"),
+        CUT_TO_A_BAD_HOST,
+    ),
+    "escaped direction controls in the user name": (
+        f"https://evil.example{'%E2%80%AE' * 120}@{HOST}/apply",
+        len("https://evil.example") + 108 * len("%E2%80%AE"),
+        CUT_TO_A_BAD_HOST,
+    ),
+    # A user name and password: cut, the password is the port.
+    "long password": (
+        f"https://{HOST}:{'x' * ADDRESS_MAX_LENGTH}@{HOST}/apply",
+        ADDRESS_MAX_LENGTH,
+        "whose port is not a number from 1 to 65535",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("address", "kept", "problem"),
+    LINKS_CUT_TO_ANOTHER_HOST.values(),
+    ids=LINKS_CUT_TO_ANOTHER_HOST.keys(),
+)
+def test_a_long_link_cut_to_another_host_is_refused_as_a_link_browsers_refuse(
+    acme, fake_greenhouse, client, caplog, address, kept, problem
+):
+    """Cut inside its host or user name, a link to jobs.example.com was stored as one to
+    evil.example, or to a host no browser opens. The head is checked as a link sent so is
+    and for its host: its post is skipped, as one of a link browsers refuse, logged once."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["absolute_url"] = address
+    fake_greenhouse.touch(TOKEN)
+    caplog.set_level(logging.WARNING, logger="jobs.greenhouse")
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    reason = (
+        f"job post {post['id']} has an application link over {ADDRESS_MAX_LENGTH} characters "
+        f"whose first {kept}, all a job keeps, are a link {problem}"
+    )
+    assert result.ok and result.counts.skip_reasons == [reason]
+    logged = [r.getMessage() for r in caplog.records if r.name == "jobs.greenhouse"]
+    assert logged == [f"{reason}: {address[:MAX_ADDRESS_SHOWN]!r}"]
+    assert not Job.objects.filter(greenhouse_id=post["id"]).exists()
+    listed = client.get("/orgs/acme/jobs.json").json()["jobs"]
+    assert len(listed) == result.counts.created and post["id"] not in {j["id"] for j in listed}
+
+
+def test_a_job_whose_link_comes_cut_to_another_host_keeps_the_link_it_had(
+    acme, fake_greenhouse, client
+):
+    """Its post is skipped, as one of a link browsers refuse: its job stays, as it was."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok
+    job = Job.objects.get(greenhouse_id=post["id"])
+    post["absolute_url"] = LINKS_CUT_TO_ANOTHER_HOST["long user name"][0]
+    fake_greenhouse.touch(TOKEN)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 1
+    job.refresh_from_db()
+    assert job.is_open and "@" not in job.absolute_url
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'class="button apply-link" href="{escape(job.absolute_url)}"' in page
+    listed = {j["id"]: j for j in client.get("/orgs/acme/jobs.json").json()["jobs"]}
+    assert listed[post["id"]]["absolute_url"] == job.absolute_url
+
+
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        # Cut where its host ends: the head is the host's page.
+        (f"https://{'a' * (FILL - len(HOST) - 1)}.{HOST}/apply", ADDRESS_MAX_LENGTH),
+        # Cut inside its path's escapes ("%C3%A9", é), kept whole: 162 of them.
+        (f"https://{HOST}/{'%C3%A9' * 300}", len(f"https://{HOST}/") + 162 * len("%C3%A9")),
+    ],
+    ids=["cut at the host's end", "cut inside the path's escapes"],
+)
+def test_a_long_link_cut_after_its_host_is_kept_cut(acme, fake_greenhouse, client, address, kept):
+    """Its host is the link's: the head checked is not refused."""
+    post = fake_greenhouse.jobs(TOKEN)[0]
+    post["absolute_url"] = address
+    fake_greenhouse.touch(TOKEN)
+
+    result = sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert result.ok and result.counts.skipped == 0
+    job = Job.objects.get(greenhouse_id=post["id"])
+    assert job.absolute_url == address[:kept]
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'class="button apply-link" href="{escape(address[:kept])}"' in page
+    listed = {j["id"]: j for j in client.get("/orgs/acme/jobs.json").json()["jobs"]}
+    assert listed[post["id"]]["absolute_url"] == address[:kept]
+
+
 def test_a_language_longer_than_its_field_is_read_as_none_and_logged(fake_greenhouse, caplog):
     """Cut to its field, "en-GB-oxendict-x-london" passed for the tag "en-GB-oxendict-x-lon",
     and another for a tag of another language: a page's lang would name it."""
