@@ -131,7 +131,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "last_success_text": moment_text(connection.last_success_at),
         "last_attempt_at": attempt_at,
         "last_attempt_text": moment_text(attempt_at),
-        "next_sync_at": _next_sync_at(connection) if connection.enabled else None,
+        "next_sync_at": _next_sync_or_retry_at(connection, now=now),
         "next_sync_text": _next_sync_text(connection, now=now),
         "retry_in_seconds": _retry_in_seconds(connection, now=now),
         "failing_since": connection.failing_since,
@@ -204,6 +204,18 @@ def _retry_in_seconds(connection: GreenhouseConnection, *, now: datetime) -> flo
     if retry_at < now - timedelta(seconds=RETRY_LATE_SECONDS):
         return None
     return max(0.0, (retry_at - now).total_seconds())
+
+
+def _next_sync_or_retry_at(connection: GreenhouseConnection, *, now: datetime) -> datetime | None:
+    """The time next_sync_text names: the task's retry of a failed sync while one is coming
+    (_retry_in_seconds; past while it is due and not started yet), else the schedule's; None
+    while paused. The schedule's time alone gave a program reading status.json a sync up to an
+    interval after the retry the words named."""
+    if not connection.enabled:
+        return None
+    if _retry_in_seconds(connection, now=now) is not None:
+        return connection.retry_at
+    return _next_sync_at(connection)
 
 
 def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:

@@ -1029,6 +1029,35 @@ def test_a_retry_due_and_not_started_yet_is_the_next_sync(signed_in, acme, late)
         assert html.select_one('[data-field="next_sync_text"]').get_text() == said
 
 
+@pytest.mark.parametrize(
+    ("retry_in", "next_sync"),
+    [
+        (timedelta(seconds=20), "the retry"),
+        (timedelta(seconds=-30), "the retry"),  # due, not started yet: "due now"
+        (timedelta(minutes=-2), "the schedule"),  # late for long: either may come first
+        (None, "the schedule"),
+    ],
+)
+def test_status_json_gives_the_time_of_the_sync_its_words_name(
+    signed_in, acme, retry_in, next_sync
+):
+    """A retry coming, next_sync_at was the schedule's time, an interval after the failure,
+    while next_sync_text named the retry: a program reading the time waited an hour for a sync
+    that ran in 20 seconds."""
+    now = timezone.now().replace(microsecond=0)
+    schedule = now + timedelta(hours=1)
+    retry_at = retry_in and now + retry_in
+    GreenhouseConnection.objects.update(
+        retry_at=retry_at, next_sync_at=schedule, last_attempt_at=now - timedelta(minutes=3)
+    )
+
+    status = signed_in.get(STATUS_URL).json()
+
+    expected = retry_at if next_sync == "the retry" else schedule
+    assert datetime.fromisoformat(status["next_sync_at"]) == expected
+    assert ("a retry after the failure" in status["next_sync_text"]) is (retry_in is not None)
+
+
 @pytest.mark.parametrize("schedule_in", [timedelta(hours=1), timedelta(seconds=-1)])
 def test_a_retry_late_for_long_says_so_and_the_schedules_sync_beside_it(acme, schedule_in):
     """Late for long (a worker busy or down, its message lost), the page no longer looks for
