@@ -387,10 +387,8 @@ def _organization_gone(request: HttpRequest) -> HttpResponse:
     status), which shows the message; otherwise a page leading to the orgs that are left."""
     logger.info("organization gone path=%s user=%s", request.path, request.user.pk)
     if _wants_json(request):
-        # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
-        return JsonResponse(
-            {"error": "organization_gone", "level": "error", "message": ORGANIZATION_GONE},
-            status=404,
+        return _refused_to_the_script(
+            request, {"error": "organization_gone", "message": ORGANIZATION_GONE}, status=404
         )
     return render(
         request, "manage/organization_gone.html", {"gone_text": ORGANIZATION_GONE}, status=404
@@ -427,11 +425,10 @@ def _not_an_admin(request: HttpRequest, organization: Organization) -> HttpRespo
             "invite you as an admin."
         )
     if _wants_json(request):
-        # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
-        return JsonResponse(
+        return _refused_to_the_script(
+            request,
             {
                 "error": "not_admin",
-                "level": "error",
                 "message": text,
                 "link": {"url": reverse("manage:index"), "text": "Go to your organizations"},
             },
@@ -1066,20 +1063,29 @@ def _signed_out(request: HttpRequest, page: str) -> JsonResponse:
     JSON, which it shows with a link to sign in again and come back to `page`. The sign-in
     page it was sent to is no JSON, so it said "Lost contact with the site", or "could not be
     sent", as if the site were down."""
-    # "error" tells the site's answer from a proxy's JSON (SITE_ERRORS in sync-status.js).
-    response = JsonResponse(
+    return _refused_to_the_script(
+        request,
         {
             "error": "signed_out",
-            "level": "error",
             "message": SIGNED_OUT,
             "link": {"url": redirect_to_login(page)["Location"], "text": "Sign in again"},
         },
         status=401,
     )
-    # Django's line for it ("Unauthorized: /manage/acme/status.json") at INFO, where it writes
-    # each 4xx at WARNING: a session that ended is no fault, and each open tab whose script
-    # asks met it, a warning per tab for an operator to look into and find nothing. Marked as
-    # logged, so Django does not write it again.
+
+
+def _refused_to_the_script(
+    request: HttpRequest, answer: dict[str, Any], *, status: int
+) -> JsonResponse:
+    """Why the site refused the script (Refresh now, the live status), in JSON: `answer` names
+    it in "error", which tells the site's answer from a proxy's (SITE_ERRORS in sync-status.js),
+    and says it in "message", with a "link" to go on if it has one."""
+    response = JsonResponse({**answer, "level": "error"}, status=status)
+    # Django's line for it ("Unauthorized: /manage/acme/status.json", "Not Found: …",
+    # "Forbidden: …") at INFO, where it writes each 4xx at WARNING: a session that ended, an
+    # org deleted or an admin demoted meanwhile is someone's doing, no fault, and each open tab
+    # whose script asks met it, a warning per tab for an operator to look into and find
+    # nothing. Marked as logged, so Django does not write it again.
     log_response(
         "%s: %s",
         response.reason_phrase,

@@ -440,6 +440,35 @@ def test_the_script_of_a_page_signed_out_meanwhile_is_logged_at_info(client, acm
     ]
 
 
+@pytest.mark.parametrize(
+    ("meanwhile", "status"), [("org deleted", "Not Found"), ("admin demoted", "Forbidden")]
+)
+def test_the_script_of_a_page_whose_org_or_admin_role_went_meanwhile_is_logged_at_info(
+    signed_in, acme, owner, queued, caplog, meanwhile, status
+):
+    """Django wrote a WARNING for each of these 404s and 403s, as it did for a 401 signed out:
+    each open tab's script met it, after another admin (or the same one, in another tab)
+    deleted the org or took the role away, nothing for an operator to look into."""
+    if meanwhile == "org deleted":
+        Organization.objects.filter(slug="acme").delete()
+    else:
+        owner.memberships.update(role=Membership.Role.MEMBER)
+
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        signed_in.get(STATUS_URL, **JSON)
+        signed_in.post(REFRESH_URL, {"next": "/manage/acme/history/"}, **JSON)
+
+    code = 404 if meanwhile == "org deleted" else 403
+    assert [
+        (record.levelname, record.getMessage(), record.status_code, record.request.path)
+        for record in caplog.records
+        if record.name == "django.request"
+    ] == [
+        ("INFO", f"{status}: {STATUS_URL}", code, STATUS_URL),
+        ("INFO", f"{status}: {REFRESH_URL}", code, REFRESH_URL),
+    ]
+
+
 def test_the_sign_in_link_told_to_a_pages_script_keeps_the_pages_query_string(
     client, acme, owner, queued
 ):
