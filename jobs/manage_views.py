@@ -382,13 +382,27 @@ def organization_new(request: HttpRequest) -> HttpResponse:
 ORGANIZATION_GONE = "This organization no longer exists: it was deleted, perhaps in another tab."
 
 
+def _your_organizations_link() -> dict[str, str]:
+    """Where the script's words send an admin whose org went, or their role in it: as the
+    pages of both lead (manage/organization_gone.html, manage/not_an_admin.html)."""
+    return {"url": reverse("manage:index"), "text": "Go to your organizations"}
+
+
 def _organization_gone(request: HttpRequest) -> HttpResponse:
-    """A 404 that says the org no longer exists: in JSON to the script (Refresh now, the live
-    status), which shows the message; otherwise a page leading to the orgs that are left."""
+    """A 404 that says the org no longer exists, leading to the orgs that are left: in JSON to
+    the script (Refresh now, the live status), which shows the message and the link (it showed
+    the message alone, the box left with nowhere to go but a reload, itself a 404); otherwise
+    a page."""
     logger.info("organization gone path=%s user=%s", request.path, request.user.pk)
     if _wants_json(request):
         return _refused_to_the_script(
-            request, {"error": "organization_gone", "message": ORGANIZATION_GONE}, status=404
+            request,
+            {
+                "error": "organization_gone",
+                "message": ORGANIZATION_GONE,
+                "link": _your_organizations_link(),
+            },
+            status=404,
         )
     return render(
         request, "manage/organization_gone.html", {"gone_text": ORGANIZATION_GONE}, status=404
@@ -430,7 +444,7 @@ def _not_an_admin(request: HttpRequest, organization: Organization) -> HttpRespo
             {
                 "error": "not_admin",
                 "message": text,
-                "link": {"url": reverse("manage:index"), "text": "Go to your organizations"},
+                "link": _your_organizations_link(),
             },
             status=403,
         )

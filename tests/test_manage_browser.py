@@ -1292,7 +1292,9 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
 ):
     """It said "could not be sent. Reload the page", or "Lost contact with the site", and the
     page reloaded was not found; Refresh now then stayed, to say the same again. The focus it
-    had goes to those words, not to the top of the page."""
+    had goes to those words, not to the top of the page; the next Tab reaches their link to
+    the admin's orgs (the words alone left nowhere to go but the page reloaded, a 404), which
+    keeps the focus as the box looks no more."""
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
@@ -1300,10 +1302,19 @@ def test_a_status_box_of_an_org_deleted_elsewhere_says_it_no_longer_exists(
 
     ask_the_site_for_the_status(page, asked_by)
 
-    expect_the_box_to_end_saying(
-        page, "This organization no longer exists: it was deleted, perhaps in another tab."
+    feedback = expect_the_box_to_end_saying(
+        page,
+        "This organization no longer exists: it was deleted, perhaps in another tab. Go to your "
+        "organizations",
     )
     expect(page.locator(".sync-status .board-line")).to_be_hidden()  # with the button
+    page.keyboard.press("Tab")
+    link = feedback.get_by_role("link", name="Go to your organizations")
+    expect(link).to_be_focused()
+    show_the_tab_again(page)
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
 
 
 @pytest.mark.parametrize("asked_by", ["refresh now", "tab shown again"])

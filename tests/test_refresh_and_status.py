@@ -194,7 +194,13 @@ def test_refresh_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_in,
 
     answer = signed_in.post(REFRESH_URL, **JSON)
     assert answer.status_code == 404
-    assert answer.json() == {"error": "organization_gone", "level": "error", "message": GONE}
+    assert answer.json() == {
+        "error": "organization_gone",
+        "level": "error",
+        "message": GONE,
+        # Where its admin can go: the page reloaded says only that it is gone.
+        "link": {"url": "/manage/", "text": "Go to your organizations"},
+    }
 
     # Without the script: the page every admin page of a deleted org is.
     assert_says_organization_gone(signed_in.post(REFRESH_URL, {"next": "/manage/acme/settings/"}))
@@ -235,6 +241,7 @@ def test_the_status_of_an_org_deleted_meanwhile_says_it_no_longer_exists(signed_
     Organization.objects.filter(slug="acme").delete()
     response = signed_in.get(STATUS_URL, **JSON)
     assert response.status_code == 404 and response.json()["message"] == GONE
+    assert response.json()["link"] == {"url": "/manage/", "text": "Go to your organizations"}
 
 
 NOT_ITS_ADMIN_IS_TOLD = {
