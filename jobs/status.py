@@ -20,14 +20,16 @@ from jobs.models import GreenhouseConnection, Organization, SyncRun
 from jobs.sync import SyncCounts, interrupted_message
 from jobs.text import without_direction_controls
 
-# The script polls while a sync is queued or running and stops on any other phase.
+# The script polls while a sync is queued or running; on any other phase it stops, but for
+# PHASE_NOT_STARTED (below) and a retry coming (retry_in_seconds).
 PHASE_IDLE = "idle"
 PHASE_QUEUED = "queued"
 PHASE_RUNNING = "running"
 PHASE_FINISHED = "finished"
 PHASE_FAILED = "failed"
-# A sync queued longer ago than SYNC_QUEUED_STALE_SECONDS that has not started: the script stops
-# looking (it is neither under way nor ended), as for a retry late for long.
+# A sync queued longer ago than SYNC_QUEUED_STALE_SECONDS that has not started: neither under way
+# nor ended, it may be queued again by the dispatcher, or start, at no time the status can name,
+# so the script looks once a minute (NOT_STARTED_POLL_MS), while its tab is shown.
 PHASE_NOT_STARTED = "not_started"
 # A worker takes a queued sync within seconds; one still waiting after this has a reason.
 QUEUED_LONG_SECONDS = 60

@@ -259,7 +259,7 @@ def test_a_sync_queued_past_its_marks_life_is_said_not_to_have_started(
     """Followed from Refresh now, a sync no worker took read, once its mark was older than
     SYNC_QUEUED_STALE_SECONDS, as the sync before it had ended ("Finished: N new"): "Sync
     queued" went, and the history offered to reload for a sync that had not run. The page now
-    says it has not started and stops looking, as for a retry late for long."""
+    says it has not started and looks no more every 1.5 s (once a minute: the test below)."""
     an_hour_ago = timezone.now() - timedelta(hours=1)
     assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
     SyncRun.objects.update(started_at=an_hour_ago, finished_at=an_hour_ago)
@@ -285,6 +285,57 @@ def test_a_sync_queued_past_its_marks_life_is_said_not_to_have_started(
     page.clock.run_for(STATUS_POLL_MS * 3)
     page.wait_for_timeout(100)  # lets a look be sent, were one due
     assert looks == []
+
+
+def test_a_box_saying_a_sync_has_not_started_looks_once_a_minute_while_the_tab_is_shown(
+    live_server, page, acme, owner, settings
+):
+    """Once it said "Queued at … and not started since", the page looked no more: the
+    dispatcher queued the org again, or the sync started after all, and ran and ended, and the
+    box went on saying it had not started until a reload. It looks once a minute, while the
+    tab is shown: hidden, it leaves the look to the tab shown again."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
+    SyncRun.objects.update(started_at=an_hour_ago, finished_at=an_hour_ago)
+    stale = timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS + 1)
+    GreenhouseConnection.objects.update(
+        last_attempt_at=an_hour_ago, queued_at=timezone.now() - stale
+    )
+    phase = page.locator(".sync-status [data-field=message]")
+    page.add_init_script(COUNT_REQUESTS_ENDED)
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/history/")
+    expect(phase).to_have_text(re.compile(r"^Queued at .* and not started since: "))
+    looks = []
+    page.on("request", lambda request: "status.json" in request.url and looks.append(1))
+
+    def looks_made() -> int:
+        page.evaluate("0")  # a round trip: a request the page made by now is reported
+        page.wait_for_timeout(100)
+        return len(looks)
+
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})"
+    )
+    page.clock.run_for("05:00")
+    assert looks_made() == 0
+    page.evaluate("delete document.visibilityState")  # its own again: visible
+    ended = page.evaluate("window.ended")
+    show_the_tab_again(page)
+    wait_for_a_request_ended(page, ended)  # its answer read: the next look is set from now
+    expect(phase).to_have_text(re.compile(r"^Queued at .* and not started since: "))
+    assert looks_made() == 1
+
+    page.clock.run_for("00:30")
+    assert looks_made() == 1
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok  # queued again, run
+    page.clock.run_for("00:28")
+    # Then on in steps, each look's answer read as it comes: moved on at once past the look, the
+    # clock would give up its request (REQUEST_TIMEOUT_MS) before the site answered it.
+    expect_the_status_to_read(page, phase, re.compile(r"^Finished: "))
+    expect(page.get_by_role("link", name="reload the history")).to_be_visible()
+    assert looks_made() == 2
 
 
 def on_the_screen(element) -> bool:

@@ -1,12 +1,18 @@
 // Live sync status on the org admin pages (templates/manage/_sync_status.html).
-// Polls the status endpoint named by data-status-url while a sync is queued or running, and
-// once more when the tab is shown again; sends "Refresh now" with fetch so the page updates in
-// place. Without JavaScript the Refresh form is an ordinary POST and the page shows the status
-// as of its loading.
+// Polls the status endpoint named by data-status-url while a sync is queued or running, at a
+// retry's time, once a minute while a queued sync has not started, and once more when the tab
+// is shown again; sends "Refresh now" with fetch so the page updates in place. Without
+// JavaScript the Refresh form is an ordinary POST and the page shows the status as of its
+// loading.
 (function () {
   "use strict";
 
   var POLL_MS = 1500;
+  // A sync queued long ago that has not started ("not_started"): the dispatcher queues it again
+  // once the org is due, or it starts after all, at no time the status can name. Looked at this
+  // often, and only while the tab is shown, the box catches up within a minute; left alone, it
+  // went on saying "not started since" of a sync that had run and ended meanwhile.
+  var NOT_STARTED_POLL_MS = 60000;
   // How long a request may go unanswered before it counts as lost contact, as a network error
   // does. The site's own answer comes in milliseconds, and none comes after 30 s: gunicorn's
   // worker timeout (its default, which the site keeps) ends the request by then. One still
@@ -255,8 +261,8 @@
       box.stoppedAt = box.requestsSent;
       clearTimeout(box.pollTimer);
       box.pollTimer = null;
-      clearTimeout(box.retryTimer);
-      box.retryTimer = null;
+      clearTimeout(box.laterTimer);
+      box.laterTimer = null;
     }
   }
 
@@ -283,22 +289,28 @@
     return token || form.elements.csrfmiddlewaretoken.value;
   }
 
-  // A failed sync the task retries later: look again once the retry is due (and, while it is
-  // late, every POLL_MS for a while: the site says until when), to follow it as the first.
+  // Nothing under way: a failed sync the task retries later is looked at again once the retry
+  // is due (and, while it is late, every POLL_MS for a while: the site says until when), to
+  // follow it as the first; a queued sync that has not started, every NOT_STARTED_POLL_MS
+  // while the tab is shown (hidden, the tab shown again looks, and this goes on from there).
   // A timer of its own: held as the poll's, it kept Refresh now and the tab shown again from
   // following a sync until the retry's time, minutes later.
-  // Each status says when the retry is due, if one is coming: the last one read sets the one
-  // timer, so a page that already waited for a retry does not look twice.
-  function lookAtTheRetry(box, status) {
+  // Each status says whether one is coming, and when: the last one read sets the one timer, so
+  // a page that already waited for a retry does not look twice.
+  function lookAgainLater(box, status) {
     var seconds = status.retry_in_seconds;
-    clearTimeout(box.retryTimer);
-    box.retryTimer = null;
-    if (typeof seconds === "number") {
-      box.retryTimer = setTimeout(function () {
-        box.retryTimer = null;
-        poll(box);
-      }, seconds * 1000);
+    var retry = typeof seconds === "number";
+    clearTimeout(box.laterTimer);
+    box.laterTimer = null;
+    if (!retry && status.phase !== "not_started") {
+      return;
     }
+    box.laterTimer = setTimeout(function () {
+      box.laterTimer = null;
+      if (retry || document.visibilityState === "visible") {
+        poll(box);
+      }
+    }, retry ? seconds * 1000 : NOT_STARTED_POLL_MS);
   }
 
   // One look at a time per box: box.pollTimer is set while one is due, box.asking while one
@@ -307,8 +319,8 @@
     if (box.endedForGood) {
       return;
     }
-    clearTimeout(box.retryTimer); // looked at now, and again after as this look says
-    box.retryTimer = null;
+    clearTimeout(box.laterTimer); // looked at now, and again after as this look says
+    box.laterTimer = null;
     if (box.asking) {
       // The answer on its way may have been read before what this look is for (a sync Refresh
       // now started, one the tab shown again is to learn of): it is looked at again after it.
@@ -346,7 +358,7 @@
           var latest = renderIfLatest(box, status, number);
           lookAgainIfDue();
           if (!box.pollTimer && latest) {
-            lookAtTheRetry(box, status);
+            lookAgainLater(box, status);
           }
         })
         .catch(function (error) {
@@ -415,7 +427,7 @@
         } else if (latest) {
           // Nothing runs (asked seconds ago, say), but a retry the task made of a failure since
           // the page loaded may come: followed as one the page saw made.
-          lookAtTheRetry(box, answer.status);
+          lookAgainLater(box, answer.status);
         }
       })
       .catch(function (error) {
@@ -440,6 +452,8 @@
     }
     if (isActive(box.dataset.phase) || "retryPending" in box.dataset) {
       poll(box);
+    } else {
+      lookAgainLater(box, { phase: box.dataset.phase }); // a queued sync not started
     }
   });
 
