@@ -5,10 +5,12 @@ the README lists them all. Production must set DJANGO_DEBUG=false, DJANGO_SECRET
 ORGSITE_ENCRYPTION_KEYS and DJANGO_ALLOWED_HOSTS.
 """
 
+import errno
 import itertools
 import os
 import re
 import secrets
+import stat
 import tempfile
 import zoneinfo
 from pathlib import Path
@@ -60,6 +62,45 @@ VAR_DIR = directory_made(
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 
+# What may be in the key file's place that is no file: a named pipe held every process at its read
+# forever, waiting for a writer; a link to a device was read (/dev/null as a blank key, replaced
+# by one) or never ended (/dev/zero).
+_NOT_A_FILE = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _local_secret_key_text(path: Path, *, instead: str) -> str:
+    """The key file's text, read as UTF-8 whatever the locale. Opened without waiting for a
+    writer, then checked as opened, so no other file can take its place between the two; one
+    that is no file (a link to one followed) stops the process saying what it is."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # "No such device or address": a socket, never opened
+            _refuse_what_is_no_file(path, os.stat(path).st_mode, instead=instead)
+        raise
+    try:
+        _refuse_what_is_no_file(path, os.fstat(descriptor).st_mode, instead=instead)
+        with open(descriptor, encoding="utf-8", closefd=False) as file:
+            return file.read().strip()
+    finally:
+        os.close(descriptor)
+
+
+def _refuse_what_is_no_file(path: Path, mode: int, *, instead: str) -> None:
+    if not stat.S_ISREG(mode):
+        # Not replaced by a key, as a blank file is: a directory may hold someone's files.
+        what = _NOT_A_FILE.get(stat.S_IFMT(mode), "no regular file")
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: {path} is {what}, not a file: move it away{instead}."
+        )
+
+
 def _local_secret_key() -> str:
     """A random key kept under var/ so local sessions survive restarts; never used in production.
     Written whole to a file of its own, its owner's alone (0600) from the start, then linked in
@@ -68,7 +109,7 @@ def _local_secret_key() -> str:
     path = VAR_DIR / "local_secret_key"
     instead = ", or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)"
     try:
-        key = path.read_text(encoding="utf-8").strip()
+        key = _local_secret_key_text(path, instead=instead)
     except FileNotFoundError:
         if path.is_symlink():
             # To nothing (a volume not mounted, a file moved): the key made was not linked in
@@ -85,14 +126,9 @@ def _local_secret_key() -> str:
             f"ORGSITE_VAR_DIR: this process cannot read {path}. The account running it "
             f"({running_account()}) must be able to read it: make it that account's{instead}."
         ) from None
-    except IsADirectoryError:
-        # Each of these two stopped the process with read_text's traceback, which named neither
-        # the setting nor a fix. Neither is replaced by a key, as a blank file is: it may hold
-        # someone's files, or another file moved there by mistake.
-        raise ImproperlyConfigured(
-            f"ORGSITE_VAR_DIR: {path} is a directory, not a file: move it away{instead}."
-        ) from None
     except UnicodeDecodeError:
+        # Its traceback named neither the setting nor a fix. Not replaced by a key, as a blank
+        # file is: it may be another file moved there by mistake.
         raise ImproperlyConfigured(
             f"ORGSITE_VAR_DIR: {path} is not a key, its bytes not being UTF-8 text: move it "
             f"away, and a key is made there{instead}."
@@ -117,7 +153,7 @@ def _local_secret_key() -> str:
         except FileExistsError:
             # Another process linked its key first: that one is kept. A blank one (an older
             # version's, its disk full as it wrote) was no key: Django refused it at first use.
-            if not path.read_text(encoding="utf-8").strip():
+            if not _local_secret_key_text(path, instead=instead):
                 os.replace(made, path)
         except OSError:
             # No hard links on this filesystem (FAT, a VM's shared folder): moved in place
@@ -125,7 +161,7 @@ def _local_secret_key() -> str:
             os.replace(made, path)
         finally:
             Path(made).unlink(missing_ok=True)
-    return path.read_text(encoding="utf-8").strip()
+    return _local_secret_key_text(path, instead=instead)
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")

@@ -10,6 +10,7 @@ import logging
 import logging.handlers
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -907,14 +908,14 @@ def test_a_local_secret_key_another_account_made_stops_the_process_saying_so(tmp
     which named neither the setting nor the account. The tests run as root, who may read
     anything: reading the key is refused as it is to another account."""
     (tmp_path / "local_secret_key").write_text("another account's key")
-    real_read_text = Path.read_text
+    real_open = os.open
 
-    def refused_for_the_key(path: Path, *args: Any, **kwargs: Any) -> str:
-        if path.name == "local_secret_key":
+    def refused_for_the_key(path: str | Path, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == "local_secret_key":
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_read_text(path, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", refused_for_the_key)
+    monkeypatch.setattr(os, "open", refused_for_the_key)
     environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
 
     message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
@@ -941,6 +942,49 @@ def test_a_directory_in_the_place_of_the_local_secret_key_stops_the_process_sayi
         " away, or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
     )
     assert (tmp_path / "local_secret_key" / "notes").read_text() == "someone's notes"
+
+
+@pytest.mark.parametrize("kind", ["a named pipe", "a socket", "a character device"])
+def test_what_is_no_file_in_the_local_secret_keys_place_stops_the_process_saying_so(
+    tmp_path, monkeypatch, kind
+):
+    """A named pipe there held each process at its read forever, waiting for a writer; a socket
+    stopped it with "No such device or address"; a link to /dev/null was read as a blank key
+    and replaced by a file. Each is left as it is. Run as a process of its own, which the
+    test's timeout stops should it wait for the pipe."""
+    path = tmp_path / "local_secret_key"
+    listening = socket.socket(socket.AF_UNIX)
+    if kind == "a named pipe":
+        os.mkfifo(path)
+    elif kind == "a socket":
+        monkeypatch.chdir(tmp_path)  # a socket's address is short: tmp_path may be too long
+        listening.bind(path.name)
+    else:
+        path.symlink_to(os.devnull)
+    made = path.stat()
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")},
+        "ORGSITE_VAR_DIR": str(tmp_path),
+        **LOCAL_CACHE_AND_QUEUE,
+    }
+
+    with listening:
+        process = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert process.returncode == 4  # as on a refused setting
+    assert process.stdout + process.stderr == (
+        f"ORGSITE_VAR_DIR: {path} is {kind}, not a file: move it away, or set DJANGO_SECRET_KEY"
+        " (without it, debugging keeps a key there).\n"
+    )
+    assert (path.stat().st_ino, path.stat().st_mode) == (made.st_ino, made.st_mode)
+    assert not list(tmp_path.glob(".local_secret_key*"))
 
 
 def test_a_local_secret_key_file_that_is_not_text_stops_the_process_saying_so(tmp_path):
