@@ -15,18 +15,39 @@ from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, running_account
 
 logger = logging.getLogger(__name__)
 
-# The file cannot be made where it is asked for: deleting it, as Celery does with a file it
-# cannot read, would not help, and starting again would fail the same way.
+# The file cannot be made or written where it is asked for: deleting it, as Celery does with a
+# file it cannot read, would not help (on a full disk, it threw away when each task last ran to
+# make room), and starting again would fail the same way.
 UNWRITABLE_ERRNOS = frozenset(
-    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
+    {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
+    | {errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+)
+# What to do, by the error; any other of UNWRITABLE_ERRNOS is the account's rights (a deploy's
+# `migrate` run as root) or a path beat cannot make.
+_NO_ROOM = (
+    "Make room on its filesystem, or in the disk quota of the account running beat "
+    "({account}); the file is kept as it was."
+)
+WHAT_TO_DO = {
+    errno.ENOSPC: _NO_ROOM,
+    errno.EDQUOT: _NO_ROOM,
+    errno.EROFS: (
+        "Its filesystem is mounted read-only: beat needs one it may write (ORGSITE_VAR_DIR, by "
+        "default); the file is kept as it was."
+    ),
+}
+CANNOT_WRITE = (
+    "The account running beat ({account}) must be able to write that file and its directory "
+    "(ORGSITE_VAR_DIR, by default)."
 )
 
 
 class PersistentScheduler(beat.PersistentScheduler):
-    """Celery's scheduler, but one that stops beat with one line naming the file and the account
-    when that account may not write the file. Celery's own takes any error opening it for a
-    corrupt file: it logs so, tries to delete the file, and dies with a traceback some 1,300
-    lines long that names neither ORGSITE_VAR_DIR nor the account."""
+    """Celery's scheduler, but one that stops beat with one line naming the file, the error and
+    what to do when it may not write the file (the account's rights, a full disk, a read-only
+    mount). Celery's own takes any error opening it for a corrupt file: it logs so, deletes the
+    file (or tries to, dying with a traceback some 1,300 lines long that names neither
+    ORGSITE_VAR_DIR nor the account)."""
 
     def _open_schedule(self) -> shelve.Shelf:
         try:
@@ -49,8 +70,8 @@ class PersistentScheduler(beat.PersistentScheduler):
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
         # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as
-        # it writes the first entries of a file of none (a beat stopped as it made it): it
-        # logged the error with its traceback, and deleted another account's file.
+        # it writes the first entries of a file of none (a beat stopped as it made it), or one
+        # a full disk refused: it logged the error with its traceback, and deleted the file.
         if isinstance(exc, OSError) and exc.errno in UNWRITABLE_ERRNOS:
             self._stop_on_unwritable_file(exc)
         return super()._destroy_open_corrupted_schedule(exc)
@@ -65,11 +86,10 @@ class PersistentScheduler(beat.PersistentScheduler):
                 store.dict.close()  # dbm.dumb's forgets its index even when its write fails
             store.dict = None
         logger.critical(
-            "beat cannot write its schedule file %s: %s. The account running beat (%s) must "
-            "be able to write that file and its directory (ORGSITE_VAR_DIR, by default).",
+            "beat cannot write its schedule file %s: %s. %s",
             self.schedule_filename,
             exc.strerror or exc,
-            running_account(),
+            WHAT_TO_DO.get(exc.errno, CANNOT_WRITE).format(account=running_account()),
         )
         # Not an Exception, which Celery would log again with the whole traceback. Status 4,
         # as a refused setting: starting it again would fail the same way.

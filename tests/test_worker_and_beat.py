@@ -9,8 +9,10 @@ from __future__ import annotations
 import dbm.dumb
 import errno
 import gc
+import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -123,23 +125,46 @@ def test_beat_that_cannot_write_its_schedule_file_stops_saying_why(celery_proces
     assert "Traceback" not in logs
 
 
+# Errors a write of the schedule file meets, and what beat's line then says to do.
+NO_ROOM = (
+    "Make room on its filesystem, or in the disk quota of the account running beat ({account});"
+    " the file is kept as it was."
+)
+WRITE_REFUSED = {
+    errno.EACCES: (
+        "The account running beat ({account}) must be able to write that file and its "
+        "directory (ORGSITE_VAR_DIR, by default)."
+    ),
+    errno.ENOSPC: NO_ROOM,
+    errno.EDQUOT: NO_ROOM,
+    errno.EROFS: (
+        "Its filesystem is mounted read-only: beat needs one it may write (ORGSITE_VAR_DIR, by "
+        "default); the file is kept as it was."
+    ),
+}
+
+
 @pytest.mark.parametrize("holds_a_schedule", [True, False], ids=["schedule", "no schedule yet"])
-def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
-    tmp_path, monkeypatch, caplog, holds_a_schedule
+@pytest.mark.parametrize("error", WRITE_REFUSED, ids=errno.errorcode.get)
+def test_beat_stops_saying_why_on_a_dumb_dbm_file_whose_writes_are_refused(
+    tmp_path, monkeypatch, caplog, holds_a_schedule, error
 ):
     """Python's own dbm (dbm.dumb: a Python without GNU dbm or ndbm, such as pyenv's builds)
     opens another account's file it may only read, so the first write failed instead: beat
     exited 1 with a traceback, and another as the shelf was closed at exit. Root may write
     any file, so the account's refusal is played by the write. A file of no schedule yet (a
     beat stopped as it made it) is written first where Celery takes a refused write for a
-    corrupt file: it logged a traceback and deleted the other account's file."""
+    corrupt file: it logged a traceback and deleted the other account's file. So it did on a
+    full disk, a quota reached or a read-only mount, losing when each task last ran: the file
+    is kept as it was."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     if holds_a_schedule:
         PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+    kept = {suffix: Path(schedule + suffix).read_bytes() for suffix in (".dat", ".dir")}
 
     def refuse(*args):  # a new error each time: one kept would keep the scheduler's frames
-        raise PermissionError(errno.EACCES, "Permission denied", f"{schedule}.dat")
+        raise OSError(error, os.strerror(error), f"{schedule}.dat")
 
     def refuse_index(database):  # in a directory it may not write either; none once closed
         if database._index is not None:
@@ -160,11 +185,11 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_it_may_read_but_not_write(
 
     assert status == 4  # as on a refused setting: it was 1, as on any failure
     assert [record.getMessage() for record in caplog.records] == [
-        f"beat cannot write its schedule file {schedule}: Permission denied. The account "
-        f"running beat ({running_account()}) must be able to write that file and its "
-        "directory (ORGSITE_VAR_DIR, by default)."
+        f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
+        + WRITE_REFUSED[error].format(account=running_account())
     ]
     assert unraisable == []
+    assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
 
 
 def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, monkeypatch, caplog):
