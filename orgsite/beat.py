@@ -68,6 +68,16 @@ class PersistentScheduler(beat.PersistentScheduler):
                 raise
             self._stop_on_unwritable_file(exc)
 
+    def _create_schedule(self) -> None:
+        try:
+            super()._create_schedule()
+        except EOFError as exc:
+            # An emptied .dat (a copy cut short, a disk that filled as it was written) whose
+            # index, the .dir, still lists entries: reading them finds no pickle at all, an
+            # error Celery's list of a corrupt file's leaves out, and beat died of its traceback.
+            self._store = self._destroy_open_corrupted_schedule(exc)
+            super()._create_schedule()
+
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
         # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as
         # it writes the first entries of a file of none (a beat stopped as it made it), or one

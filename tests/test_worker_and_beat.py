@@ -219,6 +219,29 @@ def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, m
     assert "beat cannot write its schedule file" not in caplog.text
 
 
+def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(tmp_path, caplog):
+    """dbm.dumb's .dat emptied (a copy cut short, a disk that filled as it was written) while
+    its index, the .dir, still lists the entries: reading them raised EOFError, which Celery
+    does not take for a corrupt file, and beat died of its traceback. It is replaced."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    entries = set(made.schedule)
+    made.close()
+    Path(f"{schedule}.dat").write_bytes(b"")
+    caplog.clear()
+
+    scheduler = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    scheduler.close()
+
+    assert "Removing corrupted schedule file" in caplog.text and "EOFError" in caplog.text
+    assert "beat cannot write its schedule file" not in caplog.text
+    again = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    read_back = set(again.schedule)  # the entries written, read by the next start
+    again.close()
+    assert read_back == entries and entries
+
+
 def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
     """A file it can write but not read is Celery's to delete and make again: only a file beat
     may not write stops it (orgsite.beat)."""
