@@ -64,6 +64,7 @@ from jobs.email_change import EMAIL_TAKEN_MESSAGE, email_change_count, email_tak
 from jobs.filters import ids_of, is_row_id
 from jobs.form_messages import say_what_to_type
 from jobs.forms import (
+    API_KEY_LIMIT,
     DESCRIPTION_LIMIT,
     KEEP_THE_STORED_KEY,
     NAME_LIMIT,
@@ -1300,7 +1301,9 @@ class ConnectionAdminForm(ChangedMeanwhileRefused, forms.ModelForm):
         label="New Job Board API key",
         required=False,
         widget=forms.PasswordInput,
-        help_text="Stored encrypted; reading the board does not need one.",
+        help_text=(
+            f"Stored encrypted; reading the board does not need one. {capfirst(API_KEY_LIMIT)}."
+        ),
     )
     # The board the page showed: the org's admins may have connected another since (the same
     # row), which must not take a key or a schedule typed for the one shown.

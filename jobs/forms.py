@@ -234,10 +234,15 @@ def _shown_or_empty(text: str) -> str:
     return text if shows_anything(text) else ""
 
 
+def characters_at_most(limit: int) -> str:
+    """A box's limit as its help says it, "at most 500 characters": said by each box that does
+    not stop at it (NoMaxlengthInPage)."""
+    return f"at most {limit} characters"
+
+
 def at_most_characters(model: type[Model], field_name: str) -> str:
-    """A box's limit as its help says it, "at most 500 characters", from its model field's
-    max_length: said by each box that does not stop at it (NoMaxlengthInPage)."""
-    return f"at most {model._meta.get_field(field_name).max_length} characters"
+    """characters_at_most() of its model field's max_length."""
+    return characters_at_most(model._meta.get_field(field_name).max_length)
 
 
 NAME_LIMIT = at_most_characters(Organization, "name")
@@ -1084,8 +1089,21 @@ KEEP_THE_STORED_KEY = "Leave empty to keep the key stored now."
 ENTER_THE_KEY_AGAIN = "The key you entered was not kept: enter it again."
 
 
+API_KEY_LIMIT = characters_at_most(API_KEY_MAX_LENGTH)
+BOARD_TOKEN_LIMIT = characters_at_most(MAX_BOARD_TOKEN_LENGTH)
+
+
 class ApiKeyField(NoMaxlengthInPage):
-    """A box for a Job Board API key, of at most API_KEY_MAX_LENGTH characters."""
+    """A box for a Job Board API key, of at most API_KEY_MAX_LENGTH characters (API_KEY_LIMIT,
+    which each key box's help says)."""
+
+    # In the words of the other boxes' limits, not Django's "Ensure this value has…".
+    default_error_messages = {
+        "max_length": (
+            "An API key has at most %(limit_value)d characters; this one has %(show_value)d. "
+            "Paste it again from Greenhouse."
+        ),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=API_KEY_MAX_LENGTH, **kwargs)
@@ -1097,9 +1115,9 @@ class ConnectForm(forms.Form):
         # A pasted board address can be long; the token read from it has at most 100.
         max_length=2000,
         help_text=(
-            "The last part of your job board's address: “acme” in boards.greenhouse.io/acme "
-            "(pasting the whole address works too). In Greenhouse it is the URL token in your "
-            "job board's settings."
+            "The last part of your job board's address: “acme” in boards.greenhouse.io/acme; "
+            f"{BOARD_TOKEN_LIMIT}. Pasting the whole address works too. In Greenhouse it is the "
+            "URL token in your job board's settings."
         ),
         widget=forms.TextInput(attrs=EXACT_TEXT_ATTRS),
         error_messages={
@@ -1116,9 +1134,9 @@ class ConnectForm(forms.Form):
         label="Job Board API key (optional)",
         required=False,
         help_text=(
-            "Not needed to show jobs. In Greenhouse: Configure → Dev Center → API Credential "
-            "Management → Create new API key, key type “Job Board”. Stored encrypted and never "
-            "shown again."
+            f"Not needed to show jobs; {API_KEY_LIMIT}. In Greenhouse: Configure → Dev Center → "
+            "API Credential Management → Create new API key, key type “Job Board”. Stored "
+            "encrypted and never shown again."
         ),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
@@ -1248,6 +1266,7 @@ class ApiKeyForm(forms.Form):
     prefix = "key"  # shares the settings page with ConnectForm's own api_key field
     api_key = ApiKeyField(
         label="New Job Board API key",
+        help_text=f"As Greenhouse shows it, key type “Job Board”; {API_KEY_LIMIT}.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         error_messages={"required": NO_KEY_ENTERED},
     )

@@ -138,7 +138,7 @@ def test_connect_greenhouse_takes_a_pasted_board_address(fake_greenhouse):
         ("gh\x01secret", "An API key has no control characters"),
         ("gh-secret\x7f", "An API key has no control characters"),
         ("gh-sécret", "An API key has only plain letters, digits and punctuation"),
-        ("k" * 201, "Ensure this value has at most 200 characters"),
+        ("k" * 201, "An API key has at most 200 characters; this one has 201"),
     ],
 )
 def test_connect_greenhouse_checks_the_api_key_as_the_settings_page_does(

@@ -527,6 +527,28 @@ def test_the_connect_form_offers_to_keep_a_key_only_when_one_is_stored(signed_in
     assert keep in refused.select_one(help_text).text
 
 
+def test_the_key_and_token_boxes_say_their_limits_as_the_profiles_boxes_do(
+    signed_in, north, queued
+):
+    """No key or token box stops typing at its limit (NoMaxlengthInPage), and none said it: the
+    token's limit was told only once refused, the key's in Django's "Ensure this value…"."""
+    connect(signed_in, "tiny-co")
+    page = BeautifulSoup(signed_in.get(SETTINGS_URL).content, "html.parser")
+
+    def help_of(box: str) -> str:
+        return " ".join(page.select_one(f"#id_{box}_helptext").get_text().split())
+
+    assert "boards.greenhouse.io/acme; at most 100 characters. Pasting" in help_of("board_token")
+    assert help_of("api_key").startswith("Not needed to show jobs; at most 200 characters. ")
+    assert help_of("key-api_key") == (
+        "As Greenhouse shows it, key type “Job Board”; at most 200 characters."
+    )
+    refused = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "k" * 201})
+    assert (
+        "An API key has at most 200 characters; this one has 201. Paste it again from Greenhouse."
+    ) in " ".join(BeautifulSoup(refused.content, "html.parser").get_text().split())
+
+
 def test_connecting_another_board_forgets_what_the_old_board_said(signed_in, connected):
     GreenhouseConnection.objects.update(
         state=GreenhouseConnection.State.FAILING,
@@ -2199,7 +2221,7 @@ def test_the_admins_key_field_offers_to_keep_a_key_only_when_one_is_stored(
 ):
     """As on the settings page, it is said after how the key is stored: it took that text's
     place, so an admin with a key stored was not told it is stored encrypted."""
-    stored = "Stored encrypted; reading the board does not need one."
+    stored = "Stored encrypted; reading the board does not need one. At most 200 characters."
     keep = "Leave empty to keep the key stored now."
 
     def help_text() -> str:

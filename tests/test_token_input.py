@@ -115,7 +115,7 @@ def test_a_pasted_board_address_connects_its_token(signed_in, acme, fake_greenho
 def test_a_ten_kilobyte_api_key_is_refused_and_not_stored(signed_in, acme, fake_greenhouse):
     response = signed_in.post(SETTINGS_URL, {"action": "api_key", "key-api_key": "k" * 10_240})
 
-    assert "Ensure this value has at most 200 characters" in response.content.decode()
+    assert "An API key has at most 200 characters; this one has 10240." in response.content.decode()
     acme.refresh_from_db()
     assert acme.api_key_encrypted == "" and fake_greenhouse.requests == []
 
