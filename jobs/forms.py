@@ -247,7 +247,15 @@ def at_most_characters(model: type[Model], field_name: str) -> str:
 
 NAME_LIMIT = at_most_characters(Organization, "name")
 DESCRIPTION_LIMIT = at_most_characters(Organization, "description")
-WEBSITE_LIMIT = at_most_characters(Organization, "website")
+WEBSITE_MAX_LENGTH = Organization._meta.get_field("website").max_length
+# The https:// that the website's boxes add to an address typed without a scheme (as saved, the
+# address has at most WEBSITE_MAX_LENGTH characters), said with the limit: told only "at most
+# 200", whoever typed 195 without it was refused for a limit they had not reached.
+WEBSITE_SCHEME_ADDED = "https://"
+WEBSITE_LIMIT = (
+    f"{characters_at_most(WEBSITE_MAX_LENGTH)}, "
+    f"or {WEBSITE_MAX_LENGTH - len(WEBSITE_SCHEME_ADDED)} typed without {WEBSITE_SCHEME_ADDED}"
+)
 
 
 def organization_name_field() -> OneLineField:
@@ -466,11 +474,14 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
     # field's other messages that do: its field's and its validator's "invalid", and the model's.
     default_error_messages = {
         "invalid": "Enter a web address such as example.com or https://example.com.",
-        # Counted as saved: Django's "(it has 208)", of 200 characters typed, named a count the
-        # box never showed.
+        # Of one typed with its scheme; one typed without is counted as typed (to_python).
         "max_length": (
-            "A web address has at most %(limit_value)d characters, counting the https:// added "
-            "to one typed without it; this one has %(show_value)d."
+            "A web address has at most %(limit_value)d characters; this one has %(show_value)d."
+        ),
+        "max_length_without_scheme": (
+            "A web address typed without %(scheme)s has at most %(limit_value)d characters: the "
+            "site adds the %(scheme)s, and saves at most %(max_length)d; this one has "
+            "%(show_value)d."
         ),
     }
 
@@ -491,11 +502,14 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
                 "https://example.com.",
                 code="spaces",
             )
+        as_typed = typed.strip()
         if starts_with_host_and_colon(typed):
             # Told "only https:// and http:// work", whoever typed a port (or mistyped one) was
             # lost: read with the scheme, it is checked as any port is, below.
             typed = f"{self.assume_scheme}://{typed}"
         url = super().to_python(typed)
+        # The scheme put before it, by the line above or by Django's field ("example.com").
+        scheme_added = len(url) - len(as_typed)
         try:
             parts = urlsplit(url)
         except ValueError:  # "https://[::1": Django's field no longer reads it with urllib first
@@ -530,6 +544,19 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
                 "The port, after “:”, is a number from 1 to 65535. Leave it out unless your "
                 "site needs one: example.com or https://example.com.",
                 code="port",
+            )
+        if scheme_added and self.max_length is not None and len(url) > self.max_length:
+            # Counted as typed, the limit too: Django's validator counted the https:// added, and
+            # said "this one has 203" of 195 characters typed, under a box that said "at most 200".
+            raise forms.ValidationError(
+                self.error_messages["max_length_without_scheme"],
+                code="max_length",
+                params={
+                    "scheme": f"{self.assume_scheme}://",
+                    "limit_value": self.max_length - scheme_added,
+                    "max_length": self.max_length,
+                    "show_value": len(url) - scheme_added,
+                },
             )
         return url
 

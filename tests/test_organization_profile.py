@@ -226,9 +226,12 @@ def test_the_website_boxes_help_says_its_limit_as_the_names_does(client, north):
     admins_form = django_admins_form(north)
 
     assert page.select_one("#id_profile-website_helptext").get_text() == (
-        "Your own site, linked from your page, such as example.com; at most 200 characters."
+        "Your own site, linked from your page, such as example.com; at most 200 characters, or "
+        "192 typed without https://."
     )
-    assert admins_form["website"].help_text == "At most 200 characters."
+    assert admins_form["website"].help_text == (
+        "At most 200 characters, or 192 typed without https://."
+    )
 
 
 @pytest.mark.parametrize(
@@ -584,7 +587,7 @@ def test_a_website_of_a_long_run_of_spaces_is_refused_in_work_in_its_length(clie
         with regex_steps_counted(forms) as steps:
             response = save_profile(signed_in, website=f"north{' ' * spaces}wind.example")
         assert response.status_code == 200  # the form again, with its error
-        assert "has at most 200 characters" in response.content.decode()
+        assert "has at most 192 characters" in response.content.decode()
         return steps.count
 
     assert_steps_in_proportion(steps_for, 250)
@@ -623,18 +626,35 @@ def test_a_website_with_a_port_and_no_scheme_is_read_as_https(client, north, typ
     assert north.website == saved
 
 
-def test_a_website_typed_without_https_is_told_its_length_as_it_is_saved(client, north):
-    """The box takes 200 characters, as many as a website has once its https:// is added: one
-    typed to the box's end without it was refused as having 208, a count the box never showed."""
-    typed = "north-wind.example/" + "a" * 181
+@pytest.mark.parametrize("scheme", ["", "north-wind.example:8443/"])
+def test_a_website_typed_without_https_is_told_its_limit_as_typed(client, north, scheme):
+    """The column holds 200 characters, https:// added to one typed without it: 195 typed were
+    refused under a box that said "at most 200", told "this one has 203", counts of what the
+    person never typed. The limit and the count are both of what was typed."""
+    signed_in = admin_of(client, north)
+    typed = (scheme or "north-wind.example/") + "a" * 300
+
+    response = save_profile(signed_in, website=typed[:195])
+
+    assert response.status_code == 200
+    assert (
+        "A web address typed without https:// has at most 192 characters: the site adds the "
+        "https://, and saves at most 200; this one has 195."
+    ) in " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+    assert save_profile(signed_in, website=typed[:192]).status_code == 302
+    north.refresh_from_db()
+    assert north.website == f"https://{typed[:192]}"
+
+
+def test_a_website_typed_with_its_scheme_is_told_its_length_as_typed(client, north):
+    typed = "http://north-wind.example/" + "a" * 182
 
     response = save_profile(admin_of(client, north), website=typed)
 
-    assert len(typed) == 200 and response.status_code == 200
-    assert (
-        "A web address has at most 200 characters, counting the https:// added to one typed "
-        "without it; this one has 208."
-    ) in " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+    assert len(typed) == 208 and response.status_code == 200
+    assert "A web address has at most 200 characters; this one has 208." in " ".join(
+        BeautifulSoup(response.content, "html.parser").get_text().split()
+    )
 
 
 @pytest.mark.parametrize("description", ["\u200b\u2060", "\u3164", "\u0301\u0301"])
