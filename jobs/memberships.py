@@ -59,6 +59,7 @@ from jobs.throttle import (
     invitation_email_uncount,
     signup_allowed,
     signup_limit_reached,
+    signup_uncount,
     usernames_alike,
 )
 
@@ -226,7 +227,8 @@ def organization_create(*, name: str, admin: User, ip: str, slug: str = "") -> M
     """A new organization with `admin` as its admin, at `slug` (checked valid and free by the
     form), or without one at a slug made from its name; the one they made a moment ago, if it
     has the same name (and slug, if given). A new one counts against the daily limit of the
-    client address `ip` (TooManyOrganizations past it); the one found does not.
+    client address `ip` (TooManyOrganizations past it); the one found does not, nor one
+    refused (SlugTaken), whose count is taken back.
 
     A typed slug another org takes between the form's check and the INSERT is refused
     (SlugTaken), not numbered as a made one is: the person chose that address, which only
@@ -240,23 +242,30 @@ def organization_create(*, name: str, admin: User, ip: str, slug: str = "") -> M
     # that requests sent at the same instant cannot all pass.
     if not signup_allowed(ip=ip):
         raise TooManyOrganizations
-    for attempt in range(1, SLUG_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():
-                organization = Organization.objects.create(
-                    name=name, slug=slug or organization_slug_free(name)
-                )
-            break
-        except IntegrityError:
-            if slug and organization_slug_taken(slug):
-                raise SlugTaken(slug_taken_message(slug)) from None
-            if attempt == SLUG_ATTEMPTS:
-                raise
+    try:
+        for attempt in range(1, SLUG_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    organization = Organization.objects.create(
+                        name=name, slug=slug or organization_slug_free(name)
+                    )
+                break
+            except IntegrityError:
+                if slug and organization_slug_taken(slug):
+                    raise SlugTaken(slug_taken_message(slug)) from None
+                if attempt == SLUG_ATTEMPTS:
+                    raise
+        membership = Membership.objects.create(
+            organization=organization, user=admin, role=Membership.Role.ADMIN
+        )
+    except Exception:
+        # No org made (this transaction rolls back): the person, told to choose another
+        # address, is not refused for the day's limit when they do.
+        signup_uncount(ip=ip)
+        raise
     # /orgs/ and the sitemap list every org, hiring or not.
     transaction.on_commit(lambda: listing_cache_invalidate(organization=organization))
-    return Membership.objects.create(
-        organization=organization, user=admin, role=Membership.Role.ADMIN
-    )
+    return membership
 
 
 # The same invitation sent again this soon is a second click (see member_invite).

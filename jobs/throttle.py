@@ -177,16 +177,46 @@ def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bo
         return True
 
 
+def _uncount(key: str, *, window_seconds: int, what: str) -> None:
+    """Take back one count that _count() made, of something that then did not happen.
+
+    decr() is one step (Redis's DECR; the file cache's under its lock), so the count never
+    falls below what is still counted: at each instant it is at least what was made plus what
+    is being made, and requests sent at once still cannot all pass. One refused meanwhile would
+    have passed a moment later, as it would have a moment earlier."""
+    try:
+        if cache.decr(key) < 0:
+            # Taken from nothing: the window ended between Redis's check that the key exists and
+            # its DECR, which makes it again, at -1 and with no expiry, a count that never ends
+            # (or a request's add() had made it 0 and not counted yet). Given back, to expire.
+            cache.incr(key)
+            cache.touch(key, window_seconds)
+    except ValueError:  # the window ended meanwhile: nothing left to take back
+        pass
+    except Exception as exc:
+        logger.warning("%s throttle unavailable: not uncounted error=%r", what, exc)
+
+
+SIGNUP_WINDOW_SECONDS = 24 * 60 * 60
+
+
 def signup_allowed(*, ip: str) -> bool:
     """Count a new org (a sign-up, or one made by someone signed in) from this client address;
     False past SIGNUP_LIMIT_PER_DAY. Counted before the org is made, so requests sent at the
-    same instant cannot all pass."""
+    same instant cannot all pass; signup_uncount() takes it back if the org is not made."""
     return _count_within(
         _signups_key(ip),
         limit=settings.SIGNUP_LIMIT_PER_DAY,
-        window_seconds=24 * 60 * 60,
+        window_seconds=SIGNUP_WINDOW_SECONDS,
         what="sign-up",
     )
+
+
+def signup_uncount(*, ip: str) -> None:
+    """Take back the count of a new org that signup_allowed() let through and that was then
+    not made: its address taken meanwhile by another org made at once, or an error. Refused so,
+    a person typing another address was then refused for the day's limit, for orgs never made."""
+    _uncount(_signups_key(ip), window_seconds=SIGNUP_WINDOW_SECONDS, what="sign-up")
 
 
 # Each check of a board token asks Greenhouse while a web process waits (up to 10 s): a loop of
@@ -267,13 +297,16 @@ def account_email_allowed(*, email: str, ip: str) -> bool:
 INVITATIONS_PER_ADDRESS_PER_DAY = 3
 
 
+INVITATION_EMAILS_WINDOW_SECONDS = 24 * 60 * 60
+
+
 def invitation_email_allowed(*, email: str) -> bool:
     """Count one more invitation email to this address, from any org; False past
     INVITATIONS_PER_ADDRESS_PER_DAY in a day (and the email is not sent)."""
     return _count_within(
         _invitation_emails_key(email),
         limit=INVITATIONS_PER_ADDRESS_PER_DAY,
-        window_seconds=24 * 60 * 60,
+        window_seconds=INVITATION_EMAILS_WINDOW_SECONDS,
         what="invitation email",
     )
 
@@ -281,12 +314,11 @@ def invitation_email_allowed(*, email: str) -> bool:
 def invitation_email_uncount(*, email: str) -> None:
     """Take back the count of an invitation email the mail server refused: nothing reached the
     address, and the admin is told to send it again."""
-    try:
-        cache.decr(_invitation_emails_key(email))
-    except ValueError:  # the day's window ended meanwhile: nothing left to take back
-        pass
-    except Exception as exc:
-        logger.warning("invitation email throttle unavailable: not uncounted error=%r", exc)
+    _uncount(
+        _invitation_emails_key(email),
+        window_seconds=INVITATION_EMAILS_WINDOW_SECONDS,
+        what="invitation email",
+    )
 
 
 def _invitation_emails_key(email: str) -> str:

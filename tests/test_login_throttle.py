@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
+from jobs import throttle
 from jobs.throttle import client_ip
 from tests.support.helpers import TEST_REDIS_URL, require_service
 from tests.support.settings_module import settings_under
@@ -299,11 +300,9 @@ def test_a_cache_that_is_down_leaves_sign_in_working_unthrottled(client, owner, 
     )
 
 
-def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
-    client, owner, settings, caplog
-):
-    """A Redis that keeps noeviction answers reads when full and refuses every write: the log
-    says full, as /healthz does, not unreachable, which would send someone after the network."""
+@pytest.fixture
+def redis_cache(settings) -> None:
+    """The cache of production, Redis, in place of the tests' own."""
     require_service("127.0.0.1", 6379, "Redis")
     settings.CACHES = {
         "default": {
@@ -311,6 +310,13 @@ def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
             "LOCATION": TEST_REDIS_URL,
         }
     }
+
+
+def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
+    client, owner, redis_cache, caplog
+):
+    """A Redis that keeps noeviction answers reads when full and refuses every write: the log
+    says full, as /healthz does, not unreachable, which would send someone after the network."""
     refusal = redis.OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
 
     with mock.patch.object(redis.Redis, "set", side_effect=refusal):
@@ -323,6 +329,22 @@ def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
         "login throttle unavailable: cache full (maxmemory reached), failure not counted "
         f"error={refusal!r}"
     ]
+
+
+def test_a_count_taken_back_as_its_window_ends_is_given_an_end(redis_cache):
+    """Redis's cache checks that the key exists before its DECR: should the window end between
+    the two, DECR makes the key again, at -1 and with no expiry, and the count of that client
+    address would have gone on for good, all its later sign-ups counted in one endless day."""
+    key = throttle._signups_key("203.0.113.7")
+    cache.delete(key)
+    client = cache._cache.get_client(key, write=True)
+
+    with mock.patch.object(redis.Redis, "exists", return_value=1):  # there, as it expires
+        throttle.signup_uncount(ip="203.0.113.7")
+
+    assert cache.get(key) == 0
+    assert 0 < client.ttl(cache.make_and_validate_key(key)) <= throttle.SIGNUP_WINDOW_SECONDS
+    cache.delete(key)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from jobs import forms as jobs_forms
+from jobs import throttle
 from jobs.forms import NO_SLUG_FROM_NAME
 from jobs.models import Organization
 from tests.support.helpers import form_as_sent, parsed
@@ -134,11 +136,10 @@ def test_a_name_that_makes_no_address_gets_the_one_typed(create, name):
     assert Organization.objects.get(name=name).slug == "akme"
 
 
-def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
-    create, monkeypatch
-):
-    """Another org created at once took it after this form read it free: refused with the same
-    words, not numbered as a made one is. The person chose it, and it cannot change."""
+@pytest.fixture
+def northwind_taken_meanwhile(db, monkeypatch) -> None:
+    """/orgs/northwind/ is another org's, but the form that creates one reads it free, once: as
+    when that org was created at once, between the form's check and the INSERT."""
     Organization.objects.create(name="Northwind Traders", slug="northwind")
     taken = jobs_forms.organization_slug_taken
     read_free_once = iter([False])
@@ -147,6 +148,13 @@ def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
         "organization_slug_taken",
         lambda slug: next(read_free_once, True) and taken(slug),
     )
+
+
+def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
+    create, northwind_taken_meanwhile
+):
+    """Another org created at once took it after this form read it free: refused with the same
+    words, not numbered as a made one is. The person chose it, and it cannot change."""
 
     response = create("North Wind Co-op", "northwind")
 
@@ -157,6 +165,21 @@ def test_an_address_typed_and_taken_between_the_check_and_the_insert_is_refused(
     ]
     assert not Organization.objects.filter(name="North Wind Co-op").exists()
     assert not User.objects.filter(username="carol").exists()
+
+
+def test_an_address_taken_meanwhile_is_not_counted_against_the_daily_limit(
+    create, northwind_taken_meanwhile, settings
+):
+    """Counted before the INSERT, the org refused was counted all the same: at the day's last
+    one, the person told to choose another address was refused for the limit when they did."""
+    settings.SIGNUP_LIMIT_PER_DAY = 1
+    assert create("North Wind Co-op", "northwind").status_code == 200  # the address taken
+
+    response = create("North Wind Co-op", "north-wind-co-op")
+
+    assert response.status_code == 302
+    assert Organization.objects.get(name="North Wind Co-op").slug == "north-wind-co-op"
+    assert cache.get(throttle._signups_key("127.0.0.1")) == 1  # the org made, and it alone
 
 
 def test_the_box_says_where_the_address_goes_and_who_can_change_it(create, client, owner):
