@@ -123,6 +123,7 @@ from jobs.text import (
     as_searched,
     characters_start,
     ending_sentence,
+    name_in_sentence,
     shows_anything,
     without_direction_controls,
 )
@@ -692,7 +693,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         removed = f"{listed} {'was' if len(rows) == 1 else 'were'} removed"
         return (
-            f"{removed} from {self.instance.name} meanwhile, so nothing was saved. Reload the "
+            f"{removed} from {name_in_sentence(self.instance.name)} meanwhile, so nothing was "
+            "saved. Reload the "
             "page to see who belongs to it now."
         )
 

@@ -33,6 +33,7 @@ from jobs.mail import (
 )
 from jobs.memberships import admins_who_can_sign_in
 from jobs.models import GreenhouseConnection, Organization
+from jobs.text import name_in_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def _send(connection: GreenhouseConnection, kind: SyncEmail, recipients: list[st
             "public_url": settings.SITE_URL + organization.get_absolute_url(),
             "SITE_NAME": settings.SITE_NAME,
         }
-        subject = email_subject(SUBJECTS[kind].format(name=organization.name))
+        subject = email_subject(SUBJECTS[kind].format(name=name_in_sentence(organization.name)))
         body = email_body(render_to_string(f"manage/sync_{kind}_email.txt", context))
         with get_connection() as mail_connection:
             for email in recipients:

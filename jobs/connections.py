@@ -42,7 +42,7 @@ from jobs.models import (
 )
 from jobs.scheduling import BrokerUnavailable, RefreshOutcome, request_refresh
 from jobs.sync import acquire_sync_lock, close_missing_jobs
-from jobs.text import LEFT_TO_RIGHT_MARK, RIGHT_TO_LEFT_BLOCKS_RE, wait_in_words
+from jobs.text import LEFT_TO_RIGHT_MARK, RIGHT_TO_LEFT_BLOCKS_RE, name_in_sentence, wait_in_words
 
 BOARD_HISTORY_FIELDS = [
     "state",
@@ -232,7 +232,8 @@ def sync_running_refusal(connection: GreenhouseConnection, *, outcome: str) -> s
     seconds; and when the lease ends, where later, as a worker killed mid-sync holds it until
     then. `connection` as just read: its lease is the one said (sync_lease_take reads it)."""
     refusal = (
-        f"A sync of {connection.organization.name} is running right now, so {outcome}. "
+        f"A sync of {name_in_sentence(connection.organization.name)} is running right now, so "
+        f"{outcome}. "
         "Try again in a minute"
     )
     lease_ends = connection.lock_expires_at
@@ -558,7 +559,7 @@ class ConnectionChangedBeforeDisconnect(ConnectionChanged):
 
     def refusal(self) -> str:
         # Named: Django admin's "Delete selected" says it of one of many connections.
-        organization = self.connection.organization.name
+        organization = name_in_sentence(self.connection.organization.name)
         if self.connected_again:
             meanwhile = (
                 f"{organization} was disconnected from Greenhouse and connected again to the "

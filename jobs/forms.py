@@ -67,6 +67,7 @@ from jobs.text import (
     clean_text,
     composed,
     ending_sentence,
+    name_in_sentence,
     paragraphs_joined,
     paragraphs_shown,
     shows_anything,
@@ -1517,7 +1518,8 @@ class OrganizationDeleteForm(forms.Form):
     @property
     def mistyped_message(self) -> str:
         organization = self.organization
-        typed = ending_sentence(f"Type {organization.slug} exactly to delete {organization.name}")
+        name = name_in_sentence(organization.name)
+        typed = ending_sentence(f"Type {organization.slug} exactly to delete {name}")
         return f"{typed} Nothing was deleted."
 
     def clean_confirm(self) -> str:

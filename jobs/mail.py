@@ -14,7 +14,7 @@ from django.core.mail.message import EmailMessage, sanitize_address
 from django.db.models import Q
 from django.utils.encoding import punycode
 
-from jobs.text import without_direction_controls
+from jobs.text import title_without_direction_controls, without_direction_controls
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +129,9 @@ def addresses_alike(field: str, address: str) -> Q:
 
 def email_subject(subject: str) -> str:
     """One line (a line break in a subject raises BadHeaderError, and a name typed by someone
-    may hold one), without the direction controls a name could leave open (jobs/text.py)."""
-    return without_direction_controls(" ".join(subject.split()))
+    may hold one), without the direction controls a name could leave open (jobs/text.py), but
+    for the isolates name_in_sentence puts around a name, which leave none open."""
+    return title_without_direction_controls(" ".join(subject.split()))
 
 
 def email_body(body: str) -> str:

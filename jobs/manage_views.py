@@ -135,8 +135,8 @@ from jobs.status import run_result_text, sync_status, wait_end_text
 from jobs.text import (
     ending_sentence,
     minutes_in_words,
+    name_in_sentence,
     seconds_in_words,
-    without_direction_controls,
 )
 from jobs.throttle import THROTTLED_CODE, client_ip
 
@@ -321,7 +321,8 @@ def _too_many_organizations(request: HttpRequest, form: Form, template: str) -> 
 def _welcome(request: HttpRequest, membership: Membership, greeting: str) -> HttpResponse:
     messages.success(
         request,
-        f"{greeting}You are the admin of {ending_sentence(membership.organization.name)} "
+        f"{greeting}You are the admin of "
+        f"{ending_sentence(name_in_sentence(membership.organization.name))} "
         "Connect its Greenhouse job board to import its jobs.",
     )
     return redirect("manage:settings", slug=membership.organization.slug)
@@ -419,7 +420,7 @@ def _not_an_admin(request: HttpRequest, organization: Organization) -> HttpRespo
         "not an admin path=%s user=%s org=%s", request.path, request.user.pk, organization.slug
     )
     # Plain text around the name, as the messages the pages show (base.html).
-    name = without_direction_controls(organization.name)
+    name = name_in_sentence(organization.name)
     is_member = organizations_joined_as_member(request.user).filter(pk=organization.pk).exists()
     if is_member and not admins_who_can_sign_in(organization.pk).exists():
         # Its only admin never set a password, or a superuser invited members before an admin
@@ -925,7 +926,7 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if request.method == "POST" else None, organization=organization
     )
     if form.is_valid():
-        name = organization.name
+        name = name_in_sentence(organization.name)
         try:
             deleted_jobs = organization_delete(organization=organization)
         except SyncInProgress as exc:
@@ -1381,7 +1382,7 @@ def _invitation_join_signed_in(request: HttpRequest, token: str) -> HttpResponse
             messages.success(
                 request,
                 f"You are {membership.role_in_words} of "
-                f"{ending_sentence(membership.organization.name)}",
+                f"{ending_sentence(name_in_sentence(membership.organization.name))}",
             )
             return redirect("manage:index")
         invitation = invitation_of(token, user=request.user)
@@ -1423,7 +1424,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
             request, "manage/member_confirm.html", {"organization": organization, **context}
         )
     try:
-        sentence_end = ending_sentence(organization.name)
+        sentence_end = ending_sentence(name_in_sentence(organization.name))
         if action == "role":
             membership_role_set(membership=membership, role=form.cleaned_data["role"])
             if yourself:
@@ -1438,7 +1439,7 @@ def _member_change(request: HttpRequest, organization: Organization, action: str
         messages.success(request, done)
     except MembershipGone as exc:
         organization_gone_check(organization)  # removed with the org
-        gone = YOUR_MEMBERSHIP_GONE_MESSAGE.format(organization=organization.name)
+        gone = YOUR_MEMBERSHIP_GONE_MESSAGE.format(organization=name_in_sentence(organization.name))
         messages.error(request, gone if yourself else exc.message)
     except MembershipError as exc:
         messages.error(request, exc.message)

@@ -51,6 +51,7 @@ from jobs.text import (
     ending_sentence,
     fold_accents,
     minutes_in_words,
+    name_in_sentence,
     seconds_in_words,
 )
 from jobs.throttle import (
@@ -311,7 +312,7 @@ def member_invite(
         user = next(iter(accounts_with_email(email)), None)
         joined = user and Membership.objects.filter(organization=organization, user=user).first()
         if joined:
-            name = ending_sentence(organization.name)
+            name = ending_sentence(name_in_sentence(organization.name))
             # An admin who typed their own address was told of "them", as of someone else.
             yourself = inviter is not None and joined.user_id == inviter.pk
             who = "You are" if yourself else f"{email} is"
@@ -434,7 +435,8 @@ def _count_invitation_email(organization: Organization) -> None:
             / 3600
         )
         raise MembershipError(
-            f"{organization.name} has sent {organization.invitations_counted} invitations in a "
+            f"{name_in_sentence(organization.name)} has sent {organization.invitations_counted} "
+            "invitations in a "
             f"day, the most this site sends. Try again in {minutes_in_words(hours_left * 60)}."
         )
     organization.invitations_counted += 1
@@ -546,7 +548,8 @@ def invitation_email_send(invitation: Invitation) -> bool:
                 },
             ),
         )
-    subject = f"You are invited to join {invitation.organization.name} on {settings.SITE_NAME}"
+    name = name_in_sentence(invitation.organization.name)
+    subject = f"You are invited to join {name} on {settings.SITE_NAME}"
     return automated_email_send(
         subject=subject,
         body=render_to_string("registration/invitation_email.txt", context),
@@ -898,7 +901,8 @@ def other_admins_ensure(*, user: User) -> None:
             _ensure_another_admin(membership)
         except MembershipError:
             raise MembershipError(
-                f"{membership.organization.name} has no other admin who can sign in. "
+                f"{name_in_sentence(membership.organization.name)} has no other admin who can "
+                "sign in. "
                 f"{_another_admin_remedy(membership)}"
             ) from None
 

@@ -239,6 +239,16 @@ def name_in_title(name: str) -> str:
     return f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}"
 
 
+def name_in_sentence(name: str) -> str:
+    """`name` as the site's sentences name it where no element can isolate it (a form's error, a
+    message shown once, an email's subject): as a title does (name_in_title), isolated where it
+    holds a letter written right to left. Not isolated, its digits and the marks around it took
+    the direction of the words outside: "delete 2024 שלום." showed "delete 2024 םולש.", the
+    digits on the left of the name they open. A message that drops direction controls keeps
+    these (title_without_direction_controls), which leave nothing open."""
+    return name_in_title(name)
+
+
 def title_without_direction_controls(title: str) -> str:
     """A page's <title> without the direction controls its names could leave open, as
     without_direction_controls drops them, but for the isolates name_in_title writes around

@@ -2107,6 +2107,23 @@ def test_django_admin_checks_again_under_lock_when_deleting_selected_accounts(
 # --- Another organization for someone signed in ---------------------------------------------------
 
 
+def test_the_welcome_and_the_invitation_isolate_a_name_written_right_to_left(signed_in, owner):
+    """Plain text around the name, as a page's title has it (name_in_title): not isolated, the
+    digits opening "2024 מרכז" took the direction of "admin of" before them, the name shown as
+    if it ended with them."""
+    data = {"organization_name": "2024 מרכז", "organization_slug": "merkaz"}
+
+    response = signed_in.post("/manage/new/", data, follow=True)
+    memberships.member_invite(
+        organization=Organization.objects.get(slug="merkaz"), email="bob@example.com", role="member"
+    )
+
+    assert "You are the admin of \u20682024 מרכז\u2069. Connect its Greenhouse" in (
+        response.content.decode()
+    )
+    assert mail.outbox[-1].subject == "You are invited to join \u20682024 מרכז\u2069 on orgsite"
+
+
 def test_a_plain_member_is_offered_an_organization_of_their_own(client, member):
     client.force_login(member)
     assert 'href="/manage/new/"' in client.get("/manage/").content.decode()

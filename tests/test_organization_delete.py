@@ -150,6 +150,25 @@ def test_anything_but_the_slug_deletes_nothing(client, synced, owner, typed):
     assert Job.objects.filter(organization__slug="acme").count() == 6
 
 
+def test_its_sentences_isolate_a_name_written_right_to_left(client, synced, owner):
+    """Plain text around the name, in the refusal and in the message once deleted: not isolated,
+    the digits and marks at its ends took the direction of the words outside it, "delete 2024
+    מרכז." showing "delete 2024 זכרמ.", as if the name ended with its digits. Isolated as a
+    page's title isolates it (name_in_title), with the control it left open dropped."""
+    Organization.objects.filter(slug="acme").update(name="2024 מרכז\u202e")
+    signed_in = signed_in_as(client, owner)
+
+    refused = signed_in.post(DELETE_URL, {"confirm": "ACME"})
+    deleted = signed_in.post(DELETE_URL, {"confirm": "acme"}, follow=True)
+
+    assert "Type acme exactly to delete \u20682024 מרכז\u2069. Nothing was deleted." in (
+        refused.content.decode()
+    )
+    assert (
+        '<li class="message success">\u20682024 מרכז\u2069 and its 6 jobs were deleted.</li>'
+    ) in deleted.content.decode()
+
+
 def test_an_empty_post_says_what_is_missing(client, synced, owner):
     response = signed_in_as(client, owner).post(DELETE_URL)
     assert "There is a problem" in response.content.decode()
@@ -468,3 +487,5 @@ def test_the_title_of_the_page_to_who_is_not_its_admin_isolates_a_name_right_to_
     page = parsed(signed_in_as(client, member).get("/manage/acme/settings/"))
 
     assert page.title.get_text() == "Not an admin of \u2068כלי נמל\u2069 · orgsite"
+    # Its sentence too: the name runs on into ", not one of its admins".
+    assert "You are a member of \u2068כלי נמל\u2069, not one of its admins" in page.main.get_text()

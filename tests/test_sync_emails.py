@@ -250,19 +250,30 @@ def test_failures_that_heal_within_the_hour_send_nothing(acme, fake_greenhouse, 
     assert mail.outbox == []
 
 
-def test_an_org_name_that_leaves_an_override_open_is_emailed_without_it(
-    acme, fake_greenhouse, owner
+@pytest.mark.parametrize(
+    ("name", "subject_name"),
+    [
+        # Plain text: U+202E would reverse the rest of the subject, and of each line it is on.
+        ("Acme \u202eRobotics", "Acme Robotics"),
+        # Isolated, as a page's title isolates it: the digits at its start took the direction of
+        # the words before them, "failing for 2024 זכרמ", read "מרכז" first, "2024" last.
+        ("2024 \u202eמרכז", "\u20682024 מרכז\u2069"),
+    ],
+    ids=["override left open", "written right to left"],
+)
+def test_an_org_name_is_emailed_without_the_controls_it_leaves_open(
+    acme, fake_greenhouse, owner, name, subject_name
 ):
-    # Plain text: U+202E would reverse the rest of the subject, and of each line it is on.
-    acme.organization.name = "Acme \u202eRobotics"
+    acme.organization.name = name
     acme.organization.save()
     failing_past_the_alert_delay(acme, fake_greenhouse)
 
     sync(acme)
 
     [message] = mail.outbox
-    assert message.subject == "Greenhouse sync is failing for Acme Robotics"
-    assert "import the jobs of Acme Robotics from Greenhouse" in message.body
+    assert message.subject == f"Greenhouse sync is failing for {subject_name}"
+    shown = name.replace("\u202e", "")
+    assert f"import the jobs of {shown} from Greenhouse" in message.body
 
 
 @pytest.mark.parametrize(
