@@ -32,7 +32,7 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -83,6 +83,7 @@ from jobs.forms import (
     OrganizationChecks,
     UsernameThatShows,
     at_most_characters,
+    could_be_a_slug,
     validate_api_key,
     validate_organization_slug,
     validate_username_shows,
@@ -920,6 +921,34 @@ class OrganizationAdmin(
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:  # the pages at the old address go too
             self.pages_refresh(Organization(slug=form.initial["slug"]))
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:  # rolled back: Django's admin saves in a transaction of its own
+            if not self.slug_taken_meanwhile(request, object_id):
+                raise
+            # Answered again, the slug is refused by the checks' own words (clean_slug's, or
+            # Django's of the unique slug), the form as it was sent: not a server error.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def slug_taken_meanwhile(request: HttpRequest, object_id: str | None) -> bool:
+        """Whether another org has the slug sent, in any case: another save took it between this
+        page's checks and its write, and the unique constraints refused the write."""
+        slug = request.POST.get("slug", "")
+        if request.method != "POST" or not could_be_a_slug(slug):
+            return False
+        others = Organization.objects.filter(slug__iexact=slug)
+        if object_id is not None:
+            others = others.exclude(pk=unquote(object_id))
+        return others.exists()
 
     # Raised by a delete that takes the sync lease, as a sync started since the check: shown.
     refused_meanwhile = (SyncInProgress,)

@@ -16,6 +16,7 @@ class JobsConfig(AppConfig):
             from_email_check,
             greenhouse_api_base_check,
             local_defaults_check,
+            organization_slugs_check,
             site_url_check,
             unsent_email_check,
         )
@@ -28,6 +29,7 @@ class JobsConfig(AppConfig):
         checks.register(from_email_check)
         checks.register(greenhouse_api_base_check)
         checks.register(database_ctype_check, checks.Tags.database)
+        checks.register(organization_slugs_check, checks.Tags.database)
 
 
 class StaffAccountLockingAdminConfig(admin_apps.AdminConfig):

@@ -8,6 +8,7 @@ while a deploy rolls, processes of the previous release insert rows that leave i
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection as db_connection
 from django.db import models, transaction
-from django.db.models.functions import Greatest, Lower, Now
+from django.db.models.functions import Greatest, Lower, Now, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -150,6 +151,8 @@ def save_arguments_with(kwargs: dict[str, Any], *, field: str, derived: str) -> 
 # its slug would have /manage/<slug>/ hidden behind the page (/manage/new/ makes an org).
 SLUGS_OF_SITE_PAGES = frozenset({"new"})
 
+SLUG_IN_ANY_CASE_CONSTRAINT = "organization_slug_in_any_case_unique"
+
 
 def by_organization_name(*, through: str = "") -> tuple[Lower, str]:
     """Ordering of orgs (of rows by their org, `through` "organization__") by name in any case,
@@ -192,6 +195,12 @@ class Organization(WrittenInLanguage, models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # /orgs/NorthWind/ and /orgs/northwind/ would be two orgs at an address that differs
+            # only in case (organization_slug_taken). Of UPPER(), as Django's lookup in any case
+            # (slug__iexact) compares it on PostgreSQL, which then reads this index for it.
+            models.UniqueConstraint(Upper("slug"), name=SLUG_IN_ANY_CASE_CONSTRAINT),
+        ]
 
     def __str__(self) -> str:
         # Django's admin writes it as plain text (titles, breadcrumbs, messages, history), where
@@ -209,6 +218,13 @@ class Organization(WrittenInLanguage, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:org_detail", args=[self.slug])
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # The slug in any case is the forms' to check (organization_slug_taken, the admin's
+        # clean_slug), in words that name the org having it, and as it is the unique field's:
+        # checked here too, a slug taken as it is was refused twice, once as "Constraint
+        # “organization_slug_in_any_case_unique” is violated." above the form.
+        super().validate_constraints(exclude={*(exclude or ()), "slug"})
 
     @property
     def language_attrs(self) -> dict[str, str]:

@@ -29,7 +29,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Upper
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -631,6 +632,52 @@ def _organization_of_slug(slug: str) -> OrganizationOption | None:
 
 def _capitals_in(slug: str) -> bool:
     return slug != slug.lower()
+
+
+def organizations_at_one_address_in_any_case(
+    organizations: QuerySet,
+) -> list[list[tuple[int, str, str]]]:
+    """The orgs whose slugs differ only in case ("NorthWind" and "northwind", saved before the
+    site checked slugs in any case), which the unique constraint of their slugs in any case
+    (migration jobs 0070) cannot be made over: in groups of one slug in any case, as UPPER()
+    reads it, each org as (pk, slug, name) in the order of their slugs. `organizations` are the
+    rows of the model or of a migration's."""
+    folded = Upper("slug")
+    shared = (
+        organizations.order_by()
+        .values(folded_slug=folded)
+        .annotate(orgs=Count("pk"))
+        .filter(orgs__gt=1)
+        .values("folded_slug")
+    )
+    rows = (
+        organizations.annotate(folded_slug=folded)
+        .filter(folded_slug__in=shared)
+        .order_by("folded_slug", "slug", "pk")
+        .values_list("folded_slug", "pk", "slug", "name")
+    )
+    return [[row[1:] for row in group] for _, group in groupby(rows, key=lambda row: row[0])]
+
+
+def organizations_at_one_address_refusal(groups: list[list[tuple[int, str, str]]]) -> str:
+    """What migration jobs 0070 stops with, and orgsite.W010 warns of before it runs, of the
+    groups of organizations_at_one_address_in_any_case(): each org with its change page in
+    Django's admin, where its slug is changed."""
+    described = "; ".join(
+        " and ".join(
+            f"“{slug}” ({without_direction_controls(name)}, "
+            f"{reverse('admin:jobs_organization_change', args=[pk])})"
+            for pk, slug, name in group
+        )
+        for group in groups
+    )
+    return (
+        f"Organizations whose slugs differ only in case, one address in any case: {described}. "
+        "Migration jobs 0070 makes slugs unique in any case and changes no org's address "
+        "itself, as links to it may be out there: it stops, having changed nothing, while any "
+        "are left. In Django's admin, give all but one org of each group another slug (its "
+        "pages move to that address), then run migrate again."
+    )
 
 
 def filters_with_their_options(

@@ -39,6 +39,11 @@ from jobs.greenhouse import (
     proxy_unusable,
 )
 from jobs.mail import address_sendable
+from jobs.models import Organization
+from jobs.selectors import (
+    organizations_at_one_address_in_any_case,
+    organizations_at_one_address_refusal,
+)
 from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, redis_path_database
 
 logger = logging.getLogger(__name__)
@@ -489,6 +494,23 @@ def database_ctype_warnings(connection: BaseDatabaseWrapper) -> list[CheckMessag
             id="orgsite.W009",
         )
     ]
+
+
+def organization_slugs_check(
+    app_configs: Any = None, databases: list[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Orgs whose slugs differ only in case, saved before the site checked slugs in any case,
+    which migration jobs 0070 stops on: a database check, as database_ctype_check, so that
+    `check --database default` from a new release tells of them before `migrate` runs it."""
+    if not databases or DEFAULT_DB_ALIAS not in databases:
+        return []
+    try:
+        groups = organizations_at_one_address_in_any_case(Organization.objects.all())
+    except DatabaseError:  # out of reach, or no table yet: migrate says so itself, or makes it
+        return []
+    if not groups:
+        return []
+    return [CheckWarning(organizations_at_one_address_refusal(groups), id="orgsite.W010")]
 
 
 # A libc locale of UTF-8: "C.UTF-8", "en_US.utf8", "sr_RS.UTF-8@latin".

@@ -1709,9 +1709,9 @@ def test_sync_jobs_names_the_slug_meant_by_one_in_capitals(fake_greenhouse):
 
 
 def test_sync_jobs_syncs_an_org_saved_with_capitals_by_its_own_slug(fake_greenhouse, capsys):
-    """Saved before slugs had to be lowercase, beside one with the lowercase slug."""
+    """Saved before slugs had to be lowercase."""
     make_connection("ACME", "acme-robotics")
-    make_connection("acme", "tiny-co")
+    make_connection("tiny", "tiny-co")
 
     call_command("sync_jobs", "ACME")
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.db import transaction
 from django.test import Client
@@ -2591,4 +2592,140 @@ def test_two_orgs_created_at_once_at_one_typed_address_one_gets_it_the_other_is_
     ]
     assert list(Organization.objects.filter(name="North Wind").values_list("slug", flat=True)) == [
         "northwind"
+    ]
+
+
+def organization_added_in_djangos_admin(client: Client, slug: str) -> Any:
+    """Django's admin's answer to a new org "North Wind" at `slug`."""
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    data = {"name": "North Wind", "slug": slug, "description": "", "website": "", **inline}
+    return client.post("/admin/jobs/organization/add/", data)
+
+
+def staff_client(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser(username, f"{username}@example.com", "x"))
+    return client
+
+
+def once(work: Callable[[], Any]) -> Callable[[], Any]:
+    """`work` the first time; nothing after (a page answered again reads the slug again)."""
+    done: list[Any] = []
+
+    def the_first_time() -> Any:
+        if not done:
+            done.append(work())
+        return done[0]
+
+    return the_first_time
+
+
+@on_postgresql
+def test_two_staff_adding_orgs_at_one_slug_at_once_one_is_added_the_other_told_it_is_taken(
+    monkeypatch,
+):
+    """Both pages check "northwind" free (their form's last check, the unique slug's) before
+    either org is INSERTed: the second INSERT waits for the first's commit and is refused by
+    the unique slug. Its page is answered again, as sent, and says the slug is taken, as when
+    it was taken before: not a server error."""
+    from jobs.admin import OrganizationAdminForm
+
+    validate_unique = OrganizationAdminForm.validate_unique
+    both_checked_it = threading.Barrier(2)
+    waited: set[int] = set()
+
+    def checked_by_both(form: Any) -> None:
+        validate_unique(form)
+        if threading.get_ident() not in waited:  # the page answered again checks it alone
+            waited.add(threading.get_ident())
+            both_checked_it.wait(timeout=30)
+
+    monkeypatch.setattr(OrganizationAdminForm, "validate_unique", checked_by_both)
+    clients = iter([staff_client("root"), staff_client("groot")])
+    lock = threading.Lock()
+
+    def add() -> Any:
+        with lock:
+            client = next(clients)
+        return organization_added_in_djangos_admin(client, "northwind")
+
+    responses = all_at_once(2, add)
+
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    assert sorted(response.status_code for response in responses) == [200, 302]
+    refused = next(response for response in responses if response.status_code == 200)
+    assert refused.context["adminform"].form.errors == {
+        "slug": ["Organization with this Slug already exists."]
+    }
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["northwind"]
+
+
+@on_postgresql
+@pytest.mark.parametrize("made_by", ["manage-new", "older-code-in-capitals"])
+def test_an_org_added_in_djangos_admin_as_another_takes_its_slug_is_told_it_is_taken(
+    owner, monkeypatch, made_by
+):
+    """Another org made at the slug after the page's checks (the last, the unique slug's) and
+    before its write, at /manage/new/ (by sign-up's code) or in capitals by code that checks no
+    slug (a release before slugs were unique in any case, still running during a deploy, or a
+    shell): the unique constraints refuse the write, and the page says why as its checks
+    would have."""
+    from jobs.admin import OrganizationAdminForm
+
+    def made_at_manage_new() -> Any:
+        client = Client()
+        client.force_login(owner)
+        data = {"organization_name": "Northwind", "organization_slug": "northwind"}
+        assert client.post("/manage/new/", data).status_code == 302
+
+    def made_in_capitals() -> Any:
+        return Organization.objects.create(name="Northwind Traders", slug="NorthWind")
+
+    made, said = {
+        "manage-new": (made_at_manage_new, "Organization with this Slug already exists."),
+        "older-code-in-capitals": (
+            made_in_capitals,
+            "Another organization has this slug in capitals, “NorthWind”, an address that "
+            "differs from it only in case: choose another slug.",
+        ),
+    }[made_by]
+    done_by_another_request_after(
+        monkeypatch, OrganizationAdminForm, "validate_unique", once(made), in_its_transaction=True
+    )
+
+    response = organization_added_in_djangos_admin(staff_client("root"), "northwind")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"slug": [said]}
+    assert Organization.objects.filter(slug__iexact="northwind").count() == 1
+
+
+def test_an_org_made_at_manage_new_as_older_code_saves_its_slug_in_capitals_is_told_it_is_taken(
+    owner, monkeypatch
+):
+    """Older code, still running during a deploy, saves "NorthWind" between the form's check and
+    the INSERT of "northwind": the unique constraint in any case refuses it, and the person is
+    told the address is taken, as sign-up and /manage/new/ say of one taken before."""
+    from jobs import forms as jobs_forms
+
+    done_by_another_request_after(
+        monkeypatch,
+        jobs_forms,
+        "organization_slug_taken",
+        once(lambda: Organization.objects.create(name="Northwind Traders", slug="NorthWind")),
+    )
+    client = Client()
+    client.force_login(owner)
+
+    response = client.post(
+        "/manage/new/", {"organization_name": "North Wind", "organization_slug": "northwind"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["organization_slug"] == [
+        "The address /orgs/northwind/ is taken. Choose another, such as northwind-2, or leave "
+        "the box blank to have one made from the name."
+    ]
+    assert list(Organization.objects.filter(slug__iexact="northwind").values_list("slug")) == [
+        ("NorthWind",)
     ]

@@ -14,10 +14,12 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
+from django.core.management.base import CommandError
+from django.db import IntegrityError, migrations, models, transaction
 from django.db import connection as db_connection
-from django.db import migrations, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.writer import MigrationWriter
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +29,7 @@ from jobs.filters import JobFilters
 from jobs.greenhouse import ADDRESS_MAX_LENGTH, job_payload_hash
 from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
+    SLUG_IN_ANY_CASE_CONSTRAINT,
     Department,
     GreenhouseConnection,
     Invitation,
@@ -39,6 +42,7 @@ from jobs.sanitize import LINK_REL, without_empty_links
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
 from jobs.text import MAX_ESCAPED_CHARACTER_CHARS
+from orgsite.checks import organization_slugs_check
 from tests.support.helpers import make_connection, thread_with_outcome
 from tests.support.public_jobs import make_job
 
@@ -1838,3 +1842,85 @@ def test_0067_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync():
     )
 
     assert sorted(Job.objects.values_list("search_title", flat=True)) == ["מהנדס", "مهندس"]
+
+
+slug_unique_in_any_case = importlib.import_module(
+    "jobs.migrations.0070_organization_slug_unique_in_any_case"
+)
+MIGRATION_0070 = ("jobs", "0070_organization_slug_unique_in_any_case")
+
+
+def slug_in_any_case_constraint_made() -> bool:
+    return SLUG_IN_ANY_CASE_CONSTRAINT in valid_indexes("jobs_organization")
+
+
+def organizations_before_0070(*slugs: str) -> list[int]:
+    """The database migrated to 0070's dependencies, with an org at each slug (as older code
+    saved them, unchecked): their pks."""
+    before = slug_unique_in_any_case.Migration.dependencies
+    migrate_to(*before)
+    state = MigrationExecutor(db_connection).loader.project_state(before)
+    stored = state.apps.get_model("jobs", "Organization").objects
+    return [stored.create(name=f"Org {slug}", slug=slug).pk for slug in slugs]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0070_stops_naming_the_orgs_whose_slugs_differ_only_in_case_and_changes_nothing():
+    """Saved by code before slugs were checked in any case, "NorthWind" and "northwind" are two
+    orgs at an address that differs only in case. The migration renames neither (which keeps its
+    address is the operator's to choose, and people may have both): it stops, with their change
+    pages, before the constraint, which could not be made over them, nothing changed; the
+    database check orgsite.W010 says the same before migrate runs it. Once one has another slug,
+    given in Django's admin, it runs."""
+    traders, north, _ = organizations_before_0070("NorthWind", "northwind", "acme")
+    try:
+        with pytest.raises(CommandError) as refused:
+            migrate_to(MIGRATION_0070)
+
+        assert str(refused.value) == (
+            "Organizations whose slugs differ only in case, one address in any case: "
+            f"“NorthWind” (Org NorthWind, /admin/jobs/organization/{traders}/change/) and "
+            f"“northwind” (Org northwind, /admin/jobs/organization/{north}/change/). Migration "
+            "jobs 0070 makes slugs unique in any case and changes no org's address itself, as "
+            "links to it may be out there: it stops, having changed nothing, while any are "
+            "left. In Django's admin, give all but one org of each group another slug (its "
+            "pages move to that address), then run migrate again."
+        )
+        assert MIGRATION_0070 not in MigrationRecorder(db_connection).applied_migrations()
+        assert not slug_in_any_case_constraint_made()
+        assert sorted(Organization.objects.values_list("slug", flat=True)) == [
+            "NorthWind",
+            "acme",
+            "northwind",
+        ]
+        warned = organization_slugs_check(databases=["default"])
+        assert [(message.id, message.msg) for message in warned] == [
+            ("orgsite.W010", str(refused.value))
+        ]
+
+        Organization.objects.filter(pk=traders).update(slug="northwind-traders")
+        assert organization_slugs_check(databases=["default"]) == []
+        migrate_to(MIGRATION_0070)
+        assert slug_in_any_case_constraint_made()
+    finally:
+        Organization.objects.filter(pk=traders).update(slug="northwind-traders")
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0070_keeps_every_slug_and_has_the_database_refuse_one_taken_in_any_case():
+    """An org saved with capitals before slugs had to be lowercase keeps its slug, its address;
+    an org at it in other capitals is then refused whatever code writes it. Migrated back, the
+    constraint goes."""
+    organizations_before_0070("NorthWind", "acme")
+    try:
+        migrate_to(MIGRATION_0070)
+        assert slug_in_any_case_constraint_made()
+        assert sorted(Organization.objects.values_list("slug", flat=True)) == ["NorthWind", "acme"]
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Organization.objects.create(name="North Wind", slug="northwind")
+
+        migrate_to(*slug_unique_in_any_case.Migration.dependencies)
+        assert not slug_in_any_case_constraint_made()
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())

@@ -888,31 +888,6 @@ def test_djangos_admin_leaves_a_slug_taken_as_it_is_to_the_unique_constraint(cli
     assert sorted(Organization.objects.values_list("slug", flat=True)) == ["north", "south"]
 
 
-def test_djangos_admin_saves_either_org_of_a_pair_saved_before_slugs_were_checked(client):
-    """Two orgs, "NorthWind" and "northwind", saved before a slug was checked in any case:
-    each one's other fields are still saved, its slug left as it is."""
-    pair = [
-        Organization.objects.create(name="Northwind Traders", slug=slug)
-        for slug in ("NorthWind", "northwind")
-    ]
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
-    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
-
-    responses = [
-        client.post(
-            f"/admin/jobs/organization/{org.pk}/change/",
-            {"name": "Northwind", "slug": org.slug, "description": "", "website": "", **inline},
-        )
-        for org in pair
-    ]
-
-    assert [response.status_code for response in responses] == [302, 302]
-    assert sorted(Organization.objects.values_list("name", "slug")) == [
-        ("Northwind", "NorthWind"),
-        ("Northwind", "northwind"),
-    ]
-
-
 def test_djangos_admin_keeps_a_slug_saved_before_it_was_checked(client, north):
     """Its page stays at its address while other fields are edited."""
     Organization.objects.filter(pk=north.pk).update(slug="North")

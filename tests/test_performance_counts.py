@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jobs import tasks
 from jobs.models import (
+    SLUG_IN_ANY_CASE_CONSTRAINT,
     Department,
     GreenhouseConnection,
     Invitation,
@@ -345,6 +346,30 @@ def test_an_account_is_found_by_its_username_or_address_in_any_case_from_its_ind
             # Searched, not read whole: SQLite scans an index that holds every column asked for
             # (a sign-in's username) in place of the table where its LIKE cannot search it.
             assert "SCAN" not in plan
+
+
+def test_an_org_is_found_by_its_slug_from_an_index_as_typed_and_on_postgresql_in_any_case(db):
+    """As typed (each of its pages) from its unique slug's index, which the constraint of its
+    slug in any case (migration jobs 0070) did not replace; in any case (the check that a slug
+    is free, sign-up's, the admin's, and a slug typed in other capitals), on PostgreSQL from
+    that constraint's, of UPPER(slug), which Django's iexact compares. SQLite's LIKE reads no
+    index of it: over the orgs, a table far smaller than the jobs, as before it."""
+    Organization.objects.bulk_create(
+        Organization(name=f"Org {n}", slug=f"org-{n}") for n in range(200)
+    )
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("ANALYZE jobs_organization")
+    with CaptureQueriesContext(db_connection) as queries:
+        assert Organization.objects.filter(slug="org-7").exists()
+        assert Organization.objects.filter(slug__iexact="ORG-7").exists()
+    as_typed, in_any_case = (plan_of(query["sql"]) for query in queries)
+
+    if db_connection.vendor == "postgresql":
+        assert "Index Only Scan using jobs_organization_slug" in as_typed
+        assert f"Index Scan using {SLUG_IN_ANY_CASE_CONSTRAINT}" in in_any_case
+    else:
+        assert "SEARCH jobs_organization USING COVERING INDEX sqlite_autoindex" in as_typed
 
 
 def plan_of(sql: str) -> str:
