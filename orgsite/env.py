@@ -414,12 +414,28 @@ _WORD_RE = re.compile(r"\S+")
 _URL_USER_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:")
 
 
+def _written_in_any_case(word: str) -> str:
+    """A regex of `word` as a query's name may write it: each letter in either case, as itself
+    or as the %XX of either ("p" as p, P, %70 or %50, its hex digits in either case too)."""
+    letters = []
+    for letter in word:
+        code, upper = ord(letter), ord(letter.upper())
+        low = code & 0xF  # the same in both cases: they differ in the high digit alone
+        digit = f"[{low:x}{low:X}]" if low > 9 else f"{low}"
+        escaped = f"%[{code >> 4:x}{upper >> 4:x}]{digit}"
+        letters.append(f"(?:[{letter}{letter.upper()}]|{escaped})")
+    return "".join(letters)
+
+
 # A password in a URL's query, to the end of its value: the cache's client reads CACHE_URL's
 # "?password=", and dj_database_url hands psycopg DATABASE_URL's ("?password=", "&sslpassword=").
-# The clients decode a name's %XX before they read it, so "?pass%77ord=" is one too: a name
-# holding a "%" is found here, and compared once decoded (_word_query_passwords_masked).
+# The clients decode a name's %XX once before they read it, so "?pass%77ord=" is one too; and
+# they read names as written, so "?PASSWORD=" is none to them, but whoever wrote it meant a
+# password: masked too, whatever the case. The regex decides alone, so that it never takes in
+# the value of a field that is no password's, which hid a "?password=" written in it
+# ("?q%20=a?password=…" showed it, read as q%20's value).
 # A name ends at a "?", so that each is searched from one "?" or "&" alone (in a line's length).
-_QUERY_PASSWORD_RE = re.compile(r"[?&]([^=&?#\s]*password|[^=&?#\s%]*%[^=&?#\s]*)=([^&#\s]*)")
+_QUERY_PASSWORD_RE = re.compile(rf"[?&]([^=&?#\s]*{_written_in_any_case('password')})=([^&#\s]*)")
 # What a list's, tuple's or dict's repr, JSON or a sentence may put after the quote that ends a
 # URL quoted in a line: "('redis://…',)", "{'url': '…'}", "at 'redis://…'.".
 _AFTER_A_CLOSING_QUOTE = ",;:.)]}>"
@@ -427,8 +443,9 @@ _AFTER_A_CLOSING_QUOTE = ",;:.)]}>"
 
 def _names_a_password(name: str) -> bool:
     """Whether a URL query's field `name` is a password's as the clients read it: its %XX
-    decoded once ("pass%77ord"), ending in "password" ("sslpassword"). Both the check of a
-    setting's URL and the log mask ask it, so that they cannot come to differ."""
+    decoded once ("pass%77ord"), ending in "password" ("sslpassword") in lowercase: they take
+    "?PASSWORD=" for another field. The check of a setting's URL asks it; the log mask reads
+    these names and the same in other capitals (_QUERY_PASSWORD_RE)."""
     return (unquote(name) if "%" in name else name).endswith("password")
 
 
@@ -441,7 +458,7 @@ def passwords_masked(text: str) -> str:
     # First: an "@" in the query's value ("?password=p@ss") is the value's, not a host's.
     # Word by word (a URL ends at a blank), where a line names such a field at all: searched
     # for only in a line that may (the search took 0.8 µs of a line's 0.9 µs).
-    maybe = "password=" in text or "%" in text
+    maybe = "%" in text or "password=" in text.lower()
     if maybe and _QUERY_PASSWORD_RE.search(text):
         text = _WORD_RE.sub(_word_query_passwords_masked, text)
     return userinfo_passwords_masked(text)
@@ -456,7 +473,9 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
     value ends the word: written unquoted, "?password=p'" would show that the password ends
     with one, as would a quote closed before the URL ("x='a'redis://…"), one in the URL (its
     user's password, its path, another field's value, another URL), or a field after the
-    value, which the URL goes on to ("'…?password=p'&db=2'")."""
+    value, which the URL goes on to ("'…?password=p'&db=2'"). Nor in a value holding a "?":
+    another password's field may begin there, the quote its last character, as the mask read
+    "?password=c'" in "'…?PASSWORD=a'b?password=c'" before it read a name in any case."""
     text = word[0]
     if "=" not in text:
         return text
@@ -470,9 +489,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
     }
 
     def query_password_masked(field: re.Match[str]) -> str:
-        name, value = field[1], field[2]
-        if not _names_a_password(name):
-            return field[0]
+        value = field[2]
         quote_at = max(value.rfind("'"), value.rfind('"'))
         closing = value[quote_at:] if quote_at >= 0 else ""
         ends_the_url = (
@@ -480,6 +497,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
             and not closing[1:].strip(_AFTER_A_CLOSING_QUOTE)
             and url_at < field.start(2) <= open_until[closing[0]]
             and field.end() == len(text)
+            and "?" not in value
         )
         return f"{field[0][: field.start(2) - field.start()]}***{closing if ends_the_url else ''}"
 

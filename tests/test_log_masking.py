@@ -115,15 +115,22 @@ def test_a_line_of_any_logger_is_written_with_its_password_masked(settings, proc
 def test_a_query_password_named_with_escapes_is_masked_to_the_quote_that_ends_its_url(
     settings, process, log_format
 ):
-    """A query's name with a %XX ("?pass%77ord=", which the clients read as "?password=") was
-    written as it was, with its password; one named plainly was masked with the quote and
-    bracket after it."""
-    urls = ["redis://HOST:6379/1?pass%77ord=s3cret", "redis://HOST:6379/1?password=s3cret"]
+    """A query's name with a %XX ("?pass%77ord=", which the clients read as "?password="), or
+    in other capitals ("?PassWord="), was written as it was, with its password; one named
+    plainly was masked with the quote and bracket after it."""
+    urls = [
+        "redis://HOST:6379/1?pass%77ord=s3cret",
+        "redis://HOST:6379/1?password=s3cret",
+        "redis://HOST:6379/1?PassWord=s3cret",
+    ]
     with site_handlers(settings, process, log_format) as (handlers, stream):
         written_by(handlers, "celery.redirected", "Arguments: %r", ((urls,),), None)
 
     assert "s3cret" not in stream.getvalue()
-    masked = "['redis://HOST:6379/1?pass%77ord=***', 'redis://HOST:6379/1?password=***']"
+    masked = (
+        "['redis://HOST:6379/1?pass%77ord=***', 'redis://HOST:6379/1?password=***', "
+        "'redis://HOST:6379/1?PassWord=***']"
+    )
     assert f"Arguments: ({masked},)" in stream.getvalue()
 
 

@@ -417,6 +417,38 @@ def test_a_percent_escaped_query_name_that_is_no_password_is_left_as_it_is():
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "PASSWORD",
+        "Password",
+        "sslPassword",
+        "SSL_PASSWORD",
+        "PASS%57ORD",
+        "pass%57ord",
+        "%50asSword",
+    ],
+)
+@pytest.mark.parametrize("first", [True, False], ids=["after ?", "after &"])
+def test_a_password_whose_query_name_is_in_other_capitals_is_masked(name, first):
+    """The mask compared a name with "password" as written, as the clients do: they take
+    "?PASSWORD=" for another field (the cache's client failed on it at each use, "unexpected
+    keyword argument"), but whoever wrote one meant a password, and a log line showed it."""
+    url = f"redis://HOST:6379/1?{name}=s3cret" if first else f"redis://HOST/1?db=2&{name}=s3cret"
+    assert "password" not in redis.connection.parse_url(url)  # no password to the client
+    assert not orgsite.env._names_a_password(name)  # nor to the settings' check of a blank
+    assert passwords_masked(f"url={url} to=a@b.example") == (
+        f"url={url.replace('s3cret', '***')} to=a@b.example"
+    )
+
+
+def test_a_password_field_written_in_another_fields_value_is_masked():
+    """A field holding a "%" took its value from the search, to the next "&", whether its name
+    decoded was a password's or not: a "?password=" after a "?" in that value was shown."""
+    text = "url=redis://HOST/1?q%20=a?password=s3cret&db=2 to=a@b.example"
+    assert passwords_masked(text) == text.replace("s3cret", "***")
+
+
+@pytest.mark.parametrize(
     "written",
     [
         lambda url: f"raw_env: {[f'CACHE_URL={url}']!r}",  # gunicorn's line of its --env
@@ -485,6 +517,7 @@ def test_a_password_holding_a_quote_is_masked_whole(password, written):
         ("'a',redis://HOST/1?password=Pw1'", "'a',redis://HOST/1?password=***"),
         ("'redis://a/',redis://HOST/1?password=Pw1'", "'redis://a/',redis://HOST/1?password=***"),
         ("redis:HOST/1?password=Pw'1://Pw2'", "redis:HOST/1?password=***"),
+        ("'redis://HOST/1?PASSWORD=Pw1'Pw2?password=Pw3'", "'redis://HOST/1?PASSWORD=***"),
     ],
     ids=[
         "its user's password",
@@ -496,6 +529,7 @@ def test_a_password_holding_a_quote_is_masked_whole(password, written):
         "a quoted item before",
         "a quoted URL before",
         "a URL in the value",
+        "another password's field in the value",
     ],
 )
 def test_a_quote_in_a_password_is_kept_only_where_it_ends_the_quoted_url(text, masked):
