@@ -351,9 +351,11 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
     """The parts of a server's URL, refused when its host or its port cannot be read, or when
     a password holds a "/", "?" or "#" as itself, or a blank."""
     # A blank ends a URL where a log line shows one (gunicorn's raw_env, a client's error), so a
-    # password was masked to it alone: "redis://:Pw1\u00a0Pw2@HOST/1" was shown whole, as no
-    # word held both "://" and "@", and "?password=Pw1 Pw2" showed "Pw2". The clients decode a
-    # password's %20. Elsewhere (a query's options) a blank shows no password, and is left.
+    # password was masked to it alone: "?password=Pw1 Pw2" showed "Pw2". The site's mask reads
+    # on past a blank of another kind than ASCII's ("redis://:Pw1\u00a0Pw2@HOST/1"), but other
+    # readers of the log may not (a collector's words, a terminal ending the line at a line
+    # separator): refused too. The clients decode a password's %20. Elsewhere (a query's
+    # options) a blank shows no password, and is left.
     if _password_holds_a_blank(url):
         raise ImproperlyConfigured(
             f"{name} has a password holding a space or other blank, which ends the URL where a "
@@ -411,6 +413,15 @@ def _password_holds_a_blank(url: str) -> bool:
 # "@" looked again from each "://" in a word with no "@" after it, in the square of its length:
 # 17 s for a line of 96,000 characters, such as a redirect's address logged).
 _WORD_RE = re.compile(r"\S+")
+# A password may hold a blank of another kind than ASCII's (space, tab, line breaks): a no-break
+# space, an ideographic space, a line separator ("Pw1\u00a0Pw2"), which a line writes as itself
+# where it writes the URL with %s, as a client's error does. The mask ended the URL there, and
+# showed the password from that character on, or whole before the host (no word held both its
+# "://" and its "@"): a line holding such a blank is read again in words that end at an ASCII
+# blank alone (_masked_in_words). A user's or a field's name still ends at any blank.
+_ASCII_BLANKS = r" \t\n\r\f\v"
+_WORD_TO_AN_ASCII_BLANK_RE = re.compile(rf"[^{_ASCII_BLANKS}]+")
+_BLANK_BEYOND_ASCII_RE = re.compile(rf"[^\S{_ASCII_BLANKS}]")
 _URL_USER_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:")
 
 
@@ -435,7 +446,9 @@ def _written_in_any_case(word: str) -> str:
 # the value of a field that is no password's, which hid a "?password=" written in it
 # ("?q%20=a?password=…" showed it, read as q%20's value).
 # A name ends at a "?", so that each is searched from one "?" or "&" alone (in a line's length).
-_QUERY_PASSWORD_RE = re.compile(rf"[?&]([^=&?#\s]*{_written_in_any_case('password')})=([^&#\s]*)")
+_QUERY_PASSWORD_RE = re.compile(
+    rf"[?&]([^=&?#\s]*{_written_in_any_case('password')})=([^&#{_ASCII_BLANKS}]*)"
+)
 # What a list's, tuple's or dict's repr, JSON or a sentence may put after the quote that ends a
 # URL quoted in a line: "('redis://…',)", "{'url': '…'}", "at 'redis://…'.".
 _AFTER_A_CLOSING_QUOTE = ",;:.)]}>"
@@ -455,13 +468,33 @@ def passwords_masked(text: str) -> str:
     one, as GREENHOUSE_API_BASE's of a proxy may, or an --env value gunicorn logs."""
     if "://" not in text:
         return text
+    return _masked_in_words(text, _passwords_masked_in_words)
+
+
+def _passwords_masked_in_words(text: str, words: re.Pattern[str]) -> str:
     # First: an "@" in the query's value ("?password=p@ss") is the value's, not a host's.
     # Word by word (a URL ends at a blank), where a line names such a field at all: searched
     # for only in a line that may (the search took 0.8 µs of a line's 0.9 µs).
     maybe = "%" in text or "password=" in text.lower()
     if maybe and _QUERY_PASSWORD_RE.search(text):
-        text = _WORD_RE.sub(_word_query_passwords_masked, text)
-    return userinfo_passwords_masked(text)
+        text = words.sub(_word_query_passwords_masked, text)
+    return _userinfo_masked_in_words(text, words)
+
+
+def _masked_in_words(text: str, masked_in: Callable[[str, re.Pattern[str]], str]) -> str:
+    """`masked_in(text, words)` in the words _WORD_RE finds, then, where a blank of another
+    kind than ASCII's is left, again in words that end at an ASCII blank alone, so that a
+    password holding one is masked to its end. Twice, not once in the longer words, so that
+    nothing the first reading masks is shown: a query's value read on past such a blank into
+    another URL, to a "#" in that URL's password, left its rest unmasked ("?password=x\u3000
+    https://u:#secret@h" showed "#secret")."""
+    masked = masked_in(text, _WORD_RE)
+    # Searched for only in a line that may need it: one beyond ASCII, with an "@" (a password
+    # before a host) or an "=" (in a query).
+    maybe = not masked.isascii() and ("@" in masked or "=" in masked)
+    if maybe and _BLANK_BEYOND_ASCII_RE.search(masked):
+        masked = masked_in(masked, _WORD_TO_AN_ASCII_BLANK_RE)
+    return masked
 
 
 def _word_query_passwords_masked(word: re.Match[str]) -> str:
@@ -510,7 +543,11 @@ def userinfo_passwords_masked(text: str) -> str:
     # Most lines name no such URL: the search is left to those that may (a log line's cost).
     if "://" not in text or "@" not in text:
         return text
-    return _WORD_RE.sub(_word_password_masked, text)
+    return _masked_in_words(text, _userinfo_masked_in_words)
+
+
+def _userinfo_masked_in_words(text: str, words: re.Pattern[str]) -> str:
+    return words.sub(_word_password_masked, text) if "@" in text else text
 
 
 def _word_password_masked(word: re.Match[str]) -> str:
