@@ -372,9 +372,23 @@ def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
     # connected to port 12 of this machine, "redis://:?secret@HOST/0" to its Redis on 6379,
     # and "redis://:pass/word@HOST/0" was told its port is no number. An "@" in a query's value
     # is the value's ("?password=p@ss", which redis-py reads); in a query's name, a password's.
+    # So is one in another field's value of a URL with no user before its host but a ":" after
+    # it, as a password holding a "?" and then a "=" is read: "redis://u:12?b=c d@HOST/0"
+    # connected to host u at port 12 (its query "b", "c d@HOST/0"), and the log mask, which
+    # reads a password to the last "@", masked "12?b=c" but not the host a client's error names.
     # Before the port is read; the error shows nothing of the URL.
-    at_in_a_query_name = any("@" in field.partition("=")[0] for field in parts.query.split("&"))
-    if "@" in parts.path or "@" in parts.fragment or at_in_a_query_name:
+    fields = [field.partition("=") for field in parts.query.split("&")]
+    at_in_a_query_name = any("@" in field_name for field_name, _, _ in fields)
+    port_of_a_password = "@" not in parts.netloc and ":" in parts.netloc.rpartition("]")[2]
+    at_in_a_value = any(
+        "@" in value and not _names_a_password(field_name) for field_name, _, value in fields
+    )
+    if (
+        "@" in parts.path
+        or "@" in parts.fragment
+        or at_in_a_query_name
+        or (port_of_a_password and at_in_a_value)
+    ):
         raise ImproperlyConfigured(
             f"{name} has an @ after its host: write a password's /, ? and # as %2F, %3F and "
             f"%23 (and an @ as %40): {example}"

@@ -1382,6 +1382,14 @@ def test_a_redis_url_refused_shows_no_part_of_any_password_it_holds(variable, ur
         ("CACHE_URL", "redis://:?s3=cret&s3@cret@redis.example.com:6379/0"),
         # Told its port is no number.
         ("DATABASE_URL", "postgres://orgsite:s3?cret@db.example.com:5432/orgsite"),
+        # Taken: read as port 12 of host "u" (or of this machine) and a query of one field,
+        # "s3", holding the rest, the blank and the "@" in its value.
+        ("CACHE_URL", "redis://u:12?s3=cr et@redis.example.com:6379/0"),
+        ("CACHE_URL", "redis://:12?s3=cret@redis.example.com:6379/0"),
+        ("CACHE_URL", "redis://u:?s3=cret@redis.example.com:6379/0"),
+        ("CACHE_URL", "redis://u:12/0?db=1&s3=cret@redis.example.com:6379/0"),
+        ("CELERY_BROKER_URL", "redis://u:12?s3=cret@redis.example.com:6379/0"),
+        ("DATABASE_URL", "postgres://orgsite:12/s3?application_name=cret@db.example.com/orgsite"),
     ],
 )
 def test_a_server_url_whose_password_holds_a_slash_question_mark_or_hash_stops_the_process(
@@ -1428,6 +1436,11 @@ def test_a_server_url_whose_password_holds_a_blank_stops_the_process(variable, u
         # An "@" in a query's value, after that blank: the password is before the host still.
         "postgres://orgsite:Pw@db.example.com/orgsite?options=-c search_path=jobs"
         "&application_name=web@1",
+        # In a password's value, as the clients read it, after a port; in another's, after a
+        # host with no port, where no password was read as one.
+        "redis://redis.example.com:6379?password=Pw@1",
+        "postgres://db.example.com:5432/orgsite?sslpassword=Pw@1&application_name=web%401",
+        "postgres://db.example.com/orgsite?options=-c search_path=jobs&application_name=web@1",
     ],
 )
 def test_a_server_url_with_a_blank_written_as_percent_20_or_outside_a_password_is_taken(url):
