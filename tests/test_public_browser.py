@@ -239,6 +239,35 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
     assert fits_the_screen(page)
 
 
+def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(
+    live_server, page, db
+):
+    """WCAG 1.4.10: each level of a list, a definition or a quote indented by the browser's 40px
+    (a quote on both sides), so that on a 320 px phone a list 7 levels deep or a quote 4 deep
+    (an email pasted into a post) left its words no width, or pushed them past the screen's
+    edge, cut off by the description's box."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    nested = {
+        "list": "<ul><li>" * 7 + "<span>Forklift licence</span>" + "</li></ul>" * 7,
+        "numbered list": "<ol><li>" * 7 + "<span>Forklift licence</span>" + "</li></ol>" * 7,
+        "definition": "<dl><dd>" * 7 + "<span>Forklift licence</span>" + "</dd></dl>" * 7,
+        "quote": "<blockquote>" * 4 + "<p><span>Forklift licence</span></p>" + "</blockquote>" * 4,
+    }
+    job = make_job(org, "Yard Hand", description_html="".join(nested.values()))
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+
+    boxes = page.locator(".job-body span").evaluate_all(
+        "spans => spans.map(span => span.parentElement.getBoundingClientRect())"
+    )
+    squeezed = {
+        kind: (round(box["left"]), round(box["right"]))
+        for kind, box in zip(nested, boxes, strict=True)
+        if box["right"] > 320 or box["width"] < 100
+    }
+    assert squeezed == {}
+
+
 def test_a_descriptions_paragraphs_are_laid_out_in_the_direction_of_most_of_its_letters(
     live_server, page, db
 ):
