@@ -702,6 +702,36 @@ def test_removing_the_api_key_is_asked_first_and_answered_from_the_keyboard(
     assert not GreenhouseConnection.objects.get(pk=connection.pk).has_api_key
 
 
+def test_the_error_summarys_link_shows_its_field_with_the_label_and_error_above_it(
+    live_server, page, owner
+):
+    """WCAG 3.3.1: the link took the browser to its field, scrolled to the top of the screen,
+    and on a phone the field's label, help and error (288 px of them, above it) were off the
+    screen: the field was seen alone, with nothing said of what to type in it or what was
+    wrong."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_label("Board token").fill("not a token!")
+    page.get_by_role("button", name="Check and connect").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    field = page.get_by_label("Board token")
+    expect(field).to_be_focused()
+    label = page.locator("label[for=id_board_token]").bounding_box()
+    error = page.locator("#id_board_token_error").bounding_box()
+    box = field.bounding_box()
+    assert (
+        round(label["y"]) >= 0
+        and label["y"] < error["y"] < box["y"]
+        and box["y"] + box["height"] <= 700
+    )
+
+
 def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
     """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
     rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""
