@@ -537,6 +537,20 @@ def test_the_org_tabs_wrap_into_full_rows_on_the_screen(live_server, page, owner
             assert has_a_foot == (len(per_row) > 1), (width, path)
 
 
+def test_the_org_pages_fit_a_narrow_phone_with_their_text_twice_as_large(live_server, page, owner):
+    """WCAG 1.4.4: text at 200% (a phone's font size setting) on a 320 px screen, as the
+    visitors' pages are tested. The tabs' two columns were each as wide as its longest word in
+    its box, and the sync status's labels 8rem wide at least, 256 px: every org page scrolled
+    sideways."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.set_viewport_size({"width": 320, "height": 640})
+
+    for path in ("settings", "jobs", "history", "members"):
+        page.goto(f"{live_server.url}/manage/acme/{path}/")
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        assert fits_the_screen(page), path
+
+
 def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner):
     """Windows' high contrast themes (forced colours) drop the current tab's background and
     draw every tab's border: the current one was told apart only by its bold words."""
