@@ -746,6 +746,36 @@ def test_the_error_summarys_link_shows_its_field_with_the_label_and_error_above_
     )
 
 
+def test_the_status_links_to_a_field_show_it_with_its_label(live_server, page, owner):
+    """The links of a paused org's status, "Resume it in the schedule below" (the settings page)
+    and "Resume it in the settings" (its other pages), took the browser to the Pause box,
+    scrolled to the top of the screen: its label, above it, was off the screen, a box alone with
+    nothing to say what it does; so was the Board token's, by "Connect a board"."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").update(enabled=False)
+    Organization.objects.create(name="North Wind", slug="north")
+    Membership.objects.create(
+        organization=Organization.objects.get(slug="north"), user=owner, role="admin"
+    )
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.set_viewport_size({"width": 375, "height": 700})
+
+    for path, link, label in (
+        ("acme/settings", "Resume it in the schedule below", "Pause syncing"),
+        ("acme/jobs", "Resume it in the settings", "Pause syncing"),
+        ("north/history", "Connect a board", "Board token"),
+    ):
+        page.goto(f"{live_server.url}/manage/{path}/")
+        page.get_by_role("link", name=link).click()
+        field = page.get_by_label(label)
+        expect(field).to_be_focused()
+        page.wait_for_load_state("load")
+        seen = page.locator("label", has_text=label).bounding_box()
+        box = field.bounding_box()
+        assert round(seen["y"]) >= 0 and seen["y"] < box["y"] and box["y"] + box["height"] <= 700, (
+            path
+        )
+
+
 def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
     """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
     rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""

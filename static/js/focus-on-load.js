@@ -1,30 +1,45 @@
 // Moves the focus to what the server marked with data-focus-on-load (the messages, a form's
 // error summary): screen readers do not read out a live region that was there at load, but
 // they read whatever gets the focus.
+//
+// A link to a field (an error summary's, "Resume it in the schedule below", "Connect a board")
+// had the browser scroll the field to the top of the screen: its label, help and error, above
+// it, went off the screen (on a phone, the whole screen held the field alone). The field's
+// label is scrolled to the top instead, and the field focused where it then is, as GOV.UK's
+// error summary does; a link to anything else, or without JavaScript, does what it did.
 (function () {
   "use strict";
+
+  // Whether `id` is a field with a label, now shown under it and focused.
+  function showWithItsLabel(id) {
+    var field = document.getElementById(id);
+    var label = field && field.labels && field.labels[0];
+    if (!label) {
+      return false;
+    }
+    label.scrollIntoView();
+    field.focus({ preventScroll: true });
+    return true;
+  }
 
   var target = document.querySelector("[data-focus-on-load]");
   if (target) {
     target.focus();
+  } else if (location.hash) {
+    // Come from another page's link (the jobs page's "Resume it in the settings"): once the
+    // page has loaded, as the browser scrolls to the field until then.
+    window.addEventListener("load", function () {
+      showWithItsLabel(location.hash.slice(1));
+    });
   }
 
-  // A link of the error summary leads to its field, which the browser scrolls to the top of
-  // the screen: its label, help and error, above it, went off the screen (on a phone, the whole
-  // screen held the field alone). The label is scrolled to the top instead, and the field
-  // focused where it then is, as GOV.UK's error summary does. Set, not added: the script may
-  // be on the page twice (the messages' and the summary's).
-  var links = document.querySelectorAll(".error-summary a[href^='#']");
+  // Set, not added: the script may be on a page more than once (the messages', a summary's).
+  var links = document.querySelectorAll("a[href^='#']");
   Array.prototype.forEach.call(links, function (link) {
     link.onclick = function (event) {
-      var field = document.getElementById(link.getAttribute("href").slice(1));
-      var label = field && field.labels && field.labels[0];
-      if (!label) {
-        return;
+      if (showWithItsLabel(link.getAttribute("href").slice(1))) {
+        event.preventDefault();
       }
-      event.preventDefault();
-      label.scrollIntoView();
-      field.focus({ preventScroll: true });
     };
   });
 })();
