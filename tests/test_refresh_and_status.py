@@ -585,6 +585,8 @@ def test_without_javascript_refresh_now_is_told_to_reload_to_see_the_outcome(
         ({"lock_expires_at": timedelta(minutes=5)}, True),
         ({"retry_at": timedelta(seconds=20)}, True),  # the script would follow it
         ({"retry_at": timedelta(minutes=-2)}, False),  # nor does the script, as late
+        # Past SYNC_QUEUED_STALE_SECONDS, not started: the script looks once a minute.
+        ({"queued_at": timedelta(hours=-1)}, True),
         ({}, False),
     ],
 )
