@@ -287,13 +287,11 @@ def test_a_sync_queued_past_its_marks_life_is_said_not_to_have_started(
     assert looks == []
 
 
-def test_a_box_saying_a_sync_has_not_started_looks_once_a_minute_while_the_tab_is_shown(
-    live_server, page, acme, owner, settings
-):
-    """Once it said "Queued at … and not started since", the page looked no more: the
-    dispatcher queued the org again, or the sync started after all, and ran and ended, and the
-    box went on saying it had not started until a reload. It looks once a minute, while the
-    tab is shown: hidden, it leaves the look to the tab shown again."""
+def open_a_page_saying_a_sync_has_not_started(page, live_server, acme, settings, path: str):
+    """The org synced an hour ago, and a sync queued since past SYNC_QUEUED_STALE_SECONDS that
+    no worker took: its page at `path` opened, its clock installed and its requests' ends
+    counted (COUNT_REQUESTS_ENDED), says "Queued at … and not started since". The status's
+    phase line."""
     an_hour_ago = timezone.now() - timedelta(hours=1)
     assert sync_organization(acme, trigger=SyncRun.Trigger.MANUAL).ok
     SyncRun.objects.update(started_at=an_hour_ago, finished_at=an_hour_ago)
@@ -305,8 +303,21 @@ def test_a_box_saying_a_sync_has_not_started_looks_once_a_minute_while_the_tab_i
     page.add_init_script(COUNT_REQUESTS_ENDED)
     page.clock.install()
     sign_in_by_cookie(page, live_server.url, "alice")
-    page.goto(f"{live_server.url}/manage/acme/history/")
+    page.goto(f"{live_server.url}{path}")
     expect(phase).to_have_text(re.compile(r"^Queued at .* and not started since: "))
+    return phase
+
+
+def test_a_box_saying_a_sync_has_not_started_looks_once_a_minute_while_the_tab_is_shown(
+    live_server, page, acme, owner, settings
+):
+    """Once it said "Queued at … and not started since", the page looked no more: the
+    dispatcher queued the org again, or the sync started after all, and ran and ended, and the
+    box went on saying it had not started until a reload. It looks once a minute, while the
+    tab is shown: hidden, it leaves the look to the tab shown again."""
+    phase = open_a_page_saying_a_sync_has_not_started(
+        page, live_server, acme, settings, "/manage/acme/history/"
+    )
     looks = []
     page.on("request", lambda request: "status.json" in request.url and looks.append(1))
 
@@ -336,6 +347,39 @@ def test_a_box_saying_a_sync_has_not_started_looks_once_a_minute_while_the_tab_i
     expect_the_status_to_read(page, phase, re.compile(r"^Finished: "))
     expect(page.get_by_role("link", name="reload the history")).to_be_visible()
     assert looks_made() == 2
+
+
+def test_a_box_loaded_saying_a_sync_has_not_started_looks_each_minute_and_says_it_once(
+    live_server, page, acme, owner, settings
+):
+    """Loaded with its tab shown, the box looks a minute on (not sooner, nor later), and a
+    minute after each look that read the same; its live region, whose words those looks do
+    not change, is not written again: each minute, a screen reader would read them out
+    again."""
+    phase = open_a_page_saying_a_sync_has_not_started(
+        page, live_server, acme, settings, "/manage/acme/settings/"
+    )
+    page.evaluate(
+        """window.written = 0;
+        new MutationObserver(records => { window.written += records.length; }).observe(
+            document.querySelector(".sync-status [role=status]"),
+            {subtree: true, childList: true, characterData: true},
+        );"""
+    )
+    looks = []
+    page.on("request", lambda request: "status.json" in request.url and looks.append(1))
+
+    for made in range(2):  # from the page's load, then from the look before
+        ended = page.evaluate("window.ended")
+        page.clock.run_for("00:55")
+        page.evaluate("0")  # a round trip: a request the page made by now is reported
+        assert len(looks) == made
+        page.clock.run_for("00:10")  # the minute's end, then POLL_MS to the look
+        wait_for_a_request_ended(page, ended)  # its answer read: the next look is set from now
+        assert len(looks) == made + 1
+
+    expect(phase).to_have_text(re.compile(r"^Queued at .* and not started since: "))
+    assert page.evaluate("window.written") == 0
 
 
 def on_the_screen(element) -> bool:
