@@ -52,6 +52,7 @@ from urllib3.util.retry import Retry
 
 from jobs.text import (
     address_head,
+    backslashes_as_browsers_read,
     characters_start,
     clean_text,
     field_head,
@@ -1392,11 +1393,14 @@ def _address_kept(job_id: int, address: str) -> str:
     at a whole character and escape (address_head: a link cut inside one is broken). A cut is
     logged: the Apply button then leads elsewhere than Greenhouse's (the end of its query left
     out), and nothing else would say why. InvalidJob, logged, if the link is none a browser
-    opens (_web_address_problem), or is cut to one of another host (_head_problem)."""
-    problem = _web_address_problem(address) if address else ""
-    head = address_head(address, ADDRESS_MAX_LENGTH)
-    if not problem and len(head) < len(address):
-        problem = _head_problem(address, head)
+    opens (_web_address_problem), or is cut to one of another host (_head_problem). It is read,
+    checked and kept with its "\\" before the query as "/", as browsers read it
+    (backslashes_as_browsers_read); the log shows it as it came."""
+    read = backslashes_as_browsers_read(address)
+    problem = _web_address_problem(read) if read else ""
+    head = address_head(read, ADDRESS_MAX_LENGTH)
+    if not problem and len(head) < len(read):
+        problem = _head_problem(read, head)
     if problem:
         # The reason its admins read leaves the address out; the log says which it was.
         logger.warning(
@@ -1406,7 +1410,7 @@ def _address_kept(job_id: int, address: str) -> str:
             _value_shown(address, MAX_ADDRESS_SHOWN),
         )
         raise InvalidJob(f"job post {job_id} has an application link {problem}")
-    if len(head) < len(address):
+    if len(head) < len(read):
         logger.warning(
             "job post %s: application link over %d characters cut to %d: %s",
             job_id,

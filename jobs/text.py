@@ -616,6 +616,24 @@ def characters_start(text: str, limit: int) -> str:
     return f"{whole[: escaped_grapheme_start(whole, len(head))]}…"
 
 
+# Where an address's query or fragment starts: browsers read a "\\" before it as a "/".
+QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
+
+
+def backslashes_as_browsers_read(address: str) -> str:
+    """`address` with each "\\" before its query or fragment written "/", as browsers read an
+    http(s) address (the WHATWG URL standard), where urlsplit reads it as a character of the
+    host, user name or path it is in: "https://evil.example\\@jobs.example.com/apply" named
+    jobs.example.com to it, and browsers open evil.example ("/@jobs.example.com/apply" its
+    path), and a link read against "https://jobs.example.com/careers\\job" left "careers"
+    out. A "\\" in the query or fragment is kept, as browsers keep it."""
+    if "\\" not in address:  # nearly every address
+        return address
+    start = QUERY_OR_FRAGMENT_RE.search(address)
+    end = start.start() if start else len(address)
+    return address[:end].replace("\\", "/") + address[end:]
+
+
 def address_head(address: str, max_length: int) -> str:
     """The head of a web address that a field of `max_length` keeps: its first `max_length`
     characters, cut before a character as a reader sees it once its escapes are read

@@ -1530,6 +1530,9 @@ PORT = "whose port is not a number from 1 to 65535"
         # A host, and a script that runs on a click: the line break ends its comment.
         ("javascript://boards.greenhouse.io/%0Aalert(1)", "that is not an http or https address"),
         ("https://[acmerobotics/jobs/5012346008", "that cannot be read as a web address"),
+        # Browsers read a "\\" as a "/": the host is "boards greenhouse.io", where urlsplit
+        # reads a user name and the host after its "@".
+        ("https://boards greenhouse.io\\@acme.example/jobs/5012346008", HOST_CHARACTER),
     ],
 )
 def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
@@ -1577,6 +1580,63 @@ def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
 
     assert sync(acme).counts.skipped == 0
     assert Job.objects.get(greenhouse_id=posts[1]["id"]).absolute_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        # Browsers open evil.example: urlsplit read "evil.example\\" as a user name.
+        (
+            "https://evil.example\\@boards.greenhouse.io/acmerobotics/jobs/5012346008",
+            "https://evil.example/@boards.greenhouse.io/acmerobotics/jobs/5012346008",
+        ),
+        # Links browsers open, which urlsplit read with a host of a "\\" or a port of one: the
+        # query's and the fragment's "\\" are theirs, as browsers keep them.
+        (
+            "https://boards.greenhouse.io\\acmerobotics\\jobs\\5012346008?gh_src=a\\b#c\\d",
+            "https://boards.greenhouse.io/acmerobotics/jobs/5012346008?gh_src=a\\b#c\\d",
+        ),
+        (
+            "https://boards.greenhouse.io:443\\acmerobotics/jobs/5012346008#c\\d",
+            "https://boards.greenhouse.io:443/acmerobotics/jobs/5012346008#c\\d",
+        ),
+    ],
+    ids=["user name", "path", "port"],
+)
+def test_an_application_link_is_read_and_kept_with_its_backslashes_as_browsers_read_them(
+    acme, fake_greenhouse, client, url, kept
+):
+    """Before its query, browsers read a "\\" in an http(s) address as a "/" (the WHATWG URL
+    standard), urlsplit as a character of the part it is in: the link was checked for a host
+    browsers do not open, and stored so. It is checked and kept as browsers read it."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = url
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.skipped == 0
+
+    job = Job.objects.get(greenhouse_id=posts[1]["id"])
+    assert job.absolute_url == kept
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'class="button apply-link" href="{html.escape(kept)}"' in page
+    listed = {j["id"]: j for j in client.get("/orgs/acme/jobs.json").json()["jobs"]}
+    assert listed[job.greenhouse_id]["absolute_url"] == kept
+
+
+def test_a_relative_link_is_read_against_the_posts_link_as_browsers_read_it(acme, fake_greenhouse):
+    """On "https://acme.example/careers\\jobs\\5012346008", browsers read "benefits" as
+    "https://acme.example/careers/jobs/benefits"; urljoin read the page as the folder's."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["absolute_url"] = "https://acme.example/careers\\jobs\\5012346008"
+    post["content"] = html.escape('<p><a href="benefits">Benefits</a></p>')
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    description_html = Job.objects.get(greenhouse_id=post["id"]).description_html
+    assert re.findall(r'<a href="([^"]*)"', description_html) == [
+        "https://acme.example/careers/jobs/benefits"
+    ]
 
 
 def test_a_department_or_office_whose_name_shows_nothing_is_left_out(acme, fake_greenhouse):
