@@ -19,6 +19,7 @@ from jobs.text import (
     BLANK_CHARACTERS,
     LANGUAGE_TAG_RE,
     UNWANTED_CHARACTERS_RE,
+    backslashes_as_browsers_read,
     clean_text,
     grapheme_start,
     shows_anything,
@@ -144,12 +145,14 @@ POST_URL: ContextVar[str] = ContextVar("post_url", default="")
 
 def _resolve_relative_link(url: str) -> str | None:
     """A relative link against the post's own address; none when the post has no address, or
-    when urllib cannot read the link ("//[docs"): nh3 would log its error as a traceback."""
+    when urllib cannot read the link ("//[docs"): nh3 would log its error as a traceback. Its
+    "\\" before the query is read as "/", as browsers read it against an http(s) page: urljoin
+    read "\\\\evil.example/x" and "\\benefits" as paths under the post's own."""
     post_url = POST_URL.get()
     if not post_url:
         return None
     try:
-        return urljoin(post_url, url)
+        return urljoin(post_url, backslashes_as_browsers_read(url))
     except ValueError:
         return None
 

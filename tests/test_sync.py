@@ -49,6 +49,13 @@ def sync(connection: GreenhouseConnection, trigger: str = SyncRun.Trigger.COMMAN
     return sync_organization(connection, trigger=trigger)
 
 
+def hrefs_of_job(greenhouse_id: int) -> list[str]:
+    """The addresses of the links of the stored description of the job of `greenhouse_id`."""
+    return re.findall(
+        r'<a href="([^"]*)"', Job.objects.get(greenhouse_id=greenhouse_id).description_html
+    )
+
+
 def job_writes(queries: list[dict]) -> list[str]:
     """Writes to the jobs tables; an executemany is logged once, as "N times: SQL"."""
     statements = [re.sub(r"^\d+ times: ", "", q["sql"].lstrip()) for q in queries]
@@ -1633,10 +1640,7 @@ def test_a_relative_link_is_read_against_the_posts_link_as_browsers_read_it(acme
 
     assert sync(acme).ok
 
-    description_html = Job.objects.get(greenhouse_id=post["id"]).description_html
-    assert re.findall(r'<a href="([^"]*)"', description_html) == [
-        "https://acme.example/careers/jobs/benefits"
-    ]
+    assert hrefs_of_job(post["id"]) == ["https://acme.example/careers/jobs/benefits"]
 
 
 def test_a_department_or_office_whose_name_shows_nothing_is_left_out(acme, fake_greenhouse):
@@ -1949,8 +1953,7 @@ def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenh
 
     assert sync(kestrel).ok
 
-    description_html = Job.objects.get(greenhouse_id=post["id"]).description_html
-    assert re.findall(r'<a href="([^"]*)"', description_html) == [
+    assert hrefs_of_job(post["id"]) == [
         "https://job-boards.greenhouse.io/kestrelmaps/jobs/8100200301#apply",
         "https://job-boards.greenhouse.io/kestrelmaps/jobs/team/cartography",
         "https://kestrel-maps.example/how-we-work",
@@ -1959,10 +1962,35 @@ def test_relative_links_lead_where_they_do_on_the_posts_own_page(db, fake_greenh
     ]
     # Without an address to read them against, the links go; their words stay.
     unaddressed_html = Job.objects.get(greenhouse_id=unaddressed["id"]).description_html
-    assert re.findall(r'<a href="([^"]*)"', unaddressed_html) == [
-        "https://kestrel-maps.example/handbook"
-    ]
+    assert hrefs_of_job(unaddressed["id"]) == ["https://kestrel-maps.example/handbook"]
     assert "meet the team</a>" in unaddressed_html and "benefits</a>" in unaddressed_html
+
+
+def test_a_relative_link_with_backslashes_leads_where_it_does_on_the_posts_own_page(
+    acme, fake_greenhouse
+):
+    """Browsers read a relative link's "\\" before its query as a "/" on an http(s) page:
+    "\\\\kestrel.example/x" and "/\\…" are links to that host, "\\benefits" the host's own
+    page. urljoin read each as a path under the post's, leading to a page no one wrote."""
+    post = fake_greenhouse.jobs("acme-robotics")[0]
+    post["absolute_url"] = "https://acme.example/careers/jobs/5012346008"
+    links = [
+        '<a href="\\\\kestrel.example/how-we-work">How we work</a>',
+        '<a href="/\\kestrel.example/handbook">Handbook</a>',
+        '<a href="\\benefits?plan=a\\b#dental\\vision">Benefits</a>',
+        '<a href="..\\team">Team</a>',
+    ]
+    post["content"] = html.escape(f"<p>{' '.join(links)}</p>")
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).ok
+
+    assert hrefs_of_job(post["id"]) == [
+        "https://kestrel.example/how-we-work",
+        "https://kestrel.example/handbook",
+        "https://acme.example/benefits?plan=a\\b#dental\\vision",
+        "https://acme.example/careers/team",
+    ]
 
 
 def test_a_link_to_a_web_address_without_a_host_keeps_its_words_and_loses_its_address(
