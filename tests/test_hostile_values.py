@@ -529,15 +529,18 @@ def test_a_date_of_lists_in_lists_is_logged_as_its_first_two_levels(fake_greenho
 
 def test_a_long_application_link_browsers_refuse_is_logged_as_its_head(fake_greenhouse, caplog):
     """Shown as the other values of a post are (_value_shown): its "%.200r" wrote the whole
-    address out first, and ended the line without a closing quote."""
+    address out first, and ended the line without a closing quote. Its reason is the link's
+    as sent: the cut to the characters a job keeps (_head_problem) has no part in it."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
     raw["absolute_url"] = "javascript:" + "x" * 100_000
 
-    with pytest.raises(InvalidJob):
+    with pytest.raises(InvalidJob) as refused:
         parse_job(raw)
 
+    reason = f"job post {raw['id']} has an application link that is not an http or https address"
+    assert str(refused.value) == reason
     [logged] = [r.getMessage() for r in caplog.records]
-    assert logged.endswith(f": {raw['absolute_url'][:MAX_ADDRESS_SHOWN]!r}")
+    assert logged == f"{reason}: {raw['absolute_url'][:MAX_ADDRESS_SHOWN]!r}"
 
 
 def test_a_location_unit_list_or_metadata_of_another_shape_is_missing_and_logged(
