@@ -1279,13 +1279,22 @@ def _web_address_problem(url: str) -> str:
         return "that is not an http or https address"
     if not host:
         return "without a host name"
-    if FORBIDDEN_HOST_CHARACTERS_RE.search(unquote(host)):
+    if FORBIDDEN_HOST_CHARACTERS_RE.search(_host_as_browsers_map_it(host)):
         return "whose host name has a space or another character no host name may have"
     try:
         port = address.port
     except ValueError:  # over 65535, or not digits
         port = 0
     return "" if port is None or port > 0 else "whose port is not a number from 1 to 65535"
+
+
+def _host_as_browsers_map_it(host: str) -> str:
+    """`host` with its escapes decoded and, if it is not ASCII, its compatibility characters
+    read as the ones they stand for (NFKC), as browsers map a host name (UTS #46) before they
+    look for a character no host may hold: "jobs＼x.example.com" (a fullwidth "\\"), "﹪" or
+    an escaped ideographic space ("%E3%80%80") passed the check, and browsers refuse them."""
+    decoded = unquote(host)
+    return decoded if decoded.isascii() else unicodedata.normalize("NFKC", decoded)
 
 
 # One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.

@@ -1537,6 +1537,11 @@ PORT = "whose port is not a number from 1 to 65535"
         # A host, and a script that runs on a click: the line break ends its comment.
         ("javascript://boards.greenhouse.io/%0Aalert(1)", "that is not an http or https address"),
         ("https://[acmerobotics/jobs/5012346008", "that cannot be read as a web address"),
+        # Characters browsers read as "\\", "%" and a space in a host (UTS #46's mapping):
+        # fullwidth, small, and an ideographic space escaped.
+        ("https://boards\uff3cgreenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards\ufe6agreenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards%E3%80%80greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         # Browsers read a "\\" as a "/": the host is "boards greenhouse.io", where urlsplit
         # reads a user name and the host after its "@".
         ("https://boards greenhouse.io\\@acme.example/jobs/5012346008", HOST_CHARACTER),
@@ -1571,6 +1576,8 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         # Browsers decode a host's escapes before they read it: this is the host above.
         "https://karriere.b%C3%BCcher.example/jobs/5012346008",
         "https://careers_eu.acme.example/jobs/5012346008",
+        # A fullwidth letter: browsers read it as "j".
+        "https://\uff4aobs.acme.example/jobs/5012346008",
         # Browsers drop a zero-width space from a host: the link opens boards.greenhouse.io.
         "https://boards\u200b.greenhouse.io/acmerobotics/jobs/5012346008",
         # Right-to-left hosts, as Arabic and Hebrew domains are: no mark in them.
