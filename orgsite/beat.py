@@ -7,6 +7,7 @@ import errno
 import logging
 import shelve
 from contextlib import suppress
+from pickle import UnpicklingError
 from typing import NoReturn
 
 from celery import beat
@@ -70,13 +71,16 @@ class PersistentScheduler(beat.PersistentScheduler):
 
     def _create_schedule(self) -> None:
         try:
+            # setup_schedule reads these next, outside Celery's checks of a corrupt file: a .dat
+            # whose bytes a crash left zeros had beat die of an UnpicklingError traceback there.
+            self._store.get("tz")
+            self._store.get("utc_enabled")
             super()._create_schedule()
-        except EOFError as exc:
-            # An emptied .dat (a copy cut short, a disk that filled as it was written) whose
-            # index, the .dir, still lists entries: reading them finds no pickle at all, an
-            # error Celery's list of a corrupt file's leaves out, and beat died of its traceback.
+        except (EOFError, UnpicklingError) as exc:
+            # No pickle where the index, the .dir, lists a value: a .dat emptied (a copy cut
+            # short, a disk that filled as it was written: EOFError, which Celery's list of a
+            # corrupt file's errors leaves out) or zeroed. setup_schedule writes the entries.
             self._store = self._destroy_open_corrupted_schedule(exc)
-            super()._create_schedule()
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
         # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as

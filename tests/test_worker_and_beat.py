@@ -6,6 +6,7 @@ when no broker is configured.
 
 from __future__ import annotations
 
+import ast
 import dbm.dumb
 import errno
 import gc
@@ -219,22 +220,43 @@ def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, m
     assert "beat cannot write its schedule file" not in caplog.text
 
 
-def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(tmp_path, caplog):
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ("emptied", "EOFError"),
+        ("zeroed", "UnpicklingError"),
+        ("tz", "UnpicklingError"),
+        ("utc_enabled", "UnpicklingError"),
+    ],
+    ids=["emptied", "zeroed", "tz zeroed", "utc_enabled zeroed"],
+)
+def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
+    tmp_path, caplog, data, error
+):
     """dbm.dumb's .dat emptied (a copy cut short, a disk that filled as it was written) while
     its index, the .dir, still lists the entries: reading them raised EOFError, which Celery
-    does not take for a corrupt file, and beat died of its traceback. It is replaced."""
+    does not take for a corrupt file, and beat died of its traceback. Its bytes zeros (what a
+    crash may leave), Celery made the entries again, and beat died of an UnpicklingError as it
+    read the time zone or whether UTC is on (either alone zeroed too). Each is replaced."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     entries = set(made.schedule)
     made.close()
-    Path(f"{schedule}.dat").write_bytes(b"")
+    dat = Path(f"{schedule}.dat")
+    if data in ("tz", "utc_enabled"):  # its bytes alone, where the index says they are
+        index = dict(map(ast.literal_eval, Path(f"{schedule}.dir").read_text().splitlines()))
+        start, length = index[data]
+        written = dat.read_bytes()
+        dat.write_bytes(written[:start] + bytes(length) + written[start + length :])
+    else:
+        dat.write_bytes(bytes(0 if data == "emptied" else dat.stat().st_size))
     caplog.clear()
 
     scheduler = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     scheduler.close()
 
-    assert "Removing corrupted schedule file" in caplog.text and "EOFError" in caplog.text
+    assert "Removing corrupted schedule file" in caplog.text and error in caplog.text
     assert "beat cannot write its schedule file" not in caplog.text
     again = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     read_back = set(again.schedule)  # the entries written, read by the next start
