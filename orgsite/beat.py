@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 # make room), and starting again would fail the same way.
 UNWRITABLE_ERRNOS = frozenset(
     {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
-    | {errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+    | {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EAGAIN}
 )
 # What to do, by the error; any other of UNWRITABLE_ERRNOS is the account's rights (a deploy's
 # `migrate` run as root) or a path beat cannot make.
@@ -36,6 +36,12 @@ WHAT_TO_DO = {
         "Its filesystem is mounted read-only: beat needs one it may write (ORGSITE_VAR_DIR, by "
         "default); the file is kept as it was."
     ),
+    # GNU dbm's lock on a file another beat has open: Celery deleted that beat's file and ran
+    # beside it, each periodic task then sent twice.
+    errno.EAGAIN: (
+        "Another beat has it open (GNU dbm locks it), and a second would send each periodic "
+        "task twice: run one beat alone; the file is kept as it was."
+    ),
 }
 CANNOT_WRITE = (
     "The account running beat ({account}) must be able to write that file and its directory "
@@ -46,9 +52,9 @@ CANNOT_WRITE = (
 class PersistentScheduler(beat.PersistentScheduler):
     """Celery's scheduler, but one that stops beat with one line naming the file, the error and
     what to do when it may not write the file (the account's rights, a full disk, a read-only
-    mount). Celery's own takes any error opening it for a corrupt file: it logs so, deletes the
-    file (or tries to, dying with a traceback some 1,300 lines long that names neither
-    ORGSITE_VAR_DIR nor the account)."""
+    mount, another beat's lock). Celery's own takes any error opening it for a corrupt file: it
+    logs so, deletes the file (or tries to, dying with a traceback some 1,300 lines long that
+    names neither ORGSITE_VAR_DIR nor the account)."""
 
     def _open_schedule(self) -> shelve.Shelf:
         try:

@@ -7,6 +7,7 @@ when no broker is configured.
 from __future__ import annotations
 
 import ast
+import dbm
 import dbm.dumb
 import errno
 import gc
@@ -191,6 +192,37 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_whose_writes_are_refused(
     ]
     assert unraisable == []
     assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
+
+
+def test_a_second_beat_stops_where_gnu_dbm_finds_the_schedule_file_open(
+    tmp_path, monkeypatch, caplog
+):
+    """GNU dbm locks the file it opens: a second beat (one started before the last release's
+    was stopped) was refused it with EAGAIN, which Celery took for a corrupt file: it deleted
+    the running beat's file, made its own and ran beside it, each periodic task sent twice.
+    Python's own dbm has no lock, so GNU dbm's refusal is played by the open."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    running = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    made = {path.name: path.stat().st_ino for path in tmp_path.iterdir()}
+
+    def locked(filename, *args):
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN), filename)
+
+    monkeypatch.setattr(dbm, "open", locked)
+    caplog.clear()
+
+    with pytest.raises(SystemExit) as stopped:
+        PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    left = {path.name: path.stat().st_ino for path in tmp_path.iterdir()}
+    running.close()
+
+    assert stopped.value.code == 4  # as on a refused setting
+    assert [record.getMessage() for record in caplog.records] == [
+        f"beat cannot write its schedule file {schedule}: {os.strerror(errno.EAGAIN)}. Another "
+        "beat has it open (GNU dbm locks it), and a second would send each periodic task "
+        "twice: run one beat alone; the file is kept as it was."
+    ]
+    assert left == made  # the running beat's files, none deleted
 
 
 def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, monkeypatch, caplog):
