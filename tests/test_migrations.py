@@ -6,6 +6,7 @@ import copy
 import html
 import importlib
 import re
+import sys
 import types
 import unicodedata
 from contextlib import nullcontext
@@ -25,6 +26,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jobs import text
 from jobs.filters import JobFilters
 from jobs.greenhouse import ADDRESS_MAX_LENGTH, job_payload_hash
 from jobs.migration_operations import AlterFieldIndexWithoutLock
@@ -41,7 +43,7 @@ from jobs.models import (
 from jobs.sanitize import LINK_REL, without_empty_links
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from jobs.text import MAX_ESCAPED_CHARACTER_CHARS
+from jobs.text import MAX_ESCAPED_CHARACTER_CHARS, WORD_PART_BREAK_RE
 from orgsite.checks import organization_slugs_check
 from tests.support.helpers import make_connection, thread_with_outcome
 from tests.support.public_jobs import make_job
@@ -1471,6 +1473,11 @@ empty_link_or_address_reread = importlib.import_module(
 )
 # A description as earlier code stored one whose link was around an image alone.
 EMPTY_LINK_STORED = f'<p><a href="https://acme.example/" rel="{LINK_REL}"></a></p>'
+word_parts_quranic_marks_and_digits = importlib.import_module(
+    "jobs.migrations.0069_search_word_parts_quranic_marks_and_digits"
+)
+# A description a Persian word's parts in, kept apart by a zero-width non-joiner.
+WORD_PARTS_STORED = "<p>برنامه\u200cنویس ارشد</p>"
 
 
 def test_0068_reads_again_the_posts_stored_with_an_empty_link_or_an_address_cut_in_a_character(
@@ -1612,8 +1619,9 @@ def test_0068_finds_in_the_database_every_link_the_sanitizer_drops(db):
             empty_link_or_address_reread,
             {"description_html": EMPTY_LINK_STORED},
         ),
+        (word_parts_quranic_marks_and_digits, {"description_html": WORD_PARTS_STORED}),
     ],
-    ids=["0066", "0068"],
+    ids=["0066", "0068", "0069"],
 )
 def test_a_reread_migration_undone_writes_nothing_and_migrated_again_reads_the_posts_again(
     fake_greenhouse, migration, cut
@@ -1664,8 +1672,14 @@ def test_a_reread_migration_undone_writes_nothing_and_migrated_again_reads_the_p
             "jobs_with_an_empty_link_or_an_address_maybe_cut",
             {"description_html": EMPTY_LINK_STORED},
         ),
+        (
+            word_parts_quranic_marks_and_digits,
+            "forget_hashes_of_posts_with_word_parts_apart",
+            "jobs_with_word_parts_apart_in_their_post",
+            {"description_html": WORD_PARTS_STORED},
+        ),
     ],
-    ids=["0064", "0066", "0068"],
+    ids=["0064", "0066", "0068", "0069"],
 )
 def test_a_reread_migration_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync(
     fake_greenhouse, migration, forward, picked, cut
@@ -1824,24 +1838,45 @@ def test_0067_picks_each_character_search_reads_otherwise_since_and_none_it_read
 
 @pytest.mark.skipif(db_connection.vendor != "postgresql", reason="row locks")
 @pytest.mark.django_db(transaction=True)
-def test_0067_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync():
+@pytest.mark.parametrize(
+    ("migration", "forward", "stored", "searched"),
+    [
+        (
+            without_arabic_and_hebrew_marks,
+            "store_without_arabic_and_hebrew_marks",
+            ("مُهَنْدِس", "מְהַנְדֵּס"),
+            ["מהנדס", "مهندس"],
+        ),
+        (
+            word_parts_quranic_marks_and_digits,
+            "store_word_parts_apart_without_quranic_marks",
+            ("वेल्डर २०२४", "القرءان ۚ"),
+            ["القرءان ", "वेल्डर 2024"],
+        ),
+    ],
+    ids=["0067", "0069"],
+)
+def test_a_search_migration_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync(
+    migration, forward, stored, searched
+):
     """As the reread migrations do (posts_read_again): a sync holds each job it writes until it
     commits, and a migration holding the first job it wrote while it waited for another the
     sync had written, as the sync then wrote the first, was a deadlock."""
     forge = Organization.objects.create(name="Forge", slug="forge")
-    found_first, found_last = (make_job(forge, title).pk for title in ("مُهَنْدِس", "מְהַנְדֵּס"))
-    Job.objects.filter(pk=found_first).update(search_title="مُهَنْدِس")
-    Job.objects.filter(pk=found_last).update(search_title="מְהַנְדֵּס")
+    found_first, found_last = (make_job(forge, title).pk for title in stored)
+    # As older code stored them.
+    Job.objects.filter(pk=found_first).update(search_title=stored[0])
+    Job.objects.filter(pk=found_last).update(search_title=stored[1])
 
     migrated_as_a_sync_writes(
-        without_arabic_and_hebrew_marks,
-        "store_without_arabic_and_hebrew_marks",
+        migration,
+        forward,
         apps,
         types.SimpleNamespace(connection=db_connection),
         jobs=(found_first, found_last),
     )
 
-    assert sorted(Job.objects.values_list("search_title", flat=True)) == ["מהנדס", "مهندس"]
+    assert sorted(Job.objects.values_list("search_title", flat=True)) == searched
 
 
 slug_unique_in_any_case = importlib.import_module(
@@ -1924,3 +1959,221 @@ def test_0070_keeps_every_slug_and_has_the_database_refuse_one_taken_in_any_case
         assert not slug_in_any_case_constraint_made()
     finally:
         migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0069_makes_the_words_stored_before_it_found_either_way_as_people_type_them():
+    """As 0068 stored them, a zero-width non-joiner between a Persian word's parts read as
+    nothing, the Quranic annotation marks, honorific signs and small waw kept, and the digits
+    of scripts other than Arabic's and Persian's their own shapes: "نویس" missed "برنامه‌نویس",
+    "القرءان" missed "ٱلْقُرْءَانِ ۚ", "محمد" missed "محمدؐ", "2024" missed "२०२४"."""
+    migrate_with_jobs(
+        ("jobs", "0068_reread_posts_with_an_empty_link_or_an_address_cut"),
+        ("jobs", "0069_search_word_parts_quranic_marks_and_digits"),
+        organization={
+            "name": "نرم\u200cافزار پارس",
+            "search_name": "نرمافزار پارس",
+            "slug": "pars",
+        },
+        jobs=[
+            (1, "برنامه\u200cنویس ارشد", "تهران"),
+            (2, "Quran teacher", "معلم القرءان ۚ بهۦ"),
+            (3, "مسجد محمدؐ", ""),
+            (4, "वेल्डर २०२४", "मुंबई"),
+            (5, "Welder", "ช่างเชื่อม ๒๐๒๔"),
+            (6, "Painter", "Zurich"),
+        ],
+        tags={6: ["کتاب\u200cها"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("نویس") == found("برنامه\u200cنویس") == ["برنامه\u200cنویس ارشد"]
+    assert found("القرءان به") == found("ٱلْقُرْءَانِ ۚ بِهِۦ") == ["Quran teacher"]
+    assert found("محمد") == found("محمدؐ") == ["مسجد محمدؐ"]
+    assert found("2024") == found("२०२४") == found("๒๐๒๔") == ["Welder", "वेल्डर २०२४"]
+    assert found("کتاب") == ["Painter"]
+    assert len(found("افزار")) == 6
+    assert Organization.objects.get(slug="pars").search_name == "نرم افزار پارس"
+    assert Job.objects.get(greenhouse_id=2).search_text == "معلم القرءان  به"
+    assert Job.objects.get(greenhouse_id=6).search_tags == "كتاب ها"
+    assert Job.objects.get(greenhouse_id=1).title == "برنامه\u200cنویس ارشد"
+
+
+def test_0069_reads_again_the_posts_whose_description_or_places_hold_a_words_parts_apart(
+    fake_greenhouse,
+):
+    """A job's search text is read from its post's description and places, which it was
+    stored without the non-joiner of: those whose description or places hold one beside an
+    Arabic-script letter are read again, and none holding one in another script's word."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[0]["content"] = html.escape(WORD_PARTS_STORED)
+    posts[1]["location"]["name"] = "شهرک\u200cغرب، تهران"
+    posts[2]["content"] = html.escape("<p>क्\u200cष, Auf\u200clage</p>")
+    jobs = jobs_synced_from(fake_greenhouse, posts[:3])
+    # As code before 0069 stored them: the non-joiner read as nothing.
+    for job, parts in ((jobs[0], "برنامه نويس"), (jobs[1], "شهرك غرب")):
+        assert parts in job.search_text
+        damaged = job.search_text.replace(parts, parts.replace(" ", ""))
+        Job.objects.filter(pk=job.pk).update(search_text=damaged)
+
+    word_parts_quranic_marks_and_digits.forget_hashes_of_posts_with_word_parts_apart(apps, None)
+
+    assert_read_again({jobs[0].pk, jobs[1].pk}, forgotten_by="acme", kept_by="tiny")
+    acme = GreenhouseConnection.objects.get(organization__slug="acme")
+    sync_organization(acme, trigger=SyncRun.Trigger.COMMAND)
+    for job in jobs:
+        assert Job.objects.get(pk=job.pk).search_text == job.search_text
+    assert [job.pk for job in job_search(query="نویس")] == [jobs[0].pk]
+    assert [job.pk for job in job_search(query="غرب")] == [jobs[1].pk]
+
+
+def test_0069_reads_again_the_jobs_whose_units_hold_a_words_parts_apart(db):
+    """Departments' and offices' names, and offices' places, are read into the search text."""
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    jobs = [make_job(forge, "Welder") for _ in range(5)]
+    units = [
+        Department.objects.create(organization=forge, greenhouse_id=1, name="فروش\u200cها"),
+        Office.objects.create(organization=forge, greenhouse_id=2, name="دفتر\u200cمرکزی"),
+        Office.objects.create(
+            organization=forge, greenhouse_id=3, name="HQ", location="ری\u200cشهر"
+        ),
+        Office.objects.create(organization=forge, greenhouse_id=4, name="Auf\u200clage"),
+    ]
+    jobs[0].departments.add(units[0])
+    jobs[1].offices.add(units[1])
+    jobs[2].offices.add(units[2], units[1])
+    jobs[3].offices.add(units[3])
+
+    picked = word_parts_quranic_marks_and_digits.jobs_with_word_parts_apart_in_their_post(apps)
+
+    assert picked == {job.pk: forge.pk for job in jobs[:3]}
+
+
+def test_0069_writes_only_the_rows_search_reads_otherwise_each_on_its_own(db):
+    """Picked by a regex of the marks and digits folded since (folded_since_0069), or of a
+    non-joiner beside an Arabic-script letter in a title or name, or of an Arabic-script
+    letter in tags as searched, written each in a statement of its own, the jobs first, then
+    the orgs: the migration is not atomic, so that none is held while it waits for a row a
+    sync holds."""
+    assert word_parts_quranic_marks_and_digits.Migration.atomic is False
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    named = Organization.objects.create(name="نرم\u200cافزار", slug="pars")
+    Organization.objects.filter(pk=named.pk).update(search_name="نرمافزار")
+    titles = ("Welder", "वेल्डर २०२४", "برنامه\u200cنویس", "معلم ۚ", "Auf\u200clage", "كتاب")
+    jobs = [make_job(forge, title) for title in titles]
+    jobs.append(make_job(forge, "Painter", tags=["کتاب\u200cها"]))
+    # As older code stored them, and jobs it stored as new code does.
+    Job.objects.filter(pk=jobs[1].pk).update(search_title="वेल्डर २०२४")
+    Job.objects.filter(pk=jobs[2].pk).update(search_title="برنامهنويس")
+    Job.objects.filter(pk=jobs[3].pk).update(search_title="معلم ۚ")
+    Job.objects.filter(pk=jobs[6].pk).update(search_tags="كتابها")
+    stored = dict(Job.objects.values_list("pk", "search_title"))
+
+    with CaptureQueriesContext(db_connection) as queries:
+        word_parts_quranic_marks_and_digits.store_word_parts_apart_without_quranic_marks(
+            apps, types.SimpleNamespace(connection=db_connection)
+        )
+
+    tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
+    assert [table[1] for table in tables if table] == ["jobs_job"] * 4 + ["jobs_organization"]
+    assert dict(Job.objects.values_list("pk", "search_title")) == {
+        **stored,
+        jobs[1].pk: "वेल्डर 2024",
+        jobs[2].pk: "برنامه نويس",
+        jobs[3].pk: "معلم ",
+    }
+    assert Job.objects.get(pk=jobs[6].pk).search_tags == "كتاب ها"
+    assert Organization.objects.get(pk=named.pk).search_name == "نرم افزار"
+
+
+def code_points_read_by_the_database(
+    pattern: str, *, before: str = "", after: str = "", up_to: int = sys.maxunicode
+) -> set[str]:
+    """The characters (every code point but NUL and the surrogates, which no database stores,
+    `up_to` the one given) in whose text, between `before` and `after`, the database finds
+    `pattern`, with its own regexes (PostgreSQL's, or Python's for SQLite's REGEXP)."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            EVERY_CODE_POINT_MATCHING[db_connection.vendor == "postgresql"],
+            [up_to, before, after, pattern],
+        )
+        return {chr(code) for (code,) in cursor.fetchall()}
+
+
+# SQLite's, then PostgreSQL's.
+EVERY_CODE_POINT_MATCHING = (
+    "WITH RECURSIVE code(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM code WHERE n < %s) "
+    "SELECT n FROM code WHERE (n < 55296 OR n > 57343) AND (%s || char(n) || %s) REGEXP %s",
+    "SELECT n FROM generate_series(1, %s) AS n "
+    "WHERE (n < 55296 OR n > 57343) AND (%s || chr(n) || %s) ~ %s",
+)
+EVERY_CHARACTER = [chr(code) for code in (*range(1, 0xD800), *range(0xE000, sys.maxunicode + 1))]
+
+
+def test_0069_picks_each_character_search_reads_otherwise_since_and_none_it_reads_as_before(
+    db, monkeypatch
+):
+    """Its regex (folded_since_0069), as each database runs it over every code point, picks
+    each character that older code stored (as it folded any character) and search now reads
+    otherwise than older code did (a mark or letter it reads as nothing, a digit as ASCII's),
+    and none other that older code stored: a row it missed kept words search no longer finds,
+    and one it picked for nothing is written again for nothing. (Some it stored are read
+    otherwise than stored, before and since: "æ" of "ǣ" as "ae", "ø" of "ǿ" as "o".)"""
+    # Folded one by one, as search folds each character of a text; those Unicode leaves
+    # unassigned or to private use fold to themselves, before and since (a second a million).
+    assigned = frozenset(
+        character
+        for character in EVERY_CHARACTER
+        if unicodedata.category(character) not in ("Cn", "Co")
+    )
+    new = dict(text._foldings(assigned)[0])
+    # Older code: without the marks and letters 0069 folds, and only Arabic-Indic and Persian
+    # digits as ASCII ones.
+    added = (*range(0x0610, 0x061B), *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E9))
+    added += (*range(0x06EA, 0x06EE),)
+    older_table = {
+        code: value for code, value in text.SCRIPT_LETTERS_FOLDED.items() if code not in added
+    }
+    monkeypatch.setattr(text, "SCRIPT_LETTERS_FOLDED", older_table)
+    monkeypatch.setattr(text, "DECIMAL_DIGIT_RE", re.compile("[\u0660-\u0669\u06f0-\u06f9]"))
+    text._foldings.cache_clear()
+    try:
+        older = dict(text._foldings(assigned)[0])
+    finally:
+        text._foldings.cache_clear()
+    stored_by_older_code = set(EVERY_CHARACTER).difference(older).union(*older.values())
+    read_otherwise = {
+        character
+        for character in stored_by_older_code
+        if new.get(character, character) != older.get(character, character)
+    }
+
+    picked = code_points_read_by_the_database(
+        word_parts_quranic_marks_and_digits.folded_since_0069()
+    )
+
+    assert picked & stored_by_older_code == read_otherwise
+    assert {"ۖ", "ؐ", "ۥ", "ۦ", "\u0966", "\u0e55", "\U0001e950"} <= read_otherwise
+    assert read_otherwise.isdisjoint({"\u06dd", "۞", "۩", "\u0660", "\u06f5", "５", "\u0bf0"})
+
+
+def test_0069_picks_a_non_joiner_beside_each_character_search_reads_it_as_a_space_beside(db):
+    """Its regex of a non-joiner beside an Arabic-script letter (NON_JOINER_BESIDE_ARABIC), as
+    each database runs it over every code point, finds one before or after the characters the
+    code's (WORD_PART_BREAK_RE) reads it as a space beside, and no other: over the first
+    plane, where every Arabic-script letter is (ARABIC_SCRIPT), a pass a seventeenth of one
+    over every code point."""
+    pattern = word_parts_quranic_marks_and_digits.NON_JOINER_BESIDE_ARABIC
+    beside = {
+        character
+        for character in EVERY_CHARACTER[: 0xFFFF - 0x800]
+        if WORD_PART_BREAK_RE.search(f"\u200c{character}")
+        and WORD_PART_BREAK_RE.search(f"{character}\u200c")
+    }
+    assert {"ا", "ی", "ﺃ", "\u064e"} <= beside and beside.isdisjoint("aक\u200c ")
+
+    assert code_points_read_by_the_database(pattern, before="\u200c", up_to=0xFFFF) == beside
+    assert code_points_read_by_the_database(pattern, after="\u200c", up_to=0xFFFF) == beside

@@ -1,7 +1,7 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
-0048, 0049, 0053, 0056, 0058, 0061, 0064, 0066 and 0068 pick, picked as they pick them, and the
-search fields are stored as 0057, 0058, 0059, 0060 and 0067 store them, with the schema left
-alone; and the README has operators run it, not migrate back (which drops the columns added
+0048, 0049, 0053, 0056, 0058, 0061, 0064, 0066, 0068 and 0069 pick, picked as they pick them, and
+the search fields are stored as 0057, 0058, 0059, 0060, 0067 and 0069 store them, with the schema
+left alone; and the README has operators run it, not migrate back (which drops the columns added
 since)."""
 
 from __future__ import annotations
@@ -80,13 +80,17 @@ MIGRATIONS_FORWARD = [
             "0068_reread_posts_with_an_empty_link_or_an_address_cut",
             "forget_hashes_of_posts_with_an_empty_link_or_an_address_cut",
         ),
+        (
+            "0069_search_word_parts_quranic_marks_and_digits",
+            "forget_hashes_of_posts_with_word_parts_apart",
+        ),
     )
 ]
 
 
 def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     """acme's six jobs, synced: the first five each of the shape one of the migrations picks
-    (0046 and 0064, 0048, 0049 and 0066, 0049, 0058, 0061 and 0068, 0056 and 0053, 0053), the
+    (0046 and 0064, 0048, 0049, 0066 and 0069, 0049, 0058, 0061 and 0068, 0056 and 0053, 0053), the
     last of none. tiny is synced too, an org none of whose jobs is picked."""
     posts = fake_greenhouse.jobs("acme-robotics")
     content = html.unescape(posts[1]["content"])
@@ -94,7 +98,7 @@ def jobs_each_migration_picks(fake_greenhouse) -> list[Job]:
     pay_range = content.index('<div class="content-pay-transparency">')
     posts[0]["metadata"] = [{"id": 1, "name": "Remote", "value": True, "value_type": "yes_no"}]
     posts[0]["location"]["name"] = "L" * 299 + "👩‍💻 Berlin"
-    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים. برنامه\u200cنویس</p>')
     posts[1]["language"] = "en-GB-oxendict-x-london"
     posts[2]["content"] = html.escape("<p>Ask <bdi>\u202eRH</bdi> today.</p>")
     posts[3]["content"] = html.escape(content[:intro_end] + "<p>&nbsp;</p>" + content[pay_range:])
@@ -193,6 +197,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0064", "1"),
         ("0066", "1"),
         ("0068", "1"),
+        ("0069", "1"),
         ("0053", "1"),
     ]
     assert re.findall(r"^jobs (0047|0052): (\d+)", printed, re.MULTILINE) == [
@@ -200,7 +205,7 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0052", "0"),
     ]
     assert (
-        "jobs 0057, 0058, 0059, 0060 and 0067: 0 organizations and 0 jobs whose search words"
+        "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs whose search words"
         in printed
     )
 
@@ -358,7 +363,7 @@ def test_a_sync_running_as_it_writes_leaves_the_posts_it_forgot_to_be_read_by_th
     they were forgotten: it then stored its board's fingerprint over the one forgotten, and the
     next sync, finding that board applied, read none of those posts until the board changed."""
     posts = fake_greenhouse.jobs("acme-robotics")
-    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים. برنامه\u200cنویس</p>')
     fake_greenhouse.touch("acme-robotics")
     acme = make_connection("acme", "acme-robotics")
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
@@ -401,7 +406,7 @@ def test_a_sync_whose_clock_is_behind_records_no_board_once_its_lease_ran_out_by
     lease had run out by the command's clock, stored its board's fingerprint over the one the
     command had forgotten once more, and the next sync read none of those posts."""
     posts = fake_greenhouse.jobs("acme-robotics")
-    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים.</p>')
+    posts[1]["content"] = html.escape('<p dir="rtl">משרה בתל אביב, 3 ימים. برنامه\u200cنویس</p>')
     fake_greenhouse.touch("acme-robotics")
     acme = make_connection("acme", "acme-robotics")
     assert sync_organization(acme, trigger=SyncRun.Trigger.COMMAND).ok
@@ -546,14 +551,15 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     # and "&amp;", which it reads as an entity and drops.
     Job.objects.filter(pk=jobs[4].pk).update(search_text="Call +49 30, R&amp;D")
     # As 0060 stored it before an entity's name went on over its marks, as the parser's does.
-    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940;")
+    # And as code before 0069 stored them: Devanagari digits, a Quranic mark.
+    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940; २०२४ ۚ")
     # As code before 0067 stored it: Arabic with its harakat.
     Job.objects.filter(pk=jobs[2].pk).update(title="مُهَنْدِس", search_title="مُهَنْدِس")
 
     printed = reread_posts()
 
     assert (
-        "jobs 0057, 0058, 0059, 0060 and 0067: 2 organizations and 5 jobs whose search words"
+        "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 2 organizations and 5 jobs whose search words"
         in printed
     )
     assert [job.pk for job in job_search(query="مهندس")] == [jobs[2].pk]
@@ -563,8 +569,10 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert Job.objects.get(pk=jobs[5].pk).payload_hash == jobs[5].payload_hash
     assert Organization.objects.get(slug="tiny").search_name == "Tiny  Co>"
     assert [job.pk for job in job_search(query="49 amp")] == [jobs[4].pk]
-    assert [job.pk for job in job_search(query="hindi")] == [jobs[3].pk]
-    assert "jobs 0057, 0058, 0059, 0060 and 0067: 0 organizations and 0 jobs" in reread_posts()
+    assert [job.pk for job in job_search(query="hindi 2024")] == [jobs[3].pk]
+    assert Job.objects.get(pk=jobs[3].pk).search_text == "Pension Hindi\u0940; 2024 "
+    rerun = reread_posts()
+    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in rerun
 
 
 def shown_before_and_after_it_runs(client, path: str, text: str, **params: str) -> list[bool]:
@@ -657,7 +665,7 @@ def test_a_run_that_stores_no_name_nor_search_words_keeps_the_cached_pages(
 
     printed = reread_posts()
 
-    assert "jobs 0057, 0058, 0059, 0060 and 0067: 0 organizations and 0 jobs" in printed
+    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in printed
     assert "jobs 0052: 0 departments or offices" in printed
     assert "jobs 0046: 1 job with" in printed
     with django_assert_num_queries(0):
@@ -689,7 +697,7 @@ def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
     printed = reread_posts()
 
     assert Organization.objects.get(slug="acme").search_name == "開 発"
-    assert "jobs 0057, 0058, 0059, 0060 and 0067: 0 organizations and 0 jobs" in printed
+    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in printed
 
 
 def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(

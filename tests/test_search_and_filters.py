@@ -1220,11 +1220,13 @@ TITLES_TYPED_OTHERWISE = [
     "مدیر فنی", "کارشناس بانک", "بانك الرياض", "لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024",
     "Þór Logistics", "Thor Freight", "Garðabær Office", "Gardabaer Depot", "Ħamrun Clerk",
     "Hamrun Cashier", "Eŋgelas Teacher", "Engelas Tutor", "نمایندۀ فروش", "نماینده بیمه",
+    "वेल्डर २०२४", "ช่างเชื่อม ๒๐๒๔", "برنامه\u200cنویس ارشد", "مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ",
+    "مسجد محمدؐ",
 ]  # fmt: skip
 ARABIC_ENGINEERS = {"مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني"}
 HEBREW_ENGINEERS = {"מְהַנְדֵּס תוכנה", "מהנדס נתונים"}
 TURKISH_SOFTWARE = {"Yazılım Geliştirici", "YAZILIM TEST UZMANI"}
-YEAR_2024 = {"لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024"}
+YEAR_2024 = {"لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024", "वेल्डर २०२४", "ช่างเชื่อม ๒๐๒๔"}
 
 
 @pytest.mark.parametrize(
@@ -1258,10 +1260,21 @@ YEAR_2024 = {"لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024"}
         ("كارشناس", {"کارشناس بانک"}),
         ("نماینده", {"نمایندۀ فروش", "نماینده بیمه"}),  # and heh with its hamza as heh
         ("نمایندۀ", {"نمایندۀ فروش", "نماینده بیمه"}),
-        # Arabic-Indic and Persian digits as ASCII ones, each way.
+        # Every script's digits as ASCII ones, each way.
         ("2024", YEAR_2024),
         ("٢٠٢٤", YEAR_2024),
         ("۲۰۲۴", YEAR_2024),
+        ("२०२४", YEAR_2024),
+        ("๒๐๒๔", YEAR_2024),
+        # A Persian word's parts, kept apart by a non-joiner, are words, as when typed with it.
+        ("نویس", {"برنامه\u200cنویس ارشد"}),
+        ("برنامه", {"برنامه\u200cنویس ارشد"}),
+        ("برنامه\u200cنویس", {"برنامه\u200cنویس ارشد"}),
+        ('"برنامه نویس"', {"برنامه\u200cنویس ارشد"}),
+        # Quranic annotation marks, small waw and yeh, honorific signs, either way.
+        ("معلم القرءان به", {"مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ"}),
+        ("مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ", {"مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ"}),
+        ("محمد", {"مسجد محمدؐ"}),
         # Thorn, eth, h with stroke and eng as "th", "d", "h" and "n", either way.
         ("thor", {"Þór Logistics", "Thor Freight"}),
         ("Þór", {"Þór Logistics", "Thor Freight"}),
@@ -1279,8 +1292,9 @@ def test_letters_and_marks_people_type_otherwise_are_searched_as_they_type_them(
     """People type Arabic and Hebrew without their optional marks (harakat, niqqud), alef
     without its hamza, no tatweel, Turkish's ı as i where a keyboard lacks it, Persian's yeh and
     keheh where Arabic has its own (and the other way round), digits as their keyboard writes
-    them, and Icelandic's þ and ð, Maltese ħ and eng in ASCII; a post may write any of them,
-    and each way finds the other."""
+    them, a Persian word's parts as words of their own, Quranic text without its annotation marks,
+    and Icelandic's þ and ð, Maltese ħ and eng in ASCII; a post may write any of them, and each
+    way finds the other."""
     org = Organization.objects.create(name="Forge", slug="forge")
     for title in TITLES_TYPED_OTHERWISE:
         make_job(org, title)

@@ -175,8 +175,19 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         # Persian's yeh and keheh as Arabic's, and their presentation forms; not yeh barree.
         ("مدیر، کارشناس، \ufbfc\ufb8e، ے", "مدير، كارشناس، يك، ے"),
         ("نمایندۀ، نماینده\u0654، \ufba4", "نماينده، نماينده، ه"),  # heh with hamza, as heh
-        # Arabic-Indic and Persian digits as ASCII ones.
+        # Arabic-Indic and Persian digits as ASCII ones, and every other script's.
         ("٠١٢٣٤٥٦٧٨٩ ۰۱۲۳۴۵۶۷۸۹", "0123456789 0123456789"),
+        ("५ वर्ष, ৩ বছর, ๕ ปี, ၅, ༥, ᠕, 𑁫, 𞥕", "5 वर्ष, 3 বছর, 5 ปี, 5, 5, 5, 5, 5"),
+        ("௰, ², Ⅻ, ①", "௰, 2, XII, 1"),  # no decimal digit: Tamil's ten kept; NFKD's own
+        # Quranic annotation marks, honorific and small vowel signs, small waw and yeh; not
+        # the end of ayah before its number, nor the rub el hizb and sajdah signs.
+        ("مِنَ ٱلْجِنَّةِ ۖ وَٱلنَّاسِ ۚ بِهِۦ فِيهِۦ", "من الجنه  والناس  به فيه"),
+        ("محمدؐ، عیسؑی، ؘؙؚ، ۭۨۧۤ", "محمد، عيسي، ، "),
+        ("\u06dd١٢ ۞ ۩", "\u06dd12 ۞ ۩"),
+        # A non-joiner beside an Arabic-script letter parts a word's parts, as a space.
+        ("برنامه\u200cنویس، کتاب\u200cها، API\u200cها", "برنامه نويس، كتاب ها، API ها"),
+        # Not inside a word of another script, where it picks a letter's shape.
+        ("क्\u200cष, കാര്\u200dന്\u200c, Auf\u200clage", "क्ष, കാര്ന്, Auflage"),
         # Thorn, eth, h with stroke and eng, typed without their marks.
         ("Þór þing, Ðóra Garðabær, Ħamrun ħ, Ŋ eŋ", "THor thing, Dora Gardabaer, Hamrun h, N en"),
         ("Plain ASCII", "Plain ASCII"),
@@ -252,9 +263,10 @@ def test_search_reads_less_than_signs_and_tildes_as_spaces(text, searched):
     ("text", "searched"),
     [
         ("+49 30 1234, 3+5 years, UK+44, 1e+5", " 49 30 1234, 3 5 years, UK 44, 1e 5"),
-        ("+\u0665, +\u06f5", " 5,  5"),  # Arabic-Indic and Persian digits, folded first
-        # Not before anything else, where the parser reads a "+" as a space already.
-        ("5+ years, a+b, ++, +x, +\u0e55", "5+ years, a+b, ++, +x, +\u0e55"),
+        ("+\u0665, +\u06f5, +\u0e55", " 5,  5,  5"),  # other scripts' digits, folded first
+        # Not before anything else, where the parser reads a "+" as a space already: nor a
+        # number that is no digit (Tamil's ten).
+        ("5+ years, a+b, ++, +x, +\u0bf0", "5+ years, a+b, ++, +x, +\u0bf0"),
         ("C++17, C++ 11, abc++17, ＋４９", "Cplusplus17, Cplusplus 11, abc+ 17,  49"),
     ],
 )

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from contextlib import nullcontext
 from importlib import import_module
 
@@ -29,18 +30,24 @@ FOLDED_SINCE_0067 = (
 
 
 def store_without_arabic_and_hebrew_marks(apps, schema_editor):
-    """Each row in a statement of its own, committed at once (the migration is not atomic): a
-    sync writes its changed jobs one at a time in its board's order and holds each until it
-    commits, and writing them all in one transaction, holding a job written first while waiting
-    for one the sync held as it waited for the first, was a deadlock (posts_read_again). Jobs
-    first, then orgs, the order a sync writes them in. The rows are picked first, in a
-    transaction on PostgreSQL, which writes nothing (its cursor then streams them); not on
-    SQLite, whose transactions take the database's write lock as they begin."""
+    search_fields_picked_store(apps, schema_editor, holding_characters_folded_since_0067)
+
+
+def search_fields_picked_store(apps, schema_editor, picked: Callable[[str], Q]) -> None:
+    """Store as search reads them the search fields of the rows `picked` (of a model's name)
+    picks that older code stored otherwise (also run by 0069). Each row in a statement of its
+    own, committed at once (the migration is not atomic): a sync writes its changed jobs one at
+    a time in its board's order and holds each until it commits, and writing them all in one
+    transaction, holding a job written first while waiting for one the sync held as it waited
+    for the first, was a deadlock (posts_read_again). Jobs first, then orgs, the order a sync
+    writes them in. The rows are picked first, in a transaction on PostgreSQL, which writes
+    nothing (its cursor then streams them); not on SQLite, whose transactions take the
+    database's write lock as they begin."""
     postgresql = schema_editor.connection.vendor == "postgresql"
     with transaction.atomic() if postgresql else nullcontext():
         found = {
             model_name: search_0058.search_fields_to_store(
-                apps, model_name, among=holding_characters_folded_since_0067(model_name)
+                apps, model_name, among=picked(model_name)
             )
             for model_name in ("Job", "Organization")
         }

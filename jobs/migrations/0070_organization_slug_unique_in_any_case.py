@@ -31,7 +31,7 @@ def refuse_slugs_that_differ_only_in_case(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("jobs", "0068_reread_posts_with_an_empty_link_or_an_address_cut"),
+        ("jobs", "0069_search_word_parts_quranic_marks_and_digits"),
     ]
 
     operations = [

@@ -1,14 +1,14 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
-0056, 0058, 0061, 0064, 0066 and 0068 picked, and do again what 0047, 0052, 0057, 0058, 0059,
-0060 and 0067 did, without touching the schema.
+0056, 0058, 0061, 0064, 0066, 0068 and 0069 picked, and do again what 0047, 0052, 0057, 0058,
+0059, 0060, 0067 and 0069 did, without touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
 them again (see README, "Processes in production"). Such a sync also stores its skips counted as
 before 0047 with its board's fingerprint, which new code keeps while the board is the same,
 units named as before 0052, which new code writes only from changed posts, and search words read
-as before 0057, 0058, 0059, 0060 and 0067, which new code writes only from a changed title or
-post (an org's name, once it is renamed). Migrating back to run those migrations again would undo
+as before 0057, 0058, 0059, 0060, 0067 and 0069, which new code writes only from a changed title
+or post (an org's name, once it is renamed). Migrating back to run those migrations again would undo
 the fields added since (0051, 0054, 0055), dropping their columns and what they hold.
 """
 
@@ -49,6 +49,7 @@ reparse_0066 = import_module("jobs.migrations.0066_reread_posts_with_a_language_
 reparse_0068 = import_module(
     "jobs.migrations.0068_reread_posts_with_an_empty_link_or_an_address_cut"
 )
+search_0069 = import_module("jobs.migrations.0069_search_word_parts_quranic_marks_and_digits")
 
 # (migration, what its jobs have, its picker): the jobs picked forget their post's hash, and
 # their orgs their board's fingerprint, as the migration has them do.
@@ -91,6 +92,11 @@ READ_ANEW: tuple[tuple[str, str, Callable], ...] = (
         "length (maybe cut inside one)",
         reparse_0068.jobs_with_an_empty_link_or_an_address_maybe_cut,
     ),
+    (
+        "0069",
+        "a zero-width non-joiner beside an Arabic-script letter in their description or places",
+        search_0069.jobs_with_word_parts_apart_in_their_post,
+    ),
 )
 
 
@@ -100,9 +106,10 @@ SYNC_END_POLL_SECONDS = 1.0
 
 def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058, 0061,
-    0064, 0066 and 0068 pick, each by the migration's own picker run on the live models, apply
-    again whole the boards 0047 picks, write the unit names 0052 writes and the search fields
-    0057, 0058, 0059, 0060 and 0067 write (0058's reading, as search reads them now, does all),
+    0064, 0066, 0068 and 0069 pick, each by the migration's own picker run on the live models,
+    apply again whole the boards 0047 picks, write the unit names 0052 writes and the search
+    fields 0057, 0058, 0059, 0060, 0067 and 0069 write (0058's reading, as search reads them
+    now, does all),
     then have every org's cached pages render afresh if it wrote any of those; the number of
     jobs each picked (of boards for 0047, of units for 0052; "search_names" and "search_jobs":
     of the organizations and jobs whose search fields it wrote), by migration, and the leases of
@@ -246,9 +253,10 @@ def boards_forgotten_once_syncs_end(running: dict[int, datetime]) -> None:
 class Command(ProjectCommand):
     help = (
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
-        "0053, 0056, 0058, 0061, 0064, 0066 and 0068 picked (run once the workers of older code "
-        "are gone after a deploy); the schema is left alone; 0047, 0052 and the search fields of "
-        "0057, 0058, 0059, 0060 and 0067 are written again too. Prints how many jobs each picked."
+        "0053, 0056, 0058, 0061, 0064, 0066, 0068 and 0069 picked (run once the workers of older "
+        "code are gone after a deploy); the schema is left alone; 0047, 0052 and the search "
+        "fields of 0057, 0058, 0059, 0060, 0067 and 0069 are written again too. Prints how many "
+        "jobs each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -276,7 +284,7 @@ class Command(ProjectCommand):
         )
         organizations, jobs = picked["search_names"], picked["search_jobs"]
         self.say(
-            f"jobs 0057, 0058, 0059, 0060 and 0067: {organizations} "
+            f"jobs 0057, 0058, 0059, 0060, 0067 and 0069: {organizations} "
             f"organization{pluralize(organizations)} and "
             f"{jobs} job{pluralize(jobs)} whose search words older code stored, now stored as "
             "search reads them"
