@@ -154,12 +154,32 @@ def login_failure_record(*, username: str, ip: str) -> None:
         )
 
 
+def _counted(key: str, delta: int, *, window_seconds: int) -> int:
+    """The count at `key` with `delta` added (1, or -1 to take one back), within the expiry it
+    has; ValueError if there is none. Every count of this module goes through here.
+
+    Django's Redis cache checks that the key exists, then INCRBY: should the window end between
+    the two, INCRBY makes the key again, at `delta` and with no expiry: a count that never ends,
+    its later counts all in one endless window (refused for good once at its limit). Such a
+    count is given the window's end. At 1 it may also be the first of a window add() began a
+    moment ago, or the first after all were taken back: its window then begins now, at its
+    first. The local caches check the expiry and add under one lock, making no key again."""
+    count = cache.incr(key, delta)
+    if count == delta:
+        if count < 0:
+            # Taken from nothing (or from the 0 a request's add() made and has not counted
+            # yet): given back, so that no count lets one more through.
+            count = cache.incr(key, -count)
+        cache.touch(key, window_seconds)
+    return count
+
+
 def _count(key: str, *, window_seconds: int) -> int:
     """One more in the window that began with the first; returns the count."""
     # add() starts the window only if there is none; incr() keeps its expiry.
     cache.add(key, 0, timeout=window_seconds)
     try:
-        return cache.incr(key)
+        return _counted(key, 1, window_seconds=window_seconds)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=window_seconds)
         return 1
@@ -180,17 +200,12 @@ def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bo
 def _uncount(key: str, *, window_seconds: int, what: str) -> None:
     """Take back one count that _count() made, of something that then did not happen.
 
-    decr() is one step (Redis's DECR; the file cache's under its lock), so the count never
-    falls below what is still counted: at each instant it is at least what was made plus what
-    is being made, and requests sent at once still cannot all pass. One refused meanwhile would
-    have passed a moment later, as it would have a moment earlier."""
+    incr(key, -1) is one step (Redis's INCRBY; the local caches' under their locks), so the count
+    never falls below what is still counted: at each instant it is at least what was made plus
+    what is being made, and requests sent at once still cannot all pass. One refused meanwhile
+    would have passed a moment later, as it would have a moment earlier."""
     try:
-        if cache.decr(key) < 0:
-            # Taken from nothing: the window ended between Redis's check that the key exists and
-            # its DECR, which makes it again, at -1 and with no expiry, a count that never ends
-            # (or a request's add() had made it 0 and not counted yet). Given back, to expire.
-            cache.incr(key)
-            cache.touch(key, window_seconds)
+        _counted(key, -1, window_seconds=window_seconds)
     except ValueError:  # the window ended meanwhile: nothing left to take back
         pass
     except Exception as exc:

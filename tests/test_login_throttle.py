@@ -331,20 +331,62 @@ def test_a_full_cache_leaves_sign_in_working_unthrottled_and_is_logged_as_full(
     ]
 
 
-def test_a_count_taken_back_as_its_window_ends_is_given_an_end(redis_cache):
-    """Redis's cache checks that the key exists before its DECR: should the window end between
-    the two, DECR makes the key again, at -1 and with no expiry, and the count of that client
-    address would have gone on for good, all its later sign-ups counted in one endless day."""
-    key = throttle._signups_key("203.0.113.7")
-    cache.delete(key)
-    client = cache._cache.get_client(key, write=True)
+IP = "203.0.113.7"
+EMAIL = "carol@example.com"
+DAY = 24 * 60 * 60
 
-    with mock.patch.object(redis.Redis, "exists", return_value=1):  # there, as it expires
-        throttle.signup_uncount(ip="203.0.113.7")
 
-    assert cache.get(key) == 0
-    assert 0 < client.ttl(cache.make_and_validate_key(key)) <= throttle.SIGNUP_WINDOW_SECONDS
-    cache.delete(key)
+@pytest.mark.parametrize(
+    ("count", "keys", "window_seconds", "left"),
+    [
+        (lambda: throttle.signup_allowed(ip=IP), 1, DAY, 1),
+        (lambda: throttle.signup_uncount(ip=IP), 1, DAY, 0),
+        (lambda: throttle.board_check_allowed(organization_id=7), 1, 60 * 60, 1),
+        (lambda: throttle.email_change_link_allowed(user_id=7), 1, DAY, 1),
+        (lambda: throttle.account_email_allowed(email=EMAIL, ip=IP), 2, DAY, 1),
+        (lambda: throttle.invitation_email_allowed(email=EMAIL), 1, DAY, 1),
+        (lambda: throttle.invitation_email_uncount(email=EMAIL), 1, DAY, 0),
+        (lambda: throttle.login_failure_record(username="alice", ip=IP), 2, 900, 1),
+    ],
+    ids=[
+        "sign-up",
+        "sign-up taken back",
+        "board check",
+        "email change link",
+        "account email",
+        "invitation email",
+        "invitation email taken back",
+        "failed sign-in",
+    ],
+)
+def test_a_count_whose_window_ends_as_it_counts_is_given_an_end(
+    redis_cache, count, keys, window_seconds, left
+):
+    """Redis's cache checks that the key exists, then INCRBY: should the window end between the
+    two, INCRBY makes the key again with no expiry, and that count would have gone on for good,
+    its address (or account, or org) counted in one endless window, refused for good once at its
+    limit."""
+    client = cache._cache.get_client("", write=True)
+    exists = redis.Redis.exists
+    ended: list[str] = []
+
+    def ends_as_checked(redis_client: redis.Redis, *names: str) -> int:
+        """Each key's first check finds it, and its window ends right then."""
+        for name in names:
+            if name not in ended:
+                ended.append(name)
+                redis_client.delete(name)
+                return 1
+        return exists(redis_client, *names)
+
+    with mock.patch.object(redis.Redis, "exists", ends_as_checked):
+        count()
+
+    assert len(ended) == keys
+    for key in ended:
+        assert int(client.get(key)) == left
+        assert 0 < client.ttl(key) <= window_seconds
+    client.delete(*ended)
 
 
 @pytest.mark.parametrize(
