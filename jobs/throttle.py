@@ -187,14 +187,19 @@ def _count(key: str, *, window_seconds: int) -> int:
 
 def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bool:
     """Count one more; False past `limit` in the window. A cache that is down lets it through,
-    logged: a limit must not turn into an outage."""
+    logged: a limit must not turn into an outage. One refused is not counted: its count stayed
+    past the refusal, and once another's was taken back (_uncount) it still used up the last
+    one, for something never made or sent."""
     try:
-        return _count(key, window_seconds=window_seconds) <= limit
+        if _count(key, window_seconds=window_seconds) <= limit:
+            return True
     except Exception as exc:
         logger.warning(
             "%s throttle unavailable: cache %s, not counted error=%r", what, cache_failure(exc), exc
         )
         return True
+    _uncount(key, window_seconds=window_seconds, what=what)
+    return False
 
 
 def _uncount(key: str, *, window_seconds: int, what: str) -> None:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from jobs import forms as jobs_forms
-from jobs import throttle
+from jobs import memberships, throttle
 from jobs.forms import NO_SLUG_FROM_NAME
 from jobs.models import Organization
 from tests.support.helpers import form_as_sent, parsed
@@ -179,6 +179,30 @@ def test_an_address_taken_meanwhile_is_not_counted_against_the_daily_limit(
 
     assert response.status_code == 302
     assert Organization.objects.get(name="North Wind Co-op").slug == "north-wind-co-op"
+    assert cache.get(throttle._signups_key("127.0.0.1")) == 1  # the org made, and it alone
+
+
+def test_an_org_refused_for_the_limit_meanwhile_leaves_the_day_its_last_one(
+    create, northwind_taken_meanwhile, settings, monkeypatch
+):
+    """Another org asked for from the same client address at the day's last one, while this
+    one's address is found taken: that one is refused for the limit. Its count stayed, so once
+    this one's was taken back the day's last org was still used up, by two refusals, and the
+    person typing another address was refused for orgs never made."""
+    settings.SIGNUP_LIMIT_PER_DAY = 1
+    taken = memberships.organization_slug_taken
+
+    def another_asked_for_meanwhile(slug: str) -> bool:
+        assert not throttle.signup_allowed(ip="127.0.0.1")  # the day's last one is counted
+        return taken(slug)
+
+    monkeypatch.setattr(memberships, "organization_slug_taken", another_asked_for_meanwhile)
+    assert create("North Wind Co-op", "northwind").status_code == 200  # the address taken
+    monkeypatch.setattr(memberships, "organization_slug_taken", taken)
+
+    response = create("North Wind Co-op", "north-wind-co-op")
+
+    assert response.status_code == 302
     assert cache.get(throttle._signups_key("127.0.0.1")) == 1  # the org made, and it alone
 
 
