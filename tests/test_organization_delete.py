@@ -234,6 +234,25 @@ def test_deleting_it_in_django_admin_goes_the_same_way(client, synced):
     assert not User.objects.filter(email="unused@example.com").exists()
 
 
+def test_the_refusal_for_a_running_sync_isolates_a_name_written_right_to_left(
+    client, synced, owner
+):
+    """On the delete page and in Django admin's messages (templates/admin/base_site.html), as
+    the site's sentences name an org (name_in_sentence): "A sync of 2024 מרכז" showed the name
+    as if it ended with its digits. Admin's messages dropped the isolates with the controls."""
+    Organization.objects.filter(slug="acme").update(name="2024 מרכז\u202e")
+    staff = User.objects.create_superuser("root", "root@example.com", "x")
+    admin_url = f"/admin/jobs/organization/{synced.organization.pk}/delete/"
+    acquire_sync_lock(synced)
+    refused = "A sync of \u20682024 מרכז\u2069 is running right now, so it was not deleted."
+
+    on_the_page = signed_in_as(client, owner).post(DELETE_URL, {"confirm": "acme"})
+    in_the_admin = signed_in_as(client, staff).post(admin_url, {"post": "yes"}, follow=True)
+
+    assert refused in on_the_page.content.decode()
+    assert refused in in_the_admin.content.decode()
+
+
 def test_the_admin_list_action_deletes_all_but_an_org_being_synced(client, synced, other_org):
     staff = User.objects.create_superuser("root", "root@example.com", "x")
     acquire_sync_lock(synced)
