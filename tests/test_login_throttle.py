@@ -389,6 +389,22 @@ def test_a_count_whose_window_ends_as_it_counts_is_given_an_end(
     client.delete(*ended)
 
 
+@pytest.mark.parametrize("backend", ["the tests' cache", "Redis"])
+def test_a_count_taken_back_once_its_window_ended_is_left_ended_quietly(request, backend, caplog):
+    """Nothing is left to take back: no count is made again, and the cache is not logged as
+    unavailable, which would send someone after a cache that works."""
+    if backend == "Redis":
+        request.getfixturevalue("redis_cache")
+    key = throttle._signups_key("203.0.113.7")
+    cache.delete(key)
+
+    with caplog.at_level(logging.INFO, logger="jobs.throttle"):
+        throttle.signup_uncount(ip="203.0.113.7")
+
+    assert cache.get(key) is None
+    assert caplog.records == []
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded_for", "expected"),
     [
