@@ -2124,6 +2124,35 @@ def test_the_welcome_and_the_invitation_isolate_a_name_written_right_to_left(sig
     assert mail.outbox[-1].subject == "You are invited to join \u20682024 מרכז\u2069 on orgsite"
 
 
+def test_the_refusals_naming_the_org_isolate_a_name_written_right_to_left(owner, member):
+    """As the welcome does (name_in_sentence): someone already a member, the day's invitations
+    used up, the last admin leaving. Not isolated, the digits opening "2024 מרכז" took the
+    direction of the words before them, the name shown as if it ended with them."""
+    organization = Organization.objects.get(slug="acme")
+    organization.name = "2024 מרכז\u202e"
+    organization.invitations_counted = memberships.MAX_INVITATIONS_PER_DAY
+    organization.invitations_counted_since = timezone.now()
+    organization.save()
+    isolated = "\u20682024 מרכז\u2069"
+
+    with pytest.raises(memberships.MembershipError) as already_a_member:
+        memberships.member_invite(
+            organization=organization, email="bob@acme.example", role=Membership.Role.MEMBER
+        )
+    with pytest.raises(memberships.MembershipError) as past_the_days_invitations:
+        memberships.member_invite(
+            organization=organization, email="dora@example.com", role=Membership.Role.MEMBER
+        )
+    with pytest.raises(memberships.MembershipError) as the_last_admin:
+        memberships.other_admins_ensure(user=owner)
+
+    assert f"bob@acme.example is already a member of {isolated}." in (
+        already_a_member.value.message
+    )
+    assert past_the_days_invitations.value.message.startswith(f"{isolated} has sent 50 ")
+    assert the_last_admin.value.message.startswith(f"{isolated} has no other admin who can ")
+
+
 def test_a_plain_member_is_offered_an_organization_of_their_own(client, member):
     client.force_login(member)
     assert 'href="/manage/new/"' in client.get("/manage/").content.decode()
