@@ -4376,22 +4376,35 @@ def test_giving_up_your_own_admin_role_is_asked_first(signed_in, owner, member):
 
 
 @pytest.mark.parametrize(
-    ("change", "said"),
+    ("change", "name", "said"),
     [
         (
             {"action": "role", "role": "member", "confirmed": "1"},
+            "Acme Co.",
             "You are now a member of Acme Co.",
         ),
-        ({"action": "remove", "confirmed": "1"}, "You left Acme Co."),
-        ({"action": "role", "role": "admin"}, "Nothing changed: you are still an admin."),
+        ({"action": "remove", "confirmed": "1"}, "Acme Co.", "You left Acme Co."),
+        (
+            {"action": "role", "role": "admin"},
+            "Acme Co.",
+            "Nothing changed: you are still an admin.",
+        ),
+        # Written right to left, isolated as the site's sentences name an org (name_in_sentence):
+        # "You left 2024 מרכז." showed the name as if it ended with its digits.
+        (
+            {"action": "role", "role": "member", "confirmed": "1"},
+            "2024 מרכז",
+            "You are now a member of \u20682024 מרכז\u2069.",
+        ),
+        ({"action": "remove", "confirmed": "1"}, "2024 מרכז", "You left \u20682024 מרכז\u2069."),
     ],
 )
 def test_a_change_to_your_own_membership_is_told_to_you_not_of_your_address(
-    signed_in, acme, owner, member, change, said
+    signed_in, acme, owner, member, change, name, said
 ):
     """Giving up your admin role said "alice@acme.example's role is now Member.", of you in the
     third person."""
-    Organization.objects.filter(pk=acme.organization_id).update(name="Acme Co.")
+    Organization.objects.filter(pk=acme.organization_id).update(name=name)
     Membership.objects.filter(user=member).update(role=Membership.Role.ADMIN)
     mine = Membership.objects.get(user=owner)
 
