@@ -238,6 +238,22 @@ def test_it_refuses_a_new_org_a_slug_sign_up_cannot_make_but_not_an_org_that_has
     assert Organization.objects.get().greenhouse.board_token == "acme-robotics"
 
 
+def test_it_refuses_a_slug_an_org_has_in_capitals(fake_greenhouse):
+    """An org saved as "Acme" before slugs had to be lowercase: "acme" is its address in any case,
+    which the database refuses (migration jobs 0070). Not a traceback of its IntegrityError."""
+    Organization.objects.create(name="Acme", slug="Acme")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(caught.value) == (
+        "Another organization has the slug 'Acme', an address that differs from 'acme' only in "
+        "case: give its slug as it is to connect it, or another slug for a new organization."
+    )
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["Acme"]
+    assert not GreenhouseConnection.objects.exists()
+
+
 def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):
     call_command("connect_greenhouse", "a" * 100, "acme-robotics")
     assert Organization.objects.get().slug == "a" * 100

@@ -6,7 +6,7 @@ import sys
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -143,6 +143,17 @@ class Command(ProjectCommand):
         except SyncInProgress as exc:
             # It names the org: without direction controls, as say() and warn() write names.
             raise CommandError(without_direction_controls(exc.message)) from None
+        except IntegrityError:
+            # An org saved with capitals before slugs had to be lowercase ("Acme"), or made
+            # meanwhile: the database refuses a slug that differs from another only in case.
+            other = Organization.objects.filter(slug__iexact=slug).values_list("slug", flat=True)
+            if not other:
+                raise
+            raise CommandError(
+                f"Another organization has the slug '{other[0]}', an address that differs from "
+                f"'{slug}' only in case: give its slug as it is to connect it, or another slug "
+                "for a new organization."
+            ) from None
         verb = "Created" if created else "Updated"
         self.say(
             self.style.SUCCESS(
