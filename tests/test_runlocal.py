@@ -163,6 +163,25 @@ def test_the_demo_data_says_a_sync_of_another_board_keeps_it_and_goes_on(fake_gr
     )
 
 
+def test_the_demo_data_takes_an_org_saved_with_capitals_as_its_own(fake_greenhouse):
+    """A local database's "Acme", saved before slugs had to be lowercase: the demo's "acme" is
+    the same address in any case, which the database refuses beside it (migration jobs 0070).
+    runlocal stopped with a traceback (IntegrityError); the demo now connects that org."""
+    Organization.objects.create(name="Acme", slug="Acme")
+    command = runlocal.Command(stdout=io.StringIO(), stderr=io.StringIO())
+
+    command._create_demo_data()
+
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == [
+        "Acme",
+        "liberte",
+        "tiny",
+    ]
+    connection = GreenhouseConnection.objects.get(organization__slug="Acme")
+    assert connection.board_token == runlocal.DEMO_BOARDS["acme"]
+    assert connection.organization.memberships.get().user.username == "demo"
+
+
 def test_the_fake_greenhouse_on_port_0_prints_the_line_the_demo_reads():
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.support.fake_greenhouse", "--port", "0"],

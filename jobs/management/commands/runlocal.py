@@ -160,8 +160,10 @@ class Command(BaseCommand):
         user.save()
         for slug, token in DEMO_BOARDS.items():
             board = check_board(token)
+            # In any case: a local database's "Acme", saved before slugs had to be lowercase,
+            # is the demo's "acme", which the database refuses beside it (migration jobs 0070).
             organization, _ = Organization.objects.get_or_create(
-                slug=slug, defaults={"name": board.name}
+                slug__iexact=slug, defaults={"slug": slug, "name": board.name}
             )
             try:
                 connection_save(organization=organization, board=board)
