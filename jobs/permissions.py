@@ -67,11 +67,12 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
-        by_slug = {found.slug: found for found in Organization.objects.filter(slug__iexact=slug)}
-        if not by_slug:
+        # One at most: slugs are unique in any case (migration jobs 0070).
+        found = Organization.objects.filter(slug__iexact=slug).first()
+        if found is None:
             raise OrganizationGone("No such organization.")
-        if slug in by_slug:
-            raise NotAnAdmin(by_slug[slug])
+        if found.slug == slug:
+            raise NotAnAdmin(found)
         raise Http404("No such organization.")
     return organization
 

@@ -608,30 +608,20 @@ def organization_chosen(
     organizations: Sequence[OrganizationOption], slug: str
 ) -> OrganizationOption | None:
     """The org of `organizations` whose slug is `slug` in any case (?org=ACME, typed as the
-    name is written, chooses "acme"), that one first, then a slug in lowercase, as slugs are
-    (jobs.forms.SLUG_RULE; one saved before that rule keeps its capitals)."""
-    exact = next((option for option in organizations if option.slug == slug), None)
-    if exact or not slug or not slug.isascii():  # slugs are ASCII: lower() folds no other
-        return exact
+    name is written, chooses "acme"; one saved before slugs had to be lowercase keeps its
+    capitals): one at most, as slugs are unique in any case (migration jobs 0070)."""
+    if not slug.isascii():  # slugs are ASCII: lower() would fold other letters to theirs
+        return next((option for option in organizations if option.slug == slug), None)
     folded = slug.lower()
-    return min(
-        (option for option in organizations if option.slug.lower() == folded),
-        key=lambda option: _capitals_in(option.slug),
-        default=None,
-    )
+    return next((option for option in organizations if option.slug.lower() == folded), None)
 
 
 def _organization_of_slug(slug: str) -> OrganizationOption | None:
     """The org whose slug is `slug` in any case, as organization_chosen() picks it, as an
     option of an org without open jobs."""
     orgs = Organization.objects.filter(**{"slug__iexact" if slug.isascii() else "slug": slug})
-    rows = orgs.values_list("slug", "name", "pk")
-    found = min(rows, key=lambda row: (row[0] != slug, _capitals_in(row[0])), default=None)
+    found = orgs.values_list("slug", "name", "pk").first()
     return OrganizationOption(*found, has_open_jobs=False) if found else None
-
-
-def _capitals_in(slug: str) -> bool:
-    return slug != slug.lower()
 
 
 def organizations_at_one_address_in_any_case(

@@ -79,14 +79,13 @@ def slug_in_lowercase(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     """An org's address typed or pasted in capitals (/orgs/ACME/) leads for good (301) to its
     pages: slugs are lowercase (jobs.forms.SLUG_RULE), and the URL's match is exact. Before the
     page cache, which would keep a copy of each spelling. An org saved before that rule with
-    capitals in its slug keeps its own address, whatever org has it in lowercase."""
+    capitals in its slug keeps its own address: no org has it in lowercase, as slugs are unique
+    in any case (migration jobs 0070)."""
 
     @wraps(view)
     def view_at_lowercase_slug(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
         lowercase = slug.lower()
-        if lowercase != slug and set(
-            Organization.objects.filter(slug__in=[slug, lowercase]).values_list("slug", flat=True)
-        ) == {lowercase}:
+        if lowercase != slug and Organization.objects.filter(slug=lowercase).exists():
             match = request.resolver_match
             url = reverse(match.view_name, kwargs={**match.kwargs, "slug": lowercase})
             return _moved_for_good(request, url)

@@ -2010,15 +2010,16 @@ def test_the_org_filter_takes_a_slug_typed_in_capitals_as_the_orgs_own(client, b
     )
 
 
-def test_an_org_slug_saved_with_capitals_is_chosen_as_written_and_in_lowercase(client, db):
-    """Saved before slugs had to be lowercase, it keeps them; a lowercase slug is taken first
-    where another org has one in another case."""
-    for slug, title in (("MIXED", "Welder"), ("both", "Rigger"), ("BOTH", "Painter")):
+def test_an_org_slug_saved_with_capitals_is_chosen_in_any_case(client, db):
+    """Saved before slugs had to be lowercase, it keeps them, and is chosen in any case, as an
+    org with a lowercase slug is (no two orgs' slugs differ only in case: migration jobs
+    0070)."""
+    for slug, title in (("MIXED", "Welder"), ("lower", "Rigger")):
         make_job(Organization.objects.create(name=slug, slug=slug), title)
 
-    assert titles(client.get("/jobs/", {"org": "mixed"})) == {"Welder"}
-    assert titles(client.get("/jobs/", {"org": "Both"})) == {"Rigger"}
-    assert titles(client.get("/jobs/", {"org": "BOTH"})) == {"Painter"}
+    for typed in ("MIXED", "Mixed", "mixed"):
+        assert titles(client.get("/jobs/", {"org": typed})) == {"Welder"}
+    assert titles(client.get("/jobs/", {"org": "LOWER"})) == {"Rigger"}
 
 
 def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_search(client, boards):
@@ -2139,17 +2140,22 @@ def test_values_that_name_something_or_nothing_at_all_leave_no_note(client, boar
         assert robots_and_canonical(response)[0] is None
 
 
-def test_an_org_without_open_jobs_is_chosen_by_its_slug_as_written_then_in_lowercase(client, db):
-    """As an org with open jobs is: its slug as written first, then one in lowercase, where
-    orgs saved before slugs had to be lowercase differ only in case."""
-    for slug in ("both", "BOTH"):
+def test_an_org_without_open_jobs_is_chosen_by_its_slug_in_any_case(client, db):
+    """As an org with open jobs is, one saved with capitals before slugs had to be lowercase
+    too."""
+    for slug in ("MIXED", "lower"):
         Organization.objects.create(name=slug, slug=slug)
 
     def chosen(slug: str) -> str:
         page = BeautifulSoup(client.get("/jobs/", {"org": slug}).content, "html.parser")
         return page.select_one("select[name=org] option[selected]")["value"]
 
-    assert [chosen(slug) for slug in ("Both", "BOTH", "both")] == ["both", "BOTH", "both"]
+    assert [chosen(slug) for slug in ("Mixed", "mixed", "MIXED", "LOWER")] == [
+        "MIXED",
+        "MIXED",
+        "MIXED",
+        "lower",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -345,10 +345,10 @@ def _why_not_connected(slugs: set[str]) -> str:
 
 
 def _with_the_slug_meant(slug: str) -> str:
-    """`slug`, with the slugs of the orgs it names but for case."""
-    meant = Organization.objects.filter(slug__iexact=slug).order_by("slug")
-    slugs = list(meant.values_list("slug", flat=True))
-    return f"{slug} (did you mean {' or '.join(slugs)}?)" if slugs else slug
+    """`slug`, with the slug of the org it names but for case (one at most, as slugs are unique
+    in any case: migration jobs 0070)."""
+    meant = Organization.objects.filter(slug__iexact=slug).values_list("slug", flat=True).first()
+    return f"{slug} (did you mean {meant}?)" if meant else slug
 
 
 def _as_true_now(connection: GreenhouseConnection, error: str) -> str:
