@@ -879,12 +879,15 @@ def test_djangos_admin_refuses_a_slug_an_org_has_in_capitals(client, north):
 
 
 def test_djangos_admin_leaves_a_slug_taken_as_it_is_to_the_unique_constraint(client, north):
-    """Not "in capitals": another org has it as typed."""
+    """Not "in capitals": another org has it as typed. Said once: not also by the constraint of
+    slugs in any case, as "Constraint “organization_slug_in_any_case_unique” is violated."
+    above the form (Organization.validate_constraints)."""
     other = Organization.objects.create(name="South", slug="south")
 
     for page in djangos_admin_saving(client, other, "North", "north"):
         assert "Organization with this Slug already exists." in page
         assert "in capitals" not in page
+        assert "errorlist nonfield" not in page
     assert sorted(Organization.objects.values_list("slug", flat=True)) == ["north", "south"]
 
 
