@@ -2700,6 +2700,38 @@ def test_an_org_added_in_djangos_admin_as_another_takes_its_slug_is_told_it_is_t
     assert Organization.objects.filter(slug__iexact="northwind").count() == 1
 
 
+@on_postgresql
+def test_an_org_renamed_in_djangos_admin_as_another_takes_its_slug_is_told_it_is_taken(
+    monkeypatch,
+):
+    """As when one is added: the change page of an org given "northwind", as older code saves
+    "NorthWind" after the page's checks, is answered again (the other orgs' slugs read without
+    the org's own), and says why; the org keeps its slug."""
+    from jobs.admin import OrganizationAdminForm
+
+    north = Organization.objects.create(name="North", slug="north")
+    done_by_another_request_after(
+        monkeypatch,
+        OrganizationAdminForm,
+        "validate_unique",
+        once(lambda: Organization.objects.create(name="Northwind Traders", slug="NorthWind")),
+        in_its_transaction=True,
+    )
+    inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    data = {"name": "North", "slug": "northwind", "description": "", "website": "", **inline}
+
+    response = staff_client("root").post(f"/admin/jobs/organization/{north.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "slug": [
+            "Another organization has this slug in capitals, “NorthWind”, an address that "
+            "differs from it only in case: choose another slug."
+        ]
+    }
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["NorthWind", "north"]
+
+
 def test_an_org_made_at_manage_new_as_older_code_saves_its_slug_in_capitals_is_told_it_is_taken(
     owner, monkeypatch
 ):
