@@ -820,6 +820,34 @@ def test_the_status_links_to_a_field_show_it_with_its_label(live_server, page, o
         )
 
 
+@pytest.mark.parametrize("come_back", ["back", "reload"])
+def test_a_page_come_back_to_at_a_fields_address_leaves_the_focus_alone(
+    live_server, page, owner, come_back
+):
+    """Gone back to (or reloaded) at "#id_paused", the settings page focused the Pause box again
+    once loaded, as if its link had been followed, where the browser had put the page back at
+    its top: the focus on a box out of sight, which the next Space ticked unseen."""
+    GreenhouseConnection.objects.filter(organization__slug="acme").update(enabled=False)
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    page.get_by_role("link", name="Resume it in the settings").click()
+    expect(page.get_by_label("Pause syncing")).to_be_focused()
+    page.wait_for_load_state("load")
+
+    if come_back == "back":
+        page.get_by_role("link", name="Members").first.click()
+        expect(page).to_have_url(re.compile(r"/members/$"))
+        page.go_back()
+    else:
+        page.reload()
+    page.wait_for_load_state("load")
+
+    expect(page).to_have_url(re.compile(r"/settings/#id_paused$"))
+    expect(page.get_by_label("Pause syncing")).not_to_be_focused()
+    assert page.evaluate("document.activeElement === document.body")
+
+
 def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
     """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
     rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""

@@ -22,10 +22,19 @@
     return true;
   }
 
+  // Whether the page was opened by a link or an address, not gone back or forward to, nor
+  // reloaded: there the browser puts back where the page was scrolled to, and the field taking
+  // the focus again moved the page away from it (to its top, in Chromium), the focus out of
+  // sight. Browsers without this entry open it as from a link.
+  function arrivedByALink() {
+    var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    return !entry || entry.type === "navigate";
+  }
+
   var target = document.querySelector("[data-focus-on-load]");
   if (target) {
     target.focus();
-  } else if (location.hash) {
+  } else if (location.hash && arrivedByALink()) {
     // Come from another page's link (the jobs page's "Resume it in the settings"): once the
     // page has loaded, as the browser scrolls to the field until then.
     window.addEventListener("load", function () {
