@@ -239,6 +239,48 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
     assert fits_the_screen(page)
 
 
+@pytest.mark.parametrize(
+    ("viewport", "tags"),
+    [
+        ({"width": 800, "height": 400}, 3),  # a laptop's browser window, short
+        ({"width": 1280, "height": 800}, 60),  # a post whose panel no screen holds
+    ],
+)
+def test_the_about_this_role_panels_apply_link_is_in_sight_once_focused(
+    live_server, page, db, viewport, tags
+):
+    """The panel beside the description stayed in place as the page scrolled (sticky), taller
+    than the screen: its Apply link, below the screen's edge, stayed there, even focused from
+    the keyboard, until the description's end."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    team = make_unit(Department, org, "Operations")
+    job = make_job(
+        org,
+        "Yard Hand",
+        departments=(team,),
+        location_name="Rotterdam, Netherlands",
+        remote_policy="hybrid",
+        compensation_note="€3,100 to €3,600 a month, with a yearly bonus",
+        tags=[f"Skill {n}" for n in range(tags)],
+        description_html="".join(f"<p>Paragraph {n} of the role.</p>" for n in range(80)),
+    )
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    apply = page.locator(".job-facts .apply-link")
+
+    page.locator(".job-body").get_by_text("Paragraph 10 of").scroll_into_view_if_needed()
+    apply.focus()  # as Tab reaches it: the browser scrolls what it must to show it
+
+    box = apply.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    # Where the screen is short, the panel goes by with the page, read in its place, rather
+    # than in a box of its own scrolling inside it.
+    scrolls_in_its_own_box = page.locator(".job-facts").evaluate(
+        "panel => panel.scrollHeight > panel.clientHeight"
+    )
+    assert scrolls_in_its_own_box == (tags > 3)
+
+
 def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(
     live_server, page, db
 ):
