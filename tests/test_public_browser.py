@@ -7,6 +7,7 @@ test-artifacts/ for people to look at.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html import escape
 
 import pytest
@@ -237,6 +238,31 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
 
     page.wait_for_function("element => element.scrollLeft > 0", arg=description.element_handle())
     assert fits_the_screen(page)
+
+
+def test_a_listed_jobs_line_is_read_with_a_pause_between_its_parts(live_server, page, db):
+    """Its org, place, workplace, team and date, set apart only by the gaps between them, were
+    read out as one phrase ("Harbor Tools Lyon Hybrid Yard Posted …"); a comma is said between
+    them now, and none before the first (the org page's line starts with the place)."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    yard = make_unit(Department, org, "Yard")
+    posted = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    make_job(
+        org,
+        "Welder",
+        location_name="Lyon",
+        remote_policy="hybrid",
+        departments=(yard,),
+        first_published_at=posted,
+    )
+
+    def line_as_read(url: str) -> str:
+        page.goto(f"{live_server.url}{url}")
+        rows = page.locator(".job-item-meta").aria_snapshot().splitlines()[1:]  # its parts
+        return " ".join(row.split(": ", 1)[1] for row in rows)
+
+    assert line_as_read("/jobs/") == "Harbor Tools , Lyon , Hybrid , Yard , Posted 5 Dec 2026"
+    assert line_as_read("/orgs/harbor/") == "Lyon , Hybrid , Posted 5 Dec 2026"
 
 
 @pytest.mark.parametrize(
