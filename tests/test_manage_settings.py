@@ -2111,6 +2111,19 @@ def test_the_pages_reached_from_the_settings_mark_the_settings_tab(signed_in, co
     }
 
 
+@pytest.mark.parametrize("tab", ["settings", "jobs", "history", "members"])
+def test_the_org_pages_trail_is_a_breadcrumb_ending_at_the_org(signed_in, connected, tab):
+    """The trail "Your organizations › North Wind" above the tabs was a paragraph, as the public
+    pages' trail is not: no landmark a screen reader lists, nothing saying where the page is."""
+    page = BeautifulSoup(signed_in.get(f"/manage/north/{tab}/").content, "html.parser")
+    trail = page.select_one('nav[aria-label="Breadcrumb"]')
+
+    assert [
+        (step.name, step.get("href"), step.get("aria-current"), step.get_text())
+        for step in trail.select("a, bdi")
+    ] == [("a", "/manage/", None, "Your organizations"), ("bdi", None, "true", "North Wind")]
+
+
 # --- Django's admin: the schedule and the key, as on this page -----------------------------------
 
 
