@@ -61,6 +61,14 @@ class JobFilters:
         return replace(self, query="").is_active or self.searches_words
 
     @property
+    def chooses_an_organization_alone(self) -> bool:
+        """Whether an org is chosen and no other filter can leave a job out: a list empty of
+        its jobs says that the org has none open, not that the filters match none."""
+        return bool(self.organization_slug) and not (
+            replace(self, organization_slug="").leaves_jobs_out
+        )
+
+    @property
     def searches_words(self) -> bool:
         return holds_a_word(query_as_searched(self.query))
 

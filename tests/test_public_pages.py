@@ -438,6 +438,28 @@ def test_the_job_list_without_open_jobs_says_so_and_blames_no_filter(client, org
     assert "No open jobs match these filters." in filtered and "See every open job" in filtered
 
 
+def test_the_job_list_of_an_org_without_open_jobs_names_the_org(client, org):
+    """/jobs/?org=merkaz, a link to an org whose jobs have all closed, said "No open jobs match
+    these filters", as if the visitor had asked too much; chosen alone, the org is named, with a
+    link to its page, its name isolated (a right-to-left one ending in digits read reversed)."""
+    merkaz = Organization.objects.create(name="2024 מרכז", slug="merkaz")
+    make_job(merkaz, "Gone", is_open=False)
+    make_job(org, "Welder")
+
+    def empty_list(query: str) -> BeautifulSoup:
+        page = BeautifulSoup(client.get(f"/jobs/?{query}").content, "html.parser")
+        return page.select_one("main p.empty")
+
+    for query in ("org=merkaz", "org=MERKAZ&q=%F0%9F%9A%80"):  # a query of no word, as none
+        said = empty_list(query)
+        assert spoken_text(said) == "2024 מרכז has no open jobs right now. See every open job"
+        assert said.select_one("a bdi").get_text() == "2024 מרכז"
+        assert [link["href"] for link in said.select("a")] == ["/orgs/merkaz/", "/jobs/"]
+    assert spoken_text(empty_list("org=merkaz&q=welder")) == (
+        "No open jobs match these filters. See every open job"
+    )
+
+
 def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     remote = make_unit(Office, org, "Anywhere")
     for n in range(30):
