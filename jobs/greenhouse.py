@@ -15,6 +15,7 @@ import functools
 import hashlib
 import http.client
 import io
+import ipaddress
 import json
 import logging
 import math
@@ -345,13 +346,14 @@ MAX_CONTENT_CHARS = 300_000
 # nested tags take 0.16 s and 20,000 take 1 s.
 MAX_CONTENT_TAGS = 10_000
 # What no host of a web address may hold once its escapes are decoded, as browsers decode them
-# (the WHATWG URL standard's forbidden domain code points that urlsplit lets through; ":" is an
-# IPv6 address's, which urlsplit has checked), and the direction marks and controls that UTS
-# #46 allows in no host name (Unicode's Bidi_Control, the Arabic letter mark among them): a
-# browser refuses the address, and the Apply link leads nowhere. A zero-width space it drops,
-# as other characters that show nothing: such a link works.
+# (the WHATWG URL standard's forbidden domain code points: "#", "/", ":" and "?" too, which
+# urlsplit reads only as written, not escaped, "%2F", or mapped, "%EF%BC%8F" of "／"), and the
+# direction marks and controls that UTS #46 allows in no host name (Unicode's Bidi_Control,
+# the Arabic letter mark among them): a browser refuses the address, and the Apply link leads
+# nowhere. A zero-width space it drops, as other characters that show nothing: such a link
+# works. An IPv6 address, in brackets, is read apart (_host_refused).
 FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
-    r"[\x00-\x20\x7f%<>@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
@@ -1279,13 +1281,27 @@ def _web_address_problem(url: str) -> str:
         return "that is not an http or https address"
     if not host:
         return "without a host name"
-    if FORBIDDEN_HOST_CHARACTERS_RE.search(_host_as_browsers_map_it(host)):
+    if _host_refused(address.netloc, host):
         return "whose host name has a space or another character no host name may have"
     try:
         port = address.port
     except ValueError:  # over 65535, or not digits
         port = 0
     return "" if port is None or port > 0 else "whose port is not a number from 1 to 65535"
+
+
+def _host_refused(netloc: str, host: str) -> bool:
+    """Whether browsers refuse `host`, urlsplit's hostname of `netloc`. One in brackets they
+    read as an IPv6 address, as written, and urlsplit takes more there: a zone ("[::1%3A]",
+    "[fe80::1%25eth0]"), an IPv4 address or an "IPvFuture" ("[v1.x]"). Any other they decode
+    and map (_host_as_browsers_map_it) before they look in it for a character no host may
+    hold."""
+    if netloc.rpartition("@")[2].startswith("["):
+        try:
+            return ipaddress.IPv6Address(host).scope_id is not None
+        except ValueError:
+            return True
+    return bool(FORBIDDEN_HOST_CHARACTERS_RE.search(_host_as_browsers_map_it(host)))
 
 
 def _host_as_browsers_map_it(host: str) -> str:
