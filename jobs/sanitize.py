@@ -141,18 +141,24 @@ EMPTY_LINK_RE = re.compile(
 # reading the post there would. The address of the post being cleaned, for CLEANER's callback
 # (a context variable: the sync cleans posts on several threads).
 POST_URL: ContextVar[str] = ContextVar("post_url", default="")
+# A relative link's opening slashes, two or more: browsers read them as the "//" before a host
+# (the WHATWG URL standard skips any more, and tabs and line breaks among them), where urljoin
+# reads the ones after two as the path's, and left the host out: "///kestrel.example/x".
+LEADING_SLASHES_RE = re.compile(r"\A[\x00-\x20]*/[\t\n\r]*/[/\t\n\r]*")
 
 
 def _resolve_relative_link(url: str) -> str | None:
     """A relative link against the post's own address; none when the post has no address, or
     when urllib cannot read the link ("//[docs"): nh3 would log its error as a traceback. Its
     "\\" before the query is read as "/", as browsers read it against an http(s) page: urljoin
-    read "\\\\evil.example/x" and "\\benefits" as paths under the post's own."""
+    read "\\\\evil.example/x" and "\\benefits" as paths under the post's own. So are its
+    opening slashes, two or more: the "//" before a host (LEADING_SLASHES_RE)."""
     post_url = POST_URL.get()
     if not post_url:
         return None
+    link = LEADING_SLASHES_RE.sub("//", backslashes_as_browsers_read(url), count=1)
     try:
-        return urljoin(post_url, backslashes_as_browsers_read(url))
+        return urljoin(post_url, link)
     except ValueError:
         return None
 

@@ -1994,6 +1994,13 @@ def test_a_relative_link_with_backslashes_leads_where_it_does_on_the_posts_own_p
         '<a href="/\\kestrel.example/handbook">Handbook</a>',
         '<a href="\\benefits?plan=a\\b#dental\\vision">Benefits</a>',
         '<a href="..\\team">Team</a>',
+        # Two slashes or more open a host, whichever they are: urljoin read those after two
+        # as the path's ("https://acme.example/kestrel.example/careers").
+        '<a href="///kestrel.example/careers">Careers</a>',
+        '<a href="\\/\\kestrel.example/blog">Blog</a>',
+        # Browsers drop a tab anywhere, and a blank before a link.
+        '<a href=" /&#9;/\\kestrel.example/team?from=a///b">Team</a>',
+        '<a href="openings?from=a///b">Openings</a>',  # not at the start: a query's
     ]
     post["content"] = html.escape(f"<p>{' '.join(links)}</p>")
     fake_greenhouse.touch("acme-robotics")
@@ -2005,6 +2012,10 @@ def test_a_relative_link_with_backslashes_leads_where_it_does_on_the_posts_own_p
         "https://kestrel.example/handbook",
         "https://acme.example/benefits?plan=a\\b#dental\\vision",
         "https://acme.example/careers/team",
+        "https://kestrel.example/careers",
+        "https://kestrel.example/blog",
+        "https://kestrel.example/team?from=a///b",
+        "https://acme.example/careers/jobs/openings?from=a///b",
     ]
 
 
