@@ -903,6 +903,24 @@ def test_a_long_address_cut_to_its_field_is_logged_with_its_head(fake_greenhouse
     assert len(post.absolute_url) <= ADDRESS_MAX_LENGTH
 
 
+def test_a_long_address_with_backslashes_is_cut_as_browsers_read_it(fake_greenhouse, caplog):
+    """Browsers read a "\\" before the query as a "/" (bde22fc): the head a cut leaves is
+    compared with the link so read, where urlsplit reads "boards.greenhouse.io\\acmerobotics…"
+    as the host, another than the head's, and refused a link browsers open."""
+    raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
+    start = "https://boards.greenhouse.io\\acmerobotics\\jobs\\5012346008?ref="
+    address = start + "x" * 2 * ADDRESS_MAX_LENGTH
+
+    post = parse_job(raw | {"absolute_url": address})
+
+    assert post.absolute_url == start.replace("\\", "/") + "x" * (ADDRESS_MAX_LENGTH - len(start))
+    # The log shows the link as it came.
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job post {raw['id']}: application link over {ADDRESS_MAX_LENGTH} characters cut to "
+        f"{ADDRESS_MAX_LENGTH}: {address[:MAX_ADDRESS_SHOWN]!r}"
+    ]
+
+
 def test_an_address_one_character_over_its_field_is_cut_and_logged(fake_greenhouse, caplog):
     """One character cut is a cut: the link leads elsewhere all the same."""
     raw = copy.deepcopy(fake_greenhouse.jobs(TOKEN)[0])
