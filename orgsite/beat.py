@@ -8,7 +8,7 @@ import logging
 import shelve
 from contextlib import suppress
 from pickle import UnpicklingError
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 
 from celery import beat
 
@@ -16,18 +16,21 @@ from orgsite.env import REFUSED_SETTINGS_EXIT_STATUS, running_account
 
 logger = logging.getLogger(__name__)
 
-# The file cannot be made or written where it is asked for: deleting it, as Celery does with a
-# file it cannot read, would not help (on a full disk, it threw away when each task last ran to
-# make room), and starting again would fail the same way.
-UNWRITABLE_ERRNOS = frozenset(
-    {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
-    | {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EAGAIN}
-)
-# What to do, by the error; any other of UNWRITABLE_ERRNOS is the account's rights (a deploy's
-# `migrate` run as root) or a path beat cannot make.
+# The system refused the file (an OSError with an errno: the account's rights, a full disk, a lock,
+# too many open files, an I/O error): deleting it, as Celery does with a file it cannot read, would
+# not help (on a full disk, it threw away when each task last ran to make room), and starting
+# again would fail the same way until the cause is seen to. A corrupt file raises dbm's errors,
+# pickle's, an EOFError or an OSError of no errno, save Berkeley DB (ndbm, Debian's python3): it
+# answers a file it cannot read as a database with EINVAL, "Invalid argument".
+CORRUPT_FILE_ERRNOS = frozenset({errno.EINVAL})
+# What to do, by the error.
 _NO_ROOM = (
     "Make room on its filesystem, or in the disk quota of the account running beat "
     "({account}); the file is kept as it was."
+)
+CANNOT_WRITE = (
+    "The account running beat ({account}) must be able to write that file and its directory "
+    "(ORGSITE_VAR_DIR, by default)."
 )
 WHAT_TO_DO = {
     errno.ENOSPC: _NO_ROOM,
@@ -42,25 +45,36 @@ WHAT_TO_DO = {
         "Another beat has it open (GNU dbm locks it), and a second would send each periodic "
         "task twice: run one beat alone; the file is kept as it was."
     ),
+    # The account's rights (a deploy's `migrate` run as root) or a path beat cannot make.
+    **dict.fromkeys(
+        (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR), CANNOT_WRITE
+    ),
 }
-CANNOT_WRITE = (
-    "The account running beat ({account}) must be able to write that file and its directory "
-    "(ORGSITE_VAR_DIR, by default)."
+# Any other (too many open files, an I/O error, ...): nothing beat could mend.
+REFUSED = (
+    "Deleting the file and making it again, as Celery did, would not mend that: start beat "
+    "again once its cause is seen to; the file is kept as it was."
 )
+
+
+def refused_by_the_system(exc: BaseException) -> TypeGuard[OSError]:
+    """Whether beat's error on its schedule file is the system's refusal, not the file's
+    corruption."""
+    return isinstance(exc, OSError) and bool(exc.errno) and exc.errno not in CORRUPT_FILE_ERRNOS
 
 
 class PersistentScheduler(beat.PersistentScheduler):
     """Celery's scheduler, but one that stops beat with one line naming the file, the error and
-    what to do when it may not write the file (the account's rights, a full disk, a read-only
-    mount, another beat's lock). Celery's own takes any error opening it for a corrupt file: it
-    logs so, deletes the file (or tries to, dying with a traceback some 1,300 lines long that
-    names neither ORGSITE_VAR_DIR nor the account)."""
+    what to do when the system refuses the file (the account's rights, a full disk, a read-only
+    mount, another beat's lock, too many open files, an I/O error). Celery's own takes any error
+    opening it for a corrupt file: it logs so, deletes the file (or tries to, dying with a
+    traceback some 1,300 lines long that names neither ORGSITE_VAR_DIR nor the account)."""
 
     def _open_schedule(self) -> shelve.Shelf:
         try:
             return super()._open_schedule()
         except OSError as exc:
-            if exc.errno not in UNWRITABLE_ERRNOS:
+            if not refused_by_the_system(exc):
                 raise  # a corrupt file, which Celery deletes and makes again
             self._stop_on_unwritable_file(exc)
 
@@ -71,7 +85,7 @@ class PersistentScheduler(beat.PersistentScheduler):
         try:
             super().setup_schedule()
         except OSError as exc:
-            if exc.errno not in UNWRITABLE_ERRNOS:
+            if not refused_by_the_system(exc):
                 raise
             self._stop_on_unwritable_file(exc)
 
@@ -92,7 +106,7 @@ class PersistentScheduler(beat.PersistentScheduler):
         # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as
         # it writes the first entries of a file of none (a beat stopped as it made it), or one
         # a full disk refused: it logged the error with its traceback, and deleted the file.
-        if isinstance(exc, OSError) and exc.errno in UNWRITABLE_ERRNOS:
+        if refused_by_the_system(exc):
             self._stop_on_unwritable_file(exc)
         return super()._destroy_open_corrupted_schedule(exc)
 
@@ -109,7 +123,7 @@ class PersistentScheduler(beat.PersistentScheduler):
             "beat cannot write its schedule file %s: %s. %s",
             self.schedule_filename,
             exc.strerror or exc,
-            WHAT_TO_DO.get(exc.errno, CANNOT_WRITE).format(account=running_account()),
+            WHAT_TO_DO.get(exc.errno, REFUSED).format(account=running_account()),
         )
         # Not an Exception, which Celery would log again with the whole traceback. Status 4,
         # as a refused setting: starting it again would fail the same way.

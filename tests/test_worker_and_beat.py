@@ -143,6 +143,10 @@ WRITE_REFUSED = {
         "Its filesystem is mounted read-only: beat needs one it may write (ORGSITE_VAR_DIR, by "
         "default); the file is kept as it was."
     ),
+    errno.EIO: (
+        "Deleting the file and making it again, as Celery did, would not mend that: start beat "
+        "again once its cause is seen to; the file is kept as it was."
+    ),
 }
 
 
@@ -157,8 +161,8 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_whose_writes_are_refused(
     any file, so the account's refusal is played by the write. A file of no schedule yet (a
     beat stopped as it made it) is written first where Celery takes a refused write for a
     corrupt file: it logged a traceback and deleted the other account's file. So it did on a
-    full disk, a quota reached or a read-only mount, losing when each task last ran: the file
-    is kept as it was."""
+    full disk, a quota reached, a read-only mount or an I/O error, losing when each task last
+    ran: the file is kept as it was."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     if holds_a_schedule:
@@ -194,21 +198,35 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_whose_writes_are_refused(
     assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
 
 
-def test_a_second_beat_stops_where_gnu_dbm_finds_the_schedule_file_open(
-    tmp_path, monkeypatch, caplog
+# Errors opening the schedule file, and what beat's line then says to do.
+OPEN_REFUSED = {
+    errno.EAGAIN: (
+        "Another beat has it open (GNU dbm locks it), and a second would send each periodic task "
+        "twice: run one beat alone; the file is kept as it was."
+    ),
+    errno.EMFILE: WRITE_REFUSED[errno.EIO],
+    errno.ENFILE: WRITE_REFUSED[errno.EIO],
+    errno.EIO: WRITE_REFUSED[errno.EIO],
+}
+
+
+@pytest.mark.parametrize("error", OPEN_REFUSED, ids=errno.errorcode.get)
+def test_a_beat_refused_its_schedule_file_as_it_opens_it_stops_and_keeps_it(
+    tmp_path, monkeypatch, caplog, error
 ):
     """GNU dbm locks the file it opens: a second beat (one started before the last release's
     was stopped) was refused it with EAGAIN, which Celery took for a corrupt file: it deleted
     the running beat's file, made its own and ran beside it, each periodic task sent twice.
-    Python's own dbm has no lock, so GNU dbm's refusal is played by the open."""
+    So it did with the file refused for too many open files or an I/O error, losing when each
+    task last ran. Python's own dbm has no lock, so the refusal is played by the open."""
     schedule = str(tmp_path / "celerybeat-schedule")
     running = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     made = {path.name: path.stat().st_ino for path in tmp_path.iterdir()}
 
-    def locked(filename, *args):
-        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN), filename)
+    def refuse(filename, *args):
+        raise OSError(error, os.strerror(error), filename)
 
-    monkeypatch.setattr(dbm, "open", locked)
+    monkeypatch.setattr(dbm, "open", refuse)
     caplog.clear()
 
     with pytest.raises(SystemExit) as stopped:
@@ -218,11 +236,36 @@ def test_a_second_beat_stops_where_gnu_dbm_finds_the_schedule_file_open(
 
     assert stopped.value.code == 4  # as on a refused setting
     assert [record.getMessage() for record in caplog.records] == [
-        f"beat cannot write its schedule file {schedule}: {os.strerror(errno.EAGAIN)}. Another "
-        "beat has it open (GNU dbm locks it), and a second would send each periodic task "
-        "twice: run one beat alone; the file is kept as it was."
+        f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
+        + OPEN_REFUSED[error]
     ]
     assert left == made  # the running beat's files, none deleted
+
+
+def test_beat_replaces_a_schedule_file_berkeley_db_finds_invalid(tmp_path, monkeypatch, caplog):
+    """Berkeley DB (ndbm, Debian's python3) answers a file it cannot read as a database, a
+    corrupt one, with an OSError of an errno, EINVAL: Celery's to delete and make again, where
+    any other errno is the system's refusal, which stops beat."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+    dbm_open = dbm.open
+    failures = []
+
+    def invalid_once(filename, *args):
+        if not failures:
+            failures.append(True)
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), filename)
+        return dbm_open(filename, *args)
+
+    monkeypatch.setattr(dbm, "open", invalid_once)
+    caplog.clear()
+
+    scheduler = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    scheduler.close()
+
+    assert failures == [True]
+    assert "Removing corrupted schedule file" in caplog.text and "Invalid argument" in caplog.text
+    assert "beat cannot write its schedule file" not in caplog.text
 
 
 def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, monkeypatch, caplog):
