@@ -70,14 +70,6 @@ class PersistentScheduler(beat.PersistentScheduler):
     opening it for a corrupt file: it logs so, deletes the file (or tries to, dying with a
     traceback some 1,300 lines long that names neither ORGSITE_VAR_DIR nor the account)."""
 
-    def _open_schedule(self) -> shelve.Shelf:
-        try:
-            return super()._open_schedule()
-        except OSError as exc:
-            if not refused_by_the_system(exc):
-                raise  # a corrupt file, which Celery deletes and makes again
-            self._stop_on_unwritable_file(exc)
-
     def setup_schedule(self) -> None:
         # Python's own dbm (dbm.dumb, where Python has neither GNU dbm nor ndbm, as pyenv's
         # builds may) opens a file it may read but not write, another account's: the first
@@ -103,9 +95,9 @@ class PersistentScheduler(beat.PersistentScheduler):
             self._store = self._destroy_open_corrupted_schedule(exc)
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
-        # Celery takes a refused write for a corrupt file too (its dbm.error holds OSError) as
-        # it writes the first entries of a file of none (a beat stopped as it made it), or one
-        # a full disk refused: it logged the error with its traceback, and deleted the file.
+        # Celery takes any error opening the file for a corrupt file, and a refused write too
+        # (its dbm.error holds OSError) as it writes the first entries of a file of none (a beat
+        # stopped as it made it): it logged the error with its traceback, and deleted the file.
         if refused_by_the_system(exc):
             self._stop_on_unwritable_file(exc)
         return super()._destroy_open_corrupted_schedule(exc)
