@@ -63,6 +63,10 @@ def refused_by_the_system(exc: BaseException) -> TypeGuard[OSError]:
     return isinstance(exc, OSError) and bool(exc.errno) and exc.errno not in CORRUPT_FILE_ERRNOS
 
 
+# What pickle raises reading bytes that are no pickle (ValueError holds UnicodeDecodeError).
+NO_PICKLE_ERRORS = (EOFError, UnpicklingError, ValueError, OverflowError, TypeError)
+
+
 class PersistentScheduler(beat.PersistentScheduler):
     """Celery's scheduler, but one that stops beat with one line naming the file, the error and
     what to do when the system refuses the file (the account's rights, a full disk, a read-only
@@ -88,10 +92,11 @@ class PersistentScheduler(beat.PersistentScheduler):
             self._store.get("tz")
             self._store.get("utc_enabled")
             super()._create_schedule()
-        except (EOFError, UnpicklingError) as exc:
+        except NO_PICKLE_ERRORS as exc:
             # No pickle where the index, the .dir, lists a value: a .dat emptied (a copy cut
             # short, a disk that filled as it was written: EOFError, which Celery's list of a
-            # corrupt file's errors leaves out) or zeroed. setup_schedule writes the entries.
+            # corrupt file's errors leaves out), zeroed or other bytes. setup_schedule writes
+            # the entries.
             self._store = self._destroy_open_corrupted_schedule(exc)
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:

@@ -296,23 +296,37 @@ def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, m
 
 
 @pytest.mark.parametrize(
-    ("data", "error"),
+    ("data", "garbage", "error"),
     [
-        ("emptied", "EOFError"),
-        ("zeroed", "UnpicklingError"),
-        ("tz", "UnpicklingError"),
-        ("utc_enabled", "UnpicklingError"),
+        ("emptied", b"", "EOFError"),
+        ("zeroed", b"", "UnpicklingError"),
+        ("tz", b"", "UnpicklingError"),
+        ("utc_enabled", b"", "UnpicklingError"),
+        ("tz", b"\x82\xeb", "ValueError"),  # an extension code no one registered
+        ("tz", b"\x8d" + b"\xff" * 8, "OverflowError"),  # a string longer than memory
+        ("tz", b")\x98", "TypeError"),  # an empty tuple read as bytes
+        ("utc_enabled", b"L\xf9\n", "UnicodeDecodeError"),  # a number in no ASCII
     ],
-    ids=["emptied", "zeroed", "tz zeroed", "utc_enabled zeroed"],
+    ids=[
+        "emptied",
+        "zeroed",
+        "tz zeroed",
+        "utc_enabled zeroed",
+        "tz ValueError",
+        "tz OverflowError",
+        "tz TypeError",
+        "utc_enabled UnicodeDecodeError",
+    ],
 )
 def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
-    tmp_path, caplog, data, error
+    tmp_path, caplog, data, garbage, error
 ):
     """dbm.dumb's .dat emptied (a copy cut short, a disk that filled as it was written) while
     its index, the .dir, still lists the entries: reading them raised EOFError, which Celery
     does not take for a corrupt file, and beat died of its traceback. Its bytes zeros (what a
     crash may leave), Celery made the entries again, and beat died of an UnpicklingError as it
-    read the time zone or whether UTC is on (either alone zeroed too). Each is replaced."""
+    read the time zone or whether UTC is on (either alone zeroed too), or of pickle's other
+    errors where either holds other bytes no pickle could be. Each is replaced."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
@@ -323,7 +337,8 @@ def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
         index = dict(map(ast.literal_eval, Path(f"{schedule}.dir").read_text().splitlines()))
         start, length = index[data]
         written = dat.read_bytes()
-        dat.write_bytes(written[:start] + bytes(length) + written[start + length :])
+        value = garbage.ljust(length, b"\0")
+        dat.write_bytes(written[:start] + value + written[start + length :])
     else:
         dat.write_bytes(bytes(0 if data == "emptied" else dat.stat().st_size))
     caplog.clear()
