@@ -132,10 +132,14 @@ NO_ROOM = (
     "Make room on its filesystem, or in the disk quota of the account running beat ({account});"
     " the file is kept as it was."
 )
+CANNOT_WRITE = (
+    "The account running beat ({account}) must be able to write that file and its "
+    "directory (ORGSITE_VAR_DIR, by default)."
+)
 WRITE_REFUSED = {
-    errno.EACCES: (
-        "The account running beat ({account}) must be able to write that file and its "
-        "directory (ORGSITE_VAR_DIR, by default)."
+    # The account's rights, or a path beat cannot make.
+    **dict.fromkeys(
+        (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR), CANNOT_WRITE
     ),
     errno.ENOSPC: NO_ROOM,
     errno.EDQUOT: NO_ROOM,
