@@ -2022,6 +2022,28 @@ def test_an_org_slug_saved_with_capitals_is_chosen_in_any_case(client, db):
     assert titles(client.get("/jobs/", {"org": "LOWER"})) == {"Rigger"}
 
 
+def test_an_org_slug_typed_with_a_kelvin_sign_names_no_org(client, db):
+    """lower() folds the Kelvin sign to a "k", which the database's lookup in any case does not
+    (slugs are ASCII): ?org=Kilo typed with one chose the org "kilo" while it had open jobs,
+    and named nothing once they closed."""
+    kilo = Organization.objects.create(name="Kilo", slug="kilo")
+    make_job(kilo, "Welder")
+    make_job(Organization.objects.create(name="Lima", slug="lima"), "Rigger")
+
+    for typed in ("\u212ailo", "\u212aILO"):
+        response = client.get("/jobs/", {"org": typed})
+
+        assert titles(response) == {"Welder", "Rigger"}
+        assert note_on_values_naming_nothing(response) == (
+            f"No organization “{typed}”; showing all jobs."
+        )
+    Job.objects.filter(organization=kilo).update(is_open=False)
+    cache.clear()  # a direct edit: the options cached above would hide it for a minute
+    assert note_on_values_naming_nothing(client.get("/jobs/", {"org": "\u212ailo"})) == (
+        "No organization “\u212ailo”; showing all jobs."
+    )
+
+
 def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_search(client, boards):
     """A link mistyped, or to an org since deleted, listed every job with nothing said: as if
     the filter had found them. The page is one anyone's link can make, so not indexed; its
