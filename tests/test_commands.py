@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command, find_commands, load_command_class
 from django.core.management.base import BaseCommand
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.utils import timezone
 
 import jobs.management
@@ -252,6 +252,23 @@ def test_it_refuses_a_slug_an_org_has_in_capitals(fake_greenhouse):
     )
     assert list(Organization.objects.values_list("slug", flat=True)) == ["Acme"]
     assert not GreenhouseConnection.objects.exists()
+
+
+def test_it_raises_another_integrity_error_of_an_org_that_has_the_slug_as_given(
+    fake_greenhouse, monkeypatch
+):
+    """The org found by its slug as given is no other org at an address in another case: an
+    IntegrityError of the connection's save was told "Another organization has the slug
+    'acme', an address that differs from 'acme' only in case"."""
+    Organization.objects.create(name="Acme", slug="acme")
+
+    def refused(**kwargs: object) -> None:
+        raise IntegrityError("another constraint")
+
+    monkeypatch.setattr(connect_greenhouse_command, "connection_store", refused)
+
+    with pytest.raises(IntegrityError, match="another constraint"):
+        call_command("connect_greenhouse", "acme", "acme-robotics")
 
 
 def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):

@@ -146,7 +146,12 @@ class Command(ProjectCommand):
         except IntegrityError:
             # An org saved with capitals before slugs had to be lowercase ("Acme"), or made
             # meanwhile: the database refuses a slug that differs from another only in case.
-            other = Organization.objects.filter(slug__iexact=slug).values_list("slug", flat=True)
+            # Not one of this slug as given: that one was found, and something else refused.
+            other = (
+                Organization.objects.filter(slug__iexact=slug)
+                .exclude(slug=slug)
+                .values_list("slug", flat=True)
+            )
             if not other:
                 raise
             raise CommandError(
