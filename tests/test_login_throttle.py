@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from unittest import mock
 
@@ -14,6 +15,7 @@ from django.test import Client
 
 from jobs import throttle
 from jobs.throttle import client_ip
+from orgsite.file_cache import UncompressedFileCache
 from tests.support.helpers import TEST_REDIS_URL, require_service
 from tests.support.settings_module import settings_under
 
@@ -201,6 +203,35 @@ def test_counts_in_the_local_file_cache_last_their_whole_window(client, owner, s
         assert sign_in(client, "alice", PASSWORD).status_code == 429
     with mock.patch("time.time", return_value=started + 16 * 60):
         assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_a_window_two_processes_start_at_once_in_the_local_file_cache_keeps_both_counts(
+    settings, tmp_path, monkeypatch
+):
+    """FileBasedCache's add() is has_key() then set(): two processes starting one window at
+    once both found no count and both wrote 0, the second over the first's 1, so that of 20
+    sign-ups sent at once to a limit of 5, up to 8 passed. Another counts between this one's
+    has_key() and set(); it waits for this one's add() (at most a second here) or runs then."""
+    settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    has_key = UncompressedFileCache.has_key
+    others: list[threading.Thread] = []
+
+    def another_counts_meanwhile(self, key, version=None):
+        found = has_key(self, key, version)
+        if not others:
+            others.append(
+                threading.Thread(target=throttle._count, args=(key,), kwargs={"window_seconds": 60})
+            )
+            others[0].start()
+            others[0].join(timeout=1)
+        return found
+
+    monkeypatch.setattr(UncompressedFileCache, "has_key", another_counts_meanwhile)
+
+    throttle._count("signups:ip:example", window_seconds=60)
+    others[0].join()
+
+    assert cache.get("signups:ip:example") == 2
 
 
 def test_a_successful_sign_in_resets_the_usernames_count(client, owner):
