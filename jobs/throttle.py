@@ -299,16 +299,21 @@ def account_email_allowed(*, email: str, ip: str) -> bool:
     client address `ip`; False past ACCOUNT_EMAILS_PER_CLIENT from it in a day, or
     ACCOUNT_EMAILS_PER_DAY in all (and the email is not sent)."""
     address_key = f"account-emails:email:{_mailbox_digest(email)}"
+    client_key = f"{address_key}:ip:{_client_digest(ip)}"
     day = 24 * 60 * 60
-    # The address's count only once this client's allows it (`and` stops there otherwise).
-    return _count_within(
-        f"{address_key}:ip:{_client_digest(ip)}",
-        limit=ACCOUNT_EMAILS_PER_CLIENT,
-        window_seconds=day,
-        what="account email",
-    ) and _count_within(
+    # The address's count only once this client's allows it.
+    if not _count_within(
+        client_key, limit=ACCOUNT_EMAILS_PER_CLIENT, window_seconds=day, what="account email"
+    ):
+        return False
+    if _count_within(
         address_key, limit=ACCOUNT_EMAILS_PER_DAY, window_seconds=day, what="account email"
-    )
+    ):
+        return True
+    # Not sent: the client's share is left as it was, or the owner asking while strangers had
+    # used up the address's day was refused for their own share once that day ended.
+    _uncount(client_key, window_seconds=day, what="account email")
+    return False
 
 
 # Each org's admins may send 50 invitations a day (jobs.memberships), to any address they type,

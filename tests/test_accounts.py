@@ -17,13 +17,14 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
 from django.core import mail, signing
+from django.core.cache import cache
 from django.db import connection as db_connection
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
 import jobs.admin
-from jobs import manage_views, memberships
+from jobs import manage_views, memberships, throttle
 from jobs.email_change import (
     EMAIL_TAKEN_MESSAGE,
     EmailChangeError,
@@ -785,6 +786,25 @@ def test_a_stranger_asking_for_someones_reset_emails_does_not_lock_them_out(clie
             "/accounts/password_reset/", {"email": "alice@acme.example"}
         )
     assert len(mail.outbox) == ACCOUNT_EMAILS_PER_DAY
+
+
+def test_resets_refused_for_the_addresss_day_leave_the_askers_own_share(client, owner):
+    """Strangers used up the address's day; its owner, asking meanwhile, was refused, and each
+    refusal still counted toward their own share: once the address's day ended (it began at the
+    strangers' first, before theirs) they were refused for theirs, with no email sent."""
+    for number in range(ACCOUNT_EMAILS_PER_DAY):
+        Client(REMOTE_ADDR=f"203.0.113.{number}").post(
+            "/accounts/password_reset/", {"email": "alice@acme.example"}
+        )
+    alice = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(ACCOUNT_EMAILS_PER_CLIENT):
+        alice.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_DAY
+
+    cache.delete(f"account-emails:email:{throttle._mailbox_digest('alice@acme.example')}")
+    alice.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+
+    assert len(mail.outbox) == ACCOUNT_EMAILS_PER_DAY + 1
 
 
 def test_a_password_reset_for_an_unknown_email_says_nothing_more(client, db):
