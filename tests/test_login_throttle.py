@@ -367,6 +367,56 @@ EMAIL = "carol@example.com"
 DAY = 24 * 60 * 60
 
 
+LIMITS = {
+    "sign-up": (lambda: throttle.signup_allowed(ip=IP), 5, [throttle._signups_key(IP)]),
+    "board check": (
+        lambda: throttle.board_check_allowed(organization_id=7),
+        20,
+        ["board-checks:org:7"],
+    ),
+    "email change link": (
+        lambda: throttle.email_change_link_allowed(user_id=7),
+        10,
+        ["email-change-links:user:7"],
+    ),
+    "account email": (
+        lambda: throttle.account_email_allowed(email=EMAIL, ip=IP),
+        5,
+        [
+            f"account-emails:email:{throttle._mailbox_digest(EMAIL)}",
+            f"account-emails:email:{throttle._mailbox_digest(EMAIL)}:ip:"
+            f"{throttle._client_digest(IP)}",
+        ],
+    ),
+    "invitation email": (
+        lambda: throttle.invitation_email_allowed(email=EMAIL),
+        3,
+        [throttle._invitation_emails_key(EMAIL)],
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", ["the tests' cache", "the local file cache", "Redis"])
+@pytest.mark.parametrize("kind", LIMITS)
+def test_each_limit_refuses_past_its_number_and_counts_only_what_passed(
+    request, settings, tmp_path, backend, kind
+):
+    """README's numbers; and a refusal leaves the count at what passed, so that one taken back
+    afterwards (signup_uncount, invitation_email_uncount: nothing made or sent) frees a place
+    that a refusal meanwhile does not keep used up."""
+    if backend == "Redis":
+        request.getfixturevalue("redis_cache")
+    elif backend == "the local file cache":
+        settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    allowed, limit, keys = LIMITS[kind]
+    cache.delete_many(keys)
+
+    assert [allowed() for _ in range(limit + 3)] == [True] * limit + [False] * 3
+
+    assert [cache.get(key) for key in keys] == [limit] * len(keys)
+    cache.delete_many(keys)
+
+
 @pytest.mark.parametrize(
     ("count", "keys", "window_seconds", "left"),
     [
