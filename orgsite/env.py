@@ -535,7 +535,8 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
         for quote in "'\""
     }
 
-    def query_password_masked(field: re.Match[str]) -> str:
+    def value_masked(field: re.Match[str]) -> tuple[int, int]:
+        """Where the field's value is masked: to its end, or to its closing quote."""
         value = field[2]
         quote_at = max(value.rfind("'"), value.rfind('"'))
         closing = value[quote_at:] if quote_at >= 0 else ""
@@ -546,9 +547,61 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
             and field.end() == len(text)
             and "?" not in value
         )
-        return f"{field[0][: field.start(2) - field.start()]}***{closing if ends_the_url else ''}"
+        return field.start(2), field.end() - (len(closing) if ends_the_url else 0)
 
-    return _QUERY_PASSWORD_RE.sub(query_password_masked, text)
+    fields = list(_QUERY_PASSWORD_RE.finditer(text))
+    masked = [value_masked(field) for field in fields]
+    user_info = _user_info_read_as_the_clients_fields(text, fields)
+    if user_info is not None:
+        masked = sorted([*masked, user_info])
+    pieces, shown_from = [], 0
+    for start, end in masked:
+        if pieces and start <= shown_from:  # within or next to the text masked before it
+            shown_from = max(shown_from, end)
+            continue
+        pieces += [text[shown_from:start], "***"]
+        shown_from = end
+    return "".join(pieces) + text[shown_from:]
+
+
+def _user_info_read_as_the_clients_fields(
+    text: str, fields: list[re.Match[str]]
+) -> tuple[int, int] | None:
+    """Where a word's user-info password is masked as it is read with only the fields the
+    clients read as passwords' masked (_read_by_the_clients), where the word has others too
+    ("?PASSWORD=", "?q=a?password=", which _QUERY_PASSWORD_RE reads as passwords'): the mask's
+    guess, masked, may hide the "@" that ends a password holding that field as written
+    ("redis://u:a?PASSWORD=b@c@HOST/0", the password "a?PASSWORD=b@c") or the user of a URL
+    its value reads on into ("?PASSWORD=',https://u:p&w@HOST"), and so show what the mask hid
+    before it read these fields. Both are masked: "redis://u:***" for
+    "redis://u:pw@HOST/?PASSWORD=x@y"."""
+    read = [_read_by_the_clients(text, field) for field in fields]
+    if all(read):
+        return None
+    at = text.rfind("@")
+    for field, by_the_clients in zip(reversed(fields), reversed(read), strict=True):
+        if at >= field.end():
+            break
+        if at >= field.start(2) and by_the_clients:
+            at = text.rfind("@", 0, field.start(2))
+    user = _URL_USER_RE.search(text)
+    return (user.end(), at) if user is not None and user.end() <= at else None
+
+
+def _read_by_the_clients(text: str, field: re.Match[str]) -> bool:
+    """Whether the clients read a query's `field` as a password's: named so, as they read it
+    (_names_a_password), and not written after another field's "=": in its value
+    ("?q=a?password="), or in a password before the host ("u:a&q=b?password=c@HOST", whose
+    port no client reads)."""
+    if not _names_a_password(field[1]):
+        return False
+    if field[0][0] == "&":
+        return True
+    # Searched back to the "?" before it (only a word's first such field has none), so that a
+    # word of many fields is read once.
+    value_at = text.rfind("?", 0, field.start())
+    value_at = max(value_at, text.rfind("&", value_at + 1, field.start()))
+    return value_at < 0 or "=" not in text[value_at : field.start()]
 
 
 def userinfo_passwords_masked(text: str) -> str:

@@ -450,6 +450,38 @@ def test_a_password_field_written_in_another_fields_value_is_masked():
 
 
 @pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("url=redis://u:a?PASSWORD=b@c@HOST/0 x", "url=redis://u:*** x"),
+        ("url=redis://u:a&sslPassword=b@c@HOST/0", "url=redis://u:***"),
+        ("url=https://u:a?q%20=b?password=c@HOST/v1", "url=https://u:***"),
+        ("url=https://u:a&q%20=b?password=c@HOST/v1", "url=https://u:***"),
+        ("url=redis://u:pw@HOST/?PASSWORD=x@y&db=2", "url=redis://u:***&db=2"),
+        (
+            "url=redis://u:pw@HOST/?PASSWORD=x&password=p@s",
+            "url=redis://u:***@HOST/?PASSWORD=***&password=***",
+        ),
+        (
+            "url=redis://u:pw@HOST/?db=1&a?password=p@s",
+            "url=redis://u:***@HOST/?db=1&a?password=***",
+        ),
+        ("url=redis://u:pw@HOST/?password=p&PASSWORD=x@y", "url=redis://u:***"),
+        (
+            "url=redis://u:pw@HOST/?password=p@s&PASSWORD=x",
+            "url=redis://u:***@HOST/?password=***&PASSWORD=***",
+        ),
+        ("url='redis://h/?PASSWORD=',https://u:p&w@HOST'", "url='redis://h/?PASSWORD=***@HOST'"),
+    ],
+)
+def test_a_field_only_the_mask_reads_as_a_password_unmasks_no_user_info(text, masked):
+    """A field no client reads as a password's ("?PASSWORD=", one in another field's value),
+    which the mask reads as one, hid an "@" that may as well end a user-info's password holding
+    that field ("a?PASSWORD=b@c"), or the user of a URL its value read on into, and showed
+    that password, which the mask hid before it read such fields. Both readings are masked."""
+    assert passwords_masked(text) == masked
+
+
+@pytest.mark.parametrize(
     "written",
     [
         lambda url: f"raw_env: {[f'CACHE_URL={url}']!r}",  # gunicorn's line of its --env
