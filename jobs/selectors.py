@@ -624,6 +624,17 @@ def _organization_of_slug(slug: str) -> OrganizationOption | None:
     return OrganizationOption(*found, has_open_jobs=False) if found else None
 
 
+def _with_an_org_not_offered(
+    organizations: Sequence[OrganizationOption], found: OrganizationOption
+) -> list[OrganizationOption]:
+    """The orgs offered and `found`, an org without open jobs, each told apart by slug from
+    another of them of its name (name_shared, as organization_options() marks them): one
+    found alone, its page's heading and its option named it as the offered one of its name."""
+    listed = [*organizations, found]
+    shared = names_shared(option.name for option in listed)
+    return [option._replace(name_shared=option.name.casefold() in shared) for option in listed]
+
+
 def organizations_at_one_address_in_any_case(
     organizations: QuerySet,
 ) -> list[list[tuple[int, str, str]]]:
@@ -697,7 +708,7 @@ def filters_with_their_options(
     elif slug:
         found = _organization_of_slug(slug)
         if found:
-            organizations, slug = [*organizations, found], found.slug
+            organizations, slug = _with_an_org_not_offered(organizations, found), found.slug
             # No open jobs, so no department, office or location of its to offer either.
             options = replace(
                 options, departments=[], offices=[], locations=[], by_organization=False

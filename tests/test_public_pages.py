@@ -460,6 +460,25 @@ def test_the_job_list_of_an_org_without_open_jobs_names_the_org(client, org):
     )
 
 
+def test_an_org_without_open_jobs_is_told_apart_from_one_offered_of_its_name(client, org):
+    """An org chosen by a link saved before its jobs closed is not among the orgs the filter
+    offers (those with open jobs), and was never told apart by slug from one offered of its
+    name: /jobs/?org=harbor-old was "Open jobs at Harbor Tools", as harbor's list is, and "Harbor
+    Tools has no open jobs right now" while Harbor Tools had some."""
+    Organization.objects.create(name="HARBOR TOOLS", slug="harbor-old")
+    make_job(org, "Welder")
+
+    page = BeautifulSoup(client.get("/jobs/?org=harbor-old").content, "html.parser")
+
+    assert page.h1.get_text() == "Open jobs at HARBOR TOOLS (harbor-old)"
+    assert spoken_text(page.select_one("main p.empty")) == (
+        "HARBOR TOOLS (harbor-old) has no open jobs right now. See every open job"
+    )
+    labels = [option.get_text() for option in page.select("select[name=org] option")]
+    assert "Harbor Tools (harbor)" in labels
+    assert "HARBOR TOOLS (harbor-old) (no open jobs now)" in labels
+
+
 def test_an_org_page_paginates_and_keeps_the_filters_in_page_links(client, org):
     remote = make_unit(Office, org, "Anywhere")
     for n in range(30):
