@@ -165,11 +165,13 @@ def _counted(key: str, delta: int, *, window_seconds: int) -> int:
     moment ago, or the first after all were taken back: its window then begins now, at its
     first. The local caches check the expiry and add under one lock, making no key again."""
     count = cache.incr(key, delta)
-    if count == delta:
-        if count < 0:
-            # Taken from nothing (or from the 0 a request's add() made and has not counted
-            # yet): given back, so that no count lets one more through.
-            count = cache.incr(key, -count)
+    made_again = count == delta
+    if delta < 0 and count < 0:
+        # Taken from nothing (or from the 0 a request's add() made and has not counted yet):
+        # given back, so that no count lets one more through. Below -1 too: another took one
+        # back from nothing at once and has not given it back yet.
+        count = cache.incr(key, -delta)
+    if made_again:
         cache.touch(key, window_seconds)
     return count
 

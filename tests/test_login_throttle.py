@@ -486,6 +486,52 @@ def test_a_count_taken_back_once_its_window_ended_is_left_ended_quietly(request,
     assert caplog.records == []
 
 
+@pytest.fixture(params=["locmem", "redis"])
+def either_cache(request) -> None:
+    """The tests' cache, then production's."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
+def test_two_counts_taken_back_from_nothing_at_once_are_both_given_back(either_cache, settings):
+    """Two sign-ups counted before their window ended, both then not made: each takes its
+    count back from the 0 a third request's add() began the next window with. The second, at -2,
+    was given back too, or the next window counted one short and let one more sign-up through."""
+    key = throttle._signups_key(IP)
+    cache.delete(key)
+    cache.add(key, 0, timeout=DAY)
+    incr = cache.incr
+    taken: list[int] = []
+
+    def another_takes_one_back_at_once(name: str, delta: int = 1, version=None) -> int:
+        count = incr(name, delta, version)
+        if delta < 0 and not taken:
+            taken.append(count)
+            throttle.signup_uncount(ip=IP)  # the other request, between this one's two steps
+        return count
+
+    with mock.patch.object(cache, "incr", another_takes_one_back_at_once):
+        throttle.signup_uncount(ip=IP)
+
+    assert taken == [-1]
+    assert cache.get(key) == 0
+    allowed = [throttle.signup_allowed(ip=IP) for _ in range(settings.SIGNUP_LIMIT_PER_DAY + 1)]
+    assert allowed == [True] * settings.SIGNUP_LIMIT_PER_DAY + [False]
+    cache.delete(key)
+
+
+def test_a_count_between_two_takings_back_from_nothing_counts(either_cache):
+    """Two take-backs from nothing at once have left -2, and will each give one back: a count
+    meanwhile is one more (-1), not given back as a take-back's would be."""
+    key = throttle._signups_key(IP)
+    cache.set(key, -2, timeout=DAY)
+
+    assert throttle.signup_allowed(ip=IP)
+
+    assert cache.get(key) == -1
+    cache.delete(key)
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded_for", "expected"),
     [
