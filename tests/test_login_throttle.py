@@ -234,6 +234,44 @@ def test_a_window_two_processes_start_at_once_in_the_local_file_cache_keeps_both
     assert cache.get("signups:ip:example") == 2
 
 
+@pytest.mark.parametrize("local_cache", ["locmem", "file"])
+def test_the_lockout_ends_a_window_after_the_first_failure_not_the_last(
+    client, owner, settings, tmp_path, local_cache
+):
+    """The window starts at the first failure (README): failures later in it, the one that
+    locks among them, do not push its end, nor does a count's expiry set again (_counted)."""
+    if local_cache == "file":
+        settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    started = time.time()
+    fail(client, "alice", 1)
+
+    with mock.patch("time.time", return_value=started + 10 * 60):
+        fail(client, "alice", 2)
+        assert sign_in(client, "alice", PASSWORD).status_code == 429
+    with mock.patch("time.time", return_value=started + 14 * 60):
+        assert sign_in(client, "alice", PASSWORD).status_code == 429
+    with mock.patch("time.time", return_value=started + 16 * 60):
+        assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_the_lockout_ends_a_window_after_the_first_failure_on_redis(client, owner, redis_cache):
+    """As in the local caches: the later failures leave the first's expiry as it was."""
+    fail(client, "alice", 1)
+    client_ = cache._cache.get_client("", write=True)
+    keys = [
+        cache.make_and_validate_key(key)
+        for key in throttle._counter_keys(username="alice", ip="203.0.113.7")
+    ]
+    for key in keys:
+        client_.expire(key, 100)  # what 800 seconds' wait leaves of the window
+
+    fail(client, "alice", 2)
+
+    assert sign_in(client, "alice", PASSWORD).status_code == 429
+    assert all(0 < client_.ttl(key) <= 100 for key in keys)
+    client_.delete(*keys)
+
+
 def test_a_successful_sign_in_resets_the_usernames_count(client, owner):
     fail(client, "alice", 2, ip="203.0.113.7")
     assert sign_in(client, "alice", PASSWORD, ip="198.51.100.1").status_code == 302
