@@ -14,7 +14,7 @@ from django.core.mail.message import EmailMessage, sanitize_address
 from django.db.models import Q
 from django.utils.encoding import punycode
 
-from jobs.text import title_without_direction_controls, without_direction_controls
+from jobs.text import title_without_direction_controls
 
 logger = logging.getLogger(__name__)
 
@@ -129,14 +129,16 @@ def addresses_alike(field: str, address: str) -> Q:
 
 def email_subject(subject: str) -> str:
     """One line (a line break in a subject raises BadHeaderError, and a name typed by someone
-    may hold one), without the direction controls a name could leave open (jobs/text.py), but
-    for the isolates name_in_sentence puts around a name, which leave none open."""
-    return title_without_direction_controls(" ".join(subject.split()))
+    may hold one), as email_body() writes a body."""
+    return email_body(" ".join(subject.split()))
 
 
 def email_body(body: str) -> str:
-    """The body without the direction controls a name in it could leave open (jobs/text.py)."""
-    return without_direction_controls(body)
+    """The text without the direction controls a name in it could leave open (jobs/text.py), but
+    for the isolates name_in_sentence puts around a name, which leave none open: the templates
+    name an org so, as the subject does, and "admin of 2024 מרכז." showed the name as if it
+    ended with its digits (which took the direction of the words before them)."""
+    return title_without_direction_controls(body)
 
 
 def automated_email_send(*, subject: str, body: str, to: str, kind: str, user_id: int) -> bool:

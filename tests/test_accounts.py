@@ -2142,6 +2142,23 @@ def test_the_welcome_and_the_invitation_isolate_a_name_written_right_to_left(sig
         response.content.decode()
     )
     assert mail.outbox[-1].subject == "You are invited to join \u20682024 מרכז\u2069 on orgsite"
+    assert "You are invited to join \u20682024 מרכז\u2069 on orgsite as" in mail.outbox[-1].body
+
+
+def test_the_invitation_email_drops_the_controls_a_name_holds_around_its_isolate(acme, owner):
+    """A name's own isolates and override, one closing nothing, would have reordered the rest of
+    the line: only the email's pair around it is left."""
+    acme.organization.name = "\u20692024 \u202eמרכז\u2068"
+    acme.organization.save()
+
+    memberships.member_invite(
+        organization=acme.organization, email="bob@example.com", role="member", inviter=owner
+    )
+
+    [message] = mail.outbox
+    assert "You are invited to join \u20682024 מרכז\u2069 on orgsite as" in message.body
+    assert message.body.count("\u2068") == message.body.count("\u2069") == 1
+    assert "\u202e" not in message.body
 
 
 def test_the_refusals_naming_the_org_isolate_a_name_written_right_to_left(owner, member):

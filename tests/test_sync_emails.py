@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from jobs.alerts import SyncEmail, sync_health_email_send
 from jobs.connections import check_board, connection_save
+from jobs.mail import email_body
 from jobs.models import GreenhouseConnection, Membership, SyncRun
 from jobs.status import sync_status
 from jobs.sync import sync_organization
+from jobs.text import DIRECTION_CONTROLS_RE
 from tests.support.mail import ScriptedMailBackend
 
 SETTINGS_URL = "https://jobs.example.com/manage/acme/settings/"
@@ -251,18 +253,22 @@ def test_failures_that_heal_within_the_hour_send_nothing(acme, fake_greenhouse, 
 
 
 @pytest.mark.parametrize(
-    ("name", "subject_name"),
+    ("name", "shown"),
     [
         # Plain text: U+202E would reverse the rest of the subject, and of each line it is on.
         ("Acme \u202eRobotics", "Acme Robotics"),
         # Isolated, as a page's title isolates it: the digits at its start took the direction of
-        # the words before them, "failing for 2024 זכרמ", read "מרכז" first, "2024" last.
+        # the words before them, "failing for 2024 זכרמ", read "מרכז" first, "2024" last; in the
+        # body so did "admin of 2024 מרכז.", its full stop then on the left.
         ("2024 \u202eמרכז", "\u20682024 מרכז\u2069"),
+        # Its own isolates, one a close with nothing to close, are dropped as any control: only
+        # the email's pair is left, which closes what it opens.
+        ("\u20692024 \u2067מרכז\u2069\u2068", "\u20682024 מרכז\u2069"),
     ],
-    ids=["override left open", "written right to left"],
+    ids=["override left open", "written right to left", "holding isolates of its own"],
 )
 def test_an_org_name_is_emailed_without_the_controls_it_leaves_open(
-    acme, fake_greenhouse, owner, name, subject_name
+    acme, fake_greenhouse, owner, name, shown
 ):
     acme.organization.name = name
     acme.organization.save()
@@ -271,9 +277,37 @@ def test_an_org_name_is_emailed_without_the_controls_it_leaves_open(
     sync(acme)
 
     [message] = mail.outbox
-    assert message.subject == f"Greenhouse sync is failing for {subject_name}"
-    shown = name.replace("\u202e", "")
+    assert message.subject == f"Greenhouse sync is failing for {shown}"
     assert f"import the jobs of {shown} from Greenhouse" in message.body
+    assert f"because you are an admin of {shown}. It is sent once" in message.body
+    assert not DIRECTION_CONTROLS_RE.search(message.body.replace(shown, ""))
+
+
+def test_the_working_again_email_isolates_a_name_written_right_to_left(
+    acme, fake_greenhouse, owner
+):
+    acme.organization.name = "2024 מרכז"
+    acme.organization.save()
+    failing_past_the_alert_delay(acme, fake_greenhouse)
+    sync(acme)
+    mail.outbox.clear()
+    fake_greenhouse.reset_faults()
+
+    sync(acme)
+
+    [message] = mail.outbox
+    assert message.subject == "Greenhouse sync works again for \u20682024 מרכז\u2069"
+    assert "Greenhouse sync works again for \u20682024 מרכז\u2069: the sync of" in message.body
+    assert "because you are an admin of \u20682024 מרכז\u2069 and were emailed" in message.body
+
+
+def test_an_email_body_keeps_closed_isolates_alone_of_the_direction_controls():
+    """Others' text in a body (the error a sync's last attempt said) could leave an override or
+    an isolate open, which would reorder the rest of its line: dropped, but for the pairs the
+    templates put around a name (name_in_sentence), which leave nothing open."""
+    body = "of \u20682024 מרכז\u2069.\nsaid: \u202eoops \u2068open \u2068x\u202cy\u2069\n"
+
+    assert email_body(body) == "of \u20682024 מרכז\u2069.\nsaid: oops open xy\n"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django import template
 from jobs.text import (
     before_ellipsis,
     ending_sentence,
+    name_in_sentence,
     name_in_title,
     title_without_direction_controls,
     without_direction_controls,
@@ -20,6 +21,7 @@ register.filter("without_direction_controls", without_direction_controls, is_saf
 register.filter("before_ellipsis", before_ellipsis, is_safe=True)
 # Isolates are no markup either.
 register.filter("name_in_title", name_in_title, is_safe=True)
+register.filter("name_in_sentence", name_in_sentence, is_safe=True)
 register.filter("title_without_direction_controls", title_without_direction_controls, is_safe=True)
 
 
