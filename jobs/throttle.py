@@ -183,8 +183,11 @@ def _count(key: str, *, window_seconds: int) -> int:
     try:
         return _counted(key, 1, window_seconds=window_seconds)
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window_seconds)
-        return 1
+        # Not set(): another request may have begun the next window meanwhile, and its count
+        # written over would let one more through.
+        if cache.add(key, 1, timeout=window_seconds):
+            return 1
+        return _counted(key, 1, window_seconds=window_seconds)
 
 
 def _count_within(key: str, *, limit: int, window_seconds: int, what: str) -> bool:

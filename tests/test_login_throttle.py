@@ -558,6 +558,32 @@ def test_two_counts_taken_back_from_nothing_at_once_are_both_given_back(either_c
     cache.delete(key)
 
 
+@pytest.mark.parametrize("others", [0, 1], ids=["alone", "another meanwhile"])
+def test_a_count_whose_window_ends_before_it_is_made_keeps_one_made_meanwhile(either_cache, others):
+    """The window ends between a sign-up's add() and its incr(), which finds no count; another
+    sign-up may begin the next window and count 1 before the first writes its own: written as 1,
+    it took the other's count, and one more sign-up passed that day."""
+    key = throttle._signups_key(IP)
+    cache.set(key, 1, timeout=DAY)
+    incr = cache.incr
+    ended: list[str] = []
+
+    def ends_and_another_counts(name: str, delta: int = 1, version=None) -> int:
+        if ended:
+            return incr(name, delta, version)
+        ended.append(name)
+        cache.delete(name)  # the window ends, and the check finds nothing
+        for _ in range(others):  # the other request, the next window's first
+            assert throttle.signup_allowed(ip=IP)
+        raise ValueError(name)
+
+    with mock.patch.object(cache, "incr", ends_and_another_counts):
+        assert throttle.signup_allowed(ip=IP)
+
+    assert cache.get(key) == 1 + others
+    cache.delete(key)
+
+
 def test_a_count_between_two_takings_back_from_nothing_counts(either_cache):
     """Two take-backs from nothing at once have left -2, and will each give one back: a count
     meanwhile is one more (-1), not given back as a take-back's would be."""
