@@ -186,6 +186,9 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         ("\u06dd١٢ ۞ ۩", "\u06dd12 ۞ ۩"),
         # A non-joiner beside an Arabic-script letter parts a word's parts, as a space.
         ("برنامه\u200cنویس، کتاب\u200cها، API\u200cها", "برنامه نويس، كتاب ها، API ها"),
+        # Beside a letter of each other Arabic-script block, a Latin word on its other side:
+        # the supplement, the extended letters and both blocks of presentation forms.
+        ("ݢ\u200cCV, CV\u200cࢠ, ﭖ\u200cCV, CV\u200cﻡ", "ݢ CV, CV ࢠ, پ CV, CV م"),
         # Not inside a word of another script, where it picks a letter's shape.
         ("क्\u200cष, കാര്\u200dന്\u200c, Auf\u200clage", "क्ष, കാര്ന്, Auflage"),
         # Thorn, eth, h with stroke and eng, typed without their marks.
