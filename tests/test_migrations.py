@@ -2044,7 +2044,7 @@ def test_0069_reads_again_the_jobs_whose_units_hold_a_words_parts_apart(db):
     ]
     jobs[0].departments.add(units[0])
     jobs[1].offices.add(units[1])
-    jobs[2].offices.add(units[2], units[1])
+    jobs[2].offices.add(units[2])  # its place alone, its name without one
     jobs[3].offices.add(units[3])
 
     picked = word_parts_quranic_marks_and_digits.jobs_with_word_parts_apart_in_their_post(apps)
