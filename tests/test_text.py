@@ -23,6 +23,7 @@ from jobs.text import (
     field_head,
     fold_accents,
     grapheme_start,
+    mark_ranges,
     minutes_in_words,
     most_letters_direction,
     name_in_title,
@@ -294,6 +295,15 @@ def test_search_reads_an_ampersand_that_starts_an_entity_as_a_space(text, search
     """PostgreSQL's parser read "&", a name and ";" as an HTML entity, and dropped it."""
     assert as_searched(text) == searched
     assert as_searched(searched) == searched
+
+
+def test_the_class_of_marks_holds_every_mark_and_nothing_else():
+    """mark_ranges(), its marks written as runs (class_ranges): a run cut short or joined across
+    a gap would leave a mark out of a word, or take in a letter between two marks."""
+    marks = re.compile(f"[{mark_ranges()}]")
+    every = map(chr, (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)))
+    misread = [c for c in every if bool(marks.match(c)) != (unicodedata.category(c)[0] == "M")]
+    assert misread == []
 
 
 def test_search_reads_each_tag_as_searched_and_apart_from_the_next():
