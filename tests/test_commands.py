@@ -271,6 +271,26 @@ def test_it_raises_another_integrity_error_of_an_org_that_has_the_slug_as_given(
         call_command("connect_greenhouse", "acme", "acme-robotics")
 
 
+def test_it_refuses_an_org_deleted_while_it_runs(fake_greenhouse, monkeypatch, capsys):
+    """An org found by its slug, then deleted (on its settings page, in the admin) before its
+    connection is stored: connection_store's Organization.DoesNotExist ended the command in a
+    traceback."""
+    found = Organization.objects.create(name="Acme", slug="acme")
+    Organization.objects.filter(pk=found.pk).delete()
+    monkeypatch.setattr(Organization.objects, "get_or_create", lambda **kwargs: (found, False))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("connect_greenhouse", "acme", "acme-robotics")
+
+    assert str(refused.value) == (
+        "Organization 'acme' was deleted while this command ran; nothing was saved."
+    )
+    assert refused.value.returncode == 1
+    assert capsys.readouterr().out == ""
+    assert not Organization.objects.exists()
+    assert not GreenhouseConnection.objects.exists()
+
+
 def test_connect_greenhouse_takes_a_slug_of_the_longest_length(fake_greenhouse):
     call_command("connect_greenhouse", "a" * 100, "acme-robotics")
     assert Organization.objects.get().slug == "a" * 100

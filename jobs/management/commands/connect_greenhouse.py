@@ -143,6 +143,12 @@ class Command(ProjectCommand):
         except SyncInProgress as exc:
             # It names the org: without direction controls, as say() and warn() write names.
             raise CommandError(without_direction_controls(exc.message)) from None
+        except Organization.DoesNotExist:
+            # Found, then deleted (on its settings page, in the admin) before connection_store
+            # locked its row: said in one line, as the other refusals are, not a traceback.
+            raise CommandError(
+                f"Organization '{slug}' was deleted while this command ran; nothing was saved."
+            ) from None
         except IntegrityError:
             # An org saved with capitals before slugs had to be lowercase ("Acme"), or made
             # meanwhile: the database refuses a slug that differs from another only in case.
