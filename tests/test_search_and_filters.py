@@ -2044,6 +2044,25 @@ def test_an_org_slug_typed_with_a_kelvin_sign_names_no_org(client, db):
     )
 
 
+def test_an_org_slug_typed_with_a_dotless_i_names_no_org_without_open_jobs(client, db):
+    """PostgreSQL's lookup in any case (UPPER(), in a UTF-8 locale) folds a dotless "ı" to an
+    "I", and a long "ſ" to an "S", which Python's lower() does not: with the guard of
+    _organization_of_slug() dropped, ?org=kılo named the org "kilo" once its jobs closed, and
+    every test passed (the Kelvin sign's stays itself in UPPER()). SQLite's LIKE folds ASCII
+    only."""
+    make_job(Organization.objects.create(name="Lima", slug="lima"), "Rigger")
+    Organization.objects.create(name="Kilo", slug="kilo")
+    Organization.objects.create(name="Sierra", slug="sierra")
+
+    for typed in ("k\u0131lo", "\u017fierra"):
+        response = client.get("/jobs/", {"org": typed})
+
+        assert titles(response) == {"Rigger"}
+        assert note_on_values_naming_nothing(response) == (
+            f"No organization “{typed}”; showing all jobs."
+        )
+
+
 def test_a_filter_value_that_names_nothing_is_named_and_the_page_kept_out_of_search(client, boards):
     """A link mistyped, or to an org since deleted, listed every job with nothing said: as if
     the filter had found them. The page is one anyone's link can make, so not indexed; its
