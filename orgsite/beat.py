@@ -87,17 +87,19 @@ class PersistentScheduler(beat.PersistentScheduler):
 
     def _create_schedule(self) -> None:
         try:
-            # setup_schedule reads these next, outside Celery's checks of a corrupt file: a .dat
-            # whose bytes a crash left zeros had beat die of an UnpicklingError traceback there.
-            self._store.get("tz")
-            self._store.get("utc_enabled")
-            super()._create_schedule()
+            # Celery reads the entries next, taking some of pickle's errors (fewer in older
+            # releases) for none, and setup_schedule the other two, outside Celery's checks of
+            # a corrupt file: a .dat whose bytes a crash left zeros had beat die of an
+            # UnpicklingError traceback there. The shelf keeps what it read (writeback): only
+            # the unpickling is in this try, as a TypeError or ValueError of code, Celery's or
+            # ours, taken for a corrupt file would delete a good one at every start.
+            for key in ("entries", "tz", "utc_enabled"):
+                self._store.get(key)
         except NO_PICKLE_ERRORS as exc:
             # No pickle where the index, the .dir, lists a value: a .dat emptied (a copy cut
-            # short, a disk that filled as it was written: EOFError, which Celery's list of a
-            # corrupt file's errors leaves out), zeroed or other bytes. setup_schedule writes
-            # the entries.
+            # short, a disk that filled as it was written), zeroed or other bytes.
             self._store = self._destroy_open_corrupted_schedule(exc)
+        super()._create_schedule()
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> shelve.Shelf:
         # Celery takes any error opening the file for a corrupt file, and a refused write too

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery import beat as celery_beat
 from django.utils import timezone
 
 from jobs.health import check_scheduler
@@ -310,6 +311,7 @@ def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, m
         ("tz", b"\x8d" + b"\xff" * 8, "OverflowError"),  # a string longer than memory
         ("tz", b")\x98", "TypeError"),  # an empty tuple read as bytes
         ("utc_enabled", b"L\xf9\n", "UnicodeDecodeError"),  # a number in no ASCII
+        ("entries", b"\x8d" + b"\xff" * 8, "OverflowError"),  # one Celery lets through
     ],
     ids=[
         "emptied",
@@ -320,6 +322,7 @@ def test_beat_replaces_a_schedule_file_its_first_write_finds_corrupt(tmp_path, m
         "tz OverflowError",
         "tz TypeError",
         "utc_enabled UnicodeDecodeError",
+        "entries OverflowError",
     ],
 )
 def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
@@ -330,14 +333,15 @@ def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
     does not take for a corrupt file, and beat died of its traceback. Its bytes zeros (what a
     crash may leave), Celery made the entries again, and beat died of an UnpicklingError as it
     read the time zone or whether UTC is on (either alone zeroed too), or of pickle's other
-    errors where either holds other bytes no pickle could be. Each is replaced."""
+    errors where either, or the entries, holds other bytes no pickle could be. Each is
+    replaced."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     entries = set(made.schedule)
     made.close()
     dat = Path(f"{schedule}.dat")
-    if data in ("tz", "utc_enabled"):  # its bytes alone, where the index says they are
+    if data in ("entries", "tz", "utc_enabled"):  # its bytes alone, where the index says they are
         index = dict(map(ast.literal_eval, Path(f"{schedule}.dir").read_text().splitlines()))
         start, length = index[data]
         written = dat.read_bytes()
@@ -356,6 +360,32 @@ def test_beat_replaces_a_schedule_file_whose_entries_are_gone_from_its_data(
     read_back = set(again.schedule)  # the entries written, read by the next start
     again.close()
     assert read_back == entries and entries
+
+
+@pytest.mark.parametrize("error", [TypeError, ValueError], ids=lambda error: error.__name__)
+def test_an_error_of_code_as_beat_sets_up_its_schedule_keeps_the_file(
+    tmp_path, monkeypatch, caplog, error
+):
+    """Pickle's errors reading the file's values are a corrupt file's (a3cd3f8), but a
+    TypeError or ValueError of code (Celery's, or orgsite.beat's as it stops beat) caught with
+    them had a good file deleted and made again, when each task last ran lost, at every start:
+    it is raised, the file kept."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+    kept = {suffix: Path(schedule + suffix).read_bytes() for suffix in (".dat", ".dir")}
+
+    def fail(scheduler):
+        raise error("a bug")
+
+    monkeypatch.setattr(celery_beat.PersistentScheduler, "_create_schedule", fail)
+    caplog.clear()
+
+    with pytest.raises(error, match="a bug"):
+        PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+
+    assert "Removing corrupted schedule file" not in caplog.text
+    assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
 
 
 def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
