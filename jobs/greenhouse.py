@@ -355,6 +355,9 @@ MAX_CONTENT_TAGS = 10_000
 FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
     r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
+# A host in brackets and its port as browsers read them: the whole host in the brackets, and
+# nothing but a port after them (_host_refused).
+BRACKETED_HOST_RE = re.compile(r"\[[^\[\]]*\](?::[^\[\]]*)?")
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
@@ -1296,7 +1299,13 @@ def _host_refused(netloc: str, host: str) -> bool:
     "[fe80::1%25eth0]"), an IPv4 address or an "IPvFuture" ("[v1.x]"). Any other they decode
     and map (_host_as_browsers_map_it) before they look in it for a character no host may
     hold."""
-    if netloc.rpartition("@")[2].startswith("["):
+    host_and_port = netloc.rpartition("@")[2]
+    if "[" in host_and_port:
+        # Browsers read brackets around the whole host alone, and a port alone after them,
+        # where urlsplit reads the first pair anywhere and drops what follows it but a port:
+        # "boards.greenhouse.io[v1.x]" was of the host "v1.x", "[::1]x" of "::1".
+        if not BRACKETED_HOST_RE.fullmatch(host_and_port):
+            return True
         try:
             return ipaddress.IPv6Address(host).scope_id is not None
         except ValueError:

@@ -1550,6 +1550,11 @@ PORT = "whose port is not a number from 1 to 65535"
         # In brackets, browsers take an IPv6 address alone, urlsplit a zone or an IPvFuture too.
         ("http://[2001:db8::1%3A]:8080/jobs/5012346008", HOST_CHARACTER),
         ("http://[v1.boards.greenhouse.io]/jobs/5012346008", HOST_CHARACTER),
+        # Brackets around part of the host, or more than a port after them: urlsplit read the
+        # host in them, "v1.acme.example" and "2001:db8::1", and dropped the rest.
+        ("http://boards.greenhouse.io[v1.acme.example]/jobs/5012346008", HOST_CHARACTER),
+        ("http://[2001:db8::1]x:8080/jobs/5012346008", HOST_CHARACTER),
+        ("http://[2001:db8::1]%3A8080/jobs/5012346008", HOST_CHARACTER),
         # Browsers read a "\\" as a "/": the host is "boards greenhouse.io", where urlsplit
         # reads a user name and the host after its "@".
         ("https://boards greenhouse.io\\@acme.example/jobs/5012346008", HOST_CHARACTER),
