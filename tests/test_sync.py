@@ -2005,6 +2005,8 @@ def test_a_relative_link_with_backslashes_leads_where_it_does_on_the_posts_own_p
         '<a href="\\/\\kestrel.example/blog">Blog</a>',
         # Browsers drop a tab anywhere, and a blank before a link.
         '<a href=" /&#9;/\\kestrel.example/team?from=a///b">Team</a>',
+        # And after two slashes, before the next: urljoin, dropping it, read them as three.
+        '<a href="//&#10;/kestrel.example/press">Press</a>',
         '<a href="openings?from=a///b">Openings</a>',  # not at the start: a query's
     ]
     post["content"] = html.escape(f"<p>{' '.join(links)}</p>")
@@ -2020,6 +2022,7 @@ def test_a_relative_link_with_backslashes_leads_where_it_does_on_the_posts_own_p
         "https://kestrel.example/careers",
         "https://kestrel.example/blog",
         "https://kestrel.example/team?from=a///b",
+        "https://kestrel.example/press",
         "https://acme.example/careers/jobs/openings?from=a///b",
     ]
 
