@@ -1542,9 +1542,10 @@ PORT = "whose port is not a number from 1 to 65535"
         ("https://boards\uff3cgreenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards\ufe6agreenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards%E3%80%80greenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
-        # A "/", ":" and "?" escaped, the last fullwidth: browsers decode and map a host, then
-        # refuse them in it, where urlsplit reads them only as written.
+        # A "/", ":", "#" and "?" escaped, the last fullwidth: browsers decode and map a host,
+        # then refuse them in it, where urlsplit reads them only as written.
         ("https://boards.greenhouse.io%2Facmerobotics/jobs/5012346008", HOST_CHARACTER),
+        ("https://boards.greenhouse.io%23acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards.greenhouse.io%3A443/acmerobotics/jobs/5012346008", HOST_CHARACTER),
         ("https://boards.greenhouse.io%EF%BC%9Fgh_jid=5012346008", HOST_CHARACTER),
         # In brackets, browsers take an IPv6 address alone, urlsplit a zone or an IPvFuture too.
