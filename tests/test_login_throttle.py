@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from unittest import mock
@@ -270,6 +271,21 @@ def test_the_lockout_ends_a_window_after_the_first_failure_on_redis(client, owne
     assert sign_in(client, "alice", PASSWORD).status_code == 429
     assert all(0 < client_.ttl(key) <= 100 for key in keys)
     client_.delete(*keys)
+
+
+def test_failures_count_in_a_local_file_cache_whose_folder_was_deleted_meanwhile(
+    client, owner, settings, tmp_path
+):
+    """The file cache's folder may be deleted while the site runs (to empty the cache), and
+    set() makes it again: add() opens its lock file there first, so it makes it too. Had it not,
+    each failure's add() raised FileNotFoundError, logged and not counted, until a page was."""
+    settings.CACHES = settings_under(ORGSITE_VAR_DIR=str(tmp_path), CACHE_URL="")["CACHES"]
+    fail(client, "alice", 1)
+    shutil.rmtree(tmp_path / "file-cache")  # with that count
+
+    fail(client, "alice", 3)
+
+    assert sign_in(client, "alice", PASSWORD).status_code == 429
 
 
 def test_a_successful_sign_in_resets_the_usernames_count(client, owner):
