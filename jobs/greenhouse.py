@@ -356,7 +356,7 @@ FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
     r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 # A host in brackets and its port as browsers read them: the whole host in the brackets, and
-# nothing but a port after them (_host_refused).
+# nothing but a port after them (_web_address_problem).
 BRACKETED_HOST_RE = re.compile(r"\[[^\[\]]*\](?::[^\[\]]*)?")
 # A tag's opening as Greenhouse escapes it, or raw.
 TAG_OPENING_RE = re.compile(r"<|&lt;")
@@ -1278,7 +1278,12 @@ def _web_address_problem(url: str) -> str:
     try:
         address = urlsplit(url)
         host = address.hostname
-    except ValueError:  # "http://[", a host with "＃"
+        host_and_port = address.netloc.rpartition("@")[2]
+        if "[" in host_and_port and not BRACKETED_HOST_RE.fullmatch(host_and_port):
+            # Newer Pythons (gh-105704) and Debian's 3.11 raise this in urlsplit; older ones
+            # read the host in the first brackets anywhere and drop what follows them.
+            raise ValueError("brackets around part of the host, or more than a port after")
+    except ValueError:  # "http://[", a host with "＃", "http://a[::1]", "http://[::1]x"
         return "that cannot be read as a web address"
     if address.scheme not in ("http", "https"):
         return "that is not an http or https address"
@@ -1299,13 +1304,7 @@ def _host_refused(netloc: str, host: str) -> bool:
     "[fe80::1%25eth0]"), an IPv4 address or an "IPvFuture" ("[v1.x]"). Any other they decode
     and map (_host_as_browsers_map_it) before they look in it for a character no host may
     hold."""
-    host_and_port = netloc.rpartition("@")[2]
-    if "[" in host_and_port:
-        # Browsers read brackets around the whole host alone, and a port alone after them,
-        # where urlsplit reads the first pair anywhere and drops what follows it but a port:
-        # "boards.greenhouse.io[v1.x]" was of the host "v1.x", "[::1]x" of "::1".
-        if not BRACKETED_HOST_RE.fullmatch(host_and_port):
-            return True
+    if netloc.rpartition("@")[2].startswith("["):
         try:
             return ipaddress.IPv6Address(host).scope_id is not None
         except ValueError:

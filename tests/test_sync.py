@@ -1514,6 +1514,7 @@ def test_one_malformed_post_is_skipped_and_the_rest_imported(acme, fake_greenhou
 
 HOST_CHARACTER = "whose host name has a space or another character no host name may have"
 PORT = "whose port is not a number from 1 to 65535"
+UNREADABLE = "that cannot be read as a web address"
 
 
 @pytest.mark.parametrize(
@@ -1536,7 +1537,7 @@ PORT = "whose port is not a number from 1 to 65535"
         ("mailto:jobs@acme.example", "that is not an http or https address"),
         # A host, and a script that runs on a click: the line break ends its comment.
         ("javascript://boards.greenhouse.io/%0Aalert(1)", "that is not an http or https address"),
-        ("https://[acmerobotics/jobs/5012346008", "that cannot be read as a web address"),
+        ("https://[acmerobotics/jobs/5012346008", UNREADABLE),
         # Characters browsers read as "\\", "%" and a space in a host (UTS #46's mapping):
         # fullwidth, small, and an ideographic space escaped.
         ("https://boards\uff3cgreenhouse.io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
@@ -1552,10 +1553,11 @@ PORT = "whose port is not a number from 1 to 65535"
         ("http://[2001:db8::1%3A]:8080/jobs/5012346008", HOST_CHARACTER),
         ("http://[v1.boards.greenhouse.io]/jobs/5012346008", HOST_CHARACTER),
         # Brackets around part of the host, or more than a port after them: urlsplit read the
-        # host in them, "v1.acme.example" and "2001:db8::1", and dropped the rest.
-        ("http://boards.greenhouse.io[v1.acme.example]/jobs/5012346008", HOST_CHARACTER),
-        ("http://[2001:db8::1]x:8080/jobs/5012346008", HOST_CHARACTER),
-        ("http://[2001:db8::1]%3A8080/jobs/5012346008", HOST_CHARACTER),
+        # host in them, "v1.acme.example" and "2001:db8::1", and dropped the rest, where newer
+        # Pythons (and Debian's 3.11) raise; the reason is the same on every Python.
+        ("http://boards.greenhouse.io[v1.acme.example]/jobs/5012346008", UNREADABLE),
+        ("http://[2001:db8::1]x:8080/jobs/5012346008", UNREADABLE),
+        ("http://[2001:db8::1]%3A8080/jobs/5012346008", UNREADABLE),
         # Browsers read a "\\" as a "/": the host is "boards greenhouse.io", where urlsplit
         # reads a user name and the host after its "@".
         ("https://boards greenhouse.io\\@acme.example/jobs/5012346008", HOST_CHARACTER),
@@ -1586,6 +1588,8 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
     [
         "https://boards.greenhouse.io:443/acmerobotics/jobs/5012346008",
         "http://[2001:db8::1]:8080/jobs/5012346008",
+        # Only the host's brackets count: not a user name's "@" before them, nor a query's.
+        "http://apply@[2001:db8::1]:8080/jobs/5012346008?gh_src=[board]",
         "https://karriere.bücher.example/jobs/5012346008",
         # Browsers decode a host's escapes before they read it: this is the host above.
         "https://karriere.b%C3%BCcher.example/jobs/5012346008",
