@@ -93,7 +93,11 @@ class PersistentScheduler(beat.PersistentScheduler):
             # UnpicklingError traceback there. The shelf keeps what it read (writeback): only
             # the unpickling is in this try, as a TypeError or ValueError of code, Celery's or
             # ours, taken for a corrupt file would delete a good one at every start.
-            for key in ("entries", "tz", "utc_enabled"):
+            with suppress(TypeError, ValueError):
+                # Celery's to take (5.7): it makes the entries again, with a warning, from
+                # beat_schedule; a stored crontab its release now refuses raises a ValueError.
+                self._store.get("entries")
+            for key in ("tz", "utc_enabled"):
                 self._store.get(key)
         except NO_PICKLE_ERRORS as exc:
             # No pickle where the index, the .dir, lists a value: a .dat emptied (a copy cut

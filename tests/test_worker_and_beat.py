@@ -13,11 +13,13 @@ import errno
 import gc
 import os
 import re
+import shelve
 import sys
 from pathlib import Path
 
 import pytest
 from celery import beat as celery_beat
+from celery.schedules import crontab
 from django.utils import timezone
 
 from jobs.health import check_scheduler
@@ -386,6 +388,39 @@ def test_an_error_of_code_as_beat_sets_up_its_schedule_keeps_the_file(
 
     assert "Removing corrupted schedule file" not in caplog.text
     assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
+
+
+class _CrontabNoLongerValid:
+    """Unpickles as a crontab its Celery refuses, as a release stricter than the one that
+    stored it may: a ValueError."""
+
+    def __reduce__(self) -> tuple:
+        return (crontab, ("99",))
+
+
+def test_beat_makes_again_entries_it_can_no_longer_load_and_keeps_the_file(tmp_path, caplog):
+    """A stored crontab its Celery now refuses is no corrupt file: Celery makes the entries
+    again from beat_schedule with one warning. c5bb6dd's read of the entries took its
+    ValueError for one, and beat logged "Removing corrupted schedule file" with its traceback
+    and deleted the file."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    entries = set(made.schedule)
+    made.close()
+    with shelve.Shelf(dbm.dumb.open(schedule, "w")) as store:
+        stored = store["entries"]
+        next(iter(stored.values())).schedule = _CrontabNoLongerValid()
+        store["entries"] = stored
+    caplog.clear()
+
+    read = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    read_back = set(read.schedule)
+    read.close()
+
+    assert "Removing corrupted schedule file" not in caplog.text
+    assert "Cannot load the stored entries" in caplog.text and "Invalid end range" in caplog.text
+    assert read_back == entries and entries
 
 
 def test_beat_replaces_a_corrupt_schedule_file_and_runs(celery_processes):
