@@ -575,7 +575,12 @@ def _user_info_read_as_the_clients_fields(
     its value reads on into ("?PASSWORD=',https://u:p&w@HOST"), and so show what the mask hid
     before it read these fields. Both are masked: "redis://u:***" for
     "redis://u:pw@HOST/?PASSWORD=x@y"."""
-    read = [_read_by_the_clients(text, field) for field in fields]
+    # Each field's search back stops where the field before it ends (the last's end unused).
+    afters = [0, *(field.end() for field in fields)]
+    read = [
+        _read_by_the_clients(text, field, after)
+        for field, after in zip(fields, afters, strict=False)
+    ]
     if all(read):
         return None
     at = text.rfind("@")
@@ -588,20 +593,23 @@ def _user_info_read_as_the_clients_fields(
     return (user.end(), at) if user is not None and user.end() <= at else None
 
 
-def _read_by_the_clients(text: str, field: re.Match[str]) -> bool:
+def _read_by_the_clients(text: str, field: re.Match[str], after: int) -> bool:
     """Whether the clients read a query's `field` as a password's: named so, as they read it
     (_names_a_password), and not written after another field's "=": in its value
-    ("?q=a?password="), or in a password before the host ("u:a&q=b?password=c@HOST", whose
-    port no client reads)."""
+    ("?q=a?password=", "?q%20=a?b?password="), or in a password before the host
+    ("u:a&q=b?password=c@HOST", whose port no client reads). `after`: where the field before
+    it ends (0 for the first), at the "&" or "#" that ends its value."""
     if not _names_a_password(field[1]):
         return False
     if field[0][0] == "&":
         return True
-    # Searched back to the "?" before it (only a word's first such field has none), so that a
-    # word of many fields is read once.
-    value_at = text.rfind("?", 0, field.start())
-    value_at = max(value_at, text.rfind("&", value_at + 1, field.start()))
-    return value_at < 0 or "=" not in text[value_at : field.start()]
+    # A value reads on over any "?" to an "&" or "#": the field the clients read begins at the
+    # first "?" or "&" from the last "&" or "#" before this one, and a "=" after it begins the
+    # value this one is in. Searched no further back than the field before (its value ends at
+    # one), so that a word of many fields is read once.
+    start = max(after, *(text.rfind(end, after, field.start()) for end in "&#"))
+    first = start if text.startswith("&", start) else text.find("?", start, field.start())
+    return first < 0 or "=" not in text[first : field.start()]
 
 
 def userinfo_passwords_masked(text: str) -> str:

@@ -456,6 +456,12 @@ def test_a_password_field_written_in_another_fields_value_is_masked():
         ("url=redis://u:a&sslPassword=b@c@HOST/0", "url=redis://u:***"),
         ("url=https://u:a?q%20=b?password=c@HOST/v1", "url=https://u:***"),
         ("url=https://u:a&q%20=b?password=c@HOST/v1", "url=https://u:***"),
+        ("url=https://u:a?q%20=b?c?password=d@HOST/v1", "url=https://u:***"),
+        ("url=https://u:a&q%20=b?c?password=d@HOST/v1", "url=https://u:***"),
+        (
+            "url='http://h/?q%20=?','redis://u:p?%70assword=x@HOST'",
+            "url='http://h/?q%20=?','redis:***",
+        ),
         ("url=redis://u:pw@HOST/?PASSWORD=x@y&db=2", "url=redis://u:***&db=2"),
         (
             "url=redis://u:pw@HOST/?PASSWORD=x&password=p@s",
