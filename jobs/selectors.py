@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from jobs.filters import JobFilters
+from jobs.greenhouse import without_format_characters
 from jobs.models import (
     Department,
     Job,
@@ -47,6 +48,7 @@ from jobs.models import (
 from jobs.pagination import page_asked
 from jobs.search import filter_by_keywords
 from jobs.text import (
+    composed,
     name_in_title,
     names_in_plain_text,
     option_direction,
@@ -446,16 +448,25 @@ def unit_option_groups(units: Iterable[UnitOption]) -> list[tuple[str, list[Unit
     name_of = {slug: group[0].organization_name for slug, group in groups.items()}
     shared = names_shared(name_of.values())
     return [
-        (_name_and_slug(name, slug) if name.casefold() in shared else name, groups[slug])
+        (_name_and_slug(name, slug) if shown_name_key(name) in shared else name, groups[slug])
         for slug, name in name_of.items()
     ]
 
 
 def names_shared(names: Iterable[str]) -> set[str]:
-    """The names (casefolded) that come more than once in `names`, in any case: "ACME" and
-    "Acme" are told apart by slug wherever they are listed together."""
-    counts = Counter(name.casefold() for name in names)
+    """The names (as shown_name_key() reads them) that come more than once in `names`, in any
+    case: "ACME" and "Acme" are told apart by slug wherever they are listed together."""
+    counts = Counter(map(shown_name_key, names))
     return {name for name, count in counts.items() if count > 1}
+
+
+def shown_name_key(name: str) -> str:
+    """`name` as names_shared() compares it: as it looks. Without the format characters a page
+    does not show (direction controls, which labels drop, and marks, zero-width spaces), but
+    the joiners that change how letters join; composed (NFC) and casefolded. Compared as
+    written, "Harbor Tools" and "\u202bHarbor Tools\u202c", or "Café" composed and not, were
+    two options alike."""
+    return composed(without_format_characters(name, keep_joiners=True)).casefold()
 
 
 def with_names_shared(organizations: Iterable[Organization]) -> list[Organization]:
@@ -464,7 +475,7 @@ def with_names_shared(organizations: Iterable[Organization]) -> list[Organizatio
     organizations = list(organizations)
     shared = names_shared(organization.name for organization in organizations)
     for organization in organizations:
-        organization.name_shared = organization.name.casefold() in shared
+        organization.name_shared = shown_name_key(organization.name) in shared
     return organizations
 
 
@@ -502,7 +513,7 @@ def organization_options() -> list[OrganizationOption]:
     rows = list(organizations.values_list("slug", "name", "pk"))
     shared = names_shared(name for _, name, _ in rows)
     return [
-        OrganizationOption(slug, name, pk, name_shared=name.casefold() in shared)
+        OrganizationOption(slug, name, pk, name_shared=shown_name_key(name) in shared)
         for slug, name, pk in rows
     ]
 
@@ -632,7 +643,7 @@ def _with_an_org_not_offered(
     found alone, its page's heading and its option named it as the offered one of its name."""
     listed = [*organizations, found]
     shared = names_shared(option.name for option in listed)
-    return [option._replace(name_shared=option.name.casefold() in shared) for option in listed]
+    return [option._replace(name_shared=shown_name_key(option.name) in shared) for option in listed]
 
 
 def organizations_at_one_address_in_any_case(

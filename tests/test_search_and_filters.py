@@ -38,7 +38,7 @@ from jobs.search import (
 )
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from jobs.text import as_searched
+from jobs.text import as_searched, without_direction_controls
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import job_to_make, make_job, make_unit
 from tests.support.regex_steps import assert_steps_in_proportion, regex_steps_counted
@@ -1914,6 +1914,42 @@ def test_orgs_of_the_same_name_are_told_apart_by_their_slug_in_the_org_filter(cl
     assert page.h1.get_text() == "Open jobs at Acme Robotics (acme)"
     assert page.find("a", href="/orgs/acme/feed/").get_text().endswith("Acme Robotics (acme)")
     assert page.find("link", type="application/rss+xml")["title"].endswith("Robotics (acme)")
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["{}", "\u202b{}\u202c", "{}\u200e", "\u200b{}"],
+    ids=["decomposed", "embedded", "marked", "zero-width space"],
+)
+@pytest.mark.parametrize("first", ["Harbor Tools", "Caf\u00e9"], ids=["ascii", "composed"])
+def test_orgs_whose_names_look_the_same_are_told_apart_by_their_slug(client, db, written, first):
+    """Names were compared casefolded as written, so two that look the same were not: with
+    direction controls (which options drop), a mark or a zero-width space, or "Café" composed
+    and not, the filter offered two options alike, and two groups of departments."""
+    alike = unicodedata.normalize("NFD", written.format(first))
+    label = without_direction_controls(alike)  # as options show it
+    for slug, name in (("one", first), ("two", alike)):
+        organization = Organization.objects.create(name=name, slug=slug)
+        shop = make_unit(Department, organization, "Shop")
+        make_job(organization, "Welder", departments=(shop,))
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+
+    shown = {
+        option["value"]: option.get_text() for option in page.select("select[name=org] option")
+    }
+    assert (shown["one"], shown["two"]) == (f"{first} (one)", f"{label} (two)")
+    groups = {group["label"] for group in page.select("optgroup")}
+    assert groups == {f"{first} (one)", f"{label} (two)"}
+    page = BeautifulSoup(client.get("/jobs/", {"org": "two"}).content, "html.parser")
+    assert page.h1.get_text() == f"Open jobs at {alike} (two)"  # its name in a <bdi>
+
+    # An org without open jobs, chosen, is told apart from the offered one of its name too.
+    Job.objects.filter(organization__slug="two").update(is_open=False)
+    cache.clear()  # the listing's, which update() does not know of
+    page = BeautifulSoup(client.get("/jobs/", {"org": "two"}).content, "html.parser")
+    chosen = page.select_one("select[name=org] option[selected]").get_text()
+    assert chosen == f"{label} (two) (no open jobs now)"
 
 
 def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
