@@ -597,7 +597,18 @@ def test_a_count_whose_window_ends_before_it_is_made_keeps_one_made_meanwhile(ei
         assert throttle.signup_allowed(ip=IP)
 
     assert cache.get(key) == 1 + others
+    # The day's window, begun by whichever add() made the key: not the cache's default timeout
+    # (5 minutes), after which as many sign-ups again would pass.
+    assert DAY - 60 < seconds_left(key) <= DAY
     cache.delete(key)
+
+
+def seconds_left(key: str) -> float:
+    """What is left of the count's window, in the tests' cache or in Redis."""
+    cache_key = cache.make_and_validate_key(key)
+    if hasattr(cache, "_expire_info"):  # the tests' local memory cache
+        return cache._expire_info[cache_key] - time.time()
+    return cache._cache.get_client(cache_key).ttl(cache_key)
 
 
 def test_a_count_between_two_takings_back_from_nothing_counts(either_cache):
