@@ -391,18 +391,29 @@ def test_an_error_of_code_as_beat_sets_up_its_schedule_keeps_the_file(
 
 
 class _CrontabNoLongerValid:
-    """Unpickles as a crontab its Celery refuses, as a release stricter than the one that
-    stored it may: a ValueError."""
+    """Unpickles as a crontab its Celery refuses: `args` "99", as a release stricter than the
+    one that stored it may (a ValueError), or more than its crontab takes, as a release whose
+    crontab took more may (a TypeError)."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
 
     def __reduce__(self) -> tuple:
-        return (crontab, ("99",))
+        return (crontab, self.args)
 
 
-def test_beat_makes_again_entries_it_can_no_longer_load_and_keeps_the_file(tmp_path, caplog):
+@pytest.mark.parametrize(
+    ("args", "warned"),
+    [(("99",), "Invalid end range"), (("*",) * 9, None)],
+    ids=["value-error", "type-error"],
+)
+def test_beat_makes_again_entries_it_can_no_longer_load_and_keeps_the_file(
+    tmp_path, caplog, args, warned
+):
     """A stored crontab its Celery now refuses is no corrupt file: Celery makes the entries
-    again from beat_schedule with one warning. c5bb6dd's read of the entries took its
-    ValueError for one, and beat logged "Removing corrupted schedule file" with its traceback
-    and deleted the file."""
+    again from beat_schedule (with a warning for a ValueError). c5bb6dd's read of the entries
+    took its ValueError or TypeError for one, and beat logged "Removing corrupted schedule
+    file" with its traceback and deleted the file."""
     schedule = str(tmp_path / "celerybeat-schedule")
     dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
     made = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
@@ -410,7 +421,7 @@ def test_beat_makes_again_entries_it_can_no_longer_load_and_keeps_the_file(tmp_p
     made.close()
     with shelve.Shelf(dbm.dumb.open(schedule, "w")) as store:
         stored = store["entries"]
-        next(iter(stored.values())).schedule = _CrontabNoLongerValid()
+        next(iter(stored.values())).schedule = _CrontabNoLongerValid(*args)
         store["entries"] = stored
     caplog.clear()
 
@@ -419,7 +430,8 @@ def test_beat_makes_again_entries_it_can_no_longer_load_and_keeps_the_file(tmp_p
     read.close()
 
     assert "Removing corrupted schedule file" not in caplog.text
-    assert "Cannot load the stored entries" in caplog.text and "Invalid end range" in caplog.text
+    if warned:
+        assert "Cannot load the stored entries" in caplog.text and warned in caplog.text
     assert read_back == entries and entries
 
 
