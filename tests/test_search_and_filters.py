@@ -1943,6 +1943,10 @@ def test_orgs_whose_names_look_the_same_are_told_apart_by_their_slug(client, db,
     assert groups == {f"{first} (one)", f"{label} (two)"}
     page = BeautifulSoup(client.get("/jobs/", {"org": "two"}).content, "html.parser")
     assert page.h1.get_text() == f"Open jobs at {alike} (two)"  # its name in a <bdi>
+    # The home page's list of orgs hiring (with_names_shared) tells them apart too.
+    home = BeautifulSoup(client.get("/").content, "html.parser")
+    listed = {link.get_text() for link in home.select("a:has(> bdi)")}
+    assert {f"{first} (one)", f"{alike} (two)"} <= listed
 
     # An org without open jobs, chosen, is told apart from the offered one of its name too.
     Job.objects.filter(organization__slug="two").update(is_open=False)
