@@ -465,8 +465,9 @@ def shown_name_key(name: str) -> str:
     does not show (direction controls, which labels drop, and marks, zero-width spaces), but
     the joiners that change how letters join; composed (NFC) and casefolded. Compared as
     written, "Harbor Tools" and "\u202bHarbor Tools\u202c", or "Café" composed and not, were
-    two options alike."""
-    return composed(without_format_characters(name, keep_joiners=True)).casefold()
+    two options alike. Spaces as a page shows them: "Harbor  Tools" as "Harbor Tools"."""
+    shown = composed(without_format_characters(name, keep_joiners=True)).casefold()
+    return " ".join(shown.split())  # a page shows any run of spaces as one
 
 
 def with_names_shared(organizations: Iterable[Organization]) -> list[Organization]:

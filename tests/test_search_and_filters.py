@@ -1956,6 +1956,20 @@ def test_orgs_whose_names_look_the_same_are_told_apart_by_their_slug(client, db,
     assert chosen == f"{label} (two) (no open jobs now)"
 
 
+@pytest.mark.parametrize("alike", ["Harbor  Tools", "Harbor\u00a0Tools", " Harbor Tools\n"])
+def test_orgs_whose_names_differ_in_spaces_alone_are_told_apart_by_their_slug(client, db, alike):
+    """A page shows any run of spaces (a no-break space too) as one, so the two look alike."""
+    for slug, name in (("one", "Harbor Tools"), ("two", alike)):
+        make_job(Organization.objects.create(name=name, slug=slug), "Welder")
+
+    page = BeautifulSoup(client.get("/jobs/").content, "html.parser")
+
+    shown = {
+        option["value"]: option.get_text() for option in page.select("select[name=org] option")
+    }
+    assert (shown["one"], shown["two"]) == ("Harbor Tools (one)", f"{alike} (two)")
+
+
 def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
     """A link saved before its jobs closed finds none, and says which place it looked for."""
     response = client.get("/jobs/", {"location": "Atlantis <b>"})
