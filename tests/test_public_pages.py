@@ -360,8 +360,8 @@ def test_a_listed_job_located_remote_names_its_workplace_once(client, org):
         item.a.get_text(): spoken_text(item.select_one(".job-item-meta"))
         for item in page.select(".job-item")
     }
-    # The commas said between the parts, a blank before each as the template lays them out.
-    assert metas == {"Writer": "Harbor Tools , Remote", "Editor": "Harbor Tools , Lyon , Remote"}
+    # The commas said between the parts, as a sentence writes them (no blank before one).
+    assert metas == {"Writer": "Harbor Tools, Remote", "Editor": "Harbor Tools, Lyon, Remote"}
 
 
 @pytest.mark.parametrize("url", ["/", "/jobs/", "/orgs/harbor/"])
