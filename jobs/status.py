@@ -211,9 +211,11 @@ def _retry_in_seconds(connection: GreenhouseConnection, *, now: datetime) -> flo
 def _next_sync_or_retry_at(connection: GreenhouseConnection, *, now: datetime) -> datetime | None:
     """The time next_sync_text names: the task's retry of a failed sync while one is coming
     (_retry_in_seconds; past while it is due and not started yet), else the schedule's; None
-    while paused. The schedule's time alone gave a program reading status.json a sync up to an
-    interval after the retry the words named."""
-    if not connection.enabled:
+    while paused, and while a sync runs. The schedule's time alone gave a program reading
+    status.json a sync up to an interval after the retry the words named. While a sync runs,
+    the org's next_sync_at is the lease's end, when a dead worker's sync is tried again: given
+    here, it read as the next sync beside words saying that time is set when the sync ends."""
+    if not connection.enabled or connection.is_locked(now):
         return None
     if _retry_in_seconds(connection, now=now) is not None:
         return connection.retry_at

@@ -1251,6 +1251,24 @@ def test_while_a_sync_runs_the_next_sync_is_not_its_lease(acme, fake_greenhouse)
     )
 
 
+def test_while_a_sync_runs_status_json_gives_no_next_sync_time_as_its_words_name_none(
+    signed_in, acme
+):
+    """status.json gave the lease's end as next_sync_at (when a dead worker's sync is tried
+    again), beside next_sync_text saying the time is set when the running sync ends: a program
+    reading it waited for a sync at a time nothing had set."""
+    GreenhouseConnection.objects.update(next_sync_at=timezone.now() + timedelta(hours=1))
+    assert acquire_sync_lock(GreenhouseConnection.objects.get())
+
+    status = signed_in.get(STATUS_URL).json()
+
+    assert (status["running"], status["next_sync_at"], status["next_sync_text"]) == (
+        True,
+        None,
+        "set when the running sync ends",
+    )
+
+
 def test_the_status_of_an_unconnected_org(signed_in, acme):
     GreenhouseConnection.objects.all().delete()
     status = signed_in.get(STATUS_URL).json()
