@@ -382,6 +382,31 @@ def test_a_box_loaded_saying_a_sync_has_not_started_looks_each_minute_and_says_i
     assert page.evaluate("window.written") == 0
 
 
+def test_a_box_saying_a_sync_has_not_started_looks_on_each_minute_after_a_look_lost_contact(
+    live_server, page, acme, owner, settings
+):
+    """One look of the minute's that failed as a network error does stopped the looks until
+    the tab was shown again: a page left in view said "not started since" of a sync that ran
+    and ended meanwhile. Lost contact may be for a moment: it looks again a minute on."""
+    phase = open_a_page_saying_a_sync_has_not_started(
+        page, live_server, acme, settings, "/manage/acme/history/"
+    )
+    feedback = page.locator("[data-refresh-feedback]")
+    page.route("**/manage/acme/status.json", lambda route: route.abort(), times=1)
+    ended = page.evaluate("window.ended")
+    page.clock.run_for("01:05")  # the minute's end, then POLL_MS to the look
+    wait_for_a_request_ended(page, ended)
+    expect(feedback).to_have_text(LOST_CONTACT)
+
+    assert sync_organization(acme, trigger=SyncRun.Trigger.SCHEDULE).ok  # queued again, run
+    ended = page.evaluate("window.ended")
+    page.clock.run_for("01:05")
+    wait_for_a_request_ended(page, ended)
+
+    expect(phase).to_have_text(re.compile(r"^Finished: "))
+    expect(feedback).to_have_text("")
+
+
 def on_the_screen(element) -> bool:
     """Within the viewport's width as the page loaded, nothing scrolled sideways."""
     box = element.bounding_box()

@@ -378,6 +378,13 @@
             return;
           }
           sayRefused(box, error, LOST_CONTACT);
+          // Lost contact (a network error, no answer in time) may be for a moment: a box saying
+          // a sync has not started goes on looking once a minute, as a look that read the
+          // status would have it. It stopped until the tab was shown again, and a page left in
+          // view said "not started since" of a sync that ran and ended meanwhile.
+          if (!error.endsThePage) {
+            lookAgainLater(box, { phase: box.dataset.phase });
+          }
         });
     }
     box.pollTimer = setTimeout(tick, POLL_MS);
