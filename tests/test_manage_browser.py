@@ -1091,6 +1091,33 @@ def test_a_page_that_saw_a_sync_fail_follows_the_retry_the_task_makes(
     expect(page.locator(".sync-status .badge")).to_have_text("OK")
 
 
+def test_a_page_waiting_for_a_retry_leaves_its_look_to_the_tab_shown_again_while_hidden(
+    live_server, page, acme, owner
+):
+    """The look at a retry's time was made while the tab was hidden, and every POLL_MS after
+    it while the retry was late, where the box's other looks leave it to the tab shown again,
+    which looks at once."""
+    message = page.locator(".sync-status [data-field=message]")
+    page_waiting_for_a_retry_in(page, live_server, acme, timedelta(seconds=20), "settings")
+    looks = []
+    page.on("request", lambda request: "status.json" in request.url and looks.append(1))
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})"
+    )
+
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    page.clock.run_for("01:00")  # past the retry's time, and POLL_MS after it
+    page.evaluate("0")  # a round trip: a request the page made by now is reported
+    page.wait_for_timeout(100)
+    assert looks == []
+    expect(message).to_have_text(f"Failed: {RETRIED_FAILURE}")
+
+    page.evaluate("delete document.visibilityState")  # its own again: visible
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect_the_status_to_read(page, message, "Finished: no changes")
+    assert len(looks) == 1
+
+
 def test_refresh_now_answered_that_nothing_runs_follows_a_retry_made_since_the_page_loaded(
     live_server, page, acme, owner
 ):

@@ -1,9 +1,9 @@
 // Live sync status on the org admin pages (templates/manage/_sync_status.html).
 // Polls the status endpoint named by data-status-url while a sync is queued or running, at a
-// retry's time, once a minute while a queued sync has not started, and once more when the tab
-// is shown again; sends "Refresh now" with fetch so the page updates in place. Without
-// JavaScript the Refresh form is an ordinary POST and the page shows the status as of its
-// loading.
+// retry's time and once a minute while a queued sync has not started (those two while the tab
+// is shown), and once more when the tab is shown again; sends "Refresh now" with fetch so the
+// page updates in place. Without JavaScript the Refresh form is an ordinary POST and the page
+// shows the status as of its loading.
 (function () {
   "use strict";
 
@@ -291,8 +291,10 @@
 
   // Nothing under way: a failed sync the task retries later is looked at again once the retry
   // is due (and, while it is late, every POLL_MS for a while: the site says until when), to
-  // follow it as the first; a queued sync that has not started, every NOT_STARTED_POLL_MS
-  // while the tab is shown (hidden, the tab shown again looks, and this goes on from there).
+  // follow it as the first; a queued sync that has not started, every NOT_STARTED_POLL_MS.
+  // Either only while the tab is shown: hidden, the tab shown again looks at once, and this
+  // goes on from there. The retry's look was made hidden too, and every POLL_MS while it was
+  // late, for a page nobody saw.
   // A timer of its own: held as the poll's, it kept Refresh now and the tab shown again from
   // following a sync until the retry's time, minutes later.
   // Each status says whether one is coming, and when: the last one read sets the one timer, so
@@ -307,7 +309,7 @@
     }
     box.laterTimer = setTimeout(function () {
       box.laterTimer = null;
-      if (retry || document.visibilityState === "visible") {
+      if (document.visibilityState === "visible") {
         poll(box);
       }
     }, retry ? seconds * 1000 : NOT_STARTED_POLL_MS);
