@@ -17,6 +17,7 @@ class JobsConfig(AppConfig):
             greenhouse_api_base_check,
             local_defaults_check,
             organization_slugs_check,
+            refresh_cooldown_check,
             site_url_check,
             unsent_email_check,
         )
@@ -28,6 +29,7 @@ class JobsConfig(AppConfig):
         checks.register(email_backend_check)
         checks.register(from_email_check)
         checks.register(greenhouse_api_base_check)
+        checks.register(refresh_cooldown_check)
         checks.register(database_ctype_check, checks.Tags.database)
         checks.register(organization_slugs_check, checks.Tags.database)
 

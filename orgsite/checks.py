@@ -153,6 +153,28 @@ def site_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
+def refresh_cooldown_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A sync queued longer ago than SYNC_QUEUED_STALE_SECONDS that has not started is said, on
+    the admin pages, to be one Refresh now can queue again; Refresh now refuses for
+    SYNC_REFRESH_COOLDOWN_SECONDS after the sync attempted before it. Its attempt was before it
+    was queued, so with the cooldown the longer, Refresh now pressed as the page says may be
+    refused (and told "already queued", of the sync the page said had not started)."""
+    cooldown = settings.SYNC_REFRESH_COOLDOWN_SECONDS
+    stale = settings.SYNC_QUEUED_STALE_SECONDS
+    if cooldown <= stale:
+        return []
+    return [
+        CheckWarning(
+            f"Refresh now may refuse what the admin pages offer: SYNC_REFRESH_COOLDOWN_SECONDS "
+            f"({cooldown}) is longer than SYNC_QUEUED_STALE_SECONDS ({stale}).",
+            hint="Set SYNC_REFRESH_COOLDOWN_SECONDS to at most SYNC_QUEUED_STALE_SECONDS: a "
+            "sync queued that long ago and not started is said to be one Refresh now can queue "
+            "again, and Refresh now, still cooled down from the sync before it, refuses.",
+            id="orgsite.W011",
+        )
+    ]
+
+
 # The backends that deliver no email, each with what it does with one instead. The console
 # backend also keeps their links (password resets, invitations, address changes) in the log,
 # where they sign in whoever reads it.

@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
+from django.core.checks import run_checks
 from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
@@ -967,6 +968,28 @@ def test_refresh_now_queues_again_a_sync_said_not_started_whatever_the_marks_lif
         "Sync queued. Its progress shows below.",
         "Queued…",
     )
+
+
+@pytest.mark.parametrize(("cooldown", "warned"), [(960, True), (900, False), (30, False)])
+def test_check_warns_of_a_refresh_cooldown_longer_than_a_queued_marks_life(
+    signed_in, acme, queued, settings, cooldown, warned
+):
+    """Past SYNC_QUEUED_STALE_SECONDS the page says Refresh now can queue the sync again; with
+    SYNC_REFRESH_COOLDOWN_SECONDS the longer, Refresh now, cooled down from the sync attempted
+    before that one was queued, refused it (as "already queued"), and nothing said why."""
+    settings.SYNC_QUEUED_STALE_SECONDS = 900
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = cooldown
+    now = timezone.now()
+    GreenhouseConnection.objects.update(
+        last_attempt_at=now - timedelta(seconds=902), queued_at=now - timedelta(seconds=901)
+    )
+    assert signed_in.get(STATUS_URL).json()["phase"] == "not_started"
+    refused = not signed_in.post(REFRESH_URL, **JSON).json()["status"]["queued"]
+
+    found = [message.id for message in run_checks()]
+
+    assert refused is warned
+    assert ("orgsite.W011" in found) is warned
 
 
 def test_a_paused_orgs_sync_queued_past_its_marks_life_is_not_said_to_be_coming(acme, settings):
