@@ -6,7 +6,8 @@ from __future__ import annotations
 import errno
 import logging
 import shelve
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pickle import UnpicklingError
 from typing import NoReturn, TypeGuard
 
@@ -74,16 +75,14 @@ class PersistentScheduler(beat.PersistentScheduler):
     opening it for a corrupt file: it logs so, deletes the file (or tries to, dying with a
     traceback some 1,300 lines long that names neither ORGSITE_VAR_DIR nor the account)."""
 
+    _refused = False  # the system refused the file: beat is stopping with status 4
+
     def setup_schedule(self) -> None:
         # Python's own dbm (dbm.dumb, where Python has neither GNU dbm nor ndbm, as pyenv's
         # builds may) opens a file it may read but not write, another account's: the first
         # write, as the schedule is set up, then fails.
-        try:
+        with self._stopped_if_refused():
             super().setup_schedule()
-        except OSError as exc:
-            if not refused_by_the_system(exc):
-                raise
-            self._stop_on_unwritable_file(exc)
 
     def _create_schedule(self) -> None:
         try:
@@ -113,6 +112,35 @@ class PersistentScheduler(beat.PersistentScheduler):
             self._stop_on_unwritable_file(exc)
         return super()._destroy_open_corrupted_schedule(exc)
 
+    def sync(self) -> None:
+        # Celery saves the schedule as beat runs (every few minutes, and after some tasks sent)
+        # and as it stops. A save the system refuses (a disk filled since beat started) ended it
+        # with a traceback from Celery's run loop, and another as it saved again at its stop.
+        # It stops as at its start: a beat kept running would save no more, not even once room
+        # is made (the shelf turns its writeback off as it writes and a failed write leaves it
+        # off), losing when each task last ran at its stop without a word.
+        with self._stopped_if_refused():
+            super().sync()
+
+    def close(self) -> None:
+        with self._stopped_if_refused(closing=True):  # dbm.dumb writes its index as it closes
+            super().close()
+        if self._refused:
+            # Celery's run loop takes the SystemExit raised at a refused save for a stop, and
+            # closes the scheduler: the status is given again, or beat exited 0.
+            raise SystemExit(REFUSED_SETTINGS_EXIT_STATUS)
+
+    @contextmanager
+    def _stopped_if_refused(self, *, closing: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            if not refused_by_the_system(exc):
+                raise
+            if closing:
+                self._store = None  # closed, though its last write failed
+            self._stop_on_unwritable_file(exc)
+
     def _stop_on_unwritable_file(self, exc: OSError) -> NoReturn:
         store = getattr(self, "_store", None)
         if store is not None:
@@ -122,6 +150,8 @@ class PersistentScheduler(beat.PersistentScheduler):
             with suppress(OSError):
                 store.dict.close()  # dbm.dumb's forgets its index even when its write fails
             store.dict = None
+            self._store = None  # nor saved by Celery again as it closes the scheduler
+        self._refused = True
         logger.critical(
             "beat cannot write its schedule file %s: %s. %s",
             self.schedule_filename,

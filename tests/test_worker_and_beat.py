@@ -11,6 +11,7 @@ import dbm
 import dbm.dumb
 import errno
 import gc
+import logging
 import os
 import re
 import shelve
@@ -247,6 +248,63 @@ def test_a_beat_refused_its_schedule_file_as_it_opens_it_stops_and_keeps_it(
         + OPEN_REFUSED[error]
     ]
     assert left == made  # the running beat's files, none deleted
+
+
+@pytest.mark.parametrize("when", ["as it runs", "as it stops"])
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT], ids=errno.errorcode.get)
+def test_a_beat_refused_a_save_of_its_schedule_stops_saying_why_and_keeps_the_file(
+    tmp_path, monkeypatch, caplog, error, when
+):
+    """A disk filled as beat ran: Celery's save of the schedule, every few minutes and as beat
+    stops, ended it with a traceback from its run loop (and another as it saved again at its
+    stop). It stops as when the file is refused at its start: one line, status 4, the file as
+    last saved. Celery's run loop, in this process; the refusal played by the writes."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    monkeypatch.setattr(celery_beat.signals.beat_init, "send", lambda **_: [])  # orgsite's
+    service = celery_beat.Service(
+        app=celery_app,
+        scheduler_cls=PersistentScheduler,
+        schedule_filename=schedule,
+        max_interval=0.01,  # a save at its first wake
+    )
+    assert service.scheduler  # started: its file set up and saved
+    kept = {suffix: Path(schedule + suffix).read_bytes() for suffix in (".dat", ".dir")}
+
+    def refuse(*args):  # a new error each time: one kept would keep the scheduler's frames
+        raise OSError(error, os.strerror(error), f"{schedule}.dat")
+
+    monkeypatch.setattr(dbm.dumb._Database, "_setval", refuse)
+    monkeypatch.setattr(dbm.dumb._Database, "_addval", refuse)
+
+    def refuse_index(database):  # none once closed
+        if database._index is not None:
+            refuse()
+
+    for write_index in ("sync", "_commit"):  # sync is _commit, bound as dbm.dumb was read
+        monkeypatch.setattr(dbm.dumb._Database, write_index, refuse_index)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    if when == "as it stops":
+        service.stop()
+    caplog.clear()
+
+    with pytest.raises(SystemExit) as stopped:
+        service.start()
+    status = stopped.value.code
+    del stopped, service  # and with them the scheduler, its shelf closed as at exit
+    gc.collect()
+
+    assert status == 4  # as on a refused setting: it was 1, with Celery's traceback
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING
+    ] == [
+        f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
+        + NO_ROOM.format(account=running_account())
+    ]
+    assert not [record for record in caplog.records if record.exc_info]
+    assert unraisable == []
+    assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
 
 
 def test_beat_replaces_a_schedule_file_berkeley_db_finds_invalid(tmp_path, monkeypatch, caplog):
