@@ -145,8 +145,8 @@ class PersistentScheduler(beat.PersistentScheduler):
         store = getattr(self, "_store", None)
         if store is not None:
             # Closed as the process exits, the shelf and dbm.dumb would each write again what
-            # could not be written, and log their failure with its traceback.
-            store.writeback = False
+            # could not be written, and log their failure with its traceback. The shelf's
+            # close (its __del__'s) does nothing once its dict is None, not even sync.
             with suppress(OSError):
                 store.dict.close()  # dbm.dumb's forgets its index even when its write fails
             store.dict = None
