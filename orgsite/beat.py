@@ -50,8 +50,28 @@ WHAT_TO_DO = {
     **dict.fromkeys(
         (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR), CANNOT_WRITE
     ),
+    # The limits of open files, the process's and the system's, and a failing disk.
+    errno.EMFILE: (
+        "Beat has as many files open as its limit allows: raise the limit of open files of "
+        "the account running beat ({account}) (ulimit -n, systemd's LimitNOFILE=); the "
+        "file is kept as it was."
+    ),
+    errno.ENFILE: (
+        "The system has as many files open as it allows: raise its limit (the sysctl "
+        "fs.file-max) or stop what holds them; the file is kept as it was."
+    ),
+    errno.EIO: (
+        "Its disk or filesystem failed: see the system's log (dmesg), then start beat "
+        "again; the file is kept as it was."
+    ),
 }
-# Any other (too many open files, an I/O error, ...): nothing beat could mend.
+# Which of the open, the read or the write the system refused, by the error, where not the write:
+# "cannot write" for too many open files or an I/O error sent the operator to the rights.
+CANNOT = {
+    **dict.fromkeys((errno.EAGAIN, errno.EMFILE, errno.ENFILE), "open"),
+    errno.EIO: "read or write",
+}
+# Any other: nothing beat could mend.
 REFUSED = (
     "Deleting the file and making it again, as Celery did, would not mend that: start beat "
     "again once its cause is seen to; the file is kept as it was."
@@ -153,7 +173,8 @@ class PersistentScheduler(beat.PersistentScheduler):
             self._store = None  # nor saved by Celery again as it closes the scheduler
         self._refused = True
         logger.critical(
-            "beat cannot write its schedule file %s: %s. %s",
+            "beat cannot %s its schedule file %s: %s. %s",
+            CANNOT.get(exc.errno, "write"),
             self.schedule_filename,
             exc.strerror or exc,
             WHAT_TO_DO.get(exc.errno, REFUSED).format(account=running_account()),

@@ -152,9 +152,16 @@ WRITE_REFUSED = {
         "default); the file is kept as it was."
     ),
     errno.EIO: (
-        "Deleting the file and making it again, as Celery did, would not mend that: start beat "
-        "again once its cause is seen to; the file is kept as it was."
+        "Its disk or filesystem failed: see the system's log (dmesg), then start beat again;"
+        " the file is kept as it was."
     ),
+}
+# What beat's line says it cannot do, where not the write: the open, or for an I/O error either.
+CANNOT = {
+    errno.EAGAIN: "open",
+    errno.EMFILE: "open",
+    errno.ENFILE: "open",
+    errno.EIO: "read or write",
 }
 
 
@@ -199,8 +206,8 @@ def test_beat_stops_saying_why_on_a_dumb_dbm_file_whose_writes_are_refused(
 
     assert status == 4  # as on a refused setting: it was 1, as on any failure
     assert [record.getMessage() for record in caplog.records] == [
-        f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
-        + WRITE_REFUSED[error].format(account=running_account())
+        f"beat cannot {CANNOT.get(error, 'write')} its schedule file {schedule}: "
+        f"{os.strerror(error)}. " + WRITE_REFUSED[error].format(account=running_account())
     ]
     assert unraisable == []
     assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
@@ -212,8 +219,15 @@ OPEN_REFUSED = {
         "Another beat has it open (GNU dbm locks it), and a second would send each periodic task "
         "twice: run one beat alone; the file is kept as it was."
     ),
-    errno.EMFILE: WRITE_REFUSED[errno.EIO],
-    errno.ENFILE: WRITE_REFUSED[errno.EIO],
+    errno.EMFILE: (
+        "Beat has as many files open as its limit allows: raise the limit of open files of the "
+        "account running beat ({account}) (ulimit -n, systemd's LimitNOFILE=); the file is kept"
+        " as it was."
+    ),
+    errno.ENFILE: (
+        "The system has as many files open as it allows: raise its limit (the sysctl fs.file-max)"
+        " or stop what holds them; the file is kept as it was."
+    ),
     errno.EIO: WRITE_REFUSED[errno.EIO],
 }
 
@@ -226,7 +240,9 @@ def test_a_beat_refused_its_schedule_file_as_it_opens_it_stops_and_keeps_it(
     was stopped) was refused it with EAGAIN, which Celery took for a corrupt file: it deleted
     the running beat's file, made its own and ran beside it, each periodic task sent twice.
     So it did with the file refused for too many open files or an I/O error, losing when each
-    task last ran. Python's own dbm has no lock, so the refusal is played by the open."""
+    task last ran. Python's own dbm has no lock, so the refusal is played by the open. The line
+    says the open was refused and what to see to: it said "cannot write" for each, and for too
+    many open files or an I/O error only "start beat again once its cause is seen to"."""
     schedule = str(tmp_path / "celerybeat-schedule")
     running = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
     made = {path.name: path.stat().st_ino for path in tmp_path.iterdir()}
@@ -244,8 +260,8 @@ def test_a_beat_refused_its_schedule_file_as_it_opens_it_stops_and_keeps_it(
 
     assert stopped.value.code == 4  # as on a refused setting
     assert [record.getMessage() for record in caplog.records] == [
-        f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
-        + OPEN_REFUSED[error]
+        f"beat cannot {CANNOT[error]} its schedule file {schedule}: {os.strerror(error)}. "
+        + OPEN_REFUSED[error].format(account=running_account())
     ]
     assert left == made  # the running beat's files, none deleted
 
