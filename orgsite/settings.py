@@ -74,22 +74,36 @@ _NOT_A_FILE = {
 }
 
 
+# The most bytes the key file may hold: the key made there is 67 characters, Django's own 50.
+# A link to a large file (a log, a disk image) was read whole into memory, then used as the key.
+_LOCAL_SECRET_KEY_MAX_BYTES = 4096
+
+
 def _local_secret_key_text(path: Path, *, instead: str) -> str:
     """The key file's text, read as UTF-8 whatever the locale. Opened without waiting for a
     writer, then checked as opened, so no other file can take its place between the two; one
-    that is no file (a link to one followed) stops the process saying what it is."""
+    that is no file (a link to one followed) stops the process saying what it is, as does one
+    longer than a key, read no further. O_NOCTTY: a terminal opened (a link to one) is not made
+    the process's own, as a process without one (a session leader) would make it."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # "No such device or address": a socket, never opened
             _refuse_what_is_no_file(path, os.stat(path).st_mode, instead=instead)
         raise
     try:
         _refuse_what_is_no_file(path, os.fstat(descriptor).st_mode, instead=instead)
-        with open(descriptor, encoding="utf-8", closefd=False) as file:
-            return file.read().strip()
+        with open(descriptor, "rb", closefd=False) as file:
+            read = file.read(_LOCAL_SECRET_KEY_MAX_BYTES + 1)
     finally:
         os.close(descriptor)
+    if len(read) > _LOCAL_SECRET_KEY_MAX_BYTES:
+        # Not replaced by a key, as a blank file is: it may be another file moved there.
+        raise ImproperlyConfigured(
+            f"ORGSITE_VAR_DIR: {path} is not a key, being longer than "
+            f"{_LOCAL_SECRET_KEY_MAX_BYTES} bytes: move it away, and a key is made there{instead}."
+        )
+    return read.decode("utf-8").strip()
 
 
 def _refuse_what_is_no_file(path: Path, mode: int, *, instead: str) -> None:

@@ -1112,21 +1112,59 @@ def test_what_is_no_file_in_the_local_secret_keys_place_stops_the_process_saying
     assert not list(tmp_path.glob(".local_secret_key*"))
 
 
-def test_a_local_secret_key_file_that_is_not_text_stops_the_process_saying_so(tmp_path):
+NOT_A_KEY = {
+    "not text": (b"\xff\xfe\x00not a key", "its bytes not being UTF-8 text"),
+    "a byte more than a key": (b"k" * 4097, "being longer than 4096 bytes"),
+    "a MiB": (b"k" * 2**20, "being longer than 4096 bytes"),
+}
+
+
+@pytest.mark.parametrize(("content", "why"), NOT_A_KEY.values(), ids=NOT_A_KEY)
+def test_a_local_secret_key_file_that_is_not_a_key_stops_the_process_saying_so(
+    tmp_path, content, why
+):
     """Its bytes not UTF-8 (another file moved there), it stopped each process with read_text's
-    UnicodeDecodeError traceback, which named neither the setting nor the file. It is not
-    replaced by a key, as a blank one is: it may be someone's."""
-    (tmp_path / "local_secret_key").write_bytes(b"\xff\xfe\x00not a key")
+    UnicodeDecodeError traceback, which named neither the setting nor the file. A large file (a
+    link to a log, a disk image) was read whole into memory, then used as the key: past 4,096
+    bytes (the key made there is 67 characters) it is read no further. Neither is replaced by
+    a key, as a blank one is: it may be someone's."""
+    (tmp_path / "local_secret_key").write_bytes(content)
     environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
 
     message = refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
 
     assert message == (
-        f"ORGSITE_VAR_DIR: {tmp_path / 'local_secret_key'} is not a key, its bytes not being"
-        " UTF-8 text: move it away, and a key is made there, or set DJANGO_SECRET_KEY (without"
-        " it, debugging keeps a key there)."
+        f"ORGSITE_VAR_DIR: {tmp_path / 'local_secret_key'} is not a key, {why}: move it away, and"
+        " a key is made there, or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
     )
-    assert (tmp_path / "local_secret_key").read_bytes() == b"\xff\xfe\x00not a key"
+    assert (tmp_path / "local_secret_key").read_bytes() == content
+
+
+def test_a_local_secret_key_as_long_as_a_key_may_be_is_read(tmp_path):
+    (tmp_path / "local_secret_key").write_bytes(b"k" * 4095 + b"\n")  # 4,096 bytes
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    assert settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == "k" * 4095
+
+
+def test_the_local_secret_key_file_is_opened_as_no_controlling_terminal(tmp_path, monkeypatch):
+    """Opened without O_NOCTTY, a terminal in its place (a link to one) became the controlling
+    terminal of a process that had none, a session leader (a daemon's), before the process
+    found it no file: its hangup then sent to that process."""
+    opened = []
+    os_open = os.open
+
+    def spied(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == "local_secret_key":
+            opened.append(flags)
+        return os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spied)
+    (tmp_path / "local_secret_key").write_text("a key")
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    assert settings_under(**environ, **LOCAL_CACHE_AND_QUEUE)["SECRET_KEY"] == "a key"
+    assert opened and all(flags & os.O_NOCTTY for flags in opened)
 
 
 def test_a_local_secret_key_is_read_as_utf8_whatever_the_locale(tmp_path):
