@@ -271,7 +271,16 @@ def organization_name_field() -> OneLineField:
 
 class SendableEmailField(forms.EmailField):
     """An address the site will email (password resets, invitations, sync alerts): once it
-    reads as an email address, one Django's mail backends can write (jobs.mail.address_sendable)."""
+    reads as an email address, one Django's mail backends can write (jobs.mail.address_sendable).
+    Zero-width spaces and the like pasted with it are dropped, as Chromium drops them from an
+    email box's domain; sent by another client, an account invited as
+    "carol@example.org\u200b" was emailed at carol@example.org a username it could not sign in
+    with, the one typed without it."""
+
+    def to_python(self, value: Any) -> str:
+        if isinstance(value, str):
+            value = without_format_characters(value)
+        return super().to_python(value)
 
     def clean(self, value: Any) -> str:
         email = super().clean(value)

@@ -2904,6 +2904,16 @@ def test_an_invited_account_signs_in_with_its_address_in_lower_case(signed_in, a
     assert Invitation.objects.get().user.username == "carol@example.org"
 
 
+def test_an_address_pasted_with_a_zero_width_space_is_invited_without_it(signed_in, acme):
+    """The account's username held the space, unseen in the email that gave it: signing in with
+    the address typed, as the email showed it, failed."""
+    said = invite(signed_in, "carol@example.org\u200b")
+
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.user.username) == ("carol@example.org",) * 2
+    assert said == "carol@example.org was invited; they get an email with a link."
+
+
 def test_an_address_with_an_international_domain_is_shown_in_unicode_and_signs_in_so(
     signed_in, acme
 ):
