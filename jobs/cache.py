@@ -166,6 +166,11 @@ def _cached(
                 cache.set_many(pages, settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception as exc:
                 logger.warning("page cache unavailable path=%s error=%r", request.path, exc)
+            if _accepts_gzip(request):
+                # As the copy the next such client gets: the one that asked for the page first
+                # after a sync (or as it left the cache) got it uncompressed, tens of MB of a
+                # large org's jobs.json.
+                return pages[_page_key(address, gzipped=True)].to_response()
         return response
 
     return cached_view

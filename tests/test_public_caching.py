@@ -135,6 +135,18 @@ def test_clients_that_accept_gzip_get_the_cached_page_compressed(
             assert "Accept-Encoding" in response["Vary"], url  # for caches in between
 
 
+def test_the_first_client_that_accepts_gzip_gets_the_page_compressed_too(client, synced_acme):
+    """The request that rendered a page (the first after a sync, or once its copy expired) got it
+    uncompressed; only the requests after it got the compressed copy it stored."""
+    for url in acme_pages():
+        first = client.get(url, headers={"Accept-Encoding": "gzip"})
+        plain = client.get(url)
+        assert first["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(first.content) == plain.content, url
+        assert first["ETag"] == f"W/{plain['ETag']}", url
+        assert "Accept-Encoding" in first["Vary"], url
+
+
 def test_feed_readers_and_pollers_that_have_the_page_get_a_304(client, synced_acme):
     for url in acme_pages():
         for accepts in ("identity", "gzip"):
