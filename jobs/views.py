@@ -456,6 +456,9 @@ _PREFLIGHT_HEADERS = {
 }
 
 
+NO_ORGANIZATION = {"error": "No organization has this address."}
+
+
 @not_for_search_engines
 @readable_from_any_site
 @require_safe
@@ -468,10 +471,20 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     organization = Organization.objects.filter(slug=slug).first()
     if organization is None:
         # In JSON, as the script that asked can read it.
-        return JsonResponse({"error": "No organization has this address."}, status=404)
+        return JsonResponse(NO_ORGANIZATION, status=404)
     return JsonResponse(
         _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
     )
+
+
+@not_for_search_engines
+@readable_from_any_site
+@require_safe
+def no_org_jobs_json(request: HttpRequest, address: str) -> JsonResponse:
+    """jobs.json at an address no slug can be, "acme robotics" or "acme.inc" typed for "acme":
+    the unknown org's 404, in JSON and readable from any site. It was the site's HTML 404,
+    without Access-Control-Allow-Origin, which a script in a browser could not even read."""
+    return JsonResponse(NO_ORGANIZATION, status=404)
 
 
 def _organization_jobs_as_json(organization: Organization) -> dict[str, Any]:

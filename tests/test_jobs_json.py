@@ -107,6 +107,23 @@ def test_an_unknown_org_is_a_404_in_json_that_other_sites_may_read(client, db):
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("address", ["acme robotics", "acme.inc", "%FF", "acmé"])
+def test_an_address_no_slug_can_be_is_the_same_404_in_json(client, db, address):
+    """It was the site's HTML 404, which a script on another site could not read (no
+    Access-Control-Allow-Origin)."""
+    for method in (client.get, client.head):
+        response = method(f"/orgs/{address}/jobs.json")
+
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response["X-Robots-Tag"] == "noindex"
+    assert client.get(f"/orgs/{address}/jobs.json").json() == {
+        "error": "No organization has this address."
+    }
+    assert client.post(f"/orgs/{address}/jobs.json")["Access-Control-Allow-Origin"] == "*"
+
+
 def test_a_post_dated_ahead_is_dated_by_the_sync_that_read_it(client, synced_acme):
     """Greenhouse's clock may run up to a day ahead of ours (CLOCK_MARGIN): its dates said
     tomorrow, where the feeds and sitemap said the sync's."""

@@ -64,6 +64,7 @@ EXPECTED: dict[str, Expected] = {
     "jobs:org_jobs_redirect": Expected(get=(302, 302, 302, 302, 302), post=READ_ONLY),
     "jobs:job_detail": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:org_jobs_json": Expected(get=PUBLIC, post=READ_ONLY),
+    "jobs:no_org_jobs_json": Expected(get=(404,) * 5, post=READ_ONLY),
     "jobs:robots_txt": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:sitemap": Expected(get=PUBLIC, post=READ_ONLY),
     "jobs:sitemap_section": Expected(get=PUBLIC, post=READ_ONLY),
@@ -169,6 +170,7 @@ def concrete_url(site_url: SiteUrl, job: Job, user: User) -> str:
         "object_id": job.organization_id,
         "id": user.pk,
         "section": "jobs",
+        "address": "acme robotics",
     }
     return reverse(site_url.name, kwargs={param: values[param] for param in site_url.params})
 
@@ -208,6 +210,7 @@ def test_every_url_answers_each_persona_as_expected(site_url, personas, acme_job
 # health probe.
 POST_WITHOUT_CSRF_TOKEN_REFUSED_WITH = {
     "jobs:org_jobs_json": 405,
+    "jobs:no_org_jobs_json": 405,
     "healthz": 405,
     "healthz_slash": 405,
 }

@@ -264,6 +264,7 @@ NOT_STATE_CHANGING = {
     "jobs:org_jobs_redirect",
     "jobs:job_detail",
     "jobs:org_jobs_json",
+    "jobs:no_org_jobs_json",
     "jobs:robots_txt",
     "jobs:sitemap",
     "jobs:sitemap_section",
