@@ -53,6 +53,7 @@ from urllib3.util.retry import Retry
 
 from jobs.text import (
     address_head,
+    address_line,
     backslashes_as_browsers_read,
     characters_start,
     clean_text,
@@ -1382,7 +1383,7 @@ def parse_job(raw: Any, *, payload_hash: str | None = None) -> JobPost:
     if not title:
         kept = f" in the {TITLE_MAX_LENGTH} characters kept" if shows_anything(full_title) else ""
         raise InvalidJob(f"job post {job_id} has no title{kept}")
-    absolute_url = _address_kept(job_id, one_line(raw.get("absolute_url")))
+    absolute_url = _address_kept(job_id, address_line(raw.get("absolute_url")))
     content_html = _content_of(job_id, raw)
     location = _of_shape(job_id, raw, "location", dict)
     metadata = _of_shape(job_id, raw, "metadata", list)

@@ -649,6 +649,19 @@ def characters_start(text: str, limit: int) -> str:
     return f"{whole[: escaped_grapheme_start(whole, len(head))]}…"
 
 
+# What browsers remove from an address before they read it, wherever it is (the WHATWG URL
+# standard): tabs and line breaks.
+TABS_AND_LINE_BREAKS_RE = re.compile(r"[\t\n\r]")
+
+
+def address_line(value: object) -> str:
+    """one_line() of a web address, "" if it is no text, without its tabs and line breaks, as
+    browsers read it: one_line() wrote each as a space, which browsers refuse in a host and
+    open as "%20" in a path, where they open "https://boards.green\\thouse.io/acme\\n/jobs" as
+    "https://boards.greenhouse.io/acme/jobs"."""
+    return one_line(TABS_AND_LINE_BREAKS_RE.sub("", value) if isinstance(value, str) else value)
+
+
 # Where an address's query or fragment starts: browsers read a "\\" before it as a "/".
 QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 

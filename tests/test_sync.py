@@ -1655,6 +1655,53 @@ def test_an_application_link_is_read_and_kept_with_its_backslashes_as_browsers_r
     assert listed[job.greenhouse_id]["absolute_url"] == kept
 
 
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        # In the host: one_line() wrote each as a space, and the post was skipped.
+        (
+            "https://boards.green\thouse.io/acmerobotics/jobs/5012346008",
+            "https://boards.greenhouse.io/acmerobotics/jobs/5012346008",
+        ),
+        # In the path, the query and at the end: one_line() kept "acme robotics", "%20" to a
+        # browser, which opens "acmerobotics".
+        (
+            "https://boards.greenhouse.io/acme\r\nrobotics/jobs/5012346008?gh_src=a\tb\n",
+            "https://boards.greenhouse.io/acmerobotics/jobs/5012346008?gh_src=ab",
+        ),
+    ],
+    ids=["host", "path and query"],
+)
+def test_an_application_link_is_kept_without_its_tabs_and_line_breaks_as_browsers_read_it(
+    acme, fake_greenhouse, url, kept
+):
+    """The WHATWG URL standard removes every tab and line break from an address before it reads
+    it: the link is checked and kept as the one a browser opens."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = url
+    fake_greenhouse.touch("acme-robotics")
+
+    assert sync(acme).counts.skipped == 0
+    assert Job.objects.get(greenhouse_id=posts[1]["id"]).absolute_url == kept
+
+
+def test_an_application_link_is_checked_without_its_tabs_and_line_breaks(
+    acme, fake_greenhouse, caplog
+):
+    """Its host as browsers read it, a line break left out, has a port out of range: that is
+    what the reason says, not a space in the host."""
+    posts = fake_greenhouse.jobs("acme-robotics")
+    posts[1]["absolute_url"] = "https://boards.greenhouse.io\n:99999/acmerobotics/jobs/5012346008"
+    fake_greenhouse.touch("acme-robotics")
+
+    result = sync(acme)
+
+    reason = f"job post {posts[1]['id']} has an application link {PORT}"
+    assert result.counts.skip_reasons == [reason]
+    shown = "https://boards.greenhouse.io:99999/acmerobotics/jobs/5012346008"
+    assert f"{reason}: {shown!r}" in caplog.messages
+
+
 def test_a_relative_link_is_read_against_the_posts_link_as_browsers_read_it(acme, fake_greenhouse):
     """On "https://acme.example/careers\\jobs\\5012346008", browsers read "benefits" as
     "https://acme.example/careers/jobs/benefits"; urljoin read the page as the folder's."""
