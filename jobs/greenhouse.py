@@ -35,6 +35,7 @@ from itertools import islice
 from typing import Any, NamedTuple, Self
 from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
+import idna
 import requests
 import urllib3
 from celery.exceptions import SoftTimeLimitExceeded
@@ -352,10 +353,15 @@ MAX_CONTENT_TAGS = 10_000
 # direction marks and controls that UTS #46 allows in no host name (Unicode's Bidi_Control,
 # the Arabic letter mark among them): a browser refuses the address, and the Apply link leads
 # nowhere. A zero-width space it drops, as other characters that show nothing: such a link
-# works. An IPv6 address, in brackets, is read apart (_host_refused).
+# works. An IPv6 address, in brackets, is read apart (_host_problem).
 FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
     r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
+# A last part of a host that makes it an IPv4 address to browsers: digits, or a hex number
+# (the WHATWG URL standard's "ends in a number").
+IPV4_LAST_PART_RE = re.compile(r"[0-9]+|0x[0-9a-f]*")
+# A part of an IPv4 address as browsers read it: hex, octal, or decimal.
+IPV4_NUMBER_RE = re.compile(r"0x([0-9a-f]*)|0([0-7]+)|([1-9][0-9]*|0)")
 # A host in brackets and its port as browsers read them: the whole host in the brackets, and
 # nothing but a port after them (_web_address_problem).
 BRACKETED_HOST_RE = re.compile(r"\[[^\[\]]*\](?::[^\[\]]*)?")
@@ -368,6 +374,9 @@ MAX_REDIRECTS = 5
 # The head of a redirect's path a message shows, its ellipsis among them: enough to tell one
 # address from another.
 MAX_PATH_SHOWN = 200
+# Why a host browsers refuse is, in words that follow "an application link".
+HOST_CHARACTER_PROBLEM = "whose host name has a space or another character no host name may have"
+UNREADABLE_PROBLEM = "that cannot be read as a web address"
 # How much of a response that is not JSON is looked at for what it opens with.
 NOT_JSON_HEAD_CHARS = 1000
 # Media types of XML documents (RFC 7303), besides any "+xml" one but XHTML's, a web page's.
@@ -733,7 +742,7 @@ def api_base_problem(base_url: str) -> str:
     except ValueError:  # requests refuses it: no request is sent, whatever its path
         # Only a settings module of one's own sets such a base: orgsite.env refuses one set in
         # the environment. What requests refuses but browsers read ("https://./v1"), unnamed.
-        problem = _web_address_problem(base_url) or "that cannot be read as a web address"
+        problem = _web_address_problem(base_url) or UNREADABLE_PROBLEM
         return f"is no address a request can be sent to: it is one {problem}"
     if asked.endswith(API_VERSION_PATH):
         return ""
@@ -1285,13 +1294,14 @@ def _web_address_problem(url: str) -> str:
             # read the host in the first brackets anywhere and drop what follows them.
             raise ValueError("brackets around part of the host, or more than a port after")
     except ValueError:  # "http://[", a host with "＃", "http://a[::1]", "http://[::1]x"
-        return "that cannot be read as a web address"
+        return UNREADABLE_PROBLEM
     if address.scheme not in ("http", "https"):
         return "that is not an http or https address"
     if not host:
         return "without a host name"
-    if _host_refused(address.netloc, host):
-        return "whose host name has a space or another character no host name may have"
+    problem = _host_problem(address.netloc, host)
+    if problem:
+        return problem
     try:
         port = address.port
     except ValueError:  # over 65535, or not digits
@@ -1299,27 +1309,93 @@ def _web_address_problem(url: str) -> str:
     return "" if port is None or port > 0 else "whose port is not a number from 1 to 65535"
 
 
-def _host_refused(netloc: str, host: str) -> bool:
-    """Whether browsers refuse `host`, urlsplit's hostname of `netloc`. One in brackets they
-    read as an IPv6 address, as written, and urlsplit takes more there: a zone ("[::1%3A]",
+def _host_problem(netloc: str, host: str) -> str:
+    """What keeps browsers from opening `host`, urlsplit's hostname of `netloc`, in words that
+    follow "an application link"; "" if nothing does. One in brackets they read as an IPv6
+    address, as written, and urlsplit takes more there: a zone ("[::1%3A]",
     "[fe80::1%25eth0]"), an IPv4 address or an "IPvFuture" ("[v1.x]"). Any other they decode
     and map (_host_as_browsers_map_it) before they look in it for a character no host may
-    hold."""
+    hold, then read it as a domain or an IPv4 address (_host_unreadable)."""
     if netloc.rpartition("@")[2].startswith("["):
         try:
-            return ipaddress.IPv6Address(host).scope_id is not None
+            refused = ipaddress.IPv6Address(host).scope_id is not None
         except ValueError:
-            return True
-    return bool(FORBIDDEN_HOST_CHARACTERS_RE.search(_host_as_browsers_map_it(host)))
+            refused = True
+        return HOST_CHARACTER_PROBLEM if refused else ""
+    mapped = _host_as_browsers_map_it(host)
+    if mapped is None or FORBIDDEN_HOST_CHARACTERS_RE.search(mapped):
+        return HOST_CHARACTER_PROBLEM
+    return UNREADABLE_PROBLEM if _host_unreadable(mapped) else ""
 
 
-def _host_as_browsers_map_it(host: str) -> str:
-    """`host` with its escapes decoded and, if it is not ASCII, its compatibility characters
-    read as the ones they stand for (NFKC), as browsers map a host name (UTS #46) before they
-    look for a character no host may hold: "jobs＼x.example.com" (a fullwidth "\\"), "﹪" or
-    an escaped ideographic space ("%E3%80%80") passed the check, and browsers refuse them."""
+def _host_as_browsers_map_it(host: str) -> str | None:
+    """`host` with its escapes decoded and mapped as browsers map a host name (UTS #46: in
+    lower case, its compatibility characters read as the ones they stand for, those that show
+    nothing left out) before they look for a character no host may hold: "jobs＼x.example.com"
+    (a fullwidth "\\"), "﹪" or an escaped ideographic space ("%E3%80%80") passed the check,
+    and browsers refuse them. None if it holds a character UTS #46 allows in no host name,
+    which browsers refuse: a direction mark, or one that NFKC reads as a dot and UTS #46 does
+    not, so that it cannot pass for one ("example\u2024com", ONE DOT LEADER)."""
     decoded = unquote(host)
-    return decoded if decoded.isascii() else unicodedata.normalize("NFKC", decoded)
+    if decoded.isascii():  # nearly every host
+        return decoded.lower()
+    try:
+        return idna.uts46_remap(decoded, std3_rules=False)
+    except idna.InvalidCodepoint:
+        return None
+    except idna.IDNAError:  # longer than idna reads (1,024 characters): mapped as NFKC maps it
+        return unicodedata.normalize("NFKC", decoded).lower()
+
+
+def _host_unreadable(host: str) -> bool:
+    """Whether browsers refuse `host`, as _host_as_browsers_map_it() maps it, as neither a
+    domain nor an IPv4 address (the WHATWG URL standard's host parser): a part after "xn--"
+    that is no Punycode of a name UTS #46 allows ("xn--a.com"), or a host whose last part is a
+    number ("example.123", "1.2.3.256", "a.09") that is no IPv4 address. An IPv4 address
+    written short ("0x7f.1", "2130706433", which browsers open as 127.0.0.1) is kept as
+    written, as one written whole and an IPv6 address are."""
+    if "xn--" in host and any(map(_punycode_unreadable, host.split("."))):
+        return True
+    address = host.removesuffix(".")  # one "." last: "1.2.3.4." is 1.2.3.4
+    if not IPV4_LAST_PART_RE.fullmatch(address.rpartition(".")[2]):  # a domain: nearly every host
+        return False
+    parts = address.split(".")
+    numbers = [_ipv4_number(part) for part in parts]
+    if len(parts) > 4 or None in numbers:
+        return True
+    *firsts, last = numbers
+    return any(number > 255 for number in firsts) or last >= 256 ** (5 - len(parts))
+
+
+def _punycode_unreadable(label: str) -> bool:
+    """Whether `label`, if it starts "xn--", is no Punycode of a name whose characters UTS #46
+    allows as they are (not mapped): browsers refuse its host."""
+    if not label.startswith("xn--"):
+        return False
+    try:
+        name = label[len("xn--") :].encode("ascii").decode("punycode")
+        return not name or idna.uts46_remap(name, std3_rules=False) != name
+    except (UnicodeError, idna.IDNAError):
+        return True
+
+
+def _ipv4_number(part: str) -> int | None:
+    """The number a part of an IPv4 address stands for, as browsers read it (decimal, hex after
+    "0x", octal after "0"), or None if it is none."""
+    number = IPV4_NUMBER_RE.fullmatch(part)
+    if not number:
+        return None
+    hex_digits, octal_digits, decimal_digits = number.groups()
+    digits, base = (
+        (hex_digits, 16)
+        if hex_digits is not None
+        else (octal_digits, 8)
+        if octal_digits
+        else (decimal_digits, 10)
+    )
+    digits = digits.lstrip("0")
+    # Over 2**32 in any base: out of range, and int() reads no more than 4,300 decimal digits.
+    return 2**33 if len(digits) > 11 else int(digits or "0", base)
 
 
 # One encoder for every post: json.dumps(sort_keys=True) would build a new one per call.

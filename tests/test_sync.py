@@ -1561,6 +1561,18 @@ UNREADABLE = "that cannot be read as a web address"
         # Browsers read a "\\" as a "/": the host is "boards greenhouse.io", where urlsplit
         # reads a user name and the host after its "@".
         ("https://boards greenhouse.io\\@acme.example/jobs/5012346008", HOST_CHARACTER),
+        # Hosts whose last part is a number, which browsers read as an IPv4 address, and refuse
+        # as none: a name, a part over 255, a number over 2**32, a decimal part with a 0 first.
+        ("https://boards.greenhouse.123/acmerobotics/jobs/5012346008", UNREADABLE),
+        ("http://192.0.2.256/jobs/5012346008", UNREADABLE),
+        ("http://0x100000000/jobs/5012346008", UNREADABLE),
+        ("http://192.0.2.09/jobs/5012346008", UNREADABLE),
+        # A part after "xn--" that is no Punycode, or that of a name with a character no host
+        # name may hold ("a⒈"), in any case: browsers decode it, and refuse the host.
+        ("https://xn--a.greenhouse.io/acmerobotics/jobs/5012346008", UNREADABLE),
+        ("https://XN--A-ECP.example/jobs/5012346008", UNREADABLE),
+        # ONE DOT LEADER, which NFKC read as a ".", and UTS #46 allows in no host name.
+        ("https://boards.greenhouse\u2024io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
     ],
 )
 def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
@@ -1601,6 +1613,11 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         # Right-to-left hosts, as Arabic and Hebrew domains are: no mark in them.
         "https://\u0645\u062b\u0627\u0644.example/jobs/5012346008",
         "https://%D7%93%D7%95%D7%92%D7%9E%D7%94.example/jobs/5012346008",
+        "https://karriere.xn--bcher-kva.example/jobs/5012346008",
+        # An IPv4 address written short, which browsers open as 127.0.0.1: kept as written, as
+        # one written whole and an IPv6 address are.
+        "http://0x7f.1/jobs/5012346008",
+        "http://2130706433/jobs/5012346008",
     ],
 )
 def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
