@@ -31,6 +31,7 @@ from jobs.greenhouse import (
     GreenhouseError,
     InvalidBoardToken,
     board_token_of,
+    host_refused_by_browsers,
     validate_board_token,
     without_format_characters,
 )
@@ -555,6 +556,13 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
                 "site needs one: example.com or https://example.com.",
                 code="port",
             )
+        host_name = parts._replace(netloc=host).hostname
+        if not too_long and host_name and host_refused_by_browsers(host, host_name):
+            # Django's validator takes them, and browsers open none: "north.example\u2024com"
+            # (ONE DOT LEADER, which looks like a "."), or a part after "xn--" that is no
+            # Punycode ("xn--a.example"). It refuses a host ending in a number itself, IPv4
+            # addresses written short too ("0x7f.1"). One too long is told its length first.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if scheme_added and self.max_length is not None and len(url) > self.max_length:
             # Counted as typed, the limit too: Django's validator counted the https:// added, and
             # said "this one has 203" of 195 characters typed, under a box that said "at most 200".

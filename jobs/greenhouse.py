@@ -1328,6 +1328,12 @@ def _host_problem(netloc: str, host: str) -> str:
     return UNREADABLE_PROBLEM if _host_unreadable(mapped) else ""
 
 
+def host_refused_by_browsers(netloc: str, host: str) -> bool:
+    """Whether browsers refuse `host`, urlsplit's hostname of `netloc` (_host_problem): for an
+    org's website, whose form says so in its own words."""
+    return bool(_host_problem(netloc, host))
+
+
 def _host_as_browsers_map_it(host: str) -> str | None:
     """`host` with its escapes decoded and mapped as browsers map a host name (UTS #46: in
     lower case, its compatibility characters read as the ones they stand for, those that show

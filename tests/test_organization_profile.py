@@ -689,6 +689,12 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "https://[::1"}, INVALID_ERROR),  # urllib cannot read it
         ({"website": "https://north..example"}, INVALID_ERROR),  # Django's validator's
         ({"website": "https://north_example"}, INVALID_ERROR),
+        # Hosts Django's validator takes and browsers refuse: ONE DOT LEADER, which looks like
+        # a "." and is no character of a host name (UTS #46), and parts after "xn--" that are
+        # no Punycode, or that of "a⒈", whose "⒈" is none either.
+        ({"website": "https://north.example\u2024com"}, INVALID_ERROR),
+        ({"website": "xn--a.north.example"}, INVALID_ERROR),
+        ({"website": "https://xn--a-ecp.example/"}, INVALID_ERROR),
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
         ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it
