@@ -307,6 +307,32 @@ def test_the_about_this_role_panels_apply_link_is_in_sight_once_focused(
     assert scrolls_in_its_own_box == (tags > 3)
 
 
+def test_heights_of_the_screen_follow_mobile_safaris_address_bar(live_server, page, db):
+    """100vh is, in mobile Safari, the screen's height with its address bar hidden: a panel as
+    tall as the screen went under the bar where it shows. Every such height is 100dvh where
+    the browser knows it (as Chromium does), 100vh before it for the ones that do not."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    job = make_job(org, "Yard Hand", tags=["Forklift"])
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+
+    declarations = page.evaluate(
+        """() => {
+            const found = [];
+            const read = (rules) => {
+                for (const rule of rules) {
+                    if (rule.cssRules) read(rule.cssRules);
+                    if (rule.style) found.push(rule.style.cssText);
+                }
+            };
+            for (const sheet of document.styleSheets) read(sheet.cssRules);
+            return found;
+        }"""
+    )
+
+    assert [d for d in declarations if re.search(r"\dvh\b", d)] == []
+    assert any("100dvh" in d for d in declarations)
+
+
 def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(
     live_server, page, db
 ):
