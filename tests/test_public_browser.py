@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import expect
 
 from jobs.models import Department, Job, Organization, SyncRun
@@ -331,6 +332,37 @@ def test_heights_of_the_screen_follow_mobile_safaris_address_bar(live_server, pa
 
     assert [d for d in declarations if re.search(r"\dvh\b", d)] == []
     assert any("100dvh" in d for d in declarations)
+
+
+def test_the_about_this_role_panel_without_an_apply_link_scrolls_from_the_keyboard(
+    live_server, page, db
+):
+    """WCAG 2.1.1: a post without an application link has no Apply link in the panel, so
+    nothing in it took the focus, and where the panel scrolls in its own box (taller than a
+    wide screen) Safari's keyboard could not scroll it (axe's scrollable-region-focusable)."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    job = make_job(
+        org,
+        "Yard Hand",
+        absolute_url="",
+        location_name="Rotterdam, Netherlands",
+        tags=[f"Skill {n}" for n in range(120)],
+        description_html="".join(f"<p>Paragraph {n} of the role.</p>" for n in range(80)),
+    )
+    page.add_init_script(AXE_SCRIPT)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    panel = page.get_by_role("complementary", name="About this role")
+    assert panel.evaluate("panel => panel.scrollHeight > panel.clientHeight")
+    expect(panel.get_by_role("link")).to_have_count(0)
+
+    results = page.evaluate(
+        "axe.run({runOnly: ['scrollable-region-focusable'], resultTypes: ['violations']})"
+    )
+    assert results["violations"] == []
+    panel.focus()
+    page.keyboard.press("PageDown")
+    page.wait_for_function("element => element.scrollTop > 0", arg=panel.element_handle())
 
 
 def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(
