@@ -873,6 +873,37 @@ def test_a_page_come_back_to_at_a_fields_address_leaves_the_focus_alone(
     assert page.evaluate("document.activeElement === document.body")
 
 
+@pytest.mark.parametrize("kept_on_back", [False, True], ids=["loaded-again", "kept-whole"])
+def test_the_messages_gone_back_to_leave_the_focus_alone(live_server, request, owner, kept_on_back):
+    """Gone back to, the page that said "You are signed out." focused its messages again if the
+    browser loaded it again from its cache (the messages it showed kept in it): read out once
+    more, and the page moved from where the browser had put it back. Kept whole (the
+    back/forward cache, pageshow's persisted), the page runs no script again."""
+    page = request.getfixturevalue("page_kept_on_back" if kept_on_back else "page")
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/")
+    with page.expect_response(f"{live_server.url}/") as home:
+        page.get_by_role("button", name="Sign out").click()
+    messages = page.get_by_role("alert").filter(has_text="You are signed out.")
+    expect(messages).to_be_focused()
+    if not kept_on_back:
+        # As a cache would answer: the page as first shown, where the server's has no message.
+        said, headers = home.value.text(), home.value.headers
+        page.route(f"{live_server.url}/", lambda route: route.fulfill(body=said, headers=headers))
+    page.get_by_role("link", name="Jobs", exact=True).first.click()
+    expect(page).to_have_url(re.compile(r"/jobs/$"))
+
+    page.go_back(wait_until="commit")
+
+    expect(messages).to_be_visible()
+    page.wait_for_function("document.readyState === 'complete'")
+    expect(messages).not_to_be_focused()
+    if not kept_on_back:
+        assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == (
+            "back_forward"
+        )
+
+
 def test_a_state_badge_on_two_lines_keeps_the_corners_of_one_on_one_line(live_server, page, owner):
     """A long state ("Failing since …, 06:02 UTC (syncing paused)") wraps in a narrow column;
     rounded as a pill (999px), its two lines made an ellipse whose edge cut through the words."""

@@ -22,18 +22,32 @@
     return true;
   }
 
+  // How the page was opened: "navigate" (a link, an address, a form sent), "reload" or
+  // "back_forward". Browsers without this entry open it as from a link.
+  function navigationType() {
+    var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    return entry ? entry.type : "navigate";
+  }
+
   // Whether the page was opened by a link or an address, not gone back or forward to, nor
   // reloaded: there the browser puts back where the page was scrolled to, and the field taking
   // the focus again moved the page away from it (to its top, in Chromium), the focus out of
-  // sight. Browsers without this entry open it as from a link.
+  // sight.
   function arrivedByALink() {
-    var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
-    return !entry || entry.type === "navigate";
+    return navigationType() === "navigate";
   }
 
+  // The messages or a form's errors are focused where the page is new: gone back or forward
+  // to and loaded again (from the browser's cache, which keeps what the page said), they were
+  // read out when it was first shown, and taking the focus again moved the page away from
+  // where the browser put it back. A page kept whole for Back (the back/forward cache: its
+  // pageshow's persisted) runs no script again, and keeps the focus where it was left. A form
+  // sent again by a reload is answered anew.
   var target = document.querySelector("[data-focus-on-load]");
   if (target) {
-    target.focus();
+    if (navigationType() !== "back_forward") {
+      target.focus();
+    }
   } else if (location.hash && arrivedByALink()) {
     // Come from another page's link (the jobs page's "Resume it in the settings"): once the
     // page has loaded, as the browser scrolls to the field until then.
