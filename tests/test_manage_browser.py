@@ -620,6 +620,35 @@ def test_the_org_pages_fit_a_narrow_phone_with_their_text_twice_as_large(live_se
         assert fits_the_screen(page), path
 
 
+def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_server, page, db):
+    """Chrome on a phone scales text up to 300%: in Django's admin an address, a slug or an
+    email is one long word, and the site's name, a heading, a breadcrumb, a read-only value, a
+    change list's cell or the Save buttons as wide as it pushed every change list and change
+    form past the screen's edge."""
+    address = "https://careers.example/" + "averyverylongpathsegmentwithnobreaks" * 3
+    organization = Organization.objects.create(
+        name="North" + "x" * 80, slug="north-" + "y" * 44, website=address
+    )
+    job = make_job(organization, "Welder", absolute_url=address)
+    email = "christopher.montgomery.longname@internationalbusinessmachines.example"
+    person = User.objects.create_user(email, email)
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    sign_in_by_cookie(page, live_server.url, "root")
+    page.set_viewport_size({"width": 360, "height": 640})
+
+    for path in (
+        "/admin/jobs/organization/",
+        f"/admin/jobs/organization/{organization.pk}/change/",
+        "/admin/jobs/job/",
+        f"/admin/jobs/job/{job.pk}/change/",
+        "/admin/auth/user/",
+        f"/admin/auth/user/{person.pk}/change/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.evaluate("document.documentElement.style.fontSize = '300%'")
+        assert fits_the_screen(page), path
+
+
 def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner):
     """Windows' high contrast themes (forced colours) drop the current tab's background and
     draw every tab's border: the current one was told apart only by its bold words."""
