@@ -844,6 +844,35 @@ def test_the_error_summarys_link_shows_its_field_with_the_label_and_error_above_
     )
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_a_link_to_a_field_on_its_page_adds_no_step_to_the_history(
+    live_server, chromium, request, owner, javascript
+):
+    """As GOV.UK's error summary does, a link to a field of its own page (the error summary's,
+    "Resume it in the schedule below") focuses the field and changes neither the page's address
+    nor its history, where following it as an anchor added "#id_…" and a step for Back to
+    undo. Without the script the anchor still leads to the field."""
+    context = chromium.new_context(java_script_enabled=javascript)
+    request.addfinalizer(context.close)
+    page = context.new_page()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_label("Board token").fill("not a token!")
+    page.get_by_role("button", name="Check and connect").click()
+    link = page.locator(".error-summary").get_by_role("link", name=re.compile("^Board token"))
+    expect(link).to_be_visible()
+    address, steps = page.url, page.evaluate("history.length")
+
+    link.click()
+
+    if javascript:
+        expect(page.get_by_label("Board token")).to_be_focused()
+        assert (page.url, page.evaluate("history.length")) == (address, steps)
+    else:
+        expect(page).to_have_url(f"{address}#id_board_token")
+        assert page.evaluate("history.length") == steps + 1
+
+
 def test_the_status_links_to_a_field_show_it_with_its_label(live_server, page, owner):
     """The links of a paused org's status, "Resume it in the schedule below" (the settings page)
     and "Resume it in the settings" (its other pages), took the browser to the Pause box,
