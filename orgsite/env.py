@@ -436,6 +436,11 @@ _WORD_RE = re.compile(r"\S+")
 _ASCII_BLANKS = r" \t\n\r\f\v"
 _WORD_TO_AN_ASCII_BLANK_RE = re.compile(rf"[^{_ASCII_BLANKS}]+")
 _BLANK_BEYOND_ASCII_RE = re.compile(rf"[^\S{_ASCII_BLANKS}]")
+# A reading writes this character for each one it masks, so that two readings of a line, as
+# long as it, can be joined (_masked_in_words); each run of them is written "***" at the end. A
+# noncharacter, which no text interchanged holds: a line holding one has it written as U+FFFD.
+_MASKED = "\ufdd0"
+_MASKED_RUN_RE = re.compile(f"{_MASKED}+")
 _URL_USER_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:")
 
 
@@ -498,17 +503,35 @@ def _passwords_masked_in_words(text: str, words: re.Pattern[str]) -> str:
 def _masked_in_words(text: str, masked_in: Callable[[str, re.Pattern[str]], str]) -> str:
     """`masked_in(text, words)` in the words _WORD_RE finds, then, where a blank of another
     kind than ASCII's is left, again in words that end at an ASCII blank alone, so that a
-    password holding one is masked to its end. Twice, not once in the longer words, so that
-    nothing the first reading masks is shown: a query's value read on past such a blank into
-    another URL, to a "#" in that URL's password, left its rest unmasked ("?password=x\u3000
-    https://u:#secret@h" showed "#secret")."""
+    password holding one is masked to its end: in the text the first reading masked, so that
+    nothing it masks is shown (a query's value read on past such a blank into another URL, to
+    a "#" in that URL's password, left its rest unmasked: "?password=x\u3000https://u:#secret@h"
+    showed "#secret"), and in the text as written, what either masks masked."""
+    if _MASKED in text:
+        text = text.replace(_MASKED, "\ufffd")
     masked = masked_in(text, _WORD_RE)
     # Searched for only in a line that may need it: one beyond ASCII, with an "@" (a password
     # before a host) or an "=" (in a query).
-    maybe = not masked.isascii() and ("@" in masked or "=" in masked)
-    if maybe and _BLANK_BEYOND_ASCII_RE.search(masked):
-        masked = masked_in(masked, _WORD_TO_AN_ASCII_BLANK_RE)
-    return masked
+    maybe = not text.isascii() and ("@" in text or "=" in text)
+    if maybe and _BLANK_BEYOND_ASCII_RE.search(text):
+        read_again = masked_in(masked, _WORD_TO_AN_ASCII_BLANK_RE)
+        # And in the longer words of the line as written, where the first reading masked any:
+        # it may have masked what ends a password read in them, a query's value holding the "@"
+        # that ends one before the host ("redis://u:a\u00a0b?PASSWORD=c@d@HOST/0" showed
+        # "a\u00a0b?PASSWORD=").
+        if _MASKED in masked:
+            read_again = _masks_joined(read_again, masked_in(text, _WORD_TO_AN_ASCII_BLANK_RE))
+        masked = read_again
+    return _MASKED_RUN_RE.sub("***", masked) if _MASKED in masked else masked
+
+
+def _masks_joined(masked: str, other: str) -> str:
+    """`masked` with what `other`, another reading of the same text, masks masked too."""
+    pieces, shown_from = [], 0
+    for run in _MASKED_RUN_RE.finditer(other):
+        pieces += [masked[shown_from : run.start()], run[0]]
+        shown_from = run.end()
+    return "".join(pieces) + masked[shown_from:]
 
 
 def _word_query_passwords_masked(word: re.Match[str]) -> str:
@@ -556,11 +579,10 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
         masked = sorted([*masked, user_info])
     pieces, shown_from = [], 0
     for start, end in masked:
-        if pieces and start <= shown_from:  # within or next to the text masked before it
-            shown_from = max(shown_from, end)
-            continue
-        pieces += [text[shown_from:start], "***"]
-        shown_from = end
+        start = max(start, shown_from)  # within or next to the text masked before it
+        if end > start:
+            pieces += [text[shown_from:start], _MASKED * (end - start)]
+            shown_from = end
     return "".join(pieces) + text[shown_from:]
 
 
@@ -631,7 +653,7 @@ def _word_password_masked(word: re.Match[str]) -> str:
     last_at = text.rfind("@")
     if user is None or last_at < user.end():
         return text
-    return f"{text[: user.end()]}***{text[last_at:]}"
+    return f"{text[: user.end()]}{_MASKED * (last_at - user.end())}{text[last_at:]}"
 
 
 def url_named(value: str) -> str:

@@ -686,6 +686,20 @@ def test_urls_a_blank_beyond_asciis_joins_are_masked_as_before_and_to_their_end(
     assert passwords_masked(text) == masked
 
 
+@pytest.mark.parametrize("blank", BLANKS_BEYOND_ASCII)
+@pytest.mark.parametrize("field", ["?PASSWORD=", "&PassWord=", "?q=a?password="])
+def test_a_password_holding_a_blank_beyond_asciis_and_a_query_field_is_masked_whole(blank, field):
+    """A password before the host holding such a blank and then a field only the mask reads as
+    a password's, its value holding an "@", was masked from that value on alone: the reading
+    in words that end at any blank masked the "@" that ends the password, and the reading in
+    the longer words found none in what it left, and showed "a\u00a0b?PASSWORD=". It is masked
+    as the same password without the blank is."""
+    text = f"error=redis://u:a{blank}b{field}c@d@HOST/0 to=a@b.example"
+
+    assert passwords_masked(text) == "error=redis://u:*** to=a@b.example"
+    assert passwords_masked(text.replace(blank, "")) == "error=redis://u:*** to=a@b.example"
+
+
 def test_masking_a_long_line_of_urls_with_no_password_takes_work_in_its_length():
     """The regex looked from each "://" to the end of the word for an "@" after it, in the
     square of the word's length: 17 s for a line of 96,000 characters (a redirect's address,
