@@ -432,7 +432,7 @@ _WORD_RE = re.compile(r"\S+")
 # where it writes the URL with %s, as a client's error does. The mask ended the URL there, and
 # showed the password from that character on, or whole before the host (no word held both its
 # "://" and its "@"): a line holding such a blank is read again in words that end at an ASCII
-# blank alone (_masked_in_words). A user's or a field's name still ends at any blank.
+# blank alone (_masked_in_words). A field's name still ends at any blank.
 _ASCII_BLANKS = r" \t\n\r\f\v"
 _WORD_TO_AN_ASCII_BLANK_RE = re.compile(rf"[^{_ASCII_BLANKS}]+")
 _BLANK_BEYOND_ASCII_RE = re.compile(rf"[^\S{_ASCII_BLANKS}]")
@@ -442,6 +442,12 @@ _BLANK_BEYOND_ASCII_RE = re.compile(rf"[^\S{_ASCII_BLANKS}]")
 _MASKED = "\ufdd0"
 _MASKED_RUN_RE = re.compile(f"{_MASKED}+")
 _URL_USER_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^:\s]*:")
+# So may a user's name ("redis://us\u00a0er:secret@HOST/0" showed "secret"), read in those
+# longer words: its ":" then not one that a URL after the blank begins with ("https://h1/v1
+# \u3000https://sync:Pw1@h2/v1": the user "sync", not "h1/v1\u3000https").
+_URL_USER_ACROSS_BLANKS_RE = re.compile(
+    rf"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://(?:[^:\s]*:|[^:{_ASCII_BLANKS}]*:(?!//))"
+)
 
 
 def _written_in_any_case(word: str) -> str:
@@ -574,7 +580,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
 
     fields = list(_QUERY_PASSWORD_RE.finditer(text))
     masked = [value_masked(field) for field in fields]
-    user_info = _user_info_read_as_the_clients_fields(text, fields)
+    user_info = _user_info_read_as_the_clients_fields(text, fields, word.re)
     if user_info is not None:
         masked = sorted([*masked, user_info])
     pieces, shown_from = [], 0
@@ -587,7 +593,7 @@ def _word_query_passwords_masked(word: re.Match[str]) -> str:
 
 
 def _user_info_read_as_the_clients_fields(
-    text: str, fields: list[re.Match[str]]
+    text: str, fields: list[re.Match[str]], words: re.Pattern[str]
 ) -> tuple[int, int] | None:
     """Where a word's user-info password is masked as it is read with only the fields the
     clients read as passwords' masked (_read_by_the_clients), where the word has others too
@@ -611,7 +617,7 @@ def _user_info_read_as_the_clients_fields(
             break
         if at >= field.start(2) and by_the_clients:
             at = text.rfind("@", 0, field.start(2))
-    user = _URL_USER_RE.search(text)
+    user = _url_user(text, words)
     return (user.end(), at) if user is not None and user.end() <= at else None
 
 
@@ -649,11 +655,16 @@ def _userinfo_masked_in_words(text: str, words: re.Pattern[str]) -> str:
 
 def _word_password_masked(word: re.Match[str]) -> str:
     text = word[0]
-    user = _URL_USER_RE.search(text)
+    user = _url_user(text, word.re)
     last_at = text.rfind("@")
     if user is None or last_at < user.end():
         return text
     return f"{text[: user.end()]}{_MASKED * (last_at - user.end())}{text[last_at:]}"
+
+
+def _url_user(text: str, words: re.Pattern[str]) -> re.Match[str] | None:
+    """The scheme and user of the first URL with a user in a word that `words` found."""
+    return (_URL_USER_RE if words is _WORD_RE else _URL_USER_ACROSS_BLANKS_RE).search(text)
 
 
 def url_named(value: str) -> str:

@@ -700,6 +700,21 @@ def test_a_password_holding_a_blank_beyond_asciis_and_a_query_field_is_masked_wh
     assert passwords_masked(text.replace(blank, "")) == "error=redis://u:*** to=a@b.example"
 
 
+@pytest.mark.parametrize("blank", BLANKS_BEYOND_ASCII)
+@pytest.mark.parametrize("query", ["", "?db=2", "?PASSWORD=Pw2"])
+def test_a_password_after_a_user_holding_a_blank_beyond_asciis_is_masked(blank, query):
+    """A user's name ended at any blank, so the password after one holding such a blank was
+    written as it was ("redis://us\u00a0er:secret@HOST/0"). The user reads on past it, but not
+    into a URL after it, whose own user is read (the last case)."""
+    line = f"error=redis://us{blank}er:Pw1@cache.example:6379/0{query} to=a@b.example"
+    masked = f"error=redis://us{blank}er:***@cache.example:6379/0{query} to=a@b.example"
+
+    assert passwords_masked(line) == masked.replace("=Pw2", "=***")
+    assert userinfo_passwords_masked(line) == masked
+    joined = f"url=https://h1.example/v1{blank}https://sync:Pw1@h2.example/v1"
+    assert passwords_masked(joined) == joined.replace("Pw1", "***")
+
+
 def test_masking_a_long_line_of_urls_with_no_password_takes_work_in_its_length():
     """The regex looked from each "://" to the end of the word for an "@" after it, in the
     square of the word's length: 17 s for a line of 96,000 characters (a redirect's address,
