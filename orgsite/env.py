@@ -718,6 +718,14 @@ _QUERY_NAMES_CELERY_READS = {
 }
 
 
+# The names the cache's client (redis-py) reads from a Redis URL's query as a user name,
+# password and database, in lowercase alone.
+_QUERY_NAMES_THE_CACHE_READS = {"username", "password", "db"}
+_USER_BEFORE_THE_HOST = (
+    "put the user name and password before the host: redis://USER:PASSWORD@HOST:6379/1"
+)
+
+
 # A %XX in a cache URL's query value once decoded: redis-py decodes each a second time.
 _PERCENT_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -768,6 +776,23 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             "password before the host, where a % is written %25 and read once "
             "(redis://USER:PASSWORD@HOST:6379/1); no other value can hold a % before two hex "
             "digits"
+        )
+    # redis-py reads these names from the cache's query as written, and hands one in another
+    # case ("?PASSWORD=", "?Password=", "?pass%57ord=") to the connection, which fails on it at
+    # each use (TypeError: unexpected keyword argument 'PASSWORD'), which the site takes for a
+    # cache that is down. Celery's client fails on them in any case (refused below).
+    miswritten = [
+        query_name
+        for query_name in query
+        if query_name.lower() in _QUERY_NAMES_THE_CACHE_READS and not query_name.islower()
+    ]
+    if miswritten and not for_celery:
+        read = miswritten[0].lower()
+        instead = _IN_THE_PATH if read == "db" else _USER_BEFORE_THE_HOST
+        raise ImproperlyConfigured(
+            f"{name} has a {value_shown(f'?{miswritten[0]}=', str)}, which the cache's client "
+            f"(redis-py) fails on at each use: it reads ?{read}= in lowercase alone. Write it "
+            f"so, or {instead}"
         )
     for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
         if for_celery and query_name in query:

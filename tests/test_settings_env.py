@@ -1610,6 +1610,38 @@ def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(
 
 
 @pytest.mark.parametrize(
+    ("query", "read"),
+    [
+        ("?PASSWORD=s3cret", "password"),
+        ("?Password=s3cret", "password"),
+        ("?pass%57ord=s3cret", "password"),  # "passWord", as the client decodes it
+        ("?USERNAME=sync&password=s3cret", "username"),
+        ("?DB=2&password=s3cret", "db"),
+    ],
+)
+def test_a_cache_query_name_its_client_reads_in_lowercase_alone_stops_the_process(query, read):
+    """redis-py reads the cache's ?password=, ?username= and ?db= as written, and hands such a
+    name in another case to the connection, which failed at each use (a TypeError, the cache
+    taken for down): the settings took it, where CELERY_BROKER_URL's is refused. It stops the
+    process with one line, as a broker's does."""
+    url = f"redis://redis.example.com:6379/1{query}"
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        redis.ConnectionPool.from_url(url).make_connection()  # never connected to
+
+    refused = refusal(CACHE_URL=url)
+
+    assert refused.startswith("CACHE_URL has a ?") and "s3cret" not in refused
+    assert f"(redis-py) fails on at each use: it reads ?{read}= in lowercase alone" in refused
+    if read == "password":
+        process = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", "CACHE_URL": url},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert process.returncode == 4 and process.stderr == f"{refused}\n"
+
+
+@pytest.mark.parametrize(
     ("query", "sent"),
     [
         ("?password=s3cr%25E9t", {"password": "s3cr�t"}),
