@@ -800,7 +800,15 @@ class MembershipInline(InlineRelatedObjectLinks, admin.TabularInline):
         return formset
 
 
+# Marks a request whose org page OrganizationAdmin answers a third time, as its slug was taken
+# between its checks and its write twice: its form then refuses the slug as taken.
+SLUG_TAKEN_MEANWHILE = "organization_slug_taken_meanwhile"
+
+
 class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.ModelForm):
+    # Set by OrganizationAdmin.get_form (SLUG_TAKEN_MEANWHILE).
+    slug_taken_meanwhile = False
+
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
@@ -839,6 +847,8 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
                     "differs from it only in case: choose another slug.",
                     code="taken_in_other_case",
                 )
+            if self.slug_taken_meanwhile:  # though these checks find it free (its admin's)
+                raise self.instance.unique_error_message(Organization, ("slug",))
         return slug
 
 
@@ -929,14 +939,29 @@ class OrganizationAdmin(
         form_url: str = "",
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError:  # rolled back: Django's admin saves in a transaction of its own
-            if not self.slug_taken_meanwhile(request, object_id):
-                raise
-            # Answered again, the slug is refused by the checks' own words (clean_slug's, or
-            # Django's of the unique slug), the form as it was sent: not a server error.
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        # Answered again, the slug is refused by the checks' own words (clean_slug's, or
+        # Django's of the unique slug), the form as it was sent: not a server error. Refused
+        # again, the slug was let go and taken anew between the second answer's checks and its
+        # write: the third, which writes nothing, refuses it as taken (SLUG_TAKEN_MEANWHILE).
+        for _ in range(2):  # as sent, then answered again
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except IntegrityError:  # rolled back: Django's admin saves in a transaction of its own
+                if not self.slug_taken_meanwhile(request, object_id):
+                    raise
+        setattr(request, SLUG_TAKEN_MEANWHILE, True)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Organization | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # a class made for this request
+        form.slug_taken_meanwhile = getattr(request, SLUG_TAKEN_MEANWHILE, False)
+        return form
 
     @staticmethod
     def slug_taken_meanwhile(request: HttpRequest, object_id: str | None) -> bool:

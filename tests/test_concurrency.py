@@ -2732,6 +2732,36 @@ def test_an_org_renamed_in_djangos_admin_as_another_takes_its_slug_is_told_it_is
     assert sorted(Organization.objects.values_list("slug", flat=True)) == ["NorthWind", "north"]
 
 
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_an_org_saved_in_djangos_admin_as_its_slug_is_taken_again_at_each_answer_is_told_so(
+    monkeypatch, page
+):
+    """The page's checks find "northwind" free each time, and each write is refused by the
+    unique slug: another org took it first, let it go as the page was answered again, and a
+    third took it between that answer's checks and its write. Answered a third time, without a
+    write, the slug is refused as Django words a unique field taken: not a server error."""
+    from jobs.admin import OrganizationAdminForm
+
+    Organization.objects.create(name="Northwind Traders", slug="northwind")
+    north = Organization.objects.create(name="North", slug="north")
+    # Blind to "northwind": each check comes just before another save takes it.
+    monkeypatch.setattr(OrganizationAdminForm, "validate_unique", lambda form: None)
+    client = staff_client("root")
+
+    if page == "add":
+        response = organization_added_in_djangos_admin(client, "northwind")
+    else:
+        inline = {f"memberships-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+        data = {"name": "North", "slug": "northwind", "description": "", "website": ""}
+        response = client.post(f"/admin/jobs/organization/{north.pk}/change/", data | inline)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "slug": ["Organization with this Slug already exists."]
+    }
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["north", "northwind"]
+
+
 def test_an_org_made_at_manage_new_as_older_code_saves_its_slug_in_capitals_is_told_it_is_taken(
     owner, monkeypatch
 ):
