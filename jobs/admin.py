@@ -835,7 +835,7 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
             # an org saved with capitals before slugs had to be lowercase. One taken as it is,
             # the unique constraint says.
             other = (
-                Organization.objects.filter(slug__iexact=slug)
+                Organization.objects.filter(slug__in_any_case=slug)
                 .exclude(pk=self.instance.pk)
                 .exclude(slug=slug)
                 .values_list("slug", flat=True)
@@ -970,7 +970,7 @@ class OrganizationAdmin(
         slug = request.POST.get("slug", "")
         if request.method != "POST" or not could_be_a_slug(slug):
             return False
-        others = Organization.objects.filter(slug__iexact=slug)
+        others = Organization.objects.filter(slug__in_any_case=slug)
         if object_id is not None:
             others = others.exclude(pk=unquote(object_id))
         return others.exists()

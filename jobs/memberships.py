@@ -122,7 +122,9 @@ def organization_slug_taken(slug: str) -> bool:
     beside an org saved as "ACME" (before slugs had to be lowercase) would be a second org at an
     address that differs only in case, /orgs/ACME/ the one and /orgs/Acme/ leading to the other
     (slug_in_lowercase)."""
-    return slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug__iexact=slug).exists()
+    return (
+        slug in SLUGS_OF_SITE_PAGES or Organization.objects.filter(slug__in_any_case=slug).exists()
+    )
 
 
 def organization_slug_free(name: str) -> str:

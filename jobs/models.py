@@ -197,8 +197,8 @@ class Organization(WrittenInLanguage, models.Model):
         ordering = ["name"]
         constraints = [
             # /orgs/NorthWind/ and /orgs/northwind/ would be two orgs at an address that differs
-            # only in case (organization_slug_taken). Of UPPER(), as Django's lookup in any case
-            # (slug__iexact) compares it on PostgreSQL, which then reads this index for it.
+            # only in case (organization_slug_taken). Of UPPER(), as the slug's lookup in any
+            # case (slug__in_any_case) compares it, which each database reads this index for.
             models.UniqueConstraint(Upper("slug"), name=SLUG_IN_ANY_CASE_CONSTRAINT),
         ]
 
@@ -292,6 +292,31 @@ def rows_key_share_lock(rows: models.QuerySet) -> int | None:
     with db_connection.cursor() as cursor:
         cursor.execute(f"{sql} FOR KEY SHARE", params)  # noqa: S608 (the ORM's query)
         return len(cursor.fetchall())
+
+
+class InAnyCase(models.lookups.Exact):
+    """`slug__in_any_case`: an org's slug is the value but for case, compared as the constraint of
+    slugs in any case indexes it, UPPER(slug) = the value in capitals, so that both databases
+    search that index for it. Django's iexact is a LIKE on SQLite, which reads no index of
+    UPPER(): each check that a slug is free, each /manage/ page of a slug typed in other capitals
+    read the whole table. Slugs are ASCII (validate_organization_slug, SlugField's validator),
+    whose letters str.upper() and either database's UPPER() write in capitals alike (SQLite's
+    writes ASCII ones alone). A value with other letters is no slug in other capitals: compared
+    as typed, as str.upper() and PostgreSQL's UPPER() write some in ASCII ("ſ" as "S", "ı" as
+    "I"): "ſouth" named "south" on PostgreSQL, and nothing on SQLite."""
+
+    lookup_name = "in_any_case"
+
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        if isinstance(rhs, str) and rhs.isascii():
+            lhs, rhs = Upper(lhs), rhs.upper()
+        super().__init__(lhs, rhs)
+
+    def get_rhs_op(self, connection: Any, rhs: str) -> str:
+        return connection.operators["exact"] % rhs  # the backends know no other name
+
+
+Organization._meta.get_field("slug").register_lookup(InAnyCase)
 
 
 class SiteListing(models.Model):

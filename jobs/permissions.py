@@ -68,7 +68,7 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
         # One at most: slugs are unique in any case (migration jobs 0070).
-        found = Organization.objects.filter(slug__iexact=slug).first()
+        found = Organization.objects.filter(slug__in_any_case=slug).first()
         if found is None:
             raise OrganizationGone("No such organization.")
         if found.slug == slug:

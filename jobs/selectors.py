@@ -631,7 +631,7 @@ def organization_chosen(
 def _organization_of_slug(slug: str) -> OrganizationOption | None:
     """The org whose slug is `slug` in any case, as organization_chosen() picks it, as an
     option of an org without open jobs."""
-    orgs = Organization.objects.filter(**{"slug__iexact" if slug.isascii() else "slug": slug})
+    orgs = Organization.objects.filter(slug__in_any_case=slug)
     found = orgs.values_list("slug", "name", "pk").first()
     return OrganizationOption(*found, has_open_jobs=False) if found else None
 

@@ -272,3 +272,31 @@ def test_the_same_name_again_at_another_address_is_another_org(signed_in):
     assert sorted(
         Organization.objects.filter(name="North Wind Co-op").values_list("slug", flat=True)
     ) == ["northwind", "nw-south"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("northwind", "northwind"),
+        ("NorthWind", "northwind"),
+        ("SOUTH", "south"),
+        ("north_wind", None),  # LIKE's "_" matches any letter; Django's iexact escaped it
+        ("northwin%", None),
+        ("\u017fouth", None),  # a long s, which str.upper() and PostgreSQL's UPPER() write "S"
+        ("k\u0131lo", None),  # a dotless i, "I" in capitals
+        ("\u212ailo", None),  # the Kelvin sign, "k" in lowercase
+    ],
+)
+def test_a_slug_in_any_case_differs_from_the_org_s_in_the_case_of_ascii_letters_alone(
+    db, typed, found
+):
+    """Slugs are ASCII: one typed with other letters names no org in other capitals, though
+    capitals or lowercase of those letters are ASCII ones, on either database (SQLite's UPPER()
+    writes ASCII letters alone in capitals)."""
+    for slug in ("northwind", "south", "kilo"):
+        Organization.objects.create(name=slug.title(), slug=slug)
+
+    orgs = Organization.objects.filter(slug__in_any_case=typed)
+
+    assert list(orgs.values_list("slug", flat=True)) == ([found] if found else [])
+    assert memberships.organization_slug_taken(typed) is bool(found)

@@ -154,7 +154,7 @@ class Command(ProjectCommand):
             # meanwhile: the database refuses a slug that differs from another only in case.
             # Not one of this slug as given: that one was found, and something else refused.
             other = (
-                Organization.objects.filter(slug__iexact=slug)
+                Organization.objects.filter(slug__in_any_case=slug)
                 .exclude(slug=slug)
                 .values_list("slug", flat=True)
             )

@@ -163,7 +163,7 @@ class Command(BaseCommand):
             # In any case: a local database's "Acme", saved before slugs had to be lowercase,
             # is the demo's "acme", which the database refuses beside it (migration jobs 0070).
             organization, _ = Organization.objects.get_or_create(
-                slug__iexact=slug, defaults={"slug": slug, "name": board.name}
+                slug__in_any_case=slug, defaults={"slug": slug, "name": board.name}
             )
             try:
                 connection_save(organization=organization, board=board)

@@ -347,7 +347,9 @@ def _why_not_connected(slugs: set[str]) -> str:
 def _with_the_slug_meant(slug: str) -> str:
     """`slug`, with the slug of the org it names but for case (one at most, as slugs are unique
     in any case: migration jobs 0070)."""
-    meant = Organization.objects.filter(slug__iexact=slug).values_list("slug", flat=True).first()
+    meant = (
+        Organization.objects.filter(slug__in_any_case=slug).values_list("slug", flat=True).first()
+    )
     return f"{slug} (did you mean {meant}?)" if meant else slug
 
 
