@@ -7,6 +7,7 @@ import http.client
 import io
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -110,14 +111,12 @@ def test_the_worker_beat_and_site_are_given_the_directory_of_pythonpath(monkeypa
     assert [environment["PYTHONPATH"] for environment in environments] == [expected] * 3
 
 
-def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
-    monkeypatch, fake_greenhouse
-):
-    """The fake Greenhouse binds a port of its own choosing and says which: a port picked for
-    it beforehand could be taken by another process before it bound it."""
+def demo_run(monkeypatch, served_at: str) -> tuple[str, list[list[str]], list[dict | None]]:
+    """What `runlocal --demo` prints, with the commands it starts and their environments: the
+    fake Greenhouse a stand-in saying it serves at `served_at`, the site one that stops at once,
+    and the worker and beat ones that wait."""
     commands, environments = [], []
     popen = subprocess.Popen
-    served_at = fake_greenhouse.base_url
 
     def stand_in(command, **kwargs):
         commands.append(command)
@@ -134,9 +133,20 @@ def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
 
     with pytest.raises(CommandError, match="exit code 0"):  # the stand-in site stops at once
         call_command("runlocal", "--demo", stdout=output)
+    return output.getvalue(), commands, environments
+
+
+def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
+    monkeypatch, fake_greenhouse
+):
+    """The fake Greenhouse binds a port of its own choosing and says which: a port picked for
+    it beforehand could be taken by another process before it bound it."""
+    served_at = fake_greenhouse.base_url
+
+    output, commands, environments = demo_run(monkeypatch, served_at)
 
     assert commands[0][-2:] == ["--port", "0"]
-    assert f"serving at {served_at}" in output.getvalue()
+    assert f"serving at {served_at}" in output
     assert [env["GREENHOUSE_API_BASE"] for env in environments[1:]] == [served_at] * 3
     assert Organization.objects.filter(slug__in=runlocal.DEMO_BOARDS).count() == 3
 
@@ -180,6 +190,22 @@ def test_the_demo_data_takes_an_org_saved_with_capitals_as_its_own(fake_greenhou
     connection = GreenhouseConnection.objects.get(organization__slug="Acme")
     assert connection.board_token == runlocal.DEMO_BOARDS["acme"]
     assert connection.organization.memberships.get().user.username == "demo"
+
+
+def test_the_demo_links_the_jobs_json_of_the_org_it_took_as_its_own(
+    monkeypatch, fake_greenhouse, client
+):
+    """Of a local database's "Acme" (saved before slugs had to be lowercase), which the demo
+    connects as its "acme": the link it printed, /orgs/acme/jobs.json, answered 404."""
+    Organization.objects.create(name="Acme", slug="Acme")
+
+    output, _, _ = demo_run(monkeypatch, fake_greenhouse.base_url)
+
+    (link,) = re.findall(r"Demo jobs as JSON: http://127\.0\.0\.1:\d+(/\S+)", output)
+    assert link == "/orgs/Acme/jobs.json"
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.json()["organization"]["slug"] == "Acme"
 
 
 def test_the_fake_greenhouse_on_port_0_prints_the_line_the_demo_reads():

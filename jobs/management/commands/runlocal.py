@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from jobs.connections import SyncInProgress, check_board, connection_save
 from jobs.models import Membership, Organization
@@ -128,7 +129,7 @@ class Command(BaseCommand):
                     )
                     api_base = self._url_served_by(fake)
                     env["GREENHOUSE_API_BASE"] = settings.GREENHOUSE_API_BASE = api_base
-                    password = self._create_demo_data()
+                    password, demo_jobs_json = self._create_demo_data()
                 celery = [sys.executable, "-m", "celery", "-A", "orgsite"]
                 self._start(processes, [*celery, "worker", "--loglevel=INFO"], env=env)
                 self._start(processes, [*celery, "beat", "--loglevel=INFO"], env=env)
@@ -140,7 +141,7 @@ class Command(BaseCommand):
                 )
                 if options["demo"]:
                     enqueue_due_syncs()
-                    self._print_welcome(options["port"], password)
+                    self._print_welcome(options["port"], password, demo_jobs_json)
                 stopped = self._wait(processes, stop_signals)
             finally:
                 self._stop(processes)
@@ -150,7 +151,10 @@ class Command(BaseCommand):
                 f"{stopped.returncode}); everything else was stopped too."
             )
 
-    def _create_demo_data(self) -> str:
+    def _create_demo_data(self) -> tuple[str, str]:
+        """The demo admin's password, made for this run, and the address of the first demo org's
+        jobs as JSON: at its slug as the database has it ("Acme", saved before slugs had to be
+        lowercase, where /orgs/acme/jobs.json answers 404)."""
         password = secrets.token_urlsafe(12)
         user, _ = User.objects.get_or_create(
             username="demo", defaults={"email": "demo@example.com"}
@@ -158,6 +162,7 @@ class Command(BaseCommand):
         user.set_password(password)
         user.is_staff = user.is_superuser = True
         user.save()
+        organizations = []
         for slug, token in DEMO_BOARDS.items():
             board = check_board(token)
             # In any case: a local database's "Acme", saved before slugs had to be lowercase,
@@ -180,15 +185,16 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 organization=organization, user=user, defaults={"role": Membership.Role.ADMIN}
             )
-        return password
+            organizations.append(organization)
+        return password, reverse("jobs:org_jobs_json", args=[organizations[0].slug])
 
-    def _print_welcome(self, port: int, password: str) -> None:
+    def _print_welcome(self, port: int, password: str, jobs_json: str) -> None:
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  orgsite is running at http://127.0.0.1:{port}/\n"
                 f"  Sign in as 'demo' with the password {password}\n"
                 f"  (generated for this run; admin at http://127.0.0.1:{port}/admin/)\n"
-                f"  Demo jobs as JSON: http://127.0.0.1:{port}/orgs/acme/jobs.json\n"
+                f"  Demo jobs as JSON: http://127.0.0.1:{port}{jobs_json}\n"
                 "  Press Ctrl-C to stop.\n"
             )
         )
