@@ -466,6 +466,10 @@ def shown_name_key(name: str) -> str:
     the joiners that change how letters join; composed (NFC) and casefolded. Compared as
     written, "Harbor Tools" and "\u202bHarbor Tools\u202c", or "Café" composed and not, were
     two options alike. Spaces as a page shows them: "Harbor  Tools" as "Harbor Tools"."""
+    if name.isascii():
+        # Most names: ASCII has no format character, nothing to compose, and casefold() lowers
+        # its letters alone, so the key is the same at a sixth of the cost.
+        return " ".join(name.casefold().split())
     shown = composed(without_format_characters(name, keep_joiners=True)).casefold()
     return " ".join(shown.split())  # a page shows any run of spaces as one
 

@@ -18,8 +18,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
 
-from jobs import search
-from jobs.greenhouse import parse_job
+from jobs import search, selectors
+from jobs.greenhouse import parse_job, without_format_characters
 from jobs.metadata import remote_policy_of_post
 from jobs.models import Department, Job, Office, Organization, SyncRun
 from jobs.search import (
@@ -36,9 +36,9 @@ from jobs.search import (
     words_in_a_row,
     words_searched,
 )
-from jobs.selectors import job_search
+from jobs.selectors import job_search, shown_name_key
 from jobs.sync import sync_organization
-from jobs.text import as_searched, without_direction_controls
+from jobs.text import as_searched, composed, without_direction_controls
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import job_to_make, make_job, make_unit
 from tests.support.regex_steps import assert_steps_in_proportion, regex_steps_counted
@@ -1968,6 +1968,27 @@ def test_orgs_whose_names_differ_in_spaces_alone_are_told_apart_by_their_slug(cl
         option["value"]: option.get_text() for option in page.select("select[name=org] option")
     }
     assert (shown["one"], shown["two"]) == ("Harbor Tools (one)", f"{alike} (two)")
+
+
+def test_an_ascii_name_is_keyed_as_any_name_without_the_steps_for_other_letters(monkeypatch):
+    """shown_name_key() takes a shorter way for ASCII names (most of them), not composing or
+    looking for format characters, to the key the whole way gives: for names of any ASCII
+    characters, controls and the separators str.split() reads as spaces too."""
+    rng = random.Random(0)
+    names = ["", " ", "Harbor  Tools", "ACME\tRobotics\x1c", *map(chr, range(128))]
+    names += ["".join(rng.choices([chr(n) for n in range(128)], k=12)) for _ in range(2_000)]
+    whole_way = [
+        " ".join(composed(without_format_characters(name, keep_joiners=True)).casefold().split())
+        for name in names
+    ]
+
+    def not_taken(text: str, **kwargs: object) -> str:
+        raise AssertionError(f"a step for other letters taken for {text!r}")
+
+    monkeypatch.setattr(selectors, "composed", not_taken)
+    monkeypatch.setattr(selectors, "without_format_characters", not_taken)
+
+    assert [shown_name_key(name) for name in names] == whole_way
 
 
 def test_a_location_no_open_job_has_any_more_still_shows_as_the_filter(client, boards):
