@@ -62,13 +62,19 @@ UNACCENTED_LETTERS = str.maketrans(
 # for a vowel read long ("بِهِۦ"), as the superscript alef is, where the word is typed "به".
 # Not the end of ayah (U+06DD, a sign enclosing the number after it) nor the rub el hizb and
 # sajdah signs (U+06DE, U+06E9), which stand between words as punctuation does.
+# So are the marks of the Arabic Extended-A and -B blocks (U+0898-U+089F, U+08CA-U+08E1,
+# U+08E3-U+08FF: every combining mark there), Quranic annotation marks, curly and open harakat
+# and tone marks beside the Arabic block's: an open fathatan ("رحيم\u08f0ا", as Quran prints of
+# South Asia write "رحيما"). Not the pound and piastre marks (U+0890, U+0891) nor the disputed
+# end of ayah (U+08E2), format characters written before a number, as U+06DD is.
 SCRIPT_LETTERS_FOLDED = str.maketrans(
     "\u0623\u0625\u0622\u0671\u0649\u0629\u06cc\u06a9\u06c0\u0131",  # أ إ آ ٱ, ى, ة, ی, ک, ۀ, ı
     "\u0627\u0627\u0627\u0627\u064a\u0647\u064a\u0643\u0647i",  # ا ا ا ا, ي, ه, ي, ك, ه, i
     "".join(map(chr, (*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05BE), 0x05BF)))
     + "\u05c1\u05c2\u05c4\u05c5\u05c7"
     + "".join(map(chr, (*range(0x0610, 0x061B), *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E9))))
-    + "\u06ea\u06eb\u06ec\u06ed",
+    + "\u06ea\u06eb\u06ec\u06ed"
+    + "".join(map(chr, (*range(0x0898, 0x08A0), *range(0x08CA, 0x08E2), *range(0x08E3, 0x0900)))),
 )
 # Every script's decimal digits as ASCII ones, as unicodedata.decimal() reads them: Arabic-Indic
 # and Persian ("٥ سنوات", "۵ سال"), Devanagari ("५ वर्ष"), Bengali, Thai ("๕ ปี") and the others

@@ -43,7 +43,7 @@ from jobs.models import (
 from jobs.sanitize import LINK_REL, without_empty_links
 from jobs.selectors import job_search
 from jobs.sync import sync_organization
-from jobs.text import MAX_ESCAPED_CHARACTER_CHARS, WORD_PART_BREAK_RE
+from jobs.text import MAX_ESCAPED_CHARACTER_CHARS, WORD_PART_BREAK_RE, as_searched
 from orgsite.checks import organization_slugs_check
 from tests.support.helpers import make_connection, thread_with_outcome
 from tests.support.public_jobs import make_job
@@ -1478,6 +1478,9 @@ word_parts_quranic_marks_and_digits = importlib.import_module(
 )
 # A description a Persian word's parts in, kept apart by a zero-width non-joiner.
 WORD_PARTS_STORED = "<p>برنامه\u200cنویس ارشد</p>"
+without_extended_arabic_marks = importlib.import_module(
+    "jobs.migrations.0071_search_without_extended_arabic_marks"
+)
 
 
 def test_0068_reads_again_the_posts_stored_with_an_empty_link_or_an_address_cut_in_a_character(
@@ -1853,8 +1856,14 @@ def test_0067_picks_each_character_search_reads_otherwise_since_and_none_it_read
             ("वेल्डर २०२४", "القرءان ۚ"),
             ["القرءان ", "वेल्डर 2024"],
         ),
+        (
+            without_extended_arabic_marks,
+            "store_without_extended_arabic_marks",
+            ("رحيمࣰا", "القرانࣖ"),
+            ["القران", "رحيما"],
+        ),
     ],
-    ids=["0067", "0069"],
+    ids=["0067", "0069", "0071"],
 )
 def test_a_search_migration_run_as_a_sync_writes_two_of_its_jobs_waits_for_that_sync(
     migration, forward, stored, searched
@@ -2177,3 +2186,102 @@ def test_0069_picks_a_non_joiner_beside_each_character_search_reads_it_as_a_spac
 
     assert code_points_read_by_the_database(pattern, before="\u200c", up_to=0xFFFF) == beside
     assert code_points_read_by_the_database(pattern, after="\u200c", up_to=0xFFFF) == beside
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0071_makes_the_words_stored_before_it_found_either_way_as_people_type_them():
+    """As 0070 stored them, the marks of the Arabic Extended-A and -B blocks were kept: "رحيما"
+    missed "رَحِيمࣰا" (an open fathatan), "القران" missed "القرانࣖ" (a small high sad)."""
+    migrate_with_jobs(
+        ("jobs", "0070_organization_slug_unique_in_any_case"),
+        ("jobs", "0071_search_without_extended_arabic_marks"),
+        organization={"name": "دار ࣖالحكمة", "search_name": "دار ࣖالحكمه", "slug": "dar"},
+        jobs=[
+            (1, "قارئ رحيمࣰا", "مكة"),
+            (2, "Quran teacher", "معلم القرانࣖ \u0898"),
+            (3, "Painter", "Zurich"),
+        ],
+        tags={3: ["ࣥمعلم"]},
+        with_search_tags=True,
+    )
+
+    def found(query: str) -> list[str]:
+        return sorted(job.title for job in job_search(query=query))
+
+    assert found("رحيما") == found("رحيمࣰا") == ["قارئ رحيمࣰا"]
+    assert found("القران") == found("القرانࣖ") == ["Quran teacher"]
+    assert found("معلم") == ["Painter", "Quran teacher"]
+    assert len(found("دار الحكمه")) == 3
+    assert Organization.objects.get(slug="dar").search_name == "دار الحكمه"
+    assert Job.objects.get(greenhouse_id=1).search_title == "قارئ رحيما"
+    assert Job.objects.get(greenhouse_id=1).title == "قارئ رحيمࣰا"
+    # As the sync now reads the post: no post need be read again.
+    assert Job.objects.get(greenhouse_id=2).search_text == as_searched("معلم القرانࣖ \u0898")
+    assert Job.objects.get(greenhouse_id=3).search_tags == "معلم"
+
+
+def test_0071_writes_only_the_rows_search_reads_otherwise_each_on_its_own(db):
+    """Picked by a regex of the marks folded since (FOLDED_SINCE_0071), written each in a
+    statement of its own, the jobs first, then the orgs: the migration is not atomic, so that
+    none is held while it waits for a row a sync holds."""
+    assert without_extended_arabic_marks.Migration.atomic is False
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    named = Organization.objects.create(name="دار", slug="dar")
+    Organization.objects.filter(pk=named.pk).update(search_name="دارࣖ")
+    jobs = [make_job(forge, title) for title in ("Welder", "رحيمࣰا", "القران", "\u08e2١")]
+    # As older code stored them, and a job it stored as new code does.
+    Job.objects.filter(pk=jobs[1].pk).update(search_title="رحيمࣰا")
+    Job.objects.filter(pk=jobs[2].pk).update(search_text="القرانࣖ")
+    stored = dict(Job.objects.values_list("pk", "search_title"))
+
+    with CaptureQueriesContext(db_connection) as queries:
+        without_extended_arabic_marks.store_without_extended_arabic_marks(
+            apps, types.SimpleNamespace(connection=db_connection)
+        )
+
+    tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
+    assert [table[1] for table in tables if table] == ["jobs_job"] * 2 + ["jobs_organization"]
+    assert dict(Job.objects.values_list("pk", "search_title")) == {
+        **stored,
+        jobs[1].pk: "رحيما",
+    }
+    assert Job.objects.get(pk=jobs[2].pk).search_text == "القران"
+    assert Job.objects.get(pk=jobs[3].pk).search_title == "\u08e21"
+    assert Organization.objects.get(pk=named.pk).search_name == "دار"
+
+
+def test_0071_picks_each_character_search_reads_otherwise_since_and_none_it_reads_as_before(
+    db, monkeypatch
+):
+    """Its regex (FOLDED_SINCE_0071), as each database runs it, picks each character that older
+    code stored and search now reads otherwise, and none other that older code stored: over
+    the first plane, where its marks are (none beyond it matches the regex's class)."""
+    plane = EVERY_CHARACTER[: 0xFFFF - 0x800]
+    assigned = frozenset(
+        character for character in plane if unicodedata.category(character) not in ("Cn", "Co")
+    )
+    new = dict(text._foldings(assigned)[0])
+    added = (*range(0x0898, 0x08A0), *range(0x08CA, 0x08E2), *range(0x08E3, 0x0900))
+    older_table = {
+        code: value for code, value in text.SCRIPT_LETTERS_FOLDED.items() if code not in added
+    }
+    monkeypatch.setattr(text, "SCRIPT_LETTERS_FOLDED", older_table)
+    text._foldings.cache_clear()
+    try:
+        older = dict(text._foldings(assigned)[0])
+    finally:
+        text._foldings.cache_clear()
+    stored_by_older_code = set(plane).difference(older).union(*older.values())
+    read_otherwise = {
+        character
+        for character in stored_by_older_code
+        if new.get(character, character) != older.get(character, character)
+    }
+
+    picked = code_points_read_by_the_database(
+        without_extended_arabic_marks.FOLDED_SINCE_0071, up_to=0xFFFF
+    )
+
+    assert picked & stored_by_older_code == read_otherwise
+    assert {"\u0898", "\u08ca", "\u08e1", "\u08e3", "\u08f0", "\u08ff"} <= read_otherwise
+    assert read_otherwise.isdisjoint({"\u0890", "\u0891", "\u08e2", "\u08c9", "\u06dd"})

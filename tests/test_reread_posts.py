@@ -1,8 +1,8 @@
 """The reread_posts command: the next sync reads again the posts that the migrations jobs 0046,
 0048, 0049, 0053, 0056, 0058, 0061, 0064, 0066, 0068 and 0069 pick, picked as they pick them, and
-the search fields are stored as 0057, 0058, 0059, 0060, 0067 and 0069 store them, with the schema
-left alone; and the README has operators run it, not migrate back (which drops the columns added
-since)."""
+the search fields are stored as 0057, 0058, 0059, 0060, 0067, 0069 and 0071 store them, with the
+schema left alone; and the README has operators run it, not migrate back (which drops the columns
+added since)."""
 
 from __future__ import annotations
 
@@ -205,8 +205,8 @@ def test_it_has_the_next_sync_read_again_the_jobs_the_migrations_pick_and_no_oth
         ("0052", "0"),
     ]
     assert (
-        "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs whose search words"
-        in printed
+        "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 0 organizations and 0 jobs whose "
+        "search words" in printed
     )
 
 
@@ -551,16 +551,17 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     # and "&amp;", which it reads as an entity and drops.
     Job.objects.filter(pk=jobs[4].pk).update(search_text="Call +49 30, R&amp;D")
     # As 0060 stored it before an entity's name went on over its marks, as the parser's does.
-    # And as code before 0069 stored them: Devanagari digits, a Quranic mark.
-    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940; २०२४ ۚ")
+    # And as code before 0069 stored them: Devanagari digits, a Quranic mark; and before 0071,
+    # a mark of the Arabic Extended-A block.
+    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940; २०२४ ۚࣖ")
     # As code before 0067 stored it: Arabic with its harakat.
     Job.objects.filter(pk=jobs[2].pk).update(title="مُهَنْدِس", search_title="مُهَنْدِس")
 
     printed = reread_posts()
 
     assert (
-        "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 2 organizations and 5 jobs whose search words"
-        in printed
+        "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 2 organizations and 5 jobs whose "
+        "search words" in printed
     )
     assert [job.pk for job in job_search(query="مهندس")] == [jobs[2].pk]
     for query in ("会社", "エンジニア", "データ分析", "渋谷"):
@@ -572,7 +573,7 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert [job.pk for job in job_search(query="hindi 2024")] == [jobs[3].pk]
     assert Job.objects.get(pk=jobs[3].pk).search_text == "Pension Hindi\u0940; 2024 "
     rerun = reread_posts()
-    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in rerun
+    assert "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 0 organizations and 0 jobs" in rerun
 
 
 def shown_before_and_after_it_runs(client, path: str, text: str, **params: str) -> list[bool]:
@@ -665,7 +666,7 @@ def test_a_run_that_stores_no_name_nor_search_words_keeps_the_cached_pages(
 
     printed = reread_posts()
 
-    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in printed
+    assert "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 0 organizations and 0 jobs" in printed
     assert "jobs 0052: 0 departments or offices" in printed
     assert "jobs 0046: 1 job with" in printed
     with django_assert_num_queries(0):
@@ -697,7 +698,7 @@ def test_a_name_an_org_admin_saves_after_it_read_the_search_words_keeps_its_own(
     printed = reread_posts()
 
     assert Organization.objects.get(slug="acme").search_name == "開 発"
-    assert "jobs 0057, 0058, 0059, 0060, 0067 and 0069: 0 organizations and 0 jobs" in printed
+    assert "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 0 organizations and 0 jobs" in printed
 
 
 def test_it_stops_waiting_for_a_sync_whose_lease_ran_out_and_prints_no_wait_at_verbosity_0(

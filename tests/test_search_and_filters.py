@@ -1221,7 +1221,7 @@ TITLES_TYPED_OTHERWISE = [
     "Þór Logistics", "Thor Freight", "Garðabær Office", "Gardabaer Depot", "Ħamrun Clerk",
     "Hamrun Cashier", "Eŋgelas Teacher", "Engelas Tutor", "نمایندۀ فروش", "نماینده بیمه",
     "वेल्डर २०२४", "ช่างเชื่อม ๒๐๒๔", "برنامه\u200cنویس ارشد", "مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ",
-    "مسجد محمدؐ",
+    "مسجد محمدؐ", "قارئ رَحِيمࣰا ࣖ",
 ]  # fmt: skip
 ARABIC_ENGINEERS = {"مُهَنْدِس برمجيات", "مهندس شبكات", "مهـندس مدني"}
 HEBREW_ENGINEERS = {"מְהַנְדֵּס תוכנה", "מהנדס נתונים"}
@@ -1275,6 +1275,8 @@ YEAR_2024 = {"لحام ٢٠٢٤", "جوشکار ۲۰۲۴", "Welder 2024", "व�
         ("معلم القرءان به", {"مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ"}),
         ("مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ", {"مُعَلِّمُ ٱلْقُرْءَانِ ۚ بِهِۦ"}),
         ("محمد", {"مسجد محمدؐ"}),
+        ("رحيما", {"قارئ رَحِيمࣰا ࣖ"}),  # and those of the Arabic Extended-A block
+        ("قارئ رَحِيمࣰا", {"قارئ رَحِيمࣰا ࣖ"}),
         # Thorn, eth, h with stroke and eng as "th", "d", "h" and "n", either way.
         ("thor", {"Þór Logistics", "Thor Freight"}),
         ("Þór", {"Þór Logistics", "Thor Freight"}),

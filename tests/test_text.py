@@ -185,6 +185,9 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         ("مِنَ ٱلْجِنَّةِ ۖ وَٱلنَّاسِ ۚ بِهِۦ فِيهِۦ", "من الجنه  والناس  به فيه"),
         ("محمدؐ، عیسؑی، ؘؙؚ، ۭۨۧۤ", "محمد، عيسي، ، "),
         ("\u06dd١٢ ۞ ۩", "\u06dd12 ۞ ۩"),
+        # And those of the Arabic Extended-A and -B blocks; not their format characters.
+        ("رَحِيمࣰا ࣖ ࣔ\u0898ࣥ", "رحيما  "),
+        ("\u0890١ \u08e2٢", "\u08901 \u08e22"),
         # A non-joiner beside an Arabic-script letter parts a word's parts, as a space.
         ("برنامه\u200cنویس، کتاب\u200cها، API\u200cها", "برنامه نويس، كتاب ها، API ها"),
         # Beside a letter of each other Arabic-script block, a Latin word on its other side:

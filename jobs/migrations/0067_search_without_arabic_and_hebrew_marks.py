@@ -57,10 +57,16 @@ def search_fields_picked_store(apps, schema_editor, picked: Callable[[str], Q]) 
 
 def holding_characters_folded_since_0067(model_name: str) -> Q:
     """The rows of the model any of whose search fields holds one of FOLDED_SINCE_0067."""
-    holding = Q()
+    return search_fields_matching(model_name, FOLDED_SINCE_0067)
+
+
+def search_fields_matching(model_name: str, pattern: str) -> Q:
+    """The rows of the model any of whose search fields `pattern`, a regex, finds something in
+    (also run by 0071)."""
+    matching = Q()
     for field in search_0058.SEARCHED_FROM[model_name]:
-        holding |= Q(**{f"{field}__regex": FOLDED_SINCE_0067})
-    return holding
+        matching |= Q(**{f"{field}__regex": pattern})
+    return matching
 
 
 class Migration(migrations.Migration):

@@ -1,15 +1,15 @@
 """Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, 0053,
 0056, 0058, 0061, 0064, 0066, 0068 and 0069 picked, and do again what 0047, 0052, 0057, 0058,
-0059, 0060, 0067 and 0069 did, without touching the schema.
+0059, 0060, 0067, 0069 and 0071 did, without touching the schema.
 
 A sync by older code during a deploy reads those posts as before and stores their hash, and new
 code then never reads them again until they change: once the old workers are gone, this picks
 them again (see README, "Processes in production"). Such a sync also stores its skips counted as
 before 0047 with its board's fingerprint, which new code keeps while the board is the same,
 units named as before 0052, which new code writes only from changed posts, and search words read
-as before 0057, 0058, 0059, 0060, 0067 and 0069, which new code writes only from a changed title
-or post (an org's name, once it is renamed). Migrating back to run those migrations again would undo
-the fields added since (0051, 0054, 0055), dropping their columns and what they hold.
+as before 0057, 0058, 0059, 0060, 0067, 0069 and 0071, which new code writes only from a changed
+title or post (an org's name, once it is renamed). Migrating back to run those migrations again
+would undo the fields added since (0051, 0054, 0055), dropping their columns and what they hold.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def posts_reread() -> tuple[dict[str, int], dict[int, datetime]]:
     """Have the next sync read again the posts that 0046, 0048, 0049, 0053, 0056, 0058, 0061,
     0064, 0066, 0068 and 0069 pick, each by the migration's own picker run on the live models,
     apply again whole the boards 0047 picks, write the unit names 0052 writes and the search
-    fields 0057, 0058, 0059, 0060, 0067 and 0069 write (0058's reading, as search reads them
+    fields 0057, 0058, 0059, 0060, 0067, 0069 and 0071 write (0058's reading, as search reads them
     now, does all),
     then have every org's cached pages render afresh if it wrote any of those; the number of
     jobs each picked (of boards for 0047, of units for 0052; "search_names" and "search_jobs":
@@ -255,8 +255,8 @@ class Command(ProjectCommand):
         "Have the next sync read again the posts that the migrations jobs 0046, 0048, 0049, "
         "0053, 0056, 0058, 0061, 0064, 0066, 0068 and 0069 picked (run once the workers of older "
         "code are gone after a deploy); the schema is left alone; 0047, 0052 and the search "
-        "fields of 0057, 0058, 0059, 0060, 0067 and 0069 are written again too. Prints how many "
-        "jobs each picked."
+        "fields of 0057, 0058, 0059, 0060, 0067, 0069 and 0071 are written again too. Prints "
+        "how many jobs each picked."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -284,7 +284,7 @@ class Command(ProjectCommand):
         )
         organizations, jobs = picked["search_names"], picked["search_jobs"]
         self.say(
-            f"jobs 0057, 0058, 0059, 0060, 0067 and 0069: {organizations} "
+            f"jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: {organizations} "
             f"organization{pluralize(organizations)} and "
             f"{jobs} job{pluralize(jobs)} whose search words older code stored, now stored as "
             "search reads them"
