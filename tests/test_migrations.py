@@ -1478,8 +1478,8 @@ word_parts_quranic_marks_and_digits = importlib.import_module(
 )
 # A description a Persian word's parts in, kept apart by a zero-width non-joiner.
 WORD_PARTS_STORED = "<p>برنامه\u200cنویس ارشد</p>"
-without_extended_arabic_marks = importlib.import_module(
-    "jobs.migrations.0071_search_without_extended_arabic_marks"
+marks_and_acronyms_0071 = importlib.import_module(
+    "jobs.migrations.0071_search_extended_arabic_marks_and_hebrew_acronyms"
 )
 
 
@@ -1857,10 +1857,10 @@ def test_0067_picks_each_character_search_reads_otherwise_since_and_none_it_read
             ["القرءان ", "वेल्डर 2024"],
         ),
         (
-            without_extended_arabic_marks,
-            "store_without_extended_arabic_marks",
-            ("رحيمࣰا", "القرانࣖ"),
-            ["القران", "رحيما"],
+            marks_and_acronyms_0071,
+            "store_without_extended_arabic_marks_and_acronym_quotes",
+            ("رحيمࣰا", 'סמנכ"ל'),
+            ["סמנכל", "رحيما"],
         ),
     ],
     ids=["0067", "0069", "0071"],
@@ -2190,18 +2190,20 @@ def test_0069_picks_a_non_joiner_beside_each_character_search_reads_it_as_a_spac
 
 @pytest.mark.django_db(transaction=True)
 def test_0071_makes_the_words_stored_before_it_found_either_way_as_people_type_them():
-    """As 0070 stored them, the marks of the Arabic Extended-A and -B blocks were kept: "رحيما"
-    missed "رَحِيمࣰا" (an open fathatan), "القران" missed "القرانࣖ" (a small high sad)."""
+    """As 0070 stored them, the marks of the Arabic Extended-A and -B blocks were kept, and a
+    Hebrew acronym's quote or gershayim: "رحيما" missed "رَحِيمࣰا" (an open fathatan), "القران"
+    missed "القرانࣖ" (a small high sad), "סמנכל" missed "סמנכ״ל"."""
     migrate_with_jobs(
         ("jobs", "0070_organization_slug_unique_in_any_case"),
-        ("jobs", "0071_search_without_extended_arabic_marks"),
+        ("jobs", "0071_search_extended_arabic_marks_and_hebrew_acronyms"),
         organization={"name": "دار ࣖالحكمة", "search_name": "دار ࣖالحكمه", "slug": "dar"},
         jobs=[
             (1, "قارئ رحيمࣰا", "مكة"),
             (2, "Quran teacher", "معلم القرانࣖ \u0898"),
             (3, "Painter", "Zurich"),
+            (4, "סמנכ״ל כספים", 'משרד בת"א, מהנדס ב"גוגל"'),
         ],
-        tags={3: ["ࣥمعلم"]},
+        tags={3: ["ࣥمعلم", 'מנכ"ל']},
         with_search_tags=True,
     )
 
@@ -2211,39 +2213,49 @@ def test_0071_makes_the_words_stored_before_it_found_either_way_as_people_type_t
     assert found("رحيما") == found("رحيمࣰا") == ["قارئ رحيمࣰا"]
     assert found("القران") == found("القرانࣖ") == ["Quran teacher"]
     assert found("معلم") == ["Painter", "Quran teacher"]
-    assert len(found("دار الحكمه")) == 3
+    assert found("סמנכל") == found('סמנכ"ל') == found("סמנכ״ל") == ["סמנכ״ל כספים"]
+    assert found("בתא") == found("גוגל") == ["סמנכ״ל כספים"]
+    assert found("מנכל") == ["Painter"]
+    assert len(found("دار الحكمه")) == 4
     assert Organization.objects.get(slug="dar").search_name == "دار الحكمه"
     assert Job.objects.get(greenhouse_id=1).search_title == "قارئ رحيما"
     assert Job.objects.get(greenhouse_id=1).title == "قارئ رحيمࣰا"
     # As the sync now reads the post: no post need be read again.
     assert Job.objects.get(greenhouse_id=2).search_text == as_searched("معلم القرانࣖ \u0898")
-    assert Job.objects.get(greenhouse_id=3).search_tags == "معلم"
+    assert Job.objects.get(greenhouse_id=3).search_tags == "معلم\nמנכל"
+    assert Job.objects.get(greenhouse_id=4).search_text == 'משרד בתא, מהנדס ב"גוגל"'
+    assert Job.objects.get(greenhouse_id=4).search_title == "סמנכל כספים"
 
 
 def test_0071_writes_only_the_rows_search_reads_otherwise_each_on_its_own(db):
-    """Picked by a regex of the marks folded since (FOLDED_SINCE_0071), written each in a
-    statement of its own, the jobs first, then the orgs: the migration is not atomic, so that
-    none is held while it waits for a row a sync holds."""
-    assert without_extended_arabic_marks.Migration.atomic is False
+    """Picked by a regex of the marks folded since, and of a quote between Hebrew letters
+    (SEARCHED_OTHERWISE_SINCE_0071), written each in a statement of its own, the jobs first,
+    then the orgs, only those whose words change: the migration is not atomic, so that none is
+    held while it waits for a row a sync holds."""
+    assert marks_and_acronyms_0071.Migration.atomic is False
     forge = Organization.objects.create(name="Forge", slug="forge")
     named = Organization.objects.create(name="دار", slug="dar")
     Organization.objects.filter(pk=named.pk).update(search_name="دارࣖ")
-    jobs = [make_job(forge, title) for title in ("Welder", "رحيمࣰا", "القران", "\u08e2١")]
-    # As older code stored them, and a job it stored as new code does.
+    titles = ("Welder", "رحيمࣰا", "القران", "\u08e2١", "סמנכ״ל", 'ב"גוגל"')
+    jobs = [make_job(forge, title) for title in titles]
+    # As older code stored them, and jobs it stored as new code does (a quote between Hebrew
+    # letters that is no acronym's among them).
     Job.objects.filter(pk=jobs[1].pk).update(search_title="رحيمࣰا")
     Job.objects.filter(pk=jobs[2].pk).update(search_text="القرانࣖ")
+    Job.objects.filter(pk=jobs[4].pk).update(search_title="סמנכ״ל")
     stored = dict(Job.objects.values_list("pk", "search_title"))
 
     with CaptureQueriesContext(db_connection) as queries:
-        without_extended_arabic_marks.store_without_extended_arabic_marks(
+        marks_and_acronyms_0071.store_without_extended_arabic_marks_and_acronym_quotes(
             apps, types.SimpleNamespace(connection=db_connection)
         )
 
     tables = [re.match(r'UPDATE "(\w+)"', query["sql"]) for query in queries]
-    assert [table[1] for table in tables if table] == ["jobs_job"] * 2 + ["jobs_organization"]
+    assert [table[1] for table in tables if table] == ["jobs_job"] * 3 + ["jobs_organization"]
     assert dict(Job.objects.values_list("pk", "search_title")) == {
         **stored,
         jobs[1].pk: "رحيما",
+        jobs[4].pk: "סמנכל",
     }
     assert Job.objects.get(pk=jobs[2].pk).search_text == "القران"
     assert Job.objects.get(pk=jobs[3].pk).search_title == "\u08e21"
@@ -2253,9 +2265,10 @@ def test_0071_writes_only_the_rows_search_reads_otherwise_each_on_its_own(db):
 def test_0071_picks_each_character_search_reads_otherwise_since_and_none_it_reads_as_before(
     db, monkeypatch
 ):
-    """Its regex (FOLDED_SINCE_0071), as each database runs it, picks each character that older
-    code stored and search now reads otherwise, and none other that older code stored: over
-    the first plane, where its marks are (none beyond it matches the regex's class)."""
+    """Its regex (SEARCHED_OTHERWISE_SINCE_0071), as each database runs it, picks each
+    character that older code stored and search now reads otherwise, and none other that older
+    code stored: over the first plane, where its marks are (none beyond it matches the regex's
+    class)."""
     plane = EVERY_CHARACTER[: 0xFFFF - 0x800]
     assigned = frozenset(
         character for character in plane if unicodedata.category(character) not in ("Cn", "Co")
@@ -2279,9 +2292,30 @@ def test_0071_picks_each_character_search_reads_otherwise_since_and_none_it_read
     }
 
     picked = code_points_read_by_the_database(
-        without_extended_arabic_marks.FOLDED_SINCE_0071, up_to=0xFFFF
+        marks_and_acronyms_0071.SEARCHED_OTHERWISE_SINCE_0071, up_to=0xFFFF
     )
 
     assert picked & stored_by_older_code == read_otherwise
     assert {"\u0898", "\u08ca", "\u08e1", "\u08e3", "\u08f0", "\u08ff"} <= read_otherwise
     assert read_otherwise.isdisjoint({"\u0890", "\u0891", "\u08e2", "\u08c9", "\u06dd"})
+
+
+def test_0071_picks_a_quote_between_each_two_letters_search_reads_an_acronym_of(db):
+    """Its regex (SEARCHED_OTHERWISE_SINCE_0071), as each database runs it over the first
+    plane, finds a quote or gershayim after and before each letter that the code's
+    (ACRONYM_QUOTE_RES) reads it away beside, in an acronym's place: a row it missed kept words
+    search no longer finds. Other rows it picks are read and left as they are."""
+    pattern = marks_and_acronyms_0071.SEARCHED_OTHERWISE_SINCE_0071
+    plane = EVERY_CHARACTER[: 0xFFFF - 0x800]
+    for quote in ('"', "\u05f4"):
+        after = {c for c in plane if text.ACRONYM_QUOTE_RES[quote].search(f"\u05d0{quote}{c}")}
+        before = {c for c in plane if text.ACRONYM_QUOTE_RES[quote].search(f"{c}{quote}\u05d0")}
+        assert {"\u05d0", "\u05ea", "\u05f2"} <= after == before
+        assert after.isdisjoint({"a", "\u05f3", "'", "\u05be", "\u0627"})
+
+        assert after <= code_points_read_by_the_database(
+            pattern, before=f"\u05d0{quote}", up_to=0xFFFF
+        )
+        assert before <= code_points_read_by_the_database(
+            pattern, after=f"{quote}\u05d0", up_to=0xFFFF
+        )

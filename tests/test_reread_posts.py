@@ -552,8 +552,8 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     Job.objects.filter(pk=jobs[4].pk).update(search_text="Call +49 30, R&amp;D")
     # As 0060 stored it before an entity's name went on over its marks, as the parser's does.
     # And as code before 0069 stored them: Devanagari digits, a Quranic mark; and before 0071,
-    # a mark of the Arabic Extended-A block.
-    Job.objects.filter(pk=jobs[3].pk).update(search_text="Pension&Hindi\u0940; २०२४ ۚࣖ")
+    # a mark of the Arabic Extended-A block and a Hebrew acronym's quote.
+    Job.objects.filter(pk=jobs[3].pk).update(search_text='Pension&Hindi\u0940; २०२४ ۚࣖ צה"ל')
     # As code before 0067 stored it: Arabic with its harakat.
     Job.objects.filter(pk=jobs[2].pk).update(title="مُهَنْدِس", search_title="مُهَنْدِس")
 
@@ -571,7 +571,7 @@ def test_it_stores_the_search_words_older_code_stored_as_search_reads_them(fake_
     assert Organization.objects.get(slug="tiny").search_name == "Tiny  Co>"
     assert [job.pk for job in job_search(query="49 amp")] == [jobs[4].pk]
     assert [job.pk for job in job_search(query="hindi 2024")] == [jobs[3].pk]
-    assert Job.objects.get(pk=jobs[3].pk).search_text == "Pension Hindi\u0940; 2024 "
+    assert Job.objects.get(pk=jobs[3].pk).search_text == "Pension Hindi\u0940; 2024  צהל"
     rerun = reread_posts()
     assert "jobs 0057, 0058, 0059, 0060, 0067, 0069 and 0071: 0 organizations and 0 jobs" in rerun
 

@@ -1304,6 +1304,38 @@ def test_letters_and_marks_people_type_otherwise_are_searched_as_they_type_them(
     assert {job.title for job in job_search(query=query)} == expected
 
 
+HEBREW_ACRONYMS = {'סמנכ"ל טכנולוגיות', "סמנכ״ל כספים", "סמנכל שיווק", 'משרד בת"א'}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Typed with the quote, the gershayim or neither, and with a Hebrew prefix, each way.
+        ("סמנכל", HEBREW_ACRONYMS - {'משרד בת"א'}),
+        ('סמנכ"ל', HEBREW_ACRONYMS - {'משרד בת"א'}),
+        ("סמנכ״ל", HEBREW_ACRONYMS - {'משרד בת"א'}),
+        ('"סמנכ"ל כספים"', {"סמנכ״ל כספים"}),
+        ("בתא", {'משרד בת"א'}),
+        ("בת״א", {'משרד בת"א'}),
+        # As before: the acronym's start, a quoted word after a prefix, an acronym's plural.
+        ("סמנכ", HEBREW_ACRONYMS - {'משרד בת"א'}),
+        ("גוגל", {'מהנדס ב"גוגל"'}),
+        ('ב"גוגל"', {'מהנדס ב"גוגל"'}),
+        ("לים", {'מנכ"לים'}),
+        ('מנכ"לים', {'מנכ"לים'}),
+    ],
+)
+def test_a_hebrew_acronym_is_found_with_its_quote_its_gershayim_or_neither(db, query, expected):
+    """Hebrew writes an acronym with gershayim before its last letter, or the quote a keyboard
+    types for it, and many type it with neither: PostgreSQL's parser read "סמנכ"ל" as the
+    words "סמנכ" and "ל", which "סמנכל" did not find."""
+    org = Organization.objects.create(name="Forge", slug="forge")
+    for title in (*HEBREW_ACRONYMS, 'מהנדס ב"גוגל"', 'מנכ"לים', "Welder"):
+        make_job(org, title)
+
+    assert {job.title for job in job_search(query=query)} == expected
+
+
 def test_an_arabic_post_and_name_are_found_without_their_marks_as_the_sync_stores_them(
     client, db, fake_greenhouse
 ):

@@ -171,6 +171,14 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         ("מְהַנְדֵּס, שָׂכָר, שׁ\u05c7\u05bf\u05c4\u05c5\u0591", "מהנדס, שכר, ש"),
         ("בית\u05beספר\u05c0 סוף\u05c3 \u05c6", "בית\u05beספר\u05c0 סוף\u05c3 \u05c6"),
         ("\ufb2a\ufb35", "שו"),  # presentation forms with their points
+        # An acronym's gershayim or quote before its last letter, its points too.
+        ('סמנכ"ל, סמנכ״ל, ארה"ב, ת"א, צַהַ"ל, מנכ＂ל', "סמנכל, סמנכל, ארהב, תא, צהל, מנכל"),
+        ('"סמנכ"ל", ו"צה"ל", \ufb2a"\ufb35', '"סמנכל", ו"צהל", שו'),
+        # Not a quotation after a prefix, an acronym's plural, a geresh, nor in other scripts.
+        (
+            'ב"גוגל", מנכ"לים, ה״ב1, פרופ׳, צ\'יפ, C"ל, ל"C',
+            'ב"גוגל", מנכ"לים, ה״ב1, פרופ׳, צ\'יפ, C"ל, ל"C',
+        ),
         # Turkish's dotless ı, and İ, as i and I.
         ("Yazılım, İstanbul, IŞIK", "Yazilim, Istanbul, ISIK"),
         # Persian's yeh and keheh as Arabic's, and their presentation forms; not yeh barree.
@@ -239,6 +247,7 @@ def test_search_reads_cplusplus_csharp_and_fsharp_as_words_of_their_own(text, se
         ("開発\nリモート 可", "開 発\nリ モ ー ト 可"),  # a tag a line, spaces kept
         ("㈱テスト", "( 株 ) テ ス ト"),  # folded first
         ("Acme ㍿", "Acme 株 式 会 社"),  # no Han or kana but what folds to them
+        ('סמנכ"ל数据', "סמנכל 数 据"),  # a Hebrew acronym before them, one word
         ("ｴﾘｱ", "エ リ ア"),  # half-width kana alone
         # Half-width kana with their voiced marks apart, composed as NFKC reads them.
         ("ｴﾝｼﾞﾆｱ, ﾊﾟｲｿﾝ, ｶ\u3099", "エ ン ジ ニ ア , パ イ ソ ン , ガ"),
