@@ -272,7 +272,11 @@ def request_refresh(
         return RefreshOutcome.DISCONNECTED  # by a disconnect or org deletion in another request
     if connection.is_locked(now):
         return RefreshOutcome.ALREADY_RUNNING
-    if connection.queued_at is not None:
+    # A mark past SYNC_QUEUED_STALE_SECONDS is a sync the pages say has not started and that
+    # Refresh now can queue again: refused for a wait Greenhouse asked for, or the cooldown,
+    # it was told "A sync is already queued" of it, which named neither.
+    stale_before = now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+    if connection.queued_at is not None and connection.queued_at > stale_before:
         return RefreshOutcome.ALREADY_QUEUED
     wait_until = connection.greenhouse_wait_until
     if waits and wait_until is not None and wait_until > now:

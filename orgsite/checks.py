@@ -158,7 +158,7 @@ def refresh_cooldown_check(app_configs: Any = None, **kwargs: Any) -> list[Check
     the admin pages, to be one Refresh now can queue again; Refresh now refuses for
     SYNC_REFRESH_COOLDOWN_SECONDS after the sync attempted before it. Its attempt was before it
     was queued, so with the cooldown the longer, Refresh now pressed as the page says may be
-    refused (and told "already queued", of the sync the page said had not started)."""
+    refused."""
     cooldown = settings.SYNC_REFRESH_COOLDOWN_SECONDS
     stale = settings.SYNC_QUEUED_STALE_SECONDS
     if cooldown <= stale:

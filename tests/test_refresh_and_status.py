@@ -976,7 +976,7 @@ def test_check_warns_of_a_refresh_cooldown_longer_than_a_queued_marks_life(
 ):
     """Past SYNC_QUEUED_STALE_SECONDS the page says Refresh now can queue the sync again; with
     SYNC_REFRESH_COOLDOWN_SECONDS the longer, Refresh now, cooled down from the sync attempted
-    before that one was queued, refused it (as "already queued"), and nothing said why."""
+    before that one was queued, refused it."""
     settings.SYNC_QUEUED_STALE_SECONDS = 900
     settings.SYNC_REFRESH_COOLDOWN_SECONDS = cooldown
     now = timezone.now()
@@ -990,6 +990,36 @@ def test_check_warns_of_a_refresh_cooldown_longer_than_a_queued_marks_life(
 
     assert refused is warned
     assert ("orgsite.W011" in found) is warned
+
+
+@pytest.mark.parametrize("refused_for", ["cooldown", "greenhouse_wait"])
+def test_refresh_now_refused_for_a_sync_said_not_started_names_the_reason_not_that_one_is_queued(
+    signed_in, acme, queued, settings, refused_for
+):
+    """The page said the sync had not started and that Refresh now could queue it again;
+    refused for the cooldown (longer than the mark's life: orgsite.W011) or for a wait
+    Greenhouse asked for, Refresh now answered "A sync is already queued", as the mark was
+    still set, and named neither."""
+    settings.SYNC_QUEUED_STALE_SECONDS = 900
+    settings.SYNC_REFRESH_COOLDOWN_SECONDS = 960 if refused_for == "cooldown" else 30
+    now = timezone.now()
+    wait_until = now + timedelta(hours=1) if refused_for == "greenhouse_wait" else None
+    GreenhouseConnection.objects.update(
+        last_attempt_at=now - timedelta(seconds=902),
+        queued_at=now - timedelta(seconds=901),
+        greenhouse_wait_until=wait_until,
+    )
+    assert signed_in.get(STATUS_URL).json()["phase"] == "not_started"
+
+    message = signed_in.post(REFRESH_URL, **JSON).json()["message"]
+
+    assert queued == []
+    assert message == (
+        "Greenhouse was asked less than 960 seconds ago; try again in a moment."
+        if refused_for == "cooldown"
+        else f"Greenhouse asked this site to wait until {wait_end_text(wait_until)} before "
+        "asking again, so no sync was queued. Refresh now works again after that."
+    )
 
 
 def test_a_paused_orgs_sync_queued_past_its_marks_life_is_not_said_to_be_coming(acme, settings):
