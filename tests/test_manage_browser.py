@@ -1207,6 +1207,44 @@ def test_a_page_waiting_for_a_retry_leaves_its_look_to_the_tab_shown_again_while
     assert len(looks) == 1
 
 
+@pytest.mark.parametrize("told", ["as the page loaded", "by Refresh now"])
+def test_a_page_waiting_for_a_retry_looks_on_each_minute_after_a_look_lost_contact(
+    live_server, page, acme, owner, told
+):
+    """Its look at the retry's time that failed as a network error does stopped the looks
+    until the tab was shown again: a page left in view said "Failed" of a sync whose retry ran
+    and worked meanwhile. Lost contact may be for a moment: it looks again a minute on, as a
+    box saying a sync has not started does, whether the page was served saying the retry was
+    coming or Refresh now's answer said so since."""
+    message = page.locator(".sync-status [data-field=message]")
+    feedback = page.locator("[data-refresh-feedback]")
+    page.add_init_script(COUNT_REQUESTS_ENDED)
+    if told == "as the page loaded":
+        page_waiting_for_a_retry_in(page, live_server, acme, timedelta(seconds=20), "settings")
+    else:
+        page.clock.install()
+        sign_in_by_cookie(page, live_server.url, "alice")
+        page.goto(f"{live_server.url}/manage/acme/settings/")
+        expect(message).to_have_text("No sync has run yet.")
+        failed_with_a_retry_in(acme, timedelta(seconds=20))  # Refresh now is cooled down
+        GreenhouseConnection.objects.filter(pk=acme.pk).update(last_attempt_at=timezone.now())
+        page.get_by_role("button", name="Refresh now").click()
+        expect(feedback).to_have_text(re.compile(r"^Greenhouse was asked less than"))
+    page.route("**/manage/acme/status.json", lambda route: route.abort(), times=1)
+    ended = page.evaluate("window.ended")
+    page.clock.run_for(20_000 + STATUS_POLL_MS)  # the retry's time, then POLL_MS to the look
+    wait_for_a_request_ended(page, ended)
+    expect(feedback).to_have_text(LOST_CONTACT)
+
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    ended = page.evaluate("window.ended")
+    page.clock.run_for("01:05")  # a minute, then POLL_MS to the look
+    wait_for_a_request_ended(page, ended)
+
+    expect(message).to_have_text("Finished: no changes")
+    expect(feedback).to_have_text("")
+
+
 def test_refresh_now_answered_that_nothing_runs_follows_a_retry_made_since_the_page_loaded(
     live_server, page, acme, owner
 ):
@@ -1454,6 +1492,19 @@ def test_lost_contact_goes_once_a_later_look_reads_the_status(live_server, page,
     a_first_look_that_lost_contact(page, live_server, acme)
 
     show_the_tab_again(page)
+
+    expect(page.locator(".sync-status")).to_have_attribute("data-answer", "2")  # read
+    expect(page.locator("[data-refresh-feedback]")).to_have_text("")
+
+
+def test_a_page_whose_first_look_lost_contact_looks_again_a_minute_on_for_its_retry(
+    live_server, page, acme, owner
+):
+    """The page, served saying a retry is coming, looks again a minute on, as one whose look at
+    the retry's time lost contact does, not only when its tab is shown again."""
+    a_first_look_that_lost_contact(page, live_server, acme)
+
+    page.clock.run_for("01:05")  # a minute, then POLL_MS to the look
 
     expect(page.locator(".sync-status")).to_have_attribute("data-answer", "2")  # read
     expect(page.locator("[data-refresh-feedback]")).to_have_text("")

@@ -1,9 +1,10 @@
 // Live sync status on the org admin pages (templates/manage/_sync_status.html).
 // Polls the status endpoint named by data-status-url while a sync is queued or running, at a
 // retry's time and once a minute while a queued sync has not started (those two while the tab
-// is shown), and once more when the tab is shown again; sends "Refresh now" with fetch so the
-// page updates in place. Without JavaScript the Refresh form is an ordinary POST and the page
-// shows the status as of its loading.
+// is shown; either, after a look that lost contact, once a minute), and once more when the tab
+// is shown again; sends "Refresh now" with fetch so the page updates in place. Without
+// JavaScript the Refresh form is an ordinary POST and the page shows the status as of its
+// loading.
 (function () {
   "use strict";
 
@@ -136,6 +137,8 @@
     var latestRun = latestRunOf(status);
     var newRun = latestRun !== "" && latestRun !== box.dataset.latestRun;
     box.dataset.latestRun = latestRun;
+    // Whether a retry is coming, for a look that loses contact (lookAgainAfterLostContact).
+    box.awaitsRetry = typeof status.retry_in_seconds === "number";
     // Disconnected meanwhile (in another tab, or by another admin): the board, its state and
     // Refresh now are gone; the phase line below says so. Connected again, perhaps to another
     // board: they are back, with that board's name and token among the fields below.
@@ -315,6 +318,16 @@
     }, retry ? seconds * 1000 : NOT_STARTED_POLL_MS);
   }
 
+  // Lost contact (a network error, no answer in time) may be for a moment: a box saying a sync
+  // has not started, or waiting on a retry (its time come, or not), looks again a minute on,
+  // and so each minute until a look reads the status, which then says when to look. It stopped
+  // until the tab was shown again, and a page left in view said "not started since" of a sync,
+  // or "Failed" of a retried one, that ran and ended meanwhile.
+  function lookAgainAfterLostContact(box) {
+    var retry = box.awaitsRetry ? NOT_STARTED_POLL_MS / 1000 : null;
+    lookAgainLater(box, { phase: box.dataset.phase, retry_in_seconds: retry });
+  }
+
   // One look at a time per box: box.pollTimer is set while one is due, box.asking while one
   // is on its way. (The request numbers only decide which answer is shown.)
   function poll(box) {
@@ -380,12 +393,8 @@
             return;
           }
           sayRefused(box, error, LOST_CONTACT);
-          // Lost contact (a network error, no answer in time) may be for a moment: a box saying
-          // a sync has not started goes on looking once a minute, as a look that read the
-          // status would have it. It stopped until the tab was shown again, and a page left in
-          // view said "not started since" of a sync that ran and ended meanwhile.
           if (!error.endsThePage) {
-            lookAgainLater(box, { phase: box.dataset.phase });
+            lookAgainAfterLostContact(box);
           }
         });
     }
@@ -459,7 +468,8 @@
     if (form) {
       form.addEventListener("submit", refresh);
     }
-    if (isActive(box.dataset.phase) || "retryPending" in box.dataset) {
+    box.awaitsRetry = "retryPending" in box.dataset;
+    if (isActive(box.dataset.phase) || box.awaitsRetry) {
       poll(box);
     } else {
       lookAgainLater(box, { phase: box.dataset.phase }); // a queued sync not started
