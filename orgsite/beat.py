@@ -8,6 +8,7 @@ import logging
 import shelve
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from pickle import UnpicklingError
 from typing import NoReturn, TypeGuard
 
@@ -84,6 +85,13 @@ def refused_by_the_system(exc: BaseException) -> TypeGuard[OSError]:
     return isinstance(exc, OSError) and bool(exc.errno) and exc.errno not in CORRUPT_FILE_ERRNOS
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 # What pickle raises reading bytes that are no pickle (ValueError holds UnicodeDecodeError).
 NO_PICKLE_ERRORS = (EOFError, UnpicklingError, ValueError, OverflowError, TypeError)
 
@@ -102,7 +110,24 @@ class PersistentScheduler(beat.PersistentScheduler):
         # builds may) opens a file it may read but not write, another account's: the first
         # write, as the schedule is set up, then fails.
         with self._stopped_if_refused():
+            self._restore_an_index_cut_short()
             super().setup_schedule()
+
+    def _restore_an_index_cut_short(self) -> None:
+        # dbm.dumb writes its index, the .dir, anew at each save, the one before kept as .bak.
+        # A save refused as beat closed the file, its own saves having gone through (another
+        # process filling the disk between them), left the .dir empty, the index in the .bak,
+        # which dbm.dumb never reads: beat made the schedule again, when each task last ran lost.
+        index = Path(f"{self.schedule_filename}.dir")
+        backup = Path(f"{self.schedule_filename}.bak")
+        if _size(backup) and not _size(index):
+            backup.replace(index)
+            logger.warning(
+                "beat found its schedule file's index %s empty, a save refused (a full disk): "
+                "it is restored from %s, as last saved.",
+                index,
+                backup,
+            )
 
     def _create_schedule(self) -> None:
         try:

@@ -266,6 +266,10 @@ def test_a_beat_refused_its_schedule_file_as_it_opens_it_stops_and_keeps_it(
     assert left == made  # the running beat's files, none deleted
 
 
+def warnings_logged(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+
+
 @pytest.mark.parametrize("when", ["as it runs", "as it stops"])
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT], ids=errno.errorcode.get)
 def test_a_beat_refused_a_save_of_its_schedule_stops_saying_why_and_keeps_the_file(
@@ -312,15 +316,77 @@ def test_a_beat_refused_a_save_of_its_schedule_stops_saying_why_and_keeps_the_fi
     gc.collect()
 
     assert status == 4  # as on a refused setting: it was 1, with Celery's traceback
-    assert [
-        record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING
-    ] == [
+    assert warnings_logged(caplog) == [
         f"beat cannot write its schedule file {schedule}: {os.strerror(error)}. "
         + NO_ROOM.format(account=running_account())
     ]
     assert not [record for record in caplog.records if record.exc_info]
     assert unraisable == []
     assert {suffix: Path(schedule + suffix).read_bytes() for suffix in kept} == kept
+
+
+def test_a_beat_whose_index_was_refused_as_it_closed_stops_and_reads_it_back_as_saved(
+    tmp_path, monkeypatch, caplog
+):
+    """Python's own dbm writes its index (the .dir) anew at each save, the one before kept as
+    .bak. A save refused as beat closed the file, its own saves having gone through (another
+    process filling the disk between them), left the .dir empty and the index in the .bak,
+    which dbm.dumb never reads: the next start made the schedule again, when each task last ran
+    lost. Beat stops saying why, and its next start puts the .bak back. The refusal is played
+    as the disk's would be: the .dir made empty, then its write refused."""
+    schedule = str(tmp_path / "celerybeat-schedule")
+    dbm.dumb.open(schedule, "c").close()  # Python's own dbm, which any Python has
+    monkeypatch.setattr(celery_beat.signals.beat_init, "send", lambda **_: [])  # orgsite's
+    service = celery_beat.Service(
+        app=celery_app, scheduler_cls=PersistentScheduler, schedule_filename=schedule
+    )
+    ours = celery_app.conf.beat_schedule  # Celery's own entry is made again at each start
+    for name in ours:
+        service.scheduler.schedule[name].total_run_count = 7  # saved as beat stops
+    closing = dbm.dumb._Database.close
+
+    def close_refused(database):
+        def refuse(file):  # as the .dir it has just made empty is written
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), file)
+
+        database._chmod = refuse
+        closing(database)
+
+    monkeypatch.setattr(dbm.dumb._Database, "close", close_refused)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    service.stop()
+    caplog.clear()
+
+    with pytest.raises(SystemExit) as stopped:
+        service.start()
+    status = stopped.value.code
+    del stopped, service
+    gc.collect()
+    monkeypatch.undo()
+    cut_short = Path(schedule + ".dir").read_bytes()
+    stopped_with = warnings_logged(caplog)
+    caplog.clear()
+    read = PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False)
+    counts = {name: read.schedule[name].total_run_count for name in ours}
+    read.close()
+    restored_with = warnings_logged(caplog)
+    caplog.clear()
+    PersistentScheduler(app=celery_app, schedule_filename=schedule, lazy=False).close()
+
+    assert status == 4  # it was 1, with Celery's traceback
+    assert stopped_with == [
+        f"beat cannot write its schedule file {schedule}: {os.strerror(errno.ENOSPC)}. "
+        + NO_ROOM.format(account=running_account())
+    ]
+    assert unraisable == []
+    assert cut_short == b""
+    assert counts == dict.fromkeys(ours, 7)  # each was 0: made again
+    assert restored_with == [
+        f"beat found its schedule file's index {schedule}.dir empty, a save refused (a full "
+        f"disk): it is restored from {schedule}.bak, as last saved."
+    ]
+    assert warnings_logged(caplog) == []  # started again: its .dir whole, the .bak left alone
 
 
 def test_beat_replaces_a_schedule_file_berkeley_db_finds_invalid(tmp_path, monkeypatch, caplog):
