@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import errno
 import io
 import json
@@ -1167,6 +1168,32 @@ def test_a_local_secret_key_file_that_is_not_a_key_stops_the_process_saying_so(
         " a key is made there, or set DJANGO_SECRET_KEY (without it, debugging keeps a key there)."
     )
     assert (tmp_path / "local_secret_key").read_bytes() == content
+
+
+def test_a_local_secret_key_file_is_read_no_further_than_a_byte_past_a_key(tmp_path, monkeypatch):
+    """A link to a large file (a log, a disk image) was read whole into memory before it was
+    found no key: the file a MiB, what is asked of its reads is spied."""
+    asked = []
+    builtin_open = builtins.open
+
+    def spied(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened = builtin_open(file, *args, **kwargs)
+        if isinstance(file, int):  # the key file, opened by its descriptor
+            read = opened.read
+
+            def read_spied(size: int = -1) -> Any:
+                asked.append(size)
+                return read(size)
+
+            opened.read = read_spied
+        return opened
+
+    monkeypatch.setattr(builtins, "open", spied)
+    (tmp_path / "local_secret_key").write_bytes(b"k" * 2**20)
+    environ = {"ORGSITE_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": None}
+
+    assert "being longer than 4096 bytes" in refusal(**environ, **LOCAL_CACHE_AND_QUEUE)
+    assert asked == [4097]  # it was read() whole
 
 
 def test_a_local_secret_key_as_long_as_a_key_may_be_is_read(tmp_path):
