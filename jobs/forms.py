@@ -867,6 +867,13 @@ class OrganizationProfileForm(ChangedMeanwhileRefused, OrganizationChecks, forms
 class AccountPasswordResetForm(PasswordResetForm):
     """Django's reset form, also for invited people who have not set a password yet."""
 
+    # Read as sign-up and invitations read it: Django's own field kept a zero-width space
+    # pasted with the address, which then matched no account.
+    email = SendableEmailField(
+        label="Email",
+        max_length=User._meta.get_field("email").max_length,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     asked_from = ""  # the client address, for counting the emails
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

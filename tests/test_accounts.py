@@ -608,6 +608,14 @@ def test_a_password_reset_email_sets_a_new_password(client, owner):
     assert parsed(used).title.string == "This link does not work any more · orgsite"
 
 
+def test_an_address_pasted_with_a_zero_width_space_gets_its_password_reset_email(client, owner):
+    """Django's field kept the space, and the address so typed matched no account: no email,
+    where sign-up and invitations read it without the space."""
+    client.post("/accounts/password_reset/", {"email": "\u200balice@acme.example\u200b"})
+
+    assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
+
+
 def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner):
     """As every email the site makes: an out-of-office reply would go to the From address."""
     client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
