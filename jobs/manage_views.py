@@ -21,7 +21,14 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
 from django.forms import Form, ModelForm
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
@@ -122,6 +129,7 @@ from jobs.organizations import organization_delete, organization_job_counts
 from jobs.pagination import page_asked, page_links
 from jobs.permissions import (
     NotAnAdmin,
+    OrganizationElsewhere,
     OrganizationGone,
     admin_organization_or_404,
     login_required,
@@ -139,6 +147,7 @@ from jobs.text import (
     seconds_in_words,
 )
 from jobs.throttle import THROTTLED_CODE, client_ip
+from jobs.views import with_query_string
 
 logger = logging.getLogger(__name__)
 
@@ -472,8 +481,24 @@ def answers_organization_gone(view: Callable[..., HttpResponse]) -> Callable[...
             return _organization_gone(request)
         except NotAnAdmin as refusal:
             return _not_an_admin(request, refusal.organization)
+        except OrganizationElsewhere as elsewhere:
+            return _at_organization_address(request, elsewhere.organization)
 
     return view_of_an_org
+
+
+def _at_organization_address(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """The page asked for at the org's own address, /manage/acme/settings/ for a hand-typed
+    /manage/ACME/settings/ (a 404 before): for good (301) as the org's public pages are
+    (jobs.views.slug_in_lowercase). Any other method than GET and HEAD is a 308, which a
+    browser and the script's fetch() send again there with its form: a 301 or 302 would turn
+    it into a GET and drop what was typed, and a 404 dropped it with no word of why. Sent
+    again, it meets the checks of any other (CSRF, admin, the form's own)."""
+    match = request.resolver_match
+    url = reverse(match.view_name, kwargs={**match.kwargs, "slug": organization.slug})
+    return HttpResponsePermanentRedirect(
+        with_query_string(request, url), preserve_request=request.method not in ("GET", "HEAD")
+    )
 
 
 def _connection_of(organization: Organization) -> GreenhouseConnection | None:

@@ -17,6 +17,16 @@ from django.utils.http import MAX_URL_LENGTH
 from jobs.models import Membership, Organization
 
 
+class OrganizationElsewhere(Http404):
+    """The slug differs from an org's only in case (/manage/ACME/ for "acme"): the page is at
+    the org's own address (manage_views.answers_organization_gone). Its public page, at either
+    spelling, says it exists, so leading there reveals nothing."""
+
+    def __init__(self, organization: Organization) -> None:
+        super().__init__("The organization's address is in other case.")
+        self.organization = organization
+
+
 def organizations_administered(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
     """The organizations the user may manage (all of them for a superuser)."""
     if not user.is_authenticated:
@@ -61,9 +71,9 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
     (manage_views.answers_organization_gone). Views put `login_required` in front of this, so
     anonymous users are sent to sign in instead.
 
-    A slug that differs from an org's only in case is not found: typed by hand (the site links
-    none), it names no org that was deleted. Not sent on to the org's address, as its public
-    page is (slug_in_lowercase): a form sent there, or the script, would not follow.
+    A slug that differs from an org's only in case (typed by hand: the site links none) names
+    no org that was deleted: an OrganizationElsewhere, which every admin page answers with the
+    same page at the org's own address.
     """
     organization = organizations_administered(request.user).filter(slug=slug).first()
     if organization is None:
@@ -73,7 +83,7 @@ def admin_organization_or_404(request: HttpRequest, slug: str) -> Organization:
             raise OrganizationGone("No such organization.")
         if found.slug == slug:
             raise NotAnAdmin(found)
-        raise Http404("No such organization.")
+        raise OrganizationElsewhere(found)
     return organization
 
 

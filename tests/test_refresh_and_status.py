@@ -297,16 +297,21 @@ def test_the_scripts_message_to_who_is_not_its_admin_leaves_no_direction_open(
         assert response.json()["message"] == NOT_ADMIN_AS_A_MEMBER
 
 
-def test_an_address_in_other_case_is_not_found_not_said_to_be_gone(signed_in, acme, queued):
-    """A hand-typed /manage/ACME/status.json said the org no longer exists; none was deleted."""
-    for response in (
-        signed_in.get("/manage/ACME/status.json", **JSON),
-        signed_in.post("/manage/Acme/refresh/", **JSON),
-        signed_in.get("/manage/ACME/settings/"),
+def test_an_address_in_other_case_leads_to_the_orgs_own(signed_in, acme, queued):
+    """A hand-typed /manage/ACME/settings/ was a 404 (before that, "no longer exists"), where
+    the org's public pages in capitals lead to theirs. A POST is sent on with its form (308):
+    a 301 would drop it, as the 404 did."""
+    for response, status, location in (
+        (signed_in.get("/manage/ACME/status.json", **JSON), 301, "/manage/acme/status.json"),
+        (signed_in.head("/manage/ACME/settings/?tab=1"), 301, "/manage/acme/settings/?tab=1"),
+        (signed_in.get("/manage/aCme/jobs/7/edit/"), 301, "/manage/acme/jobs/7/edit/"),
+        (signed_in.post("/manage/Acme/refresh/", **JSON), 308, "/manage/acme/refresh/"),
     ):
-        assert response.status_code == 404
-        assert "no longer exists" not in response.content.decode()
+        assert (response.status_code, response["Location"]) == (status, location)
     assert queued == []
+
+    signed_in.post("/manage/Acme/refresh/", **JSON, follow=True)
+    assert queued == [marked_sync(acme.pk, SyncRun.Trigger.MANUAL)]
 
 
 def test_refresh_with_the_broker_down_explains_and_breaks_nothing(signed_in, acme, broker_down):
