@@ -4,6 +4,7 @@ Views stay thin: they read the request, call selectors and render. Visitor pages
 briefly by `cache_public_page`; a sync that changes an org's jobs makes them fresh at once.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from functools import partial, wraps
@@ -259,10 +260,19 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A sitemap page's number as the index writes it (?p=2): ASCII digits, no leading zero.
+SITEMAP_PAGE_RE = re.compile(r"[1-9][0-9]*")
+
+
 @require_safe
 @cache_public_page(reads=["p"])  # Django's sitemap reads its page from `p`
 @kept_by_others_as_long_as_by_the_cache
 def sitemap_section_xml(request: HttpRequest, section: str) -> HttpResponse:
+    page = request.GET.get("p")
+    # Django's sitemap reads the page with int(), which also takes "１" (full-width), " 1", "+1"
+    # and "01": each answered page 1 with a 200 at another address. Only the index's spelling.
+    if page is not None and not SITEMAP_PAGE_RE.fullmatch(page):
+        raise Http404("No such sitemap page.")
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
 
 
