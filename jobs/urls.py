@@ -14,9 +14,10 @@ urlpatterns = [
     path("orgs/<slug:slug>/jobs/", views.org_jobs_redirect, name="org_jobs_redirect"),
     path("orgs/<slug:slug>/jobs/<int:greenhouse_id>/", views.job_detail, name="job_detail"),
     path("orgs/<slug:slug>/jobs.json", views.org_jobs_json, name="org_jobs_json"),
-    # An org part no slug can be ("acme robotics", "acme.inc"): no org, in JSON as for one.
+    # An org part no slug can be ("acme robotics", "acme.inc", none at all from a script's empty
+    # variable): no org, in JSON as for one.
     re_path(
-        r"^orgs/(?P<address>[^/]+)/jobs\.json\Z", views.no_org_jobs_json, name="no_org_jobs_json"
+        r"^orgs/(?P<address>[^/]*)/jobs\.json\Z", views.no_org_jobs_json, name="no_org_jobs_json"
     ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),

@@ -107,7 +107,7 @@ def test_an_unknown_org_is_a_404_in_json_that_other_sites_may_read(client, db):
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize("address", ["acme robotics", "acme.inc", "%FF", "acmé"])
+@pytest.mark.parametrize("address", ["acme robotics", "acme.inc", "%FF", "acmé", ""])
 def test_an_address_no_slug_can_be_is_the_same_404_in_json(client, db, address):
     """It was the site's HTML 404, which a script on another site could not read (no
     Access-Control-Allow-Origin)."""
