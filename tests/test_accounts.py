@@ -2348,11 +2348,12 @@ def invite(signed_in: Client, email: str, role: str = "member") -> str:
     return " ".join(m.message for m in response.context["messages"])
 
 
-def test_adding_a_member_with_an_empty_address_says_what_to_type(signed_in):
-    """It said Django's "This field is required.", which did not say what to type."""
-    response = signed_in.post(
-        "/manage/acme/members/", {"action": "add", "email": "", "role": "member"}
-    )
+@pytest.mark.parametrize("typed", [{"email": ""}, {}], ids=["empty", "not_sent"])
+def test_adding_a_member_with_an_empty_address_says_what_to_type(signed_in, typed):
+    """It said Django's "This field is required.", which did not say what to type. A form sent
+    without the box (a script's) is told the same: the field's reading without zero-width
+    spaces must not take the missing value for text, a TypeError and an error page."""
+    response = signed_in.post("/manage/acme/members/", {"action": "add", "role": "member", **typed})
 
     assert response.context["add_form"].errors == {
         "email": ["Type the email address of the person to add."]
