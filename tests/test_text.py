@@ -174,6 +174,8 @@ def test_a_wait_greenhouse_asks_reads_in_minutes_rounded_up(seconds, words):
         # An acronym's gershayim or quote before its last letter, its points too.
         ('סמנכ"ל, סמנכ״ל, ארה"ב, ת"א, צַהַ"ל, מנכ＂ל', "סמנכל, סמנכל, ארהב, תא, צהל, מנכל"),
         ('"סמנכ"ל", ו"צה"ל", \ufb2a"\ufb35', '"סמנכל", ו"צהל", שו'),
+        # An underscore parts words, as a space does: a hashtag's acronym too.
+        ('#סמנכ"ל_כספים, ת״א_2', "#סמנכל_כספים, תא_2"),
         # Not a quotation after a prefix, an acronym's plural, a geresh, nor in other scripts.
         (
             'ב"גוגל", מנכ"לים, ה״ב1, פרופ׳, צ\'יפ, C"ל, ל"C',
