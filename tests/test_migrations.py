@@ -2262,6 +2262,38 @@ def test_0071_writes_only_the_rows_search_reads_otherwise_each_on_its_own(db):
     assert Organization.objects.get(pk=named.pk).search_name == "دار"
 
 
+def test_0071_reads_and_writes_the_rows_it_picks_a_batch_at_a_time(db, monkeypatch):
+    """Picked by pk alone, then read and written a batch at a time: all the rows picked, their
+    fields read and as stored, were held at once, nearly every Hebrew post's text twice over."""
+    monkeypatch.setattr(half_width_kana, "BATCH", 2)
+    forge = Organization.objects.create(name="Forge", slug="forge")
+    jobs = [make_job(forge, f'סמנכ"ל {number}') for number in range(5)]
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(search_title='סמנכ"ל')
+    to_store, store = half_width_kana.search_fields_to_store, half_width_kana.search_fields_store
+    steps: list[tuple[str, int]] = []
+
+    def read(*args, **kwargs):
+        found = to_store(*args, **kwargs)
+        steps.append(("read", len(found)))
+        return found
+
+    def written(apps, model_name, found):
+        steps.append(("written", len(found)))
+        return store(apps, model_name, found)
+
+    monkeypatch.setattr(half_width_kana, "search_fields_to_store", read)
+    monkeypatch.setattr(half_width_kana, "search_fields_store", written)
+
+    marks_and_acronyms_0071.store_without_extended_arabic_marks_and_acronym_quotes(
+        apps, types.SimpleNamespace(connection=db_connection)
+    )
+
+    assert steps == [("read", 2), ("written", 2)] * 2 + [("read", 1), ("written", 1)]
+    assert set(Job.objects.values_list("search_title", flat=True)) == {
+        f"סמנכל {number}" for number in range(5)
+    }
+
+
 def test_0071_picks_each_character_search_reads_otherwise_since_and_none_it_reads_as_before(
     db, monkeypatch
 ):

@@ -35,24 +35,33 @@ def store_without_arabic_and_hebrew_marks(apps, schema_editor):
 
 def search_fields_picked_store(apps, schema_editor, picked: Callable[[str], Q]) -> None:
     """Store as search reads them the search fields of the rows `picked` (of a model's name)
-    picks that older code stored otherwise (also run by 0069). Each row in a statement of its
-    own, committed at once (the migration is not atomic): a sync writes its changed jobs one at
-    a time in its board's order and holds each until it commits, and writing them all in one
-    transaction, holding a job written first while waiting for one the sync held as it waited
-    for the first, was a deadlock (posts_read_again). Jobs first, then orgs, the order a sync
-    writes them in. The rows are picked first, in a transaction on PostgreSQL, which writes
-    nothing (its cursor then streams them); not on SQLite, whose transactions take the
-    database's write lock as they begin."""
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    with transaction.atomic() if postgresql else nullcontext():
-        found = {
-            model_name: search_0058.search_fields_to_store(
-                apps, model_name, among=picked(model_name)
+    picks that older code stored otherwise (also run by 0069 and 0071). Each row in a statement
+    of its own, committed at once (the migration is not atomic): a sync writes its changed jobs
+    one at a time in its board's order and holds each until it commits, and writing them all in
+    one transaction, holding a job written first while waiting for one the sync held as it
+    waited for the first, was a deadlock (posts_read_again). Jobs first, then orgs, the order a
+    sync writes them in. The rows are picked first, by pk alone, then read and written a batch
+    (search_0058.BATCH) at a time: all the fields picked, read and as stored, were held at once,
+    nearly every Hebrew post's text twice over for 0071's acronyms. Read in a transaction on
+    PostgreSQL, which writes nothing; not on SQLite, whose transactions take the database's
+    write lock as they begin."""
+    reading = transaction.atomic if schema_editor.connection.vendor == "postgresql" else nullcontext
+    with reading():
+        pks = {
+            model_name: list(
+                apps.get_model("jobs", model_name)
+                .objects.filter(picked(model_name))
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
             for model_name in ("Job", "Organization")
         }
-    for model_name, rows in found.items():
-        search_0058.search_fields_store(apps, model_name, rows)
+    for model_name, picked_pks in pks.items():
+        for start in range(0, len(picked_pks), search_0058.BATCH):
+            batch = picked_pks[start : start + search_0058.BATCH]
+            with reading():
+                rows = search_0058.search_fields_to_store(apps, model_name, among=Q(pk__in=batch))
+            search_0058.search_fields_store(apps, model_name, rows)
 
 
 def holding_characters_folded_since_0067(model_name: str) -> Q:
