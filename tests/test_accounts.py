@@ -30,6 +30,7 @@ from jobs.email_change import (
     EmailChangeError,
     email_change_count,
     email_change_of,
+    email_change_request,
     email_change_token,
 )
 from jobs.forms import MembershipRoleForm, SignupForm, validate_organization_slug
@@ -2167,6 +2168,36 @@ def test_the_invitation_email_drops_the_controls_a_name_holds_around_its_isolate
     assert "You are invited to join \u20682024 מרכז\u2069 on orgsite as" in message.body
     assert message.body.count("\u2068") == message.body.count("\u2069") == 1
     assert "\u202e" not in message.body
+
+
+def test_the_invitation_email_isolates_a_username_written_right_to_left(acme, owner):
+    """As it isolates the org's name: not isolated, "Your username is: bob@דוגמה.example" and
+    "(דוד)" were laid out by the words around them, the domain's dots and the brackets taking
+    their direction, and a username's own override reordered the rest of its line."""
+    User.objects.create_user("\u202eדוד", "david@example.com", "correct horse battery")
+
+    for email in ("bob@xn--6dbbec0c.example", "david@example.com"):
+        memberships.member_invite(
+            organization=acme.organization, email=email, role="member", inviter=owner
+        )
+
+    new_account, existing_account = mail.outbox
+    assert "Your username is: \u2068bob@דוגמה.example\u2069\n" in new_account.body
+    assert "sign in with your account (\u2068דוד\u2069):" in existing_account.body
+    assert "\u202e" not in existing_account.body
+
+
+def test_the_address_change_emails_isolate_a_username_written_right_to_left(db):
+    """As the invitation does: the link's email and the notice to the old address."""
+    user = User.objects.create_user("\u202eדוד", "david@example.com", "correct horse battery")
+
+    assert email_change_request(user=user, new_email="dov@example.com", ip="192.0.2.1")
+
+    link, notice = mail.outbox
+    assert link.body.startswith("Hello \u2068דוד\u2069,\n")
+    assert "the account \u2068דוד\u2069 at orgsite." in link.body
+    assert "to your account \u2068דוד\u2069 at orgsite asked" in notice.body
+    assert "\u202e" not in link.body + notice.body
 
 
 def test_the_refusals_naming_the_org_isolate_a_name_written_right_to_left(owner, member):
