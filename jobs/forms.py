@@ -40,6 +40,8 @@ from jobs.mail import (
     MAIL_SERVER_ERRORS,
     UNSENDABLE_ADDRESS_MESSAGE,
     address_sendable,
+    email_body,
+    email_subject,
 )
 from jobs.memberships import (
     accounts_with_email,
@@ -908,9 +910,11 @@ class AccountPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        """Django's, with the headers of every email the site makes: Django's takes no headers."""
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        body = render_to_string(email_template_name, context)
+        """Django's, with the headers of every email the site makes (Django's takes no headers),
+        and without the direction controls a username could leave open, but for the isolates
+        the templates put around it (email_body()), as the site's other emails."""
+        subject = email_subject(render_to_string(subject_template_name, context))
+        body = email_body(render_to_string(email_template_name, context))
         message = EmailMultiAlternatives(
             subject, body, from_email, [to_email], headers=AUTOMATED_HEADERS
         )

@@ -626,6 +626,25 @@ def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner
     assert message.message()["X-Auto-Response-Suppress"] == "All"  # Exchange's own
 
 
+def test_a_password_reset_email_isolates_names_written_right_to_left(client, db, settings):
+    """As the invitation does (name_in_sentence): the username, and the site's domain in the
+    subject and body. Not isolated, "2024דוד" read as if the name ended with its digits, and
+    the override a username held reordered the rest of its line: Django's email sends the body
+    as rendered, with no email_body() dropping it."""
+    settings.SITE_URL = "https://דוגמה.example"
+    User.objects.create_user("2024\u202eדוד", "david@example.com", "correct horse battery")
+
+    client.post("/accounts/password_reset/", {"email": "david@example.com"})
+
+    [message] = mail.outbox
+    assert message.subject == "Password reset on \u2068דוגמה.example\u2069"
+    assert message.body.startswith("Hello \u20682024דוד\u2069,\n")
+    assert "for your account at \u2068דוגמה.example\u2069.\n" in message.body
+    assert "Your username is: \u20682024דוד\u2069\n" in message.body
+    assert "\u202e" not in message.body
+    assert message.alternatives == []  # plain text alone: no HTML with no <bdi> in it
+
+
 def test_a_password_reset_page_says_the_same_when_the_mail_server_fails(
     client, owner, monkeypatch, settings
 ):
