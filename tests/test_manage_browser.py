@@ -2018,6 +2018,35 @@ def test_refresh_now_of_a_box_back_once_signed_in_again_in_another_tab_is_sent(
     assert with_the_forms_token.status == 403
 
 
+def test_a_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
+    live_server, page, acme, owner, settings
+):
+    """Django gives a new CSRF token at sign-in: the settings page left open while its admin
+    signed out and in again in another tab sent the token it was served with, and saving its
+    schedule led to "This form could not be sent" (Django's CSRF failure page)."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    served_token = page.locator("[name=csrfmiddlewaretoken]").first.input_value()
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    another_tab = page.context.new_page()
+    sign_in(another_tab, live_server, "alice")
+    another_tab.close()
+
+    page.get_by_label("Sync every (minutes)").fill("45")
+    page.get_by_role("button", name="Save schedule").click()
+
+    expect(page.locator(".messages")).to_have_text("Jobs now sync every 45 minutes.")
+    assert GreenhouseConnection.objects.get(pk=acme.pk).sync_interval_minutes == 45
+    # What it was sent with before: the token the page was served with, now refused.
+    with_the_served_token = page.request.post(
+        f"{live_server.url}/manage/acme/settings/",
+        form={"csrfmiddlewaretoken": served_token, "action": "schedule"},
+        headers={"Origin": live_server.url},
+        max_redirects=0,
+    )
+    assert with_the_served_token.status == 403
+
+
 @pytest.mark.parametrize(
     "name, value",
     [("csrftoken", "a" * 32), ("csrftoken", "%"), ("", "csrftokenb"), ("mycsrftoken", "a" * 32)],

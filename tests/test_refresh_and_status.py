@@ -562,9 +562,10 @@ def test_refresh_with_the_pages_csrf_token_works(owner, acme, queued):
 
 
 def test_the_csrf_token_is_in_a_cookie_the_pages_script_reads(settings):
-    """static/js/sync-status.js sends Refresh now with the token of the cookie it names
-    (CSRF_COOKIE), the form's being refused once signed in again in another tab."""
-    script = (settings.BASE_DIR / "static/js/sync-status.js").read_text()
+    """static/js/csrf-token-now.js sends the org pages' forms (Refresh now too) with the token
+    of the cookie it names (CSRF_COOKIE), the form's being refused once signed in again in
+    another tab."""
+    script = (settings.BASE_DIR / "static/js/csrf-token-now.js").read_text()
     assert f'var CSRF_COOKIE = "{settings.CSRF_COOKIE_NAME}";' in script
     assert not settings.CSRF_COOKIE_HTTPONLY
     assert not settings.CSRF_USE_SESSIONS
@@ -1342,6 +1343,7 @@ def test_the_pages_carry_the_status_url_and_the_script(signed_in, acme):
     page = signed_in.get("/manage/acme/jobs/").content.decode()
     assert f'data-status-url="{STATUS_URL}"' in page
     assert '<script src="/static/js/sync-status.js" defer></script>' in page
+    assert '<script src="/static/js/csrf-token-now.js" defer></script>' in page
     assert "<script>" not in page  # no inline script: a CSP will forbid it
 
 

@@ -269,29 +269,6 @@
     }
   }
 
-  // The CSRF token Django expects now, from its cookie (CSRF_COOKIE_NAME, which scripts may
-  // read: CSRF_COOKIE_HTTPONLY and CSRF_USE_SESSIONS are off). Signing in rotates it, so the
-  // form's, as the page was served, is refused once its admin signed in again (in another tab,
-  // after being signed out): Refresh now said "could not be sent" until the page was reloaded.
-  // Only a page of this site can read the cookie, as only it can read the form.
-  var CSRF_COOKIE = "csrftoken";
-
-  // Read as Django reads the Cookie header (django.http.cookie.parse_cookie), which lists the
-  // cookies in the order document.cookie does: the last of that name (another at a longer path,
-  // set by something else on this host, comes first), a cookie without "=" having no name, the
-  // value as written. Taking the first sent a token Django does not read (a 403); decoding a
-  // value that is not a token ("%") threw, and Refresh now stayed busy for good.
-  function csrfToken(form) {
-    var token = "";
-    document.cookie.split(";").forEach(function (cookie) {
-      var equals = cookie.indexOf("=");
-      if (equals !== -1 && cookie.slice(0, equals).trim() === CSRF_COOKIE) {
-        token = cookie.slice(equals + 1).trim();
-      }
-    });
-    return token || form.elements.csrfmiddlewaretoken.value;
-  }
-
   // Nothing under way: a failed sync the task retries later is looked at again once the retry
   // is due (and, while it is late, every POLL_MS for a while: the site says until when), to
   // follow it as the first; a queued sync that has not started, every NOT_STARTED_POLL_MS.
@@ -413,9 +390,9 @@
     button.setAttribute("aria-disabled", "true");
     say(box, "info", "Asking for a sync…");
     var number = numberRequest(box);
-    var body = new FormData(form);
-    body.set("csrfmiddlewaretoken", csrfToken(form));
-    fetchJson(form.action, { method: "POST", body: body })
+    // With the CSRF token Django expects now, which csrf-token-now.js put in the form as it
+    // was submitted: the one the page was served with is refused once its admin signed in again.
+    fetchJson(form.action, { method: "POST", body: new FormData(form) })
       .then(function (answer) {
         if (stoppedSince(box, number)) {
           return;
