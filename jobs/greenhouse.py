@@ -362,6 +362,9 @@ FORBIDDEN_HOST_CHARACTERS_RE = re.compile(
 IPV4_LAST_PART_RE = re.compile(r"[0-9]+|0x[0-9a-f]*")
 # A part of an IPv4 address as browsers read it: hex, octal, or decimal.
 IPV4_NUMBER_RE = re.compile(r"0x([0-9a-f]*)|0([0-7]+)|([1-9][0-9]*|0)")
+# The first character Unicode gives a right-to-left direction, Hebrew's first (the Bidi Rule,
+# _label_invalid): a label with none before it is not read for one.
+FIRST_RIGHT_TO_LEFT = "\u0590"
 # A host in brackets and its port as browsers read them: the whole host in the brackets, and
 # nothing but a port after them (_web_address_problem).
 BRACKETED_HOST_RE = re.compile(r"\[[^\[\]]*\](?::[^\[\]]*)?")
@@ -1359,8 +1362,11 @@ def _host_unreadable(host: str) -> bool:
     that is no Punycode of a name UTS #46 allows ("xn--a.com"), or a host whose last part is a
     number ("example.123", "1.2.3.256", "a.09") that is no IPv4 address. An IPv4 address
     written short ("0x7f.1", "2130706433", which browsers open as 127.0.0.1) is kept as
-    written, as one written whole and an IPv6 address are."""
+    written, as one written whole and an IPv6 address are. A part not in ASCII is read as one
+    after "xn--" is (_label_invalid)."""
     if "xn--" in host and any(map(_punycode_unreadable, host.split("."))):
+        return True
+    if not host.isascii() and any(map(_label_invalid, host.split("."))):
         return True
     address = host.removesuffix(".")  # one "." last: "1.2.3.4." is 1.2.3.4
     if not IPV4_LAST_PART_RE.fullmatch(address.rpartition(".")[2]):  # a domain: nearly every host
@@ -1375,13 +1381,39 @@ def _host_unreadable(host: str) -> bool:
 
 def _punycode_unreadable(label: str) -> bool:
     """Whether `label`, if it starts "xn--", is no Punycode of a name whose characters UTS #46
-    allows as they are (not mapped): browsers refuse its host."""
+    allows as they are (not mapped), and in their places (_label_invalid): browsers refuse its
+    host."""
     if not label.startswith("xn--"):
         return False
     try:
         name = label[len("xn--") :].encode("ascii").decode("punycode")
-        return not name or idna.uts46_remap(name, std3_rules=False) != name
+        return not name or idna.uts46_remap(name, std3_rules=False) != name or _label_invalid(name)
     except (UnicodeError, idna.IDNAError):
+        return True
+
+
+def _label_invalid(label: str) -> bool:
+    """Whether `label`, a part of a host name as UTS #46 maps it, has a character where UTS #46
+    allows it in no host name, which browsers check after the mapping (Chromium and Node's URL
+    refuse the host): a combining mark first ("\u0301a"), a zero-width joiner or non-joiner
+    where no script joins with it ("a\u200db": CONTEXTJ, RFC 5892; after a virama it is one),
+    or right-to-left letters and digits against the Bidi Rule (RFC 5893: "\u05d0a"). A label
+    with no right-to-left character is not read for the Bidi Rule: Python's Unicode data, older
+    than idna's, knows no direction of a letter newer than it, which browsers take."""
+    if label.isascii():  # nearly every part, of a host not in ASCII too: no rule to break
+        return False
+    try:  # idna's checks raise IDNAError where the label breaks their rule
+        idna.check_initial_combiner(label)
+        if max(label, default="") >= FIRST_RIGHT_TO_LEFT and any(
+            unicodedata.bidirectional(character) in ("R", "AL", "AN") for character in label
+        ):
+            idna.check_bidi(label)
+        return ("\u200c" in label or "\u200d" in label) and any(
+            not idna.valid_contextj(label, position)
+            for position, character in enumerate(label)
+            if character in "\u200c\u200d"
+        )
+    except ValueError:  # IDNAError among them; a character with no Unicode name by a joiner
         return True
 
 

@@ -695,6 +695,9 @@ def test_a_description_that_shows_nothing_is_saved_as_none(client, north, descri
         ({"website": "https://north.example\u2024com"}, INVALID_ERROR),
         ({"website": "xn--a.north.example"}, INVALID_ERROR),
         ({"website": "https://xn--a-ecp.example/"}, INVALID_ERROR),
+        # A combining mark first, and a Latin letter first in a Hebrew part (the Bidi Rule).
+        ({"website": "\u0301north.example"}, INVALID_ERROR),
+        ({"website": "https://n\u05d3\u05d5\u05d2\u05de\u05d4.example"}, INVALID_ERROR),
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://nora:secret@north.example/"}, USER_INFO_ERROR),
         ({"website": "https://north.example:99999/"}, PORT_ERROR),  # browsers cannot open it

@@ -1573,6 +1573,18 @@ UNREADABLE = "that cannot be read as a web address"
         ("https://XN--A-ECP.example/jobs/5012346008", UNREADABLE),
         # ONE DOT LEADER, which NFKC read as a ".", and UTS #46 allows in no host name.
         ("https://boards.greenhouse\u2024io/acmerobotics/jobs/5012346008", HOST_CHARACTER),
+        # Characters UTS #46 allows only in some places, which browsers refuse elsewhere: a
+        # zero-width joiner or non-joiner where no script joins (not after a virama), a
+        # combining mark first, a Latin letter or a digit first in a Hebrew part (the Bidi
+        # Rule; Node's URL takes the digit, Chromium neither); as written, escaped, or after
+        # "xn--" ("a\u200db", which Node's URL refuses as the other "xn--" parts above).
+        ("https://karriere\u200d.acme.example/jobs/5012346008", UNREADABLE),
+        ("https://kar\u200criere.acme.example/jobs/5012346008", UNREADABLE),
+        ("https://\u0301karriere.acme.example/jobs/5012346008", UNREADABLE),
+        ("https://%CC%81karriere.acme.example/jobs/5012346008", UNREADABLE),
+        ("https://a\u05d3\u05d5\u05d2\u05de\u05d4.example/jobs/5012346008", UNREADABLE),
+        ("https://1\u05d3\u05d5\u05d2\u05de\u05d4.example/jobs/5012346008", UNREADABLE),
+        ("https://xn--ab-m1t.acme.example/jobs/5012346008", UNREADABLE),
     ],
 )
 def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it(
@@ -1614,6 +1626,13 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         "https://\u0645\u062b\u0627\u0644.example/jobs/5012346008",
         "https://%D7%93%D7%95%D7%92%D7%9E%D7%94.example/jobs/5012346008",
         "https://karriere.xn--bcher-kva.example/jobs/5012346008",
+        # A joiner after a virama, as Hindi and Tamil words are written, as written and as
+        # Punycode; a Hebrew part with digits after its letters.
+        "https://\u0915\u094d\u200d\u0937.example/jobs/5012346008",
+        "https://xn--ab-fsf014u.example/jobs/5012346008",
+        "https://\u05d3\u05d5\u05d2\u05de\u05d4123.example/jobs/5012346008",
+        # A letter newer than Python's Unicode data, which browsers take (NAG MUNDARI LETTER O).
+        "https://\U0001e4d0.example/jobs/5012346008",
         # An IPv4 address written short, which browsers open as 127.0.0.1: kept as written, as
         # one written whole and an IPv6 address are.
         "http://0x7f.1/jobs/5012346008",
