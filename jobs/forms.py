@@ -564,7 +564,14 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
             # (ONE DOT LEADER, which looks like a "."), or a part after "xn--" that is no
             # Punycode ("xn--a.example"). It refuses a host ending in a number itself, IPv4
             # addresses written short too ("0x7f.1"). One too long is told its length first.
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            # Said as such: told "Enter a web address such as example.com", whoever pasted a
+            # name that looks right had nothing to change.
+            raise forms.ValidationError(
+                "Browsers open no site by this name: it has a character no site name may have, "
+                "or one out of its place, such as a “.” that only looks like one. Type it again: "
+                "example.com or https://example.com.",
+                code="host",
+            )
         if scheme_added and self.max_length is not None and len(url) > self.max_length:
             # Counted as typed, the limit too: Django's validator counted the https:// added, and
             # said "this one has 203" of 195 characters typed, under a box that said "at most 200".
