@@ -1567,6 +1567,11 @@ UNREADABLE = "that cannot be read as a web address"
         ("http://192.0.2.256/jobs/5012346008", UNREADABLE),
         ("http://0x100000000/jobs/5012346008", UNREADABLE),
         ("http://192.0.2.09/jobs/5012346008", UNREADABLE),
+        # With a "." last, which browsers drop before they read the last part; a fifth part
+        # (a zero, which would fit in the room a fifth would have); a hex number with no digit.
+        ("http://192.0.2.256./jobs/5012346008", UNREADABLE),
+        ("http://192.0.2.1.0/jobs/5012346008", UNREADABLE),
+        ("https://boards.greenhouse.0x/acmerobotics/jobs/5012346008", UNREADABLE),
         # A part after "xn--" that is no Punycode, or that of a name with a character no host
         # name may hold ("a⒈"), in any case: browsers decode it, and refuse the host.
         ("https://xn--a.greenhouse.io/acmerobotics/jobs/5012346008", UNREADABLE),
@@ -1637,6 +1642,7 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         # one written whole and an IPv6 address are.
         "http://0x7f.1/jobs/5012346008",
         "http://2130706433/jobs/5012346008",
+        "http://192.0.2.1./jobs/5012346008",
     ],
 )
 def test_an_application_link_with_a_port_an_ipv6_or_a_non_ascii_host_is_kept(
