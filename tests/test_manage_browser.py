@@ -649,6 +649,38 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
         assert fits_the_screen(page), path
 
 
+def test_djangos_change_lists_keep_their_words_whole_and_scroll_in_their_box(live_server, page, db):
+    """A change list's results scroll sideways in their own box (Django's changelists.css):
+    told to break a word anywhere, its cells were made narrower than their words even at a
+    tablet's width with text as it is ("Supervis" over "or"), where the box would scroll."""
+    organization = Organization.objects.create(name="North Wind Industrial Equipment")
+    make_job(organization, "Senior Welding Supervisor")
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    sign_in_by_cookie(page, live_server.url, "root")
+    page.set_viewport_size({"width": 600, "height": 800})
+
+    page.goto(f"{live_server.url}/admin/jobs/job/")
+
+    # Every word of the results on one line: a word broken across two has two boxes.
+    broken = page.locator("#result_list").evaluate(
+        """table => {
+            const broken = [];
+            const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                for (const word of text.data.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(text, word.index);
+                    range.setEnd(text, word.index + word[0].length);
+                    if (range.getClientRects().length > 1) broken.push(word[0]);
+                }
+            }
+            return broken;
+        }"""
+    )
+    assert broken == []
+    assert fits_the_screen(page)
+
+
 def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner):
     """Windows' high contrast themes (forced colours) drop the current tab's background and
     draw every tab's border: the current one was told apart only by its bold words."""
