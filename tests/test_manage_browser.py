@@ -681,6 +681,33 @@ def test_djangos_change_lists_keep_their_words_whole_and_scroll_in_their_box(liv
     assert fits_the_screen(page)
 
 
+@pytest.mark.parametrize("language", ["en-us", "ar"])
+def test_djangos_admin_shows_a_long_read_only_address_whole_on_a_wide_screen(
+    live_server, page, settings, language
+):
+    """Beside its label (a screen wider than a phone's), a read-only value is as wide as its
+    longest word: a job's address, one long word, ran past the end of its row, which hides
+    what overflows it, and its end could not be read. The same right to left (LANGUAGE_BIDI)."""
+    settings.LANGUAGE_CODE = language
+    address = "https://careers.example/" + "averyverylongpathsegmentwithnobreaks" * 3
+    job = make_job(Organization.objects.create(name="North Wind"), "Welder", absolute_url=address)
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    sign_in_by_cookie(page, live_server.url, "root")
+
+    page.goto(f"{live_server.url}/admin/jobs/job/{job.pk}/change/")
+
+    row = page.locator(".form-row.field-absolute_url")
+    expect(row.get_by_role("link", name=address)).to_be_visible()
+    assert row.get_by_role("link").evaluate(
+        """link => {
+            const row = link.closest(".form-row").getBoundingClientRect();
+            return [...link.getClientRects()].every(
+                (box) => box.left >= row.left && box.right <= row.right
+            );
+        }"""
+    )
+
+
 def test_the_current_org_tab_stands_out_in_a_high_contrast_theme(live_server, page, owner):
     """Windows' high contrast themes (forced colours) drop the current tab's background and
     draw every tab's border: the current one was told apart only by its bold words."""
