@@ -990,6 +990,35 @@ def test_a_page_come_back_to_at_a_fields_address_leaves_the_focus_alone(
     assert page.evaluate("document.activeElement === document.body")
 
 
+# Browsers without Navigation Timing 2's entry (Safari before 15) have it as from a link.
+NO_NAVIGATION_ENTRY = "performance.getEntriesByType = () => [];"
+
+
+@pytest.mark.parametrize("opened", ["reloaded", "without-navigation-timing"])
+def test_a_forms_errors_sent_again_or_in_an_older_browser_take_the_focus(
+    live_server, page, owner, opened
+):
+    """Only a page gone back or forward to leaves the error summary unfocused: a reload sends
+    the form again, answered anew, and a browser that does not say how the page was opened
+    shows it as a new page, where the summary is read out as it gets the focus."""
+    if opened == "without-navigation-timing":
+        page.add_init_script(NO_NAVIGATION_ENTRY)
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    page.get_by_label("Board token").fill("not a token!")
+    page.get_by_role("button", name="Check and connect").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+
+    if opened == "reloaded":
+        page.reload()
+        assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
+
+    expect(summary).to_be_visible()
+    page.wait_for_function("document.readyState === 'complete'")
+    expect(summary).to_be_focused()
+
+
 @pytest.mark.parametrize("kept_on_back", [False, True], ids=["loaded-again", "kept-whole"])
 def test_the_messages_gone_back_to_leave_the_focus_alone(live_server, request, owner, kept_on_back):
     """Gone back to, the page that said "You are signed out." focused its messages again if the
