@@ -637,6 +637,7 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
     page.set_viewport_size({"width": 360, "height": 640})
 
     for path in (
+        "/admin/",
         "/admin/jobs/organization/",
         f"/admin/jobs/organization/{organization.pk}/change/",
         "/admin/jobs/job/",
