@@ -657,6 +657,17 @@ def test_a_job_page_shows_synced_and_site_fields_and_an_apply_link(client, synce
     assert f'class="button apply-link" href="{job.absolute_url}"' in html
 
 
+@pytest.mark.parametrize("address", ["https://boards.example/harbor/1", ""])
+def test_the_about_this_role_panel_is_a_tab_stop_only_without_an_apply_link(client, org, address):
+    """The panel takes the focus so that the keyboard can scroll it where nothing in it can
+    (no Apply link); beside an Apply link it was one more stop on the way to it."""
+    job = make_job(org, "Yard Hand", absolute_url=address)
+
+    panel = BeautifulSoup(client.get(job_page_url(job)).content, "html.parser").find("aside")
+
+    assert (panel.find("a", class_="apply-link") is None) == (panel.get("tabindex") == "0")
+
+
 def test_a_job_pages_facts_lay_each_out_in_its_own_direction(client, org):
     """A right-to-left location, pay or tag under the left-to-right labels was laid out left to
     right: "10 شارع التحرير، القاهرة" (10 Tahrir Street, Cairo) showed its number at its end, on
