@@ -620,6 +620,33 @@ def test_the_org_pages_fit_a_narrow_phone_with_their_text_twice_as_large(live_se
         assert fits_the_screen(page), path
 
 
+# What of the page is past the screen's edge outside any box that scrolls sideways, and which
+# wrapped links have lines drawn over each other.
+CUT_OFF_OR_OVERLAPPING = """() => {
+    // A table's own overflow (Django's on a tabular inline's) is no box that scrolls.
+    const scrolls = (element) => {
+        const style = getComputedStyle(element);
+        return ["auto", "scroll"].includes(style.overflowX) && style.display !== "table";
+    };
+    const found = [];
+    for (const element of document.body.querySelectorAll("*")) {
+        const box = element.getBoundingClientRect();
+        if (box.width && (box.left < -1 || box.right > innerWidth + 1)) {
+            let outer = element.parentElement;
+            while (outer && !scrolls(outer)) outer = outer.parentElement;
+            if (!outer) found.push(`${element.tagName} ${element.className} cut off`);
+        }
+    }
+    for (const link of document.querySelectorAll("#content a")) {
+        const lines = [...link.getClientRects()];
+        if (lines.some((line, n) => n && line.top < lines[n - 1].bottom - 1)) {
+            found.push(`${link.textContent.trim()} drawn over itself`);
+        }
+    }
+    return found;
+}"""
+
+
 def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_server, page, db):
     """Chrome on a phone scales text up to 300%: in Django's admin an address, a slug or an
     email is one long word, and the site's name, a heading, a breadcrumb, a read-only value, a
@@ -632,6 +659,7 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
     job = make_job(organization, "Welder", absolute_url=address)
     email = "christopher.montgomery.longname@internationalbusinessmachines.example"
     person = User.objects.create_user(email, email)
+    Membership.objects.create(organization=organization, user=person, role="admin")  # an inline
     User.objects.create_superuser("root", "root@example.com", PASSWORD)
     sign_in_by_cookie(page, live_server.url, "root")
     page.set_viewport_size({"width": 360, "height": 640})
@@ -648,6 +676,9 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
         page.goto(f"{live_server.url}{path}")
         page.evaluate("document.documentElement.style.fontSize = '300%'")
         assert fits_the_screen(page), path
+        # Nor cut off out of sight by a box that hides what overflows it (a form's row, the
+        # Save buttons' row), nor drawn over itself (a wrapped address's lines).
+        assert page.evaluate(CUT_OFF_OR_OVERLAPPING) == [], path
 
 
 def test_djangos_change_lists_keep_their_words_whole_and_scroll_in_their_box(live_server, page, db):
