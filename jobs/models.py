@@ -296,20 +296,21 @@ def rows_key_share_lock(rows: models.QuerySet) -> int | None:
 
 class InAnyCase(models.lookups.Exact):
     """`slug__in_any_case`: an org's slug is the value but for case, compared as the constraint of
-    slugs in any case indexes it, UPPER(slug) = the value in capitals, so that both databases
-    search that index for it. Django's iexact is a LIKE on SQLite, which reads no index of
-    UPPER(): each check that a slug is free, each /manage/ page of a slug typed in other capitals
-    read the whole table. Slugs are ASCII (validate_organization_slug, SlugField's validator),
-    whose letters str.upper() and either database's UPPER() write in capitals alike (SQLite's
-    writes ASCII ones alone). A value with other letters is no slug in other capitals: compared
-    as typed, as str.upper() and PostgreSQL's UPPER() write some in ASCII ("ſ" as "S", "ı" as
-    "I"): "ſouth" named "south" on PostgreSQL, and nothing on SQLite."""
+    slugs in any case indexes it, UPPER(slug) = UPPER(the value), so that both databases search
+    that index for it. Django's iexact is a LIKE on SQLite, which reads no index of UPPER(): each
+    check that a slug is free, each /manage/ page of a slug typed in other capitals read the
+    whole table. The database's UPPER() of the value, not str.upper(): a PostgreSQL database of a
+    Turkish locale writes "i" as "İ", so "KILO" named no org "kilo", and "Kilo" was free by the
+    checks and refused by the constraint. Slugs are ASCII (validate_organization_slug,
+    SlugField's validator). A value with other letters is no slug in other capitals: compared as
+    typed, as PostgreSQL's UPPER() writes some in ASCII ("ſ" as "S", "ı" as "I"): "ſouth" named
+    "south" there, and nothing on SQLite, whose UPPER() writes ASCII letters alone."""
 
     lookup_name = "in_any_case"
 
     def __init__(self, lhs: Any, rhs: Any) -> None:
         if isinstance(rhs, str) and rhs.isascii():
-            lhs, rhs = Upper(lhs), rhs.upper()
+            lhs, rhs = Upper(lhs), Upper(models.Value(rhs))
         super().__init__(lhs, rhs)
 
     def get_rhs_op(self, connection: Any, rhs: str) -> str:

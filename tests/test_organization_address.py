@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection as db_connection
 
 from jobs import forms as jobs_forms
 from jobs import memberships, throttle
@@ -300,3 +301,31 @@ def test_a_slug_in_any_case_differs_from_the_org_s_in_the_case_of_ascii_letters_
 
     assert list(orgs.values_list("slug", flat=True)) == ([found] if found else [])
     assert memberships.organization_slug_taken(typed) is bool(found)
+
+
+def test_a_slug_in_any_case_is_compared_in_capitals_as_the_database_writes_them(db):
+    """As the constraint of slugs in any case compares slugs: in the capitals of the database's
+    UPPER(), which are not str.upper()'s where PostgreSQL's locale is Turkish ("i" as "İ"), so
+    "kilo" named no org "kilo" there, and "Kilo" was free by the checks and refused by the
+    constraint. Played on SQLite with an UPPER() of that locale."""
+    if db_connection.vendor != "sqlite":
+        pytest.skip("an UPPER() of the connection's own: SQLite's")
+    db_connection.ensure_connection()
+    turkish = db_connection.connection
+
+    def upper(text: str | None) -> str | None:
+        return None if text is None else text.replace("i", "\u0130").upper()
+
+    turkish.create_function("UPPER", 1, upper, deterministic=True)
+    try:
+        Organization.objects.create(name="Kilo", slug="kilo")
+        slugs = Organization.objects.values_list("slug", flat=True)
+        found = [list(slugs.filter(slug__in_any_case=typed)) for typed in ("kilo", "Kilo")]
+        taken = memberships.organization_slug_taken("Kilo")
+    finally:
+        # Its writes rolled back, as the test's would be: the next connection has SQLite's own
+        # UPPER(), as an UPPER() of one's own cannot be dropped again.
+        db_connection.close()
+
+    assert found == [["kilo"], ["kilo"]]
+    assert taken
