@@ -7,7 +7,7 @@ import pwd
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,13 @@ _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 # dj_database_url's names for Django's PostgreSQL backend (postgis needs GDAL, which is not here).
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 _POSTGRES_EXAMPLE = "postgres://USER:PASSWORD@HOST:5432/DBNAME"
+# The query names psycopg reads that a URL has a place for, each with that place.
+_POSTGRES_QUERY_NAMES = {
+    **dict.fromkeys(
+        ("user", "password"), f"put the user name and password before the host: {_POSTGRES_EXAMPLE}"
+    ),
+    "dbname": f"put it in the path: {_POSTGRES_EXAMPLE}",
+}
 
 
 # The most of a refused value an error shows: a PORT of thousands of digits filled the screen
@@ -337,14 +344,31 @@ def env_database_url(name: str, default: str) -> str:
             query_names=("user", "password"),  # dj_database_url hands psycopg them too
             path_holds="a database name",
         )
+        query = parse_qs(parts.query)  # as dj_database_url reads it, its names decoded
+        # dj_database_url hands psycopg the query's fields as options, and libpq reads its
+        # keywords in lowercase alone: "?PASSWORD=" failed each connect, and /healthz and each
+        # page that read the database with it ('invalid connection option "PASSWORD"').
+        _query_name_case_check(
+            name,
+            query,
+            reads={keyword: "" for keyword in _libpq_keywords()} | _POSTGRES_QUERY_NAMES,
+            fails="the database's client (psycopg) fails on as it connects",
+        )
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
-        if not parts.path.strip("/") and "service" not in parse_qs(parts.query):
+        if not parts.path.strip("/") and "service" not in query:
             raise ImproperlyConfigured(f"{name} names no database: {_POSTGRES_EXAMPLE}")
     else:
         raise ImproperlyConfigured(
             f"{usage} (the site runs on SQLite and PostgreSQL only), not a {scheme}:// URL"
         )
     return value
+
+
+def _libpq_keywords() -> list[str]:
+    """The keywords of a connection string, as the libpq that psycopg loaded reads them."""
+    from psycopg import pq  # the PostgreSQL backend's client: not loaded for SQLite
+
+    return [option.keyword.decode() for option in pq.Conninfo.get_defaults()]
 
 
 def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:
@@ -719,11 +743,15 @@ _QUERY_NAMES_CELERY_READS = {
 
 
 # The names the cache's client (redis-py) reads from a Redis URL's query as a user name,
-# password and database, in lowercase alone.
-_QUERY_NAMES_THE_CACHE_READS = {"username", "password", "db"}
+# password and database, in lowercase alone, each with where else it goes.
 _USER_BEFORE_THE_HOST = (
     "put the user name and password before the host: redis://USER:PASSWORD@HOST:6379/1"
 )
+_QUERY_NAMES_THE_CACHE_READS = {
+    "username": _USER_BEFORE_THE_HOST,
+    "password": _USER_BEFORE_THE_HOST,
+    "db": _IN_THE_PATH,
+}
 
 
 # A %XX in a cache URL's query value once decoded: redis-py decodes each a second time.
@@ -777,22 +805,15 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             "(redis://USER:PASSWORD@HOST:6379/1); no other value can hold a % before two hex "
             "digits"
         )
-    # redis-py reads these names from the cache's query as written, and hands one in another
-    # case ("?PASSWORD=", "?Password=", "?pass%57ord=") to the connection, which fails on it at
-    # each use (TypeError: unexpected keyword argument 'PASSWORD'), which the site takes for a
-    # cache that is down. Celery's client fails on them in any case (refused below).
-    miswritten = [
-        query_name
-        for query_name in query
-        if query_name.lower() in _QUERY_NAMES_THE_CACHE_READS and not query_name.islower()
-    ]
-    if miswritten and not for_celery:
-        read = miswritten[0].lower()
-        instead = _IN_THE_PATH if read == "db" else _USER_BEFORE_THE_HOST
-        raise ImproperlyConfigured(
-            f"{name} has a {value_shown(f'?{miswritten[0]}=', str)}, which the cache's client "
-            f"(redis-py) fails on at each use: it reads ?{read}= in lowercase alone. Write it "
-            f"so, or {instead}"
+    # redis-py hands one of these names in another case to the connection, which fails on it
+    # at each use (TypeError: unexpected keyword argument 'PASSWORD'), which the site takes for
+    # a cache that is down. Celery's client fails on them in any case (refused below).
+    if not for_celery:
+        _query_name_case_check(
+            name,
+            query,
+            reads=_QUERY_NAMES_THE_CACHE_READS,
+            fails="the cache's client (redis-py) fails on at each use",
         )
     for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
         if for_celery and query_name in query:
@@ -820,6 +841,23 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"{name} names Redis database {value_shown(database)}, which neither client can "
                 f"use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most (to 15 "
                 f"unless its `databases` allows more): {example}"
+            )
+
+
+def _query_name_case_check(
+    name: str, query_names: Iterable[str], *, reads: Mapping[str, str], fails: str
+) -> None:
+    """Refuse a query's name that a client reads as written, in lowercase alone, but written
+    in another case ("?PASSWORD=", "?Password=", "?pass%57ord=", as the clients decode it):
+    the client takes it for another option, which it `fails` on. `reads`: those names, each
+    with where else it goes ("" where nowhere). The error names the field, not its value."""
+    for query_name in query_names:
+        read = query_name.lower()
+        if read in reads and read != query_name:
+            instead = f", or {reads[read]}" if reads[read] else ""
+            raise ImproperlyConfigured(
+                f"{name} has a {value_shown(f'?{query_name}=', str)}, which {fails}: it reads "
+                f"?{read}= in lowercase alone. Write it so{instead}"
             )
 
 

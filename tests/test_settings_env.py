@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import dj_database_url
 import django
 import kombu
 import kombu.utils.url
 import psycopg
+import psycopg.conninfo
 import pytest
 import redis
 from cryptography.fernet import Fernet
@@ -810,6 +812,16 @@ def refusal(**environment: str) -> str:
     with pytest.raises(ImproperlyConfigured) as refused:
         settings_under(**environment)
     return str(refused.value)
+
+
+def assert_check_stops_with(refused: str, **environment: str) -> None:
+    """`manage.py check` with `environment` stops with status 4 and the one line `refused`."""
+    process = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", **environment},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 4 and process.stderr == f"{refused}\n"
 
 
 def run_settings(
@@ -1660,12 +1672,52 @@ def test_a_cache_query_name_its_client_reads_in_lowercase_alone_stops_the_proces
     assert refused.startswith("CACHE_URL has a ?") and "s3cret" not in refused
     assert f"(redis-py) fails on at each use: it reads ?{read}= in lowercase alone" in refused
     if read == "password":
-        process = subprocess.run(
-            [sys.executable, "manage.py", "check"],
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "orgsite.settings", "CACHE_URL": url},
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert process.returncode == 4 and process.stderr == f"{refused}\n"
+        assert_check_stops_with(refused, CACHE_URL=url)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "read"),
+    [
+        ("?PASSWORD=s3cret", "PASSWORD", "password"),
+        ("?Password=s3cret", "Password", "password"),
+        ("?pass%57ord=s3cret", "passWord", "password"),  # as dj_database_url decodes it
+        ("?USER=orgsite&password=s3cret", "USER", "user"),
+        ("?password=s3cret&SSLMODE=require", "SSLMODE", "sslmode"),
+        ("?DBNAME=orgsite&password=s3cret", "DBNAME", "dbname"),
+    ],
+)
+def test_a_database_query_name_in_another_case_than_libpqs_stops_the_process(query, field, read):
+    """dj_database_url hands psycopg a PostgreSQL URL's query as options, and libpq reads its
+    keywords in lowercase alone: the settings took "?PASSWORD=", and each connect failed
+    ('invalid connection option "PASSWORD"'), /healthz and each page that read the database
+    with it. It stops the process with one line, as a cache's does, naming the field alone."""
+    url = f"postgres://db.example.com:5432/orgsite{query}"
+    options = dj_database_url.parse(url)["OPTIONS"]
+    with pytest.raises(psycopg.ProgrammingError, match=f'invalid connection option "{field}"'):
+        psycopg.conninfo.make_conninfo("", **options)  # as psycopg.connect does, before it connects
+
+    refused = refusal(DATABASE_URL=url)
+
+    instead = {
+        "user": ", or put the user name and password before the host",
+        "password": ", or put the user name and password before the host",
+        "dbname": ", or put it in the path",
+    }
+    assert refused == (
+        f"DATABASE_URL has a ?{field}=, which the database's client (psycopg) fails on as it "
+        f"connects: it reads ?{read}= in lowercase alone. Write it so{instead.get(read, '')}"
+        + (": postgres://USER:PASSWORD@HOST:5432/DBNAME" if read in instead else "")
+    )  # naming neither "s3cret" nor "require"
+    if field == "PASSWORD":
+        assert_check_stops_with(refused, DATABASE_URL=url)
+
+
+def test_a_database_query_name_libpq_reads_written_in_lowercase_is_taken():
+    url = "postgres://db.example.com:5432/orgsite?password=s3cret&sslmode=require"
+
+    options = settings_under(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+
+    assert options["password"] == "s3cret" and options["sslmode"] == "require"
 
 
 @pytest.mark.parametrize(
