@@ -703,6 +703,19 @@ def test_a_password_holding_a_blank_beyond_asciis_and_a_query_field_is_masked_wh
     assert passwords_masked(text.replace(blank, "")) == "error=redis://u:*** to=a@b.example"
 
 
+@pytest.mark.parametrize(
+    ("mask", "url_shown"),
+    [(passwords_masked, "redis://u:***"), (userinfo_passwords_masked, "redis://u:***@HOST/0")],
+)
+def test_a_line_holding_the_character_the_mask_writes_shows_it_as_u_fffd(mask, url_shown):
+    """The mask writes U+FDD0 for each character it masks, and each run of them as "***" at the
+    end: one the line held already (a noncharacter, which no text interchanged holds) would be
+    written "***" too, as if a password were masked there. It is written U+FFFD."""
+    line = "error=\ufdd0 redis://u:a\u00a0b?PASSWORD=c@d@HOST/0 \ufdd0\ufdd0"
+
+    assert mask(line) == f"error=\ufffd {url_shown} \ufffd\ufffd"
+
+
 @pytest.mark.parametrize("blank", BLANKS_BEYOND_ASCII)
 @pytest.mark.parametrize("query", ["", "?db=2", "?PASSWORD=Pw2"])
 def test_a_password_after_a_user_holding_a_blank_beyond_asciis_is_masked(blank, query):
