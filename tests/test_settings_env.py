@@ -729,6 +729,9 @@ def test_a_password_after_a_user_holding_a_blank_beyond_asciis_is_masked(blank, 
     assert userinfo_passwords_masked(line) == masked
     joined = f"url=https://h1.example/v1{blank}https://sync:Pw1@h2.example/v1"
     assert passwords_masked(joined) == joined.replace("Pw1", "***")
+    # The password's end read as the clients read the query: its "@" in a "?PASSWORD=" value.
+    field_in_it = f"error=redis://us{blank}er:a?PASSWORD=b@c@HOST/0 to=a@b.example"
+    assert passwords_masked(field_in_it) == f"error=redis://us{blank}er:*** to=a@b.example"
 
 
 def test_masking_a_long_line_of_urls_with_no_password_takes_work_in_its_length():
