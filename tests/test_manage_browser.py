@@ -1630,6 +1630,35 @@ def test_a_page_whose_first_look_lost_contact_looks_again_a_minute_on_for_its_re
     expect(page.locator("[data-refresh-feedback]")).to_have_text("")
 
 
+def test_a_page_served_waiting_for_a_retry_that_ran_since_looks_no_more_after_losing_contact(
+    live_server, page, acme, owner
+):
+    """Served saying a retry was coming, it read since that none is: its retry ran and worked.
+    A look that lost contact then (the tab shown again) leaves the next to the tab shown again,
+    as a finished sync's page does, not to a look each minute for a retry no longer coming."""
+    message = page.locator(".sync-status [data-field=message]")
+    page.add_init_script(COUNT_REQUESTS_ENDED)
+    failed_with_a_retry_in(acme, timedelta(minutes=10))
+    page.clock.install()
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/settings/")
+    the_sync_works(acme, SyncRun.Trigger.RETRY)
+    expect_the_status_to_read(page, message, "Finished: no changes")
+    page.route("**/manage/acme/status.json", lambda route: route.abort(), times=1)
+    ended = page.evaluate("window.ended")
+    show_the_tab_again(page)
+    wait_for_a_request_ended(page, ended)
+    expect(page.locator("[data-refresh-feedback]")).to_have_text(LOST_CONTACT)
+    looks = []
+    page.on("request", lambda request: "status.json" in request.url and looks.append(1))
+
+    page.clock.run_for("01:05")  # a minute, then POLL_MS to a look
+    page.evaluate("0")  # a round trip: a request the page made by now is reported
+    page.wait_for_timeout(100)
+
+    assert looks == []
+
+
 def test_a_look_never_answered_is_lost_contact_in_time_and_the_tab_shown_again_looks_again(
     live_server, page, acme, owner
 ):
