@@ -401,6 +401,20 @@ def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
         )
 
 
+@pytest.mark.parametrize("listing", ["/jobs/", "/orgs/many/"])
+@pytest.mark.parametrize("two", ["%EF%BC%92", "%D9%A2", "%202", "%2B2"])
+def test_a_page_number_not_in_ascii_digits_is_the_first_page_as_a_word_is(
+    client, many_roles, listing, two
+):
+    """int() read a full-width "２", an Arabic-Indic "٢", " 2" and "+2" as page 2, where "two"
+    is the first page; the sitemap answers none of them (a 404)."""
+    first = job_links(client.get(listing).content.decode())
+
+    assert job_links(client.get(f"{listing}?page={two}").content.decode()) == first
+    assert canonical_of(client, f"{listing}?page={two}") == f"http://testserver{listing}"
+    assert job_links(client.get(f"{listing}?page=2").content.decode()) != first
+
+
 @pytest.mark.parametrize("listing", ["/jobs/", "/orgs/many/", "/orgs/"])
 def test_page_last_is_the_last_page_under_its_own_address(client, many_roles, listing, monkeypatch):
     """?page=last, as Django's list views read it, was not a number and so the first page. Its
