@@ -617,6 +617,15 @@ def test_an_address_pasted_with_a_zero_width_space_gets_its_password_reset_email
     assert [message.to for message in mail.outbox] == [["alice@acme.example"]]
 
 
+def test_the_password_reset_box_is_djangos_for_autofill_and_length(client, db):
+    """Its field is the site's own since 645b328 (the zero-width space): Django's named its
+    purpose for autofill (WCAG 1.3.5) and held no more than an account's address, which no
+    test said, so either could go unnoticed (Django's EmailField alone allows 320)."""
+    box = parsed(client.get("/accounts/password_reset/")).select_one("main form input[name=email]")
+
+    assert (box["type"], box.get("autocomplete"), box.get("maxlength")) == ("email", "email", "254")
+
+
 def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner):
     """As every email the site makes: an out-of-office reply would go to the From address."""
     client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
