@@ -1398,23 +1398,35 @@ def _label_invalid(label: str) -> bool:
     refuse the host): a combining mark first ("\u0301a"), a zero-width joiner or non-joiner
     where no script joins with it ("a\u200db": CONTEXTJ, RFC 5892; after a virama it is one),
     or right-to-left letters and digits against the Bidi Rule (RFC 5893: "\u05d0a"). A label
-    with no right-to-left character is not read for the Bidi Rule: Python's Unicode data, older
-    than idna's, knows no direction of a letter newer than it, which browsers take."""
+    with no right-to-left character is not read for the Bidi Rule, nor one with a character
+    newer than Python's Unicode data (older than idna's), whose direction it does not know, nor
+    a joiner after such a character, which may be a virama: browsers take them ("\u0645\u0897",
+    ARABIC PEPET; KAWI SIGN KILLER U+11F42 and a joiner)."""
     if label.isascii():  # nearly every part, of a host not in ASCII too: no rule to break
         return False
     try:  # idna's checks raise IDNAError where the label breaks their rule
         idna.check_initial_combiner(label)
-        if max(label, default="") >= FIRST_RIGHT_TO_LEFT and any(
-            unicodedata.bidirectional(character) in ("R", "AL", "AN") for character in label
-        ):
-            idna.check_bidi(label)
-        return ("\u200c" in label or "\u200d" in label) and any(
-            not idna.valid_contextj(label, position)
-            for position, character in enumerate(label)
-            if character in "\u200c\u200d"
-        )
-    except ValueError:  # IDNAError among them; a character with no Unicode name by a joiner
+        if max(label, default="") >= FIRST_RIGHT_TO_LEFT:
+            directions = {unicodedata.bidirectional(character) for character in label}
+            if "" not in directions and not directions.isdisjoint(("R", "AL", "AN")):
+                idna.check_bidi(label)
+    except idna.IDNAError:
         return True
+    return ("\u200c" in label or "\u200d" in label) and any(
+        _joiner_out_of_place(label, position)
+        for position, character in enumerate(label)
+        if character in "\u200c\u200d"
+    )
+
+
+def _joiner_out_of_place(label: str, position: int) -> bool:
+    """Whether the zero-width joiner or non-joiner at `position` in `label` is where no script
+    joins with it (CONTEXTJ, RFC 5892). One after a character Python's Unicode data does not
+    know, which may be a virama, is kept, as browsers keep one after a virama."""
+    try:
+        return not idna.valid_contextj(label, position)
+    except ValueError:  # idna found no Unicode name for the character before it
+        return False
 
 
 def _ipv4_number(part: str) -> int | None:

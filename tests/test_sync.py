@@ -1638,6 +1638,11 @@ def test_an_application_link_browsers_refuse_skips_its_post_and_the_log_names_it
         "https://\u05d3\u05d5\u05d2\u05de\u05d4123.example/jobs/5012346008",
         # A letter newer than Python's Unicode data, which browsers take (NAG MUNDARI LETTER O).
         "https://\U0001e4d0.example/jobs/5012346008",
+        # Newer than Python's Unicode data too, which knows neither their direction nor the
+        # virama before a joiner: ARABIC PEPET in an Arabic part, and Kawi's virama and a joiner.
+        "https://\u0645\u062b\u0627\u0644\u0897.example/jobs/5012346008",
+        "https://xn--mgbh0fb780a.example/jobs/5012346008",
+        "https://\U00011f04\U00011f42\u200d\U00011f05.example/jobs/5012346008",
         # An IPv4 address written short, which browsers open as 127.0.0.1: kept as written, as
         # one written whole and an IPv6 address are.
         "http://0x7f.1/jobs/5012346008",
