@@ -744,6 +744,7 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"website": "http://["}, INVALID_ERROR),
         ({"website": "north .example"}, SPACES_ERROR),
         ({"website": "https://north..example"}, INVALID_ERROR),
+        ({"website": "https://north.example\u2024com"}, HOST_ERROR),  # "․" looks like "."
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://north.example:65536"}, PORT_ERROR),
     ],
