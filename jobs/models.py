@@ -300,8 +300,9 @@ class InAnyCase(models.lookups.Exact):
     that index for it. Django's iexact is a LIKE on SQLite, which reads no index of UPPER(): each
     check that a slug is free, each /manage/ page of a slug typed in other capitals read the
     whole table. The database's UPPER() of the value, not str.upper(): a PostgreSQL database of a
-    Turkish locale writes "i" as "İ", so "KILO" named no org "kilo", and "Kilo" was free by the
-    checks and refused by the constraint. Slugs are ASCII (validate_organization_slug,
+    Turkish locale writes "i" as "İ", so "kilo" named no org "kilo", and "Kilo" was free by the
+    checks and refused by the constraint (there "KILO" is another slug than "kilo", to the
+    constraint as to this lookup). Slugs are ASCII (validate_organization_slug,
     SlugField's validator). A value with other letters is no slug in other capitals: compared as
     typed, as PostgreSQL's UPPER() writes some in ASCII ("ſ" as "S", "ı" as "I"): "ſouth" named
     "south" there, and nothing on SQLite, whose UPPER() writes ASCII letters alone."""
