@@ -22,18 +22,18 @@ LAST_PAGE = "last"
 
 def page_asked(items: QuerySet[Any] | JobsForAdmins, *, per_page: int, asked: str | None) -> Page:
     """The first page for a number below 1, none at all or not a number; the last for one past
-    the end (a link kept while the list shrank) and for LAST_PAGE. Paginator.get_page() gives
-    the last for 0 and below too: ?page=0 showed the oldest jobs, with the last page's
-    canonical URL. A number is ASCII digits, as the sitemap's (views.SITEMAP_PAGE_RE): int()
-    also read "２" (full-width), "٢" (Arabic-Indic), " 2" and "+2" as page 2, where "two" is
-    the first page."""
+    the end (a link kept while the list shrank, or a number too long for int()) and for
+    LAST_PAGE. Paginator.get_page() gives the last for 0 and below too: ?page=0 showed the
+    oldest jobs, with the last page's canonical URL. A number is ASCII digits, as the
+    sitemap's (views.SITEMAP_PAGE_RE): int() also read "２" (full-width), "٢" (Arabic-Indic),
+    " 2" and "+2" as page 2, where "two" is the first page."""
     paginator = Paginator(items, per_page)
     if asked == LAST_PAGE:
         return paginator.get_page(paginator.num_pages)
     try:
         number = int(asked) if asked and asked.isascii() and asked.isdigit() else 1
-    except ValueError:  # past the 4,300 digits int() reads
-        number = 1
+    except ValueError:  # more digits than int() reads (4,300): past any last page
+        number = paginator.num_pages
     return paginator.get_page(max(number, 1))
 
 

@@ -383,7 +383,8 @@ def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
     client, many_roles, listing
 ):
     """Django's Paginator.get_page() gave ?page=0 and ?page=-3 the last page (the oldest jobs)
-    under the last page's canonical URL. Each is asked twice: the second answer is cached."""
+    under the last page's canonical URL. Each is asked twice: the second answer is cached. A
+    number of more digits than int() reads (4,300) is past the end too: it was the first page."""
     first = job_links(client.get(listing).content.decode())
     last = job_links(client.get(f"{listing}?page=3").content.decode())
     assert first and last and last != first
@@ -393,7 +394,7 @@ def test_a_page_below_1_is_the_first_page_and_one_past_the_end_the_last(
         assert job_links(html) == first, below
         assert canonical_of(client, f"{listing}?page={below}") == f"http://testserver{listing}"
         assert 'rel="prev"' not in html and 'rel="next" href="?page=2"' in html
-    for beyond in ("4", "99", "99"):
+    for beyond in ("4", "99", "99", "9" * 4301):
         html = client.get(f"{listing}?page={beyond}").content.decode()
         assert job_links(html) == last, beyond
         assert canonical_of(client, f"{listing}?page={beyond}") == (
