@@ -2224,6 +2224,7 @@ def test_the_address_change_emails_isolate_a_username_written_right_to_left(db):
     link, notice = mail.outbox
     assert link.body.startswith("Hello \u2068דוד\u2069,\n")
     assert "the account \u2068דוד\u2069 at orgsite." in link.body
+    assert notice.body.startswith("Hello \u2068דוד\u2069,\n")
     assert "to your account \u2068דוד\u2069 at orgsite asked" in notice.body
     assert "\u202e" not in link.body + notice.body
 
