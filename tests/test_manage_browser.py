@@ -2196,6 +2196,60 @@ def test_a_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
     assert with_the_served_token.status == 403
 
 
+# A form added to the page after it loaded, sent with requestSubmit() by its button: what its
+# csrfmiddlewaretoken field holds once the listeners before the form's own have run.
+SENT_TOKEN = """([form_attributes, button_attributes]) => new Promise((resolve) => {
+  const form = document.createElement("form");
+  const button = document.createElement("button");
+  Object.entries(form_attributes).forEach(([name, value]) => form.setAttribute(name, value));
+  Object.entries(button_attributes).forEach(([name, value]) => button.setAttribute(name, value));
+  form.innerHTML = '<input type="hidden" name="csrfmiddlewaretoken" value="served">';
+  form.append(button);
+  document.body.append(form);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    resolve(form.elements.csrfmiddlewaretoken.value);
+  });
+  form.requestSubmit(button);
+})"""
+
+
+@pytest.mark.parametrize(
+    "form_attributes, button_attributes, sent",
+    [
+        ({"method": "post"}, {}, "b" * 32),
+        ({"method": "post", "action": "https://elsewhere.example/"}, {}, "served"),
+        ({"method": "post"}, {"formaction": "https://elsewhere.example/"}, "served"),
+        ({"method": "get"}, {}, "served"),
+        ({"method": "post"}, {"formmethod": "get"}, "served"),
+        (
+            {"action": "https://elsewhere.example/"},
+            {"formaction": "/", "formmethod": "post"},
+            "b" * 32,
+        ),
+    ],
+    ids=[
+        "a form added later",
+        "another origin",
+        "a button's formaction elsewhere",
+        "a GET form",
+        "a button's formmethod get",
+        "a button's formaction here",
+    ],
+)
+def test_only_a_post_form_sent_to_this_site_gets_the_token_of_the_csrf_cookie(
+    live_server, page, acme, owner, form_attributes, button_attributes, sent
+):
+    """csrf-token-now.js puts the cookie's token in a form as it is submitted, also one the page
+    added since it loaded: never in one sent to another site, or in a GET form's address (its
+    button's formaction and formmethod say where and how it is sent)."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/manage/acme/jobs/")
+    page.context.add_cookies([{"name": "csrftoken", "value": "b" * 32, "url": live_server.url}])
+
+    assert page.evaluate(SENT_TOKEN, [form_attributes, button_attributes]) == sent
+
+
 @pytest.mark.parametrize(
     "name, value",
     [("csrftoken", "a" * 32), ("csrftoken", "%"), ("", "csrftokenb"), ("mycsrftoken", "a" * 32)],
