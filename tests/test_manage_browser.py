@@ -28,7 +28,13 @@ from jobs.models import (
     SyncRun,
 )
 from jobs.sync import sync_organization
-from tests.support.browser import contrast, fits_the_screen, save_screenshot, sign_in_by_cookie
+from tests.support.browser import (
+    contrast,
+    fits_the_screen,
+    save_screenshot,
+    sign_in_by_cookie,
+    wait_until_true,
+)
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -1047,7 +1053,7 @@ def test_a_forms_errors_sent_again_or_in_an_older_browser_take_the_focus(
         assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
 
     expect(summary).to_be_visible()
-    page.wait_for_function("document.readyState === 'complete'")
+    wait_until_true(page, "() => document.readyState === 'complete'")
     expect(summary).to_be_focused()
 
 
@@ -1074,7 +1080,7 @@ def test_the_messages_gone_back_to_leave_the_focus_alone(live_server, request, o
     page.go_back(wait_until="commit")
 
     expect(messages).to_be_visible()
-    page.wait_for_function("document.readyState === 'complete'")
+    wait_until_true(page, "() => document.readyState === 'complete'")
     expect(messages).not_to_be_focused()
     if not kept_on_back:
         assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == (

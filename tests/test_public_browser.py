@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from jobs.models import Department, Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from jobs.text import first_strong_direction
-from tests.support.browser import contrast, fits_the_screen, save_screenshot
+from tests.support.browser import contrast, fits_the_screen, save_screenshot, wait_until_true
 from tests.support.helpers import make_connection
 from tests.support.public_jobs import make_job, make_unit
 
@@ -112,7 +112,7 @@ def test_back_shows_the_filters_the_listed_jobs_were_filtered_by(
 
     expect(page.locator(".match-count")).to_contain_text("6 jobs match")
     # A page loaded again shows its list before its load event, and pageshow after it.
-    page.wait_for_function("'restoredWhole' in window")
+    wait_until_true(page, "() => 'restoredWhole' in window")
     assert page.evaluate("window.restoredWhole") is kept_on_back
     expect(page.get_by_label("Keywords")).to_have_value("")
     expect(page.get_by_label("Workplace")).to_have_value("")
@@ -237,7 +237,7 @@ def test_a_description_wider_than_a_phone_scrolls_from_the_keyboard(live_server,
     expect(description).to_be_focused()
     page.keyboard.press("ArrowRight")
 
-    page.wait_for_function("element => element.scrollLeft > 0", arg=description.element_handle())
+    wait_until_true(page, "element => element.scrollLeft > 0", arg=description.element_handle())
     assert fits_the_screen(page)
 
 
@@ -362,7 +362,7 @@ def test_the_about_this_role_panel_without_an_apply_link_scrolls_from_the_keyboa
     assert results["violations"] == []
     panel.focus()
     page.keyboard.press("PageDown")
-    page.wait_for_function("element => element.scrollTop > 0", arg=panel.element_handle())
+    wait_until_true(page, "element => element.scrollTop > 0", arg=panel.element_handle())
 
 
 def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(

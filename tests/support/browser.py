@@ -92,6 +92,15 @@ def sign_in_by_cookie(page: object, base_url: str, username: str) -> None:
     page.context.add_cookies([{"name": session.key, "value": session.value, "url": base_url}])
 
 
+def wait_until_true(page: object, function: str, arg: object = None) -> None:
+    """page.wait_for_function given a JavaScript function, never an expression. Playwright evals
+    the string at each try until it gives a function, which it keeps; the pages' CSP (no
+    'unsafe-eval') lets only the first try, made from DevTools, eval, so an expression false
+    at first failed at the second try with an EvalError."""
+    assert "=>" in function, f"{function!r} is no arrow function"
+    page.wait_for_function(function, arg=arg)
+
+
 def fits_the_screen(page: object) -> bool:
     """No sideways scrolling: nothing is wider than the viewport."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
