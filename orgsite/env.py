@@ -1,5 +1,6 @@
 """Read settings from environment variables, failing loudly on a value that makes no sense."""
 
+import difflib
 import logging
 import math
 import os
@@ -32,6 +33,18 @@ _POSTGRES_QUERY_NAMES = {
     ),
     "dbname": f"put it in the path: {_POSTGRES_EXAMPLE}",
 }
+# The query names of a PostgreSQL URL that are no libpq keyword and still work: the options
+# Django's backend reads itself (its PostgreSQL notes) and the one dj_database_url turns into
+# ?options=-c search_path=…. psycopg fails as it connects on any other that libpq does not know
+# ('invalid connection option "sslmod"'), /healthz and each page that reads the database.
+_DJANGO_POSTGRES_OPTIONS = (
+    "assume_role",
+    "isolation_level",
+    "pool",
+    "prepare_threshold",
+    "server_side_binding",
+)
+_DJ_DATABASE_URL_OPTIONS = ("currentSchema",)
 
 
 # The most of a refused value an error shows: a PORT of thousands of digits filled the screen
@@ -334,6 +347,15 @@ def env_database_url(name: str, default: str) -> str:
                 f"{name} must name the SQLite file: sqlite:///relative/path/db.sqlite3 or "
                 "sqlite:////absolute/path/db.sqlite3"
             )
+        # The settings set SQLite's options over the query's, which was left unread: a
+        # "?timeout=60" changed nothing, and said nothing.
+        _query_names_check(
+            name,
+            parse_qs(urlsplit(value).query),
+            reads={},
+            fails="the site leaves unread, setting SQLite's options itself",
+            example="sqlite:///relative/path/db.sqlite3",
+        )
     elif scheme in _POSTGRES_SCHEMES:
         parts = _server_url_parts(name, value, example=_POSTGRES_EXAMPLE)
         _sent_as_written_check(
@@ -347,12 +369,22 @@ def env_database_url(name: str, default: str) -> str:
         query = parse_qs(parts.query)  # as dj_database_url reads it, its names decoded
         # dj_database_url hands psycopg the query's fields as options, and libpq reads its
         # keywords in lowercase alone: "?PASSWORD=" failed each connect, and /healthz and each
-        # page that read the database with it ('invalid connection option "PASSWORD"').
-        _query_name_case_check(
+        # page that read the database with it ('invalid connection option "PASSWORD"'), as
+        # did a name libpq does not know ("?sslmod=").
+        _query_names_check(
             name,
             query,
-            reads={keyword: "" for keyword in _libpq_keywords()} | _POSTGRES_QUERY_NAMES,
+            reads=dict.fromkeys(
+                (*_libpq_keywords(), *_DJANGO_POSTGRES_OPTIONS, *_DJ_DATABASE_URL_OPTIONS), ""
+            )
+            | _POSTGRES_QUERY_NAMES,
             fails="the database's client (psycopg) fails on as it connects",
+            reads_only=(
+                "libpq's connection keywords (such as ?sslmode=, ?connect_timeout= or "
+                f"?application_name=), Django's options ({_fields(_DJANGO_POSTGRES_OPTIONS)}) "
+                f"and dj_database_url's {_fields(_DJ_DATABASE_URL_OPTIONS)}"
+            ),
+            example=_POSTGRES_EXAMPLE,
         )
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
         if not parts.path.strip("/") and "service" not in query:
@@ -720,16 +752,8 @@ _QUERY_NAMES_CELERY_FAILS_ON = {
     "port": ("port", "put it after the host, redis://HOST:6379/0"),
     "transport": ("transport", "the scheme names it, redis:// or rediss://"),
 }
-# Of the other names, the few Celery's client takes from a Redis URL, and the ssl_… ones it
-# hands redis-py that work as text (rediss:// reads ?ssl_cert_reqs=required): it fails as it
-# connects on any other, an unexpected keyword (redis-py's ?socket_timeout=, a misspelt
-# ?ssl_ca_cert=), or a text where it adds a number (?connect_timeout=), reads options (?ssl=)
-# or wants a TLS version (?ssl_min_version=).
-_QUERY_NAMES_CELERY_READS = {
-    "heartbeat",
-    "insist",
-    "login_method",
-    "credential_provider",
+# redis-py's TLS options that work as text in either client's URL.
+_REDIS_TLS_QUERY_NAMES = (
     "ssl_cert_reqs",
     "ssl_check_hostname",
     "ssl_ca_certs",
@@ -739,7 +763,18 @@ _QUERY_NAMES_CELERY_READS = {
     "ssl_keyfile",
     "ssl_password",
     "ssl_ciphers",
-}
+)
+# Of the other names, the few Celery's client takes from a Redis URL, and the ssl_… ones it
+# hands redis-py that work as text (rediss:// reads ?ssl_cert_reqs=required): it fails as it
+# connects on any other, an unexpected keyword (redis-py's ?socket_timeout=, a misspelt
+# ?ssl_ca_cert=), or a text where it adds a number (?connect_timeout=), reads options (?ssl=)
+# or wants a TLS version (?ssl_min_version=).
+_QUERY_NAMES_CELERY_READS = dict.fromkeys(
+    ("heartbeat", "insist", "login_method", "credential_provider", *_REDIS_TLS_QUERY_NAMES), ""
+)
+_TLS_OPTIONS_AS_TEXT = (
+    "TLS options redis-py takes as text (such as ?ssl_cert_reqs=required or ?ssl_ca_certs=)"
+)
 
 
 # The names the cache's client (redis-py) reads from a Redis URL's query as a user name,
@@ -752,6 +787,27 @@ _QUERY_NAMES_THE_CACHE_READS = {
     "password": _USER_BEFORE_THE_HOST,
     "db": _IN_THE_PATH,
 }
+# The other names of its query that redis-py hands the cache's connections and that work there
+# as text (or as the number or true or false it reads them as). It hands them every name: a
+# connection failed at each use on one it does not take ("?socket_timout=", "?timeout=", which
+# its other pool reads, the TLS ones without rediss://: TypeError, unexpected keyword), or on
+# one it takes as an object, not a text ("?retry=", "?parser_class=", "?socket_type=",
+# "?socket_read_size=", "?socket_keepalive_options="), and "?decode_responses=false" read as
+# true failed at each read (UnicodeDecodeError).
+_CACHE_CONNECTION_OPTIONS = (
+    "socket_timeout",
+    "socket_connect_timeout",
+    "socket_keepalive",
+    "retry_on_timeout",
+    "health_check_interval",
+    "max_connections",
+    "client_name",
+    "lib_name",
+    "lib_version",
+    "encoding",
+    "encoding_errors",
+    "protocol",
+)
 
 
 # A %XX in a cache URL's query value once decoded: redis-py decodes each a second time.
@@ -767,7 +823,8 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     The cache's client reads a `?db=`, `?password=` and `?username=` too (over the path's
     number and the user and password before the host); Celery's fails on those and on most other
     names (a TypeError as it connects: the worker did not start, and Refresh now was a server
-    error), which `for_celery` refuses. The cache's client decodes a query's values twice, and
+    error), which `for_celery` refuses. Each refuses the names its client does not take (the
+    cache's failed at each use). The cache's client decodes a query's values twice, and
     Celery's once: a value that still holds a %XX once decoded is refused for the cache, as it
     was sent as another ("?password=%25E9" as "�")."""
     example = "redis://HOST:6379/0"
@@ -805,28 +862,38 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             "(redis://USER:PASSWORD@HOST:6379/1); no other value can hold a % before two hex "
             "digits"
         )
-    # redis-py hands one of these names in another case to the connection, which fails on it
-    # at each use (TypeError: unexpected keyword argument 'PASSWORD'), which the site takes for
-    # a cache that is down. Celery's client fails on them in any case (refused below).
-    if not for_celery:
-        _query_name_case_check(
+    if for_celery:
+        for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
+            if query_name in query:
+                raise ImproperlyConfigured(
+                    f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot "
+                    f"read: {where}"
+                )
+        _query_names_check(
             name,
             query,
-            reads=_QUERY_NAMES_THE_CACHE_READS,
-            fails="the cache's client (redis-py) fails on at each use",
+            reads=_QUERY_NAMES_CELERY_READS,
+            fails="Celery fails on",
+            reads_only=f"?heartbeat= and {_TLS_OPTIONS_AS_TEXT}",
+            example=example,
         )
-    for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
-        if for_celery and query_name in query:
-            raise ImproperlyConfigured(
-                f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot read: "
-                f"{where}"
-            )
-    unread = [query_name for query_name in query if query_name not in _QUERY_NAMES_CELERY_READS]
-    if for_celery and unread:
-        raise ImproperlyConfigured(
-            f"{name} has a {value_shown(f'?{unread[0]}=', str)}, which Celery fails on: of a "
-            "query it reads only ?heartbeat= and TLS options redis-py takes as text (such as "
-            f"?ssl_cert_reqs=required or ?ssl_ca_certs=), leave the rest out: {example}"
+    else:
+        # redis-py hands each name it does not read itself, or one of its own in another case,
+        # to the connection, which fails on it at each use (TypeError: unexpected keyword
+        # argument 'PASSWORD'), which the site takes for a cache that is down.
+        tls = _REDIS_TLS_QUERY_NAMES if parts.scheme.lower() == "rediss" else ()
+        _query_names_check(
+            name,
+            query,
+            reads=_QUERY_NAMES_THE_CACHE_READS
+            | dict.fromkeys((*_CACHE_CONNECTION_OPTIONS, *tls), ""),
+            fails="the cache's client (redis-py) fails on at each use",
+            reads_only=(
+                f"?db=, ?username=, ?password=, its connection options "
+                f"({_fields(_CACHE_CONNECTION_OPTIONS)}) and, with rediss://, "
+                f"{_TLS_OPTIONS_AS_TEXT}"
+            ),
+            example="redis://HOST:6379/1",
         )
     query_databases = query.get("db", [])
     path_database = redis_path_database(parts.path, for_celery=for_celery)
@@ -844,21 +911,47 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             )
 
 
-def _query_name_case_check(
-    name: str, query_names: Iterable[str], *, reads: Mapping[str, str], fails: str
+def _fields(names: Iterable[str]) -> str:
+    """Query names as an error lists them: "?a=, ?b=, ?c="."""
+    return ", ".join(f"?{query_name}=" for query_name in names)
+
+
+def _query_names_check(
+    name: str,
+    query_names: Iterable[str],
+    *,
+    reads: Mapping[str, str],
+    fails: str,
+    reads_only: str = "",
+    example: str,
 ) -> None:
-    """Refuse a query's name that a client reads as written, in lowercase alone, but written
-    in another case ("?PASSWORD=", "?Password=", "?pass%57ord=", as the clients decode it):
-    the client takes it for another option, which it `fails` on. `reads`: those names, each
-    with where else it goes ("" where nowhere). The error names the field, not its value."""
+    """Refuse a name of a URL's query (as the clients decode it) that the client does not
+    read, which it `fails` on: one it reads as written, in lowercase alone, written in another
+    case ("?PASSWORD=", "?Password=", "?pass%57ord="), which it takes for another option, or one
+    it does not know at all ("?foo=", a misspelt "?sslmod="). `reads`: the names it reads, each
+    with where else it goes ("" where nowhere), none where it reads no query; `reads_only`:
+    them as the error lists them. The error names the field, not its value."""
     for query_name in query_names:
+        if query_name in reads:
+            continue
+        field = value_shown(f"?{query_name}=", str)
         read = query_name.lower()
-        if read in reads and read != query_name:
+        if read in reads:
             instead = f", or {reads[read]}" if reads[read] else ""
             raise ImproperlyConfigured(
-                f"{name} has a {value_shown(f'?{query_name}=', str)}, which {fails}: it reads "
-                f"?{read}= in lowercase alone. Write it so{instead}"
+                f"{name} has a {field}, which {fails}: it reads ?{read}= in lowercase alone. "
+                f"Write it so{instead}"
             )
+        if not reads:
+            raise ImproperlyConfigured(
+                f"{name} has a {field}, which {fails}: it reads no query, leave it out: {example}"
+            )
+        nearest = difflib.get_close_matches(read, reads, n=1, cutoff=0.85)  # a typo's
+        meant = f" (?{nearest[0]}= was meant?)" if nearest else ""
+        raise ImproperlyConfigured(
+            f"{name} has a {field}{meant}, which {fails}: of a query it reads only "
+            f"{reads_only}, leave the rest out: {example}"
+        )
 
 
 def _sent_as_written_check(

@@ -19,7 +19,7 @@ from contextlib import closing
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import dj_database_url
 import django
@@ -1672,6 +1672,7 @@ def test_a_cache_password_in_its_query_its_client_cannot_send_stops_the_process(
         ("?pass%57ord=s3cret", "password"),  # "passWord", as the client decodes it
         ("?USERNAME=sync&password=s3cret", "username"),
         ("?DB=2&password=s3cret", "db"),
+        ("?SOCKET_TIMEOUT=5&password=s3cret", "socket_timeout"),
     ],
 )
 def test_a_cache_query_name_its_client_reads_in_lowercase_alone_stops_the_process(query, read):
@@ -1734,6 +1735,189 @@ def test_a_database_query_name_libpq_reads_written_in_lowercase_is_taken():
     options = settings_under(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
 
     assert options["password"] == "s3cret" and options["sslmode"] == "require"
+
+
+# The names of a cache URL's query that the site takes, each with a value that works.
+CACHE_QUERY_TAKEN = {
+    "socket_timeout": "2",
+    "socket_connect_timeout": "2",
+    "socket_keepalive": "true",
+    "retry_on_timeout": "true",
+    "health_check_interval": "10",
+    "max_connections": "20",
+    "client_name": "orgsite-web",
+    "lib_name": "orgsite",
+    "lib_version": "1",
+    "encoding": "utf-8",
+    "encoding_errors": "strict",
+    "protocol": "3",
+}
+CACHE_TLS_QUERY_TAKEN = {
+    "ssl_cert_reqs": "required",
+    "ssl_check_hostname": "true",
+    "ssl_ca_certs": "/etc/ssl/certs/ca-certificates.crt",
+    "ssl_ca_path": "/etc/ssl/certs",
+    "ssl_ca_data": "PEM",
+    "ssl_certfile": "/etc/ssl/client.pem",
+    "ssl_keyfile": "/etc/ssl/client.key",
+    "ssl_password": "s3cret",
+    "ssl_ciphers": "HIGH",
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "meant"),
+    [
+        ("?foo=1", "foo", ""),
+        ("?socket_timout=5", "socket_timout", " (?socket_timeout= was meant?)"),
+        ("?db=2&timeout=5", "timeout", ""),  # redis-py's other pool's, not the cache's
+        ("?ssl_cert_reqs=required", "ssl_cert_reqs", ""),  # of rediss:// alone
+    ],
+)
+def test_a_cache_query_name_its_client_does_not_take_stops_the_process(query, field, meant):
+    """redis-py hands the connection each name of the query it does not read itself, and the
+    connection failed on one it does not know at each use (a TypeError, the cache taken for
+    down): the settings took it. It stops the process with one line, as a broker's does."""
+    url = f"redis://:s3cret@redis.example.com:6379/1{query}"
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{field}'"):
+        redis.ConnectionPool.from_url(url).make_connection()  # never connected to
+
+    refused = refusal(CACHE_URL=url)
+
+    assert refused.startswith(
+        f"CACHE_URL has a ?{field}={meant}, which the cache's client (redis-py) fails on at "
+        "each use: of a query it reads only ?db=, ?username=, ?password=, its connection "
+        "options (?socket_timeout=, "
+    )
+    assert refused.endswith(
+        "and, with rediss://, TLS options redis-py takes as text (such as "
+        "?ssl_cert_reqs=required or ?ssl_ca_certs=), leave the rest out: redis://HOST:6379/1"
+    )
+    assert "s3cret" not in refused
+    if field == "foo":
+        assert_check_stops_with(refused, CACHE_URL=url)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("?retry=3", "retry"), ("?decode_responses=false", "decode_responses")]
+)
+def test_a_cache_query_name_its_client_cannot_take_as_text_stops_the_process(query, field):
+    """redis-py hands these to the connection as the text they are: ?retry= failed at each use
+    (AttributeError), and ?decode_responses=false, read as true, at each read."""
+    require_service("127.0.0.1", 6379, "Redis")
+    cache = RedisCache(f"{TEST_REDIS_URL}{query}", {})
+    try:
+        with pytest.raises((AttributeError, UnicodeDecodeError)):
+            cache.set("orgsite-test-query", {"taken": False})
+            cache.get("orgsite-test-query")
+    finally:
+        RedisCache(TEST_REDIS_URL, {}).delete("orgsite-test-query")
+
+    refused = refusal(CACHE_URL=f"redis://redis.example.com:6379/1{query}")
+    assert refused.startswith(f"CACHE_URL has a ?{field}=, which the cache's client (redis-py)")
+
+
+def test_a_cache_url_with_each_query_name_its_client_takes_is_taken():
+    """The names the cache's client takes, TLS ones in a rediss:// URL, with values that work:
+    the connection is made of them (never connected to), and a real Redis answers through them."""
+    query = "&".join(f"{name}={value}" for name, value in CACHE_QUERY_TAKEN.items())
+    tls_query = "&".join(f"{name}={value}" for name, value in CACHE_TLS_QUERY_TAKEN.items())
+    for url in [
+        f"redis://redis.example.com:6379/1?db=2&username=orgsite&password=s3cret&{query}",
+        f"rediss://redis.example.com:6379/1?{query}&{tls_query}",
+    ]:
+        assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
+        redis.ConnectionPool.from_url(url).make_connection()
+    require_service("127.0.0.1", 6379, "Redis")
+    cache = RedisCache(f"{TEST_REDIS_URL}?{query}", {})
+    cache.set("orgsite-test-query", {"taken": True})
+    assert cache.get("orgsite-test-query") == {"taken": True}
+    cache.delete("orgsite-test-query")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "meant"),
+    [
+        ("?password=s3cret&foo=1", "foo", ""),
+        ("?sslmod=require", "sslmod", " (?sslmode= was meant?)"),
+        (
+            "?application_nmae=web&password=s3cret",
+            "application_nmae",
+            " (?application_name= was meant?)",
+        ),
+    ],
+)
+def test_a_database_query_name_libpq_does_not_know_stops_the_process(query, field, meant):
+    """dj_database_url hands psycopg a PostgreSQL URL's query as options: a name libpq does not
+    know failed each connect, /healthz and each page that read the database with it ('invalid
+    connection option "sslmod"'). It stops the process with one line, naming the field alone."""
+    url = f"postgres://db.example.com:5432/orgsite{query}"
+    options = dj_database_url.parse(url)["OPTIONS"]
+    with pytest.raises(psycopg.ProgrammingError, match=f'invalid connection option "{field}"'):
+        psycopg.conninfo.make_conninfo("", **options)  # as psycopg.connect does, before it connects
+
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused == (
+        f"DATABASE_URL has a ?{field}={meant}, which the database's client (psycopg) fails on "
+        "as it connects: of a query it reads only libpq's connection keywords (such as "
+        "?sslmode=, ?connect_timeout= or ?application_name=), Django's options (?assume_role=, "
+        "?isolation_level=, ?pool=, ?prepare_threshold=, ?server_side_binding=) and "
+        "dj_database_url's ?currentSchema=, leave the rest out: "
+        "postgres://USER:PASSWORD@HOST:5432/DBNAME"
+    )  # naming neither "s3cret" nor "require"
+    if field == "sslmod":
+        assert_check_stops_with(refused, DATABASE_URL=url)
+
+
+def test_a_database_query_name_libpq_django_or_dj_database_url_reads_is_taken():
+    """libpq's keywords (as psycopg passes them through), Django's PostgreSQL options (which it
+    takes out before psycopg connects) and dj_database_url's ?currentSchema=."""
+    taken = {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/ssl/ca.pem",
+        "application_name": "orgsite-web",
+        "target_session_attrs": "read-write",
+        "tcp_user_timeout": "60000",
+        "keepalives_idle": "30",
+        "options": "-c statement_timeout=5000",
+        "assume_role": "orgsite_owner",
+        "isolation_level": "3",
+        "server_side_binding": "true",
+        "prepare_threshold": "5",
+        "pool": "false",
+        "currentSchema": "jobs",
+    }
+    url = f"postgres://db.example.com:5432/orgsite?{urlencode(taken)}"
+
+    options = settings_under(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+
+    assert options["sslmode"] == "verify-full" and options["assume_role"] == "orgsite_owner"
+    assert options["options"] == "-c search_path=jobs"  # dj_database_url's, over ?options=
+    libpq = {name: value for name, value in options.items() if name in taken}
+    for django_option in (
+        "assume_role",
+        "isolation_level",
+        "server_side_binding",
+        "pool",
+        "prepare_threshold",
+    ):
+        libpq.pop(django_option)
+    psycopg.conninfo.make_conninfo("", **libpq)  # no "invalid connection option"
+
+
+def test_a_sqlite_database_url_with_a_query_stops_the_process():
+    """The settings set SQLite's options over the query's: "?timeout=60" was taken, and left
+    unread (SQLite still waited 20 seconds for a lock)."""
+    url = f"{LOCAL_DATABASE}?timeout=60"
+    assert dj_database_url.parse(url)["OPTIONS"] == {"timeout": 60}
+
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused == (
+        "DATABASE_URL has a ?timeout=, which the site leaves unread, setting SQLite's options "
+        "itself: it reads no query, leave it out: sqlite:///relative/path/db.sqlite3"
+    )
 
 
 @pytest.mark.parametrize(
@@ -2005,7 +2189,7 @@ def test_a_broker_url_with_a_query_celery_reads_is_taken(query):
         ("ssl_cert_reqs=required&health_check_interval=10", "health_check_interval"),
         ("connect_timeout=5", "connect_timeout"),  # a text, where kombu adds a number to it
         ("ssl=true", "ssl"),  # a text, where kombu reads a dict of options
-        ("ssl_ca_cert=/etc/ca.pem", "ssl_ca_cert"),  # ssl_ca_certs misspelt
+        ("ssl_ca_cert=/etc/ca.pem", "ssl_ca_cert"),  # ssl_ca_certs misspelt: said so
         ("ssl_min_version=TLSv1_2", "ssl_min_version"),  # a text, where a TLS version goes
     ],
 )
@@ -2019,10 +2203,10 @@ def test_a_broker_url_with_a_query_celery_fails_on_as_it_connects_stops_the_proc
 
     refused = refusal(CELERY_BROKER_URL=url)
 
-    assert refused.startswith(f"CELERY_BROKER_URL has a ?{refused_name}=, which Celery fails on")
+    assert refused.startswith(f"CELERY_BROKER_URL has a ?{refused_name}=")
+    assert ", which Celery fails on: of a query it reads only ?heartbeat= " in refused
     assert "?ssl_cert_reqs=required" in refused
     assert "s3cret" not in refused  # it goes to the log
-    assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
 
 
 @pytest.mark.parametrize("path", ["/2/", "///2"])
