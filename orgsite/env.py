@@ -375,7 +375,7 @@ def env_database_url(name: str, default: str) -> str:
             name,
             query,
             reads=dict.fromkeys(
-                (*_libpq_keywords(), *_DJANGO_POSTGRES_OPTIONS, *_DJ_DATABASE_URL_OPTIONS), ""
+                (*_libpq_keywords(name), *_DJANGO_POSTGRES_OPTIONS, *_DJ_DATABASE_URL_OPTIONS), ""
             )
             | _POSTGRES_QUERY_NAMES,
             fails="the database's client (psycopg) fails on as it connects",
@@ -396,10 +396,19 @@ def env_database_url(name: str, default: str) -> str:
     return value
 
 
-def _libpq_keywords() -> list[str]:
-    """The keywords of a connection string, as the libpq that psycopg loaded reads them."""
-    from psycopg import pq  # the PostgreSQL backend's client: not loaded for SQLite
-
+def _libpq_keywords(name: str) -> list[str]:
+    """The keywords of a connection string, as the libpq that psycopg loaded reads them. Where
+    psycopg cannot be imported (not installed, or no libpq it can load), the process stops
+    naming the setting `name`, where it stopped on a ModuleNotFoundError traceback."""
+    try:
+        from psycopg import pq  # the PostgreSQL backend's client: not loaded for SQLite
+    except ImportError as exc:
+        why = str(exc).partition("\n")[0]  # psycopg's own lists each implementation it tried
+        raise ImproperlyConfigured(
+            f"{name} names a PostgreSQL database, but its client, psycopg, cannot be imported "
+            f"({why}): install the site's dependencies (make install, or pip install "
+            f"'psycopg[binary]'), or set {name} to a SQLite file"
+        ) from None
     return [option.keyword.decode() for option in pq.Conninfo.get_defaults()]
 
 

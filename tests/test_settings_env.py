@@ -1920,6 +1920,38 @@ def test_a_sqlite_database_url_with_a_query_stops_the_process():
     )
 
 
+def test_a_postgresql_database_url_without_psycopg_stops_the_process_with_one_line(
+    monkeypatch, tmp_path
+):
+    """Without psycopg, or with no libpq it can load, the settings stopped on a
+    ModuleNotFoundError (or ImportError) traceback."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
+    url = "postgres://orgsite:s3cret@db.example.com:5432/orgsite"
+
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused.startswith(
+        "DATABASE_URL names a PostgreSQL database, but its client, psycopg, cannot be imported ("
+    )
+    assert refused.endswith(
+        "): install the site's dependencies (make install, or pip install 'psycopg[binary]'), "
+        "or set DATABASE_URL to a SQLite file"
+    )
+    assert "s3cret" not in refused
+    # psycopg's own error when it finds no libpq, of several lines: the first alone is shown.
+    (tmp_path / "psycopg").mkdir()
+    (tmp_path / "psycopg" / "__init__.py").write_text(
+        'raise ImportError("no pq wrapper available.\\nAttempts:\\n- libpq library not found")'
+    )
+    assert_check_stops_with(
+        "DATABASE_URL names a PostgreSQL database, but its client, psycopg, cannot be imported "
+        "(no pq wrapper available.): install the site's dependencies (make install, or pip "
+        "install 'psycopg[binary]'), or set DATABASE_URL to a SQLite file",
+        DATABASE_URL=url,
+        PYTHONPATH=str(tmp_path),
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "sent"),
     [
