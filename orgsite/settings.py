@@ -511,6 +511,16 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "
     )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL, for_celery=True)
+elif not CELERY_BROKER_URL.endswith("://"):  # filesystem:// or memory://, checked above
+    # Celery failed on a query there as it connected (TypeError: unexpected keyword), and took
+    # "filesystem:///srv/queue" for a queue in a data_in/ of each process's current directory,
+    # not under ORGSITE_VAR_DIR: the web's and the worker's apart.
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL must be {CELERY_BROKER_URL.partition('://')[0]}:// alone, with "
+        "nothing after it: Celery fails on a query there as it connects, and reads a path as a "
+        "folder of each process's current directory, where the site keeps the queue under "
+        "ORGSITE_VAR_DIR (redis://HOST:6379/0 in production)"
+    )
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7
     # Checked for writing too, as file-cache/ is: one another account made (a command run as

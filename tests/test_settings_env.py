@@ -2241,6 +2241,37 @@ def test_a_broker_url_with_a_query_celery_fails_on_as_it_connects_stops_the_proc
     assert "s3cret" not in refused  # it goes to the log
 
 
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("filesystem://?data_folder_in=/srv/queue", "filesystem"),
+        ("memory://?foo=1", "memory"),
+        ("filesystem:///srv/orgsite/queue", "filesystem"),
+        ("filesystem:// ", "filesystem"),  # a blank an env file left after it
+    ],
+)
+def test_a_local_broker_url_with_anything_after_its_scheme_stops_the_process(url, scheme):
+    """Celery failed on a query after filesystem:// or memory:// as a worker started or a task
+    was sent (TypeError), and took a path, or a blank, for its own default folder, data_in/ in
+    each process's current directory: the settings put no queue under ORGSITE_VAR_DIR for it,
+    and a web process and a worker started from two directories never met."""
+    if "?" in url:
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            kombu.Connection(url)
+    else:
+        with kombu.Connection(url) as connection:
+            assert connection.default_channel.data_folder_in == "data_in"
+
+    refused = refusal(CELERY_BROKER_URL=url)
+
+    assert refused == (
+        f"CELERY_BROKER_URL must be {scheme}:// alone, with nothing after it: Celery fails on a "
+        "query there as it connects, and reads a path as a folder of each process's current "
+        "directory, where the site keeps the queue under ORGSITE_VAR_DIR (redis://HOST:6379/0 "
+        "in production)"
+    )
+
+
 @pytest.mark.parametrize("path", ["/2/", "///2"])
 def test_a_broker_url_whose_path_celery_reads_no_number_from_stops_the_process(path):
     """Celery reads the path after its first "/" (and one more) as the number, and failed on
