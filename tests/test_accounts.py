@@ -4607,3 +4607,31 @@ def test_a_django_admin_group_added_with_permissions_the_page_was_given_keeps_th
     assert response.status_code == 302
     editors = Group.objects.get(name="Editors")
     assert list(editors.permissions.values_list("codename", flat=True)) == ["view_job"]
+
+
+CSRF_TOKEN_NOW = '<script src="/static/js/csrf-token-now.js" defer></script>'
+
+
+@pytest.mark.parametrize(
+    "address, signed_in, loaded",
+    [
+        ("/accounts/login/", False, True),
+        ("/accounts/signup/", False, True),
+        ("/accounts/password_reset/", False, True),
+        ("/jobs/", False, False),  # no POST form: a visitor's page loads no script of it
+        ("/jobs/", True, True),  # the header's Sign out
+        ("/accounts/password_change/", True, True),
+        ("/manage/", True, True),
+    ],
+)
+def test_a_page_with_a_post_form_loads_the_script_sending_the_csrf_token_of_now(
+    client, owner, address, signed_in, loaded
+):
+    """Only the org pages loaded static/js/csrf-token-now.js: the other pages' forms, left open
+    while signed in again in another tab, sent a token Django refuses."""
+    if signed_in:
+        client.force_login(owner)
+
+    page = client.get(address).content.decode()
+
+    assert page.count(CSRF_TOKEN_NOW) == int(loaded)

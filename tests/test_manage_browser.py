@@ -2173,6 +2173,15 @@ def test_refresh_now_of_a_box_back_once_signed_in_again_in_another_tab_is_sent(
     assert with_the_forms_token.status == 403
 
 
+def signed_out_and_in_again_in_another_tab(page, live_server, settings) -> None:
+    """As when the session ended (signed out, or timed out) and alice signed in again in
+    another tab: Django gave the browser a new CSRF token, which the page open has not."""
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    another_tab = page.context.new_page()
+    sign_in(another_tab, live_server, "alice")
+    another_tab.close()
+
+
 def test_a_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
     live_server, page, acme, owner, settings
 ):
@@ -2182,10 +2191,7 @@ def test_a_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
     sign_in_by_cookie(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/manage/acme/settings/")
     served_token = page.locator("[name=csrfmiddlewaretoken]").first.input_value()
-    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
-    another_tab = page.context.new_page()
-    sign_in(another_tab, live_server, "alice")
-    another_tab.close()
+    signed_out_and_in_again_in_another_tab(page, live_server, settings)
 
     page.get_by_label("Sync every (minutes)").fill("45")
     page.get_by_role("button", name="Save schedule").click()
@@ -2200,6 +2206,80 @@ def test_a_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
         max_redirects=0,
     )
     assert with_the_served_token.status == 403
+
+
+def fill_the_password_change(page) -> None:
+    page.get_by_label("Old password").fill(PASSWORD)
+    page.get_by_label("New password:", exact=True).fill("a brand new passphrase")
+    page.get_by_label("New password confirmation").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change password").click()
+
+
+def fill_the_address_change(page) -> None:
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("New email address").fill("alice@new.example")
+    page.get_by_role("button", name="Send the link").click()
+
+
+def sign_out_in_the_header(page) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+
+
+@pytest.mark.parametrize(
+    "address, send, sent",
+    [
+        ("/accounts/password_change/", fill_the_password_change, "Password changed"),
+        ("/accounts/email/", fill_the_address_change, "A link was sent to alice@new.example"),
+        ("/jobs/", sign_out_in_the_header, "You are signed out."),
+    ],
+    ids=["the password change", "the address change", "a visitor's page's Sign out"],
+)
+def test_an_account_form_of_a_page_left_open_while_signed_in_again_elsewhere_is_sent(
+    live_server, page, acme, owner, settings, address, send, sent
+):
+    """Only the org pages sent the CSRF token of now (csrf-token-now.js): an account page, or
+    the header's Sign out on any other page, left open while its user signed out and in again
+    in another tab led to "This form could not be sent"."""
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}{address}")
+    signed_out_and_in_again_in_another_tab(page, live_server, settings)
+
+    send(page)
+
+    expect(page.get_by_text(sent)).to_be_visible()
+
+
+def test_a_sign_in_page_opened_before_signing_in_in_another_tab_signs_in(
+    live_server, page, acme, owner
+):
+    """A visitor's page with a form loads the script too: signing in on a sign-in page opened
+    before signing in in another tab was refused, "This form could not be sent"."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    another_tab = page.context.new_page()
+    sign_in(another_tab, live_server, "alice")
+    another_tab.close()
+
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Your organizations")).to_be_visible()
+
+
+def test_a_page_of_djangos_admin_left_open_while_signed_in_again_elsewhere_saves(
+    live_server, page, acme, owner, settings
+):
+    """Django's admin loads the script too: its form left open while its staff user signed
+    out and in again in another tab was refused, "This form could not be sent"."""
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    organization = acme.organization
+    sign_in_by_cookie(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/admin/jobs/organization/{organization.pk}/change/")
+    signed_out_and_in_again_in_another_tab(page, live_server, settings)
+
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 
 
 # A form added to the page after it loaded, sent with requestSubmit() by its button: what its

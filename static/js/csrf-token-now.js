@@ -1,9 +1,11 @@
-// Every POST form of the org admin pages sends the CSRF token Django expects now, from its
-// cookie (CSRF_COOKIE_NAME, which scripts may read: CSRF_COOKIE_HTTPONLY and CSRF_USE_SESSIONS
-// are off), not the one the page was served with. Signing in rotates it, so a page left open
-// while its admin signed in again (in another tab, after being signed out) sent a token
-// Django refuses: saving the settings, a member's role or a job led to "This form could not be
-// sent", and Refresh now said "could not be sent", until the page was reloaded.
+// Every POST form of the site sends the CSRF token Django expects now, from its cookie
+// (CSRF_COOKIE_NAME, which scripts may read: CSRF_COOKIE_HTTPONLY and CSRF_USE_SESSIONS are
+// off), not the one the page was served with. Signing in rotates it, so a page left open while
+// its user signed in again (in another tab, after being signed out) sent a token Django
+// refuses: saving an org's settings, a new password or address, accepting an invitation,
+// signing out, signing in on a sign-in page opened before, led to "This form could not be
+// sent", and Refresh now said "could not be sent", until the page was reloaded. Loaded by
+// every page of a signed-in user, visitors' pages with a form and Django's admin (base.html).
 // Only a page of this site can read the cookie, as only it can read the form; only a form
 // sent to this site gets it. Without JavaScript, or without the cookie, a form sends the
 // token it was served with, as before.
