@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from jobs.mail import address_sendable, automated_email_send
 from jobs.memberships import accounts_with_email
 from jobs.models import EmailChangeCount
-from jobs.text import email_key, seconds_in_words
+from jobs.text import email_key, name_in_sentence, seconds_in_words
 from jobs.throttle import account_email_allowed
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,9 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
         "expires_in": seconds_in_words(settings.PASSWORD_RESET_TIMEOUT),
         "SITE_NAME": settings.SITE_NAME,
     }
+    site_name = name_in_sentence(settings.SITE_NAME)
     if not automated_email_send(
-        subject=f"Confirm your new email address on {settings.SITE_NAME}",
+        subject=f"Confirm your new email address on {site_name}",
         body=render_to_string("registration/email_change_email.txt", context),
         to=new_email,
         kind="email change",
@@ -95,7 +96,7 @@ def email_change_request(*, user: User, new_email: str, ip: str) -> bool:
         logger.warning("email change notice not sent: too many to one address user=%s", user.pk)
     else:
         automated_email_send(
-            subject=f"A change of your email address on {settings.SITE_NAME} was asked for",
+            subject=f"A change of your email address on {site_name} was asked for",
             body=render_to_string("registration/email_change_notice.txt", context),
             to=user.email,
             kind="email change notice",

@@ -896,6 +896,11 @@ class AccountPasswordResetForm(PasswordResetForm):
         # with it) could lead to a host of the asker's choosing.
         site = urlsplit(settings.SITE_URL)
         kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        # Named as every other email names the site, where Django's names it by that host.
+        kwargs["extra_email_context"] = {
+            **(kwargs.get("extra_email_context") or {}),
+            "SITE_NAME": settings.SITE_NAME,
+        }
         super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Any:

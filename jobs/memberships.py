@@ -551,7 +551,7 @@ def invitation_email_send(invitation: Invitation) -> bool:
             ),
         )
     name = name_in_sentence(invitation.organization.name)
-    subject = f"You are invited to join {name} on {settings.SITE_NAME}"
+    subject = f"You are invited to join {name} on {name_in_sentence(settings.SITE_NAME)}"
     return automated_email_send(
         subject=subject,
         body=render_to_string("registration/invitation_email.txt", context),

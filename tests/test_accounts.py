@@ -636,19 +636,19 @@ def test_a_password_reset_email_tells_autoresponders_not_to_answer(client, owner
 
 
 def test_a_password_reset_email_isolates_names_written_right_to_left(client, db, settings):
-    """As the invitation does (name_in_sentence): the username, and the site's domain in the
+    """As the invitation does (name_in_sentence): the username, and the site's name in the
     subject and body. Not isolated, "2024דוד" read as if the name ended with its digits, and
     the override a username held reordered the rest of its line: Django's email sends the body
     as rendered, with no email_body() dropping it."""
-    settings.SITE_URL = "https://דוגמה.example"
+    settings.SITE_NAME = "דוגמה"
     User.objects.create_user("2024\u202eדוד", "david@example.com", "correct horse battery")
 
     client.post("/accounts/password_reset/", {"email": "david@example.com"})
 
     [message] = mail.outbox
-    assert message.subject == "Password reset on \u2068דוגמה.example\u2069"
+    assert message.subject == "Password reset on \u2068דוגמה\u2069"
     assert message.body.startswith("Hello \u20682024דוד\u2069,\n")
-    assert "for your account at \u2068דוגמה.example\u2069.\n" in message.body
+    assert "for your account at \u2068דוגמה\u2069.\n" in message.body
     assert "Your username is: \u20682024דוד\u2069\n" in message.body
     assert "\u202e" not in message.body
     assert message.alternatives == []  # plain text alone: no HTML with no <bdi> in it
@@ -2227,6 +2227,19 @@ def test_the_address_change_emails_isolate_a_username_written_right_to_left(db):
     assert notice.body.startswith("Hello \u2068דוד\u2069,\n")
     assert "to your account \u2068דוד\u2069 at orgsite asked" in notice.body
     assert "\u202e" not in link.body + notice.body
+
+
+def test_the_address_change_emails_isolate_a_new_address_written_right_to_left(db):
+    """As they isolate the username (address_shown, then name_in_sentence): the new address was
+    written as sent, "dov@xn--6dbbec0c.example", and not isolated once shown as people read it,
+    its dots and "@" took the direction of the words around it."""
+    user = User.objects.create_user("david", "david@example.com", "correct horse battery")
+
+    assert email_change_request(user=user, new_email="dov@xn--6dbbec0c.example", ip="192.0.2.1")
+
+    link, notice = mail.outbox
+    assert "this address, \u2068dov@דוגמה.example\u2069, the email address" in link.body
+    assert "from this one to \u2068dov@דוגמה.example\u2069. A link" in notice.body
 
 
 def test_the_refusals_naming_the_org_isolate_a_name_written_right_to_left(owner, member):

@@ -143,11 +143,8 @@ EMAILS: list[tuple[Callable[[Client, GreenhouseConnection], None], list[tuple[st
             ),
         ],
     ),
-    # Django's, which names the site by its host, as it did before SITE_NAME.
-    (
-        ask_for_a_password_reset,
-        [("Password reset on careers.acme.example", "account at careers.acme.example.")],
-    ),
+    # Django's named the site by its host (SITE_URL's), where the others name it so.
+    (ask_for_a_password_reset, [("Password reset on Acme Careers", "account at Acme Careers.")]),
     (
         fail_syncs_for_two_hours,
         [("Greenhouse sync is failing for Acme Robotics", "Acme Careers has not been able")],
@@ -165,3 +162,19 @@ def test_every_email_names_the_site_by_its_setting(signed_in, acme, send, expect
     for message, (_, naming_words) in zip(mail.outbox, expected, strict=True):
         assert naming_words in message.body
         assert "orgsite" not in (message.subject + message.body).lower()
+
+
+@pytest.mark.parametrize("send", [send for send, _ in EMAILS], ids=lambda send: send.__name__)
+def test_every_email_isolates_a_site_name_written_right_to_left(signed_in, acme, settings, send):
+    """As they isolate an org's name and a username (name_in_sentence): not isolated, the digits
+    opening "2024 משרות" took the direction of the words before them, the name shown as if it
+    ended with them."""
+    settings.SITE_NAME = "2024 משרות"
+
+    send(signed_in, acme)
+
+    assert mail.outbox
+    for message in mail.outbox:
+        named = message.subject + message.body
+        assert "\u20682024 משרות\u2069" in message.body
+        assert named.count("2024 משרות") == named.count("\u20682024 משרות\u2069")
