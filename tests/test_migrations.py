@@ -23,12 +23,14 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.writer import MigrationWriter
 from django.http import QueryDict
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import text
 from jobs.filters import JobFilters
 from jobs.greenhouse import ADDRESS_MAX_LENGTH, job_payload_hash
+from jobs.memberships import accounts_with_email
 from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
     SLUG_IN_ANY_CASE_CONSTRAINT,
@@ -2351,3 +2353,95 @@ def test_0071_picks_a_quote_between_each_two_letters_search_reads_an_acronym_of(
         assert before <= code_points_read_by_the_database(
             pattern, after=f"{quote}\u05d0", up_to=0xFFFF
         )
+
+
+addresses_without_format_characters = importlib.import_module(
+    "jobs.migrations.0072_account_addresses_without_format_characters"
+)
+MIGRATION_0072 = ("jobs", "0072_account_addresses_without_format_characters")
+PASSWORD = "correct horse battery"
+
+
+def signs_in(username: str) -> bool:
+    response = Client().post("/accounts/login/", {"username": username, "password": PASSWORD})
+    return response.status_code == 302
+
+
+def test_0072_writes_addresses_and_usernames_without_the_characters_the_forms_drop(db):
+    """Invited as "carol@example.org\u200b" before the forms dropped the space, an account was
+    named so: signing in with the address the invitation showed was refused. One signed up
+    with such an address kept it too. Other accounts are left as they are."""
+    invited = User.objects.create_user("carol@example.org\u200b", "carol@example.org\u200b")
+    invited.set_password(PASSWORD)
+    invited.save()
+    signed_up = User.objects.create_user("dave", "\u2060dave@example.org\ufeff", PASSWORD)
+    persian = User.objects.create_user("نیما", "nima@example.org", PASSWORD)
+    assert not signs_in("carol@example.org")
+
+    left = addresses_without_format_characters.account_addresses_mend(apps)
+
+    assert left == []
+    assert dict(User.objects.values_list("pk", "email")) == {
+        invited.pk: "carol@example.org",
+        signed_up.pk: "dave@example.org",
+        persian.pk: "nima@example.org",
+    }
+    assert User.objects.get(pk=invited.pk).username == "carol@example.org"
+    assert signs_in("carol@example.org")
+    assert [user.pk for user in accounts_with_email("dave@example.org")] == [signed_up.pk]
+
+
+def test_0072_leaves_the_accounts_it_would_make_alike_another_and_names_them(db):
+    """An account whose username would be another's in any case, or whose address another's
+    (as password resets compare them), is left as it is, and both of two that would be alike:
+    which is the person's is the operator's to choose. The others are written."""
+    User.objects.create_user("Erin@example.org", "erin@example.org")
+    erin = User.objects.create_user("erin@example.org\u200b", "erin.b@example.org")
+    frank = User.objects.create_user("frank@example.org\u200b", "frank@example.org\u200b")
+    frank_too = User.objects.create_user("frank@example.org\ufeff", "frank2@example.org")
+    User.objects.create_user("gina", "gina@example.org")
+    gina = User.objects.create_user("gina2", "GINA@example.org\u200b")
+    mended = User.objects.create_user("hal@example.org\u200b", "hal@example.org\u200b")
+
+    left = addresses_without_format_characters.account_addresses_mend(apps)
+
+    assert left == [
+        (erin.pk, "erin@example.org\u200b", "erin.b@example.org"),
+        (frank.pk, "frank@example.org\u200b", "frank@example.org\u200b"),
+        (frank_too.pk, "frank@example.org\ufeff", "frank2@example.org"),
+        (gina.pk, "gina2", "GINA@example.org\u200b"),
+    ]
+    assert [User.objects.get(pk=pk).email for pk, _, _ in left] == [email for _, _, email in left]
+    assert User.objects.get(pk=mended.pk).username == "hal@example.org"
+    assert addresses_without_format_characters.accounts_left_message(left[:1]) == (
+        "Accounts whose username or email address holds a character that shows nothing (a "
+        "zero-width space pasted with it), left so, as without it each would be alike another "
+        "account (in any case): 'erin@example.org\\u200b' ('erin.b@example.org', "
+        f"/admin/auth/user/{erin.pk}/change/). Migration jobs 0072 wrote the others without "
+        "those characters. Each of these still signs in only with its username typed with "
+        "them: in Django's admin, delete the account no one uses, or give it another address "
+        "and username, then write the other's without them."
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0072_run_by_migrate_names_the_accounts_left_and_undone_changes_nothing(capsys):
+    before = addresses_without_format_characters.Migration.dependencies
+    migrate_to(*before)
+    try:
+        stored = MigrationExecutor(db_connection).loader.project_state(before).apps
+        users = stored.get_model("auth", "User").objects
+        users.create(username="ivy@example.org", email="ivy@example.org")
+        left = users.create(username="ivy@example.org\u200b", email="ivy.b@example.org")
+        mended = users.create(username="jo@example.org\u200b", email="jo@example.org\u200b")
+
+        migrate_to(MIGRATION_0072)
+
+        assert f"/admin/auth/user/{left.pk}/change/" in capsys.readouterr().out
+        assert User.objects.get(pk=mended.pk).email == "jo@example.org"
+        with CaptureQueriesContext(db_connection) as queries:
+            migrate_to(*before)
+        assert not [query for query in queries if "auth_user" in query["sql"]]
+        assert User.objects.get(pk=left.pk).username == "ivy@example.org\u200b"
+    finally:
+        migrate_to(*MigrationExecutor(db_connection).loader.graph.leaf_nodes())
