@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
+from django.utils.http import http_date
 
-from jobs.models import Job, SyncRun
+from jobs.models import Job, Organization, SyncRun
 from jobs.sync import sync_organization
 from tests.support.helpers import make_connection
 
@@ -143,7 +146,7 @@ def test_a_post_dated_ahead_is_dated_by_the_sync_that_read_it(client, synced_acm
 
 
 def test_the_query_count_does_not_grow_with_jobs(client, synced_acme, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # its date (listing_changed_at) is one of them
         client.get("/orgs/acme/jobs.json")
 
 
@@ -182,7 +185,7 @@ def test_it_answers_the_preflight_of_a_script_that_sends_if_none_match(client, s
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Access-Control-Allow-Methods"] == "GET, HEAD"
-    assert response["Access-Control-Allow-Headers"] == "If-None-Match"
+    assert response["Access-Control-Allow-Headers"] == "If-None-Match, If-Modified-Since"
     assert int(response["Access-Control-Max-Age"]) > 0
     assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert "Access-Control-Allow-Credentials" not in response
@@ -207,6 +210,33 @@ def test_a_script_may_read_the_etag_it_sends_back_and_the_304_it_gets(client, sy
     assert again["ETag"] == first["ETag"]
 
 
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_it_is_dated_as_the_orgs_feed_and_answers_if_modified_since(client, synced_acme, method):
+    """It sent an ETag and no Last-Modified: a client that polls with If-Modified-Since, as
+    it does the org's feed, was sent the whole list each time. Its date is the feed's, when
+    what visitors are shown of the org last changed; a script may send it back too."""
+    an_hour_ago = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    Organization.objects.filter(pk=synced_acme.pk).update(listing_changed_at=an_hour_ago)
+    headers = {"Origin": "https://acme.example"}
+    first = client.get("/orgs/acme/jobs.json", headers=headers)
+
+    assert parsedate_to_datetime(first["Last-Modified"]) == an_hour_ago
+    assert first["Last-Modified"] == client.get("/orgs/acme/feed/")["Last-Modified"]
+    for answer in ("rendered", "from the page cache"):
+        again = getattr(client, method)(
+            "/orgs/acme/jobs.json", headers={**headers, "If-Modified-Since": first["Last-Modified"]}
+        )
+        assert (again.status_code, again.content) == (304, b""), answer
+        assert again["Last-Modified"] == first["Last-Modified"], answer
+        assert again["Access-Control-Allow-Origin"] == "*", answer
+        assert again["X-Robots-Tag"] == "noindex", answer
+        cache.clear()
+    earlier = http_date((an_hour_ago - timedelta(seconds=1)).timestamp())
+    older = getattr(client, method)("/orgs/acme/jobs.json", headers={"If-Modified-Since": earlier})
+    assert older.status_code == 200
+    assert older["Last-Modified"] == first["Last-Modified"]
+
+
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_another_method_is_a_405_that_other_sites_may_read(synced_acme, method):
     """A cross-site script sees the 405 itself, not a network error nor the CSRF check's 403."""
@@ -224,9 +254,9 @@ def test_another_method_is_a_405_that_other_sites_may_read(synced_acme, method):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_script_on_another_site_reads_it_then_its_304(live_server, chromium, synced_acme):
-    """In Chromium, from another origin (the same server by another name): the ETag is
-    readable, the preflight for If-None-Match passes and the 304 reaches the script rather
-    than a network error."""
+    """In Chromium, from another origin (the same server by another name): the ETag and the
+    Last-Modified are readable, the preflights for If-None-Match and If-Modified-Since pass and
+    the 304s reach the script rather than a network error."""
     other_origin = live_server.url.replace("localhost", "127.0.0.1")
     assert other_origin != live_server.url
     # This site's own policy forbids its pages to fetch() elsewhere; an org's website's would not.
@@ -239,13 +269,18 @@ def test_a_script_on_another_site_reads_it_then_its_304(live_server, chromium, s
             const first = await fetch(url);
             const etag = first.headers.get("ETag");
             const again = await fetch(url, {headers: {"If-None-Match": etag}});
-            return [first.status, (await first.json()).count, etag !== null, again.status];
+            const since = first.headers.get("Last-Modified");
+            const dated = await fetch(url, {headers: {"If-Modified-Since": since}});
+            return [
+                first.status, (await first.json()).count, etag !== null, again.status,
+                dated.status,
+            ];
         }""",
         f"{live_server.url}/orgs/acme/jobs.json",
     )
     context.close()
 
-    assert seen == [200, Job.objects.listed().count(), True, 304]
+    assert seen == [200, Job.objects.listed().count(), True, 304, 304]
 
 
 def test_no_other_address_answers_other_sites(client, synced_acme):

@@ -417,17 +417,25 @@ def test_the_language_saved_on_the_settings_page_is_the_org_feeds(client, north)
     assert "<language>de</language>" in visitor.get("/orgs/north/feed/").content.decode()
 
 
-def test_a_new_name_moves_the_feeds_last_modified(client, north):
-    """The name is in the feed's title and every item's: a reader asking If-Modified-Since must
-    not be told 304 for the old one."""
+@pytest.mark.parametrize(
+    ("url", "field", "value"),
+    [
+        ("/orgs/north/feed/", "name", "North Wind Sails"),  # its title and every item's
+        ("/orgs/north/jobs.json", "website", "https://north.example"),  # not in the feed
+    ],
+)
+def test_a_new_name_or_website_moves_the_last_modified_of_what_shows_it(
+    client, north, url, field, value
+):
+    """A reader asking If-Modified-Since must not be told 304 for the old one."""
     visitor = Client()
-    first = visitor.get("/orgs/north/feed/")
+    first = visitor.get(url)
 
-    save_profile(admin_of(client, north), name="North Wind Sails")
+    save_profile(admin_of(client, north), **{field: value})
 
     since = {"If-Modified-Since": first["Last-Modified"]}
-    response = visitor.get("/orgs/north/feed/", headers=since)
-    assert response.status_code == 200 and "North Wind Sails" in response.content.decode()
+    response = visitor.get(url, headers=since)
+    assert response.status_code == 200 and value in response.content.decode()
     assert "Your public page is saved." in client.get(SETTINGS_URL).content.decode()
 
 

@@ -163,6 +163,7 @@ def test_feed_readers_and_pollers_that_have_the_page_get_a_304(client, synced_ac
 DATED_BY_LAST_MODIFIED = [
     "/jobs/feed/",
     "/orgs/acme/feed/",
+    "/orgs/acme/jobs.json",
     "/sitemap.xml",
     "/sitemap-organizations.xml",
     "/sitemap-jobs.xml",

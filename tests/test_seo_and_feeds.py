@@ -922,6 +922,7 @@ def test_the_sitemap_index_reads_the_listings_date_once_for_all_its_sections(
 # What feed readers and crawlers poll with If-Modified-Since.
 DATED_URLS = [
     "/orgs/acme/feed/",
+    "/orgs/acme/jobs.json",
     "/jobs/feed/",
     "/sitemap.xml",
     "/sitemap-organizations.xml",
