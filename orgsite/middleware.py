@@ -68,6 +68,24 @@ class ConditionalGetAndHead(ConditionalGetMiddleware):
             request.method = "HEAD"
 
 
+class NoContentHeadersWithoutContent:
+    """A 204 or a 304 has no content, so no Content-Type or Content-Length: Django's HttpResponse
+    says text/html by default, and CommonMiddleware gives every answer a length, "0" on the 204
+    to jobs.json's preflight and on the 304 jobs.json makes itself (readable_from_any_site).
+    RFC 9110 (8.6) has a server send none in a 204, and in a 304 only the 200's length. Outside
+    CommonMiddleware, so that it runs after it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code in (204, 304):
+            response.headers.pop("Content-Type", None)
+            response.headers.pop("Content-Length", None)
+        return response
+
+
 class HeadWithoutBody:
     """A HEAD's answer is the GET's headers without its body (RFC 9110). Django renders the
     GET's page and leaves dropping it to the server: runserver does, gunicorn sends it (all of

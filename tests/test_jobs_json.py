@@ -191,6 +191,26 @@ def test_it_answers_the_preflight_of_a_script_that_sends_if_none_match(client, s
     assert "Access-Control-Allow-Credentials" not in response
 
 
+def test_the_preflights_204_and_its_own_304_describe_no_content(client, synced_acme):
+    """The 204 said "Content-Type: text/html" and "Content-Length: 0", and the 304 the view
+    makes itself (with its CORS headers) the length: RFC 9110 has a server send no
+    Content-Length in a 204, and in a 304 only the length of the 200's content."""
+    url = "/orgs/acme/jobs.json"
+    preflight = client.options(
+        url, headers={"Origin": "https://acme.example", "Access-Control-Request-Method": "GET"}
+    )
+    tagged = {"If-None-Match": client.get(url)["ETag"]}
+
+    for response in (preflight, client.get(url, headers=tagged), client.head(url, headers=tagged)):
+        assert response.status_code in (204, 304)
+        assert response.content == b""
+        assert "Content-Type" not in response
+        assert "Content-Length" not in response
+    health = client.options("/healthz")  # answered as a GET, with its JSON
+    assert health["Content-Type"] == "application/json"
+    assert int(health["Content-Length"]) == len(health.content) > 0
+
+
 @pytest.mark.parametrize("method", ["get", "head"])
 def test_a_script_may_read_the_etag_it_sends_back_and_the_304_it_gets(client, synced_acme, method):
     """ConditionalGetMiddleware's own 304 kept none of the view's CORS headers: a script that
