@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -474,6 +475,58 @@ def starts_with_host_and_colon(typed: str) -> bool:
     )
 
 
+# Addresses that lead each visitor to their own computer: loopback, and the unspecified
+# address, which systems connect to it.
+OWN_COMPUTER_NETWORKS = tuple(
+    map(ipaddress.ip_network, ("127.0.0.0/8", "0.0.0.0/8", "::1/128", "::/128"))
+)
+# Addresses a network gives out within itself, which no one outside it reaches: private ones
+# (RFC 1918, RFC 6598's of internet providers, RFC 4193's unique local IPv6) and link-local ones
+# (RFC 3927, RFC 4291; 169.254.169.254 is a cloud server's own metadata service).
+PRIVATE_NETWORKS = tuple(
+    map(
+        ipaddress.ip_network,
+        (
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "100.64.0.0/10",
+            "169.254.0.0/16",
+            "fc00::/7",
+            "fe80::/10",
+        ),
+    )
+)
+# Names under which no site is public: .local is looked up on the visitor's own network (RFC
+# 6762), .home.arpa (RFC 8375) and .internal (ICANN, 2024) are for private networks.
+PRIVATE_NAME_ENDINGS = (".local", ".home.arpa", ".internal")
+
+
+def host_of_no_public_site(host: str) -> str:
+    """Why `host`, urlsplit's hostname of a website browsers open (host_refused_by_browsers),
+    opens no site on the internet, as the website field's message code; "" if nothing says so.
+    "own_computer": localhost, and the names under it (RFC 6761: browsers open them there
+    without asking DNS), or a loopback or unspecified address. "private_network": a private or
+    link-local address, or a private name. Names are not looked up: one that leads to such an
+    address today (127.0.0.1.nip.io) is its owner's to change."""
+    name = f".{host.removesuffix('.')}"
+    if name.endswith(".localhost"):
+        return "own_computer"
+    if name.endswith(PRIVATE_NAME_ENDINGS):
+        return "private_network"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a domain name: nearly every host
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # "[::ffff:127.0.0.1]" is 127.0.0.1
+    if any(address in network for network in OWN_COMPUTER_NETWORKS):
+        return "own_computer"
+    if any(address in network for network in PRIVATE_NETWORKS):
+        return "private_network"
+    return ""
+
+
 class WebsiteField(NoMaxlengthInPage, forms.URLField):
     """A web address the org's page links for every visitor: https:// or http:// only, or no
     scheme at all ("example.com", or "example.com:8080" with a port, read as the field's
@@ -495,6 +548,16 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
             "A web address typed without %(scheme)s has at most %(limit_value)d characters: the "
             "site adds the %(scheme)s, and saves at most %(max_length)d; this one has "
             "%(show_value)d."
+        ),
+        # Of a host no visitor opens as the org's site (host_of_no_public_site).
+        "own_computer": (
+            "This address leads each visitor to their own computer, not to your site. Enter "
+            "your site's address on the internet, such as example.com or https://example.com."
+        ),
+        "private_network": (
+            "This address is on a private network (in an office, at home, inside a cloud), "
+            "which visitors on the internet cannot reach. Enter your site's address on the "
+            "internet, such as example.com or https://example.com."
         ),
     }
 
@@ -572,6 +635,11 @@ class WebsiteField(NoMaxlengthInPage, forms.URLField):
                 "example.com or https://example.com.",
                 code="host",
             )
+        no_public_site = host_name and not too_long and host_of_no_public_site(host_name)
+        if no_public_site:
+            # Django's validator takes them, and on the org's page each would lead the visitor
+            # to their own computer, or nowhere: a test copy's address saved for good.
+            raise forms.ValidationError(self.error_messages[no_public_site], code=no_public_site)
         if scheme_added and self.max_length is not None and len(url) > self.max_length:
             # Counted as typed, the limit too: Django's validator counted the https:// added, and
             # said "this one has 203" of 195 characters typed, under a box that said "at most 200".

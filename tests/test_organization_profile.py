@@ -41,6 +41,11 @@ SPACES_ERROR = "A web address has no spaces. Enter one such as example.com or ht
 USER_INFO_ERROR = "Leave out the part up to “@”: browsers open only the site named after it."
 PORT_ERROR = "The port, after “:”, is a number from 1 to 65535."
 HOST_ERROR = "Browsers open no site by this name: it has a character no site name may have, or"
+OWN_COMPUTER_ERROR = "This address leads each visitor to their own computer, not to your site."
+PRIVATE_NETWORK_ERROR = (
+    "This address is on a private network (in an office, at home, inside a cloud), which "
+    "visitors on the internet cannot reach."
+)
 
 
 @pytest.fixture
@@ -604,6 +609,62 @@ def test_a_website_of_a_long_run_of_spaces_is_refused_in_work_in_its_length(clie
     assert north.website == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("http://localhost/", OWN_COMPUTER_ERROR),
+        ("localhost:8000", OWN_COMPUTER_ERROR),  # not told "only https:// and http:// work"
+        ("https://jobs.localhost/", OWN_COMPUTER_ERROR),  # browsers open it there too
+        ("http://127.0.0.1:8000/jobs", OWN_COMPUTER_ERROR),
+        ("127.10.0.1", OWN_COMPUTER_ERROR),
+        ("http://0.0.0.0/", OWN_COMPUTER_ERROR),
+        ("http://[::1]/", OWN_COMPUTER_ERROR),
+        ("http://[::]/", OWN_COMPUTER_ERROR),
+        ("http://[::ffff:127.0.0.1]/", OWN_COMPUTER_ERROR),  # 127.0.0.1 written in IPv6
+        ("http://10.0.0.1/", PRIVATE_NETWORK_ERROR),
+        ("https://172.31.255.254/", PRIVATE_NETWORK_ERROR),
+        ("192.168.1.20", PRIVATE_NETWORK_ERROR),
+        ("http://100.64.0.1/", PRIVATE_NETWORK_ERROR),  # an internet provider's own network
+        ("http://169.254.169.254/", PRIVATE_NETWORK_ERROR),  # a cloud server's metadata
+        ("http://[fe80::1]/", PRIVATE_NETWORK_ERROR),
+        ("http://[fd12:3456::1]/", PRIVATE_NETWORK_ERROR),
+        ("http://[::ffff:10.0.0.1]/", PRIVATE_NETWORK_ERROR),
+        ("https://intranet.local/", PRIVATE_NETWORK_ERROR),
+        ("https://wiki.north.internal/", PRIVATE_NETWORK_ERROR),
+        ("https://nas.home.arpa/", PRIVATE_NETWORK_ERROR),
+    ],
+)
+def test_a_website_no_visitor_could_open_as_the_orgs_site_is_refused_saying_why(
+    client, north, typed, error
+):
+    """Django's validator takes them, and on the org's page each led the visitor to their own
+    computer, or to a network only those inside it reach: an address copied from a test
+    copy of the site, saved for everyone to see."""
+    response = save_profile(admin_of(client, north), website=typed)
+
+    assert response.status_code == 200
+    assert error in " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+    north.refresh_from_db()
+    assert north.website == ""
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "http://172.32.0.1/",  # past 172.16.0.0/12
+        "http://8.8.8.8/",
+        "https://[2606:4700::1111]/",
+        "https://localhost.north.example/",  # a name under a public one
+        "https://local.north.example/",
+        "https://north.example.local.example/",
+    ],
+)
+def test_a_website_at_a_public_address_is_taken(client, north, website):
+    assert save_profile(admin_of(client, north), website=website).status_code == 302
+    north.refresh_from_db()
+    assert north.website == website
+
+
 def test_a_website_may_have_an_at_sign_after_its_host(client, north):
     """Only one before the host is refused: a profile's path often holds one."""
     website = "https://social.example/@north?ref=a@b#@top"
@@ -624,7 +685,7 @@ def test_a_website_may_name_a_port_browsers_open(client, north, website):
     [
         ("north.example:8443", "https://north.example:8443"),
         ("north.example:8443/jobs?team=sails", "https://north.example:8443/jobs?team=sails"),
-        ("localhost:8000", "https://localhost:8000"),
+        ("north.example:8000", "https://north.example:8000"),
     ],
 )
 def test_a_website_with_a_port_and_no_scheme_is_read_as_https(client, north, typed, saved):
@@ -755,6 +816,8 @@ def test_a_refused_profile_changes_nothing_and_says_why(client, north, fields, e
         ({"website": "https://north.example\u2024com"}, HOST_ERROR),  # "․" looks like "."
         ({"website": "https://north.example@elsewhere.example"}, USER_INFO_ERROR),
         ({"website": "https://north.example:65536"}, PORT_ERROR),
+        ({"website": "http://[::1]/"}, OWN_COMPUTER_ERROR),
+        ({"website": "http://169.254.169.254/"}, PRIVATE_NETWORK_ERROR),
     ],
 )
 def test_djangos_admin_checks_the_name_and_website_as_the_settings_page_does(
