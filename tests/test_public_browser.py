@@ -365,6 +365,45 @@ def test_the_about_this_role_panel_without_an_apply_link_scrolls_from_the_keyboa
     wait_until_true(page, "element => element.scrollTop > 0", arg=panel.element_handle())
 
 
+def test_the_panel_without_an_apply_link_is_a_tab_stop_only_while_it_scrolls(live_server, page, db):
+    """It took the focus on every screen, for Safari's keyboard where it scrolls in its own box:
+    on a phone, in a short window or beside a short post, where it does not, it was a stop of
+    the Tab key with nothing to do there. Its script looks again as the window changes, and
+    leaves it focusable while it has the focus."""
+    org = Organization.objects.create(name="Harbor Tools", slug="harbor")
+    long = make_job(
+        org,
+        "Yard Hand",
+        absolute_url="",
+        tags=[f"Skill {n}" for n in range(120)],
+        description_html="".join(f"<p>Paragraph {n} of the role.</p>" for n in range(80)),
+    )
+    short = make_job(org, "Deck Hand", absolute_url="", tags=["Forklift"])
+    no_tab_stop = "panel => !panel.hasAttribute('tabindex')"
+    scrolls = "panel => panel.scrollHeight > panel.clientHeight"
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{long.get_absolute_url()}")
+    panel = page.get_by_role("complementary", name="About this role")
+    assert panel.get_attribute("data-focusable-while-it-scrolls") == ""
+
+    wait_until_true(page, no_tab_stop, arg=panel.element_handle())
+    assert not panel.evaluate(scrolls)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wait_until_true(page, "panel => panel.tabIndex === 0", arg=panel.element_handle())
+    assert panel.evaluate(scrolls)
+    panel.focus()
+    page.set_viewport_size(PHONE)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert panel.evaluate("panel => document.activeElement === panel && panel.tabIndex === 0")
+    page.locator(".job-org a").focus()  # the focus leaves it
+    wait_until_true(page, no_tab_stop, arg=panel.element_handle())
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}{short.get_absolute_url()}")
+    wait_until_true(page, no_tab_stop, arg=panel.element_handle())
+    assert not panel.evaluate(scrolls)
+
+
 def test_a_descriptions_nested_lists_and_quotes_keep_their_words_on_a_narrow_phone(
     live_server, page, db
 ):
