@@ -566,6 +566,23 @@ def test_long_names_without_spaces_wrap_on_the_admin_pages_instead_of_widening_t
             assert fits_the_screen(page), (width, path)
 
 
+def test_a_long_slug_without_hyphens_wraps_on_the_list_of_your_organizations(live_server, page):
+    """A slug may be 100 characters with no hyphen, one word; the list of one's organizations
+    shows it in each card's "Public page" link, a flex item no narrower than its longest word:
+    the page scrolled sideways on a phone."""
+    slug = "donaudampfschifffahrtsgesellschaftskapitaen" * 2
+    organization = make_connection(slug, "acme-robotics", name="Donau").organization
+    nora = User.objects.create_user("nora", "nora@long.example", PASSWORD)
+    Membership.objects.create(organization=organization, user=nora, role=Membership.Role.ADMIN)
+    sign_in_by_cookie(page, live_server.url, "nora")
+
+    page.goto(f"{live_server.url}/manage/")
+    expect(page.get_by_role("link", name=f"Public page /orgs/{slug}/")).to_be_visible()
+    for width in (320, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        assert fits_the_screen(page), width
+
+
 def test_a_long_username_wraps_in_the_header_on_a_phone(live_server, page):
     """Django lets a username be 150 characters with no space, hyphen or other place to wrap
     (an address: dots and @ are none); the header shows it on every page once signed in."""
