@@ -1640,6 +1640,9 @@ class JobAdmin(
         "location_name",
         "organization__name",
         "organization__search_name__searched",
+        # The number in its page's address (/orgs/acme/jobs/4512345678/), whole: compared as
+        # text, so that a word searched is no error.
+        "greenhouse_id__exact",
     ]
     fields = [
         "organization",

@@ -130,6 +130,22 @@ def test_the_job_search_reads_tags_as_the_site_search_does(superuser_client, syn
     assert found("teletravail welder") == [tagged]
 
 
+def test_the_job_search_finds_a_job_by_the_greenhouse_id_in_its_pages_address(
+    superuser_client, synced_acme
+):
+    """A job's page is /orgs/<slug>/jobs/<Greenhouse id>/, the number staff are sent when a
+    visitor reports it; searched, it found no job. Only the whole id: "45" is no part of one."""
+    welder = make_job(synced_acme, "Welder", greenhouse_id=4_512_345_678)
+    make_job(synced_acme, "Painter", greenhouse_id=4_512_345_679)
+
+    def found(term: str) -> list[Job]:
+        return list(superuser_client.get(changelist(Job), {"q": term}).context["cl"].result_list)
+
+    assert found("4512345678") == [welder]
+    assert found("welder 4512345678") == [welder]
+    assert found("45") == []
+
+
 @pytest.mark.parametrize("typed", ["women's", "women\u2019s", "women\u02bcs"])
 def test_the_job_search_finds_an_apostrophe_straight_or_curly_as_the_site_search_does(
     superuser_client, synced_acme, typed
