@@ -68,6 +68,7 @@ from jobs.forms import (
     DESCRIPTION_LIMIT,
     KEEP_THE_STORED_KEY,
     NAME_LIMIT,
+    NOT_A_SLUG,
     ORGANIZATION_FIELD_CLASSES,
     PASSWORD_BOXES,
     SLUG_RULE,
@@ -811,6 +812,9 @@ class OrganizationAdminForm(ChangedMeanwhileRefused, OrganizationChecks, forms.M
 
     class Meta:  # the model and the fields are the admin's (ModelAdmin.get_form)
         field_classes = ORGANIZATION_FIELD_CLASSES
+        # Django's own check of a slug's characters ("letters, numbers, underscores or
+        # hyphens") allows capitals, which validate_organization_slug() then refuses: one rule.
+        error_messages = {"slug": {"invalid": NOT_A_SLUG}}
         # Not the one-line box of the admin's CharFields, which drops the description's breaks.
         widgets = {"description": AdminTextareaWidget(attrs={"rows": 3})}
         # As on the settings page: the boxes no longer stop at the limit.

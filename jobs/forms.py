@@ -127,6 +127,7 @@ def validate_username_shows(username: str) -> None:
 # All a slug may be: "-acme", "acme_" and "a--b" are made only of those characters, and "café"
 # of lowercase letters, but slugify() keeps no accent.
 SLUG_RULE = "lowercase a-z, 0-9, - and _, with a letter or digit first and last and no --"
+NOT_A_SLUG = f"Not a valid slug: use {SLUG_RULE}."
 
 
 def validate_organization_slug(slug: str) -> None:
@@ -135,7 +136,7 @@ def validate_organization_slug(slug: str) -> None:
     (/orgs//) breaks every page that links it. Nor one of SLUGS_OF_SITE_PAGES, whose address a
     page of the site hides."""
     if not slug or slugify(slug) != slug:
-        raise forms.ValidationError(f"Not a valid slug: use {SLUG_RULE}.", code="slug")
+        raise forms.ValidationError(NOT_A_SLUG, code="slug")
     if slug in SLUGS_OF_SITE_PAGES:
         raise forms.ValidationError(
             f"“{slug}” is taken by a page of this site (/manage/{slug}/): choose another slug.",

@@ -926,6 +926,20 @@ def test_djangos_admin_refuses_a_slug_sign_up_would_not_make(client, north, slug
     assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
 
 
+@pytest.mark.parametrize("slug", ["north wind", "café", "North!"])
+def test_djangos_admin_refuses_a_slug_of_other_characters_with_the_same_rule(client, north, slug):
+    """Django's own check said "Enter a valid “slug” consisting of letters, numbers, underscores
+    or hyphens", capitals included: staff who then typed "North-Wind" were refused a second
+    time, by another rule."""
+    for page in djangos_admin_saving(client, north, "North Wind", slug):
+        assert (
+            "Not a valid slug: use lowercase a-z, 0-9, - and _, with a letter or digit "
+            "first and last and no --." in page
+        )
+        assert "consisting of letters" not in page
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["north"]
+
+
 def test_djangos_admin_refuses_a_slug_a_page_of_the_site_hides(client, north):
     """An org at "new" had /manage/new/, the page that makes an org, in place of its own."""
     for page in djangos_admin_saving(client, north, "New", "new"):
