@@ -643,8 +643,8 @@ def test_the_org_pages_fit_a_narrow_phone_with_their_text_twice_as_large(live_se
         assert fits_the_screen(page), path
 
 
-# What of the page is past the screen's edge outside any box that scrolls sideways, and which
-# wrapped links have lines drawn over each other.
+# What of the page is past the screen's edge outside any box that scrolls sideways or hidden
+# past the edge of a box around it, and which wrapped links have lines drawn over each other.
 CUT_OFF_OR_OVERLAPPING = """() => {
     // A table's own overflow (Django's on a tabular inline's) is no box that scrolls.
     const scrolls = (element) => {
@@ -660,9 +660,46 @@ CUT_OFF_OR_OVERLAPPING = """() => {
             if (!outer) found.push(`${element.tagName} ${element.className} cut off`);
         }
     }
+    // Words and fields past the edge of the box around them that hides what overflows it (a
+    // form's row), but for words hidden on purpose: shortened ("…"), visually hidden, or an
+    // icon's, moved out of its button.
+    const shown = [];
+    const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        if (text.data.trim()) shown.push([text.parentElement, text.parentElement, range]);
+    }
+    for (const field of document.body.querySelectorAll("input, select, textarea, img")) {
+        shown.push([field, field.parentElement, field]);
+    }
+    for (const [element, inside, what] of shown) {
+        if (!element.checkVisibility({ visibilityProperty: true })) continue;
+        if (element.closest(".visually-hidden")) continue;
+        if (parseFloat(getComputedStyle(element).textIndent) < 0) continue;
+        let outer = inside;
+        const shows = (box) => getComputedStyle(box).overflowX === "visible";
+        while (outer && shows(outer)) outer = outer.parentElement;
+        const style = outer && getComputedStyle(outer);
+        if (!style || style.overflowX === "auto" || style.overflowX === "scroll") continue;
+        if (style.display === "table" || style.textOverflow === "ellipsis") continue;
+        const edge = outer.getBoundingClientRect();
+        for (const box of what.getClientRects()) {
+            if (box.width && (box.left < edge.left - 1 || box.right > edge.right + 1)) {
+                const words = element.textContent.trim().slice(0, 40);
+                found.push(`${element.tagName} "${words}" hidden`);
+                break;
+            }
+        }
+    }
+    // A link's lines of words, within its padding: a button's may reach the next line.
     for (const link of document.querySelectorAll("#content a")) {
+        const style = getComputedStyle(link);
+        const above = parseFloat(style.paddingTop) + parseFloat(style.borderTopWidth);
+        const below = parseFloat(style.paddingBottom) + parseFloat(style.borderBottomWidth);
         const lines = [...link.getClientRects()];
-        if (lines.some((line, n) => n && line.top < lines[n - 1].bottom - 1)) {
+        const overlaps = (line, n) => n && line.top + above < lines[n - 1].bottom - below - 1;
+        if (lines.some(overlaps)) {
             found.push(`${link.textContent.trim()} drawn over itself`);
         }
     }
@@ -670,11 +707,11 @@ CUT_OFF_OR_OVERLAPPING = """() => {
 }"""
 
 
-def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_server, page, db):
-    """Chrome on a phone scales text up to 300%: in Django's admin an address, a slug or an
-    email is one long word, and the site's name, a heading, a breadcrumb, a read-only value, a
-    change list's cell or the Save buttons as wide as it pushed every change list and change
-    form past the screen's edge."""
+def djangos_admin_pages_with_long_words() -> list[str]:
+    """Django's admin pages, signed in as "root", showing an org, a job and a person whose
+    name, slug, address or email is one long word: the index, the change lists (their filters,
+    actions), the change forms (their text fields, a URL field's "Currently:" address, a
+    read-only address, an inline, the user's password, dates and many-to-many choices)."""
     address = "https://careers.example/" + "averyverylongpathsegmentwithnobreaks" * 3
     organization = Organization.objects.create(
         name="North" + "x" * 80, slug="north-" + "y" * 44, website=address
@@ -684,10 +721,7 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
     person = User.objects.create_user(email, email)
     Membership.objects.create(organization=organization, user=person, role="admin")  # an inline
     User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    sign_in_by_cookie(page, live_server.url, "root")
-    page.set_viewport_size({"width": 360, "height": 640})
-
-    for path in (
+    return [
         "/admin/",
         "/admin/jobs/organization/",
         f"/admin/jobs/organization/{organization.pk}/change/",
@@ -695,13 +729,52 @@ def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_serv
         f"/admin/jobs/job/{job.pk}/change/",
         "/admin/auth/user/",
         f"/admin/auth/user/{person.pk}/change/",
-    ):
+    ]
+
+
+def test_djangos_admin_fits_a_phone_with_its_text_three_times_as_large(live_server, page, db):
+    """Chrome on a phone scales text up to 300%: in Django's admin an address, a slug or an
+    email is one long word, and the site's name, a heading, a breadcrumb, a read-only value, a
+    change list's cell or the Save buttons as wide as it pushed every change list and change
+    form past the screen's edge."""
+    paths = djangos_admin_pages_with_long_words()
+    sign_in_by_cookie(page, live_server.url, "root")
+    page.set_viewport_size({"width": 360, "height": 640})
+
+    for path in paths:
         page.goto(f"{live_server.url}{path}")
         page.evaluate("document.documentElement.style.fontSize = '300%'")
         assert fits_the_screen(page), path
         # Nor cut off out of sight by a box that hides what overflows it (a form's row, the
         # Save buttons' row), nor drawn over itself (a wrapped address's lines).
         assert page.evaluate(CUT_OFF_OR_OVERLAPPING) == [], path
+
+
+@pytest.mark.parametrize(("language", "colours"), [("en-us", "light"), ("ar", "dark")])
+def test_djangos_admin_hides_nothing_on_a_tablet_or_a_desktop_with_its_text_three_times_as_large(
+    live_server, page, settings, language, colours
+):
+    """WCAG 1.4.4: text up to 300% on a tablet's or a desktop's screen, where Django's admin
+    puts a field beside its label and its links beside the heading. The sign-in box, a change
+    list's Action choice, a text field or a many-to-many choice were wider than the screen, or
+    their end hidden past their row's edge; on a tablet the History link's box, as wide as the
+    page, left the form beside it 0 px wide. With text as it is a URL field's "Currently:"
+    address or the chosen permissions were hidden past their row's edge. Right to left too
+    (LANGUAGE_BIDI), and in the dark theme, which moves nothing but is Django's other look."""
+    settings.LANGUAGE_CODE = language
+    page.emulate_media(color_scheme=colours)
+    paths = djangos_admin_pages_with_long_words()
+
+    for path in ["/admin/login/", *paths]:
+        if path == "/admin/":
+            sign_in_by_cookie(page, live_server.url, "root")
+        page.goto(f"{live_server.url}{path}")
+        for size in ("100%", "300%"):
+            page.evaluate("size => { document.documentElement.style.fontSize = size; }", size)
+            for width in (768, 1024, 1280):
+                page.set_viewport_size({"width": width, "height": 800})
+                assert fits_the_screen(page), (path, size, width)
+                assert page.evaluate(CUT_OFF_OR_OVERLAPPING) == [], (path, size, width)
 
 
 def test_djangos_change_lists_keep_their_words_whole_and_scroll_in_their_box(live_server, page, db):
