@@ -777,6 +777,32 @@ def test_djangos_admin_hides_nothing_on_a_tablet_or_a_desktop_with_its_text_thre
                 assert page.evaluate(CUT_OFF_OR_OVERLAPPING) == [], (path, size, width)
 
 
+def test_a_change_lists_search_field_beside_the_filters_keeps_room_with_large_text(
+    live_server, page, db
+):
+    """Up to 1024 px Django gives the search field what its row leaves: beside the filters on
+    a tablet with text three times as large, 12 px, too narrow to show a word typed, and the
+    Search button ran past the row's end into the filters. The button goes under the field."""
+    make_job(Organization.objects.create(name="North Wind"), "Welder")
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    sign_in_by_cookie(page, live_server.url, "root")
+    page.set_viewport_size({"width": 768, "height": 800})
+    page.goto(f"{live_server.url}/admin/jobs/job/")
+    page.evaluate("() => { document.documentElement.style.fontSize = '300%'; }")
+
+    field = page.get_by_role("textbox", name="Search")
+    assert field.evaluate(
+        "field => field.clientWidth >= 3 * parseFloat(getComputedStyle(field).fontSize) - 1"
+    )
+    assert page.get_by_role("button", name="Search").evaluate(
+        """button => {
+            const row = button.closest("#toolbar").getBoundingClientRect();
+            const box = button.getBoundingClientRect();
+            return box.left >= row.left && box.right <= row.right;
+        }"""
+    )
+
+
 def test_djangos_change_lists_keep_their_words_whole_and_scroll_in_their_box(live_server, page, db):
     """A change list's results scroll sideways in their own box (Django's changelists.css):
     told to break a word anywhere, its cells were made narrower than their words even at a
