@@ -345,28 +345,37 @@ def test_it_fails_when_the_database_lacks_this_releases_migrations(client, caplo
 
 
 @pytest.fixture
-def redis_policy() -> Iterator[Callable[[str], None]]:
-    """A function that sets the test Redis's maxmemory-policy (for the whole server: the policy
-    it had comes back after)."""
+def redis_policy(monkeypatch) -> Callable[[str], None]:
+    """A function that has the test Redis read, by this process's clients, as of that
+    maxmemory-policy: each CONFIG GET is still sent, and its reply given with that policy.
+    CONFIG SET changed it for the whole server, under the other test processes (xdist's, on
+    other databases) that read it meanwhile: one's check of noeviction warned of another's
+    allkeys-lru, and two setting and restoring it at once left it at allkeys-lru for good."""
     require_service("127.0.0.1", 6379, "Redis")
-    server = redis.Redis.from_url(TEST_REDIS_URL)
-    saved = server.config_get("maxmemory-policy")["maxmemory-policy"]
-    yield lambda policy: server.config_set("maxmemory-policy", policy)
-    server.config_set("maxmemory-policy", saved)
-    server.close()
+    config_get = redis.Redis.config_get
+
+    def set_policy(policy: str) -> None:
+        def config_get_under_policy(client, pattern="*", *args, **kwargs):
+            reply = config_get(client, pattern, *args, **kwargs)
+            return {**reply, "maxmemory-policy": policy} if "maxmemory-policy" in reply else reply
+
+        monkeypatch.setattr(redis.Redis, "config_get", config_get_under_policy)
+
+    return set_policy
 
 
 @pytest.fixture
 def redis_broker(use_broker, redis_policy) -> Callable[[str], None]:
-    """Point the app at the test Redis; the function returned sets its maxmemory-policy."""
+    """Point the app at the test Redis; the function returned sets the maxmemory-policy it is
+    read as of (redis_policy)."""
     use_broker(TEST_REDIS_URL)
     return redis_policy
 
 
 @pytest.fixture
 def redis_cache(settings, redis_policy) -> Callable[[str], None]:
-    """The cache in the test Redis, as CACHE_URL makes it; the function returned sets its
-    maxmemory-policy."""
+    """The cache in the test Redis, as CACHE_URL makes it; the function returned sets the
+    maxmemory-policy it is read as of (redis_policy)."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
