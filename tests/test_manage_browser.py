@@ -72,10 +72,12 @@ def expect_the_status_to_read(page, status, text: str | re.Pattern[str]) -> None
 
 
 def look_again_now(page) -> None:
-    """Moves the page's clock (installed by the test before the page loaded) on by a minute,
+    """Moves the page's clock (installed by the test before the page loaded) on by POLL_MS,
     firing once the timer sync-status.js set to look at the status again: the page follows the
-    sync as it would 1.5 s later, without the wait."""
-    page.clock.fast_forward("01:00")
+    sync as it would 1.5 s later, without the wait. No further: a look on its way (the page's
+    clock runs at real speed, and it looks each 1.5 s while a sync runs) would be given up
+    (REQUEST_TIMEOUT_MS) as lost contact, after which the page looks no more."""
+    page.clock.fast_forward(STATUS_POLL_MS)
 
 
 def show_the_tab_again(page) -> None:
