@@ -445,7 +445,9 @@ def test_sigterm_stops_every_process_cleanly(monkeypatch, tmp_path, migrated_dat
             "to its process group": group,
             "to it alone, twice": alone,
         }.items():
-            assert site.wait(timeout=30) == 0, f"{how}: {output.read_text()}"
+            # Past runlocal's grace, by which it kills what did not stop (and says so).
+            stopped_by = runlocal.STOP_GRACE_SECONDS + 30
+            assert site.wait(timeout=stopped_by) == 0, f"{how}: {output.read_text()}"
             assert processes_in_session(site.pid) == [], f"{how}: {output.read_text()}"
             # No pool process killed under the worker, and none needed killing.
             assert "signal 15" not in output.read_text(), how

@@ -37,9 +37,10 @@ from orgsite.env import env_int
 DEMO_BOARDS = {"acme": "acme-robotics", "liberte": "liberte-sante", "tiny": "tiny-co"}
 # Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-# Asked to stop, a Celery worker takes several seconds to end its warm shutdown; a process still
-# running after this is killed with whatever it started.
-STOP_GRACE_SECONDS = 10.0
+# Asked to stop, a Celery worker takes several seconds to end its warm shutdown (6 to 9 s alone
+# on a loaded 2-core machine: 10 s killed workers stopping cleanly); a process still running
+# after this is killed with whatever it started.
+STOP_GRACE_SECONDS = 30.0
 # The line tests/support/fake_greenhouse.py prints once it listens.
 SERVING_AT = re.compile(r"^Fake Greenhouse serving at (http://\S+)")
 
