@@ -386,6 +386,14 @@ def env_database_url(name: str, default: str) -> str:
             ),
             example=_POSTGRES_EXAMPLE,
         )
+        # libpq reads requiressl=1 as sslmode=require and any other value as sslmode=prefer:
+        # "?requiressl=true" connected without TLS where the server offered none, unsaid.
+        if any(required not in ("0", "1") for required in query.get("requiressl", [])):
+            raise ImproperlyConfigured(
+                f"{name} has a ?requiressl= other than 1 or 0, which libpq reads as "
+                f"?sslmode=prefer, TLS where the server offers it: write ?sslmode=require (or "
+                f"?requiressl=1) to require it: {_POSTGRES_EXAMPLE}?sslmode=require"
+            )
         # A service in pg_service.conf may name the database instead (Django reads ?service=).
         if not parts.path.strip("/") and "service" not in query:
             raise ImproperlyConfigured(f"{name} names no database: {_POSTGRES_EXAMPLE}")
@@ -409,7 +417,8 @@ def _libpq_keywords(name: str) -> list[str]:
             f"({why}): install the site's dependencies (make install, or pip install "
             f"'psycopg[binary]'), or set {name} to a SQLite file"
         ) from None
-    return [option.keyword.decode() for option in pq.Conninfo.get_defaults()]
+    # libpq still reads its old spelling of ?sslmode=require, requiressl=1, but lists it no more.
+    return [*(option.keyword.decode() for option in pq.Conninfo.get_defaults()), "requiressl"]
 
 
 def _server_url_parts(name: str, url: str, *, example: str) -> SplitResult:

@@ -1906,6 +1906,40 @@ def test_a_database_query_name_libpq_django_or_dj_database_url_reads_is_taken():
     psycopg.conninfo.make_conninfo("", **libpq)  # no "invalid connection option"
 
 
+def libpq_sslmode(**options: object) -> str:
+    """The sslmode libpq reads of the options psycopg would connect with."""
+    conninfo = psycopg.conninfo.make_conninfo("", **options).encode()
+    read = {option.keyword: option.val for option in psycopg.pq.Conninfo.parse(conninfo)}
+    return (read[b"sslmode"] or b"").decode()
+
+
+def test_a_database_url_with_libpqs_old_requiressl_is_taken():
+    """libpq reads ?requiressl=1, its old spelling of ?sslmode=require, though it no longer
+    lists it among its keywords: a URL with it connected, and must still start."""
+    url = "postgres://db.example.com:5432/orgsite?requiressl=1"
+
+    options = settings_under(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+
+    assert libpq_sslmode(requiressl=options["requiressl"]) == "require"
+
+
+@pytest.mark.parametrize("value", ["true", "yes", "on"])
+def test_a_database_url_whose_requiressl_libpq_reads_as_prefer_stops_the_process(value):
+    """libpq reads any ?requiressl= but 1 as sslmode=prefer: "?requiressl=true" connected
+    without TLS where the server offered none, and nothing said so."""
+    url = f"postgres://:s3cret@db.example.com:5432/orgsite?requiressl={value}"
+    options = dj_database_url.parse(url)["OPTIONS"]
+    assert libpq_sslmode(requiressl=options["requiressl"]) == "prefer"
+
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused == (
+        "DATABASE_URL has a ?requiressl= other than 1 or 0, which libpq reads as "
+        "?sslmode=prefer, TLS where the server offers it: write ?sslmode=require (or "
+        "?requiressl=1) to require it: postgres://USER:PASSWORD@HOST:5432/DBNAME?sslmode=require"
+    )
+
+
 def test_a_sqlite_database_url_with_a_query_stops_the_process():
     """The settings set SQLite's options over the query's: "?timeout=60" was taken, and left
     unread (SQLite still waited 20 seconds for a lock)."""
