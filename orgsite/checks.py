@@ -378,10 +378,14 @@ def _redis_database(url: str) -> tuple[str, int, int]:
     clients read the number with int(), as settings have checked it is one: "/00" is 0, and
     so is "/%30"."""
     parts = urlsplit(url)
+    query = parse_qs(parts.query)
     path_database = redis_path_database(parts.path) or "0"
-    database = int(parse_qs(parts.query).get("db", [path_database])[0])
-    host = (unquote(parts.hostname or "").lower() or "localhost").removesuffix(".")
-    return host, parts.port or 6379, database
+    database = int(query.get("db", [path_database])[0])
+    # The cache's client reads a ?host= and ?port= where the URL names none (settings checked
+    # the port); the broker's URL has neither (Celery's client fails on them).
+    host = parts.hostname or query.get("host", [""])[0]
+    host = (unquote(host).lower() or "localhost").removesuffix(".")
+    return host, parts.port or int(query.get("port", ["6379"])[0]), database
 
 
 def _names_this_machine(host: str) -> bool:

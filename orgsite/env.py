@@ -805,6 +805,9 @@ _QUERY_NAMES_THE_CACHE_READS = {
     "password": _USER_BEFORE_THE_HOST,
     "db": _IN_THE_PATH,
 }
+# The host and port it reads from the query where the URL names none before its path (it reads
+# the URL's over them): "redis://HOST/1?port=6380" connected to port 6380.
+_CACHE_SERVER_QUERY_NAMES = ("host", "port")
 # The other names of its query that redis-py hands the cache's connections and that work there
 # as text (or as the number or true or false it reads them as). It hands them every name: a
 # connection failed at each use on one it does not take ("?socket_timout=", "?timeout=", which
@@ -904,15 +907,23 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             name,
             query,
             reads=_QUERY_NAMES_THE_CACHE_READS
-            | dict.fromkeys((*_CACHE_CONNECTION_OPTIONS, *tls), ""),
+            | dict.fromkeys((*_CACHE_SERVER_QUERY_NAMES, *_CACHE_CONNECTION_OPTIONS, *tls), ""),
             fails="the cache's client (redis-py) fails on at each use",
             reads_only=(
-                f"?db=, ?username=, ?password=, its connection options "
-                f"({_fields(_CACHE_CONNECTION_OPTIONS)}) and, with rediss://, "
-                f"{_TLS_OPTIONS_AS_TEXT}"
+                f"?db=, ?username=, ?password=, ?host= and ?port= (where the URL names none), "
+                f"its connection options ({_fields(_CACHE_CONNECTION_OPTIONS)}) and, with "
+                f"rediss://, {_TLS_OPTIONS_AS_TEXT}"
             ),
             example="redis://HOST:6379/1",
         )
+        # redis-py reads the first ?port= with int() where the URL names no port, and failed at
+        # each use on one that is no port number (ValueError, or OverflowError as it connected).
+        if parts.port is None and not _port_number(query.get("port", ["6379"])[0]):
+            raise ImproperlyConfigured(
+                f"{name} has a ?port= that is not a number from 1 to 65535, which the cache's "
+                "client (redis-py) reads where the URL names no port: put the port after the "
+                "host, redis://HOST:6379/1"
+            )
     query_databases = query.get("db", [])
     path_database = redis_path_database(parts.path, for_celery=for_celery)
     for database in (path_database, *query_databases):
@@ -927,6 +938,11 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 f"use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most (to 15 "
                 f"unless its `databases` allows more): {example}"
             )
+
+
+def _port_number(text: str) -> bool:
+    """Whether a query's port, as a client reads it with int(), is one a server can listen on."""
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= 65535
 
 
 def _fields(names: Iterable[str]) -> str:

@@ -435,6 +435,12 @@ def test_a_from_address_alone_or_with_a_name_passes_the_checks(settings, from_em
         ("redis://%72edis.invalid:6379/0", True),
         ("redis://%52EDIS.invalid:6379/0", True),
         ("redis://redis%2Einvalid:6379/1", False),
+        # The cache's client reads a ?host= and ?port= where the URL names none.
+        ("redis://redis.invalid/0?port=6379", True),
+        ("redis://redis.invalid/0?port=6380", False),
+        ("redis://redis.invalid:6379/0?port=6380", True),  # the URL's port, read over it
+        ("redis:///0?host=redis.invalid", True),
+        ("redis:///0?host=cache.invalid", False),
     ],
 )
 def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis_database(

@@ -19,7 +19,7 @@ from contextlib import closing
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import dj_database_url
 import django
@@ -1786,8 +1786,8 @@ def test_a_cache_query_name_its_client_does_not_take_stops_the_process(query, fi
 
     assert refused.startswith(
         f"CACHE_URL has a ?{field}={meant}, which the cache's client (redis-py) fails on at "
-        "each use: of a query it reads only ?db=, ?username=, ?password=, its connection "
-        "options (?socket_timeout=, "
+        "each use: of a query it reads only ?db=, ?username=, ?password=, ?host= and ?port= "
+        "(where the URL names none), its connection options (?socket_timeout=, "
     )
     assert refused.endswith(
         "and, with rediss://, TLS options redis-py takes as text (such as "
@@ -1833,6 +1833,40 @@ def test_a_cache_url_with_each_query_name_its_client_takes_is_taken():
     cache.set("orgsite-test-query", {"taken": True})
     assert cache.get("orgsite-test-query") == {"taken": True}
     cache.delete("orgsite-test-query")
+
+
+def test_a_cache_url_with_its_host_or_port_in_its_query_is_taken():
+    """redis-py reads a ?host= and a ?port= where the URL names none before its path:
+    "redis://HOST/1?port=6380" connected to port 6380, and must still start."""
+    require_service("127.0.0.1", 6379, "Redis")
+    server = urlsplit(TEST_REDIS_URL)
+    for url in [
+        f"redis://{server.hostname}{server.path}?port={server.port}",
+        f"redis://{server.path}?host={server.hostname}&port={server.port}",
+    ]:
+        assert settings_under(CACHE_URL=url)["CACHES"]["default"]["LOCATION"] == url
+        cache = RedisCache(url, {})
+        cache.set("orgsite-test-query", {"taken": True})
+        assert cache.get("orgsite-test-query") == {"taken": True}
+        cache.delete("orgsite-test-query")
+
+
+@pytest.mark.parametrize("port", ["x", "0", "65536", "-1"])
+def test_a_cache_url_whose_query_port_is_no_port_number_stops_the_process(port):
+    """Where the URL names no port, redis-py reads the query's with int(): a connection failed
+    on one that is no port number at each use (ValueError, or OverflowError as it connected)."""
+    with pytest.raises((ValueError, OverflowError, redis.ConnectionError)):
+        RedisCache(f"redis://127.0.0.1/1?port={port}", {}).get("orgsite-test-query")
+    url = f"redis://:s3cret@redis.example.com/1?port={port}"
+
+    refused = refusal(CACHE_URL=url)
+
+    assert refused == (
+        "CACHE_URL has a ?port= that is not a number from 1 to 65535, which the cache's client "
+        "(redis-py) reads where the URL names no port: put the port after the host, "
+        "redis://HOST:6379/1"
+    )  # naming neither "s3cret" nor the port
+    assert settings_under(CACHE_URL=f"redis://redis.example.com:6379/1?port={port}")  # unread
 
 
 @pytest.mark.parametrize(
