@@ -513,15 +513,22 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "
     )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     redis_url_check("CELERY_BROKER_URL", CELERY_BROKER_URL, for_celery=True)
-elif not CELERY_BROKER_URL.endswith("://"):  # filesystem:// or memory://, checked above
-    # Celery failed on a query there as it connected (TypeError: unexpected keyword), and took
-    # "filesystem:///srv/queue" for a queue in a data_in/ of each process's current directory,
-    # not under ORGSITE_VAR_DIR: the web's and the worker's apart.
+elif CELERY_BROKER_URL.startswith("filesystem://") and CELERY_BROKER_URL != "filesystem://":
+    # Celery failed on a query there as it connected (TypeError: unexpected keyword), and with a
+    # path ("filesystem:///srv/queue") or a blank got none of the settings below: kombu queued
+    # in a data_in/ of each process's current directory, the web's and the worker's apart.
     raise ImproperlyConfigured(
-        f"CELERY_BROKER_URL must be {CELERY_BROKER_URL.partition('://')[0]}:// alone, with "
-        "nothing after it: Celery fails on a query there as it connects, and reads a path as a "
-        "folder of each process's current directory, where the site keeps the queue under "
-        "ORGSITE_VAR_DIR (redis://HOST:6379/0 in production)"
+        "CELERY_BROKER_URL must be filesystem:// alone, with nothing after it: Celery fails on "
+        "a query there as it connects, and with a path queues in a data_in/ folder of each "
+        "process's current directory, where the site keeps the queue under ORGSITE_VAR_DIR "
+        "(redis://HOST:6379/0 in production)"
+    )
+elif CELERY_BROKER_URL.startswith("memory://") and "?" in CELERY_BROKER_URL:
+    # Its queue is the process's own whatever host or path follows ("memory://localhost/"
+    # works as memory:// does, and was taken), but not a query: TypeError as it connected.
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL has a query after memory://, which Celery fails on as it connects: "
+        "leave it out"
     )
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT = "orgsite.filesystem_broker:Transport"  # stops in 3 seconds, not 7

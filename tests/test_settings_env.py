@@ -2310,19 +2310,18 @@ def test_a_broker_url_with_a_query_celery_fails_on_as_it_connects_stops_the_proc
 
 
 @pytest.mark.parametrize(
-    ("url", "scheme"),
+    "url",
     [
-        ("filesystem://?data_folder_in=/srv/queue", "filesystem"),
-        ("memory://?foo=1", "memory"),
-        ("filesystem:///srv/orgsite/queue", "filesystem"),
-        ("filesystem:// ", "filesystem"),  # a blank an env file left after it
+        "filesystem://?data_folder_in=/srv/queue",
+        "filesystem:///srv/orgsite/queue",
+        "filesystem:// ",  # a blank an env file left after it
     ],
 )
-def test_a_local_broker_url_with_anything_after_its_scheme_stops_the_process(url, scheme):
-    """Celery failed on a query after filesystem:// or memory:// as a worker started or a task
-    was sent (TypeError), and took a path, or a blank, for its own default folder, data_in/ in
-    each process's current directory: the settings put no queue under ORGSITE_VAR_DIR for it,
-    and a web process and a worker started from two directories never met."""
+def test_a_filesystem_broker_url_with_anything_after_its_scheme_stops_the_process(url):
+    """Celery failed on a query after filesystem:// as a worker started or a task was sent
+    (TypeError), and took a path, or a blank, for its own default folder, data_in/ in each
+    process's current directory: the settings put no queue under ORGSITE_VAR_DIR for it, and a
+    web process and a worker started from two directories never met."""
     if "?" in url:
         with pytest.raises(TypeError, match="unexpected keyword argument"):
             kombu.Connection(url)
@@ -2333,11 +2332,36 @@ def test_a_local_broker_url_with_anything_after_its_scheme_stops_the_process(url
     refused = refusal(CELERY_BROKER_URL=url)
 
     assert refused == (
-        f"CELERY_BROKER_URL must be {scheme}:// alone, with nothing after it: Celery fails on a "
-        "query there as it connects, and reads a path as a folder of each process's current "
-        "directory, where the site keeps the queue under ORGSITE_VAR_DIR (redis://HOST:6379/0 "
-        "in production)"
+        "CELERY_BROKER_URL must be filesystem:// alone, with nothing after it: Celery fails on a "
+        "query there as it connects, and with a path queues in a data_in/ folder of each "
+        "process's current directory, where the site keeps the queue under ORGSITE_VAR_DIR "
+        "(redis://HOST:6379/0 in production)"
     )
+
+
+def test_a_memory_broker_url_with_a_query_stops_the_process():
+    """Celery failed on a query after memory:// as a worker started or a task was sent."""
+    url = "memory://?foo=1"
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        kombu.Connection(url)
+
+    assert refusal(CELERY_BROKER_URL=url) == (
+        "CELERY_BROKER_URL has a query after memory://, which Celery fails on as it connects: "
+        "leave it out"
+    )
+
+
+@pytest.mark.parametrize("url", ["memory://localhost/", "memory:///orgsite"])
+def test_a_memory_broker_url_with_a_host_or_path_is_taken(url):
+    """The queue of memory:// is the process's own whatever host or path follows: such a URL
+    worked as memory:// does, and must still start."""
+    with kombu.Connection(url) as connection:
+        queue = connection.SimpleQueue("orgsite-test")
+        queue.put({"taken": True})
+        assert queue.get(timeout=1).payload == {"taken": True}
+        queue.close()
+
+    assert settings_under(CELERY_BROKER_URL=url)["CELERY_BROKER_URL"] == url
 
 
 @pytest.mark.parametrize("path", ["/2/", "///2"])
