@@ -2402,6 +2402,8 @@ def test_0072_leaves_the_accounts_it_would_make_alike_another_and_names_them(db)
     User.objects.create_user("gina", "gina@example.org")
     gina = User.objects.create_user("gina2", "GINA@example.org\u200b")
     mended = User.objects.create_user("hal@example.org\u200b", "hal@example.org\u200b")
+    kim = User.objects.create_user("kim", "kim@example.org\u200b")
+    kim_too = User.objects.create_user("kim2", "KIM@example.org\ufeff")
 
     left = addresses_without_format_characters.account_addresses_mend(apps)
 
@@ -2410,6 +2412,8 @@ def test_0072_leaves_the_accounts_it_would_make_alike_another_and_names_them(db)
         (frank.pk, "frank@example.org\u200b", "frank@example.org\u200b"),
         (frank_too.pk, "frank@example.org\ufeff", "frank2@example.org"),
         (gina.pk, "gina2", "GINA@example.org\u200b"),
+        (kim.pk, "kim", "kim@example.org\u200b"),
+        (kim_too.pk, "kim2", "KIM@example.org\ufeff"),
     ]
     assert [User.objects.get(pk=pk).email for pk, _, _ in left] == [email for _, _, email in left]
     assert User.objects.get(pk=mended.pk).username == "hal@example.org"
@@ -2422,6 +2426,22 @@ def test_0072_leaves_the_accounts_it_would_make_alike_another_and_names_them(db)
         "them: in Django's admin, delete the account no one uses, or give it another address "
         "and username, then write the other's without them."
     )
+
+
+def test_0072_keeps_an_address_changed_as_it_runs(db, monkeypatch):
+    """An address changed meanwhile (at /accounts/email/, or by staff, during the deploy) is
+    kept: not overwritten by the one read before, written without its zero-width space."""
+    lee = User.objects.create_user("lee", "lee@example.org\u200b")
+    clashes = addresses_without_format_characters._clashes
+
+    def changed_meanwhile(*args: object) -> bool:
+        User.objects.filter(pk=lee.pk).update(email="lee@new.example")
+        return clashes(*args)
+
+    monkeypatch.setattr(addresses_without_format_characters, "_clashes", changed_meanwhile)
+
+    assert addresses_without_format_characters.account_addresses_mend(apps) == []
+    assert User.objects.get(pk=lee.pk).email == "lee@new.example"
 
 
 @pytest.mark.django_db(transaction=True)
