@@ -4648,3 +4648,18 @@ def test_a_page_with_a_post_form_loads_the_script_sending_the_csrf_token_of_now(
     page = client.get(address).content.decode()
 
     assert page.count(CSRF_TOKEN_NOW) == int(loaded)
+
+
+def test_the_password_links_page_and_djangos_admin_load_the_script_once(client, owner):
+    """The page of an emailed password link, and Django's admin (its sign-in page and the others,
+    their blocks extending its own), send the token of now too, the script loaded once."""
+    client.post("/accounts/password_reset/", {"email": "alice@acme.example"})
+    password_page = client.get(reset_link(mail.outbox[0]), follow=True).content.decode()
+    admin_sign_in = client.get("/admin/login/").content.decode()
+    User.objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(owner)
+    admin_page = client.get(f"/admin/auth/user/{owner.pk}/change/").content.decode()
+
+    assert 'name="new_password1"' in password_page
+    for page in (password_page, admin_sign_in, admin_page):
+        assert page.count(CSRF_TOKEN_NOW) == 1
