@@ -151,6 +151,11 @@ def _cached(
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
             patch_vary_headers(response, ["Accept-Encoding"])
+            if getattr(request, "session", None) is not None and request.session.accessed:
+                # As SessionMiddleware says of this answer, after the view: kept without it, a
+                # copy served from here (which reads no session) let a cache in between give the
+                # signed-out page to a signed-in visitor.
+                patch_vary_headers(response, ["Cookie"])
             # Hashed once here and kept with the page: ConditionalGetMiddleware would hash
             # the body of every cached answer (a large org's jobs.json is tens of MB).
             set_response_etag(response)

@@ -861,3 +861,13 @@ def test_an_org_renamed_on_its_settings_page_is_named_anew_on_the_all_jobs_page_
     assert "Acme Automation" in title and "Acme Robotics" not in title
     for page in [chosen, client.get("/jobs/").content.decode()]:
         assert ">Acme Automation</option>" in page and "Acme Robotics" not in page
+
+
+def test_a_copy_from_the_cache_varies_on_cookies_as_the_page_rendered_for_it(client, synced_acme):
+    """A page read the visitor's session says "Vary: Cookie" (SessionMiddleware), its copy from
+    the cache did not: a cache in between could give the signed-out page to a signed-in
+    visitor. jobs.json, the feeds and the sitemaps read none, and vary on none."""
+    for url in acme_pages():
+        rendered, cached = client.get(url), client.get(url)
+        assert cached["Vary"] == rendered["Vary"], url
+        assert ("Cookie" in cached["Vary"]) is ("text/html" in cached["Content-Type"]), url
