@@ -382,8 +382,8 @@ def listing_changed_at(*, organization: Organization | None = None) -> datetime 
     return max((date for date in (changed, deleted, deadline) if date is not None), default=None)
 
 
-def organizations_for_sitemap() -> QuerySet[Organization]:
-    """Every org page, with `listing_changed`: listing_changed_at() for each, in one query."""
+def organizations_with_listing_changed() -> QuerySet[Organization]:
+    """Orgs with `listing_changed`: listing_changed_at() for each, in the query that reads them."""
     deadline = Max(
         "jobs__application_deadline",
         filter=listed_until_deadline_passed(now=timezone.now(), prefix="jobs__"),
@@ -391,7 +391,12 @@ def organizations_for_sitemap() -> QuerySet[Organization]:
     # Coalesced: SQLite's GREATEST is NULL when any of its values is.
     return Organization.objects.annotate(
         listing_changed=Greatest("listing_changed_at", Coalesce(deadline, "listing_changed_at"))
-    ).order_by("slug")
+    )
+
+
+def organizations_for_sitemap() -> QuerySet[Organization]:
+    """Every org page, with `listing_changed`."""
+    return organizations_with_listing_changed().order_by("slug")
 
 
 class OrganizationOption(NamedTuple):

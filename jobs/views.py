@@ -46,12 +46,12 @@ from jobs.selectors import (
     job_filter_options,
     job_for_page,
     job_search,
-    listing_changed_at,
     order_by_department,
     organization_chosen,
     organization_options,
     organization_page,
     organizations_hiring_most,
+    organizations_with_listing_changed,
     related_jobs,
     unit_paths,
     with_department_paths,
@@ -482,20 +482,18 @@ def org_jobs_json(request: HttpRequest, slug: str) -> JsonResponse:
     read from a browser (README, Public JSON).
 
     Dated, in its Last-Modified, as the org's feed is (listing_changed_at): what it shows of
-    the org and its jobs moves that date, as a deadline passing does. Read before the jobs: a
-    change committed in between is then shown under the date before it, which only costs a
-    client asking If-Modified-Since one more 200, where the other order would answer it 304
-    with a deadline passed since the jobs were read."""
-    organization = Organization.objects.filter(slug=slug).first()
+    the org and its jobs moves that date, as a deadline passing does. Read with the org, before
+    the jobs: a change committed in between is then shown under the date before it, which only
+    costs a client asking If-Modified-Since one more 200, where the other order would answer it
+    304 with a deadline passed since the jobs were read."""
+    organization = organizations_with_listing_changed().filter(slug=slug).first()
     if organization is None:
         # In JSON, as the script that asked can read it.
         return JsonResponse(NO_ORGANIZATION, status=404)
-    changed_at = listing_changed_at(organization=organization)
     response = JsonResponse(
         _organization_jobs_as_json(organization), json_dumps_params={"ensure_ascii": False}
     )
-    if changed_at is not None:
-        response["Last-Modified"] = http_date(changed_at.timestamp())
+    response["Last-Modified"] = http_date(organization.listing_changed.timestamp())
     return response
 
 
