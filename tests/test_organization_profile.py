@@ -615,6 +615,7 @@ def test_a_website_of_a_long_run_of_spaces_is_refused_in_work_in_its_length(clie
         ("http://localhost/", OWN_COMPUTER_ERROR),
         ("localhost:8000", OWN_COMPUTER_ERROR),  # not told "only https:// and http:// work"
         ("https://jobs.localhost/", OWN_COMPUTER_ERROR),  # browsers open it there too
+        ("http://LocalHost./", OWN_COMPUTER_ERROR),  # a name may end in "."
         ("http://127.0.0.1:8000/jobs", OWN_COMPUTER_ERROR),
         ("127.10.0.1", OWN_COMPUTER_ERROR),
         ("http://0.0.0.0/", OWN_COMPUTER_ERROR),
@@ -630,6 +631,7 @@ def test_a_website_of_a_long_run_of_spaces_is_refused_in_work_in_its_length(clie
         ("http://[fd12:3456::1]/", PRIVATE_NETWORK_ERROR),
         ("http://[::ffff:10.0.0.1]/", PRIVATE_NETWORK_ERROR),
         ("https://intranet.local/", PRIVATE_NETWORK_ERROR),
+        ("https://intranet.local.", PRIVATE_NETWORK_ERROR),
         ("https://wiki.north.internal/", PRIVATE_NETWORK_ERROR),
         ("https://nas.home.arpa/", PRIVATE_NETWORK_ERROR),
     ],
