@@ -399,6 +399,14 @@ def test_the_panel_without_an_apply_link_is_a_tab_stop_only_while_it_scrolls(liv
     wait_until_true(page, no_tab_stop, arg=panel.element_handle())
 
     page.set_viewport_size({"width": 1280, "height": 800})
+    wait_until_true(page, "panel => panel.tabIndex === 0", arg=panel.element_handle())
+    # Taller, the window has room for all of it: the panel grows, and nothing in it changes.
+    tall = panel.evaluate("panel => panel.scrollHeight") + 200
+    page.set_viewport_size({"width": 1280, "height": tall})
+    wait_until_true(page, no_tab_stop, arg=panel.element_handle())
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wait_until_true(page, "panel => panel.tabIndex === 0", arg=panel.element_handle())
+
     page.goto(f"{live_server.url}{short.get_absolute_url()}")
     wait_until_true(page, no_tab_stop, arg=panel.element_handle())
     assert not panel.evaluate(scrolls)
