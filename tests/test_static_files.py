@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,6 +99,32 @@ def test_a_name_collectstatic_did_not_gather_is_linked_plain_and_logged(
 
     assert url == "/static/css/no-such-file.css"
     assert "static file not collected name=css/no-such-file.css" in caplog.text
+
+
+def test_pages_in_tests_link_the_stylesheet_the_checkout_has_now():
+    """The live server serves /static/ from the checkout (Django's finders), not STATIC_ROOT."""
+    assert static("css/site.css") == "/static/css/site.css"
+
+
+def test_tests_link_the_checkouts_static_files_whatever_collectstatic_left_in_var(tmp_path):
+    """A developer who ran collectstatic, then edited a stylesheet, had the browser tests read
+    the stylesheet of then: pages linked the name its manifest hashed."""
+    left_by_collectstatic = tmp_path / "static"
+    left_by_collectstatic.mkdir()
+    (left_by_collectstatic / "staticfiles.json").write_text(
+        json.dumps({"paths": {"css/site.css": "css/site.0123456789ab.css"}, "version": "1.1"})
+    )
+    test = f"{__file__}::test_pages_in_tests_link_the_stylesheet_the_checkout_has_now"
+
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", test],
+        env=os.environ | {"ORGSITE_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_a_web_process_started_before_collectstatic_says_to_run_it(settings, tmp_path, caplog):
