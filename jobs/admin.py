@@ -121,6 +121,7 @@ from jobs.models import (
 from jobs.organizations import NOT_DELETED, organization_delete
 from jobs.search import MAX_SEARCH_WORDS, FoldedContains
 from jobs.selectors import remote_policy_is
+from jobs.status import next_sync_text
 from jobs.text import (
     as_searched,
     characters_start,
@@ -1428,6 +1429,7 @@ class GreenhouseConnectionAdmin(
         "board_token",
         "board_name",
         "state",
+        "next_sync",
         "last_success_at",
         "last_error_start",
     ]
@@ -1441,13 +1443,19 @@ class GreenhouseConnectionAdmin(
         "board_name",
         "api_key_last5",
         *BOARD_HISTORY_FIELDS,
-        "next_sync_at",
+        "next_sync",
         "queued_at",
         "lock_expires_at",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="next sync")
+    def next_sync(self, connection: GreenhouseConnection) -> str:
+        """As the org's settings page says it: the column's time read as a sync coming while
+        syncing is paused, or while a sync runs (the lease's end) or a retry waits."""
+        return next_sync_text(connection, now=timezone.now())
 
     @admin.display(description="last error")
     def last_error_start(self, connection: GreenhouseConnection) -> str | None:

@@ -134,7 +134,7 @@ def sync_status(*, organization: Organization, now: datetime | None = None) -> d
         "last_attempt_at": attempt_at,
         "last_attempt_text": moment_text(attempt_at),
         "next_sync_at": _next_sync_or_retry_at(connection, now=now),
-        "next_sync_text": _next_sync_text(connection, now=now),
+        "next_sync_text": next_sync_text(connection, now=now),
         "retry_in_seconds": _retry_in_seconds(connection, now=now),
         "failing_since": connection.failing_since,
         "last_error": last_error,
@@ -222,9 +222,10 @@ def _next_sync_or_retry_at(connection: GreenhouseConnection, *, now: datetime) -
     return _next_sync_at(connection)
 
 
-def _next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
+def next_sync_text(connection: GreenhouseConnection, *, now: datetime) -> str:
     """When the org syncs next: the task's retry of a failed sync, or the schedule (a sync
-    queued is still due until it runs; a sync running sets the next time as it ends)."""
+    queued is still due until it runs; a sync running sets the next time as it ends), or
+    "paused". Its settings page and Django's admin say it so."""
     if not connection.enabled:
         return "paused"
     if connection.is_locked(now):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from jobs.admin import LAST_ERROR_START_CHARS
 from jobs.greenhouse import MAX_PATH_SHOWN, LedAstray
 from jobs.models import Department, GreenhouseConnection, Job, Office, Organization, SyncRun
+from jobs.status import sync_status
 from jobs.text import as_searched
 from tests.support.helpers import make_connection, staff_client_with
 from tests.support.public_jobs import job_to_make, make_job, next_greenhouse_id
@@ -425,6 +426,36 @@ def test_the_connections_list_says_in_a_few_words_why_each_last_sync_failed(admi
         failing.save()
     after, _ = connections_list_queries(admin_client)
     assert after == before
+
+
+def test_the_connections_list_and_page_say_a_paused_connection_syncs_next_as_its_settings_do(
+    admin_client,
+):
+    """A paused connection's page said "Next sync at" with a time, as if a sync were coming, and
+    the list said nothing of it: the org's settings page says "paused"."""
+    make_connection("active", "active-board")
+    paused = make_connection("paused", "paused-board")
+    paused.enabled = False
+    paused.save()
+    next_syncs = {
+        connection.board_token: sync_status(organization=connection.organization)["next_sync_text"]
+        for connection in GreenhouseConnection.objects.select_related("organization")
+    }
+    assert next_syncs["paused-board"] == "paused"
+
+    rows = BeautifulSoup(admin_client.get(changelist(GreenhouseConnection)).content, "html.parser")
+    shown = {
+        row.select_one(".field-board_token").get_text(strip=True): row.select_one(
+            ".field-next_sync"
+        ).get_text(strip=True)
+        for row in rows.select("#result_list tbody tr")
+    }
+    page = admin_client.get(reverse("admin:jobs_greenhouseconnection_change", args=[paused.pk]))
+    field = BeautifulSoup(page.content, "html.parser").select_one(".field-next_sync")
+
+    assert shown == next_syncs
+    assert field.select_one("label").get_text(strip=True) == "Next sync:"
+    assert field.select_one(".readonly").get_text(strip=True) == "paused"
 
 
 def test_the_connections_list_cuts_a_long_word_of_a_last_error(admin_client):
