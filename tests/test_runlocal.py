@@ -111,12 +111,21 @@ def test_the_worker_beat_and_site_are_given_the_directory_of_pythonpath(monkeypa
     assert [environment["PYTHONPATH"] for environment in environments] == [expected] * 3
 
 
-def demo_run(monkeypatch, served_at: str) -> tuple[str, list[list[str]], list[dict | None]]:
+def demo_run(
+    monkeypatch, served_at: str, *, site_listens: bool = True
+) -> tuple[str, list[list[str]], list[dict | None]]:
     """What `runlocal --demo` prints, with the commands it starts and their environments: the
-    fake Greenhouse a stand-in saying it serves at `served_at`, the site one that stops at once,
-    and the worker and beat ones that wait."""
+    fake Greenhouse a stand-in saying it serves at `served_at`, the site one that stops once it
+    has taken a connection on the site's port (at once if not `site_listens`), and the worker
+    and beat ones that wait."""
     commands, environments = [], []
     popen = subprocess.Popen
+    # Listening here from the start, whatever the site's stand-in does: runlocal's connection
+    # then waits for its accept(). One the stand-in bound itself could be taken after its pick.
+    site = socket.socket()
+    site.bind(("127.0.0.1", 0))
+    if site_listens:
+        site.listen()
 
     def stand_in(command, **kwargs):
         commands.append(command)
@@ -124,16 +133,32 @@ def demo_run(monkeypatch, served_at: str) -> tuple[str, list[list[str]], list[di
         if "tests.support.fake_greenhouse" in command:  # one already serving: the fixture's
             code = f"print('Fake Greenhouse serving at {served_at}', flush=True)"
             return popen([sys.executable, "-c", f"{code}; import time; time.sleep(60)"], **kwargs)
-        code = "raise SystemExit(0)" if "runserver" in command else "import time; time.sleep(60)"
-        return popen([sys.executable, "-c", code])
+        if "runserver" in command:
+            fd = site.fileno()
+            code = f"import socket; socket.socket(fileno={fd}).accept()" if site_listens else ""
+            return popen([sys.executable, "-c", code], pass_fds=[fd])
+        return popen([sys.executable, "-c", "import time; time.sleep(60)"])
 
     monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
     monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
     output = io.StringIO()
 
-    with pytest.raises(CommandError, match="exit code 0"):  # the stand-in site stops at once
-        call_command("runlocal", "--demo", stdout=output)
+    port = str(site.getsockname()[1])
+    with site, pytest.raises(CommandError, match="exit code 0"):  # the stand-in site stops
+        call_command("runlocal", "--demo", "--port", port, stdout=output)
     return output.getvalue(), commands, environments
+
+
+@pytest.mark.parametrize("site_listens", [True, False], ids=["listens", "stops-first"])
+def test_the_demo_says_the_site_runs_once_it_accepts_connections(
+    monkeypatch, fake_greenhouse, site_listens
+):
+    """runserver binds its port seconds after it starts: the link printed at its start, opened
+    at once, was refused. A site that stops before it listens is never said to run."""
+    output, _, _ = demo_run(monkeypatch, fake_greenhouse.base_url, site_listens=site_listens)
+
+    assert ("orgsite is running at http://127.0.0.1:" in output) == site_listens
+    assert ("Sign in as 'demo' with the password" in output) == site_listens
 
 
 def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(

@@ -142,7 +142,10 @@ class Command(BaseCommand):
                 )
                 if options["demo"]:
                     enqueue_due_syncs()
-                    self._print_welcome(options["port"], password, demo_jobs_json)
+                    # Not as runserver starts: it binds the port seconds later, and the link
+                    # opened at once was refused.
+                    if self._site_listens(options["port"], processes, stop_signals):
+                        self._print_welcome(options["port"], password, demo_jobs_json)
                 stopped = self._wait(processes, stop_signals)
             finally:
                 self._stop(processes)
@@ -231,6 +234,19 @@ class Command(BaseCommand):
         # own, and the worker, finding them killed under it, hung in its warm shutdown.
         processes.append(subprocess.Popen(command, process_group=0, **kwargs))
         return processes[-1]
+
+    @staticmethod
+    def _site_listens(
+        port: int, processes: list[subprocess.Popen], stop_signals: list[int]
+    ) -> bool:
+        """Once the site on `port` accepts connections (True), or as a process stops by itself
+        or a stop signal comes (False)."""
+        while not stop_signals and all(process.poll() is None for process in processes):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return True
+            time.sleep(0.1)
+        return False
 
     @staticmethod
     def _wait(
