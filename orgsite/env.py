@@ -8,7 +8,7 @@ import pwd
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -876,7 +876,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     ]
     if decoded_twice and not for_celery:  # Celery's client decodes a query's values once
         raise ImproperlyConfigured(
-            f"{name} has a {value_shown(f'?{decoded_twice[0]}=', str)} whose value, decoded, "
+            f"{name} has {_field_named(decoded_twice[0], query)} whose value, decoded, "
             "still holds a % and two hex digits (as %25E9 does), which the cache's client "
             "(redis-py) decodes again: %25E9 is sent as �, and %2541 as A. Put a user name or "
             "password before the host, where a % is written %25 and read once "
@@ -884,8 +884,9 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             "digits"
         )
     if for_celery:
-        for query_name, (what, where) in _QUERY_NAMES_CELERY_FAILS_ON.items():
-            if query_name in query:
+        for query_name in _names_an_error_shows(query):  # the rest: _query_names_check's
+            if query_name in _QUERY_NAMES_CELERY_FAILS_ON:
+                what, where = _QUERY_NAMES_CELERY_FAILS_ON[query_name]
                 raise ImproperlyConfigured(
                     f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot "
                     f"read: {where}"
@@ -952,7 +953,7 @@ def _fields(names: Iterable[str]) -> str:
 
 def _query_names_check(
     name: str,
-    query_names: Iterable[str],
+    query_names: Collection[str],
     *,
     reads: Mapping[str, str],
     fails: str,
@@ -964,28 +965,56 @@ def _query_names_check(
     case ("?PASSWORD=", "?Password=", "?pass%57ord="), which it takes for another option, or one
     it does not know at all ("?foo=", a misspelt "?sslmod="). `reads`: the names it reads, each
     with where else it goes ("" where nowhere), none where it reads no query; `reads_only`:
-    them as the error lists them. The error names the field, not its value."""
+    them as the error lists them. The error names the field, not its value, and no field after
+    a password's (_names_an_error_shows)."""
+    shown = _names_an_error_shows(query_names)
     for query_name in query_names:
         if query_name in reads:
             continue
-        field = value_shown(f"?{query_name}=", str)
+        field = _field_named(query_name, query_names)
+        if query_name not in shown:  # nor what it reads it as, nor the name it is near
+            raise ImproperlyConfigured(f"{name} has {field} that the site refuses: {example}")
         read = query_name.lower()
         if read in reads:
             instead = f", or {reads[read]}" if reads[read] else ""
             raise ImproperlyConfigured(
-                f"{name} has a {field}, which {fails}: it reads ?{read}= in lowercase alone. "
+                f"{name} has {field}, which {fails}: it reads ?{read}= in lowercase alone. "
                 f"Write it so{instead}"
             )
         if not reads:
             raise ImproperlyConfigured(
-                f"{name} has a {field}, which {fails}: it reads no query, leave it out: {example}"
+                f"{name} has {field}, which {fails}: it reads no query, leave it out: {example}"
             )
         nearest = difflib.get_close_matches(read, reads, n=1, cutoff=0.85)  # a typo's
         meant = f" (?{nearest[0]}= was meant?)" if nearest else ""
         raise ImproperlyConfigured(
-            f"{name} has a {field}{meant}, which {fails}: of a query it reads only "
+            f"{name} has {field}{meant}, which {fails}: of a query it reads only "
             f"{reads_only}, leave the rest out: {example}"
         )
+
+
+def _names_an_error_shows(query_names: Iterable[str]) -> list[str]:
+    """The names of a URL's query (as the clients decode them, in their order) that an error
+    may show: those up to the first password's field. A password holding an & written as itself
+    ends there, and its rest reads as more fields: "?password=ab&cd=ef" as a field cd, part of
+    the password, which an error named."""
+    shown = []
+    for query_name in query_names:
+        shown.append(query_name)
+        if query_name.lower().endswith("password"):  # "?PASSWORD=", "?sslpassword=" too
+            break
+    return shown
+
+
+def _field_named(query_name: str, query_names: Iterable[str]) -> str:
+    """A field of a URL's query as an error names it: "a ?foo=", or not at all where it comes
+    after a password's (_names_an_error_shows)."""
+    if query_name in _names_an_error_shows(query_names):
+        return f"a {value_shown(f'?{query_name}=', str)}"
+    return (
+        "a field after a password in its query (not shown: it may be the password's own rest, "
+        "cut at an & written as itself; write an & in a password as %26)"
+    )
 
 
 def _sent_as_written_check(

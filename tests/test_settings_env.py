@@ -1699,7 +1699,7 @@ def test_a_cache_query_name_its_client_reads_in_lowercase_alone_stops_the_proces
         ("?Password=s3cret", "Password", "password"),
         ("?pass%57ord=s3cret", "passWord", "password"),  # as dj_database_url decodes it
         ("?USER=orgsite&password=s3cret", "USER", "user"),
-        ("?password=s3cret&SSLMODE=require", "SSLMODE", "sslmode"),
+        ("?SSLMODE=require&password=s3cret", "SSLMODE", "sslmode"),
         ("?DBNAME=orgsite&password=s3cret", "DBNAME", "dbname"),
     ],
 )
@@ -1872,7 +1872,7 @@ def test_a_cache_url_whose_query_port_is_no_port_number_stops_the_process(port):
 @pytest.mark.parametrize(
     ("query", "field", "meant"),
     [
-        ("?password=s3cret&foo=1", "foo", ""),
+        ("?foo=1&password=s3cret", "foo", ""),
         ("?sslmod=require", "sslmod", " (?sslmode= was meant?)"),
         (
             "?application_nmae=web&password=s3cret",
@@ -1902,6 +1902,52 @@ def test_a_database_query_name_libpq_does_not_know_stops_the_process(query, fiel
     )  # naming neither "s3cret" nor "require"
     if field == "sslmod":
         assert_check_stops_with(refused, DATABASE_URL=url)
+
+
+# How a refusal names a field that may be a password's rest: "?password=ab&cd=ef" is read as a
+# password "ab" and a field "cd", which a refusal named.
+FIELD_AFTER_A_PASSWORD = (
+    "a field after a password in its query (not shown: it may be the password's own rest, cut "
+    "at an & written as itself; write an & in a password as %26)"
+)
+
+
+@pytest.mark.parametrize(
+    ("setting", "url"),
+    [
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?password=s3&cr=et"),
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?sslpassword=s3&SSLMODE=et"),
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?password=s3&sslmod=et"),
+        ("CACHE_URL", "redis://redis.example.com:6379/1?password=s3&cr=et"),
+        ("CACHE_URL", "rediss://redis.example.com:6379/1?ssl_password=s3&socket_timout=1"),
+        ("CELERY_BROKER_URL", "rediss://redis.example.com:6379/0?ssl_password=s3&cr=et"),
+        ("CELERY_BROKER_URL", "rediss://redis.example.com:6379/0?ssl_password=s3&db=1"),
+    ],
+)
+def test_a_query_field_after_a_password_is_not_named(setting, url):
+    """A password holding an & as itself ends there, and its rest reads as a field of the
+    query, which a refusal named ("cr" of "s3&cr=et"), the name a misspelt one is near or the
+    name it reads in lowercase: none of them is shown after a password's field."""
+    refused = refusal(**{setting: url})
+
+    assert refused.startswith(f"{setting} has {FIELD_AFTER_A_PASSWORD} that the site refuses: ")
+    assert not {"cr", "sslmod", "socket_tim", "db"} & set(re.findall(r"[a-z_]+", refused))
+
+
+@pytest.mark.parametrize("password", ["password", "PASSWORD"])  # either refused after this
+def test_a_cache_query_value_decoded_twice_after_a_password_is_not_named(password):
+    refused = refusal(CACHE_URL=f"redis://redis.example.com:6379/1?{password}=s3&cr=%2541")
+
+    assert refused.startswith(f"CACHE_URL has {FIELD_AFTER_A_PASSWORD} whose value, decoded, ")
+    assert "cr" not in re.findall(r"[a-z]+", refused)
+
+
+def test_a_broker_query_password_is_named_before_a_field_of_its_rest():
+    """Celery fails on ?password= and ?db= alike: the refusal names the password's field, not
+    "?db=" of "?password=s3&db=1", the password's rest."""
+    refused = refusal(CELERY_BROKER_URL="redis://redis.example.com:6379/0?password=s3&db=1")
+
+    assert refused.startswith("CELERY_BROKER_URL names its Redis password in ?password=")
 
 
 def test_a_database_query_name_libpq_django_or_dj_database_url_reads_is_taken():
