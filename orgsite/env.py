@@ -1006,11 +1006,18 @@ def _names_an_error_shows(query_names: Iterable[str]) -> list[str]:
     return shown
 
 
+# A query's name an error shows as written: visible ASCII, as the clients' names are.
+_PLAIN_QUERY_NAME_RE = re.compile(r"[!-~]+")
+
+
 def _field_named(query_name: str, query_names: Iterable[str]) -> str:
-    """A field of a URL's query as an error names it: "a ?foo=", or not at all where it comes
-    after a password's (_names_an_error_shows)."""
+    """A field of a URL's query as an error names it: "a ?foo=", any other name than of visible
+    ASCII in ascii()'s escapes ("a '?f\\u202eoo='": as written, a right-to-left override turned
+    the line around on a terminal, a zero-width space showed nothing), or not at all where it
+    comes after a password's (_names_an_error_shows)."""
     if query_name in _names_an_error_shows(query_names):
-        return f"a {value_shown(f'?{query_name}=', str)}"
+        written = str if _PLAIN_QUERY_NAME_RE.fullmatch(query_name) else ascii
+        return f"a {value_shown(f'?{query_name}=', written)}"
     return (
         "a field after a password in its query (not shown: it may be the password's own rest, "
         "cut at an & written as itself; write an & in a password as %26)"

@@ -1950,6 +1950,31 @@ def test_a_broker_query_password_is_named_before_a_field_of_its_rest():
     assert refused.startswith("CELERY_BROKER_URL names its Redis password in ?password=")
 
 
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("?f%E2%80%AEoo=1", r"'?f\u202eoo='"),  # a right-to-left override
+        ("?%E2%80%8Bsslmode=require", r"'?\u200bsslmode='"),  # a zero-width space
+        ("?%E3%85%A4=1", r"'?\u3164='"),  # a Hangul filler, which shows nothing
+        ("?a%1B%5B2Jb=1", r"'?a\x1b[2Jb='"),  # a terminal's "clear the screen"
+        ("?caf%C3%A9=1", r"'?caf\xe9='"),
+    ],
+)
+def test_a_query_name_beyond_visible_ascii_is_shown_escaped(query, shown):
+    """A refusal wrote a query's name as the clients decode it: a right-to-left override
+    turned the line around on a terminal, a control character drove it, an invisible one
+    showed nothing. A name of anything but visible ASCII is shown as ascii() writes it."""
+    for setting, url in [
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite"),
+        ("CACHE_URL", "redis://redis.example.com:6379/1"),
+        ("CELERY_BROKER_URL", "redis://redis.example.com:6379/0"),
+    ]:
+        refused = refusal(**{setting: f"{url}{query}"})
+
+        assert refused.startswith(f"{setting} has a {shown}")
+        assert refused.isascii()
+
+
 def test_a_database_query_name_libpq_django_or_dj_database_url_reads_is_taken():
     """libpq's keywords (as psycopg passes them through), Django's PostgreSQL options (which it
     takes out before psycopg connects) and dj_database_url's ?currentSchema=."""
