@@ -45,6 +45,13 @@ _DJANGO_POSTGRES_OPTIONS = (
     "server_side_binding",
 )
 _DJ_DATABASE_URL_OPTIONS = ("currentSchema",)
+# The query names psycopg takes as its own arguments, not libpq's, that Django sets over them,
+# each with how: the site took them for names psycopg fails on, which it does not.
+_POSTGRES_OPTIONS_DJANGO_SETS = {
+    "autocommit": "Django sets each connection's autocommit itself, on (its AUTOCOMMIT), and "
+    "off in each atomic() block",
+    "context": "Django hands psycopg its own adapters in its place",
+}
 
 
 # The most of a refused value an error shows: a PORT of thousands of digits filled the screen
@@ -379,6 +386,7 @@ def env_database_url(name: str, default: str) -> str:
             )
             | _POSTGRES_QUERY_NAMES,
             fails="the database's client (psycopg) fails on as it connects",
+            overridden=_POSTGRES_OPTIONS_DJANGO_SETS,
             reads_only=(
                 "libpq's connection keywords (such as ?sslmode=, ?connect_timeout= or "
                 f"?application_name=), Django's options ({_fields(_DJANGO_POSTGRES_OPTIONS)}) "
@@ -958,6 +966,7 @@ def _query_names_check(
     reads: Mapping[str, str],
     fails: str,
     reads_only: str = "",
+    overridden: Mapping[str, str] = {},
     example: str,
 ) -> None:
     """Refuse a name of a URL's query (as the clients decode it) that the client does not
@@ -965,8 +974,9 @@ def _query_names_check(
     case ("?PASSWORD=", "?Password=", "?pass%57ord="), which it takes for another option, or one
     it does not know at all ("?foo=", a misspelt "?sslmod="). `reads`: the names it reads, each
     with where else it goes ("" where nowhere), none where it reads no query; `reads_only`:
-    them as the error lists them. The error names the field, not its value, and no field after
-    a password's (_names_an_error_shows)."""
+    them as the error lists them; `overridden`: the names it takes that the site sets over,
+    each with how. The error names the field, not its value, and no field after a password's
+    (_names_an_error_shows)."""
     shown = _names_an_error_shows(query_names)
     for query_name in query_names:
         if query_name in reads:
@@ -974,6 +984,11 @@ def _query_names_check(
         field = _field_named(query_name, query_names)
         if query_name not in shown:  # nor what it reads it as, nor the name it is near
             raise ImproperlyConfigured(f"{name} has {field} that the site refuses: {example}")
+        if query_name in overridden:
+            raise ImproperlyConfigured(
+                f"{name} has {field}, which has no effect: {overridden[query_name]}. Leave it "
+                f"out: {example}"
+            )
         read = query_name.lower()
         if read in reads:
             instead = f", or {reads[read]}" if reads[read] else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import errno
+import inspect
 import io
 import json
 import logging
@@ -1973,6 +1974,35 @@ def test_a_query_name_beyond_visible_ascii_is_shown_escaped(query, shown):
 
         assert refused.startswith(f"{setting} has a {shown}")
         assert refused.isascii()
+
+
+@pytest.mark.parametrize(
+    ("query", "how"),
+    [
+        (
+            "?autocommit=false",
+            "Django sets each connection's autocommit itself, on (its AUTOCOMMIT), and off in "
+            "each atomic() block",
+        ),
+        ("?context=x", "Django hands psycopg its own adapters in its place"),
+    ],
+)
+def test_a_database_query_name_django_sets_over_stops_the_process_saying_so(query, how):
+    """psycopg takes ?autocommit= and ?context= as its own arguments (libpq never sees them),
+    and Django sets both over them as it connects: the refusal said psycopg fails on them as it
+    connects, which it does not. It says they have no effect."""
+    url = f"postgres://db.example.com:5432/orgsite{query}"
+    options = dj_database_url.parse(url)["OPTIONS"]
+    assert options.keys() & set(inspect.signature(psycopg.Connection.connect).parameters)
+
+    refused = refusal(DATABASE_URL=url)
+
+    assert refused == (
+        f"DATABASE_URL has a {query.partition('=')[0]}=, which has no effect: {how}. Leave it "
+        "out: postgres://USER:PASSWORD@HOST:5432/DBNAME"
+    )
+    after_a_password = refusal(DATABASE_URL=url.replace("?", "?password=s3&"))
+    assert after_a_password.startswith(f"DATABASE_URL has {FIELD_AFTER_A_PASSWORD} that ")
 
 
 def test_a_database_query_name_libpq_django_or_dj_database_url_reads_is_taken():
