@@ -1852,7 +1852,7 @@ def test_a_cache_url_with_its_host_or_port_in_its_query_is_taken():
         cache.delete("orgsite-test-query")
 
 
-@pytest.mark.parametrize("port", ["x", "0", "65536", "-1"])
+@pytest.mark.parametrize("port", ["x", "0", "65536", "-1", "²"])  # ² is a digit int() refuses
 def test_a_cache_url_whose_query_port_is_no_port_number_stops_the_process(port):
     """Where the URL names no port, redis-py reads the query's with int(): a connection failed
     on one that is no port number at each use (ValueError, or OverflowError as it connected)."""
@@ -2056,6 +2056,9 @@ def test_a_database_url_with_libpqs_old_requiressl_is_taken():
     options = settings_under(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
 
     assert libpq_sslmode(requiressl=options["requiressl"]) == "require"
+    # 0 asks for no TLS, and libpq reads it so: prefer, as it does without it.
+    options = settings_under(DATABASE_URL=url.replace("=1", "=0"))["DATABASES"]["default"]
+    assert libpq_sslmode(requiressl=options["OPTIONS"]["requiressl"]) == "prefer"
 
 
 @pytest.mark.parametrize("value", ["true", "yes", "on"])
