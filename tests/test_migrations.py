@@ -2408,24 +2408,54 @@ def test_0072_leaves_the_accounts_it_would_make_alike_another_and_names_them(db)
     left = addresses_without_format_characters.account_addresses_mend(apps)
 
     assert left == [
-        (erin.pk, "erin@example.org\u200b", "erin.b@example.org"),
-        (frank.pk, "frank@example.org\u200b", "frank@example.org\u200b"),
-        (frank_too.pk, "frank@example.org\ufeff", "frank2@example.org"),
-        (gina.pk, "gina2", "GINA@example.org\u200b"),
-        (kim.pk, "kim", "kim@example.org\u200b"),
-        (kim_too.pk, "kim2", "KIM@example.org\ufeff"),
+        (erin.pk, "erin@example.org\u200b", "erin.b@example.org", ("username",)),
+        (frank.pk, "frank@example.org\u200b", "frank@example.org\u200b", ("username",)),
+        (frank_too.pk, "frank@example.org\ufeff", "frank2@example.org", ("username",)),
+        (gina.pk, "gina2", "GINA@example.org\u200b", ("address",)),
+        (kim.pk, "kim", "kim@example.org\u200b", ("address",)),
+        (kim_too.pk, "kim2", "KIM@example.org\ufeff", ("address",)),
     ]
-    assert [User.objects.get(pk=pk).email for pk, _, _ in left] == [email for _, _, email in left]
+    assert [User.objects.get(pk=pk).email for pk, _, _, _ in left] == [
+        email for _, _, email, _ in left
+    ]
     assert User.objects.get(pk=mended.pk).username == "hal@example.org"
     assert addresses_without_format_characters.accounts_left_message(left[:1]) == (
         "Accounts whose username or email address holds a character that shows nothing (a "
         "zero-width space pasted with it), left so, as without it each would be alike another "
-        "account (in any case): 'erin@example.org\\u200b' ('erin.b@example.org', "
-        f"/admin/auth/user/{erin.pk}/change/). Migration jobs 0072 wrote the others without "
-        "those characters. Each of these still signs in only with its username typed with "
-        "them: in Django's admin, delete the account no one uses, or give it another address "
-        "and username, then write the other's without them."
+        "account (in any case):\n- 'erin@example.org\\u200b' ('erin.b@example.org', "
+        f"/admin/auth/user/{erin.pk}/change/): its username left with them, as its username "
+        "would be another account's without them; it signs in only with its username typed "
+        "with them.\nMigration jobs 0072 wrote the others without those characters. In Django's "
+        "admin, delete the account no one uses, or give it another address and username, then "
+        "write the other's without them."
     )
+
+
+def test_0072_names_of_each_account_left_what_holds_the_characters_and_why(db):
+    """Left only as its address would be another's, an account signs in with its username as
+    ever: the message said of each that it signed in only with its username typed with them.
+    It says of each what was left, what would be alike another's, and what that keeps from it."""
+    User.objects.create_user("mia", "mia@example.org")
+    mia = User.objects.create_user("mia2", "mia@example.org\u200b")
+    User.objects.create_user("ned@example.org", "ned.a@example.org")
+    ned = User.objects.create_user("ned@example.org\u200b", "ned.b@example.org\u200b")
+
+    left = addresses_without_format_characters.account_addresses_mend(apps)
+    message = addresses_without_format_characters.accounts_left_message(left)
+
+    assert (
+        f"\n- 'mia2' ('mia@example.org\\u200b', /admin/auth/user/{mia.pk}/change/): its address "
+        "left with them, as its address would be another account's without them; no password "
+        "reset finds it (the form drops them).\n"
+        f"- 'ned@example.org\\u200b' ('ned.b@example.org\\u200b', /admin/auth/user/{ned.pk}/"
+        "change/): its username and address left with them, as its username would be another "
+        "account's without them; it signs in only with its username typed with them, and no "
+        "password reset finds it (the form drops them).\n"
+    ) in message
+    assert "Each of these still signs in" not in message
+    mia.set_password(PASSWORD)
+    mia.save()
+    assert signs_in("mia2")
 
 
 def test_0072_keeps_an_address_changed_as_it_runs(db, monkeypatch):

@@ -28,9 +28,12 @@ def mend_account_addresses(apps, schema_editor):
         print(f"\n{accounts_left_message(left)}")  # after "Applying …", before its "OK"
 
 
-def account_addresses_mend(apps, alias: str = "default") -> list[tuple[int, str, str]]:
+def account_addresses_mend(
+    apps, alias: str = "default"
+) -> list[tuple[int, str, str, tuple[str, ...]]]:
     """Store each account's username and email address without format characters, unless it
-    would be alike another account's; the accounts so left: (pk, username, email)."""
+    would be alike another account's; the accounts so left: (pk, username, email, what of them
+    would be alike another's, "username" and/or "address")."""
     users = apps.get_model("auth", "User").objects.using(alias)
     found = {
         pk: (username, email)
@@ -38,14 +41,15 @@ def account_addresses_mend(apps, alias: str = "default") -> list[tuple[int, str,
         if _holds_format_characters(username + email)
     }
     mended = {pk: tuple(map(_mended, values)) for pk, values in found.items()}
-    left = {pk for pk in found if _clashes(users, pk, found, mended)}
-    for pk in sorted(found.keys() - left):
+    clashes = {pk: _clashes(users, pk, found, mended) for pk in found}
+    left = {pk: alike for pk, alike in clashes.items() if alike}
+    for pk in sorted(found.keys() - left.keys()):
         (username, email), (new_username, new_email) = found[pk], mended[pk]
         # Only as read: an address changed meanwhile is kept.
         users.filter(pk=pk, username=username, email=email).update(
             username=new_username, email=new_email
         )
-    return [(pk, *found[pk]) for pk in sorted(left)]
+    return [(pk, *found[pk], left[pk]) for pk in sorted(left)]
 
 
 def _holds_format_characters(text: str) -> bool:
@@ -61,39 +65,60 @@ def _key(address: str) -> str:
     return email_key(address_in_idna(address))
 
 
-def _clashes(users, pk: int, found: dict, mended: dict) -> bool:
-    """Whether account `pk` mended would be alike another: an account not `found` as stored, a
-    `found` one either as stored (it may be left so) or mended."""
+def _clashes(users, pk: int, found: dict, mended: dict) -> tuple[str, ...]:
+    """What of account `pk` mended would be alike another's ("username", "address"; none if
+    nothing): an account not `found` as stored, a `found` one either as stored (it may be left
+    so) or mended."""
     (username, email), (new_username, new_email) = found[pk], mended[pk]
     others = users.exclude(pk__in=found)
     found_others = [
         values for other in found.keys() - {pk} for values in (found[other], mended[other])
     ]
+    alike = []
     if new_username != username and (
         others.filter(addresses_alike("username", new_username)).exists()
         or any(_key(other) == _key(new_username) for other, _ in found_others)
     ):
-        return True
+        alike.append("username")
     if new_email != email:
-        alike = others.filter(addresses_alike("email", new_email)).values_list("email", flat=True)
-        return any(
-            _key(other) == _key(new_email) for other in [*alike, *(e for _, e in found_others)]
-        )
-    return False
+        emails = others.filter(addresses_alike("email", new_email)).values_list("email", flat=True)
+        if any(
+            _key(other) == _key(new_email) for other in [*emails, *(e for _, e in found_others)]
+        ):
+            alike.append("address")
+    return tuple(alike)
 
 
-def accounts_left_message(left: list[tuple[int, str, str]]) -> str:
-    accounts = "; ".join(
-        f"{ascii(username)} ({ascii(email)}, /admin/auth/user/{pk}/change/)"
-        for pk, username, email in left
-    )
+# What an account left with such characters cannot do, by what holds them.
+LEFT_SO = {
+    "username": "it signs in only with its username typed with them",
+    "address": "no password reset finds it (the form drops them)",
+}
+
+
+def accounts_left_message(left: list[tuple[int, str, str, tuple[str, ...]]]) -> str:
+    accounts = "".join(f"- {_account_left(*account)}.\n" for account in left)
     return (
         "Accounts whose username or email address holds a character that shows nothing (a "
         "zero-width space pasted with it), left so, as without it each would be alike another "
-        f"account (in any case): {accounts}. Migration jobs 0072 wrote the others without "
-        "those characters. Each of these still signs in only with its username typed with "
-        "them: in Django's admin, delete the account no one uses, or give it another address "
-        "and username, then write the other's without them."
+        f"account (in any case):\n{accounts}Migration jobs 0072 wrote the others without "
+        "those characters. In Django's admin, delete the account no one uses, or give it "
+        "another address and username, then write the other's without them."
+    )
+
+
+def _account_left(pk: int, username: str, email: str, alike: tuple[str, ...]) -> str:
+    """One account left: what of it holds such characters, which would be alike another's
+    without them, and what it cannot do so."""
+    held = [
+        name
+        for name, value in (("username", username), ("address", email))
+        if _holds_format_characters(value)
+    ]
+    return (
+        f"{ascii(username)} ({ascii(email)}, /admin/auth/user/{pk}/change/): its "
+        f"{' and '.join(held)} left with them, as its {' and '.join(alike)} would be another "
+        f"account's without them; {', and '.join(LEFT_SO[name] for name in held)}"
     )
 
 
