@@ -247,6 +247,12 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _address(address: str) -> str:
+    """An address or username in a message, as the address change emails name them: shown as
+    people read it, isolated where written right to left (a message is text, no element)."""
+    return name_in_sentence(address_shown(address))
+
+
 @sensitive_post_parameters("password")
 @login_required
 @require_page_or_form
@@ -260,14 +266,14 @@ def email_change_page(request: HttpRequest) -> HttpResponse:
             except EmailChangeError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Your email address is now {new_email}.")
+                messages.success(request, f"Your email address is now {_address(new_email)}.")
                 return redirect("email_change")
         elif email_change_request(user=request.user, new_email=new_email, ip=client_ip(request)):
             messages.success(
                 request,
-                f"A link was sent to {new_email}. Open it within "
+                f"A link was sent to {_address(new_email)}. Open it within "
                 f"{seconds_in_words(settings.PASSWORD_RESET_TIMEOUT)}, signed in as "
-                f"{address_shown(request.user.get_username())}, to make it your address; until "
+                f"{_address(request.user.get_username())}, to make it your address; until "
                 "then your address stays as it is.",
             )
             return redirect("email_change")
@@ -293,7 +299,7 @@ def email_change_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             new_email = email_change_confirm(token=token, user=request.user)
-            messages.success(request, f"Your email address is now {new_email}.")
+            messages.success(request, f"Your email address is now {_address(new_email)}.")
             return redirect("email_change")
         new_email = email_change_of(token, user=request.user)
     except EmailChangeError as exc:

@@ -353,6 +353,34 @@ def test_a_password_reset_and_an_address_change_share_the_days_emails(client, si
     assert [m.to for m in mail.outbox] == [[NEW]]
 
 
+def test_the_messages_and_the_button_isolate_a_new_address_written_right_to_left(client, owner):
+    """As the emails name it (address_shown, then name_in_sentence): the new address was shown
+    as typed, "dov@xn--6dbbec0c.example" as Chromium sends it, and once shown as people read it
+    its dots and "@" took the direction of the words around it. The username too."""
+    owner.username = "\u202eדוד"
+    owner.save()
+    client.force_login(owner)
+    isolated = "\u2068dov@דוגמה.example\u2069"
+
+    response = ask(client, "dov@xn--6dbbec0c.example")
+
+    assert said(response) == [
+        f"A link was sent to {isolated}. Open it within 3 days, signed in as \u2068דוד\u2069, "
+        "to make it your address; until then your address stays as it is."
+    ]
+    link = confirm_link(next(m for m in mail.outbox if m.to == ["dov@xn--6dbbec0c.example"]))
+    page = parsed(client.get(link))
+    assert page.select_one("main button").get_text() == f"Use {isolated}"
+    assert page.select("main p strong")[-1].get_text() == isolated
+    response = client.post(link, follow=True)
+    assert said(response) == [f"Your email address is now {isolated}."]
+    assert parsed(response).select_one(".messages li").get_text() == said(response)[0]
+
+    response = ask(client, "DOV@xn--6dbbec0c.example")  # respelt: saved at once
+
+    assert said(response) == ["Your email address is now \u2068DOV@דוגמה.example\u2069."]
+
+
 def test_a_link_the_mail_server_refuses_is_reported_and_no_notice_goes(
     signed_in, monkeypatch, settings
 ):
