@@ -30,11 +30,12 @@ from django.utils import timezone
 from jobs import text
 from jobs.filters import JobFilters
 from jobs.greenhouse import ADDRESS_MAX_LENGTH, job_payload_hash
-from jobs.memberships import accounts_with_email
+from jobs.memberships import accounts_with_email, invitation_links_of
 from jobs.migration_operations import AlterFieldIndexWithoutLock
 from jobs.models import (
     SLUG_IN_ANY_CASE_CONSTRAINT,
     Department,
+    EmailChangeCount,
     GreenhouseConnection,
     Invitation,
     Job,
@@ -2456,6 +2457,33 @@ def test_0072_names_of_each_account_left_what_holds_the_characters_and_why(db):
     mia.set_password(PASSWORD)
     mia.save()
     assert signs_in("mia2")
+
+
+def test_0072_writes_the_accounts_invitations_and_confirmed_address_without_them_too(db):
+    """Its invitations are shown to an account whose confirmed address (EmailChangeCount) is
+    still its own, when sent there, compared as mailboxes: a zero-width character in the local
+    part makes another. Its address written without it, but not the confirmed one and the
+    invitation's, the account was shown none of its invitations. A left account's stay so."""
+    organization = make_connection("acme", "acme-robotics").organization
+    dave = User.objects.create_user("dave", "\u2060dave@example.org")
+    User.objects.create_user("eve", "eve@example.org")
+    eve = User.objects.create_user("eve2", "\u2060eve@example.org")
+    for user in (dave, eve):
+        EmailChangeCount.objects.create(user=user, confirmed=1, confirmed_email=user.email)
+        Invitation.objects.create(
+            organization=organization, user=user, role="member", email=user.email
+        )
+    assert [len(invitation_links_of(user)) for user in (dave, eve)] == [1, 1]
+
+    addresses_without_format_characters.account_addresses_mend(apps)
+
+    dave.refresh_from_db()
+    assert dave.email == "dave@example.org"
+    assert [len(invitation_links_of(user)) for user in (dave, eve)] == [1, 1]
+    assert Invitation.objects.get(user=dave).email == "dave@example.org"
+    assert EmailChangeCount.objects.get(user=dave).confirmed_email == "dave@example.org"
+    assert Invitation.objects.get(user=eve).email == "\u2060eve@example.org"
+    assert EmailChangeCount.objects.get(user=eve).confirmed_email == "\u2060eve@example.org"
 
 
 def test_0072_keeps_an_address_changed_as_it_runs(db, monkeypatch):

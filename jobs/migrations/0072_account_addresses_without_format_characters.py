@@ -9,7 +9,8 @@ Written as the forms now read them. An account that would then be alike another,
 another's in any case (as sign-in looks a username up, jobs.throttle.usernames_alike) or its
 address another's (as password resets compare them, jobs.memberships.accounts_with_email), is
 left as it is, both of them if both were to change: which account is the person's is the
-operator's to choose. `migrate` names them. Undone, it changes nothing back."""
+operator's to choose. `migrate` names them. An account written so has its invitations' and
+confirmed address (EmailChangeCount) written so too. Undone, it changes nothing back."""
 
 import unicodedata
 
@@ -35,6 +36,8 @@ def account_addresses_mend(
     would be alike another account's; the accounts so left: (pk, username, email, what of them
     would be alike another's, "username" and/or "address")."""
     users = apps.get_model("auth", "User").objects.using(alias)
+    invitations = apps.get_model("jobs", "Invitation").objects.using(alias)
+    counts = apps.get_model("jobs", "EmailChangeCount").objects.using(alias)
     found = {
         pk: (username, email)
         for pk, username, email in users.values_list("pk", "username", "email").iterator(BATCH)
@@ -46,10 +49,21 @@ def account_addresses_mend(
     for pk in sorted(found.keys() - left.keys()):
         (username, email), (new_username, new_email) = found[pk], mended[pk]
         # Only as read: an address changed meanwhile is kept.
-        users.filter(pk=pk, username=username, email=email).update(
+        if users.filter(pk=pk, username=username, email=email).update(
             username=new_username, email=new_email
-        )
+        ):
+            # Compared with its address as mailboxes (jobs.memberships.invitation_links_of), in
+            # which such a character in the local part makes another: left so, they no longer
+            # matched it, and its invitations were not shown to it.
+            _addresses_mend(invitations.filter(user_id=pk), "email")
+            _addresses_mend(counts.filter(user_id=pk), "confirmed_email")
     return [(pk, *found[pk], left[pk]) for pk in sorted(left)]
+
+
+def _addresses_mend(rows, field: str) -> None:
+    for pk, address in rows.values_list("pk", field):
+        if _holds_format_characters(address):
+            rows.filter(pk=pk, **{field: address}).update(**{field: _mended(address)})
 
 
 def _holds_format_characters(text: str) -> bool:
