@@ -115,10 +115,12 @@ def test_tests_link_the_checkouts_static_files_whatever_collectstatic_left_in_va
         json.dumps({"paths": {"css/site.css": "css/site.0123456789ab.css"}, "version": "1.1"})
     )
     test = f"{__file__}::test_pages_in_tests_link_the_stylesheet_the_checkout_has_now"
+    # Options a developer gives the outer run (-n 4, --lf) are not this one's to take.
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
 
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", test],
-        env=os.environ | {"ORGSITE_VAR_DIR": str(tmp_path)},
+        env=environment | {"ORGSITE_VAR_DIR": str(tmp_path)},
         capture_output=True,
         text=True,
         check=False,
