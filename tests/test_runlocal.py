@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -112,12 +112,13 @@ def test_the_worker_beat_and_site_are_given_the_directory_of_pythonpath(monkeypa
 
 
 def demo_run(
-    monkeypatch, served_at: str, *, site_listens: bool = True
+    monkeypatch, served_at: str, *, site_listens: bool = True, stopped_by_ctrl_c: bool = False
 ) -> tuple[str, list[list[str]], list[dict | None]]:
     """What `runlocal --demo` prints, with the commands it starts and their environments: the
     fake Greenhouse a stand-in saying it serves at `served_at`, the site one that stops once it
-    has taken a connection on the site's port (at once if not `site_listens`), and the worker
-    and beat ones that wait."""
+    has taken a connection on the site's port (at once if not `site_listens`; if
+    `stopped_by_ctrl_c`, it instead sends runlocal a Ctrl-C, then waits), and the worker and
+    beat ones that wait."""
     commands, environments = [], []
     popen = subprocess.Popen
     # Listening here from the start, whatever the site's stand-in does: runlocal's connection
@@ -136,6 +137,10 @@ def demo_run(
         if "runserver" in command:
             fd = site.fileno()
             code = f"import socket; socket.socket(fileno={fd}).accept()" if site_listens else ""
+            if stopped_by_ctrl_c:
+                code = (
+                    "import os, signal, time; os.kill(os.getppid(), signal.SIGINT); time.sleep(600)"
+                )
             return popen([sys.executable, "-c", code], pass_fds=[fd])
         return popen([sys.executable, "-c", "import time; time.sleep(60)"])
 
@@ -144,7 +149,9 @@ def demo_run(
     output = io.StringIO()
 
     port = str(site.getsockname()[1])
-    with site, pytest.raises(CommandError, match="exit code 0"):  # the stand-in site stops
+    # The stand-in site stops, unless Ctrl-C stops them all first.
+    stops = nullcontext() if stopped_by_ctrl_c else pytest.raises(CommandError, match="exit code 0")
+    with site, stops:
         call_command("runlocal", "--demo", "--port", port, stdout=output)
     return output.getvalue(), commands, environments
 
@@ -159,6 +166,18 @@ def test_the_demo_says_the_site_runs_once_it_accepts_connections(
 
     assert ("orgsite is running at http://127.0.0.1:" in output) == site_listens
     assert ("Sign in as 'demo' with the password" in output) == site_listens
+
+
+def test_ctrl_c_before_the_site_listens_stops_the_demo_without_saying_it_runs(
+    monkeypatch, fake_greenhouse
+):
+    """runserver's reloader lives on while its site fails to start (a syntax error), never
+    listening: Ctrl-C, which the processes' own groups do not get, must end the wait."""
+    output, _, _ = demo_run(
+        monkeypatch, fake_greenhouse.base_url, site_listens=False, stopped_by_ctrl_c=True
+    )
+
+    assert "orgsite is running at" not in output
 
 
 def test_the_demo_reads_its_fake_greenhouses_address_from_what_it_prints(
