@@ -174,6 +174,18 @@ def _point_broker(app: Celery, url: str, options: dict[str, Any], transport: str
     app.amqp._producer_pool = None
 
 
+# Past a test's own waits (a start's, then the work's), each of which fails with the processes'
+# logs: pytest's timeout (120 s, pyproject.toml), no longer than a start's wait, stopped a test
+# on a loaded machine with a stack dump instead. A test's own timeout mark comes first.
+TEST_TIMEOUT_SECONDS = CeleryProcesses.start_timeout + CeleryProcesses.work_timeout + 60
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "celery_processes" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_SECONDS))
+
+
 @pytest.fixture
 def celery_processes(transactional_db: None, tmp_path: Path) -> Iterator[CeleryProcesses]:
     """Set up after the test database and torn down before it is flushed."""
