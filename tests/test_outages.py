@@ -76,6 +76,10 @@ pytestmark = pytest.mark.django_db
 REFUSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 # What a broker outage may hold a publish for, counted on the outage clock (OutageClock).
 FAIL_FAST_SECONDS = 3.0
+# What the outage may hold it for in real time: a hang the outage clock does not see (a read
+# with no timeout, a sleep it does not patch) holds it for minutes or for good. Not the 3 s the
+# waits are held to: a loaded machine took that long for the request around the publish.
+REAL_TIME_LIMIT_SECONDS = 30.0
 DATABASE_DOWN = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
 
@@ -106,8 +110,8 @@ class OutageClock:
     """How long a broker outage holds whoever publishes, added up rather than timed, so that a
     loaded machine cannot fail the bound nor a fast one hide a retry: the waits between
     publish tries are noted instead of slept, and a connect to a blackholed host counts the
-    timeout its socket was given. The real time is bounded too, apart: a wait the clock does
-    not see (a sleep it does not patch) would hold the caller unnoted."""
+    timeout its socket was given. The real time is bounded too, apart (REAL_TIME_LIMIT_SECONDS):
+    a wait the clock does not see (a sleep it does not patch) would hold the caller unnoted."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -116,7 +120,7 @@ class OutageClock:
     def assert_fails_fast(self) -> None:
         assert self.seconds < FAIL_FAST_SECONDS, f"the outage's waits took {self.seconds} s"
         real = time.monotonic() - self.began
-        assert real < FAIL_FAST_SECONDS, f"held {real} s besides the waits noted"
+        assert real < REAL_TIME_LIMIT_SECONDS, f"held {real} s besides the waits noted"
 
     def wait(self, seconds: float) -> None:
         self.seconds += seconds
