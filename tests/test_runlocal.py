@@ -73,6 +73,48 @@ def test_a_process_that_stops_by_itself_stops_the_others_and_fails(monkeypatch):
     assert all(process.poll() is not None for process in processes)
 
 
+def test_a_process_that_ignores_its_sigterm_is_killed_after_the_grace_and_named(monkeypatch):
+    """A worker hung in its shutdown must not hold `make run` (or a process manager's stop) for
+    good: once the grace is over it is killed, with its process group, and named."""
+    processes = []
+    popen = subprocess.Popen
+
+    def ignore_sigterm() -> None:  # in the child before exec, which keeps it ignored
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def stand_in(command, **kwargs):
+        code = "raise SystemExit(0)" if "runserver" in command else "import time; time.sleep(600)"
+        hangs = "worker" in command
+        process = popen(
+            [sys.executable, "-c", code],
+            process_group=kwargs["process_group"],
+            preexec_fn=ignore_sigterm if hangs else None,
+        )
+        processes.append(process)
+        return process
+
+    monkeypatch.setattr(runlocal.subprocess, "Popen", stand_in)
+    monkeypatch.setattr(runlocal, "port_is_free", lambda port: True)
+    # Shorter than the real one; long enough for the beat stand-in to die on its SIGTERM.
+    monkeypatch.setattr(runlocal, "STOP_GRACE_SECONDS", 5.0)
+    errors = io.StringIO()
+
+    try:
+        with pytest.raises(CommandError):  # the stand-in site stopped
+            call_command("runlocal", "--port", "8123", stderr=errors)
+    finally:  # runlocal failing to kill it, the stand-in would outlive the test
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    worker, beat, _ = processes
+    assert worker.returncode == -signal.SIGKILL
+    assert beat.returncode == -signal.SIGTERM  # stopped when asked: not killed
+    assert errors.getvalue().splitlines() == [
+        "`-c import time; time.sleep(600)` did not stop within 5 s: killed."
+    ]
+
+
 def environments_given(monkeypatch, *arguments: str) -> list[dict[str, str]]:
     """The environments runlocal `arguments` starts its worker, beat and site with, each a
     stand-in, the site's stopping at once."""
