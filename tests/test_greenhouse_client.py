@@ -539,8 +539,8 @@ def test_a_connect_that_hangs_ends_at_the_fetchs_deadline(settings):
         with pytest.raises(GreenhouseTimeout):
             client.fetch_jobs("acme-robotics")
 
-    # 0.5 s, and seconds a loaded machine may add; a connect not held to it waits 30.
-    assert time.monotonic() - started < 10
+    # 0.5 s, and the seconds a loaded machine may add; a connect not held to it waits 30.
+    assert time.monotonic() - started < 20
 
 
 def test_connections_through_a_proxy_keep_to_the_fetchs_deadline():
