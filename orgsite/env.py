@@ -8,12 +8,12 @@ import pwd
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -358,7 +358,7 @@ def env_database_url(name: str, default: str) -> str:
         # "?timeout=60" changed nothing, and said nothing.
         _query_names_check(
             name,
-            parse_qs(urlsplit(value).query),
+            urlsplit(value).query,
             reads={},
             fails="the site leaves unread, setting SQLite's options itself",
             example="sqlite:///relative/path/db.sqlite3",
@@ -380,7 +380,7 @@ def env_database_url(name: str, default: str) -> str:
         # did a name libpq does not know ("?sslmod=").
         _query_names_check(
             name,
-            query,
+            parts.query,
             reads=dict.fromkeys(
                 (*_libpq_keywords(name), *_DJANGO_POSTGRES_OPTIONS, *_DJ_DATABASE_URL_OPTIONS), ""
             )
@@ -884,7 +884,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
     ]
     if decoded_twice and not for_celery:  # Celery's client decodes a query's values once
         raise ImproperlyConfigured(
-            f"{name} has {_field_named(decoded_twice[0], query)} whose value, decoded, "
+            f"{name} has {_field_named(decoded_twice[0], parts.query)} whose value, decoded, "
             "still holds a % and two hex digits (as %25E9 does), which the cache's client "
             "(redis-py) decodes again: %25E9 is sent as �, and %2541 as A. Put a user name or "
             "password before the host, where a % is written %25 and read once "
@@ -892,8 +892,8 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             "digits"
         )
     if for_celery:
-        for query_name in _names_an_error_shows(query):  # the rest: _query_names_check's
-            if query_name in _QUERY_NAMES_CELERY_FAILS_ON:
+        for query_name in _names_an_error_shows(parts.query):  # the rest: _query_names_check's
+            if query_name in query and query_name in _QUERY_NAMES_CELERY_FAILS_ON:
                 what, where = _QUERY_NAMES_CELERY_FAILS_ON[query_name]
                 raise ImproperlyConfigured(
                     f"{name} names its Redis {what} in ?{query_name}=, which Celery cannot "
@@ -901,7 +901,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
                 )
         _query_names_check(
             name,
-            query,
+            parts.query,
             reads=_QUERY_NAMES_CELERY_READS,
             fails="Celery fails on",
             reads_only=f"?heartbeat= and {_TLS_OPTIONS_AS_TEXT}",
@@ -914,7 +914,7 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         tls = _REDIS_TLS_QUERY_NAMES if parts.scheme.lower() == "rediss" else ()
         _query_names_check(
             name,
-            query,
+            parts.query,
             reads=_QUERY_NAMES_THE_CACHE_READS
             | dict.fromkeys((*_CACHE_SERVER_QUERY_NAMES, *_CACHE_CONNECTION_OPTIONS, *tls), ""),
             fails="the cache's client (redis-py) fails on at each use",
@@ -961,7 +961,7 @@ def _fields(names: Iterable[str]) -> str:
 
 def _query_names_check(
     name: str,
-    query_names: Collection[str],
+    query: str,
     *,
     reads: Mapping[str, str],
     fails: str,
@@ -977,11 +977,11 @@ def _query_names_check(
     them as the error lists them; `overridden`: the names it takes that the site sets over,
     each with how. The error names the field, not its value, and no field after a password's
     (_names_an_error_shows)."""
-    shown = _names_an_error_shows(query_names)
-    for query_name in query_names:
+    shown = _names_an_error_shows(query)
+    for query_name in parse_qs(query):  # as the clients decode it
         if query_name in reads:
             continue
-        field = _field_named(query_name, query_names)
+        field = _field_named(query_name, query)
         if query_name not in shown:  # nor what it reads it as, nor the name it is near
             raise ImproperlyConfigured(f"{name} has {field} that the site refuses: {example}")
         if query_name in overridden:
@@ -1008,13 +1008,14 @@ def _query_names_check(
         )
 
 
-def _names_an_error_shows(query_names: Iterable[str]) -> list[str]:
-    """The names of a URL's query (as the clients decode them, in their order) that an error
+def _names_an_error_shows(query: str) -> list[str]:
+    """The names of a URL's `query` (as the clients decode them, in their order) that an error
     may show: those up to the first password's field. A password holding an & written as itself
     ends there, and its rest reads as more fields: "?password=ab&cd=ef" as a field cd, part of
-    the password, which an error named."""
+    the password, which an error named. A blank password's field counts, which the clients
+    leave out: "?password=&cd=ef" is a password "&cd=ef" cut at its first character."""
     shown = []
-    for query_name in query_names:
+    for query_name, _ in parse_qsl(query, keep_blank_values=True):
         shown.append(query_name)
         if query_name.lower().endswith("password"):  # "?PASSWORD=", "?sslpassword=" too
             break
@@ -1025,12 +1026,12 @@ def _names_an_error_shows(query_names: Iterable[str]) -> list[str]:
 _PLAIN_QUERY_NAME_RE = re.compile(r"[!-~]+")
 
 
-def _field_named(query_name: str, query_names: Iterable[str]) -> str:
+def _field_named(query_name: str, query: str) -> str:
     """A field of a URL's query as an error names it: "a ?foo=", any other name than of visible
     ASCII in ascii()'s escapes ("a '?f\\u202eoo='": as written, a right-to-left override turned
     the line around on a terminal, a zero-width space showed nothing), or not at all where it
     comes after a password's (_names_an_error_shows)."""
-    if query_name in _names_an_error_shows(query_names):
+    if query_name in _names_an_error_shows(query):
         written = str if _PLAIN_QUERY_NAME_RE.fullmatch(query_name) else ascii
         return f"a {value_shown(f'?{query_name}=', written)}"
     return (

@@ -1952,6 +1952,24 @@ def test_a_broker_query_password_is_named_before_a_field_of_its_rest():
 
 
 @pytest.mark.parametrize(
+    ("setting", "url"),
+    [
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?password=&s3cret=1"),
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?sslpassword=&s3cret=1"),
+        ("CACHE_URL", "redis://redis.example.com:6379/1?password=&s3cret=1"),
+        ("CELERY_BROKER_URL", "rediss://redis.example.com:6379/0?ssl_password=&s3cret=1"),
+    ],
+)
+def test_a_query_field_after_a_blank_password_is_not_named(setting, url):
+    """A password beginning with an & as itself is blank to the clients, which leave its field
+    out: "?password=&s3cret=1" read as a field s3cret, which a refusal named."""
+    refused = refusal(**{setting: url})
+
+    assert refused.startswith(f"{setting} has {FIELD_AFTER_A_PASSWORD} that the site refuses: ")
+    assert "s3c" not in refused
+
+
+@pytest.mark.parametrize(
     ("query", "shown"),
     [
         ("?f%E2%80%AEoo=1", r"'?f\u202eoo='"),  # a right-to-left override
