@@ -943,9 +943,9 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
             )
         if not _redis_database_usable(database):
             raise ImproperlyConfigured(
-                f"{name} names Redis database {value_shown(database)}, which neither client can "
-                f"use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most (to 15 "
-                f"unless its `databases` allows more): {example}"
+                f"{name} names {_redis_database_named(database, parts)}, which neither client "
+                f"can use: Redis numbers its databases from 0 to {_REDIS_DATABASE_MAX} at most "
+                f"(to 15 unless its `databases` allows more): {example}"
             )
 
 
@@ -1126,8 +1126,12 @@ def _redis_database_named(database: str, parts: SplitResult) -> str:
     ("redis://:12/se?cret@HOST/0" reads "se" as the database), or another server's written
     after a "," in a broker's URL ("1,redis://:p?ss@HOST2/1" reads "1,redis://:p" as this one's
     database); a ":", "=" or "&" may begin another server's URL or password
-    ("?db=x,redis://HOST2/1?password=…")."""
+    ("?db=x,redis://HOST2/1?password=…"); a ?db= after a password's field may be the password's
+    rest, cut at an & written as itself ("?password=s3&db=cret", _names_an_error_shows)."""
     after_the_host = parts.path + parts.query + parts.fragment
-    if "@" not in after_the_host and _SHOWN_DATABASE_RE.fullmatch(database):
+    query_names = [query_name for query_name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    after_a_password = query_names[len(_names_an_error_shows(parts.query)) :]
+    shown = "@" not in after_the_host and "db" not in after_a_password
+    if shown and _SHOWN_DATABASE_RE.fullmatch(database):
         return f"Redis database {value_shown(database)}"
-    return "a Redis database that is not a number (not shown: it may hold a password)"
+    return "a Redis database (not shown: it may hold a password)"

@@ -2576,6 +2576,25 @@ def test_a_redis_database_no_client_can_select_stops_the_process(variable, datab
     assert "s3cret" not in refused  # it goes to the log
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?password=s3&db=cret",
+        "?password=s3&db=1&db=cret",
+        "?db=1&password=s3&db=cret",
+        "?password=&db=cret",
+        "?password=s3&db=99999999999",
+    ],
+)
+def test_a_cache_query_database_after_a_password_is_not_shown(query):
+    """A password holding an & as itself ends there, and "?password=s3&db=cret" is read as a
+    database "cret", the password's rest, which the refusal of a database no number showed."""
+    refused = refusal(CACHE_URL=f"redis://redis.example.com:6379/1{query}")
+
+    assert refused.startswith("CACHE_URL names a Redis database (not shown: it may hold a ")
+    assert "cret" not in refused and "999" not in refused
+
+
 def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
     """redis-py reads a password from ?password= as well, where an "@" is the value's."""
     url = "redis://redis.example.com:6379/1?password=s3@cret"
