@@ -397,8 +397,11 @@ def env_database_url(name: str, default: str) -> str:
         # libpq reads requiressl=1 as sslmode=require and any other value as sslmode=prefer:
         # "?requiressl=true" connected without TLS where the server offered none, unsaid.
         if any(required not in ("0", "1") for required in query.get("requiressl", [])):
+            field = _field_named_or_refused(
+                name, "requiressl", parts.query, example=_POSTGRES_EXAMPLE
+            )
             raise ImproperlyConfigured(
-                f"{name} has a ?requiressl= other than 1 or 0, which libpq reads as "
+                f"{name} has {field} other than 1 or 0, which libpq reads as "
                 f"?sslmode=prefer, TLS where the server offers it: write ?sslmode=require (or "
                 f"?requiressl=1) to require it: {_POSTGRES_EXAMPLE}?sslmode=require"
             )
@@ -928,8 +931,11 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         # redis-py reads the first ?port= with int() where the URL names no port, and failed at
         # each use on one that is no port number (ValueError, or OverflowError as it connected).
         if parts.port is None and not _port_number(query.get("port", ["6379"])[0]):
+            field = _field_named_or_refused(
+                name, "port", parts.query, example="redis://HOST:6379/1"
+            )
             raise ImproperlyConfigured(
-                f"{name} has a ?port= that is not a number from 1 to 65535, which the cache's "
+                f"{name} has {field} that is not a number from 1 to 65535, which the cache's "
                 "client (redis-py) reads where the URL names no port: put the port after the "
                 "host, redis://HOST:6379/1"
             )
@@ -1038,6 +1044,16 @@ def _field_named(query_name: str, query: str) -> str:
         "a field after a password in its query (not shown: it may be the password's own rest, "
         "cut at an & written as itself; write an & in a password as %26)"
     )
+
+
+def _field_named_or_refused(name: str, query_name: str, query: str, *, example: str) -> str:
+    """A field of a URL's query as the refusal of its value names it ("a ?port="); one after a
+    password's is refused without a word of which it is, which that refusal would say ("?port="
+    of "?password=s3&port=x", the password's rest)."""
+    field = _field_named(query_name, query)
+    if query_name not in _names_an_error_shows(query):
+        raise ImproperlyConfigured(f"{name} has {field} that the site refuses: {example}")
+    return field
 
 
 def _sent_as_written_check(

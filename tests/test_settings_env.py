@@ -2595,6 +2595,21 @@ def test_a_cache_query_database_after_a_password_is_not_shown(query):
     assert "cret" not in refused and "999" not in refused
 
 
+@pytest.mark.parametrize(
+    ("setting", "url"),
+    [
+        ("CACHE_URL", "redis://redis.example.com/1?password=s3&port=cret"),
+        ("DATABASE_URL", "postgres://db.example.com:5432/orgsite?password=s3&requiressl=cret"),
+    ],
+)
+def test_a_query_field_whose_value_is_refused_after_a_password_is_not_named(setting, url):
+    """ "?password=s3&port=cret" is read as a password "s3" and a ?port= "cret", whose refusal
+    named ?port=, the password's rest."""
+    refused = refusal(**{setting: url})
+
+    assert refused.startswith(f"{setting} has {FIELD_AFTER_A_PASSWORD} that the site refuses: ")
+
+
 def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
     """redis-py reads a password from ?password= as well, where an "@" is the value's."""
     url = "redis://redis.example.com:6379/1?password=s3@cret"
