@@ -2440,6 +2440,8 @@ def test_0072_names_of_each_account_left_what_holds_the_characters_and_why(db):
     mia = User.objects.create_user("mia2", "mia@example.org\u200b")
     User.objects.create_user("ned@example.org", "ned.a@example.org")
     ned = User.objects.create_user("ned@example.org\u200b", "ned.b@example.org\u200b")
+    User.objects.create_user("oz@example.org", "oz@example.org")
+    oz = User.objects.create_user("oz@example.org\u200b", "oz@example.org\u200b")
 
     left = addresses_without_format_characters.account_addresses_mend(apps)
     message = addresses_without_format_characters.accounts_left_message(left)
@@ -2450,6 +2452,10 @@ def test_0072_names_of_each_account_left_what_holds_the_characters_and_why(db):
         "reset finds it (the form drops them).\n"
         f"- 'ned@example.org\\u200b' ('ned.b@example.org\\u200b', /admin/auth/user/{ned.pk}/"
         "change/): its username and address left with them, as its username would be another "
+        "account's without them; it signs in only with its username typed with them, and no "
+        "password reset finds it (the form drops them).\n"
+        f"- 'oz@example.org\\u200b' ('oz@example.org\\u200b', /admin/auth/user/{oz.pk}/change/): "
+        "its username and address left with them, as its username and address would be another "
         "account's without them; it signs in only with its username typed with them, and no "
         "password reset finds it (the form drops them).\n"
     ) in message
