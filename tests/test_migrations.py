@@ -2494,8 +2494,12 @@ def test_0072_writes_the_accounts_invitations_and_confirmed_address_without_them
 
 def test_0072_keeps_an_address_changed_as_it_runs(db, monkeypatch):
     """An address changed meanwhile (at /accounts/email/, or by staff, during the deploy) is
-    kept: not overwritten by the one read before, written without its zero-width space."""
+    kept: not overwritten by the one read before, written without its zero-width space, nor
+    are its invitation's and confirmed address, which still match it as they did."""
     lee = User.objects.create_user("lee", "lee@example.org\u200b")
+    organization = make_connection("acme", "acme-robotics").organization
+    EmailChangeCount.objects.create(user=lee, confirmed=1, confirmed_email=lee.email)
+    Invitation.objects.create(organization=organization, user=lee, role="member", email=lee.email)
     clashes = addresses_without_format_characters._clashes
 
     def changed_meanwhile(*args: object) -> bool:
@@ -2506,6 +2510,8 @@ def test_0072_keeps_an_address_changed_as_it_runs(db, monkeypatch):
 
     assert addresses_without_format_characters.account_addresses_mend(apps) == []
     assert User.objects.get(pk=lee.pk).email == "lee@new.example"
+    assert Invitation.objects.get(user=lee).email == "lee@example.org\u200b"
+    assert EmailChangeCount.objects.get(user=lee).confirmed_email == "lee@example.org\u200b"
 
 
 @pytest.mark.django_db(transaction=True)
