@@ -398,7 +398,11 @@ def env_database_url(name: str, default: str) -> str:
         # "?requiressl=true" connected without TLS where the server offered none, unsaid.
         if any(required not in ("0", "1") for required in query.get("requiressl", [])):
             field = _field_named_or_refused(
-                name, "requiressl", parts.query, example=_POSTGRES_EXAMPLE
+                name,
+                "requiressl",
+                parts.query,
+                refused=lambda required: required not in ("0", "1"),
+                example=_POSTGRES_EXAMPLE,
             )
             raise ImproperlyConfigured(
                 f"{name} has {field} other than 1 or 0, which libpq reads as "
@@ -932,7 +936,11 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         # each use on one that is no port number (ValueError, or OverflowError as it connected).
         if parts.port is None and not _port_number(query.get("port", ["6379"])[0]):
             field = _field_named_or_refused(
-                name, "port", parts.query, example="redis://HOST:6379/1"
+                name,
+                "port",
+                parts.query,
+                refused=lambda port: not _port_number(port),
+                example="redis://HOST:6379/1",
             )
             raise ImproperlyConfigured(
                 f"{name} has {field} that is not a number from 1 to 65535, which the cache's "
@@ -1016,16 +1024,24 @@ def _query_names_check(
 
 def _names_an_error_shows(query: str) -> list[str]:
     """The names of a URL's `query` (as the clients decode them, in their order) that an error
-    may show: those up to the first password's field. A password holding an & written as itself
-    ends there, and its rest reads as more fields: "?password=ab&cd=ef" as a field cd, part of
-    the password, which an error named. A blank password's field counts, which the clients
-    leave out: "?password=&cd=ef" is a password "&cd=ef" cut at its first character."""
-    shown = []
-    for query_name, _ in parse_qsl(query, keep_blank_values=True):
-        shown.append(query_name)
+    may show: those given a value before the first password's field (_fields_to_a_password).
+    A blank one the clients leave out: "?cd=&password=ab&cd=ef" has them read the cd of the
+    password's rest alone, which an error of cd would be about."""
+    return [query_name for query_name, value in _fields_to_a_password(query) if value]
+
+
+def _fields_to_a_password(query: str) -> list[tuple[str, str]]:
+    """The fields of a URL's `query`, decoded, up to the first password's field and with it. A
+    password holding an & written as itself ends there, and its rest reads as more fields:
+    "?password=ab&cd=ef" as a field cd, part of the password, which an error named. A blank
+    password's field counts, which the clients leave out: "?password=&cd=ef" is a password
+    "&cd=ef" cut at its first character."""
+    fields = []
+    for query_name, value in parse_qsl(query, keep_blank_values=True):
+        fields.append((query_name, value))
         if query_name.lower().endswith("password"):  # "?PASSWORD=", "?sslpassword=" too
             break
-    return shown
+    return fields
 
 
 # A query's name an error shows as written: visible ASCII, as the clients' names are.
@@ -1040,20 +1056,30 @@ def _field_named(query_name: str, query: str) -> str:
     if query_name in _names_an_error_shows(query):
         written = str if _PLAIN_QUERY_NAME_RE.fullmatch(query_name) else ascii
         return f"a {value_shown(f'?{query_name}=', written)}"
-    return (
-        "a field after a password in its query (not shown: it may be the password's own rest, "
-        "cut at an & written as itself; write an & in a password as %26)"
-    )
+    return _FIELD_NOT_NAMED
 
 
-def _field_named_or_refused(name: str, query_name: str, query: str, *, example: str) -> str:
-    """A field of a URL's query as the refusal of its value names it ("a ?port="); one after a
-    password's is refused without a word of which it is, which that refusal would say ("?port="
-    of "?password=s3&port=x", the password's rest)."""
-    field = _field_named(query_name, query)
-    if query_name not in _names_an_error_shows(query):
-        raise ImproperlyConfigured(f"{name} has {field} that the site refuses: {example}")
-    return field
+_FIELD_NOT_NAMED = (
+    "a field after a password in its query (not shown: it may be the password's own rest, cut "
+    "at an & written as itself; write an & in a password as %26)"
+)
+
+
+def _field_named_or_refused(
+    name: str, query_name: str, query: str, *, refused: Callable[[str], bool], example: str
+) -> str:
+    """A field of a URL's query as the refusal of a value of it names it ("a ?port="), where
+    a value it `refused` comes before a password's field; else it is refused without a word of
+    which it is, which that refusal would say ("?port=" of "?password=s3&port=x", the password's
+    rest; of "?requiressl=1&password=s3&requiressl=x" too)."""
+    if not any(
+        field_name == query_name and value and refused(value)
+        for field_name, value in _fields_to_a_password(query)
+    ):
+        raise ImproperlyConfigured(
+            f"{name} has {_FIELD_NOT_NAMED} that the site refuses: {example}"
+        )
+    return _field_named(query_name, query)
 
 
 def _sent_as_written_check(
@@ -1146,7 +1172,7 @@ def _redis_database_named(database: str, parts: SplitResult) -> str:
     rest, cut at an & written as itself ("?password=s3&db=cret", _names_an_error_shows)."""
     after_the_host = parts.path + parts.query + parts.fragment
     query_names = [query_name for query_name, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    after_a_password = query_names[len(_names_an_error_shows(parts.query)) :]
+    after_a_password = query_names[len(_fields_to_a_password(parts.query)) :]
     shown = "@" not in after_the_host and "db" not in after_a_password
     if shown and _SHOWN_DATABASE_RE.fullmatch(database):
         return f"Redis database {value_shown(database)}"

@@ -2610,6 +2610,45 @@ def test_a_query_field_whose_value_is_refused_after_a_password_is_not_named(sett
     assert refused.startswith(f"{setting} has {FIELD_AFTER_A_PASSWORD} that the site refuses: ")
 
 
+@pytest.mark.parametrize(
+    ("setting", "url", "field"),
+    [
+        (
+            "DATABASE_URL",
+            "postgres://db.example.com/db?requiressl=1&password=s3&requiressl=x",
+            "requiressl",
+        ),
+        ("CACHE_URL", "redis://redis.example.com/1?port=&password=s3&port=cret", "port"),
+        ("CACHE_URL", "redis://redis.example.com/1?cret=&password=s3&cret=1", "cret"),
+        ("CELERY_BROKER_URL", "redis://redis.example.com/1?db=&password=s3&db=1", "db"),
+    ],
+)
+def test_a_query_field_refused_only_after_a_password_is_not_named(setting, url, field):
+    """The same name given before the password's field a value taken, or a blank one that the
+    clients leave out, named the field of the password's rest all the same: "?requiressl=1&
+    password=s3&requiressl=x" was told it "has a ?requiressl= other than 1 or 0"."""
+    refused = refusal(**{setting: url})
+
+    assert f"?{field}=" not in refused
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "field"),
+    [
+        (
+            "DATABASE_URL",
+            "postgres://db.example.com/orgsite?requiressl=x&password=s3",
+            "requiressl",
+        ),
+        ("CACHE_URL", "redis://redis.example.com/1?port=x&password=s3&port=6379", "port"),
+    ],
+)
+def test_a_query_field_refused_before_a_password_is_named(setting, url, field):
+    refused = refusal(**{setting: url})
+
+    assert refused.startswith(f"{setting} has a ?{field}= ")
+
+
 def test_a_cache_url_with_an_at_sign_in_a_query_value_is_taken():
     """redis-py reads a password from ?password= as well, where an "@" is the value's."""
     url = "redis://redis.example.com:6379/1?password=s3@cret"
