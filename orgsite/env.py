@@ -890,8 +890,15 @@ def redis_url_check(name: str, url: str, *, for_celery: bool = False) -> None:
         if any(_PERCENT_ESCAPE_RE.search(value) for value in values)
     ]
     if decoded_twice and not for_celery:  # Celery's client decodes a query's values once
+        field = _field_named_or_refused(
+            name,
+            decoded_twice[0],
+            parts.query,
+            refused=_PERCENT_ESCAPE_RE.search,
+            example="redis://HOST:6379/1",
+        )
         raise ImproperlyConfigured(
-            f"{name} has {_field_named(decoded_twice[0], parts.query)} whose value, decoded, "
+            f"{name} has {field} whose value, decoded, "
             "still holds a % and two hex digits (as %25E9 does), which the cache's client "
             "(redis-py) decodes again: %25E9 is sent as �, and %2541 as A. Put a user name or "
             "password before the host, where a % is written %25 and read once "
