@@ -377,6 +377,9 @@ def test_the_messages_and_the_button_isolate_a_new_address_written_right_to_left
     response = client.post(link, follow=True)
     assert said(response) == [f"Your email address is now {isolated}."]
     assert parsed(response).select_one(".messages li").get_text() == said(response)[0]
+    again = parsed(client.get(link))  # the link opened again: the address is already its
+    assert again.select_one("main p strong bdi").get_text() == "dov@דוגמה.example"
+    assert "\u2068" not in again.select_one("main .narrow").get_text()
 
     response = ask(client, "DOV@xn--6dbbec0c.example")  # respelt: saved at once
 
