@@ -236,7 +236,9 @@ def test_it_is_dated_as_the_orgs_feed_and_answers_if_modified_since(client, sync
     it does the org's feed, was sent the whole list each time. Its date is the feed's, when
     what visitors are shown of the org last changed; a script may send it back too."""
     an_hour_ago = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
-    Organization.objects.filter(pk=synced_acme.pk).update(listing_changed_at=an_hour_ago)
+    Organization.objects.filter(pk=synced_acme.organization_id).update(
+        listing_changed_at=an_hour_ago
+    )
     headers = {"Origin": "https://acme.example"}
     first = client.get("/orgs/acme/jobs.json", headers=headers)
 
